@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks (sudo when not root), then configures and builds
+# the default preset. Safe to run again: it installs only missing packages and rebuilds
+# incrementally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache git python3
+  clang llvm libclang-rt-14-dev
+  libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libzstd-dev
+  libbpf-dev bpftool libelf-dev linux-libc-dev
+  libhwloc-dev libnuma-dev libsqlite3-dev sqlite3 libprotobuf-dev protobuf-compiler
+  libgtest-dev libgmock-dev libbenchmark-dev
+  stress-ng iperf3 fio util-linux procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+preset="${INFERTRACE_PRESET:-dev}"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command (README.md, .ci/run): unit + end-to-end tests on the default build, the same
+# tests under ASan+UBSan, and the fuzz corpus replayed through the libFuzzer targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+echo "== tests (dev build)"
+ctest --preset dev -j "$jobs"
+
+echo "== tests under ASan+UBSan"
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$jobs"
+
+echo "== fuzz corpus replay"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --target fuzz_targets
+for target in build/fuzz/fuzz/fuzz_*; do
+  [ -x "$target" ] || continue
+  name=$(basename "$target")
+  corpus="fuzz/corpus/${name#fuzz_}"
+  # Replay the checked-in corpus, then fuzz briefly from it; any crash fails the run.
+  "$target" -runs=0 "$corpus" >/dev/null 2>&1 || { "$target" -runs=0 "$corpus"; exit 1; }
+  "$target" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=4096 "$corpus" -artifact_prefix=build/fuzz/ 2>&1 | tail -n 2
+done
+echo "all test stages passed"

@@ -1,0 +1,91 @@
+// Launch and queue metrics of docs/metrics.md sections 1-2 (SKIP's TKLQT, AKD, IL, GPU/CPU idle,
+// nsys-style queue time), plus the breakdowns `infertrace analyze` prints. Reads only a Trace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+// One launch call that has at least one linked GPU activity (linked by correlation id).
+struct LaunchLink {
+  uint32_t api = 0;        // row in Trace::api
+  uint32_t first_gpu = 0;  // row in Trace::gpu of the earliest linked activity
+  uint32_t activities = 0; // how many GPU activities share the correlation (graph launches: many)
+  ns_t latency = 0;        // l(c) = g.start - c.start, clamped at 0
+  ns_t queue = 0;          // q(c) = max(0, g.start - (c.start + c.dur))
+  ns_t launch_part = 0;    // l(c) - q(c)
+  bool clamped = false;    // latency was negative (clock skew) and clamped to 0
+};
+
+struct ApiBreakdownRow {
+  StrId name = kNoString;
+  ApiKind kind = ApiKind::Other;
+  int64_t calls = 0;
+  int64_t linked = 0;  // calls with a linked GPU activity
+  ns_t api_total = 0, latency_total = 0, launch_total = 0, queue_total = 0;
+};
+
+struct KernelStat {
+  StrId name = kNoString;
+  int64_t count = 0;
+  ns_t total = 0, min = 0, max = 0;
+};
+
+struct OperatorStat {
+  StrId name = kNoString;
+  int64_t calls = 0;
+  int64_t kernels = 0;     // GPU activities launched from inside this op
+  ns_t launch_tax = 0;     // sum of launch latency l(c) of its launch calls
+  ns_t gpu_time = 0;       // sum of durations of its GPU activities
+  ns_t cpu_time = 0;       // sum of its own durations (inclusive)
+};
+
+struct StreamStat {
+  int32_t device = -1;
+  int64_t stream = -1;
+  int64_t kernels = 0, memcpys = 0, memsets = 0;
+  ns_t busy = 0;  // union of activity intervals on this stream
+  ns_t kernel_time = 0;
+};
+
+struct DeviceStat {
+  int32_t device = -1;
+  ns_t busy = 0;  // union of activity intervals on this device
+  ns_t idle = 0;  // IL - busy
+};
+
+struct LaunchAnalysis {
+  // Counts.
+  int64_t kernels = 0, memcpys = 0, memsets = 0, gpu_activities = 0;
+  int64_t launch_calls = 0, linked_launch_calls = 0, sync_calls = 0, api_calls = 0, operators = 0;
+  int64_t graph_launches = 0;
+  // Section 2 metrics (ns).
+  ns_t tklqt = 0, tklqt_launch = 0, tklqt_queue = 0;
+  ns_t api_time = 0;  // sum of a(c) over linked launch calls
+  double akd_ns = 0;  // mean kernel duration
+  ns_t inference_latency = 0;
+  ns_t gpu_busy = 0, gpu_idle = 0;
+  ns_t host_active = 0, cpu_idle = 0;
+  ns_t t_begin = 0, t_end = 0;  // the IL window
+  std::string bound;            // "cpu" or "gpu" ("" when there are no linked launches)
+  int64_t clock_skew_clamped = 0;
+  int64_t orphan_activities = 0;    // GPU activities with no launch call
+  int64_t orphan_launch_calls = 0;  // launch calls with no GPU activity
+  int64_t launch_thread_pid = -1, launch_thread_tid = -1;  // thread that issued the most launches
+
+  std::vector<LaunchLink> links;          // one per linked launch call, in API-table order
+  std::vector<int64_t> gpu_to_api;        // per GPU activity: its launch call's api row, or -1
+  std::vector<ApiBreakdownRow> by_api;    // sorted by calls, descending
+  std::vector<KernelStat> kernels_by_name;  // unsorted; renderers pick top-k by count or time
+  std::vector<OperatorStat> by_operator;  // sorted by launch_tax, descending
+  std::vector<StreamStat> by_stream;
+  std::vector<DeviceStat> by_device;
+};
+
+LaunchAnalysis analyze_launches(const Trace& trace);
+
+}  // namespace infertrace

@@ -1,0 +1,55 @@
+// infertrace: one binary, one verb per file (see cli/registry.h).
+#include <algorithm>
+#include <iostream>
+
+#include "cli/registry.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+std::vector<CommandEntry>& command_registry() {
+  static std::vector<CommandEntry> entries;
+  return entries;
+}
+
+namespace {
+int g_exit_code = 0;
+}
+void set_exit_code(int code) { g_exit_code = code; }
+int exit_code() { return g_exit_code; }
+
+}  // namespace infertrace::cli
+
+int main(int argc, char** argv) {
+  using namespace infertrace;
+  CLI::App app{"infertrace: system-level profiler for LLM inference on CPU and CPU+GPU machines"};
+  app.set_version_flag("--version", std::string("infertrace ") + INFERTRACE_VERSION);
+  app.require_subcommand(1);
+  auto& reg = cli::command_registry();
+  std::stable_sort(reg.begin(), reg.end(),
+                   [](const cli::CommandEntry& a, const cli::CommandEntry& b) { return a.order < b.order; });
+  for (auto& e : reg) e.fn(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;  // usage error
+  } catch (const Error& e) {
+    std::cerr << "infertrace: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "infertrace: error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "infertrace: error: " << e.what() << "\n";
+    return 1;
+  }
+  return cli::exit_code();
+}

@@ -1,0 +1,29 @@
+// Each verb lives in its own cli/cmd_*.cpp and registers itself here with a static registrar, so
+// adding a verb touches no shared file. `order` fixes where the verb appears in --help.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace infertrace::cli {
+
+using RegisterFn = std::function<void(CLI::App&)>;
+
+struct CommandEntry {
+  int order;
+  RegisterFn fn;
+};
+
+std::vector<CommandEntry>& command_registry();
+
+struct CommandRegistrar {
+  CommandRegistrar(int order, RegisterFn fn) { command_registry().push_back({order, std::move(fn)}); }
+};
+
+// A verb's callback sets this when it completes with findings (exit code 1 without an error).
+void set_exit_code(int code);
+int exit_code();
+
+}  // namespace infertrace::cli

@@ -1,0 +1,22 @@
+// Entry point for reading any supported input into a Trace: Kineto JSON (plain or .gz) or an
+// infertrace recording (.itrace). The format is recognised from the content, not the file name.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+struct LoadOptions {
+  // Kineto: parse the traceEvents array in pieces of about this many bytes (0 = whole document
+  // when it fits simdjson's 4 GB limit). Tests set it small to exercise the >4 GB path.
+  size_t chunk_bytes = 0;
+};
+
+// Throws InputError (file + byte offset) on input it cannot read; events it can read but not use
+// are counted in Trace::skipped.
+Trace load_trace(const std::string& path, const LoadOptions& opts = {});
+
+}  // namespace infertrace

@@ -1,0 +1,97 @@
+#include "report/text_table.h"
+
+#include <algorithm>
+
+namespace infertrace {
+
+TextTable::TextTable(std::vector<std::string> header, std::vector<Align> align)
+    : header_(std::move(header)) {
+  const bool given = !align.empty();
+  align_ = std::move(align);
+  align_.resize(header_.size(), Align::Right);
+  if (!given && !header_.empty()) align_[0] = Align::Left;
+}
+
+void TextTable::add_row(std::vector<std::string> cells) {
+  cells.resize(header_.size());
+  rows_.push_back(std::move(cells));
+}
+
+void TextTable::print(std::ostream& os, const std::string& title) const {
+  std::vector<size_t> w(header_.size());
+  for (size_t c = 0; c < header_.size(); ++c) w[c] = header_[c].size();
+  for (const auto& r : rows_)
+    for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
+  if (!title.empty()) os << title << "\n";
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c) os << "  ";
+      const std::string& s = cells[c];
+      const size_t pad = w[c] - s.size();
+      if (align_[c] == Align::Right) os << std::string(pad, ' ') << s;
+      else if (c + 1 < cells.size()) os << s << std::string(pad, ' ');
+      else os << s;
+    }
+    os << "\n";
+  };
+  line(header_);
+  size_t total = 0;
+  for (size_t c = 0; c < w.size(); ++c) total += w[c] + (c ? 2 : 0);
+  os << std::string(total, '-') << "\n";
+  for (const auto& r : rows_) line(r);
+}
+
+std::string csv_escape(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+void TextTable::print_csv(std::ostream& os) const {
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) os << (c ? "," : "") << csv_escape(cells[c]);
+    os << "\n";
+  };
+  line(header_);
+  for (const auto& r : rows_) line(r);
+}
+
+std::string short_kernel_name(const std::string& name, size_t max_len) {
+  std::string s = name;
+  if (s.rfind("void ", 0) == 0) s = s.substr(5);
+  // Remove the parameter list: the last top-level '(' group.
+  std::string out;
+  int angle = 0, paren = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
+    if (ch == '<') {
+      ++angle;
+      continue;
+    }
+    if (ch == '>') {
+      if (angle > 0) --angle;
+      continue;
+    }
+    if (angle > 0) continue;
+    if (ch == '(') {
+      ++paren;
+      continue;
+    }
+    if (ch == ')') {
+      if (paren > 0) --paren;
+      continue;
+    }
+    if (paren > 0) continue;
+    out += ch;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.empty()) out = s;
+  if (out.size() > max_len && max_len > 3) out = out.substr(0, max_len - 3) + "...";
+  return out;
+}
+
+}  // namespace infertrace

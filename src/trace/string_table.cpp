@@ -1,0 +1,29 @@
+#include "trace/string_table.h"
+
+namespace infertrace {
+
+StringTable::StringTable() {
+  storage_.emplace_back();
+  views_.push_back(storage_.back());
+  index_.emplace(views_.back(), 0);
+}
+
+StringTable::StringTable(StringTable&&) noexcept = default;
+StringTable& StringTable::operator=(StringTable&&) noexcept = default;
+
+StrId StringTable::intern(std::string_view s) {
+  auto it = index_.find(s);
+  if (it != index_.end()) return it->second;
+  storage_.emplace_back(s);
+  const StrId id = static_cast<StrId>(views_.size());
+  views_.push_back(storage_.back());
+  index_.emplace(views_.back(), id);
+  return id;
+}
+
+StrId StringTable::find(std::string_view s) const {
+  auto it = index_.find(s);
+  return it == index_.end() ? kNoString : it->second;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,247 @@
+#include "trace/trace.h"
+
+namespace infertrace {
+
+void GpuActivityTable::push(const GpuActivity& a) {
+  start.push_back(a.start);
+  dur.push_back(a.dur);
+  kind.push_back(a.kind);
+  device.push_back(a.device);
+  stream.push_back(a.stream);
+  correlation.push_back(a.correlation);
+  external_id.push_back(a.external_id);
+  name.push_back(a.name);
+  grid_x.push_back(a.grid[0]);
+  grid_y.push_back(a.grid[1]);
+  grid_z.push_back(a.grid[2]);
+  block_x.push_back(a.block[0]);
+  block_y.push_back(a.block[1]);
+  block_z.push_back(a.block[2]);
+}
+
+GpuActivity GpuActivityTable::row(size_t i) const {
+  GpuActivity a;
+  a.start = start[i];
+  a.dur = dur[i];
+  a.kind = kind[i];
+  a.device = device[i];
+  a.stream = stream[i];
+  a.correlation = correlation[i];
+  a.external_id = external_id[i];
+  a.name = name[i];
+  a.grid[0] = grid_x[i];
+  a.grid[1] = grid_y[i];
+  a.grid[2] = grid_z[i];
+  a.block[0] = block_x[i];
+  a.block[1] = block_y[i];
+  a.block[2] = block_z[i];
+  return a;
+}
+
+void GpuActivityTable::reserve(size_t n) {
+  start.reserve(n);
+  dur.reserve(n);
+  kind.reserve(n);
+  device.reserve(n);
+  stream.reserve(n);
+  correlation.reserve(n);
+  external_id.reserve(n);
+  name.reserve(n);
+  grid_x.reserve(n);
+  grid_y.reserve(n);
+  grid_z.reserve(n);
+  block_x.reserve(n);
+  block_y.reserve(n);
+  block_z.reserve(n);
+}
+
+void ApiCallTable::push(const ApiCall& c) {
+  start.push_back(c.start);
+  dur.push_back(c.dur);
+  pid.push_back(c.pid);
+  tid.push_back(c.tid);
+  cpu.push_back(c.cpu);
+  correlation.push_back(c.correlation);
+  external_id.push_back(c.external_id);
+  stream.push_back(c.stream);
+  name.push_back(c.name);
+  kind.push_back(c.kind);
+}
+
+ApiCall ApiCallTable::row(size_t i) const {
+  ApiCall c;
+  c.start = start[i];
+  c.dur = dur[i];
+  c.pid = pid[i];
+  c.tid = tid[i];
+  c.cpu = cpu[i];
+  c.correlation = correlation[i];
+  c.external_id = external_id[i];
+  c.stream = stream[i];
+  c.name = name[i];
+  c.kind = kind[i];
+  return c;
+}
+
+void ApiCallTable::reserve(size_t n) {
+  start.reserve(n);
+  dur.reserve(n);
+  pid.reserve(n);
+  tid.reserve(n);
+  cpu.reserve(n);
+  correlation.reserve(n);
+  external_id.reserve(n);
+  stream.reserve(n);
+  name.reserve(n);
+  kind.reserve(n);
+}
+
+namespace {
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+}  // namespace
+
+ApiKind classify_api(std::string_view n) {
+  // Some tools append a version suffix (cuLaunchKernel_ptsz, cudaLaunchKernel_v7000); strip the
+  // per-thread-stream and version suffixes before matching.
+  for (std::string_view suf : {"_ptsz", "_ptds"}) {
+    if (ends_with(n, suf)) n.remove_suffix(suf.size());
+  }
+  if (auto v = n.find("_v"); v != std::string_view::npos && v + 2 < n.size() &&
+                             n[v + 2] >= '0' && n[v + 2] <= '9') {
+    n = n.substr(0, v);
+  }
+  if (n.find("Synchronize") != std::string_view::npos) return ApiKind::Sync;
+  if (n == "cudaLaunchKernel" || n == "cudaLaunchKernelExC" || n == "cudaLaunchCooperativeKernel" ||
+      n == "cuLaunchKernel" || n == "cuLaunchKernelEx" || n == "cuLaunchCooperativeKernel" ||
+      n == "cudaLaunchCooperativeKernelMultiDevice" || n == "cuLaunchCooperativeKernelMultiDevice")
+    return ApiKind::KernelLaunch;
+  if (n == "cudaGraphLaunch" || n == "cuGraphLaunch") return ApiKind::GraphLaunch;
+  if (n == "cudaMemcpyAsync" || n == "cudaMemcpy2DAsync" || n == "cudaMemcpy3DAsync" ||
+      n == "cudaMemcpyPeerAsync" || n == "cudaMemcpyToSymbolAsync" ||
+      n == "cudaMemcpyFromSymbolAsync" || (starts_with(n, "cuMemcpy") && ends_with(n, "Async")))
+    return ApiKind::MemcpyAsync;
+  if (n == "cudaMemsetAsync" || n == "cudaMemset2DAsync" || n == "cudaMemset3DAsync" ||
+      (starts_with(n, "cuMemsetD") && ends_with(n, "Async")))
+    return ApiKind::MemsetAsync;
+  return ApiKind::Other;
+}
+
+void OperatorTable::push(const Operator& o) {
+  start.push_back(o.start);
+  dur.push_back(o.dur);
+  pid.push_back(o.pid);
+  tid.push_back(o.tid);
+  external_id.push_back(o.external_id);
+  name.push_back(o.name);
+  user_annotation.push_back(o.user_annotation ? 1 : 0);
+}
+
+Operator OperatorTable::row(size_t i) const {
+  Operator o;
+  o.start = start[i];
+  o.dur = dur[i];
+  o.pid = pid[i];
+  o.tid = tid[i];
+  o.external_id = external_id[i];
+  o.name = name[i];
+  o.user_annotation = user_annotation[i] != 0;
+  return o;
+}
+
+void OperatorTable::reserve(size_t n) {
+  start.reserve(n);
+  dur.reserve(n);
+  pid.reserve(n);
+  tid.reserve(n);
+  external_id.reserve(n);
+  name.reserve(n);
+  user_annotation.reserve(n);
+}
+
+void ThreadTable::push(const ThreadInfo& t) {
+  pid.push_back(t.pid);
+  tid.push_back(t.tid);
+  comm.push_back(t.comm);
+  first_ts.push_back(t.first_ts);
+  last_ts.push_back(t.last_ts);
+}
+
+ThreadInfo ThreadTable::row(size_t i) const {
+  return ThreadInfo{pid[i], tid[i], comm[i], first_ts[i], last_ts[i]};
+}
+
+void SwitchTable::push(const ContextSwitch& s) {
+  ts.push_back(s.ts);
+  cpu.push_back(s.cpu);
+  prev_pid.push_back(s.prev_pid);
+  prev_tid.push_back(s.prev_tid);
+  prev_comm.push_back(s.prev_comm);
+  prev_state.push_back(s.prev_state);
+  preempted.push_back(s.preempted ? 1 : 0);
+  next_pid.push_back(s.next_pid);
+  next_tid.push_back(s.next_tid);
+  next_comm.push_back(s.next_comm);
+}
+
+ContextSwitch SwitchTable::row(size_t i) const {
+  ContextSwitch s;
+  s.ts = ts[i];
+  s.cpu = cpu[i];
+  s.prev_pid = prev_pid[i];
+  s.prev_tid = prev_tid[i];
+  s.prev_comm = prev_comm[i];
+  s.prev_state = prev_state[i];
+  s.preempted = preempted[i] != 0;
+  s.next_pid = next_pid[i];
+  s.next_tid = next_tid[i];
+  s.next_comm = next_comm[i];
+  return s;
+}
+
+void WakeupTable::push(const Wakeup& w) {
+  ts.push_back(w.ts);
+  cpu.push_back(w.cpu);
+  pid.push_back(w.pid);
+  tid.push_back(w.tid);
+  waker_pid.push_back(w.waker_pid);
+  waker_tid.push_back(w.waker_tid);
+}
+
+Wakeup WakeupTable::row(size_t i) const {
+  return Wakeup{ts[i], cpu[i], pid[i], tid[i], waker_pid[i], waker_tid[i]};
+}
+
+void IrqTable::push(const Irq& q) {
+  ts.push_back(q.ts);
+  dur.push_back(q.dur);
+  cpu.push_back(q.cpu);
+  kind.push_back(q.kind);
+  irq.push_back(q.irq);
+  name.push_back(q.name);
+  pid.push_back(q.pid);
+  tid.push_back(q.tid);
+}
+
+Irq IrqTable::row(size_t i) const {
+  return Irq{ts[i], dur[i], cpu[i], kind[i], irq[i], name[i], pid[i], tid[i]};
+}
+
+void SyscallTable::push(const Syscall& s) {
+  ts.push_back(s.ts);
+  dur.push_back(s.dur);
+  pid.push_back(s.pid);
+  tid.push_back(s.tid);
+  nr.push_back(s.nr);
+  name.push_back(s.name);
+  ret.push_back(s.ret);
+  fd_target.push_back(s.fd_target);
+}
+
+Syscall SyscallTable::row(size_t i) const {
+  return Syscall{ts[i], dur[i], pid[i], tid[i], nr[i], name[i], ret[i], fd_target[i]};
+}
+
+}  // namespace infertrace

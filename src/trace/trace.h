@@ -1,0 +1,268 @@
+// The one event model every source is turned into and every analysis reads.
+//
+// Tables are columnar (one std::vector per field) so analyses scan only the columns they need and
+// a multi-GB trace costs a few bytes per field, not a heap object per event. All times are int64
+// nanoseconds on the source's clock (Kineto: microsecond floats converted exactly; recordings:
+// CLOCK_MONOTONIC). Unknown integer fields are -1, unknown strings kNoString.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "trace/string_table.h"
+
+namespace infertrace {
+
+using ns_t = int64_t;
+
+// ---- GPU side -------------------------------------------------------------------------------
+
+enum class GpuKind : uint8_t { Kernel = 0, Memcpy = 1, Memset = 2 };
+
+struct GpuActivity {
+  ns_t start = 0;
+  ns_t dur = 0;
+  GpuKind kind = GpuKind::Kernel;
+  int32_t device = -1;
+  int64_t stream = -1;
+  int64_t correlation = -1;
+  int64_t external_id = -1;
+  StrId name = kNoString;
+  // Launch geometry when the source has it (Kineto args.grid / args.block), else 0.
+  uint32_t grid[3] = {0, 0, 0};
+  uint32_t block[3] = {0, 0, 0};
+};
+
+struct GpuActivityTable {
+  std::vector<ns_t> start, dur;
+  std::vector<GpuKind> kind;
+  std::vector<int32_t> device;
+  std::vector<int64_t> stream, correlation, external_id;
+  std::vector<StrId> name;
+  std::vector<uint32_t> grid_x, grid_y, grid_z, block_x, block_y, block_z;
+
+  size_t size() const { return start.size(); }
+  void push(const GpuActivity& a);
+  GpuActivity row(size_t i) const;
+  void reserve(size_t n);
+};
+
+// ---- Host side: CUDA runtime / driver API calls ---------------------------------------------
+
+// What an API call does, decided once from its name at ingest (see classify_api()).
+enum class ApiKind : uint8_t {
+  Other = 0,
+  KernelLaunch = 1,  // cudaLaunchKernel*, cuLaunchKernel*, cooperative variants
+  GraphLaunch = 2,   // cudaGraphLaunch, cuGraphLaunch
+  MemcpyAsync = 3,   // cudaMemcpyAsync, cuMemcpy*Async
+  MemsetAsync = 4,   // cudaMemsetAsync, cuMemsetD*Async
+  Sync = 5,          // any name containing "Synchronize"
+};
+
+// True for the kinds docs/metrics.md calls a "launch call".
+inline bool is_launch(ApiKind k) {
+  return k == ApiKind::KernelLaunch || k == ApiKind::GraphLaunch || k == ApiKind::MemcpyAsync ||
+         k == ApiKind::MemsetAsync;
+}
+
+struct ApiCall {
+  ns_t start = 0;
+  ns_t dur = -1;  // -1: duration unknown (e.g. a recording without a return probe)
+  int64_t pid = -1;
+  int64_t tid = -1;
+  int32_t cpu = -1;  // CPU it ran on, when a recording knows it
+  int64_t correlation = -1;
+  int64_t external_id = -1;
+  int64_t stream = -1;  // when the source knows it (recordings read it from the call's arguments)
+  StrId name = kNoString;
+  ApiKind kind = ApiKind::Other;
+};
+
+struct ApiCallTable {
+  std::vector<ns_t> start, dur;
+  std::vector<int64_t> pid, tid;
+  std::vector<int32_t> cpu;
+  std::vector<int64_t> correlation, external_id, stream;
+  std::vector<StrId> name;
+  std::vector<ApiKind> kind;
+
+  size_t size() const { return start.size(); }
+  void push(const ApiCall& c);
+  ApiCall row(size_t i) const;
+  void reserve(size_t n);
+};
+
+ApiKind classify_api(std::string_view name);
+
+// ---- Host side: framework operators (ATen ops, user annotations) ----------------------------
+
+struct Operator {
+  ns_t start = 0;
+  ns_t dur = 0;
+  int64_t pid = -1;
+  int64_t tid = -1;
+  int64_t external_id = -1;
+  StrId name = kNoString;
+  bool user_annotation = false;
+};
+
+struct OperatorTable {
+  std::vector<ns_t> start, dur;
+  std::vector<int64_t> pid, tid, external_id;
+  std::vector<StrId> name;
+  std::vector<uint8_t> user_annotation;
+
+  size_t size() const { return start.size(); }
+  void push(const Operator& o);
+  Operator row(size_t i) const;
+  void reserve(size_t n);
+};
+
+// ---- Threads --------------------------------------------------------------------------------
+
+struct ThreadInfo {
+  int64_t pid = -1;
+  int64_t tid = -1;
+  StrId comm = kNoString;
+  ns_t first_ts = 0;
+  ns_t last_ts = 0;
+};
+
+struct ThreadTable {
+  std::vector<int64_t> pid, tid;
+  std::vector<StrId> comm;
+  std::vector<ns_t> first_ts, last_ts;
+
+  size_t size() const { return pid.size(); }
+  void push(const ThreadInfo& t);
+  ThreadInfo row(size_t i) const;
+};
+
+// ---- OS events (filled by recordings; empty for Kineto traces) ------------------------------
+
+// One sched_switch seen on `cpu`. prev_state is the kernel's task state of the outgoing thread
+// (0 = TASK_RUNNING); preempted is true when the outgoing thread was still runnable.
+struct ContextSwitch {
+  ns_t ts = 0;
+  int32_t cpu = -1;
+  int64_t prev_pid = -1, prev_tid = -1;
+  StrId prev_comm = kNoString;
+  int64_t prev_state = 0;
+  bool preempted = false;
+  int64_t next_pid = -1, next_tid = -1;
+  StrId next_comm = kNoString;
+};
+
+struct SwitchTable {
+  std::vector<ns_t> ts;
+  std::vector<int32_t> cpu;
+  std::vector<int64_t> prev_pid, prev_tid;
+  std::vector<StrId> prev_comm;
+  std::vector<int64_t> prev_state;
+  std::vector<uint8_t> preempted;
+  std::vector<int64_t> next_pid, next_tid;
+  std::vector<StrId> next_comm;
+
+  size_t size() const { return ts.size(); }
+  void push(const ContextSwitch& s);
+  ContextSwitch row(size_t i) const;
+};
+
+struct Wakeup {
+  ns_t ts = 0;
+  int32_t cpu = -1;  // target CPU
+  int64_t pid = -1, tid = -1;
+  int64_t waker_pid = -1, waker_tid = -1;
+};
+
+struct WakeupTable {
+  std::vector<ns_t> ts;
+  std::vector<int32_t> cpu;
+  std::vector<int64_t> pid, tid, waker_pid, waker_tid;
+
+  size_t size() const { return ts.size(); }
+  void push(const Wakeup& w);
+  Wakeup row(size_t i) const;
+};
+
+enum class IrqKind : uint8_t { Hard = 0, Soft = 1 };
+
+// A hard IRQ handler or softirq vector run on `cpu` while a traced thread (pid/tid) was current.
+// `irq` is the IRQ number (hard) or the softirq vector number (soft); name is the handler name
+// (hard) or the vector name ("TIMER", "NET_RX", ...) (soft).
+struct Irq {
+  ns_t ts = 0;
+  ns_t dur = 0;
+  int32_t cpu = -1;
+  IrqKind kind = IrqKind::Hard;
+  int32_t irq = -1;
+  StrId name = kNoString;
+  int64_t pid = -1, tid = -1;
+};
+
+struct IrqTable {
+  std::vector<ns_t> ts, dur;
+  std::vector<int32_t> cpu;
+  std::vector<IrqKind> kind;
+  std::vector<int32_t> irq;
+  std::vector<StrId> name;
+  std::vector<int64_t> pid, tid;
+
+  size_t size() const { return ts.size(); }
+  void push(const Irq& q);
+  Irq row(size_t i) const;
+};
+
+struct Syscall {
+  ns_t ts = 0;
+  ns_t dur = 0;
+  int64_t pid = -1, tid = -1;
+  int32_t nr = -1;
+  StrId name = kNoString;
+  int64_t ret = 0;
+  int64_t fd_target = -1;  // ioctl: interned path of the fd's target when known, else -1
+};
+
+struct SyscallTable {
+  std::vector<ns_t> ts, dur;
+  std::vector<int64_t> pid, tid;
+  std::vector<int32_t> nr;
+  std::vector<StrId> name;
+  std::vector<int64_t> ret, fd_target;
+
+  size_t size() const { return ts.size(); }
+  void push(const Syscall& s);
+  Syscall row(size_t i) const;
+};
+
+// ---- The whole trace ------------------------------------------------------------------------
+
+enum class TraceSource : uint8_t { Unknown = 0, Kineto = 1, Recording = 2 };
+
+struct Trace {
+  TraceSource source = TraceSource::Unknown;
+  std::string file;  // path it was read from
+
+  StringTable strings;
+  GpuActivityTable gpu;
+  ApiCallTable api;
+  OperatorTable ops;
+  ThreadTable threads;
+  SwitchTable switches;
+  WakeupTable wakeups;
+  IrqTable irqs;
+  SyscallTable syscalls;
+
+  // Events the ingest could not use, by reason ("skipped_missing_ts", "skipped_bad_type", ...).
+  // Every reader counts here instead of dropping silently; outputs print all non-zero counters.
+  std::map<std::string, int64_t> skipped;
+  // Free-form facts about the source (PyTorch version, device name, kernel version, clock, ...).
+  std::map<std::string, std::string> meta;
+
+  void count_skipped(const std::string& reason, int64_t n = 1) { skipped[reason] += n; }
+  std::string_view str(StrId id) const { return strings.view(id); }
+};
+
+}  // namespace infertrace

@@ -1,0 +1,54 @@
+#include "util/units.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace infertrace {
+
+std::string format_ns(double ns) {
+  const double a = std::fabs(ns);
+  char buf[64];
+  if (a < 1e3) {
+    std::snprintf(buf, sizeof buf, "%.0f ns", ns);
+  } else if (a < 1e6) {
+    std::snprintf(buf, sizeof buf, "%.2f us", ns / 1e3);
+  } else if (a < 1e9) {
+    std::snprintf(buf, sizeof buf, "%.2f ms", ns / 1e6);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3f s", ns / 1e9);
+  }
+  return buf;
+}
+
+std::string format_ns(int64_t ns) { return format_ns(static_cast<double>(ns)); }
+
+std::string format_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (std::fabs(b) >= 1024.0 && u < 4) {
+    b /= 1024.0;
+    ++u;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+std::string format_pct(double f) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f%%", f * 100.0);
+  return buf;
+}
+
+std::string format_count(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  int k = 0;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it, ++k) {
+    if (k && k % 3 == 0) out.insert(out.begin(), ',');
+    out.insert(out.begin(), *it);
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+}  // namespace infertrace

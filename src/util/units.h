@@ -1,0 +1,20 @@
+// Human-readable durations, sizes and rates for terminal output. Machine output (JSON, CSV) always
+// carries the raw integer nanoseconds / bytes instead.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace infertrace {
+
+// 1234 -> "1.23 us", 1234567 -> "1.23 ms", 0 -> "0 ns". Negative values keep their sign.
+std::string format_ns(int64_t ns);
+std::string format_ns(double ns);
+// 1536 -> "1.5 KiB".
+std::string format_bytes(double bytes);
+// 0.1234 -> "12.3%".
+std::string format_pct(double fraction);
+// Thousands separators: 1234567 -> "1,234,567".
+std::string format_count(int64_t n);
+
+}  // namespace infertrace

@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include "report/text_table.h"
+#include "trace/trace.h"
+#include "util/units.h"
+
+using namespace infertrace;
+
+TEST(StringTable, InternsOnceAndKeepsViewsStableAcrossGrowthAndMove) {
+  StringTable t;
+  EXPECT_EQ(t.intern(""), kNoString);
+  const StrId a = t.intern("cudaLaunchKernel");
+  std::string_view va = t.view(a);
+  for (int i = 0; i < 10000; ++i) t.intern("k" + std::to_string(i));
+  EXPECT_EQ(t.intern("cudaLaunchKernel"), a);
+  EXPECT_EQ(va.data(), t.view(a).data());  // no reallocation of stored strings
+  StringTable moved = std::move(t);
+  EXPECT_EQ(moved.view(a), "cudaLaunchKernel");
+  EXPECT_EQ(moved.find("k9999"), moved.intern("k9999"));
+  EXPECT_EQ(moved.find("absent"), kNoString);
+}
+
+TEST(ClassifyApi, CoversEveryLaunchApiOfTheMetricsDoc) {
+  for (const char* n : {"cudaLaunchKernel", "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel",
+                        "cuLaunchKernel", "cuLaunchKernelEx", "cuLaunchCooperativeKernel",
+                        "cudaLaunchKernel_v7000", "cuLaunchKernel_ptsz"})
+    EXPECT_EQ(classify_api(n), ApiKind::KernelLaunch) << n;
+  EXPECT_EQ(classify_api("cudaGraphLaunch"), ApiKind::GraphLaunch);
+  EXPECT_EQ(classify_api("cuGraphLaunch"), ApiKind::GraphLaunch);
+  EXPECT_EQ(classify_api("cudaMemcpyAsync"), ApiKind::MemcpyAsync);
+  EXPECT_EQ(classify_api("cuMemcpyHtoDAsync_v2"), ApiKind::MemcpyAsync);
+  EXPECT_EQ(classify_api("cuMemcpyAsync"), ApiKind::MemcpyAsync);
+  EXPECT_EQ(classify_api("cudaMemsetAsync"), ApiKind::MemsetAsync);
+  EXPECT_EQ(classify_api("cuMemsetD32Async"), ApiKind::MemsetAsync);
+  EXPECT_EQ(classify_api("cudaDeviceSynchronize"), ApiKind::Sync);
+  EXPECT_EQ(classify_api("cuStreamSynchronize"), ApiKind::Sync);
+  EXPECT_EQ(classify_api("cudaStreamIsCapturing"), ApiKind::Other);
+  EXPECT_EQ(classify_api("cudaMemcpy"), ApiKind::Other);  // synchronous copy: not a launch call
+  EXPECT_TRUE(is_launch(ApiKind::GraphLaunch));
+  EXPECT_FALSE(is_launch(ApiKind::Sync));
+}
+
+TEST(Tables, RowRoundTrip) {
+  GpuActivityTable g;
+  GpuActivity a;
+  a.start = 5;
+  a.dur = 7;
+  a.kind = GpuKind::Memset;
+  a.device = 1;
+  a.stream = 13;
+  a.correlation = 99;
+  a.grid[1] = 4;
+  g.push(a);
+  GpuActivity b = g.row(0);
+  EXPECT_EQ(b.start, 5);
+  EXPECT_EQ(b.kind, GpuKind::Memset);
+  EXPECT_EQ(b.stream, 13);
+  EXPECT_EQ(b.grid[1], 4u);
+}
+
+TEST(Units, FormatsDurationsAndCounts) {
+  EXPECT_EQ(format_ns(int64_t{0}), "0 ns");
+  EXPECT_EQ(format_ns(int64_t{1234}), "1.23 us");
+  EXPECT_EQ(format_ns(int64_t{2500000}), "2.50 ms");
+  EXPECT_EQ(format_count(1234567), "1,234,567");
+  EXPECT_EQ(format_count(-1000), "-1,000");
+  EXPECT_EQ(format_pct(0.125), "12.5%");
+}
+
+TEST(TextTable, ShortKernelNames) {
+  EXPECT_EQ(short_kernel_name("void at::native::vectorized_elementwise_kernel<4, at::native::Foo<float>, "
+                              "std::array<char*, 2ul> >(int, at::native::Foo<float>, std::array<char*, 2ul>)"),
+            "at::native::vectorized_elementwise_kernel");
+  EXPECT_EQ(short_kernel_name("sm90_xmma_gemm_f16f16_f16f32"), "sm90_xmma_gemm_f16f16_f16f32");
+  EXPECT_EQ(csv_escape("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_escape("say \"x\""), "\"say \"\"x\"\"\"");
+}
