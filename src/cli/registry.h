@@ -22,6 +22,14 @@ struct CommandRegistrar {
   CommandRegistrar(int order, RegisterFn fn) { command_registry().push_back({order, std::move(fn)}); }
 };
 
+// Sub-verbs of `infertrace bench` (threads, membw, interference, launch, ...), registered the same way
+// from their own cmd_bench_*.cpp files: BenchRegistrar r(order, [](CLI::App& bench) {...}).
+std::vector<CommandEntry>& bench_registry();
+
+struct BenchRegistrar {
+  BenchRegistrar(int order, RegisterFn fn) { bench_registry().push_back({order, std::move(fn)}); }
+};
+
 // A verb's callback sets this when it completes with findings (exit code 1 without an error).
 void set_exit_code(int code);
 int exit_code();

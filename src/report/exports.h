@@ -1,0 +1,25 @@
+// Whole-trace exports used by `infertrace export` (cli/cmd_export.cpp). Each writes one format
+// from a Trace (and, where noted, analysis results) and throws infertrace::Error on I/O failure.
+#pragma once
+
+#include <string>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+// Recording tables as CSV files in `dir` (launches.csv, switches.csv, wakeups.csv, irqs.csv,
+// syscalls.csv, threads.csv) with the exact columns of docs/recording-format.md.
+void write_csv_tables(const Trace& trace, const std::string& dir);
+
+// Chrome trace-event JSON (loads in Perfetto UI and chrome://tracing): a track per traced thread
+// (launches, syscalls, operators), a track per CPU (on-CPU slices, IRQs), GPU streams, flows.
+void write_chrome_json(const Trace& trace, const std::string& path);
+
+// Perfetto's native protobuf trace (TrackEvent), for traces too large for JSON viewers.
+void write_perfetto(const Trace& trace, const std::string& path);
+
+// SQLite database with every event table and every analysis result (docs/sqlite-schema.md).
+void write_sqlite(const Trace& trace, const std::string& path);
+
+}  // namespace infertrace
