@@ -1,0 +1,36 @@
+// Perfetto native protobuf export (`infertrace export --perfetto`): one TrackEvent trace with
+//  - a process track per pid and a thread track per traced thread (operators and CUDA API calls
+//    nest there; syscalls on a "syscalls" child track of the thread),
+//  - a track per CPU with the traced threads' on-CPU slices, and a child "IRQs" track per CPU,
+//  - a track per GPU device with a child track per stream (kernels, memcpys, memsets),
+//  - a flow from every launch call to each GPU activity it started (linked by correlation id).
+// Events are streamed packet by packet, so memory stays proportional to the event count, not to
+// the output size. Schema: report/proto/perfetto_trace.proto (our subset of Perfetto's).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+struct PerfettoSummary {
+  int64_t packets = 0;
+  int64_t tracks = 0;
+  int64_t slices = 0;    // begin/end pairs
+  int64_t instants = 0;  // zero or unknown duration events
+  int64_t flows = 0;     // launch -> GPU activity links
+};
+
+// Track uuids are derived from what the track shows, so a reader (and the tests) can find them.
+// The top byte says the kind, the rest the identity.
+enum class PerfettoTrackKind : uint8_t {
+  Process = 1, Thread = 2, ThreadSyscalls = 3, Cpu = 4, CpuIrqs = 5, GpuDevice = 6, GpuStream = 7
+};
+uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b = 0);
+
+// Throws Error when the file cannot be written.
+PerfettoSummary write_perfetto_file(const Trace& trace, const std::string& path);
+
+}  // namespace infertrace

@@ -1,0 +1,344 @@
+#include "report/perfetto.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "report/exports.h"
+#include "report/proto/perfetto_trace.pb.h"
+#include "util/error.h"
+
+namespace infertrace {
+
+namespace pb = infertrace::pftrace;
+
+uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
+  // 56 bits of identity: a in the high 28 bits, b in the low 28 (pid/tid, device/stream, cpu).
+  // Mixing keeps distinct (a, b) apart for every value a real trace has (pids/tids < 2^28; CUDA
+  // stream handles can be large, so they are folded, which only matters if two fold together).
+  const uint64_t hi = static_cast<uint64_t>(a) & 0x0FFFFFFFull;
+  uint64_t lo = static_cast<uint64_t>(b);
+  lo = (lo ^ (lo >> 28) ^ (lo >> 56)) & 0x0FFFFFFFull;
+  return (static_cast<uint64_t>(kind) << 56) | (hi << 28) | lo;
+}
+
+namespace {
+
+enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu };
+enum Phase : uint8_t { kEnd = 0, kBegin = 1, kInstant = 2 };
+
+// One begin, end or instant to emit; sorted by time before writing.
+struct Ev {
+  ns_t ts;
+  Phase phase;
+  ns_t tie;  // ends: -start (inner slices end first); begins: -end (outer slices begin first)
+  Table table;
+  uint32_t row;
+  uint64_t track;
+};
+
+// On-CPU interval of a traced thread, derived from consecutive context switches on one CPU.
+struct OnCpu {
+  ns_t start, end;
+  int32_t cpu;
+  int64_t pid, tid;
+  StrId comm;
+};
+
+class PacketWriter {
+ public:
+  explicit PacketWriter(const std::string& path) : path_(path), out_(path, std::ios::binary) {
+    if (!out_) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  }
+  void write(pb::TracePacket& p) {
+    p.set_trusted_packet_sequence_id(1);
+    // The first packet starts the sequence; later ones declare they belong to it.
+    p.set_sequence_flags(packets_ == 0 ? 1 : 2);
+    p.SerializeToString(&buf_);
+    // Field 1 of Trace (repeated TracePacket), wire type 2: tag, length varint, bytes.
+    out_.put(static_cast<char>(0x0A));
+    uint64_t n = buf_.size();
+    while (n >= 0x80) {
+      out_.put(static_cast<char>((n & 0x7F) | 0x80));
+      n >>= 7;
+    }
+    out_.put(static_cast<char>(n));
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    ++packets_;
+  }
+  void finish() {
+    out_.flush();
+    if (!out_) throw Error("cannot write " + path_ + ": " + std::strerror(errno));
+  }
+  int64_t packets() const { return packets_; }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  std::string buf_;
+  int64_t packets_ = 0;
+};
+
+void annotate(pb::TrackEvent* e, const char* name, int64_t v) {
+  auto* a = e->add_debug_annotations();
+  a->set_name(name);
+  a->set_int_value(v);
+}
+void annotate(pb::TrackEvent* e, const char* name, const std::string& v) {
+  auto* a = e->add_debug_annotations();
+  a->set_name(name);
+  a->set_string_value(v);
+}
+
+const char* gpu_kind_name(GpuKind k) {
+  switch (k) {
+    case GpuKind::Kernel: return "kernel";
+    case GpuKind::Memcpy: return "memcpy";
+    case GpuKind::Memset: return "memset";
+  }
+  return "gpu";
+}
+
+// The threads the trace is about: its thread table plus every thread that issued an API call.
+std::set<std::pair<int64_t, int64_t>> traced_threads(const Trace& t) {
+  std::set<std::pair<int64_t, int64_t>> s;
+  for (size_t i = 0; i < t.threads.size(); ++i) s.insert({t.threads.pid[i], t.threads.tid[i]});
+  for (size_t i = 0; i < t.api.size(); ++i) s.insert({t.api.pid[i], t.api.tid[i]});
+  return s;
+}
+
+std::vector<OnCpu> on_cpu_slices(const Trace& t) {
+  const auto traced = traced_threads(t);
+  std::set<int64_t> traced_tids;
+  for (auto& [pid, tid] : traced) traced_tids.insert(tid);
+  std::vector<uint32_t> order(t.switches.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (t.switches.cpu[a] != t.switches.cpu[b]) return t.switches.cpu[a] < t.switches.cpu[b];
+    return t.switches.ts[a] < t.switches.ts[b];
+  });
+  std::vector<OnCpu> out;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const uint32_t i = order[k];
+    const int64_t tid = t.switches.next_tid[i];
+    if (tid <= 0 || (!traced_tids.empty() && !traced_tids.count(tid))) continue;
+    // The thread runs until the next switch on the same CPU; the last one has no end we know.
+    if (k + 1 >= order.size() || t.switches.cpu[order[k + 1]] != t.switches.cpu[i]) continue;
+    const uint32_t j = order[k + 1];
+    out.push_back({t.switches.ts[i], t.switches.ts[j], t.switches.cpu[i], t.switches.next_pid[i],
+                   tid, t.switches.next_comm[i]});
+  }
+  return out;
+}
+
+}  // namespace
+
+PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
+  PerfettoSummary sum;
+  PacketWriter w(path);
+
+  // ---- Track descriptors -------------------------------------------------------------------
+  auto descriptor = [&](uint64_t uuid, uint64_t parent, const std::string& name,
+                        const std::function<void(pb::TrackDescriptor*)>& fill) {
+    pb::TracePacket p;
+    auto* d = p.mutable_track_descriptor();
+    d->set_uuid(uuid);
+    if (parent) d->set_parent_uuid(parent);
+    if (!name.empty()) d->set_name(name);
+    if (fill) fill(d);
+    w.write(p);
+    ++sum.tracks;
+  };
+
+  std::unordered_map<int64_t, StrId> comm_of_tid;
+  for (size_t i = 0; i < t.threads.size(); ++i) comm_of_tid[t.threads.tid[i]] = t.threads.comm[i];
+  auto threads = traced_threads(t);
+  for (size_t i = 0; i < t.ops.size(); ++i) threads.insert({t.ops.pid[i], t.ops.tid[i]});
+  for (size_t i = 0; i < t.syscalls.size(); ++i)
+    threads.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
+  std::set<int64_t> pids;
+  for (auto& [pid, tid] : threads) pids.insert(pid);
+  for (int64_t pid : pids)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::Process, pid), 0, "", [&](pb::TrackDescriptor* d) {
+      d->mutable_process()->set_pid(static_cast<int32_t>(pid));
+    });
+  for (auto& [pid, tid] : threads)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid),
+               perfetto_track_uuid(PerfettoTrackKind::Process, pid), "", [&](pb::TrackDescriptor* d) {
+                 auto* th = d->mutable_thread();
+                 th->set_pid(static_cast<int32_t>(pid));
+                 th->set_tid(static_cast<int32_t>(tid));
+                 auto it = comm_of_tid.find(tid);
+                 if (it != comm_of_tid.end() && it->second != kNoString)
+                   th->set_thread_name(std::string(t.str(it->second)));
+               });
+  std::set<std::pair<int64_t, int64_t>> syscall_threads;
+  for (size_t i = 0; i < t.syscalls.size(); ++i)
+    syscall_threads.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
+  for (auto& [pid, tid] : syscall_threads)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::ThreadSyscalls, pid, tid),
+               perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid), "syscalls", nullptr);
+
+  const std::vector<OnCpu> oncpu = on_cpu_slices(t);
+  std::set<int32_t> cpus;
+  for (auto& s : oncpu) cpus.insert(s.cpu);
+  for (size_t i = 0; i < t.irqs.size(); ++i) cpus.insert(t.irqs.cpu[i]);
+  for (int32_t cpu : cpus)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::Cpu, cpu), 0, "CPU " + std::to_string(cpu), nullptr);
+  std::set<int32_t> irq_cpus(t.irqs.cpu.begin(), t.irqs.cpu.end());
+  for (int32_t cpu : irq_cpus)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::CpuIrqs, cpu),
+               perfetto_track_uuid(PerfettoTrackKind::Cpu, cpu), "CPU " + std::to_string(cpu) + " IRQs",
+               nullptr);
+
+  std::set<std::pair<int32_t, int64_t>> streams;
+  for (size_t i = 0; i < t.gpu.size(); ++i) streams.insert({t.gpu.device[i], t.gpu.stream[i]});
+  std::set<int32_t> devices;
+  for (auto& [dev, s] : streams) devices.insert(dev);
+  for (int32_t dev : devices)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev), 0, "GPU " + std::to_string(dev),
+               nullptr);
+  for (auto& [dev, s] : streams)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::GpuStream, dev, s),
+               perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev),
+               "GPU " + std::to_string(dev) + " stream " + std::to_string(s), nullptr);
+
+  // ---- Launch -> GPU activity links (by correlation id) -------------------------------------
+  std::unordered_map<int64_t, uint32_t> api_of_corr;
+  for (uint32_t i = 0; i < t.api.size(); ++i) {
+    const int64_t c = t.api.correlation[i];
+    if (c < 0) continue;
+    auto [it, fresh] = api_of_corr.emplace(c, i);
+    // Prefer the launch call when a driver and a runtime call share the correlation.
+    if (!fresh && !is_launch(t.api.kind[it->second]) && is_launch(t.api.kind[i])) it->second = i;
+  }
+  std::unordered_map<uint32_t, std::vector<uint64_t>> flows_of_api;
+  for (uint32_t g = 0; g < t.gpu.size(); ++g) {
+    auto it = api_of_corr.find(t.gpu.correlation[g]);
+    if (t.gpu.correlation[g] < 0 || it == api_of_corr.end()) continue;
+    flows_of_api[it->second].push_back(uint64_t{g} + 1);  // flow id: GPU row + 1 (never 0)
+  }
+
+  // ---- Events, in time order ----------------------------------------------------------------
+  std::vector<Ev> evs;
+  auto add = [&](ns_t start, ns_t dur, Table table, uint32_t row, uint64_t track) {
+    if (dur <= 0) {
+      evs.push_back({start, kInstant, 0, table, row, track});
+      ++sum.instants;
+      return;
+    }
+    evs.push_back({start, kBegin, -(start + dur), table, row, track});
+    evs.push_back({start + dur, kEnd, -start, table, row, track});
+    ++sum.slices;
+  };
+  for (uint32_t i = 0; i < t.ops.size(); ++i)
+    add(t.ops.start[i], t.ops.dur[i], Table::Op, i,
+        perfetto_track_uuid(PerfettoTrackKind::Thread, t.ops.pid[i], t.ops.tid[i]));
+  for (uint32_t i = 0; i < t.api.size(); ++i)
+    add(t.api.start[i], t.api.dur[i], Table::Api, i,
+        perfetto_track_uuid(PerfettoTrackKind::Thread, t.api.pid[i], t.api.tid[i]));
+  for (uint32_t i = 0; i < t.syscalls.size(); ++i)
+    add(t.syscalls.ts[i], t.syscalls.dur[i], Table::Syscall, i,
+        perfetto_track_uuid(PerfettoTrackKind::ThreadSyscalls, t.syscalls.pid[i], t.syscalls.tid[i]));
+  for (uint32_t i = 0; i < oncpu.size(); ++i)
+    add(oncpu[i].start, oncpu[i].end - oncpu[i].start, Table::OnCpu, i,
+        perfetto_track_uuid(PerfettoTrackKind::Cpu, oncpu[i].cpu));
+  for (uint32_t i = 0; i < t.irqs.size(); ++i)
+    add(t.irqs.ts[i], t.irqs.dur[i], Table::Irq, i,
+        perfetto_track_uuid(PerfettoTrackKind::CpuIrqs, t.irqs.cpu[i]));
+  for (uint32_t i = 0; i < t.gpu.size(); ++i)
+    add(t.gpu.start[i], t.gpu.dur[i], Table::Gpu, i,
+        perfetto_track_uuid(PerfettoTrackKind::GpuStream, t.gpu.device[i], t.gpu.stream[i]));
+  std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
+    if (a.ts != b.ts) return a.ts < b.ts;
+    if (a.phase != b.phase) return a.phase < b.phase;
+    return a.tie < b.tie;
+  });
+  // Perfetto timestamps are unsigned: shift a trace that starts before 0 (never seen in practice).
+  const ns_t shift = (!evs.empty() && evs.front().ts < 0) ? -evs.front().ts : 0;
+
+  pb::TracePacket p;
+  for (const Ev& ev : evs) {
+    p.Clear();
+    p.set_timestamp(static_cast<uint64_t>(ev.ts + shift));
+    auto* e = p.mutable_track_event();
+    e->set_track_uuid(ev.track);
+    if (ev.phase == kEnd) {
+      e->set_type(pb::TrackEvent::TYPE_SLICE_END);
+      w.write(p);
+      continue;
+    }
+    e->set_type(ev.phase == kBegin ? pb::TrackEvent::TYPE_SLICE_BEGIN : pb::TrackEvent::TYPE_INSTANT);
+    const uint32_t i = ev.row;
+    switch (ev.table) {
+      case Table::Op:
+        e->set_name(std::string(t.str(t.ops.name[i])));
+        e->add_categories(t.ops.user_annotation[i] ? "user_annotation" : "cpu_op");
+        if (t.ops.external_id[i] >= 0) annotate(e, "external_id", t.ops.external_id[i]);
+        break;
+      case Table::Api: {
+        e->set_name(std::string(t.str(t.api.name[i])));
+        e->add_categories("cuda_api");
+        if (t.api.correlation[i] >= 0) annotate(e, "correlation", t.api.correlation[i]);
+        if (t.api.stream[i] >= 0) annotate(e, "stream", t.api.stream[i]);
+        if (t.api.cpu[i] >= 0) annotate(e, "cpu", t.api.cpu[i]);
+        auto it = flows_of_api.find(i);
+        if (it != flows_of_api.end())
+          for (uint64_t f : it->second) {
+            e->add_flow_ids(f);
+            ++sum.flows;
+          }
+        break;
+      }
+      case Table::Syscall:
+        e->set_name(std::string(t.str(t.syscalls.name[i])));
+        e->add_categories("syscall");
+        annotate(e, "nr", t.syscalls.nr[i]);
+        annotate(e, "ret", t.syscalls.ret[i]);
+        break;
+      case Table::OnCpu: {
+        const OnCpu& s = oncpu[i];
+        std::string comm(t.str(s.comm));
+        e->set_name((comm.empty() ? std::string("thread") : comm) + " " + std::to_string(s.tid));
+        e->add_categories("sched");
+        annotate(e, "pid", s.pid);
+        annotate(e, "tid", s.tid);
+        break;
+      }
+      case Table::Irq: {
+        const bool soft = t.irqs.kind[i] == IrqKind::Soft;
+        e->set_name(std::string(soft ? "softirq " : "irq ") + std::string(t.str(t.irqs.name[i])));
+        e->add_categories(soft ? "softirq" : "irq");
+        annotate(e, soft ? "vector" : "irq", t.irqs.irq[i]);
+        if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
+        break;
+      }
+      case Table::Gpu:
+        e->set_name(std::string(t.str(t.gpu.name[i])));
+        e->add_categories(gpu_kind_name(t.gpu.kind[i]));
+        if (t.gpu.correlation[i] >= 0) annotate(e, "correlation", t.gpu.correlation[i]);
+        if (t.gpu.kind[i] == GpuKind::Kernel && t.gpu.grid_x[i] > 0) {
+          annotate(e, "grid", std::to_string(t.gpu.grid_x[i]) + "," + std::to_string(t.gpu.grid_y[i]) +
+                                  "," + std::to_string(t.gpu.grid_z[i]));
+          annotate(e, "block", std::to_string(t.gpu.block_x[i]) + "," +
+                                   std::to_string(t.gpu.block_y[i]) + "," + std::to_string(t.gpu.block_z[i]));
+        }
+        if (t.gpu.correlation[i] >= 0 && api_of_corr.count(t.gpu.correlation[i]))
+          e->add_terminating_flow_ids(uint64_t{i} + 1);
+        break;
+    }
+    w.write(p);
+  }
+  w.finish();
+  sum.packets = w.packets();
+  return sum;
+}
+
+void write_perfetto(const Trace& trace, const std::string& path) { write_perfetto_file(trace, path); }
+
+}  // namespace infertrace
