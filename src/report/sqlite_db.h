@@ -1,0 +1,54 @@
+// A small RAII layer over the sqlite3 C API for the exports: open/exec/prepare with errors that
+// name the database file, and statements bound column by column. Unknown values (-1 in the event
+// model) are written as SQL NULL so queries can use IS NULL / aggregate functions naturally.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace infertrace {
+
+class SqliteDb {
+ public:
+  // Creates (replacing any existing file) a database tuned for one bulk write.
+  explicit SqliteDb(const std::string& path);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  void exec(const std::string& sql);
+  sqlite3* handle() const { return db_; }
+  const std::string& path() const { return path_; }
+  [[noreturn]] void fail(const std::string& what) const;
+
+ private:
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+class SqliteStmt {
+ public:
+  SqliteStmt(SqliteDb& db, const std::string& sql);
+  ~SqliteStmt();
+  SqliteStmt(const SqliteStmt&) = delete;
+  SqliteStmt& operator=(const SqliteStmt&) = delete;
+
+  SqliteStmt& i64(int64_t v);
+  SqliteStmt& opt(int64_t v);  // NULL when v < 0 (unknown)
+  SqliteStmt& dbl(double v);
+  SqliteStmt& text(std::string_view v);
+  SqliteStmt& opt_text(std::string_view v);  // NULL when empty
+  SqliteStmt& null();
+  // Runs the insert and resets for the next row.
+  void step();
+
+ private:
+  SqliteDb& db_;
+  sqlite3_stmt* st_ = nullptr;
+  int col_ = 1;
+};
+
+}  // namespace infertrace

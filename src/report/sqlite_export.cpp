@@ -1,0 +1,276 @@
+#include "report/sqlite_export.h"
+
+#include <string_view>
+
+#include "report/sqlite_db.h"
+
+namespace infertrace {
+
+namespace {
+
+// Table and index definitions; docs/sqlite-schema.md documents each column. Times are integer
+// nanoseconds on the trace's clock; unknown values are NULL.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE skipped (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE thread (pid INTEGER, tid INTEGER, comm TEXT, first_ts_ns INTEGER, last_ts_ns INTEGER);
+CREATE TABLE gpu_activity (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL, kind TEXT NOT NULL, device INTEGER, stream INTEGER, correlation INTEGER,
+  external_id INTEGER, name TEXT, grid_x INTEGER, grid_y INTEGER, grid_z INTEGER,
+  block_x INTEGER, block_y INTEGER, block_z INTEGER);
+CREATE TABLE api_call (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER, pid INTEGER,
+  tid INTEGER, cpu INTEGER, correlation INTEGER, external_id INTEGER, stream INTEGER, name TEXT,
+  kind TEXT NOT NULL);
+CREATE TABLE operator (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,
+  pid INTEGER, tid INTEGER, external_id INTEGER, name TEXT, user_annotation INTEGER NOT NULL);
+CREATE TABLE sched_switch (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, cpu INTEGER,
+  prev_pid INTEGER, prev_tid INTEGER, prev_comm TEXT, prev_state INTEGER, preempted INTEGER NOT NULL,
+  next_pid INTEGER, next_tid INTEGER, next_comm TEXT);
+CREATE TABLE wakeup (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, cpu INTEGER, pid INTEGER,
+  tid INTEGER, waker_pid INTEGER, waker_tid INTEGER);
+CREATE TABLE irq (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL, cpu INTEGER,
+  kind TEXT NOT NULL, irq INTEGER, name TEXT, pid INTEGER, tid INTEGER);
+CREATE TABLE syscall (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,
+  pid INTEGER, tid INTEGER, nr INTEGER, name TEXT, ret INTEGER, fd_target TEXT);
+CREATE TABLE launch (api_id INTEGER PRIMARY KEY REFERENCES api_call(id),
+  gpu_id INTEGER NOT NULL REFERENCES gpu_activity(id), activities INTEGER NOT NULL,
+  latency_ns INTEGER NOT NULL, launch_ns INTEGER NOT NULL, queue_ns INTEGER NOT NULL,
+  api_ns INTEGER, clamped INTEGER NOT NULL);
+CREATE TABLE launch_summary (metric TEXT PRIMARY KEY, value);
+CREATE TABLE api_stat (name TEXT, kind TEXT, calls INTEGER, linked INTEGER, api_total_ns INTEGER,
+  latency_total_ns INTEGER, launch_total_ns INTEGER, queue_total_ns INTEGER);
+CREATE TABLE kernel_stat (name TEXT, count INTEGER, total_ns INTEGER, min_ns INTEGER, max_ns INTEGER,
+  mean_ns REAL);
+CREATE TABLE operator_stat (name TEXT, calls INTEGER, kernels INTEGER, launch_tax_ns INTEGER,
+  gpu_time_ns INTEGER, cpu_time_ns INTEGER);
+CREATE TABLE stream_stat (device INTEGER, stream INTEGER, kernels INTEGER, memcpys INTEGER,
+  memsets INTEGER, busy_ns INTEGER, kernel_time_ns INTEGER);
+CREATE TABLE device_stat (device INTEGER, busy_ns INTEGER, idle_ns INTEGER);
+CREATE TABLE analysis_json (verb TEXT NOT NULL, doc TEXT NOT NULL);
+)sql";
+
+// Indexes are built after the bulk insert (faster than maintaining them row by row).
+constexpr const char* kIndexes = R"sql(
+CREATE INDEX gpu_activity_correlation ON gpu_activity(correlation);
+CREATE INDEX gpu_activity_stream_ts ON gpu_activity(device, stream, ts_ns);
+CREATE INDEX gpu_activity_name ON gpu_activity(name);
+CREATE INDEX api_call_correlation ON api_call(correlation);
+CREATE INDEX api_call_thread_ts ON api_call(tid, ts_ns);
+CREATE INDEX operator_external_id ON operator(external_id);
+CREATE INDEX operator_thread_ts ON operator(tid, ts_ns);
+CREATE INDEX sched_switch_cpu_ts ON sched_switch(cpu, ts_ns);
+CREATE INDEX sched_switch_prev_tid ON sched_switch(prev_tid, ts_ns);
+CREATE INDEX sched_switch_next_tid ON sched_switch(next_tid, ts_ns);
+CREATE INDEX wakeup_tid_ts ON wakeup(tid, ts_ns);
+CREATE INDEX irq_cpu_ts ON irq(cpu, ts_ns);
+CREATE INDEX syscall_thread_ts ON syscall(tid, ts_ns);
+CREATE INDEX syscall_name ON syscall(name);
+CREATE INDEX launch_gpu ON launch(gpu_id);
+CREATE VIEW launch_detail AS
+  SELECT l.api_id, a.name AS api, a.tid, a.ts_ns AS api_ts_ns, a.dur_ns AS api_dur_ns,
+         g.name AS kernel, g.device, g.stream, g.ts_ns AS gpu_ts_ns, g.dur_ns AS gpu_dur_ns,
+         l.activities, l.latency_ns, l.launch_ns, l.queue_ns, l.clamped
+  FROM launch l JOIN api_call a ON a.id = l.api_id JOIN gpu_activity g ON g.id = l.gpu_id;
+)sql";
+
+const char* api_kind_name(ApiKind k) {
+  switch (k) {
+    case ApiKind::KernelLaunch: return "kernel_launch";
+    case ApiKind::GraphLaunch: return "graph_launch";
+    case ApiKind::MemcpyAsync: return "memcpy_async";
+    case ApiKind::MemsetAsync: return "memset_async";
+    case ApiKind::Sync: return "sync";
+    case ApiKind::Other: break;
+  }
+  return "other";
+}
+
+const char* gpu_kind_name(GpuKind k) {
+  switch (k) {
+    case GpuKind::Kernel: return "kernel";
+    case GpuKind::Memcpy: return "memcpy";
+    case GpuKind::Memset: return "memset";
+  }
+  return "kernel";
+}
+
+const char* source_name(TraceSource s) {
+  switch (s) {
+    case TraceSource::Kineto: return "kineto";
+    case TraceSource::Recording: return "recording";
+    case TraceSource::Unknown: break;
+  }
+  return "unknown";
+}
+
+void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
+  {
+    SqliteStmt st(db, "INSERT INTO meta VALUES (?, ?)");
+    st.text("schema_version").text(std::to_string(kSqliteSchemaVersion)).step();
+    st.text("source").text(source_name(t.source)).step();
+    st.text("file").text(t.file).step();
+    for (auto& [k, v] : t.meta)
+      if (k != "schema_version" && k != "source" && k != "file") st.text(k).text(v).step();
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO skipped VALUES (?, ?)");
+    for (auto& [reason, n] : t.skipped) st.text(reason).i64(n).step();
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO thread VALUES (?, ?, ?, ?, ?)");
+    for (size_t i = 0; i < t.threads.size(); ++i)
+      st.opt(t.threads.pid[i]).opt(t.threads.tid[i]).opt_text(t.str(t.threads.comm[i]))
+          .i64(t.threads.first_ts[i]).i64(t.threads.last_ts[i]).step();
+    rows["thread"] = static_cast<int64_t>(t.threads.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO gpu_activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    const auto& g = t.gpu;
+    for (size_t i = 0; i < g.size(); ++i) {
+      st.i64(static_cast<int64_t>(i)).i64(g.start[i]).i64(g.dur[i]).i64(g.start[i] + g.dur[i])
+          .text(gpu_kind_name(g.kind[i])).opt(g.device[i]).opt(g.stream[i]).opt(g.correlation[i])
+          .opt(g.external_id[i]).text(t.str(g.name[i]));
+      // Geometry is 0 when the source does not have it: NULL then.
+      for (uint32_t v : {g.grid_x[i], g.grid_y[i], g.grid_z[i], g.block_x[i], g.block_y[i], g.block_z[i]})
+        (g.grid_x[i] > 0) ? st.i64(v) : st.null();
+      st.step();
+    }
+    rows["gpu_activity"] = static_cast<int64_t>(g.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO api_call VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    const auto& a = t.api;
+    for (size_t i = 0; i < a.size(); ++i)
+      st.i64(static_cast<int64_t>(i)).i64(a.start[i]).opt(a.dur[i]).opt(a.pid[i]).opt(a.tid[i])
+          .opt(a.cpu[i]).opt(a.correlation[i]).opt(a.external_id[i]).opt(a.stream[i])
+          .text(t.str(a.name[i])).text(api_kind_name(a.kind[i])).step();
+    rows["api_call"] = static_cast<int64_t>(a.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO operator VALUES (?,?,?,?,?,?,?,?)");
+    const auto& o = t.ops;
+    for (size_t i = 0; i < o.size(); ++i)
+      st.i64(static_cast<int64_t>(i)).i64(o.start[i]).i64(o.dur[i]).opt(o.pid[i]).opt(o.tid[i])
+          .opt(o.external_id[i]).text(t.str(o.name[i])).i64(o.user_annotation[i]).step();
+    rows["operator"] = static_cast<int64_t>(o.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO sched_switch VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    const auto& s = t.switches;
+    for (size_t i = 0; i < s.size(); ++i)
+      st.i64(static_cast<int64_t>(i)).i64(s.ts[i]).opt(s.cpu[i]).opt(s.prev_pid[i]).opt(s.prev_tid[i])
+          .opt_text(t.str(s.prev_comm[i])).i64(s.prev_state[i]).i64(s.preempted[i]).opt(s.next_pid[i])
+          .opt(s.next_tid[i]).opt_text(t.str(s.next_comm[i])).step();
+    rows["sched_switch"] = static_cast<int64_t>(s.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO wakeup VALUES (?,?,?,?,?,?,?)");
+    const auto& w = t.wakeups;
+    for (size_t i = 0; i < w.size(); ++i)
+      st.i64(static_cast<int64_t>(i)).i64(w.ts[i]).opt(w.cpu[i]).opt(w.pid[i]).opt(w.tid[i])
+          .opt(w.waker_pid[i]).opt(w.waker_tid[i]).step();
+    rows["wakeup"] = static_cast<int64_t>(w.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO irq VALUES (?,?,?,?,?,?,?,?,?)");
+    const auto& q = t.irqs;
+    for (size_t i = 0; i < q.size(); ++i)
+      st.i64(static_cast<int64_t>(i)).i64(q.ts[i]).i64(q.dur[i]).opt(q.cpu[i])
+          .text(q.kind[i] == IrqKind::Soft ? "soft" : "hard").opt(q.irq[i]).opt_text(t.str(q.name[i]))
+          .opt(q.pid[i]).opt(q.tid[i]).step();
+    rows["irq"] = static_cast<int64_t>(q.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO syscall VALUES (?,?,?,?,?,?,?,?,?)");
+    const auto& s = t.syscalls;
+    for (size_t i = 0; i < s.size(); ++i) {
+      st.i64(static_cast<int64_t>(i)).i64(s.ts[i]).i64(s.dur[i]).opt(s.pid[i]).opt(s.tid[i]).opt(s.nr[i])
+          .text(t.str(s.name[i])).i64(s.ret[i]);
+      // fd_target is an interned path id (or -1).
+      if (s.fd_target[i] > 0 && static_cast<size_t>(s.fd_target[i]) < t.strings.size())
+        st.text(t.str(static_cast<StrId>(s.fd_target[i])));
+      else
+        st.null();
+      st.step();
+    }
+    rows["syscall"] = static_cast<int64_t>(s.size());
+  }
+}
+
+void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a, SqliteSummary& rows) {
+  {
+    SqliteStmt st(db, "INSERT INTO launch VALUES (?,?,?,?,?,?,?,?)");
+    for (const LaunchLink& l : a.links)
+      st.i64(l.api).i64(l.first_gpu).i64(l.activities).i64(l.latency).i64(l.launch_part).i64(l.queue)
+          .opt(t.api.dur[l.api]).i64(l.clamped ? 1 : 0).step();
+    rows["launch"] = static_cast<int64_t>(a.links.size());
+  }
+  {
+    // Same keys as `infertrace analyze --json` (docs/json-schema.md).
+    SqliteStmt st(db, "INSERT INTO launch_summary VALUES (?, ?)");
+    const std::pair<const char*, int64_t> ints[] = {
+        {"kernels", a.kernels}, {"memcpys", a.memcpys}, {"memsets", a.memsets},
+        {"gpu_activities", a.gpu_activities}, {"launch_calls", a.launch_calls},
+        {"linked_launch_calls", a.linked_launch_calls}, {"sync_calls", a.sync_calls},
+        {"api_calls", a.api_calls}, {"operators", a.operators}, {"graph_launches", a.graph_launches},
+        {"tklqt_ns", a.tklqt}, {"tklqt_launch_ns", a.tklqt_launch}, {"tklqt_queue_ns", a.tklqt_queue},
+        {"api_time_ns", a.api_time}, {"inference_latency_ns", a.inference_latency},
+        {"gpu_busy_ns", a.gpu_busy}, {"gpu_idle_ns", a.gpu_idle}, {"host_active_ns", a.host_active},
+        {"cpu_idle_ns", a.cpu_idle}, {"t_begin_ns", a.t_begin}, {"t_end_ns", a.t_end},
+        {"clock_skew_clamped", a.clock_skew_clamped}, {"orphan_activities", a.orphan_activities},
+        {"orphan_launch_calls", a.orphan_launch_calls}, {"launch_thread_pid", a.launch_thread_pid},
+        {"launch_thread_tid", a.launch_thread_tid}};
+    for (auto& [k, v] : ints) st.text(k).i64(v).step();
+    st.text("akd_ns").dbl(a.akd_ns).step();
+    st.text("bound").opt_text(a.bound).step();
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO api_stat VALUES (?,?,?,?,?,?,?,?)");
+    for (auto& r : a.by_api)
+      st.text(t.str(r.name)).text(api_kind_name(r.kind)).i64(r.calls).i64(r.linked).i64(r.api_total)
+          .i64(r.latency_total).i64(r.launch_total).i64(r.queue_total).step();
+    rows["api_stat"] = static_cast<int64_t>(a.by_api.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO kernel_stat VALUES (?,?,?,?,?,?)");
+    for (auto& k : a.kernels_by_name)
+      st.text(t.str(k.name)).i64(k.count).i64(k.total).i64(k.min).i64(k.max)
+          .dbl(k.count ? static_cast<double>(k.total) / static_cast<double>(k.count) : 0.0).step();
+    rows["kernel_stat"] = static_cast<int64_t>(a.kernels_by_name.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO operator_stat VALUES (?,?,?,?,?,?)");
+    for (auto& o : a.by_operator)
+      st.text(t.str(o.name)).i64(o.calls).i64(o.kernels).i64(o.launch_tax).i64(o.gpu_time).i64(o.cpu_time).step();
+    rows["operator_stat"] = static_cast<int64_t>(a.by_operator.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO stream_stat VALUES (?,?,?,?,?,?,?)");
+    for (auto& s : a.by_stream)
+      st.opt(s.device).opt(s.stream).i64(s.kernels).i64(s.memcpys).i64(s.memsets).i64(s.busy)
+          .i64(s.kernel_time).step();
+    SqliteStmt dv(db, "INSERT INTO device_stat VALUES (?,?,?)");
+    for (auto& d : a.by_device) dv.opt(d.device).i64(d.busy).i64(d.idle).step();
+  }
+}
+
+}  // namespace
+
+SqliteSummary write_sqlite_file(const Trace& trace, const std::string& path, const SqliteAnalyses& analyses) {
+  SqliteDb db(path);
+  SqliteSummary rows;
+  db.exec(kSchema);
+  db.exec("BEGIN");
+  write_events(db, trace, rows);
+  if (analyses.launch) write_launch_analysis(db, trace, *analyses.launch, rows);
+  {
+    SqliteStmt st(db, "INSERT INTO analysis_json VALUES (?, ?)");
+    for (auto& [verb, doc] : analyses.json_results) st.text(verb).text(doc).step();
+    rows["analysis_json"] = static_cast<int64_t>(analyses.json_results.size());
+  }
+  db.exec("COMMIT");
+  db.exec(kIndexes);
+  return rows;
+}
+
+}  // namespace infertrace

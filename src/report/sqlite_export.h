@@ -1,0 +1,31 @@
+// SQLite export (`infertrace export --sqlite`): every event table of the Trace plus the analysis
+// results we have, in one database with the schema and indexes of docs/sqlite-schema.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/launch.h"
+#include "trace/trace.h"
+
+namespace infertrace {
+
+inline constexpr int kSqliteSchemaVersion = 1;
+
+struct SqliteAnalyses {
+  const LaunchAnalysis* launch = nullptr;  // launch/queue metrics (tables launch, launch_summary, ...)
+  // Saved --json documents of other verbs (verb, document text): stored in table analysis_json,
+  // queryable with SQLite's json_extract().
+  std::vector<std::pair<std::string, std::string>> json_results;
+};
+
+// Rows written per table.
+using SqliteSummary = std::map<std::string, int64_t>;
+
+// Throws Error naming the database file on any SQLite failure.
+SqliteSummary write_sqlite_file(const Trace& trace, const std::string& path, const SqliteAnalyses& analyses);
+
+}  // namespace infertrace

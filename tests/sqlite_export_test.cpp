@@ -1,0 +1,181 @@
+// Writes a SQLite export of a hand-built trace and checks it with SQL queries whose answers are
+// computed here from the input tables: row counts, NULL for unknown values, joins through the
+// documented indexes, the launch analysis tables and json_extract over saved analysis documents.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+
+#include "report/sqlite_export.h"
+#include "util/error.h"
+
+using namespace infertrace;
+
+namespace {
+
+std::string tmp_db(const char* name) {
+  return (std::filesystem::temp_directory_path() / (std::string("infertrace_") + name)).string();
+}
+
+// Runs a query that returns one value, as text ("NULL" for SQL NULL).
+std::string scalar(sqlite3* db, const std::string& sql, int col = 0) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  std::string out = "<no row>";
+  if (st && sqlite3_step(st) == SQLITE_ROW)
+    out = sqlite3_column_type(st, col) == SQLITE_NULL ? "NULL"
+                                                       : reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+  sqlite3_finalize(st);
+  return out;
+}
+
+Trace recording_like_trace() {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.file = "run.itrace";
+  t.meta["kernel_version"] = "6.1.0";
+  t.count_skipped("skipped_missing_ts", 3);
+  t.threads.push({10, 11, t.strings.intern("engine"), 100, 90'000});
+  t.threads.push({10, 12, t.strings.intern("worker"), 150, 80'000});
+  for (int i = 0; i < 6; ++i) {
+    ApiCall c;
+    c.start = 1'000 + i * 10'000;
+    c.dur = i == 5 ? -1 : 2'000 + i;  // the last one has an unknown duration
+    c.pid = 10, c.tid = 11, c.cpu = i % 2, c.correlation = i < 4 ? i + 1 : -1, c.stream = 7;
+    c.name = t.strings.intern(i < 4 ? "cuLaunchKernel" : "cuStreamSynchronize");
+    c.kind = classify_api(t.str(c.name));
+    t.api.push(c);
+  }
+  for (int i = 0; i < 4; ++i) {
+    GpuActivity a;
+    a.start = 4'000 + i * 10'000, a.dur = 500 + i, a.device = 0, a.stream = 7, a.correlation = i + 1;
+    a.name = t.strings.intern(i % 2 ? "rmsnorm" : "matmul");
+    t.gpu.push(a);  // no launch geometry: NULLs
+  }
+  ContextSwitch s;
+  s.ts = 5'000, s.cpu = 0, s.prev_pid = 10, s.prev_tid = 11, s.prev_comm = t.strings.intern("engine");
+  s.prev_state = 0, s.preempted = true, s.next_pid = 0, s.next_tid = 0;
+  t.switches.push(s);
+  s.ts = 7'000, s.prev_state = 1, s.preempted = false;
+  t.switches.push(s);
+  t.wakeups.push({6'500, 0, 10, 11, 10, 12});
+  t.irqs.push({8'000, 300, 1, IrqKind::Soft, 7, t.strings.intern("SCHED"), 10, 11});
+  t.irqs.push({9'000, 120, 1, IrqKind::Hard, 35, t.strings.intern("nvidia"), 10, 11});
+  const auto nvidia = static_cast<int64_t>(t.strings.intern("/dev/nvidia0"));
+  t.syscalls.push({1'100, 700, 10, 11, 16, t.strings.intern("ioctl"), 0, nvidia});
+  t.syscalls.push({2'100, 90, 10, 12, 202, t.strings.intern("futex"), -11, -1});
+  return t;
+}
+
+// Launch links computed plainly from the trace: API call i <-> GPU activity with its correlation.
+LaunchAnalysis plain_links(const Trace& t) {
+  LaunchAnalysis a;
+  for (uint32_t i = 0; i < t.api.size(); ++i)
+    for (uint32_t g = 0; g < t.gpu.size(); ++g)
+      if (t.api.correlation[i] >= 0 && t.api.correlation[i] == t.gpu.correlation[g]) {
+        LaunchLink l;
+        l.api = i, l.first_gpu = g, l.activities = 1;
+        l.latency = t.gpu.start[g] - t.api.start[i];
+        l.queue = std::max<ns_t>(0, t.gpu.start[g] - (t.api.start[i] + t.api.dur[i]));
+        l.launch_part = l.latency - l.queue;
+        a.links.push_back(l);
+        a.tklqt += l.latency;
+      }
+  a.kernels = static_cast<int64_t>(t.gpu.size());
+  a.bound = "cpu";
+  a.akd_ns = 501.5;
+  return a;
+}
+
+}  // namespace
+
+TEST(SqliteExport, EveryEventTableIsQueryable) {
+  const Trace t = recording_like_trace();
+  const LaunchAnalysis la = plain_links(t);
+  SqliteAnalyses an;
+  an.launch = &la;
+  an.json_results.push_back({"fusion", R"({"lengths":[{"length":2,"ideal_speedup":1.5}]})"});
+  const std::string path = tmp_db("sqlite_test.db");
+  const SqliteSummary rows = write_sqlite_file(t, path, an);
+  EXPECT_EQ(rows.at("api_call"), 6);
+  EXPECT_EQ(rows.at("launch"), 4);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "select value from meta where key='schema_version'"), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(scalar(db, "select value from meta where key='kernel_version'"), "6.1.0");
+  EXPECT_EQ(scalar(db, "select value from meta where key='source'"), "recording");
+  EXPECT_EQ(scalar(db, "select count from skipped where reason='skipped_missing_ts'"), "3");
+  EXPECT_EQ(scalar(db, "select count(*) from thread"), "2");
+  EXPECT_EQ(scalar(db, "select count(*) from gpu_activity"), std::to_string(t.gpu.size()));
+  EXPECT_EQ(scalar(db, "select count(*) from sched_switch"), "2");
+  EXPECT_EQ(scalar(db, "select count(*) from wakeup where waker_tid = 12"), "1");
+
+  // Sums and unknowns, against the input.
+  ns_t api_dur_known = 0;
+  for (size_t i = 0; i < t.api.size(); ++i)
+    if (t.api.dur[i] >= 0) api_dur_known += t.api.dur[i];
+  EXPECT_EQ(scalar(db, "select sum(dur_ns) from api_call"), std::to_string(api_dur_known));
+  EXPECT_EQ(scalar(db, "select count(*) from api_call where dur_ns is null"), "1");
+  EXPECT_EQ(scalar(db, "select count(*) from api_call where kind='sync'"), "2");
+  EXPECT_EQ(scalar(db, "select count(*) from api_call where correlation is null"), "2");
+  EXPECT_EQ(scalar(db, "select count(*) from gpu_activity where grid_x is null"), "4");
+  EXPECT_EQ(scalar(db, "select sum(end_ns - ts_ns - dur_ns) from gpu_activity"), "0");
+  EXPECT_EQ(scalar(db, "select count(*) from sched_switch where preempted = 1"), "1");
+  EXPECT_EQ(scalar(db, "select sum(dur_ns) from irq where kind='soft'"), "300");
+  EXPECT_EQ(scalar(db, "select name from irq where kind='hard'"), "nvidia");
+  EXPECT_EQ(scalar(db, "select fd_target from syscall where name='ioctl'"), "/dev/nvidia0");
+  EXPECT_EQ(scalar(db, "select fd_target from syscall where name='futex'"), "NULL");
+  EXPECT_EQ(scalar(db, "select ret from syscall where name='futex'"), "-11");
+
+  // A join the CLI does not print: total GPU time per launching API name, via correlation.
+  ns_t gpu_total = 0;
+  for (size_t g = 0; g < t.gpu.size(); ++g) gpu_total += t.gpu.dur[g];
+  EXPECT_EQ(scalar(db, "select sum(g.dur_ns) from api_call a join gpu_activity g using (correlation) "
+                       "where a.name = 'cuLaunchKernel'"),
+            std::to_string(gpu_total));
+
+  // Launch analysis tables and the view.
+  EXPECT_EQ(scalar(db, "select sum(latency_ns) from launch"), std::to_string(la.tklqt));
+  EXPECT_EQ(scalar(db, "select value from launch_summary where metric='tklqt_ns'"), std::to_string(la.tklqt));
+  EXPECT_EQ(scalar(db, "select value from launch_summary where metric='bound'"), "cpu");
+  EXPECT_EQ(scalar(db, "select value from launch_summary where metric='akd_ns'"), "501.5");
+  EXPECT_EQ(scalar(db, "select count(*) from launch_detail where kernel='matmul'"), "2");
+  EXPECT_EQ(scalar(db, "select sum(latency_ns - launch_ns - queue_ns) from launch_detail"), "0");
+
+  // Saved JSON results of other verbs.
+  EXPECT_EQ(scalar(db, "select json_extract(doc, '$.lengths[0].ideal_speedup') from analysis_json "
+                       "where verb='fusion'"),
+            "1.5");
+
+  // The documented indexes exist (docs/sqlite-schema.md).
+  for (const char* idx : {"gpu_activity_correlation", "api_call_correlation", "api_call_thread_ts",
+                          "sched_switch_cpu_ts", "irq_cpu_ts", "syscall_thread_ts", "operator_external_id"})
+    EXPECT_EQ(scalar(db, std::string("select count(*) from sqlite_master where type='index' and name='") + idx + "'"),
+              "1")
+        << idx;
+  EXPECT_NE(scalar(db, "explain query plan select * from gpu_activity where correlation = 3", 3).find("USING INDEX"),
+            std::string::npos);
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+}
+
+TEST(SqliteExport, ReplacesAnExistingFileAndReportsUnwritablePaths) {
+  const Trace t = recording_like_trace();
+  const std::string path = tmp_db("sqlite_replace.db");
+  write_sqlite_file(t, path, {});
+  write_sqlite_file(t, path, {});  // a second export must not fail on "table already exists"
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "select count(*) from api_call"), "6");
+  EXPECT_EQ(scalar(db, "select count(*) from launch"), "0");  // no analysis given
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+  try {
+    write_sqlite_file(t, "/nonexistent-dir/out.db", {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/out.db"), std::string::npos);
+  }
+}
