@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "trace/trace.h"
 
@@ -29,6 +30,16 @@ enum class PerfettoTrackKind : uint8_t {
   Process = 1, Thread = 2, ThreadSyscalls = 3, Cpu = 4, CpuIrqs = 5, GpuDevice = 6, GpuStream = 7
 };
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b = 0);
+
+// A traced thread's time on a CPU, from one context switch to the next on that CPU (switches in
+// the trace's tables). Also drawn by the HTML report's timeline.
+struct OnCpuSlice {
+  ns_t start, end;
+  int32_t cpu;
+  int64_t pid, tid;
+  StrId comm;
+};
+std::vector<OnCpuSlice> on_cpu_slices(const Trace& trace);
 
 // Throws Error when the file cannot be written.
 PerfettoSummary write_perfetto_file(const Trace& trace, const std::string& path);

@@ -42,14 +42,6 @@ struct Ev {
   uint64_t track;
 };
 
-// On-CPU interval of a traced thread, derived from consecutive context switches on one CPU.
-struct OnCpu {
-  ns_t start, end;
-  int32_t cpu;
-  int64_t pid, tid;
-  StrId comm;
-};
-
 class PacketWriter {
  public:
   explicit PacketWriter(const std::string& path) : path_(path), out_(path, std::ios::binary) {
@@ -112,7 +104,9 @@ std::set<std::pair<int64_t, int64_t>> traced_threads(const Trace& t) {
   return s;
 }
 
-std::vector<OnCpu> on_cpu_slices(const Trace& t) {
+}  // namespace
+
+std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   const auto traced = traced_threads(t);
   std::set<int64_t> traced_tids;
   for (auto& [pid, tid] : traced) traced_tids.insert(tid);
@@ -122,7 +116,7 @@ std::vector<OnCpu> on_cpu_slices(const Trace& t) {
     if (t.switches.cpu[a] != t.switches.cpu[b]) return t.switches.cpu[a] < t.switches.cpu[b];
     return t.switches.ts[a] < t.switches.ts[b];
   });
-  std::vector<OnCpu> out;
+  std::vector<OnCpuSlice> out;
   for (size_t k = 0; k < order.size(); ++k) {
     const uint32_t i = order[k];
     const int64_t tid = t.switches.next_tid[i];
@@ -135,8 +129,6 @@ std::vector<OnCpu> on_cpu_slices(const Trace& t) {
   }
   return out;
 }
-
-}  // namespace
 
 PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   PerfettoSummary sum;
@@ -184,7 +176,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     descriptor(perfetto_track_uuid(PerfettoTrackKind::ThreadSyscalls, pid, tid),
                perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid), "syscalls", nullptr);
 
-  const std::vector<OnCpu> oncpu = on_cpu_slices(t);
+  const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
   std::set<int32_t> cpus;
   for (auto& s : oncpu) cpus.insert(s.cpu);
   for (size_t i = 0; i < t.irqs.size(); ++i) cpus.insert(t.irqs.cpu[i]);
@@ -302,7 +294,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         annotate(e, "ret", t.syscalls.ret[i]);
         break;
       case Table::OnCpu: {
-        const OnCpu& s = oncpu[i];
+        const OnCpuSlice& s = oncpu[i];
         std::string comm(t.str(s.comm));
         e->set_name((comm.empty() ? std::string("thread") : comm) + " " + std::to_string(s.tid));
         e->add_categories("sched");

@@ -1,0 +1,311 @@
+// Report sections drawn from saved --json documents of other verbs. Keys follow each verb's
+// documented schema (docs/json-schema.md); what a section cannot find it leaves out, and a document
+// of an unknown kind is still shown as tables of its values.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "report/html_parts.h"
+#include "report/html_sections.h"
+#include "report/html_svg.h"
+#include "util/units.h"
+
+namespace infertrace::html {
+
+namespace {
+
+using json = nlohmann::json;
+
+const json& member(const json& j, const char* key) {
+  static const json null_value;
+  if (!j.is_object()) return null_value;
+  auto it = j.find(key);
+  return it == j.end() ? null_value : *it;
+}
+
+// The array of per-point objects a document keeps under one of these keys.
+const json& first_array(const json& doc, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    const json& v = member(doc, k);
+    if (v.is_array() && !v.empty()) return v;
+  }
+  return member(doc, "");
+}
+
+// ---- sweep (docs/metrics.md section 3) ----------------------------------------------------------
+
+std::string sweep_section(const json& doc) {
+  const json& pts = member(doc, "points");
+  Series launch{"TKLQT launch part", {}, {}}, queue{"TKLQT queue part", {}, {}};
+  Series gpu_idle{"GPU idle / IL", {}, {}}, cpu_idle{"CPU idle / IL", {}, {}};
+  for (auto& p : pts) {
+    auto b = num(p, "batch");
+    if (!b) continue;
+    if (auto v = num(p, "tklqt_launch_ns")) launch.x.push_back(*b), launch.y.push_back(*v);
+    if (auto v = num(p, "tklqt_queue_ns")) queue.x.push_back(*b), queue.y.push_back(*v);
+    auto il = num(p, "inference_latency_ns");
+    if (il && *il > 0) {
+      if (auto v = num(p, "gpu_idle_ns")) gpu_idle.x.push_back(*b), gpu_idle.y.push_back(*v / *il);
+      if (auto v = num(p, "cpu_idle_ns")) cpu_idle.x.push_back(*b), cpu_idle.y.push_back(*v / *il);
+    }
+  }
+  ChartOptions o1;
+  o1.title = "TKLQT parts against batch size";
+  o1.x_label = "batch size", o1.y_label = "time", o1.y_unit = "ns", o1.log2_x = true;
+  ChartOptions o2 = o1;
+  o2.title = "GPU and CPU idle against batch size";
+  o2.y_label = "share of inference latency", o2.y_unit = "pct";
+  std::string body = "<div class=\"cols\">" + line_chart({launch, queue}, o1) + line_chart({gpu_idle, cpu_idle}, o2) + "</div>";
+  std::string verdict;
+  const json& tr = member(doc, "transition_batch");
+  if (tr.is_number()) verdict += fmt::format("Transition to GPU-bound at batch {}. ", scalar_text(tr));
+  else if (doc.contains("transition_batch")) verdict += "No transition: the sweep never becomes GPU-bound for good. ";
+  if (auto s = str_or(doc, "summary", ""); !s.empty()) verdict += s;
+  if (!verdict.empty()) body = "<p class=\"verdict\">" + escape(verdict) + "</p>" + body;
+  body += objects_table(pts, "Per batch size");
+  return body;
+}
+
+void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
+  const json& tr = member(in.doc, "transition_batch");
+  if (tr.is_number())
+    out.push_back(fmt::format("Batch sweep ({}): launch-bound below batch {}, GPU-bound from batch {} on: fusing kernels "
+                              "or CUDA graphs pays below it, the GPU is the limit above.",
+                              in.label, scalar_text(tr), scalar_text(tr)));
+  else if (in.doc.contains("transition_batch"))
+    out.push_back(fmt::format("Batch sweep ({}): no CPU-to-GPU-bound transition in the measured batch range.", in.label));
+}
+
+// ---- fusion (docs/metrics.md section 4) ----------------------------------------------------------
+
+std::string fusion_section(const json& doc) {
+  Series speed{"ideal speedup (K_eager / K_fused)", {}, {}};
+  Series saved{"launch time saved", {}, {}};
+  for (auto& l : member(doc, "lengths")) {
+    auto len = num(l, "length");
+    if (!len) continue;
+    if (auto v = num(l, "ideal_speedup")) speed.x.push_back(*len), speed.y.push_back(*v);
+    if (auto v = num(l, "launch_time_saved_ns")) saved.x.push_back(*len), saved.y.push_back(*v);
+  }
+  ChartOptions o;
+  o.title = "Fusion: ideal speedup against chain length";
+  o.x_label = "chain length L", o.y_label = "speedup", o.y_unit = "x", o.log2_x = true, o.y_from_zero = false;
+  ChartOptions o2 = o;
+  o2.title = "Fusion: launch time saved against chain length";
+  o2.y_label = "launch time saved", o2.y_unit = "ns", o2.y_from_zero = true;
+  std::string body = "<div class=\"cols\">" + line_chart({speed}, o) + line_chart({saved}, o2) + "</div>";
+  body += objects_table(member(doc, "lengths"), "Per chain length");
+  body += objects_table(member(doc, "candidates"), "Top candidate chains", 20);
+  return body;
+}
+
+void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
+  const json* best = nullptr;
+  for (auto& l : member(in.doc, "lengths")) {
+    auto v = num(l, "ideal_speedup");
+    if (v && (!best || *v > *num(*best, "ideal_speedup"))) best = &l;
+  }
+  if (!best) return;
+  std::string saved;
+  if (auto s = num(*best, "launch_time_saved_ns")) saved = fmt::format(", saving {} of launch time", format_ns(*s));
+  out.push_back(fmt::format("Kernel fusion ({}): fusing deterministic chains of length {} gives the best ideal speedup, "
+                            "{:.2f}x (kernel count before / after){}.",
+                            in.label, scalar_text((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+}
+
+// ---- bench threads (docs/metrics.md section 6) --------------------------------------------------
+
+std::string threads_section(const json& doc) {
+  const json& pts = first_array(doc, {"points", "results"});
+  // Series by the conventional names: tg / pp tokens per second (mean), and the roofline bound.
+  const std::pair<const char*, std::vector<const char*>> wanted[] = {
+      {"decode tg (tokens/s)", {"tg_mean", "tg_tps", "tg", "tg_tokens_per_s"}},
+      {"prefill pp (tokens/s)", {"pp_mean", "pp_tps", "pp", "pp_tokens_per_s"}},
+      {"decode roofline (tokens/s)", {"roofline_tg", "tg_roofline", "roofline_tokens_per_s", "roofline"}}};
+  std::vector<Series> series;
+  for (auto& [name, keys] : wanted) {
+    Series s{name, {}, {}, std::string(name).find("roofline") != std::string::npos};
+    for (auto& p : pts) {
+      auto t = num(p, "threads");
+      if (!t) continue;
+      for (const char* k : keys)
+        if (auto v = num(p, k)) {
+          s.x.push_back(*t), s.y.push_back(*v);
+          break;
+        }
+    }
+    if (!s.x.empty()) series.push_back(std::move(s));
+  }
+  ChartOptions o;
+  o.title = "Tokens per second against threads";
+  o.x_label = "threads", o.y_label = "tokens/s", o.log2_x = true;
+  std::string body = line_chart(series, o);
+  if (auto best = num(doc, "best_threads")) body = fmt::format("<p class=\"verdict\">Best thread count: {}.</p>", *best) + body;
+  return body + objects_table(pts, "Per thread count");
+}
+
+// ---- scheduler / IRQ analysis (docs/metrics.md section 5) --------------------------------------
+
+std::string sched_section(const json& doc) {
+  std::string body;
+  // Launch-pair groups: counts (and interval percentiles when the groups carry them).
+  const json& pairs = member(doc, "pairs");
+  if (pairs.is_object()) {
+    std::vector<std::string> cats;
+    BarGroup counts{"pairs", {}};
+    std::vector<BarGroup> pct = {{"p50", {}}, {"p90", {}}, {"p99", {}}};
+    std::vector<std::string> pct_cats;
+    for (auto& [group, v] : pairs.items()) {
+      if (v.is_number()) cats.push_back(group), counts.values.push_back(v.get<double>());
+      if (v.is_object()) {
+        if (auto c = num(v, "count")) cats.push_back(group), counts.values.push_back(*c);
+        auto p50 = num(v, "p50_ns"), p90 = num(v, "p90_ns"), p99 = num(v, "p99_ns");
+        if (p50 && p90 && p99)
+          pct_cats.push_back(group), pct[0].values.push_back(*p50), pct[1].values.push_back(*p90),
+              pct[2].values.push_back(*p99);
+      }
+    }
+    ChartOptions o;
+    o.title = "Launch pairs by what happened between them";
+    o.x_label = "group", o.y_label = "pairs";
+    body += "<div class=\"cols\">" + bar_chart(cats, {counts}, o);
+    ChartOptions o2;
+    o2.title = "Launch-pair interval distribution (clean vs switched)";
+    o2.x_label = "group", o2.y_label = "interval", o2.y_unit = "ns";
+    body += bar_chart(pct_cats, pct, o2) + "</div>";
+  }
+  HtmlTable headline({"metric", "value"});
+  for (const char* k : {"launches", "sched_per_1k", "irq_per_1k_hard", "irq_per_1k_soft", "scheduler_impact"})
+    if (doc.contains(k) && !doc[k].is_structured()) headline.add_row({k, scalar_text(doc[k], k)});
+  const json& pen = member(doc, "penalty_ns");
+  if (pen.is_object())
+    for (auto& [k, v] : pen.items()) headline.add_row({"preemption penalty (" + k + ")", scalar_text(v, "x_ns")});
+  else if (pen.is_number())
+    headline.add_row({"preemption penalty", scalar_text(pen, "x_ns")});
+  body += headline.render("Scheduler and IRQ impact");
+  if (auto v = str_or(doc, "verdict", ""); !v.empty()) body = "<p class=\"verdict\">" + escape(v) + "</p>" + body;
+
+  // Softirq vectors and syscalls: objects keyed by name or arrays of objects.
+  auto breakdown = [&](const char* key, const char* title, const char* value_key, const char* unit) {
+    const json& v = member(doc, key);
+    json rows = json::array();
+    if (v.is_object())
+      for (auto& [name, o] : v.items()) {
+        json r = o.is_object() ? o : json{{"value", o}};
+        r["name"] = name;
+        rows.push_back(r);
+      }
+    else if (v.is_array())
+      rows = v;
+    if (rows.empty()) return std::string();
+    std::vector<std::string> cats;
+    BarGroup g{value_key, {}};
+    for (auto& r : rows)
+      if (auto x = num(r, value_key)) cats.push_back(str_or(r, "name", "?")), g.values.push_back(*x);
+    ChartOptions o;
+    o.title = title, o.x_label = "name", o.y_label = value_key, o.y_unit = unit;
+    return bar_chart(cats, {g}, o) + objects_table(rows, title);
+  };
+  body += breakdown("softirqs", "Softirqs by vector", "total_ns", "ns");
+  body += breakdown("hardirqs", "Hard IRQs by handler", "total_ns", "ns");
+  body += breakdown("syscalls", "Syscalls", "total_ns", "ns");
+  const json& tail = member(doc, "tail");
+  if (tail.is_object()) {
+    json rows = json::array();
+    for (auto& [pct, causes] : tail.items())
+      if (causes.is_object()) {
+        json r = causes;
+        r["percentile"] = pct;
+        rows.push_back(r);
+      }
+    body += objects_table(rows, "Tail attribution (share of slow pairs by cause)");
+  }
+  return body;
+}
+
+void sched_findings(const JsonInput& in, std::vector<std::string>& out) {
+  if (auto v = str_or(in.doc, "verdict", ""); !v.empty()) {
+    out.push_back(fmt::format("Scheduler/IRQ ({}): {}", in.label, v));
+    return;
+  }
+  auto s = num(in.doc, "sched_per_1k");
+  if (s) out.push_back(fmt::format("Scheduler/IRQ ({}): {:.1f} context switches per 1000 launches.", in.label, *s));
+}
+
+// ---- compare and interference ------------------------------------------------------------------
+
+std::string compare_section(const json& doc) {
+  const json& sc = first_array(doc, {"scenarios", "rows"});
+  std::vector<std::string> cats;
+  BarGroup slow{"slowdown %", {}};
+  for (auto& r : sc)
+    if (auto v = num(r, "slowdown_pct")) cats.push_back(str_or(r, "name", str_or(r, "scenario", "?"))), slow.values.push_back(*v);
+  ChartOptions o;
+  o.title = "Slowdown against the baseline";
+  o.x_label = "scenario", o.y_label = "slowdown %";
+  return bar_chart(cats, {slow}, o) + objects_table(sc, "Scenarios");
+}
+
+// ---- a saved `analyze --json` -------------------------------------------------------------------
+
+std::string analyze_section(const json& doc) {
+  std::string body = scalars_table(doc, "Launch and queue metrics");
+  for (auto& [k, v] : doc.items())
+    if (v.is_array()) body += objects_table(v, k, 15);
+  return body;
+}
+
+std::string generic_section(const json& doc) {
+  std::string body = "<p class=\"note\">A document of a kind this report does not chart; its values:</p>";
+  body += scalars_table(doc, "");
+  if (doc.is_object())
+    for (auto& [k, v] : doc.items())
+      if (v.is_array()) body += objects_table(v, k, 20);
+  return body;
+}
+
+}  // namespace
+
+std::string classify_document(const json& doc) {
+  if (!doc.is_object()) return "";
+  if (doc.contains("kind") && doc["kind"].is_string()) {
+    const std::string k = doc["kind"].get<std::string>();
+    for (const char* known : {"sweep", "fusion", "threads", "sched", "compare", "analyze"})
+      if (k == known) return k;
+  }
+  const json& pts = first_array(doc, {"points", "results"});
+  if (!pts.empty() && pts[0].is_object()) {
+    if (pts[0].contains("batch")) return "sweep";
+    if (pts[0].contains("threads")) return "threads";
+  }
+  if (member(doc, "lengths").is_array()) return "fusion";
+  if (doc.contains("sched_per_1k") || doc.contains("pairs")) return "sched";
+  if (member(doc, "scenarios").is_array()) return "compare";
+  if (doc.contains("tklqt_ns")) return "analyze";
+  return "";
+}
+
+std::string document_section(const JsonInput& in, const std::string& kind, size_t index) {
+  std::string body = fmt::format("<p class=\"src\">{}</p>", escape(in.label));
+  std::string title;
+  if (kind == "sweep") title = "Batch sweep", body += sweep_section(in.doc);
+  else if (kind == "fusion") title = "Kernel fusion by proximity score", body += fusion_section(in.doc);
+  else if (kind == "threads") title = "Throughput against threads", body += threads_section(in.doc);
+  else if (kind == "sched") title = "Scheduler, IRQs and syscalls", body += sched_section(in.doc);
+  else if (kind == "compare") title = "Scenario comparison (interference)", body += compare_section(in.doc);
+  else if (kind == "analyze") title = "Saved analysis", body += analyze_section(in.doc);
+  else title = "Other results", body += generic_section(in.doc);
+  return section(fmt::format("doc-{}", index), title + ": " + in.label, body);
+}
+
+void document_findings(const JsonInput& in, const std::string& kind, std::vector<std::string>& out) {
+  if (kind == "sweep") sweep_findings(in, out);
+  else if (kind == "fusion") fusion_findings(in, out);
+  else if (kind == "sched") sched_findings(in, out);
+  else if (kind == "threads") {
+    if (auto b = num(in.doc, "best_threads")) out.push_back(fmt::format("Thread sweep ({}): best at {} threads.", in.label, *b));
+  }
+}
+
+}  // namespace infertrace::html

@@ -1,0 +1,104 @@
+#include "report/html_parts.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "report/html_svg.h"
+#include "util/units.h"
+
+namespace infertrace::html {
+
+void HtmlTable::set_title(size_t row, size_t col, std::string title) {
+  titles_.emplace_back(row, col, std::move(title));
+}
+
+std::string HtmlTable::render(const std::string& caption) const {
+  auto align = [&](size_t c) {
+    return c < left_cols_ || std::find(extra_left_.begin(), extra_left_.end(), c) != extra_left_.end() ? "l" : "r";
+  };
+  std::string s = "<div class=\"tw\"><table>";
+  if (!caption.empty()) s += "<caption>" + escape(caption) + "</caption>";
+  s += "<thead><tr>";
+  for (size_t c = 0; c < header_.size(); ++c)
+    s += fmt::format("<th class=\"{}\">{}</th>", align(c), escape(header_[c]));
+  s += "</tr></thead><tbody>";
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    s += "<tr>";
+    for (size_t c = 0; c < rows_[r].size(); ++c) {
+      std::string title;
+      for (auto& [tr, tc, text] : titles_)
+        if (tr == r && tc == c) title = " title=\"" + escape(text) + "\"";
+      s += fmt::format("<td class=\"{}\"{}>{}</td>", align(c), title, escape(rows_[r][c]));
+    }
+    s += "</tr>";
+  }
+  return s + "</tbody></table></div>\n";
+}
+
+std::string section(const std::string& id, const std::string& title, const std::string& body) {
+  return fmt::format("<section id=\"{}\"><h2>{}</h2>\n{}</section>\n", escape(id), escape(title), body);
+}
+
+std::optional<double> num(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+std::string str_or(const nlohmann::json& j, const char* key, const std::string& fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+std::string scalar_text(const nlohmann::json& v, const std::string& key) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_null()) return "-";
+  if (v.is_number_integer()) {
+    const int64_t n = v.get<int64_t>();
+    // Keys ending in _ns are durations (project convention): show them with units.
+    if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ns") == 0) return format_ns(n);
+    return format_count(n);
+  }
+  if (v.is_number()) {
+    const double d = v.get<double>();
+    if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ns") == 0) return format_ns(d);
+    return format_value(d, "");
+  }
+  return v.dump();
+}
+
+std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows) {
+  if (!arr.is_array() || arr.empty()) return "";
+  std::vector<std::string> keys;
+  for (auto& o : arr) {
+    if (!o.is_object()) continue;
+    for (auto& [k, v] : o.items())
+      if (!v.is_structured() && std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  }
+  if (keys.empty()) return "";
+  HtmlTable t(keys);
+  size_t n = 0;
+  for (auto& o : arr) {
+    if (!o.is_object() || n++ >= max_rows) continue;
+    std::vector<std::string> row;
+    for (auto& k : keys) row.push_back(o.contains(k) ? scalar_text(o[k], k) : "");
+    t.add_row(std::move(row));
+  }
+  std::string s = t.render(caption);
+  if (arr.size() > max_rows) s += fmt::format("<p class=\"note\">{} more rows not shown.</p>", arr.size() - max_rows);
+  return s;
+}
+
+std::string scalars_table(const nlohmann::json& obj, const std::string& caption) {
+  if (!obj.is_object()) return "";
+  HtmlTable t({"key", "value"}, 1);
+  for (auto& [k, v] : obj.items())
+    if (!v.is_structured()) t.add_row({k, scalar_text(v, k)});
+  return t.empty() ? "" : t.render(caption);
+}
+
+}  // namespace infertrace::html

@@ -1,0 +1,47 @@
+// Building blocks shared by the HTML report's sections (internal to src/report/html_*.cpp).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace infertrace::html {
+
+// An HTML table; cells are escaped text, numeric columns right-aligned.
+class HtmlTable {
+ public:
+  explicit HtmlTable(std::vector<std::string> header, size_t left_cols = 1)
+      : header_(std::move(header)), left_cols_(left_cols) {}
+  void add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  // Left-align one more column (text columns after the first ones).
+  void set_left(size_t col) { extra_left_.push_back(col); }
+  // A cell's full text shown on hover when the visible one is shortened (kernel names).
+  void set_title(size_t row, size_t col, std::string title);
+  bool empty() const { return rows_.empty(); }
+  std::string render(const std::string& caption = "") const;
+
+ private:
+  std::vector<std::string> header_;
+  size_t left_cols_;
+  std::vector<size_t> extra_left_;
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<std::tuple<size_t, size_t, std::string>> titles_;
+};
+
+// <section> with a heading and an anchor for the table of contents.
+std::string section(const std::string& id, const std::string& title, const std::string& body);
+
+// Tolerant readers of other verbs' JSON documents: a missing or non-numeric key gives nullopt.
+std::optional<double> num(const nlohmann::json& j, const char* key);
+std::string str_or(const nlohmann::json& j, const char* key, const std::string& fallback);
+// A scalar JSON value as display text.
+std::string scalar_text(const nlohmann::json& v, const std::string& key = "");
+
+// A generic table for an array of objects: one column per scalar key (in first-seen order).
+std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows = 50);
+// A generic two-column table of an object's scalar members.
+std::string scalars_table(const nlohmann::json& obj, const std::string& caption);
+
+}  // namespace infertrace::html

@@ -1,0 +1,21 @@
+// Section renderers of the HTML report (internal to src/report/html_*.cpp). Each returns ""
+// when it has nothing to show, so the page leaves the section out.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "report/html_report.h"
+
+namespace infertrace::html {
+
+// Traces: one overview row per trace (when several), then each trace's details.
+std::string traces_overview(const std::vector<TraceInput>& traces);
+std::string trace_details(const TraceInput& in, size_t index);
+void trace_findings(const TraceInput& in, std::vector<std::string>& out);
+
+// Saved JSON documents of other verbs, by classify_document() kind.
+std::string document_section(const JsonInput& in, const std::string& kind, size_t index);
+void document_findings(const JsonInput& in, const std::string& kind, std::vector<std::string>& out);
+
+}  // namespace infertrace::html

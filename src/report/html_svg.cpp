@@ -1,0 +1,215 @@
+#include "report/html_svg.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "util/units.h"
+
+namespace infertrace::html {
+
+namespace {
+
+// Colour-blind-safe palette (Okabe-Ito).
+constexpr const char* kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
+constexpr int kLeft = 72, kRight = 16, kTop = 34, kBottom = 46;
+
+// "Nice" tick step (1, 2, 5 x 10^k) so axes read well.
+double nice_step(double range, int target) {
+  if (range <= 0) return 1;
+  const double raw = range / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double r = raw / mag;
+  return mag * (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10);
+}
+
+struct Axis {
+  double lo = 0, hi = 1;
+  bool log2 = false;
+  double pos(double v, double a, double b) const {  // value -> pixel between a and b
+    const double t0 = log2 ? std::log2(lo) : lo, t1 = log2 ? std::log2(hi) : hi;
+    const double t = log2 ? std::log2(std::max(v, 1e-300)) : v;
+    return t1 == t0 ? (a + b) / 2 : a + (t - t0) / (t1 - t0) * (b - a);
+  }
+};
+
+std::string header(const ChartOptions& opt, size_t marks) {
+  return fmt::format(
+      "<figure class=\"chart\"><svg class=\"plot\" data-marks=\"{}\" viewBox=\"0 0 {} {}\" width=\"{}\" "
+      "height=\"{}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">"
+      "<text class=\"ctitle\" x=\"{}\" y=\"18\">{}</text>",
+      marks, opt.width, opt.height, opt.width, opt.height, escape(opt.title), kLeft, escape(opt.title));
+}
+
+std::string axis_labels(const ChartOptions& opt) {
+  const int x0 = kLeft, x1 = opt.width - kRight, y1 = opt.height - kBottom;
+  return fmt::format(
+      "<text class=\"alabel\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>"
+      "<text class=\"alabel\" transform=\"translate(14 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+      (x0 + x1) / 2, opt.height - 8, escape(opt.x_label), (kTop + y1) / 2, escape(opt.y_label));
+}
+
+std::string y_grid(const Axis& y, const ChartOptions& opt) {
+  std::string s;
+  const int x0 = kLeft, x1 = opt.width - kRight, y0 = kTop, y1 = opt.height - kBottom;
+  const double step = nice_step(y.hi - y.lo, 5);
+  for (double v = std::ceil(y.lo / step) * step; v <= y.hi + step * 1e-9; v += step) {
+    const double py = y.pos(v, y1, y0);
+    s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>"
+                     "<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>",
+                     x0, x1, py, py, x0 - 6, py + 4, escape(format_value(v, opt.y_unit)));
+  }
+  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", x0, x1, y1, y1);
+  return s;
+}
+
+std::string legend(const std::vector<std::string>& names, const ChartOptions& opt) {
+  if (names.size() < 2) return "";
+  std::string s;
+  int x = opt.width - kRight;
+  for (size_t i = names.size(); i-- > 0;) {
+    const int w = 22 + 7 * static_cast<int>(names[i].size());
+    x -= w;
+    s += fmt::format("<rect x=\"{}\" y=\"8\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+                     "<text class=\"legend\" x=\"{}\" y=\"17\">{}</text>",
+                     x, kPalette[i % 8], x + 14, escape(names[i]));
+  }
+  return s;
+}
+
+std::string x_tick_text(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{:.3g}", v);
+}
+
+}  // namespace
+
+std::string escape(std::string_view s) {
+  std::string o;
+  o.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      case '\'': o += "&#39;"; break;
+      default:
+        // Control characters are not allowed in XML (inline SVG); show them as a replacement.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') o += "\xEF\xBF\xBD";
+        else o += c;
+    }
+  }
+  return o;
+}
+
+std::string format_value(double v, const std::string& unit) {
+  if (unit == "ns") return format_ns(v);
+  if (unit == "pct") return fmt::format("{:.0f}%", v * 100);
+  if (unit == "x") return fmt::format("{:.2f}x", v);
+  if (std::fabs(v) >= 1e6 || (v != 0 && std::fabs(v) < 1e-2)) return fmt::format("{:.3g}", v);
+  if (v == std::floor(v)) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{:.2f}", v);
+}
+
+std::string line_chart(const std::vector<Series>& series, const ChartOptions& opt) {
+  Axis x, y;
+  x.log2 = opt.log2_x;
+  double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
+  size_t marks = 0;
+  for (auto& s : series)
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (x.log2 && s.x[i] <= 0)) continue;
+      xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
+      ylo = std::min(ylo, s.y[i]), yhi = std::max(yhi, s.y[i]);
+      ++marks;
+    }
+  if (marks == 0) return "";  // nothing to draw: the caller leaves the chart out
+  if (opt.y_from_zero) ylo = std::min(0.0, ylo);
+  if (yhi == ylo) yhi = ylo + 1;
+  const double ystep = nice_step(yhi - ylo, 5);
+  y.lo = std::floor(ylo / ystep) * ystep, y.hi = std::ceil(yhi / ystep) * ystep;
+  x.lo = xlo, x.hi = xhi == xlo ? xlo + 1 : xhi;
+  const int x0 = kLeft, x1 = opt.width - kRight, y0 = kTop, y1 = opt.height - kBottom;
+
+  std::string s = header(opt, marks) + y_grid(y, opt);
+  // x ticks: every distinct x of the data when few (batch sizes, thread counts), else nice steps.
+  std::vector<double> xs;
+  for (auto& se : series) xs.insert(xs.end(), se.x.begin(), se.x.end());
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  if (xs.size() > 12 && !x.log2) {
+    xs.clear();
+    const double st = nice_step(x.hi - x.lo, 8);
+    for (double v = std::ceil(x.lo / st) * st; v <= x.hi; v += st) xs.push_back(v);
+  }
+  for (double v : xs) {
+    if (x.log2 && v <= 0) continue;
+    const double px = x.pos(v, x0 + 10, x1 - 10);
+    s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", px, y1 + 16,
+                     x_tick_text(v));
+  }
+  std::vector<std::string> names;
+  for (size_t k = 0; k < series.size(); ++k) {
+    const auto& se = series[k];
+    names.push_back(se.name);
+    std::string path;
+    std::string dots;
+    for (size_t i = 0; i < se.x.size() && i < se.y.size(); ++i) {
+      if (!std::isfinite(se.x[i]) || !std::isfinite(se.y[i]) || (x.log2 && se.x[i] <= 0)) continue;
+      const double px = x.pos(se.x[i], x0 + 10, x1 - 10), py = y.pos(se.y[i], y1, y0);
+      path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", px, py);
+      dots += fmt::format("<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {} = {}, {} = {}</title></circle>",
+                          px, py, kPalette[k % 8], escape(se.name), escape(opt.x_label), x_tick_text(se.x[i]),
+                          escape(opt.y_label), escape(format_value(se.y[i], opt.y_unit)));
+    }
+    s += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>", path, kPalette[k % 8],
+                     se.dashed ? " stroke-dasharray=\"6 4\"" : "");
+    s += dots;
+  }
+  s += legend(names, opt) + axis_labels(opt) + "</svg></figure>\n";
+  return s;
+}
+
+std::string bar_chart(const std::vector<std::string>& categories, const std::vector<BarGroup>& groups,
+                      const ChartOptions& opt) {
+  double yhi = 0;
+  size_t marks = 0;
+  for (auto& g : groups)
+    for (double v : g.values)
+      if (std::isfinite(v)) yhi = std::max(yhi, v), ++marks;
+  if (categories.empty() || groups.empty() || marks == 0) return "";
+  Axis y;
+  const double ystep = nice_step(yhi > 0 ? yhi : 1, 5);
+  y.lo = 0, y.hi = std::max(ystep, std::ceil(yhi / ystep) * ystep);
+  const int x0 = kLeft, x1 = opt.width - kRight, y0 = kTop, y1 = opt.height - kBottom;
+  const double slot = static_cast<double>(x1 - x0) / static_cast<double>(categories.size());
+  const double bw = std::max(1.0, slot * 0.8 / static_cast<double>(groups.size()));
+  std::string s = header(opt, marks) + y_grid(y, opt);
+  // Label at most ~12 categories so the text never overlaps.
+  const size_t every = std::max<size_t>(1, (categories.size() + 11) / 12);
+  for (size_t c = 0; c < categories.size(); ++c) {
+    for (size_t k = 0; k < groups.size(); ++k) {
+      if (c >= groups[k].values.size() || !std::isfinite(groups[k].values[c])) continue;
+      const double v = groups[k].values[c];
+      const double px = x0 + slot * static_cast<double>(c) + slot * 0.1 + bw * static_cast<double>(k);
+      const double py = y.pos(v, y1, y0);
+      s += fmt::format("<rect class=\"mark\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
+                       "<title>{}{}: {}</title></rect>",
+                       px, py, bw, std::max(0.0, y1 - py), kPalette[k % 8],
+                       groups.size() > 1 ? escape(groups[k].name) + ", " : std::string(), escape(categories[c]),
+                       escape(format_value(v, opt.y_unit)));
+    }
+    if (c % every == 0)
+      s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                       x0 + slot * (static_cast<double>(c) + 0.5), y1 + 16, escape(categories[c]));
+  }
+  std::vector<std::string> names;
+  for (auto& g : groups) names.push_back(g.name);
+  s += legend(names, opt) + axis_labels(opt) + "</svg></figure>\n";
+  return s;
+}
+
+}  // namespace infertrace::html

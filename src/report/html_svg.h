@@ -1,0 +1,46 @@
+// Server-side SVG charts for the HTML report: line charts (one or more series, linear or log2 x),
+// bar charts (histograms, categories) and grouped bars. The report stays one self-contained file
+// with no JavaScript charting library; every drawn data point carries class "mark" and a <title>
+// tooltip, which the browser test counts to catch empty plots.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace infertrace::html {
+
+struct Series {
+  std::string name;
+  std::vector<double> x, y;
+  bool dashed = false;  // e.g. a bound/roofline rather than a measurement
+};
+
+struct ChartOptions {
+  std::string title;
+  std::string x_label, y_label;
+  bool log2_x = false;   // batch sizes, thread counts, chain lengths
+  bool y_from_zero = true;
+  int width = 640, height = 320;
+  // How y values are printed on the axis and in tooltips: "ns" (durations), "pct" (0..1 shares),
+  // "x" (ratios), "" (plain numbers).
+  std::string y_unit;
+};
+
+// Lines with a dot per point.
+std::string line_chart(const std::vector<Series>& series, const ChartOptions& opt);
+
+// One bar per category, or per group of categories when several series are given (grouped bars).
+struct BarGroup {
+  std::string name;
+  std::vector<double> values;  // one per category
+};
+std::string bar_chart(const std::vector<std::string>& categories, const std::vector<BarGroup>& groups,
+                      const ChartOptions& opt);
+
+// A value formatted for an axis or tooltip in the chart's unit.
+std::string format_value(double v, const std::string& unit);
+
+// HTML/XML escaping for text and attribute values.
+std::string escape(std::string_view s);
+
+}  // namespace infertrace::html

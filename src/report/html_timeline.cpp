@@ -1,0 +1,186 @@
+#include "report/html_timeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "report/html_svg.h"
+#include "report/perfetto.h"
+#include "util/units.h"
+
+namespace infertrace::html {
+
+namespace {
+
+constexpr double kViewWidth = 100000.0;  // time coordinate range of the zoomable view
+constexpr int kLabelWidth = 190, kLaneHeight = 16, kLaneGap = 3;
+
+// Lane order: CPUs, their IRQs, then each thread's operators / API calls / syscalls, then GPU.
+enum class LaneKind { Cpu = 0, CpuIrq = 1, ThreadOps = 2, ThreadApi = 3, ThreadSys = 4, Gpu = 5 };
+using LaneKey = std::tuple<int, int64_t, int64_t, int64_t, int>;  // group, a, b, kind, depth
+
+struct Item {
+  ns_t start, end;
+  LaneKey lane;
+  std::string label;
+  const char* color;
+  int64_t api_row = -1, gpu_row = -1;  // for flows
+};
+
+const char* api_color(ApiKind k) {
+  if (k == ApiKind::Sync) return "#D55E00";
+  return is_launch(k) ? "#E69F00" : "#BBBBBB";
+}
+
+}  // namespace
+
+Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
+  Timeline tl;
+  std::vector<Item> items;
+  std::unordered_map<int64_t, StrId> comm;
+  for (size_t i = 0; i < t.threads.size(); ++i) comm[t.threads.tid[i]] = t.threads.comm[i];
+
+  for (auto& s : on_cpu_slices(t))
+    items.push_back({s.start, s.end, {0, s.cpu, 0, static_cast<int>(LaneKind::Cpu), 0},
+                     fmt::format("{} {} on CPU {}", t.str(s.comm), s.tid, s.cpu), "#56B4E9"});
+  for (size_t i = 0; i < t.irqs.size(); ++i) {
+    const bool soft = t.irqs.kind[i] == IrqKind::Soft;
+    items.push_back({t.irqs.ts[i], t.irqs.ts[i] + t.irqs.dur[i],
+                     {0, t.irqs.cpu[i], 0, static_cast<int>(LaneKind::CpuIrq), 0},
+                     fmt::format("{} {}", soft ? "softirq" : "irq", t.str(t.irqs.name[i])),
+                     soft ? "#F0E442" : "#CC0000"});
+  }
+  // Operators nest: give each its depth on its thread so nested ones get their own row.
+  {
+    std::vector<uint32_t> order(t.ops.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return std::tie(t.ops.tid[a], t.ops.start[a]) < std::tie(t.ops.tid[b], t.ops.start[b]);
+    });
+    std::vector<ns_t> stack;  // end times of the open operators on the current thread
+    int64_t tid = -2;
+    for (uint32_t i : order) {
+      if (t.ops.tid[i] != tid) stack.clear(), tid = t.ops.tid[i];
+      while (!stack.empty() && stack.back() <= t.ops.start[i]) stack.pop_back();
+      const int depth = static_cast<int>(std::min<size_t>(stack.size(), 5));
+      stack.push_back(t.ops.start[i] + t.ops.dur[i]);
+      items.push_back({t.ops.start[i], t.ops.start[i] + t.ops.dur[i],
+                       {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), depth},
+                       std::string(t.str(t.ops.name[i])), "#9ECAE1"});
+    }
+  }
+  for (size_t i = 0; i < t.api.size(); ++i) {
+    Item it{t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0),
+            {1, t.api.pid[i], t.api.tid[i], static_cast<int>(LaneKind::ThreadApi), 0},
+            std::string(t.str(t.api.name[i])), api_color(t.api.kind[i])};
+    it.api_row = static_cast<int64_t>(i);
+    items.push_back(std::move(it));
+  }
+  for (size_t i = 0; i < t.syscalls.size(); ++i)
+    items.push_back({t.syscalls.ts[i], t.syscalls.ts[i] + t.syscalls.dur[i],
+                     {1, t.syscalls.pid[i], t.syscalls.tid[i], static_cast<int>(LaneKind::ThreadSys), 0},
+                     std::string(t.str(t.syscalls.name[i])), "#999999"});
+  for (size_t i = 0; i < t.gpu.size(); ++i) {
+    Item it{t.gpu.start[i], t.gpu.start[i] + t.gpu.dur[i],
+            {2, t.gpu.device[i], t.gpu.stream[i], static_cast<int>(LaneKind::Gpu), 0},
+            std::string(t.str(t.gpu.name[i])),
+            t.gpu.kind[i] == GpuKind::Kernel ? "#009E73" : t.gpu.kind[i] == GpuKind::Memcpy ? "#0072B2" : "#CC79A7"};
+    it.gpu_row = static_cast<int64_t>(i);
+    items.push_back(std::move(it));
+  }
+  if (items.empty()) return tl;
+
+  // The excerpt: from the first event to the start of the max_events-th one.
+  std::vector<ns_t> starts;
+  starts.reserve(items.size());
+  for (auto& it : items) starts.push_back(it.start);
+  std::sort(starts.begin(), starts.end());
+  tl.begin = starts.front();
+  if (starts.size() > opt.max_events) {
+    tl.end = starts[opt.max_events];
+  } else {
+    tl.end = tl.begin;
+    for (auto& it : items) tl.end = std::max(tl.end, it.end);
+  }
+  if (tl.end <= tl.begin) tl.end = tl.begin + 1;
+  const double scale = kViewWidth / static_cast<double>(tl.end - tl.begin);
+  auto tx = [&](ns_t v) { return static_cast<double>(std::clamp(v, tl.begin, tl.end) - tl.begin) * scale; };
+
+  // Lanes that have something inside the window.
+  std::map<LaneKey, int> lane_y;
+  for (auto& it : items)
+    if (it.end >= tl.begin && it.start <= tl.end) lane_y[it.lane] = 0;
+  int y = 0;
+  std::string labels;
+  for (auto& [key, ly] : lane_y) {
+    ly = y;
+    const auto [group, a, b, kind, depth] = key;
+    std::string name;
+    switch (static_cast<LaneKind>(kind)) {
+      case LaneKind::Cpu: name = fmt::format("CPU {}", a); break;
+      case LaneKind::CpuIrq: name = fmt::format("CPU {} IRQs", a); break;
+      case LaneKind::ThreadOps: {
+        auto c = comm.find(b);
+        name = fmt::format("{} {} ops{}", c != comm.end() ? std::string(t.str(c->second)) : "tid", b,
+                           depth ? fmt::format(" +{}", depth) : "");
+        break;
+      }
+      case LaneKind::ThreadApi: name = fmt::format("tid {} CUDA API", b); break;
+      case LaneKind::ThreadSys: name = fmt::format("tid {} syscalls", b); break;
+      case LaneKind::Gpu: name = fmt::format("GPU {} stream {}", a, b); break;
+    }
+    labels += fmt::format("<text class=\"lane\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", kLabelWidth - 6,
+                          y + kLaneHeight - 4, escape(name));
+    y += kLaneHeight + kLaneGap;
+  }
+  const int height = y;
+  tl.lanes = lane_y.size();
+
+  std::string marks;
+  std::unordered_map<int64_t, const Item*> api_item;  // api row -> its item (for flows)
+  for (auto& it : items) {
+    if (it.end < tl.begin || it.start > tl.end) continue;
+    const double x0 = tx(it.start), x1 = tx(it.end);
+    marks += fmt::format(
+        "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
+        "<title>{} ({}, at +{})</title></rect>",
+        x0, lane_y[it.lane] + 1, std::max(x1 - x0, 0.0), kLaneHeight - 2, it.color, it.color,
+        escape(it.label), escape(format_ns(it.end - it.start)), escape(format_ns(it.start - tl.begin)));
+    ++tl.events;
+    if (it.api_row >= 0) api_item[it.api_row] = &it;
+  }
+  // Launch -> GPU flows, linked by correlation id (a launch call's earliest activity and the rest).
+  std::unordered_map<int64_t, int64_t> api_of_corr;
+  for (size_t i = 0; i < t.api.size(); ++i)
+    if (t.api.correlation[i] >= 0 && is_launch(t.api.kind[i])) api_of_corr[t.api.correlation[i]] = static_cast<int64_t>(i);
+  std::string flows;
+  for (auto& it : items) {
+    if (it.gpu_row < 0 || it.end < tl.begin || it.start > tl.end) continue;
+    auto c = api_of_corr.find(t.gpu.correlation[it.gpu_row]);
+    if (t.gpu.correlation[it.gpu_row] < 0 || c == api_of_corr.end()) continue;
+    auto a = api_item.find(c->second);
+    if (a == api_item.end()) continue;
+    flows += fmt::format("<line class=\"flow\" x1=\"{:.2f}\" y1=\"{}\" x2=\"{:.2f}\" y2=\"{}\"/>", tx(a->second->start),
+                         lane_y[a->second->lane] + kLaneHeight / 2, tx(it.start), lane_y[it.lane] + kLaneHeight / 2);
+    ++tl.flows;
+  }
+
+  const int plot_w = opt.width - kLabelWidth;
+  tl.svg = fmt::format(
+      "<div class=\"timeline\" data-begin-ns=\"{}\" data-end-ns=\"{}\">"
+      "<div class=\"tl-bar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
+      "<button data-zoom=\"reset\">reset</button> <span class=\"tl-range\">{} shown</span> "
+      "<span class=\"hint\">wheel: zoom, drag: pan, hover: details</span></div>"
+      "<svg class=\"plot tl\" data-marks=\"{}\" width=\"{}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">{}"
+      "<svg class=\"tl-view\" x=\"{}\" y=\"0\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
+      "preserveAspectRatio=\"none\" data-full=\"{}\">{}<g class=\"flows\">{}</g></svg></svg></div>\n",
+      tl.begin, tl.end, escape(format_ns(tl.end - tl.begin)), tl.events, opt.width, height, labels, kLabelWidth,
+      plot_w, height, kViewWidth, height, kViewWidth, marks, flows);
+  return tl;
+}
+
+}  // namespace infertrace::html

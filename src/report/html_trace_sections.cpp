@@ -1,0 +1,210 @@
+// Report sections drawn from a Trace and its launch analysis (docs/metrics.md sections 1-2).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "report/html_parts.h"
+#include "report/html_sections.h"
+#include "report/html_svg.h"
+#include "report/html_timeline.h"
+#include "report/text_table.h"
+#include "util/units.h"
+
+namespace infertrace::html {
+
+namespace {
+
+double share(ns_t part, ns_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0; }
+
+std::string mean_ns(ns_t total, int64_t n) { return n > 0 ? format_ns(static_cast<double>(total) / static_cast<double>(n)) : "-"; }
+
+std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
+  HtmlTable tb({"metric", "value", "meaning"}, 1);
+  tb.set_left(2);
+  auto row = [&](const std::string& m, const std::string& v, const std::string& meaning) { tb.add_row({m, v, meaning}); };
+  row("GPU activities", format_count(a.gpu_activities),
+      fmt::format("{} kernels, {} memcpy, {} memset", format_count(a.kernels), format_count(a.memcpys), format_count(a.memsets)));
+  row("launch calls", format_count(a.launch_calls), fmt::format("{} linked to GPU work, {} graph launches",
+                                                               format_count(a.linked_launch_calls), format_count(a.graph_launches)));
+  row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start");
+  row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
+  row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
+  row("AKD", format_ns(a.akd_ns), "average kernel duration");
+  row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
+  row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency (GPU busy {})", format_pct(share(a.gpu_idle, a.inference_latency)), format_ns(a.gpu_busy)));
+  row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", format_pct(share(a.cpu_idle, a.inference_latency)), a.launch_thread_tid));
+  row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"), "GPU-bound when the queue part exceeds the launch part");
+  if (a.clock_skew_clamped) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
+  if (a.orphan_activities || a.orphan_launch_calls)
+    row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), format_count(a.orphan_launch_calls)),
+        "GPU work without a launch call / launch calls without GPU work");
+  for (auto& [reason, n] : t.skipped) row("skipped: " + reason, format_count(n), "input events the reader could not use");
+  return tb.render();
+}
+
+std::string latency_histogram(const LaunchAnalysis& a) {
+  if (a.links.empty()) return "";
+  // Log-spaced bins a performance engineer reads at a glance (1-2-5 steps).
+  const std::vector<ns_t> edges = {0, 1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000, 200'000, 500'000,
+                                   1'000'000, 2'000'000, 5'000'000, 10'000'000};
+  std::vector<std::string> cats;
+  for (size_t i = 0; i < edges.size(); ++i)
+    cats.push_back(i + 1 < edges.size() ? "<" + format_ns(edges[i + 1]) : ">=" + format_ns(edges[i]));
+  BarGroup lat{"launch latency l(c)", std::vector<double>(edges.size(), 0)};
+  BarGroup que{"queue time q(c)", std::vector<double>(edges.size(), 0)};
+  auto bin = [&](ns_t v) {
+    size_t b = static_cast<size_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+    return b == 0 ? 0 : b - 1;
+  };
+  for (auto& l : a.links) {
+    lat.values[bin(l.latency)] += 1;
+    que.values[bin(l.queue)] += 1;
+  }
+  // Drop empty bins at the top end so the chart uses its width.
+  size_t last = 0;
+  for (size_t i = 0; i < edges.size(); ++i)
+    if (lat.values[i] > 0 || que.values[i] > 0) last = i;
+  cats.resize(last + 1), lat.values.resize(last + 1), que.values.resize(last + 1);
+  ChartOptions o;
+  o.title = "Launch latency per launch call";
+  o.x_label = "time from launch call start to GPU start (bin upper edge)";
+  o.y_label = "launch calls";
+  return bar_chart(cats, {lat, que}, o);
+}
+
+std::string api_table(const Trace& t, const LaunchAnalysis& a) {
+  HtmlTable tb({"API", "calls", "linked", "mean API time", "mean latency", "mean launch part", "mean queue"});
+  for (auto& r : a.by_api)
+    tb.add_row({std::string(t.str(r.name)), format_count(r.calls), format_count(r.linked), mean_ns(r.api_total, r.calls),
+                mean_ns(r.latency_total, r.linked), mean_ns(r.launch_total, r.linked), mean_ns(r.queue_total, r.linked)});
+  return tb.empty() ? "" : tb.render("Launch API breakdown");
+}
+
+std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
+  if (a.kernels_by_name.empty()) return "";
+  ns_t all = 0;
+  for (auto& k : a.kernels_by_name) all += k.total;
+  auto render = [&](std::vector<KernelStat> ks, bool by_time) {
+    std::sort(ks.begin(), ks.end(), [&](const KernelStat& x, const KernelStat& y) {
+      return by_time ? x.total > y.total : x.count > y.count;
+    });
+    if (ks.size() > 10) ks.resize(10);
+    HtmlTable tb({"kernel", "count", "total", "share", "mean", "min", "max"});
+    for (size_t i = 0; i < ks.size(); ++i) {
+      const std::string full(t.str(ks[i].name));
+      tb.add_row({short_kernel_name(full), format_count(ks[i].count), format_ns(ks[i].total), format_pct(share(ks[i].total, all)),
+                  mean_ns(ks[i].total, ks[i].count), format_ns(ks[i].min), format_ns(ks[i].max)});
+      tb.set_title(i, 0, full);
+    }
+    return tb.render(by_time ? "Top kernels by total time" : "Top kernels by count");
+  };
+  return "<div class=\"cols\">" + render(a.kernels_by_name, true) + render(a.kernels_by_name, false) + "</div>";
+}
+
+std::string operator_table(const Trace& t, const LaunchAnalysis& a) {
+  if (a.by_operator.empty()) return "";
+  HtmlTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time", "launch tax / GPU time"});
+  size_t n = 0;
+  for (auto& o : a.by_operator) {
+    if (n++ >= 15) break;
+    tb.add_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
+                format_ns(o.gpu_time), format_ns(o.cpu_time),
+                o.gpu_time > 0 ? fmt::format("{:.2f}", static_cast<double>(o.launch_tax) / static_cast<double>(o.gpu_time)) : "-"});
+  }
+  return tb.render("Operators by launch tax (host time spent launching per op)");
+}
+
+std::string stream_table(const LaunchAnalysis& a) {
+  if (a.by_stream.size() < 1) return "";
+  HtmlTable tb({"device", "stream", "kernels", "memcpy", "memset", "busy", "kernel time"});
+  for (auto& s : a.by_stream)
+    tb.add_row({std::to_string(s.device), std::to_string(s.stream), format_count(s.kernels), format_count(s.memcpys),
+                format_count(s.memsets), format_ns(s.busy), format_ns(s.kernel_time)});
+  return tb.render("GPU streams");
+}
+
+std::string event_counts(const Trace& t) {
+  HtmlTable tb({"table", "events"});
+  const std::pair<const char*, size_t> rows[] = {
+      {"GPU activities", t.gpu.size()}, {"CUDA API calls", t.api.size()}, {"operators", t.ops.size()},
+      {"threads", t.threads.size()},    {"context switches", t.switches.size()}, {"wake-ups", t.wakeups.size()},
+      {"IRQs", t.irqs.size()},          {"syscalls", t.syscalls.size()}};
+  for (auto& [name, n] : rows)
+    if (n) tb.add_row({name, format_count(static_cast<int64_t>(n))});
+  return tb.render("Events in the trace");
+}
+
+}  // namespace
+
+std::string traces_overview(const std::vector<TraceInput>& traces) {
+  size_t analysed = 0;
+  for (auto& t : traces) analysed += t.launch != nullptr;
+  if (analysed < 2) return "";
+  HtmlTable tb({"trace", "kernels", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound"});
+  for (auto& t : traces) {
+    if (!t.launch) continue;
+    const auto& a = *t.launch;
+    tb.add_row({t.label, format_count(a.kernels), format_ns(a.tklqt), format_ns(a.tklqt_launch), format_ns(a.tklqt_queue),
+                format_ns(a.inference_latency), format_pct(share(a.gpu_idle, a.inference_latency)),
+                format_pct(share(a.cpu_idle, a.inference_latency)), a.bound.empty() ? "-" : a.bound});
+  }
+  return section("traces", "Traces at a glance", tb.render());
+}
+
+std::string trace_details(const TraceInput& in, size_t index) {
+  const Trace& t = *in.trace;
+  std::string body = fmt::format("<p class=\"src\">{} ({})</p>", escape(in.label), escape(t.file));
+  body += event_counts(t);
+  if (in.launch) {
+    body += summary_table(t, *in.launch);
+    body += latency_histogram(*in.launch);
+    body += api_table(t, *in.launch);
+    body += kernel_tables(t, *in.launch);
+    body += operator_table(t, *in.launch);
+    body += stream_table(*in.launch);
+  }
+  const Timeline tl = render_timeline(t);
+  if (!tl.svg.empty()) {
+    body += fmt::format("<h3>Timeline excerpt</h3><p class=\"note\">The first {} events ({} from the first event); "
+                        "{} launch-to-GPU flows drawn as grey lines.</p>",
+                        format_count(static_cast<int64_t>(tl.events)), escape(format_ns(tl.end - tl.begin)),
+                        format_count(static_cast<int64_t>(tl.flows)));
+    body += tl.svg;
+  }
+  return section(fmt::format("trace-{}", index), "Trace: " + in.label, body);
+}
+
+void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
+  if (!in.launch) return;
+  const auto& a = *in.launch;
+  if (a.bound.empty()) {
+    out.push_back(fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label));
+    return;
+  }
+  const double gpu_idle = share(a.gpu_idle, a.inference_latency);
+  if (a.bound == "cpu")
+    out.push_back(fmt::format(
+        "{}: CPU-bound (launch-dominated). The launch part is {} of {} TKLQT and the GPU sits idle {} of the {} "
+        "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",
+        in.label, format_pct(share(a.tklqt_launch, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
+        format_ns(a.inference_latency)));
+  else
+    out.push_back(fmt::format(
+        "{}: GPU-bound. Kernels wait in the queue for {} of {} TKLQT; the GPU is idle only {} of the {} inference "
+        "latency, so faster kernels (not launch savings) are what helps.",
+        in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
+        format_ns(a.inference_latency)));
+  if (!a.kernels_by_name.empty()) {
+    auto top = std::max_element(a.kernels_by_name.begin(), a.kernels_by_name.end(),
+                                [](const KernelStat& x, const KernelStat& y) { return x.total < y.total; });
+    out.push_back(fmt::format("{}: the most expensive kernel is {} ({} calls, {} in total).", in.label,
+                              short_kernel_name(std::string(in.trace->str(top->name)), 50), format_count(top->count),
+                              format_ns(top->total)));
+  }
+  if (a.orphan_activities || a.orphan_launch_calls || a.clock_skew_clamped)
+    out.push_back(fmt::format("{}: {} GPU activities without a launch call, {} launch calls without GPU work, {} "
+                              "negative latencies clamped (clock skew).",
+                              in.label, a.orphan_activities, a.orphan_launch_calls, a.clock_skew_clamped));
+}
+
+}  // namespace infertrace::html

@@ -1,0 +1,230 @@
+// The HTML report from a hand-built trace, its launch analysis and saved JSON documents of the
+// other verbs: every section present when its data is, charts never empty, findings in plain
+// words, text escaped, no network references. The browser check is tests/e2e/test_report_browser.py.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "report/html_report.h"
+#include "report/html_svg.h"
+#include "report/html_timeline.h"
+
+using namespace infertrace;
+using nlohmann::json;
+
+namespace {
+
+size_t count(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + 1)) ++n;
+  return n;
+}
+
+// 20 launches on one thread, each followed by a kernel 30 us later (launch part 5 us, queue 25 us
+// ... for the first ones), and a kernel name that needs escaping.
+Trace small_trace() {
+  Trace t;
+  t.file = "unit.json";
+  t.threads.push({1, 2, t.strings.intern("python"), 0, 1'000'000});
+  t.ops.push({0, 900'000, 1, 2, 1, t.strings.intern("aten::mm"), false});
+  for (int i = 0; i < 20; ++i) {
+    ApiCall c;
+    c.start = 1'000 + i * 40'000, c.dur = 5'000, c.pid = 1, c.tid = 2, c.correlation = i + 1;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+    GpuActivity g;
+    g.start = c.start + 30'000, g.dur = 8'000, g.device = 0, g.stream = 7, g.correlation = i + 1;
+    g.name = t.strings.intern(i % 2 ? "void gemm<128>(float*)" : "relu_kernel");
+    t.gpu.push(g);
+  }
+  return t;
+}
+
+// The launch analysis of small_trace, computed plainly here (not by the analysis library).
+LaunchAnalysis plain_analysis(const Trace& t) {
+  LaunchAnalysis a;
+  a.kernels = a.gpu_activities = static_cast<int64_t>(t.gpu.size());
+  a.launch_calls = a.linked_launch_calls = static_cast<int64_t>(t.api.size());
+  for (uint32_t i = 0; i < t.api.size(); ++i) {
+    LaunchLink l;
+    l.api = i, l.first_gpu = i, l.activities = 1;
+    l.latency = t.gpu.start[i] - t.api.start[i];
+    l.queue = t.gpu.start[i] - (t.api.start[i] + t.api.dur[i]);
+    l.launch_part = l.latency - l.queue;
+    a.links.push_back(l);
+    a.tklqt += l.latency, a.tklqt_launch += l.launch_part, a.tklqt_queue += l.queue;
+  }
+  a.inference_latency = t.gpu.start.back() + t.gpu.dur.back();
+  a.gpu_busy = 20 * 8'000;
+  a.gpu_idle = a.inference_latency - a.gpu_busy;
+  a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
+  a.kernels_by_name = {{t.strings.find("relu_kernel"), 10, 80'000, 8'000, 8'000},
+                       {t.strings.find("void gemm<128>(float*)"), 10, 80'000, 8'000, 8'000}};
+  a.by_operator = {{t.strings.find("aten::mm"), 1, 20, a.tklqt, a.gpu_busy, 900'000}};
+  a.by_api = {{t.strings.find("cudaLaunchKernel"), ApiKind::KernelLaunch, 20, 20, 100'000, a.tklqt, a.tklqt_launch, a.tklqt_queue}};
+  a.by_stream = {{0, 7, 20, 0, 0, a.gpu_busy, a.gpu_busy}};
+  return a;
+}
+
+json sweep_doc() {
+  json pts = json::array();
+  for (int b : {1, 2, 4, 8, 16, 32}) {
+    const bool gpu = b >= 16;
+    pts.push_back({{"batch", b}, {"kernels", 1000}, {"tklqt_ns", 5'000'000 + b * 100'000},
+                   {"tklqt_launch_ns", gpu ? 1'000'000 : 4'000'000}, {"tklqt_queue_ns", gpu ? 6'000'000 : 1'000'000},
+                   {"inference_latency_ns", 10'000'000}, {"gpu_idle_ns", gpu ? 1'000'000 : 6'000'000},
+                   {"cpu_idle_ns", gpu ? 7'000'000 : 2'000'000}, {"bound", gpu ? "gpu" : "cpu"}});
+  }
+  return {{"points", pts}, {"transition_batch", 16}, {"balanced_region", nullptr}};
+}
+
+json fusion_doc() {
+  json lengths = json::array();
+  for (int l : {2, 4, 8})
+    lengths.push_back({{"length", l}, {"unique_chains", 10}, {"chain_instances", 100}, {"deterministic_chains", 5},
+                       {"fused_chains", 50 / l}, {"kernels_eager", 1000}, {"kernels_fused", 1000 - (50 / l) * (l - 1)},
+                       {"ideal_speedup", 1000.0 / (1000 - (50 / l) * (l - 1))}, {"launch_time_saved_ns", 1000 * l}});
+  return {{"lengths", lengths}, {"candidates", json::array({{{"chain", "a -> b"}, {"occurrences", 40}, {"ps", 1.0}}})}};
+}
+
+json threads_doc() {
+  json pts = json::array();
+  for (int t : {1, 2})
+    pts.push_back({{"threads", t}, {"tg_mean", 20.0 * t}, {"pp_mean", 70.0 * t}, {"roofline_tg", 31.0 * t}});
+  return {{"points", pts}, {"best_threads", 2}};
+}
+
+json sched_doc() {
+  return {{"launches", 5000},
+          {"pairs", {{"clean", {{"count", 4000}, {"p50_ns", 9000}, {"p90_ns", 12000}, {"p99_ns", 20000}}},
+                     {"switched", {{"count", 300}, {"p50_ns", 60000}, {"p90_ns", 200000}, {"p99_ns", 900000}}}}},
+          {"penalty_ns", {{"overall", 51000}, {"preempted", 70000}, {"blocked", 30000}}},
+          {"sched_per_1k", 60.0},
+          {"irq_per_1k_hard", 2.0},
+          {"irq_per_1k_soft", 11.5},
+          {"softirqs", {{"TIMER", {{"count", 40}, {"total_ns", 120000}}}, {"NET_RX", {{"count", 4}, {"total_ns", 30000}}}}},
+          {"syscalls", {{"ioctl", {{"count", 900}, {"total_ns", 4500000}, {"errors", 0}}}}},
+          {"tail", {{"p95", {{"switched", 0.6}, {"interrupted", 0.1}, {"application", 0.3}}}}}};
+}
+
+}  // namespace
+
+TEST(HtmlReport, ClassifiesSavedDocumentsByTheirKeys) {
+  EXPECT_EQ(html::classify_document(sweep_doc()), "sweep");
+  EXPECT_EQ(html::classify_document(fusion_doc()), "fusion");
+  EXPECT_EQ(html::classify_document(threads_doc()), "threads");
+  EXPECT_EQ(html::classify_document(sched_doc()), "sched");
+  EXPECT_EQ(html::classify_document(json{{"tklqt_ns", 5}}), "analyze");
+  EXPECT_EQ(html::classify_document(json{{"something", 1}}), "");
+  EXPECT_EQ(html::classify_document(json::array()), "");
+}
+
+TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
+  const Trace t = small_trace();
+  const LaunchAnalysis a = plain_analysis(t);
+  html::ReportInputs in;
+  in.traces.push_back({"unit trace", &t, &a});
+  in.docs.push_back({"sweep.json", sweep_doc()});
+  in.docs.push_back({"fusion.json", fusion_doc()});
+  in.docs.push_back({"threads.json", threads_doc()});
+  in.docs.push_back({"sched.json", sched_doc()});
+  in.docs.push_back({"other.json", json{{"answer", 42}, {"name", "<b>x</b>"}}});
+  const std::string page = html::render_report(in);
+
+  ASSERT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+  // Self-contained: no external scripts, styles, images or links.
+  EXPECT_EQ(count(page, "src=\""), 0u);
+  EXPECT_EQ(count(page, "href=\"http"), 0u);
+  EXPECT_EQ(count(page, "url("), 0u);
+
+  // Every chart has marks, and data-marks agrees with what is drawn.
+  std::regex svg_re("<svg class=\"plot[^\"]*\" data-marks=\"(\\d+)\"");
+  size_t charts = 0, declared = 0;
+  for (auto it = std::sregex_iterator(page.begin(), page.end(), svg_re); it != std::sregex_iterator(); ++it) {
+    ++charts;
+    const size_t m = std::stoul((*it)[1]);
+    EXPECT_GT(m, 0u);
+    declared += m;
+  }
+  EXPECT_EQ(declared, count(page, "class=\"mark\""));
+  // histogram + sweep x2 + fusion x2 + threads + sched pairs x2 + softirqs + syscalls + timeline
+  EXPECT_EQ(charts, 11u);
+
+  // Sections and their content.
+  for (const char* s : {"id=\"findings\"", "id=\"trace-0\"", "Launch latency per launch call", "Top kernels by total time",
+                        "Operators by launch tax", "Timeline excerpt", "TKLQT parts against batch size",
+                        "Fusion: ideal speedup against chain length", "Tokens per second against threads",
+                        "Launch-pair interval distribution (clean vs switched)", "Softirqs by vector", "Syscalls",
+                        "Other results: other.json"})
+    EXPECT_NE(page.find(s), std::string::npos) << s;
+  // Names are escaped (kernel templates, user strings).
+  EXPECT_EQ(page.find("<b>x</b>"), std::string::npos);
+  EXPECT_NE(page.find("&lt;b&gt;x&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(page.find("title=\"void gemm&lt;128&gt;(float*)\""), std::string::npos);
+
+  // Findings: this trace has queue part 25 us vs launch part 5 us per launch -> GPU-bound.
+  const auto f = html::findings(in);
+  ASSERT_GE(f.size(), 4u);
+  EXPECT_NE(f[0].find("GPU-bound"), std::string::npos) << f[0];
+  bool transition = false;
+  for (auto& line : f) transition |= line.find("GPU-bound from batch 16") != std::string::npos;
+  EXPECT_TRUE(transition);
+
+  // Leave a copy in the build tree for a human to look at.
+  const std::filesystem::path out = std::filesystem::path(INFERTRACE_BINARY_DIR) / "report-samples";
+  std::filesystem::create_directories(out);
+  std::ofstream(out / "unit_report.html") << page;
+}
+
+TEST(HtmlReport, FusionFindingNamesTheLengthWithTheBestSpeedup) {
+  html::ReportInputs in;
+  in.docs.push_back({"fusion.json", fusion_doc()});
+  // Plain computation of the best: K_fused = 1000 - floor(50/L)*(L-1).
+  int best_len = 0;
+  double best = 0;
+  for (int l : {2, 4, 8}) {
+    const double s = 1000.0 / (1000 - (50 / l) * (l - 1));
+    if (s > best) best = s, best_len = l;
+  }
+  const auto f = html::findings(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("length " + std::to_string(best_len)), std::string::npos) << f[0];
+}
+
+TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
+  const Trace t = small_trace();
+  html::TimelineOptions o;
+  o.max_events = 1000;  // all 41 events fit
+  const html::Timeline tl = html::render_timeline(t, o);
+  EXPECT_EQ(tl.events, t.ops.size() + t.api.size() + t.gpu.size());
+  EXPECT_EQ(tl.flows, t.gpu.size());
+  EXPECT_EQ(tl.lanes, 3u);  // ops, API, one GPU stream
+  EXPECT_EQ(tl.begin, 0);
+  EXPECT_EQ(tl.end, t.ops.start[0] + t.ops.dur[0]);
+  EXPECT_EQ(count(tl.svg, "class=\"mark\""), tl.events);
+
+  o.max_events = 10;  // the excerpt: events starting before the 11th start
+  const html::Timeline small = html::render_timeline(t, o);
+  std::vector<ns_t> starts(t.api.start.begin(), t.api.start.end());
+  starts.insert(starts.end(), t.gpu.start.begin(), t.gpu.start.end());
+  starts.push_back(t.ops.start[0]);
+  std::sort(starts.begin(), starts.end());
+  EXPECT_EQ(small.end, starts[10]);
+  size_t inside = 0;
+  for (ns_t s : starts) inside += s <= small.end;
+  EXPECT_EQ(small.events, inside);
+}
+
+TEST(HtmlSvg, EmptyDataGivesNoChartAndValuesAreEscaped) {
+  html::ChartOptions o;
+  o.title = "t";
+  EXPECT_EQ(html::line_chart({}, o), "");
+  EXPECT_EQ(html::line_chart({{"s", {1}, {std::nan("")}}}, o), "");
+  EXPECT_EQ(html::bar_chart({"a"}, {{"g", {}}}, o), "");
+  const std::string c = html::bar_chart({"<a>"}, {{"g", {3}}}, o);
+  EXPECT_NE(c.find("&lt;a&gt;"), std::string::npos);
+  EXPECT_EQ(count(c, "class=\"mark\""), 1u);
+  EXPECT_EQ(html::escape("a\x01<"), "a\xEF\xBF\xBD&lt;");
+}
