@@ -12,6 +12,7 @@ packages=(
   libbpf-dev bpftool libelf-dev linux-libc-dev
   libhwloc-dev libnuma-dev libsqlite3-dev sqlite3 libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium
   stress-ng iperf3 fio util-linux procps
 )
 
