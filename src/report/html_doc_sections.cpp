@@ -63,7 +63,7 @@ std::string sweep_section(const json& doc) {
   else if (doc.contains("transition_batch")) verdict += "No transition: the sweep never becomes GPU-bound for good. ";
   if (auto s = str_or(doc, "summary", ""); !s.empty()) verdict += s;
   if (!verdict.empty()) body = "<p class=\"verdict\">" + escape(verdict) + "</p>" + body;
-  body += objects_table(pts, "Per batch size");
+  body += objects_table(pts, "Per batch size", 50, "batch");
   return body;
 }
 
@@ -95,7 +95,7 @@ std::string fusion_section(const json& doc) {
   o2.title = "Fusion: launch time saved against chain length";
   o2.y_label = "launch time saved", o2.y_unit = "ns", o2.y_from_zero = true;
   std::string body = "<div class=\"cols\">" + line_chart({speed}, o) + line_chart({saved}, o2) + "</div>";
-  body += objects_table(member(doc, "lengths"), "Per chain length");
+  body += objects_table(member(doc, "lengths"), "Per chain length", 50, "length");
   body += objects_table(member(doc, "candidates"), "Top candidate chains", 20);
   return body;
 }
@@ -142,7 +142,7 @@ std::string threads_section(const json& doc) {
   o.x_label = "threads", o.y_label = "tokens/s", o.log2_x = true;
   std::string body = line_chart(series, o);
   if (auto best = num(doc, "best_threads")) body = fmt::format("<p class=\"verdict\">Best thread count: {}.</p>", *best) + body;
-  return body + objects_table(pts, "Per thread count");
+  return body + objects_table(pts, "Per thread count", 50, "threads");
 }
 
 // ---- scheduler / IRQ analysis (docs/metrics.md section 5) --------------------------------------

@@ -71,7 +71,8 @@ std::string scalar_text(const nlohmann::json& v, const std::string& key) {
   return v.dump();
 }
 
-std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows) {
+std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows,
+                          const std::string& first_key) {
   if (!arr.is_array() || arr.empty()) return "";
   std::vector<std::string> keys;
   for (auto& o : arr) {
@@ -80,6 +81,7 @@ std::string objects_table(const nlohmann::json& arr, const std::string& caption,
       if (!v.is_structured() && std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
   }
   if (keys.empty()) return "";
+  if (auto it = std::find(keys.begin(), keys.end(), first_key); it != keys.end()) std::rotate(keys.begin(), it, it + 1);
   HtmlTable t(keys);
   size_t n = 0;
   for (auto& o : arr) {

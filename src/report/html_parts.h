@@ -40,7 +40,9 @@ std::string str_or(const nlohmann::json& j, const char* key, const std::string& 
 std::string scalar_text(const nlohmann::json& v, const std::string& key = "");
 
 // A generic table for an array of objects: one column per scalar key (in first-seen order).
-std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows = 50);
+// `first_key` (the x of the document's charts: batch, length, threads) leads when present.
+std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows = 50,
+                          const std::string& first_key = "");
 // A generic two-column table of an object's scalar members.
 std::string scalars_table(const nlohmann::json& obj, const std::string& caption);
 

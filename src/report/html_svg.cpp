@@ -14,7 +14,7 @@ namespace {
 
 // Colour-blind-safe palette (Okabe-Ito).
 constexpr const char* kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
-constexpr int kLeft = 72, kRight = 16, kTop = 34, kBottom = 46;
+constexpr int kLeft = 78, kRight = 16, kTop = 48, kBottom = 46;
 
 // "Nice" tick step (1, 2, 5 x 10^k) so axes read well.
 double nice_step(double range, int target) {
@@ -34,6 +34,21 @@ struct Axis {
     return t1 == t0 ? (a + b) / 2 : a + (t - t0) / (t1 - t0) * (b - a);
   }
 };
+
+// Axis ticks are round numbers: print them without trailing zeros ("300 us", "1.5 ms").
+std::string tick_value(double v, const std::string& unit) {
+  std::string s = format_value(v, unit);
+  const size_t sp = s.find(' ');
+  const size_t dot = s.find('.');
+  if (dot != std::string::npos && (sp == std::string::npos || dot < sp)) {
+    size_t end = sp == std::string::npos ? s.size() : sp;
+    size_t cut = end;
+    while (cut > dot + 1 && s[cut - 1] == '0') --cut;
+    if (cut == dot + 1) --cut;
+    s.erase(cut, end - cut);
+  }
+  return s;
+}
 
 std::string header(const ChartOptions& opt, size_t marks) {
   return fmt::format(
@@ -59,7 +74,7 @@ std::string y_grid(const Axis& y, const ChartOptions& opt) {
     const double py = y.pos(v, y1, y0);
     s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>"
                      "<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>",
-                     x0, x1, py, py, x0 - 6, py + 4, escape(format_value(v, opt.y_unit)));
+                     x0, x1, py, py, x0 - 6, py + 4, escape(tick_value(v, opt.y_unit)));
   }
   s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", x0, x1, y1, y1);
   return s;
@@ -72,8 +87,9 @@ std::string legend(const std::vector<std::string>& names, const ChartOptions& op
   for (size_t i = names.size(); i-- > 0;) {
     const int w = 22 + 7 * static_cast<int>(names[i].size());
     x -= w;
-    s += fmt::format("<rect x=\"{}\" y=\"8\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-                     "<text class=\"legend\" x=\"{}\" y=\"17\">{}</text>",
+    // Under the title, right-aligned, so long titles and legends never collide.
+    s += fmt::format("<rect x=\"{}\" y=\"26\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+                     "<text class=\"legend\" x=\"{}\" y=\"35\">{}</text>",
                      x, kPalette[i % 8], x + 14, escape(names[i]));
   }
   return s;

@@ -20,7 +20,7 @@ struct ChartOptions {
   std::string x_label, y_label;
   bool log2_x = false;   // batch sizes, thread counts, chain lengths
   bool y_from_zero = true;
-  int width = 640, height = 320;
+  int width = 560, height = 300;
   // How y values are printed on the axis and in tooltips: "ns" (durations), "pct" (0..1 shares),
   // "x" (ratios), "" (plain numbers).
   std::string y_unit;

@@ -1,0 +1,280 @@
+// `infertrace demo`: the README's main job. On any machine (no GPU needed, ~2 minutes on 2 cores):
+// analyze the shipped H100 example traces (analyze, sweep, fusion), synthesize the tiny model, record
+// the reference engine's run (eBPF when permitted), analyze it, run a short thread sweep, and write
+// one HTML report with the headline findings.
+//
+// Traces are analyzed in-process; the other verbs run as subprocesses of /proc/self/exe with their
+// documented flags, so the demo depends on them only through their command lines. A verb that is
+// not built into this binary, or that fails, is reported as such in the output and in the report,
+// never replaced by made-up results.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "cli/cmd_report.h"
+#include "cli/registry.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace infertrace::cli {
+
+namespace {
+
+CLI::App* g_root = nullptr;  // to ask which verbs this binary has
+
+bool has_verb(const std::string& name, const std::string& sub = "") {
+  if (!g_root) return false;
+  auto found = g_root->get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
+  if (found.empty()) return false;
+  if (sub.empty()) return true;
+  return !found[0]->get_subcommands([&](const CLI::App* a) { return a->get_name() == sub; }).empty();
+}
+
+struct RunResult {
+  int code = -1;  // exit code; -1: could not start; 124: timed out
+  std::string err_tail;
+};
+
+// Runs this executable with `args`, stdout to `out_file` (or inherited when empty), stderr captured.
+RunResult run_self(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file,
+                   int timeout_s) {
+  RunResult r;
+  const pid_t pid = fork();
+  if (pid < 0) return r;
+  if (pid == 0) {
+    if (!out_file.empty()) {
+      const int fd = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) dup2(fd, 1), close(fd);
+    }
+    const int efd = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (efd >= 0) dup2(efd, 2), close(efd);
+    std::vector<char*> argv;
+    static char self[] = "infertrace";
+    argv.push_back(self);
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  for (;;) {
+    const pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGTERM);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.code = 124;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (r.code != 124) r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream e(err_file);
+  std::string line, last;
+  while (std::getline(e, line))
+    if (!line.empty()) last = line;
+  r.err_tail = last;
+  return r;
+}
+
+struct Options {
+  std::string examples;
+  std::string out_dir = "infertrace-demo";
+  bool no_engine = false;
+};
+
+// examples/traces of the source tree: --examples, $INFERTRACE_SOURCE_DIR, next to the executable
+// (build/<preset>/src/infertrace), or the source directory this binary was built from.
+fs::path find_examples(const std::string& given) {
+  std::vector<fs::path> candidates;
+  if (!given.empty()) {
+    if (!fs::is_directory(given)) throw UsageError("--examples " + given + ": not a directory");
+    return given;
+  }
+  if (const char* src = std::getenv("INFERTRACE_SOURCE_DIR")) candidates.push_back(fs::path(src) / "examples/traces");
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+      candidates.push_back(p / "examples/traces");
+  candidates.push_back(fs::path(INFERTRACE_SOURCE_DIR) / "examples/traces");
+  for (auto& c : candidates)
+    if (fs::is_directory(c)) return c;
+  throw Error("demo: cannot find the example traces (examples/traces of the source tree); pass --examples DIR");
+}
+
+class Demo {
+ public:
+  explicit Demo(const Options& o) : opt_(o), out_(o.out_dir) {}
+
+  void run() {
+    fs::create_directories(out_);
+    data_.inputs.title = "infertrace demo";
+    const fs::path ex = find_examples(opt_.examples);
+    std::vector<std::string> gpt2;
+    std::vector<fs::path> traces;
+    for (auto& e : fs::directory_iterator(ex))
+      if (e.path().filename().string().find(".json") != std::string::npos) traces.push_back(e.path());
+    // Natural order of batch sizes (bs1, bs2, ..., bs64), then the rest by name.
+    auto batch = [](const fs::path& p) {
+      const std::string n = p.filename().string();
+      const size_t b = n.find("_bs");
+      return b == std::string::npos ? 1 << 30 : std::atoi(n.c_str() + b + 3);
+    };
+    std::sort(traces.begin(), traces.end(), [&](const fs::path& a, const fs::path& b) {
+      return std::make_pair(batch(a), a.filename().string()) < std::make_pair(batch(b), b.filename().string());
+    });
+    if (traces.empty()) throw Error("demo: no example traces (*.json, *.json.gz) in " + ex.string());
+
+    step("analyze the H100 example traces", [&]() {
+      for (auto& p : traces) {
+        add_report_input(data_, p.string());
+        if (p.filename().string().rfind("gpt2_prefill_bs", 0) == 0) gpt2.push_back(p.string());
+      }
+      return std::to_string(traces.size()) + " traces from " + ex.string();
+    });
+    if (!gpt2.empty()) {
+      std::vector<std::string> args = {"sweep"};
+      args.insert(args.end(), gpt2.begin(), gpt2.end());
+      args.push_back("--json");
+      verb_to_doc("batch sweep of the GPT-2 traces", "sweep", "", args, "sweep.json");
+      verb_to_doc("kernel fusion of GPT-2 at batch 1", "fusion", "", {"fusion", gpt2.front(), "--json"}, "fusion.json");
+    }
+    if (opt_.no_engine) {
+      note("reference engine", "skipped (--no-engine)");
+    } else {
+      engine_steps();
+    }
+    const fs::path report = out_ / "report.html";
+    const auto f = write_report(data_, report.string());
+    std::cout << "\nHeadline findings:\n";
+    for (auto& line : f) std::cout << "  - " << line << "\n";
+    if (f.empty()) {
+      // Nothing could be analyzed: the report only lists what is missing. That is a failure.
+      std::cout << "  (none: every analysis step above is missing or failed)\n";
+      set_exit_code(1);
+    }
+    std::cout << "\nReport: " << fs::absolute(report).string() << "\n";
+  }
+
+ private:
+  void note(const std::string& what, const std::string& status) {
+    std::cout << "demo: " << what << ": " << status << "\n" << std::flush;
+    data_.inputs.notes.push_back({what, status});
+  }
+
+  template <class Fn>
+  bool step(const std::string& what, Fn fn) {
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      const std::string detail = fn();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " (%.1f s)", s);
+      note(what, "ok: " + detail + buf);
+      return true;
+    } catch (const std::exception& e) {
+      note(what, std::string("failed: ") + e.what());
+      return false;
+    }
+  }
+
+  // Runs a verb that prints a JSON document and adds that document to the report.
+  bool verb_to_doc(const std::string& what, const std::string& verb, const std::string& sub,
+                   const std::vector<std::string>& args, const std::string& file, int timeout_s = 120) {
+    if (!has_verb(verb, sub)) {
+      note(what, "missing: `infertrace " + verb + (sub.empty() ? "" : " " + sub) + "` is not built into this binary");
+      return false;
+    }
+    const fs::path path = out_ / file;
+    const RunResult r = run_self(args, path.string(), (out_ / (file + ".stderr")).string(), timeout_s);
+    if (r.code != 0) {
+      note(what, "failed (exit " + std::to_string(r.code) + "): " + r.err_tail);
+      return false;
+    }
+    return step(what, [&]() {
+      add_report_input(data_, path.string(), file);
+      return path.string();
+    });
+  }
+
+  bool run_verb(const std::string& what, const std::string& verb, const std::string& sub,
+                const std::vector<std::string>& args, const std::string& log, int timeout_s = 120) {
+    if (!has_verb(verb, sub)) {
+      note(what, "missing: `infertrace " + verb + (sub.empty() ? "" : " " + sub) + "` is not built into this binary");
+      return false;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const RunResult r = run_self(args, (out_ / (log + ".out")).string(), (out_ / (log + ".stderr")).string(), timeout_s);
+    if (r.code != 0) {
+      note(what, "failed (exit " + std::to_string(r.code) + "): " + r.err_tail);
+      return false;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " (%.1f s)", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    note(what, std::string("ok") + buf);
+    return true;
+  }
+
+  void engine_steps() {
+    const std::string model = (out_ / "tiny.gguf").string();
+    if (!run_verb("synthesize the tiny model", "model", "synth", {"model", "synth", "--preset", "tiny", "-o", model}, "model_synth"))
+      return;
+    const std::string rec = (out_ / "engine.itrace").string();
+    const std::vector<std::string> engine = {"engine", "run", "-m", model, "--prompt-tokens", "32", "-n", "32", "-t", "2"};
+    if (has_verb("record") && has_verb("engine", "run")) {
+      std::vector<std::string> args = {"record", "-o", rec, "--"};
+      args.push_back(fs::read_symlink("/proc/self/exe").string());
+      args.insert(args.end(), engine.begin(), engine.end());
+      if (run_verb("record the engine's run with eBPF", "record", "", args, "record")) {
+        step("analyze the recording", [&]() {
+          add_report_input(data_, rec, "engine.itrace");
+          return rec;
+        });
+        verb_to_doc("scheduler/IRQ/syscall analysis of the recording", "analyze", "", {"analyze", rec, "--json"},
+                    "engine_analysis.json");
+      } else {
+        // Without eBPF permission the run is still worth doing: say why the recording is missing.
+        run_verb("run the engine without recording", "engine", "run", engine, "engine_run");
+      }
+    } else {
+      note("record the engine's run with eBPF", has_verb("record") ? "missing: `infertrace engine run` is not built"
+                                                                  : "missing: `infertrace record` is not built into this binary");
+      run_verb("run the engine", "engine", "run", engine, "engine_run");
+    }
+    verb_to_doc("thread sweep (bench threads)", "bench", "threads",
+                {"bench", "threads", "-m", model, "-t", "1,2", "-r", "2", "-p", "32", "-n", "16", "-o", "json"},
+                "threads.json", 180);
+  }
+
+  Options opt_;
+  fs::path out_;
+  ReportData data_;
+};
+
+const CommandRegistrar reg(10, [](CLI::App& app) {
+  g_root = &app;
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("demo", "Run the whole tool end to end on this machine (no GPU needed) and write "
+                                         "an HTML report");
+  cmd->add_option("--examples", opt->examples, "Folder with the example Kineto traces (default: examples/traces)");
+  cmd->add_option("-o,--out", opt->out_dir, "Folder for the report and intermediate files")->capture_default_str();
+  cmd->add_flag("--no-engine", opt->no_engine, "Only analyze the example traces");
+  cmd->callback([opt]() { Demo(*opt).run(); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

@@ -1,0 +1,88 @@
+// `infertrace export TRACE --perfetto out.pftrace | --sqlite out.db`: whole-trace exports
+// (report/perfetto.h, report/sqlite_export.h; schema in docs/sqlite-schema.md).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/launch.h"
+#include "cli/registry.h"
+#include "ingest/load.h"
+#include "report/perfetto.h"
+#include "report/sqlite_export.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct Options {
+  std::string trace;
+  std::string perfetto, sqlite;
+  std::vector<std::string> attach;  // VERB=FILE
+};
+
+std::pair<std::string, std::string> read_attachment(const std::string& spec) {
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw UsageError("--attach expects VERB=FILE (e.g. fusion=fusion.json), got '" + spec + "'");
+  const std::string file = spec.substr(eq + 1);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file, -1, "cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    // Store only valid JSON: json_extract() fails on anything else.
+    if (!nlohmann::json::accept(ss.str())) (void)nlohmann::json::parse(ss.str()).is_null();
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(file, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+  }
+  return {spec.substr(0, eq), ss.str()};
+}
+
+void run(const Options& o) {
+  if (o.perfetto.empty() && o.sqlite.empty())
+    throw UsageError("export: name at least one output: --perfetto FILE or --sqlite FILE");
+  std::vector<std::pair<std::string, std::string>> attachments;
+  for (auto& a : o.attach) attachments.push_back(read_attachment(a));
+#if INFERTRACE_HAVE_TRACE_ANALYSIS
+  const Trace trace = load_trace(o.trace);
+  if (!o.perfetto.empty()) {
+    const PerfettoSummary s = write_perfetto_file(trace, o.perfetto);
+    std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << " tracks, " << s.slices << " slices, " << s.instants
+              << " instants, " << s.flows << " launch->GPU flows)\n";
+  }
+  if (!o.sqlite.empty()) {
+    const LaunchAnalysis launch = analyze_launches(trace);
+    SqliteAnalyses an;
+    an.launch = &launch;
+    an.json_results = std::move(attachments);
+    const SqliteSummary rows = write_sqlite_file(trace, o.sqlite, an);
+    std::cout << "sqlite: " << o.sqlite << " (";
+    bool first = true;
+    for (auto& [table, n] : rows)
+      if (n > 0) std::cout << (first ? "" : ", ") << table << " " << n, first = false;
+    std::cout << ")\n";
+  }
+#else
+  throw Error(o.trace + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
+              "src/analysis), so it cannot export traces");
+#endif
+}
+
+const CommandRegistrar reg(710, [](CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("export", "Export a trace to Perfetto (native protobuf) or SQLite");
+  cmd->add_option("trace", opt->trace, "Kineto trace (.json/.json.gz) or recording (.itrace)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--perfetto", opt->perfetto, "Perfetto trace to write (open in ui.perfetto.dev)");
+  cmd->add_option("--sqlite", opt->sqlite, "SQLite database to write (docs/sqlite-schema.md)");
+  cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json");
+  cmd->callback([opt]() { run(*opt); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

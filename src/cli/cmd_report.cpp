@@ -1,0 +1,97 @@
+// `infertrace report INPUT... -o report.html`: one self-contained HTML file covering whatever the
+// inputs hold (src/report/html_report.h; docs/report.md).
+#include "cli/cmd_report.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/registry.h"
+#include "ingest/load.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+bool is_result_document(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, -1, std::string("cannot open: ") + std::strerror(errno));
+  char head[4096];
+  in.read(head, sizeof head);
+  const std::string_view s(head, static_cast<size_t>(in.gcount()));
+  const size_t first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || s[first] != '{') return false;  // gzip, recordings, ...
+  // Kineto traces announce themselves early; everything else that is a JSON object is a result.
+  return s.find("\"traceEvents\"") == std::string_view::npos && s.find("\"schemaVersion\"") == std::string_view::npos &&
+         s.find("\"deviceProperties\"") == std::string_view::npos;
+}
+
+void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
+  const std::string name = label.empty() ? std::filesystem::path(path).filename().string() : label;
+  if (is_result_document(path)) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    try {
+      data.inputs.docs.push_back({name, nlohmann::json::parse(ss.str())});
+    } catch (const nlohmann::json::parse_error& e) {
+      // nlohmann counts bytes from 1; offsets in our errors count from 0.
+      throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+    }
+    return;
+  }
+#if INFERTRACE_HAVE_TRACE_ANALYSIS
+  auto trace = std::make_unique<Trace>(load_trace(path));
+  auto analysis = std::make_unique<LaunchAnalysis>(analyze_launches(*trace));
+  data.inputs.traces.push_back({name, trace.get(), analysis.get()});
+  data.traces.push_back(std::move(trace));
+  data.analyses.push_back(std::move(analysis));
+#else
+  throw Error(path + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
+              "src/analysis); it can report saved --json results only");
+#endif
+}
+
+std::vector<std::string> write_report(const ReportData& data, const std::string& out_path) {
+  const std::string page = html::render_report(data.inputs);
+  std::ofstream out(out_path, std::ios::binary);
+  if (!out) throw Error("cannot write " + out_path + ": " + std::strerror(errno));
+  out << page;
+  out.close();
+  if (!out) throw Error("cannot write " + out_path + ": " + std::strerror(errno));
+  return html::findings(data.inputs);
+}
+
+namespace {
+
+struct Options {
+  std::vector<std::string> inputs;
+  std::string out = "report.html";
+  std::string title = "infertrace report";
+};
+
+const CommandRegistrar reg(700, [](CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report (charts, tables, timeline) from traces "
+                                           "and saved --json results of other verbs");
+  cmd->add_option("inputs", opt->inputs, "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
+                                         "results (sweep, fusion, bench threads, analyze, compare)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", opt->out, "HTML file to write")->capture_default_str();
+  cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
+  cmd->callback([opt]() {
+    ReportData data;
+    data.inputs.title = opt->title;
+    for (auto& in : opt->inputs) add_report_input(data, in);
+    const auto f = write_report(data, opt->out);
+    for (auto& line : f) std::cout << "- " << line << "\n";
+    std::cout << "report: " << opt->out << "\n";
+  });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

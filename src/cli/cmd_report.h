@@ -1,0 +1,32 @@
+// `infertrace report` building blocks, shared with `infertrace demo`: read each INPUT as a trace
+// (Kineto JSON/.gz, recording) or a saved --json document of another verb, analyze the traces, and
+// write the self-contained HTML report.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/launch.h"
+#include "report/html_report.h"
+#include "trace/trace.h"
+
+namespace infertrace::cli {
+
+// Owns the traces and analyses the report's inputs point to.
+struct ReportData {
+  std::vector<std::unique_ptr<Trace>> traces;
+  std::vector<std::unique_ptr<LaunchAnalysis>> analyses;
+  html::ReportInputs inputs;
+};
+
+// True when `path` holds a JSON document that is not a Kineto trace (a saved verb result).
+bool is_result_document(const std::string& path);
+
+// Adds one input: a trace (loaded and analyzed) or a result document. Throws InputError.
+void add_report_input(ReportData& data, const std::string& path, const std::string& label = "");
+
+// Writes the report; returns the findings it opens with.
+std::vector<std::string> write_report(const ReportData& data, const std::string& out_path);
+
+}  // namespace infertrace::cli
