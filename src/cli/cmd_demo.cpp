@@ -138,11 +138,10 @@ class Demo {
     });
     if (traces.empty()) throw Error("demo: no example traces (*.json, *.json.gz) in " + ex.string());
 
+    for (auto& p : traces)
+      if (p.filename().string().rfind("gpt2_prefill_bs", 0) == 0) gpt2.push_back(p.string());
     step("analyze the H100 example traces", [&]() {
-      for (auto& p : traces) {
-        add_report_input(data_, p.string());
-        if (p.filename().string().rfind("gpt2_prefill_bs", 0) == 0) gpt2.push_back(p.string());
-      }
+      for (auto& p : traces) add_report_input(data_, p.string());
       return std::to_string(traces.size()) + " traces from " + ex.string();
     });
     if (!gpt2.empty()) {
@@ -230,8 +229,12 @@ class Demo {
 
   void engine_steps() {
     const std::string model = (out_ / "tiny.gguf").string();
-    if (!run_verb("synthesize the tiny model", "model", "synth", {"model", "synth", "--preset", "tiny", "-o", model}, "model_synth"))
+    if (!run_verb("synthesize the tiny model", "model", "synth", {"model", "synth", "--preset", "tiny", "-o", model},
+                  "model_synth")) {
+      for (const char* later : {"record the engine's run with eBPF", "thread sweep (bench threads)"})
+        note(later, "skipped: needs the tiny model");
       return;
+    }
     const std::string rec = (out_ / "engine.itrace").string();
     const std::vector<std::string> engine = {"engine", "run", "-m", model, "--prompt-tokens", "32", "-n", "32", "-t", "2"};
     if (has_verb("record") && has_verb("engine", "run")) {
