@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,9 @@ namespace infertrace::gguf {
 constexpr uint32_t kVersion = 3;
 constexpr uint64_t kDefaultAlignment = 32;
 constexpr int kMaxDims = 4;  // GGML_MAX_DIMS
+// Arrays longer than this are rejected (the largest real one, a vocabulary, has ~256k entries);
+// it bounds the memory a hostile file can make the reader allocate.
+constexpr uint64_t kMaxArrayLength = uint64_t{1} << 24;
 
 // Metadata value types (gguf_type). The numeric ids are part of the file format.
 enum class ValueType : uint32_t {
@@ -121,6 +125,7 @@ struct Value {
 struct KeyValue {
   std::string_view key;
   Value value;
+  uint64_t offset = 0;  // where the key's record starts in the file (for error messages)
 };
 
 struct TensorInfo {
@@ -185,6 +190,7 @@ class File {
   uint64_t data_offset_ = 0;
   std::vector<KeyValue> kv_;
   std::vector<TensorInfo> tensors_;
+  std::unordered_map<std::string_view, size_t> tensor_index_;
 };
 
 // Builds a GGUF file. Metadata keys keep insertion order (setting a key again replaces it);
