@@ -1,5 +1,7 @@
 #include "engine/gguf/dtype.h"
 
+#include <immintrin.h>
+
 #include <cmath>
 
 #include "util/error.h"
@@ -85,10 +87,35 @@ void dequantize_q8_0(const BlockQ8_0* in, float* y, int64_t n) {
   }
 }
 
+namespace {
+// F16C converts 8 values per instruction with the same round-to-nearest-even as float_to_half;
+// used when the CPU has it (every x86-64 since 2012), the scalar code otherwise.
+__attribute__((target("avx,f16c"))) void floats_to_half_f16c(const float* x, uint16_t* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
+  }
+  for (; i < n; ++i) out[i] = float_to_half(x[i]);
+}
+__attribute__((target("avx,f16c"))) void half_to_floats_f16c(const uint16_t* in, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+  for (; i < n; ++i) y[i] = half_to_float(in[i]);
+}
+bool have_f16c() {
+  static const bool yes = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  return yes;
+}
+}  // namespace
+
 void floats_to_half(const float* x, uint16_t* out, int64_t n) {
+  if (have_f16c()) return floats_to_half_f16c(x, out, n);
   for (int64_t i = 0; i < n; ++i) out[i] = float_to_half(x[i]);
 }
 void half_to_floats(const uint16_t* in, float* y, int64_t n) {
+  if (have_f16c()) return half_to_floats_f16c(in, y, n);
   for (int64_t i = 0; i < n; ++i) y[i] = half_to_float(in[i]);
 }
 void floats_to_bf16(const float* x, uint16_t* out, int64_t n) {
