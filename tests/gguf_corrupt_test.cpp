@@ -1,6 +1,7 @@
 // Corrupt and truncated GGUF input: always an InputError naming the byte offset of the bad field,
 // never a crash (the fuzz target fuzz/fuzz_gguf.cpp searches for the cases these do not list).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -217,7 +218,7 @@ TEST(GgufCorrupt, DuplicatesBadAlignmentAndBoolsAreRejected) {
 TEST(GgufCorrupt, FilesThatAreNotGgufOrMissing) {
   EXPECT_THROW(File::open("/nonexistent/model.gguf"), InputError);
   EXPECT_THROW(File::open("/tmp"), InputError);  // a directory
-  const std::string path = (std::filesystem::temp_directory_path() / "infertrace_empty.gguf").string();
+  const std::string path = (std::filesystem::temp_directory_path() / ("infertrace_empty_" + std::to_string(getpid()) + ".gguf")).string();
   { std::ofstream(path, std::ios::binary); }
   try {
     File::open(path);

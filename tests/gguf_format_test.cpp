@@ -1,6 +1,8 @@
 // GGUF reader/writer: every metadata type and tensor type round-trips; the writer's bytes match a
 // file encoded by hand in the test; alignment and padding follow the format.
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -132,7 +134,7 @@ TEST(GgufRoundTrip, EveryMetadataTypeAndEveryTensorType) {
       for (int c = 0; c < 5; ++c) f[r * 5 + c] = static_cast<float>((first + r) * 10 + c);
   };
 
-  const std::string path = (std::filesystem::temp_directory_path() / "infertrace_gguf_roundtrip.gguf").string();
+  const std::string path = (std::filesystem::temp_directory_path() / ("infertrace_gguf_roundtrip_" + std::to_string(getpid()) + ".gguf")).string();
   w.write(path, fill, 40);  // 2 rows per chunk: exercises chunking
   const File file = File::open(path);
   const std::vector<uint8_t> mem = w.to_bytes(fill);
@@ -225,7 +227,7 @@ TEST(GgufWriter, WriteIsAtomicAndReportsUnwritablePaths) {
   Writer w;
   w.set_u32("k", 1);
   EXPECT_THROW(w.write("/nonexistent-dir/x.gguf"), Error);
-  const std::string path = (std::filesystem::temp_directory_path() / "infertrace_gguf_atomic.gguf").string();
+  const std::string path = (std::filesystem::temp_directory_path() / ("infertrace_gguf_atomic_" + std::to_string(getpid()) + ".gguf")).string();
   w.write(path);
   EXPECT_TRUE(std::filesystem::exists(path));
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
