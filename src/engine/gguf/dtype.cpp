@@ -1,5 +1,6 @@
 #include "engine/gguf/dtype.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <cmath>
@@ -104,8 +105,18 @@ __attribute__((target("avx,f16c"))) void half_to_floats_f16c(const uint16_t* in,
     _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
   for (; i < n; ++i) y[i] = half_to_float(in[i]);
 }
+// CPUID leaf 1: ECX bit 29 = F16C, bit 28 = AVX, bit 27 = OSXSAVE; XCR0 bits 1-2: the OS saves
+// the YMM registers. (clang 14's __builtin_cpu_supports does not know "f16c".)
 bool have_f16c() {
-  static const bool yes = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  static const bool yes = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    constexpr unsigned kNeed = (1u << 27) | (1u << 28) | (1u << 29);
+    if ((c & kNeed) != kNeed) return false;
+    unsigned lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 6u) == 6u;
+  }();
   return yes;
 }
 }  // namespace

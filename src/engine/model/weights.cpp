@@ -1,5 +1,6 @@
 #include "engine/model/weights.h"
 
+#include <algorithm>
 #include <string>
 
 #include "engine/gguf/gguf.h"
@@ -60,9 +61,11 @@ ModelWeights ModelWeights::bind(const gguf::File& file, const ModelConfig& c) {
     w.output = b.bind("output.weight", c.n_embd, c.n_vocab, false);
   }
   w.rope_freqs = b.bind("rope_freqs.weight", c.rope_dim / 2, 0, true, /*optional=*/true);
-  w.layers.resize(static_cast<size_t>(c.n_layer));
+  // Layers are appended one by one: block_count comes from the file, so a corrupt value must hit
+  // "missing tensor" before it can drive a huge allocation.
+  w.layers.reserve(std::min<size_t>(static_cast<size_t>(c.n_layer), file.tensors().size()));
   for (int64_t i = 0; i < c.n_layer; ++i) {
-    LayerWeights& l = w.layers[static_cast<size_t>(i)];
+    LayerWeights& l = w.layers.emplace_back();
     const std::string p = "blk." + std::to_string(i) + ".";
     l.attn_norm = b.bind(p + "attn_norm.weight", c.n_embd, 0, true);
     l.wq = b.bind(p + "attn_q.weight", c.n_embd, c.q_dim(), false);
