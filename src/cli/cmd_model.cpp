@@ -1,0 +1,231 @@
+// `infertrace model synth|info|tokenize`: write synthetic GGUF models, inspect any GGUF, and run
+// a model's own tokenizer on text.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/registry.h"
+#include "engine/gguf/gguf.h"
+#include "engine/model/model_config.h"
+#include "engine/model/presets.h"
+#include "engine/model/synth.h"
+#include "engine/model/weights.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "report/text_table.h"
+#include "util/error.h"
+#include "util/units.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+gguf::GgmlType parse_dtype(const std::string& s) {
+  if (s == "f32") return gguf::GgmlType::F32;
+  if (s == "f16") return gguf::GgmlType::F16;
+  if (s == "bf16") return gguf::GgmlType::BF16;
+  if (s == "q8_0") return gguf::GgmlType::Q8_0;
+  throw UsageError("--dtype " + s + ": expected f32, f16, bf16 or q8_0");
+}
+
+struct SynthArgs {
+  std::string preset, dtype = "f16", out;
+  uint64_t seed = 42;
+  int threads = 0;
+  bool json = false;
+};
+
+void run_synth(const SynthArgs& a) {
+  const engine::ModelPreset& preset = engine::find_preset(a.preset);
+  engine::SynthOptions opt;
+  opt.dtype = parse_dtype(a.dtype);
+  opt.seed = a.seed;
+  opt.threads = a.threads;
+  const engine::SynthResult r = engine::synth_model(preset, opt, a.out);
+  if (a.json) {
+    nlohmann::json j = {{"path", a.out},           {"preset", preset.name},      {"dtype", a.dtype},
+                        {"seed", a.seed},          {"architecture", engine::arch_name(preset.config.arch)},
+                        {"file_bytes", r.file_bytes}, {"n_params", r.n_params}, {"n_tensors", r.n_tensors},
+                        {"seconds", r.seconds},
+                        {"write_bytes_per_second", r.seconds > 0 ? r.file_bytes / r.seconds : 0.0}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << "wrote " << a.out << ": " << preset.config.summary() << ", " << a.dtype << "\n"
+            << "  " << format_count(r.n_params) << " parameters in " << r.n_tensors << " tensors, "
+            << format_bytes(static_cast<double>(r.file_bytes)) << " in " << r.seconds << " s ("
+            << format_bytes(r.file_bytes / std::max(r.seconds, 1e-9)) << "/s)\n"
+            << "  random weights: the model loads and runs, its text is meaningless\n";
+}
+
+std::string value_summary(const gguf::Value& v) {
+  using gguf::ValueType;
+  switch (v.type) {
+    case ValueType::STRING: {
+      std::string s(v.str.substr(0, 60));
+      return "\"" + s + (v.str.size() > 60 ? "...\"" : "\"");
+    }
+    case ValueType::ARRAY: {
+      std::string s = std::string("[") + gguf::value_type_name(v.elem_type) + " x " + std::to_string(v.items.size());
+      if (!v.items.empty() && v.elem_type != ValueType::ARRAY) s += ": " + value_summary(v.items[0]) + (v.items.size() > 1 ? ", ..." : "");
+      return s + "]";
+    }
+    case ValueType::BOOL: return v.num.u ? "true" : "false";
+    case ValueType::FLOAT32:
+    case ValueType::FLOAT64: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%g", v.num.f);
+      return buf;
+    }
+    default: return v.is_integer() && (v.type == ValueType::INT8 || v.type == ValueType::INT16 || v.type == ValueType::INT32 || v.type == ValueType::INT64)
+                        ? std::to_string(v.num.i)
+                        : std::to_string(v.num.u);
+  }
+}
+
+nlohmann::json value_json(const gguf::Value& v, bool full_arrays) {
+  using gguf::ValueType;
+  switch (v.type) {
+    case ValueType::STRING: return std::string(v.str);
+    case ValueType::BOOL: return v.num.u != 0;
+    case ValueType::FLOAT32:
+    case ValueType::FLOAT64: return v.num.f;
+    case ValueType::INT8:
+    case ValueType::INT16:
+    case ValueType::INT32:
+    case ValueType::INT64: return v.num.i;
+    case ValueType::ARRAY: {
+      nlohmann::json j = {{"type", gguf::value_type_name(v.elem_type)}, {"length", v.items.size()}};
+      if (full_arrays) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const gguf::Value& x : v.items) items.push_back(value_json(x, true));
+        j["items"] = std::move(items);
+      }
+      return j;
+    }
+    default: return v.num.u;
+  }
+}
+
+void run_info(const std::string& path, bool json, bool show_tensors) {
+  const gguf::File f = gguf::File::open(path);
+  std::unique_ptr<engine::ModelConfig> config;
+  std::string config_error;
+  try {
+    config = std::make_unique<engine::ModelConfig>(engine::ModelConfig::from_gguf(f));
+    engine::ModelWeights::bind(f, *config);  // checks every shape and type
+  } catch (const Error& e) {
+    config_error = e.what();
+  }
+  uint64_t tensor_bytes = 0;
+  for (const auto& t : f.tensors()) tensor_bytes += t.n_bytes;
+  if (json) {
+    nlohmann::json j;
+    j["path"] = path;
+    j["version"] = f.version();
+    j["alignment"] = f.alignment();
+    j["file_bytes"] = f.file_size();
+    j["data_offset"] = f.data_offset();
+    j["tensor_bytes"] = tensor_bytes;
+    nlohmann::json md = nlohmann::json::object();
+    for (const auto& kv : f.metadata()) md[std::string(kv.key)] = {{"type", gguf::value_type_name(kv.value.type)}, {"value", value_json(kv.value, false)}};
+    j["metadata"] = std::move(md);
+    nlohmann::json ts = nlohmann::json::array();
+    for (const auto& t : f.tensors()) {
+      std::vector<int64_t> ne(t.ne, t.ne + t.n_dims);
+      ts.push_back({{"name", std::string(t.name)}, {"type", gguf::type_name(static_cast<uint32_t>(t.type))},
+                    {"ne", ne}, {"offset", t.file_offset}, {"bytes", t.n_bytes}});
+    }
+    j["tensors"] = std::move(ts);
+    if (config) {
+      const auto& c = *config;
+      j["model"] = {{"architecture", engine::arch_name(c.arch)}, {"n_layer", c.n_layer}, {"n_embd", c.n_embd},
+                    {"n_head", c.n_head}, {"n_head_kv", c.n_head_kv}, {"head_dim", c.head_dim}, {"n_ff", c.n_ff},
+                    {"n_vocab", c.n_vocab}, {"n_ctx_train", c.n_ctx_train}, {"rope_freq_base", c.rope_freq_base},
+                    {"rope_dim", c.rope_dim}, {"rope_type", engine::rope_type_name(c.rope_type)},
+                    {"rms_eps", c.rms_eps}, {"tied_output", c.tied_output}};
+    }
+    if (!config_error.empty()) j["model_error"] = config_error;
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << path << ": GGUF v" << f.version() << ", " << f.metadata().size() << " metadata keys, "
+            << f.tensors().size() << " tensors, " << format_bytes(static_cast<double>(tensor_bytes))
+            << " of tensor data, alignment " << f.alignment() << "\n";
+  if (config) std::cout << "model: " << config->summary() << "\n";
+  if (!config_error.empty()) std::cout << "not runnable by the engine: " << config_error << "\n";
+  TextTable md({"key", "type", "value"}, {TextTable::Align::Left, TextTable::Align::Left, TextTable::Align::Left});
+  for (const auto& kv : f.metadata()) md.add_row({std::string(kv.key), gguf::value_type_name(kv.value.type), value_summary(kv.value)});
+  md.print(std::cout, "metadata");
+  if (show_tensors) {
+    TextTable tt({"tensor", "type", "shape", "bytes", "offset"});
+    for (const auto& t : f.tensors())
+      tt.add_row({std::string(t.name), gguf::type_name(static_cast<uint32_t>(t.type)), t.shape_string(),
+                  format_bytes(static_cast<double>(t.n_bytes)), std::to_string(t.file_offset)});
+    tt.print(std::cout, "tensors");
+  }
+}
+
+void run_tokenize(const std::string& path, const std::string& text, bool no_bos, bool special, bool json) {
+  const gguf::File f = gguf::File::open(path);
+  const engine::Tokenizer tok = engine::Tokenizer::from_gguf(f);
+  const std::vector<int32_t> ids = tok.encode(text, !no_bos && tok.vocab().add_bos, special);
+  const std::string back = tok.decode(ids, special);
+  if (json) {
+    nlohmann::json pieces = nlohmann::json::array();
+    for (int32_t id : ids) pieces.push_back(tok.vocab().tokens[static_cast<size_t>(id)]);
+    nlohmann::json j = {{"model", tok.vocab().model == engine::Vocab::Model::Bpe ? "gpt2" : "llama"},
+                        {"n_tokens", ids.size()}, {"ids", ids}, {"pieces", pieces}, {"decoded", back}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  TextTable t({"#", "id", "piece"}, {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Left});
+  for (size_t i = 0; i < ids.size(); ++i)
+    t.add_row({std::to_string(i), std::to_string(ids[i]), tok.vocab().tokens[static_cast<size_t>(ids[i])]});
+  t.print(std::cout, std::to_string(ids.size()) + " tokens");
+  std::cout << "decoded: " << back << "\n";
+}
+
+const CommandRegistrar reg(700, [](CLI::App& app) {
+  auto* model = app.add_subcommand("model", "GGUF models: write synthetic ones, inspect, tokenize");
+  model->require_subcommand(1);
+
+  auto a = std::make_shared<SynthArgs>();
+  auto* synth = model->add_subcommand("synth", "Write a GGUF with a preset's exact shapes and seeded random weights");
+  std::string presets_help = "Model shapes:";
+  for (const auto& p : engine::model_presets()) presets_help += "\n  " + p.name + ": " + p.description;
+  presets_help += "\n  tiny: same as tiny-qwen3";
+  synth->add_option("--preset", a->preset, presets_help)->required();
+  synth->add_option("--dtype", a->dtype, "Matrix weight type: f32, f16, bf16, q8_0 (norms stay f32)")->capture_default_str();
+  synth->add_option("--seed", a->seed, "Random seed (the file depends only on preset, dtype and seed)")->capture_default_str();
+  synth->add_option("-t,--threads", a->threads, "Threads generating weights (0: all CPUs)")->capture_default_str();
+  synth->add_option("-o,--output", a->out, "Output .gguf path")->required();
+  synth->add_flag("--json", a->json, "Print the result as JSON");
+  synth->callback([a] { run_synth(*a); });
+
+  auto path = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto tensors = std::make_shared<bool>(false);
+  auto* info = model->add_subcommand("info", "Show a GGUF's metadata, tensors and model configuration");
+  info->add_option("file", *path, "GGUF file")->required();
+  info->add_flag("--tensors", *tensors, "List every tensor");
+  info->add_flag("--json", *json, "Machine-readable output (every tensor included)");
+  info->callback([path, json, tensors] { run_info(*path, *json, *tensors); });
+
+  auto tpath = std::make_shared<std::string>();
+  auto text = std::make_shared<std::string>();
+  auto no_bos = std::make_shared<bool>(false);
+  auto special = std::make_shared<bool>(false);
+  auto tjson = std::make_shared<bool>(false);
+  auto* tokenize = model->add_subcommand("tokenize", "Encode text with a GGUF's own tokenizer and decode it back");
+  tokenize->add_option("-m,--model", *tpath, "GGUF file")->required();
+  tokenize->add_option("-p,--prompt", *text, "Text to encode")->required();
+  tokenize->add_flag("--no-bos", *no_bos, "Do not prepend the BOS token");
+  tokenize->add_flag("--special", *special, "Recognise control tokens written in the text (<s>, <|im_start|>, ...)");
+  tokenize->add_flag("--json", *tjson, "Machine-readable output");
+  tokenize->callback([tpath, text, no_bos, special, tjson] { run_tokenize(*tpath, *text, *no_bos, *special, *tjson); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

@@ -1,0 +1,48 @@
+#include "engine/gguf/ggml_type.h"
+
+#include "util/error.h"
+
+namespace infertrace::gguf {
+
+namespace {
+
+// Block layouts from ggml's type traits (values per block, bytes per block).
+struct Entry {
+  uint32_t id;
+  TypeTraits traits;
+};
+constexpr Entry kTypes[] = {
+    {0, {"f32", 1, 4}},      {1, {"f16", 1, 2}},      {2, {"q4_0", 32, 18}},
+    {3, {"q4_1", 32, 20}},   {6, {"q5_0", 32, 22}},   {7, {"q5_1", 32, 24}},
+    {8, {"q8_0", 32, 34}},   {9, {"q8_1", 32, 36}},   {10, {"q2_K", 256, 84}},
+    {11, {"q3_K", 256, 110}}, {12, {"q4_K", 256, 144}}, {13, {"q5_K", 256, 176}},
+    {14, {"q6_K", 256, 210}}, {15, {"q8_K", 256, 292}}, {24, {"i8", 1, 1}},
+    {25, {"i16", 1, 2}},     {26, {"i32", 1, 4}},     {27, {"i64", 1, 8}},
+    {28, {"f64", 1, 8}},     {30, {"bf16", 1, 2}},
+};
+
+}  // namespace
+
+const TypeTraits* type_traits(uint32_t type_id) {
+  for (const Entry& e : kTypes)
+    if (e.id == type_id) return &e.traits;
+  return nullptr;
+}
+
+const TypeTraits& type_traits(GgmlType type) {
+  const TypeTraits* t = type_traits(static_cast<uint32_t>(type));
+  if (!t) throw Error("unknown ggml type " + std::to_string(static_cast<uint32_t>(type)));
+  return *t;
+}
+
+std::string type_name(uint32_t type_id) {
+  const TypeTraits* t = type_traits(type_id);
+  return t ? std::string(t->name) : "type " + std::to_string(type_id);
+}
+
+bool is_engine_weight_type(GgmlType type) {
+  return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16 ||
+         type == GgmlType::Q8_0;
+}
+
+}  // namespace infertrace::gguf

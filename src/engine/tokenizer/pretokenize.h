@@ -1,0 +1,24 @@
+// The pre-tokenizers of byte-level BPE vocabularies, written by hand instead of with a regex
+// engine (std::regex has no \p{..} classes and backtracks badly). Each splits text into the pieces
+// its regular expression would match, alternatives tried in order, as the regex would:
+//   gpt2:   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+//   llama3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+//           ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//   qwen2:  as llama3 with \p{N} (one digit per piece) instead of \p{N}{1,3}
+// The character classes are approximations (unicode.h).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace infertrace::engine {
+
+enum class PreTokenizer { Gpt2, Llama3, Qwen2 };
+
+// From tokenizer.ggml.pre: "llama-bpe"/"llama3" -> Llama3, "qwen2" -> Qwen2, anything else -> Gpt2.
+PreTokenizer pretokenizer_for(std::string_view pre);
+
+// The pieces, as views into `text`, covering it exactly and in order.
+std::vector<std::string_view> pretokenize(std::string_view text, PreTokenizer kind);
+
+}  // namespace infertrace::engine

@@ -1,0 +1,80 @@
+// Text <-> token ids with the vocabulary stored in a GGUF (tokenizer.ggml.*), as llama.cpp does:
+//   "llama" (SentencePiece): spaces become U+2581 "▁" (and one is prefixed to the text), the text is
+//          split into UTF-8 characters, then the adjacent pair whose concatenation is a token with
+//          the highest score is merged until none is; characters with no token fall back to
+//          byte tokens "<0xXX>".
+//   "gpt2"  (byte-level BPE, Llama 3 / Qwen2 / GPT-2): the text is pre-split with the model's
+//          pre-tokenizer pattern (tokenizer.ggml.pre; hand-written, see pretokenize.h), each
+//          piece's bytes are mapped to printable characters (GPT-2's bytes_to_unicode), then the
+//          pair with the lowest rank in tokenizer.ggml.merges is merged until none is.
+// Control tokens (<s>, <|im_start|>, ...) in the text are recognised only with parse_special.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace infertrace::gguf {
+class File;
+}
+
+namespace infertrace::engine {
+
+// tokenizer.ggml.token_type values (llama.cpp's llama_token_type).
+enum class TokenType : int32_t {
+  Undefined = 0,
+  Normal = 1,
+  Unknown = 2,
+  Control = 3,
+  UserDefined = 4,
+  Unused = 5,
+  Byte = 6,
+};
+
+struct Vocab {
+  enum class Model { SentencePiece, Bpe };
+  Model model = Model::SentencePiece;
+  std::string pre = "default";           // tokenizer.ggml.pre (BPE pre-tokenizer)
+  std::vector<std::string> tokens;        // id -> text
+  std::vector<float> scores;              // SentencePiece merge priority (empty for BPE)
+  std::vector<TokenType> types;           // empty: all Normal
+  std::vector<std::string> merges;        // BPE: "left right", rank = index
+  int32_t bos = -1, eos = -1, unk = -1, pad = -1;
+  bool add_bos = true;
+  bool add_space_prefix = true;           // SentencePiece: prefix "▁" to the text
+};
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(Vocab vocab);  // throws Error on an inconsistent vocabulary
+  ~Tokenizer();
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+
+  // Reads tokenizer.ggml.* from the file; throws InputError naming the key when missing/invalid.
+  static Tokenizer from_gguf(const gguf::File& file);
+
+  std::vector<int32_t> encode(std::string_view text, bool add_bos, bool parse_special = false) const;
+  // The bytes a token stands for (may be part of a UTF-8 character; concatenate before printing).
+  // Control tokens give "" unless `special`.
+  std::string token_to_piece(int32_t id, bool special = false) const;
+  // Joins the pieces; for SentencePiece drops the space the encoder prefixed.
+  std::string decode(std::span<const int32_t> ids, bool special = false) const;
+
+  const Vocab& vocab() const { return vocab_; }
+  int32_t n_vocab() const { return static_cast<int32_t>(vocab_.tokens.size()); }
+  int32_t bos() const { return vocab_.bos; }
+  int32_t eos() const { return vocab_.eos; }
+  bool is_eog(int32_t id) const;  // eos or a control token marking end of generation
+  int32_t find(std::string_view text) const;  // -1 when not a token
+
+ private:
+  struct Impl;
+  Vocab vocab_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace infertrace::engine

@@ -1,0 +1,186 @@
+"""A small, independent GGUF reader/writer in plain Python, used by the end-to-end tests to check
+what `infertrace model synth` writes (and to write files infertrace must read or reject) without
+trusting the C++ code under test. Run as a script to regenerate the fuzz corpus:
+    python3 tests/e2e/_gguf.py fuzz/corpus/gguf
+"""
+import os
+import struct
+import sys
+
+# value type ids and their struct formats (gguf_type)
+U8, I8, U16, I16, U32, I32, F32, BOOL, STR, ARR, U64, I64, F64 = range(13)
+FMT = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32: "<f", BOOL: "<?",
+       U64: "<Q", I64: "<q", F64: "<d"}
+# ggml type id -> (name, block size, block bytes)
+GGML = {0: ("f32", 1, 4), 1: ("f16", 1, 2), 8: ("q8_0", 32, 34), 30: ("bf16", 1, 2), 2: ("q4_0", 32, 18)}
+
+
+class Reader:
+    def __init__(self, data):
+        self.d, self.p = data, 0
+
+    def take(self, fmt):
+        v = struct.unpack_from(fmt, self.d, self.p)[0]
+        self.p += struct.calcsize(fmt)
+        return v
+
+    def string(self):
+        n = self.take("<Q")
+        s = self.d[self.p:self.p + n]
+        if len(s) != n:
+            raise ValueError("truncated string")
+        self.p += n
+        return s.decode("utf-8", "surrogateescape")
+
+    def value(self, t):
+        if t == STR:
+            return self.string()
+        if t == ARR:
+            et, n = self.take("<I"), self.take("<Q")
+            return (et, [self.value(et) for _ in range(n)])
+        return self.take(FMT[t])
+
+
+def parse(data):
+    """Returns (version, alignment, {key: (type, value)}, [tensor dicts], data_offset)."""
+    r = Reader(data)
+    assert data[:4] == b"GGUF", "bad magic"
+    r.p = 4
+    version, nt, nkv = r.take("<I"), r.take("<Q"), r.take("<Q")
+    kv = {}
+    for _ in range(nkv):
+        k = r.string()
+        t = r.take("<I")
+        kv[k] = (t, r.value(t))
+    align = kv.get("general.alignment", (U32, 32))[1]
+    tensors = []
+    for _ in range(nt):
+        name = r.string()
+        nd = r.take("<I")
+        ne = [r.take("<q") for _ in range(nd)]
+        typ, off = r.take("<I"), r.take("<Q")
+        tensors.append({"name": name, "ne": ne, "type": typ, "offset": off})
+    data_off = (r.p + align - 1) // align * align
+    for t in tensors:
+        name, bs, bb = GGML[t["type"]]
+        n = 1
+        for x in t["ne"]:
+            n *= x
+        t["nbytes"] = n // bs * bb
+        t["data"] = data[data_off + t["offset"]: data_off + t["offset"] + t["nbytes"]]
+    return version, align, kv, tensors, data_off
+
+
+def half(h):
+    return struct.unpack("<e", struct.pack("<H", h))[0]
+
+
+def dequant_q8_0_block(b):
+    d = half(struct.unpack_from("<H", b, 0)[0])
+    return [d * q for q in struct.unpack_from("<32b", b, 2)]
+
+
+class Writer:
+    def __init__(self, align=32):
+        self.kv, self.tensors, self.align = [], [], align
+        if align != 32:
+            self.kv.append(("general.alignment", U32, align))
+
+    def add(self, key, t, v):
+        self.kv.append((key, t, v))
+
+    def tensor(self, name, ne, typ, data):
+        self.tensors.append((name, ne, typ, data))
+
+    def _value(self, t, v):
+        if t == STR:
+            b = v.encode() if isinstance(v, str) else v
+            return struct.pack("<Q", len(b)) + b
+        if t == ARR:
+            et, items = v
+            return struct.pack("<IQ", et, len(items)) + b"".join(self._value(et, x) for x in items)
+        return struct.pack(FMT[t], v)
+
+    def bytes(self):
+        out = b"GGUF" + struct.pack("<IQQ", 3, len(self.tensors), len(self.kv))
+        for k, t, v in self.kv:
+            out += self._value(STR, k) + struct.pack("<I", t) + self._value(t, v)
+        off, offs = 0, []
+        for name, ne, typ, data in self.tensors:
+            offs.append(off)
+            off = (off + len(data) + self.align - 1) // self.align * self.align
+        for (name, ne, typ, data), o in zip(self.tensors, offs):
+            out += self._value(STR, name) + struct.pack("<I", len(ne)) + b"".join(struct.pack("<q", x) for x in ne)
+            out += struct.pack("<IQ", typ, o)
+        out += b"\0" * ((-len(out)) % self.align)
+        for name, ne, typ, data in self.tensors:
+            out += data + b"\0" * ((-len(data)) % self.align)
+        return out
+
+
+def f32s(vals):
+    return struct.pack("<%df" % len(vals), *vals)
+
+
+def mini_llama(n_embd=32, n_ff=64, n_head=2, n_vocab=300, n_layer=1, arch="llama"):
+    """A complete tiny model (SentencePiece vocabulary, F32 weights) the engine can load."""
+    w = Writer()
+    w.add("general.architecture", STR, arch)
+    for k, v in [("block_count", n_layer), ("embedding_length", n_embd), ("feed_forward_length", n_ff),
+                 ("attention.head_count", n_head), ("attention.head_count_kv", n_head), ("context_length", 64)]:
+        w.add(arch + "." + k, U32, v)
+    w.add(arch + ".attention.layer_norm_rms_epsilon", F32, 1e-5)
+    toks = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)]
+    toks += ["\u2581", "a", "b", "\u2581a", "ab"] + ["t%d" % i for i in range(n_vocab - len(toks) - 5)]
+    w.add("tokenizer.ggml.model", STR, "llama")
+    w.add("tokenizer.ggml.tokens", ARR, (STR, toks))
+    w.add("tokenizer.ggml.scores", ARR, (F32, [-float(i) for i in range(len(toks))]))
+    w.add("tokenizer.ggml.token_type", ARR, (I32, [2, 3, 3] + [6] * 256 + [1] * (len(toks) - 259)))
+    hd = n_embd // n_head
+
+    def mat(name, cols, rows):
+        w.tensor(name, [cols, rows], 0, f32s([((i * 7) % 13 - 6) / 50.0 for i in range(cols * rows)]))
+
+    mat("token_embd.weight", n_embd, len(toks))
+    w.tensor("output_norm.weight", [n_embd], 0, f32s([1.0] * n_embd))
+    for i in range(n_layer):
+        p = "blk.%d." % i
+        w.tensor(p + "attn_norm.weight", [n_embd], 0, f32s([1.0] * n_embd))
+        mat(p + "attn_q.weight", n_embd, n_head * hd)
+        mat(p + "attn_k.weight", n_embd, n_head * hd)
+        mat(p + "attn_v.weight", n_embd, n_head * hd)
+        mat(p + "attn_output.weight", n_head * hd, n_embd)
+        if arch == "qwen3":
+            w.tensor(p + "attn_q_norm.weight", [hd], 0, f32s([1.0] * hd))
+            w.tensor(p + "attn_k_norm.weight", [hd], 0, f32s([1.0] * hd))
+        w.tensor(p + "ffn_norm.weight", [n_embd], 0, f32s([1.0] * n_embd))
+        mat(p + "ffn_gate.weight", n_embd, n_ff)
+        mat(p + "ffn_up.weight", n_embd, n_ff)
+        mat(p + "ffn_down.weight", n_ff, n_embd)
+    return w
+
+
+def every_type():
+    """Metadata of every value type and a tensor of each engine weight type."""
+    w = Writer(align=64)
+    for i, (t, v) in enumerate([(U8, 200), (I8, -5), (U16, 60000), (I16, -300), (U32, 4000000000), (I32, -7),
+                                (F32, 0.5), (BOOL, True), (STR, "héllo"), (U64, 2 ** 63), (I64, -2 ** 40),
+                                (F64, 2.5), (ARR, (STR, ["a", "bc"])), (ARR, (ARR, [(U8, [1, 2]), (F32, [1.0])]))]):
+        w.add("k%d" % i, t, v)
+    w.tensor("a.f32", [4, 2], 0, f32s([1, 2, 3, 4, 5, 6, 7, 8]))
+    w.tensor("a.f16", [4], 1, struct.pack("<4e", 1.0, -2.0, 0.5, 65504.0))
+    w.tensor("a.bf16", [2], 30, struct.pack("<2H", 0x3F80, 0xC000))
+    w.tensor("a.q8_0", [32], 8, struct.pack("<e", 0.25) + bytes(range(32)))
+    return w
+
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    files = {"every_type.gguf": every_type().bytes(), "mini_llama.gguf": mini_llama(16, 32, 2, 270).bytes(),
+             "mini_qwen3.gguf": mini_llama(16, 32, 2, 265, arch="qwen3").bytes(),
+             "empty.gguf": Writer().bytes()}
+    for name, data in files.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+        print(name, len(data))

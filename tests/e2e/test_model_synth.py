@@ -1,0 +1,148 @@
+"""End-to-end: `infertrace model synth|info|tokenize` checked with an independent Python GGUF
+parser (_gguf.py): exact tensor names and shapes per preset, alignment, weight statistics, the
+--json output, and clean errors (exit 1 with file + byte offset, exit 2 for usage)."""
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _gguf  # noqa: E402
+
+EXE = os.environ["INFERTRACE"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args):
+    return subprocess.run([EXE, *args], capture_output=True, text=True)
+
+
+def expected_tensors(layers, d, q, kv, ff, vocab, qk_norm, head_dim, tied):
+    t = {"token_embd.weight": [d, vocab], "output_norm.weight": [d]}
+    if not tied:
+        t["output.weight"] = [d, vocab]
+    for i in range(layers):
+        p = "blk.%d." % i
+        t.update({p + "attn_norm.weight": [d], p + "attn_q.weight": [d, q], p + "attn_k.weight": [d, kv],
+                  p + "attn_v.weight": [d, kv], p + "attn_output.weight": [q, d], p + "ffn_norm.weight": [d],
+                  p + "ffn_gate.weight": [d, ff], p + "ffn_up.weight": [d, ff], p + "ffn_down.weight": [ff, d]})
+        if qk_norm:
+            t[p + "attn_q_norm.weight"] = [head_dim]
+            t[p + "attn_k_norm.weight"] = [head_dim]
+    return t
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # The tiny presets' shapes, restated here from docs/engine.md.
+    cases = [("tiny-llama", "q8_0", 8, "llama", dict(layers=2, d=128, q=128, kv=64, ff=256, vocab=1024,
+                                                    qk_norm=False, head_dim=32, tied=True)),
+             ("tiny-qwen3", "f16", 1, "qwen3", dict(layers=2, d=128, q=256, kv=128, ff=384, vocab=1024,
+                                                   qk_norm=True, head_dim=64, tied=False))]
+    for preset, dtype, type_id, arch, shape in cases:
+        path = os.path.join(tmp, preset + ".gguf")
+        r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "3", "-o", path, "--json")
+        check(r.returncode == 0, "%s synth exit %d: %s" % (preset, r.returncode, r.stderr))
+        res = json.loads(r.stdout)
+        data = open(path, "rb").read()
+        check(res["file_bytes"] == len(data), "%s: file_bytes %d vs %d on disk" % (preset, res["file_bytes"], len(data)))
+        version, align, kv, tensors, data_off = _gguf.parse(data)
+        check(version == 3 and align == 64, "%s: version %d alignment %d" % (preset, version, align))
+        check(kv["general.architecture"][1] == arch, preset + ": architecture")
+        check(kv[arch + ".block_count"][1] == shape["layers"], preset + ": block_count")
+        check(kv[arch + ".embedding_length"][1] == shape["d"], preset + ": embedding_length")
+        check(kv[arch + ".feed_forward_length"][1] == shape["ff"], preset + ": feed_forward_length")
+        check(kv[arch + ".attention.key_length"][1] == shape["head_dim"], preset + ": key_length")
+        check(kv["tokenizer.ggml.model"][1] == "llama", preset + ": tokenizer model")
+        toks = kv["tokenizer.ggml.tokens"][1][1]
+        check(len(toks) == shape["vocab"] and len(set(toks)) == len(toks), preset + ": vocabulary size/uniqueness")
+        check(toks[kv["tokenizer.ggml.bos_token_id"][1]] == "<s>", preset + ": bos is <s>")
+        got = {t["name"]: t["ne"] for t in tensors}
+        want = expected_tensors(**shape)
+        check(got == want, "%s: tensors differ: %s" % (preset, sorted(set(got.items()) ^ set(want.items())) if False else
+                                                        [k for k in set(got) | set(want) if got.get(k) != want.get(k)]))
+        for t in tensors:
+            check((data_off + t["offset"]) % 64 == 0, "%s: %s not 64-byte aligned" % (preset, t["name"]))
+            want_type = 0 if len(t["ne"]) == 1 else type_id
+            check(t["type"] == want_type, "%s: %s type %d" % (preset, t["name"], t["type"]))
+            if len(t["ne"]) == 1:
+                vals = struct.unpack("<%df" % t["ne"][0], t["data"])
+                check(all(v == 1.0 for v in vals), "%s: %s not all ones" % (preset, t["name"]))
+        # Weight statistics of one matrix, decoded here: std close to 1/sqrt(fan_in), all finite,
+        # bounded by the generator's +-sqrt(12)/sqrt(fan_in).
+        t = next(t for t in tensors if t["name"] == "blk.0.ffn_up.weight")
+        fan_in = t["ne"][0]
+        if dtype == "q8_0":
+            vals = []
+            for b in range(0, len(t["data"]), 34):
+                vals += _gguf.dequant_q8_0_block(t["data"][b:b + 34])
+        else:
+            vals = [_gguf.half(h) for h in struct.unpack("<%dH" % (len(t["data"]) // 2), t["data"])]
+        n = len(vals)
+        mean = sum(vals) / n
+        sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / n)
+        check(abs(sd * math.sqrt(fan_in) - 1.0) < 0.03, "%s: weight std %.4f, want %.4f" % (preset, sd, 1 / math.sqrt(fan_in)))
+        check(max(abs(v) for v in vals) <= math.sqrt(12) / math.sqrt(fan_in) * 1.01, preset + ": weights out of bounds")
+
+        # model info --json agrees with the independent parse.
+        r = run("model", "info", path, "--json")
+        check(r.returncode == 0, preset + ": info exit %d %s" % (r.returncode, r.stderr))
+        info = json.loads(r.stdout)
+        check([t["name"] for t in info["tensors"]] == [t["name"] for t in tensors], preset + ": info tensor order")
+        check([t["offset"] for t in info["tensors"]] == [data_off + t["offset"] for t in tensors], preset + ": info offsets")
+        check(info["model"]["n_layer"] == shape["layers"] and info["model"]["tied_output"] == shape["tied"],
+              preset + ": info model section")
+        check("model_error" not in info, preset + ": info reports an error: %s" % info.get("model_error"))
+
+        # The file's own tokenizer round-trips text.
+        text = "Hello world, the model is fast! ünïcode 123"
+        r = run("model", "tokenize", "-m", path, "-p", text, "--json")
+        tok = json.loads(r.stdout)
+        check(tok["decoded"] == text, preset + ": tokenize round trip gave %r" % tok["decoded"])
+        check(tok["ids"][0] == kv["tokenizer.ggml.bos_token_id"][1], preset + ": first token is bos")
+        check([toks[i] for i in tok["ids"]] == tok["pieces"], preset + ": pieces match the vocabulary")
+
+    # Same seed, same bytes; the file never depends on the thread count.
+    a, b = os.path.join(tmp, "a.gguf"), os.path.join(tmp, "b.gguf")
+    run("model", "synth", "--preset", "tiny", "--dtype", "bf16", "-t", "1", "-o", a)
+    run("model", "synth", "--preset", "tiny", "--dtype", "bf16", "-t", "2", "-o", b)
+    check(open(a, "rb").read() == open(b, "rb").read(), "synth output depends on the thread count")
+
+    # Bad input: truncated file -> exit 1 naming file and byte offset.
+    trunc = os.path.join(tmp, "trunc.gguf")
+    with open(trunc, "wb") as f:
+        f.write(open(a, "rb").read()[:5000])
+    r = run("model", "info", trunc)
+    check(r.returncode == 1 and trunc in r.stderr and "byte" in r.stderr, "truncated: %d %s" % (r.returncode, r.stderr))
+    # A model with a wrong tensor shape: info shows why the engine cannot run it.
+    w = _gguf.mini_llama(16, 32, 2, 270)
+    w.tensors = [(n, [16, 8] if n == "blk.0.attn_k.weight" else ne, t, d[:16 * 8 * 4] if n == "blk.0.attn_k.weight" else d)
+                 for n, ne, t, d in w.tensors]
+    bad = os.path.join(tmp, "badshape.gguf")
+    open(bad, "wb").write(w.bytes())
+    r = run("model", "info", bad, "--json")
+    err = json.loads(r.stdout).get("model_error", "")
+    check("blk.0.attn_k.weight: shape [16, 8], expected [16, 16]" in err, "bad shape message: %r" % err)
+    # No tokenizer -> exit 1 saying which key is missing.
+    notok = os.path.join(tmp, "notok.gguf")
+    w = _gguf.Writer()
+    w.add("general.architecture", _gguf.STR, "llama")
+    open(notok, "wb").write(w.bytes())
+    r = run("model", "tokenize", "-m", notok, "-p", "x")
+    check(r.returncode == 1 and "tokenizer.ggml.model" in r.stderr, "no tokenizer: %d %s" % (r.returncode, r.stderr))
+    # Usage errors -> exit 2.
+    r = run("model", "synth", "--preset", "gpt-9", "-o", os.path.join(tmp, "x.gguf"))
+    check(r.returncode == 2 and "tiny" in r.stderr, "unknown preset: %d %s" % (r.returncode, r.stderr))
+    r = run("model", "synth", "--preset", "tiny", "--dtype", "q4_k", "-o", os.path.join(tmp, "x.gguf"))
+    check(r.returncode == 2, "bad dtype: %d %s" % (r.returncode, r.stderr))
+
+print("%d failures" % len(failures))
+sys.exit(1 if failures else 0)

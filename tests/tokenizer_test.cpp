@@ -1,0 +1,203 @@
+// Tokenizers: hand-checked merges on small vocabularies built here, byte fallback, special tokens,
+// the BPE pre-tokenizers, and encode/decode round trips.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "engine/tokenizer/pretokenize.h"
+#include "engine/tokenizer/synthetic_vocab.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "engine/tokenizer/unicode.h"
+#include "util/error.h"
+
+using namespace infertrace;
+using namespace infertrace::engine;
+
+namespace {
+
+const std::string S = "\xe2\x96\x81";  // "▁"
+
+// A SentencePiece vocabulary of (piece, score) after <unk> <s> </s>.
+Tokenizer spm(const std::vector<std::pair<std::string, float>>& pieces) {
+  Vocab v;
+  v.model = Vocab::Model::SentencePiece;
+  v.tokens = {"<unk>", "<s>", "</s>"};
+  v.types = {TokenType::Unknown, TokenType::Control, TokenType::Control};
+  v.scores = {0, 0, 0};
+  for (const auto& [p, s] : pieces) {
+    v.tokens.push_back(p);
+    v.scores.push_back(s);
+    v.types.push_back(p.size() == 6 && p.rfind("<0x", 0) == 0 ? TokenType::Byte : TokenType::Normal);
+  }
+  v.unk = 0;
+  v.bos = 1;
+  v.eos = 2;
+  return Tokenizer(std::move(v));
+}
+
+std::vector<std::string> pieces(const Tokenizer& t, const std::vector<int32_t>& ids) {
+  std::vector<std::string> out;
+  for (int32_t id : ids) out.push_back(t.vocab().tokens[static_cast<size_t>(id)]);
+  return out;
+}
+
+// A byte-level BPE vocabulary: the 256 byte characters (id = byte), then `extra` tokens.
+Tokenizer bpe(const std::vector<std::string>& merges, const std::vector<std::string>& extra, const std::string& pre = "gpt2") {
+  Vocab v;
+  v.model = Vocab::Model::Bpe;
+  v.pre = pre;
+  for (int b = 0; b < 256; ++b) v.tokens.push_back(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(b))));
+  for (const std::string& e : extra) v.tokens.push_back(e);
+  v.merges = merges;
+  v.add_bos = false;
+  v.add_space_prefix = false;
+  return Tokenizer(std::move(v));
+}
+
+std::vector<std::string> split(const std::string& s, PreTokenizer k) {
+  std::vector<std::string> out;
+  for (std::string_view p : pretokenize(s, k)) out.emplace_back(p);
+  return out;
+}
+
+}  // namespace
+
+TEST(SentencePiece, MergesTheHighestScoringPairFirst) {
+  // "abc" -> "▁abc" -> symbols ▁ a b c. Pairs: ▁a (-5), ab (-3), bc (-1). bc merges first; then
+  // a+bc = abc (-4) beats ▁a (-5) (ab is stale); then ▁+abc = ▁abc (-2).
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {"b", -1}, {"c", -1}, {S + "a", -5}, {"ab", -3}, {"bc", -1},
+                           {"abc", -4}, {S + "abc", -2}});
+  EXPECT_EQ(pieces(t, t.encode("abc", false)), (std::vector<std::string>{S + "abc"}));
+  EXPECT_EQ(pieces(t, t.encode("abc", true)), (std::vector<std::string>{"<s>", S + "abc"}));
+  // With "ab" scoring above "bc" (and ▁a lowest), ab merges first and no piece joins ab + c.
+  const Tokenizer t2 = spm({{S, -1}, {"a", -1}, {"b", -1}, {"c", -1}, {S + "a", -5}, {"ab", -1}, {"bc", -3}});
+  EXPECT_EQ(pieces(t2, t2.encode("abc", false)), (std::vector<std::string>{S, "ab", "c"}));
+}
+
+TEST(SentencePiece, EqualScoresMergeLeftmostFirst) {
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {"aa", -2}});
+  EXPECT_EQ(pieces(t, t.encode("aaa", false)), (std::vector<std::string>{S, "aa", "a"}));
+  EXPECT_EQ(pieces(t, t.encode("a aaaa", false)), (std::vector<std::string>{S, "a", S, "aa", "aa"}));
+}
+
+TEST(SentencePiece, ByteFallbackThenUnknown) {
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {"<0xC3>", 0}, {"<0xA9>", 0}});
+  // é = C3 A9 has no piece: two byte tokens. ü = C3 BC: <0xBC> is missing too, so <unk>.
+  EXPECT_EQ(pieces(t, t.encode("aé", false)), (std::vector<std::string>{S, "a", "<0xC3>", "<0xA9>"}));
+  EXPECT_EQ(pieces(t, t.encode("ü", false)), (std::vector<std::string>{S, "<0xC3>", "<unk>"}));
+  EXPECT_EQ(t.decode(t.encode("aé", true)), "aé");
+  EXPECT_EQ(t.token_to_piece(t.find("<0xA9>")), "\xa9");
+}
+
+TEST(SentencePiece, ControlTokensOnlyWithParseSpecial) {
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {"<", -1}, {">", -1}, {"s", -1}, {"/", -1}});
+  EXPECT_EQ(pieces(t, t.encode("a</s>a", false, true)), (std::vector<std::string>{S, "a", "</s>", S, "a"}));
+  EXPECT_EQ(pieces(t, t.encode("a</s>", false, false)), (std::vector<std::string>{S, "a", "<", "/", "s", ">"}));
+  EXPECT_EQ(t.token_to_piece(2), "");
+  EXPECT_EQ(t.token_to_piece(2, true), "</s>");
+  EXPECT_TRUE(t.is_eog(2));
+  EXPECT_FALSE(t.is_eog(1));
+}
+
+TEST(SentencePiece, SyntheticVocabularyRoundTripsAnyText) {
+  const Tokenizer t(make_synthetic_vocab(4096));
+  for (const std::string s : {"Hello world", "the model is fast", "  two  spaces ", "line\nbreak\ttab\r\n",
+                              "ünïcödé 日本語 🙂", "", " ", "a", "\x01\x7f", "The THE tHe 1234567890 !@#$%^&*()"}) {
+    const std::vector<int32_t> ids = t.encode(s, true);
+    EXPECT_EQ(t.decode(ids), s) << s;
+    for (int32_t id : ids) EXPECT_NE(id, t.vocab().unk) << s;  // every byte has a token
+  }
+  // Common words are single tokens.
+  EXPECT_EQ(pieces(t, t.encode("the model", false)), (std::vector<std::string>{S + "the", S + "model"}));
+}
+
+TEST(SyntheticVocab, IsPrefixClosedUniqueAndSized) {
+  for (int64_t n : {512, 1024, 151936}) {
+    const Vocab v = make_synthetic_vocab(n);
+    ASSERT_EQ(static_cast<int64_t>(v.tokens.size()), n);
+    ASSERT_EQ(v.scores.size(), v.tokens.size());
+    ASSERT_EQ(v.types.size(), v.tokens.size());
+    EXPECT_EQ(v.tokens[1], "<s>");
+    EXPECT_EQ(v.tokens[2], "</s>");
+    EXPECT_EQ(v.tokens[3], "<0x00>");
+    EXPECT_EQ(v.tokens[258], "<0xFF>");
+    const std::set<std::string> all(v.tokens.begin(), v.tokens.end());
+    EXPECT_EQ(all.size(), v.tokens.size());
+    for (size_t i = 259; i < v.tokens.size(); ++i) {
+      const std::string& p = v.tokens[i];
+      // Drop the last UTF-8 character: what remains must be a piece too (or empty).
+      size_t cut = p.size() - 1;
+      while (cut > 0 && (static_cast<unsigned char>(p[cut]) & 0xc0) == 0x80) --cut;
+      if (cut > 0) {
+        ASSERT_TRUE(all.count(p.substr(0, cut))) << p;
+      }
+    }
+  }
+  EXPECT_THROW(make_synthetic_vocab(100), Error);
+}
+
+TEST(Bpe, MergesByRankAcrossPreTokenizedWords) {
+  // "the the" -> "the", " the" (Ġ = U+0120 stands for the space byte).
+  const std::string G = "\xc4\xa0";
+  const Tokenizer t = bpe({G + " t", "h e", "t he", G + "t he"}, {G + "t", "he", "the", G + "the"});
+  EXPECT_EQ(pieces(t, t.encode("the the", false)), (std::vector<std::string>{"the", G + "the"}));
+  EXPECT_EQ(t.decode(t.encode("the the", false)), "the the");
+  // Rank decides between overlapping pairs.
+  const Tokenizer ab = bpe({"a b", "b c"}, {"ab", "bc"});
+  const Tokenizer bc = bpe({"b c", "a b"}, {"ab", "bc"});
+  EXPECT_EQ(pieces(ab, ab.encode("abc", false)), (std::vector<std::string>{"ab", "c"}));
+  EXPECT_EQ(pieces(bc, bc.encode("abc", false)), (std::vector<std::string>{"a", "bc"}));
+}
+
+TEST(Bpe, EveryByteStringRoundTrips) {
+  const Tokenizer t = bpe({"a b"}, {"ab"});
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+  for (const std::string& s : {all, std::string("\xff\xfe invalid \xc3"), std::string("ab ab\n\nab")})
+    EXPECT_EQ(t.decode(t.encode(s, false)), s);
+}
+
+TEST(Bpe, ByteToUnicodeTableIsGpt2s) {
+  EXPECT_EQ(unicode::byte_to_cp('A'), static_cast<uint32_t>('A'));
+  EXPECT_EQ(unicode::byte_to_cp(' '), 0x120u);   // Ġ
+  EXPECT_EQ(unicode::byte_to_cp('\n'), 0x10Au);  // Ċ
+  EXPECT_EQ(unicode::byte_to_cp(0xad), 0x143u);  // the last of the remapped bytes
+  std::set<uint32_t> seen;
+  for (int b = 0; b < 256; ++b) {
+    const uint32_t cp = unicode::byte_to_cp(static_cast<uint8_t>(b));
+    EXPECT_TRUE(seen.insert(cp).second);
+    EXPECT_EQ(unicode::cp_to_byte(cp), b);
+  }
+}
+
+TEST(PreTokenizer, Gpt2) {
+  EXPECT_EQ(split("Hello world's  test 123!!", PreTokenizer::Gpt2),
+            (std::vector<std::string>{"Hello", " world", "'s", " ", " test", " 123", "!!"}));
+  EXPECT_EQ(split("I'M (ok)  ", PreTokenizer::Gpt2),
+            (std::vector<std::string>{"I", "'", "M", " (", "ok", ")", "  "}));
+}
+
+TEST(PreTokenizer, Llama3AndQwen2) {
+  EXPECT_EQ(split("12345 abc\n\nxyz", PreTokenizer::Llama3),
+            (std::vector<std::string>{"123", "45", " abc", "\n\n", "xyz"}));
+  EXPECT_EQ(split("12345", PreTokenizer::Qwen2), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(split("I'M (hello)!\n x", PreTokenizer::Llama3),
+            (std::vector<std::string>{"I", "'M", " (", "hello", ")!\n", " x"}));
+  EXPECT_EQ(split("héllo wörld", PreTokenizer::Llama3), (std::vector<std::string>{"héllo", " wörld"}));
+  EXPECT_EQ(split("日本語 text", PreTokenizer::Qwen2), (std::vector<std::string>{"日本語", " text"}));
+  EXPECT_EQ(pretokenizer_for("llama-bpe"), PreTokenizer::Llama3);
+  EXPECT_EQ(pretokenizer_for("qwen2"), PreTokenizer::Qwen2);
+  EXPECT_EQ(pretokenizer_for("default"), PreTokenizer::Gpt2);
+}
+
+TEST(PreTokenizer, PiecesCoverTheTextExactly) {
+  for (PreTokenizer k : {PreTokenizer::Gpt2, PreTokenizer::Llama3, PreTokenizer::Qwen2})
+    for (const std::string s : {"", " ", "a\xff b\xc3", "  \n\t x  y\r\n\r\n", "don't 42x  "}) {
+      std::string joined;
+      for (std::string_view p : pretokenize(s, k)) {
+        EXPECT_FALSE(p.empty());
+        joined += p;
+      }
+      EXPECT_EQ(joined, s);
+    }
+}
