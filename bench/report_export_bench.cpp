@@ -59,6 +59,7 @@ void BM_Perfetto(benchmark::State& st) {
   for (auto _ : st) benchmark::DoNotOptimize(write_perfetto_file(t, path));
   st.SetItemsProcessed(st.iterations() * events(t));
   st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(std::filesystem::file_size(path)));
+  st.counters["bytes_per_event"] = static_cast<double>(std::filesystem::file_size(path)) / static_cast<double>(events(t));
   std::filesystem::remove(path);
 }
 
@@ -68,6 +69,7 @@ void BM_Sqlite(benchmark::State& st) {
   for (auto _ : st) benchmark::DoNotOptimize(write_sqlite_file(t, path, {}));
   st.SetItemsProcessed(st.iterations() * events(t));
   st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(std::filesystem::file_size(path)));
+  st.counters["bytes_per_event"] = static_cast<double>(std::filesystem::file_size(path)) / static_cast<double>(events(t));
   std::filesystem::remove(path);
 }
 

@@ -112,25 +112,43 @@ TEST(PerfettoExport, TracksSlicesAndFlowsMatchTheInput) {
   uint64_t last_ts = 0;
   std::map<uint64_t, std::string> flow_from, flow_to;  // flow id -> API / GPU names
   std::map<std::string, int64_t> corr_of;              // name -> correlation annotation
+  // Interned strings: defined by the packet that first uses them (or an earlier one).
+  std::map<uint64_t, std::string> names, annotation_names, categories;
+  std::set<std::string> seen_categories;
   for (auto& p : tr.packet()) {
+    for (auto& n : p.interned_data().event_names()) EXPECT_TRUE(names.emplace(n.iid(), n.name()).second);
+    for (auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
+    for (auto& n : p.interned_data().event_categories()) categories.emplace(n.iid(), n.name());
     if (!p.has_track_event()) continue;
     EXPECT_GE(p.timestamp(), last_ts) << "events are written in time order";
     last_ts = p.timestamp();
     const auto& e = p.track_event();
     ASSERT_TRUE(tracks.count(e.track_uuid())) << "event on an undeclared track";
-    for (auto& a : e.debug_annotations())
-      if (a.name() == "correlation") corr_of[e.name()] = a.int_value();
-    for (uint64_t f : e.flow_ids()) flow_from[f] = e.name();
-    for (uint64_t f : e.terminating_flow_ids()) flow_to[f] = e.name();
+    if (e.type() == pb::TrackEvent::TYPE_SLICE_END) {
+      EXPECT_EQ(e.name_iid(), 0u);  // ends carry no name
+    } else {
+      ASSERT_TRUE(names.count(e.name_iid())) << "name iid " << e.name_iid() << " used before it is defined";
+      for (uint64_t c : e.category_iids()) {
+        ASSERT_TRUE(categories.count(c));
+        seen_categories.insert(categories[c]);
+      }
+    }
+    const std::string name = e.type() == pb::TrackEvent::TYPE_SLICE_END ? "" : names[e.name_iid()];
+    for (auto& a : e.debug_annotations()) {
+      ASSERT_TRUE(annotation_names.count(a.name_iid()));
+      if (annotation_names[a.name_iid()] == "correlation") corr_of[name] = a.int_value();
+    }
+    for (uint64_t f : e.flow_ids()) flow_from[f] = name;
+    for (uint64_t f : e.terminating_flow_ids()) flow_to[f] = name;
     if (e.type() == pb::TrackEvent::TYPE_SLICE_BEGIN) {
-      stacks[e.track_uuid()].push_back({p.timestamp(), e.name()});
+      stacks[e.track_uuid()].push_back({p.timestamp(), name});
     } else if (e.type() == pb::TrackEvent::TYPE_SLICE_END) {
       auto& st = stacks[e.track_uuid()];
       ASSERT_FALSE(st.empty()) << "end without begin at " << p.timestamp();
       slices.insert({e.track_uuid(), st.back().ts, p.timestamp(), st.back().name});
       st.pop_back();
     } else if (e.type() == pb::TrackEvent::TYPE_INSTANT) {
-      instants.insert({e.track_uuid(), p.timestamp(), e.name()});
+      instants.insert({e.track_uuid(), p.timestamp(), name});
     }
   }
   for (auto& [track, st] : stacks) EXPECT_TRUE(st.empty()) << "unclosed slice on track " << track;
@@ -170,6 +188,9 @@ TEST(PerfettoExport, TracksSlicesAndFlowsMatchTheInput) {
   EXPECT_EQ(launcher["graph_k2"], "cudaGraphLaunch");
   EXPECT_FALSE(launcher.count("orphan_kernel"));
   EXPECT_EQ(corr_of["gemm_b"], 2);
+  EXPECT_EQ(seen_categories, (std::set<std::string>{"cpu_op", "cuda_api", "kernel", "syscall", "sched", "softirq", "irq"}));
+  // Each distinct name is defined once: 1 op, 3 API names, 5 GPU names, 1 syscall, 1 on-CPU, 2 IRQs.
+  EXPECT_EQ(names.size(), 13u);
 }
 
 TEST(PerfettoExport, EmptyTraceGivesAValidEmptyFile) {

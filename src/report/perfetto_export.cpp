@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -76,16 +77,56 @@ class PacketWriter {
   int64_t packets_ = 0;
 };
 
-void annotate(pb::TrackEvent* e, const char* name, int64_t v) {
-  auto* a = e->add_debug_annotations();
-  a->set_name(name);
-  a->set_int_value(v);
-}
-void annotate(pb::TrackEvent* e, const char* name, const std::string& v) {
-  auto* a = e->add_debug_annotations();
-  a->set_name(name);
-  a->set_string_value(v);
-}
+// Perfetto interning: the first packet that uses a string defines it in its interned_data, later
+// packets refer to it by iid. Kernel names repeat millions of times in a long trace, so this keeps
+// the file a fraction of its size with names inline.
+class Interning {
+ public:
+  explicit Interning(const Trace& t) : trace_(t), name_of_str_(t.strings.size(), 0) {}
+  void use(pb::TracePacket* p) { packet_ = p; }
+
+  uint64_t name(StrId id) {
+    uint64_t& iid = name_of_str_[id];
+    if (!iid) iid = name(trace_.str(id));
+    return iid;
+  }
+  uint64_t name(std::string_view s) {
+    return get(names_, s, [&](uint64_t iid) {
+      auto* n = packet_->mutable_interned_data()->add_event_names();
+      n->set_iid(iid);
+      n->set_name(std::string(s));
+    });
+  }
+  uint64_t category(std::string_view s) {
+    return get(categories_, s, [&](uint64_t iid) {
+      auto* n = packet_->mutable_interned_data()->add_event_categories();
+      n->set_iid(iid);
+      n->set_name(std::string(s));
+    });
+  }
+  uint64_t annotation(std::string_view s) {
+    return get(annotations_, s, [&](uint64_t iid) {
+      auto* n = packet_->mutable_interned_data()->add_debug_annotation_names();
+      n->set_iid(iid);
+      n->set_name(std::string(s));
+    });
+  }
+
+ private:
+  template <class Define>
+  static uint64_t get(std::unordered_map<std::string, uint64_t>& m, std::string_view s, Define define) {
+    auto it = m.find(std::string(s));
+    if (it != m.end()) return it->second;
+    const uint64_t iid = m.size() + 1;  // iids start at 1
+    m.emplace(std::string(s), iid);
+    define(iid);
+    return iid;
+  }
+  const Trace& trace_;
+  pb::TracePacket* packet_ = nullptr;
+  std::vector<uint64_t> name_of_str_;
+  std::unordered_map<std::string, uint64_t> names_, categories_, annotations_;
+};
 
 const char* gpu_kind_name(GpuKind k) {
   switch (k) {
@@ -255,6 +296,14 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   const ns_t shift = (!evs.empty() && evs.front().ts < 0) ? -evs.front().ts : 0;
 
   pb::TracePacket p;
+  Interning intern(t);
+  intern.use(&p);
+  auto annotate = [&](pb::TrackEvent* e, const char* name, auto v) {
+    auto* a = e->add_debug_annotations();
+    a->set_name_iid(intern.annotation(name));
+    if constexpr (std::is_same_v<decltype(v), std::string>) a->set_string_value(v);
+    else a->set_int_value(v);
+  };
   for (const Ev& ev : evs) {
     p.Clear();
     p.set_timestamp(static_cast<uint64_t>(ev.ts + shift));
@@ -269,16 +318,16 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     const uint32_t i = ev.row;
     switch (ev.table) {
       case Table::Op:
-        e->set_name(std::string(t.str(t.ops.name[i])));
-        e->add_categories(t.ops.user_annotation[i] ? "user_annotation" : "cpu_op");
+        e->set_name_iid(intern.name(t.ops.name[i]));
+        e->add_category_iids(intern.category(t.ops.user_annotation[i] ? "user_annotation" : "cpu_op"));
         if (t.ops.external_id[i] >= 0) annotate(e, "external_id", t.ops.external_id[i]);
         break;
       case Table::Api: {
-        e->set_name(std::string(t.str(t.api.name[i])));
-        e->add_categories("cuda_api");
+        e->set_name_iid(intern.name(t.api.name[i]));
+        e->add_category_iids(intern.category("cuda_api"));
         if (t.api.correlation[i] >= 0) annotate(e, "correlation", t.api.correlation[i]);
         if (t.api.stream[i] >= 0) annotate(e, "stream", t.api.stream[i]);
-        if (t.api.cpu[i] >= 0) annotate(e, "cpu", t.api.cpu[i]);
+        if (t.api.cpu[i] >= 0) annotate(e, "cpu", int64_t{t.api.cpu[i]});
         auto it = flows_of_api.find(i);
         if (it != flows_of_api.end())
           for (uint64_t f : it->second) {
@@ -288,31 +337,31 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         break;
       }
       case Table::Syscall:
-        e->set_name(std::string(t.str(t.syscalls.name[i])));
-        e->add_categories("syscall");
-        annotate(e, "nr", t.syscalls.nr[i]);
+        e->set_name_iid(intern.name(t.syscalls.name[i]));
+        e->add_category_iids(intern.category("syscall"));
+        annotate(e, "nr", int64_t{t.syscalls.nr[i]});
         annotate(e, "ret", t.syscalls.ret[i]);
         break;
       case Table::OnCpu: {
         const OnCpuSlice& s = oncpu[i];
         std::string comm(t.str(s.comm));
-        e->set_name((comm.empty() ? std::string("thread") : comm) + " " + std::to_string(s.tid));
-        e->add_categories("sched");
+        e->set_name_iid(intern.name((comm.empty() ? std::string("thread") : comm) + " " + std::to_string(s.tid)));
+        e->add_category_iids(intern.category("sched"));
         annotate(e, "pid", s.pid);
         annotate(e, "tid", s.tid);
         break;
       }
       case Table::Irq: {
         const bool soft = t.irqs.kind[i] == IrqKind::Soft;
-        e->set_name(std::string(soft ? "softirq " : "irq ") + std::string(t.str(t.irqs.name[i])));
-        e->add_categories(soft ? "softirq" : "irq");
-        annotate(e, soft ? "vector" : "irq", t.irqs.irq[i]);
+        e->set_name_iid(intern.name(std::string(soft ? "softirq " : "irq ") + std::string(t.str(t.irqs.name[i]))));
+        e->add_category_iids(intern.category(soft ? "softirq" : "irq"));
+        annotate(e, soft ? "vector" : "irq", int64_t{t.irqs.irq[i]});
         if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
         break;
       }
       case Table::Gpu:
-        e->set_name(std::string(t.str(t.gpu.name[i])));
-        e->add_categories(gpu_kind_name(t.gpu.kind[i]));
+        e->set_name_iid(intern.name(t.gpu.name[i]));
+        e->add_category_iids(intern.category(gpu_kind_name(t.gpu.kind[i])));
         if (t.gpu.correlation[i] >= 0) annotate(e, "correlation", t.gpu.correlation[i]);
         if (t.gpu.kind[i] == GpuKind::Kernel && t.gpu.grid_x[i] > 0) {
           annotate(e, "grid", std::to_string(t.gpu.grid_x[i]) + "," + std::to_string(t.gpu.grid_y[i]) +
