@@ -23,12 +23,18 @@ constexpr int kLabelWidth = 190, kLaneHeight = 16, kLaneGap = 3;
 enum class LaneKind { Cpu = 0, CpuIrq = 1, ThreadOps = 2, ThreadApi = 3, ThreadSys = 4, Gpu = 5 };
 using LaneKey = std::tuple<int, int64_t, int64_t, int64_t, int>;  // group, a, b, kind, depth
 
+enum class Src : uint8_t { OnCpu, Irq, Op, Api, Sys, Gpu };
+
+// One slice to draw. Its label is built only if it falls inside the excerpt (a long trace has
+// millions of events and the excerpt a few thousand).
 struct Item {
   ns_t start, end;
   LaneKey lane;
-  std::string label;
   const char* color;
-  int64_t api_row = -1, gpu_row = -1;  // for flows
+  Src src;
+  uint32_t row;  // in its table (on-CPU slices: in on_cpu_slices())
+  int64_t api_row() const { return src == Src::Api ? static_cast<int64_t>(row) : -1; }
+  int64_t gpu_row() const { return src == Src::Gpu ? static_cast<int64_t>(row) : -1; }
 };
 
 const char* api_color(ApiKind k) {
@@ -44,15 +50,16 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   std::unordered_map<int64_t, StrId> comm;
   for (size_t i = 0; i < t.threads.size(); ++i) comm[t.threads.tid[i]] = t.threads.comm[i];
 
-  for (auto& s : on_cpu_slices(t))
-    items.push_back({s.start, s.end, {0, s.cpu, 0, static_cast<int>(LaneKind::Cpu), 0},
-                     fmt::format("{} {} on CPU {}", t.str(s.comm), s.tid, s.cpu), "#56B4E9"});
-  for (size_t i = 0; i < t.irqs.size(); ++i) {
+  const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
+  for (uint32_t i = 0; i < oncpu.size(); ++i) {
+    const auto& s = oncpu[i];
+    items.push_back({s.start, s.end, {0, s.cpu, 0, static_cast<int>(LaneKind::Cpu), 0}, "#56B4E9", Src::OnCpu, i});
+  }
+  for (uint32_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
     items.push_back({t.irqs.ts[i], t.irqs.ts[i] + t.irqs.dur[i],
-                     {0, t.irqs.cpu[i], 0, static_cast<int>(LaneKind::CpuIrq), 0},
-                     fmt::format("{} {}", soft ? "softirq" : "irq", t.str(t.irqs.name[i])),
-                     soft ? "#F0E442" : "#CC0000"});
+                     {0, t.irqs.cpu[i], 0, static_cast<int>(LaneKind::CpuIrq), 0}, soft ? "#F0E442" : "#CC0000",
+                     Src::Irq, i});
   }
   // Operators nest: give each its depth on its thread so nested ones get their own row.
   {
@@ -69,38 +76,48 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
       const int depth = static_cast<int>(std::min<size_t>(stack.size(), 5));
       stack.push_back(t.ops.start[i] + t.ops.dur[i]);
       items.push_back({t.ops.start[i], t.ops.start[i] + t.ops.dur[i],
-                       {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), depth},
-                       std::string(t.str(t.ops.name[i])), "#9ECAE1"});
+                       {1, t.ops.pid[i], t.ops.tid[i], static_cast<int>(LaneKind::ThreadOps), depth}, "#9ECAE1",
+                       Src::Op, i});
     }
   }
-  for (size_t i = 0; i < t.api.size(); ++i) {
-    Item it{t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0),
-            {1, t.api.pid[i], t.api.tid[i], static_cast<int>(LaneKind::ThreadApi), 0},
-            std::string(t.str(t.api.name[i])), api_color(t.api.kind[i])};
-    it.api_row = static_cast<int64_t>(i);
-    items.push_back(std::move(it));
-  }
-  for (size_t i = 0; i < t.syscalls.size(); ++i)
+  for (uint32_t i = 0; i < t.api.size(); ++i)
+    items.push_back({t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0),
+                     {1, t.api.pid[i], t.api.tid[i], static_cast<int>(LaneKind::ThreadApi), 0},
+                     api_color(t.api.kind[i]), Src::Api, i});
+  for (uint32_t i = 0; i < t.syscalls.size(); ++i)
     items.push_back({t.syscalls.ts[i], t.syscalls.ts[i] + t.syscalls.dur[i],
-                     {1, t.syscalls.pid[i], t.syscalls.tid[i], static_cast<int>(LaneKind::ThreadSys), 0},
-                     std::string(t.str(t.syscalls.name[i])), "#999999"});
-  for (size_t i = 0; i < t.gpu.size(); ++i) {
-    Item it{t.gpu.start[i], t.gpu.start[i] + t.gpu.dur[i],
-            {2, t.gpu.device[i], t.gpu.stream[i], static_cast<int>(LaneKind::Gpu), 0},
-            std::string(t.str(t.gpu.name[i])),
-            t.gpu.kind[i] == GpuKind::Kernel ? "#009E73" : t.gpu.kind[i] == GpuKind::Memcpy ? "#0072B2" : "#CC79A7"};
-    it.gpu_row = static_cast<int64_t>(i);
-    items.push_back(std::move(it));
-  }
+                     {1, t.syscalls.pid[i], t.syscalls.tid[i], static_cast<int>(LaneKind::ThreadSys), 0}, "#999999",
+                     Src::Sys, i});
+  for (uint32_t i = 0; i < t.gpu.size(); ++i)
+    items.push_back({t.gpu.start[i], t.gpu.start[i] + t.gpu.dur[i],
+                     {2, t.gpu.device[i], t.gpu.stream[i], static_cast<int>(LaneKind::Gpu), 0},
+                     t.gpu.kind[i] == GpuKind::Kernel ? "#009E73" : t.gpu.kind[i] == GpuKind::Memcpy ? "#0072B2" : "#CC79A7",
+                     Src::Gpu, i});
+  auto label = [&](const Item& it) -> std::string {
+    switch (it.src) {
+      case Src::OnCpu: {
+        const auto& s = oncpu[it.row];
+        return fmt::format("{} {} on CPU {}", t.str(s.comm), s.tid, s.cpu);
+      }
+      case Src::Irq:
+        return fmt::format("{} {}", t.irqs.kind[it.row] == IrqKind::Soft ? "softirq" : "irq", t.str(t.irqs.name[it.row]));
+      case Src::Op: return std::string(t.str(t.ops.name[it.row]));
+      case Src::Api: return std::string(t.str(t.api.name[it.row]));
+      case Src::Sys: return std::string(t.str(t.syscalls.name[it.row]));
+      case Src::Gpu: return std::string(t.str(t.gpu.name[it.row]));
+    }
+    return "";
+  };
   if (items.empty()) return tl;
 
   // The excerpt: from the first event to the start of the max_events-th one.
   std::vector<ns_t> starts;
   starts.reserve(items.size());
   for (auto& it : items) starts.push_back(it.start);
-  std::sort(starts.begin(), starts.end());
-  tl.begin = starts.front();
+  tl.begin = *std::min_element(starts.begin(), starts.end());
   if (starts.size() > opt.max_events) {
+    // The (max_events+1)-th smallest start, in linear time.
+    std::nth_element(starts.begin(), starts.begin() + static_cast<std::ptrdiff_t>(opt.max_events), starts.end());
     tl.end = starts[opt.max_events];
   } else {
     tl.end = tl.begin;
@@ -149,9 +166,9 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
         "<title>{} ({}, at +{})</title></rect>",
         x0, lane_y[it.lane] + 1, std::max(x1 - x0, 0.0), kLaneHeight - 2, it.color, it.color,
-        escape(it.label), escape(format_ns(it.end - it.start)), escape(format_ns(it.start - tl.begin)));
+        escape(label(it)), escape(format_ns(it.end - it.start)), escape(format_ns(it.start - tl.begin)));
     ++tl.events;
-    if (it.api_row >= 0) api_item[it.api_row] = &it;
+    if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }
   // Launch -> GPU flows, linked by correlation id (a launch call's earliest activity and the rest).
   std::unordered_map<int64_t, int64_t> api_of_corr;
@@ -159,9 +176,9 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     if (t.api.correlation[i] >= 0 && is_launch(t.api.kind[i])) api_of_corr[t.api.correlation[i]] = static_cast<int64_t>(i);
   std::string flows;
   for (auto& it : items) {
-    if (it.gpu_row < 0 || it.end < tl.begin || it.start > tl.end) continue;
-    auto c = api_of_corr.find(t.gpu.correlation[it.gpu_row]);
-    if (t.gpu.correlation[it.gpu_row] < 0 || c == api_of_corr.end()) continue;
+    if (it.gpu_row() < 0 || it.end < tl.begin || it.start > tl.end) continue;
+    auto c = api_of_corr.find(t.gpu.correlation[it.gpu_row()]);
+    if (t.gpu.correlation[it.gpu_row()] < 0 || c == api_of_corr.end()) continue;
     auto a = api_item.find(c->second);
     if (a == api_item.end()) continue;
     flows += fmt::format("<line class=\"flow\" x1=\"{:.2f}\" y1=\"{}\" x2=\"{:.2f}\" y2=\"{}\"/>", tx(a->second->start),

@@ -155,7 +155,10 @@ std::string trace_details(const TraceInput& in, size_t index) {
   const Trace& t = *in.trace;
   std::string body = fmt::format("<p class=\"src\">{} ({})</p>", escape(in.label), escape(t.file));
   body += event_counts(t);
-  if (in.launch) {
+  if (in.launch && in.launch->linked_launch_calls == 0 && !t.gpu.size()) {
+    // A CPU-only run (e.g. a recording of the reference engine): no launch metrics to show.
+    body += "<p class=\"note\">No GPU activity in this trace, so there are no launch or queue metrics.</p>";
+  } else if (in.launch) {
     body += summary_table(t, *in.launch);
     body += latency_histogram(*in.launch);
     body += api_table(t, *in.launch);
@@ -178,7 +181,9 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
   if (!in.launch) return;
   const auto& a = *in.launch;
   if (a.bound.empty()) {
-    out.push_back(fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label));
+    out.push_back(in.trace->gpu.size()
+                      ? fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label)
+                      : fmt::format("{}: a CPU-only trace (no GPU activity).", in.label));
     return;
   }
   const double gpu_idle = share(a.gpu_idle, a.inference_latency);
