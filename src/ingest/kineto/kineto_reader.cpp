@@ -109,9 +109,7 @@ class PieceParser {
       at = buf_ + len_;
     }
     std::string what = simdjson::error_message(err);
-    if (err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || err == simdjson::EMPTY ||
-        err == simdjson::UNCLOSED_STRING)
-      what += " (is the file truncated?)";
+    if (at >= buf_ + len_ - (len_ > 0 ? 1 : 0)) what += " (is the file truncated?)";
     fail(at, "invalid JSON: " + what);
   }
 
