@@ -25,6 +25,15 @@ def check(cond, what):
         failures.append(what)
 
 
+def cpu_set(text):
+    """'0-2,5' -> {0, 1, 2, 5}"""
+    out = set()
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
 def loads_alive(tag):
     """Processes whose command line carries this test's unique load limit."""
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
@@ -64,11 +73,52 @@ with tempfile.TemporaryDirectory() as tmp:
         base_runs = [x["metric"] for x in base["runs"]]
         check(max(cpu_runs) < min(base_runs), f"cpu runs {cpu_runs} not all below baseline {base_runs}")
         check(sc["cpu"]["slowdown_pct"] > 10, f"cpu slowdown only {sc['cpu']['slowdown_pct']}%")
-        if not sc["isolated"]["skipped"]:
-            # The load is confined away from the loop's CPU: far less slowdown than the plain cpu case.
-            check(sc["isolated"]["slowdown_pct"] < sc["cpu"]["slowdown_pct"],
-                  f"isolated {sc['isolated']['slowdown_pct']}% not below cpu {sc['cpu']['slowdown_pct']}%")
+        # Whether isolation pays off in time depends on what else runs on the loop's CPU (on the shared
+        # build machine: everyone's compilers), so the isolated scenario is checked structurally below.
     check(not loads_alive(tag), f"loads left running: {loads_alive(tag)}")
+
+    # During an isolated run the load's processes may use only the other CPUs and the command only
+    # the pinned one (the last CPU by default).
+    ncpu = os.cpu_count()
+    if ncpu >= 2 and os.path.isdir("/sys/fs/cgroup"):
+        p = subprocess.Popen([exe, "bench", "interference", "--scenarios", "isolated", "-r", "1", "--workload-seconds",
+                              "3", "--warmup", "0.5", "--record", "off", "--load-limit", limit, "--out-dir", out_dir,
+                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen_load, seen_cmd = set(), set()
+        deadline = time.time() + 30
+        while p.poll() is None and time.time() < deadline:
+            for line in subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout.splitlines():
+                f = line.split(None, 2)
+                if len(f) < 3:
+                    continue
+                try:
+                    with open(f"/proc/{f[0]}/status") as st:
+                        allowed = [l.split(":")[1].strip() for l in st if l.startswith("Cpus_allowed_list")][0]
+                except OSError:
+                    continue
+                if tag in f[2] or "stress-ng-cpu" in f[2]:
+                    # workers rename themselves; count those whose parent carries our tag
+                    try:
+                        with open(f"/proc/{f[1]}/cmdline") as c:
+                            parent = c.read().replace("\0", " ")
+                    except OSError:
+                        parent = ""
+                    if tag in f[2] or tag in parent:
+                        seen_load.add(allowed)
+                elif "launch-loop" in f[2] and "--seconds 3" in f[2]:
+                    seen_cmd.add(allowed)
+            time.sleep(0.2)
+        out, err = p.communicate(timeout=60)
+        doc = json.loads(out) if p.returncode == 0 else None
+        if doc and doc["scenarios"][0]["skipped"]:
+            print("isolated skipped:", doc["scenarios"][0]["skip_reason"])
+        else:
+            check(p.returncode == 0, f"isolated run exit {p.returncode}: {err}")
+            last = str(ncpu - 1)
+            check(seen_cmd == {last}, f"command's CPUs {seen_cmd}, want {last}")
+            check(bool(seen_load) and all(int(last) not in cpu_set(a) for a in seen_load),
+                  f"load CPUs {seen_load} include the command's CPU {last}")
+    check(not loads_alive(tag), f"loads left running after isolated: {loads_alive(tag)}")
 
     # A given command and metric; a scenario whose tool is missing from PATH is skipped, not failed.
     r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,cpu", "-r", "2", "--record", "off",
