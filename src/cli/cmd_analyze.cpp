@@ -4,10 +4,12 @@
 #include <memory>
 
 #include "analysis/launch.h"
+#include "analysis/sched.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
+#include "report/sched_render.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -29,22 +31,37 @@ void run(const Options& o) {
   std::vector<std::unique_ptr<Trace>> traces;
   std::vector<std::unique_ptr<LaunchAnalysis>> analyses;
   std::vector<AnalyzedTrace> all;
+  // Recordings (eBPF) also carry context switches, IRQs and syscalls: their scheduler analysis
+  // (docs/sched.md) follows the launch metrics, in the text and under "sched" in the JSON.
+  std::vector<std::unique_ptr<SchedAnalysis>> scheds;
   for (const std::string& path : o.traces) {
     traces.push_back(std::make_unique<Trace>(load_trace(path)));
     analyses.push_back(std::make_unique<LaunchAnalysis>(analyze_launches(*traces.back())));
     all.push_back({traces.back().get(), analyses.back().get()});
+    scheds.push_back(traces.back()->source == TraceSource::Recording
+                         ? std::make_unique<SchedAnalysis>(analyze_sched(*traces.back()))
+                         : nullptr);
   }
   if (!o.csv_dir.empty()) {
     const auto written = write_analyze_csv(o.csv_dir, all);
     if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
   }
   if (o.json) {
-    std::cout << analyze_document(all).dump(2) << "\n";
+    nlohmann::json doc = analyze_document(all);
+    for (size_t k = 0; k < all.size(); ++k)
+      if (scheds[k]) doc["traces"][k]["sched"] = sched_analysis_json(*all[k].trace, *scheds[k]);
+    std::cout << doc.dump(2) << "\n";
     return;
   }
   for (size_t k = 0; k < all.size(); ++k) {
     if (k) std::cout << "\n" << std::string(100, '=') << "\n\n";
     print_analyze_text(std::cout, *all[k].trace, *all[k].analysis, o.top);
+    if (scheds[k]) {
+      std::cout << "\n";
+      SchedPrintOptions p;
+      p.top = o.top;
+      print_sched_report(std::cout, *all[k].trace, *scheds[k], p);
+    }
   }
 #else
   throw Error(o.traces.front() + ": this build of infertrace has no trace reader yet (src/ingest), so it "
@@ -57,7 +74,7 @@ const CommandRegistrar reg(100, [](CLI::App& app) {
   auto* cmd = app.add_subcommand("analyze", "Launch and queue metrics of PyTorch profiler traces: TKLQT (launch and "
                                             "queue parts), AKD, inference latency, GPU/CPU idle, CPU- or GPU-bound, "
                                             "per API, kernel, operator and stream");
-  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz); one section per trace")
+  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz) or recordings (.itrace, with the scheduler analysis); one section per trace")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opt->json, "Print one JSON document (schema_version 1, docs/analyze.md) instead of tables");

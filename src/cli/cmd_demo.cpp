@@ -246,7 +246,7 @@ class Demo {
           add_report_input(data_, rec, "engine.itrace");
           return rec;
         });
-        verb_to_doc("scheduler/IRQ/syscall analysis of the recording", "analyze", "", {"analyze", rec, "--json"},
+        verb_to_doc("scheduler/IRQ/syscall analysis of the recording", "sched", "", {"sched", rec, "--json"},
                     "engine_analysis.json");
       } else {
         // Without eBPF permission the run is still worth doing: say why the recording is missing.
