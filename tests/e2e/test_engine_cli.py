@@ -171,6 +171,14 @@ with tempfile.TemporaryDirectory() as tmp:
         r2 = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "1", "--ignore-eos", "--json",
                  "--isa", "scalar")
         check(r2.returncode == 0 and json.loads(r2.stdout)["output_ids"][:len(ref)] == ref, "%s: scalar isa" % preset)
+        # weights copied to placed memory (NUMA binding, huge pages) and pinned threads: same tokens
+        r3 = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos", "--json",
+                 "--numa", "--hugepages", "--cpus", "0")
+        check(r3.returncode == 0, "%s: --numa --hugepages --cpus 0: %s" % (preset, r3.stderr))
+        if r3.returncode == 0:
+            j3 = json.loads(r3.stdout)
+            check(j3["output_ids"] == j["output_ids"], "%s: placement changes no token" % preset)
+            check("copied" in j3["placement"] and j3["cpus"] == [0], "%s: placement reported" % preset)
 
     # Text prompt and plain output.
     r = run("engine", "run", "-m", models["tiny-llama"], "-p", "hello world", "-n", "4", "-t", "1")
