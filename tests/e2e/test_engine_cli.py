@@ -204,6 +204,8 @@ with tempfile.TemporaryDirectory() as tmp:
             hw = p["hw_counters"]
             check(hw["supported"] or "reason" in hw, "hw counters supported or a reason")
             check(p["roofline"]["tg_fraction"] > 0, "roofline fraction")
+            check(abs(p["roofline"]["tg_fraction"] - mean / p["roofline_tg"]) < 1e-9, "roofline fraction = tg / bound")
+            check(p["tg_mean"] == tg["mean"] and p["pp_mean"] == p["pp_tokens_per_second"]["mean"], "flat copies")
         check(j["best_threads"] in (1, 2), "best thread count")
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
