@@ -115,10 +115,14 @@ void run_threads(const ThreadsArgs& a) {
                               : nlohmann::json{{"supported", false}, {"reason", p.hw_reason}};
       nlohmann::json j = {{"threads", p.threads}, {"pp_tokens_per_second", stat_json(p.pp)},
                           {"tg_tokens_per_second", stat_json(p.tg)},
-                          {"context_switches_per_token", p.ctx_switches_per_token}, {"hw_counters", hw}};
-      if (p.read_gbs > 0)
+                          {"context_switches_per_token", p.ctx_switches_per_token}, {"hw_counters", hw},
+                          // flat copies under the names the HTML report charts (report/html_doc_sections.cpp)
+                          {"pp_mean", mean_sd(p.pp).mean}, {"tg_mean", mean_sd(p.tg).mean}};
+      if (p.read_gbs > 0) {
         j["roofline"] = {{"read_gbs", p.read_gbs}, {"tg_bound_tokens_per_second", p.roofline_tg},
                          {"tg_fraction", mean_sd(p.tg).mean / p.roofline_tg}};
+        j["roofline_tg"] = p.roofline_tg;
+      }
       pts.push_back(j);
     }
     nlohmann::json j = {{"schema_version", 1},

@@ -171,6 +171,14 @@ with tempfile.TemporaryDirectory() as tmp:
         r2 = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "1", "--ignore-eos", "--json",
                  "--isa", "scalar")
         check(r2.returncode == 0 and json.loads(r2.stdout)["output_ids"][:len(ref)] == ref, "%s: scalar isa" % preset)
+        # weights copied to placed memory (NUMA binding, huge pages) and pinned threads: same tokens
+        r3 = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos", "--json",
+                 "--numa", "--hugepages", "--cpus", "0")
+        check(r3.returncode == 0, "%s: --numa --hugepages --cpus 0: %s" % (preset, r3.stderr))
+        if r3.returncode == 0:
+            j3 = json.loads(r3.stdout)
+            check(j3["output_ids"] == j["output_ids"], "%s: placement changes no token" % preset)
+            check("copied" in j3["placement"] and j3["cpus"] == [0], "%s: placement reported" % preset)
 
     # Text prompt and plain output.
     r = run("engine", "run", "-m", models["tiny-llama"], "-p", "hello world", "-n", "4", "-t", "1")
@@ -196,6 +204,8 @@ with tempfile.TemporaryDirectory() as tmp:
             hw = p["hw_counters"]
             check(hw["supported"] or "reason" in hw, "hw counters supported or a reason")
             check(p["roofline"]["tg_fraction"] > 0, "roofline fraction")
+            check(abs(p["roofline"]["tg_fraction"] - mean / p["roofline_tg"]) < 1e-9, "roofline fraction = tg / bound")
+            check(p["tg_mean"] == tg["mean"] and p["pp_mean"] == p["pp_tokens_per_second"]["mean"], "flat copies")
         check(j["best_threads"] in (1, 2), "best thread count")
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")

@@ -7,7 +7,7 @@
 // converting F16/BF16/Q8_0 to F32 in registers, and shares each load of x across kRowBlock rows.
 // Two accumulators per row hide the FMA latency. The loops over the tile sizes are unrolled
 // explicitly (#pragma GCC unroll): at -O2 GCC otherwise keeps the accumulator arrays on the stack
-// and every FMA pays a store/load round trip (measured: 2.5x slower prefill).
+// and every FMA pays a store/load round trip (measured: qwen3-0.6b F16 prefill on 1 thread went from 4.5 to 14.8 tokens/s with it).
 
 template <class S, int Slot>
 inline typename S::reg load_weights(const uint8_t* row, int64_t i) {
