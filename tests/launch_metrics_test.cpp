@@ -374,3 +374,26 @@ TEST(LaunchIdMap, DenseAndSparseIdsLookUpAlike) {
   EXPECT_EQ(s.find(int64_t{1} << 50), 2u);
   EXPECT_EQ(s.find(2), CorrelationMap::kNone);
 }
+
+TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
+  // 40 streams on 20 devices (past the small-table scan), stream s runs [1000*s, 1000*s + 100*(s+1)),
+  // launched by thread 100 + s % 3; thread 100 issues 14 launches, 101 and 102 13 each.
+  Builder b;
+  for (int64_t s = 0; s < 40; ++s) {
+    b.call("cudaLaunchKernel", 1'000 * s - 500, 100, s + 1, -1, 100 + s % 3);
+    b.gpu("k", 1'000 * s, 100 * (s + 1), s + 1, GpuKind::Kernel, 1000 - s, static_cast<int32_t>(s % 20));
+  }
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.by_stream.size(), 40u);
+  ASSERT_EQ(a.by_device.size(), 20u);
+  for (const StreamStat& s : a.by_stream) {
+    const int64_t k = 1000 - s.stream;
+    EXPECT_EQ(s.device, k % 20);
+    EXPECT_EQ(s.kernels, 1);
+    EXPECT_EQ(s.busy, 100 * (k + 1));
+  }
+  // Device d runs streams d and d + 20: busy 100 (d + 1) + 100 (d + 21).
+  for (const DeviceStat& d : a.by_device) EXPECT_EQ(d.busy, 100 * (d.device + 1) + 100 * (d.device + 21));
+  EXPECT_EQ(a.launch_thread_tid, 100);
+  EXPECT_EQ(a.launch_thread_launches, 14);
+}
