@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "analysis/launch.h"
 #include "analysis/launch_id_map.h"
@@ -396,4 +397,21 @@ TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
   for (const DeviceStat& d : a.by_device) EXPECT_EQ(d.busy, 100 * (d.device + 1) + 100 * (d.device + 21));
   EXPECT_EQ(a.launch_thread_tid, 100);
   EXPECT_EQ(a.launch_thread_launches, 14);
+}
+
+TEST(LaunchMetrics, TimesAtTheInt64LimitsSaturateInsteadOfOverflowing) {
+  // A corrupt trace: the call at the bottom of the range, its kernel at the top. Every difference
+  // would overflow int64; the analysis must saturate (UBSan checks this in the asan build).
+  Builder b;
+  const ns_t lo = INT64_MIN + 5, hi = INT64_MAX - 10;
+  b.call("cudaLaunchKernel", lo, 1'000, 1);
+  b.gpu("k", hi, 100, 1);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.links.size(), 1u);
+  EXPECT_EQ(a.links[0].latency, INT64_MAX);
+  EXPECT_EQ(a.tklqt, INT64_MAX);
+  EXPECT_EQ(a.tklqt, a.tklqt_launch + a.tklqt_queue);
+  EXPECT_EQ(a.t_end, INT64_MAX);  // kernel end saturates
+  EXPECT_EQ(a.inference_latency, INT64_MAX);
+  EXPECT_GE(a.gpu_idle, 0);
 }

@@ -16,8 +16,6 @@ namespace {
 
 constexpr uint32_t kNone = CorrelationMap::kNone;
 
-ns_t end_of(ns_t start, ns_t dur) { return start + std::max<ns_t>(dur, 0); }
-
 // Correlation id -> the launch call that owns it. Ids are unique per API call in CUPTI, but a
 // source that records both a runtime call and the driver call it makes may repeat one: the
 // earliest-starting launch call is the logical launch and the others are counted as duplicates.
@@ -67,7 +65,7 @@ void il_window(const Trace& t, LaunchAnalysis& a) {
   ns_t last = t.gpu.start[0];
   for (size_t i = 0; i < t.gpu.size(); ++i) last = std::max(last, end_of(t.gpu.start[i], t.gpu.dur[i]));
   a.t_end = std::max(last, a.t_begin);
-  a.inference_latency = a.t_end - a.t_begin;
+  a.inference_latency = sat_sub(a.t_end, a.t_begin);
 }
 
 // Dense group numbers for a handful of keys (streams, devices, threads): a linear scan while there
@@ -329,7 +327,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     LaunchLink l;
     l.api = r, l.first_gpu = first_gpu[r], l.activities = n_activities[r], l.gpu_time = gpu_time[r];
     const ns_t g = gpu.start[l.first_gpu], c = api.start[r], d = api.dur[r];
-    l.latency = g - c;
+    l.latency = sat_sub(g, c);
     if (l.latency < 0) {
       l.latency = 0, l.clamped = true;
       ++a.clock_skew_clamped;
@@ -337,11 +335,12 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     if (d < 0) {
       ++a.launch_calls_unknown_duration;  // no end: the queue part cannot be told apart
     } else {
-      l.queue = std::max<ns_t>(0, g - (c + d));
+      l.queue = std::max<ns_t>(0, sat_sub(g, sat_add(c, d)));
       a.api_time += d;
     }
     l.launch_part = l.latency - l.queue;
-    a.tklqt += l.latency, a.tklqt_launch += l.launch_part, a.tklqt_queue += l.queue;
+    a.tklqt = sat_add(a.tklqt, l.latency), a.tklqt_launch = sat_add(a.tklqt_launch, l.launch_part),
+    a.tklqt_queue = sat_add(a.tklqt_queue, l.queue);
     link_of_call[r] = static_cast<int64_t>(a.links.size());
     a.links.push_back(l);
   }

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "analysis/launch_id_map.h"
+#include "analysis/launch_intervals.h"
 
 namespace infertrace {
 
@@ -65,7 +66,7 @@ void by_containment(const Trace& t, const std::vector<uint32_t>& calls, Operator
     }
     if (last) last->ops.push_back(o);
   }
-  auto end_of = [&](uint32_t o) { return ops.start[o] + std::max<ns_t>(ops.dur[o], 0); };
+  auto op_end = [&](uint32_t o) { return end_of(ops.start[o], ops.dur[o]); };
   for (auto& [key, w] : threads) {
     // Outer operators first among equal starts, so the inner one ends up on top of the stack.
     sort_if_needed(w.ops, [&](uint32_t x, uint32_t y) {
@@ -83,10 +84,10 @@ void by_containment(const Trace& t, const std::vector<uint32_t>& calls, Operator
       // latest-starting open operator.
       for (; next_op < w.ops.size() && ops.start[w.ops[next_op]] <= at; ++next_op) {
         const uint32_t o = w.ops[next_op];
-        while (!open.empty() && end_of(open.back()) <= ops.start[o]) open.pop_back();
+        while (!open.empty() && op_end(open.back()) <= ops.start[o]) open.pop_back();
         open.push_back(o);
       }
-      while (!open.empty() && end_of(open.back()) <= at) open.pop_back();
+      while (!open.empty() && op_end(open.back()) <= at) open.pop_back();
       if (!open.empty()) {
         out.op_of_call[i] = open.back();
         ++out.by_containment;
