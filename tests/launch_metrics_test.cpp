@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "analysis/launch.h"
 #include "analysis/launch_id_map.h"
@@ -373,4 +374,44 @@ TEST(LaunchIdMap, DenseAndSparseIdsLookUpAlike) {
   for (uint32_t r = 0; r < sparse.size(); ++r) s.set(sparse[r], r);
   EXPECT_EQ(s.find(int64_t{1} << 50), 2u);
   EXPECT_EQ(s.find(2), CorrelationMap::kNone);
+}
+
+TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
+  // 40 streams on 20 devices (past the small-table scan), stream s runs [1000*s, 1000*s + 100*(s+1)),
+  // launched by thread 100 + s % 3; thread 100 issues 14 launches, 101 and 102 13 each.
+  Builder b;
+  for (int64_t s = 0; s < 40; ++s) {
+    b.call("cudaLaunchKernel", 1'000 * s - 500, 100, s + 1, -1, 100 + s % 3);
+    b.gpu("k", 1'000 * s, 100 * (s + 1), s + 1, GpuKind::Kernel, 1000 - s, static_cast<int32_t>(s % 20));
+  }
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.by_stream.size(), 40u);
+  ASSERT_EQ(a.by_device.size(), 20u);
+  for (const StreamStat& s : a.by_stream) {
+    const int64_t k = 1000 - s.stream;
+    EXPECT_EQ(s.device, k % 20);
+    EXPECT_EQ(s.kernels, 1);
+    EXPECT_EQ(s.busy, 100 * (k + 1));
+  }
+  // Device d runs streams d and d + 20: busy 100 (d + 1) + 100 (d + 21).
+  for (const DeviceStat& d : a.by_device) EXPECT_EQ(d.busy, 100 * (d.device + 1) + 100 * (d.device + 21));
+  EXPECT_EQ(a.launch_thread_tid, 100);
+  EXPECT_EQ(a.launch_thread_launches, 14);
+}
+
+TEST(LaunchMetrics, TimesAtTheInt64LimitsSaturateInsteadOfOverflowing) {
+  // A corrupt trace: the call at the bottom of the range, its kernel at the top. Every difference
+  // would overflow int64; the analysis must saturate (UBSan checks this in the asan build).
+  Builder b;
+  const ns_t lo = INT64_MIN + 5, hi = INT64_MAX - 10;
+  b.call("cudaLaunchKernel", lo, 1'000, 1);
+  b.gpu("k", hi, 100, 1);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.links.size(), 1u);
+  EXPECT_EQ(a.links[0].latency, INT64_MAX);
+  EXPECT_EQ(a.tklqt, INT64_MAX);
+  EXPECT_EQ(a.tklqt, a.tklqt_launch + a.tklqt_queue);
+  EXPECT_EQ(a.t_end, INT64_MAX);  // kernel end saturates
+  EXPECT_EQ(a.inference_latency, INT64_MAX);
+  EXPECT_GE(a.gpu_idle, 0);
 }

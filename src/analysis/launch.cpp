@@ -16,8 +16,6 @@ namespace {
 
 constexpr uint32_t kNone = CorrelationMap::kNone;
 
-ns_t end_of(ns_t start, ns_t dur) { return start + std::max<ns_t>(dur, 0); }
-
 // Correlation id -> the launch call that owns it. Ids are unique per API call in CUPTI, but a
 // source that records both a runtime call and the driver call it makes may repeat one: the
 // earliest-starting launch call is the logical launch and the others are counted as duplicates.
@@ -67,8 +65,38 @@ void il_window(const Trace& t, LaunchAnalysis& a) {
   ns_t last = t.gpu.start[0];
   for (size_t i = 0; i < t.gpu.size(); ++i) last = std::max(last, end_of(t.gpu.start[i], t.gpu.dur[i]));
   a.t_end = std::max(last, a.t_begin);
-  a.inference_latency = a.t_end - a.t_begin;
+  a.inference_latency = sat_sub(a.t_end, a.t_begin);
 }
+
+// Dense group numbers for a handful of keys (streams, devices, threads): a linear scan while there
+// are few, a map beyond that, so a trace with thousands of streams stays O(n log n).
+template <class Key>
+class GroupIndex {
+ public:
+  // {group number, true when the key is new}
+  std::pair<uint32_t, bool> find_or_add(const Key& k) {
+    if (keys_.size() <= kScan) {
+      for (uint32_t i = 0; i < keys_.size(); ++i)
+        if (keys_[i] == k) return {i, false};
+    } else if (auto it = map_.find(k); it != map_.end()) {
+      return {it->second, false};
+    }
+    const auto n = static_cast<uint32_t>(keys_.size());
+    keys_.push_back(k);
+    if (keys_.size() > kScan) {
+      if (map_.empty())
+        for (uint32_t i = 0; i < keys_.size(); ++i) map_.emplace(keys_[i], i);
+      else
+        map_.emplace(k, n);
+    }
+    return {n, true};
+  }
+
+ private:
+  static constexpr size_t kScan = 16;
+  std::vector<Key> keys_;
+  std::map<Key, uint32_t> map_;
+};
 
 // GPU busy overall, per device and per stream: one pass over activities in start order, one union
 // accumulator per group, every interval clipped to the IL window.
@@ -76,34 +104,32 @@ void gpu_busy(const Trace& t, LaunchAnalysis& a) {
   const GpuActivityTable& g = t.gpu;
   std::vector<uint32_t> order(g.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return g.start[x] < g.start[y]; });
+  if (!std::is_sorted(g.start.begin(), g.start.end()))  // readers mostly keep time order: skip the sort
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return g.start[x] < g.start[y]; });
 
-  std::map<std::pair<int32_t, int64_t>, size_t> stream_index;
-  std::map<int32_t, size_t> device_index;
-  std::vector<UnionAccumulator> stream_union, device_union;
-  UnionAccumulator all;
+  GroupIndex<std::pair<int32_t, int64_t>> stream_index;
+  GroupIndex<int32_t> device_index;
+  std::vector<int32_t> devices;
+  std::vector<uint32_t> stream_of(g.size()), device_of(g.size());
   for (size_t i = 0; i < g.size(); ++i) {
-    auto [it, added] = stream_index.try_emplace({g.device[i], g.stream[i]}, a.by_stream.size());
+    const auto [k, added] = stream_index.find_or_add({g.device[i], g.stream[i]});
     if (added) {
       StreamStat s;
       s.device = g.device[i], s.stream = g.stream[i];
       a.by_stream.push_back(s);
     }
-    StreamStat& s = a.by_stream[it->second];
+    StreamStat& s = a.by_stream[k];
     switch (g.kind[i]) {
       case GpuKind::Kernel: ++s.kernels, s.kernel_time += g.dur[i]; break;
       case GpuKind::Memcpy: ++s.memcpys; break;
       case GpuKind::Memset: ++s.memsets; break;
     }
-    if (device_index.try_emplace(g.device[i], device_index.size()).second) device_union.emplace_back();
+    const auto [d, new_device] = device_index.find_or_add(g.device[i]);
+    if (new_device) devices.push_back(g.device[i]);
+    stream_of[i] = k, device_of[i] = d;
   }
-  stream_union.resize(a.by_stream.size());
-  // Resolve each activity's groups once, in row order, so the sorted pass does no map lookups.
-  std::vector<uint32_t> stream_of(g.size()), device_of(g.size());
-  for (size_t i = 0; i < g.size(); ++i) {
-    stream_of[i] = static_cast<uint32_t>(stream_index[{g.device[i], g.stream[i]}]);
-    device_of[i] = static_cast<uint32_t>(device_index[g.device[i]]);
-  }
+  std::vector<UnionAccumulator> stream_union(a.by_stream.size()), device_union(devices.size());
+  UnionAccumulator all;
   for (uint32_t i : order) {
     const ns_t s = std::max(g.start[i], a.t_begin), e = std::min(end_of(g.start[i], g.dur[i]), a.t_end);
     all.add(s, e);
@@ -116,40 +142,53 @@ void gpu_busy(const Trace& t, LaunchAnalysis& a) {
   std::sort(a.by_stream.begin(), a.by_stream.end(), [](const StreamStat& x, const StreamStat& y) {
     return std::tie(x.device, x.stream) < std::tie(y.device, y.stream);
   });
-  for (auto& [dev, k] : device_index) {
+  for (size_t k = 0; k < devices.size(); ++k) {
     DeviceStat d;
-    d.device = dev, d.busy = device_union[k].total(), d.idle = a.inference_latency - d.busy;
+    d.device = devices[k], d.busy = device_union[k].total(), d.idle = a.inference_latency - d.busy;
     a.by_device.push_back(d);
   }
+  std::sort(a.by_device.begin(), a.by_device.end(), [](const DeviceStat& x, const DeviceStat& y) { return x.device < y.device; });
 }
 
 // Host active on the thread that issued the most launches: union of its operators and API calls
 // minus the union of its sync calls (both inside the IL window).
 void host_activity(const Trace& t, LaunchAnalysis& a) {
-  std::map<std::pair<int64_t, int64_t>, int64_t> launches;
-  for (size_t r = 0; r < t.api.size(); ++r)
-    if (is_launch(t.api.kind[r])) ++launches[{t.api.pid[r], t.api.tid[r]}];
-  if (launches.empty()) {
+  GroupIndex<std::pair<int64_t, int64_t>> thread_index;
+  std::vector<std::pair<int64_t, int64_t>> threads;
+  std::vector<int64_t> launches;
+  for (size_t r = 0; r < t.api.size(); ++r) {
+    if (!is_launch(t.api.kind[r])) continue;
+    const auto [k, added] = thread_index.find_or_add({t.api.pid[r], t.api.tid[r]});
+    if (added) threads.push_back({t.api.pid[r], t.api.tid[r]}), launches.push_back(0);
+    ++launches[k];
+  }
+  if (threads.empty()) {
     a.cpu_idle = a.inference_latency;
     return;
   }
   // Most launches wins; ties go to the lowest (pid, tid) so the choice is stable.
-  auto best = launches.begin();
-  for (auto it = launches.begin(); it != launches.end(); ++it)
-    if (it->second > best->second) best = it;
-  a.launch_thread_pid = best->first.first, a.launch_thread_tid = best->first.second;
-  a.launch_thread_launches = best->second;
+  size_t best = 0;
+  for (size_t k = 1; k < threads.size(); ++k)
+    if (launches[k] > launches[best] || (launches[k] == launches[best] && threads[k] < threads[best])) best = k;
+  a.launch_thread_pid = threads[best].first, a.launch_thread_tid = threads[best].second;
+  a.launch_thread_launches = launches[best];
 
-  std::vector<Interval> active, sync;
+  // Operators and API calls are each usually in time order: sort each only if needed, then merge,
+  // instead of sorting the concatenation.
+  std::vector<Interval> op_iv, api_iv, sync;
   for (size_t o = 0; o < t.ops.size(); ++o)
     if (t.ops.pid[o] == a.launch_thread_pid && t.ops.tid[o] == a.launch_thread_tid)
-      active.emplace_back(t.ops.start[o], end_of(t.ops.start[o], t.ops.dur[o]));
+      op_iv.emplace_back(t.ops.start[o], end_of(t.ops.start[o], t.ops.dur[o]));
   for (size_t r = 0; r < t.api.size(); ++r) {
     if (t.api.pid[r] != a.launch_thread_pid || t.api.tid[r] != a.launch_thread_tid) continue;
     const Interval iv{t.api.start[r], end_of(t.api.start[r], t.api.dur[r])};
-    active.push_back(iv);
+    api_iv.push_back(iv);
     if (t.api.kind[r] == ApiKind::Sync) sync.push_back(iv);
   }
+  for (auto* v : {&op_iv, &api_iv})
+    if (!std::is_sorted(v->begin(), v->end())) std::sort(v->begin(), v->end());
+  std::vector<Interval> active(op_iv.size() + api_iv.size());
+  std::merge(op_iv.begin(), op_iv.end(), api_iv.begin(), api_iv.end(), active.begin());
   // Every sync call is itself in `active`, so the difference of the unions is the union of the rest.
   a.host_sync = union_length(sync, a.t_begin, a.t_end);
   a.host_active = union_length(active, a.t_begin, a.t_end) - a.host_sync;
@@ -288,7 +327,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     LaunchLink l;
     l.api = r, l.first_gpu = first_gpu[r], l.activities = n_activities[r], l.gpu_time = gpu_time[r];
     const ns_t g = gpu.start[l.first_gpu], c = api.start[r], d = api.dur[r];
-    l.latency = g - c;
+    l.latency = sat_sub(g, c);
     if (l.latency < 0) {
       l.latency = 0, l.clamped = true;
       ++a.clock_skew_clamped;
@@ -296,11 +335,12 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     if (d < 0) {
       ++a.launch_calls_unknown_duration;  // no end: the queue part cannot be told apart
     } else {
-      l.queue = std::max<ns_t>(0, g - (c + d));
+      l.queue = std::max<ns_t>(0, sat_sub(g, sat_add(c, d)));
       a.api_time += d;
     }
     l.launch_part = l.latency - l.queue;
-    a.tklqt += l.latency, a.tklqt_launch += l.launch_part, a.tklqt_queue += l.queue;
+    a.tklqt = sat_add(a.tklqt, l.latency), a.tklqt_launch = sat_add(a.tklqt_launch, l.launch_part),
+    a.tklqt_queue = sat_add(a.tklqt_queue, l.queue);
     link_of_call[r] = static_cast<int64_t>(a.links.size());
     a.links.push_back(l);
   }

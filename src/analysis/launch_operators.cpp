@@ -1,22 +1,26 @@
 #include "analysis/launch_operators.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include "analysis/launch_id_map.h"
+#include "analysis/launch_intervals.h"
 
 namespace infertrace {
 
 namespace {
 
-// One entry of the per-thread sweep: an operator opening, or a launch call asking "who encloses me".
-struct SweepItem {
-  int64_t pid, tid;
-  ns_t start;
-  uint8_t is_call;  // operators sort before calls starting at the same instant (they enclose them)
-  ns_t neg_dur;     // longer (outer) operators first among equal starts
-  uint32_t row;     // operator row, or index into `calls`
+// The operators and the not-yet-attributed calls of one thread.
+struct ThreadWork {
+  std::vector<uint32_t> ops, calls;  // operator rows; indices into `calls`
 };
+
+// Sorts only when needed: readers usually keep each thread's events in time order already.
+template <class Less>
+void sort_if_needed(std::vector<uint32_t>& v, Less less) {
+  if (!std::is_sorted(v.begin(), v.end(), less)) std::sort(v.begin(), v.end(), less);
+}
 
 void by_external_id(const Trace& t, const std::vector<uint32_t>& calls, OperatorAttribution& out) {
   const OperatorTable& ops = t.ops;
@@ -42,35 +46,52 @@ void by_external_id(const Trace& t, const std::vector<uint32_t>& calls, Operator
 
 void by_containment(const Trace& t, const std::vector<uint32_t>& calls, OperatorAttribution& out) {
   const OperatorTable& ops = t.ops;
-  std::vector<SweepItem> items;
-  items.reserve(ops.size() + calls.size());
-  for (uint32_t o = 0; o < ops.size(); ++o)
-    items.push_back({ops.pid[o], ops.tid[o], ops.start[o], 0, -ops.dur[o], o});
+  const ApiCallTable& api = t.api;
+  std::map<std::pair<int64_t, int64_t>, ThreadWork> threads;
   size_t pending = 0;
   for (uint32_t i = 0; i < calls.size(); ++i) {
     if (out.op_of_call[i] >= 0) continue;
-    const uint32_t r = calls[i];
-    items.push_back({t.api.pid[r], t.api.tid[r], t.api.start[r], 1, 0, i});
+    threads[{api.pid[calls[i]], api.tid[calls[i]]}].calls.push_back(i);
     ++pending;
   }
   if (pending == 0) return;
-  std::sort(items.begin(), items.end(), [](const SweepItem& a, const SweepItem& b) {
-    return std::tie(a.pid, a.tid, a.start, a.is_call, a.neg_dur, a.row) <
-           std::tie(b.pid, b.tid, b.start, b.is_call, b.neg_dur, b.row);
-  });
-  std::vector<uint32_t> open;  // operators that started and may still contain what comes next
-  auto end_of = [&](uint32_t o) { return ops.start[o] + std::max<ns_t>(ops.dur[o], 0); };
-  for (size_t k = 0; k < items.size(); ++k) {
-    const SweepItem& it = items[k];
-    if (k > 0 && (it.pid != items[k - 1].pid || it.tid != items[k - 1].tid)) open.clear();
-    // Operators that ended at or before this instant contain nothing from here on. Lazily popping
-    // only the top is enough: the top is always the latest-starting open operator.
-    while (!open.empty() && end_of(open.back()) <= it.start) open.pop_back();
-    if (!it.is_call) {
-      open.push_back(it.row);
-    } else if (!open.empty()) {
-      out.op_of_call[it.row] = open.back();
-      ++out.by_containment;
+  ThreadWork* last = nullptr;  // operators come in long runs of one thread: skip most map lookups
+  std::pair<int64_t, int64_t> last_key{-2, -2};
+  for (uint32_t o = 0; o < ops.size(); ++o) {
+    const std::pair<int64_t, int64_t> key{ops.pid[o], ops.tid[o]};
+    if (key != last_key) {
+      auto it = threads.find(key);
+      last = it == threads.end() ? nullptr : &it->second;
+      last_key = key;
+    }
+    if (last) last->ops.push_back(o);
+  }
+  auto op_end = [&](uint32_t o) { return end_of(ops.start[o], ops.dur[o]); };
+  for (auto& [key, w] : threads) {
+    // Outer operators first among equal starts, so the inner one ends up on top of the stack.
+    sort_if_needed(w.ops, [&](uint32_t x, uint32_t y) {
+      return std::tie(ops.start[x], ops.dur[y], x) < std::tie(ops.start[y], ops.dur[x], y);
+    });
+    sort_if_needed(w.calls, [&](uint32_t x, uint32_t y) {
+      return std::tie(api.start[calls[x]], x) < std::tie(api.start[calls[y]], y);
+    });
+    std::vector<uint32_t> open;  // operators that started and may still contain what comes next
+    size_t next_op = 0;
+    for (uint32_t i : w.calls) {
+      const ns_t at = api.start[calls[i]];
+      // Open every operator starting at or before the call (an operator starting together with
+      // the call encloses it). Popping only ended tops is enough: the top is always the
+      // latest-starting open operator.
+      for (; next_op < w.ops.size() && ops.start[w.ops[next_op]] <= at; ++next_op) {
+        const uint32_t o = w.ops[next_op];
+        while (!open.empty() && op_end(open.back()) <= ops.start[o]) open.pop_back();
+        open.push_back(o);
+      }
+      while (!open.empty() && op_end(open.back()) <= at) open.pop_back();
+      if (!open.empty()) {
+        out.op_of_call[i] = open.back();
+        ++out.by_containment;
+      }
     }
   }
 }
