@@ -48,8 +48,10 @@ void run(const Options& o) {
   }
   if (o.json) {
     nlohmann::json doc = analyze_document(all);
+    // One trace: its figures are at the top level; several: one object per trace under "traces".
     for (size_t k = 0; k < all.size(); ++k)
-      if (scheds[k]) doc["traces"][k]["sched"] = sched_analysis_json(*all[k].trace, *scheds[k]);
+      if (scheds[k])
+        (all.size() == 1 ? doc : doc["traces"][k])["sched"] = sched_analysis_json(*all[k].trace, *scheds[k]);
     std::cout << doc.dump(2) << "\n";
     return;
   }
