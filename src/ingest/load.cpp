@@ -12,10 +12,10 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) {
   Trace t;
   t.file = path;
 
-  // RECORDING DISPATCH: an infertrace recording (.itrace) is recognised here from its content,
-  // before the JSON check, and read by the recording reader, e.g.
-  //   if (is_recording(in.data(), in.size())) return read_recording(...);
-  // (wired by the lead when src/ingest/recording/ lands).
+  // RECORDING DISPATCH (left for the lead to wire): an infertrace recording (.itrace) is
+  // recognised here from its content and handed to src/ingest/recording/recording_reader.h, e.g.
+  //   if (is_recording(in.data(), in.size())) return read_recording_bytes(...);
+  // (or, by path, before InputBuffer::open: is_recording(path) / read_recording(path)).
 
   size_t i = 0;
   while (i < in.size() && (in.data()[i] == ' ' || in.data()[i] == '\n' || in.data()[i] == '\r' ||
