@@ -85,7 +85,12 @@ StrId EventSink::intern_name(std::string_view s) {
 }
 
 void EventSink::note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
-  ThreadSeen& s = threads_[ThreadKey{pid, tid}];
+  // Host events come in long runs from one thread: skip the hash lookup for a repeat.
+  if (!last_thread_ || last_key_.pid != pid || last_key_.tid != tid) {
+    last_key_ = ThreadKey{pid, tid};
+    last_thread_ = &threads_[last_key_];  // unordered_map references stay valid across inserts
+  }
+  ThreadSeen& s = *last_thread_;
   if (!s.has_events) {
     s.has_events = true;
     s.first = start;

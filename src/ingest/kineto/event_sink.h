@@ -65,6 +65,8 @@ class EventSink {
   Trace& t_;
   std::unordered_map<ThreadKey, ThreadSeen, ThreadKeyHash> threads_;
   std::map<int64_t, std::string> process_names_;
+  ThreadKey last_key_{-1, -1};
+  ThreadSeen* last_thread_ = nullptr;
   int64_t zero_dur_ = 0;  // kept, but reported in Trace::meta
 };
 

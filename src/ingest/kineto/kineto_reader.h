@@ -27,8 +27,8 @@ struct ReadOptions {
   bool decompressed = false;
 };
 
-inline constexpr size_t kWholeDocumentMax = size_t(256) << 20;
-inline constexpr size_t kDefaultPiece = size_t(64) << 20;
+inline constexpr size_t kWholeDocumentMax = size_t(8) << 20;
+inline constexpr size_t kDefaultPiece = size_t(4) << 20;
 
 // `data` holds `size` bytes followed by at least 64 readable bytes. Throws InputError.
 void read_kineto(const char* data, size_t size, const std::string& file, const ReadOptions& opts,
