@@ -1,5 +1,6 @@
-// `infertrace export TRACE --perfetto out.pftrace | --sqlite out.db`: whole-trace exports
-// (report/perfetto.h, report/sqlite_export.h; schema in docs/sqlite-schema.md).
+// `infertrace export TRACE --perfetto out.pftrace | --sqlite out.db | --csv DIR | --chrome out.json`:
+// whole-trace exports (report/perfetto.h, report/sqlite_export.h, report/exports.h; schemas in
+// docs/sqlite-schema.md and docs/recording-format.md).
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,6 +10,8 @@
 #include "analysis/launch.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
+#include "ingest/recording/recording_reader.h"
+#include "report/exports.h"
 #include "report/perfetto.h"
 #include "report/sqlite_export.h"
 #include "util/error.h"
@@ -19,7 +22,7 @@ namespace {
 
 struct Options {
   std::string trace;
-  std::string perfetto, sqlite;
+  std::string perfetto, sqlite, csv, chrome;
   std::vector<std::string> attach;  // VERB=FILE
 };
 
@@ -41,13 +44,29 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   return {spec.substr(0, eq), ss.str()};
 }
 
+// CSV tables and Chrome JSON need only the Trace, so recordings export even in a build without
+// the Kineto reader and launch analysis.
+void write_plain_exports(const Options& o, const Trace& trace) {
+  if (!o.csv.empty()) {
+    write_csv_tables(trace, o.csv);
+    std::cout << "csv: " << o.csv << " (launches " << trace.api.size() << ", switches " << trace.switches.size()
+              << ", wakeups " << trace.wakeups.size() << ", irqs " << trace.irqs.size() << ", syscalls "
+              << trace.syscalls.size() << ", threads " << trace.threads.size() << ")\n";
+  }
+  if (!o.chrome.empty()) {
+    write_chrome_json(trace, o.chrome);
+    std::cout << "chrome: " << o.chrome << "\n";
+  }
+}
+
 void run(const Options& o) {
-  if (o.perfetto.empty() && o.sqlite.empty())
-    throw UsageError("export: name at least one output: --perfetto FILE or --sqlite FILE");
+  if (o.perfetto.empty() && o.sqlite.empty() && o.csv.empty() && o.chrome.empty())
+    throw UsageError("export: name at least one output: --perfetto FILE, --sqlite FILE, --csv DIR or --chrome FILE");
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
 #if INFERTRACE_HAVE_TRACE_ANALYSIS
   const Trace trace = load_trace(o.trace);
+  write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s = write_perfetto_file(trace, o.perfetto);
     std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << " tracks, " << s.slices << " slices, " << s.instants
@@ -66,6 +85,10 @@ void run(const Options& o) {
     std::cout << ")\n";
   }
 #else
+  if (is_recording(o.trace) && o.perfetto.empty() && o.sqlite.empty()) {
+    write_plain_exports(o, read_recording(o.trace));
+    return;
+  }
   throw Error(o.trace + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
               "src/analysis), so it cannot export traces");
 #endif
@@ -73,12 +96,14 @@ void run(const Options& o) {
 
 const CommandRegistrar reg(710, [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("export", "Export a trace to Perfetto (native protobuf) or SQLite");
+  auto* cmd = app.add_subcommand("export", "Export a trace to Perfetto (native protobuf), SQLite, CSV tables or Chrome JSON");
   cmd->add_option("trace", opt->trace, "Kineto trace (.json/.json.gz) or recording (.itrace)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--perfetto", opt->perfetto, "Perfetto trace to write (open in ui.perfetto.dev)");
   cmd->add_option("--sqlite", opt->sqlite, "SQLite database to write (docs/sqlite-schema.md)");
+  cmd->add_option("--csv", opt->csv, "Directory for the recording tables as CSV (docs/recording-format.md)");
+  cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing)");
   cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json");
   cmd->callback([opt]() { run(*opt); });
 });

@@ -1,0 +1,95 @@
+// `infertrace record`: eBPF recording of a CUDA process tree (record/recorder.h) into a .itrace
+// file (docs/recording-format.md, docs/record.md).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "cli/registry.h"
+#include "record/recorder.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct Options {
+  RecordOptions rec;
+  std::string events = "launch,sched,wakeup,irq,syscall";
+};
+
+void parse_events(const std::string& list, RecordOptions& r) {
+  r.launch = r.sched = r.wakeup = r.irq = r.syscall = false;
+  std::istringstream in(list);
+  std::string e;
+  while (std::getline(in, e, ',')) {
+    if (e == "launch") r.launch = true;
+    else if (e == "sched") r.sched = true;
+    else if (e == "wakeup") r.wakeup = true;
+    else if (e == "irq") r.irq = true;
+    else if (e == "syscall") r.syscall = true;
+    else if (e == "syscall-counts") r.syscall = r.syscall_counts_only = true;
+    else if (!e.empty())
+      throw UsageError("record: unknown event type '" + e +
+                       "' in --events (known: launch, sched, wakeup, irq, syscall, syscall-counts)");
+  }
+}
+
+void print_summary(const RecordOptions& r, const RecordSummary& s) {
+  std::printf("recorded %.2f s into %s (%.1f MB)\n", s.seconds, r.output.c_str(), static_cast<double>(s.bytes) / 1e6);
+  std::printf("events:");
+  for (auto& [type, n] : s.events) std::printf(" %s %llu", type.c_str(), static_cast<unsigned long long>(n));
+  std::printf("\n");
+  uint64_t dropped = 0;
+  for (auto& [type, n] : s.dropped) dropped += n;
+  std::printf("dropped (ring buffer full): %llu", static_cast<unsigned long long>(dropped));
+  for (auto& [type, n] : s.dropped)
+    if (n) std::printf(" %s %llu", type.c_str(), static_cast<unsigned long long>(n));
+  std::printf("\n");
+  std::printf("driver calls folded into their runtime call (one logical launch each): %llu\n",
+              static_cast<unsigned long long>(s.folded_driver_calls));
+  if (s.libraries.empty() && r.launch)
+    std::printf("CUDA libraries probed: none found (name one with --lib PATH)\n");
+  for (auto& l : s.libraries) std::printf("probed: %s\n", l.c_str());
+  if (!s.launches_per_thread.empty()) {
+    std::printf("launches per thread:\n");
+    for (auto& [tid, n] : s.launches_per_thread) {
+      auto c = s.thread_comm.find(tid);
+      std::printf("  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),
+                  static_cast<unsigned long long>(n));
+    }
+  }
+  if (s.command_exit_status >= 0) std::printf("command exit status: %d\n", s.command_exit_status);
+}
+
+void run(Options& o) {
+  parse_events(o.events, o.rec);
+  if (o.rec.duration_s < 0) throw UsageError("record: --duration must be positive");
+  o.rec.progress = ::isatty(STDERR_FILENO);
+  const RecordSummary s = record(o.rec);
+  print_summary(o.rec, s);
+}
+
+const CommandRegistrar reg(300, [](CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "record", "Record CUDA launches, context switches, wake-ups, IRQs and syscalls of a process tree with eBPF");
+  cmd->add_option("-o,--output", opt->rec.output, "Recording to write (.itrace)")->capture_default_str();
+  cmd->add_option("--duration", opt->rec.duration_s, "Stop after this many seconds (default: when the command exits)");
+  cmd->add_option("--events", opt->events,
+                  "Comma-separated: launch,sched,wakeup,irq,syscall (syscall-counts: count syscalls in the kernel only)")
+      ->capture_default_str();
+  cmd->add_option("--pid", opt->rec.pids, "Attach to this running process and its threads (repeatable)");
+  cmd->add_option("--lib", opt->rec.libs, "Also probe this CUDA driver/runtime library or executable (repeatable)");
+  cmd->add_option("--expected-rate", opt->rec.expected_rate, "Expected events per second (sizes the ring buffer)")
+      ->capture_default_str();
+  cmd->add_option("command", opt->rec.command, "-- COMMAND [ARGS...]: start and trace this command");
+  cmd->footer("Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF. Through sudo, the command runs as the invoking user.\n"
+              "Example: sudo infertrace record -o run.itrace -- python3 infer.py");
+  cmd->callback([opt]() { run(*opt); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

@@ -1,0 +1,41 @@
+// The .itrace recording file (docs/recording-format.md): a 16-byte file header, then records, each
+// an 8-byte record header (type, payload length) and its payload. Event payloads are the structs of
+// record/bpf/record_events.h exactly as the kernel wrote them into the ring buffer.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "record/bpf/record_events.h"
+
+namespace infertrace::itrace {
+
+inline constexpr char kMagic[8] = {'I', 'N', 'F', 'T', 'R', 'A', 'C', 'E'};
+inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kFileHeaderBytes = 16;  // magic, u32 version, u32 header size
+inline constexpr uint32_t kRecordHeaderBytes = 8;  // u32 type, u32 payload length
+// A record longer than this is corrupt (the largest real one is a META value, a few KB).
+inline constexpr uint32_t kMaxRecordBytes = 1u << 20;
+
+// Smallest payload the reader accepts for each record type; newer writers may append fields.
+inline uint32_t min_payload(uint32_t type) {
+  switch (type) {
+    case IT_EV_META: return 4;
+    case IT_EV_API: return sizeof(it_api);
+    case IT_EV_SWITCH: return sizeof(it_switch);
+    case IT_EV_WAKEUP: return sizeof(it_wakeup);
+    case IT_EV_IRQ: return sizeof(it_irq);
+    case IT_EV_SYSCALL: return sizeof(it_syscall);
+    case IT_EV_TASK: return sizeof(it_task);
+    case IT_EV_SYSCALL_COUNT: return sizeof(it_syscall_count);
+    case IT_EV_END: return 0;
+    default: return 0;
+  }
+}
+
+static_assert(sizeof(it_hdr) == 24 && sizeof(it_api) == 72 && sizeof(it_switch) == 80 &&
+                  sizeof(it_wakeup) == 56 && sizeof(it_irq) == 72 && sizeof(it_syscall) == 48 &&
+                  sizeof(it_task) == 48 && sizeof(it_syscall_count) == 24,
+              "record layouts are the file format: update docs/recording-format.md and kVersion");
+
+}  // namespace infertrace::itrace

@@ -1,0 +1,308 @@
+// Turns the records of a .itrace file into the Trace tables. Records are collected, then each
+// table is sorted by time: the ring buffer interleaves CPUs and an API call is written at its
+// return, so file order is not time order.
+#include "ingest/recording/recording_reader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "ingest/recording/itrace_format.h"
+#include "ingest/recording/syscall_names.h"
+#include "util/error.h"
+
+namespace infertrace {
+
+namespace {
+
+std::string_view softirq_name(uint32_t vec) {
+  // The kernel's softirq vector order (include/linux/interrupt.h), stable ABI of the tracepoint.
+  static constexpr std::string_view names[] = {"HI",     "TIMER",   "NET_TX",  "NET_RX", "BLOCK",
+                                               "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU"};
+  return vec < std::size(names) ? names[vec] : std::string_view{};
+}
+
+// A fixed-size, possibly unterminated comm/name field.
+std::string_view fixed_str(const char* p, size_t n) {
+  size_t len = 0;
+  while (len < n && p[len] != 0) ++len;
+  return {p, len};
+}
+
+template <class T>
+T load(const unsigned char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+template <class Row>
+void sort_by_ts(std::vector<Row>& rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ts < b.ts; });
+}
+
+struct ThreadSeen {
+  int64_t pid = -1;
+  std::string comm;
+  ns_t first = INT64_MAX, last = INT64_MIN;
+  bool comm_from_task = false;
+};
+
+class Builder {
+ public:
+  explicit Builder(Trace& t) : t_(t) {}
+
+  void api(const it_api& e) {
+    ApiCall c;
+    c.start = static_cast<ns_t>(e.h.ts);
+    c.dur = (e.flags & IT_API_HAS_DUR) ? static_cast<ns_t>(e.dur) : -1;
+    c.pid = e.h.pid;
+    c.tid = e.h.tid;
+    c.cpu = static_cast<int32_t>(e.h.cpu);
+    c.stream = (e.flags & IT_API_HAS_STREAM) ? static_cast<int64_t>(e.stream) : -1;
+    auto it = api_names_.find(e.api);
+    std::string name;
+    if (it != api_names_.end()) {
+      name = it->second;
+    } else {
+      name = "api#" + std::to_string(e.api);
+      t_.count_skipped("api_index_without_name");
+    }
+    c.name = t_.strings.intern(name);
+    c.kind = classify_api(name);
+    apis_.push_back(c);
+    traced_pids_.insert(e.h.pid);
+    touch(e.h.pid, e.h.tid, e.h.ts);
+  }
+
+  void sw(const it_switch& e) {
+    ContextSwitch s;
+    s.ts = static_cast<ns_t>(e.h.ts);
+    s.cpu = static_cast<int32_t>(e.h.cpu);
+    s.prev_pid = e.h.pid;
+    s.prev_tid = e.h.tid;
+    s.prev_comm = t_.strings.intern(fixed_str(e.prev_comm, IT_COMM_LEN));
+    s.prev_state = static_cast<int64_t>(e.prev_state);
+    // The kernel counts a switch as involuntary when it preempts, or when the thread is still
+    // runnable (state 0, e.g. sched_yield); any other state is a block (a voluntary switch).
+    s.preempted = e.preempt != 0 || e.prev_state == 0;
+    s.next_pid = e.next_pid;
+    s.next_tid = e.next_tid;
+    s.next_comm = t_.strings.intern(fixed_str(e.next_comm, IT_COMM_LEN));
+    switches_.push_back(s);
+  }
+
+  void wakeup(const it_wakeup& e) {
+    Wakeup w;
+    w.ts = static_cast<ns_t>(e.h.ts);
+    w.cpu = static_cast<int32_t>(e.target_cpu);
+    w.pid = e.h.pid;
+    w.tid = e.h.tid;
+    w.waker_pid = e.waker_pid;
+    w.waker_tid = e.waker_tid;
+    wakeups_.push_back(w);
+    traced_pids_.insert(e.h.pid);
+    touch(e.h.pid, e.h.tid, e.h.ts, fixed_str(e.comm, IT_COMM_LEN));
+  }
+
+  void irq(const it_irq& e) {
+    Irq q;
+    q.ts = static_cast<ns_t>(e.h.ts);
+    q.dur = static_cast<ns_t>(e.dur);
+    q.cpu = static_cast<int32_t>(e.h.cpu);
+    q.kind = e.kind == IT_IRQ_SOFT ? IrqKind::Soft : IrqKind::Hard;
+    q.irq = static_cast<int32_t>(e.irq);
+    q.name = t_.strings.intern(q.kind == IrqKind::Soft ? softirq_name(e.irq) : fixed_str(e.name, IT_IRQ_NAME_LEN));
+    q.pid = e.h.pid;
+    q.tid = e.h.tid;
+    irqs_.push_back(q);
+    traced_pids_.insert(e.h.pid);
+  }
+
+  void syscall(const it_syscall& e) {
+    Syscall s;
+    s.ts = static_cast<ns_t>(e.h.ts);
+    s.dur = static_cast<ns_t>(e.dur);
+    s.pid = e.h.pid;
+    s.tid = e.h.tid;
+    s.nr = static_cast<int32_t>(e.nr);
+    s.name = t_.strings.intern(syscall_label(e.nr));
+    s.ret = e.ret;
+    syscalls_.push_back(s);
+    traced_pids_.insert(e.h.pid);
+    touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
+    touch(e.h.pid, e.h.tid, e.h.ts);
+  }
+
+  void task(const it_task& e) {
+    traced_pids_.insert(e.h.pid);
+    ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
+    // exec renames the thread; later names win over earlier ones.
+    th.comm = std::string(fixed_str(e.comm, IT_COMM_LEN));
+    th.comm_from_task = true;
+  }
+
+  void syscall_count(const it_syscall_count& c) {
+    const std::string name(syscall_label(c.nr));
+    t_.meta["syscall_count." + name] = std::to_string(c.count);
+    t_.meta["syscall_total_ns." + name] = std::to_string(c.total_dur);
+  }
+
+  void meta(std::string key, std::string value) {
+    if (key.rfind("api.", 0) == 0) {
+      try {
+        api_names_[static_cast<uint32_t>(std::stoul(key.substr(4)))] = value;
+      } catch (const std::exception&) {
+        t_.count_skipped("bad_api_name_record");
+      }
+    }
+    t_.meta[std::move(key)] = std::move(value);
+  }
+
+  void finish() {
+    // Switch sides belong to the threads table only for traced processes.
+    for (auto& s : switches_) {
+      if (traced_pids_.count(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
+      if (traced_pids_.count(s.next_pid)) touch(s.next_pid, s.next_tid, s.ts, t_.str(s.next_comm));
+    }
+    sort_by_ts(switches_);
+    sort_by_ts(wakeups_);
+    sort_by_ts(irqs_);
+    sort_by_ts(syscalls_);
+    std::stable_sort(apis_.begin(), apis_.end(), [](const ApiCall& a, const ApiCall& b) { return a.start < b.start; });
+    t_.api.reserve(apis_.size());
+    for (auto& c : apis_) t_.api.push(c);
+    for (auto& s : switches_) t_.switches.push(s);
+    for (auto& w : wakeups_) t_.wakeups.push(w);
+    for (auto& q : irqs_) t_.irqs.push(q);
+    for (auto& s : syscalls_) t_.syscalls.push(s);
+    std::vector<std::pair<int64_t, ThreadSeen*>> order;
+    for (auto& [tid, th] : threads_) order.push_back({tid, &th});
+    std::sort(order.begin(), order.end(), [](auto& a, auto& b) {
+      return a.second->pid != b.second->pid ? a.second->pid < b.second->pid : a.first < b.first;
+    });
+    for (auto& [tid, th] : order) {
+      ThreadInfo ti;
+      ti.pid = th->pid;
+      ti.tid = tid;
+      ti.comm = t_.strings.intern(th->comm);
+      ti.first_ts = th->first;
+      ti.last_ts = th->last;
+      t_.threads.push(ti);
+    }
+  }
+
+ private:
+  std::string syscall_label(uint32_t nr) {
+    std::string_view n = syscall_name_x86_64(static_cast<int>(nr));
+    return n.empty() ? "sys_" + std::to_string(nr) : std::string(n);
+  }
+
+  ThreadSeen& touch(int64_t pid, int64_t tid, uint64_t ts, std::string_view comm = {}) {
+    ThreadSeen& th = threads_[tid];
+    th.pid = pid;
+    th.first = std::min<ns_t>(th.first, static_cast<ns_t>(ts));
+    th.last = std::max<ns_t>(th.last, static_cast<ns_t>(ts));
+    if (!comm.empty() && !th.comm_from_task) th.comm = std::string(comm);
+    return th;
+  }
+
+  Trace& t_;
+  std::unordered_map<uint32_t, std::string> api_names_;
+  std::unordered_set<int64_t> traced_pids_;
+  std::unordered_map<int64_t, ThreadSeen> threads_;
+  std::vector<ApiCall> apis_;
+  std::vector<ContextSwitch> switches_;
+  std::vector<Wakeup> wakeups_;
+  std::vector<Irq> irqs_;
+  std::vector<Syscall> syscalls_;
+};
+
+}  // namespace
+
+bool is_recording(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[sizeof(itrace::kMagic)];
+  return in.read(magic, sizeof(magic)) && std::memcmp(magic, itrace::kMagic, sizeof(magic)) == 0;
+}
+
+Trace read_recording_bytes(const unsigned char* data, size_t size, const std::string& name) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.file = name;
+  if (size < itrace::kFileHeaderBytes || std::memcmp(data, itrace::kMagic, sizeof(itrace::kMagic)) != 0)
+    throw InputError(name, 0, "not an infertrace recording (missing INFTRACE header)");
+  const uint32_t version = load<uint32_t>(data + 8);
+  const uint32_t header_bytes = load<uint32_t>(data + 12);
+  if (version != itrace::kVersion)
+    throw InputError(name, 8, "recording format version " + std::to_string(version) + " is not supported (this build reads " +
+                                  std::to_string(itrace::kVersion) + ")");
+  if (header_bytes < itrace::kFileHeaderBytes || header_bytes > size)
+    throw InputError(name, 12, "bad header size " + std::to_string(header_bytes));
+
+  Builder b(t);
+  bool complete = false;
+  size_t off = header_bytes;
+  while (off < size) {
+    if (size - off < itrace::kRecordHeaderBytes) {
+      t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
+      break;
+    }
+    const uint32_t type = load<uint32_t>(data + off);
+    const uint32_t len = load<uint32_t>(data + off + 4);
+    if (len > itrace::kMaxRecordBytes || type == 0 || type >= 0x10000)
+      throw InputError(name, static_cast<int64_t>(off), "corrupt record header (type " + std::to_string(type) +
+                                                             ", length " + std::to_string(len) + ")");
+    if (len > size - off - itrace::kRecordHeaderBytes) {
+      // The recorder was stopped in the middle of writing this record: keep what came before.
+      t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
+      break;
+    }
+    const unsigned char* p = data + off + itrace::kRecordHeaderBytes;
+    if (len < itrace::min_payload(type))
+      throw InputError(name, static_cast<int64_t>(off), "record of type " + std::to_string(type) + " has " +
+                                                            std::to_string(len) + " bytes, expected at least " +
+                                                            std::to_string(itrace::min_payload(type)));
+    if (complete) t.count_skipped("records_after_end");
+    switch (type) {
+      case IT_EV_META: {
+        const uint32_t klen = load<uint32_t>(p);
+        if (klen > len - 4)
+          throw InputError(name, static_cast<int64_t>(off + 8), "metadata key length " + std::to_string(klen) +
+                                                                    " exceeds its record");
+        b.meta(std::string(reinterpret_cast<const char*>(p + 4), klen),
+               std::string(reinterpret_cast<const char*>(p + 4 + klen), len - 4 - klen));
+        break;
+      }
+      case IT_EV_API: b.api(load<it_api>(p)); break;
+      case IT_EV_SWITCH: b.sw(load<it_switch>(p)); break;
+      case IT_EV_WAKEUP: b.wakeup(load<it_wakeup>(p)); break;
+      case IT_EV_IRQ: b.irq(load<it_irq>(p)); break;
+      case IT_EV_SYSCALL: b.syscall(load<it_syscall>(p)); break;
+      case IT_EV_TASK: b.task(load<it_task>(p)); break;
+      case IT_EV_SYSCALL_COUNT: b.syscall_count(load<it_syscall_count>(p)); break;
+      case IT_EV_END: complete = true; break;
+      default: t.count_skipped("unknown_record_type"); break;
+    }
+    off += itrace::kRecordHeaderBytes + len;
+  }
+  b.finish();
+  t.meta["recording.complete"] = complete ? "true" : "false";
+  return t;
+}
+
+Trace read_recording(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, -1, "cannot open");
+  in.seekg(0, std::ios::end);
+  const std::streamoff n = in.tellg();
+  in.seekg(0);
+  std::vector<unsigned char> bytes(n > 0 ? static_cast<size_t>(n) : 0);
+  if (n > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), n)) throw InputError(path, -1, "read error");
+  return read_recording_bytes(bytes.data(), bytes.size(), path);
+}
+
+}  // namespace infertrace

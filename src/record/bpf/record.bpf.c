@@ -1,0 +1,466 @@
+// In-kernel half of `infertrace record`: CUDA API uprobes, scheduler, wake-up, IRQ and syscall
+// tracepoints, filtered by the set of traced thread groups (which follows fork/exec/exit), writing
+// fixed-size records (record_events.h) to one ring buffer. Every tracepoint program exists twice:
+// tp_btf (preferred) and raw_tp (fallback for kernels where tp_btf cannot attach); user space loads
+// one of the two sets. Work per hit is kept minimal: one hash lookup to filter, one reservation.
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "record_events.h"
+
+// Older libbpf headers stop at the fifth argument; on x86-64 the sixth is in r9.
+#ifndef PT_REGS_PARM6
+#define PT_REGS_PARM6(x) (((struct pt_regs*)(x))->r9)
+#endif
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+// Filters, set by user space before load.
+const volatile bool want_launch = true;
+const volatile bool want_sched = true;
+const volatile bool want_wakeup = true;
+const volatile bool want_irq = true;
+const volatile bool want_syscall = true;
+const volatile bool syscall_counts_only = false;
+// Ring-buffer fill (bytes) above which a submit wakes the consumer; below it samples are batched
+// and the consumer drains them on its own timer.
+const volatile __u64 wakeup_threshold = 1 << 20;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 8 << 20);  // resized by user space from the expected event rate
+} events SEC(".maps");
+
+// Thread groups being traced (key: tgid).
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 8192);
+  __type(key, __u32);
+  __type(value, __u8);
+} traced SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, IT_STAT_COUNT);
+  __type(key, __u32);
+  __type(value, __u64);
+} stats SEC(".maps");
+
+// A CUDA call in progress on a thread (entry seen, return not yet).
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct it_api);
+} api_pending SEC(".maps");
+
+struct sys_start {
+  __u64 ts;
+  __u32 nr;
+  __u32 pad;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct sys_start);
+} sys_pending SEC(".maps");
+
+struct sys_total {
+  __u64 count;
+  __u64 total_dur;
+};
+
+#define IT_MAX_SYSCALL 512
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, IT_MAX_SYSCALL);
+  __type(key, __u32);
+  __type(value, struct sys_total);
+} sys_counts SEC(".maps");
+
+// Per CPU, separate start slots for hard IRQs and softirqs, so a hard IRQ that arrives while a
+// softirq runs does not overwrite the softirq's start (each slot is timed on its own).
+struct irq_slot {
+  __u64 ts;
+  __u32 pid, tid;
+  __u32 irq;
+  __u32 active;
+  char name[IT_IRQ_NAME_LEN];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 2);  // 0 = hard, 1 = soft
+  __type(key, __u32);
+  __type(value, struct irq_slot);
+} irq_slots SEC(".maps");
+
+static __always_inline void stat_add(__u32 idx) {
+  __u64* v = bpf_map_lookup_elem(&stats, &idx);
+  if (v) *v += 1;
+}
+
+static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&traced, &tgid) != 0; }
+
+static __always_inline void* reserve(__u64 size, __u32 type) {
+  void* e = bpf_ringbuf_reserve(&events, size, 0);
+  if (!e) stat_add(IT_STAT_LOST_BASE + type);
+  return e;
+}
+
+static __always_inline void submit(void* e) {
+  __u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+  bpf_ringbuf_submit(e, avail >= wakeup_threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void fill_hdr(struct it_hdr* h, __u32 type, __u64 ts, __u32 pid, __u32 tid) {
+  h->type = type;
+  h->cpu = bpf_get_smp_processor_id();
+  h->ts = ts;
+  h->pid = pid;
+  h->tid = tid;
+}
+
+// ---- CUDA API uprobes -------------------------------------------------------------------------
+// The attach cookie describes the probed function (user space builds it, record/cuda_apis.cpp):
+//   bits 0-7 api index, 8-11 where the stream argument is, 12-15 where the launch geometry is,
+//   bit 16 runtime API, bit 17 a return probe is attached (duration measured).
+#define CK_API(c) ((__u32)((c) & 0xff))
+#define CK_STREAM(c) ((__u32)(((c) >> 8) & 0xf))
+#define CK_GEOM(c) ((__u32)(((c) >> 12) & 0xf))
+#define CK_RUNTIME(c) (((c) >> 16) & 1)
+#define CK_RETURN(c) (((c) >> 17) & 1)
+
+// Stream locations (x86-64 System V: args in rdi rsi rdx rcx r8 r9, then the stack).
+#define ST_NONE 0
+#define ST_ARG1 1   // ... ST_ARG6 = 6: the Nth integer argument register
+#define ST_STACK2 7 // second stack slot (cudaLaunchKernel: after sharedMem)
+#define ST_STACK3 8 // third stack slot (cuLaunchKernel: after blockDimZ, sharedMemBytes)
+#define ST_CONFIG 9 // launch-config struct in arg 1, stream at offset 32 (CUlaunchConfig, cudaLaunchConfig_t)
+// Geometry locations.
+#define GE_NONE 0
+#define GE_RT_REGS 1  // dim3 grid in rsi+rdx, dim3 block in rcx+r8 (cudaLaunchKernel)
+#define GE_DRV_REGS 2 // gx..by in rsi..r9, bz in the first stack slot (cuLaunchKernel)
+#define GE_CONFIG 3   // six u32 at offset 0 of the config struct in arg 1
+
+static __always_inline __u64 stack_slot(struct pt_regs* ctx, int n) {
+  __u64 v = 0;
+  bpf_probe_read_user(&v, sizeof(v), (void*)(PT_REGS_SP(ctx) + 8 * n));
+  return v;
+}
+
+// Reads every argument register at a constant offset first: a switch over PT_REGS_PARMn lets the
+// compiler turn it into one ctx access at a variable offset, which the verifier rejects.
+static __always_inline __u64 arg_n(struct pt_regs* ctx, __u32 n) {
+  __u64 a1 = PT_REGS_PARM1(ctx), a2 = PT_REGS_PARM2(ctx), a3 = PT_REGS_PARM3(ctx);
+  __u64 a4 = PT_REGS_PARM4(ctx), a5 = PT_REGS_PARM5(ctx), a6 = PT_REGS_PARM6(ctx);
+  asm volatile("" : "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6));
+  if (n == 1) return a1;
+  if (n == 2) return a2;
+  if (n == 3) return a3;
+  if (n == 4) return a4;
+  if (n == 5) return a5;
+  if (n == 6) return a6;
+  return 0;
+}
+
+static __always_inline void read_call_args(struct pt_regs* ctx, __u64 cookie, struct it_api* e) {
+  __u32 st = CK_STREAM(cookie), ge = CK_GEOM(cookie);
+  if (st >= ST_ARG1 && st <= 6) {
+    e->stream = arg_n(ctx, st);
+    e->flags |= IT_API_HAS_STREAM;
+  } else if (st == ST_STACK2 || st == ST_STACK3) {
+    e->stream = stack_slot(ctx, st == ST_STACK2 ? 2 : 3);
+    e->flags |= IT_API_HAS_STREAM;
+  } else if (st == ST_CONFIG) {
+    bpf_probe_read_user(&e->stream, sizeof(e->stream), (void*)(PT_REGS_PARM1(ctx) + 32));
+    e->flags |= IT_API_HAS_STREAM;
+  }
+  if (ge == GE_RT_REGS) {
+    __u64 a = PT_REGS_PARM2(ctx), b = PT_REGS_PARM3(ctx), c = PT_REGS_PARM4(ctx), d = PT_REGS_PARM5(ctx);
+    e->grid[0] = (__u32)a, e->grid[1] = (__u32)(a >> 32), e->grid[2] = (__u32)b;
+    e->block[0] = (__u32)c, e->block[1] = (__u32)(c >> 32), e->block[2] = (__u32)d;
+    e->flags |= IT_API_HAS_GEOMETRY;
+  } else if (ge == GE_DRV_REGS) {
+    e->grid[0] = PT_REGS_PARM2(ctx), e->grid[1] = PT_REGS_PARM3(ctx), e->grid[2] = PT_REGS_PARM4(ctx);
+    e->block[0] = PT_REGS_PARM5(ctx), e->block[1] = PT_REGS_PARM6(ctx), e->block[2] = (__u32)stack_slot(ctx, 1);
+    e->flags |= IT_API_HAS_GEOMETRY;
+  } else if (ge == GE_CONFIG) {
+    __u32 g[6] = {};
+    bpf_probe_read_user(g, sizeof(g), (void*)PT_REGS_PARM1(ctx));
+    e->grid[0] = g[0], e->grid[1] = g[1], e->grid[2] = g[2];
+    e->block[0] = g[3], e->block[1] = g[4], e->block[2] = g[5];
+    e->flags |= IT_API_HAS_GEOMETRY;
+  }
+}
+
+SEC("uprobe")
+int BPF_KPROBE(api_entry) {
+  __u64 id = bpf_get_current_pid_tgid();
+  __u32 tgid = id >> 32, tid = (__u32)id;
+  if (!is_traced(tgid)) return 0;
+  __u64 cookie = bpf_get_attach_cookie(ctx);
+  // A driver call made while a runtime call is in progress on this thread is the same logical
+  // operation (cudaLaunchKernel -> cuLaunchKernel): it is folded into the runtime call.
+  struct it_api* outer = bpf_map_lookup_elem(&api_pending, &tid);
+  if (outer) {
+    stat_add(CK_RUNTIME(cookie) ? IT_STAT_NESTED_RUNTIME : IT_STAT_NESTED_DRIVER);
+    return 0;
+  }
+  __u64 now = bpf_ktime_get_ns();
+  if (CK_RETURN(cookie)) {
+    struct it_api p = {};
+    fill_hdr(&p.h, IT_EV_API, now, tgid, tid);
+    p.api = CK_API(cookie);
+    read_call_args(ctx, cookie, &p);
+    bpf_map_update_elem(&api_pending, &tid, &p, BPF_ANY);
+    return 0;
+  }
+  // No return probe: the event is complete at entry.
+  struct it_api* e = reserve(sizeof(*e), IT_EV_API);
+  if (!e) return 0;
+  __builtin_memset(e, 0, sizeof(*e));
+  fill_hdr(&e->h, IT_EV_API, now, tgid, tid);
+  e->api = CK_API(cookie);
+  read_call_args(ctx, cookie, e);
+  submit(e);
+  return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(api_return) {
+  __u64 id = bpf_get_current_pid_tgid();
+  __u32 tid = (__u32)id;
+  struct it_api* p = bpf_map_lookup_elem(&api_pending, &tid);
+  if (!p) return 0;
+  __u64 cookie = bpf_get_attach_cookie(ctx);
+  if (p->api != CK_API(cookie)) return 0;  // return of a nested call: the outer one is still open
+  __u64 now = bpf_ktime_get_ns();
+  struct it_api* e = reserve(sizeof(*e), IT_EV_API);
+  if (e) {
+    __builtin_memcpy(e, p, sizeof(*e));
+    e->dur = now - p->h.ts;
+    e->flags |= IT_API_HAS_DUR;
+    submit(e);
+  }
+  bpf_map_delete_elem(&api_pending, &tid);
+  return 0;
+}
+
+// ---- process tree -------------------------------------------------------------------------------
+
+static __always_inline void emit_task(struct task_struct* t, __u32 kind, __u32 parent_tid) {
+  struct it_task* e = reserve(sizeof(*e), IT_EV_TASK);
+  if (!e) return;
+  fill_hdr(&e->h, IT_EV_TASK, bpf_ktime_get_ns(), BPF_CORE_READ(t, tgid), BPF_CORE_READ(t, pid));
+  e->kind = kind;
+  e->parent_tid = parent_tid;
+  BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+  submit(e);
+}
+
+static __always_inline int on_fork(struct task_struct* parent, struct task_struct* child) {
+  __u32 ptgid = BPF_CORE_READ(parent, tgid);
+  if (!is_traced(ptgid)) return 0;
+  __u32 ctgid = BPF_CORE_READ(child, tgid);
+  if (ctgid != ptgid) {
+    __u8 one = 1;
+    bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+  }
+  emit_task(child, IT_TASK_NEW, BPF_CORE_READ(parent, pid));
+  return 0;
+}
+
+static __always_inline int on_exec(struct task_struct* p) {
+  if (!is_traced(BPF_CORE_READ(p, tgid))) return 0;
+  emit_task(p, IT_TASK_EXEC, 0);
+  return 0;
+}
+
+static __always_inline int on_exit(struct task_struct* p) {
+  __u32 tgid = BPF_CORE_READ(p, tgid);
+  if (!is_traced(tgid)) return 0;
+  emit_task(p, IT_TASK_EXIT, 0);
+  // The last thread of the group is leaving: stop matching this tgid (ids get reused).
+  if (BPF_CORE_READ(p, signal, live.counter) == 0) bpf_map_delete_elem(&traced, &tgid);
+  return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct* parent, struct task_struct* child) { return on_fork(parent, child); }
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct* parent, struct task_struct* child) { return on_fork(parent, child); }
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct* p) { return on_exec(p); }
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_raw, struct task_struct* p) { return on_exec(p); }
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct* p) { return on_exit(p); }
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(exit_raw, struct task_struct* p) { return on_exit(p); }
+
+// ---- scheduler ---------------------------------------------------------------------------------
+
+static __always_inline int on_switch(bool preempt, struct task_struct* prev, struct task_struct* next,
+                                     unsigned int prev_state) {
+  if (!want_sched) return 0;
+  __u32 ptgid = BPF_CORE_READ(prev, tgid), ntgid = BPF_CORE_READ(next, tgid);
+  if (!is_traced(ptgid) && !is_traced(ntgid)) return 0;
+  struct it_switch* e = reserve(sizeof(*e), IT_EV_SWITCH);
+  if (!e) return 0;
+  fill_hdr(&e->h, IT_EV_SWITCH, bpf_ktime_get_ns(), ptgid, BPF_CORE_READ(prev, pid));
+  e->next_pid = ntgid;
+  e->next_tid = BPF_CORE_READ(next, pid);
+  e->prev_state = prev_state;
+  e->preempt = preempt;
+  e->pad = 0;
+  BPF_CORE_READ_STR_INTO(&e->prev_comm, prev, comm);
+  BPF_CORE_READ_STR_INTO(&e->next_comm, next, comm);
+  submit(e);
+  return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_btf, bool preempt, struct task_struct* prev, struct task_struct* next, unsigned int prev_state) {
+  return on_switch(preempt, prev, next, prev_state);
+}
+SEC("raw_tp/sched_switch")
+int BPF_PROG(switch_raw, bool preempt, struct task_struct* prev, struct task_struct* next, unsigned int prev_state) {
+  return on_switch(preempt, prev, next, prev_state);
+}
+
+static __always_inline int on_wakeup(struct task_struct* p, __u32 is_new) {
+  if (!want_wakeup) return 0;
+  __u32 tgid = BPF_CORE_READ(p, tgid);
+  if (!is_traced(tgid)) return 0;
+  struct it_wakeup* e = reserve(sizeof(*e), IT_EV_WAKEUP);
+  if (!e) return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  fill_hdr(&e->h, IT_EV_WAKEUP, bpf_ktime_get_ns(), tgid, BPF_CORE_READ(p, pid));
+  e->waker_pid = id >> 32;
+  e->waker_tid = (__u32)id;
+  e->target_cpu = BPF_CORE_READ(p, wake_cpu);
+  e->is_new = is_new;
+  BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+  submit(e);
+  return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(wakeup_btf, struct task_struct* p) { return on_wakeup(p, 0); }
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(wakeup_raw, struct task_struct* p) { return on_wakeup(p, 0); }
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(wakeup_new_btf, struct task_struct* p) { return on_wakeup(p, 1); }
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(wakeup_new_raw, struct task_struct* p) { return on_wakeup(p, 1); }
+
+// ---- IRQs ---------------------------------------------------------------------------------------
+
+static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name) {
+  if (!want_irq) return 0;
+  struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &slot_idx);
+  if (!s) return 0;
+  s->active = 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  if (!is_traced(id >> 32)) return 0;  // only IRQs that interrupt a traced thread
+  s->ts = bpf_ktime_get_ns();
+  s->pid = id >> 32;
+  s->tid = (__u32)id;
+  s->irq = irq;
+  s->name[0] = 0;
+  if (name) bpf_probe_read_kernel_str(s->name, sizeof(s->name), name);
+  s->active = 1;
+  return 0;
+}
+
+static __always_inline int irq_exit(__u32 slot_idx) {
+  struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &slot_idx);
+  if (!s || !s->active) return 0;
+  s->active = 0;
+  struct it_irq* e = reserve(sizeof(*e), IT_EV_IRQ);
+  if (!e) return 0;
+  fill_hdr(&e->h, IT_EV_IRQ, s->ts, s->pid, s->tid);
+  e->dur = bpf_ktime_get_ns() - s->ts;
+  e->kind = slot_idx;
+  e->irq = s->irq;
+  __builtin_memcpy(e->name, s->name, sizeof(e->name));
+  submit(e);
+  return 0;
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(hardirq_entry_btf, int irq, struct irqaction* action) {
+  return irq_enter(IT_IRQ_HARD, irq, BPF_CORE_READ(action, name));
+}
+SEC("raw_tp/irq_handler_entry")
+int BPF_PROG(hardirq_entry_raw, int irq, struct irqaction* action) {
+  return irq_enter(IT_IRQ_HARD, irq, BPF_CORE_READ(action, name));
+}
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(hardirq_exit_btf) { return irq_exit(IT_IRQ_HARD); }
+SEC("raw_tp/irq_handler_exit")
+int BPF_PROG(hardirq_exit_raw) { return irq_exit(IT_IRQ_HARD); }
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(softirq_entry_btf, unsigned int vec) { return irq_enter(IT_IRQ_SOFT, vec, 0); }
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(softirq_entry_raw, unsigned int vec) { return irq_enter(IT_IRQ_SOFT, vec, 0); }
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(softirq_exit_btf) { return irq_exit(IT_IRQ_SOFT); }
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT); }
+
+// ---- syscalls ----------------------------------------------------------------------------------
+
+static __always_inline int sys_enter(long nr) {
+  if (!want_syscall) return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  if (!is_traced(id >> 32)) return 0;
+  __u32 tid = (__u32)id;
+  struct sys_start s = {.ts = bpf_ktime_get_ns(), .nr = (__u32)nr};
+  bpf_map_update_elem(&sys_pending, &tid, &s, BPF_ANY);
+  return 0;
+}
+
+static __always_inline int sys_exit(long ret) {
+  if (!want_syscall) return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  __u32 tid = (__u32)id;
+  struct sys_start* s = bpf_map_lookup_elem(&sys_pending, &tid);
+  if (!s) return 0;
+  __u64 now = bpf_ktime_get_ns();
+  __u64 start = s->ts;
+  __u32 nr = s->nr;
+  bpf_map_delete_elem(&sys_pending, &tid);
+  if (syscall_counts_only) {
+    if (nr >= IT_MAX_SYSCALL) return 0;
+    struct sys_total* t = bpf_map_lookup_elem(&sys_counts, &nr);
+    if (t) {
+      t->count += 1;
+      t->total_dur += now - start;
+    }
+    return 0;
+  }
+  struct it_syscall* e = reserve(sizeof(*e), IT_EV_SYSCALL);
+  if (!e) return 0;
+  fill_hdr(&e->h, IT_EV_SYSCALL, start, id >> 32, tid);
+  e->dur = now - start;
+  e->ret = ret;
+  e->nr = nr;
+  e->pad = 0;
+  submit(e);
+  return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs* regs, long id) { return sys_enter(id); }
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_raw, struct pt_regs* regs, long id) { return sys_enter(id); }
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs* regs, long ret) { return sys_exit(ret); }
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs* regs, long ret) { return sys_exit(ret); }

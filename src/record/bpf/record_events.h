@@ -1,0 +1,120 @@
+// Event records shared by the BPF programs (record.bpf.c) and the user-space recorder. Each struct is
+// what one ring-buffer sample holds and, unchanged, the payload of one record in the .itrace file,
+// so the layouts here ARE the file format (docs/recording-format.md; offsets checked by
+// static_asserts in record/itrace_writer.cpp against ingest/recording/itrace_format.h).
+// Little-endian, naturally aligned, no implicit padding.
+#ifndef INFERTRACE_RECORD_EVENTS_H
+#define INFERTRACE_RECORD_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define IT_COMM_LEN 16
+#define IT_IRQ_NAME_LEN 32
+
+// Record types (also the `type` field of every event header).
+enum it_event_type {
+  IT_EV_META = 1,  // user space only: one key/value pair
+  IT_EV_API = 2,
+  IT_EV_SWITCH = 3,
+  IT_EV_WAKEUP = 4,
+  IT_EV_IRQ = 5,
+  IT_EV_SYSCALL = 6,
+  IT_EV_TASK = 7,
+  IT_EV_SYSCALL_COUNT = 8,  // user space only, at the end: in-kernel syscall counts
+  IT_EV_END = 9,            // user space only: the recorder finished cleanly
+  IT_EV_NTYPES = 10,
+};
+
+// Counters kept in the `stats` per-CPU array (lost events per type use the event type as index).
+enum it_stat {
+  IT_STAT_NESTED_DRIVER = 0,  // driver calls made inside a runtime call: folded into it, not recorded
+  IT_STAT_NESTED_RUNTIME = 1, // runtime calls made inside another runtime call
+  IT_STAT_LOST_BASE = 16,     // + event type: ring buffer full, event lost
+  IT_STAT_COUNT = 32,
+};
+
+struct it_hdr {
+  __u32 type;
+  __u32 cpu;
+  __u64 ts;   // CLOCK_MONOTONIC ns (bpf_ktime_get_ns)
+  __u32 pid;  // thread group id (the process)
+  __u32 tid;  // thread id
+};
+
+// Flags of it_api.flags.
+#define IT_API_HAS_DUR 1u
+#define IT_API_HAS_STREAM 2u
+#define IT_API_HAS_GEOMETRY 4u
+
+struct it_api {
+  struct it_hdr h;  // ts = entry
+  __u32 api;        // index into the api.<n> names written as META records
+  __u32 flags;
+  __u64 dur;        // ns, valid with IT_API_HAS_DUR
+  __u64 stream;     // CUstream / cudaStream_t handle, valid with IT_API_HAS_STREAM
+  __u32 grid[3];
+  __u32 block[3];
+};
+
+struct it_switch {
+  struct it_hdr h;  // pid/tid = the outgoing (prev) thread
+  __u32 next_pid;
+  __u32 next_tid;
+  __u64 prev_state;  // the kernel's task state of prev (0 = still runnable)
+  __u32 preempt;     // the kernel's own preemption flag
+  __u32 pad;
+  char prev_comm[IT_COMM_LEN];
+  char next_comm[IT_COMM_LEN];
+};
+
+struct it_wakeup {
+  struct it_hdr h;  // pid/tid = the woken thread; cpu = CPU of the waker
+  __u32 waker_pid;
+  __u32 waker_tid;
+  __u32 target_cpu;
+  __u32 is_new;  // sched_wakeup_new (first wake-up of a new thread)
+  char comm[IT_COMM_LEN];
+};
+
+#define IT_IRQ_HARD 0u
+#define IT_IRQ_SOFT 1u
+
+struct it_irq {
+  struct it_hdr h;  // ts = handler entry; pid/tid = the traced thread it interrupted
+  __u64 dur;
+  __u32 kind;  // IT_IRQ_HARD / IT_IRQ_SOFT
+  __u32 irq;   // IRQ number or softirq vector
+  char name[IT_IRQ_NAME_LEN];  // hard IRQ handler name (empty for softirqs)
+};
+
+struct it_syscall {
+  struct it_hdr h;  // ts = syscall entry
+  __u64 dur;
+  __s64 ret;
+  __u32 nr;
+  __u32 pad;
+};
+
+#define IT_TASK_EXISTING 0u  // written by user space for threads alive when recording started
+#define IT_TASK_NEW 1u       // fork/clone (a new thread or process)
+#define IT_TASK_EXEC 2u
+#define IT_TASK_EXIT 3u
+
+struct it_task {
+  struct it_hdr h;
+  __u32 kind;
+  __u32 parent_tid;  // IT_TASK_NEW: the thread that created it
+  char comm[IT_COMM_LEN];
+};
+
+// Payload of IT_EV_SYSCALL_COUNT (one per syscall number seen when counting in-kernel).
+struct it_syscall_count {
+  __u32 nr;
+  __u32 pad;
+  __u64 count;
+  __u64 total_dur;
+};
+
+#endif

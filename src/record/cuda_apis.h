@@ -1,0 +1,30 @@
+// The CUDA driver and runtime functions the recorder probes, and where (x86-64 System V ABI) each
+// keeps its stream and launch geometry. The index of an entry is the `api` field of its records;
+// the names are written into every recording as META api.<index>.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace infertrace {
+
+// Must match the ST_* / GE_* codes of bpf/record.bpf.c.
+enum class StreamAt : uint8_t { None = 0, Arg1 = 1, Arg2 = 2, Arg3 = 3, Arg4 = 4, Arg5 = 5, Arg6 = 6,
+                                Stack2 = 7, Stack3 = 8, Config = 9 };
+enum class GeometryAt : uint8_t { None = 0, RuntimeRegs = 1, DriverRegs = 2, Config = 3 };
+
+struct CudaApi {
+  std::string_view symbol;
+  bool runtime;       // libcudart (folds the driver calls it makes)
+  bool return_probe;  // duration measured (costs a second probe hit per call)
+  StreamAt stream;
+  GeometryAt geometry;
+};
+
+std::span<const CudaApi> cuda_apis();
+
+// The BPF attach cookie of entry `index` (layout documented in bpf/record.bpf.c).
+uint64_t api_cookie(uint32_t index);
+
+}  // namespace infertrace

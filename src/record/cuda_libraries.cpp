@@ -1,0 +1,117 @@
+#include "record/cuda_libraries.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace infertrace {
+
+namespace {
+
+std::string run_and_read(const std::string& cmd) {
+  std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd.c_str(), "r"), ::pclose);
+  if (!p) return {};
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p.get())) > 0) out.append(buf.data(), n);
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+bool is_elf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char m[4];
+  return in.read(m, 4) && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
+}
+
+}  // namespace
+
+bool looks_like_cuda_library(const std::string& path) {
+  const std::string base = std::filesystem::path(path).filename().string();
+  return base.rfind("libcuda.so", 0) == 0 || base.rfind("libcudart.so", 0) == 0 ||
+         base.rfind("libcudart-", 0) == 0;  // pip wheels: libcudart-<hash>.so.12
+}
+
+std::vector<std::string> standard_cuda_libraries() {
+  std::vector<std::string> out;
+  // `ldconfig -p` lines: "\tlibcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1"
+  std::istringstream in(run_and_read("/sbin/ldconfig -p 2>/dev/null"));
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t arrow = line.find("=> ");
+    if (arrow == std::string::npos) continue;
+    const std::string path = line.substr(arrow + 3);
+    if (looks_like_cuda_library(path)) out.push_back(path);
+  }
+  std::error_code ec;
+  for (const char* dir : {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib"}) {
+    for (auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string p = e.path().string();
+      if (looks_like_cuda_library(p) && p.find(".so") != std::string::npos) out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> elf_dependencies(const std::string& exe) {
+  if (!is_elf(exe)) return {};
+  // LD_TRACE_LOADED_OBJECTS makes the dynamic loader list the libraries and exit without running
+  // the program; lines look like "\tlibfoo.so => /path/libfoo.so (0x...)".
+  std::istringstream in(run_and_read("LD_TRACE_LOADED_OBJECTS=1 " + shell_quote(exe) + " 2>/dev/null"));
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t arrow = line.find("=> ");
+    if (arrow == std::string::npos) continue;
+    std::string path = line.substr(arrow + 3);
+    if (const size_t paren = path.find(" ("); paren != std::string::npos) path.resize(paren);
+    if (!path.empty() && path[0] == '/') out.push_back(path);
+  }
+  return out;
+}
+
+std::vector<std::string> mapped_cuda_candidates(int pid) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  if (!ec) out.push_back(exe.string());
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(in, line)) {
+    // "addr perms offset dev inode   path"
+    std::istringstream ls(line);
+    std::string addr, perms, off, dev, inode, path;
+    ls >> addr >> perms >> off >> dev >> inode;
+    std::getline(ls >> std::ws, path);
+    if (perms.size() >= 3 && perms[2] == 'x' && !path.empty() && path[0] == '/' && looks_like_cuda_library(path))
+      out.push_back(path);
+  }
+  return out;
+}
+
+std::string resolve_in_path(const std::string& cmd) {
+  if (cmd.find('/') != std::string::npos) return cmd;
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string p = (dir.empty() ? "." : dir) + "/" + cmd;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return {};
+}
+
+}  // namespace infertrace

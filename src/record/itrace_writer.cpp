@@ -1,0 +1,79 @@
+#include "record/itrace_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "ingest/recording/itrace_format.h"
+#include "util/error.h"
+
+namespace infertrace {
+
+ItraceWriter::ItraceWriter(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(path + ": cannot create recording: " + std::strerror(errno));
+  unsigned char hdr[itrace::kFileHeaderBytes];
+  std::memcpy(hdr, itrace::kMagic, 8);
+  const uint32_t version = itrace::kVersion, size = itrace::kFileHeaderBytes;
+  std::memcpy(hdr + 8, &version, 4);
+  std::memcpy(hdr + 12, &size, 4);
+  buf_.insert(buf_.end(), hdr, hdr + sizeof(hdr));
+  buf_.reserve(4 << 20);
+  flush();
+}
+
+ItraceWriter::~ItraceWriter() {
+  if (fd_ >= 0) {
+    try {
+      flush();
+    } catch (const Error&) {
+    }
+    ::close(fd_);
+  }
+}
+
+void ItraceWriter::record(uint32_t type, const void* payload, uint32_t len) {
+  const uint32_t h[2] = {type, len};
+  const auto* hp = reinterpret_cast<const unsigned char*>(h);
+  buf_.insert(buf_.end(), hp, hp + sizeof(h));
+  const auto* p = static_cast<const unsigned char*>(payload);
+  buf_.insert(buf_.end(), p, p + len);
+  if (buf_.size() >= (4u << 20)) flush();
+}
+
+void ItraceWriter::meta(std::string_view key, std::string_view value) {
+  std::vector<unsigned char> p(4 + key.size() + value.size());
+  const uint32_t klen = static_cast<uint32_t>(key.size());
+  std::memcpy(p.data(), &klen, 4);
+  std::memcpy(p.data() + 4, key.data(), key.size());
+  std::memcpy(p.data() + 4 + key.size(), value.data(), value.size());
+  record(IT_EV_META, p.data(), static_cast<uint32_t>(p.size()));
+}
+
+void ItraceWriter::flush() {
+  size_t done = 0;
+  while (done < buf_.size()) {
+    const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(path_ + ": write failed: " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  written_ += done;
+  buf_.clear();
+}
+
+void ItraceWriter::finish() {
+  record(IT_EV_END, nullptr, 0);
+  flush();
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    throw Error(path_ + ": close failed: " + std::strerror(errno));
+  }
+  fd_ = -1;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,511 @@
+#include "record/recorder.h"
+
+#include "util/error.h"
+
+#if INFERTRACE_HAVE_BPF
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "ingest/recording/itrace_format.h"
+#include "record/cuda_apis.h"
+#include "record/cuda_libraries.h"
+#include "record/itrace_writer.h"
+#include "record/preflight.h"
+#include "record/record.skel.h"
+#include "trace/trace.h"
+
+namespace infertrace {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+// libbpf's own messages are kept (not printed) so a load failure can show the verifier's reason.
+std::string g_libbpf_log;
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[1024];
+  const int n = std::vsnprintf(buf, sizeof(buf), fmt, args);
+  if (g_libbpf_log.size() < (64u << 10)) g_libbpf_log += buf;
+  return n;
+}
+
+const char* event_name(uint32_t type) {
+  switch (type) {
+    case IT_EV_API: return "api";
+    case IT_EV_SWITCH: return "switch";
+    case IT_EV_WAKEUP: return "wakeup";
+    case IT_EV_IRQ: return "irq";
+    case IT_EV_SYSCALL: return "syscall";
+    case IT_EV_TASK: return "task";
+    default: return "other";
+  }
+}
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string last_lines(const std::string& s, size_t n) {
+  size_t pos = s.size();
+  for (size_t i = 0; i < n && pos > 0; ++i) pos = s.rfind('\n', pos - 1);
+  return pos == std::string::npos || pos == 0 ? s : s.substr(pos + 1);
+}
+
+// Everything the BPF side holds, released in the destructor on every path (links first).
+struct Session {
+  record_bpf* skel = nullptr;
+  std::vector<bpf_link*> links;
+  ring_buffer* rb = nullptr;
+  ~Session() {
+    if (rb) ring_buffer__free(rb);
+    for (auto* l : links) bpf_link__destroy(l);
+    if (skel) record_bpf__destroy(skel);
+  }
+};
+
+enum class Group { Launch, Always, Sched, Wakeup, Irq, Syscall };
+
+Group group_of(const std::string& prog) {
+  auto starts = [&](const char* p) { return prog.rfind(p, 0) == 0; };
+  if (starts("api_")) return Group::Launch;
+  if (starts("switch_")) return Group::Sched;
+  if (starts("wakeup_")) return Group::Wakeup;
+  if (starts("hardirq_") || starts("softirq_")) return Group::Irq;
+  if (starts("sys_")) return Group::Syscall;
+  return Group::Always;
+}
+
+bool wanted(Group g, const RecordOptions& o) {
+  switch (g) {
+    case Group::Launch: return o.launch;
+    case Group::Sched: return o.sched;
+    case Group::Wakeup: return o.wakeup;
+    case Group::Irq: return o.irq;
+    case Group::Syscall: return o.syscall;
+    case Group::Always: return true;
+  }
+  return true;
+}
+
+uint64_t ring_bytes(double rate) {
+  // Room for half a second of events at the expected rate, twice over: the consumer drains every
+  // 100 ms, so this absorbs bursts of 10x the rate before anything is lost.
+  const double want = std::max(1.0 * (1 << 20), rate * sizeof(it_switch) * 0.5 * 2);
+  uint64_t size = 1 << 20;
+  while (size < want && size < (1ull << 30)) size <<= 1;
+  return size;
+}
+
+// Opens and loads the skeleton with the tp_btf programs (raw_tp when `raw`).
+record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
+  record_bpf* skel = record_bpf__open();
+  if (!skel) throw Error("record: cannot open the BPF object: " + last_lines(g_libbpf_log, 5));
+  skel->rodata->want_launch = o.launch;
+  skel->rodata->want_sched = o.sched;
+  skel->rodata->want_wakeup = o.wakeup;
+  skel->rodata->want_irq = o.irq;
+  skel->rodata->want_syscall = o.syscall;
+  skel->rodata->syscall_counts_only = o.syscall_counts_only;
+  skel->rodata->wakeup_threshold = rb_size / 4;
+  bpf_map__set_max_entries(skel->maps.events, static_cast<uint32_t>(rb_size));
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel->obj) {
+    const std::string name = bpf_program__name(prog);
+    const bool is_raw = name.size() > 4 && name.compare(name.size() - 4, 4, "_raw") == 0;
+    const bool is_btf = name.size() > 4 && name.compare(name.size() - 4, 4, "_btf") == 0;
+    bool load = wanted(group_of(name), o);
+    if (is_raw && !raw) load = false;
+    if (is_btf && raw) load = false;
+    bpf_program__set_autoload(prog, load);
+  }
+  if (record_bpf__load(skel) != 0) {
+    record_bpf__destroy(skel);
+    return nullptr;
+  }
+  return skel;
+}
+
+class Recorder {
+ public:
+  explicit Recorder(const RecordOptions& o) : o_(o), out_(o.output) {}
+
+  RecordSummary run();
+
+ private:
+  void load();
+  void attach_tracepoints();
+  void start_or_attach_targets();
+  void attach_library(const std::string& path, bool explicit_lib);
+  void rescan_libraries();
+  static int on_sample(void* ctx, void* data, size_t size);
+  void drain();
+  std::map<uint32_t, uint64_t> read_stats();
+  void progress_line(double elapsed, bool final);
+  void write_summary_meta();
+  bool command_done();
+
+  const RecordOptions& o_;
+  ItraceWriter out_;
+  Session s_;
+  RecordSummary sum_;
+  pid_t child_ = -1;
+  int release_fd_ = -1;
+  std::set<std::pair<dev_t, ino_t>> probed_files_;
+  std::set<std::string> looked_at_;
+  std::map<uint32_t, uint64_t> counts_;
+  uint64_t ts_start_ = 0;
+};
+
+void Recorder::load() {
+  const uint64_t rb = ring_bytes(o_.expected_rate);
+  s_.skel = open_and_load(o_, /*raw=*/false, rb);
+  std::string mode = "tp_btf";
+  if (!s_.skel) {
+    const std::string btf_log = g_libbpf_log;
+    s_.skel = open_and_load(o_, /*raw=*/true, rb);
+    mode = "raw_tp";
+    if (!s_.skel)
+      throw Error("record: the kernel refused the BPF programs (tp_btf and raw_tp): " + last_lines(g_libbpf_log, 8));
+  }
+  out_.meta("tracepoint_mode", mode);
+  out_.meta("ring_buffer_bytes", std::to_string(rb));
+}
+
+void Recorder::attach_tracepoints() {
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, s_.skel->obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    const std::string name = bpf_program__name(prog);
+    if (group_of(name) == Group::Launch) continue;  // uprobes: per library, below
+    bpf_link* l = bpf_program__attach(prog);
+    if (!l) throw Error("record: cannot attach " + name + ": " + std::strerror(errno) + " " + last_lines(g_libbpf_log, 3));
+    s_.links.push_back(l);
+  }
+}
+
+void Recorder::attach_library(const std::string& path, bool explicit_lib) {
+  if (!o_.launch) return;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (explicit_lib) std::cerr << "infertrace: warning: --lib " << path << ": " << std::strerror(errno) << "\n";
+    return;
+  }
+  if (!probed_files_.insert({st.st_dev, st.st_ino}).second) return;
+  int n = 0;
+  const auto apis = cuda_apis();
+  for (uint32_t i = 0; i < apis.size(); ++i) {
+    const std::string sym(apis[i].symbol);
+    for (bool ret : {false, true}) {
+      if (ret && !apis[i].return_probe) continue;
+      LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = api_cookie(i), .retprobe = ret, .func_name = sym.c_str());
+      bpf_link* l = bpf_program__attach_uprobe_opts(ret ? s_.skel->progs.api_return : s_.skel->progs.api_entry, -1,
+                                                    path.c_str(), 0, &uo);
+      if (!l) break;  // symbol not in this file
+      s_.links.push_back(l);
+      if (!ret) ++n;
+    }
+  }
+  if (n == 0) {
+    if (explicit_lib)
+      std::cerr << "infertrace: warning: --lib " << path
+                << ": not an ELF file exporting any CUDA launch or sync symbol (cuLaunchKernel, cudaLaunchKernel, ...); "
+                   "nothing probed there\n";
+    return;
+  }
+  sum_.libraries.push_back(path + " (" + std::to_string(n) + " functions)");
+  out_.meta("library." + std::to_string(sum_.libraries.size() - 1), path);
+}
+
+void Recorder::rescan_libraries() {
+  if (!o_.launch) return;
+  uint32_t key = 0, next;
+  std::vector<uint32_t> tgids;
+  const int fd = bpf_map__fd(s_.skel->maps.traced);
+  uint32_t* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    tgids.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  for (uint32_t tgid : tgids)
+    for (auto& p : mapped_cuda_candidates(static_cast<int>(tgid)))
+      if (looked_at_.insert(p).second) attach_library(p, false);
+}
+
+void Recorder::start_or_attach_targets() {
+  const int fd = bpf_map__fd(s_.skel->maps.traced);
+  const uint8_t one = 1;
+  auto trace_tgid = [&](uint32_t tgid) {
+    if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) != 0)
+      throw Error("record: cannot add pid " + std::to_string(tgid) + " to the traced set: " + std::strerror(errno));
+  };
+  for (const auto& lib : o_.libs) attach_library(lib, true);
+  for (const auto& lib : standard_cuda_libraries()) attach_library(lib, false);
+  if (!o_.command.empty()) {
+    const std::string exe = resolve_in_path(o_.command[0]);
+    if (exe.empty()) throw Error("record: command not found: " + o_.command[0]);
+    // The executable itself (static cudart) and its dynamic dependencies, before it starts, so
+    // launches from its first instruction on are seen.
+    attach_library(exe, false);
+    for (auto& dep : elf_dependencies(exe))
+      if (looks_like_cuda_library(dep) || std::find(o_.libs.begin(), o_.libs.end(), dep) != o_.libs.end())
+        attach_library(dep, false);
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("record: pipe: ") + std::strerror(errno));
+    child_ = ::fork();
+    if (child_ < 0) throw Error(std::string("record: fork: ") + std::strerror(errno));
+    if (child_ == 0) {
+      ::close(pipefd[1]);
+      char c;
+      // Wait until the parent has put this process in the traced set.
+      if (::read(pipefd[0], &c, 1) != 1) ::_exit(127);
+      // Run as the invoking user when started through sudo.
+      if (const char* su = std::getenv("SUDO_UID"); su && ::getuid() == 0) {
+        const char* sg = std::getenv("SUDO_GID");
+        if (sg && (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(std::atoi(sg))) != 0)) ::_exit(126);
+        if (::setuid(static_cast<uid_t>(std::atoi(su))) != 0) ::_exit(126);
+      }
+      std::vector<char*> argv;
+      for (auto& a : o_.command) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execvp(argv[0], argv.data());
+      std::fprintf(stderr, "infertrace: error: cannot run %s: %s\n", argv[0], std::strerror(errno));
+      ::_exit(127);
+    }
+    ::close(pipefd[0]);
+    release_fd_ = pipefd[1];
+    trace_tgid(static_cast<uint32_t>(child_));
+    out_.meta("traced.command", o_.command[0]);
+    out_.meta("traced.pid", std::to_string(child_));
+  } else {
+    for (int pid : o_.pids) {
+      const std::string dir = "/proc/" + std::to_string(pid);
+      if (::access(dir.c_str(), F_OK) != 0) throw Error("record: no process with pid " + std::to_string(pid));
+      trace_tgid(static_cast<uint32_t>(pid));
+      out_.meta("traced.pid", std::to_string(pid));
+      // Threads alive now: the kernel reports only threads created from here on.
+      std::error_code ec;
+      for (auto& t : std::filesystem::directory_iterator(dir + "/task", ec)) {
+        it_task e{};
+        e.h.type = IT_EV_TASK;
+        e.h.ts = ts_start_;
+        e.h.pid = static_cast<uint32_t>(pid);
+        e.h.tid = static_cast<uint32_t>(std::stoul(t.path().filename().string()));
+        e.kind = IT_TASK_EXISTING;
+        std::ifstream cf(t.path() / "comm");
+        std::string comm;
+        std::getline(cf, comm);
+        std::strncpy(e.comm, comm.c_str(), IT_COMM_LEN - 1);
+        out_.record(IT_EV_TASK, &e, sizeof(e));
+      }
+      for (auto& p : mapped_cuda_candidates(pid))
+        if (looked_at_.insert(p).second) attach_library(p, false);
+    }
+  }
+}
+
+int Recorder::on_sample(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<Recorder*>(ctx);
+  if (size < sizeof(it_hdr)) return 0;
+  uint32_t type;
+  std::memcpy(&type, data, sizeof(type));
+  self->out_.record(type, data, static_cast<uint32_t>(size));
+  self->counts_[type]++;
+  if (type == IT_EV_API) {
+    it_api e;
+    std::memcpy(&e, data, std::min(size, sizeof(e)));
+    const auto apis = cuda_apis();
+    if (e.api < apis.size() && is_launch(classify_api(apis[e.api].symbol))) self->sum_.launches_per_thread[e.h.tid]++;
+  } else if (type == IT_EV_TASK && size >= sizeof(it_task)) {
+    it_task e;
+    std::memcpy(&e, data, sizeof(e));
+    self->sum_.thread_comm[e.h.tid] = std::string(e.comm, strnlen(e.comm, IT_COMM_LEN));
+  }
+  return 0;
+}
+
+void Recorder::drain() {
+  const int n = ring_buffer__consume(s_.rb);
+  if (n < 0 && n != -EINTR) throw Error("record: reading the ring buffer failed: " + std::string(std::strerror(-n)));
+  out_.flush();
+}
+
+std::map<uint32_t, uint64_t> Recorder::read_stats() {
+  std::map<uint32_t, uint64_t> r;
+  const int fd = bpf_map__fd(s_.skel->maps.stats);
+  const int ncpu = libbpf_num_possible_cpus();
+  std::vector<uint64_t> vals(static_cast<size_t>(std::max(ncpu, 1)));
+  for (uint32_t k = 0; k < IT_STAT_COUNT; ++k) {
+    if (bpf_map_lookup_elem(fd, &k, vals.data()) != 0) continue;
+    uint64_t total = 0;
+    for (auto v : vals) total += v;
+    if (total) r[k] = total;
+  }
+  return r;
+}
+
+void Recorder::progress_line(double elapsed, bool final) {
+  uint64_t events = 0, lost = 0;
+  for (auto& [t, n] : counts_) events += n;
+  for (auto& [k, n] : read_stats())
+    if (k >= IT_STAT_LOST_BASE) lost += n;
+  std::fprintf(stderr, "\rrecording %6.1f s  %9.0f events/s  %llu events  %llu dropped%s", elapsed,
+               elapsed > 0 ? static_cast<double>(events) / elapsed : 0.0, static_cast<unsigned long long>(events),
+               static_cast<unsigned long long>(lost), final ? "\n" : "");
+  std::fflush(stderr);
+}
+
+bool Recorder::command_done() {
+  if (child_ <= 0) {
+    // --pid mode: done when every traced process is gone.
+    for (int pid : o_.pids)
+      if (::kill(pid, 0) == 0 || errno == EPERM) return false;
+    return !o_.pids.empty();
+  }
+  int status;
+  const pid_t r = ::waitpid(child_, &status, WNOHANG);
+  if (r == child_) {
+    sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    child_ = -1;
+    return true;
+  }
+  return false;
+}
+
+void Recorder::write_summary_meta() {
+  utsname u{};
+  ::uname(&u);
+  out_.meta("kernel", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  out_.meta("cpus", std::to_string(libbpf_num_possible_cpus()));
+  out_.meta("clock", "CLOCK_MONOTONIC");
+  out_.meta("duration_s", std::to_string(sum_.seconds));
+  for (auto& [type, n] : counts_) out_.meta(std::string("events.") + event_name(type), std::to_string(n));
+  const auto stats = read_stats();
+  for (uint32_t t = IT_EV_API; t <= IT_EV_TASK; ++t) {
+    auto it = stats.find(IT_STAT_LOST_BASE + t);
+    const uint64_t lost = it == stats.end() ? 0 : it->second;
+    out_.meta(std::string("dropped.") + event_name(t), std::to_string(lost));
+    sum_.dropped[event_name(t)] = lost;
+  }
+  auto get = [&](uint32_t k) { auto it = stats.find(k); return it == stats.end() ? 0 : it->second; };
+  sum_.folded_driver_calls = get(IT_STAT_NESTED_DRIVER);
+  sum_.nested_runtime_calls = get(IT_STAT_NESTED_RUNTIME);
+  out_.meta("folded_driver_calls", std::to_string(sum_.folded_driver_calls));
+  out_.meta("nested_runtime_calls", std::to_string(sum_.nested_runtime_calls));
+  if (o_.syscall && o_.syscall_counts_only) {
+    const int fd = bpf_map__fd(s_.skel->maps.sys_counts);
+    const int ncpu = std::max(libbpf_num_possible_cpus(), 1);
+    struct Total { uint64_t count, dur; };
+    std::vector<Total> vals(static_cast<size_t>(ncpu));
+    for (uint32_t nr = 0; nr < 512; ++nr) {
+      if (bpf_map_lookup_elem(fd, &nr, vals.data()) != 0) continue;
+      it_syscall_count c{};
+      c.nr = nr;
+      for (auto& v : vals) c.count += v.count, c.total_dur += v.dur;
+      if (c.count) out_.record(IT_EV_SYSCALL_COUNT, &c, sizeof(c)), sum_.events["syscall (counted)"] += c.count;
+    }
+  }
+}
+
+RecordSummary Recorder::run() {
+  libbpf_set_print(libbpf_print);
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts_start_ = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+  const auto apis = cuda_apis();
+  for (uint32_t i = 0; i < apis.size(); ++i) out_.meta("api." + std::to_string(i), apis[i].symbol);
+  out_.meta("start_ns", std::to_string(ts_start_));
+  load();
+  s_.rb = ring_buffer__new(bpf_map__fd(s_.skel->maps.events), on_sample, this, nullptr);
+  if (!s_.rb) throw Error("record: cannot create the ring buffer reader: " + std::string(std::strerror(errno)));
+  attach_tracepoints();
+
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  g_stop = 0;
+
+  start_or_attach_targets();
+  out_.flush();
+  if (release_fd_ >= 0) {
+    (void)!::write(release_fd_, "g", 1);
+    ::close(release_fd_);
+    release_fd_ = -1;
+  }
+  const double t0 = now_s();
+  double last_progress = t0, last_scan = t0;
+  while (!g_stop) {
+    const int r = ring_buffer__poll(s_.rb, 100);
+    if (r < 0 && r != -EINTR) throw Error("record: polling the ring buffer failed: " + std::string(std::strerror(-r)));
+    drain();
+    const double t = now_s();
+    if (t - last_scan >= 0.25) rescan_libraries(), last_scan = t;
+    if (o_.progress && t - last_progress >= 1.0) progress_line(t - t0, false), last_progress = t;
+    if (o_.duration_s > 0 && t - t0 >= o_.duration_s) break;
+    if (command_done()) break;
+  }
+  if (child_ > 0) {  // stopped by --duration or a signal while the command still runs
+    ::kill(child_, SIGTERM);
+    int status;
+    ::waitpid(child_, &status, 0);
+    sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  sum_.seconds = now_s() - t0;
+  drain();
+  if (o_.progress) progress_line(sum_.seconds, true);
+  // Detach everything before the summary so no late event changes the counts.
+  for (auto* l : s_.links) bpf_link__destroy(l);
+  s_.links.clear();
+  drain();
+  write_summary_meta();
+  for (auto& [type, n] : counts_) sum_.events[event_name(type)] += n;
+  out_.finish();
+  sum_.bytes = out_.bytes_written();
+  return sum_;
+}
+
+}  // namespace
+
+RecordSummary record(const RecordOptions& opts) {
+  if (opts.command.empty() == opts.pids.empty())
+    throw UsageError("record: give either --pid PID (one or more) or -- COMMAND [ARGS...]");
+  if (!(opts.launch || opts.sched || opts.wakeup || opts.irq || opts.syscall))
+    throw UsageError("record: --events selects nothing");
+  check_record_prerequisites();
+  Recorder r(opts);
+  return r.run();
+}
+
+}  // namespace infertrace
+
+#else  // built without eBPF
+
+namespace infertrace {
+RecordSummary record(const RecordOptions&) {
+  throw Error(std::string("this build of infertrace has no eBPF recorder: ") + INFERTRACE_BPF_MISSING +
+              " at build time (install clang, bpftool and libbpf-dev with scripts/setup.sh, then rebuild)");
+}
+}  // namespace infertrace
+
+#endif

@@ -1,0 +1,41 @@
+// `infertrace record`: loads the BPF programs (bpf/record.bpf.c), follows the traced process tree,
+// probes the CUDA libraries it uses, and streams the events into a .itrace file until the command
+// exits, the duration ends or SIGINT/SIGTERM arrives. All probes are released on every exit path.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace infertrace {
+
+struct RecordOptions {
+  std::string output = "run.itrace";
+  double duration_s = 0;  // 0: until the command exits (or Ctrl-C)
+  bool launch = true, sched = true, wakeup = true, irq = true, syscall = true;
+  bool syscall_counts_only = false;  // count syscalls in the kernel instead of recording each one
+  std::vector<int> pids;             // attach to running processes ...
+  std::vector<std::string> command;  // ... or start this one
+  std::vector<std::string> libs;     // extra libraries to probe (--lib)
+  double expected_rate = 200000;     // events/s, sizes the ring buffer
+  bool progress = false;             // progress line on stderr (set when stderr is a terminal)
+};
+
+struct RecordSummary {
+  double seconds = 0;
+  uint64_t bytes = 0;
+  std::map<std::string, uint64_t> events;   // per event type
+  std::map<std::string, uint64_t> dropped;  // per event type, ring buffer full
+  uint64_t folded_driver_calls = 0;         // driver calls folded into the runtime call that made them
+  uint64_t nested_runtime_calls = 0;
+  std::map<int64_t, uint64_t> launches_per_thread;  // tid -> launch calls
+  std::map<int64_t, std::string> thread_comm;
+  std::vector<std::string> libraries;  // probed, with how many symbols each
+  int command_exit_status = -1;        // -- CMD: its exit code (128+signal when killed)
+};
+
+// Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.
+RecordSummary record(const RecordOptions& opts);
+
+}  // namespace infertrace

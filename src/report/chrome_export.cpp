@@ -1,0 +1,187 @@
+// write_chrome_json (report/exports.h): Chrome trace-event JSON, streamed (no DOM) so large
+// recordings export in constant memory per event. Layout: one process per traced process with a
+// track per thread (CUDA API calls, syscalls, operators); one "CPUs" process with a track per CPU
+// (on-CPU slices of traced threads from the switch events, hard and soft IRQs); one process per GPU
+// with a track per stream; flow arrows from a launch call to the GPU work it launched.
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "report/exports.h"
+#include "util/error.h"
+
+namespace infertrace {
+
+namespace {
+
+// Synthetic process ids for the CPU and GPU tracks, far above Linux's pid_max (4194304).
+constexpr int64_t kCpuPid = 1000000000;
+constexpr int64_t kGpuPidBase = 1000000100;
+
+std::string json_str(std::string_view s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\t': o += "\\t"; break;
+      case '\r': o += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof(b), "\\u%04x", c);
+          o += b;
+        } else {
+          o += static_cast<char>(c);
+        }
+    }
+  }
+  return o + "\"";
+}
+
+// Microseconds with nanosecond digits, exact for int64 ns.
+std::string us(int64_t ns) {
+  char b[40];
+  const char* sign = ns < 0 ? "-" : "";
+  const uint64_t a = ns < 0 ? static_cast<uint64_t>(-(ns + 1)) + 1 : static_cast<uint64_t>(ns);
+  std::snprintf(b, sizeof(b), "%s%" PRIu64 ".%03" PRIu64, sign, a / 1000, a % 1000);
+  return b;
+}
+
+class Writer {
+ public:
+  explicit Writer(const std::string& path) : path_(path), out_(path) {
+    if (!out_) throw Error(path + ": cannot create");
+    out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+  }
+  void event(const std::string& body) {
+    out_ << (first_ ? "" : ",\n") << '{' << body << '}';
+    first_ = false;
+  }
+  void slice(int64_t pid, int64_t tid, int64_t ts, int64_t dur, std::string_view name, std::string_view cat,
+             const std::string& args = "") {
+    event("\"ph\":\"X\",\"pid\":" + std::to_string(pid) + ",\"tid\":" + std::to_string(tid) + ",\"ts\":" + us(ts) +
+          ",\"dur\":" + us(dur < 0 ? 0 : dur) + ",\"name\":" + json_str(name) + ",\"cat\":" + json_str(cat) +
+          (args.empty() ? "" : ",\"args\":{" + args + "}"));
+  }
+  void name_meta(const char* what, int64_t pid, int64_t tid, std::string_view name) {
+    event(std::string("\"ph\":\"M\",\"name\":\"") + what + "\",\"pid\":" + std::to_string(pid) + ",\"tid\":" +
+          std::to_string(tid) + ",\"args\":{\"name\":" + json_str(name) + "}");
+  }
+  void finish() {
+    out_ << "\n]}\n";
+    out_.flush();
+    if (!out_) throw Error(path_ + ": write failed");
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  bool first_ = true;
+};
+
+void thread_tracks(const Trace& t, Writer& w) {
+  std::set<int64_t> pids;
+  std::set<std::pair<int64_t, int64_t>> named;
+  for (size_t i = 0; i < t.threads.size(); ++i) {
+    pids.insert(t.threads.pid[i]);
+    std::string n(t.str(t.threads.comm[i]));
+    w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], (n.empty() ? "thread" : n) + " " + std::to_string(t.threads.tid[i]));
+    named.insert({t.threads.pid[i], t.threads.tid[i]});
+  }
+  for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]);
+  for (int64_t p : pids) w.name_meta("process_name", p, 0, "process " + std::to_string(p));
+  for (size_t i = 0; i < t.api.size(); ++i) {
+    std::string args = "\"cpu\":" + std::to_string(t.api.cpu[i]);
+    if (t.api.stream[i] != -1) args += ",\"stream\":" + std::to_string(t.api.stream[i]);
+    if (t.api.correlation[i] != -1) args += ",\"correlation\":" + std::to_string(t.api.correlation[i]);
+    if (t.api.dur[i] < 0) args += ",\"duration\":\"not measured\"";
+    w.slice(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i], t.str(t.api.name[i]), "cuda_api", args);
+  }
+  for (size_t i = 0; i < t.syscalls.size(); ++i)
+    w.slice(t.syscalls.pid[i], t.syscalls.tid[i], t.syscalls.ts[i], t.syscalls.dur[i], t.str(t.syscalls.name[i]),
+            "syscall", "\"nr\":" + std::to_string(t.syscalls.nr[i]) + ",\"ret\":" + std::to_string(t.syscalls.ret[i]));
+  for (size_t i = 0; i < t.ops.size(); ++i)
+    w.slice(t.ops.pid[i], t.ops.tid[i], t.ops.start[i], t.ops.dur[i], t.str(t.ops.name[i]),
+            t.ops.user_annotation[i] ? "user_annotation" : "cpu_op");
+}
+
+void cpu_tracks(const Trace& t, Writer& w) {
+  std::set<int32_t> cpus;
+  for (size_t i = 0; i < t.switches.size(); ++i) cpus.insert(t.switches.cpu[i]);
+  for (size_t i = 0; i < t.irqs.size(); ++i) cpus.insert(t.irqs.cpu[i]);
+  if (cpus.empty()) return;
+  w.name_meta("process_name", kCpuPid, 0, "CPUs");
+  for (int32_t c : cpus) w.name_meta("thread_name", kCpuPid, c, "CPU " + std::to_string(c));
+  std::set<int64_t> traced_pids(t.threads.pid.begin(), t.threads.pid.end());
+  // On-CPU slice of a traced thread: from the switch that puts it on a CPU to the switch that
+  // takes it off that CPU.
+  struct Open {
+    int64_t ts, pid, tid;
+    StrId comm;
+  };
+  std::unordered_map<int32_t, Open> running;
+  const auto& s = t.switches;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto it = running.find(s.cpu[i]);
+    if (it != running.end() && it->second.tid == s.prev_tid[i]) {
+      const Open& o = it->second;
+      w.slice(kCpuPid, s.cpu[i], o.ts, s.ts[i] - o.ts, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
+              "\"pid\":" + std::to_string(o.pid) + ",\"tid\":" + std::to_string(o.tid) + ",\"end_state\":" +
+                  std::to_string(s.prev_state[i]) + ",\"preempted\":" + (s.preempted[i] ? "true" : "false"));
+    }
+    running.erase(s.cpu[i]);
+    if (traced_pids.count(s.next_pid[i])) running[s.cpu[i]] = {s.ts[i], s.next_pid[i], s.next_tid[i], s.next_comm[i]};
+  }
+  for (size_t i = 0; i < t.irqs.size(); ++i) {
+    const bool soft = t.irqs.kind[i] == IrqKind::Soft;
+    w.slice(kCpuPid, t.irqs.cpu[i], t.irqs.ts[i], t.irqs.dur[i],
+            std::string(soft ? "softirq " : "irq ") + std::string(t.str(t.irqs.name[i])), soft ? "softirq" : "hardirq",
+            "\"irq\":" + std::to_string(t.irqs.irq[i]) + ",\"tid\":" + std::to_string(t.irqs.tid[i]));
+  }
+}
+
+void gpu_tracks(const Trace& t, Writer& w) {
+  if (t.gpu.size() == 0) return;
+  std::set<std::pair<int32_t, int64_t>> streams;
+  for (size_t i = 0; i < t.gpu.size(); ++i) streams.insert({t.gpu.device[i], t.gpu.stream[i]});
+  std::set<int32_t> devices;
+  for (auto& [d, s] : streams) {
+    if (devices.insert(d).second) w.name_meta("process_name", kGpuPidBase + d, 0, "GPU " + std::to_string(d));
+    w.name_meta("thread_name", kGpuPidBase + d, s, "stream " + std::to_string(s));
+  }
+  std::unordered_map<int64_t, size_t> launch_of;  // correlation -> api row
+  for (size_t i = 0; i < t.api.size(); ++i)
+    if (t.api.correlation[i] != -1 && is_launch(t.api.kind[i])) launch_of.emplace(t.api.correlation[i], i);
+  static constexpr const char* kCat[] = {"kernel", "gpu_memcpy", "gpu_memset"};
+  for (size_t i = 0; i < t.gpu.size(); ++i) {
+    const int64_t pid = kGpuPidBase + t.gpu.device[i];
+    const int64_t corr = t.gpu.correlation[i];
+    w.slice(pid, t.gpu.stream[i], t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
+            kCat[static_cast<int>(t.gpu.kind[i]) % 3], "\"correlation\":" + std::to_string(corr));
+    auto it = corr == -1 ? launch_of.end() : launch_of.find(corr);
+    if (it == launch_of.end()) continue;
+    const size_t a = it->second;
+    const std::string id = std::to_string(corr);
+    w.event("\"ph\":\"s\",\"id\":" + id + ",\"pid\":" + std::to_string(t.api.pid[a]) + ",\"tid\":" +
+            std::to_string(t.api.tid[a]) + ",\"ts\":" + us(t.api.start[a]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
+    w.event("\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + ",\"pid\":" + std::to_string(pid) + ",\"tid\":" +
+            std::to_string(t.gpu.stream[i]) + ",\"ts\":" + us(t.gpu.start[i]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
+  }
+}
+
+}  // namespace
+
+void write_chrome_json(const Trace& trace, const std::string& path) {
+  Writer w(path);
+  thread_tracks(trace, w);
+  cpu_tracks(trace, w);
+  gpu_tracks(trace, w);
+  w.finish();
+}
+
+}  // namespace infertrace

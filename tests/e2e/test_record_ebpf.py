@@ -1,0 +1,169 @@
+"""`infertrace record` with real eBPF on the fake CUDA workload (tests/support/fakecuda).
+
+The workload prints, per worker thread, how many calls of each API it made, how many getppid
+syscalls, and the kernel's own voluntary/nonvoluntary switch counters read from /proc just before
+the thread exits. The recording is exported to CSV and every figure is recomputed here from the
+CSV rows: exact launch counts per thread and API (the driver call a runtime call makes is not
+counted again), exact getppid counts, switch-outs split into blocks and preemptions against the
+kernel counters, the exec'd child process followed, zero drops, the CSV columns of the issue, a
+killed recorder leaving a readable file, and the privilege error for an unprivileged user.
+Skips (77) when not root or without kernel BTF."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+
+exe = os.path.abspath(os.environ["INFERTRACE"])
+bindir = os.environ["INFERTRACE_BINARY_DIR"]
+fake = os.path.join(bindir, "tests", "support", "fakecuda")
+workload = os.path.join(fake, "fakecuda_workload")
+
+if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
+    print("SKIP: needs root and /sys/kernel/btf/vmlinux")
+    sys.exit(77)
+
+failures = []
+WORKERS, LAUNCHES, BUSY, CHILD = 4, 400, 3, 25
+# A switch-out can follow the /proc read (the printf-free exit path, the final switch of a dying
+# thread): recorded counts may exceed the kernel's by at most this many per class.
+SWITCH_TOLERANCE = 3
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+
+
+def run(*args, **kw):
+    return subprocess.run([exe] + list(args), capture_output=True, text=True, timeout=300, **kw)
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        r = csv.reader(f)
+        header = next(r)
+        return header, [dict(zip(header, row)) for row in r]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    rec = os.path.join(tmp, "run.itrace")
+    p = run("record", "-o", rec, "--lib", os.path.join(fake, "libfakecudart.so"), "--lib",
+            os.path.join(fake, "libfakecuda.so"), "--", workload, str(WORKERS), str(LAUNCHES), str(BUSY), str(CHILD))
+    if p.returncode != 0 and "no eBPF recorder" in p.stderr:
+        print("SKIP: build without eBPF:", p.stderr.strip())
+        sys.exit(77)
+    check(p.returncode == 0, f"record failed: rc={p.returncode} {p.stderr}")
+    truth = [json.loads(l) for l in p.stdout.splitlines() if l.startswith('{"role"')]
+    workers = [t for t in truth if t["role"] == "worker"]
+    child = [t for t in truth if t["role"] == "child"]
+    check(len(workers) == WORKERS and len(child) == 1, f"workload output: {p.stdout}")
+    check("dropped (ring buffer full): 0" in p.stdout, f"events dropped: {p.stdout}")
+
+    out = os.path.join(tmp, "csv")
+    e = run("export", rec, "--csv", out)
+    check(e.returncode == 0, f"export --csv failed: {e.stderr}")
+    expected_headers = {
+        "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream",
+        "switches.csv": "ts_ns,cpu,prev_pid,prev_tid,prev_comm,prev_state,preempted,next_pid,next_tid,next_comm",
+        "wakeups.csv": "ts_ns,cpu,pid,tid,waker_pid,waker_tid",
+        "irqs.csv": "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid",
+        "syscalls.csv": "ts_ns,pid,tid,nr,name,dur_ns,ret",
+        "threads.csv": "pid,tid,comm,first_ts_ns,last_ts_ns",
+    }
+    tables = {}
+    for name, hdr in expected_headers.items():
+        header, rows = read_csv(os.path.join(out, name))
+        check(",".join(header) == hdr, f"{name} header {header}")
+        tables[name] = rows
+
+    # Launch counts per thread and API: exactly what the workload made, no driver call twice.
+    per = Counter((int(r["tid"]), r["api"]) for r in tables["launches.csv"])
+    apis = ["cudaLaunchKernel", "cuLaunchKernel", "cuLaunchKernelEx", "cudaMemcpyAsync", "cudaGraphLaunch",
+            "cudaStreamSynchronize", "cudaDeviceSynchronize"]
+    for w in workers:
+        for api in apis:
+            check(per[(w["tid"], api)] == w[api], f"tid {w['tid']} {api}: recorded {per[(w['tid'], api)]}, made {w[api]}")
+        for folded in ["cuMemcpyAsync", "cuGraphLaunch", "cuStreamSynchronize", "cuCtxSynchronize"]:
+            check(per[(w["tid"], folded)] == 0, f"tid {w['tid']}: nested {folded} recorded {per[(w['tid'], folded)]} times")
+        rows = [r for r in tables["launches.csv"] if int(r["tid"]) == w["tid"]]
+        check(all(int(r["stream"]) == w["stream"] for r in rows if r["api"] != "cudaDeviceSynchronize"),
+              f"tid {w['tid']}: stream column differs")
+        check(all(r["stream"] == "" for r in rows if r["api"] == "cudaDeviceSynchronize"), "stream of a streamless call")
+        rt = [r for r in rows if r["api"].startswith("cuda")]
+        drv = [r for r in rows if r["api"] == "cuLaunchKernel"]
+        check(all(r["dur_ns"] != "" and int(r["dur_ns"]) >= 0 for r in rt), "runtime call without duration")
+        check(all(r["dur_ns"] == "" for r in drv), "direct driver launch has a duration but has no return probe")
+        check(all(r["pid"] == str(w["pid"]) and r["cpu"] != "" for r in rows), "pid/cpu columns")
+    total = sum(per.values())
+    expected_total = sum(w[a] for w in workers for a in apis) + CHILD
+    check(total == expected_total, f"total API rows {total}, expected {expected_total}")
+
+    # Child process created by fork and exec'd: followed, its launches recorded.
+    c = child[0]
+    check(per[(c["tid"], "cudaLaunchKernel")] == CHILD, f"child launches {per[(c['tid'], 'cudaLaunchKernel')]}")
+    check(any(int(r["tid"]) == c["tid"] for r in tables["threads.csv"]), "child missing from threads.csv")
+
+    # Syscalls: getppid (x86-64 nr 110) exactly as often as the workload made it.
+    gp = Counter(int(r["tid"]) for r in tables["syscalls.csv"] if r["name"] == "getppid")
+    for w in workers:
+        check(gp[w["tid"]] == w["getppid"], f"tid {w['tid']} getppid recorded {gp[w['tid']]}, made {w['getppid']}")
+    check(all(r["nr"] == "110" for r in tables["syscalls.csv"] if r["name"] == "getppid"), "getppid nr")
+
+    # Switch-outs per thread against the kernel's counters.
+    vol, inv = Counter(), Counter()
+    for r in tables["switches.csv"]:
+        (inv if r["preempted"] == "1" else vol)[int(r["prev_tid"])] += 1
+    for w in workers:
+        dv, dn = vol[w["tid"]] - w["voluntary"], inv[w["tid"]] - w["nonvoluntary"]
+        check(0 <= dv <= SWITCH_TOLERANCE, f"tid {w['tid']}: {vol[w['tid']]} blocks recorded, kernel {w['voluntary']}")
+        check(0 <= dn <= SWITCH_TOLERANCE,
+              f"tid {w['tid']}: {inv[w['tid']]} preemptions recorded, kernel {w['nonvoluntary']}")
+    check(sum(w["voluntary"] for w in workers) >= WORKERS * LAUNCHES // 10, "workload did not sleep as designed")
+    check(len(tables["wakeups.csv"]) > 0, "no wake-ups recorded")
+
+    # Chrome JSON: valid, one slice per API call.
+    chrome = os.path.join(tmp, "run.json")
+    e = run("export", rec, "--chrome", chrome)
+    check(e.returncode == 0, f"export --chrome failed: {e.stderr}")
+    with open(chrome) as f:
+        ev = json.load(f)["traceEvents"]
+    check(sum(1 for x in ev if x.get("cat") == "cuda_api") == total, "chrome: cuda_api slices != API rows")
+    check(any(x.get("cat") == "on_cpu" for x in ev), "chrome: no on-CPU slices")
+
+    # A recorder killed with SIGKILL leaves a readable prefix.
+    killed = os.path.join(tmp, "killed.itrace")
+    proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sleep", "4"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    e = run("export", killed, "--csv", os.path.join(tmp, "killed"))
+    check(e.returncode == 0, f"killed recording unreadable: {e.stderr}")
+    _, th = read_csv(os.path.join(tmp, "killed", "threads.csv"))
+    check(any(r["comm"] == "sleep" for r in th), f"killed recording lost the sleep thread: {th}")
+
+    # Bad input: a file that is not a recording names the file; usage errors exit 2.
+    bad = os.path.join(tmp, "bad.itrace")
+    with open(bad, "wb") as f:
+        f.write(b"INFTRACE" + (7).to_bytes(4, "little") + (16).to_bytes(4, "little"))
+    e = run("export", bad, "--csv", os.path.join(tmp, "bad"))
+    check(e.returncode == 1 and "bad.itrace: byte 8" in e.stderr, f"bad version: rc={e.returncode} {e.stderr}")
+    e = run("record", "--events", "launch,bogus", "--", "true")
+    check(e.returncode == 2 and "bogus" in e.stderr, f"bad --events: rc={e.returncode} {e.stderr}")
+    e = run("record", "--pid", "1", "--", "true")
+    check(e.returncode == 2, f"--pid with a command: rc={e.returncode}")
+
+    # Without privileges: says what is missing and how to fix it.
+    if subprocess.run(["which", "setpriv"], capture_output=True).returncode == 0:
+        e = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", exe, "record", "-o",
+                            os.path.join(tmp, "np.itrace"), "--", "true"], capture_output=True, text=True, cwd=tmp)
+        check(e.returncode == 1 and "CAP_BPF" in e.stderr, f"unprivileged: rc={e.returncode} {e.stderr}")
+
+for f in failures:
+    print("FAIL:", f)
+sys.exit(1 if failures else 0)

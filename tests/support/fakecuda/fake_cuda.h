@@ -1,0 +1,30 @@
+/* The subset of the CUDA driver and runtime API the fake libraries export (same names, same
+ * argument layout as the real headers, so the recorder reads streams and geometry the same way). */
+#ifndef FAKE_CUDA_H
+#define FAKE_CUDA_H
+#include <stddef.h>
+
+typedef struct { unsigned x, y, z; } dim3;
+typedef void* CUstream;
+typedef void* cudaStream_t;
+typedef struct {
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes;
+  CUstream hStream;
+  void* attrs;
+  unsigned numAttrs;
+} CUlaunchConfig;
+
+int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                   unsigned shmem, CUstream s, void** params, void** extra);
+int cuLaunchKernelEx(const CUlaunchConfig* config, void* f, void** params, void** extra);
+int cuGraphLaunch(void* exec, CUstream s);
+int cuMemcpyAsync(unsigned long long dst, unsigned long long src, size_t n, CUstream s);
+int cuStreamSynchronize(CUstream s);
+int cuCtxSynchronize(void);
+
+int cudaLaunchKernel(const void* func, dim3 grid, dim3 block, void** args, size_t shmem, cudaStream_t s);
+int cudaGraphLaunch(void* exec, cudaStream_t s);
+int cudaMemcpyAsync(void* dst, const void* src, size_t n, int kind, cudaStream_t s);
+int cudaStreamSynchronize(cudaStream_t s);
+int cudaDeviceSynchronize(void);
+#endif

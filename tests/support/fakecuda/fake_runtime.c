@@ -1,0 +1,13 @@
+/* Fake CUDA runtime: like libcudart, every call goes through the driver call that does the work. */
+#include "fake_cuda.h"
+
+__attribute__((noinline)) int cudaLaunchKernel(const void* func, dim3 g, dim3 b, void** args, size_t shmem, cudaStream_t s) {
+  return cuLaunchKernel((void*)func, g.x, g.y, g.z, b.x, b.y, b.z, (unsigned)shmem, s, args, 0);
+}
+__attribute__((noinline)) int cudaGraphLaunch(void* exec, cudaStream_t s) { return cuGraphLaunch(exec, s); }
+__attribute__((noinline)) int cudaMemcpyAsync(void* dst, const void* src, size_t n, int kind, cudaStream_t s) {
+  (void)kind;
+  return cuMemcpyAsync((unsigned long long)dst, (unsigned long long)src, n, s);
+}
+__attribute__((noinline)) int cudaStreamSynchronize(cudaStream_t s) { return cuStreamSynchronize(s); }
+__attribute__((noinline)) int cudaDeviceSynchronize(void) { return cuCtxSynchronize(); }

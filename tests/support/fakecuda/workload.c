@@ -1,0 +1,122 @@
+/* Test workload for the recorder: W worker threads each make a known number of fake CUDA calls
+ * (runtime calls that go through the driver, and direct driver calls), sleep now and then
+ * (voluntary switches), make getppid syscalls, while B busy threads compete for the CPUs
+ * (preemptions). Optionally forks a child that execs this program in "child" mode.
+ * Each worker reads its own voluntary/nonvoluntary switch counters from /proc just before it
+ * exits; everything is printed as one JSON object per line after the threads are joined.
+ *
+ * usage: fakecuda_workload WORKERS LAUNCHES BUSY CHILD_LAUNCHES
+ *        fakecuda_workload child LAUNCHES */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fake_cuda.h"
+
+enum { kSleepEvery = 10, kMemcpys = 5, kGraphs = 2, kDriverLaunches = 7, kLaunchEx = 3, kSyncs = 4 };
+
+typedef struct {
+  int index, launches;
+  pid_t tid;
+  long vol, nonvol, getppid_calls;
+} Worker;
+
+static atomic_int stop_busy;
+
+static void read_switch_counts(pid_t tid, long* vol, long* nonvol) {
+  char path[64], line[256];
+  snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+  FILE* f = fopen(path, "r");
+  *vol = *nonvol = -1;
+  if (!f) return;
+  while (fgets(line, sizeof(line), f)) {
+    if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0) *vol = atol(line + 24);
+    if (strncmp(line, "nonvoluntary_ctxt_switches:", 27) == 0) *nonvol = atol(line + 27);
+  }
+  fclose(f);
+}
+
+static void* worker(void* arg) {
+  Worker* w = arg;
+  w->tid = (pid_t)syscall(SYS_gettid);
+  cudaStream_t stream = (cudaStream_t)(unsigned long)(0x1000 + w->index);
+  for (int i = 0; i < w->launches; ++i) {
+    dim3 g = {(unsigned)(i % 7 + 1), 2, 3}, b = {128, 1, 1};
+    cudaLaunchKernel((void*)worker, g, b, 0, 0, stream);
+    syscall(SYS_getppid);
+    w->getppid_calls++;
+    if (i % kSleepEvery == 0) usleep(200);
+  }
+  for (int i = 0; i < kDriverLaunches; ++i) cuLaunchKernel((void*)worker, 4, 1, 1, 64, 1, 1, 0, stream, 0, 0);
+  CUlaunchConfig cfg = {5, 6, 7, 32, 2, 1, 0, stream, 0, 0};
+  for (int i = 0; i < kLaunchEx; ++i) cuLaunchKernelEx(&cfg, (void*)worker, 0, 0);
+  for (int i = 0; i < kMemcpys; ++i) cudaMemcpyAsync((void*)16, (void*)32, 64, 1, stream);
+  for (int i = 0; i < kGraphs; ++i) cudaGraphLaunch((void*)48, stream);
+  for (int i = 0; i < kSyncs; ++i) cudaStreamSynchronize(stream);
+  cudaDeviceSynchronize();
+  read_switch_counts(w->tid, &w->vol, &w->nonvol);
+  return 0;
+}
+
+static void* busy(void* arg) {
+  (void)arg;
+  volatile unsigned long x = 0;
+  while (!atomic_load(&stop_busy)) x++;
+  return 0;
+}
+
+static int child_mode(int launches) {
+  dim3 g = {1, 1, 1}, b = {32, 1, 1};
+  for (int i = 0; i < launches; ++i) cudaLaunchKernel((void*)child_mode, g, b, 0, 0, (cudaStream_t)0x2000);
+  printf("{\"role\": \"child\", \"pid\": %d, \"tid\": %d, \"cudaLaunchKernel\": %d}\n", (int)getpid(), (int)getpid(),
+         launches);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "child") == 0) return child_mode(atoi(argv[2]));
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s WORKERS LAUNCHES BUSY CHILD_LAUNCHES | child LAUNCHES\n", argv[0]);
+    return 2;
+  }
+  const int workers = atoi(argv[1]), launches = atoi(argv[2]), nbusy = atoi(argv[3]), child_launches = atoi(argv[4]);
+  pid_t child = -1;
+  if (child_launches > 0) {
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+      char n[32];
+      snprintf(n, sizeof(n), "%d", child_launches);
+      execl("/proc/self/exe", argv[0], "child", n, (char*)0);
+      _exit(127);
+    }
+  }
+  pthread_t bt[64], wt[256];
+  Worker w[256];
+  for (int i = 0; i < nbusy && i < 64; ++i) pthread_create(&bt[i], 0, busy, 0);
+  for (int i = 0; i < workers && i < 256; ++i) {
+    memset(&w[i], 0, sizeof(w[i]));
+    w[i].index = i;
+    w[i].launches = launches;
+    pthread_create(&wt[i], 0, worker, &w[i]);
+  }
+  for (int i = 0; i < workers && i < 256; ++i) pthread_join(wt[i], 0);
+  atomic_store(&stop_busy, 1);
+  for (int i = 0; i < nbusy && i < 64; ++i) pthread_join(bt[i], 0);
+  if (child > 0) waitpid(child, 0, 0);
+  for (int i = 0; i < workers && i < 256; ++i)
+    printf("{\"role\": \"worker\", \"pid\": %d, \"tid\": %d, \"stream\": %d, \"cudaLaunchKernel\": %d, "
+           "\"cuLaunchKernel\": %d, \"cuLaunchKernelEx\": %d, \"cudaMemcpyAsync\": %d, \"cudaGraphLaunch\": %d, "
+           "\"cudaStreamSynchronize\": %d, \"cudaDeviceSynchronize\": 1, \"getppid\": %ld, "
+           "\"voluntary\": %ld, \"nonvoluntary\": %ld}\n",
+           (int)getpid(), (int)w[i].tid, 0x1000 + i, launches, kDriverLaunches, kLaunchEx, kMemcpys, kGraphs, kSyncs,
+           w[i].getppid_calls, w[i].vol, w[i].nonvol);
+  return 0;
+}
