@@ -80,9 +80,13 @@ ChainLevel compose_chains(const ChainLevel& head, const ChainLevel& tail, const 
   PairTable table;
   for (size_t p = 0; p < n; ++p) {
     if (room[p] < lv.length) continue;
-    const uint64_t key = (static_cast<uint64_t>(head.id[p]) << 32) | tail.id[p + head.length];
+    const uint32_t h = head.id[p], t = tail.id[p + head.length];
     const uint32_t fresh = static_cast<uint32_t>(lv.count.size());
-    const uint32_t id = table.find_or_add(key, fresh);
+    // A chain with a part that occurs once occurs once itself: it needs no table lookup. On long
+    // lengths most windows are such one-offs, and skipping the table keeps it small.
+    const uint32_t id = head.count[h] == 1 || tail.count[t] == 1
+                            ? fresh
+                            : table.find_or_add((static_cast<uint64_t>(h) << 32) | t, fresh);
     if (id == fresh) {
       lv.first_pos.push_back(static_cast<uint32_t>(p));
       lv.count.push_back(0);

@@ -36,18 +36,21 @@ Linkage link_activities(const Trace& t) {
   for (size_t i = 0; i < t.api.size(); ++i)
     if (is_launch(t.api.kind[i]) && t.api.correlation[i] >= 0)
       calls.push_back({t.api.correlation[i], t.api.start[i], static_cast<uint32_t>(i)});
-  std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) {
+  auto by_corr_call = [](const Call& a, const Call& b) {
     return a.corr != b.corr ? a.corr < b.corr : a.start != b.start ? a.start < b.start : a.row < b.row;
-  });
+  };
+  // Traces usually list calls in correlation order already; checking is much cheaper than sorting.
+  if (!std::is_sorted(calls.begin(), calls.end(), by_corr_call)) std::sort(calls.begin(), calls.end(), by_corr_call);
 
   struct Act { int64_t corr; ns_t start; uint32_t row; };
   std::vector<Act> acts;
   acts.reserve(t.gpu.size());
   for (size_t i = 0; i < t.gpu.size(); ++i)
     if (t.gpu.correlation[i] >= 0) acts.push_back({t.gpu.correlation[i], t.gpu.start[i], static_cast<uint32_t>(i)});
-  std::sort(acts.begin(), acts.end(), [](const Act& a, const Act& b) {
+  auto by_corr_act = [](const Act& a, const Act& b) {
     return a.corr != b.corr ? a.corr < b.corr : a.start != b.start ? a.start < b.start : a.row < b.row;
-  });
+  };
+  if (!std::is_sorted(acts.begin(), acts.end(), by_corr_act)) std::sort(acts.begin(), acts.end(), by_corr_act);
 
   size_t c = 0;
   for (size_t g = 0; g < acts.size();) {
@@ -84,12 +87,13 @@ KernelSequences build_kernel_sequences(const Trace& t) {
   std::vector<uint32_t> order;
   for (size_t i = 0; i < t.gpu.size(); ++i)
     if (t.gpu.kind[i] == GpuKind::Kernel) order.push_back(static_cast<uint32_t>(i));
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+  auto stream_time_order = [&](uint32_t a, uint32_t b) {
     if (t.gpu.device[a] != t.gpu.device[b]) return t.gpu.device[a] < t.gpu.device[b];
     if (t.gpu.stream[a] != t.gpu.stream[b]) return t.gpu.stream[a] < t.gpu.stream[b];
     if (t.gpu.start[a] != t.gpu.start[b]) return t.gpu.start[a] < t.gpu.start[b];
     return a < b;
-  });
+  };
+  if (!std::is_sorted(order.begin(), order.end(), stream_time_order)) std::sort(order.begin(), order.end(), stream_time_order);
 
   std::vector<ns_t> syncs;
   for (size_t i = 0; i < t.api.size(); ++i)

@@ -95,8 +95,11 @@ if run("sweep", "--help").returncode != 0:
 
 with tempfile.TemporaryDirectory() as tmp:
     doc = check_sweep("gpt2", gpt2, 16, tmp)
-    bert = sorted(glob.glob(os.path.join(src, "..", "shared", "fixtures", "kineto-h100", "bert_prefill_bs*.json.gz")),
-                  key=batch_of)
+    # The shared fixtures sit next to the main checkout (../shared) or next to a worktree's parent.
+    bert = []
+    for up in (["..", "shared"], ["..", "..", "shared"]):
+        bert = bert or sorted(glob.glob(os.path.join(src, *up, "fixtures", "kineto-h100", "bert_prefill_bs*.json.gz")),
+                              key=batch_of)
     if bert:
         check_sweep("bert", bert, 32, tmp)
     else:
