@@ -18,6 +18,8 @@ struct LaunchLink {
   ns_t latency = 0;        // l(c) = g.start - c.start, clamped at 0
   ns_t queue = 0;          // q(c) = max(0, g.start - (c.start + c.dur))
   ns_t launch_part = 0;    // l(c) - q(c)
+  ns_t gpu_time = 0;       // sum of durations of all linked activities
+  int64_t op = -1;         // row in Trace::ops of the innermost operator that issued it, or -1
   bool clamped = false;    // latency was negative (clock skew) and clamped to 0
 };
 
@@ -76,6 +78,14 @@ struct LaunchAnalysis {
   int64_t orphan_activities = 0;    // GPU activities with no launch call
   int64_t orphan_launch_calls = 0;  // launch calls with no GPU activity
   int64_t launch_thread_pid = -1, launch_thread_tid = -1;  // thread that issued the most launches
+  int64_t launch_thread_launches = 0;  // launch calls that thread issued
+  ns_t host_sync = 0;                  // union of that thread's sync calls inside the IL window
+  // Correlation bookkeeping beyond the two orphan kinds (docs/metrics.md: nothing dropped silently).
+  int64_t activities_of_other_calls = 0;     // GPU work correlated with a non-launch call (cudaMemcpy)
+  int64_t duplicate_correlation_calls = 0;   // launch calls whose id an earlier call already owns
+  int64_t launch_calls_unknown_duration = 0; // linked calls without a duration: all latency is launch part
+  // How linked launch calls were tied to operators (by_operator).
+  int64_t calls_by_external_id = 0, calls_by_containment = 0, calls_without_operator = 0;
 
   std::vector<LaunchLink> links;          // one per linked launch call, in API-table order
   std::vector<int64_t> gpu_to_api;        // per GPU activity: its launch call's api row, or -1

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Side-by-side: `infertrace engine run` and llama.cpp (node-llama-cpp's prebuilt CPU build) on the
+# same GGUF, the same prompt token ids, the same thread counts, alternating runs; prints pp/tg
+# tokens/s of each (median of REPS) and whether the greedy tokens are identical.
+# usage: bench/llama_cpp_compare.sh MODEL.gguf [THREADS=1,2] [N_PROMPT=64] [N_GEN=32] [REPS=3]
+# Installs node-llama-cpp@3.22.1 into $NLC_DIR (default: a temporary directory, removed after).
+set -euo pipefail
+MODEL=$1; THREADS=${2:-1,2}; NP=${3:-64}; NG=${4:-32}; REPS=${5:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+INFERTRACE=${INFERTRACE:-$HERE/../build/dev/src/infertrace}
+if [[ -z "${NLC_DIR:-}" ]]; then NLC_DIR=$(mktemp -d); trap 'rm -rf "$NLC_DIR"' EXIT; fi
+if [[ ! -d "$NLC_DIR/node_modules/node-llama-cpp" ]]; then
+  (cd "$NLC_DIR" && npm install --no-audit --no-fund --silent node-llama-cpp@3.22.1 >/dev/null)
+fi
+cp "$HERE/llama_cpp_compare.mjs" "$NLC_DIR/"
+IDS=$("$INFERTRACE" engine run -m "$MODEL" --prompt-tokens "$NP" -n 0 --json |
+      python3 -c "import json,sys; print(','.join(map(str, json.load(sys.stdin)['prompt_ids'])))")
+OUT=$(mktemp)
+for t in ${THREADS//,/ }; do
+  for ((r = 0; r < REPS; r++)); do
+    "$INFERTRACE" engine run -m "$MODEL" --prompt-tokens "$NP" -n "$NG" -t "$t" --ignore-eos --json |
+      python3 -c "import json,sys; j=json.load(sys.stdin); j['engine']='infertrace'; print(json.dumps(j))" >> "$OUT"
+    (cd "$NLC_DIR" && node llama_cpp_compare.mjs "$MODEL" "$t" "$NG" "$IDS") | tail -1 >> "$OUT"
+  done
+done
+python3 - "$OUT" "$MODEL" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("model: %s, %d prompt tokens, %d generated (median of runs)" % (sys.argv[2], rows[0]["n_prompt"], rows[0]["n_generated"]))
+print("| threads | engine | pp tok/s | tg tok/s | runs |\n| ---: | --- | ---: | ---: | ---: |")
+for t in sorted({r["threads"] for r in rows}):
+    for e in ("infertrace", "llama.cpp (node-llama-cpp)"):
+        sel = [r for r in rows if r["threads"] == t and r["engine"] == e]
+        print("| %d | %s | %.2f | %.2f | %d |" % (t, e, statistics.median(r["pp_tokens_per_second"] for r in sel),
+              statistics.median(r["tg_tokens_per_second"] for r in sel), len(sel)))
+a = [r["output_ids"] for r in rows if r["engine"] == "infertrace"]
+b = [r["output_ids"] for r in rows if r["engine"] != "infertrace"]
+same = all(x == a[0] for x in a + b)
+print("greedy tokens identical across engines and runs: %s (%d tokens)" % ("yes" if same else "NO", len(a[0])))
+if not same:
+    print("infertrace:", a[0]); print("llama.cpp: ", b[0])
+PY
+rm -f "$OUT"

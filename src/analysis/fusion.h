@@ -1,0 +1,62 @@
+// Kernel fusion candidates by proximity score (docs/metrics.md section 4; SKIP Sec. III-C,
+// Eq. 6-8), over the segments of build_kernel_sequences().
+//
+// Chains are identified exactly, not by a hash that could collide: a chain of length a+b is the
+// pair (id of its first a kernels, id of its last b kernels), and pairs get dense ids from a hash
+// table. Each chain length costs one or a few linear passes over the kernels, whatever the length.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "analysis/fusion_sequences.h"
+
+namespace infertrace {
+
+struct FusionOptions {
+  std::vector<int> lengths = {2, 4, 8, 16, 32, 64, 128, 256};  // chain lengths L, each >= 2
+  double threshold = 1.0;                                      // T: fuse chains with PS >= T
+  size_t top = 10;                                             // candidates kept
+};
+
+struct ChainLengthResult {
+  int length = 0;
+  int64_t unique_chains = 0;         // distinct chains of this length
+  int64_t chain_instances = 0;       // windows of this length inside segments
+  int64_t deterministic_chains = 0;  // distinct chains with PS >= T
+  int64_t fused_chains = 0;          // C_fused: chains the greedy scan fuses
+  int64_t kernels_eager = 0;         // K_eager
+  int64_t kernels_fused = 0;         // K_fused = K_eager - C_fused * (L - 1)
+  double ideal_speedup = 1.0;        // K_eager / K_fused
+  // Sum over fused chains of the launch parts of their kernels' launch calls, minus one launch
+  // per chain (the fused kernel still needs one: we keep the chain's first launch).
+  ns_t launch_time_saved = 0;
+};
+
+// A chain the greedy scan fused at least once.
+struct FusionCandidate {
+  int length = 0;
+  std::vector<StrId> kernels;     // trace string ids, in order
+  int64_t occurrences = 0;        // f(C)
+  int64_t first_occurrences = 0;  // f(first kernel of C)
+  double proximity = 0;           // PS(C) = f(C) / f(first kernel)
+  int64_t fused = 0;              // instances the greedy scan fused
+  int64_t kernels_removed = 0;    // fused * (L - 1)
+  ns_t launch_time_saved = 0;
+};
+
+struct FusionResult {
+  double threshold = 1.0;
+  int64_t kernels = 0, segments = 0, streams = 0, sync_splits = 0, unlinked_kernels = 0;
+  int64_t distinct_kernels = 0;
+  ns_t launch_part_total = 0;  // launch part of all kernels' launch calls
+  GraphLaunchCost graphs;
+  std::vector<ChainLengthResult> lengths;  // ascending length
+  // Best candidates over all lengths: most kernels removed first, then most launch time saved.
+  std::vector<FusionCandidate> candidates;
+};
+
+// Throws UsageError for a length < 2 or a threshold outside (0, 1].
+FusionResult analyze_fusion(const KernelSequences& seq, const FusionOptions& opt);
+
+}  // namespace infertrace

@@ -1,0 +1,137 @@
+#include "analysis/fusion_sequences.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace infertrace {
+
+namespace {
+
+constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+// The launch call each GPU activity links to (by correlation id) and whether the activity is the
+// call's earliest one, which is where docs/metrics.md charges the call's launch latency.
+struct Linkage {
+  std::vector<uint32_t> api;       // per GPU row: launch call row, or kNone
+  std::vector<uint8_t> earliest;   // per GPU row: 1 when it is the earliest activity of its call
+  GraphLaunchCost graphs;
+};
+
+ns_t launch_part_of(const ApiCallTable& api, uint32_t call, ns_t gpu_start) {
+  const ns_t latency = std::max<ns_t>(0, gpu_start - api.start[call]);
+  // An unknown duration (-1) leaves the queue part unknown: charge nothing rather than guess.
+  if (api.dur[call] < 0) return 0;
+  const ns_t queue = std::max<ns_t>(0, gpu_start - (api.start[call] + api.dur[call]));
+  return latency - queue;
+}
+
+Linkage link_activities(const Trace& t) {
+  Linkage L;
+  L.api.assign(t.gpu.size(), kNone);
+  L.earliest.assign(t.gpu.size(), 0);
+
+  // Launch calls by correlation; where two calls share an id, the earlier one owns it.
+  struct Call { int64_t corr; ns_t start; uint32_t row; };
+  std::vector<Call> calls;
+  for (size_t i = 0; i < t.api.size(); ++i)
+    if (is_launch(t.api.kind[i]) && t.api.correlation[i] >= 0)
+      calls.push_back({t.api.correlation[i], t.api.start[i], static_cast<uint32_t>(i)});
+  std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) {
+    return a.corr != b.corr ? a.corr < b.corr : a.start != b.start ? a.start < b.start : a.row < b.row;
+  });
+
+  struct Act { int64_t corr; ns_t start; uint32_t row; };
+  std::vector<Act> acts;
+  acts.reserve(t.gpu.size());
+  for (size_t i = 0; i < t.gpu.size(); ++i)
+    if (t.gpu.correlation[i] >= 0) acts.push_back({t.gpu.correlation[i], t.gpu.start[i], static_cast<uint32_t>(i)});
+  std::sort(acts.begin(), acts.end(), [](const Act& a, const Act& b) {
+    return a.corr != b.corr ? a.corr < b.corr : a.start != b.start ? a.start < b.start : a.row < b.row;
+  });
+
+  size_t c = 0;
+  for (size_t g = 0; g < acts.size();) {
+    size_t end = g;
+    while (end < acts.size() && acts[end].corr == acts[g].corr) ++end;
+    while (c < calls.size() && calls[c].corr < acts[g].corr) ++c;
+    if (c < calls.size() && calls[c].corr == acts[g].corr) {
+      const uint32_t call = calls[c].row;
+      int64_t kernels = 0;
+      for (size_t k = g; k < end; ++k) {
+        L.api[acts[k].row] = call;
+        kernels += t.gpu.kind[acts[k].row] == GpuKind::Kernel;
+      }
+      L.earliest[acts[g].row] = 1;
+      if (t.api.kind[call] == ApiKind::GraphLaunch && kernels > 0) {
+        L.graphs.launches += 1;
+        L.graphs.kernels += kernels;
+        L.graphs.api_time += std::max<ns_t>(0, t.api.dur[call]);
+        L.graphs.launch_part += launch_part_of(t.api, call, acts[g].start);
+      }
+    }
+    g = end;
+  }
+  return L;
+}
+
+}  // namespace
+
+KernelSequences build_kernel_sequences(const Trace& t) {
+  KernelSequences seq;
+  const Linkage link = link_activities(t);
+  seq.graphs = link.graphs;
+
+  std::vector<uint32_t> order;
+  for (size_t i = 0; i < t.gpu.size(); ++i)
+    if (t.gpu.kind[i] == GpuKind::Kernel) order.push_back(static_cast<uint32_t>(i));
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (t.gpu.device[a] != t.gpu.device[b]) return t.gpu.device[a] < t.gpu.device[b];
+    if (t.gpu.stream[a] != t.gpu.stream[b]) return t.gpu.stream[a] < t.gpu.stream[b];
+    if (t.gpu.start[a] != t.gpu.start[b]) return t.gpu.start[a] < t.gpu.start[b];
+    return a < b;
+  });
+
+  std::vector<ns_t> syncs;
+  for (size_t i = 0; i < t.api.size(); ++i)
+    if (t.api.kind[i] == ApiKind::Sync) syncs.push_back(t.api.start[i]);
+  std::sort(syncs.begin(), syncs.end());
+  // True when a sync call starts strictly between the two launch-call starts.
+  auto sync_between = [&](ns_t a, ns_t b) {
+    const ns_t lo = std::min(a, b), hi = std::max(a, b);
+    auto it = std::upper_bound(syncs.begin(), syncs.end(), lo);
+    return it != syncs.end() && *it < hi;
+  };
+
+  // Dense kernel-name ids in order of first appearance.
+  std::vector<uint32_t> dense(t.strings.size(), kNone);
+  seq.name.reserve(order.size());
+  seq.launch_part.reserve(order.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const uint32_t row = order[k];
+    const bool new_stream = k == 0 || t.gpu.device[row] != t.gpu.device[order[k - 1]] ||
+                            t.gpu.stream[row] != t.gpu.stream[order[k - 1]];
+    if (new_stream) {
+      if (k > 0) seq.segment_end.push_back(static_cast<uint32_t>(k));
+      seq.streams += 1;
+    } else {
+      const uint32_t prev_call = link.api[order[k - 1]], call = link.api[row];
+      if (prev_call != kNone && call != kNone && sync_between(t.api.start[prev_call], t.api.start[call])) {
+        seq.segment_end.push_back(static_cast<uint32_t>(k));
+        seq.sync_splits += 1;
+      }
+    }
+    const StrId sid = t.gpu.name[row];
+    if (dense[sid] == kNone) {
+      dense[sid] = static_cast<uint32_t>(seq.names.size());
+      seq.names.push_back(sid);
+    }
+    seq.name.push_back(dense[sid]);
+    const uint32_t call = link.api[row];
+    if (call == kNone) seq.unlinked_kernels += 1;
+    seq.launch_part.push_back(call != kNone && link.earliest[row] ? launch_part_of(t.api, call, t.gpu.start[row]) : 0);
+  }
+  if (!order.empty()) seq.segment_end.push_back(static_cast<uint32_t>(order.size()));
+  return seq;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,43 @@
+// Kernel sequences for proximity-score fusion (docs/metrics.md section 4, SKIP Sec. III-C): the
+// kernels of each (device, stream) in start-time order, cut into segments at sync calls, with the
+// measured launch cost of each kernel's launch call. Reads only a Trace.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+// What CUDA-graph launches in the trace cost, measured: a graph launch is already a full fusion of
+// its kernels as far as the host is concerned, so this is the floor a fusion can reach.
+struct GraphLaunchCost {
+  int64_t launches = 0;  // graph launch calls with at least one linked kernel
+  int64_t kernels = 0;   // kernels those launches started
+  ns_t api_time = 0;     // sum of a(c) over those calls
+  ns_t launch_part = 0;  // sum of l(c) - q(c) over those calls
+};
+
+struct KernelSequences {
+  // Every kernel of every segment, segment after segment (streams in (device, stream) order),
+  // as dense name ids: names[name[i]] is the trace string of kernel i.
+  std::vector<uint32_t> name;
+  std::vector<StrId> names;
+  // Exclusive end offset in `name` of each segment; segments are never empty.
+  std::vector<uint32_t> segment_end;
+  // Per kernel: the launch part l(c) - q(c) of its launch call when this kernel is that call's
+  // earliest GPU activity, else 0 (the later kernels of a graph launch, kernels with no call).
+  std::vector<ns_t> launch_part;
+
+  int64_t streams = 0;
+  int64_t sync_splits = 0;       // segment boundaries caused by a sync call
+  int64_t unlinked_kernels = 0;  // kernels with no launch call (never cause a split)
+  GraphLaunchCost graphs;
+
+  size_t size() const { return name.size(); }
+};
+
+KernelSequences build_kernel_sequences(const Trace& trace);
+
+}  // namespace infertrace

@@ -1,0 +1,319 @@
+// analyze_launches(): one pass to link GPU work to launch calls by correlation id, then the
+// section-2 sums, the IL window with its busy/idle unions, and the breakdown tables.
+#include "analysis/launch.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "analysis/launch_id_map.h"
+#include "analysis/launch_intervals.h"
+#include "analysis/launch_operators.h"
+
+namespace infertrace {
+
+namespace {
+
+constexpr uint32_t kNone = CorrelationMap::kNone;
+
+ns_t end_of(ns_t start, ns_t dur) { return start + std::max<ns_t>(dur, 0); }
+
+// Correlation id -> the launch call that owns it. Ids are unique per API call in CUPTI, but a
+// source that records both a runtime call and the driver call it makes may repeat one: the
+// earliest-starting launch call is the logical launch and the others are counted as duplicates.
+CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& duplicate, int64_t& n_dup) {
+  CorrelationMap m(api.correlation);
+  for (uint32_t r = 0; r < api.size(); ++r) {
+    const int64_t id = api.correlation[r];
+    if (id < 0) continue;
+    const uint32_t prev = m.find(id);
+    if (prev == kNone) {
+      m.set(id, r);
+      continue;
+    }
+    const bool r_launch = is_launch(api.kind[r]), prev_launch = is_launch(api.kind[prev]);
+    const bool r_wins = (r_launch && !prev_launch) ||
+                        (r_launch == prev_launch && api.start[r] < api.start[prev]);
+    const uint32_t loser = r_wins ? prev : r;
+    if (r_wins) m.set(id, r);
+    if (is_launch(api.kind[loser])) {
+      duplicate[loser] = 1;
+      ++n_dup;
+    }
+  }
+  return m;
+}
+
+void count_activities(const Trace& t, LaunchAnalysis& a) {
+  const GpuActivityTable& g = t.gpu;
+  a.gpu_activities = static_cast<int64_t>(g.size());
+  ns_t kernel_total = 0;
+  for (size_t i = 0; i < g.size(); ++i) {
+    switch (g.kind[i]) {
+      case GpuKind::Kernel: ++a.kernels, kernel_total += g.dur[i]; break;
+      case GpuKind::Memcpy: ++a.memcpys; break;
+      case GpuKind::Memset: ++a.memsets; break;
+    }
+  }
+  a.akd_ns = a.kernels ? static_cast<double>(kernel_total) / static_cast<double>(a.kernels) : 0.0;
+}
+
+// The IL window: first start of any top-level operator (the earliest operator is top-level), or of
+// any host event when there are none, to the last end of any GPU activity.
+void il_window(const Trace& t, LaunchAnalysis& a) {
+  if (t.gpu.size() == 0) return;
+  const auto& host = t.ops.size() ? t.ops.start : t.api.size() ? t.api.start : t.gpu.start;
+  a.t_begin = *std::min_element(host.begin(), host.end());
+  ns_t last = t.gpu.start[0];
+  for (size_t i = 0; i < t.gpu.size(); ++i) last = std::max(last, end_of(t.gpu.start[i], t.gpu.dur[i]));
+  a.t_end = std::max(last, a.t_begin);
+  a.inference_latency = a.t_end - a.t_begin;
+}
+
+// GPU busy overall, per device and per stream: one pass over activities in start order, one union
+// accumulator per group, every interval clipped to the IL window.
+void gpu_busy(const Trace& t, LaunchAnalysis& a) {
+  const GpuActivityTable& g = t.gpu;
+  std::vector<uint32_t> order(g.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return g.start[x] < g.start[y]; });
+
+  std::map<std::pair<int32_t, int64_t>, size_t> stream_index;
+  std::map<int32_t, size_t> device_index;
+  std::vector<UnionAccumulator> stream_union, device_union;
+  UnionAccumulator all;
+  for (size_t i = 0; i < g.size(); ++i) {
+    auto [it, added] = stream_index.try_emplace({g.device[i], g.stream[i]}, a.by_stream.size());
+    if (added) {
+      StreamStat s;
+      s.device = g.device[i], s.stream = g.stream[i];
+      a.by_stream.push_back(s);
+    }
+    StreamStat& s = a.by_stream[it->second];
+    switch (g.kind[i]) {
+      case GpuKind::Kernel: ++s.kernels, s.kernel_time += g.dur[i]; break;
+      case GpuKind::Memcpy: ++s.memcpys; break;
+      case GpuKind::Memset: ++s.memsets; break;
+    }
+    if (device_index.try_emplace(g.device[i], device_index.size()).second) device_union.emplace_back();
+  }
+  stream_union.resize(a.by_stream.size());
+  // Resolve each activity's groups once, in row order, so the sorted pass does no map lookups.
+  std::vector<uint32_t> stream_of(g.size()), device_of(g.size());
+  for (size_t i = 0; i < g.size(); ++i) {
+    stream_of[i] = static_cast<uint32_t>(stream_index[{g.device[i], g.stream[i]}]);
+    device_of[i] = static_cast<uint32_t>(device_index[g.device[i]]);
+  }
+  for (uint32_t i : order) {
+    const ns_t s = std::max(g.start[i], a.t_begin), e = std::min(end_of(g.start[i], g.dur[i]), a.t_end);
+    all.add(s, e);
+    stream_union[stream_of[i]].add(s, e);
+    device_union[device_of[i]].add(s, e);
+  }
+  a.gpu_busy = all.total();
+  a.gpu_idle = a.inference_latency - a.gpu_busy;
+  for (size_t k = 0; k < a.by_stream.size(); ++k) a.by_stream[k].busy = stream_union[k].total();
+  std::sort(a.by_stream.begin(), a.by_stream.end(), [](const StreamStat& x, const StreamStat& y) {
+    return std::tie(x.device, x.stream) < std::tie(y.device, y.stream);
+  });
+  for (auto& [dev, k] : device_index) {
+    DeviceStat d;
+    d.device = dev, d.busy = device_union[k].total(), d.idle = a.inference_latency - d.busy;
+    a.by_device.push_back(d);
+  }
+}
+
+// Host active on the thread that issued the most launches: union of its operators and API calls
+// minus the union of its sync calls (both inside the IL window).
+void host_activity(const Trace& t, LaunchAnalysis& a) {
+  std::map<std::pair<int64_t, int64_t>, int64_t> launches;
+  for (size_t r = 0; r < t.api.size(); ++r)
+    if (is_launch(t.api.kind[r])) ++launches[{t.api.pid[r], t.api.tid[r]}];
+  if (launches.empty()) {
+    a.cpu_idle = a.inference_latency;
+    return;
+  }
+  // Most launches wins; ties go to the lowest (pid, tid) so the choice is stable.
+  auto best = launches.begin();
+  for (auto it = launches.begin(); it != launches.end(); ++it)
+    if (it->second > best->second) best = it;
+  a.launch_thread_pid = best->first.first, a.launch_thread_tid = best->first.second;
+  a.launch_thread_launches = best->second;
+
+  std::vector<Interval> active, sync;
+  for (size_t o = 0; o < t.ops.size(); ++o)
+    if (t.ops.pid[o] == a.launch_thread_pid && t.ops.tid[o] == a.launch_thread_tid)
+      active.emplace_back(t.ops.start[o], end_of(t.ops.start[o], t.ops.dur[o]));
+  for (size_t r = 0; r < t.api.size(); ++r) {
+    if (t.api.pid[r] != a.launch_thread_pid || t.api.tid[r] != a.launch_thread_tid) continue;
+    const Interval iv{t.api.start[r], end_of(t.api.start[r], t.api.dur[r])};
+    active.push_back(iv);
+    if (t.api.kind[r] == ApiKind::Sync) sync.push_back(iv);
+  }
+  // Every sync call is itself in `active`, so the difference of the unions is the union of the rest.
+  a.host_sync = union_length(sync, a.t_begin, a.t_end);
+  a.host_active = union_length(active, a.t_begin, a.t_end) - a.host_sync;
+  a.cpu_idle = a.inference_latency - a.host_active;
+}
+
+void api_breakdown(const Trace& t, const std::vector<int64_t>& link_of_call, LaunchAnalysis& a) {
+  std::vector<int32_t> row_of_name(t.strings.size(), -1);
+  for (size_t r = 0; r < t.api.size(); ++r) {
+    int32_t& k = row_of_name[t.api.name[r]];
+    if (k < 0) {
+      k = static_cast<int32_t>(a.by_api.size());
+      ApiBreakdownRow row;
+      row.name = t.api.name[r], row.kind = t.api.kind[r];
+      a.by_api.push_back(row);
+    }
+    ApiBreakdownRow& row = a.by_api[static_cast<size_t>(k)];
+    ++row.calls;
+    row.api_total += std::max<ns_t>(t.api.dur[r], 0);
+    if (link_of_call[r] >= 0) {
+      const LaunchLink& l = a.links[static_cast<size_t>(link_of_call[r])];
+      ++row.linked;
+      row.latency_total += l.latency, row.launch_total += l.launch_part, row.queue_total += l.queue;
+    }
+  }
+  std::sort(a.by_api.begin(), a.by_api.end(), [&](const ApiBreakdownRow& x, const ApiBreakdownRow& y) {
+    if (x.calls != y.calls) return x.calls > y.calls;
+    return t.str(x.name) < t.str(y.name);
+  });
+}
+
+void kernel_breakdown(const Trace& t, LaunchAnalysis& a) {
+  std::vector<int32_t> row_of_name(t.strings.size(), -1);
+  for (size_t i = 0; i < t.gpu.size(); ++i) {
+    if (t.gpu.kind[i] != GpuKind::Kernel) continue;
+    int32_t& k = row_of_name[t.gpu.name[i]];
+    const ns_t d = t.gpu.dur[i];
+    if (k < 0) {
+      k = static_cast<int32_t>(a.kernels_by_name.size());
+      a.kernels_by_name.push_back({t.gpu.name[i], 0, 0, d, d});
+    }
+    KernelStat& s = a.kernels_by_name[static_cast<size_t>(k)];
+    ++s.count, s.total += d, s.min = std::min(s.min, d), s.max = std::max(s.max, d);
+  }
+  std::sort(a.kernels_by_name.begin(), a.kernels_by_name.end(), [&](const KernelStat& x, const KernelStat& y) {
+    if (x.total != y.total) return x.total > y.total;
+    return t.str(x.name) < t.str(y.name);
+  });
+}
+
+// Per operator name: every instance counts toward calls and CPU time; launches count toward the
+// innermost operator that issued them only, so nested operators never double-count launch tax.
+void operator_breakdown(const Trace& t, LaunchAnalysis& a) {
+  std::vector<uint32_t> calls(a.links.size());
+  for (size_t k = 0; k < a.links.size(); ++k) calls[k] = a.links[k].api;
+  const OperatorAttribution attr = attribute_to_operators(t, calls);
+  a.calls_by_external_id = attr.by_external_id;
+  a.calls_by_containment = attr.by_containment;
+  a.calls_without_operator = attr.unattributed;
+
+  std::vector<int32_t> row_of_name(t.strings.size(), -1);
+  auto row_for = [&](StrId name) -> OperatorStat& {
+    int32_t& k = row_of_name[name];
+    if (k < 0) {
+      k = static_cast<int32_t>(a.by_operator.size());
+      OperatorStat s;
+      s.name = name;
+      a.by_operator.push_back(s);
+    }
+    return a.by_operator[static_cast<size_t>(k)];
+  };
+  for (size_t o = 0; o < t.ops.size(); ++o) {
+    OperatorStat& s = row_for(t.ops.name[o]);
+    ++s.calls, s.cpu_time += std::max<ns_t>(t.ops.dur[o], 0);
+  }
+  for (size_t k = 0; k < a.links.size(); ++k) {
+    LaunchLink& l = a.links[k];
+    l.op = attr.op_of_call[k];
+    if (l.op < 0) continue;
+    OperatorStat& s = row_for(t.ops.name[static_cast<size_t>(l.op)]);
+    s.kernels += l.activities, s.launch_tax += l.latency, s.gpu_time += l.gpu_time;
+  }
+  std::sort(a.by_operator.begin(), a.by_operator.end(), [&](const OperatorStat& x, const OperatorStat& y) {
+    if (x.launch_tax != y.launch_tax) return x.launch_tax > y.launch_tax;
+    if (x.cpu_time != y.cpu_time) return x.cpu_time > y.cpu_time;
+    return t.str(x.name) < t.str(y.name);
+  });
+}
+
+}  // namespace
+
+LaunchAnalysis analyze_launches(const Trace& t) {
+  LaunchAnalysis a;
+  const ApiCallTable& api = t.api;
+  const GpuActivityTable& gpu = t.gpu;
+  a.api_calls = static_cast<int64_t>(api.size());
+  a.operators = static_cast<int64_t>(t.ops.size());
+  count_activities(t, a);
+
+  // Link every GPU activity to the call that owns its correlation id.
+  std::vector<uint8_t> duplicate(api.size(), 0);
+  const CorrelationMap owner = map_correlations(api, duplicate, a.duplicate_correlation_calls);
+  std::vector<uint32_t> first_gpu(api.size(), kNone), n_activities(api.size(), 0);
+  std::vector<ns_t> gpu_time(api.size(), 0);
+  a.gpu_to_api.assign(gpu.size(), -1);
+  for (uint32_t i = 0; i < gpu.size(); ++i) {
+    const uint32_t r = owner.find(gpu.correlation[i]);
+    if (r == kNone) {
+      ++a.orphan_activities;
+      continue;
+    }
+    if (!is_launch(api.kind[r])) {
+      ++a.activities_of_other_calls;
+      continue;
+    }
+    a.gpu_to_api[i] = r;
+    ++n_activities[r];
+    gpu_time[r] += std::max<ns_t>(gpu.dur[i], 0);
+    // Earliest activity; equal starts keep the lower row so the result does not depend on order.
+    if (first_gpu[r] == kNone || gpu.start[i] < gpu.start[first_gpu[r]]) first_gpu[r] = i;
+  }
+
+  // One term per linked launch call (a graph launch's term goes to its earliest kernel).
+  std::vector<int64_t> link_of_call(api.size(), -1);
+  for (uint32_t r = 0; r < api.size(); ++r) {
+    const ApiKind kind = api.kind[r];
+    if (kind == ApiKind::Sync) ++a.sync_calls;
+    if (!is_launch(kind)) continue;
+    ++a.launch_calls;
+    if (kind == ApiKind::GraphLaunch) ++a.graph_launches;
+    if (duplicate[r]) continue;
+    if (first_gpu[r] == kNone) {
+      ++a.orphan_launch_calls;
+      continue;
+    }
+    LaunchLink l;
+    l.api = r, l.first_gpu = first_gpu[r], l.activities = n_activities[r], l.gpu_time = gpu_time[r];
+    const ns_t g = gpu.start[l.first_gpu], c = api.start[r], d = api.dur[r];
+    l.latency = g - c;
+    if (l.latency < 0) {
+      l.latency = 0, l.clamped = true;
+      ++a.clock_skew_clamped;
+    }
+    if (d < 0) {
+      ++a.launch_calls_unknown_duration;  // no end: the queue part cannot be told apart
+    } else {
+      l.queue = std::max<ns_t>(0, g - (c + d));
+      a.api_time += d;
+    }
+    l.launch_part = l.latency - l.queue;
+    a.tklqt += l.latency, a.tklqt_launch += l.launch_part, a.tklqt_queue += l.queue;
+    link_of_call[r] = static_cast<int64_t>(a.links.size());
+    a.links.push_back(l);
+  }
+  a.linked_launch_calls = static_cast<int64_t>(a.links.size());
+  if (!a.links.empty()) a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
+
+  il_window(t, a);
+  gpu_busy(t, a);
+  host_activity(t, a);
+  api_breakdown(t, link_of_call, a);
+  kernel_breakdown(t, a);
+  operator_breakdown(t, a);
+  return a;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,106 @@
+#include "analysis/sweep.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "util/error.h"
+
+namespace infertrace {
+
+SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a) {
+  SweepPoint p;
+  p.batch = batch;
+  p.source = source;
+  p.kernels = a.kernels;
+  p.tklqt = a.tklqt, p.tklqt_launch = a.tklqt_launch, p.tklqt_queue = a.tklqt_queue;
+  p.inference_latency = a.inference_latency, p.gpu_idle = a.gpu_idle, p.cpu_idle = a.cpu_idle;
+  p.bound = a.bound;
+  if (a.inference_latency > 0) {
+    p.gpu_idle_share = static_cast<double>(a.gpu_idle) / a.inference_latency;
+    p.cpu_idle_share = static_cast<double>(a.cpu_idle) / a.inference_latency;
+    p.balanced = p.gpu_idle_share < 0.5 && p.cpu_idle_share < 0.5;
+  }
+  return p;
+}
+
+namespace {
+
+std::string summarize(const SweepResult& r) {
+  const auto& pts = r.points;
+  std::string s;
+  if (r.transition_batch && *r.transition_batch == pts.front().batch) {
+    s = "GPU-bound (queue-dominated) at every batch size from " + std::to_string(pts.front().batch) +
+        ": the GPU is the limit; fusing kernels or CUDA graphs will not shorten these runs much.";
+  } else if (r.transition_batch) {
+    int64_t below = pts.front().batch;
+    for (auto& p : pts)
+      if (p.batch < *r.transition_batch) below = p.batch;
+    s = "Launch-bound up to batch " + std::to_string(below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
+        std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
+  } else {
+    s = "No transition: batch " + std::to_string(pts.back().batch) +
+        ", the largest measured, is not GPU-bound, so launch overhead matters across the whole sweep; "
+        "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.";
+  }
+  if (r.balanced_region)
+    s += " Balanced (GPU and CPU each idle less than half of the inference latency) at batch " +
+         (r.balanced_region->from == r.balanced_region->to
+              ? std::to_string(r.balanced_region->from)
+              : std::to_string(r.balanced_region->from) + " to " + std::to_string(r.balanced_region->to)) +
+         ".";
+  else
+    s += " No batch size keeps both GPU and CPU idle below half of the inference latency.";
+  return s;
+}
+
+}  // namespace
+
+SweepResult analyze_sweep(std::vector<SweepPoint> points) {
+  SweepResult r;
+  std::sort(points.begin(), points.end(), [](const SweepPoint& a, const SweepPoint& b) { return a.batch < b.batch; });
+  for (size_t i = 1; i < points.size(); ++i)
+    if (points[i].batch == points[i - 1].batch)
+      throw UsageError("batch size " + std::to_string(points[i].batch) + " given twice (" + points[i - 1].source +
+                       ", " + points[i].source + ")");
+  r.points = std::move(points);
+  if (r.points.empty()) return r;
+
+  // Transition: walk down from the largest batch while every batch seen is GPU-bound.
+  for (size_t i = r.points.size(); i-- > 0;) {
+    if (r.points[i].bound != "gpu") break;
+    r.transition_batch = r.points[i].batch;
+  }
+
+  // Balanced region: the longest run of consecutive balanced points.
+  size_t best_from = 0, best_len = 0;
+  for (size_t i = 0; i < r.points.size();) {
+    if (!r.points[i].balanced) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < r.points.size() && r.points[j].balanced) r.balanced_batches.push_back(r.points[j++].batch);
+    if (j - i > best_len) best_from = i, best_len = j - i;
+    i = j;
+  }
+  if (best_len > 0) r.balanced_region = BatchRange{r.points[best_from].batch, r.points[best_from + best_len - 1].batch};
+  r.summary = summarize(r);
+  return r;
+}
+
+std::optional<int64_t> batch_from_file_name(const std::string& path) {
+  const std::string name = std::filesystem::path(path).filename().string();
+  for (size_t i = 0; i + 2 < name.size(); ++i) {
+    const bool word_start = i == 0 || !std::isalpha(static_cast<unsigned char>(name[i - 1]));
+    if (!word_start || name.compare(i, 2, "bs") != 0 || !std::isdigit(static_cast<unsigned char>(name[i + 2]))) continue;
+    int64_t v = 0;
+    size_t j = i + 2;
+    for (; j < name.size() && std::isdigit(static_cast<unsigned char>(name[j])) && v < (int64_t{1} << 40); ++j)
+      v = v * 10 + (name[j] - '0');
+    if (v > 0) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,48 @@
+// Batch sweeps (docs/metrics.md section 3): the launch/queue figures of one model's traces at
+// several batch sizes, the CPU-bound to GPU-bound transition and the balanced region. Works on
+// LaunchAnalysis results, so it is tested without any trace file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/launch.h"
+
+namespace infertrace {
+
+struct SweepPoint {
+  int64_t batch = 0;
+  std::string source;  // file the figures came from
+  int64_t kernels = 0;
+  ns_t tklqt = 0, tklqt_launch = 0, tklqt_queue = 0;
+  ns_t inference_latency = 0, gpu_idle = 0, cpu_idle = 0;
+  std::string bound;  // "cpu", "gpu", or "" (no linked launches)
+  double gpu_idle_share = 0, cpu_idle_share = 0;  // of IL (0 when IL is 0)
+  bool balanced = false;                          // both shares below 50%
+};
+
+struct BatchRange {
+  int64_t from = 0, to = 0;
+};
+
+struct SweepResult {
+  std::vector<SweepPoint> points;           // ascending batch
+  std::optional<int64_t> transition_batch;  // smallest batch from which every larger one is GPU-bound
+  // Balanced batches (both idle shares < 50%) and their span; when they are not contiguous in the
+  // sweep, `balanced_region` is the longest contiguous run (the earliest one on a tie).
+  std::vector<int64_t> balanced_batches;
+  std::optional<BatchRange> balanced_region;
+  std::string summary;  // what to do, in one or two sentences
+};
+
+SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a);
+
+// Sorts by batch; throws UsageError when a batch size appears twice.
+SweepResult analyze_sweep(std::vector<SweepPoint> points);
+
+// Batch size from a file name's "bs<N>" (gpt2_prefill_bs16.json.gz -> 16), or nullopt.
+std::optional<int64_t> batch_from_file_name(const std::string& path);
+
+}  // namespace infertrace

@@ -1,0 +1,72 @@
+// `infertrace analyze TRACE... [--json] [--csv DIR] [--top N]`: launch and queue metrics of
+// docs/metrics.md sections 1-2 for PyTorch profiler (Kineto) traces (docs/analyze.md).
+#include <iostream>
+#include <memory>
+
+#include "analysis/launch.h"
+#include "cli/registry.h"
+#include "ingest/load.h"
+#include "report/analyze_json.h"
+#include "report/analyze_text.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct Options {
+  std::vector<std::string> traces;
+  bool json = false;
+  std::string csv_dir;
+  size_t top = 10;
+};
+
+void run(const Options& o) {
+  if (o.top == 0) throw UsageError("analyze: --top must be at least 1");
+#if INFERTRACE_HAVE_TRACE_ANALYSIS
+  // Every trace is read and analysed before anything is printed, so a bad file fails the run
+  // without leaving half a JSON document on stdout.
+  std::vector<std::unique_ptr<Trace>> traces;
+  std::vector<std::unique_ptr<LaunchAnalysis>> analyses;
+  std::vector<AnalyzedTrace> all;
+  for (const std::string& path : o.traces) {
+    traces.push_back(std::make_unique<Trace>(load_trace(path)));
+    analyses.push_back(std::make_unique<LaunchAnalysis>(analyze_launches(*traces.back())));
+    all.push_back({traces.back().get(), analyses.back().get()});
+  }
+  if (!o.csv_dir.empty()) {
+    const auto written = write_analyze_csv(o.csv_dir, all);
+    if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
+  }
+  if (o.json) {
+    std::cout << analyze_document(all).dump(2) << "\n";
+    return;
+  }
+  for (size_t k = 0; k < all.size(); ++k) {
+    if (k) std::cout << "\n" << std::string(100, '=') << "\n\n";
+    print_analyze_text(std::cout, *all[k].trace, *all[k].analysis, o.top);
+  }
+#else
+  throw Error(o.traces.front() + ": this build of infertrace has no trace reader yet (src/ingest), so it "
+              "cannot analyze traces");
+#endif
+}
+
+const CommandRegistrar reg(100, [](CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("analyze", "Launch and queue metrics of PyTorch profiler traces: TKLQT (launch and "
+                                            "queue parts), AKD, inference latency, GPU/CPU idle, CPU- or GPU-bound, "
+                                            "per API, kernel, operator and stream");
+  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz); one section per trace")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--json", opt->json, "Print one JSON document (schema_version 1, docs/analyze.md) instead of tables");
+  cmd->add_option("--csv", opt->csv_dir, "Also write one CSV file per table into this directory");
+  cmd->add_option("--top", opt->top, "Rows per table in the terminal output (JSON and CSV hold every row)")
+      ->capture_default_str();
+  cmd->callback([opt]() { run(*opt); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

@@ -1,0 +1,70 @@
+// `infertrace bench membw`: sustained memory bandwidth (STREAM-like read and triad) per thread
+// count; the read figure is the bandwidth roofline `bench threads` compares decode against.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/bench_format.h"
+#include "cli/engine_common.h"
+#include "cli/registry.h"
+#include "engine/runtime/membw.h"
+#include "engine/runtime/thread_pool.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct MembwArgs {
+  std::string threads, cpus, format = "md";
+  int64_t size_mib = 512;
+  int reps = 5;
+};
+
+void run_membw(const MembwArgs& a) {
+  const std::vector<int> counts = parse_thread_list(a.threads);
+  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_cpu_list(a.cpus);
+  check_format(a.format);
+  if (a.size_mib < 1) throw UsageError("--size-mib must be >= 1");
+  std::vector<engine::BandwidthResult> results;
+  for (int t : counts) {
+    engine::ThreadPool pool(t, cpus);
+    results.push_back(engine::measure_bandwidth(pool, static_cast<uint64_t>(a.size_mib) << 20, a.reps));
+  }
+  if (a.format == "json") {
+    nlohmann::json pts = nlohmann::json::array();
+    for (const auto& r : results)
+      pts.push_back({{"threads", r.threads}, {"read_gbs", r.read_gbs}, {"triad_gbs", r.triad_gbs},
+                     {"read_samples_gbs", r.read_samples}, {"triad_samples_gbs", r.triad_samples}});
+    nlohmann::json j = {{"schema_version", 1}, {"array_bytes", results.front().array_bytes},
+                        {"repetitions", a.reps}, {"statistic", "best of repetitions"}, {"points", pts}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  const bool csv = a.format == "csv";
+  if (csv) std::printf("threads,read_gbs,triad_gbs\n");
+  else std::printf("| threads | read GB/s | triad GB/s |\n| ---: | ---: | ---: |\n");
+  for (const auto& r : results)
+    std::printf(csv ? "%d,%.2f,%.2f\n" : "| %d | %.2f | %.2f |\n", r.threads, r.read_gbs, r.triad_gbs);
+  if (!csv)
+    std::printf("\nbest of %d repetitions; arrays of %lld MiB (read: 1 array, triad: 3, STREAM byte counts)\n", a.reps,
+                static_cast<long long>(a.size_mib));
+}
+
+const BenchRegistrar reg(20, [](CLI::App& bench) {
+  auto a = std::make_shared<MembwArgs>();
+  a->threads = std::to_string(allowed_cpu_count());
+  auto* cmd = bench.add_subcommand("membw", "Sustained memory bandwidth (STREAM-like read and triad) per thread count");
+  cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4")->capture_default_str();
+  cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
+  cmd->add_option("--size-mib", a->size_mib, "Bytes per array, MiB (use several times the last-level cache)")
+      ->capture_default_str();
+  cmd->add_option("-r,--repetitions", a->reps, "Repetitions (the best is reported, as STREAM does)")->capture_default_str();
+  cmd->add_option("-o,--output", a->format, "md, csv or json")->capture_default_str();
+  cmd->callback([a] { run_membw(*a); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

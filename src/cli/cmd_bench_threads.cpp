@@ -1,0 +1,191 @@
+// `infertrace bench threads`: llama-bench-style sweep of the reference engine over thread counts:
+// pp and tg per repetition (mean +- sample stddev), context switches per token, hardware counters
+// where the machine exposes them, and each point's share of the memory-bandwidth roofline
+// (decode tokens/s bound = measured read bandwidth / bytes read per token).
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/bench_format.h"
+#include "cli/engine_common.h"
+#include "cli/registry.h"
+#include "engine/cpu/isa.h"
+#include "engine/model/forward.h"
+#include "engine/runtime/generate.h"
+#include "engine/runtime/hw_counters.h"
+#include "engine/runtime/membw.h"
+#include "engine/runtime/thread_pool.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct ThreadsArgs {
+  std::string model, threads, cpus, format = "md";
+  int reps = 5;
+  int64_t n_prompt = 128, n_gen = 64, membw_mib = 512;
+  bool no_roofline = false;
+};
+
+struct Point {
+  int threads = 0;
+  std::vector<double> pp, tg;
+  double ctx_switches_per_token = 0;
+  bool hw_supported = false;
+  std::string hw_reason;
+  double ipc = 0, llc_misses_per_token = 0;
+  double read_gbs = 0, roofline_tg = 0;
+};
+
+Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, const ThreadsArgs& a, int t,
+              const std::vector<int>& cpus, double bytes_per_token) {
+  Point p;
+  p.threads = t;
+  // Counters open before the pool so its threads inherit them; inherited counts reach the
+  // parent's counter when the threads exit, so they are read after the pool is gone.
+  auto counters = std::make_unique<engine::HwCounters>();
+  int64_t switches = 0, tokens = 0;
+  {
+    engine::ThreadPool pool(t, cpus);
+    engine::Session session(model, pool, static_cast<int64_t>(prompt.size()) + a.n_gen, 512);
+    engine::Sampler greedy;
+    {  // warm-up, untimed: faults the weights in and wakes the threads
+      const std::vector<int32_t> warm(prompt.begin(), prompt.begin() + std::min<size_t>(prompt.size(), 8));
+      engine::generate(session, warm, 2, greedy);
+      session.reset();
+    }
+    const int64_t sw0 = engine::context_switches();
+    for (int r = 0; r < a.reps; ++r) {
+      session.reset();
+      const engine::GenerateResult g = engine::generate(session, prompt, a.n_gen, greedy);
+      p.pp.push_back(g.pp());
+      if (g.n_decode_evals > 0) p.tg.push_back(g.tg());
+      tokens += g.n_prompt + g.n_decode_evals;
+    }
+    switches = engine::context_switches() - sw0;
+    if (!a.no_roofline) p.read_gbs = engine::measure_bandwidth(pool, static_cast<uint64_t>(a.membw_mib) << 20, 3).read_gbs;
+  }
+  p.ctx_switches_per_token = tokens > 0 ? static_cast<double>(switches) / tokens : 0;
+  p.hw_supported = counters->supported();
+  p.hw_reason = counters->reason();
+  if (p.hw_supported) {
+    const engine::CounterValues v = counters->read();
+    p.ipc = v.cycles ? static_cast<double>(v.instructions) / v.cycles : 0;
+    p.llc_misses_per_token = tokens > 0 ? static_cast<double>(v.llc_misses) / tokens : 0;
+  }
+  if (p.read_gbs > 0) p.roofline_tg = p.read_gbs * 1e9 / bytes_per_token;
+  return p;
+}
+
+nlohmann::json stat_json(const std::vector<double>& v) {
+  const MeanSd m = mean_sd(v);
+  return {{"mean", m.mean}, {"stddev", m.sd}, {"samples", v}};
+}
+
+void run_threads(const ThreadsArgs& a) {
+  const std::vector<int> counts = parse_thread_list(a.threads);
+  check_format(a.format);
+  if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 2) throw UsageError("need -r >= 1, -p >= 1 and -n >= 2");
+  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_cpu_list(a.cpus);
+  const auto model = engine::Model::load(a.model);
+  const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
+  const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);
+  // Decode reads every weight once per token, plus the KV cache up to the current position
+  // (on average the prompt plus half the generated tokens).
+  engine::ThreadPool probe(1);
+  const engine::Session probe_session(*model, probe, 1, 1);
+  const double kv_avg = probe_session.kv_bytes_per_token() * (a.n_prompt + a.n_gen / 2.0);
+  const double bytes_per_token = static_cast<double>(model->weights().total_bytes) + kv_avg;
+
+  std::vector<Point> points;
+  for (int t : counts) points.push_back(measure(*model, prompt, a, t, cpus, bytes_per_token));
+  const auto best = std::max_element(points.begin(), points.end(), [](const Point& x, const Point& y) {
+    return mean_sd(x.tg).mean < mean_sd(y.tg).mean;
+  });
+
+  if (a.format == "json") {
+    nlohmann::json pts = nlohmann::json::array();
+    for (const Point& p : points) {
+      nlohmann::json hw = p.hw_supported
+                              ? nlohmann::json{{"supported", true}, {"ipc", p.ipc}, {"llc_misses_per_token", p.llc_misses_per_token}}
+                              : nlohmann::json{{"supported", false}, {"reason", p.hw_reason}};
+      nlohmann::json j = {{"threads", p.threads}, {"pp_tokens_per_second", stat_json(p.pp)},
+                          {"tg_tokens_per_second", stat_json(p.tg)},
+                          {"context_switches_per_token", p.ctx_switches_per_token}, {"hw_counters", hw}};
+      if (p.read_gbs > 0)
+        j["roofline"] = {{"read_gbs", p.read_gbs}, {"tg_bound_tokens_per_second", p.roofline_tg},
+                         {"tg_fraction", mean_sd(p.tg).mean / p.roofline_tg}};
+      pts.push_back(j);
+    }
+    nlohmann::json j = {{"schema_version", 1},
+                        {"model", a.model},
+                        {"summary", model->config().summary()},
+                        {"isa", engine::cpu::isa_name(engine::cpu::active_isa())},
+                        {"n_prompt", a.n_prompt},
+                        {"n_gen", a.n_gen},
+                        {"repetitions", a.reps},
+                        {"bytes_per_token", bytes_per_token},
+                        {"points", pts},
+                        {"best_threads", best->threads}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  const bool csv = a.format == "csv";
+  if (csv)
+    std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token\n");
+  else
+    std::printf("%s, %s kernels, pp %lld / tg %lld tokens, %d repetitions\n\n"
+                "| threads | pp t/s | tg t/s | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+                model->config().summary().c_str(), engine::cpu::isa_name(engine::cpu::active_isa()),
+                static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen), a.reps);
+  for (const Point& p : points) {
+    const MeanSd pp = mean_sd(p.pp), tg = mean_sd(p.tg);
+    char roof[64] = "n/a", frac[32] = "n/a", ipc[32] = "not supported", llc[32] = "not supported";
+    if (p.roofline_tg > 0) {
+      std::snprintf(roof, sizeof roof, "%.2f", p.roofline_tg);
+      std::snprintf(frac, sizeof frac, "%.0f%%", 100 * tg.mean / p.roofline_tg);
+    }
+    if (p.hw_supported) {
+      std::snprintf(ipc, sizeof ipc, "%.2f", p.ipc);
+      std::snprintf(llc, sizeof llc, "%.0f", p.llc_misses_per_token);
+    }
+    if (csv)
+      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.2f,%s,%s,%s,%s\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
+                  p.ctx_switches_per_token, p.read_gbs, roof, p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "n/a",
+                  p.hw_supported ? ipc : "", p.hw_supported ? llc : "");
+    else
+      std::printf("| %d | %.2f +- %.2f | %.2f +- %.2f | %.2f | %s | %s | %s | %s |\n", p.threads, pp.mean, pp.sd, tg.mean,
+                  tg.sd, p.ctx_switches_per_token, roof, frac, ipc, llc);
+  }
+  if (!csv) {
+    std::printf("\nbest thread count: %d (tg %.2f tokens/s)\n", best->threads, mean_sd(best->tg).mean);
+    std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
+    if (!points.front().hw_supported)
+      std::printf("hardware counters: not supported here (%s)\n", points.front().hw_reason.c_str());
+  }
+}
+
+const BenchRegistrar reg(10, [](CLI::App& bench) {
+  auto a = std::make_shared<ThreadsArgs>();
+  a->threads = std::to_string(allowed_cpu_count());
+  auto* cmd = bench.add_subcommand("threads", "Sweep the reference engine over thread counts (pp/tg tokens/s, roofline)");
+  cmd->add_option("-m,--model", a->model, "GGUF model")->required();
+  cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4,8")->capture_default_str();
+  cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
+  cmd->add_option("-r,--repetitions", a->reps, "Repetitions per thread count")->capture_default_str();
+  cmd->add_option("-p,--n-prompt", a->n_prompt, "Prompt tokens (pp)")->capture_default_str();
+  cmd->add_option("-n,--n-gen", a->n_gen, "Generated tokens (tg)")->capture_default_str();
+  cmd->add_option("--membw-mib", a->membw_mib, "Array size of the bandwidth measurement, MiB")->capture_default_str();
+  cmd->add_flag("--no-roofline", a->no_roofline, "Skip the bandwidth measurement");
+  cmd->add_option("-o,--output", a->format, "md, csv or json")->capture_default_str();
+  cmd->callback([a] { run_threads(*a); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

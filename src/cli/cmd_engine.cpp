@@ -1,0 +1,125 @@
+// `infertrace engine run`: generate text with the reference CPU engine and print pp/tg tokens/s.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/engine_common.h"
+#include "cli/registry.h"
+#include "engine/cpu/isa.h"
+#include "engine/model/forward.h"
+#include "engine/runtime/generate.h"
+#include "engine/runtime/memory.h"
+#include "engine/runtime/sampler.h"
+#include "engine/runtime/thread_pool.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string model, prompt, cpus, isa;
+  int64_t prompt_tokens = 0, n_predict = 32, ctx = 0, batch = 256;
+  int threads = 0;
+  bool numa = false, hugepages = false, ignore_eos = false, json = false;
+  engine::SamplerOptions sampling;
+};
+
+void run_engine(const RunArgs& a) {
+  if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
+  if (a.n_predict < 0) throw UsageError("-n must be >= 0");
+  engine::PlacementOptions placement;
+  placement.numa = a.numa;
+  placement.copy_weights = a.hugepages;
+  if (!a.cpus.empty()) placement.cpus = engine::parse_cpu_list(a.cpus);
+  const int threads = a.threads > 0 ? a.threads
+                      : !placement.cpus.empty() ? static_cast<int>(placement.cpus.size())
+                                                : allowed_cpu_count();
+
+  const auto model = engine::Model::load(a.model, placement);
+  const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
+  const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed);
+  const int64_t need = static_cast<int64_t>(prompt.size()) + a.n_predict;
+  const int64_t ctx = a.ctx > 0 ? a.ctx : need;
+  if (need > ctx)
+    throw Error("context overflow: " + std::to_string(prompt.size()) + " prompt + " + std::to_string(a.n_predict) +
+                " generated tokens exceed --ctx " + std::to_string(ctx));
+  engine::ThreadPool pool(threads, placement.cpus);
+  engine::Session session(*model, pool, ctx, a.batch, placement);
+  engine::Sampler sampler(a.sampling);
+
+  std::function<bool(int32_t)> eog;
+  if (!a.ignore_eos) eog = [&](int32_t id) { return tok.is_eog(id); };
+  std::function<void(int32_t)> stream;
+  if (!a.json) {
+    std::cout << tok.decode(prompt) << std::flush;
+    stream = [&](int32_t id) { std::cout << tok.token_to_piece(id) << std::flush; };
+  }
+  const engine::GenerateResult r = engine::generate(session, prompt, a.n_predict, sampler, eog, stream);
+  const char* isa = engine::cpu::isa_name(engine::cpu::active_isa());
+
+  if (a.json) {
+    nlohmann::json j = {{"schema_version", 1},
+                        {"model", a.model},
+                        {"architecture", engine::arch_name(model->config().arch)},
+                        {"threads", threads},
+                        {"cpus", placement.cpus},
+                        {"isa", isa},
+                        {"placement", model->placement_note()},
+                        {"n_prompt", r.n_prompt},
+                        {"n_generated", r.output.size()},
+                        {"prompt_ids", prompt},
+                        {"output_ids", r.output},
+                        {"text", tok.decode(r.output)},
+                        {"stopped_at_eog", r.stopped_at_eog},
+                        {"prefill_seconds", r.prefill_s},
+                        {"decode_seconds", r.decode_s},
+                        {"n_decode_evals", r.n_decode_evals},
+                        {"pp_tokens_per_second", r.pp()},
+                        {"tg_tokens_per_second", r.n_decode_evals > 0 ? nlohmann::json(r.tg()) : nlohmann::json()}};
+    // Generated pieces may split or lack UTF-8 characters (byte tokens): replace invalid bytes
+    // with U+FFFD rather than fail.
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return;
+  }
+  std::printf("\n\n%s | %d threads | %s kernels | %s\n", model->config().summary().c_str(), threads, isa,
+              model->placement_note().c_str());
+  std::printf("pp: %lld tokens in %.3f s = %.2f tokens/s\n", static_cast<long long>(r.n_prompt), r.prefill_s, r.pp());
+  if (r.n_decode_evals > 0)
+    std::printf("tg: %lld tokens in %.3f s = %.2f tokens/s\n", static_cast<long long>(r.n_decode_evals), r.decode_s,
+                r.tg());
+  else
+    std::printf("tg: n/a (fewer than 2 tokens generated)\n");
+  if (r.stopped_at_eog) std::printf("stopped at an end-of-generation token\n");
+}
+
+const CommandRegistrar reg(650, [](CLI::App& app) {
+  auto* engine = app.add_subcommand("engine", "Run the reference CPU inference engine on a GGUF model");
+  engine->require_subcommand(1);
+  auto a = std::make_shared<RunArgs>();
+  auto* run = engine->add_subcommand("run", "Generate text; prints prompt-processing (pp) and generation (tg) tokens/s");
+  run->add_option("-m,--model", a->model, "GGUF file (llama or qwen3; f32/f16/bf16/q8_0 weights)")->required();
+  run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer)");
+  run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text");
+  run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
+  run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU)");
+  run->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list, e.g. 0-3,8");
+  run->add_flag("--numa", a->numa, "Copy weights and KV cache to memory bound to the threads' NUMA nodes (libnuma)");
+  run->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");
+  run->add_option("--ctx", a->ctx, "KV cache size in tokens (default: prompt + generated)");
+  run->add_option("--batch", a->batch, "Most prompt tokens per prefill step")->capture_default_str();
+  run->add_option("--temp", a->sampling.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
+  run->add_option("--top-k", a->sampling.top_k, "Top-k (0: off)")->capture_default_str();
+  run->add_option("--top-p", a->sampling.top_p, "Top-p")->capture_default_str();
+  run->add_option("--seed", a->sampling.seed, "Seed for sampling and synthetic prompts")->capture_default_str();
+  run->add_flag("--ignore-eos", a->ignore_eos, "Do not stop at end-of-generation tokens");
+  run->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
+  run->add_flag("--json", a->json, "Print one JSON object (schema in docs/engine.md) instead of text");
+  run->callback([a] { run_engine(*a); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

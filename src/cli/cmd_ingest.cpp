@@ -1,0 +1,129 @@
+// `infertrace ingest TRACE...`: read traces and say what the reader found (events per table,
+// events it could not use and why, facts about the source, read speed). The first thing to run on
+// a trace another tool rejects, and what the e2e tests compare with a plain Python reading.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/registry.h"
+#include "ingest/load.h"
+#include "report/text_table.h"
+#include "util/error.h"
+#include "util/units.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct Options {
+  std::vector<std::string> traces;
+  bool json = false;
+  size_t chunk_bytes = 0;
+};
+
+struct Counts {
+  int64_t kernels = 0, memcpys = 0, memsets = 0;
+  int64_t launch_calls = 0, sync_calls = 0;
+};
+
+Counts count(const Trace& t) {
+  Counts c;
+  for (GpuKind k : t.gpu.kind) {
+    if (k == GpuKind::Kernel) ++c.kernels;
+    else if (k == GpuKind::Memcpy) ++c.memcpys;
+    else ++c.memsets;
+  }
+  for (ApiKind k : t.api.kind) {
+    if (is_launch(k)) ++c.launch_calls;
+    if (k == ApiKind::Sync) ++c.sync_calls;
+  }
+  return c;
+}
+
+nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
+  const Counts c = count(t);
+  int64_t annotations = 0;
+  for (uint8_t u : t.ops.user_annotation) annotations += u;
+  nlohmann::json j = {{"file", t.file},
+                      {"source", t.source == TraceSource::Kineto ? "kineto" : "recording"},
+                      {"gpu_activities", t.gpu.size()},
+                      {"kernels", c.kernels},
+                      {"memcpys", c.memcpys},
+                      {"memsets", c.memsets},
+                      {"api_calls", t.api.size()},
+                      {"launch_calls", c.launch_calls},
+                      {"sync_calls", c.sync_calls},
+                      {"operators", t.ops.size()},
+                      {"user_annotations", annotations},
+                      {"threads", t.threads.size()},
+                      {"strings", t.strings.size()},
+                      {"skipped", t.skipped},
+                      {"meta", t.meta},
+                      {"read_seconds", seconds},
+                      {"file_bytes", bytes}};
+  return j;
+}
+
+void print(const Trace& t, double seconds, uint64_t bytes) {
+  const Counts c = count(t);
+  std::cout << t.file << "\n";
+  TextTable tab({"table", "rows"});
+  tab.add_row({"GPU activities", format_count(static_cast<int64_t>(t.gpu.size()))});
+  tab.add_row({"  kernels", format_count(c.kernels)});
+  tab.add_row({"  memcpy", format_count(c.memcpys)});
+  tab.add_row({"  memset", format_count(c.memsets)});
+  tab.add_row({"CUDA API calls", format_count(static_cast<int64_t>(t.api.size()))});
+  tab.add_row({"  launch calls", format_count(c.launch_calls)});
+  tab.add_row({"  sync calls", format_count(c.sync_calls)});
+  tab.add_row({"operators", format_count(static_cast<int64_t>(t.ops.size()))});
+  tab.add_row({"threads", format_count(static_cast<int64_t>(t.threads.size()))});
+  tab.print(std::cout);
+  if (t.skipped.empty()) {
+    std::cout << "every event the reader looked at was usable\n";
+  } else {
+    std::cout << "not used:\n";
+    for (auto& [reason, n] : t.skipped) std::cout << "  " << reason << ": " << format_count(n) << "\n";
+  }
+  for (auto& [k, v] : t.meta) std::cout << "  " << k << " = " << v << "\n";
+  std::cout << "read " << format_bytes(static_cast<double>(bytes)) << " in " << format_ns(seconds * 1e9)
+            << "\n";
+}
+
+void run(const Options& o) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& path : o.traces) {
+    LoadOptions lo;
+    lo.chunk_bytes = o.chunk_bytes;
+    const auto t0 = std::chrono::steady_clock::now();
+    const Trace t = load_trace(path, lo);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::error_code ec;
+    const uint64_t bytes = std::filesystem::file_size(path, ec);
+    if (o.json) {
+      all.push_back(to_json(t, s, ec ? 0 : bytes));
+    } else {
+      print(t, s, ec ? 0 : bytes);
+    }
+  }
+  if (o.json) {
+    nlohmann::json out = o.traces.size() == 1 ? all[0] : nlohmann::json{{"traces", all}};
+    out["schema_version"] = 1;
+    std::cout << out.dump(2) << "\n";
+  }
+}
+
+const CommandRegistrar reg(150, [](CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("ingest", "Read traces and show what the reader found (tables, skipped events)");
+  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz)")->required()->check(CLI::ExistingFile);
+  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/ingest.md)");
+  cmd->add_option("--chunk-bytes", opt->chunk_bytes,
+                  "Read the traceEvents array in pieces of about this many bytes (0 = automatic)");
+  cmd->callback([opt]() { run(*opt); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

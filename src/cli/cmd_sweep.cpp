@@ -1,0 +1,121 @@
+// `infertrace sweep TRACE...`: one model's traces at several batch sizes; where it turns from
+// CPU-bound (launch-dominated) to GPU-bound (queue-dominated) (docs/fusion.md, docs/metrics.md
+// section 3).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "analysis/sweep.h"
+#include "cli/registry.h"
+#include "ingest/load.h"
+#include "report/sweep_report.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct Options {
+  std::vector<std::string> traces;
+  std::vector<std::string> labels;
+  std::string plot;
+  bool json = false;
+};
+
+int64_t parse_label(const std::string& label) {
+  const std::string prefix = "bs=";
+  if (label.rfind(prefix, 0) != 0) throw UsageError("--label " + label + ": expected bs=N (the batch size)");
+  const std::string v = label.substr(prefix.size());
+  size_t used = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size() || n <= 0) throw UsageError("--label " + label + ": N must be a positive whole number");
+  return n;
+}
+
+// Batch size of trace i: its --label, else a "bs<N>" in its file name.
+std::vector<int64_t> batch_sizes(const Options& o) {
+  if (!o.labels.empty() && o.labels.size() != o.traces.size())
+    throw UsageError("sweep: give one --label bs=N per trace (" + std::to_string(o.traces.size()) + " traces, " +
+                     std::to_string(o.labels.size()) + " labels), in the order of the traces");
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < o.traces.size(); ++i) {
+    if (!o.labels.empty()) {
+      out.push_back(parse_label(o.labels[i]));
+      continue;
+    }
+    const auto b = batch_from_file_name(o.traces[i]);
+    if (!b)
+      throw UsageError(o.traces[i] + ": no batch size: the file name has no bs<N> (e.g. model_bs8.json.gz); "
+                       "give --label bs=N for every trace");
+    out.push_back(*b);
+  }
+  return out;
+}
+
+#if INFERTRACE_HAVE_TRACE_ANALYSIS
+void write_plot(const SweepResult& r, const std::string& path) {
+  const std::string svg = sweep_svg(r);
+  if (svg.empty()) throw Error("sweep: nothing to plot (no trace has launch figures)");
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  out << svg;
+  out.close();
+  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+}
+#endif
+
+void run(const Options& o) {
+  if (o.traces.size() < 2) throw UsageError("sweep: give at least two traces (one per batch size)");
+  if (!o.plot.empty() && (o.plot.size() < 4 || o.plot.compare(o.plot.size() - 4, 4, ".svg") != 0))
+    throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
+  const std::vector<int64_t> batches = batch_sizes(o);
+#if INFERTRACE_HAVE_TRACE_ANALYSIS
+  const bool progress = isatty(STDERR_FILENO);
+  std::vector<SweepPoint> points;
+  for (size_t i = 0; i < o.traces.size(); ++i) {
+    if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
+    const Trace trace = load_trace(o.traces[i]);
+    points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace)));
+  }
+  if (progress) std::cerr << "\r\033[K" << std::flush;
+  const SweepResult r = analyze_sweep(std::move(points));
+  if (!o.plot.empty()) write_plot(r, o.plot);
+  if (o.json) {
+    std::cout << sweep_json(r).dump(2) << "\n";
+  } else {
+    print_sweep(std::cout, r);
+    if (!o.plot.empty()) std::cout << "plot: " << o.plot << "\n";
+  }
+#else
+  (void)batches;
+  throw Error(o.traces[0] + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
+              "src/analysis), so it cannot analyze traces");
+#endif
+}
+
+const CommandRegistrar reg(300, [](CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("sweep", "Batch sweep: TKLQT, idle time and the CPU-bound to GPU-bound transition across "
+                                          "traces of one model at several batch sizes");
+  cmd->add_option("traces", opt->traces, "Kineto traces (.json/.json.gz) or recordings, one per batch size")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--label", opt->labels, "bs=N: batch size of each trace, in trace order (default: bs<N> in the file name)")
+      ->allow_extra_args(false);
+  cmd->add_option("--plot", opt->plot, "Write a plot of TKLQT parts and idle shares against batch size (SVG)");
+  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
+  cmd->callback([opt]() { run(*opt); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

@@ -1,0 +1,35 @@
+#include "cli/engine_common.h"
+
+#include <sched.h>
+
+#include "engine/runtime/generate.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+int allowed_cpu_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
+
+std::vector<int32_t> bench_prompt(const engine::Tokenizer& tok, int64_t n, uint64_t seed) {
+  const auto& types = tok.vocab().types;
+  return engine::synthetic_prompt(n, tok.n_vocab(), tok.bos(), seed, [&](int32_t id) {
+    if (types.empty()) return false;
+    const engine::TokenType t = types[id];
+    return t == engine::TokenType::Control || t == engine::TokenType::Unused || t == engine::TokenType::Unknown;
+  });
+}
+
+std::vector<int32_t> build_prompt(const engine::Tokenizer& tok, const std::string& text, int64_t prompt_tokens,
+                                  uint64_t seed) {
+  if (!text.empty() && prompt_tokens > 0) throw UsageError("give either -p TEXT or --prompt-tokens N, not both");
+  if (prompt_tokens > 0) return bench_prompt(tok, prompt_tokens, seed);
+  if (text.empty()) throw UsageError("give a prompt: -p TEXT or --prompt-tokens N");
+  std::vector<int32_t> ids = tok.encode(text, tok.vocab().add_bos);
+  if (ids.empty()) throw UsageError("the prompt encodes to no tokens");
+  return ids;
+}
+
+}  // namespace infertrace::cli

@@ -1,0 +1,23 @@
+// Pieces shared by `engine run` and `bench threads`: default thread count, model placement
+// options from the command line, synthetic-prompt construction with the model's vocabulary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/model/forward.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace infertrace::cli {
+
+int allowed_cpu_count();  // CPUs this process may run on (sched_getaffinity)
+
+// Prompt ids: `text` encoded with the model's tokenizer, or `prompt_tokens` synthetic ids (BOS
+// then random non-control ids). Exactly one of the two must be given (UsageError otherwise).
+std::vector<int32_t> build_prompt(const engine::Tokenizer& tok, const std::string& text, int64_t prompt_tokens,
+                                  uint64_t seed);
+
+// Synthetic ids for a benchmark: BOS then random non-control ids.
+std::vector<int32_t> bench_prompt(const engine::Tokenizer& tok, int64_t n, uint64_t seed);
+
+}  // namespace infertrace::cli

@@ -1,0 +1,56 @@
+// AVX-512 F/BW/VL kernels (16 floats per register). Only called when cpuid reports them.
+#include <cstdint>
+#include <cstring>
+
+#include "engine/cpu/kernel_table.h"
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")
+// GCC 12's avx512fintrin.h starts several intrinsics from _mm512_undefined_*(), which its own
+// -Wuninitialized flags at every use (a known false positive); silenced for this file only.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+namespace infertrace::engine::cpu {
+namespace {
+
+struct Avx512 {
+  using reg = __m512;
+  static constexpr int W = 16;
+  static reg zero() { return _mm512_setzero_ps(); }
+  static reg set1(float f) { return _mm512_set1_ps(f); }
+  static reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  static reg load_f16(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  static reg load_bf16(const uint8_t* p) {
+    const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+  }
+  static reg load_i8(const int8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
+  static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+  static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  static float hsum(reg v) { return _mm512_reduce_add_ps(v); }
+};
+
+#include "engine/cpu/simd_kernels.inc.h"
+
+}  // namespace
+
+const KernelTable& avx512_kernels() {
+  static const KernelTable t = make_table<Avx512>();
+  return t;
+}
+
+}  // namespace infertrace::engine::cpu
+#pragma GCC pop_options
+
+#else
+namespace infertrace::engine::cpu {
+const KernelTable& avx512_kernels() { return scalar_kernels(); }
+}  // namespace infertrace::engine::cpu
+#endif

@@ -1,0 +1,86 @@
+// Portable kernels: the reference the SIMD paths are tested against, and the fallback on CPUs
+// without AVX2. Sums are in float in index order (like the SIMD paths, only less parallel).
+#include <cstring>
+
+#include "engine/cpu/kernel_table.h"
+#include "engine/gguf/dtype.h"
+
+namespace infertrace::engine::cpu {
+
+namespace {
+
+void f32_to_f32(const uint8_t* w, float* dst, int64_t n) { std::memcpy(dst, w, n * sizeof(float)); }
+void f16_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t h;
+    std::memcpy(&h, w + 2 * i, 2);
+    dst[i] = gguf::half_to_float(h);
+  }
+}
+void bf16_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t h;
+    std::memcpy(&h, w + 2 * i, 2);
+    dst[i] = gguf::bf16_to_float(h);
+  }
+}
+void q8_0_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q8_0(reinterpret_cast<const gguf::BlockQ8_0*>(w), dst, n);
+}
+
+// One converter per slot; the dot converts a block of 32 values at a time so that it needs no
+// heap buffer and stays in L1.
+constexpr RowToF32Fn kConv[4] = {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32};
+
+template <int Slot>
+void dot_rows(const uint8_t* w, uint64_t row_bytes, int nrows, const float* x, int64_t n, float* out) {
+  constexpr int64_t kChunk = 32;  // a multiple of every block size (Q8_0: 32)
+  // bytes of one 32-value chunk of this type
+  constexpr int64_t kChunkBytes = Slot == 0 ? 128 : Slot == 3 ? 34 : 64;
+  float buf[kChunk];
+  for (int r = 0; r < nrows; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    float acc = 0;
+    int64_t i = 0;
+    for (; i + kChunk <= n; i += kChunk) {
+      kConv[Slot](row + (i / kChunk) * kChunkBytes, buf, kChunk);
+      for (int64_t j = 0; j < kChunk; ++j) acc += buf[j] * x[i + j];
+    }
+    if (i < n) {  // tail (not a whole chunk; never for Q8_0, whose rows are whole blocks)
+      float tail[kChunk];
+      kConv[Slot](row + (i / kChunk) * kChunkBytes, tail, n - i);
+      for (int64_t j = 0; j < n - i; ++j) acc += tail[j] * x[i + j];
+    }
+    out[r] = acc;
+  }
+}
+
+void gemm_tile(const float* const* w, int nrows, const float* const* x, int ntok, int64_t n, float* y,
+               int64_t ldy) {
+  for (int t = 0; t < ntok; ++t)
+    for (int r = 0; r < nrows; ++r) {
+      float acc = 0;
+      for (int64_t i = 0; i < n; ++i) acc += w[r][i] * x[t][i];
+      y[t * ldy + r] = acc;
+    }
+}
+
+}  // namespace
+
+const KernelTable& scalar_kernels() {
+  static const KernelTable t = {{dot_rows<0>, dot_rows<1>, dot_rows<2>, dot_rows<3>},
+                                {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32},
+                                gemm_tile};
+  return t;
+}
+
+const KernelTable& kernels_for(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return avx512_kernels();
+    case Isa::Avx2: return avx2_kernels();
+    case Isa::Scalar: break;
+  }
+  return scalar_kernels();
+}
+
+}  // namespace infertrace::engine::cpu

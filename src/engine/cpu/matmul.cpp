@@ -1,0 +1,82 @@
+#include "engine/cpu/matmul.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "engine/cpu/isa.h"
+#include "engine/cpu/kernel_table.h"
+#include "util/error.h"
+
+namespace infertrace::engine::cpu {
+
+namespace {
+
+// Below this many tokens the weights are read once per token (the matrix-vector kernels are
+// faster than converting rows to F32 for a tile that is mostly empty).
+constexpr int kGemmMinTokens = 3;
+
+void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y,
+                 int64_t ldy, int64_t r0, int64_t r1) {
+  const int slot = weight_slot(w.type);
+  if (slot < 0) throw Error("tensor " + std::string(w.name) + ": weight type not supported by the CPU kernels");
+  const int64_t n = w.cols;
+  if (n_tok < kGemmMinTokens) {
+    float out[kRowBlock];
+    for (int64_t r = r0; r < r1; r += kRowBlock) {
+      const int nr = static_cast<int>(std::min<int64_t>(kRowBlock, r1 - r));
+      for (int t = 0; t < n_tok; ++t) {
+        k.dot_rows[slot](w.row(r), w.row_bytes, nr, x + t * ldx, n, out);
+        for (int i = 0; i < nr; ++i) y[t * ldy + r + i] = out[i];
+      }
+    }
+    return;
+  }
+  // Per-thread F32 copy of four rows (kept between calls: prefill calls this per layer).
+  thread_local std::vector<float> rows_f32;
+  if (slot != 0 && static_cast<int64_t>(rows_f32.size()) < kRowBlock * n) rows_f32.resize(kRowBlock * n);
+  const float* wp[kRowBlock];
+  const float* xp[kTokenBlock];
+  for (int64_t r = r0; r < r1; r += kRowBlock) {
+    const int nr = static_cast<int>(std::min<int64_t>(kRowBlock, r1 - r));
+    for (int i = 0; i < nr; ++i) {
+      if (slot == 0) {
+        wp[i] = reinterpret_cast<const float*>(w.row(r + i));
+      } else {
+        k.row_to_f32[slot](w.row(r + i), rows_f32.data() + i * n, n);
+        wp[i] = rows_f32.data() + i * n;
+      }
+    }
+    for (int t = 0; t < n_tok; t += kTokenBlock) {
+      const int nt = std::min(kTokenBlock, n_tok - t);
+      for (int j = 0; j < nt; ++j) xp[j] = x + (t + j) * ldx;
+      k.gemm_tile(wp, nr, xp, nt, n, y + t * ldy + r, ldy);
+    }
+  }
+}
+
+}  // namespace
+
+void matmul_rows(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy, int64_t r0,
+                 int64_t r1) {
+  matmul_with(kernels_for(active_isa()), w, x, ldx, n_tok, y, ldy, r0, r1);
+}
+
+void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy,
+                     int64_t r0, int64_t r1) {
+  const Isa i = static_cast<Isa>(isa);
+  if (!isa_supported(i)) throw Error(std::string("this CPU does not support the ") + isa_name(i) + " kernels");
+  matmul_with(kernels_for(i), w, x, ldx, n_tok, y, ldy, r0, r1);
+}
+
+void dot_f32_rows(const float* rows, int64_t stride, int nrows, const float* x, int64_t n, float* out) {
+  kernels_for(active_isa()).dot_rows[0](reinterpret_cast<const uint8_t*>(rows), stride * sizeof(float), nrows, x, n, out);
+}
+
+void split_rows(int64_t rows, int tid, int nth, int64_t* r0, int64_t* r1) {
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const int64_t b0 = blocks * tid / nth, b1 = blocks * (tid + 1) / nth;
+  *r0 = std::min(rows, b0 * kRowBlock);
+  *r1 = std::min(rows, b1 * kRowBlock);
+}
+
+}  // namespace infertrace::engine::cpu

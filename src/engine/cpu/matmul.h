@@ -1,0 +1,32 @@
+// Matrix products with a model weight: y = W x for one or many activation vectors, on the rows
+// [r0, r1) of W only, so that callers split the rows of one product across threads.
+// Activations are F32 rows of w.cols values (token t at x + t * ldx); the result for token t
+// and row r goes to y[t * ldy + r]. Weights stay in their stored type (F32/F16/BF16/Q8_0) and
+// are converted to F32 in registers; the kernels of active_isa() are used.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/model/weights.h"
+
+namespace infertrace::engine::cpu {
+
+// Decode (n_tok small): each row is read once per token with the matrix-vector kernels.
+// Prefill: rows are converted to F32 four at a time and multiplied with tiles of tokens, so
+// each weight is read from memory once for the whole batch.
+void matmul_rows(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy,
+                 int64_t r0, int64_t r1);
+
+// Same, with the kernels of a given ISA (tests compare ISAs with this).
+void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y,
+                     int64_t ldy, int64_t r0, int64_t r1);
+
+// out[i] = dot(rows + i * stride, x) for i < nrows (1..4), F32: attention scores against
+// keys in the KV cache (stride = the cache row length).
+void dot_f32_rows(const float* rows, int64_t stride, int nrows, const float* x, int64_t n, float* out);
+
+// The [r0, r1) share of thread `tid` of `nth` in a product with `rows` rows, in whole blocks of
+// four rows so that the micro-kernels run full.
+void split_rows(int64_t rows, int tid, int nth, int64_t* r0, int64_t* r1);
+
+}  // namespace infertrace::engine::cpu

@@ -1,0 +1,60 @@
+#include "engine/runtime/generate.h"
+
+#include <chrono>
+#include <random>
+
+#include "util/error.h"
+
+namespace infertrace::engine {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+GenerateResult generate(Session& session, const std::vector<int32_t>& prompt, int64_t n_predict, Sampler& sampler,
+                        const std::function<bool(int32_t)>& is_eog, const std::function<void(int32_t)>& on_token) {
+  if (prompt.empty()) throw Error("the prompt has no tokens");
+  GenerateResult r;
+  r.n_prompt = static_cast<int64_t>(prompt.size());
+  auto t0 = std::chrono::steady_clock::now();
+  std::span<const float> logits = session.eval(prompt);
+  r.prefill_s = seconds_since(t0);
+  if (n_predict <= 0) return r;
+  int32_t tok = sampler.sample(logits);
+  r.output.push_back(tok);
+  if (on_token) on_token(tok);
+  t0 = std::chrono::steady_clock::now();
+  while (static_cast<int64_t>(r.output.size()) < n_predict) {
+    if (is_eog && is_eog(tok)) {
+      r.stopped_at_eog = true;
+      break;
+    }
+    logits = session.eval(std::span<const int32_t>(&tok, 1));
+    ++r.n_decode_evals;
+    tok = sampler.sample(logits);
+    r.output.push_back(tok);
+    if (on_token) on_token(tok);
+  }
+  r.decode_s = seconds_since(t0);
+  if (is_eog && is_eog(tok)) r.stopped_at_eog = true;
+  return r;
+}
+
+std::vector<int32_t> synthetic_prompt(int64_t n, int32_t n_vocab, int32_t bos, uint64_t seed,
+                                      const std::function<bool(int32_t)>& skip) {
+  std::vector<int32_t> ids;
+  if (n <= 0) return ids;
+  if (bos >= 0) ids.push_back(bos);
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int32_t> pick(0, n_vocab - 1);
+  for (int tries = 0; static_cast<int64_t>(ids.size()) < n; ++tries) {
+    const int32_t id = pick(rng);
+    if (skip && skip(id) && tries < 1000000) continue;
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+}  // namespace infertrace::engine

@@ -1,0 +1,38 @@
+// One timed generation, as `engine run` and `bench threads` measure it (metrics.md section 6):
+//   prefill: all prompt tokens in one eval (batched); pp = prompt tokens / prefill seconds.
+//   decode : n_predict tokens are generated: the first is sampled from the prefill's logits, each
+//            further one costs one single-token eval; tg = decode evals / their seconds
+//            (n_predict - 1 evals; no tg for n_predict < 2).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "engine/model/forward.h"
+#include "engine/runtime/sampler.h"
+
+namespace infertrace::engine {
+
+struct GenerateResult {
+  std::vector<int32_t> output;  // generated token ids
+  int64_t n_prompt = 0;
+  double prefill_s = 0, decode_s = 0;
+  int64_t n_decode_evals = 0;
+  bool stopped_at_eog = false;
+  double pp() const { return prefill_s > 0 ? n_prompt / prefill_s : 0.0; }
+  double tg() const { return decode_s > 0 && n_decode_evals > 0 ? n_decode_evals / decode_s : 0.0; }
+};
+
+// `is_eog` (may be empty): stop after a token for which it returns true. `on_token` (may be
+// empty) is called with each generated token as soon as it is chosen.
+GenerateResult generate(Session& session, const std::vector<int32_t>& prompt, int64_t n_predict, Sampler& sampler,
+                        const std::function<bool(int32_t)>& is_eog = {},
+                        const std::function<void(int32_t)>& on_token = {});
+
+// Deterministic prompt ids for benchmarks: `bos` (when >= 0) then ids drawn from a seeded
+// generator over the vocabulary, skipping ids for which `skip` returns true (control tokens).
+std::vector<int32_t> synthetic_prompt(int64_t n, int32_t n_vocab, int32_t bos, uint64_t seed,
+                                      const std::function<bool(int32_t)>& skip = {});
+
+}  // namespace infertrace::engine

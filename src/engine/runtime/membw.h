@@ -1,0 +1,24 @@
+// Sustained memory bandwidth, STREAM-style: arrays much larger than the caches, each thread
+// working on its own contiguous share (first touched by that thread), best of `reps` timings.
+//   read : sum of one array (bytes = array size): what decode does with the weights.
+//   triad: a[i] = b[i] + s * c[i] (bytes = 3 arrays, STREAM's count, write-allocate not counted).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace infertrace::engine {
+
+class ThreadPool;
+
+struct BandwidthResult {
+  int threads = 0;
+  uint64_t array_bytes = 0;
+  double read_gbs = 0;   // best of reps, 1e9 bytes/s
+  double triad_gbs = 0;  // best of reps
+  std::vector<double> read_samples, triad_samples;
+};
+
+BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int reps);
+
+}  // namespace infertrace::engine

@@ -1,0 +1,34 @@
+// Picks the next token from the logits. temperature <= 0: greedy (the highest logit, lowest id on
+// ties), deterministic. Otherwise llama.cpp's usual chain: keep the top_k logits (0: all), softmax
+// at the temperature, keep the smallest set whose probability reaches top_p, draw with a seeded
+// generator (same seed, same logits -> same tokens).
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <vector>
+
+namespace infertrace::engine {
+
+struct SamplerOptions {
+  float temperature = 0.0f;
+  int top_k = 40;
+  float top_p = 0.95f;
+  uint64_t seed = 42;
+};
+
+class Sampler {
+ public:
+  explicit Sampler(SamplerOptions opt = {});
+  int32_t sample(std::span<const float> logits);
+
+ private:
+  SamplerOptions opt_;
+  std::mt19937_64 rng_;
+  std::vector<std::pair<float, int32_t>> cand_;
+};
+
+int32_t argmax(std::span<const float> logits);
+
+}  // namespace infertrace::engine

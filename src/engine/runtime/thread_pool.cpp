@@ -1,0 +1,141 @@
+#include "engine/runtime/thread_pool.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <cstring>
+
+#include "util/error.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define IT_PAUSE() _mm_pause()
+#else
+#define IT_PAUSE() ((void)0)
+#endif
+
+namespace infertrace::engine {
+
+namespace {
+// Spin this many times before sleeping: long enough to cover the gap between two products of
+// one layer (a few microseconds), short enough not to starve other processes on a busy host.
+constexpr int kSpinIterations = 20000;
+}  // namespace
+
+std::vector<int> parse_cpu_list(const std::string& text) {
+  std::vector<int> cpus;
+  size_t i = 0;
+  auto bad = [&]() { return UsageError("--cpus " + text + ": expected a list like 0-3,6"); };
+  auto number = [&]() {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') throw bad();
+    long v = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      v = v * 10 + (text[i++] - '0');
+      if (v > 1 << 20) throw bad();
+    }
+    return static_cast<int>(v);
+  };
+  if (text.empty()) throw bad();
+  while (i < text.size()) {
+    const int a = number();
+    int b = a;
+    if (i < text.size() && text[i] == '-') {
+      ++i;
+      b = number();
+      if (b < a) throw bad();
+    }
+    for (int c = a; c <= b; ++c) cpus.push_back(c);
+    if (i < text.size()) {
+      if (text[i] != ',' || i + 1 == text.size()) throw bad();  // a trailing comma is a typo
+      ++i;
+    }
+  }
+  return cpus;
+}
+
+void pin_current_thread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu < 0 || cpu >= CPU_SETSIZE) throw Error("cannot pin a thread to CPU " + std::to_string(cpu));
+  CPU_SET(cpu, &set);
+  const int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  if (rc != 0)
+    throw Error("cannot pin a thread to CPU " + std::to_string(cpu) + ": " + std::strerror(rc) +
+                " (is the CPU online and in this process's allowed set?)");
+}
+
+ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cpus_(std::move(cpus)) {
+  if (n_ < 1) throw UsageError("thread count must be at least 1");
+  if (!cpus_.empty()) pin_current_thread(cpus_[0]);
+  threads_.reserve(n_ - 1);
+  for (int t = 1; t < n_; ++t) threads_.emplace_back([this, t] { worker(t); });
+}
+
+ThreadPool::~ThreadPool() {
+  stop_.store(true);
+  generation_.fetch_add(1);
+  generation_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void ThreadPool::worker(int tid) {
+  if (!cpus_.empty()) {
+    try {
+      pin_current_thread(cpus_[tid % cpus_.size()]);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+  uint32_t seen = 0;
+  for (;;) {
+    uint32_t g = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; g == seen && spin < kSpinIterations; ++spin) {
+      IT_PAUSE();
+      g = generation_.load(std::memory_order_acquire);
+    }
+    while (g == seen) {
+      generation_.wait(seen, std::memory_order_acquire);
+      g = generation_.load(std::memory_order_acquire);
+    }
+    seen = g;
+    if (stop_.load()) return;
+    try {
+      (*job_)(tid, n_);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+void ThreadPool::run(const std::function<void(int, int)>& fn) {
+  if (n_ == 1) {
+    fn(0, 1);
+    return;
+  }
+  job_ = &fn;
+  pending_.store(n_ - 1, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
+  std::exception_ptr mine;
+  try {
+    fn(0, n_);
+  } catch (...) {
+    mine = std::current_exception();
+  }
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kSpinIterations) IT_PAUSE();
+    else std::this_thread::yield();
+  }
+  if (mine) std::rethrow_exception(mine);
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  if (error_) {
+    std::exception_ptr e = error_;
+    error_ = nullptr;
+    std::rethrow_exception(e);
+  }
+}
+
+}  // namespace infertrace::engine

@@ -1,0 +1,219 @@
+#include "ingest/input_buffer.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "util/error.h"
+
+namespace infertrace {
+
+namespace {
+
+size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// A growable malloc'd block that always keeps kPadding zero bytes after its contents.
+struct PaddedBlock {
+  char* p = nullptr;
+  size_t size = 0, cap = 0;
+  ~PaddedBlock() { std::free(p); }
+  void reserve(size_t n) {
+    if (n <= cap) return;
+    char* q = static_cast<char*>(std::realloc(p, n + InputBuffer::kPadding));
+    if (!q) throw std::bad_alloc();
+    p = q;
+    cap = n;
+  }
+  char* release() {
+    char* q = p;
+    p = nullptr;
+    return q;
+  }
+  void pad() { std::memset(p + size, 0, InputBuffer::kPadding); }
+};
+
+// Inflates every gzip member of [in, in+n) (`gzip a b > c` concatenates members; PyTorch's own
+// writer emits one, other tools several).
+void inflate_all(const unsigned char* in, size_t n, const std::string& file, PaddedBlock& out) {
+  // The gzip trailer holds the last member's size mod 2^32: a good first guess for one member.
+  size_t guess = n * 4;
+  if (n >= 18) {
+    uint32_t isize;
+    std::memcpy(&isize, in + n - 4, 4);
+    if (isize > guess) guess = isize;
+  }
+  out.reserve(guess + 1);
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) throw Error(file + ": cannot initialise zlib");
+  size_t in_pos = 0;
+  int rc = Z_OK;
+  for (;;) {
+    // zlib counts in 32-bit uInt: feed and drain at most 1 GiB per call.
+    const size_t in_step = std::min<size_t>(n - in_pos, 1u << 30);
+    zs.next_in = const_cast<unsigned char*>(in + in_pos);
+    zs.avail_in = static_cast<uInt>(in_step);
+    if (out.size == out.cap) out.reserve(out.cap + out.cap / 2 + (1 << 20));
+    const size_t out_step = std::min<size_t>(out.cap - out.size, 1u << 30);
+    zs.next_out = reinterpret_cast<unsigned char*>(out.p + out.size);
+    zs.avail_out = static_cast<uInt>(out_step);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    in_pos += in_step - zs.avail_in;
+    out.size += out_step - zs.avail_out;
+    if (rc == Z_STREAM_END) {
+      if (in_pos == n) break;
+      if (n - in_pos >= 2 && in[in_pos] == 0x1f && in[in_pos + 1] == 0x8b) {
+        inflateReset(&zs);  // next member
+        continue;
+      }
+      inflateEnd(&zs);
+      throw InputError(file, static_cast<int64_t>(in_pos), "trailing bytes after the last gzip member");
+    }
+    if (rc == Z_OK) continue;
+    if (rc == Z_BUF_ERROR && in_pos == n) {
+      inflateEnd(&zs);
+      throw InputError(file, static_cast<int64_t>(n), "gzip stream is truncated");
+    }
+    if (rc == Z_BUF_ERROR) continue;  // output full: grow and go on
+    const std::string why = zs.msg ? zs.msg : "error " + std::to_string(rc);
+    inflateEnd(&zs);
+    throw InputError(file, static_cast<int64_t>(in_pos), "corrupt gzip data (" + why + ")");
+  }
+  inflateEnd(&zs);
+}
+
+}  // namespace
+
+bool is_gzip(const void* data, size_t size) {
+  const auto* b = static_cast<const unsigned char*>(data);
+  return size >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+}
+
+InputBuffer InputBuffer::open(const std::string& path) {
+  Fd fd;
+  fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd.fd < 0) throw InputError(path, -1, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st{};
+  if (fstat(fd.fd, &st) != 0) throw InputError(path, -1, std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw InputError(path, -1, "is a directory");
+
+  InputBuffer b;
+  if (!S_ISREG(st.st_mode)) {
+    // A pipe or device: read it all, then treat it like bytes in memory.
+    PaddedBlock blk;
+    blk.reserve(1 << 20);
+    for (;;) {
+      if (blk.size == blk.cap) blk.reserve(blk.cap * 2);
+      const ssize_t r = read(fd.fd, blk.p + blk.size, blk.cap - blk.size);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw InputError(path, static_cast<int64_t>(blk.size), std::string("read error: ") + std::strerror(errno));
+      if (r == 0) break;
+      blk.size += static_cast<size_t>(r);
+    }
+    return from_memory(blk.p, blk.size, path);
+  }
+
+  const size_t size = static_cast<size_t>(st.st_size);
+  const size_t page = page_size();
+  // Reserve the file's pages plus padding as zero-filled anonymous memory, then map the file over
+  // the front: the tail of the last file page reads as zeros and the padding pages exist.
+  const size_t total = round_up(size + kPadding, page);
+  void* region = mmap(nullptr, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) throw InputError(path, -1, std::string("cannot map: ") + std::strerror(errno));
+  if (size > 0) {
+    void* m = mmap(region, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd.fd, 0);
+    if (m == MAP_FAILED) {
+      munmap(region, total);
+      throw InputError(path, -1, std::string("cannot map: ") + std::strerror(errno));
+    }
+    madvise(region, size, MADV_SEQUENTIAL);
+  }
+  b.map_ = region;
+  b.map_len_ = total;
+  b.data_ = static_cast<const char*>(region);
+  b.size_ = size;
+  b.capacity_ = total;
+
+  if (is_gzip(b.data_, b.size_)) {
+    PaddedBlock blk;
+    inflate_all(reinterpret_cast<const unsigned char*>(b.data_), b.size_, path, blk);
+    blk.pad();
+    b.release();  // the compressed mapping is no longer needed
+    b.gzip_ = true;
+    b.size_ = blk.size;
+    b.capacity_ = blk.size + kPadding;
+    b.heap_ = blk.release();
+    b.data_ = b.heap_;
+  }
+  return b;
+}
+
+InputBuffer InputBuffer::from_memory(const void* data, size_t size, const std::string& name) {
+  PaddedBlock blk;
+  if (is_gzip(data, size)) {
+    inflate_all(static_cast<const unsigned char*>(data), size, name, blk);
+  } else {
+    blk.reserve(size);
+    if (size) std::memcpy(blk.p, data, size);
+    blk.size = size;
+  }
+  if (!blk.p) blk.reserve(1);
+  blk.pad();
+  InputBuffer b;
+  b.gzip_ = is_gzip(data, size);
+  b.size_ = blk.size;
+  b.capacity_ = blk.size + kPadding;
+  b.heap_ = blk.release();
+  b.data_ = b.heap_;
+  return b;
+}
+
+void InputBuffer::release() {
+  if (map_len_) munmap(map_, map_len_);
+  std::free(heap_);
+  map_ = nullptr;
+  map_len_ = 0;
+  heap_ = nullptr;
+  data_ = nullptr;
+  size_ = capacity_ = 0;
+}
+
+InputBuffer::InputBuffer(InputBuffer&& o) noexcept { *this = std::move(o); }
+
+InputBuffer& InputBuffer::operator=(InputBuffer&& o) noexcept {
+  if (this != &o) {
+    release();
+    data_ = o.data_;
+    size_ = o.size_;
+    capacity_ = o.capacity_;
+    gzip_ = o.gzip_;
+    map_ = o.map_;
+    map_len_ = o.map_len_;
+    heap_ = o.heap_;
+    o.data_ = nullptr;
+    o.size_ = o.capacity_ = 0;
+    o.map_ = nullptr;
+    o.map_len_ = 0;
+    o.heap_ = nullptr;
+  }
+  return *this;
+}
+
+InputBuffer::~InputBuffer() { release(); }
+
+}  // namespace infertrace

@@ -1,0 +1,50 @@
+// The bytes of an input file, ready for simdjson: plain files are memory-mapped, gzip files
+// (one or several members) are inflated into memory. Either way at least kPadding readable zero
+// bytes follow the data, which simdjson's on-demand parser requires.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace infertrace {
+
+class InputBuffer {
+ public:
+  static constexpr size_t kPadding = 64;  // >= SIMDJSON_PADDING
+
+  // Reads `path`; gzip is recognised by its magic bytes, not the file name. Throws InputError.
+  static InputBuffer open(const std::string& path);
+  // Wraps bytes already in memory (copied into a padded buffer); used by the fuzzer and tests.
+  static InputBuffer from_memory(const void* data, size_t size, const std::string& name);
+
+  InputBuffer(InputBuffer&& o) noexcept;
+  InputBuffer& operator=(InputBuffer&& o) noexcept;
+  InputBuffer(const InputBuffer&) = delete;
+  InputBuffer& operator=(const InputBuffer&) = delete;
+  ~InputBuffer();
+
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+  // Bytes readable from data(): size() + at least kPadding.
+  size_t capacity() const { return capacity_; }
+  bool was_gzip() const { return gzip_; }
+
+ private:
+  InputBuffer() = default;
+  void release();
+
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+  bool gzip_ = false;
+  // Exactly one owner: an mmap'd region (map_len_ > 0) or a malloc'd block (heap_ != nullptr).
+  void* map_ = nullptr;
+  size_t map_len_ = 0;
+  char* heap_ = nullptr;
+};
+
+// True when the bytes start with the gzip magic (1f 8b).
+bool is_gzip(const void* data, size_t size);
+
+}  // namespace infertrace

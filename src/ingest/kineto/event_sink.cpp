@@ -1,0 +1,235 @@
+#include "ingest/kineto/event_sink.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace infertrace::kineto {
+
+namespace {
+
+enum class Cat : uint8_t { Other, Gpu, Api, Op };
+
+// docs/metrics.md section 1: new (PyTorch >= 1.10 Kineto) and old (1.8/1.9) spellings.
+Cat classify(std::string_view cat, GpuKind& kind, bool& user_annotation) {
+  if (cat.empty()) return Cat::Other;
+  switch (cat[0]) {
+    case 'k':
+    case 'K':
+      if (cat == "kernel" || cat == "Kernel") {
+        kind = GpuKind::Kernel;
+        return Cat::Gpu;
+      }
+      break;
+    case 'g':
+      if (cat == "gpu_memcpy") {
+        kind = GpuKind::Memcpy;
+        return Cat::Gpu;
+      }
+      if (cat == "gpu_memset") {
+        kind = GpuKind::Memset;
+        return Cat::Gpu;
+      }
+      break;
+    case 'M':
+      if (cat == "Memcpy") {
+        kind = GpuKind::Memcpy;
+        return Cat::Gpu;
+      }
+      if (cat == "Memset") {
+        kind = GpuKind::Memset;
+        return Cat::Gpu;
+      }
+      break;
+    case 'c':
+      if (cat == "cuda_runtime" || cat == "cuda_driver") return Cat::Api;
+      if (cat == "cpu_op") return Cat::Op;
+      break;
+    case 'R':
+      if (cat == "Runtime") return Cat::Api;
+      break;
+    case 'O':
+      if (cat == "Operator") return Cat::Op;
+      break;
+    case 'u':
+      if (cat == "user_annotation") {
+        user_annotation = true;
+        return Cat::Op;
+      }
+      break;
+    default:
+      break;
+  }
+  return Cat::Other;
+}
+
+bool has_control_char(std::string_view s) {
+  unsigned char acc = 0;
+  for (unsigned char c : s) acc |= static_cast<unsigned char>(c < 0x20);
+  return acc != 0;
+}
+
+}  // namespace
+
+StrId EventSink::intern_name(std::string_view s) {
+  if (!has_control_char(s)) return t_.strings.intern(s);
+  // A name with a raw control character (JSON allows them escaped, e.g. "\u0007") would garble
+  // terminal tables: keep the name readable and say that it was changed.
+  std::string clean(s);
+  for (char& c : clean) {
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  }
+  t_.count_skipped("names_with_control_chars_replaced");
+  return t_.strings.intern(clean);
+}
+
+void EventSink::note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
+  ThreadSeen& s = threads_[ThreadKey{pid, tid}];
+  if (!s.has_events) {
+    s.has_events = true;
+    s.first = start;
+    s.last = end;
+    return;
+  }
+  if (start < s.first) s.first = start;
+  if (end > s.last) s.last = end;
+}
+
+void EventSink::add(const RawEvent& e) {
+  if (e.ph.size() != 1) {
+    t_.count_skipped(e.ph.empty() ? "skipped_missing_ph" : "skipped_unknown_ph");
+    return;
+  }
+  if (e.ph[0] == 'M') {
+    // Metadata: thread names become the threads' comm.
+    if (e.has_arg_name && e.name == "thread_name" && e.pid.ok() && e.tid.ok()) {
+      threads_[ThreadKey{e.pid.v, e.tid.v}].comm = intern_name(e.arg_name);
+    } else if (e.has_arg_name && e.name == "process_name" && e.pid.ok()) {
+      process_names_[e.pid.v] = std::string(e.arg_name);
+    }
+    return;
+  }
+  if (e.ph[0] != 'X') return;  // flows, instants, counters: context only
+
+  GpuKind kind = GpuKind::Kernel;
+  bool user_annotation = false;
+  const Cat cat = classify(e.cat, kind, user_annotation);
+  if (cat == Cat::Other) return;
+
+  // Times: an event we would place at a wrong time is worse than one we leave out and count.
+  if (e.ts.state != FieldState::Ok || e.dur.state != FieldState::Ok) {
+    const FieldState bad = e.ts.state != FieldState::Ok ? e.ts.state : e.dur.state;
+    const bool ts_bad = e.ts.state != FieldState::Ok;
+    if (bad == FieldState::Missing)
+      t_.count_skipped(ts_bad ? "skipped_missing_ts" : "skipped_missing_dur");
+    else if (bad == FieldState::BadType)
+      t_.count_skipped(ts_bad ? "skipped_bad_type_ts" : "skipped_bad_type_dur");
+    else
+      t_.count_skipped("skipped_int_out_of_range");
+    return;
+  }
+  if (e.dur.v < 0) {
+    t_.count_skipped("skipped_negative_dur");
+    return;
+  }
+  if (e.ts.v > INT64_MAX - e.dur.v) {
+    t_.count_skipped("skipped_int_out_of_range");
+    return;
+  }
+  // Identifiers: a present but unusable id would silently break links, so the event is left out.
+  for (const IntField* f : {&e.correlation, &e.device, &e.stream, &e.external_id, &e.pid, &e.tid}) {
+    if (f->state == FieldState::OutOfRange) {
+      t_.count_skipped("skipped_int_out_of_range");
+      return;
+    }
+  }
+  if (e.correlation.state == FieldState::BadType || e.external_id.state == FieldState::BadType ||
+      (cat == Cat::Gpu && (e.device.state == FieldState::BadType || e.stream.state == FieldState::BadType))) {
+    t_.count_skipped("skipped_bad_type_arg");
+    return;
+  }
+  if (e.dur.v == 0) ++zero_dur_;
+
+  const StrId name = e.has_name ? intern_name(e.name) : kNoString;
+  switch (cat) {
+    case Cat::Gpu: {
+      if (e.device.ok() && (e.device.v < INT32_MIN || e.device.v > INT32_MAX)) {
+        t_.count_skipped("skipped_int_out_of_range");
+        return;
+      }
+      GpuActivity a;
+      a.start = e.ts.v;
+      a.dur = e.dur.v;
+      a.kind = kind;
+      a.device = e.device.ok() ? static_cast<int32_t>(e.device.v) : -1;
+      a.stream = e.stream.ok() ? e.stream.v : -1;
+      a.correlation = e.correlation.ok() ? e.correlation.v : -1;
+      a.external_id = e.external_id.ok() ? e.external_id.v : -1;
+      a.name = name;
+      for (int i = 0; i < 3; ++i) {
+        a.grid[i] = e.grid[i];
+        a.block[i] = e.block[i];
+      }
+      t_.gpu.push(a);
+      break;
+    }
+    case Cat::Api: {
+      ApiCall c;
+      c.start = e.ts.v;
+      c.dur = e.dur.v;
+      c.pid = e.pid.ok() ? e.pid.v : -1;
+      c.tid = e.tid.ok() ? e.tid.v : -1;
+      c.correlation = e.correlation.ok() ? e.correlation.v : -1;
+      c.external_id = e.external_id.ok() ? e.external_id.v : -1;
+      c.name = name;
+      c.kind = classify_api(e.name);
+      t_.api.push(c);
+      if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, e.ts.v + e.dur.v);
+      break;
+    }
+    case Cat::Op: {
+      Operator o;
+      o.start = e.ts.v;
+      o.dur = e.dur.v;
+      o.pid = e.pid.ok() ? e.pid.v : -1;
+      o.tid = e.tid.ok() ? e.tid.v : -1;
+      o.external_id = e.external_id.ok() ? e.external_id.v : -1;
+      o.name = name;
+      o.user_annotation = user_annotation;
+      t_.ops.push(o);
+      if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, e.ts.v + e.dur.v);
+      break;
+    }
+    case Cat::Other:
+      break;
+  }
+}
+
+void EventSink::finish() {
+  // Only threads that ran host events; GPU "threads" (pid = device, tid = stream) are not threads.
+  std::vector<std::pair<ThreadKey, ThreadSeen>> rows;
+  for (const auto& kv : threads_) {
+    if (kv.second.has_events) rows.push_back(kv);
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.first.pid != b.first.pid ? a.first.pid < b.first.pid : a.first.tid < b.first.tid;
+  });
+  for (const auto& [k, s] : rows) {
+    ThreadInfo ti;
+    ti.pid = k.pid;
+    ti.tid = k.tid;
+    ti.comm = s.comm;
+    ti.first_ts = s.first;
+    ti.last_ts = s.last;
+    t_.threads.push(ti);
+  }
+  // Process names only for processes with host events (Kineto also names one per GPU).
+  for (const auto& [k, s] : rows) {
+    auto it = process_names_.find(k.pid);
+    if (it != process_names_.end()) t_.meta["process_name." + std::to_string(k.pid)] = it->second;
+  }
+  if (zero_dur_ > 0) t_.meta["kineto.zero_duration_events"] = std::to_string(zero_dur_);
+}
+
+}  // namespace infertrace::kineto

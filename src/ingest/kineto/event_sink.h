@@ -1,0 +1,71 @@
+// Turns the fields of one Kineto trace event into rows of the Trace tables: decides by category
+// whether it is a GPU activity, a CUDA API call or an operator (docs/metrics.md section 1, old and
+// new spellings), counts what it cannot use in Trace::skipped, and collects the host threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "trace/trace.h"
+
+namespace infertrace::kineto {
+
+// How a numeric field came out of the JSON.
+enum class FieldState : uint8_t { Missing = 0, Ok, BadType, OutOfRange };
+
+struct IntField {
+  FieldState state = FieldState::Missing;
+  int64_t v = -1;
+  bool ok() const { return state == FieldState::Ok; }
+};
+
+// One event as the reader found it; string views are valid until the next document is parsed.
+struct RawEvent {
+  std::string_view ph, cat, name;
+  bool has_name = false;
+  IntField ts, dur;  // already in nanoseconds
+  IntField pid, tid;
+  // args
+  IntField correlation, device, stream, external_id;
+  uint32_t grid[3] = {0, 0, 0}, block[3] = {0, 0, 0};
+  std::string_view arg_name;  // metadata events: args.name
+  bool has_arg_name = false;
+  int64_t offset = 0;  // byte offset of the event in the input (for messages)
+};
+
+class EventSink {
+ public:
+  explicit EventSink(Trace& t) : t_(t) {}
+  void add(const RawEvent& e);
+  // Writes the thread table; call once after the last event.
+  void finish();
+
+ private:
+  struct ThreadKey {
+    int64_t pid, tid;
+    bool operator==(const ThreadKey&) const = default;
+  };
+  struct ThreadKeyHash {
+    size_t operator()(const ThreadKey& k) const {
+      return std::hash<int64_t>()(k.pid * 1000003 ^ k.tid);
+    }
+  };
+  struct ThreadSeen {
+    ns_t first = 0, last = 0;
+    bool has_events = false;
+    StrId comm = kNoString;
+  };
+
+  StrId intern_name(std::string_view s);
+  void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end);
+
+  Trace& t_;
+  std::unordered_map<ThreadKey, ThreadSeen, ThreadKeyHash> threads_;
+  std::map<int64_t, std::string> process_names_;
+  int64_t zero_dur_ = 0;  // kept, but reported in Trace::meta
+};
+
+}  // namespace infertrace::kineto

@@ -1,0 +1,37 @@
+// Reads a Kineto (PyTorch profiler) JSON document into a Trace with simdjson's on-demand API.
+//
+// simdjson parses one document of at most 4 GB, and its index costs memory in proportion to the
+// document, so a large document is read in pieces: the traceEvents array is cut between two
+// events (at a "}" "," "{" sequence) and each piece is parsed as a document of its own, wrapped so
+// that it is valid JSON by itself:
+//   first piece   <document start ... last event>]}      (an object whose last key is traceEvents)
+//   middle piece  [<events>]
+//   last piece    {"traceEvents":[<events>] ... rest of the document}
+// Cut points are found by a fast look-ahead that ignores strings and nesting; a cut in the wrong
+// place (inside a string, inside an event) always makes a piece invalid or breaks the checks on
+// the first and last piece, and then the whole document is read again with cut points from an
+// exact scan that tracks strings and nesting.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "trace/trace.h"
+
+namespace infertrace::kineto {
+
+struct ReadOptions {
+  // Piece size; 0 = read documents up to kWholeDocumentMax whole, larger ones in kDefaultPiece.
+  size_t chunk_bytes = 0;
+  // The document was decompressed: byte offsets in messages are in the decompressed JSON.
+  bool decompressed = false;
+};
+
+inline constexpr size_t kWholeDocumentMax = size_t(256) << 20;
+inline constexpr size_t kDefaultPiece = size_t(64) << 20;
+
+// `data` holds `size` bytes followed by at least 64 readable bytes. Throws InputError.
+void read_kineto(const char* data, size_t size, const std::string& file, const ReadOptions& opts,
+                 Trace& out);
+
+}  // namespace infertrace::kineto

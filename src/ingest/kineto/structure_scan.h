@@ -1,0 +1,31 @@
+// Byte-level scans of a JSON text that the on-demand parser does not do for us: cut points between
+// trace events for reading a document in pieces, and the exact offset of an encoding error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace infertrace::kineto {
+
+// Comma offsets between events, about `chunk` bytes apart, found by looking for "}" "," "{"
+// (whitespace allowed) near each target without tracking strings or nesting: fast, usually right,
+// and checked by parsing (see kineto_reader.h).
+std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk);
+
+struct ExactCuts {
+  std::vector<size_t> cuts;  // commas between elements of the traceEvents array
+  bool well_formed = true;   // brackets balance and every string closes
+  int64_t error_offset = -1;
+};
+
+// Tracks strings and nesting over the whole text; cuts only between elements of the top-level
+// traceEvents array (object form) or of the top-level array (array form).
+ExactCuts exact_cuts(const char* data, size_t size, size_t chunk, bool object_form);
+
+// Offset of the first byte that is not valid UTF-8 (size when all valid).
+size_t first_invalid_utf8(const unsigned char* p, size_t n);
+// Offset of the first byte < 0x20 inside a string (size when none).
+size_t first_unescaped_control(const unsigned char* p, size_t n);
+
+}  // namespace infertrace::kineto

@@ -1,0 +1,156 @@
+#include "report/analyze_json.h"
+
+#include "report/text_table.h"
+
+namespace infertrace {
+
+using nlohmann::json;
+
+const char* api_kind_label(ApiKind k) {
+  switch (k) {
+    case ApiKind::KernelLaunch: return "kernel_launch";
+    case ApiKind::GraphLaunch: return "graph_launch";
+    case ApiKind::MemcpyAsync: return "memcpy_async";
+    case ApiKind::MemsetAsync: return "memset_async";
+    case ApiKind::Sync: return "sync";
+    case ApiKind::Other: break;
+  }
+  return "other";
+}
+
+namespace {
+
+double ratio(double part, double whole) { return whole > 0 ? part / whole : 0.0; }
+
+json api_rows(const Trace& t, const LaunchAnalysis& a) {
+  json rows = json::array();
+  for (const ApiBreakdownRow& r : a.by_api) {
+    const double n = static_cast<double>(r.linked);
+    rows.push_back({{"name", t.str(r.name)},
+                    {"kind", api_kind_label(r.kind)},
+                    {"calls", r.calls},
+                    {"linked", r.linked},
+                    {"api_total_ns", r.api_total},
+                    {"latency_total_ns", r.latency_total},
+                    {"launch_total_ns", r.launch_total},
+                    {"queue_total_ns", r.queue_total},
+                    {"mean_api_ns", ratio(static_cast<double>(r.api_total), static_cast<double>(r.calls))},
+                    {"mean_latency_ns", ratio(static_cast<double>(r.latency_total), n)},
+                    {"mean_launch_ns", ratio(static_cast<double>(r.launch_total), n)},
+                    {"mean_queue_ns", ratio(static_cast<double>(r.queue_total), n)}});
+  }
+  return rows;
+}
+
+json kernel_rows(const Trace& t, const LaunchAnalysis& a) {
+  json rows = json::array();
+  for (const KernelStat& k : a.kernels_by_name) {
+    const std::string full(t.str(k.name));
+    rows.push_back({{"name", full},
+                    {"short_name", short_kernel_name(full)},
+                    {"count", k.count},
+                    {"total_ns", k.total},
+                    {"mean_ns", ratio(static_cast<double>(k.total), static_cast<double>(k.count))},
+                    {"min_ns", k.min},
+                    {"max_ns", k.max}});
+  }
+  return rows;
+}
+
+json operator_rows(const Trace& t, const LaunchAnalysis& a) {
+  json rows = json::array();
+  for (const OperatorStat& o : a.by_operator)
+    rows.push_back({{"name", t.str(o.name)},
+                    {"calls", o.calls},
+                    {"kernels", o.kernels},
+                    {"launch_tax_ns", o.launch_tax},
+                    {"gpu_time_ns", o.gpu_time},
+                    {"cpu_time_ns", o.cpu_time}});
+  return rows;
+}
+
+json stream_rows(const LaunchAnalysis& a) {
+  json rows = json::array();
+  for (const StreamStat& s : a.by_stream)
+    rows.push_back({{"device", s.device},
+                    {"stream", s.stream},
+                    {"kernels", s.kernels},
+                    {"memcpys", s.memcpys},
+                    {"memsets", s.memsets},
+                    {"busy_ns", s.busy},
+                    {"kernel_time_ns", s.kernel_time}});
+  return rows;
+}
+
+json device_rows(const LaunchAnalysis& a) {
+  json rows = json::array();
+  for (const DeviceStat& d : a.by_device) rows.push_back({{"device", d.device}, {"busy_ns", d.busy}, {"idle_ns", d.idle}});
+  return rows;
+}
+
+}  // namespace
+
+json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
+  const double il = static_cast<double>(a.inference_latency);
+  json j;
+  j["file"] = t.file;
+  j["kernels"] = a.kernels;
+  j["memcpys"] = a.memcpys;
+  j["memsets"] = a.memsets;
+  j["gpu_activities"] = a.gpu_activities;
+  j["api_calls"] = a.api_calls;
+  j["launch_calls"] = a.launch_calls;
+  j["linked_launch_calls"] = a.linked_launch_calls;
+  j["graph_launches"] = a.graph_launches;
+  j["sync_calls"] = a.sync_calls;
+  j["operators"] = a.operators;
+  j["tklqt_ns"] = a.tklqt;
+  j["tklqt_launch_ns"] = a.tklqt_launch;
+  j["tklqt_queue_ns"] = a.tklqt_queue;
+  j["api_time_ns"] = a.api_time;
+  j["akd_ns"] = a.akd_ns;
+  j["inference_latency_ns"] = a.inference_latency;
+  j["t_begin_ns"] = a.t_begin;
+  j["t_end_ns"] = a.t_end;
+  j["gpu_busy_ns"] = a.gpu_busy;
+  j["gpu_idle_ns"] = a.gpu_idle;
+  j["gpu_idle_fraction"] = ratio(static_cast<double>(a.gpu_idle), il);
+  j["host_active_ns"] = a.host_active;
+  j["host_sync_ns"] = a.host_sync;
+  j["cpu_idle_ns"] = a.cpu_idle;
+  j["cpu_idle_fraction"] = ratio(static_cast<double>(a.cpu_idle), il);
+  j["bound"] = a.bound.empty() ? json(nullptr) : json(a.bound);
+  j["clock_skew_clamped"] = a.clock_skew_clamped;
+  j["orphan_activities"] = a.orphan_activities;
+  j["orphan_launch_calls"] = a.orphan_launch_calls;
+  j["activities_of_other_calls"] = a.activities_of_other_calls;
+  j["duplicate_correlation_calls"] = a.duplicate_correlation_calls;
+  j["launch_calls_unknown_duration"] = a.launch_calls_unknown_duration;
+  j["launch_thread"] = {{"pid", a.launch_thread_pid}, {"tid", a.launch_thread_tid}, {"launches", a.launch_thread_launches}};
+  j["operator_links"] = {{"by_external_id", a.calls_by_external_id},
+                         {"by_containment", a.calls_by_containment},
+                         {"none", a.calls_without_operator}};
+  j["skipped"] = json::object();
+  for (auto& [reason, n] : t.skipped) j["skipped"][reason] = n;
+  j["apis"] = api_rows(t, a);
+  j["kernel_stats"] = kernel_rows(t, a);
+  j["operator_stats"] = operator_rows(t, a);
+  j["streams"] = stream_rows(a);
+  j["devices"] = device_rows(a);
+  return j;
+}
+
+json analyze_document(const std::vector<AnalyzedTrace>& traces) {
+  json doc;
+  doc["schema_version"] = kAnalyzeSchemaVersion;
+  doc["kind"] = "analyze";
+  if (traces.size() == 1) {
+    doc.update(analyze_trace_json(*traces[0].trace, *traces[0].analysis));
+    return doc;
+  }
+  doc["traces"] = json::array();
+  for (const AnalyzedTrace& x : traces) doc["traces"].push_back(analyze_trace_json(*x.trace, *x.analysis));
+  return doc;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,28 @@
+// `infertrace analyze --json`: the launch analysis of one or more traces as a stable, versioned
+// JSON document (schema in docs/analyze.md). Every figure is raw integer nanoseconds or a count.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "analysis/launch.h"
+
+namespace infertrace {
+
+inline constexpr int kAnalyzeSchemaVersion = 1;
+
+struct AnalyzedTrace {
+  const Trace* trace;
+  const LaunchAnalysis* analysis;
+};
+
+// One trace's object: every summary figure at the top level, then the tables in full.
+nlohmann::json analyze_trace_json(const Trace& t, const LaunchAnalysis& a);
+
+// The whole document: for one trace its object plus schema_version and kind; for several,
+// {schema_version, kind, traces: [object per trace]}.
+nlohmann::json analyze_document(const std::vector<AnalyzedTrace>& traces);
+
+const char* api_kind_label(ApiKind k);
+
+}  // namespace infertrace

@@ -1,0 +1,192 @@
+#include "report/analyze_text.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "report/text_table.h"
+#include "util/error.h"
+#include "util/units.h"
+
+namespace infertrace {
+
+namespace {
+
+using Align = TextTable::Align;
+
+double share(ns_t part, ns_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0; }
+
+std::string fixed2(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+std::string mean(ns_t total, int64_t n) {
+  return n > 0 ? format_ns(static_cast<double>(total) / static_cast<double>(n)) : "-";
+}
+
+void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
+  TextTable tb({"metric", "value", "meaning"}, {Align::Left, Align::Right, Align::Left});
+  auto row = [&](std::string m, std::string v, std::string why) { tb.add_row({std::move(m), std::move(v), std::move(why)}); };
+  row("GPU activities", format_count(a.gpu_activities),
+      format_count(a.kernels) + " kernels, " + format_count(a.memcpys) + " memcpy, " + format_count(a.memsets) + " memset");
+  row("launch calls", format_count(a.launch_calls),
+      format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
+  row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start)");
+  row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");
+  row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
+  row("API time", format_ns(a.api_time), "sum of launch call durations");
+  row("AKD", format_ns(a.akd_ns), "average kernel duration");
+  row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
+  row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
+  row("GPU idle", format_ns(a.gpu_idle), format_pct(share(a.gpu_idle, a.inference_latency)) + " of inference latency");
+  row("CPU idle", format_ns(a.cpu_idle),
+      format_pct(share(a.cpu_idle, a.inference_latency)) + " of inference latency, launching thread " +
+          std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
+          format_ns(a.host_sync) + ")");
+  row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
+      a.bound.empty() ? "no launch call is linked to GPU work"
+                      : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
+                                         : "queue part > launch part: work waits for the GPU");
+  auto counter = [&](const char* name, int64_t n, const char* why) {
+    if (n) row(name, format_count(n), why);
+  };
+  counter("clock skew clamped", a.clock_skew_clamped, "launches whose GPU start preceded the call (latency set to 0)");
+  counter("orphan GPU activities", a.orphan_activities, "GPU work whose correlation matches no API call");
+  counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
+  counter("GPU work of other calls", a.activities_of_other_calls, "correlated with a non-launch call (e.g. cudaMemcpy)");
+  counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
+  counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
+  for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
+  tb.print(os, "Launch and queue summary (" + t.file + ")");
+}
+
+void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top) {
+  // Launch calls first (they carry the latency columns), then the rest by count.
+  std::vector<const ApiBreakdownRow*> rows;
+  for (auto& r : a.by_api) rows.push_back(&r);
+  std::stable_sort(rows.begin(), rows.end(), [](auto* x, auto* y) { return is_launch(x->kind) > is_launch(y->kind); });
+  TextTable tb({"API", "calls", "linked", "mean API", "mean latency", "mean launch", "mean queue", "total latency"});
+  size_t n = 0;
+  for (const ApiBreakdownRow* r : rows) {
+    if (n++ >= top) break;
+    const bool l = r->linked > 0;
+    tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean(r->api_total, r->calls),
+                l ? mean(r->latency_total, r->linked) : "-", l ? mean(r->launch_total, r->linked) : "-",
+                l ? mean(r->queue_total, r->linked) : "-", l ? format_ns(r->latency_total) : "-"});
+  }
+  if (tb.rows()) os << "\n", tb.print(os, "CUDA API calls");
+}
+
+void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top, bool by_time) {
+  std::vector<const KernelStat*> ks;
+  for (auto& k : a.kernels_by_name) ks.push_back(&k);
+  ns_t all = 0;
+  for (auto* k : ks) all += k->total;
+  std::stable_sort(ks.begin(), ks.end(), [&](auto* x, auto* y) { return by_time ? x->total > y->total : x->count > y->count; });
+  if (ks.size() > top) ks.resize(top);
+  TextTable tb({"kernel", "count", "total", "share", "mean", "min", "max"});
+  for (auto* k : ks)
+    tb.add_row({short_kernel_name(std::string(t.str(k->name))), format_count(k->count), format_ns(k->total),
+                format_pct(share(k->total, all)), mean(k->total, k->count), format_ns(k->min), format_ns(k->max)});
+  if (tb.rows()) os << "\n", tb.print(os, by_time ? "Top kernels by total time" : "Top kernels by count");
+}
+
+void print_operators(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top) {
+  TextTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time", "tax/GPU"});
+  size_t n = 0;
+  for (const OperatorStat& o : a.by_operator) {
+    if (n++ >= top || o.kernels == 0) break;  // sorted by launch tax: the rest launched nothing
+    tb.add_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
+                format_ns(o.gpu_time), format_ns(o.cpu_time),
+                o.gpu_time > 0 ? fixed2(share(o.launch_tax, o.gpu_time)) : "-"});
+  }
+  if (tb.rows()) {
+    os << "\n";
+    tb.print(os, "Operators by launch tax (launches go to the innermost operator; " +
+                     format_count(a.calls_without_operator) + " linked launches had none)");
+  }
+}
+
+void print_streams(std::ostream& os, const LaunchAnalysis& a) {
+  TextTable tb({"device", "stream", "kernels", "memcpy", "memset", "busy", "busy share", "kernel time"});
+  for (const StreamStat& s : a.by_stream)
+    tb.add_row({std::to_string(s.device), std::to_string(s.stream), format_count(s.kernels), format_count(s.memcpys),
+                format_count(s.memsets), format_ns(s.busy), format_pct(share(s.busy, a.inference_latency)),
+                format_ns(s.kernel_time)});
+  if (tb.rows()) os << "\n", tb.print(os, "GPU streams (busy inside the inference-latency window)");
+  if (a.by_device.size() > 1) {
+    TextTable dv({"device", "busy", "idle", "idle share"});
+    for (const DeviceStat& d : a.by_device)
+      dv.add_row({std::to_string(d.device), format_ns(d.busy), format_ns(d.idle), format_pct(share(d.idle, a.inference_latency))});
+    os << "\n";
+    dv.print(os, "GPU devices");
+  }
+}
+
+std::string i(int64_t v) { return std::to_string(v); }
+
+void save(const std::string& path, const TextTable& tb, std::vector<std::string>& written) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  tb.print_csv(out);
+  out.close();
+  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  written.push_back(path);
+}
+
+}  // namespace
+
+void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top) {
+  print_summary(os, t, a);
+  print_apis(os, t, a, top);
+  print_kernels(os, t, a, top, true);
+  print_kernels(os, t, a, top, false);
+  print_operators(os, t, a, top);
+  print_streams(os, a);
+}
+
+std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error("cannot create " + dir + ": " + ec.message());
+  TextTable summary({"file", "metric", "value"});
+  TextTable apis({"file", "name", "kind", "calls", "linked", "api_total_ns", "latency_total_ns", "launch_total_ns", "queue_total_ns"});
+  TextTable kernels({"file", "name", "count", "total_ns", "min_ns", "max_ns"});
+  TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns"});
+  TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
+  TextTable devices({"file", "device", "busy_ns", "idle_ns"});
+  for (const AnalyzedTrace& x : traces) {
+    const Trace& t = *x.trace;
+    const LaunchAnalysis& a = *x.analysis;
+    // The summary holds exactly the scalar figures of the JSON object, under the same keys.
+    const nlohmann::json figures = analyze_trace_json(t, a);  // a named object: items() only views it
+    for (auto& [k, v] : figures.items())
+      if (v.is_primitive() && k != "file") summary.add_row({t.file, k, v.is_string() ? v.get<std::string>() : v.dump()});
+    for (auto& r : a.by_api)
+      apis.add_row({t.file, std::string(t.str(r.name)), api_kind_label(r.kind), i(r.calls), i(r.linked), i(r.api_total),
+                    i(r.latency_total), i(r.launch_total), i(r.queue_total)});
+    for (auto& k : a.kernels_by_name)
+      kernels.add_row({t.file, std::string(t.str(k.name)), i(k.count), i(k.total), i(k.min), i(k.max)});
+    for (auto& o : a.by_operator)
+      ops.add_row({t.file, std::string(t.str(o.name)), i(o.calls), i(o.kernels), i(o.launch_tax), i(o.gpu_time), i(o.cpu_time)});
+    for (auto& s : a.by_stream)
+      streams.add_row({t.file, i(s.device), i(s.stream), i(s.kernels), i(s.memcpys), i(s.memsets), i(s.busy), i(s.kernel_time)});
+    for (auto& d : a.by_device) devices.add_row({t.file, i(d.device), i(d.busy), i(d.idle)});
+  }
+  std::vector<std::string> written;
+  const std::filesystem::path d(dir);
+  save((d / "summary.csv").string(), summary, written);
+  save((d / "apis.csv").string(), apis, written);
+  save((d / "kernels.csv").string(), kernels, written);
+  save((d / "operators.csv").string(), ops, written);
+  save((d / "streams.csv").string(), streams, written);
+  save((d / "devices.csv").string(), devices, written);
+  return written;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,197 @@
+#include "report/fusion_report.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "report/text_table.h"
+#include "util/units.h"
+
+namespace infertrace {
+
+namespace {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// "a -> b -> c" of shortened names; long chains keep their first and last kernels.
+std::string chain_text(const Trace& t, const FusionCandidate& c, size_t name_len, size_t max_shown) {
+  auto name = [&](size_t i) { return short_kernel_name(std::string(t.str(c.kernels[i])), name_len); };
+  std::string s;
+  const size_t n = c.kernels.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (n > max_shown && i == max_shown - 1 && i + 1 < n) {
+      s += " -> ... (" + std::to_string(n - max_shown) + " more) -> " + name(n - 1);
+      break;
+    }
+    s += (i ? " -> " : "") + name(i);
+  }
+  return s;
+}
+
+const ChainLengthResult* best_length(const FusionResult& r) {
+  const ChainLengthResult* best = nullptr;
+  for (auto& l : r.lengths)
+    if (!best || l.ideal_speedup > best->ideal_speedup) best = &l;
+  return best;
+}
+
+bool has_launch_analysis(const FusionReport& rep) { return rep.launch && !rep.launch->bound.empty(); }
+
+}  // namespace
+
+ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved) {
+  if (a.bound != "cpu") return -1;
+  return std::max(a.gpu_busy, a.inference_latency - launch_time_saved);
+}
+
+std::string fusion_verdict(const FusionReport& rep) {
+  const FusionResult& r = *rep.result;
+  const ChainLengthResult* best = best_length(r);
+  if (!best || r.kernels == 0) return "No kernels in this trace: nothing to fuse.";
+  if (best->fused_chains == 0)
+    return "No chain of the requested lengths has a proximity score of at least " + fixed(r.threshold, 2) +
+           ": nothing to fuse at this threshold.";
+  std::string s = "Fusing deterministic chains of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
+                  fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
+                  format_count(best->kernels_fused) + " kernels), saving " + format_ns(best->launch_time_saved) +
+                  " of measured launch time.";
+  if (!has_launch_analysis(rep)) return s;
+  const LaunchAnalysis& a = *rep.launch;
+  if (a.bound == "gpu") {
+    s += " This trace is GPU-bound (queue part " + format_ns(a.tklqt_queue) + " > launch part " + format_ns(a.tklqt_launch) +
+         "): launches already hide behind queued GPU work, so fusing for launch savings will not shorten it; "
+         "only faster kernels will.";
+  } else {
+    const ns_t il = predicted_il_after_fusion(a, best->launch_time_saved);
+    s += " The trace is CPU-bound (launch-dominated), so the saving comes off the inference latency: " +
+         format_ns(a.inference_latency) + " -> about " + format_ns(il) + " (" +
+         format_pct(a.inference_latency > 0 ? 1.0 - static_cast<double>(il) / a.inference_latency : 0.0) + " less).";
+  }
+  return s;
+}
+
+nlohmann::json fusion_json(const FusionReport& rep) {
+  const FusionResult& r = *rep.result;
+  const Trace& t = *rep.trace;
+  using nlohmann::json;
+  json j;
+  j["schema_version"] = 1;
+  j["kind"] = "fusion";
+  j["trace"] = t.file;
+  j["threshold"] = r.threshold;
+  j["kernels"] = r.kernels;
+  j["distinct_kernels"] = r.distinct_kernels;
+  j["streams"] = r.streams;
+  j["segments"] = r.segments;
+  j["sync_splits"] = r.sync_splits;
+  j["unlinked_kernels"] = r.unlinked_kernels;
+  j["launch_part_total_ns"] = r.launch_part_total;
+  const bool have = has_launch_analysis(rep);
+  j["bound"] = have ? json(rep.launch->bound) : json(nullptr);
+  j["inference_latency_ns"] = have ? json(rep.launch->inference_latency) : json(nullptr);
+  j["gpu_busy_ns"] = have ? json(rep.launch->gpu_busy) : json(nullptr);
+  json lengths = json::array();
+  for (auto& l : r.lengths) {
+    json o = {{"length", l.length},
+              {"unique_chains", l.unique_chains},
+              {"chain_instances", l.chain_instances},
+              {"deterministic_chains", l.deterministic_chains},
+              {"fused_chains", l.fused_chains},
+              {"kernels_eager", l.kernels_eager},
+              {"kernels_fused", l.kernels_fused},
+              {"ideal_speedup", l.ideal_speedup},
+              {"launch_time_saved_ns", l.launch_time_saved}};
+    const ns_t il = have ? predicted_il_after_fusion(*rep.launch, l.launch_time_saved) : -1;
+    o["predicted_il_ns"] = il >= 0 ? json(il) : json(nullptr);
+    lengths.push_back(std::move(o));
+  }
+  j["lengths"] = std::move(lengths);
+  json cands = json::array();
+  for (auto& c : r.candidates) {
+    json names = json::array();
+    for (StrId k : c.kernels) names.push_back(std::string(t.str(k)));
+    cands.push_back({{"length", c.length},
+                     {"chain", chain_text(t, c, 40, 8)},
+                     {"kernels", std::move(names)},
+                     {"occurrences", c.occurrences},
+                     {"first_kernel_occurrences", c.first_occurrences},
+                     {"ps", c.proximity},
+                     {"fused", c.fused},
+                     {"kernels_removed", c.kernels_removed},
+                     {"launch_time_saved_ns", c.launch_time_saved}});
+  }
+  j["candidates"] = std::move(cands);
+  const GraphLaunchCost& g = r.graphs;
+  j["graphs"] = {{"launches", g.launches},
+                 {"kernels", g.kernels},
+                 {"api_ns", g.api_time},
+                 {"launch_part_ns", g.launch_part},
+                 {"api_ns_per_launch", g.launches ? json(static_cast<double>(g.api_time) / g.launches) : json(nullptr)},
+                 {"api_ns_per_kernel", g.kernels ? json(static_cast<double>(g.api_time) / g.kernels) : json(nullptr)}};
+  j["verdict"] = fusion_verdict(rep);
+  return j;
+}
+
+namespace {
+
+TextTable length_table(const FusionReport& rep, bool raw) {
+  const bool have = has_launch_analysis(rep) && rep.launch->bound == "cpu";
+  std::vector<std::string> head = {"L", "unique", "instances", "deterministic", "fused", "K_eager", "K_fused", "speedup",
+                                   raw ? "launch_time_saved_ns" : "launch saved"};
+  if (have) head.push_back(raw ? "predicted_il_ns" : "IL after");
+  TextTable tab(head);
+  for (auto& l : rep.result->lengths) {
+    std::vector<std::string> row = {std::to_string(l.length), std::to_string(l.unique_chains),
+                                    std::to_string(l.chain_instances), std::to_string(l.deterministic_chains),
+                                    std::to_string(l.fused_chains), std::to_string(l.kernels_eager),
+                                    std::to_string(l.kernels_fused), raw ? fixed(l.ideal_speedup, 6) : fixed(l.ideal_speedup, 3) + "x",
+                                    raw ? std::to_string(l.launch_time_saved) : format_ns(l.launch_time_saved)};
+    if (have) {
+      const ns_t il = predicted_il_after_fusion(*rep.launch, l.launch_time_saved);
+      row.push_back(raw ? std::to_string(il) : format_ns(il));
+    }
+    tab.add_row(std::move(row));
+  }
+  return tab;
+}
+
+}  // namespace
+
+void print_fusion(std::ostream& os, const FusionReport& rep) {
+  const FusionResult& r = *rep.result;
+  const Trace& t = *rep.trace;
+  os << "fusion: " << t.file << "\n  " << format_count(r.kernels) << " kernels (" << r.distinct_kernels << " distinct) on "
+     << r.streams << " stream(s), " << r.segments << " segment(s) (" << r.sync_splits << " split at sync calls), threshold T = "
+     << r.threshold << "\n";
+  if (r.unlinked_kernels > 0)
+    os << "  " << format_count(r.unlinked_kernels) << " kernels have no launch call: they save no launch time and never split a segment\n";
+  os << "\n";
+  length_table(rep, false).print(os, "Proximity-score fusion per chain length (PS = f(chain) / f(first kernel))");
+  if (!r.candidates.empty()) {
+    TextTable c({"#", "L", "fused", "PS", "occurrences", "kernels removed", "launch saved", "chain"},
+                {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
+                 TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Left});
+    size_t i = 0;
+    for (auto& k : r.candidates)
+      c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), fixed(k.proximity, 3),
+                 std::to_string(k.occurrences), std::to_string(k.kernels_removed), format_ns(k.launch_time_saved),
+                 chain_text(t, k, 32, 4)});
+    os << "\n";
+    c.print(os, "Top fusion candidates");
+  }
+  const GraphLaunchCost& g = r.graphs;
+  os << "\n";
+  if (g.launches > 0)
+    os << "CUDA graphs: " << g.launches << " graph launch(es) ran " << g.kernels << " kernels; measured API time "
+       << format_ns(static_cast<double>(g.api_time) / g.launches) << " per graph launch, "
+       << format_ns(static_cast<double>(g.api_time) / g.kernels) << " per kernel inside graphs (launch part "
+       << format_ns(static_cast<double>(g.launch_part) / g.launches) << " per graph launch): this is what full fusion reaches.\n";
+  os << fusion_verdict(rep) << "\n";
+}
+
+void print_fusion_csv(std::ostream& os, const FusionReport& rep) { length_table(rep, true).print_csv(os); }
+
+}  // namespace infertrace

@@ -1,0 +1,33 @@
+// Output of `infertrace fusion`: terminal tables, CSV and the --json document (docs/fusion.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "analysis/fusion.h"
+#include "analysis/launch.h"
+#include "trace/trace.h"
+
+namespace infertrace {
+
+struct FusionReport {
+  const Trace* trace = nullptr;            // for kernel names
+  const FusionResult* result = nullptr;
+  const LaunchAnalysis* launch = nullptr;  // optional: bound and IL, for the predicted IL after fusion
+};
+
+// IL predicted after fusing at one length, for a CPU-bound trace: the launch time saved comes off
+// the inference latency, which cannot drop below the GPU's busy time. -1 when not predictable
+// (no launch analysis, or a GPU-bound trace where launches are hidden behind queued work).
+ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved);
+
+// One or two plain sentences: what fusing would buy on this trace.
+std::string fusion_verdict(const FusionReport& rep);
+
+nlohmann::json fusion_json(const FusionReport& rep);
+void print_fusion(std::ostream& os, const FusionReport& rep);
+// The per-length table as CSV (header first).
+void print_fusion_csv(std::ostream& os, const FusionReport& rep);
+
+}  // namespace infertrace

@@ -1,0 +1,100 @@
+#include "report/sweep_report.h"
+
+#include <fmt/format.h>
+
+#include "report/html_svg.h"
+#include "report/text_table.h"
+#include "util/units.h"
+
+namespace infertrace {
+
+nlohmann::json sweep_json(const SweepResult& r) {
+  using nlohmann::json;
+  json pts = json::array();
+  for (auto& p : r.points)
+    pts.push_back({{"batch", p.batch},
+                   {"source", p.source},
+                   {"kernels", p.kernels},
+                   {"tklqt_ns", p.tklqt},
+                   {"tklqt_launch_ns", p.tklqt_launch},
+                   {"tklqt_queue_ns", p.tklqt_queue},
+                   {"inference_latency_ns", p.inference_latency},
+                   {"gpu_idle_ns", p.gpu_idle},
+                   {"cpu_idle_ns", p.cpu_idle},
+                   {"gpu_idle_share", p.gpu_idle_share},
+                   {"cpu_idle_share", p.cpu_idle_share},
+                   {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
+                   {"balanced", p.balanced}});
+  json j;
+  j["schema_version"] = 1;
+  j["kind"] = "sweep";
+  j["points"] = std::move(pts);
+  j["transition_batch"] = r.transition_batch ? json(*r.transition_batch) : json(nullptr);
+  j["balanced_region"] = r.balanced_region ? json{{"from", r.balanced_region->from}, {"to", r.balanced_region->to}}
+                                           : json(nullptr);
+  j["balanced_batches"] = r.balanced_batches;
+  j["summary"] = r.summary;
+  return j;
+}
+
+void print_sweep(std::ostream& os, const SweepResult& r) {
+  TextTable t({"batch", "kernels", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound", "file"},
+              {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
+               TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
+               TextTable::Align::Left, TextTable::Align::Left});
+  for (auto& p : r.points)
+    t.add_row({std::to_string(p.batch), format_count(p.kernels), format_ns(p.tklqt), format_ns(p.tklqt_launch),
+               format_ns(p.tklqt_queue), format_ns(p.inference_latency), format_pct(p.gpu_idle_share),
+               format_pct(p.cpu_idle_share), p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
+               p.source});
+  t.print(os, "Batch sweep: TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
+  os << "\n";
+  if (r.transition_batch)
+    os << "Transition to GPU-bound: batch " << *r.transition_batch << "\n";
+  else
+    os << "Transition to GPU-bound: none in this sweep\n";
+  os << r.summary << "\n";
+}
+
+namespace {
+
+// The <svg>...</svg> of a chart figure, placed at x offset `dx` inside a larger drawing.
+std::string placed_svg(const std::string& figure, int dx) {
+  const size_t b = figure.find("<svg"), e = figure.rfind("</svg>");
+  if (b == std::string::npos || e == std::string::npos) return "";
+  return "<svg x=\"" + std::to_string(dx) + "\"" + figure.substr(b + 4, e + 6 - (b + 4));
+}
+
+}  // namespace
+
+std::string sweep_svg(const SweepResult& r) {
+  html::Series launch{"TKLQT launch part", {}, {}}, queue{"TKLQT queue part", {}, {}};
+  html::Series gpu{"GPU idle / IL", {}, {}}, cpu{"CPU idle / IL", {}, {}};
+  for (auto& p : r.points) {
+    const double b = static_cast<double>(p.batch);
+    launch.x.push_back(b), launch.y.push_back(static_cast<double>(p.tklqt_launch));
+    queue.x.push_back(b), queue.y.push_back(static_cast<double>(p.tklqt_queue));
+    if (p.inference_latency > 0) {
+      gpu.x.push_back(b), gpu.y.push_back(p.gpu_idle_share);
+      cpu.x.push_back(b), cpu.y.push_back(p.cpu_idle_share);
+    }
+  }
+  html::ChartOptions o1;
+  o1.title = "TKLQT parts against batch size";
+  o1.x_label = "batch size", o1.y_label = "time", o1.y_unit = "ns", o1.log2_x = true;
+  html::ChartOptions o2 = o1;
+  o2.title = "GPU and CPU idle against batch size";
+  o2.y_label = "share of inference latency", o2.y_unit = "pct";
+  const std::string left = placed_svg(html::line_chart({launch, queue}, o1), 0);
+  const std::string right = placed_svg(html::line_chart({gpu, cpu}, o2), o1.width + 20);
+  if (left.empty() && right.empty()) return "";
+  const int width = o1.width + 20 + o2.width, height = std::max(o1.height, o2.height);
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">"
+      "<style>text{{font-family:sans-serif}}.ctitle{{font-weight:600;font-size:13px}}"
+      ".tick,.legend,.alabel{{font-size:11px;fill:#333}}.grid{{stroke:#e5e8ec}}.axis{{stroke:#888}}</style>"
+      "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>{}{}</svg>\n",
+      width, height, width, height, left, right);
+}
+
+}  // namespace infertrace

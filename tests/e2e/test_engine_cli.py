@@ -1,0 +1,233 @@
+"""End-to-end: `infertrace engine run`, `bench threads` and `bench membw`.
+The greedy tokens of `engine run` on a synthetic tiny-qwen3 (F32) and tiny-llama (F16) model are
+checked against a forward pass written here in plain Python from the GGUF bytes (parsed by the
+independent _gguf.py): RMSNorm, q/k-norm (qwen3), RoPE (NEOX for qwen3, pairs for llama), GQA
+causal attention, SwiGLU, tied/separate output. Also: the --json schema, text prompts, bench output
+shapes (every thread count, per-repetition samples, mean/stddev recomputed here), and errors
+(exit 1 naming the file for a truncated model, exit 2 for usage)."""
+import json
+import math
+import operator
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _gguf  # noqa: E402
+
+EXE = os.environ["INFERTRACE"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args):
+    return subprocess.run([EXE, *args], capture_output=True, text=True, errors="replace")
+
+
+def floats(t):
+    name = _gguf.GGML[t["type"]][0]
+    if name == "f32":
+        return list(struct.unpack("<%df" % (len(t["data"]) // 4), t["data"]))
+    if name == "f16":
+        return list(struct.unpack("<%de" % (len(t["data"]) // 2), t["data"]))
+    raise ValueError(name)
+
+
+class Ref:
+    """The model from the file's bytes, computed in Python floats (doubles)."""
+
+    def __init__(self, path):
+        with open(path, "rb") as f:
+            _, _, kv, tensors, _ = _gguf.parse(f.read())
+        self.arch = kv["general.architecture"][1]
+        a = self.arch
+        g = lambda k, d=None: kv[a + "." + k][1] if (a + "." + k) in kv else d  # noqa: E731
+        self.n_layer, self.d, self.ff = g("block_count"), g("embedding_length"), g("feed_forward_length")
+        self.nh, self.nkv = g("attention.head_count"), g("attention.head_count_kv")
+        self.hd = g("attention.key_length", self.d // self.nh)
+        self.base = g("rope.freq_base", 10000.0)
+        self.eps = g("attention.layer_norm_rms_epsilon", 1e-5)
+        self.rope_dim = g("rope.dimension_count", self.hd)
+        self.t = {}
+        for t in tensors:
+            v = floats(t)
+            cols = t["ne"][0]
+            self.t[t["name"]] = v if len(t["ne"]) == 1 else [v[i:i + cols] for i in range(0, len(v), cols)]
+        self.out = self.t.get("output.weight", self.t["token_embd.weight"])
+        self.k_cache = [[] for _ in range(self.n_layer)]
+        self.v_cache = [[] for _ in range(self.n_layer)]
+
+    def norm(self, x, w):
+        k = 1.0 / math.sqrt(sum(v * v for v in x) / len(x) + self.eps)
+        return [v * k * wi for v, wi in zip(x, w)]
+
+    @staticmethod
+    def mv(m, x):
+        return [sum(map(operator.mul, row, x)) for row in m]
+
+    def rope(self, v, pos):
+        half = self.rope_dim // 2
+        v = list(v)
+        for i in range(half):
+            th = pos * self.base ** (-2.0 * i / self.rope_dim)
+            a, b = (i, i + half) if self.arch == "qwen3" else (2 * i, 2 * i + 1)
+            x0, x1 = v[a], v[b]
+            v[a], v[b] = x0 * math.cos(th) - x1 * math.sin(th), x0 * math.sin(th) + x1 * math.cos(th)
+        return v
+
+    def step(self, tok, pos):
+        x = list(self.t["token_embd.weight"][tok])
+        hd = self.hd
+        for l in range(self.n_layer):
+            p = "blk.%d." % l
+            h = self.norm(x, self.t[p + "attn_norm.weight"])
+            q, k, v = self.mv(self.t[p + "attn_q.weight"], h), self.mv(self.t[p + "attn_k.weight"], h), self.mv(self.t[p + "attn_v.weight"], h)
+            qs, ks = [], []
+            for i in range(self.nh):
+                qh = q[i * hd:(i + 1) * hd]
+                if self.arch == "qwen3":
+                    qh = self.norm(qh, self.t[p + "attn_q_norm.weight"])
+                qs.append(self.rope(qh, pos))
+            for i in range(self.nkv):
+                kh = k[i * hd:(i + 1) * hd]
+                if self.arch == "qwen3":
+                    kh = self.norm(kh, self.t[p + "attn_k_norm.weight"])
+                ks.append(self.rope(kh, pos))
+            self.k_cache[l].append(ks)
+            self.v_cache[l].append([v[i * hd:(i + 1) * hd] for i in range(self.nkv)])
+            att = []
+            for i in range(self.nh):
+                g = i // (self.nh // self.nkv)
+                s = [sum(map(operator.mul, qs[i], kc[g])) / math.sqrt(hd) for kc in self.k_cache[l]]
+                m = max(s)
+                e = [math.exp(z - m) for z in s]
+                tot = sum(e)
+                out = [0.0] * hd
+                for w, vc in zip(e, self.v_cache[l]):
+                    out = [o + w / tot * vv for o, vv in zip(out, vc[g])]
+                att += out
+            x = [a + b for a, b in zip(x, self.mv(self.t[p + "attn_output.weight"], att))]
+            h = self.norm(x, self.t[p + "ffn_norm.weight"])
+            gate, up = self.mv(self.t[p + "ffn_gate.weight"], h), self.mv(self.t[p + "ffn_up.weight"], h)
+            act = [gv / (1 + math.exp(-gv)) * u for gv, u in zip(gate, up)]
+            x = [a + b for a, b in zip(x, self.mv(self.t[p + "ffn_down.weight"], act))]
+        return self.mv(self.out, self.norm(x, self.t["output_norm.weight"]))
+
+
+def greedy_reference(path, prompt, n):
+    """Greedy tokens; stops early (returns fewer) where the top two logits are too close to call."""
+    ref = Ref(path)
+    pos = 0
+    for tok in prompt:
+        logits = ref.step(tok, pos)
+        pos += 1
+    out = []
+    while len(out) < n:
+        order = sorted(range(len(logits)), key=lambda i: -logits[i])
+        if logits[order[0]] - logits[order[1]] < 1e-3:
+            break
+        out.append(order[0])
+        if len(out) == n:
+            break
+        logits = ref.step(order[0], pos)
+        pos += 1
+    return out
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    models = {}
+    for preset, dtype in [("tiny-qwen3", "f32"), ("tiny-llama", "f16")]:
+        path = os.path.join(tmp, preset + ".gguf")
+        r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "3", "-o", path)
+        check(r.returncode == 0, "synth %s: %s" % (preset, r.stderr))
+        models[preset] = path
+
+    # Greedy tokens against the Python forward pass.
+    for preset, path in models.items():
+        r = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos", "--json")
+        check(r.returncode == 0, "engine run %s: %s" % (preset, r.stderr))
+        if r.returncode != 0:
+            continue
+        j = json.loads(r.stdout)
+        check(j["schema_version"] == 1, "schema_version")
+        check(j["n_prompt"] == 6 and len(j["prompt_ids"]) == 6, "%s: 6 prompt tokens" % preset)
+        check(j["n_generated"] == 8 and len(j["output_ids"]) == 8, "%s: 8 generated tokens" % preset)
+        check(j["n_decode_evals"] == 7, "%s: 7 decode evals" % preset)
+        check(j["pp_tokens_per_second"] > 0 and j["tg_tokens_per_second"] > 0, "%s: pp and tg > 0" % preset)
+        check(abs(j["tg_tokens_per_second"] - 7 / j["decode_seconds"]) < 1e-6 * j["tg_tokens_per_second"],
+              "%s: tg = decode evals / decode seconds" % preset)
+        ref = greedy_reference(path, j["prompt_ids"], 8)
+        print("%s: engine %s, python reference %s" % (preset, j["output_ids"], ref))
+        check(len(ref) >= 4, "%s: reference decided at least 4 tokens (got %d)" % (preset, len(ref)))
+        check(j["output_ids"][:len(ref)] == ref, "%s: greedy tokens %s, reference %s" % (preset, j["output_ids"], ref))
+        # the scalar kernels give the same greedy tokens
+        r2 = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "1", "--ignore-eos", "--json",
+                 "--isa", "scalar")
+        check(r2.returncode == 0 and json.loads(r2.stdout)["output_ids"][:len(ref)] == ref, "%s: scalar isa" % preset)
+
+    # Text prompt and plain output.
+    r = run("engine", "run", "-m", models["tiny-llama"], "-p", "hello world", "-n", "4", "-t", "1")
+    check(r.returncode == 0, "text prompt: " + r.stderr)
+    check("hello world" in r.stdout, "prompt text echoed")
+    check(any(line.startswith("pp: ") for line in r.stdout.splitlines()), "pp line")
+    check(any(line.startswith("tg: ") for line in r.stdout.splitlines()), "tg line")
+
+    # bench threads: every point, samples, mean/stddev recomputed.
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1,2", "-r", "3", "-p", "8", "-n", "4",
+            "--membw-mib", "8", "-o", "json")
+    check(r.returncode == 0, "bench threads: " + r.stderr)
+    if r.returncode == 0:
+        j = json.loads(r.stdout)
+        check([p["threads"] for p in j["points"]] == [1, 2], "bench threads points")
+        for p in j["points"]:
+            tg = p["tg_tokens_per_second"]
+            s = tg["samples"]
+            check(len(s) == 3, "3 samples")
+            mean = sum(s) / len(s)
+            sd = math.sqrt(sum((x - mean) ** 2 for x in s) / (len(s) - 1))
+            check(abs(tg["mean"] - mean) < 1e-9 * mean and abs(tg["stddev"] - sd) < 1e-9 * max(sd, 1), "mean/sd")
+            hw = p["hw_counters"]
+            check(hw["supported"] or "reason" in hw, "hw counters supported or a reason")
+            check(p["roofline"]["tg_fraction"] > 0, "roofline fraction")
+        check(j["best_threads"] in (1, 2), "best thread count")
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
+    check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
+
+    r = run("bench", "membw", "-t", "1", "--size-mib", "8", "-r", "2", "-o", "json")
+    check(r.returncode == 0, "membw: " + r.stderr)
+    if r.returncode == 0:
+        j = json.loads(r.stdout)
+        p = j["points"][0]
+        check(p["read_gbs"] == max(p["read_samples_gbs"]) and p["read_gbs"] > 0, "membw best of samples")
+
+    # Errors.
+    with open(models["tiny-qwen3"], "rb") as f:
+        data = f.read()
+    trunc = os.path.join(tmp, "trunc.gguf")
+    with open(trunc, "wb") as f:
+        f.write(data[:len(data) // 2])
+    r = run("engine", "run", "-m", trunc, "--prompt-tokens", "4")
+    check(r.returncode == 1 and "trunc.gguf" in r.stderr, "truncated model: exit 1 naming the file (%d %s)" % (r.returncode, r.stderr))
+    r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "8", "-n", "8", "--ctx", "10")
+    check(r.returncode == 1 and "context overflow" in r.stderr, "context overflow: " + r.stderr)
+    r = run("engine", "run", "-m", models["tiny-qwen3"])
+    check(r.returncode == 2, "no prompt: usage error")
+    r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "2", "--cpus", "x")
+    check(r.returncode == 2, "bad cpu list: usage error")
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "0")
+    check(r.returncode == 2, "bad thread list: usage error")
+    for verb in (["engine", "run"], ["bench", "threads"], ["bench", "membw"]):
+        r = run(*verb, "--help")
+        check(r.returncode == 0 and "Usage" in r.stdout, "%s --help" % " ".join(verb))
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,126 @@
+"""`infertrace fusion` end to end on the shipped H100 traces: every per-length figure and the top
+candidates recomputed in Python from the JSON trace (tests/e2e/_fusion_plain.py), at two
+thresholds; CSV agrees with JSON; bad input exits 1 naming the file, bad options exit 2."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _fusion_plain  # noqa: E402
+
+exe = os.environ["INFERTRACE"]
+traces_dir = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces")
+failures = []
+
+
+def run(*args):
+    return subprocess.run([exe] + list(args), capture_output=True, text=True, timeout=300)
+
+
+bs1 = os.path.join(traces_dir, "gpt2_prefill_bs1.json.gz")
+r = run("fusion", bs1, "--json")
+if "no trace reader" in r.stderr:
+    print("skip: this build has no trace reader")
+    sys.exit(77)
+
+if run("fusion", "--help").returncode != 0:
+    failures.append("fusion --help should exit 0")
+
+lengths = [2, 3, 4, 8, 16, 32]
+for name in ("gpt2_prefill_bs1.json.gz", "gpt2_prefill_bs64.json.gz", "nullkernel_2000.json.gz"):
+    path = os.path.join(traces_dir, name)
+    gpu, api, ops = _fusion_plain.read(path)
+    segs = _fusion_plain.segments(gpu, api)
+    summary = _fusion_plain.launch_summary(gpu, api, ops)
+    for T in (1.0, 0.5):
+        r = run("fusion", path, "--json", "--lengths", ",".join(map(str, lengths)), "--threshold", str(T), "--top", "5")
+        if r.returncode != 0:
+            failures.append("%s T=%s: exit %d: %s" % (name, T, r.returncode, r.stderr))
+            continue
+        doc = json.loads(r.stdout)
+        where = "%s T=%s" % (name, T)
+        if doc.get("schema_version") != 1 or doc.get("kind") != "fusion":
+            failures.append(where + ": schema_version/kind missing")
+        if doc["kernels"] != sum(len(s[0]) for s in segs) or doc["segments"] != len(segs):
+            failures.append(where + ": kernels/segments %d/%d, want %d/%d" % (
+                doc["kernels"], doc["segments"], sum(len(s[0]) for s in segs), len(segs)))
+        if doc["bound"] != summary["bound"]:
+            failures.append(where + ": bound %s, want %s" % (doc["bound"], summary["bound"]))
+        got_lengths = [l["length"] for l in doc["lengths"]]
+        if got_lengths != lengths:
+            failures.append(where + ": lengths %s" % got_lengths)
+        counts = {}
+        for got in doc["lengths"]:
+            want, fc, fk = _fusion_plain.fusion(segs, got["length"], T)
+            counts[got["length"]] = (fc, fk)
+            for key, value in want.items():
+                if got[key] != value:
+                    failures.append("%s L=%d: %s = %s, want %s" % (where, got["length"], key, got[key], value))
+            if abs(got["ideal_speedup"] - want["kernels_eager"] / want["kernels_fused"]) > 1e-9:
+                failures.append("%s L=%d: ideal_speedup %s" % (where, got["length"], got["ideal_speedup"]))
+            # Predicted IL: only for a CPU-bound trace, the saving off IL, never below GPU busy.
+            if doc["bound"] == "cpu":
+                busy = doc["gpu_busy_ns"]
+                want_il = max(busy, doc["inference_latency_ns"] - want["launch_time_saved_ns"])
+                if got["predicted_il_ns"] != want_il:
+                    failures.append("%s L=%d: predicted_il_ns %s, want %s" % (where, got["length"], got["predicted_il_ns"], want_il))
+            elif got["predicted_il_ns"] is not None:
+                failures.append(where + ": a GPU-bound trace must not predict an IL")
+        if doc["bound"] == "gpu" and "GPU-bound" not in doc["verdict"]:
+            failures.append(where + ": verdict should say the trace is GPU-bound: " + doc["verdict"])
+        # Candidates: real chains of the trace with their counts and PS, best first.
+        removed = [c["kernels_removed"] for c in doc["candidates"]]
+        if removed != sorted(removed, reverse=True):
+            failures.append(where + ": candidates not sorted by kernels removed")
+        for c in doc["candidates"]:
+            fc, fk = counts[c["length"]]
+            chain = tuple(c["kernels"])
+            if fc.get(chain) != c["occurrences"] or fk[chain[0]] != c["first_kernel_occurrences"]:
+                failures.append("%s: candidate %s counts %s/%s, want %s/%s" % (
+                    where, c["chain"][:60], c["occurrences"], c["first_kernel_occurrences"], fc.get(chain), fk[chain[0]]))
+            elif abs(c["ps"] - fc[chain] / fk[chain[0]]) > 1e-12 or c["ps"] < T:
+                failures.append("%s: candidate PS %s" % (where, c["ps"]))
+            if c["kernels_removed"] != c["fused"] * (c["length"] - 1):
+                failures.append(where + ": kernels_removed != fused * (L - 1)")
+        if T == 1.0 and name.startswith("gpt2"):
+            # The transformer layers repeat: short deterministic chains must exist and be fused.
+            if doc["lengths"][0]["fused_chains"] == 0 or not doc["candidates"]:
+                failures.append(where + ": expected fused chains of length 2 in a 12-layer model")
+
+# CSV carries the same per-length figures as JSON.
+r_json = json.loads(run("fusion", bs1, "--json").stdout)
+r_csv = run("fusion", bs1, "--csv")
+rows = list(csv.DictReader(io.StringIO(r_csv.stdout)))
+if len(rows) != len(r_json["lengths"]):
+    failures.append("csv rows %d, json lengths %d" % (len(rows), len(r_json["lengths"])))
+for row, l in zip(rows, r_json["lengths"]):
+    if int(row["L"]) != l["length"] or int(row["fused"]) != l["fused_chains"] or \
+            int(row["launch_time_saved_ns"]) != l["launch_time_saved_ns"] or int(row["K_fused"]) != l["kernels_fused"]:
+        failures.append("csv row %s disagrees with json %s" % (row, l))
+
+# Terminal output names the table, a candidate and the verdict.
+r = run("fusion", bs1)
+if r.returncode != 0 or "Top fusion candidates" not in r.stdout or "ideal speedup" not in r.stdout:
+    failures.append("terminal output incomplete:\n" + r.stdout + r.stderr)
+
+with tempfile.TemporaryDirectory() as tmp:
+    bad = os.path.join(tmp, "broken.json")
+    with open(bad, "w") as f:
+        f.write('{"traceEvents": [{"ph": "X", "cat": "kernel", "ts": 1,, }]}')
+    r = run("fusion", bad)
+    if r.returncode != 1 or "broken.json" not in r.stderr:
+        failures.append("corrupt trace: want exit 1 naming the file, got %d: %s" % (r.returncode, r.stderr))
+for args in (["--lengths", "1"], ["--lengths", "2,x"], ["--threshold", "1.5"], ["--threshold", "0"], ["--json", "--csv"]):
+    r = run("fusion", bs1, *args)
+    if r.returncode != 2:
+        failures.append("fusion %s: want usage error 2, got %d: %s" % (" ".join(args), r.returncode, r.stderr))
+if run("fusion", os.path.join(traces_dir, "missing.json")).returncode != 2:
+    failures.append("missing file should be a usage error")
+
+for f in failures:
+    print("FAIL:", f)
+sys.exit(1 if failures else 0)

@@ -1,0 +1,332 @@
+// The Kineto reader on small hand-written traces: every field of every table, old and new
+// spellings, and each kind of malformed input (error naming file and byte offset, or a counter).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ingest/load.h"
+#include "kineto_test_util.h"
+#include "util/error.h"
+
+using namespace infertrace;
+using namespace infertrace::testing_kineto;
+
+namespace {
+
+std::string doc(const std::string& events, const std::string& before = "") {
+  return "{" + before + "\"traceEvents\": [" + events + "]}";
+}
+
+const std::string kKernel =
+    R"({"ph": "X", "cat": "kernel", "name": "gemm_kernel", "pid": 0, "tid": 7, "ts": 100.001, "dur": 2.5,
+        "args": {"External id": 11, "device": 1, "stream": 7, "correlation": 24, "grid": [512, 2, 3], "block": [96, 1, 1]}})";
+const std::string kLaunch =
+    R"({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 439, "tid": 440, "ts": 90, "dur": 5.125,
+        "args": {"External id": 11, "cbid": 211, "correlation": 24}})";
+const std::string kOp =
+    R"({"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 439, "tid": 440, "ts": 80.5, "dur": 20,
+        "args": {"External id": 11}})";
+
+// Loads `text` and expects an InputError naming the file and `offset` (-2: any offset >= 0).
+void expect_error_at(const std::string& text, int64_t offset, const std::string& what = "") {
+  TempFile f(text);
+  try {
+    (void)load_trace(f.path());
+    FAIL() << "no error for: " << text.substr(0, 200);
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), f.path());
+    EXPECT_NE(std::string(e.what()).find(f.path()), std::string::npos);
+    if (offset == -2) {
+      EXPECT_GE(e.offset(), 0) << e.what();
+    } else {
+      EXPECT_EQ(e.offset(), offset) << e.what();
+    }
+    if (!what.empty()) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(e.exit_code(), 1);
+  }
+}
+
+}  // namespace
+
+TEST(KinetoEdge, ReadsEveryFieldOfEachTable) {
+  const Trace t = load_text(doc(kOp + "," + kLaunch + "," + kKernel +
+                                R"(,{"name": "thread_name", "ph": "M", "pid": 439, "tid": 440, "args": {"name": "worker"}})"));
+  EXPECT_EQ(t.source, TraceSource::Kineto);
+  ASSERT_EQ(t.gpu.size(), 1u);
+  const GpuActivity g = t.gpu.row(0);
+  EXPECT_EQ(g.start, 100001);
+  EXPECT_EQ(g.dur, 2500);
+  EXPECT_EQ(g.kind, GpuKind::Kernel);
+  EXPECT_EQ(g.device, 1);
+  EXPECT_EQ(g.stream, 7);
+  EXPECT_EQ(g.correlation, 24);
+  EXPECT_EQ(g.external_id, 11);
+  EXPECT_EQ(t.str(g.name), "gemm_kernel");
+  EXPECT_EQ(g.grid[0], 512u);
+  EXPECT_EQ(g.grid[1], 2u);
+  EXPECT_EQ(g.grid[2], 3u);
+  EXPECT_EQ(g.block[0], 96u);
+  ASSERT_EQ(t.api.size(), 1u);
+  const ApiCall c = t.api.row(0);
+  EXPECT_EQ(c.start, 90000);
+  EXPECT_EQ(c.dur, 5125);
+  EXPECT_EQ(c.pid, 439);
+  EXPECT_EQ(c.tid, 440);
+  EXPECT_EQ(c.correlation, 24);
+  EXPECT_EQ(c.external_id, 11);
+  EXPECT_EQ(c.kind, ApiKind::KernelLaunch);
+  ASSERT_EQ(t.ops.size(), 1u);
+  const Operator o = t.ops.row(0);
+  EXPECT_EQ(o.start, 80500);
+  EXPECT_EQ(o.dur, 20000);
+  EXPECT_EQ(o.external_id, 11);
+  EXPECT_FALSE(o.user_annotation);
+  EXPECT_EQ(t.str(o.name), "aten::mm");
+  ASSERT_EQ(t.threads.size(), 1u);  // the GPU "thread" (pid 0, tid 7) is not a host thread
+  const ThreadInfo th = t.threads.row(0);
+  EXPECT_EQ(th.pid, 439);
+  EXPECT_EQ(th.tid, 440);
+  EXPECT_EQ(t.str(th.comm), "worker");
+  EXPECT_EQ(th.first_ts, 80500);
+  EXPECT_EQ(th.last_ts, 100500);
+  EXPECT_TRUE(t.skipped.empty());
+}
+
+TEST(KinetoEdge, OldSpellingsAndTopLevelArray) {
+  // PyTorch 1.8/1.9: capitalised categories, "external id", string tids for GPU rows.
+  const std::string events = R"([
+    {"ph": "X", "cat": "Operator", "name": "aten::add", "pid": 1, "tid": 2, "ts": 1, "dur": 10, "args": {"external id": 5}},
+    {"ph": "X", "cat": "Runtime", "name": "cudaMemcpyAsync", "pid": 1, "tid": 2, "ts": 2, "dur": 1, "args": {"correlation": 9, "external id": 5}},
+    {"ph": "X", "cat": "Memcpy", "name": "Memcpy HtoD", "pid": 0, "tid": "stream 7", "ts": 5, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 9}},
+    {"ph": "X", "cat": "Memset", "name": "Memset", "pid": 0, "tid": "stream 7", "ts": 6, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 10}},
+    {"ph": "X", "cat": "Kernel", "name": "k", "pid": 0, "tid": "stream 7", "ts": 7, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 11}},
+    {"ph": "X", "cat": "user_annotation", "name": "step", "pid": 1, "tid": 2, "ts": 0, "dur": 20},
+    {"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy DtoD", "pid": 0, "tid": 7, "ts": 8, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 12}},
+    {"ph": "X", "cat": "cuda_driver", "name": "cuLaunchKernelEx", "pid": 1, "tid": 2, "ts": 3, "dur": 1, "args": {"correlation": 11}},
+    {"ph": "X", "cat": "python_function", "name": "forward", "pid": 1, "tid": 2, "ts": 0, "dur": 30}
+  ])";
+  const Trace t = load_text(events);
+  ASSERT_EQ(t.gpu.size(), 4u);
+  EXPECT_EQ(t.gpu.kind[0], GpuKind::Memcpy);
+  EXPECT_EQ(t.gpu.kind[1], GpuKind::Memset);
+  EXPECT_EQ(t.gpu.kind[2], GpuKind::Kernel);
+  EXPECT_EQ(t.gpu.kind[3], GpuKind::Memcpy);
+  EXPECT_EQ(t.gpu.correlation[1], 10);  // a memset with no launch call is kept (an orphan for analysis)
+  ASSERT_EQ(t.api.size(), 2u);
+  EXPECT_EQ(t.api.kind[0], ApiKind::MemcpyAsync);
+  EXPECT_EQ(t.api.external_id[0], 5);
+  EXPECT_EQ(t.api.kind[1], ApiKind::KernelLaunch);
+  ASSERT_EQ(t.ops.size(), 2u);  // python_function is context, not an operator
+  EXPECT_EQ(t.ops.external_id[0], 5);
+  EXPECT_EQ(t.ops.user_annotation[1], 1);
+  EXPECT_TRUE(t.skipped.empty());
+}
+
+TEST(KinetoEdge, GzipSingleAndMultiMember) {
+  const std::string a = doc(kOp + "," + kLaunch + "," + kKernel);
+  TempFile plain(a), gz(gzip_member(a), ".gz");
+  const Trace p = load_trace(plain.path());
+  Trace z = load_trace(gz.path());
+  EXPECT_EQ(z.meta.at("compressed"), "gzip");
+  z.meta.erase("compressed");
+  expect_same_trace(p, z);
+  // `cat a.gz b.gz` is a valid gzip file holding both texts: split the JSON across two members.
+  const size_t half = a.size() / 2;
+  TempFile multi(gzip_member(a.substr(0, half)) + gzip_member(a.substr(half)), ".gz");
+  Trace m = load_trace(multi.path());
+  m.meta.erase("compressed");
+  expect_same_trace(p, m);
+}
+
+TEST(KinetoEdge, CorruptOrTruncatedGzipNamesTheByte) {
+  const std::string z = gzip_member(doc(kOp + "," + kLaunch + "," + kKernel));
+  expect_error_at(z.substr(0, z.size() - 10), static_cast<int64_t>(z.size() - 10), "truncated");
+  std::string bad = z;
+  bad[12] ^= 0x55;
+  bad[13] ^= 0x55;
+  expect_error_at(bad, -2, "gzip");
+  expect_error_at(z + "garbage", static_cast<int64_t>(z.size()), "trailing");
+}
+
+TEST(KinetoEdge, TruncatedJsonIsAnErrorAtTheEnd) {
+  const std::string full = doc(kOp + "," + kLaunch + "," + kKernel);
+  for (size_t cut : {full.size() - 1, full.size() - 2, full.size() / 2, size_t(20)}) {
+    const std::string part = full.substr(0, cut);
+    TempFile f(part);
+    EXPECT_THROW((void)load_trace(f.path()), InputError) << cut;
+  }
+  expect_error_at(full.substr(0, full.size() - 2), static_cast<int64_t>(full.size() - 2), "truncated");
+}
+
+TEST(KinetoEdge, InvalidUtf8IsAnErrorAtThatByte) {
+  const std::string text = "{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"a";
+  const std::string rest = "b\", \"ts\": 1, \"dur\": 1}]}";
+  expect_error_at(text + "\xC3\x28" + rest, static_cast<int64_t>(text.size()), "UTF-8");
+  expect_error_at(text + "\xED\xA0\x80" + rest, static_cast<int64_t>(text.size()), "UTF-8");  // surrogate
+}
+
+TEST(KinetoEdge, RawControlCharacterIsAnErrorEscapedOneIsReplacedAndCounted) {
+  const std::string text = "{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"a";
+  expect_error_at(text + "\x01" + "b\", \"ts\": 1, \"dur\": 1}]}", static_cast<int64_t>(text.size()));
+  const Trace t = load_text(text + "\\u0007b\", \"ts\": 1, \"dur\": 1}]}");
+  ASSERT_EQ(t.ops.size(), 1u);
+  EXPECT_EQ(t.str(t.ops.name[0]), "a?b");
+  EXPECT_EQ(t.skipped.at("names_with_control_chars_replaced"), 1);
+}
+
+TEST(KinetoEdge, WrongTypesAreCountedOrRejected) {
+  const Trace t = load_text(doc(R"(
+    {"ph": "X", "cat": "cpu_op", "name": "a", "ts": "12", "dur": 1},
+    {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 12, "dur": null},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 12, "dur": 1, "args": {"correlation": "7"}},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 12, "dur": 1, "args": {"stream": 1.5}},
+    {"ph": 1, "cat": "cpu_op", "name": "c", "ts": 1, "dur": 1},
+    {"ph": "X", "cat": "cpu_op", "name": 5, "ts": 1, "dur": 1},
+    42, "text", [1]
+  )"));
+  EXPECT_EQ(t.skipped.at("skipped_bad_type_ts"), 1);
+  EXPECT_EQ(t.skipped.at("skipped_bad_type_dur"), 1);
+  EXPECT_EQ(t.skipped.at("skipped_bad_type_arg"), 2);
+  EXPECT_EQ(t.skipped.at("skipped_missing_ph"), 1);
+  EXPECT_EQ(t.skipped.at("skipped_not_an_object"), 3);
+  ASSERT_EQ(t.ops.size(), 1u);  // a non-string name leaves the name empty, the event is usable
+  EXPECT_EQ(t.ops.name[0], kNoString);
+  EXPECT_EQ(t.gpu.size(), 0u);
+  expect_error_at(R"({"traceEvents": {"ph": "X"}})", 2, "not an array");  // at the key
+  expect_error_at(R"({"other": 1})", 0, "no traceEvents");
+  expect_error_at("\"just a string\"", 0);
+  expect_error_at("", 0, "empty");
+  expect_error_at("   \n", 0, "empty");
+  expect_error_at("PK\x03\x04zip", 0, "unknown format");
+}
+
+TEST(KinetoEdge, InvalidNumberTokenIsAnErrorAtTheToken) {
+  const std::string text = R"({"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "a", "ts": )";
+  expect_error_at(text + "12abc, \"dur\": 1}]}", static_cast<int64_t>(text.size()), "invalid");
+}
+
+TEST(KinetoEdge, IntegersBeyondInt64AreCounted) {
+  const Trace t = load_text(doc(R"(
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"correlation": 99999999999999999999}},
+    {"ph": "X", "cat": "cpu_op", "name": "a", "ts": 99999999999999999999, "dur": 1},
+    {"ph": "X", "cat": "cpu_op", "name": "a", "ts": 9223372036854775.000, "dur": 1},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"device": 5000000000}},
+    {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 1, "tid": 1, "ts": 1, "dur": 1, "args": {"correlation": 3}}
+  )"));
+  EXPECT_EQ(t.skipped.at("skipped_int_out_of_range"), 4);  // the third: ts + dur overflows
+  EXPECT_EQ(t.gpu.size(), 0u);
+  EXPECT_EQ(t.api.size(), 1u);  // a launch call with no GPU activity is kept (an orphan for analysis)
+}
+
+TEST(KinetoEdge, MissingOrZeroTimes) {
+  const Trace t = load_text(doc(R"(
+    {"ph": "X", "cat": "cpu_op", "name": "a", "dur": 1},
+    {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 1},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": -1},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 0, "dur": 0},
+    {"cat": "cpu_op", "name": "c", "ts": 1, "dur": 1},
+    {"ph": "XY", "cat": "cpu_op", "name": "c", "ts": 1, "dur": 1},
+    {"ph": "i", "cat": "cpu_op", "name": "instant", "ts": 1}
+  )"));
+  EXPECT_EQ(t.skipped.at("skipped_missing_ts"), 1);
+  EXPECT_EQ(t.skipped.at("skipped_missing_dur"), 1);
+  EXPECT_EQ(t.skipped.at("skipped_negative_dur"), 1);
+  EXPECT_EQ(t.skipped.at("skipped_missing_ph"), 1);
+  EXPECT_EQ(t.skipped.at("skipped_unknown_ph"), 1);
+  ASSERT_EQ(t.gpu.size(), 1u);  // zero ts and dur are kept, and said so
+  EXPECT_EQ(t.gpu.start[0], 0);
+  EXPECT_EQ(t.meta.at("kineto.zero_duration_events"), "1");
+}
+
+TEST(KinetoEdge, TrailingContentIsAnError) {
+  const std::string d = doc(kOp);
+  expect_error_at(d + " x", -2);
+  expect_error_at(d + " {}", -2);
+}
+
+TEST(KinetoEdge, ChunkedReadingEqualsWholeReadingAtEveryPieceSize) {
+  // Names that contain the cut pattern "},{" and escaped quotes force some quick cuts inside
+  // strings; nested args objects and a deviceProperties array put "},{" at other depths.
+  std::string events;
+  for (int i = 0; i < 40; ++i) {
+    if (i) events += ",\n";
+    const std::string n = std::to_string(i);
+    events += R"({"ph": "X", "cat": "cpu_op", "name": "op},{\"x\"},{)" + n + R"(", "pid": 1, "tid": 2, "ts": )" + n +
+              R"(.5, "dur": 1, "args": {"External id": )" + n + R"(, "list": [{"a": 1},{"b": 2}]}},)" +
+              R"({"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":1,"tid":2,"ts":)" + n +
+              R"(.6,"dur":0.1,"args":{"correlation":)" + n + R"(}},)" +
+              R"({"ph": "X", "cat": "kernel", "name": "k)" + n + R"(", "pid": 0, "tid": 7, "ts": )" + n +
+              R"(.9, "dur": 0.05, "args": {"device": 0, "stream": 7, "correlation": )" + n + "}}";
+  }
+  const std::string text =
+      R"({"deviceProperties": [{"id": 0, "name": "A"},{"id": 1, "name": "B"}], "traceEvents": [)" + events +
+      R"(], "traceName": "x},{y"})";
+  Trace whole = load_text(text);
+  ASSERT_EQ(whole.ops.size(), 40u);
+  ASSERT_EQ(whole.gpu.size(), 40u);
+  auto strip = [](Trace& t) {
+    for (auto it = t.meta.begin(); it != t.meta.end();) it = it->first.rfind("ingest.", 0) == 0 ? t.meta.erase(it) : std::next(it);
+  };
+  bool saw_exact = false, saw_quick = false;
+  for (size_t chunk : {size_t(1), size_t(7), size_t(40), size_t(100), size_t(333), size_t(1000), size_t(5000)}) {
+    Trace c = load_text(text, chunk);
+    EXPECT_GT(std::stoi(c.meta.at("ingest.pieces")), 1) << chunk;
+    saw_exact |= c.meta.at("ingest.cuts") == "exact";
+    saw_quick |= c.meta.at("ingest.cuts") == "quick";
+    strip(c);
+    Trace w = load_text(text);
+    strip(w);
+    SCOPED_TRACE(chunk);
+    expect_same_trace(w, c);
+  }
+  EXPECT_TRUE(saw_exact);  // the fallback ran at least once
+  // The same events as a top-level array.
+  Trace wa = load_text("[" + events + "]");
+  Trace ca = load_text("[" + events + "]", 64);
+  strip(wa);
+  strip(ca);
+  expect_same_trace(wa, ca);
+  (void)saw_quick;
+}
+
+TEST(KinetoEdge, ChunkedReadingReportsErrorsWithTheirOffset) {
+  std::string events;
+  for (int i = 0; i < 30; ++i) {
+    if (i) events += ",";
+    events += R"({"ph": "X", "cat": "cpu_op", "name": "op", "ts": 1, "dur": 1})";
+  }
+  const std::string text = "{\"traceEvents\": [" + events + "]}";
+  // An invalid byte in the middle: the error names the same offset whichever way it is read.
+  std::string bad = text;
+  const size_t at = text.size() / 2;
+  const size_t name = text.find("\"op\"", at) + 1;
+  bad[name] = '\xFF';
+  for (size_t chunk : {size_t(0), size_t(50), size_t(300)}) {
+    TempFile f(bad);
+    LoadOptions o;
+    o.chunk_bytes = chunk;
+    try {
+      (void)load_trace(f.path(), o);
+      FAIL() << chunk;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.offset(), static_cast<int64_t>(name)) << chunk << ": " << e.what();
+    }
+  }
+  // Truncated and chunked.
+  TempFile f(text.substr(0, text.size() - 30));
+  LoadOptions o;
+  o.chunk_bytes = 100;
+  EXPECT_THROW((void)load_trace(f.path(), o), InputError);
+}
+
+TEST(KinetoEdge, MissingFileAndDirectory) {
+  try {
+    (void)load_trace("/nonexistent/trace.json");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/trace.json"), std::string::npos);
+  }
+  EXPECT_THROW((void)load_trace(::testing::TempDir()), InputError);
+}

@@ -1,0 +1,376 @@
+// analyze_launches() on small hand-built traces whose expected figures are worked out by hand in
+// the comments (docs/metrics.md sections 1-2): every launch API kind, graph launches, clamped
+// negative latencies, orphans, nested operators, syncs, several streams and devices.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "analysis/launch.h"
+#include "analysis/launch_id_map.h"
+#include "analysis/launch_intervals.h"
+
+using namespace infertrace;
+
+namespace {
+
+// Builds a Trace the way a reader would: names interned, API kinds from classify_api().
+struct Builder {
+  Trace t;
+  int64_t pid = 1, tid = 10;
+
+  void op(const char* name, ns_t start, ns_t dur, int64_t ext = -1, int64_t on_tid = -1) {
+    t.ops.push({start, dur, pid, on_tid < 0 ? tid : on_tid, ext, t.strings.intern(name), false});
+  }
+  void call(const char* name, ns_t start, ns_t dur, int64_t corr, int64_t ext = -1, int64_t on_tid = -1) {
+    ApiCall c;
+    c.start = start, c.dur = dur, c.pid = pid, c.tid = on_tid < 0 ? tid : on_tid;
+    c.correlation = corr, c.external_id = ext, c.name = t.strings.intern(name), c.kind = classify_api(name);
+    t.api.push(c);
+  }
+  void gpu(const char* name, ns_t start, ns_t dur, int64_t corr, GpuKind kind = GpuKind::Kernel,
+           int64_t stream = 7, int32_t device = 0) {
+    GpuActivity g;
+    g.start = start, g.dur = dur, g.kind = kind, g.device = device, g.stream = stream, g.correlation = corr;
+    g.name = t.strings.intern(name);
+    t.gpu.push(g);
+  }
+};
+
+const ApiBreakdownRow* api_row(const Trace& t, const LaunchAnalysis& a, const char* name) {
+  for (auto& r : a.by_api)
+    if (t.str(r.name) == name) return &r;
+  return nullptr;
+}
+
+const OperatorStat* op_row(const Trace& t, const LaunchAnalysis& a, const char* name) {
+  for (auto& r : a.by_operator)
+    if (t.str(r.name) == name) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(LaunchMetrics, TwoLaunchesInsideOneOperator) {
+  Builder b;
+  b.op("aten::mm", 1'000, 10'000, 100);
+  // Runtime launch, linked to aten::mm by External id: l = 6000-2000 = 4000, q = 6000-5000 = 1000.
+  b.call("cudaLaunchKernel", 2'000, 3'000, 1, 100);
+  // Driver launch with no External id, linked by containment: l = 7000-5000 = 2000, q = 7000-6000.
+  b.call("cuLaunchKernelEx", 5'000, 1'000, 2);
+  b.gpu("k1", 6'000, 2'000, 1, GpuKind::Kernel, 7);
+  b.gpu("k2", 7'000, 3'000, 2, GpuKind::Kernel, 8);
+  const LaunchAnalysis a = analyze_launches(b.t);
+
+  EXPECT_EQ(a.kernels, 2);
+  EXPECT_EQ(a.launch_calls, 2);
+  EXPECT_EQ(a.linked_launch_calls, 2);
+  EXPECT_EQ(a.tklqt, 6'000);
+  EXPECT_EQ(a.tklqt_launch, 4'000);
+  EXPECT_EQ(a.tklqt_queue, 2'000);
+  EXPECT_EQ(a.api_time, 4'000);
+  EXPECT_DOUBLE_EQ(a.akd_ns, 2'500.0);
+  EXPECT_EQ(a.bound, "cpu");
+  // IL = last GPU end (10000) - first operator start (1000).
+  EXPECT_EQ(a.t_begin, 1'000);
+  EXPECT_EQ(a.t_end, 10'000);
+  EXPECT_EQ(a.inference_latency, 9'000);
+  // Union [6000,8000) u [7000,10000) = 4000, not the 5000 a sum of durations gives.
+  EXPECT_EQ(a.gpu_busy, 4'000);
+  EXPECT_EQ(a.gpu_idle, 5'000);
+  // The operator covers the whole window on the launching thread.
+  EXPECT_EQ(a.launch_thread_tid, 10);
+  EXPECT_EQ(a.launch_thread_launches, 2);
+  EXPECT_EQ(a.host_active, 9'000);
+  EXPECT_EQ(a.cpu_idle, 0);
+  ASSERT_EQ(a.by_stream.size(), 2u);
+  EXPECT_EQ(a.by_stream[0].stream, 7);
+  EXPECT_EQ(a.by_stream[0].busy, 2'000);
+  EXPECT_EQ(a.by_stream[1].busy, 3'000);
+  ASSERT_EQ(a.by_device.size(), 1u);
+  EXPECT_EQ(a.by_device[0].busy, 4'000);
+  EXPECT_EQ(a.by_device[0].idle, 5'000);
+
+  ASSERT_EQ(a.links.size(), 2u);
+  EXPECT_EQ(a.links[0].latency, 4'000);
+  EXPECT_EQ(a.links[0].queue, 1'000);
+  EXPECT_EQ(a.links[0].launch_part, 3'000);
+  EXPECT_EQ(a.links[1].latency, 2'000);
+  EXPECT_EQ(a.links[1].op, 0);
+  EXPECT_EQ(a.calls_by_external_id, 1);
+  EXPECT_EQ(a.calls_by_containment, 1);
+  EXPECT_EQ(a.calls_without_operator, 0);
+  const OperatorStat* mm = op_row(b.t, a, "aten::mm");
+  ASSERT_NE(mm, nullptr);
+  EXPECT_EQ(mm->calls, 1);
+  EXPECT_EQ(mm->kernels, 2);
+  EXPECT_EQ(mm->launch_tax, 6'000);
+  EXPECT_EQ(mm->gpu_time, 5'000);
+  EXPECT_EQ(mm->cpu_time, 10'000);
+  ASSERT_EQ(a.gpu_to_api.size(), 2u);
+  EXPECT_EQ(a.gpu_to_api[0], 0);
+  EXPECT_EQ(a.gpu_to_api[1], 1);
+}
+
+TEST(LaunchMetrics, EveryLaunchApiKindIsLinked) {
+  Builder b;
+  // Each call starts at 10000*i, lasts 1000, and its GPU work starts 3000 later: l = 3000, q = 2000.
+  const char* names[] = {"cudaLaunchKernel", "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel",
+                         "cuLaunchKernel",   "cuLaunchKernelEx",    "cuLaunchCooperativeKernel",
+                         "cudaMemcpyAsync",  "cuMemcpyHtoDAsync_v2", "cudaMemsetAsync",
+                         "cuMemsetD32Async", "cudaLaunchKernel_ptsz"};
+  const GpuKind kinds[] = {GpuKind::Kernel, GpuKind::Kernel, GpuKind::Kernel, GpuKind::Kernel,
+                           GpuKind::Kernel, GpuKind::Kernel, GpuKind::Memcpy, GpuKind::Memcpy,
+                           GpuKind::Memset, GpuKind::Memset, GpuKind::Kernel};
+  int64_t corr = 1;
+  for (size_t i = 0; i < std::size(names); ++i, ++corr) {
+    const ns_t s = static_cast<ns_t>(i) * 10'000;
+    b.call(names[i], s, 1'000, corr);
+    b.gpu("work", s + 3'000, 500, corr, kinds[i]);
+  }
+  // A graph launch with three kernels (rows not in time order): one term, to the earliest kernel.
+  b.call("cudaGraphLaunch", 200'000, 5'000, 50);
+  b.gpu("g_b", 210'000, 1'000, 50);
+  b.gpu("g_a", 206'000, 1'000, 50);
+  b.gpu("g_c", 220'000, 1'000, 50);
+  b.call("cuGraphLaunch", 300'000, 1'000, 51);
+  b.gpu("g_d", 301'500, 1'000, 51);
+  // A call that is not a launch (and its correlation-less neighbours) adds nothing to TKLQT.
+  b.call("cudaGetDevice", 400'000, 100, 60);
+  const LaunchAnalysis a = analyze_launches(b.t);
+
+  EXPECT_EQ(a.launch_calls, 13);
+  EXPECT_EQ(a.linked_launch_calls, 13);
+  EXPECT_EQ(a.graph_launches, 2);
+  EXPECT_EQ(a.memcpys, 2);
+  EXPECT_EQ(a.memsets, 2);
+  EXPECT_EQ(a.kernels, 7 + 4);
+  EXPECT_EQ(a.orphan_activities, 0);
+  EXPECT_EQ(a.orphan_launch_calls, 0);
+  // 11 simple launches: 11 * 3000 (parts 11 * 1000 launch + 11 * 2000 queue).
+  // cudaGraphLaunch: l = 206000 - 200000 = 6000, q = 206000 - 205000 = 1000.
+  // cuGraphLaunch:   l = 1500, q = 500.
+  EXPECT_EQ(a.tklqt, 11 * 3'000 + 6'000 + 1'500);
+  EXPECT_EQ(a.tklqt_queue, 11 * 2'000 + 1'000 + 500);
+  EXPECT_EQ(a.tklqt_launch, 11 * 1'000 + 5'000 + 1'000);
+  EXPECT_EQ(a.bound, "gpu");  // launch part 17000 < queue part 23500
+  const LaunchLink& graph = a.links[11];
+  EXPECT_EQ(b.t.str(b.t.api.name[graph.api]), "cudaGraphLaunch");
+  EXPECT_EQ(graph.activities, 3u);
+  EXPECT_EQ(b.t.str(b.t.gpu.name[graph.first_gpu]), "g_a");
+  EXPECT_EQ(graph.gpu_time, 3'000);
+  const ApiBreakdownRow* g = api_row(b.t, a, "cudaGraphLaunch");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->kind, ApiKind::GraphLaunch);
+  EXPECT_EQ(g->calls, 1);
+  EXPECT_EQ(g->linked, 1);
+  EXPECT_EQ(g->latency_total, 6'000);
+  EXPECT_EQ(g->queue_total, 1'000);
+  EXPECT_EQ(g->launch_total, 5'000);
+  const ApiBreakdownRow* other = api_row(b.t, a, "cudaGetDevice");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->linked, 0);
+  EXPECT_EQ(other->api_total, 100);
+  const ApiBreakdownRow* memset = api_row(b.t, a, "cuMemsetD32Async");
+  ASSERT_NE(memset, nullptr);
+  EXPECT_EQ(memset->kind, ApiKind::MemsetAsync);
+  EXPECT_EQ(memset->linked, 1);
+  // AKD is over kernels only: 7 of 500 ns, 3 graph kernels of 1000, 1 of 1000.
+  EXPECT_DOUBLE_EQ(a.akd_ns, (7 * 500.0 + 4 * 1'000.0) / 11.0);
+}
+
+TEST(LaunchMetrics, NegativeLatencyIsClampedAndCounted) {
+  Builder b;
+  b.call("cudaLaunchKernel", 10'000, 2'000, 1);
+  b.gpu("early", 9'500, 1'000, 1);  // GPU clock 500 ns behind: l = -500 -> 0
+  b.call("cudaLaunchKernel", 20'000, 2'000, 2);
+  b.gpu("late", 25'000, 1'000, 2);  // l = 5000, q = 3000
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.clock_skew_clamped, 1);
+  ASSERT_EQ(a.links.size(), 2u);
+  EXPECT_TRUE(a.links[0].clamped);
+  EXPECT_EQ(a.links[0].latency, 0);
+  EXPECT_EQ(a.links[0].queue, 0);
+  EXPECT_EQ(a.links[0].launch_part, 0);
+  EXPECT_FALSE(a.links[1].clamped);
+  EXPECT_EQ(a.tklqt, 5'000);
+  EXPECT_EQ(a.tklqt_queue, 3'000);
+  EXPECT_EQ(a.tklqt_launch, 2'000);
+  EXPECT_EQ(a.bound, "gpu");
+  // No operators: IL starts at the first host event (10000) and ends at 26000.
+  EXPECT_EQ(a.inference_latency, 16'000);
+  // GPU busy: [10000, 10500) after clipping the early kernel to the window, plus [25000, 26000).
+  EXPECT_EQ(a.gpu_busy, 1'500);
+}
+
+TEST(LaunchMetrics, OrphansAreCountedNotDropped) {
+  Builder b;
+  b.call("cudaLaunchKernel", 0, 1'000, 1);
+  b.gpu("linked", 2'000, 1'000, 1);
+  b.gpu("no_call", 3'000, 1'000, 999);       // correlation with no API call
+  b.gpu("no_corr", 4'000, 1'000, -1);        // no correlation at all
+  b.call("cudaLaunchKernel", 5'000, 1'000, 77);  // launch whose kernel the profiler never saw
+  b.call("cudaMemcpy", 6'000, 3'000, 5);     // synchronous copy: not a launch call
+  b.gpu("Memcpy DtoH", 7'000, 1'000, 5, GpuKind::Memcpy);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.orphan_activities, 2);
+  EXPECT_EQ(a.orphan_launch_calls, 1);
+  EXPECT_EQ(a.activities_of_other_calls, 1);
+  EXPECT_EQ(a.launch_calls, 2);
+  EXPECT_EQ(a.linked_launch_calls, 1);
+  EXPECT_EQ(a.tklqt, 2'000);
+  EXPECT_EQ(a.gpu_to_api[0], 0);
+  EXPECT_EQ(a.gpu_to_api[1], -1);
+  EXPECT_EQ(a.gpu_to_api[3], -1);
+  // Orphan GPU work still counts as GPU busy: [2000,5000) u [7000,8000).
+  EXPECT_EQ(a.gpu_busy, 4'000);
+}
+
+TEST(LaunchMetrics, InnermostOperatorGetsTheLaunch) {
+  Builder b;
+  b.op("aten::linear", 0, 10'000);
+  b.op("aten::addmm", 1'000, 4'000);
+  b.op("aten::relu", 20'000, 1'000, 42, 11);  // other thread, linked by External id only
+  b.call("cudaLaunchKernel", 2'000, 500, 1);          // inside addmm (innermost)
+  b.call("cudaLaunchKernel", 6'000, 500, 2);          // inside linear only
+  b.call("cudaLaunchKernel", 12'000, 500, 3);         // after both: no operator
+  b.call("cudaLaunchKernel", 2'000, 500, 4, -1, 11);  // same time, other thread: no operator
+  b.call("cudaLaunchKernel", 3'000, 500, 5, 42);      // External id wins over containment
+  b.call("cudaLaunchKernel", 7'000, 500, 6, 12345);   // unknown External id: falls back to containment
+  for (int64_t c = 1; c <= 6; ++c) b.gpu("k", 30'000 + c * 1'000, 100 * c, c);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.links.size(), 6u);
+  EXPECT_EQ(a.links[0].op, 1);
+  EXPECT_EQ(a.links[1].op, 0);
+  EXPECT_EQ(a.links[2].op, -1);
+  EXPECT_EQ(a.links[3].op, -1);
+  EXPECT_EQ(a.links[4].op, 2);
+  EXPECT_EQ(a.links[5].op, 0);
+  EXPECT_EQ(a.calls_by_external_id, 1);
+  EXPECT_EQ(a.calls_by_containment, 3);
+  EXPECT_EQ(a.calls_without_operator, 2);
+  const OperatorStat* linear = op_row(b.t, a, "aten::linear");
+  const OperatorStat* addmm = op_row(b.t, a, "aten::addmm");
+  ASSERT_TRUE(linear && addmm);
+  // linear: launches 2 (l = 32000 - 6000) and 6 (l = 36000 - 7000); addmm: launch 1 (31000 - 2000).
+  EXPECT_EQ(linear->kernels, 2);
+  EXPECT_EQ(linear->launch_tax, 26'000 + 29'000);
+  EXPECT_EQ(linear->gpu_time, 200 + 600);
+  EXPECT_EQ(addmm->kernels, 1);
+  EXPECT_EQ(addmm->launch_tax, 29'000);
+  EXPECT_EQ(addmm->cpu_time, 4'000);
+  // Sorted by launch tax: linear (55000) before relu (35000 - 3000 = 32000) before addmm.
+  EXPECT_EQ(b.t.str(a.by_operator[0].name), "aten::linear");
+  EXPECT_EQ(b.t.str(a.by_operator[1].name), "aten::relu");
+  EXPECT_EQ(b.t.str(a.by_operator[2].name), "aten::addmm");
+}
+
+TEST(LaunchMetrics, HostActiveExcludesSyncsOnTheLaunchingThread) {
+  Builder b;
+  b.op("step", 0, 10'000);                          // thread 10
+  b.op("other_thread_op", 0, 12'000, -1, 11);       // thread 11: ignored for CPU idle
+  for (int64_t c = 1; c <= 3; ++c) b.call("cudaLaunchKernel", c * 1'000, 500, c);
+  b.call("cudaLaunchKernel", 1'000, 500, 4, -1, 11);  // thread 11 launches less
+  b.call("cudaDeviceSynchronize", 6'000, 3'000, 9);
+  b.call("cudaStreamIsCapturing", 10'500, 500, 10);  // API call outside the op still counts
+  for (int64_t c = 1; c <= 4; ++c) b.gpu("k", 4'000 + c * 1'000, 1'000, c);
+  b.gpu("k_last", 11'000, 1'000, 4);  // second activity of call 4; last GPU end = 12000
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.sync_calls, 1);
+  EXPECT_EQ(a.launch_thread_tid, 10);
+  EXPECT_EQ(a.launch_thread_launches, 3);
+  EXPECT_EQ(a.inference_latency, 12'000);
+  // [0,10000) u [10500,11000) = 10500, minus the sync [6000,9000) = 7500.
+  EXPECT_EQ(a.host_sync, 3'000);
+  EXPECT_EQ(a.host_active, 7'500);
+  EXPECT_EQ(a.cpu_idle, 4'500);
+  // GPU: [5000,9000) u [11000,12000) = 5000 busy, 7000 idle.
+  EXPECT_EQ(a.gpu_busy, 5'000);
+  EXPECT_EQ(a.gpu_idle, 7'000);
+}
+
+TEST(LaunchMetrics, BusyPerDeviceAndStreamIsClippedToTheWindow) {
+  Builder b;
+  b.op("forward", 5'000, 1'000);
+  b.gpu("a", 4'000, 2'000, -1, GpuKind::Kernel, 1, 0);   // starts before the window: [5000,6000)
+  b.gpu("b", 5'500, 2'500, -1, GpuKind::Kernel, 1, 1);   // device 1: [5500,8000)
+  b.gpu("c", 5'800, 1'200, -1, GpuKind::Memcpy, 2, 0);   // device 0 stream 2: [5800,7000)
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.inference_latency, 3'000);
+  EXPECT_EQ(a.gpu_busy, 3'000);
+  EXPECT_EQ(a.gpu_idle, 0);
+  ASSERT_EQ(a.by_device.size(), 2u);
+  EXPECT_EQ(a.by_device[0].busy, 2'000);
+  EXPECT_EQ(a.by_device[0].idle, 1'000);
+  EXPECT_EQ(a.by_device[1].busy, 2'500);
+  EXPECT_EQ(a.by_device[1].idle, 500);
+  ASSERT_EQ(a.by_stream.size(), 3u);
+  EXPECT_EQ(a.by_stream[0].busy, 1'000);
+  EXPECT_EQ(a.by_stream[0].kernel_time, 2'000);  // kernel time is the plain sum, not clipped
+  EXPECT_EQ(a.by_stream[1].stream, 2);
+  EXPECT_EQ(a.by_stream[1].memcpys, 1);
+  EXPECT_EQ(a.by_stream[1].busy, 1'200);
+  EXPECT_EQ(a.by_stream[2].device, 1);
+  EXPECT_EQ(a.by_stream[2].busy, 2'500);
+  EXPECT_EQ(a.orphan_activities, 3);
+  EXPECT_EQ(a.bound, "");  // no linked launch: neither bound
+}
+
+TEST(LaunchMetrics, RuntimeAndDriverCallSharingAnIdCountOnce) {
+  Builder b;
+  b.call("cudaLaunchKernel", 1'000, 4'000, 3);
+  b.call("cuLaunchKernel", 2'000, 2'000, 3);  // the driver call the runtime call made
+  b.gpu("k", 6'000, 1'000, 3);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.launch_calls, 2);
+  EXPECT_EQ(a.linked_launch_calls, 1);
+  EXPECT_EQ(a.duplicate_correlation_calls, 1);
+  EXPECT_EQ(a.orphan_launch_calls, 0);
+  EXPECT_EQ(a.tklqt, 5'000);  // from the runtime call's start
+  EXPECT_EQ(a.tklqt_queue, 1'000);
+}
+
+TEST(LaunchMetrics, UnknownCallDurationPutsLatencyInTheLaunchPart) {
+  Builder b;
+  b.call("cuLaunchKernel", 1'000, -1, 1);
+  b.gpu("k", 4'000, 1'000, 1);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.launch_calls_unknown_duration, 1);
+  EXPECT_EQ(a.tklqt, 3'000);
+  EXPECT_EQ(a.tklqt_launch, 3'000);
+  EXPECT_EQ(a.tklqt_queue, 0);
+  EXPECT_EQ(a.api_time, 0);
+}
+
+TEST(LaunchMetrics, EmptyTraceHasNoFigures) {
+  Trace t;
+  const LaunchAnalysis a = analyze_launches(t);
+  EXPECT_EQ(a.inference_latency, 0);
+  EXPECT_EQ(a.gpu_busy, 0);
+  EXPECT_EQ(a.cpu_idle, 0);
+  EXPECT_EQ(a.bound, "");
+  EXPECT_TRUE(a.links.empty());
+}
+
+TEST(LaunchIntervals, UnionClipsAndMerges) {
+  std::vector<Interval> iv = {{10, 20}, {0, 5}, {15, 30}, {40, 40}, {35, 50}, {3, 4}};
+  // [0,5) u [10,30) u [35,50) clipped to [2,45): 3 + 20 + 10.
+  EXPECT_EQ(union_length(iv, 2, 45), 33);
+  std::vector<Interval> none;
+  EXPECT_EQ(union_length(none, 0, 100), 0);
+}
+
+TEST(LaunchIdMap, DenseAndSparseIdsLookUpAlike) {
+  const std::vector<int64_t> dense = {5, 6, 7, -1, 9};
+  CorrelationMap d(dense);
+  for (uint32_t r = 0; r < dense.size(); ++r)
+    if (dense[r] >= 0) d.set(dense[r], r);
+  EXPECT_EQ(d.find(9), 4u);
+  EXPECT_EQ(d.find(8), CorrelationMap::kNone);
+  EXPECT_EQ(d.find(4), CorrelationMap::kNone);
+  EXPECT_EQ(d.find(-1), CorrelationMap::kNone);
+  const std::vector<int64_t> sparse = {1, int64_t{1} << 40, int64_t{1} << 50};
+  CorrelationMap s(sparse);
+  for (uint32_t r = 0; r < sparse.size(); ++r) s.set(sparse[r], r);
+  EXPECT_EQ(s.find(int64_t{1} << 50), 2u);
+  EXPECT_EQ(s.find(2), CorrelationMap::kNone);
+}

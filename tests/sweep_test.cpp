@@ -1,0 +1,91 @@
+// Batch sweep logic (docs/metrics.md section 3) on hand-made LaunchAnalysis values.
+#include <gtest/gtest.h>
+
+#include "analysis/sweep.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+// An analysis whose queue part beats its launch part when `gpu`, with the given idle times
+// against an inference latency of 1000 ns.
+LaunchAnalysis analysis(bool gpu, ns_t gpu_idle, ns_t cpu_idle) {
+  LaunchAnalysis a;
+  a.kernels = 10;
+  a.tklqt_launch = gpu ? 100 : 300;
+  a.tklqt_queue = gpu ? 300 : 100;
+  a.tklqt = a.tklqt_launch + a.tklqt_queue;
+  a.inference_latency = 1000;
+  a.gpu_idle = gpu_idle;
+  a.cpu_idle = cpu_idle;
+  a.bound = gpu ? "gpu" : "cpu";
+  return a;
+}
+
+TEST(Sweep, TransitionAndBalancedRegion) {
+  std::vector<SweepPoint> pts;
+  // Given out of order; batch 4 is GPU-bound once but 8 is not, so the transition is 16.
+  pts.push_back(sweep_point(32, "d", analysis(true, 100, 700)));
+  pts.push_back(sweep_point(1, "a", analysis(false, 800, 100)));
+  pts.push_back(sweep_point(4, "b", analysis(true, 400, 400)));
+  pts.push_back(sweep_point(8, "c", analysis(false, 300, 499)));
+  pts.push_back(sweep_point(16, "e", analysis(true, 200, 500)));
+  const SweepResult r = analyze_sweep(pts);
+  ASSERT_EQ(r.points.size(), 5u);
+  EXPECT_EQ(r.points.front().batch, 1);
+  EXPECT_EQ(r.points.back().batch, 32);
+  ASSERT_TRUE(r.transition_batch.has_value());
+  EXPECT_EQ(*r.transition_batch, 16);
+  // Balanced: 4 (0.4, 0.4) and 8 (0.3, 0.499); 16 has CPU idle exactly 50%, not below.
+  EXPECT_EQ(r.balanced_batches, (std::vector<int64_t>{4, 8}));
+  ASSERT_TRUE(r.balanced_region.has_value());
+  EXPECT_EQ(r.balanced_region->from, 4);
+  EXPECT_EQ(r.balanced_region->to, 8);
+  EXPECT_DOUBLE_EQ(r.points[1].gpu_idle_share, 0.4);
+  EXPECT_NE(r.summary.find("Launch-bound up to batch 8"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("queue-bound from batch 16"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("batch 4 to 8"), std::string::npos) << r.summary;
+}
+
+TEST(Sweep, NoTransitionWhenLargestIsCpuBound) {
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(true, 900, 10)),
+                                       sweep_point(2, "b", analysis(false, 900, 10))});
+  EXPECT_FALSE(r.transition_batch.has_value());
+  EXPECT_FALSE(r.balanced_region.has_value());
+  EXPECT_NE(r.summary.find("No transition"), std::string::npos);
+}
+
+TEST(Sweep, AllGpuBoundGivesSmallestBatch) {
+  const SweepResult r = analyze_sweep({sweep_point(2, "a", analysis(true, 10, 900)),
+                                       sweep_point(4, "b", analysis(true, 10, 900))});
+  ASSERT_TRUE(r.transition_batch.has_value());
+  EXPECT_EQ(*r.transition_batch, 2);
+}
+
+TEST(Sweep, LongestBalancedRunWins) {
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100)),
+                                       sweep_point(2, "b", analysis(false, 900, 100)),
+                                       sweep_point(4, "c", analysis(false, 100, 100)),
+                                       sweep_point(8, "d", analysis(false, 100, 100))});
+  EXPECT_EQ(r.balanced_batches, (std::vector<int64_t>{1, 4, 8}));
+  ASSERT_TRUE(r.balanced_region.has_value());
+  EXPECT_EQ(r.balanced_region->from, 4);
+  EXPECT_EQ(r.balanced_region->to, 8);
+}
+
+TEST(Sweep, DuplicateBatchIsAUsageError) {
+  EXPECT_THROW(analyze_sweep({sweep_point(2, "a", analysis(true, 0, 0)), sweep_point(2, "b", analysis(true, 0, 0))}),
+               UsageError);
+}
+
+TEST(Sweep, BatchFromFileName) {
+  EXPECT_EQ(batch_from_file_name("/x/gpt2_prefill_bs16.json.gz"), 16);
+  EXPECT_EQ(batch_from_file_name("bs4.json"), 4);
+  EXPECT_EQ(batch_from_file_name("/bs8/run.json"), std::nullopt);  // directories do not count
+  EXPECT_EQ(batch_from_file_name("jobs12.json"), std::nullopt);    // "bs" inside a word
+  EXPECT_EQ(batch_from_file_name("model_bs0_bs32.json"), 32);      // batch 0 is no batch
+  EXPECT_EQ(batch_from_file_name("trace.json"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace infertrace
