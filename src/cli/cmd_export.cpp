@@ -65,7 +65,8 @@ void run(const Options& o) {
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
 #if INFERTRACE_HAVE_TRACE_ANALYSIS
-  const Trace trace = load_trace(o.trace);
+  // Recordings are read here directly until load_trace() dispatches them itself.
+  const Trace trace = is_recording(o.trace) ? read_recording(o.trace) : load_trace(o.trace);
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s = write_perfetto_file(trace, o.perfetto);
