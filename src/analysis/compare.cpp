@@ -1,0 +1,69 @@
+#include "analysis/compare.h"
+
+#include <cstdio>
+
+#include "util/error.h"
+
+namespace infertrace {
+
+ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source) {
+  ScenarioMetrics m;
+  m.name = name, m.source = source;
+  m.launches = a.launches, m.wall = a.wall;
+  m.sched_per_1k = a.sched_per_1k, m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
+  m.penalty = a.penalty;
+  m.offcpu_share = a.wall > 0 ? static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall) : 0.0;
+  m.signature = a.signature;
+  return m;
+}
+
+namespace {
+
+// A slowdown under this is within run-to-run noise on a shared machine.
+constexpr double kNoisePct = 2.0;
+
+std::string row_verdict(const ComparisonRow& r, bool baseline) {
+  if (baseline) return "baseline";
+  std::string v;
+  if (!r.slowdown_pct) {
+    v = "no throughput or launch rate to compare";
+  } else {
+    char buf[96];
+    if (*r.slowdown_pct >= kNoisePct) std::snprintf(buf, sizeof buf, "%.1f%% slower", *r.slowdown_pct);
+    else if (*r.slowdown_pct <= -kNoisePct) std::snprintf(buf, sizeof buf, "%.1f%% faster", -*r.slowdown_pct);
+    else std::snprintf(buf, sizeof buf, "no measurable change (%+.1f%%)", -*r.slowdown_pct);
+    v = buf;
+  }
+  if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events") v += "; " + r.m.signature;
+  return v;
+}
+
+}  // namespace
+
+Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
+  if (scenarios.size() < 2) throw Error("compare needs at least two scenarios (the first is the baseline)");
+  Comparison c;
+  bool all_tp = true, all_rate = true;
+  for (const ScenarioMetrics& s : scenarios) {
+    all_tp = all_tp && s.throughput && *s.throughput > 0;
+    all_rate = all_rate && s.launches > 0 && s.wall > 0;
+  }
+  c.basis = all_tp ? "throughput" : all_rate ? "launch_rate" : "none";
+  for (const ScenarioMetrics& s : scenarios) {
+    ComparisonRow r;
+    r.m = s;
+    if (all_tp) r.rate = *s.throughput;
+    else if (all_rate) r.rate = static_cast<double>(s.launches) * 1e9 / static_cast<double>(s.wall);
+    c.rows.push_back(r);
+  }
+  const ComparisonRow& base = c.rows.front();
+  for (size_t i = 0; i < c.rows.size(); ++i) {
+    ComparisonRow& r = c.rows[i];
+    if (r.rate && base.rate) r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
+    if (base.m.sched_per_1k > 0) r.sched_increase = r.m.sched_per_1k / base.m.sched_per_1k;
+    r.verdict = row_verdict(r, i == 0);
+  }
+  return c;
+}
+
+}  // namespace infertrace

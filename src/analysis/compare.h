@@ -1,0 +1,46 @@
+// Scenario comparison (docs/metrics.md §5, seed 001's RQ3 table): one row per scenario against the
+// first one, the baseline. Inputs are the few numbers each scenario's scheduler analysis (or a
+// saved --json of it) gives; the slowdown uses measured throughput when every scenario has one,
+// else the launch rate (launches per second of wall time), which tracks throughput for a fixed
+// workload.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/sched.h"
+
+namespace infertrace {
+
+struct ScenarioMetrics {
+  std::string name, source;
+  std::optional<double> throughput;  // work per second from the workload itself (e.g. tok/s)
+  int64_t launches = 0;
+  ns_t wall = 0;
+  double sched_per_1k = 0, irq_per_1k_hard = 0, irq_per_1k_soft = 0;
+  std::optional<ns_t> penalty;
+  double offcpu_share = 0;  // main launching thread's off-CPU time / wall
+  std::string signature;    // from the scheduler verdict, when known
+};
+
+ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
+
+struct ComparisonRow {
+  ScenarioMetrics m;
+  std::optional<double> rate;           // the value the slowdown is computed from
+  std::optional<double> slowdown_pct;   // (baseline - scenario) / baseline x 100
+  std::optional<double> sched_increase; // scenario Sched/1K / baseline Sched/1K
+  std::string verdict;
+};
+
+struct Comparison {
+  std::string basis;  // "throughput", "launch_rate" or "none"
+  std::vector<ComparisonRow> rows;  // rows[0] is the baseline
+};
+
+// Throws Error when fewer than two scenarios are given.
+Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios);
+
+}  // namespace infertrace

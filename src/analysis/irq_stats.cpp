@@ -1,0 +1,60 @@
+#include "analysis/irq_stats.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+namespace infertrace {
+
+IrqSummary summarize_irqs(const Trace& trace) {
+  const IrqTable& q = trace.irqs;
+  IrqSummary s;
+  std::vector<ns_t> self(q.dur.begin(), q.dur.end());
+
+  // Rows per CPU, outer handler first when two start together (longer first).
+  std::vector<uint32_t> order(q.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (q.cpu[a] != q.cpu[b]) return q.cpu[a] < q.cpu[b];
+    if (q.ts[a] != q.ts[b]) return q.ts[a] < q.ts[b];
+    return q.dur[a] > q.dur[b];
+  });
+  std::vector<uint32_t> open;  // handlers still running at the current row, innermost last
+  int32_t cpu = INT32_MIN;
+  ns_t covered_to = INT64_MIN;  // end of the union so far on this CPU
+  for (uint32_t r : order) {
+    if (q.cpu[r] != cpu) open.clear(), cpu = q.cpu[r], covered_to = INT64_MIN;
+    const ns_t start = q.ts[r], end = q.ts[r] + std::max<ns_t>(q.dur[r], 0);
+    while (!open.empty() && q.ts[open.back()] + q.dur[open.back()] <= start) open.pop_back();
+    if (!open.empty()) {
+      ++s.nested;
+      // Only the part inside the parent is the parent's lost time (a clipped exit stays sane).
+      const uint32_t parent = open.back();
+      const ns_t inside = std::min(end, q.ts[parent] + q.dur[parent]) - start;
+      self[parent] -= inside;
+    }
+    open.push_back(r);
+    if (end > covered_to) {
+      s.stolen += end - std::max(start, covered_to);
+      covered_to = end;
+    }
+  }
+
+  std::map<std::pair<IrqKind, StrId>, IrqStat> by_name;
+  for (size_t i = 0; i < q.size(); ++i) {
+    IrqStat& st = by_name[{q.kind[i], q.name[i]}];
+    if (st.count == 0) st.kind = q.kind[i], st.name = q.name[i], st.irq = q.irq[i];
+    ++st.count;
+    st.total += q.dur[i];
+    st.self += self[i];
+    st.max = std::max(st.max, q.dur[i]);
+    (q.kind[i] == IrqKind::Hard ? s.hard_count : s.soft_count)++;
+  }
+  for (auto& [key, st] : by_name) (st.kind == IrqKind::Hard ? s.hard : s.soft).push_back(st);
+  auto by_total = [](const IrqStat& a, const IrqStat& b) { return a.total > b.total; };
+  std::stable_sort(s.hard.begin(), s.hard.end(), by_total);
+  std::stable_sort(s.soft.begin(), s.soft.end(), by_total);
+  return s;
+}
+
+}  // namespace infertrace

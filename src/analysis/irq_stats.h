@@ -1,0 +1,36 @@
+// Hard-IRQ and softirq tables for the scheduler analysis (docs/metrics.md §5).
+//
+// IRQs nest: a hard IRQ can fire while a softirq runs on the same CPU. Each recorded row carries its
+// own measured duration (entry to exit of that handler), so `total` is the plain sum of those; the
+// softirq's duration then includes the hard IRQ that interrupted it. `self` subtracts the time of
+// directly nested handlers, and the time stolen from traced threads is the union of IRQ intervals
+// per CPU, so a nested pair is never counted twice.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+struct IrqStat {
+  IrqKind kind = IrqKind::Hard;
+  StrId name = kNoString;  // handler name (hard) or vector name (soft)
+  int32_t irq = -1;        // IRQ number / vector number of the first row with this name
+  int64_t count = 0;
+  ns_t total = 0;  // sum of measured durations
+  ns_t self = 0;   // total minus the time of IRQs nested inside these
+  ns_t max = 0;
+};
+
+struct IrqSummary {
+  std::vector<IrqStat> hard, soft;  // each sorted by total, descending
+  int64_t hard_count = 0, soft_count = 0;
+  int64_t nested = 0;   // rows that ran inside another IRQ on the same CPU
+  ns_t stolen = 0;      // union of all IRQ intervals, per CPU, summed over CPUs
+};
+
+IrqSummary summarize_irqs(const Trace& trace);
+
+}  // namespace infertrace

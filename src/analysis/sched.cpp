@@ -1,0 +1,205 @@
+#include "analysis/sched.h"
+
+#include <algorithm>
+#include <map>
+
+#include "analysis/percentile.h"
+#include "analysis/sched_pairs.h"
+#include "analysis/sched_scope.h"
+
+namespace infertrace {
+
+std::string_view pair_group_name(PairGroup g) {
+  switch (g) {
+    case PairGroup::Clean: return "clean";
+    case PairGroup::Interrupted: return "interrupted";
+    case PairGroup::Preempted: return "preempted";
+    case PairGroup::Blocked: return "blocked";
+  }
+  return "?";
+}
+
+void sched_verdict(const Trace& trace, SchedAnalysis& a);  // sched_verdict.cpp
+
+namespace {
+
+IntervalStats interval_stats(std::vector<ns_t> d) {
+  std::sort(d.begin(), d.end());
+  IntervalStats s;
+  s.count = static_cast<int64_t>(d.size());
+  s.p50 = nearest_rank(d, 50), s.p90 = nearest_rank(d, 90), s.p99 = nearest_rank(d, 99);
+  return s;
+}
+
+// First and last timestamp of anything in the trace (end of intervals included).
+void trace_span(const Trace& t, ns_t& begin, ns_t& end) {
+  begin = INT64_MAX, end = INT64_MIN;
+  auto see = [&](ns_t a, ns_t dur) {
+    begin = std::min(begin, a);
+    end = std::max(end, a + std::max<ns_t>(dur, 0));
+  };
+  for (size_t i = 0; i < t.api.size(); ++i) see(t.api.start[i], t.api.dur[i]);
+  for (size_t i = 0; i < t.switches.size(); ++i) see(t.switches.ts[i], 0);
+  for (size_t i = 0; i < t.wakeups.size(); ++i) see(t.wakeups.ts[i], 0);
+  for (size_t i = 0; i < t.irqs.size(); ++i) see(t.irqs.ts[i], t.irqs.dur[i]);
+  for (size_t i = 0; i < t.syscalls.size(); ++i) see(t.syscalls.ts[i], t.syscalls.dur[i]);
+  for (size_t i = 0; i < t.threads.size(); ++i) {
+    if (t.threads.first_ts[i] > 0) see(t.threads.first_ts[i], 0);
+    if (t.threads.last_ts[i] > 0) see(t.threads.last_ts[i], 0);
+  }
+  if (begin > end) begin = end = 0;
+}
+
+TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>& g, double pct) {
+  TailShares t;
+  if (d.empty()) return t;
+  t.threshold = percentile_of(d, pct);
+  int64_t n[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < d.size(); ++i)
+    if (d[i] >= t.threshold) ++t.pairs, ++n[static_cast<int>(g[i])];
+  const double total = static_cast<double>(t.pairs);
+  t.application = n[0] / total, t.interrupted = n[1] / total;
+  t.preempted = n[2] / total, t.blocked = n[3] / total;
+  t.switched = t.preempted + t.blocked;
+  return t;
+}
+
+// Off-CPU time and run-queue latency from each traced thread's switch-outs, switch-ins and wakeups.
+// Run-queue latency runs from the moment the thread became runnable again (a wakeup after it
+// blocked, or the involuntary switch-out itself) to its next switch-in.
+void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t, ThreadSched>& threads,
+                     std::vector<ns_t>& runq) {
+  enum Kind : uint8_t { In = 0, Wake = 1, OutBlocked = 2, OutPreempted = 3 };
+  struct Ev {
+    ns_t ts;
+    Kind kind;
+  };
+  std::map<int64_t, std::vector<Ev>> ev;
+  const SwitchTable& s = t.switches;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (scope.contains(s.prev_pid[i], s.prev_tid[i]))
+      ev[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] ? OutPreempted : OutBlocked});
+    if (scope.contains(s.next_pid[i], s.next_tid[i])) ev[s.next_tid[i]].push_back({s.ts[i], In});
+  }
+  for (size_t i = 0; i < t.wakeups.size(); ++i)
+    if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], Wake});
+  for (auto& [tid, v] : ev) {
+    // At equal times a switch-out comes before a switch-in (a thread can leave and return at once).
+    std::stable_sort(v.begin(), v.end(), [](const Ev& a, const Ev& b) {
+      return a.ts != b.ts ? a.ts < b.ts : (a.kind != In) > (b.kind != In);
+    });
+    ThreadSched& th = threads[tid];
+    ns_t out_at = -1, ready_at = -1;
+    for (const Ev& e : v) {
+      if (e.kind == OutBlocked || e.kind == OutPreempted) {
+        if (out_at < 0) out_at = e.ts;
+        ready_at = e.kind == OutPreempted ? e.ts : -1;
+      } else if (e.kind == Wake) {
+        if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // wakeups while running change nothing
+      } else {
+        if (out_at >= 0) th.offcpu += e.ts - out_at;
+        if (ready_at >= 0) runq.push_back(e.ts - ready_at);
+        out_at = ready_at = -1;
+      }
+    }
+  }
+}
+
+double per_1k(int64_t n, int64_t launches) { return launches > 0 ? 1000.0 * static_cast<double>(n) / static_cast<double>(launches) : 0.0; }
+
+}  // namespace
+
+SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
+  SchedAnalysis a;
+  a.has_os_events = trace.switches.size() + trace.wakeups.size() + trace.irqs.size() + trace.syscalls.size() > 0;
+  trace_span(trace, a.t_begin, a.t_end);
+  a.wall = a.t_end - a.t_begin;
+
+  const TracedScope scope = traced_scope(trace);
+  const std::vector<ThreadLaunches> launches = logical_launches(trace, &a.merged_launch_calls);
+  const auto outs = switch_outs_by_thread(trace, scope);
+
+  // Per-thread table: every traced thread that launched, was switched or appears in the thread table.
+  std::map<int64_t, ThreadSched> threads;
+  for (size_t i = 0; i < trace.threads.size(); ++i) {
+    ThreadSched& th = threads[trace.threads.tid[i]];
+    th.pid = trace.threads.pid[i], th.tid = trace.threads.tid[i], th.comm = trace.threads.comm[i];
+  }
+  for (const ThreadLaunches& t : launches) {
+    ThreadSched& th = threads[t.tid];
+    th.pid = t.pid, th.tid = t.tid, th.launches = static_cast<int64_t>(t.ts.size());
+    a.launches += th.launches;
+  }
+  const SwitchTable& s = trace.switches;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!scope.contains(s.prev_pid[i], s.prev_tid[i])) continue;
+    ThreadSched& th = threads[s.prev_tid[i]];
+    th.pid = s.prev_pid[i], th.tid = s.prev_tid[i];
+    if (th.comm == kNoString) th.comm = s.prev_comm[i];
+    ++th.switch_outs;
+    (s.preempted[i] ? th.preemptions : th.blocks)++;
+    ++a.switch_outs;
+    (s.preempted[i] ? a.preemptions : a.blocks)++;
+  }
+  for (size_t i = 0; i < trace.irqs.size(); ++i) {
+    auto it = threads.find(trace.irqs.tid[i]);
+    if (it == threads.end()) continue;
+    (trace.irqs.kind[i] == IrqKind::Hard ? it->second.irqs_hard : it->second.irqs_soft)++;
+  }
+
+  std::vector<ns_t> runq;
+  offcpu_and_runq(trace, scope, threads, runq);
+  std::sort(runq.begin(), runq.end());
+  a.runq_samples = static_cast<int64_t>(runq.size());
+  a.runq_p50 = nearest_rank(runq, 50), a.runq_p99 = nearest_rank(runq, 99);
+  a.runq_max = runq.empty() ? 0 : runq.back();
+
+  for (auto& [tid, th] : threads) {
+    if (th.tid < 0) th.tid = tid;
+    a.threads.push_back(th);
+  }
+  int64_t best = 0;
+  for (const ThreadSched& th : a.threads)
+    if (th.launches > best) best = th.launches, a.main_pid = th.pid, a.main_tid = th.tid, a.main_offcpu = th.offcpu;
+
+  // Launch pairs and what they show.
+  PairAttribution pa = attribute_pairs(trace, launches, outs);
+  std::vector<ns_t> by_group[4], switched;
+  for (size_t i = 0; i < pa.d.size(); ++i) {
+    by_group[static_cast<int>(pa.group[i])].push_back(pa.d[i]);
+    if (pa.group[i] == PairGroup::Preempted || pa.group[i] == PairGroup::Blocked) switched.push_back(pa.d[i]);
+  }
+  a.all = interval_stats(pa.d);
+  a.clean = interval_stats(by_group[0]);
+  a.interrupted = interval_stats(by_group[1]);
+  a.preempted = interval_stats(by_group[2]);
+  a.blocked = interval_stats(by_group[3]);
+  a.switched = interval_stats(switched);
+  if (a.clean.count > 0) {
+    if (a.switched.count > 0) a.penalty = a.switched.p50 - a.clean.p50;
+    if (a.preempted.count > 0) a.penalty_preempted = a.preempted.p50 - a.clean.p50;
+    if (a.blocked.count > 0) a.penalty_blocked = a.blocked.p50 - a.clean.p50;
+    if (a.wall > 0) {
+      double excess = 0;
+      for (ns_t d : switched) excess += static_cast<double>(d - a.clean.p50);
+      a.scheduler_impact = excess / static_cast<double>(a.wall);
+    }
+  }
+  a.tail95 = tail_shares(pa.d, pa.group, 95);
+  a.tail99 = tail_shares(pa.d, pa.group, 99);
+  a.pair_interval = std::move(pa.d);
+  a.pair_group = std::move(pa.group);
+
+  a.irqs = summarize_irqs(trace);
+  a.sched_per_1k = per_1k(a.switch_outs, a.launches);
+  a.preempt_per_1k = per_1k(a.preemptions, a.launches);
+  a.block_per_1k = per_1k(a.blocks, a.launches);
+  a.irq_per_1k_hard = per_1k(a.irqs.hard_count, a.launches);
+  a.irq_per_1k_soft = per_1k(a.irqs.soft_count, a.launches);
+
+  a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
+  sched_verdict(trace, a);
+  return a;
+}
+
+}  // namespace infertrace

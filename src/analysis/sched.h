@@ -1,0 +1,89 @@
+// Scheduler and IRQ impact on CUDA launches (docs/metrics.md §5, docs/sched.md): launch pairs and
+// what interrupted them, preemption penalty, Sched/1K and IRQ/1K, off-CPU time, run-queue latency,
+// tail attribution, the syscall profile, and a verdict naming the signature and its mitigation.
+// Reads only the Trace's OS tables and launch calls; a Kineto trace (no OS events) gives launch
+// counts and a verdict saying the scheduler data is missing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/irq_stats.h"
+#include "analysis/syscall.h"
+#include "trace/trace.h"
+
+namespace infertrace {
+
+// What happened between two consecutive launches of one thread (exclusive groups):
+// preempted = switched out at least once while still runnable; blocked = switched out, every time
+// by blocking; interrupted = not switched out, but an IRQ ran on its CPU while it was current;
+// clean = none of these. "switched" = preempted + blocked.
+enum class PairGroup : uint8_t { Clean = 0, Interrupted = 1, Preempted = 2, Blocked = 3 };
+
+struct IntervalStats {
+  int64_t count = 0;
+  ns_t p50 = 0, p90 = 0, p99 = 0;  // nearest-rank percentiles of the launch-pair interval d
+};
+
+struct TailShares {
+  ns_t threshold = 0;  // the percentile of d; pairs with d >= threshold are the tail
+  int64_t pairs = 0;
+  double switched = 0, preempted = 0, blocked = 0, interrupted = 0, application = 0;
+};
+
+struct ThreadSched {
+  int64_t pid = -1, tid = -1;
+  StrId comm = kNoString;
+  int64_t launches = 0;
+  int64_t switch_outs = 0, preemptions = 0, blocks = 0;
+  int64_t irqs_hard = 0, irqs_soft = 0;
+  ns_t offcpu = 0;  // sum of switch-out -> next switch-in
+};
+
+struct SchedOptions {
+  bool syscalls_per_thread = false;
+};
+
+struct SchedAnalysis {
+  bool has_os_events = false;  // any switch, wakeup, IRQ or syscall in the trace
+  int64_t launches = 0;        // logical launches of traced threads
+  int64_t merged_launch_calls = 0;  // runtime/driver calls folded into one logical launch
+  ns_t t_begin = 0, t_end = 0, wall = 0;  // span of every event in the trace
+
+  // Launch pairs.
+  IntervalStats all, clean, interrupted, preempted, blocked, switched;
+  std::vector<ns_t> pair_interval;      // d of every pair (thread by thread, in time order)
+  std::vector<PairGroup> pair_group;    // its group
+  // Preemption penalty: median d of the group - median d of clean pairs (unset without both).
+  std::optional<ns_t> penalty, penalty_preempted, penalty_blocked;
+  // Sum over switched pairs of (d - median clean d) / wall.
+  std::optional<double> scheduler_impact;
+  TailShares tail95, tail99;
+
+  // Rates per 1000 launches.
+  int64_t switch_outs = 0, preemptions = 0, blocks = 0;
+  double sched_per_1k = 0, preempt_per_1k = 0, block_per_1k = 0;
+  double irq_per_1k_hard = 0, irq_per_1k_soft = 0;
+  IrqSummary irqs;
+
+  // Threads, off-CPU time and run-queue latency.
+  std::vector<ThreadSched> threads;  // traced threads seen in any table, ordered by tid
+  int64_t main_pid = -1, main_tid = -1;  // the thread with the most launches
+  ns_t main_offcpu = 0;
+  int64_t runq_samples = 0;
+  ns_t runq_p50 = 0, runq_p99 = 0, runq_max = 0;
+
+  SyscallProfile syscalls;
+
+  // Verdict: signature is one of "no_os_events", "too_few_launches", "clean", "cpu_contention",
+  // "irq_pressure", "blocking"; mitigation names the matching remedy; verdict is a paragraph.
+  std::string signature, mitigation, verdict;
+};
+
+SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});
+
+std::string_view pair_group_name(PairGroup g);
+
+}  // namespace infertrace

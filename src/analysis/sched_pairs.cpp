@@ -1,0 +1,73 @@
+#include "analysis/sched_pairs.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace infertrace {
+
+std::unordered_map<int64_t, SwitchOuts> switch_outs_by_thread(const Trace& trace, const TracedScope& scope) {
+  const SwitchTable& s = trace.switches;
+  std::unordered_map<int64_t, std::vector<std::pair<ns_t, bool>>> raw;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (scope.contains(s.prev_pid[i], s.prev_tid[i])) raw[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] != 0});
+  std::unordered_map<int64_t, SwitchOuts> out;
+  for (auto& [tid, v] : raw) {
+    std::sort(v.begin(), v.end());
+    SwitchOuts& o = out[tid];
+    o.ts.reserve(v.size());
+    o.preempted_before.reserve(v.size() + 1);
+    o.preempted_before.push_back(0);
+    for (auto& [ts, pre] : v) {
+      o.ts.push_back(ts);
+      o.preempted_before.push_back(o.preempted_before.back() + (pre ? 1 : 0));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Number of sorted values in [lo, hi).
+size_t count_in(const std::vector<ns_t>& v, ns_t lo, ns_t hi, size_t* first = nullptr) {
+  auto a = std::lower_bound(v.begin(), v.end(), lo);
+  auto b = std::lower_bound(a, v.end(), hi);
+  if (first) *first = static_cast<size_t>(a - v.begin());
+  return static_cast<size_t>(b - a);
+}
+
+}  // namespace
+
+PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaunches>& launches,
+                                const std::unordered_map<int64_t, SwitchOuts>& outs) {
+  // IRQs that ran while a traced thread was current, by that thread.
+  std::unordered_map<int64_t, std::vector<ns_t>> irq_ts;
+  for (size_t i = 0; i < trace.irqs.size(); ++i) irq_ts[trace.irqs.tid[i]].push_back(trace.irqs.ts[i]);
+  for (auto& [tid, v] : irq_ts) std::sort(v.begin(), v.end());
+
+  static const SwitchOuts kNone{{}, {0}};
+  static const std::vector<ns_t> kNoIrq;
+  PairAttribution pa;
+  for (const ThreadLaunches& t : launches) {
+    auto so = outs.find(t.tid);
+    const SwitchOuts& sw = so != outs.end() ? so->second : kNone;
+    auto iq = irq_ts.find(t.tid);
+    const std::vector<ns_t>& irqs = iq != irq_ts.end() ? iq->second : kNoIrq;
+    for (size_t k = 1; k < t.ts.size(); ++k) {
+      const ns_t a = t.ts[k - 1], b = t.ts[k];
+      size_t first = 0;
+      const size_t n_out = count_in(sw.ts, a, b, &first);
+      PairGroup g = PairGroup::Clean;
+      if (n_out > 0) {
+        const int64_t pre = sw.preempted_before[first + n_out] - sw.preempted_before[first];
+        g = pre > 0 ? PairGroup::Preempted : PairGroup::Blocked;
+      } else if (count_in(irqs, a, b) > 0) {
+        g = PairGroup::Interrupted;
+      }
+      pa.d.push_back(b - a);
+      pa.group.push_back(g);
+    }
+  }
+  return pa;
+}
+
+}  // namespace infertrace

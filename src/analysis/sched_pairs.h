@@ -1,0 +1,33 @@
+// Per-launch-pair attribution (docs/metrics.md §5): for every two consecutive logical launches of a
+// thread, the interval d and whether the thread was switched out (preempted or blocked) or
+// interrupted by an IRQ in between. "In between" is the half-open window [ts1, ts2): a switch or
+// IRQ during the first launch call delays the second launch; one at ts2 belongs to the next pair.
+#pragma once
+
+#include <unordered_map>
+#include <vector>
+
+#include "analysis/sched.h"
+#include "analysis/sched_scope.h"
+
+namespace infertrace {
+
+// Switch-outs of one traced thread, ascending, with a running count of preemptions so a window's
+// preemptions are two binary searches away.
+struct SwitchOuts {
+  std::vector<ns_t> ts;
+  std::vector<int64_t> preempted_before;  // preempted_before[i] = preemptions among ts[0..i)
+};
+
+struct PairAttribution {
+  std::vector<ns_t> d;
+  std::vector<PairGroup> group;
+};
+
+// Switch-outs of traced threads, by tid.
+std::unordered_map<int64_t, SwitchOuts> switch_outs_by_thread(const Trace& trace, const TracedScope& scope);
+
+PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaunches>& launches,
+                                const std::unordered_map<int64_t, SwitchOuts>& outs);
+
+}  // namespace infertrace

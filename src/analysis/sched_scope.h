@@ -1,0 +1,39 @@
+// Which threads the scheduler analysis is about, and their logical launches (docs/metrics.md §5).
+//
+// Traced threads are every thread of the traced process tree: the processes named by the thread
+// table and the launch calls. A launch that goes through the runtime and then the driver shows up as
+// two calls on the same thread, the driver call nested inside the runtime call; it is one logical
+// launch, so a call that starts inside the previous kept call's [start, start + dur) is dropped.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+struct TracedScope {
+  std::unordered_set<int64_t> pids;  // thread-group ids of the traced process tree
+  std::unordered_set<int64_t> tids;  // threads known by id (thread table, launch calls)
+
+  bool contains(int64_t pid, int64_t tid) const {
+    return (pid >= 0 && pids.count(pid)) || (tid >= 0 && tids.count(tid));
+  }
+};
+
+TracedScope traced_scope(const Trace& trace);
+
+// Logical launch start times per thread id, ascending.
+struct ThreadLaunches {
+  int64_t pid = -1, tid = -1;
+  std::vector<ns_t> ts;
+};
+
+// One entry per thread with at least one launch, ordered by tid. `nested_dropped` receives the count
+// of calls merged into an enclosing call of the same logical launch.
+std::vector<ThreadLaunches> logical_launches(const Trace& trace, int64_t* nested_dropped = nullptr);
+
+}  // namespace infertrace

@@ -1,0 +1,85 @@
+// The one-paragraph verdict of the scheduler analysis: which signature the run shows and the
+// mitigation that matches it. The decision reads the tail (P99 pairs when there are at least 100,
+// else P95): whatever delayed most of the slowest launch pairs is the signature, unless the tail is
+// mostly the application itself and the scheduler took under 1% of wall time.
+#include <algorithm>
+#include <cstdio>
+
+#include "analysis/sched.h"
+#include "util/units.h"
+
+namespace infertrace {
+
+namespace {
+
+constexpr double kCauseShare = 0.20;   // a cause must explain at least this share of the tail
+constexpr double kImpactFloor = 0.01;  // below this scheduler impact the run counts as clean
+
+std::string top_syscalls(const Trace& trace, const SchedAnalysis& a) {
+  std::string s;
+  for (size_t i = 0; i < a.syscalls.by_name.size() && i < 3; ++i) {
+    const SyscallStat& st = a.syscalls.by_name[i];
+    if (!s.empty()) s += ", ";
+    s += st.name != kNoString ? std::string(trace.str(st.name)) : "syscall " + std::to_string(st.nr);
+    s += " (" + format_ns(st.total) + ")";
+  }
+  return s;
+}
+
+}  // namespace
+
+void sched_verdict(const Trace& trace, SchedAnalysis& a) {
+  if (!a.has_os_events) {
+    a.signature = "no_os_events", a.mitigation = "record the run";
+    a.verdict = "This trace has no scheduler, IRQ or syscall events (a profiler trace, not a recording); record the run "
+                "with `infertrace record` to see how the OS delayed its launches.";
+    return;
+  }
+  if (a.all.count < 2) {
+    a.signature = "too_few_launches", a.mitigation = "record a longer run";
+    a.verdict = "Only " + std::to_string(a.all.count) +
+                " launch pair(s) were recorded: too few to attribute delays. Record a run with more CUDA launches.";
+    return;
+  }
+  const TailShares& t = a.all.count >= 100 ? a.tail99 : a.tail95;
+  const char* pct = a.all.count >= 100 ? "P99" : "P95";
+  const double impact = a.scheduler_impact.value_or(0.0);
+  char buf[640];
+  std::snprintf(buf, sizeof buf,
+                "%lld launches, %.1f context switches and %.1f hard + %.1f soft IRQs per 1000 launches; preemption "
+                "penalty %s; the scheduler cost %.2f%% of wall time. Of the %lld slowest pairs (%s and above, d >= %s): "
+                "%.0f%% preempted, %.0f%% blocked, %.0f%% interrupted, %.0f%% application.",
+                static_cast<long long>(a.launches), a.sched_per_1k, a.irq_per_1k_hard, a.irq_per_1k_soft,
+                a.penalty ? format_ns(*a.penalty).c_str() : "n/a", impact * 100, static_cast<long long>(t.pairs), pct,
+                format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100, t.interrupted * 100,
+                t.application * 100);
+  const std::string numbers = buf;
+
+  const double top = std::max({t.preempted, t.blocked, t.interrupted});
+  if (top < kCauseShare && impact < kImpactFloor) {
+    a.signature = "clean", a.mitigation = "nothing";
+    a.verdict = "Clean: the OS barely touched the launching threads; the slow launch pairs come from the application "
+                "itself, so no scheduling change will help. " + numbers;
+  } else if (top == t.preempted) {
+    a.signature = "cpu_contention", a.mitigation = "pinning and priority";
+    a.verdict = "CPU contention: the launching thread was preempted while runnable (run-queue latency p99 " +
+                format_ns(a.runq_p99) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "
+                "chrt); if other work must share the machine, confine that work to other cores (isolated cores, "
+                "cgroup cpuset). " + numbers;
+  } else if (top == t.interrupted) {
+    a.signature = "irq_pressure", a.mitigation = "IRQ affinity";
+    std::string heavy;
+    if (!a.irqs.soft.empty()) heavy += std::string(trace.str(a.irqs.soft.front().name)) + " softirqs";
+    if (!a.irqs.hard.empty()) heavy += (heavy.empty() ? "" : ", ") + std::string(trace.str(a.irqs.hard.front().name)) + " hard IRQs";
+    a.verdict = "IRQ pressure: interrupts ran on the launching thread's CPU between launches (mostly " + heavy +
+                "). Steer those IRQs to other CPUs (/proc/irq/N/smp_affinity, RPS/XPS for network softirqs) or keep the "
+                "launching thread on isolated cores. " + numbers;
+  } else {
+    a.signature = "blocking", a.mitigation = "move blocking calls off the launching thread";
+    a.verdict = "Blocking: the launching thread went to sleep between launches (top syscalls: " + top_syscalls(trace, a) +
+                "). Pinning or priority will not help; move I/O and waits off the launching thread or make them "
+                "asynchronous. " + numbers;
+  }
+}
+
+}  // namespace infertrace

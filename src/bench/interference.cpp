@@ -1,0 +1,164 @@
+#include "bench/interference.h"
+
+#include <chrono>
+#include <filesystem>
+#include <algorithm>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "bench/interference_loads.h"
+#include "bench/interference_proc.h"
+#include "util/error.h"
+
+namespace infertrace::bench {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> known_scenarios() { return {"baseline", "cpu", "net", "disk", "heavy", "pinned", "isolated"}; }
+
+std::vector<int> parse_cpu_list(const std::string& s) {
+  std::vector<int> out;
+  std::stringstream ss(s);
+  std::string part;
+  auto num = [&](const std::string& x) {
+    if (x.empty() || x.find_first_not_of("0123456789") != std::string::npos) throw UsageError("bad CPU list: " + s);
+    return std::stoi(x);
+  };
+  while (std::getline(ss, part, ',')) {
+    const size_t dash = part.find('-');
+    const int a = num(part.substr(0, dash)), b = dash == std::string::npos ? a : num(part.substr(dash + 1));
+    if (b < a) throw UsageError("bad CPU list: " + s);
+    for (int i = a; i <= b; ++i) out.push_back(i);
+  }
+  if (out.empty()) throw UsageError("empty CPU list");
+  return out;
+}
+
+namespace {
+
+std::string join_cpus(const std::vector<int>& v) {
+  std::string s;
+  for (int c : v) s += (s.empty() ? "" : ",") + std::to_string(c);
+  return s;
+}
+
+// Sleeps in small steps so an interrupt is noticed quickly.
+void settle(double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!interrupted() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+std::optional<double> extract_metric(const std::string& out, const std::regex& re) {
+  std::optional<double> v;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator(); ++it) {
+    const std::string m = it->size() > 1 ? (*it)[1].str() : (*it)[0].str();
+    try {
+      v = std::stod(m);  // the last match wins: programs print their final figure last
+    } catch (const std::exception&) {
+    }
+  }
+  return v;
+}
+
+std::string tail_of(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
+
+}  // namespace
+
+std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::ostream& log) {
+  if (o.command.empty()) throw UsageError("bench interference: no command to run");
+  if (o.repetitions < 1) throw UsageError("-r must be at least 1");
+  std::optional<std::regex> re;
+  if (!o.metric_regex.empty()) {
+    try {
+      re.emplace(o.metric_regex, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      throw UsageError("--metric-regex: " + std::string(e.what()));
+    }
+  }
+  const int ncpu = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  const std::vector<int> pin = o.pin_cpus.empty() ? std::vector<int>{ncpu - 1} : parse_cpu_list(o.pin_cpus);
+  std::vector<int> others;
+  for (int c = 0; c < ncpu; ++c)
+    if (std::find(pin.begin(), pin.end(), c) == pin.end()) others.push_back(c);
+
+  fs::create_directories(o.out_dir);
+  const fs::path scratch = fs::path(o.out_dir) / ("noise-scratch-" + std::to_string(getpid()));
+  PlanContext ctx;
+  ctx.load_seconds = o.load_limit_s;
+  ctx.scratch_dir = scratch.string();
+  ctx.iperf_port = 20000 + getpid() % 20000;  // away from iperf3's default, distinct per runner
+  ctx.pin_cpus = join_cpus(pin);
+  ctx.other_cpus = join_cpus(others);
+  std::string why;
+  ctx.have_cpuset_cgroup = cpuset_cgroup_available(why);
+
+  install_interrupt_handlers();
+  std::vector<ScenarioResult> results;
+  for (const std::string& name : o.scenarios) {
+    if (interrupted()) break;
+    const ScenarioPlan plan = plan_scenario(name, ctx);
+    ScenarioResult sr;
+    sr.name = name, sr.description = plan.description, sr.skip_reason = plan.skip_reason;
+    if (!sr.skip_reason.empty()) {
+      log << "bench interference: skipping " << name << ": " << sr.skip_reason << "\n";
+      results.push_back(sr);
+      continue;
+    }
+    std::unique_ptr<CpusetCgroup> cg;
+    if (plan.confine_loads) {
+      cg = std::make_unique<CpusetCgroup>("infertrace-noise-" + std::to_string(getpid()), ctx.other_cpus);
+      if (!cg->ok()) {
+        sr.skip_reason = cg->why();
+        log << "bench interference: skipping " << name << ": " << sr.skip_reason << "\n";
+        results.push_back(sr);
+        continue;
+      }
+    }
+    for (int rep = 0; rep < o.repetitions && !interrupted(); ++rep) {
+      fs::create_directories(scratch);
+      std::vector<ChildProcess> loads;  // stopped (whole groups) when this scope ends, on every path
+      for (const LoadCommand& l : plan.loads) {
+        loads.push_back(ChildProcess::start(l.argv, false, cg ? cg->procs_file() : ""));
+        if (l.settle_ms) settle(l.settle_ms / 1000.0);
+      }
+      if (!plan.loads.empty()) settle(o.warmup_s);
+
+      RunResult rr;
+      std::vector<std::string> argv;
+      if (o.record) {
+        rr.recording = (fs::path(o.out_dir) / (name + "-" + std::to_string(rep + 1) + ".itrace")).string();
+        argv = {o.self_exe, "record", "-o", rr.recording, "--"};
+      }
+      argv.insert(argv.end(), plan.cmd_prefix.begin(), plan.cmd_prefix.end());
+      argv.insert(argv.end(), o.command.begin(), o.command.end());
+      log << "bench interference: " << name << " run " << (rep + 1) << "/" << o.repetitions << "\n" << std::flush;
+      const auto t0 = std::chrono::steady_clock::now();
+      ChildProcess cmd = ChildProcess::start(argv, true);
+      std::string out;
+      rr.exit_code = cmd.wait_capture(out);
+      rr.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      for (ChildProcess& l : loads) l.stop();
+      fs::remove_all(scratch);
+      if (rr.exit_code < 0) {
+        rr.error = "interrupted";
+      } else if (rr.exit_code != 0) {
+        rr.error = "exited with status " + std::to_string(rr.exit_code) + ": " + tail_of(out, 400);
+      } else if (re) {
+        rr.metric = extract_metric(out, *re);
+        if (!rr.metric) rr.error = "--metric-regex matched nothing in the output: " + tail_of(out, 400);
+      }
+      if (!rr.error.empty()) log << "bench interference: " << name << " run " << (rep + 1) << ": " << rr.error << "\n";
+      if (!rr.recording.empty() && !fs::exists(rr.recording)) rr.recording.clear();
+      sr.runs.push_back(rr);
+    }
+    results.push_back(std::move(sr));
+  }
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  return results;
+}
+
+}  // namespace infertrace::bench

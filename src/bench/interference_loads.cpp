@@ -1,0 +1,164 @@
+#include "bench/interference_loads.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+#include "bench/interference_proc.h"
+
+namespace infertrace::bench {
+
+namespace {
+
+std::string missing(const std::vector<std::string>& tools) {
+  std::string m;
+  for (const std::string& t : tools)
+    if (!have_tool(t)) m += (m.empty() ? "" : ", ") + t;
+  return m.empty() ? "" : m + " not installed (scripts/setup.sh installs it)";
+}
+
+std::vector<std::string> cpu_hog(int seconds) {
+  return {"stress-ng", "--cpu", "0", "--cpu-method", "fft", "--timeout", std::to_string(seconds) + "s", "--quiet"};
+}
+
+void add_net(ScenarioPlan& p, const PlanContext& c) {
+  const std::string port = std::to_string(c.iperf_port), t = std::to_string(c.load_seconds);
+  // The server serves one client (-1) and exits; both stay on loopback.
+  p.loads.push_back({{"iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", port}, 300});
+  p.loads.push_back({{"iperf3", "-c", "127.0.0.1", "-p", port, "-P", "10", "-t", t}, 0});
+}
+
+void add_disk(ScenarioPlan& p, const PlanContext& c) {
+  p.loads.push_back({{"fio", "--name=infertrace-noise", "--directory=" + c.scratch_dir, "--rw=randwrite", "--bs=4k",
+                      "--iodepth=32", "--numjobs=4", "--direct=1", "--ioengine=libaio", "--size=64m", "--time_based",
+                      "--runtime=" + std::to_string(c.load_seconds), "--group_reporting"},
+                     0});
+}
+
+// Mount point of a cgroup hierarchy: v2 ("cgroup2") or the v1 one carrying the cpuset controller.
+std::string find_mount(bool v2) {
+  std::ifstream in("/proc/self/mounts");
+  std::string dev, mnt, type, opts;
+  while (in >> dev >> mnt >> type >> opts) {
+    std::string rest;
+    std::getline(in, rest);
+    if (v2 && type == "cgroup2") return mnt;
+    if (!v2 && type == "cgroup" && ("," + opts + ",").find(",cpuset,") != std::string::npos) return mnt;
+  }
+  return "";
+}
+
+std::string read_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+bool write_file(const std::string& path, const std::string& value) {
+  std::ofstream out(path);
+  out << value << "\n";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+bool v2_has_cpuset(const std::string& mnt) {
+  return !mnt.empty() && (" " + read_line(mnt + "/cgroup.controllers") + " ").find(" cpuset ") != std::string::npos;
+}
+
+}  // namespace
+
+bool cpuset_cgroup_available(std::string& why) {
+  if (geteuid() != 0) return why = "needs root to create a cpuset cgroup", false;
+  if (v2_has_cpuset(find_mount(true)) || !find_mount(false).empty()) return true;
+  why = "no cgroup v2 cpuset controller and no cgroup v1 cpuset hierarchy mounted";
+  return false;
+}
+
+CpusetCgroup::CpusetCgroup(const std::string& name, const std::string& cpus) {
+  const std::string v2 = find_mount(true);
+  std::string base;
+  bool is_v2 = false;
+  if (v2_has_cpuset(v2)) {
+    base = v2, is_v2 = true;
+    write_file(v2 + "/cgroup.subtree_control", "+cpuset");  // may already be on
+  } else {
+    base = find_mount(false);
+  }
+  if (base.empty()) {
+    why_ = "no cpuset cgroup hierarchy";
+    return;
+  }
+  const std::string dir = base + "/" + name;
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    why_ = "cannot create " + dir + ": " + std::strerror(errno);
+    return;
+  }
+  dir_ = dir;
+  // v1 needs memory nodes before any task may join; copy the parent's.
+  if (!is_v2 && !write_file(dir + "/cpuset.mems", read_line(base + "/cpuset.mems"))) why_ = "cannot set cpuset.mems in " + dir;
+  if (why_.empty() && !write_file(dir + "/cpuset.cpus", cpus)) why_ = "cannot set cpuset.cpus=" + cpus + " in " + dir;
+  if (!why_.empty()) {
+    rmdir(dir_.c_str());
+    dir_.clear();
+  }
+}
+
+CpusetCgroup::~CpusetCgroup() {
+  if (dir_.empty()) return;
+  // Killed members may take a moment to leave; the cgroup can only go once it is empty.
+  for (int i = 0; i < 100 && rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+ScenarioPlan plan_scenario(const std::string& name, const PlanContext& c) {
+  ScenarioPlan p;
+  const std::vector<std::string> pin = {"taskset", "-c", c.pin_cpus, "nice", "-n", "-10"};
+  if (name == "baseline") {
+    p.description = "the command alone";
+  } else if (name == "cpu") {
+    p.description = "stress-ng --cpu 0 --cpu-method fft on every CPU";
+    p.skip_reason = missing({"stress-ng"});
+    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+  } else if (name == "net") {
+    p.description = "iperf3 over loopback, 10 parallel streams (softirq load)";
+    p.skip_reason = missing({"iperf3"});
+    add_net(p, c);
+  } else if (name == "disk") {
+    p.description = "fio 4k random writes, iodepth 32, 4 jobs, direct I/O";
+    p.skip_reason = missing({"fio"});
+    add_disk(p, c);
+  } else if (name == "heavy") {
+    p.description = "cpu + net + disk together";
+    p.skip_reason = missing({"stress-ng", "iperf3", "fio"});
+    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    add_net(p, c);
+    add_disk(p, c);
+  } else if (name == "pinned") {
+    p.description = "cpu load; the command pinned to CPUs " + c.pin_cpus + " with nice -10";
+    p.skip_reason = missing({"stress-ng", "taskset", "nice"});
+    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.cmd_prefix = pin;
+  } else if (name == "isolated") {
+    p.description = "cpu load confined to CPUs " + c.other_cpus + " by a cpuset cgroup; the command on CPUs " + c.pin_cpus;
+    p.skip_reason = missing({"stress-ng", "taskset"});
+    if (p.skip_reason.empty() && c.other_cpus.empty()) p.skip_reason = "no CPU left for the load outside " + c.pin_cpus;
+    if (p.skip_reason.empty() && !c.have_cpuset_cgroup) {
+      std::string why;
+      cpuset_cgroup_available(why);
+      p.skip_reason = why.empty() ? "no cpuset cgroup" : why;
+    }
+    p.loads.push_back({cpu_hog(c.load_seconds), 0});
+    p.cmd_prefix = {"taskset", "-c", c.pin_cpus};
+    p.confine_loads = true;
+  } else {
+    p.skip_reason = "unknown scenario";
+  }
+  return p;
+}
+
+}  // namespace infertrace::bench

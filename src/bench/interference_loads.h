@@ -1,0 +1,53 @@
+// What each interference scenario runs: the noisy-neighbour processes, the wrapper CMD runs under,
+// and the cpuset cgroup that confines the load for the "isolated" scenario.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace infertrace::bench {
+
+struct LoadCommand {
+  std::vector<std::string> argv;
+  int settle_ms = 0;  // wait after starting it (an iperf3 server must listen before its client)
+};
+
+struct ScenarioPlan {
+  std::string description;
+  std::vector<LoadCommand> loads;
+  std::vector<std::string> cmd_prefix;  // e.g. taskset -c 1 nice -n -10
+  bool confine_loads = false;           // run loads in the cpuset cgroup
+  std::string skip_reason;              // non-empty: a tool or kernel feature is missing
+};
+
+struct PlanContext {
+  int load_seconds = 600;   // bound of every load
+  std::string scratch_dir;  // fio's files go here (removed afterwards)
+  int iperf_port = 5201;
+  std::string pin_cpus;     // CMD's CPUs (pinned, isolated)
+  std::string other_cpus;   // the load's CPUs (isolated); "" when no CPU is left for it
+  bool have_cpuset_cgroup = false;
+};
+
+ScenarioPlan plan_scenario(const std::string& name, const PlanContext& ctx);
+
+// A cpuset cgroup (v2 when the cpuset controller is available there, else v1) holding the given CPUs;
+// removed by the destructor. ok() is false (and why() says why) when neither is usable.
+class CpusetCgroup {
+ public:
+  CpusetCgroup(const std::string& name, const std::string& cpus);
+  ~CpusetCgroup();
+  CpusetCgroup(const CpusetCgroup&) = delete;
+  CpusetCgroup& operator=(const CpusetCgroup&) = delete;
+  bool ok() const { return !dir_.empty(); }
+  const std::string& why() const { return why_; }
+  std::string procs_file() const { return dir_ + "/cgroup.procs"; }
+
+ private:
+  std::string dir_, why_;
+};
+
+// Whether a cpuset cgroup can be made here (without making one); `why` says what is missing.
+bool cpuset_cgroup_available(std::string& why);
+
+}  // namespace infertrace::bench

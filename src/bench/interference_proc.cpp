@@ -1,0 +1,147 @@
+#include "bench/interference_proc.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+namespace infertrace::bench {
+
+namespace {
+
+volatile sig_atomic_t g_interrupted = 0;
+
+void on_signal(int) { g_interrupted = 1; }
+
+int status_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1; }
+
+}  // namespace
+
+void install_interrupt_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: blocking reads and waits return EINTR
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool interrupted() { return g_interrupted != 0; }
+
+bool have_tool(const std::string& tool) {
+  if (tool.find('/') != std::string::npos) return access(tool.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/bin:/bin";
+  size_t a = 0;
+  while (a <= p.size()) {
+    size_t b = p.find(':', a);
+    if (b == std::string::npos) b = p.size();
+    const std::string full = p.substr(a, b - a) + "/" + tool;
+    struct stat st {};
+    if (b > a && stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(full.c_str(), X_OK) == 0) return true;
+    a = b + 1;
+  }
+  return false;
+}
+
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept : pid_(o.pid_), out_fd_(o.out_fd_) { o.pid_ = -1, o.out_fd_ = -1; }
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
+  if (this != &o) {
+    stop();
+    pid_ = o.pid_, out_fd_ = o.out_fd_;
+    o.pid_ = -1, o.out_fd_ = -1;
+  }
+  return *this;
+}
+
+ChildProcess::~ChildProcess() { stop(); }
+
+ChildProcess ChildProcess::start(const std::vector<std::string>& argv, bool capture, const std::string& cgroup_procs) {
+  if (argv.empty()) throw Error("internal: empty command");
+  int fds[2] = {-1, -1};
+  if (capture && pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  std::vector<char*> args;
+  for (const std::string& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw Error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    setpgid(0, 0);
+    if (!cgroup_procs.empty()) {
+      const int cg = open(cgroup_procs.c_str(), O_WRONLY);
+      if (cg < 0 || dprintf(cg, "%d\n", static_cast<int>(getpid())) < 0) {
+        dprintf(STDERR_FILENO, "cannot join cgroup %s: %s\n", cgroup_procs.c_str(), std::strerror(errno));
+        _exit(126);
+      }
+      close(cg);
+    }
+    // The child must not inherit the runner's handlers' flag semantics: default dispositions.
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
+    const int out = capture ? fds[1] : open("/dev/null", O_WRONLY);
+    if (out >= 0) dup2(out, STDOUT_FILENO), dup2(out, STDERR_FILENO);
+    const int in = open("/dev/null", O_RDONLY);
+    if (in >= 0) dup2(in, STDIN_FILENO);
+    execvp(args[0], args.data());
+    dprintf(STDERR_FILENO, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from the parent, so the group exists before any kill()
+  ChildProcess c;
+  c.pid_ = pid;
+  if (capture) close(fds[1]), c.out_fd_ = fds[0];
+  return c;
+}
+
+int ChildProcess::wait_capture(std::string& output) {
+  if (pid_ <= 0) return -1;
+  char buf[4096];
+  while (out_fd_ >= 0) {
+    const ssize_t n = read(out_fd_, buf, sizeof buf);
+    if (n > 0) {
+      output.append(buf, static_cast<size_t>(n));
+    } else if (n == 0) {
+      close(out_fd_), out_fd_ = -1;
+    } else if (errno == EINTR) {
+      if (interrupted()) return stop(), -1;
+    } else {
+      close(out_fd_), out_fd_ = -1;
+    }
+  }
+  int st = 0;
+  while (waitpid(pid_, &st, 0) < 0) {
+    if (errno != EINTR) return pid_ = -1, -1;
+    if (interrupted()) return stop(), -1;
+  }
+  pid_ = -1;
+  return status_code(st);
+}
+
+void ChildProcess::stop(int grace_ms) {
+  if (out_fd_ >= 0) close(out_fd_), out_fd_ = -1;
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGTERM);
+  int st = 0;
+  for (int waited = 0; waited < grace_ms; waited += 20) {
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      kill(-pid_, SIGKILL);  // leftovers of the group (workers that ignored SIGTERM)
+      pid_ = -1;
+      return;
+    }
+    const timespec ts{0, 20'000'000};
+    nanosleep(&ts, nullptr);
+  }
+  kill(-pid_, SIGKILL);
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+}
+
+}  // namespace infertrace::bench

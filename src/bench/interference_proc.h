@@ -1,0 +1,48 @@
+// Child processes for the interference experiment: each runs in its own process group so a load
+// (stress-ng and its workers, fio jobs) is stopped as a whole, and an interrupted experiment (Ctrl-C,
+// SIGTERM) still stops every load it started.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace infertrace::bench {
+
+// Installs SIGINT/SIGTERM handlers (without SA_RESTART) that only set a flag, so waits return and
+// the runner cleans up through its normal path.
+void install_interrupt_handlers();
+bool interrupted();
+
+// True when `tool` is an executable on PATH (or an executable path).
+bool have_tool(const std::string& tool);
+
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ChildProcess(ChildProcess&& o) noexcept;
+  ChildProcess& operator=(ChildProcess&& o) noexcept;
+  ~ChildProcess();  // stops the group if still running
+
+  // Starts argv[0] (PATH lookup) in a new process group. With capture, stdout and stderr go to a
+  // pipe read by wait_capture(); else stdout/stderr go to /dev/null (loads are noisy). With
+  // `cgroup_procs`, the child joins that cgroup (writes its pid to the file) before exec, so every
+  // process it forks is confined from the start.
+  static ChildProcess start(const std::vector<std::string>& argv, bool capture, const std::string& cgroup_procs = "");
+
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+  // Reads all output until the child exits; returns its exit status (128+signal when killed) or -1
+  // when interrupted (the child group is then stopped).
+  int wait_capture(std::string& output);
+  // SIGTERM to the group, up to `grace_ms` for it to exit, then SIGKILL; reaps the child.
+  void stop(int grace_ms = 2000);
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+};
+
+}  // namespace infertrace::bench

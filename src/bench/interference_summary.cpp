@@ -1,0 +1,150 @@
+#include "bench/interference_summary.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "report/text_table.h"
+#include "util/units.h"
+
+namespace infertrace::bench {
+
+using nlohmann::json;
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+namespace {
+
+std::optional<double> median_opt(const std::vector<double>& v) {
+  return v.empty() ? std::nullopt : std::optional<double>(median_of(v));
+}
+
+std::string fixed(const std::optional<double>& v, int digits, const char* suffix = "") {
+  if (!v) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f%s", digits, *v, suffix);
+  return buf;
+}
+
+json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioResult>& results,
+                                                    const std::vector<std::vector<std::optional<ScenarioMetrics>>>& sched,
+                                                    bool metric_from_output) {
+  std::vector<ScenarioSummary> out;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const ScenarioResult& r = results[i];
+    ScenarioSummary s;
+    s.name = r.name, s.description = r.description, s.skip_reason = r.skip_reason;
+    s.runs = static_cast<int>(r.runs.size());
+    std::vector<double> walls;
+    for (const RunResult& run : r.runs) {
+      if (!run.error.empty()) continue;
+      ++s.runs_ok;
+      walls.push_back(run.wall_s);
+      s.throughput.push_back(metric_from_output ? *run.metric : 1.0 / run.wall_s);
+    }
+    s.wall_median_s = median_of(walls);
+    s.median = median_opt(s.throughput);
+    if (s.median) {
+      s.min = *std::min_element(s.throughput.begin(), s.throughput.end());
+      s.max = *std::max_element(s.throughput.begin(), s.throughput.end());
+      if (*s.median > 0) s.spread_pct = (*s.max - *s.min) / *s.median * 100.0;
+    }
+    std::vector<double> sp, ih, is, pen, off;
+    if (i < sched.size())
+      for (const auto& m : sched[i]) {
+        if (!m) continue;
+        ++s.analysed;
+        sp.push_back(m->sched_per_1k), ih.push_back(m->irq_per_1k_hard), is.push_back(m->irq_per_1k_soft);
+        off.push_back(m->offcpu_share);
+        if (m->penalty) pen.push_back(static_cast<double>(*m->penalty));
+      }
+    s.sched_per_1k = median_opt(sp), s.irq_per_1k_hard = median_opt(ih), s.irq_per_1k_soft = median_opt(is);
+    s.penalty_ns = median_opt(pen), s.offcpu_share = median_opt(off);
+    out.push_back(s);
+  }
+  const ScenarioSummary* base = nullptr;
+  for (const ScenarioSummary& s : out)
+    if (s.name == "baseline" && s.median) base = &s;
+  for (const ScenarioSummary& s : out)
+    if (!base && s.median) base = &s;
+  if (base) {
+    const ScenarioSummary b = *base;
+    for (ScenarioSummary& s : out) {
+      if (s.median && *b.median > 0) s.slowdown_pct = (*b.median - *s.median) / *b.median * 100.0;
+      if (s.sched_per_1k && b.sched_per_1k && *b.sched_per_1k > 0) s.sched_increase = *s.sched_per_1k / *b.sched_per_1k;
+    }
+  }
+  return out;
+}
+
+void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v, bool metric_from_output) {
+  TextTable t({"scenario", "runs", metric_from_output ? "metric (median)" : "runs/s (median)", "min", "max", "spread",
+               "wall", "slowdown", "Sched/1K", "x base", "IRQ/1K h/s", "penalty", "off-CPU"});
+  for (const ScenarioSummary& s : v) {
+    if (!s.skip_reason.empty()) {
+      t.add_row({s.name, "-", "skipped: " + s.skip_reason, "", "", "", "", "", "", "", "", "", ""});
+      continue;
+    }
+    t.add_row({s.name, std::to_string(s.runs_ok) + "/" + std::to_string(s.runs), fixed(s.median, 3), fixed(s.min, 3),
+               fixed(s.max, 3), fixed(s.spread_pct, 1, "%"), format_ns(s.wall_median_s * 1e9), fixed(s.slowdown_pct, 1, "%"),
+               fixed(s.sched_per_1k, 1), fixed(s.sched_increase, 2, "x"),
+               s.irq_per_1k_hard ? fixed(s.irq_per_1k_hard, 1) + "/" + fixed(s.irq_per_1k_soft, 1) : "-",
+               s.penalty_ns ? format_ns(*s.penalty_ns) : "-", s.offcpu_share ? format_pct(*s.offcpu_share) : "-"});
+  }
+  t.print(os, "Interference scenarios (slowdown against the baseline median)");
+  for (const ScenarioSummary& s : v)
+    if (s.skip_reason.empty()) os << "  " << s.name << ": " << s.description << "\n";
+}
+
+json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
+                       const std::vector<ScenarioSummary>& sums) {
+  json scen = json::array();
+  for (size_t i = 0; i < sums.size(); ++i) {
+    const ScenarioSummary& s = sums[i];
+    json runs = json::array();
+    for (const RunResult& r : results[i].runs)
+      runs.push_back({{"exit_code", r.exit_code},
+                      {"wall_s", r.wall_s},
+                      {"metric", r.metric ? json(*r.metric) : json(nullptr)},
+                      {"recording", r.recording.empty() ? json(nullptr) : json(r.recording)},
+                      {"error", r.error.empty() ? json(nullptr) : json(r.error)}});
+    scen.push_back({{"name", s.name},
+                    {"description", s.description},
+                    {"skipped", !s.skip_reason.empty()},
+                    {"skip_reason", s.skip_reason.empty() ? json(nullptr) : json(s.skip_reason)},
+                    {"runs_ok", s.runs_ok},
+                    {"throughput", opt(s.median)},
+                    {"throughput_min", opt(s.min)},
+                    {"throughput_max", opt(s.max)},
+                    {"spread_pct", opt(s.spread_pct)},
+                    {"wall_s", s.wall_median_s},
+                    {"slowdown_pct", opt(s.slowdown_pct)},
+                    {"analysed_recordings", s.analysed},
+                    {"sched_per_1k", opt(s.sched_per_1k)},
+                    {"sched_increase", opt(s.sched_increase)},
+                    {"irq_per_1k_hard", opt(s.irq_per_1k_hard)},
+                    {"irq_per_1k_soft", opt(s.irq_per_1k_soft)},
+                    {"penalty_ns", opt(s.penalty_ns)},
+                    {"offcpu_share", opt(s.offcpu_share)},
+                    {"runs", runs}});
+  }
+  return {{"kind", "compare"},
+          {"experiment", "interference"},
+          {"schema_version", 1},
+          {"command", o.command},
+          {"repetitions", o.repetitions},
+          {"metric_regex", o.metric_regex.empty() ? json(nullptr) : json(o.metric_regex)},
+          {"basis", o.metric_regex.empty() ? "runs_per_second" : "metric"},
+          {"recorded", o.record},
+          {"scenarios", scen}};
+}
+
+}  // namespace infertrace::bench

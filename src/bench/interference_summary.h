@@ -1,0 +1,44 @@
+// Per-scenario summary of the interference experiment: median throughput with its spread, slowdown
+// against the baseline (metrics.md §5), and the medians of the scheduler metrics of the recorded
+// runs when they could be analysed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include "analysis/compare.h"
+#include "bench/interference.h"
+
+namespace infertrace::bench {
+
+struct ScenarioSummary {
+  std::string name, description, skip_reason;
+  int runs = 0, runs_ok = 0;
+  std::vector<double> throughput;  // per usable run: the metric, or 1 / wall seconds
+  std::optional<double> median, min, max, spread_pct;  // spread = (max - min) / median x 100
+  double wall_median_s = 0;
+  std::optional<double> slowdown_pct;  // against the baseline's median
+  // Medians over the analysed recordings of this scenario.
+  int analysed = 0;
+  std::optional<double> sched_per_1k, irq_per_1k_hard, irq_per_1k_soft, penalty_ns, offcpu_share;
+  std::optional<double> sched_increase;
+};
+
+// The median of the values (the mean of the middle two for an even count).
+double median_of(std::vector<double> v);
+
+// `sched[i][k]` is the analysis of run k of scenario i when its recording could be read. The
+// baseline is the scenario named "baseline" if present, else the first with numbers.
+std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioResult>& results,
+                                                    const std::vector<std::vector<std::optional<ScenarioMetrics>>>& sched,
+                                                    bool metric_from_output);
+
+void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& s, bool metric_from_output);
+
+// "kind": "compare", "experiment": "interference", schema_version 1 (docs/sched.md).
+nlohmann::json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
+                                 const std::vector<ScenarioSummary>& s);
+
+}  // namespace infertrace::bench

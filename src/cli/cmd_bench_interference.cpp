@@ -1,0 +1,157 @@
+// `infertrace bench interference [--scenarios ...] [-r N] [--metric-regex RE] -- CMD`: the
+// noisy-neighbour experiment (src/bench/interference.h, docs/sched.md).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <unistd.h>
+
+#include "analysis/compare.h"
+#include "analysis/sched.h"
+#include "bench/interference.h"
+#include "bench/interference_proc.h"
+#include "bench/interference_summary.h"
+#include "cli/registry.h"
+#include "ingest/load.h"
+#include "report/sched_render.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct Args {
+  std::string scenarios = "baseline,cpu,net,disk,heavy,pinned,isolated";
+  int reps = 3;
+  std::string metric_regex, out_dir = "interference-runs", record = "auto", pin_cpus;
+  double warmup = 1.0, workload_seconds = 2.0;
+  int load_limit = 600;
+  bool json = false;
+  std::vector<std::string> command;
+};
+
+std::string self_exe() {
+  std::error_code ec;
+  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "/proc/self/exe" : p.string();
+}
+
+// `record` is a verb of this build and we may load BPF programs. The verb list is checked in-process
+// (a child's `record --help` would succeed anyway: the top-level help).
+bool can_record(std::string& why) {
+  CLI::App probe;
+  for (auto& e : command_registry()) e.fn(probe);
+  try {
+    probe.get_subcommand("record");
+  } catch (const CLI::OptionNotFound&) {
+    return why = "this build has no `record` verb", false;
+  }
+  if (geteuid() != 0) return why = "recording needs root (or CAP_BPF + CAP_PERFMON)", false;
+  return true;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> v;
+  std::stringstream ss(s);
+  std::string x;
+  while (std::getline(ss, x, ','))
+    if (!x.empty()) v.push_back(x);
+  return v;
+}
+
+// Scheduler metrics of every recorded run, when this build can read recordings; each analysis is
+// also saved beside its recording so `infertrace compare` can reuse it.
+std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(const std::vector<bench::ScenarioResult>& res) {
+  std::vector<std::vector<std::optional<ScenarioMetrics>>> out(res.size());
+  for (size_t i = 0; i < res.size(); ++i)
+    for (const bench::RunResult& r : res[i].runs) {
+      out[i].emplace_back();
+      if (r.recording.empty() || !r.error.empty()) continue;
+#if INFERTRACE_HAVE_TRACE_ANALYSIS
+      try {
+        const Trace trace = load_trace(r.recording);
+        const SchedAnalysis a = analyze_sched(trace);
+        std::ofstream(r.recording + ".sched.json") << sched_analysis_json(trace, a).dump(2) << "\n";
+        out[i].back() = scenario_from_analysis(a, res[i].name, r.recording);
+      } catch (const Error& e) {
+        std::cerr << "bench interference: cannot analyse " << r.recording << ": " << e.what() << "\n";
+      }
+#endif
+    }
+  return out;
+}
+
+void run(Args a) {
+  bench::InterferenceOptions o;
+  o.scenarios = split(a.scenarios);
+  const auto known = bench::known_scenarios();
+  for (const std::string& s : o.scenarios)
+    if (std::find(known.begin(), known.end(), s) == known.end())
+      throw UsageError("--scenarios: unknown scenario '" + s + "' (known: baseline,cpu,net,disk,heavy,pinned,isolated)");
+  if (o.scenarios.empty()) throw UsageError("--scenarios: empty list");
+  o.repetitions = a.reps;
+  o.self_exe = self_exe();
+  o.out_dir = a.out_dir;
+  o.warmup_s = a.warmup;
+  o.load_limit_s = a.load_limit;
+  o.pin_cpus = a.pin_cpus;
+  if (!a.pin_cpus.empty()) bench::parse_cpu_list(a.pin_cpus);  // usage error early
+  o.metric_regex = a.metric_regex;
+  o.command = a.command;
+  if (o.command.empty()) {
+    // The built-in launch loop; its own figure is the metric unless the user chose another.
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%g", a.workload_seconds);
+    o.command = {o.self_exe, "bench", "launch-loop", "--seconds", secs};
+    if (o.metric_regex.empty()) o.metric_regex = "launches/s: ([0-9.eE+-]+)";
+  }
+  std::string why;
+  if (a.record == "on") {
+    if (!can_record(why)) throw Error("bench interference --record on: " + why);
+    o.record = true;
+  } else if (a.record == "auto") {
+    o.record = can_record(why);
+    if (!o.record) std::cerr << "bench interference: not recording the runs: " << why << "\n";
+  } else if (a.record != "off") {
+    throw UsageError("--record must be auto, on or off");
+  }
+
+  const auto results = bench::run_interference(o, std::cerr);
+  const auto sched = analyse_recordings(results);
+  const auto sums = bench::summarize_interference(results, sched, !o.metric_regex.empty());
+  const nlohmann::json j = bench::interference_json(o, results, sums);
+  std::ofstream(std::filesystem::path(o.out_dir) / "interference.json") << j.dump(2) << "\n";
+  if (a.json) std::cout << j.dump(2) << "\n";
+  else bench::print_interference(std::cout, sums, !o.metric_regex.empty());
+  if (bench::interrupted()) throw Error("bench interference: interrupted; loads stopped, partial results above", 130);
+  bool any = false;
+  for (const auto& s : sums) any = any || s.runs_ok > 0;
+  if (!any) throw Error("bench interference: no run produced a number (see the messages above)");
+}
+
+const BenchRegistrar reg(50, [](CLI::App& bench) {
+  auto a = std::make_shared<Args>();
+  auto* cmd = bench.add_subcommand("interference", "Noisy-neighbour experiment: CMD alone, beside CPU/net/disk load, and with mitigations");
+  cmd->footer(
+      "Runs CMD (default: the built-in `bench launch-loop`) under each scenario, -r times, recording each run\n"
+      "with `infertrace record` when this build and user can. Loads start --warmup seconds before CMD and are\n"
+      "stopped (whole process groups) right after it, also on Ctrl-C; all network traffic stays on 127.0.0.1.\n"
+      "Writes DIR/interference.json (open it with `infertrace report`). See docs/sched.md.");
+  cmd->add_option("--scenarios", a->scenarios, "Comma-separated: baseline,cpu,net,disk,heavy,pinned,isolated")->capture_default_str();
+  cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match (default: 1 / wall time)");
+  cmd->add_option("--out-dir", a->out_dir, "Directory for recordings and interference.json")->capture_default_str();
+  cmd->add_option("--record", a->record, "auto, on or off")->capture_default_str();
+  cmd->add_option("--pin-cpus", a->pin_cpus, "CPUs for CMD in pinned/isolated (default: the last CPU)");
+  cmd->add_option("--warmup", a->warmup, "Seconds the loads run before CMD starts")->capture_default_str()->check(CLI::Range(0.0, 60.0));
+  cmd->add_option("--load-limit", a->load_limit, "Every load ends by itself after this many seconds")->capture_default_str()->check(CLI::Range(1, 86400));
+  cmd->add_option("--workload-seconds", a->workload_seconds, "Duration of the built-in workload")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+  cmd->add_flag("--json", a->json, "Machine-readable output (docs/sched.md)");
+  cmd->add_option("command", a->command, "-- CMD ARGS...");
+  cmd->callback([a]() { run(*a); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

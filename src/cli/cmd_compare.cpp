@@ -1,0 +1,85 @@
+// `infertrace compare A B ...`: the scenario table of docs/sched.md. A is the baseline; each input is
+// a recording (or any trace) analysed here, or a saved scheduler analysis (--json) of one.
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "analysis/compare.h"
+#include "analysis/sched.h"
+#include "cli/cmd_report.h"
+#include "cli/registry.h"
+#include "ingest/load.h"
+#include "report/compare_render.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+namespace {
+
+struct CompareArgs {
+  std::vector<std::string> inputs;
+  bool json = false;
+};
+
+// "NAME=PATH" names a scenario; a plain path is named after its file.
+std::pair<std::string, std::string> split_label(const std::string& arg) {
+  const size_t eq = arg.find('=');
+  if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(arg)) return {arg.substr(0, eq), arg.substr(eq + 1)};
+  std::string stem = std::filesystem::path(arg).filename().string();
+  for (const char* ext : {".json", ".itrace", ".gz"})
+    if (stem.size() > std::strlen(ext) && stem.ends_with(ext)) stem.resize(stem.size() - std::strlen(ext));
+  return {stem, arg};
+}
+
+ScenarioMetrics load_scenario(const std::string& arg) {
+  const auto [name, path] = split_label(arg);
+  if (is_result_document(path)) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(ss.str());
+    } catch (const nlohmann::json::parse_error& e) {
+      throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+    }
+    return scenario_from_json(doc, name, path);
+  }
+#if INFERTRACE_HAVE_TRACE_ANALYSIS
+  const Trace trace = load_trace(path);
+  return scenario_from_analysis(analyze_sched(trace), name, path);
+#else
+  throw Error(path + ": this build of infertrace has no trace reader yet (src/ingest); compare saved "
+              "scheduler analyses (--json) instead");
+#endif
+}
+
+void run(const CompareArgs& a) {
+  if (a.inputs.size() < 2) throw UsageError("compare needs at least two inputs: the baseline first, then the scenarios");
+  std::vector<ScenarioMetrics> scenarios;
+  for (const std::string& in : a.inputs) scenarios.push_back(load_scenario(in));
+  const Comparison c = compare_scenarios(scenarios);
+  if (a.json) std::cout << comparison_json(c).dump(2) << "\n";
+  else print_comparison(std::cout, c);
+}
+
+const CommandRegistrar reg(310, [](CLI::App& app) {
+  auto args = std::make_shared<CompareArgs>();
+  auto* cmd = app.add_subcommand("compare", "Compare scenarios (recordings or saved scheduler analyses) against a baseline");
+  cmd->footer(
+      "The first input is the baseline. Name a scenario with NAME=PATH. Slowdown is computed from a\n"
+      "\"throughput\" value when every input has one (bench interference writes it), else from launches\n"
+      "per second of wall time. See docs/sched.md.");
+  cmd->add_option("inputs", args->inputs, "Recordings (.itrace), traces, or saved analyses (.json); baseline first")
+      ->required();
+  cmd->add_flag("--json", args->json, "Machine-readable output (docs/sched.md)");
+  cmd->callback([args]() { run(*args); });
+});
+
+}  // namespace
+
+}  // namespace infertrace::cli

@@ -1,0 +1,92 @@
+#include "report/compare_render.h"
+
+#include <cstdio>
+
+#include "report/text_table.h"
+#include "util/error.h"
+#include "util/units.h"
+
+namespace infertrace {
+
+using nlohmann::json;
+
+namespace {
+
+double number(const json& o, const char* key, const std::string& file) {
+  if (!o.contains(key)) return 0.0;
+  if (!o[key].is_number()) throw InputError(file, -1, std::string("\"") + key + "\" is not a number");
+  return o[key].get<double>();
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
+  if (!doc.is_object()) throw InputError(file, -1, "expected a JSON object with a scheduler analysis");
+  const json* s = &doc;
+  if (!doc.contains("sched_per_1k") && doc.contains("sched") && doc["sched"].is_object()) s = &doc["sched"];
+  if (!s->contains("sched_per_1k") || !s->contains("launches"))
+    throw InputError(file, -1, "no scheduler analysis in this JSON (expected \"sched_per_1k\" and \"launches\", from "
+                               "`infertrace analyze --json` of a recording)");
+  ScenarioMetrics m;
+  m.name = name, m.source = file;
+  m.launches = static_cast<int64_t>(number(*s, "launches", file));
+  m.wall = static_cast<ns_t>(number(*s, "wall_ns", file));
+  m.sched_per_1k = number(*s, "sched_per_1k", file);
+  m.irq_per_1k_hard = number(*s, "irq_per_1k_hard", file);
+  m.irq_per_1k_soft = number(*s, "irq_per_1k_soft", file);
+  if (s->contains("penalty_ns")) {
+    const json& p = (*s)["penalty_ns"];
+    if (p.is_object() && p.contains("overall") && p["overall"].is_number()) m.penalty = p["overall"].get<ns_t>();
+    else if (p.is_number()) m.penalty = p.get<ns_t>();
+  }
+  if (s->contains("main_thread") && (*s)["main_thread"].is_object())
+    m.offcpu_share = number((*s)["main_thread"], "offcpu_share", file);
+  if (s->contains("signature") && (*s)["signature"].is_string()) m.signature = (*s)["signature"].get<std::string>();
+  for (const json* o : {&doc, s})
+    if (o->contains("throughput") && (*o)["throughput"].is_number()) m.throughput = (*o)["throughput"].get<double>();
+  return m;
+}
+
+void print_comparison(std::ostream& os, const Comparison& c) {
+  TextTable t({"scenario", c.basis == "throughput" ? "throughput" : "launches/s", "slowdown", "Sched/1K", "x base",
+               "IRQ/1K hard", "IRQ/1K soft", "penalty", "off-CPU", "verdict"},
+              {TextTable::Align::Left, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
+               TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
+               TextTable::Align::Right, TextTable::Align::Left});
+  for (const ComparisonRow& r : c.rows)
+    t.add_row({r.m.name, r.rate ? fixed(*r.rate, 1) : "-", r.slowdown_pct ? fixed(*r.slowdown_pct, 1) + "%" : "-",
+               fixed(r.m.sched_per_1k, 1), r.sched_increase ? fixed(*r.sched_increase, 2) + "x" : "-",
+               fixed(r.m.irq_per_1k_hard, 1), fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
+               format_pct(r.m.offcpu_share), r.verdict});
+  t.print(os, "Scenarios against " + c.rows.front().m.name + " (slowdown from " + c.basis + ")");
+}
+
+json comparison_json(const Comparison& c) {
+  json rows = json::array();
+  for (const ComparisonRow& r : c.rows)
+    rows.push_back({{"name", r.m.name},
+                    {"source", r.m.source},
+                    {"throughput", r.m.throughput ? json(*r.m.throughput) : json(nullptr)},
+                    {"rate", r.rate ? json(*r.rate) : json(nullptr)},
+                    {"slowdown_pct", r.slowdown_pct ? json(*r.slowdown_pct) : json(nullptr)},
+                    {"launches", r.m.launches},
+                    {"wall_ns", r.m.wall},
+                    {"sched_per_1k", r.m.sched_per_1k},
+                    {"sched_increase", r.sched_increase ? json(*r.sched_increase) : json(nullptr)},
+                    {"irq_per_1k_hard", r.m.irq_per_1k_hard},
+                    {"irq_per_1k_soft", r.m.irq_per_1k_soft},
+                    {"penalty_ns", r.m.penalty ? json(*r.m.penalty) : json(nullptr)},
+                    {"offcpu_share", r.m.offcpu_share},
+                    {"signature", r.m.signature},
+                    {"verdict", r.verdict}});
+  return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
+          {"scenarios", rows}};
+}
+
+}  // namespace infertrace

@@ -1,0 +1,218 @@
+#include "report/sched_render.h"
+
+#include <string>
+
+#include "report/text_table.h"
+#include "util/units.h"
+
+namespace infertrace {
+
+namespace {
+
+using nlohmann::json;
+
+std::string name_or(const Trace& t, StrId id, const std::string& fallback) {
+  return id != kNoString ? std::string(t.str(id)) : fallback;
+}
+
+std::string syscall_name(const Trace& t, const SyscallStat& s) { return name_or(t, s.name, "nr_" + std::to_string(s.nr)); }
+
+json interval_json(const IntervalStats& s) {
+  return {{"count", s.count}, {"p50_ns", s.p50}, {"p90_ns", s.p90}, {"p99_ns", s.p99}};
+}
+
+json opt_json(const std::optional<ns_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json tail_json(const TailShares& t) {
+  return {{"threshold_ns", t.threshold}, {"pairs", t.pairs},         {"switched", t.switched},
+          {"preempted", t.preempted},    {"blocked", t.blocked},     {"interrupted", t.interrupted},
+          {"application", t.application}};
+}
+
+json irq_table_json(const Trace& t, const std::vector<IrqStat>& rows) {
+  json o = json::object();
+  for (const IrqStat& s : rows)
+    o[name_or(t, s.name, "irq_" + std::to_string(s.irq))] = {
+        {"irq", s.irq},     {"count", s.count}, {"total_ns", s.total},
+        {"self_ns", s.self}, {"max_ns", s.max},  {"mean_ns", s.count ? s.total / s.count : 0}};
+  return o;
+}
+
+json syscall_table_json(const Trace& t, const std::vector<SyscallStat>& rows, ns_t wall) {
+  json o = json::object();
+  for (const SyscallStat& s : rows)
+    o[syscall_name(t, s)] = {{"nr", s.nr},
+                             {"count", s.count},
+                             {"total_ns", s.total},
+                             {"mean_ns", s.count ? s.total / s.count : 0},
+                             {"max_ns", s.max},
+                             {"errors", s.errors},
+                             {"wall_share", wall > 0 ? static_cast<double>(s.total) / static_cast<double>(wall) : 0.0}};
+  return o;
+}
+
+std::string pct_of(ns_t part, ns_t whole) {
+  return whole > 0 ? format_pct(static_cast<double>(part) / static_cast<double>(whole)) : "-";
+}
+
+std::string opt_ns(const std::optional<ns_t>& v) { return v ? format_ns(*v) : "n/a (needs clean and switched pairs)"; }
+
+}  // namespace
+
+json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
+  json j;
+  j["kind"] = "sched";
+  j["schema_version"] = 1;
+  j["source"] = t.file;
+  j["has_os_events"] = a.has_os_events;
+  j["launches"] = a.launches;
+  j["merged_launch_calls"] = a.merged_launch_calls;
+  j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
+  j["pairs"] = {{"all", interval_json(a.all)},           {"clean", interval_json(a.clean)},
+                {"interrupted", interval_json(a.interrupted)}, {"preempted", interval_json(a.preempted)},
+                {"blocked", interval_json(a.blocked)},    {"switched", interval_json(a.switched)}};
+  j["penalty_ns"] = {{"overall", opt_json(a.penalty)},
+                     {"preempted", opt_json(a.penalty_preempted)},
+                     {"blocked", opt_json(a.penalty_blocked)}};
+  j["scheduler_impact"] = a.scheduler_impact ? json(*a.scheduler_impact) : json(nullptr);
+  j["switch_outs"] = a.switch_outs, j["preemptions"] = a.preemptions, j["blocks"] = a.blocks;
+  j["sched_per_1k"] = a.sched_per_1k, j["preempt_per_1k"] = a.preempt_per_1k, j["block_per_1k"] = a.block_per_1k;
+  j["irq_per_1k_hard"] = a.irq_per_1k_hard, j["irq_per_1k_soft"] = a.irq_per_1k_soft;
+  j["irq_count_hard"] = a.irqs.hard_count, j["irq_count_soft"] = a.irqs.soft_count;
+  j["irq_nested"] = a.irqs.nested, j["irq_stolen_ns"] = a.irqs.stolen;
+  j["hardirqs"] = irq_table_json(t, a.irqs.hard);
+  j["softirqs"] = irq_table_json(t, a.irqs.soft);
+
+  json offcpu = json::object(), threads = json::array();
+  for (const ThreadSched& th : a.threads) {
+    offcpu[std::to_string(th.tid)] = th.offcpu;
+    threads.push_back({{"pid", th.pid},
+                       {"tid", th.tid},
+                       {"comm", std::string(t.str(th.comm))},
+                       {"launches", th.launches},
+                       {"switch_outs", th.switch_outs},
+                       {"preemptions", th.preemptions},
+                       {"blocks", th.blocks},
+                       {"irqs_hard", th.irqs_hard},
+                       {"irqs_soft", th.irqs_soft},
+                       {"offcpu_ns", th.offcpu}});
+  }
+  j["offcpu_ns"] = offcpu;
+  j["threads"] = threads;
+  j["main_thread"] = {{"pid", a.main_pid},
+                      {"tid", a.main_tid},
+                      {"offcpu_ns", a.main_offcpu},
+                      {"offcpu_share", a.wall > 0 ? static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall) : 0.0}};
+  j["runq_latency_ns"] = {{"samples", a.runq_samples}, {"p50", a.runq_p50}, {"p99", a.runq_p99}, {"max", a.runq_max}};
+  j["tail"] = {{"p95", tail_json(a.tail95)}, {"p99", tail_json(a.tail99)}};
+
+  j["syscall_totals"] = {{"count", a.syscalls.count}, {"total_ns", a.syscalls.total}, {"errors", a.syscalls.errors}};
+  j["syscalls"] = syscall_table_json(t, a.syscalls.by_name, a.wall);
+  json ioctl = json::array();
+  for (const IoctlTargetStat& s : a.syscalls.ioctl_targets)
+    ioctl.push_back({{"target", s.target != kNoString ? json(std::string(t.str(s.target))) : json(nullptr)},
+                     {"count", s.count}, {"total_ns", s.total}, {"errors", s.errors}});
+  j["ioctl_targets"] = ioctl;
+  if (!a.syscalls.by_thread.empty()) {
+    json per = json::array();
+    for (const ThreadSyscalls& th : a.syscalls.by_thread)
+      per.push_back({{"pid", th.pid}, {"tid", th.tid}, {"syscalls", syscall_table_json(t, th.by_name, a.wall)}});
+    j["syscalls_by_thread"] = per;
+  }
+  j["signature"] = a.signature, j["mitigation"] = a.mitigation, j["verdict"] = a.verdict;
+  j["skipped"] = t.skipped;
+  return j;
+}
+
+void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a, const SchedPrintOptions& opts) {
+  os << "\nScheduler and IRQ impact (docs/sched.md)\n";
+  if (!a.has_os_events) {
+    os << "  " << a.verdict << "\n";
+    return;
+  }
+  os << "  wall " << format_ns(a.wall) << ", " << format_count(a.launches) << " logical launches";
+  if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
+  os << "\n";
+
+  TextTable pairs({"launch pairs", "count", "share", "p50", "p90", "p99"});
+  auto pair_row = [&](const char* name, const IntervalStats& s) {
+    pairs.add_row({name, format_count(s.count), a.all.count ? format_pct(double(s.count) / double(a.all.count)) : "-",
+                   format_ns(s.p50), format_ns(s.p90), format_ns(s.p99)});
+  };
+  pair_row("all", a.all), pair_row("clean", a.clean), pair_row("interrupted (IRQ only)", a.interrupted);
+  pair_row("switched", a.switched), pair_row("  preempted", a.preempted), pair_row("  blocked", a.blocked);
+  pairs.print(os);
+
+  TextTable head({"metric", "value"}, {TextTable::Align::Left, TextTable::Align::Left});
+  head.add_row({"preemption penalty (switched - clean median)", opt_ns(a.penalty)});
+  head.add_row({"  preempted only", opt_ns(a.penalty_preempted)});
+  head.add_row({"  blocked only", opt_ns(a.penalty_blocked)});
+  head.add_row({"scheduler impact (share of wall)", a.scheduler_impact ? format_pct(*a.scheduler_impact) : "n/a"});
+  char buf[64];
+  auto rate = [&](double v) { std::snprintf(buf, sizeof buf, "%.1f", v); return std::string(buf); };
+  head.add_row({"Sched/1K (switch-outs per 1000 launches)", rate(a.sched_per_1k) + "  (preempt " + rate(a.preempt_per_1k) + ", block " + rate(a.block_per_1k) + ")"});
+  head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard)});
+  head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft)});
+  head.add_row({"IRQ time on traced threads (nesting counted once)", format_ns(a.irqs.stolen) + " (" + pct_of(a.irqs.stolen, a.wall) + " of wall)"});
+  head.add_row({"run-queue latency p50 / p99 / max", format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"});
+  head.add_row({"main launching thread off-CPU", a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, a.wall) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
+  head.print(os);
+
+  TextTable tail({"tail", "threshold", "pairs", "preempted", "blocked", "interrupted", "application"});
+  auto tail_row = [&](const char* n, const TailShares& s) {
+    tail.add_row({n, format_ns(s.threshold), format_count(s.pairs), format_pct(s.preempted), format_pct(s.blocked),
+                  format_pct(s.interrupted), format_pct(s.application)});
+  };
+  tail_row(">= P95", a.tail95), tail_row(">= P99", a.tail99);
+  tail.print(os, "Tail attribution (share of slow pairs by cause)");
+
+  auto irq_table = [&](const std::vector<IrqStat>& rows, const char* title, const char* what) {
+    if (rows.empty()) return;
+    TextTable tb({what, "count", "total", "self", "mean", "max"});
+    for (size_t i = 0; i < rows.size() && i < opts.top; ++i) {
+      const IrqStat& s = rows[i];
+      tb.add_row({name_or(t, s.name, "irq " + std::to_string(s.irq)), format_count(s.count), format_ns(s.total),
+                  format_ns(s.self), format_ns(s.count ? s.total / s.count : 0), format_ns(s.max)});
+    }
+    tb.print(os, title);
+  };
+  irq_table(a.irqs.soft, "Softirqs by vector", "vector");
+  irq_table(a.irqs.hard, "Hard IRQs by handler", "handler");
+
+  TextTable th({"tid", "comm", "launches", "switch-outs", "preempted", "blocked", "off-CPU", "IRQs h/s"});
+  size_t shown = 0;
+  for (const ThreadSched& x : a.threads) {
+    if (x.launches == 0 && x.switch_outs == 0) continue;
+    if (shown++ == opts.top) break;
+    th.add_row({std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.launches), format_count(x.switch_outs),
+                format_count(x.preemptions), format_count(x.blocks), format_ns(x.offcpu),
+                std::to_string(x.irqs_hard) + "/" + std::to_string(x.irqs_soft)});
+  }
+  if (th.rows()) th.print(os, "Traced threads");
+
+  if (!a.syscalls.by_name.empty()) {
+    TextTable sc({"syscall", "calls", "errors", "total", "mean", "max", "% wall"});
+    for (size_t i = 0; i < a.syscalls.by_name.size() && i < opts.top; ++i) {
+      const SyscallStat& s = a.syscalls.by_name[i];
+      sc.add_row({syscall_name(t, s), format_count(s.count), format_count(s.errors), format_ns(s.total),
+                  format_ns(s.count ? s.total / s.count : 0), format_ns(s.max), pct_of(s.total, a.wall)});
+    }
+    sc.print(os, "Syscalls (" + format_count(a.syscalls.count) + " calls, " + format_ns(a.syscalls.total) + ")");
+    if (!a.syscalls.ioctl_targets.empty()) {
+      TextTable io({"ioctl target", "calls", "errors", "total"});
+      for (const IoctlTargetStat& s : a.syscalls.ioctl_targets)
+        io.add_row({name_or(t, s.target, "(unresolved fd)"), format_count(s.count), format_count(s.errors), format_ns(s.total)});
+      io.print(os, "ioctl by file");
+    }
+    for (const ThreadSyscalls& x : a.syscalls.by_thread) {
+      TextTable pt({"syscall", "calls", "errors", "total"});
+      for (size_t i = 0; i < x.by_name.size() && i < opts.top; ++i)
+        pt.add_row({syscall_name(t, x.by_name[i]), format_count(x.by_name[i].count), format_count(x.by_name[i].errors),
+                    format_ns(x.by_name[i].total)});
+      pt.print(os, "Syscalls of tid " + std::to_string(x.tid));
+    }
+  }
+  os << "\nVerdict (" << a.signature << "; mitigation: " << a.mitigation << "):\n  " << a.verdict << "\n";
+}
+
+}  // namespace infertrace

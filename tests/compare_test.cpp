@@ -1,0 +1,82 @@
+// Scenario comparison: slowdown, Sched/1K increase and the basis choice, worked out by hand; and the
+// round trip through a saved scheduler analysis JSON.
+#include <gtest/gtest.h>
+
+#include "analysis/compare.h"
+#include "report/compare_render.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+ScenarioMetrics scenario(const char* name, int64_t launches, ns_t wall, double sched) {
+  ScenarioMetrics m;
+  m.name = name, m.launches = launches, m.wall = wall, m.sched_per_1k = sched;
+  return m;
+}
+
+TEST(Compare, SlowdownFromLaunchRateWithoutThroughput) {
+  // Baseline: 1000 launches in 1 s (1000/s). cpu: 1000 launches in 1.25 s (800/s) -> 20% slower.
+  const Comparison c = compare_scenarios({scenario("baseline", 1000, 1'000'000'000, 10.0),
+                                          scenario("cpu", 1000, 1'250'000'000, 35.0)});
+  EXPECT_EQ(c.basis, "launch_rate");
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(*c.rows[0].rate, 1000.0);
+  EXPECT_DOUBLE_EQ(*c.rows[0].slowdown_pct, 0.0);
+  EXPECT_DOUBLE_EQ(*c.rows[1].rate, 800.0);
+  EXPECT_DOUBLE_EQ(*c.rows[1].slowdown_pct, 20.0);
+  EXPECT_DOUBLE_EQ(*c.rows[1].sched_increase, 3.5);
+  EXPECT_EQ(c.rows[1].verdict, "20.0% slower");
+}
+
+TEST(Compare, ThroughputWinsWhenEveryScenarioHasIt) {
+  auto a = scenario("baseline", 10, 1000, 0.0), b = scenario("net", 10, 1000, 5.0);
+  a.throughput = 50.0, b.throughput = 40.0;
+  b.signature = "irq_pressure";
+  const Comparison c = compare_scenarios({a, b});
+  EXPECT_EQ(c.basis, "throughput");
+  EXPECT_DOUBLE_EQ(*c.rows[1].slowdown_pct, 20.0);
+  EXPECT_FALSE(c.rows[1].sched_increase);  // baseline Sched/1K is 0: no ratio
+  EXPECT_EQ(c.rows[1].verdict, "20.0% slower; irq_pressure");
+}
+
+TEST(Compare, NeedsTwoScenarios) {
+  EXPECT_THROW(compare_scenarios({scenario("a", 1, 1, 0)}), Error);
+}
+
+TEST(Compare, ReadsSavedAnalysisJsonAndRejectsOthers) {
+  const nlohmann::json doc = {{"kind", "sched"},         {"launches", 2000},
+                              {"wall_ns", 4'000'000'000}, {"sched_per_1k", 12.5},
+                              {"irq_per_1k_hard", 1.0},   {"irq_per_1k_soft", 2.0},
+                              {"penalty_ns", {{"overall", 7000}, {"preempted", 9000}, {"blocked", nullptr}}},
+                              {"main_thread", {{"offcpu_share", 0.25}}},
+                              {"signature", "cpu_contention"}};
+  const ScenarioMetrics m = scenario_from_json(doc, "cpu", "cpu.json");
+  EXPECT_EQ(m.launches, 2000);
+  EXPECT_EQ(m.wall, 4'000'000'000);
+  EXPECT_DOUBLE_EQ(m.sched_per_1k, 12.5);
+  ASSERT_TRUE(m.penalty);
+  EXPECT_EQ(*m.penalty, 7000);
+  EXPECT_DOUBLE_EQ(m.offcpu_share, 0.25);
+  EXPECT_FALSE(m.throughput);
+  // Nested under "sched" with a top-level throughput.
+  const ScenarioMetrics n = scenario_from_json({{"sched", doc}, {"throughput", 33.0}}, "x", "x.json");
+  EXPECT_EQ(n.launches, 2000);
+  EXPECT_DOUBLE_EQ(*n.throughput, 33.0);
+  try {
+    scenario_from_json({{"tklqt_ns", 5}}, "y", "y.json");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), "y.json");
+  }
+  EXPECT_THROW(scenario_from_json({{"launches", "many"}, {"sched_per_1k", 1}}, "z", "z.json"), InputError);
+
+  const nlohmann::json j = comparison_json(compare_scenarios({m, scenario("b", 2000, 5'000'000'000, 25.0)}));
+  EXPECT_EQ(j["kind"], "compare");
+  EXPECT_EQ(j["scenarios"].size(), 2u);
+  EXPECT_DOUBLE_EQ(j["scenarios"][1]["slowdown_pct"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(j["scenarios"][1]["sched_increase"].get<double>(), 2.0);
+}
+
+}  // namespace
+}  // namespace infertrace

@@ -1,0 +1,162 @@
+"""`infertrace bench interference` for real on this machine: the built-in launch loop alone and beside
+stress-ng, with pinning and with a cpuset-isolated load. Checks: the CPU hog slows the loop down
+(every run, not just on average); the JSON's medians and slowdowns equal a recomputation here from its
+per-run numbers; a custom command's metric is parsed; a missing tool skips its scenario with a message;
+an interrupted experiment exits 130 and leaves no load running. Skips (77) without stress-ng."""
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+exe = os.environ["INFERTRACE"]
+failures = []
+if not shutil.which("stress-ng") or not shutil.which("taskset"):
+    print("stress-ng/taskset not installed")
+    sys.exit(77)
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def cpu_set(text):
+    """'0-2,5' -> {0, 1, 2, 5}"""
+    out = set()
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def loads_alive(tag):
+    """Processes whose command line carries this test's unique load limit."""
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if tag in l and ("stress-ng" in l or "iperf3" in l or "fio" in l)]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    limit = str(40 + os.getpid() % 50)  # a load bound no other process on the machine is likely to use
+    tag = f"--timeout {limit}s"
+    out_dir = os.path.join(tmp, "runs")
+    r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,cpu,pinned,isolated", "-r", "3",
+                        "--workload-seconds", "0.6", "--warmup", "0.3", "--record", "off", "--load-limit", limit,
+                        "--out-dir", out_dir, "--json"], capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"bench interference exit {r.returncode}: {r.stderr}")
+    if r.returncode == 0:
+        doc = json.loads(r.stdout)
+        check(doc["kind"] == "compare" and doc["experiment"] == "interference", "kind")
+        with open(os.path.join(out_dir, "interference.json")) as f:
+            check(json.load(f) == doc, "interference.json equals the printed JSON")
+        sc = {s["name"]: s for s in doc["scenarios"]}
+        check(list(sc) == ["baseline", "cpu", "pinned", "isolated"], f"order {list(sc)}")
+        base = sc["baseline"]
+        check(base["runs_ok"] == 3, f"baseline runs {base['runs_ok']}")
+        for name, s in sc.items():
+            if s["skipped"]:
+                check(name == "isolated", f"{name} skipped: {s['skip_reason']}")
+                continue
+            vals = [run["metric"] for run in s["runs"] if run["error"] is None]
+            check(len(vals) == 3, f"{name}: {len(vals)} usable runs")
+            check(abs(s["throughput"] - statistics.median(vals)) < 1e-6 * s["throughput"], f"{name} median")
+            check(s["throughput_min"] == min(vals) and s["throughput_max"] == max(vals), f"{name} min/max")
+            want = (base["throughput"] - s["throughput"]) / base["throughput"] * 100
+            check(abs(s["slowdown_pct"] - want) < 1e-9, f"{name} slowdown {s['slowdown_pct']} != {want}")
+        # Two CPUs busy with stress-ng: the loop shares its CPU, so every cpu run is slower than
+        # every baseline run, and the median is at least 10% down (CFS gives it about 2/3 of a CPU).
+        cpu_runs = [x["metric"] for x in sc["cpu"]["runs"]]
+        base_runs = [x["metric"] for x in base["runs"]]
+        check(max(cpu_runs) < min(base_runs), f"cpu runs {cpu_runs} not all below baseline {base_runs}")
+        check(sc["cpu"]["slowdown_pct"] > 10, f"cpu slowdown only {sc['cpu']['slowdown_pct']}%")
+        # Whether isolation pays off in time depends on what else runs on the loop's CPU (on the shared
+        # build machine: everyone's compilers), so the isolated scenario is checked structurally below.
+    check(not loads_alive(tag), f"loads left running: {loads_alive(tag)}")
+
+    # During an isolated run the load's processes may use only the other CPUs and the command only
+    # the pinned one (the last CPU by default).
+    ncpu = os.cpu_count()
+    if ncpu >= 2 and os.path.isdir("/sys/fs/cgroup"):
+        p = subprocess.Popen([exe, "bench", "interference", "--scenarios", "isolated", "-r", "1", "--workload-seconds",
+                              "3", "--warmup", "0.5", "--record", "off", "--load-limit", limit, "--out-dir", out_dir,
+                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen_load, seen_cmd = set(), set()
+        deadline = time.time() + 30
+        while p.poll() is None and time.time() < deadline:
+            for line in subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout.splitlines():
+                f = line.split(None, 2)
+                if len(f) < 3:
+                    continue
+                try:
+                    with open(f"/proc/{f[0]}/status") as st:
+                        allowed = [l.split(":")[1].strip() for l in st if l.startswith("Cpus_allowed_list")][0]
+                except OSError:
+                    continue
+                if tag in f[2] or "stress-ng-cpu" in f[2]:
+                    # workers rename themselves; count those whose parent carries our tag
+                    try:
+                        with open(f"/proc/{f[1]}/cmdline") as c:
+                            parent = c.read().replace("\0", " ")
+                    except OSError:
+                        parent = ""
+                    if tag in f[2] or tag in parent:
+                        seen_load.add(allowed)
+                elif "launch-loop" in f[2] and "--seconds 3" in f[2]:
+                    seen_cmd.add(allowed)
+            time.sleep(0.2)
+        out, err = p.communicate(timeout=60)
+        doc = json.loads(out) if p.returncode == 0 else None
+        if doc and doc["scenarios"][0]["skipped"]:
+            print("isolated skipped:", doc["scenarios"][0]["skip_reason"])
+        else:
+            check(p.returncode == 0, f"isolated run exit {p.returncode}: {err}")
+            last = str(ncpu - 1)
+            check(seen_cmd == {last}, f"command's CPUs {seen_cmd}, want {last}")
+            check(bool(seen_load) and all(int(last) not in cpu_set(a) for a in seen_load),
+                  f"load CPUs {seen_load} include the command's CPU {last}")
+    check(not loads_alive(tag), f"loads left running after isolated: {loads_alive(tag)}")
+
+    # A given command and metric; a scenario whose tool is missing from PATH is skipped, not failed.
+    r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,cpu", "-r", "2", "--record", "off",
+                        "--warmup", "0", "--out-dir", out_dir, "--metric-regex", r"tok/s: ([0-9.]+)", "--json",
+                        "--", "/bin/sh", "-c", "echo tok/s: 1.0; echo tok/s: 12.5"],
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ, PATH="/nonexistent"))
+    check(r.returncode == 0, f"custom command exit {r.returncode}: {r.stderr}")
+    if r.returncode == 0:
+        doc = json.loads(r.stdout)
+        check(doc["scenarios"][0]["throughput"] == 12.5, "last metric match is used")
+        check(doc["scenarios"][1]["skipped"] and "stress-ng" in doc["scenarios"][1]["skip_reason"], "missing tool skip")
+        check("skipping cpu" in r.stderr, "skip message on stderr")
+
+    # A regex that never matches: the runs have no number, the verb fails with exit 1.
+    r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline", "-r", "1", "--record", "off",
+                        "--out-dir", out_dir, "--metric-regex", "nomatch ([0-9]+)", "--", "/bin/true"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "matched nothing" in r.stderr, f"no-match: {r.returncode} {r.stderr}")
+    r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,bogus", "--", "/bin/true"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "bogus" in r.stderr, f"unknown scenario: {r.returncode}")
+
+    # Interrupted in the middle of the cpu scenario: exit 130, no stress-ng left behind.
+    p = subprocess.Popen([exe, "bench", "interference", "--scenarios", "cpu", "-r", "5", "--workload-seconds", "3",
+                          "--warmup", "0.2", "--record", "off", "--load-limit", limit, "--out-dir", out_dir],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and not loads_alive(tag):
+        time.sleep(0.1)
+    check(bool(loads_alive(tag)), "the cpu load never started")
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    check(p.returncode == 130, f"interrupted exit {p.returncode}: {err}")
+    time.sleep(0.3)
+    check(not loads_alive(tag), f"loads left after interrupt: {loads_alive(tag)}")
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("ok")

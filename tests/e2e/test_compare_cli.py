@@ -1,0 +1,103 @@
+"""`infertrace compare` on saved scheduler analyses written here: slowdown, Sched/1K increase and the
+basis are recomputed in this script from the same numbers (docs/metrics.md section 5). Usage errors
+exit 2; a file that is not JSON or has no scheduler analysis exits 1 naming the file."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+exe = os.environ["INFERTRACE"]
+failures = []
+
+
+def run(*args):
+    return subprocess.run([exe] + list(args), capture_output=True, text=True, timeout=120)
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def sched_doc(launches, wall_ns, sched, hard, soft, penalty, offcpu, signature, throughput=None):
+    d = {"kind": "sched", "schema_version": 1, "launches": launches, "wall_ns": wall_ns, "sched_per_1k": sched,
+         "irq_per_1k_hard": hard, "irq_per_1k_soft": soft,
+         "penalty_ns": {"overall": penalty, "preempted": penalty, "blocked": None},
+         "main_thread": {"offcpu_share": offcpu}, "signature": signature}
+    if throughput is not None:
+        d["throughput"] = throughput
+    return d
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    docs = {
+        "baseline": sched_doc(5000, 2_000_000_000, 4.0, 1.0, 3.0, 800, 0.01, "clean"),
+        "cpu": sched_doc(5000, 3_100_000_000, 41.0, 1.2, 2.5, 95_000, 0.31, "cpu_contention"),
+        "net": sched_doc(4800, 2_400_000_000, 6.0, 9.0, 180.0, 4_000, 0.05, "irq_pressure"),
+    }
+    paths = {}
+    for name, d in docs.items():
+        paths[name] = os.path.join(tmp, name + ".json")
+        with open(paths[name], "w") as f:
+            json.dump(d, f)
+
+    r = run("compare", "--json", paths["baseline"], paths["cpu"], "noisy=" + paths["net"])
+    check(r.returncode == 0, f"compare --json exit {r.returncode}: {r.stderr}")
+    if r.returncode == 0:
+        out = json.loads(r.stdout)
+        check(out["kind"] == "compare" and out["schema_version"] == 1, "kind/schema_version")
+        check(out["basis"] == "launch_rate", f"basis {out['basis']}")
+        rows = {s["name"]: s for s in out["scenarios"]}
+        check(set(rows) == {"baseline", "cpu", "noisy"}, f"names {sorted(rows)}")
+        base_rate = docs["baseline"]["launches"] / (docs["baseline"]["wall_ns"] / 1e9)
+        for name, src in (("cpu", "cpu"), ("noisy", "net")):
+            rate = docs[src]["launches"] / (docs[src]["wall_ns"] / 1e9)
+            want = (base_rate - rate) / base_rate * 100
+            got = rows[name]["slowdown_pct"]
+            check(abs(got - want) < 1e-9, f"{name} slowdown {got} != {want}")
+            inc = docs[src]["sched_per_1k"] / docs["baseline"]["sched_per_1k"]
+            check(abs(rows[name]["sched_increase"] - inc) < 1e-12, f"{name} sched increase")
+            check(rows[name]["penalty_ns"] == docs[src]["penalty_ns"]["overall"], f"{name} penalty")
+            check(rows[name]["signature"] == docs[src]["signature"], f"{name} signature")
+        check(rows["baseline"]["slowdown_pct"] == 0, "baseline slowdown is 0")
+        check("slower" in rows["cpu"]["verdict"], f"cpu verdict {rows['cpu']['verdict']}")
+
+    # With throughput in every document it is the basis.
+    for name, tp in (("baseline", 50.0), ("cpu", 35.0)):
+        docs[name]["throughput"] = tp
+        with open(paths[name], "w") as f:
+            json.dump(docs[name], f)
+    r = run("compare", "--json", paths["baseline"], paths["cpu"])
+    check(r.returncode == 0, f"compare throughput exit {r.returncode}: {r.stderr}")
+    if r.returncode == 0:
+        out = json.loads(r.stdout)
+        check(out["basis"] == "throughput", "throughput basis")
+        check(abs(out["scenarios"][1]["slowdown_pct"] - 30.0) < 1e-9, "throughput slowdown 30%")
+
+    r = run("compare", paths["baseline"], paths["cpu"])
+    check(r.returncode == 0 and "Scenarios against baseline" in r.stdout and "30.0%" in r.stdout,
+          f"text table: {r.stdout} {r.stderr}")
+
+    # Errors.
+    r = run("compare", paths["baseline"])
+    check(r.returncode == 2, f"one input: exit {r.returncode}")
+    bad = os.path.join(tmp, "bad.json")
+    with open(bad, "w") as f:
+        f.write('{"launches": 5, "sched_per_1k": ')
+    r = run("compare", paths["baseline"], bad)
+    check(r.returncode == 1 and bad in r.stderr and "byte" in r.stderr, f"truncated JSON: {r.returncode} {r.stderr}")
+    other = os.path.join(tmp, "other.json")
+    with open(other, "w") as f:
+        json.dump({"tklqt_ns": 5}, f)
+    r = run("compare", paths["baseline"], other)
+    check(r.returncode == 1 and other in r.stderr, f"no sched analysis: {r.returncode} {r.stderr}")
+    r = run("compare", paths["baseline"], os.path.join(tmp, "missing.json"))
+    check(r.returncode == 1 and "missing.json" in r.stderr, f"missing file: {r.returncode} {r.stderr}")
+    r = run("compare", "--help")
+    check(r.returncode == 0 and "baseline" in r.stdout, "--help")
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,220 @@
+// Scheduler analysis on hand-built traces: every expected value below is worked out by hand in the
+// comments from the events the test inserts (docs/metrics.md §5).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "analysis/irq_stats.h"
+#include "analysis/sched.h"
+#include "report/sched_render.h"
+
+namespace infertrace {
+namespace {
+
+constexpr int64_t kPid = 100, kMain = 101, kSide = 102, kOther = 999;
+
+void launch(Trace& t, int64_t tid, ns_t ts, ns_t dur, const char* name = "cudaLaunchKernel") {
+  ApiCall c;
+  c.start = ts, c.dur = dur, c.pid = kPid, c.tid = tid, c.name = t.strings.intern(name), c.kind = classify_api(name);
+  t.api.push(c);
+}
+
+void sw(Trace& t, ns_t ts, int64_t prev_pid, int64_t prev_tid, bool preempted, int64_t next_pid, int64_t next_tid) {
+  ContextSwitch s;
+  s.ts = ts, s.cpu = 0, s.prev_pid = prev_pid, s.prev_tid = prev_tid, s.preempted = preempted;
+  s.prev_state = preempted ? 0 : 1, s.next_pid = next_pid, s.next_tid = next_tid;
+  t.switches.push(s);
+}
+
+void irq(Trace& t, IrqKind kind, const char* name, ns_t ts, ns_t dur, int64_t tid, int32_t cpu = 0) {
+  Irq q;
+  q.ts = ts, q.dur = dur, q.cpu = cpu, q.kind = kind, q.irq = kind == IrqKind::Hard ? 42 : 3;
+  q.name = t.strings.intern(name), q.pid = kPid, q.tid = tid;
+  t.irqs.push(q);
+}
+
+// Main thread launches at 0, 1000, 2000, 5000, 6000, 10000 (each 100 ns) plus a driver call nested
+// in the launch at 1000; a side thread launches at 100 and 300.
+//  pair [0,1000)      d=1000  TIMER softirq at 500                  -> interrupted
+//  pair [1000,2000)   d=1000  nothing                                -> clean
+//  pair [2000,5000)   d=3000  preempted at 2500, back at 4000        -> preempted
+//  pair [5000,6000)   d=1000  NET_RX at 5200 (300) with eth0 inside  -> interrupted
+//  pair [6000,10000)  d=4000  blocks at 7000, woken 8000, back 9000  -> blocked
+//  side pair          d=200                                          -> clean
+Trace build_trace() {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 1000, 2000, 5000, 6000, 10000}) launch(t, kMain, ts, 100);
+  launch(t, kMain, 1010, 50, "cuLaunchKernel");
+  launch(t, kSide, 100, 50);
+  launch(t, kSide, 300, 50);
+  sw(t, 2500, kPid, kMain, true, kOther, kOther);
+  sw(t, 3000, kOther, kOther, true, 0, 0);  // an untraced thread's switch-out: not counted
+  sw(t, 4000, 0, 0, false, kPid, kMain);
+  sw(t, 7000, kPid, kMain, false, 0, 0);
+  Wakeup w;
+  w.ts = 8000, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  sw(t, 9000, 0, 0, false, kPid, kMain);
+  irq(t, IrqKind::Soft, "TIMER", 500, 100, kMain);
+  irq(t, IrqKind::Soft, "NET_RX", 5200, 300, kMain);
+  irq(t, IrqKind::Hard, "eth0", 5300, 50, kMain);
+  return t;
+}
+
+TEST(SchedAnalysis, PairsPenaltyAndRatesFromHandBuiltTrace) {
+  const Trace t = build_trace();
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_TRUE(a.has_os_events);
+  EXPECT_EQ(a.launches, 8);
+  EXPECT_EQ(a.merged_launch_calls, 1);
+  EXPECT_EQ(a.all.count, 6);
+  EXPECT_EQ(a.clean.count, 2);
+  EXPECT_EQ(a.interrupted.count, 2);
+  EXPECT_EQ(a.preempted.count, 1);
+  EXPECT_EQ(a.blocked.count, 1);
+  EXPECT_EQ(a.switched.count, 2);
+  // clean d = {200, 1000}: nearest-rank median is 200. switched d = {3000, 4000}: median 3000.
+  EXPECT_EQ(a.clean.p50, 200);
+  EXPECT_EQ(a.switched.p50, 3000);
+  ASSERT_TRUE(a.penalty && a.penalty_preempted && a.penalty_blocked);
+  EXPECT_EQ(*a.penalty, 2800);
+  EXPECT_EQ(*a.penalty_preempted, 2800);
+  EXPECT_EQ(*a.penalty_blocked, 3800);
+  // Wall: first event at 0, last event ends at 10000 + 100.
+  EXPECT_EQ(a.wall, 10100);
+  ASSERT_TRUE(a.scheduler_impact);
+  EXPECT_DOUBLE_EQ(*a.scheduler_impact, (2800.0 + 3800.0) / 10100.0);
+  // Two switch-outs of traced threads (the untraced one is ignored) per 8 launches.
+  EXPECT_EQ(a.switch_outs, 2);
+  EXPECT_EQ(a.preemptions, 1);
+  EXPECT_EQ(a.blocks, 1);
+  EXPECT_DOUBLE_EQ(a.sched_per_1k, 250.0);
+  EXPECT_DOUBLE_EQ(a.irq_per_1k_hard, 125.0);
+  EXPECT_DOUBLE_EQ(a.irq_per_1k_soft, 250.0);
+  // Off-CPU: 2500->4000 and 7000->9000. Run queue: preempted 2500->4000 = 1500, woken 8000->9000 = 1000.
+  EXPECT_EQ(a.main_tid, kMain);
+  EXPECT_EQ(a.main_offcpu, 3500);
+  EXPECT_EQ(a.runq_samples, 2);
+  EXPECT_EQ(a.runq_p50, 1000);
+  EXPECT_EQ(a.runq_p99, 1500);
+  // d sorted {200,1000,1000,1000,3000,4000}: P95 and P99 are 4000, the blocked pair alone.
+  EXPECT_EQ(a.tail95.threshold, 4000);
+  EXPECT_EQ(a.tail95.pairs, 1);
+  EXPECT_DOUBLE_EQ(a.tail95.blocked, 1.0);
+  EXPECT_DOUBLE_EQ(a.tail95.application, 0.0);
+  EXPECT_EQ(a.signature, "blocking");
+}
+
+TEST(SchedAnalysis, NestedIrqsKeepTheirOwnDurations) {
+  Trace t;
+  // CPU 1: softirq 0..1000; hard A 100..300 inside it; hard B 150..200 inside A; hard C 1500..1600 alone.
+  irq(t, IrqKind::Soft, "NET_RX", 0, 1000, kMain, 1);
+  irq(t, IrqKind::Hard, "A", 100, 200, kMain, 1);
+  irq(t, IrqKind::Hard, "B", 150, 50, kMain, 1);
+  irq(t, IrqKind::Hard, "C", 1500, 100, kMain, 1);
+  // CPU 2 at the same times: not nested in CPU 1's handlers.
+  irq(t, IrqKind::Hard, "A", 120, 30, kSide, 2);
+  const IrqSummary s = summarize_irqs(t);
+  EXPECT_EQ(s.nested, 2);
+  EXPECT_EQ(s.hard_count, 4);
+  EXPECT_EQ(s.soft_count, 1);
+  EXPECT_EQ(s.stolen, 1000 + 100 + 30);
+  ASSERT_EQ(s.soft.size(), 1u);
+  EXPECT_EQ(s.soft[0].total, 1000);
+  EXPECT_EQ(s.soft[0].self, 800);  // minus A (200); B is inside A, not directly inside the softirq
+  std::map<std::string, IrqStat> hard;
+  for (const IrqStat& x : s.hard) hard[std::string(t.str(x.name))] = x;
+  EXPECT_EQ(hard["A"].count, 2);
+  EXPECT_EQ(hard["A"].total, 230);
+  EXPECT_EQ(hard["A"].self, 150 + 30);
+  EXPECT_EQ(hard["A"].max, 200);
+  EXPECT_EQ(hard["B"].self, 50);
+  EXPECT_EQ(hard["C"].self, 100);
+}
+
+TEST(SchedAnalysis, PreemptionDominatedRunIsCpuContention) {
+  Trace t;
+  // 200 launches 1000 ns apart; every 10th pair preempted for 5000 ns (the thread returns and the
+  // next launch comes 6000 ns after the previous one).
+  ns_t ts = 0;
+  for (int i = 0; i < 200; ++i) {
+    launch(t, kMain, ts, 100);
+    if (i % 10 == 5) {
+      sw(t, ts + 200, kPid, kMain, true, kOther, kOther);
+      sw(t, ts + 5200, kOther, kOther, true, kPid, kMain);
+      ts += 6000;
+    } else {
+      ts += 1000;
+    }
+  }
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.all.count, 199);
+  EXPECT_EQ(a.preempted.count, 20);
+  EXPECT_EQ(a.clean.count, 179);
+  ASSERT_TRUE(a.penalty_preempted);
+  EXPECT_EQ(*a.penalty_preempted, 5000);
+  EXPECT_EQ(a.runq_p50, 5000);
+  EXPECT_DOUBLE_EQ(a.tail99.preempted, 1.0);
+  EXPECT_EQ(a.signature, "cpu_contention");
+  EXPECT_EQ(a.mitigation, "pinning and priority");
+}
+
+TEST(SchedAnalysis, IrqDominatedRunIsIrqPressure) {
+  Trace t;
+  // 150 launches; every 5th pair has a NET_RX softirq inside and takes 1500 ns instead of 1000.
+  ns_t ts = 0;
+  for (int i = 0; i < 150; ++i) {
+    launch(t, kMain, ts, 100);
+    if (i % 5 == 0) irq(t, IrqKind::Soft, "NET_RX", ts + 300, 200, kMain);
+    ts += i % 5 == 0 ? 1500 : 1000;
+  }
+  const SchedAnalysis a = analyze_sched(t);
+  // Pairs start at launches 0..148; those starting at 0, 5, ..., 145 are interrupted (30).
+  EXPECT_EQ(a.interrupted.count, 30);
+  EXPECT_EQ(a.clean.count, 119);
+  EXPECT_DOUBLE_EQ(a.irq_per_1k_soft, 30.0 / 150.0 * 1000.0);
+  EXPECT_EQ(a.tail99.threshold, 1500);
+  EXPECT_DOUBLE_EQ(a.tail99.interrupted, 1.0);
+  EXPECT_EQ(a.signature, "irq_pressure");
+  EXPECT_FALSE(a.penalty);  // no switched pairs
+}
+
+TEST(SchedAnalysis, ProfilerTraceWithoutOsEventsSaysSo) {
+  Trace t;
+  t.source = TraceSource::Kineto;
+  launch(t, kMain, 0, 10);
+  launch(t, kMain, 100, 10);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_FALSE(a.has_os_events);
+  EXPECT_EQ(a.launches, 2);
+  EXPECT_EQ(a.signature, "no_os_events");
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  EXPECT_NE(os.str().find("infertrace record"), std::string::npos);
+}
+
+TEST(SchedAnalysis, JsonCarriesTheDocumentedKeys) {
+  const Trace t = build_trace();
+  const SchedAnalysis a = analyze_sched(t);
+  const nlohmann::json j = sched_analysis_json(t, a);
+  EXPECT_EQ(j["kind"], "sched");
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["launches"], 8);
+  EXPECT_EQ(j["pairs"]["preempted"]["count"], 1);
+  EXPECT_EQ(j["pairs"]["clean"]["p50_ns"], 200);
+  EXPECT_EQ(j["penalty_ns"]["overall"], 2800);
+  EXPECT_EQ(j["penalty_ns"]["blocked"], 3800);
+  EXPECT_DOUBLE_EQ(j["sched_per_1k"].get<double>(), 250.0);
+  EXPECT_EQ(j["offcpu_ns"][std::to_string(kMain)], 3500);
+  EXPECT_DOUBLE_EQ(j["tail"]["p95"]["blocked"].get<double>(), 1.0);
+  EXPECT_EQ(j["softirqs"]["NET_RX"]["self_ns"], 250);
+  EXPECT_EQ(j["hardirqs"]["eth0"]["count"], 1);
+  EXPECT_TRUE(j["syscalls"].is_object());
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  EXPECT_NE(os.str().find("Verdict (blocking"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace infertrace
