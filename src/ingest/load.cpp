@@ -1,4 +1,5 @@
 #include "ingest/load.h"
+#include "ingest/recording/recording_reader.h"
 
 #include "ingest/input_buffer.h"
 #include "ingest/kineto/kineto_reader.h"
@@ -12,10 +13,8 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) {
   Trace t;
   t.file = path;
 
-  // RECORDING DISPATCH: an infertrace recording (.itrace) is recognised here from its content,
-  // before the JSON check, and read by the recording reader, e.g.
-  //   if (is_recording(in.data(), in.size())) return read_recording(...);
-  // (wired by the lead when src/ingest/recording/ lands).
+  // An infertrace recording (.itrace) is recognised from its content, before the JSON check.
+  if (is_recording(in.data(), in.size())) return read_recording_bytes(in.data(), in.size(), path);
 
   size_t i = 0;
   while (i < in.size() && (in.data()[i] == ' ' || in.data()[i] == '\n' || in.data()[i] == '\r' ||
