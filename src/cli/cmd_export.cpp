@@ -65,7 +65,7 @@ void run(const Options& o) {
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
 #if INFERTRACE_HAVE_TRACE_ANALYSIS
-  const Trace trace = load_trace(o.trace);
+  const Trace trace = load_trace(o.trace);  // Kineto JSON or recording, by content
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s = write_perfetto_file(trace, o.perfetto);

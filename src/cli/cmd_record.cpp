@@ -84,10 +84,19 @@ const CommandRegistrar reg(300, [](CLI::App& app) {
   cmd->add_option("--lib", opt->rec.libs, "Also probe this CUDA driver/runtime library or executable (repeatable)");
   cmd->add_option("--expected-rate", opt->rec.expected_rate, "Expected events per second (sizes the ring buffer)")
       ->capture_default_str();
+  // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.
   cmd->add_option("command", opt->rec.command, "-- COMMAND [ARGS...]: start and trace this command");
+  cmd->prefix_command();
   cmd->footer("Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF. Through sudo, the command runs as the invoking user.\n"
               "Example: sudo infertrace record -o run.itrace -- python3 infer.py");
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt, cmd]() {
+    // The positional takes every word after `--`; what CLI11 leaves over is the `--` itself and
+    // options it did not recognise before it.
+    for (auto& a : cmd->remaining())
+      if (a != "--")
+        throw UsageError("record: unknown option '" + a + "' (put the command after `--`: record [OPTIONS] -- CMD ARGS...)");
+    run(*opt);
+  });
 });
 
 }  // namespace

@@ -1,11 +1,8 @@
 #include "ingest/load.h"
-
-#include <cstring>
+#include "ingest/recording/recording_reader.h"
 
 #include "ingest/input_buffer.h"
 #include "ingest/kineto/kineto_reader.h"
-#include "ingest/recording/itrace_format.h"
-#include "ingest/recording/recording_reader.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -16,11 +13,8 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) {
   Trace t;
   t.file = path;
 
-  // An infertrace recording (.itrace, docs/recording-format.md) is recognised by its magic bytes,
-  // so a renamed or gzipped recording still reads.
-  if (in.size() >= sizeof(itrace::kMagic) &&
-      std::memcmp(in.data(), itrace::kMagic, sizeof(itrace::kMagic)) == 0)
-    return read_recording_bytes(reinterpret_cast<const unsigned char*>(in.data()), in.size(), path);
+  // An infertrace recording (.itrace) is recognised from its content, before the JSON check.
+  if (is_recording(in.data(), in.size())) return read_recording_bytes(in.data(), in.size(), path);
 
   size_t i = 0;
   while (i < in.size() && (in.data()[i] == ' ' || in.data()[i] == '\n' || in.data()[i] == '\r' ||

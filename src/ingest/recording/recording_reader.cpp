@@ -229,6 +229,10 @@ bool is_recording(const std::string& path) {
   return in.read(magic, sizeof(magic)) && std::memcmp(magic, itrace::kMagic, sizeof(magic)) == 0;
 }
 
+bool is_recording(const char* data, size_t size) {
+  return size >= sizeof(itrace::kMagic) && std::memcmp(data, itrace::kMagic, sizeof(itrace::kMagic)) == 0;
+}
+
 Trace read_recording_bytes(const unsigned char* data, size_t size, const std::string& name) {
   Trace t;
   t.source = TraceSource::Recording;
