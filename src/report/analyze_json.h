@@ -23,6 +23,7 @@ nlohmann::json analyze_trace_json(const Trace& t, const LaunchAnalysis& a);
 // {schema_version, kind, traces: [object per trace]}.
 nlohmann::json analyze_document(const std::vector<AnalyzedTrace>& traces);
 
+// The label of an API kind in every output (JSON, CSV, SQLite, tables).
 const char* api_kind_label(ApiKind k);
 
 }  // namespace infertrace

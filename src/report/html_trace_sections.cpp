@@ -202,9 +202,9 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
   if (!a.kernels_by_name.empty()) {
     auto top = std::max_element(a.kernels_by_name.begin(), a.kernels_by_name.end(),
                                 [](const KernelStat& x, const KernelStat& y) { return x.total < y.total; });
-    out.push_back(fmt::format("{}: the most expensive kernel is {} ({} calls, {} in total).", in.label,
+    out.push_back(fmt::format("{}: the most expensive kernel is {} ({} call{}, {} in total).", in.label,
                               short_kernel_name(std::string(in.trace->str(top->name)), 50), format_count(top->count),
-                              format_ns(top->total)));
+                              top->count == 1 ? "" : "s", format_ns(top->total)));
   }
   if (a.orphan_activities || a.orphan_launch_calls || a.clock_skew_clamped)
     out.push_back(fmt::format("{}: {} GPU activities without a launch call, {} launch calls without GPU work, {} "

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "report/analyze_json.h"  // api_kind_label: one spelling of API kinds in JSON and SQLite
 #include "report/sqlite_db.h"
 
 namespace infertrace {
@@ -73,18 +74,6 @@ CREATE VIEW launch_detail AS
   FROM launch l JOIN api_call a ON a.id = l.api_id JOIN gpu_activity g ON g.id = l.gpu_id;
 )sql";
 
-const char* api_kind_name(ApiKind k) {
-  switch (k) {
-    case ApiKind::KernelLaunch: return "kernel_launch";
-    case ApiKind::GraphLaunch: return "graph_launch";
-    case ApiKind::MemcpyAsync: return "memcpy_async";
-    case ApiKind::MemsetAsync: return "memset_async";
-    case ApiKind::Sync: return "sync";
-    case ApiKind::Other: break;
-  }
-  return "other";
-}
-
 const char* gpu_kind_name(GpuKind k) {
   switch (k) {
     case GpuKind::Kernel: return "kernel";
@@ -143,7 +132,7 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     for (size_t i = 0; i < a.size(); ++i)
       st.i64(static_cast<int64_t>(i)).i64(a.start[i]).opt(a.dur[i]).opt(a.pid[i]).opt(a.tid[i])
           .opt(a.cpu[i]).opt(a.correlation[i]).opt(a.external_id[i]).opt(a.stream[i])
-          .text(t.str(a.name[i])).text(api_kind_name(a.kind[i])).step();
+          .text(t.str(a.name[i])).text(api_kind_label(a.kind[i])).step();
     rows["api_call"] = static_cast<int64_t>(a.size());
   }
   {
@@ -227,7 +216,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
   {
     SqliteStmt st(db, "INSERT INTO api_stat VALUES (?,?,?,?,?,?,?,?)");
     for (auto& r : a.by_api)
-      st.text(t.str(r.name)).text(api_kind_name(r.kind)).i64(r.calls).i64(r.linked).i64(r.api_total)
+      st.text(t.str(r.name)).text(api_kind_label(r.kind)).i64(r.calls).i64(r.linked).i64(r.api_total)
           .i64(r.latency_total).i64(r.launch_total).i64(r.queue_total).step();
     rows["api_stat"] = static_cast<int64_t>(a.by_api.size());
   }
