@@ -5,8 +5,8 @@
 #include "engine/cpu/kernel_table.h"
 
 #if defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c")
+// The ISA flags come from src/engine/CMakeLists.txt (per-file compile options, which GCC and
+// clang both honour); only these kernels are built for it, and only called after the cpuid check.
 #include <immintrin.h>
 
 namespace infertrace::engine::cpu {
@@ -48,7 +48,6 @@ const KernelTable& avx2_kernels() {
 }
 
 }  // namespace infertrace::engine::cpu
-#pragma GCC pop_options
 
 #else
 namespace infertrace::engine::cpu {

@@ -5,12 +5,14 @@
 #include "engine/cpu/kernel_table.h"
 
 #if defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")
+// The ISA flags come from src/engine/CMakeLists.txt (per-file compile options, which GCC and
+// clang both honour); only these kernels are built for it, and only called after the cpuid check.
 // GCC 12's avx512fintrin.h starts several intrinsics from _mm512_undefined_*(), which its own
 // -Wuninitialized flags at every use (a known false positive); silenced for this file only.
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 namespace infertrace::engine::cpu {
@@ -47,7 +49,6 @@ const KernelTable& avx512_kernels() {
 }
 
 }  // namespace infertrace::engine::cpu
-#pragma GCC pop_options
 
 #else
 namespace infertrace::engine::cpu {

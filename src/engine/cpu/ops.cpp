@@ -1,4 +1,5 @@
 #include "engine/cpu/ops.h"
+#include "util/compiler.h"
 
 #include <cmath>
 
@@ -45,7 +46,7 @@ void softmax(float* x, int64_t n) {
 }
 
 // O3 so that this loop (attention's weighted sum of values) is vectorised at the baseline ISA.
-__attribute__((optimize("O3"))) void axpy(float a, const float* x, float* y, int64_t n) {
+INFERTRACE_HOT_LOOP void axpy(float a, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 

@@ -8,6 +8,7 @@
 #include "engine/runtime/memory.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/error.h"
+#include "util/compiler.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -49,7 +50,7 @@ double read_sum_scalar(const double* p, int64_t n) {
   return s0 + s1 + s2 + s3;
 }
 
-__attribute__((optimize("O3"))) void triad(double* a, const double* b, const double* c, double s, int64_t n) {
+INFERTRACE_HOT_LOOP void triad(double* a, const double* b, const double* c, double s, int64_t n) {
   for (int64_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
 }
 
