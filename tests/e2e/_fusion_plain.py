@@ -1,39 +1,10 @@
 """A plain second computation of docs/metrics.md sections 2-4 for the sweep and fusion e2e tests,
 straight from the Kineto JSON and independent of the C++ reader and analyses."""
-import gzip
-import json
-from decimal import Decimal
 
 import _kineto_plain
 
-KERNEL_CATS = {"kernel", "Kernel"}
-
-
-def read(path):
-    """GPU activities (with kind, device, stream), API calls and operators, in file order."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt") as f:
-        doc = json.load(f, parse_float=Decimal)
-    events = doc["traceEvents"] if isinstance(doc, dict) else doc
-    gpu, api, ops = [], [], []
-    for e in events:
-        if e.get("ph") != "X" or "ts" not in e:
-            continue
-        cat = e.get("cat", "")
-        args = e.get("args") or {}
-        rec = {"name": e.get("name", ""), "ts": _kineto_plain.ns(e["ts"]), "dur": _kineto_plain.ns(e.get("dur", 0)),
-               "corr": args.get("correlation"), "tid": e.get("tid"), "pid": e.get("pid")}
-        if cat in _kineto_plain.GPU_CATS:
-            rec["kernel"] = cat in KERNEL_CATS
-            rec["device"] = args.get("device", -1)
-            rec["stream"] = args.get("stream", -1)
-            rec["i"] = len(gpu)
-            gpu.append(rec)
-        elif cat in _kineto_plain.API_CATS:
-            api.append(rec)
-        elif cat in _kineto_plain.OP_CATS:
-            ops.append(rec)
-    return gpu, api, ops
+# The same plain reading as the other e2e tests (GPU activities carry kind, device, stream, index).
+read = _kineto_plain.read
 
 
 def links(gpu, api):

@@ -22,7 +22,11 @@ def ns(us):
     return int(Decimal(us) * 1000)
 
 
+KERNEL_CATS = {"kernel", "Kernel"}
+
+
 def read(path):
+    """GPU activities (with kind, device, stream, file-order index), API calls and operators."""
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt") as f:
         doc = json.load(f, parse_float=Decimal)
@@ -32,9 +36,14 @@ def read(path):
         if e.get("ph") != "X" or "ts" not in e:
             continue
         cat = e.get("cat", "")
+        args = e.get("args") or {}
         rec = {"name": e.get("name", ""), "ts": ns(e["ts"]), "dur": ns(e.get("dur", 0)),
-               "corr": (e.get("args") or {}).get("correlation")}
+               "corr": args.get("correlation"), "tid": e.get("tid"), "pid": e.get("pid")}
         if cat in GPU_CATS:
+            rec["kernel"] = cat in KERNEL_CATS
+            rec["device"] = args.get("device", -1)
+            rec["stream"] = args.get("stream", -1)
+            rec["i"] = len(gpu)
             gpu.append(rec)
         elif cat in API_CATS:
             api.append(rec)
