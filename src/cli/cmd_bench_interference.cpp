@@ -68,7 +68,6 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(cons
     for (const bench::RunResult& r : res[i].runs) {
       out[i].emplace_back();
       if (r.recording.empty() || !r.error.empty()) continue;
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
       try {
         const Trace trace = load_trace(r.recording);
         const SchedAnalysis a = analyze_sched(trace);
@@ -77,7 +76,6 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(cons
       } catch (const Error& e) {
         std::cerr << "bench interference: cannot analyse " << r.recording << ": " << e.what() << "\n";
       }
-#endif
     }
   return out;
 }

@@ -49,13 +49,8 @@ ScenarioMetrics load_scenario(const std::string& arg) {
     }
     return scenario_from_json(doc, name, path);
   }
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
   const Trace trace = load_trace(path);
   return scenario_from_analysis(analyze_sched(trace), name, path);
-#else
-  throw Error(path + ": this build of infertrace has no trace reader yet (src/ingest); compare saved "
-              "scheduler analyses (--json) instead");
-#endif
 }
 
 void run(const CompareArgs& a) {

@@ -44,8 +44,7 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   return {spec.substr(0, eq), ss.str()};
 }
 
-// CSV tables and Chrome JSON need only the Trace, so recordings export even in a build without
-// the Kineto reader and launch analysis.
+// CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
 void write_plain_exports(const Options& o, const Trace& trace) {
   if (!o.csv.empty()) {
     write_csv_tables(trace, o.csv);
@@ -64,7 +63,6 @@ void run(const Options& o) {
     throw UsageError("export: name at least one output: --perfetto FILE, --sqlite FILE, --csv DIR or --chrome FILE");
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
   const Trace trace = load_trace(o.trace);  // Kineto JSON or recording, by content
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
@@ -84,14 +82,6 @@ void run(const Options& o) {
       if (n > 0) std::cout << (first ? "" : ", ") << table << " " << n, first = false;
     std::cout << ")\n";
   }
-#else
-  if (is_recording(o.trace) && o.perfetto.empty() && o.sqlite.empty()) {
-    write_plain_exports(o, read_recording(o.trace));
-    return;
-  }
-  throw Error(o.trace + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
-              "src/analysis), so it cannot export traces");
-#endif
 }
 
 const CommandRegistrar reg(710, [](CLI::App& app) {

@@ -48,7 +48,6 @@ void run(const Options& o) {
   fo.lengths = parse_lengths(o.lengths);
   fo.threshold = o.threshold;
   fo.top = o.top;
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
   const Trace trace = load_trace(o.trace);
   const FusionResult result = analyze_fusion(build_kernel_sequences(trace), fo);
   const LaunchAnalysis launch = analyze_launches(trace);
@@ -59,11 +58,6 @@ void run(const Options& o) {
     print_fusion_csv(std::cout, rep);
   else
     print_fusion(std::cout, rep);
-#else
-  (void)fo;
-  throw Error(o.trace + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
-              "src/analysis), so it cannot analyze traces");
-#endif
 }
 
 const CommandRegistrar reg(310, [](CLI::App& app) {

@@ -42,16 +42,11 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
     }
     return;
   }
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
   auto trace = std::make_unique<Trace>(load_trace(path));
   auto analysis = std::make_unique<LaunchAnalysis>(analyze_launches(*trace));
   data.inputs.traces.push_back({name, trace.get(), analysis.get()});
   data.traces.push_back(std::move(trace));
   data.analyses.push_back(std::move(analysis));
-#else
-  throw Error(path + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
-              "src/analysis); it can report saved --json results only");
-#endif
 }
 
 std::vector<std::string> write_report(const ReportData& data, const std::string& out_path) {

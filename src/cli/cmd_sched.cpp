@@ -20,7 +20,6 @@ struct SchedArgs {
 };
 
 void run(const SchedArgs& a) {
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
   const Trace trace = load_trace(a.input);
   SchedOptions opts;
   opts.syscalls_per_thread = a.per_thread;
@@ -32,10 +31,6 @@ void run(const SchedArgs& a) {
     p.top = a.top;
     print_sched_report(std::cout, trace, s, p);
   }
-#else
-  (void)a;
-  throw Error(a.input + ": this build of infertrace has no trace reader yet (src/ingest)");
-#endif
 }
 
 const CommandRegistrar reg(300, [](CLI::App& app) {

@@ -61,7 +61,6 @@ std::vector<int64_t> batch_sizes(const Options& o) {
   return out;
 }
 
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
 void write_plot(const SweepResult& r, const std::string& path) {
   const std::string svg = sweep_svg(r);
   if (svg.empty()) throw Error("sweep: nothing to plot (no trace has launch figures)");
@@ -71,14 +70,12 @@ void write_plot(const SweepResult& r, const std::string& path) {
   out.close();
   if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
 }
-#endif
 
 void run(const Options& o) {
   if (o.traces.size() < 2) throw UsageError("sweep: give at least two traces (one per batch size)");
   if (!o.plot.empty() && (o.plot.size() < 4 || o.plot.compare(o.plot.size() - 4, 4, ".svg") != 0))
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
   const std::vector<int64_t> batches = batch_sizes(o);
-#if INFERTRACE_HAVE_TRACE_ANALYSIS
   const bool progress = isatty(STDERR_FILENO);
   std::vector<SweepPoint> points;
   for (size_t i = 0; i < o.traces.size(); ++i) {
@@ -95,11 +92,6 @@ void run(const Options& o) {
     print_sweep(std::cout, r);
     if (!o.plot.empty()) std::cout << "plot: " << o.plot << "\n";
   }
-#else
-  (void)batches;
-  throw Error(o.traces[0] + ": this build of infertrace has no trace reader and launch analysis yet (src/ingest, "
-              "src/analysis), so it cannot analyze traces");
-#endif
 }
 
 const CommandRegistrar reg(300, [](CLI::App& app) {

@@ -291,12 +291,6 @@ if not inputs:
     print("no Kineto traces found (examples/traces or ../shared/fixtures/kineto-h100)")
     sys.exit(77)
 
-r = run("analyze", "--json", inputs[0])
-if "no trace reader" in r.stderr:
-    # This build has no Kineto reader (src/ingest without sources): the verb must say so and exit 1.
-    print("note: trace reader not built; checked the error path only")
-    sys.exit(77 if r.returncode == 1 else 1)
-
 # One trace: every key at the top level, with schema_version and kind.
 for path in inputs:
     doc = analyze_json([path])

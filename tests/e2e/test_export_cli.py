@@ -63,12 +63,7 @@ with tempfile.TemporaryDirectory() as tmp:
     db = os.path.join(tmp, "out.db")
     pf = os.path.join(tmp, "out.pftrace")
     r = run("export", trace, "--sqlite", db, "--perfetto", pf)
-    if "no trace reader" in r.stderr:
-        # This build has no Kineto reader yet (src/ingest empty): the verb must say so and exit 1.
-        if r.returncode != 1:
-            failures.append("export without a reader should exit 1, got %d" % r.returncode)
-        print("note: trace reader not built; checked the error path only")
-    elif r.returncode != 0:
+    if r.returncode != 0:
         failures.append("export failed: rc=%d\n%s" % (r.returncode, r.stderr))
     else:
         gpu, api, ops = _kineto_plain.read(trace)
