@@ -10,7 +10,6 @@
 #include "analysis/launch.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
-#include "ingest/recording/recording_reader.h"
 #include "report/exports.h"
 #include "report/perfetto.h"
 #include "report/sqlite_export.h"
