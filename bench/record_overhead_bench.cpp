@@ -117,46 +117,59 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Results base = measure(rt, drv);
-
-  infertrace::RecordOptions o;
-  o.output = (fs::temp_directory_path() / "record_overhead_bench.itrace").string();
-  o.pids = {static_cast<int>(getpid())};
-  o.libs = {rt_lib, drv_lib};
-  o.duration_s = 0;  // until the SIGINT below
-  infertrace::RecordSummary summary;
-  std::string error;
-  std::thread recorder([&] {
-    try {
-      summary = infertrace::record(o);
-    } catch (const std::exception& e) {
-      error = e.what();
+  // Two recordings in one run, so that the two launch-probe layouts compare as a ratio: the default
+  // (runtime and driver entry probes, 2 hits per runtime launch) and --launch-durations (plus a
+  // return probe on the runtime call, 3 hits).
+  struct Mode {
+    const char* name;
+    bool launch_durations;
+    Results rec;
+    infertrace::RecordSummary summary;
+  } modes[] = {{"default", false, {}, {}}, {"--launch-durations", true, {}, {}}};
+  for (Mode& m : modes) {
+    infertrace::RecordOptions o;
+    o.output = (fs::temp_directory_path() / "record_overhead_bench.itrace").string();
+    o.pids = {static_cast<int>(getpid())};
+    o.libs = {rt_lib, drv_lib};
+    o.duration_s = 0;  // until the SIGINT below
+    o.launch_durations = m.launch_durations;
+    std::string error;
+    std::thread recorder([&] {
+      try {
+        m.summary = infertrace::record(o);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    });
+    // The recorder prints nothing when attached; give it time to load and attach its probes.
+    std::this_thread::sleep_for(std::chrono::seconds(8));
+    if (!error.empty()) {
+      recorder.join();
+      std::fprintf(stderr, "record_overhead_bench: %s\n", error.c_str());
+      return 1;
     }
-  });
-  // The recorder prints nothing when attached; give it time to load and attach its probes.
-  std::this_thread::sleep_for(std::chrono::seconds(8));
-  if (!error.empty()) {
+    m.rec = measure(rt, drv);
+    kill(getpid(), SIGINT);  // ends the recording (the recorder's handler)
     recorder.join();
-    std::fprintf(stderr, "record_overhead_bench: %s\n", error.c_str());
-    return 1;
+    if (!error.empty()) {
+      std::fprintf(stderr, "record_overhead_bench: %s\n", error.c_str());
+      return 1;
+    }
+    std::filesystem::remove(o.output);
   }
-  const Results rec = measure(rt, drv);
-  kill(getpid(), SIGINT);  // ends the recording (the recorder's handler)
-  recorder.join();
-  if (!error.empty()) {
-    std::fprintf(stderr, "record_overhead_bench: %s\n", error.c_str());
-    return 1;
+  for (const Mode& m : modes) {
+    std::printf("\nrecord %s\n", m.name);
+    std::printf("%-44s %12s %12s %12s\n", "operation (median of 5 runs)", "base ns", "recorded ns", "added ns");
+    auto row = [](const char* name, double b, double r) { std::printf("%-44s %12.1f %12.1f %12.1f\n", name, b, r, r - b); };
+    row("cudaLaunchKernel->cuLaunchKernel (1 launch)", base.launch, m.rec.launch);
+    row("cuLaunchKernel direct (1 launch)", base.driver, m.rec.driver);
+    row("getppid syscall", base.syscall, m.rec.syscall);
+    row("pipe round trip, 1 CPU (2 switches)", base.sw, m.rec.sw);
+    uint64_t dropped = 0, events = 0;
+    for (auto& [k, n] : m.summary.dropped) dropped += n;
+    for (auto& [k, n] : m.summary.events) events += n;
+    std::printf("recorded %llu events, dropped %llu, folded driver calls %llu\n", static_cast<unsigned long long>(events),
+                static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(m.summary.folded_driver_calls));
   }
-  std::printf("%-44s %12s %12s %12s\n", "operation (median of 5 runs)", "base ns", "recorded ns", "added ns");
-  auto row = [](const char* name, double b, double r) { std::printf("%-44s %12.1f %12.1f %12.1f\n", name, b, r, r - b); };
-  row("cudaLaunchKernel->cuLaunchKernel (1 launch)", base.launch, rec.launch);
-  row("cuLaunchKernel direct (1 launch)", base.driver, rec.driver);
-  row("getppid syscall", base.syscall, rec.syscall);
-  row("pipe round trip, 1 CPU (2 switches)", base.sw, rec.sw);
-  uint64_t dropped = 0, events = 0;
-  for (auto& [k, n] : summary.dropped) dropped += n;
-  for (auto& [k, n] : summary.events) events += n;
-  std::printf("recorded %llu events, dropped %llu, folded driver calls %llu\n", static_cast<unsigned long long>(events),
-              static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(summary.folded_driver_calls));
-  std::filesystem::remove(o.output);
   return 0;
 }

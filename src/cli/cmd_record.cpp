@@ -82,6 +82,8 @@ const CommandRegistrar reg(300, [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--pid", opt->rec.pids, "Attach to this running process and its threads (repeatable)");
   cmd->add_option("--lib", opt->rec.libs, "Also probe this CUDA driver/runtime library or executable (repeatable)");
+  cmd->add_flag("--launch-durations", opt->rec.launch_durations,
+                "Also time runtime launch calls (a return probe: a third probe hit per launch instead of two)");
   cmd->add_option("--expected-rate", opt->rec.expected_rate, "Expected events per second (sizes the ring buffer)")
       ->capture_default_str();
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.

@@ -13,18 +13,25 @@ namespace infertrace {
 enum class StreamAt : uint8_t { None = 0, Arg1 = 1, Arg2 = 2, Arg3 = 3, Arg4 = 4, Arg5 = 5, Arg6 = 6,
                                 Stack2 = 7, Stack3 = 8, Config = 9 };
 enum class GeometryAt : uint8_t { None = 0, RuntimeRegs = 1, DriverRegs = 2, Config = 3 };
+// Which runtime and driver calls are the same kind of operation (a runtime call folds the next
+// driver call of its family on the same thread). Must match the FAM_* codes of bpf/record.bpf.c.
+enum class ApiFamily : uint8_t { Kernel = 1, Graph = 2, Memcpy = 3, Memset = 4, Sync = 5 };
 
 struct CudaApi {
   std::string_view symbol;
   bool runtime;       // libcudart (folds the driver calls it makes)
-  bool return_probe;  // duration measured (costs a second probe hit per call)
+  bool return_probe;  // duration always measured (costs a second probe hit per call)
   StreamAt stream;
   GeometryAt geometry;
+  ApiFamily family;
 };
 
 std::span<const CudaApi> cuda_apis();
 
+// Whether `a` gets a return probe; --launch-durations adds one to every runtime launch call.
+bool wants_return_probe(const CudaApi& a, bool launch_durations);
+
 // The BPF attach cookie of entry `index` (layout documented in bpf/record.bpf.c).
-uint64_t api_cookie(uint32_t index);
+uint64_t api_cookie(uint32_t index, bool launch_durations);
 
 }  // namespace infertrace

@@ -216,8 +216,8 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib) {
   for (uint32_t i = 0; i < apis.size(); ++i) {
     const std::string sym(apis[i].symbol);
     for (bool ret : {false, true}) {
-      if (ret && !apis[i].return_probe) continue;
-      LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = api_cookie(i), .retprobe = ret, .func_name = sym.c_str());
+      if (ret && !wants_return_probe(apis[i], o_.launch_durations)) continue;
+      LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = api_cookie(i, o_.launch_durations), .retprobe = ret, .func_name = sym.c_str());
       bpf_link* l = bpf_program__attach_uprobe_opts(ret ? s_.skel->progs.api_return : s_.skel->progs.api_entry, -1,
                                                     path.c_str(), 0, &uo);
       if (!l) break;  // symbol not in this file

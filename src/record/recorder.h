@@ -15,6 +15,7 @@ struct RecordOptions {
   double duration_s = 0;  // 0: until the command exits (or Ctrl-C)
   bool launch = true, sched = true, wakeup = true, irq = true, syscall = true;
   bool syscall_counts_only = false;  // count syscalls in the kernel instead of recording each one
+  bool launch_durations = false;     // return probes on runtime launch calls too (a third probe hit)
   std::vector<int> pids;             // attach to running processes ...
   std::vector<std::string> command;  // ... or start this one
   std::vector<std::string> libs;     // extra libraries to probe (--lib)

@@ -94,14 +94,38 @@ with tempfile.TemporaryDirectory() as tmp:
         check(all(int(r["stream"]) == w["stream"] for r in rows if r["api"] != "cudaDeviceSynchronize"),
               f"tid {w['tid']}: stream column differs")
         check(all(r["stream"] == "" for r in rows if r["api"] == "cudaDeviceSynchronize"), "stream of a streamless call")
-        rt = [r for r in rows if r["api"].startswith("cuda")]
-        drv = [r for r in rows if r["api"] == "cuLaunchKernel"]
-        check(all(r["dur_ns"] != "" and int(r["dur_ns"]) >= 0 for r in rt), "runtime call without duration")
-        check(all(r["dur_ns"] == "" for r in drv), "direct driver launch has a duration but has no return probe")
+        # Sync calls carry a return probe (their duration is the point); launch-type calls are
+        # recorded at entry only unless --launch-durations (checked below).
+        syncs = [r for r in rows if "Synchronize" in r["api"]]
+        launches = [r for r in rows if "Synchronize" not in r["api"]]
+        check(all(r["dur_ns"] != "" and int(r["dur_ns"]) >= 0 for r in syncs), "sync call without duration")
+        check(all(r["dur_ns"] == "" for r in launches), "launch call has a duration but has no return probe")
         check(all(r["pid"] == str(w["pid"]) and r["cpu"] != "" for r in rows), "pid/cpu columns")
     total = sum(per.values())
     expected_total = sum(w[a] for w in workers for a in apis) + CHILD
     check(total == expected_total, f"total API rows {total}, expected {expected_total}")
+
+    # --launch-durations: a return probe on runtime launches too. Same counts (the fold then goes
+    # through the open-call window instead of the family mark), and every runtime call is timed.
+    rec2 = os.path.join(tmp, "durations.itrace")
+    p2 = run("record", "-o", rec2, "--events", "launch", "--launch-durations", "--lib",
+             os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"), "--", workload,
+             "2", "200", "0", "0")
+    check(p2.returncode == 0, f"record --launch-durations failed: rc={p2.returncode} {p2.stderr}")
+    workers2 = [json.loads(l) for l in p2.stdout.splitlines() if l.startswith('{"role": "worker"')]
+    out2 = os.path.join(tmp, "csv2")
+    check(run("export", rec2, "--csv", out2).returncode == 0, "export of the --launch-durations recording")
+    _, rows2 = read_csv(os.path.join(out2, "launches.csv"))
+    per2 = Counter((int(r["tid"]), r["api"]) for r in rows2)
+    check(len(workers2) == 2, f"--launch-durations workload output: {p2.stdout}")
+    for w in workers2:
+        for api in apis:
+            check(per2[(w["tid"], api)] == w[api],
+                  f"--launch-durations tid {w['tid']} {api}: recorded {per2[(w['tid'], api)]}, made {w[api]}")
+    check(all(r["dur_ns"] != "" for r in rows2 if r["api"].startswith("cuda")),
+          "--launch-durations: a runtime call without duration")
+    check(all(r["dur_ns"] == "" for r in rows2 if r["api"] in ("cuLaunchKernel", "cuLaunchKernelEx")),
+          "--launch-durations: a direct driver launch has a duration")
 
     # Child process created by fork and exec'd: followed, its launches recorded.
     c = child[0]

@@ -56,6 +56,15 @@ struct {
   __type(value, struct it_api);
 } api_pending SEC(".maps");
 
+// A runtime launch-type call (no return probe) seen on a thread, by family: the next driver call
+// of the same family on that thread is the call it made, and is folded into it.
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, __u32);
+} fold_pending SEC(".maps");
+
 struct sys_start {
   __u64 ts;
   __u32 nr;
@@ -128,12 +137,14 @@ static __always_inline void fill_hdr(struct it_hdr* h, __u32 type, __u64 ts, __u
 // ---- CUDA API uprobes -------------------------------------------------------------------------
 // The attach cookie describes the probed function (user space builds it, record/cuda_apis.cpp):
 //   bits 0-7 api index, 8-11 where the stream argument is, 12-15 where the launch geometry is,
-//   bit 16 runtime API, bit 17 a return probe is attached (duration measured).
+//   bit 16 runtime API, bit 17 a return probe is attached (duration measured), bits 18-21 the
+//   family (record/cuda_apis.h ApiFamily: which runtime and driver calls fold together).
 #define CK_API(c) ((__u32)((c) & 0xff))
 #define CK_STREAM(c) ((__u32)(((c) >> 8) & 0xf))
 #define CK_GEOM(c) ((__u32)(((c) >> 12) & 0xf))
 #define CK_RUNTIME(c) (((c) >> 16) & 1)
 #define CK_RETURN(c) (((c) >> 17) & 1)
+#define CK_FAMILY(c) ((__u32)(((c) >> 18) & 0xf))
 
 // Stream locations (x86-64 System V: args in rdi rsi rdx rcx r8 r9, then the stack).
 #define ST_NONE 0
@@ -220,7 +231,19 @@ int BPF_KPROBE(api_entry) {
     bpf_map_update_elem(&api_pending, &tid, &p, BPF_ANY);
     return 0;
   }
-  // No return probe: the event is complete at entry.
+  // No return probe: the event is complete at entry. A runtime launch marks the thread so that the
+  // driver call it makes next is folded into it; a driver call matching the mark is that call.
+  __u32 family = CK_FAMILY(cookie);
+  if (CK_RUNTIME(cookie)) {
+    bpf_map_update_elem(&fold_pending, &tid, &family, BPF_ANY);
+  } else {
+    __u32* mark = bpf_map_lookup_elem(&fold_pending, &tid);
+    if (mark && *mark == family) {
+      bpf_map_delete_elem(&fold_pending, &tid);
+      stat_add(IT_STAT_NESTED_DRIVER);
+      return 0;
+    }
+  }
   struct it_api* e = reserve(sizeof(*e), IT_EV_API);
   if (!e) return 0;
   __builtin_memset(e, 0, sizeof(*e));
