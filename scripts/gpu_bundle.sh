@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Packs what the GPU machine needs to run infertrace's GPU checks into build/gpu-bundle/ (ignored,
+# so it travels only when named in the device tool's `carry`): the stripped binary, the shared
+# libraries it uses beyond glibc and libstdc++ (the GPU machine has no Debian packages and no
+# network), and a copy of ../shared/tools (the capture and workload
+# scripts, which do not travel with the checkout). Then run scripts/gpu_checks.sh there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake --build --preset dev --target infertrace
+b=build/gpu-bundle
+rm -rf "$b"
+mkdir -p "$b/lib" "$b/tools"
+strip -o "$b/infertrace" build/dev/src/infertrace
+ldd build/dev/src/infertrace | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
+  grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | while read -r lib; do cp -L "$lib" "$b/lib/"; done
+if [ -d ../shared/tools ]; then cp ../shared/tools/*.py "$b/tools/"; fi
+du -sh "$b"
