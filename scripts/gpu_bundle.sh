@@ -3,15 +3,17 @@
 # so it travels only when named in the device tool's `carry`): the stripped binary, the shared
 # libraries it uses beyond glibc and libstdc++ (the GPU machine has no Debian packages and no
 # network), and a copy of ../shared/tools (the capture and workload
-# scripts, which do not travel with the checkout). Then run scripts/gpu_checks.sh there.
+# scripts, which do not travel with the checkout), and the stripped unit-test binary (its CUDA
+# engine tests run only where a GPU is). Then run scripts/gpu_checks.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --build --preset dev --target infertrace
+cmake --build --preset dev --target infertrace infertrace_tests
 b=build/gpu-bundle
 rm -rf "$b"
 mkdir -p "$b/lib" "$b/tools"
 strip -o "$b/infertrace" build/dev/src/infertrace
-ldd build/dev/src/infertrace | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
-  grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | while read -r lib; do cp -L "$lib" "$b/lib/"; done
+strip -o "$b/infertrace_tests" build/dev/tests/infertrace_tests
+ldd build/dev/src/infertrace build/dev/tests/infertrace_tests | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
+  grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | sort -u | while read -r lib; do cp -L "$lib" "$b/lib/"; done
 if [ -d ../shared/tools ]; then cp ../shared/tools/*.py "$b/tools/"; fi
 du -sh "$b"

@@ -1,10 +1,12 @@
-// `infertrace engine run`: generate text with the reference CPU engine and print pp/tg tokens/s.
+// `infertrace engine run`: generate text with the reference engine (CPU, or CUDA with --backend cuda:
+// engine_run_cuda.cpp) and print pp/tg tokens/s.
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/engine_common.h"
+#include "cli/engine_run.h"
 #include "cli/registry.h"
 #include "engine/cpu/isa.h"
 #include "engine/model/forward.h"
@@ -19,15 +21,29 @@ namespace infertrace::cli {
 
 namespace {
 
-struct RunArgs {
-  std::string model, prompt, cpus, isa;
-  int64_t prompt_tokens = 0, n_predict = 32, ctx = 0, batch = 256;
-  int threads = 0;
-  bool numa = false, hugepages = false, ignore_eos = false, json = false;
-  engine::SamplerOptions sampling;
-};
+// Options that belong to one backend are refused on the other (UsageError, exit 2).
+void check_backend_options(const RunArgs& a) {
+  if (a.backend != "cpu" && a.backend != "cuda")
+    throw UsageError("unknown --backend '" + a.backend + "' (cpu or cuda)");
+  if (a.batch < 1 || a.batch > 1024) throw UsageError("--batch must be between 1 and 1024");
+  if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
+  if (a.backend == "cpu") {
+    if (!a.mode.empty()) throw UsageError("--mode applies to --backend cuda");
+    if (a.batch != 1) throw UsageError("--batch (sequences decoded together) applies to --backend cuda");
+    if (a.device != 0) throw UsageError("--device applies to --backend cuda");
+    return;
+  }
+  if (a.threads > 0 || !a.cpus.empty() || a.numa || a.hugepages || !a.isa.empty())
+    throw UsageError("--threads, --cpus, --numa, --hugepages and --isa apply to --backend cpu");
+}
 
 void run_engine(const RunArgs& a) {
+  check_backend_options(a);
+  if (a.backend == "cuda") {
+    if (a.n_predict < 0) throw UsageError("-n must be >= 0");
+    run_engine_cuda(a);
+    return;
+  }
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
   if (a.n_predict < 0) throw UsageError("-n must be >= 0");
   engine::PlacementOptions placement;
@@ -47,7 +63,7 @@ void run_engine(const RunArgs& a) {
     throw Error("context overflow: " + std::to_string(prompt.size()) + " prompt + " + std::to_string(a.n_predict) +
                 " generated tokens exceed --ctx " + std::to_string(ctx));
   engine::ThreadPool pool(threads, placement.cpus);
-  engine::Session session(*model, pool, ctx, a.batch, placement);
+  engine::Session session(*model, pool, ctx, a.ubatch, placement);
   engine::Sampler sampler(a.sampling);
 
   std::function<bool(int32_t)> eog;
@@ -63,6 +79,7 @@ void run_engine(const RunArgs& a) {
   if (a.json) {
     nlohmann::json j = {{"schema_version", 1},
                         {"model", a.model},
+                        {"backend", "cpu"},
                         {"architecture", engine::arch_name(model->config().arch)},
                         {"threads", threads},
                         {"cpus", placement.cpus},
@@ -96,7 +113,7 @@ void run_engine(const RunArgs& a) {
 }
 
 const CommandRegistrar reg(650, [](CLI::App& app) {
-  auto* engine = app.add_subcommand("engine", "Run the reference CPU inference engine on a GGUF model");
+  auto* engine = app.add_subcommand("engine", "Run the reference inference engine (CPU, or CUDA) on a GGUF model");
   engine->require_subcommand(1);
   auto a = std::make_shared<RunArgs>();
   auto* run = engine->add_subcommand("run", "Generate text; prints prompt-processing (pp) and generation (tg) tokens/s");
@@ -109,7 +126,11 @@ const CommandRegistrar reg(650, [](CLI::App& app) {
   run->add_flag("--numa", a->numa, "Copy weights and KV cache to memory bound to the threads' NUMA nodes (libnuma)");
   run->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");
   run->add_option("--ctx", a->ctx, "KV cache size in tokens (default: prompt + generated)");
-  run->add_option("--batch", a->batch, "Most prompt tokens per prefill step")->capture_default_str();
+  run->add_option("--ubatch", a->ubatch, "Most prompt tokens per prefill step")->capture_default_str();
+  run->add_option("--backend", a->backend, "cpu or cuda")->capture_default_str();
+  run->add_option("--mode", a->mode, "cuda: eager, fused (default) or graph");
+  run->add_option("--batch", a->batch, "cuda: sequences decoded together from the same prompt")->capture_default_str();
+  run->add_option("--device", a->device, "cuda: device index")->capture_default_str();
   run->add_option("--temp", a->sampling.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   run->add_option("--top-k", a->sampling.top_k, "Top-k (0: off)")->capture_default_str();
   run->add_option("--top-p", a->sampling.top_p, "Top-p")->capture_default_str();

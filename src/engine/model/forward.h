@@ -19,6 +19,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weights.h"
+#include "engine/runtime/evaluator.h"
 #include "engine/runtime/memory.h"
 
 namespace infertrace::engine {
@@ -46,17 +47,17 @@ class Model {
   std::string placement_note_;
 };
 
-class Session {
+class Session final : public Evaluator {
  public:
   // n_ctx: tokens the KV cache holds (0: the model's training context, capped at 4096).
   // n_batch: most tokens per prefill step (longer prompts are split).
   Session(const Model& model, ThreadPool& pool, int64_t n_ctx = 0, int64_t n_batch = 256,
           const PlacementOptions& placement = {});
-  ~Session();
+  ~Session() override;
 
   // Appends `tokens` at positions n_past()..; returns the logits (n_vocab) after the last one.
   // Throws Error on a token id outside the vocabulary or when the context would overflow.
-  std::span<const float> eval(std::span<const int32_t> tokens);
+  std::span<const float> eval(std::span<const int32_t> tokens) override;
 
   int64_t n_past() const { return n_past_; }
   int64_t n_ctx() const { return n_ctx_; }

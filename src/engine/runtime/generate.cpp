@@ -13,7 +13,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
-GenerateResult generate(Session& session, const std::vector<int32_t>& prompt, int64_t n_predict, Sampler& sampler,
+GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, int64_t n_predict, Sampler& sampler,
                         const std::function<bool(int32_t)>& is_eog, const std::function<void(int32_t)>& on_token) {
   if (prompt.empty()) throw Error("the prompt has no tokens");
   GenerateResult r;
@@ -39,6 +39,37 @@ GenerateResult generate(Session& session, const std::vector<int32_t>& prompt, in
   }
   r.decode_s = seconds_since(t0);
   if (is_eog && is_eog(tok)) r.stopped_at_eog = true;
+  return r;
+}
+
+BatchGenerateResult generate_batched(BatchEvaluator& ev, const std::vector<int32_t>& prompt, int64_t n_predict,
+                                     std::vector<Sampler>& samplers) {
+  if (prompt.empty()) throw Error("the prompt has no tokens");
+  const int64_t B = ev.n_seq(), V = ev.n_vocab();
+  if (static_cast<int64_t>(samplers.size()) != B) throw Error("generate_batched: one sampler per sequence needed");
+  BatchGenerateResult r;
+  r.n_seq = B;
+  r.n_prompt = static_cast<int64_t>(prompt.size());
+  r.outputs.resize(B);
+  auto t0 = std::chrono::steady_clock::now();
+  std::span<const float> logits = ev.prefill(prompt);
+  r.prefill_s = seconds_since(t0);
+  if (n_predict <= 0) return r;
+  std::vector<int32_t> step(B);
+  for (int64_t s = 0; s < B; ++s) {
+    step[s] = samplers[s].sample(logits);
+    r.outputs[s].push_back(step[s]);
+  }
+  t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 1; i < n_predict; ++i) {
+    logits = ev.decode(step);
+    ++r.n_decode_evals;
+    for (int64_t s = 0; s < B; ++s) {
+      step[s] = samplers[s].sample(logits.subspan(s * V, V));
+      r.outputs[s].push_back(step[s]);
+    }
+  }
+  r.decode_s = seconds_since(t0);
   return r;
 }
 

@@ -3,13 +3,17 @@
 //   decode : n_predict tokens are generated: the first is sampled from the prefill's logits, each
 //            further one costs one single-token eval; tg = decode evals / their seconds
 //            (n_predict - 1 evals; no tg for n_predict < 2).
+// Batched (generate_batched): n_seq sequences from one prompt, decoded in lockstep; the prompt is
+// counted once (pp = prompt tokens / prefill seconds) and tg counts every sequence's tokens
+// (n_seq x decode evals / their seconds). No stop at end-of-generation tokens: every sequence
+// generates n_predict tokens, so each step has the same work.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <vector>
 
-#include "engine/model/forward.h"
+#include "engine/runtime/evaluator.h"
 #include "engine/runtime/sampler.h"
 
 namespace infertrace::engine {
@@ -26,9 +30,21 @@ struct GenerateResult {
 
 // `is_eog` (may be empty): stop after a token for which it returns true. `on_token` (may be
 // empty) is called with each generated token as soon as it is chosen.
-GenerateResult generate(Session& session, const std::vector<int32_t>& prompt, int64_t n_predict, Sampler& sampler,
+GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, int64_t n_predict, Sampler& sampler,
                         const std::function<bool(int32_t)>& is_eog = {},
                         const std::function<void(int32_t)>& on_token = {});
+
+struct BatchGenerateResult {
+  std::vector<std::vector<int32_t>> outputs;  // per sequence
+  int64_t n_seq = 0, n_prompt = 0, n_decode_evals = 0;
+  double prefill_s = 0, decode_s = 0;
+  double pp() const { return prefill_s > 0 ? n_prompt / prefill_s : 0.0; }
+  double tg() const { return decode_s > 0 && n_decode_evals > 0 ? n_seq * n_decode_evals / decode_s : 0.0; }
+};
+
+// samplers: one per sequence (evaluator.n_seq() of them).
+BatchGenerateResult generate_batched(BatchEvaluator& evaluator, const std::vector<int32_t>& prompt, int64_t n_predict,
+                                     std::vector<Sampler>& samplers);
 
 // Deterministic prompt ids for benchmarks: `bos` (when >= 0) then ids drawn from a seeded
 // generator over the vocabulary, skipping ids for which `skip` returns true (control tokens).

@@ -1,0 +1,24 @@
+// `engine run`'s options, shared by the CPU path (cmd_engine.cpp) and the CUDA path
+// (engine_run_cuda.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/runtime/sampler.h"
+
+namespace infertrace::cli {
+
+struct RunArgs {
+  std::string model, prompt, cpus, isa;
+  std::string backend = "cpu", mode;  // mode: cuda only (default fused)
+  int64_t prompt_tokens = 0, n_predict = 32, ctx = 0, ubatch = 256, batch = 1;
+  int threads = 0, device = 0;
+  bool numa = false, hugepages = false, ignore_eos = false, json = false;
+  engine::SamplerOptions sampling;
+};
+
+// Runs `engine run --backend cuda` (options already checked for the backend).
+void run_engine_cuda(const RunArgs& a);
+
+}  // namespace infertrace::cli

@@ -1,0 +1,132 @@
+// `engine run --backend cuda`: the CPU engine's model loading, tokenizer, sampler and timing
+// (generate / generate_batched), with the CUDA engine evaluating. Prints the launches per decode
+// token the engine counted, beside what launch_model.h predicts for the mode.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/engine_common.h"
+#include "cli/engine_run.h"
+#include "engine/model/forward.h"
+#include "engine/runtime/generate.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "gpu/engine/cuda_engine.h"
+#include "gpu/engine/cuda_evaluator.h"
+#include "gpu/engine/cuda_support.h"
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+void run_engine_cuda(const RunArgs& a) {
+  const gpu::CudaMode mode = a.mode.empty() ? gpu::CudaMode::Fused : gpu::parse_cuda_mode(a.mode);
+  const auto model = engine::Model::load(a.model);
+  const engine::ModelConfig& cfg = model->config();
+  gpu::check_cuda_support(cfg, model->weights());  // Q8_0 etc. refused before any device work
+  const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
+  const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed);
+  const int64_t need = static_cast<int64_t>(prompt.size()) + a.n_predict;
+  const int64_t ctx = a.ctx > 0 ? a.ctx : need;
+  if (need > ctx)
+    throw Error("context overflow: " + std::to_string(prompt.size()) + " prompt + " + std::to_string(a.n_predict) +
+                " generated tokens exceed --ctx " + std::to_string(ctx));
+  if (cfg.n_ctx_train > 0 && ctx > cfg.n_ctx_train)
+    throw Error("context of " + std::to_string(ctx) + " tokens exceeds the model's training context of " +
+                std::to_string(cfg.n_ctx_train));
+
+  gpu::CudaEngineOptions opt;
+  opt.mode = mode;
+  opt.n_ctx = ctx;
+  opt.n_seq = a.batch;
+  opt.n_ubatch = a.ubatch;
+  opt.device = a.device;
+  const auto cuda = gpu::CudaEngine::create(cfg, model->weights(), opt);
+  gpu::CudaEvaluator evaluator(*cuda, cfg.n_vocab, a.batch);
+  const gpu::DecodeLaunchCount predicted = gpu::decode_launch_count(cfg, mode);
+
+  std::vector<int32_t> output;
+  int64_t n_prompt = 0, n_decode_evals = 0;
+  double prefill_s = 0, decode_s = 0, pp = 0, tg = 0;
+  bool stopped = false, identical = true;
+  if (a.batch == 1) {
+    engine::Sampler sampler(a.sampling);
+    std::function<bool(int32_t)> eog;
+    if (!a.ignore_eos) eog = [&](int32_t id) { return tok.is_eog(id); };
+    std::function<void(int32_t)> stream;
+    if (!a.json) {
+      std::cout << tok.decode(prompt) << std::flush;
+      stream = [&](int32_t id) { std::cout << tok.token_to_piece(id) << std::flush; };
+    }
+    const engine::GenerateResult r = engine::generate(evaluator, prompt, a.n_predict, sampler, eog, stream);
+    output = r.output;
+    n_prompt = r.n_prompt;
+    n_decode_evals = r.n_decode_evals;
+    prefill_s = r.prefill_s;
+    decode_s = r.decode_s;
+    pp = r.pp();
+    tg = r.tg();
+    stopped = r.stopped_at_eog;
+  } else {
+    std::vector<engine::Sampler> samplers;
+    for (int64_t s = 0; s < a.batch; ++s) {
+      engine::SamplerOptions so = a.sampling;
+      so.seed += static_cast<uint64_t>(s);  // independent draws when sampling; greedy is unaffected
+      samplers.emplace_back(so);
+    }
+    const engine::BatchGenerateResult r = engine::generate_batched(evaluator, prompt, a.n_predict, samplers);
+    output = r.outputs[0];
+    for (const auto& o : r.outputs) identical = identical && o == output;
+    n_prompt = r.n_prompt;
+    n_decode_evals = r.n_decode_evals;
+    prefill_s = r.prefill_s;
+    decode_s = r.decode_s;
+    pp = r.pp();
+    tg = r.tg();
+    if (!a.json) std::cout << tok.decode(prompt) << tok.decode(output);
+  }
+  const int64_t launches = n_decode_evals > 0 ? cuda->last_step_host_launches() : 0;
+  const int64_t kernels = n_decode_evals > 0 ? cuda->last_step_kernels() : 0;
+
+  if (a.json) {
+    nlohmann::json j = {{"schema_version", 1},
+                        {"model", a.model},
+                        {"backend", "cuda"},
+                        {"mode", gpu::cuda_mode_name(mode)},
+                        {"device", cuda->device_name()},
+                        {"architecture", engine::arch_name(cfg.arch)},
+                        {"n_seq", a.batch},
+                        {"weight_bytes", cuda->weight_bytes()},
+                        {"n_prompt", n_prompt},
+                        {"n_generated", output.size()},
+                        {"prompt_ids", prompt},
+                        {"output_ids", output},
+                        {"sequences_identical", identical},
+                        {"text", tok.decode(output)},
+                        {"stopped_at_eog", stopped},
+                        {"prefill_seconds", prefill_s},
+                        {"decode_seconds", decode_s},
+                        {"n_decode_evals", n_decode_evals},
+                        {"pp_tokens_per_second", pp},
+                        {"tg_tokens_per_second", n_decode_evals > 0 ? nlohmann::json(tg) : nlohmann::json()},
+                        {"launches_per_decode_step", n_decode_evals > 0 ? nlohmann::json(launches) : nlohmann::json()},
+                        {"kernels_per_decode_step", n_decode_evals > 0 ? nlohmann::json(kernels) : nlohmann::json()},
+                        {"predicted_kernels_per_decode_step", predicted.kernels}};
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return;
+  }
+  std::printf("\n\n%s | cuda %s mode | %s | %lld sequence(s)\n", cfg.summary().c_str(), gpu::cuda_mode_name(mode),
+              cuda->device_name().c_str(), static_cast<long long>(a.batch));
+  std::printf("pp: %lld tokens in %.3f s = %.2f tokens/s\n", static_cast<long long>(n_prompt), prefill_s, pp);
+  if (n_decode_evals > 0) {
+    std::printf("tg: %lld steps x %lld sequence(s) in %.3f s = %.2f tokens/s\n", static_cast<long long>(n_decode_evals),
+                static_cast<long long>(a.batch), decode_s, tg);
+    std::printf("launches per decode step: %lld host launch(es), %lld kernels (model: %lld)\n",
+                static_cast<long long>(launches), static_cast<long long>(kernels),
+                static_cast<long long>(predicted.kernels));
+  } else {
+    std::printf("tg: n/a (fewer than 2 tokens generated)\n");
+  }
+  if (stopped) std::printf("stopped at an end-of-generation token\n");
+  if (!identical) std::printf("note: the sequences' tokens differ (sampling with per-sequence seeds)\n");
+}
+
+}  // namespace infertrace::cli

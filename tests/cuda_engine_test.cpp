@@ -1,0 +1,210 @@
+// The CUDA backend: the launch-count model, the host-side support checks and mode parsing run
+// everywhere; the GPU tests (CUDA against the CPU engine: logits and greedy tokens for 32 steps on
+// the tiny presets, every weight type and mode; launches per step against the model; batched
+// decode) run where a CUDA device is usable and are skipped otherwise (GTEST_SKIP, named why).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "engine/gguf/gguf.h"
+#include "engine/model/forward.h"
+#include "engine/model/presets.h"
+#include "engine/model/synth.h"
+#include "engine/runtime/generate.h"
+#include "engine/runtime/thread_pool.h"
+#include "gpu/engine/cuda_engine.h"
+#include "gpu/engine/cuda_evaluator.h"
+#include "gpu/engine/cuda_support.h"
+#include "gpu/engine/launch_model.h"
+#include "util/error.h"
+
+using namespace infertrace;
+using namespace infertrace::engine;
+using gguf::GgmlType;
+using gpu::CudaMode;
+
+namespace {
+
+std::unique_ptr<Model> synth(const std::string& preset, GgmlType dtype) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("infertrace_cuda_" + std::to_string(getpid()) + "_" + preset + "_" +
+                             gguf::type_name(static_cast<uint32_t>(dtype)) + ".gguf"))
+                               .string();
+  SynthOptions o;
+  o.dtype = dtype;
+  o.seed = 5;
+  o.threads = 1;
+  synth_model(find_preset(preset), o, path);
+  PlacementOptions copy;
+  copy.copy_weights = true;  // the file can go: weights are copied
+  auto m = Model::load(path, copy);
+  std::filesystem::remove(path);
+  return m;
+}
+
+// Counted from the definitions in launch_model.h, by hand, for the presets the docs quote.
+TEST(CudaLaunchModel, CountsPerMode) {
+  const ModelConfig& q = find_preset("qwen3-0.6b").config;  // 28 layers, 16 + 8 heads, q/k norm
+  EXPECT_EQ(gpu::decode_launch_count(q, CudaMode::Eager).per_layer, 18 + 2 * (16 + 8));
+  EXPECT_EQ(gpu::decode_launch_count(q, CudaMode::Eager).kernels, 28 * 66 + 3);
+  EXPECT_EQ(gpu::decode_launch_count(q, CudaMode::Fused).kernels, 28 * 8 + 3);
+  EXPECT_EQ(gpu::decode_launch_count(q, CudaMode::Fused).host_launches, 28 * 8 + 3);
+  EXPECT_EQ(gpu::decode_launch_count(q, CudaMode::Graph).kernels, 28 * 8 + 3);
+  EXPECT_EQ(gpu::decode_launch_count(q, CudaMode::Graph).host_launches, 1);
+  const ModelConfig& l = find_preset("llama-3.2-1b").config;  // no q/k norm: RoPE loops only
+  EXPECT_EQ(gpu::decode_launch_count(l, CudaMode::Eager).kernels, 16 * (18 + 32 + 8) + 3);
+}
+
+TEST(CudaLaunchModel, ModeNames) {
+  for (CudaMode m : {CudaMode::Eager, CudaMode::Fused, CudaMode::Graph})
+    EXPECT_EQ(gpu::parse_cuda_mode(gpu::cuda_mode_name(m)), m);
+  EXPECT_THROW(gpu::parse_cuda_mode("cudnn"), UsageError);
+}
+
+// Q8_0 is refused on the host, before any device work, with the backend named.
+TEST(CudaSupport, Q8IsRefusedF16Accepted) {
+  auto q8 = synth("tiny-llama", GgmlType::Q8_0);
+  try {
+    gpu::check_cuda_support(q8->config(), q8->weights());
+    FAIL() << "q8_0 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not supported on the cuda backend"), std::string::npos) << e.what();
+  }
+  gpu::CudaEngineOptions o;
+  o.n_ctx = 8;
+  EXPECT_THROW(gpu::CudaEngine::create(q8->config(), q8->weights(), o), Error);
+  auto f16 = synth("tiny-qwen3", GgmlType::F16);
+  EXPECT_NO_THROW(gpu::check_cuda_support(f16->config(), f16->weights()));
+}
+
+// --- on a GPU ------------------------------------------------------------------------------------
+
+// The engine, or nullptr (and the reason) where this machine or build cannot run CUDA.
+std::unique_ptr<gpu::CudaEngine> try_create(const Model& m, const gpu::CudaEngineOptions& o, std::string* why) {
+  try {
+    return gpu::CudaEngine::create(m.config(), m.weights(), o);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    if (msg.find("no usable CUDA device") == std::string::npos && msg.find("no CUDA part") == std::string::npos) throw;
+    *why = msg;
+    return nullptr;
+  }
+}
+
+float max_abs(std::span<const float> v) {
+  float m = 0;
+  for (float x : v) m = std::max(m, std::fabs(x));
+  return m;
+}
+
+struct Case {
+  std::string preset;
+  GgmlType dtype;
+  CudaMode mode;
+};
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.preset << " " << gguf::type_name(static_cast<uint32_t>(c.dtype)) << " " << gpu::cuda_mode_name(c.mode);
+}
+
+class CudaVsCpu : public ::testing::TestWithParam<Case> {};
+
+// Teacher-forced: both backends get the same tokens (the CPU's greedy choices); every step's
+// logits must agree to 1e-3 of their scale, and wherever the CPU's best token leads the runner-up
+// by more than that, the argmax must agree. Then both generate on their own: same 32 tokens.
+TEST_P(CudaVsCpu, LogitsAndGreedyTokens) {
+  const Case& c = GetParam();
+  auto model = synth(c.preset, c.dtype);
+  const std::vector<int32_t> prompt = {1, 17, 300, 42, 901, 5, 77};
+  const int64_t steps = 32, ctx = static_cast<int64_t>(prompt.size()) + steps + 1;
+  gpu::CudaEngineOptions o;
+  o.mode = c.mode;
+  o.n_ctx = ctx;
+  std::string why;
+  auto cuda = try_create(*model, o, &why);
+  if (!cuda) {
+    GTEST_SKIP() << why;
+  }
+  ThreadPool pool(2);
+  Session cpu(*model, pool, ctx);
+  gpu::CudaEvaluator gpu_eval(*cuda, model->config().n_vocab, 1);
+  const gpu::DecodeLaunchCount want = gpu::decode_launch_count(model->config(), c.mode);
+
+  std::span<const float> lc = cpu.eval(prompt), lg = gpu_eval.eval(prompt);
+  for (int64_t step = 0; step < steps; ++step) {
+    const float tol = 1e-3f * std::max(1.0f, max_abs(lc));
+    float worst = 0;
+    for (size_t i = 0; i < lc.size(); ++i) worst = std::max(worst, std::fabs(lc[i] - lg[i]));
+    EXPECT_LE(worst, tol) << "step " << step;
+    std::vector<float> sorted(lc.begin(), lc.end());
+    std::partial_sort(sorted.begin(), sorted.begin() + 2, sorted.end(), std::greater<float>());
+    const int32_t tok = argmax(lc);
+    if (sorted[0] - sorted[1] > tol) {
+      EXPECT_EQ(argmax(lg), tok) << "step " << step;
+    }
+    lc = cpu.eval(std::span<const int32_t>(&tok, 1));
+    lg = gpu_eval.eval(std::span<const int32_t>(&tok, 1));
+    EXPECT_EQ(cuda->last_step_kernels(), want.kernels);
+    EXPECT_EQ(cuda->last_step_host_launches(), want.host_launches);
+  }
+
+  auto cuda2 = try_create(*model, o, &why);
+  gpu::CudaEvaluator gpu2(*cuda2, model->config().n_vocab, 1);
+  Session cpu2(*model, pool, ctx);
+  Sampler g1, g2;
+  EXPECT_EQ(generate(cpu2, prompt, steps, g1).output, generate(gpu2, prompt, steps, g2).output);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cuda, CudaVsCpu,
+    ::testing::ValuesIn([] {
+      std::vector<Case> v;
+      for (const char* p : {"tiny-qwen3", "tiny-llama"})
+        for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
+          for (CudaMode m : {CudaMode::Eager, CudaMode::Fused, CudaMode::Graph}) v.push_back({p, t, m});
+      return v;
+    }()),
+    [](const ::testing::TestParamInfo<Case>& i) {
+      std::string n = i.param.preset + "_" + gguf::type_name(static_cast<uint32_t>(i.param.dtype)) + "_" +
+                      gpu::cuda_mode_name(i.param.mode);
+      for (char& ch : n)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return n;
+    });
+
+// Batched decode: every sequence of a batch (same prompt, same tokens fed) has the logits of a
+// batch of one; 11 sequences cover a full group of 8 and a partial one in the products.
+TEST(CudaBatch, EverySequenceMatchesBatchOfOne) {
+  auto model = synth("tiny-qwen3", GgmlType::F16);
+  const std::vector<int32_t> prompt = {1, 2, 3, 4, 5};
+  const int64_t V = model->config().n_vocab, B = 11;
+  for (CudaMode mode : {CudaMode::Eager, CudaMode::Fused, CudaMode::Graph}) {
+    gpu::CudaEngineOptions o;
+    o.mode = mode;
+    o.n_ctx = 16;
+    std::string why;
+    auto one = try_create(*model, o, &why);
+    if (!one) {
+      GTEST_SKIP() << why;
+    }
+    o.n_seq = B;
+    auto many = try_create(*model, o, &why);
+    one->prefill(prompt.data(), static_cast<int64_t>(prompt.size()));
+    many->prefill(prompt.data(), static_cast<int64_t>(prompt.size()));
+    for (int32_t tok : {9, 10, 11}) {
+      const float* r1 = one->decode(&tok);
+      const std::vector<float> ref(r1, r1 + V);
+      const std::vector<int32_t> toks(B, tok);
+      const float* rb = many->decode(toks.data());
+      for (int64_t s = 0; s < B; ++s) {
+        float worst = 0;
+        for (int64_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(rb[s * V + i] - ref[i]));
+        EXPECT_LE(worst, 1e-4f * std::max(1.0f, max_abs(ref))) << gpu::cuda_mode_name(mode) << " sequence " << s;
+      }
+    }
+  }
+}
+
+}  // namespace

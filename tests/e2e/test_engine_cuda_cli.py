@@ -1,0 +1,62 @@
+"""End-to-end: `infertrace engine run --backend cuda`, what runs on every machine.
+Option checks (exit 2: an unknown mode or backend, --mode/--batch on the cpu backend, cpu-only
+options on the cuda backend, --batch out of range), a Q8_0 model refused with "not supported on the
+cuda backend" (exit 1, checked on the host before any device work) and, without a GPU, a clear
+error (exit 1, nothing on stdout). The GPU checks are in test_engine_cuda_gpu.py."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+EXE = os.environ["INFERTRACE"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args):
+    return subprocess.run([EXE, *args], capture_output=True, text=True, errors="replace", timeout=600)
+
+
+has_gpu = os.path.exists("/proc/driver/nvidia/version") and os.path.exists("/dev/nvidiactl")
+with tempfile.TemporaryDirectory() as tmp:
+    models = {}
+    for preset, dtype in [("tiny-qwen3", "f16"), ("tiny-llama", "q8_0")]:
+        path = os.path.join(tmp, "%s-%s.gguf" % (preset, dtype))
+        r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "3", "-o", path)
+        check(r.returncode == 0, "synth %s %s: %s" % (preset, dtype, r.stderr))
+        models[(preset, dtype)] = path
+    m = models[("tiny-qwen3", "f16")]
+    base = ["engine", "run", "-m", m, "--prompt-tokens", "6", "-n", "8", "--ignore-eos", "--json"]
+
+    # Usage errors: exit 2, before the model is even opened.
+    for extra, want in [(["--backend", "cuda", "--mode", "turbo"], "--mode"),
+                        (["--backend", "tpu"], "--backend"),
+                        (["--mode", "fused"], "--backend cuda"),
+                        (["--batch", "4"], "--backend cuda"),
+                        (["--backend", "cuda", "--batch", "0"], "--batch"),
+                        (["--backend", "cuda", "--numa"], "--backend cpu"),
+                        (["--backend", "cuda", "-t", "2"], "--backend cpu")]:
+        r = run(*base, *extra)
+        check(r.returncode == 2 and want in r.stderr, "%s: rc %d, stderr %r" % (extra, r.returncode, r.stderr))
+
+    # Q8_0: refused by the cuda backend whatever the machine.
+    r = run("engine", "run", "-m", models[("tiny-llama", "q8_0")], "--prompt-tokens", "4", "-n", "2", "--backend", "cuda")
+    check(r.returncode == 1 and "not supported on the cuda backend" in r.stderr and r.stdout == "",
+          "q8_0: rc %d, stderr %r" % (r.returncode, r.stderr))
+
+    r = run(*base, "--backend", "cuda")
+    if r.returncode != 0:
+        check(not has_gpu, "engine run --backend cuda failed on a machine with a GPU driver: %s" % r.stderr)
+        check(r.returncode == 1, "no GPU: exit %d, expected 1" % r.returncode)
+        check(r.stdout == "", "no GPU: something on stdout")
+        check("no usable CUDA device" in r.stderr or "no CUDA part" in r.stderr, "no GPU: unclear message %r" % r.stderr)
+
+if failures:
+    sys.exit(1)
+print("ok" + ("" if r.returncode == 0 else " (no GPU: checked the error path)"))
