@@ -56,7 +56,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) matvec_kernel(MatvecParam
     float acc[NB], acc_up[NB];
 #pragma unroll
     for (int j = 0; j < NB; ++j) acc[j] = acc_up[j] = 0.0f;
-#pragma unroll 2
+#pragma unroll 4  // up to four 16-byte weight loads in flight per lane (a 1024-wide F16 row is 4 per lane)
     for (int c = lane; c < n_chunks; c += 32) {
       float wv[E], uv[E];
       load_vec<T>(__ldg(wrow + c), wv);
