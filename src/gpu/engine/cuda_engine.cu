@@ -59,37 +59,50 @@ class CudaEngineImpl final : public CudaEngine {
       : c_(c), o_(o), device_(std::move(device)), w_(c, w) {
     if (o_.n_ctx <= 0 || o_.n_seq <= 0 || o_.n_ubatch <= 0)
       throw Error("engine run --backend cuda: context, sequences and prefill step must be positive");
-    cuda_check(cudaStreamCreateWithFlags(&l_.stream, cudaStreamNonBlocking), "cudaStreamCreate");
-    const int64_t R = std::max(o_.n_seq, o_.n_ubatch);
-    const int64_t d = c.n_embd, ff = c.n_ff;
-    x_ = a_.alloc<float>(R * d, "cudaMalloc (activations)");
-    xn_ = a_.alloc<float>(R * d, "cudaMalloc (activations)");
-    tmp_ = a_.alloc<float>(R * d, "cudaMalloc (activations)");
-    q_ = a_.alloc<float>(R * c.q_dim(), "cudaMalloc (activations)");
-    k_ = a_.alloc<float>(R * c.k_dim(), "cudaMalloc (activations)");
-    v_ = a_.alloc<float>(R * c.v_dim(), "cudaMalloc (activations)");
-    att_ = a_.alloc<float>(R * c.n_head * c.head_dim_v, "cudaMalloc (activations)");
-    gate_ = a_.alloc<float>(R * ff, "cudaMalloc (activations)");
-    up_ = a_.alloc<float>(R * ff, "cudaMalloc (activations)");
-    if (o_.mode == CudaMode::Eager)
-      scores_ = a_.alloc<float>(o_.n_seq * c.n_head * o_.n_ctx, "cudaMalloc (attention scores)");
-    logits_ = a_.alloc<float>(o_.n_seq * c.n_vocab, "cudaMalloc (logits)");
-    kv_block_ = o_.n_ctx * (c.k_dim() + c.v_dim());
-    kv_ = a_.alloc<float>(c.n_layer * o_.n_seq * kv_block_, "cudaMalloc (KV cache)");
-    step_ = a_.alloc<int>(1 + R, "cudaMalloc (step inputs)");
-    cuda_check(cudaMallocHost(&h_step_, (1 + R) * sizeof(int)), "cudaMallocHost");
-    cuda_check(cudaMallocHost(&h_logits_, o_.n_seq * c.n_vocab * sizeof(float)), "cudaMallocHost");
-    shape_ = {static_cast<int>(c.n_head), static_cast<int>(c.n_head_kv), static_cast<int>(c.head_dim),
-              static_cast<int>(c.head_dim_v), static_cast<int>(o_.n_ctx)};
-    rope_ = {static_cast<int>(c.rope_dim), c.rope_freq_base, w_.rope_freqs, c.rope_type == engine::RopeType::Neox};
+    // The destructor does not run when the constructor throws: release what was made so far.
+    try {
+      cuda_check(cudaStreamCreateWithFlags(&l_.stream, cudaStreamNonBlocking), "cudaStreamCreate");
+      const int64_t R = std::max(o_.n_seq, o_.n_ubatch);
+      const int64_t d = c.n_embd, ff = c.n_ff;
+      x_ = a_.alloc<float>(R * d, "cudaMalloc (activations)");
+      xn_ = a_.alloc<float>(R * d, "cudaMalloc (activations)");
+      tmp_ = a_.alloc<float>(R * d, "cudaMalloc (activations)");
+      q_ = a_.alloc<float>(R * c.q_dim(), "cudaMalloc (activations)");
+      k_ = a_.alloc<float>(R * c.k_dim(), "cudaMalloc (activations)");
+      v_ = a_.alloc<float>(R * c.v_dim(), "cudaMalloc (activations)");
+      att_ = a_.alloc<float>(R * c.n_head * c.head_dim_v, "cudaMalloc (activations)");
+      gate_ = a_.alloc<float>(R * ff, "cudaMalloc (activations)");
+      up_ = a_.alloc<float>(R * ff, "cudaMalloc (activations)");
+      if (o_.mode == CudaMode::Eager)
+        scores_ = a_.alloc<float>(o_.n_seq * c.n_head * o_.n_ctx, "cudaMalloc (attention scores)");
+      logits_ = a_.alloc<float>(o_.n_seq * c.n_vocab, "cudaMalloc (logits)");
+      kv_block_ = o_.n_ctx * (c.k_dim() + c.v_dim());
+      kv_ = a_.alloc<float>(c.n_layer * o_.n_seq * kv_block_, "cudaMalloc (KV cache)");
+      step_ = a_.alloc<int>(1 + R, "cudaMalloc (step inputs)");
+      cuda_check(cudaMallocHost(&h_step_, (1 + R) * sizeof(int)), "cudaMallocHost");
+      cuda_check(cudaMallocHost(&h_logits_, o_.n_seq * c.n_vocab * sizeof(float)), "cudaMallocHost");
+      shape_ = {static_cast<int>(c.n_head), static_cast<int>(c.n_head_kv), static_cast<int>(c.head_dim),
+                static_cast<int>(c.head_dim_v), static_cast<int>(o_.n_ctx)};
+      rope_ = {static_cast<int>(c.rope_dim), c.rope_freq_base, w_.rope_freqs, c.rope_type == engine::RopeType::Neox};
+    } catch (...) {
+      release();
+      throw;
+    }
   }
 
-  ~CudaEngineImpl() override {
+  ~CudaEngineImpl() override { release(); }
+
+  void release() {
     if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
     if (graph_) cudaGraphDestroy(graph_);
     if (h_step_) cudaFreeHost(h_step_);
     if (h_logits_) cudaFreeHost(h_logits_);
     if (l_.stream) cudaStreamDestroy(l_.stream);
+    graph_exec_ = nullptr;
+    graph_ = nullptr;
+    h_step_ = nullptr;
+    h_logits_ = nullptr;
+    l_.stream = nullptr;
   }
 
   const float* prefill(const int32_t* tokens, int64_t n) override {
