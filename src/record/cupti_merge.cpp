@@ -89,13 +89,14 @@ void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
 
 void CuptiMerge::name(const cupti::RingName& r, std::string_view text) {
   ++st_.names;
-  if (r.space == cupti::kNameApi) api_names_[key(r.pid, r.id)] = strip_version(std::string(text));
+  // API ids are CUPTI's callback ids, the same in every process: one table for all.
+  if (r.space == cupti::kNameApi) api_names_[r.id] = strip_version(std::string(text));
   else if (r.space == cupti::kNameKernel) kernel_names_[key(r.pid, r.id)] = std::string(text);
   else ++st_.malformed;
 }
 
-uint32_t CuptiMerge::api_index(uint32_t pid, uint32_t id) {
-  auto n = api_names_.find(key(pid, id));
+uint32_t CuptiMerge::api_index(uint32_t id) {
+  auto n = api_names_.find(id);
   // The producer sends a name before the first call that uses it; a lost name (ring full) still
   // gets a stable, honest label.
   const std::string name = n != api_names_.end() ? n->second : "cupti_api#" + std::to_string(id);
@@ -129,14 +130,14 @@ void CuptiMerge::api(const cupti::RingApi& r) {
   e.a.h.ts = r.start;
   e.a.h.pid = r.pid;
   e.a.h.tid = r.tid;
-  e.a.api = api_index(r.pid, r.api);
+  e.a.api = api_index(r.api);
   e.a.flags = IT_API_HAS_DUR | IT_API_HAS_CORRELATION | ((r.flags & cupti::kApiHasStream) ? IT_API_HAS_STREAM : 0);
   e.a.dur = r.end >= r.start ? r.end - r.start : 0;
   e.a.stream = r.stream;
   e.correlation = key(r.pid, r.correlation);
   out_.record(IT_EV_API, &e, sizeof(e));
   ++st_.api;
-  auto n = api_names_.find(key(r.pid, r.api));
+  auto n = api_names_.find(r.api);
   if (n != api_names_.end() && is_launch(classify_api(n->second))) st_.launches_per_thread[r.tid]++;
 }
 

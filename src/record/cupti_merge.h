@@ -45,14 +45,14 @@ class CuptiMerge {
   void api(const cupti::RingApi& r);
   void gpu(const cupti::RingGpu& r, int64_t start, int64_t end);
   void name(const cupti::RingName& r, std::string_view text);
-  uint32_t api_index(uint32_t pid, uint32_t id);
+  uint32_t api_index(uint32_t id);
   uint32_t kernel_string(uint32_t pid, uint32_t id);
 
   ItraceWriter& out_;
   uint32_t next_api_;
   uint32_t next_string_ = 1;
   CuptiMergeStats st_;
-  std::unordered_map<uint64_t, std::string> api_names_;      // (pid, api id) -> name
+  std::unordered_map<uint32_t, std::string> api_names_;      // api id -> name (same in every process)
   std::unordered_map<std::string, uint32_t> api_index_;      // name -> api.<n>
   std::unordered_map<uint64_t, std::string> kernel_names_;   // (pid, kernel id) -> name
   std::unordered_map<std::string, uint32_t> string_ids_;     // name -> IT_EV_STRING id
