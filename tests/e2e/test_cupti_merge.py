@@ -4,6 +4,7 @@ records the injection library writes (kernels whose launch latency, queue time a
 in closed form), and `infertrace analyze --json` must report those values; the same with GPU times on
 a raw clock converted by the paired-sample fit, and `infertrace sched --json` must carry the
 gpu_starved_by_scheduler key. The GPU-side checks of the real library are listed in docs/record.md."""
+import csv
 import json
 import os
 import subprocess
@@ -45,6 +46,20 @@ with tempfile.TemporaryDirectory() as d:
         check(j["tklqt_queue_ns"] == calls * (LATENCY - API_DUR),
               "%s: tklqt queue %r != %d" % (mode, j["tklqt_queue_ns"], calls * (LATENCY - API_DUR)))
         check(j["orphan_launch_calls"] == 0, "%s: orphan launch calls %r" % (mode, j["orphan_launch_calls"]))
+        out = os.path.join(d, "csv-" + mode)
+        e = subprocess.run([exe, "export", path, "--csv", out], capture_output=True, text=True)
+        check(e.returncode == 0, "%s: export --csv failed: %s" % (mode, e.stderr))
+        if e.returncode == 0:
+            with open(os.path.join(out, "gpu.csv")) as f:
+                gpu = list(csv.DictReader(f))
+            with open(os.path.join(out, "launches.csv")) as f:
+                calls_csv = list(csv.DictReader(f))
+            by_corr = {r["correlation"]: int(r["ts_ns"]) for r in calls_csv if r["correlation"]}
+            kernels = [r for r in gpu if r["kind"] == "kernel"]
+            check(len(kernels) == launches, "%s: gpu.csv kernels %d" % (mode, len(kernels)))
+            # Every kernel joins its launch call by correlation, LATENCY after it.
+            check(all(int(r["ts_ns"]) - by_corr.get(r["correlation"], -10**18) == LATENCY for r in kernels),
+                  "%s: gpu.csv rows do not join launches.csv by correlation at the expected latency" % mode)
         s = subprocess.run([exe, "sched", path, "--json"], capture_output=True, text=True)
         check(s.returncode == 0, "%s: sched failed: %s" % (mode, s.stderr))
         if s.returncode == 0:

@@ -69,7 +69,7 @@ with tempfile.TemporaryDirectory() as tmp:
     e = run("export", rec, "--csv", out)
     check(e.returncode == 0, f"export --csv failed: {e.stderr}")
     expected_headers = {
-        "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream",
+        "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream,correlation",
         "switches.csv": "ts_ns,cpu,prev_pid,prev_tid,prev_comm,prev_state,preempted,next_pid,next_tid,next_comm",
         "wakeups.csv": "ts_ns,cpu,pid,tid,waker_pid,waker_tid",
         "irqs.csv": "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid",
