@@ -198,6 +198,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.irq_per_1k_soft = per_1k(a.irqs.soft_count, a.launches);
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
+  a.gpu_starvation = analyze_gpu_starvation(trace, a.main_tid);
   sched_verdict(trace, a);
   return a;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/gpu_starvation.h"
 #include "analysis/irq_stats.h"
 #include "analysis/syscall.h"
 #include "trace/trace.h"
@@ -76,6 +77,9 @@ struct SchedAnalysis {
   ns_t runq_p50 = 0, runq_p99 = 0, runq_max = 0;
 
   SyscallProfile syscalls;
+
+  // GPU idle while the main launching thread was off-CPU (recordings with GPU activities: CUPTI mode).
+  GpuStarvation gpu_starvation;
 
   // Verdict: signature is one of "no_os_events", "too_few_launches", "clean", "cpu_contention",
   // "irq_pressure", "blocking"; mitigation names the matching remedy; verdict is a paragraph.

@@ -49,8 +49,16 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   std::printf("\n");
   std::printf("driver calls folded into their runtime call (one logical launch each): %llu\n",
               static_cast<unsigned long long>(s.folded_driver_calls));
-  if (s.libraries.empty() && r.launch)
+  if (s.cuda_mode == "cupti") {
+    std::printf("CUDA side: cupti injection, %llu process(es) reported, %llu with GPU times on CLOCK_MONOTONIC\n",
+                static_cast<unsigned long long>(s.cupti_processes),
+                static_cast<unsigned long long>(s.cupti_processes_with_monotonic_clock));
+    if (s.cupti_processes == 0)
+      std::printf("  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
+                  "CUDA_INJECTION64_PATH (see its stderr)\n");
+  } else if (s.libraries.empty() && r.launch) {
     std::printf("CUDA libraries probed: none found (name one with --lib PATH)\n");
+  }
   for (auto& l : s.libraries) std::printf("probed: %s\n", l.c_str());
   if (!s.launches_per_thread.empty()) {
     std::printf("launches per thread:\n");
@@ -79,6 +87,12 @@ const CommandRegistrar reg(300, [](CLI::App& app) {
   cmd->add_option("--duration", opt->rec.duration_s, "Stop after this many seconds (default: when the command exits)");
   cmd->add_option("--events", opt->events,
                   "Comma-separated: launch,sched,wakeup,irq,syscall (syscall-counts: count syscalls in the kernel only)")
+      ->capture_default_str();
+  cmd->add_option("--cuda", opt->rec.cuda,
+                  "CUDA side: cupti (injection library: API calls + GPU execution; -- CMD only), uprobe (eBPF "
+                  "uprobes, host side only; works with --pid), auto (cupti when built with CUPTI and a GPU is "
+                  "present and a command is started, else uprobe)")
+      ->check(CLI::IsMember({"cupti", "uprobe", "auto"}))
       ->capture_default_str();
   cmd->add_option("--pid", opt->rec.pids, "Attach to this running process and its threads (repeatable)");
   cmd->add_option("--lib", opt->rec.libs, "Also probe this CUDA driver/runtime library or executable (repeatable)");

@@ -22,11 +22,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <set>
 
 #include "ingest/recording/itrace_format.h"
 #include "record/cuda_apis.h"
 #include "record/cuda_libraries.h"
+#include "record/cuda_mode.h"
+#include "record/cupti_merge.h"
+#include "record/cupti_ring.h"
 #include "record/itrace_writer.h"
 #include "record/preflight.h"
 #include "record/record.skel.h"
@@ -76,7 +80,9 @@ struct Session {
   record_bpf* skel = nullptr;
   std::vector<bpf_link*> links;
   ring_buffer* rb = nullptr;
+  std::string cupti_ring_path;  // unlinked on every exit path
   ~Session() {
+    if (!cupti_ring_path.empty()) ::unlink(cupti_ring_path.c_str());
     if (rb) ring_buffer__free(rb);
     for (auto* l : links) bpf_link__destroy(l);
     if (skel) record_bpf__destroy(skel);
@@ -147,7 +153,7 @@ record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
 
 class Recorder {
  public:
-  explicit Recorder(const RecordOptions& o) : o_(o), out_(o.output) {}
+  Recorder(const RecordOptions& o, CudaMode mode) : o_(o), out_(o.output), mode_(mode) {}
 
   RecordSummary run();
 
@@ -163,6 +169,8 @@ class Recorder {
   void progress_line(double elapsed, bool final);
   void write_summary_meta();
   bool command_done();
+  void create_cupti_ring();
+  void finish_cupti();
 
   const RecordOptions& o_;
   ItraceWriter out_;
@@ -174,7 +182,57 @@ class Recorder {
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
   uint64_t ts_start_ = 0;
+  CudaMode mode_;
+  cupti::Ring cupti_ring_;
+  std::unique_ptr<CuptiMerge> merge_;
+  std::string cupti_lib_;
 };
+
+// CUPTI mode: the ring the injection library writes into, as a file in /dev/shm so every process
+// of the traced tree can open it by path (file descriptors do not survive close_fds=True spawns).
+void Recorder::create_cupti_ring() {
+  cupti_lib_ = cupti_library_path();
+  // Room for a second of records at the expected rate (two per launch: API + GPU), so a drain
+  // every 100 ms absorbs bursts of 10x the rate.
+  const uint64_t slots = std::max<uint64_t>(1 << 16, static_cast<uint64_t>(o_.expected_rate * 2));
+  static int counter = 0;
+  const std::string path = "/dev/shm/infertrace-cupti-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  try {
+    cupti_ring_ = cupti::Ring::create(path, std::min<uint64_t>(slots, 1ull << 24));
+  } catch (const std::exception& e) {
+    throw Error(std::string("record: ") + e.what());
+  }
+  s_.cupti_ring_path = path;
+  // Through sudo the command runs as the invoking user, who must be able to open the ring.
+  if (const char* su = std::getenv("SUDO_UID"); su && ::getuid() == 0) {
+    const char* sg = std::getenv("SUDO_GID");
+    if (::chown(path.c_str(), static_cast<uid_t>(std::atoi(su)), sg ? static_cast<gid_t>(std::atoi(sg)) : gid_t(-1)) != 0)
+      throw Error("record: cannot hand the CUPTI ring " + path + " to the invoking user: " + std::strerror(errno));
+  }
+  merge_ = std::make_unique<CuptiMerge>(out_, static_cast<uint32_t>(cuda_apis().size()));
+  out_.meta("cupti.library", cupti_lib_);
+  out_.meta("cupti.ring_slots", std::to_string(cupti_ring_.capacity()));
+}
+
+void Recorder::finish_cupti() {
+  if (!merge_) return;
+  cupti_ring_.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge_->consume(t, p, n); });
+  const auto* h = cupti_ring_.header();
+  // Positions claimed but never published: a producer died mid-copy (docs/record.md).
+  out_.meta("cupti.ring_unpublished_slots", std::to_string(cupti_ring_.pending()));
+  merge_->finish(h->dropped_records.load(), h->dropped_bytes.load(), h->producers.load());
+  const auto& st = merge_->stats();
+  for (auto& [tid, n] : st.launches_per_thread) sum_.launches_per_thread[static_cast<int64_t>(tid)] += n;
+  sum_.events["cuda_api (cupti)"] += st.api;
+  sum_.events["gpu (cupti)"] += st.gpu;
+  sum_.dropped["cupti_ring"] = h->dropped_records.load();
+  sum_.dropped["cupti_activity"] = st.activity_dropped;
+  sum_.folded_driver_calls += st.folded_driver_calls;
+  sum_.cupti_processes = st.processes;
+  sum_.cupti_processes_with_monotonic_clock = st.processes_with_timestamp_callback;
+  ::unlink(s_.cupti_ring_path.c_str());
+  s_.cupti_ring_path.clear();
+}
 
 void Recorder::load() {
   const uint64_t rb = ring_bytes(o_.expected_rate);
@@ -259,6 +317,7 @@ void Recorder::start_or_attach_targets() {
     if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) != 0)
       throw Error("record: cannot add pid " + std::to_string(tgid) + " to the traced set: " + std::strerror(errno));
   };
+  out_.meta("cuda.mode", cuda_mode_name(mode_));
   for (const auto& lib : o_.libs) attach_library(lib, true);
   for (const auto& lib : standard_cuda_libraries()) attach_library(lib, false);
   if (!o_.command.empty()) {
@@ -270,6 +329,7 @@ void Recorder::start_or_attach_targets() {
     for (auto& dep : elf_dependencies(exe))
       if (looks_like_cuda_library(dep) || std::find(o_.libs.begin(), o_.libs.end(), dep) != o_.libs.end())
         attach_library(dep, false);
+    if (mode_ == CudaMode::Cupti) create_cupti_ring();
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("record: pipe: ") + std::strerror(errno));
     child_ = ::fork();
@@ -284,6 +344,10 @@ void Recorder::start_or_attach_targets() {
         const char* sg = std::getenv("SUDO_GID");
         if (sg && (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(std::atoi(sg))) != 0)) ::_exit(126);
         if (::setuid(static_cast<uid_t>(std::atoi(su))) != 0) ::_exit(126);
+      }
+      if (mode_ == CudaMode::Cupti) {
+        ::setenv("CUDA_INJECTION64_PATH", cupti_lib_.c_str(), 1);
+        ::setenv("INFERTRACE_CUPTI_RING", s_.cupti_ring_path.c_str(), 1);
       }
       std::vector<char*> argv;
       for (auto& a : o_.command) argv.push_back(const_cast<char*>(a.c_str()));
@@ -347,6 +411,7 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
 void Recorder::drain() {
   const int n = ring_buffer__consume(s_.rb);
   if (n < 0 && n != -EINTR) throw Error("record: reading the ring buffer failed: " + std::string(std::strerror(-n)));
+  if (merge_) cupti_ring_.drain([&](uint32_t t, const unsigned char* p, uint32_t len) { merge_->consume(t, p, len); });
   out_.flush();
 }
 
@@ -479,6 +544,8 @@ RecordSummary Recorder::run() {
   s_.links.clear();
   drain();
   write_summary_meta();
+  finish_cupti();
+  sum_.cuda_mode = cuda_mode_name(mode_);
   for (auto& [type, n] : counts_) sum_.events[event_name(type)] += n;
   out_.finish();
   sum_.bytes = out_.bytes_written();
@@ -492,8 +559,18 @@ RecordSummary record(const RecordOptions& opts) {
     throw UsageError("record: give either --pid PID (one or more) or -- COMMAND [ARGS...]");
   if (!(opts.launch || opts.sched || opts.wakeup || opts.irq || opts.syscall))
     throw UsageError("record: --events selects nothing");
+  CudaModeFacts facts;
+  facts.have_command = !opts.command.empty();
+  facts.have_pids = !opts.pids.empty();
+  facts.library = cupti_library_path();
+  facts.gpu_present = opts.cuda == "auto" && facts.have_command && !facts.library.empty() && gpu_present();
+  // Without launch events asked for, auto mode does not inject anything.
+  const CudaMode mode = opts.cuda == "auto" && !opts.launch ? CudaMode::Uprobe : resolve_cuda_mode(opts.cuda, facts);
   check_record_prerequisites();
-  Recorder r(opts);
+  // CUPTI sees the API calls itself: the launch uprobes stay off so nothing is recorded twice.
+  RecordOptions o = opts;
+  if (mode == CudaMode::Cupti) o.launch = false;
+  Recorder r(o, mode);
   return r.run();
 }
 

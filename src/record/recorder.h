@@ -21,6 +21,7 @@ struct RecordOptions {
   std::vector<std::string> libs;     // extra libraries to probe (--lib)
   double expected_rate = 200000;     // events/s, sizes the ring buffer
   bool progress = false;             // progress line on stderr (set when stderr is a terminal)
+  std::string cuda = "auto";         // cupti | uprobe | auto (record/cuda_mode.h)
 };
 
 struct RecordSummary {
@@ -34,6 +35,9 @@ struct RecordSummary {
   std::map<int64_t, std::string> thread_comm;
   std::vector<std::string> libraries;  // probed, with how many symbols each
   int command_exit_status = -1;        // -- CMD: its exit code (128+signal when killed)
+  std::string cuda_mode;               // "cupti" or "uprobe" (what --cuda resolved to)
+  uint64_t cupti_processes = 0;        // processes the injection library reported from
+  uint64_t cupti_processes_with_monotonic_clock = 0;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -105,6 +105,25 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                       {"offcpu_share", a.wall > 0 ? static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall) : 0.0}};
   j["runq_latency_ns"] = {{"samples", a.runq_samples}, {"p50", a.runq_p50}, {"p99", a.runq_p99}, {"max", a.runq_max}};
   j["tail"] = {{"p95", tail_json(a.tail95)}, {"p99", tail_json(a.tail99)}};
+  {
+    const GpuStarvation& g = a.gpu_starvation;
+    // null when the recording has no GPU activities (uprobe mode, Kineto): not zero, unknown.
+    j["gpu_starved_by_scheduler"] =
+        g.available ? json{{"pid", g.pid},
+                           {"tid", g.tid},
+                           {"window_begin_ns", g.window_begin},
+                           {"window_end_ns", g.window_end},
+                           {"gpu_busy_ns", g.gpu_busy},
+                           {"gpu_idle_ns", g.gpu_idle},
+                           {"idle_gaps", g.idle_gaps},
+                           {"idle_while_preempted_ns", g.idle_while_preempted},
+                           {"idle_while_runqueue_ns", g.idle_while_runqueue},
+                           {"idle_while_blocked_ns", g.idle_while_blocked},
+                           {"starved_ns", g.starved_by_scheduler},
+                           {"gaps_starved", g.gaps_starved},
+                           {"share_of_idle", g.share_of_idle}}
+                    : json(nullptr);
+  }
 
   j["syscall_totals"] = {{"count", a.syscalls.count}, {"total_ns", a.syscalls.total}, {"errors", a.syscalls.errors}};
   j["syscalls"] = syscall_table_json(t, a.syscalls.by_name, a.wall);
@@ -155,6 +174,16 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft)});
   head.add_row({"IRQ time on traced threads (nesting counted once)", format_ns(a.irqs.stolen) + " (" + pct_of(a.irqs.stolen, a.wall) + " of wall)"});
   head.add_row({"run-queue latency p50 / p99 / max", format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"});
+  if (a.gpu_starvation.available) {
+    const GpuStarvation& g = a.gpu_starvation;
+    head.add_row({"GPU idle while launching thread off-CPU (scheduler)",
+                  format_ns(g.starved_by_scheduler) + " of " + format_ns(g.gpu_idle) + " GPU idle (" +
+                      pct_of(g.starved_by_scheduler, g.gpu_idle) + "; preempted " + format_ns(g.idle_while_preempted) +
+                      ", run queue " + format_ns(g.idle_while_runqueue) + "; sleeping " + format_ns(g.idle_while_blocked) +
+                      " not counted)"});
+  } else {
+    head.add_row({"GPU idle while launching thread off-CPU", "n/a (no GPU activities: record with --cuda cupti)"});
+  }
   head.add_row({"main launching thread off-CPU", a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, a.wall) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
   head.print(os);
 

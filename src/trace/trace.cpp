@@ -96,39 +96,6 @@ void ApiCallTable::reserve(size_t n) {
   kind.reserve(n);
 }
 
-namespace {
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-}  // namespace
-
-ApiKind classify_api(std::string_view n) {
-  // Some tools append a version suffix (cuLaunchKernel_ptsz, cudaLaunchKernel_v7000); strip the
-  // per-thread-stream and version suffixes before matching.
-  for (std::string_view suf : {"_ptsz", "_ptds"}) {
-    if (ends_with(n, suf)) n.remove_suffix(suf.size());
-  }
-  if (auto v = n.find("_v"); v != std::string_view::npos && v + 2 < n.size() &&
-                             n[v + 2] >= '0' && n[v + 2] <= '9') {
-    n = n.substr(0, v);
-  }
-  if (n.find("Synchronize") != std::string_view::npos) return ApiKind::Sync;
-  if (n == "cudaLaunchKernel" || n == "cudaLaunchKernelExC" || n == "cudaLaunchCooperativeKernel" ||
-      n == "cuLaunchKernel" || n == "cuLaunchKernelEx" || n == "cuLaunchCooperativeKernel" ||
-      n == "cudaLaunchCooperativeKernelMultiDevice" || n == "cuLaunchCooperativeKernelMultiDevice")
-    return ApiKind::KernelLaunch;
-  if (n == "cudaGraphLaunch" || n == "cuGraphLaunch") return ApiKind::GraphLaunch;
-  if (n == "cudaMemcpyAsync" || n == "cudaMemcpy2DAsync" || n == "cudaMemcpy3DAsync" ||
-      n == "cudaMemcpyPeerAsync" || n == "cudaMemcpyToSymbolAsync" ||
-      n == "cudaMemcpyFromSymbolAsync" || (starts_with(n, "cuMemcpy") && ends_with(n, "Async")))
-    return ApiKind::MemcpyAsync;
-  if (n == "cudaMemsetAsync" || n == "cudaMemset2DAsync" || n == "cudaMemset3DAsync" ||
-      (starts_with(n, "cuMemsetD") && ends_with(n, "Async")))
-    return ApiKind::MemsetAsync;
-  return ApiKind::Other;
-}
-
 void OperatorTable::push(const Operator& o) {
   start.push_back(o.start);
   dur.push_back(o.dur);

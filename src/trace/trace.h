@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "trace/api_kind.h"
 #include "trace/string_table.h"
 
 namespace infertrace {
@@ -51,22 +52,6 @@ struct GpuActivityTable {
 
 // ---- Host side: CUDA runtime / driver API calls ---------------------------------------------
 
-// What an API call does, decided once from its name at ingest (see classify_api()).
-enum class ApiKind : uint8_t {
-  Other = 0,
-  KernelLaunch = 1,  // cudaLaunchKernel*, cuLaunchKernel*, cooperative variants
-  GraphLaunch = 2,   // cudaGraphLaunch, cuGraphLaunch
-  MemcpyAsync = 3,   // cudaMemcpyAsync, cuMemcpy*Async
-  MemsetAsync = 4,   // cudaMemsetAsync, cuMemsetD*Async
-  Sync = 5,          // any name containing "Synchronize"
-};
-
-// True for the kinds docs/metrics.md calls a "launch call".
-inline bool is_launch(ApiKind k) {
-  return k == ApiKind::KernelLaunch || k == ApiKind::GraphLaunch || k == ApiKind::MemcpyAsync ||
-         k == ApiKind::MemsetAsync;
-}
-
 struct ApiCall {
   ns_t start = 0;
   ns_t dur = -1;  // -1: duration unknown (e.g. a recording without a return probe)
@@ -93,8 +78,6 @@ struct ApiCallTable {
   ApiCall row(size_t i) const;
   void reserve(size_t n);
 };
-
-ApiKind classify_api(std::string_view name);
 
 // ---- Host side: framework operators (ATen ops, user annotations) ----------------------------
 

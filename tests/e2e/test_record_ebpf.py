@@ -52,7 +52,8 @@ def read_csv(path):
 
 with tempfile.TemporaryDirectory() as tmp:
     rec = os.path.join(tmp, "run.itrace")
-    p = run("record", "-o", rec, "--lib", os.path.join(fake, "libfakecudart.so"), "--lib",
+    # The fake libraries are probed with uprobes: pin the mode (auto would pick cupti on a GPU machine).
+    p = run("record", "-o", rec, "--cuda", "uprobe", "--lib", os.path.join(fake, "libfakecudart.so"), "--lib",
             os.path.join(fake, "libfakecuda.so"), "--", workload, str(WORKERS), str(LAUNCHES), str(BUSY), str(CHILD))
     if p.returncode != 0 and "no eBPF recorder" in p.stderr:
         print("SKIP: build without eBPF:", p.stderr.strip())
@@ -68,7 +69,7 @@ with tempfile.TemporaryDirectory() as tmp:
     e = run("export", rec, "--csv", out)
     check(e.returncode == 0, f"export --csv failed: {e.stderr}")
     expected_headers = {
-        "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream",
+        "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream,correlation",
         "switches.csv": "ts_ns,cpu,prev_pid,prev_tid,prev_comm,prev_state,preempted,next_pid,next_tid,next_comm",
         "wakeups.csv": "ts_ns,cpu,pid,tid,waker_pid,waker_tid",
         "irqs.csv": "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid",
@@ -186,6 +187,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check(e.returncode == 2 and "--bogus" in e.stderr, f"unknown option: rc={e.returncode} {e.stderr}")
     e = run("record", "--pid", "1", "--", "true")
     check(e.returncode == 2, f"--pid with a command: rc={e.returncode}")
+    e = run("record", "--cuda", "cupti", "--pid", "1")
+    check(e.returncode == 2 and "--cuda uprobe" in e.stderr, f"--cuda cupti with --pid: rc={e.returncode} {e.stderr}")
+    e = run("record", "--cuda", "nvtx", "--", "true")
+    check(e.returncode == 2 and "--cuda" in e.stderr, f"--cuda nvtx: rc={e.returncode} {e.stderr}")
 
     # Without privileges: says what is missing and how to fix it.
     if subprocess.run(["which", "setpriv"], capture_output=True).returncode == 0:

@@ -106,6 +106,8 @@ with tempfile.TemporaryDirectory() as tmp:
     args = [exe, "record", "-o", rec]
     if "--lib" in rec_help.stdout:
         args += ["--lib", lib]
+    if "--cuda" in rec_help.stdout:
+        args += ["--cuda", "uprobe"]  # the fake library is probed with uprobes, GPU or not
     r = subprocess.run(args + ["--", prog], capture_output=True, text=True, timeout=300)
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])

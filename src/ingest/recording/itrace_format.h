@@ -11,7 +11,10 @@
 namespace infertrace::itrace {
 
 inline constexpr char kMagic[8] = {'I', 'N', 'F', 'T', 'R', 'A', 'C', 'E'};
-inline constexpr uint32_t kVersion = 1;
+// Version 2 added GPU and STRING records and the correlation tail of API records (CUPTI mode).
+// The reader accepts every version from kOldestVersion on; the writer writes kVersion.
+inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kOldestVersion = 1;
 inline constexpr uint32_t kFileHeaderBytes = 16;  // magic, u32 version, u32 header size
 inline constexpr uint32_t kRecordHeaderBytes = 8;  // u32 type, u32 payload length
 // A record longer than this is corrupt (the largest real one is a META value, a few KB).
@@ -29,13 +32,16 @@ inline uint32_t min_payload(uint32_t type) {
     case IT_EV_TASK: return sizeof(it_task);
     case IT_EV_SYSCALL_COUNT: return sizeof(it_syscall_count);
     case IT_EV_END: return 0;
+    case IT_EV_GPU: return sizeof(it_gpu);
+    case IT_EV_STRING: return 4;
     default: return 0;
   }
 }
 
 static_assert(sizeof(it_hdr) == 24 && sizeof(it_api) == 72 && sizeof(it_switch) == 80 &&
                   sizeof(it_wakeup) == 56 && sizeof(it_irq) == 72 && sizeof(it_syscall) == 48 &&
-                  sizeof(it_task) == 48 && sizeof(it_syscall_count) == 24,
+                  sizeof(it_task) == 48 && sizeof(it_syscall_count) == 24 && sizeof(it_api_corr) == 80 &&
+                  sizeof(it_gpu) == 96,
               "record layouts are the file format: update docs/recording-format.md and kVersion");
 
 }  // namespace infertrace::itrace

@@ -55,8 +55,9 @@ class Builder {
  public:
   explicit Builder(Trace& t) : t_(t) {}
 
-  void api(const it_api& e) {
+  void api(const it_api& e, int64_t correlation = -1) {
     ApiCall c;
+    c.correlation = correlation;
     c.start = static_cast<ns_t>(e.h.ts);
     c.dur = (e.flags & IT_API_HAS_DUR) ? static_cast<ns_t>(e.dur) : -1;
     c.pid = e.h.pid;
@@ -77,6 +78,22 @@ class Builder {
     traced_pids_.insert(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);
   }
+
+  void gpu(const it_gpu& e) {
+    GpuActivity a;
+    a.start = static_cast<ns_t>(e.h.ts);
+    a.dur = static_cast<ns_t>(e.dur);
+    a.kind = e.kind == IT_GPU_MEMCPY ? GpuKind::Memcpy : e.kind == IT_GPU_MEMSET ? GpuKind::Memset : GpuKind::Kernel;
+    a.device = static_cast<int32_t>(e.device);
+    a.stream = static_cast<int64_t>(e.stream);
+    a.correlation = static_cast<int64_t>(e.correlation);
+    for (int i = 0; i < 3; ++i) a.grid[i] = e.grid[i], a.block[i] = e.block[i];
+    gpu_.push_back(a);
+    gpu_name_.push_back(e.name);
+    if (e.kind > IT_GPU_MEMSET) t_.count_skipped("gpu_unknown_kind");
+  }
+
+  void string(uint32_t id, std::string_view text) { strings_[id] = std::string(text); }
 
   void sw(const it_switch& e) {
     ContextSwitch s;
@@ -168,6 +185,20 @@ class Builder {
       if (traced_pids_.count(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
       if (traced_pids_.count(s.next_pid)) touch(s.next_pid, s.next_tid, s.ts, t_.str(s.next_comm));
     }
+    // GPU names are resolved at the end: a STRING record may follow the first activity using it.
+    for (size_t i = 0; i < gpu_.size(); ++i) {
+      const uint32_t id = gpu_name_[i];
+      if (id == 0) {
+        gpu_[i].name = t_.strings.intern(gpu_[i].kind == GpuKind::Memcpy ? "Memcpy" : "Memset");
+        continue;
+      }
+      auto it = strings_.find(id);
+      if (it == strings_.end()) t_.count_skipped("gpu_name_id_without_string");
+      gpu_[i].name = t_.strings.intern(it == strings_.end() ? "kernel#" + std::to_string(id) : it->second);
+    }
+    std::stable_sort(gpu_.begin(), gpu_.end(), [](const GpuActivity& a, const GpuActivity& b) { return a.start < b.start; });
+    t_.gpu.reserve(gpu_.size());
+    for (auto& a : gpu_) t_.gpu.push(a);
     sort_by_ts(switches_);
     sort_by_ts(wakeups_);
     sort_by_ts(irqs_);
@@ -215,6 +246,9 @@ class Builder {
   std::unordered_set<int64_t> traced_pids_;
   std::unordered_map<int64_t, ThreadSeen> threads_;
   std::vector<ApiCall> apis_;
+  std::vector<GpuActivity> gpu_;
+  std::vector<uint32_t> gpu_name_;
+  std::unordered_map<uint32_t, std::string> strings_;
   std::vector<ContextSwitch> switches_;
   std::vector<Wakeup> wakeups_;
   std::vector<Irq> irqs_;
@@ -241,9 +275,9 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     throw InputError(name, 0, "not an infertrace recording (missing INFTRACE header)");
   const uint32_t version = load<uint32_t>(data + 8);
   const uint32_t header_bytes = load<uint32_t>(data + 12);
-  if (version != itrace::kVersion)
+  if (version < itrace::kOldestVersion || version > itrace::kVersion)
     throw InputError(name, 8, "recording format version " + std::to_string(version) + " is not supported (this build reads " +
-                                  std::to_string(itrace::kVersion) + ")");
+                                  std::to_string(itrace::kOldestVersion) + " to " + std::to_string(itrace::kVersion) + ")");
   if (header_bytes < itrace::kFileHeaderBytes || header_bytes > size)
     throw InputError(name, 12, "bad header size " + std::to_string(header_bytes));
 
@@ -281,7 +315,17 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
                std::string(reinterpret_cast<const char*>(p + 4 + klen), len - 4 - klen));
         break;
       }
-      case IT_EV_API: b.api(load<it_api>(p)); break;
+      case IT_EV_API: {
+        const it_api a = load<it_api>(p);
+        // CUPTI mode appends the correlation id (it_api_corr); a shorter record has none.
+        const bool corr = (a.flags & IT_API_HAS_CORRELATION) && len >= sizeof(it_api_corr);
+        b.api(a, corr ? static_cast<int64_t>(load<it_api_corr>(p).correlation) : -1);
+        break;
+      }
+      case IT_EV_GPU: b.gpu(load<it_gpu>(p)); break;
+      case IT_EV_STRING:
+        b.string(load<uint32_t>(p), std::string_view(reinterpret_cast<const char*>(p + 4), len - 4));
+        break;
       case IT_EV_SWITCH: b.sw(load<it_switch>(p)); break;
       case IT_EV_WAKEUP: b.wakeup(load<it_wakeup>(p)); break;
       case IT_EV_IRQ: b.irq(load<it_irq>(p)); break;

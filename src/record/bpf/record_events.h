@@ -24,7 +24,9 @@ enum it_event_type {
   IT_EV_TASK = 7,
   IT_EV_SYSCALL_COUNT = 8,  // user space only, at the end: in-kernel syscall counts
   IT_EV_END = 9,            // user space only: the recorder finished cleanly
-  IT_EV_NTYPES = 10,
+  IT_EV_GPU = 10,           // user space only (CUPTI): one kernel/memcpy/memset as the GPU ran it
+  IT_EV_STRING = 11,        // user space only: an interned string (kernel names), id + bytes
+  IT_EV_NTYPES = 12,
 };
 
 // Counters kept in the `stats` per-CPU array (lost events per type use the event type as index).
@@ -47,6 +49,7 @@ struct it_hdr {
 #define IT_API_HAS_DUR 1u
 #define IT_API_HAS_STREAM 2u
 #define IT_API_HAS_GEOMETRY 4u
+#define IT_API_HAS_CORRELATION 8u  // the record is an it_api_corr (CUPTI mode)
 
 struct it_api {
   struct it_hdr h;  // ts = entry
@@ -56,6 +59,33 @@ struct it_api {
   __u64 stream;     // CUstream / cudaStream_t handle, valid with IT_API_HAS_STREAM
   __u32 grid[3];
   __u32 block[3];
+};
+
+// CUPTI mode: an API call with the correlation id that links it to its GPU work. Written as an
+// IT_EV_API record whose payload is longer than it_api (readers of version 1 layouts ignore the tail).
+struct it_api_corr {
+  struct it_api a;
+  __u64 correlation;  // (pid << 32) | CUPTI correlation id: CUPTI ids are per process
+};
+
+#define IT_GPU_KERNEL 0u
+#define IT_GPU_MEMCPY 1u
+#define IT_GPU_MEMSET 2u
+
+// CUPTI mode: one GPU activity. h.ts = start (CLOCK_MONOTONIC ns), h.pid = the launching process,
+// h.tid = 0 and h.cpu = 0 (not meaningful for GPU work).
+struct it_gpu {
+  struct it_hdr h;
+  __u64 dur;
+  __u32 kind;    // IT_GPU_*
+  __u32 device;
+  __u64 stream;  // CUPTI stream id
+  __u64 correlation;  // (pid << 32) | CUPTI correlation id, as in it_api_corr
+  __u32 name;    // IT_EV_STRING id of the kernel name (0: none)
+  __u32 copy_kind;
+  __u32 grid[3];
+  __u32 block[3];
+  __u64 bytes;   // memcpy/memset size
 };
 
 struct it_switch {

@@ -1,0 +1,128 @@
+#include "analysis/gpu_starvation.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+namespace infertrace {
+
+namespace {
+
+struct Span {
+  ns_t b, e;
+};
+
+// Sorted, non-overlapping union of the intervals.
+std::vector<Span> merge_spans(std::vector<Span> v) {
+  std::sort(v.begin(), v.end(), [](const Span& x, const Span& y) { return x.b < y.b; });
+  std::vector<Span> out;
+  for (const Span& s : v) {
+    if (s.e <= s.b) continue;
+    if (!out.empty() && s.b <= out.back().e) out.back().e = std::max(out.back().e, s.e);
+    else out.push_back(s);
+  }
+  return out;
+}
+
+// Total overlap of two sorted, disjoint span lists.
+ns_t overlap(const std::vector<Span>& a, const std::vector<Span>& b) {
+  ns_t sum = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const ns_t lo = std::max(a[i].b, b[j].b), hi = std::min(a[i].e, b[j].e);
+    if (hi > lo) sum += hi - lo;
+    (a[i].e < b[j].e) ? ++i : ++j;
+  }
+  return sum;
+}
+
+bool overlaps_any(const Span& s, const std::vector<Span>& v) {
+  auto it = std::lower_bound(v.begin(), v.end(), s.b, [](const Span& x, ns_t t) { return x.e <= t; });
+  return it != v.end() && it->b < s.e;
+}
+
+int64_t launching_thread(const Trace& t, int64_t& pid) {
+  std::map<int64_t, std::pair<int64_t, int64_t>> n;  // tid -> (launches, pid)
+  for (size_t i = 0; i < t.api.size(); ++i)
+    if (is_launch(t.api.kind[i])) n[t.api.tid[i]].first++, n[t.api.tid[i]].second = t.api.pid[i];
+  int64_t best = -1, most = 0;
+  for (auto& [tid, c] : n)
+    if (c.first > most) most = c.first, best = tid, pid = c.second;
+  return best;
+}
+
+}  // namespace
+
+GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
+  GpuStarvation g;
+  if (t.gpu.size() == 0) return g;
+  if (tid < 0) tid = launching_thread(t, g.pid);
+  g.tid = tid;
+  if (tid < 0) return g;
+
+  std::vector<Span> busy;
+  busy.reserve(t.gpu.size());
+  for (size_t i = 0; i < t.gpu.size(); ++i) busy.push_back({t.gpu.start[i], t.gpu.start[i] + t.gpu.dur[i]});
+  busy = merge_spans(std::move(busy));
+  if (busy.empty()) return g;
+  g.window_begin = busy.front().b, g.window_end = busy.back().e;
+  std::vector<Span> idle;
+  for (size_t i = 0; i + 1 < busy.size(); ++i) idle.push_back({busy[i].e, busy[i + 1].b});
+  for (const Span& s : busy) g.gpu_busy += s.e - s.b;
+  for (const Span& s : idle) g.gpu_idle += s.e - s.b;
+  g.idle_gaps = static_cast<int64_t>(idle.size());
+
+  // The thread's off-CPU intervals, split where a wakeup makes a blocked thread runnable again.
+  struct Ev {
+    ns_t ts;
+    int kind;  // 0 in, 1 wake, 2 out blocked, 3 out preempted
+  };
+  std::vector<Ev> ev;
+  const SwitchTable& s = t.switches;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.prev_tid[i] == tid) ev.push_back({s.ts[i], s.preempted[i] ? 3 : 2});
+    if (s.next_tid[i] == tid) ev.push_back({s.ts[i], 0});
+    if (s.prev_tid[i] == tid && g.pid < 0) g.pid = s.prev_pid[i];
+  }
+  if (ev.empty()) return g;
+  for (size_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], 1});
+  // At equal times a switch-out precedes a switch-in (as in the off-CPU accounting of sched.cpp).
+  std::stable_sort(ev.begin(), ev.end(), [](const Ev& a, const Ev& b) {
+    return a.ts != b.ts ? a.ts < b.ts : (a.kind != 0) > (b.kind != 0);
+  });
+  std::vector<Span> preempted, runqueue, blocked;
+  ns_t out_at = -1, wake_at = -1;
+  bool was_preempted = false;
+  for (const Ev& e : ev) {
+    if (e.kind >= 2) {
+      if (out_at < 0) out_at = e.ts, was_preempted = e.kind == 3, wake_at = -1;
+    } else if (e.kind == 1) {
+      if (out_at >= 0 && !was_preempted && wake_at < 0) wake_at = e.ts;
+    } else if (out_at >= 0) {
+      if (was_preempted) {
+        preempted.push_back({out_at, e.ts});
+      } else if (wake_at >= 0) {
+        blocked.push_back({out_at, wake_at});
+        runqueue.push_back({wake_at, e.ts});
+      } else {
+        blocked.push_back({out_at, e.ts});  // no wakeup recorded: all of it counts as sleeping
+      }
+      out_at = -1;
+    }
+  }
+  preempted = merge_spans(std::move(preempted));
+  runqueue = merge_spans(std::move(runqueue));
+  blocked = merge_spans(std::move(blocked));
+  g.available = true;
+  g.idle_while_preempted = overlap(idle, preempted);
+  g.idle_while_runqueue = overlap(idle, runqueue);
+  g.idle_while_blocked = overlap(idle, blocked);
+  g.starved_by_scheduler = g.idle_while_preempted + g.idle_while_runqueue;
+  for (const Span& gap : idle)
+    if (overlaps_any(gap, preempted) || overlaps_any(gap, runqueue)) ++g.gaps_starved;
+  g.share_of_idle = g.gpu_idle > 0 ? static_cast<double>(g.starved_by_scheduler) / static_cast<double>(g.gpu_idle) : 0.0;
+  return g;
+}
+
+}  // namespace infertrace

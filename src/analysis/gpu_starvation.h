@@ -1,0 +1,31 @@
+// "GPU idle while the launching thread was off-CPU" (docs/sched.md "GPU starved by the scheduler"):
+// from a recording that has both GPU activities (CUPTI mode) and context switches, the GPU's idle
+// time inside its active window, split by what the thread that issues the launches was doing then:
+// switched out while runnable (preempted), woken but waiting for a CPU (run queue), or sleeping
+// on its own (blocked). Preempted + run-queue time is the GPU time the scheduler cost.
+#pragma once
+
+#include <cstdint>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+struct GpuStarvation {
+  bool available = false;  // the trace has GPU activities and context switches of the thread
+  int64_t pid = -1, tid = -1;  // the launching thread (most launch calls)
+  ns_t window_begin = 0, window_end = 0;  // first GPU activity start .. last GPU activity end
+  ns_t gpu_busy = 0, gpu_idle = 0;        // union of activity intervals (all devices) / the rest of the window
+  int64_t idle_gaps = 0;                  // maximal idle intervals inside the window
+  ns_t idle_while_preempted = 0;  // idle ∩ switched out while runnable, until switched back in
+  ns_t idle_while_runqueue = 0;   // idle ∩ from the wakeup of a blocked thread to its switch-in
+  ns_t idle_while_blocked = 0;    // idle ∩ switched out sleeping, until its wakeup
+  ns_t starved_by_scheduler = 0;  // preempted + runqueue
+  int64_t gaps_starved = 0;       // idle gaps overlapping preempted or run-queue time
+  double share_of_idle = 0;       // starved_by_scheduler / gpu_idle (0 when no idle)
+};
+
+// tid < 0: the thread with the most launch calls.
+GpuStarvation analyze_gpu_starvation(const Trace& trace, int64_t tid = -1);
+
+}  // namespace infertrace

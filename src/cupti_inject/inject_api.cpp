@@ -1,0 +1,149 @@
+// The API half of the injection library: CUPTI runtime and driver callbacks for launches, graph
+// launches, copies, sets and synchronizations. Entry and exit are read from CLOCK_MONOTONIC (the
+// recorder's clock, so these times need no conversion); the entry time travels to the exit callback
+// in CUPTI's per-call correlationData slot. A driver call made inside a runtime call on the same
+// thread is the same logical launch: it is not recorded (counted as folded), and if its correlation
+// id differs from the runtime call's, an alias record ties the GPU work back to the runtime call.
+#include <cupti.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string_view>
+
+#include "cupti_inject/inject_state.h"
+#include "trace/api_kind.h"
+
+namespace infertrace::inject {
+
+namespace {
+
+CUpti_SubscriberHandle g_sub;
+
+// Names already sent to the recorder, per domain and callback id (the name precedes the first call
+// using it in ring order: it is pushed before the flag is set).
+std::atomic<uint8_t> g_named_runtime[CUPTI_RUNTIME_TRACE_CBID_SIZE];
+std::atomic<uint8_t> g_named_driver[CUPTI_DRIVER_TRACE_CBID_SIZE];
+
+thread_local uint32_t t_tid = 0;
+thread_local int t_runtime_depth = 0;
+thread_local uint32_t t_runtime_corr = 0;
+
+uint32_t tid() {
+  if (!t_tid) t_tid = static_cast<uint32_t>(::syscall(SYS_gettid));
+  return t_tid;
+}
+
+// The calls worth a callback: everything the analyses classify (launch, graph launch, async copy
+// and set, synchronize) plus the synchronous copies and sets, whose GPU work would otherwise have
+// no owner. Chosen by name so no callback id list has to track CUDA versions.
+bool wanted(std::string_view name) {
+  if (classify_api(name) != ApiKind::Other) return true;
+  for (std::string_view p : {"cudaMemcpy", "cudaMemset", "cuMemcpy", "cuMemsetD"})
+    if (name.substr(0, p.size()) == p) return true;
+  return false;
+}
+
+void send_name(uint32_t domain, CUpti_CallbackId cbid, const char* fn) {
+  std::atomic<uint8_t>* flag = nullptr;
+  if (domain == cupti::kDomainRuntime && cbid < CUPTI_RUNTIME_TRACE_CBID_SIZE) flag = &g_named_runtime[cbid];
+  if (domain == cupti::kDomainDriver && cbid < CUPTI_DRIVER_TRACE_CBID_SIZE) flag = &g_named_driver[cbid];
+  if (!flag || flag->load(std::memory_order_acquire)) return;
+  const size_t n = fn ? std::strlen(fn) : 0;
+  unsigned char buf[sizeof(cupti::RingName) + 128];
+  const cupti::RingName rn{pid(), cupti::kNameApi, cupti::api_id(domain, cbid), static_cast<uint32_t>(n < 128 ? n : 128)};
+  std::memcpy(buf, &rn, sizeof(rn));
+  std::memcpy(buf + sizeof(rn), fn, rn.len);
+  if (ring().push(cupti::kRecName, buf, static_cast<uint32_t>(sizeof(rn) + rn.len)))
+    flag->store(1, std::memory_order_release);
+}
+
+// The stream argument of the common calls, from CUPTI's copy of the parameters.
+bool stream_of(uint32_t domain, CUpti_CallbackId cbid, const void* params, uint64_t& out) {
+  if (!params) return false;
+  if (domain == cupti::kDomainRuntime) {
+    switch (cbid) {
+      case CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000:
+        out = reinterpret_cast<uint64_t>(static_cast<const cudaLaunchKernel_v7000_params*>(params)->stream);
+        return true;
+      case CUPTI_RUNTIME_TRACE_CBID_cudaMemcpyAsync_v3020:
+        out = reinterpret_cast<uint64_t>(static_cast<const cudaMemcpyAsync_v3020_params*>(params)->stream);
+        return true;
+      case CUPTI_RUNTIME_TRACE_CBID_cudaMemsetAsync_v3020:
+        out = reinterpret_cast<uint64_t>(static_cast<const cudaMemsetAsync_v3020_params*>(params)->stream);
+        return true;
+      case CUPTI_RUNTIME_TRACE_CBID_cudaStreamSynchronize_v3020:
+        out = reinterpret_cast<uint64_t>(static_cast<const cudaStreamSynchronize_v3020_params*>(params)->stream);
+        return true;
+      default: return false;
+    }
+  }
+  switch (cbid) {
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz:
+      out = reinterpret_cast<uint64_t>(static_cast<const cuLaunchKernel_params*>(params)->hStream);
+      return true;
+    default: return false;
+  }
+}
+
+void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) {
+  const auto* cb = static_cast<const CUpti_CallbackData*>(data);
+  const uint32_t dom = domain == CUPTI_CB_DOMAIN_RUNTIME_API ? cupti::kDomainRuntime : cupti::kDomainDriver;
+  const bool enter = cb->callbackSite == CUPTI_API_ENTER;
+  if (dom == cupti::kDomainDriver && t_runtime_depth > 0) {
+    // Folded into the runtime call that made it.
+    if (enter) {
+      folded_driver_calls().fetch_add(1, std::memory_order_relaxed);
+    } else if (cb->correlationId != t_runtime_corr) {
+      const cupti::RingAlias a{pid(), cb->correlationId, t_runtime_corr, 0};
+      ring().push(cupti::kRecAlias, &a, sizeof(a));
+    }
+    return;
+  }
+  if (enter) {
+    if (dom == cupti::kDomainRuntime && t_runtime_depth++ == 0) t_runtime_corr = cb->correlationId;
+    *cb->correlationData = mono_ns();
+    return;
+  }
+  const uint64_t end = mono_ns();
+  if (dom == cupti::kDomainRuntime && t_runtime_depth > 0) --t_runtime_depth;
+  send_name(dom, cbid, cb->functionName);
+  cupti::RingApi r{};
+  r.start = *cb->correlationData;
+  r.end = end;
+  r.pid = pid();
+  r.tid = tid();
+  r.correlation = cb->correlationId;
+  r.api = cupti::api_id(dom, cbid);
+  r.cpu = ::sched_getcpu();
+  if (stream_of(dom, cbid, cb->functionParams, r.stream)) r.flags |= cupti::kApiHasStream;
+  ring().push(cupti::kRecApi, &r, sizeof(r));
+}
+
+bool enable_domain(CUpti_CallbackDomain domain, int size, const char** why) {
+  for (int id = 0; id < size; ++id) {
+    const char* name = nullptr;
+    if (cuptiGetCallbackName(domain, static_cast<uint32_t>(id), &name) != CUPTI_SUCCESS || !name) continue;
+    if (!wanted(name)) continue;
+    if (cuptiEnableCallback(1, g_sub, domain, static_cast<CUpti_CallbackId>(id)) != CUPTI_SUCCESS) {
+      *why = "cuptiEnableCallback failed";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool start_api_callbacks(const char** why) {
+  if (cuptiSubscribe(&g_sub, on_callback, nullptr) != CUPTI_SUCCESS) {
+    *why = "cuptiSubscribe failed (another CUPTI client, e.g. a profiler, may hold the subscription)";
+    return false;
+  }
+  return enable_domain(CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_SIZE, why) &&
+         enable_domain(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_SIZE, why);
+}
+
+}  // namespace infertrace::inject

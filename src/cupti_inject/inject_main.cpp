@@ -1,0 +1,89 @@
+// libinfertrace_cupti.so: the CUPTI injection library. The CUDA driver loads it into a program when
+// CUDA_INJECTION64_PATH names it and calls InitializeInjection() once, at CUDA initialization.
+// It attaches to the recorder's ring (INFERTRACE_CUPTI_RING = its path), asks CUPTI to timestamp
+// activity with CLOCK_MONOTONIC, subscribes the API callbacks and enables the activity records.
+// It cannot be exercised without a GPU; docs/record.md lists the checks that remain for one.
+#include <cupti.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "cupti_inject/inject_state.h"
+
+namespace infertrace::inject {
+
+namespace {
+
+cupti::Ring g_ring;
+std::atomic<uint32_t> g_pid{0};
+std::atomic<uint64_t> g_folded{0};
+bool g_monotonic = false;
+uint32_t g_cupti_version = 0;
+
+uint64_t CUPTIAPI monotonic_timestamp() { return mono_ns(); }
+
+void push_info(bool at_exit) {
+  cupti::RingInfo info{};
+  info.pid = pid();
+  info.timestamp_callback = g_monotonic ? 1 : 0;
+  info.cupti_version = g_cupti_version;
+  if (at_exit) {
+    info.folded_driver_calls = g_folded.load(std::memory_order_relaxed);
+    info.activity_dropped = activity_dropped();
+  }
+  g_ring.push(cupti::kRecInfo, &info, sizeof(info));
+}
+
+void at_exit() {
+  flush_activity();
+  if (!g_monotonic) push_clock_sample();
+  push_info(true);
+}
+
+void after_fork_child() {
+  g_pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
+  names_after_fork_child();
+}
+
+void say(const std::string& what) { std::fprintf(stderr, "infertrace-cupti: %s; this process is not traced\n", what.c_str()); }
+
+}  // namespace
+
+cupti::Ring& ring() { return g_ring; }
+uint32_t pid() { return g_pid.load(std::memory_order_relaxed); }
+std::atomic<uint64_t>& folded_driver_calls() { return g_folded; }
+bool timestamps_monotonic() { return g_monotonic; }
+
+}  // namespace infertrace::inject
+
+extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) {
+  using namespace infertrace::inject;
+  const char* path = std::getenv("INFERTRACE_CUPTI_RING");
+  if (!path || !*path) {
+    say("INFERTRACE_CUPTI_RING is not set (start the program with `infertrace record --cuda cupti -- CMD`)");
+    return 1;
+  }
+  std::string why;
+  g_ring = infertrace::cupti::Ring::attach(path, &why);
+  if (!g_ring.valid()) {
+    say("cannot attach the recorder's ring: " + why);
+    return 1;
+  }
+  g_pid = static_cast<uint32_t>(::getpid());
+  ::pthread_atfork(names_before_fork, names_after_fork_parent, after_fork_child);
+  cuptiGetVersion(&g_cupti_version);
+  // Before any activity kind is enabled, as CUPTI requires.
+  g_monotonic = cuptiActivityRegisterTimestampCallback(monotonic_timestamp) == CUPTI_SUCCESS;
+  const char* reason = nullptr;
+  if (!start_activity(&reason) || !start_api_callbacks(&reason)) {
+    say(reason ? reason : "CUPTI setup failed");
+    return 1;
+  }
+  if (!g_monotonic) push_clock_sample();
+  push_info(false);
+  std::atexit(at_exit);
+  return 1;
+}

@@ -1,0 +1,46 @@
+// State shared by the parts of libinfertrace_cupti.so (the CUPTI injection library that
+// `infertrace record --cuda cupti` loads into the traced program through CUDA_INJECTION64_PATH).
+// Everything here runs inside the application: no exceptions escape, nothing blocks, and a failure
+// leaves the application running untraced with one line on stderr.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+
+#include "record/cupti_records.h"
+#include "record/cupti_ring.h"
+
+namespace infertrace::inject {
+
+// The ring the recorder created (path in INFERTRACE_CUPTI_RING).
+cupti::Ring& ring();
+// This process's id (refreshed in a forked child).
+uint32_t pid();
+// Driver calls folded into the runtime call around them (sent in the exit RingInfo).
+std::atomic<uint64_t>& folded_driver_calls();
+// 1 when CUPTI accepted our CLOCK_MONOTONIC timestamp callback.
+bool timestamps_monotonic();
+
+inline uint64_t mono_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Subscribes the API callbacks (inject_api.cpp); false with a reason on failure.
+bool start_api_callbacks(const char** why);
+// Enables kernel/memcpy/memset activity records and the buffer callbacks (inject_activity.cpp).
+bool start_activity(const char** why);
+// Pushes one paired CUPTI-clock/CLOCK_MONOTONIC sample (inject_activity.cpp).
+void push_clock_sample();
+// At exit: flushes CUPTI's buffers so the last records reach the ring.
+void flush_activity();
+uint64_t activity_dropped();
+// pthread_atfork handlers for the kernel-name table: a forked child numbers its names afresh,
+// under its own pid.
+void names_before_fork();
+void names_after_fork_parent();
+void names_after_fork_child();
+
+}  // namespace infertrace::inject

@@ -1,0 +1,31 @@
+// Which mechanism records the CUDA side (`record --cuda {cupti,uprobe,auto}`, docs/record.md):
+// cupti = the injection library (src/cupti_inject/) loaded through CUDA_INJECTION64_PATH, which sees
+// GPU execution; uprobe = the eBPF uprobes on the CUDA libraries (host side only, works with --pid).
+#pragma once
+
+#include <string>
+
+namespace infertrace {
+
+enum class CudaMode { Uprobe, Cupti };
+
+struct CudaModeFacts {
+  bool have_command = false;  // -- CMD (cupti can only inject into a program it starts)
+  bool have_pids = false;     // --pid
+  std::string library;        // the injection library's path, empty when this build has none
+  bool gpu_present = false;
+};
+
+// Decides the mode for `requested` ("cupti", "uprobe" or "auto"). Throws UsageError for an unknown
+// word or `cupti` with --pid, Error for `cupti` in a build without the library (saying why).
+CudaMode resolve_cuda_mode(const std::string& requested, const CudaModeFacts& facts);
+
+// The injection library of this build: next to the executable, else where the build put it;
+// empty when the build found no CUPTI.
+std::string cupti_library_path();
+// True when /dev/nvidia0 exists or libcuda reports at least one device.
+bool gpu_present();
+
+const char* cuda_mode_name(CudaMode m);
+
+}  // namespace infertrace

@@ -1,0 +1,195 @@
+#include "record/cupti_merge.h"
+
+#include <cstring>
+
+#include "ingest/recording/itrace_format.h"
+#include "record/itrace_writer.h"
+#include "trace/trace.h"
+
+namespace infertrace {
+
+namespace {
+
+uint64_t key(uint32_t pid, uint32_t id) { return (static_cast<uint64_t>(pid) << 32) | id; }
+
+template <class T>
+bool load(const unsigned char* p, uint32_t len, T& out) {
+  if (len < sizeof(T)) return false;
+  std::memcpy(&out, p, sizeof(T));
+  return true;
+}
+
+// CUPTI's runtime names carry the API version ("cudaLaunchKernel_v7000"); the version is not part
+// of the function's identity for any analysis, and the uprobe mode names calls without it.
+std::string strip_version(std::string n) {
+  const auto v = n.rfind("_v");
+  if (v != std::string::npos && v + 2 < n.size() && n.find_first_not_of("0123456789", v + 2) == std::string::npos)
+    n.resize(v);
+  return n;
+}
+
+}  // namespace
+
+void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
+  using namespace cupti;
+  switch (type) {
+    case kRecApi: {
+      RingApi r;
+      if (!load(p, len, r)) break;
+      api(r);
+      return;
+    }
+    case kRecGpu: {
+      RingGpu r;
+      if (!load(p, len, r)) break;
+      if (r.flags & kGpuMonotonic) {
+        gpu(r, static_cast<int64_t>(r.start), static_cast<int64_t>(r.end));
+      } else {
+        held_[r.pid].push_back(r);  // converted at finish(), with every clock sample of the process
+      }
+      return;
+    }
+    case kRecName: {
+      RingName r;
+      if (!load(p, len, r) || r.len > len - sizeof(r)) break;
+      name(r, std::string_view(reinterpret_cast<const char*>(p + sizeof(r)), r.len));
+      return;
+    }
+    case kRecAlias: {
+      RingAlias r;
+      if (!load(p, len, r)) break;
+      alias_[key(r.pid, r.from)] = r.to;
+      ++st_.aliases;
+      return;
+    }
+    case kRecClock: {
+      RingClock r;
+      if (!load(p, len, r)) break;
+      clock_[r.pid].push_back({r.mono_before, r.cupti, r.mono_after});
+      ++st_.clock_samples;
+      return;
+    }
+    case kRecInfo: {
+      RingInfo r;
+      if (!load(p, len, r)) break;
+      // Sent at start (counters 0) and again at exit with the counters.
+      if (!monotonic_.count(r.pid)) {
+        ++st_.processes;
+        if (r.timestamp_callback) ++st_.processes_with_timestamp_callback;
+      }
+      monotonic_[r.pid] = r.timestamp_callback != 0;
+      st_.folded_driver_calls += r.folded_driver_calls;
+      st_.activity_dropped += r.activity_dropped;
+      return;
+    }
+    default: break;
+  }
+  ++st_.malformed;
+}
+
+void CuptiMerge::name(const cupti::RingName& r, std::string_view text) {
+  ++st_.names;
+  // API ids are CUPTI's callback ids, the same in every process: one table for all.
+  if (r.space == cupti::kNameApi) api_names_[r.id] = strip_version(std::string(text));
+  else if (r.space == cupti::kNameKernel) kernel_names_[key(r.pid, r.id)] = std::string(text);
+  else ++st_.malformed;
+}
+
+uint32_t CuptiMerge::api_index(uint32_t id) {
+  auto n = api_names_.find(id);
+  // The producer sends a name before the first call that uses it; a lost name (ring full) still
+  // gets a stable, honest label.
+  const std::string name = n != api_names_.end() ? n->second : "cupti_api#" + std::to_string(id);
+  auto [it, fresh] = api_index_.try_emplace(name, next_api_);
+  if (fresh) {
+    out_.meta("api." + std::to_string(next_api_), name);
+    ++next_api_;
+  }
+  return it->second;
+}
+
+uint32_t CuptiMerge::kernel_string(uint32_t pid, uint32_t id) {
+  if (id == 0) return 0;
+  auto n = kernel_names_.find(key(pid, id));
+  if (n == kernel_names_.end()) return 0xffffffffu;  // name lost: the reader labels it kernel#<id>
+  auto [it, fresh] = string_ids_.try_emplace(n->second, next_string_);
+  if (fresh) {
+    std::vector<unsigned char> rec(4 + n->second.size());
+    std::memcpy(rec.data(), &next_string_, 4);
+    std::memcpy(rec.data() + 4, n->second.data(), n->second.size());
+    out_.record(IT_EV_STRING, rec.data(), static_cast<uint32_t>(rec.size()));
+    ++next_string_;
+  }
+  return it->second;
+}
+
+void CuptiMerge::api(const cupti::RingApi& r) {
+  it_api_corr e{};
+  e.a.h.type = IT_EV_API;
+  e.a.h.cpu = r.cpu >= 0 ? static_cast<uint32_t>(r.cpu) : 0;
+  e.a.h.ts = r.start;
+  e.a.h.pid = r.pid;
+  e.a.h.tid = r.tid;
+  e.a.api = api_index(r.api);
+  e.a.flags = IT_API_HAS_DUR | IT_API_HAS_CORRELATION | ((r.flags & cupti::kApiHasStream) ? IT_API_HAS_STREAM : 0);
+  e.a.dur = r.end >= r.start ? r.end - r.start : 0;
+  e.a.stream = r.stream;
+  e.correlation = key(r.pid, r.correlation);
+  out_.record(IT_EV_API, &e, sizeof(e));
+  ++st_.api;
+  auto n = api_names_.find(r.api);
+  if (n != api_names_.end() && is_launch(classify_api(n->second))) st_.launches_per_thread[r.tid]++;
+}
+
+void CuptiMerge::gpu(const cupti::RingGpu& r, int64_t start, int64_t end) {
+  it_gpu e{};
+  e.h.type = IT_EV_GPU;
+  e.h.ts = static_cast<uint64_t>(start);
+  e.h.pid = r.pid;
+  e.dur = end >= start ? static_cast<uint64_t>(end - start) : 0;
+  e.kind = r.kind;
+  e.device = r.device;
+  e.stream = r.stream;
+  auto a = alias_.find(key(r.pid, r.correlation));
+  e.correlation = key(r.pid, a == alias_.end() ? r.correlation : a->second);
+  e.name = r.kind == cupti::kGpuKernel ? kernel_string(r.pid, r.name) : 0;
+  e.copy_kind = r.copy_kind;
+  for (int i = 0; i < 3; ++i) {
+    e.grid[i] = static_cast<uint32_t>(r.grid[i]);
+    e.block[i] = static_cast<uint32_t>(r.block[i]);
+  }
+  e.bytes = r.bytes;
+  out_.record(IT_EV_GPU, &e, sizeof(e));
+  ++st_.gpu;
+}
+
+void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_bytes, uint64_t ring_producers) {
+  for (auto& [pid, mono] : monotonic_)
+    if (mono) out_.meta("cupti.clock." + std::to_string(pid), "timestamp_callback CLOCK_MONOTONIC (no conversion)");
+  for (auto& [pid, recs] : held_) {
+    const auto fit = fit_clock(clock_[pid]);
+    if (!fit) {
+      st_.gpu_without_clock += recs.size();
+      out_.meta("cupti.clock." + std::to_string(pid), "none: no paired sample, GPU records dropped");
+      continue;
+    }
+    out_.meta("cupti.clock." + std::to_string(pid),
+              "paired-sample fit: samples " + std::to_string(fit->samples) + ", slope " + std::to_string(fit->slope) +
+                  ", error bound " + std::to_string(static_cast<int64_t>(fit->error_bound_ns + 0.5)) + " ns");
+    for (auto& r : recs) gpu(r, fit->map(r.start), fit->map(r.end));
+  }
+  held_.clear();
+  out_.meta("cupti.processes", std::to_string(st_.processes));
+  out_.meta("cupti.processes_with_timestamp_callback", std::to_string(st_.processes_with_timestamp_callback));
+  out_.meta("cupti.api_records", std::to_string(st_.api));
+  out_.meta("cupti.gpu_records", std::to_string(st_.gpu));
+  out_.meta("cupti.ring_dropped_records", std::to_string(ring_dropped_records));
+  out_.meta("cupti.ring_dropped_bytes", std::to_string(ring_dropped_bytes));
+  out_.meta("cupti.ring_producers", std::to_string(ring_producers));
+  out_.meta("cupti.activity_dropped", std::to_string(st_.activity_dropped));
+  out_.meta("cupti.gpu_without_clock", std::to_string(st_.gpu_without_clock));
+  out_.meta("cupti.malformed_ring_records", std::to_string(st_.malformed));
+  out_.meta("cupti.folded_driver_calls", std::to_string(st_.folded_driver_calls));
+}
+
+}  // namespace infertrace

@@ -1,0 +1,65 @@
+// Turns CUPTI ring records (cupti_records.h) into .itrace records as the recorder drains the ring:
+// API calls become IT_EV_API records with the correlation tail (their names get api.<n> META
+// indices after the uprobe table's), GPU activities become IT_EV_GPU records, kernel names become
+// IT_EV_STRING records interned across processes. Correlation ids are made unique across processes
+// as (pid << 32) | id. GPU times on the raw CUPTI clock (no timestamp callback) are held back per
+// process and converted at finish() with the clock fit of that process's paired samples.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "record/clock_fit.h"
+#include "record/cupti_records.h"
+
+namespace infertrace {
+
+class ItraceWriter;
+
+struct CuptiMergeStats {
+  uint64_t api = 0, gpu = 0, names = 0, aliases = 0, clock_samples = 0;
+  uint64_t malformed = 0;              // ring records too short for their type
+  uint64_t gpu_without_clock = 0;      // raw-clock GPU records of a process with no clock sample: dropped
+  uint64_t processes = 0;              // processes that reported RingInfo
+  uint64_t processes_with_timestamp_callback = 0;
+  uint64_t folded_driver_calls = 0, activity_dropped = 0;  // summed over processes (at their exit)
+  std::map<uint64_t, uint64_t> launches_per_thread;         // tid -> launch calls
+};
+
+class CuptiMerge {
+ public:
+  // first_api_index: the first api.<n> index not used by the uprobe API table.
+  CuptiMerge(ItraceWriter& out, uint32_t first_api_index) : out_(out), next_api_(first_api_index) {}
+
+  // One ring record (the callback of cupti::Ring::drain).
+  void consume(uint32_t type, const unsigned char* payload, uint32_t len);
+  // Converts and writes held-back raw-clock GPU records, then META keys describing the clock
+  // method per process (`cupti.clock.<pid>`), and the counters. Call once, after the last drain.
+  void finish(uint64_t ring_dropped_records, uint64_t ring_dropped_bytes, uint64_t ring_producers);
+  const CuptiMergeStats& stats() const { return st_; }
+
+ private:
+  void api(const cupti::RingApi& r);
+  void gpu(const cupti::RingGpu& r, int64_t start, int64_t end);
+  void name(const cupti::RingName& r, std::string_view text);
+  uint32_t api_index(uint32_t id);
+  uint32_t kernel_string(uint32_t pid, uint32_t id);
+
+  ItraceWriter& out_;
+  uint32_t next_api_;
+  uint32_t next_string_ = 1;
+  CuptiMergeStats st_;
+  std::unordered_map<uint32_t, std::string> api_names_;      // api id -> name (same in every process)
+  std::unordered_map<std::string, uint32_t> api_index_;      // name -> api.<n>
+  std::unordered_map<uint64_t, std::string> kernel_names_;   // (pid, kernel id) -> name
+  std::unordered_map<std::string, uint32_t> string_ids_;     // name -> IT_EV_STRING id
+  std::unordered_map<uint64_t, uint32_t> alias_;             // (pid, driver corr) -> runtime corr
+  std::map<uint32_t, std::vector<ClockSample>> clock_;       // pid -> samples
+  std::map<uint32_t, bool> monotonic_;                       // pid -> timestamp callback active
+  std::map<uint32_t, std::vector<cupti::RingGpu>> held_;     // pid -> raw-clock GPU records
+};
+
+}  // namespace infertrace

@@ -1,0 +1,90 @@
+// The records the injection library (src/cupti_inject/) writes into the CUPTI ring and the
+// recorder's merge (record/cupti_merge.cpp) reads. Plain structs, naturally aligned, little-endian;
+// both sides are built from this one header in the same build, so the ring version (cupti_ring.h)
+// changes when a layout here does.
+#pragma once
+
+#include <cstdint>
+
+namespace infertrace::cupti {
+
+enum RecordType : uint32_t {
+  kRecApi = 1,    // RingApi: one runtime/driver API call (entry and exit times)
+  kRecGpu = 2,    // RingGpu: one kernel, memcpy or memset as the GPU ran it
+  kRecName = 3,   // RingName + text: the name of an API id or a kernel name id, per process
+  kRecAlias = 4,  // RingAlias: a folded driver call's correlation id belongs to the runtime call around it
+  kRecClock = 5,  // RingClock: one paired sample of the CUPTI clock and CLOCK_MONOTONIC
+  kRecInfo = 6,   // RingInfo: what the injection library set up in one process
+};
+
+enum ApiDomain : uint32_t { kDomainRuntime = 1, kDomainDriver = 2 };
+
+// API ids are (domain << 24) | CUPTI callback id; a name record gives each id its function name.
+inline uint32_t api_id(uint32_t domain, uint32_t cbid) { return (domain << 24) | (cbid & 0xffffff); }
+
+struct RingApi {
+  uint64_t start;  // CLOCK_MONOTONIC ns at the API entry callback
+  uint64_t end;    // at the exit callback
+  uint32_t pid, tid;
+  uint32_t correlation;  // CUPTI's correlation id (matches RingGpu.correlation of the work it launched)
+  uint32_t api;          // api_id()
+  int32_t cpu;           // sched_getcpu() at entry
+  uint32_t flags;        // kApiHasStream
+  uint64_t stream;       // the stream handle argument, when known
+};
+inline constexpr uint32_t kApiHasStream = 1;
+
+enum GpuKindCode : uint32_t { kGpuKernel = 0, kGpuMemcpy = 1, kGpuMemset = 2 };
+
+struct RingGpu {
+  uint64_t start, end;  // on the clock named by flags (kGpuMonotonic or the raw CUPTI clock)
+  uint32_t pid;
+  uint32_t kind;  // GpuKindCode
+  uint32_t device;
+  uint32_t stream;  // CUPTI stream id
+  uint32_t correlation;
+  uint32_t name;  // kernel name id (kRecName with kNameKernel), 0 for copies and sets
+  int32_t grid[3], block[3];
+  uint64_t bytes;     // memcpy/memset size
+  uint32_t flags;     // kGpuMonotonic
+  uint32_t copy_kind; // CUpti_ActivityMemcpyKind for copies
+};
+inline constexpr uint32_t kGpuMonotonic = 1;  // start/end already CLOCK_MONOTONIC (timestamp callback)
+
+enum NameSpace : uint32_t { kNameApi = 1, kNameKernel = 2 };
+
+struct RingName {
+  uint32_t pid;
+  uint32_t space;  // NameSpace
+  uint32_t id;
+  uint32_t len;    // text bytes that follow this struct
+};
+
+struct RingAlias {
+  uint32_t pid;
+  uint32_t from;  // correlation id of the folded driver call
+  uint32_t to;    // correlation id of the runtime call that made it
+  uint32_t pad;
+};
+
+struct RingClock {
+  uint32_t pid, pad;
+  uint64_t mono_before;  // CLOCK_MONOTONIC ns read just before ...
+  uint64_t cupti;        // ... cuptiGetTimestamp() ...
+  uint64_t mono_after;   // ... and just after
+};
+
+struct RingInfo {
+  uint32_t pid;
+  uint32_t timestamp_callback;  // 1: cuptiActivityRegisterTimestampCallback accepted CLOCK_MONOTONIC
+  uint32_t cupti_version;
+  uint32_t pad;
+  uint64_t folded_driver_calls;  // at exit: driver calls made inside a runtime call, folded into it
+  uint64_t activity_dropped;     // at exit: CUPTI's own dropped activity records
+};
+
+static_assert(sizeof(RingApi) == 48 && sizeof(RingGpu) == 80 && sizeof(RingName) == 16 && sizeof(RingAlias) == 16 &&
+                  sizeof(RingClock) == 32 && sizeof(RingInfo) == 32,
+              "ring record layouts changed: bump kRingVersion");
+
+}  // namespace infertrace::cupti

@@ -1,0 +1,63 @@
+// What a CUDA runtime/driver API call does, decided from its name alone. Header-only and free of
+// the rest of the event model, because the CUPTI injection library (src/cupti_inject/) uses the same
+// rule to choose which callbacks to enable as the readers use to classify recorded calls.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace infertrace {
+
+// What an API call does, decided once from its name at ingest (see classify_api()).
+enum class ApiKind : uint8_t {
+  Other = 0,
+  KernelLaunch = 1,  // cudaLaunchKernel*, cuLaunchKernel*, cooperative variants
+  GraphLaunch = 2,   // cudaGraphLaunch, cuGraphLaunch
+  MemcpyAsync = 3,   // cudaMemcpyAsync, cuMemcpy*Async
+  MemsetAsync = 4,   // cudaMemsetAsync, cuMemsetD*Async
+  Sync = 5,          // any name containing "Synchronize"
+};
+
+// True for the kinds docs/metrics.md calls a "launch call".
+inline bool is_launch(ApiKind k) {
+  return k == ApiKind::KernelLaunch || k == ApiKind::GraphLaunch || k == ApiKind::MemcpyAsync ||
+         k == ApiKind::MemsetAsync;
+}
+
+namespace api_kind_detail {
+inline bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+inline bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+}  // namespace api_kind_detail
+
+inline ApiKind classify_api(std::string_view n) {
+  using api_kind_detail::ends_with;
+  using api_kind_detail::starts_with;
+  // Some tools append a version suffix (cuLaunchKernel_ptsz, cudaLaunchKernel_v7000); strip the
+  // per-thread-stream and version suffixes before matching.
+  for (std::string_view suf : {"_ptsz", "_ptds"}) {
+    if (ends_with(n, suf)) n.remove_suffix(suf.size());
+  }
+  if (auto v = n.find("_v"); v != std::string_view::npos && v + 2 < n.size() &&
+                             n[v + 2] >= '0' && n[v + 2] <= '9') {
+    n = n.substr(0, v);
+  }
+  if (n.find("Synchronize") != std::string_view::npos) return ApiKind::Sync;
+  if (n == "cudaLaunchKernel" || n == "cudaLaunchKernelExC" || n == "cudaLaunchCooperativeKernel" ||
+      n == "cuLaunchKernel" || n == "cuLaunchKernelEx" || n == "cuLaunchCooperativeKernel" ||
+      n == "cudaLaunchCooperativeKernelMultiDevice" || n == "cuLaunchCooperativeKernelMultiDevice")
+    return ApiKind::KernelLaunch;
+  if (n == "cudaGraphLaunch" || n == "cuGraphLaunch") return ApiKind::GraphLaunch;
+  if (n == "cudaMemcpyAsync" || n == "cudaMemcpy2DAsync" || n == "cudaMemcpy3DAsync" ||
+      n == "cudaMemcpyPeerAsync" || n == "cudaMemcpyToSymbolAsync" ||
+      n == "cudaMemcpyFromSymbolAsync" || (starts_with(n, "cuMemcpy") && ends_with(n, "Async")))
+    return ApiKind::MemcpyAsync;
+  if (n == "cudaMemsetAsync" || n == "cudaMemset2DAsync" || n == "cudaMemset3DAsync" ||
+      (starts_with(n, "cuMemsetD") && ends_with(n, "Async")))
+    return ApiKind::MemsetAsync;
+  return ApiKind::Other;
+}
+
+
+}  // namespace infertrace

@@ -1,0 +1,109 @@
+// The recorder's CUPTI merge (record/cupti_merge.h): ring records from the synthetic producer
+// (support/cupti_synth/cupti_synth_producer.h, the injection library's exact records) become a
+// .itrace file whose reading gives launch latency, queue time and TKLQT in closed form; the same with
+// GPU times on a raw clock converted by the paired-sample fit; two processes with clashing
+// correlation ids stay apart.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include "analysis/launch.h"
+#include "ingest/recording/recording_reader.h"
+#include "record/cupti_merge.h"
+#include "record/itrace_writer.h"
+#include "support/cupti_synth/cupti_synth_producer.h"
+
+namespace infertrace {
+namespace {
+
+struct SynthRun {
+  Trace trace;
+  CuptiMergeStats stats;
+};
+
+SynthRun record_synthetic(const std::vector<std::tuple<uint32_t, uint32_t, bool>>& procs, int launches) {
+  const auto path = std::filesystem::temp_directory_path() / ("it_merge_" + std::to_string(::getpid()) + ".itrace");
+  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
+  SynthRun run;
+  {
+    ItraceWriter out(path.string());
+    CuptiMerge merge(out, 5);  // api.0..4 belong to the (absent) uprobe table
+    for (auto& [pid, tid, raw] : procs) {
+      EXPECT_EQ(synth::produce(ring, pid, tid, 1'000'000'000, launches, raw), 0);
+      ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); });
+    }
+    merge.finish(0, 0, 1);
+    out.finish();
+    run.stats = merge.stats();
+  }
+  run.trace = read_recording(path.string());
+  std::filesystem::remove(path);
+  return run;
+}
+
+void expect_closed_form(const Trace& t, const LaunchAnalysis& a, int launches, int procs) {
+  const int64_t calls = int64_t{launches + 1} * procs;  // kernels + the memcpy
+  EXPECT_EQ(a.launch_calls, calls);
+  EXPECT_EQ(a.linked_launch_calls, calls);
+  EXPECT_EQ(a.kernels, int64_t{launches} * procs);
+  EXPECT_EQ(a.memcpys, procs);
+  EXPECT_EQ(a.orphan_activities, 0);
+  EXPECT_EQ(a.orphan_launch_calls, 0);
+  EXPECT_EQ(a.sync_calls, procs);
+  for (auto& l : a.links) {
+    EXPECT_EQ(l.latency, static_cast<ns_t>(synth::kLatency));
+    EXPECT_EQ(l.queue, static_cast<ns_t>(synth::kLatency - synth::kApiDur));
+  }
+  EXPECT_EQ(a.tklqt, calls * static_cast<ns_t>(synth::kLatency));
+  EXPECT_EQ(a.tklqt_queue, calls * static_cast<ns_t>(synth::kLatency - synth::kApiDur));
+  std::set<std::string> names;
+  for (size_t i = 0; i < t.gpu.size(); ++i) names.insert(std::string(t.str(t.gpu.name[i])));
+  EXPECT_EQ(names, (std::set<std::string>{"gemm_0", "gemm_1", "Memcpy"}));
+  EXPECT_EQ(t.gpu.grid_x[0], 128u);
+  EXPECT_EQ(t.gpu.block_x[0], 256u);
+}
+
+TEST(CuptiMerge, SyntheticProducerGivesClosedFormLaunchMetrics) {
+  const int n = 40;
+  SynthRun r = record_synthetic({{4242, 4243, false}}, n);
+  const Trace& t = r.trace;
+  ASSERT_EQ(t.api.size(), size_t(n + 2));
+  EXPECT_EQ(t.meta.at("recording.complete"), "true");
+  EXPECT_EQ(t.meta.at("api.5"), "cudaLaunchKernel");  // version suffix stripped, index after the uprobe table
+  EXPECT_EQ(t.str(t.api.name[0]), "cudaLaunchKernel");
+  EXPECT_EQ(t.api.kind[0], ApiKind::KernelLaunch);
+  EXPECT_EQ(t.api.correlation[0], (int64_t{4242} << 32) | 100);
+  EXPECT_EQ(t.api.tid[0], 4243);
+  EXPECT_EQ(t.api.cpu[0], 3);
+  EXPECT_EQ(t.api.stream[0], 0x7000);
+  EXPECT_EQ(r.stats.aliases, uint64_t(n / 4));
+  EXPECT_EQ(r.stats.launches_per_thread.at(4243), uint64_t(n + 1));  // the kernels and the cudaMemcpyAsync
+  EXPECT_EQ(t.meta.at("cupti.folded_driver_calls"), std::to_string(n / 4));
+  EXPECT_EQ(t.meta.at("cupti.clock.4242"), "timestamp_callback CLOCK_MONOTONIC (no conversion)");
+  expect_closed_form(t, analyze_launches(t), n, 1);
+}
+
+TEST(CuptiMerge, RawClockIsConvertedWithTheStatedBound) {
+  const int n = 16;
+  SynthRun r = record_synthetic({{4242, 4243, true}}, n);
+  const Trace& t = r.trace;
+  ASSERT_EQ(t.gpu.size(), size_t(n + 1));
+  // Both samples have their CUPTI read at the bracket's middle: the fit is exact.
+  EXPECT_NE(t.meta.at("cupti.clock.4242").find("error bound 200 ns"), std::string::npos) << t.meta.at("cupti.clock.4242");
+  EXPECT_EQ(t.gpu.start[0], 1'000'000'000 + static_cast<ns_t>(synth::kLatency));
+  expect_closed_form(t, analyze_launches(t), n, 1);
+}
+
+TEST(CuptiMerge, CorrelationIdsOfTwoProcessesDoNotCollide) {
+  const int n = 8;
+  SynthRun r = record_synthetic({{100, 101, false}, {200, 201, false}}, n);
+  EXPECT_EQ(r.stats.processes, 2u);
+  // Both processes number their calls from 100; keyed by pid they link to their own kernels.
+  expect_closed_form(r.trace, analyze_launches(r.trace), n, 2);
+  EXPECT_EQ(r.trace.meta.at("api.5"), "cudaLaunchKernel");  // one name, one index, across processes
+}
+
+}  // namespace
+}  // namespace infertrace

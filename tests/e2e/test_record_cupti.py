@@ -1,0 +1,78 @@
+"""`infertrace record --cuda cupti` end to end without a GPU: the recorder creates the ring, starts
+tests/support/cupti_synth/cupti_synth_app with INFERTRACE_CUPTI_RING (and CUDA_INJECTION64_PATH,
+which the stand-in ignores), drains and merges the ring next to the real eBPF events; the stand-in
+writes the injection library's exact records for a scripted workload and sleeps through its GPU
+window. `analyze --json` must give the closed-form TKLQT, `sched --json` the closed-form GPU idle
+time split by what the launching thread did, the ring file must be gone afterwards. Skips (77)
+without root/eBPF or in a build without the CUPTI library."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+exe = os.environ["INFERTRACE"]
+bindir = os.environ["INFERTRACE_BINARY_DIR"]
+app = os.path.join(bindir, "tests", "support", "cupti_synth", "cupti_synth_app")
+failures = []
+N = 200
+# Mirrors tests/support/cupti_synth/cupti_synth_producer.h.
+PERIOD, API_DUR, LATENCY, KERNEL_DUR, COPY_DUR = 50_000, 4_000, 10_000, 30_000, 2_000
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def skip(why):
+    print("skip:", why)
+    sys.exit(77)
+
+
+if os.geteuid() != 0:
+    skip("needs root for eBPF")
+
+with tempfile.TemporaryDirectory() as d:
+    rec = os.path.join(d, "run.itrace")
+    r = subprocess.run([exe, "record", "--cuda", "cupti", "-o", rec, "--", app, str(N)], capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode != 0 and "not available in this build" in r.stderr:
+        skip("build without the CUPTI injection library")
+    if r.returncode != 0 and ("no eBPF recorder" in r.stderr or "CAP_BPF" in r.stderr or "BTF" in r.stderr):
+        skip("no eBPF here: " + r.stderr.strip())
+    check(r.returncode == 0 and "command exit status: 0" in r.stdout, "record failed: %s %s" % (r.stdout, r.stderr))
+    truth = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    check(len(truth) == 1, "stand-in output: %r" % r.stdout)
+    check("CUDA side: cupti injection, 1 process(es) reported, 1 with GPU times on CLOCK_MONOTONIC" in r.stdout,
+          "summary: %s" % r.stdout)
+    if truth:
+        check(not os.path.exists(truth[0]["ring"]), "ring file %s left behind" % truth[0]["ring"])
+
+    a = subprocess.run([exe, "analyze", rec, "--json"], capture_output=True, text=True)
+    check(a.returncode == 0, "analyze failed: %s" % a.stderr)
+    if a.returncode == 0:
+        j = json.loads(a.stdout)
+        check(j["kernels"] == N and j["linked_launch_calls"] == N + 1, "kernels/linked: %r %r" % (j["kernels"], j["linked_launch_calls"]))
+        check(j["tklqt_ns"] == (N + 1) * LATENCY, "tklqt %r" % j["tklqt_ns"])
+        check(j["clock_skew_clamped"] == 0, "clock skew %r" % j["clock_skew_clamped"])
+
+    s = subprocess.run([exe, "sched", rec, "--json"], capture_output=True, text=True)
+    check(s.returncode == 0, "sched failed: %s" % s.stderr)
+    if s.returncode == 0:
+        g = json.loads(s.stdout)["gpu_starved_by_scheduler"]
+        check(g is not None, "gpu_starved_by_scheduler is null")
+        if g is not None:
+            # Kernel i runs [s_i + 10 us, s_i + 40 us], s_i = base + i x 50 us, then a 2 us copy at
+            # s_N + 10 us: N gaps of 20 us.
+            check(g["idle_gaps"] == N and g["gpu_idle_ns"] == N * 20_000, "idle %r" % g)
+            check(g["gpu_busy_ns"] == N * KERNEL_DUR + COPY_DUR, "busy %r" % g)
+            check(truth and g["tid"] == truth[0]["tid"], "launching thread %r" % g.get("tid"))
+            parts = g["idle_while_preempted_ns"] + g["idle_while_runqueue_ns"] + g["idle_while_blocked_ns"]
+            # The stand-in sleeps through the window in 1 ms steps: off-CPU most of the idle time.
+            check(parts <= g["gpu_idle_ns"] and parts >= g["gpu_idle_ns"] // 2, "off-CPU split %r" % g)
+            check(g["starved_ns"] == g["idle_while_preempted_ns"] + g["idle_while_runqueue_ns"], "starved %r" % g)
+
+for f in failures:
+    print("FAIL:", f)
+sys.exit(1 if failures else 0)

@@ -1,0 +1,107 @@
+// "GPU idle while the launching thread was off-CPU" (analysis/gpu_starvation.h, docs/sched.md) on a
+// hand-built merged recording; every expected value is worked out in the comments.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/gpu_starvation.h"
+#include "analysis/sched.h"
+#include "report/sched_render.h"
+
+namespace infertrace {
+namespace {
+
+constexpr int64_t kPid = 100, kMain = 101, kSide = 102, kOther = 999;
+
+void launch(Trace& t, int64_t tid, ns_t ts) {
+  ApiCall c;
+  c.start = ts, c.dur = 5, c.pid = kPid, c.tid = tid, c.name = t.strings.intern("cudaLaunchKernel");
+  c.kind = ApiKind::KernelLaunch;
+  t.api.push(c);
+}
+
+void kernel(Trace& t, ns_t start, ns_t end, int32_t device = 0) {
+  GpuActivity a;
+  a.start = start, a.dur = end - start, a.device = device, a.name = t.strings.intern("k");
+  t.gpu.push(a);
+}
+
+void sw(Trace& t, ns_t ts, int64_t prev_tid, bool preempted, int64_t next_tid) {
+  ContextSwitch s;
+  s.ts = ts, s.cpu = 0, s.prev_pid = prev_tid == kOther ? kOther : kPid, s.prev_tid = prev_tid;
+  s.preempted = preempted, s.prev_state = preempted ? 0 : 1;
+  s.next_pid = next_tid == kOther ? kOther : kPid, s.next_tid = next_tid;
+  t.switches.push(s);
+}
+
+// GPU busy [0,100] [200,300] [280,350] (overlap on a second device) [500,600]:
+//   busy union [0,100] [200,350] [500,600] = 350, window [0,600], idle [100,200] [350,500] = 250.
+// Main thread (3 launches; the side thread 1):
+//   preempted at 120, back at 180                  -> 60 of idle gap 1
+//   blocks at 310, woken at 400, back at 450       -> sleeping [310,400]: idle part [350,400] = 50;
+//                                                     run queue [400,450]: 50, all idle
+//   preempted at 550, back at 580                  -> GPU busy then: 0
+// starved = 60 + 50 = 110 of 250 idle; both gaps overlap preempted/run-queue time.
+// The side thread is preempted during gap 1 too: it is not the launching thread, so it does not count.
+Trace build() {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 190, 490}) launch(t, kMain, ts);
+  launch(t, kSide, 50);
+  kernel(t, 0, 100), kernel(t, 200, 300), kernel(t, 280, 350, 1), kernel(t, 500, 600);
+  sw(t, 120, kMain, true, kOther), sw(t, 180, kOther, true, kMain);
+  sw(t, 130, kSide, true, kOther), sw(t, 195, kOther, true, kSide);
+  sw(t, 310, kMain, false, kOther);
+  Wakeup w;
+  w.ts = 400, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  sw(t, 450, kOther, true, kMain);
+  sw(t, 550, kMain, true, kOther), sw(t, 580, kOther, true, kMain);
+  return t;
+}
+
+TEST(GpuStarvation, IdleSplitByWhatTheLaunchingThreadWasDoing) {
+  const Trace t = build();
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  ASSERT_TRUE(g.available);
+  EXPECT_EQ(g.tid, kMain);
+  EXPECT_EQ(g.pid, kPid);
+  EXPECT_EQ(g.window_begin, 0);
+  EXPECT_EQ(g.window_end, 600);
+  EXPECT_EQ(g.gpu_busy, 350);
+  EXPECT_EQ(g.gpu_idle, 250);
+  EXPECT_EQ(g.idle_gaps, 2);
+  EXPECT_EQ(g.idle_while_preempted, 60);
+  EXPECT_EQ(g.idle_while_runqueue, 50);
+  EXPECT_EQ(g.idle_while_blocked, 50);
+  EXPECT_EQ(g.starved_by_scheduler, 110);
+  EXPECT_EQ(g.gaps_starved, 2);
+  EXPECT_DOUBLE_EQ(g.share_of_idle, 110.0 / 250.0);
+  // Asked for the side thread: only its preemption [130,195] inside gap 1 [100,200] counts.
+  const GpuStarvation side = analyze_gpu_starvation(t, kSide);
+  EXPECT_EQ(side.idle_while_preempted, 65);
+  EXPECT_EQ(side.starved_by_scheduler, 65);
+}
+
+TEST(GpuStarvation, SchedReportCarriesItAndSaysWhenItIsUnknown) {
+  const Trace t = build();
+  const SchedAnalysis a = analyze_sched(t);
+  const auto j = sched_analysis_json(t, a);
+  ASSERT_TRUE(j["gpu_starved_by_scheduler"].is_object());
+  EXPECT_EQ(j["gpu_starved_by_scheduler"]["starved_ns"], 110);
+  EXPECT_EQ(j["gpu_starved_by_scheduler"]["tid"], kMain);
+  std::ostringstream text;
+  print_sched_report(text, t, a, {});
+  EXPECT_NE(text.str().find("GPU idle while launching thread off-CPU (scheduler)"), std::string::npos) << text.str();
+
+  Trace no_gpu = build();
+  no_gpu.gpu = GpuActivityTable{};
+  const SchedAnalysis b = analyze_sched(no_gpu);
+  EXPECT_FALSE(b.gpu_starvation.available);
+  EXPECT_TRUE(sched_analysis_json(no_gpu, b)["gpu_starved_by_scheduler"].is_null());
+}
+
+}  // namespace
+}  // namespace infertrace

@@ -1,0 +1,46 @@
+// A stand-in for a CUDA program run under `infertrace record --cuda cupti`: it attaches to the ring
+// named by INFERTRACE_CUPTI_RING exactly as the injection library does and writes the synthetic
+// workload of cupti_synth_producer.h with times starting now, then sleeps through the workload's
+// GPU window in 1 ms steps, so the recording has real context switches of the launching thread
+// inside the (synthetic) GPU activity. Exit status 3 when the ring is missing.
+// Usage: cupti_synth_app LAUNCHES
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "cupti_synth_producer.h"
+
+int main(int argc, char** argv) {
+  using namespace infertrace;
+  const char* path = std::getenv("INFERTRACE_CUPTI_RING");
+  if (!path || argc < 2) {
+    std::fprintf(stderr, "cupti_synth_app: needs INFERTRACE_CUPTI_RING and LAUNCHES\n");
+    return 3;
+  }
+  std::string why;
+  cupti::Ring ring = cupti::Ring::attach(path, &why);
+  if (!ring.valid()) {
+    std::fprintf(stderr, "cupti_synth_app: %s\n", why.c_str());
+    return 3;
+  }
+  const int launches = std::atoi(argv[1]);
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const uint64_t base = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec) + 1000000;
+  const int lost = synth::produce(ring, static_cast<uint32_t>(getpid()), static_cast<uint32_t>(syscall(SYS_gettid)), base,
+                                  launches, false);
+  // Sleep past the end of the scripted GPU window (base + launches x period + slack).
+  const uint64_t end = base + static_cast<uint64_t>(launches + 2) * synth::kPeriod + 2000000;
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec) > end) break;
+    usleep(1000);
+  }
+  std::printf("{\"pid\": %d, \"tid\": %ld, \"lost\": %d, \"ring\": \"%s\"}\n", getpid(), syscall(SYS_gettid), lost,
+              path);
+  return lost == 0 ? 0 : 4;
+}
