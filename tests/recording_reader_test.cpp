@@ -251,7 +251,7 @@ TEST(RecordingExports, CsvRowsAndEmptyUnknowns) {
   const auto dir = std::filesystem::temp_directory_path() / "infertrace_csv_test";
   write_csv_tables(t, dir.string());
   EXPECT_EQ(slurp(dir / "launches.csv"),
-            "ts_ns,pid,tid,cpu,api,dur_ns,stream,correlation\n2000,100,101,1,cudaLaunchKernel,500,7,\n3000,100,101,1,cuLaunchKernel,,9,\n");
+            "ts_ns,pid,tid,cpu,api,dur_ns,stream\n2000,100,101,1,cudaLaunchKernel,500,7\n3000,100,101,1,cuLaunchKernel,,9\n");
   EXPECT_EQ(slurp(dir / "irqs.csv"),
             "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid\n5500,1,soft,1,TIMER,300,100,101\n5600,1,hard,33,nvme0q1,200,100,101\n");
   EXPECT_EQ(slurp(dir / "syscalls.csv"),

@@ -2,6 +2,7 @@
 // docs/recording-format.md. Unknown values (-1 in the Trace) are empty fields.
 #include <filesystem>
 #include <fstream>
+#include <unordered_map>
 
 #include "report/exports.h"
 #include "report/text_table.h"
@@ -52,19 +53,30 @@ void write_csv_tables(const Trace& t, const std::string& dir) {
   if (ec) throw Error(dir + ": cannot create directory: " + ec.message());
   const std::filesystem::path d(dir);
   {
-    CsvFile f(d / "launches.csv", "ts_ns,pid,tid,cpu,api,dur_ns,stream,correlation");
+    // Exactly the columns issue 3 specifies (users' scripts read them): the correlation of a launch
+    // is in gpu.csv instead, as the launch's own timestamp and thread.
+    CsvFile f(d / "launches.csv", "ts_ns,pid,tid,cpu,api,dur_ns,stream");
     for (size_t i = 0; i < t.api.size(); ++i) {
       f.num(t.api.start[i]).opt(t.api.pid[i]).opt(t.api.tid[i]).opt(t.api.cpu[i]).str(t.str(t.api.name[i]));
-      f.opt(t.api.dur[i]).opt(t.api.stream[i]).opt(t.api.correlation[i]).end();
+      f.opt(t.api.dur[i]).opt(t.api.stream[i]).end();
     }
   }
-  if (t.gpu.size() > 0) {  // CUPTI-mode recordings only: what the GPU ran, joined to launches by correlation
-    CsvFile f(d / "gpu.csv", "ts_ns,dur_ns,kind,device,stream,correlation,name,grid_x,grid_y,grid_z,block_x,block_y,block_z");
+  if (t.gpu.size() > 0) {  // CUPTI-mode recordings only: what the GPU ran, with the launch that made it
+    std::unordered_map<int64_t, size_t> launch_of;  // correlation -> first API row carrying it
+    for (size_t i = 0; i < t.api.size(); ++i)
+      if (t.api.correlation[i] >= 0) launch_of.emplace(t.api.correlation[i], i);
+    CsvFile f(d / "gpu.csv",
+              "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,block_y,"
+              "block_z");
     static constexpr const char* kKind[] = {"kernel", "memcpy", "memset"};
     const auto& g = t.gpu;
     for (size_t i = 0; i < g.size(); ++i) {
       f.num(g.start[i]).num(g.dur[i]).str(kKind[static_cast<int>(g.kind[i]) % 3]).opt(g.device[i]).opt(g.stream[i]);
-      f.opt(g.correlation[i]).str(t.str(g.name[i])).num(g.grid_x[i]).num(g.grid_y[i]).num(g.grid_z[i]);
+      f.opt(g.correlation[i]);
+      const auto l = g.correlation[i] >= 0 ? launch_of.find(g.correlation[i]) : launch_of.end();
+      if (l != launch_of.end()) f.num(t.api.start[l->second]).opt(t.api.tid[l->second]);
+      else f.opt(-1).opt(-1);
+      f.str(t.str(g.name[i])).num(g.grid_x[i]).num(g.grid_y[i]).num(g.grid_z[i]);
       f.num(g.block_x[i]).num(g.block_y[i]).num(g.block_z[i]).end();
     }
   }

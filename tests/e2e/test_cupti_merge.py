@@ -54,12 +54,16 @@ with tempfile.TemporaryDirectory() as d:
                 gpu = list(csv.DictReader(f))
             with open(os.path.join(out, "launches.csv")) as f:
                 calls_csv = list(csv.DictReader(f))
-            by_corr = {r["correlation"]: int(r["ts_ns"]) for r in calls_csv if r["correlation"]}
+            check(list(calls_csv[0].keys()) == "ts_ns,pid,tid,cpu,api,dur_ns,stream".split(","),
+                  "%s: launches.csv columns %r" % (mode, list(calls_csv[0].keys())))
+            launch_at = {(r["tid"], int(r["ts_ns"])) for r in calls_csv}
             kernels = [r for r in gpu if r["kind"] == "kernel"]
             check(len(kernels) == launches, "%s: gpu.csv kernels %d" % (mode, len(kernels)))
-            # Every kernel joins its launch call by correlation, LATENCY after it.
-            check(all(int(r["ts_ns"]) - by_corr.get(r["correlation"], -10**18) == LATENCY for r in kernels),
-                  "%s: gpu.csv rows do not join launches.csv by correlation at the expected latency" % mode)
+            # Every kernel names its launch call (a row of launches.csv), LATENCY after it.
+            check(all((r["launch_tid"], int(r["launch_ts_ns"] or -1)) in launch_at for r in kernels),
+                  "%s: gpu.csv launch_ts_ns/launch_tid do not name launches.csv rows" % mode)
+            check(all(int(r["ts_ns"]) - int(r["launch_ts_ns"] or -10**18) == LATENCY for r in kernels),
+                  "%s: gpu.csv kernels not LATENCY after their launch" % mode)
         s = subprocess.run([exe, "sched", path, "--json"], capture_output=True, text=True)
         check(s.returncode == 0, "%s: sched failed: %s" % (mode, s.stderr))
         if s.returncode == 0:

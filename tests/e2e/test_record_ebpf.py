@@ -69,7 +69,7 @@ with tempfile.TemporaryDirectory() as tmp:
     e = run("export", rec, "--csv", out)
     check(e.returncode == 0, f"export --csv failed: {e.stderr}")
     expected_headers = {
-        "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream,correlation",
+        "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream",
         "switches.csv": "ts_ns,cpu,prev_pid,prev_tid,prev_comm,prev_state,preempted,next_pid,next_tid,next_comm",
         "wakeups.csv": "ts_ns,cpu,pid,tid,waker_pid,waker_tid",
         "irqs.csv": "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid",
@@ -109,7 +109,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # --launch-durations: a return probe on runtime launches too. Same counts (the fold then goes
     # through the open-call window instead of the family mark), and every runtime call is timed.
     rec2 = os.path.join(tmp, "durations.itrace")
-    p2 = run("record", "-o", rec2, "--events", "launch", "--launch-durations", "--lib",
+    p2 = run("record", "-o", rec2, "--cuda", "uprobe", "--events", "launch", "--launch-durations", "--lib",
              os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"), "--", workload,
              "2", "200", "0", "0")
     check(p2.returncode == 0, f"record --launch-durations failed: rc={p2.returncode} {p2.stderr}")
