@@ -11,7 +11,8 @@
 
 namespace infertrace::engine::cpu {
 
-// Decode (n_tok small): each row is read once per token with the matrix-vector kernels.
+// Decode (n_tok small): each row is read once per token with the matrix-vector kernels, the
+// range [r0, r1) as four contiguous parts read side by side (four long sequential streams).
 // Prefill: rows are converted to F32 four at a time and multiplied with tiles of tokens, so
 // each weight is read from memory once for the whole batch.
 void matmul_rows(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy,
@@ -25,8 +26,8 @@ void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx
 // keys in the KV cache (stride = the cache row length).
 void dot_f32_rows(const float* rows, int64_t stride, int nrows, const float* x, int64_t n, float* out);
 
-// The [r0, r1) share of thread `tid` of `nth` in a product with `rows` rows, in whole blocks of
-// four rows so that the micro-kernels run full.
+// The [r0, r1) share of part `tid` of `nth` (a thread's share, or a chunk of
+// ThreadPool::run_chunks) in a product with `rows` rows, in whole blocks of four rows.
 void split_rows(int64_t rows, int tid, int nth, int64_t* r0, int64_t* r1);
 
 }  // namespace infertrace::engine::cpu

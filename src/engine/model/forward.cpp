@@ -31,6 +31,15 @@ void rebase(ModelWeights& w, const uint8_t* data_section, uint8_t* copy) {
       move(*t);
 }
 
+// Matrix products run as chunks claimed by whichever thread is free (ThreadPool::run_chunks):
+// a few per thread, so a thread descheduled on a shared machine delays a product by one chunk;
+// not below 64 rows each, so every chunk's four weight streams (cpu/matmul.cpp) stay long.
+int64_t product_chunks(const ThreadPool& pool, int64_t rows) {
+  constexpr int64_t kChunksPerThread = 4, kMinChunkRows = 64;
+  if (pool.size() == 1) return 1;
+  return std::max<int64_t>(1, std::min<int64_t>(kChunksPerThread * pool.size(), rows / kMinChunkRows));
+}
+
 }  // namespace
 
 std::unique_ptr<Model> Model::load(const std::string& path, const PlacementOptions& placement) {
@@ -106,7 +115,7 @@ std::span<const float> Session::eval(std::span<const int32_t> tokens) {
   return logits_;
 }
 
-void Session::attention(int layer, int64_t n, int tid, int nth) {
+void Session::attention(int layer, int tid, int64_t task0, int64_t task1) {
   const ModelConfig& c = model_.config();
   const LayerWeights& L = model_.weights().layers[layer];
   const int64_t hd = c.head_dim, hdv = c.head_dim_v, kvd = c.k_dim(), vvd = c.v_dim();
@@ -114,8 +123,7 @@ void Session::attention(int layer, int64_t n, int tid, int nth) {
   const float* V = K + n_ctx_ * kvd;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   float* scores = scores_.data() + static_cast<int64_t>(tid) * n_ctx_;
-  const int64_t tasks = n * c.n_head;
-  for (int64_t task = tasks * tid / nth; task < tasks * (tid + 1) / nth; ++task) {
+  for (int64_t task = task0; task < task1; ++task) {
     const int64_t t = task / c.n_head, h = task % c.n_head, kvh = h / c.gqa_ratio();
     float* q = q_.data() + t * c.q_dim() + h * hd;
     if (c.has_qk_norm()) cpu::rms_norm(q, L.q_norm.f32(), q, hd, c.rms_eps);
@@ -148,13 +156,15 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n) {
   for (int64_t l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = W.layers[l];
     for (int64_t t = 0; t < n; ++t) cpu::rms_norm(x_.data() + t * d, L.attn_norm.f32(), xn_.data() + t * d, d, c.rms_eps);
-    pool_.run([&](int tid, int nth) {
+    const int64_t qkv_chunks = product_chunks(pool_, qd);
+    pool_.run_chunks(qkv_chunks, [&](int, int64_t ch) {
+      const int part = static_cast<int>(ch), nth = static_cast<int>(qkv_chunks);
       int64_t r0, r1;
-      cpu::split_rows(qd, tid, nth, &r0, &r1);
+      cpu::split_rows(qd, part, nth, &r0, &r1);
       cpu::matmul_rows(L.wq, xn_.data(), d, nt, q_.data(), qd, r0, r1);
-      cpu::split_rows(kvd, tid, nth, &r0, &r1);
+      cpu::split_rows(kvd, part, nth, &r0, &r1);
       cpu::matmul_rows(L.wk, xn_.data(), d, nt, k_.data(), kvd, r0, r1);
-      cpu::split_rows(vvd, tid, nth, &r0, &r1);
+      cpu::split_rows(vvd, part, nth, &r0, &r1);
       cpu::matmul_rows(L.wv, xn_.data(), d, nt, v_.data(), vvd, r0, r1);
     });
     // New keys (normed, rotated) and values into the cache at their positions.
@@ -170,26 +180,32 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n) {
       std::memcpy(K + (n_past_ + t) * kvd, kt, kvd * sizeof(float));
       std::memcpy(V + (n_past_ + t) * vvd, v_.data() + t * vvd, vvd * sizeof(float));
     }
-    pool_.run([&](int tid, int nth) { attention(static_cast<int>(l), n, tid, nth); });
+    const int64_t tasks = n * c.n_head;
+    const int64_t att_chunks = pool_.size() == 1 ? 1 : std::min<int64_t>(tasks, 4 * pool_.size());
+    pool_.run_chunks(att_chunks, [&](int tid, int64_t ch) {
+      attention(static_cast<int>(l), tid, tasks * ch / att_chunks, tasks * (ch + 1) / att_chunks);
+    });
     const int64_t ad = c.n_head * c.head_dim_v;
-    pool_.run([&](int tid, int nth) {
+    const int64_t d_chunks = product_chunks(pool_, d);
+    pool_.run_chunks(d_chunks, [&](int, int64_t ch) {
       int64_t r0, r1;
-      cpu::split_rows(d, tid, nth, &r0, &r1);
+      cpu::split_rows(d, static_cast<int>(ch), static_cast<int>(d_chunks), &r0, &r1);
       cpu::matmul_rows(L.wo, att_.data(), ad, nt, tmp_.data(), d, r0, r1);
     });
     for (int64_t i = 0; i < n * d; ++i) x_[i] += tmp_[i];
 
     for (int64_t t = 0; t < n; ++t) cpu::rms_norm(x_.data() + t * d, L.ffn_norm.f32(), xn_.data() + t * d, d, c.rms_eps);
-    pool_.run([&](int tid, int nth) {
+    const int64_t ff_chunks = product_chunks(pool_, ff);
+    pool_.run_chunks(ff_chunks, [&](int, int64_t ch) {
       int64_t r0, r1;
-      cpu::split_rows(ff, tid, nth, &r0, &r1);
+      cpu::split_rows(ff, static_cast<int>(ch), static_cast<int>(ff_chunks), &r0, &r1);
       cpu::matmul_rows(L.w_gate, xn_.data(), d, nt, gate_.data(), ff, r0, r1);
       cpu::matmul_rows(L.w_up, xn_.data(), d, nt, up_.data(), ff, r0, r1);
       for (int64_t t = 0; t < n; ++t) cpu::silu_mul(gate_.data() + t * ff + r0, up_.data() + t * ff + r0, r1 - r0);
     });
-    pool_.run([&](int tid, int nth) {
+    pool_.run_chunks(d_chunks, [&](int, int64_t ch) {
       int64_t r0, r1;
-      cpu::split_rows(d, tid, nth, &r0, &r1);
+      cpu::split_rows(d, static_cast<int>(ch), static_cast<int>(d_chunks), &r0, &r1);
       cpu::matmul_rows(L.w_down, gate_.data(), ff, nt, tmp_.data(), d, r0, r1);
     });
     for (int64_t i = 0; i < n * d; ++i) x_[i] += tmp_[i];
@@ -198,9 +214,10 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n) {
   // Logits of the last token only (what sampling needs).
   float* last = xn_.data();
   cpu::rms_norm(x_.data() + (n - 1) * d, W.output_norm.f32(), last, d, c.rms_eps);
-  pool_.run([&](int tid, int nth) {
+  const int64_t vocab_chunks = product_chunks(pool_, c.n_vocab);
+  pool_.run_chunks(vocab_chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
-    cpu::split_rows(c.n_vocab, tid, nth, &r0, &r1);
+    cpu::split_rows(c.n_vocab, static_cast<int>(ch), static_cast<int>(vocab_chunks), &r0, &r1);
     cpu::matmul_rows(W.output, last, d, 1, logits_.data(), c.n_vocab, r0, r1);
   });
   n_past_ += n;

@@ -67,7 +67,8 @@ class Session final : public Evaluator {
 
  private:
   void eval_chunk(const int32_t* tokens, int64_t n);
-  void attention(int layer, int64_t n, int tid, int nth);
+  // Attention of tasks (token, head) [task0, task1) of this chunk; tid picks the score scratch.
+  void attention(int layer, int tid, int64_t task0, int64_t task1);
 
   const Model& model_;
   ThreadPool& pool_;

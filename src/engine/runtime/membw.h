@@ -1,6 +1,7 @@
 // Sustained memory bandwidth, STREAM-style: arrays much larger than the caches, each thread
 // working on its own contiguous share (first touched by that thread), best of `reps` timings.
-//   read : sum of one array (bytes = array size): what decode does with the weights.
+//   read : sum of one array (bytes = array size), each share read as four sequential streams
+//          at once: what decode does with the weights (cpu/matmul.cpp).
 //   triad: a[i] = b[i] + s * c[i] (bytes = 3 arrays, STREAM's count, write-allocate not counted).
 #pragma once
 

@@ -73,9 +73,14 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
 
 ThreadPool::~ThreadPool() {
   stop_.store(true);
-  generation_.fetch_add(1);
+  generation_.fetch_add(2);  // stays even: workers skip odd (half-written) rounds
   generation_.notify_all();
   for (auto& t : threads_) t.join();
+}
+
+void ThreadPool::note_error() {
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  if (!error_) error_ = std::current_exception();
 }
 
 void ThreadPool::worker(int tid) {
@@ -83,31 +88,71 @@ void ThreadPool::worker(int tid) {
     try {
       pin_current_thread(cpus_[tid % cpus_.size()]);
     } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex_);
-      if (!error_) error_ = std::current_exception();
+      note_error();
     }
   }
   uint32_t seen = 0;
   for (;;) {
     uint32_t g = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; g == seen && spin < kSpinIterations; ++spin) {
+    for (int spin = 0; (g == seen || (g & 1)) && spin < kSpinIterations; ++spin) {
       IT_PAUSE();
       g = generation_.load(std::memory_order_acquire);
     }
-    while (g == seen) {
-      generation_.wait(seen, std::memory_order_acquire);
+    while (g == seen || (g & 1)) {
+      generation_.wait(g, std::memory_order_acquire);
       g = generation_.load(std::memory_order_acquire);
     }
-    seen = g;
     if (stop_.load()) return;
-    try {
-      (*job_)(tid, n_);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex_);
-      if (!error_) error_ = std::current_exception();
+    const auto* plain = job_.load(std::memory_order_acquire);
+    const auto* chunked = chunk_job_.load(std::memory_order_acquire);
+    const int64_t n_chunks = n_chunks_.load(std::memory_order_acquire);
+    if (generation_.load(std::memory_order_acquire) != g) continue;  // a newer round is being written
+    seen = g;
+    if (plain) {
+      // run() waits for every worker, so the job outlives this call.
+      try {
+        (*plain)(tid, n_);
+      } catch (...) {
+        note_error();
+      }
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    } else {
+      claim_chunks(tid, g, *chunked, n_chunks);
     }
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
+}
+
+void ThreadPool::claim_chunks(int tid, uint32_t round, const std::function<void(int, int64_t)>& fn,
+                              int64_t n_chunks) {
+  const uint64_t tag = static_cast<uint64_t>(round) << 32;
+  uint64_t c = claim_.load(std::memory_order_acquire);
+  for (;;) {
+    // A chunk can only be claimed while its round is unfinished, and run_chunks() does not
+    // return before every claimed chunk is done, so fn is alive for every claimed chunk.
+    if ((c & ~0xffffffffull) != tag || static_cast<int64_t>(c & 0xffffffffull) >= n_chunks) return;
+    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    try {
+      fn(tid, static_cast<int64_t>(c & 0xffffffffull));
+    } catch (...) {
+      note_error();
+    }
+    chunks_done_.fetch_add(1, std::memory_order_acq_rel);
+    c = claim_.load(std::memory_order_acquire);
+  }
+}
+
+void ThreadPool::publish(const std::function<void(int, int)>* plain,
+                         const std::function<void(int, int64_t)>* chunked, int64_t n_chunks) {
+  const uint32_t g = generation_.fetch_add(1, std::memory_order_acq_rel) + 1;  // odd: writing
+  job_.store(plain, std::memory_order_release);
+  chunk_job_.store(chunked, std::memory_order_release);
+  n_chunks_.store(n_chunks, std::memory_order_release);
+  if (chunked) {
+    chunks_done_.store(0, std::memory_order_relaxed);
+    claim_.store(static_cast<uint64_t>(g + 1) << 32, std::memory_order_release);
+  }
+  generation_.store(g + 1, std::memory_order_release);  // even: readable
+  generation_.notify_all();
 }
 
 void ThreadPool::run(const std::function<void(int, int)>& fn) {
@@ -115,10 +160,8 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     fn(0, 1);
     return;
   }
-  job_ = &fn;
   pending_.store(n_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
-  generation_.notify_all();
+  publish(&fn, nullptr, 0);
   std::exception_ptr mine;
   try {
     fn(0, n_);
@@ -130,6 +173,27 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     else std::this_thread::yield();
   }
   if (mine) std::rethrow_exception(mine);
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  if (error_) {
+    std::exception_ptr e = error_;
+    error_ = nullptr;
+    std::rethrow_exception(e);
+  }
+}
+
+void ThreadPool::run_chunks(int64_t n_chunks, const std::function<void(int, int64_t)>& fn) {
+  if (n_chunks <= 0) return;
+  if (n_chunks > 0xffffffffll) throw Error("run_chunks: too many chunks");
+  if (n_ == 1) {
+    for (int64_t c = 0; c < n_chunks; ++c) fn(0, c);
+    return;
+  }
+  publish(nullptr, &fn, n_chunks);
+  claim_chunks(0, generation_.load(std::memory_order_relaxed), fn, n_chunks);
+  for (int spin = 0; chunks_done_.load(std::memory_order_acquire) != n_chunks; ++spin) {
+    if (spin < kSpinIterations) IT_PAUSE();
+    else std::this_thread::yield();
+  }
   std::lock_guard<std::mutex> lock(error_mutex_);
   if (error_) {
     std::exception_ptr e = error_;

@@ -2,6 +2,10 @@
 // caller is thread 0) and returns when all are done. A decode step needs ~150 such rounds, so the
 // threads stay alive and wait by spinning briefly, then sleeping on a futex (std::atomic::wait):
 // a round costs microseconds, and idle threads do not burn a core on a shared machine.
+// `run_chunks(n, fn)` splits a round into n chunks that threads claim one at a time and returns
+// when every chunk is done, without waiting for every thread: on a shared machine a descheduled
+// thread then delays a product by at most the one chunk it holds, not by its whole share (with
+// run(), the others wait a full time slice for it at every barrier).
 #pragma once
 
 #include <atomic>
@@ -33,13 +37,29 @@ class ThreadPool {
   // Runs fn on every thread; rethrows the first exception a thread raised.
   void run(const std::function<void(int tid, int n)>& fn);
 
+  // Calls fn(tid, chunk) once for every chunk in [0, n_chunks), on whichever thread claims it
+  // (tid says which, for per-thread scratch); rethrows the first exception a chunk raised.
+  void run_chunks(int64_t n_chunks, const std::function<void(int tid, int64_t chunk)>& fn);
+
  private:
   void worker(int tid);
+  void claim_chunks(int tid, uint32_t round, const std::function<void(int, int64_t)>& fn, int64_t n_chunks);
+  void note_error();
+  // Makes a new round visible: generation_ is odd while the job fields are being written
+  // (a seqlock), so a worker that reads them between two equal even values has a consistent set.
+  void publish(const std::function<void(int, int)>* plain, const std::function<void(int, int64_t)>* chunked,
+               int64_t n_chunks);
 
   int n_;
   std::vector<int> cpus_;
   std::vector<std::thread> threads_;
-  const std::function<void(int, int)>* job_ = nullptr;
+  std::atomic<const std::function<void(int, int)>*> job_{nullptr};
+  std::atomic<const std::function<void(int, int64_t)>*> chunk_job_{nullptr};
+  std::atomic<int64_t> n_chunks_{0};
+  // run_chunks: the round (low 32 bits of its generation) in the high half, the next unclaimed
+  // chunk in the low half, so a late thread cannot claim a chunk of a round that has ended.
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> chunks_done_{0};
   std::atomic<uint32_t> generation_{0};
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
