@@ -1,30 +1,43 @@
 #include "analysis/fusion.h"
 
 #include <algorithm>
-#include <map>
-#include <memory>
+#include <atomic>
 #include <string>
+#include <thread>
 
-#include "analysis/chain_ids.h"
+#include "analysis/chain_order.h"
+#include "analysis/chain_tally.h"
+#include "analysis/fusion_greedy.h"
 #include "util/error.h"
 
 namespace infertrace {
 
 namespace {
 
-using LevelPtr = std::shared_ptr<const ChainLevel>;
-
-// Better candidate first: more kernels removed, then more launch time saved, then shorter chain.
-bool better(const FusionCandidate& a, const FusionCandidate& b) {
-  if (a.kernels_removed != b.kernels_removed) return a.kernels_removed > b.kernels_removed;
-  if (a.launch_time_saved != b.launch_time_saved) return a.launch_time_saved > b.launch_time_saved;
-  if (a.length != b.length) return a.length < b.length;
-  return a.kernels < b.kernels;
+void keep_best(std::vector<FusionCandidate>& c, size_t top) {
+  std::sort(c.begin(), c.end(), better_candidate);
+  if (c.size() > top) c.resize(top);
 }
 
-void keep_best(std::vector<FusionCandidate>& c, size_t top) {
-  std::sort(c.begin(), c.end(), better);
-  if (c.size() > top) c.resize(top);
+// Windows of length L inside segments: sum over segments of max(0, len - L + 1), for every L up
+// to max_len at once (segments longer than max_len count in the last bucket).
+std::vector<int64_t> windows_per_length(const std::vector<uint32_t>& segment_end, uint32_t max_len) {
+  std::vector<int64_t> plus_one(max_len + 2, 0), segments(max_len + 2, 0);
+  uint32_t begin = 0;
+  for (uint32_t end : segment_end) {
+    const uint32_t len = end - begin;
+    plus_one[std::min(len, max_len)] += static_cast<int64_t>(len) + 1;
+    segments[std::min(len, max_len)] += 1;
+    begin = end;
+  }
+  std::vector<int64_t> out(max_len + 1, 0);
+  int64_t sum = 0, count = 0;
+  for (uint32_t L = max_len; L >= 1; --L) {
+    sum += plus_one[L];
+    count += segments[L];
+    out[L] = sum - static_cast<int64_t>(L) * count;
+  }
+  return out;
 }
 
 class FusionScan {
@@ -39,8 +52,8 @@ class FusionScan {
     }
     prefix_.assign(n + 1, 0);
     for (size_t p = 0; p < n; ++p) prefix_[p + 1] = prefix_[p] + seq.launch_part[p];
-    singles_ = std::make_shared<const ChainLevel>(single_kernels(seq.name, static_cast<uint32_t>(seq.names.size())));
-    powers_.push_back(singles_);
+    name_count_.assign(seq.names.size(), 0);
+    for (uint32_t k : seq.name) name_count_[k] += 1;
   }
 
   FusionResult run() {
@@ -55,90 +68,74 @@ class FusionScan {
     r.launch_part_total = prefix_.back();
     r.graphs = seq_.graphs;
 
-    std::vector<int> lengths = opt_.lengths;
+    std::vector<uint32_t> lengths(opt_.lengths.begin(), opt_.lengths.end());
     std::sort(lengths.begin(), lengths.end());
     lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
-    LevelPtr prev = singles_;
-    for (int L : lengths) {
-      const uint32_t want = static_cast<uint32_t>(L);
-      // Extend the previous length by the difference: doubling when it equals the previous length
-      // (the usual 2, 4, 8, ... list), one pass per set bit of the difference otherwise.
-      const uint32_t d = want - prev->length;
-      if (d == prev->length) {
-        prev = std::make_shared<const ChainLevel>(compose_chains(*prev, *prev, room_));
-      } else {
-        for (int bit = 31; bit >= 0; --bit)
-          if (d & (1u << bit)) prev = std::make_shared<const ChainLevel>(compose_chains(*prev, *power(bit), room_));
-      }
-      r.lengths.push_back(score_length(*prev, r.candidates));
+    const uint32_t max_len = lengths.back();
+
+    // One sort of all positions by chain serves every length: counts per length from one sweep,
+    // then one greedy pass per length.
+    const ChainOrder order =
+        build_chain_order(seq_.name, static_cast<uint32_t>(seq_.names.size()), seq_.segment_end, max_len);
+    const ChainTally tally = tally_chains(order, seq_.name, name_count_, room_, opt_.threshold);
+    const std::vector<int64_t> windows = windows_per_length(seq_.segment_end, max_len);
+    const std::vector<GreedyLength> greedy = greedy_all(order, tally.reach, lengths);
+
+    for (size_t i = 0; i < lengths.size(); ++i) {
+      const uint32_t L = lengths[i];
+      ChainLengthResult out;
+      out.length = static_cast<int>(L);
+      out.unique_chains = tally.unique[L];
+      out.chain_instances = windows[L];
+      out.deterministic_chains = tally.deterministic[L];
+      out.fused_chains = greedy[i].fused_chains;
+      out.launch_time_saved = greedy[i].launch_time_saved;
+      out.kernels_eager = static_cast<int64_t>(seq_.size());
+      out.kernels_fused = out.kernels_eager - out.fused_chains * (static_cast<int64_t>(L) - 1);
+      out.ideal_speedup = out.kernels_fused > 0 ? static_cast<double>(out.kernels_eager) / out.kernels_fused : 1.0;
+      r.lengths.push_back(out);
+      r.candidates.insert(r.candidates.end(), greedy[i].candidates.begin(), greedy[i].candidates.end());
     }
     keep_best(r.candidates, opt_.top);
     return r;
   }
 
  private:
-  // Chains of length 2^bit, built by doubling and kept for later lengths.
-  LevelPtr power(int bit) {
-    while (static_cast<int>(powers_.size()) <= bit)
-      powers_.push_back(std::make_shared<const ChainLevel>(compose_chains(*powers_.back(), *powers_.back(), room_)));
-    return powers_[bit];
-  }
-
-  ChainLengthResult score_length(const ChainLevel& lv, std::vector<FusionCandidate>& candidates) {
-    const int64_t L = lv.length;
-    ChainLengthResult out;
-    out.length = static_cast<int>(L);
-    out.unique_chains = static_cast<int64_t>(lv.unique());
-    out.kernels_eager = static_cast<int64_t>(seq_.size());
-
-    // PS(C) = f(C) / f(first kernel of C); every occurrence of C starts with the same kernel.
-    std::vector<uint8_t> deterministic(lv.unique());
-    for (size_t c = 0; c < lv.unique(); ++c) {
-      out.chain_instances += lv.count[c];
-      const double ps = static_cast<double>(lv.count[c]) / singles_->count[seq_.name[lv.first_pos[c]]];
-      deterministic[c] = ps >= opt_.threshold;
-      out.deterministic_chains += deterministic[c];
-    }
-
-    // Greedy scan of each segment: fuse where PS >= T and jump past the chain.
-    std::vector<uint32_t> fused(lv.unique(), 0);
-    std::vector<ns_t> saved(lv.unique(), 0);
-    uint32_t begin = 0;
-    for (uint32_t end : seq_.segment_end) {
-      for (uint32_t p = begin; p + L <= end;) {
-        const uint32_t c = lv.id[p];
-        if (!deterministic[c]) {
-          ++p;
-          continue;
-        }
-        fused[c] += 1;
-        saved[c] += prefix_[p + L] - prefix_[p + 1];
-        p += static_cast<uint32_t>(L);
+  // The greedy scan of every length. Lengths in [h, 2h) share the window ids of length h (h a
+  // power of two), built once; the lengths of one such band run on all cores.
+  std::vector<GreedyLength> greedy_all(const ChainOrder& order, const std::vector<uint32_t>& reach,
+                                       const std::vector<uint32_t>& lengths) const {
+    GreedyInputs in;
+    in.seq = &seq_;
+    in.order = &order;
+    in.reach = &reach;
+    in.name_count = &name_count_;
+    in.launch_prefix = &prefix_;
+    std::vector<GreedyLength> out(lengths.size());
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    for (size_t band = 0; band < lengths.size();) {
+      uint32_t h = 1;
+      while (h * 2 <= lengths[band]) h *= 2;
+      size_t band_end = band;
+      while (band_end < lengths.size() && lengths[band_end] / 2 < h) ++band_end;
+      // No position reaches h: no chain of this band is fused (and no ids are needed).
+      const std::vector<uint32_t> starts = positions_reaching(reach, h);
+      if (starts.empty()) {
+        band = band_end;
+        continue;
       }
-      begin = end;
+      const std::vector<uint32_t> ids = window_ids(order, h);
+      std::atomic<size_t> next{band};
+      auto worker = [&] {
+        for (size_t i; (i = next.fetch_add(1)) < band_end;) out[i] = greedy_fuse(in, lengths[i], starts, ids, h, opt_.top);
+      };
+      std::vector<std::thread> pool;
+      const size_t helpers = std::min<size_t>(cores, band_end - band) - 1;
+      for (size_t t = 0; t < helpers; ++t) pool.emplace_back(worker);
+      worker();
+      for (std::thread& t : pool) t.join();
+      band = band_end;
     }
-
-    std::vector<FusionCandidate> mine;
-    for (size_t c = 0; c < lv.unique(); ++c) {
-      if (fused[c] == 0) continue;
-      out.fused_chains += fused[c];
-      out.launch_time_saved += saved[c];
-      FusionCandidate cand;
-      cand.length = out.length;
-      cand.occurrences = lv.count[c];
-      cand.first_occurrences = singles_->count[seq_.name[lv.first_pos[c]]];
-      cand.proximity = static_cast<double>(cand.occurrences) / cand.first_occurrences;
-      cand.fused = fused[c];
-      cand.kernels_removed = fused[c] * (L - 1);
-      cand.launch_time_saved = saved[c];
-      for (int64_t i = 0; i < L; ++i) cand.kernels.push_back(seq_.names[seq_.name[lv.first_pos[c] + i]]);
-      mine.push_back(std::move(cand));
-    }
-    keep_best(mine, opt_.top);
-    candidates.insert(candidates.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
-
-    out.kernels_fused = out.kernels_eager - out.fused_chains * (L - 1);
-    out.ideal_speedup = out.kernels_fused > 0 ? static_cast<double>(out.kernels_eager) / out.kernels_fused : 1.0;
     return out;
   }
 
@@ -146,8 +143,7 @@ class FusionScan {
   const FusionOptions& opt_;
   std::vector<uint32_t> room_;
   std::vector<ns_t> prefix_;
-  LevelPtr singles_;
-  std::vector<LevelPtr> powers_;
+  std::vector<uint32_t> name_count_;
 };
 
 }  // namespace

@@ -1,9 +1,12 @@
 // Kernel fusion candidates by proximity score (docs/metrics.md section 4; SKIP Sec. III-C,
 // Eq. 6-8), over the segments of build_kernel_sequences().
 //
-// Chains are identified exactly, not by a hash that could collide: a chain of length a+b is the
-// pair (id of its first a kernels, id of its last b kernels), and pairs get dense ids from a hash
-// table. Each chain length costs one or a few linear passes over the kernels, whatever the length.
+// Chains are identified exactly, not by a hash that could collide, and all lengths share one
+// sort: every kernel position is sorted by the chain that starts there (chain_order, a suffix
+// array), so the distinct chains of every length are runs of that order; one sweep over the runs
+// counts unique and deterministic chains for all lengths and gives each position the longest
+// deterministic chain starting there (chain_tally); then each length costs only a greedy walk
+// over the positions where a chain that long can be fused (fusion_greedy).
 #pragma once
 
 #include <cstdint>
