@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/fusion.h"
+#include "analysis/fusion_methods.h"
 #include "analysis/fusion_sequences.h"
 #include "analysis/suffix_array.h"
 
@@ -81,7 +82,7 @@ bool plain_better(const FusionCandidate& a, const FusionCandidate& b) {
          std::make_tuple(-b.kernels_removed, -b.launch_time_saved, b.length, b.kernels);
 }
 
-void expect_same(const KernelSequences& s, const FusionOptions& opt, const std::string& what) {
+void expect_same_by(const KernelSequences& s, const FusionOptions& opt, const std::string& what) {
   SCOPED_TRACE(what);
   const FusionResult got = analyze_fusion(s, opt);
   std::vector<int> lengths = opt.lengths;
@@ -119,6 +120,14 @@ void expect_same(const KernelSequences& s, const FusionOptions& opt, const std::
     EXPECT_EQ(g.kernels_removed, w.kernels_removed);
     EXPECT_EQ(g.launch_time_saved, w.launch_time_saved);
   }
+}
+
+// Both methods (fusion_methods.h) must give the plain implementation's figures.
+void expect_same(const KernelSequences& s, FusionOptions opt, const std::string& what) {
+  opt.method = FusionMethod::Doubling;
+  expect_same_by(s, opt, what + " (doubling)");
+  opt.method = FusionMethod::SuffixOrder;
+  expect_same_by(s, opt, what + " (suffix order)");
 }
 
 // Names from `pick`, cut into segments where `cut` says, random launch parts. Trace string ids
@@ -217,6 +226,18 @@ TEST(FusionDifferential, SegmentsShorterThanTheLength) {
   opt.lengths = {2, 3};
   expect_same(one, opt, "one kernel");
   expect_same(KernelSequences{}, opt, "empty");
+}
+
+TEST(FusionDifferential, AutoPicksDoublingForFewLengths) {
+  // The default list is eight doublings; every length 2..256 would be 255 passes.
+  EXPECT_EQ(doubling_passes({2, 4, 8, 16, 32, 64, 128, 256}), 8u);
+  std::vector<uint32_t> every;
+  for (uint32_t L = 2; L <= 256; ++L) every.push_back(L);
+  EXPECT_EQ(doubling_passes(every), 255u);
+  // 31 from 1 adds 30 = 16 + 8 + 4 + 2: the power levels 2, 4, 8, 16 are built, then four steps.
+  EXPECT_EQ(doubling_passes({31}), 4u + 4u);
+  EXPECT_LE(doubling_passes({2, 4, 8, 16, 32, 64, 128, 256}), kDoublingPassesWorthASort);
+  EXPECT_GT(doubling_passes(every), kDoublingPassesWorthASort);
 }
 
 // The suffix array itself against sorting the suffixes by comparison, including the

@@ -38,54 +38,60 @@ ChainOrder build_chain_order(const std::vector<uint32_t>& name, uint32_t n_names
   for (uint32_t i = 0; i < m; ++i) rank[sa[i]] = i;
 
   // Kasai's LCP pass (text order: the common prefix shrinks by at most one from one suffix to the
-  // next, so the whole pass is linear). The same pass turns text indices into kernel positions:
-  // sa[r-1] is read only by the suffix of rank r, so it can take that suffix's kernel position
-  // right after, and rank is compacted in place because a kernel position never exceeds its text
-  // index.
-  co.lcp.assign(n, 0);
+  // next, so the whole pass is linear). The same pass turns text indices into kernel positions,
+  // and rank is compacted in place because a kernel position never exceeds its text index.
+  co.sorted.resize(n);
   uint32_t h = 0, seg = 0, seg_end_text = segment_end[0];
+  constexpr uint32_t kAhead = 16;
   for (uint32_t j = 0; j + 1 < m; ++j) {
+    // Ranks are random in text order: fetch the lines a step a little ahead will touch.
+    if (j + kAhead + 1 < m) {
+      const uint32_t ra = rank[j + kAhead];
+      if (ra > 0) {
+        __builtin_prefetch(&sa[ra - 1]);
+        __builtin_prefetch(&co.sorted[ra - 1], 1);
+      }
+    }
     const uint32_t r = rank[j];
     const bool kernel = s[j] != sep;
     if (r > 0) {
       const uint32_t k = sa[r - 1];
       while (s[j + h] == s[k + h]) ++h;  // stops at the latest at the unique terminator
-      // A common prefix longer than the room left hits the separator in both: cap it there.
-      if (kernel) co.lcp[r - 1] = std::min({h, seg_end_text - j, max_length});
+      if (kernel) {
+        // A common prefix longer than the room left hits the separator in both: cap it there.
+        const uint32_t room = seg_end_text - j;
+        co.sorted[r - 1] = {j - seg, std::min({h, room, max_length}), s[j] - 1, std::min(room, max_length)};
+        rank[j - seg] = r - 1;
+      }
       if (h > 0) --h;
     } else {
       h = 0;
     }
-    if (kernel) {
-      const uint32_t p = j - seg;
-      sa[r - 1] = p;
-      rank[p] = r - 1;
-    } else if (++seg < segment_end.size()) {
-      seg_end_text = segment_end[seg] + seg;
-    }
+    if (!kernel && ++seg < segment_end.size()) seg_end_text = segment_end[seg] + seg;
   }
-  sa.resize(n);
+  std::vector<uint32_t>().swap(sa);
+  std::vector<uint32_t>().swap(s);
   rank.resize(n);
-  co.order = std::move(sa);
+  rank.shrink_to_fit();
   co.rank = std::move(rank);
 
   co.block_min.assign((n + ChainOrder::kLcpBlock - 1) / ChainOrder::kLcpBlock, UINT32_MAX);
   for (size_t i = 0; i < n; ++i) {
     uint32_t& b = co.block_min[i / ChainOrder::kLcpBlock];
-    b = std::min(b, co.lcp[i]);
+    b = std::min(b, co.sorted[i].lcp);
   }
   return co;
 }
 
 uint32_t chain_occurrences(const ChainOrder& co, uint32_t r, uint32_t L) {
   constexpr uint32_t B = ChainOrder::kLcpBlock;
-  const uint32_t n = static_cast<uint32_t>(co.order.size());
+  const uint32_t n = static_cast<uint32_t>(co.sorted.size());
   // Left end: lcp[i] >= L joins ranks i-1 and i; a block whose minimum is >= L joins all of it.
   uint32_t lo = r;
   while (lo > 0) {
     if (lo % B == B - 1 && co.block_min[lo / B] >= L) {
       lo -= B;
-    } else if (co.lcp[lo] >= L) {
+    } else if (co.sorted[lo].lcp >= L) {
       --lo;
     } else {
       break;
@@ -95,7 +101,7 @@ uint32_t chain_occurrences(const ChainOrder& co, uint32_t r, uint32_t L) {
   while (hi < n) {
     if (hi % B == 0 && hi + B <= n && co.block_min[hi / B] >= L) {
       hi += B;
-    } else if (co.lcp[hi] >= L) {
+    } else if (co.sorted[hi].lcp >= L) {
       ++hi;
     } else {
       break;

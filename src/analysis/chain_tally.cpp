@@ -41,27 +41,27 @@ class Unassigned {
 
 }  // namespace
 
-ChainTally tally_chains(const ChainOrder& co, const std::vector<uint32_t>& name,
-                        const std::vector<uint32_t>& name_count, const std::vector<uint32_t>& room, double threshold) {
+ChainTally tally_chains(const ChainOrder& co, const std::vector<uint32_t>& name_count, double threshold) {
   const uint32_t max_len = co.max_length;
-  const uint32_t n = static_cast<uint32_t>(co.order.size());
+  const uint32_t n = static_cast<uint32_t>(co.sorted.size());
   ChainTally t;
   t.unique.assign(static_cast<size_t>(max_len) + 2, 0);
   t.deterministic.assign(static_cast<size_t>(max_len) + 2, 0);
   t.reach.assign(n, 0);
   Unassigned open(n);
 
-  auto first_count = [&](uint32_t rank) { return name_count[name[co.order[rank]]]; };
+  const std::vector<ChainOrder::Entry>& sorted = co.sorted;
+  auto first_count = [&](uint32_t rank) { return name_count[sorted[rank].name]; };
 
   // A rank alone is a chain of its own for lengths above both its lcp values, up to its room.
   auto single = [&](uint32_t i, uint32_t lcp_next) {
-    const uint32_t p = co.order[i];
-    const uint32_t lo = std::max(co.lcp[i], lcp_next), hi = std::min(room[p], max_len);
+    const ChainOrder::Entry& e = sorted[i];
+    const uint32_t lo = std::max(e.lcp, lcp_next), hi = e.room;
     add_lengths(t.unique, lo, hi, 1);
     // Occurring once and deterministic: so are all runs around it, at every length up to its room.
     if (deterministic_share(1, first_count(i), threshold)) {
       add_lengths(t.deterministic, lo, hi, 1);
-      t.reach[p] = hi;
+      t.reach[e.pos] = hi;
       open.take(i);
     }
   };
@@ -71,7 +71,7 @@ ChainTally tally_chains(const ChainOrder& co, const std::vector<uint32_t>& name,
     if (!deterministic_share(rb - lb + 1, first_count(lb), threshold)) return;
     add_lengths(t.deterministic, parent, lcp, 1);
     for (uint32_t i = open.first_from(lb); i <= rb; i = open.first_from(i + 1)) {
-      t.reach[co.order[i]] = lcp;
+      t.reach[sorted[i].pos] = lcp;
       open.take(i);
     }
   };
@@ -81,7 +81,7 @@ ChainTally tally_chains(const ChainOrder& co, const std::vector<uint32_t>& name,
   struct Open { uint32_t lcp, lb; };
   std::vector<Open> stack{{0, 0}};
   for (uint32_t i = 0; i <= n; ++i) {
-    const uint32_t cur = i < n ? co.lcp[i] : 0;
+    const uint32_t cur = i < n ? sorted[i].lcp : 0;
     if (i > 0) single(i - 1, cur);
     uint32_t lb = i > 0 ? i - 1 : 0;
     while (cur < stack.back().lcp) {

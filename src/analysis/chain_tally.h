@@ -22,10 +22,8 @@ struct ChainTally {
   std::vector<uint32_t> reach;         // [p]: largest L with a deterministic chain at p, 0 if none
 };
 
-// `name_count[k]` = f(k), the occurrences of name k in all segments; `room[p]` = kernels left in
-// p's segment from p on.
-ChainTally tally_chains(const ChainOrder& co, const std::vector<uint32_t>& name,
-                        const std::vector<uint32_t>& name_count, const std::vector<uint32_t>& room, double threshold);
+// `name_count[k]` = f(k), the occurrences of name k in all segments.
+ChainTally tally_chains(const ChainOrder& co, const std::vector<uint32_t>& name_count, double threshold);
 
 // PS(C) >= T, computed the one way every part of the analysis uses.
 inline bool deterministic_share(uint64_t occurrences, uint64_t first_kernel_occurrences, double threshold) {

@@ -1,12 +1,9 @@
 // Kernel fusion candidates by proximity score (docs/metrics.md section 4; SKIP Sec. III-C,
 // Eq. 6-8), over the segments of build_kernel_sequences().
 //
-// Chains are identified exactly, not by a hash that could collide, and all lengths share one
-// sort: every kernel position is sorted by the chain that starts there (chain_order, a suffix
-// array), so the distinct chains of every length are runs of that order; one sweep over the runs
-// counts unique and deterministic chains for all lengths and gives each position the longest
-// deterministic chain starting there (chain_tally); then each length costs only a greedy walk
-// over the positions where a chain that long can be fused (fusion_greedy).
+// Chains are identified exactly, never by a hash that could collide. Two methods compute the
+// per-length figures (fusion_methods.h): doubling (a hash pass per length step, cheapest for a few
+// lengths) and suffix order (one sort of all positions serves every length, cheapest for many).
 #pragma once
 
 #include <cstdint>
@@ -16,10 +13,19 @@
 
 namespace infertrace {
 
+// How the per-length figures are computed (fusion_methods.h); the results are identical.
+enum class FusionMethod { Auto, Doubling, SuffixOrder };
+
+// Auto picks doubling while it needs at most this many hash passes over the kernels: measured on
+// 10M kernels (docs/benchmarks.md "Fusion"), the suffix-order method costs about as much as a
+// dozen such passes before its small per-length part.
+inline constexpr size_t kDoublingPassesWorthASort = 12;
+
 struct FusionOptions {
   std::vector<int> lengths = {2, 4, 8, 16, 32, 64, 128, 256};  // chain lengths L, each >= 2
   double threshold = 1.0;                                      // T: fuse chains with PS >= T
   size_t top = 10;                                             // candidates kept
+  FusionMethod method = FusionMethod::Auto;
 };
 
 struct ChainLengthResult {

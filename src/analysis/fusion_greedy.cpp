@@ -63,19 +63,12 @@ class FusedTable {
 
 }  // namespace
 
-bool better_candidate(const FusionCandidate& a, const FusionCandidate& b) {
-  if (a.kernels_removed != b.kernels_removed) return a.kernels_removed > b.kernels_removed;
-  if (a.launch_time_saved != b.launch_time_saved) return a.launch_time_saved > b.launch_time_saved;
-  if (a.length != b.length) return a.length < b.length;
-  return a.kernels < b.kernels;
-}
-
 std::vector<uint32_t> window_ids(const ChainOrder& co, uint32_t h) {
-  std::vector<uint32_t> ids(co.order.size());
+  std::vector<uint32_t> ids(co.sorted.size());
   uint32_t run_start = 0;
-  for (uint32_t i = 0; i < co.order.size(); ++i) {
-    if (co.lcp[i] < h) run_start = i;
-    ids[co.order[i]] = run_start;
+  for (uint32_t i = 0; i < co.sorted.size(); ++i) {
+    if (co.sorted[i].lcp < h) run_start = i;
+    ids[co.sorted[i].pos] = run_start;
   }
   return ids;
 }
@@ -87,7 +80,7 @@ std::vector<uint32_t> positions_reaching(const std::vector<uint32_t>& reach, uin
   return out;
 }
 
-GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<uint32_t>& starts,
+GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<uint32_t>& reaching,
                          const std::vector<uint32_t>& ids, uint32_t h, size_t top) {
   const KernelSequences& seq = *in.seq;
   const std::vector<uint32_t>& reach = *in.reach;
@@ -95,17 +88,18 @@ GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<u
   GreedyLength out;
   FusedTable table;
   // The scan of docs/metrics.md steps p by one past chains that are not deterministic; only the
-  // positions in `starts` can hold a deterministic chain, so it visits those alone: the first one
+  // positions in `reaching` can hold a deterministic chain, so it visits those alone: the first one
   // at or after the cursor, fused when its reach covers L (cursor moves to p + L). A
   // deterministic chain never leaves its segment (reach <= room), so one walk over all segments
   // is the per-segment scan: a jump lands at most on the next segment's start.
-  const size_t m = starts.size();
+  const size_t m = reaching.size();
   for (size_t i = 0; i < m;) {
-    const uint32_t p = starts[i];
+    const uint32_t p = reaching[i];
     if (reach[p] < L) {
       ++i;
       continue;
     }
+    // The chain of length L at p: the window of length h at p and the one ending where it ends.
     const uint64_t key = (static_cast<uint64_t>(ids[p]) << 32) | ids[p + L - h];
     Fused& f = table.at(key, p);
     const ns_t saved = prefix[p + L] - prefix[p + 1];
@@ -116,9 +110,9 @@ GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<u
     // The next L entries are L distinct positions after p, so the last of them is >= p + L: the
     // next start at or after p + L lies among them (or there is none).
     const size_t window_end = std::min(m, i + L + 1);
-    i = static_cast<size_t>(std::lower_bound(starts.begin() + static_cast<std::ptrdiff_t>(i + 1),
-                                             starts.begin() + static_cast<std::ptrdiff_t>(window_end), p + L) -
-                            starts.begin());
+    i = static_cast<size_t>(std::lower_bound(reaching.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                                             reaching.begin() + static_cast<std::ptrdiff_t>(window_end), p + L) -
+                            reaching.begin());
   }
 
   // Best `top` of this length. Same length, so more kernels removed is more fusions; the name

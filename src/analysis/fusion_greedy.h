@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "analysis/chain_order.h"
-#include "analysis/fusion.h"
+#include "analysis/fusion_methods.h"
 
 namespace infertrace {
 
-// Ids of the chains of length h at every position: the first rank of each one's run in `order`.
-// Meaningful where h kernels remain in the segment.
+// Ids of the chains of length h at every position: the first rank of each one's run in
+// co.sorted. Meaningful where h kernels remain in the segment.
 std::vector<uint32_t> window_ids(const ChainOrder& co, uint32_t h);
 
 struct GreedyInputs {
@@ -35,12 +35,8 @@ struct GreedyLength {
 // fused.
 std::vector<uint32_t> positions_reaching(const std::vector<uint32_t>& reach, uint32_t h);
 
-// `starts` = positions_reaching(reach, h) and `ids` = window_ids(order, h), with h <= L <= 2h.
-GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<uint32_t>& starts,
+// `reaching` = positions_reaching(reach, h) and `ids` = window_ids(order, h), with h <= L <= 2h.
+GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<uint32_t>& reaching,
                          const std::vector<uint32_t>& ids, uint32_t h, size_t top);
-
-// Better candidate first: more kernels removed, then more launch time saved, then shorter chain,
-// then kernel names (trace string ids) in lexicographic order.
-bool better_candidate(const FusionCandidate& a, const FusionCandidate& b);
 
 }  // namespace infertrace
