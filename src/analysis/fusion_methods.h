@@ -6,7 +6,7 @@
 //   list is eight doublings).
 // - by suffix order (fusion_suffix.cpp): one suffix-array sort of all positions serves every
 //   length (chain_order, chain_tally), then a greedy walk per length over the positions that can
-//   fuse (fusion_greedy). A fixed cost of about a dozen hash passes, then little per length:
+//   fuse (fusion_greedy). A fixed cost of about 15 hash passes, then little per length:
 //   the method for long lists such as every length 2..256.
 #pragma once
 
