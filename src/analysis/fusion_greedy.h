@@ -1,8 +1,9 @@
 // The greedy fusion scan of one chain length (docs/metrics.md section 4): walk the kernels,
 // fuse the chain at p when it is deterministic and jump to p + L, else step to p + 1. With each
 // position's reach (longest deterministic chain there, from chain_tally) the test is one compare,
-// and the scan visits only positions whose reach is long enough; fused chains are told apart exactly by the ids of two
-// overlapping windows of length h (h <= L <= 2h), which together cover the chain.
+// and the scan visits only positions whose reach is long enough; fused chains are told apart
+// exactly by the ids of two overlapping windows of length h (h <= L <= 2h), which together cover
+// the chain.
 #pragma once
 
 #include <cstdint>

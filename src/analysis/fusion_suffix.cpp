@@ -65,6 +65,8 @@ class SuffixScan {
   }
 
  private:
+  // The greedy scan of every length. Lengths in [h, 2h) share the window ids of length h (h a
+  // power of two), built once per band; the lengths of a band run on all cores.
   std::vector<GreedyLength> greedy_all(const ChainOrder& order, const std::vector<uint32_t>& reach,
                                        const std::vector<uint32_t>& lengths) {
     GreedyInputs in;
