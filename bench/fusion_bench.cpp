@@ -50,10 +50,11 @@ std::vector<int> every_length() {
   return v;
 }
 
-void run_chains(benchmark::State& st, const std::vector<int>& lengths) {
+void run_chains(benchmark::State& st, const std::vector<int>& lengths, FusionMethod method = FusionMethod::Auto) {
   const KernelSequences seq = build_kernel_sequences(synthetic(st.range(0)));
   FusionOptions opt;
   opt.lengths = lengths;
+  opt.method = method;
   int64_t fused = 0;
   for (auto _ : st) {
     const FusionResult r = analyze_fusion(seq, opt);
@@ -66,8 +67,12 @@ void run_chains(benchmark::State& st, const std::vector<int>& lengths) {
   st.SetItemsProcessed(st.iterations() * static_cast<int64_t>(seq.size() * lengths.size()));
 }
 
+// Auto: doubling for the eight powers, suffix order for every length. The forced variants show
+// what the other method would cost (where Auto's switch point comes from).
 void BM_FusionPowersOfTwo(benchmark::State& st) { run_chains(st, kPowers); }
+void BM_FusionPowersOfTwoBySuffixOrder(benchmark::State& st) { run_chains(st, kPowers, FusionMethod::SuffixOrder); }
 void BM_FusionEveryLength(benchmark::State& st) { run_chains(st, every_length()); }
+void BM_FusionEveryLengthByDoubling(benchmark::State& st) { run_chains(st, every_length(), FusionMethod::Doubling); }
 
 void BM_KernelSequences(benchmark::State& st) {
   const Trace t = synthetic(st.range(0));
@@ -78,6 +83,9 @@ void BM_KernelSequences(benchmark::State& st) {
 }  // namespace
 
 BENCHMARK(BM_FusionPowersOfTwo)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_FusionEveryLength)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_FusionPowersOfTwoBySuffixOrder)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FusionEveryLength)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+// 255 hash passes: about 80 s on 10M kernels, so only the 1M size here.
+BENCHMARK(BM_FusionEveryLengthByDoubling)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 BENCHMARK(BM_KernelSequences)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();

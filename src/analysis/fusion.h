@@ -1,9 +1,9 @@
 // Kernel fusion candidates by proximity score (docs/metrics.md section 4; SKIP Sec. III-C,
 // Eq. 6-8), over the segments of build_kernel_sequences().
 //
-// Chains are identified exactly, not by a hash that could collide: a chain of length a+b is the
-// pair (id of its first a kernels, id of its last b kernels), and pairs get dense ids from a hash
-// table. Each chain length costs one or a few linear passes over the kernels, whatever the length.
+// Chains are identified exactly, never by a hash that could collide. Two methods compute the
+// per-length figures (fusion_methods.h): doubling (a hash pass per length step, cheapest for a few
+// lengths) and suffix order (one sort of all positions serves every length, cheapest for many).
 #pragma once
 
 #include <cstdint>
@@ -13,10 +13,19 @@
 
 namespace infertrace {
 
+// How the per-length figures are computed (fusion_methods.h); the results are identical.
+enum class FusionMethod { Auto, Doubling, SuffixOrder };
+
+// Auto picks doubling while it needs at most this many hash passes over the kernels. Measured on
+// 10M kernels (docs/benchmarks.md "Fusion"): a doubling pass costs about 0.22 s of CPU, the
+// suffix-order method about 3.3 s for the eight default lengths, i.e. some 15 passes.
+inline constexpr size_t kDoublingPassesWorthASort = 15;
+
 struct FusionOptions {
   std::vector<int> lengths = {2, 4, 8, 16, 32, 64, 128, 256};  // chain lengths L, each >= 2
   double threshold = 1.0;                                      // T: fuse chains with PS >= T
   size_t top = 10;                                             // candidates kept
+  FusionMethod method = FusionMethod::Auto;
 };
 
 struct ChainLengthResult {
