@@ -23,7 +23,7 @@ Kernel kernel_for(ParserKernel asked) {
   const ParserKernel k = asked == ParserKernel::Auto ? best_parser_kernel() : asked;
   if (!parser_kernel_supported(k))
     throw Error(std::string("this CPU cannot run the ") + parser_kernel_option_name(k) + " JSON parser kernel");
-#if defined(__x86_64__)
+#if INFERTRACE_KINETO_HASWELL_KERNEL
   if (k == ParserKernel::Haswell) return {haswell_kernel::read_pieces, haswell_kernel::simdjson_kernel_name()};
 #endif
   return {generic_kernel::read_pieces, generic_kernel::simdjson_kernel_name()};

@@ -2,13 +2,15 @@
 
 #include <simdjson.h>
 
+#include "ingest/kineto/piece_reader.h"
+
 namespace infertrace::kineto {
 
 namespace {
 // simdjson's own run-time check for its haswell kernel (the CPUID bits and the OS's AVX state),
 // so ours always agrees with what the library's stage 1 dispatch would pick.
 bool cpu_runs_haswell() {
-#if defined(__x86_64__)
+#if INFERTRACE_KINETO_HASWELL_KERNEL
   const simdjson::implementation* impl = simdjson::get_available_implementations()["haswell"];
   return impl != nullptr && impl->supported_by_runtime_system();
 #else

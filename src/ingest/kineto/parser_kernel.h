@@ -12,7 +12,7 @@ namespace infertrace::kineto {
 enum class ParserKernel : uint8_t {
   Auto = 0,  // the best this CPU runs (chosen once per process)
   Generic,   // compiled for the build's target (simdjson "fallback" on plain x86-64)
-  Haswell,   // AVX2 + BMI1 + PCLMULQDQ + LZCNT (x86-64 only)
+  Haswell,   // AVX2 + BMI1 + PCLMULQDQ + LZCNT (x86-64 GCC builds only, see piece_reader.h)
 };
 
 // True when this binary holds the kernel and this CPU can run it (Auto and Generic always).

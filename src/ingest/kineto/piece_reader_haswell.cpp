@@ -6,7 +6,9 @@
 // outside the region, so the inline functions and templates they define (which the linker may
 // share with generic files) stay generic code that runs on any x86-64. What the region defines is
 // in simdjson::haswell and infertrace::kineto::haswell_kernel, names no other file defines.
-#if defined(__x86_64__)
+#include "ingest/kineto/piece_reader.h"
+
+#if INFERTRACE_KINETO_HASWELL_KERNEL
 
 #include <algorithm>
 #include <atomic>
@@ -52,27 +54,14 @@
 // the compiler call those out of line; the hot paths are inlined anyway (same target).
 #define simdjson_inline inline
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,bmi,pclmul,lzcnt,popcnt"))), apply_to = function)
-// simdjson re-declares a few functions the standard headers defined; clang warns that the target
-// attribute cannot apply to those (they stay generic, which is what we want).
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wignored-attributes"
-#else
 #pragma GCC push_options
 #pragma GCC target("avx2,bmi,pclmul,lzcnt,popcnt")
-#endif
 
 #include <simdjson.h>
 
 #define INFERTRACE_KINETO_KERNEL_NS haswell_kernel
 #include "ingest/kineto/piece_reader_impl.h"
 
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#pragma clang attribute pop
-#else
 #pragma GCC pop_options
-#endif
 
-#endif  // __x86_64__
+#endif  // INFERTRACE_KINETO_HASWELL_KERNEL
