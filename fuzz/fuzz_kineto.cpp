@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes (plain or gzip) through the Kineto reader, read whole and in
 // small pieces. Anything but an infertrace::Error is a bug, and so is a piece-wise reading that
-// succeeds with different tables from the whole reading.
+// succeeds with different tables from the whole reading, or (on a CPU with AVX2) a generic-kernel
+// reading that ends differently from the AVX2 one.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,10 +14,11 @@ using namespace infertrace;
 
 namespace {
 
-bool read(const InputBuffer& in, size_t chunk, Trace& t) {
+bool read(const InputBuffer& in, size_t chunk, Trace& t, kineto::ParserKernel kernel = kineto::ParserKernel::Auto) {
   try {
     kineto::ReadOptions o;
     o.chunk_bytes = chunk;
+    o.kernel = kernel;
     kineto::read_kineto(in.data(), in.size(), "fuzz.json", o, t);
     return true;
   } catch (const Error&) {
@@ -41,6 +43,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
          whole.gpu.start != pieces.gpu.start || whole.api.correlation != pieces.api.correlation ||
          whole.ops.dur != pieces.ops.dur || whole.skipped != pieces.skipped))
       std::abort();
+    if (kineto::best_parser_kernel() != kineto::ParserKernel::Generic) {
+      Trace generic;
+      const bool ok_generic = read(in, 0, generic, kineto::ParserKernel::Generic);
+      if (ok_generic != ok_whole ||
+          (ok_whole && (generic.gpu.start != whole.gpu.start || generic.api.correlation != whole.api.correlation ||
+                        generic.ops.dur != whole.ops.dur || generic.skipped != whole.skipped ||
+                        generic.strings.size() != whole.strings.size())))
+        std::abort();
+    }
   } catch (const Error&) {
   }
   return 0;

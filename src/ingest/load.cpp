@@ -29,6 +29,7 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) {
   t.source = TraceSource::Kineto;
   kineto::ReadOptions ro;
   ro.chunk_bytes = opts.chunk_bytes;
+  ro.kernel = opts.parser_kernel;
   ro.decompressed = in.was_gzip();
   kineto::read_kineto(in.data(), in.size(), path, ro, t);
   if (in.was_gzip()) t.meta["compressed"] = "gzip";

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "ingest/kineto/parser_kernel.h"
 #include "trace/trace.h"
 
 namespace infertrace {
@@ -13,6 +14,8 @@ struct LoadOptions {
   // Kineto: parse the traceEvents array in pieces of about this many bytes (0 = whole document
   // when it fits simdjson's 4 GB limit). Tests set it small to exercise the >4 GB path.
   size_t chunk_bytes = 0;
+  // Kineto: which compiled copy of the JSON parser runs (Auto: the best this CPU runs).
+  kineto::ParserKernel parser_kernel = kineto::ParserKernel::Auto;
 };
 
 // Throws InputError (file + byte offset) on input it cannot read; events it can read but not use

@@ -2,6 +2,7 @@
 // once and referred to by a 32-bit id, so tables stay small and comparisons are integer compares.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -32,6 +33,11 @@ class StringTable {
 
  private:
   std::deque<std::string> storage_;
+  // A trace names the same few hundred kernels, APIs and operators millions of times, often with
+  // 100-300 byte kernel names. A direct-mapped cache keyed by the length and the first and last 8
+  // bytes answers a repeat with one memcmp instead of hashing every byte for the map.
+  static constexpr int kRecentBits = 10;
+  std::array<StrId, size_t(1) << kRecentBits> recent_{};
   std::vector<std::string_view> views_;
   std::unordered_map<std::string_view, StrId> index_;
 };

@@ -72,8 +72,10 @@ bool has_control_char(std::string_view s) {
 
 }  // namespace
 
-StrId EventSink::intern_name(std::string_view s) {
-  if (!has_control_char(s)) return t_.strings.intern(s);
+StrId EventSink::intern_name(std::string_view s, bool escaped) {
+  // The JSON text cannot hold a raw control character (the parser rejects one), so only a name
+  // whose escapes were undone needs the scan.
+  if (!escaped || !has_control_char(s)) return t_.strings.intern(s);
   // A name with a raw control character (JSON allows them escaped, e.g. "\u0007") would garble
   // terminal tables: keep the name readable and say that it was changed.
   std::string clean(s);
@@ -109,7 +111,7 @@ void EventSink::add(const RawEvent& e) {
   if (e.ph[0] == 'M') {
     // Metadata: thread names become the threads' comm.
     if (e.has_arg_name && e.name == "thread_name" && e.pid.ok() && e.tid.ok()) {
-      threads_[ThreadKey{e.pid.v, e.tid.v}].comm = intern_name(e.arg_name);
+      threads_[ThreadKey{e.pid.v, e.tid.v}].comm = intern_name(e.arg_name, e.arg_name_escaped);
     } else if (e.has_arg_name && e.name == "process_name" && e.pid.ok()) {
       process_names_[e.pid.v] = std::string(e.arg_name);
     }
@@ -156,7 +158,7 @@ void EventSink::add(const RawEvent& e) {
   }
   if (e.dur.v == 0) ++zero_dur_;
 
-  const StrId name = e.has_name ? intern_name(e.name) : kNoString;
+  const StrId name = e.has_name ? intern_name(e.name, e.name_escaped) : kNoString;
   switch (cat) {
     case Cat::Gpu: {
       if (e.device.ok() && (e.device.v < INT32_MIN || e.device.v > INT32_MAX)) {

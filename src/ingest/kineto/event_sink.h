@@ -26,6 +26,7 @@ struct IntField {
 struct RawEvent {
   std::string_view ph, cat, name;
   bool has_name = false;
+  bool name_escaped = false;  // JSON escapes were undone: only then can a name hold a control character
   IntField ts, dur;  // already in nanoseconds
   IntField pid, tid;
   // args
@@ -33,6 +34,7 @@ struct RawEvent {
   uint32_t grid[3] = {0, 0, 0}, block[3] = {0, 0, 0};
   std::string_view arg_name;  // metadata events: args.name
   bool has_arg_name = false;
+  bool arg_name_escaped = false;
   int64_t offset = 0;  // byte offset of the event in the input (for messages)
 };
 
@@ -59,7 +61,7 @@ class EventSink {
     StrId comm = kNoString;
   };
 
-  StrId intern_name(std::string_view s);
+  StrId intern_name(std::string_view s, bool escaped);
   void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end);
 
   Trace& t_;

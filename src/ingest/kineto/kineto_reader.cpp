@@ -1,388 +1,39 @@
 #include "ingest/kineto/kineto_reader.h"
 
-#include <simdjson.h>
-
-#include <cstring>
+#include <string>
 #include <vector>
 
-#include "ingest/kineto/event_sink.h"
-#include "ingest/kineto/json_number.h"
+#include "ingest/kineto/piece_reader.h"
 #include "ingest/kineto/structure_scan.h"
 #include "util/error.h"
 
 namespace infertrace::kineto {
 
-namespace ond = simdjson::ondemand;
-
 namespace {
 
-constexpr size_t kMaxDocument = size_t(0xFFFFFFFF) - 1024;  // simdjson's per-document limit
+using ReadPieces = void (*)(const char*, size_t, const std::string&, const ReadOptions&, bool,
+                            const std::vector<size_t>&, Trace&);
 
-// True when the raw key text at `k` (just after the opening quote) is exactly `lit`.
-template <size_t N>
-bool key_is(const char* k, const char (&lit)[N]) {
-  return std::memcmp(k, lit, N - 1) == 0 && k[N - 1] == '"';
-}
-
-enum class PieceKind : uint8_t { Whole, First, Middle, Last };
-
-// Parses one document (the whole input, or one wrapped piece of it) and feeds its events to a sink.
-class PieceParser {
- public:
-  PieceParser(const std::string& file, const ReadOptions& opts, size_t input_size, Trace& t, EventSink& sink)
-      : file_(file), opts_(opts), input_size_(input_size), t_(t), sink_(sink) {}
-
-  // buf[0, len) followed by >= simdjson::SIMDJSON_PADDING readable bytes. The input byte at offset `origin`
-  // is buf[prefix] (the bytes before it are the synthetic wrapper).
-  void parse(const char* buf, size_t len, PieceKind kind, bool object_form, size_t prefix, int64_t origin) {
-    buf_ = buf;
-    len_ = len;
-    prefix_ = prefix;
-    origin_ = origin;
-    if (auto err = parser_.iterate(buf, len, len + simdjson::SIMDJSON_PADDING).get(doc_)) fail_code(err);
-    ond::json_type type;
-    if (auto err = doc_.type().get(type)) fail_code(err);
-    if (type == ond::json_type::object) {
-      ond::object obj;
-      check(doc_.get_object().get(obj));
-      int events_keys = 0;
-      bool first_key = true, last_was_events = false;
-      for (auto fr : obj) {
-        ond::field f;
-        check(std::move(fr).get(f));
-        const char* k = f.key().raw();
-        ond::value v = f.value();
-        if (key_is(k, "traceEvents")) {
-          if (kind == PieceKind::Last && !first_key) fail(k, "the traceEvents array is split in the wrong place");
-          if (++events_keys > 1) fail(k, "the key traceEvents appears twice");
-          read_events(v, k);
-          last_was_events = true;
-        } else {
-          read_meta(f, v);
-          last_was_events = false;
-        }
-        first_key = false;
-      }
-      if (events_keys == 0) fail(buf + prefix, "no traceEvents array: not a Kineto/Chrome trace");
-      if (kind == PieceKind::First && !last_was_events) fail(buf + len, "the traceEvents array is split in the wrong place");
-    } else if (type == ond::json_type::array) {
-      if (object_form && kind != PieceKind::Middle) fail(buf + prefix, "the traceEvents array is split in the wrong place");
-      ond::array arr;
-      check(doc_.get_array().get(arr));
-      read_event_array(arr);
-    } else {
-      fail(buf + prefix, "the document is neither an object nor an array: not a Kineto/Chrome trace");
-    }
-    // current_location() fails with OUT_OF_BOUNDS once the whole text has been consumed.
-    if (auto loc = doc_.current_location(); !loc.error())
-      fail(loc.value_unsafe(), "unexpected content after the end of the JSON document");
-  }
-
- private:
-  int64_t offset_of(const char* p) const {
-    int64_t off = origin_ + (static_cast<int64_t>(p - buf_) - static_cast<int64_t>(prefix_));
-    if (off < 0) off = 0;
-    if (off > static_cast<int64_t>(input_size_)) off = static_cast<int64_t>(input_size_);
-    return off;
-  }
-
-  [[noreturn]] void fail(const char* at, const std::string& what) const {
-    std::string msg = what;
-    if (opts_.decompressed) msg += " (offset in the decompressed JSON)";
-    throw InputError(file_, offset_of(at), msg);
-  }
-
-  // A simdjson error: find the byte it is about as precisely as we can.
-  [[noreturn]] void fail_code(simdjson::error_code err) {
-    const char* at = nullptr;
-    const auto* b = reinterpret_cast<const unsigned char*>(buf_);
-    if (err == simdjson::UTF8_ERROR) {
-      at = buf_ + first_invalid_utf8(b, len_);
-    } else if (err == simdjson::UNESCAPED_CHARS) {
-      at = buf_ + first_unescaped_control(b, len_);
-    } else if (err == simdjson::UNCLOSED_STRING || err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT ||
-               err == simdjson::EMPTY) {
-      at = buf_ + len_;
-    } else if (auto loc = doc_.current_location(); !loc.error()) {
-      at = loc.value_unsafe();
-    } else {
-      at = buf_ + len_;
-    }
-    std::string what = simdjson::error_message(err);
-    if (at >= buf_ + len_ - (len_ > 0 ? 1 : 0)) what += " (is the file truncated?)";
-    fail(at, "invalid JSON: " + what);
-  }
-
-  void check(simdjson::error_code err) {
-    if (err) fail_code(err);
-  }
-
-  void read_events(ond::value v, const char* key) {
-    ond::array arr;
-    if (auto err = v.get_array().get(arr)) {
-      if (err == simdjson::INCORRECT_TYPE) fail(key, "traceEvents is not an array");
-      fail_code(err);
-    }
-    read_event_array(arr);
-  }
-
-  void read_event_array(ond::array arr) {
-    for (auto er : arr) {
-      ond::value ev;
-      check(std::move(er).get(ev));
-      ond::object o;
-      if (auto err = ev.get_object().get(o)) {
-        if (err != simdjson::INCORRECT_TYPE) fail_code(err);
-        t_.count_skipped("skipped_not_an_object");
-        continue;
-      }
-      RawEvent e;
-      read_event(o, e);
-      sink_.add(e);
-    }
-  }
-
-  // A string field; a value of another type is left as "missing" (the sink counts it).
-  void str(ond::value& v, std::string_view& out, bool* present = nullptr) {
-    auto err = v.get_string().get(out);
-    if (err == simdjson::INCORRECT_TYPE) return;
-    check(err);
-    if (present) *present = true;
-  }
-
-  // A time in microseconds -> ns.
-  void time_field(ond::value& v, IntField& out) {
-    ond::json_type jt;
-    check(v.type().get(jt));
-    if (jt != ond::json_type::number) {
-      out.state = FieldState::BadType;
-      return;
-    }
-    const std::string_view tok = v.raw_json_token();
-    switch (parse_us_to_ns(tok, out.v)) {
-      case NumStatus::Ok: out.state = FieldState::Ok; break;
-      case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
-      case NumStatus::NotInteger: out.state = FieldState::BadType; break;
-      case NumStatus::Invalid: fail(tok.data(), "invalid number '" + std::string(tok.substr(0, 40)) + "'");
-    }
-  }
-
-  // An integer; `allow_string` accepts "123" (some writers quote pids/tids), other strings are missing.
-  void int_field(ond::value& v, IntField& out, bool allow_string = false) {
-    ond::json_type jt;
-    check(v.type().get(jt));
-    if (jt == ond::json_type::string && allow_string) {
-      std::string_view s;
-      check(v.get_string().get(s));
-      int64_t x;
-      if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
-        out.state = FieldState::Ok;
-        out.v = x;
-      }
-      return;
-    }
-    if (jt != ond::json_type::number) {
-      out.state = FieldState::BadType;
-      return;
-    }
-    const std::string_view tok = v.raw_json_token();
-    switch (parse_int64(tok, out.v)) {
-      case NumStatus::Ok: out.state = FieldState::Ok; break;
-      case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
-      case NumStatus::NotInteger: out.state = FieldState::BadType; break;
-      case NumStatus::Invalid: fail(tok.data(), "invalid number '" + std::string(tok.substr(0, 40)) + "'");
-    }
-    if (out.state != FieldState::Ok) out.v = -1;
-  }
-
-  // grid/block: [x, y, z]; anything else leaves zeros (geometry is informative only).
-  void dims(ond::value& v, uint32_t (&out)[3]) {
-    ond::array arr;
-    if (auto err = v.get_array().get(arr)) {
-      if (err != simdjson::INCORRECT_TYPE) fail_code(err);
-      return;
-    }
-    int i = 0;
-    for (auto xr : arr) {
-      ond::value x;
-      check(std::move(xr).get(x));
-      IntField f;
-      int_field(x, f);
-      if (i < 3 && f.ok() && f.v >= 0 && f.v <= 0xFFFFFFFFll) out[i] = static_cast<uint32_t>(f.v);
-      ++i;
-    }
-  }
-
-  void read_args(ond::value& v, RawEvent& e) {
-    ond::object args;
-    if (auto err = v.get_object().get(args)) {
-      if (err != simdjson::INCORRECT_TYPE) fail_code(err);
-      return;
-    }
-    for (auto fr : args) {
-      ond::field f;
-      check(std::move(fr).get(f));
-      const char* k = f.key().raw();
-      ond::value a = f.value();
-      switch (k[0]) {
-        case 'c':
-          if (key_is(k, "correlation")) int_field(a, e.correlation);
-          break;
-        case 'd':
-          if (key_is(k, "device")) int_field(a, e.device);
-          break;
-        case 's':
-          if (key_is(k, "stream")) int_field(a, e.stream);
-          break;
-        case 'E':
-          if (key_is(k, "External id")) int_field(a, e.external_id);
-          break;
-        case 'e':
-          if (key_is(k, "external id")) int_field(a, e.external_id);
-          break;
-        case 'g':
-          if (key_is(k, "grid")) dims(a, e.grid);
-          break;
-        case 'b':
-          if (key_is(k, "block")) dims(a, e.block);
-          break;
-        case 'n':
-          if (key_is(k, "name")) str(a, e.arg_name, &e.has_arg_name);
-          break;
-        default:
-          break;
-      }
-    }
-  }
-
-  void read_event(ond::object& o, RawEvent& e) {
-    const char* start = nullptr;
-    for (auto fr : o) {
-      ond::field f;
-      check(std::move(fr).get(f));
-      const char* k = f.key().raw();
-      if (!start) start = k;
-      ond::value v = f.value();
-      switch (k[0]) {
-        case 'p':
-          if (key_is(k, "ph")) str(v, e.ph);
-          else if (key_is(k, "pid")) int_field(v, e.pid, true);
-          break;
-        case 'c':
-          if (key_is(k, "cat")) str(v, e.cat);
-          break;
-        case 'n':
-          if (key_is(k, "name")) str(v, e.name, &e.has_name);
-          break;
-        case 't':
-          if (key_is(k, "ts")) time_field(v, e.ts);
-          else if (key_is(k, "tid")) int_field(v, e.tid, true);
-          break;
-        case 'd':
-          if (key_is(k, "dur")) time_field(v, e.dur);
-          break;
-        case 'a':
-          if (key_is(k, "args")) read_args(v, e);
-          break;
-        default:
-          break;
-      }
-    }
-    e.offset = start ? offset_of(start) : -1;
-  }
-
-  // Top-level keys other than traceEvents: scalars go to Trace::meta as text, device names too.
-  void read_meta(ond::field& f, ond::value& v) {
-    std::string_view key;
-    check(f.unescaped_key().get(key));
-    const std::string k(key);
-    ond::json_type jt;
-    check(v.type().get(jt));
-    if (jt == ond::json_type::string) {
-      std::string_view s;
-      check(v.get_string().get(s));
-      t_.meta["kineto." + k] = std::string(s);
-    } else if (jt == ond::json_type::number || jt == ond::json_type::boolean) {
-      std::string_view tok = v.raw_json_token();
-      while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t'))
-        tok.remove_suffix(1);
-      t_.meta["kineto." + k] = std::string(tok);
-    } else if (jt == ond::json_type::array && k == "deviceProperties") {
-      ond::array arr;
-      check(v.get_array().get(arr));
-      size_t i = 0;
-      for (auto dr : arr) {
-        ond::value d;
-        check(std::move(dr).get(d));
-        ond::object dobj;
-        if (d.get_object().get(dobj)) continue;
-        for (auto pr : dobj) {
-          ond::field p;
-          check(std::move(pr).get(p));
-          if (p.key() == "name") {
-            ond::value pv = p.value();
-            std::string_view name;
-            if (!pv.get_string().get(name)) t_.meta["device." + std::to_string(i) + ".name"] = std::string(name);
-          }
-        }
-        ++i;
-      }
-    }
-  }
-
-  const std::string& file_;
-  const ReadOptions& opts_;
-  size_t input_size_;
-  Trace& t_;
-  EventSink& sink_;
-  ond::parser parser_;
-  ond::document doc_;
-  const char* buf_ = nullptr;
-  size_t len_ = 0, prefix_ = 0;
-  int64_t origin_ = 0;
+struct Kernel {
+  ReadPieces read;
+  const char* simdjson_name;
 };
 
-// Reads the whole input as one document, or piece by piece at `cuts` (comma offsets).
-void read_with_cuts(const char* data, size_t size, const std::string& file, const ReadOptions& opts,
-                    bool object_form, const std::vector<size_t>& cuts, Trace& out) {
-  EventSink sink(out);
-  PieceParser pp(file, opts, size, out, sink);
-  if (cuts.empty()) {
-    if (size > kMaxDocument)
-      throw InputError(file, 0, "document larger than 4 GB with no traceEvents array to split");
-    pp.parse(data, size, PieceKind::Whole, object_form, 0, 0);
-    sink.finish();
-    out.meta["ingest.pieces"] = "1";
-    return;
-  }
-  std::vector<char> piece;
-  const std::string_view first_suffix = object_form ? "]}" : "]";
-  const std::string_view last_prefix = object_form ? "{\"traceEvents\":[" : "[";
-  auto build = [&](std::string_view prefix, size_t from, size_t to, std::string_view suffix) {
-    const size_t n = prefix.size() + (to - from) + suffix.size();
-    piece.resize(n + simdjson::SIMDJSON_PADDING);
-    std::memcpy(piece.data(), prefix.data(), prefix.size());
-    std::memcpy(piece.data() + prefix.size(), data + from, to - from);
-    std::memcpy(piece.data() + prefix.size() + (to - from), suffix.data(), suffix.size());
-    std::memset(piece.data() + n, 0, simdjson::SIMDJSON_PADDING);
-    return n;
-  };
-  size_t n = build("", 0, cuts[0], first_suffix);
-  pp.parse(piece.data(), n, PieceKind::First, object_form, 0, 0);
-  for (size_t i = 1; i < cuts.size(); ++i) {
-    n = build("[", cuts[i - 1] + 1, cuts[i], "]");
-    pp.parse(piece.data(), n, PieceKind::Middle, object_form, 1, static_cast<int64_t>(cuts[i - 1] + 1));
-  }
-  n = build(last_prefix, cuts.back() + 1, size, "");
-  pp.parse(piece.data(), n, PieceKind::Last, object_form, last_prefix.size(),
-           static_cast<int64_t>(cuts.back() + 1));
-  sink.finish();
-  out.meta["ingest.pieces"] = std::to_string(cuts.size() + 1);
+Kernel kernel_for(ParserKernel asked) {
+  const ParserKernel k = asked == ParserKernel::Auto ? best_parser_kernel() : asked;
+  if (!parser_kernel_supported(k))
+    throw Error(std::string("this CPU cannot run the ") + parser_kernel_option_name(k) + " JSON parser kernel");
+#if INFERTRACE_KINETO_HASWELL_KERNEL
+  if (k == ParserKernel::Haswell) return {haswell_kernel::read_pieces, haswell_kernel::simdjson_kernel_name()};
+#endif
+  return {generic_kernel::read_pieces, generic_kernel::simdjson_kernel_name()};
 }
 
 }  // namespace
 
 void read_kineto(const char* data, size_t size, const std::string& file, const ReadOptions& opts, Trace& out) {
+  const Kernel kernel = kernel_for(opts.kernel);
+  const ReadPieces read_with_cuts = kernel.read;
   size_t chunk = opts.chunk_bytes;
   if (chunk == 0 && size > kWholeDocumentMax) chunk = kDefaultPiece;
   size_t first = 0;
@@ -391,6 +42,7 @@ void read_kineto(const char* data, size_t size, const std::string& file, const R
   const bool splittable = first < size && (data[first] == '{' || data[first] == '[');
   if (chunk == 0 || size <= chunk || !splittable) {
     read_with_cuts(data, size, file, opts, splittable && data[first] == '{', {}, out);
+    out.meta["ingest.parser"] = kernel.simdjson_name;
     return;
   }
   const bool object_form = data[first] == '{';
@@ -399,6 +51,7 @@ void read_kineto(const char* data, size_t size, const std::string& file, const R
   try {
     read_with_cuts(data, size, file, opts, object_form, quick_cuts(data, size, chunk), out);
     out.meta["ingest.cuts"] = "quick";
+    out.meta["ingest.parser"] = kernel.simdjson_name;
     return;
   } catch (const InputError&) {
     // A cut may have landed inside a string or an event: start again with exact cut points (a
@@ -417,6 +70,7 @@ void read_kineto(const char* data, size_t size, const std::string& file, const R
   if (!exact.well_formed) throw InputError(file, exact.error_offset, "malformed JSON structure");
   read_with_cuts(data, size, file, opts, object_form, exact.cuts, out);
   out.meta["ingest.cuts"] = "exact";
+  out.meta["ingest.parser"] = kernel.simdjson_name;
 }
 
 }  // namespace infertrace::kineto

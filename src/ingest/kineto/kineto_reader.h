@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <string>
 
+#include "ingest/kineto/parser_kernel.h"
 #include "trace/trace.h"
 
 namespace infertrace::kineto {
@@ -25,12 +26,16 @@ struct ReadOptions {
   size_t chunk_bytes = 0;
   // The document was decompressed: byte offsets in messages are in the decompressed JSON.
   bool decompressed = false;
+  // Which compiled copy of the parser runs (tests compare them; Auto everywhere else).
+  ParserKernel kernel = ParserKernel::Auto;
 };
 
 inline constexpr size_t kWholeDocumentMax = size_t(8) << 20;
 inline constexpr size_t kDefaultPiece = size_t(4) << 20;
+inline constexpr size_t kMaxDocument = size_t(0xFFFFFFFF) - 1024;  // simdjson's per-document limit
 
 // `data` holds `size` bytes followed by at least 64 readable bytes. Throws InputError.
+// meta["ingest.parser"] names the simdjson on-demand kernel that read it ("haswell", "fallback").
 void read_kineto(const char* data, size_t size, const std::string& file, const ReadOptions& opts,
                  Trace& out);
 
