@@ -7,21 +7,10 @@ seconds or negative), graphs of N kernels report their in-graph spacing, and the
 stated and small against the latencies it qualifies."""
 import json
 import os
-import subprocess
 import sys
 
-EXE = os.environ["INFERTRACE"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=600)
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run  # noqa: E402,F401
 
 
 u = run("bench", "launch", "-o", "csv")

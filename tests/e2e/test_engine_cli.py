@@ -10,25 +10,13 @@ import math
 import operator
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _gguf  # noqa: E402
 
-EXE = os.environ["INFERTRACE"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, errors="replace")
+from _harness import EXE, check, failures, run  # noqa: E402,F401
 
 
 def floats(t):

@@ -5,22 +5,11 @@ cuda backend" (exit 1, checked on the host before any device work) and, without 
 error (exit 1, nothing on stdout). The GPU checks are in test_engine_cuda_gpu.py."""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-EXE = os.environ["INFERTRACE"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, errors="replace", timeout=600)
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run  # noqa: E402,F401
 
 
 has_gpu = os.path.exists("/proc/driver/nvidia/version") and os.path.exists("/dev/nvidiactl")
