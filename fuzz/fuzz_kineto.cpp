@@ -19,7 +19,7 @@ bool read(const InputBuffer& in, size_t chunk, Trace& t, kineto::ParserKernel ke
     kineto::ReadOptions o;
     o.chunk_bytes = chunk;
     o.kernel = kernel;
-    kineto::read_kineto(in.data(), in.size(), "fuzz.json", o, t);
+    kineto::read_kineto(in.mutable_data(), in.size(), "fuzz.json", o, t);
     return true;
   } catch (const Error&) {
     return false;

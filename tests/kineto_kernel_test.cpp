@@ -61,7 +61,7 @@ std::string error_of(const std::string& json, ParserKernel k, size_t chunk) {
   o.chunk_bytes = chunk;
   Trace t;
   try {
-    kineto::read_kineto(in.data(), in.size(), "edge.json", o, t);
+    kineto::read_kineto(in.mutable_data(), in.size(), "edge.json", o, t);
   } catch (const Error& e) {
     return e.what();
   }

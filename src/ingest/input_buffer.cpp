@@ -133,20 +133,28 @@ InputBuffer InputBuffer::open(const std::string& path) {
   // Reserve the file's pages plus padding as zero-filled anonymous memory, then map the file over
   // the front: the tail of the last file page reads as zeros and the padding pages exist.
   const size_t total = round_up(size + kPadding, page);
-  void* region = mmap(nullptr, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // Writable and private: a reader may change a few bytes in place (input_buffer.h); a written
+  // page is copied, the file never changes.
+  void* region = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (region == MAP_FAILED) throw InputError(path, -1, std::string("cannot map: ") + std::strerror(errno));
   if (size > 0) {
-    // MAP_POPULATE: the whole file is read anyway; one call maps it instead of a fault per page.
-    void* m = mmap(region, size, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd.fd, 0);
+    void* m = mmap(region, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd.fd, 0);
     if (m == MAP_FAILED) {
       munmap(region, total);
       throw InputError(path, -1, std::string("cannot map: ") + std::strerror(errno));
     }
     madvise(region, size, MADV_SEQUENTIAL);
+    // The whole file is read anyway: one call maps it instead of a fault per page. Not
+    // MAP_POPULATE, which on a writable private mapping copies every page up front;
+    // MADV_POPULATE_READ maps them shared with the page cache. Before Linux 5.14 it fails and the
+    // pages fault in one by one as they are read (slower, same result).
+#ifdef MADV_POPULATE_READ
+    madvise(region, size, MADV_POPULATE_READ);
+#endif
   }
   b.map_ = region;
   b.map_len_ = total;
-  b.data_ = static_cast<const char*>(region);
+  b.data_ = static_cast<char*>(region);
   b.size_ = size;
   b.capacity_ = total;
 

@@ -1,6 +1,8 @@
 // The bytes of an input file, ready for simdjson: plain files are memory-mapped, gzip files
 // (one or several members) are inflated into memory. Either way at least kPadding readable zero
-// bytes follow the data, which simdjson's on-demand parser requires.
+// bytes follow the data, which simdjson's on-demand parser requires, and the bytes are the
+// buffer's own: a private copy-on-write mapping or a heap block, so a reader may change a few of
+// them in place (the Kineto reader brackets each piece of a large document that way).
 #pragma once
 
 #include <cstddef>
@@ -25,6 +27,8 @@ class InputBuffer {
   ~InputBuffer();
 
   const char* data() const { return data_; }
+  // The same bytes, writable: writing one costs at most a copy of its page, never the file.
+  char* mutable_data() const { return data_; }
   size_t size() const { return size_; }
   // Bytes readable from data(): size() + at least kPadding.
   size_t capacity() const { return capacity_; }
@@ -34,7 +38,7 @@ class InputBuffer {
   InputBuffer() = default;
   void release();
 
-  const char* data_ = nullptr;
+  char* data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;
   bool gzip_ = false;

@@ -31,7 +31,7 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) {
   ro.chunk_bytes = opts.chunk_bytes;
   ro.kernel = opts.parser_kernel;
   ro.decompressed = in.was_gzip();
-  kineto::read_kineto(in.data(), in.size(), path, ro, t);
+  kineto::read_kineto(in.mutable_data(), in.size(), path, ro, t);
   if (in.was_gzip()) t.meta["compressed"] = "gzip";
   return t;
 }

@@ -11,7 +11,7 @@ namespace infertrace::kineto {
 
 namespace {
 
-using ReadPieces = void (*)(const char*, size_t, const std::string&, const ReadOptions&, bool,
+using ReadPieces = void (*)(char*, size_t, const std::string&, const ReadOptions&, bool,
                             const std::vector<size_t>&, Trace&);
 
 struct Kernel {
@@ -31,7 +31,7 @@ Kernel kernel_for(ParserKernel asked) {
 
 }  // namespace
 
-void read_kineto(const char* data, size_t size, const std::string& file, const ReadOptions& opts, Trace& out) {
+void read_kineto(char* data, size_t size, const std::string& file, const ReadOptions& opts, Trace& out) {
   const Kernel kernel = kernel_for(opts.kernel);
   const ReadPieces read_with_cuts = kernel.read;
   size_t chunk = opts.chunk_bytes;

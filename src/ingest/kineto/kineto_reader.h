@@ -36,7 +36,10 @@ inline constexpr size_t kMaxDocument = size_t(0xFFFFFFFF) - 1024;  // simdjson's
 
 // `data` holds `size` bytes followed by at least 64 readable bytes. Throws InputError.
 // meta["ingest.parser"] names the simdjson on-demand kernel that read it ("haswell", "fallback").
-void read_kineto(const char* data, size_t size, const std::string& file, const ReadOptions& opts,
+// A document read in pieces is parsed where it lies: the comma before and after each middle piece
+// is overwritten with '[' and ']' while that piece is parsed, and put back before the next one
+// (also when reading fails), so `data` must be writable and is unchanged on return.
+void read_kineto(char* data, size_t size, const std::string& file, const ReadOptions& opts,
                  Trace& out);
 
 }  // namespace infertrace::kineto

@@ -13,7 +13,7 @@
 namespace infertrace::kineto {
 
 namespace generic_kernel {
-void read_pieces(const char* data, size_t size, const std::string& file, const ReadOptions& opts, bool object_form,
+void read_pieces(char* data, size_t size, const std::string& file, const ReadOptions& opts, bool object_form,
                  const std::vector<size_t>& cuts, Trace& out);
 // simdjson's name for the on-demand kernel this copy was compiled with ("fallback", "haswell", ...).
 const char* simdjson_kernel_name();
@@ -30,7 +30,7 @@ const char* simdjson_kernel_name();
 
 #if INFERTRACE_KINETO_HASWELL_KERNEL
 namespace haswell_kernel {
-void read_pieces(const char* data, size_t size, const std::string& file, const ReadOptions& opts, bool object_form,
+void read_pieces(char* data, size_t size, const std::string& file, const ReadOptions& opts, bool object_form,
                  const std::vector<size_t>& cuts, Trace& out);
 const char* simdjson_kernel_name();
 }  // namespace haswell_kernel

@@ -387,10 +387,31 @@ void reserve_by_extrapolation(Trace& t, size_t read_bytes, size_t total_bytes) {
   t.ops.reserve(static_cast<size_t>(static_cast<double>(t.ops.size()) * scale));
 }
 
+// While a middle piece is parsed in place, the commas around it read '[' and ']'; put back on
+// every exit, so a failed quick-cut reading leaves the text as it was for the exact scan.
+class BracketedPiece {
+ public:
+  BracketedPiece(char* open, char* close) : open_(open), close_(close), was_open_(*open), was_close_(*close) {
+    *open_ = '[';
+    *close_ = ']';
+  }
+  ~BracketedPiece() {
+    *open_ = was_open_;
+    *close_ = was_close_;
+  }
+  BracketedPiece(const BracketedPiece&) = delete;
+  BracketedPiece& operator=(const BracketedPiece&) = delete;
+
+ private:
+  char* open_;
+  char* close_;
+  char was_open_, was_close_;
+};
+
 }  // namespace
 
 // Reads the whole input as one document, or piece by piece at `cuts` (comma offsets).
-void read_pieces(const char* data, size_t size, const std::string& file, const ReadOptions& opts, bool object_form,
+void read_pieces(char* data, size_t size, const std::string& file, const ReadOptions& opts, bool object_form,
                  const std::vector<size_t>& cuts, Trace& out) {
   EventSink sink(out);
   PieceParser pp(file, opts, size, out, sink);
@@ -407,8 +428,10 @@ void read_pieces(const char* data, size_t size, const std::string& file, const R
   size_t largest = std::max(cuts[0], size - cuts.back()) + 16;
   for (size_t i = 1; i < cuts.size(); ++i) largest = std::max(largest, cuts[i] - cuts[i - 1] + 1);
   pp.reserve(largest);
+  // The first and last pieces need a wrapper longer than the one byte available ("]}" after the
+  // first, "{\"traceEvents\":[" before the last), so they are copied into a padded buffer.
   std::vector<char> piece;
-  piece.reserve(largest + simdjson::SIMDJSON_PADDING);
+  piece.reserve(std::max(cuts[0], size - cuts.back()) + 16 + simdjson::SIMDJSON_PADDING);
   const std::string_view first_suffix = object_form ? "]}" : "]";
   const std::string_view last_prefix = object_form ? "{\"traceEvents\":[" : "[";
   auto build = [&](std::string_view prefix, size_t from, size_t to, std::string_view suffix) {
@@ -423,9 +446,13 @@ void read_pieces(const char* data, size_t size, const std::string& file, const R
   size_t n = build("", 0, cuts[0], first_suffix);
   pp.parse(piece.data(), n, PieceKind::First, object_form, 0, 0);
   reserve_by_extrapolation(out, cuts[0], size);
+  // A middle piece is parsed where it lies, from the comma before it (read as '[') to the comma
+  // after it (read as ']'); the bytes after that are the rest of the input and its padding, which
+  // simdjson reads but never interprets (stage 1 pads the last block with spaces of its own).
   for (size_t i = 1; i < cuts.size(); ++i) {
-    n = build("[", cuts[i - 1] + 1, cuts[i], "]");
-    pp.parse(piece.data(), n, PieceKind::Middle, object_form, 1, static_cast<int64_t>(cuts[i - 1] + 1));
+    const BracketedPiece bracketed(data + cuts[i - 1], data + cuts[i]);
+    pp.parse(data + cuts[i - 1], cuts[i] - cuts[i - 1] + 1, PieceKind::Middle, object_form, 0,
+             static_cast<int64_t>(cuts[i - 1]));
   }
   n = build(last_prefix, cuts.back() + 1, size, "");
   pp.parse(piece.data(), n, PieceKind::Last, object_form, last_prefix.size(),
