@@ -52,11 +52,14 @@ struct PaddedBlock {
 // writer emits one, other tools several).
 void inflate_all(const unsigned char* in, size_t n, const std::string& file, PaddedBlock& out) {
   // The gzip trailer holds the last member's size mod 2^32: a good first guess for one member.
+  // It is only a guess, and a forged trailer must not make a 100-byte input allocate 4 GiB:
+  // deflate expands at most ~1032:1, so nothing larger can come out of n compressed bytes.
   size_t guess = n * 4;
   if (n >= 18) {
     uint32_t isize;
     std::memcpy(&isize, in + n - 4, 4);
-    if (isize > guess) guess = isize;
+    const size_t most = n * size_t{1032} + 1024;
+    if (isize > guess) guess = std::min<size_t>(isize, most);
   }
   out.reserve(guess + 1);
   z_stream zs{};
