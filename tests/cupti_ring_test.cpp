@@ -62,6 +62,18 @@ TEST(CuptiRing, ThreadsAndAForkedProcessDeliverEverythingInOrder) {
   Ring ring = Ring::create_anonymous(1 << 12);  // small: producers lap the ring many times
   ASSERT_TRUE(ring.valid());
   constexpr uint32_t kThreads = 4, kPerProducer = 50000, kForked = 100;
+  // Fork before any thread exists: a child forked from a multi-threaded parent may inherit a lock
+  // (the sanitizer allocator's, malloc's) held by a thread that does not exist in the child, and
+  // hang at its first allocation. The child still produces concurrently with the threads below.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // the forked producer shares the mapping (MAP_SHARED)
+    for (uint32_t i = 0; i < kPerProducer; ++i) {
+      const auto b = make(kForked, i);
+      while (!ring.push(7, b.data(), static_cast<uint32_t>(b.size()))) ::sched_yield();
+    }
+    ::_exit(0);
+  }
   std::atomic<int> running{kThreads};
   std::vector<std::thread> threads;
   for (uint32_t t = 0; t < kThreads; ++t)
@@ -73,15 +85,6 @@ TEST(CuptiRing, ThreadsAndAForkedProcessDeliverEverythingInOrder) {
       }
       running--;
     });
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {  // the forked producer shares the mapping (MAP_SHARED)
-    for (uint32_t i = 0; i < kPerProducer; ++i) {
-      const auto b = make(kForked, i);
-      while (!ring.push(7, b.data(), static_cast<uint32_t>(b.size()))) ::sched_yield();
-    }
-    ::_exit(0);
-  }
   Consumer c;
   int status = 0;
   bool child_done = false;
