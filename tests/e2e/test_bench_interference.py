@@ -67,11 +67,14 @@ with tempfile.TemporaryDirectory() as tmp:
             check(s["throughput_min"] == min(vals) and s["throughput_max"] == max(vals), f"{name} min/max")
             want = (base["throughput"] - s["throughput"]) / base["throughput"] * 100
             check(abs(s["slowdown_pct"] - want) < 1e-9, f"{name} slowdown {s['slowdown_pct']} != {want}")
-        # Two CPUs busy with stress-ng: the loop shares its CPU, so every cpu run is slower than
-        # every baseline run, and the median is at least 10% down (CFS gives it about 2/3 of a CPU).
+        # Two CPUs busy with stress-ng: the loop shares its CPU, so its best run is slower than the
+        # best baseline run and the median is at least 10% down (CFS gives it about 2/3 of a CPU).
+        # Not "every cpu run below every baseline run": background noise only ever slows a run, so
+        # one slowed baseline run (CI saw 586k between 626k and 805k, under ASan) says nothing about
+        # the load; the best runs and the medians do.
         cpu_runs = [x["metric"] for x in sc["cpu"]["runs"]]
         base_runs = [x["metric"] for x in base["runs"]]
-        check(max(cpu_runs) < min(base_runs), f"cpu runs {cpu_runs} not all below baseline {base_runs}")
+        check(max(cpu_runs) < max(base_runs), f"best cpu run {max(cpu_runs)} not below best baseline {max(base_runs)}")
         check(sc["cpu"]["slowdown_pct"] > 10, f"cpu slowdown only {sc['cpu']['slowdown_pct']}%")
         # Whether isolation pays off in time depends on what else runs on the loop's CPU (on the shared
         # build machine: everyone's compilers), so the isolated scenario is checked structurally below.
