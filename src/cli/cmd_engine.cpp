@@ -65,15 +65,7 @@ void run_engine(const RunArgs& a) {
   engine::ThreadPool pool(threads, placement.cpus);
   engine::Session session(*model, pool, ctx, a.ubatch, placement);
   engine::Sampler sampler(a.sampling);
-
-  std::function<bool(int32_t)> eog;
-  if (!a.ignore_eos) eog = [&](int32_t id) { return tok.is_eog(id); };
-  std::function<void(int32_t)> stream;
-  if (!a.json) {
-    std::cout << tok.decode(prompt) << std::flush;
-    stream = [&](int32_t id) { std::cout << tok.token_to_piece(id) << std::flush; };
-  }
-  const engine::GenerateResult r = engine::generate(session, prompt, a.n_predict, sampler, eog, stream);
+  const engine::GenerateResult r = generate_on_console(session, tok, prompt, a, sampler);
   const char* isa = engine::cpu::isa_name(engine::cpu::active_isa());
 
   if (a.json) {

@@ -4,8 +4,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "engine/runtime/generate.h"
 #include "engine/runtime/sampler.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace infertrace::cli {
 
@@ -17,6 +20,12 @@ struct RunArgs {
   bool numa = false, hugepages = false, ignore_eos = false, json = false;
   engine::SamplerOptions sampling;
 };
+
+// One sequence generated for the console, either backend: the prompt text echoed and each token
+// printed as it is chosen (nothing with --json), stopping at end-of-generation unless --ignore-eos.
+engine::GenerateResult generate_on_console(engine::Evaluator& evaluator, const engine::Tokenizer& tok,
+                                           const std::vector<int32_t>& prompt, const RunArgs& a,
+                                           engine::Sampler& sampler);
 
 // Runs `engine run --backend cuda` (options already checked for the backend).
 void run_engine_cuda(const RunArgs& a);

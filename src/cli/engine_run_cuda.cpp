@@ -49,14 +49,7 @@ void run_engine_cuda(const RunArgs& a) {
   bool stopped = false, identical = true;
   if (a.batch == 1) {
     engine::Sampler sampler(a.sampling);
-    std::function<bool(int32_t)> eog;
-    if (!a.ignore_eos) eog = [&](int32_t id) { return tok.is_eog(id); };
-    std::function<void(int32_t)> stream;
-    if (!a.json) {
-      std::cout << tok.decode(prompt) << std::flush;
-      stream = [&](int32_t id) { std::cout << tok.token_to_piece(id) << std::flush; };
-    }
-    const engine::GenerateResult r = engine::generate(evaluator, prompt, a.n_predict, sampler, eog, stream);
+    const engine::GenerateResult r = generate_on_console(evaluator, tok, prompt, a, sampler);
     output = r.output;
     n_prompt = r.n_prompt;
     n_decode_evals = r.n_decode_evals;
