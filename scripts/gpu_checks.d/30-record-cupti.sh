@@ -1,0 +1,30 @@
+# Part: record --cuda cupti (CUPTI injection) on a null-kernel loop, then its overhead. About 2 minutes.
+# Sourced by scripts/gpu_checks.sh, which sets IT (the infertrace binary), B (the bundle), OUT (a scratch
+# folder whose small files come back in results.tar.gz) and log().
+log "record --cuda cupti: 2000 one-element adds (expect 2000 add kernels + 1 fill), then analyze"
+NULLS='import torch; x = torch.zeros(1, device="cuda"); torch.cuda.synchronize()
+for _ in range(2000): x.add_(1)
+torch.cuda.synchronize()'
+timeout 180 "$IT" record --cuda cupti -o "$OUT/null_cupti.itrace" -- python3 -c "$NULLS" >"$OUT/record_cupti.txt" 2>&1
+echo "rc $?"; tail -n 20 "$OUT/record_cupti.txt"
+"$IT" analyze "$OUT/null_cupti.itrace" --json >"$OUT/cupti_null.json" 2>"$OUT/cupti_null.err"; tail -n 3 "$OUT/cupti_null.err"
+python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+try:
+    j = json.load(open(f"{out}/cupti_null.json"))
+except Exception as e:
+    sys.exit(f"no analysis of the cupti recording: {e}")
+keys = ["kernels", "launch_calls", "linked_launch_calls", "tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "akd_ns",
+        "gpu_idle_ns", "orphan_launch_calls", "orphan_activities", "clock_skew_clamped", "bound"]
+print({k: j.get(k) for k in keys})
+print("kernels by name (top 5):", [(k["short_name"][:60], k["count"], k["mean_ns"]) for k in j["kernel_stats"][:5]])
+print("apis:", [(a["name"], a["calls"], a["mean_launch_ns"], a["mean_latency_ns"]) for a in j["apis"]])
+print("sched gpu_starved_by_scheduler:", (j.get("sched") or {}).get("gpu_starved_by_scheduler"))
+PY
+log "overhead with --cuda cupti (interleaved with none, 2 rounds)"
+for round in 1 2; do
+  TRACER=none timeout 150 python3 "$B/tools/launch_workloads.py" 5 2>/dev/null | grep RESULT
+  TRACER=infertrace-cupti timeout 150 "$IT" record --cuda cupti -o /tmp/overhead_cupti.itrace -- python3 "$B/tools/launch_workloads.py" 5 2>/dev/null | grep RESULT
+done | tee "$OUT/overhead_cupti.txt"
+
