@@ -189,8 +189,8 @@ def main(argv=None):
 
     torch.manual_seed(a.seed)
     torch.set_default_dtype(torch.float16)
-    with torch.device(a.device):
-        model = transformers.AutoModelForCausalLM.from_config(config, attn_implementation=a.attn)
+    with torch.device(a.device):  # weights initialized on the GPU (random, as in the engine's synthetic file)
+        model = transformers.AutoModelForCausalLM.from_config(config, attn_implementation=a.attn, dtype=torch.float16)
     torch.set_default_dtype(torch.float32)
     model = model.to(a.device).eval()
     if {p.dtype for p in model.parameters()} != {torch.float16}:
@@ -219,11 +219,10 @@ def main(argv=None):
             return scores
 
     def one_run(cache):
+        # disable_compile: transformers would otherwise compile a static cache's forward by itself.
         gc = GenerationConfig(max_new_tokens=a.new_tokens, min_new_tokens=a.new_tokens, do_sample=False, num_beams=1,
-                              eos_token_id=eos, pad_token_id=eos, use_cache=True)
-        if cache == "static":
-            gc.cache_implementation = "static"
-        gc.disable_compile = True  # transformers would otherwise compile a static cache's forward itself
+                              eos_token_id=eos, pad_token_id=eos, use_cache=True, disable_compile=True,
+                              cache_implementation="static" if cache == "static" else None)
         stamp = FirstLogits()
         torch.cuda.synchronize()
         t0 = time.perf_counter()
