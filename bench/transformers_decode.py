@@ -18,6 +18,9 @@ Caches: `dynamic` (transformers' default) and `static` (`cache_implementation="s
 transformers' automatic compilation disabled; `--compile` compiles the forward with torch.compile
 instead (issue 8 measured 272 s of compilation on an H100: far beyond a GPU-check budget).
 
+--count-launches: after the timed runs, the kernel launches per decode token, counted by the PyTorch
+profiler's runtime-API events (a 17-token generate minus a 1-token one, over 16 tokens).
+
 Without torch installed, --help and --print-config still work (torch is imported in main only)."""
 import argparse
 import json
@@ -28,6 +31,9 @@ import sys
 import time
 
 CACHES = ("dynamic", "static")
+# Runtime and driver calls that launch work, as the PyTorch profiler names them.
+LAUNCH_APIS = {"cudaLaunchKernel", "cudaLaunchKernelExC", "cuLaunchKernel", "cuLaunchKernelEx", "cudaGraphLaunch",
+               "cudaLaunchCooperativeKernel"}
 
 
 def parse_args(argv):
@@ -52,6 +58,9 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0, help="weights and prompt ids")
     p.add_argument("--roofline-gbs", type=float, default=0,
                    help="device read bandwidth, GB/s: report tg's share of the bandwidth roofline")
+    p.add_argument("--count-launches", action="store_true",
+                   help="after the timed runs, count kernel launches per decode token with the PyTorch profiler "
+                   "(generate of 17 tokens minus generate of 1, per cache kind)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--print-config", action="store_true",
                    help="print the transformers config (and parameter count) built from the shapes, then exit "
@@ -218,9 +227,10 @@ def main(argv=None):
                 self.t = time.perf_counter()
             return scores
 
-    def one_run(cache):
+    def one_run(cache, new_tokens=None):
+        new_tokens = new_tokens or a.new_tokens
         # disable_compile: transformers would otherwise compile a static cache's forward by itself.
-        gc = GenerationConfig(max_new_tokens=a.new_tokens, min_new_tokens=a.new_tokens, do_sample=False, num_beams=1,
+        gc = GenerationConfig(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, num_beams=1,
                               eos_token_id=eos, pad_token_id=eos, use_cache=True, disable_compile=True,
                               cache_implementation="static" if cache == "static" else None)
         stamp = FirstLogits()
@@ -232,8 +242,8 @@ def main(argv=None):
         torch.cuda.synchronize()
         t1 = time.perf_counter()
         n = out.shape[1] - ids.shape[1]
-        if n != a.new_tokens:
-            raise SystemExit("generate produced %d tokens, expected %d" % (n, a.new_tokens))
+        if n != new_tokens:
+            raise SystemExit("generate produced %d tokens, expected %d" % (n, new_tokens))
         return stamp.t - t0, t1 - stamp.t
 
     # A cache kind that fails (an API this transformers lacks, a compile error) is reported with
@@ -255,8 +265,26 @@ def main(argv=None):
             times[cache][0].append(p)
             times[cache][1].append(d)
 
+    launches = {}
+    if a.count_launches:
+        from torch.profiler import ProfilerActivity, profile
+
+        def launch_calls(cache, new_tokens):
+            with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+                one_run(cache, new_tokens)
+            return sum(e.count for e in prof.key_averages() if e.key in LAUNCH_APIS)
+
+        for cache in ok:
+            try:
+                launches[cache] = (launch_calls(cache, 17) - launch_calls(cache, 1)) / 16
+            except Exception as e:  # noqa: BLE001 - reported, not hidden
+                launches[cache] = "%s: %s" % (type(e).__name__, e)
+
     runs = [summarize(c, a.compile, times[c][0], times[c][1], a.prompt_tokens, a.new_tokens, bpt, a.roofline_gbs)
             if c in times else {"cache": c, "compiled": a.compile, "error": failed[c]} for c in a.caches]
+    for r in runs:
+        if r["cache"] in launches:
+            r["launches_per_decode_token"] = launches[r["cache"]]
     doc = {"schema_version": 1, "engine": "transformers", "transformers_version": transformers.__version__,
            "torch_version": torch.__version__, "device": torch.cuda.get_device_name(), "config": cfg,
            "n_params": n_params, "attn_implementation": a.attn, "n_prompt": a.prompt_tokens,
@@ -275,6 +303,8 @@ def main(argv=None):
             continue
         line = "%-8s cache%s: pp %8.1f tok/s  tg %7.1f tok/s" % (r["cache"], " (compiled)" if r["compiled"] else "",
                                                                r["pp_tokens_per_second"], r["tg_tokens_per_second"])
+        if isinstance(r.get("launches_per_decode_token"), float):
+            line += "  %.0f launches/token" % r["launches_per_decode_token"]
         if "roofline" in r:
             line += "  (%.1f%% of the %.0f tok/s roofline)" % (100 * r["roofline"]["tg_fraction"],
                                                               r["roofline"]["tg_bound_tokens_per_second"])

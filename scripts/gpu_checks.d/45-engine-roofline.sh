@@ -26,9 +26,9 @@ engine_round() {
 }
 log "roofline: engine round 1"
 engine_round
-log "roofline: transformers generate (dynamic and static cache, interleaved; 1 warm-up + 3 runs each)"
+log "roofline: transformers generate (dynamic and static cache, interleaved; 1 warm-up + 3 runs each; then launches counted)"
 timeout 300 python3 bench/transformers_decode.py --preset qwen3-0.6b --infertrace "$IT" --cache dynamic,static \
-  --prompt-tokens 64 --new-tokens 128 --reps 3 --warmup 1 ${BW:+--roofline-gbs "$BW"} --json \
+  --prompt-tokens 64 --new-tokens 128 --reps 3 --warmup 1 --count-launches ${BW:+--roofline-gbs "$BW"} --json \
   >"$OUT/roofline_transformers.json" 2>"$OUT/roofline_transformers.err"
 echo "transformers rc $?"; tail -n 5 "$OUT/roofline_transformers.err"
 log "roofline: engine round 2"
@@ -91,8 +91,10 @@ for r in (hf or {}).get("runs", []):
         print(f"| {name} | {r['cache']} | 0 | failed: {r['error'][:80]} | | | | | | |")
         continue
     share = r["roofline"]["tg_fraction"] if "roofline" in r else float("nan")
+    lpt = r.get("launches_per_decode_token")
+    lpt = f"{lpt:.0f} (profiler)" if isinstance(lpt, (int, float)) else "n/a"
     print(f"| {name} | {r['cache']} | {len(r['tg_samples'])} | {r['pp_tokens_per_second']:.0f} | "
-          f"{r['tg_tokens_per_second']:.1f} | {hf['decode_bytes_per_token'] / 1e9:.3f} | {100 * share:.1f}% | n/a | n/a | "
+          f"{r['tg_tokens_per_second']:.1f} | {hf['decode_bytes_per_token'] / 1e9:.3f} | {100 * share:.1f}% | {lpt} | n/a | "
           f"{vs(r['tg_tokens_per_second'])} |")
 graph = [j["roofline"]["tg_fraction"] for j in rows if j.get("mode") == "graph" and j.get("roofline")]
 if graph:
