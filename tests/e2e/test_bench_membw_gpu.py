@@ -17,7 +17,9 @@ for args, want in [(["--device", "gpu"], "cpu, cuda or cuda:N"),
                    (["--device", "cuda:x"], "cpu, cuda or cuda:N"),
                    (["--device", "cuda", "-t", "2"], "--device cpu only"),
                    (["--device", "cuda", "--cpus", "0"], "--device cpu only"),
-                   (["--device", "cuda", "-o", "csv"], "md or json")]:
+                   (["--device", "cuda", "-o", "csv"], "md or json"),
+                   (["--device", "cuda", "--size-mib", "10"], "--size-mib must be >= 64"),
+                   (["--device", "cuda", "-r", "0"], "--repetitions must be >= 1")]:
     u = run("bench", "membw", *args)
     check(u.returncode == 2 and want in u.stderr and u.stdout == "", f"{args}: rc {u.returncode} {u.stderr!r}")
 
