@@ -6,7 +6,7 @@
 # transformers' generate on the same shapes (dynamic and static cache, no compile), the engine's modes
 # again, and the bandwidth again; one table at the end (docs/engine-cuda.md, "Roofline").
 log "roofline: bench membw --device cuda"
-M=/tmp/qwen3-0.6b-f16.gguf
+M=${ROOFLINE_MODEL:-/tmp/qwen3-0.6b-f16.gguf}  # overridable for the dry-run test
 [ -f "$M" ] || timeout 120 "$IT" model synth --preset qwen3-0.6b --dtype f16 -o "$M" | tail -n 1
 timeout 60 "$IT" bench membw --device cuda -o json >"$OUT/membw_before.json"
 timeout 60 "$IT" bench membw --device cuda -r 5 | tee "$OUT/membw.md"
