@@ -188,7 +188,8 @@ def main(argv=None):
 
     kw = dict(cfg)
     cls = transformers.Qwen3Config if kw.pop("model_type") == "qwen3" else transformers.LlamaConfig
-    if "rope_parameters" in inspect.signature(cls.__init__).parameters:  # transformers 5
+    fields = set(getattr(cls, "__dataclass_fields__", {})) | set(inspect.signature(cls.__init__).parameters)
+    if "rope_parameters" in fields:  # transformers 5: the rope base lives in rope_parameters
         kw["rope_parameters"] = {"rope_type": "default", "rope_theta": kw.pop("rope_theta")}
     config = cls(**kw)
     rp = getattr(config, "rope_parameters", None) or {}
