@@ -17,10 +17,12 @@ strip -o "$b/infertrace_tests" build/dev/tests/infertrace_tests
 ldd build/dev/src/infertrace build/dev/tests/infertrace_tests | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
   grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | sort -u | while read -r lib; do cp -L "$lib" "$b/lib/"; done
 if [ -f "$cupti_lib" ]; then
-  # Next to the binary, where `record --cuda cupti` looks first; with libcupti beside it in lib/
-  # (found through LD_LIBRARY_PATH, which gpu_checks.sh sets and the traced command inherits).
+  # Next to the binary, where `record --cuda cupti` looks first; with libcupti beside it in cupti/
+  # (the library's RUNPATH), not in lib/: lib/ is on LD_LIBRARY_PATH there, which the traced command
+  # inherits, and would make PyTorch load this libcupti instead of its own.
   strip -o "$b/$(basename "$cupti_lib")" "$cupti_lib"
-  ldd "$cupti_lib" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -E '/libcupti\.so' | while read -r lib; do cp -L "$lib" "$b/lib/"; done
+  mkdir -p "$b/cupti"
+  ldd "$cupti_lib" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -E '/libcupti\.so' | while read -r lib; do cp -L "$lib" "$b/cupti/"; done
 fi
 if [ -d ../shared/tools ]; then cp ../shared/tools/*.py "$b/tools/"; fi
 # Optional: cuda_sched_trace for the side-by-side overhead part (35): a statically linked build made
