@@ -39,11 +39,15 @@ ov_run() {  # $1 = tracer label; prints the workload's RESULT lines
     infertrace-cupti) TRACER=$t timeout 150 "$IT" record --cuda cupti -o /tmp/ov_cupti.itrace -- python3 "$w" "$OV_REPS" 2>/dev/null | grep RESULT
       rm -f /tmp/ov_cupti.itrace ;;
     cuda_sched_trace)
-      "$B/bin/cuda_sched_trace" "$OV_LIBCUDA" "$OV_LIBCUDART" >/tmp/ov_cst.csv 2>/tmp/ov_cst.err &
+      # Without both paths it searches the usual places itself (which may miss PyTorch's libcudart).
+      local args=()
+      [ -n "${OV_LIBCUDA:-}" ] && [ -n "${OV_LIBCUDART:-}" ] && [ "$OV_LIBCUDART" != - ] && args=("$OV_LIBCUDA" "$OV_LIBCUDART")
+      "$B/bin/cuda_sched_trace" "${args[@]}" >/tmp/ov_cst.csv 2>/tmp/ov_cst.err &
       local cst=$!
       for _ in $(seq 50); do grep -q 'Tracing CUDA' /tmp/ov_cst.err 2>/dev/null && break; sleep 0.2; done
       TRACER=$t timeout 150 python3 "$w" "$OV_REPS" 2>/dev/null | grep RESULT
       kill -INT "$cst" 2>/dev/null; wait "$cst" 2>/dev/null
+      grep -E '^(Using|Attached uprobe|Warning)' /tmp/ov_cst.err | sort -u >>"$OUT/overhead_cst_attach.txt"
       grep -E '^(cuLaunchKernel|cudaLaunchKernel|Sched Switches)' /tmp/ov_cst.err | tr -s ' ' | paste -sd ';' >>"$OUT/overhead_cst_counts.txt"
       rm -f /tmp/ov_cst.csv ;;
   esac
