@@ -23,11 +23,18 @@ for spec in "null:--mode null --launches 2000:nullkernel_2000" "decode:--model q
 import gzip, json, sys
 try:
     ev = json.load(gzip.open(sys.argv[1], "rt"))["traceEvents"]
+    kernels = sum(e.get("cat") == "kernel" for e in ev)
     print("Kineto trace of the recorded process: %d GPU kernels, %d CPU ops (0 kernels: its CUPTI subscribe was refused)"
-          % (sum(e.get("cat") == "kernel" for e in ev), sum(e.get("cat") == "cpu_op" for e in ev)))
+          % (kernels, sum(e.get("cat") == "cpu_op" for e in ev)))
+    sys.exit(0 if kernels else 3)
 except Exception as e:
     print("no Kineto trace from the recorded process:", e)
+    sys.exit(3)
 PY
+  if [ $? -eq 0 ]; then  # both CUPTI clients got GPU activity in one process (CUPTI 13.3 or later?): compare that too
+    python3 scripts/gpu_tools/kernel_agreement.py "$OUT/k32_${k32}_csv" "$OUT/k32_${k32}_same/$k32_file.json.gz" |
+      tee "$OUT/k32_${k32}_agreement_same_process.md"
+  fi
   python3 scripts/gpu_tools/kernel_agreement.py "$OUT/k32_${k32}_csv" "$OUT/k32_${k32}_alone/$k32_file.json.gz" | tee "$OUT/k32_${k32}_agreement.md"
   echo "agreement rc ${PIPESTATUS[0]}"
   rm -rf "$OUT/k32_${k32}_csv"

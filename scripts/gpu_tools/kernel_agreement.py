@@ -42,6 +42,9 @@ def median(xs):
 
 def read_recording(csv_dir, window):
     """[(name, dur_ns, latency_ns or None)] of the recording's kernels in the window."""
+    if not os.path.exists(os.path.join(csv_dir, "gpu.csv")):  # export writes it only when there is GPU activity
+        raise ValueError("the recording has no GPU activity (no gpu.csv in %s): was the process traced? see the "
+                         "record summary's cupti lines" % csv_dir)
     with open(os.path.join(csv_dir, "gpu.csv")) as f:
         gpu = [r for r in csv.DictReader(f) if r["kind"] == "kernel"]
     with open(os.path.join(csv_dir, "launches.csv")) as f:

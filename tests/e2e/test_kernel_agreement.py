@@ -85,6 +85,9 @@ with tempfile.TemporaryDirectory() as d:
     a = agree(out, empty, "--window", "all")
     check(a.returncode == 2 and "no kernels" in a.stderr, "a CPU-only Kineto trace is unusable: %s" % a.stderr)
 
+    a = agree(os.path.join(d, "no-such-export"), same, "--window", "all")
+    check(a.returncode == 2 and "no GPU activity" in a.stderr, "a recording without GPU activity: %s" % a.stderr)
+
     # last-sync on a hand-made export: 2 warm-up kernels, sync, 3 profiled kernels, sync, sync (profiler exit).
     hand = os.path.join(d, "hand")
     os.makedirs(hand)
