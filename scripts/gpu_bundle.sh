@@ -17,10 +17,38 @@ strip -o "$b/infertrace_tests" build/dev/tests/infertrace_tests
 ldd build/dev/src/infertrace build/dev/tests/infertrace_tests | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
   grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | sort -u | while read -r lib; do cp -L "$lib" "$b/lib/"; done
 if [ -f "$cupti_lib" ]; then
-  # Next to the binary, where `record --cuda cupti` looks first; with libcupti beside it in lib/
-  # (found through LD_LIBRARY_PATH, which gpu_checks.sh sets and the traced command inherits).
+  # Next to the binary, where `record --cuda cupti` looks first; with libcupti beside it in cupti/
+  # (the library's RUNPATH), not in lib/: lib/ is on LD_LIBRARY_PATH there, which the traced command
+  # inherits, and would make PyTorch load this libcupti instead of its own.
   strip -o "$b/$(basename "$cupti_lib")" "$cupti_lib"
-  ldd "$cupti_lib" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -E '/libcupti\.so' | while read -r lib; do cp -L "$lib" "$b/lib/"; done
+  mkdir -p "$b/cupti"
+  ldd "$cupti_lib" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -E '/libcupti\.so' | while read -r lib; do cp -L "$lib" "$b/cupti/"; done
 fi
 if [ -d ../shared/tools ]; then cp ../shared/tools/*.py "$b/tools/"; fi
+# Optional: cuda_sched_trace for the side-by-side overhead part (35): a statically linked build made
+# outside this repository (third-party code, never committed here), named by CUDA_SCHED_TRACE.
+if [ -n "${CUDA_SCHED_TRACE:-}" ]; then
+  [ -x "$CUDA_SCHED_TRACE" ] || { echo "gpu_bundle: CUDA_SCHED_TRACE=$CUDA_SCHED_TRACE is not an executable" >&2; exit 1; }
+  mkdir -p "$b/bin" && strip -o "$b/bin/cuda_sched_trace" "$CUDA_SCHED_TRACE"
+fi
+# The neighbours of `bench interference` (part 70): the GPU machine has no Debian packages, so
+# stress-ng, iperf3, fio (and taskset) travel with every shared library they load beyond glibc and
+# libstdc++. Those libraries (about 100 MB, fio pulls in ceph and glusterfs) must not shadow what
+# PyTorch loads there, so they live in their own lib/ reached only through per-tool wrappers, and the
+# whole set travels as one xz tarball (about 25 MB) that part 70 unpacks. NOISE_TOOLS=0 leaves it out.
+if [ "${NOISE_TOOLS:-1}" != 0 ]; then
+  nt=$(mktemp -d)
+  mkdir -p "$nt/bin" "$nt/libexec" "$nt/lib"
+  for tool in stress-ng iperf3 fio taskset; do
+    path=$(command -v "$tool" || true)
+    if [ -z "$path" ]; then echo "gpu_bundle: $tool is not installed here (scripts/setup.sh installs it): part 70 will lack it" >&2; continue; fi
+    cp -L "$path" "$nt/libexec/$tool"
+    ldd "$path" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
+      { grep -v -E '/(libc|libm|libdl|libpthread|librt|libresolv|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' || true; } |
+      while read -r lib; do cp -L -n "$lib" "$nt/lib/"; done  # (taskset needs nothing beyond glibc)
+    printf '#!/bin/sh\nd=$(dirname "$0")/..\nLD_LIBRARY_PATH="$d/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$d/libexec/%s" "$@"\n' "$tool" >"$nt/bin/$tool"
+    chmod +x "$nt/bin/$tool"
+  done
+  tar cJf "$b/noise-tools.tar.xz" -C "$nt" . && rm -rf "$nt"
+fi
 du -sh "$b"

@@ -105,5 +105,37 @@ TEST(CuptiMerge, CorrelationIdsOfTwoProcessesDoNotCollide) {
   EXPECT_EQ(r.trace.meta.at("api.5"), "cudaLaunchKernel");  // one name, one index, across processes
 }
 
+// A process whose injection library was refused CUPTI (another client subscribed first) sends one
+// RingInfo with the reason: it is counted and named, not taken for a traced process, and the traced
+// process beside it is unaffected.
+TEST(CuptiMerge, ProcessRefusedByCuptiIsReportedNotCounted) {
+  const auto path = std::filesystem::temp_directory_path() / ("it_refused_" + std::to_string(::getpid()) + ".itrace");
+  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
+  CuptiMergeStats stats;
+  {
+    ItraceWriter out(path.string());
+    CuptiMerge merge(out, 5);
+    cupti::RingInfo refused{};
+    refused.pid = 777;
+    refused.cupti_version = 130001;
+    refused.status = cupti::kInfoSubscriberTaken;
+    ASSERT_TRUE(ring.push(cupti::kRecInfo, &refused, sizeof(refused)));
+    EXPECT_EQ(synth::produce(ring, 100, 101, 1'000'000'000, 4, false), 0);
+    ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); });
+    merge.finish(0, 0, 2);
+    out.finish();
+    stats = merge.stats();
+  }
+  const Trace t = read_recording(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(stats.processes, 1u);
+  EXPECT_EQ(stats.processes_not_traced, 1u);
+  EXPECT_EQ(stats.malformed, 0u);
+  EXPECT_EQ(t.meta.at("cupti.processes_not_traced"), "1");
+  EXPECT_NE(t.meta.at("cupti.not_traced.777").find("another CUPTI client"), std::string::npos);
+  EXPECT_EQ(t.meta.count("cupti.clock.777"), 0u);
+  expect_closed_form(t, analyze_launches(t), 4, 1);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -1,4 +1,5 @@
-# Part: the eBPF recorder against the PyTorch profiler on the same run, and its overhead. About 3 minutes.
+# Part: the eBPF recorder against the PyTorch profiler on the same run (launch counts). About 1 minute.
+# Its overhead is measured in part 35, side by side with the other tracers.
 # Sourced by scripts/gpu_checks.sh, which sets IT (the infertrace binary), B (the bundle), OUT (a scratch
 # folder whose small files come back in results.tar.gz) and log().
 log "record vs the PyTorch profiler: null-kernel loop (2 warm-ups + 1 profiled iteration of 2000 launches)"
@@ -17,9 +18,3 @@ print("kineto kernels in the profiled iteration:", k["kernels"], " (the recordin
 print("kineto apis:", [(a["name"], a["calls"], a["mean_launch_ns"], a["mean_latency_ns"]) for a in k["apis"]])
 print("kineto kernels (top 3):", [(x["short_name"][:60], x["count"], x["mean_ns"]) for x in k["kernel_stats"][:3]])
 PY
-
-log "overhead: launch_workloads.py without and with infertrace record (interleaved, 2 rounds, 5 reps each)"
-for round in 1 2; do
-  TRACER=none timeout 150 python3 "$B/tools/launch_workloads.py" 5 2>/dev/null | grep RESULT
-  TRACER=infertrace-uprobe timeout 150 "$IT" record --cuda uprobe -o /tmp/overhead.itrace -- python3 "$B/tools/launch_workloads.py" 5 2>/dev/null | grep RESULT
-done | tee "$OUT/overhead.txt"

@@ -53,7 +53,11 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
     std::printf("CUDA side: cupti injection, %llu process(es) reported, %llu with GPU times on CLOCK_MONOTONIC\n",
                 static_cast<unsigned long long>(s.cupti_processes),
                 static_cast<unsigned long long>(s.cupti_processes_with_monotonic_clock));
-    if (s.cupti_processes == 0)
+    if (s.cupti_processes_not_traced)
+      std::printf("  %llu process(es) not traced: another CUPTI client (a profiler, Nsight, a sanitizer) held CUPTI "
+                  "or CUPTI refused the setup (META cupti.not_traced.<pid>; docs/record.md)\n",
+                  static_cast<unsigned long long>(s.cupti_processes_not_traced));
+    if (s.cupti_processes == 0 && s.cupti_processes_not_traced == 0)
       std::printf("  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
                   "CUDA_INJECTION64_PATH (see its stderr)\n");
   } else if (s.libraries.empty() && r.launch) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "cupti_inject/inject_state.h"
@@ -137,13 +138,35 @@ bool enable_domain(CUpti_CallbackDomain domain, int size, const char** why) {
 
 }  // namespace
 
-bool start_api_callbacks(const char** why) {
-  if (cuptiSubscribe(&g_sub, on_callback, nullptr) != CUPTI_SUCCESS) {
-    *why = "cuptiSubscribe failed (another CUPTI client, e.g. a profiler, may hold the subscription)";
-    return false;
+uint32_t subscribe(std::string& why) {
+  // Named, so another client refused after us sees "CUPTI for infertrace" as the holder, and told who
+  // holds the subscription when we are the one refused (CUPTI 13.0-13.2 allow one per process).
+  char holder[CUPTI_OLD_SUBSCRIBER_NAME_MIN_LEN] = {};
+  CUpti_SubscriberParams params{};
+  params.structSize = CUpti_SubscriberParams_STRUCT_SIZE;
+  params.subscriberName = "infertrace";
+  params.oldSubscriberName = holder;
+  params.oldSubscriberSize = sizeof(holder);
+  const CUptiResult r = cuptiSubscribe_v2(&g_sub, on_callback, nullptr, &params);
+  if (r == CUPTI_SUCCESS) return cupti::kInfoTraced;
+  if (r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED) {
+    holder[sizeof(holder) - 1] = '\0';
+    why = std::string("CUPTI is already used in this process by ") + (holder[0] ? holder : "another client") +
+          " (one subscriber per process before CUPTI 13.3; a profiler started before CUDA initialization, "
+          "Nsight or a sanitizer holds it)";
+    return cupti::kInfoSubscriberTaken;
   }
+  const char* text = nullptr;
+  cuptiGetResultString(r, &text);
+  why = std::string("cuptiSubscribe_v2 failed: ") + (text ? text : "unknown error");
+  return cupti::kInfoSetupFailed;
+}
+
+bool start_api_callbacks(const char** why) {
   return enable_domain(CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_SIZE, why) &&
          enable_domain(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_SIZE, why);
 }
+
+void unsubscribe() { cuptiUnsubscribe(g_sub); }
 
 }  // namespace infertrace::inject

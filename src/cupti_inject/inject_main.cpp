@@ -1,7 +1,9 @@
 // libinfertrace_cupti.so: the CUPTI injection library. The CUDA driver loads it into a program when
 // CUDA_INJECTION64_PATH names it and calls InitializeInjection() once, at CUDA initialization.
-// It attaches to the recorder's ring (INFERTRACE_CUPTI_RING = its path), asks CUPTI to timestamp
-// activity with CLOCK_MONOTONIC, subscribes the API callbacks and enables the activity records.
+// It attaches to the recorder's ring (INFERTRACE_CUPTI_RING = its path), takes CUPTI's subscription,
+// asks CUPTI to timestamp activity with CLOCK_MONOTONIC, enables the activity records and the API
+// callbacks. Refused (another CUPTI client first) or failing, it undoes what it set up, says why on
+// stderr and in the ring, and returns: the program always runs on, untraced.
 // It cannot be exercised without a GPU; docs/record.md lists the checks that remain for one.
 #include <cupti.h>
 #include <pthread.h>
@@ -50,6 +52,16 @@ void after_fork_child() {
 
 void say(const std::string& what) { std::fprintf(stderr, "infertrace-cupti: %s; this process is not traced\n", what.c_str()); }
 
+// Not tracing this process: one line on stderr and one RingInfo with the reason for the recorder.
+void refuse(uint32_t status, const std::string& why) {
+  say(why);
+  cupti::RingInfo info{};
+  info.pid = pid();
+  info.cupti_version = g_cupti_version;
+  info.status = status;
+  g_ring.push(cupti::kRecInfo, &info, sizeof(info));
+}
+
 }  // namespace
 
 cupti::Ring& ring() { return g_ring; }
@@ -73,15 +85,30 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) 
     return 1;
   }
   g_pid = static_cast<uint32_t>(::getpid());
-  ::pthread_atfork(names_before_fork, names_after_fork_parent, after_fork_child);
   cuptiGetVersion(&g_cupti_version);
+  // The subscription first: when another CUPTI client holds it, nothing of ours is registered or
+  // enabled (an activity kind or buffer callback left behind would take records from that client).
+  std::string refused;
+  if (const uint32_t status = subscribe(refused); status != infertrace::cupti::kInfoTraced) {
+    refuse(status, refused);
+    return 1;
+  }
   // Before any activity kind is enabled, as CUPTI requires.
   g_monotonic = cuptiActivityRegisterTimestampCallback(monotonic_timestamp) == CUPTI_SUCCESS;
   const char* reason = nullptr;
-  if (!start_activity(&reason) || !start_api_callbacks(&reason)) {
-    say(reason ? reason : "CUPTI setup failed");
+  if (!start_activity(&reason)) {
+    stop_activity();
+    unsubscribe();
+    refuse(infertrace::cupti::kInfoSetupFailed, reason ? reason : "CUPTI activity setup failed");
     return 1;
   }
+  if (!start_api_callbacks(&reason)) {
+    stop_activity();
+    unsubscribe();
+    refuse(infertrace::cupti::kInfoSetupFailed, reason ? reason : "CUPTI callback setup failed");
+    return 1;
+  }
+  ::pthread_atfork(names_before_fork, names_after_fork_parent, after_fork_child);
   if (!g_monotonic) push_clock_sample();
   push_info(false);
   std::atexit(at_exit);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <ctime>
+#include <string>
 
 #include "record/cupti_records.h"
 #include "record/cupti_ring.h"
@@ -28,10 +29,18 @@ inline uint64_t mono_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// Subscribes the API callbacks (inject_api.cpp); false with a reason on failure.
+// Takes CUPTI's callback subscription (inject_api.cpp): cupti::kInfoTraced, or the InfoStatus of the
+// refusal with the reason (who holds it) in `why`. Done before anything else, so a refused process is
+// left exactly as it was.
+uint32_t subscribe(std::string& why);
+// Enables the API callbacks on the subscription; false with a reason on failure.
 bool start_api_callbacks(const char** why);
+void unsubscribe();
 // Enables kernel/memcpy/memset activity records and the buffer callbacks (inject_activity.cpp).
 bool start_activity(const char** why);
+// Undoes start_activity (after a later failure): the program runs on untraced, and a CUPTI client
+// that comes later finds no activity kind of ours enabled.
+void stop_activity();
 // Pushes one paired CUPTI-clock/CLOCK_MONOTONIC sample (inject_activity.cpp).
 void push_clock_sample();
 // At exit: flushes CUPTI's buffers so the last records reach the ring.

@@ -72,6 +72,14 @@ void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
     case kRecInfo: {
       RingInfo r;
       if (!load(p, len, r)) break;
+      if (r.status != kInfoTraced) {
+        // The library declined this process (its only record): say why, per process.
+        ++st_.processes_not_traced;
+        out_.meta("cupti.not_traced." + std::to_string(r.pid),
+                  r.status == kInfoSubscriberTaken ? "another CUPTI client holds the subscription (a profiler, Nsight, a sanitizer)"
+                                                   : "CUPTI refused the library's setup (its subscription, an activity kind or a callback)");
+        return;
+      }
       // Sent at start (counters 0) and again at exit with the counters.
       if (!monotonic_.count(r.pid)) {
         ++st_.processes;
@@ -181,6 +189,7 @@ void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_byt
   held_.clear();
   out_.meta("cupti.processes", std::to_string(st_.processes));
   out_.meta("cupti.processes_with_timestamp_callback", std::to_string(st_.processes_with_timestamp_callback));
+  out_.meta("cupti.processes_not_traced", std::to_string(st_.processes_not_traced));
   out_.meta("cupti.api_records", std::to_string(st_.api));
   out_.meta("cupti.gpu_records", std::to_string(st_.gpu));
   out_.meta("cupti.ring_dropped_records", std::to_string(ring_dropped_records));

@@ -25,6 +25,7 @@ struct CuptiMergeStats {
   uint64_t gpu_without_clock = 0;      // raw-clock GPU records of a process with no clock sample: dropped
   uint64_t processes = 0;              // processes that reported RingInfo
   uint64_t processes_with_timestamp_callback = 0;
+  uint64_t processes_not_traced = 0;  // RingInfo with a status other than traced (docs/record.md)
   uint64_t folded_driver_calls = 0, activity_dropped = 0;  // summed over processes (at their exit)
   std::map<uint64_t, uint64_t> launches_per_thread;         // tid -> launch calls
 };

@@ -74,11 +74,19 @@ struct RingClock {
   uint64_t mono_after;   // ... and just after
 };
 
+// RingInfo.status: whether the library traces this process. A refused process sends one RingInfo
+// with the reason and nothing else; the program itself runs on untouched.
+enum InfoStatus : uint32_t {
+  kInfoTraced = 0,
+  kInfoSubscriberTaken = 1,  // another CUPTI client (a profiler, Nsight, a sanitizer) holds the subscription
+  kInfoSetupFailed = 2,      // CUPTI refused an activity kind or a callback
+};
+
 struct RingInfo {
   uint32_t pid;
   uint32_t timestamp_callback;  // 1: cuptiActivityRegisterTimestampCallback accepted CLOCK_MONOTONIC
   uint32_t cupti_version;
-  uint32_t pad;
+  uint32_t status;              // InfoStatus (was padding, always 0, before it had a meaning)
   uint64_t folded_driver_calls;  // at exit: driver calls made inside a runtime call, folded into it
   uint64_t activity_dropped;     // at exit: CUPTI's own dropped activity records
 };

@@ -230,6 +230,7 @@ void Recorder::finish_cupti() {
   sum_.folded_driver_calls += st.folded_driver_calls;
   sum_.cupti_processes = st.processes;
   sum_.cupti_processes_with_monotonic_clock = st.processes_with_timestamp_callback;
+  sum_.cupti_processes_not_traced = st.processes_not_traced;
   ::unlink(s_.cupti_ring_path.c_str());
   s_.cupti_ring_path.clear();
 }

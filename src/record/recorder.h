@@ -38,6 +38,7 @@ struct RecordSummary {
   std::string cuda_mode;               // "cupti" or "uprobe" (what --cuda resolved to)
   uint64_t cupti_processes = 0;        // processes the injection library reported from
   uint64_t cupti_processes_with_monotonic_clock = 0;
+  uint64_t cupti_processes_not_traced = 0;  // the library declined them (another CUPTI client first)
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -1,0 +1,63 @@
+"""The injection library when CUPTI refuses it (docs/record.md, "Another CUPTI client in the same
+process"): a command under `record --cuda cupti` loads libinfertrace_cupti.so itself (ctypes, as the CUDA
+driver would through CUDA_INJECTION64_PATH) and calls InitializeInjection. Without a GPU driver CUPTI's
+subscribe fails, the same path a subscription held by another client takes: the program must go on
+(InitializeInjection returns, the command exits 0), say why on stderr, and the recording must count
+the process as not traced with its reason in META. Skips (77) without root, without the library, or
+where a GPU driver is present (CUPTI would then accept the library)."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+exe = os.environ["INFERTRACE"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def skip(why):
+    print("skip:", why)
+    sys.exit(77)
+
+
+if os.geteuid() != 0:
+    skip("needs root for eBPF")
+if os.path.exists("/dev/nvidia0"):
+    skip("a GPU driver is present: CUPTI would accept the library")
+lib = os.path.join(os.path.dirname(os.path.realpath(exe)), "libinfertrace_cupti.so")
+if not os.path.exists(lib):
+    skip("build without the CUPTI injection library")
+
+prog = ("import ctypes, os\n"
+        "lib = ctypes.CDLL(os.environ['CUDA_INJECTION64_PATH'])\n"
+        "print('InitializeInjection returned', lib.InitializeInjection())\n"
+        "print('program still running', os.getpid())\n")
+with tempfile.TemporaryDirectory() as d:
+    rec = os.path.join(d, "refused.itrace")
+    r = subprocess.run([exe, "record", "--cuda", "cupti", "-o", rec, "--", sys.executable, "-c", prog],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0 and ("no eBPF recorder" in r.stderr or "CAP_BPF" in r.stderr or "BTF" in r.stderr):
+        skip("no eBPF here: " + r.stderr.strip())
+    check(r.returncode == 0 and "command exit status: 0" in r.stdout, "record: %s %s" % (r.stdout, r.stderr))
+    check("InitializeInjection returned 1" in r.stdout and "program still running" in r.stdout,
+          "the program must run on: %r" % r.stdout)
+    check("this process is not traced" in r.stderr, "the library says why on stderr: %r" % r.stderr)
+    check("1 process(es) not traced" in r.stdout and "0 process(es) reported" in r.stdout, "summary: %s" % r.stdout)
+    m = re.search(r"program still running (\d+)", r.stdout)
+    with open(rec, "rb") as f:
+        data = f.read()
+    if m:
+        check(b"cupti.not_traced." + m.group(1).encode() in data, "META cupti.not_traced.<pid> missing")
+    check(b"cupti.processes_not_traced" in data, "META cupti.processes_not_traced missing")
+    a = subprocess.run([exe, "analyze", rec, "--json"], capture_output=True, text=True)
+    check(a.returncode == 0, "the recording stays readable: %s" % a.stderr)
+
+if failures:
+    sys.exit(1)
+print("cupti refused: ok")
