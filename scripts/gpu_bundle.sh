@@ -16,10 +16,14 @@ strip -o "$b/infertrace" build/dev/src/infertrace
 strip -o "$b/infertrace_tests" build/dev/tests/infertrace_tests
 ldd build/dev/src/infertrace build/dev/tests/infertrace_tests | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
   grep -v -E '/(libc|libm|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' | sort -u | while read -r lib; do cp -L "$lib" "$b/lib/"; done
+# The binaries find lib/ through their own RUNPATH, never through LD_LIBRARY_PATH: a traced program
+# inherits the environment, and Debian 12's libz/libprotobuf/... must not replace what PyTorch loads.
+command -v patchelf >/dev/null || { echo "gpu_bundle: patchelf is missing (scripts/setup.sh installs it)" >&2; exit 1; }
+patchelf --set-rpath '$ORIGIN/lib' "$b/infertrace"
+patchelf --set-rpath '$ORIGIN/lib' "$b/infertrace_tests"
 if [ -f "$cupti_lib" ]; then
   # Next to the binary, where `record --cuda cupti` looks first; with libcupti beside it in cupti/
-  # (the library's RUNPATH), not in lib/: lib/ is on LD_LIBRARY_PATH there, which the traced command
-  # inherits, and would make PyTorch load this libcupti instead of its own.
+  # (the library's RUNPATH), not in lib/, so that nothing else finds it: PyTorch loads its own.
   strip -o "$b/$(basename "$cupti_lib")" "$cupti_lib"
   mkdir -p "$b/cupti"
   ldd "$cupti_lib" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -E '/libcupti\.so' | while read -r lib; do cp -L "$lib" "$b/cupti/"; done

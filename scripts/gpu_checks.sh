@@ -17,7 +17,8 @@ W=$(mktemp -d /tmp/gpu-checks.XXXX)
 OUT=$W
 exec > >(tee "$FINAL_OUT/log.txt") 2>&1
 B=$PWD/build/gpu-bundle
-export LD_LIBRARY_PATH=$B/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# No LD_LIBRARY_PATH: the bundle's binaries find their libraries through RUNPATH $ORIGIN/lib
+# (gpu_bundle.sh), so the traced Python programs load only their own.
 export PYTHONUNBUFFERED=1
 IT=$B/infertrace
 log() { echo "== $*"; }
