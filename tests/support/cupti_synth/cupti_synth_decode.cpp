@@ -5,7 +5,10 @@
 // in cupti_synth_recording. Every launch costs the same, so the closed-loop prediction
 // (`fusion --decode-window --measured`) is known in closed form: tests/e2e/test_fusion_loop.py
 // mirrors the constants below and computes it on its own.
-// Usage: cupti_synth_decode OUT.itrace STEPS
+// KERNEL_NS (default 1500) sets every kernel's run time: beyond the launch period the GPU falls
+// behind, kernels queue (each starts when the previous one ends) and the trace turns GPU-bound, as
+// a larger batch does (tests/e2e/test_sweep_engine_runs.py).
+// Usage: cupti_synth_decode OUT.itrace STEPS [KERNEL_NS]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,10 +25,11 @@ namespace {
 
 using namespace infertrace;
 
-// Per launch: the call lasts kCall, its kernel starts kStart after the call's entry and runs
-// kRun; launches follow each other every kEvery. So l = kStart, q = kStart - kCall and the launch
-// part l - q = kCall exceeds the queue part: CPU-bound, as eager decode is.
-constexpr uint64_t kBase = 1'000'000'000, kEvery = 8'000, kCall = 4'000, kStart = 6'000, kRun = 1'500;
+// Per launch: the call lasts kCall, its kernel starts kStart after the call's entry (or when the
+// GPU is free, if later) and runs `run_ns`; launches follow each other every kEvery. With the
+// default run time the GPU never falls behind: l = kStart, q = kStart - kCall and the launch part
+// l - q = kCall exceeds the queue part: CPU-bound, as eager decode is.
+constexpr uint64_t kBase = 1'000'000'000, kEvery = 8'000, kCall = 4'000, kStart = 6'000, kDefaultRun = 1'500;
 constexpr uint64_t kCopyRun = 2'000, kSyncTail = 500, kHostGap = 20'000;
 constexpr int kPrefillKernels = 4;
 // One decode step: embedding, two layers, final norm and output product.
@@ -33,8 +37,10 @@ const std::vector<std::string> kStep = {"embed", "norm", "matvec", "rope", "matv
                                         "norm",  "matvec", "rope", "matvec", "attn", "matvec", "add", "norm", "matvec"};
 
 struct Producer {
-  explicit Producer(cupti::Ring& r) : ring(r) {}
+  Producer(cupti::Ring& r, uint64_t run) : ring(r), run_ns(run) {}
   cupti::Ring& ring;
+  uint64_t run_ns;
+  uint64_t gpu_free = 0;  // when the stream's previous work ends
   uint32_t pid = 4242, tid = 4243, next_corr = 100;
   int lost = 0;
   std::vector<std::string> kernel_names;  // name id - 1
@@ -48,7 +54,10 @@ struct Producer {
     ok(synth::push_name(ring, pid, cupti::kNameKernel, id, n));
     return id;
   }
-  cupti::RingGpu gpu(uint64_t start, uint64_t dur, uint32_t kind, uint32_t corr) {
+  // GPU work queued at `ready`: it starts then or when the stream's previous work ends.
+  cupti::RingGpu gpu(uint64_t ready, uint64_t dur, uint32_t kind, uint32_t corr) {
+    const uint64_t start = ready > gpu_free ? ready : gpu_free;
+    gpu_free = start + dur;
     cupti::RingGpu g{};
     g.start = start, g.end = start + dur, g.pid = pid, g.kind = kind, g.device = 0, g.stream = 7;
     g.correlation = corr, g.flags = cupti::kGpuMonotonic;
@@ -65,7 +74,7 @@ struct Producer {
       gpu_corr = 100000 + corr;
       ok(synth::push(ring, cupti::kRecAlias, cupti::RingAlias{pid, gpu_corr, corr, 0}));
     }
-    cupti::RingGpu g = gpu(t + kStart, kRun, cupti::kGpuKernel, gpu_corr);
+    cupti::RingGpu g = gpu(t + kStart, run_ns, cupti::kGpuKernel, gpu_corr);
     g.name = kernel_name(name);
     g.grid[0] = 64, g.grid[1] = g.grid[2] = 1, g.block[0] = 256, g.block[1] = g.block[2] = 1;
     ok(synth::push(ring, cupti::kRecGpu, g));
@@ -79,7 +88,7 @@ struct Producer {
     cupti::RingGpu m = gpu(t + kStart, kCopyRun, cupti::kGpuMemcpy, corr);
     m.bytes = 1 << 20, m.copy_kind = 2;
     ok(synth::push(ring, cupti::kRecGpu, m));
-    const uint64_t sync_end = t + kStart + kCopyRun + kSyncTail;
+    const uint64_t sync_end = m.end + kSyncTail;
     ok(synth::push(ring, cupti::kRecApi,
                    cupti::RingApi{t + kCall, sync_end, pid, tid, next_corr++,
                                   cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeSync), 3, 0, 0}));
@@ -108,17 +117,18 @@ struct Producer {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s OUT.itrace STEPS\n", argv[0]);
+    std::fprintf(stderr, "usage: %s OUT.itrace STEPS [KERNEL_NS]\n", argv[0]);
     return 2;
   }
   const int steps = std::atoi(argv[2]);
+  const uint64_t run_ns = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : kDefaultRun;
   cupti::Ring ring = cupti::Ring::create_anonymous(1 << 20);
   ItraceWriter out(argv[1]);
   out.meta("start_ns", std::to_string(kBase));
   CuptiMerge merge(out, 0);
   const pid_t child = ::fork();
   if (child == 0) {
-    Producer p(ring);
+    Producer p(ring, run_ns);
     p.run(steps);
     _exit(p.lost == 0 ? 0 : 3);
   }
