@@ -22,7 +22,8 @@ void filter_rows(Table& t, Keep keep) {
 
 void restrict_to_window(Trace& t, const TraceWindow& w) {
   if (w.from > w.to)
-    throw UsageError("time window: start " + std::to_string(w.from) + " ns is after its end " + std::to_string(w.to) + " ns");
+    throw UsageError("time window: start " + std::to_string(w.from) + " ns is after its end " + std::to_string(w.to) +
+                     " ns");
   auto inside = [&](ns_t ts) { return ts >= w.from && ts <= w.to; };
 
   std::unordered_set<int64_t> all_ids, kept_ids;

@@ -27,7 +27,8 @@ EngineRunDoc read_engine_run(const std::string& path) {
   try {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(path, -1, std::string("not JSON (") + e.what() + "); expected the output of `infertrace engine run --json`");
+    throw InputError(path, -1,
+                     std::string("not JSON (") + e.what() + "); expected the output of `infertrace engine run --json`");
   }
   if (!j.is_object() || !j.contains("backend") || !j.contains("n_decode_evals"))
     throw InputError(path, -1, "not an `infertrace engine run --json` document (no backend / n_decode_evals)");

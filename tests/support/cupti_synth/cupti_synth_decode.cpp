@@ -66,9 +66,8 @@ struct Producer {
   // One kernel launch at t; every 4th carries a folded driver call's id, as in the real library.
   void launch(uint64_t t, const std::string& name) {
     const uint32_t corr = next_corr++;
-    ok(synth::push(ring, cupti::kRecApi,
-                   cupti::RingApi{t, t + kCall, pid, tid, corr, cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeLaunch), 3,
-                                  cupti::kApiHasStream, 0x7000}));
+    const uint32_t api = cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeLaunch);
+    ok(synth::push(ring, cupti::kRecApi, cupti::RingApi{t, t + kCall, pid, tid, corr, api, 3, cupti::kApiHasStream, 0x7000}));
     uint32_t gpu_corr = corr;
     if (corr % 4 == 3) {
       gpu_corr = 100000 + corr;
@@ -82,9 +81,8 @@ struct Producer {
   // The logits copy at t and the stream sync after it; returns when the host is free again.
   uint64_t copy_and_sync(uint64_t t) {
     const uint32_t corr = next_corr++;
-    ok(synth::push(ring, cupti::kRecApi,
-                   cupti::RingApi{t, t + kCall, pid, tid, corr, cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeMemcpy), 3,
-                                  cupti::kApiHasStream, 0x7000}));
+    const uint32_t api = cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeMemcpy);
+    ok(synth::push(ring, cupti::kRecApi, cupti::RingApi{t, t + kCall, pid, tid, corr, api, 3, cupti::kApiHasStream, 0x7000}));
     cupti::RingGpu m = gpu(t + kStart, kCopyRun, cupti::kGpuMemcpy, corr);
     m.bytes = 1 << 20, m.copy_kind = 2;
     ok(synth::push(ring, cupti::kRecGpu, m));
