@@ -8,8 +8,15 @@
 // KERNEL_NS (default 1500) sets every kernel's run time: beyond the launch period the GPU falls
 // behind, kernels queue (each starts when the previous one ends) and the trace turns GPU-bound, as
 // a larger batch does (tests/e2e/test_sweep_engine_runs.py).
+// With --app it is instead the traced program of `record --cuda cupti -- cupti_synth_decode --app
+// STEPS` (the ring from INFERTRACE_CUPTI_RING, times from now on, then it sleeps through them, as
+// cupti_synth_app does) and prints an `engine run --json`-like document whose decode_window_ns
+// brackets the decode steps: the GPU check's record + window pipeline, end to end without a GPU.
 // Usage: cupti_synth_decode OUT.itrace STEPS [KERNEL_NS]
+//        cupti_synth_decode --app STEPS
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -40,7 +47,8 @@ struct Producer {
   Producer(cupti::Ring& r, uint64_t run) : ring(r), run_ns(run) {}
   cupti::Ring& ring;
   uint64_t run_ns;
-  uint64_t gpu_free = 0;  // when the stream's previous work ends
+  uint64_t gpu_free = 0;      // when the stream's previous work ends
+  uint64_t decode_start = 0;  // the first decode launch
   uint32_t pid = 4242, tid = 4243, next_corr = 100;
   int lost = 0;
   std::vector<std::string> kernel_names;  // name id - 1
@@ -92,7 +100,8 @@ struct Producer {
                                   cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeSync), 3, 0, 0}));
     return sync_end;
   }
-  uint64_t run(int steps) {
+  // Returns when the host is done after the last step.
+  uint64_t run(int steps, uint64_t base) {
     ok(synth::push(ring, cupti::kRecInfo, cupti::RingInfo{pid, 1u, 130001, 0, 0, 0}));
     ok(synth::push_name(ring, pid, cupti::kNameApi, cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeLaunch),
                         "cudaLaunchKernel_v7000"));
@@ -100,9 +109,10 @@ struct Producer {
                         "cudaMemcpyAsync_v3020"));
     ok(synth::push_name(ring, pid, cupti::kNameApi, cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeSync),
                         "cudaStreamSynchronize_v3020"));
-    uint64_t t = kBase;
+    uint64_t t = base;
     for (int i = 0; i < kPrefillKernels; ++i, t += kEvery) launch(t, "gemm_prefill");
     t = copy_and_sync(t) + kHostGap;
+    decode_start = t;
     for (int s = 0; s < steps; ++s) {
       for (const std::string& name : kStep) launch(t, name), t += kEvery;
       t = copy_and_sync(t) + kHostGap;
@@ -111,11 +121,41 @@ struct Producer {
   }
 };
 
+uint64_t monotonic_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// --app: the traced program. Exit status 3 when the ring is missing or records were lost.
+int run_app(int steps) {
+  const char* path = std::getenv("INFERTRACE_CUPTI_RING");
+  std::string why;
+  cupti::Ring ring = path ? cupti::Ring::attach(path, &why) : cupti::Ring();
+  if (!ring.valid()) {
+    std::fprintf(stderr, "cupti_synth_decode --app: no ring (%s)\n", path ? why.c_str() : "INFERTRACE_CUPTI_RING unset");
+    return 3;
+  }
+  Producer p(ring, kDefaultRun);
+  p.pid = static_cast<uint32_t>(getpid());
+  p.tid = static_cast<uint32_t>(syscall(SYS_gettid));
+  const uint64_t done = p.run(steps, monotonic_now() + 1'000'000);
+  while (monotonic_now() < done + 2'000'000) usleep(1000);
+  const uint64_t from = p.decode_start - 500;
+  std::printf("{\"schema_version\": 1, \"backend\": \"cuda\", \"mode\": \"eager\", \"n_seq\": 1, \"n_decode_evals\": %d, "
+              "\"tg_tokens_per_second\": %.3f, \"launches_per_decode_step\": %zu, \"kernels_per_decode_step\": %zu, "
+              "\"decode_window_ns\": {\"start\": %llu, \"end\": %llu}}\n",
+              steps, steps / ((done - from) * 1e-9), kStep.size(), kStep.size(), static_cast<unsigned long long>(from),
+              static_cast<unsigned long long>(done));
+  return p.lost == 0 ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--app") return run_app(std::atoi(argv[2]));
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s OUT.itrace STEPS [KERNEL_NS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s OUT.itrace STEPS [KERNEL_NS] | --app STEPS\n", argv[0]);
     return 2;
   }
   const int steps = std::atoi(argv[2]);
@@ -127,7 +167,7 @@ int main(int argc, char** argv) {
   const pid_t child = ::fork();
   if (child == 0) {
     Producer p(ring, run_ns);
-    p.run(steps);
+    p.run(steps, kBase);
     _exit(p.lost == 0 ? 0 : 3);
   }
   int status = 0;
