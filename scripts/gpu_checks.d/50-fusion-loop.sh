@@ -79,6 +79,20 @@ for mode in ("eager", "fused", "graph"):
     us = lambda v: "-" if v is None else "%.1f" % (v / n / 1e3)
     print(f"{mode:6} {n:5} {j['kernels'] / n:13.1f} {us(j['inference_latency_ns']):>11} {us(j['gpu_busy_ns']):>17}"
           f" {us(j['launch_part_total_ns']):>20} {str(j['bound']):>6} {j['graphs']['launches']:15} {tg:15.1f}")
+# The launch-time saving itself: eager's launch part per step minus each mode's, measured from the
+# recordings, beside what the closed loop predicted (best length, and with the mode's own launches).
+try:
+    loop = json.load(open(f"{fl}/fusion_loop.json"))["closed_loop"]
+    steps = {m: json.load(open(f"{fl}/steps_{m}.json")) for m in ("eager", "fused", "graph")}
+except Exception as e:
+    sys.exit(f"launch-time saving: no figures ({e})")
+per = lambda j: j["launch_part_total_ns"] / j["decode_window"]["decode_steps"] / 1e3
+n = loop["eager"]["decode_steps"]
+best = [p for p in loop["predictions"] if p["length"] == loop["best_length"]][0]
+for m in loop["measured"]:
+    print(f"launch time saved per step, {m['mode']}: measured {per(steps['eager']) - per(steps[m['mode']]):.1f} us "
+          f"(recordings); predicted {best['launch_time_saved_ns'] / n / 1e3:.1f} us (best L={best['length']}), "
+          f"{m['launch_matched']['launch_time_saved_ns'] / n / 1e3:.1f} us (launch-matched)")
 PY
 
 log "fusion loop: Kineto-format round trip (export --chrome of the eager recording, read back, same closed loop?)"
