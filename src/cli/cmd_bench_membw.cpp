@@ -1,11 +1,15 @@
 // `infertrace bench membw`: sustained memory bandwidth (STREAM-like read and triad) per thread
 // count; the read figure is the bandwidth roofline `bench threads` compares decode against.
+// `--device cuda[:N]`: the GPU's device-memory copy and read bandwidth instead (cli/bench_membw_gpu.h),
+// the roofline of `engine run --backend cuda`.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/bench_format.h"
+#include "cli/bench_membw_gpu.h"
 #include "cli/engine_common.h"
 #include "cli/registry.h"
 #include "engine/runtime/membw.h"
@@ -17,12 +21,23 @@ namespace infertrace::cli {
 namespace {
 
 struct MembwArgs {
-  std::string threads, cpus, format = "md";
+  std::string threads, cpus, format = "md", device = "cpu";
   int64_t size_mib = 512;
   int reps = 5;
+  bool size_given = false, reps_given = false, cpu_only_given = false;
 };
 
 void run_membw(const MembwArgs& a) {
+  const int gpu_index = parse_membw_device(a.device);
+  if (gpu_index >= 0) {
+    if (a.cpu_only_given) throw UsageError("bench membw: -t/--threads and --cpus apply to --device cpu only");
+    gpu::GpuMembwOptions o;
+    o.device = gpu_index;
+    if (a.size_given) o.buffer_bytes = static_cast<uint64_t>(std::max<int64_t>(a.size_mib, 0)) << 20;
+    if (a.reps_given) o.repetitions = a.reps;
+    run_membw_gpu(o, a.format);
+    return;
+  }
   const std::vector<int> counts = parse_thread_list(a.threads);
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_cpu_list(a.cpus);
   check_format(a.format);
@@ -56,13 +71,25 @@ const BenchRegistrar reg(20, [](CLI::App& bench) {
   auto a = std::make_shared<MembwArgs>();
   a->threads = std::to_string(allowed_cpu_count());
   auto* cmd = bench.add_subcommand("membw", "Sustained memory bandwidth (STREAM-like read and triad) per thread count");
-  cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4")->capture_default_str();
-  cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
-  cmd->add_option("--size-mib", a->size_mib, "Bytes per array, MiB (use several times the last-level cache)")
+  auto* threads = cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4")->capture_default_str();
+  auto* cpus = cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
+  auto* size = cmd->add_option("--size-mib", a->size_mib,
+                               "Bytes per array, MiB (use several times the last-level cache); cuda: the buffer "
+                               "(default 4096, shrunk to fit free memory)")
+                   ->capture_default_str();
+  auto* reps = cmd->add_option("-r,--repetitions", a->reps,
+                               "Repetitions (the best is reported, as STREAM does; cuda: best and median, default 10)")
+                   ->capture_default_str();
+  cmd->add_option("-o,--output", a->format, "md, csv or json (cuda: md or json)")->capture_default_str();
+  cmd->add_option("--device", a->device,
+                  "cpu, or cuda[:N]: the GPU's copy (read + write) and read bandwidth of device memory")
       ->capture_default_str();
-  cmd->add_option("-r,--repetitions", a->reps, "Repetitions (the best is reported, as STREAM does)")->capture_default_str();
-  cmd->add_option("-o,--output", a->format, "md, csv or json")->capture_default_str();
-  cmd->callback([a] { run_membw(*a); });
+  cmd->callback([a, threads, cpus, size, reps] {
+    a->size_given = size->count() > 0;
+    a->reps_given = reps->count() > 0;
+    a->cpu_only_given = threads->count() > 0 || cpus->count() > 0;
+    run_membw(*a);
+  });
 });
 
 }  // namespace

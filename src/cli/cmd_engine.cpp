@@ -31,8 +31,13 @@ void check_backend_options(const RunArgs& a) {
     if (!a.mode.empty()) throw UsageError("--mode applies to --backend cuda");
     if (a.batch != 1) throw UsageError("--batch (sequences decoded together) applies to --backend cuda");
     if (a.device != 0) throw UsageError("--device applies to --backend cuda");
+    if (a.roofline_gbs != 0 || a.measure_roofline)
+      throw UsageError("--roofline-gbs and --measure-roofline apply to --backend cuda (bench threads has the CPU roofline)");
     return;
   }
+  if (a.roofline_gbs < 0) throw UsageError("--roofline-gbs must be > 0");
+  if (a.roofline_gbs > 0 && a.measure_roofline)
+    throw UsageError("--roofline-gbs and --measure-roofline: give a bandwidth or measure it, not both");
   if (a.threads > 0 || !a.cpus.empty() || a.numa || a.hugepages || !a.isa.empty())
     throw UsageError("--threads, --cpus, --numa, --hugepages and --isa apply to --backend cpu");
 }
@@ -124,6 +129,12 @@ const CommandRegistrar reg(650, [](CLI::App& app) {
   run->add_option("--mode", a->mode, "cuda: eager, fused (default) or graph");
   run->add_option("--batch", a->batch, "cuda: sequences decoded together from the same prompt")->capture_default_str();
   run->add_option("--device", a->device, "cuda: device index")->capture_default_str();
+  run->add_option("--roofline-gbs", a->roofline_gbs,
+                  "cuda: device read bandwidth, GB/s (e.g. `bench membw --device cuda`'s read best): report tg's "
+                  "share of the bandwidth roofline (decode bytes per token x tg / bandwidth)");
+  run->add_flag("--measure-roofline", a->measure_roofline,
+                "cuda: measure the read bandwidth after the run (bench membw --device cuda, 5 repetitions, best) and "
+                "report the roofline share");
   run->add_option("--temp", a->sampling.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   run->add_option("--top-k", a->sampling.top_k, "Top-k (0: off)")->capture_default_str();
   run->add_option("--top-p", a->sampling.top_p, "Top-p")->capture_default_str();

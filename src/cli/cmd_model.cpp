@@ -1,5 +1,6 @@
-// `infertrace model synth|info|tokenize`: write synthetic GGUF models, inspect any GGUF, and run
-// a model's own tokenizer on text.
+// `infertrace model synth|info|tokenize|preset`: write synthetic GGUF models, inspect any GGUF, run
+// a model's own tokenizer on text, and print a preset's shapes (the same "model" object `info --json`
+// gives for a file, so scripts such as bench/transformers_decode.py build the same shapes).
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -107,6 +108,34 @@ nlohmann::json value_json(const gguf::Value& v, bool full_arrays) {
   }
 }
 
+// The model configuration as `model info --json` and `model preset --json` print it.
+nlohmann::json model_json(const engine::ModelConfig& c) {
+  return {{"architecture", engine::arch_name(c.arch)}, {"n_layer", c.n_layer}, {"n_embd", c.n_embd},
+          {"n_head", c.n_head}, {"n_head_kv", c.n_head_kv}, {"head_dim", c.head_dim}, {"n_ff", c.n_ff},
+          {"n_vocab", c.n_vocab}, {"n_ctx_train", c.n_ctx_train}, {"rope_freq_base", c.rope_freq_base},
+          {"rope_dim", c.rope_dim}, {"rope_type", engine::rope_type_name(c.rope_type)},
+          {"rms_eps", c.rms_eps}, {"tied_output", c.tied_output}};
+}
+
+void run_preset(const std::string& name, bool json) {
+  if (name.empty()) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& p : engine::model_presets()) {
+      if (json) all.push_back({{"name", p.name}, {"description", p.description}, {"model", model_json(p.config)}});
+      else std::cout << p.name << ": " << p.description << "\n";
+    }
+    if (json) std::cout << all.dump(2) << "\n";
+    return;
+  }
+  const engine::ModelPreset& p = engine::find_preset(name);
+  if (json) {
+    nlohmann::json j = {{"name", p.name}, {"description", p.description}, {"model", model_json(p.config)}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << p.name << ": " << p.config.summary() << "\n";
+}
+
 void run_info(const std::string& path, bool json, bool show_tensors) {
   const gguf::File f = gguf::File::open(path);
   std::unique_ptr<engine::ModelConfig> config;
@@ -137,14 +166,7 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
                     {"ne", ne}, {"offset", t.file_offset}, {"bytes", t.n_bytes}});
     }
     j["tensors"] = std::move(ts);
-    if (config) {
-      const auto& c = *config;
-      j["model"] = {{"architecture", engine::arch_name(c.arch)}, {"n_layer", c.n_layer}, {"n_embd", c.n_embd},
-                    {"n_head", c.n_head}, {"n_head_kv", c.n_head_kv}, {"head_dim", c.head_dim}, {"n_ff", c.n_ff},
-                    {"n_vocab", c.n_vocab}, {"n_ctx_train", c.n_ctx_train}, {"rope_freq_base", c.rope_freq_base},
-                    {"rope_dim", c.rope_dim}, {"rope_type", engine::rope_type_name(c.rope_type)},
-                    {"rms_eps", c.rms_eps}, {"tied_output", c.tied_output}};
-    }
+    if (config) j["model"] = model_json(*config);
     if (!config_error.empty()) j["model_error"] = config_error;
     std::cout << j.dump(2) << "\n";
     return;
@@ -211,6 +233,13 @@ const CommandRegistrar reg(700, [](CLI::App& app) {
   info->add_flag("--tensors", *tensors, "List every tensor");
   info->add_flag("--json", *json, "Machine-readable output (every tensor included)");
   info->callback([path, json, tensors] { run_info(*path, *json, *tensors); });
+
+  auto pname = std::make_shared<std::string>();
+  auto pjson = std::make_shared<bool>(false);
+  auto* preset = model->add_subcommand("preset", "Show a preset's model shapes (all presets without a name)");
+  preset->add_option("name", *pname, "Preset name (e.g. qwen3-0.6b)");
+  preset->add_flag("--json", *pjson, "Machine-readable: the \"model\" object of `model info --json`");
+  preset->callback([pname, pjson] { run_preset(*pname, *pjson); });
 
   auto tpath = std::make_shared<std::string>();
   auto text = std::make_shared<std::string>();

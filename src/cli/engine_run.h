@@ -17,6 +17,8 @@ struct RunArgs {
   std::string backend = "cpu", mode;  // mode: cuda only (default fused)
   int64_t prompt_tokens = 0, n_predict = 32, ctx = 0, ubatch = 256, batch = 1;
   int threads = 0, device = 0;
+  double roofline_gbs = 0;        // cuda: device read bandwidth to compare decode with (0: none)
+  bool measure_roofline = false;  // cuda: measure it (bench membw --device cuda's read test) after the run
   bool numa = false, hugepages = false, ignore_eos = false, json = false;
   engine::SamplerOptions sampling;
 };

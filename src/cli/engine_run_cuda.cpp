@@ -1,10 +1,13 @@
 // `engine run --backend cuda`: the CPU engine's model loading, tokenizer, sampler and timing
 // (generate / generate_batched), with the CUDA engine evaluating. Prints the launches per decode
-// token the engine counted, beside what launch_model.h predicts for the mode.
+// token the engine counted, beside what launch_model.h predicts for the mode, and the bytes a decode
+// step reads (gpu/engine/decode_traffic.h) with tg's share of the bandwidth roofline when a read
+// bandwidth is given (--roofline-gbs) or measured after the run (--measure-roofline).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/bench_membw_gpu.h"
 #include "cli/engine_common.h"
 #include "cli/engine_run.h"
 #include "engine/model/forward.h"
@@ -13,6 +16,8 @@
 #include "gpu/engine/cuda_engine.h"
 #include "gpu/engine/cuda_evaluator.h"
 #include "gpu/engine/cuda_support.h"
+#include "gpu/engine/decode_traffic.h"
+#include "gpu/membw_bench.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -84,6 +89,21 @@ void run_engine_cuda(const RunArgs& a) {
   const int64_t launches = n_decode_evals > 0 ? cuda->last_step_host_launches() : 0;
   const int64_t kernels = n_decode_evals > 0 ? cuda->last_step_kernels() : 0;
 
+  // The roofline: KV cache in F32 (4 bytes), as this engine stores it.
+  const double positions = gpu::mean_attended_positions(n_prompt, n_decode_evals);
+  const gpu::DecodeTraffic traffic = gpu::decode_traffic(cfg, model->weights(), a.batch, positions, 4);
+  double read_gbs = a.roofline_gbs;
+  const char* source = "given";
+  if (a.measure_roofline && n_decode_evals > 0) {
+    gpu::GpuMembwOptions mo;
+    mo.device = a.device;
+    mo.repetitions = 5;
+    read_gbs = best_gbs(gpu::run_gpu_membw(mo).read_gbs);
+    source = "measured (bench membw --device cuda read, best of 5)";
+  }
+  const bool roofline = read_gbs > 0 && n_decode_evals > 0 && tg > 0;
+  const double bound = roofline ? traffic.bound_tokens_per_second(read_gbs) : 0;
+
   if (a.json) {
     nlohmann::json j = {{"schema_version", 1},
                         {"model", a.model},
@@ -108,7 +128,16 @@ void run_engine_cuda(const RunArgs& a) {
                         {"tg_tokens_per_second", n_decode_evals > 0 ? nlohmann::json(tg) : nlohmann::json()},
                         {"launches_per_decode_step", n_decode_evals > 0 ? nlohmann::json(launches) : nlohmann::json()},
                         {"kernels_per_decode_step", n_decode_evals > 0 ? nlohmann::json(kernels) : nlohmann::json()},
-                        {"predicted_kernels_per_decode_step", predicted.kernels}};
+                        {"predicted_kernels_per_decode_step", predicted.kernels},
+                        {"decode_bytes_per_token", n_decode_evals > 0 ? nlohmann::json(traffic.bytes_per_token()) : nlohmann::json()},
+                        {"decode_weight_bytes_per_step", traffic.weight_bytes_per_step},
+                        {"decode_kv_bytes_per_sequence", traffic.kv_bytes_per_seq},
+                        {"mean_attended_positions", positions}};
+    if (roofline)
+      j["roofline"] = {{"read_gbs", read_gbs}, {"source", source}, {"tg_bound_tokens_per_second", bound},
+                       {"tg_fraction", tg / bound}};
+    else
+      j["roofline"] = nullptr;
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
@@ -121,6 +150,13 @@ void run_engine_cuda(const RunArgs& a) {
     std::printf("launches per decode step: %lld host launch(es), %lld kernels (model: %lld)\n",
                 static_cast<long long>(launches), static_cast<long long>(kernels),
                 static_cast<long long>(predicted.kernels));
+    std::printf("decode reads %.3f GB per token (weights %.3f GB per step, KV cache %.1f MB per sequence at %.1f "
+                "positions on average)\n",
+                traffic.bytes_per_token() / 1e9, traffic.weight_bytes_per_step / 1e9, traffic.kv_bytes_per_seq / 1e6,
+                positions);
+    if (roofline)
+      std::printf("roofline: %.1f GB/s read (%s) allows %.1f tokens/s; tg is %.1f%% of it\n", read_gbs, source, bound,
+                  100.0 * tg / bound);
   } else {
     std::printf("tg: n/a (fewer than 2 tokens generated)\n");
   }

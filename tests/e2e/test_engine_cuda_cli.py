@@ -30,7 +30,11 @@ with tempfile.TemporaryDirectory() as tmp:
                         (["--batch", "4"], "--backend cuda"),
                         (["--backend", "cuda", "--batch", "0"], "--batch"),
                         (["--backend", "cuda", "--numa"], "--backend cpu"),
-                        (["--backend", "cuda", "-t", "2"], "--backend cpu")]:
+                        (["--backend", "cuda", "-t", "2"], "--backend cpu"),
+                        (["--roofline-gbs", "100"], "--backend cuda"),
+                        (["--measure-roofline"], "--backend cuda"),
+                        (["--backend", "cuda", "--roofline-gbs", "-1"], "--roofline-gbs must be > 0"),
+                        (["--backend", "cuda", "--roofline-gbs", "100", "--measure-roofline"], "not both")]:
         r = run(*base, *extra)
         check(r.returncode == 2 and want in r.stderr, "%s: rc %d, stderr %r" % (extra, r.returncode, r.stderr))
 

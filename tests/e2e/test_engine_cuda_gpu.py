@@ -1,7 +1,9 @@
 """End-to-end on a GPU: `infertrace engine run --backend cuda` against the CPU backend.
 Every mode gives the CPU backend's greedy tokens (32 steps) on the tiny presets in F32, F16 and
 BF16, reports the kernels per decode step that the launch model predicts (graph: 1 host launch),
-and a batch of 4 sequences gives every sequence the tokens of a batch of one. Exits 77 (skipped)
+and a batch of 4 sequences gives every sequence the tokens of a batch of one. The roofline fields
+(--roofline-gbs, --measure-roofline) are recomputed from the file's tensor sizes (`model info`) and
+the definition in docs/engine-cuda.md. Exits 77 (skipped)
 where no GPU is usable (the no-GPU paths are test_engine_cuda_cli.py's)."""
 import json
 import os
@@ -59,6 +61,35 @@ with tempfile.TemporaryDirectory() as tmp:
                                                                                        j1["output_ids"]))
         t = run("engine", "run", "-m", m, "--prompt-tokens", "6", "-n", "4", "--backend", "cuda", "--mode", "eager")
         check(t.returncode == 0 and "launches per decode step" in t.stdout, "text output: %r" % t.stdout[-300:])
+
+        # Roofline: weights from the file's tensor table (tied tiny-llama: the whole table; untied
+        # tiny-qwen3: the embedding replaced by one row per sequence), KV F32 over the mean positions.
+        for preset, n_seq in [("tiny-llama", 1), ("tiny-qwen3", 3)]:
+            info = json.loads(run("model", "info", models[(preset, "f16")], "--json").stdout)
+            mc = info["model"]
+            weights = 0
+            for tt in info["tensors"]:
+                untied_embd = tt["name"] == "token_embd.weight" and not mc["tied_output"]
+                weights += n_seq * tt["bytes"] // tt["ne"][1] if untied_embd else tt["bytes"]
+            g = run("engine", "run", "-m", models[(preset, "f16")], "--prompt-tokens", "6", "-n", "9", "--ignore-eos",
+                    "--json", "--backend", "cuda", "--mode", "graph", "--batch", str(n_seq), "--roofline-gbs", "1000")
+            check(g.returncode == 0, "roofline %s: %s" % (preset, g.stderr))
+            if g.returncode == 0:
+                j = json.loads(g.stdout)
+                positions = 6 + (8 + 1) / 2  # 8 decode evals after a 6-token prompt
+                kv = positions * mc["n_layer"] * 2 * mc["n_head_kv"] * mc["head_dim"] * 4
+                per_token = (weights + n_seq * kv) / n_seq
+                check(j["decode_weight_bytes_per_step"] == weights, "%s: weights %s vs %s from the file" %
+                      (preset, j["decode_weight_bytes_per_step"], weights))
+                check(abs(j["decode_bytes_per_token"] - per_token) < 1e-6 * per_token, "%s: bytes per token" % preset)
+                rf = j["roofline"]
+                check(rf and rf["read_gbs"] == 1000 and rf["source"] == "given", "%s: roofline %s" % (preset, rf))
+                if rf:
+                    check(abs(rf["tg_fraction"] - j["tg_tokens_per_second"] * per_token / 1e12) < 1e-6, "tg_fraction")
+        mr = run("engine", "run", "-m", m, "--prompt-tokens", "6", "-n", "4", "--backend", "cuda", "--ignore-eos",
+                 "--measure-roofline")
+        check(mr.returncode == 0 and "roofline:" in mr.stdout and "measured" in mr.stdout, "--measure-roofline: %r %r" %
+              (mr.stdout[-300:], mr.stderr[-300:]))
 
 if failures:
     sys.exit(1)
