@@ -2,7 +2,8 @@
 // GPU: a prefill (kernels of other names, then a copy and a sync) followed by STEPS decode steps,
 // each the same scripted list of kernels, then the logits copy and a stream sync, then host time
 // (sampling) before the next step. Records go through the real ring and the recorder's merge, as
-// in cupti_synth_recording. Every launch costs the same, so the closed-loop prediction
+// in cupti_synth_recording; stdout gets the decode window (500 ns before the first decode launch
+// to the host's end after the last step). Every launch costs the same, so the closed-loop prediction
 // (`fusion --decode-window --measured`) is known in closed form: tests/e2e/test_fusion_loop.py
 // mirrors the constants below and computes it on its own.
 // KERNEL_NS (default 1500) sets every kernel's run time: beyond the launch period the GPU falls
@@ -167,7 +168,12 @@ int main(int argc, char** argv) {
   const pid_t child = ::fork();
   if (child == 0) {
     Producer p(ring, run_ns);
-    p.run(steps, kBase);
+    const uint64_t done = p.run(steps, kBase);
+    // The decode window an engine run would print for this timeline (stand-ins of the GPU check
+    // dry runs copy it into their run documents).
+    std::printf("{\"decode_window_ns\": {\"start\": %llu, \"end\": %llu}, \"n_decode_evals\": %d}\n",
+                static_cast<unsigned long long>(p.decode_start - 500), static_cast<unsigned long long>(done), steps);
+    std::fflush(stdout);
     _exit(p.lost == 0 ? 0 : 3);
   }
   int status = 0;
