@@ -20,7 +20,11 @@ for b in 1 2 4 8 16 32 64; do
     --prompt-tokens 16 -n 33 --ignore-eos --json >"$SW/record_bs$b.txt" 2>&1
   rc=$?
   echo "batch $b: rc $rc, $(grep -o '"tg_tokens_per_second": [0-9.]*' "$SW/bs$b.json" 2>/dev/null)"
-  [ $rc -eq 0 ] && traces+=("$SW/bs$b.itrace") && windows+=(--decode-window "$SW/bs$b.json") || tail -n 5 "$SW/record_bs$b.txt"
+  if [ $rc -eq 0 ]; then
+    traces+=("$SW/bs$b.itrace") windows+=(--decode-window "$SW/bs$b.json")
+  else
+    tail -n 5 "$SW/record_bs$b.txt"
+  fi
 done
 log "engine sweep: infertrace sweep (batch from each run's n_seq, decode steps only)"
 timeout 120 "$IT" sweep "${traces[@]}" "${windows[@]}" --plot "$SW/sweep.svg" 2>&1 | tee "$SW/sweep.txt"
