@@ -22,6 +22,13 @@ std::string signed_pct(double fraction) {
   return buf;
 }
 
+// A prediction error in words: "12.5% low", "3.0% high" (to one decimal), "exact".
+std::string how_far(double error) {
+  const std::string pct = fixed(std::fabs(error) * 100.0, 1);
+  if (pct == "0.0") return "exact";
+  return pct + (error < 0 ? "% low" : "% high");
+}
+
 const LoopPrediction* best_prediction(const FusionLoop& loop) {
   for (const LoopPrediction& p : loop.predictions)
     if (p.length == loop.best_length) return &p;
@@ -56,9 +63,10 @@ std::string fusion_loop_summary(const FusionLoop& loop) {
   if (loop.bound != "cpu") s += "; the eager trace is not CPU-bound, so the method predicts no launch gain";
   s += ".";
   for (const LoopComparison& c : loop.comparisons)
-    s += " " + capitalized(c.run.mode) + " mode measured " + fixed(c.measured_speedup, 2) + "x (prediction " +
-         signed_pct(c.best_error) + "; with exactly its " + fixed(c.matched.launches_removed_per_step, 0) +
-         " launches per step removed, " + fixed(c.matched.predicted_speedup, 2) + "x, " + signed_pct(c.matched.error) + ").";
+    s += " " + capitalized(c.run.mode) + " mode measured " + fixed(c.measured_speedup, 2) + "x: the best prediction is " +
+         how_far(c.best_error) + "; with exactly its " + fixed(c.matched.launches_removed_per_step, 0) +
+         " launches per step removed the method predicts " + fixed(c.matched.predicted_speedup, 2) + "x (" +
+         how_far(c.matched.error) + ").";
   return s;
 }
 
