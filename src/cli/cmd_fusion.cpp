@@ -16,6 +16,7 @@
 #include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
 #include "util/error.h"
+#include "util/units.h"
 
 namespace infertrace::cli {
 
@@ -116,8 +117,8 @@ void run(const Options& o) {
     print_fusion_csv(std::cout, rep);
   } else {
     if (recorded)
-      std::cout << "decode window of " << o.decode_window << ": " << recorded->run.decode_steps << " steps, "
-                << recorded->window->to - recorded->window->from << " ns\n";
+      std::cout << "decode window of " << o.decode_window << ": " << recorded->run.decode_steps << " steps in "
+                << format_ns(recorded->window->to - recorded->window->from) << "\n";
     print_fusion(std::cout, rep);
     if (loop) print_fusion_loop(std::cout, *loop);
   }
