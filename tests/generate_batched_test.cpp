@@ -1,6 +1,7 @@
 // generate_batched() (runtime/generate.h) with a scripted BatchEvaluator: what it feeds each
 // sequence, how many decode steps it runs, and the pp/tg definitions for a batch.
 #include <gtest/gtest.h>
+#include <time.h>
 
 #include "engine/runtime/generate.h"
 #include "util/error.h"
@@ -39,7 +40,16 @@ class Scripted final : public BatchEvaluator {
 TEST(GenerateBatched, FeedsEachSequenceItsOwnTokens) {
   Scripted ev(3);
   std::vector<Sampler> samplers(3);
+  timespec before{}, after{};
+  clock_gettime(CLOCK_MONOTONIC, &before);
   const BatchGenerateResult r = generate_batched(ev, {4, 7, 9}, 5, samplers);
+  clock_gettime(CLOCK_MONOTONIC, &after);
+  // The decode window is on CLOCK_MONOTONIC (a recording's clock), inside the call, as long as decode_s.
+  const int64_t b = before.tv_sec * 1'000'000'000LL + before.tv_nsec, e = after.tv_sec * 1'000'000'000LL + after.tv_nsec;
+  EXPECT_LE(b, r.decode_start_ns);
+  EXPECT_LE(r.decode_start_ns, r.decode_end_ns);
+  EXPECT_LE(r.decode_end_ns, e);
+  EXPECT_NEAR((r.decode_end_ns - r.decode_start_ns) * 1e-9, r.decode_s, 1e-9);
   ASSERT_EQ(ev.prompts.size(), 1u);  // the prompt is evaluated once for the batch
   EXPECT_EQ(r.n_seq, 3);
   EXPECT_EQ(r.n_prompt, 3);

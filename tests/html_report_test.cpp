@@ -193,6 +193,36 @@ TEST(HtmlReport, FusionFindingNamesTheLengthWithTheBestSpeedup) {
   EXPECT_NE(f[0].find("length " + std::to_string(best_len)), std::string::npos) << f[0];
 }
 
+TEST(HtmlReport, FusionClosedLoopChartTablesAndFinding) {
+  json doc = fusion_doc();
+  json preds = json::array();
+  for (int l : {2, 4, 8})
+    preds.push_back({{"length", l}, {"kernels_per_step", 10.0 / l}, {"predicted_speedup", 1.0 + 0.1 * l}});
+  doc["closed_loop"] = {
+      {"eager", {{"decode_steps", 7}, {"bound", "cpu"}}},
+      {"predictions", preds},
+      {"best_length", 8},
+      {"measured", json::array({{{"mode", "fused"}, {"measured_speedup", 2.5}, {"best_prediction_error", -0.28},
+                                 {"launch_matched", {{"predicted_speedup", 1.2}, {"error", -0.52}}}}})},
+      {"summary", "Proximity-score fusion of the eager trace predicts at best 1.80x."}};
+  html::ReportInputs in;
+  in.docs.push_back({"loop.json", doc});
+  const std::string page = html::render_report(in);
+  EXPECT_NE(page.find("Closed loop: predicted vs measured speedup"), std::string::npos);
+  EXPECT_NE(page.find("measured fused mode"), std::string::npos);
+  EXPECT_NE(page.find("launch_matched_speedup"), std::string::npos);  // lifted out of its object into the table
+  EXPECT_NE(page.find("Eager trace (decode steps)"), std::string::npos);
+  // Two charts of the fusion section plus the closed loop's, each with marks.
+  std::regex svg_re("<svg class=\"plot[^\"]*\" data-marks=\"(\\d+)\"");
+  size_t charts = 0;
+  for (auto it = std::sregex_iterator(page.begin(), page.end(), svg_re); it != std::sregex_iterator(); ++it, ++charts)
+    EXPECT_GT(std::stoul((*it)[1]), 0u);
+  EXPECT_EQ(charts, 3u);
+  const auto f = html::findings(in);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[1], "Closed loop (loop.json): Proximity-score fusion of the eager trace predicts at best 1.80x.");
+}
+
 TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
   const Trace t = small_trace();
   html::TimelineOptions o;

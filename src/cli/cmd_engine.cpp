@@ -91,6 +91,7 @@ void run_engine(const RunArgs& a) {
                         {"prefill_seconds", r.prefill_s},
                         {"decode_seconds", r.decode_s},
                         {"n_decode_evals", r.n_decode_evals},
+                        {"decode_window_ns", {{"start", r.decode_start_ns}, {"end", r.decode_end_ns}}},
                         {"pp_tokens_per_second", r.pp()},
                         {"tg_tokens_per_second", r.n_decode_evals > 0 ? nlohmann::json(r.tg()) : nlohmann::json()}};
     // Generated pieces may split or lack UTF-8 characters (byte tokens): replace invalid bytes

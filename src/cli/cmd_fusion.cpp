@@ -1,15 +1,22 @@
 // `infertrace fusion TRACE`: proximity-score kernel fusion candidates (docs/fusion.md,
-// docs/metrics.md section 4), with the launch time each fusion would save.
+// docs/metrics.md section 4), with the launch time each fusion would save; with --decode-window
+// and --measured, the closed loop against the engine's measured fused and graph modes.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "analysis/fusion.h"
+#include "analysis/fusion_loop.h"
 #include "analysis/fusion_sequences.h"
+#include "analysis/trace_window.h"
+#include "cli/engine_run_doc.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
+#include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
 #include "util/error.h"
+#include "util/units.h"
 
 namespace infertrace::cli {
 
@@ -21,6 +28,8 @@ struct Options {
   double threshold = 1.0;
   size_t top = 10;
   bool json = false, csv = false;
+  std::string decode_window;          // engine run --json of the recorded run
+  std::vector<std::string> measured;  // MODE=RUN.json
 };
 
 std::vector<int> parse_lengths(const std::string& s) {
@@ -42,22 +51,77 @@ std::vector<int> parse_lengths(const std::string& s) {
   return out;
 }
 
+// The recorded run named by --decode-window; its window must exist (it decoded at least one step).
+EngineRunDoc recorded_run(const std::string& path) {
+  EngineRunDoc d = read_engine_run(path);
+  if (!d.window)
+    throw UsageError("--decode-window " + path + ": the run has no decode window (it decoded no step, or it was "
+                     "written by an infertrace without decode_window_ns)");
+  return d;
+}
+
+// --measured MODE=RUN.json: the document's own mode must agree with MODE (catches swapped files).
+std::vector<MeasuredRun> measured_runs(const std::vector<std::string>& specs) {
+  std::vector<MeasuredRun> out;
+  for (const std::string& spec : specs) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw UsageError("--measured " + spec + ": expected MODE=RUN.json (e.g. fused=fused.json)");
+    const std::string mode = spec.substr(0, eq);
+    MeasuredRun r = read_engine_run(spec.substr(eq + 1)).run;
+    if (r.mode != mode)
+      throw UsageError("--measured " + spec + ": that file is a " + r.mode + " run, not " + mode);
+    for (const MeasuredRun& seen : out)
+      if (seen.mode == mode) throw UsageError("--measured: mode " + mode + " given twice");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void run(const Options& o) {
   if (o.json && o.csv) throw UsageError("fusion: choose one of --json and --csv");
+  if (!o.measured.empty() && o.decode_window.empty())
+    throw UsageError("--measured needs --decode-window RUN.json: the recorded eager run, whose decode steps the "
+                     "per-step figures are counted in");
+  if (!o.measured.empty() && o.csv) throw UsageError("--measured: the closed loop has a table and JSON, not CSV");
   FusionOptions fo;
   fo.lengths = parse_lengths(o.lengths);
   fo.threshold = o.threshold;
   fo.top = o.top;
-  const Trace trace = load_trace(o.trace);
+  const std::vector<MeasuredRun> measured = measured_runs(o.measured);
+  std::optional<EngineRunDoc> recorded;
+  if (!o.decode_window.empty()) recorded = recorded_run(o.decode_window);
+  Trace trace = load_trace(o.trace);
+  if (recorded) restrict_to_window(trace, *recorded->window);
   const FusionResult result = analyze_fusion(build_kernel_sequences(trace), fo);
   const LaunchAnalysis launch = analyze_launches(trace);
   const FusionReport rep{&trace, &result, &launch};
-  if (o.json)
-    std::cout << fusion_json(rep).dump(2) << "\n";
-  else if (o.csv)
+
+  std::optional<FusionLoop> loop;
+  if (!measured.empty()) {
+    MeasuredRun baseline = recorded->run;  // without an eager=... run: the recorded one, recorder included
+    std::vector<MeasuredRun> others;
+    for (const MeasuredRun& r : measured) (r.mode == "eager" ? baseline : others.emplace_back()) = r;
+    loop = analyze_fusion_loop(result, launch, recorded->run, baseline, others);
+  }
+  if (o.json) {
+    nlohmann::json j = fusion_json(rep);
+    if (recorded)
+      j["decode_window"] = {{"source", o.decode_window},
+                            {"from_ns", recorded->window->from},
+                            {"to_ns", recorded->window->to},
+                            {"decode_steps", recorded->run.decode_steps}};
+    if (loop) j["closed_loop"] = fusion_loop_json(*loop);
+    std::cout << j.dump(2) << "\n";
+  } else if (o.csv) {
     print_fusion_csv(std::cout, rep);
-  else
+  } else {
+    if (recorded)
+      std::cout << "decode window of " << o.decode_window << ": " << recorded->run.decode_steps << " steps in "
+                << format_ns(recorded->window->to - recorded->window->from) << "\n";
     print_fusion(std::cout, rep);
+    if (loop) print_fusion_loop(std::cout, *loop);
+  }
 }
 
 const CommandRegistrar reg(310, [](CLI::App& app) {
@@ -73,6 +137,13 @@ const CommandRegistrar reg(310, [](CLI::App& app) {
   cmd->add_option("--top", opt->top, "Candidate chains to list")->capture_default_str();
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
   cmd->add_flag("--csv", opt->csv, "The per-length table as CSV");
+  cmd->add_option("--decode-window", opt->decode_window,
+                  "engine run --json of the recorded run: analyze only its decode steps (decode_window_ns)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--measured", opt->measured,
+                  "MODE=RUN.json[,...]: engine run --json results (eager = baseline, fused, graph) to compare the "
+                  "prediction with (needs --decode-window)")
+      ->delimiter(',');
   cmd->callback([opt]() { run(*opt); });
 });
 

@@ -1,6 +1,7 @@
 // `infertrace sweep TRACE...`: one model's traces at several batch sizes; where it turns from
 // CPU-bound (launch-dominated) to GPU-bound (queue-dominated) (docs/fusion.md, docs/metrics.md
-// section 3).
+// section 3). With --decode-window, each trace is a recording of `engine run` cut to its decode steps
+// (the window its --json printed), and its batch size defaults to that run's n_seq.
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,8 @@
 #include <memory>
 
 #include "analysis/sweep.h"
+#include "analysis/trace_window.h"
+#include "cli/engine_run_doc.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sweep_report.h"
@@ -22,6 +25,7 @@ namespace {
 struct Options {
   std::vector<std::string> traces;
   std::vector<std::string> labels;
+  std::vector<std::string> decode_windows;  // engine run --json per trace, in trace order
   std::string plot;
   bool json = false;
 };
@@ -41,8 +45,24 @@ int64_t parse_label(const std::string& label) {
   return n;
 }
 
-// Batch size of trace i: its --label, else a "bs<N>" in its file name.
-std::vector<int64_t> batch_sizes(const Options& o) {
+// The engine runs named by --decode-window, one per trace (or none).
+std::vector<EngineRunDoc> engine_runs(const Options& o) {
+  if (o.decode_windows.empty()) return {};
+  if (o.decode_windows.size() != o.traces.size())
+    throw UsageError("sweep: give one --decode-window RUN.json per trace (" + std::to_string(o.traces.size()) +
+                     " traces, " + std::to_string(o.decode_windows.size()) + " runs), in the order of the traces");
+  std::vector<EngineRunDoc> runs;
+  for (const std::string& path : o.decode_windows) {
+    runs.push_back(read_engine_run(path));
+    if (!runs.back().window)
+      throw UsageError("--decode-window " + path + ": the run has no decode window (it decoded no step, or it was "
+                       "written by an infertrace without decode_window_ns)");
+  }
+  return runs;
+}
+
+// Batch size of trace i: its --label, else its engine run's n_seq, else a "bs<N>" in its file name.
+std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDoc>& runs) {
   if (!o.labels.empty() && o.labels.size() != o.traces.size())
     throw UsageError("sweep: give one --label bs=N per trace (" + std::to_string(o.traces.size()) + " traces, " +
                      std::to_string(o.labels.size()) + " labels), in the order of the traces");
@@ -50,6 +70,10 @@ std::vector<int64_t> batch_sizes(const Options& o) {
   for (size_t i = 0; i < o.traces.size(); ++i) {
     if (!o.labels.empty()) {
       out.push_back(parse_label(o.labels[i]));
+      continue;
+    }
+    if (!runs.empty()) {
+      out.push_back(runs[i].run.n_seq);
       continue;
     }
     const auto b = batch_from_file_name(o.traces[i]);
@@ -75,12 +99,14 @@ void run(const Options& o) {
   if (o.traces.size() < 2) throw UsageError("sweep: give at least two traces (one per batch size)");
   if (!o.plot.empty() && (o.plot.size() < 4 || o.plot.compare(o.plot.size() - 4, 4, ".svg") != 0))
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
-  const std::vector<int64_t> batches = batch_sizes(o);
+  const std::vector<EngineRunDoc> runs = engine_runs(o);
+  const std::vector<int64_t> batches = batch_sizes(o, runs);
   const bool progress = isatty(STDERR_FILENO);
   std::vector<SweepPoint> points;
   for (size_t i = 0; i < o.traces.size(); ++i) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
-    const Trace trace = load_trace(o.traces[i]);
+    Trace trace = load_trace(o.traces[i]);
+    if (!runs.empty()) restrict_to_window(trace, *runs[i].window);
     points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace)));
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;
@@ -103,6 +129,11 @@ const CommandRegistrar reg(300, [](CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--label", opt->labels, "bs=N: batch size of each trace, in trace order (default: bs<N> in the file name)")
       ->allow_extra_args(false);
+  cmd->add_option("--decode-window", opt->decode_windows,
+                  "RUN.json: the engine run --json of each recording, in trace order: analyze only its decode steps "
+                  "(decode_window_ns); its n_seq is the batch size unless --label gives one")
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingFile);
   cmd->add_option("--plot", opt->plot, "Write a plot of TKLQT parts and idle shares against batch size (SVG)");
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
   cmd->callback([opt]() { run(*opt); });

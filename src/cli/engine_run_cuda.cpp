@@ -51,6 +51,7 @@ void run_engine_cuda(const RunArgs& a) {
   std::vector<int32_t> output;
   int64_t n_prompt = 0, n_decode_evals = 0;
   double prefill_s = 0, decode_s = 0, pp = 0, tg = 0;
+  int64_t decode_start_ns = 0, decode_end_ns = 0;  // CLOCK_MONOTONIC: cuts a recording to the decode steps
   bool stopped = false, identical = true;
   if (a.batch == 1) {
     engine::Sampler sampler(a.sampling);
@@ -60,6 +61,8 @@ void run_engine_cuda(const RunArgs& a) {
     n_decode_evals = r.n_decode_evals;
     prefill_s = r.prefill_s;
     decode_s = r.decode_s;
+    decode_start_ns = r.decode_start_ns;
+    decode_end_ns = r.decode_end_ns;
     pp = r.pp();
     tg = r.tg();
     stopped = r.stopped_at_eog;
@@ -77,6 +80,8 @@ void run_engine_cuda(const RunArgs& a) {
     n_decode_evals = r.n_decode_evals;
     prefill_s = r.prefill_s;
     decode_s = r.decode_s;
+    decode_start_ns = r.decode_start_ns;
+    decode_end_ns = r.decode_end_ns;
     pp = r.pp();
     tg = r.tg();
     if (!a.json) std::cout << tok.decode(prompt) << tok.decode(output);
@@ -118,6 +123,7 @@ void run_engine_cuda(const RunArgs& a) {
                         {"prefill_seconds", prefill_s},
                         {"decode_seconds", decode_s},
                         {"n_decode_evals", n_decode_evals},
+                        {"decode_window_ns", {{"start", decode_start_ns}, {"end", decode_end_ns}}},
                         {"pp_tokens_per_second", pp},
                         {"tg_tokens_per_second", n_decode_evals > 0 ? nlohmann::json(tg) : nlohmann::json()},
                         {"launches_per_decode_step", n_decode_evals > 0 ? nlohmann::json(launches) : nlohmann::json()},

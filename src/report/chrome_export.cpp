@@ -3,6 +3,10 @@
 // track per thread (CUDA API calls, syscalls, operators); one "CPUs" process with a track per CPU
 // (on-CPU slices of traced threads from the switch events, hard and soft IRQs); one process per GPU
 // with a track per stream; flow arrows from a launch call to the GPU work it launched.
+// The categories and args follow the PyTorch profiler's (Kineto) trace, so the file loads back into
+// infertrace as a Kineto trace with the same launch and fusion analysis (CUDA calls as cuda_runtime /
+// cuda_driver with their correlation, GPU work with device and stream in args; checked by
+// tests/e2e/test_chrome_roundtrip.py).
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
@@ -41,6 +45,12 @@ std::string json_str(std::string_view s) {
     }
   }
   return o + "\"";
+}
+
+// Kineto's category for a CUDA API call: driver entry points are cu* (not cuda*).
+std::string_view api_category(std::string_view name) {
+  const bool driver = name.size() > 2 && name.substr(0, 2) == "cu" && name.substr(0, 4) != "cuda";
+  return driver ? "cuda_driver" : "cuda_runtime";
 }
 
 // Microseconds with nanosecond digits, exact for int64 ns.
@@ -100,7 +110,8 @@ void thread_tracks(const Trace& t, Writer& w) {
     if (t.api.stream[i] != -1) args += ",\"stream\":" + std::to_string(t.api.stream[i]);
     if (t.api.correlation[i] != -1) args += ",\"correlation\":" + std::to_string(t.api.correlation[i]);
     if (t.api.dur[i] < 0) args += ",\"duration\":\"not measured\"";
-    w.slice(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i], t.str(t.api.name[i]), "cuda_api", args);
+    w.slice(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i], t.str(t.api.name[i]),
+            api_category(t.str(t.api.name[i])), args);
   }
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     w.slice(t.syscalls.pid[i], t.syscalls.tid[i], t.syscalls.ts[i], t.syscalls.dur[i], t.str(t.syscalls.name[i]),
@@ -162,7 +173,9 @@ void gpu_tracks(const Trace& t, Writer& w) {
     const int64_t pid = kGpuPidBase + t.gpu.device[i];
     const int64_t corr = t.gpu.correlation[i];
     w.slice(pid, t.gpu.stream[i], t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
-            kCat[static_cast<int>(t.gpu.kind[i]) % 3], "\"correlation\":" + std::to_string(corr));
+            kCat[static_cast<int>(t.gpu.kind[i]) % 3],
+            "\"device\":" + std::to_string(t.gpu.device[i]) + ",\"stream\":" + std::to_string(t.gpu.stream[i]) +
+                ",\"correlation\":" + std::to_string(corr));
     auto it = corr == -1 ? launch_of.end() : launch_of.find(corr);
     if (it == launch_of.end()) continue;
     const size_t a = it->second;

@@ -79,6 +79,44 @@ void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
 
 // ---- fusion (docs/metrics.md section 4) ----------------------------------------------------------
 
+// `fusion --measured` (docs/fusion.md "Closed loop"): predicted speedup per chain length, with each
+// measured mode's speedup as a flat dashed line across the same lengths.
+std::string closed_loop_section(const json& loop) {
+  if (!loop.is_object()) return "";
+  Series predicted{"predicted speedup (from the eager trace)", {}, {}};
+  for (auto& p : member(loop, "predictions")) {
+    auto len = num(p, "length"), v = num(p, "predicted_speedup");
+    if (len && v) predicted.x.push_back(*len), predicted.y.push_back(*v);
+  }
+  std::vector<Series> series{predicted};
+  json measured = json::array();
+  for (auto& m : member(loop, "measured")) {
+    auto v = num(m, "measured_speedup");
+    if (!v || predicted.x.empty()) continue;
+    Series flat{"measured " + str_or(m, "mode", "?") + " mode", predicted.x, std::vector<double>(predicted.x.size(), *v), true};
+    series.push_back(std::move(flat));
+    // The table takes scalar columns: lift the launch-matched figures out of their object.
+    json row = json::object();
+    for (auto& [k, val] : m.items())
+      if (!val.is_object()) row[k] = val;
+    const json& lm = member(m, "launch_matched");
+    row["launch_matched_speedup"] = member(lm, "predicted_speedup");
+    row["launch_matched_error"] = member(lm, "error");
+    measured.push_back(std::move(row));
+  }
+  if (predicted.x.empty()) return "";
+  ChartOptions o;
+  o.title = "Closed loop: predicted vs measured speedup";
+  o.x_label = "chain length L", o.y_label = "speedup over eager", o.y_unit = "x", o.log2_x = true;
+  std::string body = "<h3>Closed loop: the eager trace's prediction against measured modes</h3>";
+  if (auto s = str_or(loop, "summary", ""); !s.empty()) body += "<p class=\"verdict\">" + escape(s) + "</p>";
+  body += line_chart(series, o);
+  body += scalars_table(member(loop, "eager"), "Eager trace (decode steps)");
+  body += objects_table(member(loop, "predictions"), "Predicted per chain length", 50, "length");
+  body += objects_table(measured, "Measured modes", 10, "mode");
+  return body;
+}
+
 std::string fusion_section(const json& doc) {
   Series speed{"ideal speedup (K_eager / K_fused)", {}, {}};
   Series saved{"launch time saved", {}, {}};
@@ -97,7 +135,7 @@ std::string fusion_section(const json& doc) {
   std::string body = "<div class=\"cols\">" + line_chart({speed}, o) + line_chart({saved}, o2) + "</div>";
   body += objects_table(member(doc, "lengths"), "Per chain length", 50, "length");
   body += objects_table(member(doc, "candidates"), "Top candidate chains", 20);
-  return body;
+  return body + closed_loop_section(member(doc, "closed_loop"));
 }
 
 void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
@@ -112,6 +150,8 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   out.push_back(fmt::format("Kernel fusion ({}): fusing deterministic chains of length {} gives the best ideal speedup, "
                             "{:.2f}x (kernel count before / after){}.",
                             in.label, scalar_text((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+  if (auto s = str_or(member(in.doc, "closed_loop"), "summary", ""); !s.empty())
+    out.push_back(fmt::format("Closed loop ({}): {}", in.label, s));
 }
 
 // ---- bench threads (docs/metrics.md section 6) --------------------------------------------------

@@ -12,6 +12,7 @@ import os
 import struct
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _gguf  # noqa: E402
@@ -139,11 +140,20 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # Greedy tokens against the Python forward pass.
     for preset, path in models.items():
+        before_ns = time.monotonic_ns()
         r = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos", "--json")
+        after_ns = time.monotonic_ns()
         check(r.returncode == 0, "engine run %s: %s" % (preset, r.stderr))
         if r.returncode != 0:
             continue
         j = json.loads(r.stdout)
+        # The decode window is on CLOCK_MONOTONIC (Python's monotonic clock on Linux), inside the
+        # run, and as long as decode_seconds says.
+        w = j["decode_window_ns"]
+        check(before_ns < w["start"] < w["end"] < after_ns, "%s: decode window %r not inside the run [%d, %d]"
+              % (preset, w, before_ns, after_ns))
+        check(abs((w["end"] - w["start"]) * 1e-9 - j["decode_seconds"]) < 1e-6,
+              "%s: decode window %r vs decode_seconds %r" % (preset, w, j["decode_seconds"]))
         check(j["schema_version"] == 1, "schema_version")
         check(j["n_prompt"] == 6 and len(j["prompt_ids"]) == 6, "%s: 6 prompt tokens" % preset)
         check(j["n_generated"] == 8 and len(j["output_ids"]) == 8, "%s: 8 generated tokens" % preset)

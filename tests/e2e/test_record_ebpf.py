@@ -157,7 +157,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(e.returncode == 0, f"export --chrome failed: {e.stderr}")
     with open(chrome) as f:
         ev = json.load(f)["traceEvents"]
-    check(sum(1 for x in ev if x.get("cat") == "cuda_api") == total, "chrome: cuda_api slices != API rows")
+    check(sum(1 for x in ev if x.get("cat") in ("cuda_runtime", "cuda_driver")) == total,
+          "chrome: cuda_runtime/cuda_driver slices != API rows")
     check(any(x.get("cat") == "on_cpu" for x in ev), "chrome: no on-CPU slices")
 
     # A recorder killed with SIGKILL leaves a readable prefix.

@@ -11,6 +11,10 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+// steady_clock is CLOCK_MONOTONIC on Linux: the same time line as a recording's events.
+int64_t monotonic_ns(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 }  // namespace
 
 GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, int64_t n_predict, Sampler& sampler,
@@ -26,6 +30,7 @@ GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, 
   r.output.push_back(tok);
   if (on_token) on_token(tok);
   t0 = std::chrono::steady_clock::now();
+  r.decode_start_ns = monotonic_ns(t0);
   while (static_cast<int64_t>(r.output.size()) < n_predict) {
     if (is_eog && is_eog(tok)) {
       r.stopped_at_eog = true;
@@ -37,7 +42,9 @@ GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, 
     r.output.push_back(tok);
     if (on_token) on_token(tok);
   }
-  r.decode_s = seconds_since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  r.decode_s = std::chrono::duration<double>(t1 - t0).count();
+  r.decode_end_ns = monotonic_ns(t1);
   if (is_eog && is_eog(tok)) r.stopped_at_eog = true;
   return r;
 }
@@ -61,6 +68,7 @@ BatchGenerateResult generate_batched(BatchEvaluator& ev, const std::vector<int32
     r.outputs[s].push_back(step[s]);
   }
   t0 = std::chrono::steady_clock::now();
+  r.decode_start_ns = monotonic_ns(t0);
   for (int64_t i = 1; i < n_predict; ++i) {
     logits = ev.decode(step);
     ++r.n_decode_evals;
@@ -69,7 +77,9 @@ BatchGenerateResult generate_batched(BatchEvaluator& ev, const std::vector<int32
       r.outputs[s].push_back(step[s]);
     }
   }
-  r.decode_s = seconds_since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  r.decode_s = std::chrono::duration<double>(t1 - t0).count();
+  r.decode_end_ns = monotonic_ns(t1);
   return r;
 }
 

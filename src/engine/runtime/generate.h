@@ -3,6 +3,9 @@
 //   decode : n_predict tokens are generated: the first is sampled from the prefill's logits, each
 //            further one costs one single-token eval; tg = decode evals / their seconds
 //            (n_predict - 1 evals; no tg for n_predict < 2).
+// The decode phase's bounds are also kept as CLOCK_MONOTONIC nanoseconds (std::chrono::steady_clock
+// is CLOCK_MONOTONIC on Linux, the clock of infertrace recordings), so a recording of the run can be
+// cut to exactly the steps tg measured (`fusion --decode-window`, docs/fusion.md).
 // Batched (generate_batched): n_seq sequences from one prompt, decoded in lockstep; the prompt is
 // counted once (pp = prompt tokens / prefill seconds) and tg counts every sequence's tokens
 // (n_seq x decode evals / their seconds). No stop at end-of-generation tokens: every sequence
@@ -23,6 +26,7 @@ struct GenerateResult {
   int64_t n_prompt = 0;
   double prefill_s = 0, decode_s = 0;
   int64_t n_decode_evals = 0;
+  int64_t decode_start_ns = 0, decode_end_ns = 0;  // CLOCK_MONOTONIC; equal when nothing was decoded
   bool stopped_at_eog = false;
   double pp() const { return prefill_s > 0 ? n_prompt / prefill_s : 0.0; }
   double tg() const { return decode_s > 0 && n_decode_evals > 0 ? n_decode_evals / decode_s : 0.0; }
@@ -38,6 +42,7 @@ struct BatchGenerateResult {
   std::vector<std::vector<int32_t>> outputs;  // per sequence
   int64_t n_seq = 0, n_prompt = 0, n_decode_evals = 0;
   double prefill_s = 0, decode_s = 0;
+  int64_t decode_start_ns = 0, decode_end_ns = 0;  // CLOCK_MONOTONIC, as in GenerateResult
   double pp() const { return prefill_s > 0 ? n_prompt / prefill_s : 0.0; }
   double tg() const { return decode_s > 0 && n_decode_evals > 0 ? n_seq * n_decode_evals / decode_s : 0.0; }
 };

@@ -1,0 +1,51 @@
+#include "analysis/trace_window.h"
+
+#include <string>
+#include <unordered_set>
+
+#include "util/error.h"
+
+namespace infertrace {
+
+namespace {
+
+// Rebuilds a table from the rows `keep` accepts (the tables are columnar; rows are pushed anew).
+template <class Table, class Keep>
+void filter_rows(Table& t, Keep keep) {
+  Table out;
+  for (size_t i = 0; i < t.size(); ++i)
+    if (keep(i)) out.push(t.row(i));
+  t = std::move(out);
+}
+
+}  // namespace
+
+void restrict_to_window(Trace& t, const TraceWindow& w) {
+  if (w.from > w.to)
+    throw UsageError("time window: start " + std::to_string(w.from) + " ns is after its end " + std::to_string(w.to) +
+                     " ns");
+  auto inside = [&](ns_t ts) { return ts >= w.from && ts <= w.to; };
+
+  std::unordered_set<int64_t> all_ids, kept_ids;
+  for (size_t i = 0; i < t.api.size(); ++i) {
+    const int64_t id = t.api.correlation[i];
+    if (id < 0) continue;
+    all_ids.insert(id);
+    if (inside(t.api.start[i])) kept_ids.insert(id);
+  }
+  filter_rows(t.gpu, [&](size_t i) {
+    const int64_t id = t.gpu.correlation[i];
+    if (id >= 0 && all_ids.count(id)) return kept_ids.count(id) > 0;
+    return inside(t.gpu.start[i]);
+  });
+  filter_rows(t.api, [&](size_t i) { return inside(t.api.start[i]); });
+  filter_rows(t.ops, [&](size_t i) { return inside(t.ops.start[i]); });
+  filter_rows(t.switches, [&](size_t i) { return inside(t.switches.ts[i]); });
+  filter_rows(t.wakeups, [&](size_t i) { return inside(t.wakeups.ts[i]); });
+  filter_rows(t.irqs, [&](size_t i) { return inside(t.irqs.ts[i]); });
+  filter_rows(t.syscalls, [&](size_t i) { return inside(t.syscalls.ts[i]); });
+  t.meta["window_from_ns"] = std::to_string(w.from);
+  t.meta["window_to_ns"] = std::to_string(w.to);
+}
+
+}  // namespace infertrace

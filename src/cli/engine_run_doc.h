@@ -1,0 +1,22 @@
+// Reads a saved `engine run --json` document (docs/engine.md, docs/engine-cuda.md) for the
+// verbs that compare a trace with the run that produced it: `fusion --decode-window/--measured`,
+// `sweep --decode-window`.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "analysis/fusion_loop.h"
+#include "analysis/trace_window.h"
+
+namespace infertrace::cli {
+
+struct EngineRunDoc {
+  MeasuredRun run;                    // mode "cpu" for the CPU backend's documents
+  std::optional<TraceWindow> window;  // decode_window_ns, when the run decoded
+};
+
+// Throws InputError for a file that is not an engine run document (names the missing key).
+EngineRunDoc read_engine_run(const std::string& path);
+
+}  // namespace infertrace::cli

@@ -1,0 +1,152 @@
+#include "report/fusion_loop_report.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "report/text_table.h"
+#include "util/units.h"
+
+namespace infertrace {
+
+namespace {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string signed_pct(double fraction) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", fraction * 100.0);
+  return buf;
+}
+
+// A prediction error in words: "12.5% low", "3.0% high" (to one decimal), "exact".
+std::string how_far(double error) {
+  const std::string pct = fixed(std::fabs(error) * 100.0, 1);
+  if (pct == "0.0") return "exact";
+  return pct + (error < 0 ? "% low" : "% high");
+}
+
+const LoopPrediction* best_prediction(const FusionLoop& loop) {
+  for (const LoopPrediction& p : loop.predictions)
+    if (p.length == loop.best_length) return &p;
+  return nullptr;
+}
+
+std::string capitalized(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
+double per_step(ns_t total, int64_t steps) { return steps > 0 ? static_cast<double>(total) / steps : 0.0; }
+
+nlohmann::json run_json(const MeasuredRun& r) {
+  return {{"mode", r.mode},
+          {"source", r.source},
+          {"n_seq", r.n_seq},
+          {"decode_steps", r.decode_steps},
+          {"tg_tokens_per_second", r.tg_tokens_per_s},
+          {"launches_per_step", r.launches_per_step},
+          {"kernels_per_step", r.kernels_per_step}};
+}
+
+}  // namespace
+
+std::string fusion_loop_summary(const FusionLoop& loop) {
+  const LoopPrediction* best = best_prediction(loop);
+  if (!best) return "No fusion length was analyzed: nothing predicted.";
+  std::string s = "Proximity-score fusion of the eager trace predicts at best " + fixed(best->predicted_speedup, 2) +
+                  "x (length " + std::to_string(best->length) + ", " + fixed(best->kernels_per_step, 1) +
+                  " launches per step left)";
+  if (loop.bound != "cpu") s += "; the eager trace is not CPU-bound, so the method predicts no launch gain";
+  s += ".";
+  for (const LoopComparison& c : loop.comparisons)
+    s += " " + capitalized(c.run.mode) + " mode measured " + fixed(c.measured_speedup, 2) + "x: the best prediction is " +
+         how_far(c.best_error) + "; with exactly its " + fixed(c.matched.launches_removed_per_step, 0) +
+         " launches per step removed the method predicts " + fixed(c.matched.predicted_speedup, 2) + "x (" +
+         how_far(c.matched.error) + ").";
+  return s;
+}
+
+nlohmann::json fusion_loop_json(const FusionLoop& loop) {
+  using nlohmann::json;
+  json j;
+  j["threshold"] = loop.threshold;
+  j["eager"] = {{"decode_steps", loop.decode_steps},
+                {"kernels_per_step", loop.kernels_per_step},
+                {"engine_kernels_per_step", loop.engine_kernels_per_step},
+                {"inference_latency_ns", loop.inference_latency},
+                {"gpu_busy_ns", loop.gpu_busy},
+                {"launch_part_total_ns", loop.launch_part_total},
+                {"mean_launch_part_ns", loop.mean_launch_part},
+                {"bound", loop.bound.empty() ? json(nullptr) : json(loop.bound)},
+                {"recorded_tg_tokens_per_second", loop.recorded_tg},
+                {"baseline", run_json(loop.baseline)}};
+  json preds = json::array();
+  for (const LoopPrediction& p : loop.predictions)
+    preds.push_back({{"length", p.length},
+                     {"kernels_per_step", p.kernels_per_step},
+                     {"launches_removed_per_step", p.launches_removed_per_step},
+                     {"launch_time_saved_ns", p.launch_time_saved},
+                     {"ideal_speedup", p.ideal_speedup},
+                     {"predicted_il_ns", p.predicted_il},
+                     {"predicted_speedup", p.predicted_speedup},
+                     {"predicted_tg_tokens_per_second", p.predicted_speedup * loop.baseline.tg_tokens_per_s}});
+  j["predictions"] = std::move(preds);
+  j["best_length"] = loop.best_length ? json(loop.best_length) : json(nullptr);
+  json meas = json::array();
+  for (const LoopComparison& c : loop.comparisons) {
+    json o = run_json(c.run);
+    o["measured_speedup"] = c.measured_speedup;
+    o["best_prediction_error"] = c.best_error;
+    o["launch_matched"] = {{"launches_removed_per_step", c.matched.launches_removed_per_step},
+                           {"launch_time_saved_ns", c.matched.launch_time_saved},
+                           {"predicted_il_ns", c.matched.predicted_il},
+                           {"predicted_speedup", c.matched.predicted_speedup},
+                           {"error", c.matched.error}};
+    meas.push_back(std::move(o));
+  }
+  j["measured"] = std::move(meas);
+  j["summary"] = fusion_loop_summary(loop);
+  return j;
+}
+
+void print_fusion_loop(std::ostream& os, const FusionLoop& loop) {
+  const int64_t n = loop.decode_steps;
+  os << "\nClosed loop: the eager trace's decode steps against the measured modes\n";
+  os << "eager trace: " << n << " decode steps, " << fixed(loop.kernels_per_step, 1) << " kernels/step (the run counted "
+     << loop.engine_kernels_per_step << "), IL " << format_ns(loop.inference_latency) << " ("
+     << format_ns(per_step(loop.inference_latency, n)) << "/step), GPU busy " << format_ns(per_step(loop.gpu_busy, n))
+     << "/step, launch part " << format_ns(per_step(loop.launch_part_total, n)) << "/step, "
+     << (loop.bound.empty() ? "bound unknown" : loop.bound + "-bound") << "\n";
+  os << "eager tokens/s: " << fixed(loop.baseline.tg_tokens_per_s, 1) << " (baseline, " << loop.baseline.source
+     << "); the recorded run " << fixed(loop.recorded_tg, 1) << " (recorder included)\n";
+
+  TextTable pred({"L", "launches/step", "removed/step", "saved/step", "ideal speedup", "predicted speedup",
+                  "predicted tok/s"});
+  for (const LoopPrediction& p : loop.predictions)
+    pred.add_row({std::to_string(p.length) + (p.length == loop.best_length ? " *" : ""), fixed(p.kernels_per_step, 1),
+                  fixed(p.launches_removed_per_step, 1), format_ns(per_step(p.launch_time_saved, n)),
+                  fixed(p.ideal_speedup, 2) + "x", fixed(p.predicted_speedup, 2) + "x",
+                  fixed(p.predicted_speedup * loop.baseline.tg_tokens_per_s, 1)});
+  os << "\n";
+  pred.print(os, "Predicted (threshold " + fixed(loop.threshold, 2) + "; * = best)");
+
+  if (!loop.comparisons.empty()) {
+    TextTable meas({"mode", "launches/step", "kernels/step", "tok/s", "measured speedup", "best predicted", "error",
+                    "launch-matched", "error"});
+    const LoopPrediction* best = best_prediction(loop);
+    for (const LoopComparison& c : loop.comparisons)
+      meas.add_row({c.run.mode, std::to_string(c.run.launches_per_step), std::to_string(c.run.kernels_per_step),
+                    fixed(c.run.tg_tokens_per_s, 1), fixed(c.measured_speedup, 2) + "x",
+                    best ? fixed(best->predicted_speedup, 2) + "x" : "-", signed_pct(c.best_error),
+                    fixed(c.matched.predicted_speedup, 2) + "x", signed_pct(c.matched.error)});
+    os << "\n";
+    meas.print(os, "Measured");
+  }
+  os << "\n" << fusion_loop_summary(loop) << "\n";
+}
+
+}  // namespace infertrace

@@ -1,0 +1,83 @@
+"""`infertrace export --chrome` writes the PyTorch profiler's (Kineto) categories and args, so a
+recording exported and read back as a Kineto trace gives the same launch analysis (`analyze`) and
+the same fusion analysis (`fusion`, also cut to a decode window), on CUPTI-mode recordings made
+without a GPU (tests/support/cupti_synth: the plain launch loop, the same on a raw GPU clock, and
+the eager-decode-shaped recording of the closed-loop test)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import check, failures, run  # noqa: E402
+
+bindir = os.environ["INFERTRACE_BINARY_DIR"]
+synth_dir = os.path.join(bindir, "tests", "support", "cupti_synth")
+
+# What the launch analysis must give identically (file, sched and meta naturally differ).
+LAUNCH_KEYS = ["kernels", "memcpys", "memsets", "gpu_activities", "api_calls", "launch_calls", "linked_launch_calls",
+               "sync_calls", "graph_launches", "tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "api_time_ns", "akd_ns",
+               "inference_latency_ns", "gpu_busy_ns", "gpu_idle_ns", "host_active_ns", "cpu_idle_ns", "host_sync_ns",
+               "bound", "orphan_activities", "orphan_launch_calls", "clock_skew_clamped", "t_begin_ns", "t_end_ns",
+               "streams", "apis", "kernel_stats", "launch_thread"]
+
+
+def json_of(*args):
+    r = run(*args)
+    check(r.returncode == 0, "%s failed: %s" % (" ".join(args), r.stderr))
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def without(doc, *keys):
+    return {k: v for k, v in doc.items() if k not in keys}
+
+
+with tempfile.TemporaryDirectory() as d:
+    recordings = []
+    for name, args in (("loop", ["cupti_synth_recording", "200"]), ("raw", ["cupti_synth_recording", "64", "raw"]),
+                       ("decode", ["cupti_synth_decode", "5"])):
+        path = os.path.join(d, name + ".itrace")
+        cmd = [os.path.join(synth_dir, args[0]), path] + args[1:]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        check(r.returncode == 0, "%s: %s" % (" ".join(cmd), r.stderr))
+        if r.returncode == 0:
+            recordings.append((name, path))
+
+    for name, rec in recordings:
+        chrome = os.path.join(d, name + ".json")
+        e = run("export", rec, "--chrome", chrome)
+        check(e.returncode == 0, "%s: export --chrome: %s" % (name, e.stderr))
+        if e.returncode != 0:
+            continue
+        with open(chrome) as f:
+            events = json.load(f)["traceEvents"]
+        check(all(x.get("cat") != "cuda_api" for x in events), "%s: an API call not in a Kineto category" % name)
+        a, b = json_of("analyze", rec, "--json"), json_of("analyze", chrome, "--json")
+        if a and b:
+            check(b["skipped"] == {}, "%s: the Kineto reader skipped events: %r" % (name, b["skipped"]))
+            check(a["linked_launch_calls"] > 0, "%s: nothing linked in the recording" % name)
+            for k in LAUNCH_KEYS:
+                check(a.get(k) == b.get(k), "%s: analyze %s: recording %r, re-read Chrome JSON %r" % (name, k, a.get(k), b.get(k)))
+        fa, fb = json_of("fusion", rec, "--json"), json_of("fusion", chrome, "--json")
+        if fa and fb:
+            check(without(fa, "trace") == without(fb, "trace"), "%s: fusion --json differs after the round trip" % name)
+
+    # The closed loop on the decode-shaped recording, cut to its decode steps, is the same too.
+    decode = dict(recordings).get("decode")
+    if decode:
+        window = os.path.join(d, "window.json")
+        with open(window, "w") as f:
+            json.dump({"backend": "cuda", "mode": "eager", "n_seq": 1, "n_decode_evals": 5, "tg_tokens_per_second": 10.0,
+                       "launches_per_decode_step": 17, "kernels_per_decode_step": 17,
+                       "decode_window_ns": {"start": 1_000_000_000, "end": 2_000_000_000}}, f)
+        fa = json_of("fusion", decode, "--json", "--decode-window", window, "--measured", "eager=" + window)
+        fb = json_of("fusion", os.path.join(d, "decode.json"), "--json", "--decode-window", window, "--measured",
+                     "eager=" + window)
+        if fa and fb:
+            check(without(fa, "trace") == without(fb, "trace"), "decode: fusion --decode-window differs after the round trip")
+
+if failures:
+    print("FAILED:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("ok")

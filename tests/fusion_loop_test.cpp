@@ -1,0 +1,160 @@
+// The closed loop's arithmetic (docs/fusion.md "Closed loop") on hand-made fusion and launch
+// results, and the time-window cut it runs on.
+#include <gtest/gtest.h>
+
+#include "analysis/fusion_loop.h"
+#include "analysis/trace_window.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+// 10 decode steps of 100 kernels each, every launch part 50 ns (launch_part_total 50,000 ns).
+FusionResult fusion_of_steps() {
+  FusionResult f;
+  f.threshold = 1.0;
+  f.kernels = 1000;
+  f.launch_part_total = 50'000;
+  auto length = [](int L, int64_t fused, ns_t saved) {
+    ChainLengthResult l;
+    l.length = L;
+    l.fused_chains = fused;
+    l.kernels_eager = 1000;
+    l.kernels_fused = 1000 - fused * (L - 1);
+    l.ideal_speedup = 1000.0 / static_cast<double>(l.kernels_fused);
+    l.launch_time_saved = saved;
+    return l;
+  };
+  f.lengths = {length(2, 400, 20'000), length(4, 200, 30'000), length(100, 10, 49'500)};
+  return f;
+}
+
+LaunchAnalysis launch_of(const std::string& bound, ns_t il, ns_t busy) {
+  LaunchAnalysis a;
+  a.bound = bound;
+  a.inference_latency = il;
+  a.gpu_busy = busy;
+  return a;
+}
+
+MeasuredRun run(const std::string& mode, double tg, int64_t launches, int64_t steps = 10, int64_t n_seq = 1) {
+  MeasuredRun r;
+  r.mode = mode;
+  r.source = mode + ".json";
+  r.n_seq = n_seq;
+  r.decode_steps = steps;
+  r.tg_tokens_per_s = tg;
+  r.launches_per_step = launches;
+  r.kernels_per_step = launches;
+  return r;
+}
+
+TEST(FusionLoop, PredictedIlIsFlooredAtGpuBusyAndOnlyForCpuBound) {
+  EXPECT_EQ(loop_predicted_il("cpu", 100'000, 20'000, 30'000), 70'000);
+  EXPECT_EQ(loop_predicted_il("cpu", 100'000, 80'000, 30'000), 80'000);  // cannot beat the GPU's busy time
+  EXPECT_EQ(loop_predicted_il("gpu", 100'000, 20'000, 30'000), 100'000);  // launches already hidden
+  EXPECT_EQ(loop_predicted_il("", 100'000, 20'000, 30'000), 100'000);
+}
+
+TEST(FusionLoop, PerStepPredictionsBestLengthAndMeasuredErrors) {
+  // IL 100 us, GPU busy 60 us: length 100 would save 49.5 us but stops at the 60 us floor.
+  const FusionLoop loop = analyze_fusion_loop(fusion_of_steps(), launch_of("cpu", 100'000, 60'000), run("eager", 90, 100),
+                                              run("eager", 100, 100), {run("fused", 150, 20), run("graph", 200, 1)});
+  EXPECT_EQ(loop.decode_steps, 10);
+  EXPECT_DOUBLE_EQ(loop.kernels_per_step, 100.0);
+  EXPECT_DOUBLE_EQ(loop.mean_launch_part, 50.0);
+  EXPECT_DOUBLE_EQ(loop.recorded_tg, 90.0);
+  EXPECT_DOUBLE_EQ(loop.baseline.tg_tokens_per_s, 100.0);
+  ASSERT_EQ(loop.predictions.size(), 3u);
+  const LoopPrediction& l2 = loop.predictions[0];
+  EXPECT_DOUBLE_EQ(l2.kernels_per_step, 60.0);
+  EXPECT_DOUBLE_EQ(l2.launches_removed_per_step, 40.0);
+  EXPECT_EQ(l2.predicted_il, 80'000);
+  EXPECT_DOUBLE_EQ(l2.predicted_speedup, 100.0 / 80.0);
+  EXPECT_EQ(loop.predictions[1].predicted_il, 70'000);
+  const LoopPrediction& l100 = loop.predictions[2];
+  EXPECT_DOUBLE_EQ(l100.kernels_per_step, 1.0);
+  EXPECT_EQ(l100.predicted_il, 60'000);
+  EXPECT_DOUBLE_EQ(l100.predicted_speedup, 100.0 / 60.0);
+  EXPECT_EQ(loop.best_length, 100);
+
+  ASSERT_EQ(loop.comparisons.size(), 2u);
+  const LoopComparison& fused = loop.comparisons[0];
+  EXPECT_DOUBLE_EQ(fused.measured_speedup, 1.5);
+  EXPECT_DOUBLE_EQ(fused.best_error, (100.0 / 60.0) / 1.5 - 1.0);
+  // 80 launches per step removed x 10 steps x 50 ns = 40 us: IL 100 -> 60 us (the floor exactly).
+  EXPECT_DOUBLE_EQ(fused.matched.launches_removed_per_step, 80.0);
+  EXPECT_EQ(fused.matched.launch_time_saved, 40'000);
+  EXPECT_EQ(fused.matched.predicted_il, 60'000);
+  const LoopComparison& graph = loop.comparisons[1];
+  EXPECT_DOUBLE_EQ(graph.measured_speedup, 2.0);
+  EXPECT_EQ(graph.matched.launch_time_saved, 49'500);
+  EXPECT_EQ(graph.matched.predicted_il, 60'000);
+  EXPECT_DOUBLE_EQ(graph.matched.error, (100.0 / 60.0) / 2.0 - 1.0);
+}
+
+TEST(FusionLoop, GpuBoundTracePredictsNoGainAndTiesKeepTheHigherIdealSpeedup) {
+  const FusionLoop loop = analyze_fusion_loop(fusion_of_steps(), launch_of("gpu", 100'000, 95'000), run("eager", 100, 100),
+                                              run("eager", 100, 100), {run("fused", 125, 20)});
+  for (const LoopPrediction& p : loop.predictions) EXPECT_DOUBLE_EQ(p.predicted_speedup, 1.0);
+  EXPECT_EQ(loop.best_length, 100);  // every speedup 1: the largest ideal speedup wins
+  EXPECT_DOUBLE_EQ(loop.comparisons[0].best_error, 1.0 / 1.25 - 1.0);
+  EXPECT_DOUBLE_EQ(loop.comparisons[0].matched.predicted_speedup, 1.0);
+}
+
+TEST(FusionLoop, RefusesRunsThatCannotBeCompared) {
+  const FusionResult f = fusion_of_steps();
+  const LaunchAnalysis a = launch_of("cpu", 100'000, 60'000);
+  EXPECT_THROW(analyze_fusion_loop(f, a, run("eager", 100, 100, 0), run("eager", 100, 100), {}), UsageError);
+  EXPECT_THROW(analyze_fusion_loop(f, a, run("eager", 100, 100), run("eager", 0, 100), {}), UsageError);
+  EXPECT_THROW(analyze_fusion_loop(f, a, run("eager", 100, 100), run("eager", 100, 100), {run("fused", 150, 20, 10, 8)}),
+               UsageError);
+  EXPECT_THROW(analyze_fusion_loop(f, a, run("eager", 100, 100), run("eager", 100, 100), {run("fused", 0, 20)}),
+               UsageError);
+}
+
+TEST(TraceWindow, KeepsHostEventsInsideAndTheWorkTheirCallsLaunched) {
+  Trace t;
+  const StrId launch = t.strings.intern("cudaLaunchKernel");
+  const StrId k = t.strings.intern("k");
+  auto call = [&](ns_t start, int64_t corr) {
+    ApiCall c;
+    c.start = start, c.dur = 10, c.correlation = corr, c.name = launch, c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+  };
+  auto kernel = [&](ns_t start, int64_t corr) {
+    GpuActivity g;
+    g.start = start, g.dur = 5, g.correlation = corr, g.name = k;
+    t.gpu.push(g);
+  };
+  call(50, 1), kernel(60, 1);    // before the window
+  call(100, 2), kernel(110, 2);  // inside
+  call(200, 3), kernel(260, 3);  // launched inside, runs after the window: kept
+  call(300, 4), kernel(310, 4);  // after
+  kernel(150, -1);               // no correlation, inside: kept
+  kernel(400, 99);               // a correlation no call has, outside: dropped
+  Operator op;
+  op.start = 99;
+  t.ops.push(op);
+  op.start = 120;
+  t.ops.push(op);
+  ContextSwitch sw;
+  sw.ts = 150;
+  t.switches.push(sw);
+  sw.ts = 250;
+  t.switches.push(sw);
+  t.threads.push(ThreadInfo{1, 1, kNoString, 0, 400});
+
+  restrict_to_window(t, TraceWindow{100, 250});
+  EXPECT_EQ(t.api.start, (std::vector<ns_t>{100, 200}));
+  EXPECT_EQ(t.gpu.start, (std::vector<ns_t>{110, 260, 150}));
+  EXPECT_EQ(t.ops.start, (std::vector<ns_t>{120}));
+  EXPECT_EQ(t.switches.ts, (std::vector<ns_t>{150, 250}));
+  EXPECT_EQ(t.threads.size(), 1u);
+  EXPECT_EQ(t.meta["window_from_ns"], "100");
+  EXPECT_EQ(t.meta["window_to_ns"], "250");
+  EXPECT_THROW(restrict_to_window(t, TraceWindow{10, 5}), UsageError);
+}
+
+}  // namespace
+}  // namespace infertrace
