@@ -62,11 +62,7 @@ void run_engine(const RunArgs& a) {
   const auto model = engine::Model::load(a.model, placement);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed);
-  const int64_t need = static_cast<int64_t>(prompt.size()) + a.n_predict;
-  const int64_t ctx = a.ctx > 0 ? a.ctx : need;
-  if (need > ctx)
-    throw Error("context overflow: " + std::to_string(prompt.size()) + " prompt + " + std::to_string(a.n_predict) +
-                " generated tokens exceed --ctx " + std::to_string(ctx));
+  const int64_t ctx = run_context(a, prompt.size(), model->config().n_ctx_train);
   engine::ThreadPool pool(threads, placement.cpus);
   engine::Session session(*model, pool, ctx, a.ubatch, placement);
   engine::Sampler sampler(a.sampling);

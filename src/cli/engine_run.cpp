@@ -2,8 +2,23 @@
 
 #include <functional>
 #include <iostream>
+#include <string>
+
+#include "util/error.h"
 
 namespace infertrace::cli {
+
+int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train) {
+  const int64_t need = static_cast<int64_t>(prompt_tokens) + a.n_predict;
+  const int64_t ctx = a.ctx > 0 ? a.ctx : need;
+  if (need > ctx)
+    throw Error("context overflow: " + std::to_string(prompt_tokens) + " prompt + " + std::to_string(a.n_predict) +
+                " generated tokens exceed --ctx " + std::to_string(ctx));
+  if (n_ctx_train > 0 && ctx > n_ctx_train)
+    throw Error("context of " + std::to_string(ctx) + " tokens exceeds the model's training context of " +
+                std::to_string(n_ctx_train));
+  return ctx;
+}
 
 engine::GenerateResult generate_on_console(engine::Evaluator& evaluator, const engine::Tokenizer& tok,
                                            const std::vector<int32_t>& prompt, const RunArgs& a,

@@ -29,6 +29,10 @@ engine::GenerateResult generate_on_console(engine::Evaluator& evaluator, const e
                                            const std::vector<int32_t>& prompt, const RunArgs& a,
                                            engine::Sampler& sampler);
 
+// The context length of a run: --ctx, else exactly the prompt plus the tokens to generate. Throws
+// when the run does not fit it or it exceeds the model's training context (n_ctx_train, 0: unknown).
+int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train);
+
 // Runs `engine run --backend cuda` (options already checked for the backend).
 void run_engine_cuda(const RunArgs& a);
 

@@ -29,14 +29,7 @@ void run_engine_cuda(const RunArgs& a) {
   gpu::check_cuda_support(cfg, model->weights());  // Q8_0 etc. refused before any device work
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed);
-  const int64_t need = static_cast<int64_t>(prompt.size()) + a.n_predict;
-  const int64_t ctx = a.ctx > 0 ? a.ctx : need;
-  if (need > ctx)
-    throw Error("context overflow: " + std::to_string(prompt.size()) + " prompt + " + std::to_string(a.n_predict) +
-                " generated tokens exceed --ctx " + std::to_string(ctx));
-  if (cfg.n_ctx_train > 0 && ctx > cfg.n_ctx_train)
-    throw Error("context of " + std::to_string(ctx) + " tokens exceeds the model's training context of " +
-                std::to_string(cfg.n_ctx_train));
+  const int64_t ctx = run_context(a, prompt.size(), cfg.n_ctx_train);
 
   gpu::CudaEngineOptions opt;
   opt.mode = mode;
