@@ -2,9 +2,9 @@
 # Packs what the GPU machine needs to run infertrace's GPU checks into build/gpu-bundle/ (ignored,
 # so it travels only when named in the device tool's `carry`): the stripped binary, the shared
 # libraries it uses beyond glibc and libstdc++ (the GPU machine has no Debian packages and no
-# network), and a copy of ../shared/tools (the capture and workload
-# scripts, which do not travel with the checkout), and the stripped unit-test binary (its CUDA
-# engine tests run only where a GPU is). Then run scripts/gpu_checks.sh there.
+# network), a copy of ../shared/tools (the capture and workload scripts, which do not travel
+# with the checkout; SHARED_TOOLS=DIR names another copy), and the stripped unit-test binary (its
+# CUDA engine tests run only where a GPU is). Then run scripts/gpu_checks.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --build --preset dev --target infertrace infertrace_tests
@@ -28,7 +28,17 @@ if [ -f "$cupti_lib" ]; then
   mkdir -p "$b/cupti"
   ldd "$cupti_lib" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -E '/libcupti\.so' | while read -r lib; do cp -L "$lib" "$b/cupti/"; done
 fi
-if [ -d ../shared/tools ]; then cp ../shared/tools/*.py "$b/tools/"; fi
+# ../shared sits beside the main checkout, not beside a worktree of it: look there too (git's common
+# directory is the main checkout's .git). Parts 20, 32 and 35 cannot run without these two scripts,
+# so a bundle without them is refused rather than carried to a machine where nobody can add them.
+tools=${SHARED_TOOLS:-}
+for d in ../shared/tools "$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/../../shared/tools"; do
+  [ -z "$tools" ] && [ -f "$d/kineto_capture.py" ] && tools=$d
+done
+for t in kineto_capture.py launch_workloads.py; do
+  [ -f "${tools:-.}/$t" ] || { echo "gpu_bundle: no $t in ${tools:-../shared/tools} (set SHARED_TOOLS=DIR)" >&2; exit 1; }
+done
+cp "$tools"/*.py "$b/tools/"
 # Optional: cuda_sched_trace for the side-by-side overhead part (35): a statically linked build made
 # outside this repository (third-party code, never committed here), named by CUDA_SCHED_TRACE.
 if [ -n "${CUDA_SCHED_TRACE:-}" ]; then
@@ -55,4 +65,10 @@ if [ "${NOISE_TOOLS:-1}" != 0 ]; then
   done
   tar cJf "$b/noise-tools.tar.xz" -C "$nt" . && rm -rf "$nt"
 fi
-du -sh "$b"
+# The device tool carries at most 64 MiB: this bundle plus every tracked file (and any untracked file
+# git does not ignore) of the checkout the session runs from.
+bundle_bytes=$(du -sb "$b" | cut -f1)
+tree_bytes=$(git ls-files -z --cached --others --exclude-standard | { du -cb --files0-from=- 2>/dev/null || true; } | tail -n 1 | cut -f1)
+tree_bytes=${tree_bytes:-0}
+echo "gpu_bundle: $b $((bundle_bytes >> 20)) MiB + working tree $((tree_bytes >> 20)) MiB = $(((bundle_bytes + tree_bytes) >> 20)) MiB of the 64 MiB carry limit"
+[ $((bundle_bytes + tree_bytes)) -le $((64 << 20)) ] || { echo "gpu_bundle: over the 64 MiB limit (NOISE_TOOLS=0 saves $(( $(stat -c %s "$b/noise-tools.tar.xz" 2>/dev/null || echo 0) >> 20)) MiB)" >&2; exit 1; }
