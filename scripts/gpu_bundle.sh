@@ -57,10 +57,17 @@ if [ "${NOISE_TOOLS:-1}" != 0 ]; then
     path=$(command -v "$tool" || true)
     if [ -z "$path" ]; then echo "gpu_bundle: $tool is not installed here (scripts/setup.sh installs it): part 70 will lack it" >&2; continue; fi
     cp -L "$path" "$nt/libexec/$tool"
-    ldd "$path" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
-      { grep -v -E '/(libc|libm|libdl|libpthread|librt|libresolv|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' || true; } |
-      while read -r lib; do cp -L -n "$lib" "$nt/lib/"; done  # (taskset needs nothing beyond glibc)
-    printf '#!/bin/sh\nd=$(dirname "$0")/..\nLD_LIBRARY_PATH="$d/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$d/libexec/%s" "$@"\n' "$tool" >"$nt/bin/$tool"
+    libs=$(ldd "$path" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
+      { grep -v -E '/(libc|libm|libdl|libpthread|librt|libresolv|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' || true; })
+    for lib in $libs; do cp -L -n "$lib" "$nt/lib/"; done
+    if [ -z "$libs" ]; then
+      # taskset needs nothing beyond glibc, and it execs the measured command (`bench interference`'s
+      # pinned and isolated scenarios run `taskset -c N nice -n -10 python3 ...`): its wrapper must
+      # not hand that PyTorch process an LD_LIBRARY_PATH full of Debian 12 libraries.
+      printf '#!/bin/sh\nexec "$(dirname "$0")/../libexec/%s" "$@"\n' "$tool" >"$nt/bin/$tool"
+    else
+      printf '#!/bin/sh\nd=$(dirname "$0")/..\nLD_LIBRARY_PATH="$d/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$d/libexec/%s" "$@"\n' "$tool" >"$nt/bin/$tool"
+    fi
     chmod +x "$nt/bin/$tool"
   done
   tar cJf "$b/noise-tools.tar.xz" -C "$nt" . && rm -rf "$nt"
