@@ -97,14 +97,16 @@ pack() {  # the tarball of $W as it is now; files over 1 MiB are left out if the
 }
 
 log "machine (budget ${BUDGET} s)"
-nvidia-smi -L 2>&1
-nvidia-smi --query-gpu=driver_version,clocks.sm,clocks.mem,memory.used,memory.total --format=csv,noheader 2>&1
+timeout 20 nvidia-smi -L 2>&1
+timeout 20 nvidia-smi --query-gpu=driver_version,clocks.sm,clocks.mem,memory.used,memory.total --format=csv,noheader 2>&1
 echo "$(ldd --version 2>&1 | head -n 1) (the bundle needs GLIBC_2.34, stress-ng in noise-tools 2.36)"
 echo "kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "btf: $([ -e /sys/kernel/btf/vmlinux ] && echo yes || echo no), tracefs: $(mountpoint -q /sys/kernel/tracing 2>/dev/null && echo mounted || echo no)"
 timeout 60 python3 -c 'import torch, transformers; print("torch", torch.__version__, "cuda", torch.version.cuda, "transformers", transformers.__version__, "gpu", torch.cuda.is_available())' 2>&1 | tail -n 1
-"$IT" --version 2>&1 | head -n 2
+timeout 20 "$IT" --version 2>&1 | head -n 2
 ldd "$IT" 2>&1 | grep -E 'not found|GLIBC' || true
+# shellcheck disable=SC2012
+echo "bundle: $(cd "$B" 2>/dev/null && ls -d ./* tools/* bin/* 2>/dev/null | tr '\n' ' ')"
 
 summary=()
 for part in "${selected[@]}"; do
