@@ -7,11 +7,12 @@ it once on a machine nobody can debug.
    log.txt and results.tar.gz (the tool returns at most 8 files); the tarball holds the parts' small
    files and parts.txt but no recording (*.itrace stays on the machine).
 2. A part that fails does not stop the next: in a parts folder of its own (GPU_CHECKS_PARTS_DIR), a
-   part tripping `set -u`, one that exits, one that writes a file, one that hangs past the
-   deadline (GPU_CHECKS_BUDGET) with a `timeout`ed child in its own process group, and one left
-   for after the deadline. The writer's file comes back, the hanging part and its children are
-   stopped at the deadline, the last part is skipped, the log and tarball are there, the exit
-   status says something failed."""
+   part tripping `set -u`, one that exits, one that writes a file, one that outlasts the minutes
+   its first line states (capped), one that hangs past the run's deadline (GPU_CHECKS_BUDGET) with
+   a `timeout`ed child in its own process group, and one left for after the deadline. The writer's
+   file comes back, the capped part is stopped and the next one runs, the hanging part and its
+   children are stopped at the deadline, the last part is skipped, the log and tarball are there,
+   the exit status says something failed."""
 import os
 import subprocess
 import sys
@@ -44,6 +45,8 @@ BROKEN_PARTS = {
     "10-unset.sh": '# Part: trips set -u.\nlog "unset"\necho "$NO_SUCH_VARIABLE"\necho "not reached" >"$OUT/unset.txt"\n',
     "20-exits.sh": '# Part: exits.\nexit 3\n',
     "30-writes.sh": '# Part: writes a result.\nlog "writer"\necho "written" >"$OUT/writer.txt"\n',
+    "35-capped.sh": '# Part: hangs past its own stated time. About 0 minutes.\nlog "capped"\ntimeout 600 sleep %s\n' % MARK,
+    "36-after-capped.sh": '# Part: runs after the capped one.\necho "ran" >"$OUT/after_capped.txt"\n',
     "40-hangs.sh": ('# Part: hangs past the deadline.\nlog "hanging"\necho "started" >"$OUT/hang_started.txt"\n'
                     'timeout 600 sleep %s &\ntimeout 600 bash -c "sleep %s"\n' % (MARK, MARK)),
     "50-late.sh": '# Part: comes after the deadline.\necho "late" >"$OUT/late.txt"\n',
@@ -100,15 +103,17 @@ with tempfile.TemporaryDirectory() as tmp:
     for name, text in BROKEN_PARTS.items():
         with open(os.path.join(parts, name), "w") as f:
             f.write(text)
-    budget = 8
+    budget = 10
     r, took, out, _ = driver(tmp, [], GPU_CHECKS_PARTS_DIR=parts, GPU_CHECKS_BUDGET=str(budget),
-                             GPU_CHECKS_MIN_LEFT="1")
+                             GPU_CHECKS_MIN_LEFT="1", GPU_CHECKS_CAP_SLACK="2")
     log = read_log(out)
     names = tar_names(out)
     check("NO_SUCH_VARIABLE: unbound variable" in log and "unset.txt" not in names, "failure: set -u tripped: %s" % log)
     check("20-exits exit 3" in log, "failure: the exiting part's status in the summary: %s" % log[-800:])
     check("writer.txt" in names and "30-writes exit 0" in log, "failure: the part after two failing ones ran")
-    check("hang_started.txt" in names and "40-hangs stopped at the deadline" in log,
+    check("35-capped stopped at its time limit" in log and "after_capped.txt" in names,
+          "failure: the part over its stated time stopped, the next one ran: %s" % log[-800:])
+    check("hang_started.txt" in names and "40-hangs stopped at its time limit" in log,
           "failure: the hanging part stopped at the deadline: %s" % log[-800:])
     check("50-late skipped" in log and "late.txt" not in names, "failure: the part past the deadline skipped")
     check(r.returncode == 1, "failure: exit status %d, expected 1" % r.returncode)
