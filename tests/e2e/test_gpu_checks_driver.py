@@ -1,6 +1,7 @@
 """Dry run of the GPU-check driver scripts/gpu_checks.sh without a GPU, the way the device tool runs
 it once on a machine nobody can debug.
 
+0. Every script that runs there parses (`bash -n`); shellcheck, where installed, finds no warning.
 1. Part selection on the real parts: `gpu_checks.sh launch 30 no-such-part` with GPU_BUNDLE
    pointing at a stand-in `infertrace` (fixed answers to `bench launch`, `record`, `analyze`, `export`)
    runs exactly parts 10 and 30, reports the unknown name without stopping, and $OUT holds only
@@ -14,6 +15,7 @@ it once on a machine nobody can debug.
    children are stopped at the deadline, the last part is skipped, the log and tarball are there,
    the exit status says something failed."""
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -78,6 +80,17 @@ def read_log(out):
     with open(os.path.join(out, "log.txt")) as f:
         return f.read()
 
+
+# Every script that runs there parses (bash -n), and shellcheck (where installed) finds no warning.
+scripts = [DRIVER, os.path.join(SRC, "scripts", "gpu_bundle.sh")]
+parts_dir = os.path.join(SRC, "scripts", "gpu_checks.d")
+scripts += sorted(os.path.join(parts_dir, f) for f in os.listdir(parts_dir) if f.endswith(".sh"))
+for path in scripts:
+    n = subprocess.run(["bash", "-n", path], capture_output=True, text=True)
+    check(n.returncode == 0, "bash -n %s: %s" % (path, n.stderr))
+if shutil.which("shellcheck"):
+    sc = subprocess.run(["shellcheck", "-s", "bash", "-S", "warning", *scripts], capture_output=True, text=True)
+    check(sc.returncode == 0, "shellcheck: %s" % sc.stdout[-1500:])
 
 with tempfile.TemporaryDirectory() as tmp:
     r, _, out, calls = driver(tmp, ["launch", "30", "no-such-part"])
