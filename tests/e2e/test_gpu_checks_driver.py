@@ -33,7 +33,8 @@ echo "$*" >> "$LOG"
 case "$1 $2" in
   "--version ") echo "infertrace (dry run)" ;;
   "bench launch")
-    if [[ " $* " == *" json "* ]]; then echo '{"apis": [], "clock": {"error_ns": 10}}'; else echo "| api | (dry run) |"; fi ;;
+    if [[ " $* " == *" json "* ]]; then echo '{"apis": [], "clock": {"error_ns": 10}}'
+    else echo "| api | (dry run) |"; fi ;;
   "record --cuda")
     while [ "$1" != "-o" ]; do shift; done
     echo "itrace (dry run)" >"$2"; echo "recorded (dry run)" ;;
@@ -44,10 +45,12 @@ esac
 """
 MARK = "4242.25"  # the hanging part's sleep length: finds its processes in /proc afterwards
 BROKEN_PARTS = {
-    "10-unset.sh": '# Part: trips set -u.\nlog "unset"\necho "$NO_SUCH_VARIABLE"\necho "not reached" >"$OUT/unset.txt"\n',
+    "10-unset.sh": ('# Part: trips set -u.\nlog "unset"\necho "$NO_SUCH_VARIABLE"\n'
+                    'echo "not reached" >"$OUT/unset.txt"\n'),
     "20-exits.sh": '# Part: exits.\nexit 3\n',
     "30-writes.sh": '# Part: writes a result.\nlog "writer"\necho "written" >"$OUT/writer.txt"\n',
-    "35-capped.sh": '# Part: hangs past its own stated time. About 0 minutes.\nlog "capped"\ntimeout 600 sleep %s\n' % MARK,
+    "35-capped.sh": ('# Part: hangs past its own stated time. About 0 minutes.\nlog "capped"\n'
+                     'timeout 600 sleep %s\n' % MARK),
     "36-after-capped.sh": '# Part: runs after the capped one.\necho "ran" >"$OUT/after_capped.txt"\n',
     "40-hangs.sh": ('# Part: hangs past the deadline.\nlog "hanging"\necho "started" >"$OUT/hang_started.txt"\n'
                     'timeout 600 sleep %s &\ntimeout 600 bash -c "sleep %s"\n' % (MARK, MARK)),
