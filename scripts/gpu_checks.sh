@@ -22,6 +22,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 start=$SECONDS
+run_id=gpu-checks-$$
 BUDGET=${GPU_CHECKS_BUDGET:-540}
 MIN_LEFT=${GPU_CHECKS_MIN_LEFT:-30}  # a part is not started with less than this many seconds left
 CAP_FACTOR=${GPU_CHECKS_CAP_FACTOR:-2}
@@ -90,6 +91,20 @@ stop_tree() {  # $1 = pid: TERM to the whole tree, KILL to what is left 10 s lat
   kill -KILL $pids $(for p in $pids; do children_of "$p"; done) 2>/dev/null
 }
 
+stop_leftovers() {  # $1 = part name: what the part left running after it ended (reparented, so no
+  # longer below the driver) still holds its marker in the environment; stop it before the next part
+  local pids
+  pids=$(grep -l -z -x "GPU_CHECKS_PART=$run_id-$1" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3)
+  [ -n "$pids" ] || return 0
+  echo "(part $1 left $(echo "$pids" | wc -w) process(es) running: stopped)"
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null
+  sleep 2
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null
+  return 0
+}
+
 pack() {  # the tarball of $W as it is now; files over 1 MiB are left out if the whole is over 15 MiB
   tar czf "$FINAL_OUT/results.tar.gz.tmp" -C "$W" --exclude='*.itrace' --exclude='*.gguf' . 2>/dev/null
   if [ "$(stat -c %s "$FINAL_OUT/results.tar.gz.tmp" 2>/dev/null || echo 0)" -gt $((15 << 20)) ]; then
@@ -130,7 +145,7 @@ for part in "${selected[@]}"; do
     stop_at=$((t0 + est * 60 * CAP_FACTOR + CAP_SLACK))
   fi
   log "part $name (started $(date -u +%T), ${left} s left, stopped after $((stop_at - t0)) s at most)"
-  bash -c 'set -uo pipefail; source "$1"' "part-$name" "$part" &
+  GPU_CHECKS_PART=$run_id-$name bash -c 'set -uo pipefail; source "$1"' "part-$name" "$part" &
   pid=$!
   killed=""
   while kill -0 "$pid" 2>/dev/null; do
@@ -144,6 +159,7 @@ for part in "${selected[@]}"; do
   done
   wait "$pid"
   rc=$?
+  stop_leftovers "$name"
   if [ -n "$killed" ]; then
     summary+=("$name stopped at its time limit after $((SECONDS - t0)) s")
     status=1

@@ -8,10 +8,10 @@ it once on a machine nobody can debug.
    log.txt and results.tar.gz (the tool returns at most 8 files); the tarball holds the parts' small
    files and parts.txt but no recording (*.itrace stays on the machine).
 2. A part that fails does not stop the next: in a parts folder of its own (GPU_CHECKS_PARTS_DIR), a
-   part tripping `set -u`, one that exits, one that writes a file, one that outlasts the minutes
+   part tripping `set -u`, one that exits, one that writes a file and leaves an orphan running, one that outlasts the minutes
    its first line states (capped), one that hangs past the run's deadline (GPU_CHECKS_BUDGET) with
    a `timeout`ed child in its own process group, and one left for after the deadline. The writer's
-   file comes back, the capped part is stopped and the next one runs, the hanging part and its
+   file comes back and its orphan is stopped, the capped part is stopped and the next one runs, the hanging part and its
    children are stopped at the deadline, the last part is skipped, the log and tarball are there,
    the exit status says something failed."""
 import os
@@ -48,7 +48,8 @@ BROKEN_PARTS = {
     "10-unset.sh": ('# Part: trips set -u.\nlog "unset"\necho "$NO_SUCH_VARIABLE"\n'
                     'echo "not reached" >"$OUT/unset.txt"\n'),
     "20-exits.sh": '# Part: exits.\nexit 3\n',
-    "30-writes.sh": '# Part: writes a result.\nlog "writer"\necho "written" >"$OUT/writer.txt"\n',
+    "30-writes.sh": ('# Part: writes a result and leaves an orphan running.\nlog "writer"\n'
+                     'echo "written" >"$OUT/writer.txt"\n(sleep %s &)\n' % MARK),
     "35-capped.sh": ('# Part: hangs past its own stated time. About 0 minutes.\nlog "capped"\n'
                      'timeout 600 sleep %s\n' % MARK),
     "36-after-capped.sh": '# Part: runs after the capped one.\necho "ran" >"$OUT/after_capped.txt"\n',
@@ -127,6 +128,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check("NO_SUCH_VARIABLE: unbound variable" in log and "unset.txt" not in names, "failure: set -u tripped: %s" % log)
     check("20-exits exit 3" in log, "failure: the exiting part's status in the summary: %s" % log[-800:])
     check("writer.txt" in names and "30-writes exit 0" in log, "failure: the part after two failing ones ran")
+    check("part 30-writes left 1 process(es) running: stopped" in log, "failure: the orphan not stopped: %s" % log)
     check("35-capped stopped at its time limit" in log and "after_capped.txt" in names,
           "failure: the part over its stated time stopped, the next one ran: %s" % log[-800:])
     check("hang_started.txt" in names and "40-hangs stopped at its time limit" in log,
