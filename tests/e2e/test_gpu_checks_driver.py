@@ -8,12 +8,12 @@ it once on a machine nobody can debug.
    log.txt and results.tar.gz (the tool returns at most 8 files); the tarball holds the parts' small
    files and parts.txt but no recording (*.itrace stays on the machine).
 2. A part that fails does not stop the next: in a parts folder of its own (GPU_CHECKS_PARTS_DIR), a
-   part tripping `set -u`, one that exits, one that writes a file and leaves an orphan running, one that outlasts the minutes
-   its first line states (capped), one that hangs past the run's deadline (GPU_CHECKS_BUDGET) with
-   a `timeout`ed child in its own process group, and one left for after the deadline. The writer's
-   file comes back and its orphan is stopped, the capped part is stopped and the next one runs, the hanging part and its
-   children are stopped at the deadline, the last part is skipped, the log and tarball are there,
-   the exit status says something failed."""
+   part tripping `set -u`, one that exits, one that writes a file and leaves an orphan running, one
+   that outlasts the minutes its first line states (capped), one that hangs past the run's deadline
+   (GPU_CHECKS_BUDGET) with a `timeout`ed child in its own process group, and one left for after
+   the deadline. The writer's file comes back and its orphan is stopped, the capped part is stopped
+   and the next one runs, the hanging part and its children are stopped at the deadline, the last
+   part is skipped, the log and tarball are there, the exit status says something failed."""
 import os
 import shutil
 import subprocess
