@@ -4,7 +4,8 @@
 # folder whose small files come back in results.tar.gz) and log().
 log "record vs the PyTorch profiler: null-kernel loop (2 warm-ups + 1 profiled iteration of 2000 launches)"
 timeout 180 "$IT" record --cuda uprobe -o "$OUT/null.itrace" -- python3 "$B/tools/kineto_capture.py" "$OUT/k" --mode null --launches 2000 \
-  >"$OUT/record_null.txt" 2>&1; tail -n 25 "$OUT/record_null.txt"
+  >"$OUT/record_null.txt" 2>&1
+echo "record rc $?"; tail -n 25 "$OUT/record_null.txt"
 "$IT" analyze "$OUT/k/nullkernel_2000.json.gz" --json >"$OUT/kineto_null.json" 2>/dev/null
 "$IT" export "$OUT/null.itrace" --csv "$OUT/null_csv" >/dev/null
 python3 - "$OUT" <<'PY'

@@ -19,7 +19,7 @@ for spec in "null:--mode null --launches 2000:nullkernel_2000" "decode:--model q
   timeout 120 python3 "$B/tools/kineto_capture.py" "$OUT/k32_${k32}_alone" $k32_args >"$OUT/k32_${k32}_alone.txt" 2>&1
   echo "profiler-alone rc $?"
   "$IT" export "$OUT/k32_$k32.itrace" --csv "$OUT/k32_${k32}_csv" >/dev/null || { echo "export failed"; continue; }
-  python3 - "$OUT/k32_${k32}_same/$k32_file.json.gz" <<'PY'
+  if python3 - "$OUT/k32_${k32}_same/$k32_file.json.gz" <<'PY'
 import gzip, json, sys
 try:
     ev = json.load(gzip.open(sys.argv[1], "rt"))["traceEvents"]
@@ -31,7 +31,7 @@ except Exception as e:
     print("no Kineto trace from the recorded process:", e)
     sys.exit(3)
 PY
-  if [ $? -eq 0 ]; then  # both CUPTI clients got GPU activity in one process (CUPTI 13.3 or later?): compare that too
+  then  # both CUPTI clients got GPU activity in one process (CUPTI 13.3 or later?): compare that too
     python3 scripts/gpu_tools/kernel_agreement.py "$OUT/k32_${k32}_csv" "$OUT/k32_${k32}_same/$k32_file.json.gz" |
       tee "$OUT/k32_${k32}_agreement_same_process.md"
   fi

@@ -30,27 +30,35 @@ echo "libcuda: ${OV_LIBCUDA:-?}  libcudart: ${OV_LIBCUDART:-?}" | tee "$OUT/over
 ov_tracers=(none infertrace-uprobe infertrace-cupti)
 [ -x "$B/bin/cuda_sched_trace" ] && ov_tracers+=(cuda_sched_trace) || echo "(no bin/cuda_sched_trace in the bundle: its column is left out)"
 
-ov_run() {  # $1 = tracer label; prints the workload's RESULT lines
-  local t=$1 w="$B/tools/launch_workloads.py"
+ov_run() {  # $1 = tracer label; prints the workload's RESULT lines (or, on stderr, why there are none)
+  local t=$1 w="$B/tools/launch_workloads.py" res=/tmp/ov_run.out err=/tmp/ov_run.err
+  : >"$res"
   case $t in
-    none) TRACER=none timeout 150 python3 "$w" "$OV_REPS" 2>/dev/null | grep RESULT ;;
-    infertrace-uprobe) TRACER=$t timeout 150 "$IT" record --cuda uprobe -o /tmp/ov_uprobe.itrace -- python3 "$w" "$OV_REPS" 2>/dev/null | grep RESULT
+    none) TRACER=none timeout 150 python3 "$w" "$OV_REPS" >"$res" 2>"$err" ;;
+    infertrace-uprobe) TRACER=$t timeout 150 "$IT" record --cuda uprobe -o /tmp/ov_uprobe.itrace -- python3 "$w" "$OV_REPS" >"$res" 2>"$err"
       rm -f /tmp/ov_uprobe.itrace ;;
-    infertrace-cupti) TRACER=$t timeout 150 "$IT" record --cuda cupti -o /tmp/ov_cupti.itrace -- python3 "$w" "$OV_REPS" 2>/dev/null | grep RESULT
+    infertrace-cupti) TRACER=$t timeout 150 "$IT" record --cuda cupti -o /tmp/ov_cupti.itrace -- python3 "$w" "$OV_REPS" >"$res" 2>"$err"
       rm -f /tmp/ov_cupti.itrace ;;
     cuda_sched_trace)
       # Without both paths it searches the usual places itself (which may miss PyTorch's libcudart).
       local args=()
       [ -n "${OV_LIBCUDA:-}" ] && [ -n "${OV_LIBCUDART:-}" ] && [ "$OV_LIBCUDART" != - ] && args=("$OV_LIBCUDA" "$OV_LIBCUDART")
       "$B/bin/cuda_sched_trace" "${args[@]}" >/tmp/ov_cst.csv 2>/tmp/ov_cst.err &
-      local cst=$!
-      for _ in $(seq 50); do grep -q 'Tracing CUDA' /tmp/ov_cst.err 2>/dev/null && break; sleep 0.2; done
-      TRACER=$t timeout 150 python3 "$w" "$OV_REPS" 2>/dev/null | grep RESULT
+      local cst=$! attached=""
+      for _ in $(seq 50); do grep -q 'Tracing CUDA' /tmp/ov_cst.err 2>/dev/null && { attached=1; break; }; sleep 0.2; done
+      if [ -n "$attached" ]; then
+        TRACER=$t timeout 150 python3 "$w" "$OV_REPS" >"$res" 2>"$err"
+      else  # an untraced run labelled cuda_sched_trace would show a false 0% overhead
+        echo "(cuda_sched_trace did not start tracing within 10 s: run skipped)" >&2; tail -n 5 /tmp/ov_cst.err >&2
+      fi
       kill -INT "$cst" 2>/dev/null; wait "$cst" 2>/dev/null
       grep -E '^(Using|Attached uprobe|Warning)' /tmp/ov_cst.err | sort -u >>"$OUT/overhead_cst_attach.txt"
       grep -E '^(cuLaunchKernel|cudaLaunchKernel|Sched Switches)' /tmp/ov_cst.err | tr -s ' ' | paste -sd ';' >>"$OUT/overhead_cst_counts.txt"
-      rm -f /tmp/ov_cst.csv ;;
+      rm -f /tmp/ov_cst.csv
+      [ -n "$attached" ] || return 0 ;;
   esac
+  # A run that printed no RESULT (a tracer that failed, a timeout) is left out of the table: say why.
+  grep RESULT "$res" || { echo "($t: no RESULT lines; its stderr ends:)" >&2; tail -n 5 "$err" >&2; }
 }
 
 : >"$OUT/overhead_compare.txt"

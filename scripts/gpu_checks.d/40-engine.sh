@@ -3,9 +3,14 @@
 # folder whose small files come back in results.tar.gz) and log().
 log "engine --backend cuda: unit tests (CUDA vs CPU logits and greedy tokens, launch counts, batches)"
 timeout 180 "$B/infertrace_tests" --gtest_filter='Cuda*:*CudaVsCpu*' >"$OUT/engine_cuda_unit.txt" 2>&1
-echo "rc $?"; grep -E '^\[  (PASSED|FAILED|SKIPPED)|FAILED  \]|tests ran' "$OUT/engine_cuda_unit.txt" | tail -n 25
+echo "rc $?"
+# The summary lines; if there are none the binary did not get that far (a missing library, a crash):
+# show how its output ends instead.
+grep -E '^\[  (PASSED|FAILED|SKIPPED)|FAILED  \]|tests ran' "$OUT/engine_cuda_unit.txt" | tail -n 25 ||
+  tail -n 10 "$OUT/engine_cuda_unit.txt"
 log "engine --backend cuda: e2e (every mode against the cpu backend on the tiny presets, batch 4)"
 INFERTRACE=$IT timeout 240 python3 tests/e2e/test_engine_cuda_gpu.py 2>&1 | tail -n 20 | tee "$OUT/engine_cuda_e2e.txt"
+echo "e2e rc ${PIPESTATUS[0]} (77: skipped, no usable GPU)"
 
 log "engine run --backend cuda: synthetic qwen3-0.6b F16, 64-token prompt, 128 generated, per mode, then graph batches"
 M=/tmp/qwen3-0.6b-f16.gguf

@@ -10,6 +10,9 @@ M=${ROOFLINE_MODEL:-/tmp/qwen3-0.6b-f16.gguf}  # overridable for the dry-run tes
 [ -f "$M" ] || timeout 120 "$IT" model synth --preset qwen3-0.6b --dtype f16 -o "$M" | tail -n 1
 timeout 60 "$IT" bench membw --device cuda -o json >"$OUT/membw_before.json"
 timeout 60 "$IT" bench membw --device cuda -r 5 | tee "$OUT/membw.md"
+# The e2e test recomputes best and median from the samples and checks no figure beats the nominal
+# bandwidth by more than 5%: the roofline's denominator, checked before it is used.
+INFERTRACE=$IT timeout 90 python3 tests/e2e/test_bench_membw_gpu.py 2>&1 | tail -n 8 | tee "$OUT/membw_e2e.txt"
 BW=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["read"]["best_gbs"])' "$OUT/membw_before.json" 2>/dev/null)
 if [ -z "$BW" ]; then
   echo "roofline: no bandwidth measured; the engine runs report no share"

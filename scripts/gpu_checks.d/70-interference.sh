@@ -2,9 +2,10 @@
 # Sourced by scripts/gpu_checks.sh, which sets IT (the infertrace binary), B (the bundle), OUT (a scratch
 # folder whose small files come back in results.tar.gz) and log().
 # The neighbours (stress-ng, iperf3, fio, taskset) come from the bundle's noise-tools.tar.xz
-# (scripts/gpu_bundle.sh): unpacked to /tmp and put first on PATH; each is a wrapper that gives only
-# that tool its own libraries. The workload is bench/decode_throughput.py (Qwen3-0.6B-shaped, random
-# fp16 weights, 4 s of timed 64-token greedy decodes); its "decode tokens/s" line is the metric.
+# (scripts/gpu_bundle.sh): unpacked to /tmp and put last on PATH; each is a wrapper that gives only
+# that tool its own libraries (taskset, which execs the measured command, needs none and gets none).
+# The workload is bench/decode_throughput.py (Qwen3-0.6B-shaped, random fp16 weights, 4 s of timed
+# 64-token greedy decodes); its "decode tokens/s" line is the metric.
 # Runs are not recorded (--record off, INTERFERENCE_RECORD=auto to record them): the figures are the
 # decode's own throughput. fio writes with O_DIRECT, which tmpfs refuses: the scratch folder is
 # /var/tmp unless that is tmpfs too, then the checkout.
@@ -14,7 +15,8 @@ if [ -f "$B/noise-tools.tar.xz" ]; then
   rm -rf "$NT" && mkdir -p "$NT"
   tar xJf "$B/noise-tools.tar.xz" -C "$NT" 2>/dev/null ||
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$B/noise-tools.tar.xz" "$NT"
-  export PATH=$NT/bin:$PATH
+  # Last on PATH: a tool the machine has itself (taskset, from util-linux) is used as it is.
+  export PATH=$PATH:$NT/bin
 else
   echo "(no noise-tools.tar.xz in the bundle: scenarios whose tools are missing are skipped)"
 fi
