@@ -14,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
   stress-ng iperf3 fio util-linux procps
-  patchelf
+  patchelf shellcheck
 )
 
 missing=()

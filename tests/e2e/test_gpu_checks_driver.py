@@ -1,7 +1,7 @@
 """Dry run of the GPU-check driver scripts/gpu_checks.sh without a GPU, the way the device tool runs
 it once on a machine nobody can debug.
 
-0. Every script that runs there parses (`bash -n`); shellcheck, where installed, finds no warning.
+0. Every script that runs there parses (`bash -n`); shellcheck (scripts/setup.sh installs it) finds no warning.
 1. Part selection on the real parts: `gpu_checks.sh launch 30 no-such-part` with GPU_BUNDLE
    pointing at a stand-in `infertrace` (fixed answers to `bench launch`, `record`, `analyze`, `export`)
    runs exactly parts 10 and 30, reports the unknown name without stopping, and $OUT holds only
