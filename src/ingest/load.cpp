@@ -30,6 +30,7 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) {
   kineto::ReadOptions ro;
   ro.chunk_bytes = opts.chunk_bytes;
   ro.kernel = opts.parser_kernel;
+  ro.direct_scan = opts.direct_scan;
   ro.decompressed = in.was_gzip();
   kineto::read_kineto(in.mutable_data(), in.size(), path, ro, t);
   if (in.was_gzip()) t.meta["compressed"] = "gzip";

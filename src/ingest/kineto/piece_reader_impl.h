@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/kineto/event_scan.h"
 #include "ingest/kineto/event_sink.h"
 #include "ingest/kineto/json_number.h"
 #include "ingest/kineto/piece_reader.h"
@@ -449,11 +450,25 @@ void read_pieces(char* data, size_t size, const std::string& file, const ReadOpt
   // A middle piece is parsed where it lies, from the comma before it (read as '[') to the comma
   // after it (read as ']'); the bytes after that are the rest of the input and its padding, which
   // simdjson reads but never interprets (stage 1 pads the last block with spaces of its own).
+  // The direct scan (event_scan.h) reads the events it knows the shape of; the on-demand reader
+  // reads the rest of the piece from the separator where the scan stopped (all of it when the
+  // scan is off or stopped at once).
+  size_t scanned_bytes = 0;
   for (size_t i = 1; i < cuts.size(); ++i) {
-    const BracketedPiece bracketed(data + cuts[i - 1], data + cuts[i]);
-    pp.parse(data + cuts[i - 1], cuts[i] - cuts[i - 1] + 1, PieceKind::Middle, object_form, 0,
-             static_cast<int64_t>(cuts[i - 1]));
+    char* const piece_start = data + cuts[i - 1];
+    const size_t len = cuts[i] - cuts[i - 1] + 1;
+    const BracketedPiece bracketed(piece_start, data + cuts[i]);
+    const size_t done = opts.direct_scan ? scan_event_piece(piece_start, len, static_cast<int64_t>(cuts[i - 1]), sink) : 0;
+    scanned_bytes += done;
+    if (done != len) {
+      const BracketedPiece rest(piece_start + done, data + cuts[i]);
+      pp.parse(piece_start + done, len - done, PieceKind::Middle, object_form, 0, static_cast<int64_t>(cuts[i - 1] + done));
+    }
+    // The first piece may be small (kEdgePiece) and mostly the document's header: extrapolate
+    // again from the first middle piece (reserve only ever grows the tables).
+    if (i == 1) reserve_by_extrapolation(out, cuts[1], size);
   }
+  out.meta["ingest.direct_scan_bytes"] = std::to_string(scanned_bytes);
   n = build(last_prefix, cuts.back() + 1, size, "");
   pp.parse(piece.data(), n, PieceKind::Last, object_form, last_prefix.size(),
            static_cast<int64_t>(cuts.back() + 1));
