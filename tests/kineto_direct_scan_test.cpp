@@ -139,6 +139,8 @@ class EventGenerator {
     if (!one_in(6)) f.push_back("\"args\": " + args());
     if (one_in(4)) f.push_back("\"" + pick({"id", "bp", "s", "deep", "p\\u0068"}) + "\": " + other_value());
     if (one_in(10) && !f.empty()) f.push_back(f[std::uniform_int_distribution<size_t>(0, f.size() - 1)(rng_)]);  // a duplicate key
+    if (one_in(10)) f.push_back("\"ph\": " + ph());  // a second ph, perhaps another one
+    if (one_in(10)) f.push_back("\"ts\": " + time());
     std::shuffle(f.begin(), f.end(), rng_);
     std::string s = "{" + ws();
     for (size_t i = 0; i < f.size(); ++i) s += (i ? "," + ws() : "") + f[i];
@@ -230,6 +232,7 @@ TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
       "[1,]", "{\"a\":}", "{\"a\" 1}", "[1 2]", "123456789012345", "1234567890123456", "12345678901234567890",
       "4488795122194.1495", "4488795122194.149e0", "1E400", "-9223372036854775808", "9223372036854775807",
       "0.0000000001", "1e-400", "12345678.12345678", "\"\xe2\x82\"", "\"\\u00e9\"", "[[[[[[[[[[[[]]]]]]]]]]]]",
+      "\"X\"", "\"M\"", "\"s\"", "\"XX\"",
   };
   const std::vector<std::string> shapes = {
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": @, "dur": 1.5, "args": {"correlation": 1}})",
@@ -243,6 +246,10 @@ TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
       R"({"ph": "X", "cat": "kernel", "name": @, "ts": 1, "dur": 1})",
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": @})",
       R"({"ph": "X", "unknown": @, "cat": "kernel", "name": "k", "ts": 1, "dur": 1})",
+      // A later "ph" decides: the first one must not make the reader pass over the event.
+      R"({"ph": "s", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "ph": @})",
+      R"({"ph": @, "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "ph": "X"})",
+      R"({"ph": "f", "id": @, "pid": 1, "ph": "X", "cat": "cpu_op", "name": "k", "ts": 1, "dur": 2})",
   };
   const std::string good = R"({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 1, "tid": 1, "ts": 2.5, "dur": 1})";
   int errors = 0;

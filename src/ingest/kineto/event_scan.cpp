@@ -15,6 +15,8 @@ namespace infertrace::kineto {
 
 namespace {
 
+#define INFERTRACE_SCAN_INLINE inline __attribute__((always_inline))
+
 // Objects and arrays inside an event deeper than this are left to the on-demand reader (Kineto
 // nests two levels: args, then "Input Dims": [[...]]).
 constexpr int kMaxNesting = 8;
@@ -30,16 +32,41 @@ const char* skip_ws(const char* p) {
   return p;
 }
 
-// The raw key at `k` (after its opening quote) is exactly `lit` (same test as the on-demand reader).
+INFERTRACE_SCAN_INLINE uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The raw key at `k` (after its opening quote) is exactly `lit` (same test as the on-demand reader:
+// the text of `lit`, then the closing quote), as one or two 8-byte compares. Keys are followed by
+// more of the piece or its padding, so 16 bytes are always readable.
 template <size_t N>
-bool key_is(const char* k, const char (&lit)[N]) {
-  return std::memcmp(k, lit, N - 1) == 0 && k[N - 1] == '"';
+INFERTRACE_SCAN_INLINE bool key_is(const char* k, const char (&lit)[N]) {
+  static_assert(N <= 16, "key too long for two 8-byte compares");
+  char want[16] = {};
+  for (size_t i = 0; i + 1 < N; ++i) want[i] = lit[i];
+  want[N - 1] = '"';
+  uint64_t w0, w1;
+  std::memcpy(&w0, want, 8);
+  std::memcpy(&w1, want + 8, 8);
+  if constexpr (N <= 8) {
+    const uint64_t mask = N == 8 ? ~uint64_t(0) : (uint64_t(1) << (8 * N)) - 1;
+    return ((load8(k) ^ w0) & mask) == 0;
+  } else {
+    const uint64_t mask = N == 16 ? ~uint64_t(0) : (uint64_t(1) << (8 * (N - 8))) - 1;
+    return load8(k) == w0 && ((load8(k + 8) ^ w1) & mask) == 0;
+  }
 }
 
 // `p` is just after an opening quote. Returns the closing quote, or nullptr when the string holds
-// an escape or a control character (the on-demand reader handles those) or does not close before
-// the piece's last byte. Reads up to 15 bytes past `end`, which the caller guarantees readable.
-inline __attribute__((always_inline)) const char* string_end(const char* p, const char* end) {
+// an escape or a control character (the on-demand reader handles those), is not valid UTF-8, or
+// does not close before the piece's last byte. Reads up to 15 bytes past `end`, which the caller
+// guarantees readable. UTF-8 is checked here, string by string and only for strings with a byte
+// >= 0x80: everything outside strings that the scan accepts is ASCII grammar.
+INFERTRACE_SCAN_INLINE const char* string_end(const char* p, const char* end) {
+  const char* const start = p;
+  unsigned non_ascii = 0;
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
   for (;;) {
@@ -48,23 +75,28 @@ inline __attribute__((always_inline)) const char* string_end(const char* p, cons
     const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
                                      _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v));
     const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
     if (mask != 0) {
+      non_ascii |= high & ((mask & (0u - mask)) - 1);  // only the bytes before the hit
       p += __builtin_ctz(mask);
       break;
     }
+    non_ascii |= high;
     p += 16;
     if (p >= end) return nullptr;
   }
 #else
-  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) non_ascii |= static_cast<unsigned char>(*p++) & 0x80;
 #endif
   if (p >= end - 1 || *p != '"') return nullptr;
+  if (non_ascii != 0 && !simdjson::validate_utf8(start, static_cast<size_t>(p - start))) return nullptr;
   return p;
 }
 
 // A JSON number at `p`: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, followed by whitespace or a
-// structural character. Returns its end or nullptr.
-const char* number_end(const char* p) {
+// structural character. Returns its end or nullptr. Byte by byte; number_end() below is the same
+// test for the usual lengths.
+const char* number_end_bytewise(const char* p) {
   if (*p == '-') ++p;
   if (*p == '0') {
     ++p;
@@ -87,17 +119,11 @@ const char* number_end(const char* p) {
   return ends_value(*p) ? p : nullptr;
 }
 
-bool starts_number(char c) { return c == '-' || is_digit(c); }
 
-uint64_t load8(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
 
 // Index (0..8) of the first byte of `w` (loaded little-endian) that is not an ASCII digit. A byte
 // >= 0xFA carries into the next byte in the second test, which can only spoil bytes after it.
-unsigned first_non_digit(uint64_t w) {
+INFERTRACE_SCAN_INLINE unsigned first_non_digit(uint64_t w) {
   const uint64_t high = (w & 0xF0F0F0F0F0F0F0F0) ^ 0x3030303030303030;
   const uint64_t over9 = ((w + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) ^ 0x3030303030303030;
   const uint64_t bad = high | over9;
@@ -105,14 +131,14 @@ unsigned first_non_digit(uint64_t w) {
 }
 
 // The value of 8 ASCII digits loaded little-endian (first digit in the low byte).
-uint64_t eight_digit_value(uint64_t w) {
+INFERTRACE_SCAN_INLINE uint64_t eight_digit_value(uint64_t w) {
   w -= 0x3030303030303030;
   w = (w * 10) + (w >> 8);
   return (((w & 0x000000FF000000FF) * 0x000F424000000064) + (((w >> 16) & 0x000000FF000000FF) * 0x0000271000000001)) >> 32;
 }
 
 // The value of the first `n` (1..8) digits of `w`: they are moved to the high end and '0's fill in.
-uint64_t digits_value(uint64_t w, unsigned n) {
+INFERTRACE_SCAN_INLINE uint64_t digits_value(uint64_t w, unsigned n) {
   if (n < 8) w = (w << (64 - 8 * n)) | (0x3030303030303030ull >> (8 * n));
   return eight_digit_value(w);
 }
@@ -124,7 +150,7 @@ constexpr uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 100000
 // `scaled` = value * 10^max_decimals, what fast_decimal() in json_number.cpp computes for the same
 // text. Returns the end of the number, or nullptr when the text is of another shape (then the
 // caller checks it with number_end() and converts it with json_number.h).
-const char* common_number(const char* p, int max_decimals, int64_t& scaled) {
+INFERTRACE_SCAN_INLINE const char* common_number(const char* p, int max_decimals, int64_t& scaled) {
   const bool neg = *p == '-';
   p += neg;
   const uint64_t w1 = load8(p);
@@ -158,6 +184,27 @@ const char* common_number(const char* p, int max_decimals, int64_t& scaled) {
   return p;
 }
 
+bool starts_number(char c) { return c == '-' || is_digit(c); }
+
+// number_end_bytewise() 8 digits at a time, for numbers whose integer and fraction parts have at
+// most 7 digits each and no exponent (ids, counts, durations); others go to the bytewise test.
+INFERTRACE_SCAN_INLINE const char* number_end(const char* p) {
+  const char* const start = p;
+  p += *p == '-';
+  const unsigned n = first_non_digit(load8(p));
+  if (n == 8) return number_end_bytewise(start);
+  if (n == 0 || (n > 1 && *p == '0')) return nullptr;
+  p += n;
+  if (*p == '.') {
+    const unsigned f = first_non_digit(load8(p + 1));
+    if (f == 0) return nullptr;
+    if (f == 8) return number_end_bytewise(start);
+    p += 1 + f;
+  }
+  if (*p == 'e' || *p == 'E') return number_end_bytewise(start);
+  return ends_value(*p) ? p : nullptr;
+}
+
 class EventScanner {
  public:
   EventScanner(const char* piece, size_t len, int64_t origin) : piece_(piece), end_(piece + len), origin_(origin) {}
@@ -166,6 +213,9 @@ class EventScanner {
   const char* event(const char* p, RawEvent& e) {
     p = skip_ws(p + 1);
     const char* first_key = nullptr;
+    // Set once "ph" says the sink will not use the event (flows, instants, counters, a malformed
+    // ph): its other values are then only checked, not converted.
+    bool ignored = false;
     if (*p != '}') {
       for (;;) {
         if (*p != '"') return nullptr;
@@ -205,8 +255,17 @@ class EventScanner {
         p = skip_ws(after_key);
         if (*p != ':') return nullptr;
         p = skip_ws(p + 1);
+        if (ignored) {
+          // The sink passes over this event whatever its other fields hold, unless a second "ph"
+          // changes that: then the on-demand reader decides.
+          if (f == F::Ph) return nullptr;
+          f = F::Other;
+        }
         switch (f) {
-          case F::Ph: p = str(p, e.ph); break;
+          case F::Ph:
+            p = str(p, e.ph);
+            ignored = !(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'));
+            break;
           case F::Pid: p = int_value(p, e.pid, true); break;
           case F::Cat: p = str(p, e.cat); break;
           case F::Name: p = str(p, e.name, &e.has_name); break;
@@ -391,9 +450,9 @@ class EventScanner {
         const char* q = string_end(p + 1, end_);
         return q ? q + 1 : nullptr;
       }
-      case 't': return literal(p, "true", 4);
-      case 'f': return literal(p, "false", 5);
-      case 'n': return literal(p, "null", 4);
+      case 't': return literal(p, "true");
+      case 'f': return literal(p, "false");
+      case 'n': return literal(p, "null");
       case '[': {
         if (depth >= kMaxNesting) return nullptr;
         p = skip_ws(p + 1);
@@ -430,8 +489,13 @@ class EventScanner {
     }
   }
 
-  static const char* literal(const char* p, const char* lit, size_t n) {
-    return std::memcmp(p, lit, n) == 0 && ends_value(p[n]) ? p + n : nullptr;
+  // "true", "false" or "null" at p, compared as one 8-byte word.
+  template <size_t N>
+  static const char* literal(const char* p, const char (&lit)[N]) {
+    uint64_t want = 0;
+    std::memcpy(&want, lit, N - 1);
+    const uint64_t mask = (uint64_t(1) << (8 * (N - 1))) - 1;
+    return ((load8(p) ^ want) & mask) == 0 && ends_value(p[N - 1]) ? p + N - 1 : nullptr;
   }
 
   const char* piece_;
@@ -443,7 +507,6 @@ class EventScanner {
 
 size_t scan_event_piece(const char* piece, size_t len, int64_t origin, EventSink& sink) {
   if (len < 2 || piece[0] != '[' || piece[len - 1] != ']') return 0;
-  if (!simdjson::validate_utf8(piece, len)) return 0;
   EventScanner scan(piece, len, origin);
   const char* const last = piece + len - 1;
   const char* sep = piece;  // the separator before the event being read

@@ -5,7 +5,7 @@
 // kineto_reader.h) and reads events into the sink for as long as each one is in the shape it
 // knows: an object whose keys and strings have no escapes, whose values are strings, JSON numbers,
 // literals, or arrays and objects of those (nested at most a few levels). It checks the JSON grammar
-// of everything it takes (UTF-8 by simdjson::validate_utf8 over the piece first) and fills
+// of everything it takes (UTF-8 by simdjson::validate_utf8, for strings with non-ASCII bytes) and fills
 // exactly the RawEvent that the on-demand reader (piece_reader_impl.h) fills for the same text.
 // At the first event it does not take (an escape, a control character, an element that is not an
 // object, malformed JSON, anything else) it stops and says where, and the on-demand reader reads
