@@ -16,6 +16,7 @@
 #include "ingest/kineto/json_number.h"
 #include "ingest/kineto/piece_reader.h"
 #include "ingest/kineto/structure_scan.h"
+#include "ingest/kineto/table_prefault.h"
 #include "util/error.h"
 
 // The per-event loop, with everything it calls inlined into it (simdjson's functions included,
@@ -444,9 +445,22 @@ void read_pieces(char* data, size_t size, const std::string& file, const ReadOpt
     std::memset(piece.data() + n, 0, simdjson::SIMDJSON_PADDING);
     return n;
   };
+  // Rows of the tables before the piece just read; with its length, how far ahead to fault in
+  // table pages for the next piece (table_prefault.h).
+  size_t gpu0 = 0, api0 = 0, ops0 = 0;
+  auto prefault_for_next = [&](size_t read_len, size_t next_len) {
+    const double scale = 1.25 * static_cast<double>(next_len) / static_cast<double>(std::max<size_t>(read_len, 1));
+    auto ahead = [&](size_t now, size_t before) { return static_cast<size_t>(static_cast<double>(now - before) * scale) + 64; };
+    prefault_next_rows(out, ahead(out.gpu.size(), gpu0), ahead(out.api.size(), api0), ahead(out.ops.size(), ops0));
+    gpu0 = out.gpu.size();
+    api0 = out.api.size();
+    ops0 = out.ops.size();
+  };
+  auto piece_len = [&](size_t i) { return i < cuts.size() ? cuts[i] - cuts[i - 1] + 1 : size - cuts.back(); };
   size_t n = build("", 0, cuts[0], first_suffix);
   pp.parse(piece.data(), n, PieceKind::First, object_form, 0, 0);
   reserve_by_extrapolation(out, cuts[0], size);
+  prefault_for_next(cuts[0], piece_len(1));
   // A middle piece is parsed where it lies, from the comma before it (read as '[') to the comma
   // after it (read as ']'); the bytes after that are the rest of the input and its padding, which
   // simdjson reads but never interprets (stage 1 pads the last block with spaces of its own).
@@ -467,6 +481,7 @@ void read_pieces(char* data, size_t size, const std::string& file, const ReadOpt
     // The first piece may be small (kEdgePiece) and mostly the document's header: extrapolate
     // again from the first middle piece (reserve only ever grows the tables).
     if (i == 1) reserve_by_extrapolation(out, cuts[1], size);
+    prefault_for_next(len, piece_len(i + 1));
   }
   out.meta["ingest.direct_scan_bytes"] = std::to_string(scanned_bytes);
   n = build(last_prefix, cuts.back() + 1, size, "");
