@@ -266,3 +266,23 @@ TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
   }
   EXPECT_GT(errors, 50);
 }
+
+TEST(KinetoDirectScan, TheScanGoesOnAfterAnEventLeftToOnDemand) {
+  // An escaped name in every 10th event: on-demand reads those events one by one, the scan the
+  // rest, and the result is the on-demand reader's.
+  std::string d = "{\"traceEvents\": [";
+  for (int i = 0; i < 400; ++i) {
+    if (i) d += ",\n";
+    d += R"({"ph": "X", "cat": "cpu_op", "name": ")" + std::string(i % 10 == 3 ? "a\\\"b" : "aten::mm") +
+         R"(", "pid": 1, "tid": 1, "ts": )" + std::to_string(1000 + i) + R"(.5, "dur": 1.25, "args": {"External id": )" +
+         std::to_string(i) + "}}";
+  }
+  d += "]}";
+  const Reading on = read_doc(d, 2000, true);
+  ASSERT_EQ(on.error, "");
+  EXPECT_EQ(on.trace.ops.size(), 400u);
+  // Most of the middle pieces' bytes went through the scan despite an escape in each piece.
+  EXPECT_GT(direct_bytes(on.trace), static_cast<int64_t>(d.size() * 6 / 10));
+  expect_same_reading(d, 2000);
+  expect_same_reading(d, 300);
+}

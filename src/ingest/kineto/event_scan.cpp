@@ -505,12 +505,12 @@ class EventScanner {
 
 }  // namespace
 
-size_t scan_event_piece(const char* piece, size_t len, int64_t origin, EventSink& sink) {
-  if (len < 2 || piece[0] != '[' || piece[len - 1] != ']') return 0;
+size_t scan_event_piece(const char* piece, size_t len, size_t from, int64_t origin, EventSink& sink) {
+  if (len < 2 || piece[0] != '[' || piece[len - 1] != ']' || from >= len - 1) return from;
   EventScanner scan(piece, len, origin);
   const char* const last = piece + len - 1;
-  const char* sep = piece;  // the separator before the event being read
-  const char* p = skip_ws(piece + 1);
+  const char* sep = piece + from;  // the separator before the event being read
+  const char* p = skip_ws(sep + 1);
   for (;;) {
     if (*p != '{') return static_cast<size_t>(sep - piece);
     RawEvent e;
@@ -527,6 +527,32 @@ size_t scan_event_piece(const char* piece, size_t len, int64_t origin, EventSink
     sink.add(e);
     return len;
   }
+}
+
+size_t next_separator(const char* piece, size_t len, size_t sep) {
+  if (len < 2 || sep >= len - 1) return 0;
+  const char* const last = piece + len - 1;
+  const char* p = skip_ws(piece + sep + 1);
+  if (*p != '{') return 0;
+  // Brackets outside strings, with a backslash taking the byte after it; the piece's closing ']'
+  // is never part of the element.
+  int64_t depth = 0;
+  for (; p < last; ++p) {
+    const char c = *p;
+    if (c == '"') {
+      for (++p; p < last && *p != '"'; ++p)
+        if (*p == '\\') ++p;
+      if (p >= last) return 0;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) break;
+      if (depth < 0) return 0;
+    }
+  }
+  if (p >= last) return 0;
+  p = skip_ws(p + 1);
+  return *p == ',' && p < last ? static_cast<size_t>(p - piece) : 0;
 }
 
 }  // namespace infertrace::kineto

@@ -113,6 +113,7 @@ void EventSink::note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
 }
 
 void EventSink::add(const RawEvent& e) {
+  ++added_;
   if (e.ph.size() != 1) {
     t_.count_skipped(e.ph.empty() ? "skipped_missing_ph" : "skipped_unknown_ph");
     return;

@@ -472,11 +472,32 @@ void read_pieces(char* data, size_t size, const std::string& file, const ReadOpt
     char* const piece_start = data + cuts[i - 1];
     const size_t len = cuts[i] - cuts[i - 1] + 1;
     const BracketedPiece bracketed(piece_start, data + cuts[i]);
-    const size_t done = opts.direct_scan ? scan_event_piece(piece_start, len, static_cast<int64_t>(cuts[i - 1]), sink) : 0;
-    scanned_bytes += done;
-    if (done != len) {
+    const int64_t origin = static_cast<int64_t>(cuts[i - 1]);
+    size_t from = 0;  // separator where the scan (re)starts
+    while (from < len) {
+      const size_t done = opts.direct_scan ? scan_event_piece(piece_start, len, from, origin, sink) : from;
+      scanned_bytes += done - from;
+      if (done == len) break;
+      // The event the scan left: on-demand reads it alone, from its separator (read as '[') to the
+      // ',' after it (read as ']'), and the scan goes on from there.
+      const size_t next = opts.direct_scan ? next_separator(piece_start, len, done) : 0;
+      if (next != 0) {
+        const uint64_t fed_before = sink.events_added();
+        try {
+          const BracketedPiece one(piece_start + done, piece_start + next);
+          pp.parse(piece_start + done, next - done + 1, PieceKind::Middle, object_form, 0, origin + static_cast<int64_t>(done));
+          from = next;
+          continue;
+        } catch (const InputError&) {
+          // Malformed there: the rest of the piece is read below, so the message is the one a
+          // reading of the whole rest gives. Only if that event reached the sink (it cannot,
+          // simdjson fails before an event is complete) would a second reading count it twice.
+          if (sink.events_added() != fed_before) throw;
+        }
+      }
       const BracketedPiece rest(piece_start + done, data + cuts[i]);
-      pp.parse(piece_start + done, len - done, PieceKind::Middle, object_form, 0, static_cast<int64_t>(cuts[i - 1] + done));
+      pp.parse(piece_start + done, len - done, PieceKind::Middle, object_form, 0, origin + static_cast<int64_t>(done));
+      break;
     }
     // The first piece may be small (kEdgePiece) and mostly the document's header: extrapolate
     // again from the first middle piece (reserve only ever grows the tables).
