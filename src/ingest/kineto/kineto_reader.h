@@ -31,6 +31,10 @@ struct ReadOptions {
   // Middle pieces go through the direct event scan first (event_scan.h); off: on-demand only
   // (tests compare the two).
   bool direct_scan = true;
+  // `data` is a private mapping of the file (InputBuffer::file_backed()), not yet mapped in: each
+  // piece's pages are mapped in (MADV_POPULATE_READ) just before it is read and dropped
+  // (MADV_DONTNEED) after, so peak memory holds about one piece of the input, not all of it.
+  bool release_input = false;
 };
 
 inline constexpr size_t kWholeDocumentMax = size_t(8) << 20;
