@@ -2,7 +2,7 @@
 // bench/make_large_trace.py), median wall time of --repeat runs, GB/s of uncompressed JSON, and
 // the process's peak RSS next to the JSON size. One file per process gives a clean peak RSS.
 //
-//   build/dev/bench/ingest_bench /tmp/trace_1g.json --repeat 3 [--kernel generic|haswell]
+//   build/dev/bench/ingest_bench /tmp/trace_1g.json --repeat 3 [--kernel generic|haswell] [--no-direct-scan]
 #include <sys/resource.h>
 #include <time.h>
 
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   int repeat = 3;
   size_t chunk = 0;
   kineto::ParserKernel kernel = kineto::ParserKernel::Auto;
+  bool direct_scan = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--repeat" && i + 1 < argc) {
@@ -52,15 +53,17 @@ int main(int argc, char** argv) {
       kernel = k == "generic" ? kineto::ParserKernel::Generic
                : k == "haswell" ? kineto::ParserKernel::Haswell
                                 : kineto::ParserKernel::Auto;
+    } else if (a == "--no-direct-scan") {
+      direct_scan = false;
     } else if (a == "--help" || a == "-h" || a[0] == '-') {
-      std::printf("usage: ingest_bench [--repeat N] [--chunk-bytes N] [--kernel auto|generic|haswell] TRACE...\n");
+      std::printf("usage: ingest_bench [--repeat N] [--chunk-bytes N] [--kernel auto|generic|haswell] [--no-direct-scan] TRACE...\n");
       return a[0] == '-' && a != "--help" && a != "-h" ? 2 : 0;
     } else {
       files.push_back(a);
     }
   }
   if (files.empty()) {
-    std::printf("usage: ingest_bench [--repeat N] [--chunk-bytes N] [--kernel auto|generic|haswell] TRACE...\n");
+    std::printf("usage: ingest_bench [--repeat N] [--chunk-bytes N] [--kernel auto|generic|haswell] [--no-direct-scan] TRACE...\n");
     return 2;
   }
   std::printf("%-40s %12s %6s %9s %9s %8s %9s %8s %10s %10s %9s\n", "file", "json_bytes", "pieces", "parser", "wall_s", "GB/s",
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
         LoadOptions o;
         o.chunk_bytes = chunk;
         o.parser_kernel = kernel;
+        o.direct_scan = direct_scan;
         const auto t0 = std::chrono::steady_clock::now();
         const double c0 = cpu_seconds();
         const Trace t = load_trace(f, o);

@@ -176,6 +176,10 @@ void host_activity(const Trace& t, LaunchAnalysis& a) {
   // Operators and API calls are each usually in time order: sort each only if needed, then merge,
   // instead of sorting the concatenation.
   std::vector<Interval> op_iv, api_iv, sync;
+  // Reserved for every row: growing by doubling copies and page-faults each new block (most of
+  // analyze's page faults on a large trace); capacity never written costs address space only.
+  op_iv.reserve(t.ops.size());
+  api_iv.reserve(t.api.size());
   for (size_t o = 0; o < t.ops.size(); ++o)
     if (t.ops.pid[o] == a.launch_thread_pid && t.ops.tid[o] == a.launch_thread_tid)
       op_iv.emplace_back(t.ops.start[o], end_of(t.ops.start[o], t.ops.dur[o]));
@@ -313,6 +317,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
 
   // One term per linked launch call (a graph launch's term goes to its earliest kernel).
   std::vector<int64_t> link_of_call(api.size(), -1);
+  a.links.reserve(api.size());  // at most one per call (see host_activity for why reserve)
   for (uint32_t r = 0; r < api.size(); ++r) {
     const ApiKind kind = api.kind[r];
     if (kind == ApiKind::Sync) ++a.sync_calls;

@@ -107,7 +107,17 @@ bool is_gzip(const void* data, size_t size) {
   return size >= 2 && b[0] == 0x1f && b[1] == 0x8b;
 }
 
-InputBuffer InputBuffer::open(const std::string& path) {
+void InputBuffer::prefault() const {
+  // The whole file is read anyway: one call maps it instead of a fault per page. Not
+  // MAP_POPULATE, which on a writable private mapping copies every page up front;
+  // MADV_POPULATE_READ maps them shared with the page cache. Before Linux 5.14 it fails and the
+  // pages fault in one by one as they are read (slower, same result).
+#ifdef MADV_POPULATE_READ
+  if (map_len_ && size_) madvise(map_, size_, MADV_POPULATE_READ);
+#endif
+}
+
+InputBuffer InputBuffer::open(const std::string& path, bool prefault) {
   Fd fd;
   fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd.fd < 0) throw InputError(path, -1, std::string("cannot open: ") + std::strerror(errno));
@@ -147,19 +157,13 @@ InputBuffer InputBuffer::open(const std::string& path) {
       throw InputError(path, -1, std::string("cannot map: ") + std::strerror(errno));
     }
     madvise(region, size, MADV_SEQUENTIAL);
-    // The whole file is read anyway: one call maps it instead of a fault per page. Not
-    // MAP_POPULATE, which on a writable private mapping copies every page up front;
-    // MADV_POPULATE_READ maps them shared with the page cache. Before Linux 5.14 it fails and the
-    // pages fault in one by one as they are read (slower, same result).
-#ifdef MADV_POPULATE_READ
-    madvise(region, size, MADV_POPULATE_READ);
-#endif
   }
   b.map_ = region;
   b.map_len_ = total;
   b.data_ = static_cast<char*>(region);
   b.size_ = size;
   b.capacity_ = total;
+  if (prefault) b.prefault();
 
   if (is_gzip(b.data_, b.size_)) {
     PaddedBlock blk;

@@ -16,7 +16,9 @@ class InputBuffer {
   static constexpr size_t kPadding = 64;  // >= SIMDJSON_PADDING
 
   // Reads `path`; gzip is recognised by its magic bytes, not the file name. Throws InputError.
-  static InputBuffer open(const std::string& path);
+  // `prefault`: map every page of a plain file at once (else they fault in as they are read, or
+  // a reader maps them piece by piece: see file_backed()).
+  static InputBuffer open(const std::string& path, bool prefault = true);
   // Wraps bytes already in memory (copied into a padded buffer); used by the fuzzer and tests.
   static InputBuffer from_memory(const void* data, size_t size, const std::string& name);
 
@@ -33,6 +35,11 @@ class InputBuffer {
   // Bytes readable from data(): size() + at least kPadding.
   size_t capacity() const { return capacity_; }
   bool was_gzip() const { return gzip_; }
+  // The bytes are a private mapping of the file itself: pages can be dropped (MADV_DONTNEED) and
+  // read back from the file unchanged, as long as any byte written was put back first.
+  bool file_backed() const { return map_len_ > 0; }
+  // Maps every page now (what open(path, true) does).
+  void prefault() const;
 
  private:
   InputBuffer() = default;

@@ -9,12 +9,17 @@ namespace infertrace {
 
 Trace load_trace(const std::string& path, const LoadOptions& opts) {
   // gzip is undone here by its magic bytes, so every format below sees plain bytes.
-  const InputBuffer in = InputBuffer::open(path);
+  // Pages are mapped as the reader needs them: a Kineto document read in pieces maps and drops
+  // one piece at a time (kineto_reader.h, ReadOptions::release_input).
+  const InputBuffer in = InputBuffer::open(path, /*prefault=*/false);
   Trace t;
   t.file = path;
 
   // An infertrace recording (.itrace) is recognised from its content, before the JSON check.
-  if (is_recording(in.data(), in.size())) return read_recording_bytes(in.data(), in.size(), path);
+  if (is_recording(in.data(), in.size())) {
+    in.prefault();
+    return read_recording_bytes(in.data(), in.size(), path);
+  }
 
   size_t i = 0;
   while (i < in.size() && (in.data()[i] == ' ' || in.data()[i] == '\n' || in.data()[i] == '\r' ||
@@ -30,6 +35,8 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) {
   kineto::ReadOptions ro;
   ro.chunk_bytes = opts.chunk_bytes;
   ro.kernel = opts.parser_kernel;
+  ro.direct_scan = opts.direct_scan;
+  ro.release_input = in.file_backed();
   ro.decompressed = in.was_gzip();
   kineto::read_kineto(in.mutable_data(), in.size(), path, ro, t);
   if (in.was_gzip()) t.meta["compressed"] = "gzip";

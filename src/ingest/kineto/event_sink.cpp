@@ -86,6 +86,15 @@ StrId EventSink::intern_name(std::string_view s, bool escaped) {
   return t_.strings.intern(clean);
 }
 
+ApiKind EventSink::api_kind(StrId name, const RawEvent& e) {
+  // The kind depends on the name alone, and a trace has few distinct API names: classify each once.
+  // A name whose control characters were replaced is interned changed, so it is classified as it is.
+  if (name == kNoString || e.name_escaped) return classify_api(e.name);
+  if (name >= api_kind_of_.size()) api_kind_of_.resize(name + 1, kUnclassified);
+  if (api_kind_of_[name] == kUnclassified) api_kind_of_[name] = static_cast<uint8_t>(classify_api(e.name));
+  return static_cast<ApiKind>(api_kind_of_[name]);
+}
+
 void EventSink::note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
   // Host events come in long runs from one thread: skip the hash lookup for a repeat.
   if (!last_thread_ || last_key_.pid != pid || last_key_.tid != tid) {
@@ -104,6 +113,7 @@ void EventSink::note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
 }
 
 void EventSink::add(const RawEvent& e) {
+  ++added_;
   if (e.ph.size() != 1) {
     t_.count_skipped(e.ph.empty() ? "skipped_missing_ph" : "skipped_unknown_ph");
     return;
@@ -190,7 +200,7 @@ void EventSink::add(const RawEvent& e) {
       c.correlation = e.correlation.ok() ? e.correlation.v : -1;
       c.external_id = e.external_id.ok() ? e.external_id.v : -1;
       c.name = name;
-      c.kind = classify_api(e.name);
+      c.kind = api_kind(name, e);
       t_.api.push(c);
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, e.ts.v + e.dur.v);
       break;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "trace/trace.h"
 
@@ -42,6 +43,8 @@ class EventSink {
  public:
   explicit EventSink(Trace& t) : t_(t) {}
   void add(const RawEvent& e);
+  // Events passed to add() so far.
+  uint64_t events_added() const { return added_; }
   // Writes the thread table; call once after the last event.
   void finish();
 
@@ -62,6 +65,7 @@ class EventSink {
   };
 
   StrId intern_name(std::string_view s, bool escaped);
+  ApiKind api_kind(StrId name, const RawEvent& e);
   void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end);
 
   Trace& t_;
@@ -70,6 +74,9 @@ class EventSink {
   ThreadKey last_key_{-1, -1};
   ThreadSeen* last_thread_ = nullptr;
   int64_t zero_dur_ = 0;  // kept, but reported in Trace::meta
+  uint64_t added_ = 0;
+  static constexpr uint8_t kUnclassified = 0xFF;
+  std::vector<uint8_t> api_kind_of_;  // ApiKind by name id, kUnclassified until first seen
 };
 
 }  // namespace infertrace::kineto

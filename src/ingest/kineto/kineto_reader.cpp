@@ -49,7 +49,7 @@ void read_kineto(char* data, size_t size, const std::string& file, const ReadOpt
   const std::string file_name = out.file;
   const TraceSource source = out.source;
   try {
-    read_with_cuts(data, size, file, opts, object_form, quick_cuts(data, size, chunk), out);
+    read_with_cuts(data, size, file, opts, object_form, quick_cuts(data, size, chunk, opts.chunk_bytes == 0 ? kEdgePiece : 0), out);
     out.meta["ingest.cuts"] = "quick";
     out.meta["ingest.parser"] = kernel.simdjson_name;
     return;

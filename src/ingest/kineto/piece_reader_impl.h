@@ -11,10 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "ingest/kineto/event_scan.h"
 #include "ingest/kineto/event_sink.h"
+#include "ingest/kineto/input_pages.h"
 #include "ingest/kineto/json_number.h"
 #include "ingest/kineto/piece_reader.h"
 #include "ingest/kineto/structure_scan.h"
+#include "ingest/kineto/table_prefault.h"
 #include "util/error.h"
 
 // The per-event loop, with everything it calls inlined into it (simdjson's functions included,
@@ -418,6 +421,7 @@ void read_pieces(char* data, size_t size, const std::string& file, const ReadOpt
   if (cuts.empty()) {
     if (size > kMaxDocument)
       throw InputError(file, 0, "document larger than 4 GB with no traceEvents array to split");
+    if (opts.release_input) map_in_pages(data, size);
     pp.parse(data, size, PieceKind::Whole, object_form, 0, 0);
     sink.finish();
     out.meta["ingest.pieces"] = "1";
@@ -443,17 +447,77 @@ void read_pieces(char* data, size_t size, const std::string& file, const ReadOpt
     std::memset(piece.data() + n, 0, simdjson::SIMDJSON_PADDING);
     return n;
   };
+  // Rows of the tables before the piece just read; with its length, how far ahead to fault in
+  // table pages for the next piece (table_prefault.h).
+  size_t gpu0 = 0, api0 = 0, ops0 = 0;
+  auto prefault_for_next = [&](size_t read_len, size_t next_len) {
+    const double scale = 1.25 * static_cast<double>(next_len) / static_cast<double>(std::max<size_t>(read_len, 1));
+    auto ahead = [&](size_t now, size_t before) { return static_cast<size_t>(static_cast<double>(now - before) * scale) + 64; };
+    prefault_next_rows(out, ahead(out.gpu.size(), gpu0), ahead(out.api.size(), api0), ahead(out.ops.size(), ops0));
+    gpu0 = out.gpu.size();
+    api0 = out.api.size();
+    ops0 = out.ops.size();
+  };
+  auto piece_len = [&](size_t i) { return i < cuts.size() ? cuts[i] - cuts[i - 1] + 1 : size - cuts.back(); };
+  // With release_input, each piece's pages are mapped in just before it is read and dropped after
+  // (input_pages.h): every byte written in them was put back, so they read back from the file.
+  if (opts.release_input) map_in_pages(data, cuts[0]);
   size_t n = build("", 0, cuts[0], first_suffix);
   pp.parse(piece.data(), n, PieceKind::First, object_form, 0, 0);
+  if (opts.release_input) drop_pages(data, cuts[0]);
   reserve_by_extrapolation(out, cuts[0], size);
+  prefault_for_next(cuts[0], piece_len(1));
   // A middle piece is parsed where it lies, from the comma before it (read as '[') to the comma
   // after it (read as ']'); the bytes after that are the rest of the input and its padding, which
   // simdjson reads but never interprets (stage 1 pads the last block with spaces of its own).
+  // The direct scan (event_scan.h) reads the events it knows the shape of; the on-demand reader
+  // reads the rest of the piece from the separator where the scan stopped (all of it when the
+  // scan is off or stopped at once).
+  size_t scanned_bytes = 0;
   for (size_t i = 1; i < cuts.size(); ++i) {
-    const BracketedPiece bracketed(data + cuts[i - 1], data + cuts[i]);
-    pp.parse(data + cuts[i - 1], cuts[i] - cuts[i - 1] + 1, PieceKind::Middle, object_form, 0,
-             static_cast<int64_t>(cuts[i - 1]));
+    const size_t len = cuts[i] - cuts[i - 1] + 1;
+    // simdjson and the scan read a little past the piece: map that in too.
+    if (opts.release_input) map_in_pages(data + cuts[i - 1], len + simdjson::SIMDJSON_PADDING);
+    {
+      char* const piece_start = data + cuts[i - 1];
+      const BracketedPiece bracketed(piece_start, data + cuts[i]);
+      const int64_t origin = static_cast<int64_t>(cuts[i - 1]);
+      size_t from = 0;  // separator where the scan (re)starts
+      while (from < len) {
+        const size_t done = opts.direct_scan ? scan_event_piece(piece_start, len, from, origin, sink) : from;
+        scanned_bytes += done - from;
+        if (done == len) break;
+        // The event the scan left: on-demand reads it alone, from its separator (read as '[') to the
+        // ',' after it (read as ']'), and the scan goes on from there.
+        const size_t next = opts.direct_scan ? next_separator(piece_start, len, done) : 0;
+        if (next != 0) {
+          const uint64_t fed_before = sink.events_added();
+          try {
+            const BracketedPiece one(piece_start + done, piece_start + next);
+            pp.parse(piece_start + done, next - done + 1, PieceKind::Middle, object_form, 0, origin + static_cast<int64_t>(done));
+            from = next;
+            continue;
+          } catch (const InputError&) {
+            // Malformed there: the rest of the piece is read below, so the message is the one a
+            // reading of the whole rest gives. Only if that event reached the sink (it cannot,
+            // simdjson fails before an event is complete) would a second reading count it twice.
+            if (sink.events_added() != fed_before) throw;
+          }
+        }
+        const BracketedPiece rest(piece_start + done, data + cuts[i]);
+        pp.parse(piece_start + done, len - done, PieceKind::Middle, object_form, 0, origin + static_cast<int64_t>(done));
+        break;
+      }
+      // The first piece may be small (kEdgePiece) and mostly the document's header: extrapolate
+      // again from the first middle piece (reserve only ever grows the tables).
+      if (i == 1) reserve_by_extrapolation(out, cuts[1], size);
+    }
+    // The brackets are put back (end of the block above): drop the piece's own pages.
+    if (opts.release_input) drop_pages(data + cuts[i - 1], cuts[i] - cuts[i - 1]);
+    prefault_for_next(len, piece_len(i + 1));
   }
+  out.meta["ingest.direct_scan_bytes"] = std::to_string(scanned_bytes);
+  if (opts.release_input) map_in_pages(data + cuts.back() + 1, size - cuts.back() - 1);
   n = build(last_prefix, cuts.back() + 1, size, "");
   pp.parse(piece.data(), n, PieceKind::Last, object_form, last_prefix.size(),
            static_cast<int64_t>(cuts.back() + 1));

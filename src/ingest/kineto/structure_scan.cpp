@@ -25,14 +25,20 @@ size_t next_event_comma(const char* d, size_t from, size_t end) {
 }
 }  // namespace
 
-std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk) {
+std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk, size_t edge) {
   std::vector<size_t> cuts;
-  size_t pos = 0;
-  while (size - pos > chunk) {
-    const size_t c = next_event_comma(data, pos + chunk, size);
+  if (edge == 0 || edge > chunk) edge = chunk;
+  size_t pos = 0, target = edge;
+  while (size - pos > target) {
+    const size_t c = next_event_comma(data, pos + target, size);
     if (c >= size) break;
     cuts.push_back(c);
     pos = c + 1;
+    target = chunk;
+  }
+  if (!cuts.empty() && edge < chunk && size - pos > edge) {
+    const size_t c = next_event_comma(data, size - edge, size);
+    if (c < size) cuts.push_back(c);
   }
   return cuts;
 }

@@ -10,8 +10,10 @@ namespace infertrace::kineto {
 
 // Comma offsets between events, about `chunk` bytes apart, found by looking for "}" "," "{"
 // (whitespace allowed) near each target without tracking strings or nesting: fast, usually right,
-// and checked by parsing (see kineto_reader.h).
-std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk);
+// and checked by parsing (see kineto_reader.h). With 0 < `edge` < `chunk` the first and the last
+// piece are only about `edge` bytes: they hold the document around the traceEvents array and are
+// read by the on-demand reader, while middle pieces go through the direct event scan first.
+std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk, size_t edge = 0);
 
 struct ExactCuts {
   std::vector<size_t> cuts;  // commas between elements of the traceEvents array

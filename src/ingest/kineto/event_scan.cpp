@@ -1,0 +1,558 @@
+#include "ingest/kineto/event_scan.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "ingest/kineto/json_number.h"
+
+namespace infertrace::kineto {
+
+namespace {
+
+#define INFERTRACE_SCAN_INLINE inline __attribute__((always_inline))
+
+// Objects and arrays inside an event deeper than this are left to the on-demand reader (Kineto
+// nests two levels: args, then "Input Dims": [[...]]).
+constexpr int kMaxNesting = 8;
+
+bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// What may follow a number or a literal: whitespace or the structural character after a value.
+bool ends_value(char c) { return is_ws(c) || c == ',' || c == '}' || c == ']'; }
+
+// Never runs past the piece: the piece ends with ']', which is not whitespace.
+const char* skip_ws(const char* p) {
+  while (is_ws(*p)) ++p;
+  return p;
+}
+
+INFERTRACE_SCAN_INLINE uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The raw key at `k` (after its opening quote) is exactly `lit` (same test as the on-demand reader:
+// the text of `lit`, then the closing quote), as one or two 8-byte compares. Keys are followed by
+// more of the piece or its padding, so 16 bytes are always readable.
+template <size_t N>
+INFERTRACE_SCAN_INLINE bool key_is(const char* k, const char (&lit)[N]) {
+  static_assert(N <= 16, "key too long for two 8-byte compares");
+  char want[16] = {};
+  for (size_t i = 0; i + 1 < N; ++i) want[i] = lit[i];
+  want[N - 1] = '"';
+  uint64_t w0, w1;
+  std::memcpy(&w0, want, 8);
+  std::memcpy(&w1, want + 8, 8);
+  if constexpr (N <= 8) {
+    const uint64_t mask = N == 8 ? ~uint64_t(0) : (uint64_t(1) << (8 * N)) - 1;
+    return ((load8(k) ^ w0) & mask) == 0;
+  } else {
+    const uint64_t mask = N == 16 ? ~uint64_t(0) : (uint64_t(1) << (8 * (N - 8))) - 1;
+    return load8(k) == w0 && ((load8(k + 8) ^ w1) & mask) == 0;
+  }
+}
+
+// `p` is just after an opening quote. Returns the closing quote, or nullptr when the string holds
+// an escape or a control character (the on-demand reader handles those), is not valid UTF-8, or
+// does not close before the piece's last byte. Reads up to 15 bytes past `end`, which the caller
+// guarantees readable. UTF-8 is checked here, string by string and only for strings with a byte
+// >= 0x80: everything outside strings that the scan accepts is ASCII grammar.
+INFERTRACE_SCAN_INLINE const char* string_end(const char* p, const char* end) {
+  const char* const start = p;
+  unsigned non_ascii = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
+  for (;;) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // A byte <= 0x1F (unsigned) is its own minimum with 0x1F.
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                     _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    if (mask != 0) {
+      non_ascii |= high & ((mask & (0u - mask)) - 1);  // only the bytes before the hit
+      p += __builtin_ctz(mask);
+      break;
+    }
+    non_ascii |= high;
+    p += 16;
+    if (p >= end) return nullptr;
+  }
+#else
+  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) non_ascii |= static_cast<unsigned char>(*p++) & 0x80;
+#endif
+  if (p >= end - 1 || *p != '"') return nullptr;
+  if (non_ascii != 0 && !simdjson::validate_utf8(start, static_cast<size_t>(p - start))) return nullptr;
+  return p;
+}
+
+// A JSON number at `p`: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, followed by whitespace or a
+// structural character. Returns its end or nullptr. Byte by byte; number_end() below is the same
+// test for the usual lengths.
+const char* number_end_bytewise(const char* p) {
+  if (*p == '-') ++p;
+  if (*p == '0') {
+    ++p;
+  } else if (is_digit(*p)) {
+    while (is_digit(*p)) ++p;
+  } else {
+    return nullptr;
+  }
+  if (*p == '.') {
+    ++p;
+    if (!is_digit(*p)) return nullptr;
+    while (is_digit(*p)) ++p;
+  }
+  if (*p == 'e' || *p == 'E') {
+    ++p;
+    if (*p == '+' || *p == '-') ++p;
+    if (!is_digit(*p)) return nullptr;
+    while (is_digit(*p)) ++p;
+  }
+  return ends_value(*p) ? p : nullptr;
+}
+
+
+
+// Index (0..8) of the first byte of `w` (loaded little-endian) that is not an ASCII digit. A byte
+// >= 0xFA carries into the next byte in the second test, which can only spoil bytes after it.
+INFERTRACE_SCAN_INLINE unsigned first_non_digit(uint64_t w) {
+  const uint64_t high = (w & 0xF0F0F0F0F0F0F0F0) ^ 0x3030303030303030;
+  const uint64_t over9 = ((w + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) ^ 0x3030303030303030;
+  const uint64_t bad = high | over9;
+  return bad == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(bad)) / 8;
+}
+
+// The value of 8 ASCII digits loaded little-endian (first digit in the low byte).
+INFERTRACE_SCAN_INLINE uint64_t eight_digit_value(uint64_t w) {
+  w -= 0x3030303030303030;
+  w = (w * 10) + (w >> 8);
+  return (((w & 0x000000FF000000FF) * 0x000F424000000064) + (((w >> 16) & 0x000000FF000000FF) * 0x0000271000000001)) >> 32;
+}
+
+// The value of the first `n` (1..8) digits of `w`: they are moved to the high end and '0's fill in.
+INFERTRACE_SCAN_INLINE uint64_t digits_value(uint64_t w, unsigned n) {
+  if (n < 8) w = (w << (64 - 8 * n)) | (0x3030303030303030ull >> (8 * n));
+  return eight_digit_value(w);
+}
+
+constexpr uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
+// The usual number shapes in one pass: '-'? then 1 to 15 integer digits (no leading zero unless
+// alone) and, when `max_decimals` > 0, '.' and 1 to `max_decimals` digits, then no exponent.
+// `scaled` = value * 10^max_decimals, what fast_decimal() in json_number.cpp computes for the same
+// text. Returns the end of the number, or nullptr when the text is of another shape (then the
+// caller checks it with number_end() and converts it with json_number.h).
+INFERTRACE_SCAN_INLINE const char* common_number(const char* p, int max_decimals, int64_t& scaled) {
+  const bool neg = *p == '-';
+  p += neg;
+  const uint64_t w1 = load8(p);
+  unsigned n = first_non_digit(w1);
+  uint64_t v;
+  if (n < 8) {
+    if (n == 0) return nullptr;
+    v = digits_value(w1, n);
+  } else {
+    const uint64_t w2 = load8(p + 8);
+    const unsigned n2 = first_non_digit(w2);
+    if (n2 > 7) return nullptr;  // 16 digits or more
+    v = eight_digit_value(w1) * kPow10[n2] + (n2 ? digits_value(w2, n2) : 0);
+    n += n2;
+  }
+  if (n > 1 && *p == '0') return nullptr;
+  p += n;
+  if (max_decimals > 0) {
+    unsigned nf = 0;
+    if (*p == '.') {
+      const uint64_t wf = load8(p + 1);
+      nf = first_non_digit(wf);
+      if (nf == 0 || nf > static_cast<unsigned>(max_decimals)) return nullptr;
+      v = v * kPow10[nf] + digits_value(wf, nf);
+      p += 1 + nf;
+    }
+    v *= kPow10[max_decimals - nf];
+  }
+  if (!ends_value(*p)) return nullptr;  // '.', an exponent, or junk
+  scaled = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return p;
+}
+
+bool starts_number(char c) { return c == '-' || is_digit(c); }
+
+// number_end_bytewise() 8 digits at a time, for numbers whose integer and fraction parts have at
+// most 7 digits each and no exponent (ids, counts, durations); others go to the bytewise test.
+INFERTRACE_SCAN_INLINE const char* number_end(const char* p) {
+  const char* const start = p;
+  p += *p == '-';
+  const unsigned n = first_non_digit(load8(p));
+  if (n == 8) return number_end_bytewise(start);
+  if (n == 0 || (n > 1 && *p == '0')) return nullptr;
+  p += n;
+  if (*p == '.') {
+    const unsigned f = first_non_digit(load8(p + 1));
+    if (f == 0) return nullptr;
+    if (f == 8) return number_end_bytewise(start);
+    p += 1 + f;
+  }
+  if (*p == 'e' || *p == 'E') return number_end_bytewise(start);
+  return ends_value(*p) ? p : nullptr;
+}
+
+class EventScanner {
+ public:
+  EventScanner(const char* piece, size_t len, int64_t origin) : piece_(piece), end_(piece + len), origin_(origin) {}
+
+  // `p` at '{'. Fills `e` as PieceParser::read_event does; returns the byte after the closing '}'.
+  const char* event(const char* p, RawEvent& e) {
+    p = skip_ws(p + 1);
+    const char* first_key = nullptr;
+    // Set once "ph" says the sink will not use the event (flows, instants, counters, a malformed
+    // ph): its other values are then only checked, not converted.
+    bool ignored = false;
+    if (*p != '}') {
+      for (;;) {
+        if (*p != '"') return nullptr;
+        const char* k = p + 1;
+        if (!first_key) first_key = k;
+        const char* after_key = nullptr;
+        enum class F : uint8_t { Other, Ph, Pid, Cat, Name, Ts, Tid, Dur, Args } f = F::Other;
+        switch (k[0]) {
+          case 'p':
+            if (key_is(k, "ph")) f = F::Ph, after_key = k + 3;
+            else if (key_is(k, "pid")) f = F::Pid, after_key = k + 4;
+            break;
+          case 'c':
+            if (key_is(k, "cat")) f = F::Cat, after_key = k + 4;
+            break;
+          case 'n':
+            if (key_is(k, "name")) f = F::Name, after_key = k + 5;
+            break;
+          case 't':
+            if (key_is(k, "ts")) f = F::Ts, after_key = k + 3;
+            else if (key_is(k, "tid")) f = F::Tid, after_key = k + 4;
+            break;
+          case 'd':
+            if (key_is(k, "dur")) f = F::Dur, after_key = k + 4;
+            break;
+          case 'a':
+            if (key_is(k, "args")) f = F::Args, after_key = k + 5;
+            break;
+          default:
+            break;
+        }
+        if (!after_key) {
+          const char* q = string_end(k, end_);
+          if (!q) return nullptr;
+          after_key = q + 1;
+        }
+        p = skip_ws(after_key);
+        if (*p != ':') return nullptr;
+        p = skip_ws(p + 1);
+        if (ignored) {
+          // The sink passes over this event whatever its other fields hold, unless a second "ph"
+          // changes that: then the on-demand reader decides.
+          if (f == F::Ph) return nullptr;
+          f = F::Other;
+        }
+        switch (f) {
+          case F::Ph:
+            p = str(p, e.ph);
+            ignored = !(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'));
+            break;
+          case F::Pid: p = int_value(p, e.pid, true); break;
+          case F::Cat: p = str(p, e.cat); break;
+          case F::Name: p = str(p, e.name, &e.has_name); break;
+          case F::Ts: p = time_value(p, e.ts); break;
+          case F::Tid: p = int_value(p, e.tid, true); break;
+          case F::Dur: p = time_value(p, e.dur); break;
+          case F::Args: p = args(p, e); break;
+          case F::Other: p = skip_value(p, 1); break;
+        }
+        if (!p) return nullptr;
+        p = skip_ws(p);
+        if (*p == '}') break;
+        if (*p != ',') return nullptr;
+        p = skip_ws(p + 1);
+      }
+    }
+    e.offset = first_key ? origin_ + (first_key - piece_) : -1;
+    return p + 1;
+  }
+
+ private:
+  // A string value without escapes is taken as it stands; any other value leaves the field as it
+  // was (the on-demand reader's str()).
+  const char* str(const char* p, std::string_view& out, bool* present = nullptr) {
+    if (*p != '"') return skip_value(p, 1);
+    const char* q = string_end(p + 1, end_);
+    if (!q) return nullptr;
+    out = std::string_view(p + 1, static_cast<size_t>(q - p - 1));
+    if (present) *present = true;
+    return q + 1;
+  }
+
+  // The on-demand reader's int_field().
+  const char* int_value(const char* p, IntField& out, bool allow_string = false) {
+    if (*p == '"') {
+      const char* q = string_end(p + 1, end_);
+      if (!q) return nullptr;
+      if (allow_string) {
+        const std::string_view s(p + 1, static_cast<size_t>(q - p - 1));
+        int64_t x;
+        if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
+          out.state = FieldState::Ok;
+          out.v = x;
+        }
+      } else {
+        out.state = FieldState::BadType;
+      }
+      return q + 1;
+    }
+    if (!starts_number(*p)) {
+      out.state = FieldState::BadType;
+      return skip_value(p, 1);
+    }
+    if (const char* q = common_number(p, 0, out.v)) {
+      out.state = FieldState::Ok;
+      return q;
+    }
+    const char* q = number_end(p);
+    if (!q) return nullptr;
+    switch (parse_int64(std::string_view(p, static_cast<size_t>(q - p)), out.v)) {
+      case NumStatus::Ok: out.state = FieldState::Ok; break;
+      case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
+      case NumStatus::NotInteger: out.state = FieldState::BadType; break;
+      case NumStatus::Invalid: return nullptr;
+    }
+    if (out.state != FieldState::Ok) out.v = -1;
+    return q;
+  }
+
+  // The on-demand reader's time_field().
+  const char* time_value(const char* p, IntField& out) {
+    if (!starts_number(*p)) {
+      out.state = FieldState::BadType;
+      return skip_value(p, 1);
+    }
+    if (const char* q = common_number(p, 3, out.v)) {
+      out.state = FieldState::Ok;
+      return q;
+    }
+    const char* q = number_end(p);
+    if (!q) return nullptr;
+    switch (parse_us_to_ns(std::string_view(p, static_cast<size_t>(q - p)), out.v)) {
+      case NumStatus::Ok: out.state = FieldState::Ok; break;
+      case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
+      case NumStatus::NotInteger: out.state = FieldState::BadType; break;
+      case NumStatus::Invalid: return nullptr;
+    }
+    return q;
+  }
+
+  // grid / block (the on-demand reader's dims()).
+  const char* dims(const char* p, uint32_t (&out)[3]) {
+    if (*p != '[') return skip_value(p, 1);
+    p = skip_ws(p + 1);
+    if (*p == ']') return p + 1;
+    for (int i = 0;; ++i) {
+      if (starts_number(*p)) {
+        IntField x;
+        p = int_value(p, x);
+        if (!p) return nullptr;
+        if (i < 3 && x.ok() && x.v >= 0 && x.v <= 0xFFFFFFFFll) out[i] = static_cast<uint32_t>(x.v);
+      } else {
+        p = skip_value(p, 2);
+        if (!p) return nullptr;
+      }
+      p = skip_ws(p);
+      if (*p == ']') return p + 1;
+      if (*p != ',') return nullptr;
+      p = skip_ws(p + 1);
+    }
+  }
+
+  // The on-demand reader's read_args().
+  const char* args(const char* p, RawEvent& e) {
+    if (*p != '{') return skip_value(p, 1);
+    p = skip_ws(p + 1);
+    if (*p == '}') return p + 1;
+    for (;;) {
+      if (*p != '"') return nullptr;
+      const char* k = p + 1;
+      enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name } a = A::Other;
+      const char* after_key = nullptr;
+      switch (k[0]) {
+        case 'E':
+          if (key_is(k, "External id")) a = A::ExternalId, after_key = k + 12;
+          break;
+        case 'e':
+          if (key_is(k, "external id")) a = A::ExternalId, after_key = k + 12;
+          break;
+        case 'c':
+          if (key_is(k, "correlation")) a = A::Correlation, after_key = k + 12;
+          break;
+        case 's':
+          if (key_is(k, "stream")) a = A::Stream, after_key = k + 7;
+          break;
+        case 'd':
+          if (key_is(k, "device")) a = A::Device, after_key = k + 7;
+          break;
+        case 'g':
+          if (key_is(k, "grid")) a = A::Grid, after_key = k + 5;
+          break;
+        case 'b':
+          if (key_is(k, "block")) a = A::Block, after_key = k + 6;
+          break;
+        case 'n':
+          if (key_is(k, "name")) a = A::Name, after_key = k + 5;
+          break;
+        default:
+          break;
+      }
+      if (!after_key) {
+        const char* q = string_end(k, end_);
+        if (!q) return nullptr;
+        after_key = q + 1;
+      }
+      p = skip_ws(after_key);
+      if (*p != ':') return nullptr;
+      p = skip_ws(p + 1);
+      switch (a) {
+        case A::ExternalId: p = int_value(p, e.external_id); break;
+        case A::Correlation: p = int_value(p, e.correlation); break;
+        case A::Stream: p = int_value(p, e.stream); break;
+        case A::Device: p = int_value(p, e.device); break;
+        case A::Grid: p = dims(p, e.grid); break;
+        case A::Block: p = dims(p, e.block); break;
+        case A::Name: p = str(p, e.arg_name, &e.has_arg_name); break;
+        case A::Other: p = skip_value(p, 2); break;
+      }
+      if (!p) return nullptr;
+      p = skip_ws(p);
+      if (*p == '}') return p + 1;
+      if (*p != ',') return nullptr;
+      p = skip_ws(p + 1);
+    }
+  }
+
+  // Any JSON value this scanner accepts, checked and passed over; `depth` counts the objects and
+  // arrays around it inside the event.
+  const char* skip_value(const char* p, int depth) {
+    switch (*p) {
+      case '"': {
+        const char* q = string_end(p + 1, end_);
+        return q ? q + 1 : nullptr;
+      }
+      case 't': return literal(p, "true");
+      case 'f': return literal(p, "false");
+      case 'n': return literal(p, "null");
+      case '[': {
+        if (depth >= kMaxNesting) return nullptr;
+        p = skip_ws(p + 1);
+        if (*p == ']') return p + 1;
+        for (;;) {
+          p = skip_value(p, depth + 1);
+          if (!p) return nullptr;
+          p = skip_ws(p);
+          if (*p == ']') return p + 1;
+          if (*p != ',') return nullptr;
+          p = skip_ws(p + 1);
+        }
+      }
+      case '{': {
+        if (depth >= kMaxNesting) return nullptr;
+        p = skip_ws(p + 1);
+        if (*p == '}') return p + 1;
+        for (;;) {
+          if (*p != '"') return nullptr;
+          const char* q = string_end(p + 1, end_);
+          if (!q) return nullptr;
+          p = skip_ws(q + 1);
+          if (*p != ':') return nullptr;
+          p = skip_value(skip_ws(p + 1), depth + 1);
+          if (!p) return nullptr;
+          p = skip_ws(p);
+          if (*p == '}') return p + 1;
+          if (*p != ',') return nullptr;
+          p = skip_ws(p + 1);
+        }
+      }
+      default:
+        return starts_number(*p) ? number_end(p) : nullptr;
+    }
+  }
+
+  // "true", "false" or "null" at p, compared as one 8-byte word.
+  template <size_t N>
+  static const char* literal(const char* p, const char (&lit)[N]) {
+    uint64_t want = 0;
+    std::memcpy(&want, lit, N - 1);
+    const uint64_t mask = (uint64_t(1) << (8 * (N - 1))) - 1;
+    return ((load8(p) ^ want) & mask) == 0 && ends_value(p[N - 1]) ? p + N - 1 : nullptr;
+  }
+
+  const char* piece_;
+  const char* end_;
+  int64_t origin_;
+};
+
+}  // namespace
+
+size_t scan_event_piece(const char* piece, size_t len, size_t from, int64_t origin, EventSink& sink) {
+  if (len < 2 || piece[0] != '[' || piece[len - 1] != ']' || from >= len - 1) return from;
+  EventScanner scan(piece, len, origin);
+  const char* const last = piece + len - 1;
+  const char* sep = piece + from;  // the separator before the event being read
+  const char* p = skip_ws(sep + 1);
+  for (;;) {
+    if (*p != '{') return static_cast<size_t>(sep - piece);
+    RawEvent e;
+    p = scan.event(p, e);
+    if (!p) return static_cast<size_t>(sep - piece);
+    p = skip_ws(p);
+    if (*p == ',') {
+      sink.add(e);
+      sep = p;
+      p = skip_ws(p + 1);
+      continue;
+    }
+    if (p != last) return static_cast<size_t>(sep - piece);  // a ']' too early, or something else
+    sink.add(e);
+    return len;
+  }
+}
+
+size_t next_separator(const char* piece, size_t len, size_t sep) {
+  if (len < 2 || sep >= len - 1) return 0;
+  const char* const last = piece + len - 1;
+  const char* p = skip_ws(piece + sep + 1);
+  if (*p != '{') return 0;
+  // Brackets outside strings, with a backslash taking the byte after it; the piece's closing ']'
+  // is never part of the element.
+  int64_t depth = 0;
+  for (; p < last; ++p) {
+    const char c = *p;
+    if (c == '"') {
+      for (++p; p < last && *p != '"'; ++p)
+        if (*p == '\\') ++p;
+      if (p >= last) return 0;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) break;
+      if (depth < 0) return 0;
+    }
+  }
+  if (p >= last) return 0;
+  p = skip_ws(p + 1);
+  return *p == ',' && p < last ? static_cast<size_t>(p - piece) : 0;
+}
+
+}  // namespace infertrace::kineto
