@@ -55,7 +55,8 @@ class EventSink {
   };
   struct ThreadKeyHash {
     size_t operator()(const ThreadKey& k) const {
-      return std::hash<int64_t>()(k.pid * 1000003 ^ k.tid);
+      // Unsigned: Kineto pids/tids can be any int64 (a signed multiply would overflow).
+      return std::hash<uint64_t>()(static_cast<uint64_t>(k.pid) * 1000003u ^ static_cast<uint64_t>(k.tid));
     }
   };
   struct ThreadSeen {
