@@ -56,6 +56,22 @@ class CorrelationMap {
     }
   }
 
+  // Starts loading the slot of `id` into cache. Ids of a large sparse table land in random slots,
+  // so each lookup is a cache miss; callers walking a column prefetch a few ids ahead to overlap
+  // those misses (the two lookup loops of analyze_launches were ~3% of `analyze` on 1 GB).
+  void prefetch(int64_t id) const {
+    if (id < 0) return;
+    if (!dense_.empty()) {
+      const uint64_t k = static_cast<uint64_t>(id - base_);
+      if (id >= base_ && k < dense_.size()) __builtin_prefetch(&dense_[k]);
+    } else if (!slots_.empty()) {
+      __builtin_prefetch(&slots_[slot_of(id)]);
+    }
+  }
+
+  // How many rows ahead a column walk prefetches.
+  static constexpr size_t kPrefetchAhead = 16;
+
   // Stores row for id (id must be >= 0 and one of the ids given to the constructor).
   void set(int64_t id, uint32_t row) {
     if (!dense_.empty()) {
