@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "analysis/launch.h"
 #include "analysis/launch_id_map.h"
@@ -414,4 +415,62 @@ TEST(LaunchMetrics, TimesAtTheInt64LimitsSaturateInsteadOfOverflowing) {
   EXPECT_EQ(a.t_end, INT64_MAX);  // kernel end saturates
   EXPECT_EQ(a.inference_latency, INT64_MAX);
   EXPECT_GE(a.gpu_idle, 0);
+}
+
+// host_activity and gpu_busy take a copy-free path when the rows are in time order and gather and
+// sort otherwise: both paths must give the same figures. One pseudo-random trace (overlapping and
+// nested intervals, equal starts, syncs, two threads, three streams on two devices, some rows
+// outside the window) is built once in time order and once in reverse.
+TEST(LaunchMetrics, RowsInAndOutOfTimeOrderGiveTheSameFigures) {
+  struct Ev {
+    char what;  // 'o' operator, 'c' API call, 's' sync call, 'g' GPU activity
+    ns_t start, dur;
+    int64_t id, tid, stream;
+  };
+  std::vector<Ev> evs;
+  uint64_t x = 12345;
+  auto next = [&](uint64_t m) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return (x >> 33) % m;
+  };
+  for (int64_t i = 0; i < 400; ++i) {
+    const ns_t at = static_cast<ns_t>(next(50'000));
+    const int64_t tid = 10 + static_cast<int64_t>(next(3) == 0);
+    switch (next(4)) {
+      case 0: evs.push_back({'o', at, static_cast<ns_t>(next(3'000)), -1, tid, 0}); break;
+      case 1: evs.push_back({'s', at, static_cast<ns_t>(next(800)), 10'000 + i, tid, 0}); break;
+      default:
+        evs.push_back({'c', at, static_cast<ns_t>(next(400)), i + 1, tid, 0});
+        evs.push_back({'g', at + 100 + static_cast<ns_t>(next(2'000)), static_cast<ns_t>(next(1'500)), i + 1, 0,
+                       static_cast<int64_t>(next(3))});
+    }
+  }
+  evs.push_back({'o', 0, 100, -1, 10, 0});  // two operators starting together
+  evs.push_back({'o', 0, 60'000, -1, 10, 0});
+  std::stable_sort(evs.begin(), evs.end(), [](const Ev& p, const Ev& q) { return p.start < q.start; });
+  auto analyze = [](const std::vector<Ev>& in) {
+    Builder b;
+    for (const Ev& e : in) {
+      if (e.what == 'o') b.op("op", e.start, e.dur, -1, e.tid);
+      if (e.what == 'c') b.call("cudaLaunchKernel", e.start, e.dur, e.id, -1, e.tid);
+      if (e.what == 's') b.call("cudaDeviceSynchronize", e.start, e.dur, e.id, -1, e.tid);
+      if (e.what == 'g')
+        b.gpu("k", e.start, e.dur, e.id, GpuKind::Kernel, e.stream, static_cast<int32_t>(e.stream % 2));
+    }
+    return analyze_launches(b.t);
+  };
+  const LaunchAnalysis in_order = analyze(evs);
+  std::reverse(evs.begin(), evs.end());
+  const LaunchAnalysis reversed = analyze(evs);
+  EXPECT_GT(in_order.host_sync, 0);
+  EXPECT_GT(in_order.host_active, 0);
+  EXPECT_EQ(in_order.host_active, reversed.host_active);
+  EXPECT_EQ(in_order.host_sync, reversed.host_sync);
+  EXPECT_EQ(in_order.cpu_idle, reversed.cpu_idle);
+  EXPECT_EQ(in_order.gpu_busy, reversed.gpu_busy);
+  ASSERT_EQ(in_order.by_stream.size(), 3u);
+  ASSERT_EQ(reversed.by_stream.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) EXPECT_EQ(in_order.by_stream[k].busy, reversed.by_stream[k].busy);
+  ASSERT_EQ(in_order.by_device.size(), reversed.by_device.size());
+  for (size_t k = 0; k < in_order.by_device.size(); ++k) EXPECT_EQ(in_order.by_device[k].busy, reversed.by_device[k].busy);
 }
