@@ -377,6 +377,22 @@ TEST(LaunchIdMap, DenseAndSparseIdsLookUpAlike) {
   EXPECT_EQ(s.find(2), CorrelationMap::kNone);
 }
 
+// Ids 1 in 16 (as CUPTI's correlation ids of the API calls Kineto keeps) and 1 in 1000, over a
+// range far past the tiny-trace slack: the first takes the flat array, the second the hash table;
+// both must find every id and nothing between.
+TEST(LaunchIdMap, SpreadIdsLookUpAlike) {
+  for (int64_t step : {16, 1000}) {
+    std::vector<int64_t> ids;
+    for (int64_t k = 0; k < 20'000; ++k) ids.push_back(7 + step * k);
+    CorrelationMap m(ids);
+    for (uint32_t r = 0; r < ids.size(); ++r) m.set(ids[r], r);
+    for (uint32_t r = 0; r < ids.size(); ++r) ASSERT_EQ(m.find(ids[r]), r) << step;
+    EXPECT_EQ(m.find(8), CorrelationMap::kNone);
+    EXPECT_EQ(m.find(6), CorrelationMap::kNone);
+    EXPECT_EQ(m.find(ids.back() + 1), CorrelationMap::kNone);
+  }
+}
+
 TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
   // 40 streams on 20 devices (past the small-table scan), stream s runs [1000*s, 1000*s + 100*(s+1)),
   // launched by thread 100 + s % 3; thread 100 issues 14 launches, 101 and 102 13 each.

@@ -23,7 +23,6 @@ constexpr uint32_t kNone = CorrelationMap::kNone;
 CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& duplicate, int64_t& n_dup) {
   CorrelationMap m(api.correlation);
   for (uint32_t r = 0; r < api.size(); ++r) {
-    if (r + CorrelationMap::kPrefetchAhead < api.size()) m.prefetch(api.correlation[r + CorrelationMap::kPrefetchAhead]);
     const int64_t id = api.correlation[r];
     if (id < 0) continue;
     const uint32_t prev = m.find(id);
@@ -375,7 +374,6 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   std::vector<ns_t> gpu_time(api.size(), 0);
   a.gpu_to_api.assign(gpu.size(), -1);
   for (uint32_t i = 0; i < gpu.size(); ++i) {
-    if (i + CorrelationMap::kPrefetchAhead < gpu.size()) owner.prefetch(gpu.correlation[i + CorrelationMap::kPrefetchAhead]);
     const uint32_t r = owner.find(gpu.correlation[i]);
     if (r == kNone) {
       ++a.orphan_activities;

@@ -25,16 +25,19 @@ class CorrelationMap {
     }
     if (n == 0) return;
     base_ = lo;
-    // Dense when the id range is at most 8 slots per id (plus slack for tiny traces).
+    // The hash table: open addressing with linear probing, at most half full (n counts every id,
+    // repeats included). std::unordered_map's node per id was 5% of `analyze` on a 1 GB trace.
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    // Dense whenever its array takes at most twice the hash table's bytes (plus slack for tiny
+    // traces). A flat array is read in id order, while each hash lookup is a cache and TLB miss:
+    // CUPTI's correlation ids of the API calls Kineto keeps are ~1 in 16 (the example trace:
+    // 288 calls over ids 4-4572), which a bound of 8 slots per id sent to the hash table, whose
+    // lookups were then ~3% of `analyze` on a 1 GB trace.
     const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
-    if (span <= 8 * static_cast<uint64_t>(n) + 4096) {
+    if (span * sizeof(uint32_t) <= 2 * cap * sizeof(Slot) + 4096 * sizeof(uint32_t)) {
       dense_.assign(span, kNone);
     } else {
-      // Open addressing with linear probing, at most half full (n counts every id, repeats
-      // included): std::unordered_map's node per id was 5% of `analyze` on a 1 GB trace, whose
-      // operators' External ids are sparse.
-      size_t cap = 16;
-      while (cap < 2 * n) cap *= 2;
       slots_.assign(cap, Slot{});
       mask_ = cap - 1;
       shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
@@ -55,22 +58,6 @@ class CorrelationMap {
       if (slots_[i].id < 0) return kNone;
     }
   }
-
-  // Starts loading the slot of `id` into cache. Ids of a large sparse table land in random slots,
-  // so each lookup is a cache miss; callers walking a column prefetch a few ids ahead to overlap
-  // those misses (the two lookup loops of analyze_launches were ~3% of `analyze` on 1 GB).
-  void prefetch(int64_t id) const {
-    if (id < 0) return;
-    if (!dense_.empty()) {
-      const uint64_t k = static_cast<uint64_t>(id - base_);
-      if (id >= base_ && k < dense_.size()) __builtin_prefetch(&dense_[k]);
-    } else if (!slots_.empty()) {
-      __builtin_prefetch(&slots_[slot_of(id)]);
-    }
-  }
-
-  // How many rows ahead a column walk prefetches.
-  static constexpr size_t kPrefetchAhead = 16;
 
   // Stores row for id (id must be >= 0 and one of the ids given to the constructor).
   void set(int64_t id, uint32_t row) {

@@ -25,9 +25,7 @@ void sort_if_needed(std::vector<uint32_t>& v, Less less) {
 void by_external_id(const Trace& t, const std::vector<uint32_t>& calls, OperatorAttribution& out) {
   const OperatorTable& ops = t.ops;
   CorrelationMap ext(ops.external_id);
-  constexpr size_t kAhead = CorrelationMap::kPrefetchAhead;
   for (uint32_t o = 0; o < ops.size(); ++o) {
-    if (o + kAhead < ops.size()) ext.prefetch(ops.external_id[o + kAhead]);
     const int64_t id = ops.external_id[o];
     if (id < 0) continue;
     const uint32_t prev = ext.find(id);
@@ -38,7 +36,6 @@ void by_external_id(const Trace& t, const std::vector<uint32_t>& calls, Operator
       ext.set(id, o);
   }
   for (size_t i = 0; i < calls.size(); ++i) {
-    if (i + kAhead < calls.size()) ext.prefetch(t.api.external_id[calls[i + kAhead]]);
     const uint32_t o = ext.find(t.api.external_id[calls[i]]);
     if (o != CorrelationMap::kNone) {
       out.op_of_call[i] = o;
