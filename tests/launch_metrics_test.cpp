@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "analysis/launch.h"
@@ -378,19 +379,41 @@ TEST(LaunchIdMap, DenseAndSparseIdsLookUpAlike) {
 }
 
 // Ids 1 in 16 (as CUPTI's correlation ids of the API calls Kineto keeps) and 1 in 1000, over a
-// range far past the tiny-trace slack: the first takes the flat array, the second the hash table;
-// both must find every id and nothing between.
+// range far past the tiny-trace slack, each in ascending order (the sorted index), and shuffled
+// (the flat array and the hash table); every id must be found, in any lookup order, and nothing
+// between; ids near the int64 limit must not overflow the choice of layout.
 TEST(LaunchIdMap, SpreadIdsLookUpAlike) {
   for (int64_t step : {16, 1000}) {
-    std::vector<int64_t> ids;
-    for (int64_t k = 0; k < 20'000; ++k) ids.push_back(7 + step * k);
-    CorrelationMap m(ids);
-    for (uint32_t r = 0; r < ids.size(); ++r) m.set(ids[r], r);
-    for (uint32_t r = 0; r < ids.size(); ++r) ASSERT_EQ(m.find(ids[r]), r) << step;
-    EXPECT_EQ(m.find(8), CorrelationMap::kNone);
-    EXPECT_EQ(m.find(6), CorrelationMap::kNone);
-    EXPECT_EQ(m.find(ids.back() + 1), CorrelationMap::kNone);
+    for (bool shuffled : {false, true}) {
+      std::vector<int64_t> ids;
+      for (int64_t k = 0; k < 20'000; ++k) ids.push_back(7 + step * k);
+      if (shuffled)
+        for (size_t k = 0; k + 1 < ids.size(); k += 2) std::swap(ids[k], ids[k + 1]);
+      CorrelationMap m(ids);
+      for (uint32_t r = 0; r < ids.size(); ++r) m.set(ids[r], r);
+      for (uint32_t r = 0; r < ids.size(); ++r) ASSERT_EQ(m.find(ids[r]), r) << step << shuffled;
+      for (size_t k = ids.size(); k-- > 0;) ASSERT_EQ(m.find(ids[k]), k) << step << shuffled;  // backwards
+      for (size_t k = 0; k < ids.size(); k += 997) ASSERT_EQ(m.find(ids[(k * 7919) % ids.size()]), (k * 7919) % ids.size());
+      EXPECT_EQ(m.find(8), CorrelationMap::kNone);
+      EXPECT_EQ(m.find(6), CorrelationMap::kNone);
+      EXPECT_EQ(m.find(7 + step * 20'000), CorrelationMap::kNone);
+      EXPECT_EQ(m.find(7 + step * 5'000 + 1), CorrelationMap::kNone);
+    }
   }
+  // Repeated ids in order (a runtime and a driver call sharing one): one row per id, last set wins.
+  const std::vector<int64_t> repeated = {3, 3, -1, 50, 50, 50, 900};
+  CorrelationMap m(repeated);
+  for (uint32_t r = 0; r < repeated.size(); ++r)
+    if (repeated[r] >= 0) m.set(repeated[r], r);
+  EXPECT_EQ(m.find(900), 6u);
+  EXPECT_EQ(m.find(3), 1u);
+  EXPECT_EQ(m.find(50), 5u);
+  EXPECT_EQ(m.find(4), CorrelationMap::kNone);
+  const std::vector<int64_t> extreme = {0, std::numeric_limits<int64_t>::max(), 5};
+  CorrelationMap e(extreme);
+  for (uint32_t r = 0; r < extreme.size(); ++r) e.set(extreme[r], r);
+  EXPECT_EQ(e.find(std::numeric_limits<int64_t>::max()), 1u);
+  EXPECT_EQ(e.find(5), 2u);
 }
 
 TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
