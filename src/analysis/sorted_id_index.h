@@ -38,6 +38,9 @@ class SortedIdIndex {
   size_t position(int64_t id) const {
     const size_t n = ids_.size();
     if (n == 0) return 0;
+    // The common cases first: the same id again (set after find) or the next one.
+    if (ids_[finger_] == id) return finger_;
+    if (finger_ + 1 < n && ids_[finger_ + 1] == id) return ++finger_;
     size_t lo, hi;  // the answer lies in [lo, hi]; ids_[hi] >= id or hi == n
     if (ids_[finger_] < id) {
       lo = finger_ + 1, hi = lo;
