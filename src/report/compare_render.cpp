@@ -18,12 +18,6 @@ double number(const json& o, const char* key, const std::string& file) {
   return o[key].get<double>();
 }
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 }  // namespace
 
 ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
@@ -60,9 +54,9 @@ void print_comparison(std::ostream& os, const Comparison& c) {
                TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
                TextTable::Align::Right, TextTable::Align::Left});
   for (const ComparisonRow& r : c.rows)
-    t.add_row({r.m.name, r.rate ? fixed(*r.rate, 1) : "-", r.slowdown_pct ? fixed(*r.slowdown_pct, 1) + "%" : "-",
-               fixed(r.m.sched_per_1k, 1), r.sched_increase ? fixed(*r.sched_increase, 2) + "x" : "-",
-               fixed(r.m.irq_per_1k_hard, 1), fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
+    t.add_row({r.m.name, r.rate ? format_fixed(*r.rate, 1) : "-", r.slowdown_pct ? format_fixed(*r.slowdown_pct, 1) + "%" : "-",
+               format_fixed(r.m.sched_per_1k, 1), r.sched_increase ? format_fixed(*r.sched_increase, 2) + "x" : "-",
+               format_fixed(r.m.irq_per_1k_hard, 1), format_fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
                format_pct(r.m.offcpu_share), r.verdict});
   t.print(os, "Scenarios against " + c.rows.front().m.name + " (slowdown from " + c.basis + ")");
 }

@@ -10,12 +10,6 @@ namespace infertrace {
 
 namespace {
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 std::string signed_pct(double fraction) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%+.1f%%", fraction * 100.0);
@@ -24,7 +18,7 @@ std::string signed_pct(double fraction) {
 
 // A prediction error in words: "12.5% low", "3.0% high" (to one decimal), "exact".
 std::string how_far(double error) {
-  const std::string pct = fixed(std::fabs(error) * 100.0, 1);
+  const std::string pct = format_fixed(std::fabs(error) * 100.0, 1);
   if (pct == "0.0") return "exact";
   return pct + (error < 0 ? "% low" : "% high");
 }
@@ -57,15 +51,15 @@ nlohmann::json run_json(const MeasuredRun& r) {
 std::string fusion_loop_summary(const FusionLoop& loop) {
   const LoopPrediction* best = best_prediction(loop);
   if (!best) return "No fusion length was analyzed: nothing predicted.";
-  std::string s = "Proximity-score fusion of the eager trace predicts at best " + fixed(best->predicted_speedup, 2) +
-                  "x (length " + std::to_string(best->length) + ", " + fixed(best->kernels_per_step, 1) +
+  std::string s = "Proximity-score fusion of the eager trace predicts at best " + format_fixed(best->predicted_speedup, 2) +
+                  "x (length " + std::to_string(best->length) + ", " + format_fixed(best->kernels_per_step, 1) +
                   " launches per step left)";
   if (loop.bound != "cpu") s += "; the eager trace is not CPU-bound, so the method predicts no launch gain";
   s += ".";
   for (const LoopComparison& c : loop.comparisons)
-    s += " " + capitalized(c.run.mode) + " mode measured " + fixed(c.measured_speedup, 2) + "x: the best prediction is " +
-         how_far(c.best_error) + "; with exactly its " + fixed(c.matched.launches_removed_per_step, 0) +
-         " launches per step removed the method predicts " + fixed(c.matched.predicted_speedup, 2) + "x (" +
+    s += " " + capitalized(c.run.mode) + " mode measured " + format_fixed(c.measured_speedup, 2) + "x: the best prediction is " +
+         how_far(c.best_error) + "; with exactly its " + format_fixed(c.matched.launches_removed_per_step, 0) +
+         " launches per step removed the method predicts " + format_fixed(c.matched.predicted_speedup, 2) + "x (" +
          how_far(c.matched.error) + ").";
   return s;
 }
@@ -116,23 +110,23 @@ nlohmann::json fusion_loop_json(const FusionLoop& loop) {
 void print_fusion_loop(std::ostream& os, const FusionLoop& loop) {
   const int64_t n = loop.decode_steps;
   os << "\nClosed loop: the eager trace's decode steps against the measured modes\n";
-  os << "eager trace: " << n << " decode steps, " << fixed(loop.kernels_per_step, 1) << " kernels/step (the run counted "
+  os << "eager trace: " << n << " decode steps, " << format_fixed(loop.kernels_per_step, 1) << " kernels/step (the run counted "
      << loop.engine_kernels_per_step << "), IL " << format_ns(loop.inference_latency) << " ("
      << format_ns(per_step(loop.inference_latency, n)) << "/step), GPU busy " << format_ns(per_step(loop.gpu_busy, n))
      << "/step, launch part " << format_ns(per_step(loop.launch_part_total, n)) << "/step, "
      << (loop.bound.empty() ? "bound unknown" : loop.bound + "-bound") << "\n";
-  os << "eager tokens/s: " << fixed(loop.baseline.tg_tokens_per_s, 1) << " (baseline, " << loop.baseline.source
-     << "); the recorded run " << fixed(loop.recorded_tg, 1) << " (recorder included)\n";
+  os << "eager tokens/s: " << format_fixed(loop.baseline.tg_tokens_per_s, 1) << " (baseline, " << loop.baseline.source
+     << "); the recorded run " << format_fixed(loop.recorded_tg, 1) << " (recorder included)\n";
 
   TextTable pred({"L", "launches/step", "removed/step", "saved/step", "ideal speedup", "predicted speedup",
                   "predicted tok/s"});
   for (const LoopPrediction& p : loop.predictions)
-    pred.add_row({std::to_string(p.length) + (p.length == loop.best_length ? " *" : ""), fixed(p.kernels_per_step, 1),
-                  fixed(p.launches_removed_per_step, 1), format_ns(per_step(p.launch_time_saved, n)),
-                  fixed(p.ideal_speedup, 2) + "x", fixed(p.predicted_speedup, 2) + "x",
-                  fixed(p.predicted_speedup * loop.baseline.tg_tokens_per_s, 1)});
+    pred.add_row({std::to_string(p.length) + (p.length == loop.best_length ? " *" : ""), format_fixed(p.kernels_per_step, 1),
+                  format_fixed(p.launches_removed_per_step, 1), format_ns(per_step(p.launch_time_saved, n)),
+                  format_fixed(p.ideal_speedup, 2) + "x", format_fixed(p.predicted_speedup, 2) + "x",
+                  format_fixed(p.predicted_speedup * loop.baseline.tg_tokens_per_s, 1)});
   os << "\n";
-  pred.print(os, "Predicted (threshold " + fixed(loop.threshold, 2) + "; * = best)");
+  pred.print(os, "Predicted (threshold " + format_fixed(loop.threshold, 2) + "; * = best)");
 
   if (!loop.comparisons.empty()) {
     TextTable meas({"mode", "launches/step", "kernels/step", "tok/s", "measured speedup", "best predicted", "error",
@@ -140,9 +134,9 @@ void print_fusion_loop(std::ostream& os, const FusionLoop& loop) {
     const LoopPrediction* best = best_prediction(loop);
     for (const LoopComparison& c : loop.comparisons)
       meas.add_row({c.run.mode, std::to_string(c.run.launches_per_step), std::to_string(c.run.kernels_per_step),
-                    fixed(c.run.tg_tokens_per_s, 1), fixed(c.measured_speedup, 2) + "x",
-                    best ? fixed(best->predicted_speedup, 2) + "x" : "-", signed_pct(c.best_error),
-                    fixed(c.matched.predicted_speedup, 2) + "x", signed_pct(c.matched.error)});
+                    format_fixed(c.run.tg_tokens_per_s, 1), format_fixed(c.measured_speedup, 2) + "x",
+                    best ? format_fixed(best->predicted_speedup, 2) + "x" : "-", signed_pct(c.best_error),
+                    format_fixed(c.matched.predicted_speedup, 2) + "x", signed_pct(c.matched.error)});
     os << "\n";
     meas.print(os, "Measured");
   }

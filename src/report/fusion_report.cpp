@@ -10,12 +10,6 @@ namespace infertrace {
 
 namespace {
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 // "a -> b -> c" of shortened names; long chains keep their first and last kernels.
 std::string chain_text(const Trace& t, const FusionCandidate& c, size_t name_len, size_t max_shown) {
   auto name = [&](size_t i) { return short_kernel_name(std::string(t.str(c.kernels[i])), name_len); };
@@ -52,10 +46,10 @@ std::string fusion_verdict(const FusionReport& rep) {
   const ChainLengthResult* best = best_length(r);
   if (!best || r.kernels == 0) return "No kernels in this trace: nothing to fuse.";
   if (best->fused_chains == 0)
-    return "No chain of the requested lengths has a proximity score of at least " + fixed(r.threshold, 2) +
+    return "No chain of the requested lengths has a proximity score of at least " + format_fixed(r.threshold, 2) +
            ": nothing to fuse at this threshold.";
   std::string s = "Fusing deterministic chains of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
-                  fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
+                  format_fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
                   format_count(best->kernels_fused) + " kernels), saving " + format_ns(best->launch_time_saved) +
                   " of measured launch time.";
   if (!has_launch_analysis(rep)) return s;
@@ -147,7 +141,7 @@ TextTable length_table(const FusionReport& rep, bool raw) {
     std::vector<std::string> row = {std::to_string(l.length), std::to_string(l.unique_chains),
                                     std::to_string(l.chain_instances), std::to_string(l.deterministic_chains),
                                     std::to_string(l.fused_chains), std::to_string(l.kernels_eager),
-                                    std::to_string(l.kernels_fused), raw ? fixed(l.ideal_speedup, 6) : fixed(l.ideal_speedup, 3) + "x",
+                                    std::to_string(l.kernels_fused), raw ? format_fixed(l.ideal_speedup, 6) : format_fixed(l.ideal_speedup, 3) + "x",
                                     raw ? std::to_string(l.launch_time_saved) : format_ns(l.launch_time_saved)};
     if (have) {
       const ns_t il = predicted_il_after_fusion(*rep.launch, l.launch_time_saved);
@@ -176,7 +170,7 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
                  TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Left});
     size_t i = 0;
     for (auto& k : r.candidates)
-      c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), fixed(k.proximity, 3),
+      c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), format_fixed(k.proximity, 3),
                  std::to_string(k.occurrences), std::to_string(k.kernels_removed), format_ns(k.launch_time_saved),
                  chain_text(t, k, 32, 4)});
     os << "\n";

@@ -34,6 +34,12 @@ std::string format_bytes(double b) {
   return buf;
 }
 
+std::string format_fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
 std::string format_pct(double f) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f%%", f * 100.0);

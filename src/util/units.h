@@ -12,6 +12,8 @@ std::string format_ns(int64_t ns);
 std::string format_ns(double ns);
 // 1536 -> "1.5 KiB".
 std::string format_bytes(double bytes);
+// 2.34567, 2 -> "2.35" (printf's %.*f).
+std::string format_fixed(double v, int digits);
 // 0.1234 -> "12.3%".
 std::string format_pct(double fraction);
 // Thousands separators: 1234567 -> "1,234,567".

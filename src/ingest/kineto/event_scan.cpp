@@ -205,6 +205,20 @@ INFERTRACE_SCAN_INLINE const char* number_end(const char* p) {
   return ends_value(*p) ? p : nullptr;
 }
 
+// The first byte of a member's value. `k` is the key's first byte; `after_key` is the byte after its
+// closing quote when the key was recognised, else nullptr (the key is then read to its end here).
+// nullptr when the key does not end as the scan accepts or no ':' follows it.
+INFERTRACE_SCAN_INLINE const char* value_start(const char* k, const char* after_key, const char* end) {
+  if (!after_key) {
+    const char* q = string_end(k, end);
+    if (!q) return nullptr;
+    after_key = q + 1;
+  }
+  const char* p = skip_ws(after_key);
+  if (*p != ':') return nullptr;
+  return skip_ws(p + 1);
+}
+
 class EventScanner {
  public:
   EventScanner(const char* piece, size_t len, int64_t origin) : piece_(piece), end_(piece + len), origin_(origin) {}
@@ -247,14 +261,8 @@ class EventScanner {
           default:
             break;
         }
-        if (!after_key) {
-          const char* q = string_end(k, end_);
-          if (!q) return nullptr;
-          after_key = q + 1;
-        }
-        p = skip_ws(after_key);
-        if (*p != ':') return nullptr;
-        p = skip_ws(p + 1);
+        p = value_start(k, after_key, end_);
+        if (!p) return nullptr;
         if (ignored) {
           // The sink passes over this event whatever its other fields hold, unless a second "ph"
           // changes that: then the on-demand reader decides.
@@ -416,14 +424,8 @@ class EventScanner {
         default:
           break;
       }
-      if (!after_key) {
-        const char* q = string_end(k, end_);
-        if (!q) return nullptr;
-        after_key = q + 1;
-      }
-      p = skip_ws(after_key);
-      if (*p != ':') return nullptr;
-      p = skip_ws(p + 1);
+      p = value_start(k, after_key, end_);
+      if (!p) return nullptr;
       switch (a) {
         case A::ExternalId: p = int_value(p, e.external_id); break;
         case A::Correlation: p = int_value(p, e.correlation); break;
