@@ -188,7 +188,7 @@ TEST(PerfettoExport, TracksSlicesAndFlowsMatchTheInput) {
   EXPECT_EQ(launcher["graph_k2"], "cudaGraphLaunch");
   EXPECT_FALSE(launcher.count("orphan_kernel"));
   EXPECT_EQ(corr_of["gemm_b"], 2);
-  EXPECT_EQ(seen_categories, (std::set<std::string>{"cpu_op", "cuda_api", "kernel", "syscall", "sched", "softirq", "irq"}));
+  EXPECT_EQ(seen_categories, (std::set<std::string>{"cpu_op", "cuda_runtime", "kernel", "syscall", "sched", "softirq", "irq"}));
   // Each distinct name is defined once: 1 op, 3 API names, 5 GPU names, 1 syscall, 1 on-CPU, 2 IRQs.
   EXPECT_EQ(names.size(), 13u);
 }

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "report/exports.h"
+#include "report/kineto_category.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -45,12 +46,6 @@ std::string json_str(std::string_view s) {
     }
   }
   return o + "\"";
-}
-
-// Kineto's category for a CUDA API call: driver entry points are cu* (not cuda*).
-std::string_view api_category(std::string_view name) {
-  const bool driver = name.size() > 2 && name.substr(0, 2) == "cu" && name.substr(0, 4) != "cuda";
-  return driver ? "cuda_driver" : "cuda_runtime";
 }
 
 // Microseconds with nanosecond digits, exact for int64 ns.
@@ -111,7 +106,7 @@ void thread_tracks(const Trace& t, Writer& w) {
     if (t.api.correlation[i] != -1) args += ",\"correlation\":" + std::to_string(t.api.correlation[i]);
     if (t.api.dur[i] < 0) args += ",\"duration\":\"not measured\"";
     w.slice(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i], t.str(t.api.name[i]),
-            api_category(t.str(t.api.name[i])), args);
+            kineto_api_category(t.str(t.api.name[i])), args);
   }
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     w.slice(t.syscalls.pid[i], t.syscalls.tid[i], t.syscalls.ts[i], t.syscalls.dur[i], t.str(t.syscalls.name[i]),

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "report/exports.h"
+#include "report/kineto_category.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "util/error.h"
 
@@ -324,7 +325,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         break;
       case Table::Api: {
         e->set_name_iid(intern.name(t.api.name[i]));
-        e->add_category_iids(intern.category("cuda_api"));
+        e->add_category_iids(intern.category(kineto_api_category(t.str(t.api.name[i]))));
         if (t.api.correlation[i] >= 0) annotate(e, "correlation", t.api.correlation[i]);
         if (t.api.stream[i] >= 0) annotate(e, "stream", t.api.stream[i]);
         if (t.api.cpu[i] >= 0) annotate(e, "cpu", int64_t{t.api.cpu[i]});
