@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "cupti_synth_drain.h"
 #include "cupti_synth_producer.h"
 #include "record/cupti_merge.h"
 #include "record/itrace_writer.h"
@@ -176,16 +177,6 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     _exit(p.lost == 0 ? 0 : 3);
   }
-  int status = 0;
-  auto drain = [&] { ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); }); };
-  while (::waitpid(child, &status, WNOHANG) == 0) drain(), ::usleep(1000);
-  drain();
-  merge.finish(ring.header()->dropped_records.load(), ring.header()->dropped_bytes.load(),
-               ring.header()->producers.load());
-  out.finish();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "producer failed (status %d)\n", status);
-    return 1;
-  }
+  if (synth::drain_until_exit(ring, merge, out, child) != 0) return 1;
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cupti_synth_drain.h"
 #include "cupti_synth_producer.h"
 #include "record/cupti_merge.h"
 #include "record/itrace_writer.h"
@@ -27,17 +28,7 @@ int main(int argc, char** argv) {
   CuptiMerge merge(out, 0);
   const pid_t child = ::fork();
   if (child == 0) _exit(synth::produce(ring, 4242, 4243, 1'000'000'000, launches, raw) == 0 ? 0 : 3);
-  int status = 0;
-  auto drain = [&] { ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); }); };
-  while (::waitpid(child, &status, WNOHANG) == 0) drain(), ::usleep(1000);
-  drain();
-  merge.finish(ring.header()->dropped_records.load(), ring.header()->dropped_bytes.load(),
-               ring.header()->producers.load());
-  out.finish();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "producer failed (status %d)\n", status);
-    return 1;
-  }
+  if (synth::drain_until_exit(ring, merge, out, child) != 0) return 1;
   std::printf("api %llu gpu %llu\n", static_cast<unsigned long long>(merge.stats().api),
               static_cast<unsigned long long>(merge.stats().gpu));
   return 0;
