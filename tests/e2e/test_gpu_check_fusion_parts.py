@@ -10,14 +10,13 @@ whole eager step), the closed-loop table, the per-mode step costs, the Chrome ro
 sweep's batches and transition."""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _gpu_parts import source_part  # noqa: E402
 from _harness import EXE, check, failures  # noqa: E402
 
-SRC = os.environ.get("INFERTRACE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 SYNTH = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "cupti_synth", "cupti_synth_decode")
 STAND_IN = r"""#!/usr/bin/env bash
 # Stand-in for infertrace in the dry run: each call logged.
@@ -56,24 +55,8 @@ exec "$REAL" "$@"
 """
 
 
-def source_part(part, tmp):
-    it = os.path.join(tmp, "infertrace")
-    with open(it, "w") as f:
-        f.write(STAND_IN)
-    os.chmod(it, 0o755)
-    out = os.path.join(tmp, "out")
-    os.makedirs(out)
-    log = os.path.join(tmp, "calls.log")
-    open(log, "w").close()
-    script = 'log() { echo "== $*"; }; source scripts/gpu_checks.d/%s' % part
-    env = dict(os.environ, IT=it, B=tmp, OUT=out, LOG=log, REAL=EXE, SYNTH=SYNTH)
-    r = subprocess.run(["bash", "-c", "set -uo pipefail; " + script], cwd=SRC, env=env, capture_output=True, text=True,
-                       timeout=300)
-    return r, r.stdout + r.stderr, open(log).read().splitlines(), out
-
-
 with tempfile.TemporaryDirectory() as tmp:
-    r, text, calls, out = source_part("50-fusion-loop.sh", tmp)
+    r, text, calls, out = source_part("50-fusion-loop.sh", tmp, STAND_IN, REAL=EXE, SYNTH=SYNTH)
     check(r.returncode == 0, "part 50 exited %d: %s" % (r.returncode, text[-800:]))
     plain = [c for c in calls if c.startswith("engine run") and "record" not in c]
     check(len([c for c in calls if c.startswith("record --cuda cupti")]) == 3, "part 50: three recordings: %s" % calls)
@@ -104,7 +87,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not os.path.exists(os.path.join(fl, "eager_chrome.json")), "part 50: the Chrome export left behind")
 
 with tempfile.TemporaryDirectory() as tmp:
-    r, text, calls, out = source_part("60-engine-sweep.sh", tmp)
+    r, text, calls, out = source_part("60-engine-sweep.sh", tmp, STAND_IN, REAL=EXE, SYNTH=SYNTH)
     check(r.returncode == 0, "part 60 exited %d: %s" % (r.returncode, text[-800:]))
     recs = [c for c in calls if c.startswith("record --cuda cupti")]
     check(len(recs) == 7 and all("--mode fused" in c for c in recs), "part 60: seven fused recordings: %s" % recs)

@@ -7,18 +7,17 @@ is computed, and a failed transformers run is reported, not fatal. Skipped where
 installed (the part would then start a real transformers run)."""
 import importlib.util
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run  # noqa: E402,F401
+from _gpu_parts import source_part  # noqa: E402
+from _harness import EXE, check, failures  # noqa: E402
 
 if importlib.util.find_spec("torch") is not None:
     print("skipped: torch is installed here")
     sys.exit(77)
 
-SRC = os.environ.get("INFERTRACE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 STAND_IN = r"""#!/usr/bin/env bash
 # Stand-in for infertrace in the dry run: fixed answers, each call logged.
 echo "$*" >> "$LOG"
@@ -40,20 +39,9 @@ esac
 """
 
 with tempfile.TemporaryDirectory() as tmp:
-    it = os.path.join(tmp, "infertrace")
-    with open(it, "w") as f:
-        f.write(STAND_IN)
-    os.chmod(it, 0o755)
-    out = os.path.join(tmp, "out")
-    os.makedirs(out)
-    log = os.path.join(tmp, "calls.log")
-    script = 'log() { echo "== $*"; }; source scripts/gpu_checks.d/45-engine-roofline.sh'
-    env = dict(os.environ, IT=it, B=tmp, OUT=out, LOG=log, REAL=EXE, ROOFLINE_MODEL=os.path.join(tmp, "m.gguf"))
-    r = subprocess.run(["bash", "-c", "set -uo pipefail; " + script], cwd=SRC, env=env, capture_output=True, text=True,
-                       timeout=300)
-    text = r.stdout + r.stderr
+    r, text, calls, out = source_part("45-engine-roofline.sh", tmp, STAND_IN, REAL=EXE,
+                                      ROOFLINE_MODEL=os.path.join(tmp, "m.gguf"))
     check(r.returncode == 0, "part exited %d: %s" % (r.returncode, text[-800:]))
-    calls = open(log).read().splitlines()
     engine = [c for c in calls if c.startswith("engine run")]
     check(len(engine) == 6, "engine runs: %s" % engine)
     check(all("--roofline-gbs 4000.0" in c and "--prompt-tokens 64 -n 128" in c for c in engine),

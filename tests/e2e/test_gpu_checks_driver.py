@@ -23,9 +23,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _gpu_parts import SRC, write_stand_in  # noqa: E402
 from _harness import check, failures  # noqa: E402
 
-SRC = os.environ.get("INFERTRACE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 DRIVER = os.path.join(SRC, "scripts", "gpu_checks.sh")
 STAND_IN = r"""#!/usr/bin/env bash
 # Stand-in for infertrace in the driver's dry run: fixed answers, each call logged.
@@ -62,10 +62,7 @@ BROKEN_PARTS = {
 def driver(tmp, args, **env_extra):
     bundle = os.path.join(tmp, "bundle")
     os.makedirs(bundle, exist_ok=True)
-    it = os.path.join(bundle, "infertrace")
-    with open(it, "w") as f:
-        f.write(STAND_IN)
-    os.chmod(it, 0o755)
+    write_stand_in(bundle, STAND_IN)
     out = os.path.join(tmp, "out")
     log = os.path.join(tmp, "calls.log")
     open(log, "w").close()
