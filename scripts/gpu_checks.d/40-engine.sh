@@ -24,19 +24,12 @@ for b in 1 8 32; do
     --json >>"$OUT/engine_cuda_modes.jsonl.tmp"
 done
 python3 - "$OUT" <<'PY'
-import json, sys
+import sys
+sys.path.insert(0, "scripts/gpu_tools")
+from run_docs import read_run_docs, write_jsonl
 out = sys.argv[1]
-text = open(f"{out}/engine_cuda_modes.jsonl.tmp").read()
-dec, i, rows = json.JSONDecoder(), 0, []
-while i < len(text):
-    if text[i].isspace():
-        i += 1
-        continue
-    j, i = dec.raw_decode(text, i)
-    rows.append(j)
-with open(f"{out}/engine_cuda_modes.jsonl", "w") as f:
-    for j in rows:
-        f.write(json.dumps({k: v for k, v in j.items() if k not in ("prompt_ids", "output_ids", "text")}) + "\n")
+rows = read_run_docs(f"{out}/engine_cuda_modes.jsonl.tmp")
+write_jsonl(rows, f"{out}/engine_cuda_modes.jsonl")
 print("mode  batch  pp tok/s  tg tok/s  host launches/step  kernels/step (model)  weight GB  device")
 for j in rows:
     print(f'{j["mode"]:5} {j["n_seq"]:6} {j["pp_tokens_per_second"]:9.1f} {j["tg_tokens_per_second"]:9.1f} '

@@ -39,19 +39,12 @@ engine_round
 timeout 60 "$IT" bench membw --device cuda -o json >"$OUT/membw_after.json"
 
 python3 - "$OUT" <<'PY'
-import json, os, statistics, sys
+import json, statistics, sys
+sys.path.insert(0, "scripts/gpu_tools")
+from run_docs import read_run_docs, write_jsonl
 out = sys.argv[1]
-text = open(f"{out}/roofline_engine.jsonl.tmp").read() if os.path.exists(f"{out}/roofline_engine.jsonl.tmp") else ""
-dec, i, rows = json.JSONDecoder(), 0, []
-while i < len(text):
-    if text[i].isspace():
-        i += 1
-        continue
-    j, i = dec.raw_decode(text, i)
-    rows.append({k: v for k, v in j.items() if k not in ("prompt_ids", "output_ids", "text")})
-with open(f"{out}/roofline_engine.jsonl", "w") as f:
-    for j in rows:
-        f.write(json.dumps(j) + "\n")
+rows = read_run_docs(f"{out}/roofline_engine.jsonl.tmp")
+write_jsonl(rows, f"{out}/roofline_engine.jsonl")
 bw = {}
 for when in ("before", "after"):
     try:
