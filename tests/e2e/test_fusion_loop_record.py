@@ -20,11 +20,6 @@ app = os.path.join(bindir, "tests", "support", "cupti_synth", "cupti_synth_decod
 STEPS, STEP_KERNELS, PREFILL = 6, 17, 4
 
 
-def skip(why):
-    print("skip:", why)
-    sys.exit(77)
-
-
 if os.geteuid() != 0:
     skip("needs root for eBPF")
 

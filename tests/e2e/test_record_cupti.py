@@ -11,23 +11,13 @@ import subprocess
 import sys
 import tempfile
 
-exe = os.environ["INFERTRACE"]
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE as exe, check, failures, skip  # noqa: E402
 bindir = os.environ["INFERTRACE_BINARY_DIR"]
 app = os.path.join(bindir, "tests", "support", "cupti_synth", "cupti_synth_app")
-failures = []
 N = 200
 # Mirrors tests/support/cupti_synth/cupti_synth_producer.h.
 PERIOD, API_DUR, LATENCY, KERNEL_DUR, COPY_DUR = 50_000, 4_000, 10_000, 30_000, 2_000
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-
-
-def skip(why):
-    print("skip:", why)
-    sys.exit(77)
 
 
 if os.geteuid() != 0:

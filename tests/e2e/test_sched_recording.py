@@ -14,18 +14,8 @@ import subprocess
 import sys
 import tempfile
 
-exe = os.environ["INFERTRACE"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-
-
-def skip(why):
-    print("skip:", why)
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE as exe, check, failures, skip  # noqa: E402
 
 
 if os.geteuid() != 0:
