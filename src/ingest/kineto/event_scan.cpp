@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <bit>
 #include <cstring>
 #include <string_view>
 
@@ -38,24 +40,39 @@ INFERTRACE_SCAN_INLINE uint64_t load8(const char* p) {
   return w;
 }
 
-// The raw key at `k` (after its opening quote) is exactly `lit` (same test as the on-demand reader:
-// the text of `lit`, then the closing quote), as one or two 8-byte compares. Keys are followed by
-// more of the piece or its padding, so 16 bytes are always readable.
+// A key as the two 8-byte words the input holds when it is that key and its closing quote, made at
+// compile time (building them at run time cost a store-forwarding stall per compare).
 template <size_t N>
-INFERTRACE_SCAN_INLINE bool key_is(const char* k, const char (&lit)[N]) {
-  static_assert(N <= 16, "key too long for two 8-byte compares");
-  char want[16] = {};
-  for (size_t i = 0; i + 1 < N; ++i) want[i] = lit[i];
-  want[N - 1] = '"';
-  uint64_t w0, w1;
-  std::memcpy(&w0, want, 8);
-  std::memcpy(&w1, want + 8, 8);
-  if constexpr (N <= 8) {
-    const uint64_t mask = N == 8 ? ~uint64_t(0) : (uint64_t(1) << (8 * N)) - 1;
-    return ((load8(k) ^ w0) & mask) == 0;
+struct KeyWords {
+  static_assert(N >= 2 && N <= 16, "key too long for two 8-byte compares");
+  uint64_t w0 = 0, w1 = 0, mask0 = 0, mask1 = 0;
+  consteval KeyWords(const char (&lit)[N]) {
+    std::array<char, 16> text{};
+    for (size_t i = 0; i + 1 < N; ++i) text[i] = lit[i];
+    text[N - 1] = '"';
+    std::array<char, 8> half0{}, half1{}, on0{}, on1{};
+    for (size_t i = 0; i < 8; ++i) {
+      half0[i] = text[i];
+      half1[i] = text[8 + i];
+      on0[i] = i < N ? char(0xFF) : 0;
+      on1[i] = 8 + i < N ? char(0xFF) : 0;
+    }
+    w0 = std::bit_cast<uint64_t>(half0);
+    w1 = std::bit_cast<uint64_t>(half1);
+    mask0 = std::bit_cast<uint64_t>(on0);
+    mask1 = std::bit_cast<uint64_t>(on1);
+  }
+};
+
+// The raw key at `k` (after its opening quote) is exactly `K` (same test as the on-demand reader:
+// the text, then the closing quote), as one or two 8-byte compares. Keys are followed by more of
+// the piece or its padding, so 16 bytes are always readable.
+template <KeyWords K>
+INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
+  if constexpr (K.mask1 == 0) {
+    return ((load8(k) ^ K.w0) & K.mask0) == 0;
   } else {
-    const uint64_t mask = N == 16 ? ~uint64_t(0) : (uint64_t(1) << (8 * (N - 8))) - 1;
-    return load8(k) == w0 && ((load8(k + 8) ^ w1) & mask) == 0;
+    return load8(k) == K.w0 && ((load8(k + 8) ^ K.w1) & K.mask1) == 0;
   }
 }
 
@@ -239,24 +256,24 @@ class EventScanner {
         enum class F : uint8_t { Other, Ph, Pid, Cat, Name, Ts, Tid, Dur, Args } f = F::Other;
         switch (k[0]) {
           case 'p':
-            if (key_is(k, "ph")) f = F::Ph, after_key = k + 3;
-            else if (key_is(k, "pid")) f = F::Pid, after_key = k + 4;
+            if (key_is<"ph">(k)) f = F::Ph, after_key = k + 3;
+            else if (key_is<"pid">(k)) f = F::Pid, after_key = k + 4;
             break;
           case 'c':
-            if (key_is(k, "cat")) f = F::Cat, after_key = k + 4;
+            if (key_is<"cat">(k)) f = F::Cat, after_key = k + 4;
             break;
           case 'n':
-            if (key_is(k, "name")) f = F::Name, after_key = k + 5;
+            if (key_is<"name">(k)) f = F::Name, after_key = k + 5;
             break;
           case 't':
-            if (key_is(k, "ts")) f = F::Ts, after_key = k + 3;
-            else if (key_is(k, "tid")) f = F::Tid, after_key = k + 4;
+            if (key_is<"ts">(k)) f = F::Ts, after_key = k + 3;
+            else if (key_is<"tid">(k)) f = F::Tid, after_key = k + 4;
             break;
           case 'd':
-            if (key_is(k, "dur")) f = F::Dur, after_key = k + 4;
+            if (key_is<"dur">(k)) f = F::Dur, after_key = k + 4;
             break;
           case 'a':
-            if (key_is(k, "args")) f = F::Args, after_key = k + 5;
+            if (key_is<"args">(k)) f = F::Args, after_key = k + 5;
             break;
           default:
             break;
@@ -398,28 +415,28 @@ class EventScanner {
       const char* after_key = nullptr;
       switch (k[0]) {
         case 'E':
-          if (key_is(k, "External id")) a = A::ExternalId, after_key = k + 12;
+          if (key_is<"External id">(k)) a = A::ExternalId, after_key = k + 12;
           break;
         case 'e':
-          if (key_is(k, "external id")) a = A::ExternalId, after_key = k + 12;
+          if (key_is<"external id">(k)) a = A::ExternalId, after_key = k + 12;
           break;
         case 'c':
-          if (key_is(k, "correlation")) a = A::Correlation, after_key = k + 12;
+          if (key_is<"correlation">(k)) a = A::Correlation, after_key = k + 12;
           break;
         case 's':
-          if (key_is(k, "stream")) a = A::Stream, after_key = k + 7;
+          if (key_is<"stream">(k)) a = A::Stream, after_key = k + 7;
           break;
         case 'd':
-          if (key_is(k, "device")) a = A::Device, after_key = k + 7;
+          if (key_is<"device">(k)) a = A::Device, after_key = k + 7;
           break;
         case 'g':
-          if (key_is(k, "grid")) a = A::Grid, after_key = k + 5;
+          if (key_is<"grid">(k)) a = A::Grid, after_key = k + 5;
           break;
         case 'b':
-          if (key_is(k, "block")) a = A::Block, after_key = k + 6;
+          if (key_is<"block">(k)) a = A::Block, after_key = k + 6;
           break;
         case 'n':
-          if (key_is(k, "name")) a = A::Name, after_key = k + 5;
+          if (key_is<"name">(k)) a = A::Name, after_key = k + 5;
           break;
         default:
           break;
