@@ -12,6 +12,7 @@
 #endif
 
 #include "ingest/kineto/json_number.h"
+#include "ingest/kineto/key_cache.h"
 
 namespace infertrace::kineto {
 
@@ -28,8 +29,12 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // What may follow a number or a literal: whitespace or the structural character after a value.
 bool ends_value(char c) { return is_ws(c) || c == ',' || c == '}' || c == ']'; }
 
-// Never runs past the piece: the piece ends with ']', which is not whitespace.
-const char* skip_ws(const char* p) {
+// Never runs past the piece: the piece ends with ']', which is not whitespace. Every whitespace
+// byte is <= ' ', so the usual cases (none, or one space as Kineto writes after ':' and ',') take
+// one or two compares.
+INFERTRACE_SCAN_INLINE const char* skip_ws(const char* p) {
+  if (static_cast<unsigned char>(*p) > ' ') return p;
+  if (*p == ' ' && static_cast<unsigned char>(p[1]) > ' ') return p + 1;
   while (is_ws(*p)) ++p;
   return p;
 }
@@ -46,6 +51,7 @@ template <size_t N>
 struct KeyWords {
   static_assert(N >= 2 && N <= 16, "key too long for two 8-byte compares");
   uint64_t w0 = 0, w1 = 0, mask0 = 0, mask1 = 0;
+  size_t length = N;  // the key's bytes and its closing quote
   consteval KeyWords(const char (&lit)[N]) {
     std::array<char, 16> text{};
     for (size_t i = 0; i + 1 < N; ++i) text[i] = lit[i];
@@ -243,75 +249,146 @@ class EventScanner {
   // `p` at '{'. Fills `e` as PieceParser::read_event does; returns the byte after the closing '}'.
   const char* event(const char* p, RawEvent& e) {
     p = skip_ws(p + 1);
-    const char* first_key = nullptr;
-    // Set once "ph" says the sink will not use the event (flows, instants, counters, a malformed
-    // ph): its other values are then only checked, not converted.
-    bool ignored = false;
-    if (*p != '}') {
-      for (;;) {
-        if (*p != '"') return nullptr;
-        const char* k = p + 1;
-        if (!first_key) first_key = k;
-        const char* after_key = nullptr;
-        enum class F : uint8_t { Other, Ph, Pid, Cat, Name, Ts, Tid, Dur, Args } f = F::Other;
-        switch (k[0]) {
-          case 'p':
-            if (key_is<"ph">(k)) f = F::Ph, after_key = k + 3;
-            else if (key_is<"pid">(k)) f = F::Pid, after_key = k + 4;
-            break;
-          case 'c':
-            if (key_is<"cat">(k)) f = F::Cat, after_key = k + 4;
-            break;
-          case 'n':
-            if (key_is<"name">(k)) f = F::Name, after_key = k + 5;
-            break;
-          case 't':
-            if (key_is<"ts">(k)) f = F::Ts, after_key = k + 3;
-            else if (key_is<"tid">(k)) f = F::Tid, after_key = k + 4;
-            break;
-          case 'd':
-            if (key_is<"dur">(k)) f = F::Dur, after_key = k + 4;
-            break;
-          case 'a':
-            if (key_is<"args">(k)) f = F::Args, after_key = k + 5;
-            break;
-          default:
-            break;
-        }
-        p = value_start(k, after_key, end_);
-        if (!p) return nullptr;
-        if (ignored) {
-          // The sink passes over this event whatever its other fields hold, unless a second "ph"
-          // changes that: then the on-demand reader decides.
-          if (f == F::Ph) return nullptr;
-          f = F::Other;
-        }
-        switch (f) {
-          case F::Ph:
-            p = str(p, e.ph);
-            ignored = !(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'));
-            break;
-          case F::Pid: p = int_value(p, e.pid, true); break;
-          case F::Cat: p = str(p, e.cat); break;
-          case F::Name: p = str(p, e.name, &e.has_name); break;
-          case F::Ts: p = time_value(p, e.ts); break;
-          case F::Tid: p = int_value(p, e.tid, true); break;
-          case F::Dur: p = time_value(p, e.dur); break;
-          case F::Args: p = args(p, e); break;
-          case F::Other: p = skip_value(p, 1); break;
-        }
-        if (!p) return nullptr;
-        p = skip_ws(p);
-        if (*p == '}') break;
-        if (*p != ',') return nullptr;
-        p = skip_ws(p + 1);
-      }
+    if (*p == '}') {
+      e.offset = -1;
+      return p + 1;
     }
-    e.offset = first_key ? origin_ + (first_key - piece_) : -1;
-    return p + 1;
+    e.offset = origin_ + (p + 1 - piece_);
+    // Kineto writes the members of its complete events in one order ("ph", "cat", "name", "pid",
+    // "tid", "ts", "dur", "args"). Members in that order are read here with direct calls; at the
+    // first member that is not the expected one, the general loop reads the rest. Both do the
+    // same per member, so only the speed depends on the order (a branch that is nearly always
+    // taken instead of a dispatch per key).
+    const char* v;
+    bool done = false;
+    if ((v = expect_member<"ph">(p))) {
+      p = str(v, e.ph);
+      if (!p) return nullptr;
+      if (!(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'))) {
+        if (!(p = next_member(p, done))) return nullptr;
+        return done ? p : members(p, e, true);
+      }
+      if (!(p = next_member(p, done))) return nullptr;
+      if (done) return p;
+    }
+#define INFERTRACE_IN_ORDER(KEY, READ)                  \
+  if ((v = expect_member<KEY>(p))) {                    \
+    if (!(p = READ) || !(p = next_member(p, done))) return nullptr; \
+    if (done) return p;                                 \
+  }
+    INFERTRACE_IN_ORDER("cat", str(v, e.cat))
+    INFERTRACE_IN_ORDER("name", str(v, e.name, &e.has_name))
+    INFERTRACE_IN_ORDER("pid", int_value(v, e.pid, true))
+    INFERTRACE_IN_ORDER("tid", int_value(v, e.tid, true))
+    INFERTRACE_IN_ORDER("ts", time_value(v, e.ts))
+    INFERTRACE_IN_ORDER("dur", time_value(v, e.dur))
+    INFERTRACE_IN_ORDER("args", args(v, e))
+#undef INFERTRACE_IN_ORDER
+    return members(p, e, false);
   }
 
  private:
+  // What args() does with the value of an args key.
+  enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name };
+  using ArgKeys = KeyCache<A>;
+
+  // The args key at `k` (its closing quote is known to follow within the piece).
+  static A arg_kind(const char* k) {
+    switch (k[0]) {
+      case 'E': return key_is<"External id">(k) ? A::ExternalId : A::Other;
+      case 'e': return key_is<"external id">(k) ? A::ExternalId : A::Other;
+      case 'c': return key_is<"correlation">(k) ? A::Correlation : A::Other;
+      case 's': return key_is<"stream">(k) ? A::Stream : A::Other;
+      case 'd': return key_is<"device">(k) ? A::Device : A::Other;
+      case 'g': return key_is<"grid">(k) ? A::Grid : A::Other;
+      case 'b': return key_is<"block">(k) ? A::Block : A::Other;
+      case 'n': return key_is<"name">(k) ? A::Name : A::Other;
+      default: return A::Other;
+    }
+  }
+
+  // `p` at a member's opening quote: the first byte of its value when its key is `K` (followed by
+  // ':' as value_start() accepts it), else nullptr.
+  template <KeyWords K>
+  INFERTRACE_SCAN_INLINE const char* expect_member(const char* p) {
+    if (*p != '"' || !key_is<K>(p + 1)) return nullptr;
+    return value_start(p + 1, p + 1 + K.length, end_);
+  }
+
+  // After a member's value: the next member's first byte after a ',', or the byte after the
+  // event's closing '}' (then `done`); nullptr for anything else.
+  INFERTRACE_SCAN_INLINE const char* next_member(const char* p, bool& done) {
+    p = skip_ws(p);
+    if (*p == ',') return skip_ws(p + 1);
+    if (*p != '}') return nullptr;
+    done = true;
+    return p + 1;
+  }
+
+  // The members of an event from `p` (a member's opening quote) to its closing '}', in any order;
+  // returns the byte after the '}'. `ignored`: "ph" already said the sink will not use the event
+  // (flows, instants, counters, a malformed ph): its other values are then only checked, not
+  // converted.
+  const char* members(const char* p, RawEvent& e, bool ignored) {
+    for (;;) {
+      if (*p != '"') return nullptr;
+      const char* k = p + 1;
+      const char* after_key = nullptr;
+      enum class F : uint8_t { Other, Ph, Pid, Cat, Name, Ts, Tid, Dur, Args } f = F::Other;
+      switch (k[0]) {
+        case 'p':
+          if (key_is<"ph">(k)) f = F::Ph, after_key = k + 3;
+          else if (key_is<"pid">(k)) f = F::Pid, after_key = k + 4;
+          break;
+        case 'c':
+          if (key_is<"cat">(k)) f = F::Cat, after_key = k + 4;
+          break;
+        case 'n':
+          if (key_is<"name">(k)) f = F::Name, after_key = k + 5;
+          break;
+        case 't':
+          if (key_is<"ts">(k)) f = F::Ts, after_key = k + 3;
+          else if (key_is<"tid">(k)) f = F::Tid, after_key = k + 4;
+          break;
+        case 'd':
+          if (key_is<"dur">(k)) f = F::Dur, after_key = k + 4;
+          break;
+        case 'a':
+          if (key_is<"args">(k)) f = F::Args, after_key = k + 5;
+          break;
+        default:
+          break;
+      }
+      p = value_start(k, after_key, end_);
+      if (!p) return nullptr;
+      if (ignored) {
+        // The sink passes over this event whatever its other fields hold, unless a second "ph"
+        // changes that: then the on-demand reader decides.
+        if (f == F::Ph) return nullptr;
+        f = F::Other;
+      }
+      switch (f) {
+        case F::Ph:
+          p = str(p, e.ph);
+          ignored = !(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'));
+          break;
+        case F::Pid: p = int_value(p, e.pid, true); break;
+        case F::Cat: p = str(p, e.cat); break;
+        case F::Name: p = str(p, e.name, &e.has_name); break;
+        case F::Ts: p = time_value(p, e.ts); break;
+        case F::Tid: p = int_value(p, e.tid, true); break;
+        case F::Dur: p = time_value(p, e.dur); break;
+        case F::Args: p = args(p, e); break;
+        case F::Other: p = skip_value(p, 1); break;
+      }
+      if (!p) return nullptr;
+      p = skip_ws(p);
+      if (*p == '}') return p + 1;
+      if (*p != ',') return nullptr;
+      p = skip_ws(p + 1);
+    }
+  }
+
   // A string value without escapes is taken as it stands; any other value leaves the field as it
   // was (the on-demand reader's str()).
   const char* str(const char* p, std::string_view& out, bool* present = nullptr) {
@@ -411,38 +488,17 @@ class EventScanner {
     for (;;) {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
-      enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name } a = A::Other;
-      const char* after_key = nullptr;
-      switch (k[0]) {
-        case 'E':
-          if (key_is<"External id">(k)) a = A::ExternalId, after_key = k + 12;
-          break;
-        case 'e':
-          if (key_is<"external id">(k)) a = A::ExternalId, after_key = k + 12;
-          break;
-        case 'c':
-          if (key_is<"correlation">(k)) a = A::Correlation, after_key = k + 12;
-          break;
-        case 's':
-          if (key_is<"stream">(k)) a = A::Stream, after_key = k + 7;
-          break;
-        case 'd':
-          if (key_is<"device">(k)) a = A::Device, after_key = k + 7;
-          break;
-        case 'g':
-          if (key_is<"grid">(k)) a = A::Grid, after_key = k + 5;
-          break;
-        case 'b':
-          if (key_is<"block">(k)) a = A::Block, after_key = k + 6;
-          break;
-        case 'n':
-          if (key_is<"name">(k)) a = A::Name, after_key = k + 5;
-          break;
-        default:
-          break;
+      ArgKeys::Hit key;
+      if (!arg_keys_.find(k, key)) {
+        const char* q = string_end(k, end_);
+        if (!q) return nullptr;
+        key = {arg_kind(k), static_cast<size_t>(q + 1 - k)};
+        arg_keys_.remember(k, key.length, key.kind);
       }
-      p = value_start(k, after_key, end_);
-      if (!p) return nullptr;
+      p = skip_ws(k + key.length);
+      if (*p != ':') return nullptr;
+      p = skip_ws(p + 1);
+      const A a = key.kind;
       switch (a) {
         case A::ExternalId: p = int_value(p, e.external_id); break;
         case A::Correlation: p = int_value(p, e.correlation); break;
@@ -464,11 +520,13 @@ class EventScanner {
   // Any JSON value this scanner accepts, checked and passed over; `depth` counts the objects and
   // arrays around it inside the event.
   const char* skip_value(const char* p, int depth) {
+    // Numbers and strings first, without a jump table: nearly every skipped value is one of them.
+    if (starts_number(*p)) return number_end(p);
+    if (*p == '"') {
+      const char* q = string_end(p + 1, end_);
+      return q ? q + 1 : nullptr;
+    }
     switch (*p) {
-      case '"': {
-        const char* q = string_end(p + 1, end_);
-        return q ? q + 1 : nullptr;
-      }
       case 't': return literal(p, "true");
       case 'f': return literal(p, "false");
       case 'n': return literal(p, "null");
@@ -504,7 +562,7 @@ class EventScanner {
         }
       }
       default:
-        return starts_number(*p) ? number_end(p) : nullptr;
+        return nullptr;
     }
   }
 
@@ -520,6 +578,7 @@ class EventScanner {
   const char* piece_;
   const char* end_;
   int64_t origin_;
+  ArgKeys arg_keys_;
 };
 
 }  // namespace
