@@ -70,6 +70,35 @@ struct KeyWords {
   }
 };
 
+INFERTRACE_SCAN_INLINE uint32_t load4(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+// The bytes `a` `b` `c` as load4() reads them from the input (the low three bytes).
+constexpr uint32_t three_bytes(char a, char b, char c) {
+  return std::bit_cast<uint32_t>(std::array<char, 4>{a, b, c, 0});
+}
+
+// After a key's closing quote: the first byte of its value, past ':' and whitespace, or nullptr.
+// Kineto writes ": " and then the value, which is one compare.
+INFERTRACE_SCAN_INLINE const char* after_colon(const char* p) {
+  if ((load4(p) & 0xFFFF) == (three_bytes(':', ' ', 0) & 0xFFFF) && static_cast<unsigned char>(p[2]) > ' ')
+    return p + 2;
+  p = skip_ws(p);
+  if (*p != ':') return nullptr;
+  return skip_ws(p + 1);
+}
+
+// `p` right after a member's value: true with `p` at the next member's opening quote when Kineto's
+// usual ", \"" follows (one compare; anything else goes the general way).
+INFERTRACE_SCAN_INLINE bool comma_then_key(const char*& p) {
+  if ((load4(p) & 0xFFFFFF) != three_bytes(',', ' ', '"')) return false;
+  p += 2;
+  return true;
+}
+
 // The raw key at `k` (after its opening quote) is exactly `K` (same test as the on-demand reader:
 // the text, then the closing quote), as one or two 8-byte compares. Keys are followed by more of
 // the piece or its padding, so 16 bytes are always readable.
@@ -237,9 +266,7 @@ INFERTRACE_SCAN_INLINE const char* value_start(const char* k, const char* after_
     if (!q) return nullptr;
     after_key = q + 1;
   }
-  const char* p = skip_ws(after_key);
-  if (*p != ':') return nullptr;
-  return skip_ws(p + 1);
+  return after_colon(after_key);
 }
 
 class EventScanner {
@@ -288,6 +315,23 @@ class EventScanner {
   }
 
  private:
+  // What members() does with the value of an event's key.
+  enum class F : uint8_t { Other, Ph, Pid, Cat, Name, Ts, Tid, Dur, Args };
+  using MemberKeys = KeyCache<F>;
+
+  // The event key at `k` (its closing quote is known to follow within the piece).
+  static F member_kind(const char* k) {
+    switch (k[0]) {
+      case 'p': return key_is<"ph">(k) ? F::Ph : key_is<"pid">(k) ? F::Pid : F::Other;
+      case 'c': return key_is<"cat">(k) ? F::Cat : F::Other;
+      case 'n': return key_is<"name">(k) ? F::Name : F::Other;
+      case 't': return key_is<"ts">(k) ? F::Ts : key_is<"tid">(k) ? F::Tid : F::Other;
+      case 'd': return key_is<"dur">(k) ? F::Dur : F::Other;
+      case 'a': return key_is<"args">(k) ? F::Args : F::Other;
+      default: return F::Other;
+    }
+  }
+
   // What args() does with the value of an args key.
   enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name };
   using ArgKeys = KeyCache<A>;
@@ -318,6 +362,7 @@ class EventScanner {
   // After a member's value: the next member's first byte after a ',', or the byte after the
   // event's closing '}' (then `done`); nullptr for anything else.
   INFERTRACE_SCAN_INLINE const char* next_member(const char* p, bool& done) {
+    if (comma_then_key(p)) return p;
     p = skip_ws(p);
     if (*p == ',') return skip_ws(p + 1);
     if (*p != '}') return nullptr;
@@ -333,34 +378,16 @@ class EventScanner {
     for (;;) {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
-      const char* after_key = nullptr;
-      enum class F : uint8_t { Other, Ph, Pid, Cat, Name, Ts, Tid, Dur, Args } f = F::Other;
-      switch (k[0]) {
-        case 'p':
-          if (key_is<"ph">(k)) f = F::Ph, after_key = k + 3;
-          else if (key_is<"pid">(k)) f = F::Pid, after_key = k + 4;
-          break;
-        case 'c':
-          if (key_is<"cat">(k)) f = F::Cat, after_key = k + 4;
-          break;
-        case 'n':
-          if (key_is<"name">(k)) f = F::Name, after_key = k + 5;
-          break;
-        case 't':
-          if (key_is<"ts">(k)) f = F::Ts, after_key = k + 3;
-          else if (key_is<"tid">(k)) f = F::Tid, after_key = k + 4;
-          break;
-        case 'd':
-          if (key_is<"dur">(k)) f = F::Dur, after_key = k + 4;
-          break;
-        case 'a':
-          if (key_is<"args">(k)) f = F::Args, after_key = k + 5;
-          break;
-        default:
-          break;
+      MemberKeys::Hit key;
+      if (!member_keys_.find(k, key)) {
+        const char* q = string_end(k, end_);
+        if (!q) return nullptr;
+        key = {member_kind(k), static_cast<size_t>(q + 1 - k)};
+        member_keys_.remember(k, key.length, key.kind);
       }
-      p = value_start(k, after_key, end_);
+      p = after_colon(k + key.length);
       if (!p) return nullptr;
+      F f = key.kind;
       if (ignored) {
         // The sink passes over this event whatever its other fields hold, unless a second "ph"
         // changes that: then the on-demand reader decides.
@@ -382,6 +409,7 @@ class EventScanner {
         case F::Other: p = skip_value(p, 1); break;
       }
       if (!p) return nullptr;
+      if (comma_then_key(p)) continue;
       p = skip_ws(p);
       if (*p == '}') return p + 1;
       if (*p != ',') return nullptr;
@@ -400,8 +428,20 @@ class EventScanner {
     return q + 1;
   }
 
-  // The on-demand reader's int_field().
-  const char* int_value(const char* p, IntField& out, bool allow_string = false) {
+  // The on-demand reader's int_field(). Inline for the usual shape (1 to 7 digits, no sign, then a
+  // ',' or '}'), int_value_full() for everything else.
+  INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, bool allow_string = false) {
+    const uint64_t w = load8(p);
+    const unsigned n = first_non_digit(w);
+    if (n - 1 < 7 && (n == 1 || *p != '0') && (p[n] == ',' || p[n] == '}')) {
+      out.state = FieldState::Ok;
+      out.v = static_cast<int64_t>(digits_value(w, n));
+      return p + n;
+    }
+    return int_value_full(p, out, allow_string);
+  }
+
+  const char* int_value_full(const char* p, IntField& out, bool allow_string) {
     if (*p == '"') {
       const char* q = string_end(p + 1, end_);
       if (!q) return nullptr;
@@ -437,8 +477,42 @@ class EventScanner {
     return q;
   }
 
-  // The on-demand reader's time_field().
-  const char* time_value(const char* p, IntField& out) {
+  // The on-demand reader's time_field(). Inline for Kineto's own shape (1 to 15 integer digits, no
+  // sign, then no fraction or '.' and exactly 3 decimals, then a ',' or '}'), time_value_full() for
+  // everything else; both give value * 1000 (microseconds to nanoseconds).
+  INFERTRACE_SCAN_INLINE const char* time_value(const char* p, IntField& out) {
+    const uint64_t w1 = load8(p);
+    const unsigned n = first_non_digit(w1);
+    uint64_t v;
+    const char* q;
+    if (n - 1 < 7) {
+      v = digits_value(w1, n);
+      q = p + n;
+    } else if (n == 8) {
+      const uint64_t w2 = load8(p + 8);
+      const unsigned n2 = first_non_digit(w2);
+      if (n2 > 7) return time_value_full(p, out);
+      v = eight_digit_value(w1) * kPow10[n2] + (n2 ? digits_value(w2, n2) : 0);
+      q = p + 8 + n2;
+    } else {
+      return time_value_full(p, out);
+    }
+    if (q - p > 1 && *p == '0') return time_value_full(p, out);
+    if (*q == '.') {
+      const uint64_t wf = load8(q + 1);
+      if (first_non_digit(wf) != 3) return time_value_full(p, out);
+      v = v * 1000 + digits_value(wf, 3);
+      q += 4;
+    } else {
+      v *= 1000;
+    }
+    if (*q != ',' && *q != '}') return time_value_full(p, out);
+    out.state = FieldState::Ok;
+    out.v = static_cast<int64_t>(v);
+    return q;
+  }
+
+  const char* time_value_full(const char* p, IntField& out) {
     if (!starts_number(*p)) {
       out.state = FieldState::BadType;
       return skip_value(p, 1);
@@ -495,9 +569,8 @@ class EventScanner {
         key = {arg_kind(k), static_cast<size_t>(q + 1 - k)};
         arg_keys_.remember(k, key.length, key.kind);
       }
-      p = skip_ws(k + key.length);
-      if (*p != ':') return nullptr;
-      p = skip_ws(p + 1);
+      p = after_colon(k + key.length);
+      if (!p) return nullptr;
       const A a = key.kind;
       switch (a) {
         case A::ExternalId: p = int_value(p, e.external_id); break;
@@ -510,6 +583,7 @@ class EventScanner {
         case A::Other: p = skip_value(p, 2); break;
       }
       if (!p) return nullptr;
+      if (comma_then_key(p)) continue;
       p = skip_ws(p);
       if (*p == '}') return p + 1;
       if (*p != ',') return nullptr;
@@ -578,6 +652,7 @@ class EventScanner {
   const char* piece_;
   const char* end_;
   int64_t origin_;
+  MemberKeys member_keys_;
   ArgKeys arg_keys_;
 };
 
