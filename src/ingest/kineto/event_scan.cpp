@@ -572,15 +572,19 @@ class EventScanner {
       p = after_colon(k + key.length);
       if (!p) return nullptr;
       const A a = key.kind;
-      switch (a) {
-        case A::ExternalId: p = int_value(p, e.external_id); break;
-        case A::Correlation: p = int_value(p, e.correlation); break;
-        case A::Stream: p = int_value(p, e.stream); break;
-        case A::Device: p = int_value(p, e.device); break;
-        case A::Grid: p = dims(p, e.grid); break;
-        case A::Block: p = dims(p, e.block); break;
-        case A::Name: p = str(p, e.arg_name, &e.has_arg_name); break;
-        case A::Other: p = skip_value(p, 2); break;
+      if (a == A::Other) {
+        p = skip_scalar(p, 2);
+      } else {
+        switch (a) {
+          case A::ExternalId: p = int_value(p, e.external_id); break;
+          case A::Correlation: p = int_value(p, e.correlation); break;
+          case A::Stream: p = int_value(p, e.stream); break;
+          case A::Device: p = int_value(p, e.device); break;
+          case A::Grid: p = dims(p, e.grid); break;
+          case A::Block: p = dims(p, e.block); break;
+          case A::Name: p = str(p, e.arg_name, &e.has_arg_name); break;
+          case A::Other: break;
+        }
       }
       if (!p) return nullptr;
       if (comma_then_key(p)) continue;
@@ -589,6 +593,22 @@ class EventScanner {
       if (*p != ',') return nullptr;
       p = skip_ws(p + 1);
     }
+  }
+
+  // skip_value() with the usual numbers of Kineto's args inline (1 to 7 integer digits, maybe '.'
+  // and 1 to 7 decimals, then ',' or '}'), and the rest through skip_value().
+  INFERTRACE_SCAN_INLINE const char* skip_scalar(const char* p, int depth) {
+    const unsigned n = first_non_digit(load8(p));
+    if (n - 1 < 7 && (n == 1 || *p != '0')) {
+      const char* q = p + n;
+      if (*q == '.') {
+        const unsigned f = first_non_digit(load8(q + 1));
+        if (f - 1 < 7) q += 1 + f;
+        else return skip_value(p, depth);
+      }
+      if (*q == ',' || *q == '}') return q;
+    }
+    return skip_value(p, depth);
   }
 
   // Any JSON value this scanner accepts, checked and passed over; `depth` counts the objects and
