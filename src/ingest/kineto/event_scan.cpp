@@ -375,16 +375,20 @@ class EventScanner {
   // (flows, instants, counters, a malformed ph): its other values are then only checked, not
   // converted.
   const char* members(const char* p, RawEvent& e, bool ignored) {
+    unsigned previous = MemberKeys::kObjectStart;
     for (;;) {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
       MemberKeys::Hit key;
-      if (!member_keys_.find(k, key)) {
+      unsigned slot = member_keys_.guess_after(previous);
+      if (!member_keys_.find(k, slot, key)) {
         const char* q = string_end(k, end_);
         if (!q) return nullptr;
         key = {member_kind(k), static_cast<size_t>(q + 1 - k)};
-        member_keys_.remember(k, key.length, key.kind);
+        member_keys_.remember(k, key.length, key.kind, slot);
       }
+      member_keys_.follow(previous, slot);
+      previous = slot;
       p = after_colon(k + key.length);
       if (!p) return nullptr;
       F f = key.kind;
@@ -559,16 +563,20 @@ class EventScanner {
     if (*p != '{') return skip_value(p, 1);
     p = skip_ws(p + 1);
     if (*p == '}') return p + 1;
+    unsigned previous = ArgKeys::kObjectStart;
     for (;;) {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
       ArgKeys::Hit key;
-      if (!arg_keys_.find(k, key)) {
+      unsigned slot = arg_keys_.guess_after(previous);
+      if (!arg_keys_.find(k, slot, key)) {
         const char* q = string_end(k, end_);
         if (!q) return nullptr;
         key = {arg_kind(k), static_cast<size_t>(q + 1 - k)};
-        arg_keys_.remember(k, key.length, key.kind);
+        arg_keys_.remember(k, key.length, key.kind, slot);
       }
+      arg_keys_.follow(previous, slot);
+      previous = slot;
       p = after_colon(k + key.length);
       if (!p) return nullptr;
       const A a = key.kind;
