@@ -380,14 +380,14 @@ class EventScanner {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
       MemberKeys::Hit key;
-      unsigned slot = member_keys_.guess_after(previous);
+      unsigned slot = member_keys_.guess_after(0, previous);
       if (!member_keys_.find(k, slot, key)) {
         const char* q = string_end(k, end_);
         if (!q) return nullptr;
         key = {member_kind(k), static_cast<size_t>(q + 1 - k)};
         member_keys_.remember(k, key.length, key.kind, slot);
       }
-      member_keys_.follow(previous, slot);
+      member_keys_.follow(0, previous, slot);
       previous = slot;
       p = after_colon(k + key.length);
       if (!p) return nullptr;
@@ -410,7 +410,7 @@ class EventScanner {
         case F::Tid: p = int_value(p, e.tid, true); break;
         case F::Dur: p = time_value(p, e.dur); break;
         case F::Args: p = args(p, e); break;
-        case F::Other: p = skip_value(p, 1); break;
+        case F::Other: p = skip_scalar(p, 1); break;
       }
       if (!p) return nullptr;
       if (comma_then_key(p)) continue;
@@ -564,18 +564,21 @@ class EventScanner {
     p = skip_ws(p + 1);
     if (*p == '}') return p + 1;
     unsigned previous = ArgKeys::kObjectStart;
+    // The category tells which keys to expect (kernels, runtime calls and operators each have
+    // their own); a category read after the args, or two that collide here, only guess worse.
+    const unsigned context = static_cast<unsigned>(e.cat.size() * 5 + (e.cat.empty() ? 0 : e.cat[0]));
     for (;;) {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
       ArgKeys::Hit key;
-      unsigned slot = arg_keys_.guess_after(previous);
+      unsigned slot = arg_keys_.guess_after(context, previous);
       if (!arg_keys_.find(k, slot, key)) {
         const char* q = string_end(k, end_);
         if (!q) return nullptr;
         key = {arg_kind(k), static_cast<size_t>(q + 1 - k)};
         arg_keys_.remember(k, key.length, key.kind, slot);
       }
-      arg_keys_.follow(previous, slot);
+      arg_keys_.follow(context, previous, slot);
       previous = slot;
       p = after_colon(k + key.length);
       if (!p) return nullptr;
@@ -603,11 +606,15 @@ class EventScanner {
     }
   }
 
-  // skip_value() with the usual numbers of Kineto's args inline (1 to 7 integer digits, maybe '.'
-  // and 1 to 7 decimals, then ',' or '}'), and the rest through skip_value().
+  // skip_value() with the usual numbers of Kineto inline (1 to 15 integer digits, maybe '.' and 1
+  // to 7 decimals, then ',' or '}'), and the rest through skip_value().
   INFERTRACE_SCAN_INLINE const char* skip_scalar(const char* p, int depth) {
-    const unsigned n = first_non_digit(load8(p));
-    if (n - 1 < 7 && (n == 1 || *p != '0')) {
+    unsigned n = first_non_digit(load8(p));
+    if (n == 8) {
+      const unsigned n2 = first_non_digit(load8(p + 8));
+      n = n2 < 8 ? 8 + n2 : 0;
+    }
+    if (n - 1 < 15 && (n == 1 || *p != '0')) {
       const char* q = p + n;
       if (*q == '.') {
         const unsigned f = first_non_digit(load8(q + 1));

@@ -21,14 +21,18 @@ class KeyCache {
     size_t length;  // the key's bytes and its closing quote
   };
 
-  // Where a lookup starts: the slot of the key that followed the previous one (see follow()), or
-  // of the first key of an object. A guess that is right (the usual case: objects of one kind
-  // repeat their keys in one order) costs no hashing and does not wait for the key's bytes to
-  // know where to look.
+  // Where a lookup starts: the slot of the key that followed the previous one in an object of the
+  // same `context` (see follow()), or of the first key of such an object. A guess that is right
+  // (the usual case: objects of one kind repeat their keys in one order) costs no hashing and does
+  // not wait for the key's bytes to know where to look. The context is the caller's (say, the
+  // event's category), so that objects of different kinds keep their own orders.
+  static constexpr unsigned kContexts = 16;
   static constexpr unsigned kObjectStart = 1u << 6;
-  unsigned guess_after(unsigned slot) const { return next_[slot]; }
+  unsigned guess_after(unsigned context, unsigned slot) const { return next_[context % kContexts][slot]; }
   // Remembers that the key in `slot` followed the one in `previous` (or kObjectStart).
-  void follow(unsigned previous, unsigned slot) { next_[previous] = static_cast<uint8_t>(slot); }
+  void follow(unsigned context, unsigned previous, unsigned slot) {
+    next_[context % kContexts][previous] = static_cast<uint8_t>(slot);
+  }
 
   // `k` is a key's first byte (after its opening quote), with at least kMaxLength readable bytes
   // from there. True, with `hit` and its `slot` filled, when the text at `k` is a remembered key
@@ -88,7 +92,7 @@ class KeyCache {
 
   static constexpr unsigned kSlotBits = 6;
   Entry slots_[size_t(1) << kSlotBits];
-  uint8_t next_[(size_t(1) << kSlotBits) + 1] = {};  // by slot, and kObjectStart last
+  uint8_t next_[kContexts][(size_t(1) << kSlotBits) + 1] = {};  // by slot, and kObjectStart last
 };
 
 }  // namespace infertrace::kineto
