@@ -2,7 +2,7 @@
 // small pieces. Anything but an infertrace::Error is a bug, and so is a piece-wise reading that
 // succeeds with different tables from the whole reading, or (on a CPU with AVX2) a generic-kernel
 // reading that ends differently from the AVX2 one, or a piece-wise reading with the direct event
-// scan (kineto/event_scan.h) that ends differently from one with simdjson on-demand alone.
+// scan (kineto/event_scan_impl.h) that ends differently from one with simdjson on-demand alone.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

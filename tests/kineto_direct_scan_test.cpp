@@ -1,4 +1,4 @@
-// Differential test of the direct event scan (src/ingest/kineto/event_scan.h) against the simdjson
+// Differential test of the direct event scan (src/ingest/kineto/event_scan_impl.h) against the simdjson
 // on-demand reader: for many generated events (key orders, whitespace, escapes, numbers with
 // exponents, signs and too many digits, missing fields, values of unexpected types, old and new
 // category spellings, duplicate keys, nesting) and for corrupted copies of those documents, reading

@@ -16,7 +16,7 @@ struct LoadOptions {
   size_t chunk_bytes = 0;
   // Kineto: which compiled copy of the JSON parser runs (Auto: the best this CPU runs).
   kineto::ParserKernel parser_kernel = kineto::ParserKernel::Auto;
-  // Kineto: read the usual event shape with the direct scan (kineto/event_scan.h); off = simdjson
+  // Kineto: read the usual event shape with the direct scan (kineto/event_scan_impl.h); off = simdjson
   // on-demand for every event (tests and benchmarks compare the two).
   bool direct_scan = true;
 };

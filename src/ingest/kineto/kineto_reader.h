@@ -28,7 +28,7 @@ struct ReadOptions {
   bool decompressed = false;
   // Which compiled copy of the parser runs (tests compare them; Auto everywhere else).
   ParserKernel kernel = ParserKernel::Auto;
-  // Middle pieces go through the direct event scan first (event_scan.h); off: on-demand only
+  // Middle pieces go through the direct event scan first (event_scan_impl.h); off: on-demand only
   // (tests compare the two).
   bool direct_scan = true;
   // `data` is a private mapping of the file (InputBuffer::file_backed()), not yet mapped in: each
@@ -40,7 +40,7 @@ struct ReadOptions {
 inline constexpr size_t kWholeDocumentMax = size_t(8) << 20;
 inline constexpr size_t kDefaultPiece = size_t(4) << 20;
 // First and last pieces at the default piece size: small, since only middle pieces are read by the
-// direct event scan (event_scan.h).
+// direct event scan (event_scan_impl.h).
 inline constexpr size_t kEdgePiece = size_t(256) << 10;
 inline constexpr size_t kMaxDocument = size_t(0xFFFFFFFF) - 1024;  // simdjson's per-document limit
 

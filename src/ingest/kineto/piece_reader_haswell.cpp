@@ -11,7 +11,9 @@
 #if INFERTRACE_KINETO_HASWELL_KERNEL
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cassert>
 #include <cfloat>
 #include <cinttypes>
@@ -39,8 +41,11 @@
 #include <utility>
 #include <vector>
 
+#include <immintrin.h>
+
 #include "ingest/kineto/event_sink.h"
 #include "ingest/kineto/json_number.h"
+#include "ingest/kineto/key_cache.h"
 #include "ingest/kineto/piece_reader.h"
 #include "ingest/kineto/structure_scan.h"
 #include "util/error.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/kineto/event_scan.h"
+#include "ingest/kineto/event_scan_impl.h"
 #include "ingest/kineto/event_sink.h"
 #include "ingest/kineto/input_pages.h"
 #include "ingest/kineto/json_number.h"
@@ -470,7 +470,7 @@ void read_pieces(char* data, size_t size, const std::string& file, const ReadOpt
   // A middle piece is parsed where it lies, from the comma before it (read as '[') to the comma
   // after it (read as ']'); the bytes after that are the rest of the input and its padding, which
   // simdjson reads but never interprets (stage 1 pads the last block with spaces of its own).
-  // The direct scan (event_scan.h) reads the events it knows the shape of; the on-demand reader
+  // The direct scan (event_scan_impl.h) reads the events it knows the shape of; the on-demand reader
   // reads the rest of the piece from the separator where the scan stopped (all of it when the
   // scan is off or stopped at once).
   size_t scanned_bytes = 0;

@@ -1,4 +1,24 @@
-#include "ingest/kineto/event_scan.h"
+// A reader for the usual shape of Kineto's trace events that scans the JSON text directly, without
+// simdjson's structural index and on-demand iteration (docs/ingest.md, "Direct event scan").
+//
+// It takes a middle piece of the traceEvents array ("[" event "," event ... "]", see
+// kineto_reader.h) and reads events into the sink for as long as each one is in the shape it
+// knows: an object whose keys and strings have no escapes, whose values are strings, JSON numbers,
+// literals, or arrays and objects of those (nested at most a few levels). It checks the JSON grammar
+// of everything it takes (UTF-8 by simdjson::validate_utf8, for strings with non-ASCII bytes) and fills
+// exactly the RawEvent that the on-demand reader (piece_reader_impl.h) fills for the same text.
+// At the first event it does not take (an escape, a control character, an element that is not an
+// object, malformed JSON, anything else) it stops and says where; the on-demand reader reads that
+// event (or, when it fails there, the rest of the piece) and the scan goes on after it: that reader
+// alone decides on unusual input, so its results and error messages are what they were. An event
+// is passed to the sink only after the separator behind it ("," or the final "]") was checked, so
+// the rest always starts at a separator.
+//
+// Included by piece_reader_impl.h, so compiled once per parser kernel (inside the AVX2 target
+// region for the haswell kernel: strings are then scanned 32 bytes at a time). No include guard.
+#ifndef INFERTRACE_KINETO_KERNEL_NS
+#error "included by piece_reader_impl.h only"
+#endif
 
 #include <simdjson.h>
 
@@ -7,14 +27,15 @@
 #include <cstring>
 #include <string_view>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
 #endif
 
+#include "ingest/kineto/event_sink.h"
 #include "ingest/kineto/json_number.h"
 #include "ingest/kineto/key_cache.h"
 
-namespace infertrace::kineto {
+namespace infertrace::kineto::INFERTRACE_KINETO_KERNEL_NS {
 
 namespace {
 
@@ -113,13 +134,31 @@ INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
 
 // `p` is just after an opening quote. Returns the closing quote, or nullptr when the string holds
 // an escape or a control character (the on-demand reader handles those), is not valid UTF-8, or
-// does not close before the piece's last byte. Reads up to 15 bytes past `end`, which the caller
+// does not close before the piece's last byte. Reads up to 31 bytes past `end`, which the caller
 // guarantees readable. UTF-8 is checked here, string by string and only for strings with a byte
 // >= 0x80: everything outside strings that the scan accepts is ASCII grammar.
 INFERTRACE_SCAN_INLINE const char* string_end(const char* p, const char* end) {
   const char* const start = p;
   unsigned non_ascii = 0;
-#if defined(__SSE2__)
+#if defined(__AVX2__)
+  const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), c1f = _mm256_set1_epi8(0x1F);
+  for (;;) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    // A byte <= 0x1F (unsigned) is its own minimum with 0x1F.
+    const __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
+                                        _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v));
+    const unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(hit));
+    const unsigned high = static_cast<unsigned>(_mm256_movemask_epi8(v));
+    if (mask != 0) {
+      non_ascii |= high & ((mask & (0u - mask)) - 1);  // only the bytes before the hit
+      p += __builtin_ctz(mask);
+      break;
+    }
+    non_ascii |= high;
+    p += 32;
+    if (p >= end) return nullptr;
+  }
+#elif defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
   for (;;) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -691,8 +730,11 @@ class EventScanner {
   ArgKeys arg_keys_;
 };
 
-}  // namespace
-
+// `piece[0, len)` is "[" ... "]" followed by at least 64 readable bytes; `origin` is the offset
+// of piece[0] in the input (for RawEvent::offset). Reads the events after the separator at offset
+// `from` ('[' at 0, or a ','). Returns `len` when every event to the piece's end went to the sink,
+// else the offset in the piece of the separator ('[' or ',') before the first event left to the
+// on-demand reader.
 size_t scan_event_piece(const char* piece, size_t len, size_t from, int64_t origin, EventSink& sink) {
   if (len < 2 || piece[0] != '[' || piece[len - 1] != ']' || from >= len - 1) return from;
   EventScanner scan(piece, len, origin);
@@ -717,6 +759,11 @@ size_t scan_event_piece(const char* piece, size_t len, size_t from, int64_t orig
   }
 }
 
+// The offset of the ',' after the element that follows the separator at `sep`, found by matching
+// brackets outside strings (no other check: the on-demand reader parses the element), or 0 when
+// that element is not an object followed by a ',' inside the piece (the last element, unbalanced
+// brackets, an unclosed string). Lets the reader hand a single unusual event to the on-demand
+// reader and go on scanning after it.
 size_t next_separator(const char* piece, size_t len, size_t sep) {
   if (len < 2 || sep >= len - 1) return 0;
   const char* const last = piece + len - 1;
@@ -743,4 +790,6 @@ size_t next_separator(const char* piece, size_t len, size_t sep) {
   return *p == ',' && p < last ? static_cast<size_t>(p - piece) : 0;
 }
 
-}  // namespace infertrace::kineto
+}  // namespace
+
+}  // namespace infertrace::kineto::INFERTRACE_KINETO_KERNEL_NS
