@@ -332,7 +332,23 @@ class EventScanner {
       if (!p) return nullptr;
       if (!(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'))) {
         if (!(p = next_member(p, done))) return nullptr;
-        return done ? p : members(p, e, true);
+        if (done) return p;
+        // The sink passes over this event: its values are only checked. Kineto's flow events
+        // ("s", "f") in their usual order first, then the general loop.
+#define INFERTRACE_SKIP_IN_ORDER(KEY)                                                  \
+  if ((v = expect_member<KEY>(p))) {                                                   \
+    if (!(p = skip_scalar(v, 1)) || !(p = next_member(p, done))) return nullptr;       \
+    if (done) return p;                                                                \
+  }
+        INFERTRACE_SKIP_IN_ORDER("id")
+        INFERTRACE_SKIP_IN_ORDER("pid")
+        INFERTRACE_SKIP_IN_ORDER("tid")
+        INFERTRACE_SKIP_IN_ORDER("ts")
+        INFERTRACE_SKIP_IN_ORDER("cat")
+        INFERTRACE_SKIP_IN_ORDER("name")
+        INFERTRACE_SKIP_IN_ORDER("bp")
+#undef INFERTRACE_SKIP_IN_ORDER
+        return members(p, e, true);
       }
       if (!(p = next_member(p, done))) return nullptr;
       if (done) return p;
@@ -472,11 +488,11 @@ class EventScanner {
   }
 
   // The on-demand reader's int_field(). Inline for the usual shape (1 to 7 digits, no sign, then a
-  // ',' or '}'), int_value_full() for everything else.
+  // ',', '}' or ']'), int_value_full() for everything else.
   INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, bool allow_string = false) {
     const uint64_t w = load8(p);
     const unsigned n = first_non_digit(w);
-    if (n - 1 < 7 && (n == 1 || *p != '0') && (p[n] == ',' || p[n] == '}')) {
+    if (n - 1 < 7 && (n == 1 || *p != '0') && (p[n] == ',' || p[n] == '}' || p[n] == ']')) {
       out.state = FieldState::Ok;
       out.v = static_cast<int64_t>(digits_value(w, n));
       return p + n;
@@ -645,9 +661,13 @@ class EventScanner {
     }
   }
 
-  // skip_value() with the usual numbers of Kineto inline (1 to 15 integer digits, maybe '.' and 1
-  // to 7 decimals, then ',' or '}'), and the rest through skip_value().
+  // skip_value() with strings and the usual numbers of Kineto inline (1 to 15 integer digits, maybe
+  // '.' and 1 to 7 decimals, then ',' or '}'), and the rest through skip_value().
   INFERTRACE_SCAN_INLINE const char* skip_scalar(const char* p, int depth) {
+    if (*p == '"') {
+      const char* q = string_end(p + 1, end_);
+      return q ? q + 1 : nullptr;
+    }
     unsigned n = first_non_digit(load8(p));
     if (n == 8) {
       const unsigned n2 = first_non_digit(load8(p + 8));
