@@ -140,7 +140,7 @@ INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
 INFERTRACE_SCAN_INLINE const char* string_end(const char* p, const char* end) {
   const char* const start = p;
   unsigned non_ascii = 0;
-#if defined(__AVX2__)
+#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
   const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), c1f = _mm256_set1_epi8(0x1F);
   for (;;) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));

@@ -65,6 +65,8 @@
 #include <simdjson.h>
 
 #define INFERTRACE_KINETO_KERNEL_NS haswell_kernel
+// GCC does not define __AVX2__ inside a target region in C++; the direct event scan is told here.
+#define INFERTRACE_KINETO_SCAN_AVX2 1
 #include "ingest/kineto/piece_reader_impl.h"
 
 #pragma GCC pop_options
