@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -25,13 +26,45 @@ class StringTable {
 
   // Returns the id of `s`, adding it if new. Views returned by view() stay valid for the life of
   // the table (storage is a deque of strings, never reallocated).
-  StrId intern(std::string_view s);
+  StrId intern(std::string_view s) {
+    // Inline: the sink calls this for every event, and a repeat is answered by the cache alone.
+    const size_t slot = recent_slot(s);
+    const StrId hit = recent_[slot];
+    // An empty slot holds 0, the id of "", which matches only the empty name.
+    if (hit < views_.size() && views_[hit] == s) [[likely]]
+      return hit;
+    return intern_uncached(s, slot);
+  }
   // Id of `s` if present, else kNoString (for "does this trace mention X" checks).
   StrId find(std::string_view s) const;
   std::string_view view(StrId id) const { return views_[id]; }
   size_t size() const { return views_.size(); }
 
  private:
+  // Slot in the recent-names cache: a hash of the length and the first and last 8 bytes (all of a
+  // shorter name), without a call to memcpy or a loop for the short ones.
+  static size_t recent_slot(std::string_view s) {
+    const char* p = s.data();
+    const size_t n = s.size();
+    uint64_t a = 0, b = 0;
+    if (n >= 8) [[likely]] {
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n - 8, 8);
+    } else if (n >= 4) {
+      uint32_t x, y;
+      std::memcpy(&x, p, 4);
+      std::memcpy(&y, p + n - 4, 4);
+      a = x, b = y;
+    } else if (n > 0) {
+      a = static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) << 8 |
+          static_cast<unsigned char>(p[n - 1]) << 16;
+    }
+    const uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + n) * 0xC2B2AE3D27D4EB4Full);
+    return static_cast<size_t>(h >> (64 - kRecentBits));
+  }
+  // The map lookup (and insert) behind a cache miss; remembers the answer in `slot`.
+  StrId intern_uncached(std::string_view s, size_t slot);
+
   std::deque<std::string> storage_;
   // A trace names the same few hundred kernels, APIs and operators millions of times, often with
   // 100-300 byte kernel names. A direct-mapped cache keyed by the length and the first and last 8

@@ -248,4 +248,47 @@ struct Trace {
   std::string_view str(StrId id) const { return strings.view(id); }
 };
 
+// ---- Row appends the readers call once per event: inline, so a reader writes each field straight
+// into its column without building the row struct and calling out per event. -----------------
+
+inline void GpuActivityTable::push(const GpuActivity& a) {
+  start.push_back(a.start);
+  dur.push_back(a.dur);
+  kind.push_back(a.kind);
+  device.push_back(a.device);
+  stream.push_back(a.stream);
+  correlation.push_back(a.correlation);
+  external_id.push_back(a.external_id);
+  name.push_back(a.name);
+  grid_x.push_back(a.grid[0]);
+  grid_y.push_back(a.grid[1]);
+  grid_z.push_back(a.grid[2]);
+  block_x.push_back(a.block[0]);
+  block_y.push_back(a.block[1]);
+  block_z.push_back(a.block[2]);
+}
+
+inline void ApiCallTable::push(const ApiCall& c) {
+  start.push_back(c.start);
+  dur.push_back(c.dur);
+  pid.push_back(c.pid);
+  tid.push_back(c.tid);
+  cpu.push_back(c.cpu);
+  correlation.push_back(c.correlation);
+  external_id.push_back(c.external_id);
+  stream.push_back(c.stream);
+  name.push_back(c.name);
+  kind.push_back(c.kind);
+}
+
+inline void OperatorTable::push(const Operator& o) {
+  start.push_back(o.start);
+  dur.push_back(o.dur);
+  pid.push_back(o.pid);
+  tid.push_back(o.tid);
+  external_id.push_back(o.external_id);
+  name.push_back(o.name);
+  user_annotation.push_back(o.user_annotation ? 1 : 0);
+}
+
 }  // namespace infertrace

@@ -1,5 +1,7 @@
 #include "ingest/kineto/event_sink.h"
 
+#include "ingest/kineto/category_table.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -8,61 +10,6 @@
 namespace infertrace::kineto {
 
 namespace {
-
-enum class Cat : uint8_t { Other, Gpu, Api, Op };
-
-// docs/metrics.md section 1: new (PyTorch >= 1.10 Kineto) and old (1.8/1.9) spellings.
-Cat classify(std::string_view cat, GpuKind& kind, bool& user_annotation) {
-  if (cat.empty()) return Cat::Other;
-  switch (cat[0]) {
-    case 'k':
-    case 'K':
-      if (cat == "kernel" || cat == "Kernel") {
-        kind = GpuKind::Kernel;
-        return Cat::Gpu;
-      }
-      break;
-    case 'g':
-      if (cat == "gpu_memcpy") {
-        kind = GpuKind::Memcpy;
-        return Cat::Gpu;
-      }
-      if (cat == "gpu_memset") {
-        kind = GpuKind::Memset;
-        return Cat::Gpu;
-      }
-      break;
-    case 'M':
-      if (cat == "Memcpy") {
-        kind = GpuKind::Memcpy;
-        return Cat::Gpu;
-      }
-      if (cat == "Memset") {
-        kind = GpuKind::Memset;
-        return Cat::Gpu;
-      }
-      break;
-    case 'c':
-      if (cat == "cuda_runtime" || cat == "cuda_driver") return Cat::Api;
-      if (cat == "cpu_op") return Cat::Op;
-      break;
-    case 'R':
-      if (cat == "Runtime") return Cat::Api;
-      break;
-    case 'O':
-      if (cat == "Operator") return Cat::Op;
-      break;
-    case 'u':
-      if (cat == "user_annotation") {
-        user_annotation = true;
-        return Cat::Op;
-      }
-      break;
-    default:
-      break;
-  }
-  return Cat::Other;
-}
 
 bool has_control_char(std::string_view s) {
   unsigned char acc = 0;
@@ -95,21 +42,46 @@ ApiKind EventSink::api_kind(StrId name, const RawEvent& e) {
   return static_cast<ApiKind>(api_kind_of_[name]);
 }
 
-void EventSink::note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
-  // Host events come in long runs from one thread: skip the hash lookup for a repeat.
-  if (!last_thread_ || last_key_.pid != pid || last_key_.tid != tid) {
-    last_key_ = ThreadKey{pid, tid};
-    last_thread_ = &threads_[last_key_];  // unordered_map references stay valid across inserts
+EventSink::ThreadSeen& EventSink::thread_seen(int64_t pid, int64_t tid) {
+  last_key_ = ThreadKey{pid, tid};
+  last_thread_ = &threads_[last_key_];  // unordered_map references stay valid across inserts
+  return *last_thread_;
+}
+
+bool EventSink::usable(const RawEvent& e, Cat cat) {
+  // Times: an event we would place at a wrong time is worse than one we leave out and count.
+  if (e.ts.state != FieldState::Ok || e.dur.state != FieldState::Ok) {
+    const FieldState bad = e.ts.state != FieldState::Ok ? e.ts.state : e.dur.state;
+    const bool ts_bad = e.ts.state != FieldState::Ok;
+    if (bad == FieldState::Missing)
+      t_.count_skipped(ts_bad ? "skipped_missing_ts" : "skipped_missing_dur");
+    else if (bad == FieldState::BadType)
+      t_.count_skipped(ts_bad ? "skipped_bad_type_ts" : "skipped_bad_type_dur");
+    else
+      t_.count_skipped("skipped_int_out_of_range");
+    return false;
   }
-  ThreadSeen& s = *last_thread_;
-  if (!s.has_events) {
-    s.has_events = true;
-    s.first = start;
-    s.last = end;
-    return;
+  if (e.dur.v < 0) {
+    t_.count_skipped("skipped_negative_dur");
+    return false;
   }
-  if (start < s.first) s.first = start;
-  if (end > s.last) s.last = end;
+  if (e.ts.v > INT64_MAX - e.dur.v) {
+    t_.count_skipped("skipped_int_out_of_range");
+    return false;
+  }
+  // Identifiers: a present but unusable id would silently break links, so the event is left out.
+  for (const IntField* f : {&e.correlation, &e.device, &e.stream, &e.external_id, &e.pid, &e.tid}) {
+    if (f->state == FieldState::OutOfRange) {
+      t_.count_skipped("skipped_int_out_of_range");
+      return false;
+    }
+  }
+  if (e.correlation.state == FieldState::BadType || e.external_id.state == FieldState::BadType ||
+      (cat == Cat::Gpu && (e.device.state == FieldState::BadType || e.stream.state == FieldState::BadType))) {
+    t_.count_skipped("skipped_bad_type_arg");
+    return false;
+  }
+  return true;
 }
 
 void EventSink::add(const RawEvent& e) {
@@ -129,46 +101,34 @@ void EventSink::add(const RawEvent& e) {
   }
   if (e.ph[0] != 'X') return;  // flows, instants, counters: context only
 
-  GpuKind kind = GpuKind::Kernel;
-  bool user_annotation = false;
-  const Cat cat = classify(e.cat, kind, user_annotation);
+  const CatInfo info = classify_category(e.cat);
+  const Cat cat = info.cat;
   if (cat == Cat::Other) return;
+  const GpuKind kind = info.kind;
+  const bool user_annotation = info.user_annotation;
 
-  // Times: an event we would place at a wrong time is worse than one we leave out and count.
-  if (e.ts.state != FieldState::Ok || e.dur.state != FieldState::Ok) {
-    const FieldState bad = e.ts.state != FieldState::Ok ? e.ts.state : e.dur.state;
-    const bool ts_bad = e.ts.state != FieldState::Ok;
-    if (bad == FieldState::Missing)
-      t_.count_skipped(ts_bad ? "skipped_missing_ts" : "skipped_missing_dur");
-    else if (bad == FieldState::BadType)
-      t_.count_skipped(ts_bad ? "skipped_bad_type_ts" : "skipped_bad_type_dur");
-    else
-      t_.count_skipped("skipped_int_out_of_range");
-    return;
+  // Every check below fails on almost no event: test them all at once with bitwise operations
+  // (one predictable branch), and only when one fails, find which in the original order.
+  const auto bit = [](const IntField& f) { return 1u << static_cast<unsigned>(f.state); };
+  constexpr unsigned kOk = 1u << static_cast<unsigned>(FieldState::Ok);
+  constexpr unsigned kOutOfRange = 1u << static_cast<unsigned>(FieldState::OutOfRange);
+  constexpr unsigned kBadType = 1u << static_cast<unsigned>(FieldState::BadType);
+  const unsigned any_id = bit(e.correlation) | bit(e.device) | bit(e.stream) | bit(e.external_id) | bit(e.pid) |
+                          bit(e.tid);
+  const unsigned typed_ids =
+      bit(e.correlation) | bit(e.external_id) | (cat == Cat::Gpu ? bit(e.device) | bit(e.stream) : 0u);
+  const bool times_ok = (bit(e.ts) & bit(e.dur) & kOk) != 0;
+  ns_t end;  // (meaningful only when times_ok: a missing field's v is -1)
+  const bool overflow = __builtin_add_overflow(e.ts.v, e.dur.v, &end);
+  const bool unusual = !times_ok | (e.dur.v < 0) | overflow | ((any_id & kOutOfRange) != 0) |
+                       ((typed_ids & kBadType) != 0);
+  if (unusual) [[unlikely]] {
+    if (!usable(e, cat)) return;
   }
-  if (e.dur.v < 0) {
-    t_.count_skipped("skipped_negative_dur");
-    return;
-  }
-  if (e.ts.v > INT64_MAX - e.dur.v) {
-    t_.count_skipped("skipped_int_out_of_range");
-    return;
-  }
-  // Identifiers: a present but unusable id would silently break links, so the event is left out.
-  for (const IntField* f : {&e.correlation, &e.device, &e.stream, &e.external_id, &e.pid, &e.tid}) {
-    if (f->state == FieldState::OutOfRange) {
-      t_.count_skipped("skipped_int_out_of_range");
-      return;
-    }
-  }
-  if (e.correlation.state == FieldState::BadType || e.external_id.state == FieldState::BadType ||
-      (cat == Cat::Gpu && (e.device.state == FieldState::BadType || e.stream.state == FieldState::BadType))) {
-    t_.count_skipped("skipped_bad_type_arg");
-    return;
-  }
-  if (e.dur.v == 0) ++zero_dur_;
+  zero_dur_ += e.dur.v == 0;
 
-  const StrId name = e.has_name ? intern_name(e.name, e.name_escaped) : kNoString;
+  StrId name = kNoString;
+  if (e.has_name) name = e.name_escaped ? intern_name(e.name, true) : t_.strings.intern(e.name);
   switch (cat) {
     case Cat::Gpu: {
       if (e.device.ok() && (e.device.v < INT32_MIN || e.device.v > INT32_MAX)) {
@@ -202,7 +162,7 @@ void EventSink::add(const RawEvent& e) {
       c.name = name;
       c.kind = api_kind(name, e);
       t_.api.push(c);
-      if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, e.ts.v + e.dur.v);
+      if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
     case Cat::Op: {
@@ -215,7 +175,7 @@ void EventSink::add(const RawEvent& e) {
       o.name = name;
       o.user_annotation = user_annotation;
       t_.ops.push(o);
-      if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, e.ts.v + e.dur.v);
+      if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
     case Cat::Other:
@@ -227,7 +187,7 @@ void EventSink::finish() {
   // Only threads that ran host events; GPU "threads" (pid = device, tid = stream) are not threads.
   std::vector<std::pair<ThreadKey, ThreadSeen>> rows;
   for (const auto& kv : threads_) {
-    if (kv.second.has_events) rows.push_back(kv);
+    if (kv.second.has_events()) rows.push_back(kv);
   }
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a.first.pid != b.first.pid ? a.first.pid < b.first.pid : a.first.tid < b.first.tid;

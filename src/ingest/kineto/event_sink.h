@@ -3,6 +3,7 @@
 // new spellings), counts what it cannot use in Trace::skipped, and collects the host threads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -10,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ingest/kineto/category_table.h"
 #include "trace/trace.h"
 
 namespace infertrace::kineto {
@@ -60,14 +62,24 @@ class EventSink {
     }
   };
   struct ThreadSeen {
-    ns_t first = 0, last = 0;
-    bool has_events = false;
+    ns_t first = INT64_MAX, last = INT64_MIN;  // no host events yet while first > last
     StrId comm = kNoString;
+    bool has_events() const { return first <= last; }
   };
 
   StrId intern_name(std::string_view s, bool escaped);
   ApiKind api_kind(StrId name, const RawEvent& e);
-  void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end);
+  // Checks, in order, what makes an event unusable, and counts the first failure in Trace::skipped.
+  bool usable(const RawEvent& e, Cat cat);
+  // The record of a thread not the last one seen (a hash lookup).
+  ThreadSeen& thread_seen(int64_t pid, int64_t tid);
+  void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
+    // Host events come in long runs from one thread: skip the hash lookup for a repeat.
+    ThreadSeen& s = last_thread_ && last_key_.pid == pid && last_key_.tid == tid ? *last_thread_ : thread_seen(pid, tid);
+    // A new record holds first = INT64_MAX, last = INT64_MIN, so min and max need no branch.
+    s.first = std::min(s.first, start);
+    s.last = std::max(s.last, end);
+  }
 
   Trace& t_;
   std::unordered_map<ThreadKey, ThreadSeen, ThreadKeyHash> threads_;
