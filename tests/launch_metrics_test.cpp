@@ -416,6 +416,41 @@ TEST(LaunchIdMap, SpreadIdsLookUpAlike) {
   EXPECT_EQ(e.find(5), 2u);
 }
 
+// SelfRows: a column of distinct ascending ids is looked up in place, every id mapping to its own
+// row (in any lookup order); any other column (a repeat, a gap marked -1, one out of order) is
+// not, and starts empty as without the option.
+TEST(LaunchIdMap, SelfRowsOnlyForDistinctAscendingColumns) {
+  std::vector<int64_t> ids;
+  for (int64_t k = 0; k < 5'000; ++k) ids.push_back(3 + 16 * k + k % 5);
+  const CorrelationMap m(ids, CorrelationMap::SelfRows::IfDistinctAscending);
+  ASSERT_TRUE(m.self_rows());
+  for (uint32_t r = 0; r < ids.size(); ++r) ASSERT_EQ(m.find(ids[r]), r);
+  for (size_t k = ids.size(); k-- > 0;) ASSERT_EQ(m.find(ids[k]), k);
+  for (size_t k = 0; k < ids.size(); k += 7) ASSERT_EQ(m.find(ids[(k * 7919) % ids.size()]), (k * 7919) % ids.size());
+  for (int64_t missing : {int64_t{-1}, int64_t{0}, int64_t{2}, ids[10] + 1, ids.back() + 1})
+    EXPECT_EQ(m.find(missing), CorrelationMap::kNone) << missing;
+  const std::vector<int64_t> single = {0};
+  const CorrelationMap one(single, CorrelationMap::SelfRows::IfDistinctAscending);
+  EXPECT_TRUE(one.self_rows());
+  EXPECT_EQ(one.find(0), 0u);
+
+  for (const std::vector<int64_t>& other : {std::vector<int64_t>{1, 2, 2, 3}, std::vector<int64_t>{1, -1, 3},
+                                            std::vector<int64_t>{-1, 2, 3}, std::vector<int64_t>{1, 3, 2},
+                                            std::vector<int64_t>{}}) {
+    CorrelationMap c(other, CorrelationMap::SelfRows::IfDistinctAscending);
+    EXPECT_FALSE(c.self_rows());
+    for (int64_t id : other) EXPECT_EQ(c.find(id), CorrelationMap::kNone);
+    for (uint32_t r = 0; r < other.size(); ++r)
+      if (other[r] >= 0) c.set(other[r], r);
+    for (uint32_t r = 0; r < other.size(); ++r) {
+      if (other[r] >= 0 && (r + 1 == other.size() || other[r + 1] != other[r])) {
+        EXPECT_EQ(c.find(other[r]), r);
+      }
+    }
+  }
+  EXPECT_FALSE(CorrelationMap(ids).self_rows());  // not asked for
+}
+
 TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
   // 40 streams on 20 devices (past the small-table scan), stream s runs [1000*s, 1000*s + 100*(s+1)),
   // launched by thread 100 + s % 3; thread 100 issues 14 launches, 101 and 102 13 each.

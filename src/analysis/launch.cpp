@@ -21,7 +21,10 @@ constexpr uint32_t kNone = CorrelationMap::kNone;
 // source that records both a runtime call and the driver call it makes may repeat one: the
 // earliest-starting launch call is the logical launch and the others are counted as duplicates.
 CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& duplicate, int64_t& n_dup) {
-  CorrelationMap m(api.correlation);
+  // Distinct ids in order (Kineto's API calls): no call can lose its id, and the map is the column.
+  CorrelationMap m(api.correlation, CorrelationMap::SelfRows::IfDistinctAscending);
+  if (m.self_rows()) return m;
+  duplicate.assign(api.size(), 0);
   for (uint32_t r = 0; r < api.size(); ++r) {
     const int64_t id = api.correlation[r];
     if (id < 0) continue;
@@ -163,33 +166,18 @@ void gpu_busy(const Trace& t, LaunchAnalysis& a) {
   std::sort(a.by_device.begin(), a.by_device.end(), [](const DeviceStat& x, const DeviceStat& y) { return x.device < y.device; });
 }
 
-// True when the thread's operators, and its API calls, each come in order of start time (how
-// readers keep them): then host_activity needs no copies of its intervals.
-bool thread_rows_in_start_order(const Trace& t, int64_t pid, int64_t tid) {
-  ns_t last = std::numeric_limits<ns_t>::min();
-  for (size_t o = 0; o < t.ops.size(); ++o) {
-    if (t.ops.pid[o] != pid || t.ops.tid[o] != tid) continue;
-    if (t.ops.start[o] < last) return false;
-    last = t.ops.start[o];
-  }
-  last = std::numeric_limits<ns_t>::min();
-  for (size_t r = 0; r < t.api.size(); ++r) {
-    if (t.api.pid[r] != pid || t.api.tid[r] != tid) continue;
-    if (t.api.start[r] < last) return false;
-    last = t.api.start[r];
-  }
-  return true;
-}
-
-// host_activity for rows already in start order: the thread's operators and API calls are merged
-// on the fly into the union accumulators (a union only needs its intervals in order of start, and
-// clipping to the window keeps that order). Materialising, sorting and merging the interval
-// vectors instead was ~6% of `analyze` on a 1 GB trace, most of it page faults of fresh memory.
-void host_activity_in_order(const Trace& t, int64_t pid, int64_t tid, LaunchAnalysis& a) {
+// host_activity when the thread's operators, and its API calls, each come in order of start time
+// (how readers keep them): they are merged on the fly into the union accumulators (a union only
+// needs its intervals in order of start, and clipping to the window keeps that order).
+// Materialising, sorting and merging the interval vectors instead was ~6% of `analyze` on a 1 GB
+// trace, most of it page faults of fresh memory. The order is checked during the same pass (a
+// separate pass read the pid, tid and start columns once more); returns false, having set
+// nothing, at the first row out of order.
+bool host_activity_in_order(const Trace& t, int64_t pid, int64_t tid, LaunchAnalysis& a) {
   const ns_t lo = a.t_begin, hi = a.t_end;
-  if (hi <= lo) {  // as union_length: an empty window has no activity
+  if (hi <= lo) {  // as union_length: an empty window has no activity, whatever the order
     a.host_sync = 0, a.host_active = 0, a.cpu_idle = a.inference_latency;
-    return;
+    return true;
   }
   const OperatorTable& ops = t.ops;
   const ApiCallTable& api = t.api;
@@ -202,12 +190,17 @@ void host_activity_in_order(const Trace& t, int64_t pid, int64_t tid, LaunchAnal
     return r;
   };
   UnionAccumulator active, sync;
+  ns_t last_op = std::numeric_limits<ns_t>::min(), last_api = std::numeric_limits<ns_t>::min();
   size_t o = next_op(0), r = next_api(0);
   while (o < ops.size() || r < api.size()) {
     if (r == api.size() || (o < ops.size() && ops.start[o] <= api.start[r])) {
+      if (ops.start[o] < last_op) return false;
+      last_op = ops.start[o];
       active.add(std::max(ops.start[o], lo), std::min(end_of(ops.start[o], ops.dur[o]), hi));
       o = next_op(o + 1);
     } else {
+      if (api.start[r] < last_api) return false;
+      last_api = api.start[r];
       const ns_t s = std::max(api.start[r], lo), e = std::min(end_of(api.start[r], api.dur[r]), hi);
       active.add(s, e);
       if (api.kind[r] == ApiKind::Sync) sync.add(s, e);
@@ -218,6 +211,7 @@ void host_activity_in_order(const Trace& t, int64_t pid, int64_t tid, LaunchAnal
   a.host_sync = sync.total();
   a.host_active = active.total() - a.host_sync;
   a.cpu_idle = a.inference_latency - a.host_active;
+  return true;
 }
 
 // Host active on the thread that issued the most launches: union of its operators and API calls
@@ -244,10 +238,7 @@ void host_activity(const Trace& t, LaunchAnalysis& a) {
   a.launch_thread_launches = launches[best];
 
   const int64_t pid = a.launch_thread_pid, tid = a.launch_thread_tid;
-  if (thread_rows_in_start_order(t, pid, tid)) {
-    host_activity_in_order(t, pid, tid, a);
-    return;
-  }
+  if (host_activity_in_order(t, pid, tid, a)) return;
   // Out of order (rare): gather, sort, merge. Operators and API calls are each sorted only if
   // needed, then merged, instead of sorting the concatenation.
   std::vector<Interval> op_iv, api_iv, sync;
@@ -274,8 +265,10 @@ void host_activity(const Trace& t, LaunchAnalysis& a) {
   a.cpu_idle = a.inference_latency - a.host_active;
 }
 
-void api_breakdown(const Trace& t, const std::vector<int64_t>& link_of_call, LaunchAnalysis& a) {
+void api_breakdown(const Trace& t, LaunchAnalysis& a) {
   std::vector<int32_t> row_of_name(t.strings.size(), -1);
+  // Links are in API-table order: the next unread link belongs to row r or to a later row.
+  size_t next_link = 0;
   for (size_t r = 0; r < t.api.size(); ++r) {
     int32_t& k = row_of_name[t.api.name[r]];
     if (k < 0) {
@@ -287,8 +280,8 @@ void api_breakdown(const Trace& t, const std::vector<int64_t>& link_of_call, Lau
     ApiBreakdownRow& row = a.by_api[static_cast<size_t>(k)];
     ++row.calls;
     row.api_total += std::max<ns_t>(t.api.dur[r], 0);
-    if (link_of_call[r] >= 0) {
-      const LaunchLink& l = a.links[static_cast<size_t>(link_of_call[r])];
+    if (next_link < a.links.size() && a.links[next_link].api == r) {
+      const LaunchLink& l = a.links[next_link++];
       ++row.linked;
       row.latency_total += l.latency, row.launch_total += l.launch_part, row.queue_total += l.queue;
     }
@@ -329,7 +322,8 @@ void operator_breakdown(const Trace& t, LaunchAnalysis& a) {
   a.calls_without_operator = attr.unattributed;
 
   std::vector<int32_t> row_of_name(t.strings.size(), -1);
-  auto row_for = [&](StrId name) -> OperatorStat& {
+  // (Inlined by hand: as a lambda GCC kept it a call per operator row.)
+  auto row_for = [&](StrId name) __attribute__((always_inline)) -> OperatorStat& {
     int32_t& k = row_of_name[name];
     if (k < 0) {
       k = static_cast<int32_t>(a.by_operator.size());
@@ -368,7 +362,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   count_activities(t, a);
 
   // Link every GPU activity to the call that owns its correlation id.
-  std::vector<uint8_t> duplicate(api.size(), 0);
+  std::vector<uint8_t> duplicate;  // per API row, filled only when some id is shared
   const CorrelationMap owner = map_correlations(api, duplicate, a.duplicate_correlation_calls);
   std::vector<uint32_t> first_gpu(api.size(), kNone), n_activities(api.size(), 0);
   std::vector<ns_t> gpu_time(api.size(), 0);
@@ -391,7 +385,6 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   }
 
   // One term per linked launch call (a graph launch's term goes to its earliest kernel).
-  std::vector<int64_t> link_of_call(api.size(), -1);
   a.links.reserve(api.size());  // at most one per call (see host_activity for why reserve)
   for (uint32_t r = 0; r < api.size(); ++r) {
     const ApiKind kind = api.kind[r];
@@ -399,7 +392,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     if (!is_launch(kind)) continue;
     ++a.launch_calls;
     if (kind == ApiKind::GraphLaunch) ++a.graph_launches;
-    if (duplicate[r]) continue;
+    if (!duplicate.empty() && duplicate[r]) continue;
     if (first_gpu[r] == kNone) {
       ++a.orphan_launch_calls;
       continue;
@@ -421,7 +414,6 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     l.launch_part = l.latency - l.queue;
     a.tklqt = sat_add(a.tklqt, l.latency), a.tklqt_launch = sat_add(a.tklqt_launch, l.launch_part),
     a.tklqt_queue = sat_add(a.tklqt_queue, l.queue);
-    link_of_call[r] = static_cast<int64_t>(a.links.size());
     a.links.push_back(l);
   }
   a.linked_launch_calls = static_cast<int64_t>(a.links.size());
@@ -430,7 +422,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   il_window(t, a);
   gpu_busy(t, a);
   host_activity(t, a);
-  api_breakdown(t, link_of_call, a);
+  api_breakdown(t, a);
   kernel_breakdown(t, a);
   operator_breakdown(t, a);
   return a;

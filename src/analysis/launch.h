@@ -15,12 +15,14 @@ struct LaunchLink {
   uint32_t api = 0;        // row in Trace::api
   uint32_t first_gpu = 0;  // row in Trace::gpu of the earliest linked activity
   uint32_t activities = 0; // how many GPU activities share the correlation (graph launches: many)
+  bool clamped = false;    // latency was negative (clock skew) and clamped to 0
+  // (clamped sits in the padding before the 8-byte fields: 56 bytes a link, not 64; a large trace
+  // has one link per launch, all in fresh memory.)
   ns_t latency = 0;        // l(c) = g.start - c.start, clamped at 0
   ns_t queue = 0;          // q(c) = max(0, g.start - (c.start + c.dur))
   ns_t launch_part = 0;    // l(c) - q(c)
   ns_t gpu_time = 0;       // sum of durations of all linked activities
   int64_t op = -1;         // row in Trace::ops of the innermost operator that issued it, or -1
-  bool clamped = false;    // latency was negative (clock skew) and clamped to 0
 };
 
 struct ApiBreakdownRow {

@@ -2,7 +2,9 @@
 // they are dense: a flat vector indexed by (id - min) is both the fastest lookup and small. Ids in
 // ascending order but spread out (the calls Kineto keeps: ~1 in 16) go to a sorted index, read in
 // order; ids from other sources (or a hand-edited trace) may be sparse and unordered: then a hash
-// table keeps memory bounded.
+// table keeps memory bounded. Ids that are distinct and ascending (what Kineto writes for the API
+// calls' correlation ids and the operators' External ids) may be looked up in their column itself
+// (SelfRows::IfDistinctAscending), with no memory of the map's own.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +20,19 @@ class CorrelationMap {
  public:
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
-  // ids[i] < 0 means "no correlation" and is never inserted. Call insert() for each row afterwards.
-  explicit CorrelationMap(const std::vector<int64_t>& ids) {
+  // Whether a column of distinct, ascending, non-negative ids may start as "every id maps to its own
+  // row" instead of empty. A caller that would set() exactly that (one row per id) asks for it and
+  // skips its set() calls when self_rows() says the column qualified.
+  enum class SelfRows : uint8_t { No, IfDistinctAscending };
+
+  // ids[i] < 0 means "no correlation" and is never inserted. Call set() for each row afterwards
+  // (unless self_rows()). `ids` must outlive the map.
+  explicit CorrelationMap(const std::vector<int64_t>& ids, SelfRows self = SelfRows::No) {
+    if (self == SelfRows::IfDistinctAscending && strictly_ascending_non_negative(ids)) {
+      sorted_ = std::make_unique<SortedIdIndex>(SortedIdIndex::over_column(ids));
+      self_rows_ = true;
+      return;
+    }
     int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
     size_t n = 0, distinct = 0;
     bool ascending = true;
@@ -61,6 +74,9 @@ class CorrelationMap {
     }
   }
 
+  // True when every id already maps to its own row (asked for, and the column qualified).
+  bool self_rows() const { return self_rows_; }
+
   // Returns the row stored for `id`, or kNone.
   uint32_t find(int64_t id) const {
     if (id < 0) return kNone;
@@ -91,6 +107,14 @@ class CorrelationMap {
   }
 
  private:
+  // One branch-free pass (it vectorises): the usual Kineto column needs nothing more.
+  static bool strictly_ascending_non_negative(const std::vector<int64_t>& ids) {
+    if (ids.empty() || ids[0] < 0) return false;
+    bool ok = true;
+    for (size_t i = 1; i < ids.size(); ++i) ok &= ids[i] > ids[i - 1];
+    return ok;
+  }
+
   struct Slot {
     int64_t id = -1;  // -1: empty (stored ids are >= 0)
     uint32_t row = kNone;
@@ -101,6 +125,7 @@ class CorrelationMap {
   }
 
   int64_t base_ = 0;
+  bool self_rows_ = false;
   std::unique_ptr<SortedIdIndex> sorted_;
   std::vector<uint32_t> dense_;
   std::vector<Slot> slots_;

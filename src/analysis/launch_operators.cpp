@@ -24,8 +24,9 @@ void sort_if_needed(std::vector<uint32_t>& v, Less less) {
 
 void by_external_id(const Trace& t, const std::vector<uint32_t>& calls, OperatorAttribution& out) {
   const OperatorTable& ops = t.ops;
-  CorrelationMap ext(ops.external_id);
-  for (uint32_t o = 0; o < ops.size(); ++o) {
+  // Distinct ids in order (Kineto's operators): each id's only operator is its own row.
+  CorrelationMap ext(ops.external_id, CorrelationMap::SelfRows::IfDistinctAscending);
+  for (uint32_t o = 0; !ext.self_rows() && o < ops.size(); ++o) {
     const int64_t id = ops.external_id[o];
     if (id < 0) continue;
     const uint32_t prev = ext.find(id);
