@@ -13,17 +13,22 @@ StringTable::StringTable() {
 StringTable::StringTable(StringTable&&) noexcept = default;
 StringTable& StringTable::operator=(StringTable&&) noexcept = default;
 
-StrId StringTable::intern_uncached(std::string_view s, size_t slot) {
-  auto it = index_.find(s);
-  if (it != index_.end()) {
-    recent_[slot] = it->second;
-    return it->second;
+StrId StringTable::intern_past_first_way(std::string_view s, StrId* ways) {
+  const StrId first = ways[0], second = ways[1];
+  if (second < views_.size() && views_[second] == s) {
+    ways[1] = first, ways[0] = second;  // most recent first
+    return second;
   }
-  storage_.emplace_back(s);
-  const StrId id = static_cast<StrId>(views_.size());
-  views_.push_back(storage_.back());
-  index_.emplace(views_.back(), id);
-  recent_[slot] = id;
+  StrId id;
+  if (auto it = index_.find(s); it != index_.end()) {
+    id = it->second;
+  } else {
+    storage_.emplace_back(s);
+    id = static_cast<StrId>(views_.size());
+    views_.push_back(storage_.back());
+    index_.emplace(views_.back(), id);
+  }
+  ways[1] = first, ways[0] = id;
   return id;
 }
 

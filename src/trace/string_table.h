@@ -28,12 +28,13 @@ class StringTable {
   // the table (storage is a deque of strings, never reallocated).
   StrId intern(std::string_view s) {
     // Inline: the sink calls this for every event, and a repeat is answered by the cache alone.
-    const size_t slot = recent_slot(s);
-    const StrId hit = recent_[slot];
-    // An empty slot holds 0, the id of "", which matches only the empty name.
-    if (hit < views_.size() && views_[hit] == s) [[likely]]
-      return hit;
-    return intern_uncached(s, slot);
+    StrId* ways = &recent_[2 * recent_set(s)];
+    const StrId first = ways[0];
+    // An empty way holds 0, the id of "", which matches only the empty name. (The bound check only
+    // matters for a moved-from table, whose views are gone.)
+    if (first < views_.size() && views_[first] == s) [[likely]]
+      return first;
+    return intern_past_first_way(s, ways);
   }
   // Id of `s` if present, else kNoString (for "does this trace mention X" checks).
   StrId find(std::string_view s) const;
@@ -41,9 +42,9 @@ class StringTable {
   size_t size() const { return views_.size(); }
 
  private:
-  // Slot in the recent-names cache: a hash of the length and the first and last 8 bytes (all of a
+  // Set in the recent-names cache: a hash of the length and the first and last 8 bytes (all of a
   // shorter name), without a call to memcpy or a loop for the short ones.
-  static size_t recent_slot(std::string_view s) {
+  static size_t recent_set(std::string_view s) {
     const char* p = s.data();
     const size_t n = s.size();
     uint64_t a = 0, b = 0;
@@ -60,17 +61,21 @@ class StringTable {
           static_cast<unsigned char>(p[n - 1]) << 16;
     }
     const uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + n) * 0xC2B2AE3D27D4EB4Full);
-    return static_cast<size_t>(h >> (64 - kRecentBits));
+    return static_cast<size_t>(h >> (64 - kRecentSetBits));
   }
-  // The map lookup (and insert) behind a cache miss; remembers the answer in `slot`.
-  StrId intern_uncached(std::string_view s, size_t slot);
+  // The rest of intern() behind a miss in the first way (kept out of line so the inline part stays
+  // small): the second way, then the map.
+  StrId intern_past_first_way(std::string_view s, StrId* ways);
 
   std::deque<std::string> storage_;
   // A trace names the same few hundred kernels, APIs and operators millions of times, often with
-  // 100-300 byte kernel names. A direct-mapped cache keyed by the length and the first and last 8
-  // bytes answers a repeat with one memcmp instead of hashing every byte for the map.
-  static constexpr int kRecentBits = 10;
-  std::array<StrId, size_t(1) << kRecentBits> recent_{};
+  // 100-300 byte kernel names. A cache keyed by the length and the first and last 8 bytes answers a
+  // repeat with one memcmp instead of hashing every byte for the map. Two ways per set, most recent
+  // first: kernel names that differ only in the middle share a key (the example traces have such
+  // a pair, "nvjet_sm90_hsh_..._bias_NNN", 44 bytes each, launched in turns), and with one way
+  // they evicted each other on every launch (~5% of lookups missed; with two, only first sightings).
+  static constexpr int kRecentSetBits = 9;
+  std::array<StrId, size_t(2) << kRecentSetBits> recent_{};
   std::vector<std::string_view> views_;
   std::unordered_map<std::string_view, StrId> index_;
 };
