@@ -251,7 +251,7 @@ struct Trace {
 // ---- Row appends the readers call once per event: inline, so a reader writes each field straight
 // into its column without building the row struct and calling out per event. -----------------
 
-inline void GpuActivityTable::push(const GpuActivity& a) {
+[[gnu::always_inline]] inline void GpuActivityTable::push(const GpuActivity& a) {
   start.push_back(a.start);
   dur.push_back(a.dur);
   kind.push_back(a.kind);
@@ -268,7 +268,7 @@ inline void GpuActivityTable::push(const GpuActivity& a) {
   block_z.push_back(a.block[2]);
 }
 
-inline void ApiCallTable::push(const ApiCall& c) {
+[[gnu::always_inline]] inline void ApiCallTable::push(const ApiCall& c) {
   start.push_back(c.start);
   dur.push_back(c.dur);
   pid.push_back(c.pid);
@@ -281,7 +281,7 @@ inline void ApiCallTable::push(const ApiCall& c) {
   kind.push_back(c.kind);
 }
 
-inline void OperatorTable::push(const Operator& o) {
+[[gnu::always_inline]] inline void OperatorTable::push(const Operator& o) {
   start.push_back(o.start);
   dur.push_back(o.dur);
   pid.push_back(o.pid);
