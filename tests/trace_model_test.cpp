@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "report/text_table.h"
 #include "trace/trace.h"
 #include "util/units.h"
@@ -18,6 +22,38 @@ TEST(StringTable, InternsOnceAndKeepsViewsStableAcrossGrowthAndMove) {
   EXPECT_EQ(moved.view(a), "cudaLaunchKernel");
   EXPECT_EQ(moved.find("k9999"), moved.intern("k9999"));
   EXPECT_EQ(moved.find("absent"), kNoString);
+}
+
+// The recent-names cache keys on the length and the first and last 8 bytes: names that differ only
+// in the middle (as two real nvjet kernel names do), or in their short tail or head, in turns and
+// mixed with many others, must each keep their one id, and every length from 0 to 20 must work.
+TEST(StringTable, NamesSharingTheCacheKeyKeepTheirOwnIds) {
+  StringTable t;
+  const std::vector<std::string> same_key = {"nvjet_sm90_hsh_160x64_64x6_1x4_h_bz_bias_NNN",
+                                             "nvjet_sm90_hsh_96x128_64x6_2x1_v_bz_bias_NNN",
+                                             "nvjet_sm90_hsh_96x128_64x6_2x1_h_bz_bias_NNN"};
+  std::vector<std::string> names = same_key;
+  for (size_t n = 0; n <= 20; ++n) {
+    names.push_back(std::string(n, 'a'));
+    if (n > 0) names.push_back(std::string(n - 1, 'a') + "b");
+    if (n > 1) names.push_back("b" + std::string(n - 1, 'a'));
+  }
+  std::map<std::string, StrId> first_id;
+  for (int round = 0; round < 50; ++round) {
+    for (size_t k = 0; k < names.size(); ++k) {
+      // Each colliding name is asked for between the others, in a changing order.
+      const std::string& name = names[(k * 7 + static_cast<size_t>(round)) % names.size()];
+      const std::string& rival = same_key[(k + static_cast<size_t>(round)) % same_key.size()];
+      for (const std::string* s : {&name, &rival}) {
+        const StrId id = t.intern(*s);
+        auto [it, added] = first_id.emplace(*s, id);
+        ASSERT_EQ(id, it->second) << *s;
+        ASSERT_EQ(t.view(id), *s);
+      }
+    }
+  }
+  EXPECT_EQ(t.size(), first_id.size() + (first_id.count("") ? 0 : 1));  // "" is id 0 from the start
+  EXPECT_EQ(t.intern(""), kNoString);
 }
 
 TEST(ClassifyApi, CoversEveryLaunchApiOfTheMetricsDoc) {
