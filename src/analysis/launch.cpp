@@ -364,8 +364,14 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   // Link every GPU activity to the call that owns its correlation id.
   std::vector<uint8_t> duplicate;  // per API row, filled only when some id is shared
   const CorrelationMap owner = map_correlations(api, duplicate, a.duplicate_correlation_calls);
-  std::vector<uint32_t> first_gpu(api.size(), kNone), n_activities(api.size(), 0);
-  std::vector<ns_t> gpu_time(api.size(), 0);
+  // What each call's activities add up to, in one array: a GPU row's update then touches one
+  // cache line, not one in each of three arrays.
+  struct CallGpuWork {
+    uint32_t first_gpu = kNone;  // earliest linked activity
+    uint32_t activities = 0;
+    ns_t gpu_time = 0;
+  };
+  std::vector<CallGpuWork> work(api.size());
   a.gpu_to_api.assign(gpu.size(), -1);
   for (uint32_t i = 0; i < gpu.size(); ++i) {
     const uint32_t r = owner.find(gpu.correlation[i]);
@@ -378,10 +384,11 @@ LaunchAnalysis analyze_launches(const Trace& t) {
       continue;
     }
     a.gpu_to_api[i] = r;
-    ++n_activities[r];
-    gpu_time[r] += std::max<ns_t>(gpu.dur[i], 0);
+    CallGpuWork& w = work[r];
+    ++w.activities;
+    w.gpu_time += std::max<ns_t>(gpu.dur[i], 0);
     // Earliest activity; equal starts keep the lower row so the result does not depend on order.
-    if (first_gpu[r] == kNone || gpu.start[i] < gpu.start[first_gpu[r]]) first_gpu[r] = i;
+    if (w.first_gpu == kNone || gpu.start[i] < gpu.start[w.first_gpu]) w.first_gpu = i;
   }
 
   // One term per linked launch call (a graph launch's term goes to its earliest kernel).
@@ -393,12 +400,13 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     ++a.launch_calls;
     if (kind == ApiKind::GraphLaunch) ++a.graph_launches;
     if (!duplicate.empty() && duplicate[r]) continue;
-    if (first_gpu[r] == kNone) {
+    const CallGpuWork& w = work[r];
+    if (w.first_gpu == kNone) {
       ++a.orphan_launch_calls;
       continue;
     }
     LaunchLink l;
-    l.api = r, l.first_gpu = first_gpu[r], l.activities = n_activities[r], l.gpu_time = gpu_time[r];
+    l.api = r, l.first_gpu = w.first_gpu, l.activities = w.activities, l.gpu_time = w.gpu_time;
     const ns_t g = gpu.start[l.first_gpu], c = api.start[r], d = api.dur[r];
     l.latency = sat_sub(g, c);
     if (l.latency < 0) {
