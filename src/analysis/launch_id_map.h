@@ -107,12 +107,13 @@ class CorrelationMap {
   }
 
  private:
-  // One branch-free pass (it vectorises): the usual Kineto column needs nothing more.
+  // One pass with a branch that is never taken for the usual Kineto column (which then needs
+  // nothing more), and that stops at once on a column in another order.
   static bool strictly_ascending_non_negative(const std::vector<int64_t>& ids) {
     if (ids.empty() || ids[0] < 0) return false;
-    bool ok = true;
-    for (size_t i = 1; i < ids.size(); ++i) ok &= ids[i] > ids[i - 1];
-    return ok;
+    for (size_t i = 1; i < ids.size(); ++i)
+      if (ids[i] <= ids[i - 1]) return false;
+    return true;
   }
 
   struct Slot {
