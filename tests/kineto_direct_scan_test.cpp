@@ -104,10 +104,30 @@ class EventGenerator {
                  "[[[[[[[[[[1]]]]]]]]]]", "\"with \\\\ backslash\"", "-1.5e-7", "\"\xf0\x9f\x98\x80\"", "{}", "[]"});
   }
 
+  // The keys of one of Kineto's usual args layouts (the scan reads these orders as straight code),
+  // in order, each with a value of the right or of a wrong shape, cut short at a random point.
+  std::vector<std::string> kineto_args_prefix() {
+    static const std::vector<std::vector<const char*>> layouts = {
+        {"External id", "Record function id", "Ev Idx"},
+        {"External id", "cbid", "correlation"},
+        {"External id", "queued", "device", "context", "stream", "correlation", "registers per thread", "shared memory",
+         "blocks per SM", "warps per SM", "grid", "block", "est. achieved occupancy %"}};
+    const auto& keys = layouts[std::uniform_int_distribution<size_t>(0, layouts.size() - 1)(rng_)];
+    const size_t n = one_in(3) ? std::uniform_int_distribution<size_t>(0, keys.size())(rng_) : keys.size();
+    std::vector<std::string> f;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string k = keys[i];
+      std::string v = k == "grid" || k == "block" ? dims() : one_in(4) ? other_value() : id();
+      if (!one_in(3)) v = k == "grid" || k == "block" ? "[512, 1, 1]" : k == "blocks per SM" ? "3.878788" : "568120";
+      f.push_back("\"" + k + "\":" + (one_in(4) ? ws() : " ") + v);
+    }
+    return f;
+  }
+
   std::string args() {
     if (one_in(12)) return pick({"[]", "5", "\"s\"", "null"});
-    std::vector<std::string> f;
-    const int n = std::uniform_int_distribution<int>(0, 7)(rng_);
+    std::vector<std::string> f = one_in(3) ? kineto_args_prefix() : std::vector<std::string>{};
+    const int n = std::uniform_int_distribution<int>(0, f.empty() ? 7 : 2)(rng_);
     for (int i = 0; i < n; ++i) {
       switch (std::uniform_int_distribution<int>(0, 10)(rng_)) {
         case 0: f.push_back("\"External id\":" + ws() + id()); break;
@@ -119,11 +139,15 @@ class EventGenerator {
         case 6: f.push_back("\"block\": " + dims()); break;
         case 7: f.push_back("\"name\": " + name()); break;
         case 8: f.push_back("\"corr\\u0065lation\": 5"); break;
-        default: f.push_back("\"" + pick({"queued", "Input Dims", "cbid", "est. achieved occupancy %", "x"}) + "\": " + other_value());
+        default:
+          f.push_back("\"" + pick({"queued", "Input Dims", "cbid", "est. achieved occupancy %", "x", "Record function id",
+                                   "Ev Idx", "context", "registers per thread", "shared memory", "blocks per SM",
+                                   "warps per SM", "est. achieved occupancy"}) +
+                      "\": " + other_value());
       }
     }
     std::string s = "{" + ws();
-    for (size_t i = 0; i < f.size(); ++i) s += (i ? "," + ws() : "") + f[i];
+    for (size_t i = 0; i < f.size(); ++i) s += (i ? (one_in(3) ? "," + ws() : ", ") : "") + f[i];
     return s + ws() + "}";
   }
 
@@ -143,7 +167,7 @@ class EventGenerator {
     if (one_in(10)) f.push_back("\"ts\": " + time());
     std::shuffle(f.begin(), f.end(), rng_);
     std::string s = "{" + ws();
-    for (size_t i = 0; i < f.size(); ++i) s += (i ? "," + ws() : "") + f[i];
+    for (size_t i = 0; i < f.size(); ++i) s += (i ? (one_in(3) ? "," + ws() : ", ") : "") + f[i];
     return s + ws() + "}";
   }
 

@@ -66,28 +66,28 @@ INFERTRACE_SCAN_INLINE uint64_t load8(const char* p) {
   return w;
 }
 
-// A key as the two 8-byte words the input holds when it is that key and its closing quote, made at
-// compile time (building them at run time cost a store-forwarding stall per compare).
+// A key as the 8-byte words the input holds when it is that key and its closing quote (up to 32
+// bytes: Kineto's longest usual args key is "est. achieved occupancy %"), made at compile time
+// (building them at run time cost a store-forwarding stall per compare).
 template <size_t N>
 struct KeyWords {
-  static_assert(N >= 2 && N <= 16, "key too long for two 8-byte compares");
-  uint64_t w0 = 0, w1 = 0, mask0 = 0, mask1 = 0;
+  static_assert(N >= 2 && N <= 32, "key too long for four 8-byte compares");
+  static constexpr size_t kWords = (N + 7) / 8;
+  uint64_t w[4] = {0, 0, 0, 0}, mask[4] = {0, 0, 0, 0};
   size_t length = N;  // the key's bytes and its closing quote
   consteval KeyWords(const char (&lit)[N]) {
-    std::array<char, 16> text{};
+    std::array<char, 32> text{};
     for (size_t i = 0; i + 1 < N; ++i) text[i] = lit[i];
     text[N - 1] = '"';
-    std::array<char, 8> half0{}, half1{}, on0{}, on1{};
-    for (size_t i = 0; i < 8; ++i) {
-      half0[i] = text[i];
-      half1[i] = text[8 + i];
-      on0[i] = i < N ? char(0xFF) : 0;
-      on1[i] = 8 + i < N ? char(0xFF) : 0;
+    for (size_t j = 0; j < 4; ++j) {
+      std::array<char, 8> word{}, on{};
+      for (size_t i = 0; i < 8; ++i) {
+        word[i] = text[8 * j + i];
+        on[i] = 8 * j + i < N ? char(0xFF) : 0;
+      }
+      w[j] = std::bit_cast<uint64_t>(word);
+      mask[j] = std::bit_cast<uint64_t>(on);
     }
-    w0 = std::bit_cast<uint64_t>(half0);
-    w1 = std::bit_cast<uint64_t>(half1);
-    mask0 = std::bit_cast<uint64_t>(on0);
-    mask1 = std::bit_cast<uint64_t>(on1);
   }
 };
 
@@ -121,15 +121,15 @@ INFERTRACE_SCAN_INLINE bool comma_then_key(const char*& p) {
 }
 
 // The raw key at `k` (after its opening quote) is exactly `K` (same test as the on-demand reader:
-// the text, then the closing quote), as one or two 8-byte compares. Keys are followed by more of
-// the piece or its padding, so 16 bytes are always readable.
+// the text, then the closing quote), as one to four 8-byte compares. Keys are followed by more of
+// the piece or its padding (at least 64 bytes), so 32 bytes are always readable.
 template <KeyWords K>
 INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
-  if constexpr (K.mask1 == 0) {
-    return ((load8(k) ^ K.w0) & K.mask0) == 0;
-  } else {
-    return load8(k) == K.w0 && ((load8(k + 8) ^ K.w1) & K.mask1) == 0;
-  }
+  uint64_t diff = (load8(k) ^ K.w[0]) & K.mask[0];
+  if constexpr (K.kWords > 1) diff |= (load8(k + 8) ^ K.w[1]) & K.mask[1];
+  if constexpr (K.kWords > 2) diff |= (load8(k + 16) ^ K.w[2]) & K.mask[2];
+  if constexpr (K.kWords > 3) diff |= (load8(k + 24) ^ K.w[3]) & K.mask[3];
+  return diff == 0;
 }
 
 // `p` is just after an opening quote. Returns the closing quote, or nullptr when the string holds
@@ -618,6 +618,44 @@ class EventScanner {
     if (*p != '{') return skip_value(p, 1);
     p = skip_ws(p + 1);
     if (*p == '}') return p + 1;
+    // The args of Kineto's operators, runtime calls and kernels in the order PyTorch writes them,
+    // as straight code (as the event's members are read in event()): each expected key that is
+    // there is read by a direct call, one that is not costs a compare with constants. At the first
+    // key out of these orders the general loop below reads the rest, doing the same per key.
+    const char* v;
+    bool done = false;
+#define INFERTRACE_ARG_IN_ORDER(KEY, READ)                                          \
+  if ((v = expect_member<KEY>(p))) {                                                \
+    if (!(p = READ) || !(p = next_member(p, done))) return nullptr;                 \
+    if (done) return p;                                                             \
+  }
+    INFERTRACE_ARG_IN_ORDER("External id", int_value(v, e.external_id))
+    // operators
+    INFERTRACE_ARG_IN_ORDER("Record function id", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("Ev Idx", skip_scalar(v, 2))
+    // runtime and driver calls
+    INFERTRACE_ARG_IN_ORDER("cbid", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("correlation", int_value(v, e.correlation))
+    // kernels (memcpy and memset share the first five)
+    INFERTRACE_ARG_IN_ORDER("queued", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("device", int_value(v, e.device))
+    INFERTRACE_ARG_IN_ORDER("context", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("stream", int_value(v, e.stream))
+    INFERTRACE_ARG_IN_ORDER("correlation", int_value(v, e.correlation))
+    INFERTRACE_ARG_IN_ORDER("registers per thread", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("shared memory", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("blocks per SM", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("warps per SM", skip_scalar(v, 2))
+    INFERTRACE_ARG_IN_ORDER("grid", dims(v, e.grid))
+    INFERTRACE_ARG_IN_ORDER("block", dims(v, e.block))
+    INFERTRACE_ARG_IN_ORDER("est. achieved occupancy %", skip_scalar(v, 2))
+#undef INFERTRACE_ARG_IN_ORDER
+    return arg_members(p, e);
+  }
+
+  // The args keys from `p` (a key's opening quote) to the closing '}', in any order; returns the
+  // byte after the '}'.
+  const char* arg_members(const char* p, RawEvent& e) {
     unsigned previous = ArgKeys::kObjectStart;
     // The category tells which keys to expect (kernels, runtime calls and operators each have
     // their own); a category read after the args, or two that collide here, only guess worse.
