@@ -132,6 +132,29 @@ INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
   return diff == 0;
 }
 
+// One block of a string at `p`: `hit` has a bit per byte that ends the scan (a quote, a backslash,
+// or a control character: a byte <= 0x1F unsigned is its own minimum with 0x1F), `high` one per
+// byte >= 0x80. 32 bytes with AVX2 (the haswell kernel), else 16 with SSE2.
+#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
+constexpr size_t kStringBlock = 32;
+INFERTRACE_SCAN_INLINE void string_block(const char* p, unsigned& hit, unsigned& high) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), c1f = _mm256_set1_epi8(0x1F);
+  hit = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)), _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v))));
+  high = static_cast<unsigned>(_mm256_movemask_epi8(v));
+}
+#elif defined(__SSE2__)
+constexpr size_t kStringBlock = 16;
+INFERTRACE_SCAN_INLINE void string_block(const char* p, unsigned& hit, unsigned& high) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
+  hit = static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v))));
+  high = static_cast<unsigned>(_mm_movemask_epi8(v));
+}
+#endif
+
 // `p` is just after an opening quote. Returns the closing quote, or nullptr when the string holds
 // an escape or a control character (the on-demand reader handles those), is not valid UTF-8, or
 // does not close before the piece's last byte. Reads up to 31 bytes past `end`, which the caller
@@ -140,40 +163,17 @@ INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
 INFERTRACE_SCAN_INLINE const char* string_end(const char* p, const char* end) {
   const char* const start = p;
   unsigned non_ascii = 0;
-#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
-  const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), c1f = _mm256_set1_epi8(0x1F);
+#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2) || defined(__SSE2__)
   for (;;) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    // A byte <= 0x1F (unsigned) is its own minimum with 0x1F.
-    const __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
-                                        _mm256_cmpeq_epi8(_mm256_min_epu8(v, c1f), v));
-    const unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(hit));
-    const unsigned high = static_cast<unsigned>(_mm256_movemask_epi8(v));
+    unsigned mask, high;
+    string_block(p, mask, high);
     if (mask != 0) {
       non_ascii |= high & ((mask & (0u - mask)) - 1);  // only the bytes before the hit
       p += __builtin_ctz(mask);
       break;
     }
     non_ascii |= high;
-    p += 32;
-    if (p >= end) return nullptr;
-  }
-#elif defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
-  for (;;) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // A byte <= 0x1F (unsigned) is its own minimum with 0x1F.
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                     _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v));
-    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
-    if (mask != 0) {
-      non_ascii |= high & ((mask & (0u - mask)) - 1);  // only the bytes before the hit
-      p += __builtin_ctz(mask);
-      break;
-    }
-    non_ascii |= high;
-    p += 16;
+    p += kStringBlock;
     if (p >= end) return nullptr;
   }
 #else
