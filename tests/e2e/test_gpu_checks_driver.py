@@ -117,7 +117,9 @@ with tempfile.TemporaryDirectory() as tmp:
     for name, text in BROKEN_PARTS.items():
         with open(os.path.join(parts, name), "w") as f:
             f.write(text)
-    budget = 10
+    # Room for the parts before the hanging one (about 5 s: part 30 waits 2 s on its orphan, part 35
+    # is capped at 2 s) when the machine is loaded; the hanging part then waits out the rest.
+    budget = 18
     r, took, out, _ = driver(tmp, [], GPU_CHECKS_PARTS_DIR=parts, GPU_CHECKS_BUDGET=str(budget),
                              GPU_CHECKS_MIN_LEFT="1", GPU_CHECKS_CAP_SLACK="2")
     log = read_log(out)
