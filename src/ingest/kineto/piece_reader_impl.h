@@ -34,13 +34,12 @@ namespace ond = simdjson::ondemand;
 
 namespace {
 
-// True when the raw key text at `k` (just after the opening quote) is exactly `lit`.
 bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-template <size_t N>
-bool key_is(const char* k, const char (&lit)[N]) {
-  return std::memcmp(k, lit, N - 1) == 0 && k[N - 1] == '"';
-}
+// Keys are compared with the direct scan's key_is<"...">(k) (event_scan_impl.h): the raw key text
+// at `k` (just after the opening quote) is exactly the name, then the closing quote. Every key lies
+// in a document followed by simdjson's padding (64 bytes), so the 16 bytes it reads for these
+// names are there.
 
 enum class PieceKind : uint8_t { Whole, First, Middle, Last };
 
@@ -73,7 +72,7 @@ class PieceParser {
         ond::field f = take(std::move(fr));
         const char* k = f.key().raw();
         ond::value v = f.value();
-        if (key_is(k, "traceEvents")) {
+        if (key_is<"traceEvents">(k)) {
           if (kind == PieceKind::Last && !first_key) fail(k, "the traceEvents array is split in the wrong place");
           if (++events_keys > 1) fail(k, "the key traceEvents appears twice");
           read_events(v, k);
@@ -265,28 +264,28 @@ class PieceParser {
       ond::value a = f.value();
       switch (k[0]) {
         case 'c':
-          if (key_is(k, "correlation")) int_field(a, e.correlation);
+          if (key_is<"correlation">(k)) int_field(a, e.correlation);
           break;
         case 'd':
-          if (key_is(k, "device")) int_field(a, e.device);
+          if (key_is<"device">(k)) int_field(a, e.device);
           break;
         case 's':
-          if (key_is(k, "stream")) int_field(a, e.stream);
+          if (key_is<"stream">(k)) int_field(a, e.stream);
           break;
         case 'E':
-          if (key_is(k, "External id")) int_field(a, e.external_id);
+          if (key_is<"External id">(k)) int_field(a, e.external_id);
           break;
         case 'e':
-          if (key_is(k, "external id")) int_field(a, e.external_id);
+          if (key_is<"external id">(k)) int_field(a, e.external_id);
           break;
         case 'g':
-          if (key_is(k, "grid")) dims(a, e.grid);
+          if (key_is<"grid">(k)) dims(a, e.grid);
           break;
         case 'b':
-          if (key_is(k, "block")) dims(a, e.block);
+          if (key_is<"block">(k)) dims(a, e.block);
           break;
         case 'n':
-          if (key_is(k, "name")) str(a, e.arg_name, &e.has_arg_name, &e.arg_name_escaped);
+          if (key_is<"name">(k)) str(a, e.arg_name, &e.has_arg_name, &e.arg_name_escaped);
           break;
         default:
           break;
@@ -303,24 +302,24 @@ class PieceParser {
       ond::value v = f.value();
       switch (k[0]) {
         case 'p':
-          if (key_is(k, "ph")) str(v, e.ph);
-          else if (key_is(k, "pid")) int_field(v, e.pid, true);
+          if (key_is<"ph">(k)) str(v, e.ph);
+          else if (key_is<"pid">(k)) int_field(v, e.pid, true);
           break;
         case 'c':
-          if (key_is(k, "cat")) str(v, e.cat);
+          if (key_is<"cat">(k)) str(v, e.cat);
           break;
         case 'n':
-          if (key_is(k, "name")) str(v, e.name, &e.has_name, &e.name_escaped);
+          if (key_is<"name">(k)) str(v, e.name, &e.has_name, &e.name_escaped);
           break;
         case 't':
-          if (key_is(k, "ts")) time_field(v, e.ts);
-          else if (key_is(k, "tid")) int_field(v, e.tid, true);
+          if (key_is<"ts">(k)) time_field(v, e.ts);
+          else if (key_is<"tid">(k)) int_field(v, e.tid, true);
           break;
         case 'd':
-          if (key_is(k, "dur")) time_field(v, e.dur);
+          if (key_is<"dur">(k)) time_field(v, e.dur);
           break;
         case 'a':
-          if (key_is(k, "args")) read_args(v, e);
+          if (key_is<"args">(k)) read_args(v, e);
           break;
         default:
           break;
