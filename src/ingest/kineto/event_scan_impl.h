@@ -516,24 +516,7 @@ class EventScanner {
       }
       return q + 1;
     }
-    if (!starts_number(*p)) {
-      out.state = FieldState::BadType;
-      return skip_value(p, 1);
-    }
-    if (const char* q = common_number(p, 0, out.v)) {
-      out.state = FieldState::Ok;
-      return q;
-    }
-    const char* q = number_end(p);
-    if (!q) return nullptr;
-    switch (parse_int64(std::string_view(p, static_cast<size_t>(q - p)), out.v)) {
-      case NumStatus::Ok: out.state = FieldState::Ok; break;
-      case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
-      case NumStatus::NotInteger: out.state = FieldState::BadType; break;
-      case NumStatus::Invalid: return nullptr;
-    }
-    if (out.state != FieldState::Ok) out.v = -1;
-    return q;
+    return number_field(p, out, 0, parse_int64, true);
   }
 
   // The on-demand reader's time_field(). Inline for Kineto's own shape (1 to 15 integer digits, no
@@ -571,23 +554,31 @@ class EventScanner {
     return q;
   }
 
-  const char* time_value_full(const char* p, IntField& out) {
+  const char* time_value_full(const char* p, IntField& out) { return number_field(p, out, 3, parse_us_to_ns, false); }
+
+  // A number field off the inline paths, as the on-demand reader's int_field() / time_field() read
+  // it: not a number is a wrong type (the value still checked); the usual shapes by common_number()
+  // (value * 10^`decimals`), anything else by the exact `parse` of json_number.h. `reset`: a number
+  // that is out of range or not an integer leaves -1 (int_field() does, time_field() does not).
+  const char* number_field(const char* p, IntField& out, int decimals, NumStatus (*parse)(std::string_view, int64_t&),
+                           bool reset) {
     if (!starts_number(*p)) {
       out.state = FieldState::BadType;
       return skip_value(p, 1);
     }
-    if (const char* q = common_number(p, 3, out.v)) {
+    if (const char* q = common_number(p, decimals, out.v)) {
       out.state = FieldState::Ok;
       return q;
     }
     const char* q = number_end(p);
     if (!q) return nullptr;
-    switch (parse_us_to_ns(std::string_view(p, static_cast<size_t>(q - p)), out.v)) {
+    switch (parse(std::string_view(p, static_cast<size_t>(q - p)), out.v)) {
       case NumStatus::Ok: out.state = FieldState::Ok; break;
       case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
       case NumStatus::NotInteger: out.state = FieldState::BadType; break;
       case NumStatus::Invalid: return nullptr;
     }
+    if (reset && out.state != FieldState::Ok) out.v = -1;
     return q;
   }
 
