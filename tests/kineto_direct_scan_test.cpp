@@ -72,7 +72,11 @@ class EventGenerator {
     const std::vector<const char*> v(xs);
     return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng_)];
   }
-  std::string ws() { return one_in(2) ? "" : pick({" ", "\n", "\t", "  \r\n ", " "}); }
+  // Up to 71 bytes: runs longer than the scan's 32-byte whitespace blocks, as Kineto's indentation is.
+  std::string ws() {
+    return one_in(2) ? "" : pick({" ", "\n", "\t", "  \r\n ", " ", "\n      ", "\n                                \t ",
+                                  "                                                    \r\n                 "});
+  }
 
   std::string ph() { return one_in(6) ? pick({"\"M\"", "\"s\"", "\"f\"", "\"i\"", "\"\"", "\"XX\"", "5", "null", "\"\\u0058\""}) : "\"X\""; }
   std::string cat() {
@@ -204,7 +208,7 @@ TEST(KinetoDirectScan, GeneratedEventsReadAsTheOnDemandReaderReadsThem) {
 TEST(KinetoDirectScan, CorruptedDocumentsEndAsTheOnDemandReaderEndsThem) {
   EventGenerator gen(777);
   std::mt19937 rng(99);
-  const std::string bytes[] = {"\"", "\\", "{", "}", "[", "]", ",", ":", "\x01", "\xff", "\xc3", "0", "-", ".", "e", " ", "x", "\"\"", "t"};
+  const std::string bytes[] = {"\"", "\\", "{", "}", "[", "]", ",", ":", "\x01", "\x0b", "\x0c", "\xff", "\xc3", "0", "-", ".", "e", " ", "x", "\"\"", "t"};
   int errors = 0, readings = 0;
   for (int doc = 0; doc < 400; ++doc) {
     std::string d = gen.document(12);
@@ -244,6 +248,41 @@ TEST(KinetoDirectScan, KinetoShapedPiecesAreReadWhollyByTheDirectScan) {
   const int64_t first_and_last = 2 * 3000 + 2 * 1000;
   EXPECT_GT(direct_bytes(on.trace), static_cast<int64_t>(d.size()) - first_and_last);
   EXPECT_EQ(on.trace.gpu.size(), 200u);
+  expect_same_reading(d, 3000);
+}
+
+TEST(KinetoDirectScan, KinetoIndentedLayoutIsReadWhollyByTheDirectScan) {
+  // The layout PyTorch 2.x's Kineto writes (as in the H100 fixtures): each event over several
+  // indented lines, args separated by runs of spaces.
+  const std::string kernel =
+      "{\n    \"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"nvjet_sm90_hsh_160x64_64x6_1x4_h_bz_bias_NNN\", \"pid\": 0, \"tid\": 7,\n"
+      "    \"ts\": 4488795124961.277, \"dur\": 8.064,\n    \"args\": {\n"
+      "      \"External id\": 134,      \"queued\": 0, \"device\": 0, \"context\": 1,      \"stream\": 7, \"correlation\": 518,"
+      "      \"registers per thread\": 168,      \"shared memory\": 213220,      \"blocks per SM\": 0.909091,"
+      "      \"warps per SM\": 10.909091,      \"grid\": [4, 30, 1],      \"block\": [384, 1, 1],"
+      "      \"est. achieved occupancy %\": 0\n    }\n  }";
+  const std::string flow =
+      "{\n    \"ph\": \"f\", \"id\": 518, \"pid\": 0, \"tid\": 7, \"ts\": 4488795124961.277,\n"
+      "    \"cat\": \"ac2g\", \"name\": \"ac2g\", \"bp\": \"e\"\n  }";
+  const std::string api =
+      "{\n    \"ph\": \"X\", \"cat\": \"cuda_driver\", \"name\": \"cuLaunchKernelEx\", \"pid\": 439, \"tid\": 439,\n"
+      "    \"ts\": 4488795124950.047, \"dur\": 10.420,\n    \"args\": {\n"
+      "      \"External id\": 134,      \"cbid\": 652, \"correlation\": 518\n    }\n  }";
+  const std::string op =
+      "{\n    \"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::view\", \"pid\": 439, \"tid\": 439,\n"
+      "    \"ts\": 4488795121723.898, \"dur\": 36.818,\n    \"args\": {\n"
+      "      \"External id\": 1,\"Record function id\": 0, \"Ev Idx\": 0\n    }\n  }";
+  std::string d = "{\n  \"schemaVersion\": 1,\n  \"traceEvents\": [\n";
+  for (int i = 0; i < 200; ++i) d += "  " + kernel + ",\n  " + flow + ",\n  " + api + ",\n  " + op + ",\n";
+  d += "  " + op + "\n  ],\n  \"traceName\": \"t\"\n}";
+  const Reading on = read_doc(d, 3000, true);
+  ASSERT_EQ(on.error, "");
+  ASSERT_GT(std::stoul(on.trace.meta.at("ingest.pieces")), 10u);
+  const int64_t first_and_last = 2 * 3000 + 2 * 1000;
+  EXPECT_GT(direct_bytes(on.trace), static_cast<int64_t>(d.size()) - first_and_last);
+  EXPECT_EQ(on.trace.gpu.size(), 200u);
+  EXPECT_EQ(on.trace.api.size(), 200u);
+  EXPECT_EQ(on.trace.ops.size(), 201u);
   expect_same_reading(d, 3000);
 }
 
