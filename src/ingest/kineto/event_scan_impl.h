@@ -166,6 +166,38 @@ INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
   return diff == 0;
 }
 
+// A member as Kineto writes it, `"KEY": ` (quotes, colon and one space), as the 8-byte words the
+// input holds from the opening quote (up to 32 bytes), with a second mask covering `"KEY"` alone:
+// one masked compare then tells a member of that key followed by Kineto's spacing from a member of
+// that key with other spacing and from any other member.
+template <size_t N>
+struct MemberWords {
+  static constexpr size_t kLength = N + 3;  // '"', the key, '"', ':', ' '
+  static_assert(kLength <= 32, "member too long for four 8-byte compares");
+  static constexpr size_t kWords = (kLength + 7) / 8;
+  static constexpr size_t kKeyLength = N + 1;  // '"', the key, '"'
+  uint64_t w[4] = {0, 0, 0, 0}, mask[4] = {0, 0, 0, 0}, key_mask[4] = {0, 0, 0, 0};
+  consteval MemberWords(const char (&lit)[N]) {
+    std::array<char, 32> text{};
+    text[0] = '"';
+    for (size_t i = 0; i + 1 < N; ++i) text[1 + i] = lit[i];
+    text[N] = '"';
+    text[N + 1] = ':';
+    text[N + 2] = ' ';
+    for (size_t j = 0; j < 4; ++j) {
+      std::array<char, 8> word{}, on{}, key_on{};
+      for (size_t i = 0; i < 8; ++i) {
+        word[i] = text[8 * j + i];
+        on[i] = 8 * j + i < kLength ? char(0xFF) : 0;
+        key_on[i] = 8 * j + i < kKeyLength ? char(0xFF) : 0;
+      }
+      w[j] = std::bit_cast<uint64_t>(word);
+      mask[j] = std::bit_cast<uint64_t>(on);
+      key_mask[j] = std::bit_cast<uint64_t>(key_on);
+    }
+  }
+};
+
 // One block of a string at `p`: `hit` has a bit per byte that ends the scan (a quote, a backslash,
 // or a control character: a byte <= 0x1F unsigned is its own minimum with 0x1F), `high` one per
 // byte >= 0x80. 32 bytes with AVX2 (the haswell kernel), else 16 with SSE2.
@@ -270,6 +302,51 @@ INFERTRACE_SCAN_INLINE uint64_t digits_value(uint64_t w, unsigned n) {
 
 constexpr uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 
+// digit_run(p): how many ASCII digits start at `p`, at least up to 16 (a longer run may read as
+// any count >= 16). digits_at(p, n): the value of the `n` (1..16) digits at `p`. Numbers are
+// followed by more of the piece or its padding, so 32 bytes are always readable.
+#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
+// One 32-byte compare counts the run (a digit minus '0' is its own minimum with 9, unsigned);
+// 16 digits convert as in simdjson-style SIMD parsing: each byte's digit, right-aligned by a
+// shuffle, then pairs, fours and eights summed with multiply-adds.
+INFERTRACE_SCAN_INLINE unsigned digit_run(const char* p) {
+  const __m256i d = _mm256_sub_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi8('0'));
+  const unsigned digits = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d)));
+  return static_cast<unsigned>(__builtin_ctzll(~static_cast<uint64_t>(digits)));
+}
+
+// Shuffle masks that move the first n bytes of a 16-byte block to its end and zero the rest.
+struct RightAlign {
+  alignas(16) uint8_t m[17][16];
+  consteval RightAlign() : m{} {
+    for (unsigned n = 0; n <= 16; ++n)
+      for (unsigned j = 0; j < 16; ++j) m[n][j] = j >= 16 - n ? static_cast<uint8_t>(j - (16 - n)) : 0x80;
+  }
+};
+inline constexpr RightAlign kRightAlign{};
+
+INFERTRACE_SCAN_INLINE uint64_t digits_at(const char* p, unsigned n) {
+  __m128i v = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  v = _mm_shuffle_epi8(v, _mm_load_si128(reinterpret_cast<const __m128i*>(kRightAlign.m[n])));
+  const __m128i pairs = _mm_maddubs_epi16(v, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+  const __m128i fours = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+  const __m128i packed = _mm_packus_epi32(fours, fours);
+  const __m128i eights = _mm_madd_epi16(packed, _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+  const uint64_t both = static_cast<uint64_t>(_mm_cvtsi128_si64(eights));
+  return (both & 0xFFFFFFFF) * 100000000 + (both >> 32);
+}
+#else
+INFERTRACE_SCAN_INLINE unsigned digit_run(const char* p) {
+  const unsigned n = first_non_digit(load8(p));
+  return n < 8 ? n : 8 + first_non_digit(load8(p + 8));
+}
+
+INFERTRACE_SCAN_INLINE uint64_t digits_at(const char* p, unsigned n) {
+  if (n <= 8) return digits_value(load8(p), n);
+  return eight_digit_value(load8(p)) * kPow10[n - 8] + digits_value(load8(p + 8), n - 8);
+}
+#endif
+
 // The usual number shapes in one pass: '-'? then 1 to 15 integer digits (no leading zero unless
 // alone) and, when `max_decimals` > 0, '.' and 1 to `max_decimals` digits, then no exponent.
 // `scaled` = value * 10^max_decimals, what fast_decimal() in json_number.cpp computes for the same
@@ -278,28 +355,17 @@ constexpr uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 100000
 INFERTRACE_SCAN_INLINE const char* common_number(const char* p, int max_decimals, int64_t& scaled) {
   const bool neg = *p == '-';
   p += neg;
-  const uint64_t w1 = load8(p);
-  unsigned n = first_non_digit(w1);
-  uint64_t v;
-  if (n < 8) {
-    if (n == 0) return nullptr;
-    v = digits_value(w1, n);
-  } else {
-    const uint64_t w2 = load8(p + 8);
-    const unsigned n2 = first_non_digit(w2);
-    if (n2 > 7) return nullptr;  // 16 digits or more
-    v = eight_digit_value(w1) * kPow10[n2] + (n2 ? digits_value(w2, n2) : 0);
-    n += n2;
-  }
+  const unsigned n = digit_run(p);
+  if (n - 1 >= 15) return nullptr;  // none, or 16 digits or more
+  uint64_t v = digits_at(p, n);
   if (n > 1 && *p == '0') return nullptr;
   p += n;
   if (max_decimals > 0) {
     unsigned nf = 0;
     if (*p == '.') {
-      const uint64_t wf = load8(p + 1);
-      nf = first_non_digit(wf);
+      nf = digit_run(p + 1);
       if (nf == 0 || nf > static_cast<unsigned>(max_decimals)) return nullptr;
-      v = v * kPow10[nf] + digits_value(wf, nf);
+      v = v * kPow10[nf] + digits_at(p + 1, nf);
       p += 1 + nf;
     }
     v *= kPow10[max_decimals - nf];
@@ -316,14 +382,14 @@ bool starts_number(char c) { return c == '-' || is_digit(c); }
 INFERTRACE_SCAN_INLINE const char* number_end(const char* p) {
   const char* const start = p;
   p += *p == '-';
-  const unsigned n = first_non_digit(load8(p));
-  if (n == 8) return number_end_bytewise(start);
+  const unsigned n = digit_run(p);
+  if (n >= 16) return number_end_bytewise(start);
   if (n == 0 || (n > 1 && *p == '0')) return nullptr;
   p += n;
   if (*p == '.') {
-    const unsigned f = first_non_digit(load8(p + 1));
+    const unsigned f = digit_run(p + 1);
     if (f == 0) return nullptr;
-    if (f == 8) return number_end_bytewise(start);
+    if (f >= 16) return number_end_bytewise(start);
     p += 1 + f;
   }
   if (*p == 'e' || *p == 'E') return number_end_bytewise(start);
@@ -440,12 +506,21 @@ class EventScanner {
     }
   }
 
-  // `p` at a member's opening quote: the first byte of its value when its key is `K` (followed by
-  // ':' as value_start() accepts it), else nullptr.
-  template <KeyWords K>
+  // `p` at a member's opening quote: the first byte of its value when its key is `M` (followed by
+  // ':' as value_start() accepts it), else nullptr. Kineto's `"KEY": value` is one compare of up
+  // to four words; the same key with other spacing goes on through after_colon().
+  template <MemberWords M>
   INFERTRACE_SCAN_INLINE const char* expect_member(const char* p) {
-    if (*p != '"' || !key_is<K>(p + 1)) return nullptr;
-    return value_start(p + 1, p + 1 + K.length, end_);
+    uint64_t d[M.kWords];
+    for (size_t j = 0; j < M.kWords; ++j) d[j] = load8(p + 8 * j) ^ M.w[j];
+    uint64_t all = 0;
+    for (size_t j = 0; j < M.kWords; ++j) all |= d[j] & M.mask[j];
+    // Past the space, the value itself: more whitespace goes the general way (skip_ws()).
+    if (all == 0 && static_cast<unsigned char>(p[M.kLength]) > ' ') return p + M.kLength;
+    uint64_t key = 0;
+    for (size_t j = 0; j < M.kWords; ++j) key |= d[j] & M.key_mask[j];
+    if (key != 0) return nullptr;
+    return after_colon(p + M.kKeyLength);
   }
 
   // After a member's value: the next member's first byte after a ',', or the byte after the
@@ -521,14 +596,13 @@ class EventScanner {
     return q + 1;
   }
 
-  // The on-demand reader's int_field(). Inline for the usual shape (1 to 7 digits, no sign, then a
+  // The on-demand reader's int_field(). Inline for the usual shape (1 to 15 digits, no sign, then a
   // ',', '}' or ']'), int_value_full() for everything else.
   INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, bool allow_string = false) {
-    const uint64_t w = load8(p);
-    const unsigned n = first_non_digit(w);
-    if (n - 1 < 7 && (n == 1 || *p != '0') && (p[n] == ',' || p[n] == '}' || p[n] == ']')) {
+    const unsigned n = digit_run(p);
+    if (n - 1 < 15 && (n == 1 || *p != '0') && (p[n] == ',' || p[n] == '}' || p[n] == ']')) {
       out.state = FieldState::Ok;
-      out.v = static_cast<int64_t>(digits_value(w, n));
+      out.v = static_cast<int64_t>(digits_at(p, n));
       return p + n;
     }
     return int_value_full(p, out, allow_string);
@@ -557,27 +631,14 @@ class EventScanner {
   // sign, then no fraction or '.' and exactly 3 decimals, then a ',' or '}'), time_value_full() for
   // everything else; both give value * 1000 (microseconds to nanoseconds).
   INFERTRACE_SCAN_INLINE const char* time_value(const char* p, IntField& out) {
-    const uint64_t w1 = load8(p);
-    const unsigned n = first_non_digit(w1);
-    uint64_t v;
-    const char* q;
-    if (n - 1 < 7) {
-      v = digits_value(w1, n);
-      q = p + n;
-    } else if (n == 8) {
-      const uint64_t w2 = load8(p + 8);
-      const unsigned n2 = first_non_digit(w2);
-      if (n2 > 7) return time_value_full(p, out);
-      v = eight_digit_value(w1) * kPow10[n2] + (n2 ? digits_value(w2, n2) : 0);
-      q = p + 8 + n2;
-    } else {
-      return time_value_full(p, out);
-    }
-    if (q - p > 1 && *p == '0') return time_value_full(p, out);
+    const unsigned n = digit_run(p);
+    if (n - 1 >= 15) return time_value_full(p, out);
+    uint64_t v = digits_at(p, n);
+    const char* q = p + n;
+    if (n > 1 && *p == '0') return time_value_full(p, out);
     if (*q == '.') {
-      const uint64_t wf = load8(q + 1);
-      if (first_non_digit(wf) != 3) return time_value_full(p, out);
-      v = v * 1000 + digits_value(wf, 3);
+      if (digit_run(q + 1) != 3) return time_value_full(p, out);
+      v = v * 1000 + digits_at(q + 1, 3);
       q += 4;
     } else {
       v *= 1000;
@@ -731,15 +792,11 @@ class EventScanner {
       const char* q = string_end(p + 1, end_);
       return q ? q + 1 : nullptr;
     }
-    unsigned n = first_non_digit(load8(p));
-    if (n == 8) {
-      const unsigned n2 = first_non_digit(load8(p + 8));
-      n = n2 < 8 ? 8 + n2 : 0;
-    }
+    const unsigned n = digit_run(p);
     if (n - 1 < 15 && (n == 1 || *p != '0')) {
       const char* q = p + n;
       if (*q == '.') {
-        const unsigned f = first_non_digit(load8(q + 1));
+        const unsigned f = digit_run(q + 1);
         if (f - 1 < 7) q += 1 + f;
         else return skip_value(p, depth);
       }
