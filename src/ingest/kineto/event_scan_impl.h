@@ -166,35 +166,53 @@ INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
   return diff == 0;
 }
 
-// A member as Kineto writes it, `"KEY": ` (quotes, colon and one space), as the 8-byte words the
-// input holds from the opening quote (up to 32 bytes), with a second mask covering `"KEY"` alone:
-// one masked compare then tells a member of that key followed by Kineto's spacing from a member of
-// that key with other spacing and from any other member.
-template <size_t N>
-struct MemberWords {
-  static constexpr size_t kLength = N + 3;  // '"', the key, '"', ':', ' '
-  static_assert(kLength <= 32, "member too long for four 8-byte compares");
-  static constexpr size_t kWords = (kLength + 7) / 8;
-  static constexpr size_t kKeyLength = N + 1;  // '"', the key, '"'
+// Up to 32 bytes of text as the 8-byte words the input holds where it starts with that text, and
+// the masks of its first `length` and `key_length` bytes, made at compile time.
+struct TextWords {
   uint64_t w[4] = {0, 0, 0, 0}, mask[4] = {0, 0, 0, 0}, key_mask[4] = {0, 0, 0, 0};
-  consteval MemberWords(const char (&lit)[N]) {
-    std::array<char, 32> text{};
-    text[0] = '"';
-    for (size_t i = 0; i + 1 < N; ++i) text[1 + i] = lit[i];
-    text[N] = '"';
-    text[N + 1] = ':';
-    text[N + 2] = ' ';
+  consteval TextWords(const std::array<char, 32>& text, size_t length, size_t key_length) {
     for (size_t j = 0; j < 4; ++j) {
       std::array<char, 8> word{}, on{}, key_on{};
       for (size_t i = 0; i < 8; ++i) {
         word[i] = text[8 * j + i];
-        on[i] = 8 * j + i < kLength ? char(0xFF) : 0;
-        key_on[i] = 8 * j + i < kKeyLength ? char(0xFF) : 0;
+        on[i] = 8 * j + i < length ? char(0xFF) : 0;
+        key_on[i] = 8 * j + i < key_length ? char(0xFF) : 0;
       }
       w[j] = std::bit_cast<uint64_t>(word);
       mask[j] = std::bit_cast<uint64_t>(on);
       key_mask[j] = std::bit_cast<uint64_t>(key_on);
     }
+  }
+};
+
+// A member as Kineto writes it: `"KEY": ` (quotes, colon and one space) from its opening quote,
+// with a mask covering `"KEY"` alone, so that one masked compare tells a member of that key with
+// Kineto's spacing from one with other spacing and from any other member; and `, "KEY": `, the
+// same member right after the previous member's value.
+template <size_t N>
+struct MemberWords {
+  static constexpr size_t kLength = N + 3;  // '"', the key, '"', ':', ' '
+  static constexpr size_t kKeyLength = N + 1;  // '"', the key, '"'
+  static constexpr size_t kAfterValueLength = N + 5;  // ',', ' ', then as above
+  static_assert(kAfterValueLength <= 32, "member too long for four 8-byte compares");
+  static constexpr size_t kWords = (kLength + 7) / 8;
+  static constexpr size_t kAfterValueWords = (kAfterValueLength + 7) / 8;
+  TextWords member, after_value;
+  consteval MemberWords(const char (&lit)[N])
+      : member(text(lit, false), kLength, kKeyLength), after_value(text(lit, true), kAfterValueLength, 0) {}
+  static consteval std::array<char, 32> text(const char (&lit)[N], bool comma) {
+    std::array<char, 32> t{};
+    size_t at = 0;
+    if (comma) {
+      t[at++] = ',';
+      t[at++] = ' ';
+    }
+    t[at++] = '"';
+    for (size_t i = 0; i + 1 < N; ++i) t[at++] = lit[i];
+    t[at++] = '"';
+    t[at++] = ':';
+    t[at++] = ' ';
+    return t;
   }
 };
 
@@ -426,38 +444,35 @@ class EventScanner {
     // same per member, so only the speed depends on the order (a branch that is nearly always
     // taken instead of a dispatch per key).
     const char* v;
-    bool done = false;
-    if ((v = expect_member<"ph">(p))) {
-      p = str(v, e.ph);
-      if (!p) return nullptr;
+    InOrder c{p};
+// The member `KEY` when it comes next: its value read by READ (at `v`); else on to the next KEY,
+// unless the object ended or was malformed.
+#define INFERTRACE_IN_ORDER(KEY, READ)         \
+  if ((v = next_in_order<KEY>(c))) {           \
+    if (!(c.p = READ)) return nullptr;         \
+    c.at_quote = false;                        \
+  } else if (!c.p || c.done) {                 \
+    return c.p;                                \
+  }
+    if ((v = next_in_order<"ph">(c))) {
+      if (!(c.p = str(v, e.ph))) return nullptr;
+      c.at_quote = false;
       if (!(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'))) {
-        if (!(p = next_member(p, done))) return nullptr;
-        if (done) return p;
         // The sink passes over this event: its values are only checked. Kineto's flow events
         // ("s", "f") in their usual order first, then the general loop.
-#define INFERTRACE_SKIP_IN_ORDER(KEY)                                                  \
-  if ((v = expect_member<KEY>(p))) {                                                   \
-    if (!(p = skip_scalar(v, 1)) || !(p = next_member(p, done))) return nullptr;       \
-    if (done) return p;                                                                \
-  }
-        INFERTRACE_SKIP_IN_ORDER("id")
-        INFERTRACE_SKIP_IN_ORDER("pid")
-        INFERTRACE_SKIP_IN_ORDER("tid")
-        INFERTRACE_SKIP_IN_ORDER("ts")
-        INFERTRACE_SKIP_IN_ORDER("cat")
-        INFERTRACE_SKIP_IN_ORDER("name")
-        INFERTRACE_SKIP_IN_ORDER("bp")
-#undef INFERTRACE_SKIP_IN_ORDER
-        return members(p, e, true);
+        INFERTRACE_IN_ORDER("id", skip_scalar(v, 1))
+        INFERTRACE_IN_ORDER("pid", skip_scalar(v, 1))
+        INFERTRACE_IN_ORDER("tid", skip_scalar(v, 1))
+        INFERTRACE_IN_ORDER("ts", skip_scalar(v, 1))
+        INFERTRACE_IN_ORDER("cat", skip_scalar(v, 1))
+        INFERTRACE_IN_ORDER("name", skip_scalar(v, 1))
+        INFERTRACE_IN_ORDER("bp", skip_scalar(v, 1))
+        if (!rest_at_quote(c) || c.done) return c.p;
+        return members(c.p, e, true);
       }
-      if (!(p = next_member(p, done))) return nullptr;
-      if (done) return p;
+    } else if (!c.p || c.done) {
+      return c.p;
     }
-#define INFERTRACE_IN_ORDER(KEY, READ)                  \
-  if ((v = expect_member<KEY>(p))) {                    \
-    if (!(p = READ) || !(p = next_member(p, done))) return nullptr; \
-    if (done) return p;                                 \
-  }
     INFERTRACE_IN_ORDER("cat", str(v, e.cat))
     INFERTRACE_IN_ORDER("name", str(v, e.name, &e.has_name))
     INFERTRACE_IN_ORDER("pid", int_value(v, e.pid, true))
@@ -465,8 +480,8 @@ class EventScanner {
     INFERTRACE_IN_ORDER("ts", time_value(v, e.ts))
     INFERTRACE_IN_ORDER("dur", time_value(v, e.dur))
     INFERTRACE_IN_ORDER("args", args(v, e))
-#undef INFERTRACE_IN_ORDER
-    return members(p, e, false);
+    if (!rest_at_quote(c) || c.done) return c.p;
+    return members(c.p, e, false);
   }
 
  private:
@@ -512,15 +527,50 @@ class EventScanner {
   template <MemberWords M>
   INFERTRACE_SCAN_INLINE const char* expect_member(const char* p) {
     uint64_t d[M.kWords];
-    for (size_t j = 0; j < M.kWords; ++j) d[j] = load8(p + 8 * j) ^ M.w[j];
+    for (size_t j = 0; j < M.kWords; ++j) d[j] = load8(p + 8 * j) ^ M.member.w[j];
     uint64_t all = 0;
-    for (size_t j = 0; j < M.kWords; ++j) all |= d[j] & M.mask[j];
+    for (size_t j = 0; j < M.kWords; ++j) all |= d[j] & M.member.mask[j];
     // Past the space, the value itself: more whitespace goes the general way (skip_ws()).
     if (all == 0 && static_cast<unsigned char>(p[M.kLength]) > ' ') return p + M.kLength;
     uint64_t key = 0;
-    for (size_t j = 0; j < M.kWords; ++j) key |= d[j] & M.key_mask[j];
+    for (size_t j = 0; j < M.kWords; ++j) key |= d[j] & M.member.key_mask[j];
     if (key != 0) return nullptr;
     return after_colon(p + M.kKeyLength);
+  }
+
+  // Members read in an expected order (event(), args()): `p` is at a member's opening quote
+  // (`at_quote`) or right after a member's value; `done` once the object's closing '}' was passed
+  // (`p` is then the byte after it); `p` is nullptr after an error.
+  struct InOrder {
+    const char* p;
+    bool at_quote = true;
+    bool done = false;
+  };
+
+  // The first byte of the value of the member at `c` when its key is `M`, else nullptr (then see
+  // `c`: an error, the object's end, or another member at `c.p`). After a value, Kineto's
+  // `, "KEY": ` is one compare; anything else first goes to the next member's quote.
+  template <MemberWords M>
+  INFERTRACE_SCAN_INLINE const char* next_in_order(InOrder& c) {
+    if (!c.at_quote) {
+      uint64_t all = 0;
+      for (size_t j = 0; j < M.kAfterValueWords; ++j) all |= (load8(c.p + 8 * j) ^ M.after_value.w[j]) & M.after_value.mask[j];
+      if (all == 0 && static_cast<unsigned char>(c.p[M.kAfterValueLength]) > ' ') return c.p + M.kAfterValueLength;
+      c.p = next_member(c.p, c.done);
+      c.at_quote = true;
+      if (!c.p || c.done) return nullptr;
+    }
+    return expect_member<M>(c.p);
+  }
+
+  // After the members read in order: the general loop for the rest (`members` or `arg_members`),
+  // or the byte after the object's '}', or nullptr.
+  INFERTRACE_SCAN_INLINE const char* rest_at_quote(InOrder& c) {
+    if (!c.at_quote) {
+      c.p = next_member(c.p, c.done);
+      c.at_quote = true;
+    }
+    return c.p;
   }
 
   // After a member's value: the next member's first byte after a ',', or the byte after the
@@ -709,12 +759,8 @@ class EventScanner {
     // there is read by a direct call, one that is not costs a compare with constants. At the first
     // key out of these orders the general loop below reads the rest, doing the same per key.
     const char* v;
-    bool done = false;
-#define INFERTRACE_ARG_IN_ORDER(KEY, READ)                                          \
-  if ((v = expect_member<KEY>(p))) {                                                \
-    if (!(p = READ) || !(p = next_member(p, done))) return nullptr;                 \
-    if (done) return p;                                                             \
-  }
+    InOrder c{p};
+#define INFERTRACE_ARG_IN_ORDER(KEY, READ) INFERTRACE_IN_ORDER(KEY, READ)
     INFERTRACE_ARG_IN_ORDER("External id", int_value(v, e.external_id))
     // operators
     INFERTRACE_ARG_IN_ORDER("Record function id", skip_scalar(v, 2))
@@ -736,7 +782,9 @@ class EventScanner {
     INFERTRACE_ARG_IN_ORDER("block", dims(v, e.block))
     INFERTRACE_ARG_IN_ORDER("est. achieved occupancy %", skip_scalar(v, 2))
 #undef INFERTRACE_ARG_IN_ORDER
-    return arg_members(p, e);
+#undef INFERTRACE_IN_ORDER
+    if (!rest_at_quote(c) || c.done) return c.p;
+    return arg_members(c.p, e);
   }
 
   // The args keys from `p` (a key's opening quote) to the closing '}', in any order; returns the
