@@ -170,7 +170,12 @@ INFERTRACE_SCAN_INLINE bool key_is(const char* k) {
 // the masks of its first `length` and `key_length` bytes, made at compile time.
 struct TextWords {
   uint64_t w[4] = {0, 0, 0, 0}, mask[4] = {0, 0, 0, 0}, key_mask[4] = {0, 0, 0, 0};
+  uint32_t bits = 0, key_bits = 0;  // bit i set for each byte i of the text / of the key
   consteval TextWords(const std::array<char, 32>& text, size_t length, size_t key_length) {
+    for (size_t i = 0; i < 32; ++i) {
+      if (i < length) bits |= uint32_t(1) << i;
+      if (i < key_length) key_bits |= uint32_t(1) << i;
+    }
     for (size_t j = 0; j < 4; ++j) {
       std::array<char, 8> word{}, on{}, key_on{};
       for (size_t i = 0; i < 8; ++i) {
@@ -184,6 +189,16 @@ struct TextWords {
     }
   }
 };
+
+// Which text bytes differ at `p`: in the haswell kernel one 32-byte compare gives a bit per byte
+// (test with `bits` / `key_bits`); elsewhere the XOR of 8-byte words (test with `mask` / `key_mask`).
+#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
+INFERTRACE_SCAN_INLINE uint32_t differing_bytes(const char* p, const TextWords& t) {
+  const __m256i text = _mm256_setr_epi64x(static_cast<long long>(t.w[0]), static_cast<long long>(t.w[1]),
+                                          static_cast<long long>(t.w[2]), static_cast<long long>(t.w[3]));
+  return ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), text)));
+}
+#endif
 
 // A member as Kineto writes it: `"KEY": ` (quotes, colon and one space) from its opening quote,
 // with a mask covering `"KEY"` alone, so that one masked compare tells a member of that key with
@@ -395,6 +410,9 @@ INFERTRACE_SCAN_INLINE const char* common_number(const char* p, int max_decimals
 
 bool starts_number(char c) { return c == '-' || is_digit(c); }
 
+// ',', '}' or ']' (']' is '}' but for the 0x20 bit, and no other byte is either once it is set).
+INFERTRACE_SCAN_INLINE bool closes_number(char c) { return c == ',' || (c | 0x20) == '}'; }
+
 // number_end_bytewise() 8 digits at a time, for numbers whose integer and fraction parts have at
 // most 7 digits each and no exponent (ids, counts, durations); others go to the bytewise test.
 INFERTRACE_SCAN_INLINE const char* number_end(const char* p) {
@@ -526,6 +544,13 @@ class EventScanner {
   // to four words; the same key with other spacing goes on through after_colon().
   template <MemberWords M>
   INFERTRACE_SCAN_INLINE const char* expect_member(const char* p) {
+#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
+    const uint32_t differ = differing_bytes(p, M.member);
+    // Past the space, the value itself: more whitespace goes the general way (skip_ws()).
+    if ((differ & M.member.bits) == 0 && static_cast<unsigned char>(p[M.kLength]) > ' ') return p + M.kLength;
+    if ((differ & M.member.key_bits) != 0) return nullptr;
+    return after_colon(p + M.kKeyLength);
+#else
     uint64_t d[M.kWords];
     for (size_t j = 0; j < M.kWords; ++j) d[j] = load8(p + 8 * j) ^ M.member.w[j];
     uint64_t all = 0;
@@ -536,6 +561,7 @@ class EventScanner {
     for (size_t j = 0; j < M.kWords; ++j) key |= d[j] & M.member.key_mask[j];
     if (key != 0) return nullptr;
     return after_colon(p + M.kKeyLength);
+#endif
   }
 
   // Members read in an expected order (event(), args()): `p` is at a member's opening quote
@@ -553,9 +579,14 @@ class EventScanner {
   template <MemberWords M>
   INFERTRACE_SCAN_INLINE const char* next_in_order(InOrder& c) {
     if (!c.at_quote) {
+#if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
+      const bool same = (differing_bytes(c.p, M.after_value) & M.after_value.bits) == 0;
+#else
       uint64_t all = 0;
       for (size_t j = 0; j < M.kAfterValueWords; ++j) all |= (load8(c.p + 8 * j) ^ M.after_value.w[j]) & M.after_value.mask[j];
-      if (all == 0 && static_cast<unsigned char>(c.p[M.kAfterValueLength]) > ' ') return c.p + M.kAfterValueLength;
+      const bool same = all == 0;
+#endif
+      if (same && static_cast<unsigned char>(c.p[M.kAfterValueLength]) > ' ') return c.p + M.kAfterValueLength;
       c.p = next_member(c.p, c.done);
       c.at_quote = true;
       if (!c.p || c.done) return nullptr;
@@ -650,7 +681,7 @@ class EventScanner {
   // ',', '}' or ']'), int_value_full() for everything else.
   INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, bool allow_string = false) {
     const unsigned n = digit_run(p);
-    if (n - 1 < 15 && (n == 1 || *p != '0') && (p[n] == ',' || p[n] == '}' || p[n] == ']')) {
+    if (n - 1 < 15 && (*p != '0' || n == 1) && closes_number(p[n])) {
       out.state = FieldState::Ok;
       out.v = static_cast<int64_t>(digits_at(p, n));
       return p + n;
@@ -841,7 +872,7 @@ class EventScanner {
       return q ? q + 1 : nullptr;
     }
     const unsigned n = digit_run(p);
-    if (n - 1 < 15 && (n == 1 || *p != '0')) {
+    if (n - 1 < 15 && (*p != '0' || n == 1)) {
       const char* q = p + n;
       if (*q == '.') {
         const unsigned f = digit_run(q + 1);
