@@ -109,9 +109,11 @@ TEST(LaunchMetrics, TwoLaunchesInsideOneOperator) {
   EXPECT_EQ(mm->launch_tax, 6'000);
   EXPECT_EQ(mm->gpu_time, 5'000);
   EXPECT_EQ(mm->cpu_time, 10'000);
-  ASSERT_EQ(a.gpu_to_api.size(), 2u);
-  EXPECT_EQ(a.gpu_to_api[0], 0);
-  EXPECT_EQ(a.gpu_to_api[1], 1);
+  // Each kernel is linked to its own call.
+  EXPECT_EQ(a.links[0].api, 0u);
+  EXPECT_EQ(a.links[0].first_gpu, 0u);
+  EXPECT_EQ(a.links[1].api, 1u);
+  EXPECT_EQ(a.links[1].first_gpu, 1u);
 }
 
 TEST(LaunchMetrics, EveryLaunchApiKindIsLinked) {
@@ -221,9 +223,11 @@ TEST(LaunchMetrics, OrphansAreCountedNotDropped) {
   EXPECT_EQ(a.launch_calls, 2);
   EXPECT_EQ(a.linked_launch_calls, 1);
   EXPECT_EQ(a.tklqt, 2'000);
-  EXPECT_EQ(a.gpu_to_api[0], 0);
-  EXPECT_EQ(a.gpu_to_api[1], -1);
-  EXPECT_EQ(a.gpu_to_api[3], -1);
+  // Only the first kernel is linked (the copy belongs to a call that launches nothing).
+  ASSERT_EQ(a.links.size(), 1u);
+  EXPECT_EQ(a.links[0].api, 0u);
+  EXPECT_EQ(a.links[0].first_gpu, 0u);
+  EXPECT_EQ(a.links[0].activities, 1u);
   // Orphan GPU work still counts as GPU busy: [2000,5000) u [7000,8000).
   EXPECT_EQ(a.gpu_busy, 4'000);
 }

@@ -58,15 +58,25 @@ class SortedIdIndex {
   size_t position(int64_t id) const {
     const size_t n = n_;
     if (n == 0) return 0;
-    // The common cases first: the same id again (set after find) or the next one.
-    if (ids_[finger_] == id) return finger_;
-    if (finger_ + 1 < n && ids_[finger_ + 1] == id) return ++finger_;
+    // The common cases first: the same id again (set after find), or one of the next few: lookups
+    // in ascending order skip the ids of rows that are not looked up (API calls that launch
+    // nothing, operators that launch nothing), a handful at a time. A short scan finds those in
+    // about 3 instructions a step, where galloping and a binary search took ~40 a lookup.
+    const size_t f = finger_;
+    if (ids_[f] == id) return f;
     size_t lo, hi;  // the answer lies in [lo, hi]; ids_[hi] >= id or hi == n
-    if (ids_[finger_] < id) {
-      lo = finger_ + 1, hi = lo;
+    if (ids_[f] < id) {
+      size_t p = f + 1;
+      const size_t stop = std::min(n, f + 1 + kScan);
+      while (p < stop && ids_[p] < id) ++p;
+      if (p < stop || p == n) {  // ids_[p] >= id, or every id is below `id`
+        finger_ = std::min(p, n - 1);
+        return p;
+      }
+      lo = p, hi = p;  // (every id before p is below `id`)
       for (size_t step = 1; hi < n && ids_[hi] < id; step *= 2) lo = hi + 1, hi = std::min(n, hi + step);
     } else {
-      hi = finger_, lo = hi;
+      hi = f, lo = hi;
       for (size_t step = 1; lo > 0 && ids_[lo - 1] >= id; step *= 2) hi = lo - 1, lo = lo > step ? lo - step : 0;
     }
     const size_t p = static_cast<size_t>(std::lower_bound(ids_ + lo, ids_ + hi, id) - ids_);
@@ -74,6 +84,7 @@ class SortedIdIndex {
     return p;
   }
 
+  static constexpr size_t kScan = 8;  // ids scanned one by one past the last answer
   const int64_t* ids_ = nullptr;  // own_ids_, or the column of over_column()
   size_t n_ = 0;
   std::vector<int64_t> own_ids_;
