@@ -77,8 +77,9 @@ class CorrelationMap {
   // True when every id already maps to its own row (asked for, and the column qualified).
   bool self_rows() const { return self_rows_; }
 
-  // Returns the row stored for `id`, or kNone.
-  uint32_t find(int64_t id) const {
+  // Returns the row stored for `id`, or kNone. (Always inlined: called once per GPU activity and
+  // per launch, and as a call GCC kept ~25 instructions of overhead around the sorted lookup.)
+  __attribute__((always_inline)) uint32_t find(int64_t id) const {
     if (id < 0) return kNone;
     if (sorted_) return sorted_->find(id);
     if (!dense_.empty()) {
