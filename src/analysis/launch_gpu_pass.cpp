@@ -28,23 +28,12 @@ struct BusyUnions {
   }
 };
 
-// Stream groups, each with its device group; consecutive rows are often on one stream, so the
-// last answer is kept and most rows skip the lookup.
+// Stream groups, each with its device group.
 class StreamGroups {
  public:
   // {stream group, true when new}
   std::pair<uint32_t, bool> find_or_add(int32_t device, int64_t stream) {
-    if (last_ != kNone && device == last_device_ && stream == last_stream_) [[likely]]
-      return {last_, false};
-    return look_up(device, stream);
-  }
-  uint32_t device_of(uint32_t k) const { return device_of_[k]; }
-  const std::vector<int32_t>& devices() const { return device_ids_; }
-
- private:
-  __attribute__((noinline)) std::pair<uint32_t, bool> look_up(int32_t device, int64_t stream) {
     const auto found = streams_.find_or_add({device, stream});
-    last_ = found.first, last_device_ = device, last_stream_ = stream;
     if (found.second) {
       const auto d = devices_.find_or_add(device);
       device_of_.push_back(d.first);
@@ -52,14 +41,14 @@ class StreamGroups {
     }
     return found;
   }
+  uint32_t device_of(uint32_t k) const { return device_of_[k]; }
+  const std::vector<int32_t>& devices() const { return device_ids_; }
 
+ private:
   GroupIndex<std::pair<int32_t, int64_t>> streams_;
   GroupIndex<int32_t> devices_;
   std::vector<uint32_t> device_of_;  // per stream group
   std::vector<int32_t> device_ids_;  // per device group
-  uint32_t last_ = kNone;
-  int32_t last_device_ = 0;
-  int64_t last_stream_ = 0;
 };
 
 // Rows out of start order (rare; readers keep time order): the unions again, in sorted order.
@@ -100,17 +89,31 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
   const uint32_t* link_col = link_of_call.data();
   int32_t* name_row = name_rows.data();
   LaunchLink* links = a.links.data();
-  for (uint32_t i = 0; i < n; ++i) {
-    const ns_t start = start_col[i], dur = dur_col[i], end = end_of(start, dur);
-    const auto [k, new_stream] = groups.find_or_add(device_col[i], stream_col[i]);
-    if (new_stream) {
+  KernelStat* kernel_stats = a.kernels_by_name.data();  // (again after each push_back)
+  // The stream of the row before, with its table row and unions: rows of one stream come in runs,
+  // so most rows skip the group lookup and index nothing.
+  struct {
+    int32_t device = 0;
+    int64_t stream = 0;
+    StreamStat* stat = nullptr;
+    UnionAccumulator *stream_busy = nullptr, *device_busy = nullptr;
+  } cur;
+  auto switch_stream = [&](int32_t device, int64_t stream) __attribute__((noinline)) {
+    const auto [k, added] = groups.find_or_add(device, stream);
+    if (added) {
       StreamStat s;
-      s.device = device_col[i], s.stream = stream_col[i];
+      s.device = device, s.stream = stream;
       a.by_stream.push_back(s);
       busy.stream.emplace_back();
       if (busy.device.size() < groups.devices().size()) busy.device.emplace_back();
     }
-    StreamStat& s = a.by_stream[k];
+    cur.device = device, cur.stream = stream, cur.stat = &a.by_stream[k];
+    cur.stream_busy = &busy.stream[k], cur.device_busy = &busy.device[groups.device_of(k)];
+  };
+  for (uint32_t i = 0; i < n; ++i) {
+    const ns_t start = start_col[i], dur = dur_col[i], end = end_of(start, dur);
+    if (!cur.stat || device_col[i] != cur.device || stream_col[i] != cur.stream) switch_stream(device_col[i], stream_col[i]);
+    StreamStat& s = *cur.stat;
     switch (kind_col[i]) {
       case GpuKind::Kernel: {
         ++kernels, kernel_total += dur;
@@ -119,8 +122,9 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
         if (row < 0) {
           row = static_cast<int32_t>(a.kernels_by_name.size());
           a.kernels_by_name.push_back({name_col[i], 0, 0, dur, dur});
+          kernel_stats = a.kernels_by_name.data();
         }
-        KernelStat& ks = a.kernels_by_name[static_cast<size_t>(row)];
+        KernelStat& ks = kernel_stats[row];
         ++ks.count, ks.total += dur, ks.min = std::min(ks.min, dur), ks.max = std::max(ks.max, dur);
         break;
       }
@@ -132,7 +136,12 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
     // the start is clipped, and the unions need no window end while the pass runs.
     in_order = in_order && start >= prev_start;
     prev_start = start;
-    if (in_order) busy.add(std::max(start, t_begin), end, k, groups.device_of(k));
+    if (in_order) {
+      const ns_t clipped = std::max(start, t_begin);
+      busy.all.add(clipped, end);
+      cur.stream_busy->add(clipped, end);
+      cur.device_busy->add(clipped, end);
+    }
 
     // Link to the call that owns the correlation id.
     const uint32_t r = owner.find(corr_col[i]);

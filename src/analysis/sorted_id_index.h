@@ -67,13 +67,14 @@ class SortedIdIndex {
     if (ids_[f] == id) return f;
     if (ids_[f] > id) return search(id, 0, f);
     size_t p = f + 1;
-    const size_t stop = std::min(n, f + 1 + kScan);
-    while (p < stop && ids_[p] < id) ++p;
-    if (p < stop || p == n) {  // ids_[p] >= id, or every id is below `id`
-      finger_ = std::min(p, n - 1);
-      return p;
+    if (n - p > kScan) {  // a whole scan fits: no end test per step
+      for (const size_t stop = p + kScan; p < stop; ++p)
+        if (ids_[p] >= id) return finger_ = p;
+      return search(id, p, n);
     }
-    return search(id, p, n);
+    while (p < n && ids_[p] < id) ++p;
+    finger_ = std::min(p, n - 1);
+    return p;
   }
 
   // Lower bound of `id` in [from, to) (every id before `from` is below it, ids_[to] is not, or to
