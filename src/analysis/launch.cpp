@@ -98,19 +98,26 @@ std::vector<uint32_t> open_links(const ApiCallTable& api, const std::vector<uint
   a.links.reserve(api.size());
   LaunchLink blank;
   blank.first_gpu = kNone;
-  for (uint32_t r = 0; r < api.size(); ++r) {
-    const ApiKind kind = api.kind[r];
-    link_of_call[r] = kNone;
-    if (kind == ApiKind::Sync) ++a.sync_calls;
+  const size_t n = api.size();
+  const ApiKind* kind_col = api.kind.data();
+  const int64_t *pid_col = api.pid.data(), *tid_col = api.tid.data();
+  const uint8_t* dup = duplicate.empty() ? nullptr : duplicate.data();
+  uint32_t* link_col = link_of_call.data();
+  int64_t syncs = 0, launches = 0, graphs = 0;
+  for (uint32_t r = 0; r < n; ++r) {
+    const ApiKind kind = kind_col[r];
+    link_col[r] = kNone;
+    syncs += kind == ApiKind::Sync;
     if (!is_launch(kind)) continue;
-    ++a.launch_calls;
-    if (kind == ApiKind::GraphLaunch) ++a.graph_launches;
-    threads.add(api.pid[r], api.tid[r]);
-    if (!duplicate.empty() && duplicate[r]) continue;
-    link_of_call[r] = static_cast<uint32_t>(a.links.size());
+    ++launches;
+    graphs += kind == ApiKind::GraphLaunch;
+    threads.add(pid_col[r], tid_col[r]);
+    if (dup && dup[r]) continue;
+    link_col[r] = static_cast<uint32_t>(a.links.size());
     blank.api = r;
     a.links.push_back(blank);
   }
+  a.sync_calls = syncs, a.launch_calls = launches, a.graph_launches = graphs;
   return link_of_call;
 }
 
@@ -234,49 +241,62 @@ void host_activity(const Trace& t, const LaunchThreads& threads, LaunchAnalysis&
 // whose call got no GPU work is dropped: an orphan launch call), the section-2 sums, and the
 // per-API table. Links are in table order and only ever move down, so they are compacted in place.
 void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
-  const ApiCallTable& api = t.api;
-  const GpuActivityTable& gpu = t.gpu;
+  // Sums in locals, columns and tables through raw pointers (as in gpu_pass: through `a` and the
+  // vectors GCC reloaded them after every store).
+  const size_t n = t.api.size();
+  const StrId* name_col = t.api.name.data();
+  const ApiKind* kind_col = t.api.kind.data();
+  const ns_t *start_col = t.api.start.data(), *dur_col = t.api.dur.data(), *gpu_start = t.gpu.start.data();
+  int32_t* row_of_name = name_rows.data();
+  ApiBreakdownRow* rows = a.by_api.data();  // (again after each push_back)
   std::vector<LaunchLink>& links = a.links;
+  LaunchLink* link = links.data();
+  const size_t n_links = links.size();
   size_t next = 0, kept = 0;  // next link to finish; links kept so far
-  for (uint32_t r = 0; r < api.size(); ++r) {
-    int32_t& k = name_rows[api.name[r]];
+  ns_t tklqt = 0, tklqt_launch = 0, tklqt_queue = 0, api_time = 0;
+  int64_t orphans = 0, clamped = 0, unknown_duration = 0;
+  for (uint32_t r = 0; r < n; ++r) {
+    int32_t& k = row_of_name[name_col[r]];
     if (k < 0) {
       k = static_cast<int32_t>(a.by_api.size());
       ApiBreakdownRow row;
-      row.name = api.name[r], row.kind = api.kind[r];
+      row.name = name_col[r], row.kind = kind_col[r];
       a.by_api.push_back(row);
+      rows = a.by_api.data();
     }
-    ApiBreakdownRow& row = a.by_api[static_cast<size_t>(k)];
+    ApiBreakdownRow& row = rows[k];
     ++row.calls;
-    const ns_t d = api.dur[r];
+    const ns_t d = dur_col[r];
     row.api_total += std::max<ns_t>(d, 0);
-    if (next == links.size() || links[next].api != r) continue;
-    LaunchLink& l = links[next++];  // finished where it is, moved down only when some were dropped
+    if (next == n_links || link[next].api != r) continue;
+    LaunchLink& l = link[next++];  // finished where it is, moved down only when some were dropped
     if (l.first_gpu == kNone) {
-      ++a.orphan_launch_calls;
+      ++orphans;
       continue;
     }
     // One term per linked launch call (a graph launch's term goes to its earliest kernel).
-    const ns_t g = gpu.start[l.first_gpu], c = api.start[r];
+    const ns_t g = gpu_start[l.first_gpu], c = start_col[r];
     l.latency = sat_sub(g, c);
     if (l.latency < 0) {
       l.latency = 0, l.clamped = true;
-      ++a.clock_skew_clamped;
+      ++clamped;
     }
     if (d < 0) {
-      ++a.launch_calls_unknown_duration;  // no end: the queue part cannot be told apart
+      ++unknown_duration;  // no end: the queue part cannot be told apart
     } else {
       l.queue = std::max<ns_t>(0, sat_sub(g, sat_add(c, d)));
-      a.api_time += d;
+      api_time += d;
     }
     l.launch_part = l.latency - l.queue;
-    a.tklqt = sat_add(a.tklqt, l.latency), a.tklqt_launch = sat_add(a.tklqt_launch, l.launch_part),
-    a.tklqt_queue = sat_add(a.tklqt_queue, l.queue);
+    tklqt = sat_add(tklqt, l.latency), tklqt_launch = sat_add(tklqt_launch, l.launch_part),
+    tklqt_queue = sat_add(tklqt_queue, l.queue);
     ++row.linked;
     row.latency_total += l.latency, row.launch_total += l.launch_part, row.queue_total += l.queue;
-    if (&links[kept] != &l) links[kept] = l;
+    if (kept != next - 1) link[kept] = l;
     ++kept;
   }
+  a.tklqt = tklqt, a.tklqt_launch = tklqt_launch, a.tklqt_queue = tklqt_queue, a.api_time = api_time;
+  a.orphan_launch_calls = orphans, a.clock_skew_clamped = clamped, a.launch_calls_unknown_duration = unknown_duration;
   links.resize(kept);
   a.linked_launch_calls = static_cast<int64_t>(kept);
   if (kept) a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
@@ -298,6 +318,7 @@ void operator_breakdown(const Trace& t, std::vector<int32_t>& name_rows, LaunchA
   // (Inlined by hand: as a lambda GCC kept it a call per operator row. Columns through raw
   // pointers, as in host_activity_in_order.)
   int32_t* row_of_name = name_rows.data();
+  OperatorStat* stats = a.by_operator.data();  // (again after each push_back)
   auto row_for = [&](StrId name) __attribute__((always_inline)) -> OperatorStat& {
     int32_t& k = row_of_name[name];
     if (k < 0) {
@@ -305,8 +326,9 @@ void operator_breakdown(const Trace& t, std::vector<int32_t>& name_rows, LaunchA
       OperatorStat s;
       s.name = name;
       a.by_operator.push_back(s);
+      stats = a.by_operator.data();
     }
-    return a.by_operator[static_cast<size_t>(k)];
+    return stats[k];
   };
   const StrId* op_name = t.ops.name.data();
   const ns_t* op_dur = t.ops.dur.data();
