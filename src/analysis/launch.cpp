@@ -121,21 +121,44 @@ std::vector<uint32_t> open_links(const ApiCallTable& api, const std::vector<uint
   return link_of_call;
 }
 
-// The IL window's start: first start of any top-level operator (the earliest operator is
-// top-level), or of any host event when there are none, or of the GPU work when there is none.
-ns_t window_begin(const Trace& t) {
-  const auto& host = t.ops.size() ? t.ops.start : t.api.size() ? t.api.start : t.gpu.start;
-  // Four running minima: one chain of compares was 6 instructions a row, the longest loop over
-  // the operator table on a large trace (GCC at -O2 does not vectorise it).
+// Earliest of a start column (the IL window's start when there are no operators). Four running
+// minima: one chain of compares was 6 instructions a row (GCC at -O2 does not vectorise it).
+ns_t earliest(const std::vector<ns_t>& column) {
   constexpr ns_t kMax = std::numeric_limits<ns_t>::max();
   ns_t m0 = kMax, m1 = kMax, m2 = kMax, m3 = kMax;
-  const ns_t* s = host.data();
-  const size_t n = host.size();
+  const ns_t* s = column.data();
+  const size_t n = column.size();
   size_t i = 0;
   for (; i + 4 <= n; i += 4)
     m0 = std::min(m0, s[i]), m1 = std::min(m1, s[i + 1]), m2 = std::min(m2, s[i + 2]), m3 = std::min(m3, s[i + 3]);
   for (; i < n; ++i) m0 = std::min(m0, s[i]);
   return std::min(std::min(m0, m1), std::min(m2, m3));
+}
+
+// The one pass over the operator table before the links: each name's calls and CPU time (rows of
+// a.by_operator in order of first appearance; `op_rows` maps names to them) and the earliest
+// operator start, which is the IL window's start (the earliest operator is top-level). Two loops
+// over the largest table were one too many.
+ns_t tally_operators(const Trace& t, std::vector<int32_t>& op_rows, LaunchAnalysis& a) {
+  const StrId* name_col = t.ops.name.data();
+  const ns_t *start_col = t.ops.start.data(), *dur_col = t.ops.dur.data();
+  int32_t* row_of_name = op_rows.data();
+  OperatorStat* stats = a.by_operator.data();  // (again after each push_back)
+  ns_t first = std::numeric_limits<ns_t>::max();
+  for (size_t o = 0, n = t.ops.size(); o < n; ++o) {
+    first = std::min(first, start_col[o]);
+    int32_t& k = row_of_name[name_col[o]];
+    if (k < 0) {
+      k = static_cast<int32_t>(a.by_operator.size());
+      OperatorStat s;
+      s.name = name_col[o];
+      a.by_operator.push_back(s);
+      stats = a.by_operator.data();
+    }
+    OperatorStat& s = stats[k];
+    ++s.calls, s.cpu_time += std::max<ns_t>(dur_col[o], 0);
+  }
+  return first;
 }
 
 // host_activity when the thread's operators, and its API calls, each come in order of start time
@@ -307,41 +330,20 @@ void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysi
   });
 }
 
-// Per operator name: every instance counts toward calls and CPU time; launches count toward the
-// innermost operator that issued them only, so nested operators never double-count launch tax.
-void operator_breakdown(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
+// Per operator name: every instance counts toward calls and CPU time (tally_operators); launches
+// count toward the innermost operator that issued them only, so nested operators never
+// double-count launch tax.
+void operator_breakdown(const Trace& t, const std::vector<int32_t>& op_rows, LaunchAnalysis& a) {
   const OperatorAttribution attr = attribute_to_operators(t, a.links);
   a.calls_by_external_id = attr.by_external_id;
   a.calls_by_containment = attr.by_containment;
   a.calls_without_operator = attr.unattributed;
-
-  // (Inlined by hand: as a lambda GCC kept it a call per operator row. Columns through raw
-  // pointers, as in host_activity_in_order.)
-  int32_t* row_of_name = name_rows.data();
-  OperatorStat* stats = a.by_operator.data();  // (again after each push_back)
-  auto row_for = [&](StrId name) __attribute__((always_inline)) -> OperatorStat& {
-    int32_t& k = row_of_name[name];
-    if (k < 0) {
-      k = static_cast<int32_t>(a.by_operator.size());
-      OperatorStat s;
-      s.name = name;
-      a.by_operator.push_back(s);
-      stats = a.by_operator.data();
-    }
-    return stats[k];
-  };
   const StrId* op_name = t.ops.name.data();
-  const ns_t* op_dur = t.ops.dur.data();
-  for (size_t o = 0, n = t.ops.size(); o < n; ++o) {
-    OperatorStat& s = row_for(op_name[o]);
-    ++s.calls, s.cpu_time += std::max<ns_t>(op_dur[o], 0);
-  }
   for (const LaunchLink& l : a.links) {
     if (l.op < 0) continue;
-    OperatorStat& s = row_for(op_name[l.op]);
+    OperatorStat& s = a.by_operator[static_cast<size_t>(op_rows[op_name[l.op]])];  // (every name has its row)
     s.kernels += l.activities, s.launch_tax += l.latency, s.gpu_time += l.gpu_time;
   }
-  for (const OperatorStat& s : a.by_operator) name_rows[s.name] = -1;
   std::sort(a.by_operator.begin(), a.by_operator.end(), [&](const OperatorStat& x, const OperatorStat& y) {
     if (x.launch_tax != y.launch_tax) return x.launch_tax > y.launch_tax;
     if (x.cpu_time != y.cpu_time) return x.cpu_time > y.cpu_time;
@@ -359,14 +361,18 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   const CorrelationMap owner = map_correlations(t.api, duplicate, a.duplicate_correlation_calls);
   LaunchThreads threads;
   const std::vector<uint32_t> link_of_call = open_links(t.api, duplicate, threads, a);
-  // The IL window runs to the last GPU end, which the GPU pass finds; no GPU work, no window.
-  if (t.gpu.size()) a.t_begin = window_begin(t);
-  // One row per string id, shared by the per-name tables (each leaves it all -1 again).
-  std::vector<int32_t> name_rows(t.strings.size(), -1);
+  // Row per string id (names only: a few thousand at most) of the operator table, kept until the
+  // links are attributed; and one the kernel and API tables share (each leaves it all -1 again).
+  std::vector<int32_t> op_rows(t.strings.size(), -1), name_rows(t.strings.size(), -1);
+  const ns_t first_op = tally_operators(t, op_rows, a);
+  // The IL window: from the first start of any top-level operator, or of any host event when there
+  // are none (or of the GPU work when there is none), to the last GPU end, which the GPU pass
+  // finds. No GPU work, no window.
+  if (t.gpu.size()) a.t_begin = t.ops.size() ? first_op : earliest(t.api.size() ? t.api.start : t.gpu.start);
   gpu_pass(t, owner, link_of_call, name_rows, a);
   finish_links(t, name_rows, a);
   host_activity(t, threads, a);
-  operator_breakdown(t, name_rows, a);
+  operator_breakdown(t, op_rows, a);
   return a;
 }
 
