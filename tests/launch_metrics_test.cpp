@@ -109,9 +109,11 @@ TEST(LaunchMetrics, TwoLaunchesInsideOneOperator) {
   EXPECT_EQ(mm->launch_tax, 6'000);
   EXPECT_EQ(mm->gpu_time, 5'000);
   EXPECT_EQ(mm->cpu_time, 10'000);
-  ASSERT_EQ(a.gpu_to_api.size(), 2u);
-  EXPECT_EQ(a.gpu_to_api[0], 0);
-  EXPECT_EQ(a.gpu_to_api[1], 1);
+  // Each kernel is linked to its own call.
+  EXPECT_EQ(a.links[0].api, 0u);
+  EXPECT_EQ(a.links[0].first_gpu, 0u);
+  EXPECT_EQ(a.links[1].api, 1u);
+  EXPECT_EQ(a.links[1].first_gpu, 1u);
 }
 
 TEST(LaunchMetrics, EveryLaunchApiKindIsLinked) {
@@ -221,9 +223,11 @@ TEST(LaunchMetrics, OrphansAreCountedNotDropped) {
   EXPECT_EQ(a.launch_calls, 2);
   EXPECT_EQ(a.linked_launch_calls, 1);
   EXPECT_EQ(a.tklqt, 2'000);
-  EXPECT_EQ(a.gpu_to_api[0], 0);
-  EXPECT_EQ(a.gpu_to_api[1], -1);
-  EXPECT_EQ(a.gpu_to_api[3], -1);
+  // Only the first kernel is linked (the copy belongs to a call that launches nothing).
+  ASSERT_EQ(a.links.size(), 1u);
+  EXPECT_EQ(a.links[0].api, 0u);
+  EXPECT_EQ(a.links[0].first_gpu, 0u);
+  EXPECT_EQ(a.links[0].activities, 1u);
   // Orphan GPU work still counts as GPU busy: [2000,5000) u [7000,8000).
   EXPECT_EQ(a.gpu_busy, 4'000);
 }
@@ -360,6 +364,88 @@ TEST(LaunchIntervals, UnionClipsAndMerges) {
   EXPECT_EQ(union_length(iv, 2, 45), 33);
   std::vector<Interval> none;
   EXPECT_EQ(union_length(none, 0, 100), 0);
+}
+
+// WindowUnion clips each run once, when it closes; it must give what UnionAccumulator gives for
+// the same intervals clipped one by one: random nested, touching, empty and out-of-window
+// intervals in start order, windows inside, around and beside them, times near the int64 limits.
+TEST(LaunchIntervals, WindowUnionEqualsTheUnionOfClippedIntervals) {
+  uint64_t seed = 12345;
+  auto next = [&](int64_t below) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int64_t>((seed >> 33) % static_cast<uint64_t>(below));
+  };
+  for (int trial = 0; trial < 400; ++trial) {
+    const int64_t base = trial % 3 == 0 ? 0 : trial % 3 == 1 ? -1'000'000 : INT64_MAX - 2'000'000;
+    std::vector<Interval> iv;
+    int64_t s = base + next(1000);
+    for (int k = 0, n = static_cast<int>(next(60)); k < n; ++k) {
+      s += next(4) == 0 ? 0 : next(200);  // equal starts too
+      const int64_t len = next(5) == 0 ? -next(50) : next(400);  // some empty or reversed
+      iv.push_back({s, len >= 0 && s > INT64_MAX - len ? INT64_MAX : s + len});
+    }
+    for (int w = 0; w < 4; ++w) {
+      const int64_t lo = base + next(20'000) - 1000, hi = lo + next(w == 3 ? 10 : 20'000);
+      if (hi <= lo) continue;  // (host_activity_in_order handles an empty window itself)
+      WindowUnion wu(lo, hi);
+      UnionAccumulator clipped;
+      for (const Interval& x : iv) {
+        wu.add(x.first, x.second);
+        clipped.add(std::max(x.first, lo), std::min(x.second, hi));
+      }
+      ASSERT_EQ(wu.total(), clipped.total()) << trial << " " << w;
+    }
+  }
+  WindowUnion empty(0, 100);
+  EXPECT_EQ(empty.total(), 0);
+  WindowUnion at_min(INT64_MIN, 0);  // a first interval starting at INT64_MIN joins the empty run
+  at_min.add(INT64_MIN, INT64_MIN + 10);
+  at_min.add(INT64_MIN + 5, INT64_MIN + 20);
+  EXPECT_EQ(at_min.total(), 20);
+}
+
+// Sorted lookups scan a few ids past the last answer and gallop beyond: every gap from 0 to past
+// the scan, misses between ids, ids past the end (near the end of the column too) and a lookup
+// backwards must all give what a binary search gives.
+TEST(LaunchIdMap, AscendingLookupsAcrossTheShortScan) {
+  std::vector<int64_t> ids;
+  for (int64_t k = 0; k < 300; ++k) ids.push_back(10 + 3 * k);
+  const CorrelationMap m(ids, CorrelationMap::SelfRows::IfDistinctAscending);
+  ASSERT_TRUE(m.self_rows());
+  auto expected = [&](int64_t id) {
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    return it != ids.end() && *it == id ? static_cast<uint32_t>(it - ids.begin()) : CorrelationMap::kNone;
+  };
+  for (int64_t gap = 0; gap <= 40; ++gap) {
+    for (int64_t id = 0; id < ids.back() + 30; id += 1 + gap) ASSERT_EQ(m.find(id), expected(id)) << gap << " " << id;
+    ASSERT_EQ(m.find(ids[5]), 5u);  // backwards from the end
+  }
+}
+
+// An orphan launch call before linked ones: the links after it move down in place.
+TEST(LaunchMetrics, LinksAfterAnOrphanCallMoveDown) {
+  Builder b;
+  b.call("cudaLaunchKernel", 0, 500, 1);       // its kernel was never recorded
+  b.call("cudaGetLastError", 600, 100, 2);     // not a launch
+  b.call("cudaLaunchKernel", 1'000, 500, 3);   // l = 2000, q = 1500
+  b.call("cudaLaunchKernel", 2'000, 500, 4);   // l = 1500, q = 1000
+  b.gpu("k3", 3'000, 100, 3);
+  b.gpu("k4", 3'500, 100, 4);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.orphan_launch_calls, 1);
+  ASSERT_EQ(a.links.size(), 2u);
+  EXPECT_EQ(a.links[0].api, 2u);
+  EXPECT_EQ(a.links[0].first_gpu, 0u);
+  EXPECT_EQ(a.links[0].latency, 2'000);
+  EXPECT_EQ(a.links[0].queue, 1'500);
+  EXPECT_EQ(a.links[1].api, 3u);
+  EXPECT_EQ(a.links[1].first_gpu, 1u);
+  EXPECT_EQ(a.links[1].latency, 1'500);
+  EXPECT_EQ(a.tklqt, 3'500);
+  const ApiBreakdownRow* launch = api_row(b.t, a, "cudaLaunchKernel");
+  ASSERT_NE(launch, nullptr);
+  EXPECT_EQ(launch->calls, 3);
+  EXPECT_EQ(launch->linked, 2);
 }
 
 TEST(LaunchIdMap, DenseAndSparseIdsLookUpAlike) {

@@ -1,12 +1,20 @@
-// analyze_launches(): one pass to link GPU work to launch calls by correlation id, then the
-// section-2 sums, the IL window with its busy/idle unions, and the breakdown tables.
+// analyze_launches(): links GPU work to launch calls by correlation id, then the section-2 sums,
+// the IL window with its busy/idle unions, and the breakdown tables, in as few passes over the
+// tables as their dependencies allow (each pass reads columns again, and each per-row array is
+// fresh memory to fault in):
+//   1. API rows (open_links): a link per launch call, call counts, launches per thread;
+//   2. GPU rows (gpu_pass, launch_gpu_pass.cpp): activities added into their call's link, counts,
+//      kernel and stream tables, window end, GPU busy unions;
+//   3. API rows (finish_links): latency and queue parts, orphan calls dropped, per-API table;
+//   4. the launch thread's host activity; operators: attribution of links, per-operator table.
 #include "analysis/launch.h"
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <tuple>
 
+#include "analysis/group_index.h"
+#include "analysis/launch_gpu_pass.h"
 #include "analysis/launch_id_map.h"
 #include "analysis/launch_intervals.h"
 #include "analysis/launch_operators.h"
@@ -46,166 +54,166 @@ CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& d
   return m;
 }
 
-void count_activities(const Trace& t, LaunchAnalysis& a) {
-  const GpuActivityTable& g = t.gpu;
-  a.gpu_activities = static_cast<int64_t>(g.size());
-  ns_t kernel_total = 0;
-  for (size_t i = 0; i < g.size(); ++i) {
-    switch (g.kind[i]) {
-      case GpuKind::Kernel: ++a.kernels, kernel_total += g.dur[i]; break;
-      case GpuKind::Memcpy: ++a.memcpys; break;
-      case GpuKind::Memset: ++a.memsets; break;
-    }
-  }
-  a.akd_ns = a.kernels ? static_cast<double>(kernel_total) / static_cast<double>(a.kernels) : 0.0;
-}
-
-// The IL window: first start of any top-level operator (the earliest operator is top-level), or of
-// any host event when there are none, to the last end of any GPU activity.
-void il_window(const Trace& t, LaunchAnalysis& a) {
-  if (t.gpu.size() == 0) return;
-  const auto& host = t.ops.size() ? t.ops.start : t.api.size() ? t.api.start : t.gpu.start;
-  a.t_begin = *std::min_element(host.begin(), host.end());
-  ns_t last = t.gpu.start[0];
-  for (size_t i = 0; i < t.gpu.size(); ++i) last = std::max(last, end_of(t.gpu.start[i], t.gpu.dur[i]));
-  a.t_end = std::max(last, a.t_begin);
-  a.inference_latency = sat_sub(a.t_end, a.t_begin);
-}
-
-// Dense group numbers for a handful of keys (streams, devices, threads): a linear scan while there
-// are few, a map beyond that, so a trace with thousands of streams stays O(n log n).
-template <class Key>
-class GroupIndex {
+// Launch calls per (pid, tid). Runs of one thread are the rule, so the last thread is kept and
+// most calls skip the lookup.
+class LaunchThreads {
  public:
-  // {group number, true when the key is new}
-  std::pair<uint32_t, bool> find_or_add(const Key& k) {
-    if (keys_.size() <= kScan) {
-      for (uint32_t i = 0; i < keys_.size(); ++i)
-        if (keys_[i] == k) return {i, false};
-    } else if (auto it = map_.find(k); it != map_.end()) {
-      return {it->second, false};
+  void add(int64_t pid, int64_t tid) {
+    if (last_ == kNone || pid != last_pid_ || tid != last_tid_) {
+      const auto [k, added] = index_.find_or_add({pid, tid});
+      if (added) launches_.push_back(0);
+      last_ = k, last_pid_ = pid, last_tid_ = tid;
     }
-    const auto n = static_cast<uint32_t>(keys_.size());
-    keys_.push_back(k);
-    if (keys_.size() > kScan) {
-      if (map_.empty())
-        for (uint32_t i = 0; i < keys_.size(); ++i) map_.emplace(keys_[i], i);
-      else
-        map_.emplace(k, n);
-    }
-    return {n, true};
+    ++launches_[last_];
+  }
+  // The thread with the most launches; ties go to the lowest (pid, tid) so the choice is stable.
+  // False when there were none.
+  bool busiest(std::pair<int64_t, int64_t>& thread, int64_t& launches) const {
+    if (launches_.empty()) return false;
+    uint32_t best = 0;
+    for (uint32_t k = 1; k < launches_.size(); ++k)
+      if (launches_[k] > launches_[best] || (launches_[k] == launches_[best] && index_.key(k) < index_.key(best)))
+        best = k;
+    thread = index_.key(best), launches = launches_[best];
+    return true;
   }
 
  private:
-  static constexpr size_t kScan = 16;
-  std::vector<Key> keys_;
-  std::map<Key, uint32_t> map_;
+  GroupIndex<std::pair<int64_t, int64_t>> index_;
+  std::vector<int64_t> launches_;
+  uint32_t last_ = kNone;
+  int64_t last_pid_ = 0, last_tid_ = 0;
 };
 
-// GPU busy overall, per device and per stream: one pass over activities in start order, one union
-// accumulator per group, every interval clipped to the IL window.
-void gpu_busy(const Trace& t, LaunchAnalysis& a) {
-  const GpuActivityTable& g = t.gpu;
-  // Readers mostly keep time order: then the unions are fed in the same pass that finds each row's
-  // stream and device, with no row-order, stream or device vectors (three columns' worth of fresh,
-  // page-faulted memory on a large trace).
-  const bool in_order = std::is_sorted(g.start.begin(), g.start.end());
-  std::vector<uint32_t> order, stream_of, device_of;
-  if (!in_order) {
-    order.resize(g.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return g.start[x] < g.start[y]; });
-    stream_of.resize(g.size()), device_of.resize(g.size());
+// First pass over the API table: a link (its call and nothing linked yet) for every launch call
+// that can own GPU work, in table order, and each call's link row for the GPU pass (kNone for
+// other calls and duplicates); the call counts; launches per thread. The links are made here and
+// trimmed in finish_links(), so the GPU pass adds straight into them: a separate per-call array of
+// what the GPU work adds up to was 16 bytes a call of fresh memory.
+std::vector<uint32_t> open_links(const ApiCallTable& api, const std::vector<uint8_t>& duplicate, LaunchThreads& threads,
+                                 LaunchAnalysis& a) {
+  std::vector<uint32_t> link_of_call(api.size());
+  // Reserved for every call: growing by doubling copies and page-faults each new block; capacity
+  // never written costs address space only.
+  a.links.reserve(api.size());
+  LaunchLink blank;
+  blank.first_gpu = kNone;
+  const size_t n = api.size();
+  const ApiKind* kind_col = api.kind.data();
+  const int64_t *pid_col = api.pid.data(), *tid_col = api.tid.data();
+  const uint8_t* dup = duplicate.empty() ? nullptr : duplicate.data();
+  uint32_t* link_col = link_of_call.data();
+  int64_t syncs = 0, launches = 0, graphs = 0;
+  for (uint32_t r = 0; r < n; ++r) {
+    const ApiKind kind = kind_col[r];
+    link_col[r] = kNone;
+    syncs += kind == ApiKind::Sync;
+    if (!is_launch(kind)) continue;
+    ++launches;
+    graphs += kind == ApiKind::GraphLaunch;
+    threads.add(pid_col[r], tid_col[r]);
+    if (dup && dup[r]) continue;
+    link_col[r] = static_cast<uint32_t>(a.links.size());
+    blank.api = r;
+    a.links.push_back(blank);
   }
+  a.sync_calls = syncs, a.launch_calls = launches, a.graph_launches = graphs;
+  return link_of_call;
+}
 
-  GroupIndex<std::pair<int32_t, int64_t>> stream_index;
-  GroupIndex<int32_t> device_index;
-  std::vector<int32_t> devices;
-  std::vector<UnionAccumulator> stream_union, device_union;
-  UnionAccumulator all;
-  auto add_interval = [&](size_t i, uint32_t k, uint32_t d) {
-    const ns_t s = std::max(g.start[i], a.t_begin), e = std::min(end_of(g.start[i], g.dur[i]), a.t_end);
-    all.add(s, e);
-    stream_union[k].add(s, e);
-    device_union[d].add(s, e);
-  };
-  for (size_t i = 0; i < g.size(); ++i) {
-    const auto [k, added] = stream_index.find_or_add({g.device[i], g.stream[i]});
-    if (added) {
-      StreamStat s;
-      s.device = g.device[i], s.stream = g.stream[i];
-      a.by_stream.push_back(s);
-      stream_union.emplace_back();
+// Earliest of a start column (the IL window's start when there are no operators). Four running
+// minima: one chain of compares was 6 instructions a row (GCC at -O2 does not vectorise it).
+ns_t earliest(const std::vector<ns_t>& column) {
+  constexpr ns_t kMax = std::numeric_limits<ns_t>::max();
+  ns_t m0 = kMax, m1 = kMax, m2 = kMax, m3 = kMax;
+  const ns_t* s = column.data();
+  const size_t n = column.size();
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    m0 = std::min(m0, s[i]), m1 = std::min(m1, s[i + 1]), m2 = std::min(m2, s[i + 2]), m3 = std::min(m3, s[i + 3]);
+  for (; i < n; ++i) m0 = std::min(m0, s[i]);
+  return std::min(std::min(m0, m1), std::min(m2, m3));
+}
+
+// The one pass over the operator table before the links: each name's calls and CPU time (rows of
+// a.by_operator in order of first appearance; `op_rows` maps names to them) and the earliest
+// operator start, which is the IL window's start (the earliest operator is top-level). Two loops
+// over the largest table were one too many.
+ns_t tally_operators(const Trace& t, std::vector<int32_t>& op_rows, LaunchAnalysis& a) {
+  const StrId* name_col = t.ops.name.data();
+  const ns_t *start_col = t.ops.start.data(), *dur_col = t.ops.dur.data();
+  int32_t* row_of_name = op_rows.data();
+  OperatorStat* stats = a.by_operator.data();  // (again after each push_back)
+  ns_t first = std::numeric_limits<ns_t>::max();
+  for (size_t o = 0, n = t.ops.size(); o < n; ++o) {
+    first = std::min(first, start_col[o]);
+    int32_t& k = row_of_name[name_col[o]];
+    if (k < 0) {
+      k = static_cast<int32_t>(a.by_operator.size());
+      OperatorStat s;
+      s.name = name_col[o];
+      a.by_operator.push_back(s);
+      stats = a.by_operator.data();
     }
-    StreamStat& s = a.by_stream[k];
-    switch (g.kind[i]) {
-      case GpuKind::Kernel: ++s.kernels, s.kernel_time += g.dur[i]; break;
-      case GpuKind::Memcpy: ++s.memcpys; break;
-      case GpuKind::Memset: ++s.memsets; break;
-    }
-    const auto [d, new_device] = device_index.find_or_add(g.device[i]);
-    if (new_device) devices.push_back(g.device[i]), device_union.emplace_back();
-    if (in_order) {
-      add_interval(i, k, d);
-    } else {
-      stream_of[i] = k, device_of[i] = d;
-    }
+    OperatorStat& s = stats[k];
+    ++s.calls, s.cpu_time += std::max<ns_t>(dur_col[o], 0);
   }
-  for (uint32_t i : order) add_interval(i, stream_of[i], device_of[i]);
-  a.gpu_busy = all.total();
-  a.gpu_idle = a.inference_latency - a.gpu_busy;
-  for (size_t k = 0; k < a.by_stream.size(); ++k) a.by_stream[k].busy = stream_union[k].total();
-  std::sort(a.by_stream.begin(), a.by_stream.end(), [](const StreamStat& x, const StreamStat& y) {
-    return std::tie(x.device, x.stream) < std::tie(y.device, y.stream);
-  });
-  for (size_t k = 0; k < devices.size(); ++k) {
-    DeviceStat d;
-    d.device = devices[k], d.busy = device_union[k].total(), d.idle = a.inference_latency - d.busy;
-    a.by_device.push_back(d);
-  }
-  std::sort(a.by_device.begin(), a.by_device.end(), [](const DeviceStat& x, const DeviceStat& y) { return x.device < y.device; });
+  return first;
 }
 
 // host_activity when the thread's operators, and its API calls, each come in order of start time
 // (how readers keep them): they are merged on the fly into the union accumulators (a union only
-// needs its intervals in order of start, and clipping to the window keeps that order).
+// needs its intervals in order of start; WindowUnion clips each run to the window as it closes).
 // Materialising, sorting and merging the interval vectors instead was ~6% of `analyze` on a 1 GB
 // trace, most of it page faults of fresh memory. The order is checked during the same pass (a
 // separate pass read the pid, tid and start columns once more); returns false, having set
 // nothing, at the first row out of order.
+//
+// The columns are read through raw pointers held in locals: through the tables' vectors GCC
+// reloaded each vector's data pointer and size after every accumulator update (it cannot rule out
+// aliasing), about half of this loop's instructions.
 bool host_activity_in_order(const Trace& t, int64_t pid, int64_t tid, LaunchAnalysis& a) {
   const ns_t lo = a.t_begin, hi = a.t_end;
   if (hi <= lo) {  // as union_length: an empty window has no activity, whatever the order
     a.host_sync = 0, a.host_active = 0, a.cpu_idle = a.inference_latency;
     return true;
   }
-  const OperatorTable& ops = t.ops;
-  const ApiCallTable& api = t.api;
-  auto next_op = [&](size_t o) {
-    while (o < ops.size() && (ops.pid[o] != pid || ops.tid[o] != tid)) ++o;
-    return o;
-  };
+  const size_t n_ops = t.ops.size(), n_api = t.api.size();
+  const int64_t *op_pid = t.ops.pid.data(), *op_tid = t.ops.tid.data();
+  const ns_t *op_start = t.ops.start.data(), *op_dur = t.ops.dur.data();
+  const int64_t *api_pid = t.api.pid.data(), *api_tid = t.api.tid.data();
+  const ns_t *api_start = t.api.start.data(), *api_dur = t.api.dur.data();
+  const ApiKind* api_kind = t.api.kind.data();
   auto next_api = [&](size_t r) {
-    while (r < api.size() && (api.pid[r] != pid || api.tid[r] != tid)) ++r;
+    while (r < n_api && (api_pid[r] != pid || api_tid[r] != tid)) ++r;
     return r;
   };
-  UnionAccumulator active, sync;
+  WindowUnion active(lo, hi), sync(lo, hi);
   ns_t last_op = std::numeric_limits<ns_t>::min(), last_api = std::numeric_limits<ns_t>::min();
-  size_t o = next_op(0), r = next_api(0);
-  while (o < ops.size() || r < api.size()) {
-    if (r == api.size() || (o < ops.size() && ops.start[o] <= api.start[r])) {
-      if (ops.start[o] < last_op) return false;
-      last_op = ops.start[o];
-      active.add(std::max(ops.start[o], lo), std::min(end_of(ops.start[o], ops.dur[o]), hi));
-      o = next_op(o + 1);
-    } else {
-      if (api.start[r] < last_api) return false;
-      last_api = api.start[r];
-      const ns_t s = std::max(api.start[r], lo), e = std::min(end_of(api.start[r], api.dur[r]), hi);
-      active.add(s, e);
-      if (api.kind[r] == ApiKind::Sync) sync.add(s, e);
-      r = next_api(r + 1);
+  size_t o = 0, r = next_api(0);
+  // The merge: the thread's operators up to its next API call (ties go to the operator), then that
+  // call. The next call's start waits in a register (INT64_MAX once there is none, which lets every
+  // remaining operator through), so an operator costs one compare, not a two-table test; and one
+  // loop both skips other threads' operators and takes the thread's (a skip loop of its own and
+  // the loop around it were 18 instructions an operator).
+  for (;;) {
+    const ns_t next_call = r < n_api ? api_start[r] : std::numeric_limits<ns_t>::max();
+    for (; o < n_ops; ++o) {
+      if (op_pid[o] != pid || op_tid[o] != tid) continue;
+      const ns_t start = op_start[o];
+      if (start > next_call) break;  // (this operator is looked at again after the call)
+      if (start < last_op) return false;
+      last_op = start;
+      active.add(start, end_of(start, op_dur[o]));
     }
+    if (r == n_api) break;  // (and every operator is done: none was left behind the sentinel)
+    const ns_t start = api_start[r];
+    if (start < last_api) return false;
+    last_api = start;
+    const ns_t end = end_of(start, api_dur[r]);
+    active.add(start, end);
+    if (api_kind[r] == ApiKind::Sync) sync.add(start, end);
+    r = next_api(r + 1);
   }
   // Every sync call is itself in `active`, so the difference of the unions is the union of the rest.
   a.host_sync = sync.total();
@@ -216,26 +224,13 @@ bool host_activity_in_order(const Trace& t, int64_t pid, int64_t tid, LaunchAnal
 
 // Host active on the thread that issued the most launches: union of its operators and API calls
 // minus the union of its sync calls (both inside the IL window).
-void host_activity(const Trace& t, LaunchAnalysis& a) {
-  GroupIndex<std::pair<int64_t, int64_t>> thread_index;
-  std::vector<std::pair<int64_t, int64_t>> threads;
-  std::vector<int64_t> launches;
-  for (size_t r = 0; r < t.api.size(); ++r) {
-    if (!is_launch(t.api.kind[r])) continue;
-    const auto [k, added] = thread_index.find_or_add({t.api.pid[r], t.api.tid[r]});
-    if (added) threads.push_back({t.api.pid[r], t.api.tid[r]}), launches.push_back(0);
-    ++launches[k];
-  }
-  if (threads.empty()) {
+void host_activity(const Trace& t, const LaunchThreads& threads, LaunchAnalysis& a) {
+  std::pair<int64_t, int64_t> thread;
+  if (!threads.busiest(thread, a.launch_thread_launches)) {
     a.cpu_idle = a.inference_latency;
     return;
   }
-  // Most launches wins; ties go to the lowest (pid, tid) so the choice is stable.
-  size_t best = 0;
-  for (size_t k = 1; k < threads.size(); ++k)
-    if (launches[k] > launches[best] || (launches[k] == launches[best] && threads[k] < threads[best])) best = k;
-  a.launch_thread_pid = threads[best].first, a.launch_thread_tid = threads[best].second;
-  a.launch_thread_launches = launches[best];
+  a.launch_thread_pid = thread.first, a.launch_thread_tid = thread.second;
 
   const int64_t pid = a.launch_thread_pid, tid = a.launch_thread_tid;
   if (host_activity_in_order(t, pid, tid, a)) return;
@@ -265,83 +260,88 @@ void host_activity(const Trace& t, LaunchAnalysis& a) {
   a.cpu_idle = a.inference_latency - a.host_active;
 }
 
-void api_breakdown(const Trace& t, LaunchAnalysis& a) {
-  std::vector<int32_t> row_of_name(t.strings.size(), -1);
-  // Links are in API-table order: the next unread link belongs to row r or to a later row.
-  size_t next_link = 0;
-  for (size_t r = 0; r < t.api.size(); ++r) {
-    int32_t& k = row_of_name[t.api.name[r]];
+// Second pass over the API table: each link gets its latency, queue and launch parts (a link
+// whose call got no GPU work is dropped: an orphan launch call), the section-2 sums, and the
+// per-API table. Links are in table order and only ever move down, so they are compacted in place.
+void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
+  // Sums in locals, columns and tables through raw pointers (as in gpu_pass: through `a` and the
+  // vectors GCC reloaded them after every store).
+  const size_t n = t.api.size();
+  const StrId* name_col = t.api.name.data();
+  const ApiKind* kind_col = t.api.kind.data();
+  const ns_t *start_col = t.api.start.data(), *dur_col = t.api.dur.data(), *gpu_start = t.gpu.start.data();
+  int32_t* row_of_name = name_rows.data();
+  ApiBreakdownRow* rows = a.by_api.data();  // (again after each push_back)
+  std::vector<LaunchLink>& links = a.links;
+  LaunchLink* link = links.data();
+  const size_t n_links = links.size();
+  size_t next = 0, kept = 0;  // next link to finish; links kept so far
+  ns_t tklqt = 0, tklqt_launch = 0, tklqt_queue = 0, api_time = 0;
+  int64_t orphans = 0, clamped = 0, unknown_duration = 0;
+  for (uint32_t r = 0; r < n; ++r) {
+    int32_t& k = row_of_name[name_col[r]];
     if (k < 0) {
       k = static_cast<int32_t>(a.by_api.size());
       ApiBreakdownRow row;
-      row.name = t.api.name[r], row.kind = t.api.kind[r];
+      row.name = name_col[r], row.kind = kind_col[r];
       a.by_api.push_back(row);
+      rows = a.by_api.data();
     }
-    ApiBreakdownRow& row = a.by_api[static_cast<size_t>(k)];
+    ApiBreakdownRow& row = rows[k];
     ++row.calls;
-    row.api_total += std::max<ns_t>(t.api.dur[r], 0);
-    if (next_link < a.links.size() && a.links[next_link].api == r) {
-      const LaunchLink& l = a.links[next_link++];
-      ++row.linked;
-      row.latency_total += l.latency, row.launch_total += l.launch_part, row.queue_total += l.queue;
+    const ns_t d = dur_col[r];
+    row.api_total += std::max<ns_t>(d, 0);
+    if (next == n_links || link[next].api != r) continue;
+    LaunchLink& l = link[next++];  // finished where it is, moved down only when some were dropped
+    if (l.first_gpu == kNone) {
+      ++orphans;
+      continue;
     }
+    // One term per linked launch call (a graph launch's term goes to its earliest kernel).
+    const ns_t g = gpu_start[l.first_gpu], c = start_col[r];
+    l.latency = sat_sub(g, c);
+    if (l.latency < 0) {
+      l.latency = 0, l.clamped = true;
+      ++clamped;
+    }
+    if (d < 0) {
+      ++unknown_duration;  // no end: the queue part cannot be told apart
+    } else {
+      l.queue = std::max<ns_t>(0, sat_sub(g, sat_add(c, d)));
+      api_time += d;
+    }
+    l.launch_part = l.latency - l.queue;
+    tklqt = sat_add(tklqt, l.latency), tklqt_launch = sat_add(tklqt_launch, l.launch_part),
+    tklqt_queue = sat_add(tklqt_queue, l.queue);
+    ++row.linked;
+    row.latency_total += l.latency, row.launch_total += l.launch_part, row.queue_total += l.queue;
+    if (kept != next - 1) link[kept] = l;
+    ++kept;
   }
+  a.tklqt = tklqt, a.tklqt_launch = tklqt_launch, a.tklqt_queue = tklqt_queue, a.api_time = api_time;
+  a.orphan_launch_calls = orphans, a.clock_skew_clamped = clamped, a.launch_calls_unknown_duration = unknown_duration;
+  links.resize(kept);
+  a.linked_launch_calls = static_cast<int64_t>(kept);
+  if (kept) a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
+  for (const ApiBreakdownRow& row : a.by_api) name_rows[row.name] = -1;
   std::sort(a.by_api.begin(), a.by_api.end(), [&](const ApiBreakdownRow& x, const ApiBreakdownRow& y) {
     if (x.calls != y.calls) return x.calls > y.calls;
     return t.str(x.name) < t.str(y.name);
   });
 }
 
-void kernel_breakdown(const Trace& t, LaunchAnalysis& a) {
-  std::vector<int32_t> row_of_name(t.strings.size(), -1);
-  for (size_t i = 0; i < t.gpu.size(); ++i) {
-    if (t.gpu.kind[i] != GpuKind::Kernel) continue;
-    int32_t& k = row_of_name[t.gpu.name[i]];
-    const ns_t d = t.gpu.dur[i];
-    if (k < 0) {
-      k = static_cast<int32_t>(a.kernels_by_name.size());
-      a.kernels_by_name.push_back({t.gpu.name[i], 0, 0, d, d});
-    }
-    KernelStat& s = a.kernels_by_name[static_cast<size_t>(k)];
-    ++s.count, s.total += d, s.min = std::min(s.min, d), s.max = std::max(s.max, d);
-  }
-  std::sort(a.kernels_by_name.begin(), a.kernels_by_name.end(), [&](const KernelStat& x, const KernelStat& y) {
-    if (x.total != y.total) return x.total > y.total;
-    return t.str(x.name) < t.str(y.name);
-  });
-}
-
-// Per operator name: every instance counts toward calls and CPU time; launches count toward the
-// innermost operator that issued them only, so nested operators never double-count launch tax.
-void operator_breakdown(const Trace& t, LaunchAnalysis& a) {
-  std::vector<uint32_t> calls(a.links.size());
-  for (size_t k = 0; k < a.links.size(); ++k) calls[k] = a.links[k].api;
-  const OperatorAttribution attr = attribute_to_operators(t, calls);
+// Per operator name: every instance counts toward calls and CPU time (tally_operators); launches
+// count toward the innermost operator that issued them only, so nested operators never
+// double-count launch tax.
+void operator_breakdown(const Trace& t, const std::vector<int32_t>& op_rows, LaunchAnalysis& a) {
+  const OperatorAttribution attr = attribute_to_operators(t, a.links);
   a.calls_by_external_id = attr.by_external_id;
   a.calls_by_containment = attr.by_containment;
   a.calls_without_operator = attr.unattributed;
-
-  std::vector<int32_t> row_of_name(t.strings.size(), -1);
-  // (Inlined by hand: as a lambda GCC kept it a call per operator row.)
-  auto row_for = [&](StrId name) __attribute__((always_inline)) -> OperatorStat& {
-    int32_t& k = row_of_name[name];
-    if (k < 0) {
-      k = static_cast<int32_t>(a.by_operator.size());
-      OperatorStat s;
-      s.name = name;
-      a.by_operator.push_back(s);
-    }
-    return a.by_operator[static_cast<size_t>(k)];
-  };
-  for (size_t o = 0; o < t.ops.size(); ++o) {
-    OperatorStat& s = row_for(t.ops.name[o]);
-    ++s.calls, s.cpu_time += std::max<ns_t>(t.ops.dur[o], 0);
-  }
-  for (size_t k = 0; k < a.links.size(); ++k) {
-    LaunchLink& l = a.links[k];
-    l.op = attr.op_of_call[k];
+  const StrId* op_name = t.ops.name.data();
+  for (const LaunchLink& l : a.links) {
     if (l.op < 0) continue;
-    OperatorStat& s = row_for(t.ops.name[static_cast<size_t>(l.op)]);
+    OperatorStat& s = a.by_operator[static_cast<size_t>(op_rows[op_name[l.op]])];  // (every name has its row)
     s.kernels += l.activities, s.launch_tax += l.latency, s.gpu_time += l.gpu_time;
   }
   std::sort(a.by_operator.begin(), a.by_operator.end(), [&](const OperatorStat& x, const OperatorStat& y) {
@@ -355,84 +355,24 @@ void operator_breakdown(const Trace& t, LaunchAnalysis& a) {
 
 LaunchAnalysis analyze_launches(const Trace& t) {
   LaunchAnalysis a;
-  const ApiCallTable& api = t.api;
-  const GpuActivityTable& gpu = t.gpu;
-  a.api_calls = static_cast<int64_t>(api.size());
+  a.api_calls = static_cast<int64_t>(t.api.size());
   a.operators = static_cast<int64_t>(t.ops.size());
-  count_activities(t, a);
-
-  // Link every GPU activity to the call that owns its correlation id.
   std::vector<uint8_t> duplicate;  // per API row, filled only when some id is shared
-  const CorrelationMap owner = map_correlations(api, duplicate, a.duplicate_correlation_calls);
-  // What each call's activities add up to, in one array: a GPU row's update then touches one
-  // cache line, not one in each of three arrays.
-  struct CallGpuWork {
-    uint32_t first_gpu = kNone;  // earliest linked activity
-    uint32_t activities = 0;
-    ns_t gpu_time = 0;
-  };
-  std::vector<CallGpuWork> work(api.size());
-  a.gpu_to_api.assign(gpu.size(), -1);
-  for (uint32_t i = 0; i < gpu.size(); ++i) {
-    const uint32_t r = owner.find(gpu.correlation[i]);
-    if (r == kNone) {
-      ++a.orphan_activities;
-      continue;
-    }
-    if (!is_launch(api.kind[r])) {
-      ++a.activities_of_other_calls;
-      continue;
-    }
-    a.gpu_to_api[i] = r;
-    CallGpuWork& w = work[r];
-    ++w.activities;
-    w.gpu_time += std::max<ns_t>(gpu.dur[i], 0);
-    // Earliest activity; equal starts keep the lower row so the result does not depend on order.
-    if (w.first_gpu == kNone || gpu.start[i] < gpu.start[w.first_gpu]) w.first_gpu = i;
-  }
-
-  // One term per linked launch call (a graph launch's term goes to its earliest kernel).
-  a.links.reserve(api.size());  // at most one per call (see host_activity for why reserve)
-  for (uint32_t r = 0; r < api.size(); ++r) {
-    const ApiKind kind = api.kind[r];
-    if (kind == ApiKind::Sync) ++a.sync_calls;
-    if (!is_launch(kind)) continue;
-    ++a.launch_calls;
-    if (kind == ApiKind::GraphLaunch) ++a.graph_launches;
-    if (!duplicate.empty() && duplicate[r]) continue;
-    const CallGpuWork& w = work[r];
-    if (w.first_gpu == kNone) {
-      ++a.orphan_launch_calls;
-      continue;
-    }
-    LaunchLink l;
-    l.api = r, l.first_gpu = w.first_gpu, l.activities = w.activities, l.gpu_time = w.gpu_time;
-    const ns_t g = gpu.start[l.first_gpu], c = api.start[r], d = api.dur[r];
-    l.latency = sat_sub(g, c);
-    if (l.latency < 0) {
-      l.latency = 0, l.clamped = true;
-      ++a.clock_skew_clamped;
-    }
-    if (d < 0) {
-      ++a.launch_calls_unknown_duration;  // no end: the queue part cannot be told apart
-    } else {
-      l.queue = std::max<ns_t>(0, sat_sub(g, sat_add(c, d)));
-      a.api_time += d;
-    }
-    l.launch_part = l.latency - l.queue;
-    a.tklqt = sat_add(a.tklqt, l.latency), a.tklqt_launch = sat_add(a.tklqt_launch, l.launch_part),
-    a.tklqt_queue = sat_add(a.tklqt_queue, l.queue);
-    a.links.push_back(l);
-  }
-  a.linked_launch_calls = static_cast<int64_t>(a.links.size());
-  if (!a.links.empty()) a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
-
-  il_window(t, a);
-  gpu_busy(t, a);
-  host_activity(t, a);
-  api_breakdown(t, a);
-  kernel_breakdown(t, a);
-  operator_breakdown(t, a);
+  const CorrelationMap owner = map_correlations(t.api, duplicate, a.duplicate_correlation_calls);
+  LaunchThreads threads;
+  const std::vector<uint32_t> link_of_call = open_links(t.api, duplicate, threads, a);
+  // Row per string id (names only: a few thousand at most) of the operator table, kept until the
+  // links are attributed; and one the kernel and API tables share (each leaves it all -1 again).
+  std::vector<int32_t> op_rows(t.strings.size(), -1), name_rows(t.strings.size(), -1);
+  const ns_t first_op = tally_operators(t, op_rows, a);
+  // The IL window: from the first start of any top-level operator, or of any host event when there
+  // are none (or of the GPU work when there is none), to the last GPU end, which the GPU pass
+  // finds. No GPU work, no window.
+  if (t.gpu.size()) a.t_begin = t.ops.size() ? first_op : earliest(t.api.size() ? t.api.start : t.gpu.start);
+  gpu_pass(t, owner, link_of_call, name_rows, a);
+  finish_links(t, name_rows, a);
+  host_activity(t, threads, a);
+  operator_breakdown(t, op_rows, a);
   return a;
 }
 

@@ -11,18 +11,19 @@
 namespace infertrace {
 
 // One launch call that has at least one linked GPU activity (linked by correlation id).
+// 48 bytes: a large trace has one link per launch, all in fresh memory (each 4 KB page faulted in
+// costs the kernel ~2 us on a Firecracker VM), so the flag shares a word with the count and the
+// operator row is 32-bit like every other row number here.
 struct LaunchLink {
-  uint32_t api = 0;        // row in Trace::api
-  uint32_t first_gpu = 0;  // row in Trace::gpu of the earliest linked activity
-  uint32_t activities = 0; // how many GPU activities share the correlation (graph launches: many)
-  bool clamped = false;    // latency was negative (clock skew) and clamped to 0
-  // (clamped sits in the padding before the 8-byte fields: 56 bytes a link, not 64; a large trace
-  // has one link per launch, all in fresh memory.)
-  ns_t latency = 0;        // l(c) = g.start - c.start, clamped at 0
-  ns_t queue = 0;          // q(c) = max(0, g.start - (c.start + c.dur))
-  ns_t launch_part = 0;    // l(c) - q(c)
-  ns_t gpu_time = 0;       // sum of durations of all linked activities
-  int64_t op = -1;         // row in Trace::ops of the innermost operator that issued it, or -1
+  uint32_t api = 0;             // row in Trace::api
+  uint32_t first_gpu = 0;       // row in Trace::gpu of the earliest linked activity
+  uint32_t activities : 31 = 0; // how many GPU activities share the correlation (graph launches: many)
+  uint32_t clamped : 1 = 0;     // latency was negative (clock skew) and clamped to 0
+  int32_t op = -1;              // row in Trace::ops of the innermost operator that issued it, or -1
+  ns_t latency = 0;             // l(c) = g.start - c.start, clamped at 0
+  ns_t queue = 0;               // q(c) = max(0, g.start - (c.start + c.dur))
+  ns_t launch_part = 0;         // l(c) - q(c)
+  ns_t gpu_time = 0;            // sum of durations of all linked activities
 };
 
 struct ApiBreakdownRow {
@@ -90,7 +91,6 @@ struct LaunchAnalysis {
   int64_t calls_by_external_id = 0, calls_by_containment = 0, calls_without_operator = 0;
 
   std::vector<LaunchLink> links;          // one per linked launch call, in API-table order
-  std::vector<int64_t> gpu_to_api;        // per GPU activity: its launch call's api row, or -1
   std::vector<ApiBreakdownRow> by_api;    // sorted by calls, descending
   std::vector<KernelStat> kernels_by_name;  // unsorted; renderers pick top-k by count or time
   std::vector<OperatorStat> by_operator;  // sorted by launch_tax, descending

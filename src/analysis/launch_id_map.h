@@ -77,8 +77,9 @@ class CorrelationMap {
   // True when every id already maps to its own row (asked for, and the column qualified).
   bool self_rows() const { return self_rows_; }
 
-  // Returns the row stored for `id`, or kNone.
-  uint32_t find(int64_t id) const {
+  // Returns the row stored for `id`, or kNone. (Always inlined: called once per GPU activity and
+  // per launch, and as a call GCC kept ~25 instructions of overhead around the sorted lookup.)
+  __attribute__((always_inline)) uint32_t find(int64_t id) const {
     if (id < 0) return kNone;
     if (sorted_) return sorted_->find(id);
     if (!dense_.empty()) {
@@ -109,10 +110,17 @@ class CorrelationMap {
  private:
   // One pass with a branch that is never taken for the usual Kineto column (which then needs
   // nothing more), and that stops at once on a column in another order.
+  // Four pairs a branch: one compare-and-branch per id was 7 instructions an id, on the operator
+  // table the longest loop of the operator attribution.
   static bool strictly_ascending_non_negative(const std::vector<int64_t>& ids) {
     if (ids.empty() || ids[0] < 0) return false;
-    for (size_t i = 1; i < ids.size(); ++i)
-      if (ids[i] <= ids[i - 1]) return false;
+    const int64_t* v = ids.data();
+    const size_t n = ids.size();
+    size_t i = 1;
+    for (; i + 4 <= n; i += 4)
+      if ((v[i] <= v[i - 1]) | (v[i + 1] <= v[i]) | (v[i + 2] <= v[i + 1]) | (v[i + 3] <= v[i + 2])) return false;
+    for (; i < n; ++i)
+      if (v[i] <= v[i - 1]) return false;
     return true;
   }
 

@@ -13,7 +13,7 @@ namespace {
 
 // The operators and the not-yet-attributed calls of one thread.
 struct ThreadWork {
-  std::vector<uint32_t> ops, calls;  // operator rows; indices into `calls`
+  std::vector<uint32_t> ops, calls;  // operator rows; indices into `links`
 };
 
 // Sorts only when needed: readers usually keep each thread's events in time order already.
@@ -22,7 +22,7 @@ void sort_if_needed(std::vector<uint32_t>& v, Less less) {
   if (!std::is_sorted(v.begin(), v.end(), less)) std::sort(v.begin(), v.end(), less);
 }
 
-void by_external_id(const Trace& t, const std::vector<uint32_t>& calls, OperatorAttribution& out) {
+void by_external_id(const Trace& t, std::vector<LaunchLink>& links, OperatorAttribution& out) {
   const OperatorTable& ops = t.ops;
   // Distinct ids in order (Kineto's operators): each id's only operator is its own row.
   CorrelationMap ext(ops.external_id, CorrelationMap::SelfRows::IfDistinctAscending);
@@ -36,23 +36,23 @@ void by_external_id(const Trace& t, const std::vector<uint32_t>& calls, Operator
         (ops.start[o] == ops.start[prev] && ops.dur[o] < ops.dur[prev]))
       ext.set(id, o);
   }
-  for (size_t i = 0; i < calls.size(); ++i) {
-    const uint32_t o = ext.find(t.api.external_id[calls[i]]);
+  for (LaunchLink& l : links) {
+    const uint32_t o = ext.find(t.api.external_id[l.api]);
     if (o != CorrelationMap::kNone) {
-      out.op_of_call[i] = o;
+      l.op = static_cast<int32_t>(o);
       ++out.by_external_id;
     }
   }
 }
 
-void by_containment(const Trace& t, const std::vector<uint32_t>& calls, OperatorAttribution& out) {
+void by_containment(const Trace& t, std::vector<LaunchLink>& links, OperatorAttribution& out) {
   const OperatorTable& ops = t.ops;
   const ApiCallTable& api = t.api;
   std::map<std::pair<int64_t, int64_t>, ThreadWork> threads;
   size_t pending = 0;
-  for (uint32_t i = 0; i < calls.size(); ++i) {
-    if (out.op_of_call[i] >= 0) continue;
-    threads[{api.pid[calls[i]], api.tid[calls[i]]}].calls.push_back(i);
+  for (uint32_t i = 0; i < links.size(); ++i) {
+    if (links[i].op >= 0) continue;
+    threads[{api.pid[links[i].api], api.tid[links[i].api]}].calls.push_back(i);
     ++pending;
   }
   if (pending == 0) return;
@@ -74,12 +74,12 @@ void by_containment(const Trace& t, const std::vector<uint32_t>& calls, Operator
       return std::tie(ops.start[x], ops.dur[y], x) < std::tie(ops.start[y], ops.dur[x], y);
     });
     sort_if_needed(w.calls, [&](uint32_t x, uint32_t y) {
-      return std::tie(api.start[calls[x]], x) < std::tie(api.start[calls[y]], y);
+      return std::tie(api.start[links[x].api], x) < std::tie(api.start[links[y].api], y);
     });
     std::vector<uint32_t> open;  // operators that started and may still contain what comes next
     size_t next_op = 0;
     for (uint32_t i : w.calls) {
-      const ns_t at = api.start[calls[i]];
+      const ns_t at = api.start[links[i].api];
       // Open every operator starting at or before the call (an operator starting together with
       // the call encloses it). Popping only ended tops is enough: the top is always the
       // latest-starting open operator.
@@ -90,7 +90,7 @@ void by_containment(const Trace& t, const std::vector<uint32_t>& calls, Operator
       }
       while (!open.empty() && op_end(open.back()) <= at) open.pop_back();
       if (!open.empty()) {
-        out.op_of_call[i] = open.back();
+        links[i].op = static_cast<int32_t>(open.back());
         ++out.by_containment;
       }
     }
@@ -99,16 +99,15 @@ void by_containment(const Trace& t, const std::vector<uint32_t>& calls, Operator
 
 }  // namespace
 
-OperatorAttribution attribute_to_operators(const Trace& t, const std::vector<uint32_t>& calls) {
+OperatorAttribution attribute_to_operators(const Trace& t, std::vector<LaunchLink>& links) {
   OperatorAttribution out;
-  out.op_of_call.assign(calls.size(), -1);
   if (t.ops.size() == 0) {
-    out.unattributed = static_cast<int64_t>(calls.size());
+    out.unattributed = static_cast<int64_t>(links.size());
     return out;
   }
-  by_external_id(t, calls, out);
-  by_containment(t, calls, out);
-  out.unattributed = static_cast<int64_t>(calls.size()) - out.by_external_id - out.by_containment;
+  by_external_id(t, links, out);
+  by_containment(t, links, out);
+  out.unattributed = static_cast<int64_t>(links.size()) - out.by_external_id - out.by_containment;
   return out;
 }
 
