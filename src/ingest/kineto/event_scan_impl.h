@@ -764,6 +764,17 @@ class EventScanner {
     p = skip_ws(p + 1);
     if (*p == ']') return p + 1;
     for (int i = 0;; ++i) {
+      // Kineto's "[512, 1, 1]": up to 9 digits (so the value fits), then ", " or ']'.
+      const unsigned n = digit_run(p);
+      if (n - 1 < 9 && (*p != '0' || n == 1)) {
+        const char* q = p + n;
+        if (*q == ']' || (*q == ',' && q[1] == ' ' && static_cast<unsigned char>(q[2]) > ' ')) {
+          if (i < 3) out[i] = static_cast<uint32_t>(digits_at(p, n));
+          if (*q == ']') return q + 1;
+          p = q + 2;
+          continue;
+        }
+      }
       if (starts_number(*p)) {
         IntField x;
         p = int_value(p, x);
