@@ -335,10 +335,12 @@ INFERTRACE_SCAN_INLINE uint64_t digits_value(uint64_t w, unsigned n) {
 
 constexpr uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 
-// digit_run(p): how many ASCII digits start at `p`, at least up to 16 (a longer run may read as
-// any count >= 16). digits_at(p, n): the value of the `n` (1..16) digits at `p`. Numbers are
-// followed by more of the piece or its padding, so 32 bytes are always readable.
+// digit_run(p): how many ASCII digits start at `p`, exactly up to kExactDigitRun (a longer run
+// reads as more than that). digits_at(p, n): the value of the `n` (1..16) digits at `p`. Numbers
+// are followed by more of the piece or its padding, so 32 bytes are always readable.
 #if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
+// Runs up to this long are counted exactly (longer ones read as 32).
+constexpr unsigned kExactDigitRun = 31;
 // One 32-byte compare counts the run (a digit minus '0' is its own minimum with 9, unsigned);
 // 16 digits convert as in simdjson-style SIMD parsing: each byte's digit, right-aligned by a
 // shuffle, then pairs, fours and eights summed with multiply-adds.
@@ -369,6 +371,7 @@ INFERTRACE_SCAN_INLINE uint64_t digits_at(const char* p, unsigned n) {
   return (both & 0xFFFFFFFF) * 100000000 + (both >> 32);
 }
 #else
+constexpr unsigned kExactDigitRun = 15;
 INFERTRACE_SCAN_INLINE unsigned digit_run(const char* p) {
   const unsigned n = first_non_digit(load8(p));
   return n < 8 ? n : 8 + first_non_digit(load8(p + 8));
@@ -419,13 +422,13 @@ INFERTRACE_SCAN_INLINE const char* number_end(const char* p) {
   const char* const start = p;
   p += *p == '-';
   const unsigned n = digit_run(p);
-  if (n >= 16) return number_end_bytewise(start);
+  if (n > kExactDigitRun) return number_end_bytewise(start);
   if (n == 0 || (n > 1 && *p == '0')) return nullptr;
   p += n;
   if (*p == '.') {
     const unsigned f = digit_run(p + 1);
     if (f == 0) return nullptr;
-    if (f >= 16) return number_end_bytewise(start);
+    if (f > kExactDigitRun) return number_end_bytewise(start);
     p += 1 + f;
   }
   if (*p == 'e' || *p == 'E') return number_end_bytewise(start);
@@ -887,7 +890,7 @@ class EventScanner {
       const char* q = p + n;
       if (*q == '.') {
         const unsigned f = digit_run(q + 1);
-        if (f - 1 < 7) q += 1 + f;
+        if (f - 1 < kExactDigitRun) q += 1 + f;
         else return skip_value(p, depth);
       }
       if (*q == ',' || *q == '}') return q;
