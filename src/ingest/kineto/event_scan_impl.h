@@ -721,8 +721,12 @@ class EventScanner {
     const char* q = p + n;
     if (n > 1 && *p == '0') return time_value_full(p, out);
     if (*q == '.') {
-      if (digit_run(q + 1) != 3) return time_value_full(p, out);
-      v = v * 1000 + digits_at(q + 1, 3);
+      // Exactly 3 decimals: three digits here, and the ',' or '}' checked below after them.
+      const uint32_t w = load4(q + 1);
+      const uint32_t high = (w & 0xF0F0F0) ^ 0x303030, over9 = ((w + 0x060606) & 0xF0F0F0) ^ 0x303030;
+      if ((high | over9) != 0) return time_value_full(p, out);
+      const uint32_t d = w - 0x303030;
+      v = v * 1000 + ((d & 0xFF) * 10 + ((d >> 8) & 0xFF)) * 10 + ((d >> 16) & 0xFF);
       q += 4;
     } else {
       v *= 1000;
