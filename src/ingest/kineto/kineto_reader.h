@@ -41,7 +41,7 @@ inline constexpr size_t kWholeDocumentMax = size_t(8) << 20;
 inline constexpr size_t kDefaultPiece = size_t(4) << 20;
 // First and last pieces at the default piece size: small, since only middle pieces are read by the
 // direct event scan (event_scan_impl.h).
-inline constexpr size_t kEdgePiece = size_t(256) << 10;
+inline constexpr size_t kEdgePiece = size_t(64) << 10;
 inline constexpr size_t kMaxDocument = size_t(0xFFFFFFFF) - 1024;  // simdjson's per-document limit
 
 // `data` holds `size` bytes followed by at least 64 readable bytes. Throws InputError.
