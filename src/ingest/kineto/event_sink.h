@@ -72,6 +72,9 @@ class EventSink {
     bool has_events() const { return first <= last; }
   };
 
+  // A complete event ("X"): a row of the GPU, API or operator table, or nothing. Not inlined into
+  // add(), so that add() saves no registers (see there).
+  [[gnu::noinline]] void add_complete(const RawEvent& e);
   // Metadata ("M") and unknown or missing phases (few: out of line).
   void add_not_complete(const RawEvent& e);
   StrId intern_name(std::string_view s, bool escaped);
