@@ -13,6 +13,10 @@ StringTable::StringTable() {
 StringTable::StringTable(StringTable&&) noexcept = default;
 StringTable& StringTable::operator=(StringTable&&) noexcept = default;
 
+bool StringTable::same_bytes_other_length(const char* a, const char* b, size_t n) {
+  return n == 0 || std::memcmp(a, b, n) == 0;
+}
+
 StrId StringTable::intern_past_first_way(std::string_view s, StrId* ways) {
   const StrId first = ways[0], second = ways[1];
   if (second < views_.size() && views_[second] == s) {

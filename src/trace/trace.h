@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "trace/api_kind.h"
@@ -45,6 +46,12 @@ struct GpuActivityTable {
   std::vector<uint32_t> grid_x, grid_y, grid_z, block_x, block_y, block_z;
 
   size_t size() const { return start.size(); }
+  // Every column, for code that resizes them all together (kineto/column_rows.h): list a new
+  // column here too.
+  auto columns() {
+    return std::tie(start, dur, kind, device, stream, correlation, external_id, name, grid_x, grid_y, grid_z,
+                    block_x, block_y, block_z);
+  }
   void push(const GpuActivity& a);
   GpuActivity row(size_t i) const;
   void reserve(size_t n);
@@ -74,6 +81,8 @@ struct ApiCallTable {
   std::vector<ApiKind> kind;
 
   size_t size() const { return start.size(); }
+  // Every column (see GpuActivityTable::columns).
+  auto columns() { return std::tie(start, dur, pid, tid, cpu, correlation, external_id, stream, name, kind); }
   void push(const ApiCall& c);
   ApiCall row(size_t i) const;
   void reserve(size_t n);
@@ -98,6 +107,8 @@ struct OperatorTable {
   std::vector<uint8_t> user_annotation;
 
   size_t size() const { return start.size(); }
+  // Every column (see GpuActivityTable::columns).
+  auto columns() { return std::tie(start, dur, pid, tid, external_id, name, user_annotation); }
   void push(const Operator& o);
   Operator row(size_t i) const;
   void reserve(size_t n);

@@ -4,9 +4,9 @@
 // Why: the sink classifies every complete event, and consecutive events alternate between
 // "cpu_op", "cuda_runtime", "kernel", ... in no fixed pattern, so the switch's jump was an
 // indirect branch mispredicted on about every third event. Every known category is 4 to 16 bytes
-// long; four 4-byte loads at offsets 0, (n-4)/3, 2(n-4)/3 and n-4 cover all of such a string
-// (consecutive offsets differ by at most 4), so the length and those four words are the exact
-// string. A small table indexed by a hash of them, checked by a compare of the words, answers
+// long; four 4-byte loads at offsets 0, min(4, n-4), max(n-8, 0) and n-4 cover all of such a
+// string (consecutive offsets differ by at most 4), so the length and those four words are the
+// exact string. A small table indexed by a hash of them, checked by a compare of the words, answers
 // without a data-dependent branch; the build fails if two known categories would share a slot.
 #pragma once
 
@@ -46,10 +46,16 @@ constexpr uint64_t word_at(std::string_view s, size_t at) {
   return w;
 }
 
+// Offsets of the second and third words: min(4, n - 4) and max(n - 8, 0). With 0 and n - 4 they
+// cover all of an n-byte string for 4 <= n <= 16, each word starting at most 4 bytes past the
+// one before (for n = 16: 0, 4, 8, 12). A compare and a conditional move each, where dividing the
+// length by three took a multiply and two shifts.
+constexpr uint32_t second_at(uint32_t n) { return n < 8 ? n - 4 : 4; }
+constexpr uint32_t third_at(uint32_t n) { return n > 8 ? n - 8 : 0; }
+
 constexpr Key key_of_literal(std::string_view s) {
-  const size_t n = s.size(), step = (n - 4) / 3, step2 = 2 * (n - 4) / 3;
-  return Key{word_at(s, 0) | word_at(s, step) << 32, word_at(s, step2) | word_at(s, n - 4) << 32,
-             static_cast<uint32_t>(n)};
+  const uint32_t n = static_cast<uint32_t>(s.size());
+  return Key{word_at(s, 0) | word_at(s, second_at(n)) << 32, word_at(s, third_at(n)) | word_at(s, n - 4) << 32, n};
 }
 
 inline uint32_t load32(const char* p) {
@@ -60,16 +66,15 @@ inline uint32_t load32(const char* p) {
 
 // Same key as key_of_literal, for a string of kMinLen..kMaxLen bytes from the input.
 inline Key key_of(const char* p, uint32_t n) {
-  const uint32_t step = (n - 4) / 3, step2 = 2 * (n - 4) / 3;
-  return Key{load32(p) | static_cast<uint64_t>(load32(p + step)) << 32,
-             load32(p + step2) | static_cast<uint64_t>(load32(p + n - 4)) << 32, n};
+  return Key{load32(p) | static_cast<uint64_t>(load32(p + second_at(n))) << 32,
+             load32(p + third_at(n)) | static_cast<uint64_t>(load32(p + n - 4)) << 32, n};
 }
 
 // The multiplier was picked (by trying random odd constants) so that the known categories land in
 // distinct slots; slots_distinct() below checks it when the table is built.
 constexpr uint32_t slot_of(const Key& k) {
   const uint64_t h = (k.lo ^ (k.hi * 0x9E3779B97F4A7C15ull)) + k.n;
-  return static_cast<uint32_t>((h * 0x1E2FEB89414C343Dull) >> (64 - kSlotBits));
+  return static_cast<uint32_t>((h * 0x6513270E269E0D37ull) >> (64 - kSlotBits));
 }
 
 struct Entry {

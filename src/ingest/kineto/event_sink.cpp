@@ -33,8 +33,7 @@ StrId EventSink::intern_name(std::string_view s, bool escaped) {
   return t_.strings.intern(clean);
 }
 
-ApiKind EventSink::api_kind(StrId name, const RawEvent& e) {
-  // The kind depends on the name alone, and a trace has few distinct API names: classify each once.
+ApiKind EventSink::api_kind_slow(StrId name, const RawEvent& e) {
   // A name whose control characters were replaced is interned changed, so it is classified as it is.
   if (name == kNoString || e.name_escaped) return classify_api(e.name);
   if (name >= api_kind_of_.size()) api_kind_of_.resize(name + 1, kUnclassified);
@@ -84,8 +83,7 @@ bool EventSink::usable(const RawEvent& e, Cat cat) {
   return true;
 }
 
-void EventSink::add(const RawEvent& e) {
-  ++added_;
+void EventSink::add_not_complete(const RawEvent& e) {
   if (e.ph.size() != 1) {
     t_.count_skipped(e.ph.empty() ? "skipped_missing_ph" : "skipped_unknown_ph");
     return;
@@ -97,84 +95,102 @@ void EventSink::add(const RawEvent& e) {
     } else if (e.has_arg_name && e.name == "process_name" && e.pid.ok()) {
       process_names_[e.pid.v] = std::string(e.arg_name);
     }
-    return;
   }
-  if (e.ph[0] != 'X') return;  // flows, instants, counters: context only
+}
 
+void EventSink::add(const RawEvent& e) {
+  ++added_;
+  // Only the dispatch, with the work in tail calls: an event that makes no row (flows, instants,
+  // counters: a quarter of a trace) then costs no register saves and restores.
+  if (e.ph.size() == 1 && e.ph[0] == 'X') [[likely]]
+    return add_complete(e);
+  // Flows, instants and counters are context only: only metadata and bad phases go further.
+  if (e.ph.size() != 1 || e.ph[0] == 'M') return add_not_complete(e);
+}
+
+void EventSink::add_complete(const RawEvent& e) {
   const CatInfo info = classify_category(e.cat);
   const Cat cat = info.cat;
   if (cat == Cat::Other) return;
-  const GpuKind kind = info.kind;
-  const bool user_annotation = info.user_annotation;
 
-  // Every check below fails on almost no event: test them all at once with bitwise operations
-  // (one predictable branch), and only when one fails, find which in the original order.
-  const auto bit = [](const IntField& f) { return 1u << static_cast<unsigned>(f.state); };
-  constexpr unsigned kOk = 1u << static_cast<unsigned>(FieldState::Ok);
-  constexpr unsigned kOutOfRange = 1u << static_cast<unsigned>(FieldState::OutOfRange);
-  constexpr unsigned kBadType = 1u << static_cast<unsigned>(FieldState::BadType);
-  const unsigned any_id = bit(e.correlation) | bit(e.device) | bit(e.stream) | bit(e.external_id) | bit(e.pid) |
-                          bit(e.tid);
-  const unsigned typed_ids =
-      bit(e.correlation) | bit(e.external_id) | (cat == Cat::Gpu ? bit(e.device) | bit(e.stream) : 0u);
-  const bool times_ok = (bit(e.ts) & bit(e.dur) & kOk) != 0;
-  ns_t end;  // (meaningful only when times_ok: a missing field's v is -1)
+  // Almost every event has its times and no bad or out-of-range field (FieldState BadType = 2 and
+  // OutOfRange = 3 both have bit 1; Missing = 0 and Ok = 1 do not): one test of all the states
+  // ORed together, and of the two times, passes those. The rest (which may still be usable: a
+  // bad pid, say) is checked exactly, in the original order, by usable().
+  static_assert(static_cast<unsigned>(FieldState::Missing) == 0 && static_cast<unsigned>(FieldState::Ok) == 1 &&
+                static_cast<unsigned>(FieldState::BadType) == 2 && static_cast<unsigned>(FieldState::OutOfRange) == 3);
+  const unsigned states = static_cast<unsigned>(e.ts.state) | static_cast<unsigned>(e.dur.state) |
+                          static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state) |
+                          static_cast<unsigned>(e.correlation.state) | static_cast<unsigned>(e.device.state) |
+                          static_cast<unsigned>(e.stream.state) | static_cast<unsigned>(e.external_id.state);
+  const unsigned both_times = static_cast<unsigned>(e.ts.state) & static_cast<unsigned>(e.dur.state);
+  ns_t end;  // (meaningful only when both times are Ok: a missing field's v is -1)
   const bool overflow = __builtin_add_overflow(e.ts.v, e.dur.v, &end);
-  const bool unusual = !times_ok | (e.dur.v < 0) | overflow | ((any_id & kOutOfRange) != 0) |
-                       ((typed_ids & kBadType) != 0);
-  if (unusual) [[unlikely]] {
+  const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow;
+  if (!plain) [[unlikely]] {
     if (!usable(e, cat)) return;
   }
   zero_dur_ += e.dur.v == 0;
 
   StrId name = kNoString;
   if (e.has_name) name = e.name_escaped ? intern_name(e.name, true) : t_.strings.intern(e.name);
+  // Missing identifiers read -1 (their v may hold anything else). The value is loaded first so
+  // that GCC picks with a conditional move: for `ok() ? v : -1` it made a jump per field.
+  const auto id = [](const IntField& f) {
+    const int64_t v = f.v;
+    return f.state == FieldState::Ok ? v : int64_t{-1};
+  };
   switch (cat) {
     case Cat::Gpu: {
       if (e.device.ok() && (e.device.v < INT32_MIN || e.device.v > INT32_MAX)) {
         t_.count_skipped("skipped_int_out_of_range");
         return;
       }
-      GpuActivity a;
-      a.start = e.ts.v;
-      a.dur = e.dur.v;
-      a.kind = kind;
-      a.device = e.device.ok() ? static_cast<int32_t>(e.device.v) : -1;
-      a.stream = e.stream.ok() ? e.stream.v : -1;
-      a.correlation = e.correlation.ok() ? e.correlation.v : -1;
-      a.external_id = e.external_id.ok() ? e.external_id.v : -1;
-      a.name = name;
-      for (int i = 0; i < 3; ++i) {
-        a.grid[i] = e.grid[i];
-        a.block[i] = e.block[i];
-      }
-      t_.gpu.push(a);
+      const size_t i = gpu_rows_.next();
+      GpuActivityTable& g = t_.gpu;
+      g.start[i] = e.ts.v;
+      g.dur[i] = e.dur.v;
+      g.kind[i] = info.kind;
+      g.device[i] = static_cast<int32_t>(id(e.device));  // (in int32 range when ok: checked above)
+      g.stream[i] = id(e.stream);
+      g.correlation[i] = id(e.correlation);
+      g.external_id[i] = id(e.external_id);
+      g.name[i] = name;
+      g.grid_x[i] = e.grid[0];
+      g.grid_y[i] = e.grid[1];
+      g.grid_z[i] = e.grid[2];
+      g.block_x[i] = e.block[0];
+      g.block_y[i] = e.block[1];
+      g.block_z[i] = e.block[2];
       break;
     }
     case Cat::Api: {
-      ApiCall c;
-      c.start = e.ts.v;
-      c.dur = e.dur.v;
-      c.pid = e.pid.ok() ? e.pid.v : -1;
-      c.tid = e.tid.ok() ? e.tid.v : -1;
-      c.correlation = e.correlation.ok() ? e.correlation.v : -1;
-      c.external_id = e.external_id.ok() ? e.external_id.v : -1;
-      c.name = name;
-      c.kind = api_kind(name, e);
-      t_.api.push(c);
+      const ApiKind kind = api_kind(name, e);
+      const size_t i = api_rows_.next();
+      ApiCallTable& a = t_.api;
+      a.start[i] = e.ts.v;
+      a.dur[i] = e.dur.v;
+      a.pid[i] = id(e.pid);
+      a.tid[i] = id(e.tid);
+      a.cpu[i] = -1;  // Kineto does not say
+      a.correlation[i] = id(e.correlation);
+      a.external_id[i] = id(e.external_id);
+      a.stream[i] = -1;  // nor this (a launch's stream is on its kernel)
+      a.name[i] = name;
+      a.kind[i] = kind;
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
     case Cat::Op: {
-      Operator o;
-      o.start = e.ts.v;
-      o.dur = e.dur.v;
-      o.pid = e.pid.ok() ? e.pid.v : -1;
-      o.tid = e.tid.ok() ? e.tid.v : -1;
-      o.external_id = e.external_id.ok() ? e.external_id.v : -1;
-      o.name = name;
-      o.user_annotation = user_annotation;
-      t_.ops.push(o);
+      const size_t i = op_rows_.next();
+      OperatorTable& o = t_.ops;
+      o.start[i] = e.ts.v;
+      o.dur[i] = e.dur.v;
+      o.pid[i] = id(e.pid);
+      o.tid[i] = id(e.tid);
+      o.external_id[i] = id(e.external_id);
+      o.name[i] = name;
+      o.user_annotation[i] = info.user_annotation ? 1 : 0;
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
@@ -184,6 +200,7 @@ void EventSink::add(const RawEvent& e) {
 }
 
 void EventSink::finish() {
+  trim_rows();
   // Only threads that ran host events; GPU "threads" (pid = device, tid = stream) are not threads.
   std::vector<std::pair<ThreadKey, ThreadSeen>> rows;
   for (const auto& kv : threads_) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ingest/kineto/category_table.h"
+#include "ingest/kineto/column_rows.h"
 #include "trace/trace.h"
 
 namespace infertrace::kineto {
@@ -43,7 +44,11 @@ struct RawEvent {
 
 class EventSink {
  public:
-  explicit EventSink(Trace& t) : t_(t) {}
+  explicit EventSink(Trace& t) : t_(t), gpu_rows_(t.gpu), api_rows_(t.api), op_rows_(t.ops) {}
+  // Leaves the tables with only the rows written, also when reading stopped before finish().
+  ~EventSink() { trim_rows(); }
+  EventSink(const EventSink&) = delete;
+  EventSink& operator=(const EventSink&) = delete;
   void add(const RawEvent& e);
   // Events passed to add() so far.
   uint64_t events_added() const { return added_; }
@@ -67,10 +72,30 @@ class EventSink {
     bool has_events() const { return first <= last; }
   };
 
+  // A complete event ("X"): a row of the GPU, API or operator table, or nothing. Not inlined into
+  // add(), so that add() saves no registers (see there).
+  [[gnu::noinline]] void add_complete(const RawEvent& e);
+  // Metadata ("M") and unknown or missing phases (few: out of line).
+  void add_not_complete(const RawEvent& e);
   StrId intern_name(std::string_view s, bool escaped);
-  ApiKind api_kind(StrId name, const RawEvent& e);
+  ApiKind api_kind(StrId name, const RawEvent& e) {
+    // The kind depends on the name alone, and a trace has few distinct API names: classified once
+    // per name (api_kind_slow); entry 0 (no name) stays unclassified, so it always goes there.
+    if (name < api_kind_of_.size() && !e.name_escaped) [[likely]] {
+      const uint8_t k = api_kind_of_[name];
+      if (k != kUnclassified) [[likely]]
+        return static_cast<ApiKind>(k);
+    }
+    return api_kind_slow(name, e);
+  }
+  ApiKind api_kind_slow(StrId name, const RawEvent& e);
   // Checks, in order, what makes an event unusable, and counts the first failure in Trace::skipped.
   bool usable(const RawEvent& e, Cat cat);
+  void trim_rows() {
+    gpu_rows_.trim();
+    api_rows_.trim();
+    op_rows_.trim();
+  }
   // The record of a thread not the last one seen (a hash lookup).
   ThreadSeen& thread_seen(int64_t pid, int64_t tid);
   void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
@@ -82,6 +107,9 @@ class EventSink {
   }
 
   Trace& t_;
+  ColumnRows<GpuActivityTable> gpu_rows_;
+  ColumnRows<ApiCallTable> api_rows_;
+  ColumnRows<OperatorTable> op_rows_;
   std::unordered_map<ThreadKey, ThreadSeen, ThreadKeyHash> threads_;
   std::map<int64_t, std::string> process_names_;
   ThreadKey last_key_{-1, -1};
