@@ -4,7 +4,14 @@ Kineto traces: the figure of issue 2's goal (1 GB/s of uncompressed JSON per cor
 most 2x the JSON, linear from 10 MB up).
 
 Traces are made once with bench/make_large_trace.py from a shipped example (kept in --dir), in
-Kineto's own layout and in the one-line layout. Every round runs each (size, layout) once, in
+Kineto's own layout and in the one-line layout.
+
+How a file got into the page cache changes what mapping it costs (Linux 6.x): read from disk, the
+cache holds it in large folios (readahead), which map a folio at a time; just written by a
+process's small writes, it holds 4 KB pages, each mapped on its own (on this project's VM that
+was 0.2-0.35 s of system time per GB against ~0.15). `--page-cache reread` (the default: a
+trace on disk, read before) writes each file back, drops it from the cache and reads it once;
+`as-written` leaves the cache as the generator left it. Every round runs each (size, layout) once, in
 turn, so slow moments of a shared machine spread over all of them; per case it prints the median
 and best CPU time (user + system, from wait4's rusage: on one core the time the work took), the
 GB/s of CPU those give, the median wall time, and the peak RSS next to the JSON size.
@@ -31,6 +38,19 @@ def make_trace(source, path, mb, layout):
     os.replace(tmp, path)
 
 
+def reread(path):
+    """Drop the file's pages from the page cache and read it once, as a reader of a trace on disk
+    would have it cached."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        while os.read(fd, 1 << 20):
+            pass
+    finally:
+        os.close(fd)
+
+
 def run_once(binary, path):
     """CPU seconds (user + system), wall seconds and peak RSS bytes of one `analyze --json`."""
     start = time.monotonic()
@@ -53,6 +73,7 @@ def main():
     ap.add_argument("--sizes", default="10,100,1000", help="MB (10^6 bytes), comma-separated")
     ap.add_argument("--layouts", default="source,oneline", help="make_large_trace.py layouts")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--page-cache", choices=("reread", "as-written"), default="reread")
     a = ap.parse_args()
     if not os.access(a.bin, os.X_OK):
         raise SystemExit(f"{a.bin}: not an executable (build it first: cmake --build build/dev --target infertrace)")
@@ -63,12 +84,16 @@ def main():
             path = os.path.join(a.dir, f"{layout}_{mb}mb.json")
             make_trace(a.source, path, float(mb), layout)
             cases.append((layout, mb, path, os.path.getsize(path)))
+    if a.page_cache == "reread":
+        for _, _, path, _ in cases:
+            reread(path)
     results = {c[2]: [] for c in cases}
     for _ in range(a.rounds):
         for _, _, path, _ in cases:
             results[path].append(run_once(a.bin, path))
     load = os.getloadavg()
-    print(f"infertrace analyze --json, {a.rounds} rounds, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"infertrace analyze --json, {a.rounds} rounds, page cache {a.page_cache}, "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"{'layout':8} {'JSON MB':>8} {'CPU s med':>9} {'GB/s med':>8} {'GB/s best':>9} {'wall s med':>10} "
           f"{'peak RSS MB':>11} {'RSS/JSON':>8}")
     for layout, _, path, size in cases:
