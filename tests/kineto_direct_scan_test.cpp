@@ -251,6 +251,30 @@ TEST(KinetoDirectScan, KinetoShapedPiecesAreReadWhollyByTheDirectScan) {
   expect_same_reading(d, 3000);
 }
 
+TEST(KinetoDirectScan, CompactJsonIsReadWhollyByTheDirectScan) {
+  // json.dump(..., separators=(",", ":")): no space after ':' or ','. The scan compares its
+  // members in that spelling when a piece starts so (only the speed depends on it).
+  const std::string kernel =
+      R"J({"ph":"X","cat":"kernel","name":"void at::native::vectorized_elementwise_kernel<4>(int)","pid":0,"tid":7,"ts":4488795412032.606,"dur":4.128,"args":{"External id":55136,"queued":0,"device":0,"context":1,"stream":7,"correlation":55799,"registers per thread":25,"shared memory":0,"blocks per SM":4.0,"warps per SM":64.0,"grid":[264,2,1],"block":[512,1,1],"est. achieved occupancy %":100}})J";
+  const std::string flow = R"J({"ph":"f","id":55799,"pid":0,"tid":7,"ts":4488795412032.606,"cat":"ac2g","name":"ac2g","bp":"e"})J";
+  const std::string api =
+      R"J({"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":439,"tid":439,"ts":4488795412021.425,"dur":9.657,"args":{"External id":55136,"cbid":211,"correlation":55799}})J";
+  const std::string op =
+      R"J({"ph":"X","cat":"cpu_op","name":"aten::empty","pid":439,"tid":439,"ts":4488795122194.149,"dur":6.72,"args":{"External id":1,"Record function id":0,"Ev Idx":0}})J";
+  std::string d = "{\"schemaVersion\":1,\"traceEvents\":[";
+  for (int i = 0; i < 200; ++i) d += kernel + "," + flow + "," + api + "," + op + ",";
+  d += op + "],\"traceName\":\"t\"}";
+  const Reading on = read_doc(d, 3000, true);
+  ASSERT_EQ(on.error, "");
+  ASSERT_GT(std::stoul(on.trace.meta.at("ingest.pieces")), 10u);
+  const int64_t first_and_last = 2 * 3000 + 2 * 1000;
+  EXPECT_GT(direct_bytes(on.trace), static_cast<int64_t>(d.size()) - first_and_last);
+  EXPECT_EQ(on.trace.gpu.size(), 200u);
+  EXPECT_EQ(on.trace.api.size(), 200u);
+  EXPECT_EQ(on.trace.ops.size(), 201u);
+  expect_same_reading(d, 3000);
+}
+
 TEST(KinetoDirectScan, KinetoIndentedLayoutIsReadWhollyByTheDirectScan) {
   // The layout PyTorch 2.x's Kineto writes (as in the H100 fixtures): each event over several
   // indented lines, args separated by runs of spaces.

@@ -212,21 +212,28 @@ struct MemberWords {
   static_assert(kAfterValueLength <= 32, "member too long for four 8-byte compares");
   static constexpr size_t kWords = (kLength + 7) / 8;
   static constexpr size_t kAfterValueWords = (kAfterValueLength + 7) / 8;
-  TextWords member, after_value;
+  // The same without spaces, as compact JSON writes it (json.dump with separators=(",", ":")):
+  // `"KEY":` and `,"KEY":`.
+  static constexpr size_t kCompactLength = N + 2;
+  static constexpr size_t kCompactAfterValueLength = N + 3;
+  TextWords member, after_value, compact_member, compact_after_value;
   consteval MemberWords(const char (&lit)[N])
-      : member(text(lit, false), kLength, kKeyLength), after_value(text(lit, true), kAfterValueLength, 0) {}
-  static consteval std::array<char, 32> text(const char (&lit)[N], bool comma) {
+      : member(text(lit, false, true), kLength, kKeyLength),
+        after_value(text(lit, true, true), kAfterValueLength, 0),
+        compact_member(text(lit, false, false), kCompactLength, kKeyLength),
+        compact_after_value(text(lit, true, false), kCompactAfterValueLength, 0) {}
+  static consteval std::array<char, 32> text(const char (&lit)[N], bool comma, bool spaced) {
     std::array<char, 32> t{};
     size_t at = 0;
     if (comma) {
       t[at++] = ',';
-      t[at++] = ' ';
+      if (spaced) t[at++] = ' ';
     }
     t[at++] = '"';
     for (size_t i = 0; i + 1 < N; ++i) t[at++] = lit[i];
     t[at++] = '"';
     t[at++] = ':';
-    t[at++] = ' ';
+    if (spaced) t[at++] = ' ';
     return t;
   }
 };
@@ -447,6 +454,9 @@ INFERTRACE_SCAN_INLINE const char* value_start(const char* k, const char* after_
   return after_colon(after_key);
 }
 
+// `kCompact`: the members are written without spaces (`"KEY":value,"KEY":...`); the members
+// read in order are then compared in that spelling (scan_event_piece() picks per piece).
+template <bool kCompact>
 class EventScanner {
  public:
   EventScanner(const char* piece, size_t len, int64_t origin) : piece_(piece), end_(piece + len), origin_(origin) {}
@@ -547,21 +557,24 @@ class EventScanner {
   // to four words; the same key with other spacing goes on through after_colon().
   template <MemberWords M>
   INFERTRACE_SCAN_INLINE const char* expect_member(const char* p) {
+    constexpr const TextWords& member = kCompact ? M.compact_member : M.member;
+    constexpr size_t length = kCompact ? M.kCompactLength : M.kLength;
 #if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
-    const uint32_t differ = differing_bytes(p, M.member);
+    const uint32_t differ = differing_bytes(p, member);
     // Past the space, the value itself: more whitespace goes the general way (skip_ws()).
-    if ((differ & M.member.bits) == 0 && static_cast<unsigned char>(p[M.kLength]) > ' ') return p + M.kLength;
-    if ((differ & M.member.key_bits) != 0) return nullptr;
+    if ((differ & member.bits) == 0 && static_cast<unsigned char>(p[length]) > ' ') return p + length;
+    if ((differ & member.key_bits) != 0) return nullptr;
     return after_colon(p + M.kKeyLength);
 #else
-    uint64_t d[M.kWords];
-    for (size_t j = 0; j < M.kWords; ++j) d[j] = load8(p + 8 * j) ^ M.member.w[j];
+    constexpr size_t words = (length + 7) / 8;
+    uint64_t d[words];
+    for (size_t j = 0; j < words; ++j) d[j] = load8(p + 8 * j) ^ member.w[j];
     uint64_t all = 0;
-    for (size_t j = 0; j < M.kWords; ++j) all |= d[j] & M.member.mask[j];
+    for (size_t j = 0; j < words; ++j) all |= d[j] & member.mask[j];
     // Past the space, the value itself: more whitespace goes the general way (skip_ws()).
-    if (all == 0 && static_cast<unsigned char>(p[M.kLength]) > ' ') return p + M.kLength;
+    if (all == 0 && static_cast<unsigned char>(p[length]) > ' ') return p + length;
     uint64_t key = 0;
-    for (size_t j = 0; j < M.kWords; ++j) key |= d[j] & M.member.key_mask[j];
+    for (size_t j = 0; j < words; ++j) key |= d[j] & member.key_mask[j];
     if (key != 0) return nullptr;
     return after_colon(p + M.kKeyLength);
 #endif
@@ -582,14 +595,16 @@ class EventScanner {
   template <MemberWords M>
   INFERTRACE_SCAN_INLINE const char* next_in_order(InOrder& c) {
     if (!c.at_quote) {
+      constexpr const TextWords& after_value = kCompact ? M.compact_after_value : M.after_value;
+      constexpr size_t length = kCompact ? M.kCompactAfterValueLength : M.kAfterValueLength;
 #if defined(__AVX2__) || defined(INFERTRACE_KINETO_SCAN_AVX2)
-      const bool same = (differing_bytes(c.p, M.after_value) & M.after_value.bits) == 0;
+      const bool same = (differing_bytes(c.p, after_value) & after_value.bits) == 0;
 #else
       uint64_t all = 0;
-      for (size_t j = 0; j < M.kAfterValueWords; ++j) all |= (load8(c.p + 8 * j) ^ M.after_value.w[j]) & M.after_value.mask[j];
+      for (size_t j = 0; j < (length + 7) / 8; ++j) all |= (load8(c.p + 8 * j) ^ after_value.w[j]) & after_value.mask[j];
       const bool same = all == 0;
 #endif
-      if (same && static_cast<unsigned char>(c.p[M.kAfterValueLength]) > ' ') return c.p + M.kAfterValueLength;
+      if (same && static_cast<unsigned char>(c.p[length]) > ' ') return c.p + length;
       c.p = next_member(c.p, c.done);
       c.at_quote = true;
       if (!c.p || c.done) return nullptr;
@@ -627,7 +642,7 @@ class EventScanner {
     for (;;) {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
-      MemberKeys::Hit key;
+      typename MemberKeys::Hit key;
       unsigned slot = member_keys_.guess_after(0, previous);
       if (!member_keys_.find(k, slot, key)) {
         const char* q = string_end(k, end_);
@@ -846,7 +861,7 @@ class EventScanner {
     for (;;) {
       if (*p != '"') return nullptr;
       const char* k = p + 1;
-      ArgKeys::Hit key;
+      typename ArgKeys::Hit key;
       unsigned slot = arg_keys_.guess_after(context, previous);
       if (!arg_keys_.find(k, slot, key)) {
         const char* q = string_end(k, end_);
@@ -972,9 +987,9 @@ class EventScanner {
 // `from` ('[' at 0, or a ','). Returns `len` when every event to the piece's end went to the sink,
 // else the offset in the piece of the separator ('[' or ',') before the first event left to the
 // on-demand reader.
-size_t scan_event_piece(const char* piece, size_t len, size_t from, int64_t origin, EventSink& sink) {
-  if (len < 2 || piece[0] != '[' || piece[len - 1] != ']' || from >= len - 1) return from;
-  EventScanner scan(piece, len, origin);
+template <bool kCompact>
+size_t scan_events(const char* piece, size_t len, size_t from, int64_t origin, EventSink& sink) {
+  EventScanner<kCompact> scan(piece, len, origin);
   const char* const last = piece + len - 1;
   const char* sep = piece + from;  // the separator before the event being read
   const char* p = skip_ws(sep + 1);
@@ -994,6 +1009,21 @@ size_t scan_event_piece(const char* piece, size_t len, size_t from, int64_t orig
     sink.add(e);
     return len;
   }
+}
+
+// Whether the piece's first member is written without a space after its ':' (compact JSON), by
+// the first `":` in its first 256 bytes. Only the speed depends on the answer.
+bool compact_members(const char* p, size_t n) {
+  const char* const end = p + std::min<size_t>(n, 256);
+  for (; p + 2 < end; ++p)
+    if (p[0] == '"' && p[1] == ':') return !is_ws(p[2]);
+  return false;
+}
+
+size_t scan_event_piece(const char* piece, size_t len, size_t from, int64_t origin, EventSink& sink) {
+  if (len < 2 || piece[0] != '[' || piece[len - 1] != ']' || from >= len - 1) return from;
+  return compact_members(piece + from, len - from) ? scan_events<true>(piece, len, from, origin, sink)
+                                                   : scan_events<false>(piece, len, from, origin, sink);
 }
 
 // The offset of the ',' after the element that follows the separator at `sep`, found by matching
