@@ -71,7 +71,7 @@ def main():
     ap.add_argument("--source", default=os.path.join(ROOT, "examples/traces/gpt2_prefill_bs1.json.gz"))
     ap.add_argument("--dir", default="/tmp/infertrace-bench", help="where the large traces are made and kept")
     ap.add_argument("--sizes", default="10,100,1000", help="MB (10^6 bytes), comma-separated")
-    ap.add_argument("--layouts", default="source,oneline", help="make_large_trace.py layouts")
+    ap.add_argument("--layouts", default="source,oneline", help="make_large_trace.py layouts (source, oneline, compact)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--page-cache", choices=("reread", "as-written"), default="reread")
     a = ap.parse_args()

@@ -9,7 +9,8 @@ written streaming, in one of two layouts:
            indented lines, args separated by runs of spaces);
   oneline  each event re-serialised by json.dumps on one line (", " and ": " separators, no
            indentation): the layout of the figures in docs/benchmarks.md before 2026-11-30's fifth
-           session.
+           session;
+  compact  the same without spaces (json.dumps with separators=(",", ":")).
 
     python3 bench/make_large_trace.py examples/traces/gpt2_prefill_bs1.json.gz /tmp/big.json --mb 1024
     python3 bench/make_large_trace.py examples/traces/gpt2_prefill_bs1.json.gz /tmp/big1.json --mb 1024 --layout oneline
@@ -31,9 +32,10 @@ def us(ns):
     return f"{sign}{ns // 1000}.{ns % 1000:03d}"
 
 
-def dumps(e):
+def dumps(e, compact=False):
     """One line, the numbers as the source wrote them (they were read as Decimal)."""
-    return json.dumps(e, default=lambda d: int(d) if d == d.to_integral_value() and "." not in str(d) else float(d))
+    return json.dumps(e, separators=(",", ":") if compact else None,
+                      default=lambda d: int(d) if d == d.to_integral_value() and "." not in str(d) else float(d))
 
 
 def event_texts(text):
@@ -60,7 +62,7 @@ def main():
     ap.add_argument("source")
     ap.add_argument("out")
     ap.add_argument("--mb", type=float, required=True, help="target size in MB (10^6 bytes)")
-    ap.add_argument("--layout", choices=("source", "oneline"), default="source")
+    ap.add_argument("--layout", choices=("source", "oneline", "compact"), default="source")
     a = ap.parse_args()
     opener = gzip.open if a.source.endswith(".gz") else open
     with opener(a.source, "rt") as f:
@@ -88,8 +90,8 @@ def main():
     # the slots, ~10x faster than serialising every copy.
     templates = []
     for e, raw in events:
-        if a.layout == "oneline":
-            raw = dumps(e)
+        if a.layout != "source":
+            raw = dumps(e, a.layout == "compact")
         parts, slots = [], []
         last = 0
         for m in SLOT.finditer(raw):
@@ -111,7 +113,7 @@ def main():
         head = text[:array_start]
         out.write(head)
         written = len(head)
-        metas = [dumps(e) if a.layout == "oneline" else t for e, t in meta]
+        metas = [t if a.layout == "source" else dumps(e, a.layout == "compact") for e, t in meta]
         first = True
         for t in metas:
             out.write(("\n  " if first else ",\n  ") + t)

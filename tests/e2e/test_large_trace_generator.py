@@ -1,7 +1,7 @@
 """bench/make_large_trace.py, the input of the throughput benchmark: in both layouts the copies are
 the source's events with timestamps shifted past the previous copy and ids offset (checked here
 against a plain reading of the source), the `source` layout keeps the source's own text (Kineto's
-indentation), and `infertrace analyze --json` reads the two layouts of the same copies to the same
+indentation), and `infertrace analyze --json` reads the three layouts of the same copies to the same
 result, which for three copies is three times the source's launch counts."""
 import gzip
 import json
@@ -48,7 +48,7 @@ def main():
 
     results = {}
     with tempfile.TemporaryDirectory() as d:
-        for layout in ("source", "oneline"):
+        for layout in ("source", "oneline", "compact"):
             path = os.path.join(d, layout + ".json")
             # A little over two copies' worth: the generator writes whole copies, so three.
             subprocess.run([sys.executable, GEN, SOURCE, path, "--mb", str(2.2 * one_copy_mb), "--layout", layout],
@@ -56,8 +56,10 @@ def main():
             text = open(path).read()
             if layout == "source":
                 assert '\n    "ts": ' in text, "source layout lost Kineto's indentation"
+            elif layout == "oneline":
+                assert '\n    "ts": ' not in text and ', "ts": ' in text, "not the one-line layout"
             else:
-                assert '\n    "ts": ' not in text, "one-line layout kept the indentation"
+                assert '"ts": ' not in text and ',"ts":' in text, "not the compact layout"
             out = load(path)
             copies = [e for e in out["traceEvents"] if e.get("ph") in ("X", "s", "f")]
             assert len(copies) == 3 * len(events), (layout, len(copies), len(events))
@@ -72,11 +74,11 @@ def main():
                     assert got["name"] == e["name"] and got.get("cat") == e.get("cat")
             results[layout] = analyze(path)
 
-    assert results["source"] == results["oneline"], "the two layouts of the same copies analyze differently"
+    assert results["source"] == results["oneline"] == results["compact"], "the layouts of the same copies analyze differently"
     one = analyze(SOURCE)
     for key in ("launch_calls", "linked_launch_calls", "gpu_activities", "kernels", "api_calls"):
         assert results["source"][key] == 3 * one[key], (key, results["source"][key], one[key])
-    print("ok: both layouts, 3 copies, ids and times shifted, analyses equal")
+    print("ok: three layouts, 3 copies, ids and times shifted, analyses equal")
 
 
 if __name__ == "__main__":
