@@ -251,6 +251,24 @@ TEST(KinetoDirectScan, KinetoShapedPiecesAreReadWhollyByTheDirectScan) {
   expect_same_reading(d, 3000);
 }
 
+namespace {
+
+// `d` in 3000-byte pieces: every middle piece read to its end by the direct scan, the tables of
+// the expected sizes, and the same reading as the on-demand reader alone.
+void expect_read_wholly_by_scan(const std::string& d, size_t gpu_rows, size_t api_rows, size_t op_rows) {
+  const Reading on = read_doc(d, 3000, true);
+  ASSERT_EQ(on.error, "");
+  ASSERT_GT(std::stoul(on.trace.meta.at("ingest.pieces")), 10u);
+  const int64_t first_and_last = 2 * 3000 + 2 * 1000;
+  EXPECT_GT(direct_bytes(on.trace), static_cast<int64_t>(d.size()) - first_and_last);
+  EXPECT_EQ(on.trace.gpu.size(), gpu_rows);
+  EXPECT_EQ(on.trace.api.size(), api_rows);
+  EXPECT_EQ(on.trace.ops.size(), op_rows);
+  expect_same_reading(d, 3000);
+}
+
+}  // namespace
+
 TEST(KinetoDirectScan, CompactJsonIsReadWhollyByTheDirectScan) {
   // json.dump(..., separators=(",", ":")): no space after ':' or ','. The scan compares its
   // members in that spelling when a piece starts so (only the speed depends on it).
@@ -264,15 +282,7 @@ TEST(KinetoDirectScan, CompactJsonIsReadWhollyByTheDirectScan) {
   std::string d = "{\"schemaVersion\":1,\"traceEvents\":[";
   for (int i = 0; i < 200; ++i) d += kernel + "," + flow + "," + api + "," + op + ",";
   d += op + "],\"traceName\":\"t\"}";
-  const Reading on = read_doc(d, 3000, true);
-  ASSERT_EQ(on.error, "");
-  ASSERT_GT(std::stoul(on.trace.meta.at("ingest.pieces")), 10u);
-  const int64_t first_and_last = 2 * 3000 + 2 * 1000;
-  EXPECT_GT(direct_bytes(on.trace), static_cast<int64_t>(d.size()) - first_and_last);
-  EXPECT_EQ(on.trace.gpu.size(), 200u);
-  EXPECT_EQ(on.trace.api.size(), 200u);
-  EXPECT_EQ(on.trace.ops.size(), 201u);
-  expect_same_reading(d, 3000);
+  expect_read_wholly_by_scan(d, 200, 200, 201);
 }
 
 TEST(KinetoDirectScan, KinetoIndentedLayoutIsReadWhollyByTheDirectScan) {
@@ -299,15 +309,7 @@ TEST(KinetoDirectScan, KinetoIndentedLayoutIsReadWhollyByTheDirectScan) {
   std::string d = "{\n  \"schemaVersion\": 1,\n  \"traceEvents\": [\n";
   for (int i = 0; i < 200; ++i) d += "  " + kernel + ",\n  " + flow + ",\n  " + api + ",\n  " + op + ",\n";
   d += "  " + op + "\n  ],\n  \"traceName\": \"t\"\n}";
-  const Reading on = read_doc(d, 3000, true);
-  ASSERT_EQ(on.error, "");
-  ASSERT_GT(std::stoul(on.trace.meta.at("ingest.pieces")), 10u);
-  const int64_t first_and_last = 2 * 3000 + 2 * 1000;
-  EXPECT_GT(direct_bytes(on.trace), static_cast<int64_t>(d.size()) - first_and_last);
-  EXPECT_EQ(on.trace.gpu.size(), 200u);
-  EXPECT_EQ(on.trace.api.size(), 200u);
-  EXPECT_EQ(on.trace.ops.size(), 201u);
-  expect_same_reading(d, 3000);
+  expect_read_wholly_by_scan(d, 200, 200, 201);
 }
 
 TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
