@@ -1,6 +1,25 @@
 #include "trace/trace.h"
 
+#include <tuple>
+
 namespace infertrace {
+
+void GpuActivityTable::push(const GpuActivity& a) {
+  start.push_back(a.start);
+  dur.push_back(a.dur);
+  kind.push_back(a.kind);
+  device.push_back(a.device);
+  stream.push_back(a.stream);
+  correlation.push_back(a.correlation);
+  external_id.push_back(a.external_id);
+  name.push_back(a.name);
+  grid_x.push_back(a.grid[0]);
+  grid_y.push_back(a.grid[1]);
+  grid_z.push_back(a.grid[2]);
+  block_x.push_back(a.block[0]);
+  block_y.push_back(a.block[1]);
+  block_z.push_back(a.block[2]);
+}
 
 GpuActivity GpuActivityTable::row(size_t i) const {
   GpuActivity a;
@@ -22,20 +41,20 @@ GpuActivity GpuActivityTable::row(size_t i) const {
 }
 
 void GpuActivityTable::reserve(size_t n) {
-  start.reserve(n);
-  dur.reserve(n);
-  kind.reserve(n);
-  device.reserve(n);
-  stream.reserve(n);
-  correlation.reserve(n);
-  external_id.reserve(n);
-  name.reserve(n);
-  grid_x.reserve(n);
-  grid_y.reserve(n);
-  grid_z.reserve(n);
-  block_x.reserve(n);
-  block_y.reserve(n);
-  block_z.reserve(n);
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
+}
+
+void ApiCallTable::push(const ApiCall& c) {
+  start.push_back(c.start);
+  dur.push_back(c.dur);
+  pid.push_back(c.pid);
+  tid.push_back(c.tid);
+  cpu.push_back(c.cpu);
+  correlation.push_back(c.correlation);
+  external_id.push_back(c.external_id);
+  stream.push_back(c.stream);
+  name.push_back(c.name);
+  kind.push_back(c.kind);
 }
 
 ApiCall ApiCallTable::row(size_t i) const {
@@ -54,16 +73,17 @@ ApiCall ApiCallTable::row(size_t i) const {
 }
 
 void ApiCallTable::reserve(size_t n) {
-  start.reserve(n);
-  dur.reserve(n);
-  pid.reserve(n);
-  tid.reserve(n);
-  cpu.reserve(n);
-  correlation.reserve(n);
-  external_id.reserve(n);
-  stream.reserve(n);
-  name.reserve(n);
-  kind.reserve(n);
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
+}
+
+void OperatorTable::push(const Operator& o) {
+  start.push_back(o.start);
+  dur.push_back(o.dur);
+  pid.push_back(o.pid);
+  tid.push_back(o.tid);
+  external_id.push_back(o.external_id);
+  name.push_back(o.name);
+  user_annotation.push_back(o.user_annotation ? 1 : 0);
 }
 
 Operator OperatorTable::row(size_t i) const {
@@ -79,13 +99,7 @@ Operator OperatorTable::row(size_t i) const {
 }
 
 void OperatorTable::reserve(size_t n) {
-  start.reserve(n);
-  dur.reserve(n);
-  pid.reserve(n);
-  tid.reserve(n);
-  external_id.reserve(n);
-  name.reserve(n);
-  user_annotation.reserve(n);
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
 }
 
 void ThreadTable::push(const ThreadInfo& t) {

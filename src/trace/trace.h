@@ -46,8 +46,8 @@ struct GpuActivityTable {
   std::vector<uint32_t> grid_x, grid_y, grid_z, block_x, block_y, block_z;
 
   size_t size() const { return start.size(); }
-  // Every column, for code that resizes them all together (kineto/column_rows.h): list a new
-  // column here too.
+  // Every column, for code that treats them all alike (reserve(), kineto/column_rows.h,
+  // kineto/table_prefault.cpp): list a new column here too.
   auto columns() {
     return std::tie(start, dur, kind, device, stream, correlation, external_id, name, grid_x, grid_y, grid_z,
                     block_x, block_y, block_z);
@@ -258,48 +258,5 @@ struct Trace {
   void count_skipped(const std::string& reason, int64_t n = 1) { skipped[reason] += n; }
   std::string_view str(StrId id) const { return strings.view(id); }
 };
-
-// ---- Row appends the readers call once per event: inline, so a reader writes each field straight
-// into its column without building the row struct and calling out per event. -----------------
-
-[[gnu::always_inline]] inline void GpuActivityTable::push(const GpuActivity& a) {
-  start.push_back(a.start);
-  dur.push_back(a.dur);
-  kind.push_back(a.kind);
-  device.push_back(a.device);
-  stream.push_back(a.stream);
-  correlation.push_back(a.correlation);
-  external_id.push_back(a.external_id);
-  name.push_back(a.name);
-  grid_x.push_back(a.grid[0]);
-  grid_y.push_back(a.grid[1]);
-  grid_z.push_back(a.grid[2]);
-  block_x.push_back(a.block[0]);
-  block_y.push_back(a.block[1]);
-  block_z.push_back(a.block[2]);
-}
-
-[[gnu::always_inline]] inline void ApiCallTable::push(const ApiCall& c) {
-  start.push_back(c.start);
-  dur.push_back(c.dur);
-  pid.push_back(c.pid);
-  tid.push_back(c.tid);
-  cpu.push_back(c.cpu);
-  correlation.push_back(c.correlation);
-  external_id.push_back(c.external_id);
-  stream.push_back(c.stream);
-  name.push_back(c.name);
-  kind.push_back(c.kind);
-}
-
-[[gnu::always_inline]] inline void OperatorTable::push(const Operator& o) {
-  start.push_back(o.start);
-  dur.push_back(o.dur);
-  pid.push_back(o.pid);
-  tid.push_back(o.tid);
-  external_id.push_back(o.external_id);
-  name.push_back(o.name);
-  user_annotation.push_back(o.user_annotation ? 1 : 0);
-}
 
 }  // namespace infertrace

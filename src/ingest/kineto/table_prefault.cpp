@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 namespace infertrace::kineto {
@@ -30,21 +31,9 @@ void prefault(const std::vector<T>& v, size_t rows) {
 }  // namespace
 
 void prefault_next_rows(Trace& t, size_t gpu_rows, size_t api_rows, size_t op_rows) {
-  GpuActivityTable& g = t.gpu;
-  for (const auto* c : {&g.start, &g.dur, &g.stream, &g.correlation, &g.external_id}) prefault(*c, gpu_rows);
-  prefault(g.kind, gpu_rows);
-  prefault(g.device, gpu_rows);
-  prefault(g.name, gpu_rows);
-  for (const auto* c : {&g.grid_x, &g.grid_y, &g.grid_z, &g.block_x, &g.block_y, &g.block_z}) prefault(*c, gpu_rows);
-  ApiCallTable& a = t.api;
-  for (const auto* c : {&a.start, &a.dur, &a.pid, &a.tid, &a.correlation, &a.external_id, &a.stream}) prefault(*c, api_rows);
-  prefault(a.cpu, api_rows);
-  prefault(a.name, api_rows);
-  prefault(a.kind, api_rows);
-  OperatorTable& o = t.ops;
-  for (const auto* c : {&o.start, &o.dur, &o.pid, &o.tid, &o.external_id}) prefault(*c, op_rows);
-  prefault(o.name, op_rows);
-  prefault(o.user_annotation, op_rows);
+  std::apply([gpu_rows](const auto&... column) { (prefault(column, gpu_rows), ...); }, t.gpu.columns());
+  std::apply([api_rows](const auto&... column) { (prefault(column, api_rows), ...); }, t.api.columns());
+  std::apply([op_rows](const auto&... column) { (prefault(column, op_rows), ...); }, t.ops.columns());
 }
 
 }  // namespace infertrace::kineto
