@@ -210,8 +210,6 @@ struct MemberWords {
   static constexpr size_t kKeyLength = N + 1;  // '"', the key, '"'
   static constexpr size_t kAfterValueLength = N + 5;  // ',', ' ', then as above
   static_assert(kAfterValueLength <= 32, "member too long for four 8-byte compares");
-  static constexpr size_t kWords = (kLength + 7) / 8;
-  static constexpr size_t kAfterValueWords = (kAfterValueLength + 7) / 8;
   // The same without spaces, as compact JSON writes it (json.dump with separators=(",", ":")):
   // `"KEY":` and `,"KEY":`.
   static constexpr size_t kCompactLength = N + 2;
@@ -442,18 +440,6 @@ INFERTRACE_SCAN_INLINE const char* number_end(const char* p) {
   return ends_value(*p) ? p : nullptr;
 }
 
-// The first byte of a member's value. `k` is the key's first byte; `after_key` is the byte after its
-// closing quote when the key was recognised, else nullptr (the key is then read to its end here).
-// nullptr when the key does not end as the scan accepts or no ':' follows it.
-INFERTRACE_SCAN_INLINE const char* value_start(const char* k, const char* after_key, const char* end) {
-  if (!after_key) {
-    const char* q = string_end(k, end);
-    if (!q) return nullptr;
-    after_key = q + 1;
-  }
-  return after_colon(after_key);
-}
-
 // `kCompact`: the members are written without spaces (`"KEY":value,"KEY":...`); the members
 // read in order are then compared in that spelling (scan_event_piece() picks per piece).
 template <bool kCompact>
@@ -553,7 +539,7 @@ class EventScanner {
   }
 
   // `p` at a member's opening quote: the first byte of its value when its key is `M` (followed by
-  // ':' as value_start() accepts it), else nullptr. Kineto's `"KEY": value` is one compare of up
+  // ':' as after_colon() accepts it), else nullptr. Kineto's `"KEY": value` is one compare of up
   // to four words; the same key with other spacing goes on through after_colon().
   template <MemberWords M>
   INFERTRACE_SCAN_INLINE const char* expect_member(const char* p) {
