@@ -1,6 +1,5 @@
 #include "engine/runtime/memory.h"
 
-#include <numa.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include <cstring>
 #include <set>
 
+#include "engine/runtime/numa_topology.h"
 #include "util/error.h"
 
 namespace infertrace::engine {
@@ -18,8 +18,7 @@ namespace {
 std::vector<int> nodes_of(const std::vector<int>& cpus) {
   std::set<int> nodes;
   if (cpus.empty()) {
-    for (int n = 0; n <= numa_max_node(); ++n)
-      if (numa_bitmask_isbitset(numa_all_nodes_ptr, n)) nodes.insert(n);
+    for (int n : online_numa_nodes()) nodes.insert(n);
   } else {
     for (int c : cpus) {
       const int n = numa_node_of_cpu(c);
@@ -37,12 +36,6 @@ std::string join(const std::vector<int>& v) {
 
 }  // namespace
 
-std::string numa_summary(const std::vector<int>& cpus) {
-  if (numa_available() < 0) return "libnuma: NUMA not available on this system";
-  const std::vector<int> nodes = nodes_of(cpus);
-  return std::to_string(numa_num_configured_nodes()) + " NUMA node(s) configured; threads on node(s) " + join(nodes);
-}
-
 Buffer::Buffer(size_t bytes, const PlacementOptions& opt, std::string* note) : size_(bytes) {
   if (bytes == 0) return;
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -55,17 +48,14 @@ Buffer::Buffer(size_t bytes, const PlacementOptions& opt, std::string* note) : s
     n += madvise(p, bytes, MADV_HUGEPAGE) == 0 ? "huge pages advised" : "huge pages not available";
   }
   if (opt.numa) {
-    if (numa_available() < 0) {
-      n += std::string(n.empty() ? "" : "; ") + "NUMA binding skipped (libnuma: not available)";
+    if (!numa_syscalls_available()) {
+      n += std::string(n.empty() ? "" : "; ") + "NUMA binding skipped (no memory-policy system calls)";
     } else {
       const std::vector<int> nodes = nodes_of(opt.cpus);
-      bitmask* mask = numa_allocate_nodemask();
-      for (int node : nodes) numa_bitmask_setbit(mask, node);
-      if (nodes.size() == 1) numa_tonode_memory(p, bytes, nodes[0]);
-      else numa_interleave_memory(p, bytes, mask);
-      numa_free_nodemask(mask);
-      n += std::string(n.empty() ? "" : "; ") + (nodes.size() == 1 ? "bound to NUMA node " : "interleaved over NUMA nodes ") +
-           join(nodes);
+      const std::string failed = bind_to_numa_nodes(p, bytes, nodes);
+      n += std::string(n.empty() ? "" : "; ");
+      if (!failed.empty()) n += "NUMA binding to node(s) " + join(nodes) + " failed (" + failed + ")";
+      else n += (nodes.size() == 1 ? "bound to NUMA node " : "interleaved over NUMA nodes ") + join(nodes);
     }
   }
   if (note) *note = n;

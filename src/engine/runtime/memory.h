@@ -1,7 +1,7 @@
 // Where the engine's big buffers live. Weights are used straight from the GGUF mapping (page
 // cache) by default; `copy_weights` copies them into anonymous memory advised for transparent
 // huge pages (fewer TLB misses when decode streams 1+ GB per token), and `numa` binds that memory
-// and the KV cache with libnuma to the NUMA nodes of the CPUs the threads run on (interleaved
+// and the KV cache by mbind(2) (numa_topology.h) to the NUMA nodes of the CPUs the threads run on (interleaved
 // when they span several nodes). On a single-node machine NUMA binding is a no-op that is said so.
 #pragma once
 
@@ -36,8 +36,5 @@ class Buffer {
   void* data_ = nullptr;
   size_t size_ = 0;
 };
-
-// "1 NUMA node (0)" or "libnuma: not available"; the nodes the given CPUs belong to.
-std::string numa_summary(const std::vector<int>& cpus);
 
 }  // namespace infertrace::engine
