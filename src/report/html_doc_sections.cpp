@@ -344,7 +344,8 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
   else if (kind == "fusion") fusion_findings(in, out);
   else if (kind == "sched") sched_findings(in, out);
   else if (kind == "threads") {
-    if (auto b = num(in.doc, "best_threads")) out.push_back(fmt::format("Thread sweep ({}): best at {} threads.", in.label, *b));
+    if (auto b = num(in.doc, "best_threads"))
+      out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}.", in.label, *b, *b == 1 ? "" : "s"));
   }
 }
 
