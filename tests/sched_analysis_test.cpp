@@ -7,6 +7,7 @@
 #include "analysis/irq_stats.h"
 #include "analysis/sched.h"
 #include "report/sched_render.h"
+#include "util/units.h"
 
 namespace infertrace {
 namespace {
@@ -192,6 +193,37 @@ TEST(SchedAnalysis, ProfilerTraceWithoutOsEventsSaysSo) {
   std::ostringstream os;
   print_sched_report(os, t, a);
   EXPECT_NE(os.str().find("infertrace record"), std::string::npos);
+}
+
+// A CPU-only recording (no launch at all): the verdict still says what the OS did to the threads.
+// Main thread: preempted at 2500, back at 4000 (1500 ns off); blocks at 7000, woken at 8000, back
+// at 9000 (2000 ns off, 1000 ns in the run queue). One syscall: futex, 600 ns.
+TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  ThreadInfo main_thread;  // the recorder lists the threads it traced
+  main_thread.pid = kPid, main_thread.tid = kMain, main_thread.first_ts = 0, main_thread.last_ts = 10000;
+  t.threads.push(main_thread);
+  sw(t, 2500, kPid, kMain, true, kOther, kOther);
+  sw(t, 4000, 0, 0, false, kPid, kMain);
+  sw(t, 7000, kPid, kMain, false, 0, 0);
+  Wakeup w;
+  w.ts = 8000, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  sw(t, 9000, 0, 0, false, kPid, kMain);
+  Syscall c;
+  c.ts = 7100, c.dur = 600, c.pid = kPid, c.tid = kMain, c.nr = 202, c.name = t.strings.intern("futex"), c.ret = 0;
+  t.syscalls.push(c);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_TRUE(a.has_os_events);
+  EXPECT_EQ(a.launches, 0);
+  EXPECT_EQ(a.signature, "too_few_launches");
+  const std::string& v = a.verdict;
+  EXPECT_NE(v.find("no CUDA launches (a CPU-only run)"), std::string::npos) << v;
+  EXPECT_NE(v.find("Its 1 traced thread(s) were switched out 2 time(s) (1 preempted, 1 blocked)"), std::string::npos) << v;
+  EXPECT_NE(v.find("spent " + format_ns(int64_t{3500}) + " off the CPU"), std::string::npos) << v;
+  EXPECT_NE(v.find("run-queue latency p50 " + format_ns(int64_t{1000})), std::string::npos) << v;
+  EXPECT_NE(v.find("futex (" + format_ns(int64_t{600}) + ")"), std::string::npos) << v;
 }
 
 TEST(SchedAnalysis, JsonCarriesTheDocumentedKeys) {

@@ -26,6 +26,24 @@ std::string top_syscalls(const Trace& trace, const SchedAnalysis& a) {
   return s;
 }
 
+// What the OS did to the traced threads, for a recording with too few launches to pair: a CPU-only
+// run still wants to know whether it was preempted, how long it waited to run and where it slept.
+std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
+  int64_t outs = 0, preempted = 0, blocked = 0;
+  ns_t offcpu = 0;
+  for (const ThreadSched& th : a.threads) {
+    outs += th.switch_outs, preempted += th.preemptions, blocked += th.blocks;
+    offcpu += th.offcpu;
+  }
+  std::string s = "Its " + std::to_string(a.threads.size()) + " traced thread(s) were switched out " + std::to_string(outs) +
+                  " time(s) (" + std::to_string(preempted) + " preempted, " + std::to_string(blocked) + " blocked) and spent " +
+                  format_ns(offcpu) + " off the CPU in " + format_ns(a.wall) + " of wall time";
+  if (a.runq_samples > 0)
+    s += "; run-queue latency p50 " + format_ns(a.runq_p50) + ", p99 " + format_ns(a.runq_p99);
+  if (!a.syscalls.by_name.empty()) s += "; most syscall time: " + top_syscalls(trace, a);
+  return s + ".";
+}
+
 }  // namespace
 
 void sched_verdict(const Trace& trace, SchedAnalysis& a) {
@@ -37,8 +55,9 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
   }
   if (a.all.count < 2) {
     a.signature = "too_few_launches", a.mitigation = "record a longer run";
-    a.verdict = "Only " + std::to_string(a.all.count) +
-                " launch pair(s) were recorded: too few to attribute delays. Record a run with more CUDA launches.";
+    a.verdict = "Only " + std::to_string(a.all.count) + " launch pair(s) were recorded: too few to attribute delays.";
+    if (a.launches == 0) a.verdict += " The recording has no CUDA launches (a CPU-only run).";
+    a.verdict += " " + os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";
     return;
   }
   const TailShares& t = a.all.count >= 100 ? a.tail99 : a.tail95;
