@@ -375,3 +375,27 @@ TEST(KinetoDirectScan, TheScanGoesOnAfterAnEventLeftToOnDemand) {
   expect_same_reading(d, 2000);
   expect_same_reading(d, 300);
 }
+
+TEST(KinetoDirectScan, ATraceOfAFewHundredKBIsCutAndScannedByDefault) {
+  // PyTorch traces are often under a few MB (every H100 fixture is): by default they are cut into
+  // two edge pieces and a middle one too, so most of their events go through the direct scan, and
+  // they read as the whole document read by the on-demand parser alone.
+  const InputBuffer gz = InputBuffer::open(std::string(INFERTRACE_SOURCE_DIR) + "/examples/traces/gpt2_prefill_bs1.json.gz");
+  const std::string doc(gz.data(), gz.size());
+  ASSERT_GT(doc.size(), kineto::kWholeDocumentMax);
+  ASSERT_LT(doc.size(), kineto::kDefaultPiece);
+  Reading by_default = read_doc(doc, 0, true);
+  ASSERT_EQ(by_default.error, "");
+  EXPECT_EQ(by_default.trace.meta.at("ingest.pieces"), "3");
+  // Everything but the two edge pieces (each about kEdgePiece, cut at the next event).
+  EXPECT_GT(direct_bytes(by_default.trace), static_cast<int64_t>(doc.size() - 2 * kineto::kEdgePiece - 8192));
+  // The whole document in one piece, by the on-demand parser alone (a piece size it fits in).
+  Reading whole = read_doc(doc, kineto::kDefaultPiece, false);
+  ASSERT_EQ(whole.error, "");
+  EXPECT_EQ(whole.trace.meta.at("ingest.pieces"), "1");
+  EXPECT_EQ(direct_bytes(whole.trace), 0);
+  ASSERT_GT(whole.trace.gpu.size(), 100u);
+  strip_ingest_meta(by_default.trace);
+  strip_ingest_meta(whole.trace);
+  expect_same_trace(by_default.trace, whole.trace);
+}

@@ -40,7 +40,12 @@ void read_kineto(char* data, size_t size, const std::string& file, const ReadOpt
   while (first < size && (data[first] == ' ' || data[first] == '\n' || data[first] == '\r' || data[first] == '\t'))
     ++first;
   const bool splittable = first < size && (data[first] == '{' || data[first] == '[');
-  if (chunk == 0 || size <= chunk || !splittable) {
+  // By default a document past kWholeDocumentMax is cut even when it fits in one piece: its events
+  // between the two edge pieces then go through the direct event scan, not the on-demand parser
+  // (the edges only need that parser for the document around the array). Sizes given by a caller
+  // (tests) mean what they say.
+  const bool cut_small = opts.chunk_bytes == 0 && chunk != 0;
+  if (chunk == 0 || (size <= chunk && !cut_small) || !splittable) {
     read_with_cuts(data, size, file, opts, splittable && data[first] == '{', {}, out);
     out.meta["ingest.parser"] = kernel.simdjson_name;
     return;

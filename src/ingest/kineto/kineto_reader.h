@@ -22,7 +22,8 @@
 namespace infertrace::kineto {
 
 struct ReadOptions {
-  // Piece size; 0 = read documents up to kWholeDocumentMax whole, larger ones in kDefaultPiece.
+  // Piece size; 0 = read documents up to kWholeDocumentMax whole, larger ones in two kEdgePiece
+  // pieces and middle pieces of kDefaultPiece (one middle piece when the document is smaller).
   size_t chunk_bytes = 0;
   // The document was decompressed: byte offsets in messages are in the decompressed JSON.
   bool decompressed = false;
@@ -37,7 +38,9 @@ struct ReadOptions {
   bool release_input = false;
 };
 
-inline constexpr size_t kWholeDocumentMax = size_t(8) << 20;
+// Documents up to this size are read whole by the on-demand parser; larger ones in pieces: two
+// edge pieces (kEdgePiece) and middle pieces of up to kDefaultPiece, read by the direct event scan.
+inline constexpr size_t kWholeDocumentMax = size_t(256) << 10;
 inline constexpr size_t kDefaultPiece = size_t(4) << 20;
 // First and last pieces at the default piece size: small, since only middle pieces are read by the
 // direct event scan (event_scan_impl.h).
