@@ -6,7 +6,7 @@
 # libraries cost nothing at start-up (docs/benchmarks.md, "Start-up"). libstdc++, simdjson and
 # CUDA stay as they are (no archive, or shared state that must exist once per process).
 option(INFERTRACE_STATIC_DEPS
-       "Link protobuf, SQLite, zlib, libbpf and libelf from their static archives where installed" ON)
+       "Link protobuf, SQLite, zlib, libdeflate, libbpf and libelf from their static archives where installed" ON)
 
 # The full paths of lib<name>.a for each name, in order, or nothing when one is missing.
 function(infertrace_static_archives out)

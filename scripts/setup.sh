@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config ccache git python3
   clang llvm libclang-rt-14-dev
-  libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libzstd-dev
+  libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libzstd-dev libdeflate-dev
   libbpf-dev bpftool libelf-dev linux-libc-dev
   libhwloc-dev libsqlite3-dev sqlite3 libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev

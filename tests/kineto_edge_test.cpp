@@ -148,6 +148,32 @@ TEST(KinetoEdge, CorruptOrTruncatedGzipNamesTheByte) {
   bad[13] ^= 0x55;
   expect_error_at(bad, -2, "gzip");
   expect_error_at(z + "garbage", static_cast<int64_t>(z.size()), "trailing");
+  // Intact data with a wrong CRC-32 or length in the trailer: the one-call inflater (libdeflate)
+  // refuses it and the streaming one names the check that failed.
+  std::string bad_crc = z;
+  bad_crc[z.size() - 8] ^= 0x01;
+  expect_error_at(bad_crc, -2, "data check");
+  std::string bad_length = z;
+  bad_length[z.size() - 4] ^= 0x01;
+  expect_error_at(bad_length, -2, "length check");
+}
+
+TEST(KinetoEdge, LargeGzipTraceReadsAsItsPlainText) {
+  // Large enough to be read in pieces after inflating (over 256 KB), in one member and in three.
+  std::string events = kOp + "," + kLaunch + "," + kKernel;
+  while (events.size() < 600 * 1024) events += "," + kOp + "," + kLaunch + "," + kKernel;
+  const std::string a = doc(events);
+  TempFile plain(a), gz(gzip_member(a), ".gz");
+  const size_t third = a.size() / 3;
+  TempFile multi(gzip_member(a.substr(0, third)) + gzip_member(a.substr(third, third)) + gzip_member(a.substr(2 * third)), ".gz");
+  const Trace p = load_trace(plain.path());
+  ASSERT_GT(p.ops.size(), 1000u);
+  for (const TempFile* f : {&gz, &multi}) {
+    Trace z = load_trace(f->path());
+    EXPECT_EQ(z.meta.at("compressed"), "gzip");
+    z.meta.erase("compressed");
+    expect_same_trace(p, z);
+  }
 }
 
 TEST(KinetoEdge, TruncatedJsonIsAnErrorAtTheEnd) {

@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#if INFERTRACE_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include <cerrno>
 #include <cstdlib>
@@ -48,6 +51,36 @@ struct PaddedBlock {
   void pad() { std::memset(p + size, 0, InputBuffer::kPadding); }
 };
 
+// The usual gzip file, one member whose trailer gives its exact size, inflated in one call by
+// libdeflate (~1.45x zlib's speed here: 100 MB of JSON in 125 ms against ~180 ms). Returns false,
+// with nothing written to `out`, for anything else (several members, a member of 4 GiB or more
+// whose size wrapped, corrupt or truncated data): zlib then reads the file and names the problem.
+bool inflate_single_member(const unsigned char* in, size_t n, size_t isize, PaddedBlock& out) {
+#if INFERTRACE_HAVE_LIBDEFLATE
+  if (n < 18 || isize == 0) return false;
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  if (!d) return false;
+  out.reserve(isize + 1);
+#ifdef MADV_POPULATE_WRITE
+  // Fault the whole output in at once: one 4 KB page fault at a time cost about as much as the
+  // inflating itself (docs/benchmarks.md, "Gzip input").
+  const uintptr_t page = page_size();
+  const uintptr_t from = (reinterpret_cast<uintptr_t>(out.p) + page - 1) & ~(page - 1);
+  const uintptr_t to = (reinterpret_cast<uintptr_t>(out.p) + isize) & ~(page - 1);
+  if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+#endif
+  size_t used_in = 0, made = 0;
+  const libdeflate_result rc = libdeflate_gzip_decompress_ex(d, in, n, out.p, isize, &used_in, &made);
+  libdeflate_free_decompressor(d);
+  if (rc != LIBDEFLATE_SUCCESS || used_in != n || made != isize) return false;
+  out.size = made;
+  return true;
+#else
+  (void)in, (void)n, (void)isize, (void)out;
+  return false;
+#endif
+}
+
 // Inflates every gzip member of [in, in+n) (`gzip a b > c` concatenates members; PyTorch's own
 // writer emits one, other tools several).
 void inflate_all(const unsigned char* in, size_t n, const std::string& file, PaddedBlock& out) {
@@ -59,6 +92,7 @@ void inflate_all(const unsigned char* in, size_t n, const std::string& file, Pad
     uint32_t isize;
     std::memcpy(&isize, in + n - 4, 4);
     const size_t most = n * size_t{1032} + 1024;
+    if (isize <= most && inflate_single_member(in, n, isize, out)) return;
     if (isize > guess) guess = std::min<size_t>(isize, most);
   }
   out.reserve(guess + 1);
