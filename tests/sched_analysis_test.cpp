@@ -34,6 +34,18 @@ void irq(Trace& t, IrqKind kind, const char* name, ns_t ts, ns_t dur, int64_t ti
   t.irqs.push(q);
 }
 
+// The main thread's scheduling in the traces below: preempted at 2500 and back at 4000; blocks at
+// 7000, is woken at 8000 and back at 9000 (the analysis orders each thread's events by time).
+void main_thread_preempted_then_blocked(Trace& t) {
+  sw(t, 2500, kPid, kMain, true, kOther, kOther);
+  sw(t, 4000, 0, 0, false, kPid, kMain);
+  sw(t, 7000, kPid, kMain, false, 0, 0);
+  Wakeup w;
+  w.ts = 8000, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  sw(t, 9000, 0, 0, false, kPid, kMain);
+}
+
 // Main thread launches at 0, 1000, 2000, 5000, 6000, 10000 (each 100 ns) plus a driver call nested
 // in the launch at 1000; a side thread launches at 100 and 300.
 //  pair [0,1000)      d=1000  TIMER softirq at 500                  -> interrupted
@@ -49,14 +61,8 @@ Trace build_trace() {
   launch(t, kMain, 1010, 50, "cuLaunchKernel");
   launch(t, kSide, 100, 50);
   launch(t, kSide, 300, 50);
-  sw(t, 2500, kPid, kMain, true, kOther, kOther);
+  main_thread_preempted_then_blocked(t);
   sw(t, 3000, kOther, kOther, true, 0, 0);  // an untraced thread's switch-out: not counted
-  sw(t, 4000, 0, 0, false, kPid, kMain);
-  sw(t, 7000, kPid, kMain, false, 0, 0);
-  Wakeup w;
-  w.ts = 8000, w.cpu = 0, w.pid = kPid, w.tid = kMain;
-  t.wakeups.push(w);
-  sw(t, 9000, 0, 0, false, kPid, kMain);
   irq(t, IrqKind::Soft, "TIMER", 500, 100, kMain);
   irq(t, IrqKind::Soft, "NET_RX", 5200, 300, kMain);
   irq(t, IrqKind::Hard, "eth0", 5300, 50, kMain);
@@ -204,13 +210,7 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   ThreadInfo main_thread;  // the recorder lists the threads it traced
   main_thread.pid = kPid, main_thread.tid = kMain, main_thread.first_ts = 0, main_thread.last_ts = 10000;
   t.threads.push(main_thread);
-  sw(t, 2500, kPid, kMain, true, kOther, kOther);
-  sw(t, 4000, 0, 0, false, kPid, kMain);
-  sw(t, 7000, kPid, kMain, false, 0, 0);
-  Wakeup w;
-  w.ts = 8000, w.cpu = 0, w.pid = kPid, w.tid = kMain;
-  t.wakeups.push(w);
-  sw(t, 9000, 0, 0, false, kPid, kMain);
+  main_thread_preempted_then_blocked(t);
   Syscall c;
   c.ts = 7100, c.dur = 600, c.pid = kPid, c.tid = kMain, c.nr = 202, c.name = t.strings.intern("futex"), c.ret = 0;
   t.syscalls.push(c);
