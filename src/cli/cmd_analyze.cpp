@@ -66,7 +66,7 @@ void run(const Options& o) {
   }
 }
 
-const CommandRegistrar reg(100, [](CLI::App& app) {
+const CommandRegistrar reg(100, "analyze", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("analyze", "Launch and queue metrics of PyTorch profiler traces: TKLQT (launch and "
                                             "queue parts), AKD, inference latency, GPU/CPU idle, CPU- or GPU-bound, "

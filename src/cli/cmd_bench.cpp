@@ -12,7 +12,7 @@ std::vector<CommandEntry>& bench_registry() {
 }
 
 namespace {
-const CommandRegistrar reg(900, [](CLI::App& app) {
+const CommandRegistrar reg(900, "bench", [](CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Run an experiment (thread sweep, memory bandwidth, interference, ...)");
   bench->require_subcommand(1);
   auto& entries = bench_registry();

@@ -62,7 +62,7 @@ void run(const CompareArgs& a) {
   else print_comparison(std::cout, c);
 }
 
-const CommandRegistrar reg(310, [](CLI::App& app) {
+const CommandRegistrar reg(310, "compare", [](CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
   auto* cmd = app.add_subcommand("compare", "Compare scenarios (recordings or saved scheduler analyses) against a baseline");
   cmd->footer(

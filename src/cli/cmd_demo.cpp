@@ -267,7 +267,7 @@ class Demo {
   ReportData data_;
 };
 
-const CommandRegistrar reg(10, [](CLI::App& app) {
+const CommandRegistrar reg(10, "demo", [](CLI::App& app) {
   g_root = &app;
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("demo", "Run the whole tool end to end on this machine (no GPU needed) and write "

@@ -106,7 +106,7 @@ void run_engine(const RunArgs& a) {
   if (r.stopped_at_eog) std::printf("stopped at an end-of-generation token\n");
 }
 
-const CommandRegistrar reg(650, [](CLI::App& app) {
+const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   auto* engine = app.add_subcommand("engine", "Run the reference inference engine (CPU, or CUDA) on a GGUF model");
   engine->require_subcommand(1);
   auto a = std::make_shared<RunArgs>();

@@ -83,7 +83,7 @@ void run(const Options& o) {
   }
 }
 
-const CommandRegistrar reg(710, [](CLI::App& app) {
+const CommandRegistrar reg(710, "export", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("export", "Export a trace to Perfetto (native protobuf), SQLite, CSV tables or Chrome JSON");
   cmd->add_option("trace", opt->trace, "Kineto trace (.json/.json.gz) or recording (.itrace)")

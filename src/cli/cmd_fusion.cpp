@@ -124,7 +124,7 @@ void run(const Options& o) {
   }
 }
 
-const CommandRegistrar reg(310, [](CLI::App& app) {
+const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("fusion", "Kernel fusion candidates by proximity score (SKIP), with the launch time "
                                            "each fusion would save");

@@ -114,7 +114,7 @@ void run(const Options& o) {
   }
 }
 
-const CommandRegistrar reg(150, [](CLI::App& app) {
+const CommandRegistrar reg(150, "ingest", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("ingest", "Read traces and show what the reader found (tables, skipped events)");
   cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz)")->required()->check(CLI::ExistingFile);

@@ -208,7 +208,7 @@ void run_tokenize(const std::string& path, const std::string& text, bool no_bos,
   std::cout << "decoded: " << back << "\n";
 }
 
-const CommandRegistrar reg(700, [](CLI::App& app) {
+const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   auto* model = app.add_subcommand("model", "GGUF models: write synthetic ones, inspect, tokenize");
   model->require_subcommand(1);
 

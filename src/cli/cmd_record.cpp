@@ -83,7 +83,7 @@ void run(Options& o) {
   print_summary(o.rec, s);
 }
 
-const CommandRegistrar reg(300, [](CLI::App& app) {
+const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "record", "Record CUDA launches, context switches, wake-ups, IRQs and syscalls of a process tree with eBPF");

@@ -67,7 +67,7 @@ struct Options {
   std::string title = "infertrace report";
 };
 
-const CommandRegistrar reg(700, [](CLI::App& app) {
+const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report (charts, tables, timeline) from traces "
                                            "and saved --json results of other verbs");

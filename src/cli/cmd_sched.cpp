@@ -33,7 +33,7 @@ void run(const SchedArgs& a) {
   }
 }
 
-const CommandRegistrar reg(300, [](CLI::App& app) {
+const CommandRegistrar reg(300, "sched", [](CLI::App& app) {
   auto a = std::make_shared<SchedArgs>();
   auto* cmd = app.add_subcommand("sched", "Scheduler/IRQ impact on launches and syscall profile of a recording");
   cmd->footer("Definitions and the --json schema: docs/sched.md.");

@@ -120,7 +120,7 @@ void run(const Options& o) {
   }
 }
 
-const CommandRegistrar reg(300, [](CLI::App& app) {
+const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sweep", "Batch sweep: TKLQT, idle time and the CPU-bound to GPU-bound transition across "
                                           "traces of one model at several batch sizes");

@@ -28,7 +28,16 @@ int main(int argc, char** argv) {
   auto& reg = cli::command_registry();
   std::stable_sort(reg.begin(), reg.end(),
                    [](const cli::CommandEntry& a, const cli::CommandEntry& b) { return a.order < b.order; });
-  for (auto& e : reg) e.fn(app);
+  // `infertrace VERB ...` builds that verb alone (its options and its help are the same); anything
+  // else (no verb, --help, --version, a misspelt verb) builds them all, so help and errors list
+  // every verb.
+  const auto verb = argc > 1 ? std::find_if(reg.begin(), reg.end(), [&](const cli::CommandEntry& e) { return e.name == argv[1]; })
+                             : reg.end();
+  if (verb != reg.end()) {
+    verb->fn(app);
+  } else {
+    for (auto& e : reg) e.fn(app);
+  }
 
   try {
     app.parse(argc, argv);

@@ -1,10 +1,13 @@
 // Each verb lives in its own cli/cmd_*.cpp and registers itself here with a static registrar, so
-// adding a verb touches no shared file. `order` fixes where the verb appears in --help.
+// adding a verb touches no shared file. `order` fixes where the verb appears in --help; `name` is
+// the subcommand the function adds, so that main() can build only the verb being run (building
+// every verb's options was a sixth of the start-up).
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace infertrace::cli {
@@ -14,12 +17,15 @@ using RegisterFn = std::function<void(CLI::App&)>;
 struct CommandEntry {
   int order;
   RegisterFn fn;
+  std::string name;  // the verb (empty for bench sub-verbs, which bench registers together)
 };
 
 std::vector<CommandEntry>& command_registry();
 
 struct CommandRegistrar {
-  CommandRegistrar(int order, RegisterFn fn) { command_registry().push_back({order, std::move(fn)}); }
+  CommandRegistrar(int order, std::string name, RegisterFn fn) {
+    command_registry().push_back({order, std::move(fn), std::move(name)});
+  }
 };
 
 // Sub-verbs of `infertrace bench` (threads, membw, interference, launch, ...), registered the same way
@@ -27,7 +33,7 @@ struct CommandRegistrar {
 std::vector<CommandEntry>& bench_registry();
 
 struct BenchRegistrar {
-  BenchRegistrar(int order, RegisterFn fn) { bench_registry().push_back({order, std::move(fn)}); }
+  BenchRegistrar(int order, RegisterFn fn) { bench_registry().push_back({order, std::move(fn), {}}); }
 };
 
 // A verb's callback sets this when it completes with findings (exit code 1 without an error).

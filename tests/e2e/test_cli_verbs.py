@@ -1,0 +1,33 @@
+"""The command line: `infertrace VERB ...` builds only that verb's options (cli/main.cpp), so every
+verb must still parse, show its own help and reject what it rejected before; `infertrace --help`
+and a misspelt verb still see every verb."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import check, failures, run  # noqa: E402
+
+VERBS = ["demo", "analyze", "ingest", "record", "sched", "sweep", "compare", "fusion", "engine", "model",
+         "report", "export", "bench"]
+
+top = run("--help")
+check(top.returncode == 0, "--help exits 0, got %d" % top.returncode)
+for verb in VERBS:
+    check(("\n  " + verb + " ") in top.stdout, "--help lists " + verb)
+    h = run(verb, "--help")
+    check(h.returncode == 0, verb + " --help exits 0, got %d" % h.returncode)
+    check(("infertrace " + verb) in h.stdout, verb + " --help shows its usage line: " + h.stdout[:200])
+    bad = run(verb, "--no-such-option-xyz")
+    check(bad.returncode == 2, verb + " rejects an unknown option as a usage error (2), got %d" % bad.returncode)
+
+# A misspelt verb: a usage error that points at --help, with every verb still known.
+miss = run("analyse", "trace.json")
+check(miss.returncode == 2, "a misspelt verb is a usage error (2), got %d" % miss.returncode)
+check("--help" in miss.stderr, "a misspelt verb points at --help: " + miss.stderr[:200])
+ver = run("--version")
+check(ver.returncode == 0 and ver.stdout.startswith("infertrace "), "--version: " + ver.stdout[:80])
+
+if failures:
+    print("\n".join("FAIL: " + f for f in failures))
+    sys.exit(1)
+print("ok")
