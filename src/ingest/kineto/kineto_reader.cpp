@@ -34,18 +34,18 @@ Kernel kernel_for(ParserKernel asked) {
 void read_kineto(char* data, size_t size, const std::string& file, const ReadOptions& opts, Trace& out) {
   const Kernel kernel = kernel_for(opts.kernel);
   const ReadPieces read_with_cuts = kernel.read;
-  size_t chunk = opts.chunk_bytes;
-  if (chunk == 0 && size > kWholeDocumentMax) chunk = kDefaultPiece;
+  // By default a document past kWholeDocumentMax is cut, even when it fits in one piece: its events
+  // between the two edge pieces then go through the direct event scan, not the on-demand parser
+  // (the edges only need that parser for the document around the array). A piece size given by a
+  // caller (tests, --chunk-bytes) means what it says: a document within it is read whole.
+  const bool default_pieces = opts.chunk_bytes == 0;
+  const size_t chunk = default_pieces ? kDefaultPiece : opts.chunk_bytes;
+  const size_t whole_max = default_pieces ? kWholeDocumentMax : chunk;
   size_t first = 0;
   while (first < size && (data[first] == ' ' || data[first] == '\n' || data[first] == '\r' || data[first] == '\t'))
     ++first;
   const bool splittable = first < size && (data[first] == '{' || data[first] == '[');
-  // By default a document past kWholeDocumentMax is cut even when it fits in one piece: its events
-  // between the two edge pieces then go through the direct event scan, not the on-demand parser
-  // (the edges only need that parser for the document around the array). Sizes given by a caller
-  // (tests) mean what they say.
-  const bool cut_small = opts.chunk_bytes == 0 && chunk != 0;
-  if (chunk == 0 || (size <= chunk && !cut_small) || !splittable) {
+  if (size <= whole_max || !splittable) {
     read_with_cuts(data, size, file, opts, splittable && data[first] == '{', {}, out);
     out.meta["ingest.parser"] = kernel.simdjson_name;
     return;
@@ -54,7 +54,7 @@ void read_kineto(char* data, size_t size, const std::string& file, const ReadOpt
   const std::string file_name = out.file;
   const TraceSource source = out.source;
   try {
-    read_with_cuts(data, size, file, opts, object_form, quick_cuts(data, size, chunk, opts.chunk_bytes == 0 ? kEdgePiece : 0), out);
+    read_with_cuts(data, size, file, opts, object_form, quick_cuts(data, size, chunk, default_pieces ? kEdgePiece : 0), out);
     out.meta["ingest.cuts"] = "quick";
     out.meta["ingest.parser"] = kernel.simdjson_name;
     return;
