@@ -1,0 +1,78 @@
+// InputBuffer::open on plain files: the bytes, the zero padding behind them, and where a big
+// file's mapping starts (a 2 MiB boundary, so the kernel can map large page-cache folios whole).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "ingest/input_buffer.h"
+#include "kineto_test_util.h"
+
+namespace infertrace {
+namespace {
+
+using testing_kineto::TempFile;
+
+constexpr size_t kTwoMiB = size_t{2} << 20;
+
+// Bytes that differ at every offset (a repeated pattern could hide a shifted mapping).
+std::string numbered_bytes(size_t n) {
+  std::string s(n, '\0');
+  uint32_t x = 2463534242u;
+  for (size_t i = 0; i < n; ++i) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s[i] = static_cast<char>('a' + x % 26);
+  }
+  return s;
+}
+
+void expect_bytes_then_zero_padding(const InputBuffer& b, const std::string& bytes) {
+  ASSERT_EQ(b.size(), bytes.size());
+  ASSERT_GE(b.capacity(), bytes.size() + InputBuffer::kPadding);
+  EXPECT_EQ(std::memcmp(b.data(), bytes.data(), bytes.size()), 0);
+  for (size_t i = bytes.size(); i < bytes.size() + InputBuffer::kPadding; ++i) ASSERT_EQ(b.data()[i], '\0') << "padding byte " << i;
+  EXPECT_TRUE(b.file_backed());
+  EXPECT_FALSE(b.was_gzip());
+}
+
+TEST(InputBuffer, BigFileIsMappedFromATwoMiBBoundaryWithItsBytesAndPadding) {
+  // Just over, exactly at, and well past the size from which the mapping is aligned.
+  for (const size_t n : {kTwoMiB, kTwoMiB + 1, 5 * kTwoMiB + 12345}) {
+    const std::string bytes = numbered_bytes(n);
+    TempFile f(bytes);
+    for (const bool prefault : {true, false}) {
+      const InputBuffer b = InputBuffer::open(f.path(), prefault);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(b.data()) % kTwoMiB, 0u) << n << " bytes, prefault " << prefault;
+      expect_bytes_then_zero_padding(b, bytes);
+    }
+  }
+}
+
+TEST(InputBuffer, SmallFilesKeepTheirBytesAndPadding) {
+  // Below 2 MiB the start is a page, nothing more; ends on, just after and just before a page.
+  for (const size_t n : {size_t{1}, size_t{4095}, size_t{4096}, size_t{4097}, kTwoMiB - 1}) {
+    const std::string bytes = numbered_bytes(n);
+    TempFile f(bytes);
+    const InputBuffer b = InputBuffer::open(f.path());
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(b.data()) % 4096, 0u) << n;
+    expect_bytes_then_zero_padding(b, bytes);
+  }
+}
+
+TEST(InputBuffer, WritingABytePutsItInTheBufferNotTheFile) {
+  const std::string bytes = numbered_bytes(kTwoMiB + 100);
+  TempFile f(bytes);
+  {
+    const InputBuffer b = InputBuffer::open(f.path());
+    b.mutable_data()[kTwoMiB + 7] = '#';
+    EXPECT_EQ(b.data()[kTwoMiB + 7], '#');
+  }
+  const InputBuffer again = InputBuffer::open(f.path());
+  expect_bytes_then_zero_padding(again, bytes);
+}
+
+}  // namespace
+}  // namespace infertrace
