@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace infertrace::kineto {
@@ -32,6 +33,14 @@ void drop_pages(const char* p, size_t n) {
   const uintptr_t from = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
   const uintptr_t to = (reinterpret_cast<uintptr_t>(p) + n) & ~(page - 1);
   if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
+
+void drop_blocks(const char* base, size_t size, const char* p, size_t n) {
+  constexpr uintptr_t block = uintptr_t{2} << 20;
+  const uintptr_t lo = std::max(reinterpret_cast<uintptr_t>(p) & ~(block - 1), reinterpret_cast<uintptr_t>(base));
+  const uintptr_t hi = std::min((reinterpret_cast<uintptr_t>(p) + n + block - 1) & ~(block - 1),
+                                reinterpret_cast<uintptr_t>(base) + size);
+  if (hi > lo) drop_pages(reinterpret_cast<const char*>(lo), hi - lo);
 }
 
 }  // namespace infertrace::kineto

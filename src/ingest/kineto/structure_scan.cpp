@@ -1,5 +1,6 @@
 #include "ingest/kineto/structure_scan.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace infertrace::kineto {
@@ -25,19 +26,27 @@ size_t next_event_comma(const char* d, size_t from, size_t end) {
 }
 }  // namespace
 
-std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk, size_t edge) {
+std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk, size_t edge,
+                               const std::function<void(size_t from, size_t to)>& searched) {
   std::vector<size_t> cuts;
+  // next_event_comma() reads from `from` to the comma, and the whitespace around it: the range
+  // passed on is that, give or take a long run of whitespace.
+  auto search = [&](size_t from) {
+    const size_t c = next_event_comma(data, from, size);
+    if (searched) searched(from, c < size ? std::min(size, c + 64) : size);
+    return c;
+  };
   if (edge == 0 || edge > chunk) edge = chunk;
   size_t pos = 0, target = edge;
   while (size - pos > target) {
-    const size_t c = next_event_comma(data, pos + target, size);
+    const size_t c = search(pos + target);
     if (c >= size) break;
     cuts.push_back(c);
     pos = c + 1;
     target = chunk;
   }
   if (!cuts.empty() && edge < chunk && size - pos > edge) {
-    const size_t c = next_event_comma(data, size - edge, size);
+    const size_t c = search(size - edge);
     if (c < size) cuts.push_back(c);
   }
   return cuts;

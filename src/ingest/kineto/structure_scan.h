@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace infertrace::kineto {
@@ -13,7 +14,10 @@ namespace infertrace::kineto {
 // and checked by parsing (see kineto_reader.h). With 0 < `edge` < `chunk` the first and the last
 // piece are only about `edge` bytes: they hold the document around the traceEvents array and are
 // read by the on-demand reader, while middle pieces go through the direct event scan first.
-std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk, size_t edge = 0);
+// `searched`, when given, is told the byte range [from, to) that each search read, right after it
+// (the reader unmaps those pages again: see kineto_reader.cpp).
+std::vector<size_t> quick_cuts(const char* data, size_t size, size_t chunk, size_t edge = 0,
+                               const std::function<void(size_t from, size_t to)>& searched = {});
 
 struct ExactCuts {
   std::vector<size_t> cuts;  // commas between elements of the traceEvents array
