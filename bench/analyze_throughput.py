@@ -16,6 +16,12 @@ turn, so slow moments of a shared machine spread over all of them; per case it p
 and best CPU time (user + system, from wait4's rusage: on one core the time the work took), the
 GB/s of CPU those give, the median wall time, and the peak RSS next to the JSON size.
 
+Every run also pays a fixed cost that does not grow with the trace: process start-up (dynamic
+linking, initialisers, page faults of the executable) and writing the report. Each round also
+runs an empty trace (`{"traceEvents": []}`); its median CPU time is printed, and the last column
+is the GB/s of what is left past it, (size) / (CPU - empty CPU): the rate at which the trace
+itself is read and analysed, which is what "linear from 10 MB up" is about.
+
     python3 bench/analyze_throughput.py --bin build/dev/src/infertrace --sizes 10,100,1000 --rounds 5
 """
 import argparse
@@ -84,25 +90,33 @@ def main():
             path = os.path.join(a.dir, f"{layout}_{mb}mb.json")
             make_trace(a.source, path, float(mb), layout)
             cases.append((layout, mb, path, os.path.getsize(path)))
+    empty = os.path.join(a.dir, "empty.json")
+    with open(empty, "w") as f:
+        f.write('{"traceEvents": []}\n')
     if a.page_cache == "reread":
         for _, _, path, _ in cases:
             reread(path)
     results = {c[2]: [] for c in cases}
+    fixed = []
     for _ in range(a.rounds):
+        fixed.append(run_once(a.bin, empty)[0])
         for _, _, path, _ in cases:
             results[path].append(run_once(a.bin, path))
+    fixed_med = statistics.median(fixed)
     load = os.getloadavg()
     print(f"infertrace analyze --json, {a.rounds} rounds, page cache {a.page_cache}, "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"empty trace (fixed cost of a run): CPU s median {fixed_med:.4f}, best {min(fixed):.4f}")
     print(f"{'layout':8} {'JSON MB':>8} {'CPU s med':>9} {'GB/s med':>8} {'GB/s best':>9} {'wall s med':>10} "
-          f"{'peak RSS MB':>11} {'RSS/JSON':>8}")
+          f"{'peak RSS MB':>11} {'RSS/JSON':>8} {'GB/s past fixed':>15}")
     for layout, _, path, size in cases:
         cpu = [r[0] for r in results[path]]
         wall = [r[1] for r in results[path]]
         rss = max(r[2] for r in results[path])
         med = statistics.median(cpu)
         print(f"{layout:8} {size / 1e6:8.1f} {med:9.3f} {size / 1e9 / med:8.2f} {size / 1e9 / min(cpu):9.2f} "
-              f"{statistics.median(wall):10.3f} {rss / 1e6:11.1f} {rss / size:8.2f}")
+              f"{statistics.median(wall):10.3f} {rss / 1e6:11.1f} {rss / size:8.2f} "
+              f"{size / 1e9 / max(med - fixed_med, 1e-9):15.2f}")
 
 
 if __name__ == "__main__":
