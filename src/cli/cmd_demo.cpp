@@ -29,11 +29,19 @@ namespace infertrace::cli {
 
 namespace {
 
-CLI::App* g_root = nullptr;  // to ask which verbs this binary has
+// Every verb of this binary, built into an app of their own: main() builds only the verb being run
+// (here `demo`), so the app it parsed does not say which other verbs exist.
+const CLI::App& all_verbs() {
+  static const CLI::App* const app = [] {
+    auto* a = new CLI::App;  // lives as long as the process, like the registry
+    for (const CommandEntry& e : command_registry()) e.fn(*a);
+    return a;
+  }();
+  return *app;
+}
 
 bool has_verb(const std::string& name, const std::string& sub = "") {
-  if (!g_root) return false;
-  auto found = g_root->get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
+  auto found = all_verbs().get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
   if (found.empty()) return false;
   if (sub.empty()) return true;
   return !found[0]->get_subcommands([&](const CLI::App* a) { return a->get_name() == sub; }).empty();
@@ -268,7 +276,6 @@ class Demo {
 };
 
 const CommandRegistrar reg(10, "demo", [](CLI::App& app) {
-  g_root = &app;
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("demo", "Run the whole tool end to end on this machine (no GPU needed) and write "
                                          "an HTML report");

@@ -36,6 +36,16 @@ with tempfile.TemporaryDirectory() as tmp:
     for line in steps:
         if not re.search(r": (ok|missing|failed|skipped)\b", line):
             failures.append("step without a status: " + line)
+        # "missing" must be true: a verb this binary has (its own --help works) is never reported
+        # missing (the demo once asked the CLI that main() built for `demo` alone, and every
+        # other verb looked absent).
+        m = re.search(r": missing: `infertrace ([a-z-]+)(?: ([a-z-]+))?`", line)
+        if m:
+            verb = [v for v in m.groups() if v]
+            h = subprocess.run([exe] + verb + ["--help"], capture_output=True, text=True, timeout=60)
+            # (An unknown verb's --help prints the top-level usage instead.)
+            if h.returncode == 0 and re.search(r"Usage: \S+ %s \[OPTIONS\]" % re.escape(" ".join(verb)), h.stdout):
+                failures.append("reported missing although `infertrace %s --help` works: %s" % (" ".join(verb), line))
     report = os.path.join(work, "report.html")
     if ("Report: " + report) not in r.stdout and ("Report: " + os.path.realpath(report)) not in r.stdout:
         failures.append("the report path is not printed")
