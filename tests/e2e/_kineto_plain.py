@@ -7,9 +7,14 @@ from decimal import Decimal
 GPU_CATS = {"kernel", "Kernel", "gpu_memcpy", "Memcpy", "gpu_memset", "Memset"}
 API_CATS = {"cuda_runtime", "Runtime", "cuda_driver"}
 OP_CATS = {"cpu_op", "Operator", "user_annotation"}
+# docs/metrics.md "Launch call": the shared definition's names plus the runtime counterparts of the
+# driver wildcards and the multi-device cooperative launches.
 LAUNCH_NAMES = {"cudaLaunchKernel", "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel", "cuLaunchKernel",
                 "cuLaunchKernelEx", "cuLaunchCooperativeKernel", "cudaGraphLaunch", "cuGraphLaunch",
-                "cudaMemcpyAsync", "cudaMemsetAsync"}
+                "cudaMemcpyAsync", "cudaMemsetAsync",
+                "cudaMemcpy2DAsync", "cudaMemcpy3DAsync", "cudaMemcpyPeerAsync", "cudaMemcpyToSymbolAsync",
+                "cudaMemcpyFromSymbolAsync", "cudaMemset2DAsync", "cudaMemset3DAsync",
+                "cudaLaunchCooperativeKernelMultiDevice", "cuLaunchCooperativeKernelMultiDevice"}
 
 
 def is_launch(name):
