@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "report/kernel_display_names.h"
 #include "report/text_table.h"
 #include "util/error.h"
 #include "util/units.h"
@@ -88,10 +89,13 @@ void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, si
   ns_t all = 0;
   for (auto* k : ks) all += k->total;
   std::stable_sort(ks.begin(), ks.end(), [&](auto* x, auto* y) { return by_time ? x->total > y->total : x->count > y->count; });
+  std::vector<std::string> every_name;
+  for (auto* k : ks) every_name.emplace_back(t.str(k->name));
+  const KernelDisplayNames display(every_name);
   if (ks.size() > top) ks.resize(top);
   TextTable tb({"kernel", "count", "total", "share", "mean", "min", "max"});
   for (auto* k : ks)
-    tb.add_row({short_kernel_name(std::string(t.str(k->name))), format_count(k->count), format_ns(k->total),
+    tb.add_row({display(std::string(t.str(k->name))), format_count(k->count), format_ns(k->total),
                 format_pct(share(k->total, all)), mean(k->total, k->count), format_ns(k->min), format_ns(k->max)});
   if (tb.rows()) os << "\n", tb.print(os, by_time ? "Top kernels by total time" : "Top kernels by count");
 }

@@ -7,6 +7,7 @@
 #include "report/html_sections.h"
 #include "report/html_svg.h"
 #include "report/html_timeline.h"
+#include "report/kernel_display_names.h"
 #include "report/text_table.h"
 #include "util/units.h"
 
@@ -84,6 +85,9 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
   if (a.kernels_by_name.empty()) return "";
   ns_t all = 0;
   for (auto& k : a.kernels_by_name) all += k.total;
+  std::vector<std::string> every_name;
+  for (auto& k : a.kernels_by_name) every_name.emplace_back(t.str(k.name));
+  const KernelDisplayNames display(every_name);
   auto render = [&](std::vector<KernelStat> ks, bool by_time) {
     std::sort(ks.begin(), ks.end(), [&](const KernelStat& x, const KernelStat& y) {
       return by_time ? x.total > y.total : x.count > y.count;
@@ -92,7 +96,7 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
     HtmlTable tb({"kernel", "count", "total", "share", "mean", "min", "max"});
     for (size_t i = 0; i < ks.size(); ++i) {
       const std::string full(t.str(ks[i].name));
-      tb.add_row({short_kernel_name(full), format_count(ks[i].count), format_ns(ks[i].total), format_pct(share(ks[i].total, all)),
+      tb.add_row({display(full), format_count(ks[i].count), format_ns(ks[i].total), format_pct(share(ks[i].total, all)),
                   mean_ns(ks[i].total, ks[i].count), format_ns(ks[i].min), format_ns(ks[i].max)});
       tb.set_title(i, 0, full);
     }
@@ -202,8 +206,10 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
   if (!a.kernels_by_name.empty()) {
     auto top = std::max_element(a.kernels_by_name.begin(), a.kernels_by_name.end(),
                                 [](const KernelStat& x, const KernelStat& y) { return x.total < y.total; });
+    std::vector<std::string> every_name;
+    for (auto& k : a.kernels_by_name) every_name.emplace_back(in.trace->str(k.name));
     out.push_back(fmt::format("{}: the most expensive kernel is {} ({} call{}, {} in total).", in.label,
-                              short_kernel_name(std::string(in.trace->str(top->name)), 50), format_count(top->count),
+                              KernelDisplayNames(every_name, 50)(std::string(in.trace->str(top->name))), format_count(top->count),
                               top->count == 1 ? "" : "s", format_ns(top->total)));
   }
   if (a.orphan_activities || a.orphan_launch_calls || a.clock_skew_clamped)

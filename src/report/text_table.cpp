@@ -63,6 +63,10 @@ void TextTable::print_csv(std::ostream& os) const {
 std::string short_kernel_name(const std::string& name, size_t max_len) {
   std::string s = name;
   if (s.rfind("void ", 0) == 0) s = s.substr(5);
+  // "at::native::(anonymous namespace)::foo" reads "at::native::foo" (the parameter-list removal
+  // below would leave "at::native::::foo").
+  static const std::string anonymous = "(anonymous namespace)::";
+  for (size_t at; (at = s.find(anonymous)) != std::string::npos;) s.erase(at, anonymous.size());
   // Remove the parameter list: the last top-level '(' group.
   std::string out;
   int angle = 0, paren = 0;

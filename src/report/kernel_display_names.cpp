@@ -1,0 +1,167 @@
+#include "report/kernel_display_names.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "report/text_table.h"
+
+namespace infertrace {
+
+namespace {
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The top-level arguments of the first template argument list of `s` (the kernel's own), or none.
+std::vector<std::string_view> template_arguments(std::string_view s) {
+  std::vector<std::string_view> args;
+  size_t open = std::string_view::npos;
+  constexpr std::string_view anonymous = "(anonymous namespace)";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.substr(i, anonymous.size()) == anonymous) {
+      i += anonymous.size() - 1;
+      continue;
+    }
+    if (s[i] == '<') {
+      open = i;
+      break;
+    }
+    if (s[i] == '(') return args;  // a parameter list first: not a template
+  }
+  if (open == std::string_view::npos) return args;
+  int depth = 0;
+  size_t from = open + 1;
+  for (size_t i = open; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '<' || c == '(' || c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '>' || c == ')' || c == '}' || c == ']') {
+      if (--depth == 0) {
+        args.push_back(s.substr(from, i - from));
+        return args;
+      }
+    } else if (c == ',' && depth == 1) {
+      args.push_back(s.substr(from, i - from));
+      from = i + 1;
+    }
+  }
+  return {};  // unbalanced: no hint rather than a wrong one
+}
+
+// Names that say nothing about which kernel it is.
+bool uninformative(std::string_view w) {
+  static const std::set<std::string_view> words = {
+      "c10", "Half", "BFloat16", "Float8_e4m3fn", "Float8_e5m2", "complex", "float", "double", "int", "long",
+      "short", "bool", "unsigned", "signed", "char", "void", "std", "array", "anonymous", "namespace", "lambda",
+      "operator", "const", "at", "native", "TensorIteratorBase", "OpaqueType", "detail", "cuda", "cub", "true", "false"};
+  // PyTorch's generic wrappers around the functor that matters: (A|B)?(Unary|Binary)Functor.
+  std::string_view core = w;
+  if (!core.empty() && (core[0] == 'A' || core[0] == 'B') && core.size() > 1 && std::isupper(static_cast<unsigned char>(core[1])))
+    core.remove_prefix(1);
+  return words.count(w) > 0 || core == "UnaryFunctor" || core == "BinaryFunctor";
+}
+
+}  // namespace
+
+std::string kernel_name_hint(std::string_view full_name) {
+  std::string_view s = full_name;
+  if (s.substr(0, 5) == "void ") s.remove_prefix(5);
+  for (std::string_view arg : template_arguments(s)) {
+    for (size_t i = 0; i < arg.size();) {
+      if (!is_word_char(arg[i])) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < arg.size() && is_word_char(arg[j])) ++j;
+      const std::string_view word = arg.substr(i, j - i);
+      size_t k = j;
+      while (k < arg.size() && arg[k] == ' ') ++k;
+      const bool qualifier = arg.substr(k, 2) == "::";  // a namespace or class around the name
+      if (!qualifier && !std::isdigit(static_cast<unsigned char>(word[0])) && !uninformative(word))
+        return std::string(word);
+      i = j;
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> kernel_name_words(std::string_view full_name) {
+  std::string_view s = full_name;
+  if (s.substr(0, 5) == "void ") s.remove_prefix(5);
+  static const std::set<std::string_view> filler = {"lambda", "operator", "const", "anonymous", "namespace"};
+  for (std::string_view arg : template_arguments(s)) {
+    std::vector<std::string> words;
+    for (size_t i = 0; i < arg.size();) {
+      if (!is_word_char(arg[i])) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < arg.size() && is_word_char(arg[j])) ++j;
+      const std::string_view word = arg.substr(i, j - i);
+      if (arg.substr(j, 2) != "::" && !std::isdigit(static_cast<unsigned char>(word[0])) && !filler.count(word))
+        words.emplace_back(word);
+      i = j;
+    }
+    if (!words.empty()) return words;
+  }
+  return {};
+}
+
+KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_names, size_t max_len) : max_len_(max_len) {
+  // Group the distinct names by their untruncated short name; only groups of two or more need more.
+  std::map<std::string, std::vector<const std::string*>> by_short;
+  std::set<std::string> seen;
+  for (const std::string& f : full_names)
+    if (seen.insert(f).second) by_short[short_kernel_name(f, std::string::npos)].push_back(&f);
+  for (auto& [base, group] : by_short) {
+    if (group.size() == 1) {
+      names_[*group[0]] = short_kernel_name(*group[0], max_len_);
+      continue;
+    }
+    std::map<std::string, int> hint_count, hint_seen;
+    std::vector<std::string> hints;
+    for (const std::string* f : group) hints.push_back(kernel_name_hint(*f)), ++hint_count[hints.back()];
+    // A hint shared within the group: add the first word of the functor's template argument that
+    // none of the others sharing it has ("MulFunctor, AUnaryFunctor" against "MulFunctor,
+    // BinaryFunctor"; "CUDAFunctorOnSelf_add, Half" against "..., long").
+    std::vector<std::vector<std::string>> words(group.size());
+    for (size_t i = 0; i < group.size(); ++i)
+      if (hint_count[hints[i]] > 1) words[i] = kernel_name_words(*group[i]);
+    std::vector<std::string> tagged = hints;
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (hint_count[hints[i]] < 2) continue;
+      for (const std::string& w : words[i]) {
+        bool unique = true;
+        for (size_t j = 0; j < group.size() && unique; ++j)
+          if (j != i && hints[j] == hints[i] && std::find(words[j].begin(), words[j].end(), w) != words[j].end()) unique = false;
+        if (unique) {
+          tagged[i] = hints[i].empty() ? w : hints[i] + ", " + w;
+          break;
+        }
+      }
+    }
+    hints = tagged;
+    hint_count.clear();
+    for (const std::string& h : hints) ++hint_count[h];
+    for (size_t i = 0; i < group.size(); ++i) {
+      std::string tag = hints[i].size() > 32 ? hints[i].substr(0, 29) + "..." : hints[i];
+      if (hint_count[hints[i]] > 1 || tag.empty()) tag += (tag.empty() ? "#" : " #") + std::to_string(++hint_seen[hints[i]]);
+      const std::string suffix = " [" + tag + "]";
+      // Truncate the base, never the part that tells the kernels apart.
+      std::string name = base;
+      if (name.size() + suffix.size() > max_len_ && max_len_ > suffix.size() + 3)
+        name = name.substr(0, max_len_ - suffix.size() - 3) + "...";
+      names_[*group[i]] = name + suffix;
+    }
+  }
+}
+
+std::string KernelDisplayNames::operator()(const std::string& full_name) const {
+  const auto it = names_.find(full_name);
+  return it != names_.end() ? it->second : short_kernel_name(full_name, max_len_);
+}
+
+}  // namespace infertrace

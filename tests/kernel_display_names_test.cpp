@@ -1,0 +1,108 @@
+// Table names for kernels whose short names collide (report/kernel_display_names.h), on kernel
+// names as PyTorch 2.x on an H100 writes them (copied from ../shared/fixtures/kineto-h100 traces).
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "report/kernel_display_names.h"
+#include "report/text_table.h"
+
+namespace infertrace {
+namespace {
+
+const std::string kMul =
+    "void at::native::vectorized_elementwise_kernel<8, at::native::AUnaryFunctor<c10::Half, c10::Half, c10::Half, "
+    "at::native::binary_internal::MulFunctor<float> >, std::array<char*, 2ul> >(int, at::native::AUnaryFunctor<c10::Half, "
+    "c10::Half, c10::Half, at::native::binary_internal::MulFunctor<float> >, std::array<char*, 2ul>)";
+const std::string kMulBinary =
+    "void at::native::vectorized_elementwise_kernel<8, at::native::BinaryFunctor<c10::Half, c10::Half, c10::Half, "
+    "at::native::binary_internal::MulFunctor<float> >, std::array<char*, 3ul> >(int, at::native::BinaryFunctor<c10::Half, "
+    "c10::Half, c10::Half, at::native::binary_internal::MulFunctor<float> >, std::array<char*, 3ul>)";
+const std::string kAdd =
+    "void at::native::vectorized_elementwise_kernel<8, at::native::CUDAFunctor_add<c10::Half>, std::array<char*, 3ul> "
+    ">(int, at::native::CUDAFunctor_add<c10::Half>, std::array<char*, 3ul>)";
+const std::string kPow =
+    "void at::native::vectorized_elementwise_kernel<8, at::native::(anonymous "
+    "namespace)::pow_tensor_scalar_kernel_impl<c10::Half, c10::Half>(at::TensorIteratorBase&, "
+    "c10::Half)::{lambda(c10::Half)#2}, std::array<char*, 2ul> >(int, at::native::(anonymous "
+    "namespace)::pow_tensor_scalar_kernel_impl<c10::Half, c10::Half>(at::TensorIteratorBase&, "
+    "c10::Half)::{lambda(c10::Half)#2}, std::array<char*, 2ul>)";
+const std::string kTanh =
+    "void at::native::vectorized_elementwise_kernel<8, at::native::tanh_kernel_cuda(at::TensorIteratorBase&)::{lambda()#2}"
+    "::operator()() const::{lambda()#3}::operator()() const::{lambda(c10::Half)#1}, std::array<char*, 2ul> >(int, "
+    "at::native::tanh_kernel_cuda(at::TensorIteratorBase&)::{lambda()#2}::operator()() const::{lambda()#3}::operator()() "
+    "const::{lambda(c10::Half)#1}, std::array<char*, 2ul>)";
+const std::string kLayerNorm =
+    "void at::native::(anonymous namespace)::vectorized_layer_norm_kernel<c10::Half, float, false>(int, float, c10::Half "
+    "const*, c10::Half const*, c10::Half const*, float*, float*, c10::Half*)";
+const std::string kNvjet = "nvjet_sm90_hsh_192x128_64x5_1x2_h_bz_coopB_bias_NNT";
+
+TEST(KernelNameHint, WordsOfTheFirstTemplateArgumentWithoutNamespacesOrFiller) {
+  EXPECT_EQ(kernel_name_words(kMul), (std::vector<std::string>{"AUnaryFunctor", "Half", "Half", "Half", "MulFunctor", "float"}));
+  EXPECT_EQ(kernel_name_words(kAdd), (std::vector<std::string>{"CUDAFunctor_add", "Half"}));
+  EXPECT_EQ(kernel_name_words(kPow), (std::vector<std::string>{"pow_tensor_scalar_kernel_impl", "Half", "Half",
+                                                               "TensorIteratorBase", "Half", "Half"}));
+  EXPECT_EQ(kernel_name_words(kLayerNorm), (std::vector<std::string>{"Half"}));
+  EXPECT_TRUE(kernel_name_words(kNvjet).empty());
+}
+
+TEST(KernelNameHint, TheFunctorOrEnclosingFunctionPastWrappersNamespacesAndTypes) {
+  EXPECT_EQ(kernel_name_hint(kMul), "MulFunctor");
+  EXPECT_EQ(kernel_name_hint(kMulBinary), "MulFunctor");
+  EXPECT_EQ(kernel_name_hint(kAdd), "CUDAFunctor_add");
+  EXPECT_EQ(kernel_name_hint(kPow), "pow_tensor_scalar_kernel_impl");
+  EXPECT_EQ(kernel_name_hint(kTanh), "tanh_kernel_cuda");
+  // Only scalar types and literals as template arguments, or none at all: nothing to say.
+  EXPECT_EQ(kernel_name_hint(kLayerNorm), "");
+  EXPECT_EQ(kernel_name_hint(kNvjet), "");
+  EXPECT_EQ(kernel_name_hint("void f<8, (unbalanced>(int)"), "");
+}
+
+TEST(KernelDisplayNames, CollidingShortNamesGetWhatTellsThemApartOthersStayShort) {
+  const std::vector<std::string> all = {kMul, kAdd, kPow, kTanh, kLayerNorm, kNvjet, kMulBinary, kAdd};
+  const KernelDisplayNames display(all);
+  EXPECT_EQ(display(kAdd), "at::native::vectorized_elementwise_kernel [CUDAFunctor_add]");
+  // Over 60 characters: the base is cut, the hint kept.
+  EXPECT_EQ(display(kPow), "at::native::vectorized_el... [pow_tensor_scalar_kernel_impl]");
+  EXPECT_EQ(display(kTanh), "at::native::vectorized_elementwise_kernel [tanh_kernel_cuda]");
+  // The same hint twice: with the first word that differs.
+  EXPECT_EQ(display(kMul), "at::native::vectorized_elemen... [MulFunctor, AUnaryFunctor]");
+  EXPECT_EQ(display(kMulBinary), "at::native::vectorized_elemen... [MulFunctor, BinaryFunctor]");
+  // No collision: the plain short name.
+  EXPECT_EQ(display(kLayerNorm), short_kernel_name(kLayerNorm));
+  EXPECT_EQ(display(kLayerNorm), "at::native::vectorized_layer_norm_kernel");
+  EXPECT_EQ(display(kNvjet), kNvjet);
+  // A name not given at construction: the plain short name.
+  EXPECT_EQ(display("void other_kernel<4>(int)"), "other_kernel");
+  // Every distinct kernel gets a distinct display name.
+  std::set<std::string> shown;
+  for (const std::string& f : std::set<std::string>(all.begin(), all.end())) EXPECT_TRUE(shown.insert(display(f)).second) << f;
+}
+
+TEST(KernelDisplayNames, ShortensTheBaseNotTheDistinguishingPart) {
+  const KernelDisplayNames display({kAdd, kTanh}, 40);
+  EXPECT_EQ(display(kAdd), "at::native::vectori... [CUDAFunctor_add]");
+  EXPECT_EQ(display(kAdd).size(), 40u);
+  EXPECT_EQ(display(kTanh), "at::native::vector... [tanh_kernel_cuda]");
+  EXPECT_EQ(display(kTanh).size(), 40u);
+  // The same functor on two element types: told apart by the type.
+  const std::string on_self_half =
+      "void at::native::vectorized_elementwise_kernel<8, at::native::CUDAFunctorOnSelf_add<c10::Half>, std::array<char*, "
+      "2ul> >(int, at::native::CUDAFunctorOnSelf_add<c10::Half>, std::array<char*, 2ul>)";
+  const std::string on_self_long =
+      "void at::native::vectorized_elementwise_kernel<2, at::native::CUDAFunctorOnSelf_add<long>, std::array<char*, 2ul> "
+      ">(int, at::native::CUDAFunctorOnSelf_add<long>, std::array<char*, 2ul>)";
+  const KernelDisplayNames typed({on_self_half, on_self_long}, 80);
+  EXPECT_EQ(typed(on_self_half), "at::native::vectorized_elementwise_kernel [CUDAFunctorOnSelf_add, Half]");
+  EXPECT_EQ(typed(on_self_long), "at::native::vectorized_elementwise_kernel [CUDAFunctorOnSelf_add, long]");
+  // Nothing in the template arguments tells them apart: numbered.
+  const std::string a = "void k<1>(int)", b = "void k<2>(int)";
+  const KernelDisplayNames numbered({a, b});
+  EXPECT_EQ(numbered(a), "k [#1]");
+  EXPECT_EQ(numbered(b), "k [#2]");
+}
+
+}  // namespace
+}  // namespace infertrace
