@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "report/kernel_display_names.h"
 #include "report/text_table.h"
 #include "util/units.h"
 
@@ -10,9 +11,18 @@ namespace infertrace {
 
 namespace {
 
+// The kernels of all candidates, each once, named for a chain (kernel_display_names.h: without
+// namespaces, and told apart where PyTorch's elementwise kernels share a name).
+KernelDisplayNames chain_names(const Trace& t, const FusionResult& r, size_t name_len) {
+  std::vector<std::string> names;
+  for (const FusionCandidate& c : r.candidates)
+    for (StrId k : c.kernels) names.emplace_back(t.str(k));
+  return KernelDisplayNames(names, name_len, /*drop_namespaces=*/true);
+}
+
 // "a -> b -> c" of shortened names; long chains keep their first and last kernels.
-std::string chain_text(const Trace& t, const FusionCandidate& c, size_t name_len, size_t max_shown) {
-  auto name = [&](size_t i) { return short_kernel_name(std::string(t.str(c.kernels[i])), name_len); };
+std::string chain_text(const Trace& t, const FusionCandidate& c, const KernelDisplayNames& names, size_t max_shown) {
+  auto name = [&](size_t i) { return names(std::string(t.str(c.kernels[i]))); };
   std::string s;
   const size_t n = c.kernels.size();
   for (size_t i = 0; i < n; ++i) {
@@ -104,11 +114,12 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   }
   j["lengths"] = std::move(lengths);
   json cands = json::array();
+  const KernelDisplayNames display = chain_names(t, r, 40);
   for (auto& c : r.candidates) {
     json names = json::array();
     for (StrId k : c.kernels) names.push_back(std::string(t.str(k)));
     cands.push_back({{"length", c.length},
-                     {"chain", chain_text(t, c, 40, 8)},
+                     {"chain", chain_text(t, c, display, 8)},
                      {"kernels", std::move(names)},
                      {"occurrences", c.occurrences},
                      {"first_kernel_occurrences", c.first_occurrences},
@@ -169,10 +180,11 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
                 {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
                  TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Left});
     size_t i = 0;
+    const KernelDisplayNames display = chain_names(t, r, 40);
     for (auto& k : r.candidates)
       c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), format_fixed(k.proximity, 3),
                  std::to_string(k.occurrences), std::to_string(k.kernels_removed), format_ns(k.launch_time_saved),
-                 chain_text(t, k, 32, 4)});
+                 chain_text(t, k, display, 4)});
     os << "\n";
     c.print(os, "Top fusion candidates");
   }

@@ -110,15 +110,25 @@ std::vector<std::string> kernel_name_words(std::string_view full_name) {
   return {};
 }
 
-KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_names, size_t max_len) : max_len_(max_len) {
+std::string KernelDisplayNames::base_name(const std::string& full_name) const {
+  std::string base = short_kernel_name(full_name, std::string::npos);
+  if (drop_namespaces_) {
+    const size_t last = base.rfind("::");
+    if (last != std::string::npos && last + 2 < base.size()) base.erase(0, last + 2);
+  }
+  return base;
+}
+
+KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_names, size_t max_len, bool drop_namespaces)
+    : max_len_(max_len), drop_namespaces_(drop_namespaces) {
   // Group the distinct names by their untruncated short name; only groups of two or more need more.
   std::map<std::string, std::vector<const std::string*>> by_short;
   std::set<std::string> seen;
   for (const std::string& f : full_names)
-    if (seen.insert(f).second) by_short[short_kernel_name(f, std::string::npos)].push_back(&f);
+    if (seen.insert(f).second) by_short[base_name(f)].push_back(&f);
   for (auto& [base, group] : by_short) {
     if (group.size() == 1) {
-      names_[*group[0]] = short_kernel_name(*group[0], max_len_);
+      names_[*group[0]] = base.size() > max_len_ && max_len_ > 3 ? base.substr(0, max_len_ - 3) + "..." : base;
       continue;
     }
     std::map<std::string, int> hint_count, hint_seen;
@@ -161,7 +171,9 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
 
 std::string KernelDisplayNames::operator()(const std::string& full_name) const {
   const auto it = names_.find(full_name);
-  return it != names_.end() ? it->second : short_kernel_name(full_name, max_len_);
+  if (it != names_.end()) return it->second;
+  const std::string base = base_name(full_name);
+  return base.size() > max_len_ && max_len_ > 3 ? base.substr(0, max_len_ - 3) + "..." : base;
 }
 
 }  // namespace infertrace

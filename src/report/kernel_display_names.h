@@ -30,12 +30,18 @@ std::vector<std::string> kernel_name_words(std::string_view full_name);
 class KernelDisplayNames {
  public:
   // `full_names`: every distinct kernel a table may show (their order fixes the ordinals).
-  explicit KernelDisplayNames(const std::vector<std::string>& full_names, size_t max_len = 60);
+  // `drop_namespaces`: "vectorized_elementwise_kernel [CUDAFunctor_add]" instead of
+  // "at::native::vectorized_elementwise_kernel [...]", for the tight space of a chain of kernels.
+  explicit KernelDisplayNames(const std::vector<std::string>& full_names, size_t max_len = 60,
+                              bool drop_namespaces = false);
   // The display name of one of them (short_kernel_name() for a name not given).
   std::string operator()(const std::string& full_name) const;
 
  private:
+  std::string base_name(const std::string& full_name) const;
+
   size_t max_len_;
+  bool drop_namespaces_;
   std::unordered_map<std::string, std::string> names_;
 };
 
