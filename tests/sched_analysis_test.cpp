@@ -48,10 +48,11 @@ void main_thread_preempted_then_blocked(Trace& t) {
 
 // Main thread launches at 0, 1000, 2000, 5000, 6000, 10000 (each 100 ns) plus a driver call nested
 // in the launch at 1000; a side thread launches at 100 and 300.
-//  pair [0,1000)      d=1000  TIMER softirq at 500                  -> interrupted
+//  pair [0,1000)      d=1000  TIMER softirq at 500                  -> interrupted (IRQ only)
 //  pair [1000,2000)   d=1000  nothing                                -> clean
-//  pair [2000,5000)   d=3000  preempted at 2500, back at 4000        -> preempted
-//  pair [5000,6000)   d=1000  NET_RX at 5200 (300) with eth0 inside  -> interrupted
+//  pair [2000,5000)   d=3000  SCHED softirq at 2400, preempted at
+//                             2500, back at 4000                     -> preempted, and interrupted
+//  pair [5000,6000)   d=1000  NET_RX at 5200 (300) with eth0 inside  -> interrupted (IRQ only)
 //  pair [6000,10000)  d=4000  blocks at 7000, woken 8000, back 9000  -> blocked
 //  side pair          d=200                                          -> clean
 Trace build_trace() {
@@ -64,6 +65,7 @@ Trace build_trace() {
   main_thread_preempted_then_blocked(t);
   sw(t, 3000, kOther, kOther, true, 0, 0);  // an untraced thread's switch-out: not counted
   irq(t, IrqKind::Soft, "TIMER", 500, 100, kMain);
+  irq(t, IrqKind::Soft, "SCHED", 2400, 50, kMain);
   irq(t, IrqKind::Soft, "NET_RX", 5200, 300, kMain);
   irq(t, IrqKind::Hard, "eth0", 5300, 50, kMain);
   return t;
@@ -77,40 +79,87 @@ TEST(SchedAnalysis, PairsPenaltyAndRatesFromHandBuiltTrace) {
   EXPECT_EQ(a.merged_launch_calls, 1);
   EXPECT_EQ(a.all.count, 6);
   EXPECT_EQ(a.clean.count, 2);
-  EXPECT_EQ(a.interrupted.count, 2);
+  // Interrupted: every pair an IRQ ran in (the preempted one too); IRQ only: not switched as well.
+  EXPECT_EQ(a.interrupted.count, 3);
+  EXPECT_EQ(a.interrupted_only.count, 2);
   EXPECT_EQ(a.preempted.count, 1);
   EXPECT_EQ(a.blocked.count, 1);
   EXPECT_EQ(a.switched.count, 2);
-  // clean d = {200, 1000}: nearest-rank median is 200. switched d = {3000, 4000}: median 3000.
-  EXPECT_EQ(a.clean.p50, 200);
-  EXPECT_EQ(a.switched.p50, 3000);
+  // Medians of an even count are the mean of the middle two: clean d = {200, 1000} -> 600;
+  // switched d = {3000, 4000} -> 3500; interrupted d = {1000, 1000, 3000} -> 1000.
+  EXPECT_DOUBLE_EQ(a.clean.median, 600.0);
+  EXPECT_EQ(a.clean.p50, 600);
+  EXPECT_EQ(a.switched.p50, 3500);
+  EXPECT_EQ(a.interrupted.p50, 1000);
   ASSERT_TRUE(a.penalty && a.penalty_preempted && a.penalty_blocked);
-  EXPECT_EQ(*a.penalty, 2800);
-  EXPECT_EQ(*a.penalty_preempted, 2800);
-  EXPECT_EQ(*a.penalty_blocked, 3800);
+  EXPECT_EQ(*a.penalty, 2900);
+  EXPECT_EQ(*a.penalty_preempted, 2400);
+  EXPECT_EQ(*a.penalty_blocked, 3400);
   // Wall: first event at 0, last event ends at 10000 + 100.
   EXPECT_EQ(a.wall, 10100);
   ASSERT_TRUE(a.scheduler_impact);
-  EXPECT_DOUBLE_EQ(*a.scheduler_impact, (2800.0 + 3800.0) / 10100.0);
+  EXPECT_DOUBLE_EQ(*a.scheduler_impact, ((3000.0 - 600.0) + (4000.0 - 600.0)) / 10100.0);
   // Two switch-outs of traced threads (the untraced one is ignored) per 8 launches.
   EXPECT_EQ(a.switch_outs, 2);
   EXPECT_EQ(a.preemptions, 1);
   EXPECT_EQ(a.blocks, 1);
   EXPECT_DOUBLE_EQ(a.sched_per_1k, 250.0);
   EXPECT_DOUBLE_EQ(a.irq_per_1k_hard, 125.0);
-  EXPECT_DOUBLE_EQ(a.irq_per_1k_soft, 250.0);
-  // Off-CPU: 2500->4000 and 7000->9000. Run queue: preempted 2500->4000 = 1500, woken 8000->9000 = 1000.
+  EXPECT_DOUBLE_EQ(a.irq_per_1k_soft, 375.0);
+  // Off-CPU: 2500->4000 and 7000->9000. Run queue: preempted 2500->4000 = 1500, woken 8000->9000 =
+  // 1000: median 1250, nearest-rank p99 1500.
   EXPECT_EQ(a.main_tid, kMain);
   EXPECT_EQ(a.main_offcpu, 3500);
+  EXPECT_EQ(a.switch_ins_missing, 0);
   EXPECT_EQ(a.runq_samples, 2);
-  EXPECT_EQ(a.runq_p50, 1000);
+  EXPECT_EQ(a.runq_p50, 1250);
   EXPECT_EQ(a.runq_p99, 1500);
   // d sorted {200,1000,1000,1000,3000,4000}: P95 and P99 are 4000, the blocked pair alone.
   EXPECT_EQ(a.tail95.threshold, 4000);
   EXPECT_EQ(a.tail95.pairs, 1);
   EXPECT_DOUBLE_EQ(a.tail95.blocked, 1.0);
   EXPECT_DOUBLE_EQ(a.tail95.application, 0.0);
+  EXPECT_DOUBLE_EQ(a.tail95.interrupted, 0.0);
   EXPECT_EQ(a.signature, "blocking");
+}
+
+// The tail's shares when the slowest pair was both preempted and interrupted: it counts as
+// preempted and as interrupted (any IRQ), not as interrupted only; the exclusive shares add up to 1.
+TEST(SchedAnalysis, TailCountsASwitchedPairThatAnIrqAlsoHitUnderBoth) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  // Pairs of the main thread: [0,1000) clean, [1000,2000) clean, [2000,9000) preempted at 2500
+  // (back at 4000) with a TIMER softirq at 2300: d = 1000, 1000, 7000.
+  for (ns_t ts : {0, 1000, 2000, 9000}) launch(t, kMain, ts, 100);
+  sw(t, 2500, kPid, kMain, true, kOther, kOther);
+  sw(t, 4000, kOther, kOther, true, kPid, kMain);
+  irq(t, IrqKind::Soft, "TIMER", 2300, 40, kMain);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.all.count, 3);
+  EXPECT_EQ(a.tail99.threshold, 7000);
+  EXPECT_EQ(a.tail99.pairs, 1);
+  EXPECT_DOUBLE_EQ(a.tail99.preempted, 1.0);
+  EXPECT_DOUBLE_EQ(a.tail99.interrupted, 1.0);
+  EXPECT_DOUBLE_EQ(a.tail99.interrupted_only, 0.0);
+  EXPECT_DOUBLE_EQ(a.tail99.preempted + a.tail99.blocked + a.tail99.interrupted_only + a.tail99.application, 1.0);
+  EXPECT_EQ(a.signature, "cpu_contention");
+}
+
+// A thread switched out twice without a switch-in between (the kernel did not report it): it ran
+// in between, so its off-CPU time runs from the later switch-out.
+TEST(SchedAnalysis, OffCpuRestartsAtASecondSwitchOutWithoutSwitchIn) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 10000}) launch(t, kMain, ts, 100);
+  sw(t, 1000, kPid, kMain, true, kOther, kOther);   // out (preempted)
+  sw(t, 5000, kPid, kMain, false, kOther, kOther);  // out again: the switch-in before it is missing
+  sw(t, 6000, kOther, kOther, true, kPid, kMain);   // in
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.switch_ins_missing, 1);
+  EXPECT_EQ(a.main_offcpu, 1000);  // 5000 -> 6000, not 1000 -> 6000
+  // The later switch-out blocked and no wakeup was recorded: no run-queue sample.
+  EXPECT_EQ(a.runq_samples, 0);
+  EXPECT_EQ(a.switch_outs, 2);
 }
 
 TEST(SchedAnalysis, NestedIrqsKeepTheirOwnDurations) {
@@ -222,7 +271,8 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   EXPECT_NE(v.find("no CUDA launches (a CPU-only run)"), std::string::npos) << v;
   EXPECT_NE(v.find("Its 1 traced thread(s) were switched out 2 time(s) (1 preempted, 1 blocked)"), std::string::npos) << v;
   EXPECT_NE(v.find("spent " + format_ns(int64_t{3500}) + " off the CPU"), std::string::npos) << v;
-  EXPECT_NE(v.find("run-queue latency p50 " + format_ns(int64_t{1000})), std::string::npos) << v;
+  // Run-queue samples 1500 (preempted) and 1000 (woken): the median of the two is 1250.
+  EXPECT_NE(v.find("run-queue latency p50 " + format_ns(int64_t{1250})), std::string::npos) << v;
   EXPECT_NE(v.find("futex (" + format_ns(int64_t{600}) + ")"), std::string::npos) << v;
 }
 
@@ -234,9 +284,14 @@ TEST(SchedAnalysis, JsonCarriesTheDocumentedKeys) {
   EXPECT_EQ(j["schema_version"], 1);
   EXPECT_EQ(j["launches"], 8);
   EXPECT_EQ(j["pairs"]["preempted"]["count"], 1);
-  EXPECT_EQ(j["pairs"]["clean"]["p50_ns"], 200);
-  EXPECT_EQ(j["penalty_ns"]["overall"], 2800);
-  EXPECT_EQ(j["penalty_ns"]["blocked"], 3800);
+  EXPECT_EQ(j["pairs"]["clean"]["p50_ns"], 600);
+  EXPECT_DOUBLE_EQ(j["pairs"]["clean"]["median_ns"].get<double>(), 600.0);
+  EXPECT_EQ(j["pairs"]["interrupted"]["count"], 3);
+  EXPECT_EQ(j["pairs"]["interrupted_only"]["count"], 2);
+  EXPECT_EQ(j["penalty_ns"]["overall"], 2900);
+  EXPECT_EQ(j["penalty_ns"]["blocked"], 3400);
+  EXPECT_EQ(j["switch_ins_missing"], 0);
+  EXPECT_TRUE(j["tail"]["p99"].contains("interrupted_only"));
   EXPECT_DOUBLE_EQ(j["sched_per_1k"].get<double>(), 250.0);
   EXPECT_EQ(j["offcpu_ns"][std::to_string(kMain)], 3500);
   EXPECT_DOUBLE_EQ(j["tail"]["p95"]["blocked"].get<double>(), 1.0);

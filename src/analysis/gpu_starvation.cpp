@@ -96,7 +96,9 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   bool was_preempted = false;
   for (const Ev& e : ev) {
     if (e.kind >= 2) {
-      if (out_at < 0) out_at = e.ts, was_preempted = e.kind == 3, wake_at = -1;
+      // A second switch-out with no switch-in between: the thread ran in between (its switch-in
+      // was not reported, see SchedAnalysis::switch_ins_missing), so it is off the CPU from here.
+      out_at = e.ts, was_preempted = e.kind == 3, wake_at = -1;
     } else if (e.kind == 1) {
       if (out_at >= 0 && !was_preempted && wake_at < 0) wake_at = e.ts;
     } else if (out_at >= 0) {

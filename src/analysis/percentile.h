@@ -1,6 +1,6 @@
 // Nearest-rank percentiles: the value at 1-based rank ceil(p/100 * n) of the sorted samples. Chosen
-// over interpolation so every reported percentile (and every median used in a penalty) is a value
-// that was actually measured, and a test can recompute it exactly.
+// over interpolation so every reported p90/p99 is a value that was actually measured, and a test
+// can recompute it exactly. Medians (and p50) are the usual median instead: median_of_sorted().
 #pragma once
 
 #include <algorithm>
@@ -17,6 +17,16 @@ inline int64_t nearest_rank(const std::vector<int64_t>& sorted, double p) {
   auto rank = static_cast<size_t>(std::ceil(p / 100.0 * n));
   rank = std::clamp<size_t>(rank, 1, sorted.size());
   return sorted[rank - 1];
+}
+
+// The median of ascending samples: the middle value, or the mean of the middle two for an even
+// count (what "median" means in docs/metrics.md, and in Python's statistics.median). 0 for none.
+inline double median_of_sorted(const std::vector<int64_t>& sorted) {
+  const size_t n = sorted.size();
+  if (n == 0) return 0;
+  if (n % 2 == 1) return static_cast<double>(sorted[n / 2]);
+  // Halved first: the sum of two large int64 values could overflow.
+  return static_cast<double>(sorted[n / 2 - 1]) / 2.0 + static_cast<double>(sorted[n / 2]) / 2.0;
 }
 
 // Sorts a copy and takes the percentile.

@@ -1,6 +1,7 @@
 #include "analysis/sched.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "analysis/percentile.h"
@@ -27,7 +28,9 @@ IntervalStats interval_stats(std::vector<ns_t> d) {
   std::sort(d.begin(), d.end());
   IntervalStats s;
   s.count = static_cast<int64_t>(d.size());
-  s.p50 = nearest_rank(d, 50), s.p90 = nearest_rank(d, 90), s.p99 = nearest_rank(d, 99);
+  s.median = median_of_sorted(d);
+  s.p50 = std::llround(s.median);
+  s.p90 = nearest_rank(d, 90), s.p99 = nearest_rank(d, 99);
   return s;
 }
 
@@ -50,25 +53,28 @@ void trace_span(const Trace& t, ns_t& begin, ns_t& end) {
   if (begin > end) begin = end = 0;
 }
 
-TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>& g, double pct) {
+TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>& g, const std::vector<uint8_t>& irq,
+                       double pct) {
   TailShares t;
   if (d.empty()) return t;
   t.threshold = percentile_of(d, pct);
-  int64_t n[4] = {0, 0, 0, 0};
+  int64_t n[4] = {0, 0, 0, 0}, interrupted = 0;
   for (size_t i = 0; i < d.size(); ++i)
-    if (d[i] >= t.threshold) ++t.pairs, ++n[static_cast<int>(g[i])];
+    if (d[i] >= t.threshold) ++t.pairs, ++n[static_cast<int>(g[i])], interrupted += irq[i];
   const double total = static_cast<double>(t.pairs);
-  t.application = n[0] / total, t.interrupted = n[1] / total;
+  t.application = n[0] / total, t.interrupted_only = n[1] / total;
   t.preempted = n[2] / total, t.blocked = n[3] / total;
   t.switched = t.preempted + t.blocked;
+  t.interrupted = interrupted / total;
   return t;
 }
 
 // Off-CPU time and run-queue latency from each traced thread's switch-outs, switch-ins and wakeups.
-// Run-queue latency runs from the moment the thread became runnable again (a wakeup after it
-// blocked, or the involuntary switch-out itself) to its next switch-in.
+// Off-CPU time runs from a switch-out to the next switch-in; run-queue latency from the moment the
+// thread became runnable again (a wakeup after it blocked, or the involuntary switch-out itself)
+// to its next switch-in.
 void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t, ThreadSched>& threads,
-                     std::vector<ns_t>& runq) {
+                     std::vector<ns_t>& runq, int64_t& switch_ins_missing) {
   enum Kind : uint8_t { In = 0, Wake = 1, OutBlocked = 2, OutPreempted = 3 };
   struct Ev {
     ns_t ts;
@@ -92,7 +98,10 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t,
     ns_t out_at = -1, ready_at = -1;
     for (const Ev& e : v) {
       if (e.kind == OutBlocked || e.kind == OutPreempted) {
-        if (out_at < 0) out_at = e.ts;
+        // A second switch-out with no switch-in between: the thread ran in between (its switch-in
+        // was not reported), so it has been off the CPU only since this one.
+        if (out_at >= 0) ++switch_ins_missing;
+        out_at = e.ts;
         ready_at = e.kind == OutPreempted ? e.ts : -1;
       } else if (e.kind == Wake) {
         if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // wakeups while running change nothing
@@ -148,10 +157,10 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   }
 
   std::vector<ns_t> runq;
-  offcpu_and_runq(trace, scope, threads, runq);
+  offcpu_and_runq(trace, scope, threads, runq, a.switch_ins_missing);
   std::sort(runq.begin(), runq.end());
   a.runq_samples = static_cast<int64_t>(runq.size());
-  a.runq_p50 = nearest_rank(runq, 50), a.runq_p99 = nearest_rank(runq, 99);
+  a.runq_p50 = std::llround(median_of_sorted(runq)), a.runq_p99 = nearest_rank(runq, 99);
   a.runq_max = runq.empty() ? 0 : runq.back();
 
   for (auto& [tid, th] : threads) {
@@ -164,31 +173,36 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
 
   // Launch pairs and what they show.
   PairAttribution pa = attribute_pairs(trace, launches, outs);
-  std::vector<ns_t> by_group[4], switched;
+  std::vector<ns_t> by_group[4], switched, interrupted;
   for (size_t i = 0; i < pa.d.size(); ++i) {
     by_group[static_cast<int>(pa.group[i])].push_back(pa.d[i]);
     if (pa.group[i] == PairGroup::Preempted || pa.group[i] == PairGroup::Blocked) switched.push_back(pa.d[i]);
+    if (pa.irq[i]) interrupted.push_back(pa.d[i]);
   }
   a.all = interval_stats(pa.d);
   a.clean = interval_stats(by_group[0]);
-  a.interrupted = interval_stats(by_group[1]);
+  a.interrupted_only = interval_stats(by_group[1]);
   a.preempted = interval_stats(by_group[2]);
   a.blocked = interval_stats(by_group[3]);
   a.switched = interval_stats(switched);
+  a.interrupted = interval_stats(interrupted);
   if (a.clean.count > 0) {
-    if (a.switched.count > 0) a.penalty = a.switched.p50 - a.clean.p50;
-    if (a.preempted.count > 0) a.penalty_preempted = a.preempted.p50 - a.clean.p50;
-    if (a.blocked.count > 0) a.penalty_blocked = a.blocked.p50 - a.clean.p50;
+    // From the exact medians (a half-nanosecond each), rounded once.
+    const auto penalty = [&](const IntervalStats& g) { return static_cast<ns_t>(std::llround(g.median - a.clean.median)); };
+    if (a.switched.count > 0) a.penalty = penalty(a.switched);
+    if (a.preempted.count > 0) a.penalty_preempted = penalty(a.preempted);
+    if (a.blocked.count > 0) a.penalty_blocked = penalty(a.blocked);
     if (a.wall > 0) {
       double excess = 0;
-      for (ns_t d : switched) excess += static_cast<double>(d - a.clean.p50);
+      for (ns_t d : switched) excess += static_cast<double>(d) - a.clean.median;
       a.scheduler_impact = excess / static_cast<double>(a.wall);
     }
   }
-  a.tail95 = tail_shares(pa.d, pa.group, 95);
-  a.tail99 = tail_shares(pa.d, pa.group, 99);
+  a.tail95 = tail_shares(pa.d, pa.group, pa.irq, 95);
+  a.tail99 = tail_shares(pa.d, pa.group, pa.irq, 99);
   a.pair_interval = std::move(pa.d);
   a.pair_group = std::move(pa.group);
+  a.pair_irq = std::move(pa.irq);
 
   a.irqs = summarize_irqs(trace);
   a.sched_per_1k = per_1k(a.switch_outs, a.launches);

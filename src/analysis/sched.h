@@ -17,21 +17,28 @@
 
 namespace infertrace {
 
-// What happened between two consecutive launches of one thread (exclusive groups):
-// preempted = switched out at least once while still runnable; blocked = switched out, every time
-// by blocking; interrupted = not switched out, but an IRQ ran on its CPU while it was current;
-// clean = none of these. "switched" = preempted + blocked.
+// What happened between two consecutive launches of one thread, as exclusive groups (the cause a
+// slow pair is put down to in the verdict): preempted = switched out at least once while still
+// runnable; blocked = switched out, every time by blocking; interrupted = not switched out, but an
+// IRQ ran on its CPU while it was current (IRQ only); clean = none of these. "switched" =
+// preempted + blocked. Whether an IRQ ran is also kept as a flag of its own (docs/metrics.md
+// reads "interrupted" that way: a pair can be switched and interrupted; clean is neither).
 enum class PairGroup : uint8_t { Clean = 0, Interrupted = 1, Preempted = 2, Blocked = 3 };
 
 struct IntervalStats {
   int64_t count = 0;
-  ns_t p50 = 0, p90 = 0, p99 = 0;  // nearest-rank percentiles of the launch-pair interval d
+  double median = 0;  // of the launch-pair interval d (the mean of the middle two for an even count)
+  ns_t p50 = 0;       // the median rounded to the nanosecond
+  ns_t p90 = 0, p99 = 0;  // nearest-rank percentiles of d
 };
 
 struct TailShares {
   ns_t threshold = 0;  // the percentile of d; pairs with d >= threshold are the tail
   int64_t pairs = 0;
-  double switched = 0, preempted = 0, blocked = 0, interrupted = 0, application = 0;
+  // Shares of the tail's pairs. `interrupted`: an IRQ ran in between, switched or not (so the
+  // shares overlap); `interrupted_only`: an IRQ ran and it was not switched out. preempted, blocked,
+  // interrupted_only and application (neither switched nor interrupted) add up to 1.
+  double switched = 0, preempted = 0, blocked = 0, interrupted = 0, interrupted_only = 0, application = 0;
 };
 
 struct ThreadSched {
@@ -53,11 +60,14 @@ struct SchedAnalysis {
   int64_t merged_launch_calls = 0;  // runtime/driver calls folded into one logical launch
   ns_t t_begin = 0, t_end = 0, wall = 0;  // span of every event in the trace
 
-  // Launch pairs.
-  IntervalStats all, clean, interrupted, preempted, blocked, switched;
+  // Launch pairs. `interrupted`: every pair an IRQ interrupted (also when switched);
+  // `interrupted_only`: the exclusive group (interrupted and not switched).
+  IntervalStats all, clean, interrupted, interrupted_only, preempted, blocked, switched;
   std::vector<ns_t> pair_interval;      // d of every pair (thread by thread, in time order)
   std::vector<PairGroup> pair_group;    // its group
-  // Preemption penalty: median d of the group - median d of clean pairs (unset without both).
+  std::vector<uint8_t> pair_irq;        // 1 when an IRQ ran in between
+  // Preemption penalty: median d of the group - median d of clean pairs, rounded to the nanosecond
+  // (unset without both).
   std::optional<ns_t> penalty, penalty_preempted, penalty_blocked;
   // Sum over switched pairs of (d - median clean d) / wall.
   std::optional<double> scheduler_impact;
@@ -74,7 +84,11 @@ struct SchedAnalysis {
   int64_t main_pid = -1, main_tid = -1;  // the thread with the most launches
   ns_t main_offcpu = 0;
   int64_t runq_samples = 0;
-  ns_t runq_p50 = 0, runq_p99 = 0, runq_max = 0;
+  ns_t runq_p50 = 0, runq_p99 = 0, runq_max = 0;  // p50: the median, rounded; p99: nearest rank
+  // A traced thread switched out twice with no switch-in between: it ran in between, but the
+  // switch-in was never reported (seen on Linux 6.18, where perf's sched:sched_switch misses the
+  // same switches). Off-CPU time restarts at the later switch-out.
+  int64_t switch_ins_missing = 0;
 
   SyscallProfile syscalls;
 

@@ -56,15 +56,17 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
       const ns_t a = t.ts[k - 1], b = t.ts[k];
       size_t first = 0;
       const size_t n_out = count_in(sw.ts, a, b, &first);
+      const bool irq = count_in(irqs, a, b) > 0;
       PairGroup g = PairGroup::Clean;
       if (n_out > 0) {
         const int64_t pre = sw.preempted_before[first + n_out] - sw.preempted_before[first];
         g = pre > 0 ? PairGroup::Preempted : PairGroup::Blocked;
-      } else if (count_in(irqs, a, b) > 0) {
+      } else if (irq) {
         g = PairGroup::Interrupted;
       }
       pa.d.push_back(b - a);
       pa.group.push_back(g);
+      pa.irq.push_back(irq ? 1 : 0);
     }
   }
   return pa;

@@ -21,7 +21,8 @@ struct SwitchOuts {
 
 struct PairAttribution {
   std::vector<ns_t> d;
-  std::vector<PairGroup> group;
+  std::vector<PairGroup> group;  // exclusive: a switch takes precedence over an IRQ
+  std::vector<uint8_t> irq;      // 1 when an IRQ ran in between (switched or not)
 };
 
 // Switch-outs of traced threads, by tid.

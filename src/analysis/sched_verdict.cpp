@@ -67,14 +67,16 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
   std::snprintf(buf, sizeof buf,
                 "%lld launches, %.1f context switches and %.1f hard + %.1f soft IRQs per 1000 launches; preemption "
                 "penalty %s; the scheduler cost %.2f%% of wall time. Of the %lld slowest pairs (%s and above, d >= %s): "
-                "%.0f%% preempted, %.0f%% blocked, %.0f%% interrupted, %.0f%% application.",
+                "%.0f%% preempted, %.0f%% blocked, %.0f%% interrupted by IRQs only, %.0f%% application.",
                 static_cast<long long>(a.launches), a.sched_per_1k, a.irq_per_1k_hard, a.irq_per_1k_soft,
                 a.penalty ? format_ns(*a.penalty).c_str() : "n/a", impact * 100, static_cast<long long>(t.pairs), pct,
-                format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100, t.interrupted * 100,
+                format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100, t.interrupted_only * 100,
                 t.application * 100);
   const std::string numbers = buf;
 
-  const double top = std::max({t.preempted, t.blocked, t.interrupted});
+  // The cause of a slow pair: a switch-out when there was one (it costs far more than an IRQ,
+  // and the scheduler's own timer softirq comes with most preemptions), else the IRQ.
+  const double top = std::max({t.preempted, t.blocked, t.interrupted_only});
   if (top < kCauseShare && impact < kImpactFloor) {
     a.signature = "clean", a.mitigation = "nothing";
     a.verdict = "Clean: the OS barely touched the launching threads; the slow launch pairs come from the application "
@@ -85,7 +87,7 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
                 format_ns(a.runq_p99) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "
                 "chrt); if other work must share the machine, confine that work to other cores (isolated cores, "
                 "cgroup cpuset). " + numbers;
-  } else if (top == t.interrupted) {
+  } else if (top == t.interrupted_only) {
     a.signature = "irq_pressure", a.mitigation = "IRQ affinity";
     std::string heavy;
     if (!a.irqs.soft.empty()) heavy += std::string(trace.str(a.irqs.soft.front().name)) + " softirqs";

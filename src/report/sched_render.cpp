@@ -18,15 +18,17 @@ std::string name_or(const Trace& t, StrId id, const std::string& fallback) {
 std::string syscall_name(const Trace& t, const SyscallStat& s) { return name_or(t, s.name, "nr_" + std::to_string(s.nr)); }
 
 json interval_json(const IntervalStats& s) {
-  return {{"count", s.count}, {"p50_ns", s.p50}, {"p90_ns", s.p90}, {"p99_ns", s.p99}};
+  return {{"count", s.count}, {"median_ns", s.median}, {"p50_ns", s.p50}, {"p90_ns", s.p90}, {"p99_ns", s.p99}};
 }
+
+double mean_of(ns_t total, int64_t count) { return count ? static_cast<double>(total) / static_cast<double>(count) : 0.0; }
 
 json opt_json(const std::optional<ns_t>& v) { return v ? json(*v) : json(nullptr); }
 
 json tail_json(const TailShares& t) {
   return {{"threshold_ns", t.threshold}, {"pairs", t.pairs},         {"switched", t.switched},
           {"preempted", t.preempted},    {"blocked", t.blocked},     {"interrupted", t.interrupted},
-          {"application", t.application}};
+          {"interrupted_only", t.interrupted_only}, {"application", t.application}};
 }
 
 json irq_table_json(const Trace& t, const std::vector<IrqStat>& rows) {
@@ -34,7 +36,7 @@ json irq_table_json(const Trace& t, const std::vector<IrqStat>& rows) {
   for (const IrqStat& s : rows)
     o[name_or(t, s.name, "irq_" + std::to_string(s.irq))] = {
         {"irq", s.irq},     {"count", s.count}, {"total_ns", s.total},
-        {"self_ns", s.self}, {"max_ns", s.max},  {"mean_ns", s.count ? s.total / s.count : 0}};
+        {"self_ns", s.self}, {"max_ns", s.max},  {"mean_ns", mean_of(s.total, s.count)}};
   return o;
 }
 
@@ -44,7 +46,7 @@ json syscall_table_json(const Trace& t, const std::vector<SyscallStat>& rows, ns
     o[syscall_name(t, s)] = {{"nr", s.nr},
                              {"count", s.count},
                              {"total_ns", s.total},
-                             {"mean_ns", s.count ? s.total / s.count : 0},
+                             {"mean_ns", mean_of(s.total, s.count)},
                              {"max_ns", s.max},
                              {"errors", s.errors},
                              {"wall_share", wall > 0 ? static_cast<double>(s.total) / static_cast<double>(wall) : 0.0}};
@@ -68,9 +70,13 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["launches"] = a.launches;
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
-  j["pairs"] = {{"all", interval_json(a.all)},           {"clean", interval_json(a.clean)},
-                {"interrupted", interval_json(a.interrupted)}, {"preempted", interval_json(a.preempted)},
-                {"blocked", interval_json(a.blocked)},    {"switched", interval_json(a.switched)}};
+  j["pairs"] = {{"all", interval_json(a.all)},
+                {"clean", interval_json(a.clean)},
+                {"interrupted", interval_json(a.interrupted)},
+                {"interrupted_only", interval_json(a.interrupted_only)},
+                {"preempted", interval_json(a.preempted)},
+                {"blocked", interval_json(a.blocked)},
+                {"switched", interval_json(a.switched)}};
   j["penalty_ns"] = {{"overall", opt_json(a.penalty)},
                      {"preempted", opt_json(a.penalty_preempted)},
                      {"blocked", opt_json(a.penalty_blocked)}};
@@ -104,6 +110,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                       {"offcpu_ns", a.main_offcpu},
                       {"offcpu_share", a.wall > 0 ? static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall) : 0.0}};
   j["runq_latency_ns"] = {{"samples", a.runq_samples}, {"p50", a.runq_p50}, {"p99", a.runq_p99}, {"max", a.runq_max}};
+  j["switch_ins_missing"] = a.switch_ins_missing;
   j["tail"] = {{"p95", tail_json(a.tail95)}, {"p99", tail_json(a.tail99)}};
   {
     const GpuStarvation& g = a.gpu_starvation;
@@ -158,7 +165,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     pairs.add_row({name, format_count(s.count), a.all.count ? format_pct(double(s.count) / double(a.all.count)) : "-",
                    format_ns(s.p50), format_ns(s.p90), format_ns(s.p99)});
   };
-  pair_row("all", a.all), pair_row("clean", a.clean), pair_row("interrupted (IRQ only)", a.interrupted);
+  pair_row("all", a.all), pair_row("clean (neither)", a.clean), pair_row("interrupted (any IRQ)", a.interrupted);
+  pair_row("  IRQ only (not switched)", a.interrupted_only);
   pair_row("switched", a.switched), pair_row("  preempted", a.preempted), pair_row("  blocked", a.blocked);
   pairs.print(os);
 
@@ -174,6 +182,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft)});
   head.add_row({"IRQ time on traced threads (nesting counted once)", format_ns(a.irqs.stolen) + " (" + pct_of(a.irqs.stolen, a.wall) + " of wall)"});
   head.add_row({"run-queue latency p50 / p99 / max", format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"});
+  if (a.switch_ins_missing > 0)
+    head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +
+                                                              " (a thread switched out twice; off-CPU time counts from the later one)"});
   if (a.gpu_starvation.available) {
     const GpuStarvation& g = a.gpu_starvation;
     head.add_row({"GPU idle while launching thread off-CPU (scheduler)",
@@ -187,13 +198,13 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"main launching thread off-CPU", a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, a.wall) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
   head.print(os);
 
-  TextTable tail({"tail", "threshold", "pairs", "preempted", "blocked", "interrupted", "application"});
+  TextTable tail({"tail", "threshold", "pairs", "preempted", "blocked", "IRQ only", "application", "any IRQ"});
   auto tail_row = [&](const char* n, const TailShares& s) {
     tail.add_row({n, format_ns(s.threshold), format_count(s.pairs), format_pct(s.preempted), format_pct(s.blocked),
-                  format_pct(s.interrupted), format_pct(s.application)});
+                  format_pct(s.interrupted_only), format_pct(s.application), format_pct(s.interrupted)});
   };
   tail_row(">= P95", a.tail95), tail_row(">= P99", a.tail99);
-  tail.print(os, "Tail attribution (share of slow pairs by cause)");
+  tail.print(os, "Tail attribution (share of slow pairs by cause; the first four add up to 100%, \"any IRQ\" also counts switched pairs)");
 
   auto irq_table = [&](const std::vector<IrqStat>& rows, const char* title, const char* what) {
     if (rows.empty()) return;

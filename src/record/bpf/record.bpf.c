@@ -441,6 +441,11 @@ int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT); }
 
 static __always_inline int sys_enter(long nr) {
   if (!want_syscall) return 0;
+#if defined(__TARGET_ARCH_x86)
+  // x86-64's uretprobe syscall (335, Linux 6.11+; unassigned before) is how the trampoline of one
+  // of our own return probes gets back to user space: the recorder's cost, not the program's.
+  if (nr == 335) return 0;
+#endif
   __u64 id = bpf_get_current_pid_tgid();
   if (!is_traced(id >> 32)) return 0;
   __u32 tid = (__u32)id;
