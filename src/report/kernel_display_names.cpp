@@ -62,49 +62,42 @@ bool uninformative(std::string_view w) {
   return words.count(w) > 0 || core == "UnaryFunctor" || core == "BinaryFunctor";
 }
 
+// The names in one template argument, in order, that are not qualifiers (a namespace or class
+// followed by "::") and do not start with a digit (2ul).
+std::vector<std::string_view> unqualified_words(std::string_view arg) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < arg.size();) {
+    if (!is_word_char(arg[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < arg.size() && is_word_char(arg[j])) ++j;
+    size_t k = j;
+    while (k < arg.size() && arg[k] == ' ') ++k;
+    if (arg.substr(k, 2) != "::" && !std::isdigit(static_cast<unsigned char>(arg[i]))) words.push_back(arg.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+std::string_view without_void(std::string_view s) { return s.substr(0, 5) == "void " ? s.substr(5) : s; }
+
 }  // namespace
 
 std::string kernel_name_hint(std::string_view full_name) {
-  std::string_view s = full_name;
-  if (s.substr(0, 5) == "void ") s.remove_prefix(5);
-  for (std::string_view arg : template_arguments(s)) {
-    for (size_t i = 0; i < arg.size();) {
-      if (!is_word_char(arg[i])) {
-        ++i;
-        continue;
-      }
-      size_t j = i;
-      while (j < arg.size() && is_word_char(arg[j])) ++j;
-      const std::string_view word = arg.substr(i, j - i);
-      size_t k = j;
-      while (k < arg.size() && arg[k] == ' ') ++k;
-      const bool qualifier = arg.substr(k, 2) == "::";  // a namespace or class around the name
-      if (!qualifier && !std::isdigit(static_cast<unsigned char>(word[0])) && !uninformative(word))
-        return std::string(word);
-      i = j;
-    }
-  }
+  for (std::string_view arg : template_arguments(without_void(full_name)))
+    for (std::string_view word : unqualified_words(arg))
+      if (!uninformative(word)) return std::string(word);
   return {};
 }
 
 std::vector<std::string> kernel_name_words(std::string_view full_name) {
-  std::string_view s = full_name;
-  if (s.substr(0, 5) == "void ") s.remove_prefix(5);
   static const std::set<std::string_view> filler = {"lambda", "operator", "const", "anonymous", "namespace"};
-  for (std::string_view arg : template_arguments(s)) {
+  for (std::string_view arg : template_arguments(without_void(full_name))) {
     std::vector<std::string> words;
-    for (size_t i = 0; i < arg.size();) {
-      if (!is_word_char(arg[i])) {
-        ++i;
-        continue;
-      }
-      size_t j = i;
-      while (j < arg.size() && is_word_char(arg[j])) ++j;
-      const std::string_view word = arg.substr(i, j - i);
-      if (arg.substr(j, 2) != "::" && !std::isdigit(static_cast<unsigned char>(word[0])) && !filler.count(word))
-        words.emplace_back(word);
-      i = j;
-    }
+    for (std::string_view word : unqualified_words(arg))
+      if (!filler.count(word)) words.emplace_back(word);
     if (!words.empty()) return words;
   }
   return {};
