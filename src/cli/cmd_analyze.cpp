@@ -5,6 +5,7 @@
 
 #include "analysis/launch.h"
 #include "analysis/sched.h"
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/analyze_json.h"
@@ -34,7 +35,7 @@ void run(const Options& o) {
   // (docs/sched.md) follows the launch metrics, in the text and under "sched" in the JSON.
   std::vector<std::unique_ptr<SchedAnalysis>> scheds;
   for (const std::string& path : o.traces) {
-    traces.push_back(std::make_unique<Trace>(load_trace(path)));
+    traces.push_back(std::make_unique<Trace>(load_trace_noting(path)));
     analyses.push_back(std::make_unique<LaunchAnalysis>(analyze_launches(*traces.back())));
     all.push_back({traces.back().get(), analyses.back().get()});
     scheds.push_back(traces.back()->source == TraceSource::Recording

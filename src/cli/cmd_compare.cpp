@@ -11,6 +11,7 @@
 #include "analysis/compare.h"
 #include "analysis/sched.h"
 #include "cli/cmd_report.h"
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/compare_render.h"
@@ -49,7 +50,7 @@ ScenarioMetrics load_scenario(const std::string& arg) {
     }
     return scenario_from_json(doc, name, path);
   }
-  const Trace trace = load_trace(path);
+  const Trace trace = load_trace_noting(path);
   return scenario_from_analysis(analyze_sched(trace), name, path);
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/launch.h"
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/exports.h"
@@ -62,7 +63,7 @@ void run(const Options& o) {
     throw UsageError("export: name at least one output: --perfetto FILE, --sqlite FILE, --csv DIR or --chrome FILE");
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
-  const Trace trace = load_trace(o.trace);  // Kineto JSON or recording, by content
+  const Trace trace = load_trace_noting(o.trace);  // Kineto JSON or recording, by content
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s = write_perfetto_file(trace, o.perfetto);

@@ -72,6 +72,9 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
                   static_cast<unsigned long long>(n));
     }
   }
+  if (s.after_stop)
+    std::printf("left out: %llu events from after the stop (probes detach slowly; a --pid process runs on)\n",
+                static_cast<unsigned long long>(s.after_stop));
   if (s.command_exit_status >= 0) std::printf("command exit status: %d\n", s.command_exit_status);
 }
 

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "util/error.h"
@@ -42,7 +43,7 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
     }
     return;
   }
-  auto trace = std::make_unique<Trace>(load_trace(path));
+  auto trace = std::make_unique<Trace>(load_trace_noting(path));
   auto analysis = std::make_unique<LaunchAnalysis>(analyze_launches(*trace));
   data.inputs.traces.push_back({name, trace.get(), analysis.get()});
   data.traces.push_back(std::move(trace));

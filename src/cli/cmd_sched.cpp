@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "analysis/sched.h"
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sched_render.h"
@@ -20,7 +21,7 @@ struct SchedArgs {
 };
 
 void run(const SchedArgs& a) {
-  const Trace trace = load_trace(a.input);
+  const Trace trace = load_trace_noting(a.input);
   SchedOptions opts;
   opts.syscalls_per_thread = a.per_thread;
   const SchedAnalysis s = analyze_sched(trace, opts);

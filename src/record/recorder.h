@@ -29,6 +29,7 @@ struct RecordSummary {
   uint64_t bytes = 0;
   std::map<std::string, uint64_t> events;   // per event type
   std::map<std::string, uint64_t> dropped;  // per event type, ring buffer full
+  uint64_t after_stop = 0;  // events that happened after a stop by signal or --duration (left out)
   uint64_t folded_driver_calls = 0;         // driver calls folded into the runtime call that made them
   uint64_t nested_runtime_calls = 0;
   std::map<int64_t, uint64_t> launches_per_thread;  // tid -> launch calls

@@ -172,6 +172,45 @@ with tempfile.TemporaryDirectory() as tmp:
     check(e.returncode == 0, f"killed recording unreadable: {e.stderr}")
     _, th = read_csv(os.path.join(tmp, "killed", "threads.csv"))
     check(any(r["comm"] == "sleep" for r in th), f"killed recording lost the sleep thread: {th}")
+    # ... and every verb that reads it says it is incomplete; a complete one gets no such note.
+    check("incomplete recording" in e.stderr, f"export did not say the recording is incomplete: {e.stderr!r}")
+    e = run("analyze", killed)
+    check(e.returncode == 0 and "incomplete recording" in e.stderr, f"analyze: rc={e.returncode} {e.stderr!r}")
+    with open(killed, "rb") as f:
+        whole = f.read()
+    cut = os.path.join(tmp, "cut.itrace")
+    with open(cut, "wb") as f:
+        f.write(whole[:len(whole) - 3])  # a record cut off in the middle (records are longer than 3 bytes)
+    e = run("sched", cut)
+    check(e.returncode == 0 and "incomplete recording" in e.stderr and "were left out" in e.stderr,
+          f"sched on a cut recording: rc={e.returncode} {e.stderr!r}")
+    e = run("analyze", rec)
+    check("incomplete recording" not in e.stderr, f"a complete recording got the note: {e.stderr!r}")
+
+    # --pid with --duration: the recording ends at the stop even though the process runs on and the
+    # probes take seconds to detach (launches used to keep arriving for ~3 s after it).
+    long_run = subprocess.Popen([workload, "1", "400000", "0", "0"], stdout=subprocess.DEVNULL)
+    time.sleep(0.3)
+    pid_rec = os.path.join(tmp, "pid.itrace")
+    p3 = run("record", "-o", pid_rec, "--cuda", "uprobe", "--duration", "1", "--lib",
+             os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
+             "--pid", str(long_run.pid))
+    still_running = long_run.poll() is None
+    long_run.kill()
+    long_run.wait()
+    check(p3.returncode == 0, f"record --pid: rc={p3.returncode} {p3.stderr}")
+    check(still_running, "the workload ended before the --pid recording stopped: make it longer")
+    e = run("export", pid_rec, "--csv", os.path.join(tmp, "pid"))
+    check(e.returncode == 0, f"export of the --pid recording: {e.stderr}")
+    if e.returncode == 0:
+        stamps = [int(r["ts_ns"]) for name in ("launches.csv", "switches.csv", "syscalls.csv")
+                  for r in read_csv(os.path.join(tmp, "pid", name))[1]]
+        span = (max(stamps) - min(stamps)) / 1e9 if stamps else 0
+        check(0.5 < span < 1.2, f"--pid --duration 1 recorded {span:.2f} s of events")
+
+    # A command that cannot start is an error of record (exit 1), not a recording of exit status 127.
+    e = run("record", "-o", os.path.join(tmp, "none.itrace"), "--", "/nonexistent/command")
+    check(e.returncode == 1 and "cannot run /nonexistent/command" in e.stderr, f"missing command: rc={e.returncode} {e.stderr}")
 
     # Bad input: a file that is not a recording names the file; usage errors exit 2.
     bad = os.path.join(tmp, "bad.itrace")
