@@ -33,7 +33,9 @@ struct ThreadsArgs {
 
 struct Point {
   int threads = 0;
-  std::vector<double> pp, tg;
+  std::vector<double> pp, tg;  // tokens / seconds per repetition
+  std::vector<double> pp_seconds, tg_seconds;  // what each sample divided by
+  std::vector<int64_t> pp_tokens, tg_tokens;
   double ctx_switches_per_token = 0;
   bool hw_supported = false;
   std::string hw_reason;
@@ -51,7 +53,7 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
   int64_t switches = 0, tokens = 0;
   {
     engine::ThreadPool pool(t, cpus);
-    engine::Session session(model, pool, static_cast<int64_t>(prompt.size()) + a.n_gen, 512);
+    engine::Session session(model, pool, static_cast<int64_t>(prompt.size()) + a.n_gen + 1, 512);
     engine::Sampler greedy;
     {  // warm-up, untimed: faults the weights in and wakes the threads
       const std::vector<int32_t> warm(prompt.begin(), prompt.begin() + std::min<size_t>(prompt.size(), 8));
@@ -61,9 +63,15 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
     const int64_t sw0 = engine::context_switches();
     for (int r = 0; r < a.reps; ++r) {
       session.reset();
-      const engine::GenerateResult g = engine::generate(session, prompt, a.n_gen, greedy);
+      // As llama-bench's "tg N": N single-token decode evaluations, each making a token. The
+      // first generated token comes from the prefill's logits, so N + 1 are generated.
+      const engine::GenerateResult g = engine::generate(session, prompt, a.n_gen + 1, greedy);
       p.pp.push_back(g.pp());
-      if (g.n_decode_evals > 0) p.tg.push_back(g.tg());
+      p.pp_seconds.push_back(g.prefill_s), p.pp_tokens.push_back(g.n_prompt);
+      if (g.n_decode_evals > 0) {
+        p.tg.push_back(g.tg());
+        p.tg_seconds.push_back(g.decode_s), p.tg_tokens.push_back(g.n_decode_evals);
+      }
       tokens += g.n_prompt + g.n_decode_evals;
     }
     switches = engine::context_switches() - sw0;
@@ -81,15 +89,17 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
   return p;
 }
 
-nlohmann::json stat_json(const std::vector<double>& v) {
+// Mean and sample stddev of the per-repetition rates, with each repetition's tokens and seconds
+// (samples[i] = tokens[i] / seconds[i]) so the rates can be recomputed from the output.
+nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t>& tokens, const std::vector<double>& seconds) {
   const MeanSd m = mean_sd(v);
-  return {{"mean", m.mean}, {"stddev", m.sd}, {"samples", v}};
+  return {{"mean", m.mean}, {"stddev", m.sd}, {"samples", v}, {"tokens", tokens}, {"seconds", seconds}};
 }
 
 void run_threads(const ThreadsArgs& a) {
   const std::vector<int> counts = parse_thread_list(a.threads);
   check_format(a.format);
-  if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 2) throw UsageError("need -r >= 1, -p >= 1 and -n >= 2");
+  if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_cpu_list(a.cpus);
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
@@ -113,8 +123,8 @@ void run_threads(const ThreadsArgs& a) {
       nlohmann::json hw = p.hw_supported
                               ? nlohmann::json{{"supported", true}, {"ipc", p.ipc}, {"llc_misses_per_token", p.llc_misses_per_token}}
                               : nlohmann::json{{"supported", false}, {"reason", p.hw_reason}};
-      nlohmann::json j = {{"threads", p.threads}, {"pp_tokens_per_second", stat_json(p.pp)},
-                          {"tg_tokens_per_second", stat_json(p.tg)},
+      nlohmann::json j = {{"threads", p.threads}, {"pp_tokens_per_second", stat_json(p.pp, p.pp_tokens, p.pp_seconds)},
+                          {"tg_tokens_per_second", stat_json(p.tg, p.tg_tokens, p.tg_seconds)},
                           {"context_switches_per_token", p.ctx_switches_per_token}, {"hw_counters", hw},
                           // flat copies under the names the HTML report charts (report/html_doc_sections.cpp)
                           {"pp_mean", mean_sd(p.pp).mean}, {"tg_mean", mean_sd(p.tg).mean}};
@@ -183,7 +193,7 @@ const BenchRegistrar reg(10, [](CLI::App& bench) {
   cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
   cmd->add_option("-r,--repetitions", a->reps, "Repetitions per thread count")->capture_default_str();
   cmd->add_option("-p,--n-prompt", a->n_prompt, "Prompt tokens (pp)")->capture_default_str();
-  cmd->add_option("-n,--n-gen", a->n_gen, "Generated tokens (tg)")->capture_default_str();
+  cmd->add_option("-n,--n-gen", a->n_gen, "Decode evaluations, i.e. tokens timed by tg (as llama-bench: N + 1 are generated, the first from the prefill)")->capture_default_str();
   cmd->add_option("--membw-mib", a->membw_mib, "Array size of the bandwidth measurement, MiB")->capture_default_str();
   cmd->add_flag("--no-roofline", a->no_roofline, "Skip the bandwidth measurement");
   cmd->add_option("-o,--output", a->format, "md, csv or json")->capture_default_str();

@@ -199,6 +199,13 @@ with tempfile.TemporaryDirectory() as tmp:
             mean = sum(s) / len(s)
             sd = math.sqrt(sum((x - mean) ** 2 for x in s) / (len(s) - 1))
             check(abs(tg["mean"] - mean) < 1e-9 * mean and abs(tg["stddev"] - sd) < 1e-9 * max(sd, 1), "mean/sd")
+            # Each sample is the repetition's tokens / seconds; tg is -n decode evaluations (as
+            # llama-bench's tg N), pp the -p prompt tokens.
+            check(tg["tokens"] == [4, 4, 4], "tg tokens per repetition: %s" % tg["tokens"])
+            check(all(abs(x - n / t) < 1e-9 * x for x, n, t in zip(s, tg["tokens"], tg["seconds"])), "tg = tokens / seconds")
+            pp = p["pp_tokens_per_second"]
+            check(pp["tokens"] == [8, 8, 8] and all(abs(x - n / t) < 1e-9 * x for x, n, t in
+                                                    zip(pp["samples"], pp["tokens"], pp["seconds"])), "pp = tokens / seconds")
             hw = p["hw_counters"]
             check(hw["supported"] or "reason" in hw, "hw counters supported or a reason")
             check(p["roofline"]["tg_fraction"] > 0, "roofline fraction")
