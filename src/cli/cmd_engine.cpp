@@ -16,6 +16,7 @@
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/units.h"
 
 namespace infertrace::cli {
 
@@ -97,10 +98,14 @@ void run_engine(const RunArgs& a) {
   }
   std::printf("\n\n%s | %d threads | %s kernels | %s\n", model->config().summary().c_str(), threads, isa,
               model->placement_note().c_str());
-  std::printf("pp: %lld tokens in %.3f s = %.2f tokens/s\n", static_cast<long long>(r.n_prompt), r.prefill_s, r.pp());
+  // Times as format_ns() writes them: "%.3f s" printed 0.000 s for a small model's prefill.
+  std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(r.n_prompt),
+              format_ns(r.prefill_s * 1e9).c_str(), r.pp());
   if (r.n_decode_evals > 0)
-    std::printf("tg: %lld tokens in %.3f s = %.2f tokens/s\n", static_cast<long long>(r.n_decode_evals), r.decode_s,
-                r.tg());
+    std::printf("tg: %lld tokens in %s = %.2f tokens/s (decode steps; the first of the %lld generated came from the "
+                "prefill)\n",
+                static_cast<long long>(r.n_decode_evals), format_ns(r.decode_s * 1e9).c_str(), r.tg(),
+                static_cast<long long>(r.output.size()));
   else
     std::printf("tg: n/a (fewer than 2 tokens generated)\n");
   if (r.stopped_at_eog) std::printf("stopped at an end-of-generation token\n");

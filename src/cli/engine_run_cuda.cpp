@@ -19,6 +19,7 @@
 #include "gpu/engine/decode_traffic.h"
 #include "gpu/membw_bench.h"
 #include "util/error.h"
+#include "util/units.h"
 
 namespace infertrace::cli {
 
@@ -136,10 +137,11 @@ void run_engine_cuda(const RunArgs& a) {
   }
   std::printf("\n\n%s | cuda %s mode | %s | %lld sequence(s)\n", cfg.summary().c_str(), gpu::cuda_mode_name(mode),
               cuda->device_name().c_str(), static_cast<long long>(a.batch));
-  std::printf("pp: %lld tokens in %.3f s = %.2f tokens/s\n", static_cast<long long>(n_prompt), prefill_s, pp);
+  std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(n_prompt),
+              format_ns(prefill_s * 1e9).c_str(), pp);
   if (n_decode_evals > 0) {
-    std::printf("tg: %lld steps x %lld sequence(s) in %.3f s = %.2f tokens/s\n", static_cast<long long>(n_decode_evals),
-                static_cast<long long>(a.batch), decode_s, tg);
+    std::printf("tg: %lld steps x %lld sequence(s) in %s = %.2f tokens/s\n", static_cast<long long>(n_decode_evals),
+                static_cast<long long>(a.batch), format_ns(decode_s * 1e9).c_str(), tg);
     std::printf("launches per decode step: %lld host launch(es), %lld kernels (model: %lld)\n",
                 static_cast<long long>(launches), static_cast<long long>(kernels),
                 static_cast<long long>(predicted.kernels));
