@@ -57,6 +57,12 @@ std::string us(int64_t ns) {
   return b;
 }
 
+void append_arg(std::string& args, const std::string& arg) { args += (args.empty() ? "" : ",") + arg; }
+
+// The operator a call, an operator or GPU work belongs to, under Kineto's key, so that a trace
+// read back links launches to operators by id, not by time containment.
+std::string external_id_arg(int64_t id) { return "\"External id\":" + std::to_string(id); }
+
 class Writer {
  public:
   explicit Writer(const std::string& path) : path_(path), out_(path) {
@@ -101,10 +107,12 @@ void thread_tracks(const Trace& t, Writer& w) {
   for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]);
   for (int64_t p : pids) w.name_meta("process_name", p, 0, "process " + std::to_string(p));
   for (size_t i = 0; i < t.api.size(); ++i) {
-    std::string args = "\"cpu\":" + std::to_string(t.api.cpu[i]);
-    if (t.api.stream[i] != -1) args += ",\"stream\":" + std::to_string(t.api.stream[i]);
-    if (t.api.correlation[i] != -1) args += ",\"correlation\":" + std::to_string(t.api.correlation[i]);
-    if (t.api.dur[i] < 0) args += ",\"duration\":\"not measured\"";
+    std::string args;
+    if (t.api.cpu[i] != -1) append_arg(args, "\"cpu\":" + std::to_string(t.api.cpu[i]));
+    if (t.api.stream[i] != -1) append_arg(args, "\"stream\":" + std::to_string(t.api.stream[i]));
+    if (t.api.correlation[i] != -1) append_arg(args, "\"correlation\":" + std::to_string(t.api.correlation[i]));
+    if (t.api.external_id[i] != -1) append_arg(args, external_id_arg(t.api.external_id[i]));
+    if (t.api.dur[i] < 0) append_arg(args, "\"duration\":\"not measured\"");
     w.slice(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i], t.str(t.api.name[i]),
             kineto_api_category(t.str(t.api.name[i])), args);
   }
@@ -113,7 +121,8 @@ void thread_tracks(const Trace& t, Writer& w) {
             "syscall", "\"nr\":" + std::to_string(t.syscalls.nr[i]) + ",\"ret\":" + std::to_string(t.syscalls.ret[i]));
   for (size_t i = 0; i < t.ops.size(); ++i)
     w.slice(t.ops.pid[i], t.ops.tid[i], t.ops.start[i], t.ops.dur[i], t.str(t.ops.name[i]),
-            t.ops.user_annotation[i] ? "user_annotation" : "cpu_op");
+            t.ops.user_annotation[i] ? "user_annotation" : "cpu_op",
+            t.ops.external_id[i] != -1 ? external_id_arg(t.ops.external_id[i]) : "");
 }
 
 void cpu_tracks(const Trace& t, Writer& w) {
@@ -167,10 +176,18 @@ void gpu_tracks(const Trace& t, Writer& w) {
   for (size_t i = 0; i < t.gpu.size(); ++i) {
     const int64_t pid = kGpuPidBase + t.gpu.device[i];
     const int64_t corr = t.gpu.correlation[i];
+    std::string args = "\"device\":" + std::to_string(t.gpu.device[i]) + ",\"stream\":" + std::to_string(t.gpu.stream[i]) +
+                       ",\"correlation\":" + std::to_string(corr);
+    if (t.gpu.external_id[i] != -1) append_arg(args, external_id_arg(t.gpu.external_id[i]));
+    if (t.gpu.grid_x[i] > 0) {  // Kineto's spelling for a kernel's geometry
+      auto dims = [](uint32_t x, uint32_t y, uint32_t z) {
+        return "[" + std::to_string(x) + ", " + std::to_string(y) + ", " + std::to_string(z) + "]";
+      };
+      append_arg(args, "\"grid\":" + dims(t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]));
+      append_arg(args, "\"block\":" + dims(t.gpu.block_x[i], t.gpu.block_y[i], t.gpu.block_z[i]));
+    }
     w.slice(pid, t.gpu.stream[i], t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
-            kCat[static_cast<int>(t.gpu.kind[i]) % 3],
-            "\"device\":" + std::to_string(t.gpu.device[i]) + ",\"stream\":" + std::to_string(t.gpu.stream[i]) +
-                ",\"correlation\":" + std::to_string(corr));
+            kCat[static_cast<int>(t.gpu.kind[i]) % 3], args);
     auto it = corr == -1 ? launch_of.end() : launch_of.find(corr);
     if (it == launch_of.end()) continue;
     const size_t a = it->second;

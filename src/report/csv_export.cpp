@@ -76,8 +76,11 @@ void write_csv_tables(const Trace& t, const std::string& dir) {
       const auto l = g.correlation[i] >= 0 ? launch_of.find(g.correlation[i]) : launch_of.end();
       if (l != launch_of.end()) f.num(t.api.start[l->second]).opt(t.api.tid[l->second]);
       else f.opt(-1).opt(-1);
-      f.str(t.str(g.name[i])).num(g.grid_x[i]).num(g.grid_y[i]).num(g.grid_z[i]);
-      f.num(g.block_x[i]).num(g.block_y[i]).num(g.block_z[i]).end();
+      // Geometry 0 means unknown (copies, sets, traces without it): empty fields, as SQLite's NULL.
+      f.str(t.str(g.name[i]));
+      for (uint32_t v : {g.grid_x[i], g.grid_y[i], g.grid_z[i], g.block_x[i], g.block_y[i], g.block_z[i]})
+        f.opt(g.grid_x[i] > 0 ? int64_t{v} : int64_t{-1});
+      f.end();
     }
   }
   {
