@@ -1,6 +1,10 @@
 // `infertrace export TRACE --perfetto out.pftrace | --sqlite out.db | --csv DIR | --chrome out.json`:
 // whole-trace exports (report/perfetto.h, report/sqlite_export.h, report/exports.h; schemas in
 // docs/sqlite-schema.md and docs/recording-format.md).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -44,6 +48,33 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   return {spec.substr(0, eq), ss.str()};
 }
 
+// A single-file output may not be a directory (SQLite's open would remove an empty one) nor the
+// input itself.
+void check_output_file(const std::string& out, const std::string& input) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec)) throw Error(out + ": is a directory; name the file to write");
+  if (std::filesystem::exists(out, ec) && std::filesystem::equivalent(out, input, ec))
+    throw Error(out + ": is the input trace; name another file");
+}
+
+// Writes a single-file export to a temporary file beside `out`, renamed over it only when it is
+// complete: a failed write (a full disk) leaves no truncated file behind, and a file already at
+// `out` stays as it was until the new one is whole.
+template <class Write>
+auto write_whole(const std::string& out, const std::string& input, Write write) {
+  check_output_file(out, input);
+  const std::string tmp = out + ".partial";
+  try {
+    auto result = write(tmp);
+    if (std::rename(tmp.c_str(), out.c_str()) != 0)
+      throw Error(out + ": cannot replace it with the finished " + tmp + ": " + std::strerror(errno));
+    return result;
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
 // CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
 void write_plain_exports(const Options& o, const Trace& trace) {
   if (!o.csv.empty()) {
@@ -53,7 +84,10 @@ void write_plain_exports(const Options& o, const Trace& trace) {
               << trace.syscalls.size() << ", threads " << trace.threads.size() << ")\n";
   }
   if (!o.chrome.empty()) {
-    write_chrome_json(trace, o.chrome);
+    write_whole(o.chrome, o.trace, [&](const std::string& tmp) {
+      write_chrome_json(trace, tmp);
+      return 0;
+    });
     std::cout << "chrome: " << o.chrome << "\n";
   }
 }
@@ -63,10 +97,14 @@ void run(const Options& o) {
     throw UsageError("export: name at least one output: --perfetto FILE, --sqlite FILE, --csv DIR or --chrome FILE");
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
+  // Every output checked before anything is read or written.
+  for (const std::string* f : {&o.perfetto, &o.sqlite, &o.chrome})
+    if (!f->empty()) check_output_file(*f, o.trace);
   const Trace trace = load_trace_noting(o.trace);  // Kineto JSON or recording, by content
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
-    const PerfettoSummary s = write_perfetto_file(trace, o.perfetto);
+    const PerfettoSummary s =
+        write_whole(o.perfetto, o.trace, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });
     std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << " tracks, " << s.slices << " slices, " << s.instants
               << " instants, " << s.flows << " launch->GPU flows)\n";
   }
@@ -75,7 +113,8 @@ void run(const Options& o) {
     SqliteAnalyses an;
     an.launch = &launch;
     an.json_results = std::move(attachments);
-    const SqliteSummary rows = write_sqlite_file(trace, o.sqlite, an);
+    const SqliteSummary rows =
+        write_whole(o.sqlite, o.trace, [&](const std::string& tmp) { return write_sqlite_file(trace, tmp, an); });
     std::cout << "sqlite: " << o.sqlite << " (";
     bool first = true;
     for (auto& [table, n] : rows)

@@ -208,9 +208,18 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"cpu_idle_ns", a.cpu_idle}, {"t_begin_ns", a.t_begin}, {"t_end_ns", a.t_end},
         {"clock_skew_clamped", a.clock_skew_clamped}, {"orphan_activities", a.orphan_activities},
         {"orphan_launch_calls", a.orphan_launch_calls}, {"launch_thread_pid", a.launch_thread_pid},
-        {"launch_thread_tid", a.launch_thread_tid}};
+        {"launch_thread_tid", a.launch_thread_tid}, {"host_sync_ns", a.host_sync},
+        {"activities_of_other_calls", a.activities_of_other_calls},
+        {"duplicate_correlation_calls", a.duplicate_correlation_calls},
+        {"launch_calls_unknown_duration", a.launch_calls_unknown_duration}};
     for (auto& [k, v] : ints) st.text(k).i64(v).step();
     st.text("akd_ns").dbl(a.akd_ns).step();
+    // As analyze --json: a share of the inference latency, 0 without one.
+    const auto share = [&](ns_t x) {
+      return a.inference_latency > 0 ? static_cast<double>(x) / static_cast<double>(a.inference_latency) : 0.0;
+    };
+    st.text("gpu_idle_fraction").dbl(share(a.gpu_idle)).step();
+    st.text("cpu_idle_fraction").dbl(share(a.cpu_idle)).step();
     st.text("bound").opt_text(a.bound).step();
   }
   {

@@ -1,7 +1,9 @@
 """`infertrace export` on the shipped H100 GPT-2 trace: the SQLite database and the Perfetto file
 are checked against a plain reading of the trace JSON done here (tests/e2e/_kineto_plain.py).
 Usage errors exit 2, bad inputs exit 1 with the file named."""
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -109,6 +111,37 @@ with tempfile.TemporaryDirectory() as tmp:
         linked = sum(1 for g in gpu if g["corr"] is not None and g["corr"] in api_corrs)
         if flows != linked or terminating != linked:
             failures.append("perfetto: %d flow starts, %d flow ends, want %d" % (flows, terminating, linked))
+
+# Outputs that must be refused before anything is written: a directory (SQLite's open once removed
+# an empty one and put the database in its place) and the input itself.
+with tempfile.TemporaryDirectory() as tmp:
+    empty = os.path.join(tmp, "empty")
+    os.mkdir(empty)
+    for flag in ("--sqlite", "--chrome", "--perfetto"):
+        r = run("export", trace, flag, empty)
+        if r.returncode != 1 or "is a directory" not in r.stderr or not os.path.isdir(empty):
+            failures.append("%s onto a directory: rc=%d %s" % (flag, r.returncode, r.stderr.strip()))
+    own = os.path.join(tmp, "own.json.gz")
+    shutil.copy(trace, own)
+    before = open(own, "rb").read()
+    r = run("export", own, "--chrome", own)
+    if r.returncode != 1 or "is the input" not in r.stderr or open(own, "rb").read() != before:
+        failures.append("export onto its own input: rc=%d %s" % (r.returncode, r.stderr.strip()))
+    # A finished export leaves no temporary file beside it.
+    r = run("export", trace, "--sqlite", os.path.join(tmp, "t.db"), "--chrome", os.path.join(tmp, "t.json"))
+    left = [f for f in os.listdir(tmp) if f.endswith(".partial")]
+    if r.returncode != 0 or left:
+        failures.append("export: rc=%d, temporary files left: %s" % (r.returncode, left))
+    # launch_summary holds every scalar figure of analyze --json, with the same value.
+    if r.returncode == 0:
+        a = json.loads(run("analyze", trace, "--json").stdout)
+        summary = dict(sqlite3.connect(os.path.join(tmp, "t.db")).execute("SELECT metric, value FROM launch_summary"))
+        for k, v in a.items():
+            if isinstance(v, (dict, list)) or k in ("file", "kind", "schema_version"):
+                continue
+            got = summary.get(k, "<missing>")
+            if not (got == v or (isinstance(v, float) and isinstance(got, float) and abs(got - v) <= 1e-9 * max(1.0, abs(v)))):
+                failures.append("launch_summary %s: %r, analyze --json %r" % (k, got, v))
 
 if failures:
     print("FAIL\n" + "\n".join(failures))
