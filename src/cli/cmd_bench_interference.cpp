@@ -40,13 +40,7 @@ std::string self_exe() {
 // `record` is a verb of this build and we may load BPF programs. The verb list is checked in-process
 // (a child's `record --help` would succeed anyway: the top-level help).
 bool can_record(std::string& why) {
-  CLI::App probe;
-  for (auto& e : command_registry()) e.fn(probe);
-  try {
-    probe.get_subcommand("record");
-  } catch (const CLI::OptionNotFound&) {
-    return why = "this build has no `record` verb", false;
-  }
+  if (!has_verb("record")) return why = "this build has no `record` verb", false;
   if (geteuid() != 0) return why = "recording needs root (or CAP_BPF + CAP_PERFMON)", false;
   return true;
 }

@@ -29,24 +29,6 @@ namespace infertrace::cli {
 
 namespace {
 
-// Every verb of this binary, built into an app of their own: main() builds only the verb being run
-// (here `demo`), so the app it parsed does not say which other verbs exist.
-const CLI::App& all_verbs() {
-  static const CLI::App* const app = [] {
-    auto* a = new CLI::App;  // lives as long as the process, like the registry
-    for (const CommandEntry& e : command_registry()) e.fn(*a);
-    return a;
-  }();
-  return *app;
-}
-
-bool has_verb(const std::string& name, const std::string& sub = "") {
-  auto found = all_verbs().get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
-  if (found.empty()) return false;
-  if (sub.empty()) return true;
-  return !found[0]->get_subcommands([&](const CLI::App* a) { return a->get_name() == sub; }).empty();
-}
-
 struct RunResult {
   int code = -1;  // exit code; -1: could not start; 124: timed out
   std::string err_tail;

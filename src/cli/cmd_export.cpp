@@ -59,10 +59,9 @@ void check_output_file(const std::string& out, const std::string& input) {
 
 // Writes a single-file export to a temporary file beside `out`, renamed over it only when it is
 // complete: a failed write (a full disk) leaves no truncated file behind, and a file already at
-// `out` stays as it was until the new one is whole.
+// `out` stays as it was until the new one is whole. (run() has checked `out` already.)
 template <class Write>
-auto write_whole(const std::string& out, const std::string& input, Write write) {
-  check_output_file(out, input);
+auto write_whole(const std::string& out, Write write) {
   const std::string tmp = out + ".partial";
   try {
     auto result = write(tmp);
@@ -84,7 +83,7 @@ void write_plain_exports(const Options& o, const Trace& trace) {
               << trace.syscalls.size() << ", threads " << trace.threads.size() << ")\n";
   }
   if (!o.chrome.empty()) {
-    write_whole(o.chrome, o.trace, [&](const std::string& tmp) {
+    write_whole(o.chrome, [&](const std::string& tmp) {
       write_chrome_json(trace, tmp);
       return 0;
     });
@@ -104,7 +103,7 @@ void run(const Options& o) {
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s =
-        write_whole(o.perfetto, o.trace, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });
+        write_whole(o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });
     std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << " tracks, " << s.slices << " slices, " << s.instants
               << " instants, " << s.flows << " launch->GPU flows)\n";
   }
@@ -114,7 +113,7 @@ void run(const Options& o) {
     an.launch = &launch;
     an.json_results = std::move(attachments);
     const SqliteSummary rows =
-        write_whole(o.sqlite, o.trace, [&](const std::string& tmp) { return write_sqlite_file(trace, tmp, an); });
+        write_whole(o.sqlite, [&](const std::string& tmp) { return write_sqlite_file(trace, tmp, an); });
     std::cout << "sqlite: " << o.sqlite << " (";
     bool first = true;
     for (auto& [table, n] : rows)

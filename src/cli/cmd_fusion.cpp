@@ -11,6 +11,7 @@
 #include "analysis/fusion_sequences.h"
 #include "analysis/trace_window.h"
 #include "cli/engine_run_doc.h"
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/fusion_loop_report.h"
@@ -91,7 +92,7 @@ void run(const Options& o) {
   const std::vector<MeasuredRun> measured = measured_runs(o.measured);
   std::optional<EngineRunDoc> recorded;
   if (!o.decode_window.empty()) recorded = recorded_run(o.decode_window);
-  Trace trace = load_trace(o.trace);
+  Trace trace = load_trace_noting(o.trace);
   if (recorded) restrict_to_window(trace, *recorded->window);
   const FusionResult result = analyze_fusion(build_kernel_sequences(trace), fo);
   const LaunchAnalysis launch = analyze_launches(trace);

@@ -13,6 +13,7 @@
 #include "analysis/sweep.h"
 #include "analysis/trace_window.h"
 #include "cli/engine_run_doc.h"
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sweep_report.h"
@@ -105,7 +106,7 @@ void run(const Options& o) {
   std::vector<SweepPoint> points;
   for (size_t i = 0; i < o.traces.size(); ++i) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
-    Trace trace = load_trace(o.traces[i]);
+    Trace trace = load_trace_noting(o.traces[i]);
     if (!runs.empty()) restrict_to_window(trace, *runs[i].window);
     points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace)));
   }

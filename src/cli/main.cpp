@@ -12,6 +12,18 @@ std::vector<CommandEntry>& command_registry() {
   return entries;
 }
 
+bool has_verb(const std::string& name, const std::string& sub) {
+  static const CLI::App* const all = [] {
+    auto* a = new CLI::App;  // lives as long as the process, like the registry
+    for (const CommandEntry& e : command_registry()) e.fn(*a);
+    return a;
+  }();
+  auto found = all->get_subcommands([&](const CLI::App* a) { return a->get_name() == name; });
+  if (found.empty()) return false;
+  if (sub.empty()) return true;
+  return !found[0]->get_subcommands([&](const CLI::App* a) { return a->get_name() == sub; }).empty();
+}
+
 namespace {
 int g_exit_code = 0;
 }

@@ -36,6 +36,11 @@ struct BenchRegistrar {
   BenchRegistrar(int order, RegisterFn fn) { bench_registry().push_back({order, std::move(fn), {}}); }
 };
 
+// Whether this binary has the verb `name` (and its sub-verb `sub`, when given). main() builds only
+// the verb being run, so a verb that runs others (demo, bench interference) asks here, where every
+// registered verb is built once into an app of its own.
+bool has_verb(const std::string& name, const std::string& sub = "");
+
 // A verb's callback sets this when it completes with findings (exit code 1 without an error).
 void set_exit_code(int code);
 int exit_code();

@@ -103,6 +103,10 @@ std::vector<std::string> kernel_name_words(std::string_view full_name) {
   return {};
 }
 
+std::string KernelDisplayNames::fit(const std::string& name) const {
+  return name.size() > max_len_ && max_len_ > 3 ? name.substr(0, max_len_ - 3) + "..." : name;
+}
+
 std::string KernelDisplayNames::base_name(const std::string& full_name) const {
   std::string base = short_kernel_name(full_name, std::string::npos);
   if (drop_namespaces_) {
@@ -121,7 +125,7 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
     if (seen.insert(f).second) by_short[base_name(f)].push_back(&f);
   for (auto& [base, group] : by_short) {
     if (group.size() == 1) {
-      names_[*group[0]] = base.size() > max_len_ && max_len_ > 3 ? base.substr(0, max_len_ - 3) + "..." : base;
+      names_[*group[0]] = fit(base);
       continue;
     }
     std::map<std::string, int> hint_count, hint_seen;
@@ -164,9 +168,7 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
 
 std::string KernelDisplayNames::operator()(const std::string& full_name) const {
   const auto it = names_.find(full_name);
-  if (it != names_.end()) return it->second;
-  const std::string base = base_name(full_name);
-  return base.size() > max_len_ && max_len_ > 3 ? base.substr(0, max_len_ - 3) + "..." : base;
+  return it != names_.end() ? it->second : fit(base_name(full_name));
 }
 
 }  // namespace infertrace

@@ -39,6 +39,7 @@ class KernelDisplayNames {
 
  private:
   std::string base_name(const std::string& full_name) const;
+  std::string fit(const std::string& name) const;  // cut to max_len_ with "..."
 
   size_t max_len_;
   bool drop_namespaces_;
