@@ -96,28 +96,36 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   ctx.have_cpuset_cgroup = cpuset_cgroup_available(why);
 
   install_interrupt_handlers();
+  // Plans (and the cpuset cgroup of a confined load) first; a scenario that cannot run is reported
+  // once, up front.
   std::vector<ScenarioResult> results;
+  std::vector<ScenarioPlan> plans;
+  std::vector<std::unique_ptr<CpusetCgroup>> cgroups;  // removed on return, every path
   for (const std::string& name : o.scenarios) {
-    if (interrupted()) break;
-    const ScenarioPlan plan = plan_scenario(name, ctx);
+    plans.push_back(plan_scenario(name, ctx));
+    const ScenarioPlan& plan = plans.back();
     ScenarioResult sr;
     sr.name = name, sr.description = plan.description, sr.skip_reason = plan.skip_reason;
-    if (!sr.skip_reason.empty()) {
-      log << "bench interference: skipping " << name << ": " << sr.skip_reason << "\n";
-      results.push_back(sr);
-      continue;
+    cgroups.emplace_back();
+    if (sr.skip_reason.empty() && plan.confine_loads) {
+      cgroups.back() = std::make_unique<CpusetCgroup>("infertrace-noise-" + std::to_string(getpid()) + "-" + name,
+                                                      ctx.other_cpus);
+      if (!cgroups.back()->ok()) sr.skip_reason = cgroups.back()->why();
     }
-    std::unique_ptr<CpusetCgroup> cg;
-    if (plan.confine_loads) {
-      cg = std::make_unique<CpusetCgroup>("infertrace-noise-" + std::to_string(getpid()), ctx.other_cpus);
-      if (!cg->ok()) {
-        sr.skip_reason = cg->why();
-        log << "bench interference: skipping " << name << ": " << sr.skip_reason << "\n";
-        results.push_back(sr);
-        continue;
-      }
-    }
-    for (int rep = 0; rep < o.repetitions && !interrupted(); ++rep) {
+    if (!sr.skip_reason.empty()) log << "bench interference: skipping " << name << ": " << sr.skip_reason << "\n";
+    results.push_back(sr);
+  }
+
+  // Repetitions interleaved (baseline 1, cpu 1, ..., baseline 2, cpu 2, ...), not one scenario's
+  // runs in a block: a slow stretch of a shared machine (another job, a VM neighbour) then lands on
+  // runs of every scenario alike instead of making one scenario look better or worse than it is.
+  for (int rep = 0; rep < o.repetitions && !interrupted(); ++rep) {
+    for (size_t si = 0; si < plans.size() && !interrupted(); ++si) {
+      ScenarioResult& sr = results[si];
+      const ScenarioPlan& plan = plans[si];
+      const std::string& name = sr.name;
+      if (!sr.skip_reason.empty()) continue;
+      const CpusetCgroup* cg = cgroups[si].get();
       fs::create_directories(scratch);
       std::vector<ChildProcess> loads;  // stopped (whole groups) when this scope ends, on every path
       for (const LoadCommand& l : plan.loads) {
@@ -154,7 +162,6 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       if (!rr.recording.empty() && !fs::exists(rr.recording)) rr.recording.clear();
       sr.runs.push_back(rr);
     }
-    results.push_back(std::move(sr));
   }
   std::error_code ec;
   fs::remove_all(scratch, ec);

@@ -71,11 +71,36 @@ with tempfile.TemporaryDirectory() as tmp:
         # best baseline run and the median is at least 10% down (CFS gives it about 2/3 of a CPU).
         # Not "every cpu run below every baseline run": background noise only ever slows a run, so
         # one slowed baseline run (CI saw 586k between 626k and 805k, under ASan) says nothing about
-        # the load; the best runs and the medians do.
-        cpu_runs = [x["metric"] for x in sc["cpu"]["runs"]]
-        base_runs = [x["metric"] for x in base["runs"]]
-        check(max(cpu_runs) < max(base_runs), f"best cpu run {max(cpu_runs)} not below best baseline {max(base_runs)}")
-        check(sc["cpu"]["slowdown_pct"] > 10, f"cpu slowdown only {sc['cpu']['slowdown_pct']}%")
+        # the load; the best runs and the medians do. The runs are interleaved, but a shared machine
+        # can still be busy for a whole experiment (CI once saw every baseline run at 0.6 of its usual
+        # rate, below the cpu runs): noise can only hide the slowdown, never fake it, so one more
+        # experiment is run before calling it a failure.
+        order = [l.split(": ", 1)[1] for l in r.stderr.splitlines() if " run " in l and "/3" in l]
+        want_order = [f"{n} run {k}/3" for k in (1, 2, 3) for n in ("baseline", "cpu", "pinned", "isolated")
+                      if not sc[n]["skipped"]]
+        check(order == want_order, f"repetitions not interleaved: {order}")
+
+        def slowdown_problems(sc):
+            cpu_runs = [x["metric"] for x in sc["cpu"]["runs"]]
+            base_runs = [x["metric"] for x in sc["baseline"]["runs"]]
+            out = []
+            if not max(cpu_runs) < max(base_runs):
+                out.append(f"best cpu run {max(cpu_runs)} not below best baseline {max(base_runs)}")
+            if not sc["cpu"]["slowdown_pct"] > 10:
+                out.append(f"cpu slowdown only {sc['cpu']['slowdown_pct']}%")
+            return out
+
+        problems = slowdown_problems(sc)
+        if problems:
+            print("first experiment:", "; ".join(problems), "- running it again")
+            again = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,cpu", "-r", "3",
+                                    "--workload-seconds", "0.6", "--warmup", "0.3", "--record", "off",
+                                    "--load-limit", limit, "--out-dir", out_dir, "--json"],
+                                   capture_output=True, text=True, timeout=300)
+            check(again.returncode == 0, f"second experiment exit {again.returncode}: {again.stderr}")
+            if again.returncode == 0:
+                problems = slowdown_problems({s["name"]: s for s in json.loads(again.stdout)["scenarios"]})
+                failures.extend(problems)
         # Whether isolation pays off in time depends on what else runs on the loop's CPU (on the shared
         # build machine: everyone's compilers), so the isolated scenario is checked structurally below.
     check(not loads_alive(tag), f"loads left running: {loads_alive(tag)}")
