@@ -82,6 +82,10 @@ void write_csv_tables(const Trace& t, const std::string& dir) {
         f.opt(g.grid_x[i] > 0 ? int64_t{v} : int64_t{-1});
       f.end();
     }
+  } else {
+    // No GPU rows: a gpu.csv left by an earlier export into this directory would be read with the
+    // new tables as if it belonged to them.
+    std::filesystem::remove(d / "gpu.csv", ec);
   }
   {
     CsvFile f(d / "switches.csv", "ts_ns,cpu,prev_pid,prev_tid,prev_comm,prev_state,preempted,next_pid,next_tid,next_comm");

@@ -109,7 +109,13 @@ with tempfile.TemporaryDirectory() as tmp:
         skip("load_trace() does not read recordings in this build yet: " + probe.stderr.strip()[:200])
 
     csv_dir = os.path.join(tmp, "csv")
+    # An earlier export of a Kineto trace into the same directory leaves a gpu.csv; the recording
+    # has no GPU rows, so its export must remove it rather than leave it beside the new tables.
+    kineto = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces", "nullkernel_2000.json.gz")
+    k = subprocess.run([exe, "export", "--csv", csv_dir, kineto], capture_output=True, text=True, timeout=300)
+    check(k.returncode == 0 and os.path.exists(os.path.join(csv_dir, "gpu.csv")), f"kineto export: {k.stderr}")
     e = subprocess.run([exe, "export", "--csv", csv_dir, rec], capture_output=True, text=True, timeout=300)
+    check(not os.path.exists(os.path.join(csv_dir, "gpu.csv")), "a stale gpu.csv stayed beside the recording's tables")
     s = subprocess.run([exe, "sched", "--json", rec], capture_output=True, text=True, timeout=300)
     check(e.returncode == 0, f"export --csv exit {e.returncode}: {e.stderr}")
     check(s.returncode == 0, f"sched --json exit {s.returncode}: {s.stderr}")
