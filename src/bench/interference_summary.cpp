@@ -1,6 +1,7 @@
 #include "bench/interference_summary.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "report/text_table.h"
@@ -31,6 +32,22 @@ std::string fixed(const std::optional<double>& v, int digits, const char* suffix
 }
 
 json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+// A median difference means something only when it stands out of the run-to-run spread: on a
+// shared machine a slow stretch can move one scenario's median by more than the load does.
+std::string verdict_against(const ScenarioSummary& s, const ScenarioSummary& base) {
+  if (!s.slowdown_pct || !s.min || !base.min) return "no usable runs";
+  const double pct = *s.slowdown_pct;
+  char buf[160];
+  const char* dir = pct >= 0 ? "slower" : "faster";
+  if (s.runs_ok < 2 || base.runs_ok < 2)
+    std::snprintf(buf, sizeof buf, "%.1f%% %s (one run: no spread to judge it by)", std::abs(pct), dir);
+  else if (*s.max < *base.min || *s.min > *base.max)
+    std::snprintf(buf, sizeof buf, "%.1f%% %s, beyond the run-to-run spread", std::abs(pct), dir);
+  else
+    std::snprintf(buf, sizeof buf, "within the run-to-run spread (%.1f%% %s by the medians)", std::abs(pct), dir);
+  return buf;
+}
 
 }  // namespace
 
@@ -80,6 +97,7 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
     for (ScenarioSummary& s : out) {
       if (s.median && *b.median > 0) s.slowdown_pct = (*b.median - *s.median) / *b.median * 100.0;
       if (s.sched_per_1k && b.sched_per_1k && *b.sched_per_1k > 0) s.sched_increase = *s.sched_per_1k / *b.sched_per_1k;
+      s.verdict = &s == base ? "baseline" : verdict_against(s, b);
     }
   }
   return out;
@@ -101,7 +119,7 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
   }
   t.print(os, "Interference scenarios (slowdown against the baseline median)");
   for (const ScenarioSummary& s : v)
-    if (s.skip_reason.empty()) os << "  " << s.name << ": " << s.description << "\n";
+    if (s.skip_reason.empty()) os << "  " << s.name << ": " << s.description << (s.verdict.empty() ? "" : " -> ") << s.verdict << "\n";
 }
 
 json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
@@ -127,6 +145,7 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"spread_pct", opt(s.spread_pct)},
                     {"wall_s", s.wall_median_s},
                     {"slowdown_pct", opt(s.slowdown_pct)},
+                    {"verdict", s.verdict.empty() ? json(nullptr) : json(s.verdict)},
                     {"analysed_recordings", s.analysed},
                     {"sched_per_1k", opt(s.sched_per_1k)},
                     {"sched_increase", opt(s.sched_increase)},

@@ -24,6 +24,9 @@ struct ScenarioSummary {
   int analysed = 0;
   std::optional<double> sched_per_1k, irq_per_1k_hard, irq_per_1k_soft, penalty_ns, offcpu_share;
   std::optional<double> sched_increase;
+  // "baseline", or the slowdown said in words with whether it stands out of the run-to-run spread
+  // (every run of one scenario beyond every run of the other) or not.
+  std::string verdict;
 };
 
 // The median of the values (the mean of the middle two for an even count).

@@ -133,6 +133,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check(per[(c["tid"], "cudaLaunchKernel")] == CHILD, f"child launches {per[(c['tid'], 'cudaLaunchKernel')]}")
     check(any(int(r["tid"]) == c["tid"] for r in tables["threads.csv"]), "child missing from threads.csv")
 
+    # Every traced thread has exited by the end, so each one's last switch is its final switch-out
+    # (TASK_DEAD): also for the last thread of a process, which leaves the traced set at its exit.
+    last_switch = {}
+    for r in tables["switches.csv"]:
+        last_switch[int(r["prev_tid"])] = r
+        last_switch[int(r["next_tid"])] = r
+    for t in tables["threads.csv"]:
+        r = last_switch.get(int(t["tid"]))
+        check(r is not None and int(r["prev_tid"]) == int(t["tid"]) and int(r["prev_state"]) & 0x80,
+              f"tid {t['tid']} ({t['comm']}): last switch {r} is not its final switch-out")
+
     # Syscalls: getppid (x86-64 nr 110) exactly as often as the workload made it.
     gp = Counter(int(r["tid"]) for r in tables["syscalls.csv"] if r["name"] == "getppid")
     for w in workers:

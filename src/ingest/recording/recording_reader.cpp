@@ -137,6 +137,8 @@ class Builder {
     q.tid = e.h.tid;
     irqs_.push_back(q);
     traced_pids_.insert(e.h.pid);
+    touch(e.h.pid, e.h.tid, e.h.ts);  // the interrupted thread is current from start to end
+    touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
   }
 
   void syscall(const it_syscall& e) {
@@ -185,6 +187,9 @@ class Builder {
       if (traced_pids_.count(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
       if (traced_pids_.count(s.next_pid)) touch(s.next_pid, s.next_tid, s.ts, t_.str(s.next_comm));
     }
+    // So does the waker of a wake-up (e.g. a thread waking its parent as it exits).
+    for (auto& w : wakeups_)
+      if (traced_pids_.count(w.waker_pid)) touch(w.waker_pid, w.waker_tid, w.ts);
     // GPU names are resolved at the end: a STRING record may follow the first activity using it.
     for (size_t i = 0; i < gpu_.size(); ++i) {
       const uint32_t id = gpu_name_[i];

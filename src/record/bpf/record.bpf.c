@@ -17,6 +17,10 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+// include/linux/sched.h: the state of a task switching out for the last time (a macro, so not in
+// vmlinux.h; unchanged since 4.14).
+#define IT_TASK_DEAD 0x80
+
 // Filters, set by user space before load.
 const volatile bool want_launch = true;
 const volatile bool want_sched = true;
@@ -112,6 +116,15 @@ static __always_inline void stat_add(__u32 idx) {
   __u64* v = bpf_map_lookup_elem(&stats, &idx);
   if (v) *v += 1;
 }
+
+// The last thread of a traced group after its exit tracepoint (key: tid, value: tgid), until its
+// final switch-out.
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 1024);
+  __type(key, __u32);
+  __type(value, __u32);
+} leaving SEC(".maps");
 
 static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&traced, &tgid) != 0; }
 
@@ -308,8 +321,17 @@ static __always_inline int on_exit(struct task_struct* p) {
   __u32 tgid = BPF_CORE_READ(p, tgid);
   if (!is_traced(tgid)) return 0;
   emit_task(p, IT_TASK_EXIT, 0);
-  // The last thread of the group is leaving: stop matching this tgid (ids get reused).
-  if (BPF_CORE_READ(p, signal, live.counter) == 0) bpf_map_delete_elem(&traced, &tgid);
+  // The last thread of the group is leaving: stop matching this tgid (ids get reused). Not yet when
+  // switches are recorded: the thread still switches out for the last time (prev_state TASK_DEAD)
+  // after this tracepoint, and that switch closes its last run. on_switch forgets the tgid then.
+  if (BPF_CORE_READ(p, signal, live.counter) == 0) {
+    if (want_sched) {
+      __u32 tid = BPF_CORE_READ(p, pid);
+      bpf_map_update_elem(&leaving, &tid, &tgid, BPF_ANY);
+    } else {
+      bpf_map_delete_elem(&traced, &tgid);
+    }
+  }
   return 0;
 }
 
@@ -333,6 +355,13 @@ static __always_inline int on_switch(bool preempt, struct task_struct* prev, str
   if (!want_sched) return 0;
   __u32 ptgid = BPF_CORE_READ(prev, tgid), ntgid = BPF_CORE_READ(next, tgid);
   if (!is_traced(ptgid) && !is_traced(ntgid)) return 0;
+  if (prev_state & IT_TASK_DEAD) {  // a thread's last switch: when its group is gone, forget the tgid
+    __u32 ptid = BPF_CORE_READ(prev, pid);
+    if (bpf_map_lookup_elem(&leaving, &ptid)) {
+      bpf_map_delete_elem(&traced, &ptgid);
+      bpf_map_delete_elem(&leaving, &ptid);
+    }
+  }
   struct it_switch* e = reserve(sizeof(*e), IT_EV_SWITCH);
   if (!e) return 0;
   fill_hdr(&e->h, IT_EV_SWITCH, bpf_ktime_get_ns(), ptgid, BPF_CORE_READ(prev, pid));
