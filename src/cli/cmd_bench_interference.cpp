@@ -56,14 +56,22 @@ std::vector<std::string> split(const std::string& s) {
 
 // Scheduler metrics of every recorded run, when this build can read recordings; each analysis is
 // also saved beside its recording so `infertrace compare` can reuse it.
-std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(const std::vector<bench::ScenarioResult>& res) {
+// A recorded run's wall time becomes the command's own run time from its recording
+// (META command.wall_ns): the recorder's start-up and shutdown (seconds, loading and detaching
+// probes) are not the command's.
+std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(std::vector<bench::ScenarioResult>& res) {
   std::vector<std::vector<std::optional<ScenarioMetrics>>> out(res.size());
   for (size_t i = 0; i < res.size(); ++i)
-    for (const bench::RunResult& r : res[i].runs) {
+    for (bench::RunResult& r : res[i].runs) {
       out[i].emplace_back();
       if (r.recording.empty() || !r.error.empty()) continue;
       try {
         const Trace trace = load_trace(r.recording);
+        const auto wall = trace.meta.find("command.wall_ns");
+        char* end = nullptr;
+        const double wall_ns = wall == trace.meta.end() ? -1 : std::strtod(wall->second.c_str(), &end);
+        if (wall_ns >= 0 && end && *end == '\0') r.wall_s = wall_ns / 1e9;
+        else std::cerr << "bench interference: " << r.recording << " does not say how long the command ran; its wall time includes the recorder's\n";
         const SchedAnalysis a = analyze_sched(trace);
         std::ofstream(r.recording + ".sched.json") << sched_analysis_json(trace, a).dump(2) << "\n";
         out[i].back() = scenario_from_analysis(a, res[i].name, r.recording);
@@ -109,7 +117,7 @@ void run(Args a) {
     throw UsageError("--record must be auto, on or off");
   }
 
-  const auto results = bench::run_interference(o, std::cerr);
+  auto results = bench::run_interference(o, std::cerr);
   const auto sched = analyse_recordings(results);
   const auto sums = bench::summarize_interference(results, sched, !o.metric_regex.empty());
   const nlohmann::json j = bench::interference_json(o, results, sums);

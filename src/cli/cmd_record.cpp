@@ -76,6 +76,7 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
     std::printf("left out: %llu events from after the stop (probes detach slowly; a --pid process runs on)\n",
                 static_cast<unsigned long long>(s.after_stop));
   if (s.command_exit_status >= 0) std::printf("command exit status: %d\n", s.command_exit_status);
+  if (s.command_wall_ns >= 0) std::printf("command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
 }
 
 void run(Options& o) {

@@ -1,3 +1,4 @@
+#include <atomic>
 #include "record/recorder.h"
 
 #include "util/error.h"
@@ -43,6 +44,23 @@ namespace {
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
+
+// CLOCK_MONOTONIC ns of the latest SIGCHLD: when the command ended, to the microsecond, whatever the
+// main loop was doing (draining, sleeping in the poll). The signal also interrupts the poll, so the
+// recording ends at once instead of at the next 100 ms poll timeout.
+std::atomic<int64_t> g_child_exit_ns{0};
+static_assert(std::atomic<int64_t>::is_always_lock_free, "used from a signal handler");
+void on_sigchld(int) {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe
+  g_child_exit_ns.store(static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
+}
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 // libbpf's own messages are kept (not printed) so a load failure can show the verifier's reason.
 std::string g_libbpf_log;
@@ -194,6 +212,7 @@ class Recorder {
   RecordSummary sum_;
   pid_t child_ = -1;
   int release_fd_ = -1;
+  int64_t command_start_ns_ = 0;  // when the command was released (-- CMD)
   std::set<std::pair<dev_t, ino_t>> probed_files_;
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
@@ -486,6 +505,8 @@ bool Recorder::command_done() {
   const pid_t r = ::waitpid(child_, &status, WNOHANG);
   if (r == child_) {
     sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int64_t end = g_child_exit_ns.load();
+    sum_.command_wall_ns = (end > command_start_ns_ ? end : monotonic_ns()) - command_start_ns_;
     child_ = -1;
     return true;
   }
@@ -501,6 +522,7 @@ void Recorder::write_summary_meta() {
   out_.meta("duration_s", std::to_string(sum_.seconds));
   for (auto& [type, n] : counts_) out_.meta(std::string("events.") + event_name(type), std::to_string(n));
   if (sum_.after_stop) out_.meta("events_after_stop", std::to_string(sum_.after_stop));
+  if (sum_.command_wall_ns >= 0) out_.meta("command.wall_ns", std::to_string(sum_.command_wall_ns));
   const auto stats = read_stats();
   for (uint32_t t = IT_EV_API; t <= IT_EV_TASK; ++t) {
     auto it = stats.find(IT_STAT_LOST_BASE + t);
@@ -546,10 +568,17 @@ RecordSummary Recorder::run() {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   g_stop = 0;
+  if (child_ > 0 || o_.pids.empty()) {
+    struct sigaction sc{};
+    sc.sa_handler = on_sigchld;
+    sc.sa_flags = SA_NOCLDSTOP;  // no SA_RESTART: the poll returns EINTR when the command ends
+    ::sigaction(SIGCHLD, &sc, nullptr);
+  }
 
   start_or_attach_targets();
   out_.flush();
   if (release_fd_ >= 0) {
+    command_start_ns_ = monotonic_ns();  // the command execs as soon as it reads this byte
     (void)!::write(release_fd_, "g", 1);
     ::close(release_fd_);
     release_fd_ = -1;

@@ -90,6 +90,14 @@ with tempfile.TemporaryDirectory() as tmp:
                 out.append(f"cpu slowdown only {sc['cpu']['slowdown_pct']}%")
             return out
 
+        check(sc["baseline"]["verdict"] == "baseline", f"baseline verdict {sc['baseline']['verdict']}")
+        for name, s in sc.items():
+            if name != "baseline" and not s["skipped"]:
+                lo, hi = min(x["metric"] for x in s["runs"]), max(x["metric"] for x in s["runs"])
+                blo, bhi = base["throughput_min"], base["throughput_max"]
+                apart = hi < blo or lo > bhi
+                check(("beyond the run-to-run spread" in s["verdict"]) == apart and
+                      ("within the run-to-run spread" in s["verdict"]) == (not apart), f"{name} verdict {s['verdict']}")
         problems = slowdown_problems(sc)
         if problems:
             print("first experiment:", "; ".join(problems), "- running it again")
@@ -147,6 +155,16 @@ with tempfile.TemporaryDirectory() as tmp:
             check(bool(seen_load) and all(int(last) not in cpu_set(a) for a in seen_load),
                   f"load CPUs {seen_load} include the command's CPU {last}")
     check(not loads_alive(tag), f"loads left running after isolated: {loads_alive(tag)}")
+
+    # A recorded run's wall time is the command's own, not the recorder's start-up and shutdown.
+    if os.geteuid() == 0 and os.path.exists("/sys/kernel/btf/vmlinux"):
+        r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline", "-r", "1", "--record", "on",
+                            "--warmup", "0", "--out-dir", out_dir, "--json", "--", "sleep", "0.3"],
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0, f"recorded run exit {r.returncode}: {r.stderr}")
+        if r.returncode == 0:
+            wall = json.loads(r.stdout)["scenarios"][0]["runs"][0]["wall_s"]
+            check(0.29 < wall < 0.4, f"recorded `sleep 0.3` ran {wall} s by the table")
 
     # A given command and metric; a scenario whose tool is missing from PATH is skipped, not failed.
     r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,cpu", "-r", "2", "--record", "off",
