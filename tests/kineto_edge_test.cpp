@@ -102,10 +102,10 @@ TEST(KinetoEdge, OldSpellingsAndTopLevelArray) {
     {"ph": "X", "cat": "Memcpy", "name": "Memcpy HtoD", "pid": 0, "tid": "stream 7", "ts": 5, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 9}},
     {"ph": "X", "cat": "Memset", "name": "Memset", "pid": 0, "tid": "stream 7", "ts": 6, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 10}},
     {"ph": "X", "cat": "Kernel", "name": "k", "pid": 0, "tid": "stream 7", "ts": 7, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 11}},
-    {"ph": "X", "cat": "user_annotation", "name": "step", "pid": 1, "tid": 2, "ts": 0, "dur": 20},
+    {"ph": "X", "cat": "user_annotation", "name": "step", "pid": 1, "tid": 2, "ts": 1, "dur": 20},
     {"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy DtoD", "pid": 0, "tid": 7, "ts": 8, "dur": 1, "args": {"device": 0, "stream": 7, "correlation": 12}},
     {"ph": "X", "cat": "cuda_driver", "name": "cuLaunchKernelEx", "pid": 1, "tid": 2, "ts": 3, "dur": 1, "args": {"correlation": 11}},
-    {"ph": "X", "cat": "python_function", "name": "forward", "pid": 1, "tid": 2, "ts": 0, "dur": 30}
+    {"ph": "X", "cat": "python_function", "name": "forward", "pid": 1, "tid": 2, "ts": 1, "dur": 30}
   ])";
   const Trace t = load_text(events);
   ASSERT_EQ(t.gpu.size(), 4u);
@@ -251,7 +251,8 @@ TEST(KinetoEdge, MissingOrZeroTimes) {
     {"ph": "X", "cat": "cpu_op", "name": "a", "dur": 1},
     {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 1},
     {"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": -1},
-    {"ph": "X", "cat": "kernel", "name": "k", "ts": 0, "dur": 0},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 0, "dur": 3},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 5, "dur": 0},
     {"cat": "cpu_op", "name": "c", "ts": 1, "dur": 1},
     {"ph": "XY", "cat": "cpu_op", "name": "c", "ts": 1, "dur": 1},
     {"ph": "i", "cat": "cpu_op", "name": "instant", "ts": 1}
@@ -261,8 +262,9 @@ TEST(KinetoEdge, MissingOrZeroTimes) {
   EXPECT_EQ(t.skipped.at("skipped_negative_dur"), 1);
   EXPECT_EQ(t.skipped.at("skipped_missing_ph"), 1);
   EXPECT_EQ(t.skipped.at("skipped_unknown_ph"), 1);
-  ASSERT_EQ(t.gpu.size(), 1u);  // zero ts and dur are kept, and said so
-  EXPECT_EQ(t.gpu.start[0], 0);
+  EXPECT_EQ(t.skipped.at("skipped_zero_ts"), 1);  // a zeroed time would stretch spans across the clock
+  ASSERT_EQ(t.gpu.size(), 1u);  // a zero duration is kept, and said so
+  EXPECT_EQ(t.gpu.start[0], 5000);
   EXPECT_EQ(t.meta.at("kineto.zero_duration_events"), "1");
 }
 

@@ -132,6 +132,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
                          {"none", a.calls_without_operator}};
   j["skipped"] = json::object();
   for (auto& [reason, n] : t.skipped) j["skipped"][reason] = n;
+  j["zero_duration_events"] = t.zero_duration_events();
   j["apis"] = api_rows(t, a);
   j["kernel_stats"] = kernel_rows(t, a);
   j["operator_stats"] = operator_rows(t, a);

@@ -63,6 +63,8 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
   counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
+  counter("zero-duration events", t.zero_duration_events(),
+          "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time");
   tb.print(os, "Launch and queue summary (" + t.file + ")");
 }
 

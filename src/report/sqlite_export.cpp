@@ -211,7 +211,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"launch_thread_tid", a.launch_thread_tid}, {"host_sync_ns", a.host_sync},
         {"activities_of_other_calls", a.activities_of_other_calls},
         {"duplicate_correlation_calls", a.duplicate_correlation_calls},
-        {"launch_calls_unknown_duration", a.launch_calls_unknown_duration}};
+        {"launch_calls_unknown_duration", a.launch_calls_unknown_duration},
+        {"zero_duration_events", t.zero_duration_events()}};
     for (auto& [k, v] : ints) st.text(k).i64(v).step();
     st.text("akd_ns").dbl(a.akd_ns).step();
     // As analyze --json: a share of the inference latency, 0 without one.

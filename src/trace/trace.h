@@ -6,6 +6,7 @@
 // CLOCK_MONOTONIC). Unknown integer fields are -1, unknown strings kNoString.
 #pragma once
 
+#include <cstdlib>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -256,6 +257,11 @@ struct Trace {
   std::map<std::string, std::string> meta;
 
   void count_skipped(const std::string& reason, int64_t n = 1) { skipped[reason] += n; }
+  // Kineto events kept with a duration of 0 (meta "kineto.zero_duration_events"; 0 when absent).
+  int64_t zero_duration_events() const {
+    const auto it = meta.find("kineto.zero_duration_events");
+    return it == meta.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
+  }
   std::string_view str(StrId id) const { return strings.view(id); }
 };
 

@@ -64,6 +64,13 @@ bool EventSink::usable(const RawEvent& e, Cat cat) {
     t_.count_skipped("skipped_negative_dur");
     return false;
   }
+  // Kineto writes absolute times (microseconds of a system clock, 10^12 and more): a ts of exactly 0
+  // is a field a tool zeroed, and kept it would stretch every span (inference latency, a launch's
+  // latency) across the whole clock.
+  if (e.ts.v == 0) {
+    t_.count_skipped("skipped_zero_ts");
+    return false;
+  }
   if (e.ts.v > INT64_MAX - e.dur.v) {
     t_.count_skipped("skipped_int_out_of_range");
     return false;
@@ -126,7 +133,7 @@ void EventSink::add_complete(const RawEvent& e) {
   const unsigned both_times = static_cast<unsigned>(e.ts.state) & static_cast<unsigned>(e.dur.state);
   ns_t end;  // (meaningful only when both times are Ok: a missing field's v is -1)
   const bool overflow = __builtin_add_overflow(e.ts.v, e.dur.v, &end);
-  const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow;
+  const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow & (e.ts.v != 0);
   if (!plain) [[unlikely]] {
     if (!usable(e, cat)) return;
   }
