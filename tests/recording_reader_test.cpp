@@ -174,6 +174,35 @@ TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   EXPECT_EQ(t.api.size(), 2u);
 }
 
+TEST(RecordingReader, TimesBeyondInt64AreLeftOutAndCounted) {
+  File f = sample();
+  size_t p = f.event(6, 48, 0, uint64_t{1} << 63, 100, 100);  // syscall at ts 2^63
+  put64(f.b, p + 24, 10), put32(f.b, p + 40, 1);
+  p = f.event(5, 72, 1, 7000, 100, 101);  // IRQ whose duration runs past INT64_MAX
+  put64(f.b, p + 24, (uint64_t{1} << 63) - 7000), put32(f.b, p + 32, 0), put32(f.b, p + 36, 33);
+  p = f.event(6, 48, 0, 7100, 100, 100);  // the largest end that fits: kept
+  put64(f.b, p + 24, static_cast<uint64_t>(INT64_MAX) - 7100), put32(f.b, p + 40, 1);
+  const Trace t = read(f);
+  EXPECT_EQ(t.skipped.at("time_out_of_range"), 2);
+  EXPECT_EQ(t.syscalls.size(), 3u);  // the two of sample() and the last one
+  EXPECT_EQ(t.irqs.size(), 2u);
+  for (size_t i = 0; i < t.syscalls.size(); ++i) EXPECT_GE(t.syscalls.dur[i], 0);
+}
+
+TEST(RecordingReader, NamesAreCleanedAndCounted) {
+  // Linux lets a thread name itself anything: invalid UTF-8 and terminal escapes become '?'.
+  File f = sample();
+  size_t p = f.event(3, 80, 1, 7000, 100, 101);
+  put32(f.b, p + 24, 0), put32(f.b, p + 28, 0), put64(f.b, p + 32, 1), put32(f.b, p + 40, 0);
+  putstr(f.b, p + 48, "\xff\x1b[2Jw\xc3\xa9"), putstr(f.b, p + 64, "swapper/1");
+  f.meta("traced.command", "run\x07 \xe2\x82\xac");
+  const Trace t = read(f);
+  ASSERT_EQ(t.switches.size(), 4u);
+  EXPECT_EQ(t.str(t.switches.prev_comm[3]), "??[2Jw\xc3\xa9");
+  EXPECT_EQ(t.meta.at("traced.command"), "run? \xe2\x82\xac");
+  EXPECT_EQ(t.skipped.at("names_with_bytes_replaced"), 2);
+}
+
 TEST(RecordingReader, ErrorsNameFileAndOffset) {
   File bad_magic;
   bad_magic.b[0] = 'X';

@@ -8,6 +8,7 @@
 
 #include "cli/registry.h"
 #include "engine/gguf/gguf.h"
+#include "util/text_clean.h"
 #include "engine/model/model_config.h"
 #include "engine/model/presets.h"
 #include "engine/model/synth.h"
@@ -59,11 +60,17 @@ void run_synth(const SynthArgs& a) {
             << "  random weights: the model loads and runs, its text is meaningless\n";
 }
 
+// A GGUF string as the terminal may show it (util/text_clean.h): the file's bytes are anything.
+std::string printable(std::string_view raw) {
+  bool changed = false;
+  return clean_text(raw, changed);
+}
+
 std::string value_summary(const gguf::Value& v) {
   using gguf::ValueType;
   switch (v.type) {
     case ValueType::STRING: {
-      std::string s(v.str.substr(0, 60));
+      const std::string s = printable(v.str.substr(0, 60));
       return "\"" + s + (v.str.size() > 60 ? "...\"" : "\"");
     }
     case ValueType::ARRAY: {
@@ -168,7 +175,8 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
     j["tensors"] = std::move(ts);
     if (config) j["model"] = model_json(*config);
     if (!config_error.empty()) j["model_error"] = config_error;
-    std::cout << j.dump(2) << "\n";
+    // Keys and strings are the file's bytes: invalid UTF-8 becomes U+FFFD instead of an error.
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << path << ": GGUF v" << f.version() << ", " << f.metadata().size() << " metadata keys, "
@@ -177,12 +185,12 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
   if (config) std::cout << "model: " << config->summary() << "\n";
   if (!config_error.empty()) std::cout << "not runnable by the engine: " << config_error << "\n";
   TextTable md({"key", "type", "value"}, {TextTable::Align::Left, TextTable::Align::Left, TextTable::Align::Left});
-  for (const auto& kv : f.metadata()) md.add_row({std::string(kv.key), gguf::value_type_name(kv.value.type), value_summary(kv.value)});
+  for (const auto& kv : f.metadata()) md.add_row({printable(kv.key), gguf::value_type_name(kv.value.type), value_summary(kv.value)});
   md.print(std::cout, "metadata");
   if (show_tensors) {
     TextTable tt({"tensor", "type", "shape", "bytes", "offset"});
     for (const auto& t : f.tensors())
-      tt.add_row({std::string(t.name), gguf::type_name(static_cast<uint32_t>(t.type)), t.shape_string(),
+      tt.add_row({printable(t.name), gguf::type_name(static_cast<uint32_t>(t.type)), t.shape_string(),
                   format_bytes(static_cast<double>(t.n_bytes)), std::to_string(t.file_offset)});
     tt.print(std::cout, "tensors");
   }

@@ -2,6 +2,7 @@
 // table is sorted by time: the ring buffer interleaves CPUs and an API call is written at its
 // return, so file order is not time order.
 #include "ingest/recording/recording_reader.h"
+#include "util/text_clean.h"
 
 #include <algorithm>
 #include <fstream>
@@ -93,7 +94,7 @@ class Builder {
     if (e.kind > IT_GPU_MEMSET) t_.count_skipped("gpu_unknown_kind");
   }
 
-  void string(uint32_t id, std::string_view text) { strings_[id] = std::string(text); }
+  void string(uint32_t id, std::string_view text) { strings_[id] = clean(text); }
 
   void sw(const it_switch& e) {
     ContextSwitch s;
@@ -101,14 +102,14 @@ class Builder {
     s.cpu = static_cast<int32_t>(e.h.cpu);
     s.prev_pid = e.h.pid;
     s.prev_tid = e.h.tid;
-    s.prev_comm = t_.strings.intern(fixed_str(e.prev_comm, IT_COMM_LEN));
+    s.prev_comm = t_.strings.intern(clean(fixed_str(e.prev_comm, IT_COMM_LEN)));
     s.prev_state = static_cast<int64_t>(e.prev_state);
     // The kernel counts a switch as involuntary when it preempts, or when the thread is still
     // runnable (state 0, e.g. sched_yield); any other state is a block (a voluntary switch).
     s.preempted = e.preempt != 0 || e.prev_state == 0;
     s.next_pid = e.next_pid;
     s.next_tid = e.next_tid;
-    s.next_comm = t_.strings.intern(fixed_str(e.next_comm, IT_COMM_LEN));
+    s.next_comm = t_.strings.intern(clean(fixed_str(e.next_comm, IT_COMM_LEN)));
     switches_.push_back(s);
   }
 
@@ -122,7 +123,7 @@ class Builder {
     w.waker_tid = e.waker_tid;
     wakeups_.push_back(w);
     traced_pids_.insert(e.h.pid);
-    touch(e.h.pid, e.h.tid, e.h.ts, fixed_str(e.comm, IT_COMM_LEN));
+    touch(e.h.pid, e.h.tid, e.h.ts, clean(fixed_str(e.comm, IT_COMM_LEN)));
   }
 
   void irq(const it_irq& e) {
@@ -132,7 +133,7 @@ class Builder {
     q.cpu = static_cast<int32_t>(e.h.cpu);
     q.kind = e.kind == IT_IRQ_SOFT ? IrqKind::Soft : IrqKind::Hard;
     q.irq = static_cast<int32_t>(e.irq);
-    q.name = t_.strings.intern(q.kind == IrqKind::Soft ? softirq_name(e.irq) : fixed_str(e.name, IT_IRQ_NAME_LEN));
+    q.name = t_.strings.intern(q.kind == IrqKind::Soft ? std::string(softirq_name(e.irq)) : clean(fixed_str(e.name, IT_IRQ_NAME_LEN)));
     q.pid = e.h.pid;
     q.tid = e.h.tid;
     irqs_.push_back(q);
@@ -160,7 +161,7 @@ class Builder {
     traced_pids_.insert(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
     // exec renames the thread; later names win over earlier ones.
-    th.comm = std::string(fixed_str(e.comm, IT_COMM_LEN));
+    th.comm = clean(fixed_str(e.comm, IT_COMM_LEN));
     th.comm_from_task = true;
   }
 
@@ -171,6 +172,7 @@ class Builder {
   }
 
   void meta(std::string key, std::string value) {
+    key = clean(key), value = clean(value);
     if (key.rfind("api.", 0) == 0) {
       try {
         api_names_[static_cast<uint32_t>(std::stoul(key.substr(4)))] = value;
@@ -235,6 +237,14 @@ class Builder {
   std::string syscall_label(uint32_t nr) {
     std::string_view n = syscall_name_x86_64(static_cast<int>(nr));
     return n.empty() ? "sys_" + std::to_string(nr) : std::string(n);
+  }
+
+  // Every name from the file, before it reaches a terminal, JSON or HTML (util/text_clean.h).
+  std::string clean(std::string_view raw) {
+    bool changed = false;
+    std::string s = clean_text(raw, changed);
+    if (changed) t_.count_skipped("names_with_bytes_replaced");
+    return s;
   }
 
   ThreadSeen& touch(int64_t pid, int64_t tid, uint64_t ts, std::string_view comm = {}) {
@@ -310,6 +320,21 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
                                                             std::to_string(len) + " bytes, expected at least " +
                                                             std::to_string(itrace::min_payload(type)));
     if (complete) t.count_skipped("records_after_end");
+    // Times are u64 in the file and int64 in the Trace: a time (or time + duration) past INT64_MAX
+    // would wrap to a negative number and poison every span it touches, so the event is left out.
+    if (type == IT_EV_API || type == IT_EV_GPU || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
+        type == IT_EV_SYSCALL || type == IT_EV_TASK) {  // event records (long enough: checked above)
+      const uint64_t ts = load<it_hdr>(p).ts;
+      uint64_t dur = 0;
+      if (type == IT_EV_GPU) dur = load<it_gpu>(p).dur;
+      else if (type == IT_EV_IRQ) dur = load<it_irq>(p).dur;
+      else if (type == IT_EV_SYSCALL) dur = load<it_syscall>(p).dur;
+      if (ts > static_cast<uint64_t>(INT64_MAX) || dur > static_cast<uint64_t>(INT64_MAX) - ts) {
+        t.count_skipped("time_out_of_range");
+        off += itrace::kRecordHeaderBytes + len;
+        continue;
+      }
+    }
     switch (type) {
       case IT_EV_META: {
         const uint32_t klen = load<uint32_t>(p);

@@ -1,0 +1,55 @@
+#include "util/text_clean.h"
+
+#include <cstdint>
+
+namespace infertrace {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates, nothing
+// past U+10FFFF), or 0 when the bytes there do not start one.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  const uint8_t c = b(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c == 0xE0) n = 3, lo = 0xA0;
+  else if (c == 0xED) n = 3, hi = 0x9F;  // U+D800-U+DFFF are surrogates
+  else if (c >= 0xE1 && c <= 0xEF) n = 3;
+  else if (c == 0xF0) n = 4, lo = 0x90;
+  else if (c == 0xF4) n = 4, hi = 0x8F;  // not past U+10FFFF
+  else if (c >= 0xF1 && c <= 0xF3) n = 4;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string clean_text(std::string_view in, bool& changed) {
+  changed = false;
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    const uint8_t c = static_cast<uint8_t>(in[i]);
+    if (c < 0x20 || c == 0x7F) {
+      out += '?', changed = true, ++i;
+      continue;
+    }
+    const size_t n = utf8_sequence(in, i);
+    if (n == 0) {
+      out += '?', changed = true, ++i;
+      continue;
+    }
+    out.append(in.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,16 @@
+// Names read from binary inputs (thread names in a recording, GGUF strings) are arbitrary bytes:
+// Linux lets a thread call itself anything, and a damaged file holds anything. Before such a name
+// reaches a terminal, a JSON document or an HTML page, bytes that are not valid UTF-8 and control
+// characters (which could move the cursor or clear the screen) are replaced with '?'.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace infertrace {
+
+// `in` with every byte of an invalid UTF-8 sequence and every control character (U+0000-U+001F,
+// U+007F) replaced with '?'; valid multi-byte characters are kept. `changed` says whether any was.
+std::string clean_text(std::string_view in, bool& changed);
+
+}  // namespace infertrace

@@ -1,0 +1,43 @@
+// clean_text (util/text_clean.h): what a binary input's names look like on a terminal or in JSON.
+#include <gtest/gtest.h>
+
+#include "util/text_clean.h"
+
+using infertrace::clean_text;
+
+namespace {
+
+std::string clean(std::string_view s, bool* changed_out = nullptr) {
+  bool changed = true;
+  std::string out = clean_text(s, changed);
+  if (changed_out) *changed_out = changed;
+  return out;
+}
+
+}  // namespace
+
+TEST(TextClean, KeepsValidUtf8) {
+  bool changed = true;
+  // ASCII, 2-, 3- and 4-byte characters (é, €, U+10FFFF and an emoji), the largest of each length.
+  const std::string s = "worker-1 \xC3\xA9 \xE2\x82\xAC \xF4\x8F\xBF\xBF \xF0\x9F\x98\x80 \xDF\xBF \xEF\xBF\xBF";
+  EXPECT_EQ(clean(s, &changed), s);
+  EXPECT_FALSE(changed);
+}
+
+TEST(TextClean, ReplacesControlCharacters) {
+  bool changed = false;
+  EXPECT_EQ(clean(std::string("gemm_0\x07\x1b[2J\x7f\t\n", 14), &changed), "gemm_0??[2J???");
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(clean(std::string("a\0b", 3)), "a?b");
+}
+
+TEST(TextClean, ReplacesEveryByteOfInvalidSequences) {
+  EXPECT_EQ(clean("\xFF"), "?");
+  EXPECT_EQ(clean("\xC0\xAF"), "??");          // overlong '/'
+  EXPECT_EQ(clean("\xE0\x80\xAF"), "???");     // overlong 3-byte
+  EXPECT_EQ(clean("\xED\xA0\x80"), "???");     // a UTF-16 surrogate
+  EXPECT_EQ(clean("\xF4\x90\x80\x80"), "????");  // past U+10FFFF
+  EXPECT_EQ(clean("ab\xE2\x82"), "ab??");      // cut short at the end
+  EXPECT_EQ(clean("\x80x"), "?x");             // a lone continuation byte
+  EXPECT_EQ(clean("\xC3\xA9\xC3"), "\xC3\xA9?");
+}
