@@ -54,10 +54,10 @@ TEST(Compare, ReadsSavedAnalysisJsonAndRejectsOthers) {
   const ScenarioMetrics m = scenario_from_json(doc, "cpu", "cpu.json");
   EXPECT_EQ(m.launches, 2000);
   EXPECT_EQ(m.wall, 4'000'000'000);
-  EXPECT_DOUBLE_EQ(m.sched_per_1k, 12.5);
+  EXPECT_DOUBLE_EQ(m.sched_per_1k.value_or(-1), 12.5);
   ASSERT_TRUE(m.penalty);
   EXPECT_EQ(*m.penalty, 7000);
-  EXPECT_DOUBLE_EQ(m.offcpu_share, 0.25);
+  EXPECT_DOUBLE_EQ(m.offcpu_share.value_or(-1), 0.25);
   EXPECT_FALSE(m.throughput);
   // Nested under "sched" with a top-level throughput.
   const ScenarioMetrics n = scenario_from_json({{"sched", doc}, {"throughput", 33.0}}, "x", "x.json");
@@ -70,6 +70,18 @@ TEST(Compare, ReadsSavedAnalysisJsonAndRejectsOthers) {
     EXPECT_EQ(e.file(), "y.json");
   }
   EXPECT_THROW(scenario_from_json({{"launches", "many"}, {"sched_per_1k", 1}}, "z", "z.json"), InputError);
+  // A run without launch calls has no rates per 1000 launches and no main launching thread: null
+  // in, "-" / null out, and no Sched/1K increase against it.
+  const ScenarioMetrics none = scenario_from_json({{"launches", 0}, {"wall_ns", 1000}, {"sched_per_1k", nullptr},
+                                                   {"irq_per_1k_hard", nullptr}, {"irq_per_1k_soft", nullptr},
+                                                   {"main_thread", {{"offcpu_share", nullptr}}}},
+                                                  "idle", "idle.json");
+  EXPECT_FALSE(none.sched_per_1k || none.irq_per_1k_hard || none.irq_per_1k_soft || none.offcpu_share);
+  const nlohmann::json jn = comparison_json(compare_scenarios({none, m}));
+  EXPECT_TRUE(jn["scenarios"][0]["sched_per_1k"].is_null());
+  EXPECT_TRUE(jn["scenarios"][0]["offcpu_share"].is_null());
+  EXPECT_TRUE(jn["scenarios"][1]["sched_increase"].is_null());
+  EXPECT_THROW(scenario_from_json({{"launches", 1}, {"sched_per_1k", "x"}}, "w", "w.json"), InputError);
 
   const nlohmann::json j = comparison_json(compare_scenarios({m, scenario("b", 2000, 5'000'000'000, 25.0)}));
   EXPECT_EQ(j["kind"], "compare");

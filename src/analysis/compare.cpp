@@ -10,9 +10,10 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   ScenarioMetrics m;
   m.name = name, m.source = source;
   m.launches = a.launches, m.wall = a.wall;
-  m.sched_per_1k = a.sched_per_1k, m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
+  if (a.launches > 0)
+    m.sched_per_1k = a.sched_per_1k, m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
   m.penalty = a.penalty;
-  m.offcpu_share = a.wall > 0 ? static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall) : 0.0;
+  if (a.main_tid >= 0 && a.wall > 0) m.offcpu_share = static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall);
   m.signature = a.signature;
   return m;
 }
@@ -60,7 +61,8 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
   for (size_t i = 0; i < c.rows.size(); ++i) {
     ComparisonRow& r = c.rows[i];
     if (r.rate && base.rate) r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
-    if (base.m.sched_per_1k > 0) r.sched_increase = r.m.sched_per_1k / base.m.sched_per_1k;
+    if (base.m.sched_per_1k && r.m.sched_per_1k && *base.m.sched_per_1k > 0)
+      r.sched_increase = *r.m.sched_per_1k / *base.m.sched_per_1k;
     r.verdict = row_verdict(r, i == 0);
   }
   return c;

@@ -19,9 +19,10 @@ struct ScenarioMetrics {
   std::optional<double> throughput;  // work per second from the workload itself (e.g. tok/s)
   int64_t launches = 0;
   ns_t wall = 0;
-  double sched_per_1k = 0, irq_per_1k_hard = 0, irq_per_1k_soft = 0;
+  // Per 1000 launches: none without launches.
+  std::optional<double> sched_per_1k, irq_per_1k_hard, irq_per_1k_soft;
   std::optional<ns_t> penalty;
-  double offcpu_share = 0;  // main launching thread's off-CPU time / wall
+  std::optional<double> offcpu_share;  // main launching thread's off-CPU time / wall; none without one
   std::string signature;    // from the scheduler verdict, when known
 };
 

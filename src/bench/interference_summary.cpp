@@ -79,8 +79,10 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
       for (const auto& m : sched[i]) {
         if (!m) continue;
         ++s.analysed;
-        sp.push_back(m->sched_per_1k), ih.push_back(m->irq_per_1k_hard), is.push_back(m->irq_per_1k_soft);
-        off.push_back(m->offcpu_share);
+        if (m->sched_per_1k) sp.push_back(*m->sched_per_1k);
+        if (m->irq_per_1k_hard) ih.push_back(*m->irq_per_1k_hard);
+        if (m->irq_per_1k_soft) is.push_back(*m->irq_per_1k_soft);
+        if (m->offcpu_share) off.push_back(*m->offcpu_share);
         if (m->penalty) pen.push_back(static_cast<double>(*m->penalty));
       }
     s.sched_per_1k = median_opt(sp), s.irq_per_1k_hard = median_opt(ih), s.irq_per_1k_soft = median_opt(is);

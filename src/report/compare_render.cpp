@@ -18,6 +18,16 @@ double number(const json& o, const char* key, const std::string& file) {
   return o[key].get<double>();
 }
 
+// A figure that may be undefined (null: e.g. per 1000 launches of a run without launches).
+std::optional<double> optional_number(const json& o, const char* key, const std::string& file) {
+  if (!o.contains(key) || o[key].is_null()) return std::nullopt;
+  if (!o[key].is_number()) throw InputError(file, -1, std::string("\"") + key + "\" is not a number or null");
+  return o[key].get<double>();
+}
+
+json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? format_fixed(*v, digits) : "-"; }
+
 }  // namespace
 
 ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
@@ -31,16 +41,16 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   m.name = name, m.source = file;
   m.launches = static_cast<int64_t>(number(*s, "launches", file));
   m.wall = static_cast<ns_t>(number(*s, "wall_ns", file));
-  m.sched_per_1k = number(*s, "sched_per_1k", file);
-  m.irq_per_1k_hard = number(*s, "irq_per_1k_hard", file);
-  m.irq_per_1k_soft = number(*s, "irq_per_1k_soft", file);
+  m.sched_per_1k = optional_number(*s, "sched_per_1k", file);
+  m.irq_per_1k_hard = optional_number(*s, "irq_per_1k_hard", file);
+  m.irq_per_1k_soft = optional_number(*s, "irq_per_1k_soft", file);
   if (s->contains("penalty_ns")) {
     const json& p = (*s)["penalty_ns"];
     if (p.is_object() && p.contains("overall") && p["overall"].is_number()) m.penalty = p["overall"].get<ns_t>();
     else if (p.is_number()) m.penalty = p.get<ns_t>();
   }
   if (s->contains("main_thread") && (*s)["main_thread"].is_object())
-    m.offcpu_share = number((*s)["main_thread"], "offcpu_share", file);
+    m.offcpu_share = optional_number((*s)["main_thread"], "offcpu_share", file);
   if (s->contains("signature") && (*s)["signature"].is_string()) m.signature = (*s)["signature"].get<std::string>();
   for (const json* o : {&doc, s})
     if (o->contains("throughput") && (*o)["throughput"].is_number()) m.throughput = (*o)["throughput"].get<double>();
@@ -55,9 +65,9 @@ void print_comparison(std::ostream& os, const Comparison& c) {
                TextTable::Align::Right, TextTable::Align::Left});
   for (const ComparisonRow& r : c.rows)
     t.add_row({r.m.name, r.rate ? format_fixed(*r.rate, 1) : "-", r.slowdown_pct ? format_fixed(*r.slowdown_pct, 1) + "%" : "-",
-               format_fixed(r.m.sched_per_1k, 1), r.sched_increase ? format_fixed(*r.sched_increase, 2) + "x" : "-",
-               format_fixed(r.m.irq_per_1k_hard, 1), format_fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
-               format_pct(r.m.offcpu_share), r.verdict});
+               opt_fixed(r.m.sched_per_1k, 1), r.sched_increase ? format_fixed(*r.sched_increase, 2) + "x" : "-",
+               opt_fixed(r.m.irq_per_1k_hard, 1), opt_fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
+               r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.verdict});
   t.print(os, "Scenarios against " + c.rows.front().m.name + " (slowdown from " + c.basis + ")");
 }
 
@@ -71,12 +81,12 @@ json comparison_json(const Comparison& c) {
                     {"slowdown_pct", r.slowdown_pct ? json(*r.slowdown_pct) : json(nullptr)},
                     {"launches", r.m.launches},
                     {"wall_ns", r.m.wall},
-                    {"sched_per_1k", r.m.sched_per_1k},
+                    {"sched_per_1k", opt_json(r.m.sched_per_1k)},
                     {"sched_increase", r.sched_increase ? json(*r.sched_increase) : json(nullptr)},
-                    {"irq_per_1k_hard", r.m.irq_per_1k_hard},
-                    {"irq_per_1k_soft", r.m.irq_per_1k_soft},
+                    {"irq_per_1k_hard", opt_json(r.m.irq_per_1k_hard)},
+                    {"irq_per_1k_soft", opt_json(r.m.irq_per_1k_soft)},
                     {"penalty_ns", r.m.penalty ? json(*r.m.penalty) : json(nullptr)},
-                    {"offcpu_share", r.m.offcpu_share},
+                    {"offcpu_share", opt_json(r.m.offcpu_share)},
                     {"signature", r.m.signature},
                     {"verdict", r.verdict}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},

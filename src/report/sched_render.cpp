@@ -82,8 +82,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                      {"blocked", opt_json(a.penalty_blocked)}};
   j["scheduler_impact"] = a.scheduler_impact ? json(*a.scheduler_impact) : json(nullptr);
   j["switch_outs"] = a.switch_outs, j["preemptions"] = a.preemptions, j["blocks"] = a.blocks;
-  j["sched_per_1k"] = a.sched_per_1k, j["preempt_per_1k"] = a.preempt_per_1k, j["block_per_1k"] = a.block_per_1k;
-  j["irq_per_1k_hard"] = a.irq_per_1k_hard, j["irq_per_1k_soft"] = a.irq_per_1k_soft;
+  // Per 1000 launches: undefined (null) without launches, not 0.
+  const auto per_1k = [&](double v) { return a.launches > 0 ? json(v) : json(nullptr); };
+  j["sched_per_1k"] = per_1k(a.sched_per_1k), j["preempt_per_1k"] = per_1k(a.preempt_per_1k);
+  j["block_per_1k"] = per_1k(a.block_per_1k);
+  j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard), j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft);
   j["irq_count_hard"] = a.irqs.hard_count, j["irq_count_soft"] = a.irqs.soft_count;
   j["irq_nested"] = a.irqs.nested, j["irq_stolen_ns"] = a.irqs.stolen;
   j["hardirqs"] = irq_table_json(t, a.irqs.hard);
@@ -108,7 +111,9 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["main_thread"] = {{"pid", a.main_pid},
                       {"tid", a.main_tid},
                       {"offcpu_ns", a.main_offcpu},
-                      {"offcpu_share", a.wall > 0 ? static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall) : 0.0}};
+                      {"offcpu_share", a.main_tid >= 0 && a.wall > 0
+                                           ? json(static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall))
+                                           : json(nullptr)}};
   j["runq_latency_ns"] = {{"samples", a.runq_samples}, {"p50", a.runq_p50}, {"p99", a.runq_p99}, {"max", a.runq_max}};
   j["switch_ins_missing"] = a.switch_ins_missing;
   j["tail"] = {{"p95", tail_json(a.tail95)}, {"p99", tail_json(a.tail99)}};
@@ -176,8 +181,13 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"  blocked only", opt_ns(a.penalty_blocked)});
   head.add_row({"scheduler impact (share of wall)", a.scheduler_impact ? format_pct(*a.scheduler_impact) : "n/a"});
   char buf[64];
-  auto rate = [&](double v) { std::snprintf(buf, sizeof buf, "%.1f", v); return std::string(buf); };
-  head.add_row({"Sched/1K (switch-outs per 1000 launches)", rate(a.sched_per_1k) + "  (preempt " + rate(a.preempt_per_1k) + ", block " + rate(a.block_per_1k) + ")"});
+  auto rate = [&](double v) {
+    if (a.launches == 0) return std::string("n/a (no launch calls)");
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return std::string(buf);
+  };
+  head.add_row({"Sched/1K (switch-outs per 1000 launches)",
+                a.launches == 0 ? rate(0) : rate(a.sched_per_1k) + "  (preempt " + rate(a.preempt_per_1k) + ", block " + rate(a.block_per_1k) + ")"});
   head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard)});
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft)});
   head.add_row({"IRQ time on traced threads (nesting counted once)", format_ns(a.irqs.stolen) + " (" + pct_of(a.irqs.stolen, a.wall) + " of wall)"});
