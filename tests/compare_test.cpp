@@ -40,6 +40,15 @@ TEST(Compare, ThroughputWinsWhenEveryScenarioHasIt) {
   EXPECT_EQ(c.rows[1].verdict, "20.0% slower; irq_pressure");
 }
 
+TEST(Compare, SmallChangesKeepTheSlowdownSign) {
+  auto a = scenario("base", 10, 1000, 1.0), b = scenario("slower", 10, 1000, 1.0), c = scenario("same", 10, 1000, 1.0);
+  a.throughput = 100.0, b.throughput = 99.0, c.throughput = 100.0;
+  const Comparison r = compare_scenarios({a, b, c});
+  EXPECT_DOUBLE_EQ(*r.rows[1].slowdown_pct, 1.0);
+  EXPECT_EQ(r.rows[1].verdict, "no measurable change (slowdown 1.0%)");
+  EXPECT_EQ(r.rows[2].verdict, "no measurable change (slowdown 0.0%)");
+}
+
 TEST(Compare, NeedsTwoScenarios) {
   EXPECT_THROW(compare_scenarios({scenario("a", 1, 1, 0)}), Error);
 }

@@ -258,3 +258,23 @@ TEST(HtmlSvg, EmptyDataGivesNoChartAndValuesAreEscaped) {
   EXPECT_EQ(count(c, "class=\"mark\""), 1u);
   EXPECT_EQ(html::escape("a\x01<"), "a\xEF\xBF\xBD&lt;");
 }
+
+TEST(HtmlSvg, NegativeBarsHangBelowTheZeroLineInsideTheChart) {
+  // A scenario faster than the baseline has a negative slowdown: its bar must be drawn, downwards.
+  html::ChartOptions o;
+  o.title = "slowdown";
+  o.width = 600, o.height = 300;
+  const std::string c = html::bar_chart({"base", "faster", "slower"}, {{"slowdown", {0.0, -50.0, 20.0}}}, o);
+  const std::regex rect("<rect class=\"mark\" x=\"[0-9.]+\" y=\"([-0-9.]+)\" width=\"[0-9.]+\" height=\"([-0-9.]+)\"");
+  std::vector<std::pair<double, double>> bars;  // (top, height)
+  for (auto it = std::sregex_iterator(c.begin(), c.end(), rect); it != std::sregex_iterator(); ++it)
+    bars.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
+  ASSERT_EQ(bars.size(), 3u);
+  EXPECT_DOUBLE_EQ(bars[0].second, 0.0);  // zero: no height
+  // The negative bar starts at the zero line (the top of the zero bar) and goes down; the positive
+  // one ends there; both inside the canvas, heights in proportion to 50 and 20.
+  EXPECT_DOUBLE_EQ(bars[1].first, bars[0].first);
+  EXPECT_NEAR(bars[2].first + bars[2].second, bars[0].first, 0.11);
+  EXPECT_NEAR(bars[1].second / bars[2].second, 2.5, 0.02);
+  for (auto& [top, h] : bars) EXPECT_TRUE(top >= 0 && top + h <= o.height) << top << " " << h;
+}

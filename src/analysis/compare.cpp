@@ -1,5 +1,6 @@
 #include "analysis/compare.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "util/error.h"
@@ -32,7 +33,9 @@ std::string row_verdict(const ComparisonRow& r, bool baseline) {
     char buf[96];
     if (*r.slowdown_pct >= kNoisePct) std::snprintf(buf, sizeof buf, "%.1f%% slower", *r.slowdown_pct);
     else if (*r.slowdown_pct <= -kNoisePct) std::snprintf(buf, sizeof buf, "%.1f%% faster", -*r.slowdown_pct);
-    else std::snprintf(buf, sizeof buf, "no measurable change (%+.1f%%)", -*r.slowdown_pct);
+    else  // same sign as the slowdown column; never "-0.0"
+      std::snprintf(buf, sizeof buf, "no measurable change (slowdown %.1f%%)",
+                    std::abs(*r.slowdown_pct) < 0.05 ? 0.0 : *r.slowdown_pct);
     v = buf;
   }
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events") v += "; " + r.m.signature;

@@ -52,11 +52,23 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
 
 std::vector<std::string> write_report(const ReportData& data, const std::string& out_path) {
   const std::string page = html::render_report(data.inputs);
-  std::ofstream out(out_path, std::ios::binary);
-  if (!out) throw Error("cannot write " + out_path + ": " + std::strerror(errno));
+  // Written beside the output and renamed when whole: a failed write (a full disk) leaves no
+  // truncated page, and an older report stays as it was.
+  const std::string partial = out_path + ".partial";
+  std::ofstream out(partial, std::ios::binary);
+  if (!out) throw Error("cannot write " + partial + ": " + std::strerror(errno));
   out << page;
   out.close();
-  if (!out) throw Error("cannot write " + out_path + ": " + std::strerror(errno));
+  std::error_code ec;
+  if (!out) {
+    std::filesystem::remove(partial, ec);
+    throw Error("cannot write " + out_path + ": " + std::strerror(errno));
+  }
+  std::filesystem::rename(partial, out_path, ec);
+  if (ec) {
+    std::filesystem::remove(partial, ec);
+    throw Error("cannot write " + out_path + ": " + ec.message());
+  }
   return html::findings(data.inputs);
 }
 
@@ -79,6 +91,12 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   cmd->add_option("-o,--output", opt->out, "HTML file to write")->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
   cmd->callback([opt]() {
+    // Checked before anything is read: the page must not replace an input nor a directory.
+    std::error_code ec;
+    if (std::filesystem::is_directory(opt->out, ec)) throw Error(opt->out + ": is a directory; name the file to write");
+    for (auto& in : opt->inputs)
+      if (std::filesystem::exists(opt->out, ec) && std::filesystem::equivalent(opt->out, in, ec))
+        throw Error(opt->out + ": is an input of the report; name another file");
     ReportData data;
     data.inputs.title = opt->title;
     for (auto& in : opt->inputs) add_report_input(data, in);

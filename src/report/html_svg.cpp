@@ -191,15 +191,18 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& op
 
 std::string bar_chart(const std::vector<std::string>& categories, const std::vector<BarGroup>& groups,
                       const ChartOptions& opt) {
-  double yhi = 0;
+  // Bars grow from zero, up or down: a negative value (a scenario faster than the baseline: a
+  // negative slowdown) is a bar below the zero line, not one off the canvas.
+  double ylo = 0, yhi = 0;
   size_t marks = 0;
   for (auto& g : groups)
     for (double v : g.values)
-      if (std::isfinite(v)) yhi = std::max(yhi, v), ++marks;
+      if (std::isfinite(v)) ylo = std::min(ylo, v), yhi = std::max(yhi, v), ++marks;
   if (categories.empty() || groups.empty() || marks == 0) return "";
   Axis y;
-  const double ystep = nice_step(yhi > 0 ? yhi : 1, 5);
-  y.lo = 0, y.hi = std::max(ystep, std::ceil(yhi / ystep) * ystep);
+  const double ystep = nice_step(yhi - ylo > 0 ? yhi - ylo : 1, 5);
+  y.lo = std::floor(ylo / ystep) * ystep;
+  y.hi = std::max(y.lo + ystep, std::ceil(yhi / ystep) * ystep);
   const int x0 = kLeft, x1 = opt.width - kRight, y0 = kTop, y1 = opt.height - kBottom;
   const double slot = static_cast<double>(x1 - x0) / static_cast<double>(categories.size());
   const double bw = std::max(1.0, slot * 0.8 / static_cast<double>(groups.size()));
@@ -211,10 +214,10 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
       if (c >= groups[k].values.size() || !std::isfinite(groups[k].values[c])) continue;
       const double v = groups[k].values[c];
       const double px = x0 + slot * static_cast<double>(c) + slot * 0.1 + bw * static_cast<double>(k);
-      const double py = y.pos(v, y1, y0);
+      const double py = y.pos(v, y1, y0), pzero = y.pos(0.0, y1, y0);
       s += fmt::format("<rect class=\"mark\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
                        "<title>{}{}: {}</title></rect>",
-                       px, py, bw, std::max(0.0, y1 - py), kPalette[k % 8],
+                       px, std::min(py, pzero), bw, std::abs(pzero - py), kPalette[k % 8],
                        groups.size() > 1 ? escape(groups[k].name) + ", " : std::string(), escape(categories[c]),
                        escape(format_value(v, opt.y_unit)));
     }

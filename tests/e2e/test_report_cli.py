@@ -82,6 +82,15 @@ with tempfile.TemporaryDirectory() as tmp:
                                             expect_charts=len(paths) * 2 + 2)
         failures += ["cli_trace_report.html: " + p for p in problems]
 
+    # The page may not replace one of its inputs: exit 1, the input untouched, no partial file.
+    with open(sweep, "rb") as f:
+        before = f.read()
+    r = run("report", sweep, "-o", sweep)
+    with open(sweep, "rb") as f:
+        after = f.read()
+    if r.returncode != 1 or "input" not in r.stderr or after != before or os.path.exists(sweep + ".partial"):
+        failures.append("report -o INPUT: rc %d, input changed %s: %s" % (r.returncode, after != before, r.stderr))
+
 if failures:
     print("FAIL\n" + "\n".join(failures))
     sys.exit(1)
