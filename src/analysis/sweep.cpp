@@ -16,6 +16,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.tklqt = a.tklqt, p.tklqt_launch = a.tklqt_launch, p.tklqt_queue = a.tklqt_queue;
   p.inference_latency = a.inference_latency, p.gpu_idle = a.gpu_idle, p.cpu_idle = a.cpu_idle;
   p.bound = a.bound;
+  p.orphan_activities = a.orphan_activities, p.orphan_launch_calls = a.orphan_launch_calls;
   if (a.inference_latency > 0) {
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / a.inference_latency;
     p.cpu_idle_share = static_cast<double>(a.cpu_idle) / a.inference_latency;

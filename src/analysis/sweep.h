@@ -3,6 +3,7 @@
 // LaunchAnalysis results, so it is tested without any trace file.
 #pragma once
 
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@ struct SweepPoint {
   std::string bound;  // "cpu", "gpu", or "" (no linked launches)
   double gpu_idle_share = 0, cpu_idle_share = 0;  // of IL (0 when IL is 0)
   bool balanced = false;                          // both shares below 50%
+  // What the figures do not include: input events the reader could not use (the trace's
+  // `skipped`, set by the caller) and orphans of the launch analysis.
+  std::map<std::string, int64_t> skipped;
+  int64_t orphan_activities = 0, orphan_launch_calls = 0;
 };
 
 struct BatchRange {

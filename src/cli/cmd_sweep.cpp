@@ -109,6 +109,7 @@ void run(const Options& o) {
     Trace trace = load_trace_noting(o.traces[i]);
     if (!runs.empty()) restrict_to_window(trace, *runs[i].window);
     points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace)));
+    points.back().skipped = trace.skipped;
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;
   const SweepResult r = analyze_sweep(std::move(points));

@@ -92,6 +92,7 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   j["segments"] = r.segments;
   j["sync_splits"] = r.sync_splits;
   j["unlinked_kernels"] = r.unlinked_kernels;
+  j["skipped"] = t.skipped;  // input events the reader could not use: not in any chain
   j["launch_part_total_ns"] = r.launch_part_total;
   const bool have = has_launch_analysis(rep);
   j["bound"] = have ? json(rep.launch->bound) : json(nullptr);
@@ -173,6 +174,8 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
      << r.threshold << "\n";
   if (r.unlinked_kernels > 0)
     os << "  " << format_count(r.unlinked_kernels) << " kernels have no launch call: they save no launch time and never split a segment\n";
+  for (auto& [reason, n] : t.skipped)
+    os << "  skipped: " << reason << " " << format_count(n) << " (input events the reader could not use: in no chain)\n";
   os << "\n";
   length_table(rep, false).print(os, "Proximity-score fusion per chain length (PS = f(chain) / f(first kernel))");
   if (!r.candidates.empty()) {

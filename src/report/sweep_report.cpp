@@ -24,7 +24,10 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"gpu_idle_share", p.gpu_idle_share},
                    {"cpu_idle_share", p.cpu_idle_share},
                    {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
-                   {"balanced", p.balanced}});
+                   {"balanced", p.balanced},
+                   {"orphan_activities", p.orphan_activities},
+                   {"orphan_launch_calls", p.orphan_launch_calls},
+                   {"skipped", p.skipped}});
   json j;
   j["schema_version"] = 1;
   j["kind"] = "sweep";
@@ -48,6 +51,17 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
                format_pct(p.cpu_idle_share), p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
                p.source});
   t.print(os, "Batch sweep: TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
+  // Whatever a point's figures leave out is said, per point (never silently).
+  for (auto& p : r.points) {
+    std::string notes;
+    const auto add = [&](const std::string& what, int64_t n) {
+      if (n > 0) notes += (notes.empty() ? "" : ", ") + what + " " + format_count(n);
+    };
+    add("orphan GPU activities", p.orphan_activities);
+    add("orphan launch calls", p.orphan_launch_calls);
+    for (auto& [reason, n] : p.skipped) add("skipped: " + reason, n);
+    if (!notes.empty()) os << "  batch " << p.batch << " (" << p.source << "): " << notes << "\n";
+  }
   os << "\n";
   if (r.transition_batch)
     os << "Transition to GPU-bound: batch " << *r.transition_batch << "\n";

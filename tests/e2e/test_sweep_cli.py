@@ -143,6 +143,31 @@ with tempfile.TemporaryDirectory() as tmp:
     if r.returncode != 1 or "broken_bs2.json" not in r.stderr:
         failures.append("corrupt trace: want exit 1 naming it, got %d: %s" % (r.returncode, r.stderr))
 
+    # A kernel without `dur` is left out of a point's figures: the point says so (JSON and text),
+    # for sweep and fusion alike, and the launch call it leaves without GPU work is an orphan.
+    import gzip
+    with gzip.open(gpt2[0], "rt") as f:
+        doc = json.load(f)
+    kernel = next(e for e in doc["traceEvents"] if e.get("ph") == "X" and e.get("cat") == "kernel")
+    del kernel["dur"]
+    holed = os.path.join(tmp, "holed_bs%d.json" % batch_of(gpt2[0]))
+    with open(holed, "w") as f:
+        json.dump(doc, f)
+    r = run("sweep", holed, gpt2[1], "--json")
+    if r.returncode != 0:
+        failures.append("sweep with a kernel missing dur: exit %d %s" % (r.returncode, r.stderr))
+    else:
+        pt = json.loads(r.stdout)["points"][0]
+        if pt.get("skipped") != {"skipped_missing_dur": 1} or pt.get("orphan_launch_calls", 0) < 1:
+            failures.append("sweep point does not show the skipped kernel: %s" % {k: pt.get(k) for k in
+                                                                                ("skipped", "orphan_launch_calls")})
+    r = run("sweep", holed, gpt2[1])
+    if "skipped: skipped_missing_dur 1" not in r.stdout:
+        failures.append("sweep text does not show the skipped kernel:\n" + r.stdout)
+    r = run("fusion", holed, "--json")
+    if r.returncode != 0 or json.loads(r.stdout).get("skipped") != {"skipped_missing_dur": 1}:
+        failures.append("fusion --json does not show the skipped kernel: %s" % r.stderr)
+
 for f in failures:
     print("FAIL:", f)
 sys.exit(1 if failures else 0)
