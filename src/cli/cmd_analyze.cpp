@@ -73,8 +73,7 @@ const CommandRegistrar reg(100, "analyze", [](CLI::App& app) {
                                             "queue parts), AKD, inference latency, GPU/CPU idle, CPU- or GPU-bound, "
                                             "per API, kernel, operator and stream");
   cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz) or recordings (.itrace, with the scheduler analysis); one section per trace")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   cmd->add_flag("--json", opt->json, "Print one JSON document (schema_version 1, docs/analyze.md) instead of tables");
   cmd->add_option("--csv", opt->csv_dir, "Also write one CSV file per table into this directory");
   cmd->add_option("--top", opt->top, "Rows per table in the terminal output (JSON and CSV hold every row)")

@@ -47,6 +47,8 @@ ScenarioMetrics load_scenario(const std::string& arg) {
       doc = nlohmann::json::parse(ss.str());
     } catch (const nlohmann::json::parse_error& e) {
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+    } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)
+      throw InputError(path, -1, "unreadable JSON: " + std::string(e.what()));
     }
     return scenario_from_json(doc, name, path);
   }
@@ -57,7 +59,12 @@ ScenarioMetrics load_scenario(const std::string& arg) {
 void run(const CompareArgs& a) {
   if (a.inputs.size() < 2) throw UsageError("compare needs at least two inputs: the baseline first, then the scenarios");
   std::vector<ScenarioMetrics> scenarios;
-  for (const std::string& in : a.inputs) scenarios.push_back(load_scenario(in));
+  for (const std::string& in : a.inputs) {
+    scenarios.push_back(load_scenario(in));
+    for (size_t i = 0; i + 1 < scenarios.size(); ++i)
+      if (scenarios[i].name == scenarios.back().name)
+        throw UsageError("compare: two scenarios are named '" + scenarios.back().name + "'; name them with NAME=PATH");
+  }
   const Comparison c = compare_scenarios(scenarios);
   if (a.json) std::cout << comparison_json(c).dump(2) << "\n";
   else print_comparison(std::cout, c);

@@ -130,8 +130,7 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("fusion", "Kernel fusion candidates by proximity score (SKIP), with the launch time "
                                            "each fusion would save");
   cmd->add_option("trace", opt->trace, "Kineto trace (.json/.json.gz) or recording (.itrace)")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   cmd->add_option("--lengths", opt->lengths, "Comma-separated chain lengths L (each >= 2)")->capture_default_str();
   cmd->add_option("--threshold", opt->threshold, "Fuse chains with proximity score PS >= T, 0 < T <= 1")
       ->capture_default_str();
@@ -139,8 +138,7 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
   cmd->add_flag("--csv", opt->csv, "The per-length table as CSV");
   cmd->add_option("--decode-window", opt->decode_window,
-                  "engine run --json of the recorded run: analyze only its decode steps (decode_window_ns)")
-      ->check(CLI::ExistingFile);
+                  "engine run --json of the recorded run: analyze only its decode steps (decode_window_ns)");
   cmd->add_option("--measured", opt->measured,
                   "MODE=RUN.json[,...]: engine run --json results (eager = baseline, fused, graph) to compare the "
                   "prediction with (needs --decode-window)")

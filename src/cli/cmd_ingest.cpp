@@ -117,7 +117,7 @@ void run(const Options& o) {
 const CommandRegistrar reg(150, "ingest", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("ingest", "Read traces and show what the reader found (tables, skipped events)");
-  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz)")->required();
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/ingest.md)");
   cmd->add_option("--chunk-bytes", opt->chunk_bytes,
                   "Read the traceEvents array in pieces of about this many bytes (0 = automatic)");

@@ -86,8 +86,7 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
                                            "and saved --json results of other verbs");
   cmd->add_option("inputs", opt->inputs, "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
                                          "results (sweep, fusion, bench threads, analyze, compare)")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   cmd->add_option("-o,--output", opt->out, "HTML file to write")->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
   cmd->callback([opt]() {

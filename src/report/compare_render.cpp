@@ -1,3 +1,4 @@
+#include <cmath>
 #include "report/compare_render.h"
 
 #include <cstdio>
@@ -52,8 +53,15 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (s->contains("main_thread") && (*s)["main_thread"].is_object())
     m.offcpu_share = optional_number((*s)["main_thread"], "offcpu_share", file);
   if (s->contains("signature") && (*s)["signature"].is_string()) m.signature = (*s)["signature"].get<std::string>();
-  for (const json* o : {&doc, s})
-    if (o->contains("throughput") && (*o)["throughput"].is_number()) m.throughput = (*o)["throughput"].get<double>();
+  // A throughput that is there must be usable: a string or a zero silently dropped would switch
+  // the whole comparison to the launch-rate basis.
+  for (const json* o : {&doc, s}) {
+    if (!o->contains("throughput") || (*o)["throughput"].is_null()) continue;
+    const json& tp = (*o)["throughput"];
+    if (!tp.is_number() || !(tp.get<double>() > 0) || !std::isfinite(tp.get<double>()))
+      throw InputError(file, -1, "\"throughput\" must be a positive number (work per second), not " + tp.dump());
+    m.throughput = tp.get<double>();
+  }
   return m;
 }
 

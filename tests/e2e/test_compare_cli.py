@@ -94,6 +94,18 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 1 and other in r.stderr, f"no sched analysis: {r.returncode} {r.stderr}")
     r = run("compare", paths["baseline"], os.path.join(tmp, "missing.json"))
     check(r.returncode == 1 and "missing.json" in r.stderr, f"missing file: {r.returncode} {r.stderr}")
+    # A throughput that is not a positive number is an error naming the file, not a silent switch
+    # to the launch-rate basis; so is a number JSON cannot hold; two scenarios of one name are a
+    # usage error.
+    for bad, text in (("str", '"fast"'), ("zero", "0"), ("neg", "-5"), ("huge", "1e400")):
+        d = dict(docs["cpu"])
+        path = os.path.join(tmp, f"tp_{bad}.json")
+        with open(path, "w") as f:
+            f.write(json.dumps(d)[:-1] + ', "throughput": ' + text + "}")
+        r = run("compare", paths["baseline"], path)
+        check(r.returncode == 1 and path in r.stderr, f"throughput {text}: {r.returncode} {r.stderr}")
+    r = run("compare", paths["baseline"], paths["baseline"])
+    check(r.returncode == 2 and "NAME=PATH" in r.stderr, f"duplicate names: {r.returncode} {r.stderr}")
     r = run("compare", "--help")
     check(r.returncode == 0 and "baseline" in r.stdout, "--help")
 

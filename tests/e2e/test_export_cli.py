@@ -58,8 +58,8 @@ r = run("export", trace)
 if r.returncode != 2:
     failures.append("export without an output should exit 2, got %d" % r.returncode)
 r = run("export", "/nonexistent.json", "--sqlite", "x.db")
-if r.returncode != 2:  # CLI11's ExistingFile check is a usage error
-    failures.append("missing input should exit 2, got %d" % r.returncode)
+if r.returncode != 1 or "/nonexistent.json" not in r.stderr:  # an unreadable trace, named
+    failures.append("missing input should exit 1 naming it, got %d: %s" % (r.returncode, r.stderr))
 
 with tempfile.TemporaryDirectory() as tmp:
     db = os.path.join(tmp, "out.db")

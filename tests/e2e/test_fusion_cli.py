@@ -114,8 +114,9 @@ for args in (["--lengths", "1"], ["--lengths", "2,x"], ["--threshold", "1.5"], [
     r = run("fusion", bs1, *args)
     if r.returncode != 2:
         failures.append("fusion %s: want usage error 2, got %d: %s" % (" ".join(args), r.returncode, r.stderr))
-if run("fusion", os.path.join(traces_dir, "missing.json")).returncode != 2:
-    failures.append("missing file should be a usage error")
+r = run("fusion", os.path.join(traces_dir, "missing.json"))
+if r.returncode != 1 or "missing.json" not in r.stderr:
+    failures.append("missing file should be exit 1 naming it, got %d: %s" % (r.returncode, r.stderr))
 
 for f in failures:
     print("FAIL:", f)
