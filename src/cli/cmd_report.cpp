@@ -12,6 +12,7 @@
 #include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
+#include "report/sched_render.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -40,11 +41,17 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
     } catch (const nlohmann::json::parse_error& e) {
       // nlohmann counts bytes from 1; offsets in our errors count from 0.
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+    } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)
+      throw InputError(path, -1, "unreadable JSON: " + std::string(e.what()));
     }
     return;
   }
   auto trace = std::make_unique<Trace>(load_trace_noting(path));
   auto analysis = std::make_unique<LaunchAnalysis>(analyze_launches(*trace));
+  // A recording's scheduler and IRQ analysis is its main content: the same section a saved
+  // `sched --json` gets.
+  if (trace->switches.size() + trace->wakeups.size() + trace->irqs.size() + trace->syscalls.size() > 0)
+    data.inputs.docs.push_back({name + " (scheduler)", sched_analysis_json(*trace, analyze_sched(*trace))});
   data.inputs.traces.push_back({name, trace.get(), analysis.get()});
   data.traces.push_back(std::move(trace));
   data.analyses.push_back(std::move(analysis));

@@ -116,6 +116,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check(k.returncode == 0 and os.path.exists(os.path.join(csv_dir, "gpu.csv")), f"kineto export: {k.stderr}")
     e = subprocess.run([exe, "export", "--csv", csv_dir, rec], capture_output=True, text=True, timeout=300)
     check(not os.path.exists(os.path.join(csv_dir, "gpu.csv")), "a stale gpu.csv stayed beside the recording's tables")
+    # The HTML report of a recording carries its scheduler analysis.
+    html = os.path.join(tmp, "rec.html")
+    h = subprocess.run([exe, "report", rec, "-o", html], capture_output=True, text=True, timeout=300)
+    check(h.returncode == 0 and "Scheduler/IRQ" in h.stdout, f"report of a recording: {h.returncode} {h.stdout} {h.stderr}")
+    if h.returncode == 0:
+        with open(html) as f:
+            check("Scheduler and IRQ impact" in f.read(), "the report of a recording has no scheduler section")
     s = subprocess.run([exe, "sched", "--json", rec], capture_output=True, text=True, timeout=300)
     check(e.returncode == 0, f"export --csv exit {e.returncode}: {e.stderr}")
     check(s.returncode == 0, f"sched --json exit {s.returncode}: {s.stderr}")
