@@ -77,7 +77,8 @@ const CommandRegistrar reg(100, "analyze", [](CLI::App& app) {
   cmd->add_flag("--json", opt->json, "Print one JSON document (schema_version 1, docs/analyze.md) instead of tables");
   cmd->add_option("--csv", opt->csv_dir, "Also write one CSV file per table into this directory");
   cmd->add_option("--top", opt->top, "Rows per table in the terminal output (JSON and CSV hold every row)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
   cmd->callback([opt]() { run(*opt); });
 });
 

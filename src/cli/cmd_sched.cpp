@@ -41,7 +41,8 @@ const CommandRegistrar reg(300, "sched", [](CLI::App& app) {
   cmd->add_option("input", a->input, "Recording (.itrace) or trace")->required();
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->add_flag("--per-thread", a->per_thread, "Syscall profile per thread as well");
-  cmd->add_option("--top", a->top, "Rows per table")->capture_default_str();
+  cmd->add_option("--top", a->top, "Rows per table")->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
   cmd->callback([a]() { run(*a); });
 });
 
