@@ -11,10 +11,10 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   ScenarioMetrics m;
   m.name = name, m.source = source;
   m.launches = a.launches, m.wall = a.wall;
-  if (a.launches > 0)
-    m.sched_per_1k = a.sched_per_1k, m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
+  if (a.launches > 0 && a.switches_recorded) m.sched_per_1k = a.sched_per_1k;
+  if (a.launches > 0 && a.irqs_recorded) m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
   m.penalty = a.penalty;
-  if (a.main_tid >= 0 && a.wall > 0) m.offcpu_share = static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall);
+  if (a.main_tid >= 0 && a.wall > 0 && a.switches_recorded) m.offcpu_share = static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall);
   m.signature = a.signature;
   return m;
 }

@@ -205,6 +205,11 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.pair_irq = std::move(pa.irq);
 
   a.irqs = summarize_irqs(trace);
+  if (const auto ev = trace.meta.find("events"); ev != trace.meta.end()) {
+    const std::string list = "," + ev->second + ",";
+    a.switches_recorded = list.find(",sched,") != std::string::npos;
+    a.irqs_recorded = list.find(",irq,") != std::string::npos;
+  }
   a.sched_per_1k = per_1k(a.switch_outs, a.launches);
   a.preempt_per_1k = per_1k(a.preemptions, a.launches);
   a.block_per_1k = per_1k(a.blocks, a.launches);
@@ -212,6 +217,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.irq_per_1k_soft = per_1k(a.irqs.soft_count, a.launches);
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
+  if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)
   a.gpu_starvation = analyze_gpu_starvation(trace, a.main_tid);
   sched_verdict(trace, a);
   return a;

@@ -73,6 +73,9 @@ struct SchedAnalysis {
   std::optional<double> scheduler_impact;
   TailShares tail95, tail99;
 
+  // Whether the recording asked for these events (META events; true when it does not say): a rate
+  // of events that were not recorded is unknown, not 0.
+  bool switches_recorded = true, irqs_recorded = true;
   // Rates per 1000 launches.
   int64_t switch_outs = 0, preemptions = 0, blocks = 0;
   double sched_per_1k = 0, preempt_per_1k = 0, block_per_1k = 0;

@@ -1,6 +1,8 @@
 #include "analysis/syscall.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <map>
 #include <string_view>
 
@@ -27,6 +29,32 @@ std::vector<SyscallStat> sorted_by_total(const std::map<Key, SyscallStat>& m) {
   for (auto& [k, st] : m) v.push_back(st);
   std::stable_sort(v.begin(), v.end(), [](const SyscallStat& a, const SyscallStat& b) { return a.total > b.total; });
   return v;
+}
+
+// A recording made with `--events syscall-counts` has per-syscall counts and total times from
+// the kernel (META syscall_count.<name>, syscall_total_ns.<name>, syscall_nr.<name>) and no rows.
+void add_kernel_counts(const Trace& trace, SyscallProfile& p) {
+  const std::string prefix = "syscall_count.";
+  const auto num = [&](const std::string& key) {
+    const auto it = trace.meta.find(key);
+    return it == trace.meta.end() ? int64_t{-1} : std::strtoll(it->second.c_str(), nullptr, 10);
+  };
+  for (auto it = trace.meta.lower_bound(prefix); it != trace.meta.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+    const std::string name = it->first.substr(prefix.size());
+    SyscallStat st;
+    st.name = trace.strings.find(name);
+    st.nr = static_cast<int32_t>(num("syscall_nr." + name));
+    st.count = num(it->first);
+    st.total = std::max<int64_t>(0, num("syscall_total_ns." + name));
+    st.errors = -1, st.max = -1;
+    if (st.count <= 0) continue;
+    p.counted_in_kernel = true;
+    p.count += st.count, p.total += st.total;
+    p.by_name.push_back(st);
+  }
+  if (p.counted_in_kernel) p.errors = -1;
+  std::stable_sort(p.by_name.begin(), p.by_name.end(),
+                   [](const SyscallStat& a, const SyscallStat& b) { return a.total > b.total; });
 }
 
 }  // namespace
@@ -66,6 +94,7 @@ SyscallProfile profile_syscalls(const Trace& trace, bool per_thread) {
   std::stable_sort(p.ioctl_targets.begin(), p.ioctl_targets.end(),
                    [](const IoctlTargetStat& a, const IoctlTargetStat& b) { return a.total > b.total; });
   for (auto& [tid, th] : threads) p.by_thread.push_back({th.first, tid, sorted_by_total(th.second)});
+  if (t.size() == 0) add_kernel_counts(trace, p);
   return p;
 }
 

@@ -14,8 +14,8 @@ struct SyscallStat {
   StrId name = kNoString;  // kNoString when the recording had no name; renderers print nr
   int32_t nr = -1;
   int64_t count = 0;
-  int64_t errors = 0;  // returns in [-4095, -1] (the kernel's -errno range)
-  ns_t total = 0, max = 0;
+  int64_t errors = 0;  // returns in [-4095, -1] (the kernel's -errno range); -1: unknown (counted in the kernel)
+  ns_t total = 0, max = 0;  // max -1: unknown (counted in the kernel)
 };
 
 struct IoctlTargetStat {
@@ -30,6 +30,9 @@ struct ThreadSyscalls {
 };
 
 struct SyscallProfile {
+  // `record --events syscall-counts`: counts and total times made in the kernel (no rows, so no
+  // errors, maxima, ioctl targets or threads: those are -1 / empty).
+  bool counted_in_kernel = false;
   int64_t count = 0, errors = 0;
   ns_t total = 0;
   std::vector<SyscallStat> by_name;           // sorted by total, descending

@@ -1,5 +1,8 @@
 // `infertrace record`: eBPF recording of a CUDA process tree (record/recorder.h) into a .itrace
 // file (docs/recording-format.md, docs/record.md).
+#include <cstdlib>
+#include <algorithm>
+#include <fstream>
 #include <unistd.h>
 
 #include <cstdio>
@@ -29,11 +32,38 @@ void parse_events(const std::string& list, RecordOptions& r) {
     else if (e == "wakeup") r.wakeup = true;
     else if (e == "irq") r.irq = true;
     else if (e == "syscall") r.syscall = true;
-    else if (e == "syscall-counts") r.syscall = r.syscall_counts_only = true;
+    else if (e == "syscall-counts") r.syscall_counts_only = true;
     else if (!e.empty())
       throw UsageError("record: unknown event type '" + e +
                        "' in --events (known: launch, sched, wakeup, irq, syscall, syscall-counts)");
   }
+  // Counting in the kernel is the mode for "only counts": asked together with the per-call rows
+  // it would silently drop them.
+  if (r.syscall_counts_only && r.syscall)
+    throw UsageError("record: --events syscall and syscall-counts exclude each other (rows of every call, or counts "
+                     "made in the kernel)");
+  if (r.syscall_counts_only) r.syscall = true;
+}
+
+// --pid takes processes; a thread id (a task of /proc/PID/task that is not the group leader) names
+// its process, which is what gets traced (the kernel's traced set holds thread-group ids).
+void resolve_pids(std::vector<int>& pids) {
+  for (int& pid : pids) {
+    if (pid <= 0) throw UsageError("record: --pid must be a positive process id, not " + std::to_string(pid));
+    std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(st, line)) {
+      if (line.rfind("Tgid:", 0) != 0) continue;
+      const int tgid = std::atoi(line.c_str() + 5);
+      if (tgid > 0 && tgid != pid) {
+        std::fprintf(stderr, "infertrace record: %d is a thread of process %d: recording the process\n", pid, tgid);
+        pid = tgid;
+      }
+      break;
+    }
+  }
+  std::sort(pids.begin(), pids.end());
+  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
 }
 
 void print_summary(const RecordOptions& r, const RecordSummary& s) {
@@ -73,8 +103,9 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
     }
   }
   if (s.after_stop)
-    std::printf("left out: %llu events from after the stop (probes detach slowly; a --pid process runs on)\n",
-                static_cast<unsigned long long>(s.after_stop));
+    std::printf("left out: %llu events from after the stop (probes detach slowly; %s)\n",
+                static_cast<unsigned long long>(s.after_stop),
+                r.pids.empty() ? "the command was still ending" : "a --pid process runs on");
   if (s.command_exit_status >= 0) std::printf("command exit status: %d\n", s.command_exit_status);
   if (s.command_wall_ns >= 0) std::printf("command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
 }
@@ -82,6 +113,7 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
 void run(Options& o) {
   parse_events(o.events, o.rec);
   if (o.rec.duration_s < 0) throw UsageError("record: --duration must be positive");
+  resolve_pids(o.rec.pids);
   o.rec.progress = ::isatty(STDERR_FILENO);
   const RecordSummary s = record(o.rec);
   print_summary(o.rec, s);
@@ -92,7 +124,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "record", "Record CUDA launches, context switches, wake-ups, IRQs and syscalls of a process tree with eBPF");
   cmd->add_option("-o,--output", opt->rec.output, "Recording to write (.itrace)")->capture_default_str();
-  cmd->add_option("--duration", opt->rec.duration_s, "Stop after this many seconds (default: when the command exits)");
+  cmd->add_option("--duration", opt->rec.duration_s,
+                  "Stop after this many seconds (default, or 0: when the command or every --pid process exits)");
   cmd->add_option("--events", opt->events,
                   "Comma-separated: launch,sched,wakeup,irq,syscall (syscall-counts: count syscalls in the kernel only)")
       ->capture_default_str();

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -82,6 +83,39 @@ const char* event_name(uint32_t type) {
     case IT_EV_TASK: return "task";
     default: return "other";
   }
+}
+
+// Through sudo, the command runs as the invoking user: that user's uid, gid and supplementary
+// groups (access to /dev/nvidia* or /dev/dri often comes from a group such as video or render),
+// and the HOME, USER and LOGNAME that go with them.
+struct InvokingUser {
+  bool switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  std::string name, home;
+};
+
+InvokingUser invoking_user() {
+  InvokingUser u;
+  const char* su = std::getenv("SUDO_UID");
+  if (!su || ::getuid() != 0) return u;
+  u.switch_user = true;
+  u.uid = static_cast<uid_t>(std::atoi(su));
+  const passwd* pw = ::getpwuid(u.uid);
+  const char* sg = std::getenv("SUDO_GID");
+  u.gid = sg ? static_cast<gid_t>(std::atoi(sg)) : pw ? pw->pw_gid : static_cast<gid_t>(u.uid);
+  if (pw) {
+    u.name = pw->pw_name, u.home = pw->pw_dir;
+    int n = 64;
+    u.groups.resize(static_cast<size_t>(n));
+    if (::getgrouplist(u.name.c_str(), u.gid, u.groups.data(), &n) < 0) {
+      u.groups.resize(static_cast<size_t>(n));
+      ::getgrouplist(u.name.c_str(), u.gid, u.groups.data(), &n);
+    }
+    u.groups.resize(static_cast<size_t>(std::max(n, 0)));
+  }
+  return u;
 }
 
 double now_s() {
@@ -378,6 +412,7 @@ void Recorder::start_or_attach_targets() {
       if (looks_like_cuda_library(dep) || std::find(o_.libs.begin(), o_.libs.end(), dep) != o_.libs.end())
         attach_library(dep, false);
     if (mode_ == CudaMode::Cupti) create_cupti_ring();
+    const InvokingUser user = invoking_user();  // looked up before fork: NSS is not fork-safe
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("record: pipe: ") + std::strerror(errno));
     child_ = ::fork();
@@ -388,10 +423,17 @@ void Recorder::start_or_attach_targets() {
       // Wait until the parent has put this process in the traced set.
       if (::read(pipefd[0], &c, 1) != 1) ::_exit(127);
       // Run as the invoking user when started through sudo.
-      if (const char* su = std::getenv("SUDO_UID"); su && ::getuid() == 0) {
-        const char* sg = std::getenv("SUDO_GID");
-        if (sg && (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(std::atoi(sg))) != 0)) ::_exit(126);
-        if (::setuid(static_cast<uid_t>(std::atoi(su))) != 0) ::_exit(126);
+      // Run as the invoking user when started through sudo: that user's uid, gid and supplementary
+      // groups (access to /dev/nvidia* or /dev/dri often comes from a group such as video or
+      // render), and the HOME, USER and LOGNAME that go with them.
+      if (user.switch_user) {
+        const int groups_ok = user.groups.empty() ? ::setgroups(0, nullptr) : ::setgroups(user.groups.size(), user.groups.data());
+        if (groups_ok != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0) ::_exit(126);
+        if (!user.name.empty()) {
+          ::setenv("HOME", user.home.c_str(), 1);
+          ::setenv("USER", user.name.c_str(), 1);
+          ::setenv("LOGNAME", user.name.c_str(), 1);
+        }
       }
       if (mode_ == CudaMode::Cupti) {
         ::setenv("CUDA_INJECTION64_PATH", cupti_lib_.c_str(), 1);
@@ -558,6 +600,12 @@ RecordSummary Recorder::run() {
   const auto apis = cuda_apis();
   for (uint32_t i = 0; i < apis.size(); ++i) out_.meta("api." + std::to_string(i), apis[i].symbol);
   out_.meta("start_ns", std::to_string(ts_start_));
+  // What was asked for: an analysis must tell "no context switches" from "not recorded".
+  std::string events;
+  for (auto [on, name] : {std::pair{o_.launch, "launch"}, {o_.sched, "sched"}, {o_.wakeup, "wakeup"}, {o_.irq, "irq"},
+                          {o_.syscall && !o_.syscall_counts_only, "syscall"}, {o_.syscall_counts_only, "syscall-counts"}})
+    if (on) events += (events.empty() ? "" : ",") + std::string(name);
+  out_.meta("events", events);
   load();
   s_.rb = ring_buffer__new(bpf_map__fd(s_.skel->maps.events), on_sample, this, nullptr);
   if (!s_.rb) throw Error("record: cannot create the ring buffer reader: " + std::string(std::strerror(errno)));

@@ -47,8 +47,8 @@ json syscall_table_json(const Trace& t, const std::vector<SyscallStat>& rows, ns
                              {"count", s.count},
                              {"total_ns", s.total},
                              {"mean_ns", mean_of(s.total, s.count)},
-                             {"max_ns", s.max},
-                             {"errors", s.errors},
+                             {"max_ns", s.max >= 0 ? json(s.max) : json(nullptr)},      // null: counted in the kernel
+                             {"errors", s.errors >= 0 ? json(s.errors) : json(nullptr)},
                              {"wall_share", wall > 0 ? static_cast<double>(s.total) / static_cast<double>(wall) : 0.0}};
   return o;
 }
@@ -83,10 +83,14 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["scheduler_impact"] = a.scheduler_impact ? json(*a.scheduler_impact) : json(nullptr);
   j["switch_outs"] = a.switch_outs, j["preemptions"] = a.preemptions, j["blocks"] = a.blocks;
   // Per 1000 launches: undefined (null) without launches, not 0.
-  const auto per_1k = [&](double v) { return a.launches > 0 ? json(v) : json(nullptr); };
-  j["sched_per_1k"] = per_1k(a.sched_per_1k), j["preempt_per_1k"] = per_1k(a.preempt_per_1k);
-  j["block_per_1k"] = per_1k(a.block_per_1k);
-  j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard), j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft);
+  // Null too when the recording did not ask for those events (--events).
+  const auto per_1k = [&](double v, bool recorded) { return a.launches > 0 && recorded ? json(v) : json(nullptr); };
+  j["sched_per_1k"] = per_1k(a.sched_per_1k, a.switches_recorded);
+  j["preempt_per_1k"] = per_1k(a.preempt_per_1k, a.switches_recorded);
+  j["block_per_1k"] = per_1k(a.block_per_1k, a.switches_recorded);
+  j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard, a.irqs_recorded);
+  j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft, a.irqs_recorded);
+  j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
   j["irq_count_hard"] = a.irqs.hard_count, j["irq_count_soft"] = a.irqs.soft_count;
   j["irq_nested"] = a.irqs.nested, j["irq_stolen_ns"] = a.irqs.stolen;
   j["hardirqs"] = irq_table_json(t, a.irqs.hard);
@@ -111,7 +115,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["main_thread"] = {{"pid", a.main_pid},
                       {"tid", a.main_tid},
                       {"offcpu_ns", a.main_offcpu},
-                      {"offcpu_share", a.main_tid >= 0 && a.wall > 0
+                      {"offcpu_share", a.main_tid >= 0 && a.wall > 0 && a.switches_recorded
                                            ? json(static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall))
                                            : json(nullptr)}};
   j["runq_latency_ns"] = {{"samples", a.runq_samples}, {"p50", a.runq_p50}, {"p99", a.runq_p99}, {"max", a.runq_max}};
@@ -137,7 +141,10 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                     : json(nullptr);
   }
 
-  j["syscall_totals"] = {{"count", a.syscalls.count}, {"total_ns", a.syscalls.total}, {"errors", a.syscalls.errors}};
+  j["syscall_totals"] = {{"count", a.syscalls.count},
+                         {"total_ns", a.syscalls.total},
+                         {"errors", a.syscalls.errors >= 0 ? json(a.syscalls.errors) : json(nullptr)},
+                         {"counted_in_kernel", a.syscalls.counted_in_kernel}};
   j["syscalls"] = syscall_table_json(t, a.syscalls.by_name, a.wall);
   json ioctl = json::array();
   for (const IoctlTargetStat& s : a.syscalls.ioctl_targets)
@@ -181,15 +188,19 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"  blocked only", opt_ns(a.penalty_blocked)});
   head.add_row({"scheduler impact (share of wall)", a.scheduler_impact ? format_pct(*a.scheduler_impact) : "n/a"});
   char buf[64];
-  auto rate = [&](double v) {
+  auto rate = [&](double v, bool recorded) {
     if (a.launches == 0) return std::string("n/a (no launch calls)");
+    if (!recorded) return std::string("not recorded (--events)");
     std::snprintf(buf, sizeof buf, "%.1f", v);
     return std::string(buf);
   };
   head.add_row({"Sched/1K (switch-outs per 1000 launches)",
-                a.launches == 0 ? rate(0) : rate(a.sched_per_1k) + "  (preempt " + rate(a.preempt_per_1k) + ", block " + rate(a.block_per_1k) + ")"});
-  head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard)});
-  head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft)});
+                a.launches == 0 || !a.switches_recorded
+                    ? rate(0, a.switches_recorded)
+                    : rate(a.sched_per_1k, true) + "  (preempt " + rate(a.preempt_per_1k, true) + ", block " +
+                          rate(a.block_per_1k, true) + ")"});
+  head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded)});
+  head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded)});
   head.add_row({"IRQ time on traced threads (nesting counted once)", format_ns(a.irqs.stolen) + " (" + pct_of(a.irqs.stolen, a.wall) + " of wall)"});
   head.add_row({"run-queue latency p50 / p99 / max", format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"});
   if (a.switch_ins_missing > 0)
@@ -244,10 +255,12 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     TextTable sc({"syscall", "calls", "errors", "total", "mean", "max", "% wall"});
     for (size_t i = 0; i < a.syscalls.by_name.size() && i < opts.top; ++i) {
       const SyscallStat& s = a.syscalls.by_name[i];
-      sc.add_row({syscall_name(t, s), format_count(s.count), format_count(s.errors), format_ns(s.total),
-                  format_ns(s.count ? s.total / s.count : 0), format_ns(s.max), pct_of(s.total, a.wall)});
+      sc.add_row({syscall_name(t, s), format_count(s.count), s.errors >= 0 ? format_count(s.errors) : "-", format_ns(s.total),
+                  format_ns(s.count ? s.total / s.count : 0), s.max >= 0 ? format_ns(s.max) : "-", pct_of(s.total, a.wall)});
     }
     sc.print(os, "Syscalls (" + format_count(a.syscalls.count) + " calls, " + format_ns(a.syscalls.total) + ")");
+    if (a.syscalls.counted_in_kernel)
+      os << "(counted in the kernel: record --events syscall-counts keeps counts and total times only, no errors or maxima)\n";
     if (!a.syscalls.ioctl_targets.empty()) {
       TextTable io({"ioctl target", "calls", "errors", "total"});
       for (const IoctlTargetStat& s : a.syscalls.ioctl_targets)

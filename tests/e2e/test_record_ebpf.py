@@ -243,6 +243,42 @@ with tempfile.TemporaryDirectory() as tmp:
     e = run("record", "--cuda", "nvtx", "--", "true")
     check(e.returncode == 2 and "--cuda" in e.stderr, f"--cuda nvtx: rc={e.returncode} {e.stderr}")
 
+    e = run("record", "--events", "syscall,syscall-counts", "--", "true")
+    check(e.returncode == 2 and "exclude" in e.stderr, f"syscall with syscall-counts: rc={e.returncode} {e.stderr}")
+    e = run("record", "--pid", "0")
+    check(e.returncode == 2, f"--pid 0: rc={e.returncode}")
+
+    # Counts made in the kernel feed sched's syscall profile (counts and totals; errors and maxima
+    # unknown, null), and sched knows switches were not asked for.
+    cnt = os.path.join(tmp, "counts.itrace")
+    e = run("record", "-o", cnt, "--events", "syscall-counts", "--", "sh", "-c", "for i in 1 2 3; do :; done")
+    s = run("sched", "--json", cnt)
+    check(e.returncode == 0 and s.returncode == 0, f"counts recording: {e.stderr} {s.stderr}")
+    if s.returncode == 0:
+        d = json.loads(s.stdout)
+        tot = d["syscall_totals"]
+        check(tot["counted_in_kernel"] and tot["count"] > 0 and tot["errors"] is None, f"counted totals {tot}")
+        check(tot["count"] == sum(x["count"] for x in d["syscalls"].values()), "counted rows do not add up")
+        check("execve" in d["syscalls"] and d["syscalls"]["execve"]["max_ns"] is None, "execve counted row")
+        check(d["switches_recorded"] is False and "not recorded" in d["verdict"], f"verdict: {d['verdict']}")
+
+    # --pid given a thread id records that thread's process.
+    sleeper = subprocess.Popen([sys.executable, "-c", "import threading, time\n"
+                                "t = threading.Thread(target=lambda: [time.sleep(0.01) for _ in range(300)])\n"
+                                "t.start(); t.join()"])
+    time.sleep(0.5)
+    tids = sorted(int(x) for x in os.listdir(f"/proc/{sleeper.pid}/task"))
+    thread = next((t for t in tids if t != sleeper.pid), None)
+    if thread is not None:
+        th = os.path.join(tmp, "thread.itrace")
+        e = run("record", "-o", th, "--events", "syscall", "--pid", str(thread), "--duration", "0.5")
+        check(e.returncode == 0 and f"thread of process {sleeper.pid}" in e.stderr, f"--pid TID: {e.stderr}")
+        out = os.path.join(tmp, "thread_csv")
+        run("export", th, "--csv", out)
+        _, sc = read_csv(os.path.join(out, "syscalls.csv"))
+        check(any(int(r["tid"]) == thread for r in sc), "--pid TID recorded none of the thread's syscalls")
+    sleeper.wait(timeout=30)
+
     # Without privileges: says what is missing and how to fix it.
     if subprocess.run(["which", "setpriv"], capture_output=True).returncode == 0:
         e = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", exe, "record", "-o",

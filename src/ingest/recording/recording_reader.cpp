@@ -169,6 +169,8 @@ class Builder {
     const std::string name(syscall_label(c.nr));
     t_.meta["syscall_count." + name] = std::to_string(c.count);
     t_.meta["syscall_total_ns." + name] = std::to_string(c.total_dur);
+    t_.meta["syscall_nr." + name] = std::to_string(c.nr);
+    t_.strings.intern(name);  // so the syscall profile can name it (analysis/syscall.cpp)
   }
 
   void meta(std::string key, std::string value) {
