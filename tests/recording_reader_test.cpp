@@ -203,6 +203,31 @@ TEST(RecordingReader, NamesAreCleanedAndCounted) {
   EXPECT_EQ(t.skipped.at("names_with_bytes_replaced"), 2);
 }
 
+TEST(RecordingReader, IoctlsNamedByTheFileTheirFdHeldThen) {
+  File f = sample();
+  auto fdname = [&](uint64_t ts, uint32_t fd, const char* dir, const char* name) {
+    const size_t p = f.event(12, 112, 0, ts, 100, 101);
+    put32(f.b, p + 24, fd);
+    putstr(f.b, p + 32, dir), putstr(f.b, p + 72, name);
+  };
+  auto ioctl = [&](uint64_t ts, uint32_t fd_plus1) {
+    const size_t p = f.event(6, 48, 0, ts, 100, 101);
+    put64(f.b, p + 24, 10), put32(f.b, p + 40, 16), put32(f.b, p + 44, fd_plus1);
+  };
+  fdname(7000, 5, "dev", "nvidia0");
+  ioctl(7000, 6);  // fd 5 -> dev/nvidia0
+  ioctl(7100, 6);
+  fdname(7200, 5, "dri", "card0");  // fd 5 closed and reopened on another file
+  ioctl(7200, 6);
+  ioctl(7300, 8);  // fd 7: never named
+  ioctl(7400, 0);  // fd not recorded (an older recording)
+  const Trace t = read(f);
+  std::vector<std::string> got;
+  for (size_t i = 0; i < t.syscalls.size(); ++i)
+    if (t.syscalls.nr[i] == 16) got.push_back(t.syscalls.fd_target[i] >= 0 ? std::string(t.str(static_cast<StrId>(t.syscalls.fd_target[i]))) : "-");
+  EXPECT_EQ(got, (std::vector<std::string>{"dev/nvidia0", "dev/nvidia0", "dri/card0", "-", "-"}));
+}
+
 TEST(RecordingReader, ErrorsNameFileAndOffset) {
   File bad_magic;
   bad_magic.b[0] = 'X';

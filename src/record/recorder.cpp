@@ -81,6 +81,7 @@ const char* event_name(uint32_t type) {
     case IT_EV_IRQ: return "irq";
     case IT_EV_SYSCALL: return "syscall";
     case IT_EV_TASK: return "task";
+    case IT_EV_FDNAME: return "fdname";
     default: return "other";
   }
 }
@@ -566,7 +567,7 @@ void Recorder::write_summary_meta() {
   if (sum_.after_stop) out_.meta("events_after_stop", std::to_string(sum_.after_stop));
   if (sum_.command_wall_ns >= 0) out_.meta("command.wall_ns", std::to_string(sum_.command_wall_ns));
   const auto stats = read_stats();
-  for (uint32_t t = IT_EV_API; t <= IT_EV_TASK; ++t) {
+  for (uint32_t t : {IT_EV_API, IT_EV_SWITCH, IT_EV_WAKEUP, IT_EV_IRQ, IT_EV_SYSCALL, IT_EV_TASK, IT_EV_FDNAME}) {
     auto it = stats.find(IT_STAT_LOST_BASE + t);
     const uint64_t lost = it == stats.end() ? 0 : it->second;
     out_.meta(std::string("dropped.") + event_name(t), std::to_string(lost));

@@ -262,6 +262,25 @@ with tempfile.TemporaryDirectory() as tmp:
         check("execve" in d["syscalls"] and d["syscalls"]["execve"]["max_ns"] is None, "execve counted row")
         check(d["switches_recorded"] is False and "not recorded" in d["verdict"], f"verdict: {d['verdict']}")
 
+    # ioctl per file: 7 on /dev/zero, then fd reuse: the same fd number on a regular file (3 calls).
+    prog = ("import fcntl, os, termios\n"
+            "def hit(fd, n):\n"
+            "    for _ in range(n):\n"
+            "        try: fcntl.ioctl(fd, termios.TIOCGWINSZ, b'\\0' * 8)\n"
+            "        except OSError: pass\n"
+            "fd = os.open('/dev/zero', os.O_RDONLY); hit(fd, 7); os.close(fd)\n"
+            "path = '/tmp/itioctl-%d' % os.getpid()\n"
+            "fd2 = os.open(path, os.O_CREAT | os.O_RDWR); assert fd2 == fd; hit(fd2, 3); os.unlink(path)\n")
+    ioc = os.path.join(tmp, "ioctl.itrace")
+    e = run("record", "-o", ioc, "--events", "syscall", "--", sys.executable, "-c", prog)
+    s = run("sched", "--json", ioc)
+    check(e.returncode == 0 and s.returncode == 0, f"ioctl recording: {e.stderr} {s.stderr}")
+    if s.returncode == 0:
+        targets = {t["target"]: t["count"] for t in json.loads(s.stdout)["ioctl_targets"]}
+        check(targets.get("dev/zero") == 7, f"ioctl targets {targets}")
+        tmpfile = [v for k, v in targets.items() if k and k.startswith("tmp/itioctl")]
+        check(tmpfile == [3], f"ioctl on the reused fd: {targets}")
+
     # --pid given a thread id records that thread's process.
     sleeper = subprocess.Popen([sys.executable, "-c", "import threading, time\n"
                                 "t = threading.Thread(target=lambda: [time.sleep(0.01) for _ in range(300)])\n"

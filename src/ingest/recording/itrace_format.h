@@ -30,6 +30,7 @@ inline uint32_t min_payload(uint32_t type) {
     case IT_EV_IRQ: return sizeof(it_irq);
     case IT_EV_SYSCALL: return sizeof(it_syscall);
     case IT_EV_TASK: return sizeof(it_task);
+    case IT_EV_FDNAME: return sizeof(it_fdname);
     case IT_EV_SYSCALL_COUNT: return sizeof(it_syscall_count);
     case IT_EV_END: return 0;
     case IT_EV_GPU: return sizeof(it_gpu);

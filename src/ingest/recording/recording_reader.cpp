@@ -5,6 +5,8 @@
 #include "util/text_clean.h"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <fstream>
 #include <iterator>
 #include <unordered_map>
@@ -151,6 +153,7 @@ class Builder {
     s.nr = static_cast<int32_t>(e.nr);
     s.name = t_.strings.intern(syscall_label(e.nr));
     s.ret = e.ret;
+    if (e.nr == IT_NR_IOCTL && e.fd_plus1 > 0) ioctl_fds_.push_back({syscalls_.size(), e.fd_plus1 - 1});
     syscalls_.push_back(s);
     traced_pids_.insert(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
@@ -163,6 +166,14 @@ class Builder {
     // exec renames the thread; later names win over earlier ones.
     th.comm = clean(fixed_str(e.comm, IT_COMM_LEN));
     th.comm_from_task = true;
+  }
+
+  // "dev" + "nvidia0" -> "dev/nvidia0" (the last two components of the file's path).
+  void fdname(const it_fdname& e) {
+    const std::string dir = clean(fixed_str(e.dir, IT_FDNAME_LEN)), name = clean(fixed_str(e.name, IT_FDNAME_LEN));
+    if (name.empty() || name == "/") return;  // an anonymous file (pipe, socket): no name to give
+    const std::string path = dir.empty() ? name : dir == "/" ? "/" + name : dir + "/" + name;
+    fd_names_[{e.h.pid, e.fd}].push_back({static_cast<ns_t>(e.h.ts), t_.strings.intern(path)});
   }
 
   void syscall_count(const it_syscall_count& c) {
@@ -211,6 +222,15 @@ class Builder {
     sort_by_ts(switches_);
     sort_by_ts(wakeups_);
     sort_by_ts(irqs_);
+    // An ioctl's fd is named by the latest FDNAME of that (process, fd) at or before the call.
+    for (auto& [key, names] : fd_names_) std::stable_sort(names.begin(), names.end());
+    for (auto [row, fd] : ioctl_fds_) {
+      const auto it = fd_names_.find({syscalls_[row].pid, fd});
+      if (it == fd_names_.end()) continue;
+      const auto after = std::upper_bound(it->second.begin(), it->second.end(),
+                                          std::pair<ns_t, StrId>{syscalls_[row].ts, std::numeric_limits<StrId>::max()});
+      if (after != it->second.begin()) syscalls_[row].fd_target = std::prev(after)->second;
+    }
     sort_by_ts(syscalls_);
     std::stable_sort(apis_.begin(), apis_.end(), [](const ApiCall& a, const ApiCall& b) { return a.start < b.start; });
     t_.api.reserve(apis_.size());
@@ -270,6 +290,8 @@ class Builder {
   std::vector<Wakeup> wakeups_;
   std::vector<Irq> irqs_;
   std::vector<Syscall> syscalls_;
+  std::vector<std::pair<size_t, uint32_t>> ioctl_fds_;  // (row in syscalls_, fd) of ioctls
+  std::map<std::pair<int64_t, uint32_t>, std::vector<std::pair<ns_t, StrId>>> fd_names_;  // (pid, fd) -> (ts, name)
 };
 
 }  // namespace
@@ -325,7 +347,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     // Times are u64 in the file and int64 in the Trace: a time (or time + duration) past INT64_MAX
     // would wrap to a negative number and poison every span it touches, so the event is left out.
     if (type == IT_EV_API || type == IT_EV_GPU || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
-        type == IT_EV_SYSCALL || type == IT_EV_TASK) {  // event records (long enough: checked above)
+        type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_FDNAME) {  // event records (long enough: checked above)
       const uint64_t ts = load<it_hdr>(p).ts;
       uint64_t dur = 0;
       if (type == IT_EV_GPU) dur = load<it_gpu>(p).dur;
@@ -363,6 +385,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       case IT_EV_IRQ: b.irq(load<it_irq>(p)); break;
       case IT_EV_SYSCALL: b.syscall(load<it_syscall>(p)); break;
       case IT_EV_TASK: b.task(load<it_task>(p)); break;
+      case IT_EV_FDNAME: b.fdname(load<it_fdname>(p)); break;
       case IT_EV_SYSCALL_COUNT: b.syscall_count(load<it_syscall_count>(p)); break;
       case IT_EV_END: complete = true; break;
       default: t.count_skipped("unknown_record_type"); break;

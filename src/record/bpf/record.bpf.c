@@ -72,7 +72,7 @@ struct {
 struct sys_start {
   __u64 ts;
   __u32 nr;
-  __u32 pad;
+  __u32 fd_plus1;  // ioctl's fd + 1, else 0
 };
 
 struct {
@@ -468,7 +468,57 @@ int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT); }
 
 // ---- syscalls ----------------------------------------------------------------------------------
 
-static __always_inline int sys_enter(long nr) {
+// The file each (process, fd) of an ioctl referred to when last named (key: tgid << 32 | fd). Both
+// pointers are compared: a `struct file` freed when an fd is closed is soon reused for the next
+// open, so the file pointer alone took /dev/zero for the .pyc file fd 3 had held before.
+struct fd_seen {
+  __u64 file, dentry;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 4096);
+  __type(key, __u64);
+  __type(value, struct fd_seen);
+} fd_file SEC(".maps");
+
+// Writes an IT_EV_FDNAME record when this fd of the process now refers to another file than the
+// last time it was named (or was never named): ioctls on one fd cost one map lookup after the first.
+static __always_inline void name_ioctl_fd(__u32 tgid, __u32 tid, __u32 fd, __u64 ts) {
+  struct task_struct* task = (struct task_struct*)bpf_get_current_task();
+  struct fdtable* fdt = BPF_CORE_READ(task, files, fdt);
+  if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds)) return;
+  struct file** fds = BPF_CORE_READ(fdt, fd);
+  struct file* f = 0;
+  bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+  if (!f) return;
+  struct dentry* d = BPF_CORE_READ(f, f_path.dentry);
+  __u64 key = ((__u64)tgid << 32) | fd;
+  struct fd_seen now = {.file = (__u64)f, .dentry = (__u64)d};
+  struct fd_seen* seen = bpf_map_lookup_elem(&fd_file, &key);
+  if (seen && seen->file == now.file && seen->dentry == now.dentry) return;
+  bpf_map_update_elem(&fd_file, &key, &now, BPF_ANY);
+  struct it_fdname* e = reserve(sizeof(*e), IT_EV_FDNAME);
+  if (!e) return;
+  fill_hdr(&e->h, IT_EV_FDNAME, ts, tgid, tid);  // the ioctl's own entry time
+  e->fd = fd;
+  e->pad = 0;
+  struct dentry* parent = BPF_CORE_READ(d, d_parent);
+  bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(d, d_name.name));
+  if (parent == d) {
+    e->dir[0] = 0;  // the root of its file system (pipes, sockets): no directory
+  } else if (BPF_CORE_READ(parent, d_parent) == parent) {
+    // The file sits at the root of a mounted file system (/dev/null on devtmpfs): the directory
+    // is where that file system is mounted, the mountpoint of the `struct mount` around f_path.mnt.
+    struct vfsmount* vm = BPF_CORE_READ(f, f_path.mnt);
+    struct mount* m = (struct mount*)((void*)vm - bpf_core_field_offset(struct mount, mnt));
+    bpf_probe_read_kernel_str(e->dir, sizeof(e->dir), BPF_CORE_READ(m, mnt_mountpoint, d_name.name));
+  } else {
+    bpf_probe_read_kernel_str(e->dir, sizeof(e->dir), BPF_CORE_READ(parent, d_name.name));
+  }
+  submit(e);
+}
+
+static __always_inline int sys_enter(struct pt_regs* regs, long nr) {
   if (!want_syscall) return 0;
 #if defined(__TARGET_ARCH_x86)
   // x86-64's uretprobe syscall (335, Linux 6.11+; unassigned before) is how the trampoline of one
@@ -479,6 +529,14 @@ static __always_inline int sys_enter(long nr) {
   if (!is_traced(id >> 32)) return 0;
   __u32 tid = (__u32)id;
   struct sys_start s = {.ts = bpf_ktime_get_ns(), .nr = (__u32)nr};
+#if defined(__TARGET_ARCH_x86)
+  // ioctl's first argument is the fd: user space names its file (the GPU driver's /dev/nvidia*).
+  if (nr == IT_NR_IOCTL) {
+    const __u32 fd = (__u32)BPF_CORE_READ(regs, di);
+    s.fd_plus1 = fd + 1;
+    if (!syscall_counts_only) name_ioctl_fd(id >> 32, tid, fd, s.ts);
+  }
+#endif
   bpf_map_update_elem(&sys_pending, &tid, &s, BPF_ANY);
   return 0;
 }
@@ -492,6 +550,7 @@ static __always_inline int sys_exit(long ret) {
   __u64 now = bpf_ktime_get_ns();
   __u64 start = s->ts;
   __u32 nr = s->nr;
+  __u32 fd_plus1 = s->fd_plus1;
   bpf_map_delete_elem(&sys_pending, &tid);
   if (syscall_counts_only) {
     if (nr >= IT_MAX_SYSCALL) return 0;
@@ -508,15 +567,15 @@ static __always_inline int sys_exit(long ret) {
   e->dur = now - start;
   e->ret = ret;
   e->nr = nr;
-  e->pad = 0;
+  e->fd_plus1 = fd_plus1;
   submit(e);
   return 0;
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter_btf, struct pt_regs* regs, long id) { return sys_enter(id); }
+int BPF_PROG(sys_enter_btf, struct pt_regs* regs, long id) { return sys_enter(regs, id); }
 SEC("raw_tp/sys_enter")
-int BPF_PROG(sys_enter_raw, struct pt_regs* regs, long id) { return sys_enter(id); }
+int BPF_PROG(sys_enter_raw, struct pt_regs* regs, long id) { return sys_enter(regs, id); }
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs* regs, long ret) { return sys_exit(ret); }
 SEC("raw_tp/sys_exit")

@@ -26,7 +26,8 @@ enum it_event_type {
   IT_EV_END = 9,            // user space only: the recorder finished cleanly
   IT_EV_GPU = 10,           // user space only (CUPTI): one kernel/memcpy/memset as the GPU ran it
   IT_EV_STRING = 11,        // user space only: an interned string (kernel names), id + bytes
-  IT_EV_NTYPES = 12,
+  IT_EV_FDNAME = 12,        // the file behind an ioctl's fd, when that fd is first seen on a new file
+  IT_EV_NTYPES = 13,
 };
 
 // Counters kept in the `stats` per-CPU array (lost events per type use the event type as index).
@@ -124,8 +125,10 @@ struct it_syscall {
   __u64 dur;
   __s64 ret;
   __u32 nr;
-  __u32 pad;
+  __u32 fd_plus1;  // ioctl: its fd + 1 (the recorder names the fd's file); 0: not recorded
 };
+
+#define IT_NR_IOCTL 16u  // x86-64
 
 #define IT_TASK_EXISTING 0u  // written by user space for threads alive when recording started
 #define IT_TASK_NEW 1u       // fork/clone (a new thread or process)
@@ -137,6 +140,19 @@ struct it_task {
   __u32 kind;
   __u32 parent_tid;  // IT_TASK_NEW: the thread that created it
   char comm[IT_COMM_LEN];
+};
+
+// Payload of IT_EV_FDNAME: the last two components of the path of the file an fd of process
+// `h.pid` refers to (dentry names: "dev" + "nvidia0"), written by sys_enter of an ioctl the first
+// time the fd is seen on that file. Names are read in the kernel at the call, so a file closed
+// since, or an fd number reused for another file, cannot give a wrong name.
+#define IT_FDNAME_LEN 40
+struct it_fdname {
+  struct it_hdr h;
+  __u32 fd;
+  __u32 pad;
+  char dir[IT_FDNAME_LEN];
+  char name[IT_FDNAME_LEN];
 };
 
 // Payload of IT_EV_SYSCALL_COUNT (one per syscall number seen when counting in-kernel).
