@@ -123,6 +123,44 @@ TEST(SchedAnalysis, PairsPenaltyAndRatesFromHandBuiltTrace) {
   EXPECT_EQ(a.signature, "blocking");
 }
 
+// The same run, but the launching thread is woken 100 ns after it blocks at 7000 and gets a CPU
+// only at 9000: 100 ns asleep, 1900 ns runnable and waiting. The blocked pair is still the tail,
+// but the time went to contention, so the verdict is CPU contention, not blocking.
+TEST(SchedAnalysis, BlockStretchedByWaitingForACpuIsContention) {
+  Trace t = build_trace();
+  for (size_t i = 0; i < t.wakeups.size(); ++i) t.wakeups.ts[i] = 7100;
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_DOUBLE_EQ(a.tail95.blocked, 1.0);
+  const ThreadSched* main = nullptr;
+  for (const ThreadSched& th : a.threads)
+    if (th.tid == kMain) main = &th;
+  ASSERT_NE(main, nullptr);
+  EXPECT_EQ(main->blocked_sleep, 100);
+  EXPECT_EQ(main->blocked_wait, 1900);
+  EXPECT_EQ(a.signature, "cpu_contention");
+  EXPECT_NE(a.verdict.find("waited runnable for a CPU longer than it slept"), std::string::npos) << a.verdict;
+}
+
+// 200 launch pairs of 1 us, every tenth one 5 us long with a 10 ns TIMER softirq inside: the slow
+// pairs are all "IRQ only", but IRQs took 200 ns of ~280 us (0.07%): they cannot be why the pairs
+// are slow, so the run is not called IRQ pressure (the slowness is the application's own).
+TEST(SchedAnalysis, IrqsThatTookNoTimeAreNotTheCause) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  ns_t ts = 0;
+  for (int i = 0; i < 200; ++i) {
+    launch(t, kMain, ts, 100);
+    const ns_t d = i % 10 == 9 ? 5000 : 1000;
+    if (d == 5000) irq(t, IrqKind::Soft, "TIMER", ts + 2000, 10, kMain);
+    ts += d;
+  }
+  launch(t, kMain, ts, 100);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_GT(a.tail99.interrupted_only, 0.5);
+  EXPECT_EQ(a.irqs.stolen, 200);
+  EXPECT_NE(a.signature, "irq_pressure") << a.verdict;
+}
+
 // The tail's shares when the slowest pair was both preempted and interrupted: it counts as
 // preempted and as interrupted (any IRQ), not as interrupted only; the exclusive shares add up to 1.
 TEST(SchedAnalysis, TailCountsASwitchedPairThatAnIrqAlsoHitUnderBoth) {

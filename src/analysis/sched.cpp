@@ -96,6 +96,7 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t,
     });
     ThreadSched& th = threads[tid];
     ns_t out_at = -1, ready_at = -1;
+    bool blocked = false;
     for (const Ev& e : v) {
       if (e.kind == OutBlocked || e.kind == OutPreempted) {
         // A second switch-out with no switch-in between: the thread ran in between (its switch-in
@@ -103,11 +104,16 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t,
         if (out_at >= 0) ++switch_ins_missing;
         out_at = e.ts;
         ready_at = e.kind == OutPreempted ? e.ts : -1;
+        blocked = e.kind == OutBlocked;
       } else if (e.kind == Wake) {
         if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // wakeups while running change nothing
       } else {
         if (out_at >= 0) th.offcpu += e.ts - out_at;
         if (ready_at >= 0) runq.push_back(e.ts - ready_at);
+        if (out_at >= 0 && blocked) {
+          th.blocked_sleep += (ready_at >= 0 ? ready_at : e.ts) - out_at;
+          th.blocked_wait += ready_at >= 0 ? e.ts - ready_at : 0;
+        }
         out_at = ready_at = -1;
       }
     }

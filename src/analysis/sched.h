@@ -48,6 +48,9 @@ struct ThreadSched {
   int64_t switch_outs = 0, preemptions = 0, blocks = 0;
   int64_t irqs_hard = 0, irqs_soft = 0;
   ns_t offcpu = 0;  // sum of switch-out -> next switch-in
+  // Blocks (voluntary switch-outs) split: asleep (switch-out -> wake-up) and then runnable, waiting
+  // for a CPU (wake-up -> switch-in). A block without a recorded wake-up counts as sleep.
+  ns_t blocked_sleep = 0, blocked_wait = 0;
 };
 
 struct SchedOptions {

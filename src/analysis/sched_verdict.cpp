@@ -14,16 +14,40 @@ namespace {
 
 constexpr double kCauseShare = 0.20;   // a cause must explain at least this share of the tail
 constexpr double kImpactFloor = 0.01;  // below this scheduler impact the run counts as clean
+constexpr double kIrqFloor = 0.01;     // IRQ time under this share of wall cannot be the cause
 
-std::string top_syscalls(const Trace& trace, const SchedAnalysis& a) {
+std::string syscall_list(const Trace& trace, const std::vector<SyscallStat>& by_name) {
   std::string s;
-  for (size_t i = 0; i < a.syscalls.by_name.size() && i < 3; ++i) {
-    const SyscallStat& st = a.syscalls.by_name[i];
+  for (size_t i = 0; i < by_name.size() && i < 3; ++i) {
+    const SyscallStat& st = by_name[i];
     if (!s.empty()) s += ", ";
     s += st.name != kNoString ? std::string(trace.str(st.name)) : "syscall " + std::to_string(st.nr);
     s += " (" + format_ns(st.total) + ")";
   }
   return s;
+}
+
+std::string top_syscalls(const Trace& trace, const SchedAnalysis& a) { return syscall_list(trace, a.syscalls.by_name); }
+
+// The launching thread's own syscalls (another thread's futex wait is not why it slept).
+std::string main_thread_syscalls(const Trace& trace, const SchedAnalysis& a) {
+  std::map<std::pair<StrId, int32_t>, SyscallStat> by;
+  const SyscallTable& t = trace.syscalls;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t.tid[i] != a.main_tid) continue;
+    SyscallStat& st = by[{t.name[i], t.name[i] == kNoString ? t.nr[i] : -1}];
+    st.name = t.name[i], st.nr = t.nr[i], st.count += 1, st.total += t.dur[i];
+  }
+  std::vector<SyscallStat> v;
+  for (auto& [k, st] : by) v.push_back(st);
+  std::stable_sort(v.begin(), v.end(), [](const SyscallStat& x, const SyscallStat& y) { return x.total > y.total; });
+  return v.empty() ? "none recorded" : syscall_list(trace, v);
+}
+
+const ThreadSched* main_thread(const SchedAnalysis& a) {
+  for (const ThreadSched& th : a.threads)
+    if (th.tid == a.main_tid) return &th;
+  return nullptr;
 }
 
 // What the OS did to the traced threads, for a recording with too few launches to pair: a CPU-only
@@ -84,18 +108,32 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
 
   // The cause of a slow pair: a switch-out when there was one (it costs far more than an IRQ,
   // and the scheduler's own timer softirq comes with most preemptions), else the IRQ.
-  const double top = std::max({t.preempted, t.blocked, t.interrupted_only});
+  // IRQs can explain slow pairs only if they took a material share of the wall time: an IRQ that
+  // lands in a long pair of application work is in the pair without being why it is long.
+  const bool irqs_material = a.wall > 0 && static_cast<double>(a.irqs.stolen) >= kIrqFloor * static_cast<double>(a.wall);
+  const double irq_share = irqs_material ? t.interrupted_only : 0.0;
+  // A launching thread that, after its blocks, waited runnable for a CPU longer than it slept lost
+  // that time to contention, not to its sleep: the block only let others take its CPU.
+  const ThreadSched* mt = main_thread(a);
+  const bool wait_dominates = mt && mt->blocked_wait > mt->blocked_sleep;
+  double preempted = t.preempted, blocked = t.blocked;
+  if (blocked >= std::max(preempted, irq_share) && blocked >= kCauseShare && wait_dominates)
+    preempted += blocked, blocked = 0;
+  const double top = std::max({preempted, blocked, irq_share});
   if (top < kCauseShare && impact < kImpactFloor) {
     a.signature = "clean", a.mitigation = "nothing";
     a.verdict = "Clean: the OS barely touched the launching threads; the slow launch pairs come from the application "
                 "itself, so no scheduling change will help. " + numbers;
-  } else if (top == t.preempted) {
+  } else if (top == preempted) {
     a.signature = "cpu_contention", a.mitigation = "pinning and priority";
-    a.verdict = "CPU contention: the launching thread was preempted while runnable (run-queue latency p99 " +
+    a.verdict = std::string("CPU contention: the launching thread ") +
+                (wait_dominates && t.blocked > t.preempted ? "waited runnable for a CPU longer than it slept"
+                                                          : "was preempted while runnable") +
+                " (run-queue latency p99 " +
                 format_ns(a.runq_p99) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "
                 "chrt); if other work must share the machine, confine that work to other cores (isolated cores, "
                 "cgroup cpuset). " + numbers;
-  } else if (top == t.interrupted_only) {
+  } else if (top == irq_share) {
     a.signature = "irq_pressure", a.mitigation = "IRQ affinity";
     std::string heavy;
     if (!a.irqs.soft.empty()) heavy += std::string(trace.str(a.irqs.soft.front().name)) + " softirqs";
@@ -105,7 +143,7 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
                 "launching thread on isolated cores. " + numbers;
   } else {
     a.signature = "blocking", a.mitigation = "move blocking calls off the launching thread";
-    a.verdict = "Blocking: the launching thread went to sleep between launches (top syscalls: " + top_syscalls(trace, a) +
+    a.verdict = "Blocking: the launching thread went to sleep between launches (its top syscalls: " + main_thread_syscalls(trace, a) +
                 "). Pinning or priority will not help; move I/O and waits off the launching thread or make them "
                 "asynchronous. " + numbers;
   }

@@ -227,6 +227,11 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   tail_row(">= P95", a.tail95), tail_row(">= P99", a.tail99);
   tail.print(os, "Tail attribution (share of slow pairs by cause; the first four add up to 100%, \"any IRQ\" also counts switched pairs)");
 
+  // A table cut at --top says how much it left out.
+  auto more = [&](size_t total, const char* what) {
+    if (total > opts.top)
+      os << "  ... " << total - opts.top << " more " << what << " (--top N shows more; --json has all)\n";
+  };
   auto irq_table = [&](const std::vector<IrqStat>& rows, const char* title, const char* what) {
     if (rows.empty()) return;
     TextTable tb({what, "count", "total", "self", "mean", "max"});
@@ -236,20 +241,27 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                   format_ns(s.self), format_ns(s.count ? s.total / s.count : 0), format_ns(s.max)});
     }
     tb.print(os, title);
+    more(rows.size(), "rows");
   };
   irq_table(a.irqs.soft, "Softirqs by vector", "vector");
   irq_table(a.irqs.hard, "Hard IRQs by handler", "handler");
 
   TextTable th({"tid", "comm", "launches", "switch-outs", "preempted", "blocked", "off-CPU", "IRQs h/s"});
-  size_t shown = 0;
-  for (const ThreadSched& x : a.threads) {
-    if (x.launches == 0 && x.switch_outs == 0) continue;
-    if (shown++ == opts.top) break;
+  // The threads that matter first: the launching ones, then by time off the CPU (ties by tid).
+  std::vector<const ThreadSched*> listed;
+  for (const ThreadSched& x : a.threads)
+    if (x.launches > 0 || x.switch_outs > 0) listed.push_back(&x);
+  std::stable_sort(listed.begin(), listed.end(), [](const ThreadSched* p, const ThreadSched* q) {
+    return p->launches != q->launches ? p->launches > q->launches : p->offcpu > q->offcpu;
+  });
+  for (size_t i = 0; i < listed.size() && i < opts.top; ++i) {
+    const ThreadSched& x = *listed[i];
     th.add_row({std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.launches), format_count(x.switch_outs),
                 format_count(x.preemptions), format_count(x.blocks), format_ns(x.offcpu),
                 std::to_string(x.irqs_hard) + "/" + std::to_string(x.irqs_soft)});
   }
-  if (th.rows()) th.print(os, "Traced threads");
+  if (th.rows()) th.print(os, "Traced threads (launching threads first, then by off-CPU time)");
+  more(listed.size(), "threads");
 
   if (!a.syscalls.by_name.empty()) {
     TextTable sc({"syscall", "calls", "errors", "total", "mean", "max", "% wall"});
@@ -259,13 +271,17 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                   format_ns(s.count ? s.total / s.count : 0), s.max >= 0 ? format_ns(s.max) : "-", pct_of(s.total, a.wall)});
     }
     sc.print(os, "Syscalls (" + format_count(a.syscalls.count) + " calls, " + format_ns(a.syscalls.total) + ")");
+    more(a.syscalls.by_name.size(), "syscalls");
     if (a.syscalls.counted_in_kernel)
       os << "(counted in the kernel: record --events syscall-counts keeps counts and total times only, no errors or maxima)\n";
     if (!a.syscalls.ioctl_targets.empty()) {
       TextTable io({"ioctl target", "calls", "errors", "total"});
-      for (const IoctlTargetStat& s : a.syscalls.ioctl_targets)
+      for (size_t i = 0; i < a.syscalls.ioctl_targets.size() && i < opts.top; ++i) {
+        const IoctlTargetStat& s = a.syscalls.ioctl_targets[i];
         io.add_row({name_or(t, s.target, "(unresolved fd)"), format_count(s.count), format_count(s.errors), format_ns(s.total)});
+      }
       io.print(os, "ioctl by file");
+      more(a.syscalls.ioctl_targets.size(), "files");
     }
     for (const ThreadSyscalls& x : a.syscalls.by_thread) {
       TextTable pt({"syscall", "calls", "errors", "total"});
@@ -273,6 +289,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
         pt.add_row({syscall_name(t, x.by_name[i]), format_count(x.by_name[i].count), format_count(x.by_name[i].errors),
                     format_ns(x.by_name[i].total)});
       pt.print(os, "Syscalls of tid " + std::to_string(x.tid));
+      more(x.by_name.size(), "syscalls");
     }
   }
   os << "\nVerdict (" << a.signature << "; mitigation: " << a.mitigation << "):\n  " << a.verdict << "\n";
