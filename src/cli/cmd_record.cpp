@@ -102,6 +102,12 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
                   static_cast<unsigned long long>(n));
     }
   }
+  uint64_t launches = 0;
+  for (auto& [tid, n] : s.launches_per_thread) launches += n;
+  if (r.launch && launches == 0)
+    std::printf("no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
+                "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
+                "cudart statically (--lib the executable)\n");
   if (s.after_stop)
     std::printf("left out: %llu events from after the stop (probes detach slowly; %s)\n",
                 static_cast<unsigned long long>(s.after_stop),

@@ -387,9 +387,8 @@ void Recorder::rescan_libraries() {
 
 void Recorder::start_or_attach_targets() {
   const int fd = bpf_map__fd(s_.skel->maps.traced);
-  const uint8_t one = 1;
-  auto trace_tgid = [&](uint32_t tgid) {
-    if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) != 0)
+  auto trace_tgid = [&](uint32_t tgid, uint8_t state) {
+    if (bpf_map_update_elem(fd, &tgid, &state, BPF_ANY) != 0)
       throw Error("record: cannot add pid " + std::to_string(tgid) + " to the traced set: " + std::strerror(errno));
   };
   out_.meta("cuda.mode", cuda_mode_name(mode_));
@@ -449,14 +448,16 @@ void Recorder::start_or_attach_targets() {
     }
     ::close(pipefd[0]);
     release_fd_ = pipefd[1];
-    trace_tgid(static_cast<uint32_t>(child_));
+    // Traced from before its exec, but its syscalls only from the exec on: until then it runs the
+    // recorder's own code (reading the release byte, dropping privileges).
+    trace_tgid(static_cast<uint32_t>(child_), IT_TRACED_BEFORE_EXEC);
     out_.meta("traced.command", o_.command[0]);
     out_.meta("traced.pid", std::to_string(child_));
   } else {
     for (int pid : o_.pids) {
       const std::string dir = "/proc/" + std::to_string(pid);
       if (::access(dir.c_str(), F_OK) != 0) throw Error("record: no process with pid " + std::to_string(pid));
-      trace_tgid(static_cast<uint32_t>(pid));
+      trace_tgid(static_cast<uint32_t>(pid), IT_TRACED);
       out_.meta("traced.pid", std::to_string(pid));
       // Threads alive now: the kernel reports only threads created from here on.
       std::error_code ec;

@@ -312,7 +312,10 @@ static __always_inline int on_fork(struct task_struct* parent, struct task_struc
 }
 
 static __always_inline int on_exec(struct task_struct* p) {
-  if (!is_traced(BPF_CORE_READ(p, tgid))) return 0;
+  __u32 tgid = BPF_CORE_READ(p, tgid);
+  __u8* state = bpf_map_lookup_elem(&traced, &tgid);
+  if (!state) return 0;
+  if (*state == IT_TRACED_BEFORE_EXEC) *state = IT_TRACED;  // the command itself from here on
   emit_task(p, IT_TASK_EXEC, 0);
   return 0;
 }
@@ -526,7 +529,11 @@ static __always_inline int sys_enter(struct pt_regs* regs, long nr) {
   if (nr == 335) return 0;
 #endif
   __u64 id = bpf_get_current_pid_tgid();
-  if (!is_traced(id >> 32)) return 0;
+  __u32 tgid = id >> 32;
+  __u8* state = bpf_map_lookup_elem(&traced, &tgid);
+  if (!state) return 0;
+  // Before its exec the command runs the recorder's code: only the exec itself is its own.
+  if (*state == IT_TRACED_BEFORE_EXEC && nr != IT_NR_EXECVE && nr != IT_NR_EXECVEAT) return 0;
   __u32 tid = (__u32)id;
   struct sys_start s = {.ts = bpf_ktime_get_ns(), .nr = (__u32)nr};
 #if defined(__TARGET_ARCH_x86)

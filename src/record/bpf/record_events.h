@@ -129,6 +129,12 @@ struct it_syscall {
 };
 
 #define IT_NR_IOCTL 16u  // x86-64
+#define IT_NR_EXECVE 59u
+#define IT_NR_EXECVEAT 322u
+
+// Values of the `traced` map (key: tgid).
+#define IT_TRACED 1
+#define IT_TRACED_BEFORE_EXEC 2  // the command `record` forked, until its exec: no syscalls yet
 
 #define IT_TASK_EXISTING 0u  // written by user space for threads alive when recording started
 #define IT_TASK_NEW 1u       // fork/clone (a new thread or process)
