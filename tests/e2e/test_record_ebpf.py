@@ -280,6 +280,11 @@ with tempfile.TemporaryDirectory() as tmp:
         check(targets.get("dev/zero") == 7, f"ioctl targets {targets}")
         tmpfile = [v for k, v in targets.items() if k and k.startswith("tmp/itioctl")]
         check(tmpfile == [3], f"ioctl on the reused fd: {targets}")
+        # The command's syscalls start at its execve: the forked child's own calls are not its.
+        out = os.path.join(tmp, "ioctl_csv")
+        run("export", ioc, "--csv", out)
+        _, sc = read_csv(os.path.join(out, "syscalls.csv"))
+        check(bool(sc) and sc[0]["name"] == "execve", f"first syscall of the command: {sc[:1]}")
 
     # --pid given a thread id records that thread's process.
     sleeper = subprocess.Popen([sys.executable, "-c", "import threading, time\n"
