@@ -180,10 +180,13 @@ TEST(RecordingReader, TimesBeyondInt64AreLeftOutAndCounted) {
   put64(f.b, p + 24, 10), put32(f.b, p + 40, 1);
   p = f.event(5, 72, 1, 7000, 100, 101);  // IRQ whose duration runs past INT64_MAX
   put64(f.b, p + 24, (uint64_t{1} << 63) - 7000), put32(f.b, p + 32, 0), put32(f.b, p + 36, 33);
+  p = f.event(2, 72, 1, 7050, 100, 101);  // an API call whose measured duration runs past INT64_MAX
+  put32(f.b, p + 24, 0), put32(f.b, p + 28, 1), put64(f.b, p + 32, uint64_t{1} << 63);
   p = f.event(6, 48, 0, 7100, 100, 100);  // the largest end that fits: kept
   put64(f.b, p + 24, static_cast<uint64_t>(INT64_MAX) - 7100), put32(f.b, p + 40, 1);
   const Trace t = read(f);
-  EXPECT_EQ(t.skipped.at("time_out_of_range"), 2);
+  EXPECT_EQ(t.skipped.at("time_out_of_range"), 3);
+  EXPECT_EQ(t.api.size(), 2u);  // the two of sample()
   EXPECT_EQ(t.syscalls.size(), 3u);  // the two of sample() and the last one
   EXPECT_EQ(t.irqs.size(), 2u);
   for (size_t i = 0; i < t.syscalls.size(); ++i) EXPECT_GE(t.syscalls.dur[i], 0);

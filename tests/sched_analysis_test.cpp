@@ -161,6 +161,23 @@ TEST(SchedAnalysis, IrqsThatTookNoTimeAreNotTheCause) {
   EXPECT_NE(a.signature, "irq_pressure") << a.verdict;
 }
 
+// A recording made without switch events (META events says what was asked for): its pairs all
+// look clean, which says nothing, so there is no verdict and the rates are unknown.
+TEST(SchedAnalysis, NoVerdictWithoutSwitchEvents) {
+  Trace t = build_trace();
+  t.meta["events"] = "launch,syscall";
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_FALSE(a.switches_recorded);
+  EXPECT_FALSE(a.irqs_recorded);
+  EXPECT_EQ(a.signature, "not_recorded");
+  const nlohmann::json j = sched_analysis_json(t, a);
+  EXPECT_TRUE(j["sched_per_1k"].is_null() && j["irq_per_1k_hard"].is_null());
+  t.meta["events"] = "launch,sched,syscall";  // switches but no IRQs: a verdict, but not about IRQs
+  const SchedAnalysis b = analyze_sched(t);
+  EXPECT_EQ(b.signature, "blocking");
+  EXPECT_NE(b.verdict.find("IRQs were not recorded"), std::string::npos) << b.verdict;
+}
+
 // The tail's shares when the slowest pair was both preempted and interrupted: it counts as
 // preempted and as interrupted (any IRQ), not as interrupted only; the exclusive shares add up to 1.
 TEST(SchedAnalysis, TailCountsASwitchedPairThatAnIrqAlsoHitUnderBoth) {

@@ -29,6 +29,7 @@ TEST(TextClean, ReplacesControlCharacters) {
   EXPECT_EQ(clean(std::string("gemm_0\x07\x1b[2J\x7f\t\n", 14), &changed), "gemm_0??[2J???");
   EXPECT_TRUE(changed);
   EXPECT_EQ(clean(std::string("a\0b", 3)), "a?b");
+  EXPECT_EQ(clean("x\xC2\x9B" "2Jy\xC2\xA0"), "x??2Jy\xC2\xA0");  // C1 CSI replaced; U+00A0 kept
 }
 
 TEST(TextClean, ReplacesEveryByteOfInvalidSequences) {

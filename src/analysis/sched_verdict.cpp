@@ -92,6 +92,15 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
     a.verdict += " " + os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";
     return;
   }
+  // Pairs are "clean" when nothing was seen between their launches: without switch events nothing
+  // can be seen, and no verdict is possible (or, without IRQ events, none about IRQs).
+  if (!a.switches_recorded) {
+    a.signature = "not_recorded", a.mitigation = "record with --events sched,irq";
+    a.verdict = "Context switches were not recorded (--events " + trace.meta.at("events") +
+                "), so the launch pairs cannot be split by what delayed them and no scheduler verdict is possible. "
+                "Record the run with --events launch,sched,wakeup,irq.";
+    return;
+  }
   const TailShares& t = a.all.count >= 100 ? a.tail99 : a.tail95;
   const char* pct = a.all.count >= 100 ? "P99" : "P95";
   const double impact = a.scheduler_impact.value_or(0.0);
@@ -104,13 +113,15 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
                 a.penalty ? format_ns(*a.penalty).c_str() : "n/a", impact * 100, static_cast<long long>(t.pairs), pct,
                 format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100, t.interrupted_only * 100,
                 t.application * 100);
-  const std::string numbers = buf;
+  const std::string numbers =
+      std::string(buf) + (a.irqs_recorded ? "" : " IRQs were not recorded (--events): IRQ pressure is not judged.");
 
   // The cause of a slow pair: a switch-out when there was one (it costs far more than an IRQ,
   // and the scheduler's own timer softirq comes with most preemptions), else the IRQ.
   // IRQs can explain slow pairs only if they took a material share of the wall time: an IRQ that
   // lands in a long pair of application work is in the pair without being why it is long.
-  const bool irqs_material = a.wall > 0 && static_cast<double>(a.irqs.stolen) >= kIrqFloor * static_cast<double>(a.wall);
+  const bool irqs_material = a.irqs_recorded && a.wall > 0 &&
+                             static_cast<double>(a.irqs.stolen) >= kIrqFloor * static_cast<double>(a.wall);
   const double irq_share = irqs_material ? t.interrupted_only : 0.0;
   // A launching thread that, after its blocks, waited runnable for a CPU longer than it slept lost
   // that time to contention, not to its sleep: the block only let others take its CPU.

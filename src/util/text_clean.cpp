@@ -14,6 +14,7 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   if (c < 0x80) return 1;
   size_t n;
   uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c == 0xC2 && i + 1 < s.size() && b(i + 1) <= 0x9F) return 0;  // U+0080-U+009F: C1 controls (0x9B is CSI)
   if (c >= 0xC2 && c <= 0xDF) n = 2;
   else if (c == 0xE0) n = 3, lo = 0xA0;
   else if (c == 0xED) n = 3, hi = 0x9F;  // U+D800-U+DFFF are surrogates

@@ -10,7 +10,8 @@
 namespace infertrace {
 
 // `in` with every byte of an invalid UTF-8 sequence and every control character (U+0000-U+001F,
-// U+007F) replaced with '?'; valid multi-byte characters are kept. `changed` says whether any was.
+// U+007F, and the C1 controls U+0080-U+009F, each byte) replaced with '?'; other valid multi-byte
+// characters are kept. `changed` says whether any was.
 std::string clean_text(std::string_view in, bool& changed);
 
 }  // namespace infertrace

@@ -11,6 +11,7 @@ Skips (77) when not root or without kernel BTF."""
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -280,6 +281,24 @@ with tempfile.TemporaryDirectory() as tmp:
         check(targets.get("dev/zero") == 7, f"ioctl targets {targets}")
         tmpfile = [v for k, v in targets.items() if k and k.startswith("tmp/itioctl")]
         check(tmpfile == [3], f"ioctl on the reused fd: {targets}")
+        # A file bind-mounted on its own (as container runtimes mount /dev/nvidia0) is named by its
+        # mountpoint, and the same device through /dev keeps its own name.
+        if shutil.which("mount"):
+            node = os.path.join(tmp, "bind", "nvidia0")
+            os.makedirs(os.path.dirname(node))
+            open(node, "w").close()
+            if subprocess.run(["mount", "--bind", "/dev/null", node]).returncode == 0:
+                try:
+                    prog2 = prog.split("fd = os.open")[0] + (
+                        f"fd = os.open('{node}', os.O_RDWR); hit(fd, 3); os.close(fd)\n"
+                        "fd = os.open('/dev/null', os.O_RDWR); hit(fd, 4); os.close(fd)\n")
+                    bm = os.path.join(tmp, "bind.itrace")
+                    run("record", "-o", bm, "--events", "syscall", "--", sys.executable, "-c", prog2)
+                    s2 = run("sched", "--json", bm)
+                    t2 = {t["target"]: t["count"] for t in json.loads(s2.stdout)["ioctl_targets"]} if s2.returncode == 0 else {}
+                    check(t2.get("bind/nvidia0") == 3 and t2.get("dev/null", 0) >= 4, f"bind-mounted ioctl targets {t2}")
+                finally:
+                    subprocess.run(["umount", node])
         # The command's syscalls start at its execve: the forked child's own calls are not its.
         out = os.path.join(tmp, "ioctl_csv")
         run("export", ioc, "--csv", out)

@@ -351,6 +351,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       const uint64_t ts = load<it_hdr>(p).ts;
       uint64_t dur = 0;
       if (type == IT_EV_GPU) dur = load<it_gpu>(p).dur;
+      else if (type == IT_EV_API && (load<it_api>(p).flags & IT_API_HAS_DUR)) dur = load<it_api>(p).dur;
       else if (type == IT_EV_IRQ) dur = load<it_irq>(p).dur;
       else if (type == IT_EV_SYSCALL) dur = load<it_syscall>(p).dur;
       if (ts > static_cast<uint64_t>(INT64_MAX) || dur > static_cast<uint64_t>(INT64_MAX) - ts) {

@@ -472,10 +472,11 @@ int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT); }
 // ---- syscalls ----------------------------------------------------------------------------------
 
 // The file each (process, fd) of an ioctl referred to when last named (key: tgid << 32 | fd). Both
-// pointers are compared: a `struct file` freed when an fd is closed is soon reused for the next
-// open, so the file pointer alone took /dev/zero for the .pyc file fd 3 had held before.
+// pointers and the mount are compared: a `struct file` freed when an fd is closed is soon reused
+// for the next open, so the file pointer alone took /dev/zero for the .pyc file fd 3 had held
+// before; the same dentry seen through a bind mount is another name.
 struct fd_seen {
-  __u64 file, dentry;
+  __u64 file, dentry, mnt;
 };
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -495,28 +496,34 @@ static __always_inline void name_ioctl_fd(__u32 tgid, __u32 tid, __u32 fd, __u64
   bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
   if (!f) return;
   struct dentry* d = BPF_CORE_READ(f, f_path.dentry);
+  struct vfsmount* vm = BPF_CORE_READ(f, f_path.mnt);
   __u64 key = ((__u64)tgid << 32) | fd;
-  struct fd_seen now = {.file = (__u64)f, .dentry = (__u64)d};
+  struct fd_seen now = {.file = (__u64)f, .dentry = (__u64)d, .mnt = (__u64)vm};
   struct fd_seen* seen = bpf_map_lookup_elem(&fd_file, &key);
-  if (seen && seen->file == now.file && seen->dentry == now.dentry) return;
-  bpf_map_update_elem(&fd_file, &key, &now, BPF_ANY);
+  if (seen && seen->file == now.file && seen->dentry == now.dentry && seen->mnt == now.mnt) return;
   struct it_fdname* e = reserve(sizeof(*e), IT_EV_FDNAME);
-  if (!e) return;
+  if (!e) return;  // not remembered either: the next ioctl on this fd tries again
+  bpf_map_update_elem(&fd_file, &key, &now, BPF_ANY);
   fill_hdr(&e->h, IT_EV_FDNAME, ts, tgid, tid);  // the ioctl's own entry time
   e->fd = fd;
   e->pad = 0;
+  // Path components are taken within the file's mount, whose root dentry is not a directory
+  // name: at the root of a mount the names come from where it is mounted (the `struct mount`
+  // around f_path.mnt). /dev/null on devtmpfs: "dev" + "null"; a file bind-mounted on its own
+  // (a container's /dev/nvidia0): its mountpoint's parent + the mountpoint's name.
+  struct dentry* root = BPF_CORE_READ(vm, mnt_root);
+  struct mount* m = (struct mount*)((void*)vm - bpf_core_field_offset(struct mount, mnt));
+  struct dentry* mp = BPF_CORE_READ(m, mnt_mountpoint);
   struct dentry* parent = BPF_CORE_READ(d, d_parent);
-  bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(d, d_name.name));
-  if (parent == d) {
-    e->dir[0] = 0;  // the root of its file system (pipes, sockets): no directory
-  } else if (BPF_CORE_READ(parent, d_parent) == parent) {
-    // The file sits at the root of a mounted file system (/dev/null on devtmpfs): the directory
-    // is where that file system is mounted, the mountpoint of the `struct mount` around f_path.mnt.
-    struct vfsmount* vm = BPF_CORE_READ(f, f_path.mnt);
-    struct mount* m = (struct mount*)((void*)vm - bpf_core_field_offset(struct mount, mnt));
-    bpf_probe_read_kernel_str(e->dir, sizeof(e->dir), BPF_CORE_READ(m, mnt_mountpoint, d_name.name));
+  if (d == root) {
+    bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(mp, d_name.name));
+    bpf_probe_read_kernel_str(e->dir, sizeof(e->dir), BPF_CORE_READ(mp, d_parent, d_name.name));
+  } else if (parent == d) {
+    bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(d, d_name.name));
+    e->dir[0] = 0;  // an internal file system's file (pipes, sockets): no directory
   } else {
-    bpf_probe_read_kernel_str(e->dir, sizeof(e->dir), BPF_CORE_READ(parent, d_name.name));
+    bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(d, d_name.name));
+    bpf_probe_read_kernel_str(e->dir, sizeof(e->dir), BPF_CORE_READ(parent == root ? mp : parent, d_name.name));
   }
   submit(e);
 }
