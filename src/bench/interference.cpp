@@ -8,6 +8,9 @@
 #include <sstream>
 #include <thread>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "bench/interference_loads.h"
 #include "bench/interference_proc.h"
@@ -63,6 +66,23 @@ std::optional<double> extract_metric(const std::string& out, const std::regex& r
   return v;
 }
 
+// A TCP port nothing listens on now, from the kernel (bind to port 0): a fixed or pid-derived port
+// can be taken, and iperf3 then fails to listen while its client talks to whoever has it.
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 20000 + getpid() % 20000;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 20000 + getpid() % 20000;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
 std::string tail_of(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
 
 }  // namespace
@@ -89,7 +109,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   PlanContext ctx;
   ctx.load_seconds = o.load_limit_s;
   ctx.scratch_dir = scratch.string();
-  ctx.iperf_port = 20000 + getpid() % 20000;  // away from iperf3's default, distinct per runner
+  ctx.iperf_port = free_loopback_port();
   ctx.pin_cpus = join_cpus(pin);
   ctx.other_cpus = join_cpus(others);
   std::string why;
@@ -133,6 +153,28 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
         if (l.settle_ms) settle(l.settle_ms / 1000.0);
       }
       if (!plan.loads.empty()) settle(o.warmup_s);
+      // Interrupted while the loads started: no run to measure (it used to start CMD anyway and
+      // count a run made after the signal).
+      if (interrupted()) break;
+      // A load that already ended failed (a port taken, a full disk): the run would measure no
+      // neighbour, so it is not counted.
+      std::string load_failed;
+      for (size_t k = 0; k < loads.size() && load_failed.empty(); ++k) {
+        int status = 0;
+        if (loads[k].exited_early(status))
+          load_failed = "the load `" + plan.loads[k].argv[0] + "` ended (status " + std::to_string(status) +
+                        ") before the command started: no neighbour to measure against";
+      }
+      if (!load_failed.empty()) {
+        RunResult rr;
+        rr.exit_code = -1;
+        rr.error = load_failed;
+        log << "bench interference: " << name << " run " << (rep + 1) << ": " << rr.error << "\n";
+        for (ChildProcess& l : loads) l.stop();
+        fs::remove_all(scratch);
+        sr.runs.push_back(rr);
+        continue;
+      }
 
       RunResult rr;
       std::vector<std::string> argv;

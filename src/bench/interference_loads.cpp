@@ -27,8 +27,10 @@ std::vector<std::string> cpu_hog(int seconds) {
 
 void add_net(ScenarioPlan& p, const PlanContext& c) {
   const std::string port = std::to_string(c.iperf_port), t = std::to_string(c.load_seconds);
-  // The server serves one client (-1) and exits; both stay on loopback.
-  p.loads.push_back({{"iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", port}, 300});
+  // The server serves one client (-1) and exits, or gives up when no client came within the load
+  // limit (--idle-timeout: a bench killed before its client started leaves no server behind);
+  // both stay on loopback.
+  p.loads.push_back({{"iperf3", "-s", "-1", "--idle-timeout", t, "-B", "127.0.0.1", "-p", port}, 300});
   p.loads.push_back({{"iperf3", "-c", "127.0.0.1", "-p", port, "-P", "10", "-t", t}, 0});
 }
 

@@ -4,6 +4,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -125,10 +129,53 @@ int ChildProcess::wait_capture(std::string& output) {
   return status_code(st);
 }
 
+namespace {
+
+// Processes whose parent is `parent` (from /proc/PID/stat), each with its own descendants.
+std::vector<pid_t> descendants(pid_t parent) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream st(e.path() / "stat");
+    std::string line;
+    if (!std::getline(st, line)) continue;
+    const size_t close_paren = line.rfind(')');  // comm may hold spaces and parentheses
+    if (close_paren == std::string::npos) continue;
+    std::istringstream rest(line.substr(close_paren + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) {
+      const pid_t child = static_cast<pid_t>(std::stol(name));
+      out.push_back(child);
+      for (pid_t d : descendants(child)) out.push_back(d);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ChildProcess::exited_early(int& status) {
+  if (pid_ <= 0) return false;
+  int st = 0;
+  if (waitpid(pid_, &st, WNOHANG) != pid_) return false;
+  status = status_code(st);
+  kill(-pid_, SIGKILL);  // anything the group left behind
+  pid_ = -1;
+  return true;
+}
+
 void ChildProcess::stop(int grace_ms) {
   if (out_fd_ >= 0) close(out_fd_), out_fd_ = -1;
   if (pid_ <= 0) return;
+  // Workers outside the group (fio's jobs each make their own) go with it, found before the
+  // parent exits and they are re-parented.
+  const std::vector<pid_t> strays = descendants(pid_);
   kill(-pid_, SIGTERM);
+  for (pid_t p : strays) kill(p, SIGTERM);
   int st = 0;
   for (int waited = 0; waited < grace_ms; waited += 20) {
     if (waitpid(pid_, &st, WNOHANG) == pid_) {
@@ -140,6 +187,7 @@ void ChildProcess::stop(int grace_ms) {
     nanosleep(&ts, nullptr);
   }
   kill(-pid_, SIGKILL);
+  for (pid_t p : strays) kill(p, SIGKILL);
   waitpid(pid_, &st, 0);
   pid_ = -1;
 }

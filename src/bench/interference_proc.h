@@ -37,8 +37,11 @@ class ChildProcess {
   // Reads all output until the child exits; returns its exit status (128+signal when killed) or -1
   // when interrupted (the child group is then stopped).
   int wait_capture(std::string& output);
-  // SIGTERM to the group, up to `grace_ms` for it to exit, then SIGKILL; reaps the child.
+  // SIGTERM to the group, up to `grace_ms` for it to exit, then SIGKILL; reaps the child. Children
+  // that left the group (fio's job workers make their own) are found by parent pid and killed too.
   void stop(int grace_ms = 2000);
+  // Whether the child already ended by itself (reaped; `status` its exit code, 128+signal).
+  bool exited_early(int& status);
 
  private:
   pid_t pid_ = -1;

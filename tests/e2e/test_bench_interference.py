@@ -178,6 +178,37 @@ with tempfile.TemporaryDirectory() as tmp:
         check(doc["scenarios"][1]["skipped"] and "stress-ng" in doc["scenarios"][1]["skip_reason"], "missing tool skip")
         check("skipping cpu" in r.stderr, "skip message on stderr")
 
+    # A load that ends before the command (here an iperf3 that cannot run) makes no neighbour: the
+    # run is not counted and says why.
+    fake_bin = os.path.join(tmp, "fakebin")
+    os.makedirs(fake_bin)
+    with open(os.path.join(fake_bin, "iperf3"), "w") as f:
+        f.write("#!/bin/sh\necho 'iperf3: error - unable to start listener' >&2\nexit 1\n")
+    os.chmod(os.path.join(fake_bin, "iperf3"), 0o755)
+    r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,net", "-r", "1", "--record", "off",
+                        "--warmup", "0.5", "--out-dir", out_dir, "--json", "--", "/bin/true"],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PATH=fake_bin + ":" + os.environ["PATH"]))
+    if r.returncode in (0, 1) and r.stdout.strip():
+        net = json.loads(r.stdout)["scenarios"][1]
+        check(net["runs_ok"] == 0 and "before the command started" in (net["runs"][0]["error"] or ""),
+              f"failed load counted: {net}")
+    else:
+        failures.append(f"failed-load run: exit {r.returncode}: {r.stderr}")
+
+    # Interrupted during the warm-up: the command never starts and no run is counted.
+    p = subprocess.Popen([exe, "bench", "interference", "--scenarios", "cpu", "-r", "1", "--warmup", "4",
+                          "--record", "off", "--load-limit", limit, "--out-dir", out_dir, "--json", "--", "sleep", "8"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    check(p.returncode == 130 and time.time() - t0 < 4, f"SIGINT in warm-up: exit {p.returncode} after {time.time() - t0:.1f} s")
+    check("cpu run 1/1" not in err, "the command was started after the interrupt")
+    time.sleep(0.3)
+    check(not loads_alive(tag), f"loads left after an interrupt in warm-up: {loads_alive(tag)}")
+
     # A regex that never matches: the runs have no number, the verb fails with exit 1.
     r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline", "-r", "1", "--record", "off",
                         "--out-dir", out_dir, "--metric-regex", "nomatch ([0-9]+)", "--", "/bin/true"],
