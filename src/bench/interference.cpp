@@ -83,6 +83,22 @@ int free_loopback_port() {
   return port;
 }
 
+// Scratch directories of earlier runs that were killed (SIGKILL leaves fio's files behind, often
+// hundreds of MB): named noise-scratch-PID, removed when that PID is no longer running.
+void remove_stale_scratch(const std::string& out_dir, std::ostream& log) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(out_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string prefix = "noise-scratch-";
+    if (name.rfind(prefix, 0) != 0 || !e.is_directory(ec)) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (fs::exists("/proc/" + pid, ec)) continue;  // that run is still going
+    fs::remove_all(e.path(), ec);
+    if (!ec) log << "bench interference: removed " << e.path().string() << " (left by a killed run)\n";
+  }
+}
+
 std::string tail_of(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
 
 }  // namespace
@@ -105,6 +121,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
     if (std::find(pin.begin(), pin.end(), c) == pin.end()) others.push_back(c);
 
   fs::create_directories(o.out_dir);
+  remove_stale_scratch(o.out_dir, log);
   const fs::path scratch = fs::path(o.out_dir) / ("noise-scratch-" + std::to_string(getpid()));
   PlanContext ctx;
   ctx.load_seconds = o.load_limit_s;

@@ -77,6 +77,19 @@ void print_comparison(std::ostream& os, const Comparison& c) {
                opt_fixed(r.m.irq_per_1k_hard, 1), opt_fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
                r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.verdict});
   t.print(os, "Scenarios against " + c.rows.front().m.name + " (slowdown from " + c.basis + ")");
+  // Throughputs some inputs carry are still shown when not every scenario has one (the slowdown
+  // then had to use the launch rate).
+  if (c.basis != "throughput") {
+    std::string known;
+    for (const ComparisonRow& r : c.rows)
+      known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? format_fixed(*r.m.throughput, 1) : "-");
+    for (const ComparisonRow& r : c.rows)
+      if (r.m.throughput) {
+        os << "throughput where known (not every scenario has one, so the slowdown uses " << c.basis << "): " << known
+           << "\n";
+        break;
+      }
+  }
 }
 
 json comparison_json(const Comparison& c) {

@@ -209,6 +209,21 @@ with tempfile.TemporaryDirectory() as tmp:
     time.sleep(0.3)
     check(not loads_alive(tag), f"loads left after an interrupt in warm-up: {loads_alive(tag)}")
 
+    # The scratch directory a killed run left (named after its dead pid) is removed by the next run;
+    # one whose pid still runs is kept.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = os.path.join(out_dir, f"noise-scratch-{dead.pid}")
+    live = os.path.join(out_dir, f"noise-scratch-{os.getpid()}")
+    os.makedirs(stale, exist_ok=True)
+    os.makedirs(live, exist_ok=True)
+    with open(os.path.join(stale, "infertrace-noise.0.0"), "wb") as f:
+        f.write(b"\0" * 4096)
+    r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline", "-r", "1", "--record", "off",
+                        "--out-dir", out_dir, "--", "/bin/true"], capture_output=True, text=True, timeout=60)
+    check(not os.path.exists(stale) and os.path.isdir(live), f"stale scratch: {r.stderr}")
+    os.rmdir(live)
+
     # A regex that never matches: the runs have no number, the verb fails with exit 1.
     r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline", "-r", "1", "--record", "off",
                         "--out-dir", out_dir, "--metric-regex", "nomatch ([0-9]+)", "--", "/bin/true"],
