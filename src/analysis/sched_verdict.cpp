@@ -59,17 +59,14 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
     outs += th.switch_outs, preempted += th.preemptions, blocked += th.blocks;
     offcpu += th.offcpu;
   }
-  // A recording says which event types it asked for (META events); without "sched" there are no
-  // switches to count, which is not the same as none happening.
-  const auto ev = trace.meta.find("events");
-  const bool switches_recorded = ev == trace.meta.end() || ("," + ev->second + ",").find(",sched,") != std::string::npos;
+  // Without switch events there are no switches to count, which is not the same as none happening.
   std::string s = "Its " + std::to_string(a.threads.size()) + " traced thread(s) ";
-  if (switches_recorded)
+  if (a.switches_recorded)
     s += "were switched out " + std::to_string(outs) + " time(s) (" + std::to_string(preempted) + " preempted, " +
          std::to_string(blocked) + " blocked) and spent " + format_ns(offcpu) + " off the CPU in " + format_ns(a.wall) +
          " of wall time";
   else
-    s += "ran for " + format_ns(a.wall) + " of wall time (context switches not recorded: --events " + ev->second + ")";
+    s += "ran for " + format_ns(a.wall) + " of wall time (context switches not recorded: --events " + trace.meta.at("events") + ")";
   if (a.runq_samples > 0)
     s += "; run-queue latency p50 " + format_ns(a.runq_p50) + ", p99 " + format_ns(a.runq_p99);
   if (!a.syscalls.by_name.empty()) s += "; most syscall time: " + top_syscalls(trace, a);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <vector>
 #include <fcntl.h>
@@ -131,9 +132,10 @@ int ChildProcess::wait_capture(std::string& output) {
 
 namespace {
 
-// Processes whose parent is `parent` (from /proc/PID/stat), each with its own descendants.
-std::vector<pid_t> descendants(pid_t parent) {
-  std::vector<pid_t> out;
+// Every descendant of `root`: one pass over /proc/PID/stat for the parent of each process, then
+// the tree walked from `root`.
+std::vector<pid_t> descendants(pid_t root) {
+  std::multimap<pid_t, pid_t> children;  // parent -> child
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
@@ -142,16 +144,17 @@ std::vector<pid_t> descendants(pid_t parent) {
     std::string line;
     if (!std::getline(st, line)) continue;
     const size_t close_paren = line.rfind(')');  // comm may hold spaces and parentheses
-    if (close_paren == std::string::npos) continue;
+    if (close_paren == std::string::npos || close_paren + 2 > line.size()) continue;
     std::istringstream rest(line.substr(close_paren + 2));
     char state;
     pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) {
-      const pid_t child = static_cast<pid_t>(std::stol(name));
-      out.push_back(child);
-      for (pid_t d : descendants(child)) out.push_back(d);
-    }
+    if (rest >> state >> ppid) children.emplace(ppid, static_cast<pid_t>(std::stol(name)));
+  }
+  std::vector<pid_t> out;
+  for (std::vector<pid_t> todo{root}; !todo.empty();) {
+    const pid_t p = todo.back();
+    todo.pop_back();
+    for (auto [it, end] = children.equal_range(p); it != end; ++it) out.push_back(it->second), todo.push_back(it->second);
   }
   return out;
 }
@@ -180,6 +183,7 @@ void ChildProcess::stop(int grace_ms) {
   for (int waited = 0; waited < grace_ms; waited += 20) {
     if (waitpid(pid_, &st, WNOHANG) == pid_) {
       kill(-pid_, SIGKILL);  // leftovers of the group (workers that ignored SIGTERM)
+      for (pid_t p : strays) kill(p, SIGKILL);
       pid_ = -1;
       return;
     }

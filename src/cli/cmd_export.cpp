@@ -13,6 +13,7 @@
 
 #include "analysis/launch.h"
 #include "cli/load_noting.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/exports.h"
@@ -48,32 +49,6 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   return {spec.substr(0, eq), ss.str()};
 }
 
-// A single-file output may not be a directory (SQLite's open would remove an empty one) nor the
-// input itself.
-void check_output_file(const std::string& out, const std::string& input) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(out, ec)) throw Error(out + ": is a directory; name the file to write");
-  if (std::filesystem::exists(out, ec) && std::filesystem::equivalent(out, input, ec))
-    throw Error(out + ": is the input trace; name another file");
-}
-
-// Writes a single-file export to a temporary file beside `out`, renamed over it only when it is
-// complete: a failed write (a full disk) leaves no truncated file behind, and a file already at
-// `out` stays as it was until the new one is whole. (run() has checked `out` already.)
-template <class Write>
-auto write_whole(const std::string& out, Write write) {
-  const std::string tmp = out + ".partial";
-  try {
-    auto result = write(tmp);
-    if (std::rename(tmp.c_str(), out.c_str()) != 0)
-      throw Error(out + ": cannot replace it with the finished " + tmp + ": " + std::strerror(errno));
-    return result;
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
-}
-
 // CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
 void write_plain_exports(const Options& o, const Trace& trace) {
   if (!o.csv.empty()) {
@@ -98,7 +73,7 @@ void run(const Options& o) {
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
   // Every output checked before anything is read or written.
   for (const std::string* f : {&o.perfetto, &o.sqlite, &o.chrome})
-    if (!f->empty()) check_output_file(*f, o.trace);
+    if (!f->empty()) check_output_file(*f, {o.trace}, "the input trace");
   const Trace trace = load_trace_noting(o.trace);  // Kineto JSON or recording, by content
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {

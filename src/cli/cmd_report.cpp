@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/load_noting.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sched_render.h"
@@ -59,23 +60,14 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
 
 std::vector<std::string> write_report(const ReportData& data, const std::string& out_path) {
   const std::string page = html::render_report(data.inputs);
-  // Written beside the output and renamed when whole: a failed write (a full disk) leaves no
-  // truncated page, and an older report stays as it was.
-  const std::string partial = out_path + ".partial";
-  std::ofstream out(partial, std::ios::binary);
-  if (!out) throw Error("cannot write " + partial + ": " + std::strerror(errno));
-  out << page;
-  out.close();
-  std::error_code ec;
-  if (!out) {
-    std::filesystem::remove(partial, ec);
-    throw Error("cannot write " + out_path + ": " + std::strerror(errno));
-  }
-  std::filesystem::rename(partial, out_path, ec);
-  if (ec) {
-    std::filesystem::remove(partial, ec);
-    throw Error("cannot write " + out_path + ": " + ec.message());
-  }
+  write_whole(out_path, [&](const std::string& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
+    out << page;
+    out.close();
+    if (!out) throw Error("cannot write " + out_path + ": " + std::strerror(errno));
+    return 0;
+  });
   return html::findings(data.inputs);
 }
 
@@ -98,11 +90,7 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
   cmd->callback([opt]() {
     // Checked before anything is read: the page must not replace an input nor a directory.
-    std::error_code ec;
-    if (std::filesystem::is_directory(opt->out, ec)) throw Error(opt->out + ": is a directory; name the file to write");
-    for (auto& in : opt->inputs)
-      if (std::filesystem::exists(opt->out, ec) && std::filesystem::equivalent(opt->out, in, ec))
-        throw Error(opt->out + ": is an input of the report; name another file");
+    check_output_file(opt->out, opt->inputs, "an input of the report");
     ReportData data;
     data.inputs.title = opt->title;
     for (auto& in : opt->inputs) add_report_input(data, in);

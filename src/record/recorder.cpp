@@ -596,9 +596,7 @@ void Recorder::write_summary_meta() {
 
 RecordSummary Recorder::run() {
   libbpf_set_print(libbpf_print);
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts_start_ = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+  ts_start_ = static_cast<uint64_t>(monotonic_ns());
   const auto apis = cuda_apis();
   for (uint32_t i = 0; i < apis.size(); ++i) out_.meta("api." + std::to_string(i), apis[i].symbol);
   out_.meta("start_ns", std::to_string(ts_start_));
@@ -649,11 +647,7 @@ RecordSummary Recorder::run() {
       break;
     }
   }
-  if (!command_ended) {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    stop_ns_ = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-  }
+  if (!command_ended) stop_ns_ = static_cast<uint64_t>(monotonic_ns());
   if (child_ > 0) {  // stopped by --duration or a signal while the command still runs
     ::kill(child_, SIGTERM);
     int status;

@@ -548,7 +548,7 @@ static __always_inline int sys_enter(struct pt_regs* regs, long nr) {
   if (nr == IT_NR_IOCTL) {
     const __u32 fd = (__u32)BPF_CORE_READ(regs, di);
     s.fd_plus1 = fd + 1;
-    if (!syscall_counts_only) name_ioctl_fd(id >> 32, tid, fd, s.ts);
+    if (!syscall_counts_only) name_ioctl_fd(tgid, tid, fd, s.ts);
   }
 #endif
   bpf_map_update_elem(&sys_pending, &tid, &s, BPF_ANY);

@@ -149,9 +149,10 @@ struct it_task {
 };
 
 // Payload of IT_EV_FDNAME: the last two components of the path of the file an fd of process
-// `h.pid` refers to (dentry names: "dev" + "nvidia0"), written by sys_enter of an ioctl the first
-// time the fd is seen on that file. Names are read in the kernel at the call, so a file closed
-// since, or an fd number reused for another file, cannot give a wrong name.
+// `h.pid` refers to, within its mount (dentry names: "dev" + "nvidia0"), written by sys_enter of an
+// ioctl when the fd is seen on another file, dentry or mount than last time. Names are read in the
+// kernel at the call, so a close and reopen before user space drains the record cannot mislabel it
+// (docs/recording-format.md FDNAME says what is left).
 #define IT_FDNAME_LEN 40
 struct it_fdname {
   struct it_hdr h;
