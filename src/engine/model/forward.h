@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/gguf/gguf.h"
+#include "engine/model/layer_stages.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weights.h"
 #include "engine/runtime/evaluator.h"
@@ -25,6 +26,7 @@
 namespace infertrace::engine {
 
 class ThreadPool;
+class BatchDecoder;
 
 class Model {
  public:
@@ -66,6 +68,10 @@ class Session final : public Evaluator {
   int64_t kv_bytes_per_token() const;
 
  private:
+  // BatchDecoder (batch_decode.h) appends one token to several sessions in one step: it reads
+  // and writes their KV caches and positions directly, with the same stages as eval_chunk.
+  friend class BatchDecoder;
+
   void eval_chunk(const int32_t* tokens, int64_t n);
   // Attention of tasks (token, head) [task0, task1) of this chunk; tid picks the score scratch.
   void attention(int layer, int tid, int64_t task0, int64_t task1);
@@ -74,7 +80,8 @@ class Session final : public Evaluator {
   ThreadPool& pool_;
   int64_t n_ctx_, n_batch_, n_past_ = 0;
   Buffer kv_;  // K then V for every layer
-  std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, tmp_, rope_, scores_, logits_;
+  stages::Activations act_;  // n_batch rows
+  std::vector<float> scores_, logits_;
 };
 
 }  // namespace infertrace::engine
