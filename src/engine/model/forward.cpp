@@ -1,12 +1,8 @@
 #include "engine/model/forward.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
-#include "engine/cpu/matmul.h"
-#include "engine/cpu/ops.h"
-#include "engine/gguf/dtype.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/error.h"
 

@@ -8,6 +8,8 @@
 // mask and GQA (query head h reads kv head h / (n_head / n_head_kv)); then
 // x += Wdown (silu(Wgate n(x)) * Wup n(x)); logits = Wout rmsnorm(x). norm_q/norm_k: qwen3's
 // per-head RMSNorm (absent for llama). Every product is split by rows over the thread pool.
+// The per-layer stages are in layer_stages.h, shared with BatchDecoder (batch_decode.h), which
+// decodes one token for each of several Sessions in one step (continuous batching).
 #pragma once
 
 #include <cstdint>
