@@ -35,7 +35,6 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // Enough handler threads for every request the scheduler may hold (active + queued) plus a few
   // for /health and 503 answers: a request beyond them would wait unseen in httplib's own queue.
   server_.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
-  server_.set_keep_alive_timeout(2);
   server_.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     const json j = {{"object", "list"},

@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -23,6 +25,22 @@
 
 namespace infertrace::serve_cli {
 namespace {
+
+// Set once the main thread has left serve() and printed the stats; read by the signal thread,
+// which outlives run_serve's locals and so touches only these and its own copies.
+std::atomic<bool> g_stats_printed{false};
+std::atomic<bool> g_main_done{false};
+
+void print_stats(const serve::SchedulerStats& s, const char* note) {
+  if (g_stats_printed.exchange(true)) return;
+  std::fprintf(stderr,
+               "infertrace serve: stopped: %lld requests served (%lld cancelled, %lld failed), %lld prompt tokens, "
+               "%lld generated tokens, %lld decode steps, mean batch %.2f sequences per decode step%s\n",
+               static_cast<long long>(s.requests_completed), static_cast<long long>(s.requests_cancelled),
+               static_cast<long long>(s.requests_failed), static_cast<long long>(s.prompt_tokens),
+               static_cast<long long>(s.generated_tokens), static_cast<long long>(s.decode_steps), s.mean_batch(), note);
+  std::fflush(stderr);
+}
 
 struct ServeArgs {
   std::string model, host = "127.0.0.1", cpus, isa, model_name;
@@ -88,7 +106,15 @@ void run_serve(const ServeArgs& a) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     scheduler.stop();  // in-flight requests end cancelled, so their handlers return
+    const serve::SchedulerStats stats = scheduler.stats();  // final: the engine thread has ended
     http.stop();
+    // serve() returns once every handler thread is idle, but a kept-alive connection holds its
+    // thread until the client's next request or the keep-alive timeout (seconds): after a grace
+    // period the process exits without waiting for them.
+    for (int i = 0; i < 50 && !g_main_done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (g_main_done.load()) return;
+    print_stats(stats, " (idle connections closed at exit)");
+    std::_Exit(0);
   }).detach();
 
   std::fprintf(stderr, "infertrace serve: %s | model '%s' | %d threads | %s kernels | ctx %lld | max batch %d | "
@@ -100,13 +126,8 @@ void run_serve(const ServeArgs& a) {
   std::fflush(stdout);
   http.serve();
   scheduler.stop();
-  const serve::SchedulerStats s = scheduler.stats();
-  std::fprintf(stderr,
-               "infertrace serve: stopped: %lld requests served (%lld cancelled, %lld failed), %lld prompt tokens, "
-               "%lld generated tokens, %lld decode steps, mean batch %.2f sequences per decode step\n",
-               static_cast<long long>(s.requests_completed), static_cast<long long>(s.requests_cancelled),
-               static_cast<long long>(s.requests_failed), static_cast<long long>(s.prompt_tokens),
-               static_cast<long long>(s.generated_tokens), static_cast<long long>(s.decode_steps), s.mean_batch());
+  print_stats(scheduler.stats(), "");
+  g_main_done.store(true);
 }
 
 const VerbRegistrar reg(100, [](CLI::App& app) {
