@@ -256,7 +256,18 @@ with tempfile.TemporaryDirectory() as tmp:
         dt = time.time() - t0
         check(rc == 0, "exit status after SIGTERM: %s" % rc)
         check(dt < 2.0, "SIGTERM to exit took %.2f s" % dt)
+        rest = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+        except OSError:
+            pass
         s.close()
+        check(b"shutting down" in rest and b"data: [DONE]" in rest, "the cut stream ends with an error event and "
+              "[DONE]: %r" % rest[-300:])
         err = server.stderr.read()
         m = re.search(r"stopped: (\d+) requests served \((\d+) cancelled, (\d+) failed\), \d+ prompt tokens, (\d+) "
                       r"generated tokens, (\d+) decode steps, mean batch ([\d.]+)", err)
