@@ -4,7 +4,7 @@ session, engine::generate), never from the server: a greedy completion, the same
 event per token, finish_reason on the last, usage, [DONE]), four concurrent streams with different
 prompts (continuous batching must not mix sequences), seeded sampling that hits an end-of-generation
 token (finish_reason "stop") and the same with ignore_eos. Also /health, /v1/models, the JSON errors
-(invalid JSON, prompt too long, token id out of range, unknown model, unknown route), a client that
+(invalid JSON, prompt too long, token id out of range, unknown model, unknown route, 503 when full), a client that
 disconnects mid-stream (the next request is still right, the request counts as cancelled) and
 SIGTERM during a stream (exit 0 promptly, stats on stderr)."""
 import http.client
@@ -35,9 +35,9 @@ def engine_run(model, *args):
     return json.loads(r.stdout)
 
 
-def start_server(model):
-    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--max-batch", "4", "--ctx", str(CTX),
-                          "--model-name", "tiny"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start_server(model, *extra):
+    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", str(CTX), "--model-name", "tiny",
+                          *(extra or ("--max-batch", "4"))], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Read the line on a thread, so a server that never prints it fails the test instead of hanging.
     got = []
     reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
@@ -277,6 +277,21 @@ with tempfile.TemporaryDirectory() as tmp:
             check(int(m.group(2)) == 2, "two requests cancelled: " + m.group(0))
             check(int(m.group(3)) == 0, "no failed requests")
             print("server stats:", m.group(0), "| SIGTERM to exit %.3f s" % dt)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+    # A full server: --max-batch 1 --max-queue 0 with one stream in flight answers 503 (server_error).
+    server, port = start_server(model, "--max-batch", "1", "--max-queue", "0")
+    try:
+        s = open_stream(port, {"prompt": [1, 2], "max_tokens": 250, "temperature": 0, "ignore_eos": True})
+        status, ctype, text = request(port, "POST", "/v1/completions", {"prompt": [1, 2], "max_tokens": 2})
+        check(status == 503 and json.loads(text)["error"]["type"] == "server_error"
+              and json.loads(text)["error"]["code"] == 503, "full server: %d %s" % (status, text))
+        s.close()
+        server.send_signal(signal.SIGINT)
+        check(server.wait(timeout=10) == 0, "exit status after SIGINT")
     finally:
         if server.poll() is None:
             server.kill()
