@@ -102,7 +102,7 @@ void run_serve(const ServeArgs& a) {
   serve::HttpServer http(scheduler, tok, limits, a.max_batch + a.max_queue + 4);
   const int port = http.bind(a.host, a.port);
 
-  std::thread([&stop_signals, &scheduler, &http] {
+  std::thread([stop_signals, &scheduler, &http] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     scheduler.stop();  // in-flight requests end cancelled, so their handlers return
