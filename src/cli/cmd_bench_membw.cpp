@@ -69,7 +69,7 @@ void run_membw(const MembwArgs& a) {
 
 const BenchRegistrar reg(20, [](CLI::App& bench) {
   auto a = std::make_shared<MembwArgs>();
-  a->threads = std::to_string(allowed_cpu_count());
+  a->threads = std::to_string(engine::allowed_cpu_count());
   auto* cmd = bench.add_subcommand("membw", "Sustained memory bandwidth (STREAM-like read and triad) per thread count");
   auto* threads = cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4")->capture_default_str();
   auto* cpus = cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");

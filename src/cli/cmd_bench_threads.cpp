@@ -186,7 +186,7 @@ void run_threads(const ThreadsArgs& a) {
 
 const BenchRegistrar reg(10, [](CLI::App& bench) {
   auto a = std::make_shared<ThreadsArgs>();
-  a->threads = std::to_string(allowed_cpu_count());
+  a->threads = std::to_string(engine::allowed_cpu_count());
   auto* cmd = bench.add_subcommand("threads", "Sweep the reference engine over thread counts (pp/tg tokens/s, roofline)");
   cmd->add_option("-m,--model", a->model, "GGUF model")->required();
   cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4,8")->capture_default_str();

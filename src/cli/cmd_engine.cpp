@@ -58,7 +58,7 @@ void run_engine(const RunArgs& a) {
   if (!a.cpus.empty()) placement.cpus = engine::parse_cpu_list(a.cpus);
   const int threads = a.threads > 0 ? a.threads
                       : !placement.cpus.empty() ? static_cast<int>(placement.cpus.size())
-                                                : allowed_cpu_count();
+                                                : engine::allowed_cpu_count();
 
   const auto model = engine::Model::load(a.model, placement);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());

@@ -1,17 +1,9 @@
 #include "cli/engine_common.h"
 
-#include <sched.h>
-
 #include "engine/runtime/generate.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
-
-int allowed_cpu_count() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
-}
 
 std::vector<int32_t> bench_prompt(const engine::Tokenizer& tok, int64_t n, uint64_t seed) {
   const auto& types = tok.vocab().types;

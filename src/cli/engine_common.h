@@ -1,5 +1,6 @@
-// Pieces shared by `engine run` and `bench threads`: default thread count, model placement
-// options from the command line, synthetic-prompt construction with the model's vocabulary.
+// Pieces shared by `engine run` and `bench threads`: synthetic-prompt construction with the
+// model's vocabulary. (The default thread count, engine::allowed_cpu_count, is in
+// engine/runtime/thread_pool.h: infertrace-serve uses it too.)
 #pragma once
 
 #include <string>
@@ -9,8 +10,6 @@
 #include "engine/tokenizer/tokenizer.h"
 
 namespace infertrace::cli {
-
-int allowed_cpu_count();  // CPUs this process may run on (sched_getaffinity)
 
 // Prompt ids: `text` encoded with the model's tokenizer, or `prompt_tokens` synthetic ids (BOS
 // then random non-control ids). Exactly one of the two must be given (UsageError otherwise).

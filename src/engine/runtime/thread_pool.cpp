@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/error.h"
@@ -21,6 +22,12 @@ namespace {
 // one layer (a few microseconds), short enough not to starve other processes on a busy host.
 constexpr int kSpinIterations = 20000;
 }  // namespace
+
+int allowed_cpu_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
 
 std::vector<int> parse_cpu_list(const std::string& text) {
   std::vector<int> cpus;

@@ -1,0 +1,185 @@
+#include "serve/http_server.h"
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "util/error.h"
+
+namespace infertrace::serve {
+namespace {
+
+using nlohmann::json;
+
+// Generated pieces may split a UTF-8 character (byte tokens): invalid bytes become U+FFFD rather
+// than fail the response.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(error_body(status, message), "application/json");
+}
+
+json usage(int64_t prompt, int64_t completion) {
+  return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
+}
+
+// How often a streaming handler wakes without a token to notice a client that went away.
+constexpr std::chrono::milliseconds kPoll{50};
+
+}  // namespace
+
+HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, int http_threads)
+    : scheduler_(scheduler), tok_(tokenizer), limits_(std::move(limits)), created_(std::time(nullptr)) {
+  // Enough handler threads for every request the scheduler may hold (active + queued) plus a few
+  // for /health and 503 answers: a request beyond them would wait unseen in httplib's own queue.
+  server_.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
+  server_.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    const json j = {{"object", "list"},
+                    {"data", json::array({{{"id", limits_.name},
+                                           {"object", "model"},
+                                           {"created", created_},
+                                           {"owned_by", "infertrace"},
+                                           {"max_model_len", limits_.ctx},
+                                           {"n_vocab", limits_.n_vocab}}})}};
+    res.set_content(dump(j), "application/json");
+  });
+  server_.Post("/v1/completions",
+               [this](const httplib::Request& req, httplib::Response& res) { completions(req, res); });
+  // Unknown paths and methods: the spec's JSON error instead of httplib's empty body.
+  server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    send_error(res, res.status, res.status == 404 ? "no route for " + req.method + " " + req.path
+                                                  : "request failed (HTTP " + std::to_string(res.status) + ")");
+  });
+  server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, what);
+  });
+}
+
+int HttpServer::bind(const std::string& host, int port) {
+  if (port < 0 || port > 65535) throw UsageError("--port must be between 0 and 65535");
+  const int bound = port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) throw Error("cannot listen on " + host + ":" + std::to_string(port) + " (address in use or invalid)");
+  return bound;
+}
+
+void HttpServer::serve() { server_.listen_after_bind(); }
+
+void HttpServer::stop() { server_.stop(); }
+
+void HttpServer::completions(const httplib::Request& req, httplib::Response& res) {
+  CompletionRequest r;
+  try {
+    // A request without a seed samples from a fresh one (as vLLM does); with temperature 0 it
+    // does not matter.
+    thread_local std::mt19937_64 seeds{std::random_device{}()};
+    r = parse_completion_request(
+        req.body, limits_, [this](const std::string& text) { return tok_.encode(text, tok_.vocab().add_bos); },
+        seeds());
+  } catch (const RequestError& e) {
+    send_error(res, e.status(), e.what());
+    return;
+  }
+  std::shared_ptr<TokenStream> stream = scheduler_.submit(r);
+  if (!stream) {
+    send_error(res, 503, "the server is full (--max-batch active and --max-queue waiting requests) or stopping");
+    return;
+  }
+  if (r.stream) respond_stream(r, stream, res);
+  else respond_whole(r, stream, res);
+}
+
+void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
+                               httplib::Response& res) {
+  // cpp-httplib 0.11 tells a handler nothing about its client until it writes, so a client that
+  // leaves during a non-streamed request is noticed only at the end (docs/serve.md).
+  std::vector<int32_t> tokens;
+  while (!stream->take(tokens, std::chrono::milliseconds(1000))) {
+  }
+  const Finish f = stream->finish();
+  if (f == Finish::Error) return send_error(res, 500, "generation failed: " + stream->error());
+  if (f == Finish::Cancelled) return send_error(res, 503, "cancelled: " + stream->error());
+  std::string text;
+  for (int32_t t : tokens) text += tok_.token_to_piece(t);
+  json choice = {{"index", 0}, {"text", text}, {"finish_reason", finish_name(f)}, {"logprobs", nullptr}};
+  if (r.return_token_ids) {
+    choice["prompt_token_ids"] = r.prompt;
+    choice["token_ids"] = tokens;
+  }
+  const json j = {{"id", "cmpl-" + std::to_string(next_id_++)},
+                  {"object", "text_completion"},
+                  {"created", created_},
+                  {"model", limits_.name},
+                  {"choices", json::array({choice})},
+                  {"usage", usage(stream->prompt_tokens(), static_cast<int64_t>(tokens.size()))}};
+  res.set_content(dump(j), "application/json");
+}
+
+void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
+                                httplib::Response& res) {
+  const std::string id = "cmpl-" + std::to_string(next_id_++);
+  const bool include_usage = r.include_usage, token_ids = r.return_token_ids;
+  auto sent = std::make_shared<int64_t>(0);
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, stream, id, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
+        std::vector<int32_t> tokens;
+        const bool ended = stream->take(tokens, kPoll);
+        if (!sink.is_writable()) {
+          stream->cancel();
+          return false;
+        }
+        auto send = [&](const json& j) {
+          const std::string event = "data: " + dump(j) + "\n\n";
+          return sink.write(event.data(), event.size());
+        };
+        const json base = {{"id", id}, {"object", "text_completion"}, {"created", created_}, {"model", limits_.name}};
+        for (size_t i = 0; i < tokens.size(); ++i) {
+          const bool last = ended && i + 1 == tokens.size();
+          json choice = {{"index", 0},
+                         {"text", tok_.token_to_piece(tokens[i])},
+                         {"finish_reason", last ? json(finish_name(stream->finish())) : json(nullptr)},
+                         {"logprobs", nullptr}};
+          if (token_ids) choice["token_ids"] = {tokens[i]};
+          json event = base;
+          event["choices"] = json::array({choice});
+          if (!send(event)) {  // the client went away: the request is cancelled
+            stream->cancel();
+            return false;
+          }
+          ++*sent;
+        }
+        if (!ended) return true;
+        const Finish f = stream->finish();
+        if (f == Finish::Error || f == Finish::Cancelled) {
+          const int status = f == Finish::Error ? 500 : 503;
+          send(json::parse(error_body(status, std::string(f == Finish::Error ? "generation failed: " : "cancelled: ") +
+                                                  stream->error())));
+        } else if (include_usage) {
+          json event = base;
+          event["choices"] = json::array();
+          event["usage"] = usage(stream->prompt_tokens(), *sent);
+          send(event);
+        }
+        static const std::string done = "data: [DONE]\n\n";
+        sink.write(done.data(), done.size());
+        sink.done();
+        return true;
+      },
+      [stream](bool success) {
+        if (!success) stream->cancel();
+      });
+}
+
+}  // namespace infertrace::serve

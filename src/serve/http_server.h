@@ -1,0 +1,45 @@
+// The HTTP side of `infertrace serve` (docs/serve.md "API"): routes on cpp-httplib's server and
+// its thread pool. A completion handler parses the body (serve/request.h), submits it to the
+// scheduler and answers from its TokenStream: all at once, or as server-sent events, one per token
+// as soon as the engine thread has chosen it. Handler threads wait on their own stream; the engine
+// thread never touches a socket.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "engine/tokenizer/tokenizer.h"
+#include "serve/request.h"
+#include "serve/scheduler.h"
+
+namespace infertrace::serve {
+
+class HttpServer {
+ public:
+  // http_threads: handler threads; each streamed or waiting request holds one for its lifetime.
+  HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, int http_threads);
+
+  // Binds (port 0: the kernel picks one) and returns the port; throws Error when it cannot.
+  int bind(const std::string& host, int port);
+  // Serves until stop(); call after bind().
+  void serve();
+  // Stops accepting and returns at once; serve() returns after the handlers in progress end.
+  void stop();
+
+ private:
+  void completions(const httplib::Request& req, httplib::Response& res);
+  void respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, httplib::Response& res);
+  void respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, httplib::Response& res);
+
+  Scheduler& scheduler_;
+  const engine::Tokenizer& tok_;
+  const ModelLimits limits_;
+  const int64_t created_;  // unix seconds at start: /v1/models and every response's "created"
+  std::atomic<uint64_t> next_id_{0};
+  httplib::Server server_;
+};
+
+}  // namespace infertrace::serve

@@ -1,0 +1,156 @@
+#include "serve/request.h"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+namespace infertrace::serve {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& message) { throw RequestError(400, message); }
+
+// An integer field: JSON integers only (2.0 or "2" are refused, as vLLM's validation does).
+int64_t integer(const json& v, const char* name) {
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      bad(std::string("'") + name + "' is too large");
+    return static_cast<int64_t>(v.get<uint64_t>());
+  }
+  if (v.is_number_integer()) return v.get<int64_t>();
+  bad(std::string("'") + name + "' must be an integer");
+}
+
+double number(const json& v, const char* name) {
+  if (!v.is_number()) bad(std::string("'") + name + "' must be a number");
+  const double d = v.get<double>();
+  if (!std::isfinite(d)) bad(std::string("'") + name + "' must be finite");
+  return d;
+}
+
+bool boolean(const json& v, const char* name) {
+  if (!v.is_boolean()) bad(std::string("'") + name + "' must be true or false");
+  return v.get<bool>();
+}
+
+std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits,
+                                const std::function<std::vector<int32_t>(const std::string&)>& encode) {
+  std::vector<int32_t> ids;
+  if (p.is_string()) {
+    const std::string text = p.get<std::string>();
+    if (text.empty()) bad("'prompt' is empty");
+    try {
+      ids = encode(text);
+    } catch (const std::exception& e) {
+      bad(std::string("cannot tokenize 'prompt': ") + e.what());
+    }
+    if (ids.empty()) bad("'prompt' encodes to no tokens");
+    return ids;
+  }
+  if (!p.is_array()) bad("'prompt' must be a string or an array of token ids");
+  if (p.empty()) bad("'prompt' is empty");
+  ids.reserve(p.size());
+  for (size_t i = 0; i < p.size(); ++i) {
+    const json& v = p[i];
+    if (v.is_string() || v.is_array())
+      bad("'prompt' must be one string or one array of token ids (batched prompts are not supported)");
+    if (!v.is_number_integer()) bad("'prompt'[" + std::to_string(i) + "] is not an integer token id");
+    const bool negative = v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0;
+    if (negative || (v.is_number_unsigned() ? v.get<uint64_t>() >= static_cast<uint64_t>(limits.n_vocab)
+                                            : v.get<int64_t>() >= limits.n_vocab))
+      bad("token id " + v.dump() + " at 'prompt'[" + std::to_string(i) + "] is outside the vocabulary [0, " +
+          std::to_string(limits.n_vocab) + ")");
+    ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
+  }
+  return ids;
+}
+
+}  // namespace
+
+CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
+                                           const std::function<std::vector<int32_t>(const std::string&)>& encode,
+                                           uint64_t seed) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) bad("the body is not valid JSON");
+  if (!j.is_object()) bad("the body must be a JSON object");
+
+  CompletionRequest r;
+  // OpenAI's defaults (temperature 1, top_p 1, no top-k), so a client that sends only a prompt
+  // samples as it would elsewhere.
+  r.sampling.temperature = 1.0f;
+  r.sampling.top_p = 1.0f;
+  r.sampling.top_k = 0;
+  r.sampling.seed = seed;
+
+  // The model first: a request for another model is 404 whatever else it holds.
+  if (j.contains("model") && !j["model"].is_null()) {
+    if (!j["model"].is_string()) bad("'model' must be a string");
+    if (j["model"].get<std::string>() != limits.name)
+      throw RequestError(404, "the model '" + j["model"].get<std::string>() + "' does not exist (this server has '" +
+                                  limits.name + "')");
+  }
+  if (!j.contains("prompt")) bad("'prompt' is required");
+  for (const auto& [key, v] : j.items()) {
+    if (v.is_null() || key == "prompt" || key == "model") continue;
+    if (key == "max_tokens") {
+      r.max_tokens = integer(v, "max_tokens");
+      if (r.max_tokens < 1) bad("'max_tokens' must be >= 1");
+    } else if (key == "temperature") {
+      const double t = number(v, "temperature");
+      if (t < 0) bad("'temperature' must be >= 0");
+      r.sampling.temperature = static_cast<float>(t);
+    } else if (key == "top_p") {
+      const double p = number(v, "top_p");
+      if (!(p > 0 && p <= 1)) bad("'top_p' must be in (0, 1]");
+      r.sampling.top_p = static_cast<float>(p);
+    } else if (key == "top_k") {
+      const int64_t k = integer(v, "top_k");
+      if (k < -1) bad("'top_k' must be -1 or 0 (off) or a positive count");
+      r.sampling.top_k = k <= 0 ? 0 : static_cast<int>(std::min<int64_t>(k, limits.n_vocab));
+    } else if (key == "seed") {
+      r.sampling.seed = static_cast<uint64_t>(integer(v, "seed"));
+    } else if (key == "stream") {
+      r.stream = boolean(v, "stream");
+    } else if (key == "stream_options") {
+      if (!v.is_object()) bad("'stream_options' must be an object");
+      for (const auto& [k2, v2] : v.items()) {
+        if (k2 != "include_usage") bad("'stream_options." + k2 + "' is not supported");
+        if (!v2.is_null()) r.include_usage = boolean(v2, "stream_options.include_usage");
+      }
+    } else if (key == "ignore_eos") {
+      r.ignore_eos = boolean(v, "ignore_eos");
+    } else if (key == "return_token_ids") {
+      r.return_token_ids = boolean(v, "return_token_ids");
+    } else if (key == "n" || key == "best_of") {
+      if (integer(v, key.c_str()) != 1) bad("'" + key + "' other than 1 is not supported");
+    } else if (key == "echo" || key == "logprobs" || key == "stop" || key == "suffix") {
+      // Accepted only when they ask for nothing, so a client never silently gets less than it asked.
+      const bool nothing = (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty()) ||
+                           (v.is_string() && v.get<std::string>().empty());
+      if (!nothing) bad("'" + key + "' is not supported");
+    }
+    // Other fields (user, presence_penalty at its default, ...) are ignored, as vLLM ignores
+    // unknown fields.
+  }
+  if (j.contains("stream_options") && !j["stream_options"].is_null() && !r.stream)
+    bad("'stream_options' is only allowed when 'stream' is true");
+
+  r.prompt = prompt_ids(j["prompt"], limits, encode);
+  const int64_t n_prompt = static_cast<int64_t>(r.prompt.size());
+  if (n_prompt + r.max_tokens > limits.ctx)
+    bad("this model's maximum context length is " + std::to_string(limits.ctx) + " tokens; the request has " +
+        std::to_string(n_prompt) + " prompt tokens and asks for " + std::to_string(r.max_tokens) +
+        " completion tokens (max_tokens)");
+  return r;
+}
+
+std::string error_body(int status, const std::string& message) {
+  const json j = {{"error",
+                   {{"message", message},
+                    {"type", status >= 400 && status < 500 ? "invalid_request_error" : "server_error"},
+                    {"code", status}}}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace infertrace::serve

@@ -1,0 +1,51 @@
+// A POST /v1/completions body checked and turned into what the scheduler runs (docs/serve.md).
+// Every bad input is a RequestError carrying the HTTP status (400, or 404 for another model's
+// name) and a message; nothing here can crash on input.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/runtime/sampler.h"
+
+namespace infertrace::serve {
+
+struct CompletionRequest {
+  std::vector<int32_t> prompt;  // token ids: the text encoded, or the ids as given
+  int64_t max_tokens = 16;
+  engine::SamplerOptions sampling;  // temperature 0: greedy
+  bool stream = false, include_usage = false, ignore_eos = false;
+  bool return_token_ids = false;  // vLLM extension: choices carry prompt_token_ids and token_ids
+};
+
+// What a request is checked against.
+struct ModelLimits {
+  std::string name;     // the model id a request may name
+  int64_t ctx = 0;      // tokens one sequence may hold (prompt + generated)
+  int32_t n_vocab = 0;  // token ids must be below this
+};
+
+class RequestError : public std::runtime_error {
+ public:
+  RequestError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+// `encode` turns a text prompt into ids (the model's tokenizer, BOS as the model asks); `seed` is
+// used when the request names none.
+CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
+                                           const std::function<std::vector<int32_t>(const std::string&)>& encode,
+                                           uint64_t seed);
+
+// The JSON error body of the spec: {"error":{"message","type","code"}}; type is
+// invalid_request_error for 4xx, server_error otherwise.
+std::string error_body(int status, const std::string& message);
+
+}  // namespace infertrace::serve

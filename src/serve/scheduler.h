@@ -1,0 +1,92 @@
+// Continuous batching on one engine thread (docs/serve.md "Scheduling"). Each loop: admit waiting
+// requests first-come-first-served while fewer than max_batch are active (each gets a Session from
+// a pool of max_batch, reset and reused, and its prompt is prefilled; the prefill's logits give its
+// first token), then one decode step (serve/decode_step.h) gives every active request its next
+// token; a request retires after max_tokens tokens, after an end-of-generation token unless
+// ignore_eos, or when cancelled (its client went away). The engine thread owns the ThreadPool (the
+// pool pins the thread that makes it to the first --cpus CPU) and the sessions; HTTP threads only
+// submit and read their TokenStream.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/model/forward.h"
+#include "engine/runtime/memory.h"
+#include "serve/request.h"
+#include "serve/token_stream.h"
+
+namespace infertrace::serve {
+
+struct SchedulerOptions {
+  int threads = 1;
+  std::vector<int> cpus;               // pin list for the engine's thread pool (empty: no pinning)
+  engine::PlacementOptions placement;  // where the KV caches go (--numa)
+  int64_t ctx = 0;                     // tokens per session
+  int64_t ubatch = 256;                // most prompt tokens per prefill step
+  int max_batch = 8;                   // active requests at most
+  int max_queue = 64;                  // waiting requests at most when max_batch are active
+};
+
+struct SchedulerStats {
+  int64_t requests_completed = 0;  // ended by length or stop
+  int64_t requests_cancelled = 0;  // client gone or server stopping
+  int64_t requests_failed = 0;     // an engine error
+  int64_t prompt_tokens = 0, generated_tokens = 0;
+  int64_t decode_steps = 0, decode_rows = 0;  // rows: sequences summed over decode steps
+  double mean_batch() const { return decode_steps > 0 ? static_cast<double>(decode_rows) / decode_steps : 0.0; }
+};
+
+class Scheduler {
+ public:
+  // Starts the engine thread and returns once its pool and sessions exist (rethrows their error).
+  // is_eog: true for end-of-generation tokens (the tokenizer's).
+  Scheduler(const engine::Model& model, std::function<bool(int32_t)> is_eog, SchedulerOptions options);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a request; nullptr when max_batch + max_queue requests are already in the system or
+  // the scheduler is stopping (the HTTP layer answers 503).
+  std::shared_ptr<TokenStream> submit(CompletionRequest request);
+
+  // Ends every request (Finish::Cancelled) and joins the engine thread. Idempotent.
+  void stop();
+
+  SchedulerStats stats() const;
+
+ private:
+  struct Waiting {
+    CompletionRequest request;
+    std::shared_ptr<TokenStream> stream;
+  };
+  struct Active;
+
+  void run();  // the engine thread
+  // Engine thread: records a token, ends the request when it is done; returns true when it ended.
+  bool emit(Active& a, int32_t token);
+  void count_end(Finish finish);  // stats and in_system_ for a request that ended
+
+  const engine::Model& model_;
+  const std::function<bool(int32_t)> is_eog_;
+  const SchedulerOptions opt_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Waiting> waiting_;
+  int in_system_ = 0;  // waiting + active
+  bool stopping_ = false;
+  bool started_ = false;           // the engine thread's pool and sessions exist
+  std::exception_ptr start_error_;  // or why they could not be made
+  SchedulerStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace infertrace::serve

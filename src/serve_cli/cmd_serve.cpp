@@ -1,0 +1,155 @@
+// `infertrace serve`: an OpenAI-compatible completions server around the reference engine
+// (docs/serve.md). The model, thread pool and placement options are engine run's; the scheduler
+// (serve/scheduler.h) batches requests continuously on one engine thread; the HTTP layer
+// (serve/http_server.h) answers from handler threads.
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "engine/cpu/isa.h"
+#include "engine/model/forward.h"
+#include "engine/runtime/thread_pool.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "serve/http_server.h"
+#include "serve/scheduler.h"
+#include "serve_cli/serve_registry.h"
+#include "util/error.h"
+
+namespace infertrace::serve_cli {
+namespace {
+
+// Set once the main thread has left serve() and printed the stats; read by the signal thread,
+// which outlives run_serve's locals and so touches only these and its own copies.
+std::atomic<bool> g_stats_printed{false};
+std::atomic<bool> g_main_done{false};
+
+void print_stats(const serve::SchedulerStats& s, const char* note) {
+  if (g_stats_printed.exchange(true)) return;
+  std::fprintf(stderr,
+               "infertrace serve: stopped: %lld requests served (%lld cancelled, %lld failed), %lld prompt tokens, "
+               "%lld generated tokens, %lld decode steps, mean batch %.2f sequences per decode step%s\n",
+               static_cast<long long>(s.requests_completed), static_cast<long long>(s.requests_cancelled),
+               static_cast<long long>(s.requests_failed), static_cast<long long>(s.prompt_tokens),
+               static_cast<long long>(s.generated_tokens), static_cast<long long>(s.decode_steps), s.mean_batch(), note);
+  std::fflush(stderr);
+}
+
+struct ServeArgs {
+  std::string model, host = "127.0.0.1", cpus, isa, model_name;
+  int port = 8000, threads = 0, max_batch = 8, max_queue = 64;
+  int64_t ctx = 0, ubatch = 256;
+  bool numa = false, hugepages = false;
+};
+
+// The context a session holds: --ctx, else the model's training context capped at 4096 (what a
+// Session picks by itself), never beyond the training context.
+int64_t serve_context(int64_t requested, int64_t n_ctx_train) {
+  if (requested < 0) throw UsageError("--ctx must be >= 1");
+  if (requested > 0 && n_ctx_train > 0 && requested > n_ctx_train)
+    throw Error("--ctx " + std::to_string(requested) + " exceeds the model's training context of " +
+                std::to_string(n_ctx_train));
+  if (requested > 0) return requested;
+  return n_ctx_train > 0 ? std::min<int64_t>(n_ctx_train, 4096) : 4096;
+}
+
+void run_serve(const ServeArgs& a) {
+  if (a.max_batch < 1) throw UsageError("--max-batch must be >= 1");
+  if (a.max_queue < 0) throw UsageError("--max-queue must be >= 0");
+  if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
+  if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
+  if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
+  engine::PlacementOptions placement;
+  placement.numa = a.numa;
+  placement.copy_weights = a.hugepages;
+  if (!a.cpus.empty()) placement.cpus = engine::parse_cpu_list(a.cpus);
+  const int threads = a.threads > 0 ? a.threads
+                      : !placement.cpus.empty() ? static_cast<int>(placement.cpus.size())
+                                                : engine::allowed_cpu_count();
+
+  const auto model = engine::Model::load(a.model, placement);
+  const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
+  serve::ModelLimits limits;
+  limits.name = a.model_name.empty() ? std::filesystem::path(a.model).stem().string() : a.model_name;
+  limits.ctx = serve_context(a.ctx, model->config().n_ctx_train);
+  limits.n_vocab = static_cast<int32_t>(model->config().n_vocab);
+
+  // SIGINT/SIGTERM are blocked before any thread exists (every thread inherits the mask) and
+  // taken by one thread with sigwait, which may then stop the server safely (no handler context).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is a failed write, not the end of the server
+
+  serve::SchedulerOptions so;
+  so.threads = threads;
+  so.cpus = placement.cpus;
+  so.placement = placement;
+  so.ctx = limits.ctx;
+  so.ubatch = a.ubatch;
+  so.max_batch = a.max_batch;
+  so.max_queue = a.max_queue;
+  serve::Scheduler scheduler(*model, [&tok](int32_t id) { return tok.is_eog(id); }, so);
+  serve::HttpServer http(scheduler, tok, limits, a.max_batch + a.max_queue + 4);
+  const int port = http.bind(a.host, a.port);
+
+  std::thread([stop_signals, &scheduler, &http] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    scheduler.stop();  // in-flight requests end cancelled, so their handlers return
+    const serve::SchedulerStats stats = scheduler.stats();  // final: the engine thread has ended
+    http.stop();
+    // serve() returns once every handler thread is idle, but a kept-alive connection holds its
+    // thread until the client's next request or the keep-alive timeout (seconds): after a grace
+    // period the process exits without waiting for them.
+    for (int i = 0; i < 50 && !g_main_done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (g_main_done.load()) return;
+    print_stats(stats, " (idle connections closed at exit)");
+    std::_Exit(0);
+  }).detach();
+
+  std::fprintf(stderr, "infertrace serve: %s | model '%s' | %d threads | %s kernels | ctx %lld | max batch %d | "
+               "max queue %d | %s\n",
+               model->config().summary().c_str(), limits.name.c_str(), threads,
+               engine::cpu::isa_name(engine::cpu::active_isa()), static_cast<long long>(limits.ctx), a.max_batch,
+               a.max_queue, model->placement_note().c_str());
+  std::printf("infertrace serve: listening on http://%s:%d\n", a.host.c_str(), port);
+  std::fflush(stdout);
+  http.serve();
+  scheduler.stop();
+  print_stats(scheduler.stats(), "");
+  g_main_done.store(true);
+}
+
+const VerbRegistrar reg(100, [](CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand(
+      "serve", "OpenAI-compatible completions server with continuous batching around the reference engine (docs/serve.md)");
+  cmd->add_option("-m,--model", a->model, "GGUF file (as engine run takes)")->required();
+  cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", a->port, "Port (0: the kernel picks one; the stdout line names it)")->capture_default_str();
+  cmd->add_option("-t,--threads", a->threads, "Engine threads (default: the --cpus count, else every allowed CPU)");
+  cmd->add_option("--cpus", a->cpus, "Pin engine thread i to the i-th CPU of this list, e.g. 0-3,8");
+  cmd->add_flag("--numa", a->numa, "Copy weights and KV caches to memory bound to the threads' NUMA nodes (libnuma)");
+  cmd->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");
+  cmd->add_option("--ctx", a->ctx, "Tokens per sequence, prompt + generated (default: training context, at most 4096)");
+  cmd->add_option("--ubatch", a->ubatch, "Most prompt tokens per prefill step")->capture_default_str();
+  cmd->add_option("--max-batch", a->max_batch, "Most requests decoded together (one KV cache each)")->capture_default_str();
+  cmd->add_option("--max-queue", a->max_queue, "Most requests waiting when --max-batch are active (more: HTTP 503)")
+      ->capture_default_str();
+  cmd->add_option("--model-name", a->model_name, "Model id in the API (default: the file name without .gguf)");
+  cmd->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
+  cmd->callback([a] { run_serve(*a); });
+});
+
+}  // namespace
+}  // namespace infertrace::serve_cli

@@ -1,0 +1,303 @@
+"""End-to-end: `infertrace serve` on a synthetic tiny model, spoken to over HTTP with http.client.
+Expected tokens come from `infertrace engine run --json` (an independent path: one sequence, one
+session, engine::generate), never from the server: a greedy completion, the same streamed (one SSE
+event per token, finish_reason on the last, usage, [DONE]), four concurrent streams with different
+prompts (continuous batching must not mix sequences), seeded sampling that hits an end-of-generation
+token (finish_reason "stop") and the same with ignore_eos. Also /health, /v1/models, the JSON errors
+(invalid JSON, prompt too long, token id out of range, unknown model, unknown route, 503 when full), a client that
+disconnects mid-stream (the next request is still right, the request counts as cancelled) and
+SIGTERM during a stream (exit 0 promptly, stats on stderr)."""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run, skip  # noqa: E402
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+HOST = "127.0.0.1"
+CTX = 256
+
+
+def engine_run(model, *args):
+    r = run("engine", "run", "-m", model, "-t", "1", "--json", *args)
+    check(r.returncode == 0, "engine run %s: %s" % (args, r.stderr))
+    return json.loads(r.stdout)
+
+
+def start_server(model, *extra):
+    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", str(CTX), "--model-name", "tiny",
+                          *(extra or ("--max-batch", "4"))], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Read the line on a thread, so a server that never prints it fails the test instead of hanging.
+    got = []
+    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(60)
+    line = got[0] if got else ""
+    m = re.fullmatch(r"infertrace serve: listening on http://127\.0\.0\.1:(\d+)\n", line)
+    check(m is not None, "listening line: %r" % line)
+    if m is None:
+        p.kill()
+        print(p.stderr.read())
+        sys.exit(1)
+    return p, int(m.group(1))
+
+
+def request(port, method, path, body=None):
+    c = http.client.HTTPConnection(HOST, port, timeout=120)
+    data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+    c.request(method, path, body=data, headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    out = r.status, r.getheader("Content-Type", ""), r.read().decode("utf-8", "replace")
+    c.close()
+    return out
+
+
+def complete(port, body):
+    status, _, text = request(port, "POST", "/v1/completions", body)
+    check(status == 200, "completion %s: %d %s" % (body, status, text))
+    return json.loads(text) if status == 200 else None
+
+
+def stream(port, body):
+    """The events of a streamed completion, parsed ([DONE] kept as the string), and the content type."""
+    c = http.client.HTTPConnection(HOST, port, timeout=120)
+    c.request("POST", "/v1/completions", body=json.dumps(dict(body, stream=True)),
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    ctype = r.getheader("Content-Type", "")
+    raw = r.read().decode("utf-8", "replace")
+    c.close()
+    check(r.status == 200, "stream status %d: %s" % (r.status, raw))
+    check(raw.endswith("\n\n"), "stream ends with a blank line")
+    events = []
+    for block in raw.split("\n\n"):
+        if not block:
+            continue
+        check(block.startswith("data: "), "SSE block: %r" % block)
+        payload = block[len("data: "):]
+        events.append(payload if payload == "[DONE]" else json.loads(payload))
+    return events, ctype
+
+
+def open_stream(port, body):
+    """A streamed request on a raw socket, returned once its first event has arrived."""
+    s = socket.create_connection((HOST, port), timeout=30)
+    req = json.dumps(dict(body, stream=True))
+    s.sendall(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: %d\r\n\r\n%s" % (len(req), req)).encode())
+    got = b""
+    while b"data: " not in got:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    check(b"data: " in got, "first event of %s" % req)
+    return s
+
+
+def check_error(port, body, status, *needles):
+    got, ctype, text = request(port, "POST", "/v1/completions", body)
+    check(got == status, "%r: status %d, want %d (%s)" % (body, got, status, text))
+    try:
+        err = json.loads(text)["error"]
+        check(err["code"] == status and err["type"] == "invalid_request_error" and "application/json" in ctype,
+              "error body %s" % text)
+        for n in needles:
+            check(n in err["message"], "error message %r names %r" % (err["message"], n))
+    except (ValueError, KeyError, TypeError):
+        check(False, "error is not the spec's JSON: %r" % text)
+
+
+def same_text(server, engine):
+    # engine run's "text" is Tokenizer::decode, which drops the space SentencePiece prefixes to a
+    # text's first word; a completion continues the prompt, so its pieces keep that space.
+    return server == engine or (server.startswith(" ") and server[1:] == engine)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    model = os.path.join(tmp, "tiny.gguf")
+    r = run("model", "synth", "--preset", "tiny-qwen3", "--dtype", "f32", "--seed", "3", "-o", model)
+    check(r.returncode == 0, "synth: " + r.stderr)
+
+    r = run("serve", "--help")
+    check(r.returncode == 0 and "--max-batch" in r.stdout, "serve --help: " + r.stdout + r.stderr)
+
+    # Expected values first, from engine run.
+    prompt_text = "the quick brown fox"
+    greedy = engine_run(model, "-p", prompt_text, "-n", "12", "--temp", "0", "--ignore-eos")
+    solo = [engine_run(model, "--prompt-tokens", str(5 + 3 * i), "--seed", str(20 + i), "-n", str(16 + 4 * i),
+                       "--temp", "0", "--ignore-eos") for i in range(4)]
+    # Seeded sampling at a high temperature over the whole vocabulary until a run stops at an
+    # end-of-generation token (a control token is ~1 in 1000 of the draws).
+    eog_run = None
+    for seed in range(1, 60):
+        j = engine_run(model, "--prompt-tokens", "4", "--seed", str(seed), "-n", "150", "--temp", "8", "--top-k", "0",
+                       "--top-p", "1")
+        if j["stopped_at_eog"]:
+            eog_run = j
+            break
+    check(eog_run is not None, "no seed reached an end-of-generation token")
+
+    server, port = start_server(model)
+    try:
+        # /health and /v1/models.
+        status, _, text = request(port, "GET", "/health")
+        check(status == 200 and text == "ok", "/health: %d %r" % (status, text))
+        status, ctype, text = request(port, "GET", "/v1/models")
+        check(status == 200 and "application/json" in ctype, "/v1/models status %d" % status)
+        models = json.loads(text)
+        check(models["object"] == "list" and len(models["data"]) == 1, "/v1/models list: %s" % text)
+        m = models["data"][0]
+        check(m["id"] == "tiny" and m["object"] == "model" and m["owned_by"] == "infertrace"
+              and m["max_model_len"] == CTX and m["n_vocab"] == 1024 and isinstance(m["created"], int),
+              "/v1/models entry: %s" % m)
+
+        # Greedy, not streamed: the tokens engine run generates for the same text prompt.
+        body = {"model": "tiny", "prompt": prompt_text, "max_tokens": 12, "temperature": 0, "ignore_eos": True,
+                "return_token_ids": True}
+        j = complete(port, body)
+        c = j["choices"][0]
+        check(c["token_ids"] == greedy["output_ids"], "greedy tokens %s vs engine run %s"
+              % (c["token_ids"], greedy["output_ids"]))
+        check(c["prompt_token_ids"] == greedy["prompt_ids"], "prompt tokens")
+        check(same_text(c["text"], greedy["text"]), "greedy text %r vs engine run %r" % (c["text"], greedy["text"]))
+        check(c["finish_reason"] == "length" and c["index"] == 0 and c["logprobs"] is None, "choice: %s" % c)
+        check(j["object"] == "text_completion" and j["model"] == "tiny" and j["id"].startswith("cmpl-"), "fields")
+        n_prompt = len(greedy["prompt_ids"])
+        check(j["usage"] == {"prompt_tokens": n_prompt, "completion_tokens": 12, "total_tokens": n_prompt + 12},
+              "usage: %s" % j["usage"])
+        # The prompt as token ids gives the same.
+        j2 = complete(port, dict(body, prompt=greedy["prompt_ids"]))
+        check(j2["choices"][0]["token_ids"] == greedy["output_ids"], "token-id prompt")
+
+        # Streamed: one event per token, the same text, finish_reason on the last, usage, [DONE].
+        events, ctype = stream(port, dict(body, stream_options={"include_usage": True}))
+        check(ctype.startswith("text/event-stream"), "content type " + ctype)
+        check(events and events[-1] == "[DONE]", "ends with [DONE]")
+        token_events = [e for e in events[:-1] if e["choices"]]
+        check(len(token_events) == 12, "%d token events, want 12" % len(token_events))
+        check([e["choices"][0]["token_ids"][0] for e in token_events] == greedy["output_ids"], "streamed tokens")
+        check("".join(e["choices"][0]["text"] for e in token_events) == c["text"], "streamed text = whole text")
+        check([e["choices"][0]["finish_reason"] for e in token_events] == [None] * 11 + ["length"], "finish_reason")
+        check(len({e["id"] for e in events[:-1]}) == 1, "one id per stream")
+        usage = [e for e in events[:-1] if not e["choices"]]
+        check(len(usage) == 1 and usage[0]["usage"]["completion_tokens"] == 12 and events[-2] is usage[0],
+              "usage event: %s" % usage)
+        events, _ = stream(port, dict(body))
+        check(all(e == "[DONE]" or e["choices"] for e in events), "no usage event without include_usage")
+
+        # Four concurrent streams, different prompts: each gets what it gets alone.
+        results = [None] * 4
+
+        def one(i):
+            ev, _ = stream(port, {"prompt": solo[i]["prompt_ids"], "max_tokens": 16 + 4 * i, "temperature": 0,
+                                  "ignore_eos": True, "return_token_ids": True})
+            results[i] = [e["choices"][0]["token_ids"][0] for e in ev if e != "[DONE]" and e["choices"]]
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for i in range(4):
+            check(results[i] == solo[i]["output_ids"], "concurrent stream %d: %s vs alone %s"
+                  % (i, results[i], solo[i]["output_ids"]))
+
+        # Seeded sampling: stops at the end-of-generation token unless ignore_eos.
+        if eog_run:
+            sb = {"prompt": eog_run["prompt_ids"], "max_tokens": 150, "temperature": 8, "top_k": 0, "top_p": 1,
+                  "seed": seed, "return_token_ids": True}
+            j = complete(port, sb)
+            check(j["choices"][0]["token_ids"] == eog_run["output_ids"] and j["choices"][0]["finish_reason"] == "stop",
+                  "stop at eog: %s" % j["choices"][0])
+            full = engine_run(model, "--prompt-tokens", "4", "--seed", str(seed), "-n", "150", "--temp", "8",
+                              "--top-k", "0", "--top-p", "1", "--ignore-eos")
+            j = complete(port, dict(sb, ignore_eos=True))
+            check(j["choices"][0]["token_ids"] == full["output_ids"] and j["choices"][0]["finish_reason"] == "length"
+                  and len(full["output_ids"]) == 150, "ignore_eos honoured")
+
+        # Bad requests: the right status and the spec's JSON error.
+        check_error(port, "{not json", 400, "JSON")
+        check_error(port, {"prompt": "x", "max_tokens": CTX}, 400, str(CTX))
+        check_error(port, {"prompt": [1] * 200, "max_tokens": 100}, 400, "200", "100")
+        check_error(port, {"prompt": [1, 1024]}, 400, "1024")
+        check_error(port, {"prompt": [1, -3]}, 400)
+        check_error(port, {"prompt": "x", "model": "gpt-4"}, 404, "gpt-4")
+        check_error(port, {"prompt": "x", "max_tokens": 0}, 400, "max_tokens")
+        check_error(port, {"prompt": {"a": 1}}, 400, "prompt")
+        status, ctype, text = request(port, "GET", "/v1/chat/completions")
+        check(status == 404 and json.loads(text)["error"]["code"] == 404, "unknown route: %d %s" % (status, text))
+
+        # A client that leaves mid-stream: its request is cancelled, the next one is unaffected.
+        s = open_stream(port, {"prompt": [1, 2, 3], "max_tokens": 200, "temperature": 0, "ignore_eos": True})
+        s.close()
+        j = complete(port, body)
+        check(j["choices"][0]["token_ids"] == greedy["output_ids"], "request after a disconnect")
+
+        # SIGTERM with a stream in flight (its first event read): exit 0 promptly.
+        s = open_stream(port, {"prompt": [1, 2], "max_tokens": 250, "temperature": 0, "ignore_eos": True})
+        t0 = time.time()
+        server.send_signal(signal.SIGTERM)
+        try:
+            rc = server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        dt = time.time() - t0
+        check(rc == 0, "exit status after SIGTERM: %s" % rc)
+        check(dt < 2.0, "SIGTERM to exit took %.2f s" % dt)
+        rest = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+        except OSError:
+            pass
+        s.close()
+        check(b"shutting down" in rest and b"data: [DONE]" in rest, "the cut stream ends with an error event and "
+              "[DONE]: %r" % rest[-300:])
+        err = server.stderr.read()
+        m = re.search(r"stopped: (\d+) requests served \((\d+) cancelled, (\d+) failed\), \d+ prompt tokens, (\d+) "
+                      r"generated tokens, (\d+) decode steps, mean batch ([\d.]+)", err)
+        check(m is not None, "stats line: " + err)
+        if m:
+            # The client that left and the stream cut by SIGTERM.
+            check(int(m.group(2)) == 2, "two requests cancelled: " + m.group(0))
+            check(int(m.group(3)) == 0, "no failed requests")
+            print("server stats:", m.group(0), "| SIGTERM to exit %.3f s" % dt)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+    # A full server: --max-batch 1 --max-queue 0 with one stream in flight answers 503 (server_error).
+    server, port = start_server(model, "--max-batch", "1", "--max-queue", "0")
+    try:
+        s = open_stream(port, {"prompt": [1, 2], "max_tokens": 250, "temperature": 0, "ignore_eos": True})
+        status, ctype, text = request(port, "POST", "/v1/completions", {"prompt": [1, 2], "max_tokens": 2})
+        check(status == 503 and json.loads(text)["error"]["type"] == "server_error"
+              and json.loads(text)["error"]["code"] == 503, "full server: %d %s" % (status, text))
+        s.close()
+        server.send_signal(signal.SIGINT)
+        check(server.wait(timeout=10) == 0, "exit status after SIGINT")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

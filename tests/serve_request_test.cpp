@@ -1,0 +1,134 @@
+// The completions request parser (serve/request.h): defaults, every field's checks, the status of
+// each kind of bad input (400, 404 for another model), and that no input crashes it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "serve/request.h"
+
+using namespace infertrace::serve;
+
+namespace {
+
+const ModelLimits kLimits{"tiny", 64, 100};
+
+// A stand-in tokenizer: one id per character (its code modulo 100); "" encodes to nothing.
+std::vector<int32_t> encode(const std::string& text) {
+  std::vector<int32_t> ids;
+  for (unsigned char c : text) ids.push_back(c % 100);
+  return ids;
+}
+
+CompletionRequest parse(const std::string& body) { return parse_completion_request(body, kLimits, encode, 99); }
+
+int status_of(const std::string& body) {
+  try {
+    parse(body);
+  } catch (const RequestError& e) {
+    return e.status();
+  }
+  return 200;
+}
+
+}  // namespace
+
+TEST(ServeRequest, Defaults) {
+  const CompletionRequest r = parse(R"({"prompt":"abc"})");
+  EXPECT_EQ(r.prompt, (std::vector<int32_t>{97, 98, 99}));
+  EXPECT_EQ(r.max_tokens, 16);
+  EXPECT_FLOAT_EQ(r.sampling.temperature, 1.0f);
+  EXPECT_FLOAT_EQ(r.sampling.top_p, 1.0f);
+  EXPECT_EQ(r.sampling.top_k, 0);
+  EXPECT_EQ(r.sampling.seed, 99u);
+  EXPECT_FALSE(r.stream);
+  EXPECT_FALSE(r.include_usage);
+  EXPECT_FALSE(r.ignore_eos);
+}
+
+TEST(ServeRequest, EveryField) {
+  const CompletionRequest r = parse(
+      R"({"model":"tiny","prompt":[0,5,99],"max_tokens":7,"temperature":0,"top_p":0.5,"top_k":3,"seed":12,
+          "stream":true,"stream_options":{"include_usage":true},"ignore_eos":true,"return_token_ids":true,
+          "user":"x","n":1,"echo":false,"stop":[]})");
+  EXPECT_EQ(r.prompt, (std::vector<int32_t>{0, 5, 99}));
+  EXPECT_EQ(r.max_tokens, 7);
+  EXPECT_FLOAT_EQ(r.sampling.temperature, 0.0f);
+  EXPECT_FLOAT_EQ(r.sampling.top_p, 0.5f);
+  EXPECT_EQ(r.sampling.top_k, 3);
+  EXPECT_EQ(r.sampling.seed, 12u);
+  EXPECT_TRUE(r.stream && r.include_usage && r.ignore_eos && r.return_token_ids);
+  EXPECT_EQ(parse(R"({"prompt":"a","top_k":-1})").sampling.top_k, 0);
+}
+
+TEST(ServeRequest, BadInputIs400) {
+  for (const char* body : {
+           "", "{", "not json", "[1,2]", "42", R"({"max_tokens":3})", R"({"prompt":""})", R"({"prompt":[]})",
+           R"({"prompt":3})", R"({"prompt":{"a":1}})", R"({"prompt":["a","b"]})", R"({"prompt":[[1,2]]})",
+           R"({"prompt":[1,2.5]})", R"({"prompt":[1,-1]})", R"({"prompt":[100]})",
+           R"({"prompt":[18446744073709551615]})", R"({"prompt":"a","max_tokens":0})",
+           R"({"prompt":"a","max_tokens":-4})", R"({"prompt":"a","max_tokens":2.0})", R"({"prompt":"a","max_tokens":"2"})",
+           R"({"prompt":"a","temperature":-0.1})", R"({"prompt":"a","temperature":"hot"})", R"({"prompt":"a","top_p":0})",
+           R"({"prompt":"a","top_p":1.5})", R"({"prompt":"a","top_k":-2})", R"({"prompt":"a","stream":1})",
+           R"({"prompt":"a","stream":true,"stream_options":true})",
+           R"({"prompt":"a","stream":true,"stream_options":{"include_usage":1}})",
+           R"({"prompt":"a","stream_options":{"include_usage":true}})", R"({"prompt":"a","ignore_eos":"yes"})",
+           R"({"prompt":"a","n":2})", R"({"prompt":"a","logprobs":3})", R"({"prompt":"a","echo":true})",
+           R"({"prompt":"a","stop":["x"]})", R"({"prompt":"a","model":5})", R"({"prompt":"a","seed":1.5})"})
+    EXPECT_EQ(status_of(body), 400) << body;
+}
+
+TEST(ServeRequest, AnotherModelIs404) {
+  EXPECT_EQ(status_of(R"({"prompt":"a","model":"other"})"), 404);
+  EXPECT_EQ(status_of(R"({"prompt":"a","model":null})"), 200);
+}
+
+TEST(ServeRequest, ContextLimitNamesBothNumbers) {
+  // 60 prompt tokens + 4 = 64 = ctx fits; + 5 does not.
+  const std::string prompt(60, 'a');
+  EXPECT_EQ(parse(R"({"prompt":")" + prompt + R"(","max_tokens":4})").prompt.size(), 60u);
+  try {
+    parse(R"({"prompt":")" + prompt + R"(","max_tokens":5})");
+    FAIL() << "no error";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+    const std::string m = e.what();
+    EXPECT_NE(m.find("60"), std::string::npos) << m;
+    EXPECT_NE(m.find("5 completion"), std::string::npos) << m;
+    EXPECT_NE(m.find("64"), std::string::npos) << m;
+  }
+}
+
+TEST(ServeRequest, TokenizerErrorIs400) {
+  auto throwing = [](const std::string&) -> std::vector<int32_t> { throw std::runtime_error("bad utf-8"); };
+  try {
+    parse_completion_request(R"({"prompt":"x"})", kLimits, throwing, 1);
+    FAIL() << "no error";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+  }
+}
+
+TEST(ServeRequest, ErrorBodyFollowsTheSpec) {
+  const auto j = nlohmann::json::parse(error_body(404, "no such model"));
+  EXPECT_EQ(j["error"]["message"], "no such model");
+  EXPECT_EQ(j["error"]["type"], "invalid_request_error");
+  EXPECT_EQ(j["error"]["code"], 404);
+  EXPECT_EQ(nlohmann::json::parse(error_body(503, "full"))["error"]["type"], "server_error");
+}
+
+// Arbitrary bytes (every prefix of a valid body, and bytes flipped) give a result or a RequestError.
+TEST(ServeRequest, NoInputCrashes) {
+  const std::string body =
+      R"({"prompt":[1,2,3],"max_tokens":4,"temperature":0.5,"stream":true,"stream_options":{"include_usage":true}})";
+  for (size_t n = 0; n <= body.size(); ++n) {
+    const int s = status_of(body.substr(0, n));
+    EXPECT_TRUE(s == 200 || s == 400) << n;
+  }
+  for (size_t i = 0; i < body.size(); ++i)
+    for (char c : {'\0', '"', '9', '-', '{', ']', '\xff'}) {
+      std::string b = body;
+      b[i] = c;
+      const int s = status_of(b);
+      EXPECT_TRUE(s == 200 || s == 400 || s == 404) << b;
+    }
+}
