@@ -40,8 +40,10 @@ std::unique_ptr<httplib::Client> make_client(const std::string& url, double time
   const auto sec = static_cast<time_t>(timeout_s);
   const auto usec = static_cast<time_t>((timeout_s - static_cast<double>(sec)) * 1e6);
   c->set_connection_timeout(sec, usec);
-  c->set_read_timeout(sec, usec);
-  c->set_write_timeout(sec, usec);
+  // Reads and writes get a second more than the timeout: the watchdog enforces the timeout over the
+  // whole request (first byte to [DONE]) and names it; these only back it up.
+  c->set_read_timeout(sec + 1, usec);
+  c->set_write_timeout(sec + 1, usec);
   return c;
 }
 
