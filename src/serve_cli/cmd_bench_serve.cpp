@@ -19,7 +19,8 @@ namespace {
 using serve::load::Profile;
 
 struct Opts {
-  std::string url, profile = "synchronous", out;
+  std::vector<std::string> urls;
+  std::string profile = "synchronous", out;
   std::vector<int> concurrency;
   std::vector<double> rate;
   int64_t prompt_tokens = 256, output_tokens = 128, requests = 0, warmup = 0;
@@ -42,13 +43,14 @@ void write_file(const std::string& path, const std::string& text) {
 
 void run(const Opts& o) {
   serve::load::Target target;
-  target.base_urls.push_back(o.url);
-  {
+  for (auto url : o.urls) {
     std::string host;
     int port = 0;
-    serve::load::parse_base_url(o.url, &host, &port);  // UsageError for anything but http://host:port
-    if (target.base_urls[0].back() == '/') target.base_urls[0].pop_back();
+    serve::load::parse_base_url(url, &host, &port);  // UsageError for anything but http://host:port
+    if (url.back() == '/') url.pop_back();
+    target.base_urls.push_back(url);
   }
+  if (target.base_urls.empty()) throw UsageError("--url needs at least one http://HOST:PORT");
   if (o.prompt_tokens < 1 || o.output_tokens < 1) throw UsageError("--prompt-tokens and --output-tokens must be >= 1");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
@@ -104,7 +106,11 @@ void run(const Opts& o) {
 const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   auto o = std::make_shared<Opts>();
   auto* c = bench.add_subcommand("serve", "Load-test an OpenAI-compatible completions server (docs/serve.md)");
-  c->add_option("--url", o->url, "Server base URL, http://HOST:PORT")->required();
+  c->add_option("--url", o->urls,
+                 "Server base URL http://HOST:PORT; a comma list spreads requests over several servers "
+                 "(each to the one with the fewest in flight)")
+      ->required()
+      ->delimiter(',');
   c->add_option("--profile", o->profile, "synchronous|concurrent|constant|poisson|sweep")
       ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}));
   c->add_option("--concurrency", o->concurrency, "In-flight requests per point (concurrent), e.g. 1,4,8")

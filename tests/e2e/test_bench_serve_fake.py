@@ -34,6 +34,8 @@ class Fake(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b)
 
     def do_POST(self):
+        with lock:
+            self.server.posts += 1
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = body["prompt"]
         ok_prompt = isinstance(prompt, list) and all(isinstance(t, int) and 0 <= t < 1000 for t in prompt)
@@ -78,9 +80,14 @@ class Fake_server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
+servers = []
+
+
 def start(mode):
     srv = Fake_server(("127.0.0.1", 0), Fake)
     srv.mode = mode
+    srv.posts = 0
+    servers.append(srv)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return "http://127.0.0.1:%d" % srv.server_address[1]
 
@@ -167,7 +174,17 @@ if d:
           % (p["sent"], p["incomplete"]))
     near(p["duration_s"], 1.0, 1e-9, "duration = the --duration window")
 
-# 7) usage errors exit 2.
+# 7) two servers as one target: with 2 in flight each gets one (fewest in flight), so 3 requests each.
+URL2 = start("ok")
+before = servers[0].posts
+d = bench("--profile", "concurrent", "--concurrency", "2", "--requests", "6", "--output-tokens", "2",
+          url=URL + "," + URL2)
+if d:
+    check(d["points"][0]["completed"] == 6 and d["urls"] == [URL, URL2], "two-server target completed")
+    check(servers[0].posts - before == 3 and servers[-1].posts == 3,
+          "balanced: %d and %d requests" % (servers[0].posts - before, servers[-1].posts))
+
+# 8) usage errors exit 2.
 for bad in (["--url", "localhost:80", "--requests", "1"], ["--url", URL, "--profile", "constant", "--requests", "1"],
             ["--url", URL, "--profile", "constant", "--rate", "0", "--requests", "1"],
             ["--url", URL, "--profile", "concurrent", "--requests", "1"], ["--url", URL]):
