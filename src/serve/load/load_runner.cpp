@@ -262,18 +262,14 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
 
   std::mutex rmu;  // guards `reqs` growth; samples are heap nodes so a thread keeps its pointer
   std::vector<std::unique_ptr<RequestSample>> reqs;
-  auto new_sample = [&](int64_t scheduled) {
+  // The next measured request's sample and its index (which seeds its prompt); null past the cap.
+  auto new_sample = [&](int64_t scheduled, uint64_t* index) {
     std::lock_guard<std::mutex> lock(rmu);
     if (reqs.size() >= cap) return static_cast<RequestSample*>(nullptr);
+    *index = reqs.size();
     reqs.push_back(std::make_unique<RequestSample>());
     reqs.back()->scheduled_ns = scheduled;
     return reqs.back().get();
-  };
-  auto index_of = [&](RequestSample* p) {
-    std::lock_guard<std::mutex> lock(rmu);
-    for (size_t i = reqs.size(); i-- > 0;)
-      if (reqs[i].get() == p) return static_cast<uint64_t>(i);
-    return uint64_t{0};
   };
 
   std::atomic<bool> fin{false};
@@ -298,9 +294,10 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
     for (int w = 0; w < n; ++w) {
       workers.emplace_back([&] {
         while (!s.window_closed.load()) {
-          RequestSample* r = new_sample(since(s, Clock::now()));
+          uint64_t index = 0;
+          RequestSample* r = new_sample(since(s, Clock::now()), &index);
           if (!r) break;
-          do_request(s, index_of(r), *r);
+          do_request(s, index, *r);
         }
       });
     }
@@ -310,19 +307,42 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
     // own thread and connection. Lateness (send - schedule) shows a saturated sender.
     std::mt19937_64 rng(spec.seed ^ 0x9e3779b97f4a7c15ULL);
     std::exponential_distribution<double> gap(spec.rate);
-    std::vector<std::thread> senders;
+    // Finished senders are joined as the loop goes, so a long --duration point does not hold one
+    // exited-but-unjoined thread (and its stack) per request.
+    struct Sender {
+      std::thread t;
+      std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Sender> senders;
+    auto reap = [&senders] {
+      for (auto it = senders.begin(); it != senders.end();) {
+        if (it->done->load()) {
+          it->t.join();
+          it = senders.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    };
     double next_s = 0;
-    for (uint64_t i = 0;; ++i) {
+    for (;;) {
       const auto when = s.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(next_s));
       if (by_time && when >= s.t0 + window) break;
       std::this_thread::sleep_until(when);
       if (s.window_closed.load()) break;
-      RequestSample* r = new_sample(since(s, when));
+      uint64_t index = 0;
+      RequestSample* r = new_sample(since(s, when), &index);
       if (!r) break;
-      senders.emplace_back([&s, r, i] { do_request(s, i, *r); });
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      senders.push_back({std::thread([&s, r, index, done] {
+                           do_request(s, index, *r);
+                           done->store(true);
+                         }),
+                         done});
+      reap();
       next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
     }
-    for (auto& t : senders) t.join();
+    for (auto& sd : senders) sd.t.join();
   }
   if (by_time) {
     {
