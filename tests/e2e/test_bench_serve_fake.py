@@ -55,6 +55,11 @@ class Fake(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
         self.end_headers()
+        if self.server.mode == "errstream":  # a 200 stream that fails midway with an error event
+            self.wfile.write(b'data: {"choices":[{"index":0,"text":"x"}]}\n\n'
+                             b'data: {"error":{"message":"engine died","type":"server_error","code":500}}\n\n')
+            self.wfile.flush()
+            return
         if self.server.mode == "stall":
             time.sleep(3)
             return
@@ -184,7 +189,16 @@ if d:
     check(servers[0].posts - before == 3 and servers[-1].posts == 3,
           "balanced: %d and %d requests" % (servers[0].posts - before, servers[-1].posts))
 
-# 8) usage errors exit 2.
+# 8) an error event inside a 200 stream is a stream_error; -o writes the same document.
+out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bench_serve_fake_%d.json" % os.getpid())
+d = bench("--requests", "2", "--output-tokens", "3", "-o", out, url=start("errstream"))
+if d:
+    check(d["points"][0]["errors"] == {"stream_error": 2}, "error event -> stream_error: %s" % d["points"][0]["errors"])
+    with open(out) as f:
+        check(json.load(f) == d, "-o file equals the --json output")
+    os.unlink(out)
+
+# 9) usage errors exit 2.
 for bad in (["--url", "localhost:80", "--requests", "1"], ["--url", URL, "--profile", "constant", "--requests", "1"],
             ["--url", URL, "--profile", "constant", "--rate", "0", "--requests", "1"],
             ["--url", URL, "--profile", "concurrent", "--requests", "1"], ["--url", URL]):
