@@ -1,0 +1,69 @@
+#include "serve/load/load_metrics.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "analysis/percentile.h"
+
+namespace infertrace::serve::load {
+
+Dist dist_ms(std::vector<int64_t> v) {
+  Dist d;
+  d.n = v.size();
+  if (v.empty()) return d;
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (int64_t x : v) sum += static_cast<double>(x);
+  d.p50 = median_of_sorted(v) / 1e6;
+  d.p90 = static_cast<double>(nearest_rank(v, 90)) / 1e6;
+  d.p99 = static_cast<double>(nearest_rank(v, 99)) / 1e6;
+  d.mean = sum / static_cast<double>(v.size()) / 1e6;
+  return d;
+}
+
+PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64_t window_ns) {
+  PointMetrics m;
+  std::vector<int64_t> ttft, itl, tpot, e2e, late;
+  int64_t first_send = std::numeric_limits<int64_t>::max(), last_end = 0;
+  for (const auto& r : reqs) {
+    ++m.sent;
+    late.push_back(r.start_ns - r.scheduled_ns);
+    first_send = std::min(first_send, r.start_ns);
+    if (r.incomplete) {
+      ++m.incomplete;
+      continue;
+    }
+    if (!r.error.empty()) {
+      ++m.failed;
+      ++m.errors[r.error];
+      continue;
+    }
+    ++m.completed;
+    last_end = std::max(last_end, r.end_ns);
+    m.output_tokens += r.tokens;
+    const int64_t e = r.end_ns - r.start_ns;
+    e2e.push_back(e);
+    if (!r.token_ns.empty()) {
+      const int64_t t = r.token_ns.front() - r.start_ns;
+      ttft.push_back(t);
+      for (size_t i = 1; i < r.token_ns.size(); ++i) itl.push_back(r.token_ns[i] - r.token_ns[i - 1]);
+      if (r.tokens >= 2) tpot.push_back((e - t) / (r.tokens - 1));
+    }
+  }
+  if (window_ns > 0)
+    m.duration_s = static_cast<double>(window_ns) / 1e9;
+  else if (m.completed > 0)
+    m.duration_s = static_cast<double>(last_end - first_send) / 1e9;
+  if (m.duration_s > 0) {
+    m.req_per_s = static_cast<double>(m.completed) / m.duration_s;
+    m.tok_per_s = static_cast<double>(m.output_tokens) / m.duration_s;
+  }
+  m.ttft = dist_ms(std::move(ttft));
+  m.itl = dist_ms(std::move(itl));
+  m.tpot = dist_ms(std::move(tpot));
+  m.e2e = dist_ms(std::move(e2e));
+  m.lateness = dist_ms(std::move(late));
+  return m;
+}
+
+}  // namespace infertrace::serve::load

@@ -1,0 +1,48 @@
+// Serving metrics of one load point, exactly as docs/metrics.md section 6 defines them:
+// TTFT = request start (send) to the first token event; ITL = every gap between consecutive token
+// events, pooled over requests; TPOT per request = (E2E - TTFT) / (tokens - 1) for requests with
+// >= 2 tokens; E2E = request start to the end of its stream. Only completed requests contribute.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace infertrace::serve::load {
+
+// One request as the load generator saw it. Times are steady_clock ns relative to the point start.
+struct RequestSample {
+  int64_t scheduled_ns = 0;       // when the profile wanted it sent
+  int64_t start_ns = 0;           // when it was actually sent (the request start)
+  std::vector<int64_t> token_ns;  // arrival time of every token event
+  int64_t end_ns = -1;            // end of the stream (or of the failure)
+  int64_t tokens = 0;             // usage.completion_tokens when given, else token events
+  std::string error;              // empty when it completed; else the error kind
+  bool incomplete = false;        // still in flight when a --duration window closed
+  bool ok() const { return error.empty() && !incomplete; }
+};
+
+// p50 = median (mean of the middle two for an even count), p90/p99 = nearest rank
+// (analysis/percentile.h), mean = arithmetic mean; all in ms; n = sample count.
+struct Dist {
+  double p50 = 0, p90 = 0, p99 = 0, mean = 0;
+  size_t n = 0;
+};
+Dist dist_ms(std::vector<int64_t> ns_samples);
+
+struct PointMetrics {
+  size_t sent = 0, completed = 0, incomplete = 0, failed = 0;
+  std::map<std::string, size_t> errors;  // kind -> count
+  int64_t output_tokens = 0;              // completed requests' tokens
+  double duration_s = 0;                  // see point_duration below
+  double req_per_s = 0, tok_per_s = 0;    // completed requests (tokens) / duration
+  Dist ttft, itl, tpot, e2e;
+  Dist lateness;  // start - scheduled: how far the sender ran behind the schedule
+};
+
+// duration_ns: the --duration window when one was given (> 0); otherwise first send to last
+// completion of the measured requests.
+PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64_t window_ns);
+
+}  // namespace infertrace::serve::load

@@ -1,0 +1,148 @@
+#include "serve/load/load_report.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace infertrace::serve::load {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string point_label(const PointSpec& s) {
+  switch (s.profile) {
+    case Profile::kSynchronous: return "1";
+    case Profile::kConcurrent: return std::to_string(s.concurrency);
+    default: return fmt("%g", s.rate);
+  }
+}
+
+nlohmann::json dist_json(const Dist& d) {
+  return {{"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}, {"mean", d.mean}, {"n", d.n}};
+}
+
+}  // namespace
+
+std::string render_text(const BenchRun& run) {
+  std::ostringstream o;
+  const bool closed = !run.points.empty() && (run.points[0].spec.profile == Profile::kSynchronous ||
+                                              run.points[0].spec.profile == Profile::kConcurrent);
+  o << "bench serve: " << run.target.base_urls[0];
+  for (size_t i = 1; i < run.target.base_urls.size(); ++i) o << ", " << run.target.base_urls[i];
+  o << "  model " << (run.model.id.empty() ? "(unnamed)" : run.model.id) << "  profile " << run.profile << "\n";
+  if (run.model.n_vocab > 0)
+    o << "prompts: random token ids below n_vocab " << run.model.n_vocab << "\n";
+  else
+    o << "prompts: text (the server's /v1/models gives no n_vocab), so prompt token counts are the server's\n";
+  o << "\n| " << (closed ? "Concurrency" : "Rate") << " | OK/Tot | E2E p50 | TTFT p50 | ITL p50 | TPOT p50 | tok/s | req/s | Errors |\n";
+  o << "|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& p : run.points) {
+    const auto& m = p.metrics;
+    o << "| " << point_label(p.spec) << " | " << m.completed << "/" << m.sent << " | " << fmt("%.1f ms", m.e2e.p50)
+      << " | " << fmt("%.1f ms", m.ttft.p50) << " | " << fmt("%.1f ms", m.itl.p50) << " | "
+      << fmt("%.1f ms", m.tpot.p50) << " | " << fmt("%.2f", m.tok_per_s) << " | " << fmt("%.3f", m.req_per_s) << " | "
+      << m.failed;
+    if (!m.errors.empty()) {
+      o << " (";
+      bool first = true;
+      for (const auto& [k, n] : m.errors) o << (first ? "" : ", ") << k << " " << n, first = false;
+      o << ")";
+    }
+    o << " |\n";
+  }
+  for (const auto& p : run.points) {
+    const auto& m = p.metrics;
+    o << "\n" << (closed ? "concurrency " : "rate ") << point_label(p.spec) << ": sent " << m.sent << ", completed "
+      << m.completed << ", failed " << m.failed << ", incomplete " << m.incomplete << ", output tokens "
+      << m.output_tokens << ", duration " << fmt("%.3f s", m.duration_s) << "\n";
+    auto row = [&](const char* name, const Dist& d) {
+      o << "  " << name << fmt(" p50 %.1f", d.p50) << fmt("  p90 %.1f", d.p90) << fmt("  p99 %.1f", d.p99)
+        << fmt("  mean %.1f ms", d.mean) << "  (n " << d.n << ")\n";
+    };
+    row("TTFT", m.ttft);
+    row("ITL ", m.itl);
+    row("TPOT", m.tpot);
+    row("E2E ", m.e2e);
+    row("send lateness", m.lateness);
+  }
+  o << "\nDefinitions (docs/metrics.md section 6): request start = when the request was sent; TTFT = start to the\n"
+       "first token event; ITL = every gap between consecutive token events, pooled over requests; TPOT per\n"
+       "request = (E2E - TTFT) / (tokens - 1) for requests with >= 2 tokens; E2E = start to the end of its\n"
+       "stream. Latencies over completed requests only. p50 = median, p90/p99 = nearest rank. tokens =\n"
+       "usage.completion_tokens when the server sends it, else token events. duration = first send to last\n"
+       "completion (--requests) or the --duration window; tok/s and req/s = completed requests' output tokens\n"
+       "and count / duration. Incomplete = in flight when the --duration window closed (not errors). Send\n"
+       "lateness = actual send - scheduled send (open-loop profiles: large values mean the load generator\n"
+       "could not keep the schedule).\n";
+  return o.str();
+}
+
+nlohmann::json to_json(const BenchRun& run) {
+  nlohmann::json j;
+  j["schema"] = "infertrace.bench_serve/1";
+  j["urls"] = run.target.base_urls;
+  j["model"] = run.model.id;
+  j["n_vocab"] = run.model.n_vocab;
+  j["prompt_kind"] = run.model.n_vocab > 0 ? "token_ids" : "text";
+  j["profile"] = run.profile;
+  j["points"] = nlohmann::json::array();
+  for (const auto& p : run.points) {
+    const auto& m = p.metrics;
+    const auto& s = p.spec;
+    nlohmann::json pj;
+    const bool closed = s.profile == Profile::kSynchronous || s.profile == Profile::kConcurrent;
+    pj["concurrency"] = closed ? nlohmann::json(s.profile == Profile::kSynchronous ? 1 : s.concurrency) : nlohmann::json();
+    pj["rate"] = closed ? nlohmann::json() : nlohmann::json(s.rate);
+    pj["profile"] = s.profile == Profile::kSynchronous ? "synchronous"
+                    : s.profile == Profile::kConcurrent ? "concurrent"
+                    : s.profile == Profile::kConstant   ? "constant"
+                                                        : "poisson";
+    pj["prompt_tokens"] = s.prompt_tokens;
+    pj["output_tokens_per_request"] = s.output_tokens;
+    pj["requests_target"] = s.requests;
+    pj["duration_target_s"] = s.duration_s;
+    pj["warmup"] = s.warmup;
+    pj["timeout_s"] = s.timeout_s;
+    pj["seed"] = s.seed;
+    pj["sent"] = m.sent;
+    pj["completed"] = m.completed;
+    pj["failed"] = m.failed;
+    pj["incomplete"] = m.incomplete;
+    pj["errors"] = m.errors;
+    pj["output_tokens"] = m.output_tokens;
+    pj["duration_s"] = m.duration_s;
+    pj["req_per_s"] = m.req_per_s;
+    pj["tok_per_s"] = m.tok_per_s;
+    pj["ttft_ms"] = dist_json(m.ttft);
+    pj["itl_ms"] = dist_json(m.itl);
+    pj["tpot_ms"] = dist_json(m.tpot);
+    pj["e2e_ms"] = dist_json(m.e2e);
+    pj["send_lateness_ms"] = dist_json(m.lateness);
+    nlohmann::json rs = nlohmann::json::array();
+    for (const auto& r : p.requests) {
+      nlohmann::json rj;
+      rj["scheduled_s"] = static_cast<double>(r.scheduled_ns) / 1e9;
+      rj["start_s"] = static_cast<double>(r.start_ns) / 1e9;
+      const bool has_tok = !r.token_ns.empty();
+      rj["ttft_ms"] = has_tok ? nlohmann::json(static_cast<double>(r.token_ns[0] - r.start_ns) / 1e6) : nlohmann::json();
+      rj["e2e_ms"] = r.end_ns >= 0 ? nlohmann::json(static_cast<double>(r.end_ns - r.start_ns) / 1e6) : nlohmann::json();
+      rj["tokens"] = r.tokens;
+      rj["token_events"] = r.token_ns.size();
+      nlohmann::json itl = nlohmann::json::array();
+      for (size_t i = 1; i < r.token_ns.size(); ++i) itl.push_back(static_cast<double>(r.token_ns[i] - r.token_ns[i - 1]) / 1e6);
+      rj["itl_ms"] = itl;
+      rj["error"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error);
+      rj["incomplete"] = r.incomplete;
+      rs.push_back(rj);
+    }
+    pj["requests"] = rs;
+    j["points"].push_back(pj);
+  }
+  return j;
+}
+
+}  // namespace infertrace::serve::load

@@ -1,0 +1,363 @@
+#include "serve/load/load_runner.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "serve/load/sse_parser.h"
+#include "util/error.h"
+
+namespace infertrace::serve::load {
+
+using Clock = std::chrono::steady_clock;
+
+void parse_base_url(const std::string& url, std::string* host, int* port) {
+  static const std::regex re(R"(^http://([A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})/?$)");
+  std::smatch m;
+  if (!std::regex_match(url, m, re)) throw UsageError("--url must be http://HOST:PORT, got '" + url + "'");
+  int p = std::stoi(m[2].str());
+  if (p < 1 || p > 65535) throw UsageError("--url port out of range: '" + url + "'");
+  *host = m[1].str();
+  if (host->front() == '[') *host = host->substr(1, host->size() - 2);
+  *port = p;
+}
+
+namespace {
+
+std::unique_ptr<httplib::Client> make_client(const std::string& url, double timeout_s) {
+  std::string host;
+  int port = 0;
+  parse_base_url(url, &host, &port);
+  auto c = std::make_unique<httplib::Client>(host, port);
+  const auto sec = static_cast<time_t>(timeout_s);
+  const auto usec = static_cast<time_t>((timeout_s - static_cast<double>(sec)) * 1e6);
+  c->set_connection_timeout(sec, usec);
+  // Reads and writes get a second more than the timeout: the watchdog enforces the timeout over the
+  // whole request (first byte to [DONE]) and names it; these only back it up.
+  c->set_read_timeout(sec + 1, usec);
+  c->set_write_timeout(sec + 1, usec);
+  return c;
+}
+
+// Picks the base URL with the fewest requests in flight; ties go round-robin.
+class Balancer {
+ public:
+  explicit Balancer(size_t n) : in_flight_(n, 0) {}
+  size_t acquire() {
+    std::lock_guard<std::mutex> lock(mu_);
+    const size_t n = in_flight_.size();
+    size_t best = n;
+    for (size_t k = 0; k < n; ++k) {
+      size_t i = (next_ + k) % n;
+      if (best == n || in_flight_[i] < in_flight_[best]) best = i;
+    }
+    next_ = (best + 1) % n;
+    ++in_flight_[best];
+    return best;
+  }
+  void release(size_t i) {
+    std::lock_guard<std::mutex> lock(mu_);
+    --in_flight_[i];
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<int> in_flight_;
+  size_t next_ = 0;
+};
+
+// What the point shares between its request threads and its watchdog.
+struct Shared {
+  const Target* target;
+  const ModelInfo* model;
+  const PointSpec* spec;
+  Clock::time_point t0;
+  Balancer balancer;
+  std::atomic<bool> window_closed{false};
+  // In-flight clients, so the watchdog can stop one past its timeout or at the window's end.
+  std::mutex mu;
+  struct Slot {
+    httplib::Client* client;
+    Clock::time_point deadline;
+    std::atomic<int>* stop_reason;  // 0 running, 1 past its timeout, 2 window closed
+  };
+  std::vector<Slot*> slots;
+  explicit Shared(size_t n) : balancer(n) {}
+};
+
+int64_t since(const Shared& s, Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t - s.t0).count();
+}
+
+// Sends one request and streams its response into `r` (start_ns set here, at the send).
+void do_request(Shared& s, uint64_t index, RequestSample& r) {
+  const size_t which = s.balancer.acquire();
+  auto client = make_client(s.target->base_urls[which], s.spec->timeout_s);
+  std::atomic<int> stop_reason{0};
+  bool stream_error = false, malformed = false, done = false;
+  int64_t usage_tokens = -1;
+  SseParser parser([&](const SseEvent& ev) {
+    const int64_t now = since(s, Clock::now());
+    switch (ev.kind) {
+      case SseKind::kToken:
+        r.token_ns.push_back(now);
+        if (ev.completion_tokens >= 0) usage_tokens = ev.completion_tokens;
+        break;
+      case SseKind::kUsage: usage_tokens = ev.completion_tokens; break;
+      case SseKind::kDone: done = true; break;
+      case SseKind::kError: stream_error = true; break;
+      case SseKind::kMalformed: malformed = true; break;
+    }
+  });
+  std::string err_body;
+  int status = 0;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/completions";
+  req.body = request_body(*s.model, *s.spec, index);
+  req.set_header("Content-Type", "application/json");
+  req.set_header("Accept", "text/event-stream");
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    if (status != 0 && status != 200) {
+      err_body.append(data, len);
+    } else {
+      parser.feed(std::string_view(data, len));
+    }
+    return stop_reason.load() == 0;
+  };
+  req.response_handler = [&](const httplib::Response& res) {
+    status = res.status;
+    return true;
+  };
+  Shared::Slot slot{client.get(), Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                      std::chrono::duration<double>(s.spec->timeout_s)),
+                    &stop_reason};
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.slots.push_back(&slot);
+  }
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  r.start_ns = since(s, Clock::now());
+  const bool sent = client->send(req, res, err);
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.slots.erase(std::find(s.slots.begin(), s.slots.end(), &slot));
+  }
+  if (sent && res.status == 200) parser.finish();
+  r.end_ns = since(s, Clock::now());
+  s.balancer.release(which);
+  r.tokens = usage_tokens >= 0 ? usage_tokens : static_cast<int64_t>(r.token_ns.size());
+  if (stop_reason.load() == 2 && !done) {  // a stream that reached [DONE] completed, however late it was stopped
+    r.incomplete = true;
+  } else if (stop_reason.load() == 1 && !done) {
+    r.error = "timeout";
+  } else if (!sent) {
+    r.error = (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout) ? "connect"
+              : (err == httplib::Error::Read)                                                ? "read"
+                                                                                             : "transport";
+  } else if (res.status != 200) {
+    r.error = "http_" + std::to_string(res.status);
+  } else if (stream_error) {
+    r.error = "stream_error";
+  } else if (malformed || !done || r.token_ns.empty()) {
+    r.error = "malformed_stream";
+  }
+}
+
+// Stops clients past their deadline, and every client once the window has closed.
+void watchdog(Shared& s, const std::atomic<bool>& finished) {
+  while (!finished.load()) {
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      const auto now = Clock::now();
+      for (auto* sl : s.slots) {
+        if (s.window_closed.load() || now >= sl->deadline) {
+          int running = 0;
+          sl->stop_reason->compare_exchange_strong(running, s.window_closed.load() ? 2 : 1);
+          sl->client->stop();
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index) {
+  nlohmann::json b;
+  if (!model.id.empty()) b["model"] = model.id;
+  if (model.n_vocab > 0) {
+    std::mt19937_64 rng(spec.seed * 1000003ULL + index);
+    std::uniform_int_distribution<int64_t> tok(0, model.n_vocab - 1);
+    std::vector<int64_t> ids(static_cast<size_t>(spec.prompt_tokens));
+    for (auto& t : ids) t = tok(rng);
+    b["prompt"] = ids;
+  } else {
+    // No vocabulary size: a text prompt of about prompt_tokens words (token count is the server's).
+    std::string text;
+    for (int64_t i = 0; i < spec.prompt_tokens; ++i) text += (i ? " " : "") + std::string("hello");
+    b["prompt"] = text;
+  }
+  b["max_tokens"] = spec.output_tokens;
+  b["ignore_eos"] = true;
+  b["temperature"] = 0;
+  b["stream"] = true;
+  b["stream_options"] = {{"include_usage", true}};
+  return b.dump();
+}
+
+ModelInfo fetch_model_info(const Target& target, double timeout_s) {
+  auto c = make_client(target.base_urls.at(0), timeout_s);
+  auto res = c->Get("/v1/models");
+  if (!res) throw Error("cannot reach " + target.base_urls[0] + "/v1/models: " + httplib::to_string(res.error()));
+  if (res->status != 200)
+    throw Error(target.base_urls[0] + "/v1/models answered HTTP " + std::to_string(res->status));
+  ModelInfo info;
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  if (j.is_object() && j.contains("data") && j["data"].is_array() && !j["data"].empty()) {
+    const auto& m = j["data"][0];
+    if (m.contains("id") && m["id"].is_string()) info.id = m["id"].get<std::string>();
+    if (m.contains("n_vocab") && m["n_vocab"].is_number_integer()) info.n_vocab = m["n_vocab"].get<int64_t>();
+  }
+  return info;
+}
+
+PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec) {
+  PointResult out;
+  out.spec = spec;
+  // Warmup: one at a time, unmeasured, with indices after any measured request's.
+  {
+    Shared w(target.base_urls.size());
+    w.target = &target;
+    w.model = &model;
+    w.spec = &spec;
+    w.t0 = Clock::now();
+    std::atomic<bool> fin{false};
+    std::thread dog([&] { watchdog(w, fin); });
+    for (int64_t i = 0; i < spec.warmup; ++i) {
+      RequestSample r;
+      do_request(w, (1ULL << 40) + static_cast<uint64_t>(i), r);
+    }
+    fin = true;
+    dog.join();
+  }
+
+  Shared s(target.base_urls.size());
+  s.target = &target;
+  s.model = &model;
+  s.spec = &spec;
+  const auto window = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec.duration_s));
+  const bool by_time = spec.duration_s > 0;
+  const size_t cap = by_time ? SIZE_MAX : static_cast<size_t>(spec.requests);
+
+  std::mutex rmu;  // guards `reqs` growth; samples are heap nodes so a thread keeps its pointer
+  std::vector<std::unique_ptr<RequestSample>> reqs;
+  // The next measured request's sample and its index (which seeds its prompt); null past the cap.
+  auto new_sample = [&](int64_t scheduled, uint64_t* index) {
+    std::lock_guard<std::mutex> lock(rmu);
+    if (reqs.size() >= cap) return static_cast<RequestSample*>(nullptr);
+    *index = reqs.size();
+    reqs.push_back(std::make_unique<RequestSample>());
+    reqs.back()->scheduled_ns = scheduled;
+    return reqs.back().get();
+  };
+
+  std::atomic<bool> fin{false};
+  s.t0 = Clock::now();
+  std::thread dog([&] { watchdog(s, fin); });
+  std::thread closer;
+  std::mutex cmu;
+  std::condition_variable ccv;
+  bool all_done = false;
+  if (by_time) {
+    closer = std::thread([&] {
+      std::unique_lock<std::mutex> lock(cmu);
+      ccv.wait_until(lock, s.t0 + window, [&] { return all_done; });
+      s.window_closed = true;
+    });
+  }
+
+  if (spec.profile == Profile::kSynchronous || spec.profile == Profile::kConcurrent) {
+    // Closed loop: `concurrency` workers, each sends its next request when its last one ends.
+    const int n = spec.profile == Profile::kSynchronous ? 1 : spec.concurrency;
+    std::vector<std::thread> workers;
+    for (int w = 0; w < n; ++w) {
+      workers.emplace_back([&] {
+        while (!s.window_closed.load()) {
+          uint64_t index = 0;
+          RequestSample* r = new_sample(since(s, Clock::now()), &index);
+          if (!r) break;
+          do_request(s, index, *r);
+        }
+      });
+    }
+    for (auto& t : workers) t.join();
+  } else {
+    // Open loop: a request goes out at each scheduled time, however slow the server is; each has its
+    // own thread and connection. Lateness (send - schedule) shows a saturated sender.
+    std::mt19937_64 rng(spec.seed ^ 0x9e3779b97f4a7c15ULL);
+    std::exponential_distribution<double> gap(spec.rate);
+    // Finished senders are joined as the loop goes, so a long --duration point does not hold one
+    // exited-but-unjoined thread (and its stack) per request.
+    struct Sender {
+      std::thread t;
+      std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Sender> senders;
+    auto reap = [&senders] {
+      for (auto it = senders.begin(); it != senders.end();) {
+        if (it->done->load()) {
+          it->t.join();
+          it = senders.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    };
+    double next_s = 0;
+    for (;;) {
+      const auto when = s.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(next_s));
+      if (by_time && when >= s.t0 + window) break;
+      std::this_thread::sleep_until(when);
+      if (s.window_closed.load()) break;
+      uint64_t index = 0;
+      RequestSample* r = new_sample(since(s, when), &index);
+      if (!r) break;
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      senders.push_back({std::thread([&s, r, index, done] {
+                           do_request(s, index, *r);
+                           done->store(true);
+                         }),
+                         done});
+      reap();
+      next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
+    }
+    for (auto& sd : senders) sd.t.join();
+  }
+  if (by_time) {
+    {
+      std::lock_guard<std::mutex> lock(cmu);
+      all_done = true;
+    }
+    ccv.notify_all();
+    closer.join();
+  }
+  fin = true;
+  dog.join();
+
+  for (auto& r : reqs) out.requests.push_back(std::move(*r));
+  out.metrics = compute_point_metrics(out.requests, by_time ? std::chrono::duration_cast<std::chrono::nanoseconds>(window).count() : 0);
+  return out;
+}
+
+}  // namespace infertrace::serve::load

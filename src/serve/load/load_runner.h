@@ -1,0 +1,57 @@
+// Runs one load point (a profile at one concurrency or rate) against a target: a list of base URLs
+// of OpenAI-compatible completions servers. With several URLs each request goes to the one with the
+// fewest requests in flight (ties round-robin), so a data-parallel topology is one target.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "serve/load/load_metrics.h"
+
+namespace infertrace::serve::load {
+
+enum class Profile { kSynchronous, kConcurrent, kConstant, kPoisson };
+
+struct Target {
+  std::vector<std::string> base_urls;  // "http://host:port", no trailing slash
+};
+
+struct ModelInfo {
+  std::string id;       // empty when /v1/models gave none (then the request names no model)
+  int64_t n_vocab = 0;  // 0: absent, prompts are text
+};
+
+struct PointSpec {
+  Profile profile = Profile::kSynchronous;
+  int concurrency = 1;      // kConcurrent (kSynchronous is 1)
+  double rate = 0;          // kConstant / kPoisson, requests per second
+  int64_t requests = 0;     // > 0: this many measured requests ...
+  double duration_s = 0;    // ... or > 0: send for this long
+  int64_t warmup = 0;       // sent one at a time before the point, not measured
+  double timeout_s = 600;   // per request, from its send
+  uint64_t seed = 0;
+  int64_t prompt_tokens = 256;
+  int64_t output_tokens = 128;
+};
+
+struct PointResult {
+  PointSpec spec;
+  std::vector<RequestSample> requests;  // measured requests, in send order
+  PointMetrics metrics;
+};
+
+// "http://host:port" -> host and port; throws UsageError for anything else.
+void parse_base_url(const std::string& url, std::string* host, int* port);
+
+// GET /v1/models on the first URL: the first model's id and n_vocab (0 when absent). Throws Error
+// when the server cannot be reached.
+ModelInfo fetch_model_info(const Target& target, double timeout_s);
+
+// Runs the warmup and then the point; never throws for a failing request (errors are counted).
+PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec);
+
+// The JSON body of request number `index` (seeded: the same seed and index give the same prompt).
+std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index);
+
+}  // namespace infertrace::serve::load

@@ -1,0 +1,88 @@
+#include "serve/load/sse_parser.h"
+
+#include <nlohmann/json.hpp>
+
+namespace infertrace::serve::load {
+
+SseEvent classify_sse_data(std::string_view data) {
+  SseEvent ev;
+  if (data == "[DONE]") {
+    ev.kind = SseKind::kDone;
+    return ev;
+  }
+  nlohmann::json j = nlohmann::json::parse(data.begin(), data.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    ev.message = "data is not a JSON object: " + std::string(data.substr(0, 80));
+    return ev;
+  }
+  if (j.contains("error")) {
+    ev.kind = SseKind::kError;
+    const auto& e = j["error"];
+    ev.message = e.is_object() && e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>()
+                                                                                     : e.dump();
+    return ev;
+  }
+  if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("completion_tokens") &&
+      j["usage"]["completion_tokens"].is_number_integer())
+    ev.completion_tokens = j["usage"]["completion_tokens"].get<int64_t>();
+  if (!j.contains("choices") || !j["choices"].is_array()) {
+    ev.message = "event has no choices array";
+    return ev;
+  }
+  ev.kind = j["choices"].empty() ? SseKind::kUsage : SseKind::kToken;
+  if (ev.kind == SseKind::kUsage && ev.completion_tokens < 0) {
+    ev.kind = SseKind::kMalformed;
+    ev.message = "empty choices without usage";
+  }
+  return ev;
+}
+
+void SseParser::feed(std::string_view bytes) {
+  pending_.append(bytes);
+  size_t start = 0;
+  for (;;) {
+    size_t nl = pending_.find('\n', start);
+    if (nl == std::string::npos) break;
+    size_t end = nl;
+    if (end > start && pending_[end - 1] == '\r') --end;  // \r\n line ends
+    line(std::string_view(pending_).substr(start, end - start));
+    start = nl + 1;
+  }
+  pending_.erase(0, start);
+}
+
+void SseParser::finish() {
+  if (!pending_.empty()) {
+    std::string rest;
+    rest.swap(pending_);
+    if (!rest.empty() && rest.back() == '\r') rest.pop_back();
+    line(rest);
+  }
+  dispatch();
+}
+
+void SseParser::line(std::string_view l) {
+  if (l.empty()) {  // a blank line ends the event
+    dispatch();
+    return;
+  }
+  if (l[0] == ':') return;  // comment / keep-alive
+  auto colon = l.find(':');
+  std::string_view field = l.substr(0, colon);
+  std::string_view value = colon == std::string_view::npos ? std::string_view() : l.substr(colon + 1);
+  if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+  if (field != "data") return;  // event:, id:, retry: carry nothing we measure
+  if (have_data_) data_.push_back('\n');
+  data_.append(value);
+  have_data_ = true;
+}
+
+void SseParser::dispatch() {
+  if (!have_data_) return;
+  SseEvent ev = classify_sse_data(data_);
+  data_.clear();
+  have_data_ = false;
+  sink_(ev);
+}
+
+}  // namespace infertrace::serve::load

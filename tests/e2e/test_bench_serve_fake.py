@@ -1,0 +1,210 @@
+"""`infertrace bench serve` against a fake OpenAI-compatible SSE server written here (the independent
+reference): it sends the first token 200 ms after the request and then one every 50 ms, so TTFT,
+ITL, TPOT and E2E are known; a second server answers 500 to every other request, a third never sends a token.
+Checks the metrics (tolerances stated below), the counts and error kinds, the open-loop send times
+of the constant and poisson profiles, a --duration point's incomplete requests, and usage errors."""
+import http.server
+import json
+import os
+import statistics
+import threading
+import time
+
+from _harness import EXE, check, failures, run, skip
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+FIRST, GAP = 0.200, 0.050
+fail_count = [0]
+lock = threading.Lock()
+
+
+class Fake(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "n_vocab": 1000}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+    def do_POST(self):
+        with lock:
+            self.server.posts += 1
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompt = body["prompt"]
+        ok_prompt = isinstance(prompt, list) and all(isinstance(t, int) and 0 <= t < 1000 for t in prompt)
+        if self.server.mode == "fail" or not ok_prompt:
+            with lock:
+                fail_count[0] += 1
+                fail = fail_count[0] % 2 == 0 or not ok_prompt
+            if fail:
+                b = json.dumps({"error": {"message": "boom", "type": "server_error", "code": 500}}).encode()
+                self.send_response(500)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(b)))
+                self.end_headers()
+                self.wfile.write(b)
+                return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.server.mode == "errstream":  # a 200 stream that fails midway with an error event
+            self.wfile.write(b'data: {"choices":[{"index":0,"text":"x"}]}\n\n'
+                             b'data: {"error":{"message":"engine died","type":"server_error","code":500}}\n\n')
+            self.wfile.flush()
+            return
+        if self.server.mode == "stall":
+            time.sleep(3)
+            return
+        t0 = time.monotonic()
+        try:
+            for i in range(body["max_tokens"]):
+                time.sleep(max(0, t0 + FIRST + i * GAP - time.monotonic()))
+                ev = {"choices": [{"index": 0, "text": "x", "finish_reason": None}]}
+                # An event split across two writes, with \r\n line ends, exercises the parser.
+                raw = ("data: " + json.dumps(ev) + "\r\n\r\n").encode()
+                self.wfile.write(raw[:7])
+                self.wfile.flush()
+                self.wfile.write(raw[7:])
+                self.wfile.flush()
+            self.wfile.write(b'data: {"choices":[],"usage":{"prompt_tokens":8,"completion_tokens":%d}}\n\n'
+                             b"data: [DONE]\n\n" % body["max_tokens"])
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class Fake_server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+
+servers = []
+
+
+def start(mode):
+    srv = Fake_server(("127.0.0.1", 0), Fake)
+    srv.mode = mode
+    srv.posts = 0
+    servers.append(srv)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return "http://127.0.0.1:%d" % srv.server_address[1]
+
+
+URL, FAIL_URL, STALL_URL = start("ok"), start("fail"), start("stall")
+
+
+def bench(*args, url=URL):
+    r = run("bench", "serve", "--url", url, "--prompt-tokens", "8", "--json", *args, timeout=120)
+    check(r.returncode == 0, "bench serve %s exits 0 (rc %d: %s)" % (args, r.returncode, r.stderr[-400:]))
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def near(x, want, tol, what):
+    check(x is not None and abs(x - want) <= tol, "%s: %.2f, want %.2f +- %.2f" % (what, x or -1, want, tol))
+
+
+# 1) concurrency 2, 6 requests of 5 tokens: every latency is known from the fake's schedule.
+# Tolerance 40 ms on 200 ms and 20 ms on 50 ms: thread wake-ups on a shared 2-core machine.
+d = bench("--profile", "concurrent", "--concurrency", "2", "--requests", "6", "--output-tokens", "5", "--warmup", "1")
+if d:
+    p = d["points"][0]
+    check(d["schema"] == "infertrace.bench_serve/1" and d["model"] == "fake" and d["prompt_kind"] == "token_ids",
+          "header fields")
+    check(p["sent"] == 6 and p["completed"] == 6 and p["failed"] == 0 and p["output_tokens"] == 30, "counts")
+    near(p["ttft_ms"]["p50"], 200, 40, "TTFT p50")
+    near(p["itl_ms"]["p50"], 50, 20, "ITL p50")
+    check(p["itl_ms"]["n"] == 6 * 4, "ITL pooled: one sample per gap (24), got %s" % p["itl_ms"]["n"])
+    near(p["tpot_ms"]["p50"], 50, 20, "TPOT p50")
+    near(p["e2e_ms"]["p50"], 200 + 4 * 50, 60, "E2E p50")
+    # The per-request samples reproduce the summary (computed here, independently).
+    rs = p["requests"]
+    e2e = sorted(r["e2e_ms"] for r in rs)
+    near(p["e2e_ms"]["p50"], statistics.median(e2e), 1e-6, "E2E p50 = median of the samples")
+    itl = [g for r in rs for g in r["itl_ms"]]
+    near(p["itl_ms"]["mean"], statistics.mean(itl), 1e-6, "ITL mean = mean of pooled gaps")
+    tpot = [(r["e2e_ms"] - r["ttft_ms"]) / (r["tokens"] - 1) for r in rs]
+    near(p["tpot_ms"]["mean"], statistics.mean(tpot), 1e-3, "TPOT mean from samples")
+    near(p["tok_per_s"], 30 / p["duration_s"], 1e-6, "tok/s = tokens / duration")
+    span = max(r["start_s"] + r["e2e_ms"] / 1000 for r in rs) - min(r["start_s"] for r in rs)
+    near(p["duration_s"], span, 1e-3, "duration = first send to last completion")
+    # Two in flight: requests go out in pairs, the pairs one E2E apart.
+    starts = sorted(r["start_s"] for r in rs)
+    near(starts[1] - starts[0], 0, 0.03, "concurrency 2: two sends together")
+    near(starts[2] - starts[0], 0.4, 0.08, "concurrency 2: next pair after one E2E")
+
+# 2) constant rate 10/s: sends 100 ms apart, independent of the 400 ms responses (open loop).
+d = bench("--profile", "constant", "--rate", "10", "--requests", "8", "--output-tokens", "5")
+if d:
+    rs = d["points"][0]["requests"]
+    starts = sorted(r["start_s"] for r in rs)
+    for i in range(1, len(starts)):
+        near(starts[i] - starts[i - 1], 0.1, 0.02, "constant 10/s gap %d" % i)
+    check(d["points"][0]["completed"] == 8, "constant: all 8 completed")
+    check(d["points"][0]["send_lateness_ms"]["p99"] < 20, "constant: sender kept the schedule")
+
+# 3) poisson 20/s, seeded: 40 requests, mean gap 50 ms (+- 40%: 40 exponential samples), gaps vary.
+d = bench("--profile", "poisson", "--rate", "20", "--requests", "40", "--output-tokens", "2", "--seed", "7")
+if d:
+    starts = sorted(r["start_s"] for r in d["points"][0]["requests"])
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    near(statistics.mean(gaps), 0.05, 0.02, "poisson mean gap")
+    check(statistics.pstdev(gaps) > 0.01, "poisson gaps are not constant")
+
+# 4) errors: the fail server answers 500 to every second request.
+d = bench("--requests", "4", "--output-tokens", "2", url=FAIL_URL)
+if d:
+    p = d["points"][0]
+    check(p["sent"] == 4 and p["completed"] == 2 and p["errors"] == {"http_500": 2}, "500s counted: %s" % p["errors"])
+    check(sum(1 for r in p["requests"] if r["error"] == "http_500") == 2, "per-request error kind")
+
+# 5) the stall server never sends a token: --timeout 0.5 makes it a timeout error, not a hang.
+t = time.monotonic()
+d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "0.5", url=STALL_URL)
+if d:
+    check(d["points"][0]["errors"] == {"timeout": 1}, "stall -> timeout: %s" % d["points"][0]["errors"])
+check(time.monotonic() - t < 2.8, "timeout ends the request before the server's 3 s stall")
+
+# 6) --duration 1 at 4/s with 2 s responses: the last ones are still in flight -> incomplete.
+d = bench("--profile", "constant", "--rate", "4", "--duration", "1", "--output-tokens", "40")
+if d:
+    p = d["points"][0]
+    check(p["sent"] == 4 and p["incomplete"] == 4 and p["failed"] == 0, "duration window: %d sent, %d incomplete"
+          % (p["sent"], p["incomplete"]))
+    near(p["duration_s"], 1.0, 1e-9, "duration = the --duration window")
+
+# 7) two servers as one target: with 2 in flight each gets one (fewest in flight), so 3 requests each.
+URL2 = start("ok")
+before = servers[0].posts
+d = bench("--profile", "concurrent", "--concurrency", "2", "--requests", "6", "--output-tokens", "2",
+          url=URL + "," + URL2)
+if d:
+    check(d["points"][0]["completed"] == 6 and d["urls"] == [URL, URL2], "two-server target completed")
+    check(servers[0].posts - before == 3 and servers[-1].posts == 3,
+          "balanced: %d and %d requests" % (servers[0].posts - before, servers[-1].posts))
+
+# 8) an error event inside a 200 stream is a stream_error; -o writes the same document.
+out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bench_serve_fake_%d.json" % os.getpid())
+d = bench("--requests", "2", "--output-tokens", "3", "-o", out, url=start("errstream"))
+if d:
+    check(d["points"][0]["errors"] == {"stream_error": 2}, "error event -> stream_error: %s" % d["points"][0]["errors"])
+    with open(out) as f:
+        check(json.load(f) == d, "-o file equals the --json output")
+    os.unlink(out)
+
+# 9) usage errors exit 2.
+for bad in (["--url", "localhost:80", "--requests", "1"], ["--url", URL, "--profile", "constant", "--requests", "1"],
+            ["--url", URL, "--profile", "constant", "--rate", "0", "--requests", "1"],
+            ["--url", URL, "--profile", "concurrent", "--requests", "1"], ["--url", URL]):
+    r = run("bench", "serve", *bad)
+    check(r.returncode == 2, "usage error %s exits 2 (got %d)" % (bad, r.returncode))
+
+if failures:
+    raise SystemExit(1)
+print("ok")

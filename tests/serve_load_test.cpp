@@ -1,0 +1,108 @@
+// The load generator's SSE parser and its serving metrics (docs/metrics.md section 6), against
+// streams and values written out by hand here.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "serve/load/load_metrics.h"
+#include "serve/load/sse_parser.h"
+
+using namespace infertrace::serve::load;
+
+namespace {
+
+std::vector<SseEvent> parse_pieces(const std::vector<std::string>& pieces) {
+  std::vector<SseEvent> out;
+  SseParser p([&](const SseEvent& e) { out.push_back(e); });
+  for (const auto& s : pieces) p.feed(s);
+  p.finish();
+  return out;
+}
+
+const std::string kTok = R"({"choices":[{"index":0,"text":"a","finish_reason":null}]})";
+
+}  // namespace
+
+TEST(SseParser, SplitEventsAndCrlf) {
+  const std::string stream = "data: " + kTok + "\r\n\r\ndata: " + kTok + "\n\n" +
+                             R"(data: {"choices":[],"usage":{"completion_tokens":2}})" + "\r\n\r\ndata: [DONE]\n\n";
+  // Every split point of the stream must give the same four events.
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    auto ev = parse_pieces({stream.substr(0, cut), stream.substr(cut)});
+    ASSERT_EQ(ev.size(), 4u) << "cut at " << cut;
+    EXPECT_EQ(ev[0].kind, SseKind::kToken);
+    EXPECT_EQ(ev[1].kind, SseKind::kToken);
+    EXPECT_EQ(ev[2].kind, SseKind::kUsage);
+    EXPECT_EQ(ev[2].completion_tokens, 2);
+    EXPECT_EQ(ev[3].kind, SseKind::kDone);
+  }
+  // Byte by byte.
+  std::vector<std::string> bytes;
+  for (char c : stream) bytes.emplace_back(1, c);
+  EXPECT_EQ(parse_pieces(bytes).size(), 4u);
+}
+
+TEST(SseParser, CommentsOtherFieldsAndUnterminatedLastEvent) {
+  auto ev = parse_pieces({": keep-alive\n\nevent: x\nid: 3\ndata: " + kTok + "\n\ndata: [DONE]"});
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].kind, SseKind::kToken);
+  EXPECT_EQ(ev[1].kind, SseKind::kDone);
+}
+
+TEST(SseParser, ErrorsAndMalformed) {
+  auto ev = parse_pieces({R"(data: {"error":{"message":"boom","type":"server_error","code":500}})"
+                          "\n\ndata: not json\n\ndata: {\"x\":1}\n\ndata: {\"choices\":[]}\n\n"});
+  ASSERT_EQ(ev.size(), 4u);
+  EXPECT_EQ(ev[0].kind, SseKind::kError);
+  EXPECT_EQ(ev[0].message, "boom");
+  EXPECT_EQ(ev[1].kind, SseKind::kMalformed);
+  EXPECT_EQ(ev[2].kind, SseKind::kMalformed);
+  EXPECT_EQ(ev[3].kind, SseKind::kMalformed);  // empty choices without usage
+}
+
+TEST(LoadMetrics, HandComputed) {
+  const int64_t ms = 1000000;
+  std::vector<RequestSample> rs(4);
+  // A: sent at 0, tokens at 100, 130, 190 ms, stream ends 200 ms, usage says 3 tokens.
+  rs[0].start_ns = 0, rs[0].token_ns = {100 * ms, 130 * ms, 190 * ms}, rs[0].end_ns = 200 * ms, rs[0].tokens = 3;
+  // B: scheduled at 40, sent at 50 (10 ms late), tokens at 250, 270, ends 300, 2 tokens.
+  rs[1].scheduled_ns = 40 * ms, rs[1].start_ns = 50 * ms, rs[1].token_ns = {250 * ms, 270 * ms};
+  rs[1].end_ns = 300 * ms, rs[1].tokens = 2;
+  // C: failed with a 500; D: still in flight when the window closed.
+  rs[2].start_ns = 60 * ms, rs[2].end_ns = 70 * ms, rs[2].error = "http_500";
+  rs[3].start_ns = 80 * ms, rs[3].incomplete = true;
+
+  PointMetrics m = compute_point_metrics(rs, 0);
+  EXPECT_EQ(m.sent, 4u);
+  EXPECT_EQ(m.completed, 2u);
+  EXPECT_EQ(m.failed, 1u);
+  EXPECT_EQ(m.incomplete, 1u);
+  EXPECT_EQ(m.errors.at("http_500"), 1u);
+  EXPECT_EQ(m.output_tokens, 5);
+  // TTFT: A 100, B 200 -> median 150, p90 = p99 = nearest rank 2 of 2 = 200, mean 150.
+  EXPECT_DOUBLE_EQ(m.ttft.p50, 150);
+  EXPECT_DOUBLE_EQ(m.ttft.p90, 200);
+  EXPECT_DOUBLE_EQ(m.ttft.mean, 150);
+  // ITL pooled gaps: A 30, 60; B 20 -> sorted 20, 30, 60: median 30, p90 rank ceil(2.7)=3 -> 60.
+  EXPECT_EQ(m.itl.n, 3u);
+  EXPECT_DOUBLE_EQ(m.itl.p50, 30);
+  EXPECT_DOUBLE_EQ(m.itl.p90, 60);
+  EXPECT_DOUBLE_EQ(m.itl.mean, (20.0 + 30 + 60) / 3);
+  // TPOT: A (200-100)/2 = 50; B (250-200)/1 = 50.
+  EXPECT_DOUBLE_EQ(m.tpot.p50, 50);
+  // E2E: A 200, B 250.
+  EXPECT_DOUBLE_EQ(m.e2e.p50, 225);
+  EXPECT_DOUBLE_EQ(m.e2e.p99, 250);
+  // Duration: first send (0) to last completion (300 ms); 5 tokens / 0.3 s, 2 requests / 0.3 s.
+  EXPECT_DOUBLE_EQ(m.duration_s, 0.3);
+  EXPECT_NEAR(m.tok_per_s, 5 / 0.3, 1e-9);
+  EXPECT_NEAR(m.req_per_s, 2 / 0.3, 1e-9);
+  // Lateness: 0, 10, 60, 80 ms (C and D were scheduled at 0).
+  EXPECT_DOUBLE_EQ(m.lateness.p99, 80);
+
+  // With a --duration window the rates use the window instead.
+  PointMetrics w = compute_point_metrics(rs, 2000 * ms);
+  EXPECT_DOUBLE_EQ(w.duration_s, 2.0);
+  EXPECT_DOUBLE_EQ(w.tok_per_s, 2.5);
+}
