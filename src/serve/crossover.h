@@ -1,0 +1,38 @@
+// Where one serving topology overtakes another in a load sweep (seed 003 section 6.3): per load
+// point, output tokens/s of both and the relative difference; the crossover is the smallest load
+// from which the alternative beats the baseline at that load and at every larger load of the sweep
+// (the same "from here on" reading as the CPU-bound to GPU-bound transition, metrics.md section 3),
+// so a single lucky point below does not count. Differences within the tie band count as ties,
+// which do not break a run of wins nor start one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace infertrace::serve {
+
+struct LoadThroughput {
+  double load = 0;   // req/s or concurrency
+  double tok_s = 0;  // output tokens/s at that load
+};
+
+struct CrossoverRow {
+  double load = 0, base_tok_s = 0, alt_tok_s = 0;
+  double delta_pct = 0;  // (alt - base) / base x 100; 0 when base is 0 and alt is 0
+  std::string winner;    // the topology's name, or "tie"
+};
+
+struct Crossover {
+  std::string base, alt;
+  double tie_pct = 5;
+  std::vector<CrossoverRow> rows;   // loads both sides measured, ascending
+  std::optional<double> load;       // the crossover load, when there is one
+  std::string summary;              // one sentence
+};
+
+// Loads present on only one side are left out (said in the summary).
+Crossover find_crossover(const std::string& base, const std::vector<LoadThroughput>& base_points,
+                         const std::string& alt, const std::vector<LoadThroughput>& alt_points, double tie_pct = 5);
+
+}  // namespace infertrace::serve

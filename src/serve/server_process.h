@@ -1,0 +1,45 @@
+// One `infertrace-serve serve` started by `bench serve` for a topology: in its own process group,
+// stdout read until the server says where it listens (it binds port 0, so the kernel picks a free
+// port), stderr kept in a log file that errors quote. Stopped with SIGTERM, then SIGKILL.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace infertrace::serve {
+
+class ServerProcess {
+ public:
+  ServerProcess() = default;
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+  ServerProcess(ServerProcess&& o) noexcept;
+  ServerProcess& operator=(ServerProcess&& o) noexcept;
+  ~ServerProcess();  // stop()
+
+  // Starts argv (argv[0] an executable path) and waits up to `timeout_ms` for the line
+  // "infertrace serve: listening on http://HOST:PORT". Throws Error when it exits first, times out,
+  // or `cancelled()` turns true (Ctrl-C), quoting the end of the log.
+  static ServerProcess start(const std::vector<std::string>& argv, const std::string& log_path, int timeout_ms,
+                             const std::function<bool()>& cancelled = {});
+
+  const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+  // SIGTERM to the group, up to grace_ms, then SIGKILL; reaps. Returns the exit status (128+signal
+  // when killed), -1 when nothing ran.
+  int stop(int grace_ms = 5000);
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string url_, log_path_;
+};
+
+// The last `max_bytes` of a file, for error messages.
+std::string file_tail(const std::string& path, size_t max_bytes = 2000);
+
+}  // namespace infertrace::serve

@@ -1,0 +1,121 @@
+#include "serve/topology.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <map>
+
+#include "util/error.h"
+
+namespace infertrace::serve {
+
+namespace {
+
+// Splits `cpus` into `n` contiguous parts whose sizes differ by at most one.
+std::vector<std::vector<int>> split_even(const std::vector<int>& cpus, int n) {
+  std::vector<std::vector<int>> parts(n);
+  const size_t total = cpus.size();
+  size_t at = 0;
+  for (int i = 0; i < n; ++i) {
+    const size_t size = total / n + (static_cast<size_t>(i) < total % n ? 1 : 0);
+    parts[i].assign(cpus.begin() + at, cpus.begin() + at + size);
+    at += size;
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string format_cpu_list(const std::vector<int>& cpus_in) {
+  std::vector<int> cpus = cpus_in;
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  std::string s;
+  for (size_t i = 0; i < cpus.size();) {
+    size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    if (!s.empty()) s += ",";
+    s += std::to_string(cpus[i]);
+    if (j > i) s += "-" + std::to_string(cpus[j]);
+    i = j + 1;
+  }
+  return s;
+}
+
+Topology plan_topology(const std::string& name, const std::vector<int>& allowed_in,
+                       const std::function<int(int)>& node_of) {
+  std::vector<int> allowed = allowed_in;
+  std::sort(allowed.begin(), allowed.end());
+  allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
+  if (allowed.empty()) throw Error("no CPU is available to this process");
+  // Nodes in ascending order with their CPUs; CPUs of unknown node count as one node.
+  std::map<int, std::vector<int>> by_node;
+  for (int c : allowed) by_node[node_of(c)].push_back(c);
+
+  Topology t;
+  t.name = name;
+  if (name == "sn") {
+    ServerPlacement p;
+    if (by_node.size() > 1) {
+      p.cpus = by_node.begin()->second;
+      p.numa_node = by_node.begin()->first;
+      t.note = "one server on NUMA node " + std::to_string(p.numa_node) + " (CPUs " + format_cpu_list(p.cpus) +
+               "), the other nodes idle, like seed 003's single-socket SN";
+    } else {
+      p.cpus = allowed;
+      p.numa_node = by_node.begin()->first;
+      t.note = "one server on every allowed CPU (" + format_cpu_list(p.cpus) + ")";
+    }
+    t.servers.push_back(p);
+    return t;
+  }
+  if (name.rfind("tp", 0) == 0)
+    throw UsageError("topology " + name +
+                     ": tensor parallelism is not available (the reference engine has no cross-process "
+                     "all-reduce); use sn or dpN");
+  int n = 0;
+  if (name.size() > 2 && name.rfind("dp", 0) == 0 &&
+      std::all_of(name.begin() + 2, name.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) && name.size() <= 5)
+    n = std::stoi(name.substr(2));
+  if (n < 2) throw UsageError("unknown topology '" + name + "' (expected sn or dpN with N >= 2, e.g. dp2)");
+  if (static_cast<int>(allowed.size()) < n)
+    throw UsageError("topology " + name + " needs at least " + std::to_string(n) + " CPUs; this process may use " +
+                     std::to_string(allowed.size()) + " (" + format_cpu_list(allowed) + ")");
+  const int nodes = static_cast<int>(by_node.size());
+  if (nodes >= n && nodes % n == 0) {
+    const int per = nodes / n;
+    auto it = by_node.begin();
+    for (int i = 0; i < n; ++i) {
+      ServerPlacement p;
+      p.numa_node = per == 1 ? it->first : -1;
+      for (int k = 0; k < per; ++k, ++it) p.cpus.insert(p.cpus.end(), it->second.begin(), it->second.end());
+      t.servers.push_back(p);
+    }
+    t.note = std::to_string(n) + " servers, " + (per == 1 ? "one NUMA node each" : std::to_string(per) + " NUMA nodes each");
+  } else {
+    for (auto& part : split_even(allowed, n)) {
+      ServerPlacement p;
+      p.cpus = part;
+      const int first = node_of(part.front());
+      p.numa_node = std::all_of(part.begin(), part.end(), [&](int c) { return node_of(c) == first; }) ? first : -1;
+      t.servers.push_back(p);
+    }
+    t.note = std::to_string(n) + " servers on " + std::to_string(n) + " contiguous parts of the CPU list (" +
+             std::to_string(nodes) + " NUMA node" + (nodes == 1 ? "" : "s") + ": not divisible by " + std::to_string(n) + ")";
+  }
+  for (size_t i = 0; i < t.servers.size(); ++i)
+    t.note += std::string(i == 0 ? ": " : "; ") + format_cpu_list(t.servers[i].cpus);
+  return t;
+}
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  return cpus;
+}
+
+}  // namespace infertrace::serve

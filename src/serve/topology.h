@@ -1,0 +1,37 @@
+// Serving topologies of seed 003 on this machine's CPUs. SN: one server; DP-N: N servers on
+// disjoint CPU sets, each with its own weights and KV cache (placed on its NUMA node by the engine's
+// placement), requests spread over them by the load generator. Tensor parallelism is not offered:
+// the reference engine has no cross-process all-reduce, and a stand-in would measure something else.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace infertrace::serve {
+
+struct ServerPlacement {
+  std::vector<int> cpus;  // the server's threads, one per CPU, pinned
+  int numa_node = -1;     // the node all of `cpus` belong to, -1 when they span several or none is known
+};
+
+struct Topology {
+  std::string name;  // "sn", "dp2", ...
+  std::vector<ServerPlacement> servers;
+  std::string note;  // how the CPUs were divided, in words
+};
+
+// `name`: "sn" or "dpN" (N >= 2). `allowed`: the CPUs this process may use (sorted);
+// `node_of(cpu)`: its NUMA node or -1. SN takes the first NUMA node's CPUs when there are several
+// (seed 003's single-socket SN), else all. DP-N gives each server whole NUMA nodes when the node count
+// is a multiple of N, else splits the CPU list into N contiguous parts (sizes differ by at most one).
+// Throws UsageError for an unknown name, TP, or fewer CPUs than servers.
+Topology plan_topology(const std::string& name, const std::vector<int>& allowed, const std::function<int(int)>& node_of);
+
+// The CPUs this process may run on (sched_getaffinity), sorted.
+std::vector<int> allowed_cpus();
+
+// "0-3,6": the form --cpus takes.
+std::string format_cpu_list(const std::vector<int>& cpus);
+
+}  // namespace infertrace::serve

@@ -1,0 +1,186 @@
+// Topology planning (sn, dpN) on made-up machines, the crossover rule on seed 003's own sweep, the
+// powercap energy meter on a fake sysfs tree, and the server launcher with stand-in servers.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "serve/crossover.h"
+#include "serve/energy_meter.h"
+#include "serve/server_process.h"
+#include "serve/topology.h"
+#include "util/error.h"
+
+using namespace infertrace;
+using namespace infertrace::serve;
+
+namespace {
+
+std::vector<int> range(int a, int b) {
+  std::vector<int> v;
+  for (int i = a; i <= b; ++i) v.push_back(i);
+  return v;
+}
+
+// Seed 003's machine: socket 0 has the even CPUs, socket 1 the odd ones (hyperthreads excluded).
+int seed003_node(int cpu) { return cpu % 2; }
+
+}  // namespace
+
+TEST(ServeTopology, SingleNodeSnTakesEveryCpuAndDpSplitsTheList) {
+  auto one_node = [](int) { return 0; };
+  const Topology sn = plan_topology("sn", {0, 1, 2, 3, 4}, one_node);
+  ASSERT_EQ(sn.servers.size(), 1u);
+  EXPECT_EQ(sn.servers[0].cpus, range(0, 4));
+  const Topology dp2 = plan_topology("dp2", {0, 1, 2, 3, 4}, one_node);
+  ASSERT_EQ(dp2.servers.size(), 2u);
+  EXPECT_EQ(dp2.servers[0].cpus, range(0, 2));  // 5 CPUs: 3 + 2
+  EXPECT_EQ(dp2.servers[1].cpus, range(3, 4));
+  EXPECT_EQ(dp2.servers[0].numa_node, 0);
+  const Topology dp3 = plan_topology("dp3", {0, 1, 2}, one_node);
+  ASSERT_EQ(dp3.servers.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(dp3.servers[i].cpus, std::vector<int>{i});
+}
+
+TEST(ServeTopology, TwoSocketsGiveOneSocketToSnAndOneEachToDp2) {
+  const auto cpus = range(0, 27);
+  const Topology sn = plan_topology("sn", cpus, seed003_node);
+  ASSERT_EQ(sn.servers.size(), 1u);
+  EXPECT_EQ(sn.servers[0].numa_node, 0);
+  EXPECT_EQ(sn.servers[0].cpus.size(), 14u);
+  for (int c : sn.servers[0].cpus) EXPECT_EQ(c % 2, 0);
+  const Topology dp2 = plan_topology("dp2", cpus, seed003_node);
+  ASSERT_EQ(dp2.servers.size(), 2u);
+  EXPECT_EQ(dp2.servers[0].numa_node, 0);
+  EXPECT_EQ(dp2.servers[1].numa_node, 1);
+  for (int c : dp2.servers[1].cpus) EXPECT_EQ(c % 2, 1);
+  EXPECT_EQ(format_cpu_list(dp2.servers[0].cpus).substr(0, 6), "0,2,4,");
+  // Four servers on two nodes: fewer nodes than servers, so the CPU list is split, and a part
+  // mixing nodes has no single node.
+  const Topology dp4 = plan_topology("dp4", cpus, seed003_node);
+  ASSERT_EQ(dp4.servers.size(), 4u);
+  EXPECT_EQ(dp4.servers[0].cpus, range(0, 6));
+  EXPECT_EQ(dp4.servers[0].numa_node, -1);
+}
+
+TEST(ServeTopology, BadNamesAndTooFewCpusAreUsageErrors) {
+  auto one_node = [](int) { return 0; };
+  for (const char* name : {"tp2", "dp", "dp1", "dpx", "xx", "dp2x", ""}) {
+    try {
+      plan_topology(name, {0, 1}, one_node);
+      ADD_FAILURE() << name << " accepted";
+    } catch (const UsageError&) {
+    }
+  }
+  EXPECT_THROW(plan_topology("dp3", {0, 1}, one_node), UsageError);
+}
+
+TEST(ServeTopology, CpuListFormat) {
+  EXPECT_EQ(format_cpu_list({3, 0, 1, 2, 6, 8, 9}), "0-3,6,8-9");
+  EXPECT_EQ(format_cpu_list({5}), "5");
+  EXPECT_EQ(format_cpu_list({}), "");
+}
+
+TEST(ServeCrossover, SeedThreeSweepCrossesAtSix) {
+  // Seed 003 section 6.3: SN and DP-2 output tok/s at rates 1, 2, 4, 6, 8. DP-2 wins at 2 but loses
+  // at 4: the crossover is 6, from where it wins at every larger rate.
+  const std::vector<LoadThroughput> sn{{1, 3.90}, {2, 6.23}, {4, 7.07}, {6, 5.80}, {8, 4.95}};
+  const std::vector<LoadThroughput> dp{{1, 3.90}, {2, 7.25}, {4, 6.42}, {6, 8.87}, {8, 8.33}};
+  const Crossover c = find_crossover("sn", sn, "dp2", dp);
+  ASSERT_EQ(c.rows.size(), 5u);
+  EXPECT_EQ(c.rows[0].winner, "tie");
+  EXPECT_EQ(c.rows[1].winner, "dp2");
+  EXPECT_EQ(c.rows[2].winner, "sn");
+  EXPECT_NEAR(c.rows[3].delta_pct, (8.87 - 5.80) / 5.80 * 100, 1e-9);
+  ASSERT_TRUE(c.load.has_value());
+  EXPECT_EQ(*c.load, 6);
+}
+
+TEST(ServeCrossover, NoCrossoverWhenBaseLeadsAtTheEndOrOnlyTies) {
+  const std::vector<LoadThroughput> a{{1, 10}, {2, 10}};
+  EXPECT_FALSE(find_crossover("sn", a, "dp2", {{1, 12}, {2, 9}}).load.has_value());
+  EXPECT_FALSE(find_crossover("sn", a, "dp2", {{1, 10.2}, {2, 10.1}}).load.has_value());
+  // A win followed by a tie at the largest load still crosses at the win.
+  const Crossover c = find_crossover("sn", a, "dp2", {{1, 12}, {2, 10.3}});
+  ASSERT_TRUE(c.load.has_value());
+  EXPECT_EQ(*c.load, 1);
+  // Loads on one side only are left out and said.
+  const Crossover d = find_crossover("sn", {{1, 10}, {3, 10}}, "dp2", {{1, 20}, {2, 20}});
+  EXPECT_EQ(d.rows.size(), 1u);
+  EXPECT_NE(d.summary.find("one side only"), std::string::npos);
+}
+
+TEST(ServeEnergy, FakePowercapTreeWithWrap) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("infertrace_powercap_" + std::to_string(getpid()));
+  fs::remove_all(root);
+  auto write = [](const fs::path& p, const std::string& v) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << v << "\n";
+  };
+  write(root / "intel-rapl:0" / "name", "package-0");
+  write(root / "intel-rapl:0" / "energy_uj", "1000000");
+  write(root / "intel-rapl:0" / "max_energy_range_uj", "262143328850");
+  write(root / "intel-rapl:1" / "name", "package-1");
+  write(root / "intel-rapl:1" / "energy_uj", "262143000000");
+  write(root / "intel-rapl:1" / "max_energy_range_uj", "262143328850");
+  write(root / "intel-rapl:0:0" / "name", "core");  // a sub-zone: already inside package-0
+  write(root / "intel-rapl:0:0" / "energy_uj", "5");
+  write(root / "intel-rapl:0:0" / "max_energy_range_uj", "100");
+  write(root / "intel-rapl:2" / "name", "psys");  // not a package
+  write(root / "intel-rapl:2" / "energy_uj", "5");
+  write(root / "intel-rapl:2" / "max_energy_range_uj", "100");
+  EnergyMeter m(root.string());
+  ASSERT_TRUE(m.supported()) << m.why_not();
+  ASSERT_EQ(m.domain_names().size(), 2u);
+  EXPECT_EQ(m.domain_names()[0], "package-0 (intel-rapl:0)");
+  const auto a = m.read();
+  write(root / "intel-rapl:0" / "energy_uj", "3500000");  // +2.5 J
+  write(root / "intel-rapl:1" / "energy_uj", "671150");   // wrapped: +328850 + 671150 uJ = +1 J
+  const auto b = m.read();
+  EXPECT_NEAR(m.joules(a, b), 3.5, 1e-9);
+  fs::remove_all(root);
+
+  EnergyMeter none((root / "missing").string());
+  EXPECT_FALSE(none.supported());
+  EXPECT_NE(none.why_not().find("missing"), std::string::npos);
+}
+
+TEST(ServeServerProcess, ReadsTheAddressAndStops) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("infertrace_srvproc_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  // A stand-in server: says where it listens after a moment, then waits to be stopped.
+  ServerProcess p = ServerProcess::start(
+      {"/bin/sh", "-c", "echo starting >&2; sleep 0.2; echo 'infertrace serve: listening on http://127.0.0.1:4242'; "
+                        "exec sleep 60"},
+      (dir / "ok.log").string(), 10000);
+  EXPECT_EQ(p.url(), "http://127.0.0.1:4242");
+  const pid_t pid = p.pid();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(p.stop(), 128 + SIGTERM);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  EXPECT_NE(kill(pid, 0), 0);  // reaped
+
+  // One that exits first: the error quotes its log.
+  try {
+    ServerProcess::start({"/bin/sh", "-c", "echo 'model file is broken' >&2; exit 3"}, (dir / "bad.log").string(), 10000);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("status 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("model file is broken"), std::string::npos) << e.what();
+  }
+  // One that never announces: a timeout, and nothing left running.
+  try {
+    ServerProcess::start({"/bin/sh", "-c", "exec sleep 60"}, (dir / "slow.log").string(), 300);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("within"), std::string::npos) << e.what();
+  }
+  // An executable that does not exist.
+  EXPECT_THROW(ServerProcess::start({"/nonexistent/infertrace-serve"}, (dir / "none.log").string(), 5000), Error);
+  fs::remove_all(dir);
+}
