@@ -1,29 +1,31 @@
 // One decode step of the continuous-batching scheduler: the next token of every active sequence
-// in, one row of logits per sequence out. The scheduler calls only this, so a batched decoder
-// (weights read once per step for all sequences; engine::BatchDecoder::step has this signature)
-// replaces the body without touching the scheduler.
+// in, one row of logits per sequence out. The scheduler calls only this; it runs
+// engine::BatchDecoder, so a step reads the weights once for all active sequences (docs/engine.md
+// "Batched decode step") instead of once per sequence.
 #pragma once
 
 #include <cstdint>
 #include <span>
-#include <vector>
 
+#include "engine/model/batch_decode.h"
 #include "engine/model/forward.h"
 
 namespace infertrace::serve {
 
 class DecodeStep {
  public:
-  explicit DecodeStep(int64_t n_vocab) : n_vocab_(n_vocab) {}
+  // Up to max_batch sequences per step, every product on `pool`.
+  DecodeStep(const engine::Model& model, engine::ThreadPool& pool, int64_t max_batch) : batch_(model, pool, max_batch) {}
 
   // Appends tokens[i] to sessions[i] (sessions.size() == tokens.size()) and returns
   // sessions.size() rows of n_vocab logits, row i for sessions[i]; valid until the next call.
-  // Throws what Session::eval throws (a token outside the vocabulary, a full context).
-  std::span<const float> step(std::span<engine::Session* const> sessions, std::span<const int32_t> tokens);
+  // Throws Error, with every session unchanged, on a token outside the vocabulary or a full context.
+  std::span<const float> step(std::span<engine::Session* const> sessions, std::span<const int32_t> tokens) {
+    return batch_.step(sessions, tokens);
+  }
 
  private:
-  int64_t n_vocab_;
-  std::vector<float> rows_;
+  engine::BatchDecoder batch_;
 };
 
 }  // namespace infertrace::serve

@@ -105,7 +105,7 @@ void Scheduler::run() {
   }
   cv_.notify_all();
 
-  DecodeStep decode(model_.config().n_vocab);
+  DecodeStep decode(model_, *pool, opt_.max_batch);
   const size_t n_vocab = static_cast<size_t>(model_.config().n_vocab);
   std::vector<Active> active;
   std::vector<engine::Session*> step_sessions;
