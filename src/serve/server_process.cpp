@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -26,9 +28,43 @@ int64_t now_ms() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// Process groups of running servers, read by the signal handler: plain atomics, no allocation.
+constexpr int kMaxServers = 256;
+std::atomic<pid_t> g_servers[kMaxServers];
+
+void remember(pid_t pid) {
+  for (auto& slot : g_servers) {
+    pid_t expected = 0;
+    if (slot.compare_exchange_strong(expected, pid)) return;
+  }
+}
+
+void forget(pid_t pid) {
+  for (auto& slot : g_servers) {
+    pid_t expected = pid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+void on_signal(int sig) {
+  for (auto& slot : g_servers) {
+    const pid_t pid = slot.load();
+    if (pid > 0) kill(-pid, SIGTERM);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 int decode_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1; }
 
 }  // namespace
+
+void stop_servers_on_signal() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
 
 std::string file_tail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
@@ -85,6 +121,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
   }
   if (pid == 0) {
     setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // the bench killed outright: the server goes too
     // The bench's interrupt handlers must not be inherited as ignored dispositions.
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -97,6 +134,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
     _exit(127);
   }
   setpgid(pid, pid);  // also from here, so stop() can signal the group even before the child ran
+  remember(pid);
   close(pipefd[1]);
   close(log_fd);
   ServerProcess p;
@@ -136,6 +174,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
       } else if (n == 0) {  // stdout closed: it exited (or closed it) without announcing
         int st = 0;
         waitpid(pid, &st, 0);
+        forget(pid);
         p.pid_ = -1;
         close(p.out_fd_);
         p.out_fd_ = -1;
@@ -163,6 +202,7 @@ int ServerProcess::stop(int grace_ms) {
     }
     if (r == pid_) status = decode_status(st);
     kill(-pid_, SIGKILL);  // anything the server left in its group
+    forget(pid_);
     pid_ = -1;
   }
   if (out_fd_ >= 0) {

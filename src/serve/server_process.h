@@ -39,6 +39,11 @@ class ServerProcess {
   std::string url_, log_path_;
 };
 
+// SIGINT/SIGTERM/SIGHUP handlers that SIGTERM every running server's process group and then die of
+// the signal as before, so an interrupted `bench serve` leaves no server behind. (A SIGKILLed
+// bench cannot run a handler: the servers get SIGTERM from PR_SET_PDEATHSIG instead.)
+void stop_servers_on_signal();
+
 // The last `max_bytes` of a file, for error messages.
 std::string file_tail(const std::string& path, size_t max_bytes = 2000);
 

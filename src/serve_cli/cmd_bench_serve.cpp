@@ -1,7 +1,10 @@
 // `infertrace bench serve --url http://HOST:PORT`: the load generator (docs/serve.md "bench serve").
 // Parses and validates the options, asks the server for its model, runs each profile point with
-// serve::load::run_point and prints the table (or JSON).
+// serve::load::run_point and prints the table (or JSON). With `-m M.gguf --topology sn,dp2` it
+// starts the servers itself, one topology after the other (serve/topology_run.h).
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <iostream>
@@ -10,6 +13,7 @@
 
 #include "serve/load/load_report.h"
 #include "serve/load/load_runner.h"
+#include "serve/topology_run.h"
 #include "serve_cli/serve_registry.h"
 #include "util/error.h"
 
@@ -20,6 +24,11 @@ using serve::load::Profile;
 
 struct Opts {
   std::vector<std::string> urls;
+  std::string model;
+  std::vector<std::string> topologies;
+  int max_batch = 8;
+  int64_t ctx = 0;
+  double start_timeout = 300;
   std::string profile = "synchronous", out;
   std::vector<int> concurrency;
   std::vector<double> rate;
@@ -41,6 +50,34 @@ void write_file(const std::string& path, const std::string& text) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("cannot rename " + tmp + " to " + path);
 }
 
+void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points) {
+  namespace fs = std::filesystem;
+  if (!fs::is_regular_file(o.model)) throw Error(o.model + ": no such model file");
+  serve::TopologyStudyOptions so;
+  std::error_code ec;
+  so.server_exe = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec) throw Error("cannot find this executable (/proc/self/exe): " + ec.message());
+  so.model = fs::absolute(o.model).string();
+  so.topologies = o.topologies.empty() ? std::vector<std::string>{"sn"} : o.topologies;
+  so.max_batch = o.max_batch;
+  so.ctx = o.ctx;
+  so.start_timeout_s = o.start_timeout;
+  so.profile = o.profile;
+  so.timeout_s = o.timeout;
+  so.points = points;
+  std::string dir = (fs::temp_directory_path() / "infertrace-bench-serve-XXXXXX").string();
+  if (!mkdtemp(dir.data())) throw Error("cannot create a directory for the servers' logs in " + fs::temp_directory_path().string());
+  so.log_dir = dir;
+  const serve::TopologyStudy study = serve::run_topology_study(so);
+  fs::remove_all(dir, ec);  // kept when a server failed: the error names its log
+  const auto j = serve::study_json(study);
+  if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
+  if (o.json)
+    std::cout << j.dump(2) << "\n";
+  else
+    std::cout << serve::render_study_text(study);
+}
+
 void run(const Opts& o) {
   serve::load::Target target;
   for (auto url : o.urls) {
@@ -50,7 +87,11 @@ void run(const Opts& o) {
     if (url.back() == '/') url.pop_back();
     target.base_urls.push_back(url);
   }
-  if (target.base_urls.empty()) throw UsageError("--url needs at least one http://HOST:PORT");
+  if (o.model.empty() == target.base_urls.empty())
+    throw UsageError("give either --url http://HOST:PORT (a running server) or -m M.gguf (servers started here)");
+  if (o.model.empty() && !o.topologies.empty()) throw UsageError("--topology needs -m M.gguf");
+  if (o.max_batch < 1) throw UsageError("--max-batch must be >= 1");
+  if (o.ctx < 0 || o.start_timeout <= 0) throw UsageError("--ctx must be >= 0 and --start-timeout > 0");
   if (o.prompt_tokens < 1 || o.output_tokens < 1) throw UsageError("--prompt-tokens and --output-tokens must be >= 1");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
@@ -89,6 +130,10 @@ void run(const Opts& o) {
     }
   }
 
+  if (!o.model.empty()) {
+    run_topologies(o, points);
+    return;
+  }
   serve::load::BenchRun br;
   br.target = target;
   br.profile = o.profile;
@@ -109,8 +154,15 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--url", o->urls,
                  "Server base URL http://HOST:PORT; a comma list spreads requests over several servers "
                  "(each to the one with the fewest in flight)")
-      ->required()
       ->delimiter(',');
+  c->add_option("-m,--model", o->model, "GGUF model: start infertrace serve on it per topology instead of --url");
+  c->add_option("--topology", o->topologies,
+                "With -m: sn (one server; one NUMA node when there are several) and/or dpN (N servers on disjoint "
+                "CPU sets), e.g. sn,dp2; every topology after the first is compared with it (crossover)")
+      ->delimiter(',');
+  c->add_option("--max-batch", o->max_batch, "With -m: the servers' --max-batch (default 8)");
+  c->add_option("--ctx", o->ctx, "With -m: the servers' --ctx (default: prompt + output tokens)");
+  c->add_option("--start-timeout", o->start_timeout, "With -m: seconds a server may take to load (default 300)");
   c->add_option("--profile", o->profile, "synchronous|concurrent|constant|poisson|sweep")
       ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}));
   c->add_option("--concurrency", o->concurrency, "In-flight requests per point (concurrent), e.g. 1,4,8")

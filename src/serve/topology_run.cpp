@@ -1,0 +1,173 @@
+#include "serve/topology_run.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "engine/runtime/numa_topology.h"
+#include "serve/energy_meter.h"
+#include "serve/server_process.h"
+#include "util/error.h"
+
+namespace infertrace::serve {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+int64_t kv_tokens(const TopologyStudyOptions& o) {
+  if (o.ctx > 0) return o.ctx;
+  int64_t most = 0;
+  for (const auto& p : o.points) most = std::max(most, p.prompt_tokens + p.output_tokens);
+  return most;
+}
+
+}  // namespace
+
+double point_load(const load::PointSpec& spec) {
+  switch (spec.profile) {
+    case load::Profile::kSynchronous:
+      return 1;
+    case load::Profile::kConcurrent:
+      return spec.concurrency;
+    default:
+      return spec.rate;
+  }
+}
+
+TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
+  if (o.topologies.empty()) throw UsageError("--topology needs at least one of sn, dpN");
+  const std::vector<int> cpus = allowed_cpus();
+  std::vector<Topology> plans;
+  for (const auto& name : o.topologies) plans.push_back(plan_topology(name, cpus, engine::numa_node_of_cpu));
+  const bool several_nodes = engine::online_numa_nodes().size() > 1;
+
+  TopologyStudy study;
+  const EnergyMeter meter;
+  study.energy_supported = meter.supported();
+  if (meter.supported()) {
+    for (const auto& d : meter.domain_names()) study.energy_note += (study.energy_note.empty() ? "" : ", ") + d;
+  } else {
+    study.energy_note = "not supported: " + meter.why_not();
+  }
+  stop_servers_on_signal();
+
+  for (const Topology& t : plans) {
+    std::cerr << "bench serve: topology " << t.name << ": " << t.note << "\n";
+    std::vector<ServerProcess> servers;
+    load::Target target;
+    for (size_t i = 0; i < t.servers.size(); ++i) {
+      const ServerPlacement& s = t.servers[i];
+      std::vector<std::string> argv{o.server_exe, "serve", "-m", o.model, "--host", "127.0.0.1", "--port", "0",
+                                    "-t", std::to_string(s.cpus.size()), "--cpus", format_cpu_list(s.cpus),
+                                    "--max-batch", std::to_string(o.max_batch), "--ctx", std::to_string(kv_tokens(o))};
+      // Each DP server's weights and KV caches on its own node's memory, as seed 003 binds its ranks.
+      if (several_nodes) argv.push_back("--numa");
+      const std::string log = o.log_dir + "/serve-" + t.name + "-" + std::to_string(i) + ".log";
+      servers.push_back(ServerProcess::start(argv, log, static_cast<int>(o.start_timeout_s * 1000)));
+      target.base_urls.push_back(servers.back().url());
+    }
+    TopologyRun run;
+    run.topology = t;
+    run.run.target = target;
+    run.run.profile = o.profile;
+    run.run.model = load::fetch_model_info(target, o.timeout_s);
+    for (const auto& spec : o.points) {
+      std::cerr << "bench serve: " << t.name << " load " << point_load(spec) << "\n";
+      const auto e0 = meter.supported() ? std::optional(meter.read()) : std::nullopt;
+      run.run.points.push_back(load::run_point(target, run.run.model, spec));
+      PointEnergy pe;
+      if (e0) pe.joules = meter.joules(*e0, meter.read());
+      run.energy.push_back(pe);
+    }
+    for (auto& s : servers) s.stop();
+    study.runs.push_back(std::move(run));
+  }
+
+  if (study.runs.size() > 1) {
+    const auto throughput = [](const TopologyRun& r) {
+      std::vector<LoadThroughput> v;
+      for (const auto& p : r.run.points) v.push_back({point_load(p.spec), p.metrics.tok_per_s});
+      return v;
+    };
+    for (size_t i = 1; i < study.runs.size(); ++i)
+      study.crossovers.push_back(find_crossover(study.runs[0].topology.name, throughput(study.runs[0]),
+                                                study.runs[i].topology.name, throughput(study.runs[i])));
+  }
+  return study;
+}
+
+std::string render_study_text(const TopologyStudy& study) {
+  std::ostringstream o;
+  for (const auto& r : study.runs) {
+    o << "## topology " << r.topology.name << ": " << r.topology.note << "\n\n" << load::render_text(r.run);
+    if (study.energy_supported) {
+      o << "\nenergy (CPU packages):\n";
+      for (size_t i = 0; i < r.run.points.size(); ++i) {
+        const auto& m = r.run.points[i].metrics;
+        if (!r.energy[i].joules) continue;
+        const double j = *r.energy[i].joules;
+        o << "  load " << point_load(r.run.points[i].spec) << ": " << fmt("%.1f J", j) << ", "
+          << (m.duration_s > 0 ? fmt("%.1f W", j / m.duration_s) : "- W") << ", "
+          << (m.output_tokens > 0 ? fmt("%.3f J per output token", j / m.output_tokens) : "no output tokens") << "\n";
+      }
+    }
+    o << "\n";
+  }
+  o << "energy: " << study.energy_note << "\n";
+  for (const auto& c : study.crossovers) {
+    o << "\n## " << c.alt << " against " << c.base << " (output tok/s; ties within " << fmt("%g", c.tie_pct) << "%)\n\n";
+    o << "| Load | " << c.base << " tok/s | " << c.alt << " tok/s | Delta | Winner |\n|---|---|---|---|---|\n";
+    for (const auto& row : c.rows)
+      o << "| " << fmt("%g", row.load) << " | " << fmt("%.2f", row.base_tok_s) << " | " << fmt("%.2f", row.alt_tok_s)
+        << " | " << (!std::isfinite(row.delta_pct) ? "-" : std::fabs(row.delta_pct) < 0.5 ? "0%" : fmt("%+.0f%%", row.delta_pct)) << " | " << row.winner << " |\n";
+    o << "\ncrossover: " << c.summary << "\n";
+  }
+  return o.str();
+}
+
+nlohmann::json study_json(const TopologyStudy& study) {
+  nlohmann::json j;
+  j["schema"] = "infertrace.bench_serve_topologies/1";
+  j["energy"] = {{"supported", study.energy_supported}, {"note", study.energy_note}};
+  j["topologies"] = nlohmann::json::array();
+  for (const auto& r : study.runs) {
+    nlohmann::json t;
+    t["name"] = r.topology.name;
+    t["note"] = r.topology.note;
+    t["servers"] = nlohmann::json::array();
+    for (size_t i = 0; i < r.topology.servers.size(); ++i) {
+      const auto& s = r.topology.servers[i];
+      t["servers"].push_back({{"cpus", format_cpu_list(s.cpus)},
+                              {"numa_node", s.numa_node < 0 ? nlohmann::json() : nlohmann::json(s.numa_node)},
+                              {"url", i < r.run.target.base_urls.size() ? r.run.target.base_urls[i] : ""}});
+    }
+    t["run"] = load::to_json(r.run);
+    t["energy_j"] = nlohmann::json::array();
+    for (const auto& e : r.energy) t["energy_j"].push_back(e.joules ? nlohmann::json(*e.joules) : nlohmann::json());
+    j["topologies"].push_back(t);
+  }
+  j["crossovers"] = nlohmann::json::array();
+  for (const auto& c : study.crossovers) {
+    nlohmann::json x{{"base", c.base}, {"alt", c.alt}, {"tie_pct", c.tie_pct}, {"summary", c.summary}};
+    x["load"] = c.load ? nlohmann::json(*c.load) : nlohmann::json();
+    x["rows"] = nlohmann::json::array();
+    for (const auto& row : c.rows)
+      x["rows"].push_back({{"load", row.load},
+                           {"base_tok_s", row.base_tok_s},
+                           {"alt_tok_s", row.alt_tok_s},
+                           {"delta_pct", std::isfinite(row.delta_pct) ? nlohmann::json(row.delta_pct) : nlohmann::json()},
+                           {"winner", row.winner}});
+    j["crossovers"].push_back(x);
+  }
+  return j;
+}
+
+}  // namespace infertrace::serve

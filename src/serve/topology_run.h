@@ -1,0 +1,57 @@
+// `bench serve -m M.gguf --topology sn,dp2`: seed 003's study on this machine. For each topology,
+// start its servers (infertrace-serve serve, port 0, pinned to their CPU sets), run every profile
+// point against all of them (each request to the server with the fewest in flight), read the
+// package energy around each point where powercap allows, stop the servers; then compare every
+// topology with the first one point by point and name the crossover (serve/crossover.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "serve/crossover.h"
+#include "serve/load/load_report.h"
+#include "serve/topology.h"
+
+namespace infertrace::serve {
+
+struct TopologyStudyOptions {
+  std::string server_exe;  // infertrace-serve
+  std::string model;       // GGUF path
+  std::vector<std::string> topologies;
+  int max_batch = 8;
+  int64_t ctx = 0;             // 0: prompt + output tokens of the points (each KV cache sized to the work)
+  double start_timeout_s = 300;
+  std::string log_dir;          // servers' stderr logs
+  std::string profile;          // as given on the command line
+  double timeout_s = 600;       // for /v1/models
+  std::vector<load::PointSpec> points;
+};
+
+struct PointEnergy {
+  std::optional<double> joules;  // package energy during the point, when measured
+};
+
+struct TopologyRun {
+  Topology topology;
+  load::BenchRun run;
+  std::vector<PointEnergy> energy;  // per point
+};
+
+struct TopologyStudy {
+  std::vector<TopologyRun> runs;
+  std::vector<Crossover> crossovers;  // every topology after the first against the first
+  bool energy_supported = false;
+  std::string energy_note;            // the domains, or why not
+};
+
+TopologyStudy run_topology_study(const TopologyStudyOptions& options);
+
+// The load a point ran at: its rate (open loop) or concurrency (closed loop; 1 for synchronous).
+double point_load(const load::PointSpec& spec);
+
+std::string render_study_text(const TopologyStudy& study);
+nlohmann::json study_json(const TopologyStudy& study);
+
+}  // namespace infertrace::serve

@@ -1,0 +1,146 @@
+"""`infertrace bench serve -m M.gguf --topology sn,dp2`: the bench starts the servers itself. Checks,
+against this machine's own CPU list (os.sched_getaffinity) and numbers recomputed here from the
+JSON's own points: SN gets every allowed CPU (one NUMA node here), DP-2 two disjoint halves; every
+request completes with the asked number of tokens; the crossover rows' deltas and winners follow
+the 5% tie band; no server is left running (also after Ctrl-C); bad options are usage errors."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+from _harness import EXE, check, failures, run, skip
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+cpus = sorted(os.sched_getaffinity(0))
+if len(cpus) < 2:
+    skip("dp2 needs two CPUs")
+
+
+def servers_of(model):
+    """pids of infertrace-serve servers running on `model`."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 1 and args[0].endswith(b"infertrace-serve") and args[1] == b"serve" and model.encode() in args:
+            found.append(int(pid))
+    return found
+
+
+def parse_cpus(text):
+    out = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b or a) + 1))
+    return out
+
+
+with tempfile.TemporaryDirectory() as d:
+    model = os.path.join(d, "tiny.gguf")
+    r = run("model", "synth", "--preset", "tiny", "-o", model)
+    check(r.returncode == 0, f"model synth: {r.stderr}")
+    out = os.path.join(d, "study.json")
+    r = run("bench", "serve", "-m", model, "--topology", "sn,dp2", "--profile", "concurrent", "--concurrency", "1,3",
+            "--requests", "6", "--prompt-tokens", "24", "--output-tokens", "12", "--json", "-o", out, timeout=600)
+    check(r.returncode == 0, f"bench serve -m: exit {r.returncode}: {r.stderr[-2000:]}")
+    doc = json.loads(r.stdout)
+    with open(out) as f:
+        check(json.load(f) == doc, "-o writes the --json document")
+    check(doc["schema"] == "infertrace.bench_serve_topologies/1", "schema")
+    topo = {t["name"]: t for t in doc["topologies"]}
+    check(list(topo) == ["sn", "dp2"], f"topologies in order: {list(topo)}")
+    sn_cpus = [parse_cpus(s["cpus"]) for s in topo["sn"]["servers"]]
+    dp_cpus = [parse_cpus(s["cpus"]) for s in topo["dp2"]["servers"]]
+    check(len(sn_cpus) == 1, "sn: one server")
+    with open("/sys/devices/system/node/online") as f:
+        one_node = f.read().strip() == "0"
+    if one_node:
+        check(sn_cpus[0] == cpus, f"sn on every allowed CPU: {sn_cpus} vs {cpus}")
+        half = (len(cpus) + 1) // 2
+        check(dp_cpus == [cpus[:half], cpus[half:]], f"dp2 on the two halves of the CPU list: {dp_cpus}")
+    check(len(dp_cpus) == 2 and not set(dp_cpus[0]) & set(dp_cpus[1]), "dp2: two disjoint CPU sets")
+    urls = [s["url"] for s in topo["dp2"]["servers"]]
+    check(len(set(urls)) == 2 and all(u.startswith("http://127.0.0.1:") for u in urls), f"dp2 urls {urls}")
+    for name, t in topo.items():
+        pts = t["run"]["points"]
+        check([p["concurrency"] for p in pts] == [1, 3], f"{name}: points {[p.get('concurrency') for p in pts]}")
+        for p in pts:
+            check(p["completed"] == 6 and p["sent"] == 6 and p["failed"] == 0, f"{name}: {p['completed']}/{p['sent']}")
+            check(p["output_tokens"] == 6 * 12, f"{name}: output tokens {p['output_tokens']}")
+            check(all(q["tokens"] == 12 for q in p["requests"]), f"{name}: every request 12 tokens")
+            # tok/s recomputed from the point's own duration
+            check(abs(p["tok_per_s"] - p["output_tokens"] / p["duration_s"]) <= 1e-6 * p["tok_per_s"] + 1e-9,
+                  f"{name}: tok/s {p['tok_per_s']}")
+    check(len(doc["crossovers"]) == 1, "one comparison")
+    c = doc["crossovers"][0]
+    check(c["base"] == "sn" and c["alt"] == "dp2", "compared with the first topology")
+    base_pts = {p["concurrency"]: p["tok_per_s"] for p in topo["sn"]["run"]["points"]}
+    alt_pts = {p["concurrency"]: p["tok_per_s"] for p in topo["dp2"]["run"]["points"]}
+    check([row["load"] for row in c["rows"]] == [1, 3], f"crossover loads {[row['load'] for row in c['rows']]}")
+    wins = []
+    for row in c["rows"]:
+        b, a = base_pts[row["load"]], alt_pts[row["load"]]
+        delta = (a - b) / b * 100
+        check(abs(row["delta_pct"] - delta) < 1e-6, f"delta at {row['load']}: {row['delta_pct']} vs {delta}")
+        want = "tie" if abs(delta) <= 5 else ("dp2" if delta > 0 else "sn")
+        check(row["winner"] == want, f"winner at {row['load']}: {row['winner']} vs {want}")
+        wins.append(want)
+    # The crossover, recomputed: smallest load of the tail where dp2 never loses and wins somewhere.
+    expect = None
+    for row, w in reversed(list(zip(c["rows"], wins))):
+        if w == "sn":
+            break
+        if w == "dp2":
+            expect = row["load"]
+    check(c["load"] == expect, f"crossover {c['load']} vs {expect}")
+    check(not doc["energy"]["supported"] or doc["topologies"][0]["energy_j"][0] is not None, "energy per point")
+    check(servers_of(model) == [], "no server left after the study")
+
+    # Text output: one table per topology and the comparison.
+    r = run("bench", "serve", "-m", model, "--topology", "sn,dp2", "--profile", "synchronous", "--requests", "2",
+            "--prompt-tokens", "8", "--output-tokens", "4")
+    check(r.returncode == 0, f"text run: {r.stderr[-1000:]}")
+    check("## topology sn" in r.stdout and "## topology dp2" in r.stdout and "## dp2 against sn" in r.stdout,
+          "text: both topologies and the comparison")
+    check("energy:" in r.stdout, "text says whether energy was measured")
+
+    # Ctrl-C in the middle: the bench dies of the signal, its servers go too.
+    p = subprocess.Popen([EXE, "bench", "serve", "-m", model, "--topology", "dp2", "--profile", "concurrent",
+                          "--concurrency", "2", "--requests", "100000", "--prompt-tokens", "8", "--output-tokens", "64"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(servers_of(model)) < 2:
+        time.sleep(0.1)
+    check(len(servers_of(model)) == 2, "dp2: two servers running")
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        check(False, "bench did not end after SIGINT")
+    deadline = time.time() + 10
+    while time.time() < deadline and servers_of(model):
+        time.sleep(0.1)
+    check(servers_of(model) == [], f"no server left after SIGINT: {servers_of(model)}")
+
+    # Usage errors (exit 2) and a missing model (exit 1).
+    for args in (["--topology", "tp2"], ["--topology", "dp99"], ["--url", "http://127.0.0.1:1"], ["--max-batch", "0"]):
+        r = run("bench", "serve", "-m", model, "--requests", "1", *args)
+        check(r.returncode == 2, f"{args}: exit {r.returncode} {r.stderr[-300:]}")
+    r = run("bench", "serve", "-m", os.path.join(d, "missing.gguf"), "--requests", "1")
+    check(r.returncode == 1 and "missing.gguf" in r.stderr, f"missing model: {r.returncode} {r.stderr}")
+    r = run("bench", "serve", "--topology", "sn", "--url", "http://127.0.0.1:1", "--requests", "1")
+    check(r.returncode == 2, f"--topology without -m: {r.returncode}")
+
+if failures:
+    raise SystemExit(1)
+print("ok")
