@@ -101,7 +101,8 @@ Topology plan_topology(const std::string& name, const std::vector<int>& allowed_
       t.servers.push_back(p);
     }
     t.note = std::to_string(n) + " servers on " + std::to_string(n) + " contiguous parts of the CPU list (" +
-             std::to_string(nodes) + " NUMA node" + (nodes == 1 ? "" : "s") + ": not divisible by " + std::to_string(n) + ")";
+             std::to_string(nodes) + " NUMA node" + (nodes == 1 ? "" : "s") +
+             (nodes < n ? ", fewer than servers)" : ", not a multiple of " + std::to_string(n) + ")");
   }
   for (size_t i = 0; i < t.servers.size(); ++i)
     t.note += std::string(i == 0 ? ": " : "; ") + format_cpu_list(t.servers[i].cpus);
