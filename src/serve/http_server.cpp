@@ -35,6 +35,10 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // Enough handler threads for every request the scheduler may hold (active + queued) plus a few
   // for /health and 503 answers: a request beyond them would wait unseen in httplib's own queue.
   server_.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
+  // One request per connection: cpp-httplib keeps a handler thread on an idle kept-alive
+  // connection for seconds, so clients with connection pools could occupy every thread and make
+  // new requests wait unseen (neither served nor answered 503).
+  server_.set_keep_alive_max_count(1);
   server_.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     const json j = {{"object", "list"},

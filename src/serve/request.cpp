@@ -138,7 +138,8 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
 
   r.prompt = prompt_ids(j["prompt"], limits, encode);
   const int64_t n_prompt = static_cast<int64_t>(r.prompt.size());
-  if (n_prompt + r.max_tokens > limits.ctx)
+  // Written so that a huge max_tokens cannot overflow into a pass.
+  if (n_prompt > limits.ctx || r.max_tokens > limits.ctx - n_prompt)
     bad("this model's maximum context length is " + std::to_string(limits.ctx) + " tokens; the request has " +
         std::to_string(n_prompt) + " prompt tokens and asks for " + std::to_string(r.max_tokens) +
         " completion tokens (max_tokens)");

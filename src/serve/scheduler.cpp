@@ -163,6 +163,13 @@ void Scheduler::run() {
       if (active[i].stream->cancelled()) drop(i, Finish::Cancelled, {});
     if (active.empty()) continue;
 
+    // A request whose session is full ends alone here: in the step it would fail every row (the
+    // request check keeps prompt + max_tokens within the context, so this is a safety net).
+    for (size_t i = active.size(); i-- > 0;)
+      if (active[i].session->n_past() >= active[i].session->n_ctx())
+        drop(i, Finish::Error, "context full: the session holds " + std::to_string(active[i].session->n_ctx()) + " tokens");
+    if (active.empty()) continue;
+
     step_sessions.clear();
     step_tokens.clear();
     for (const Active& a : active) {

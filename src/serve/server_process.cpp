@@ -112,6 +112,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
   std::vector<std::string> copy = argv;
   for (auto& a : copy) args.push_back(a.data());
   args.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(log_fd);
@@ -122,6 +123,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
   if (pid == 0) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // the bench killed outright: the server goes too
+    if (getppid() != parent) _exit(1);  // it died before prctl took effect
     // The bench's interrupt handlers must not be inherited as ignored dispositions.
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);

@@ -96,7 +96,9 @@ void run(const Opts& o) {
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
   if (o.requests < 0 || o.duration < 0 || o.warmup < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");
-  if (o.timeout <= 0) throw UsageError("--timeout must be > 0");
+  // Finite and bounded: infinity or 1e300 would overflow the deadline arithmetic.
+  if (!(o.timeout > 0 && o.timeout <= 1e7)) throw UsageError("--timeout must be > 0 and at most 1e7 s");
+  if (!(o.duration <= 1e7)) throw UsageError("--duration must be at most 1e7 s");
 
   serve::load::PointSpec base;
   base.requests = o.requests;
@@ -122,7 +124,7 @@ void run(const Opts& o) {
   } else {  // constant, poisson, sweep (= constant over the list); CLI11 checked the name
     if (o.rate.empty()) throw UsageError("--profile " + o.profile + " needs --rate LIST");
     for (double r : o.rate) {
-      if (!(r > 0)) throw UsageError("--rate values must be > 0");
+      if (!(r > 0 && r <= 1e6)) throw UsageError("--rate values must be > 0 and at most 1e6 req/s");
       auto p = base;
       p.profile = o.profile == "poisson" ? Profile::kPoisson : Profile::kConstant;
       p.rate = r;

@@ -61,8 +61,10 @@ int64_t serve_context(int64_t requested, int64_t n_ctx_train) {
 }
 
 void run_serve(const ServeArgs& a) {
-  if (a.max_batch < 1) throw UsageError("--max-batch must be >= 1");
-  if (a.max_queue < 0) throw UsageError("--max-queue must be >= 0");
+  // Every batch and queue slot gets an HTTP handler thread at start: bounded.
+  if (a.max_batch < 1 || a.max_batch > 1024) throw UsageError("--max-batch must be between 1 and 1024");
+  if (a.max_queue < 0 || a.max_queue > 4096) throw UsageError("--max-queue must be between 0 and 4096");
+  if (a.threads < 0) throw UsageError("-t must be >= 1 (or left out for every allowed CPU)");
   if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
   if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
@@ -105,6 +107,12 @@ void run_serve(const ServeArgs& a) {
   std::thread([stop_signals, &scheduler, &http] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
+    // A second signal while stopping (a long prefill in progress) ends the process at once.
+    std::thread([stop_signals] {
+      int again = 0;
+      sigwait(&stop_signals, &again);
+      std::_Exit(128 + again);
+    }).detach();
     scheduler.stop();  // in-flight requests end cancelled, so their handlers return
     const serve::SchedulerStats stats = scheduler.stats();  // final: the engine thread has ended
     http.stop();

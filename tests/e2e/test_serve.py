@@ -235,6 +235,8 @@ with tempfile.TemporaryDirectory() as tmp:
         check_error(port, {"prompt": [1, -3]}, 400)
         check_error(port, {"prompt": "x", "model": "gpt-4"}, 404, "gpt-4")
         check_error(port, {"prompt": "x", "max_tokens": 0}, 400, "max_tokens")
+        # prompt + max_tokens must not overflow into a pass (it then failed every request in the batch)
+        check_error(port, {"prompt": [1, 2, 3], "max_tokens": 2**63 - 1, "ignore_eos": True}, 400, "max_tokens")
         check_error(port, {"prompt": {"a": 1}}, 400, "prompt")
         status, ctype, text = request(port, "GET", "/v1/chat/completions")
         check(status == 404 and json.loads(text)["error"]["code"] == 404, "unknown route: %d %s" % (status, text))
