@@ -56,9 +56,7 @@ void run_engine(const RunArgs& a) {
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
   if (!a.cpus.empty()) placement.cpus = engine::parse_cpu_list(a.cpus);
-  const int threads = a.threads > 0 ? a.threads
-                      : !placement.cpus.empty() ? static_cast<int>(placement.cpus.size())
-                                                : engine::allowed_cpu_count();
+  const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
 
   const auto model = engine::Model::load(a.model, placement);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());

@@ -1,9 +1,8 @@
 // infertrace: one binary, one verb per file (see cli/registry.h).
 #include <algorithm>
-#include <iostream>
 
+#include "cli/parse_and_run.h"
 #include "cli/registry.h"
-#include "util/error.h"
 
 namespace infertrace::cli {
 
@@ -51,26 +50,5 @@ int main(int argc, char** argv) {
     for (auto& e : reg) e.fn(app);
   }
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;  // usage error
-  } catch (const Error& e) {
-    std::cerr << "infertrace: error: " << e.what() << "\n";
-    return e.exit_code();
-  } catch (const std::bad_alloc&) {
-    std::cerr << "infertrace: error: out of memory\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "infertrace: error: " << e.what() << "\n";
-    return 1;
-  }
-  return cli::exit_code();
+  return cli::parse_and_run(app, argc, argv, cli::exit_code);
 }

@@ -2,10 +2,9 @@
 // and `infertrace bench serve` exec this executable from beside themselves, so it is normally not
 // run by hand, but it takes the same arguments: `infertrace-serve serve -m M.gguf`.
 #include <algorithm>
-#include <iostream>
 
+#include "cli/parse_and_run.h"
 #include "serve_cli/serve_registry.h"
-#include "util/error.h"
 
 namespace infertrace::serve_cli {
 
@@ -48,26 +47,5 @@ int main(int argc, char** argv) {
     bench->require_subcommand(1);
     for (auto& v : bench_verbs) v.fn(*bench);
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;  // usage error
-  } catch (const Error& e) {
-    std::cerr << "infertrace: error: " << e.what() << "\n";
-    return e.exit_code();
-  } catch (const std::bad_alloc&) {
-    std::cerr << "infertrace: error: out of memory\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "infertrace: error: " << e.what() << "\n";
-    return 1;
-  }
-  return serve_cli::g_exit_code;
+  return cli::parse_and_run(app, argc, argv, [] { return serve_cli::g_exit_code; });
 }

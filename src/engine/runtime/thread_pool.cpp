@@ -29,6 +29,11 @@ int allowed_cpu_count() {
   return std::max(1, CPU_COUNT(&set));
 }
 
+int resolve_thread_count(int requested, const std::vector<int>& cpus) {
+  if (requested > 0) return requested;
+  return cpus.empty() ? allowed_cpu_count() : static_cast<int>(cpus.size());
+}
+
 std::vector<int> parse_cpu_list(const std::string& text) {
   std::vector<int> cpus;
   size_t i = 0;

@@ -25,6 +25,10 @@ std::vector<int> parse_cpu_list(const std::string& text);
 // CPUs this process may run on (sched_getaffinity): the default thread count of the engine's verbs.
 int allowed_cpu_count();
 
+// The thread count `engine run` and `serve` use: `requested` when > 0, else one per CPU of the
+// pinning list `cpus` when given, else allowed_cpu_count().
+int resolve_thread_count(int requested, const std::vector<int>& cpus);
+
 class ThreadPool {
  public:
   // `cpus` non-empty: thread i (the caller included) is pinned to cpus[i % cpus.size()];

@@ -1,0 +1,42 @@
+// Parses the command line into `app` (whose callbacks run the verb) and maps every outcome to the
+// exit-code convention of util/error.h: 0 ok (or the verb's own findings code), 1 runtime/input
+// error, 2 usage error; help and --version print and exit 0. Shared by `infertrace` and
+// `infertrace-serve` (header-only: the second executable links no cli/ sources).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <new>
+
+#include "util/error.h"
+
+namespace infertrace::cli {
+
+// `verb_exit_code`: what a verb that completed set (findings); read after a successful parse.
+inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;  // usage error
+  } catch (const Error& e) {
+    std::cerr << "infertrace: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "infertrace: error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "infertrace: error: " << e.what() << "\n";
+    return 1;
+  }
+  return verb_exit_code();
+}
+
+}  // namespace infertrace::cli
