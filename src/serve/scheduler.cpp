@@ -4,7 +4,7 @@
 
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/thread_pool.h"
-#include "serve/decode_step.h"
+#include "engine/model/batch_decode.h"
 #include "util/error.h"
 
 namespace infertrace::serve {
@@ -105,7 +105,8 @@ void Scheduler::run() {
   }
   cv_.notify_all();
 
-  DecodeStep decode(model_, *pool, opt_.max_batch);
+  // Every weight product once per step for all active requests (docs/engine.md "Batched decode step").
+  engine::BatchDecoder decode(model_, *pool, opt_.max_batch);
   const size_t n_vocab = static_cast<size_t>(model_.config().n_vocab);
   std::vector<Active> active;
   std::vector<engine::Session*> step_sessions;

@@ -1,7 +1,7 @@
 // Continuous batching on one engine thread (docs/serve.md "Scheduling"). Each loop: admit waiting
 // requests first-come-first-served while fewer than max_batch are active (each gets a Session from
 // a pool of max_batch, reset and reused, and its prompt is prefilled; the prefill's logits give its
-// first token), then one decode step (serve/decode_step.h) gives every active request its next
+// first token), then one decode step (engine::BatchDecoder) gives every active request its next
 // token; a request retires after max_tokens tokens, after an end-of-generation token unless
 // ignore_eos, or when cancelled (its client went away). The engine thread owns the ThreadPool (the
 // pool pins the thread that makes it to the first --cpus CPU) and the sessions; HTTP threads only

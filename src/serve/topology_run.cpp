@@ -83,16 +83,9 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
       std::cerr << "bench serve: " << t.name << " load " << point_load(spec) << "\n";
       // The warm-up runs before the energy window (run_point would run it inside), so joules are
       // those of the measured requests alone.
+      load::run_warmup(target, run.run.model, spec);
       load::PointSpec measured = spec;
-      if (spec.warmup > 0) {
-        load::PointSpec warm = spec;
-        warm.profile = load::Profile::kSynchronous;
-        warm.requests = spec.warmup;
-        warm.duration_s = 0;
-        warm.warmup = 0;
-        load::run_point(target, run.run.model, warm);
-        measured.warmup = 0;
-      }
+      measured.warmup = 0;
       const auto e0 = meter.supported() ? std::optional(meter.read()) : std::nullopt;
       run.run.points.push_back(load::run_point(target, run.run.model, measured));
       run.run.points.back().spec.warmup = spec.warmup;  // as asked, for the report

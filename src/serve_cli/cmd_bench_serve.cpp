@@ -2,7 +2,9 @@
 // Parses and validates the options, asks the server for its model, runs each profile point with
 // serve::load::run_point and prints the table (or JSON). With `-m M.gguf --topology sn,dp2` it
 // starts the servers itself, one topology after the other (serve/topology_run.h).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/output_file.h"
 #include "serve/load/load_report.h"
 #include "serve/load/load_runner.h"
 #include "serve/topology_run.h"
@@ -38,16 +41,16 @@ struct Opts {
   bool json = false;
 };
 
+// The JSON document via FILE.partial (cli/output_file.h, as export and report write theirs): a
+// failed write leaves no half file and no .partial behind.
 void write_file(const std::string& path, const std::string& text) {
-  // Written beside the target and renamed, so a failed run never leaves half a file.
-  const std::string tmp = path + ".partial";
-  {
+  cli::write_whole(path, [&](const std::string& tmp) {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("cannot write " + tmp);
+    if (!f) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
     f << text;
-    if (!f.flush()) throw Error("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("cannot rename " + tmp + " to " + path);
+    if (!f.flush()) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
+    return 0;
+  });
 }
 
 void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points) {

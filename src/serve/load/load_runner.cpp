@@ -232,25 +232,29 @@ ModelInfo fetch_model_info(const Target& target, double timeout_s) {
   return info;
 }
 
+void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& spec) {
+  // One at a time, unmeasured, with prompt indices after any measured request's (a server with a
+  // prefix cache must not have seen the measured prompts).
+  if (spec.warmup <= 0) return;
+  Shared w(target.base_urls.size());
+  w.target = &target;
+  w.model = &model;
+  w.spec = &spec;
+  w.t0 = Clock::now();
+  std::atomic<bool> fin{false};
+  std::thread dog([&] { watchdog(w, fin); });
+  for (int64_t i = 0; i < spec.warmup; ++i) {
+    RequestSample r;
+    do_request(w, (1ULL << 40) + static_cast<uint64_t>(i), r);
+  }
+  fin = true;
+  dog.join();
+}
+
 PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec) {
   PointResult out;
   out.spec = spec;
-  // Warmup: one at a time, unmeasured, with indices after any measured request's.
-  {
-    Shared w(target.base_urls.size());
-    w.target = &target;
-    w.model = &model;
-    w.spec = &spec;
-    w.t0 = Clock::now();
-    std::atomic<bool> fin{false};
-    std::thread dog([&] { watchdog(w, fin); });
-    for (int64_t i = 0; i < spec.warmup; ++i) {
-      RequestSample r;
-      do_request(w, (1ULL << 40) + static_cast<uint64_t>(i), r);
-    }
-    fin = true;
-    dog.join();
-  }
+  run_warmup(target, model, spec);
 
   Shared s(target.base_urls.size());
   s.target = &target;

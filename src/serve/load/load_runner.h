@@ -48,6 +48,11 @@ void parse_base_url(const std::string& url, std::string* host, int* port);
 // when the server cannot be reached.
 ModelInfo fetch_model_info(const Target& target, double timeout_s);
 
+// The point's --warmup requests, one at a time, unmeasured (run_point runs them first; a caller
+// that measures something around the point itself, like energy, runs them before with this and
+// passes warmup = 0 to run_point).
+void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& spec);
+
 // Runs the warmup and then the point; never throws for a failing request (errors are counted).
 PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec);
 
