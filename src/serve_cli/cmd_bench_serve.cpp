@@ -82,6 +82,11 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
 }
 
 void run(const Opts& o) {
+  // Before any request is sent: a directory or the model itself is no place for the JSON.
+  if (!o.out.empty()) {
+    const std::vector<std::string> inputs = o.model.empty() ? std::vector<std::string>{} : std::vector{o.model};
+    cli::check_output_file(o.out, inputs, "the model");
+  }
   serve::load::Target target;
   for (auto url : o.urls) {
     std::string host;

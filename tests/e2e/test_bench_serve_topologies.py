@@ -138,6 +138,9 @@ with tempfile.TemporaryDirectory() as d:
         check(r.returncode == 2, f"{args}: exit {r.returncode} {r.stderr[-300:]}")
     r = run("bench", "serve", "-m", os.path.join(d, "missing.gguf"), "--requests", "1")
     check(r.returncode == 1 and "missing.gguf" in r.stderr, f"missing model: {r.returncode} {r.stderr}")
+    r = run("bench", "serve", "-m", model, "--requests", "1", "-o", d)
+    check(r.returncode == 1 and "directory" in r.stderr and servers_of(model) == [],
+          f"-o DIR refused before any server starts: {r.returncode} {r.stderr}")
     r = run("bench", "serve", "--topology", "sn", "--url", "http://127.0.0.1:1", "--requests", "1")
     check(r.returncode == 2, f"--topology without -m: {r.returncode}")
 
