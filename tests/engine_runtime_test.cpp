@@ -12,6 +12,7 @@
 #include "engine/runtime/membw.h"
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/thread_pool.h"
+#include "util/cpu_list.h"
 #include "util/error.h"
 
 using namespace infertrace;
@@ -69,10 +70,17 @@ TEST(EngineThreadPool, PinsToCpuList) {
   EXPECT_THROW(ThreadPool(1, {100000}), Error);
 }
 
-TEST(EngineThreadPool, CpuListParsing) {
+TEST(CpuList, ParsesTheKernelSyntaxAndNamesTheOptionOnErrors) {
   EXPECT_EQ(parse_cpu_list("0-3,6,8-9"), (std::vector<int>{0, 1, 2, 3, 6, 8, 9}));
   EXPECT_EQ(parse_cpu_list("5"), std::vector<int>{5});
-  for (const char* bad : {"", "a", "3-1", "1,", "1--2", "-1"}) EXPECT_THROW(parse_cpu_list(bad), UsageError) << bad;
+  for (const char* bad : {"", "a", "3-1", "1,", "1--2", "-1", ",1", "1 ", "99999999999"})
+    EXPECT_THROW(parse_cpu_list(bad), UsageError) << bad;
+  try {
+    parse_cpu_list("2-x", "--pin-cpus");
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--pin-cpus 2-x"), std::string::npos) << e.what();
+  }
 }
 
 TEST(EngineSampler, GreedyTopKAndSeeds) {

@@ -14,6 +14,7 @@
 
 #include "bench/interference_loads.h"
 #include "bench/interference_proc.h"
+#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace::bench {
@@ -21,24 +22,6 @@ namespace infertrace::bench {
 namespace fs = std::filesystem;
 
 std::vector<std::string> known_scenarios() { return {"baseline", "cpu", "net", "disk", "heavy", "pinned", "isolated"}; }
-
-std::vector<int> parse_cpu_list(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream ss(s);
-  std::string part;
-  auto num = [&](const std::string& x) {
-    if (x.empty() || x.find_first_not_of("0123456789") != std::string::npos) throw UsageError("bad CPU list: " + s);
-    return std::stoi(x);
-  };
-  while (std::getline(ss, part, ',')) {
-    const size_t dash = part.find('-');
-    const int a = num(part.substr(0, dash)), b = dash == std::string::npos ? a : num(part.substr(dash + 1));
-    if (b < a) throw UsageError("bad CPU list: " + s);
-    for (int i = a; i <= b; ++i) out.push_back(i);
-  }
-  if (out.empty()) throw UsageError("empty CPU list");
-  return out;
-}
 
 namespace {
 
@@ -115,7 +98,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
     }
   }
   const int ncpu = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
-  const std::vector<int> pin = o.pin_cpus.empty() ? std::vector<int>{ncpu - 1} : parse_cpu_list(o.pin_cpus);
+  const std::vector<int> pin = o.pin_cpus.empty() ? std::vector<int>{ncpu - 1} : parse_cpu_list(o.pin_cpus, "--pin-cpus");
   std::vector<int> others;
   for (int c = 0; c < ncpu; ++c)
     if (std::find(pin.begin(), pin.end(), c) == pin.end()) others.push_back(c);

@@ -44,7 +44,4 @@ std::vector<std::string> known_scenarios();
 // interrupted; every load is stopped and every temporary directory and cgroup removed on return.
 std::vector<ScenarioResult> run_interference(const InterferenceOptions& opts, std::ostream& log);
 
-// The CPU list "a-b,c" as numbers; throws UsageError on a malformed list.
-std::vector<int> parse_cpu_list(const std::string& s);
-
 }  // namespace infertrace::bench

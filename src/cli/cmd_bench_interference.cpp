@@ -15,6 +15,7 @@
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sched_render.h"
+#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -96,7 +97,7 @@ void run(Args a) {
   o.warmup_s = a.warmup;
   o.load_limit_s = a.load_limit;
   o.pin_cpus = a.pin_cpus;
-  if (!a.pin_cpus.empty()) bench::parse_cpu_list(a.pin_cpus);  // usage error early
+  if (!a.pin_cpus.empty()) parse_cpu_list(a.pin_cpus, "--pin-cpus");  // usage error early
   o.metric_regex = a.metric_regex;
   o.command = a.command;
   if (o.command.empty()) {

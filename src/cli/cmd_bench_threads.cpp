@@ -18,6 +18,7 @@
 #include "engine/runtime/membw.h"
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -100,7 +101,7 @@ void run_threads(const ThreadsArgs& a) {
   const std::vector<int> counts = parse_thread_list(a.threads);
   check_format(a.format);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
-  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_cpu_list(a.cpus);
+  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);

@@ -15,6 +15,7 @@
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "util/cpu_list.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -55,7 +56,7 @@ void run_engine(const RunArgs& a) {
   engine::PlacementOptions placement;
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
-  if (!a.cpus.empty()) placement.cpus = engine::parse_cpu_list(a.cpus);
+  if (!a.cpus.empty()) placement.cpus = parse_cpu_list(a.cpus);
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
 
   const auto model = engine::Model::load(a.model, placement);

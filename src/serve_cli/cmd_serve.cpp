@@ -21,6 +21,7 @@
 #include "serve/http_server.h"
 #include "serve/scheduler.h"
 #include "serve_cli/serve_registry.h"
+#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace::serve_cli {
@@ -71,7 +72,7 @@ void run_serve(const ServeArgs& a) {
   engine::PlacementOptions placement;
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
-  if (!a.cpus.empty()) placement.cpus = engine::parse_cpu_list(a.cpus);
+  if (!a.cpus.empty()) placement.cpus = parse_cpu_list(a.cpus);
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
 
   const auto model = engine::Model::load(a.model, placement);

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/runtime/thread_pool.h"
+#include "util/cpu_list.h"
 
 namespace infertrace::engine {
 

@@ -19,9 +19,6 @@
 
 namespace infertrace::engine {
 
-// Parses "0-3,6,8-9" into CPU ids; throws UsageError naming the text on bad syntax.
-std::vector<int> parse_cpu_list(const std::string& text);
-
 // CPUs this process may run on (sched_getaffinity): the default thread count of the engine's verbs.
 int allowed_cpu_count();
 
