@@ -117,15 +117,6 @@ static __always_inline void stat_add(__u32 idx) {
   if (v) *v += 1;
 }
 
-// The last thread of a traced group after its exit tracepoint (key: tid, value: tgid), until its
-// final switch-out.
-struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 1024);
-  __type(key, __u32);
-  __type(value, __u32);
-} leaving SEC(".maps");
-
 static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&traced, &tgid) != 0; }
 
 static __always_inline void* reserve(__u64 size, __u32 type) {
@@ -301,8 +292,13 @@ static __always_inline void emit_task(struct task_struct* t, __u32 kind, __u32 p
 
 static __always_inline int on_fork(struct task_struct* parent, struct task_struct* child) {
   __u32 ptgid = BPF_CORE_READ(parent, tgid);
-  if (!is_traced(ptgid)) return 0;
   __u32 ctgid = BPF_CORE_READ(child, tgid);
+  if (!is_traced(ptgid)) {
+    // A new process of an untraced parent whose id is still in the set: that id belonged to a
+    // traced group whose leader was released but not yet freed (see on_free), and was reused.
+    if (ctgid != ptgid) bpf_map_delete_elem(&traced, &ctgid);
+    return 0;
+  }
   if (ctgid != ptgid) {
     __u8 one = 1;
     bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
@@ -324,17 +320,20 @@ static __always_inline int on_exit(struct task_struct* p) {
   __u32 tgid = BPF_CORE_READ(p, tgid);
   if (!is_traced(tgid)) return 0;
   emit_task(p, IT_TASK_EXIT, 0);
-  // The last thread of the group is leaving: stop matching this tgid (ids get reused). Not yet when
-  // switches are recorded: the thread still switches out for the last time (prev_state TASK_DEAD)
-  // after this tracepoint, and that switch closes its last run. on_switch forgets the tgid then.
-  if (BPF_CORE_READ(p, signal, live.counter) == 0) {
-    if (want_sched) {
-      __u32 tid = BPF_CORE_READ(p, pid);
-      bpf_map_update_elem(&leaving, &tid, &tgid, BPF_ANY);
-    } else {
-      bpf_map_delete_elem(&traced, &tgid);
-    }
-  }
+  return 0;
+}
+
+// A group leaves the traced set when its leader's task is freed, not at the exit of its last thread:
+// every thread still switches out for the last time (prev_state TASK_DEAD) after its exit
+// tracepoint, and when several threads exit at once, the one that sees signal->live == 0 first is
+// not the last to switch out; forgetting the tgid then dropped the others' final switch-outs. The
+// leader is reaped only after every other thread has been released, and freed an RCU grace period
+// after both its reaping and its own final switch. Between reaping and freeing the id could be
+// reused: on_fork forgets a stale id when a new process gets it.
+static __always_inline int on_free(struct task_struct* p) {
+  __u32 tgid = BPF_CORE_READ(p, tgid);
+  if (BPF_CORE_READ(p, pid) != tgid) return 0;
+  bpf_map_delete_elem(&traced, &tgid);
   return 0;
 }
 
@@ -350,6 +349,10 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct* p) { return on_exit(p); }
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(exit_raw, struct task_struct* p) { return on_exit(p); }
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(free_btf, struct task_struct* p) { return on_free(p); }
+SEC("raw_tp/sched_process_free")
+int BPF_PROG(free_raw, struct task_struct* p) { return on_free(p); }
 
 // ---- scheduler ---------------------------------------------------------------------------------
 
@@ -358,13 +361,6 @@ static __always_inline int on_switch(bool preempt, struct task_struct* prev, str
   if (!want_sched) return 0;
   __u32 ptgid = BPF_CORE_READ(prev, tgid), ntgid = BPF_CORE_READ(next, tgid);
   if (!is_traced(ptgid) && !is_traced(ntgid)) return 0;
-  if (prev_state & IT_TASK_DEAD) {  // a thread's last switch: when its group is gone, forget the tgid
-    __u32 ptid = BPF_CORE_READ(prev, pid);
-    if (bpf_map_lookup_elem(&leaving, &ptid)) {
-      bpf_map_delete_elem(&traced, &ptgid);
-      bpf_map_delete_elem(&leaving, &ptid);
-    }
-  }
   struct it_switch* e = reserve(sizeof(*e), IT_EV_SWITCH);
   if (!e) return 0;
   fill_hdr(&e->h, IT_EV_SWITCH, bpf_ktime_get_ns(), ptgid, BPF_CORE_READ(prev, pid));
