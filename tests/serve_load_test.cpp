@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "serve/load/error_detail.h"
 #include "serve/load/load_metrics.h"
 #include "serve/load/sse_parser.h"
 
@@ -79,6 +80,7 @@ TEST(LoadMetrics, HandComputed) {
   EXPECT_EQ(m.failed, 1u);
   EXPECT_EQ(m.incomplete, 1u);
   EXPECT_EQ(m.errors.at("http_500"), 1u);
+  EXPECT_EQ(m.error_examples.at("http_500"), "");
   EXPECT_EQ(m.output_tokens, 5);
   // TTFT: A 100, B 200 -> median 150, p90 = p99 = nearest rank 2 of 2 = 200, mean 150.
   EXPECT_DOUBLE_EQ(m.ttft.p50, 150);
@@ -105,4 +107,40 @@ TEST(LoadMetrics, HandComputed) {
   PointMetrics w = compute_point_metrics(rs, 2000 * ms);
   EXPECT_DOUBLE_EQ(w.duration_s, 2.0);
   EXPECT_DOUBLE_EQ(w.tok_per_s, 2.5);
+}
+
+TEST(ErrorDetail, MessageFromEachServersErrorShape) {
+  EXPECT_EQ(error_detail_of_body(R"({"error":{"message":"prompt too long","type":"invalid_request_error"}})"),
+            "prompt too long");
+  EXPECT_EQ(error_detail_of_body(R"({"object":"error","message":"model not found","code":404})"), "model not found");
+  EXPECT_EQ(error_detail_of_body(R"({"detail":[{"loc":["body"],"msg":"field required"}]})"),
+            R"([{"loc":["body"],"msg":"field required"}])");
+  EXPECT_EQ(error_detail_of_body(R"({"error":"overloaded"})"), "overloaded");
+  EXPECT_EQ(error_detail_of_body("<html>\n  <body>502 Bad\r\n Gateway</body>\n</html>\n"),
+            "<html> <body>502 Bad Gateway</body> </html>");
+  EXPECT_EQ(error_detail_of_body(""), "");
+}
+
+TEST(ErrorDetail, UntrustedBytesAreCleanedAndCut) {
+  EXPECT_EQ(short_detail(std::string("a\x1b[2Jb\xff", 7)), "a?[2Jb?");
+  const std::string long_text(1000, 'x');
+  const std::string d = error_detail_of_body(long_text);
+  EXPECT_EQ(d, std::string(kMaxDetail, 'x') + "...");
+  // A two-byte character cut in the middle does not leave half of it in the output.
+  std::string accents;
+  for (int i = 0; i < 150; ++i) accents += "\xc3\xa9";  // e-acute, 300 bytes
+  const std::string a = short_detail(accents);
+  EXPECT_EQ(a.size(), kMaxDetail + 3);
+  EXPECT_EQ(a.substr(0, 4), "\xc3\xa9\xc3\xa9");
+}
+
+TEST(LoadMetrics, FirstDetailOfEachErrorKindIsKept) {
+  std::vector<RequestSample> rs(3);
+  rs[0].error = "http_400", rs[0].error_detail = "first";
+  rs[1].error = "http_400", rs[1].error_detail = "second";
+  rs[2].error = "timeout", rs[2].error_detail = "late";
+  const PointMetrics m = compute_point_metrics(rs, 0);
+  EXPECT_EQ(m.errors.at("http_400"), 2u);
+  EXPECT_EQ(m.error_examples.at("http_400"), "first");
+  EXPECT_EQ(m.error_examples.at("timeout"), "late");
 }

@@ -163,12 +163,20 @@ if d:
     p = d["points"][0]
     check(p["sent"] == 4 and p["completed"] == 2 and p["errors"] == {"http_500": 2}, "500s counted: %s" % p["errors"])
     check(sum(1 for r in p["requests"] if r["error"] == "http_500") == 2, "per-request error kind")
+    check(p["error_examples"] == {"http_500": "boom"}, "the server's message: %s" % p["error_examples"])
+    check(all(r["error_detail"] == ("boom" if r["error"] else None) for r in p["requests"]), "per-request detail")
+# ... and the text report quotes it.
+r = run("bench", "serve", "--url", FAIL_URL, "--prompt-tokens", "8", "--requests", "2", "--output-tokens", "2",
+        timeout=120)
+check(r.returncode == 0 and "http_500 x1, the first said: boom" in r.stdout, "text report: %s" % r.stdout[-600:])
 
 # 5) the stall server never sends a token: --timeout 0.5 makes it a timeout error, not a hang.
 t = time.monotonic()
 d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "0.5", url=STALL_URL)
 if d:
     check(d["points"][0]["errors"] == {"timeout": 1}, "stall -> timeout: %s" % d["points"][0]["errors"])
+    check(d["points"][0]["error_examples"] == {"timeout": "no end of stream within 0.5 s of the send"},
+          "timeout detail: %s" % d["points"][0]["error_examples"])
 check(time.monotonic() - t < 2.8, "timeout ends the request before the server's 3 s stall")
 
 # 6) --duration 1 at 4/s with 2 s responses: the last ones are still in flight -> incomplete.
@@ -194,6 +202,8 @@ out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bench_serve_fake_%d.json" 
 d = bench("--requests", "2", "--output-tokens", "3", "-o", out, url=start("errstream"))
 if d:
     check(d["points"][0]["errors"] == {"stream_error": 2}, "error event -> stream_error: %s" % d["points"][0]["errors"])
+    check(d["points"][0]["error_examples"] == {"stream_error": "engine died"}, "event's message: %s"
+          % d["points"][0]["error_examples"])
     with open(out) as f:
         check(json.load(f) == d, "-o file equals the --json output")
     os.unlink(out)

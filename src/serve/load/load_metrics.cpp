@@ -35,7 +35,7 @@ PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64
     }
     if (!r.error.empty()) {
       ++m.failed;
-      ++m.errors[r.error];
+      if (m.errors[r.error]++ == 0) m.error_examples[r.error] = r.error_detail;
       continue;
     }
     ++m.completed;

@@ -19,6 +19,7 @@ struct RequestSample {
   int64_t end_ns = -1;            // end of the stream (or of the failure)
   int64_t tokens = 0;             // usage.completion_tokens when given, else token events
   std::string error;              // empty when it completed; else the error kind
+  std::string error_detail;       // what the server (or the transport) said about it, when anything
   bool incomplete = false;        // still in flight when a --duration window closed
   bool ok() const { return error.empty() && !incomplete; }
 };
@@ -34,6 +35,7 @@ Dist dist_ms(std::vector<int64_t> ns_samples);
 struct PointMetrics {
   size_t sent = 0, completed = 0, incomplete = 0, failed = 0;
   std::map<std::string, size_t> errors;  // kind -> count
+  std::map<std::string, std::string> error_examples;  // kind -> the first such request's detail
   int64_t output_tokens = 0;              // completed requests' tokens
   double duration_s = 0;                  // see point_duration below
   double req_per_s = 0, tok_per_s = 0;    // completed requests (tokens) / duration

@@ -63,6 +63,12 @@ std::string render_text(const BenchRun& run) {
       o << "  " << name << fmt(" p50 %.1f", d.p50) << fmt("  p90 %.1f", d.p90) << fmt("  p99 %.1f", d.p99)
         << fmt("  mean %.1f ms", d.mean) << "  (n " << d.n << ")\n";
     };
+    for (const auto& [kind, n] : m.errors) {
+      const auto ex = m.error_examples.find(kind);
+      o << "  " << kind << " x" << n;
+      if (ex != m.error_examples.end() && !ex->second.empty()) o << ", the first said: " << ex->second;
+      o << "\n";
+    }
     row("TTFT", m.ttft);
     row("ITL ", m.itl);
     row("TPOT", m.tpot);
@@ -113,6 +119,7 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["failed"] = m.failed;
     pj["incomplete"] = m.incomplete;
     pj["errors"] = m.errors;
+    pj["error_examples"] = m.error_examples;
     pj["output_tokens"] = m.output_tokens;
     pj["duration_s"] = m.duration_s;
     pj["req_per_s"] = m.req_per_s;
@@ -136,6 +143,7 @@ nlohmann::json to_json(const BenchRun& run) {
       for (size_t i = 1; i < r.token_ns.size(); ++i) itl.push_back(static_cast<double>(r.token_ns[i] - r.token_ns[i - 1]) / 1e6);
       rj["itl_ms"] = itl;
       rj["error"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error);
+      rj["error_detail"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error_detail);
       rj["incomplete"] = r.incomplete;
       rs.push_back(rj);
     }

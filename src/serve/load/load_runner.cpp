@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <regex>
 #include <thread>
 
+#include "serve/load/error_detail.h"
 #include "serve/load/sse_parser.h"
 #include "util/error.h"
 
@@ -103,6 +105,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   auto client = make_client(s.target->base_urls[which], s.spec->timeout_s);
   std::atomic<int> stop_reason{0};
   bool stream_error = false, malformed = false, done = false;
+  std::string first_event_problem;  // the first error or malformed event's message
   int64_t usage_tokens = -1;
   SseParser parser([&](const SseEvent& ev) {
     const int64_t now = since(s, Clock::now());
@@ -113,8 +116,14 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
         break;
       case SseKind::kUsage: usage_tokens = ev.completion_tokens; break;
       case SseKind::kDone: done = true; break;
-      case SseKind::kError: stream_error = true; break;
-      case SseKind::kMalformed: malformed = true; break;
+      case SseKind::kError:
+        if (!stream_error && !malformed) first_event_problem = ev.message;
+        stream_error = true;
+        break;
+      case SseKind::kMalformed:
+        if (!stream_error && !malformed) first_event_problem = ev.message;
+        malformed = true;
+        break;
     }
   });
   std::string err_body;
@@ -160,16 +169,26 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     r.incomplete = true;
   } else if (stop_reason.load() == 1 && !done) {
     r.error = "timeout";
+    char why[64];
+    std::snprintf(why, sizeof why, "no end of stream within %g s of the send", s.spec->timeout_s);
+    r.error_detail = why;
   } else if (!sent) {
     r.error = (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout) ? "connect"
               : (err == httplib::Error::Read)                                                ? "read"
                                                                                              : "transport";
+    r.error_detail = short_detail(httplib::to_string(err));
   } else if (res.status != 200) {
     r.error = "http_" + std::to_string(res.status);
+    // A status with a body in `res` (no content receiver ran) or streamed through it.
+    r.error_detail = error_detail_of_body(err_body.empty() ? res.body : err_body);
   } else if (stream_error) {
     r.error = "stream_error";
+    r.error_detail = short_detail(first_event_problem);
   } else if (malformed || !done || r.token_ns.empty()) {
     r.error = "malformed_stream";
+    r.error_detail = malformed         ? short_detail(first_event_problem)
+                     : !done           ? std::string("the stream ended without data: [DONE]")
+                                       : std::string("the stream had no token event");
   }
 }
 

@@ -1,0 +1,47 @@
+#include "serve/load/error_detail.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/text_clean.h"
+
+namespace infertrace::serve::load {
+
+std::string short_detail(std::string_view text) {
+  std::string one_line;
+  bool blank = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      blank = !one_line.empty();
+      continue;
+    }
+    if (blank) one_line += ' ';
+    blank = false;
+    one_line += c;
+    if (one_line.size() > kMaxDetail) break;
+  }
+  const bool cut = one_line.size() > kMaxDetail;
+  if (cut) one_line.resize(kMaxDetail);
+  bool changed = false;
+  std::string out = clean_text(one_line, changed);  // a multi-byte character cut in two becomes '?'
+  return cut ? out + "..." : out;
+}
+
+std::string error_detail_of_body(std::string_view body) {
+  const nlohmann::json j = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (j.is_object()) {
+    auto text_of = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    const auto e = j.find("error");
+    if (e != j.end() && e->is_object()) {
+      const auto m = e->find("message");
+      if (m != e->end() && m->is_string()) return short_detail(m->get<std::string>());
+    }
+    if (e != j.end() && e->is_string()) return short_detail(e->get<std::string>());
+    const auto m = j.find("message");
+    if (m != j.end() && m->is_string()) return short_detail(m->get<std::string>());
+    const auto d = j.find("detail");
+    if (d != j.end()) return short_detail(text_of(*d));
+  }
+  return short_detail(body);
+}
+
+}  // namespace infertrace::serve::load
