@@ -44,7 +44,7 @@ struct SchedulerOptions {
   std::function<void(TokenStream&, int64_t prefilled, int64_t prompt)> on_prefill_chunk;
 
   // Measured in docs/benchmarks.md "Chunked prefill".
-  static constexpr int64_t kDefaultPrefillChunk = 256;
+  static constexpr int64_t kDefaultPrefillChunk = 128;
 };
 
 struct SchedulerStats {
