@@ -186,17 +186,17 @@ void Scheduler::run() {
             a.session->eval(std::span<const int32_t>(a.prompt).subspan(static_cast<size_t>(a.n_prefilled),
                                                                         static_cast<size_t>(n)));
         a.n_prefilled += n;
+        budget -= n;
+        {
+          std::lock_guard lk(mu_);
+          stats_.prompt_tokens += n;
+          ++stats_.prefill_chunks;
+        }
         last_chunk = !a.prefilling();
         if (last_chunk) first = a.sampler.sample(logits);
       } catch (const std::exception& e) {
         drop(i, Finish::Error, e.what());
         continue;
-      }
-      budget -= n;
-      {
-        std::lock_guard lk(mu_);
-        stats_.prompt_tokens += n;
-        ++stats_.prefill_chunks;
       }
       if (opt_.on_prefill_chunk) opt_.on_prefill_chunk(*a.stream, a.n_prefilled, a.n_prompt);
       if (last_chunk) {
