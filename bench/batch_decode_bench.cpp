@@ -8,7 +8,7 @@
 // The default model is "mid": Qwen3-style shapes scaled down so that its weights are tens of MB
 // (8 layers, d=512, 8/4 heads x 64, ff 1536, vocab 32000, tied; 42 M parameters, 83 MB in F16):
 // large enough that reading the weights dominates a decode step, small enough to synthesize in
-// seconds. --preset NAME takes one of the model presets instead (qwen3-0.6b, ...).
+// seconds (bench_models.h). --preset NAME takes one of the model presets instead (qwen3-0.6b, ...).
 //
 //   build/dev/bench/batch_decode_bench [--preset mid|NAME] [--dtype f16|q8_0|f32|bf16] [--threads 2]
 //                                      [--prompt 32] [--steps 16] [--repeat 3] [--batches 1,2,4,8]
@@ -29,38 +29,13 @@
 #include "engine/model/presets.h"
 #include "engine/model/synth.h"
 #include "engine/runtime/thread_pool.h"
+#include "bench_models.h"
 #include "util/error.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
 
 namespace {
-
-ModelPreset mid_preset() {
-  ModelPreset p = find_preset("qwen3-0.6b");  // architecture, RoPE base, eps; shapes below
-  ModelConfig& c = p.config;
-  c.n_layer = 8;
-  c.n_embd = 512;
-  c.n_head = 8;
-  c.n_head_kv = 4;
-  c.head_dim = c.head_dim_v = c.rope_dim = 64;
-  c.n_ff = 1536;
-  c.n_vocab = 32000;
-  c.n_ctx_train = 4096;
-  c.tied_output = true;
-  p.name = "mid";
-  p.description = "benchmark model (8 layers, d=512, 8/4 heads x 64, ff 1536, vocab 32000, tied)";
-  c.name = "infertrace synthetic mid";
-  return p;
-}
-
-gguf::GgmlType parse_dtype(const std::string& s) {
-  if (s == "f32") return gguf::GgmlType::F32;
-  if (s == "f16") return gguf::GgmlType::F16;
-  if (s == "bf16") return gguf::GgmlType::BF16;
-  if (s == "q8_0") return gguf::GgmlType::Q8_0;
-  throw UsageError("unknown --dtype '" + s + "' (f32, f16, bf16, q8_0)");
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -143,9 +118,9 @@ int main(int argc, char** argv) try {
     }
   }
 
-  const ModelPreset preset = preset_name == "mid" ? mid_preset() : find_preset(preset_name);
+  const ModelPreset preset = preset_name == "mid" ? bench_models::mid_preset() : find_preset(preset_name);
   SynthOptions so;
-  so.dtype = parse_dtype(dtype_name);
+  so.dtype = bench_models::parse_dtype(dtype_name);
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("infertrace_batch_bench_" + std::to_string(getpid()) + ".gguf"))
                                .string();

@@ -1,6 +1,8 @@
 #include "serve/scheduler.h"
 
 #include <algorithm>
+#include <limits>
+#include <string>
 
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/thread_pool.h"
@@ -11,11 +13,14 @@ namespace infertrace::serve {
 
 struct Scheduler::Active {
   std::shared_ptr<TokenStream> stream;
+  std::vector<int32_t> prompt;  // released once prefilled
+  int64_t n_prompt = 0, n_prefilled = 0;
   int64_t max_tokens = 0, n_generated = 0;
   bool ignore_eos = false;
   engine::Session* session = nullptr;
   engine::Sampler sampler;
   int32_t last = -1;  // the token the next decode step appends
+  bool prefilling() const { return n_prefilled < n_prompt; }
 };
 
 Scheduler::Scheduler(const engine::Model& model, std::function<bool(int32_t)> is_eog, SchedulerOptions options)
@@ -23,6 +28,7 @@ Scheduler::Scheduler(const engine::Model& model, std::function<bool(int32_t)> is
   if (opt_.max_batch < 1) throw UsageError("--max-batch must be >= 1");
   if (opt_.max_queue < 0) throw UsageError("--max-queue must be >= 0");
   if (opt_.threads < 1) throw UsageError("--threads must be >= 1");
+  if (opt_.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: no bound)");
   thread_ = std::thread([this] { run(); });
   std::unique_lock lk(mu_);
   cv_.wait(lk, [&] { return started_ || start_error_; });
@@ -108,9 +114,10 @@ void Scheduler::run() {
   // Every weight product once per step for all active requests (docs/engine.md "Batched decode step").
   engine::BatchDecoder decode(model_, *pool, opt_.max_batch);
   const size_t n_vocab = static_cast<size_t>(model_.config().n_vocab);
-  std::vector<Active> active;
+  std::vector<Active> active;  // in admission order: the prefill serves the oldest first
   std::vector<engine::Session*> step_sessions;
   std::vector<int32_t> step_tokens;
+  std::vector<size_t> step_rows;  // the active index of each step row
   // Ends active request i without a token (cancelled, or an engine error) and frees its session.
   auto drop = [&](size_t i, Finish f, const std::string& error) {
     active[i].stream->end(f, error);
@@ -118,6 +125,12 @@ void Scheduler::run() {
     free_sessions.push_back(active[i].session);
     active.erase(active.begin() + static_cast<std::ptrdiff_t>(i));
   };
+  // Request i leaves after its last token (emit already ended its stream).
+  auto retire = [&](size_t i) {
+    free_sessions.push_back(active[i].session);
+    active.erase(active.begin() + static_cast<std::ptrdiff_t>(i));
+  };
+  const int64_t chunk = opt_.prefill_chunk > 0 ? opt_.prefill_chunk : std::numeric_limits<int64_t>::max();
 
   for (;;) {
     std::vector<Waiting> admitted;
@@ -130,73 +143,110 @@ void Scheduler::run() {
         waiting_.pop_front();
       }
     }
-    // Prefill each admitted prompt; its logits give the request's first token.
     for (Waiting& w : admitted) {
       if (w.stream->cancelled()) {
         w.stream->end(Finish::Cancelled);
         count_end(Finish::Cancelled);
         continue;
       }
-      Active a{w.stream, w.request.max_tokens, 0, w.request.ignore_eos, free_sessions.back(),
-               engine::Sampler(w.request.sampling), -1};
-      free_sessions.pop_back();
-      a.session->reset();
-      try {
-        const std::span<const float> logits = a.session->eval(w.request.prompt);
-        {
-          std::lock_guard lk(mu_);
-          stats_.prompt_tokens += static_cast<int64_t>(w.request.prompt.size());
-        }
-        if (emit(a, a.sampler.sample(logits))) {
-          free_sessions.push_back(a.session);
-          continue;
-        }
-      } catch (const std::exception& e) {
-        a.stream->end(Finish::Error, e.what());
+      const int64_t n_prompt = static_cast<int64_t>(w.request.prompt.size());
+      engine::Session* session = free_sessions.back();
+      // Refused before any chunk runs (Session::eval checks each chunk only when it comes).
+      if (n_prompt < 1 || n_prompt > session->n_ctx()) {
+        w.stream->end(Finish::Error, "the prompt has " + std::to_string(n_prompt) + " tokens; a session holds 1 to " +
+                                         std::to_string(session->n_ctx()));
         count_end(Finish::Error);
-        free_sessions.push_back(a.session);
         continue;
       }
-      active.push_back(std::move(a));
+      free_sessions.pop_back();
+      session->reset();
+      active.push_back(Active{w.stream, std::move(w.request.prompt), n_prompt, 0, w.request.max_tokens, 0,
+                              w.request.ignore_eos, session, engine::Sampler(w.request.sampling), -1});
     }
+
+    // Prefill: at most `chunk` prompt tokens this loop, oldest request first; a prompt's last chunk
+    // gives its first token. Session::eval continues from the session's position, so a prompt
+    // prefilled in pieces fills the same KV cache as one eval (docs/serve.md "Chunked prefill").
+    int64_t budget = chunk;
+    for (size_t i = 0; i < active.size() && budget > 0;) {
+      Active& a = active[i];
+      if (!a.prefilling()) {
+        ++i;
+        continue;
+      }
+      if (a.stream->cancelled()) {  // no more chunks for a client that has gone
+        drop(i, Finish::Cancelled, {});
+        continue;
+      }
+      const int64_t n = std::min(budget, a.n_prompt - a.n_prefilled);
+      bool last_chunk = false;
+      int32_t first = -1;
+      try {
+        const std::span<const float> logits =
+            a.session->eval(std::span<const int32_t>(a.prompt).subspan(static_cast<size_t>(a.n_prefilled),
+                                                                        static_cast<size_t>(n)));
+        a.n_prefilled += n;
+        budget -= n;
+        {
+          std::lock_guard lk(mu_);
+          stats_.prompt_tokens += n;
+          ++stats_.prefill_chunks;
+        }
+        last_chunk = !a.prefilling();
+        if (last_chunk) first = a.sampler.sample(logits);
+      } catch (const std::exception& e) {
+        drop(i, Finish::Error, e.what());
+        continue;
+      }
+      if (opt_.on_prefill_chunk) opt_.on_prefill_chunk(*a.stream, a.n_prefilled, a.n_prompt);
+      if (last_chunk) {
+        a.prompt = {};
+        if (emit(a, first)) {
+          retire(i);
+          continue;
+        }
+      }
+      ++i;
+    }
+
     // Requests whose clients went away leave before the step, so it does no work for them.
     for (size_t i = active.size(); i-- > 0;)
       if (active[i].stream->cancelled()) drop(i, Finish::Cancelled, {});
-    if (active.empty()) continue;
 
     // A request whose session is full ends alone here: in the step it would fail every row (the
     // request check keeps prompt + max_tokens within the context, so this is a safety net).
     for (size_t i = active.size(); i-- > 0;)
-      if (active[i].session->n_past() >= active[i].session->n_ctx())
+      if (!active[i].prefilling() && active[i].session->n_past() >= active[i].session->n_ctx())
         drop(i, Finish::Error, "context full: the session holds " + std::to_string(active[i].session->n_ctx()) + " tokens");
-    if (active.empty()) continue;
 
+    // One decode step for every request past its prefill.
     step_sessions.clear();
     step_tokens.clear();
-    for (const Active& a : active) {
-      step_sessions.push_back(a.session);
-      step_tokens.push_back(a.last);
+    step_rows.clear();
+    for (size_t i = 0; i < active.size(); ++i) {
+      if (active[i].prefilling()) continue;
+      step_sessions.push_back(active[i].session);
+      step_tokens.push_back(active[i].last);
+      step_rows.push_back(i);
     }
+    if (step_rows.empty()) continue;
     std::span<const float> rows;
     try {
       rows = decode.step(step_sessions, step_tokens);
     } catch (const std::exception& e) {
-      while (!active.empty()) drop(active.size() - 1, Finish::Error, e.what());
+      for (size_t r = step_rows.size(); r-- > 0;) drop(step_rows[r], Finish::Error, e.what());
       continue;
     }
     {
       std::lock_guard lk(mu_);
       ++stats_.decode_steps;
-      stats_.decode_rows += static_cast<int64_t>(active.size());
+      stats_.decode_rows += static_cast<int64_t>(step_rows.size());
     }
-    std::vector<bool> ended(active.size(), false);
-    for (size_t i = 0; i < active.size(); ++i)
-      ended[i] = emit(active[i], active[i].sampler.sample(rows.subspan(i * n_vocab, n_vocab)));
-    for (size_t i = active.size(); i-- > 0;) {
-      if (!ended[i]) continue;
-      free_sessions.push_back(active[i].session);
-      active.erase(active.begin() + static_cast<std::ptrdiff_t>(i));
-    }
+    std::vector<bool> ended(step_rows.size(), false);
+    for (size_t r = 0; r < step_rows.size(); ++r)
+      ended[r] = emit(active[step_rows[r]], active[step_rows[r]].sampler.sample(rows.subspan(r * n_vocab, n_vocab)));
+    for (size_t r = step_rows.size(); r-- > 0;)
+      if (ended[r]) retire(step_rows[r]);
   }
 
   // Stopping: everything still active or waiting ends cancelled.

@@ -1,9 +1,12 @@
 // Continuous batching on one engine thread (docs/serve.md "Scheduling"). Each loop: admit waiting
 // requests first-come-first-served while fewer than max_batch are active (each gets a Session from
-// a pool of max_batch, reset and reused, and its prompt is prefilled; the prefill's logits give its
-// first token), then one decode step (engine::BatchDecoder) gives every active request its next
-// token; a request retires after max_tokens tokens, after an end-of-generation token unless
-// ignore_eos, or when cancelled (its client went away). The engine thread owns the ThreadPool (the
+// a pool of max_batch, reset and reused); prefill at most prefill_chunk prompt tokens of the
+// requests still prefilling, oldest first (chunked prefill: a long prompt is spread over several
+// loops, so the decoding requests' next tokens wait for one chunk, not for the whole prompt); the
+// logits of a prompt's last chunk give its first token; then one decode step (engine::BatchDecoder)
+// gives every request past its prefill its next token. A request retires after max_tokens tokens,
+// after an end-of-generation token unless ignore_eos, or when cancelled (its client went away),
+// also mid-prefill. The engine thread owns the ThreadPool (the
 // pool pins the thread that makes it to the first --cpus CPU) and the sessions; HTTP threads only
 // submit and read their TokenStream.
 #pragma once
@@ -33,14 +36,24 @@ struct SchedulerOptions {
   int64_t ubatch = 256;                // most prompt tokens per prefill step
   int max_batch = 8;                   // active requests at most
   int max_queue = 64;                  // waiting requests at most when max_batch are active
+  // Most prompt tokens prefilled per scheduler loop, over all prefilling requests (--prefill-chunk);
+  // 0: no bound (each admitted prompt is prefilled whole before the next decode step).
+  int64_t prefill_chunk = kDefaultPrefillChunk;
+  // Engine thread, after each prefill chunk of a request: its stream, the prompt tokens prefilled
+  // so far and the prompt's length. For tests (cancel a request mid-prefill); may be empty.
+  std::function<void(TokenStream&, int64_t prefilled, int64_t prompt)> on_prefill_chunk;
+
+  // Measured in docs/benchmarks.md "Chunked prefill".
+  static constexpr int64_t kDefaultPrefillChunk = 128;
 };
 
 struct SchedulerStats {
   int64_t requests_completed = 0;  // ended by length or stop
   int64_t requests_cancelled = 0;  // client gone or server stopping
   int64_t requests_failed = 0;     // an engine error
-  int64_t prompt_tokens = 0, generated_tokens = 0;
+  int64_t prompt_tokens = 0, generated_tokens = 0;  // prompt: tokens prefilled, chunk by chunk
   int64_t decode_steps = 0, decode_rows = 0;  // rows: sequences summed over decode steps
+  int64_t prefill_chunks = 0;  // Session::eval calls of prompt pieces (a whole prompt when unchunked)
   double mean_batch() const { return decode_steps > 0 ? static_cast<double>(decode_rows) / decode_steps : 0.0; }
 };
 

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "engine/cpu/isa.h"
@@ -36,17 +37,18 @@ void print_stats(const serve::SchedulerStats& s, const char* note) {
   if (g_stats_printed.exchange(true)) return;
   std::fprintf(stderr,
                "infertrace serve: stopped: %lld requests served (%lld cancelled, %lld failed), %lld prompt tokens, "
-               "%lld generated tokens, %lld decode steps, mean batch %.2f sequences per decode step%s\n",
+               "%lld generated tokens, %lld prefill chunks, %lld decode steps, mean batch %.2f sequences per decode step%s\n",
                static_cast<long long>(s.requests_completed), static_cast<long long>(s.requests_cancelled),
                static_cast<long long>(s.requests_failed), static_cast<long long>(s.prompt_tokens),
-               static_cast<long long>(s.generated_tokens), static_cast<long long>(s.decode_steps), s.mean_batch(), note);
+               static_cast<long long>(s.generated_tokens), static_cast<long long>(s.prefill_chunks),
+               static_cast<long long>(s.decode_steps), s.mean_batch(), note);
   std::fflush(stderr);
 }
 
 struct ServeArgs {
   std::string model, host = "127.0.0.1", cpus, isa, model_name;
   int port = 8000, threads = 0, max_batch = 8, max_queue = 64;
-  int64_t ctx = 0, ubatch = 256;
+  int64_t ctx = 0, ubatch = 256, prefill_chunk = serve::SchedulerOptions::kDefaultPrefillChunk;
   bool numa = false, hugepages = false;
 };
 
@@ -67,6 +69,7 @@ void run_serve(const ServeArgs& a) {
   if (a.max_queue < 0 || a.max_queue > 4096) throw UsageError("--max-queue must be between 0 and 4096");
   if (a.threads < 0) throw UsageError("-t must be >= 1 (or left out for every allowed CPU)");
   if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
+  if (a.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
   engine::PlacementOptions placement;
@@ -97,6 +100,7 @@ void run_serve(const ServeArgs& a) {
   so.placement = placement;
   so.ctx = limits.ctx;
   so.ubatch = a.ubatch;
+  so.prefill_chunk = a.prefill_chunk;
   so.max_batch = a.max_batch;
   so.max_queue = a.max_queue;
   serve::Scheduler scheduler(*model, [&tok](int32_t id) { return tok.is_eog(id); }, so);
@@ -125,10 +129,11 @@ void run_serve(const ServeArgs& a) {
   }).detach();
 
   std::fprintf(stderr, "infertrace serve: %s | model '%s' | %d threads | %s kernels | ctx %lld | max batch %d | "
-               "max queue %d | %s\n",
+               "max queue %d | prefill chunk %s | %s\n",
                model->config().summary().c_str(), limits.name.c_str(), threads,
                engine::cpu::isa_name(engine::cpu::active_isa()), static_cast<long long>(limits.ctx), a.max_batch,
-               a.max_queue, model->placement_note().c_str());
+               a.max_queue, a.prefill_chunk > 0 ? std::to_string(a.prefill_chunk).c_str() : "off",
+               model->placement_note().c_str());
   std::printf("infertrace serve: listening on http://%s:%d\n", a.host.c_str(), port);
   std::fflush(stdout);
   http.serve();
@@ -150,6 +155,9 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
   cmd->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");
   cmd->add_option("--ctx", a->ctx, "Tokens per sequence, prompt + generated (default: training context, at most 4096)");
   cmd->add_option("--ubatch", a->ubatch, "Most prompt tokens per prefill step")->capture_default_str();
+  cmd->add_option("--prefill-chunk", a->prefill_chunk,
+                  "Most prompt tokens prefilled between two decode steps, over all new requests (0: whole prompts)")
+      ->capture_default_str();
   cmd->add_option("--max-batch", a->max_batch, "Most requests decoded together (one KV cache each)")->capture_default_str();
   cmd->add_option("--max-queue", a->max_queue, "Most requests waiting when --max-batch are active (more: HTTP 503)")
       ->capture_default_str();

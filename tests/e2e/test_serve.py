@@ -5,8 +5,9 @@ event per token, finish_reason on the last, usage, [DONE]), four concurrent stre
 prompts (continuous batching must not mix sequences), seeded sampling that hits an end-of-generation
 token (finish_reason "stop") and the same with ignore_eos. Also /health, /v1/models, the JSON errors
 (invalid JSON, prompt too long, token id out of range, unknown model, unknown route, 503 when full), a client that
-disconnects mid-stream (the next request is still right, the request counts as cancelled) and
-SIGTERM during a stream (exit 0 promptly, stats on stderr)."""
+disconnects mid-stream (the next request is still right, the request counts as cancelled),
+SIGTERM during a stream (exit 0 promptly, stats on stderr) and chunked prefill (--prefill-chunk 4:
+a 150-token prompt arriving among four decoding streams, every request's tokens as engine run's)."""
 import http.client
 import json
 import os
@@ -138,6 +139,7 @@ with tempfile.TemporaryDirectory() as tmp:
     greedy = engine_run(model, "-p", prompt_text, "-n", "12", "--temp", "0", "--ignore-eos")
     solo = [engine_run(model, "--prompt-tokens", str(5 + 3 * i), "--seed", str(20 + i), "-n", str(16 + 4 * i),
                        "--temp", "0", "--ignore-eos") for i in range(4)]
+    long_run = engine_run(model, "--prompt-tokens", "150", "--seed", "7", "-n", "10", "--temp", "0", "--ignore-eos")
     # Seeded sampling at a high temperature over the whole vocabulary until a run stops at an
     # end-of-generation token (a control token is ~1 in 1000 of the draws).
     eog_run = None
@@ -272,7 +274,7 @@ with tempfile.TemporaryDirectory() as tmp:
               "[DONE]: %r" % rest[-300:])
         err = server.stderr.read()
         m = re.search(r"stopped: (\d+) requests served \((\d+) cancelled, (\d+) failed\), \d+ prompt tokens, (\d+) "
-                      r"generated tokens, (\d+) decode steps, mean batch ([\d.]+)", err)
+                      r"generated tokens, \d+ prefill chunks, (\d+) decode steps, mean batch ([\d.]+)", err)
         check(m is not None, "stats line: " + err)
         if m:
             # The client that left and the stream cut by SIGTERM.
@@ -294,6 +296,41 @@ with tempfile.TemporaryDirectory() as tmp:
         s.close()
         server.send_signal(signal.SIGINT)
         check(server.wait(timeout=10) == 0, "exit status after SIGINT")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+    # Chunked prefill: 4-token chunks, so every prompt below takes several loops; a 150-token prompt
+    # arrives while four streams decode. Every request still gets what engine run gives it alone.
+    r = run("serve", "-m", model, "--prefill-chunk", "-1")
+    check(r.returncode == 2 and "--prefill-chunk" in r.stderr, "--prefill-chunk -1: %d %s" % (r.returncode, r.stderr))
+    server, port = start_server(model, "--max-batch", "5", "--prefill-chunk", "4")
+    try:
+        results = [None] * 5
+        bodies = [{"prompt": solo[i]["prompt_ids"], "max_tokens": 16 + 4 * i} for i in range(4)]
+        bodies.append({"prompt": long_run["prompt_ids"], "max_tokens": 10})
+
+        def chunked(i):
+            ev, _ = stream(port, dict(bodies[i], temperature=0, ignore_eos=True, return_token_ids=True))
+            results[i] = [e["choices"][0]["token_ids"][0] for e in ev if e != "[DONE]" and e["choices"]]
+
+        threads = [threading.Thread(target=chunked, args=(i,)) for i in range(5)]
+        for t in threads:
+            t.start()
+            time.sleep(0.02)
+        for t in threads:
+            t.join()
+        for i, want in enumerate([s["output_ids"] for s in solo] + [long_run["output_ids"]]):
+            check(results[i] == want, "chunked prefill, request %d: %s vs alone %s" % (i, results[i], want))
+        server.send_signal(signal.SIGTERM)
+        check(server.wait(timeout=10) == 0, "exit status after SIGTERM")
+        err = server.stderr.read()
+        check("prefill chunk 4" in err, "the summary names the chunk: " + err[:400])
+        m = re.search(r"(\d+) prompt tokens, \d+ generated tokens, (\d+) prefill chunks", err)
+        want_prompt = sum(len(b["prompt"]) for b in bodies)
+        check(m is not None and int(m.group(1)) == want_prompt and int(m.group(2)) >= want_prompt // 4,
+              "stats: %d prompt tokens in chunks of 4: %s" % (want_prompt, m.group(0) if m else err))
     finally:
         if server.poll() is None:
             server.kill()

@@ -1,0 +1,85 @@
+// The synthetic tiny model and helpers the scheduler tests share (serve_scheduler_test.cpp,
+// serve_chunked_prefill_test.cpp): what a request generates alone, request and option builders.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/model/forward.h"
+#include "engine/model/presets.h"
+#include "engine/model/synth.h"
+#include "engine/runtime/generate.h"
+#include "engine/runtime/thread_pool.h"
+#include "serve/scheduler.h"
+
+namespace infertrace::serve::sched_test {
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    path_ = (std::filesystem::temp_directory_path() / ("infertrace_serve_" + std::to_string(getpid()) + ".gguf"))
+                .string();
+    engine::SynthOptions o;
+    o.dtype = gguf::GgmlType::F32;
+    o.seed = 5;
+    o.threads = 1;
+    engine::synth_model(engine::find_preset("tiny-qwen3"), o, path_);
+    model_ = engine::Model::load(path_).release();
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    std::filesystem::remove(path_);
+  }
+
+  // What one request generates alone: a fresh session, engine::generate, no stop at any token.
+  static std::vector<int32_t> alone(const std::vector<int32_t>& prompt, int64_t n, engine::SamplerOptions s) {
+    engine::ThreadPool pool(1);
+    engine::Session session(*model_, pool, static_cast<int64_t>(prompt.size()) + n);
+    engine::Sampler sampler(s);
+    return engine::generate(session, prompt, n, sampler).output;
+  }
+
+  static CompletionRequest request(std::vector<int32_t> prompt, int64_t n, float temperature = 0, uint64_t seed = 1) {
+    CompletionRequest r;
+    r.prompt = std::move(prompt);
+    r.max_tokens = n;
+    r.sampling.temperature = temperature;
+    r.sampling.seed = seed;
+    r.ignore_eos = true;
+    return r;
+  }
+
+  static std::vector<int32_t> drain(TokenStream& s) {
+    std::vector<int32_t> out;
+    while (!s.take(out, std::chrono::milliseconds(1000))) {
+    }
+    return out;
+  }
+
+  static SchedulerOptions options(int max_batch, int max_queue = 16) {
+    SchedulerOptions o;
+    o.threads = 1;
+    o.ctx = 512;
+    o.max_batch = max_batch;
+    o.max_queue = max_queue;
+    return o;
+  }
+
+  static inline std::string path_;
+  static inline engine::Model* model_ = nullptr;
+};
+
+inline std::vector<int32_t> prompt_of(int i) {
+  std::vector<int32_t> p{1};
+  for (int k = 0; k < 3 + 2 * i; ++k) p.push_back(static_cast<int32_t>(10 + 37 * i + 11 * k) % 1000);
+  return p;
+}
+
+
+}  // namespace infertrace::serve::sched_test
