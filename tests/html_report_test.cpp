@@ -178,6 +178,29 @@ TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
   std::ofstream(out / "unit_report.html") << page;
 }
 
+// A GPU-bound verdict (queue part > launch part) says nothing about how busy the GPU is: small_trace
+// queues every kernel 25 us yet leaves the GPU idle most of the time, and the finding must say so
+// instead of "idle only ...; faster kernels help".
+TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
+  const Trace t = small_trace();
+  LaunchAnalysis a = plain_analysis(t);
+  ASSERT_EQ(a.bound, "gpu");
+  // IL = last kernel end = 1,000 + 19 * 40,000 + 30,000 + 8,000 = 799,000 ns; busy 20 * 8,000 ns.
+  ASSERT_EQ(a.inference_latency, 799'000);
+  html::ReportInputs in;
+  in.traces.push_back({"idle trace", &t, &a});
+  std::string f = html::findings(in).at(0);
+  EXPECT_EQ(f.find("idle only"), std::string::npos) << f;
+  EXPECT_NE(f.find("idle 80.0% of the"), std::string::npos) << f;  // 639,000 / 799,000
+  EXPECT_NE(f.find("GPU-bound"), std::string::npos) << f;
+
+  // The same verdict with the GPU busy 90% of the latency keeps the "faster kernels" advice.
+  a.gpu_busy = 719'100, a.gpu_idle = a.inference_latency - a.gpu_busy;
+  f = html::findings(in).at(0);
+  EXPECT_NE(f.find("idle only 10.0% of the"), std::string::npos) << f;
+  EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
+}
+
 TEST(HtmlReport, FusionFindingNamesTheLengthWithTheBestSpeedup) {
   html::ReportInputs in;
   in.docs.push_back({"fusion.json", fusion_doc()});

@@ -197,10 +197,20 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
         "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",
         in.label, format_pct(share(a.tklqt_launch, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
         format_ns(a.inference_latency)));
-  else
+  else if (gpu_idle < 0.5)
     out.push_back(fmt::format(
         "{}: GPU-bound. Kernels wait in the queue for {} of {} TKLQT; the GPU is idle only {} of the {} inference "
         "latency, so faster kernels (not launch savings) are what helps.",
+        in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
+        format_ns(a.inference_latency)));
+  else
+    // The queue criterion sums waits per launch, so bursts of queued kernels make a trace GPU-bound
+    // even when the GPU has nothing to do for most of the run: "idle only 55%" and "faster kernels
+    // help" would then be false, so the sentence says what the idle share shows.
+    out.push_back(fmt::format(
+        "{}: GPU-bound by the queue criterion (kernels wait in the queue for {} of {} TKLQT), yet the GPU is idle "
+        "{} of the {} inference latency: kernels queue in bursts with host-side gaps between them, so shortening "
+        "the host's work between bursts matters as much as faster kernels.",
         in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
         format_ns(a.inference_latency)));
   if (!a.kernels_by_name.empty()) {
