@@ -55,6 +55,20 @@ TEST(Sweep, NoTransitionWhenLargestIsCpuBound) {
   EXPECT_NE(r.summary.find("No transition"), std::string::npos);
 }
 
+// A point without linked launches (empty or CPU-only trace) has no verdict: the summary must not
+// claim launch overhead matters at that batch.
+TEST(Sweep, LargestWithoutVerdictIsNotCalledLaunchBound) {
+  LaunchAnalysis none;  // no kernels, no launches: bound stays ""
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 10)), sweep_point(2, "b", none)});
+  EXPECT_FALSE(r.transition_batch.has_value());
+  EXPECT_EQ(r.summary.find("launch overhead matters"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("batch 2, the largest given, has no launch call linked to GPU work"), std::string::npos)
+      << r.summary;
+  const SweepResult empty = analyze_sweep({sweep_point(1, "a", none), sweep_point(2, "b", none)});
+  EXPECT_EQ(empty.summary.find("launch overhead matters"), std::string::npos) << empty.summary;
+  EXPECT_NE(empty.summary.find("nor has any other trace"), std::string::npos) << empty.summary;
+}
+
 TEST(Sweep, AllGpuBoundGivesSmallestBatch) {
   const SweepResult r = analyze_sweep({sweep_point(2, "a", analysis(true, 10, 900)),
                                        sweep_point(4, "b", analysis(true, 10, 900))});
