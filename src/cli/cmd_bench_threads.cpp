@@ -100,6 +100,11 @@ void run_threads(const ThreadsArgs& a) {
   const std::vector<int> counts = parse_thread_list(a.threads);
   check_format(a.format);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
+  // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
+  // so a bad size would otherwise fail only once the first point was measured (and a negative one
+  // wrapped into a request for 2^64 bytes).
+  if (!a.no_roofline && (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30)))
+    throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_cpu_list(a.cpus);
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());

@@ -238,6 +238,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 2, "bad cpu list: usage error")
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "0")
     check(r.returncode == 2, "bad thread list: usage error")
+    # A bad bandwidth size is refused before anything loads or is measured (a missing model
+    # would be exit 1), not after the first point's repetitions.
+    for size in ("0", "-5"):
+        r = run("bench", "threads", "-m", os.path.join(tmp, "absent.gguf"), "-t", "1", "--membw-mib", size)
+        check(r.returncode == 2 and "--membw-mib " + size in r.stderr,
+              "--membw-mib %s: usage error first (%d %s)" % (size, r.returncode, r.stderr))
     for verb in (["engine", "run"], ["bench", "threads"], ["bench", "membw"]):
         r = run(*verb, "--help")
         check(r.returncode == 0 and "Usage" in r.stdout, "%s --help" % " ".join(verb))
