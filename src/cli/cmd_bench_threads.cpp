@@ -47,8 +47,10 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
               const std::vector<int>& cpus, double bytes_per_token) {
   Point p;
   p.threads = t;
-  // Counters open before the pool so its threads inherit them; inherited counts reach the
-  // parent's counter when the threads exit, so they are read after the pool is gone.
+  // Counters open (disabled) before the pool so its threads inherit them, and count only the timed
+  // repetitions, like the context switches: not the warm-up, not the bandwidth test (which would
+  // add its own LLC misses to the per-token figure). Inherited counts reach the parent's counter
+  // when the threads exit, so they are read after the pool is gone.
   auto counters = std::make_unique<engine::HwCounters>();
   int64_t switches = 0, tokens = 0;
   {
@@ -61,6 +63,7 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
       session.reset();
     }
     const int64_t sw0 = engine::context_switches();
+    counters->enable();
     for (int r = 0; r < a.reps; ++r) {
       session.reset();
       // As llama-bench's "tg N": N single-token decode evaluations, each making a token. The
@@ -74,6 +77,7 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
       }
       tokens += g.n_prompt + g.n_decode_evals;
     }
+    counters->disable();
     switches = engine::context_switches() - sw0;
     if (!a.no_roofline) p.read_gbs = engine::measure_bandwidth(pool, static_cast<uint64_t>(a.membw_mib) << 20, 3).read_gbs;
   }
