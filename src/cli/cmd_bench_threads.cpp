@@ -120,6 +120,8 @@ void run_threads(const ThreadsArgs& a) {
   const double kv_avg = probe_session.kv_bytes_per_token() * (a.n_prompt + a.n_gen / 2.0);
   const double bytes_per_token = static_cast<double>(model->weights().total_bytes) + kv_avg;
 
+  // Read before any pool pins this thread (the pool pins its caller to cpus[0]).
+  const int allowed = engine::allowed_cpu_count();
   std::vector<Point> points;
   for (int t : counts) points.push_back(measure(*model, prompt, a, t, cpus, bytes_per_token));
   const auto best = std::max_element(points.begin(), points.end(), [](const Point& x, const Point& y) {
@@ -137,6 +139,12 @@ void run_threads(const ThreadsArgs& a) {
                           {"context_switches_per_token", p.ctx_switches_per_token}, {"hw_counters", hw},
                           // flat copies under the names the HTML report charts (report/html_doc_sections.cpp)
                           {"pp_mean", mean_sd(p.pp).mean}, {"tg_mean", mean_sd(p.tg).mean}};
+      // Where the point's threads ran: thread i on cpus[i % size], so more threads than CPUs share them.
+      if (!cpus.empty()) {
+        std::vector<int> pinned;
+        for (int i = 0; i < p.threads; ++i) pinned.push_back(cpus[i % cpus.size()]);
+        j["pinned_cpus"] = pinned;
+      }
       if (p.read_gbs > 0) {
         j["roofline"] = {{"read_gbs", p.read_gbs}, {"tg_bound_tokens_per_second", p.roofline_tg},
                          {"tg_fraction", mean_sd(p.tg).mean / p.roofline_tg}};
@@ -151,6 +159,8 @@ void run_threads(const ThreadsArgs& a) {
                         {"n_prompt", a.n_prompt},
                         {"n_gen", a.n_gen},
                         {"repetitions", a.reps},
+                        {"cpus", cpus.empty() ? nlohmann::json(nullptr) : nlohmann::json(cpus)},
+                        {"allowed_cpus", allowed},
                         {"bytes_per_token", bytes_per_token},
                         {"points", pts},
                         {"best_threads", best->threads}};
@@ -186,7 +196,15 @@ void run_threads(const ThreadsArgs& a) {
                   tg.sd, p.ctx_switches_per_token, roof, frac, ipc, llc);
   }
   if (!csv) {
-    std::printf("\nbest thread count: %d (tg %.2f tokens/s)\n", best->threads, mean_sd(best->tg).mean);
+    const int most = *std::max_element(counts.begin(), counts.end());
+    if (cpus.empty())
+      std::printf("\nthreads not pinned (%d CPUs allowed)%s\n", allowed,
+                  most > allowed ? "; the larger thread counts exceed them and share CPUs" : "");
+    else
+      std::printf("\nthread i pinned to CPU i of --cpus %s (%zu CPU%s)%s\n", a.cpus.c_str(), cpus.size(),
+                  cpus.size() == 1 ? "" : "s",
+                  static_cast<size_t>(most) > cpus.size() ? "; more threads than CPUs share them (thread i on CPU i mod the count)" : "");
+    std::printf("best thread count: %d (tg %.2f tokens/s)\n", best->threads, mean_sd(best->tg).mean);
     std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
     if (!points.front().hw_supported)
       std::printf("hardware counters: not supported here (%s)\n", points.front().hw_reason.c_str());

@@ -215,6 +215,24 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
 
+    # Pinning is part of the result: the CPU list, and where each point's threads ran (thread i on
+    # cpus[i % len]); more threads than pinned CPUs is said to share them.
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1,2", "-r", "1", "-p", "4", "-n", "2",
+            "--cpus", "0", "--no-roofline", "-o", "json")
+    check(r.returncode == 0, "bench threads --cpus: " + r.stderr)
+    if r.returncode == 0:
+        j = json.loads(r.stdout)
+        check(j.get("cpus") == [0] and [p.get("pinned_cpus") for p in j["points"]] == [[0], [0, 0]],
+              "pinning recorded: %s %s" % (j.get("cpus"), [p.get("pinned_cpus") for p in j["points"]]))
+        check(isinstance(j.get("allowed_cpus"), int) and j["allowed_cpus"] >= 1, "allowed_cpus")
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1,2", "-r", "1", "-p", "4", "-n", "2",
+            "--cpus", "0", "--no-roofline")
+    check(r.returncode == 0 and "pinned to CPU i of --cpus 0 (1 CPU)" in r.stdout and "share them" in r.stdout,
+          "md states the pinning: " + r.stdout)
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-o", "json")
+    check(r.returncode == 0 and json.loads(r.stdout).get("cpus", 0) is None and
+          "pinned_cpus" not in json.loads(r.stdout)["points"][0], "unpinned: cpus null")
+
     r = run("bench", "membw", "-t", "1", "--size-mib", "8", "-r", "2", "-o", "json")
     check(r.returncode == 0, "membw: " + r.stderr)
     if r.returncode == 0:
