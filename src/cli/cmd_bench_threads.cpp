@@ -205,7 +205,8 @@ void run_threads(const ThreadsArgs& a) {
                   cpus.size() == 1 ? "" : "s",
                   static_cast<size_t>(most) > cpus.size() ? "; more threads than CPUs share them (thread i on CPU i mod the count)" : "");
     std::printf("best thread count: %d (tg %.2f tokens/s)\n", best->threads, mean_sd(best->tg).mean);
-    std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
+    if (!a.no_roofline)  // else the columns say n/a and no bandwidth was measured to divide
+      std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
     if (!points.front().hw_supported)
       std::printf("hardware counters: not supported here (%s)\n", points.front().hw_reason.c_str());
   }

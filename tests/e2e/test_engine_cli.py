@@ -214,6 +214,7 @@ with tempfile.TemporaryDirectory() as tmp:
         check(j["best_threads"] in (1, 2), "best thread count")
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
+    check("measured read bandwidth" not in r.stdout, "--no-roofline: no roofline line: " + r.stdout)
 
     # Pinning is part of the result: the CPU list, and where each point's threads ran (thread i on
     # cpus[i % len]); more threads than pinned CPUs is said to share them.
