@@ -159,6 +159,8 @@ TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
                         "Launch-pair interval distribution (clean vs switched)", "Softirqs by vector", "Syscalls",
                         "Other results: other.json"})
     EXPECT_NE(page.find(s), std::string::npos) << s;
+  // The latency histogram's x axis names both series' measures (q(c) runs from the call's end).
+  EXPECT_NE(page.find("q(c): call end to GPU start"), std::string::npos);
   // Names are escaped (kernel templates, user strings).
   EXPECT_EQ(page.find("<b>x</b>"), std::string::npos);
   EXPECT_NE(page.find("&lt;b&gt;x&lt;/b&gt;"), std::string::npos);

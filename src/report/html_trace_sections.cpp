@@ -68,7 +68,8 @@ std::string latency_histogram(const LaunchAnalysis& a) {
   cats.resize(last + 1), lat.values.resize(last + 1), que.values.resize(last + 1);
   ChartOptions o;
   o.title = "Launch latency per launch call";
-  o.x_label = "time from launch call start to GPU start (bin upper edge)";
+  // Two series on one axis: name both measures, since q(c) starts at the call's end, not its start.
+  o.x_label = "l(c): call start to GPU start; q(c): call end to GPU start (bin upper edge)";
   o.y_label = "launch calls";
   return bar_chart(cats, {lat, que}, o);
 }
