@@ -203,6 +203,27 @@ TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
   EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
 }
 
+// The overview of several traces shows no idle share for a trace without inference latency.
+TEST(HtmlReport, OverviewShowsNoIdleShareForAnEmptyTrace) {
+  const Trace t = small_trace();
+  const LaunchAnalysis a = plain_analysis(t);
+  Trace empty;
+  empty.file = "empty.json";
+  const LaunchAnalysis none;
+  html::ReportInputs in;
+  in.traces.push_back({"full", &t, &a});
+  in.traces.push_back({"hollow", &empty, &none});
+  const std::string page = html::render_report(in);
+  const size_t row = page.find("<tr><td class=\"l\">hollow</td>");
+  ASSERT_NE(row, std::string::npos);
+  const std::string cells = page.substr(row, page.find("</tr>", row) - row);
+  EXPECT_EQ(cells.find('%'), std::string::npos) << cells;
+  // The full trace's GPU idle share: 1 - 160,000 / 799,000 = 80.0%.
+  const size_t full = page.find("<tr><td class=\"l\">full</td>");
+  ASSERT_NE(full, std::string::npos);
+  EXPECT_NE(page.substr(full, page.find("</tr>", full) - full).find("80.0%"), std::string::npos);
+}
+
 TEST(HtmlReport, FusionFindingNamesTheLengthWithTheBestSpeedup) {
   html::ReportInputs in;
   in.docs.push_back({"fusion.json", fusion_doc()});

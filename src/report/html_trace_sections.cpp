@@ -141,6 +141,12 @@ std::string event_counts(const Trace& t) {
 
 }  // namespace
 
+namespace {
+// An idle share of a zero inference latency (empty or CPU-only trace) is undefined: "0.0%" would
+// read as "never idle".
+std::string idle_pct(ns_t idle, ns_t il) { return il > 0 ? format_pct(share(idle, il)) : "-"; }
+}  // namespace
+
 std::string traces_overview(const std::vector<TraceInput>& traces) {
   size_t analysed = 0;
   for (auto& t : traces) analysed += t.launch != nullptr;
@@ -150,8 +156,8 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
     if (!t.launch) continue;
     const auto& a = *t.launch;
     tb.add_row({t.label, format_count(a.kernels), format_ns(a.tklqt), format_ns(a.tklqt_launch), format_ns(a.tklqt_queue),
-                format_ns(a.inference_latency), format_pct(share(a.gpu_idle, a.inference_latency)),
-                format_pct(share(a.cpu_idle, a.inference_latency)), a.bound.empty() ? "-" : a.bound});
+                format_ns(a.inference_latency), idle_pct(a.gpu_idle, a.inference_latency),
+                idle_pct(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
   }
   return section("traces", "Traces at a glance", tb.render());
 }
