@@ -201,6 +201,15 @@ TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
   f = html::findings(in).at(0);
   EXPECT_NE(f.find("idle only 10.0% of the"), std::string::npos) << f;
   EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
+
+  // No inference latency (GPU work before the first operator; IL clamped to 0): no idle share.
+  a.inference_latency = a.gpu_busy = a.gpu_idle = 0;
+  f = html::findings(in).at(0);
+  EXPECT_EQ(f.find("idle only"), std::string::npos) << f;
+  EXPECT_NE(f.find("inference latency is 0"), std::string::npos) << f;
+  const std::string page = html::render_report(in);
+  EXPECT_NE(page.find(">- of inference latency (GPU busy"), std::string::npos);
+  EXPECT_EQ(page.find("0.0% of inference latency"), std::string::npos);
 }
 
 // The overview of several traces shows no idle share for a trace without inference latency.
