@@ -93,6 +93,12 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
   return p;
 }
 
+std::string fmt_gbs(double gbs) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", gbs);
+  return b;
+}
+
 // Mean and sample stddev of the per-repetition rates, with each repetition's tokens and seconds
 // (samples[i] = tokens[i] / seconds[i]) so the rates can be recomputed from the output.
 nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t>& tokens, const std::vector<double>& seconds) {
@@ -188,8 +194,9 @@ void run_threads(const ThreadsArgs& a) {
       std::snprintf(llc, sizeof llc, "%.0f", p.llc_misses_per_token);
     }
     if (csv)
-      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.2f,%s,%s,%s,%s\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
-                  p.ctx_switches_per_token, p.read_gbs, roof, p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "n/a",
+      // read_gbs is n/a, not 0.00, when no bandwidth was measured (--no-roofline), like its roofline.
+      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%s,%s\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
+                  p.ctx_switches_per_token, p.read_gbs > 0 ? fmt_gbs(p.read_gbs).c_str() : "n/a", roof, p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "n/a",
                   p.hw_supported ? ipc : "", p.hw_supported ? llc : "");
     else
       std::printf("| %d | %.2f +- %.2f | %.2f +- %.2f | %.2f | %s | %s | %s | %s |\n", p.threads, pp.mean, pp.sd, tg.mean,

@@ -215,6 +215,12 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
     check("measured read bandwidth" not in r.stdout, "--no-roofline: no roofline line: " + r.stdout)
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-o", "csv")
+    rows = [line.split(",") for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and len(rows) == 2 and len(rows[1]) == len(rows[0]), "csv shape: " + r.stdout)
+    if len(rows) == 2:
+        row = dict(zip(rows[0], rows[1]))
+        check(row.get("read_gbs") == "n/a" and row.get("tg_roofline") == "n/a", "--no-roofline csv: no bandwidth: %s" % row)
 
     # Pinning is part of the result: the CPU list, and where each point's threads ran (thread i on
     # cpus[i % len]); more threads than pinned CPUs is said to share them.
