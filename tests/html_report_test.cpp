@@ -3,6 +3,7 @@
 // words, text escaped, no network references. The browser check is tests/e2e/test_report_browser.py.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -231,6 +232,31 @@ TEST(HtmlReport, OverviewShowsNoIdleShareForAnEmptyTrace) {
   const size_t full = page.find("<tr><td class=\"l\">full</td>");
   ASSERT_NE(full, std::string::npos);
   EXPECT_NE(page.substr(full, page.find("</tr>", full) - full).find("80.0%"), std::string::npos);
+}
+
+// A saved `bench threads -o json` shows each rate's mean and sample standard deviation (metrics.md
+// section 6), the repetitions behind them and the pinning, not only the flat means.
+TEST(HtmlReport, ThreadSweepTableShowsSpreadAndPinning) {
+  auto rate = [](double a, double b) {  // two samples: mean (a+b)/2, sd |a-b|/sqrt(2)
+    return json{{"mean", (a + b) / 2}, {"stddev", std::fabs(a - b) / std::sqrt(2.0)}, {"samples", {a, b}}};
+  };
+  json pts = json::array();
+  pts.push_back({{"threads", 1}, {"pp_tokens_per_second", rate(69, 71)}, {"tg_tokens_per_second", rate(19, 21)},
+                 {"context_switches_per_token", 0.25}, {"pp_mean", 70.0}, {"tg_mean", 20.0}, {"roofline_tg", 40.0},
+                 {"pinned_cpus", {3}}});
+  pts.push_back({{"threads", 2}, {"pp_tokens_per_second", rate(140, 140)}, {"tg_tokens_per_second", rate(30, 34)},
+                 {"context_switches_per_token", 0.5}, {"pp_mean", 140.0}, {"tg_mean", 32.0}, {"roofline_tg", 40.0},
+                 {"pinned_cpus", {3, 5}}});
+  html::ReportInputs in;
+  in.docs.push_back({"threads.json", json{{"kind", "threads"}, {"points", pts}, {"best_threads", 2}}});
+  const std::string page = html::render_report(in);
+  // tg at 1 thread: mean 20, sd sqrt(2) = 1.41; at 2 threads: 32 +- 2.83, 80% of the 40 t/s roofline.
+  EXPECT_NE(page.find("20.00 \u00b1 1.41"), std::string::npos);
+  EXPECT_NE(page.find("32.00 \u00b1 2.83"), std::string::npos);
+  EXPECT_NE(page.find("140.00 \u00b1 0.00"), std::string::npos);
+  EXPECT_NE(page.find(">80.0%<"), std::string::npos);
+  EXPECT_NE(page.find(">3,5<"), std::string::npos);
+  EXPECT_NE(page.find("repetitions"), std::string::npos);
 }
 
 TEST(HtmlReport, FusionFindingNamesTheLengthWithTheBestSpeedup) {
