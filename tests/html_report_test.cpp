@@ -259,6 +259,19 @@ TEST(HtmlReport, ThreadSweepTableShowsSpreadAndPinning) {
   EXPECT_NE(page.find("repetitions"), std::string::npos);
 }
 
+// A sweep that is GPU-bound from its smallest batch has nothing launch-bound "below" it.
+TEST(HtmlReport, SweepFindingWhenEveryBatchIsGpuBound) {
+  json doc = sweep_doc();
+  for (auto& p : doc["points"]) p["bound"] = "gpu";
+  doc["transition_batch"] = 1;  // the smallest batch of sweep_doc
+  html::ReportInputs in;
+  in.docs.push_back({"sweep.json", doc});
+  const auto f = html::findings(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].find("launch-bound below"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("GPU-bound at every batch size, from batch 1"), std::string::npos) << f[0];
+}
+
 TEST(HtmlReport, FusionFindingNamesTheLengthWithTheBestSpeedup) {
   html::ReportInputs in;
   in.docs.push_back({"fusion.json", fusion_doc()});

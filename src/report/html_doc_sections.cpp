@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "report/html_parts.h"
 #include "report/html_sections.h"
@@ -69,7 +70,15 @@ std::string sweep_section(const json& doc) {
 
 void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
   const json& tr = member(in.doc, "transition_batch");
-  if (tr.is_number())
+  // The smallest batch of the sweep: when the transition is there, nothing was launch-bound.
+  std::optional<double> smallest;
+  for (auto& p : member(in.doc, "points"))
+    if (auto b = num(p, "batch")) smallest = smallest ? std::min(*smallest, *b) : *b;
+  if (tr.is_number() && smallest && tr.get<double>() <= *smallest)
+    out.push_back(fmt::format("Batch sweep ({}): GPU-bound at every batch size, from batch {} on: the GPU is the limit; "
+                              "fusing kernels or CUDA graphs will not shorten these runs much.",
+                              in.label, scalar_text(tr)));
+  else if (tr.is_number())
     out.push_back(fmt::format("Batch sweep ({}): launch-bound below batch {}, GPU-bound from batch {} on: fusing kernels "
                               "or CUDA graphs pays below it, the GPU is the limit above.",
                               in.label, scalar_text(tr), scalar_text(tr)));
