@@ -6,6 +6,7 @@
 #include <linux/perf_event.h>
 #include <time.h>
 
+#include <atomic>
 #include <thread>
 
 #include "engine/runtime/hw_counters.h"
@@ -40,6 +41,35 @@ CounterEvents task_clock() {
 }
 
 }  // namespace
+
+// The bench's case: pool threads exist before enable(), work inside the window and outside it, and
+// exit after disable(); only their work inside the window counts.
+TEST(EngineHwCounters, ThreadsCreatedBeforeTheWindowCountOnlyInsideIt) {
+  HwCounters c(task_clock());
+  if (!c.supported()) GTEST_SKIP() << c.reason();
+  constexpr int64_t kMs = 1'000'000;
+  std::atomic<int> phase{0};
+  std::thread worker([&] {
+    burn(40 * kMs);  // before the window
+    phase = 1;
+    while (phase.load() != 2) std::this_thread::yield();
+    burn(30 * kMs);  // inside
+    phase = 3;
+    while (phase.load() != 4) std::this_thread::yield();
+    burn(40 * kMs);  // after
+  });
+  while (phase.load() != 1) std::this_thread::yield();
+  c.enable();
+  phase = 2;
+  while (phase.load() != 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // not spinning
+  c.disable();
+  phase = 4;
+  worker.join();
+  const uint64_t counted = c.read().cycles;
+  // 30 ms burnt inside the window (the main thread sleeps there); 80 ms more outside it.
+  EXPECT_GE(counted, static_cast<uint64_t>(27 * kMs));
+  EXPECT_LE(counted, static_cast<uint64_t>(60 * kMs));
+}
 
 TEST(EngineHwCounters, CountOnlyInsideTheEnabledWindow) {
   HwCounters c(task_clock());
