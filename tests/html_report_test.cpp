@@ -3,6 +3,7 @@
 // words, text escaped, no network references. The browser check is tests/e2e/test_report_browser.py.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -159,6 +160,8 @@ TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
                         "Launch-pair interval distribution (clean vs switched)", "Softirqs by vector", "Syscalls",
                         "Other results: other.json"})
     EXPECT_NE(page.find(s), std::string::npos) << s;
+  // The latency histogram's x axis names both series' measures (q(c) runs from the call's end).
+  EXPECT_NE(page.find("q(c): call end to GPU start"), std::string::npos);
   // Names are escaped (kernel templates, user strings).
   EXPECT_EQ(page.find("<b>x</b>"), std::string::npos);
   EXPECT_NE(page.find("&lt;b&gt;x&lt;/b&gt;"), std::string::npos);
@@ -176,6 +179,97 @@ TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
   const std::filesystem::path out = std::filesystem::path(INFERTRACE_BINARY_DIR) / "report-samples";
   std::filesystem::create_directories(out);
   std::ofstream(out / "unit_report.html") << page;
+}
+
+// A GPU-bound verdict (queue part > launch part) says nothing about how busy the GPU is: small_trace
+// queues every kernel 25 us yet leaves the GPU idle most of the time, and the finding must say so
+// instead of "idle only ...; faster kernels help".
+TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
+  const Trace t = small_trace();
+  LaunchAnalysis a = plain_analysis(t);
+  ASSERT_EQ(a.bound, "gpu");
+  // IL = last kernel end = 1,000 + 19 * 40,000 + 30,000 + 8,000 = 799,000 ns; busy 20 * 8,000 ns.
+  ASSERT_EQ(a.inference_latency, 799'000);
+  html::ReportInputs in;
+  in.traces.push_back({"idle trace", &t, &a});
+  std::string f = html::findings(in).at(0);
+  EXPECT_EQ(f.find("idle only"), std::string::npos) << f;
+  EXPECT_NE(f.find("idle 80.0% of the"), std::string::npos) << f;  // 639,000 / 799,000
+  EXPECT_NE(f.find("GPU-bound"), std::string::npos) << f;
+
+  // The same verdict with the GPU busy 90% of the latency keeps the "faster kernels" advice.
+  a.gpu_busy = 719'100, a.gpu_idle = a.inference_latency - a.gpu_busy;
+  f = html::findings(in).at(0);
+  EXPECT_NE(f.find("idle only 10.0% of the"), std::string::npos) << f;
+  EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
+
+  // No inference latency (GPU work before the first operator; IL clamped to 0): no idle share.
+  a.inference_latency = a.gpu_busy = a.gpu_idle = 0;
+  f = html::findings(in).at(0);
+  EXPECT_EQ(f.find("idle only"), std::string::npos) << f;
+  EXPECT_NE(f.find("inference latency is 0"), std::string::npos) << f;
+  const std::string page = html::render_report(in);
+  EXPECT_NE(page.find(">- of inference latency (GPU busy"), std::string::npos);
+  EXPECT_EQ(page.find("0.0% of inference latency"), std::string::npos);
+}
+
+// The overview of several traces shows no idle share for a trace without inference latency.
+TEST(HtmlReport, OverviewShowsNoIdleShareForAnEmptyTrace) {
+  const Trace t = small_trace();
+  const LaunchAnalysis a = plain_analysis(t);
+  Trace empty;
+  empty.file = "empty.json";
+  const LaunchAnalysis none;
+  html::ReportInputs in;
+  in.traces.push_back({"full", &t, &a});
+  in.traces.push_back({"hollow", &empty, &none});
+  const std::string page = html::render_report(in);
+  const size_t row = page.find("<tr><td class=\"l\">hollow</td>");
+  ASSERT_NE(row, std::string::npos);
+  const std::string cells = page.substr(row, page.find("</tr>", row) - row);
+  EXPECT_EQ(cells.find('%'), std::string::npos) << cells;
+  // The full trace's GPU idle share: 1 - 160,000 / 799,000 = 80.0%.
+  const size_t full = page.find("<tr><td class=\"l\">full</td>");
+  ASSERT_NE(full, std::string::npos);
+  EXPECT_NE(page.substr(full, page.find("</tr>", full) - full).find("80.0%"), std::string::npos);
+}
+
+// A saved `bench threads -o json` shows each rate's mean and sample standard deviation (metrics.md
+// section 6), the repetitions behind them and the pinning, not only the flat means.
+TEST(HtmlReport, ThreadSweepTableShowsSpreadAndPinning) {
+  auto rate = [](double a, double b) {  // two samples: mean (a+b)/2, sd |a-b|/sqrt(2)
+    return json{{"mean", (a + b) / 2}, {"stddev", std::fabs(a - b) / std::sqrt(2.0)}, {"samples", {a, b}}};
+  };
+  json pts = json::array();
+  pts.push_back({{"threads", 1}, {"pp_tokens_per_second", rate(69, 71)}, {"tg_tokens_per_second", rate(19, 21)},
+                 {"context_switches_per_token", 0.25}, {"pp_mean", 70.0}, {"tg_mean", 20.0}, {"roofline_tg", 40.0},
+                 {"pinned_cpus", {3}}});
+  pts.push_back({{"threads", 2}, {"pp_tokens_per_second", rate(140, 140)}, {"tg_tokens_per_second", rate(30, 34)},
+                 {"context_switches_per_token", 0.5}, {"pp_mean", 140.0}, {"tg_mean", 32.0}, {"roofline_tg", 40.0},
+                 {"pinned_cpus", {3, 5}}});
+  html::ReportInputs in;
+  in.docs.push_back({"threads.json", json{{"kind", "threads"}, {"points", pts}, {"best_threads", 2}}});
+  const std::string page = html::render_report(in);
+  // tg at 1 thread: mean 20, sd sqrt(2) = 1.41; at 2 threads: 32 +- 2.83, 80% of the 40 t/s roofline.
+  EXPECT_NE(page.find("20.00 \u00b1 1.41"), std::string::npos);
+  EXPECT_NE(page.find("32.00 \u00b1 2.83"), std::string::npos);
+  EXPECT_NE(page.find("140.00 \u00b1 0.00"), std::string::npos);
+  EXPECT_NE(page.find(">80.0%<"), std::string::npos);
+  EXPECT_NE(page.find(">3,5<"), std::string::npos);
+  EXPECT_NE(page.find("repetitions"), std::string::npos);
+}
+
+// A sweep that is GPU-bound from its smallest batch has nothing launch-bound "below" it.
+TEST(HtmlReport, SweepFindingWhenEveryBatchIsGpuBound) {
+  json doc = sweep_doc();
+  for (auto& p : doc["points"]) p["bound"] = "gpu";
+  doc["transition_batch"] = 1;  // the smallest batch of sweep_doc
+  html::ReportInputs in;
+  in.docs.push_back({"sweep.json", doc});
+  const auto f = html::findings(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].find("launch-bound below"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("GPU-bound at every batch size, from batch 1"), std::string::npos) << f[0];
 }
 
 TEST(HtmlReport, FusionFindingNamesTheLengthWithTheBestSpeedup) {

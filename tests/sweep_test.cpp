@@ -1,7 +1,10 @@
 // Batch sweep logic (docs/metrics.md section 3) on hand-made LaunchAnalysis values.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "analysis/sweep.h"
+#include "report/sweep_report.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -53,6 +56,36 @@ TEST(Sweep, NoTransitionWhenLargestIsCpuBound) {
   EXPECT_FALSE(r.transition_batch.has_value());
   EXPECT_FALSE(r.balanced_region.has_value());
   EXPECT_NE(r.summary.find("No transition"), std::string::npos);
+}
+
+// A point without linked launches (empty or CPU-only trace) has no verdict: the summary must not
+// claim launch overhead matters at that batch.
+TEST(Sweep, LargestWithoutVerdictIsNotCalledLaunchBound) {
+  LaunchAnalysis none;  // no kernels, no launches: bound stays ""
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 10)), sweep_point(2, "b", none)});
+  EXPECT_FALSE(r.transition_batch.has_value());
+  EXPECT_EQ(r.summary.find("launch overhead matters"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("batch 2, the largest given, has no launch call linked to GPU work"), std::string::npos)
+      << r.summary;
+  const SweepResult empty = analyze_sweep({sweep_point(1, "a", none), sweep_point(2, "b", none)});
+  EXPECT_EQ(empty.summary.find("launch overhead matters"), std::string::npos) << empty.summary;
+  EXPECT_NE(empty.summary.find("nor has any other trace"), std::string::npos) << empty.summary;
+}
+
+// The terminal table shows "-" for the idle shares of a point without inference latency (its JSON
+// share is 0 by definition), and the shares of the others: 900/1000 and 10/1000.
+TEST(Sweep, TableShowsNoIdleShareWithoutInferenceLatency) {
+  std::ostringstream os;
+  print_sweep(os, analyze_sweep({sweep_point(1, "real", analysis(false, 900, 10)), sweep_point(2, "empty", LaunchAnalysis{})}));
+  std::string real_row, empty_row;
+  std::istringstream lines(os.str());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" real") != std::string::npos) real_row = line;
+    if (line.find(" empty") != std::string::npos) empty_row = line;
+  }
+  EXPECT_NE(real_row.find("90.0%"), std::string::npos) << real_row;
+  EXPECT_NE(real_row.find("1.0%"), std::string::npos) << real_row;
+  EXPECT_EQ(empty_row.find('%'), std::string::npos) << empty_row;
 }
 
 TEST(Sweep, AllGpuBoundGivesSmallestBatch) {

@@ -39,6 +39,14 @@ std::string summarize(const SweepResult& r) {
       if (p.batch < *r.transition_batch) below = p.batch;
     s = "Launch-bound up to batch " + std::to_string(below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
         std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
+  } else if (pts.back().bound.empty()) {
+    // A trace without a linked launch call has no verdict at all; saying it "is not GPU-bound, so
+    // launch overhead matters" would invent one (an empty or CPU-only trace, a wrong file).
+    const bool any_verdict =
+        std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.bound.empty(); });
+    s = "No transition: batch " + std::to_string(pts.back().batch) +
+        ", the largest given, has no launch call linked to GPU work, so it has no CPU- or GPU-bound verdict" +
+        (any_verdict ? "; check that its trace holds the GPU run." : ", nor has any other trace in the sweep.");
   } else {
     s = "No transition: batch " + std::to_string(pts.back().batch) +
         ", the largest measured, is not GPU-bound, so launch overhead matters across the whole sweep; "

@@ -48,8 +48,10 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
               const std::vector<int>& cpus, double bytes_per_token) {
   Point p;
   p.threads = t;
-  // Counters open before the pool so its threads inherit them; inherited counts reach the
-  // parent's counter when the threads exit, so they are read after the pool is gone.
+  // Counters open (disabled) before the pool so its threads inherit them, and count only the timed
+  // repetitions, like the context switches: not the warm-up, not the bandwidth test (which would
+  // add its own LLC misses to the per-token figure). Inherited counts reach the parent's counter
+  // when the threads exit, so they are read after the pool is gone.
   auto counters = std::make_unique<engine::HwCounters>();
   int64_t switches = 0, tokens = 0;
   {
@@ -62,6 +64,7 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
       session.reset();
     }
     const int64_t sw0 = engine::context_switches();
+    counters->enable();
     for (int r = 0; r < a.reps; ++r) {
       session.reset();
       // As llama-bench's "tg N": N single-token decode evaluations, each making a token. The
@@ -75,6 +78,7 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
       }
       tokens += g.n_prompt + g.n_decode_evals;
     }
+    counters->disable();
     switches = engine::context_switches() - sw0;
     if (!a.no_roofline) p.read_gbs = engine::measure_bandwidth(pool, static_cast<uint64_t>(a.membw_mib) << 20, 3).read_gbs;
   }
@@ -90,6 +94,12 @@ Point measure(const engine::Model& model, const std::vector<int32_t>& prompt, co
   return p;
 }
 
+std::string fmt_gbs(double gbs) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", gbs);
+  return b;
+}
+
 // Mean and sample stddev of the per-repetition rates, with each repetition's tokens and seconds
 // (samples[i] = tokens[i] / seconds[i]) so the rates can be recomputed from the output.
 nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t>& tokens, const std::vector<double>& seconds) {
@@ -101,6 +111,11 @@ void run_threads(const ThreadsArgs& a) {
   const std::vector<int> counts = parse_thread_list(a.threads);
   check_format(a.format);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
+  // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
+  // so a bad size would otherwise fail only once the first point was measured (and a negative one
+  // wrapped into a request for 2^64 bytes).
+  if (!a.no_roofline && (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30)))
+    throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
@@ -112,6 +127,8 @@ void run_threads(const ThreadsArgs& a) {
   const double kv_avg = probe_session.kv_bytes_per_token() * (a.n_prompt + a.n_gen / 2.0);
   const double bytes_per_token = static_cast<double>(model->weights().total_bytes) + kv_avg;
 
+  // Read before any pool pins this thread (the pool pins its caller to cpus[0]).
+  const int allowed = engine::allowed_cpu_count();
   std::vector<Point> points;
   for (int t : counts) points.push_back(measure(*model, prompt, a, t, cpus, bytes_per_token));
   const auto best = std::max_element(points.begin(), points.end(), [](const Point& x, const Point& y) {
@@ -129,6 +146,12 @@ void run_threads(const ThreadsArgs& a) {
                           {"context_switches_per_token", p.ctx_switches_per_token}, {"hw_counters", hw},
                           // flat copies under the names the HTML report charts (report/html_doc_sections.cpp)
                           {"pp_mean", mean_sd(p.pp).mean}, {"tg_mean", mean_sd(p.tg).mean}};
+      // Where the point's threads ran: thread i on cpus[i % size], so more threads than CPUs share them.
+      if (!cpus.empty()) {
+        std::vector<int> pinned;
+        for (int i = 0; i < p.threads; ++i) pinned.push_back(cpus[i % cpus.size()]);
+        j["pinned_cpus"] = pinned;
+      }
       if (p.read_gbs > 0) {
         j["roofline"] = {{"read_gbs", p.read_gbs}, {"tg_bound_tokens_per_second", p.roofline_tg},
                          {"tg_fraction", mean_sd(p.tg).mean / p.roofline_tg}};
@@ -143,6 +166,8 @@ void run_threads(const ThreadsArgs& a) {
                         {"n_prompt", a.n_prompt},
                         {"n_gen", a.n_gen},
                         {"repetitions", a.reps},
+                        {"cpus", cpus.empty() ? nlohmann::json(nullptr) : nlohmann::json(cpus)},
+                        {"allowed_cpus", allowed},
                         {"bytes_per_token", bytes_per_token},
                         {"points", pts},
                         {"best_threads", best->threads}};
@@ -170,16 +195,26 @@ void run_threads(const ThreadsArgs& a) {
       std::snprintf(llc, sizeof llc, "%.0f", p.llc_misses_per_token);
     }
     if (csv)
-      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.2f,%s,%s,%s,%s\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
-                  p.ctx_switches_per_token, p.read_gbs, roof, p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "n/a",
+      // read_gbs is n/a, not 0.00, when no bandwidth was measured (--no-roofline), like its roofline.
+      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%s,%s\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
+                  p.ctx_switches_per_token, p.read_gbs > 0 ? fmt_gbs(p.read_gbs).c_str() : "n/a", roof, p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "n/a",
                   p.hw_supported ? ipc : "", p.hw_supported ? llc : "");
     else
       std::printf("| %d | %.2f +- %.2f | %.2f +- %.2f | %.2f | %s | %s | %s | %s |\n", p.threads, pp.mean, pp.sd, tg.mean,
                   tg.sd, p.ctx_switches_per_token, roof, frac, ipc, llc);
   }
   if (!csv) {
-    std::printf("\nbest thread count: %d (tg %.2f tokens/s)\n", best->threads, mean_sd(best->tg).mean);
-    std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
+    const int most = *std::max_element(counts.begin(), counts.end());
+    if (cpus.empty())
+      std::printf("\nthreads not pinned (%d CPUs allowed)%s\n", allowed,
+                  most > allowed ? "; the larger thread counts exceed them and share CPUs" : "");
+    else
+      std::printf("\nthread i pinned to CPU i of --cpus %s (%zu CPU%s)%s\n", a.cpus.c_str(), cpus.size(),
+                  cpus.size() == 1 ? "" : "s",
+                  static_cast<size_t>(most) > cpus.size() ? "; more threads than CPUs share them (thread i on CPU i mod the count)" : "");
+    std::printf("best thread count: %d (tg %.2f tokens/s)\n", best->threads, mean_sd(best->tg).mean);
+    if (!a.no_roofline)  // else the columns say n/a and no bandwidth was measured to divide
+      std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
     if (!points.front().hw_supported)
       std::printf("hardware counters: not supported here (%s)\n", points.front().hw_reason.c_str());
   }

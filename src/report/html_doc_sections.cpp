@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "report/html_parts.h"
 #include "report/html_sections.h"
@@ -69,7 +70,15 @@ std::string sweep_section(const json& doc) {
 
 void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
   const json& tr = member(in.doc, "transition_batch");
-  if (tr.is_number())
+  // The smallest batch of the sweep: when the transition is there, nothing was launch-bound.
+  std::optional<double> smallest;
+  for (auto& p : member(in.doc, "points"))
+    if (auto b = num(p, "batch")) smallest = smallest ? std::min(*smallest, *b) : *b;
+  if (tr.is_number() && smallest && tr.get<double>() <= *smallest)
+    out.push_back(fmt::format("Batch sweep ({}): GPU-bound at every batch size, from batch {} on: the GPU is the limit; "
+                              "fusing kernels or CUDA graphs will not shorten these runs much.",
+                              in.label, scalar_text(tr)));
+  else if (tr.is_number())
     out.push_back(fmt::format("Batch sweep ({}): launch-bound below batch {}, GPU-bound from batch {} on: fusing kernels "
                               "or CUDA graphs pays below it, the GPU is the limit above.",
                               in.label, scalar_text(tr), scalar_text(tr)));
@@ -156,6 +165,33 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
 
 // ---- bench threads (docs/metrics.md section 6) --------------------------------------------------
 
+// `bench threads -o json` keeps each rate as {mean, stddev, samples}: metrics.md section 6 reports
+// mean and sample standard deviation, so the table shows both (the flat pp_mean / tg_mean copies
+// alone would drop the spread) and how many repetitions they come from.
+std::string rate_text(const json& rate) {
+  const auto mean = num(rate, "mean"), sd = num(rate, "stddev");
+  if (!mean) return "";
+  return sd ? fmt::format("{:.2f} \u00b1 {:.2f}", *mean, *sd) : fmt::format("{:.2f}", *mean);
+}
+
+std::string threads_spread_table(const json& pts) {
+  if (!pts.is_array() || pts.empty() || !member(pts[0], "tg_tokens_per_second").is_object()) return "";
+  HtmlTable t({"threads", "pp tokens/s (mean \u00b1 sd)", "tg tokens/s (mean \u00b1 sd)", "repetitions",
+               "tg roofline (tokens/s)", "tg of roofline", "context switches / token", "pinned CPUs"});
+  for (auto& p : pts) {
+    const json& tg = member(p, "tg_tokens_per_second");
+    const json& samples = member(tg, "samples");
+    const auto roof = num(p, "roofline_tg"), tg_mean = num(tg, "mean"), cs = num(p, "context_switches_per_token");
+    std::string pinned;
+    for (auto& c : member(p, "pinned_cpus")) pinned += (pinned.empty() ? "" : ",") + c.dump();
+    t.add_row({member(p, "threads").dump(), rate_text(member(p, "pp_tokens_per_second")), rate_text(tg),
+               samples.is_array() ? std::to_string(samples.size()) : "", roof ? fmt::format("{:.2f}", *roof) : "n/a",
+               roof && tg_mean && *roof > 0 ? format_pct(*tg_mean / *roof) : "n/a", cs ? fmt::format("{:.3f}", *cs) : "",
+               pinned.empty() ? "not pinned" : pinned});
+  }
+  return t.render("Per thread count");
+}
+
 std::string threads_section(const json& doc) {
   const json& pts = first_array(doc, {"points", "results"});
   // Series by the conventional names: tg / pp tokens per second (mean), and the roofline bound.
@@ -182,7 +218,8 @@ std::string threads_section(const json& doc) {
   o.x_label = "threads", o.y_label = "tokens/s", o.log2_x = true;
   std::string body = line_chart(series, o);
   if (auto best = num(doc, "best_threads")) body = fmt::format("<p class=\"verdict\">Best thread count: {}.</p>", *best) + body;
-  return body + objects_table(pts, "Per thread count", 50, "threads");
+  const std::string spread = threads_spread_table(pts);
+  return body + (spread.empty() ? objects_table(pts, "Per thread count", 50, "threads") : spread);
 }
 
 // ---- scheduler / IRQ analysis (docs/metrics.md section 5) --------------------------------------

@@ -17,6 +17,10 @@ namespace {
 
 double share(ns_t part, ns_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0; }
 
+// An idle share of a zero inference latency (empty or CPU-only trace, GPU work before the first
+// operator) is undefined: "0.0%" would read as "never idle".
+std::string idle_pct(ns_t idle, ns_t il) { return il > 0 ? format_pct(share(idle, il)) : "-"; }
+
 std::string mean_ns(ns_t total, int64_t n) { return n > 0 ? format_ns(static_cast<double>(total) / static_cast<double>(n)) : "-"; }
 
 std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
@@ -32,8 +36,8 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
   row("AKD", format_ns(a.akd_ns), "average kernel duration");
   row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
-  row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency (GPU busy {})", format_pct(share(a.gpu_idle, a.inference_latency)), format_ns(a.gpu_busy)));
-  row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", format_pct(share(a.cpu_idle, a.inference_latency)), a.launch_thread_tid));
+  row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency (GPU busy {})", idle_pct(a.gpu_idle, a.inference_latency), format_ns(a.gpu_busy)));
+  row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
   row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"), "GPU-bound when the queue part exceeds the launch part");
   if (a.clock_skew_clamped) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
   if (a.orphan_activities || a.orphan_launch_calls)
@@ -68,7 +72,8 @@ std::string latency_histogram(const LaunchAnalysis& a) {
   cats.resize(last + 1), lat.values.resize(last + 1), que.values.resize(last + 1);
   ChartOptions o;
   o.title = "Launch latency per launch call";
-  o.x_label = "time from launch call start to GPU start (bin upper edge)";
+  // Two series on one axis: name both measures, since q(c) starts at the call's end, not its start.
+  o.x_label = "l(c): call start to GPU start; q(c): call end to GPU start (bin upper edge)";
   o.y_label = "launch calls";
   return bar_chart(cats, {lat, que}, o);
 }
@@ -149,8 +154,8 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
     if (!t.launch) continue;
     const auto& a = *t.launch;
     tb.add_row({t.label, format_count(a.kernels), format_ns(a.tklqt), format_ns(a.tklqt_launch), format_ns(a.tklqt_queue),
-                format_ns(a.inference_latency), format_pct(share(a.gpu_idle, a.inference_latency)),
-                format_pct(share(a.cpu_idle, a.inference_latency)), a.bound.empty() ? "-" : a.bound});
+                format_ns(a.inference_latency), idle_pct(a.gpu_idle, a.inference_latency),
+                idle_pct(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
   }
   return section("traces", "Traces at a glance", tb.render());
 }
@@ -191,16 +196,35 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
     return;
   }
   const double gpu_idle = share(a.gpu_idle, a.inference_latency);
-  if (a.bound == "cpu")
+  if (a.inference_latency <= 0) {
+    // The GPU work ends before the first operator starts (IL is clamped to 0): the verdict stands,
+    // but an idle share of nothing would read as "never idle".
+    const bool gpu = a.bound == "gpu";
+    out.push_back(fmt::format(
+        "{}: {} ({} part {} of {} TKLQT), but the inference latency is 0 (the GPU work ends before the first "
+        "operator starts), so there is no idle share to judge it by.",
+        in.label, gpu ? "GPU-bound" : "CPU-bound (launch-dominated)", gpu ? "queue" : "launch",
+        format_pct(share(gpu ? a.tklqt_queue : a.tklqt_launch, a.tklqt)), format_ns(a.tklqt)));
+  } else if (a.bound == "cpu")
     out.push_back(fmt::format(
         "{}: CPU-bound (launch-dominated). The launch part is {} of {} TKLQT and the GPU sits idle {} of the {} "
         "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",
         in.label, format_pct(share(a.tklqt_launch, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
         format_ns(a.inference_latency)));
-  else
+  else if (gpu_idle < 0.5)
     out.push_back(fmt::format(
         "{}: GPU-bound. Kernels wait in the queue for {} of {} TKLQT; the GPU is idle only {} of the {} inference "
         "latency, so faster kernels (not launch savings) are what helps.",
+        in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
+        format_ns(a.inference_latency)));
+  else
+    // The queue criterion sums waits per launch, so bursts of queued kernels make a trace GPU-bound
+    // even when the GPU has nothing to do for most of the run: "idle only 55%" and "faster kernels
+    // help" would then be false, so the sentence says what the idle share shows.
+    out.push_back(fmt::format(
+        "{}: GPU-bound by the queue criterion (kernels wait in the queue for {} of {} TKLQT), yet the GPU is idle "
+        "{} of the {} inference latency: kernels queue in bursts with host-side gaps between them, so shortening "
+        "the host's work between bursts matters as much as faster kernels.",
         in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
         format_ns(a.inference_latency)));
   if (!a.kernels_by_name.empty()) {

@@ -47,8 +47,10 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
                TextTable::Align::Left, TextTable::Align::Left});
   for (auto& p : r.points)
     t.add_row({std::to_string(p.batch), format_count(p.kernels), format_ns(p.tklqt), format_ns(p.tklqt_launch),
-               format_ns(p.tklqt_queue), format_ns(p.inference_latency), format_pct(p.gpu_idle_share),
-               format_pct(p.cpu_idle_share), p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
+               format_ns(p.tklqt_queue), format_ns(p.inference_latency),
+               // no inference latency (empty or CPU-only trace): no share, not "0.0% idle"
+               p.inference_latency > 0 ? format_pct(p.gpu_idle_share) : "-",
+               p.inference_latency > 0 ? format_pct(p.cpu_idle_share) : "-", p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
                p.source});
   t.print(os, "Batch sweep: TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
   // Whatever a point's figures leave out is said, per point (never silently).

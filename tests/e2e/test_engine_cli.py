@@ -214,6 +214,31 @@ with tempfile.TemporaryDirectory() as tmp:
         check(j["best_threads"] in (1, 2), "best thread count")
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
+    check("measured read bandwidth" not in r.stdout, "--no-roofline: no roofline line: " + r.stdout)
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-o", "csv")
+    rows = [line.split(",") for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and len(rows) == 2 and len(rows[1]) == len(rows[0]), "csv shape: " + r.stdout)
+    if len(rows) == 2:
+        row = dict(zip(rows[0], rows[1]))
+        check(row.get("read_gbs") == "n/a" and row.get("tg_roofline") == "n/a", "--no-roofline csv: no bandwidth: %s" % row)
+
+    # Pinning is part of the result: the CPU list, and where each point's threads ran (thread i on
+    # cpus[i % len]); more threads than pinned CPUs is said to share them.
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1,2", "-r", "1", "-p", "4", "-n", "2",
+            "--cpus", "0", "--no-roofline", "-o", "json")
+    check(r.returncode == 0, "bench threads --cpus: " + r.stderr)
+    if r.returncode == 0:
+        j = json.loads(r.stdout)
+        check(j.get("cpus") == [0] and [p.get("pinned_cpus") for p in j["points"]] == [[0], [0, 0]],
+              "pinning recorded: %s %s" % (j.get("cpus"), [p.get("pinned_cpus") for p in j["points"]]))
+        check(isinstance(j.get("allowed_cpus"), int) and j["allowed_cpus"] >= 1, "allowed_cpus")
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1,2", "-r", "1", "-p", "4", "-n", "2",
+            "--cpus", "0", "--no-roofline")
+    check(r.returncode == 0 and "pinned to CPU i of --cpus 0 (1 CPU)" in r.stdout and "share them" in r.stdout,
+          "md states the pinning: " + r.stdout)
+    r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-o", "json")
+    check(r.returncode == 0 and json.loads(r.stdout).get("cpus", 0) is None and
+          "pinned_cpus" not in json.loads(r.stdout)["points"][0], "unpinned: cpus null")
 
     r = run("bench", "membw", "-t", "1", "--size-mib", "8", "-r", "2", "-o", "json")
     check(r.returncode == 0, "membw: " + r.stderr)
@@ -238,6 +263,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 2, "bad cpu list: usage error")
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "0")
     check(r.returncode == 2, "bad thread list: usage error")
+    # A bad bandwidth size is refused before anything loads or is measured (a missing model
+    # would be exit 1), not after the first point's repetitions.
+    for size in ("0", "-5"):
+        r = run("bench", "threads", "-m", os.path.join(tmp, "absent.gguf"), "-t", "1", "--membw-mib", size)
+        check(r.returncode == 2 and "--membw-mib " + size in r.stderr,
+              "--membw-mib %s: usage error first (%d %s)" % (size, r.returncode, r.stderr))
     for verb in (["engine", "run"], ["bench", "threads"], ["bench", "membw"]):
         r = run(*verb, "--help")
         check(r.returncode == 0 and "Usage" in r.stdout, "%s --help" % " ".join(verb))

@@ -12,23 +12,28 @@
 namespace infertrace::engine {
 
 namespace {
-int open_counter(uint64_t config) {
+int open_counter(uint32_t type, uint64_t config) {
   perf_event_attr attr;
   std::memset(&attr, 0, sizeof attr);
   attr.size = sizeof attr;
-  attr.type = PERF_TYPE_HARDWARE;
+  attr.type = type;
   attr.config = config;
   attr.inherit = 1;
+  attr.disabled = 1;
   attr.exclude_kernel = 1;
   attr.exclude_hv = 1;
   return static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
 }
 }  // namespace
 
-HwCounters::HwCounters() {
-  const uint64_t configs[3] = {PERF_COUNT_HW_INSTRUCTIONS, PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_HW_CACHE_MISSES};
+CounterEvents hardware_counter_events() {
+  return {{PERF_TYPE_HARDWARE, PERF_TYPE_HARDWARE, PERF_TYPE_HARDWARE},
+          {PERF_COUNT_HW_INSTRUCTIONS, PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_HW_CACHE_MISSES}};
+}
+
+HwCounters::HwCounters(const CounterEvents& events) {
   for (int i = 0; i < 3; ++i) {
-    fd_[i] = open_counter(configs[i]);
+    fd_[i] = open_counter(events.type[i], events.config[i]);
     if (fd_[i] < 0) {
       reason_ = std::string("perf_event_open: ") + std::strerror(errno) +
                 (errno == ENOENT || errno == EOPNOTSUPP ? " (no hardware PMU exposed, e.g. a virtual machine)"
@@ -45,6 +50,16 @@ HwCounters::HwCounters() {
 HwCounters::~HwCounters() {
   for (int fd : fd_)
     if (fd >= 0) close(fd);
+}
+
+void HwCounters::enable() {
+  for (int fd : fd_)
+    if (fd >= 0) ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+}
+
+void HwCounters::disable() {
+  for (int fd : fd_)
+    if (fd >= 0) ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 }
 
 CounterValues HwCounters::read() const {

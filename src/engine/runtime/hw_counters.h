@@ -13,16 +13,32 @@ struct CounterValues {
   uint64_t instructions = 0, cycles = 0, llc_misses = 0;
 };
 
+// What each of the three counters counts: perf_event_attr's type and config. The default is the
+// hardware set; tests pass software events (task clock), which virtual machines do expose.
+struct CounterEvents {
+  uint32_t type[3];
+  uint64_t config[3];
+};
+CounterEvents hardware_counter_events();
+
 class HwCounters {
  public:
-  HwCounters();  // opens the counters (disabled); never throws
+  // Opens the counters disabled, so nothing is counted until enable(); never throws.
+  explicit HwCounters(const CounterEvents& events = hardware_counter_events());
   ~HwCounters();
   HwCounters(const HwCounters&) = delete;
   HwCounters& operator=(const HwCounters&) = delete;
 
   bool supported() const { return supported_; }
   const std::string& reason() const { return reason_; }
-  CounterValues read() const;  // cumulative since construction (zeros when unsupported)
+  // Counting runs only between enable() and disable(), for this thread and every thread it creates
+  // afterwards (the ioctls reach the inherited copies), so a caller can leave set-up and other
+  // measurements out of the window.
+  void enable();
+  void disable();
+  // Counted so far (zeros when unsupported). An exited thread's counts are included; a live
+  // thread's are added when it exits.
+  CounterValues read() const;
 
  private:
   int fd_[3] = {-1, -1, -1};
