@@ -63,19 +63,22 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
     std::cerr << "bench serve: topology " << t.name << ": " << t.note << "\n";
     std::vector<ServerProcess> servers;
     load::Target target;
+    std::vector<std::string> common{"--max-batch", std::to_string(o.max_batch), "--ctx", std::to_string(kv_tokens(o))};
+    // Each DP server's weights and KV caches on its own node's memory, as seed 003 binds its ranks.
+    if (several_nodes) common.push_back("--numa");
+    if (o.prefill_chunk >= 0) common.insert(common.end(), {"--prefill-chunk", std::to_string(o.prefill_chunk)});
     for (size_t i = 0; i < t.servers.size(); ++i) {
       const ServerPlacement& s = t.servers[i];
       std::vector<std::string> argv{o.server_exe, "serve", "-m", o.model, "--host", "127.0.0.1", "--port", "0",
-                                    "-t", std::to_string(s.cpus.size()), "--cpus", format_cpu_list(s.cpus),
-                                    "--max-batch", std::to_string(o.max_batch), "--ctx", std::to_string(kv_tokens(o))};
-      // Each DP server's weights and KV caches on its own node's memory, as seed 003 binds its ranks.
-      if (several_nodes) argv.push_back("--numa");
+                                    "-t", std::to_string(s.cpus.size()), "--cpus", format_cpu_list(s.cpus)};
+      argv.insert(argv.end(), common.begin(), common.end());
       const std::string log = o.log_dir + "/serve-" + t.name + "-" + std::to_string(i) + ".log";
       servers.push_back(ServerProcess::start(argv, log, static_cast<int>(o.start_timeout_s * 1000)));
       target.base_urls.push_back(servers.back().url());
     }
     TopologyRun run;
     run.topology = t;
+    run.server_args = common;
     run.run.target = target;
     run.run.profile = o.profile;
     run.run.model = load::fetch_model_info(target, o.timeout_s);
@@ -155,6 +158,7 @@ nlohmann::json study_json(const TopologyStudy& study) {
                               {"numa_node", s.numa_node < 0 ? nlohmann::json() : nlohmann::json(s.numa_node)},
                               {"url", i < r.run.target.base_urls.size() ? r.run.target.base_urls[i] : ""}});
     }
+    t["server_args"] = r.server_args;  // what every server of this topology ran with, after its CPU set
     t["run"] = load::to_json(r.run);
     t["energy_j"] = nlohmann::json::array();
     for (const auto& e : r.energy) t["energy_j"].push_back(e.joules ? nlohmann::json(*e.joules) : nlohmann::json());

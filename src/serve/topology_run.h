@@ -22,6 +22,7 @@ struct TopologyStudyOptions {
   std::vector<std::string> topologies;
   int max_batch = 8;
   int64_t ctx = 0;             // 0: prompt + output tokens of the points (each KV cache sized to the work)
+  int64_t prefill_chunk = -1;  // the servers' --prefill-chunk; < 0: their default
   double start_timeout_s = 300;
   std::string log_dir;          // servers' stderr logs
   std::string profile;          // as given on the command line
@@ -37,6 +38,7 @@ struct TopologyRun {
   Topology topology;
   load::BenchRun run;
   std::vector<PointEnergy> energy;  // per point
+  std::vector<std::string> server_args;  // the options every server had beyond its -t and --cpus
 };
 
 struct TopologyStudy {

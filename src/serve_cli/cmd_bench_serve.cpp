@@ -31,6 +31,7 @@ struct Opts {
   std::vector<std::string> topologies;
   int max_batch = 8;
   int64_t ctx = 0;
+  int64_t prefill_chunk = -1;  // -1: the servers' own default
   double start_timeout = 300;
   std::string profile = "synchronous", out;
   std::vector<int> concurrency;
@@ -64,6 +65,7 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.topologies = o.topologies.empty() ? std::vector<std::string>{"sn"} : o.topologies;
   so.max_batch = o.max_batch;
   so.ctx = o.ctx;
+  so.prefill_chunk = o.prefill_chunk;
   so.start_timeout_s = o.start_timeout;
   so.profile = o.profile;
   so.timeout_s = o.timeout;
@@ -100,6 +102,8 @@ void run(const Opts& o) {
   if (o.model.empty() && !o.topologies.empty()) throw UsageError("--topology needs -m M.gguf");
   if (o.max_batch < 1) throw UsageError("--max-batch must be >= 1");
   if (o.ctx < 0 || o.start_timeout <= 0) throw UsageError("--ctx must be >= 0 and --start-timeout > 0");
+  if (o.prefill_chunk < -1) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
+  if (o.model.empty() && o.prefill_chunk >= 0) throw UsageError("--prefill-chunk needs -m M.gguf (it is a server option)");
   if (o.prompt_tokens < 1 || o.output_tokens < 1) throw UsageError("--prompt-tokens and --output-tokens must be >= 1");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
@@ -172,6 +176,9 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
       ->delimiter(',');
   c->add_option("--max-batch", o->max_batch, "With -m: the servers' --max-batch (default 8)");
   c->add_option("--ctx", o->ctx, "With -m: the servers' --ctx (default: prompt + output tokens)");
+  c->add_option("--prefill-chunk", o->prefill_chunk,
+                "With -m: the servers' --prefill-chunk (prompt tokens per scheduler step; 0: whole prompts; "
+                "default: the server's)");
   c->add_option("--start-timeout", o->start_timeout, "With -m: seconds a server may take to load (default 300)");
   c->add_option("--profile", o->profile, "synchronous|concurrent|constant|poisson|sweep")
       ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}));

@@ -49,7 +49,8 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 0, f"model synth: {r.stderr}")
     out = os.path.join(d, "study.json")
     r = run("bench", "serve", "-m", model, "--topology", "sn,dp2", "--profile", "concurrent", "--concurrency", "1,3",
-            "--requests", "6", "--prompt-tokens", "24", "--output-tokens", "12", "--json", "-o", out, timeout=600)
+            "--requests", "6", "--prompt-tokens", "24", "--output-tokens", "12", "--prefill-chunk", "5", "--json", "-o", out,
+            timeout=600)
     check(r.returncode == 0, f"bench serve -m: exit {r.returncode}: {r.stderr[-2000:]}")
     doc = json.loads(r.stdout)
     with open(out) as f:
@@ -103,6 +104,12 @@ with tempfile.TemporaryDirectory() as d:
     check(c["load"] == expect, f"crossover {c['load']} vs {expect}")
     check(not doc["energy"]["supported"] or doc["topologies"][0]["energy_j"][0] is not None, "energy per point")
     check(servers_of(model) == [], "no server left after the study")
+    # The servers ran with the chunk given here (24-token prompts in chunks of 5) and the context
+    # sized to the work (24 + 12 tokens).
+    for name, t in topo.items():
+        args = t.get("server_args", [])
+        check(args[:4] == ["--max-batch", "8", "--ctx", "36"] and args[-2:] == ["--prefill-chunk", "5"],
+              f"{name}: server_args {args}")
 
     # Text output: one table per topology and the comparison.
     r = run("bench", "serve", "-m", model, "--topology", "sn,dp2", "--profile", "synchronous", "--requests", "2",
@@ -143,6 +150,10 @@ with tempfile.TemporaryDirectory() as d:
           f"-o DIR refused before any server starts: {r.returncode} {r.stderr}")
     r = run("bench", "serve", "--topology", "sn", "--url", "http://127.0.0.1:1", "--requests", "1")
     check(r.returncode == 2, f"--topology without -m: {r.returncode}")
+    r = run("bench", "serve", "--prefill-chunk", "4", "--url", "http://127.0.0.1:1", "--requests", "1")
+    check(r.returncode == 2 and "needs -m" in r.stderr, f"--prefill-chunk without -m: {r.returncode} {r.stderr}")
+    r = run("bench", "serve", "-m", model, "--prefill-chunk", "-2", "--requests", "1")
+    check(r.returncode == 2 and "--prefill-chunk" in r.stderr, f"--prefill-chunk -2: {r.returncode} {r.stderr}")
 
 if failures:
     raise SystemExit(1)
