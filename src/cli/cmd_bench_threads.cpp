@@ -116,6 +116,18 @@ nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t
 // repetition slowed by a neighbour on a shared machine moves the mean, not the median).
 double tg_median(const Point& p) { return median_of(p.tg); }
 
+// The other points whose tg repetitions overlap the best's (some repetition of theirs at least as
+// fast as the best's slowest): on a noisy machine the best is then not a clear winner, and a
+// smaller count among them may serve as well with fewer cores.
+std::vector<int> overlapping_best(const std::vector<Point>& points, const Point& best) {
+  std::vector<int> out;
+  if (best.tg.empty()) return out;
+  const double slowest = *std::min_element(best.tg.begin(), best.tg.end());
+  for (const Point& p : points)
+    if (&p != &best && !p.tg.empty() && *std::max_element(p.tg.begin(), p.tg.end()) >= slowest) out.push_back(p.threads);
+  return out;
+}
+
 void run_threads(const ThreadsArgs& a) {
   check_format(a.format);
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
@@ -153,6 +165,7 @@ void run_threads(const ThreadsArgs& a) {
   // Highest median tg; on a tie the first point listed (fewer threads, in the default sweep).
   const auto best = std::max_element(points.begin(), points.end(),
                                      [](const Point& x, const Point& y) { return tg_median(x) < tg_median(y); });
+  const std::vector<int> overlap = overlapping_best(points, *best);
   // CPUs a point's threads run on: the distinct CPUs of --cpus, else every allowed CPU.
   const int n_run_cpus =
       cpus.empty() ? allowed : static_cast<int>(std::set<int>(cpus.begin(), cpus.end()).size());
@@ -198,7 +211,8 @@ void run_threads(const ThreadsArgs& a) {
                         {"bytes_per_token", bytes_per_token},
                         {"points", pts},
                         {"best_threads", best->threads},
-                        {"best_by", "tg_median"}};
+                        {"best_by", "tg_median"},
+                        {"best_overlaps", overlap}};
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -247,6 +261,12 @@ void run_threads(const ThreadsArgs& a) {
       std::printf("thread counts: the default sweep (powers of two up to one thread per %s CPU, %d; -t to choose)\n",
                   cpus.empty() ? "allowed" : "--cpus", counts.back());
     std::printf("best thread count: %d (highest median tg: %.2f tokens/s)\n", best->threads, tg_median(*best));
+    if (!overlap.empty()) {
+      std::string list;
+      for (int t : overlap) list += (list.empty() ? "" : ", ") + std::to_string(t);
+      std::printf("  not a clear winner: tg repetitions at %s thread%s reach its slowest\n", list.c_str(),
+                  overlap.size() == 1 && overlap[0] == 1 ? "" : "s");
+    }
     if (!a.no_roofline)  // else the columns say n/a and no bandwidth was measured to divide
       std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
     if (!points.front().hw_supported)

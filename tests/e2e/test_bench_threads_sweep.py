@@ -2,7 +2,8 @@
 - Without -t it sweeps 1, 2, 4, ... below the CPUs the process may use (or the --cpus list's size)
   and that count itself; the expected list is computed here from os.sched_getaffinity.
 - Each rate carries its median next to mean and sd; the medians are recomputed here from the
-  samples in the JSON, and best_threads is the point with the highest median tg.
+  samples in the JSON, best_threads is the point with the highest median tg, and best_overlaps
+  the other points with a tg repetition at least as fast as the best's slowest.
 - A thread count above 4 per allowed CPU (at most 1024) is a usage error (exit 2) before the model
   loads: shown with a model path that does not exist (loading it would be exit 1).
 Runs are tiny (synthetic model, -r 3 -p 4 -n 2, --no-roofline) to keep the test short."""
@@ -48,6 +49,9 @@ def check_medians(j, what):
     best = max(j["points"], key=lambda p: median(p["tg_tokens_per_second"]["samples"]))
     check(j["best_threads"] == best["threads"] and j.get("best_by") == "tg_median",
           "%s: best by median tg: %s %s" % (what, j["best_threads"], j.get("best_by")))
+    slowest = min(best["tg_tokens_per_second"]["samples"])
+    overlap = [p["threads"] for p in j["points"] if p is not best and max(p["tg_tokens_per_second"]["samples"]) >= slowest]
+    check(j.get("best_overlaps") == overlap, "%s: best_overlaps %s, want %s" % (what, j.get("best_overlaps"), overlap))
 
 
 allowed_set = sorted(os.sched_getaffinity(0))
