@@ -275,8 +275,15 @@ TEST(HtmlReport, ThreadSweepTableShowsMediansWhenPresent) {
   pts.push_back({{"threads", 4}, {"pp_tokens_per_second", rate({90, 91, 92})}, {"tg_tokens_per_second", rate({25, 26, 3})},
                  {"oversubscribed", true}});
   html::ReportInputs in;
-  in.docs.push_back({"threads.json", json{{"kind", "threads"}, {"points", pts}, {"best_threads", 4}}});
+  in.docs.push_back({"threads.json", json{{"kind", "threads"}, {"points", pts}, {"best_threads", 4}, {"best_overlaps", {1}}}});
   const std::string page = html::render_report(in);
+  // 1 thread's fastest tg repetition (21) reaches 4 threads' slowest (3): no clear winner, said in
+  // the section's verdict and the findings.
+  EXPECT_NE(page.find("Best thread count: 4 (not a clear winner: tg repetitions at 1 thread reach its slowest)."),
+            std::string::npos);
+  const auto f = html::findings(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("best at 4 threads (not a clear winner"), std::string::npos) << f[0];
   EXPECT_NE(page.find("tg tokens/s (median)"), std::string::npos);
   EXPECT_NE(page.find(">20.00<"), std::string::npos);  // median of 20, 9, 21
   EXPECT_NE(page.find(">25.00<"), std::string::npos);  // median of 25, 26, 3

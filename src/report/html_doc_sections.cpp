@@ -204,6 +204,16 @@ std::string threads_spread_table(const json& pts) {
   return t.render("Per thread count");
 }
 
+// " (not a clear winner: ...)" when the sweep lists points whose tg repetitions reach the best's
+// slowest (`best_overlaps`, files since 2026-12-01), else "".
+std::string overlap_text(const json& doc) {
+  std::string list;
+  for (auto& t : member(doc, "best_overlaps"))
+    if (t.is_number()) list += (list.empty() ? "" : ", ") + t.dump();
+  if (list.empty()) return "";
+  return " (not a clear winner: tg repetitions at " + list + (list == "1" ? " thread" : " threads") + " reach its slowest)";
+}
+
 std::string threads_section(const json& doc) {
   const json& pts = first_array(doc, {"points", "results"});
   // Series by the conventional names: tg / pp tokens per second (mean), and the roofline bound.
@@ -230,7 +240,8 @@ std::string threads_section(const json& doc) {
   o.title = "Tokens per second against threads";
   o.x_label = "threads", o.y_label = "tokens/s", o.log2_x = true;
   std::string body = line_chart(series, o);
-  if (auto best = num(doc, "best_threads")) body = fmt::format("<p class=\"verdict\">Best thread count: {}.</p>", *best) + body;
+  if (auto best = num(doc, "best_threads"))
+    body = fmt::format("<p class=\"verdict\">Best thread count: {}{}.</p>", *best, escape(overlap_text(doc))) + body;
   const std::string spread = threads_spread_table(pts);
   return body + (spread.empty() ? objects_table(pts, "Per thread count", 50, "threads") : spread);
 }
@@ -395,7 +406,7 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
   else if (kind == "sched") sched_findings(in, out);
   else if (kind == "threads") {
     if (auto b = num(in.doc, "best_threads"))
-      out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}.", in.label, *b, *b == 1 ? "" : "s"));
+      out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}{}.", in.label, *b, *b == 1 ? "" : "s", overlap_text(in.doc)));
   }
 }
 
