@@ -3,6 +3,7 @@
 // words, text escaped, no network references. The browser check is tests/e2e/test_report_browser.py.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -257,6 +258,38 @@ TEST(HtmlReport, ThreadSweepTableShowsSpreadAndPinning) {
   EXPECT_NE(page.find(">80.0%<"), std::string::npos);
   EXPECT_NE(page.find(">3,5<"), std::string::npos);
   EXPECT_NE(page.find("repetitions"), std::string::npos);
+}
+
+// Since 2026-12-01 each rate also carries its median (what best_threads is chosen by): the table
+// gains median columns, and a point with more threads than CPUs says it is oversubscribed.
+TEST(HtmlReport, ThreadSweepTableShowsMediansWhenPresent) {
+  auto rate = [](std::vector<double> s) {  // three samples: the median is the middle one once sorted
+    const double mean = (s[0] + s[1] + s[2]) / 3;
+    std::vector<double> sorted = s;
+    std::sort(sorted.begin(), sorted.end());
+    return json{{"median", sorted[1]}, {"mean", mean}, {"stddev", 1.0}, {"samples", s}};
+  };
+  json pts = json::array();
+  pts.push_back({{"threads", 1}, {"pp_tokens_per_second", rate({70, 71, 60})}, {"tg_tokens_per_second", rate({20, 9, 21})},
+                 {"oversubscribed", false}});
+  pts.push_back({{"threads", 4}, {"pp_tokens_per_second", rate({90, 91, 92})}, {"tg_tokens_per_second", rate({25, 26, 3})},
+                 {"oversubscribed", true}});
+  html::ReportInputs in;
+  in.docs.push_back({"threads.json", json{{"kind", "threads"}, {"points", pts}, {"best_threads", 4}, {"best_overlaps", {1}}}});
+  const std::string page = html::render_report(in);
+  // 1 thread's fastest tg repetition (21) reaches 4 threads' slowest (3): no clear winner, said in
+  // the section's verdict and the findings.
+  EXPECT_NE(page.find("Best thread count: 4 (not a clear winner: tg repetitions at 1 thread reach its slowest)."),
+            std::string::npos);
+  const auto f = html::findings(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("best at 4 threads (not a clear winner"), std::string::npos) << f[0];
+  EXPECT_NE(page.find("tg tokens/s (median)"), std::string::npos);
+  EXPECT_NE(page.find(">20.00<"), std::string::npos);  // median of 20, 9, 21
+  EXPECT_NE(page.find(">25.00<"), std::string::npos);  // median of 25, 26, 3
+  EXPECT_NE(page.find(">70.00<"), std::string::npos);  // pp median of 70, 71, 60
+  EXPECT_NE(page.find("4 (oversubscribed)"), std::string::npos);
+  EXPECT_EQ(page.find("1 (oversubscribed)"), std::string::npos);
 }
 
 // A sweep that is GPU-bound from its smallest batch has nothing launch-bound "below" it.

@@ -1,5 +1,6 @@
 #include "cli/bench_format.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "util/error.h"
@@ -23,6 +24,15 @@ std::vector<int> parse_thread_list(const std::string& text) {
   if (out.empty()) throw bad();
   return out;
 }
+
+std::vector<int> default_thread_sweep(int n_cpus) {
+  std::vector<int> out;
+  for (int t = 1; t < n_cpus; t *= 2) out.push_back(t);
+  out.push_back(std::max(n_cpus, 1));
+  return out;
+}
+
+int max_sweep_threads(int allowed_cpus) { return std::min(4 * std::max(allowed_cpus, 1), 1024); }
 
 void check_format(const std::string& format) {
   if (format != "md" && format != "csv" && format != "json") throw UsageError("-o " + format + ": expected md, csv or json");

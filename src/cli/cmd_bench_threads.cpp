@@ -1,13 +1,15 @@
 // `infertrace bench threads`: llama-bench-style sweep of the reference engine over thread counts:
-// pp and tg per repetition (mean +- sample stddev), context switches per token, hardware counters
+// pp and tg per repetition (median, mean +- sample stddev), context switches per token, hardware counters
 // where the machine exposes them, and each point's share of the memory-bandwidth roofline
 // (decode tokens/s bound = measured read bandwidth / bytes read per token).
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
+#include "bench/interference_summary.h"
 #include "cli/bench_format.h"
 #include "cli/engine_common.h"
 #include "cli/registry.h"
@@ -25,8 +27,11 @@ namespace infertrace::cli {
 
 namespace {
 
+using bench::median_of;  // the mean of the middle two for an even count
+
 struct ThreadsArgs {
   std::string model, threads, cpus, format = "md";
+  bool threads_given = false;  // else the default sweep
   int reps = 5;
   int64_t n_prompt = 128, n_gen = 64, membw_mib = 512;
   bool no_roofline = false;
@@ -100,23 +105,51 @@ std::string fmt_gbs(double gbs) {
   return b;
 }
 
-// Mean and sample stddev of the per-repetition rates, with each repetition's tokens and seconds
-// (samples[i] = tokens[i] / seconds[i]) so the rates can be recomputed from the output.
+// Median, mean and sample stddev of the per-repetition rates, with each repetition's tokens and
+// seconds (samples[i] = tokens[i] / seconds[i]) so the rates can be recomputed from the output.
 nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t>& tokens, const std::vector<double>& seconds) {
   const MeanSd m = mean_sd(v);
-  return {{"mean", m.mean}, {"stddev", m.sd}, {"samples", v}, {"tokens", tokens}, {"seconds", seconds}};
+  return {{"median", median_of(v)}, {"mean", m.mean}, {"stddev", m.sd}, {"samples", v}, {"tokens", tokens}, {"seconds", seconds}};
+}
+
+// Decode rate the best point is chosen by: the median, as the project reports timings (one
+// repetition slowed by a neighbour on a shared machine moves the mean, not the median).
+double tg_median(const Point& p) { return median_of(p.tg); }
+
+// The other points whose tg repetitions overlap the best's (some repetition of theirs at least as
+// fast as the best's slowest): on a noisy machine the best is then not a clear winner, and a
+// smaller count among them may serve as well with fewer cores.
+std::vector<int> overlapping_best(const std::vector<Point>& points, const Point& best) {
+  std::vector<int> out;
+  if (best.tg.empty()) return out;
+  const double slowest = *std::min_element(best.tg.begin(), best.tg.end());
+  for (const Point& p : points)
+    if (&p != &best && !p.tg.empty() && *std::max_element(p.tg.begin(), p.tg.end()) >= slowest) out.push_back(p.threads);
+  return out;
 }
 
 void run_threads(const ThreadsArgs& a) {
-  const std::vector<int> counts = parse_thread_list(a.threads);
   check_format(a.format);
+  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
+  // Read before any pool pins this thread (the pool pins its caller to cpus[0]).
+  const int allowed = engine::allowed_cpu_count();
+  // Without -t: one thread per CPU the threads may run on (the --cpus list when pinned) and the
+  // powers of two below it. With -t: those counts, at most max_sweep_threads, refused before
+  // the model loads rather than after minutes of measuring the smaller points.
+  const bool default_sweep = !a.threads_given;
+  const std::vector<int> counts =
+      default_sweep ? default_thread_sweep(cpus.empty() ? allowed : static_cast<int>(cpus.size())) : parse_thread_list(a.threads);
+  const int cap = max_sweep_threads(allowed);
+  for (int t : counts)
+    if (t > cap)
+      throw UsageError("-t " + a.threads + ": " + std::to_string(t) + " threads is more than " + std::to_string(cap) +
+                       " (4 per allowed CPU, " + std::to_string(allowed) + " allowed, at most 1024)");
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
   // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
   // so a bad size would otherwise fail only once the first point was measured (and a negative one
   // wrapped into a request for 2^64 bytes).
   if (!a.no_roofline && (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30)))
     throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
-  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);
@@ -127,13 +160,15 @@ void run_threads(const ThreadsArgs& a) {
   const double kv_avg = probe_session.kv_bytes_per_token() * (a.n_prompt + a.n_gen / 2.0);
   const double bytes_per_token = static_cast<double>(model->weights().total_bytes) + kv_avg;
 
-  // Read before any pool pins this thread (the pool pins its caller to cpus[0]).
-  const int allowed = engine::allowed_cpu_count();
   std::vector<Point> points;
   for (int t : counts) points.push_back(measure(*model, prompt, a, t, cpus, bytes_per_token));
-  const auto best = std::max_element(points.begin(), points.end(), [](const Point& x, const Point& y) {
-    return mean_sd(x.tg).mean < mean_sd(y.tg).mean;
-  });
+  // Highest median tg; on a tie the first point listed (fewer threads, in the default sweep).
+  const auto best = std::max_element(points.begin(), points.end(),
+                                     [](const Point& x, const Point& y) { return tg_median(x) < tg_median(y); });
+  const std::vector<int> overlap = overlapping_best(points, *best);
+  // CPUs a point's threads run on: the distinct CPUs of --cpus, else every allowed CPU.
+  const int n_run_cpus =
+      cpus.empty() ? allowed : static_cast<int>(std::set<int>(cpus.begin(), cpus.end()).size());
 
   if (a.format == "json") {
     nlohmann::json pts = nlohmann::json::array();
@@ -145,7 +180,10 @@ void run_threads(const ThreadsArgs& a) {
                           {"tg_tokens_per_second", stat_json(p.tg, p.tg_tokens, p.tg_seconds)},
                           {"context_switches_per_token", p.ctx_switches_per_token}, {"hw_counters", hw},
                           // flat copies under the names the HTML report charts (report/html_doc_sections.cpp)
-                          {"pp_mean", mean_sd(p.pp).mean}, {"tg_mean", mean_sd(p.tg).mean}};
+                          {"pp_mean", mean_sd(p.pp).mean}, {"tg_mean", mean_sd(p.tg).mean},
+                          {"pp_median", median_of(p.pp)}, {"tg_median", tg_median(p)},
+                          // more threads than the CPUs they may run on: they take turns on a CPU
+                          {"oversubscribed", p.threads > n_run_cpus}};
       // Where the point's threads ran: thread i on cpus[i % size], so more threads than CPUs share them.
       if (!cpus.empty()) {
         std::vector<int> pinned;
@@ -168,19 +206,25 @@ void run_threads(const ThreadsArgs& a) {
                         {"repetitions", a.reps},
                         {"cpus", cpus.empty() ? nlohmann::json(nullptr) : nlohmann::json(cpus)},
                         {"allowed_cpus", allowed},
+                        {"thread_counts", default_sweep ? "default" : "-t"},
+                        {"max_threads", cap},
                         {"bytes_per_token", bytes_per_token},
                         {"points", pts},
-                        {"best_threads", best->threads}};
+                        {"best_threads", best->threads},
+                        {"best_by", "tg_median"},
+                        {"best_overlaps", overlap}};
     std::cout << j.dump(2) << "\n";
     return;
   }
   const bool csv = a.format == "csv";
   if (csv)
-    std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token\n");
+    // The medians are the last columns, added after the others existed, so column positions hold.
+    std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token,"
+                "pp_median,tg_median\n");
   else
     std::printf("%s, %s kernels, pp %lld / tg %lld tokens, %d repetitions\n\n"
-                "| threads | pp t/s | tg t/s | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
-                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+                "| threads | pp t/s median | pp t/s mean +- sd | tg t/s median | tg t/s mean +- sd | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
                 model->config().summary().c_str(), engine::cpu::isa_name(engine::cpu::active_isa()),
                 static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen), a.reps);
   for (const Point& p : points) {
@@ -196,11 +240,12 @@ void run_threads(const ThreadsArgs& a) {
     }
     if (csv)
       // read_gbs is n/a, not 0.00, when no bandwidth was measured (--no-roofline), like its roofline.
-      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%s,%s\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
+      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%s,%s,%.3f,%.3f\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
                   p.ctx_switches_per_token, p.read_gbs > 0 ? fmt_gbs(p.read_gbs).c_str() : "n/a", roof, p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "n/a",
-                  p.hw_supported ? ipc : "", p.hw_supported ? llc : "");
+                  p.hw_supported ? ipc : "", p.hw_supported ? llc : "", median_of(p.pp), tg_median(p));
     else
-      std::printf("| %d | %.2f +- %.2f | %.2f +- %.2f | %.2f | %s | %s | %s | %s |\n", p.threads, pp.mean, pp.sd, tg.mean,
+      std::printf("| %d%s | %.2f | %.2f +- %.2f | %.2f | %.2f +- %.2f | %.2f | %s | %s | %s | %s |\n", p.threads,
+                  p.threads > n_run_cpus ? " (oversubscribed)" : "", median_of(p.pp), pp.mean, pp.sd, tg_median(p), tg.mean,
                   tg.sd, p.ctx_switches_per_token, roof, frac, ipc, llc);
   }
   if (!csv) {
@@ -212,7 +257,16 @@ void run_threads(const ThreadsArgs& a) {
       std::printf("\nthread i pinned to CPU i of --cpus %s (%zu CPU%s)%s\n", a.cpus.c_str(), cpus.size(),
                   cpus.size() == 1 ? "" : "s",
                   static_cast<size_t>(most) > cpus.size() ? "; more threads than CPUs share them (thread i on CPU i mod the count)" : "");
-    std::printf("best thread count: %d (tg %.2f tokens/s)\n", best->threads, mean_sd(best->tg).mean);
+    if (default_sweep)
+      std::printf("thread counts: the default sweep (powers of two up to one thread per %s CPU, %d; -t to choose)\n",
+                  cpus.empty() ? "allowed" : "--cpus", counts.back());
+    std::printf("best thread count: %d (highest median tg: %.2f tokens/s)\n", best->threads, tg_median(*best));
+    if (!overlap.empty()) {
+      std::string list;
+      for (int t : overlap) list += (list.empty() ? "" : ", ") + std::to_string(t);
+      std::printf("  not a clear winner: tg repetitions at %s thread%s reach its slowest\n", list.c_str(),
+                  overlap.size() == 1 && overlap[0] == 1 ? "" : "s");
+    }
     if (!a.no_roofline)  // else the columns say n/a and no bandwidth was measured to divide
       std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
     if (!points.front().hw_supported)
@@ -222,10 +276,11 @@ void run_threads(const ThreadsArgs& a) {
 
 const BenchRegistrar reg(10, [](CLI::App& bench) {
   auto a = std::make_shared<ThreadsArgs>();
-  a->threads = std::to_string(engine::allowed_cpu_count());
   auto* cmd = bench.add_subcommand("threads", "Sweep the reference engine over thread counts (pp/tg tokens/s, roofline)");
   cmd->add_option("-m,--model", a->model, "GGUF model")->required();
-  cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4,8")->capture_default_str();
+  auto* threads = cmd->add_option("-t,--threads", a->threads,
+                  "Thread counts, e.g. 1,2,4,8 (at most 4 per allowed CPU, and 1024); default: 1, 2, 4, ... below the "
+                  "allowed CPUs (or the --cpus list's size) and that count");
   cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
   cmd->add_option("-r,--repetitions", a->reps, "Repetitions per thread count")->capture_default_str();
   cmd->add_option("-p,--n-prompt", a->n_prompt, "Prompt tokens (pp)")->capture_default_str();
@@ -233,7 +288,10 @@ const BenchRegistrar reg(10, [](CLI::App& bench) {
   cmd->add_option("--membw-mib", a->membw_mib, "Array size of the bandwidth measurement, MiB")->capture_default_str();
   cmd->add_flag("--no-roofline", a->no_roofline, "Skip the bandwidth measurement");
   cmd->add_option("-o,--output", a->format, "md, csv or json")->capture_default_str();
-  cmd->callback([a] { run_threads(*a); });
+  cmd->callback([a, threads] {
+    a->threads_given = threads->count() > 0;
+    run_threads(*a);
+  });
 });
 
 }  // namespace

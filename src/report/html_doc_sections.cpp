@@ -165,39 +165,62 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
 
 // ---- bench threads (docs/metrics.md section 6) --------------------------------------------------
 
-// `bench threads -o json` keeps each rate as {mean, stddev, samples}: metrics.md section 6 reports
-// mean and sample standard deviation, so the table shows both (the flat pp_mean / tg_mean copies
-// alone would drop the spread) and how many repetitions they come from.
+// `bench threads -o json` keeps each rate as {median, mean, stddev, samples}: metrics.md section 6
+// reports mean and sample standard deviation, so the table shows both (the flat pp_mean / tg_mean
+// copies alone would drop the spread) and how many repetitions they come from; and the median, the
+// figure the best thread count is chosen by (files saved before 2026-12-01 have no median).
 std::string rate_text(const json& rate) {
   const auto mean = num(rate, "mean"), sd = num(rate, "stddev");
   if (!mean) return "";
   return sd ? fmt::format("{:.2f} \u00b1 {:.2f}", *mean, *sd) : fmt::format("{:.2f}", *mean);
 }
 
+std::string median_text(const json& rate) {
+  const auto m = num(rate, "median");
+  return m ? fmt::format("{:.2f}", *m) : "";
+}
+
 std::string threads_spread_table(const json& pts) {
   if (!pts.is_array() || pts.empty() || !member(pts[0], "tg_tokens_per_second").is_object()) return "";
-  HtmlTable t({"threads", "pp tokens/s (mean \u00b1 sd)", "tg tokens/s (mean \u00b1 sd)", "repetitions",
-               "tg roofline (tokens/s)", "tg of roofline", "context switches / token", "pinned CPUs"});
+  const bool medians = num(member(pts[0], "tg_tokens_per_second"), "median").has_value();
+  std::vector<std::string> head = {"threads", "pp tokens/s (mean \u00b1 sd)", "tg tokens/s (mean \u00b1 sd)", "repetitions",
+                                   "tg roofline (tokens/s)", "tg of roofline", "context switches / token", "pinned CPUs"};
+  if (medians) head.insert(head.begin() + 1, {"pp tokens/s (median)", "tg tokens/s (median)"});
+  HtmlTable t(head);
   for (auto& p : pts) {
     const json& tg = member(p, "tg_tokens_per_second");
     const json& samples = member(tg, "samples");
     const auto roof = num(p, "roofline_tg"), tg_mean = num(tg, "mean"), cs = num(p, "context_switches_per_token");
     std::string pinned;
     for (auto& c : member(p, "pinned_cpus")) pinned += (pinned.empty() ? "" : ",") + c.dump();
-    t.add_row({member(p, "threads").dump(), rate_text(member(p, "pp_tokens_per_second")), rate_text(tg),
-               samples.is_array() ? std::to_string(samples.size()) : "", roof ? fmt::format("{:.2f}", *roof) : "n/a",
-               roof && tg_mean && *roof > 0 ? format_pct(*tg_mean / *roof) : "n/a", cs ? fmt::format("{:.3f}", *cs) : "",
-               pinned.empty() ? "not pinned" : pinned});
+    std::vector<std::string> row = {member(p, "threads").dump(), rate_text(member(p, "pp_tokens_per_second")), rate_text(tg),
+                                    samples.is_array() ? std::to_string(samples.size()) : "", roof ? fmt::format("{:.2f}", *roof) : "n/a",
+                                    roof && tg_mean && *roof > 0 ? format_pct(*tg_mean / *roof) : "n/a", cs ? fmt::format("{:.3f}", *cs) : "",
+                                    pinned.empty() ? "not pinned" : pinned};
+    if (member(p, "oversubscribed") == true) row[0] += " (oversubscribed)";
+    if (medians) row.insert(row.begin() + 1, {median_text(member(p, "pp_tokens_per_second")), median_text(tg)});
+    t.add_row(row);
   }
   return t.render("Per thread count");
+}
+
+// " (not a clear winner: ...)" when the sweep lists points whose tg repetitions reach the best's
+// slowest (`best_overlaps`, files since 2026-12-01), else "".
+std::string overlap_text(const json& doc) {
+  std::string list;
+  for (auto& t : member(doc, "best_overlaps"))
+    if (t.is_number()) list += (list.empty() ? "" : ", ") + t.dump();
+  if (list.empty()) return "";
+  return " (not a clear winner: tg repetitions at " + list + (list == "1" ? " thread" : " threads") + " reach its slowest)";
 }
 
 std::string threads_section(const json& doc) {
   const json& pts = first_array(doc, {"points", "results"});
   // Series by the conventional names: tg / pp tokens per second (mean), and the roofline bound.
   const std::pair<const char*, std::vector<const char*>> wanted[] = {
-      {"decode tg (tokens/s)", {"tg_mean", "tg_tps", "tg", "tg_tokens_per_s"}},
-      {"prefill pp (tokens/s)", {"pp_mean", "pp_tps", "pp", "pp_tokens_per_s"}},
+      // The median first: bench threads picks its best point by it (older files: the mean).
+      {"decode tg (tokens/s)", {"tg_median", "tg_mean", "tg_tps", "tg", "tg_tokens_per_s"}},
+      {"prefill pp (tokens/s)", {"pp_median", "pp_mean", "pp_tps", "pp", "pp_tokens_per_s"}},
       {"decode roofline (tokens/s)", {"roofline_tg", "tg_roofline", "roofline_tokens_per_s", "roofline"}}};
   std::vector<Series> series;
   for (auto& [name, keys] : wanted) {
@@ -217,7 +240,8 @@ std::string threads_section(const json& doc) {
   o.title = "Tokens per second against threads";
   o.x_label = "threads", o.y_label = "tokens/s", o.log2_x = true;
   std::string body = line_chart(series, o);
-  if (auto best = num(doc, "best_threads")) body = fmt::format("<p class=\"verdict\">Best thread count: {}.</p>", *best) + body;
+  if (auto best = num(doc, "best_threads"))
+    body = fmt::format("<p class=\"verdict\">Best thread count: {}{}.</p>", *best, escape(overlap_text(doc))) + body;
   const std::string spread = threads_spread_table(pts);
   return body + (spread.empty() ? objects_table(pts, "Per thread count", 50, "threads") : spread);
 }
@@ -382,7 +406,7 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
   else if (kind == "sched") sched_findings(in, out);
   else if (kind == "threads") {
     if (auto b = num(in.doc, "best_threads"))
-      out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}.", in.label, *b, *b == 1 ? "" : "s"));
+      out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}{}.", in.label, *b, *b == 1 ? "" : "s", overlap_text(in.doc)));
   }
 }
 
