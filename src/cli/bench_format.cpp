@@ -34,6 +34,14 @@ std::vector<int> default_thread_sweep(int n_cpus) {
 
 int max_sweep_threads(int allowed_cpus) { return std::min(4 * std::max(allowed_cpus, 1), 1024); }
 
+void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text) {
+  const int cap = max_sweep_threads(allowed_cpus);
+  for (int t : counts)
+    if (t > cap)
+      throw UsageError(option_text + ": " + std::to_string(t) + " threads is more than " + std::to_string(cap) +
+                       " (4 per allowed CPU, " + std::to_string(allowed_cpus) + " allowed, at most 1024)");
+}
+
 void check_format(const std::string& format) {
   if (format != "md" && format != "csv" && format != "json") throw UsageError("-o " + format + ": expected md, csv or json");
 }

@@ -15,6 +15,8 @@ std::vector<int> default_thread_sweep(int n_cpus);
 // The largest thread count a sweep accepts: 4 threads per allowed CPU (oversubscription is a
 // legitimate point, thousands of threads are a typo), and never more than 1024.
 int max_sweep_threads(int allowed_cpus);
+// UsageError naming `option_text` when a count is over max_sweep_threads(allowed_cpus).
+void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text);
 // md, csv or json; UsageError otherwise.
 void check_format(const std::string& format);
 

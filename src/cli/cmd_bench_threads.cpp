@@ -140,10 +140,7 @@ void run_threads(const ThreadsArgs& a) {
   const std::vector<int> counts =
       default_sweep ? default_thread_sweep(cpus.empty() ? allowed : static_cast<int>(cpus.size())) : parse_thread_list(a.threads);
   const int cap = max_sweep_threads(allowed);
-  for (int t : counts)
-    if (t > cap)
-      throw UsageError("-t " + a.threads + ": " + std::to_string(t) + " threads is more than " + std::to_string(cap) +
-                       " (4 per allowed CPU, " + std::to_string(allowed) + " allowed, at most 1024)");
+  check_thread_cap(counts, allowed, "-t " + a.threads);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
   // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
   // so a bad size would otherwise fail only once the first point was measured (and a negative one

@@ -242,6 +242,11 @@ with tempfile.TemporaryDirectory() as tmp:
 
     r = run("bench", "membw", "-t", "1", "--size-mib", "8", "-r", "2", "-o", "json")
     check(r.returncode == 0, "membw: " + r.stderr)
+    # The thread cap of bench threads applies here too: 4 per allowed CPU, refused before any run.
+    cap = min(4 * len(os.sched_getaffinity(0)), 1024)
+    r = run("bench", "membw", "-t", "1,%d" % (cap + 1), "--size-mib", "8")
+    check(r.returncode == 2 and "%d threads is more than %d" % (cap + 1, cap) in r.stderr,
+          "membw over the cap: %d %s" % (r.returncode, r.stderr))
     if r.returncode == 0:
         j = json.loads(r.stdout)
         p = j["points"][0]
