@@ -89,6 +89,21 @@ TEST(SentencePiece, ByteFallbackThenUnknown) {
   EXPECT_EQ(t.token_to_piece(t.find("<0xA9>")), "\xa9");
 }
 
+TEST(SentencePiece, TruncatedUtf8BeforeASpaceKeepsTheSpace) {
+  // "\xe2 a": a lone 3-byte lead, then a space. The text becomes ▁ E2 ▁ a; the lead byte is a
+  // symbol of its own (byte fallback), and the space that follows is still the ▁ of "▁a".
+  // (Found by fuzz_tokenizer: the lead used to swallow two bytes of the next ▁, which then decoded
+  // as the bytes E2 96 81 instead of a space.)
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {S + "a", -1}, {"<0xE2>", 0}, {"<0xC3>", 0}});
+  EXPECT_EQ(pieces(t, t.encode("\xe2 a", false)), (std::vector<std::string>{S, "<0xE2>", S + "a"}));
+  EXPECT_EQ(t.decode(t.encode("\xe2 a", true)), "\xe2 a");
+  // A 2-byte lead followed by an ASCII letter: two symbols, not one.
+  EXPECT_EQ(pieces(t, t.encode("\xc3" "a", false)), (std::vector<std::string>{S, "<0xC3>", "a"}));
+  const Tokenizer synth(make_synthetic_vocab(512));
+  for (const std::string s : {"\xe2 x", "\xf0\x9f \xc3", "a\xe2\x96 b", "\xc3\n\r\n"})
+    EXPECT_EQ(synth.decode(synth.encode(s, true)), s) << s;
+}
+
 TEST(SentencePiece, ControlTokensOnlyWithParseSpecial) {
   const Tokenizer t = spm({{S, -1}, {"a", -1}, {"<", -1}, {">", -1}, {"s", -1}, {"/", -1}});
   EXPECT_EQ(pieces(t, t.encode("a</s>a", false, true)), (std::vector<std::string>{S, "a", "</s>", S, "a"}));

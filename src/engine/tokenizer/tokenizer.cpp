@@ -263,9 +263,15 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
           s += c;
         }
       }
+      // One symbol per UTF-8 character. A lead byte whose continuation bytes are missing is a
+      // symbol of its own: taking utf8_len bytes regardless would swallow the start of the next
+      // character (e.g. the "▁" a space became), and that character would come back from decode
+      // as the bytes of the marker instead of a space.
       std::vector<size_t> lens;
       for (size_t i = 0; i < s.size();) {
-        const size_t n = std::min(unicode::utf8_len(static_cast<unsigned char>(s[i])), s.size() - i);
+        size_t n = std::min(unicode::utf8_len(static_cast<unsigned char>(s[i])), s.size() - i);
+        for (size_t k = 1; k < n; ++k)
+          if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) n = 1;
         lens.push_back(n);
         i += n;
       }
