@@ -104,6 +104,22 @@ TEST(SentencePiece, TruncatedUtf8BeforeASpaceKeepsTheSpace) {
     EXPECT_EQ(synth.decode(synth.encode(s, true)), s) << s;
 }
 
+// Found by fuzz_tokenizer: a byte-typed token whose text is not "<0x" two hex digits ">" (a
+// malformed GGUF) made token_to_piece throw std::invalid_argument out of std::stoi, or gave a
+// wrong byte ("<0x-1>" -> 0xFF). Such a token now decodes to its own text.
+TEST(SentencePiece, MalformedByteTokensDecodeToTheirText) {
+  Vocab v;
+  v.tokens = {"<unk>", "<0xZZ>", "<0x-1>", "<0x F>", "<0x+F>", "<0x4a>", "<0xC3>", "<0xs>>", "<0x1>"};
+  v.types.assign(v.tokens.size(), TokenType::Byte);
+  v.types[0] = TokenType::Unknown;
+  v.unk = 0;
+  const Tokenizer t(std::move(v));
+  for (int32_t id : {1, 2, 3, 4, 7, 8}) EXPECT_EQ(t.token_to_piece(id), t.vocab().tokens[static_cast<size_t>(id)]);
+  EXPECT_EQ(t.token_to_piece(5), "\x4a");  // lower-case hex digits are a byte
+  EXPECT_EQ(t.token_to_piece(6), "\xc3");
+  EXPECT_EQ(t.decode(std::vector<int32_t>{1, 6}), "<0xZZ>\xc3");
+}
+
 TEST(SentencePiece, ControlTokensOnlyWithParseSpecial) {
   const Tokenizer t = spm({{S, -1}, {"a", -1}, {"<", -1}, {">", -1}, {"s", -1}, {"/", -1}});
   EXPECT_EQ(pieces(t, t.encode("a</s>a", false, true)), (std::vector<std::string>{S, "a", "</s>", S, "a"}));

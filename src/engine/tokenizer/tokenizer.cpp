@@ -351,10 +351,19 @@ std::string Tokenizer::token_to_piece(int32_t id, bool special) const {
     case TokenType::Unused:
     case TokenType::UserDefined: return t;
     case TokenType::Unknown: return vocab_.model == Vocab::Model::SentencePiece ? "\xe2\x96\x85" : t;  // llama.cpp's ▅
-    case TokenType::Byte:
-      if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>')
-        return std::string(1, static_cast<char>(std::stoi(t.substr(3, 2), nullptr, 16)));
+    case TokenType::Byte: {
+      // "<0xXX>" with two hex digits is that byte; any other text (a malformed file) is itself.
+      // Parsed by hand: std::stoi throws on "<0xZZ>" and accepts "<0x-1>" or "<0x F>".
+      auto hex = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+      };
+      if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>' && hex(t[3]) >= 0 && hex(t[4]) >= 0)
+        return std::string(1, static_cast<char>(hex(t[3]) * 16 + hex(t[4])));
       return t;
+    }
     default: break;
   }
   if (vocab_.model == Vocab::Model::SentencePiece) {
