@@ -62,6 +62,21 @@ TEST(SseParser, ErrorsAndMalformed) {
   EXPECT_EQ(ev[3].kind, SseKind::kMalformed);  // empty choices without usage
 }
 
+// Found by fuzz_sse: an error member nested this deep used to be dumped recursively into the
+// message and overflowed the stack. Other shapes are reported as the event's text, cut at 200 bytes.
+TEST(SseParser, DeeplyNestedErrorIsReportedNotDumped) {
+  const size_t depth = 200000;
+  const std::string data = R"({"error":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  auto ev = parse_pieces({"data: " + data + "\n\n"});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, SseKind::kError);
+  EXPECT_EQ(ev[0].message, data.substr(0, 200));
+  ev = parse_pieces({"data: {\"error\":\"plain\"}\n\ndata: {\"error\":{\"code\":5}}\n\n"});
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].message, "plain");
+  EXPECT_EQ(ev[1].message, R"({"error":{"code":5}})");
+}
+
 TEST(LoadMetrics, HandComputed) {
   const int64_t ms = 1000000;
   std::vector<RequestSample> rs(4);

@@ -18,8 +18,15 @@ SseEvent classify_sse_data(std::string_view data) {
   if (j.contains("error")) {
     ev.kind = SseKind::kError;
     const auto& e = j["error"];
-    ev.message = e.is_object() && e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>()
-                                                                                     : e.dump();
+    // Any other shape is reported as the event's own text, cut short: dumping the parsed value
+    // instead would recurse once per nesting level, and a server can nest deep enough to overflow
+    // the stack.
+    if (e.is_object() && e.contains("message") && e["message"].is_string())
+      ev.message = e["message"].get<std::string>();
+    else if (e.is_string())
+      ev.message = e.get<std::string>();
+    else
+      ev.message = std::string(data.substr(0, 200));
     return ev;
   }
   if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("completion_tokens") &&
