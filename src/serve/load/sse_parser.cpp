@@ -1,5 +1,6 @@
 #include "serve/load/sse_parser.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace infertrace::serve::load {
@@ -45,10 +46,14 @@ SseEvent classify_sse_data(std::string_view data) {
 }
 
 void SseParser::feed(std::string_view bytes) {
+  // The bytes held from earlier calls hold no '\n' (every complete line was taken), so only the
+  // new ones are searched: searching from the start made a long line arriving in many reads
+  // quadratic (a 32 MB line in 4 KB reads took 25 s).
+  const size_t scanned = pending_.size();
   pending_.append(bytes);
   size_t start = 0;
   for (;;) {
-    size_t nl = pending_.find('\n', start);
+    size_t nl = pending_.find('\n', std::max(start, scanned));
     if (nl == std::string::npos) break;
     size_t end = nl;
     if (end > start && pending_[end - 1] == '\r') --end;  // \r\n line ends
