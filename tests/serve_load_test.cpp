@@ -141,6 +141,19 @@ TEST(LoadMetrics, HandComputed) {
   EXPECT_DOUBLE_EQ(w.tok_per_s, 2.5);
 }
 
+// Found while fuzzing the bench serve parsers: a "detail" nested a few hundred thousand levels deep
+// was json::dump'ed, which recurses per level and overflowed the stack. Past 64 levels the body's
+// own text is shown instead; 64 levels still dump.
+TEST(ErrorDetail, DeeplyNestedDetailIsNotDumped) {
+  const size_t depth = 200000;
+  const std::string body = R"({"detail":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  EXPECT_EQ(error_detail_of_body(body), body.substr(0, kMaxDetail) + "...");
+  const std::string d64 = std::string(64, '[') + std::string(64, ']');
+  EXPECT_EQ(error_detail_of_body(R"({"detail":)" + d64 + "}"), d64);
+  const std::string d65 = R"({"detail":)" + std::string(65, '[') + std::string(65, ']') + "}";
+  EXPECT_EQ(error_detail_of_body(d65), d65);  // 141 bytes: the whole body, uncut
+}
+
 TEST(ErrorDetail, MessageFromEachServersErrorShape) {
   EXPECT_EQ(error_detail_of_body(R"({"error":{"message":"prompt too long","type":"invalid_request_error"}})"),
             "prompt too long");
