@@ -1,8 +1,9 @@
-// libFuzzer target for the load generator's SSE parser (src/serve/load/sse_parser.*): the bytes a
-// server streams back. The parser is incremental, so every input is fed three ways — in one piece,
-// one byte at a time, and cut at pseudo-random points derived from the input — and all three must
-// deliver the same events. Any crash, sanitizer report or exception is a bug (the parser throws
-// nothing: a bad event is kMalformed).
+// libFuzzer target for what bench serve's load generator reads from a server: the SSE stream
+// (src/serve/load/sse_parser.*) and an error body (error_detail.*). The SSE parser is incremental,
+// so every input is fed three ways — in one piece, one byte at a time, and cut at pseudo-random
+// points derived from the input — and all three must deliver the same events. The same bytes as
+// an error body must give one short printable line. Any crash, sanitizer report or exception is a
+// bug (neither throws: a bad event is kMalformed, a body that is not JSON is its own message).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "serve/load/error_detail.h"
 #include "serve/load/sse_parser.h"
 
 namespace {
@@ -59,6 +61,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A count comes only from a "usage" object: a usage event always has one, [DONE] and errors none.
     if (e.kind == SseKind::kUsage && e.completion_tokens < 0) std::abort();
     if ((e.kind == SseKind::kDone || e.kind == SseKind::kError) && e.completion_tokens != -1) std::abort();
+  }
+  // An error body's message: at most kMaxDetail bytes (+ "..." when cut), no control characters.
+  for (const std::string& d : {infertrace::serve::load::error_detail_of_body(body),
+                               infertrace::serve::load::short_detail(body)}) {
+    if (d.size() > infertrace::serve::load::kMaxDetail + 3) std::abort();
+    for (unsigned char c : d)
+      if (c < 0x20 || c == 0x7f) std::abort();
   }
   return 0;
 }
