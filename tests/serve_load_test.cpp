@@ -2,6 +2,7 @@
 // streams and values written out by hand here.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,37 @@ TEST(SseParser, ErrorsAndMalformed) {
   EXPECT_EQ(ev[3].kind, SseKind::kMalformed);  // empty choices without usage
 }
 
+// Found by fuzz_sse: an error member nested this deep used to be dumped recursively into the
+// message and overflowed the stack. Other shapes are reported as the event's text, cut at 200 bytes.
+TEST(SseParser, DeeplyNestedErrorIsReportedNotDumped) {
+  const size_t depth = 200000;
+  const std::string data = R"({"error":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  auto ev = parse_pieces({"data: " + data + "\n\n"});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, SseKind::kError);
+  EXPECT_EQ(ev[0].message, data.substr(0, 200));
+  ev = parse_pieces({"data: {\"error\":\"plain\"}\n\ndata: {\"error\":{\"code\":5}}\n\n"});
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].message, "plain");
+  EXPECT_EQ(ev[1].message, R"({"error":{"code":5}})");
+}
+
+// A 16 MB line in 256-byte reads: each read used to search the whole held line again, some 5e11
+// bytes in all (minutes); searching only the new bytes takes milliseconds. The bound is loose. (An
+// ignored field, so that the time is the line splitting's, not JSON parsing's.)
+TEST(SseParser, LongLineInSmallReadsIsLinear) {
+  const std::string body = "id: " + std::string(16u << 20, 'x') + "\ndata: {\"x\":1}\n\ndata: [DONE]\n\n";
+  std::vector<std::string> pieces;
+  for (size_t off = 0; off < body.size(); off += 256) pieces.push_back(body.substr(off, 256));
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto ev = parse_pieces(pieces);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].kind, SseKind::kMalformed);  // no choices
+  EXPECT_EQ(ev[1].kind, SseKind::kDone);
+  EXPECT_LT(s, 10.0);
+}
+
 TEST(LoadMetrics, HandComputed) {
   const int64_t ms = 1000000;
   std::vector<RequestSample> rs(4);
@@ -107,6 +139,19 @@ TEST(LoadMetrics, HandComputed) {
   PointMetrics w = compute_point_metrics(rs, 2000 * ms);
   EXPECT_DOUBLE_EQ(w.duration_s, 2.0);
   EXPECT_DOUBLE_EQ(w.tok_per_s, 2.5);
+}
+
+// Found while fuzzing the bench serve parsers: a "detail" nested a few hundred thousand levels deep
+// was json::dump'ed, which recurses per level and overflowed the stack. Past 64 levels the body's
+// own text is shown instead; 64 levels still dump.
+TEST(ErrorDetail, DeeplyNestedDetailIsNotDumped) {
+  const size_t depth = 200000;
+  const std::string body = R"({"detail":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  EXPECT_EQ(error_detail_of_body(body), body.substr(0, kMaxDetail) + "...");
+  const std::string d64 = std::string(64, '[') + std::string(64, ']');
+  EXPECT_EQ(error_detail_of_body(R"({"detail":)" + d64 + "}"), d64);
+  const std::string d65 = R"({"detail":)" + std::string(65, '[') + std::string(65, ']') + "}";
+  EXPECT_EQ(error_detail_of_body(d65), d65);  // 141 bytes: the whole body, uncut
 }
 
 TEST(ErrorDetail, MessageFromEachServersErrorShape) {

@@ -77,6 +77,13 @@ TEST(ServeRequest, BadInputIs400) {
     EXPECT_EQ(status_of(body), 400) << body;
 }
 
+// Found by fuzz_request: 1e300 passed every check and reached the sampler as a float inf.
+TEST(ServeRequest, TemperatureBeyondFloatIs400) {
+  EXPECT_EQ(status_of(R"({"prompt":"a","temperature":1e300})"), 400);
+  EXPECT_EQ(status_of(R"({"prompt":"a","temperature":3.5e38})"), 400);  // just above FLT_MAX (3.40282e38)
+  EXPECT_FLOAT_EQ(parse(R"({"prompt":"a","temperature":3.4e38})").sampling.temperature, 3.4e38f);
+}
+
 TEST(ServeRequest, AnotherModelIs404) {
   EXPECT_EQ(status_of(R"({"prompt":"a","model":"other"})"), 404);
   EXPECT_EQ(status_of(R"({"prompt":"a","model":null})"), 200);

@@ -89,6 +89,37 @@ TEST(SentencePiece, ByteFallbackThenUnknown) {
   EXPECT_EQ(t.token_to_piece(t.find("<0xA9>")), "\xa9");
 }
 
+TEST(SentencePiece, TruncatedUtf8BeforeASpaceKeepsTheSpace) {
+  // "\xe2 a": a lone 3-byte lead, then a space. The text becomes ▁ E2 ▁ a; the lead byte is a
+  // symbol of its own (byte fallback), and the space that follows is still the ▁ of "▁a".
+  // (Found by fuzz_tokenizer: the lead used to swallow two bytes of the next ▁, which then decoded
+  // as the bytes E2 96 81 instead of a space.)
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {S + "a", -1}, {"<0xE2>", 0}, {"<0xC3>", 0}});
+  EXPECT_EQ(pieces(t, t.encode("\xe2 a", false)), (std::vector<std::string>{S, "<0xE2>", S + "a"}));
+  EXPECT_EQ(t.decode(t.encode("\xe2 a", true)), "\xe2 a");
+  // A 2-byte lead followed by an ASCII letter: two symbols, not one.
+  EXPECT_EQ(pieces(t, t.encode("\xc3" "a", false)), (std::vector<std::string>{S, "<0xC3>", "a"}));
+  const Tokenizer synth(make_synthetic_vocab(512));
+  for (const std::string s : {"\xe2 x", "\xf0\x9f \xc3", "a\xe2\x96 b", "\xc3\n\r\n"})
+    EXPECT_EQ(synth.decode(synth.encode(s, true)), s) << s;
+}
+
+// Found by fuzz_tokenizer: a byte-typed token whose text is not "<0x" two hex digits ">" (a
+// malformed GGUF) made token_to_piece throw std::invalid_argument out of std::stoi, or gave a
+// wrong byte ("<0x-1>" -> 0xFF). Such a token now decodes to its own text.
+TEST(SentencePiece, MalformedByteTokensDecodeToTheirText) {
+  Vocab v;
+  v.tokens = {"<unk>", "<0xZZ>", "<0x-1>", "<0x F>", "<0x+F>", "<0x4a>", "<0xC3>", "<0xs>>", "<0x1>"};
+  v.types.assign(v.tokens.size(), TokenType::Byte);
+  v.types[0] = TokenType::Unknown;
+  v.unk = 0;
+  const Tokenizer t(std::move(v));
+  for (int32_t id : {1, 2, 3, 4, 7, 8}) EXPECT_EQ(t.token_to_piece(id), t.vocab().tokens[static_cast<size_t>(id)]);
+  EXPECT_EQ(t.token_to_piece(5), "\x4a");  // lower-case hex digits are a byte
+  EXPECT_EQ(t.token_to_piece(6), "\xc3");
+  EXPECT_EQ(t.decode(std::vector<int32_t>{1, 6}), "<0xZZ>\xc3");
+}
+
 TEST(SentencePiece, ControlTokensOnlyWithParseSpecial) {
   const Tokenizer t = spm({{S, -1}, {"a", -1}, {"<", -1}, {">", -1}, {"s", -1}, {"/", -1}});
   EXPECT_EQ(pieces(t, t.encode("a</s>a", false, true)), (std::vector<std::string>{S, "a", "</s>", S, "a"}));

@@ -99,6 +99,8 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
     } else if (key == "temperature") {
       const double t = number(v, "temperature");
       if (t < 0) bad("'temperature' must be >= 0");
+      // The sampler holds a float: a larger value would become inf (and inf / inf is NaN).
+      if (t > std::numeric_limits<float>::max()) bad("'temperature' is too large for a float");
       r.sampling.temperature = static_cast<float>(t);
     } else if (key == "top_p") {
       const double p = number(v, "top_p");

@@ -263,9 +263,15 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
           s += c;
         }
       }
+      // One symbol per UTF-8 character. A lead byte whose continuation bytes are missing is a
+      // symbol of its own: taking utf8_len bytes regardless would swallow the start of the next
+      // character (e.g. the "▁" a space became), and that character would come back from decode
+      // as the bytes of the marker instead of a space.
       std::vector<size_t> lens;
       for (size_t i = 0; i < s.size();) {
-        const size_t n = std::min(unicode::utf8_len(static_cast<unsigned char>(s[i])), s.size() - i);
+        size_t n = std::min(unicode::utf8_len(static_cast<unsigned char>(s[i])), s.size() - i);
+        for (size_t k = 1; k < n; ++k)
+          if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) n = 1;
         lens.push_back(n);
         i += n;
       }
@@ -345,10 +351,19 @@ std::string Tokenizer::token_to_piece(int32_t id, bool special) const {
     case TokenType::Unused:
     case TokenType::UserDefined: return t;
     case TokenType::Unknown: return vocab_.model == Vocab::Model::SentencePiece ? "\xe2\x96\x85" : t;  // llama.cpp's ▅
-    case TokenType::Byte:
-      if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>')
-        return std::string(1, static_cast<char>(std::stoi(t.substr(3, 2), nullptr, 16)));
+    case TokenType::Byte: {
+      // "<0xXX>" with two hex digits is that byte; any other text (a malformed file) is itself.
+      // Parsed by hand: std::stoi throws on "<0xZZ>" and accepts "<0x-1>" or "<0x F>".
+      auto hex = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+      };
+      if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>' && hex(t[3]) >= 0 && hex(t[4]) >= 0)
+        return std::string(1, static_cast<char>(hex(t[3]) * 16 + hex(t[4])));
       return t;
+    }
     default: break;
   }
   if (vocab_.model == Vocab::Model::SentencePiece) {

@@ -6,6 +6,20 @@
 
 namespace infertrace::serve::load {
 
+namespace {
+
+// Whether `v` nests more than `limit` levels, looking no deeper than that: json::dump recurses
+// once per level, so a deeply nested value from a server must not be dumped (stack overflow).
+bool nests_deeper_than(const nlohmann::json& v, int limit) {
+  if (!v.is_structured()) return false;
+  if (limit == 0) return true;
+  for (const auto& child : v)
+    if (nests_deeper_than(child, limit - 1)) return true;
+  return false;
+}
+
+}  // namespace
+
 std::string short_detail(std::string_view text) {
   std::string one_line;
   bool blank = false;
@@ -29,7 +43,10 @@ std::string short_detail(std::string_view text) {
 std::string error_detail_of_body(std::string_view body) {
   const nlohmann::json j = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   if (j.is_object()) {
-    auto text_of = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    // A detail nested too deep to dump safely is shown as the body's own text (cut the same way).
+    auto text_of = [&](const nlohmann::json& v) {
+      return v.is_string() ? v.get<std::string>() : nests_deeper_than(v, 64) ? std::string(body) : v.dump();
+    };
     const auto e = j.find("error");
     if (e != j.end() && e->is_object()) {
       const auto m = e->find("message");
