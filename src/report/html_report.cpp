@@ -31,7 +31,9 @@ figure.chart{margin:8px 0}svg.plot{background:#fff;max-width:100%;height:auto}
 .hint,.note,.src{color:#5b6670;font-size:12px}svg.tl{border:1px solid #dde2e8;cursor:grab;display:block}
 svg.tl rect{vector-effect:non-scaling-stroke;stroke-width:.6}
 .flow{stroke:#555;stroke-opacity:.45;stroke-width:.7;vector-effect:non-scaling-stroke}
-.verdict{font-weight:600}footer{color:#5b6670;font-size:12px;padding:0 28px 30px}
+.verdict{font-weight:600}
+.verdict-box{border-left:4px solid #c7861a;background:#fff7e6;padding:6px 14px;margin:10px 0 14px;font-size:15px}
+.verdict-box p{margin:6px 0}footer{color:#5b6670;font-size:12px;padding:0 28px 30px}
 )css";
 
 // Timeline zoom and pan: change the inner SVG's viewBox (time coordinates), nothing else.

@@ -18,4 +18,7 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out);
 std::string document_section(const JsonInput& in, const std::string& kind, size_t index);
 void document_findings(const JsonInput& in, const std::string& kind, std::vector<std::string>& out);
 
+// A `sched --json` document (saved, or built for a recording): src/report/html_sched.cpp.
+std::string sched_section(const nlohmann::json& doc);
+
 }  // namespace infertrace::html

@@ -1,0 +1,395 @@
+// The scheduler / IRQ / syscall section of the HTML report (docs/metrics.md section 5,
+// docs/sched.md), drawn from a `sched --json` document: a saved one, or the one `report` builds for
+// a recording with sched_analysis_json(). It reads like `infertrace sched` in a terminal: the same
+// labels and units, every figure taken as the JSON has it (no arithmetic here, so the page and
+// `sched --json` cannot disagree), and what the recording did not ask for said in words instead of
+// shown as zeros.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "report/html_parts.h"
+#include "report/html_sections.h"
+#include "report/html_svg.h"
+#include "util/units.h"
+
+namespace infertrace::html {
+
+namespace {
+
+using json = nlohmann::json;
+
+const json& at(const json& j, const char* key) {
+  static const json null_value;
+  if (!j.is_object()) return null_value;
+  auto it = j.find(key);
+  return it == j.end() ? null_value : *it;
+}
+
+std::string ns_or(const json& v, const std::string& missing = "-") {
+  return v.is_number() ? format_ns(v.get<double>()) : missing;
+}
+std::string pct_or(const json& v, const std::string& missing = "-") {
+  return v.is_number() ? format_pct(v.get<double>()) : missing;
+}
+std::string count_or(const json& v, const std::string& missing = "-") {
+  if (v.is_number_integer()) return format_count(v.get<int64_t>());
+  return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
+}
+// A per-1000-launches rate as the terminal prints it (one decimal).
+std::string rate_text(const json& v) { return format_fixed(v.get<double>(), 1); }
+
+bool flag_or(const json& doc, const char* key, bool fallback) {
+  const json& v = at(doc, key);
+  return v.is_boolean() ? v.get<bool>() : fallback;
+}
+
+// The verdict's signature (a machine value: clean, cpu_contention, ...) in words.
+std::string signature_label(const std::string& sig) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"clean", "Clean"},          {"cpu_contention", "CPU contention"}, {"irq_pressure", "IRQ pressure"},
+      {"blocking", "Blocking"},    {"too_few_launches", "Too few launches"},
+      {"not_recorded", "Context switches not recorded"}, {"no_os_events", "No OS events"}};
+  for (auto& [k, v] : names)
+    if (sig == k) return v;
+  std::string s = sig;
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
+// What the recording held: the switch and IRQ flags (true when a document does not say) and
+// whether any launch pair exists.
+struct Recorded {
+  bool os_events, switches, irqs;
+  double launches;  // -1: the document does not say
+  bool pairs;
+};
+
+Recorded recorded(const json& doc) {
+  Recorded r{flag_or(doc, "has_os_events", true), flag_or(doc, "switches_recorded", true),
+             flag_or(doc, "irqs_recorded", true), num(doc, "launches").value_or(-1), false};
+  const json& pairs = at(doc, "pairs");
+  if (pairs.is_object()) {
+    const json& all = at(pairs, "all");
+    // An older document without "all": any group with pairs counts.
+    if (all.is_object()) r.pairs = num(all, "count").value_or(0) > 0;
+    else
+      for (auto& [k, v] : pairs.items()) r.pairs |= num(v, "count").value_or(v.is_number() ? v.get<double>() : 0) > 0;
+  }
+  return r;
+}
+
+std::string verdict_box(const json& doc) {
+  const std::string verdict = str_or(doc, "verdict", "");
+  if (verdict.empty()) return "";
+  const std::string sig = str_or(doc, "signature", ""), mit = str_or(doc, "mitigation", "");
+  std::string head = "Verdict";
+  if (!sig.empty()) head += ": " + signature_label(sig);
+  if (!mit.empty()) head += " (mitigation: " + mit + ")";
+  return "<div class=\"verdict-box\"><p class=\"verdict\">" + escape(head) + "</p><p>" + escape(verdict) + "</p></div>";
+}
+
+// Notes on what was not recorded, so absent tables and "-" cells are not read as "none happened".
+std::string recorded_notes(const Recorded& r) {
+  std::string s;
+  if (!r.switches)
+    s += "<p class=\"note\">Context switches were not recorded (record --events sched,wakeup): switch-outs, "
+         "preemptions, off-CPU time, run-queue latency and the switched / preempted / blocked pair groups are "
+         "unknown, not zero, and are left out.</p>";
+  if (!r.irqs)
+    s += "<p class=\"note\">IRQs were not recorded (record --events irq): IRQ rates, IRQ time and the IRQ tables "
+         "are unknown, not zero, and are left out.</p>";
+  return s;
+}
+
+std::string overview_line(const json& doc) {
+  std::vector<std::string> parts;
+  if (auto w = at(doc, "wall_ns"); w.is_number()) parts.push_back("wall " + format_ns(w.get<double>()));
+  if (auto l = at(doc, "launches"); l.is_number()) {
+    std::string s = count_or(l) + " logical launches";
+    if (auto m = num(doc, "merged_launch_calls"); m && *m > 0)
+      s += " (" + count_or(at(doc, "merged_launch_calls")) + " nested runtime/driver calls merged)";
+    parts.push_back(s);
+  }
+  if (parts.empty()) return "";
+  std::string line = parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) line += ", " + parts[i];
+  return "<p>" + escape(line) + ".</p>";
+}
+
+// Launch pairs by group: counts and interval percentiles, chart and table.
+std::string pairs_part(const json& doc, const Recorded& r) {
+  const json& pairs = at(doc, "pairs");
+  if (!pairs.is_object()) return "";
+  if (!r.pairs)
+    return r.launches == 0 ? "<p class=\"note\">No launch pairs: the recording has no CUDA launches (a CPU-only run).</p>"
+                           : "<p class=\"note\">No launch pairs: fewer than two launches on any thread.</p>";
+  struct Group {
+    const char* key;
+    const char* chart;  // short name under a bar
+    const char* label;  // the terminal's row label
+    bool needs_switches, needs_irqs;
+  };
+  static const Group groups[] = {{"all", "all", "all", false, false},
+                                 {"clean", "clean", "clean (neither)", false, false},
+                                 {"interrupted", "any IRQ", "interrupted (any IRQ)", false, true},
+                                 {"interrupted_only", "IRQ only", "  IRQ only (not switched)", false, true},
+                                 {"switched", "switched", "switched", true, false},
+                                 {"preempted", "preempted", "  preempted", true, false},
+                                 {"blocked", "blocked", "  blocked", true, false}};
+  std::vector<std::string> cats, pct_cats;
+  BarGroup counts{"pairs", {}};
+  std::vector<BarGroup> pct = {{"p50", {}}, {"p90", {}}, {"p99", {}}};
+  HtmlTable tb({"launch pairs", "count", "p50", "p90", "p99"});
+  for (const Group& g : groups) {
+    if ((g.needs_switches && !r.switches) || (g.needs_irqs && !r.irqs)) continue;
+    const json& v = at(pairs, g.key);
+    if (v.is_number()) {  // a bare count (older documents)
+      cats.push_back(g.chart), counts.values.push_back(v.get<double>());
+      tb.add_row({g.label, count_or(v), "-", "-", "-"});
+      continue;
+    }
+    if (!v.is_object()) continue;
+    if (auto c = num(v, "count")) cats.push_back(g.chart), counts.values.push_back(*c);
+    auto p50 = num(v, "p50_ns"), p90 = num(v, "p90_ns"), p99 = num(v, "p99_ns");
+    if (p50 && p90 && p99)
+      pct_cats.push_back(g.chart), pct[0].values.push_back(*p50), pct[1].values.push_back(*p90), pct[2].values.push_back(*p99);
+    tb.add_row({g.label, count_or(at(v, "count")), ns_or(at(v, "p50_ns")), ns_or(at(v, "p90_ns")), ns_or(at(v, "p99_ns"))});
+  }
+  ChartOptions o;
+  o.title = "Launch pairs by what happened between them";
+  o.x_label = "group", o.y_label = "pairs";
+  ChartOptions o2;
+  o2.title = "Launch-pair interval distribution (clean vs switched)";
+  o2.x_label = "group", o2.y_label = "interval between launches", o2.y_unit = "ns";
+  return "<div class=\"cols\">" + bar_chart(cats, {counts}, o) + bar_chart(pct_cats, pct, o2) + "</div>" +
+         tb.render("Launch pairs (interval d between consecutive launches of a thread)");
+}
+
+// The terminal's "metric / value" table: penalty, impact, rates, IRQ time, run queue, GPU starvation.
+std::string impact_table(const json& doc, const Recorded& r) {
+  HtmlTable tb({"metric", "value"}, 2);
+  const std::string not_recorded = "not recorded (--events)";
+  const json& pen = at(doc, "penalty_ns");
+  const std::string no_penalty = "n/a (needs clean and switched pairs)";
+  if (pen.is_object()) {
+    if (r.switches) {
+      tb.add_row({"preemption penalty (switched - clean median)", ns_or(at(pen, "overall"), no_penalty)});
+      tb.add_row({"  preempted only", ns_or(at(pen, "preempted"), no_penalty)});
+      tb.add_row({"  blocked only", ns_or(at(pen, "blocked"), no_penalty)});
+    } else {
+      tb.add_row({"preemption penalty (switched - clean median)", not_recorded});
+    }
+  } else if (pen.is_number()) {
+    tb.add_row({"preemption penalty (switched - clean median)", ns_or(pen)});
+  }
+  if (doc.contains("scheduler_impact"))
+    tb.add_row({"scheduler impact (share of wall)", r.switches ? pct_or(at(doc, "scheduler_impact"), "n/a") : not_recorded});
+  // Rates per 1000 launches: null without launches or when the events were not recorded.
+  auto rate = [&](const char* key, bool rec) {
+    const json& v = at(doc, key);
+    if (!rec) return not_recorded;
+    if (r.launches == 0) return std::string("n/a (no launch calls)");
+    return v.is_number() ? rate_text(v) : std::string("n/a");
+  };
+  if (doc.contains("sched_per_1k")) {
+    std::string s = rate("sched_per_1k", r.switches);
+    if (r.switches && at(doc, "sched_per_1k").is_number() && at(doc, "preempt_per_1k").is_number() &&
+        at(doc, "block_per_1k").is_number())
+      s += "  (preempt " + rate_text(at(doc, "preempt_per_1k")) + ", block " + rate_text(at(doc, "block_per_1k")) + ")";
+    tb.add_row({"Sched/1K (switch-outs per 1000 launches)", s});
+  }
+  if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
+  if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
+  if (doc.contains("irq_stolen_ns")) {
+    std::string s = not_recorded;
+    if (r.irqs) {
+      s = ns_or(at(doc, "irq_stolen_ns"));
+      if (auto w = at(doc, "wall_ns"); w.is_number()) s += " of " + ns_or(w) + " wall";
+      if (doc.contains("irq_count_hard") && doc.contains("irq_count_soft"))
+        s += " (" + count_or(at(doc, "irq_count_hard")) + " hard, " + count_or(at(doc, "irq_count_soft")) + " soft IRQs)";
+    }
+    tb.add_row({"IRQ time on traced threads (nesting counted once)", s});
+  }
+  if (const json& rq = at(doc, "runq_latency_ns"); rq.is_object()) {
+    std::string s = not_recorded;
+    if (r.switches)
+      s = num(rq, "samples").value_or(0) > 0
+              ? ns_or(at(rq, "p50")) + " / " + ns_or(at(rq, "p99")) + " / " + ns_or(at(rq, "max")) + " (" +
+                    count_or(at(rq, "samples")) + " samples)"
+              : "no samples (needs sched and wakeup events)";
+    tb.add_row({"run-queue latency p50 / p99 / max", s});
+  }
+  if (auto m = num(doc, "switch_ins_missing"); m && *m > 0)
+    tb.add_row({"switch-ins the kernel did not report",
+                count_or(at(doc, "switch_ins_missing")) + " (a thread switched out twice; off-CPU time counts from the later one)"});
+  if (doc.contains("gpu_starved_by_scheduler")) {
+    const json& g = at(doc, "gpu_starved_by_scheduler");
+    if (g.is_object())
+      tb.add_row({"GPU idle while launching thread off-CPU (scheduler)",
+                  ns_or(at(g, "starved_ns")) + " of " + ns_or(at(g, "gpu_idle_ns")) + " GPU idle (" +
+                      pct_or(at(g, "share_of_idle")) + "; preempted " + ns_or(at(g, "idle_while_preempted_ns")) +
+                      ", run queue " + ns_or(at(g, "idle_while_runqueue_ns")) + "; sleeping " +
+                      ns_or(at(g, "idle_while_blocked_ns")) + " not counted)"});
+    else
+      tb.add_row({"GPU idle while launching thread off-CPU", "n/a (no GPU activities: record with --cuda cupti)"});
+  }
+  if (const json& mt = at(doc, "main_thread"); mt.is_object()) {
+    std::string s = "-";
+    if (num(mt, "tid").value_or(-1) >= 0)
+      s = !r.switches ? not_recorded
+                      : ns_or(at(mt, "offcpu_ns")) + " (" + pct_or(at(mt, "offcpu_share")) + " of wall, tid " +
+                            count_or(at(mt, "tid")) + ")";
+    tb.add_row({"main launching thread off-CPU", s});
+  }
+  return tb.empty() ? "" : tb.render("Scheduler and IRQ impact");
+}
+
+std::string tail_table(const json& doc, const Recorded& r) {
+  const json& tail = at(doc, "tail");
+  if (!tail.is_object() || !r.pairs) return "";
+  HtmlTable tb({"tail", "threshold", "pairs", "preempted", "blocked", "IRQ only", "application", "any IRQ"});
+  for (auto [key, label] : {std::pair{"p95", ">= P95"}, std::pair{"p99", ">= P99"}}) {
+    const json& t = at(tail, key);
+    if (!t.is_object()) continue;
+    // Shares of events that were not recorded are unknown ("-"), not 0%.
+    auto share = [&](const char* key, bool rec) { return rec ? pct_or(at(t, key)) : std::string("-"); };
+    tb.add_row({label, ns_or(at(t, "threshold_ns")),
+                count_or(at(t, "pairs")), share("preempted", r.switches), share("blocked", r.switches),
+                share("interrupted_only", r.irqs), share("application", r.switches && r.irqs),
+                share("interrupted", r.irqs)});
+  }
+  return tb.empty() ? "" : tb.render("Tail attribution (share of slow pairs by cause; the first four add up to 100%, "
+                                     "\"any IRQ\" also counts switched pairs)");
+}
+
+// Rows of an object keyed by name, largest total first (the terminal's order; JSON objects are
+// kept sorted by name).
+std::vector<std::pair<std::string, const json*>> by_total(const json& obj) {
+  std::vector<std::pair<std::string, const json*>> rows;
+  if (obj.is_object())
+    for (auto& [name, v] : obj.items())
+      if (v.is_object()) rows.emplace_back(name, &v);
+  std::stable_sort(rows.begin(), rows.end(), [](auto& x, auto& y) {
+    return num(*x.second, "total_ns").value_or(0) > num(*y.second, "total_ns").value_or(0);
+  });
+  return rows;
+}
+
+constexpr size_t kMaxRows = 50;
+
+std::string more_note(size_t total, const char* what) {
+  return total > kMaxRows ? fmt::format("<p class=\"note\">... {} more {} (sched --json has all).</p>", total - kMaxRows, what) : "";
+}
+
+std::string total_chart(const std::vector<std::pair<std::string, const json*>>& rows, const std::string& title,
+                        const std::string& x_label) {
+  std::vector<std::string> cats;
+  BarGroup g{"total time", {}};
+  for (size_t i = 0; i < rows.size() && i < 15; ++i)
+    if (auto v = num(*rows[i].second, "total_ns")) cats.push_back(rows[i].first), g.values.push_back(*v);
+  ChartOptions o;
+  o.title = title, o.x_label = x_label, o.y_label = "total time", o.y_unit = "ns";
+  return bar_chart(cats, {g}, o);
+}
+
+std::string irq_part(const json& doc, const Recorded& r, const char* key, const char* title, const char* what) {
+  if (!doc.contains(key) || !r.irqs) return "";
+  const auto rows = by_total(at(doc, key));
+  if (rows.empty()) return fmt::format("<p class=\"note\">{}: none ran on the traced threads' CPUs.</p>", title);
+  HtmlTable tb({what, "count", "total", "self", "mean", "max"});
+  for (size_t i = 0; i < rows.size() && i < kMaxRows; ++i) {
+    const json& v = *rows[i].second;
+    tb.add_row({rows[i].first, count_or(at(v, "count")), ns_or(at(v, "total_ns")), ns_or(at(v, "self_ns")),
+                ns_or(at(v, "mean_ns")), ns_or(at(v, "max_ns"))});
+  }
+  return total_chart(rows, std::string(title) + ": total time", what) + tb.render(title) + more_note(rows.size(), "rows");
+}
+
+std::string threads_part(const json& doc, const Recorded& r) {
+  const json& threads = at(doc, "threads");
+  if (!threads.is_array() || !r.switches) return "";
+  // The threads that matter first: launching ones, then by time off the CPU (as the terminal).
+  std::vector<const json*> listed;
+  for (auto& t : threads)
+    if (num(t, "launches").value_or(0) > 0 || num(t, "switch_outs").value_or(0) > 0) listed.push_back(&t);
+  std::stable_sort(listed.begin(), listed.end(), [](const json* p, const json* q) {
+    const double lp = num(*p, "launches").value_or(0), lq = num(*q, "launches").value_or(0);
+    return lp != lq ? lp > lq : num(*p, "offcpu_ns").value_or(0) > num(*q, "offcpu_ns").value_or(0);
+  });
+  HtmlTable tb({"tid", "comm", "launches", "switch-outs", "preempted", "blocked", "off-CPU", "IRQs hard/soft"}, 2);
+  for (size_t i = 0; i < listed.size() && i < kMaxRows; ++i) {
+    const json& t = *listed[i];
+    tb.add_row({count_or(at(t, "tid")), str_or(t, "comm", ""), count_or(at(t, "launches")), count_or(at(t, "switch_outs")),
+                count_or(at(t, "preemptions")), count_or(at(t, "blocks")), ns_or(at(t, "offcpu_ns")),
+                r.irqs ? count_or(at(t, "irqs_hard")) + "/" + count_or(at(t, "irqs_soft")) : "-"});
+  }
+  return tb.empty() ? "" : tb.render("Traced threads: off-CPU time (launching threads first, then by off-CPU time)") +
+                               more_note(listed.size(), "threads");
+}
+
+std::string syscall_rows_table(const json& obj, const std::string& caption, bool full) {
+  const auto rows = by_total(obj);
+  HtmlTable tb = full ? HtmlTable({"syscall", "calls", "errors", "total", "mean", "max", "% of wall"})
+                      : HtmlTable({"syscall", "calls", "errors", "total"});
+  for (size_t i = 0; i < rows.size() && i < kMaxRows; ++i) {
+    const json& v = *rows[i].second;
+    // errors and max are null when the kernel only counted the calls (--events syscall-counts).
+    std::vector<std::string> cells = {rows[i].first, count_or(at(v, "count")), count_or(at(v, "errors")), ns_or(at(v, "total_ns"))};
+    if (full) cells.insert(cells.end(), {ns_or(at(v, "mean_ns")), ns_or(at(v, "max_ns")), pct_or(at(v, "wall_share"))});
+    tb.add_row(std::move(cells));
+  }
+  return tb.render(caption) + more_note(rows.size(), "syscalls");
+}
+
+std::string syscall_part(const json& doc) {
+  if (!doc.contains("syscalls")) return "";
+  const json& totals = at(doc, "syscall_totals");
+  const auto rows = by_total(at(doc, "syscalls"));
+  if (rows.empty())
+    return "<p class=\"note\">No syscalls in this input (a recording has them with --events syscall or "
+           "syscall-counts).</p>";
+  std::string caption = "Syscalls";
+  if (totals.is_object()) caption += " (" + count_or(at(totals, "count")) + " calls, " + ns_or(at(totals, "total_ns")) + ")";
+  std::string s = total_chart(rows, "Syscalls: total time", "syscall") + syscall_rows_table(at(doc, "syscalls"), caption, true);
+  if (at(totals, "counted_in_kernel").is_boolean() && at(totals, "counted_in_kernel").get<bool>())
+    s += "<p class=\"note\">Counted in the kernel: record --events syscall-counts keeps counts and total times only, "
+         "so errors and maxima are unknown (\"-\").</p>";
+  const json& ioctl = at(doc, "ioctl_targets");
+  if (ioctl.is_array() && !ioctl.empty()) {
+    HtmlTable tb({"ioctl target", "calls", "errors", "total"});
+    for (size_t i = 0; i < ioctl.size() && i < kMaxRows; ++i) {
+      const json& v = ioctl[i];
+      tb.add_row({at(v, "target").is_string() ? at(v, "target").get<std::string>() : "(unresolved fd)",
+                  count_or(at(v, "count")), count_or(at(v, "errors")), ns_or(at(v, "total_ns"))});
+    }
+    s += tb.render("ioctl by file") + more_note(ioctl.size(), "files");
+  }
+  const json& per = at(doc, "syscalls_by_thread");
+  if (per.is_array())
+    for (auto& th : per) s += syscall_rows_table(at(th, "syscalls"), "Syscalls of tid " + count_or(at(th, "tid")), false);
+  return s;
+}
+
+}  // namespace
+
+std::string sched_section(const json& doc) {
+  const Recorded r = recorded(doc);
+  std::string body = verdict_box(doc);
+  if (!r.os_events)
+    return body + "<p class=\"note\">This input has no scheduler, IRQ or syscall events, so there is nothing more "
+                  "to show here; record the run with infertrace record.</p>";
+  body += overview_line(doc);
+  body += recorded_notes(r);
+  body += pairs_part(doc, r);
+  body += impact_table(doc, r);
+  body += tail_table(doc, r);
+  body += irq_part(doc, r, "softirqs", "Softirqs by vector", "vector");
+  body += irq_part(doc, r, "hardirqs", "Hard IRQs by handler", "handler");
+  body += threads_part(doc, r);
+  body += syscall_part(doc);
+  return body;
+}
+
+}  // namespace infertrace::html

@@ -1,0 +1,209 @@
+// The recording part of the HTML report (the scheduler / IRQ / syscall section, drawn from a
+// `sched --json` document) reads like `infertrace sched`: labels in words, every figure the JSON's
+// value in the terminal's units, the verdict first, and events that were not recorded said to be
+// so instead of shown as zeros. Documents here have the shape sched_analysis_json() writes
+// (docs/sched.md); the e2e check on a real recording is tests/e2e/test_sched_recording.py.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "report/html_report.h"
+
+using namespace infertrace;
+using nlohmann::json;
+
+namespace {
+
+json group(int64_t count, int64_t p50, int64_t p90, int64_t p99) {
+  return {{"count", count}, {"median_ns", double(p50)}, {"p50_ns", p50}, {"p90_ns", p90}, {"p99_ns", p99}};
+}
+
+json tail(int64_t threshold, int64_t pairs, double pre, double blk, double irq_only, double app, double any_irq) {
+  return {{"threshold_ns", threshold}, {"pairs", pairs},          {"switched", pre + blk},
+          {"preempted", pre},          {"blocked", blk},          {"interrupted", any_irq},
+          {"interrupted_only", irq_only}, {"application", app}};
+}
+
+// A full document of a contended run (CPU contention), every key sched_analysis_json() writes.
+json full_doc() {
+  json j;
+  j["kind"] = "sched", j["schema_version"] = 1, j["source"] = "run.itrace", j["has_os_events"] = true;
+  j["launches"] = 4000, j["merged_launch_calls"] = 4000;
+  j["t_begin_ns"] = 0, j["t_end_ns"] = 2'500'000'000LL, j["wall_ns"] = 2'500'000'000LL;
+  j["pairs"] = {{"all", group(3999, 61'000, 70'000, 2'100'000)},   {"clean", group(3500, 60'000, 66'000, 90'000)},
+                {"interrupted", group(300, 62'000, 80'000, 500'000)}, {"interrupted_only", group(250, 61'500, 75'000, 300'000)},
+                {"preempted", group(200, 900'000, 1'500'000, 3'000'000)}, {"blocked", group(49, 2'070'000, 2'100'000, 2'200'000)},
+                {"switched", group(249, 1'200'000, 2'080'000, 3'000'000)}};
+  j["penalty_ns"] = {{"overall", 1'140'000}, {"preempted", 840'000}, {"blocked", nullptr}};
+  j["scheduler_impact"] = 0.3912;
+  j["switch_outs"] = 260;
+  j["preemptions"] = 210, j["blocks"] = 50;
+  j["sched_per_1k"] = 65.0, j["preempt_per_1k"] = 52.5, j["block_per_1k"] = 12.5;
+  j["irq_per_1k_hard"] = 2.25, j["irq_per_1k_soft"] = 75.0;
+  j["switches_recorded"] = true, j["irqs_recorded"] = true;
+  j["irq_count_hard"] = 9, j["irq_count_soft"] = 300, j["irq_nested"] = 0, j["irq_stolen_ns"] = 4'200'000;
+  j["hardirqs"] = {{"nvme0q3", {{"irq", 40}, {"count", 9}, {"total_ns", 45'000}, {"self_ns", 45'000}, {"max_ns", 9'000}, {"mean_ns", 5'000.0}}}};
+  j["softirqs"] = {{"TIMER", {{"irq", 1}, {"count", 250}, {"total_ns", 3'750'000}, {"self_ns", 3'700'000}, {"max_ns", 40'000}, {"mean_ns", 15'000.0}}},
+                   {"RCU", {{"irq", 9}, {"count", 50}, {"total_ns", 400'000}, {"self_ns", 400'000}, {"max_ns", 12'000}, {"mean_ns", 8'000.0}}}};
+  j["offcpu_ns"] = {{"101", 250'000'000}, {"102", 1'000'000}};
+  j["threads"] = json::array({{{"pid", 100}, {"tid", 101}, {"comm", "contend"}, {"launches", 4000}, {"switch_outs", 260},
+                               {"preemptions", 210}, {"blocks", 50}, {"irqs_hard", 9}, {"irqs_soft", 300}, {"offcpu_ns", 250'000'000}},
+                              {{"pid", 100}, {"tid", 102}, {"comm", "busy"}, {"launches", 0}, {"switch_outs", 900},
+                               {"preemptions", 900}, {"blocks", 0}, {"irqs_hard", 0}, {"irqs_soft", 10}, {"offcpu_ns", 1'000'000}}});
+  j["main_thread"] = {{"pid", 100}, {"tid", 101}, {"offcpu_ns", 250'000'000}, {"offcpu_share", 0.1}};
+  j["runq_latency_ns"] = {{"samples", 260}, {"p50", 800'000}, {"p99", 4'000'000}, {"max", 6'500'000}};
+  j["switch_ins_missing"] = 0;
+  j["tail"] = {{"p95", tail(1'000'000, 200, 0.8, 0.15, 0.025, 0.025, 0.3)}, {"p99", tail(2'100'000, 40, 0.7, 0.3, 0, 0, 0.5)}};
+  j["gpu_starved_by_scheduler"] = nullptr;
+  j["syscall_totals"] = {{"count", 120}, {"total_ns", 110'000'000}, {"errors", 2}, {"counted_in_kernel", false}};
+  j["syscalls"] = {{"clock_nanosleep", {{"nr", 230}, {"count", 20}, {"total_ns", 100'000'000}, {"mean_ns", 5'000'000.0},
+                                        {"max_ns", 5'200'000}, {"errors", 0}, {"wall_share", 0.04}}},
+                   {"ioctl", {{"nr", 16}, {"count", 100}, {"total_ns", 10'000'000}, {"mean_ns", 100'000.0},
+                              {"max_ns", 900'000}, {"errors", 2}, {"wall_share", 0.004}}}};
+  j["ioctl_targets"] = json::array({{{"target", "/dev/nvidia0"}, {"count", 90}, {"total_ns", 9'000'000}, {"errors", 2}},
+                                    {{"target", nullptr}, {"count", 10}, {"total_ns", 1'000'000}, {"errors", 0}}});
+  j["signature"] = "cpu_contention", j["mitigation"] = "pinning and priority";
+  j["verdict"] = "CPU contention: the launching thread was preempted while runnable.";
+  j["skipped"] = json::object();
+  return j;
+}
+
+// The section of the one document in a report, as the text a reader sees (tags dropped).
+std::string section_text(const json& doc) {
+  html::ReportInputs in;
+  in.docs.push_back({"run.itrace (scheduler)", doc});
+  const std::string page = html::render_report(in);
+  const size_t b = page.find("<section id=\"doc-0\"");
+  const size_t e = page.find("</section>", b);
+  EXPECT_NE(b, std::string::npos);
+  std::string text = std::regex_replace(page.substr(b, e - b), std::regex("<[^>]*>"), " ");
+  text = std::regex_replace(text, std::regex("&gt;"), ">");
+  return std::regex_replace(text, std::regex("\\s+"), " ");
+}
+
+bool has(const std::string& text, const std::string& s) { return text.find(s) != std::string::npos; }
+
+// A table row as it reads with tags dropped: cells separated by single spaces.
+std::string row(std::initializer_list<const char*> cells) {
+  std::string s;
+  for (const char* c : cells) s += std::string(" ") + c;
+  return s + " ";
+}
+
+}  // namespace
+
+TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
+  const std::string t = section_text(full_doc());
+  // The verdict comes first, its signature in words.
+  const size_t verdict = t.find("Verdict: CPU contention (mitigation: pinning and priority)");
+  ASSERT_NE(verdict, std::string::npos) << t;
+  EXPECT_LT(verdict, t.find("Launch pairs"));
+  EXPECT_TRUE(has(t, "CPU contention: the launching thread was preempted while runnable."));
+  EXPECT_TRUE(has(t, "wall 2.500 s, 4,000 logical launches (4,000 nested runtime/driver calls merged)."));
+
+  // Launch pairs: count and percentiles in time units.
+  EXPECT_TRUE(has(t, row({"all", "3,999", "61.00 us", "70.00 us", "2.10 ms"}))) << t;
+  EXPECT_TRUE(has(t, row({"IRQ only (not switched)", "250", "61.50 us", "75.00 us", "300.00 us"}))) << t;
+  EXPECT_TRUE(has(t, row({"blocked", "49", "2.07 ms", "2.10 ms", "2.20 ms"}))) << t;
+
+  // The headline: a share as a percentage, rates per 1000 launches, times with units.
+  EXPECT_TRUE(has(t, row({"preemption penalty (switched - clean median)", "1.14 ms"}))) << t;
+  EXPECT_TRUE(has(t, row({"blocked only", "n/a (needs clean and switched pairs)"}))) << t;
+  EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "39.1%"}))) << t;
+  EXPECT_TRUE(has(t, "Sched/1K (switch-outs per 1000 launches) 65.0 (preempt 52.5, block 12.5)")) << t;
+  EXPECT_TRUE(has(t, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "2.2"})) ||
+              has(t, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "2.3"})))
+      << t;  // %.1f of 2.25: printf's rounding of the binary value, as the terminal prints it
+  EXPECT_TRUE(has(t, row({"IRQ/1K soft (softirqs per 1000 launches)", "75.0"}))) << t;
+  EXPECT_TRUE(has(t, "4.20 ms of 2.500 s wall (9 hard, 300 soft IRQs)")) << t;
+  EXPECT_TRUE(has(t, row({"run-queue latency p50 / p99 / max", "800.00 us / 4.00 ms / 6.50 ms (260 samples)"}))) << t;
+  EXPECT_TRUE(has(t, "n/a (no GPU activities: record with --cuda cupti)")) << t;
+  EXPECT_TRUE(has(t, row({"main launching thread off-CPU", "250.00 ms (10.0% of wall, tid 101)"}))) << t;
+
+  // Tail attribution as percentages.
+  EXPECT_TRUE(has(t, row({">= P95", "1.00 ms", "200", "80.0%", "15.0%", "2.5%", "2.5%", "30.0%"}))) << t;
+  EXPECT_TRUE(has(t, row({">= P99", "2.10 ms", "40", "70.0%", "30.0%", "0.0%", "0.0%", "50.0%"}))) << t;
+
+  // IRQ tables, largest total first; threads with off-CPU time; syscalls with % of wall.
+  EXPECT_TRUE(has(t, row({"TIMER", "250", "3.75 ms", "3.70 ms", "15.00 us", "40.00 us"}))) << t;
+  EXPECT_LT(t.find(" TIMER 250"), t.find(" RCU 50"));
+  EXPECT_TRUE(has(t, row({"nvme0q3", "9", "45.00 us", "45.00 us", "5.00 us", "9.00 us"}))) << t;
+  EXPECT_TRUE(has(t, row({"101", "contend", "4,000", "260", "210", "50", "250.00 ms", "9/300"}))) << t;
+  EXPECT_LT(t.find(" 101 contend"), t.find(" 102 busy"));
+  EXPECT_TRUE(has(t, "Syscalls (120 calls, 110.00 ms)")) << t;
+  EXPECT_TRUE(has(t, row({"clock_nanosleep", "20", "0", "100.00 ms", "5.00 ms", "5.20 ms", "4.0%"}))) << t;
+  EXPECT_TRUE(has(t, row({"ioctl", "100", "2", "10.00 ms", "100.00 us", "900.00 us", "0.4%"}))) << t;
+  EXPECT_TRUE(has(t, row({"/dev/nvidia0", "90", "2", "9.00 ms"}))) << t;
+  EXPECT_TRUE(has(t, row({"(unresolved fd)", "10", "0", "1.00 ms"}))) << t;
+
+  // No JSON key is shown as a label.
+  for (const char* key : {"scheduler_impact", "sched_per_1k", "irq_per_1k", "penalty_ns", "total_ns", "self_ns",
+                          "mean_ns", "p50_ns", "wall_share", "offcpu", "interrupted_only", "switch_outs", "runq",
+                          "cpu_contention", "threshold_ns", "irq_stolen"})
+    EXPECT_FALSE(has(t, key)) << key;
+  // Nor a bare fraction: 0.3912 is "39.1%".
+  EXPECT_FALSE(has(t, "0.39")) << t;
+}
+
+// A recording made without sched or irq events: those figures are unknown, and the page says so
+// instead of showing zeros (sched_analysis_json() writes null rates and false flags).
+TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
+  json j = full_doc();
+  j["switches_recorded"] = false, j["irqs_recorded"] = false;
+  for (const char* k : {"sched_per_1k", "preempt_per_1k", "block_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"}) j[k] = nullptr;
+  j["switch_outs"] = j["preemptions"] = j["blocks"] = 0;
+  j["penalty_ns"] = {{"overall", nullptr}, {"preempted", nullptr}, {"blocked", nullptr}};
+  j["scheduler_impact"] = nullptr;
+  j["main_thread"]["offcpu_share"] = nullptr;
+  j["hardirqs"] = j["softirqs"] = json::object();
+  j["signature"] = "not_recorded", j["mitigation"] = "record with --events sched,irq";
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, "Verdict: Context switches not recorded")) << t;
+  EXPECT_TRUE(has(t, "Context switches were not recorded (record --events sched,wakeup)")) << t;
+  EXPECT_TRUE(has(t, "IRQs were not recorded (record --events irq)")) << t;
+  EXPECT_TRUE(has(t, row({"Sched/1K (switch-outs per 1000 launches)", "not recorded (--events)"}))) << t;
+  EXPECT_TRUE(has(t, row({"IRQ/1K soft (softirqs per 1000 launches)", "not recorded (--events)"}))) << t;
+  EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "not recorded (--events)"}))) << t;
+  EXPECT_TRUE(has(t, row({"run-queue latency p50 / p99 / max", "not recorded (--events)"}))) << t;
+  // Groups that need switch or IRQ events, the thread table and the IRQ tables are left out.
+  EXPECT_FALSE(has(t, " preempted 200 ")) << t;
+  EXPECT_FALSE(has(t, "IRQ only (not switched)")) << t;
+  EXPECT_FALSE(has(t, "Traced threads")) << t;
+  EXPECT_FALSE(has(t, "Softirqs by vector")) << t;
+  // Tail shares of unrecorded causes are unknown, not 0%.
+  EXPECT_TRUE(has(t, row({">= P95", "1.00 ms", "200", "-", "-", "-", "-", "-"}))) << t;
+  EXPECT_FALSE(has(t, "0.0%")) << t;
+}
+
+// `record --events syscall-counts`: counts and totals from the kernel, no errors or maxima, and
+// (with no switch events) no launch pairs of a CPU-only run.
+TEST(HtmlSched, SyscallCountsOnlyRecordingShowsUnknownsAsDashes) {
+  json j = full_doc();
+  j["launches"] = 0, j["merged_launch_calls"] = 0, j["switches_recorded"] = false, j["irqs_recorded"] = false;
+  for (auto& [k, v] : j["pairs"].items()) v = group(0, 0, 0, 0);
+  for (const char* k : {"sched_per_1k", "preempt_per_1k", "block_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"}) j[k] = nullptr;
+  j["threads"] = json::array();
+  j["main_thread"] = {{"pid", -1}, {"tid", -1}, {"offcpu_ns", 0}, {"offcpu_share", nullptr}};
+  j["syscall_totals"] = {{"count", 20}, {"total_ns", 100'000'000}, {"errors", nullptr}, {"counted_in_kernel", true}};
+  j["syscalls"] = {{"clock_nanosleep", {{"nr", 230}, {"count", 20}, {"total_ns", 100'000'000}, {"mean_ns", 5'000'000.0},
+                                        {"max_ns", nullptr}, {"errors", nullptr}, {"wall_share", 0.04}}}};
+  j["ioctl_targets"] = json::array();
+  j["signature"] = "too_few_launches";
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, "No launch pairs: the recording has no CUDA launches")) << t;
+  EXPECT_FALSE(has(t, "Tail attribution")) << t;
+  EXPECT_TRUE(has(t, row({"clock_nanosleep", "20", "-", "100.00 ms", "5.00 ms", "-", "4.0%"}))) << t;
+  EXPECT_TRUE(has(t, "Counted in the kernel")) << t;
+  EXPECT_FALSE(has(t, "ioctl by file")) << t;
+}
+
+// A trace without OS events (a Kineto trace given to `sched --json`): the verdict, nothing more.
+TEST(HtmlSched, NoOsEventsShowsTheVerdictOnly) {
+  const json j = {{"kind", "sched"}, {"has_os_events", false}, {"launches", 10}, {"signature", "no_os_events"},
+                  {"mitigation", "record the run"}, {"verdict", "This trace has no scheduler, IRQ or syscall events."},
+                  {"pairs", {{"all", group(9, 1, 1, 1)}}}, {"sched_per_1k", 0.0}};
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, "Verdict: No OS events")) << t;
+  EXPECT_TRUE(has(t, "nothing more to show")) << t;
+  EXPECT_FALSE(has(t, "Sched/1K")) << t;
+}
