@@ -45,12 +45,12 @@ json full_doc() {
   j["hardirqs"] = {{"nvme0q3", {{"irq", 40}, {"count", 9}, {"total_ns", 45'000}, {"self_ns", 45'000}, {"max_ns", 9'000}, {"mean_ns", 5'000.0}}}};
   j["softirqs"] = {{"TIMER", {{"irq", 1}, {"count", 250}, {"total_ns", 3'750'000}, {"self_ns", 3'700'000}, {"max_ns", 40'000}, {"mean_ns", 15'000.0}}},
                    {"RCU", {{"irq", 9}, {"count", 50}, {"total_ns", 400'000}, {"self_ns", 400'000}, {"max_ns", 12'000}, {"mean_ns", 8'000.0}}}};
-  j["offcpu_ns"] = {{"101", 250'000'000}, {"102", 1'000'000}};
-  j["threads"] = json::array({{{"pid", 100}, {"tid", 101}, {"comm", "contend"}, {"launches", 4000}, {"switch_outs", 260},
+  j["offcpu_ns"] = {{"23101", 250'000'000}, {"102", 1'000'000}};
+  j["threads"] = json::array({{{"pid", 100}, {"tid", 23101}, {"comm", "contend"}, {"launches", 4000}, {"switch_outs", 260},
                                {"preemptions", 210}, {"blocks", 50}, {"irqs_hard", 9}, {"irqs_soft", 300}, {"offcpu_ns", 250'000'000}},
                               {{"pid", 100}, {"tid", 102}, {"comm", "busy"}, {"launches", 0}, {"switch_outs", 900},
                                {"preemptions", 900}, {"blocks", 0}, {"irqs_hard", 0}, {"irqs_soft", 10}, {"offcpu_ns", 1'000'000}}});
-  j["main_thread"] = {{"pid", 100}, {"tid", 101}, {"offcpu_ns", 250'000'000}, {"offcpu_share", 0.1}};
+  j["main_thread"] = {{"pid", 100}, {"tid", 23101}, {"offcpu_ns", 250'000'000}, {"offcpu_share", 0.1}};
   j["runq_latency_ns"] = {{"samples", 260}, {"p50", 800'000}, {"p99", 4'000'000}, {"max", 6'500'000}};
   j["switch_ins_missing"] = 0;
   j["tail"] = {{"p95", tail(1'000'000, 200, 0.8, 0.15, 0.025, 0.025, 0.3)}, {"p99", tail(2'100'000, 40, 0.7, 0.3, 0, 0, 0.5)}};
@@ -118,7 +118,7 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, "4.20 ms of 2.500 s wall (9 hard, 300 soft IRQs)")) << t;
   EXPECT_TRUE(has(t, row({"run-queue latency p50 / p99 / max", "800.00 us / 4.00 ms / 6.50 ms (260 samples)"}))) << t;
   EXPECT_TRUE(has(t, "n/a (no GPU activities: record with --cuda cupti)")) << t;
-  EXPECT_TRUE(has(t, row({"main launching thread off-CPU", "250.00 ms (10.0% of wall, tid 101)"}))) << t;
+  EXPECT_TRUE(has(t, row({"main launching thread off-CPU", "250.00 ms (10.0% of wall, tid 23101)"}))) << t;
 
   // Tail attribution as percentages.
   EXPECT_TRUE(has(t, row({">= P95", "1.00 ms", "200", "80.0%", "15.0%", "2.5%", "2.5%", "30.0%"}))) << t;
@@ -128,8 +128,8 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, row({"TIMER", "250", "3.75 ms", "3.70 ms", "15.00 us", "40.00 us"}))) << t;
   EXPECT_LT(t.find(" TIMER 250"), t.find(" RCU 50"));
   EXPECT_TRUE(has(t, row({"nvme0q3", "9", "45.00 us", "45.00 us", "5.00 us", "9.00 us"}))) << t;
-  EXPECT_TRUE(has(t, row({"101", "contend", "4,000", "260", "210", "50", "250.00 ms", "9/300"}))) << t;
-  EXPECT_LT(t.find(" 101 contend"), t.find(" 102 busy"));
+  EXPECT_TRUE(has(t, row({"23101", "contend", "4,000", "260", "210", "50", "250.00 ms", "9/300"}))) << t;
+  EXPECT_LT(t.find(" 23101 contend"), t.find(" 102 busy"));
   EXPECT_TRUE(has(t, "Syscalls (120 calls, 110.00 ms)")) << t;
   EXPECT_TRUE(has(t, row({"clock_nanosleep", "20", "0", "100.00 ms", "5.00 ms", "5.20 ms", "4.0%"}))) << t;
   EXPECT_TRUE(has(t, row({"ioctl", "100", "2", "10.00 ms", "100.00 us", "900.00 us", "0.4%"}))) << t;

@@ -50,8 +50,11 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
   auto trace = std::make_unique<Trace>(load_trace_noting(path));
   auto analysis = std::make_unique<LaunchAnalysis>(analyze_launches(*trace));
   // A recording's scheduler and IRQ analysis is its main content: the same section a saved
-  // `sched --json` gets.
-  if (trace->switches.size() + trace->wakeups.size() + trace->irqs.size() + trace->syscalls.size() > 0)
+  // `sched --json` gets. Syscalls counted in the kernel (--events syscall-counts) are in META, not
+  // in any table, and make a recording with OS events too.
+  const auto counted = trace->meta.lower_bound("syscall_count.");
+  const bool kernel_counts = counted != trace->meta.end() && counted->first.rfind("syscall_count.", 0) == 0;
+  if (trace->switches.size() + trace->wakeups.size() + trace->irqs.size() + trace->syscalls.size() > 0 || kernel_counts)
     data.inputs.docs.push_back({name + " (scheduler)", sched_analysis_json(*trace, analyze_sched(*trace))});
   data.inputs.traces.push_back({name, trace.get(), analysis.get()});
   data.traces.push_back(std::move(trace));

@@ -37,6 +37,8 @@ std::string count_or(const json& v, const std::string& missing = "-") {
   if (v.is_number_integer()) return format_count(v.get<int64_t>());
   return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
 }
+// A thread id: a plain integer (no thousands separators).
+std::string id_text(const json& v) { return v.is_number_integer() ? std::to_string(v.get<int64_t>()) : "-"; }
 // A per-1000-launches rate as the terminal prints it (one decimal).
 std::string rate_text(const json& v) { return format_fixed(v.get<double>(), 1); }
 
@@ -236,11 +238,11 @@ std::string impact_table(const json& doc, const Recorded& r) {
       tb.add_row({"GPU idle while launching thread off-CPU", "n/a (no GPU activities: record with --cuda cupti)"});
   }
   if (const json& mt = at(doc, "main_thread"); mt.is_object()) {
-    std::string s = "-";
+    std::string s = "n/a (no launching thread)";
     if (num(mt, "tid").value_or(-1) >= 0)
       s = !r.switches ? not_recorded
                       : ns_or(at(mt, "offcpu_ns")) + " (" + pct_or(at(mt, "offcpu_share")) + " of wall, tid " +
-                            count_or(at(mt, "tid")) + ")";
+                            id_text(at(mt, "tid")) + ")";
     tb.add_row({"main launching thread off-CPU", s});
   }
   return tb.empty() ? "" : tb.render("Scheduler and IRQ impact");
@@ -321,7 +323,7 @@ std::string threads_part(const json& doc, const Recorded& r) {
   HtmlTable tb({"tid", "comm", "launches", "switch-outs", "preempted", "blocked", "off-CPU", "IRQs hard/soft"}, 2);
   for (size_t i = 0; i < listed.size() && i < kMaxRows; ++i) {
     const json& t = *listed[i];
-    tb.add_row({count_or(at(t, "tid")), str_or(t, "comm", ""), count_or(at(t, "launches")), count_or(at(t, "switch_outs")),
+    tb.add_row({id_text(at(t, "tid")), str_or(t, "comm", ""), count_or(at(t, "launches")), count_or(at(t, "switch_outs")),
                 count_or(at(t, "preemptions")), count_or(at(t, "blocks")), ns_or(at(t, "offcpu_ns")),
                 r.irqs ? count_or(at(t, "irqs_hard")) + "/" + count_or(at(t, "irqs_soft")) : "-"});
   }
@@ -368,7 +370,7 @@ std::string syscall_part(const json& doc) {
   }
   const json& per = at(doc, "syscalls_by_thread");
   if (per.is_array())
-    for (auto& th : per) s += syscall_rows_table(at(th, "syscalls"), "Syscalls of tid " + count_or(at(th, "tid")), false);
+    for (auto& th : per) s += syscall_rows_table(at(th, "syscalls"), "Syscalls of tid " + id_text(at(th, "tid")), false);
   return s;
 }
 

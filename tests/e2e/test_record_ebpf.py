@@ -9,8 +9,10 @@ kernel counters, the exec'd child process followed, zero drops, the CSV columns 
 killed recorder leaving a readable file, and the privilege error for an unprivileged user.
 Skips (77) when not root or without kernel BTF."""
 import csv
+import html as html_mod
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -292,6 +294,19 @@ with tempfile.TemporaryDirectory() as tmp:
         check(tot["count"] == sum(x["count"] for x in d["syscalls"].values()), "counted rows do not add up")
         check("execve" in d["syscalls"] and d["syscalls"]["execve"]["max_ns"] is None, "execve counted row")
         check(d["switches_recorded"] is False and "not recorded" in d["verdict"], f"verdict: {d['verdict']}")
+        # Its HTML report says what was not recorded instead of showing zeros as measured, and shows
+        # the unknown errors and maxima as "-" (docs/report.md).
+        page_path = os.path.join(tmp, "counts.html")
+        h = run("report", cnt, "-o", page_path)
+        check(h.returncode == 0, f"report of a counts recording: {h.stderr}")
+        if h.returncode == 0:
+            with open(page_path) as f:
+                text = re.sub(r"\s+", " ", html_mod.unescape(re.sub(r"<[^>]*>", " ", f.read())))
+            for want in ("Context switches were not recorded", "IRQs were not recorded", "Counted in the kernel",
+                         " Sched/1K (switch-outs per 1000 launches) not recorded (--events) ",
+                         " execve %d - " % d["syscalls"]["execve"]["count"]):
+                check(want in text, f"counts report lacks {want!r}")
+            check("Traced threads" not in text and "Softirqs by vector" not in text, "tables of unrecorded events shown")
 
     # ioctl per file: 7 on /dev/zero, then fd reuse: the same fd number on a regular file (3 calls).
     prog = ("import fcntl, os, termios\n"

@@ -6,9 +6,11 @@ its launch pairs, penalty, Sched/1K and tail shares must equal a plain recomputa
 CSV export of the same recording (docs/sched.md). Skips (77) without the record verb, root or a C
 compiler."""
 import csv
+import html as html_mod
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import statistics
@@ -74,6 +76,34 @@ def nearest_rank(sorted_vals, p):
     return sorted_vals[r - 1]
 
 
+def fmt_ns(ns):
+    """util/units.cpp format_ns, as docs/report.md states it."""
+    a = abs(ns)
+    if a < 1e3:
+        return "%.0f ns" % ns
+    if a < 1e6:
+        return "%.2f us" % (ns / 1e3)
+    if a < 1e9:
+        return "%.2f ms" % (ns / 1e6)
+    return "%.3f s" % (ns / 1e9)
+
+
+def fmt_pct(share):
+    return "%.1f%%" % (share * 100.0)
+
+
+def section_text(page, section_id):
+    """The text of one report section as a reader sees it: tags dropped, spaces collapsed."""
+    b = page.find('<section id="%s"' % section_id)
+    body = page[b:page.find("</section>", b)] if b >= 0 else ""
+    body = html_mod.unescape(re.sub(r"<[^>]*>", " ", body))
+    return re.sub(r"\s+", " ", body)
+
+
+def row(*cells):
+    return " " + " ".join(cells) + " "
+
+
 def rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -120,9 +150,11 @@ with tempfile.TemporaryDirectory() as tmp:
     html = os.path.join(tmp, "rec.html")
     h = subprocess.run([exe, "report", rec, "-o", html], capture_output=True, text=True, timeout=300)
     check(h.returncode == 0 and "Scheduler/IRQ" in h.stdout, f"report of a recording: {h.returncode} {h.stdout} {h.stderr}")
+    page = ""
     if h.returncode == 0:
         with open(html) as f:
-            check("Scheduler and IRQ impact" in f.read(), "the report of a recording has no scheduler section")
+            page = f.read()
+            check("Scheduler and IRQ impact" in page, "the report of a recording has no scheduler section")
     s = subprocess.run([exe, "sched", "--json", rec], capture_output=True, text=True, timeout=300)
     check(e.returncode == 0, f"export --csv exit {e.returncode}: {e.stderr}")
     check(s.returncode == 0, f"sched --json exit {s.returncode}: {s.stderr}")
@@ -244,6 +276,35 @@ with tempfile.TemporaryDirectory() as tmp:
         check(got["preemptions"] > 0, "no preemptions")
         check(want_penalty is not None and got["penalty_ns"]["overall"] > 0, f"penalty not positive: {got['penalty_ns']}")
         check(got["launches"] == 4000, f"{got['launches']} logical launches, workload made 4000")
+
+        # The report's scheduler section shows these same figures as `sched` prints them
+        # (docs/report.md): labels in words, times in ns/us/ms/s, shares in %, rates with one decimal.
+        if page:
+            text = section_text(page, "doc-0")
+            check(0 <= text.find("Verdict: ") < text.find("Launch pairs"), f"the verdict does not come first: {text[:300]}")
+            check(got["verdict"] in text, "the verdict paragraph is missing")
+            a = got["pairs"]["all"]
+            for want in (
+                row("all", f"{a['count']:,}", fmt_ns(a["p50_ns"]), fmt_ns(a["p90_ns"]), fmt_ns(a["p99_ns"])),
+                row("preemption penalty (switched - clean median)", fmt_ns(got["penalty_ns"]["overall"])),
+                row("scheduler impact (share of wall)", fmt_pct(got["scheduler_impact"])),
+                row("Sched/1K (switch-outs per 1000 launches)", "%.1f" % got["sched_per_1k"],
+                    "(preempt %.1f, block %.1f)" % (got["preempt_per_1k"], got["block_per_1k"])),
+                row("IRQ/1K soft (softirqs per 1000 launches)", "%.1f" % got["irq_per_1k_soft"]),
+                row(">= P95", fmt_ns(got["tail"]["p95"]["threshold_ns"]), f"{got['tail']['p95']['pairs']:,}",
+                    fmt_pct(got["tail"]["p95"]["preempted"]), fmt_pct(got["tail"]["p95"]["blocked"])),
+            ):
+                check(want in text, f"report section lacks {want!r}")
+            main = got["main_thread"]
+            check(row("main launching thread off-CPU", fmt_ns(main["offcpu_ns"]), f"({fmt_pct(main['offcpu_share'])} of wall,")
+                  in text, "main thread off-CPU row")
+            if got["syscalls"]:
+                name, sc = max(got["syscalls"].items(), key=lambda kv: kv[1]["total_ns"])
+                check(row(name, f"{sc['count']:,}") + f"{sc['errors']:,} {fmt_ns(sc['total_ns'])} {fmt_ns(sc['mean_ns'])}"
+                      in text, f"syscall row of {name}")
+            for key in ("scheduler_impact", "sched_per_1k", "irq_per_1k", "penalty_ns", "total_ns", "wall_share",
+                        "offcpu", "interrupted_only", "switch_outs", "runq", "p50_ns"):
+                check(key not in text, f"the report shows the raw key {key}")
 
 if failures:
     print("\n".join(failures))
