@@ -104,11 +104,11 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   // Launch pairs: count and percentiles in time units.
   EXPECT_TRUE(has(t, row({"all", "3,999", "61.00 us", "70.00 us", "2.10 ms"}))) << t;
   EXPECT_TRUE(has(t, row({"IRQ only (not switched)", "250", "61.50 us", "75.00 us", "300.00 us"}))) << t;
-  EXPECT_TRUE(has(t, row({"blocked", "49", "2.07 ms", "2.10 ms", "2.20 ms"}))) << t;
+  EXPECT_TRUE(has(t, row({"switched: blocked", "49", "2.07 ms", "2.10 ms", "2.20 ms"}))) << t;
 
   // The headline: a share as a percentage, rates per 1000 launches, times with units.
   EXPECT_TRUE(has(t, row({"preemption penalty (switched - clean median)", "1.14 ms"}))) << t;
-  EXPECT_TRUE(has(t, row({"blocked only", "n/a (needs clean and switched pairs)"}))) << t;
+  EXPECT_TRUE(has(t, row({"preemption penalty, blocked pairs only", "n/a (needs clean and switched pairs)"}))) << t;
   EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "39.1%"}))) << t;
   EXPECT_TRUE(has(t, "Sched/1K (switch-outs per 1000 launches) 65.0 (preempt 52.5, block 12.5)")) << t;
   EXPECT_TRUE(has(t, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "2.2"})) ||

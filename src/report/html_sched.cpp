@@ -130,16 +130,16 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   struct Group {
     const char* key;
     const char* chart;  // short name under a bar
-    const char* label;  // the terminal's row label
+    const char* label;  // the terminal's row label (HTML drops its indent: the parent group is named)
     bool needs_switches, needs_irqs;
   };
   static const Group groups[] = {{"all", "all", "all", false, false},
                                  {"clean", "clean", "clean (neither)", false, false},
                                  {"interrupted", "any IRQ", "interrupted (any IRQ)", false, true},
-                                 {"interrupted_only", "IRQ only", "  IRQ only (not switched)", false, true},
+                                 {"interrupted_only", "IRQ only", "IRQ only (not switched)", false, true},
                                  {"switched", "switched", "switched", true, false},
-                                 {"preempted", "preempted", "  preempted", true, false},
-                                 {"blocked", "blocked", "  blocked", true, false}};
+                                 {"preempted", "preempted", "switched: preempted", true, false},
+                                 {"blocked", "blocked", "switched: blocked", true, false}};
   std::vector<std::string> cats, pct_cats;
   BarGroup counts{"pairs", {}};
   std::vector<BarGroup> pct = {{"p50", {}}, {"p90", {}}, {"p99", {}}};
@@ -178,8 +178,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (pen.is_object()) {
     if (r.switches) {
       tb.add_row({"preemption penalty (switched - clean median)", ns_or(at(pen, "overall"), no_penalty)});
-      tb.add_row({"  preempted only", ns_or(at(pen, "preempted"), no_penalty)});
-      tb.add_row({"  blocked only", ns_or(at(pen, "blocked"), no_penalty)});
+      tb.add_row({"preemption penalty, preempted pairs only", ns_or(at(pen, "preempted"), no_penalty)});
+      tb.add_row({"preemption penalty, blocked pairs only", ns_or(at(pen, "blocked"), no_penalty)});
     } else {
       tb.add_row({"preemption penalty (switched - clean median)", not_recorded});
     }
