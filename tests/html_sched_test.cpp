@@ -207,3 +207,16 @@ TEST(HtmlSched, NoOsEventsShowsTheVerdictOnly) {
   EXPECT_TRUE(has(t, "nothing more to show")) << t;
   EXPECT_FALSE(has(t, "Sched/1K")) << t;
 }
+
+// A saved `analyze --json` of one recording keeps the scheduler analysis under "sched": the report
+// shows the same section after the launch figures, and its verdict among the findings.
+TEST(HtmlSched, AnalyzeDocumentOfARecordingShowsItsSchedulerSection) {
+  html::ReportInputs in;
+  in.docs.push_back({"analyze.json", json{{"tklqt_ns", 5}, {"sched", full_doc()}}});
+  const std::string page = html::render_report(in);
+  EXPECT_NE(page.find("Verdict: CPU contention (mitigation: pinning and priority)"), std::string::npos);
+  EXPECT_NE(page.find("39.1%"), std::string::npos);
+  bool finding = false;
+  for (auto& f : html::findings(in)) finding |= f.find("CPU contention: the launching thread") != std::string::npos;
+  EXPECT_TRUE(finding);
+}

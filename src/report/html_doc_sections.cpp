@@ -320,7 +320,11 @@ std::string document_section(const JsonInput& in, const std::string& kind, size_
   else if (kind == "threads") title = "Throughput against threads", body += threads_section(in.doc);
   else if (kind == "sched") title = "Scheduler, IRQs and syscalls", body += sched_section(in.doc);
   else if (kind == "compare") title = "Scenario comparison (interference)", body += compare_section(in.doc);
-  else if (kind == "analyze") title = "Saved analysis", body += analyze_section(in.doc);
+  else if (kind == "analyze") {
+    title = "Saved analysis", body += analyze_section(in.doc);
+    // `analyze --json` of one recording keeps its scheduler analysis under "sched".
+    if (member(in.doc, "sched").is_object()) body += "<h3>Scheduler, IRQs and syscalls</h3>" + sched_section(in.doc["sched"]);
+  }
   else title = "Other results", body += generic_section(in.doc);
   return section(fmt::format("doc-{}", index), title + ": " + in.label, body);
 }
@@ -329,6 +333,7 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
   if (kind == "sweep") sweep_findings(in, out);
   else if (kind == "fusion") fusion_findings(in, out);
   else if (kind == "sched") sched_findings(in, out);
+  else if (kind == "analyze" && member(in.doc, "sched").is_object()) sched_findings({in.label, in.doc["sched"]}, out);
   else if (kind == "threads") {
     if (auto b = num(in.doc, "best_threads"))
       out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}{}.", in.label, *b, *b == 1 ? "" : "s", overlap_text(in.doc)));
