@@ -220,3 +220,20 @@ TEST(HtmlSched, AnalyzeDocumentOfARecordingShowsItsSchedulerSection) {
   for (auto& f : html::findings(in)) finding |= f.find("CPU contention: the launching thread") != std::string::npos;
   EXPECT_TRUE(finding);
 }
+
+// A CUPTI recording has GPU activities: GPU idle while the launching thread was off-CPU, with the
+// share of idle time the JSON states, as the terminal's row reads.
+TEST(HtmlSched, GpuStarvationRowWhenTheRecordingHasGpuActivities) {
+  json j = full_doc();
+  j["gpu_starved_by_scheduler"] = {{"pid", 100}, {"tid", 23101}, {"window_begin_ns", 0}, {"window_end_ns", 2'000'000'000},
+                                   {"gpu_busy_ns", 1'500'000'000}, {"gpu_idle_ns", 500'000'000}, {"idle_gaps", 4000},
+                                   {"idle_while_preempted_ns", 90'000'000}, {"idle_while_runqueue_ns", 35'000'000},
+                                   {"idle_while_blocked_ns", 60'000'000}, {"starved_ns", 125'000'000}, {"gaps_starved", 130},
+                                   {"share_of_idle", 0.25}};
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"GPU idle while launching thread off-CPU (scheduler)",
+                          "125.00 ms of 500.00 ms GPU idle (25.0%; preempted 90.00 ms, run queue 35.00 ms; sleeping "
+                          "60.00 ms not counted)"})))
+      << t;
+  EXPECT_FALSE(has(t, "record with --cuda cupti")) << t;
+}
