@@ -45,6 +45,27 @@ TEST(SseParser, SplitEventsAndCrlf) {
   EXPECT_EQ(parse_pieces(bytes).size(), 4u);
 }
 
+// A lone \r ends a line too (the SSE specification's third line end), and a \r\n split between
+// two reads is one line end, not a line end and an empty line (which would end the event early).
+TEST(SseParser, LoneCarriageReturnsAndSplitCrlf) {
+  const std::string stream = "data: " + kTok + "\r\rdata: {\"choices\":[\r" + "data: {\"index\":0,\"text\":\"b\"}]}\r\n\r\n" +
+                             "data: [DONE]\r\r";
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    auto ev = parse_pieces({stream.substr(0, cut), stream.substr(cut)});
+    ASSERT_EQ(ev.size(), 3u) << "cut at " << cut;
+    EXPECT_EQ(ev[0].kind, SseKind::kToken);
+    EXPECT_EQ(ev[1].kind, SseKind::kToken) << "two data lines joined with \\n: " << ev[1].message;
+    EXPECT_EQ(ev[2].kind, SseKind::kDone);
+  }
+  std::vector<std::string> bytes;
+  for (char c : stream) bytes.emplace_back(1, c);
+  EXPECT_EQ(parse_pieces(bytes).size(), 3u);
+  // "\r" then "\n" in separate reads between two data lines of one event: still one event.
+  auto ev = parse_pieces({"data: {\"choices\":\r", "\n", "data: [{\"text\":\"c\"}]}\r\n\r\n"});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, SseKind::kToken);
+}
+
 TEST(SseParser, CommentsOtherFieldsAndUnterminatedLastEvent) {
   auto ev = parse_pieces({": keep-alive\n\nevent: x\nid: 3\ndata: " + kTok + "\n\ndata: [DONE]"});
   ASSERT_EQ(ev.size(), 2u);

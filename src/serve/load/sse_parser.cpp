@@ -46,19 +46,29 @@ SseEvent classify_sse_data(std::string_view data) {
 }
 
 void SseParser::feed(std::string_view bytes) {
-  // The bytes held from earlier calls hold no '\n' (every complete line was taken), so only the
-  // new ones are searched: searching from the start made a long line arriving in many reads
+  // Lines end at \r\n, \n or a lone \r (the SSE specification allows all three). A \r that ends
+  // one read ends its line at once; a \n opening the next read is then the rest of that \r\n.
+  if (skip_lf_ && !bytes.empty()) {
+    if (bytes[0] == '\n') bytes.remove_prefix(1);
+    skip_lf_ = false;
+  }
+  // The bytes held from earlier calls hold no line end (every complete line was taken), so only
+  // the new ones are searched: searching from the start made a long line arriving in many reads
   // quadratic (a 32 MB line in 4 KB reads took 25 s).
   const size_t scanned = pending_.size();
   pending_.append(bytes);
   size_t start = 0;
   for (;;) {
-    size_t nl = pending_.find('\n', std::max(start, scanned));
-    if (nl == std::string::npos) break;
-    size_t end = nl;
-    if (end > start && pending_[end - 1] == '\r') --end;  // \r\n line ends
-    line(std::string_view(pending_).substr(start, end - start));
-    start = nl + 1;
+    const size_t eol = pending_.find_first_of("\r\n", std::max(start, scanned));
+    if (eol == std::string::npos) break;
+    line(std::string_view(pending_).substr(start, eol - start));
+    start = eol + 1;
+    if (pending_[eol] == '\r') {
+      if (start == pending_.size())
+        skip_lf_ = true;
+      else if (pending_[start] == '\n')
+        ++start;
+    }
   }
   pending_.erase(0, start);
 }
@@ -67,9 +77,9 @@ void SseParser::finish() {
   if (!pending_.empty()) {
     std::string rest;
     rest.swap(pending_);
-    if (!rest.empty() && rest.back() == '\r') rest.pop_back();
     line(rest);
   }
+  skip_lf_ = false;
   dispatch();
 }
 

@@ -1,5 +1,5 @@
 // Incremental parser for an OpenAI completions SSE stream (docs/serve.md "bench serve"). Bytes
-// arrive in arbitrary pieces (an event may be split across reads, lines may end in \r\n), so the
+// arrive in arbitrary pieces (an event may be split across reads, lines may end in \r\n, \n or a lone \r), so the
 // parser buffers until a blank line ends an event and only then classifies it.
 #pragma once
 
@@ -38,6 +38,7 @@ class SseParser {
   void dispatch();
   Sink sink_;
   std::string pending_;  // bytes of an incomplete line
+  bool skip_lf_ = false;  // the last read ended with \r: a \n opening the next one belongs to it
   std::string data_;     // the data: lines of the current event, joined with \n
   bool have_data_ = false;
 };
