@@ -388,7 +388,9 @@ void Recorder::rescan_libraries() {
 void Recorder::start_or_attach_targets() {
   const int fd = bpf_map__fd(s_.skel->maps.traced);
   auto trace_tgid = [&](uint32_t tgid, uint8_t state) {
-    if (bpf_map_update_elem(fd, &tgid, &state, BPF_ANY) != 0)
+    it_traced v{};
+    v.state = state;  // leader_start 0: this entry is not tied to one incarnation of the id
+    if (bpf_map_update_elem(fd, &tgid, &v, BPF_ANY) != 0)
       throw Error("record: cannot add pid " + std::to_string(tgid) + " to the traced set: " + std::strerror(errno));
   };
   out_.meta("cuda.mode", cuda_mode_name(mode_));
@@ -422,7 +424,6 @@ void Recorder::start_or_attach_targets() {
       char c;
       // Wait until the parent has put this process in the traced set.
       if (::read(pipefd[0], &c, 1) != 1) ::_exit(127);
-      // Run as the invoking user when started through sudo.
       // Run as the invoking user when started through sudo: that user's uid, gid and supplementary
       // groups (access to /dev/nvidia* or /dev/dri often comes from a group such as video or
       // render), and the HOME, USER and LOGNAME that go with them.

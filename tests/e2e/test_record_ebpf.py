@@ -177,6 +177,31 @@ with tempfile.TemporaryDirectory() as tmp:
             check(r is not None and int(r["prev_tid"]) == int(t["tid"]) and int(r["prev_state"]) & 0x80,
                   f"exit_group run {attempt}: tid {t['tid']}: last switch {r} is not its final switch-out")
 
+    # An id reused at once: a traced process forks A, reaps it, and forks B with A's id
+    # (ns_last_pid). A's leader is freed an RCU grace period after its reaping, when B is already
+    # traced: B keeps its entry (it was made for B's leader) and all of B's switch-outs are recorded.
+    reuse = ("import os, time\n"
+             "a = os.fork()\n"
+             "if a == 0: os._exit(0)\n"
+             "os.waitpid(a, 0)\n"
+             "open('/proc/sys/kernel/ns_last_pid', 'w').write(str(a - 1))\n"
+             "b = os.fork()\n"
+             "if b == 0:\n"
+             "    for _ in range(200): time.sleep(0.001)\n"
+             "    os._exit(0)\n"
+             "os.waitpid(b, 0)\n"
+             "print(a, b, flush=True)\n")
+    ru = os.path.join(tmp, "reuse.itrace")
+    e = run("record", "-o", ru, "--events", "sched", "--", sys.executable, "-c", reuse)
+    x = run("export", ru, "--csv", os.path.join(tmp, "reuse"))
+    pairs = [l.split() for l in e.stdout.splitlines() if len(l.split()) == 2 and l.replace(" ", "").isdigit()]
+    ids = [int(v) for v in pairs[0]] if pairs else []
+    check(x.returncode == 0 and len(ids) == 2, f"reuse recording: {e.stdout} {e.stderr} {x.stderr}")
+    if x.returncode == 0 and len(ids) == 2 and ids[0] == ids[1]:  # the id was reused (nothing raced for it)
+        _, sw = read_csv(os.path.join(tmp, "reuse", "switches.csv"))
+        outs = sum(1 for r in sw if int(r["prev_tid"]) == ids[1])
+        check(outs >= 200, f"reused id {ids[1]}: {outs} switch-outs recorded, the process slept 200 times")
+
     # Syscalls: getppid (x86-64 nr 110) exactly as often as the workload made it.
     gp = Counter(int(r["tid"]) for r in tables["syscalls.csv"] if r["name"] == "getppid")
     for w in workers:

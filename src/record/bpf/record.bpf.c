@@ -42,7 +42,7 @@ struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 8192);
   __type(key, __u32);
-  __type(value, __u8);
+  __type(value, struct it_traced);
 } traced SEC(".maps");
 
 struct {
@@ -296,12 +296,13 @@ static __always_inline int on_fork(struct task_struct* parent, struct task_struc
   if (!is_traced(ptgid)) {
     // A new process of an untraced parent whose id is still in the set: that id belonged to a
     // traced group whose leader was released but not yet freed (see on_free), and was reused.
-    if (ctgid != ptgid) bpf_map_delete_elem(&traced, &ctgid);
+    // Looked up first: a delete takes the bucket lock, and this runs for every fork on the machine.
+    if (ctgid != ptgid && is_traced(ctgid)) bpf_map_delete_elem(&traced, &ctgid);
     return 0;
   }
   if (ctgid != ptgid) {
-    __u8 one = 1;
-    bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+    struct it_traced v = {.state = IT_TRACED, .leader_start = BPF_CORE_READ(child, start_time)};
+    bpf_map_update_elem(&traced, &ctgid, &v, BPF_ANY);
   }
   emit_task(child, IT_TASK_NEW, BPF_CORE_READ(parent, pid));
   return 0;
@@ -309,9 +310,9 @@ static __always_inline int on_fork(struct task_struct* parent, struct task_struc
 
 static __always_inline int on_exec(struct task_struct* p) {
   __u32 tgid = BPF_CORE_READ(p, tgid);
-  __u8* state = bpf_map_lookup_elem(&traced, &tgid);
-  if (!state) return 0;
-  if (*state == IT_TRACED_BEFORE_EXEC) *state = IT_TRACED;  // the command itself from here on
+  struct it_traced* v = bpf_map_lookup_elem(&traced, &tgid);
+  if (!v) return 0;
+  if (v->state == IT_TRACED_BEFORE_EXEC) v->state = IT_TRACED;  // the command itself from here on
   emit_task(p, IT_TASK_EXEC, 0);
   return 0;
 }
@@ -328,11 +329,19 @@ static __always_inline int on_exit(struct task_struct* p) {
 // tracepoint, and when several threads exit at once, the one that sees signal->live == 0 first is
 // not the last to switch out; forgetting the tgid then dropped the others' final switch-outs. The
 // leader is reaped only after every other thread has been released, and freed an RCU grace period
-// after both its reaping and its own final switch. Between reaping and freeing the id could be
-// reused: on_fork forgets a stale id when a new process gets it.
+// after both its reaping and its own final switch (a thread preempted between its release and its
+// final switch for longer than that can still lose the final switch-out: rare). Between reaping
+// and freeing the id can be reused: on_fork forgets a stale id when an untraced parent's new
+// process gets it, and an entry made for a newer traced process (another leader_start) stays.
+// The leader is the task that is its own group_leader (after a non-leader's exec, de_thread makes
+// the exec'ing thread the leader, with the old leader's start_time; the old leader is freed as a
+// non-leader).
 static __always_inline int on_free(struct task_struct* p) {
+  if (BPF_CORE_READ(p, group_leader) != p) return 0;
   __u32 tgid = BPF_CORE_READ(p, tgid);
-  if (BPF_CORE_READ(p, pid) != tgid) return 0;
+  struct it_traced* v = bpf_map_lookup_elem(&traced, &tgid);
+  if (!v) return 0;
+  if (v->leader_start != 0 && v->leader_start != BPF_CORE_READ(p, start_time)) return 0;
   bpf_map_delete_elem(&traced, &tgid);
   return 0;
 }
@@ -533,10 +542,10 @@ static __always_inline int sys_enter(struct pt_regs* regs, long nr) {
 #endif
   __u64 id = bpf_get_current_pid_tgid();
   __u32 tgid = id >> 32;
-  __u8* state = bpf_map_lookup_elem(&traced, &tgid);
-  if (!state) return 0;
+  struct it_traced* v = bpf_map_lookup_elem(&traced, &tgid);
+  if (!v) return 0;
   // Before its exec the command runs the recorder's code: only the exec itself is its own.
-  if (*state == IT_TRACED_BEFORE_EXEC && nr != IT_NR_EXECVE && nr != IT_NR_EXECVEAT) return 0;
+  if (v->state == IT_TRACED_BEFORE_EXEC && nr != IT_NR_EXECVE && nr != IT_NR_EXECVEAT) return 0;
   __u32 tid = (__u32)id;
   struct sys_start s = {.ts = bpf_ktime_get_ns(), .nr = (__u32)nr};
 #if defined(__TARGET_ARCH_x86)

@@ -132,9 +132,18 @@ struct it_syscall {
 #define IT_NR_EXECVE 59u
 #define IT_NR_EXECVEAT 322u
 
-// Values of the `traced` map (key: tgid).
+// Values of the `traced` map (key: tgid): a state and the start time (task_struct start_time) of
+// the group leader the entry was made for, 0 when user space made it (the command, --pid targets).
+// A leader's free removes the entry only when it is that leader's: an id reused by a new traced
+// process between the old leader's reaping and its free keeps its entry.
 #define IT_TRACED 1
 #define IT_TRACED_BEFORE_EXEC 2  // the command `record` forked, until its exec: no syscalls yet
+
+struct it_traced {
+  __u8 state;
+  __u8 pad[7];
+  __u64 leader_start;
+};
 
 #define IT_TASK_EXISTING 0u  // written by user space for threads alive when recording started
 #define IT_TASK_NEW 1u       // fork/clone (a new thread or process)
