@@ -73,7 +73,8 @@ TEST(EngineThreadPool, PinsToCpuList) {
 TEST(CpuList, ParsesTheKernelSyntaxAndNamesTheOptionOnErrors) {
   EXPECT_EQ(parse_cpu_list("0-3,6,8-9"), (std::vector<int>{0, 1, 2, 3, 6, 8, 9}));
   EXPECT_EQ(parse_cpu_list("5"), std::vector<int>{5});
-  for (const char* bad : {"", "a", "3-1", "1,", "1--2", "-1", ",1", "1 ", "99999999999"})
+  EXPECT_EQ(parse_cpu_list("1023").size(), 1u);
+  for (const char* bad : {"", "a", "3-1", "1,", "1--2", "-1", ",1", "1 ", "99999999999", "1024", "0-1,1", "2,0-3"})
     EXPECT_THROW(parse_cpu_list(bad), UsageError) << bad;
   try {
     parse_cpu_list("2-x", "--pin-cpus");

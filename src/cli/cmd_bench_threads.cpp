@@ -140,7 +140,7 @@ void run_threads(const ThreadsArgs& a) {
   const std::vector<int> counts =
       default_sweep ? default_thread_sweep(cpus.empty() ? allowed : static_cast<int>(cpus.size())) : parse_thread_list(a.threads);
   const int cap = max_sweep_threads(allowed);
-  check_thread_cap(counts, allowed, "-t " + a.threads);
+  check_thread_cap(counts, allowed, default_sweep ? "the sweep for --cpus " + a.cpus : "-t " + a.threads);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
   // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
   // so a bad size would otherwise fail only once the first point was measured (and a negative one
@@ -236,9 +236,12 @@ void run_threads(const ThreadsArgs& a) {
       std::snprintf(llc, sizeof llc, "%.0f", p.llc_misses_per_token);
     }
     if (csv)
-      // read_gbs is n/a, not 0.00, when no bandwidth was measured (--no-roofline), like its roofline.
+      // Unknown values are empty fields (as in every CSV the project writes), never 0.00 or text in
+      // a numeric column: read_gbs and the roofline when no bandwidth was measured (--no-roofline),
+      // IPC and LLC misses without hardware counters.
       std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%s,%s,%.3f,%.3f\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
-                  p.ctx_switches_per_token, p.read_gbs > 0 ? fmt_gbs(p.read_gbs).c_str() : "n/a", roof, p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "n/a",
+                  p.ctx_switches_per_token, p.read_gbs > 0 ? fmt_gbs(p.read_gbs).c_str() : "",
+                  p.roofline_tg > 0 ? roof : "", p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "",
                   p.hw_supported ? ipc : "", p.hw_supported ? llc : "", median_of(p.pp), tg_median(p));
     else
       std::printf("| %d%s | %.2f | %.2f +- %.2f | %.2f | %.2f +- %.2f | %.2f | %s | %s | %s | %s |\n", p.threads,

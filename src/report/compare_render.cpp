@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "report/json_brief.h"
 #include "report/text_table.h"
 #include "util/error.h"
 #include "util/units.h"
@@ -59,7 +60,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
     if (!o->contains("throughput") || (*o)["throughput"].is_null()) continue;
     const json& tp = (*o)["throughput"];
     if (!tp.is_number() || !(tp.get<double>() > 0) || !std::isfinite(tp.get<double>()))
-      throw InputError(file, -1, "\"throughput\" must be a positive number (work per second), not " + tp.dump());
+      throw InputError(file, -1, "\"throughput\" must be a positive number (work per second), not " + json_brief(tp));
     m.throughput = tp.get<double>();
   }
   return m;

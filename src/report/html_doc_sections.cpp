@@ -10,6 +10,7 @@
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
+#include "report/json_brief.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -192,8 +193,8 @@ std::string threads_spread_table(const json& pts) {
     const json& samples = member(tg, "samples");
     const auto roof = num(p, "roofline_tg"), tg_mean = num(tg, "mean"), cs = num(p, "context_switches_per_token");
     std::string pinned;
-    for (auto& c : member(p, "pinned_cpus")) pinned += (pinned.empty() ? "" : ",") + c.dump();
-    std::vector<std::string> row = {member(p, "threads").dump(), rate_text(member(p, "pp_tokens_per_second")), rate_text(tg),
+    for (auto& c : member(p, "pinned_cpus")) pinned += (pinned.empty() ? "" : ",") + json_brief(c);
+    std::vector<std::string> row = {json_brief(member(p, "threads")), rate_text(member(p, "pp_tokens_per_second")), rate_text(tg),
                                     samples.is_array() ? std::to_string(samples.size()) : "", roof ? fmt::format("{:.2f}", *roof) : "n/a",
                                     roof && tg_mean && *roof > 0 ? format_pct(*tg_mean / *roof) : "n/a", cs ? fmt::format("{:.3f}", *cs) : "",
                                     pinned.empty() ? "not pinned" : pinned};
@@ -209,7 +210,7 @@ std::string threads_spread_table(const json& pts) {
 std::string overlap_text(const json& doc) {
   std::string list;
   for (auto& t : member(doc, "best_overlaps"))
-    if (t.is_number()) list += (list.empty() ? "" : ", ") + t.dump();
+    if (t.is_number()) list += (list.empty() ? "" : ", ") + json_brief(t);
   if (list.empty()) return "";
   return " (not a clear winner: tg repetitions at " + list + (list == "1" ? " thread" : " threads") + " reach its slowest)";
 }

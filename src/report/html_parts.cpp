@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "report/html_svg.h"
+#include "report/json_brief.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -68,7 +69,7 @@ std::string scalar_text(const nlohmann::json& v, const std::string& key) {
     if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ns") == 0) return format_ns(d);
     return format_value(d, "");
   }
-  return v.dump();
+  return json_brief(v);
 }
 
 std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows,

@@ -10,12 +10,14 @@
 #include <fstream>
 #include <memory>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/output_file.h"
 #include "serve/load/load_report.h"
 #include "serve/load/load_runner.h"
+#include "serve/scheduler.h"
 #include "serve/topology_run.h"
 #include "serve_cli/serve_registry.h"
 #include "util/error.h"
@@ -31,7 +33,7 @@ struct Opts {
   std::vector<std::string> topologies;
   int max_batch = 8;
   int64_t ctx = 0;
-  int64_t prefill_chunk = -1;  // -1: the servers' own default
+  std::optional<int64_t> prefill_chunk;  // not given: the servers' default, passed explicitly
   double start_timeout = 300;
   std::string profile = "synchronous", out;
   std::vector<int> concurrency;
@@ -65,7 +67,8 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.topologies = o.topologies.empty() ? std::vector<std::string>{"sn"} : o.topologies;
   so.max_batch = o.max_batch;
   so.ctx = o.ctx;
-  so.prefill_chunk = o.prefill_chunk;
+  // Always passed, so the JSON's server_args say which chunk the servers ran with.
+  so.prefill_chunk = o.prefill_chunk.value_or(serve::SchedulerOptions::kDefaultPrefillChunk);
   so.start_timeout_s = o.start_timeout;
   so.profile = o.profile;
   so.timeout_s = o.timeout;
@@ -102,8 +105,8 @@ void run(const Opts& o) {
   if (o.model.empty() && !o.topologies.empty()) throw UsageError("--topology needs -m M.gguf");
   if (o.max_batch < 1) throw UsageError("--max-batch must be >= 1");
   if (o.ctx < 0 || o.start_timeout <= 0) throw UsageError("--ctx must be >= 0 and --start-timeout > 0");
-  if (o.prefill_chunk < -1) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
-  if (o.model.empty() && o.prefill_chunk >= 0) throw UsageError("--prefill-chunk needs -m M.gguf (it is a server option)");
+  if (o.prefill_chunk && *o.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
+  if (o.model.empty() && o.prefill_chunk) throw UsageError("--prefill-chunk needs -m M.gguf (it is a server option)");
   if (o.prompt_tokens < 1 || o.output_tokens < 1) throw UsageError("--prompt-tokens and --output-tokens must be >= 1");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");

@@ -8,8 +8,8 @@
 namespace infertrace {
 
 // Parses `text` into ids in the order written; throws UsageError naming `option` and the text on
-// bad syntax (empty list, stray characters, a range running backwards, a trailing comma, an id over
-// 2^20).
+// bad syntax (empty list, stray characters, a range running backwards, a trailing comma), an id of
+// CPU_SETSIZE (1024) or more, or an id listed twice.
 std::vector<int> parse_cpu_list(const std::string& text, const std::string& option = "--cpus");
 
 }  // namespace infertrace

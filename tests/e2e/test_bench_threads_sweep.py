@@ -56,7 +56,7 @@ def check_medians(j, what):
 
 allowed_set = sorted(os.sched_getaffinity(0))
 allowed = len(allowed_set)
-cap = min(4 * allowed, 1024)
+cap = max(allowed, min(4 * allowed, 1024))
 
 with tempfile.TemporaryDirectory() as tmp:
     model = os.path.join(tmp, "tiny.gguf")

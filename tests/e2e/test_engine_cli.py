@@ -220,7 +220,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0 and len(rows) == 2 and len(rows[1]) == len(rows[0]), "csv shape: " + r.stdout)
     if len(rows) == 2:
         row = dict(zip(rows[0], rows[1]))
-        check(row.get("read_gbs") == "n/a" and row.get("tg_roofline") == "n/a", "--no-roofline csv: no bandwidth: %s" % row)
+        check(row.get("read_gbs") == "" and row.get("tg_roofline") == "" and row.get("roofline_fraction") == "", "--no-roofline csv: no bandwidth: %s" % row)
 
     # Pinning is part of the result: the CPU list, and where each point's threads ran (thread i on
     # cpus[i % len]); more threads than pinned CPUs is said to share them.
@@ -243,7 +243,7 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("bench", "membw", "-t", "1", "--size-mib", "8", "-r", "2", "-o", "json")
     check(r.returncode == 0, "membw: " + r.stderr)
     # The thread cap of bench threads applies here too: 4 per allowed CPU, refused before any run.
-    cap = min(4 * len(os.sched_getaffinity(0)), 1024)
+    cap = max(len(os.sched_getaffinity(0)), min(4 * len(os.sched_getaffinity(0)), 1024))
     r = run("bench", "membw", "-t", "1,%d" % (cap + 1), "--size-mib", "8")
     check(r.returncode == 2 and "%d threads is more than %d" % (cap + 1, cap) in r.stderr,
           "membw over the cap: %d %s" % (r.returncode, r.stderr))

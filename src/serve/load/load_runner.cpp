@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -136,7 +137,10 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   req.set_header("Accept", "text/event-stream");
   req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
     if (status != 0 && status != 200) {
-      err_body.append(data, len);
+      // Only the start of an error body is kept: the detail is cut to one short line anyway, and a
+      // misbehaving server can send any amount (the transfer still runs to its end or timeout).
+      constexpr size_t kKeep = 64 << 10;
+      if (err_body.size() < kKeep) err_body.append(data, std::min(len, kKeep - err_body.size()));
     } else {
       parser.feed(std::string_view(data, len));
     }
