@@ -46,6 +46,18 @@ def run(*args, **kw):
     return subprocess.run([exe] + list(args), capture_output=True, text=True, timeout=300, **kw)
 
 
+def check_final_switch_outs(switch_rows, thread_rows, what):
+    """Each thread's last switch (in or out) must be its own final switch-out (prev_state TASK_DEAD)."""
+    last = {}
+    for r in switch_rows:
+        last[int(r["prev_tid"])] = r
+        last[int(r["next_tid"])] = r
+    for t in thread_rows:
+        r = last.get(int(t["tid"]))
+        check(r is not None and int(r["prev_tid"]) == int(t["tid"]) and int(r["prev_state"]) & 0x80,
+              f"{what}tid {t['tid']} ({t['comm']}): last switch {r} is not its final switch-out")
+
+
 def read_csv(path):
     with open(path, newline="") as f:
         r = csv.reader(f)
@@ -137,15 +149,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check(any(int(r["tid"]) == c["tid"] for r in tables["threads.csv"]), "child missing from threads.csv")
 
     # Every traced thread has exited by the end, so each one's last switch is its final switch-out
-    # (TASK_DEAD): also for the last thread of a process, which leaves the traced set at its exit.
-    last_switch = {}
-    for r in tables["switches.csv"]:
-        last_switch[int(r["prev_tid"])] = r
-        last_switch[int(r["next_tid"])] = r
-    for t in tables["threads.csv"]:
-        r = last_switch.get(int(t["tid"]))
-        check(r is not None and int(r["prev_tid"]) == int(t["tid"]) and int(r["prev_state"]) & 0x80,
-              f"tid {t['tid']} ({t['comm']}): last switch {r} is not its final switch-out")
+    # (TASK_DEAD): also for the last thread of a process, which leaves the traced set only when its
+    # leader is freed.
+    check_final_switch_outs(tables["switches.csv"], tables["threads.csv"], "")
 
     # Threads that exit together (exit_group while 24 of them spin): each one's last switch is still
     # its final switch-out. The traced set used to forget the group at the first final switch of a
@@ -165,17 +171,10 @@ with tempfile.TemporaryDirectory() as tmp:
             break
         _, sw = read_csv(os.path.join(tmp, f"spin{attempt}", "switches.csv"))
         _, th = read_csv(os.path.join(tmp, f"spin{attempt}", "threads.csv"))
-        last = {}
-        for r in sw:
-            last[int(r["prev_tid"])] = r
-            last[int(r["next_tid"])] = r
         pid_counts = Counter(t["pid"] for t in th)  # the spinning process is the one with 25 threads
         group = [t for t in th if pid_counts[t["pid"]] >= 25]
         check(len(group) == 25, f"exit_group run {attempt}: {len(group)} threads of the spinning process")
-        for t in group:
-            r = last.get(int(t["tid"]))
-            check(r is not None and int(r["prev_tid"]) == int(t["tid"]) and int(r["prev_state"]) & 0x80,
-                  f"exit_group run {attempt}: tid {t['tid']}: last switch {r} is not its final switch-out")
+        check_final_switch_outs(sw, group, f"exit_group run {attempt}: ")
 
     # An id reused at once: a traced process forks A, reaps it, and forks B with A's id
     # (ns_last_pid). A's leader is freed an RCU grace period after its reaping, when B is already
