@@ -18,13 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& member(const json& j, const char* key) {
-  static const json null_value;
-  if (!j.is_object()) return null_value;
-  auto it = j.find(key);
-  return it == j.end() ? null_value : *it;
-}
-
 // The array of per-point objects a document keeps under one of these keys.
 const json& first_array(const json& doc, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
