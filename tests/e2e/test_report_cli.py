@@ -170,6 +170,8 @@ with tempfile.TemporaryDirectory() as tmp:
                            t["bound"].upper())
                 if want not in t2:
                     failures.append("two.json overview lacks %r" % want)
+            _, problems = _browser.check_report(html, os.path.join(out_dir, "cli_saved_analysis.png"), expect_charts=0)
+            failures += ["cli_saved_analysis.html: " + p for p in problems]
             for name, text, doc in (("one.json", t1, one), ("two.json", t2, two)):
                 shown = sorted(k for k in snake_keys(doc, set()) if k in text)
                 if shown:
