@@ -18,6 +18,12 @@ json group(int64_t count, int64_t p50, int64_t p90, int64_t p99) {
   return {{"count", count}, {"median_ns", double(p50)}, {"p50_ns", p50}, {"p90_ns", p90}, {"p99_ns", p99}};
 }
 
+// Each group's "share" as sched_analysis_json() writes it: its count over all pairs.
+void add_shares(json& pairs) {
+  const double all = pairs["all"]["count"].get<double>();
+  for (auto& [k, v] : pairs.items()) v["share"] = all > 0 ? json(v["count"].get<double>() / all) : json(nullptr);
+}
+
 json tail(int64_t threshold, int64_t pairs, double pre, double blk, double irq_only, double app, double any_irq) {
   return {{"threshold_ns", threshold}, {"pairs", pairs},          {"switched", pre + blk},
           {"preempted", pre},          {"blocked", blk},          {"interrupted", any_irq},
@@ -34,6 +40,7 @@ json full_doc() {
                 {"interrupted", group(300, 62'000, 80'000, 500'000)}, {"interrupted_only", group(250, 61'500, 75'000, 300'000)},
                 {"preempted", group(200, 900'000, 1'500'000, 3'000'000)}, {"blocked", group(49, 2'070'000, 2'100'000, 2'200'000)},
                 {"switched", group(249, 1'200'000, 2'080'000, 3'000'000)}};
+  add_shares(j["pairs"]);
   j["penalty_ns"] = {{"overall", 1'140'000}, {"preempted", 840'000}, {"blocked", nullptr}};
   j["scheduler_impact"] = 0.3912;
   j["switch_outs"] = 260;
@@ -42,6 +49,7 @@ json full_doc() {
   j["irq_per_1k_hard"] = 2.25, j["irq_per_1k_soft"] = 75.0;
   j["switches_recorded"] = true, j["irqs_recorded"] = true;
   j["irq_count_hard"] = 9, j["irq_count_soft"] = 300, j["irq_nested"] = 0, j["irq_stolen_ns"] = 4'200'000;
+  j["irq_stolen_share"] = 4'200'000.0 / 2'500'000'000.0;  // 0.168%
   j["hardirqs"] = {{"nvme0q3", {{"irq", 40}, {"count", 9}, {"total_ns", 45'000}, {"self_ns", 45'000}, {"max_ns", 9'000}, {"mean_ns", 5'000.0}}}};
   j["softirqs"] = {{"TIMER", {{"irq", 1}, {"count", 250}, {"total_ns", 3'750'000}, {"self_ns", 3'700'000}, {"max_ns", 40'000}, {"mean_ns", 15'000.0}}},
                    {"RCU", {{"irq", 9}, {"count", 50}, {"total_ns", 400'000}, {"self_ns", 400'000}, {"max_ns", 12'000}, {"mean_ns", 8'000.0}}}};
@@ -101,10 +109,11 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, "CPU contention: the launching thread was preempted while runnable."));
   EXPECT_TRUE(has(t, "wall 2.500 s, 4,000 logical launches (4,000 nested runtime/driver calls merged)."));
 
-  // Launch pairs: count and percentiles in time units.
-  EXPECT_TRUE(has(t, row({"all", "3,999", "61.00 us", "70.00 us", "2.10 ms"}))) << t;
-  EXPECT_TRUE(has(t, row({"IRQ only (not switched)", "250", "61.50 us", "75.00 us", "300.00 us"}))) << t;
-  EXPECT_TRUE(has(t, row({"switched: blocked", "49", "2.07 ms", "2.10 ms", "2.20 ms"}))) << t;
+  // Launch pairs: count, share of all pairs (the JSON's "share": 250 / 3999 = 6.25%, 49 / 3999 =
+  // 1.23%) and percentiles in time units.
+  EXPECT_TRUE(has(t, row({"all", "3,999", "100.0%", "61.00 us", "70.00 us", "2.10 ms"}))) << t;
+  EXPECT_TRUE(has(t, row({"IRQ only (not switched)", "250", "6.3%", "61.50 us", "75.00 us", "300.00 us"}))) << t;
+  EXPECT_TRUE(has(t, row({"switched: blocked", "49", "1.2%", "2.07 ms", "2.10 ms", "2.20 ms"}))) << t;
 
   // The headline: a share as a percentage, rates per 1000 launches, times with units.
   EXPECT_TRUE(has(t, row({"preemption penalty (switched - clean median)", "1.14 ms"}))) << t;
@@ -115,7 +124,8 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
               has(t, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "2.3"})))
       << t;  // %.1f of 2.25: printf's rounding of the binary value, as the terminal prints it
   EXPECT_TRUE(has(t, row({"IRQ/1K soft (softirqs per 1000 launches)", "75.0"}))) << t;
-  EXPECT_TRUE(has(t, "4.20 ms of 2.500 s wall (9 hard, 300 soft IRQs)")) << t;
+  EXPECT_TRUE(has(t, row({"IRQ time on traced threads (nesting counted once)", "4.20 ms (0.2% of wall; 9 hard, 300 soft IRQs)"})))
+      << t;
   EXPECT_TRUE(has(t, row({"run-queue latency p50 / p99 / max", "800.00 us / 4.00 ms / 6.50 ms (260 samples)"}))) << t;
   EXPECT_TRUE(has(t, "n/a (no GPU activities: record with --cuda cupti)")) << t;
   EXPECT_TRUE(has(t, row({"main launching thread off-CPU", "250.00 ms (10.0% of wall, tid 23101)"}))) << t;
@@ -139,17 +149,30 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   // No JSON key is shown as a label.
   for (const char* key : {"scheduler_impact", "sched_per_1k", "irq_per_1k", "penalty_ns", "total_ns", "self_ns",
                           "mean_ns", "p50_ns", "wall_share", "offcpu", "interrupted_only", "switch_outs", "runq",
-                          "cpu_contention", "threshold_ns", "irq_stolen"})
+                          "cpu_contention", "threshold_ns", "irq_stolen", "irq_stolen_share"})
     EXPECT_FALSE(has(t, key)) << key;
   // Nor a bare fraction: 0.3912 is "39.1%".
   EXPECT_FALSE(has(t, "0.39")) << t;
+}
+
+// A document saved before `share` and `irq_stolen_share` existed: the share cells are unknown
+// ("-"), not computed here, and IRQ time reads against the wall time the document has.
+TEST(HtmlSched, OlderDocumentWithoutSharesShowsDashesNotComputedShares) {
+  json j = full_doc();
+  for (auto& [k, v] : j["pairs"].items()) v.erase("share");
+  j.erase("irq_stolen_share");
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"all", "3,999", "-", "61.00 us", "70.00 us", "2.10 ms"}))) << t;
+  EXPECT_TRUE(has(t, row({"IRQ time on traced threads (nesting counted once)", "4.20 ms of 2.500 s wall (9 hard, 300 soft IRQs)"})))
+      << t;
+  EXPECT_FALSE(has(t, "100.0%")) << t;
 }
 
 // A recording made without sched or irq events: those figures are unknown, and the page says so
 // instead of showing zeros (sched_analysis_json() writes null rates and false flags).
 TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
   json j = full_doc();
-  j["switches_recorded"] = false, j["irqs_recorded"] = false;
+  j["switches_recorded"] = false, j["irqs_recorded"] = false, j["irq_stolen_share"] = nullptr;
   for (const char* k : {"sched_per_1k", "preempt_per_1k", "block_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"}) j[k] = nullptr;
   j["switch_outs"] = j["preemptions"] = j["blocks"] = 0;
   j["penalty_ns"] = {{"overall", nullptr}, {"preempted", nullptr}, {"blocked", nullptr}};
@@ -172,7 +195,8 @@ TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
   EXPECT_FALSE(has(t, "Softirqs by vector")) << t;
   // Tail shares of unrecorded causes are unknown, not 0%.
   EXPECT_TRUE(has(t, row({">= P95", "1.00 ms", "200", "-", "-", "-", "-", "-"}))) << t;
-  EXPECT_FALSE(has(t, "0.0%")) << t;
+  // (" 0.0%": a cell of its own; "100.0%", the share of all pairs, is known)
+  EXPECT_FALSE(has(t, " 0.0%")) << t;
 }
 
 // `record --events syscall-counts`: counts and totals from the kernel, no errors or maxima, and

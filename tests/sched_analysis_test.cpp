@@ -358,5 +358,47 @@ TEST(SchedAnalysis, JsonCarriesTheDocumentedKeys) {
   EXPECT_NE(os.str().find("Verdict (blocking"), std::string::npos);
 }
 
+// The two shares the terminal prints beside counts and times are in the JSON too, with the same
+// value: each pair group's count over all pairs, and IRQ time (the union of IRQ intervals) over
+// wall time. build_trace(): 6 pairs (clean 2, interrupted 3, preempted 1); IRQ union on CPU 0 =
+// TIMER 100 + SCHED 50 + NET_RX 300 (eth0 inside it adds nothing) = 450 ns of 10100 ns wall.
+TEST(SchedAnalysis, JsonCarriesTheTerminalsShares) {
+  const Trace t = build_trace();
+  const SchedAnalysis a = analyze_sched(t);
+  const nlohmann::json j = sched_analysis_json(t, a);
+  EXPECT_DOUBLE_EQ(j["pairs"]["all"].at("share").get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["pairs"]["clean"].at("share").get<double>(), 2.0 / 6.0);
+  EXPECT_DOUBLE_EQ(j["pairs"]["interrupted"].at("share").get<double>(), 3.0 / 6.0);
+  EXPECT_DOUBLE_EQ(j["pairs"]["preempted"].at("share").get<double>(), 1.0 / 6.0);
+  EXPECT_EQ(j["irq_stolen_ns"], 450);
+  EXPECT_DOUBLE_EQ(j.at("irq_stolen_share").get<double>(), 450.0 / 10100.0);
+  // The terminal prints those values: 33.3% for clean pairs, 4.5% of wall for IRQ time.
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  const std::string text = os.str();
+  EXPECT_NE(text.find(format_pct(2.0 / 6.0)), std::string::npos) << text;
+  EXPECT_NE(text.find("450 ns (" + format_pct(450.0 / 10100.0) + " of wall)"), std::string::npos) << text;
+
+  // Without IRQ events the IRQ time is unknown: null, and the terminal says "not recorded".
+  Trace u = build_trace();
+  u.meta["events"] = "launch,sched,syscall";
+  const SchedAnalysis b = analyze_sched(u);
+  EXPECT_TRUE(sched_analysis_json(u, b).at("irq_stolen_share").is_null());
+  std::ostringstream os2;
+  print_sched_report(os2, u, b);
+  const std::string text2 = os2.str();
+  const size_t irq_row = text2.find("IRQ time on traced threads");
+  ASSERT_NE(irq_row, std::string::npos) << text2;
+  const std::string irq_line = text2.substr(irq_row, text2.find('\n', irq_row) - irq_row);
+  EXPECT_NE(irq_line.find("not recorded (--events)"), std::string::npos) << irq_line;
+  EXPECT_EQ(irq_line.find("of wall"), std::string::npos) << irq_line;
+  // Without pairs a share of pairs is undefined (null), not 0.
+  Trace e;
+  e.source = TraceSource::Recording;
+  sw(e, 100, kPid, kMain, true, kOther, kOther);
+  const nlohmann::json k = sched_analysis_json(e, analyze_sched(e));
+  EXPECT_TRUE(k["pairs"]["clean"].at("share").is_null()) << k["pairs"].dump();
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -19,13 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& member(const json& j, const char* key) {
-  static const json null_value;
-  if (!j.is_object()) return null_value;
-  auto it = j.find(key);
-  return it == j.end() ? null_value : *it;
-}
-
 // The array of per-point objects a document keeps under one of these keys.
 const json& first_array(const json& doc, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
@@ -249,16 +242,7 @@ std::string threads_section(const json& doc) {
 
 // ---- scheduler / IRQ analysis (docs/metrics.md section 5) --------------------------------------
 
-// The section itself: src/report/html_sched.cpp.
-
-void sched_findings(const JsonInput& in, std::vector<std::string>& out) {
-  if (auto v = str_or(in.doc, "verdict", ""); !v.empty()) {
-    out.push_back(fmt::format("Scheduler/IRQ ({}): {}", in.label, v));
-    return;
-  }
-  auto s = num(in.doc, "sched_per_1k");
-  if (s) out.push_back(fmt::format("Scheduler/IRQ ({}): {:.1f} context switches per 1000 launches.", in.label, *s));
-}
+// The section itself: src/report/html_sched.cpp; its finding, sched_findings(), below.
 
 // ---- compare and interference ------------------------------------------------------------------
 
@@ -274,14 +258,7 @@ std::string compare_section(const json& doc) {
   return bar_chart(cats, {slow}, o) + objects_table(sc, "Scenarios");
 }
 
-// ---- a saved `analyze --json` -------------------------------------------------------------------
-
-std::string analyze_section(const json& doc) {
-  std::string body = scalars_table(doc, "Launch and queue metrics");
-  for (auto& [k, v] : doc.items())
-    if (v.is_array()) body += objects_table(v, k, 15);
-  return body;
-}
+// ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------
 
 std::string generic_section(const json& doc) {
   std::string body = "<p class=\"note\">A document of a kind this report does not chart; its values:</p>";
@@ -293,6 +270,15 @@ std::string generic_section(const json& doc) {
 }
 
 }  // namespace
+
+void sched_findings(const JsonInput& in, std::vector<std::string>& out) {
+  if (auto v = str_or(in.doc, "verdict", ""); !v.empty()) {
+    out.push_back(fmt::format("Scheduler/IRQ ({}): {}", in.label, v));
+    return;
+  }
+  auto s = num(in.doc, "sched_per_1k");
+  if (s) out.push_back(fmt::format("Scheduler/IRQ ({}): {:.1f} context switches per 1000 launches.", in.label, *s));
+}
 
 std::string classify_document(const json& doc) {
   if (!doc.is_object()) return "";
@@ -321,11 +307,8 @@ std::string document_section(const JsonInput& in, const std::string& kind, size_
   else if (kind == "threads") title = "Throughput against threads", body += threads_section(in.doc);
   else if (kind == "sched") title = "Scheduler, IRQs and syscalls", body += sched_section(in.doc);
   else if (kind == "compare") title = "Scenario comparison (interference)", body += compare_section(in.doc);
-  else if (kind == "analyze") {
-    title = "Saved analysis", body += analyze_section(in.doc);
-    // `analyze --json` of one recording keeps its scheduler analysis under "sched".
-    if (member(in.doc, "sched").is_object()) body += "<h3>Scheduler, IRQs and syscalls</h3>" + sched_section(in.doc["sched"]);
-  }
+  // `analyze --json` of a recording keeps its scheduler analysis under "sched" (of each trace).
+  else if (kind == "analyze") title = "Saved analysis", body += analyze_section(in.doc);
   else title = "Other results", body += generic_section(in.doc);
   return section(fmt::format("doc-{}", index), title + ": " + in.label, body);
 }
@@ -334,7 +317,7 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
   if (kind == "sweep") sweep_findings(in, out);
   else if (kind == "fusion") fusion_findings(in, out);
   else if (kind == "sched") sched_findings(in, out);
-  else if (kind == "analyze" && member(in.doc, "sched").is_object()) sched_findings({in.label, in.doc["sched"]}, out);
+  else if (kind == "analyze") analyze_findings(in, out);
   else if (kind == "threads") {
     if (auto b = num(in.doc, "best_threads"))
       out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}{}.", in.label, *b, *b == 1 ? "" : "s", overlap_text(in.doc)));

@@ -48,6 +48,24 @@ std::optional<double> num(const nlohmann::json& j, const char* key) {
   return it->get<double>();
 }
 
+const nlohmann::json& member(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json null_value;
+  if (!j.is_object()) return null_value;
+  auto it = j.find(key);
+  return it == j.end() ? null_value : *it;
+}
+
+std::string ns_or(const nlohmann::json& v, const std::string& missing) {
+  return v.is_number() ? format_ns(v.get<double>()) : missing;
+}
+std::string pct_or(const nlohmann::json& v, const std::string& missing) {
+  return v.is_number() ? format_pct(v.get<double>()) : missing;
+}
+std::string count_or(const nlohmann::json& v, const std::string& missing) {
+  if (v.is_number_integer()) return format_count(v.get<int64_t>());
+  return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
+}
+
 std::string str_or(const nlohmann::json& j, const char* key, const std::string& fallback) {
   if (!j.is_object()) return fallback;
   auto it = j.find(key);

@@ -36,6 +36,13 @@ std::string section(const std::string& id, const std::string& title, const std::
 // Tolerant readers of other verbs' JSON documents: a missing or non-numeric key gives nullopt.
 std::optional<double> num(const nlohmann::json& j, const char* key);
 std::string str_or(const nlohmann::json& j, const char* key, const std::string& fallback);
+// The member `key` of an object, or a null value when j is not an object or lacks it.
+const nlohmann::json& member(const nlohmann::json& j, const char* key);
+// Cells of a JSON figure in the terminal's units, `missing` when it is not a number: a time in
+// ns (format_ns), a share as a percentage (format_pct), a count with thousands separators.
+std::string ns_or(const nlohmann::json& v, const std::string& missing = "-");
+std::string pct_or(const nlohmann::json& v, const std::string& missing = "-");
+std::string count_or(const nlohmann::json& v, const std::string& missing = "-");
 // A scalar JSON value as display text.
 std::string scalar_text(const nlohmann::json& v, const std::string& key = "");
 

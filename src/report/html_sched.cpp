@@ -20,23 +20,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& at(const json& j, const char* key) {
-  static const json null_value;
-  if (!j.is_object()) return null_value;
-  auto it = j.find(key);
-  return it == j.end() ? null_value : *it;
-}
-
-std::string ns_or(const json& v, const std::string& missing = "-") {
-  return v.is_number() ? format_ns(v.get<double>()) : missing;
-}
-std::string pct_or(const json& v, const std::string& missing = "-") {
-  return v.is_number() ? format_pct(v.get<double>()) : missing;
-}
-std::string count_or(const json& v, const std::string& missing = "-") {
-  if (v.is_number_integer()) return format_count(v.get<int64_t>());
-  return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
-}
+const json& at(const json& j, const char* key) { return member(j, key); }
 // A thread id: a plain integer (no thousands separators).
 std::string id_text(const json& v) { return v.is_number_integer() ? std::to_string(v.get<int64_t>()) : "-"; }
 // A per-1000-launches rate as the terminal prints it (one decimal).
@@ -143,13 +127,14 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   std::vector<std::string> cats, pct_cats;
   BarGroup counts{"pairs", {}};
   std::vector<BarGroup> pct = {{"p50", {}}, {"p90", {}}, {"p99", {}}};
-  HtmlTable tb({"launch pairs", "count", "p50", "p90", "p99"});
+  // "share" (of all pairs) as `sched --json` states it; documents saved before it existed show "-".
+  HtmlTable tb({"launch pairs", "count", "share", "p50", "p90", "p99"});
   for (const Group& g : groups) {
     if ((g.needs_switches && !r.switches) || (g.needs_irqs && !r.irqs)) continue;
     const json& v = at(pairs, g.key);
     if (v.is_number()) {  // a bare count (older documents)
       cats.push_back(g.chart), counts.values.push_back(v.get<double>());
-      tb.add_row({g.label, count_or(v), "-", "-", "-"});
+      tb.add_row({g.label, count_or(v), "-", "-", "-", "-"});
       continue;
     }
     if (!v.is_object()) continue;
@@ -157,7 +142,8 @@ std::string pairs_part(const json& doc, const Recorded& r) {
     auto p50 = num(v, "p50_ns"), p90 = num(v, "p90_ns"), p99 = num(v, "p99_ns");
     if (p50 && p90 && p99)
       pct_cats.push_back(g.chart), pct[0].values.push_back(*p50), pct[1].values.push_back(*p90), pct[2].values.push_back(*p99);
-    tb.add_row({g.label, count_or(at(v, "count")), ns_or(at(v, "p50_ns")), ns_or(at(v, "p90_ns")), ns_or(at(v, "p99_ns"))});
+    tb.add_row({g.label, count_or(at(v, "count")), pct_or(at(v, "share")), ns_or(at(v, "p50_ns")), ns_or(at(v, "p90_ns")),
+                ns_or(at(v, "p99_ns"))});
   }
   ChartOptions o;
   o.title = "Launch pairs by what happened between them";
@@ -207,10 +193,15 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (doc.contains("irq_stolen_ns")) {
     std::string s = not_recorded;
     if (r.irqs) {
+      // As the terminal: "X (Y% of wall)" with the share the JSON states; a document saved before
+      // irq_stolen_share existed reads "X of W wall".
       s = ns_or(at(doc, "irq_stolen_ns"));
-      if (auto w = at(doc, "wall_ns"); w.is_number()) s += " of " + ns_or(w) + " wall";
+      std::vector<std::string> notes;
+      if (const json& sh = at(doc, "irq_stolen_share"); sh.is_number()) notes.push_back(pct_or(sh) + " of wall");
+      else if (auto w = at(doc, "wall_ns"); w.is_number()) s += " of " + ns_or(w) + " wall";
       if (doc.contains("irq_count_hard") && doc.contains("irq_count_soft"))
-        s += " (" + count_or(at(doc, "irq_count_hard")) + " hard, " + count_or(at(doc, "irq_count_soft")) + " soft IRQs)";
+        notes.push_back(count_or(at(doc, "irq_count_hard")) + " hard, " + count_or(at(doc, "irq_count_soft")) + " soft IRQs");
+      for (size_t i = 0; i < notes.size(); ++i) s += (i ? "; " : " (") + notes[i] + (i + 1 == notes.size() ? ")" : "");
     }
     tb.add_row({"IRQ time on traced threads (nesting counted once)", s});
   }

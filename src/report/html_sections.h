@@ -18,7 +18,14 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out);
 std::string document_section(const JsonInput& in, const std::string& kind, size_t index);
 void document_findings(const JsonInput& in, const std::string& kind, std::vector<std::string>& out);
 
-// A `sched --json` document (saved, or built for a recording): src/report/html_sched.cpp.
+// A `sched --json` document (saved, or built for a recording): src/report/html_sched.cpp; its
+// verdict as a finding (html_doc_sections.cpp).
 std::string sched_section(const nlohmann::json& doc);
+void sched_findings(const JsonInput& in, std::vector<std::string>& out);
+
+// A saved `analyze --json` document, one trace or several (each with its scheduler section when
+// it is a recording): src/report/html_analyze.cpp.
+std::string analyze_section(const nlohmann::json& doc);
+void analyze_findings(const JsonInput& in, std::vector<std::string>& out);
 
 }  // namespace infertrace::html

@@ -1,5 +1,6 @@
 #include "report/sched_render.h"
 
+#include <optional>
 #include <string>
 
 #include "report/text_table.h"
@@ -17,8 +18,26 @@ std::string name_or(const Trace& t, StrId id, const std::string& fallback) {
 
 std::string syscall_name(const Trace& t, const SyscallStat& s) { return name_or(t, s.name, "nr_" + std::to_string(s.nr)); }
 
-json interval_json(const IntervalStats& s) {
-  return {{"count", s.count}, {"median_ns", s.median}, {"p50_ns", s.p50}, {"p90_ns", s.p90}, {"p99_ns", s.p99}};
+// The two shares the terminal prints beside counts and times, computed once here so that the text
+// and `sched --json` (hence the HTML report) state the same value.
+// A group's pairs as a share of all pairs; unset without pairs.
+std::optional<double> pair_share(const SchedAnalysis& a, const IntervalStats& s) {
+  if (a.all.count <= 0) return std::nullopt;
+  return static_cast<double>(s.count) / static_cast<double>(a.all.count);
+}
+// IRQ time on the traced threads as a share of wall time; unset without wall time, or when the
+// recording did not ask for IRQs (unknown, not 0).
+std::optional<double> irq_wall_share(const SchedAnalysis& a) {
+  if (a.wall <= 0 || !a.irqs_recorded) return std::nullopt;
+  return static_cast<double>(a.irqs.stolen) / static_cast<double>(a.wall);
+}
+
+json share_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+std::string share_text(const std::optional<double>& v) { return v ? format_pct(*v) : "-"; }
+
+json interval_json(const SchedAnalysis& a, const IntervalStats& s) {
+  return {{"count", s.count}, {"share", share_json(pair_share(a, s))}, {"median_ns", s.median},
+          {"p50_ns", s.p50},  {"p90_ns", s.p90},                       {"p99_ns", s.p99}};
 }
 
 double mean_of(ns_t total, int64_t count) { return count ? static_cast<double>(total) / static_cast<double>(count) : 0.0; }
@@ -70,13 +89,13 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["launches"] = a.launches;
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
-  j["pairs"] = {{"all", interval_json(a.all)},
-                {"clean", interval_json(a.clean)},
-                {"interrupted", interval_json(a.interrupted)},
-                {"interrupted_only", interval_json(a.interrupted_only)},
-                {"preempted", interval_json(a.preempted)},
-                {"blocked", interval_json(a.blocked)},
-                {"switched", interval_json(a.switched)}};
+  j["pairs"] = {{"all", interval_json(a, a.all)},
+                {"clean", interval_json(a, a.clean)},
+                {"interrupted", interval_json(a, a.interrupted)},
+                {"interrupted_only", interval_json(a, a.interrupted_only)},
+                {"preempted", interval_json(a, a.preempted)},
+                {"blocked", interval_json(a, a.blocked)},
+                {"switched", interval_json(a, a.switched)}};
   j["penalty_ns"] = {{"overall", opt_json(a.penalty)},
                      {"preempted", opt_json(a.penalty_preempted)},
                      {"blocked", opt_json(a.penalty_blocked)}};
@@ -93,6 +112,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
   j["irq_count_hard"] = a.irqs.hard_count, j["irq_count_soft"] = a.irqs.soft_count;
   j["irq_nested"] = a.irqs.nested, j["irq_stolen_ns"] = a.irqs.stolen;
+  j["irq_stolen_share"] = share_json(irq_wall_share(a));
   j["hardirqs"] = irq_table_json(t, a.irqs.hard);
   j["softirqs"] = irq_table_json(t, a.irqs.soft);
 
@@ -174,8 +194,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
 
   TextTable pairs({"launch pairs", "count", "share", "p50", "p90", "p99"});
   auto pair_row = [&](const char* name, const IntervalStats& s) {
-    pairs.add_row({name, format_count(s.count), a.all.count ? format_pct(double(s.count) / double(a.all.count)) : "-",
-                   format_ns(s.p50), format_ns(s.p90), format_ns(s.p99)});
+    pairs.add_row({name, format_count(s.count), share_text(pair_share(a, s)), format_ns(s.p50), format_ns(s.p90),
+                   format_ns(s.p99)});
   };
   pair_row("all", a.all), pair_row("clean (neither)", a.clean), pair_row("interrupted (any IRQ)", a.interrupted);
   pair_row("  IRQ only (not switched)", a.interrupted_only);
@@ -201,7 +221,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                           rate(a.block_per_1k, true) + ")"});
   head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded)});
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded)});
-  head.add_row({"IRQ time on traced threads (nesting counted once)", format_ns(a.irqs.stolen) + " (" + pct_of(a.irqs.stolen, a.wall) + " of wall)"});
+  head.add_row({"IRQ time on traced threads (nesting counted once)",
+                a.irqs_recorded ? format_ns(a.irqs.stolen) + " (" + share_text(irq_wall_share(a)) + " of wall)"
+                                : std::string("not recorded (--events)")});
   head.add_row({"run-queue latency p50 / p99 / max", format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"});
   if (a.switch_ins_missing > 0)
     head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +

@@ -1,8 +1,10 @@
 """`infertrace report` end to end: saved JSON results of every kind (written here) and, when this
 build has the trace reader, the shipped H100 traces; the page is checked in headless Chromium and
 its findings against a plain reading of the inputs. Bad input exits 1 naming file and byte."""
+import html as html_mod
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,6 +22,63 @@ failures = []
 
 def run(*args):
     return subprocess.run([exe] + list(args), capture_output=True, text=True, timeout=300)
+
+
+def fmt_ns(ns):
+    """util/units.cpp format_ns, as docs/report.md states it."""
+    a = abs(ns)
+    if a < 1e3:
+        return "%.0f ns" % ns
+    if a < 1e6:
+        return "%.2f us" % (ns / 1e3)
+    if a < 1e9:
+        return "%.2f ms" % (ns / 1e6)
+    return "%.3f s" % (ns / 1e9)
+
+
+def section_text(page, section_id):
+    """The text of one report section as a reader sees it: tags dropped, spaces collapsed."""
+    b = page.find('<section id="%s"' % section_id)
+    body = page[b:page.find("</section>", b)] if b >= 0 else ""
+    return re.sub(r"\s+", " ", html_mod.unescape(re.sub(r"<[^>]*>", " ", body)))
+
+
+def row(*cells):
+    return " " + " ".join(cells) + " "
+
+
+def snake_keys(j, out):
+    """Every key of a document, at any depth, that is a machine name (has an underscore)."""
+    if isinstance(j, dict):
+        for k, v in j.items():
+            if "_" in k:
+                out.add(k)
+            snake_keys(v, out)
+    elif isinstance(j, list):
+        for v in j:
+            snake_keys(v, out)
+    return out
+
+
+def check_saved_analysis(text, t, terminal):
+    """One trace's figures in the saved-analysis section: the terminal's labels, the JSON's values in
+    its units, and the same value the terminal prints for that label."""
+    for label, key in (("TKLQT", "tklqt_ns"), ("TKLQT launch part", "tklqt_launch_ns"), ("TKLQT queue part", "tklqt_queue_ns"),
+                       ("API time", "api_time_ns"), ("AKD", "akd_ns"), ("inference latency", "inference_latency_ns"),
+                       ("GPU busy", "gpu_busy_ns"), ("GPU idle", "gpu_idle_ns"), ("CPU idle", "cpu_idle_ns")):
+        if row(label, fmt_ns(t[key])) not in text:
+            failures.append("saved analysis of %s lacks %r" % (t["file"], row(label, fmt_ns(t[key]))))
+        # The terminal's row: the label (indented "launch part" / "queue part" for the TKLQT parts) and
+        # the same value.
+        term_label = label.replace("TKLQT ", "  ")
+        if not re.search(r"^%s +%s " % (re.escape(term_label), re.escape(fmt_ns(t[key]))), terminal, re.M):
+            failures.append("terminal of %s lacks %s %s" % (t["file"], term_label, fmt_ns(t[key])))
+    gpu_idle = "%.1f%% of inference latency" % (100.0 * t["gpu_idle_fraction"])
+    if row("GPU idle", fmt_ns(t["gpu_idle_ns"]), gpu_idle) not in text or gpu_idle not in terminal:
+        failures.append("GPU idle share of %s: want %r in page and terminal" % (t["file"], gpu_idle))
+    k = t["kernel_stats"][0]
+    if ("%s %s %s %s" % (f"{k['count']:,}", fmt_ns(k["total_ns"]), fmt_ns(k["mean_ns"]), fmt_ns(k["min_ns"]))) not in text:
+        failures.append("top kernel row of %s missing" % t["file"])
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -81,6 +140,44 @@ with tempfile.TemporaryDirectory() as tmp:
         _, problems = _browser.check_report(html, os.path.join(out_dir, "cli_trace_report.png"),
                                             expect_charts=len(paths) * 2 + 2)
         failures += ["cli_trace_report.html: " + p for p in problems]
+
+    # Saved `analyze --json` documents, one trace and two: the terminal's labels and units, every
+    # figure the document's, no JSON key on the page; with two, an overview row and a part per trace.
+    r1 = run("analyze", "--json", paths[0])
+    r2 = run("analyze", "--json", paths[0], paths[-1])
+    if r1.returncode != 0 or r2.returncode != 0:
+        failures.append("analyze --json failed: %s %s" % (r1.stderr, r2.stderr))
+    else:
+        one, two = json.loads(r1.stdout), json.loads(r2.stdout)
+        terminal = {p: run("analyze", p).stdout for p in (paths[0], paths[-1])}
+        html = os.path.join(out_dir, "cli_saved_analysis.html")
+        r = run("report", write("one.json", one), write("two.json", two), "-o", html)
+        if r.returncode != 0:
+            failures.append("report of saved analyses failed: %s" % r.stderr)
+        else:
+            with open(html) as f:
+                page = f.read()
+            t1, t2 = section_text(page, "doc-0"), section_text(page, "doc-1")
+            check_saved_analysis(t1, one, terminal[paths[0]])
+            for t in two["traces"]:
+                check_saved_analysis(t2, t, terminal[t["file"]])
+                if "Trace: " + t["file"] not in t2:
+                    failures.append("two.json: no part for " + t["file"])
+                il = t["inference_latency_ns"]
+                pct = lambda f: "%.1f%%" % (100.0 * f) if il > 0 else "-"  # noqa: E731
+                want = row(t["file"], f"{t['kernels']:,}", fmt_ns(t["tklqt_ns"]), fmt_ns(t["tklqt_launch_ns"]),
+                           fmt_ns(t["tklqt_queue_ns"]), fmt_ns(il), pct(t["gpu_idle_fraction"]), pct(t["cpu_idle_fraction"]),
+                           t["bound"].upper())
+                if want not in t2:
+                    failures.append("two.json overview lacks %r" % want)
+            _, problems = _browser.check_report(html, os.path.join(out_dir, "cli_saved_analysis.png"), expect_charts=0)
+            failures += ["cli_saved_analysis.html: " + p for p in problems]
+            for name, text, doc in (("one.json", t1, one), ("two.json", t2, two)):
+                shown = sorted(k for k in snake_keys(doc, set()) if k in text)
+                if shown:
+                    failures.append("%s: the saved analysis shows raw keys %s" % (name, shown))
+                if "kernel_launch" in text:
+                    failures.append("%s: API kind shown as a machine value" % name)
 
     # The page may not replace one of its inputs: exit 1, the input untouched, no partial file.
     with open(sweep, "rb") as f:

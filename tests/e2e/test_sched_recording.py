@@ -92,6 +92,11 @@ def fmt_pct(share):
     return "%.1f%%" % (share * 100.0)
 
 
+def pct_or(share):
+    """A share the JSON may lack (an older build): "-" then, so the check fails instead of raising."""
+    return fmt_pct(share) if share is not None else "-"
+
+
 def section_text(page, section_id):
     """The text of one report section as a reader sees it: tags dropped, spaces collapsed."""
     b = page.find('<section id="%s"' % section_id)
@@ -226,6 +231,10 @@ with tempfile.TemporaryDirectory() as tmp:
         check(got["launches"] == n_launches, f"launches {got['launches']} != {n_launches}")
         for g, v in groups.items():
             check(got["pairs"][g]["count"] == len(v), f"{g} pairs {got['pairs'][g]['count']} != {len(v)}")
+            # "share": the group's pairs over all pairs (the terminal's share column).
+            want_share = len(v) / len(all_pairs) if all_pairs else None
+            check(got["pairs"][g].get("share") is not None and want_share is not None and
+                  abs(got["pairs"][g]["share"] - want_share) < 1e-12, f"{g} share {got['pairs'][g].get('share')} != {want_share}")
             check(abs(got["pairs"][g]["median_ns"] - med[g]) < 1e-6, f"{g} median {got['pairs'][g]['median_ns']} != {med[g]}")
             check(abs(got["pairs"][g]["p50_ns"] - med[g]) <= 0.5, f"{g} p50 {got['pairs'][g]['p50_ns']} != {med[g]}")
         check(got["penalty_ns"]["overall"] is not None and want_penalty is not None and
@@ -246,6 +255,18 @@ with tempfile.TemporaryDirectory() as tmp:
         if switched and groups["clean"] and got["wall_ns"] > 0:
             want_impact = sum(d - med["clean"] for d in switched) / got["wall_ns"]
             check(abs(got["scheduler_impact"] - want_impact) < 1e-9, f"impact {got['scheduler_impact']} != {want_impact}")
+        # IRQ time as a share of wall: the JSON's own two figures (docs/sched.md irq_stolen_share).
+        check(got.get("irqs_recorded") is True and got.get("irq_stolen_share") is not None and got["wall_ns"] > 0 and
+              abs(got["irq_stolen_share"] - got["irq_stolen_ns"] / got["wall_ns"]) < 1e-12,
+              f"irq_stolen_share {got.get('irq_stolen_share')} != {got['irq_stolen_ns']} / {got['wall_ns']}")
+        # The terminal prints the same two shares (computed in one place with the JSON's).
+        term = subprocess.run([exe, "sched", rec], capture_output=True, text=True, timeout=300).stdout
+        if got.get("irq_stolen_share") is not None:
+            check(f"{fmt_ns(got['irq_stolen_ns'])} ({fmt_pct(got['irq_stolen_share'])} of wall)" in term,
+                  "terminal IRQ time differs from the JSON's share")
+        pair_line = [l for l in term.splitlines() if l.startswith("all ")]
+        check(pair_line and pair_line[0].split()[1:3] == [f"{got['pairs']['all']['count']:,}", pct_or(got["pairs"]["all"].get("share"))],
+              f"terminal pair row {pair_line} differs from the JSON")
         # IRQ/1K: the IRQs that hit a traced thread, per 1000 logical launches, hard and soft apart.
         for kind in ("hard", "soft"):
             n = sum(1 for q in irqs if q["kind"] == kind and traced(num(q["pid"]), num(q["tid"])))
@@ -284,8 +305,12 @@ with tempfile.TemporaryDirectory() as tmp:
             check(0 <= text.find("Verdict: ") < text.find("Launch pairs"), f"the verdict does not come first: {text[:300]}")
             check(got["verdict"] in text, "the verdict paragraph is missing")
             a = got["pairs"]["all"]
+            pre = got["pairs"]["preempted"]
             for want in (
-                row("all", f"{a['count']:,}", fmt_ns(a["p50_ns"]), fmt_ns(a["p90_ns"]), fmt_ns(a["p99_ns"])),
+                row("all", f"{a['count']:,}", pct_or(a.get("share")), fmt_ns(a["p50_ns"]), fmt_ns(a["p90_ns"]), fmt_ns(a["p99_ns"])),
+                row("switched: preempted", f"{pre['count']:,}", pct_or(pre.get("share")), fmt_ns(pre["p50_ns"])),
+                row("IRQ time on traced threads (nesting counted once)",
+                    f"{fmt_ns(got['irq_stolen_ns'])} ({pct_or(got.get('irq_stolen_share'))} of wall;"),
                 row("preemption penalty (switched - clean median)", fmt_ns(got["penalty_ns"]["overall"])),
                 row("scheduler impact (share of wall)", fmt_pct(got["scheduler_impact"])),
                 row("Sched/1K (switch-outs per 1000 launches)", "%.1f" % got["sched_per_1k"],
@@ -303,8 +328,51 @@ with tempfile.TemporaryDirectory() as tmp:
                 check(row(name, f"{sc['count']:,}") + f"{sc['errors']:,} {fmt_ns(sc['total_ns'])} {fmt_ns(sc['mean_ns'])}"
                       in text, f"syscall row of {name}")
             for key in ("scheduler_impact", "sched_per_1k", "irq_per_1k", "penalty_ns", "total_ns", "wall_share",
-                        "offcpu", "interrupted_only", "switch_outs", "runq", "p50_ns"):
+                        "offcpu", "interrupted_only", "switch_outs", "runq", "p50_ns", "irq_stolen_share"):
                 check(key not in text, f"the report shows the raw key {key}")
+
+        # A saved `analyze --json` of several inputs, the recording among them: each trace under its
+        # file name, the recording's scheduler section labelled by it, no raw key anywhere.
+        both = subprocess.run([exe, "analyze", "--json", kineto, rec], capture_output=True, text=True, timeout=300)
+        check(both.returncode == 0, f"analyze --json of two inputs: {both.stderr}")
+        if both.returncode == 0:
+            doc = json.loads(both.stdout)
+            saved = os.path.join(tmp, "analyze.json")
+            with open(saved, "w") as f:
+                f.write(both.stdout)
+            html2 = os.path.join(tmp, "analyze.html")
+            h2 = subprocess.run([exe, "report", saved, "-o", html2], capture_output=True, text=True, timeout=300)
+            check(h2.returncode == 0, f"report of analyze --json: {h2.stderr}")
+            if h2.returncode == 0:
+                with open(html2) as f:
+                    text = section_text(f.read(), "doc-0")
+                sd = doc["traces"][1]["sched"]
+                head_k, head_r = text.find("Trace: " + kineto), text.find("Trace: " + rec)
+                sched_head = text.find("Scheduler, IRQs and syscalls: " + rec)
+                check(0 <= head_k < head_r < sched_head < text.find("Verdict: "), "trace headings / scheduler section out of order")
+                check(sd["verdict"] in text, "the recording's verdict is missing from the saved analysis")
+                check(text.count("Verdict: ") == 1, "a scheduler section for the Kineto trace too")
+                sa = sd["pairs"]["all"]
+                check(row("all", f"{sa['count']:,}", pct_or(sa.get("share")), fmt_ns(sa["p50_ns"])) in text,
+                      "the recording's pair row in the saved analysis")
+                keys = set()
+
+                # Field names, not the names of syscalls and IRQs that key their tables.
+                name_maps = ("syscalls", "hardirqs", "softirqs")
+
+                def walk(j, names=False):
+                    if isinstance(j, dict):
+                        for k, v in j.items():
+                            if "_" in k and not names:
+                                keys.add(k)
+                            walk(v, k in name_maps and not names)
+                    elif isinstance(j, list):
+                        for v in j:
+                            walk(v)
+                walk(doc)
+                shown = sorted(k for k in keys if k in text)
+                check(not shown, f"the saved analysis shows raw keys {shown}")
+                check(("- Scheduler/IRQ (analyze.json: %s): " % rec) in h2.stdout, f"finding of the recording: {h2.stdout}")
 
 if failures:
     print("\n".join(failures))

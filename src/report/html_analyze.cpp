@@ -1,0 +1,262 @@
+// The section of a saved `analyze --json` document (docs/analyze.md): the launch and queue figures
+// of docs/metrics.md sections 1-2 with the labels and units of `infertrace analyze` in a terminal
+// (src/report/analyze_text.cpp), and for a recording its scheduler section (html_sched.cpp). Every
+// figure is the JSON's value as it is: shares the JSON does not carry (launch part of TKLQT, a
+// kernel's share of kernel time, launch tax / GPU time) are left out rather than computed here, so
+// the page and the document cannot disagree. Several traces: one overview row each, then each
+// trace's tables and scheduler section under its file name.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "report/html_parts.h"
+#include "report/html_sections.h"
+#include "report/html_svg.h"
+#include "report/kernel_display_names.h"
+#include "util/units.h"
+
+namespace infertrace::html {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kMaxRows = 15;
+
+bool is_zero(const json& v) { return v.is_number() && v.get<double>() == 0; }
+
+// A share of the inference latency as the JSON states it; "-" when IL is 0, where the document's 0
+// would read as "never idle" (the trace section's rule).
+std::string il_share(const json& t, const char* key) {
+  return is_zero(member(t, "inference_latency_ns")) ? "-" : pct_or(member(t, key));
+}
+
+std::string bound_text(const json& t) {
+  const std::string b = str_or(t, "bound", "");
+  return b == "cpu" ? "CPU" : b == "gpu" ? "GPU" : "-";
+}
+
+std::string file_of(const json& t, size_t index) { return str_or(t, "file", fmt::format("trace {}", index + 1)); }
+
+std::string more_note(size_t total, const char* what) {
+  return total > kMaxRows ? fmt::format("<p class=\"note\">... {} more {} (analyze --json has all).</p>", total - kMaxRows, what)
+                          : "";
+}
+
+// Keys the summary shows under a label (or folds into another row), and keys that are not figures.
+const char* const kShownKeys[] = {
+    "gpu_activities", "kernels", "memcpys", "memsets", "launch_calls", "linked_launch_calls", "graph_launches",
+    "api_calls", "sync_calls", "operators", "tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "api_time_ns", "akd_ns",
+    "inference_latency_ns", "t_begin_ns", "t_end_ns", "gpu_busy_ns", "gpu_idle_ns", "gpu_idle_fraction",
+    "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound", "clock_skew_clamped",
+    "orphan_activities", "orphan_launch_calls", "activities_of_other_calls", "duplicate_correlation_calls",
+    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind"};
+
+// A key this page has no label for (a later schema addition) in words: "foo_bar_ns" -> "foo bar".
+std::string words(std::string key) {
+  if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ns") == 0) key.resize(key.size() - 3);
+  std::replace(key.begin(), key.end(), '_', ' ');
+  return key;
+}
+
+// The terminal's "Launch and queue summary": metric, value, meaning.
+std::string summary_table(const json& t) {
+  HtmlTable tb({"metric", "value", "meaning"}, 1);
+  tb.set_left(2);
+  auto row = [&](const char* key, const std::string& label, const std::string& value, const std::string& meaning) {
+    if (t.contains(key)) tb.add_row({label, value, meaning});
+  };
+  auto c = [&](const char* key) { return count_or(member(t, key)); };
+  auto ns = [&](const char* key) { return ns_or(member(t, key)); };
+  row("gpu_activities", "GPU activities", c("gpu_activities"),
+      c("kernels") + " kernels, " + c("memcpys") + " memcpy, " + c("memsets") + " memset");
+  row("launch_calls", "launch calls", c("launch_calls"),
+      c("linked_launch_calls") + " linked to GPU work, " + c("graph_launches") + " graph launches");
+  row("api_calls", "CUDA API calls", c("api_calls"), c("sync_calls") + " of them synchronisation calls");
+  row("operators", "operators", c("operators"), "operator events in the trace");
+  row("tklqt_ns", "TKLQT", ns("tklqt_ns"), "total kernel launch and queue time: sum over launch calls of (first GPU start - call start)");
+  row("tklqt_launch_ns", "TKLQT launch part", ns("tklqt_launch_ns"), "host-side launch cost");
+  row("tklqt_queue_ns", "TKLQT queue part", ns("tklqt_queue_ns"), "waiting behind earlier GPU work");
+  row("api_time_ns", "API time", ns("api_time_ns"), "sum of launch call durations");
+  row("akd_ns", "AKD", ns("akd_ns"), "average kernel duration");
+  row("inference_latency_ns", "inference latency", ns("inference_latency_ns"), "first operator start to last GPU end");
+  if (t.contains("t_begin_ns") && t.contains("t_end_ns"))
+    tb.add_row({"inference latency window", c("t_begin_ns") + " to " + c("t_end_ns") + " ns", "on the trace's clock"});
+  row("gpu_busy_ns", "GPU busy", ns("gpu_busy_ns"), "union of GPU activity intervals");
+  // A share of a zero IL is undefined: said so rather than "- of inference latency".
+  auto of_il = [&](const char* key) {
+    return is_zero(member(t, "inference_latency_ns")) ? std::string("no share (the inference latency is 0)")
+                                                      : il_share(t, key) + " of inference latency";
+  };
+  row("gpu_idle_ns", "GPU idle", ns("gpu_idle_ns"), of_il("gpu_idle_fraction"));
+  const json& lt = member(t, "launch_thread");
+  std::string cpu_idle = of_il("cpu_idle_fraction");
+  if (lt.is_object()) cpu_idle += ", launching thread " + (member(lt, "tid").is_number_integer() ? member(lt, "tid").dump() : "-");
+  if (t.contains("host_active_ns") && t.contains("host_sync_ns"))
+    cpu_idle += " (host active " + ns("host_active_ns") + ", in syncs " + ns("host_sync_ns") + ")";
+  row("cpu_idle_ns", "CPU idle", ns("cpu_idle_ns"), cpu_idle);
+  const std::string b = str_or(t, "bound", "");
+  row("bound", "bound", bound_text(t),
+      b.empty() ? "no launch call is linked to GPU work"
+                : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
+                             : "queue part > launch part: work waits for the GPU");
+  if (lt.is_object())
+    tb.add_row({"launching thread", "tid " + (member(lt, "tid").is_number_integer() ? member(lt, "tid").dump() : "-"),
+                "pid " + (member(lt, "pid").is_number_integer() ? member(lt, "pid").dump() : "-") + ", " +
+                    count_or(member(lt, "launches")) + " launch calls (the most of any thread)"});
+  // Counters that account for unlinked events: shown when not zero, as the terminal does.
+  const std::pair<const char*, std::pair<const char*, const char*>> counters[] = {
+      {"clock_skew_clamped", {"clock skew clamped", "launches whose GPU start preceded the call (latency set to 0)"}},
+      {"orphan_activities", {"orphan GPU activities", "GPU work whose correlation matches no API call"}},
+      {"orphan_launch_calls", {"orphan launch calls", "launch calls with no GPU work in the trace"}},
+      {"activities_of_other_calls", {"GPU work of other calls", "correlated with a non-launch call (e.g. cudaMemcpy)"}},
+      {"duplicate_correlation_calls", {"duplicate correlations", "launch calls sharing an earlier call's correlation id"}},
+      {"launch_calls_unknown_duration", {"unknown call duration", "linked launch calls without an end (no queue part)"}},
+      {"zero_duration_events", {"zero-duration events", "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time"}}};
+  for (auto& [key, text] : counters)
+    if (member(t, key).is_number() && !is_zero(member(t, key))) tb.add_row({text.first, c(key), text.second});
+  // Reasons are machine words ("skipped_missing_ts"): in words, without the repeated "skipped".
+  for (auto& [reason, n] : member(t, "skipped").items())
+    if (n.is_number())
+      tb.add_row({"skipped: " + words(reason.rfind("skipped_", 0) == 0 ? reason.substr(8) : reason), count_or(n),
+                  "input events the reader could not use"});
+  const json& links = member(t, "operator_links");
+  if (links.is_object()) {
+    tb.add_row({"launches tied to an operator by External id", count_or(member(links, "by_external_id")), "the launch call's External id names it"});
+    tb.add_row({"launches tied to an operator by time", count_or(member(links, "by_containment")), "the innermost operator around the call on its thread"});
+    tb.add_row({"launches without an operator", count_or(member(links, "none")), "linked launch calls no operator contains"});
+  }
+  // Figures of a later schema version: shown in words rather than dropped.
+  for (auto& [k, v] : t.items())
+    if (!v.is_structured() && std::find(std::begin(kShownKeys), std::end(kShownKeys), k) == std::end(kShownKeys))
+      tb.add_row({words(k), scalar_text(v, k), ""});
+  return tb.empty() ? "" : tb.render("Launch and queue summary");
+}
+
+std::string api_table(const json& apis) {
+  if (!apis.is_array() || apis.empty()) return "";
+  // Launch calls first (they carry the latency columns), then the rest in the document's order.
+  std::vector<const json*> rows;
+  for (auto& r : apis) rows.push_back(&r);
+  auto is_launch = [](const json* r) {
+    const std::string k = str_or(*r, "kind", "");
+    return k == "kernel_launch" || k == "graph_launch" || k == "memcpy_async" || k == "memset_async";
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const json* x, const json* y) { return is_launch(x) > is_launch(y); });
+  static const std::pair<const char*, const char*> kinds[] = {{"kernel_launch", "kernel launch"}, {"graph_launch", "graph launch"},
+                                                              {"memcpy_async", "async memcpy"}, {"memset_async", "async memset"},
+                                                              {"sync", "sync"}, {"other", "other"}};
+  HtmlTable tb({"API", "kind", "calls", "linked", "mean API time", "mean latency", "mean launch part", "mean queue", "total latency"}, 2);
+  for (size_t i = 0; i < rows.size() && i < kMaxRows; ++i) {
+    const json& r = *rows[i];
+    std::string kind = str_or(r, "kind", "-");
+    for (auto& [k, label] : kinds)
+      if (kind == k) kind = label;
+    // Means over linked calls are undefined without any (the document writes 0).
+    const bool linked = member(r, "linked").is_number() && !is_zero(member(r, "linked"));
+    auto per_link = [&](const char* key) { return linked ? ns_or(member(r, key)) : std::string("-"); };
+    tb.add_row({str_or(r, "name", "?"), kind, count_or(member(r, "calls")), count_or(member(r, "linked")),
+                ns_or(member(r, "mean_api_ns")), per_link("mean_latency_ns"), per_link("mean_launch_ns"),
+                per_link("mean_queue_ns"), per_link("latency_total_ns")});
+  }
+  return tb.render("CUDA API calls") + more_note(rows.size(), "APIs");
+}
+
+std::string kernel_table(const json& kernels) {
+  if (!kernels.is_array() || kernels.empty()) return "";
+  std::vector<std::string> names;
+  for (auto& k : kernels) names.push_back(str_or(k, "name", str_or(k, "short_name", "?")));
+  const KernelDisplayNames display(names);
+  HtmlTable tb({"kernel", "count", "total", "mean", "min", "max"});
+  for (size_t i = 0; i < kernels.size() && i < kMaxRows; ++i) {
+    const json& k = kernels[i];
+    tb.add_row({display(names[i]), count_or(member(k, "count")), ns_or(member(k, "total_ns")), ns_or(member(k, "mean_ns")),
+                ns_or(member(k, "min_ns")), ns_or(member(k, "max_ns"))});
+    tb.set_title(i, 0, names[i]);
+  }
+  return tb.render("Top kernels by total time") + more_note(kernels.size(), "kernels");
+}
+
+std::string operator_table(const json& ops, const json& links) {
+  if (!ops.is_array()) return "";
+  HtmlTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time"});
+  size_t launching = 0;
+  for (auto& o : ops) {
+    // Sorted by launch tax: operators that launched nothing add no row, as in the terminal.
+    if (!member(o, "kernels").is_number() || is_zero(member(o, "kernels"))) continue;
+    if (launching++ >= kMaxRows) continue;
+    tb.add_row({str_or(o, "name", "?"), count_or(member(o, "calls")), count_or(member(o, "kernels")),
+                ns_or(member(o, "launch_tax_ns")), ns_or(member(o, "gpu_time_ns")), ns_or(member(o, "cpu_time_ns"))});
+  }
+  if (tb.empty()) return "";
+  std::string caption = "Operators by launch tax (launches go to the innermost operator";
+  if (member(links, "none").is_number()) caption += "; " + count_or(member(links, "none")) + " linked launches had none";
+  return tb.render(caption + ")") + more_note(launching, "operators");
+}
+
+std::string stream_tables(const json& streams, const json& devices) {
+  std::string s;
+  if (streams.is_array() && !streams.empty()) {
+    HtmlTable tb({"device", "stream", "kernels", "memcpy", "memset", "busy", "kernel time"});
+    for (auto& r : streams)
+      tb.add_row({count_or(member(r, "device")), count_or(member(r, "stream")), count_or(member(r, "kernels")),
+                  count_or(member(r, "memcpys")), count_or(member(r, "memsets")), ns_or(member(r, "busy_ns")),
+                  ns_or(member(r, "kernel_time_ns"))});
+    s += tb.render("GPU streams (busy inside the inference-latency window)");
+  }
+  // One device: its busy and idle time are the summary's GPU busy and idle.
+  if (devices.is_array() && devices.size() > 1) {
+    HtmlTable tb({"device", "busy", "idle"});
+    for (auto& d : devices) tb.add_row({count_or(member(d, "device")), ns_or(member(d, "busy_ns")), ns_or(member(d, "idle_ns"))});
+    s += tb.render("GPU devices");
+  }
+  return s;
+}
+
+// One trace's figures and tables; its scheduler section when the trace is a recording.
+std::string trace_body(const json& t, const std::string& sched_heading) {
+  std::string body = summary_table(t) + api_table(member(t, "apis")) + kernel_table(member(t, "kernel_stats")) +
+                     operator_table(member(t, "operator_stats"), member(t, "operator_links")) +
+                     stream_tables(member(t, "streams"), member(t, "devices"));
+  if (member(t, "sched").is_object()) body += "<h3>" + escape(sched_heading) + "</h3>" + sched_section(t["sched"]);
+  return body;
+}
+
+// Several traces: the report's "Traces at a glance" row for each, from the document's figures.
+std::string overview_table(const json& traces) {
+  HtmlTable tb({"trace", "kernels", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound"});
+  for (size_t i = 0; i < traces.size(); ++i) {
+    const json& t = traces[i];
+    tb.add_row({file_of(t, i), count_or(member(t, "kernels")), ns_or(member(t, "tklqt_ns")), ns_or(member(t, "tklqt_launch_ns")),
+                ns_or(member(t, "tklqt_queue_ns")), ns_or(member(t, "inference_latency_ns")), il_share(t, "gpu_idle_fraction"),
+                il_share(t, "cpu_idle_fraction"), bound_text(t)});
+  }
+  return tb.render("Traces at a glance (GPU and CPU idle as shares of the inference latency, IL)");
+}
+
+}  // namespace
+
+std::string analyze_section(const json& doc) {
+  const json& traces = member(doc, "traces");
+  if (!traces.is_array()) return trace_body(doc, "Scheduler, IRQs and syscalls");
+  std::string body = overview_table(traces);
+  for (size_t i = 0; i < traces.size(); ++i) {
+    const std::string file = file_of(traces[i], i);
+    body += "<h3>Trace: " + escape(file) + "</h3>" + trace_body(traces[i], "Scheduler, IRQs and syscalls: " + file);
+  }
+  return body;
+}
+
+void analyze_findings(const JsonInput& in, std::vector<std::string>& out) {
+  const json& traces = member(in.doc, "traces");
+  if (!traces.is_array()) {
+    if (member(in.doc, "sched").is_object()) sched_findings({in.label, in.doc["sched"]}, out);
+    return;
+  }
+  // Each recording's verdict, named by its trace.
+  for (size_t i = 0; i < traces.size(); ++i)
+    if (member(traces[i], "sched").is_object()) sched_findings({in.label + ": " + file_of(traces[i], i), traces[i]["sched"]}, out);
+}
+
+}  // namespace infertrace::html
