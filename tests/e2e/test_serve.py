@@ -205,12 +205,17 @@ with tempfile.TemporaryDirectory() as tmp:
         # run's text and its streamed per-token texts. ignore_eos (set in body) leaves stops on.
         full_text = c["text"]
         piece_texts = [e["choices"][0]["text"] for e in token_events]
+        # Preferably spanning two tokens: the last 2 characters of one piece and the first 2 of the next.
         stop = None
-        for k in range(len(full_text) // 2, len(full_text) - 3):
-            cand = full_text[k:k + 3]
-            if all(ch.isascii() and ch.isalpha() for ch in cand):
+        for i in range(len(piece_texts) - 1):
+            cand = piece_texts[i][-2:] + piece_texts[i + 1][:2]
+            if len(cand) == 4 and all(ch.isascii() and ch.isalpha() for ch in cand):
                 stop = cand
                 break
+        for k in range(len(full_text) // 2, len(full_text) - 3):
+            cand = full_text[k:k + 3]
+            if stop is None and all(ch.isascii() and ch.isalpha() for ch in cand):
+                stop = cand
         check(stop is not None, "no ASCII stretch in the greedy text %r" % full_text)
         if stop:
             cut = full_text.find(stop)
