@@ -149,6 +149,9 @@ TEST(ServeRequest, StopStrings) {
   EXPECT_TRUE(parse(R"({"prompt":"a","stop":""})").stop.empty());
   EXPECT_TRUE(parse(R"({"prompt":"a","stop":[]})").stop.empty());
   EXPECT_TRUE(parse(R"({"prompt":"a","stop":null})").stop.empty());
+  // vLLM's include_stop_str_in_output: only its default is accepted (the stop string is never returned).
+  EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":false})"), 200);
+  EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":true})"), 400);
   const std::string longest(CompletionRequest::kMaxStopBytes, 'q');
   EXPECT_EQ(parse(R"({"prompt":"a","stop":")" + longest + R"("})").stop.at(0), longest);
   for (const std::string& body :
@@ -174,7 +177,8 @@ TEST(ServeRequest, StopTokenIds) {
   EXPECT_EQ(r.stop_token_ids, (std::vector<int32_t>{3}));
   for (const char* body : {R"({"prompt":"a","stop_token_ids":[100]})", R"({"prompt":"a","stop_token_ids":[-1]})",
                            R"({"prompt":"a","stop_token_ids":[1.5]})", R"({"prompt":"a","stop_token_ids":["1"]})",
-                           R"({"prompt":"a","stop_token_ids":5})", R"({"prompt":"a","stop_token_ids":[18446744073709551615]})"})
+                           R"({"prompt":"a","stop_token_ids":5})",
+                           R"({"prompt":"a","stop_token_ids":[18446744073709551615]})"})
     EXPECT_EQ(status_of(body), 400) << body;
   std::string many = R"({"prompt":"a","stop_token_ids":[)";
   for (size_t i = 0; i <= CompletionRequest::kMaxStopTokenIds; ++i) many += (i ? ",1" : "1");

@@ -176,7 +176,7 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
       r.stop = stop_strings(v);
     } else if (key == "stop_token_ids") {
       r.stop_token_ids = stop_token_ids(v, limits);
-    } else if (key == "echo" || key == "logprobs" || key == "suffix") {
+    } else if (key == "echo" || key == "logprobs" || key == "suffix" || key == "include_stop_str_in_output") {
       // Accepted only when they ask for nothing, so a client never silently gets less than it asked.
       const bool nothing = (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty()) ||
                            (v.is_string() && v.get<std::string>().empty());
