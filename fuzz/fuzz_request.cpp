@@ -2,6 +2,7 @@
 // which comes from the network. Every input is either a request that satisfies what the scheduler
 // relies on, or a RequestError with status 400/404 whose error body is valid JSON; anything else
 // (crash, sanitizer report, another exception, a request outside its limits) is a bug.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "engine/tokenizer/synthetic_vocab.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "serve/request.h"
+#include "serve/stop_matcher.h"
 
 namespace {
 
@@ -27,6 +29,36 @@ const engine::Tokenizer& tokenizer() {
 void check_error_body(int status, const std::string& message) {
   const nlohmann::json j = nlohmann::json::parse(serve::error_body(status, message), nullptr, false);
   if (j.is_discarded() || !j["error"]["message"].is_string() || j["error"]["code"] != status) std::abort();
+}
+
+// The parsed stop strings over the prompt's pieces (byte tokens included, so UTF-8 characters and
+// stop strings split across tokens come up): nothing released is taken back, and the result is the
+// text up to the earliest stop string in the first token prefix that holds one (brute force).
+void check_stop_matcher(const serve::CompletionRequest& r) {
+  serve::StopMatcher m(r.stop);
+  std::string released, text, expected;
+  bool stopped = false;
+  for (int32_t id : r.prompt) {
+    const std::string piece = tokenizer().token_to_piece(id);
+    text += piece;
+    released += m.feed(piece);
+    if (!stopped) {
+      size_t cut = std::string::npos;
+      for (const std::string& s : r.stop) cut = std::min(cut, text.find(s));
+      if (cut != std::string::npos) {
+        stopped = true;
+        expected = text.substr(0, cut);
+      }
+    }
+    if (m.stopped() != stopped || released.size() > text.size() || text.compare(0, released.size(), released) != 0)
+      std::abort();
+    if (stopped) break;
+  }
+  if (!stopped) {
+    released += m.flush();
+    expected = text;
+  }
+  if (released != expected) std::abort();
 }
 
 }  // namespace
@@ -48,6 +80,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!(s.top_p >= 0 && s.top_p <= 1)) std::abort();
     if (s.top_k < 0 || s.top_k > limits.n_vocab) std::abort();
     if (r.include_usage && !r.stream) std::abort();
+    // Stop strings: at most kMaxStops, each non-empty and within kMaxStopBytes (the matcher's
+    // hold-back relies on the bound; an empty one would stop every request at once).
+    if (r.stop.size() > serve::CompletionRequest::kMaxStops) std::abort();
+    for (const std::string& st : r.stop)
+      if (st.empty() || st.size() > serve::CompletionRequest::kMaxStopBytes) std::abort();
+    // Stop token ids: within the vocabulary, sorted and unique (the scheduler binary-searches them).
+    if (r.stop_token_ids.size() > serve::CompletionRequest::kMaxStopTokenIds) std::abort();
+    for (size_t i = 0; i < r.stop_token_ids.size(); ++i) {
+      const int32_t id = r.stop_token_ids[i];
+      if (id < 0 || id >= limits.n_vocab || (i > 0 && r.stop_token_ids[i - 1] >= id)) std::abort();
+    }
+    check_stop_matcher(r);
   } catch (const serve::RequestError& e) {
     if (e.status() != 400 && e.status() != 404) std::abort();
     check_error_body(e.status(), e.what());

@@ -73,7 +73,7 @@ TEST(ServeRequest, BadInputIs400) {
            R"({"prompt":"a","stream":true,"stream_options":{"include_usage":1}})",
            R"({"prompt":"a","stream_options":{"include_usage":true}})", R"({"prompt":"a","ignore_eos":"yes"})",
            R"({"prompt":"a","n":2})", R"({"prompt":"a","logprobs":3})", R"({"prompt":"a","echo":true})",
-           R"({"prompt":"a","stop":["x"]})", R"({"prompt":"a","model":5})", R"({"prompt":"a","seed":1.5})"})
+R"({"prompt":"a","model":5})", R"({"prompt":"a","seed":1.5})"})
     EXPECT_EQ(status_of(body), 400) << body;
 }
 
@@ -138,4 +138,49 @@ TEST(ServeRequest, NoInputCrashes) {
       const int s = status_of(b);
       EXPECT_TRUE(s == 200 || s == 400 || s == 404) << b;
     }
+}
+
+TEST(ServeRequest, StopStrings) {
+  EXPECT_TRUE(parse(R"({"prompt":"a"})").stop.empty());
+  EXPECT_EQ(parse(R"({"prompt":"a","stop":"\n\n"})").stop, (std::vector<std::string>{"\n\n"}));
+  EXPECT_EQ(parse(R"({"prompt":"a","stop":["x","y\u00e9","x","zz"]})").stop,
+            (std::vector<std::string>{"x", "y\xC3\xA9", "x", "zz"}));
+  // Asking for nothing, as clients send by default.
+  EXPECT_TRUE(parse(R"({"prompt":"a","stop":""})").stop.empty());
+  EXPECT_TRUE(parse(R"({"prompt":"a","stop":[]})").stop.empty());
+  EXPECT_TRUE(parse(R"({"prompt":"a","stop":null})").stop.empty());
+  // vLLM's include_stop_str_in_output: only its default is accepted (the stop string is never returned).
+  EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":false})"), 200);
+  EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":true})"), 400);
+  const std::string longest(CompletionRequest::kMaxStopBytes, 'q');
+  EXPECT_EQ(parse(R"({"prompt":"a","stop":")" + longest + R"("})").stop.at(0), longest);
+  for (const std::string& body :
+       {std::string(R"({"prompt":"a","stop":["a","b","c","d","e"]})"), std::string(R"({"prompt":"a","stop":[""]})"),
+        std::string(R"({"prompt":"a","stop":["a",""]})"), std::string(R"({"prompt":"a","stop":5})"),
+        std::string(R"({"prompt":"a","stop":["a",5]})"), std::string(R"({"prompt":"a","stop":{"x":1}})"),
+        std::string(R"({"prompt":"a","stop":[["a"]]})"), R"({"prompt":"a","stop":")" + longest + R"(q"})",
+        R"({"prompt":"a","stop":["x",")" + longest + R"(q"]})"})
+    EXPECT_EQ(status_of(body), 400) << body;
+  try {
+    parse(R"({"prompt":"a","stop":["a","b","c","d","e"]})");
+  } catch (const RequestError& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 4"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ServeRequest, StopTokenIds) {
+  EXPECT_EQ(parse(R"({"prompt":"a","stop_token_ids":[7,0,99,7]})").stop_token_ids, (std::vector<int32_t>{0, 7, 99}));
+  EXPECT_TRUE(parse(R"({"prompt":"a","stop_token_ids":[]})").stop_token_ids.empty());
+  // ignore_eos leaves them on: both are kept.
+  const CompletionRequest r = parse(R"({"prompt":"a","ignore_eos":true,"stop_token_ids":[3],"stop":"x"})");
+  EXPECT_TRUE(r.ignore_eos);
+  EXPECT_EQ(r.stop_token_ids, (std::vector<int32_t>{3}));
+  for (const char* body : {R"({"prompt":"a","stop_token_ids":[100]})", R"({"prompt":"a","stop_token_ids":[-1]})",
+                           R"({"prompt":"a","stop_token_ids":[1.5]})", R"({"prompt":"a","stop_token_ids":["1"]})",
+                           R"({"prompt":"a","stop_token_ids":5})",
+                           R"({"prompt":"a","stop_token_ids":[18446744073709551615]})"})
+    EXPECT_EQ(status_of(body), 400) << body;
+  std::string many = R"({"prompt":"a","stop_token_ids":[)";
+  for (size_t i = 0; i <= CompletionRequest::kMaxStopTokenIds; ++i) many += (i ? ",1" : "1");
+  EXPECT_EQ(status_of(many + "]}"), 400);
 }

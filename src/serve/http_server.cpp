@@ -108,13 +108,14 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
   // cpp-httplib 0.11 tells a handler nothing about its client until it writes, so a client that
   // leaves during a non-streamed request is noticed only at the end (docs/serve.md).
   std::vector<int32_t> tokens;
-  while (!stream->take(tokens, std::chrono::milliseconds(1000))) {
+  std::vector<std::string> texts;  // what the scheduler released with each token (stop strings cut)
+  while (!stream->take(tokens, std::chrono::milliseconds(1000), &texts)) {
   }
   const Finish f = stream->finish();
   if (f == Finish::Error) return send_error(res, 500, "generation failed: " + stream->error());
   if (f == Finish::Cancelled) return send_error(res, 503, "cancelled: " + stream->error());
   std::string text;
-  for (int32_t t : tokens) text += tok_.token_to_piece(t);
+  for (const std::string& t : texts) text += t;
   json choice = {{"index", 0}, {"text", text}, {"finish_reason", finish_name(f)}, {"logprobs", nullptr}};
   if (r.return_token_ids) {
     choice["prompt_token_ids"] = r.prompt;
@@ -139,7 +140,8 @@ void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_pt
       "text/event-stream",
       [this, stream, id, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
         std::vector<int32_t> tokens;
-        const bool ended = stream->take(tokens, kPoll);
+        std::vector<std::string> texts;
+        const bool ended = stream->take(tokens, kPoll, &texts);
         if (!sink.is_writable()) {
           stream->cancel();
           return false;
@@ -152,7 +154,7 @@ void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_pt
         for (size_t i = 0; i < tokens.size(); ++i) {
           const bool last = ended && i + 1 == tokens.size();
           json choice = {{"index", 0},
-                         {"text", tok_.token_to_piece(tokens[i])},
+                         {"text", texts[i]},
                          {"finish_reason", last ? json(finish_name(stream->finish())) : json(nullptr)},
                          {"logprobs", nullptr}};
           if (token_ids) choice["token_ids"] = {tokens[i]};

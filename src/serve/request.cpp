@@ -1,5 +1,6 @@
 #include "serve/request.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -66,6 +67,51 @@ std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits,
   return ids;
 }
 
+// `stop`: one string or an array of them (OpenAI). A lone "" or [] asks for nothing, as before
+// stop strings were supported; inside an array an empty string is refused (it would match at once).
+std::vector<std::string> stop_strings(const json& v) {
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    if (!v.get<std::string>().empty()) out.push_back(v.get<std::string>());
+  } else if (v.is_array()) {
+    if (v.size() > CompletionRequest::kMaxStops)
+      bad("'stop' has " + std::to_string(v.size()) + " strings; at most " +
+          std::to_string(CompletionRequest::kMaxStops) + " are allowed");
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) bad("'stop'[" + std::to_string(i) + "] must be a string");
+      if (v[i].get<std::string>().empty()) bad("'stop'[" + std::to_string(i) + "] is empty");
+      out.push_back(v[i].get<std::string>());
+    }
+  } else {
+    bad("'stop' must be a string or an array of strings");
+  }
+  for (const std::string& s : out)
+    if (s.size() > CompletionRequest::kMaxStopBytes)
+      bad("a 'stop' string has " + std::to_string(s.size()) + " bytes; at most " +
+          std::to_string(CompletionRequest::kMaxStopBytes) + " are allowed");
+  return out;
+}
+
+std::vector<int32_t> stop_token_ids(const json& v, const ModelLimits& limits) {
+  if (!v.is_array()) bad("'stop_token_ids' must be an array of token ids");
+  if (v.size() > CompletionRequest::kMaxStopTokenIds)
+    bad("'stop_token_ids' has " + std::to_string(v.size()) + " ids; at most " +
+        std::to_string(CompletionRequest::kMaxStopTokenIds) + " are allowed");
+  std::vector<int32_t> ids;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string name = "stop_token_ids[" + std::to_string(i) + "]";
+    if (!v[i].is_number_integer()) bad("'" + name + "' is not an integer token id");
+    const bool negative = !v[i].is_number_unsigned() && v[i].get<int64_t>() < 0;
+    if (negative || v[i].get<uint64_t>() >= static_cast<uint64_t>(limits.n_vocab))
+      bad("token id " + v[i].dump() + " at '" + name + "' is outside the vocabulary [0, " +
+          std::to_string(limits.n_vocab) + ")");
+    ids.push_back(static_cast<int32_t>(v[i].get<int64_t>()));
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 }  // namespace
 
 CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
@@ -126,7 +172,11 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
       r.return_token_ids = boolean(v, "return_token_ids");
     } else if (key == "n" || key == "best_of") {
       if (integer(v, key.c_str()) != 1) bad("'" + key + "' other than 1 is not supported");
-    } else if (key == "echo" || key == "logprobs" || key == "stop" || key == "suffix") {
+    } else if (key == "stop") {
+      r.stop = stop_strings(v);
+    } else if (key == "stop_token_ids") {
+      r.stop_token_ids = stop_token_ids(v, limits);
+    } else if (key == "echo" || key == "logprobs" || key == "suffix" || key == "include_stop_str_in_output") {
       // Accepted only when they ask for nothing, so a client never silently gets less than it asked.
       const bool nothing = (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty()) ||
                            (v.is_string() && v.get<std::string>().empty());

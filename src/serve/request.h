@@ -20,6 +20,12 @@ struct CompletionRequest {
   engine::SamplerOptions sampling;  // temperature 0: greedy
   bool stream = false, include_usage = false, ignore_eos = false;
   bool return_token_ids = false;  // vLLM extension: choices carry prompt_token_ids and token_ids
+  std::vector<std::string> stop;         // stop strings: non-empty, at most kMaxStops of kMaxStopBytes
+  std::vector<int32_t> stop_token_ids;   // vLLM extension: sorted, unique, each below n_vocab
+
+  static constexpr size_t kMaxStops = 4;          // OpenAI's "up to 4 sequences"
+  static constexpr size_t kMaxStopBytes = 256;    // bounds the hold-back and the per-token search
+  static constexpr size_t kMaxStopTokenIds = 1024;
 };
 
 // What a request is checked against.

@@ -20,6 +20,8 @@ struct Scheduler::Active {
   engine::Session* session = nullptr;
   engine::Sampler sampler;
   int32_t last = -1;  // the token the next decode step appends
+  std::vector<int32_t> stop_token_ids;  // sorted
+  StopMatcher stop;
   bool prefilling() const { return n_prefilled < n_prompt; }
 };
 
@@ -75,13 +77,35 @@ void Scheduler::count_end(Finish finish) {
   else ++stats_.requests_failed;
 }
 
+std::string Scheduler::piece(int32_t token) const {
+  if (!opt_.token_text) return {};
+  try {
+    return opt_.token_text(token);
+  } catch (const std::exception&) {
+    return {};  // an id the tokenizer does not know has no text; the engine thread must not die of it
+  }
+}
+
 bool Scheduler::emit(Active& a, int32_t token) {
   ++a.n_generated;
   a.last = token;
+  // vLLM's order: end-of-generation, stop token ids, stop strings, then length. Every token that
+  // ends a request is still a generated token (usage and token_ids count it).
   Finish f = Finish::None;
-  if (!a.ignore_eos && is_eog_ && is_eog_(token)) f = Finish::Stop;
-  else if (a.n_generated >= a.max_tokens) f = Finish::Length;
-  a.stream->push(token, f);
+  std::string text;
+  if (!a.ignore_eos && is_eog_ && is_eog_(token)) {
+    f = Finish::Stop;
+    text = a.stop.flush() + piece(token);
+  } else if (std::binary_search(a.stop_token_ids.begin(), a.stop_token_ids.end(), token)) {
+    f = Finish::Stop;  // the stop token's own text is not returned (vLLM)
+    text = a.stop.flush();
+  } else {
+    text = a.stop.feed(piece(token));
+    if (a.stop.stopped()) f = Finish::Stop;
+    else if (a.n_generated >= a.max_tokens) f = Finish::Length;
+    if (f == Finish::Length) text += a.stop.flush();
+  }
+  a.stream->push(token, std::move(text), f);
   {
     std::lock_guard lk(mu_);
     ++stats_.generated_tokens;
@@ -161,7 +185,8 @@ void Scheduler::run() {
       free_sessions.pop_back();
       session->reset();
       active.push_back(Active{w.stream, std::move(w.request.prompt), n_prompt, 0, w.request.max_tokens, 0,
-                              w.request.ignore_eos, session, engine::Sampler(w.request.sampling), -1});
+                              w.request.ignore_eos, session, engine::Sampler(w.request.sampling), -1,
+                              std::move(w.request.stop_token_ids), StopMatcher(std::move(w.request.stop))});
     }
 
     // Prefill: at most `chunk` prompt tokens this loop, oldest request first; a prompt's last chunk

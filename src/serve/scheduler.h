@@ -5,7 +5,9 @@
 // loops, so the decoding requests' next tokens wait for one chunk, not for the whole prompt); the
 // logits of a prompt's last chunk give its first token; then one decode step (engine::BatchDecoder)
 // gives every request past its prefill its next token. A request retires after max_tokens tokens,
-// after an end-of-generation token unless ignore_eos, or when cancelled (its client went away),
+// after an end-of-generation token unless ignore_eos, after one of its stop_token_ids or once its
+// text contains one of its stop strings (serve/stop_matcher.h; ignore_eos does not turn these off,
+// as in vLLM), or when cancelled (its client went away),
 // also mid-prefill. The engine thread owns the ThreadPool (the
 // pool pins the thread that makes it to the first --cpus CPU) and the sessions; HTTP threads only
 // submit and read their TokenStream.
@@ -18,12 +20,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/model/forward.h"
 #include "engine/runtime/memory.h"
 #include "serve/request.h"
+#include "serve/stop_matcher.h"
 #include "serve/token_stream.h"
 
 namespace infertrace::serve {
@@ -42,6 +46,9 @@ struct SchedulerOptions {
   // Engine thread, after each prefill chunk of a request: its stream, the prompt tokens prefilled
   // so far and the prompt's length. For tests (cancel a request mid-prefill); may be empty.
   std::function<void(TokenStream&, int64_t prefilled, int64_t prompt)> on_prefill_chunk;
+  // A generated token's text (the tokenizer's piece), matched against the request's stop strings
+  // and sent with the token. Empty: tokens have no text (stop strings never match; tests).
+  std::function<std::string(int32_t)> token_text;
 
   // Measured in docs/benchmarks.md "Chunked prefill".
   static constexpr int64_t kDefaultPrefillChunk = 128;
@@ -85,7 +92,8 @@ class Scheduler {
   void run();  // the engine thread
   // Engine thread: records a token, ends the request when it is done; returns true when it ended.
   bool emit(Active& a, int32_t token);
-  void count_end(Finish finish);  // stats and in_system_ for a request that ended
+  void count_end(Finish finish);
+  std::string piece(int32_t token) const;  // opt_.token_text, or ""   // stats and in_system_ for a request that ended
 
   const engine::Model& model_;
   const std::function<bool(int32_t)> is_eog_;

@@ -13,10 +13,11 @@ const char* finish_name(Finish f) {
   return "";
 }
 
-void TokenStream::push(int32_t token, Finish finish) {
+void TokenStream::push(int32_t token, std::string text, Finish finish) {
   {
     std::lock_guard lk(mu_);
     pending_.push_back(token);
+    pending_texts_.push_back(std::move(text));
     finish_ = finish;
   }
   cv_.notify_all();
@@ -31,12 +32,15 @@ void TokenStream::end(Finish finish, const std::string& error) {
   cv_.notify_all();
 }
 
-bool TokenStream::take(std::vector<int32_t>& out, std::chrono::milliseconds timeout) {
+bool TokenStream::take(std::vector<int32_t>& out, std::chrono::milliseconds timeout, std::vector<std::string>* texts) {
   std::unique_lock lk(mu_);
   if (pending_.empty() && finish_ == Finish::None)
     cv_.wait_for(lk, timeout, [&] { return !pending_.empty() || finish_ != Finish::None; });
   out.insert(out.end(), pending_.begin(), pending_.end());
   pending_.clear();
+  if (texts)
+    for (std::string& t : pending_texts_) texts->push_back(std::move(t));
+  pending_texts_.clear();
   return finish_ != Finish::None;
 }
 

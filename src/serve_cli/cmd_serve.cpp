@@ -103,6 +103,8 @@ void run_serve(const ServeArgs& a) {
   so.prefill_chunk = a.prefill_chunk;
   so.max_batch = a.max_batch;
   so.max_queue = a.max_queue;
+  // Stop strings are matched on the engine thread, on the same pieces the responses carry.
+  so.token_text = [&tok](int32_t id) { return tok.token_to_piece(id); };
   serve::Scheduler scheduler(*model, [&tok](int32_t id) { return tok.is_eog(id); }, so);
   serve::HttpServer http(scheduler, tok, limits, a.max_batch + a.max_queue + 4);
   const int port = http.bind(a.host, a.port);

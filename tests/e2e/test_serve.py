@@ -3,7 +3,8 @@ Expected tokens come from `infertrace engine run --json` (an independent path: o
 session, engine::generate), never from the server: a greedy completion, the same streamed (one SSE
 event per token, finish_reason on the last, usage, [DONE]), four concurrent streams with different
 prompts (continuous batching must not mix sequences), seeded sampling that hits an end-of-generation
-token (finish_reason "stop") and the same with ignore_eos. Also /health, /v1/models, the JSON errors
+token (finish_reason "stop") and the same with ignore_eos, stop strings (cut taken from the greedy
+text; streamed and not) and stop_token_ids. Also /health, /v1/models, the JSON errors
 (invalid JSON, prompt too long, token id out of range, unknown model, unknown route, 503 when full), a client that
 disconnects mid-stream (the next request is still right, the request counts as cancelled),
 SIGTERM during a stream (exit 0 promptly, stats on stderr) and chunked prefill (--prefill-chunk 4:
@@ -199,6 +200,56 @@ with tempfile.TemporaryDirectory() as tmp:
         events, _ = stream(port, dict(body))
         check(all(e == "[DONE]" or e["choices"] for e in events), "no usage event without include_usage")
 
+        # Stop strings: one taken from the unconstrained greedy text above (an ASCII stretch, so the
+        # byte cut and the str cut agree), its expected cut and token count computed here from that
+        # run's text and its streamed per-token texts. ignore_eos (set in body) leaves stops on.
+        full_text = c["text"]
+        piece_texts = [e["choices"][0]["text"] for e in token_events]
+        # Preferably spanning two tokens: the last 2 characters of one piece and the first 2 of the next.
+        stop = None
+        for i in range(len(piece_texts) - 1):
+            cand = piece_texts[i][-2:] + piece_texts[i + 1][:2]
+            if len(cand) == 4 and all(ch.isascii() and ch.isalpha() for ch in cand):
+                stop = cand
+                break
+        for k in range(len(full_text) // 2, len(full_text) - 3):
+            cand = full_text[k:k + 3]
+            if stop is None and all(ch.isascii() and ch.isalpha() for ch in cand):
+                stop = cand
+        check(stop is not None, "no ASCII stretch in the greedy text %r" % full_text)
+        if stop:
+            cut = full_text.find(stop)
+            n_stop = next(n for n in range(1, 13) if stop in "".join(piece_texts[:n]))
+            sb = dict(body, stop=["never-generated-zz", stop])
+            j = complete(port, sb)
+            sc = j["choices"][0]
+            check(sc["text"] == full_text[:cut] and sc["finish_reason"] == "stop",
+                  "stop %r: %r, want %r" % (stop, sc, full_text[:cut]))
+            check(sc["token_ids"] == greedy["output_ids"][:n_stop], "stop: token_ids up to the completing token")
+            check(j["usage"]["completion_tokens"] == n_stop, "stop: usage %s, want %d" % (j["usage"], n_stop))
+            events, _ = stream(port, dict(sb, stream_options={"include_usage": True}))
+            te = [e for e in events[:-1] if e["choices"]]
+            check(len(te) == n_stop, "stop streamed: %d token events, want %d" % (len(te), n_stop))
+            check("".join(e["choices"][0]["text"] for e in te) == full_text[:cut], "stop streamed: text")
+            check([e["choices"][0]["finish_reason"] for e in te] == [None] * (n_stop - 1) + ["stop"],
+                  "stop streamed: finish_reason")
+            check(events[-2]["usage"]["completion_tokens"] == n_stop, "stop streamed: usage")
+            j = complete(port, dict(body, stop="never-generated-zz"))
+            check(j["choices"][0]["text"] == full_text and j["choices"][0]["finish_reason"] == "length",
+                  "a stop string that never occurs changes nothing")
+
+        # stop_token_ids: ends at the first occurrence of a greedy token (not the first one), that token
+        # in token_ids and usage but not in the text, which is what max_tokens = its index gives.
+        ids = greedy["output_ids"]
+        stop_id = next((t for t in ids[1:] if ids.index(t) >= 1), None)
+        if stop_id is not None:
+            at = ids.index(stop_id)
+            j = complete(port, dict(body, stop_token_ids=[stop_id]))
+            sc = j["choices"][0]
+            before = complete(port, dict(body, max_tokens=at))["choices"][0]["text"]
+            check(sc["token_ids"] == ids[:at + 1] and sc["finish_reason"] == "stop" and sc["text"] == before
+                  and j["usage"]["completion_tokens"] == at + 1, "stop_token_ids %d: %s" % (stop_id, j))
+
         # Four concurrent streams, different prompts: each gets what it gets alone.
         results = [None] * 4
 
@@ -240,6 +291,10 @@ with tempfile.TemporaryDirectory() as tmp:
         # prompt + max_tokens must not overflow into a pass (it then failed every request in the batch)
         check_error(port, {"prompt": [1, 2, 3], "max_tokens": 2**63 - 1, "ignore_eos": True}, 400, "max_tokens")
         check_error(port, {"prompt": {"a": 1}}, 400, "prompt")
+        check_error(port, {"prompt": "x", "stop": ["a", "b", "c", "d", "e"]}, 400, "stop", "4")
+        check_error(port, {"prompt": "x", "stop": ["a", ""]}, 400, "stop")
+        check_error(port, {"prompt": "x", "stop": 3}, 400, "stop")
+        check_error(port, {"prompt": "x", "stop_token_ids": [1024]}, 400, "1024")
         status, ctype, text = request(port, "GET", "/v1/chat/completions")
         check(status == 404 and json.loads(text)["error"]["code"] == 404, "unknown route: %d %s" % (status, text))
 
