@@ -13,6 +13,7 @@
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
 #include "report/html_report.h"
+#include "small_launch_trace.h"
 #include "util/units.h"
 
 using namespace infertrace;
@@ -226,20 +227,7 @@ TEST(HtmlAnalyze, SeveralTracesEachWithItsTablesAndTheRecordingsSchedulerSection
 // The document analyze_document() writes for a real analysis: every key it has is labelled, and the
 // figures read as `infertrace analyze` prints them in the terminal.
 TEST(HtmlAnalyze, DocumentOfTheAnalyzeWriterMatchesTheTerminal) {
-  Trace tr;
-  tr.file = "unit.json";
-  tr.threads.push({1, 2, tr.strings.intern("python"), 0, 1'000'000});
-  tr.ops.push({0, 900'000, 1, 2, 1, tr.strings.intern("aten::mm"), false});
-  for (int i = 0; i < 20; ++i) {
-    ApiCall c;
-    c.start = 1'000 + i * 40'000, c.dur = 5'000, c.pid = 1, c.tid = 2, c.correlation = i + 1;
-    c.name = tr.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
-    tr.api.push(c);
-    GpuActivity g;
-    g.start = c.start + 30'000, g.dur = 8'000, g.device = 0, g.stream = 7, g.correlation = i + 1;
-    g.name = tr.strings.intern(i % 2 ? "void gemm<128>(float*)" : "relu_kernel");
-    tr.gpu.push(g);
-  }
+  const Trace tr = small_launch_trace();
   const LaunchAnalysis a = analyze_launches(tr);
   const json doc = analyze_document({{&tr, &a}});
   const std::string t = section_text(doc);

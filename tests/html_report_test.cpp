@@ -12,6 +12,7 @@
 #include "report/html_report.h"
 #include "report/html_svg.h"
 #include "report/html_timeline.h"
+#include "small_launch_trace.h"
 
 using namespace infertrace;
 using nlohmann::json;
@@ -24,27 +25,7 @@ size_t count(const std::string& s, const std::string& needle) {
   return n;
 }
 
-// 20 launches on one thread, each followed by a kernel 30 us later (launch part 5 us, queue 25 us
-// ... for the first ones), and a kernel name that needs escaping.
-Trace small_trace() {
-  Trace t;
-  t.file = "unit.json";
-  t.threads.push({1, 2, t.strings.intern("python"), 0, 1'000'000});
-  t.ops.push({0, 900'000, 1, 2, 1, t.strings.intern("aten::mm"), false});
-  for (int i = 0; i < 20; ++i) {
-    ApiCall c;
-    c.start = 1'000 + i * 40'000, c.dur = 5'000, c.pid = 1, c.tid = 2, c.correlation = i + 1;
-    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
-    t.api.push(c);
-    GpuActivity g;
-    g.start = c.start + 30'000, g.dur = 8'000, g.device = 0, g.stream = 7, g.correlation = i + 1;
-    g.name = t.strings.intern(i % 2 ? "void gemm<128>(float*)" : "relu_kernel");
-    t.gpu.push(g);
-  }
-  return t;
-}
-
-// The launch analysis of small_trace, computed plainly here (not by the analysis library).
+// The launch analysis of small_launch_trace, computed plainly here (not by the analysis library).
 LaunchAnalysis plain_analysis(const Trace& t) {
   LaunchAnalysis a;
   a.kernels = a.gpu_activities = static_cast<int64_t>(t.gpu.size());
@@ -124,7 +105,7 @@ TEST(HtmlReport, ClassifiesSavedDocumentsByTheirKeys) {
 }
 
 TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
-  const Trace t = small_trace();
+  const Trace t = small_launch_trace();
   const LaunchAnalysis a = plain_analysis(t);
   html::ReportInputs in;
   in.traces.push_back({"unit trace", &t, &a});
@@ -182,11 +163,11 @@ TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
   std::ofstream(out / "unit_report.html") << page;
 }
 
-// A GPU-bound verdict (queue part > launch part) says nothing about how busy the GPU is: small_trace
-// queues every kernel 25 us yet leaves the GPU idle most of the time, and the finding must say so
-// instead of "idle only ...; faster kernels help".
+// A GPU-bound verdict (queue part > launch part) says nothing about how busy the GPU is:
+// small_launch_trace queues every kernel 25 us yet leaves the GPU idle most of the time, and the
+// finding must say so instead of "idle only ...; faster kernels help".
 TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
-  const Trace t = small_trace();
+  const Trace t = small_launch_trace();
   LaunchAnalysis a = plain_analysis(t);
   ASSERT_EQ(a.bound, "gpu");
   // IL = last kernel end = 1,000 + 19 * 40,000 + 30,000 + 8,000 = 799,000 ns; busy 20 * 8,000 ns.
@@ -216,7 +197,7 @@ TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
 
 // The overview of several traces shows no idle share for a trace without inference latency.
 TEST(HtmlReport, OverviewShowsNoIdleShareForAnEmptyTrace) {
-  const Trace t = small_trace();
+  const Trace t = small_launch_trace();
   const LaunchAnalysis a = plain_analysis(t);
   Trace empty;
   empty.file = "empty.json";
@@ -351,7 +332,7 @@ TEST(HtmlReport, FusionClosedLoopChartTablesAndFinding) {
 }
 
 TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
-  const Trace t = small_trace();
+  const Trace t = small_launch_trace();
   html::TimelineOptions o;
   o.max_events = 1000;  // all 41 events fit
   const html::Timeline tl = html::render_timeline(t, o);

@@ -1,7 +1,6 @@
 """`infertrace report` end to end: saved JSON results of every kind (written here) and, when this
 build has the trace reader, the shipped H100 traces; the page is checked in headless Chromium and
 its findings against a plain reading of the inputs. Bad input exits 1 naming file and byte."""
-import html as html_mod
 import json
 import os
 import re
@@ -12,6 +11,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _browser  # noqa: E402
 import _kineto_plain  # noqa: E402
+from _report_page import fmt_ns, row, section_text  # noqa: E402
 
 exe = os.environ["INFERTRACE"]
 traces_dir = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces")
@@ -22,29 +22,6 @@ failures = []
 
 def run(*args):
     return subprocess.run([exe] + list(args), capture_output=True, text=True, timeout=300)
-
-
-def fmt_ns(ns):
-    """util/units.cpp format_ns, as docs/report.md states it."""
-    a = abs(ns)
-    if a < 1e3:
-        return "%.0f ns" % ns
-    if a < 1e6:
-        return "%.2f us" % (ns / 1e3)
-    if a < 1e9:
-        return "%.2f ms" % (ns / 1e6)
-    return "%.3f s" % (ns / 1e9)
-
-
-def section_text(page, section_id):
-    """The text of one report section as a reader sees it: tags dropped, spaces collapsed."""
-    b = page.find('<section id="%s"' % section_id)
-    body = page[b:page.find("</section>", b)] if b >= 0 else ""
-    return re.sub(r"\s+", " ", html_mod.unescape(re.sub(r"<[^>]*>", " ", body)))
-
-
-def row(*cells):
-    return " " + " ".join(cells) + " "
 
 
 def snake_keys(j, out):

@@ -6,11 +6,9 @@ its launch pairs, penalty, Sched/1K and tail shares must equal a plain recomputa
 CSV export of the same recording (docs/sched.md). Skips (77) without the record verb, root or a C
 compiler."""
 import csv
-import html as html_mod
 import json
 import math
 import os
-import re
 import shutil
 import subprocess
 import statistics
@@ -19,6 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE as exe, check, failures, skip  # noqa: E402
+from _report_page import fmt_ns, row, section_text  # noqa: E402
 
 
 if os.geteuid() != 0:
@@ -76,18 +75,6 @@ def nearest_rank(sorted_vals, p):
     return sorted_vals[r - 1]
 
 
-def fmt_ns(ns):
-    """util/units.cpp format_ns, as docs/report.md states it."""
-    a = abs(ns)
-    if a < 1e3:
-        return "%.0f ns" % ns
-    if a < 1e6:
-        return "%.2f us" % (ns / 1e3)
-    if a < 1e9:
-        return "%.2f ms" % (ns / 1e6)
-    return "%.3f s" % (ns / 1e9)
-
-
 def fmt_pct(share):
     return "%.1f%%" % (share * 100.0)
 
@@ -95,18 +82,6 @@ def fmt_pct(share):
 def pct_or(share):
     """A share the JSON may lack (an older build): "-" then, so the check fails instead of raising."""
     return fmt_pct(share) if share is not None else "-"
-
-
-def section_text(page, section_id):
-    """The text of one report section as a reader sees it: tags dropped, spaces collapsed."""
-    b = page.find('<section id="%s"' % section_id)
-    body = page[b:page.find("</section>", b)] if b >= 0 else ""
-    body = html_mod.unescape(re.sub(r"<[^>]*>", " ", body))
-    return re.sub(r"\s+", " ", body)
-
-
-def row(*cells):
-    return " " + " ".join(cells) + " "
 
 
 def rows(path):
