@@ -100,6 +100,7 @@ TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_ns(int64_t{2500000}), "2.50 ms");
   EXPECT_EQ(format_count(1234567), "1,234,567");
   EXPECT_EQ(format_count(-1000), "-1,000");
+  EXPECT_EQ(format_count(INT64_MIN), "-9,223,372,036,854,775,808");  // -n would overflow
   EXPECT_EQ(format_pct(0.125), "12.5%");
 }
 

@@ -106,7 +106,10 @@ void print_operators(std::ostream& os, const Trace& t, const LaunchAnalysis& a, 
   TextTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time", "tax/GPU"});
   size_t n = 0;
   for (const OperatorStat& o : a.by_operator) {
-    if (n++ >= top || o.kernels == 0) break;  // sorted by launch tax: the rest launched nothing
+    // Sorted by launch tax, then CPU time: an operator that launched nothing can come before one
+    // whose launches took no time, so it is skipped, not taken as the end (the HTML page does the same).
+    if (o.kernels == 0) continue;
+    if (n++ >= top) break;
     tb.add_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
                 format_ns(o.gpu_time), format_ns(o.cpu_time),
                 o.gpu_time > 0 ? fixed2(share(o.launch_tax, o.gpu_time)) : "-"});

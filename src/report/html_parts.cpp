@@ -62,6 +62,8 @@ std::string pct_or(const nlohmann::json& v, const std::string& missing) {
   return v.is_number() ? format_pct(v.get<double>()) : missing;
 }
 std::string count_or(const nlohmann::json& v, const std::string& missing) {
+  // Unsigned values beyond int64 (JSON from elsewhere) print as what they are, not wrapped negative.
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return std::to_string(v.get<uint64_t>());
   if (v.is_number_integer()) return format_count(v.get<int64_t>());
   return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
 }

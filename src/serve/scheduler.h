@@ -92,8 +92,10 @@ class Scheduler {
   void run();  // the engine thread
   // Engine thread: records a token, ends the request when it is done; returns true when it ended.
   bool emit(Active& a, int32_t token);
-  void count_end(Finish finish);
-  std::string piece(int32_t token) const;  // opt_.token_text, or ""   // stats and in_system_ for a request that ended
+  void count_end(Finish finish);  // stats and in_system_ for a request that ended
+  // opt_.token_text, or "" for an id the tokenizer has no text for (models may have more
+  // embedding rows than tokenizer entries: Qwen pads its vocabulary to a multiple of 128).
+  std::string piece(int32_t token) const;
 
   const engine::Model& model_;
   const std::function<bool(int32_t)> is_eog_;

@@ -47,7 +47,9 @@ std::string format_pct(double f) {
 }
 
 std::string format_count(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
+  // The magnitude as unsigned: -n overflows for INT64_MIN.
+  const uint64_t magnitude = n < 0 ? uint64_t{0} - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  std::string digits = std::to_string(magnitude);
   std::string out;
   int k = 0;
   for (auto it = digits.rbegin(); it != digits.rend(); ++it, ++k) {
