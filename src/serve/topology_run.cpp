@@ -116,7 +116,7 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
 std::string render_study_text(const TopologyStudy& study) {
   std::ostringstream o;
   for (const auto& r : study.runs) {
-    o << "## topology " << r.topology.name << ": " << r.topology.note << "\n\n" << load::render_text(r.run);
+    o << "## topology " << r.topology.name << ": " << r.topology.note << "\n\n" << load::render_text(r.run, false);
     if (study.energy_supported) {
       o << "\nenergy (CPU packages):\n";
       for (size_t i = 0; i < r.run.points.size(); ++i) {
@@ -139,6 +139,7 @@ std::string render_study_text(const TopologyStudy& study) {
         << " | " << (!std::isfinite(row.delta_pct) ? "-" : std::fabs(row.delta_pct) < 0.5 ? "0%" : fmt("%+.0f%%", row.delta_pct)) << " | " << row.winner << " |\n";
     o << "\ncrossover: " << c.summary << "\n";
   }
+  o << "\n" << load::metric_definitions();
   return o.str();
 }
 

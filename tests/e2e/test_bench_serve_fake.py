@@ -177,6 +177,7 @@ if d:
 r = run("bench", "serve", "--url", FAIL_URL, "--prompt-tokens", "8", "--requests", "2", "--output-tokens", "2",
         timeout=120)
 check(r.returncode == 0 and "http_500 x1, the first said: boom" in r.stdout, "text report: %s" % r.stdout[-600:])
+check(r.stdout.count("Definitions (docs/metrics.md section 6)") == 1, "one run's text report ends with the definitions")
 
 # 5) the stall server never sends a token: --timeout 0.5 makes it a timeout error, not a hang.
 t = time.monotonic()

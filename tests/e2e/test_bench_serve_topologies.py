@@ -123,6 +123,8 @@ with tempfile.TemporaryDirectory() as d:
     check("## topology sn" in r.stdout and "## topology dp2" in r.stdout and "## dp2 against sn" in r.stdout,
           "text: both topologies and the comparison")
     check("energy:" in r.stdout, "text says whether energy was measured")
+    check(r.stdout.count("Definitions (docs/metrics.md section 6)") == 1 and
+          r.stdout.rstrip().endswith("could not keep the schedule)."), "the definitions once, at the end")
 
     # Ctrl-C in the middle: the bench dies of the signal, its servers go too.
     p = subprocess.Popen([EXE, "bench", "serve", "-m", model, "--topology", "dp2", "--profile", "concurrent",

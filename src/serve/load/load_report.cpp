@@ -27,7 +27,7 @@ nlohmann::json dist_json(const Dist& d) {
 
 }  // namespace
 
-std::string render_text(const BenchRun& run) {
+std::string render_text(const BenchRun& run, bool with_definitions) {
   std::ostringstream o;
   const bool closed = !run.points.empty() && (run.points[0].spec.profile == Profile::kSynchronous ||
                                               run.points[0].spec.profile == Profile::kConcurrent);
@@ -75,7 +75,12 @@ std::string render_text(const BenchRun& run) {
     row("E2E ", m.e2e);
     row("send lateness", m.lateness);
   }
-  o << "\nDefinitions (docs/metrics.md section 6): request start = when the request was sent; TTFT = start to the\n"
+  if (with_definitions) o << "\n" << metric_definitions();
+  return o.str();
+}
+
+std::string metric_definitions() {
+  return "Definitions (docs/metrics.md section 6): request start = when the request was sent; TTFT = start to the\n"
        "first token event; ITL = every gap between consecutive token events, pooled over requests; TPOT per\n"
        "request = (E2E - TTFT) / (tokens - 1) for requests with >= 2 tokens; E2E = start to the end of its\n"
        "stream. Latencies over completed requests only. p50 = median, p90/p99 = nearest rank. tokens =\n"
@@ -84,7 +89,6 @@ std::string render_text(const BenchRun& run) {
        "and count / duration. Incomplete = in flight when the --duration window closed (not errors). Send\n"
        "lateness = actual send - scheduled send (open-loop profiles: large values mean the load generator\n"
        "could not keep the schedule).\n";
-  return o.str();
 }
 
 nlohmann::json to_json(const BenchRun& run) {

@@ -17,7 +17,10 @@ struct BenchRun {
   std::vector<PointResult> points;
 };
 
-std::string render_text(const BenchRun& run);
+// The text report of one run; the metric definitions at its end unless with_definitions is false
+// (a study of several runs prints them once, after the last).
+std::string render_text(const BenchRun& run, bool with_definitions = true);
+std::string metric_definitions();
 nlohmann::json to_json(const BenchRun& run);
 
 }  // namespace infertrace::serve::load
