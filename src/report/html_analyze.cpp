@@ -39,10 +39,7 @@ std::string bound_text(const json& t) {
 
 std::string file_of(const json& t, size_t index) { return str_or(t, "file", fmt::format("trace {}", index + 1)); }
 
-std::string more_note(size_t total, const char* what) {
-  return total > kMaxRows ? fmt::format("<p class=\"note\">... {} more {} (analyze --json has all).</p>", total - kMaxRows, what)
-                          : "";
-}
+std::string more_note(size_t total, const char* what) { return more_rows_note(total, kMaxRows, what, "analyze --json"); }
 
 // Keys the summary shows under a label (or folds into another row), and keys that are not figures.
 const char* const kShownKeys[] = {

@@ -68,6 +68,10 @@ std::string count_or(const nlohmann::json& v, const std::string& missing) {
   return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
 }
 
+std::string more_rows_note(size_t total, size_t shown, const char* what, const char* source) {
+  return total > shown ? fmt::format("<p class=\"note\">... {} more {} ({} has all).</p>", total - shown, what, source) : "";
+}
+
 std::string str_or(const nlohmann::json& j, const char* key, const std::string& fallback) {
   if (!j.is_object()) return fallback;
   auto it = j.find(key);

@@ -43,6 +43,8 @@ const nlohmann::json& member(const nlohmann::json& j, const char* key);
 std::string ns_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string pct_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string count_or(const nlohmann::json& v, const std::string& missing = "-");
+// Under a table cut to `shown` rows: "... N more WHAT (SOURCE has all)." when there were more.
+std::string more_rows_note(size_t total, size_t shown, const char* what, const char* source);
 // A scalar JSON value as display text.
 std::string scalar_text(const nlohmann::json& v, const std::string& key = "");
 

@@ -20,14 +20,13 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& at(const json& j, const char* key) { return member(j, key); }
 // A thread id: a plain integer (no thousands separators).
 std::string id_text(const json& v) { return v.is_number_integer() ? std::to_string(v.get<int64_t>()) : "-"; }
 // A per-1000-launches rate as the terminal prints it (one decimal).
 std::string rate_text(const json& v) { return format_fixed(v.get<double>(), 1); }
 
 bool flag_or(const json& doc, const char* key, bool fallback) {
-  const json& v = at(doc, key);
+  const json& v = member(doc, key);
   return v.is_boolean() ? v.get<bool>() : fallback;
 }
 
@@ -55,9 +54,9 @@ struct Recorded {
 Recorded recorded(const json& doc) {
   Recorded r{flag_or(doc, "has_os_events", true), flag_or(doc, "switches_recorded", true),
              flag_or(doc, "irqs_recorded", true), num(doc, "launches").value_or(-1), false};
-  const json& pairs = at(doc, "pairs");
+  const json& pairs = member(doc, "pairs");
   if (pairs.is_object()) {
-    const json& all = at(pairs, "all");
+    const json& all = member(pairs, "all");
     // An older document without "all": any group with pairs counts.
     if (all.is_object()) r.pairs = num(all, "count").value_or(0) > 0;
     else
@@ -91,11 +90,11 @@ std::string recorded_notes(const Recorded& r) {
 
 std::string overview_line(const json& doc) {
   std::vector<std::string> parts;
-  if (auto w = at(doc, "wall_ns"); w.is_number()) parts.push_back("wall " + format_ns(w.get<double>()));
-  if (auto l = at(doc, "launches"); l.is_number()) {
+  if (auto w = member(doc, "wall_ns"); w.is_number()) parts.push_back("wall " + format_ns(w.get<double>()));
+  if (auto l = member(doc, "launches"); l.is_number()) {
     std::string s = count_or(l) + " logical launches";
     if (auto m = num(doc, "merged_launch_calls"); m && *m > 0)
-      s += " (" + count_or(at(doc, "merged_launch_calls")) + " nested runtime/driver calls merged)";
+      s += " (" + count_or(member(doc, "merged_launch_calls")) + " nested runtime/driver calls merged)";
     parts.push_back(s);
   }
   if (parts.empty()) return "";
@@ -106,7 +105,7 @@ std::string overview_line(const json& doc) {
 
 // Launch pairs by group: counts and interval percentiles, chart and table.
 std::string pairs_part(const json& doc, const Recorded& r) {
-  const json& pairs = at(doc, "pairs");
+  const json& pairs = member(doc, "pairs");
   if (!pairs.is_object()) return "";
   if (!r.pairs)
     return r.launches == 0 ? "<p class=\"note\">No launch pairs: the recording has no CUDA launches (a CPU-only run).</p>"
@@ -131,7 +130,7 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   HtmlTable tb({"launch pairs", "count", "share", "p50", "p90", "p99"});
   for (const Group& g : groups) {
     if ((g.needs_switches && !r.switches) || (g.needs_irqs && !r.irqs)) continue;
-    const json& v = at(pairs, g.key);
+    const json& v = member(pairs, g.key);
     if (v.is_number()) {  // a bare count (older documents)
       cats.push_back(g.chart), counts.values.push_back(v.get<double>());
       tb.add_row({g.label, count_or(v), "-", "-", "-", "-"});
@@ -142,8 +141,8 @@ std::string pairs_part(const json& doc, const Recorded& r) {
     auto p50 = num(v, "p50_ns"), p90 = num(v, "p90_ns"), p99 = num(v, "p99_ns");
     if (p50 && p90 && p99)
       pct_cats.push_back(g.chart), pct[0].values.push_back(*p50), pct[1].values.push_back(*p90), pct[2].values.push_back(*p99);
-    tb.add_row({g.label, count_or(at(v, "count")), pct_or(at(v, "share")), ns_or(at(v, "p50_ns")), ns_or(at(v, "p90_ns")),
-                ns_or(at(v, "p99_ns"))});
+    tb.add_row({g.label, count_or(member(v, "count")), pct_or(member(v, "share")), ns_or(member(v, "p50_ns")), ns_or(member(v, "p90_ns")),
+                ns_or(member(v, "p99_ns"))});
   }
   ChartOptions o;
   o.title = "Launch pairs by what happened between them";
@@ -159,13 +158,13 @@ std::string pairs_part(const json& doc, const Recorded& r) {
 std::string impact_table(const json& doc, const Recorded& r) {
   HtmlTable tb({"metric", "value"}, 2);
   const std::string not_recorded = "not recorded (--events)";
-  const json& pen = at(doc, "penalty_ns");
+  const json& pen = member(doc, "penalty_ns");
   const std::string no_penalty = "n/a (needs clean and switched pairs)";
   if (pen.is_object()) {
     if (r.switches) {
-      tb.add_row({"preemption penalty (switched - clean median)", ns_or(at(pen, "overall"), no_penalty)});
-      tb.add_row({"preemption penalty, preempted pairs only", ns_or(at(pen, "preempted"), no_penalty)});
-      tb.add_row({"preemption penalty, blocked pairs only", ns_or(at(pen, "blocked"), no_penalty)});
+      tb.add_row({"preemption penalty (switched - clean median)", ns_or(member(pen, "overall"), no_penalty)});
+      tb.add_row({"preemption penalty, preempted pairs only", ns_or(member(pen, "preempted"), no_penalty)});
+      tb.add_row({"preemption penalty, blocked pairs only", ns_or(member(pen, "blocked"), no_penalty)});
     } else {
       tb.add_row({"preemption penalty (switched - clean median)", not_recorded});
     }
@@ -173,19 +172,19 @@ std::string impact_table(const json& doc, const Recorded& r) {
     tb.add_row({"preemption penalty (switched - clean median)", ns_or(pen)});
   }
   if (doc.contains("scheduler_impact"))
-    tb.add_row({"scheduler impact (share of wall)", r.switches ? pct_or(at(doc, "scheduler_impact"), "n/a") : not_recorded});
+    tb.add_row({"scheduler impact (share of wall)", r.switches ? pct_or(member(doc, "scheduler_impact"), "n/a") : not_recorded});
   // Rates per 1000 launches: null without launches or when the events were not recorded.
   auto rate = [&](const char* key, bool rec) {
-    const json& v = at(doc, key);
+    const json& v = member(doc, key);
     if (!rec) return not_recorded;
     if (r.launches == 0) return std::string("n/a (no launch calls)");
     return v.is_number() ? rate_text(v) : std::string("n/a");
   };
   if (doc.contains("sched_per_1k")) {
     std::string s = rate("sched_per_1k", r.switches);
-    if (r.switches && at(doc, "sched_per_1k").is_number() && at(doc, "preempt_per_1k").is_number() &&
-        at(doc, "block_per_1k").is_number())
-      s += "  (preempt " + rate_text(at(doc, "preempt_per_1k")) + ", block " + rate_text(at(doc, "block_per_1k")) + ")";
+    if (r.switches && member(doc, "sched_per_1k").is_number() && member(doc, "preempt_per_1k").is_number() &&
+        member(doc, "block_per_1k").is_number())
+      s += "  (preempt " + rate_text(member(doc, "preempt_per_1k")) + ", block " + rate_text(member(doc, "block_per_1k")) + ")";
     tb.add_row({"Sched/1K (switch-outs per 1000 launches)", s});
   }
   if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
@@ -195,61 +194,61 @@ std::string impact_table(const json& doc, const Recorded& r) {
     if (r.irqs) {
       // As the terminal: "X (Y% of wall)" with the share the JSON states; a document saved before
       // irq_stolen_share existed reads "X of W wall".
-      s = ns_or(at(doc, "irq_stolen_ns"));
+      s = ns_or(member(doc, "irq_stolen_ns"));
       std::vector<std::string> notes;
-      if (const json& sh = at(doc, "irq_stolen_share"); sh.is_number()) notes.push_back(pct_or(sh) + " of wall");
-      else if (auto w = at(doc, "wall_ns"); w.is_number()) s += " of " + ns_or(w) + " wall";
+      if (const json& sh = member(doc, "irq_stolen_share"); sh.is_number()) notes.push_back(pct_or(sh) + " of wall");
+      else if (auto w = member(doc, "wall_ns"); w.is_number()) s += " of " + ns_or(w) + " wall";
       if (doc.contains("irq_count_hard") && doc.contains("irq_count_soft"))
-        notes.push_back(count_or(at(doc, "irq_count_hard")) + " hard, " + count_or(at(doc, "irq_count_soft")) + " soft IRQs");
+        notes.push_back(count_or(member(doc, "irq_count_hard")) + " hard, " + count_or(member(doc, "irq_count_soft")) + " soft IRQs");
       for (size_t i = 0; i < notes.size(); ++i) s += (i ? "; " : " (") + notes[i] + (i + 1 == notes.size() ? ")" : "");
     }
     tb.add_row({"IRQ time on traced threads (nesting counted once)", s});
   }
-  if (const json& rq = at(doc, "runq_latency_ns"); rq.is_object()) {
+  if (const json& rq = member(doc, "runq_latency_ns"); rq.is_object()) {
     std::string s = not_recorded;
     if (r.switches)
       s = num(rq, "samples").value_or(0) > 0
-              ? ns_or(at(rq, "p50")) + " / " + ns_or(at(rq, "p99")) + " / " + ns_or(at(rq, "max")) + " (" +
-                    count_or(at(rq, "samples")) + " samples)"
+              ? ns_or(member(rq, "p50")) + " / " + ns_or(member(rq, "p99")) + " / " + ns_or(member(rq, "max")) + " (" +
+                    count_or(member(rq, "samples")) + " samples)"
               : "no samples (needs sched and wakeup events)";
     tb.add_row({"run-queue latency p50 / p99 / max", s});
   }
   if (auto m = num(doc, "switch_ins_missing"); m && *m > 0)
     tb.add_row({"switch-ins the kernel did not report",
-                count_or(at(doc, "switch_ins_missing")) + " (a thread switched out twice; off-CPU time counts from the later one)"});
+                count_or(member(doc, "switch_ins_missing")) + " (a thread switched out twice; off-CPU time counts from the later one)"});
   if (doc.contains("gpu_starved_by_scheduler")) {
-    const json& g = at(doc, "gpu_starved_by_scheduler");
+    const json& g = member(doc, "gpu_starved_by_scheduler");
     if (g.is_object())
       tb.add_row({"GPU idle while launching thread off-CPU (scheduler)",
-                  ns_or(at(g, "starved_ns")) + " of " + ns_or(at(g, "gpu_idle_ns")) + " GPU idle (" +
-                      pct_or(at(g, "share_of_idle")) + "; preempted " + ns_or(at(g, "idle_while_preempted_ns")) +
-                      ", run queue " + ns_or(at(g, "idle_while_runqueue_ns")) + "; sleeping " +
-                      ns_or(at(g, "idle_while_blocked_ns")) + " not counted)"});
+                  ns_or(member(g, "starved_ns")) + " of " + ns_or(member(g, "gpu_idle_ns")) + " GPU idle (" +
+                      pct_or(member(g, "share_of_idle")) + "; preempted " + ns_or(member(g, "idle_while_preempted_ns")) +
+                      ", run queue " + ns_or(member(g, "idle_while_runqueue_ns")) + "; sleeping " +
+                      ns_or(member(g, "idle_while_blocked_ns")) + " not counted)"});
     else
       tb.add_row({"GPU idle while launching thread off-CPU", "n/a (no GPU activities: record with --cuda cupti)"});
   }
-  if (const json& mt = at(doc, "main_thread"); mt.is_object()) {
+  if (const json& mt = member(doc, "main_thread"); mt.is_object()) {
     std::string s = "n/a (no launching thread)";
     if (num(mt, "tid").value_or(-1) >= 0)
       s = !r.switches ? not_recorded
-                      : ns_or(at(mt, "offcpu_ns")) + " (" + pct_or(at(mt, "offcpu_share")) + " of wall, tid " +
-                            id_text(at(mt, "tid")) + ")";
+                      : ns_or(member(mt, "offcpu_ns")) + " (" + pct_or(member(mt, "offcpu_share")) + " of wall, tid " +
+                            id_text(member(mt, "tid")) + ")";
     tb.add_row({"main launching thread off-CPU", s});
   }
   return tb.empty() ? "" : tb.render("Scheduler and IRQ impact");
 }
 
 std::string tail_table(const json& doc, const Recorded& r) {
-  const json& tail = at(doc, "tail");
+  const json& tail = member(doc, "tail");
   if (!tail.is_object() || !r.pairs) return "";
   HtmlTable tb({"tail", "threshold", "pairs", "preempted", "blocked", "IRQ only", "application", "any IRQ"});
   for (auto [key, label] : {std::pair{"p95", ">= P95"}, std::pair{"p99", ">= P99"}}) {
-    const json& t = at(tail, key);
+    const json& t = member(tail, key);
     if (!t.is_object()) continue;
     // Shares of events that were not recorded are unknown ("-"), not 0%.
-    auto share = [&](const char* key, bool rec) { return rec ? pct_or(at(t, key)) : std::string("-"); };
-    tb.add_row({label, ns_or(at(t, "threshold_ns")),
-                count_or(at(t, "pairs")), share("preempted", r.switches), share("blocked", r.switches),
+    auto share = [&](const char* key, bool rec) { return rec ? pct_or(member(t, key)) : std::string("-"); };
+    tb.add_row({label, ns_or(member(t, "threshold_ns")),
+                count_or(member(t, "pairs")), share("preempted", r.switches), share("blocked", r.switches),
                 share("interrupted_only", r.irqs), share("application", r.switches && r.irqs),
                 share("interrupted", r.irqs)});
   }
@@ -272,9 +271,7 @@ std::vector<std::pair<std::string, const json*>> by_total(const json& obj) {
 
 constexpr size_t kMaxRows = 50;
 
-std::string more_note(size_t total, const char* what) {
-  return total > kMaxRows ? fmt::format("<p class=\"note\">... {} more {} (sched --json has all).</p>", total - kMaxRows, what) : "";
-}
+std::string more_note(size_t total, const char* what) { return more_rows_note(total, kMaxRows, what, "sched --json"); }
 
 std::string total_chart(const std::vector<std::pair<std::string, const json*>>& rows, const std::string& title,
                         const std::string& x_label) {
@@ -289,19 +286,19 @@ std::string total_chart(const std::vector<std::pair<std::string, const json*>>& 
 
 std::string irq_part(const json& doc, const Recorded& r, const char* key, const char* title, const char* what) {
   if (!doc.contains(key) || !r.irqs) return "";
-  const auto rows = by_total(at(doc, key));
+  const auto rows = by_total(member(doc, key));
   if (rows.empty()) return fmt::format("<p class=\"note\">{}: none ran on the traced threads' CPUs.</p>", title);
   HtmlTable tb({what, "count", "total", "self", "mean", "max"});
   for (size_t i = 0; i < rows.size() && i < kMaxRows; ++i) {
     const json& v = *rows[i].second;
-    tb.add_row({rows[i].first, count_or(at(v, "count")), ns_or(at(v, "total_ns")), ns_or(at(v, "self_ns")),
-                ns_or(at(v, "mean_ns")), ns_or(at(v, "max_ns"))});
+    tb.add_row({rows[i].first, count_or(member(v, "count")), ns_or(member(v, "total_ns")), ns_or(member(v, "self_ns")),
+                ns_or(member(v, "mean_ns")), ns_or(member(v, "max_ns"))});
   }
   return total_chart(rows, std::string(title) + ": total time", what) + tb.render(title) + more_note(rows.size(), "rows");
 }
 
 std::string threads_part(const json& doc, const Recorded& r) {
-  const json& threads = at(doc, "threads");
+  const json& threads = member(doc, "threads");
   if (!threads.is_array() || !r.switches) return "";
   // The threads that matter first: launching ones, then by time off the CPU (as the terminal).
   std::vector<const json*> listed;
@@ -314,9 +311,9 @@ std::string threads_part(const json& doc, const Recorded& r) {
   HtmlTable tb({"tid", "comm", "launches", "switch-outs", "preempted", "blocked", "off-CPU", "IRQs hard/soft"}, 2);
   for (size_t i = 0; i < listed.size() && i < kMaxRows; ++i) {
     const json& t = *listed[i];
-    tb.add_row({id_text(at(t, "tid")), str_or(t, "comm", ""), count_or(at(t, "launches")), count_or(at(t, "switch_outs")),
-                count_or(at(t, "preemptions")), count_or(at(t, "blocks")), ns_or(at(t, "offcpu_ns")),
-                r.irqs ? count_or(at(t, "irqs_hard")) + "/" + count_or(at(t, "irqs_soft")) : "-"});
+    tb.add_row({id_text(member(t, "tid")), str_or(t, "comm", ""), count_or(member(t, "launches")), count_or(member(t, "switch_outs")),
+                count_or(member(t, "preemptions")), count_or(member(t, "blocks")), ns_or(member(t, "offcpu_ns")),
+                r.irqs ? count_or(member(t, "irqs_hard")) + "/" + count_or(member(t, "irqs_soft")) : "-"});
   }
   return tb.empty() ? "" : tb.render("Traced threads: off-CPU time (launching threads first, then by off-CPU time)") +
                                more_note(listed.size(), "threads");
@@ -329,8 +326,8 @@ std::string syscall_rows_table(const json& obj, const std::string& caption, bool
   for (size_t i = 0; i < rows.size() && i < kMaxRows; ++i) {
     const json& v = *rows[i].second;
     // errors and max are null when the kernel only counted the calls (--events syscall-counts).
-    std::vector<std::string> cells = {rows[i].first, count_or(at(v, "count")), count_or(at(v, "errors")), ns_or(at(v, "total_ns"))};
-    if (full) cells.insert(cells.end(), {ns_or(at(v, "mean_ns")), ns_or(at(v, "max_ns")), pct_or(at(v, "wall_share"))});
+    std::vector<std::string> cells = {rows[i].first, count_or(member(v, "count")), count_or(member(v, "errors")), ns_or(member(v, "total_ns"))};
+    if (full) cells.insert(cells.end(), {ns_or(member(v, "mean_ns")), ns_or(member(v, "max_ns")), pct_or(member(v, "wall_share"))});
     tb.add_row(std::move(cells));
   }
   return tb.render(caption) + more_note(rows.size(), "syscalls");
@@ -338,30 +335,30 @@ std::string syscall_rows_table(const json& obj, const std::string& caption, bool
 
 std::string syscall_part(const json& doc) {
   if (!doc.contains("syscalls")) return "";
-  const json& totals = at(doc, "syscall_totals");
-  const auto rows = by_total(at(doc, "syscalls"));
+  const json& totals = member(doc, "syscall_totals");
+  const auto rows = by_total(member(doc, "syscalls"));
   if (rows.empty())
     return "<p class=\"note\">No syscalls in this input (a recording has them with --events syscall or "
            "syscall-counts).</p>";
   std::string caption = "Syscalls";
-  if (totals.is_object()) caption += " (" + count_or(at(totals, "count")) + " calls, " + ns_or(at(totals, "total_ns")) + ")";
-  std::string s = total_chart(rows, "Syscalls: total time", "syscall") + syscall_rows_table(at(doc, "syscalls"), caption, true);
-  if (at(totals, "counted_in_kernel").is_boolean() && at(totals, "counted_in_kernel").get<bool>())
+  if (totals.is_object()) caption += " (" + count_or(member(totals, "count")) + " calls, " + ns_or(member(totals, "total_ns")) + ")";
+  std::string s = total_chart(rows, "Syscalls: total time", "syscall") + syscall_rows_table(member(doc, "syscalls"), caption, true);
+  if (member(totals, "counted_in_kernel").is_boolean() && member(totals, "counted_in_kernel").get<bool>())
     s += "<p class=\"note\">Counted in the kernel: record --events syscall-counts keeps counts and total times only, "
          "so errors and maxima are unknown (\"-\").</p>";
-  const json& ioctl = at(doc, "ioctl_targets");
+  const json& ioctl = member(doc, "ioctl_targets");
   if (ioctl.is_array() && !ioctl.empty()) {
     HtmlTable tb({"ioctl target", "calls", "errors", "total"});
     for (size_t i = 0; i < ioctl.size() && i < kMaxRows; ++i) {
       const json& v = ioctl[i];
-      tb.add_row({at(v, "target").is_string() ? at(v, "target").get<std::string>() : "(unresolved fd)",
-                  count_or(at(v, "count")), count_or(at(v, "errors")), ns_or(at(v, "total_ns"))});
+      tb.add_row({member(v, "target").is_string() ? member(v, "target").get<std::string>() : "(unresolved fd)",
+                  count_or(member(v, "count")), count_or(member(v, "errors")), ns_or(member(v, "total_ns"))});
     }
     s += tb.render("ioctl by file") + more_note(ioctl.size(), "files");
   }
-  const json& per = at(doc, "syscalls_by_thread");
+  const json& per = member(doc, "syscalls_by_thread");
   if (per.is_array())
-    for (auto& th : per) s += syscall_rows_table(at(th, "syscalls"), "Syscalls of tid " + id_text(at(th, "tid")), false);
+    for (auto& th : per) s += syscall_rows_table(member(th, "syscalls"), "Syscalls of tid " + id_text(member(th, "tid")), false);
   return s;
 }
 
