@@ -158,6 +158,27 @@ TEST(KinetoEdge, CorruptOrTruncatedGzipNamesTheByte) {
   expect_error_at(bad_length, -2, "length check");
 }
 
+// A member whose header carries a CRC-16 (FLG.FHCRC, RFC 1952 2.3.1): read when it matches the
+// low 16 bits of the header's CRC-32, refused when it does not.
+TEST(KinetoEdge, GzipHeaderCrcIsChecked) {
+  const std::string a = doc(kOp + "," + kLaunch + "," + kKernel);
+  const std::string z = gzip_member(a);
+  ASSERT_EQ(static_cast<unsigned char>(z[3]), 0u);  // zlib writes no optional header fields
+  std::string head = z.substr(0, 10);
+  head[3] = 0x02;
+  const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(head.data()), 10);
+  const std::string with_crc = head + static_cast<char>(crc & 0xff) + static_cast<char>((crc >> 8) & 0xff) + z.substr(10);
+  TempFile good(with_crc, ".gz");
+  Trace g = load_trace(good.path());
+  EXPECT_EQ(g.meta.at("compressed"), "gzip");
+  g.meta.erase("compressed");
+  TempFile plain(a);
+  expect_same_trace(load_trace(plain.path()), g);
+  std::string bad = with_crc;
+  bad[10] ^= 0x01;
+  expect_error_at(bad, -2, "header crc");
+}
+
 TEST(KinetoEdge, LargeGzipTraceReadsAsItsPlainText) {
   // Large enough to be read in pieces after inflating (over 256 KB), in one member and in three.
   std::string events = kOp + "," + kLaunch + "," + kKernel;

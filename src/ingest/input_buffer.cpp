@@ -82,6 +82,10 @@ struct PaddedBlock {
 bool inflate_single_member(const unsigned char* in, size_t n, size_t isize, PaddedBlock& out) {
 #if INFERTRACE_HAVE_LIBDEFLATE
   if (n < 18 || isize == 0) return false;
+  // libdeflate skips a header CRC-16 (FLG.FHCRC) without checking it; zlib checks it. Writers
+  // rarely set it, so such a file simply takes the streaming path.
+  constexpr unsigned char kFhcrc = 0x02;
+  if (in[3] & kFhcrc) return false;
   libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   if (!d) return false;
   out.reserve(isize + 1);
