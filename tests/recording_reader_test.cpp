@@ -163,6 +163,34 @@ TEST(RecordingReader, TablesFromHandBuiltRecords) {
   EXPECT_EQ(t.threads.last_ts[1], 6000);
 }
 
+// Version 1 had no GPU or STRING records and no correlation tail on API records: the same bytes
+// read as version 2 give a GPU activity and a correlation, as version 1 unknown records.
+TEST(RecordingReader, Version1HasNoGpuStringOrCorrelationData) {
+  for (const uint32_t version : {1u, 2u}) {
+    File f(version);
+    f.meta("api.0", "cudaLaunchKernel");
+    size_t p = f.rec(11, 4 + 6);  // STRING id 1 "kernel"
+    put32(f.b, p, 1), putstr(f.b, p + 4, "kernel");
+    p = f.event(2, 80, 1, 1000, 100, 100);  // API with IT_API_HAS_CORRELATION and its tail
+    put32(f.b, p + 24, 0), put32(f.b, p + 28, 8), put64(f.b, p + 72, (uint64_t{100} << 32) | 5);
+    p = f.event(10, 96, 0, 2000, 100, 0);  // GPU kernel, 300 ns, same correlation, name 1
+    put64(f.b, p + 24, 300), put64(f.b, p + 48, (uint64_t{100} << 32) | 5), put32(f.b, p + 56, 1);
+    const Trace t = read(f);
+    ASSERT_EQ(t.api.size(), 1u) << version;
+    if (version == 1) {
+      EXPECT_EQ(t.gpu.size(), 0u);
+      EXPECT_EQ(t.skipped.at("unknown_record_type"), 2);
+      EXPECT_EQ(t.api.correlation[0], -1);
+    } else {
+      ASSERT_EQ(t.gpu.size(), 1u);
+      EXPECT_EQ(t.gpu.dur[0], 300);
+      EXPECT_EQ(t.strings.view(t.gpu.name[0]), "kernel");
+      EXPECT_EQ(t.skipped.count("unknown_record_type"), 0u);
+      EXPECT_NE(t.api.correlation[0], -1);
+    }
+  }
+}
+
 TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   File f = sample();
   const size_t full = f.b.size();

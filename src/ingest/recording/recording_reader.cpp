@@ -344,6 +344,13 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
                                                             std::to_string(len) + " bytes, expected at least " +
                                                             std::to_string(itrace::min_payload(type)));
     if (complete) t.count_skipped("records_after_end");
+    // Version 1 had no GPU or STRING records: in such a file those type numbers are unknown types,
+    // skipped and counted like any other (the correlation tail of API records is ignored too).
+    if (version < 2 && (type == IT_EV_GPU || type == IT_EV_STRING)) {
+      t.count_skipped("unknown_record_type");
+      off += itrace::kRecordHeaderBytes + len;
+      continue;
+    }
     // Times are u64 in the file and int64 in the Trace: a time (or time + duration) past INT64_MAX
     // would wrap to a negative number and poison every span it touches, so the event is left out.
     if (type == IT_EV_API || type == IT_EV_GPU || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
@@ -373,7 +380,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       case IT_EV_API: {
         const it_api a = load<it_api>(p);
         // CUPTI mode appends the correlation id (it_api_corr); a shorter record has none.
-        const bool corr = (a.flags & IT_API_HAS_CORRELATION) && len >= sizeof(it_api_corr);
+        const bool corr = version >= 2 && (a.flags & IT_API_HAS_CORRELATION) && len >= sizeof(it_api_corr);
         b.api(a, corr ? static_cast<int64_t>(load<it_api_corr>(p).correlation) : -1);
         break;
       }
