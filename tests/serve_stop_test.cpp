@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -227,6 +228,32 @@ TEST_F(ServeStop, StopTokenIdsThroughScheduler) {
   for (size_t k = 0; k < first; ++k) expected += piece_of(full[k]);
   EXPECT_EQ(joined(d.texts), expected);
   EXPECT_EQ(a->finish(), Finish::Stop);
+}
+
+// An id the tokenizer has no text for (a padding row of the embedding) is sent as "" and counted;
+// the request goes on.
+TEST_F(ServeStop, IdsWithoutTextAreCounted) {
+  const std::vector<int32_t> full = alone(prompt_of(4), 10, {0.0f});
+  auto no_text = [](int32_t t) { return t % 3 == 0; };
+  const int64_t expected = std::count_if(full.begin(), full.end(), no_text);
+  ASSERT_GT(expected, 0) << "pick another rule: no generated id matches it";
+  ASSERT_LT(expected, static_cast<int64_t>(full.size()));
+  SchedulerOptions o = options(1);
+  o.token_text = [&](int32_t t) -> std::string {
+    if (no_text(t)) throw std::out_of_range("no such token");
+    return piece_of(t);
+  };
+  Scheduler sched(*model_, {}, o);
+  auto a = sched.submit(request(prompt_of(4), 10));
+  const Drained d = drain_texts(*a);
+  EXPECT_EQ(d.tokens, full);
+  ASSERT_EQ(d.texts.size(), full.size());
+  for (size_t k = 0; k < full.size(); ++k) {
+    if (no_text(full[k])) { EXPECT_EQ(d.texts[k], "") << k; }
+  }
+  EXPECT_EQ(a->finish(), Finish::Length);
+  sched.stop();
+  EXPECT_EQ(sched.stats().tokens_without_text, expected);
 }
 
 }  // namespace infertrace::serve::sched_test

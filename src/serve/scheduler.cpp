@@ -77,12 +77,16 @@ void Scheduler::count_end(Finish finish) {
   else ++stats_.requests_failed;
 }
 
-std::string Scheduler::piece(int32_t token) const {
+std::string Scheduler::piece(int32_t token) {
   if (!opt_.token_text) return {};
   try {
     return opt_.token_text(token);
   } catch (const std::exception&) {
-    return {};  // an id the tokenizer does not know has no text; the engine thread must not die of it
+    // An id the tokenizer does not know has no text; the engine thread must not die of it, and
+    // the stats say it happened.
+    std::lock_guard lk(mu_);
+    ++stats_.tokens_without_text;
+    return {};
   }
 }
 

@@ -61,6 +61,9 @@ struct SchedulerStats {
   int64_t prompt_tokens = 0, generated_tokens = 0;  // prompt: tokens prefilled, chunk by chunk
   int64_t decode_steps = 0, decode_rows = 0;  // rows: sequences summed over decode steps
   int64_t prefill_chunks = 0;  // Session::eval calls of prompt pieces (a whole prompt when unchunked)
+  // Generated ids the tokenizer has no entry for (sent as ""): a model whose embedding has more
+  // rows than its tokenizer has tokens sampled one of the padding rows.
+  int64_t tokens_without_text = 0;
   double mean_batch() const { return decode_steps > 0 ? static_cast<double>(decode_rows) / decode_steps : 0.0; }
 };
 
@@ -94,8 +97,9 @@ class Scheduler {
   bool emit(Active& a, int32_t token);
   void count_end(Finish finish);  // stats and in_system_ for a request that ended
   // opt_.token_text, or "" for an id the tokenizer has no text for (models may have more
-  // embedding rows than tokenizer entries: Qwen pads its vocabulary to a multiple of 128).
-  std::string piece(int32_t token) const;
+  // embedding rows than tokenizer entries: Qwen pads its vocabulary to a multiple of 128),
+  // counted in stats_.tokens_without_text.
+  std::string piece(int32_t token);
 
   const engine::Model& model_;
   const std::function<bool(int32_t)> is_eog_;

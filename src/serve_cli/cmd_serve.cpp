@@ -35,13 +35,17 @@ std::atomic<bool> g_main_done{false};
 
 void print_stats(const serve::SchedulerStats& s, const char* note) {
   if (g_stats_printed.exchange(true)) return;
+  const std::string without_text =
+      s.tokens_without_text > 0
+          ? ", " + std::to_string(s.tokens_without_text) + " generated ids outside the tokenizer's vocabulary (sent as empty text)"
+          : "";
   std::fprintf(stderr,
                "infertrace serve: stopped: %lld requests served (%lld cancelled, %lld failed), %lld prompt tokens, "
-               "%lld generated tokens, %lld prefill chunks, %lld decode steps, mean batch %.2f sequences per decode step%s\n",
+               "%lld generated tokens, %lld prefill chunks, %lld decode steps, mean batch %.2f sequences per decode step%s%s\n",
                static_cast<long long>(s.requests_completed), static_cast<long long>(s.requests_cancelled),
                static_cast<long long>(s.requests_failed), static_cast<long long>(s.prompt_tokens),
                static_cast<long long>(s.generated_tokens), static_cast<long long>(s.prefill_chunks),
-               static_cast<long long>(s.decode_steps), s.mean_batch(), note);
+               static_cast<long long>(s.decode_steps), s.mean_batch(), without_text.c_str(), note);
   std::fflush(stderr);
 }
 
