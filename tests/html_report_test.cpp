@@ -271,6 +271,28 @@ TEST(HtmlReport, ThreadSweepTableShowsMediansWhenPresent) {
   EXPECT_NE(page.find(">70.00<"), std::string::npos);  // pp median of 70, 71, 60
   EXPECT_NE(page.find("4 (oversubscribed)"), std::string::npos);
   EXPECT_EQ(page.find("1 (oversubscribed)"), std::string::npos);
+  EXPECT_EQ(page.find("Above 100% of the roofline"), std::string::npos);
+}
+
+// A sweep whose decode beat the DRAM roofline says why: the bytes per token fit in the last-level
+// cache (1.6 MB in 32 MB), or, when they do not, that the roofline is no ceiling there.
+TEST(HtmlReport, ThreadSweepAboveTheRooflineSaysWhy) {
+  json pts = json::array();
+  pts.push_back({{"threads", 1}, {"tg_mean", 30.0}, {"roofline_tg", 20.0}});
+  pts.push_back({{"threads", 2}, {"tg_mean", 50.0}, {"roofline_tg", 40.0}});
+  json doc = {{"kind", "threads"}, {"points", pts}, {"best_threads", 2}, {"above_roofline", {1, 2}},
+              {"bytes_per_token", 1.6e6}, {"last_level_cache_bytes", 32e6}, {"fits_in_last_level_cache", true}};
+  html::ReportInputs in;
+  in.docs.push_back({"threads.json", doc});
+  std::string page = html::render_report(in);
+  EXPECT_NE(page.find("Above 100% of the roofline at 1, 2 thread(s): the 1.6 MB read per token fit in the 32.0 MB "
+                      "last-level cache"),
+            std::string::npos);
+  doc["fits_in_last_level_cache"] = false;
+  in.docs[0].doc = doc;
+  page = html::render_report(in);
+  EXPECT_NE(page.find("Above 100% of the roofline at 1, 2 thread(s): decode read faster than the bandwidth test did"),
+            std::string::npos);
 }
 
 // A sweep that is GPU-bound from its smallest batch has nothing launch-bound "below" it.

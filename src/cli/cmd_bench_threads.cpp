@@ -15,6 +15,7 @@
 #include "cli/registry.h"
 #include "engine/cpu/isa.h"
 #include "engine/model/forward.h"
+#include "engine/runtime/cpu_caches.h"
 #include "engine/runtime/generate.h"
 #include "engine/runtime/hw_counters.h"
 #include "engine/runtime/membw.h"
@@ -166,6 +167,13 @@ void run_threads(const ThreadsArgs& a) {
   // CPUs a point's threads run on: the distinct CPUs of --cpus, else every allowed CPU.
   const int n_run_cpus =
       cpus.empty() ? allowed : static_cast<int>(std::set<int>(cpus.begin(), cpus.end()).size());
+  // A decode faster than the DRAM roofline reads (part of) its bytes from the caches: true when the
+  // bytes per token fit in the last-level cache, which then bounds it instead.
+  const uint64_t llc = engine::last_level_cache_bytes();
+  const bool fits_in_llc = llc > 0 && bytes_per_token <= static_cast<double>(llc);
+  std::vector<int> above_roofline;
+  for (const Point& p : points)
+    if (p.roofline_tg > 0 && mean_sd(p.tg).mean > p.roofline_tg) above_roofline.push_back(p.threads);
 
   if (a.format == "json") {
     nlohmann::json pts = nlohmann::json::array();
@@ -206,6 +214,9 @@ void run_threads(const ThreadsArgs& a) {
                         {"thread_counts", default_sweep ? "default" : "-t"},
                         {"max_threads", cap},
                         {"bytes_per_token", bytes_per_token},
+                        {"last_level_cache_bytes", llc > 0 ? nlohmann::json(llc) : nlohmann::json(nullptr)},
+                        {"fits_in_last_level_cache", llc > 0 ? nlohmann::json(fits_in_llc) : nlohmann::json(nullptr)},
+                        {"above_roofline", above_roofline},
                         {"points", pts},
                         {"best_threads", best->threads},
                         {"best_by", "tg_median"},
@@ -267,8 +278,21 @@ void run_threads(const ThreadsArgs& a) {
       std::printf("  not a clear winner: tg repetitions at %s thread%s reach its slowest\n", list.c_str(),
                   overlap.size() == 1 && overlap[0] == 1 ? "" : "s");
     }
-    if (!a.no_roofline)  // else the columns say n/a and no bandwidth was measured to divide
+    if (!a.no_roofline) {  // else the columns say n/a and no bandwidth was measured to divide
       std::printf("roofline: measured read bandwidth / %.3f GB read per decoded token\n", bytes_per_token / 1e9);
+      if (!above_roofline.empty()) {
+        std::string list;
+        for (int t : above_roofline) list += (list.empty() ? "" : ", ") + std::to_string(t);
+        if (fits_in_llc)
+          std::printf("  above 100%% at %s thread(s): the %.1f MB read per token fit in the %.1f MB last-level cache, so decode "
+                      "reads the cache, not DRAM, and the DRAM roofline does not bound it\n",
+                      list.c_str(), bytes_per_token / 1e6, static_cast<double>(llc) / 1e6);
+        else
+          std::printf("  above 100%% at %s thread(s): decode read faster than the bandwidth test did (part of the %.1f MB per "
+                      "token came from caches, or the test ran on a busier machine): that roofline is no ceiling here\n",
+                      list.c_str(), bytes_per_token / 1e6);
+      }
+    }
     if (!points.front().hw_supported)
       std::printf("hardware counters: not supported here (%s)\n", points.front().hw_reason.c_str());
   }

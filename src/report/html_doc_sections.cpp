@@ -236,6 +236,20 @@ std::string threads_section(const json& doc) {
   std::string body = line_chart(series, o);
   if (auto best = num(doc, "best_threads"))
     body = fmt::format("<p class=\"verdict\">Best thread count: {}{}.</p>", *best, escape(overlap_text(doc))) + body;
+  // Decode faster than the DRAM roofline (`above_roofline`, files since 2026-12-01): say why.
+  std::string above;
+  for (auto& t : member(doc, "above_roofline"))
+    if (t.is_number()) above += (above.empty() ? "" : ", ") + json_brief(t);
+  if (!above.empty()) {
+    const auto bpt = num(doc, "bytes_per_token"), llc = num(doc, "last_level_cache_bytes");
+    const std::string why =
+        member(doc, "fits_in_last_level_cache") == true && bpt && llc
+            ? fmt::format("the {:.1f} MB read per token fit in the {:.1f} MB last-level cache, so decode reads the cache, "
+                          "not DRAM, and the DRAM roofline does not bound it",
+                          *bpt / 1e6, *llc / 1e6)
+            : "decode read faster than the bandwidth test did, so that roofline is no ceiling here";
+    body += "<p>Above 100% of the roofline at " + escape(above) + " thread(s): " + escape(why) + ".</p>";
+  }
   const std::string spread = threads_spread_table(pts);
   return body + (spread.empty() ? objects_table(pts, "Per thread count", 50, "threads") : spread);
 }

@@ -212,6 +212,21 @@ with tempfile.TemporaryDirectory() as tmp:
             check(abs(p["roofline"]["tg_fraction"] - mean / p["roofline_tg"]) < 1e-9, "roofline fraction = tg / bound")
             check(p["tg_mean"] == tg["mean"] and p["pp_mean"] == p["pp_tokens_per_second"]["mean"], "flat copies")
         check(j["best_threads"] in (1, 2), "best thread count")
+        # The last-level cache from sysfs (read here on its own) and whether the bytes per token fit;
+        # the points whose mean tg beat their roofline are listed.
+        llc, llc_level = None, 0
+        cache = "/sys/devices/system/cpu/cpu0/cache"
+        for d in (sorted(os.listdir(cache)) if os.path.isdir(cache) else []):
+            if not d.startswith("index"):
+                continue
+            rd = lambda f: open(os.path.join(cache, d, f)).read().strip()
+            size = rd("size")
+            if rd("type") in ("Data", "Unified") and int(rd("level")) > llc_level and size.endswith("K"):
+                llc, llc_level = int(size[:-1]) * 1024, int(rd("level"))
+        check(j["last_level_cache_bytes"] == llc, "llc %s, sysfs %s" % (j["last_level_cache_bytes"], llc))
+        check(j["fits_in_last_level_cache"] == (None if llc is None else j["bytes_per_token"] <= llc), "fits in llc")
+        above = [p["threads"] for p in j["points"] if p["tg_tokens_per_second"]["mean"] > p["roofline_tg"]]
+        check(j["above_roofline"] == above, "above_roofline %s, want %s" % (j["above_roofline"], above))
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
     check("measured read bandwidth" not in r.stdout, "--no-roofline: no roofline line: " + r.stdout)
