@@ -323,7 +323,8 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   EXPECT_EQ(a.launches, 0);
   EXPECT_EQ(a.signature, "too_few_launches");
   const std::string& v = a.verdict;
-  EXPECT_NE(v.find("no CUDA launches (a CPU-only run)"), std::string::npos) << v;
+  EXPECT_NE(v.find("no CUDA launches (a CPU-only run), so there are no launch pairs"), std::string::npos) << v;
+  EXPECT_EQ(v.find("Only 0"), std::string::npos) << v;
   EXPECT_NE(v.find("Its 1 traced thread(s) were switched out 2 time(s) (1 preempted, 1 blocked)"), std::string::npos) << v;
   EXPECT_NE(v.find("spent " + format_ns(int64_t{3500}) + " off the CPU"), std::string::npos) << v;
   // Run-queue samples 1500 (preempted) and 1000 (woken): the median of the two is 1250.

@@ -84,9 +84,13 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
   }
   if (a.all.count < 2) {
     a.signature = "too_few_launches", a.mitigation = "record a longer run";
-    a.verdict = "Only " + std::to_string(a.all.count) + " launch pair(s) were recorded: too few to attribute delays.";
-    if (a.launches == 0) a.verdict += " The recording has no CUDA launches (a CPU-only run).";
-    a.verdict += " " + os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";
+    // A CPU-only run has nothing to pair: say that, not "only 0 pairs".
+    if (a.launches == 0)
+      a.verdict = "The recording has no CUDA launches (a CPU-only run), so there are no launch pairs to attribute delays to. " +
+                  os_summary(trace, a) + " Record a run that launches CUDA work for the launch-pair analysis.";
+    else
+      a.verdict = "Only " + std::to_string(a.all.count) + " launch pair(s) were recorded: too few to attribute delays. " +
+                  os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";
     return;
   }
   // Pairs are "clean" when nothing was seen between their launches: without switch events nothing

@@ -31,6 +31,44 @@ bool is_result_document(const std::string& path) {
          s.find("\"deviceProperties\"") == std::string_view::npos;
 }
 
+namespace {
+
+// The recording a scheduler analysis (`kind` "sched": a saved `sched --json`, or one made here)
+// was computed from: its canonical path and time span; "" for anything else or a source that no
+// longer exists (then nothing is matched).
+std::string sched_key(const nlohmann::json& doc) {
+  if (!doc.is_object() || doc.value("kind", nlohmann::json()) != "sched") return "";
+  const auto src = doc.find("source"), b = doc.find("t_begin_ns"), e = doc.find("t_end_ns");
+  if (src == doc.end() || !src->is_string() || b == doc.end() || !b->is_number_integer() || e == doc.end() ||
+      !e->is_number_integer())
+    return "";
+  std::error_code ec;
+  const auto canon = std::filesystem::canonical(src->get<std::string>(), ec);
+  if (ec) return "";
+  return canon.string() + "\n" + std::to_string(b->get<int64_t>()) + "\n" + std::to_string(e->get<int64_t>());
+}
+
+// Adds a result document; a scheduler analysis only once per recording (a recording and its saved
+// `sched --json` given together would be two identical sections): the one computed now from the
+// recording is kept over a saved one, whichever comes first.
+void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, bool fresh) {
+  const std::string key = sched_key(doc);
+  if (!key.empty()) {
+    const auto [it, added] = data.sched_shown.emplace(key, ReportData::SchedShown{data.inputs.docs.size(), fresh});
+    if (!added) {
+      html::JsonInput& shown = data.inputs.docs[it->second.doc];
+      std::cerr << "report: " << shown.label << " and " << label
+                << " are the scheduler analysis of one recording: shown once, as ";
+      if (fresh && !it->second.fresh) shown = {label, std::move(doc)}, it->second.fresh = true;
+      std::cerr << shown.label << "\n";
+      return;
+    }
+  }
+  data.inputs.docs.push_back({label, std::move(doc)});
+}
+
+}  // namespace
+
 void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
   const std::string name = label.empty() ? std::filesystem::path(path).filename().string() : label;
   if (is_result_document(path)) {
@@ -38,7 +76,7 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-      data.inputs.docs.push_back({name, nlohmann::json::parse(ss.str())});
+      add_doc(data, name, nlohmann::json::parse(ss.str()), false);
     } catch (const nlohmann::json::parse_error& e) {
       // nlohmann counts bytes from 1; offsets in our errors count from 0.
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
@@ -55,7 +93,7 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
   const auto counted = trace->meta.lower_bound("syscall_count.");
   const bool kernel_counts = counted != trace->meta.end() && counted->first.rfind("syscall_count.", 0) == 0;
   if (trace->switches.size() + trace->wakeups.size() + trace->irqs.size() + trace->syscalls.size() > 0 || kernel_counts)
-    data.inputs.docs.push_back({name + " (scheduler)", sched_analysis_json(*trace, analyze_sched(*trace))});
+    add_doc(data, name + " (scheduler)", sched_analysis_json(*trace, analyze_sched(*trace)), true);
   data.inputs.traces.push_back({name, trace.get(), analysis.get()});
   data.traces.push_back(std::move(trace));
   data.analyses.push_back(std::move(analysis));

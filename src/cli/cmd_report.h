@@ -3,6 +3,7 @@
 // write the self-contained HTML report.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,13 @@ struct ReportData {
   std::vector<std::unique_ptr<Trace>> traces;
   std::vector<std::unique_ptr<LaunchAnalysis>> analyses;
   html::ReportInputs inputs;
+  // Scheduler analyses already in `inputs.docs`, by recording (canonical path and time span): a
+  // recording and its saved `sched --json` given together are one analysis, shown once.
+  struct SchedShown {
+    size_t doc = 0;      // index in inputs.docs
+    bool fresh = false;  // computed from the recording by this run (not a saved file)
+  };
+  std::map<std::string, SchedShown> sched_shown;
 };
 
 // True when `path` holds a JSON document that is not a Kineto trace (a saved verb result).

@@ -138,6 +138,23 @@ with tempfile.TemporaryDirectory() as tmp:
     s = subprocess.run([exe, "sched", "--json", rec], capture_output=True, text=True, timeout=300)
     check(e.returncode == 0, f"export --csv exit {e.returncode}: {e.stderr}")
     check(s.returncode == 0, f"sched --json exit {s.returncode}: {s.stderr}")
+    # The recording and its saved `sched --json` together: one scheduler section and one finding,
+    # in either order, the one computed from the recording kept.
+    if s.returncode == 0 and h.returncode == 0:
+        saved_sched = os.path.join(tmp, "rec_sched.json")
+        with open(saved_sched, "w") as f:
+            f.write(s.stdout)
+        for order in ([rec, saved_sched], [saved_sched, rec]):
+            html3 = os.path.join(tmp, "both.html")
+            h3 = subprocess.run([exe, "report", *order, "-o", html3], capture_output=True, text=True, timeout=300)
+            check(h3.returncode == 0 and "shown once" in h3.stderr, f"report of both: {h3.returncode} {h3.stderr}")
+            if h3.returncode == 0:
+                check(h3.stdout.count("Scheduler/IRQ") == 1, f"one scheduler finding: {h3.stdout}")
+                check("Scheduler/IRQ (" + os.path.basename(rec) + " (scheduler))" in h3.stdout, f"the fresh one kept: {h3.stdout}")
+                with open(html3) as f:
+                    both_page = f.read()
+                check(both_page.count("Scheduler and IRQ impact") == page.count("Scheduler and IRQ impact"),
+                      "the report of both has as many scheduler sections as the recording's alone")
     if e.returncode == 0 and s.returncode == 0:
         got = json.loads(s.stdout)
         threads = rows(os.path.join(csv_dir, "threads.csv"))
