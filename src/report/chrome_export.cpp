@@ -191,7 +191,11 @@ void gpu_tracks(const Trace& t, Writer& w) {
     auto it = corr == -1 ? launch_of.end() : launch_of.find(corr);
     if (it == launch_of.end()) continue;
     const size_t a = it->second;
-    const std::string id = std::to_string(corr);
+    // One id per arrow, not the correlation: a graph launch starts many GPU activities under one
+    // correlation, and importers key a v1 flow by (id, cat, name): Perfetto drops every "s" whose
+    // id is already open (flow_duplicate_id) and each "f" after the first ends nothing, so only
+    // one kernel of a graph would get its arrow. The correlation stays in the slices' args.
+    const std::string id = std::to_string(i + 1);
     w.event("\"ph\":\"s\",\"id\":" + id + ",\"pid\":" + std::to_string(t.api.pid[a]) + ",\"tid\":" +
             std::to_string(t.api.tid[a]) + ",\"ts\":" + us(t.api.start[a]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
     w.event("\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + ",\"pid\":" + std::to_string(pid) + ",\"tid\":" +
