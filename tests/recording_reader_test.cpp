@@ -224,11 +224,15 @@ TEST(RecordingReader, IoctlsNamedByTheFileTheirFdHeldThen) {
   ioctl(7200, 6);
   ioctl(7300, 8);  // fd 7: never named
   ioctl(7400, 0);  // fd not recorded (an older recording)
+  fdname(7500, 5, "", "");  // fd 5 now on a pipe (an anonymous file): no name, not the old one
+  ioctl(7500, 6);
+  fdname(7600, 5, "dev", "null");
+  ioctl(7600, 6);
   const Trace t = read(f);
   std::vector<std::string> got;
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     if (t.syscalls.nr[i] == 16) got.push_back(t.syscalls.fd_target[i] >= 0 ? std::string(t.str(static_cast<StrId>(t.syscalls.fd_target[i]))) : "-");
-  EXPECT_EQ(got, (std::vector<std::string>{"dev/nvidia0", "dev/nvidia0", "dri/card0", "-", "-"}));
+  EXPECT_EQ(got, (std::vector<std::string>{"dev/nvidia0", "dev/nvidia0", "dri/card0", "-", "-", "-", "dev/null"}));
 }
 
 TEST(RecordingReader, ErrorsNameFileAndOffset) {
