@@ -95,6 +95,17 @@ class Writer {
   bool first_ = true;
 };
 
+// The source's own process name (Kineto's process_name metadata, kept in Trace::meta, so a file
+// read back keeps it), else the comm of the process's main thread (recordings), else the pid.
+std::string process_name(const Trace& t, int64_t pid) {
+  const auto m = t.meta.find("process_name." + std::to_string(pid));
+  if (m != t.meta.end() && !m->second.empty()) return m->second;
+  for (size_t i = 0; i < t.threads.size(); ++i)
+    if (t.threads.pid[i] == pid && t.threads.tid[i] == pid && !t.str(t.threads.comm[i]).empty())
+      return std::string(t.str(t.threads.comm[i]));
+  return "process " + std::to_string(pid);
+}
+
 void thread_tracks(const Trace& t, Writer& w) {
   std::set<int64_t> pids;
   std::set<std::pair<int64_t, int64_t>> named;
@@ -105,7 +116,7 @@ void thread_tracks(const Trace& t, Writer& w) {
     named.insert({t.threads.pid[i], t.threads.tid[i]});
   }
   for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]);
-  for (int64_t p : pids) w.name_meta("process_name", p, 0, "process " + std::to_string(p));
+  for (int64_t p : pids) w.name_meta("process_name", p, 0, process_name(t, p));
   for (size_t i = 0; i < t.api.size(); ++i) {
     std::string args;
     if (t.api.cpu[i] != -1) append_arg(args, "\"cpu\":" + std::to_string(t.api.cpu[i]));

@@ -2,7 +2,7 @@
 chrome://tracing apply, on a hand-written Kineto trace with a graph launch (several kernels under one
 correlation) and on a CUPTI-mode recording made without a GPU (tests/support/cupti_synth):
 - every X event's ts/dur are the source's nanoseconds / 1000, exactly (read as decimals);
-- every (pid, tid) track has thread_name metadata and every pid process_name;
+- every (pid, tid) track has thread_name metadata and every pid process_name (the source's name);
 - complete events nest on every track (no partial overlap, which Perfetto draws wrong);
 - one flow arrow per GPU activity whose correlation names a launch call, each with its own id (an
   importer keys a v1 flow by id: a repeated id drops every arrow of a graph launch but one), the
@@ -123,6 +123,9 @@ with tempfile.TemporaryDirectory() as d:
                 launch = "cudaGraphLaunch" if e["args"]["correlation"] == 7 else "cudaLaunchKernel"
                 want.add(track_of[launch] + track_of[e["name"]])
         check(len(want) == 4, "kineto: test trace should give 4 arrows, got %d" % len(want))
+        # The source's process name is kept (it reads back as the same process_name).
+        names = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
+        check(names.get(10) == "python3", "kineto: process_name of pid 10 is %r, the source's is 'python3'" % names.get(10))
         check_flows("kineto", events, want)
 
     # 2. A CUPTI-mode recording: the Chrome export against the CSV export of the same file.
