@@ -3,6 +3,7 @@
 // and the CSV / Chrome exports of a small hand-built recording.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -344,12 +345,20 @@ TEST(RecordingExports, ChromeJsonTracks) {
   EXPECT_EQ(api, 2);
   EXPECT_EQ(sys, 2);
   EXPECT_EQ(irq, 2);
-  // 101 ran on CPU 1 from the switch at 5000 ns to its preemption at 6000 ns.
-  ASSERT_EQ(oncpu.size(), 1u);
+  // 101's first switch (4000 ns, CPU 1) takes it off the CPU: it was on CPU 1 from its first
+  // on-CPU event, the cudaLaunchKernel at 2000 ns (not the TASK record of its creation at 1000),
+  // until it blocked (state 1). Then from the switch at 5000 ns to its preemption at 6000 ns.
+  ASSERT_EQ(oncpu.size(), 2u);
+  std::sort(oncpu.begin(), oncpu.end(), [](auto& a, auto& b) { return a["ts"].template get<double>() < b["ts"].template get<double>(); });
   EXPECT_EQ(oncpu[0]["tid"], 1);
-  EXPECT_DOUBLE_EQ(oncpu[0]["ts"].get<double>(), 5.0);
-  EXPECT_DOUBLE_EQ(oncpu[0]["dur"].get<double>(), 1.0);
-  EXPECT_EQ(oncpu[0]["args"]["preempted"], true);
+  EXPECT_DOUBLE_EQ(oncpu[0]["ts"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(oncpu[0]["dur"].get<double>(), 2.0);
+  EXPECT_EQ(oncpu[0]["args"]["end_state"], 1);
+  EXPECT_EQ(oncpu[0]["args"]["preempted"], false);
+  EXPECT_EQ(oncpu[1]["tid"], 1);
+  EXPECT_DOUBLE_EQ(oncpu[1]["ts"].get<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(oncpu[1]["dur"].get<double>(), 1.0);
+  EXPECT_EQ(oncpu[1]["args"]["preempted"], true);
   std::filesystem::remove(path);
 }
 

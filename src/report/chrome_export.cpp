@@ -16,6 +16,7 @@
 
 #include "report/exports.h"
 #include "report/kineto_category.h"
+#include "report/perfetto.h"  // on_cpu_slices
 #include "util/error.h"
 
 namespace infertrace {
@@ -143,25 +144,16 @@ void cpu_tracks(const Trace& t, Writer& w) {
   if (cpus.empty()) return;
   w.name_meta("process_name", kCpuPid, 0, "CPUs");
   for (int32_t c : cpus) w.name_meta("thread_name", kCpuPid, c, "CPU " + std::to_string(c));
-  std::set<int64_t> traced_pids(t.threads.pid.begin(), t.threads.pid.end());
-  // On-CPU slice of a traced thread: from the switch that puts it on a CPU to the switch that
-  // takes it off that CPU.
-  struct Open {
-    int64_t ts, pid, tid;
-    StrId comm;
-  };
-  std::unordered_map<int32_t, Open> running;
-  const auto& s = t.switches;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto it = running.find(s.cpu[i]);
-    if (it != running.end() && it->second.tid == s.prev_tid[i]) {
-      const Open& o = it->second;
-      w.slice(kCpuPid, s.cpu[i], o.ts, s.ts[i] - o.ts, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
-              "\"pid\":" + std::to_string(o.pid) + ",\"tid\":" + std::to_string(o.tid) + ",\"end_state\":" +
-                  std::to_string(s.prev_state[i]) + ",\"preempted\":" + (s.preempted[i] ? "true" : "false"));
+  // On-CPU slices of traced threads, as the Perfetto export and the HTML timeline draw them.
+  for (const OnCpuSlice& o : on_cpu_slices(t)) {
+    std::string args = "\"pid\":" + std::to_string(o.pid) + ",\"tid\":" + std::to_string(o.tid);
+    if (o.end_switch >= 0) {
+      const size_t e = static_cast<size_t>(o.end_switch);
+      args += ",\"end_state\":" + std::to_string(t.switches.prev_state[e]) +
+              ",\"preempted\":" + (t.switches.preempted[e] ? "true" : "false");
     }
-    running.erase(s.cpu[i]);
-    if (traced_pids.count(s.next_pid[i])) running[s.cpu[i]] = {s.ts[i], s.next_pid[i], s.next_tid[i], s.next_comm[i]};
+    w.slice(kCpuPid, o.cpu, o.start, o.end - o.start, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
+            args);
   }
   for (size_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
