@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include "report/perfetto.h"
 #include "report/proto/perfetto_trace.pb.h"
@@ -211,4 +213,36 @@ TEST(PerfettoExport, UnwritablePathIsAnErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/x.pftrace"), std::string::npos);
     EXPECT_EQ(e.exit_code(), 1);
   }
+}
+
+// A thread running before the first recorded switch, or after the last one, still gets its
+// on-CPU time, bounded by its own on-CPU events (never by a TASK record or a wake-up of it).
+TEST(PerfettoExport, OnCpuSlicesAtTheEdgesOfTheRecording) {
+  Trace t;
+  t.threads.push({100, 101, t.strings.intern("main"), 50, 900});
+  t.threads.push({100, 102, t.strings.intern("late"), 10, 700});
+  auto sw = [&](ns_t ts, int32_t cpu, int64_t prev, int64_t next) {
+    ContextSwitch s;
+    s.ts = ts, s.cpu = cpu, s.prev_pid = prev ? 100 : 0, s.prev_tid = prev, s.prev_state = prev ? 1 : 0;
+    s.next_pid = next ? 100 : 0, s.next_tid = next;
+    t.switches.push(s);
+  };
+  // 101: already on CPU 0 (a syscall at 200) until it blocks at 400; back on CPU 1 at 600, still
+  // there at the end (an IRQ taken from it at 800-850). 102: woken at 10 (not on a CPU then),
+  // switched in on CPU 0 at 450, off at 500.
+  t.syscalls.push({200, 30, 100, 101, 39, t.strings.intern("getpid"), 0, -1});
+  t.wakeups.push({10, 0, 100, 102, 100, 101});
+  sw(400, 0, 101, 0);
+  sw(450, 0, 0, 102);
+  sw(500, 0, 102, 0);
+  sw(600, 1, 0, 101);
+  t.irqs.push({800, 50, 1, IrqKind::Hard, 30, t.strings.intern("eth0"), 100, 101});
+  std::vector<std::tuple<int32_t, ns_t, ns_t, int64_t, int64_t>> got;
+  for (const OnCpuSlice& o : on_cpu_slices(t)) got.emplace_back(o.cpu, o.start, o.end, o.tid, o.end_switch);
+  const std::vector<std::tuple<int32_t, ns_t, ns_t, int64_t, int64_t>> want = {
+      {0, 10, 400, 101, 0},    // from the wake-up 101 made at 10 (its first on-CPU event)
+      {0, 450, 500, 102, 2},   // an ordinary switch-in to switch-out
+      {1, 600, 850, 101, -1},  // to the end of the last IRQ taken from it
+  };
+  EXPECT_EQ(got, want);
 }

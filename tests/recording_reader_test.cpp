@@ -3,6 +3,7 @@
 // and the CSV / Chrome exports of a small hand-built recording.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -252,11 +253,15 @@ TEST(RecordingReader, IoctlsNamedByTheFileTheirFdHeldThen) {
   ioctl(7200, 6);
   ioctl(7300, 8);  // fd 7: never named
   ioctl(7400, 0);  // fd not recorded (an older recording)
+  fdname(7500, 5, "", "");  // fd 5 now on a pipe (an anonymous file): no name, not the old one
+  ioctl(7500, 6);
+  fdname(7600, 5, "dev", "null");
+  ioctl(7600, 6);
   const Trace t = read(f);
   std::vector<std::string> got;
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     if (t.syscalls.nr[i] == 16) got.push_back(t.syscalls.fd_target[i] >= 0 ? std::string(t.str(static_cast<StrId>(t.syscalls.fd_target[i]))) : "-");
-  EXPECT_EQ(got, (std::vector<std::string>{"dev/nvidia0", "dev/nvidia0", "dri/card0", "-", "-"}));
+  EXPECT_EQ(got, (std::vector<std::string>{"dev/nvidia0", "dev/nvidia0", "dri/card0", "-", "-", "-", "dev/null"}));
 }
 
 TEST(RecordingReader, ErrorsNameFileAndOffset) {
@@ -368,12 +373,20 @@ TEST(RecordingExports, ChromeJsonTracks) {
   EXPECT_EQ(api, 2);
   EXPECT_EQ(sys, 2);
   EXPECT_EQ(irq, 2);
-  // 101 ran on CPU 1 from the switch at 5000 ns to its preemption at 6000 ns.
-  ASSERT_EQ(oncpu.size(), 1u);
+  // 101's first switch (4000 ns, CPU 1) takes it off the CPU: it was on CPU 1 from its first
+  // on-CPU event, the cudaLaunchKernel at 2000 ns (not the TASK record of its creation at 1000),
+  // until it blocked (state 1). Then from the switch at 5000 ns to its preemption at 6000 ns.
+  ASSERT_EQ(oncpu.size(), 2u);
+  std::sort(oncpu.begin(), oncpu.end(), [](auto& a, auto& b) { return a["ts"].template get<double>() < b["ts"].template get<double>(); });
   EXPECT_EQ(oncpu[0]["tid"], 1);
-  EXPECT_DOUBLE_EQ(oncpu[0]["ts"].get<double>(), 5.0);
-  EXPECT_DOUBLE_EQ(oncpu[0]["dur"].get<double>(), 1.0);
-  EXPECT_EQ(oncpu[0]["args"]["preempted"], true);
+  EXPECT_DOUBLE_EQ(oncpu[0]["ts"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(oncpu[0]["dur"].get<double>(), 2.0);
+  EXPECT_EQ(oncpu[0]["args"]["end_state"], 1);
+  EXPECT_EQ(oncpu[0]["args"]["preempted"], false);
+  EXPECT_EQ(oncpu[1]["tid"], 1);
+  EXPECT_DOUBLE_EQ(oncpu[1]["ts"].get<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(oncpu[1]["dur"].get<double>(), 1.0);
+  EXPECT_EQ(oncpu[1]["args"]["preempted"], true);
   std::filesystem::remove(path);
 }
 

@@ -16,6 +16,7 @@
 
 #include "report/exports.h"
 #include "report/kineto_category.h"
+#include "report/perfetto.h"  // on_cpu_slices
 #include "util/error.h"
 
 namespace infertrace {
@@ -95,6 +96,17 @@ class Writer {
   bool first_ = true;
 };
 
+// The source's own process name (Kineto's process_name metadata, kept in Trace::meta, so a file
+// read back keeps it), else the comm of the process's main thread (recordings), else the pid.
+std::string process_name(const Trace& t, int64_t pid) {
+  const auto m = t.meta.find("process_name." + std::to_string(pid));
+  if (m != t.meta.end() && !m->second.empty()) return m->second;
+  for (size_t i = 0; i < t.threads.size(); ++i)
+    if (t.threads.pid[i] == pid && t.threads.tid[i] == pid && !t.str(t.threads.comm[i]).empty())
+      return std::string(t.str(t.threads.comm[i]));
+  return "process " + std::to_string(pid);
+}
+
 void thread_tracks(const Trace& t, Writer& w) {
   std::set<int64_t> pids;
   std::set<std::pair<int64_t, int64_t>> named;
@@ -105,7 +117,7 @@ void thread_tracks(const Trace& t, Writer& w) {
     named.insert({t.threads.pid[i], t.threads.tid[i]});
   }
   for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]);
-  for (int64_t p : pids) w.name_meta("process_name", p, 0, "process " + std::to_string(p));
+  for (int64_t p : pids) w.name_meta("process_name", p, 0, process_name(t, p));
   for (size_t i = 0; i < t.api.size(); ++i) {
     std::string args;
     if (t.api.cpu[i] != -1) append_arg(args, "\"cpu\":" + std::to_string(t.api.cpu[i]));
@@ -132,25 +144,16 @@ void cpu_tracks(const Trace& t, Writer& w) {
   if (cpus.empty()) return;
   w.name_meta("process_name", kCpuPid, 0, "CPUs");
   for (int32_t c : cpus) w.name_meta("thread_name", kCpuPid, c, "CPU " + std::to_string(c));
-  std::set<int64_t> traced_pids(t.threads.pid.begin(), t.threads.pid.end());
-  // On-CPU slice of a traced thread: from the switch that puts it on a CPU to the switch that
-  // takes it off that CPU.
-  struct Open {
-    int64_t ts, pid, tid;
-    StrId comm;
-  };
-  std::unordered_map<int32_t, Open> running;
-  const auto& s = t.switches;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto it = running.find(s.cpu[i]);
-    if (it != running.end() && it->second.tid == s.prev_tid[i]) {
-      const Open& o = it->second;
-      w.slice(kCpuPid, s.cpu[i], o.ts, s.ts[i] - o.ts, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
-              "\"pid\":" + std::to_string(o.pid) + ",\"tid\":" + std::to_string(o.tid) + ",\"end_state\":" +
-                  std::to_string(s.prev_state[i]) + ",\"preempted\":" + (s.preempted[i] ? "true" : "false"));
+  // On-CPU slices of traced threads, as the Perfetto export and the HTML timeline draw them.
+  for (const OnCpuSlice& o : on_cpu_slices(t)) {
+    std::string args = "\"pid\":" + std::to_string(o.pid) + ",\"tid\":" + std::to_string(o.tid);
+    if (o.end_switch >= 0) {
+      const size_t e = static_cast<size_t>(o.end_switch);
+      args += ",\"end_state\":" + std::to_string(t.switches.prev_state[e]) +
+              ",\"preempted\":" + (t.switches.preempted[e] ? "true" : "false");
     }
-    running.erase(s.cpu[i]);
-    if (traced_pids.count(s.next_pid[i])) running[s.cpu[i]] = {s.ts[i], s.next_pid[i], s.next_tid[i], s.next_comm[i]};
+    w.slice(kCpuPid, o.cpu, o.start, o.end - o.start, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
+            args);
   }
   for (size_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
@@ -191,7 +194,11 @@ void gpu_tracks(const Trace& t, Writer& w) {
     auto it = corr == -1 ? launch_of.end() : launch_of.find(corr);
     if (it == launch_of.end()) continue;
     const size_t a = it->second;
-    const std::string id = std::to_string(corr);
+    // One id per arrow, not the correlation: a graph launch starts many GPU activities under one
+    // correlation, and importers key a v1 flow by (id, cat, name): Perfetto drops every "s" whose
+    // id is already open (flow_duplicate_id) and each "f" after the first ends nothing, so only
+    // one kernel of a graph would get its arrow. The correlation stays in the slices' args.
+    const std::string id = std::to_string(i + 1);
     w.event("\"ph\":\"s\",\"id\":" + id + ",\"pid\":" + std::to_string(t.api.pid[a]) + ",\"tid\":" +
             std::to_string(t.api.tid[a]) + ",\"ts\":" + us(t.api.start[a]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
     w.event("\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + ",\"pid\":" + std::to_string(pid) + ",\"tid\":" +

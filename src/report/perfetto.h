@@ -32,12 +32,16 @@ enum class PerfettoTrackKind : uint8_t {
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b = 0);
 
 // A traced thread's time on a CPU, from one context switch to the next on that CPU (switches in
-// the trace's tables). Also drawn by the HTML report's timeline.
+// the trace's tables). A thread whose first recorded switch takes it off a CPU was on it before
+// any switch was recorded: a slice from its first event to that switch; one whose last recorded
+// switch puts it on a CPU stayed there: a slice from that switch to its last event. Drawn by the
+// Perfetto and Chrome exports and the HTML report's timeline (one definition for all three).
 struct OnCpuSlice {
   ns_t start, end;
   int32_t cpu;
   int64_t pid, tid;
   StrId comm;
+  int64_t end_switch;  // row in Trace::switches that ended it; -1: ended at the thread's last event
 };
 std::vector<OnCpuSlice> on_cpu_slices(const Trace& trace);
 

@@ -152,23 +152,71 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   const auto traced = traced_threads(t);
   std::set<int64_t> traced_tids;
   for (auto& [pid, tid] : traced) traced_tids.insert(tid);
+  const auto is_traced = [&](int64_t tid) { return tid > 0 && (traced_tids.empty() || traced_tids.count(tid)); };
   std::vector<uint32_t> order(t.switches.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     if (t.switches.cpu[a] != t.switches.cpu[b]) return t.switches.cpu[a] < t.switches.cpu[b];
     return t.switches.ts[a] < t.switches.ts[b];
   });
+  std::vector<size_t> pos(order.size());  // switch row -> its place in `order`
+  for (size_t k = 0; k < order.size(); ++k) pos[order[k]] = k;
   std::vector<OnCpuSlice> out;
   for (size_t k = 0; k < order.size(); ++k) {
     const uint32_t i = order[k];
     const int64_t tid = t.switches.next_tid[i];
-    if (tid <= 0 || (!traced_tids.empty() && !traced_tids.count(tid))) continue;
-    // The thread runs until the next switch on the same CPU; the last one has no end we know.
+    if (!is_traced(tid)) continue;
+    // The thread runs until the next switch on the same CPU; the last one is handled below.
     if (k + 1 >= order.size() || t.switches.cpu[order[k + 1]] != t.switches.cpu[i]) continue;
     const uint32_t j = order[k + 1];
     out.push_back({t.switches.ts[i], t.switches.ts[j], t.switches.cpu[i], t.switches.next_pid[i],
-                   tid, t.switches.next_comm[i]});
+                   tid, t.switches.next_comm[i], j});
   }
+  // Each thread's first and last switch in time (either side). Why: a thread already running when
+  // the recording began (the command's main thread, released before its switch-in could be seen)
+  // has no switch-in, and one still running at the end no switch-out; without these slices its
+  // IRQs and syscalls of that time sit on a CPU track with no thread shown running there. What it
+  // did before its first switch (or after its last) all ran on that CPU, so the first (last) of
+  // its own on-CPU events bounds the slice without claiming time we did not see: its API calls,
+  // syscalls, IRQs taken from it and wake-ups it made (not a TASK record written at its creation
+  // nor a wake-up of it, which come before it runs).
+  std::unordered_map<int64_t, std::pair<uint32_t, uint32_t>> first_last;  // tid -> switch rows
+  for (uint32_t i = 0; i < t.switches.size(); ++i)
+    for (int64_t tid : {t.switches.prev_tid[i], t.switches.next_tid[i]}) {
+      if (!is_traced(tid)) continue;
+      auto [it, fresh] = first_last.emplace(tid, std::make_pair(i, i));
+      if (fresh) continue;
+      if (t.switches.ts[i] < t.switches.ts[it->second.first]) it->second.first = i;
+      if (t.switches.ts[i] >= t.switches.ts[it->second.second]) it->second.second = i;
+    }
+  std::unordered_map<int64_t, std::pair<ns_t, ns_t>> on_cpu_events;  // tid -> first start, last end
+  const auto seen = [&](int64_t tid, ns_t start, ns_t end) {
+    if (!first_last.count(tid)) return;
+    auto [it, fresh] = on_cpu_events.emplace(tid, std::make_pair(start, end));
+    if (!fresh) it->second = {std::min(it->second.first, start), std::max(it->second.second, end)};
+  };
+  for (size_t i = 0; i < t.api.size(); ++i) seen(t.api.tid[i], t.api.start[i], t.api.start[i] + std::max<ns_t>(t.api.dur[i], 0));
+  for (size_t i = 0; i < t.syscalls.size(); ++i) seen(t.syscalls.tid[i], t.syscalls.ts[i], t.syscalls.ts[i] + t.syscalls.dur[i]);
+  for (size_t i = 0; i < t.irqs.size(); ++i) seen(t.irqs.tid[i], t.irqs.ts[i], t.irqs.ts[i] + t.irqs.dur[i]);
+  for (size_t i = 0; i < t.wakeups.size(); ++i) seen(t.wakeups.waker_tid[i], t.wakeups.ts[i], t.wakeups.ts[i]);
+  for (auto& [tid, fl] : first_last) {
+    const auto ev = on_cpu_events.find(tid);
+    if (ev == on_cpu_events.end()) continue;
+    const auto [first, last] = fl;
+    const auto [ev_first, ev_last] = ev->second;
+    if (t.switches.prev_tid[first] == tid && ev_first < t.switches.ts[first])
+      out.push_back({ev_first, t.switches.ts[first], t.switches.cpu[first], t.switches.prev_pid[first], tid,
+                     t.switches.prev_comm[first], first});
+    // (When its CPU has a later switch, the loop above already ended the slice there.)
+    const size_t k = pos[last];
+    const bool cpu_has_later = k + 1 < order.size() && t.switches.cpu[order[k + 1]] == t.switches.cpu[last];
+    if (t.switches.next_tid[last] == tid && !cpu_has_later && ev_last > t.switches.ts[last])
+      out.push_back({t.switches.ts[last], ev_last, t.switches.cpu[last], t.switches.next_pid[last], tid,
+                     t.switches.next_comm[last], -1});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const OnCpuSlice& a, const OnCpuSlice& b) {
+    return a.cpu != b.cpu ? a.cpu < b.cpu : a.start < b.start;
+  });
   return out;
 }
 

@@ -20,6 +20,13 @@ for verb in VERBS:
     bad = run(verb, "--no-such-option-xyz")
     check(bad.returncode == 2, verb + " rejects an unknown option as a usage error (2), got %d" % bad.returncode)
 
+# record: `--lib`/`--pid` take one value each, so the `--` after them still starts the command and
+# the command's own options are not read as record's (`--lib X -- sh -c CMD` was "unknown option -c").
+# With --pid as well, the parse gets as far as record's own check (either --pid or a command).
+both = run("record", "--pid", "1", "--lib", "/nonexistent/libcuda.so", "--", "sh", "-c", "true")
+check(both.returncode == 2 and "either --pid" in both.stderr and "unknown option" not in both.stderr,
+      "record --pid P --lib X -- sh -c: %d %s" % (both.returncode, both.stderr.strip()))
+
 # A misspelt verb: a usage error that points at --help, with every verb still known.
 miss = run("analyse", "trace.json")
 check(miss.returncode == 2, "a misspelt verb is a usage error (2), got %d" % miss.returncode)

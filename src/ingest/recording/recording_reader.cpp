@@ -171,9 +171,12 @@ class Builder {
   // "dev" + "nvidia0" -> "dev/nvidia0" (the last two components of the file's path).
   void fdname(const it_fdname& e) {
     const std::string dir = clean(fixed_str(e.dir, IT_FDNAME_LEN)), name = clean(fixed_str(e.name, IT_FDNAME_LEN));
-    if (name.empty() || name == "/") return;  // an anonymous file (pipe, socket): no name to give
+    // An anonymous file (pipe, socket) has no name to give, but the record still says the fd no
+    // longer holds the file named before: kept as kNoString, so a later ioctl on it is unnamed
+    // instead of being put on the previous file (stderr moved from /dev/null to a pipe).
+    const bool anonymous = name.empty() || name == "/";
     const std::string path = dir.empty() ? name : dir == "/" ? "/" + name : dir + "/" + name;
-    fd_names_[{e.h.pid, e.fd}].push_back({static_cast<ns_t>(e.h.ts), t_.strings.intern(path)});
+    fd_names_[{e.h.pid, e.fd}].push_back({static_cast<ns_t>(e.h.ts), anonymous ? kNoString : t_.strings.intern(path)});
   }
 
   void syscall_count(const it_syscall_count& c) {
@@ -229,7 +232,8 @@ class Builder {
       if (it == fd_names_.end()) continue;
       const auto after = std::upper_bound(it->second.begin(), it->second.end(),
                                           std::pair<ns_t, StrId>{syscalls_[row].ts, std::numeric_limits<StrId>::max()});
-      if (after != it->second.begin()) syscalls_[row].fd_target = std::prev(after)->second;
+      if (after != it->second.begin() && std::prev(after)->second != kNoString)
+        syscalls_[row].fd_target = std::prev(after)->second;
     }
     sort_by_ts(syscalls_);
     std::stable_sort(apis_.begin(), apis_.end(), [](const ApiCall& a, const ApiCall& b) { return a.start < b.start; });
