@@ -7,8 +7,10 @@
 // infertrace as a Kineto trace with the same launch and fusion analysis (CUDA calls as cuda_runtime /
 // cuda_driver with their correlation, GPU work with device and stream in args; checked by
 // tests/e2e/test_chrome_roundtrip.py).
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -67,7 +69,7 @@ std::string external_id_arg(int64_t id) { return "\"External id\":" + std::to_st
 class Writer {
  public:
   explicit Writer(const std::string& path) : path_(path), out_(path) {
-    if (!out_) throw Error(path + ": cannot create");
+    if (!out_) throw Error(path + ": cannot create: " + std::strerror(errno));
     out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
   }
   void event(const std::string& body) {
@@ -113,7 +115,11 @@ void thread_tracks(const Trace& t, Writer& w) {
   for (size_t i = 0; i < t.threads.size(); ++i) {
     pids.insert(t.threads.pid[i]);
     std::string n(t.str(t.threads.comm[i]));
-    w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], (n.empty() ? "thread" : n) + " " + std::to_string(t.threads.tid[i]));
+    // Kineto's own names already carry the id ("thread 439 (python3)"): it is not added twice.
+    const std::string tid = std::to_string(t.threads.tid[i]);
+    if (n.empty()) n = "thread " + tid;
+    else if (n.find(tid) == std::string::npos) n += " " + tid;
+    w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], n);
     named.insert({t.threads.pid[i], t.threads.tid[i]});
   }
   for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]);

@@ -30,6 +30,10 @@ def kineto_trace():
     ev = [
         {"ph": "M", "name": "process_name", "pid": 10, "tid": 0, "args": {"name": "python3"}},
         {"ph": "M", "name": "thread_name", "pid": 10, "tid": 11, "args": {"name": "main"}},
+        # PyTorch names its threads with their id already: not repeated in the export.
+        {"ph": "M", "name": "thread_name", "pid": 10, "tid": 12, "args": {"name": "thread 12 (worker)"}},
+        {"ph": "X", "cat": "cpu_op", "name": "aten::empty", "pid": 10, "tid": 12, "ts": 1001.0, "dur": 1.0,
+         "args": {"External id": 3}},
         {"ph": "X", "cat": "cpu_op", "name": "graph_replay", "pid": 10, "tid": 11, "ts": 1000.001, "dur": 50.5,
          "args": {"External id": 1}},
         {"ph": "X", "cat": "cuda_runtime", "name": "cudaGraphLaunch", "pid": 10, "tid": 11, "ts": 1010.123,
@@ -126,6 +130,8 @@ with tempfile.TemporaryDirectory() as d:
         # The source's process name is kept (it reads back as the same process_name).
         names = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
         check(names.get(10) == "python3", "kineto: process_name of pid 10 is %r, the source's is 'python3'" % names.get(10))
+        tnames = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name" and e["pid"] == 10}
+        check(tnames.get(11) == "main 11" and tnames.get(12) == "thread 12 (worker)", "kineto: thread names %s" % tnames)
         check_flows("kineto", events, want)
 
     # 2. A CUPTI-mode recording: the Chrome export against the CSV export of the same file.
