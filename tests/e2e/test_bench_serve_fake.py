@@ -143,18 +143,18 @@ if d:
 d = bench("--profile", "constant", "--rate", "10", "--requests", "8", "--output-tokens", "5")
 if d:
     rs = d["points"][0]["requests"]
-    # The schedule is exact; the sends follow it within what a loaded 2-CPU machine allows (one
-    # late wake-up of 20+ ms was seen under CI plus other builds). A closed loop would send the
-    # 8th request after 7 responses of 400 ms: 2.8 s, not 0.7 s.
+    # The schedule is exact; the sends follow it within what a loaded 2-CPU machine allows (late
+    # wake-ups of 20 ms and once 160 ms were seen with other builds running; a closed loop would
+    # be 300 ms late by the 2nd request and 2.1 s by the 8th: 7 responses of 400 ms, not 0.7 s).
     sched = sorted(r["scheduled_s"] for r in rs)
     for i in range(1, len(sched)):
         near(sched[i] - sched[i - 1], 0.1, 1e-6, "constant 10/s scheduled gap %d" % i)
     for r in rs:
-        check(0 <= r["start_s"] - r["scheduled_s"] < 0.1, "constant: sent %.3f s after its schedule"
+        check(0 <= r["start_s"] - r["scheduled_s"] < 0.25, "constant: sent %.3f s after its schedule"
               % (r["start_s"] - r["scheduled_s"]))
     starts = sorted(r["start_s"] for r in rs)
     near(statistics.median(b - a for a, b in zip(starts, starts[1:])), 0.1, 0.02, "constant 10/s median gap")
-    check(starts[-1] - starts[0] < 0.9, "constant: open loop (8 sends in %.2f s)" % (starts[-1] - starts[0]))
+    check(starts[-1] - starts[0] < 0.95, "constant: open loop (8 sends in %.2f s)" % (starts[-1] - starts[0]))
     check(d["points"][0]["completed"] == 8, "constant: all 8 completed")
 
 # 3) poisson 20/s, seeded: 40 requests, mean gap 50 ms (+- 40%: 40 exponential samples), gaps vary.
