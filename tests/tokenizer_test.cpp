@@ -218,11 +218,12 @@ TEST(PreTokenizer, Llama3AndQwen2) {
   EXPECT_EQ(split("日本語 text", PreTokenizer::Qwen2), (std::vector<std::string>{"日本語", " text"}));
   EXPECT_EQ(pretokenizer_for("llama-bpe"), PreTokenizer::Llama3);
   EXPECT_EQ(pretokenizer_for("qwen2"), PreTokenizer::Qwen2);
-  EXPECT_EQ(pretokenizer_for("default"), PreTokenizer::Gpt2);
+  EXPECT_EQ(pretokenizer_for("gpt-2"), PreTokenizer::Gpt2);
+  EXPECT_EQ(pretokenizer_for("default"), PreTokenizer::Default);
 }
 
 TEST(PreTokenizer, PiecesCoverTheTextExactly) {
-  for (PreTokenizer k : {PreTokenizer::Gpt2, PreTokenizer::Llama3, PreTokenizer::Qwen2})
+  for (PreTokenizer k : {PreTokenizer::Gpt2, PreTokenizer::Llama3, PreTokenizer::Qwen2, PreTokenizer::Default})
     for (const std::string s : {"", " ", "a\xff b\xc3", "  \n\t x  y\r\n\r\n", "don't 42x  "}) {
       std::string joined;
       for (std::string_view p : pretokenize(s, k)) {
@@ -231,4 +232,94 @@ TEST(PreTokenizer, PiecesCoverTheTextExactly) {
       }
       EXPECT_EQ(joined, s);
     }
+}
+
+// Found by comparing with llama.cpp (bench/tokenizer_compare.sh): \p{L} and \p{N} were hand-made
+// range tables missing whole scripts (Bengali, Tamil, Georgian, Ethiopic, mathematical
+// alphanumerics, ...), so text in them split differently. They are now the Unicode categories.
+// The expected pieces are what Python's `regex` module gives for the patterns in pretokenize.h.
+TEST(PreTokenizer, UnicodeCategoriesOfEveryScript) {
+  // Bengali: vowel signs and the virama are marks (neither L nor N): they start "other" pieces.
+  EXPECT_EQ(split("বাংলা ভাষা ১২৩৪৫", PreTokenizer::Llama3),
+            (std::vector<std::string>{"ব", "াং", "ল", "া", " ভ", "াষ", "া", " ", "১২৩", "৪৫"}));
+  EXPECT_EQ(split("বাংলা ভাষা ১২৩৪৫", PreTokenizer::Gpt2),
+            (std::vector<std::string>{"ব", "াং", "ল", "া", " ভ", "া", "ষ", "া", " ১২৩৪৫"}));
+  // Ethiopic letters, wordspace and full stop (punctuation), numbers (category No).
+  EXPECT_EQ(split("ሰላም፡ዓለም። ፩፪፫፬", PreTokenizer::Llama3),
+            (std::vector<std::string>{"ሰላም", "፡ዓለም", "።", " ", "፩፪፫", "፬"}));
+  EXPECT_EQ(split("ሰላም፡ዓለም። ፩፪፫፬", PreTokenizer::Qwen2),
+            (std::vector<std::string>{"ሰላም", "፡ዓለም", "።", " ", "፩", "፪", "፫", "፬"}));
+  EXPECT_EQ(split("ሰላም፡ዓለም። ፩፪፫፬", PreTokenizer::Gpt2),
+            (std::vector<std::string>{"ሰላም", "፡", "ዓለም", "።", " ፩፪፫፬"}));
+  // Mathematical bold letters and digits (outside the BMP).
+  EXPECT_EQ(split("𝐀𝐁𝐂 𝟏𝟐𝟑𝟒", PreTokenizer::Llama3), (std::vector<std::string>{"𝐀𝐁𝐂", " ", "𝟏𝟐𝟑", "𝟒"}));
+  EXPECT_EQ(split("ქართული ენა!", PreTokenizer::Qwen2), (std::vector<std::string>{"ქართული", " ენა", "!"}));
+  EXPECT_EQ(split("கணினி அறிவியல்", PreTokenizer::Llama3),
+            (std::vector<std::string>{"கண", "ின", "ி", " அற", "ிவ", "ியல", "்"}));
+  // Roman numerals are numbers (Nl), the middle dot is punctuation.
+  EXPECT_EQ(split("Ⅻ·x ⅻ", PreTokenizer::Gpt2), (std::vector<std::string>{"Ⅻ", "·", "x", " ⅻ"}));
+  EXPECT_TRUE(unicode::is_letter(0x0995));        // BENGALI LETTER KA (Lo)
+  EXPECT_FALSE(unicode::is_letter(0x09BE));       // BENGALI VOWEL SIGN AA (Mc)
+  EXPECT_TRUE(unicode::is_number(0x09E6));        // BENGALI DIGIT ZERO (Nd)
+  EXPECT_TRUE(unicode::is_number(0x1369));        // ETHIOPIC DIGIT ONE (No)
+  EXPECT_TRUE(unicode::is_letter(0x2F800));       // CJK COMPATIBILITY IDEOGRAPH (Lo)
+  EXPECT_FALSE(unicode::is_letter(0x0301));       // COMBINING ACUTE ACCENT (Mn)
+  EXPECT_TRUE(unicode::is_punctuation(0x00B7));   // MIDDLE DOT (Po)
+  EXPECT_TRUE(unicode::is_punctuation(0x2E3A));   // TWO-EM DASH (Pd)
+  EXPECT_FALSE(unicode::is_punctuation(0x20AC));  // EURO SIGN (Sc)
+  EXPECT_FALSE(unicode::is_letter(0x0378));       // unassigned
+  EXPECT_FALSE(unicode::is_letter(0x10FFFF));
+  EXPECT_TRUE(unicode::is_space(0x3000));
+  EXPECT_FALSE(unicode::is_space(0x200B));        // ZERO WIDTH SPACE is not White_Space
+}
+
+// Found by comparing with llama.cpp: a file without tokenizer.ggml.pre ("default") is split by a
+// chain of four patterns in llama.cpp, not by the GPT-2 pattern alone. Expected pieces: Python's
+// `regex` module applying the chain (each pattern's matches and the text between them).
+TEST(PreTokenizer, DefaultChain) {
+  EXPECT_EQ(split("1234567", PreTokenizer::Default), (std::vector<std::string>{"123", "456", "7"}));
+  EXPECT_EQ(split("a+b=c; $5 x", PreTokenizer::Default),
+            (std::vector<std::string>{"a", "+", "b", "=", "c", ";", " ", "$", "5", " x"}));
+  EXPECT_EQ(split(" 0  # TODO: «fix»—now 12345.678", PreTokenizer::Default),
+            (std::vector<std::string>{" ", "0", "  ", "#", " TODO", ":", " ", "«", "fix", "»—", "now", " ", "123", "45",
+                                      ".", "678"}));
+  EXPECT_EQ(split("x^2|y~z <tag> ١٢٣٤ 𝟏𝟐𝟑𝟒", PreTokenizer::Default),
+            (std::vector<std::string>{"x", "^", "2", "|", "y", "~", "z", " ", "<", "tag", ">", " ", "١٢٣٤", " ",
+                                      "𝟏𝟐𝟑𝟒"}));
+  EXPECT_EQ(split("it's  ok!!\n\n 99 bottles", PreTokenizer::Default),
+            (std::vector<std::string>{"it", "'", "s", " ", " ok", "!!", "\n\n", " ", "99", " bottles"}));
+}
+
+namespace {
+// A byte-level vocabulary (id = byte) followed by the given special tokens.
+Tokenizer bpe_with_specials(const std::vector<std::pair<std::string, TokenType>>& specials) {
+  Vocab v;
+  v.model = Vocab::Model::Bpe;
+  for (int b = 0; b < 256; ++b) v.tokens.push_back(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(b))));
+  v.types.assign(256, TokenType::Normal);
+  for (const auto& [text, type] : specials) {
+    v.tokens.push_back(text);
+    v.types.push_back(type);
+  }
+  v.merges = {"a b"};
+  v.add_bos = false;
+  return Tokenizer(std::move(v));
+}
+}  // namespace
+
+// Found by comparing with llama.cpp: special tokens are cut out of the text longest first over
+// the whole text (so a longer one wins over a shorter one that overlaps it, even starting earlier),
+// and an unknown-typed token (<unk>) written in the text is that token with parse_special.
+TEST(SpecialTokens, LongestFirstAcrossTheTextAndUnknownWithParseSpecial) {
+  const Tokenizer t = bpe_with_specials({{"xa", TokenType::UserDefined}, {"abc", TokenType::UserDefined},
+                                         {"<unk>", TokenType::Unknown}, {"<c>", TokenType::Control}});
+  // "xabc": "abc" (longer) is cut first, leaving "x": ['x', abc]. Leftmost-first scanning would
+  // have given [xa, 'b', 'c'].
+  EXPECT_EQ(t.encode("xabc", false), (std::vector<int32_t>{'x', 257}));
+  EXPECT_EQ(t.encode("xab", false), (std::vector<int32_t>{256, 'b'}));
+  EXPECT_EQ(t.encode("<unk>", false, true), (std::vector<int32_t>{258}));
+  EXPECT_EQ(t.encode("<unk>", false, false), (std::vector<int32_t>{'<', 'u', 'n', 'k', '>'}));
+  EXPECT_EQ(t.encode("<c><unk>", false, true), (std::vector<int32_t>{259, 258}));
+  const Tokenizer s = spm({{S, -1}, {"a", -1}, {"<", -1}, {">", -1}, {"u", -1}, {"n", -1}, {"k", -1}});
+  EXPECT_EQ(pieces(s, s.encode("a<unk>a", false, true)), (std::vector<std::string>{S, "a", "<unk>", S, "a"}));
 }

@@ -5,7 +5,10 @@
 //   llama3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 //           ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //   qwen2:  as llama3 with \p{N} (one digit per piece) instead of \p{N}{1,3}
-// The character classes are approximations (unicode.h).
+//   default (llama.cpp's, for files without tokenizer.ggml.pre): [\p{P}\$\+<=>\^~\|]+, then gpt2,
+//           then \p{N}+, then [0-9][0-9][0-9], each splitting the previous one's pieces (a match
+//           and the text between two matches are pieces).
+// The character classes are the Unicode categories (unicode.h).
 #pragma once
 
 #include <string_view>
@@ -13,9 +16,10 @@
 
 namespace infertrace::engine {
 
-enum class PreTokenizer { Gpt2, Llama3, Qwen2 };
+enum class PreTokenizer { Gpt2, Llama3, Qwen2, Default };
 
-// From tokenizer.ggml.pre: "llama-bpe"/"llama3" -> Llama3, "qwen2" -> Qwen2, anything else -> Gpt2.
+// From tokenizer.ggml.pre: "llama-bpe"/"llama3" -> Llama3, "qwen2" -> Qwen2, "default" -> Default,
+// anything else -> Gpt2.
 PreTokenizer pretokenizer_for(std::string_view pre);
 
 // The pieces, as views into `text`, covering it exactly and in order.

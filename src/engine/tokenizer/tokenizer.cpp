@@ -42,7 +42,8 @@ struct Tokenizer::Impl {
   std::unordered_map<std::string, int32_t> merge_rank;  // "left right" -> rank
   int32_t byte_ids[256];
   PreTokenizer pre = PreTokenizer::Gpt2;
-  // Tokens matched verbatim in the text: user-defined always, control ones with parse_special.
+  // Tokens matched verbatim in the text: user-defined always, control and unknown (<unk>) ones
+  // with parse_special (llama.cpp's rule).
   std::vector<int32_t> specials;  // longest first
   std::vector<int32_t> eog;
 };
@@ -72,7 +73,7 @@ Tokenizer::Tokenizer(Vocab v) : vocab_(std::move(v)), impl_(std::make_unique<Imp
   m.pre = pretokenizer_for(vocab_.pre);
   for (size_t i = 0; i < n; ++i) {
     const TokenType t = vocab_.types[i];
-    if ((t == TokenType::Control || t == TokenType::UserDefined) && !vocab_.tokens[i].empty())
+    if ((t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) && !vocab_.tokens[i].empty())
       m.specials.push_back(static_cast<int32_t>(i));
   }
   std::stable_sort(m.specials.begin(), m.specials.end(), [&](int32_t a, int32_t b) {
@@ -216,33 +217,37 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
   std::vector<int32_t> out;
   if (add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
 
-  // 1. Split off special tokens written in the text.
+  // 1. Split off special tokens written in the text, as llama.cpp does: each special token in turn,
+  // longest first, is cut out of every stretch of plain text left by the ones before it (leftmost
+  // occurrences first). A longer token thus wins over a shorter one overlapping it even when the
+  // shorter one starts earlier.
   struct Fragment {
     std::string_view text;
     int32_t token;  // >= 0: a special token
   };
   std::vector<Fragment> frags;
-  size_t start = 0;
-  for (size_t i = 0; i < text.size();) {
-    int32_t hit = -1;
-    for (int32_t id : m.specials) {
-      const std::string& t = vocab_.tokens[static_cast<size_t>(id)];
-      if (vocab_.types[static_cast<size_t>(id)] == TokenType::Control && !parse_special) continue;
-      if (t[0] == text[i] && text.substr(i, t.size()) == t) {
-        hit = id;
-        break;
+  if (!text.empty()) frags.push_back({text, -1});
+  for (int32_t id : m.specials) {
+    const TokenType type = vocab_.types[static_cast<size_t>(id)];
+    if (type != TokenType::UserDefined && !parse_special) continue;
+    const std::string& t = vocab_.tokens[static_cast<size_t>(id)];
+    std::vector<Fragment> next;
+    next.reserve(frags.size());
+    for (const Fragment& f : frags) {
+      if (f.token >= 0 || f.text.size() < t.size()) {
+        next.push_back(f);
+        continue;
       }
+      size_t from = 0;
+      for (size_t at = f.text.find(t); at != std::string_view::npos; at = f.text.find(t, from)) {
+        if (at > from) next.push_back({f.text.substr(from, at - from), -1});
+        next.push_back({{}, id});
+        from = at + t.size();
+      }
+      if (from < f.text.size()) next.push_back({f.text.substr(from), -1});
     }
-    if (hit < 0) {
-      ++i;
-      continue;
-    }
-    if (i > start) frags.push_back({text.substr(start, i - start), -1});
-    frags.push_back({{}, hit});
-    i += vocab_.tokens[static_cast<size_t>(hit)].size();
-    start = i;
+    frags = std::move(next);
   }
-  if (start < text.size()) frags.push_back({text.substr(start), -1});
 
   // 2. Encode each plain fragment.
   bool prev_special = true;  // SentencePiece prefixes a space to text that starts the input or follows a special token
