@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "engine/gguf/gguf.h"
 #include "engine/tokenizer/pretokenize.h"
 #include "engine/tokenizer/synthetic_vocab.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -322,4 +323,73 @@ TEST(SpecialTokens, LongestFirstAcrossTheTextAndUnknownWithParseSpecial) {
   EXPECT_EQ(t.encode("<c><unk>", false, true), (std::vector<int32_t>{259, 258}));
   const Tokenizer s = spm({{S, -1}, {"a", -1}, {"<", -1}, {">", -1}, {"u", -1}, {"n", -1}, {"k", -1}});
   EXPECT_EQ(pieces(s, s.encode("a<unk>a", false, true)), (std::vector<std::string>{S, "a", "<unk>", S, "a"}));
+}
+
+// Found by comparing with llama.cpp: for Llama 3 vocabularies (tokenizer.ggml.pre "llama-bpe"),
+// a pre-tokenized word that is itself a token is emitted whole, whatever the merges would give
+// (Hugging Face's "ignore_merges"). "smaug-bpe" uses the same pattern but merges.
+TEST(Bpe, Llama3EmitsWholeWordTokensWithoutMerging) {
+  // Merges: "b c" first, then nothing joins a + bc, so merging "abc" gives a, bc.
+  for (const std::string pre : {"llama-bpe", "smaug-bpe", "qwen2", "gpt-2"}) {
+    const Tokenizer t = bpe({"b c"}, {"bc", "abc"}, pre);
+    const std::vector<int32_t> want = pre == "llama-bpe" ? std::vector<int32_t>{257} : std::vector<int32_t>{'a', 256};
+    EXPECT_EQ(t.encode("abc", false), want) << pre;
+    EXPECT_EQ(t.encode("abcd", false), (std::vector<int32_t>{'a', 256, 'd'})) << pre;  // "abcd" is no token
+  }
+}
+
+namespace {
+// A GGUF holding only a byte-level vocabulary (id = byte, then <|begin_of_text|> = 256).
+Tokenizer bpe_from_gguf(const std::string& pre, int add_bos /* -1: key absent */) {
+  gguf::Writer w;
+  std::vector<std::string> tokens;
+  for (int b = 0; b < 256; ++b) tokens.push_back(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(b))));
+  tokens.push_back("<|begin_of_text|>");
+  std::vector<int32_t> types(256, static_cast<int32_t>(TokenType::Normal));
+  types.push_back(static_cast<int32_t>(TokenType::Control));
+  w.set_string("tokenizer.ggml.model", "gpt2");
+  w.set_string("tokenizer.ggml.pre", pre);
+  w.set_string_array("tokenizer.ggml.tokens", tokens);
+  w.set_i32_array("tokenizer.ggml.token_type", types);
+  w.set_string_array("tokenizer.ggml.merges", {"a b"});
+  w.set_u32("tokenizer.ggml.bos_token_id", 256);
+  if (add_bos >= 0) w.set_bool("tokenizer.ggml.add_bos_token", add_bos == 1);
+  const std::vector<uint8_t> bytes = w.to_bytes();
+  return Tokenizer::from_gguf(gguf::File::from_memory(bytes));
+}
+}  // namespace
+
+// Found by comparing with llama.cpp: a Llama 3 file without tokenizer.ggml.add_bos_token still
+// gets BOS (llama.cpp's default for that pre-tokenizer); others do not; the key wins when present.
+TEST(Bpe, Llama3AddsBosUnlessTheFileSaysNot) {
+  EXPECT_TRUE(bpe_from_gguf("llama-bpe", -1).vocab().add_bos);
+  EXPECT_FALSE(bpe_from_gguf("llama-bpe", 0).vocab().add_bos);
+  EXPECT_FALSE(bpe_from_gguf("qwen2", -1).vocab().add_bos);
+  EXPECT_FALSE(bpe_from_gguf("smaug-bpe", -1).vocab().add_bos);
+  EXPECT_TRUE(bpe_from_gguf("qwen2", 1).vocab().add_bos);
+}
+
+// Found by comparing with llama.cpp's llama_detokenize: Hugging Face's clean-up of spaces for
+// byte-level vocabularies except Qwen2's, <unk> shown like a control token, and the SentencePiece
+// prefix space kept after BOS. decode() stays the exact inverse of encode().
+TEST(Detokenize, MatchesLlamaCppRules) {
+  const Tokenizer l3 = bpe({"a b"}, {"ab"}, "llama-bpe");
+  const Tokenizer q2 = bpe({"a b"}, {"ab"}, "qwen2");
+  for (const auto& [text, cleaned] : std::vector<std::pair<std::string, std::string>>{
+           {"a  .", "a ."}, {" ' ", "'"}, {"x ' s", "x's"}, {"a ?b !c ,d", "a?b!c,d"}, {"x 'S", "x 'S"},
+           {" 's 've 're 'm", "'s've're'm"}, {"x n't", "x n't"}, {"a 'll 'd", "a 'll 'd"}, {"a\n.", "a\n."}}) {
+    const std::vector<int32_t> ids = l3.encode(text, false);
+    EXPECT_EQ(l3.detokenize(ids), cleaned) << text;
+    EXPECT_EQ(l3.decode(ids), text) << text;
+    EXPECT_EQ(q2.detokenize(q2.encode(text, false)), text) << text;
+  }
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {S + "a", -1}});
+  const int32_t a = t.find(S + "a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{a}), "a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{1, a}), " a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{1, a}, true), "<s> a");
+  EXPECT_EQ(t.decode(std::vector<int32_t>{1, a}), "a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{a, 0, a}), "a a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{a, 0, a}, true), "a<unk> a");
+  EXPECT_EQ(t.token_to_piece(0), "");
 }

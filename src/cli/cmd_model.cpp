@@ -205,7 +205,8 @@ void run_tokenize(const std::string& path, const std::string& text, bool no_bos,
     nlohmann::json pieces = nlohmann::json::array();
     for (int32_t id : ids) pieces.push_back(tok.vocab().tokens[static_cast<size_t>(id)]);
     nlohmann::json j = {{"model", tok.vocab().model == engine::Vocab::Model::Bpe ? "gpt2" : "llama"},
-                        {"n_tokens", ids.size()}, {"ids", ids}, {"pieces", pieces}, {"decoded", back}};
+                        {"n_tokens", ids.size()}, {"ids", ids}, {"pieces", pieces}, {"decoded", back},
+                        {"detokenized", tok.detokenize(ids, special)}};
     std::cout << j.dump(2) << "\n";
     return;
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <queue>
 #include <unordered_map>
+#include <utility>
 
 #include "engine/gguf/gguf.h"
 #include "engine/tokenizer/pretokenize.h"
@@ -13,6 +14,12 @@
 namespace infertrace::engine {
 
 namespace {
+
+// The tokenizer.ggml.pre names of Llama 3 vocabularies. For them llama.cpp (like Hugging Face's
+// tokenizer.json, "ignore_merges": true) emits a pre-tokenized word that is itself a token
+// without merging, and adds BOS when the file does not say (tokenizer.ggml.add_bos_token).
+// Not "smaug-bpe": same pattern, but merges every word (checked against llama.cpp).
+bool is_llama3_vocab(std::string_view pre) { return pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3"; }
 
 constexpr std::string_view kSpaceMarker = "\xe2\x96\x81";  // U+2581 "▁"
 
@@ -42,6 +49,7 @@ struct Tokenizer::Impl {
   std::unordered_map<std::string, int32_t> merge_rank;  // "left right" -> rank
   int32_t byte_ids[256];
   PreTokenizer pre = PreTokenizer::Gpt2;
+  bool ignore_merges = false;  // a pre-tokenized word that is a token is that token (Llama 3)
   // Tokens matched verbatim in the text: user-defined always, control and unknown (<unk>) ones
   // with parse_special (llama.cpp's rule).
   std::vector<int32_t> specials;  // longest first
@@ -71,6 +79,7 @@ Tokenizer::Tokenizer(Vocab v) : vocab_(std::move(v)), impl_(std::make_unique<Imp
   }
   for (size_t r = 0; r < vocab_.merges.size(); ++r) m.merge_rank.emplace(vocab_.merges[r], static_cast<int32_t>(r));
   m.pre = pretokenizer_for(vocab_.pre);
+  m.ignore_merges = is_llama3_vocab(vocab_.pre);
   for (size_t i = 0; i < n; ++i) {
     const TokenType t = vocab_.types[i];
     if ((t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) && !vocab_.tokens[i].empty())
@@ -146,7 +155,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::File& f) {
   v.eos = id_key("tokenizer.ggml.eos_token_id", spm ? 2 : -1);
   v.unk = id_key("tokenizer.ggml.unknown_token_id", spm ? 0 : -1);
   v.pad = id_key("tokenizer.ggml.padding_token_id", -1);
-  v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token", spm) && v.bos >= 0;
+  v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token", spm || is_llama3_vocab(v.pre)) && v.bos >= 0;
   v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix", spm);
   try {
     return Tokenizer(std::move(v));
@@ -312,6 +321,13 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
           mapped += u;
           lens.push_back(u.size());
         }
+        if (m.ignore_merges) {
+          auto whole = m.ids.find(mapped);
+          if (whole != m.ids.end()) {
+            out.push_back(whole->second);
+            continue;
+          }
+        }
         auto priority = [&](std::string_view a, std::string_view b, double& p) {
           std::string key;
           key.reserve(a.size() + b.size() + 1);
@@ -352,10 +368,11 @@ std::string Tokenizer::token_to_piece(int32_t id, bool special) const {
                                              std::to_string(n_vocab()) + ")");
   const std::string& t = vocab_.tokens[static_cast<size_t>(id)];
   switch (vocab_.types[static_cast<size_t>(id)]) {
-    case TokenType::Control: return special ? t : "";
+    // <unk> is shown like a control token (llama.cpp's token_to_piece does the same).
+    case TokenType::Control:
+    case TokenType::Unknown: return special ? t : "";
     case TokenType::Unused:
     case TokenType::UserDefined: return t;
-    case TokenType::Unknown: return vocab_.model == Vocab::Model::SentencePiece ? "\xe2\x96\x85" : t;  // llama.cpp's ▅
     case TokenType::Byte: {
       // "<0xXX>" with two hex digits is that byte; any other text (a malformed file) is itself.
       // Parsed by hand: std::stoi throws on "<0xZZ>" and accepts "<0x-1>" or "<0x F>".
@@ -407,6 +424,42 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool special) const 
       piece.erase(0, 1);
     first = false;
     out += piece;
+  }
+  return out;
+}
+
+}  // namespace infertrace::engine
+
+namespace infertrace::engine {
+
+std::string Tokenizer::detokenize(std::span<const int32_t> ids, bool special) const {
+  std::string out;
+  for (int32_t id : ids) out += token_to_piece(id, special);
+  // SentencePiece: the space the encoder prefixed, only when the first token carries it (after a
+  // BOS it stays, as in llama.cpp).
+  if (vocab_.model == Vocab::Model::SentencePiece) {
+    if (vocab_.add_space_prefix && !ids.empty() && !out.empty() && out[0] == ' ' &&
+        token_to_piece(ids[0], special).starts_with(' '))
+      out.erase(0, 1);
+    return out;
+  }
+  if (impl_->pre == PreTokenizer::Qwen2) return out;
+  // Hugging Face's clean_up_tokenization_spaces, which llama.cpp applies to these vocabularies,
+  // each replacement one left-to-right pass over the result of the previous one; llama.cpp leaves
+  // " n't" alone.
+  static constexpr std::pair<std::string_view, std::string_view> kCleanUp[] = {
+      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+      {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+  for (const auto& [from, to] : kCleanUp) {
+    std::string next;
+    next.reserve(out.size());
+    size_t at = 0;
+    for (size_t hit = out.find(from); hit != std::string::npos; hit = out.find(from, at)) {
+      next.append(out, at, hit - at).append(to);
+      at = hit + from.size();
+    }
+    next.append(out, at);
+    out = std::move(next);
   }
   return out;
 }
