@@ -4,6 +4,9 @@
                           GGUF models llama.cpp loads (weights as tests/e2e/_gguf.py's mini_llama)
   strings N SEED OUT      N test strings (random Unicode of many scripts, combining marks, digit
                           runs, contractions, whitespace runs, special tokens, corpus fragments)
+  probe OUT_DIR STRINGS   every code point's class: models whose merges join "a", "1" or "!" with
+                          any byte, and strings "a<c> 1<c> !<c>" for every code point c, so the
+                          ids tell whether c is a letter, number, punctuation or other
   compare WORK STRINGS    compare WORK/NAME.{0,1}.{ref,our}.json (without/with parse_special)
 The merges are learnt on raw lines, not on pre-tokenized words, so they cross letters, digits,
 punctuation, spaces, newlines and scripts the way no real vocabulary's do: pre-tokenization
@@ -277,6 +280,24 @@ def strings(n, seed):
     return out[:n]
 
 
+def probe(out, strings_path):
+    os.makedirs(out, exist_ok=True)
+    b2u = bytes_to_unicode()
+    toks, merges = [b2u[b] for b in range(256)], []
+    for p in "a1!":
+        for b in range(0x80, 0x100):  # "a" + the lead byte of c merges only if "a"+c is one piece
+            toks.append(p + b2u[b])
+            merges.append(p + " " + b2u[b])
+    types = [1] * len(toks) + [3, 3]
+    toks += ["<|begin_of_text|>", "<|end_of_text|>"]
+    # gpt-2: "a"+c one piece iff c is a letter, "1"+c iff a number; default: "!"+c iff punctuation.
+    for name, pre in [("gpt2", "gpt-2"), ("default", None), ("llama3", "llama-bpe")]:
+        write_gpt2(os.path.join(out, "probe_%s.gguf" % name), pre, toks, types, merges, False)
+    cps = [c for c in range(0x80, 0x110000) if not 0xd800 <= c <= 0xdfff]
+    strs = ["".join("a%s 1%s !%s\n" % (chr(c), chr(c), chr(c)) for c in cps[i:i + 48]) for i in range(0, len(cps), 48)]
+    json.dump(strs, open(strings_path, "w"))
+
+
 def compare(work, strings_path):
     strs = json.load(open(strings_path))
     total = 0
@@ -284,17 +305,19 @@ def compare(work, strings_path):
         name = os.path.basename(ref_path)[:-len(".0.ref.json")]
         counts, shown = [], []
         for sp in (0, 1):
+            if not os.path.exists(os.path.join(work, "%s.%d.ref.json" % (name, sp))):
+                continue
             ref = json.load(open(os.path.join(work, "%s.%d.ref.json" % (name, sp))))
             our = json.load(open(os.path.join(work, "%s.%d.our.json" % (name, sp))))
             ids = [i for i, (r, o) in enumerate(zip(ref, our)) if r["ids"] != o["ids"]]
             text = [i for i, (r, o) in enumerate(zip(ref, our)) if r["detokenized"] != o["detokenized"]]
-            counts += [len(ids), len(text)]
+            counts.append("%sids %d, detokenized %d" % ("with parse_special: " if sp else "", len(ids), len(text)))
+            total += len(ids) + len(text)
             for i in (ids + text)[:3]:
                 shown.append("    special=%d %r\n      llama.cpp  %s %r\n      infertrace %s %r" % (
-                    sp, strs[i], ref[i]["ids"], ref[i]["detokenized"], our[i]["ids"], our[i]["detokenized"]))
-        total += sum(counts)
-        print("%-16s %d strings; differ: ids %d, detokenized %d; with parse_special: ids %d, detokenized %d" % (
-            name, len(strs), *counts))
+                    sp, strs[i][:200], ref[i]["ids"][:60], ref[i]["detokenized"][:200], our[i]["ids"][:60],
+                    our[i]["detokenized"][:200]))
+        print("%-16s %d strings; differ: %s" % (name, len(strs), "; ".join(counts)))
         for s in shown[:3]:
             print(s)
     print("all agree" if total == 0 else "DIFFERENCES: %d" % total)
@@ -307,6 +330,8 @@ if __name__ == "__main__":
         vocabs(sys.argv[2])
     elif cmd == "strings":
         json.dump(strings(int(sys.argv[2]), int(sys.argv[3])), open(sys.argv[4], "w"))
+    elif cmd == "probe":
+        probe(sys.argv[2], sys.argv[3])
     elif cmd == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
     else:

@@ -4,8 +4,9 @@
 # them as tiny GGUF models (byte-level BPE under the llama-bpe, qwen2, gpt-2, default and smaug-bpe
 # pre-tokenizers, with and without whole-word tokens no merge reaches; a trained SentencePiece one;
 # `model synth --preset tiny`), then encodes N random strings with and without parse_special on
-# both sides and compares the ids and the detokenized text. Prints one line per model and the first
-# differences. Not run by CI (needs the npm registry).
+# both sides and compares the ids and the detokenized text; then every code point's class
+# (letter/number/punctuation/other) through probe vocabularies. Prints one line per model and the
+# first differences; exits 1 on any. Not run by CI (needs the npm registry).
 # usage: bench/tokenizer_compare.sh [N_STRINGS=5000] [SEED=7]
 # Installs node-llama-cpp@3.22.1 into $NLC_DIR (default: a temporary directory, removed after).
 set -euo pipefail
@@ -21,12 +22,23 @@ cp "$HERE/tokenizer_compare.mjs" "$NLC_DIR/"
 python3 "$HERE/tokenizer_compare.py" vocabs "$WORK/models"
 "$INFERTRACE" model synth --preset tiny -o "$WORK/models/spm_synth_tiny.gguf" >/dev/null
 python3 "$HERE/tokenizer_compare.py" strings "$N" "$SEED" "$WORK/strings.json"
-for model in "$WORK"/models/*.gguf; do
-  name=$(basename "$model" .gguf)
-  for sp in 0 1; do
-    flag=(); [[ $sp == 1 ]] && flag=(--special)
-    (cd "$NLC_DIR" && node tokenizer_compare.mjs "$model" "$WORK/strings.json" "$sp") > "$WORK/$name.$sp.ref.json"
-    "$INFERTRACE" model tokenize -m "$model" --batch "$WORK/strings.json" --no-bos "${flag[@]}" > "$WORK/$name.$sp.our.json"
+python3 "$HERE/tokenizer_compare.py" probe "$WORK/probe" "$WORK/probe/strings.json"
+# run DIR STRINGS SPECIAL...: both sides on every model of DIR.
+run() {
+  local dir=$1 strings=$2; shift 2
+  for model in "$dir"/*.gguf; do
+    local name; name=$(basename "$model" .gguf)
+    for sp in "$@"; do
+      local flag=(); [[ $sp == 1 ]] && flag=(--special)
+      (cd "$NLC_DIR" && node tokenizer_compare.mjs "$model" "$strings" "$sp") > "$dir/$name.$sp.ref.json"
+      "$INFERTRACE" model tokenize -m "$model" --batch "$strings" --no-bos "${flag[@]}" > "$dir/$name.$sp.our.json"
+    done
   done
-done
-python3 "$HERE/tokenizer_compare.py" compare "$WORK" "$WORK/strings.json"
+}
+run "$WORK/models" "$WORK/strings.json" 0 1
+run "$WORK/probe" "$WORK/probe/strings.json" 0
+status=0
+python3 "$HERE/tokenizer_compare.py" compare "$WORK/models" "$WORK/strings.json" || status=1
+echo "every code point U+0080..U+10FFFF (48 per string):"
+python3 "$HERE/tokenizer_compare.py" compare "$WORK/probe" "$WORK/probe/strings.json" || status=1
+exit $status

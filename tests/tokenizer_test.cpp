@@ -268,6 +268,9 @@ TEST(PreTokenizer, UnicodeCategoriesOfEveryScript) {
   EXPECT_TRUE(unicode::is_punctuation(0x00B7));   // MIDDLE DOT (Po)
   EXPECT_TRUE(unicode::is_punctuation(0x2E3A));   // TWO-EM DASH (Pd)
   EXPECT_FALSE(unicode::is_punctuation(0x20AC));  // EURO SIGN (Sc)
+  EXPECT_TRUE(unicode::is_letter(0x2EBF0));       // CJK EXTENSION I, Unicode 15.1 (as llama.cpp)
+  EXPECT_TRUE(unicode::is_letter(0x2EE5D));
+  EXPECT_FALSE(unicode::is_letter(0x2EE5E));
   EXPECT_FALSE(unicode::is_letter(0x0378));       // unassigned
   EXPECT_FALSE(unicode::is_letter(0x10FFFF));
   EXPECT_TRUE(unicode::is_space(0x3000));
