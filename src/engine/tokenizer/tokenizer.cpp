@@ -428,10 +428,6 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool special) const 
   return out;
 }
 
-}  // namespace infertrace::engine
-
-namespace infertrace::engine {
-
 std::string Tokenizer::detokenize(std::span<const int32_t> ids, bool special) const {
   std::string out;
   for (int32_t id : ids) out += token_to_piece(id, special);
