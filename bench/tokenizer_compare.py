@@ -290,8 +290,9 @@ def probe(out, strings_path):
             merges.append(p + " " + b2u[b])
     types = [1] * len(toks) + [3, 3]
     toks += ["<|begin_of_text|>", "<|end_of_text|>"]
-    # gpt-2: "a"+c one piece iff c is a letter, "1"+c iff a number; default: "!"+c iff punctuation.
-    for name, pre in [("gpt2", "gpt-2"), ("default", None), ("llama3", "llama-bpe")]:
+    # gpt-2: "a"+c one piece iff c is a letter, "1"+c iff a number; default: "!"+c iff punctuation;
+    # qwen2 (a std::regex in llama.cpp, not hand-written): "!"+c split iff c is a number or a space.
+    for name, pre in [("gpt2", "gpt-2"), ("default", None), ("llama3", "llama-bpe"), ("qwen2", "qwen2")]:
         write_gpt2(os.path.join(out, "probe_%s.gguf" % name), pre, toks, types, merges, False)
     cps = [c for c in range(0x80, 0x110000) if not 0xd800 <= c <= 0xdfff]
     strs = ["".join("a%s 1%s !%s\n" % (chr(c), chr(c), chr(c)) for c in cps[i:i + 48]) for i in range(0, len(cps), 48)]
