@@ -163,11 +163,13 @@ def whole_words(toks):
 
 
 def write_gpt2(path, pre, toks, types, merges, add_bos):
+    """add_bos None: no tokenizer.ggml.add_bos_token key (the reader's default applies)."""
     kv = [("tokenizer.ggml.model", G.STR, "gpt2"), ("tokenizer.ggml.tokens", G.ARR, (G.STR, toks)),
           ("tokenizer.ggml.token_type", G.ARR, (G.I32, types)), ("tokenizer.ggml.merges", G.ARR, (G.STR, merges)),
           ("tokenizer.ggml.bos_token_id", G.U32, toks.index("<|begin_of_text|>")),
-          ("tokenizer.ggml.eos_token_id", G.U32, toks.index("<|end_of_text|>")),
-          ("tokenizer.ggml.add_bos_token", G.BOOL, add_bos)]
+          ("tokenizer.ggml.eos_token_id", G.U32, toks.index("<|end_of_text|>"))]
+    if add_bos is not None:
+        kv.append(("tokenizer.ggml.add_bos_token", G.BOOL, add_bos))
     if pre is not None:
         kv.append(("tokenizer.ggml.pre", G.STR, pre))
     with open(path, "wb") as f:
@@ -199,11 +201,13 @@ def spm_vocab(n_merges):
     return toks, types, scores
 
 
-def write_spm(path, toks, types, scores):
+def write_spm(path, toks, types, scores, space_prefix=None):
     kv = [("tokenizer.ggml.model", G.STR, "llama"), ("tokenizer.ggml.tokens", G.ARR, (G.STR, toks)),
           ("tokenizer.ggml.scores", G.ARR, (G.F32, scores)), ("tokenizer.ggml.token_type", G.ARR, (G.I32, types)),
           ("tokenizer.ggml.bos_token_id", G.U32, 1), ("tokenizer.ggml.eos_token_id", G.U32, 2),
-          ("tokenizer.ggml.unknown_token_id", G.U32, 0), ("tokenizer.ggml.add_bos_token", G.BOOL, True)]
+          ("tokenizer.ggml.unknown_token_id", G.U32, 0)]
+    if space_prefix is not None:  # else llama.cpp's default (and Llama 2's files): no key
+        kv.append(("tokenizer.ggml.add_space_prefix", G.BOOL, space_prefix))
     with open(path, "wb") as f:
         f.write(model(kv, len(toks)))
 
@@ -215,9 +219,12 @@ def vocabs(out, n_merges=1500):
     pres = [("llama3", "llama-bpe"), ("qwen2", "qwen2"), ("gpt2", "gpt-2"), ("default", None), ("smaug", "smaug-bpe")]
     for name, pre in pres:
         write_gpt2(os.path.join(out, "bpe_%s.gguf" % name), pre, toks, types, merges, pre == "llama-bpe")
+        # Without tokenizer.ggml.add_bos_token: llama-bpe's default differs from the others'.
         write_gpt2(os.path.join(out, "bpex_%s.gguf" % name), pre, toks + extra, types + [1] * len(extra), merges,
-                   False)
-    write_spm(os.path.join(out, "spm_trained.gguf"), *spm_vocab(n_merges))
+                   None)
+    spm = spm_vocab(n_merges)
+    write_spm(os.path.join(out, "spm_trained.gguf"), *spm)
+    write_spm(os.path.join(out, "spm_no_space_prefix.gguf"), *spm, space_prefix=False)
 
 
 SCRIPTS = [(0x41, 0x5a), (0x61, 0x7a), (0x30, 0x39), (0x21, 0x2f), (0x3a, 0x40), (0x5b, 0x60), (0x7b, 0x7e),

@@ -38,6 +38,15 @@ run() {
 run "$WORK/models" "$WORK/strings.json" 0 1
 run "$WORK/probe" "$WORK/probe/strings.json" 0
 status=0
+# The BOS a prompt starts with (tokenizer.ggml.add_bos_token and its per-vocabulary default).
+echo "BOS added to a prompt (llama.cpp / infertrace):"
+for model in "$WORK"/models/*.gguf; do
+  ref=$(cd "$NLC_DIR" && node tokenizer_compare.mjs "$model" --bos)
+  our=$("$INFERTRACE" model tokenize -m "$model" -p "" --json |
+        python3 -c "import json,sys; i=json.load(sys.stdin)['ids']; print(i[0] if i else 'null')")
+  printf '  %-16s %s / %s%s\n' "$(basename "$model" .gguf)" "$ref" "$our" "$([[ $ref == "$our" ]] || echo "  DIFFERENT")"
+  [[ $ref == "$our" ]] || status=1
+done
 python3 "$HERE/tokenizer_compare.py" compare "$WORK/models" "$WORK/strings.json" || status=1
 echo "every code point U+0080..U+10FFFF (48 per string):"
 python3 "$HERE/tokenizer_compare.py" compare "$WORK/probe" "$WORK/probe/strings.json" || status=1
