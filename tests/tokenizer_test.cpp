@@ -221,6 +221,13 @@ TEST(PreTokenizer, Llama3AndQwen2) {
   EXPECT_EQ(pretokenizer_for("qwen2"), PreTokenizer::Qwen2);
   EXPECT_EQ(pretokenizer_for("gpt-2"), PreTokenizer::Gpt2);
   EXPECT_EQ(pretokenizer_for("default"), PreTokenizer::Default);
+  // Names llama.cpp gives the same patterns (found by comparing with it).
+  for (const char* name : {"llama3", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "smaug-bpe", "dbrx"})
+    EXPECT_EQ(pretokenizer_for(name), PreTokenizer::Llama3) << name;
+  for (const char* name : {"deepseek-r1-qwen", "megrez"}) EXPECT_EQ(pretokenizer_for(name), PreTokenizer::Qwen2) << name;
+  EXPECT_TRUE(is_llama3_vocab("pixtral"));
+  EXPECT_FALSE(is_llama3_vocab("smaug-bpe"));
+  EXPECT_FALSE(is_llama3_vocab("dbrx"));
 }
 
 TEST(PreTokenizer, PiecesCoverTheTextExactly) {
@@ -333,9 +340,10 @@ TEST(SpecialTokens, LongestFirstAcrossTheTextAndUnknownWithParseSpecial) {
 // (Hugging Face's "ignore_merges"). "smaug-bpe" uses the same pattern but merges.
 TEST(Bpe, Llama3EmitsWholeWordTokensWithoutMerging) {
   // Merges: "b c" first, then nothing joins a + bc, so merging "abc" gives a, bc.
-  for (const std::string pre : {"llama-bpe", "smaug-bpe", "qwen2", "gpt-2"}) {
+  for (const std::string pre : {"llama-bpe", "pixtral", "smaug-bpe", "dbrx", "qwen2", "gpt-2"}) {
     const Tokenizer t = bpe({"b c"}, {"bc", "abc"}, pre);
-    const std::vector<int32_t> want = pre == "llama-bpe" ? std::vector<int32_t>{257} : std::vector<int32_t>{'a', 256};
+    const std::vector<int32_t> want =
+        pre == "llama-bpe" || pre == "pixtral" ? std::vector<int32_t>{257} : std::vector<int32_t>{'a', 256};
     EXPECT_EQ(t.encode("abc", false), want) << pre;
     EXPECT_EQ(t.encode("abcd", false), (std::vector<int32_t>{'a', 256, 'd'})) << pre;  // "abcd" is no token
   }
@@ -378,6 +386,7 @@ TEST(Bpe, Llama3AddsBosUnlessTheFileSaysNot) {
 TEST(Detokenize, MatchesLlamaCppRules) {
   const Tokenizer l3 = bpe({"a b"}, {"ab"}, "llama-bpe");
   const Tokenizer q2 = bpe({"a b"}, {"ab"}, "qwen2");
+  const Tokenizer megrez = bpe({"a b"}, {"ab"}, "megrez");  // Qwen2's pattern, but cleaned up
   for (const auto& [text, cleaned] : std::vector<std::pair<std::string, std::string>>{
            {"a  .", "a ."}, {" ' ", "'"}, {"x ' s", "x's"}, {"a ?b !c ,d", "a?b!c,d"}, {"x 'S", "x 'S"},
            {" 's 've 're 'm", "'s've're'm"}, {"x n't", "x n't"}, {"a 'll 'd", "a 'll 'd"}, {"a\n.", "a\n."}}) {
@@ -385,6 +394,7 @@ TEST(Detokenize, MatchesLlamaCppRules) {
     EXPECT_EQ(l3.detokenize(ids), cleaned) << text;
     EXPECT_EQ(l3.decode(ids), text) << text;
     EXPECT_EQ(q2.detokenize(q2.encode(text, false)), text) << text;
+    EXPECT_EQ(megrez.detokenize(megrez.encode(text, false)), cleaned) << text;
   }
   const Tokenizer t = spm({{S, -1}, {"a", -1}, {S + "a", -1}});
   const int32_t a = t.find(S + "a");

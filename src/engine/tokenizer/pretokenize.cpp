@@ -92,9 +92,15 @@ class Matcher {
 
 }  // namespace
 
+bool is_llama3_vocab(std::string_view pre) {
+  for (std::string_view name : {"llama-bpe", "llama3", "llama-v3", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2"})
+    if (pre == name) return true;
+  return false;
+}
+
 PreTokenizer pretokenizer_for(std::string_view pre) {
-  if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3" || pre == "smaug-bpe") return PreTokenizer::Llama3;
-  if (pre == "qwen2" || pre == "deepseek-r1-qwen") return PreTokenizer::Qwen2;
+  if (is_llama3_vocab(pre) || pre == "smaug-bpe" || pre == "dbrx") return PreTokenizer::Llama3;
+  if (pre == "qwen2" || pre == "deepseek-r1-qwen" || pre == "megrez") return PreTokenizer::Qwen2;
   // A file without tokenizer.ggml.pre reads as "default" (llama.cpp does the same).
   if (pre == "default") return PreTokenizer::Default;
   return PreTokenizer::Gpt2;

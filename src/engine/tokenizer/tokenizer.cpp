@@ -15,12 +15,6 @@ namespace infertrace::engine {
 
 namespace {
 
-// The tokenizer.ggml.pre names of Llama 3 vocabularies. For them llama.cpp (like Hugging Face's
-// tokenizer.json, "ignore_merges": true) emits a pre-tokenized word that is itself a token
-// without merging, and adds BOS when the file does not say (tokenizer.ggml.add_bos_token).
-// Not "smaug-bpe": same pattern, but merges every word (checked against llama.cpp).
-bool is_llama3_vocab(std::string_view pre) { return pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3"; }
-
 constexpr std::string_view kSpaceMarker = "\xe2\x96\x81";  // U+2581 "▁"
 
 // A linked list of symbols (byte ranges of the text being encoded) merged pairwise; a merged-away
@@ -439,10 +433,11 @@ std::string Tokenizer::detokenize(std::span<const int32_t> ids, bool special) co
       out.erase(0, 1);
     return out;
   }
-  if (impl_->pre == PreTokenizer::Qwen2) return out;
-  // Hugging Face's clean_up_tokenization_spaces, which llama.cpp applies to these vocabularies,
-  // each replacement one left-to-right pass over the result of the previous one; llama.cpp leaves
+  // Hugging Face's clean_up_tokenization_spaces, which llama.cpp applies to byte-level
+  // vocabularies except Qwen2's (to "megrez" too, though it has Qwen2's pattern), each
+  // replacement one left-to-right pass over the result of the previous one; llama.cpp leaves
   // " n't" alone.
+  if (vocab_.pre == "qwen2" || vocab_.pre == "deepseek-r1-qwen") return out;
   static constexpr std::pair<std::string_view, std::string_view> kCleanUp[] = {
       {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
       {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
