@@ -222,6 +222,10 @@ def vocabs(out, n_merges=1500):
         # Without tokenizer.ggml.add_bos_token: llama-bpe's default differs from the others'.
         write_gpt2(os.path.join(out, "bpex_%s.gguf" % name), pre, toks + extra, types + [1] * len(extra), merges,
                    None)
+    # Other tokenizer.ggml.pre names llama.cpp gives the Llama 3 or Qwen2 pattern.
+    for pre in ["llama3", "llama-v3", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "dbrx",
+                "deepseek-r1-qwen", "megrez"]:
+        write_gpt2(os.path.join(out, "name_%s.gguf" % pre), pre, toks + extra, types + [1] * len(extra), merges, None)
     spm = spm_vocab(n_merges)
     write_spm(os.path.join(out, "spm_trained.gguf"), *spm)
     write_spm(os.path.join(out, "spm_no_space_prefix.gguf"), *spm, space_prefix=False)
