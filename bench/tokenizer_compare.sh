@@ -9,6 +9,7 @@
 # first differences; exits 1 on any. Not run by CI (needs the npm registry).
 # usage: bench/tokenizer_compare.sh [N_STRINGS=5000] [SEED=7]
 # Installs node-llama-cpp@3.22.1 into $NLC_DIR (default: a temporary directory, removed after).
+# Needs node/npm and Python 3 with the `regex` module (to list whole words for the bpex models).
 set -euo pipefail
 N=${1:-5000}; SEED=${2:-7}
 HERE=$(cd "$(dirname "$0")" && pwd)
