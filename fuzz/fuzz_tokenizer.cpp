@@ -2,12 +2,13 @@
 // UTF-8 included. Three vocabularies are built here, the way the tests build theirs:
 //   - the synthetic SentencePiece vocabulary of synthetic models (every byte has a <0xXX> token),
 //   - a byte-level BPE vocabulary (the 256 byte characters plus a few merges), under each
-//     pre-tokenizer (gpt2, llama3, qwen2),
+//     pre-tokenizer (gpt2, llama3, qwen2, default),
 //   - a vocabulary read from the input itself (tokens, types, merges), which promises nothing but
 //     must not crash.
 // The input is the text; it is also read as token ids to decode. Round trips are checked where the
 // tokenizer promises them: BPE for any bytes, SentencePiece for any text without U+2581 (the
-// encoder's own space marker) when control tokens are not parsed. Errors must be infertrace::Error.
+// encoder's own space marker) when control tokens are not parsed; detokenize (llama.cpp's text,
+// which cleans up spaces) only must not fail. Errors must be infertrace::Error.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -49,7 +50,7 @@ Tokenizer make_bpe(const char* pre) {
 }
 
 const Tokenizer& bpe(int which) {
-  static const Tokenizer t[3] = {make_bpe("gpt2"), make_bpe("llama-bpe"), make_bpe("qwen2")};
+  static const Tokenizer t[4] = {make_bpe("gpt2"), make_bpe("llama-bpe"), make_bpe("qwen2"), make_bpe("default")};
   return t[which];
 }
 
@@ -65,10 +66,15 @@ void decode_any(const Tokenizer& t, const std::vector<int32_t>& ids, bool specia
     (void)t.decode(ids, special);
   } catch (const Error&) {
   }
+  try {
+    (void)t.detokenize(ids, special);
+  } catch (const Error&) {
+  }
   // Small ids, folded into the vocabulary, must decode.
   std::vector<int32_t> in_range(ids);
   for (int32_t& id : in_range) id = static_cast<int32_t>(static_cast<uint32_t>(id) % static_cast<uint32_t>(t.n_vocab()));
   (void)t.decode(in_range, special);
+  (void)t.detokenize(in_range, special);
 }
 
 // A vocabulary from the input: "\n"-separated tokens after a first line of type bytes; a line
@@ -77,8 +83,9 @@ void fuzzed_vocab(std::string_view in) {
   if (in.size() < 2) return;
   Vocab v;
   v.model = (in[0] & 1) ? Vocab::Model::Bpe : Vocab::Model::SentencePiece;
-  v.pre = (in[0] & 2) ? "llama3" : "gpt2";
-  v.add_space_prefix = in[0] & 4;
+  static const char* const kPre[] = {"gpt2", "llama3", "qwen2", "default"};
+  v.pre = kPre[(in[0] >> 1) & 3];
+  v.add_space_prefix = in[0] & 8;
   const size_t eol = in.find('\n');
   const std::string_view types = in.substr(1, eol == std::string_view::npos ? 0 : eol - 1);
   std::string_view rest = eol == std::string_view::npos ? std::string_view() : in.substr(eol + 1);
@@ -108,6 +115,7 @@ void fuzzed_vocab(std::string_view in) {
       for (int32_t id : ids)
         if (id < 0 || id >= t.n_vocab()) std::abort();
       (void)t.decode(ids, special);
+      (void)t.detokenize(ids, special);
     }
     decode_any(t, as_ids(reinterpret_cast<const uint8_t*>(text.data()), text.size()), true);
   } catch (const Error&) {
@@ -125,14 +133,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (bool special : {false, true}) {
     const std::vector<int32_t> enc = s.encode(text, true, special);
     for (int32_t id : enc)
-      if (id < 0 || id >= s.n_vocab() || id == s.vocab().unk) std::abort();  // every byte has a token
+      // Every byte has a token, so <unk> only comes from "<unk>" written in the text (parse_special).
+      if (id < 0 || id >= s.n_vocab() || (id == s.vocab().unk && !special)) std::abort();
     if (!special && text.find("\xe2\x96\x81") == std::string_view::npos && s.decode(enc) != text) std::abort();
   }
   decode_any(s, ids, false);
   decode_any(s, ids, true);
 
   // Byte-level BPE: lossless for any bytes.
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < 4; ++k) {
     const Tokenizer& b = bpe(k);
     const std::vector<int32_t> enc = b.encode(text, false);
     for (int32_t id : enc)

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "engine/gguf/gguf.h"
 #include "engine/tokenizer/pretokenize.h"
 #include "engine/tokenizer/synthetic_vocab.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -218,11 +219,19 @@ TEST(PreTokenizer, Llama3AndQwen2) {
   EXPECT_EQ(split("日本語 text", PreTokenizer::Qwen2), (std::vector<std::string>{"日本語", " text"}));
   EXPECT_EQ(pretokenizer_for("llama-bpe"), PreTokenizer::Llama3);
   EXPECT_EQ(pretokenizer_for("qwen2"), PreTokenizer::Qwen2);
-  EXPECT_EQ(pretokenizer_for("default"), PreTokenizer::Gpt2);
+  EXPECT_EQ(pretokenizer_for("gpt-2"), PreTokenizer::Gpt2);
+  EXPECT_EQ(pretokenizer_for("default"), PreTokenizer::Default);
+  // Names llama.cpp gives the same patterns (found by comparing with it).
+  for (const char* name : {"llama3", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "smaug-bpe", "dbrx"})
+    EXPECT_EQ(pretokenizer_for(name), PreTokenizer::Llama3) << name;
+  for (const char* name : {"deepseek-r1-qwen", "megrez"}) EXPECT_EQ(pretokenizer_for(name), PreTokenizer::Qwen2) << name;
+  EXPECT_TRUE(is_llama3_vocab("pixtral"));
+  EXPECT_FALSE(is_llama3_vocab("smaug-bpe"));
+  EXPECT_FALSE(is_llama3_vocab("dbrx"));
 }
 
 TEST(PreTokenizer, PiecesCoverTheTextExactly) {
-  for (PreTokenizer k : {PreTokenizer::Gpt2, PreTokenizer::Llama3, PreTokenizer::Qwen2})
+  for (PreTokenizer k : {PreTokenizer::Gpt2, PreTokenizer::Llama3, PreTokenizer::Qwen2, PreTokenizer::Default})
     for (const std::string s : {"", " ", "a\xff b\xc3", "  \n\t x  y\r\n\r\n", "don't 42x  "}) {
       std::string joined;
       for (std::string_view p : pretokenize(s, k)) {
@@ -231,4 +240,169 @@ TEST(PreTokenizer, PiecesCoverTheTextExactly) {
       }
       EXPECT_EQ(joined, s);
     }
+}
+
+// Found by comparing with llama.cpp (bench/tokenizer_compare.sh): \p{L} and \p{N} were hand-made
+// range tables missing whole scripts (Bengali, Tamil, Georgian, Ethiopic, mathematical
+// alphanumerics, ...), so text in them split differently. They are now the Unicode categories.
+// The expected pieces are what Python's `regex` module gives for the patterns in pretokenize.h.
+TEST(PreTokenizer, UnicodeCategoriesOfEveryScript) {
+  // Bengali: vowel signs and the virama are marks (neither L nor N): they start "other" pieces.
+  EXPECT_EQ(split("বাংলা ভাষা ১২৩৪৫", PreTokenizer::Llama3),
+            (std::vector<std::string>{"ব", "াং", "ল", "া", " ভ", "াষ", "া", " ", "১২৩", "৪৫"}));
+  EXPECT_EQ(split("বাংলা ভাষা ১২৩৪৫", PreTokenizer::Gpt2),
+            (std::vector<std::string>{"ব", "াং", "ল", "া", " ভ", "া", "ষ", "া", " ১২৩৪৫"}));
+  // Ethiopic letters, wordspace and full stop (punctuation), numbers (category No).
+  EXPECT_EQ(split("ሰላም፡ዓለም። ፩፪፫፬", PreTokenizer::Llama3),
+            (std::vector<std::string>{"ሰላም", "፡ዓለም", "።", " ", "፩፪፫", "፬"}));
+  EXPECT_EQ(split("ሰላም፡ዓለም። ፩፪፫፬", PreTokenizer::Qwen2),
+            (std::vector<std::string>{"ሰላም", "፡ዓለም", "።", " ", "፩", "፪", "፫", "፬"}));
+  EXPECT_EQ(split("ሰላም፡ዓለም። ፩፪፫፬", PreTokenizer::Gpt2),
+            (std::vector<std::string>{"ሰላም", "፡", "ዓለም", "።", " ፩፪፫፬"}));
+  // Mathematical bold letters and digits (outside the BMP).
+  EXPECT_EQ(split("𝐀𝐁𝐂 𝟏𝟐𝟑𝟒", PreTokenizer::Llama3), (std::vector<std::string>{"𝐀𝐁𝐂", " ", "𝟏𝟐𝟑", "𝟒"}));
+  EXPECT_EQ(split("ქართული ენა!", PreTokenizer::Qwen2), (std::vector<std::string>{"ქართული", " ენა", "!"}));
+  EXPECT_EQ(split("கணினி அறிவியல்", PreTokenizer::Llama3),
+            (std::vector<std::string>{"கண", "ின", "ி", " அற", "ிவ", "ியல", "்"}));
+  // Roman numerals are numbers (Nl), the middle dot is punctuation.
+  EXPECT_EQ(split("Ⅻ·x ⅻ", PreTokenizer::Gpt2), (std::vector<std::string>{"Ⅻ", "·", "x", " ⅻ"}));
+  EXPECT_TRUE(unicode::is_letter(0x0995));        // BENGALI LETTER KA (Lo)
+  EXPECT_FALSE(unicode::is_letter(0x09BE));       // BENGALI VOWEL SIGN AA (Mc)
+  EXPECT_TRUE(unicode::is_number(0x09E6));        // BENGALI DIGIT ZERO (Nd)
+  EXPECT_TRUE(unicode::is_number(0x1369));        // ETHIOPIC DIGIT ONE (No)
+  EXPECT_TRUE(unicode::is_letter(0x2F800));       // CJK COMPATIBILITY IDEOGRAPH (Lo)
+  EXPECT_FALSE(unicode::is_letter(0x0301));       // COMBINING ACUTE ACCENT (Mn)
+  EXPECT_TRUE(unicode::is_punctuation(0x00B7));   // MIDDLE DOT (Po)
+  EXPECT_TRUE(unicode::is_punctuation(0x2E3A));   // TWO-EM DASH (Pd)
+  EXPECT_FALSE(unicode::is_punctuation(0x20AC));  // EURO SIGN (Sc)
+  EXPECT_TRUE(unicode::is_letter(0x2EBF0));       // CJK EXTENSION I, Unicode 15.1 (as llama.cpp)
+  EXPECT_TRUE(unicode::is_letter(0x2EE5D));
+  EXPECT_FALSE(unicode::is_letter(0x2EE5E));
+  EXPECT_FALSE(unicode::is_letter(0x0378));       // unassigned
+  EXPECT_FALSE(unicode::is_letter(0x10FFFF));
+  EXPECT_TRUE(unicode::is_space(0x3000));
+  EXPECT_FALSE(unicode::is_space(0x200B));        // ZERO WIDTH SPACE is not White_Space
+}
+
+// Found by comparing with llama.cpp: a file without tokenizer.ggml.pre ("default") is split by a
+// chain of four patterns in llama.cpp, not by the GPT-2 pattern alone. Expected pieces: Python's
+// `regex` module applying the chain (each pattern's matches and the text between them).
+TEST(PreTokenizer, DefaultChain) {
+  EXPECT_EQ(split("1234567", PreTokenizer::Default), (std::vector<std::string>{"123", "456", "7"}));
+  EXPECT_EQ(split("a+b=c; $5 x", PreTokenizer::Default),
+            (std::vector<std::string>{"a", "+", "b", "=", "c", ";", " ", "$", "5", " x"}));
+  EXPECT_EQ(split(" 0  # TODO: «fix»—now 12345.678", PreTokenizer::Default),
+            (std::vector<std::string>{" ", "0", "  ", "#", " TODO", ":", " ", "«", "fix", "»—", "now", " ", "123", "45",
+                                      ".", "678"}));
+  EXPECT_EQ(split("x^2|y~z <tag> ١٢٣٤ 𝟏𝟐𝟑𝟒", PreTokenizer::Default),
+            (std::vector<std::string>{"x", "^", "2", "|", "y", "~", "z", " ", "<", "tag", ">", " ", "١٢٣٤", " ",
+                                      "𝟏𝟐𝟑𝟒"}));
+  EXPECT_EQ(split("it's  ok!!\n\n 99 bottles", PreTokenizer::Default),
+            (std::vector<std::string>{"it", "'", "s", " ", " ok", "!!", "\n\n", " ", "99", " bottles"}));
+}
+
+namespace {
+// A byte-level vocabulary (id = byte) followed by the given special tokens.
+Tokenizer bpe_with_specials(const std::vector<std::pair<std::string, TokenType>>& specials) {
+  Vocab v;
+  v.model = Vocab::Model::Bpe;
+  for (int b = 0; b < 256; ++b) v.tokens.push_back(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(b))));
+  v.types.assign(256, TokenType::Normal);
+  for (const auto& [text, type] : specials) {
+    v.tokens.push_back(text);
+    v.types.push_back(type);
+  }
+  v.merges = {"a b"};
+  v.add_bos = false;
+  return Tokenizer(std::move(v));
+}
+}  // namespace
+
+// Found by comparing with llama.cpp: special tokens are cut out of the text longest first over
+// the whole text (so a longer one wins over a shorter one that overlaps it, even starting earlier),
+// and an unknown-typed token (<unk>) written in the text is that token with parse_special.
+TEST(SpecialTokens, LongestFirstAcrossTheTextAndUnknownWithParseSpecial) {
+  const Tokenizer t = bpe_with_specials({{"xa", TokenType::UserDefined}, {"abc", TokenType::UserDefined},
+                                         {"<unk>", TokenType::Unknown}, {"<c>", TokenType::Control}});
+  // "xabc": "abc" (longer) is cut first, leaving "x": ['x', abc]. Leftmost-first scanning would
+  // have given [xa, 'b', 'c'].
+  EXPECT_EQ(t.encode("xabc", false), (std::vector<int32_t>{'x', 257}));
+  EXPECT_EQ(t.encode("xab", false), (std::vector<int32_t>{256, 'b'}));
+  EXPECT_EQ(t.encode("<unk>", false, true), (std::vector<int32_t>{258}));
+  EXPECT_EQ(t.encode("<unk>", false, false), (std::vector<int32_t>{'<', 'u', 'n', 'k', '>'}));
+  EXPECT_EQ(t.encode("<c><unk>", false, true), (std::vector<int32_t>{259, 258}));
+  const Tokenizer s = spm({{S, -1}, {"a", -1}, {"<", -1}, {">", -1}, {"u", -1}, {"n", -1}, {"k", -1}});
+  EXPECT_EQ(pieces(s, s.encode("a<unk>a", false, true)), (std::vector<std::string>{S, "a", "<unk>", S, "a"}));
+}
+
+// Found by comparing with llama.cpp: for Llama 3 vocabularies (tokenizer.ggml.pre "llama-bpe"),
+// a pre-tokenized word that is itself a token is emitted whole, whatever the merges would give
+// (Hugging Face's "ignore_merges"). "smaug-bpe" uses the same pattern but merges.
+TEST(Bpe, Llama3EmitsWholeWordTokensWithoutMerging) {
+  // Merges: "b c" first, then nothing joins a + bc, so merging "abc" gives a, bc.
+  for (const std::string pre : {"llama-bpe", "pixtral", "smaug-bpe", "dbrx", "qwen2", "gpt-2"}) {
+    const Tokenizer t = bpe({"b c"}, {"bc", "abc"}, pre);
+    const std::vector<int32_t> want =
+        pre == "llama-bpe" || pre == "pixtral" ? std::vector<int32_t>{257} : std::vector<int32_t>{'a', 256};
+    EXPECT_EQ(t.encode("abc", false), want) << pre;
+    EXPECT_EQ(t.encode("abcd", false), (std::vector<int32_t>{'a', 256, 'd'})) << pre;  // "abcd" is no token
+  }
+}
+
+namespace {
+// A GGUF holding only a byte-level vocabulary (id = byte, then <|begin_of_text|> = 256).
+Tokenizer bpe_from_gguf(const std::string& pre, int add_bos /* -1: key absent */) {
+  gguf::Writer w;
+  std::vector<std::string> tokens;
+  for (int b = 0; b < 256; ++b) tokens.push_back(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(b))));
+  tokens.push_back("<|begin_of_text|>");
+  std::vector<int32_t> types(256, static_cast<int32_t>(TokenType::Normal));
+  types.push_back(static_cast<int32_t>(TokenType::Control));
+  w.set_string("tokenizer.ggml.model", "gpt2");
+  w.set_string("tokenizer.ggml.pre", pre);
+  w.set_string_array("tokenizer.ggml.tokens", tokens);
+  w.set_i32_array("tokenizer.ggml.token_type", types);
+  w.set_string_array("tokenizer.ggml.merges", {"a b"});
+  w.set_u32("tokenizer.ggml.bos_token_id", 256);
+  if (add_bos >= 0) w.set_bool("tokenizer.ggml.add_bos_token", add_bos == 1);
+  const std::vector<uint8_t> bytes = w.to_bytes();
+  return Tokenizer::from_gguf(gguf::File::from_memory(bytes));
+}
+}  // namespace
+
+// Found by comparing with llama.cpp: a Llama 3 file without tokenizer.ggml.add_bos_token still
+// gets BOS (llama.cpp's default for that pre-tokenizer); others do not; the key wins when present.
+TEST(Bpe, Llama3AddsBosUnlessTheFileSaysNot) {
+  EXPECT_TRUE(bpe_from_gguf("llama-bpe", -1).vocab().add_bos);
+  EXPECT_FALSE(bpe_from_gguf("llama-bpe", 0).vocab().add_bos);
+  EXPECT_FALSE(bpe_from_gguf("qwen2", -1).vocab().add_bos);
+  EXPECT_FALSE(bpe_from_gguf("smaug-bpe", -1).vocab().add_bos);
+  EXPECT_TRUE(bpe_from_gguf("qwen2", 1).vocab().add_bos);
+}
+
+// Found by comparing with llama.cpp's llama_detokenize: Hugging Face's clean-up of spaces for
+// byte-level vocabularies except Qwen2's, <unk> shown like a control token, and the SentencePiece
+// prefix space kept after BOS. decode() stays the exact inverse of encode().
+TEST(Detokenize, MatchesLlamaCppRules) {
+  const Tokenizer l3 = bpe({"a b"}, {"ab"}, "llama-bpe");
+  const Tokenizer q2 = bpe({"a b"}, {"ab"}, "qwen2");
+  const Tokenizer megrez = bpe({"a b"}, {"ab"}, "megrez");  // Qwen2's pattern, but cleaned up
+  for (const auto& [text, cleaned] : std::vector<std::pair<std::string, std::string>>{
+           {"a  .", "a ."}, {" ' ", "'"}, {"x ' s", "x's"}, {"a ?b !c ,d", "a?b!c,d"}, {"x 'S", "x 'S"},
+           {" 's 've 're 'm", "'s've're'm"}, {"x n't", "x n't"}, {"a 'll 'd", "a 'll 'd"}, {"a\n.", "a\n."}}) {
+    const std::vector<int32_t> ids = l3.encode(text, false);
+    EXPECT_EQ(l3.detokenize(ids), cleaned) << text;
+    EXPECT_EQ(l3.decode(ids), text) << text;
+    EXPECT_EQ(q2.detokenize(q2.encode(text, false)), text) << text;
+    EXPECT_EQ(megrez.detokenize(megrez.encode(text, false)), cleaned) << text;
+  }
+  const Tokenizer t = spm({{S, -1}, {"a", -1}, {S + "a", -1}});
+  const int32_t a = t.find(S + "a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{a}), "a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{1, a}), " a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{1, a}, true), "<s> a");
+  EXPECT_EQ(t.decode(std::vector<int32_t>{1, a}), "a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{a, 0, a}), "a a");
+  EXPECT_EQ(t.detokenize(std::vector<int32_t>{a, 0, a}, true), "a<unk> a");
+  EXPECT_EQ(t.token_to_piece(0), "");
 }

@@ -2,6 +2,8 @@
 // a model's own tokenizer on text, and print a preset's shapes (the same "model" object `info --json`
 // gives for a file, so scripts such as bench/transformers_decode.py build the same shapes).
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -196,16 +198,36 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
   }
 }
 
-void run_tokenize(const std::string& path, const std::string& text, bool no_bos, bool special, bool json) {
+// --batch FILE: a JSON array of strings in, one {"ids", "detokenized"} object per string out, for
+// comparing with another tokenizer over many strings in one process (bench/tokenizer_compare.sh).
+void run_tokenize_batch(const engine::Tokenizer& tok, const std::string& batch, bool no_bos, bool special) {
+  std::ifstream file(batch, std::ios::binary);
+  if (!file) throw UsageError("--batch " + batch + ": cannot open");
+  const std::string in((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const nlohmann::json strings = nlohmann::json::parse(in, nullptr, false);
+  if (!strings.is_array()) throw InputError(batch, -1, "--batch expects a JSON array of strings");
+  nlohmann::json out = nlohmann::json::array();
+  for (const nlohmann::json& s : strings) {
+    if (!s.is_string()) throw InputError(batch, -1, "--batch expects a JSON array of strings");
+    const std::vector<int32_t> ids = tok.encode(s.get_ref<const std::string&>(), !no_bos && tok.vocab().add_bos, special);
+    out.push_back({{"ids", ids}, {"detokenized", tok.detokenize(ids, special)}});
+  }
+  std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+void run_tokenize(const std::string& path, const std::string& text, const std::string& batch, bool no_bos, bool special,
+                  bool json) {
   const gguf::File f = gguf::File::open(path);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(f);
+  if (!batch.empty()) return run_tokenize_batch(tok, batch, no_bos, special);
   const std::vector<int32_t> ids = tok.encode(text, !no_bos && tok.vocab().add_bos, special);
   const std::string back = tok.decode(ids, special);
   if (json) {
     nlohmann::json pieces = nlohmann::json::array();
     for (int32_t id : ids) pieces.push_back(tok.vocab().tokens[static_cast<size_t>(id)]);
     nlohmann::json j = {{"model", tok.vocab().model == engine::Vocab::Model::Bpe ? "gpt2" : "llama"},
-                        {"n_tokens", ids.size()}, {"ids", ids}, {"pieces", pieces}, {"decoded", back}};
+                        {"n_tokens", ids.size()}, {"ids", ids}, {"pieces", pieces}, {"decoded", back},
+                        {"detokenized", tok.detokenize(ids, special)}};
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -256,11 +278,19 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   auto tjson = std::make_shared<bool>(false);
   auto* tokenize = model->add_subcommand("tokenize", "Encode text with a GGUF's own tokenizer and decode it back");
   tokenize->add_option("-m,--model", *tpath, "GGUF file")->required();
-  tokenize->add_option("-p,--prompt", *text, "Text to encode")->required();
+  auto batch = std::make_shared<std::string>();
+  auto* prompt_opt = tokenize->add_option("-p,--prompt", *text, "Text to encode");
+  auto* batch_opt = tokenize->add_option("--batch", *batch,
+                                         "JSON file holding an array of strings: prints a JSON array of "
+                                         "{ids, detokenized}, one per string");
+  prompt_opt->excludes(batch_opt);
   tokenize->add_flag("--no-bos", *no_bos, "Do not prepend the BOS token");
   tokenize->add_flag("--special", *special, "Recognise control tokens written in the text (<s>, <|im_start|>, ...)");
   tokenize->add_flag("--json", *tjson, "Machine-readable output");
-  tokenize->callback([tpath, text, no_bos, special, tjson] { run_tokenize(*tpath, *text, *no_bos, *special, *tjson); });
+  tokenize->callback([tpath, text, batch, no_bos, special, tjson, prompt_opt, batch_opt] {
+    if (prompt_opt->count() == 0 && batch_opt->count() == 0) throw UsageError("model tokenize: give -p TEXT or --batch FILE");
+    run_tokenize(*tpath, *text, *batch, *no_bos, *special, *tjson);
+  });
 });
 
 }  // namespace

@@ -97,6 +97,17 @@ with tempfile.TemporaryDirectory() as tmp:
         check(tok["decoded"] == text, preset + ": tokenize round trip gave %r" % tok["decoded"])
         check(tok["ids"][0] == kv["tokenizer.ggml.bos_token_id"][1], preset + ": first token is bos")
         check([toks[i] for i in tok["ids"]] == tok["pieces"], preset + ": pieces match the vocabulary")
+        # --batch: the same ids for each string of a JSON array, in one process.
+        batch = os.path.join(tmp, "batch.json")
+        with open(batch, "w") as f:
+            json.dump([text, "", "a b"], f)
+        r = run("model", "tokenize", "-m", path, "--batch", batch)
+        out = json.loads(r.stdout)
+        check(len(out) == 3 and out[0]["ids"] == tok["ids"], preset + ": --batch ids %r" % out[:1])
+        check(out[0]["detokenized"] == tok["detokenized"], preset + ": --batch detokenized")
+        check(out[1]["ids"] == [kv["tokenizer.ggml.bos_token_id"][1]], preset + ": --batch empty string")
+        r = run("model", "tokenize", "-m", path)
+        check(r.returncode == 2 and "--batch" in r.stderr, preset + ": tokenize without text: %d %s" % (r.returncode, r.stderr))
 
     # Same seed, same bytes; the file never depends on the thread count.
     a, b = os.path.join(tmp, "a.gguf"), os.path.join(tmp, "b.gguf")

@@ -2,6 +2,8 @@
 
 #include "engine/tokenizer/unicode.h"
 
+#include <utility>
+
 namespace infertrace::engine {
 
 namespace {
@@ -15,7 +17,7 @@ class Matcher {
   // Code points matched at position i (at least 1).
   size_t match(size_t i) const {
     if (size_t k = contraction(i)) return k;
-    return kind_ == PreTokenizer::Gpt2 ? match_gpt2(i) : match_llama3(i);
+    return kind_ == PreTokenizer::Gpt2 || kind_ == PreTokenizer::Default ? match_gpt2(i) : match_llama3(i);
   }
 
  private:
@@ -28,7 +30,7 @@ class Matcher {
 
   uint32_t lower(size_t i) const {
     const uint32_t x = at(i);
-    return kind_ != PreTokenizer::Gpt2 && x >= 'A' && x <= 'Z' ? x + 32 : x;
+    return (kind_ == PreTokenizer::Llama3 || kind_ == PreTokenizer::Qwen2) && x >= 'A' && x <= 'Z' ? x + 32 : x;
   }
   // 's 't 'm 'd 're 've 'll (case-insensitive for llama3/qwen2).
   size_t contraction(size_t i) const {
@@ -90,16 +92,26 @@ class Matcher {
 
 }  // namespace
 
+bool is_llama3_vocab(std::string_view pre) {
+  for (std::string_view name : {"llama-bpe", "llama3", "llama-v3", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2"})
+    if (pre == name) return true;
+  return false;
+}
+
 PreTokenizer pretokenizer_for(std::string_view pre) {
-  if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3" || pre == "smaug-bpe") return PreTokenizer::Llama3;
-  if (pre == "qwen2" || pre == "deepseek-r1-qwen") return PreTokenizer::Qwen2;
+  if (is_llama3_vocab(pre) || pre == "smaug-bpe" || pre == "dbrx") return PreTokenizer::Llama3;
+  if (pre == "qwen2" || pre == "deepseek-r1-qwen" || pre == "megrez") return PreTokenizer::Qwen2;
+  // A file without tokenizer.ggml.pre reads as "default" (llama.cpp does the same).
+  if (pre == "default") return PreTokenizer::Default;
   return PreTokenizer::Gpt2;
 }
 
-std::vector<std::string_view> pretokenize(std::string_view text, PreTokenizer kind) {
+namespace {
+
+// One pattern over the code points of one piece: alternatives tried in order at each position.
+void split_pattern(std::string_view text, PreTokenizer kind, std::vector<std::string_view>& out) {
   const std::vector<CodePoint> cps = unicode::decode_utf8(text);
   const Matcher m(cps, kind);
-  std::vector<std::string_view> out;
   size_t i = 0;
   while (i < cps.size()) {
     const size_t k = m.match(i);
@@ -108,7 +120,66 @@ std::vector<std::string_view> pretokenize(std::string_view text, PreTokenizer ki
     out.push_back(text.substr(begin, end - begin));
     i += k;
   }
+}
+
+// A regex applied to pieces split earlier: every match and every stretch between matches becomes
+// a piece of its own. `next(cps, i)` returns the [begin, end) of the first match at or after i
+// (begin == cps.size() when there is none).
+template <class NextMatch>
+std::vector<std::string_view> split_matches(const std::vector<std::string_view>& pieces, NextMatch&& next) {
+  std::vector<std::string_view> out;
+  for (std::string_view piece : pieces) {
+    const std::vector<CodePoint> cps = unicode::decode_utf8(piece);
+    auto off = [&](size_t i) { return i < cps.size() ? cps[i].offset : piece.size(); };
+    auto emit = [&](size_t a, size_t b) {
+      if (b > a) out.push_back(piece.substr(off(a), off(b) - off(a)));
+    };
+    size_t i = 0;
+    while (i < cps.size()) {
+      const auto [b, e] = next(cps, i);
+      emit(i, b);
+      emit(b, e);
+      i = e;
+    }
+  }
   return out;
+}
+
+// Maximal runs of code points satisfying `in`.
+template <class Pred>
+auto runs_of(Pred in) {
+  return [in](const std::vector<CodePoint>& cps, size_t i) {
+    while (i < cps.size() && !in(cps[i].cp)) ++i;
+    size_t e = i;
+    while (e < cps.size() && in(cps[e].cp)) ++e;
+    return std::pair<size_t, size_t>(i, e);
+  };
+}
+
+bool ascii_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::vector<std::string_view> pretokenize(std::string_view text, PreTokenizer kind) {
+  std::vector<std::string_view> out;
+  if (kind != PreTokenizer::Default) {
+    split_pattern(text, kind, out);
+    return out;
+  }
+  // llama.cpp's "default" BPE pre-tokenizer is a chain of four patterns, each splitting the pieces
+  // of the previous one: [\p{P}\$\+<=>\^~\|]+, then the GPT-2 pattern, then \p{N}+, then
+  // [0-9][0-9][0-9] (so "1234567" ends as "123" "456" "7").
+  std::vector<std::string_view> pieces = split_matches({text}, runs_of([](uint32_t c) {
+    return unicode::is_punctuation(c) || c == '$' || c == '+' || c == '<' || c == '=' || c == '>' || c == '^' ||
+           c == '~' || c == '|';
+  }));
+  for (std::string_view p : pieces) split_pattern(p, PreTokenizer::Gpt2, out);
+  out = split_matches(out, runs_of([](uint32_t c) { return unicode::is_number(c); }));
+  return split_matches(out, [](const std::vector<CodePoint>& cps, size_t i) {
+    for (; i + 3 <= cps.size(); ++i)
+      if (ascii_digit(cps[i].cp) && ascii_digit(cps[i + 1].cp) && ascii_digit(cps[i + 2].cp)) return std::pair<size_t, size_t>(i, i + 3);
+    return std::pair<size_t, size_t>(cps.size(), cps.size());
+  });
 }
 
 }  // namespace infertrace::engine

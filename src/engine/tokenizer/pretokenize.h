@@ -5,7 +5,10 @@
 //   llama3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 //           ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //   qwen2:  as llama3 with \p{N} (one digit per piece) instead of \p{N}{1,3}
-// The character classes are approximations (unicode.h).
+//   default (llama.cpp's, for files without tokenizer.ggml.pre): [\p{P}\$\+<=>\^~\|]+, then gpt2,
+//           then \p{N}+, then [0-9][0-9][0-9], each splitting the previous one's pieces (a match
+//           and the text between two matches are pieces).
+// The character classes are the Unicode categories (unicode.h).
 #pragma once
 
 #include <string_view>
@@ -13,10 +16,18 @@
 
 namespace infertrace::engine {
 
-enum class PreTokenizer { Gpt2, Llama3, Qwen2 };
+enum class PreTokenizer { Gpt2, Llama3, Qwen2, Default };
 
-// From tokenizer.ggml.pre: "llama-bpe"/"llama3" -> Llama3, "qwen2" -> Qwen2, anything else -> Gpt2.
+// From tokenizer.ggml.pre: Llama 3's names (below), "smaug-bpe", "dbrx" -> Llama3; "qwen2",
+// "deepseek-r1-qwen", "megrez" -> Qwen2; "default" -> Default; anything else -> Gpt2 (where
+// llama.cpp knows ~40 names, some with patterns of their own, and refuses others).
 PreTokenizer pretokenizer_for(std::string_view pre);
+
+// The names llama.cpp treats as Llama 3 vocabularies ("llama-bpe", "llama3", "falcon3",
+// "pixtral", ...): Llama3 pattern, a pre-tokenized word that is itself a token is emitted without
+// merging (Hugging Face's "ignore_merges"), BOS added when the file does not say. Not "smaug-bpe"
+// or "dbrx": same pattern, but they merge every word and add no BOS (checked against llama.cpp).
+bool is_llama3_vocab(std::string_view pre);
 
 // The pieces, as views into `text`, covering it exactly and in order.
 std::vector<std::string_view> pretokenize(std::string_view text, PreTokenizer kind);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <queue>
 #include <unordered_map>
+#include <utility>
 
 #include "engine/gguf/gguf.h"
 #include "engine/tokenizer/pretokenize.h"
@@ -42,7 +43,9 @@ struct Tokenizer::Impl {
   std::unordered_map<std::string, int32_t> merge_rank;  // "left right" -> rank
   int32_t byte_ids[256];
   PreTokenizer pre = PreTokenizer::Gpt2;
-  // Tokens matched verbatim in the text: user-defined always, control ones with parse_special.
+  bool ignore_merges = false;  // a pre-tokenized word that is a token is that token (Llama 3)
+  // Tokens matched verbatim in the text: user-defined always, control and unknown (<unk>) ones
+  // with parse_special (llama.cpp's rule).
   std::vector<int32_t> specials;  // longest first
   std::vector<int32_t> eog;
 };
@@ -70,9 +73,10 @@ Tokenizer::Tokenizer(Vocab v) : vocab_(std::move(v)), impl_(std::make_unique<Imp
   }
   for (size_t r = 0; r < vocab_.merges.size(); ++r) m.merge_rank.emplace(vocab_.merges[r], static_cast<int32_t>(r));
   m.pre = pretokenizer_for(vocab_.pre);
+  m.ignore_merges = is_llama3_vocab(vocab_.pre);
   for (size_t i = 0; i < n; ++i) {
     const TokenType t = vocab_.types[i];
-    if ((t == TokenType::Control || t == TokenType::UserDefined) && !vocab_.tokens[i].empty())
+    if ((t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) && !vocab_.tokens[i].empty())
       m.specials.push_back(static_cast<int32_t>(i));
   }
   std::stable_sort(m.specials.begin(), m.specials.end(), [&](int32_t a, int32_t b) {
@@ -145,7 +149,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::File& f) {
   v.eos = id_key("tokenizer.ggml.eos_token_id", spm ? 2 : -1);
   v.unk = id_key("tokenizer.ggml.unknown_token_id", spm ? 0 : -1);
   v.pad = id_key("tokenizer.ggml.padding_token_id", -1);
-  v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token", spm) && v.bos >= 0;
+  v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token", spm || is_llama3_vocab(v.pre)) && v.bos >= 0;
   v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix", spm);
   try {
     return Tokenizer(std::move(v));
@@ -216,33 +220,37 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
   std::vector<int32_t> out;
   if (add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
 
-  // 1. Split off special tokens written in the text.
+  // 1. Split off special tokens written in the text, as llama.cpp does: each special token in turn,
+  // longest first, is cut out of every stretch of plain text left by the ones before it (leftmost
+  // occurrences first). A longer token thus wins over a shorter one overlapping it even when the
+  // shorter one starts earlier.
   struct Fragment {
     std::string_view text;
     int32_t token;  // >= 0: a special token
   };
   std::vector<Fragment> frags;
-  size_t start = 0;
-  for (size_t i = 0; i < text.size();) {
-    int32_t hit = -1;
-    for (int32_t id : m.specials) {
-      const std::string& t = vocab_.tokens[static_cast<size_t>(id)];
-      if (vocab_.types[static_cast<size_t>(id)] == TokenType::Control && !parse_special) continue;
-      if (t[0] == text[i] && text.substr(i, t.size()) == t) {
-        hit = id;
-        break;
+  if (!text.empty()) frags.push_back({text, -1});
+  for (int32_t id : m.specials) {
+    const TokenType type = vocab_.types[static_cast<size_t>(id)];
+    if (type != TokenType::UserDefined && !parse_special) continue;
+    const std::string& t = vocab_.tokens[static_cast<size_t>(id)];
+    std::vector<Fragment> next;
+    next.reserve(frags.size());
+    for (const Fragment& f : frags) {
+      if (f.token >= 0 || f.text.size() < t.size()) {
+        next.push_back(f);
+        continue;
       }
+      size_t from = 0;
+      for (size_t at = f.text.find(t); at != std::string_view::npos; at = f.text.find(t, from)) {
+        if (at > from) next.push_back({f.text.substr(from, at - from), -1});
+        next.push_back({{}, id});
+        from = at + t.size();
+      }
+      if (from < f.text.size()) next.push_back({f.text.substr(from), -1});
     }
-    if (hit < 0) {
-      ++i;
-      continue;
-    }
-    if (i > start) frags.push_back({text.substr(start, i - start), -1});
-    frags.push_back({{}, hit});
-    i += vocab_.tokens[static_cast<size_t>(hit)].size();
-    start = i;
+    frags = std::move(next);
   }
-  if (start < text.size()) frags.push_back({text.substr(start), -1});
 
   // 2. Encode each plain fragment.
   bool prev_special = true;  // SentencePiece prefixes a space to text that starts the input or follows a special token
@@ -307,6 +315,13 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
           mapped += u;
           lens.push_back(u.size());
         }
+        if (m.ignore_merges) {
+          auto whole = m.ids.find(mapped);
+          if (whole != m.ids.end()) {
+            out.push_back(whole->second);
+            continue;
+          }
+        }
         auto priority = [&](std::string_view a, std::string_view b, double& p) {
           std::string key;
           key.reserve(a.size() + b.size() + 1);
@@ -347,10 +362,11 @@ std::string Tokenizer::token_to_piece(int32_t id, bool special) const {
                                              std::to_string(n_vocab()) + ")");
   const std::string& t = vocab_.tokens[static_cast<size_t>(id)];
   switch (vocab_.types[static_cast<size_t>(id)]) {
-    case TokenType::Control: return special ? t : "";
+    // <unk> is shown like a control token (llama.cpp's token_to_piece does the same).
+    case TokenType::Control:
+    case TokenType::Unknown: return special ? t : "";
     case TokenType::Unused:
     case TokenType::UserDefined: return t;
-    case TokenType::Unknown: return vocab_.model == Vocab::Model::SentencePiece ? "\xe2\x96\x85" : t;  // llama.cpp's ▅
     case TokenType::Byte: {
       // "<0xXX>" with two hex digits is that byte; any other text (a malformed file) is itself.
       // Parsed by hand: std::stoi throws on "<0xZZ>" and accepts "<0x-1>" or "<0x F>".
@@ -402,6 +418,39 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool special) const 
       piece.erase(0, 1);
     first = false;
     out += piece;
+  }
+  return out;
+}
+
+std::string Tokenizer::detokenize(std::span<const int32_t> ids, bool special) const {
+  std::string out;
+  for (int32_t id : ids) out += token_to_piece(id, special);
+  // SentencePiece: the space the encoder prefixed, only when the first token carries it (after a
+  // BOS it stays, as in llama.cpp).
+  if (vocab_.model == Vocab::Model::SentencePiece) {
+    if (vocab_.add_space_prefix && !ids.empty() && !out.empty() && out[0] == ' ' &&
+        token_to_piece(ids[0], special).starts_with(' '))
+      out.erase(0, 1);
+    return out;
+  }
+  // Hugging Face's clean_up_tokenization_spaces, which llama.cpp applies to byte-level
+  // vocabularies except Qwen2's (to "megrez" too, though it has Qwen2's pattern), each
+  // replacement one left-to-right pass over the result of the previous one; llama.cpp leaves
+  // " n't" alone.
+  if (vocab_.pre == "qwen2" || vocab_.pre == "deepseek-r1-qwen") return out;
+  static constexpr std::pair<std::string_view, std::string_view> kCleanUp[] = {
+      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+      {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+  for (const auto& [from, to] : kCleanUp) {
+    std::string next;
+    next.reserve(out.size());
+    size_t at = 0;
+    for (size_t hit = out.find(from); hit != std::string::npos; hit = out.find(from, at)) {
+      next.append(out, at, hit - at).append(to);
+      at = hit + from.size();
+    }
+    next.append(out, at);
+    out = std::move(next);
   }
   return out;
 }

@@ -61,8 +61,14 @@ class Tokenizer {
   // The bytes a token stands for (may be part of a UTF-8 character; concatenate before printing).
   // Control tokens give "" unless `special`.
   std::string token_to_piece(int32_t id, bool special = false) const;
-  // Joins the pieces; for SentencePiece drops the space the encoder prefixed.
+  // Joins the pieces; for SentencePiece drops the space the encoder prefixed (from the first
+  // non-empty piece), so decode(encode(text, add_bos)) == text.
   std::string decode(std::span<const int32_t> ids, bool special = false) const;
+  // The text llama.cpp's llama_detokenize gives: like decode, but a SentencePiece prefix space is
+  // dropped only when the first token carries it (not after BOS), and byte-level BPE vocabularies
+  // other than Qwen2's get Hugging Face's clean-up of spaces before punctuation and contractions
+  // (" ." -> ".", " 's" -> "'s", ...), so it does not round-trip such text.
+  std::string detokenize(std::span<const int32_t> ids, bool special = false) const;
 
   const Vocab& vocab() const { return vocab_; }
   int32_t n_vocab() const { return static_cast<int32_t>(vocab_.tokens.size()); }

@@ -1,6 +1,10 @@
 #include "engine/tokenizer/unicode.h"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
+
+#include "engine/tokenizer/unicode_tables.h"
 
 namespace infertrace::engine::unicode {
 
@@ -65,49 +69,32 @@ std::string encode_utf8(uint32_t cp) {
 }
 
 namespace {
-struct Range {
-  uint32_t lo, hi;
-};
-template <size_t N>
-bool in(const Range (&r)[N], uint32_t cp) {
-  for (const Range& x : r)
-    if (cp >= x.lo && cp <= x.hi) return true;
-  return false;
+// The general category flags of `cp` (tables::kCategoryRanges), 0 when it is none of L, N, P.
+uint8_t category(uint32_t cp) {
+  const auto* begin = std::begin(tables::kCategoryRanges);
+  const auto* end = std::end(tables::kCategoryRanges);
+  const auto* it = std::upper_bound(begin, end, cp, [](uint32_t c, const tables::CategoryRange& r) { return c < r.lo; });
+  if (it == begin) return 0;
+  --it;
+  return cp <= it->hi ? it->flags : 0;
 }
-
-constexpr Range kLetters[] = {
-    {0x00AA, 0x00AA}, {0x00B5, 0x00B5}, {0x00BA, 0x00BA}, {0x00C0, 0x00D6}, {0x00D8, 0x00F6},
-    {0x00F8, 0x02C1}, {0x02C6, 0x02D1}, {0x02E0, 0x02E4}, {0x0370, 0x0374}, {0x0376, 0x037D},
-    {0x037F, 0x037F}, {0x0386, 0x0386}, {0x0388, 0x03FF}, {0x0400, 0x0481}, {0x048A, 0x052F},
-    {0x0531, 0x0556}, {0x0560, 0x0588}, {0x05D0, 0x05EA}, {0x0620, 0x064A}, {0x066E, 0x066F},
-    {0x0671, 0x06D3}, {0x0904, 0x0939}, {0x0958, 0x0961}, {0x0E01, 0x0E30}, {0x1100, 0x11FF},
-    {0x1E00, 0x1FBC}, {0x1FC2, 0x1FCC}, {0x1FD0, 0x1FDB}, {0x1FE0, 0x1FEC}, {0x1FF2, 0x1FFC},
-    {0x3041, 0x3096}, {0x309D, 0x309F}, {0x30A1, 0x30FA}, {0x30FC, 0x30FF}, {0x3131, 0x318E},
-    {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFF21, 0xFF3A},
-    {0xFF41, 0xFF5A}, {0xFF66, 0xFFDC}, {0x20000, 0x2FFFF},
-};
-constexpr Range kNumbers[] = {
-    {0x00B2, 0x00B3}, {0x00B9, 0x00B9}, {0x00BC, 0x00BE}, {0x0660, 0x0669}, {0x06F0, 0x06F9},
-    {0x0966, 0x096F}, {0x0E50, 0x0E59}, {0x2070, 0x2070}, {0x2074, 0x2079}, {0x2080, 0x2089},
-    {0x2150, 0x2189}, {0x2460, 0x249B}, {0x3007, 0x3007}, {0x3021, 0x3029}, {0xFF10, 0xFF19},
-};
-constexpr Range kSpaces[] = {
-    {0x0085, 0x0085}, {0x00A0, 0x00A0}, {0x1680, 0x1680}, {0x2000, 0x200A},
-    {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
-};
+constexpr uint8_t kLetter = 1, kNumber = 2, kPunctuation = 4;
 }  // namespace
 
 bool is_letter(uint32_t cp) {
   if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-  return in(kLetters, cp);
+  return category(cp) == kLetter;
 }
 bool is_number(uint32_t cp) {
   if (cp < 0x80) return cp >= '0' && cp <= '9';
-  return in(kNumbers, cp);
+  return category(cp) == kNumber;
 }
+bool is_punctuation(uint32_t cp) { return category(cp) == kPunctuation; }
 bool is_space(uint32_t cp) {
   if (cp < 0x80) return cp == ' ' || (cp >= 0x09 && cp <= 0x0d);
-  return in(kSpaces, cp);
+  for (const tables::SpaceRange& r : tables::kWhiteSpaceRanges)
+    if (cp >= r.lo && cp <= r.hi) return true;
+  return false;
 }
 
 namespace {

@@ -1,8 +1,9 @@
 // The little Unicode the tokenizers need: UTF-8 decoding that survives invalid bytes, the
-// character classes of the pre-tokenizer patterns (\p{L}, \p{N}, \s) and GPT-2's byte<->unicode
-// table. The classes are hand-written range tables covering the scripts LLM vocabularies are made
-// of (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Devanagari, Thai, CJK, kana, Hangul,
-// fullwidth forms); characters outside them count as "other" (punctuation-like).
+// character classes of the pre-tokenizer patterns (\p{L}, \p{N}, \p{P}, \s) and GPT-2's
+// byte<->unicode table. The classes are the Unicode general categories L, N, P and the
+// White_Space property, from range tables generated out of the Unicode Character Database
+// (unicode_tables.h, scripts/gen_unicode_tables.py); combining marks (M), symbols (S) and
+// unassigned code points are none of them.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,8 @@ std::string encode_utf8(uint32_t cp);
 
 bool is_letter(uint32_t cp);
 bool is_number(uint32_t cp);
-bool is_space(uint32_t cp);
+bool is_punctuation(uint32_t cp);  // general category P (ASCII included)
+bool is_space(uint32_t cp);         // White_Space
 
 // GPT-2's bytes_to_unicode: printable bytes map to themselves, the other 68 to U+0100.. in order.
 uint32_t byte_to_cp(uint8_t b);
