@@ -110,19 +110,27 @@ def near(x, want, tol, what):
     check(x is not None and abs(x - want) <= tol, "%s: %.2f, want %.2f +- %.2f" % (what, x or -1, want, tol))
 
 
+def late_ok(x, want, early, late, what):
+    """A figure timed by sleeps: a loaded machine can only make it later (wake-ups), so the bound
+    below is tight and the one above loose."""
+    check(x is not None and want - early <= x <= want + late,
+          "%s: %.2f, want %.2f (-%.2f, +%.2f)" % (what, x or -1, want, early, late))
+
+
 # 1) concurrency 2, 6 requests of 5 tokens: every latency is known from the fake's schedule.
-# Tolerance 40 ms on 200 ms and 20 ms on 50 ms: thread wake-ups on a shared 2-core machine.
+# Tolerances: 10 ms early (timer slack) and 100 ms late on 200 ms, 40 ms late on 50 ms: late
+# thread wake-ups on a shared 2-core machine (TTFT 250 ms was seen with builds running).
 d = bench("--profile", "concurrent", "--concurrency", "2", "--requests", "6", "--output-tokens", "5", "--warmup", "1")
 if d:
     p = d["points"][0]
     check(d["schema"] == "infertrace.bench_serve/1" and d["model"] == "fake" and d["prompt_kind"] == "token_ids",
           "header fields")
     check(p["sent"] == 6 and p["completed"] == 6 and p["failed"] == 0 and p["output_tokens"] == 30, "counts")
-    near(p["ttft_ms"]["p50"], 200, 40, "TTFT p50")
-    near(p["itl_ms"]["p50"], 50, 20, "ITL p50")
+    late_ok(p["ttft_ms"]["p50"], 200, 10, 100, "TTFT p50")
+    late_ok(p["itl_ms"]["p50"], 50, 20, 40, "ITL p50")
     check(p["itl_ms"]["n"] == 6 * 4, "ITL pooled: one sample per gap (24), got %s" % p["itl_ms"]["n"])
-    near(p["tpot_ms"]["p50"], 50, 20, "TPOT p50")
-    near(p["e2e_ms"]["p50"], 200 + 4 * 50, 60, "E2E p50")
+    late_ok(p["tpot_ms"]["p50"], 50, 20, 40, "TPOT p50")
+    late_ok(p["e2e_ms"]["p50"], 200 + 4 * 50, 10, 160, "E2E p50")
     # The per-request samples reproduce the summary (computed here, independently).
     rs = p["requests"]
     e2e = sorted(r["e2e_ms"] for r in rs)
