@@ -351,12 +351,14 @@ TEST(Bpe, Llama3EmitsWholeWordTokensWithoutMerging) {
 
 namespace {
 // A GGUF holding only a byte-level vocabulary (id = byte, then <|begin_of_text|> = 256).
-Tokenizer bpe_from_gguf(const std::string& pre, int add_bos /* -1: key absent */) {
+Tokenizer bpe_from_gguf(const std::string& pre, int add_bos /* -1: key absent */, int add_eos = -1) {
   gguf::Writer w;
   std::vector<std::string> tokens;
   for (int b = 0; b < 256; ++b) tokens.push_back(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(b))));
   tokens.push_back("<|begin_of_text|>");
+  tokens.push_back("<|end_of_text|>");
   std::vector<int32_t> types(256, static_cast<int32_t>(TokenType::Normal));
+  types.push_back(static_cast<int32_t>(TokenType::Control));
   types.push_back(static_cast<int32_t>(TokenType::Control));
   w.set_string("tokenizer.ggml.model", "gpt2");
   w.set_string("tokenizer.ggml.pre", pre);
@@ -364,7 +366,9 @@ Tokenizer bpe_from_gguf(const std::string& pre, int add_bos /* -1: key absent */
   w.set_i32_array("tokenizer.ggml.token_type", types);
   w.set_string_array("tokenizer.ggml.merges", {"a b"});
   w.set_u32("tokenizer.ggml.bos_token_id", 256);
+  w.set_u32("tokenizer.ggml.eos_token_id", 257);
   if (add_bos >= 0) w.set_bool("tokenizer.ggml.add_bos_token", add_bos == 1);
+  if (add_eos >= 0) w.set_bool("tokenizer.ggml.add_eos_token", add_eos == 1);
   const std::vector<uint8_t> bytes = w.to_bytes();
   return Tokenizer::from_gguf(gguf::File::from_memory(bytes));
 }
@@ -378,6 +382,34 @@ TEST(Bpe, Llama3AddsBosUnlessTheFileSaysNot) {
   EXPECT_FALSE(bpe_from_gguf("qwen2", -1).vocab().add_bos);
   EXPECT_FALSE(bpe_from_gguf("smaug-bpe", -1).vocab().add_bos);
   EXPECT_TRUE(bpe_from_gguf("qwen2", 1).vocab().add_bos);
+}
+
+// A prompt is tokenized as llama.cpp's llama_tokenize(add_special = true) does: BOS first when the
+// vocabulary adds it, EOS last only when tokenizer.ggml.add_eos_token says so (absent: no EOS).
+TEST(Bpe, PromptEndsWithEosOnlyWhenTheFileSaysSo) {
+  const std::vector<int32_t> ab = {'a', 'b'};  // byte tokens: id = byte; "a b" merges nothing here
+  auto with = [&](std::vector<int32_t> pre, std::vector<int32_t> post) {
+    std::vector<int32_t> v = pre;
+    v.insert(v.end(), ab.begin(), ab.end());
+    v.insert(v.end(), post.begin(), post.end());
+    return v;
+  };
+  EXPECT_EQ(bpe_from_gguf("llama-bpe", -1).encode_prompt("ab"), with({256}, {}));
+  EXPECT_EQ(bpe_from_gguf("llama-bpe", -1, 0).encode_prompt("ab"), with({256}, {}));
+  EXPECT_EQ(bpe_from_gguf("llama-bpe", -1, 1).encode_prompt("ab"), with({256}, {257}));
+  EXPECT_EQ(bpe_from_gguf("qwen2", -1, 1).encode_prompt("ab"), with({}, {257}));
+  EXPECT_FALSE(bpe_from_gguf("qwen2", -1).vocab().add_eos);
+}
+
+// Pre-tokenizer names split with GPT-2's pattern only as a fallback say so; implemented ones do not.
+TEST(Bpe, UnimplementedPreTokenizerIsNamedInAWarning) {
+  for (const char* name : {"llama-bpe", "qwen2", "default", "gpt-2", "smaug-bpe", "dbrx", "megrez"})
+    EXPECT_EQ(bpe_from_gguf(name, -1).approximation_warning(), "") << name;
+  for (const char* name : {"tekken", "gpt-4o", "seed-coder"}) {
+    const std::string w = bpe_from_gguf(name, -1).approximation_warning();
+    EXPECT_NE(w.find(std::string("'") + name + "'"), std::string::npos) << w;
+    EXPECT_NE(w.find("may differ from llama.cpp"), std::string::npos) << w;
+  }
 }
 
 // Found by comparing with llama.cpp's llama_detokenize: Hugging Face's clean-up of spaces for

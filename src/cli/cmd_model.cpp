@@ -209,7 +209,8 @@ void run_tokenize_batch(const engine::Tokenizer& tok, const std::string& batch, 
   nlohmann::json out = nlohmann::json::array();
   for (const nlohmann::json& s : strings) {
     if (!s.is_string()) throw InputError(batch, -1, "--batch expects a JSON array of strings");
-    const std::vector<int32_t> ids = tok.encode(s.get_ref<const std::string&>(), !no_bos && tok.vocab().add_bos, special);
+    const std::string& text = s.get_ref<const std::string&>();
+    const std::vector<int32_t> ids = no_bos ? tok.encode(text, false, special) : tok.encode_prompt(text, special);
     out.push_back({{"ids", ids}, {"detokenized", tok.detokenize(ids, special)}});
   }
   std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -219,8 +220,9 @@ void run_tokenize(const std::string& path, const std::string& text, const std::s
                   bool json) {
   const gguf::File f = gguf::File::open(path);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(f);
+  if (const std::string w = tok.approximation_warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
   if (!batch.empty()) return run_tokenize_batch(tok, batch, no_bos, special);
-  const std::vector<int32_t> ids = tok.encode(text, !no_bos && tok.vocab().add_bos, special);
+  const std::vector<int32_t> ids = no_bos ? tok.encode(text, false, special) : tok.encode_prompt(text, special);
   const std::string back = tok.decode(ids, special);
   if (json) {
     nlohmann::json pieces = nlohmann::json::array();
@@ -284,7 +286,7 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
                                          "JSON file holding an array of strings: prints a JSON array of "
                                          "{ids, detokenized}, one per string");
   prompt_opt->excludes(batch_opt);
-  tokenize->add_flag("--no-bos", *no_bos, "Do not prepend the BOS token");
+  tokenize->add_flag("--no-bos", *no_bos, "Add neither BOS nor EOS (llama.cpp's add_special = false)");
   tokenize->add_flag("--special", *special, "Recognise control tokens written in the text (<s>, <|im_start|>, ...)");
   tokenize->add_flag("--json", *tjson, "Machine-readable output");
   tokenize->callback([tpath, text, batch, no_bos, special, tjson, prompt_opt, batch_opt] {

@@ -1,5 +1,7 @@
 #include "cli/engine_common.h"
 
+#include <iostream>
+
 #include "engine/runtime/generate.h"
 #include "util/error.h"
 
@@ -19,7 +21,8 @@ std::vector<int32_t> build_prompt(const engine::Tokenizer& tok, const std::strin
   if (!text.empty() && prompt_tokens > 0) throw UsageError("give either -p TEXT or --prompt-tokens N, not both");
   if (prompt_tokens > 0) return bench_prompt(tok, prompt_tokens, seed);
   if (text.empty()) throw UsageError("give a prompt: -p TEXT or --prompt-tokens N");
-  std::vector<int32_t> ids = tok.encode(text, tok.vocab().add_bos);
+  if (const std::string w = tok.approximation_warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
+  std::vector<int32_t> ids = tok.encode_prompt(text);
   if (ids.empty()) throw UsageError("the prompt encodes to no tokens");
   return ids;
 }

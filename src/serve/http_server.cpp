@@ -88,7 +88,7 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
     // does not matter.
     thread_local std::mt19937_64 seeds{std::random_device{}()};
     r = parse_completion_request(
-        req.body, limits_, [this](const std::string& text) { return tok_.encode(text, tok_.vocab().add_bos); },
+        req.body, limits_, [this](const std::string& text) { return tok_.encode_prompt(text); },
         seeds());
   } catch (const RequestError& e) {
     send_error(res, e.status(), e.what());

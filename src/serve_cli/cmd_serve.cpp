@@ -84,6 +84,7 @@ void run_serve(const ServeArgs& a) {
 
   const auto model = engine::Model::load(a.model, placement);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
+  if (const std::string w = tok.approximation_warning(); !w.empty()) std::fprintf(stderr, "infertrace serve: warning: %s\n", w.c_str());
   serve::ModelLimits limits;
   limits.name = a.model_name.empty() ? std::filesystem::path(a.model).stem().string() : a.model_name;
   limits.ctx = serve_context(a.ctx, model->config().n_ctx_train);

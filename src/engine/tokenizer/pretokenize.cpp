@@ -6,6 +6,13 @@
 
 namespace infertrace::engine {
 
+bool pretokenizer_implemented(std::string_view pre) {
+  if (pretokenizer_for(pre) != PreTokenizer::Gpt2) return true;
+  for (std::string_view name : {"gpt2", "gpt-2", "phi-2", "roberta-bpe"})  // GPT-2's own pattern in llama.cpp
+    if (pre == name) return true;
+  return false;
+}
+
 namespace {
 
 using unicode::CodePoint;

@@ -23,6 +23,10 @@ enum class PreTokenizer { Gpt2, Llama3, Qwen2, Default };
 // llama.cpp knows ~40 names, some with patterns of their own, and refuses others).
 PreTokenizer pretokenizer_for(std::string_view pre);
 
+// False for a name pretokenizer_for() only falls back on GPT-2's pattern for (llama.cpp gives many
+// of those patterns of their own, e.g. "tekken", "gpt-4o"): token ids may then differ from llama.cpp's.
+bool pretokenizer_implemented(std::string_view pre);
+
 // The names llama.cpp treats as Llama 3 vocabularies ("llama-bpe", "llama3", "falcon3",
 // "pixtral", ...): Llama3 pattern, a pre-tokenized word that is itself a token is emitted without
 // merging (Hugging Face's "ignore_merges"), BOS added when the file does not say. Not "smaug-bpe"

@@ -150,6 +150,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::File& f) {
   v.unk = id_key("tokenizer.ggml.unknown_token_id", spm ? 0 : -1);
   v.pad = id_key("tokenizer.ggml.padding_token_id", -1);
   v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token", spm || is_llama3_vocab(v.pre)) && v.bos >= 0;
+  v.add_eos = f.get_bool("tokenizer.ggml.add_eos_token", false) && v.eos >= 0;
   v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix", spm);
   try {
     return Tokenizer(std::move(v));
@@ -214,6 +215,18 @@ std::vector<std::pair<size_t, size_t>> merge_pairs(std::string_view text, const 
 }
 
 }  // namespace
+
+std::string Tokenizer::approximation_warning() const {
+  if (vocab_.model != Vocab::Model::Bpe || pretokenizer_implemented(vocab_.pre)) return "";
+  return "pre-tokenizer '" + vocab_.pre + "' (tokenizer.ggml.pre) is not implemented here: text is split with GPT-2's "
+         "pattern, so token ids may differ from llama.cpp's";
+}
+
+std::vector<int32_t> Tokenizer::encode_prompt(std::string_view text, bool parse_special) const {
+  std::vector<int32_t> out = encode(text, vocab_.add_bos, parse_special);
+  if (vocab_.add_eos) out.push_back(vocab_.eos);
+  return out;
+}
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool parse_special) const {
   const Impl& m = *impl_;

@@ -44,6 +44,7 @@ struct Vocab {
   std::vector<std::string> merges;        // BPE: "left right", rank = index
   int32_t bos = -1, eos = -1, unk = -1, pad = -1;
   bool add_bos = true;
+  bool add_eos = false;                   // tokenizer.ggml.add_eos_token: EOS ends a prompt
   bool add_space_prefix = true;           // SentencePiece: prefix "▁" to the text
 };
 
@@ -58,6 +59,12 @@ class Tokenizer {
   static Tokenizer from_gguf(const gguf::File& file);
 
   std::vector<int32_t> encode(std::string_view text, bool add_bos, bool parse_special = false) const;
+  // A prompt as llama.cpp tokenizes one (llama_tokenize with add_special): BOS first when the
+  // vocabulary adds it, EOS last when it adds that (tokenizer.ggml.add_eos_token).
+  std::vector<int32_t> encode_prompt(std::string_view text, bool parse_special = false) const;
+  // "" when text is split as llama.cpp splits it; else a warning naming the pre-tokenizer that is
+  // approximated by GPT-2's pattern (the front ends print it once before encoding text).
+  std::string approximation_warning() const;
   // The bytes a token stands for (may be part of a UTF-8 character; concatenate before printing).
   // Control tokens give "" unless `special`.
   std::string token_to_piece(int32_t id, bool special = false) const;
