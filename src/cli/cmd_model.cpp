@@ -22,14 +22,6 @@ namespace infertrace::cli {
 
 namespace {
 
-gguf::GgmlType parse_dtype(const std::string& s) {
-  if (s == "f32") return gguf::GgmlType::F32;
-  if (s == "f16") return gguf::GgmlType::F16;
-  if (s == "bf16") return gguf::GgmlType::BF16;
-  if (s == "q8_0") return gguf::GgmlType::Q8_0;
-  throw UsageError("--dtype " + s + ": expected f32, f16, bf16 or q8_0");
-}
-
 struct SynthArgs {
   std::string preset, dtype = "f16", out;
   uint64_t seed = 42;
@@ -40,7 +32,9 @@ struct SynthArgs {
 void run_synth(const SynthArgs& a) {
   const engine::ModelPreset& preset = engine::find_preset(a.preset);
   engine::SynthOptions opt;
-  opt.dtype = parse_dtype(a.dtype);
+  const engine::WeightScheme scheme = engine::parse_weight_scheme(a.dtype);
+  opt.dtype = scheme.base;
+  opt.k_mix = scheme.k_mix;
   opt.seed = a.seed;
   opt.threads = a.threads;
   const engine::SynthResult r = engine::synth_model(preset, opt, a.out);
@@ -226,7 +220,7 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   for (const auto& p : engine::model_presets()) presets_help += "\n  " + p.name + ": " + p.description;
   presets_help += "\n  tiny: same as tiny-qwen3";
   synth->add_option("--preset", a->preset, presets_help)->required();
-  synth->add_option("--dtype", a->dtype, "Matrix weight type: f32, f16, bf16, q8_0 (norms stay f32)")->capture_default_str();
+  synth->add_option("--dtype", a->dtype, "Matrix weight type: f32, f16, bf16, q8_0, or llama.cpp's q4_k_m, q5_k_m, q6_k mixes (norms stay f32)")->capture_default_str();
   synth->add_option("--seed", a->seed, "Random seed (the file depends only on preset, dtype and seed)")->capture_default_str();
   synth->add_option("-t,--threads", a->threads, "Threads generating weights (0: all CPUs)")->capture_default_str();
   synth->add_option("-o,--output", a->out, "Output .gguf path")->required();
