@@ -39,55 +39,136 @@ inline typename S::ireg q6k_quants(const uint8_t* ql, const uint8_t* qh, int h, 
   return S::isub(S::ior(low, S::shl(high, 4)), 32);
 }
 
+// Byte vectors (GCC vector extensions, lowered to this file's ISA): the K-quant bit fields are
+// cut out 32 values per instruction before widening, instead of once per W widened lanes.
+// Shifts are done on 16-bit lanes and then masked (x86 has no byte shifts: GCC would emit a
+// vpaddb per bit for a byte shift left); the mask drops the bits that crossed a byte boundary.
+typedef uint8_t u8x32 __attribute__((vector_size(32)));
+typedef uint16_t u16x16 __attribute__((vector_size(32)));
+
+inline u8x32 load_u8x32(const uint8_t* p) {
+  u8x32 v;
+  std::memcpy(&v, p, 32);
+  return v;
+}
+inline void store_u8x32(uint8_t* p, u8x32 v) { std::memcpy(p, &v, 32); }
+inline u8x32 shr_bytes(u8x32 v, int c) { return reinterpret_cast<u8x32>(reinterpret_cast<u16x16>(v) >> c); }
+inline u8x32 shl_bytes(u8x32 v, int c) { return reinterpret_cast<u8x32>(reinterpret_cast<u16x16>(v) << c); }
+
+// A Q4_K / Q5_K super-block's 256 quants as bytes, in value order.
+template <bool Q5>
+inline void unpack_q45k(const uint8_t* blk, uint8_t* q) {
+  const uint8_t* qs = blk + (Q5 ? 48 : 16);
+  #pragma GCC unroll 4
+  for (int g = 0; g < 4; ++g) {
+    const u8x32 v = load_u8x32(qs + 32 * g);
+    u8x32 lo = v & 15, hi = shr_bytes(v, 4) & 15;
+    if constexpr (Q5) {  // bit 2g (lo) and 2g+1 (hi) of qh, moved to bit 4
+      const u8x32 h = load_u8x32(blk + 16);
+      lo |= (2 * g <= 4 ? shl_bytes(h, 4 - 2 * g) : shr_bytes(h, 2 * g - 4)) & 16;
+      hi |= (2 * g + 1 <= 4 ? shl_bytes(h, 3 - 2 * g) : shr_bytes(h, 2 * g - 3)) & 16;
+    }
+    store_u8x32(q + 64 * g, lo);
+    store_u8x32(q + 64 * g + 32, hi);
+  }
+}
+
+// A Q6_K super-block's 256 quants minus 32, as int8 bytes in value order.
+inline void unpack_q6k(const uint8_t* blk, uint8_t* q) {
+  #pragma GCC unroll 2
+  for (int h = 0; h < 2; ++h) {
+    const u8x32 a = load_u8x32(blk + 64 * h), b = load_u8x32(blk + 64 * h + 32);
+    const u8x32 c = load_u8x32(blk + 128 + 32 * h);
+    // bits 2k..2k+1 of c become bits 4..5 of quant group k; "- 32" wraps to the int8 q - 32
+    store_u8x32(q + 128 * h, ((a & 15) | (shl_bytes(c, 4) & 0x30)) - 32);
+    store_u8x32(q + 128 * h + 32, ((b & 15) | (shl_bytes(c, 2) & 0x30)) - 32);
+    store_u8x32(q + 128 * h + 64, ((shr_bytes(a, 4) & 15) | (c & 0x30)) - 32);
+    store_u8x32(q + 128 * h + 96, ((shr_bytes(b, 4) & 15) | (shr_bytes(c, 2) & 0x30)) - 32);
+  }
+}
+
+// The 8 six-bit scales (sc[0..8)) and mins (sc[8..16)) of a Q4_K/Q5_K super-block, four at a time
+// (the byte-parallel form of gguf::kquant_scale_min).
+inline void unpack_scales_mins(const uint8_t* packed, uint8_t* sc) {
+  uint32_t u[3], o[4];
+  std::memcpy(u, packed, 12);
+  o[0] = u[0] & 0x3f3f3f3fu;
+  o[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 2) & 0x30303030u);
+  o[2] = u[1] & 0x3f3f3f3fu;
+  o[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 2) & 0x30303030u);
+  std::memcpy(sc, o, 16);
+}
+
 // Q4_K / Q5_K: value = d*sc*q - dmin*m, so a sub-block contributes d*sc * sum(q x) - dmin*m *
-// sum(x): one FMA per sub-block for the scale, and the sums of x per sub-block are computed once
-// per super-block for all rows of the call.
+// sum(x): one FMA per sub-block applies the scale, and the mins are a scalar dot with the sums
+// of x per sub-block, computed once per super-block for all rows of the call.
 template <class S, bool Q5, int NR>
 void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, float* out) {
   using R = typename S::reg;
-  using I = typename S::ireg;
   constexpr int W = S::W;
-  constexpr int kBytes = Q5 ? 176 : 144, kQsAt = Q5 ? 48 : 16;
+  constexpr int kBytes = Q5 ? 176 : 144;
   R acc[NR];
+  float mins[NR];
   #pragma GCC unroll 8
-  for (int r = 0; r < NR; ++r) acc[r] = S::zero();
+  for (int r = 0; r < NR; ++r) {
+    acc[r] = S::zero();
+    mins[r] = 0;
+  }
+  alignas(64) uint8_t q[256];
+  alignas(64) uint8_t sm[16];
+  alignas(64) float smf[16];
   for (int64_t b = 0; b < n / 256; ++b) {
     const float* xb = x + b * 256;
-    R xsum[8];
+    float xsum[8];
     #pragma GCC unroll 8
     for (int s = 0; s < 8; ++s) {
-      xsum[s] = S::load(xb + 32 * s);
+      R t = S::load(xb + 32 * s);
       #pragma GCC unroll 4
-      for (int k = 1; k < 32 / W; ++k) xsum[s] = S::add(xsum[s], S::load(xb + 32 * s + k * W));
+      for (int k = 1; k < 32 / W; ++k) t = S::add(t, S::load(xb + 32 * s + k * W));
+      xsum[s] = S::hsum(t);
     }
     #pragma GCC unroll 4
     for (int r = 0; r < NR; ++r) {
       const uint8_t* blk = w + r * rb + b * kBytes;
       const float d = half_at(blk), dmin = half_at(blk + 2);
+      unpack_scales_mins(blk + 4, sm);
+      #pragma GCC unroll 2
+      for (int i = 0; i < 16; i += W) S::store(smf + i, S::cvt(S::load_u8(sm + i)));
+      float m = 0;
+      #pragma GCC unroll 8
+      for (int s = 0; s < 8; ++s) m += smf[8 + s] * xsum[s];
+      mins[r] += dmin * m;
       R a = acc[r];
-      #pragma GCC unroll 4
-      for (int g = 0; g < 4; ++g) {
-        int sc0, m0, sc1, m1;
-        gguf::kquant_scale_min(blk + 4, 2 * g, &sc0, &m0);
-        gguf::kquant_scale_min(blk + 4, 2 * g + 1, &sc1, &m1);
-        R t0 = S::zero(), t1 = S::zero();
-        #pragma GCC unroll 4
-        for (int k = 0; k < 32 / W; ++k) {
-          I lo, hi;
-          q45k_quants<S, Q5>(blk + kQsAt, blk + 16, g, k, &lo, &hi);
-          t0 = S::fma(S::cvt(lo), S::load(xb + 64 * g + k * W), t0);
-          t1 = S::fma(S::cvt(hi), S::load(xb + 64 * g + 32 + k * W), t1);
+      if constexpr (Q5) {  // the fifth bits: cut out 32 bytes at a time first
+        unpack_q45k<Q5>(blk, q);
+        #pragma GCC unroll 8
+        for (int s = 0; s < 8; ++s) {
+          R t = S::mul(S::cvt(S::load_u8(q + 32 * s)), S::load(xb + 32 * s));
+          #pragma GCC unroll 4
+          for (int k = 1; k < 32 / W; ++k)
+            t = S::fma(S::cvt(S::load_u8(q + 32 * s + k * W)), S::load(xb + 32 * s + k * W), t);
+          a = S::fma(S::set1(d * smf[s]), t, a);
         }
-        a = S::fma(S::set1(d * static_cast<float>(sc0)), t0, a);
-        a = S::fma(S::set1(d * static_cast<float>(sc1)), t1, a);
-        a = S::fma(S::set1(-dmin * static_cast<float>(m0)), xsum[2 * g], a);
-        a = S::fma(S::set1(-dmin * static_cast<float>(m1)), xsum[2 * g + 1], a);
+      } else {  // Q4_K: each widened byte gives two quants (its nibbles, sub-blocks 2g and 2g+1)
+        #pragma GCC unroll 4
+        for (int g = 0; g < 4; ++g) {
+          R t0 = S::zero(), t1 = S::zero();
+          #pragma GCC unroll 4
+          for (int k = 0; k < 32 / W; ++k) {
+            typename S::ireg lo, hi;
+            q45k_quants<S, false>(blk + 16, nullptr, g, k, &lo, &hi);
+            t0 = S::fma(S::cvt(lo), S::load(xb + 64 * g + k * W), t0);
+            t1 = S::fma(S::cvt(hi), S::load(xb + 64 * g + 32 + k * W), t1);
+          }
+          a = S::fma(S::set1(d * smf[2 * g]), t0, a);
+          a = S::fma(S::set1(d * smf[2 * g + 1]), t1, a);
+        }
       }
       acc[r] = a;
     }
   }
   #pragma GCC unroll 8
-  for (int r = 0; r < NR; ++r) out[r] = S::hsum(acc[r]);
+  for (int r = 0; r < NR; ++r) out[r] = S::hsum(acc[r]) - mins[r];
 }
 
 // Q6_K: value = d*scale*(q-32) per group of 16; one FMA per group applies the scale.
@@ -98,27 +179,27 @@ void dot_rows_q6k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, fl
   R acc[NR];
   #pragma GCC unroll 8
   for (int r = 0; r < NR; ++r) acc[r] = S::zero();
+  alignas(64) uint8_t q[256];
+  alignas(64) float scf[16];
   for (int64_t b = 0; b < n / 256; ++b) {
     const float* xb = x + b * 256;
     #pragma GCC unroll 4
     for (int r = 0; r < NR; ++r) {
       const uint8_t* blk = w + r * rb + b * 210;
       const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
-      const float d = half_at(blk + 208);
+      const R d = S::set1(half_at(blk + 208));
+      #pragma GCC unroll 2
+      for (int i = 0; i < 16; i += W) S::store(scf + i, S::mul(d, S::load_i8(sc + i)));  // d * scale
+      unpack_q6k(blk, q);
+      const int8_t* qi = reinterpret_cast<const int8_t*>(q);
       R a = acc[r];
-      for (int h = 0; h < 2; ++h)
-        #pragma GCC unroll 4
-        for (int g = 0; g < 4; ++g)
-          #pragma GCC unroll 2
-          for (int j = 0; j < 2; ++j) {
-            R t = S::zero();
-            #pragma GCC unroll 2
-            for (int k = 0; k < 16 / W; ++k) {
-              const int l = 16 * j + k * W;
-              t = S::fma(S::cvt(q6k_quants<S>(blk, blk + 128, h, g, l)), S::load(xb + 128 * h + 32 * g + l), t);
-            }
-            a = S::fma(S::set1(d * static_cast<float>(sc[8 * h + 2 * g + j])), t, a);
-          }
+      #pragma GCC unroll 16
+      for (int g = 0; g < 16; ++g) {
+        R t = S::mul(S::load_i8(qi + 16 * g), S::load(xb + 16 * g));
+        #pragma GCC unroll 2
+        for (int k = 1; k < 16 / W; ++k) t = S::fma(S::load_i8(qi + 16 * g + k * W), S::load(xb + 16 * g + k * W), t);
+        a = S::fma(S::set1(scf[g]), t, a);
+      }
       acc[r] = a;
     }
   }
