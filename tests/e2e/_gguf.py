@@ -207,6 +207,9 @@ def every_type():
     w.tensor("a.f16", [4], 1, struct.pack("<4e", 1.0, -2.0, 0.5, 65504.0))
     w.tensor("a.bf16", [2], 30, struct.pack("<2H", 0x3F80, 0xC000))
     w.tensor("a.q8_0", [32], 8, struct.pack("<e", 0.25) + bytes(range(32)))
+    w.tensor("a.q4_k", [256], 12, struct.pack("<2e", 0.25, 0.125) + bytes((7 * i) % 256 for i in range(140)))
+    w.tensor("a.q5_k", [256], 13, struct.pack("<2e", 0.25, 0.125) + bytes((5 * i) % 256 for i in range(172)))
+    w.tensor("a.q6_k", [256], 14, bytes((3 * i) % 256 for i in range(208)) + struct.pack("<e", 0.5))
     return w
 
 

@@ -100,32 +100,30 @@ inline void unpack_scales_mins(const uint8_t* packed, uint8_t* sc) {
 }
 
 // Q4_K / Q5_K: value = d*sc*q - dmin*m, so a sub-block contributes d*sc * sum(q x) - dmin*m *
-// sum(x): one FMA per sub-block applies the scale, and the mins are a scalar dot with the sums
-// of x per sub-block, computed once per super-block for all rows of the call.
+// sum(x): one FMA per sub-block applies the scale, and the mins are a dot with the sums of x per
+// sub-block (computed once per super-block for all rows of the call), one vector FMA per row.
 template <class S, bool Q5, int NR>
 void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, float* out) {
   using R = typename S::reg;
   constexpr int W = S::W;
   constexpr int kBytes = Q5 ? 176 : 144;
-  R acc[NR];
-  float mins[NR];
+  R acc[NR], macc[NR];  // macc: the mins' part, subtracted at the end
   #pragma GCC unroll 8
-  for (int r = 0; r < NR; ++r) {
-    acc[r] = S::zero();
-    mins[r] = 0;
-  }
+  for (int r = 0; r < NR; ++r) acc[r] = macc[r] = S::zero();
   alignas(64) uint8_t q[256];
   alignas(64) uint8_t sm[16];
   alignas(64) float smf[16];
+  // Lanes 8..15: the sums of x per sub-block; lanes 0..7 stay 0, so that one product with the 16
+  // unpacked scales-then-mins leaves only the mins' dot.
+  alignas(64) float xs16[16] = {};
   for (int64_t b = 0; b < n / 256; ++b) {
     const float* xb = x + b * 256;
-    float xsum[8];
     #pragma GCC unroll 8
     for (int s = 0; s < 8; ++s) {
       R t = S::load(xb + 32 * s);
       #pragma GCC unroll 4
       for (int k = 1; k < 32 / W; ++k) t = S::add(t, S::load(xb + 32 * s + k * W));
-      xsum[s] = S::hsum(t);
+      xs16[8 + s] = S::hsum(t);
     }
     #pragma GCC unroll 4
     for (int r = 0; r < NR; ++r) {
@@ -133,11 +131,11 @@ void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, f
       const float d = half_at(blk), dmin = half_at(blk + 2);
       unpack_scales_mins(blk + 4, sm);
       #pragma GCC unroll 2
-      for (int i = 0; i < 16; i += W) S::store(smf + i, S::cvt(S::load_u8(sm + i)));
-      float m = 0;
-      #pragma GCC unroll 8
-      for (int s = 0; s < 8; ++s) m += smf[8 + s] * xsum[s];
-      mins[r] += dmin * m;
+      for (int i = 0; i < 16; i += W) {
+        const R v = S::cvt(S::load_u8(sm + i));
+        S::store(smf + i, S::mul(v, S::set1(d)));  // d * sc (the mins' lanes unused)
+        macc[r] = S::fma(S::mul(v, S::set1(dmin)), S::load(xs16 + i), macc[r]);
+      }
       R a = acc[r];
       if constexpr (Q5) {  // the fifth bits: cut out 32 bytes at a time first
         unpack_q45k<Q5>(blk, q);
@@ -147,7 +145,7 @@ void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, f
           #pragma GCC unroll 4
           for (int k = 1; k < 32 / W; ++k)
             t = S::fma(S::cvt(S::load_u8(q + 32 * s + k * W)), S::load(xb + 32 * s + k * W), t);
-          a = S::fma(S::set1(d * smf[s]), t, a);
+          a = S::fma(S::set1(smf[s]), t, a);
         }
       } else {  // Q4_K: each widened byte gives two quants (its nibbles, sub-blocks 2g and 2g+1)
         #pragma GCC unroll 4
@@ -160,15 +158,15 @@ void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, f
             t0 = S::fma(S::cvt(lo), S::load(xb + 64 * g + k * W), t0);
             t1 = S::fma(S::cvt(hi), S::load(xb + 64 * g + 32 + k * W), t1);
           }
-          a = S::fma(S::set1(d * smf[2 * g]), t0, a);
-          a = S::fma(S::set1(d * smf[2 * g + 1]), t1, a);
+          a = S::fma(S::set1(smf[2 * g]), t0, a);
+          a = S::fma(S::set1(smf[2 * g + 1]), t1, a);
         }
       }
       acc[r] = a;
     }
   }
   #pragma GCC unroll 8
-  for (int r = 0; r < NR; ++r) out[r] = S::hsum(acc[r]) - mins[r];
+  for (int r = 0; r < NR; ++r) out[r] = S::hsum(S::sub(acc[r], macc[r]));
 }
 
 // Q6_K: value = d*scale*(q-32) per group of 16; one FMA per group applies the scale.
