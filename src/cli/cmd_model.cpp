@@ -1,6 +1,7 @@
 // `infertrace model synth|info|tokenize|preset`: write synthetic GGUF models, inspect any GGUF, run
 // a model's own tokenizer on text, and print a preset's shapes (the same "model" object `info --json`
 // gives for a file, so scripts such as bench/transformers_decode.py build the same shapes).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -177,6 +178,20 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
             << f.tensors().size() << " tensors, " << format_bytes(static_cast<double>(tensor_bytes))
             << " of tensor data, alignment " << f.alignment() << "\n";
   if (config) std::cout << "model: " << config->summary() << "\n";
+  // Tensor types with counts, in order of first appearance: a Q4_K_M file is a mix (q4_K, q6_K).
+  std::vector<std::pair<std::string, int>> types;
+  for (const auto& t : f.tensors()) {
+    const std::string n = gguf::type_name(static_cast<uint32_t>(t.type));
+    auto it = std::find_if(types.begin(), types.end(), [&](const auto& p) { return p.first == n; });
+    if (it == types.end()) types.emplace_back(n, 1);
+    else ++it->second;
+  }
+  if (!types.empty()) {
+    std::cout << "tensor types:";
+    for (size_t i = 0; i < types.size(); ++i)
+      std::cout << (i ? ", " : " ") << types[i].second << " " << types[i].first;
+    std::cout << "\n";
+  }
   if (!config_error.empty()) std::cout << "not runnable by the engine: " << config_error << "\n";
   TextTable md({"key", "type", "value"}, {TextTable::Align::Left, TextTable::Align::Left, TextTable::Align::Left});
   for (const auto& kv : f.metadata()) md.add_row({printable(kv.key), gguf::value_type_name(kv.value.type), value_summary(kv.value)});
