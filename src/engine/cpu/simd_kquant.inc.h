@@ -2,10 +2,13 @@
 // vector-traits type S like simd_kernels.inc.h, which includes this file (same rules: inside
 // the including file's anonymous namespace, after its ISA target is set).
 //
-// Each super-block of 256 values is unpacked W quants at a time: W bytes widened to 32-bit lanes,
-// the bit fields cut out with and/shift/or, converted to float and multiplied with x, so a weight
-// is read once and never stored. The rows of a call are walked super-block by super-block in
-// step, which keeps decode's kRowBlock long sequential weight streams (matmul.cpp).
+// A row's super-block of 256 values is turned into quants either W at a time (W bytes widened to
+// 32-bit lanes, the bit fields cut out with and/shift: Q4_K, and the prefill conversions) or 32
+// bytes at a time into a 256-byte stack buffer that stays in L1 (Q5_K, Q6_K: more fields to
+// combine, cheaper on byte vectors), then converted to float and multiplied with x; the scales
+// are applied once per sub-block. The rows of a call are walked super-block by super-block in
+// step, which keeps decode's kRowBlock long sequential weight streams (matmul.cpp). All
+// arithmetic is F32, like the other types (no int8 activations as in llama.cpp).
 
 inline float half_at(const uint8_t* p) {
   uint16_t h;
