@@ -1,10 +1,13 @@
 // libFuzzer target: arbitrary bytes through the GGUF reader, and for files that parse, through
-// everything the engine does with a model file before computing (config, weight binding,
-// tokenizer construction, encode/decode). Anything but an infertrace::Error is a bug.
+// the conversion of each weight tensor's first row and everything the engine does with a model
+// file before computing (config, weight binding, tokenizer construction, encode/decode).
+// Anything but an infertrace::Error is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
+#include "engine/gguf/dtype.h"
 #include "engine/gguf/gguf.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weights.h"
@@ -21,6 +24,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         volatile uint8_t first = t.data[0], last = t.data[t.n_bytes - 1];
         (void)first;
         (void)last;
+      }
+      // The first row of every tensor the engine computes with converts (K-quants: any bytes
+      // decode to finite or non-finite floats, never a read outside the block).
+      if (gguf::is_engine_weight_type(t.type)) {
+        std::vector<float> row(static_cast<size_t>(t.ne[0]));
+        gguf::dequantize_row(t.type, t.data, row.data(), t.ne[0]);
       }
     }
     try {

@@ -1,6 +1,7 @@
 // The engine's forward pass against a plain double-precision reference written here from the
 // definitions (no KV cache: every position recomputed from scratch, each step's logits compared),
-// on the tiny presets of both architectures and every weight type, with random norm weights so a
+// on the tiny presets of both architectures and every weight type (K-quants on the tiny-*-k
+// presets, whose rows are whole super-blocks), with random norm weights so a
 // misplaced norm would show. Also: thread counts and prefill chunking do not change the result,
 // and bad input (token ids, context overflow) is an error, not a crash.
 #include <gtest/gtest.h>
@@ -33,6 +34,7 @@ std::vector<uint8_t> model_bytes(const std::string& preset, GgmlType dtype) {
                                .string();
   SynthOptions o;
   o.dtype = dtype;
+  o.k_mix = dtype == GgmlType::Q4_K || dtype == GgmlType::Q5_K;  // q4_k_m / q5_k_m: Q6_K for some tensors
   o.seed = 7;
   o.threads = 1;
   synth_model(find_preset(preset), o, path);
@@ -201,7 +203,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"tiny-qwen3", GgmlType::F32}, Case{"tiny-qwen3", GgmlType::F16},
                       Case{"tiny-qwen3", GgmlType::BF16}, Case{"tiny-qwen3", GgmlType::Q8_0},
                       Case{"tiny-llama", GgmlType::F32}, Case{"tiny-llama", GgmlType::F16},
-                      Case{"tiny-llama", GgmlType::BF16}, Case{"tiny-llama", GgmlType::Q8_0}),
+                      Case{"tiny-llama", GgmlType::BF16}, Case{"tiny-llama", GgmlType::Q8_0},
+                      // K-quants: q4_k_m / q5_k_m mixes (Q6_K output and some attn_v/ffn_down) and
+                      // q6_k, on the presets whose rows are whole 256-value super-blocks
+                      Case{"tiny-qwen3-k", GgmlType::Q4_K}, Case{"tiny-qwen3-k", GgmlType::Q5_K},
+                      Case{"tiny-qwen3-k", GgmlType::Q6_K}, Case{"tiny-llama-k", GgmlType::Q4_K},
+                      Case{"tiny-llama-k", GgmlType::Q5_K}, Case{"tiny-llama-k", GgmlType::Q6_K},
+                      // the tiny presets themselves: 128-wide rows fall back to Q8_0 (quant_mix.h)
+                      Case{"tiny-qwen3", GgmlType::Q4_K}, Case{"tiny-llama", GgmlType::Q4_K}),
     [](const ::testing::TestParamInfo<Case>& i) {
       std::string n = i.param.preset + "_" + gguf::type_name(static_cast<uint32_t>(i.param.dtype));
       for (char& ch : n)

@@ -52,11 +52,12 @@ std::vector<cpu::Isa> isas() {
 }
 
 // 13 rows: three full blocks of 4 and a ragged one; cols: 96 (whole vectors) and, for types
-// without blocks, 44 (a scalar tail after the vectors).
+// without blocks, 44 (a scalar tail after the vectors); 512 (two K-quant super-blocks).
 TEST(EngineKernels, MatmulEveryTypeIsaAndBatchMatchesDoubleReference) {
-  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0}) {
-    for (int64_t cols : {96, 44}) {
-      if (type == GgmlType::Q8_0 && cols % 32) continue;
+  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_K,
+                        GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (int64_t cols : {96, 44, 512}) {
+      if (cols % gguf::type_traits(type).block_size) continue;
       const int64_t rows = 13;
       Matrix m = random_matrix(type, rows, cols, 3);
       std::vector<float> deq(rows * cols);

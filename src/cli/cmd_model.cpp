@@ -1,6 +1,7 @@
 // `infertrace model synth|info|tokenize|preset`: write synthetic GGUF models, inspect any GGUF, run
 // a model's own tokenizer on text, and print a preset's shapes (the same "model" object `info --json`
 // gives for a file, so scripts such as bench/transformers_decode.py build the same shapes).
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -24,14 +25,6 @@ namespace infertrace::cli {
 
 namespace {
 
-gguf::GgmlType parse_dtype(const std::string& s) {
-  if (s == "f32") return gguf::GgmlType::F32;
-  if (s == "f16") return gguf::GgmlType::F16;
-  if (s == "bf16") return gguf::GgmlType::BF16;
-  if (s == "q8_0") return gguf::GgmlType::Q8_0;
-  throw UsageError("--dtype " + s + ": expected f32, f16, bf16 or q8_0");
-}
-
 struct SynthArgs {
   std::string preset, dtype = "f16", out;
   uint64_t seed = 42;
@@ -42,7 +35,9 @@ struct SynthArgs {
 void run_synth(const SynthArgs& a) {
   const engine::ModelPreset& preset = engine::find_preset(a.preset);
   engine::SynthOptions opt;
-  opt.dtype = parse_dtype(a.dtype);
+  const engine::WeightScheme scheme = engine::parse_weight_scheme(a.dtype);
+  opt.dtype = scheme.base;
+  opt.k_mix = scheme.k_mix;
   opt.seed = a.seed;
   opt.threads = a.threads;
   const engine::SynthResult r = engine::synth_model(preset, opt, a.out);
@@ -185,6 +180,20 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
             << f.tensors().size() << " tensors, " << format_bytes(static_cast<double>(tensor_bytes))
             << " of tensor data, alignment " << f.alignment() << "\n";
   if (config) std::cout << "model: " << config->summary() << "\n";
+  // Tensor types with counts, in order of first appearance: a Q4_K_M file is a mix (q4_K, q6_K).
+  std::vector<std::pair<std::string, int>> types;
+  for (const auto& t : f.tensors()) {
+    const std::string n = gguf::type_name(static_cast<uint32_t>(t.type));
+    auto it = std::find_if(types.begin(), types.end(), [&](const auto& p) { return p.first == n; });
+    if (it == types.end()) types.emplace_back(n, 1);
+    else ++it->second;
+  }
+  if (!types.empty()) {
+    std::cout << "tensor types:";
+    for (size_t i = 0; i < types.size(); ++i)
+      std::cout << (i ? ", " : " ") << types[i].second << " " << types[i].first;
+    std::cout << "\n";
+  }
   if (!config_error.empty()) std::cout << "not runnable by the engine: " << config_error << "\n";
   TextTable md({"key", "type", "value"}, {TextTable::Align::Left, TextTable::Align::Left, TextTable::Align::Left});
   for (const auto& kv : f.metadata()) md.add_row({printable(kv.key), gguf::value_type_name(kv.value.type), value_summary(kv.value)});
@@ -250,7 +259,7 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   for (const auto& p : engine::model_presets()) presets_help += "\n  " + p.name + ": " + p.description;
   presets_help += "\n  tiny: same as tiny-qwen3";
   synth->add_option("--preset", a->preset, presets_help)->required();
-  synth->add_option("--dtype", a->dtype, "Matrix weight type: f32, f16, bf16, q8_0 (norms stay f32)")->capture_default_str();
+  synth->add_option("--dtype", a->dtype, "Matrix weight type: f32, f16, bf16, q8_0, or llama.cpp's q4_k_m, q5_k_m, q6_k mixes (norms stay f32)")->capture_default_str();
   synth->add_option("--seed", a->seed, "Random seed (the file depends only on preset, dtype and seed)")->capture_default_str();
   synth->add_option("-t,--threads", a->threads, "Threads generating weights (0: all CPUs)")->capture_default_str();
   synth->add_option("-o,--output", a->out, "Output .gguf path")->required();

@@ -12,7 +12,8 @@ U8, I8, U16, I16, U32, I32, F32, BOOL, STR, ARR, U64, I64, F64 = range(13)
 FMT = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32: "<f", BOOL: "<?",
        U64: "<Q", I64: "<q", F64: "<d"}
 # ggml type id -> (name, block size, block bytes)
-GGML = {0: ("f32", 1, 4), 1: ("f16", 1, 2), 8: ("q8_0", 32, 34), 30: ("bf16", 1, 2), 2: ("q4_0", 32, 18)}
+GGML = {0: ("f32", 1, 4), 1: ("f16", 1, 2), 8: ("q8_0", 32, 34), 30: ("bf16", 1, 2), 2: ("q4_0", 32, 18),
+        12: ("q4_K", 256, 144), 13: ("q5_K", 256, 176), 14: ("q6_K", 256, 210)}
 
 
 class Reader:
@@ -78,6 +79,41 @@ def half(h):
 def dequant_q8_0_block(b):
     d = half(struct.unpack_from("<H", b, 0)[0])
     return [d * q for q in struct.unpack_from("<32b", b, 2)]
+
+
+def _k_scale_min(sc, s):
+    """6-bit scale and min of sub-block s from the 12 packed bytes (ggml's Q4_K/Q5_K layout)."""
+    if s < 4:
+        return sc[s] & 63, sc[s + 4] & 63
+    return (sc[s + 4] & 15) | ((sc[s - 4] >> 6) << 4), (sc[s + 4] >> 4) | ((sc[s] >> 6) << 4)
+
+
+def dequant_q4_k_block(b):
+    """256 values of a 144-byte Q4_K block: d, dmin, 12 scale bytes, 128 nibble bytes; byte l of
+    group g holds value 64g+l (low nibble) and 64g+32+l (high nibble)."""
+    d, dmin = half(struct.unpack_from("<H", b, 0)[0]), half(struct.unpack_from("<H", b, 2)[0])
+    sc, qs = b[4:16], b[16:144]
+    out = []
+    for v in range(256):
+        g, r = divmod(v, 64)
+        byte = qs[32 * g + r % 32]
+        s, m = _k_scale_min(sc, v // 32)
+        out.append(d * s * (byte & 15 if r < 32 else byte >> 4) - dmin * m)
+    return out
+
+
+def dequant_q6_k_block(b):
+    """256 values of a 210-byte Q6_K block: ql[128], qh[64], int8 scales[16], d."""
+    ql, qh = b[0:128], b[128:192]
+    scales = struct.unpack_from("<16b", b, 192)
+    d = half(struct.unpack_from("<H", b, 208)[0])
+    out = []
+    for v in range(256):
+        h, k, l = v // 128, (v % 128) // 32, v % 32
+        lo = ql[64 * h + l + 32 * (k & 1)]
+        q = (lo & 15 if k < 2 else lo >> 4) | (((qh[32 * h + l] >> (2 * k)) & 3) << 4)
+        out.append(d * scales[v // 16] * (q - 32))
+    return out
 
 
 class Writer:
@@ -171,6 +207,9 @@ def every_type():
     w.tensor("a.f16", [4], 1, struct.pack("<4e", 1.0, -2.0, 0.5, 65504.0))
     w.tensor("a.bf16", [2], 30, struct.pack("<2H", 0x3F80, 0xC000))
     w.tensor("a.q8_0", [32], 8, struct.pack("<e", 0.25) + bytes(range(32)))
+    w.tensor("a.q4_k", [256], 12, struct.pack("<2e", 0.25, 0.125) + bytes((7 * i) % 256 for i in range(140)))
+    w.tensor("a.q5_k", [256], 13, struct.pack("<2e", 0.25, 0.125) + bytes((5 * i) % 256 for i in range(172)))
+    w.tensor("a.q6_k", [256], 14, bytes((3 * i) % 256 for i in range(208)) + struct.pack("<e", 0.5))
     return w
 
 

@@ -1,7 +1,7 @@
 """End-to-end: `infertrace engine run --backend cuda`, what runs on every machine.
 Option checks (exit 2: an unknown mode or backend, --mode/--batch on the cpu backend, cpu-only
-options on the cuda backend, --batch out of range), a Q8_0 model refused with "not supported on the
-cuda backend" (exit 1, checked on the host before any device work) and, without a GPU, a clear
+options on the cuda backend, --batch out of range), Q8_0 and Q4_K_M models refused with "not supported
+on the cuda backend" (exit 1, checked on the host before any device work) and, without a GPU, a clear
 error (exit 1, nothing on stdout). The GPU checks are in test_engine_cuda_gpu.py."""
 import json
 import os
@@ -15,7 +15,7 @@ from _harness import EXE, check, failures, run  # noqa: E402,F401
 has_gpu = os.path.exists("/proc/driver/nvidia/version") and os.path.exists("/dev/nvidiactl")
 with tempfile.TemporaryDirectory() as tmp:
     models = {}
-    for preset, dtype in [("tiny-qwen3", "f16"), ("tiny-llama", "q8_0")]:
+    for preset, dtype in [("tiny-qwen3", "f16"), ("tiny-llama", "q8_0"), ("tiny-llama-k", "q4_k_m")]:
         path = os.path.join(tmp, "%s-%s.gguf" % (preset, dtype))
         r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "3", "-o", path)
         check(r.returncode == 0, "synth %s %s: %s" % (preset, dtype, r.stderr))
@@ -42,6 +42,12 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("engine", "run", "-m", models[("tiny-llama", "q8_0")], "--prompt-tokens", "4", "-n", "2", "--backend", "cuda")
     check(r.returncode == 1 and "not supported on the cuda backend" in r.stderr and r.stdout == "",
           "q8_0: rc %d, stderr %r" % (r.returncode, r.stderr))
+
+    # Q4_K_M: refused naming the type (tied token_embd is Q6_K, the first tensor checked).
+    r = run("engine", "run", "-m", models[("tiny-llama-k", "q4_k_m")], "--prompt-tokens", "4", "-n", "2",
+            "--backend", "cuda")
+    check(r.returncode == 1 and "weight type q6_K, not supported on the cuda backend" in r.stderr and r.stdout == "",
+          "q4_k_m: rc %d, stderr %r" % (r.returncode, r.stderr))
 
     r = run(*base, "--backend", "cuda")
     if r.returncode != 0:

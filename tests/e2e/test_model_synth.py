@@ -109,6 +109,37 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run("model", "tokenize", "-m", path)
         check(r.returncode == 2 and "--batch" in r.stderr, preset + ": tokenize without text: %d %s" % (r.returncode, r.stderr))
 
+    # Q4_K_M: llama.cpp's tensor types (Q6_K for the tied output/token_embd and for attn_v and
+    # ffn_down of layer 1 = use_more_bits(1, 2); Q4_K elsewhere), file_type 15, and the weights
+    # decoded here from the K-quant layouts have the generator's statistics.
+    path = os.path.join(tmp, "k.gguf")
+    r = run("model", "synth", "--preset", "tiny-llama-k", "--dtype", "q4_k_m", "--seed", "3", "-o", path)
+    check(r.returncode == 0, "q4_k_m synth: %s" % r.stderr)
+    version, align, kv, tensors, data_off = _gguf.parse(open(path, "rb").read())
+    check(kv["general.file_type"][1] == 15, "q4_k_m file_type %r" % (kv["general.file_type"],))
+    for t in tensors:
+        if len(t["ne"]) == 1:
+            want = 0
+        elif t["name"] in ("token_embd.weight", "blk.1.attn_v.weight", "blk.1.ffn_down.weight"):
+            want = 14
+        else:
+            want = 12
+        check(t["type"] == want, "q4_k_m: %s type %d, want %d" % (t["name"], t["type"], want))
+    for name, decode, nb in [("blk.0.ffn_up.weight", _gguf.dequant_q4_k_block, 144),
+                             ("blk.1.ffn_down.weight", _gguf.dequant_q6_k_block, 210)]:
+        t = next(t for t in tensors if t["name"] == name)
+        vals = [v for b in range(0, len(t["data"]), nb) for v in decode(t["data"][b:b + nb])]
+        fan_in = t["ne"][0]
+        sd = math.sqrt(sum(v * v for v in vals) / len(vals))
+        check(abs(sd * math.sqrt(fan_in) - 1.0) < 0.05, "%s: weight std %.4f, want %.4f" % (name, sd, 1 / math.sqrt(fan_in)))
+        check(max(abs(v) for v in vals) <= math.sqrt(12) / math.sqrt(fan_in) * 1.1, name + ": weights out of bounds")
+    r = run("model", "info", path, "--json")
+    info = json.loads(r.stdout)
+    check(r.returncode == 0 and "model_error" not in info, "q4_k_m info: %d %s" % (r.returncode, info.get("model_error")))
+    check(sorted({t["type"] for t in info["tensors"]}) == ["f32", "q4_K", "q6_K"], "q4_k_m info types")
+    r = run("engine", "run", "-m", path, "--prompt-tokens", "4", "-n", "4", "--ignore-eos", "--json")
+    check(r.returncode == 0 and len(json.loads(r.stdout)["output_ids"]) == 4, "q4_k_m engine run: %s" % r.stderr)
+
     # Same seed, same bytes; the file never depends on the thread count.
     a, b = os.path.join(tmp, "a.gguf"), os.path.join(tmp, "b.gguf")
     run("model", "synth", "--preset", "tiny", "--dtype", "bf16", "-t", "1", "-o", a)

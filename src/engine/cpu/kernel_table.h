@@ -1,7 +1,7 @@
 // The per-ISA building blocks of the matrix products (internal to engine/cpu). Each instruction
 // set fills one table; matmul.cpp picks the table of the active ISA and does the blocking and
 // the row split, so the blocking logic exists once and only the inner loops are per ISA.
-// Weight type slots: 0 F32, 1 F16, 2 BF16, 3 Q8_0 (see weight_slot()).
+// Weight type slots: 0 F32, 1 F16, 2 BF16, 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K (see weight_slot()).
 #pragma once
 
 #include <cstdint>
@@ -25,9 +25,11 @@ using RowToF32Fn = void (*)(const uint8_t* w, float* dst, int64_t n);
 using GemmTileFn = void (*)(const float* const* w, int nrows, const float* const* x, int ntok, int64_t n,
                             float* y, int64_t ldy);
 
+constexpr int kWeightSlots = 7;
+
 struct KernelTable {
-  DotRowsFn dot_rows[4];
-  RowToF32Fn row_to_f32[4];
+  DotRowsFn dot_rows[kWeightSlots];
+  RowToF32Fn row_to_f32[kWeightSlots];
   GemmTileFn gemm_tile;
 };
 
@@ -38,6 +40,9 @@ inline int weight_slot(gguf::GgmlType t) {
     case gguf::GgmlType::F16: return 1;
     case gguf::GgmlType::BF16: return 2;
     case gguf::GgmlType::Q8_0: return 3;
+    case gguf::GgmlType::Q4_K: return 4;
+    case gguf::GgmlType::Q5_K: return 5;
+    case gguf::GgmlType::Q6_K: return 6;
     default: return -1;
   }
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/cpu/kernel_table.h"
+#include "engine/gguf/kquant.h"
 
 #if defined(__x86_64__)
 // The ISA flags come from src/engine/CMakeLists.txt (per-file compile options, which GCC and
@@ -30,6 +31,18 @@ struct Avx2 {
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
+  // 32-bit integer lanes, for unpacking the K-quants' bit fields (W bytes widened per load).
+  using ireg = __m256i;
+  static ireg load_u8(const uint8_t* p) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  }
+  static ireg iand(ireg a, int m) { return _mm256_and_si256(a, _mm256_set1_epi32(m)); }
+  static ireg ior(ireg a, ireg b) { return _mm256_or_si256(a, b); }
+  static ireg isub(ireg a, int k) { return _mm256_sub_epi32(a, _mm256_set1_epi32(k)); }
+  static ireg shr(ireg a, int c) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(c)); }
+  static ireg shl(ireg a, int c) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(c)); }
+  static reg cvt(ireg a) { return _mm256_cvtepi32_ps(a); }
   static float hsum(reg v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

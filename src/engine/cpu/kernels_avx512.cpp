@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/cpu/kernel_table.h"
+#include "engine/gguf/kquant.h"
 
 #if defined(__x86_64__)
 // The ISA flags come from src/engine/CMakeLists.txt (per-file compile options, which GCC and
@@ -36,6 +37,18 @@ struct Avx512 {
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
+  // 32-bit integer lanes, for unpacking the K-quants' bit fields (W bytes widened per load).
+  using ireg = __m512i;
+  static ireg load_u8(const uint8_t* p) {
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static ireg iand(ireg a, int m) { return _mm512_and_si512(a, _mm512_set1_epi32(m)); }
+  static ireg ior(ireg a, ireg b) { return _mm512_or_si512(a, b); }
+  static ireg isub(ireg a, int k) { return _mm512_sub_epi32(a, _mm512_set1_epi32(k)); }
+  static ireg shr(ireg a, int c) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(c)); }
+  static ireg shl(ireg a, int c) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(c)); }
+  static reg cvt(ireg a) { return _mm512_cvtepi32_ps(a); }
   static float hsum(reg v) { return _mm512_reduce_add_ps(v); }
 };
 

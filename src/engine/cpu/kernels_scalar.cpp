@@ -4,6 +4,7 @@
 
 #include "engine/cpu/kernel_table.h"
 #include "engine/gguf/dtype.h"
+#include "engine/gguf/kquant.h"
 
 namespace infertrace::engine::cpu {
 
@@ -27,16 +28,27 @@ void bf16_to_f32(const uint8_t* w, float* dst, int64_t n) {
 void q8_0_to_f32(const uint8_t* w, float* dst, int64_t n) {
   gguf::dequantize_q8_0(reinterpret_cast<const gguf::BlockQ8_0*>(w), dst, n);
 }
+void q4_k_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q4_k(reinterpret_cast<const gguf::BlockQ4_K*>(w), dst, n);
+}
+void q5_k_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q5_k(reinterpret_cast<const gguf::BlockQ5_K*>(w), dst, n);
+}
+void q6_k_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q6_k(reinterpret_cast<const gguf::BlockQ6_K*>(w), dst, n);
+}
 
-// One converter per slot; the dot converts a block of 32 values at a time so that it needs no
-// heap buffer and stays in L1.
-constexpr RowToF32Fn kConv[4] = {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32};
+// One converter per slot; the dot converts one chunk (a block of 32 values, a K-quant super-block
+// of 256) at a time so that it needs no heap buffer and stays in L1.
+constexpr RowToF32Fn kConv[kWeightSlots] = {f32_to_f32,  f16_to_f32,  bf16_to_f32, q8_0_to_f32,
+                                            q4_k_to_f32, q5_k_to_f32, q6_k_to_f32};
 
 template <int Slot>
 void dot_rows(const uint8_t* w, uint64_t row_bytes, int nrows, const float* x, int64_t n, float* out) {
-  constexpr int64_t kChunk = 32;  // a multiple of every block size (Q8_0: 32)
-  // bytes of one 32-value chunk of this type
-  constexpr int64_t kChunkBytes = Slot == 0 ? 128 : Slot == 3 ? 34 : 64;
+  constexpr int64_t kChunk = Slot >= 4 ? 256 : 32;  // a multiple of the type's block size
+  // bytes of one chunk of this type
+  constexpr int64_t kChunkBytes = Slot == 0 ? 128 : Slot == 3 ? 34 : Slot == 4 ? 144 : Slot == 5 ? 176
+                                : Slot == 6 ? 210 : 64;
   float buf[kChunk];
   for (int r = 0; r < nrows; ++r) {
     const uint8_t* row = w + r * row_bytes;
@@ -46,7 +58,7 @@ void dot_rows(const uint8_t* w, uint64_t row_bytes, int nrows, const float* x, i
       kConv[Slot](row + (i / kChunk) * kChunkBytes, buf, kChunk);
       for (int64_t j = 0; j < kChunk; ++j) acc += buf[j] * x[i + j];
     }
-    if (i < n) {  // tail (not a whole chunk; never for Q8_0, whose rows are whole blocks)
+    if (i < n) {  // tail (not a whole chunk; never for the block types, whose rows are whole blocks)
       float tail[kChunk];
       kConv[Slot](row + (i / kChunk) * kChunkBytes, tail, n - i);
       for (int64_t j = 0; j < n - i; ++j) acc += tail[j] * x[i + j];
@@ -68,9 +80,10 @@ void gemm_tile(const float* const* w, int nrows, const float* const* x, int ntok
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable t = {{dot_rows<0>, dot_rows<1>, dot_rows<2>, dot_rows<3>},
-                                {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32},
-                                gemm_tile};
+  static const KernelTable t = {
+      {dot_rows<0>, dot_rows<1>, dot_rows<2>, dot_rows<3>, dot_rows<4>, dot_rows<5>, dot_rows<6>},
+      {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32, q4_k_to_f32, q5_k_to_f32, q6_k_to_f32},
+      gemm_tile};
   return t;
 }
 

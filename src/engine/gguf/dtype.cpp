@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "engine/gguf/kquant.h"
 #include "util/error.h"
 
 namespace infertrace::gguf {
@@ -142,6 +143,9 @@ void dequantize_row(GgmlType type, const void* src, float* y, int64_t n) {
     case GgmlType::F16: half_to_floats(static_cast<const uint16_t*>(src), y, n); return;
     case GgmlType::BF16: bf16_to_floats(static_cast<const uint16_t*>(src), y, n); return;
     case GgmlType::Q8_0: dequantize_q8_0(static_cast<const BlockQ8_0*>(src), y, n); return;
+    case GgmlType::Q4_K: dequantize_q4_k(static_cast<const BlockQ4_K*>(src), y, n); return;
+    case GgmlType::Q5_K: dequantize_q5_k(static_cast<const BlockQ5_K*>(src), y, n); return;
+    case GgmlType::Q6_K: dequantize_q6_k(static_cast<const BlockQ6_K*>(src), y, n); return;
     default: throw Error("cannot convert ggml type " + type_name(static_cast<uint32_t>(type)) + " to f32");
   }
 }
@@ -152,6 +156,9 @@ void quantize_row(GgmlType type, const float* x, void* dst, int64_t n) {
     case GgmlType::F16: floats_to_half(x, static_cast<uint16_t*>(dst), n); return;
     case GgmlType::BF16: floats_to_bf16(x, static_cast<uint16_t*>(dst), n); return;
     case GgmlType::Q8_0: quantize_q8_0(x, static_cast<BlockQ8_0*>(dst), n); return;
+    case GgmlType::Q4_K: quantize_q4_k(x, static_cast<BlockQ4_K*>(dst), n); return;
+    case GgmlType::Q5_K: quantize_q5_k(x, static_cast<BlockQ5_K*>(dst), n); return;
+    case GgmlType::Q6_K: quantize_q6_k(x, static_cast<BlockQ6_K*>(dst), n); return;
     default: throw Error("cannot store f32 as ggml type " + type_name(static_cast<uint32_t>(type)));
   }
 }

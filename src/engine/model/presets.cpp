@@ -43,6 +43,14 @@ std::vector<ModelPreset> build() {
                make(Arch::Qwen3, 2, 128, 4, 2, 64, 384, 1024, 512, 1000000.0f, 1e-6f, false)});
   p.push_back({"tiny-llama", "tiny llama for tests (2 layers, d=128, 4/2 heads x 32, ff 256, vocab 1024, tied)",
                make(Arch::Llama, 2, 128, 4, 2, 32, 256, 1024, 512, 10000.0f, 1e-5f, true)});
+  // The tiny shapes again with every row a multiple of 256 values, so that the K-quants (256-value
+  // super-blocks) apply to every matrix: the forward and kernel tests of q4_k_m/q5_k_m/q6_k.
+  p.push_back({"tiny-qwen3-k", "tiny qwen3 with 256-multiple rows, for K-quant tests (2 layers, d=256, 4/2 heads x 128, "
+                               "ff 768, vocab 1024)",
+               make(Arch::Qwen3, 2, 256, 4, 2, 128, 768, 1024, 512, 1000000.0f, 1e-6f, false)});
+  p.push_back({"tiny-llama-k", "tiny llama with 256-multiple rows, for K-quant tests (2 layers, d=256, 4/2 heads x 64, "
+                               "ff 512, vocab 1024, tied)",
+               make(Arch::Llama, 2, 256, 4, 2, 64, 512, 1024, 512, 10000.0f, 1e-5f, true)});
   for (ModelPreset& m : p) m.config.name = "infertrace synthetic " + m.name;
   return p;
 }

@@ -68,11 +68,12 @@ struct TensorPlan {
   float scale = 0;             // stddev of matrix values: 1/sqrt(fan_in)
 };
 
-std::vector<TensorPlan> plan_tensors(const ModelConfig& c, gguf::GgmlType dtype) {
+std::vector<TensorPlan> plan_tensors(const ModelConfig& c, const WeightScheme& scheme) {
   std::vector<TensorPlan> t;
   auto matrix = [&](std::string name, int64_t cols, int64_t rows) {
+    const gguf::GgmlType type = matrix_type(scheme, name, cols, c.n_layer, c.tied_output);
     // fan_in is the row length: y = W x sums over `cols` inputs.
-    t.push_back({std::move(name), cols, rows, dtype, false, 1.0f / std::sqrt(static_cast<float>(cols))});
+    t.push_back({std::move(name), cols, rows, type, false, 1.0f / std::sqrt(static_cast<float>(cols))});
   };
   auto norm = [&](std::string name, int64_t n) { t.push_back({std::move(name), n, 0, gguf::GgmlType::F32, true, 0}); };
   matrix("token_embd.weight", c.n_embd, c.n_vocab);
@@ -97,14 +98,14 @@ std::vector<TensorPlan> plan_tensors(const ModelConfig& c, gguf::GgmlType dtype)
   return t;
 }
 
-void set_metadata(gguf::Writer& w, const ModelPreset& preset, gguf::GgmlType dtype) {
+void set_metadata(gguf::Writer& w, const ModelPreset& preset, const WeightScheme& scheme) {
   const ModelConfig& c = preset.config;
   const std::string a = arch_name(c.arch);
   w.set_string("general.architecture", a);
   w.set_string("general.name", c.name);
   w.set_string("general.description", "synthetic model written by infertrace model synth (preset " + preset.name +
                                            "): random weights, meaningless output");
-  w.set_u32("general.file_type", llama_file_type(dtype));
+  w.set_u32("general.file_type", llama_file_type(scheme));
   w.set_u32("general.quantization_version", 2);
   w.set_alignment(64);  // whole cache lines, so SIMD loads of a row never split one at its start
   w.set_u32(a + ".context_length", static_cast<uint32_t>(c.n_ctx_train));
@@ -155,23 +156,15 @@ void fill_rows(const TensorPlan& t, size_t index, uint64_t seed, int64_t first, 
 
 }  // namespace
 
-uint32_t llama_file_type(gguf::GgmlType dtype) {
-  switch (dtype) {
-    case gguf::GgmlType::F32: return 0;
-    case gguf::GgmlType::F16: return 1;
-    case gguf::GgmlType::Q8_0: return 7;
-    case gguf::GgmlType::BF16: return 32;
-    default: throw UsageError("model synth: weight type " + gguf::type_name(static_cast<uint32_t>(dtype)) +
-                              " is not supported (f32, f16, bf16, q8_0)");
-  }
-}
+uint32_t llama_file_type(gguf::GgmlType dtype) { return llama_file_type(WeightScheme{dtype, false}); }
 
 SynthResult synth_model(const ModelPreset& preset, const SynthOptions& opt, const std::string& path) {
   const auto t0 = std::chrono::steady_clock::now();
-  llama_file_type(opt.dtype);  // validates the type
-  const std::vector<TensorPlan> plan = plan_tensors(preset.config, opt.dtype);
+  const WeightScheme scheme{opt.dtype, opt.k_mix};
+  llama_file_type(scheme);  // validates the scheme
+  const std::vector<TensorPlan> plan = plan_tensors(preset.config, scheme);
   gguf::Writer w;
-  set_metadata(w, preset, opt.dtype);
+  set_metadata(w, preset, scheme);
   SynthResult res;
   for (const TensorPlan& t : plan) {
     std::vector<int64_t> ne = {t.cols};

@@ -13,11 +13,13 @@
 
 #include "engine/gguf/ggml_type.h"
 #include "engine/model/presets.h"
+#include "engine/model/quant_mix.h"
 
 namespace infertrace::engine {
 
 struct SynthOptions {
   gguf::GgmlType dtype = gguf::GgmlType::F16;  // matrices; norms stay F32
+  bool k_mix = false;  // llama.cpp's _M mix (quant_mix.h): required with Q4_K/Q5_K, not with Q6_K
   uint64_t seed = 42;
   int threads = 0;  // 0: all online CPUs
 };
@@ -32,7 +34,8 @@ struct SynthResult {
 SynthResult synth_model(const ModelPreset& preset, const SynthOptions& options,
                         const std::string& path);
 
-// llama.cpp's general.file_type for a weight type (0 F32, 1 F16, 7 Q8_0, 32 BF16).
+// llama.cpp's general.file_type for a uniform weight type (0 F32, 1 F16, 7 Q8_0, 18 Q6_K, 32 BF16);
+// the _M mixes: llama_file_type(WeightScheme) in quant_mix.h.
 uint32_t llama_file_type(gguf::GgmlType dtype);
 
 }  // namespace infertrace::engine

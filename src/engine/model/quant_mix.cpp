@@ -1,0 +1,71 @@
+#include "engine/model/quant_mix.h"
+
+#include "util/error.h"
+
+namespace infertrace::engine {
+
+namespace {
+
+using gguf::GgmlType;
+
+bool is_k_quant(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K; }
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// N of "blk.N.", -1 for tensors outside the layers.
+int64_t layer_of(const std::string& name) {
+  if (name.rfind("blk.", 0) != 0) return -1;
+  return std::stoll(name.substr(4));
+}
+
+}  // namespace
+
+WeightScheme parse_weight_scheme(std::string_view n) {
+  if (n == "f32") return {GgmlType::F32, false};
+  if (n == "f16") return {GgmlType::F16, false};
+  if (n == "bf16") return {GgmlType::BF16, false};
+  if (n == "q8_0") return {GgmlType::Q8_0, false};
+  if (n == "q4_k_m") return {GgmlType::Q4_K, true};
+  if (n == "q5_k_m") return {GgmlType::Q5_K, true};
+  if (n == "q6_k") return {GgmlType::Q6_K, false};
+  throw UsageError("--dtype " + std::string(n) + ": expected f32, f16, bf16, q8_0, q4_k_m, q5_k_m or q6_k");
+}
+
+std::string weight_scheme_name(const WeightScheme& s) {
+  std::string n = gguf::type_name(static_cast<uint32_t>(s.base));
+  for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s.k_mix ? n + "_m" : n;
+}
+
+uint32_t llama_file_type(const WeightScheme& s) {
+  switch (s.base) {
+    case GgmlType::F32: if (!s.k_mix) return 0; break;
+    case GgmlType::F16: if (!s.k_mix) return 1; break;
+    case GgmlType::Q8_0: if (!s.k_mix) return 7; break;
+    case GgmlType::BF16: if (!s.k_mix) return 32; break;
+    case GgmlType::Q4_K: if (s.k_mix) return 15; break;  // Q4_K_M (Q4_K_S, 14, has other rules)
+    case GgmlType::Q5_K: if (s.k_mix) return 17; break;  // Q5_K_M
+    case GgmlType::Q6_K: if (!s.k_mix) return 18; break;
+    default: break;
+  }
+  throw UsageError("model synth: weight scheme " + weight_scheme_name(s) +
+                   " is not supported (f32, f16, bf16, q8_0, q4_k_m, q5_k_m, q6_k)");
+}
+
+bool use_more_bits(int64_t i, int64_t n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
+
+GgmlType matrix_type(const WeightScheme& s, const std::string& name, int64_t cols, int64_t n_layer, bool tied) {
+  if (!is_k_quant(s.base)) return s.base;
+  GgmlType t = s.base;
+  if (name == "output.weight" || (tied && name == "token_embd.weight")) {
+    t = GgmlType::Q6_K;
+  } else if (s.k_mix && (ends_with(name, ".attn_v.weight") || ends_with(name, ".ffn_down.weight")) &&
+             use_more_bits(layer_of(name), n_layer)) {
+    t = GgmlType::Q6_K;
+  }
+  return cols % 256 == 0 ? t : GgmlType::Q8_0;
+}
+
+}  // namespace infertrace::engine
