@@ -10,7 +10,7 @@
 // large enough that reading the weights dominates a decode step, small enough to synthesize in
 // seconds (bench_models.h). --preset NAME takes one of the model presets instead (qwen3-0.6b, ...).
 //
-//   build/dev/bench/batch_decode_bench [--preset mid|NAME] [--dtype f16|q8_0|f32|bf16] [--threads 2]
+//   build/dev/bench/batch_decode_bench [--preset mid|NAME] [--dtype f16|q8_0|f32|bf16|q4_k_m|q5_k_m|q6_k] [--threads 2]
 //                                      [--prompt 32] [--steps 16] [--repeat 3] [--batches 1,2,4,8]
 #include <unistd.h>
 
@@ -112,7 +112,7 @@ int main(int argc, char** argv) try {
         p = q == std::string::npos ? list.size() : q + 1;
       }
     } else {
-      std::printf("usage: batch_decode_bench [--preset mid|NAME] [--dtype f16|q8_0|f32|bf16] [--threads N] "
+      std::printf("usage: batch_decode_bench [--preset mid|NAME] [--dtype f16|q8_0|f32|bf16|q4_k_m|q5_k_m|q6_k] [--threads N] "
                   "[--prompt N] [--steps N] [--repeat N] [--batches 1,2,4,8]\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
@@ -120,7 +120,7 @@ int main(int argc, char** argv) try {
 
   const ModelPreset preset = preset_name == "mid" ? bench_models::mid_preset() : find_preset(preset_name);
   SynthOptions so;
-  so.dtype = bench_models::parse_dtype(dtype_name);
+  bench_models::set_dtype(so, dtype_name);
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("infertrace_batch_bench_" + std::to_string(getpid()) + ".gguf"))
                                .string();

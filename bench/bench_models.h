@@ -5,6 +5,8 @@
 
 #include "engine/gguf/ggml_type.h"
 #include "engine/model/presets.h"
+#include "engine/model/quant_mix.h"
+#include "engine/model/synth.h"
 #include "util/error.h"
 
 namespace infertrace::bench_models {
@@ -33,13 +35,12 @@ inline engine::ModelPreset mid_preset() {
   return p;
 }
 
-// --dtype NAME of a synthesized bench model.
-inline gguf::GgmlType parse_dtype(const std::string& s) {
-  if (s == "f32") return gguf::GgmlType::F32;
-  if (s == "f16") return gguf::GgmlType::F16;
-  if (s == "bf16") return gguf::GgmlType::BF16;
-  if (s == "q8_0") return gguf::GgmlType::Q8_0;
-  throw UsageError("unknown --dtype '" + s + "' (f32, f16, bf16, q8_0)");
+// --dtype NAME of a synthesized bench model: what `model synth --dtype` takes (f32, f16, bf16,
+// q8_0, q4_k_m, q5_k_m, q6_k), set in the synth options.
+inline void set_dtype(engine::SynthOptions& so, const std::string& name) {
+  const engine::WeightScheme s = engine::parse_weight_scheme(name);
+  so.dtype = s.base;
+  so.k_mix = s.k_mix;
 }
 
 }  // namespace infertrace::bench_models

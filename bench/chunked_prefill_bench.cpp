@@ -211,7 +211,7 @@ int main(int argc, char** argv) try {
     else if (a == "--repeat") c.repeat = static_cast<int>(count(1));
     else if (a == "--chunks") c.chunks = parse_list(value());
     else {
-      std::printf("usage: chunked_prefill_bench [--preset mid|NAME] [--dtype f16|q8_0|f32|bf16] [--threads N] "
+      std::printf("usage: chunked_prefill_bench [--preset mid|NAME] [--dtype f16|q8_0|f32|bf16|q4_k_m|q5_k_m|q6_k] [--threads N] "
                   "[--streams N] [--short N] [--long N] [--warm N] [--ubatch N] [--chunks 0,64,256] [--repeat N]\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
@@ -219,7 +219,7 @@ int main(int argc, char** argv) try {
 
   const engine::ModelPreset preset = c.preset == "mid" ? bench_models::mid_preset() : engine::find_preset(c.preset);
   engine::SynthOptions so;
-  so.dtype = bench_models::parse_dtype(c.dtype);
+  bench_models::set_dtype(so, c.dtype);
   const std::string path =
       (std::filesystem::temp_directory_path() / ("infertrace_chunk_bench_" + std::to_string(getpid()) + ".gguf"))
           .string();

@@ -3,7 +3,8 @@
 // including file's `#pragma GCC target`, inside its anonymous namespace, so every function here
 // is compiled for that ISA and stays private to that file (no ODR mixing of ISAs).
 //
-// Decode is a matrix-vector product bound by memory bandwidth: dot_rows reads each weight once,
+// Decode is a matrix-vector product, bound by memory bandwidth for F32/F16/BF16 (for Q8_0 and the
+// K-quants on these VMs the unpacking per weight limits it first: docs/benchmarks.md): dot_rows reads each weight once,
 // converting F16/BF16/Q8_0 (and the K-quants, simd_kquant.inc.h) to F32 in registers, and
 // shares each load of x across kRowBlock rows.
 // Two accumulators per row hide the FMA latency. The loops over the tile sizes are unrolled
