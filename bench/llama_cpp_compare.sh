@@ -10,11 +10,7 @@ set -euo pipefail
 MODEL=$1; THREADS=${2:-1,2}; NP=${3:-64}; NG=${4:-32}; REPS=${5:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 INFERTRACE=${INFERTRACE:-$HERE/../build/dev/src/infertrace}
-if [[ -z "${NLC_DIR:-}" ]]; then NLC_DIR=$(mktemp -d); trap 'rm -rf "$NLC_DIR"' EXIT; fi
-if [[ ! -d "$NLC_DIR/node_modules/node-llama-cpp" ]]; then
-  (cd "$NLC_DIR" && npm install --no-audit --no-fund --silent node-llama-cpp@3.22.1 >/dev/null)
-fi
-cp "$HERE/llama_cpp_compare.mjs" "$NLC_DIR/"
+source "$HERE/node_llama_cpp.sh" llama_cpp_compare.mjs
 IDS=$("$INFERTRACE" engine run -m "$MODEL" --prompt-tokens "$NP" -n 0 --json |
       python3 -c "import json,sys; print(','.join(map(str, json.load(sys.stdin)['prompt_ids'])))")
 OUT=$(mktemp)

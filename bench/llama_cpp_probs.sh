@@ -11,11 +11,7 @@ set -euo pipefail
 MODEL=$1; NP=${2:-16}; NG=${3:-32}
 HERE=$(cd "$(dirname "$0")" && pwd)
 INFERTRACE=${INFERTRACE:-$HERE/../build/dev/src/infertrace}
-if [[ -z "${NLC_DIR:-}" ]]; then NLC_DIR=$(mktemp -d); trap 'rm -rf "$NLC_DIR"' EXIT; fi
-if [[ ! -d "$NLC_DIR/node_modules/node-llama-cpp" ]]; then
-  (cd "$NLC_DIR" && npm install --no-audit --no-fund --silent node-llama-cpp@3.22.1 >/dev/null)
-fi
-cp "$HERE/llama_cpp_probs.mjs" "$NLC_DIR/"
+source "$HERE/node_llama_cpp.sh" llama_cpp_probs.mjs
 J=$("$INFERTRACE" engine run -m "$MODEL" --prompt-tokens "$NP" -n "$NG" -t 1 --ignore-eos --json)
 ids() { python3 -c "import json,sys; print(','.join(map(str, json.load(sys.stdin)['$1'])))"; }
 P=$(ids prompt_ids <<< "$J"); O=$(ids output_ids <<< "$J")

@@ -15,11 +15,8 @@ N=${1:-5000}; SEED=${2:-7}
 HERE=$(cd "$(dirname "$0")" && pwd)
 INFERTRACE=${INFERTRACE:-$HERE/../build/dev/src/infertrace}
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
-if [[ -z "${NLC_DIR:-}" ]]; then NLC_DIR=$WORK/nlc; mkdir -p "$NLC_DIR"; fi
-if [[ ! -d "$NLC_DIR/node_modules/node-llama-cpp" ]]; then
-  (cd "$NLC_DIR" && npm install --no-audit --no-fund --silent node-llama-cpp@3.22.1 >/dev/null)
-fi
-cp "$HERE/tokenizer_compare.mjs" "$NLC_DIR/"
+NLC_DIR=${NLC_DIR:-$WORK/nlc}
+source "$HERE/node_llama_cpp.sh" tokenizer_compare.mjs
 python3 "$HERE/tokenizer_compare.py" vocabs "$WORK/models"
 "$INFERTRACE" model synth --preset tiny -o "$WORK/models/spm_synth_tiny.gguf" >/dev/null
 python3 "$HERE/tokenizer_compare.py" strings "$N" "$SEED" "$WORK/strings.json"
