@@ -34,23 +34,27 @@ bool is_result_document(const std::string& path) {
 namespace {
 
 // The recording a scheduler analysis (`kind` "sched": a saved `sched --json`, or one made here)
-// was computed from: its canonical path and time span; "" for anything else or a source that no
-// longer exists (then nothing is matched).
+// was computed from: its file name and nanosecond time span, with two counts; "" for anything
+// else. Not the path: a saved document holds the path as typed where `sched` ran, which need not
+// resolve from here; a span to the nanosecond on the monotonic clock, the same file name and the
+// same counts do not happen for two different recordings.
 std::string sched_key(const nlohmann::json& doc) {
   if (!doc.is_object() || doc.value("kind", nlohmann::json()) != "sched") return "";
-  const auto src = doc.find("source"), b = doc.find("t_begin_ns"), e = doc.find("t_end_ns");
-  if (src == doc.end() || !src->is_string() || b == doc.end() || !b->is_number_integer() || e == doc.end() ||
-      !e->is_number_integer())
-    return "";
-  std::error_code ec;
-  const auto canon = std::filesystem::canonical(src->get<std::string>(), ec);
-  if (ec) return "";
-  return canon.string() + "\n" + std::to_string(b->get<int64_t>()) + "\n" + std::to_string(e->get<int64_t>());
+  std::string key;
+  for (const char* k : {"t_begin_ns", "t_end_ns", "launches", "switch_outs"}) {
+    const auto v = doc.find(k);
+    if (v == doc.end() || !v->is_number_integer()) return "";
+    key += std::to_string(v->get<int64_t>()) + "\n";
+  }
+  const auto src = doc.find("source");
+  if (src == doc.end() || !src->is_string()) return "";
+  return key + std::filesystem::path(src->get<std::string>()).filename().string();
 }
 
 // Adds a result document; a scheduler analysis only once per recording (a recording and its saved
-// `sched --json` given together would be two identical sections): the one computed now from the
-// recording is kept over a saved one, whichever comes first.
+// `sched --json` given together would be two identical sections). Kept: a saved one with per-thread
+// syscall tables (`sched --json --per-thread`: content the one made here lacks), else the one
+// computed now from the recording, whichever came first.
 void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, bool fresh) {
   const std::string key = sched_key(doc);
   if (!key.empty()) {
@@ -59,7 +63,9 @@ void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, boo
       html::JsonInput& shown = data.inputs.docs[it->second.doc];
       std::cerr << "report: " << shown.label << " and " << label
                 << " are the scheduler analysis of one recording: shown once, as ";
-      if (fresh && !it->second.fresh) shown = {label, std::move(doc)}, it->second.fresh = true;
+      auto per_thread = [](const nlohmann::json& j) { return j.contains("syscalls_by_thread"); };
+      const bool replace = per_thread(doc) != per_thread(shown.doc) ? per_thread(doc) : fresh && !it->second.fresh;
+      if (replace) shown = {label, std::move(doc)}, it->second.fresh = fresh;
       std::cerr << shown.label << "\n";
       return;
     }

@@ -155,6 +155,25 @@ with tempfile.TemporaryDirectory() as tmp:
                     both_page = f.read()
                 check(both_page.count("Scheduler and IRQ impact") == page.count("Scheduler and IRQ impact"),
                       "the report of both has as many scheduler sections as the recording's alone")
+        # Saved from another directory (its "source" is the bare file name) with --per-thread: still
+        # matched, and the saved one is kept for its per-thread syscall tables.
+        pt = subprocess.run([exe, "sched", "--json", "--per-thread", os.path.basename(rec)], cwd=tmp,
+                            capture_output=True, text=True, timeout=300)
+        check(pt.returncode == 0 and json.loads(pt.stdout).get("syscalls_by_thread"), f"sched --per-thread: {pt.stderr}")
+        if pt.returncode == 0:
+            saved_pt = os.path.join(tmp, "rec_sched_pt.json")
+            with open(saved_pt, "w") as f:
+                f.write(pt.stdout)
+            for order in ([rec, saved_pt], [saved_pt, rec]):
+                html4 = os.path.join(tmp, "both_pt.html")
+                h4 = subprocess.run([exe, "report", *order, "-o", html4], cwd="/", capture_output=True, text=True,
+                                    timeout=300)
+                check(h4.returncode == 0 and "shown once, as rec_sched_pt.json" in h4.stderr,
+                      f"report of the recording and its --per-thread analysis: {h4.returncode} {h4.stderr}")
+                if h4.returncode == 0:
+                    check(h4.stdout.count("Scheduler/IRQ") == 1, f"one scheduler finding: {h4.stdout}")
+                    with open(html4) as f:
+                        check("Syscalls of tid " in f.read(), "the per-thread tables were dropped")
     if e.returncode == 0 and s.returncode == 0:
         got = json.loads(s.stdout)
         threads = rows(os.path.join(csv_dir, "threads.csv"))
