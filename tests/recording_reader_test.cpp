@@ -192,6 +192,19 @@ TEST(RecordingReader, Version1HasNoGpuStringOrCorrelationData) {
   }
 }
 
+// In a version 1 file a record of type 10 or 11 is an unknown type at any length: a short one is
+// skipped, not "shorter than a GPU record" (version 2 refuses that).
+TEST(RecordingReader, Version1ShortGpuRecordIsAnUnknownType) {
+  File f(1);
+  f.rec(10, 2);
+  f.rec(11, 1);
+  const Trace t = read(f);
+  EXPECT_EQ(t.skipped.at("unknown_record_type"), 2);
+  File g(2);
+  g.rec(10, 2);
+  EXPECT_THROW(read(g), InputError);
+}
+
 TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   File f = sample();
   const size_t full = f.b.size();

@@ -403,9 +403,9 @@ TEST(Bpe, PromptEndsWithEosOnlyWhenTheFileSaysSo) {
 
 // Pre-tokenizer names split with GPT-2's pattern only as a fallback say so; implemented ones do not.
 TEST(Bpe, UnimplementedPreTokenizerIsNamedInAWarning) {
-  for (const char* name : {"llama-bpe", "qwen2", "default", "gpt-2", "smaug-bpe", "dbrx", "megrez"})
+  for (const char* name : {"llama-bpe", "qwen2", "default", "gpt-2", "smaug-bpe", "dbrx", "megrez", "jina-es", "mellum"})
     EXPECT_EQ(bpe_from_gguf(name, -1).approximation_warning(), "") << name;
-  for (const char* name : {"tekken", "gpt-4o", "seed-coder"}) {
+  for (const char* name : {"tekken", "gpt-4o", "seed-coder", "gpt2"}) {  // "gpt2" is no llama.cpp name
     const std::string w = bpe_from_gguf(name, -1).approximation_warning();
     EXPECT_NE(w.find(std::string("'") + name + "'"), std::string::npos) << w;
     EXPECT_NE(w.find("may differ from llama.cpp"), std::string::npos) << w;

@@ -115,10 +115,10 @@ void thread_tracks(const Trace& t, Writer& w) {
   for (size_t i = 0; i < t.threads.size(); ++i) {
     pids.insert(t.threads.pid[i]);
     std::string n(t.str(t.threads.comm[i]));
-    // Kineto's own names already carry the id ("thread 439 (python3)"): it is not added twice.
+    // PyTorch's own names already carry the id ("thread 439 (python3)"): it is not added twice.
     const std::string tid = std::to_string(t.threads.tid[i]);
     if (n.empty()) n = "thread " + tid;
-    else if (n.find(tid) == std::string::npos) n += " " + tid;
+    else if (n.rfind("thread " + tid + " (", 0) != 0) n += " " + tid;
     w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], n);
     named.insert({t.threads.pid[i], t.threads.tid[i]});
   }

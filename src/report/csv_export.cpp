@@ -73,9 +73,18 @@ class CsvTables {
   }
   void commit(bool keep_gpu) {
     std::error_code ec;
+    // Every target checked before the first rename, so that the usual failure (a directory or
+    // other non-file in the way) leaves the previous tables whole rather than half replaced.
     for (auto& n : names_) {
-      std::filesystem::rename(dir_ / (n + ".partial"), dir_ / n, ec);
-      if (ec) throw Error((dir_ / n).string() + ": cannot replace: " + ec.message());
+      const auto st = std::filesystem::symlink_status(dir_ / n, ec);
+      if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+        throw Error((dir_ / n).string() + ": cannot replace: not a regular file (nothing was replaced)");
+    }
+    for (size_t i = 0; i < names_.size(); ++i) {
+      std::filesystem::rename(dir_ / (names_[i] + ".partial"), dir_ / names_[i], ec);
+      if (ec)
+        throw Error((dir_ / names_[i]).string() + ": cannot replace: " + ec.message() +
+                    (i > 0 ? " (the tables before it were replaced: the directory mixes two exports)" : ""));
     }
     committed_ = true;
     // No GPU rows: a gpu.csv left by an earlier export into this directory would be read with the

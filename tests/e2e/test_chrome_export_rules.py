@@ -34,6 +34,10 @@ def kineto_trace():
         {"ph": "M", "name": "thread_name", "pid": 10, "tid": 12, "args": {"name": "thread 12 (worker)"}},
         {"ph": "X", "cat": "cpu_op", "name": "aten::empty", "pid": 10, "tid": 12, "ts": 1001.0, "dur": 1.0,
          "args": {"External id": 3}},
+        # A name that merely contains the id's digits still gets the id.
+        {"ph": "M", "name": "thread_name", "pid": 10, "tid": 3, "args": {"name": "python3"}},
+        {"ph": "X", "cat": "cpu_op", "name": "aten::empty", "pid": 10, "tid": 3, "ts": 1002.5, "dur": 1.0,
+         "args": {"External id": 4}},
         {"ph": "X", "cat": "cpu_op", "name": "graph_replay", "pid": 10, "tid": 11, "ts": 1000.001, "dur": 50.5,
          "args": {"External id": 1}},
         {"ph": "X", "cat": "cuda_runtime", "name": "cudaGraphLaunch", "pid": 10, "tid": 11, "ts": 1010.123,
@@ -131,7 +135,7 @@ with tempfile.TemporaryDirectory() as d:
         names = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
         check(names.get(10) == "python3", "kineto: process_name of pid 10 is %r, the source's is 'python3'" % names.get(10))
         tnames = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name" and e["pid"] == 10}
-        check(tnames.get(11) == "main 11" and tnames.get(12) == "thread 12 (worker)", "kineto: thread names %s" % tnames)
+        check(tnames.get(11) == "main 11" and tnames.get(12) == "thread 12 (worker)" and tnames.get(3) == "python3 3", "kineto: thread names %s" % tnames)
         check_flows("kineto", events, want)
 
     # 2. A CUPTI-mode recording: the Chrome export against the CSV export of the same file.

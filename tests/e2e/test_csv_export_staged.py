@@ -19,6 +19,10 @@ def contents(d):
     return {f: open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d))}
 
 
+def contents_files(d):
+    return {f: open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d)) if os.path.isfile(os.path.join(d, f))}
+
+
 def limited(max_bytes):
     def apply():
         # Writes past the limit then fail with EFBIG instead of killing the process with SIGXFSZ.
@@ -50,6 +54,18 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 0 and r2.returncode == 0, "complete exports: %s %s" % (r.stderr, r2.stderr))
     check(contents(out) == contents(fresh) and contents(out) != before,
           "DIR after a complete export differs from a fresh export")
+
+    # A directory where a table goes: refused before any table is replaced.
+    way = os.path.join(d, "in_the_way")
+    r = subprocess.run([EXE, "export", small, "--csv", way], capture_output=True, text=True)
+    os.remove(os.path.join(way, "switches.csv"))
+    os.mkdir(os.path.join(way, "switches.csv"))
+    kept = {f: v for f, v in contents_files(way).items()}
+    r = subprocess.run([EXE, "export", large, "--csv", way], capture_output=True, text=True)
+    check(r.returncode == 1 and "switches.csv" in r.stderr and "nothing was replaced" in r.stderr,
+          "a directory in the way: rc=%d %s" % (r.returncode, r.stderr.strip()))
+    check(contents_files(way) == kept and not any(f.endswith(".partial") for f in os.listdir(way)),
+          "tables changed or .partial left beside a directory in the way: %s" % sorted(os.listdir(way)))
 
 if failures:
     print("FAIL\n" + "\n".join(failures))

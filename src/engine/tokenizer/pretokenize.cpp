@@ -8,7 +8,9 @@ namespace infertrace::engine {
 
 bool pretokenizer_implemented(std::string_view pre) {
   if (pretokenizer_for(pre) != PreTokenizer::Gpt2) return true;
-  for (std::string_view name : {"gpt2", "gpt-2", "phi-2", "roberta-bpe"})  // GPT-2's own pattern in llama.cpp
+  // The names llama.cpp splits with GPT-2's own pattern.
+  for (std::string_view name : {"gpt-2", "phi-2", "roberta-bpe", "jina-es", "jina-de", "jina-v1-en", "jina-v2-es",
+                                "jina-v2-de", "jina-v2-code", "gigachat", "a.x-4.0", "mellum", "exaone4"})
     if (pre == name) return true;
   return false;
 }

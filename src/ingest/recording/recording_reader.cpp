@@ -343,18 +343,20 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       break;
     }
     const unsigned char* p = data + off + itrace::kRecordHeaderBytes;
+    // Version 1 had no GPU or STRING records: in such a file those type numbers are unknown types,
+    // skipped and counted like any other, whatever their length (the correlation tail of API
+    // records is ignored too).
+    if (version < 2 && (type == IT_EV_GPU || type == IT_EV_STRING)) {
+      if (complete) t.count_skipped("records_after_end");
+      t.count_skipped("unknown_record_type");
+      off += itrace::kRecordHeaderBytes + len;
+      continue;
+    }
     if (len < itrace::min_payload(type))
       throw InputError(name, static_cast<int64_t>(off), "record of type " + std::to_string(type) + " has " +
                                                             std::to_string(len) + " bytes, expected at least " +
                                                             std::to_string(itrace::min_payload(type)));
     if (complete) t.count_skipped("records_after_end");
-    // Version 1 had no GPU or STRING records: in such a file those type numbers are unknown types,
-    // skipped and counted like any other (the correlation tail of API records is ignored too).
-    if (version < 2 && (type == IT_EV_GPU || type == IT_EV_STRING)) {
-      t.count_skipped("unknown_record_type");
-      off += itrace::kRecordHeaderBytes + len;
-      continue;
-    }
     // Times are u64 in the file and int64 in the Trace: a time (or time + duration) past INT64_MAX
     // would wrap to a negative number and poison every span it touches, so the event is left out.
     if (type == IT_EV_API || type == IT_EV_GPU || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
