@@ -23,6 +23,7 @@ namespace {
 Trace sample_trace() {
   Trace t;
   t.threads.push({100, 101, t.strings.intern("python3"), 0, 10'000});
+  t.meta["process_name.100"] = "python3 serve";  // Kineto's process_name metadata, as the reader keeps it
   // One operator containing two kernel launches and a graph launch of two kernels.
   t.ops.push({1'000, 5'000, 100, 101, 7, t.strings.intern("aten::linear"), false});
   auto api = [&](ns_t s, ns_t d, int64_t corr, const char* name) {
@@ -101,6 +102,7 @@ TEST(PerfettoExport, TracksSlicesAndFlowsMatchTheInput) {
   EXPECT_EQ(tracks[thread].thread().tid(), 101);
   EXPECT_EQ(tracks[thread].thread().thread_name(), "python3");
   EXPECT_EQ(tracks[thread].parent_uuid(), perfetto_track_uuid(PerfettoTrackKind::Process, 100));
+  EXPECT_EQ(tracks[perfetto_track_uuid(PerfettoTrackKind::Process, 100)].process().process_name(), "python3 serve");
   EXPECT_EQ(tracks[perfetto_track_uuid(PerfettoTrackKind::Cpu, 1)].name(), "CPU 1");
   EXPECT_EQ(tracks[perfetto_track_uuid(PerfettoTrackKind::GpuStream, 0, 9)].name(), "GPU 0 stream 9");
   EXPECT_EQ(tracks[perfetto_track_uuid(PerfettoTrackKind::CpuIrqs, 0)].parent_uuid(),

@@ -98,15 +98,9 @@ class Writer {
   bool first_ = true;
 };
 
-// The source's own process name (Kineto's process_name metadata, kept in Trace::meta, so a file
-// read back keeps it), else the comm of the process's main thread (recordings), else the pid.
 std::string process_name(const Trace& t, int64_t pid) {
-  const auto m = t.meta.find("process_name." + std::to_string(pid));
-  if (m != t.meta.end() && !m->second.empty()) return m->second;
-  for (size_t i = 0; i < t.threads.size(); ++i)
-    if (t.threads.pid[i] == pid && t.threads.tid[i] == pid && !t.str(t.threads.comm[i]).empty())
-      return std::string(t.str(t.threads.comm[i]));
-  return "process " + std::to_string(pid);
+  std::string n = trace_process_name(t, pid);
+  return n.empty() ? "process " + std::to_string(pid) : n;
 }
 
 void thread_tracks(const Trace& t, Writer& w) {

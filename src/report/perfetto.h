@@ -45,6 +45,10 @@ struct OnCpuSlice {
 };
 std::vector<OnCpuSlice> on_cpu_slices(const Trace& trace);
 
+// A process's name for the exports: the source's own (Kineto's process_name metadata, kept in
+// Trace::meta, so a file read back keeps it), else the comm of its main thread (recordings), else "".
+std::string trace_process_name(const Trace& trace, int64_t pid);
+
 // Throws Error when the file cannot be written.
 PerfettoSummary write_perfetto_file(const Trace& trace, const std::string& path);
 

@@ -148,6 +148,15 @@ std::set<std::pair<int64_t, int64_t>> traced_threads(const Trace& t) {
 
 }  // namespace
 
+std::string trace_process_name(const Trace& t, int64_t pid) {
+  const auto m = t.meta.find("process_name." + std::to_string(pid));
+  if (m != t.meta.end() && !m->second.empty()) return m->second;
+  for (size_t i = 0; i < t.threads.size(); ++i)
+    if (t.threads.pid[i] == pid && t.threads.tid[i] == pid && !t.str(t.threads.comm[i]).empty())
+      return std::string(t.str(t.threads.comm[i]));
+  return "";
+}
+
 std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   const auto traced = traced_threads(t);
   std::set<int64_t> traced_tids;
@@ -248,6 +257,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   for (int64_t pid : pids)
     descriptor(perfetto_track_uuid(PerfettoTrackKind::Process, pid), 0, "", [&](pb::TrackDescriptor* d) {
       d->mutable_process()->set_pid(static_cast<int32_t>(pid));
+      if (const std::string n = trace_process_name(t, pid); !n.empty()) d->mutable_process()->set_process_name(n);
     });
   for (auto& [pid, tid] : threads)
     descriptor(perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid),
