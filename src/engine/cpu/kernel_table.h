@@ -12,7 +12,7 @@
 namespace infertrace::engine::cpu {
 
 constexpr int kRowBlock = 4;    // weight rows per micro-kernel call
-constexpr int kTokenBlock = 3;  // activation vectors per micro-kernel call (prefill)
+constexpr int kMaxTokenBlock = 6;  // most activation vectors per gemm_tile call (prefill)
 
 // out[i] = dot(row i, x) for i < nrows (1..kRowBlock); row i starts at w + i * row_bytes and
 // holds n values of the slot's type; x holds n floats.
@@ -20,7 +20,7 @@ using DotRowsFn = void (*)(const uint8_t* w, uint64_t row_bytes, int nrows, cons
                            float* out);
 // dst[0..n) = the row converted to F32.
 using RowToF32Fn = void (*)(const uint8_t* w, float* dst, int64_t n);
-// y[t * ldy + i] = dot(w[i], x[t]) for i < nrows (1..kRowBlock), t < ntok (1..kTokenBlock): an
+// y[t * ldy + i] = dot(w[i], x[t]) for i < nrows (1..kRowBlock), t < ntok (1..gemm_tokens): an
 // F32 register-blocked tile, used for prefill after rows are converted to F32.
 using GemmTileFn = void (*)(const float* const* w, int nrows, const float* const* x, int ntok, int64_t n,
                             float* y, int64_t ldy);
@@ -31,6 +31,7 @@ struct KernelTable {
   DotRowsFn dot_rows[kWeightSlots];
   RowToF32Fn row_to_f32[kWeightSlots];
   GemmTileFn gemm_tile;
+  int gemm_tokens;  // tokens per gemm_tile call (the ISA's register tile; <= kMaxTokenBlock)
 };
 
 // -1 for types the engine does not compute with.

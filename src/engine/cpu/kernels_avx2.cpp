@@ -16,6 +16,7 @@ namespace {
 struct Avx2 {
   using reg = __m256;
   static constexpr int W = 8;
+  static constexpr int kGemmTokens = 3;  // 4 x 3 accumulators + operands fill the 16 registers
   static reg zero() { return _mm256_setzero_ps(); }
   static reg set1(float f) { return _mm256_set1_ps(f); }
   static reg load(const float* p) { return _mm256_loadu_ps(p); }
@@ -31,6 +32,7 @@ struct Avx2 {
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static void keep(reg&) {}  // no spare register for a pinned weight vector in the 4 x 3 tile
   static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
   // 32-bit integer lanes, for unpacking the K-quants' bit fields (W bytes widened per load).
   using ireg = __m256i;

@@ -22,6 +22,7 @@ namespace {
 struct Avx512 {
   using reg = __m512;
   static constexpr int W = 16;
+  static constexpr int kGemmTokens = 6;  // 4 x 6 accumulators + 7 operands in the 32 registers
   static reg zero() { return _mm512_setzero_ps(); }
   static reg set1(float f) { return _mm512_set1_ps(f); }
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
@@ -37,6 +38,8 @@ struct Avx512 {
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  // An empty asm that claims to change v: the compiler must hold v in a register (see gemm_n).
+  static void keep(reg& v) { asm("" : "+v"(v)); }
   static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
   // 32-bit integer lanes, for unpacking the K-quants' bit fields (W bytes widened per load).
   using ireg = __m512i;

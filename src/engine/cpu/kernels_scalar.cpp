@@ -83,7 +83,7 @@ const KernelTable& scalar_kernels() {
   static const KernelTable t = {
       {dot_rows<0>, dot_rows<1>, dot_rows<2>, dot_rows<3>, dot_rows<4>, dot_rows<5>, dot_rows<6>},
       {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32, q4_k_to_f32, q5_k_to_f32, q6_k_to_f32},
-      gemm_tile};
+      gemm_tile, 3};
   return t;
 }
 

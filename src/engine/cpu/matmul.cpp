@@ -47,7 +47,7 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
   thread_local std::vector<float> rows_f32;
   if (slot != 0 && static_cast<int64_t>(rows_f32.size()) < kRowBlock * n) rows_f32.resize(kRowBlock * n);
   const float* wp[kRowBlock];
-  const float* xp[kTokenBlock];
+  const float* xp[kMaxTokenBlock];
   for (int64_t r = r0; r < r1; r += kRowBlock) {
     const int nr = static_cast<int>(std::min<int64_t>(kRowBlock, r1 - r));
     for (int i = 0; i < nr; ++i) {
@@ -58,8 +58,8 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
         wp[i] = rows_f32.data() + i * n;
       }
     }
-    for (int t = 0; t < n_tok; t += kTokenBlock) {
-      const int nt = std::min(kTokenBlock, n_tok - t);
+    for (int t = 0; t < n_tok; t += k.gemm_tokens) {
+      const int nt = std::min(k.gemm_tokens, n_tok - t);
       for (int j = 0; j < nt; ++j) xp[j] = x + (t + j) * ldx;
       k.gemm_tile(wp, nr, xp, nt, n, y + t * ldy + r, ldy);
     }
