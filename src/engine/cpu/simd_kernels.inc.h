@@ -94,19 +94,19 @@ void dot_rows_q8_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, flo
 #include "engine/cpu/simd_kquant.inc.h"
 
 template <class S, int Slot, int NR>
-void dot_rows_k(const uint8_t* w, uint64_t rb, const float* x, int64_t n, float* out) {
+void dot_rows_k(const uint8_t* w, uint64_t rb, const float* x, int64_t n, const float* xs, float* out) {
   if constexpr (Slot == 6) dot_rows_q6k_n<S, NR>(w, rb, x, n, out);
-  else dot_rows_q45k_n<S, Slot == 5, NR>(w, rb, x, n, out);
+  else dot_rows_q45k_n<S, Slot == 5, NR>(w, rb, x, n, xs, out);
 }
 
 template <class S, int Slot>
-void dot_rows(const uint8_t* w, uint64_t rb, int nrows, const float* x, int64_t n, float* out) {
+void dot_rows(const uint8_t* w, uint64_t rb, int nrows, const float* x, int64_t n, const float* xs, float* out) {
   if constexpr (Slot >= 4) {
     switch (nrows) {
-      case 1: return dot_rows_k<S, Slot, 1>(w, rb, x, n, out);
-      case 2: return dot_rows_k<S, Slot, 2>(w, rb, x, n, out);
-      case 3: return dot_rows_k<S, Slot, 3>(w, rb, x, n, out);
-      default: return dot_rows_k<S, Slot, 4>(w, rb, x, n, out);
+      case 1: return dot_rows_k<S, Slot, 1>(w, rb, x, n, xs, out);
+      case 2: return dot_rows_k<S, Slot, 2>(w, rb, x, n, xs, out);
+      case 3: return dot_rows_k<S, Slot, 3>(w, rb, x, n, xs, out);
+      default: return dot_rows_k<S, Slot, 4>(w, rb, x, n, xs, out);
     }
   } else if constexpr (Slot == 3) {
     switch (nrows) {

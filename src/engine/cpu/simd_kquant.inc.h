@@ -104,9 +104,10 @@ inline void unpack_scales_mins(const uint8_t* packed, uint8_t* sc) {
 
 // Q4_K / Q5_K: value = d*sc*q - dmin*m, so a sub-block contributes d*sc * sum(q x) - dmin*m *
 // sum(x): one FMA per sub-block applies the scale, and the mins are a dot with the sums of x per
-// sub-block (computed once per super-block for all rows of the call), one vector FMA per row.
+// sub-block, one vector FMA per row. xs holds those sums (x_subblock_sums in kernel_table.h,
+// computed once per matrix-vector product); without it they are summed here per super-block.
 template <class S, bool Q5, int NR>
-void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, float* out) {
+void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, const float* xs, float* out) {
   using R = typename S::reg;
   constexpr int W = S::W;
   constexpr int kBytes = Q5 ? 176 : 144;
@@ -116,18 +117,11 @@ void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, f
   alignas(64) uint8_t q[256];
   alignas(64) uint8_t sm[16];
   alignas(64) float smf[16];
-  // Lanes 8..15: the sums of x per sub-block; lanes 0..7 stay 0, so that one product with the 16
-  // unpacked scales-then-mins leaves only the mins' dot.
-  alignas(64) float xs16[16] = {};
+  alignas(64) float own_xs[16];
   for (int64_t b = 0; b < n / 256; ++b) {
     const float* xb = x + b * 256;
-    #pragma GCC unroll 8
-    for (int s = 0; s < 8; ++s) {
-      R t = S::load(xb + 32 * s);
-      #pragma GCC unroll 4
-      for (int k = 1; k < 32 / W; ++k) t = S::add(t, S::load(xb + 32 * s + k * W));
-      xs16[8 + s] = S::hsum(t);
-    }
+    const float* xs16 = xs ? xs + b * kSubblockSumsPer256 : own_xs;
+    if (!xs) x_subblock_sums(xb, 256, own_xs);
     #pragma GCC unroll 4
     for (int r = 0; r < NR; ++r) {
       const uint8_t* blk = w + r * rb + b * kBytes;
