@@ -45,6 +45,14 @@ struct Avx2 {
   static ireg shr(ireg a, int c) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(c)); }
   static reg cvt(ireg a) { return _mm256_cvtepi32_ps(a); }
+  static reg low_nibble_f(ireg a) { return cvt(iand(a, 15)); }  // float(a & 15)
+  // set1(*p) as a broadcast load: GCC otherwise forwards a just-stored float array into vpermd
+  // shuffles (one port-5 uop per scale, seen in perf annotate) instead of a free load.
+  static reg bcast(const float* p) {
+    reg r;
+    asm("vbroadcastss %1, %0" : "=x"(r) : "m"(*p));
+    return r;
+  }
   static float hsum(reg v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

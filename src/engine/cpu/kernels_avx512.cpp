@@ -52,6 +52,18 @@ struct Avx512 {
   static ireg shr(ireg a, int c) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(c)); }
   static reg cvt(ireg a) { return _mm512_cvtepi32_ps(a); }
+  // float(a & 15) in one permute: vpermps reads only an index's low 4 bits, and the table holds
+  // 0..15 (exact), so the and before the conversion is not needed.
+  static reg low_nibble_f(ireg a) {
+    return _mm512_permutexvar_ps(a, _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  }
+  // set1(*p) as a broadcast load: GCC otherwise forwards a just-stored float array into vpermd
+  // shuffles (one port-5 uop per scale, seen in perf annotate) instead of a free load.
+  static reg bcast(const float* p) {
+    reg r;
+    asm("vbroadcastss %1, %0" : "=v"(r) : "m"(*p));
+    return r;
+  }
   static float hsum(reg v) { return _mm512_reduce_add_ps(v); }
 };
 
