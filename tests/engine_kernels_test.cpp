@@ -1,5 +1,5 @@
 // CPU kernels: every weight type on every ISA this CPU has, for decode (1-2 tokens) and prefill
-// (tiles of 3 tokens, ragged edges) against a double-precision product of the dequantized weights;
+// (tiles of 3 or 6 tokens, ragged edges) against a double-precision product of the dequantized weights;
 // the SIMD paths against the scalar one; and the small ops against hand-computed values.
 #include <gtest/gtest.h>
 
@@ -62,7 +62,7 @@ TEST(EngineKernels, MatmulEveryTypeIsaAndBatchMatchesDoubleReference) {
       Matrix m = random_matrix(type, rows, cols, 3);
       std::vector<float> deq(rows * cols);
       for (int64_t r = 0; r < rows; ++r) gguf::dequantize_row(type, m.w.row(r), deq.data() + r * cols, cols);
-      for (int n_tok : {1, 2, 3, 7}) {
+      for (int n_tok : {1, 2, 3, 7, 13}) {
         std::mt19937 rng(5);
         std::uniform_real_distribution<float> u(-1, 1);
         std::vector<float> x(n_tok * cols);

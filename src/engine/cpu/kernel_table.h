@@ -12,15 +12,36 @@
 namespace infertrace::engine::cpu {
 
 constexpr int kRowBlock = 4;    // weight rows per micro-kernel call
-constexpr int kTokenBlock = 3;  // activation vectors per micro-kernel call (prefill)
+constexpr int kMaxTokenBlock = 6;  // most activation vectors per gemm_tile call (prefill)
 
 // out[i] = dot(row i, x) for i < nrows (1..kRowBlock); row i starts at w + i * row_bytes and
-// holds n values of the slot's type; x holds n floats.
+// holds n values of the slot's type; x holds n floats. xs: x's sub-block sums in the layout of
+// x_subblock_sums() (the Q4_K/Q5_K mins' term needs them; other types and the scalar reference
+// ignore it, and it may be null for them).
 using DotRowsFn = void (*)(const uint8_t* w, uint64_t row_bytes, int nrows, const float* x, int64_t n,
-                           float* out);
+                           const float* xs, float* out);
+
+// Per 256-value super-block of x (n a multiple of 256): 16 floats, 8 zeros and then the sums of
+// its eight 32-value sub-blocks (the zeros let one vector product with a super-block's 16
+// unpacked scales-then-mins keep only the mins' dot). Computed once per matrix-vector product and
+// shared by all its rows: before, every call of four rows summed x again.
+constexpr int64_t kSubblockSumsPer256 = 16;
+inline void x_subblock_sums(const float* x, int64_t n, float* xs) {
+  for (int64_t b = 0; b < n / 256; ++b) {
+    float* o = xs + b * kSubblockSumsPer256;
+    for (int s = 0; s < 8; ++s) {
+      const float* p = x + b * 256 + s * 32;
+      float a[4] = {0, 0, 0, 0};  // four partial sums: independent adds
+      for (int j = 0; j < 32; j += 4)
+        for (int u = 0; u < 4; ++u) a[u] += p[j + u];
+      o[s] = 0;
+      o[8 + s] = (a[0] + a[1]) + (a[2] + a[3]);
+    }
+  }
+}
 // dst[0..n) = the row converted to F32.
 using RowToF32Fn = void (*)(const uint8_t* w, float* dst, int64_t n);
-// y[t * ldy + i] = dot(w[i], x[t]) for i < nrows (1..kRowBlock), t < ntok (1..kTokenBlock): an
+// y[t * ldy + i] = dot(w[i], x[t]) for i < nrows (1..kRowBlock), t < ntok (1..gemm_tokens): an
 // F32 register-blocked tile, used for prefill after rows are converted to F32.
 using GemmTileFn = void (*)(const float* const* w, int nrows, const float* const* x, int ntok, int64_t n,
                             float* y, int64_t ldy);
@@ -31,6 +52,7 @@ struct KernelTable {
   DotRowsFn dot_rows[kWeightSlots];
   RowToF32Fn row_to_f32[kWeightSlots];
   GemmTileFn gemm_tile;
+  int gemm_tokens;  // tokens per gemm_tile call (the ISA's register tile; <= kMaxTokenBlock)
 };
 
 // -1 for types the engine does not compute with.

@@ -16,6 +16,7 @@ namespace {
 struct Avx2 {
   using reg = __m256;
   static constexpr int W = 8;
+  static constexpr int kGemmTokens = 3;  // 4 x 3 accumulators + operands fill the 16 registers
   static reg zero() { return _mm256_setzero_ps(); }
   static reg set1(float f) { return _mm256_set1_ps(f); }
   static reg load(const float* p) { return _mm256_loadu_ps(p); }
@@ -31,6 +32,7 @@ struct Avx2 {
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static void keep(reg&) {}  // no spare register for a pinned weight vector in the 4 x 3 tile
   static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
   // 32-bit integer lanes, for unpacking the K-quants' bit fields (W bytes widened per load).
   using ireg = __m256i;
@@ -43,6 +45,14 @@ struct Avx2 {
   static ireg shr(ireg a, int c) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(c)); }
   static reg cvt(ireg a) { return _mm256_cvtepi32_ps(a); }
+  static reg low_nibble_f(ireg a) { return cvt(iand(a, 15)); }  // float(a & 15)
+  // set1(*p) as a broadcast load: GCC otherwise forwards a just-stored float array into vpermd
+  // shuffles (one port-5 uop per scale, seen in perf annotate) instead of a free load.
+  static reg bcast(const float* p) {
+    reg r;
+    asm("vbroadcastss %1, %0" : "=x"(r) : "m"(*p));
+    return r;
+  }
   static float hsum(reg v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

@@ -22,6 +22,7 @@ namespace {
 struct Avx512 {
   using reg = __m512;
   static constexpr int W = 16;
+  static constexpr int kGemmTokens = 6;  // 4 x 6 accumulators + 7 operands in the 32 registers
   static reg zero() { return _mm512_setzero_ps(); }
   static reg set1(float f) { return _mm512_set1_ps(f); }
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
@@ -37,6 +38,8 @@ struct Avx512 {
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
   static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  // An empty asm that claims to change v: the compiler must hold v in a register (see gemm_n).
+  static void keep(reg& v) { asm("" : "+v"(v)); }
   static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
   // 32-bit integer lanes, for unpacking the K-quants' bit fields (W bytes widened per load).
   using ireg = __m512i;
@@ -49,6 +52,18 @@ struct Avx512 {
   static ireg shr(ireg a, int c) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(c)); }
   static reg cvt(ireg a) { return _mm512_cvtepi32_ps(a); }
+  // float(a & 15) in one permute: vpermps reads only an index's low 4 bits, and the table holds
+  // 0..15 (exact), so the and before the conversion is not needed.
+  static reg low_nibble_f(ireg a) {
+    return _mm512_permutexvar_ps(a, _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  }
+  // set1(*p) as a broadcast load: GCC otherwise forwards a just-stored float array into vpermd
+  // shuffles (one port-5 uop per scale, seen in perf annotate) instead of a free load.
+  static reg bcast(const float* p) {
+    reg r;
+    asm("vbroadcastss %1, %0" : "=v"(r) : "m"(*p));
+    return r;
+  }
   static float hsum(reg v) { return _mm512_reduce_add_ps(v); }
 };
 

@@ -44,7 +44,8 @@ constexpr RowToF32Fn kConv[kWeightSlots] = {f32_to_f32,  f16_to_f32,  bf16_to_f3
                                             q4_k_to_f32, q5_k_to_f32, q6_k_to_f32};
 
 template <int Slot>
-void dot_rows(const uint8_t* w, uint64_t row_bytes, int nrows, const float* x, int64_t n, float* out) {
+void dot_rows(const uint8_t* w, uint64_t row_bytes, int nrows, const float* x, int64_t n, const float* /*xs*/,
+              float* out) {
   constexpr int64_t kChunk = Slot >= 4 ? 256 : 32;  // a multiple of the type's block size
   // bytes of one chunk of this type
   constexpr int64_t kChunkBytes = Slot == 0 ? 128 : Slot == 3 ? 34 : Slot == 4 ? 144 : Slot == 5 ? 176
@@ -83,7 +84,7 @@ const KernelTable& scalar_kernels() {
   static const KernelTable t = {
       {dot_rows<0>, dot_rows<1>, dot_rows<2>, dot_rows<3>, dot_rows<4>, dot_rows<5>, dot_rows<6>},
       {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32, q4_k_to_f32, q5_k_to_f32, q6_k_to_f32},
-      gemm_tile};
+      gemm_tile, 3};
   return t;
 }
 

@@ -27,18 +27,27 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
     // (2 KiB each for a 1024-column F16 matrix) that the hardware prefetcher keeps losing at
     // their ends: measured 11.4 against 22 GB/s for this order, one thread, 2 KiB rows.
     float out[kRowBlock];
+    // x's sub-block sums for the Q4_K/Q5_K mins, once per token for all rows (kernel_table.h).
+    thread_local std::vector<float> xs;
+    const bool sums = (slot == 4 || slot == 5) && n % 256 == 0;
+    const int64_t xs_len = n / 256 * kSubblockSumsPer256;
+    if (sums) {
+      if (static_cast<int64_t>(xs.size()) < n_tok * xs_len) xs.resize(n_tok * xs_len);
+      for (int t = 0; t < n_tok; ++t) x_subblock_sums(x + t * ldx, n, xs.data() + t * xs_len);
+    }
+    const auto xs_of = [&](int t) { return sums ? xs.data() + t * xs_len : nullptr; };
     const int64_t part = (r1 - r0) / kRowBlock;
     const uint64_t part_bytes = static_cast<uint64_t>(part) * w.row_bytes;
     for (int64_t j = 0; j < part; ++j)
       for (int t = 0; t < n_tok; ++t) {
-        k.dot_rows[slot](w.row(r0 + j), part_bytes, kRowBlock, x + t * ldx, n, out);
+        k.dot_rows[slot](w.row(r0 + j), part_bytes, kRowBlock, x + t * ldx, n, xs_of(t), out);
         for (int i = 0; i < kRowBlock; ++i) y[t * ldy + r0 + i * part + j] = out[i];
       }
     const int64_t rest = r0 + kRowBlock * part;  // fewer than kRowBlock rows left
     if (rest < r1)
       for (int t = 0; t < n_tok; ++t) {
         const int nr = static_cast<int>(r1 - rest);
-        k.dot_rows[slot](w.row(rest), w.row_bytes, nr, x + t * ldx, n, out);
+        k.dot_rows[slot](w.row(rest), w.row_bytes, nr, x + t * ldx, n, xs_of(t), out);
         for (int i = 0; i < nr; ++i) y[t * ldy + rest + i] = out[i];
       }
     return;
@@ -47,7 +56,7 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
   thread_local std::vector<float> rows_f32;
   if (slot != 0 && static_cast<int64_t>(rows_f32.size()) < kRowBlock * n) rows_f32.resize(kRowBlock * n);
   const float* wp[kRowBlock];
-  const float* xp[kTokenBlock];
+  const float* xp[kMaxTokenBlock];
   for (int64_t r = r0; r < r1; r += kRowBlock) {
     const int nr = static_cast<int>(std::min<int64_t>(kRowBlock, r1 - r));
     for (int i = 0; i < nr; ++i) {
@@ -58,8 +67,8 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
         wp[i] = rows_f32.data() + i * n;
       }
     }
-    for (int t = 0; t < n_tok; t += kTokenBlock) {
-      const int nt = std::min(kTokenBlock, n_tok - t);
+    for (int t = 0; t < n_tok; t += k.gemm_tokens) {
+      const int nt = std::min(k.gemm_tokens, n_tok - t);
       for (int j = 0; j < nt; ++j) xp[j] = x + (t + j) * ldx;
       k.gemm_tile(wp, nr, xp, nt, n, y + t * ldy + r, ldy);
     }
@@ -81,7 +90,8 @@ void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx
 }
 
 void dot_f32_rows(const float* rows, int64_t stride, int nrows, const float* x, int64_t n, float* out) {
-  kernels_for(active_isa()).dot_rows[0](reinterpret_cast<const uint8_t*>(rows), stride * sizeof(float), nrows, x, n, out);
+  kernels_for(active_isa()).dot_rows[0](reinterpret_cast<const uint8_t*>(rows), stride * sizeof(float), nrows, x, n, nullptr,
+                                        out);
 }
 
 void split_rows(int64_t rows, int tid, int nth, int64_t* r0, int64_t* r1) {

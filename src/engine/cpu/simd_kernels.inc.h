@@ -94,19 +94,19 @@ void dot_rows_q8_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, flo
 #include "engine/cpu/simd_kquant.inc.h"
 
 template <class S, int Slot, int NR>
-void dot_rows_k(const uint8_t* w, uint64_t rb, const float* x, int64_t n, float* out) {
+void dot_rows_k(const uint8_t* w, uint64_t rb, const float* x, int64_t n, const float* xs, float* out) {
   if constexpr (Slot == 6) dot_rows_q6k_n<S, NR>(w, rb, x, n, out);
-  else dot_rows_q45k_n<S, Slot == 5, NR>(w, rb, x, n, out);
+  else dot_rows_q45k_n<S, Slot == 5, NR>(w, rb, x, n, xs, out);
 }
 
 template <class S, int Slot>
-void dot_rows(const uint8_t* w, uint64_t rb, int nrows, const float* x, int64_t n, float* out) {
+void dot_rows(const uint8_t* w, uint64_t rb, int nrows, const float* x, int64_t n, const float* xs, float* out) {
   if constexpr (Slot >= 4) {
     switch (nrows) {
-      case 1: return dot_rows_k<S, Slot, 1>(w, rb, x, n, out);
-      case 2: return dot_rows_k<S, Slot, 2>(w, rb, x, n, out);
-      case 3: return dot_rows_k<S, Slot, 3>(w, rb, x, n, out);
-      default: return dot_rows_k<S, Slot, 4>(w, rb, x, n, out);
+      case 1: return dot_rows_k<S, Slot, 1>(w, rb, x, n, xs, out);
+      case 2: return dot_rows_k<S, Slot, 2>(w, rb, x, n, xs, out);
+      case 3: return dot_rows_k<S, Slot, 3>(w, rb, x, n, xs, out);
+      default: return dot_rows_k<S, Slot, 4>(w, rb, x, n, xs, out);
     }
   } else if constexpr (Slot == 3) {
     switch (nrows) {
@@ -149,7 +149,11 @@ void row_to_f32(const uint8_t* w, float* dst, int64_t n) {
 }
 
 // Prefill: an NR x NT register tile; each weight vector load is shared by NT tokens and each x
-// load by NR rows (12 accumulators for 4 x 3 fit in the 16 AVX2 registers with the 4 operands).
+// load by NR rows. AVX2 (16 registers) takes 4 x 3 (12 accumulators and the operands); AVX-512
+// (32 registers) takes 4 x 6, S::kGemmTokens: 24 accumulators, 6 x and 1 weight register, so 10
+// loads feed 24 FMAs instead of 7 per 12. S::keep pins a loaded weight vector in a register: GCC
+// otherwise folds the weight load into each of the NT FMAs (12 loads + 3 per 12 FMAs for 4 x 3
+// measured in perf annotate), which made the tile bound by loads rather than FMAs.
 template <class S, int NR, int NT>
 void gemm_n(const float* const* w, const float* const* x, int64_t n, float* y, int64_t ldy) {
   using R = typename S::reg;
@@ -166,7 +170,8 @@ void gemm_n(const float* const* w, const float* const* x, int64_t n, float* y, i
     for (int t = 0; t < NT; ++t) xv[t] = S::load(x[t] + i);
     #pragma GCC unroll 8
     for (int r = 0; r < NR; ++r) {
-      const R wv = S::load(w[r] + i);
+      R wv = S::load(w[r] + i);
+      S::keep(wv);
       #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t) acc[r][t] = S::fma(wv, xv[t], acc[r][t]);
     }
@@ -183,10 +188,21 @@ void gemm_n(const float* const* w, const float* const* x, int64_t n, float* y, i
 
 template <class S, int NR>
 void gemm_rows(const float* const* w, const float* const* x, int ntok, int64_t n, float* y, int64_t ldy) {
-  switch (ntok) {
-    case 1: return gemm_n<S, NR, 1>(w, x, n, y, ldy);
-    case 2: return gemm_n<S, NR, 2>(w, x, n, y, ldy);
-    default: return gemm_n<S, NR, 3>(w, x, n, y, ldy);
+  if constexpr (S::kGemmTokens >= 6) {
+    switch (ntok) {
+      case 1: return gemm_n<S, NR, 1>(w, x, n, y, ldy);
+      case 2: return gemm_n<S, NR, 2>(w, x, n, y, ldy);
+      case 3: return gemm_n<S, NR, 3>(w, x, n, y, ldy);
+      case 4: return gemm_n<S, NR, 4>(w, x, n, y, ldy);
+      case 5: return gemm_n<S, NR, 5>(w, x, n, y, ldy);
+      default: return gemm_n<S, NR, 6>(w, x, n, y, ldy);
+    }
+  } else {
+    switch (ntok) {
+      case 1: return gemm_n<S, NR, 1>(w, x, n, y, ldy);
+      case 2: return gemm_n<S, NR, 2>(w, x, n, y, ldy);
+      default: return gemm_n<S, NR, 3>(w, x, n, y, ldy);
+    }
   }
 }
 
@@ -207,5 +223,5 @@ KernelTable make_table() {
            dot_rows<S, 6>},
           {row_to_f32<S, 0>, row_to_f32<S, 1>, row_to_f32<S, 2>, row_to_f32<S, 3>, row_to_f32<S, 4>,
            row_to_f32<S, 5>, row_to_f32<S, 6>},
-          gemm_tile<S>};
+          gemm_tile<S>, S::kGemmTokens};
 }

@@ -3,7 +3,8 @@
 // the including file's anonymous namespace, after its ISA target is set).
 //
 // A row's super-block of 256 values is turned into quants either W at a time (W bytes widened to
-// 32-bit lanes, the bit fields cut out with and/shift: Q4_K, and the prefill conversions) or 32
+// 32-bit lanes, the bit fields cut out with and/shift: Q4_K (on AVX-512 its low nibble goes to
+// float through a 16-entry table permute, no and), and the prefill conversions) or 32
 // bytes at a time into a 256-byte stack buffer that stays in L1 (Q5_K, Q6_K: more fields to
 // combine, cheaper on byte vectors), then converted to float and multiplied with x; the scales
 // are applied once per sub-block. The rows of a call are walked super-block by super-block in
@@ -30,6 +31,15 @@ inline void q45k_quants(const uint8_t* qs, const uint8_t* qh, int g, int k, type
     *lo = S::ior(*lo, S::shl(S::iand(S::shr(h, 2 * g), 1), 4));
     *hi = S::ior(*hi, S::shl(S::iand(S::shr(h, 2 * g + 1), 1), 4));
   }
+}
+
+// Q4_K's two nibbles of the W bytes 32g + k*W ..: lo still holds the byte (S::low_nibble_f takes
+// its low 4 bits while converting: a table permute on AVX-512 ignores the other bits, which saves
+// the and), hi the high nibble.
+template <class S>
+inline void q45k_nibbles(const uint8_t* qs, int g, int k, typename S::ireg* lo, typename S::ireg* hi) {
+  *lo = S::load_u8(qs + 32 * g + k * S::W);
+  *hi = S::shr(*lo, 4);
 }
 
 // Quants minus 32 of the W values 128h + 32g + l .. of a Q6_K super-block.
@@ -104,9 +114,10 @@ inline void unpack_scales_mins(const uint8_t* packed, uint8_t* sc) {
 
 // Q4_K / Q5_K: value = d*sc*q - dmin*m, so a sub-block contributes d*sc * sum(q x) - dmin*m *
 // sum(x): one FMA per sub-block applies the scale, and the mins are a dot with the sums of x per
-// sub-block (computed once per super-block for all rows of the call), one vector FMA per row.
+// sub-block, one vector FMA per row. xs holds those sums (x_subblock_sums in kernel_table.h,
+// computed once per matrix-vector product); without it they are summed here per super-block.
 template <class S, bool Q5, int NR>
-void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, float* out) {
+void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, const float* xs, float* out) {
   using R = typename S::reg;
   constexpr int W = S::W;
   constexpr int kBytes = Q5 ? 176 : 144;
@@ -116,18 +127,11 @@ void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, f
   alignas(64) uint8_t q[256];
   alignas(64) uint8_t sm[16];
   alignas(64) float smf[16];
-  // Lanes 8..15: the sums of x per sub-block; lanes 0..7 stay 0, so that one product with the 16
-  // unpacked scales-then-mins leaves only the mins' dot.
-  alignas(64) float xs16[16] = {};
+  alignas(64) float own_xs[16];
   for (int64_t b = 0; b < n / 256; ++b) {
     const float* xb = x + b * 256;
-    #pragma GCC unroll 8
-    for (int s = 0; s < 8; ++s) {
-      R t = S::load(xb + 32 * s);
-      #pragma GCC unroll 4
-      for (int k = 1; k < 32 / W; ++k) t = S::add(t, S::load(xb + 32 * s + k * W));
-      xs16[8 + s] = S::hsum(t);
-    }
+    const float* xs16 = xs ? xs + b * kSubblockSumsPer256 : own_xs;
+    if (!xs) x_subblock_sums(xb, 256, own_xs);
     #pragma GCC unroll 4
     for (int r = 0; r < NR; ++r) {
       const uint8_t* blk = w + r * rb + b * kBytes;
@@ -148,7 +152,7 @@ void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, f
           #pragma GCC unroll 4
           for (int k = 1; k < 32 / W; ++k)
             t = S::fma(S::cvt(S::load_u8(q + 32 * s + k * W)), S::load(xb + 32 * s + k * W), t);
-          a = S::fma(S::set1(smf[s]), t, a);
+          a = S::fma(S::bcast(smf + s), t, a);
         }
       } else {  // Q4_K: each widened byte gives two quants (its nibbles, sub-blocks 2g and 2g+1)
         #pragma GCC unroll 4
@@ -157,12 +161,12 @@ void dot_rows_q45k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, f
           #pragma GCC unroll 4
           for (int k = 0; k < 32 / W; ++k) {
             typename S::ireg lo, hi;
-            q45k_quants<S, false>(blk + 16, nullptr, g, k, &lo, &hi);
-            t0 = S::fma(S::cvt(lo), S::load(xb + 64 * g + k * W), t0);
+            q45k_nibbles<S>(blk + 16, g, k, &lo, &hi);
+            t0 = S::fma(S::low_nibble_f(lo), S::load(xb + 64 * g + k * W), t0);
             t1 = S::fma(S::cvt(hi), S::load(xb + 64 * g + 32 + k * W), t1);
           }
-          a = S::fma(S::set1(smf[2 * g]), t0, a);
-          a = S::fma(S::set1(smf[2 * g + 1]), t1, a);
+          a = S::fma(S::bcast(smf + 2 * g), t0, a);
+          a = S::fma(S::bcast(smf + 2 * g + 1), t1, a);
         }
       }
       acc[r] = a;
@@ -199,7 +203,7 @@ void dot_rows_q6k_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, fl
         R t = S::mul(S::load_i8(qi + 16 * g), S::load(xb + 16 * g));
         #pragma GCC unroll 2
         for (int k = 1; k < 16 / W; ++k) t = S::fma(S::load_i8(qi + 16 * g + k * W), S::load(xb + 16 * g + k * W), t);
-        a = S::fma(S::set1(scf[g]), t, a);
+        a = S::fma(S::bcast(scf + g), t, a);
       }
       acc[r] = a;
     }
