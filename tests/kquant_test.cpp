@@ -14,6 +14,7 @@
 
 #include "engine/cpu/isa.h"
 #include "engine/cpu/kernel_table.h"
+#include "engine/cpu/matmul.h"
 #include "engine/gguf/dtype.h"
 #include "engine/gguf/gguf.h"
 #include "engine/gguf/kquant.h"
@@ -227,6 +228,56 @@ TEST(KQuant, SimdRowToF32MatchesScalar) {
 }
 
 // --- llama.cpp's Q4_K_M rules --------------------------------------------------------------------
+
+// Blocks as llama.cpp's quantizer may write them and ours never does: random bytes with negative
+// d/dmin, Q6_K scales of -128 and every quant value, through the decode (1-2 tokens) and prefill
+// (3-5 tokens) paths of every ISA, against the scalar dequantization and a double-precision dot.
+TEST(KQuant, ForeignBlocksThroughEveryIsaAndPath) {
+  std::mt19937 rng(77);
+  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    const int64_t cols = 768, rows = 7, bb = gguf::type_traits(t).block_bytes, rb = cols / 256 * bb;
+    std::vector<uint8_t> bytes(static_cast<size_t>(rb * rows));
+    for (auto& c : bytes) c = static_cast<uint8_t>(rng());
+    // Halves of moderate magnitude (exponent 7..10) with a random sign, so products stay finite.
+    auto half = [&](uint8_t* p) {
+      const uint16_t h = static_cast<uint16_t>(((7 + rng() % 4) << 10) | (rng() & 0x3ff) | (rng() % 2 ? 0x8000 : 0));
+      std::memcpy(p, &h, 2);
+    };
+    for (int64_t b = 0; b < rows * cols / 256; ++b) {
+      uint8_t* blk = bytes.data() + b * bb;
+      if (t == GgmlType::Q6_K) {
+        half(blk + 208);
+        blk[192] = 0x80;  // scale -128
+      } else {
+        half(blk), half(blk + 2);
+      }
+    }
+    WeightTensor w;
+    w.data = bytes.data(), w.type = t, w.cols = cols, w.rows = rows, w.row_bytes = static_cast<uint64_t>(rb), w.name = "foreign";
+    std::vector<float> deq(static_cast<size_t>(rows * cols));
+    for (int64_t r = 0; r < rows; ++r) gguf::dequantize_row(t, w.row(r), deq.data() + r * cols, cols);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (int ntok : {1, 2, 3, 5}) {
+      std::vector<float> x(static_cast<size_t>(ntok * cols));
+      for (auto& v : x) v = u(rng);
+      for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
+        if (!cpu::isa_supported(isa)) continue;
+        std::vector<float> y(static_cast<size_t>(ntok * rows), -99.0f);
+        cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), cols, ntok, y.data(), rows, 0, rows);
+        for (int k = 0; k < ntok; ++k)
+          for (int64_t r = 0; r < rows; ++r) {
+            double ref = 0, mag = 0;
+            for (int64_t i = 0; i < cols; ++i) {
+              const double p = static_cast<double>(deq[r * cols + i]) * x[k * cols + i];
+              ref += p, mag += std::abs(p);
+            }
+            EXPECT_NEAR(y[k * rows + r], ref, 1e-6 * cols * mag + 1e-6)
+                << gguf::type_name(static_cast<uint32_t>(t)) << " " << cpu::isa_name(isa) << " tokens " << ntok << " row " << r;
+          }
+      }
+    }
+  }
+}
 
 TEST(KQuant, Q4KMMixFollowsLlamaCppRules) {
   // use_more_bits for 28 layers: i < 3, i >= 24, and (i - 3) % 3 == 2 -> 5, 8, ..., 23

@@ -137,7 +137,21 @@ void bf16_to_floats(const uint16_t* in, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = bf16_to_float(in[i]);
 }
 
+namespace {
+
+// Block types convert whole blocks only: a tail would be left unwritten (the reader and the writer
+// already refuse such rows; this keeps a future caller from reading garbage).
+void check_whole_blocks(GgmlType type, int64_t n) {
+  const TypeTraits* t = type_traits(static_cast<uint32_t>(type));
+  if (t && t->block_size > 1 && n % t->block_size != 0)
+    throw Error(std::to_string(n) + " values are not a whole number of " + type_name(static_cast<uint32_t>(type)) +
+                " blocks of " + std::to_string(t->block_size));
+}
+
+}  // namespace
+
 void dequantize_row(GgmlType type, const void* src, float* y, int64_t n) {
+  check_whole_blocks(type, n);
   switch (type) {
     case GgmlType::F32: std::memcpy(y, src, static_cast<size_t>(n) * 4); return;
     case GgmlType::F16: half_to_floats(static_cast<const uint16_t*>(src), y, n); return;
@@ -151,6 +165,11 @@ void dequantize_row(GgmlType type, const void* src, float* y, int64_t n) {
 }
 
 void quantize_row(GgmlType type, const float* x, void* dst, int64_t n) {
+  check_whole_blocks(type, n);
+  // The block quantizers divide by ranges: an infinity or NaN would make their scales undefined.
+  if (type == GgmlType::Q8_0 || type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q6_K)
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(x[i])) throw Error("cannot quantize a non-finite value to " + type_name(static_cast<uint32_t>(type)));
   switch (type) {
     case GgmlType::F32: std::memcpy(dst, x, static_cast<size_t>(n) * 4); return;
     case GgmlType::F16: floats_to_half(x, static_cast<uint16_t*>(dst), n); return;

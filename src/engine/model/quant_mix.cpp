@@ -1,5 +1,8 @@
 #include "engine/model/quant_mix.h"
 
+#include <cctype>
+#include <string>
+
 #include "util/error.h"
 
 namespace infertrace::engine {
@@ -22,7 +25,9 @@ int64_t layer_of(const std::string& name) {
 
 }  // namespace
 
-WeightScheme parse_weight_scheme(std::string_view n) {
+WeightScheme parse_weight_scheme(std::string_view name) {
+  std::string n(name);  // llama.cpp writes the names in capitals (Q4_K_M): either spelling
+  for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (n == "f32") return {GgmlType::F32, false};
   if (n == "f16") return {GgmlType::F16, false};
   if (n == "bf16") return {GgmlType::BF16, false};
@@ -30,7 +35,7 @@ WeightScheme parse_weight_scheme(std::string_view n) {
   if (n == "q4_k_m") return {GgmlType::Q4_K, true};
   if (n == "q5_k_m") return {GgmlType::Q5_K, true};
   if (n == "q6_k") return {GgmlType::Q6_K, false};
-  throw UsageError("--dtype " + std::string(n) + ": expected f32, f16, bf16, q8_0, q4_k_m, q5_k_m or q6_k");
+  throw UsageError("--dtype " + std::string(name) + ": expected f32, f16, bf16, q8_0, q4_k_m, q5_k_m or q6_k");
 }
 
 std::string weight_scheme_name(const WeightScheme& s) {
