@@ -68,11 +68,13 @@ void quantize_scaled_min(const float* x, int qmax, uint16_t* d_out, uint16_t* dm
   pack_scales(sc, m, scales);
 }
 
-}  // namespace
-
-void dequantize_q4_k(const BlockQ4_K* in, float* y, int64_t n) {
+// Q4_K and Q5_K share the super-block: d, dmin, the packed 6-bit scales and mins of 8 sub-blocks
+// of 32, and values x = d*sc*q - dmin*m; `quant(k, g, l, high)` gives q of element l of the
+// low (sub-block 2g) or high (2g+1) half of group g, which is all that differs between them.
+template <class Block, class Quant>
+void dequantize_k45(const Block* in, float* y, int64_t n, Quant quant) {
   for (int64_t b = 0; b < n / kQK; ++b, y += kQK) {
-    const BlockQ4_K& k = in[b];
+    const Block& k = in[b];
     const float d = half_to_float(k.d), dmin = half_to_float(k.dmin);
     for (int g = 0; g < 4; ++g) {
       int sc0, m0, sc1, m1;
@@ -81,31 +83,27 @@ void dequantize_q4_k(const BlockQ4_K* in, float* y, int64_t n) {
       const float d0 = d * static_cast<float>(sc0), o0 = dmin * static_cast<float>(m0);
       const float d1 = d * static_cast<float>(sc1), o1 = dmin * static_cast<float>(m1);
       for (int l = 0; l < 32; ++l) {
-        y[64 * g + l] = d0 * static_cast<float>(k.qs[32 * g + l] & 15) - o0;
-        y[64 * g + 32 + l] = d1 * static_cast<float>(k.qs[32 * g + l] >> 4) - o1;
+        y[64 * g + l] = d0 * static_cast<float>(quant(k, g, l, false)) - o0;
+        y[64 * g + 32 + l] = d1 * static_cast<float>(quant(k, g, l, true)) - o1;
       }
     }
   }
 }
 
+}  // namespace
+
+void dequantize_q4_k(const BlockQ4_K* in, float* y, int64_t n) {
+  dequantize_k45(in, y, n, [](const BlockQ4_K& k, int g, int l, bool high) {
+    return high ? k.qs[32 * g + l] >> 4 : k.qs[32 * g + l] & 15;
+  });
+}
+
 void dequantize_q5_k(const BlockQ5_K* in, float* y, int64_t n) {
-  for (int64_t b = 0; b < n / kQK; ++b, y += kQK) {
-    const BlockQ5_K& k = in[b];
-    const float d = half_to_float(k.d), dmin = half_to_float(k.dmin);
-    for (int g = 0; g < 4; ++g) {
-      int sc0, m0, sc1, m1;
-      kquant_scale_min(k.scales, 2 * g, &sc0, &m0);
-      kquant_scale_min(k.scales, 2 * g + 1, &sc1, &m1);
-      const float d0 = d * static_cast<float>(sc0), o0 = dmin * static_cast<float>(m0);
-      const float d1 = d * static_cast<float>(sc1), o1 = dmin * static_cast<float>(m1);
-      for (int l = 0; l < 32; ++l) {
-        const int q0 = (k.qs[32 * g + l] & 15) | (((k.qh[l] >> (2 * g)) & 1) << 4);
-        const int q1 = (k.qs[32 * g + l] >> 4) | (((k.qh[l] >> (2 * g + 1)) & 1) << 4);
-        y[64 * g + l] = d0 * static_cast<float>(q0) - o0;
-        y[64 * g + 32 + l] = d1 * static_cast<float>(q1) - o1;
-      }
-    }
-  }
+  // The fifth bit of element l of sub-block j is bit j of qh[l].
+  dequantize_k45(in, y, n, [](const BlockQ5_K& k, int g, int l, bool high) {
+    const int low4 = high ? k.qs[32 * g + l] >> 4 : k.qs[32 * g + l] & 15;
+    return low4 | (((k.qh[l] >> (2 * g + (high ? 1 : 0))) & 1) << 4);
+  });
 }
 
 void dequantize_q6_k(const BlockQ6_K* in, float* y, int64_t n) {
