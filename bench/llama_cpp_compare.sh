@@ -7,7 +7,7 @@
 # INFERTRACE_BEFORE=path: a second infertrace build (e.g. before a change) run in the same
 # alternation, reported as "infertrace (before)", so before/after/llama.cpp share the conditions.
 set -euo pipefail
-MODEL=$(realpath "$1")  # the driver runs in $NLC_DIR
+MODEL=$(realpath "${1:?usage: see the comment at the top of this script}")  # the driver runs in $NLC_DIR
 THREADS=${2:-1,2}; NP=${3:-64}; NG=${4:-32}; REPS=${5:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 INFERTRACE=${INFERTRACE:-$HERE/../build/dev/src/infertrace}

@@ -8,7 +8,7 @@
 # usage: bench/llama_cpp_probs.sh MODEL.gguf [N_PROMPT=16] [N_GEN=32]
 # Installs node-llama-cpp@3.22.1 into $NLC_DIR (default: a temporary directory, removed after).
 set -euo pipefail
-MODEL=$(realpath "$1")  # the driver runs in $NLC_DIR
+MODEL=$(realpath "${1:?usage: see the comment at the top of this script}")  # the driver runs in $NLC_DIR
 NP=${2:-16}; NG=${3:-32}
 HERE=$(cd "$(dirname "$0")" && pwd)
 INFERTRACE=${INFERTRACE:-$HERE/../build/dev/src/infertrace}

@@ -90,6 +90,47 @@ TEST(EngineKernels, MatmulEveryTypeIsaAndBatchMatchesDoubleReference) {
   }
 }
 
+// Every tail of the row and token blocking: row counts leaving 1, 2 or 3 rows after blocks of 4,
+// and 1..14 tokens (every remainder after the AVX-512 tile's 6 tokens and AVX2's 3), with padded
+// strides (ldx = cols + 3, ldy = rows + 2) whose padding must stay untouched.
+TEST(EngineKernels, MatmulEveryRowAndTokenTail) {
+  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_K,
+                        GgmlType::Q5_K, GgmlType::Q6_K}) {
+    // Whole blocks of the type; 44 (vectors and a scalar tail) for the types without blocks.
+    const int64_t block = gguf::type_traits(type).block_size, cols = block > 1 ? 3 * block : 44;
+    for (int64_t rows : {1, 2, 3, 5, 6, 9, 10}) {
+      Matrix m = random_matrix(type, rows, cols, static_cast<uint32_t>(rows));
+      std::vector<float> deq(rows * cols);
+      for (int64_t r = 0; r < rows; ++r) gguf::dequantize_row(type, m.w.row(r), deq.data() + r * cols, cols);
+      const int64_t ldx = cols + 3, ldy = rows + 2;
+      for (int n_tok = 1; n_tok <= 14; ++n_tok) {
+        std::mt19937 rng(static_cast<uint32_t>(n_tok));
+        std::uniform_real_distribution<float> u(-1, 1);
+        std::vector<float> x(n_tok * ldx);
+        for (float& v : x) v = u(rng);
+        for (cpu::Isa isa : isas()) {
+          std::vector<float> y(n_tok * ldy, -99.0f);
+          cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), ldx, n_tok, y.data(), ldy, 0, rows);
+          for (int t = 0; t < n_tok; ++t) {
+            for (int64_t r = 0; r < rows; ++r) {
+              double ref = 0, mag = 0;
+              for (int64_t i = 0; i < cols; ++i) {
+                const double p = static_cast<double>(deq[r * cols + i]) * x[t * ldx + i];
+                ref += p, mag += std::abs(p);
+              }
+              EXPECT_NEAR(y[t * ldy + r], ref, 1e-6 * cols * mag + 1e-6)
+                  << gguf::type_name(static_cast<uint32_t>(type)) << " rows " << rows << " tokens " << n_tok << " isa "
+                  << cpu::isa_name(isa) << " row " << r << " token " << t;
+            }
+            for (int64_t r = rows; r < ldy; ++r)
+              EXPECT_EQ(y[t * ldy + r], -99.0f) << "padding written: rows " << rows << " tokens " << n_tok;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(EngineKernels, SplitRowsCoversEveryRowOnceInBlocksOfFour) {
   for (int64_t rows : {1, 4, 13, 151936})
     for (int nth : {1, 2, 3, 7}) {

@@ -73,12 +73,12 @@ class CsvTables {
   }
   void commit(bool keep_gpu) {
     std::error_code ec;
-    // Every target checked before the first rename, so that the usual failure (a directory or
-    // other non-file in the way) leaves the previous tables whole rather than half replaced.
+    // Every target checked before the first rename, so that the usual failure (a directory in the
+    // way: the one target rename(2) cannot replace; a symlink is replaced, as before) leaves the
+    // previous tables whole rather than half replaced.
     for (auto& n : names_) {
-      const auto st = std::filesystem::symlink_status(dir_ / n, ec);
-      if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
-        throw Error((dir_ / n).string() + ": cannot replace: not a regular file (nothing was replaced)");
+      if (std::filesystem::is_directory(std::filesystem::symlink_status(dir_ / n, ec)))
+        throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
     }
     for (size_t i = 0; i < names_.size(); ++i) {
       std::filesystem::rename(dir_ / (names_[i] + ".partial"), dir_ / names_[i], ec);

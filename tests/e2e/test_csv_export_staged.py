@@ -62,7 +62,7 @@ with tempfile.TemporaryDirectory() as d:
     os.mkdir(os.path.join(way, "switches.csv"))
     kept = {f: v for f, v in contents_files(way).items()}
     r = subprocess.run([EXE, "export", large, "--csv", way], capture_output=True, text=True)
-    check(r.returncode == 1 and "switches.csv" in r.stderr and "nothing was replaced" in r.stderr,
+    check(r.returncode == 1 and "switches.csv" in r.stderr and "nothing was replaced" in r.stderr and "directory" in r.stderr,
           "a directory in the way: rc=%d %s" % (r.returncode, r.stderr.strip()))
     check(contents_files(way) == kept and not any(f.endswith(".partial") for f in os.listdir(way)),
           "tables changed or .partial left beside a directory in the way: %s" % sorted(os.listdir(way)))

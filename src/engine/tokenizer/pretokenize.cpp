@@ -10,7 +10,7 @@ bool pretokenizer_implemented(std::string_view pre) {
   if (pretokenizer_for(pre) != PreTokenizer::Gpt2) return true;
   // The names llama.cpp splits with GPT-2's own pattern.
   for (std::string_view name : {"gpt-2", "phi-2", "roberta-bpe", "jina-es", "jina-de", "jina-v1-en", "jina-v2-es",
-                                "jina-v2-de", "jina-v2-code", "gigachat", "a.x-4.0", "mellum", "exaone4"})
+                                "jina-v2-de", "jina-v2-code", "gigachat", "a.x-4.0", "mellum", "exaone4", "modern-bert"})
     if (pre == name) return true;
   return false;
 }
