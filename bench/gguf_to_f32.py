@@ -12,7 +12,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
 import _gguf  # noqa: E402
 
-DECODERS = {8: (34, _gguf.dequant_q8_0_block), 12: (144, _gguf.dequant_q4_k_block), 14: (210, _gguf.dequant_q6_k_block)}
+DECODERS = {8: (34, _gguf.dequant_q8_0_block), 12: (144, _gguf.dequant_q4_k_block), 13: (176, _gguf.dequant_q5_k_block),
+            14: (210, _gguf.dequant_q6_k_block)}
 
 src, dst = sys.argv[1], sys.argv[2]
 version, align, kv, tensors, data_off = _gguf.parse(open(src, "rb").read())

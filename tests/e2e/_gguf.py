@@ -102,6 +102,21 @@ def dequant_q4_k_block(b):
     return out
 
 
+def dequant_q5_k_block(b):
+    """256 values of a 176-byte Q5_K block: d, dmin, 12 scale bytes, qh[32], qs[128]; the low four
+    bits as in Q4_K, the fifth bit of value v is bit v//32 (its sub-block) of qh[v % 32]."""
+    d, dmin = half(struct.unpack_from("<H", b, 0)[0]), half(struct.unpack_from("<H", b, 2)[0])
+    sc, qh, qs = b[4:16], b[16:48], b[48:176]
+    out = []
+    for v in range(256):
+        g, r = divmod(v, 64)
+        byte = qs[32 * g + r % 32]
+        q = (byte & 15 if r < 32 else byte >> 4) | (((qh[v % 32] >> (v // 32)) & 1) << 4)
+        s, m = _k_scale_min(sc, v // 32)
+        out.append(d * s * q - dmin * m)
+    return out
+
+
 def dequant_q6_k_block(b):
     """256 values of a 210-byte Q6_K block: ql[128], qh[64], int8 scales[16], d."""
     ql, qh = b[0:128], b[128:192]

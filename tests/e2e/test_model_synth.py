@@ -5,6 +5,7 @@ import json
 import math
 import os
 import struct
+import subprocess
 import sys
 import tempfile
 
@@ -133,6 +134,32 @@ with tempfile.TemporaryDirectory() as tmp:
         sd = math.sqrt(sum(v * v for v in vals) / len(vals))
         check(abs(sd * math.sqrt(fan_in) - 1.0) < 0.05, "%s: weight std %.4f, want %.4f" % (name, sd, 1 / math.sqrt(fan_in)))
         check(max(abs(v) for v in vals) <= math.sqrt(12) / math.sqrt(fan_in) * 1.1, name + ": weights out of bounds")
+    # Q5_K_M: Q5_K where Q4_K_M has Q4_K; its fifth bits decoded here too.
+    path5 = os.path.join(tmp, "k5.gguf")
+    r = run("model", "synth", "--preset", "tiny-llama-k", "--dtype", "q5_k_m", "--seed", "3", "-o", path5)
+    check(r.returncode == 0, "q5_k_m synth: %s" % r.stderr)
+    if r.returncode == 0:
+        version, align, kv5, tensors5, data_off5 = _gguf.parse(open(path5, "rb").read())
+        t = next(t for t in tensors5 if t["name"] == "blk.0.ffn_up.weight")
+        check(t["type"] == 13 and kv5["general.file_type"][1] == 17, "q5_k_m: ffn_up type %d" % t["type"])
+        vals = [v for b in range(0, len(t["data"]), 176) for v in _gguf.dequant_q5_k_block(t["data"][b:b + 176])]
+        fan_in = t["ne"][0]
+        sd = math.sqrt(sum(v * v for v in vals) / len(vals))
+        check(abs(sd * math.sqrt(fan_in) - 1.0) < 0.05, "q5_k ffn_up: weight std %.4f, want %.4f" % (sd, 1 / math.sqrt(fan_in)))
+        check(max(abs(v) for v in vals) <= math.sqrt(12) / math.sqrt(fan_in) * 1.1, "q5_k ffn_up: weights out of bounds")
+    # The whole files against the Python decoders: every quantized tensor decoded to F32 here
+    # (bench/gguf_to_f32.py) gives the engine the same 16 greedy tokens as the quantized file (a
+    # wrong bit in any decoder changes them: checked by flipping Q5_K's fifth-bit order).
+    to_f32 = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "bench", "gguf_to_f32.py")
+    for src in (path, path5):
+        dst = src + ".f32.gguf"
+        c = subprocess.run([sys.executable, to_f32, src, dst], capture_output=True, text=True)
+        check(c.returncode == 0, "gguf_to_f32 %s: %s" % (src, c.stderr))
+        ids = []
+        for f in (src, dst):
+            r = run("engine", "run", "-m", f, "--prompt-tokens", "8", "-n", "16", "--ignore-eos", "--json")
+            ids.append(json.loads(r.stdout)["output_ids"] if r.returncode == 0 else r.stderr)
+        check(ids[0] == ids[1], "%s: quantized %s, decoded to f32 %s" % (os.path.basename(src), ids[0], ids[1]))
     r = run("model", "info", path, "--json")
     info = json.loads(r.stdout)
     check(r.returncode == 0 and "model_error" not in info, "q4_k_m info: %d %s" % (r.returncode, info.get("model_error")))
