@@ -12,6 +12,7 @@
 #include "engine/cpu/ops.h"
 #include "engine/gguf/dtype.h"
 #include "util/error.h"
+#include "matmul_reference.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
@@ -72,18 +73,10 @@ TEST(EngineKernels, MatmulEveryTypeIsaAndBatchMatchesDoubleReference) {
           // Two calls on [0,5) and [5,13): a split like the thread pool makes.
           cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), cols, n_tok, y.data(), rows, 0, 5);
           cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), cols, n_tok, y.data(), rows, 5, rows);
-          for (int t = 0; t < n_tok; ++t)
-            for (int64_t r = 0; r < rows; ++r) {
-              double ref = 0, mag = 0;
-              for (int64_t i = 0; i < cols; ++i) {
-                ref += static_cast<double>(deq[r * cols + i]) * x[t * cols + i];
-                mag += std::abs(static_cast<double>(deq[r * cols + i]) * x[t * cols + i]);
-              }
-              // float accumulation: error bounded by ~n * eps * sum|terms|
-              EXPECT_NEAR(y[t * rows + r], ref, 1e-6 * cols * mag + 1e-6)
-                  << gguf::type_name(static_cast<uint32_t>(type)) << " cols " << cols << " tokens " << n_tok
-                  << " isa " << cpu::isa_name(isa) << " row " << r << " token " << t;
-            }
+          test::expect_matmul_matches_reference(deq, rows, cols, x.data(), cols, n_tok, y.data(), rows,
+                                                gguf::type_name(static_cast<uint32_t>(type)) + " cols " +
+                                                    std::to_string(cols) + " tokens " + std::to_string(n_tok) +
+                                                    " isa " + cpu::isa_name(isa));
         }
       }
     }
@@ -111,17 +104,11 @@ TEST(EngineKernels, MatmulEveryRowAndTokenTail) {
         for (cpu::Isa isa : isas()) {
           std::vector<float> y(n_tok * ldy, -99.0f);
           cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), ldx, n_tok, y.data(), ldy, 0, rows);
+          test::expect_matmul_matches_reference(deq, rows, cols, x.data(), ldx, n_tok, y.data(), ldy,
+                                                gguf::type_name(static_cast<uint32_t>(type)) + " rows " +
+                                                    std::to_string(rows) + " tokens " + std::to_string(n_tok) +
+                                                    " isa " + cpu::isa_name(isa));
           for (int t = 0; t < n_tok; ++t) {
-            for (int64_t r = 0; r < rows; ++r) {
-              double ref = 0, mag = 0;
-              for (int64_t i = 0; i < cols; ++i) {
-                const double p = static_cast<double>(deq[r * cols + i]) * x[t * ldx + i];
-                ref += p, mag += std::abs(p);
-              }
-              EXPECT_NEAR(y[t * ldy + r], ref, 1e-6 * cols * mag + 1e-6)
-                  << gguf::type_name(static_cast<uint32_t>(type)) << " rows " << rows << " tokens " << n_tok << " isa "
-                  << cpu::isa_name(isa) << " row " << r << " token " << t;
-            }
             for (int64_t r = rows; r < ldy; ++r)
               EXPECT_EQ(y[t * ldy + r], -99.0f) << "padding written: rows " << rows << " tokens " << n_tok;
           }

@@ -20,6 +20,7 @@
 #include "engine/gguf/kquant.h"
 #include "engine/model/quant_mix.h"
 #include "util/error.h"
+#include "matmul_reference.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
@@ -264,16 +265,9 @@ TEST(KQuant, ForeignBlocksThroughEveryIsaAndPath) {
         if (!cpu::isa_supported(isa)) continue;
         std::vector<float> y(static_cast<size_t>(ntok * rows), -99.0f);
         cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), cols, ntok, y.data(), rows, 0, rows);
-        for (int k = 0; k < ntok; ++k)
-          for (int64_t r = 0; r < rows; ++r) {
-            double ref = 0, mag = 0;
-            for (int64_t i = 0; i < cols; ++i) {
-              const double p = static_cast<double>(deq[r * cols + i]) * x[k * cols + i];
-              ref += p, mag += std::abs(p);
-            }
-            EXPECT_NEAR(y[k * rows + r], ref, 1e-6 * cols * mag + 1e-6)
-                << gguf::type_name(static_cast<uint32_t>(t)) << " " << cpu::isa_name(isa) << " tokens " << ntok << " row " << r;
-          }
+        test::expect_matmul_matches_reference(deq, rows, cols, x.data(), cols, ntok, y.data(), rows,
+                                              gguf::type_name(static_cast<uint32_t>(t)) + " " + cpu::isa_name(isa) +
+                                                  " tokens " + std::to_string(ntok));
       }
     }
   }
