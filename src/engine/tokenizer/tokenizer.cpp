@@ -247,6 +247,11 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
     const TokenType type = vocab_.types[static_cast<size_t>(id)];
     if (type != TokenType::UserDefined && !parse_special) continue;
     const std::string& t = vocab_.tokens[static_cast<size_t>(id)];
+    // Most special tokens do not occur in a given text: the fragments are rebuilt only for those that do.
+    const bool occurs = std::any_of(frags.begin(), frags.end(), [&](const Fragment& f) {
+      return f.token < 0 && f.text.find(t) != std::string_view::npos;
+    });
+    if (!occurs) continue;
     std::vector<Fragment> next;
     next.reserve(frags.size());
     for (const Fragment& f : frags) {
