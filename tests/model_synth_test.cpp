@@ -120,7 +120,9 @@ TEST(ModelSynth, TinyFilesHaveThePresetShapesForEveryArchitectureAndType) {
       EXPECT_EQ(c.rms_eps, want.rms_eps);
       EXPECT_EQ(c.tied_output, want.tied_output);
       EXPECT_EQ(c.rope_type, want.arch == Arch::Qwen3 ? RopeType::Neox : RopeType::Norm);
-      EXPECT_EQ(f.get_int("general.file_type"), llama_file_type(dtype));
+      // llama.cpp's LLAMA_FTYPE values: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
+      const int64_t ftype = dtype == GgmlType::F32 ? 0 : dtype == GgmlType::F16 ? 1 : dtype == GgmlType::Q8_0 ? 7 : 32;
+      EXPECT_EQ(f.get_int("general.file_type"), ftype);
       EXPECT_EQ(f.get_string("tokenizer.ggml.model"), "llama");
       EXPECT_EQ(static_cast<int64_t>(f.get_array("tokenizer.ggml.tokens").items.size()), want.n_vocab);
 

@@ -156,8 +156,6 @@ void fill_rows(const TensorPlan& t, size_t index, uint64_t seed, int64_t first, 
 
 }  // namespace
 
-uint32_t llama_file_type(gguf::GgmlType dtype) { return llama_file_type(WeightScheme{dtype, false}); }
-
 SynthResult synth_model(const ModelPreset& preset, const SynthOptions& opt, const std::string& path) {
   const auto t0 = std::chrono::steady_clock::now();
   const WeightScheme scheme{opt.dtype, opt.k_mix};

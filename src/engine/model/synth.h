@@ -34,8 +34,4 @@ struct SynthResult {
 SynthResult synth_model(const ModelPreset& preset, const SynthOptions& options,
                         const std::string& path);
 
-// llama.cpp's general.file_type for a uniform weight type (0 F32, 1 F16, 7 Q8_0, 18 Q6_K, 32 BF16);
-// the _M mixes: llama_file_type(WeightScheme) in quant_mix.h.
-uint32_t llama_file_type(gguf::GgmlType dtype);
-
 }  // namespace infertrace::engine
