@@ -56,7 +56,8 @@ std::vector<cpu::Isa> isas() {
 // without blocks, 44 (a scalar tail after the vectors); 512 (two K-quant super-blocks).
 TEST(EngineKernels, MatmulEveryTypeIsaAndBatchMatchesDoubleReference) {
   for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_K,
-                        GgmlType::Q5_K, GgmlType::Q6_K}) {
+                        GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                        GgmlType::Q5_1}) {
     for (int64_t cols : {96, 44, 512}) {
       if (cols % gguf::type_traits(type).block_size) continue;
       const int64_t rows = 13;
@@ -88,7 +89,8 @@ TEST(EngineKernels, MatmulEveryTypeIsaAndBatchMatchesDoubleReference) {
 // strides (ldx = cols + 3, ldy = rows + 2) whose padding must stay untouched.
 TEST(EngineKernels, MatmulEveryRowAndTokenTail) {
   for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_K,
-                        GgmlType::Q5_K, GgmlType::Q6_K}) {
+                        GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                        GgmlType::Q5_1}) {
     // Whole blocks of the type; 44 (vectors and a scalar tail) for the types without blocks.
     const int64_t block = gguf::type_traits(type).block_size, cols = block > 1 ? 3 * block : 44;
     for (int64_t rows : {1, 2, 3, 5, 6, 9, 10}) {

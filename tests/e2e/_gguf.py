@@ -13,7 +13,7 @@ FMT = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32: "<f"
        U64: "<Q", I64: "<q", F64: "<d"}
 # ggml type id -> (name, block size, block bytes)
 GGML = {0: ("f32", 1, 4), 1: ("f16", 1, 2), 8: ("q8_0", 32, 34), 30: ("bf16", 1, 2), 2: ("q4_0", 32, 18),
-        12: ("q4_K", 256, 144), 13: ("q5_K", 256, 176), 14: ("q6_K", 256, 210)}
+        3: ("q4_1", 32, 20), 6: ("q5_0", 32, 22), 7: ("q5_1", 32, 24), 12: ("q4_K", 256, 144), 13: ("q5_K", 256, 176), 14: ("q6_K", 256, 210)}
 
 
 class Reader:
@@ -225,6 +225,10 @@ def every_type():
     w.tensor("a.q4_k", [256], 12, struct.pack("<2e", 0.25, 0.125) + bytes((7 * i) % 256 for i in range(140)))
     w.tensor("a.q5_k", [256], 13, struct.pack("<2e", 0.25, 0.125) + bytes((5 * i) % 256 for i in range(172)))
     w.tensor("a.q6_k", [256], 14, bytes((3 * i) % 256 for i in range(208)) + struct.pack("<e", 0.5))
+    w.tensor("a.q4_0", [32], 2, struct.pack("<e", -0.25) + bytes((11 * i) % 256 for i in range(16)))
+    w.tensor("a.q4_1", [32], 3, struct.pack("<2e", 0.25, -1.0) + bytes((13 * i) % 256 for i in range(16)))
+    w.tensor("a.q5_0", [32], 6, struct.pack("<e", 0.5) + bytes((17 * i) % 256 for i in range(20)))
+    w.tensor("a.q5_1", [32], 7, struct.pack("<2e", 0.5, 2.0) + bytes((19 * i) % 256 for i in range(20)))
     return w
 
 

@@ -1,7 +1,8 @@
 // The per-ISA building blocks of the matrix products (internal to engine/cpu). Each instruction
 // set fills one table; matmul.cpp picks the table of the active ISA and does the blocking and
 // the row split, so the blocking logic exists once and only the inner loops are per ISA.
-// Weight type slots: 0 F32, 1 F16, 2 BF16, 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K (see weight_slot()).
+// Weight type slots: 0 F32, 1 F16, 2 BF16, 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K, 7 Q4_0, 8 Q4_1, 9 Q5_0,
+// 10 Q5_1 (see weight_slot()).
 #pragma once
 
 #include <cstdint>
@@ -46,7 +47,9 @@ using RowToF32Fn = void (*)(const uint8_t* w, float* dst, int64_t n);
 using GemmTileFn = void (*)(const float* const* w, int nrows, const float* const* x, int ntok, int64_t n,
                             float* y, int64_t ldy);
 
-constexpr int kWeightSlots = 7;
+constexpr int kWeightSlots = 11;
+constexpr bool is_kquant_slot(int slot) { return slot >= 4 && slot <= 6; }
+constexpr bool is_legacy_slot(int slot) { return slot >= 7 && slot <= 10; }  // Q4_0, Q4_1, Q5_0, Q5_1
 
 struct KernelTable {
   DotRowsFn dot_rows[kWeightSlots];
@@ -65,6 +68,10 @@ inline int weight_slot(gguf::GgmlType t) {
     case gguf::GgmlType::Q4_K: return 4;
     case gguf::GgmlType::Q5_K: return 5;
     case gguf::GgmlType::Q6_K: return 6;
+    case gguf::GgmlType::Q4_0: return 7;
+    case gguf::GgmlType::Q4_1: return 8;
+    case gguf::GgmlType::Q5_0: return 9;
+    case gguf::GgmlType::Q5_1: return 10;
     default: return -1;
   }
 }

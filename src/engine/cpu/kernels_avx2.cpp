@@ -44,6 +44,12 @@ struct Avx2 {
   static ireg isub(ireg a, int k) { return _mm256_sub_epi32(a, _mm256_set1_epi32(k)); }
   static ireg shr(ireg a, int c) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(c)); }
+  // Lane i: bit i of bits (0 or 1); the Q5 types' fifth bits (simd_legacy.inc.h).
+  static ireg bit_lanes(uint32_t bits) {
+    const __m256i v =
+        _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(bits)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_and_si256(v, _mm256_set1_epi32(1));
+  }
   static reg cvt(ireg a) { return _mm256_cvtepi32_ps(a); }
   static reg low_nibble_f(ireg a) { return cvt(iand(a, 15)); }  // float(a & 15)
   // set1(*p) as a broadcast load: GCC otherwise forwards a just-stored float array into vpermd

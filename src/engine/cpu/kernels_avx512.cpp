@@ -51,6 +51,12 @@ struct Avx512 {
   static ireg isub(ireg a, int k) { return _mm512_sub_epi32(a, _mm512_set1_epi32(k)); }
   static ireg shr(ireg a, int c) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(c)); }
+  // Lane i: bit i of bits (0 or 1); the Q5 types' fifth bits (simd_legacy.inc.h).
+  static ireg bit_lanes(uint32_t bits) {
+    const __m512i v = _mm512_srlv_epi32(_mm512_set1_epi32(static_cast<int>(bits)),
+                                        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    return _mm512_and_si512(v, _mm512_set1_epi32(1));
+  }
   static reg cvt(ireg a) { return _mm512_cvtepi32_ps(a); }
   // float(a & 15) in one permute: vpermps reads only an index's low 4 bits, and the table holds
   // 0..15 (exact), so the and before the conversion is not needed.

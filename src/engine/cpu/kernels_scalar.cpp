@@ -5,6 +5,7 @@
 #include "engine/cpu/kernel_table.h"
 #include "engine/gguf/dtype.h"
 #include "engine/gguf/kquant.h"
+#include "engine/gguf/legacy_quant.h"
 
 namespace infertrace::engine::cpu {
 
@@ -37,19 +38,32 @@ void q5_k_to_f32(const uint8_t* w, float* dst, int64_t n) {
 void q6_k_to_f32(const uint8_t* w, float* dst, int64_t n) {
   gguf::dequantize_q6_k(reinterpret_cast<const gguf::BlockQ6_K*>(w), dst, n);
 }
+void q4_0_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q4_0(reinterpret_cast<const gguf::BlockQ4_0*>(w), dst, n);
+}
+void q4_1_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q4_1(reinterpret_cast<const gguf::BlockQ4_1*>(w), dst, n);
+}
+void q5_0_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q5_0(reinterpret_cast<const gguf::BlockQ5_0*>(w), dst, n);
+}
+void q5_1_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  gguf::dequantize_q5_1(reinterpret_cast<const gguf::BlockQ5_1*>(w), dst, n);
+}
 
 // One converter per slot; the dot converts one chunk (a block of 32 values, a K-quant super-block
 // of 256) at a time so that it needs no heap buffer and stays in L1.
 constexpr RowToF32Fn kConv[kWeightSlots] = {f32_to_f32,  f16_to_f32,  bf16_to_f32, q8_0_to_f32,
-                                            q4_k_to_f32, q5_k_to_f32, q6_k_to_f32};
+                                            q4_k_to_f32, q5_k_to_f32, q6_k_to_f32, q4_0_to_f32,
+                                            q4_1_to_f32, q5_0_to_f32, q5_1_to_f32};
+// Bytes of one chunk (32 values, 256 for the K-quants) of each slot's type.
+constexpr int64_t kChunkBytesOf[kWeightSlots] = {128, 64, 64, 34, 144, 176, 210, 18, 20, 22, 24};
 
 template <int Slot>
 void dot_rows(const uint8_t* w, uint64_t row_bytes, int nrows, const float* x, int64_t n, const float* /*xs*/,
               float* out) {
-  constexpr int64_t kChunk = Slot >= 4 ? 256 : 32;  // a multiple of the type's block size
-  // bytes of one chunk of this type
-  constexpr int64_t kChunkBytes = Slot == 0 ? 128 : Slot == 3 ? 34 : Slot == 4 ? 144 : Slot == 5 ? 176
-                                : Slot == 6 ? 210 : 64;
+  constexpr int64_t kChunk = is_kquant_slot(Slot) ? 256 : 32;  // a multiple of the type's block size
+  constexpr int64_t kChunkBytes = kChunkBytesOf[Slot];
   float buf[kChunk];
   for (int r = 0; r < nrows; ++r) {
     const uint8_t* row = w + r * row_bytes;
@@ -82,8 +96,10 @@ void gemm_tile(const float* const* w, int nrows, const float* const* x, int ntok
 
 const KernelTable& scalar_kernels() {
   static const KernelTable t = {
-      {dot_rows<0>, dot_rows<1>, dot_rows<2>, dot_rows<3>, dot_rows<4>, dot_rows<5>, dot_rows<6>},
-      {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32, q4_k_to_f32, q5_k_to_f32, q6_k_to_f32},
+      {dot_rows<0>, dot_rows<1>, dot_rows<2>, dot_rows<3>, dot_rows<4>, dot_rows<5>, dot_rows<6>, dot_rows<7>,
+       dot_rows<8>, dot_rows<9>, dot_rows<10>},
+      {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32, q4_k_to_f32, q5_k_to_f32, q6_k_to_f32, q4_0_to_f32,
+       q4_1_to_f32, q5_0_to_f32, q5_1_to_f32},
       gemm_tile, 3};
   return t;
 }

@@ -1,9 +1,9 @@
 // Matrix products with a model weight: y = W x for one or many activation vectors, on the rows
 // [r0, r1) of W only, so that callers split the rows of one product across threads.
 // Activations are F32 rows of w.cols values (token t at x + t * ldx); the result for token t
-// and row r goes to y[t * ldy + r]. Weights stay in their stored type (F32/F16/BF16/Q8_0, the
-// K-quants Q4_K/Q5_K/Q6_K) and are converted to F32 in registers; the kernels of active_isa()
-// are used.
+// and row r goes to y[t * ldy + r]. Weights stay in their stored type (F32/F16/BF16/Q8_0,
+// Q4_0/Q4_1/Q5_0/Q5_1, the K-quants Q4_K/Q5_K/Q6_K) and are converted to F32 in registers; the
+// kernels of active_isa() are used.
 #pragma once
 
 #include <cstdint>

@@ -5,7 +5,7 @@
 //
 // Decode is a matrix-vector product, bound by memory bandwidth for F32/F16/BF16 (for Q8_0 and the
 // K-quants on these VMs the unpacking per weight limits it first: docs/benchmarks.md): dot_rows reads each weight once,
-// converting F16/BF16/Q8_0 (and the K-quants, simd_kquant.inc.h) to F32 in registers, and
+// converting F16/BF16/Q8_0 (the K-quants: simd_kquant.inc.h; Q4_0..Q5_1: simd_legacy.inc.h) to F32 in registers, and
 // shares each load of x across kRowBlock rows.
 // Two accumulators per row hide the FMA latency. The loops over the tile sizes are unrolled
 // explicitly (#pragma GCC unroll): at -O2 GCC otherwise keeps the accumulator arrays on the stack
@@ -92,6 +92,7 @@ void dot_rows_q8_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, flo
 }
 
 #include "engine/cpu/simd_kquant.inc.h"
+#include "engine/cpu/simd_legacy.inc.h"
 
 template <class S, int Slot, int NR>
 void dot_rows_k(const uint8_t* w, uint64_t rb, const float* x, int64_t n, const float* xs, float* out) {
@@ -101,7 +102,14 @@ void dot_rows_k(const uint8_t* w, uint64_t rb, const float* x, int64_t n, const 
 
 template <class S, int Slot>
 void dot_rows(const uint8_t* w, uint64_t rb, int nrows, const float* x, int64_t n, const float* xs, float* out) {
-  if constexpr (Slot >= 4) {
+  if constexpr (is_legacy_slot(Slot)) {
+    switch (nrows) {
+      case 1: return dot_rows_legacy_n<S, Slot, 1>(w, rb, x, n, out);
+      case 2: return dot_rows_legacy_n<S, Slot, 2>(w, rb, x, n, out);
+      case 3: return dot_rows_legacy_n<S, Slot, 3>(w, rb, x, n, out);
+      default: return dot_rows_legacy_n<S, Slot, 4>(w, rb, x, n, out);
+    }
+  } else if constexpr (is_kquant_slot(Slot)) {
     switch (nrows) {
       case 1: return dot_rows_k<S, Slot, 1>(w, rb, x, n, xs, out);
       case 2: return dot_rows_k<S, Slot, 2>(w, rb, x, n, xs, out);
@@ -127,7 +135,9 @@ void dot_rows(const uint8_t* w, uint64_t rb, int nrows, const float* x, int64_t 
 
 template <class S, int Slot>
 void row_to_f32(const uint8_t* w, float* dst, int64_t n) {
-  if constexpr (Slot == 6) {
+  if constexpr (is_legacy_slot(Slot)) {
+    legacy_to_f32<S, Slot>(w, dst, n);
+  } else if constexpr (Slot == 6) {
     q6k_to_f32<S>(w, dst, n);
   } else if constexpr (Slot >= 4) {
     q45k_to_f32<S, Slot == 5>(w, dst, n);
@@ -220,8 +230,9 @@ void gemm_tile(const float* const* w, int nrows, const float* const* x, int ntok
 template <class S>
 KernelTable make_table() {
   return {{dot_rows<S, 0>, dot_rows<S, 1>, dot_rows<S, 2>, dot_rows<S, 3>, dot_rows<S, 4>, dot_rows<S, 5>,
-           dot_rows<S, 6>},
+           dot_rows<S, 6>, dot_rows<S, 7>, dot_rows<S, 8>, dot_rows<S, 9>, dot_rows<S, 10>},
           {row_to_f32<S, 0>, row_to_f32<S, 1>, row_to_f32<S, 2>, row_to_f32<S, 3>, row_to_f32<S, 4>,
-           row_to_f32<S, 5>, row_to_f32<S, 6>},
+           row_to_f32<S, 5>, row_to_f32<S, 6>, row_to_f32<S, 7>, row_to_f32<S, 8>, row_to_f32<S, 9>,
+           row_to_f32<S, 10>},
           gemm_tile<S>, S::kGemmTokens};
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/gguf/kquant.h"
+#include "engine/gguf/legacy_quant.h"
 #include "util/error.h"
 
 namespace infertrace::gguf {
@@ -157,6 +158,10 @@ void dequantize_row(GgmlType type, const void* src, float* y, int64_t n) {
     case GgmlType::F16: half_to_floats(static_cast<const uint16_t*>(src), y, n); return;
     case GgmlType::BF16: bf16_to_floats(static_cast<const uint16_t*>(src), y, n); return;
     case GgmlType::Q8_0: dequantize_q8_0(static_cast<const BlockQ8_0*>(src), y, n); return;
+    case GgmlType::Q4_0: dequantize_q4_0(static_cast<const BlockQ4_0*>(src), y, n); return;
+    case GgmlType::Q4_1: dequantize_q4_1(static_cast<const BlockQ4_1*>(src), y, n); return;
+    case GgmlType::Q5_0: dequantize_q5_0(static_cast<const BlockQ5_0*>(src), y, n); return;
+    case GgmlType::Q5_1: dequantize_q5_1(static_cast<const BlockQ5_1*>(src), y, n); return;
     case GgmlType::Q4_K: dequantize_q4_k(static_cast<const BlockQ4_K*>(src), y, n); return;
     case GgmlType::Q5_K: dequantize_q5_k(static_cast<const BlockQ5_K*>(src), y, n); return;
     case GgmlType::Q6_K: dequantize_q6_k(static_cast<const BlockQ6_K*>(src), y, n); return;
@@ -167,7 +172,7 @@ void dequantize_row(GgmlType type, const void* src, float* y, int64_t n) {
 void quantize_row(GgmlType type, const float* x, void* dst, int64_t n) {
   check_whole_blocks(type, n);
   // The block quantizers divide by ranges: an infinity or NaN would make their scales undefined.
-  if (type == GgmlType::Q8_0 || type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q6_K)
+  if (type_traits(type).block_size > 1)
     for (int64_t i = 0; i < n; ++i)
       if (!std::isfinite(x[i])) throw Error("cannot quantize a non-finite value to " + type_name(static_cast<uint32_t>(type)));
   switch (type) {
@@ -175,6 +180,10 @@ void quantize_row(GgmlType type, const float* x, void* dst, int64_t n) {
     case GgmlType::F16: floats_to_half(x, static_cast<uint16_t*>(dst), n); return;
     case GgmlType::BF16: floats_to_bf16(x, static_cast<uint16_t*>(dst), n); return;
     case GgmlType::Q8_0: quantize_q8_0(x, static_cast<BlockQ8_0*>(dst), n); return;
+    case GgmlType::Q4_0: quantize_q4_0(x, static_cast<BlockQ4_0*>(dst), n); return;
+    case GgmlType::Q4_1: quantize_q4_1(x, static_cast<BlockQ4_1*>(dst), n); return;
+    case GgmlType::Q5_0: quantize_q5_0(x, static_cast<BlockQ5_0*>(dst), n); return;
+    case GgmlType::Q5_1: quantize_q5_1(x, static_cast<BlockQ5_1*>(dst), n); return;
     case GgmlType::Q4_K: quantize_q4_k(x, static_cast<BlockQ4_K*>(dst), n); return;
     case GgmlType::Q5_K: quantize_q5_k(x, static_cast<BlockQ5_K*>(dst), n); return;
     case GgmlType::Q6_K: quantize_q6_k(x, static_cast<BlockQ6_K*>(dst), n); return;

@@ -1,6 +1,6 @@
-// Scalar conversions between F32 and the stored weight formats (F16, BF16, Q8_0; the K-quants are
-// in kquant.h). These are the reference definitions (round-to-nearest-even, ggml's Q8_0 block
-// layout); SIMD kernels in engine/cpu must agree with them, and tests compare against them.
+// Scalar conversions between F32 and the stored weight formats (F16, BF16, Q8_0; Q4_0..Q5_1 are in
+// legacy_quant.h, the K-quants in kquant.h). These are the reference definitions
+// (round-to-nearest-even, ggml's Q8_0 block layout); SIMD kernels in engine/cpu must agree with them, and tests compare against them.
 #pragma once
 
 #include <cstdint>
@@ -44,8 +44,8 @@ void half_to_floats(const uint16_t* in, float* y, int64_t n);
 void floats_to_bf16(const float* x, uint16_t* out, int64_t n);
 void bf16_to_floats(const uint16_t* in, float* y, int64_t n);
 
-// Converts n values of a row stored as F32/F16/BF16/Q8_0/Q4_K/Q5_K/Q6_K to F32 (n a multiple of
-// the block size; the K-quants are in kquant.h). Throws Error for other types.
+// Converts n values of a row stored as F32/F16/BF16/Q8_0, Q4_0/Q4_1/Q5_0/Q5_1 (legacy_quant.h) or
+// Q4_K/Q5_K/Q6_K (kquant.h) to F32 (n a multiple of the block size). Throws Error for other types.
 void dequantize_row(GgmlType type, const void* src, float* y, int64_t n);
 // The reverse: stores n F32 values as `type` (the same types); dst holds bytes_for(type, n).
 void quantize_row(GgmlType type, const float* x, void* dst, int64_t n);

@@ -31,7 +31,8 @@ class Binder {
       throw InputError(f_.path(), t->info_offset, "tensor " + name + ": type " + tname + ", norm weights must be f32");
     if (!gguf::is_engine_weight_type(t->type))
       throw InputError(f_.path(), t->info_offset,
-                       "tensor " + name + ": weight type " + tname + " is not supported (f32, f16, bf16, q8_0, q4_K, q5_K, q6_K are)");
+                       "tensor " + name + ": weight type " + tname +
+                           " is not supported (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_K, q5_K, q6_K are)");
     WeightTensor w;
     w.data = t->data;
     w.type = t->type;

@@ -10,8 +10,8 @@
 //   blk.N.ffn_down.weight  [n_ff, n_embd]
 //   rope_freqs.weight      [rope_dim/2]           (optional, Llama 3.1+ frequency factors)
 // A matrix with ne = {cols, rows} computes y[rows] = W x[cols]: each row is contiguous.
-// Norm vectors must be F32 (as every converter writes them); matrices may be F32/F16/BF16/Q8_0
-// or the K-quants Q4_K/Q5_K/Q6_K.
+// Norm vectors must be F32 (as every converter writes them); matrices may be F32/F16/BF16/Q8_0,
+// Q4_0/Q4_1/Q5_0/Q5_1 or the K-quants Q4_K/Q5_K/Q6_K.
 #pragma once
 
 #include <cstdint>

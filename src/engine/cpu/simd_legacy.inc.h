@@ -1,0 +1,103 @@
+// The kernels of ggml's 32-value block types Q4_0, Q4_1, Q5_0, Q5_1 (layouts in
+// gguf/legacy_quant.h), written once over a vector-traits type S like simd_kernels.inc.h, which
+// includes this file (same rules: inside the including file's anonymous namespace, after its ISA
+// target is set).
+//
+// W bytes of qs are widened to 32-bit lanes at a time; their low nibbles are values k*W .. and
+// their high nibbles values 16 + k*W .. of the block (W = 8 or 16 divides 16, so a load never
+// straddles the halves). The Q5 types' fifth bits come from one broadcast of qh shifted by the
+// lane index. All arithmetic is F32, like the other types (no int8 activations as in llama.cpp).
+
+// Where each field of a slot's block lies (legacy_quant.h).
+template <int Slot>
+struct LegacyLayout {
+  static constexpr bool kMin = Slot == 8 || Slot == 10;  // Q4_1, Q5_1: value = d*q + m
+  static constexpr bool kFifth = Slot == 9 || Slot == 10;  // Q5_0, Q5_1
+  static constexpr int kBytes = 18 + 2 * (Slot - 7);  // 18, 20, 22, 24
+  static constexpr int kQhAt = kMin ? 4 : 2;
+  static constexpr int kQsAt = kQhAt + (kFifth ? 4 : 0);
+  static constexpr int kOffset = kMin ? 0 : kFifth ? 16 : 8;  // subtracted from q by the _0 types
+};
+
+// The quants (minus the _0 types' offset) of values v0 .. v0+W-1 (lo) and 16+v0 .. (hi) of a
+// block, v0 a multiple of W below 16.
+template <class S, int Slot>
+inline void legacy_quants(const uint8_t* blk, int v0, typename S::ireg* lo, typename S::ireg* hi) {
+  using L = LegacyLayout<Slot>;
+  const typename S::ireg v = S::load_u8(blk + L::kQsAt + v0);
+  *lo = S::iand(v, 15);
+  *hi = S::shr(v, 4);
+  if constexpr (L::kFifth) {
+    uint32_t bits;
+    std::memcpy(&bits, blk + L::kQhAt, 4);
+    *lo = S::ior(*lo, S::shl(S::bit_lanes(bits >> v0), 4));
+    *hi = S::ior(*hi, S::shl(S::bit_lanes(bits >> (16 + v0)), 4));
+  }
+  if constexpr (L::kOffset != 0) {
+    *lo = S::isub(*lo, L::kOffset);
+    *hi = S::isub(*hi, L::kOffset);
+  }
+}
+
+// Per block and row: t = sum(q * x) over the 32 values (q offset for the _0 types), then one FMA
+// applies d; the _1 types' m multiplies the block's sum of x (shared by the rows), collected in a
+// second accumulator per row.
+template <class S, int Slot, int NR>
+void dot_rows_legacy_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n, float* out) {
+  using L = LegacyLayout<Slot>;
+  using R = typename S::reg;
+  constexpr int W = S::W;
+  R acc[NR], macc[NR];
+  #pragma GCC unroll 8
+  for (int r = 0; r < NR; ++r) acc[r] = macc[r] = S::zero();
+  for (int64_t b = 0; b < n / 32; ++b) {
+    R xv[32 / W];
+    #pragma GCC unroll 4
+    for (int k = 0; k < 32 / W; ++k) xv[k] = S::load(x + b * 32 + k * W);
+    R xsum = S::zero();
+    if constexpr (L::kMin) {
+      #pragma GCC unroll 4
+      for (int k = 0; k < 32 / W; ++k) xsum = S::add(xsum, xv[k]);
+    }
+    #pragma GCC unroll 4
+    for (int r = 0; r < NR; ++r) {
+      const uint8_t* blk = w + r * rb + b * L::kBytes;
+      R t0 = S::zero(), t1 = S::zero();
+      #pragma GCC unroll 2
+      for (int k = 0; k < 16 / W; ++k) {
+        typename S::ireg lo, hi;
+        legacy_quants<S, Slot>(blk, k * W, &lo, &hi);
+        t0 = S::fma(S::cvt(lo), xv[k], t0);
+        t1 = S::fma(S::cvt(hi), xv[16 / W + k], t1);
+      }
+      acc[r] = S::fma(S::set1(half_at(blk)), S::add(t0, t1), acc[r]);
+      if constexpr (L::kMin) macc[r] = S::fma(S::set1(half_at(blk + 2)), xsum, macc[r]);
+    }
+  }
+  #pragma GCC unroll 8
+  for (int r = 0; r < NR; ++r) out[r] = S::hsum(L::kMin ? S::add(acc[r], macc[r]) : acc[r]);
+}
+
+// Rows to F32 for prefill: the same products as the reference dequantizers (d * float(q - offset),
+// or d * float(q) + m), so the converted rows equal dequantize_row's bit for bit.
+template <class S, int Slot>
+void legacy_to_f32(const uint8_t* w, float* dst, int64_t n) {
+  using L = LegacyLayout<Slot>;
+  constexpr int W = S::W;
+  for (int64_t b = 0; b < n / 32; ++b, dst += 32) {
+    const uint8_t* blk = w + b * L::kBytes;
+    const auto d = S::set1(half_at(blk));
+    const auto m = S::set1(L::kMin ? half_at(blk + 2) : 0.0f);
+    for (int k = 0; k < 16 / W; ++k) {
+      typename S::ireg lo, hi;
+      legacy_quants<S, Slot>(blk, k * W, &lo, &hi);
+      if constexpr (L::kMin) {
+        S::store(dst + k * W, S::add(S::mul(d, S::cvt(lo)), m));
+        S::store(dst + 16 + k * W, S::add(S::mul(d, S::cvt(hi)), m));
+      } else {
+        S::store(dst + k * W, S::mul(d, S::cvt(lo)));
+        S::store(dst + 16 + k * W, S::mul(d, S::cvt(hi)));
+      }
+    }
+  }
+}
