@@ -78,6 +78,18 @@ TEST(CudaSupport, Q8IsRefusedF16Accepted) {
   EXPECT_THROW(gpu::CudaEngine::create(q8->config(), q8->weights(), o), Error);
   auto f16 = synth("tiny-qwen3", GgmlType::F16);
   EXPECT_NO_THROW(gpu::check_cuda_support(f16->config(), f16->weights()));
+  // ggml's 32-value block types too, the type named (tiny-qwen3 is untied: its token_embd,
+  // checked first, has the file's type; its output is Q6_K's fallback Q8_0).
+  for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1}) {
+    auto m = synth("tiny-qwen3", t);
+    const std::string want = "has weight type " + gguf::type_name(static_cast<uint32_t>(t)) + ", not supported on the cuda backend";
+    try {
+      gpu::check_cuda_support(m->config(), m->weights());
+      FAIL() << gguf::type_name(static_cast<uint32_t>(t)) << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+    }
+  }
 }
 
 // --- on a GPU ------------------------------------------------------------------------------------

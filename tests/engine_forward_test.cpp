@@ -209,8 +209,14 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"tiny-qwen3-k", GgmlType::Q4_K}, Case{"tiny-qwen3-k", GgmlType::Q5_K},
                       Case{"tiny-qwen3-k", GgmlType::Q6_K}, Case{"tiny-llama-k", GgmlType::Q4_K},
                       Case{"tiny-llama-k", GgmlType::Q5_K}, Case{"tiny-llama-k", GgmlType::Q6_K},
-                      // the tiny presets themselves: 128-wide rows fall back to Q8_0 (quant_mix.h)
-                      Case{"tiny-qwen3", GgmlType::Q4_K}, Case{"tiny-llama", GgmlType::Q4_K}),
+                      // the tiny presets themselves: 128- and 384-wide rows take llama.cpp's
+                      // fallbacks Q5_0 / Q5_1 / Q8_0 (quant_mix.h), next to Q4_K / Q5_K
+                      Case{"tiny-qwen3", GgmlType::Q4_K}, Case{"tiny-llama", GgmlType::Q4_K},
+                      Case{"tiny-qwen3", GgmlType::Q5_K},
+                      // ggml's 32-value block types, uniform (Q6_K / Q8_0 output as in llama.cpp)
+                      Case{"tiny-qwen3", GgmlType::Q4_0}, Case{"tiny-qwen3", GgmlType::Q4_1},
+                      Case{"tiny-llama", GgmlType::Q5_0}, Case{"tiny-llama", GgmlType::Q5_1},
+                      Case{"tiny-qwen3-k", GgmlType::Q4_0}),
     [](const ::testing::TestParamInfo<Case>& i) {
       std::string n = i.param.preset + "_" + gguf::type_name(static_cast<uint32_t>(i.param.dtype));
       for (char& ch : n)

@@ -293,7 +293,16 @@ TEST(KQuant, Q4KMMixFollowsLlamaCppRules) {
   EXPECT_EQ(matrix_type(m, "blk.27.ffn_down.weight", 3072, 28, true), GgmlType::Q6_K);
   EXPECT_EQ(matrix_type(m, "blk.27.ffn_up.weight", 1024, 28, true), GgmlType::Q4_K);
   EXPECT_EQ(matrix_type(m, "blk.4.attn_q.weight", 1024, 28, true), GgmlType::Q4_K);
-  EXPECT_EQ(matrix_type(m, "blk.4.attn_q.weight", 128, 28, true), GgmlType::Q8_0);  // not 256-multiple rows
+  // Rows that are not whole super-blocks: llama.cpp's fallbacks (SmolLM2's 576, the tiny 128).
+  EXPECT_EQ(matrix_type(m, "blk.4.attn_q.weight", 128, 28, true), GgmlType::Q5_0);
+  EXPECT_EQ(matrix_type(m, "blk.4.attn_q.weight", 576, 28, true), GgmlType::Q5_0);
+  EXPECT_EQ(matrix_type(m, "blk.5.attn_v.weight", 576, 28, true), GgmlType::Q8_0);  // Q6_K's fallback
+  EXPECT_EQ(matrix_type(m, "token_embd.weight", 576, 28, true), GgmlType::Q8_0);
+  EXPECT_EQ(matrix_type(m, "blk.4.ffn_up.weight", 1536, 28, true), GgmlType::Q4_K);  // 6 super-blocks
+  EXPECT_EQ(matrix_type(parse_weight_scheme("q5_k_m"), "blk.4.attn_q.weight", 960, 28, true), GgmlType::Q5_1);
+  EXPECT_EQ(matrix_type(parse_weight_scheme("q6_k"), "blk.4.attn_q.weight", 960, 28, true), GgmlType::Q8_0);
+  EXPECT_EQ(fallback_type(GgmlType::Q4_K, 48), GgmlType::F16);  // not even blocks of 32
+  EXPECT_THROW(fallback_type(GgmlType::Q8_0, 48), UsageError);
   EXPECT_EQ(matrix_type(parse_weight_scheme("q6_k"), "blk.6.attn_v.weight", 1024, 28, true), GgmlType::Q6_K);
   EXPECT_EQ(matrix_type(parse_weight_scheme("q8_0"), "output.weight", 1024, 28, true), GgmlType::Q8_0);
 }

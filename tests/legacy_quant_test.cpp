@@ -19,6 +19,7 @@
 #include "engine/cpu/matmul.h"
 #include "engine/gguf/dtype.h"
 #include "engine/gguf/legacy_quant.h"
+#include "engine/model/quant_mix.h"
 #include "util/error.h"
 #include "matmul_reference.h"
 
@@ -342,6 +343,28 @@ TEST(LegacyQuant, ForeignBlocksThroughEveryIsaAndPath) {
       }
     }
   }
+}
+
+// --- llama.cpp's per-tensor rules for the Q4_0 / Q4_1 / Q5_0 / Q5_1 file types ----------------------
+
+// Without an importance matrix llama.cpp changes only the output (and a tied token_embd, which is
+// the output) of these files: Q6_K, or Q6_K's fallback Q8_0 when the rows are not whole
+// super-blocks. file_type: LLAMA_FTYPE_MOSTLY_Q4_0 2, Q4_1 3, Q5_0 8, Q5_1 9.
+TEST(LegacyQuant, FileTypesFollowLlamaCppRules) {
+  const std::pair<const char*, uint32_t> ftypes[] = {{"q4_0", 2}, {"q4_1", 3}, {"q5_0", 8}, {"Q5_1", 9}};
+  for (const auto& [n, ftype] : ftypes) {
+    const WeightScheme s = parse_weight_scheme(n);
+    EXPECT_FALSE(s.k_mix);
+    EXPECT_EQ(llama_file_type(s), ftype) << n;
+    EXPECT_EQ(matrix_type(s, "output.weight", 1024, 28, false), GgmlType::Q6_K) << n;
+    EXPECT_EQ(matrix_type(s, "output.weight", 576, 28, false), GgmlType::Q8_0) << n;
+    EXPECT_EQ(matrix_type(s, "token_embd.weight", 1024, 28, true), GgmlType::Q6_K) << n;
+    EXPECT_EQ(matrix_type(s, "token_embd.weight", 576, 28, false), s.base) << n;
+    EXPECT_EQ(matrix_type(s, "blk.0.attn_v.weight", 576, 28, true), s.base) << n;  // no _M rule
+    EXPECT_EQ(matrix_type(s, "blk.27.ffn_down.weight", 1536, 28, true), s.base) << n;
+    EXPECT_THROW(matrix_type(s, "blk.0.attn_q.weight", 48, 28, true), UsageError) << n;  // llama.cpp has no fallback
+  }
+  EXPECT_THROW(llama_file_type(WeightScheme{GgmlType::Q4_0, true}), UsageError);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // model synth + ModelConfig + ModelWeights: synthetic files have the preset's exact shapes and
 // metadata, sane weight statistics, are reproducible, and bad models give errors naming the tensor.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <unistd.h>
 
 #include <cmath>
@@ -102,7 +104,8 @@ TEST(ModelPresets, RealPresetsCopyThePublishedConfigs) {
 TEST(ModelSynth, TinyFilesHaveThePresetShapesForEveryArchitectureAndType) {
   for (const char* preset : {"tiny-qwen3", "tiny-llama"}) {
     const ModelConfig& want = find_preset(preset).config;
-    for (GgmlType dtype : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0}) {
+    for (GgmlType dtype : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
+                           GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1}) {
       SCOPED_TRACE(std::string(preset) + " " + gguf::type_name(static_cast<uint32_t>(dtype)));
       const std::string path = synth(preset, dtype);
       const gguf::File f = gguf::File::open(path);
@@ -120,8 +123,12 @@ TEST(ModelSynth, TinyFilesHaveThePresetShapesForEveryArchitectureAndType) {
       EXPECT_EQ(c.rms_eps, want.rms_eps);
       EXPECT_EQ(c.tied_output, want.tied_output);
       EXPECT_EQ(c.rope_type, want.arch == Arch::Qwen3 ? RopeType::Neox : RopeType::Norm);
-      // llama.cpp's LLAMA_FTYPE values: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
-      const int64_t ftype = dtype == GgmlType::F32 ? 0 : dtype == GgmlType::F16 ? 1 : dtype == GgmlType::Q8_0 ? 7 : 32;
+      // llama.cpp's LLAMA_FTYPE values: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q4_1 3,
+      // MOSTLY_Q8_0 7, MOSTLY_Q5_0 8, MOSTLY_Q5_1 9, MOSTLY_BF16 32.
+      const std::map<GgmlType, int64_t> ftypes = {{GgmlType::F32, 0},  {GgmlType::F16, 1},  {GgmlType::Q4_0, 2},
+                                                  {GgmlType::Q4_1, 3}, {GgmlType::Q8_0, 7}, {GgmlType::Q5_0, 8},
+                                                  {GgmlType::Q5_1, 9}, {GgmlType::BF16, 32}};
+      const int64_t ftype = ftypes.at(dtype);
       EXPECT_EQ(f.get_int("general.file_type"), ftype);
       EXPECT_EQ(f.get_string("tokenizer.ggml.model"), "llama");
       EXPECT_EQ(static_cast<int64_t>(f.get_array("tokenizer.ggml.tokens").items.size()), want.n_vocab);
@@ -193,8 +200,8 @@ TEST(ModelSynth, ReproducibleAndIndependentOfThreadCount) {
 
 TEST(ModelSynth, RejectsUnsupportedWeightTypes) {
   SynthOptions o;
-  o.dtype = GgmlType::Q4_0;
-  EXPECT_THROW(synth_model(find_preset("tiny"), o, temp_path("q4")), UsageError);
+  o.dtype = GgmlType::Q2_K;  // no llama.cpp file type of ours
+  EXPECT_THROW(synth_model(find_preset("tiny"), o, temp_path("q2")), UsageError);
 }
 
 TEST(ModelWeights, BadModelsNameTheTensorOrKey) {

@@ -259,7 +259,7 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   for (const auto& p : engine::model_presets()) presets_help += "\n  " + p.name + ": " + p.description;
   presets_help += "\n  tiny: same as tiny-qwen3";
   synth->add_option("--preset", a->preset, presets_help)->required();
-  synth->add_option("--dtype", a->dtype, "Matrix weight type: f32, f16, bf16, q8_0, or llama.cpp's q4_k_m, q5_k_m, q6_k mixes (norms stay f32)")->capture_default_str();
+  synth->add_option("--dtype", a->dtype, "Matrix weight type as llama.cpp's file types: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m, q5_k_m, q6_k (norms stay f32; llama-quantize's per-tensor rules)")->capture_default_str();
   synth->add_option("--seed", a->seed, "Random seed (the file depends only on preset, dtype and seed)")->capture_default_str();
   synth->add_option("-t,--threads", a->threads, "Threads generating weights (0: all CPUs)")->capture_default_str();
   synth->add_option("-o,--output", a->out, "Output .gguf path")->required();

@@ -81,6 +81,23 @@ def dequant_q8_0_block(b):
     return [d * q for q in struct.unpack_from("<32b", b, 2)]
 
 
+def dequant_legacy_block(b, typ):
+    """32 values of a Q4_0 (2), Q4_1 (3), Q5_0 (6) or Q5_1 (7) block: fp16 d, [fp16 m], [Q5: a
+    little-endian u32 whose bit v is value v's fifth bit], 16 bytes whose low nibbles are values
+    0..15 and high nibbles values 16..31. Q4_0/Q5_0: d * (q - 8 or 16); Q4_1/Q5_1: d * q + m."""
+    with_min, fifth = typ in (3, 7), typ in (6, 7)
+    d = half(struct.unpack_from("<H", b, 0)[0])
+    m = half(struct.unpack_from("<H", b, 2)[0]) if with_min else 0.0
+    p = 4 if with_min else 2
+    qh = struct.unpack_from("<I", b, p)[0] if fifth else 0
+    qs = b[p + 4:p + 20] if fifth else b[p:p + 16]
+    out = []
+    for v in range(32):
+        q = (qs[v] & 15 if v < 16 else qs[v - 16] >> 4) | (((qh >> v) & 1) << 4)
+        out.append(d * q + m if with_min else d * (q - (16 if fifth else 8)))
+    return out
+
+
 def _k_scale_min(sc, s):
     """6-bit scale and min of sub-block s from the 12 packed bytes (ggml's Q4_K/Q5_K layout)."""
     if s < 4:

@@ -160,6 +160,59 @@ with tempfile.TemporaryDirectory() as tmp:
             r = run("engine", "run", "-m", f, "--prompt-tokens", "8", "-n", "16", "--ignore-eos", "--json")
             ids.append(json.loads(r.stdout)["output_ids"] if r.returncode == 0 else r.stderr)
         check(ids[0] == ids[1], "%s: quantized %s, decoded to f32 %s" % (os.path.basename(src), ids[0], ids[1]))
+    # ggml's 32-value block types: uniform files (tiny-llama, tied: its token_embd is the output,
+    # Q6_K whose 128-wide rows fall back to Q8_0) with llama.cpp's file_type, and q4_k_m/q5_k_m
+    # on tiny-qwen3, whose 128- and 384-wide rows take llama.cpp's fallbacks (Q4_K -> Q5_0,
+    # Q5_K -> Q5_1, Q6_K -> Q8_0) next to Q4_K/Q5_K for the 256-wide attn_output: the expected
+    # type of every tensor is worked out here from those rules. Each file decoded to F32 by the
+    # Python decoders gives the engine the same greedy tokens as the quantized file.
+    legacy = {"q4_0": (2, 2), "q4_1": (3, 3), "q5_0": (6, 8), "q5_1": (7, 9)}  # type id, file_type
+    files = []
+    for dtype, (tid, ftype) in legacy.items():
+        p = os.path.join(tmp, dtype + ".gguf")
+        r = run("model", "synth", "--preset", "tiny-llama", "--dtype", dtype, "--seed", "5", "-o", p)
+        check(r.returncode == 0, "%s synth: %s" % (dtype, r.stderr))
+        if r.returncode:
+            continue
+        _, _, kvl, tl, _ = _gguf.parse(open(p, "rb").read())
+        check(kvl["general.file_type"][1] == ftype, "%s file_type %r" % (dtype, kvl["general.file_type"]))
+        for t in tl:
+            want = 0 if len(t["ne"]) == 1 else 8 if t["name"] == "token_embd.weight" else tid
+            check(t["type"] == want, "%s: %s type %d, want %d" % (dtype, t["name"], t["type"], want))
+        t = next(t for t in tl if t["name"] == "blk.0.ffn_up.weight")
+        vals = [v for b in range(0, len(t["data"]), _gguf.GGML[tid][2])
+                for v in _gguf.dequant_legacy_block(t["data"][b:b + _gguf.GGML[tid][2]], tid)]
+        sd = math.sqrt(sum(v * v for v in vals) / len(vals))
+        check(abs(sd * math.sqrt(t["ne"][0]) - 1.0) < 0.06, "%s ffn_up: weight std %.4f" % (dtype, sd))
+        files.append(p)
+    for dtype, base, fb in (("q4_k_m", 12, 6), ("q5_k_m", 13, 7)):
+        p = os.path.join(tmp, "qwen3-" + dtype + ".gguf")
+        r = run("model", "synth", "--preset", "tiny-qwen3", "--dtype", dtype, "--seed", "5", "-o", p)
+        check(r.returncode == 0, "tiny-qwen3 %s synth: %s" % (dtype, r.stderr))
+        if r.returncode:
+            continue
+        _, _, kvq, tq, _ = _gguf.parse(open(p, "rb").read())
+        for t in tq:
+            n, cols = t["name"], t["ne"][0]
+            six = n == "output.weight" or n in ("blk.1.attn_v.weight", "blk.1.ffn_down.weight")  # use_more_bits(1, 2)
+            want = 0 if len(t["ne"]) == 1 else (14 if six else base) if cols % 256 == 0 else (8 if six else fb)
+            check(t["type"] == want, "tiny-qwen3 %s: %s (%d wide) type %d, want %d" % (dtype, n, cols, t["type"], want))
+        files.append(p)
+    # Counted by hand for tiny-qwen3 q4_k_m: Q5_0 = token_embd + 6 matrices of layer 0 + q, k,
+    # gate, up of layer 1; Q8_0 = output + layer 1's attn_v, ffn_down; Q4_K = the two attn_output;
+    # F32 = output_norm + 4 norms per layer.
+    r = run("model", "info", os.path.join(tmp, "qwen3-q4_k_m.gguf"))
+    check("tensor types: 11 q5_0, 9 f32, 3 q8_0, 2 q4_K\n" in r.stdout, "model info type counts: %s" % r.stdout[:400])
+    for src in files:
+        dst = src + ".f32.gguf"
+        c = subprocess.run([sys.executable, to_f32, src, dst], capture_output=True, text=True)
+        check(c.returncode == 0, "gguf_to_f32 %s: %s" % (src, c.stderr))
+        ids = []
+        for f in (src, dst):
+            r = run("engine", "run", "-m", f, "--prompt-tokens", "8", "-n", "16", "--ignore-eos", "--json")
+            ids.append(json.loads(r.stdout)["output_ids"] if r.returncode == 0 else r.stderr)
+        check(ids[0] == ids[1], "%s: quantized %s, decoded to f32 %s" % (os.path.basename(src), ids[0], ids[1]))
+
     r = run("model", "info", path, "--json")
     info = json.loads(r.stdout)
     check(r.returncode == 0 and "model_error" not in info, "q4_k_m info: %d %s" % (r.returncode, info.get("model_error")))

@@ -19,7 +19,7 @@ namespace infertrace::engine {
 
 struct SynthOptions {
   gguf::GgmlType dtype = gguf::GgmlType::F16;  // matrices; norms stay F32
-  bool k_mix = false;  // llama.cpp's _M mix (quant_mix.h): required with Q4_K/Q5_K, not with Q6_K
+  bool k_mix = false;  // llama.cpp's _M mix (quant_mix.h): required with Q4_K/Q5_K, not with Q6_K/Q4_0..Q5_1
   uint64_t seed = 42;
   int threads = 0;  // 0: all online CPUs
 };

@@ -13,7 +13,8 @@ void check_matrix(const engine::WeightTensor& t) {
   if (t.type != GgmlType::F32 && t.type != GgmlType::F16 && t.type != GgmlType::BF16)
     throw Error("engine run --backend cuda: tensor " + std::string(t.name) + " has weight type " +
                 gguf::type_name(static_cast<uint32_t>(t.type)) +
-                ", not supported on the cuda backend (f32, f16 and bf16 are; --backend cpu runs q8_0 and the k-quants q4_K, q5_K, q6_K)");
+                ", not supported on the cuda backend (f32, f16 and bf16 are; --backend cpu runs q8_0, q4_0, q4_1, q5_0, "
+                "q5_1 and the k-quants q4_K, q5_K, q6_K)");
   if (t.cols % 8 != 0)
     throw Error("engine run --backend cuda: tensor " + std::string(t.name) + " has rows of " + std::to_string(t.cols) +
                 " values; the cuda backend needs a multiple of 8 (16-byte loads)");
