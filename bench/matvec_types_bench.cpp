@@ -55,7 +55,8 @@ void BM_matvec(benchmark::State& st, GgmlType type, cpu::Isa isa, int64_t rows) 
 }
 
 const int registered = [] {
-  for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
+  for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q4_0,
+                     GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1})
     for (cpu::Isa isa : {cpu::Isa::Avx512, cpu::Isa::Avx2, cpu::Isa::Scalar})
       for (int64_t rows : {int64_t{128}, int64_t{32768}}) {
         const std::string name = "matvec/" + gguf::type_name(static_cast<uint32_t>(t)) + "/" + cpu::isa_name(isa) +

@@ -44,6 +44,7 @@ struct Avx2 {
   static ireg isub(ireg a, int k) { return _mm256_sub_epi32(a, _mm256_set1_epi32(k)); }
   static ireg shr(ireg a, int c) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(c)); }
+  static constexpr bool kLut16 = false;  // no 16-entry float permute (simd_legacy.inc.h)
   // Lane i: bit i of bits (0 or 1); the Q5 types' fifth bits (simd_legacy.inc.h).
   static ireg bit_lanes(uint32_t bits) {
     const __m256i v =

@@ -51,11 +51,15 @@ struct Avx512 {
   static ireg isub(ireg a, int k) { return _mm512_sub_epi32(a, _mm512_set1_epi32(k)); }
   static ireg shr(ireg a, int c) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(c)); }
-  // Lane i: bit i of bits (0 or 1); the Q5 types' fifth bits (simd_legacy.inc.h).
-  static ireg bit_lanes(uint32_t bits) {
-    const __m512i v = _mm512_srlv_epi32(_mm512_set1_epi32(static_cast<int>(bits)),
-                                        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    return _mm512_and_si512(v, _mm512_set1_epi32(1));
+  // simd_legacy.inc.h: float(i) - off in lane i; table[a & 15] per lane (vpermps reads only the
+  // index's low 4 bits); a + 16 in the lanes whose bit of `bits` is set (bit i for lane i).
+  static constexpr bool kLut16 = true;
+  static reg iota16_minus(float off) {
+    return _mm512_sub_ps(_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_ps(off));
+  }
+  static reg lut16(ireg a, reg table) { return _mm512_permutexvar_ps(a, table); }
+  static reg add16_where(reg a, uint32_t bits) {
+    return _mm512_mask_add_ps(a, static_cast<__mmask16>(bits & 0xffffu), a, _mm512_set1_ps(16.0f));
   }
   static reg cvt(ireg a) { return _mm512_cvtepi32_ps(a); }
   // float(a & 15) in one permute: vpermps reads only an index's low 4 bits, and the table holds

@@ -6,7 +6,7 @@
 // W bytes of qs are widened to 32-bit lanes at a time; their low nibbles are values k*W .. and
 // their high nibbles values 16 + k*W .. of the block (W = 8 or 16 divides 16, so a load never
 // straddles the halves). The Q5 types' fifth bits come from one broadcast of qh shifted by the
-// lane index. All arithmetic is F32, like the other types (no int8 activations as in llama.cpp).
+// lane index (AVX-512: a 16-entry table permute and a masked add, legacy_quants). All arithmetic is F32, like the other types (no int8 activations as in llama.cpp).
 
 // Where each field of a slot's block lies (legacy_quant.h).
 template <int Slot>
@@ -20,22 +20,36 @@ struct LegacyLayout {
 };
 
 // The quants (minus the _0 types' offset) of values v0 .. v0+W-1 (lo) and 16+v0 .. (hi) of a
-// block, v0 a multiple of W below 16.
+// block as floats, v0 a multiple of W below 16. Where the ISA has a 16-entry table permute
+// (AVX-512's vpermps reads only the index's low 4 bits) a nibble becomes its float q - offset in
+// one instruction, and a fifth bit is a masked add of 16 with the bits of qh as the mask; else
+// the fields are cut out in integer lanes and converted.
 template <class S, int Slot>
-inline void legacy_quants(const uint8_t* blk, int v0, typename S::ireg* lo, typename S::ireg* hi) {
+inline void legacy_quants(const uint8_t* blk, int v0, typename S::reg* lo, typename S::reg* hi) {
   using L = LegacyLayout<Slot>;
   const typename S::ireg v = S::load_u8(blk + L::kQsAt + v0);
-  *lo = S::iand(v, 15);
-  *hi = S::shr(v, 4);
-  if constexpr (L::kFifth) {
-    uint32_t bits;
-    std::memcpy(&bits, blk + L::kQhAt, 4);
-    *lo = S::ior(*lo, S::shl(S::bit_lanes(bits >> v0), 4));
-    *hi = S::ior(*hi, S::shl(S::bit_lanes(bits >> (16 + v0)), 4));
-  }
-  if constexpr (L::kOffset != 0) {
-    *lo = S::isub(*lo, L::kOffset);
-    *hi = S::isub(*hi, L::kOffset);
+  uint32_t bits = 0;
+  if constexpr (L::kFifth) std::memcpy(&bits, blk + L::kQhAt, 4);
+  if constexpr (S::kLut16) {
+    const typename S::reg table = S::iota16_minus(static_cast<float>(L::kOffset));
+    *lo = S::lut16(v, table);
+    *hi = S::lut16(S::shr(v, 4), table);
+    if constexpr (L::kFifth) {
+      *lo = S::add16_where(*lo, bits >> v0);
+      *hi = S::add16_where(*hi, bits >> (16 + v0));
+    }
+  } else {
+    typename S::ireg l = S::iand(v, 15), h = S::shr(v, 4);
+    if constexpr (L::kFifth) {
+      l = S::ior(l, S::shl(S::bit_lanes(bits >> v0), 4));
+      h = S::ior(h, S::shl(S::bit_lanes(bits >> (16 + v0)), 4));
+    }
+    if constexpr (L::kOffset != 0) {
+      l = S::isub(l, L::kOffset);
+      h = S::isub(h, L::kOffset);
+    }
+    *lo = S::cvt(l);
+    *hi = S::cvt(h);
   }
 }
 
@@ -65,10 +79,10 @@ void dot_rows_legacy_n(const uint8_t* w, uint64_t rb, const float* x, int64_t n,
       R t0 = S::zero(), t1 = S::zero();
       #pragma GCC unroll 2
       for (int k = 0; k < 16 / W; ++k) {
-        typename S::ireg lo, hi;
+        R lo, hi;
         legacy_quants<S, Slot>(blk, k * W, &lo, &hi);
-        t0 = S::fma(S::cvt(lo), xv[k], t0);
-        t1 = S::fma(S::cvt(hi), xv[16 / W + k], t1);
+        t0 = S::fma(lo, xv[k], t0);
+        t1 = S::fma(hi, xv[16 / W + k], t1);
       }
       acc[r] = S::fma(S::set1(half_at(blk)), S::add(t0, t1), acc[r]);
       if constexpr (L::kMin) macc[r] = S::fma(S::set1(half_at(blk + 2)), xsum, macc[r]);
@@ -89,14 +103,14 @@ void legacy_to_f32(const uint8_t* w, float* dst, int64_t n) {
     const auto d = S::set1(half_at(blk));
     const auto m = S::set1(L::kMin ? half_at(blk + 2) : 0.0f);
     for (int k = 0; k < 16 / W; ++k) {
-      typename S::ireg lo, hi;
+      typename S::reg lo, hi;
       legacy_quants<S, Slot>(blk, k * W, &lo, &hi);
       if constexpr (L::kMin) {
-        S::store(dst + k * W, S::add(S::mul(d, S::cvt(lo)), m));
-        S::store(dst + 16 + k * W, S::add(S::mul(d, S::cvt(hi)), m));
+        S::store(dst + k * W, S::add(S::mul(d, lo), m));
+        S::store(dst + 16 + k * W, S::add(S::mul(d, hi), m));
       } else {
-        S::store(dst + k * W, S::mul(d, S::cvt(lo)));
-        S::store(dst + 16 + k * W, S::mul(d, S::cvt(hi)));
+        S::store(dst + k * W, S::mul(d, lo));
+        S::store(dst + 16 + k * W, S::mul(d, hi));
       }
     }
   }
