@@ -97,6 +97,18 @@ TEST(ModelPresets, RealPresetsCopyThePublishedConfigs) {
   EXPECT_EQ(l.n_vocab, 128256);
   EXPECT_EQ(l.rope_freq_base, 500000.0f);
   EXPECT_TRUE(l.tied_output);
+  const ModelConfig& sm = find_preset("smollm2-135m").config;  // SmolLM2-135M's config.json
+  EXPECT_EQ(sm.arch, Arch::Llama);
+  EXPECT_EQ(sm.n_layer, 30);
+  EXPECT_EQ(sm.n_embd, 576);
+  EXPECT_EQ(sm.n_head, 9);
+  EXPECT_EQ(sm.n_head_kv, 3);
+  EXPECT_EQ(sm.head_dim, 64);
+  EXPECT_EQ(sm.n_ff, 1536);
+  EXPECT_EQ(sm.n_vocab, 49152);
+  EXPECT_EQ(sm.rope_freq_base, 100000.0f);
+  EXPECT_EQ(sm.rms_eps, 1e-5f);
+  EXPECT_TRUE(sm.tied_output);
   EXPECT_EQ(&find_preset("tiny"), &find_preset("tiny-qwen3"));
   EXPECT_THROW(find_preset("gpt-5"), UsageError);
 }

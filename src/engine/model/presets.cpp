@@ -36,6 +36,11 @@ std::vector<ModelPreset> build() {
   // Llama-3.2-1B: 16 layers, hidden 2048, 32 q / 8 kv heads of 64, intermediate 8192, vocab 128256, tied.
   p.push_back({"llama-3.2-1b", "Llama-3.2-1B shapes (16 layers, d=2048, 32/8 heads x 64, ff 8192, vocab 128256, tied)",
                make(Arch::Llama, 16, 2048, 32, 8, 64, 8192, 128256, 131072, 500000.0f, 1e-5f, true)});
+  // SmolLM2-135M's published config.json: 30 layers, hidden 576, 9 q / 3 kv heads of 64,
+  // intermediate 1536, vocab 49152, rope theta 100000, tied. Its 576-wide rows are not whole
+  // 256-value super-blocks: llama.cpp's K-quant files of it hold Q5_0/Q5_1/Q8_0 tensors.
+  p.push_back({"smollm2-135m", "SmolLM2-135M shapes (30 layers, d=576, 9/3 heads x 64, ff 1536, vocab 49152, tied)",
+               make(Arch::Llama, 30, 576, 9, 3, 64, 1536, 49152, 8192, 100000.0f, 1e-5f, true)});
   // Tiny models for tests: every row length a multiple of 32 (Q8_0 blocks). The qwen3 one keeps
   // its q width (4 x 64 = 256) different from d=128 and has separate output weights, the llama one
   // is tied, so both code paths of each feature are exercised.
