@@ -52,14 +52,14 @@ struct Avx512 {
   static ireg shr(ireg a, int c) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(c)); }
   static ireg shl(ireg a, int c) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(c)); }
   // simd_legacy.inc.h: float(i) - off in lane i; table[a & 15] per lane (vpermps reads only the
-  // index's low 4 bits); a + 16 in the lanes whose bit of `bits` is set (bit i for lane i).
+  // index's low 4 bits); a + b in the lanes whose bit of `bits` is set (bit i for lane i).
   static constexpr bool kLut16 = true;
   static reg iota16_minus(float off) {
     return _mm512_sub_ps(_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_ps(off));
   }
   static reg lut16(ireg a, reg table) { return _mm512_permutexvar_ps(a, table); }
-  static reg add16_where(reg a, uint32_t bits) {
-    return _mm512_mask_add_ps(a, static_cast<__mmask16>(bits & 0xffffu), a, _mm512_set1_ps(16.0f));
+  static reg add_where(reg a, uint32_t bits, reg b) {
+    return _mm512_mask_add_ps(a, static_cast<__mmask16>(bits & 0xffffu), a, b);
   }
   static reg cvt(ireg a) { return _mm512_cvtepi32_ps(a); }
   // float(a & 15) in one permute: vpermps reads only an index's low 4 bits, and the table holds
