@@ -35,12 +35,29 @@ bool boolean(const json& v, const char* name) {
   return v.get<bool>();
 }
 
-std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits,
+// `prompt` says how long the prompt is ("the request has N prompt tokens").
+std::string context_message(const ModelLimits& limits, const std::string& prompt, int64_t max_tokens) {
+  return "this model's maximum context length is " + std::to_string(limits.ctx) + " tokens; " + prompt +
+         " and asks for " + std::to_string(max_tokens) + " completion tokens (max_tokens)";
+}
+
+std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_t max_tokens,
                                 const std::function<std::vector<int32_t>(const std::string&)>& encode) {
   std::vector<int32_t> ids;
   if (p.is_string()) {
-    const std::string text = p.get<std::string>();
+    const std::string& text = p.get_ref<const std::string&>();
     if (text.empty()) bad("'prompt' is empty");
+    if (const size_t per_token = limits.max_text_bytes_per_token; per_token > 0) {
+      // At least this many tokens, whatever the text: refused as the count itself would be.
+      const uint64_t at_least = (static_cast<uint64_t>(text.size()) + per_token - 1) / per_token;
+      if (at_least > static_cast<uint64_t>(limits.ctx) ||
+          max_tokens > limits.ctx - static_cast<int64_t>(at_least))
+        bad(context_message(limits,
+                            "the request's prompt of " + std::to_string(text.size()) + " bytes is at least " +
+                                std::to_string(at_least) + " tokens (no token of this tokenizer stands for more than " +
+                                std::to_string(per_token) + " bytes)",
+                            max_tokens));
+    }
     try {
       ids = encode(text);
     } catch (const std::exception& e) {
@@ -188,13 +205,11 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
   if (j.contains("stream_options") && !j["stream_options"].is_null() && !r.stream)
     bad("'stream_options' is only allowed when 'stream' is true");
 
-  r.prompt = prompt_ids(j["prompt"], limits, encode);
+  r.prompt = prompt_ids(j["prompt"], limits, r.max_tokens, encode);
   const int64_t n_prompt = static_cast<int64_t>(r.prompt.size());
   // Written so that a huge max_tokens cannot overflow into a pass.
   if (n_prompt > limits.ctx || r.max_tokens > limits.ctx - n_prompt)
-    bad("this model's maximum context length is " + std::to_string(limits.ctx) + " tokens; the request has " +
-        std::to_string(n_prompt) + " prompt tokens and asks for " + std::to_string(r.max_tokens) +
-        " completion tokens (max_tokens)");
+    bad(context_message(limits, "the request has " + std::to_string(n_prompt) + " prompt tokens", r.max_tokens));
   return r;
 }
 
