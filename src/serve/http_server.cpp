@@ -28,6 +28,9 @@ json usage(int64_t prompt, int64_t completion) {
 // How often a streaming handler wakes without a token to notice a client that went away.
 constexpr std::chrono::milliseconds kPoll{50};
 
+// Seconds a connection may stay silent before its request (see the constructor).
+constexpr time_t kFirstRequestWaitSeconds = 1;
+
 }  // namespace
 
 HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, int http_threads)
@@ -39,6 +42,12 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // connection for seconds, so clients with connection pools could occupy every thread and make
   // new requests wait unseen (neither served nor answered 503).
   server_.set_keep_alive_max_count(1);
+  // cpp-httplib waits this long for a new connection's first request, on a handler thread: a
+  // client that connects and sends nothing (a pre-opened pool connection, a slowloris) held one
+  // for its default 5 s, so as many idle connections as threads made every other request wait
+  // unseen for seconds (30 idle connections kept /health waiting 9.5 s with 12 threads). A client
+  // sends its request as soon as it connects; 1 s still allows for a slow network.
+  server_.set_keep_alive_timeout(kFirstRequestWaitSeconds);
   server_.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     const json j = {{"object", "list"},
