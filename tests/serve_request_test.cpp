@@ -148,6 +148,29 @@ TEST(ServeRequest, TooManyPromptBytesRefusedBeforeEncoding) {
   EXPECT_EQ(encoded, 3);
 }
 
+// Found by an outside audit: frequency_penalty 0.5 was answered 200 and silently not applied.
+// Sampling controls the server does not implement are accepted only at their neutral value.
+TEST(ServeRequest, UnimplementedSamplingControlsOnlyAtTheirNeutralValue) {
+  for (const char* body : {R"({"prompt":"a","frequency_penalty":0,"presence_penalty":0.0,"repetition_penalty":1,
+                               "min_p":0,"min_tokens":0,"logit_bias":{}})",
+                           R"({"prompt":"a","frequency_penalty":null,"repetition_penalty":null,"logit_bias":null})"})
+    EXPECT_EQ(status_of(body), 200) << body;
+  const std::pair<const char*, const char*> refused[] = {
+      {"frequency_penalty", "0.5"}, {"presence_penalty", "-1"}, {"repetition_penalty", "1.1"}, {"min_p", "0.05"},
+      {"min_tokens", "4"},          {"logit_bias", R"({"5":-100})"}, {"frequency_penalty", R"("0")"},
+      {"logit_bias", "[]"}};
+  for (const auto& [field, value] : refused) {
+    const std::string body = std::string(R"({"prompt":"a",")") + field + "\":" + value + "}";
+    try {
+      parse(body);
+      ADD_FAILURE() << body << " accepted";
+    } catch (const RequestError& e) {
+      EXPECT_EQ(e.status(), 400) << body;
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ServeRequest, TokenizerErrorIs400) {
   auto throwing = [](const std::string&) -> std::vector<int32_t> { throw std::runtime_error("bad utf-8"); };
   try {

@@ -129,6 +129,17 @@ std::vector<int32_t> stop_token_ids(const json& v, const ModelLimits& limits) {
   return ids;
 }
 
+// OpenAI's penalties and vLLM's common extra sampling controls, none applied here: the value
+// that leaves sampling unchanged, or nullptr for another field.
+const double* unimplemented_control(const std::string& key) {
+  static const std::pair<const char*, double> kNeutral[] = {
+      {"frequency_penalty", 0.0}, {"presence_penalty", 0.0}, {"repetition_penalty", 1.0},
+      {"min_p", 0.0},             {"min_tokens", 0.0}};
+  for (const auto& [name, value] : kNeutral)
+    if (key == name) return &value;
+  return nullptr;
+}
+
 }  // namespace
 
 CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
@@ -193,14 +204,20 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
       r.stop = stop_strings(v);
     } else if (key == "stop_token_ids") {
       r.stop_token_ids = stop_token_ids(v, limits);
+    } else if (const double* neutral = unimplemented_control(key)) {
+      // Sampling controls this server does not apply: their neutral value changes nothing (vLLM's
+      // benchmark client sends repetition_penalty 1.0), anything else would be silently dropped.
+      if (!v.is_number() || v.get<double>() != *neutral)
+        bad("'" + key + "' is not supported (only " + json(*neutral).dump() + ", which changes nothing)");
+    } else if (key == "logit_bias") {
+      if (!(v.is_object() && v.empty())) bad("'logit_bias' is not supported (only {} or null)");
     } else if (key == "echo" || key == "logprobs" || key == "suffix" || key == "include_stop_str_in_output") {
       // Accepted only when they ask for nothing, so a client never silently gets less than it asked.
       const bool nothing = (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty()) ||
                            (v.is_string() && v.get<std::string>().empty());
       if (!nothing) bad("'" + key + "' is not supported");
     }
-    // Other fields (user, presence_penalty at its default, ...) are ignored, as vLLM ignores
-    // unknown fields.
+    // Other fields (user, ...) are ignored, as vLLM ignores unknown fields.
   }
   if (j.contains("stream_options") && !j["stream_options"].is_null() && !r.stream)
     bad("'stream_options' is only allowed when 'stream' is true");
