@@ -91,6 +91,8 @@ void HttpServer::serve() { server_.listen_after_bind(); }
 void HttpServer::stop() { server_.stop(); }
 
 void HttpServer::completions(const httplib::Request& req, httplib::Response& res) {
+  // OpenAI's "created": when this completion was created (not when the server started).
+  const int64_t created = std::time(nullptr);
   CompletionRequest r;
   try {
     // A request without a seed samples from a fresh one (as vLLM does); with temperature 0 it
@@ -108,12 +110,12 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
     send_error(res, 503, "the server is full (--max-batch active and --max-queue waiting requests) or stopping");
     return;
   }
-  if (r.stream) respond_stream(r, stream, res);
-  else respond_whole(r, stream, res);
+  if (r.stream) respond_stream(r, stream, created, res);
+  else respond_whole(r, stream, created, res);
 }
 
 void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
-                               httplib::Response& res) {
+                               int64_t created, httplib::Response& res) {
   // cpp-httplib 0.11 tells a handler nothing about its client until it writes, so a client that
   // leaves during a non-streamed request is noticed only at the end (docs/serve.md).
   std::vector<int32_t> tokens;
@@ -132,7 +134,7 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
   }
   const json j = {{"id", "cmpl-" + std::to_string(next_id_++)},
                   {"object", "text_completion"},
-                  {"created", created_},
+                  {"created", created},
                   {"model", limits_.name},
                   {"choices", json::array({choice})},
                   {"usage", usage(stream->prompt_tokens(), static_cast<int64_t>(tokens.size()))}};
@@ -140,14 +142,14 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
 }
 
 void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
-                                httplib::Response& res) {
+                                int64_t created, httplib::Response& res) {
   const std::string id = "cmpl-" + std::to_string(next_id_++);
   const bool include_usage = r.include_usage, token_ids = r.return_token_ids;
   auto sent = std::make_shared<int64_t>(0);
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, stream, id, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
+      [this, stream, id, created, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
         std::vector<int32_t> tokens;
         std::vector<std::string> texts;
         const bool ended = stream->take(tokens, kPoll, &texts);
@@ -159,7 +161,7 @@ void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_pt
           const std::string event = "data: " + dump(j) + "\n\n";
           return sink.write(event.data(), event.size());
         };
-        const json base = {{"id", id}, {"object", "text_completion"}, {"created", created_}, {"model", limits_.name}};
+        const json base = {{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", limits_.name}};
         for (size_t i = 0; i < tokens.size(); ++i) {
           const bool last = ended && i + 1 == tokens.size();
           json choice = {{"index", 0},

@@ -4,7 +4,8 @@ once listed F32/F16/BF16/Q8_0 only); a text prompt far beyond --ctx is refused w
 is encoded (the message gives the lower bound in tokens; encoding 64 MiB took 38 s and 12 GB);
 connections that never send a request hold a handler thread for 1 s, not cpp-httplib's 5 s, so a
 few idle clients do not keep every thread (and /health) waiting for seconds; a form-encoded body
-over 8 KiB gets cpp-httplib's 413 as the spec's JSON error."""
+over 8 KiB gets cpp-httplib's 413 as the spec's JSON error; a completion's "created" is when it was
+requested (it was the server's start time)."""
 import http.client
 import json
 import os
@@ -85,15 +86,26 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0, "synth: " + r.stderr)
     # --max-batch 1 --max-queue 0: 1 + 0 + 4 = 5 handler threads.
     server, port = start_server(model, "--max-batch", "1", "--max-queue", "0")
+    started = time.time()  # after the server took its start time
     try:
         # 8 MiB of text: refused on its byte count, the message giving the bound it used.
         status, ctype, text = post(port, {"prompt": "a" * (8 << 20), "max_tokens": 1})
         err = json.loads(text).get("error", {}) if "application/json" in ctype else {}
         check(status == 400 and "prompt of %d bytes is at least" % (8 << 20) in err.get("message", "")
               and str(CTX) in err.get("message", ""), "8 MiB prompt: %d %s" % (status, text[:300]))
-        # A prompt within the bound is still encoded and served.
+        # A prompt within the bound is still encoded and served, its "created" (whole seconds) no
+        # earlier than the request: this is over 1 s after the server started.
+        time.sleep(max(0.0, started + 1.5 - time.time()))
+        before = int(time.time())
         status, _, text = post(port, {"prompt": "a b c", "max_tokens": 2})
+        after = time.time()
         check(status == 200, "short prompt after the refusal: %d %s" % (status, text[:200]))
+        if status == 200:
+            created = json.loads(text)["created"]
+            check(before <= created <= after, "created %s, request between %s and %.1f" % (created, before, after))
+        status, _, text = post(port, {"prompt": "a b c", "max_tokens": 2, "stream": True})
+        events = [json.loads(e[6:]) for e in text.split("\n\n") if e.startswith("data: {")]
+        check(events and all(before <= e["created"] <= time.time() for e in events), "streamed created: %s" % text[:300])
 
         # Form-encoded (curl -d's default) over 8 KiB: cpp-httplib's 413, in the spec's JSON error shape.
         status, ctype, text = post(port, json.dumps({"prompt": "a" * 9000}), "application/x-www-form-urlencoded")
