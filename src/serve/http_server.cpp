@@ -99,7 +99,10 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
     // does not matter.
     thread_local std::mt19937_64 seeds{std::random_device{}()};
     r = parse_completion_request(
-        req.body, limits_, [this](const std::string& text) { return tok_.encode_prompt(text); },
+        // Control tokens written in a text prompt (<|im_start|>, <s>) are those tokens, as vLLM's
+        // and llama.cpp's servers read them (parse_special): a client that applies a chat template
+        // itself sends them as text.
+        req.body, limits_, [this](const std::string& text) { return tok_.encode_prompt(text, /*parse_special=*/true); },
         seeds());
   } catch (const RequestError& e) {
     send_error(res, e.status(), e.what());

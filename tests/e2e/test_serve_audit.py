@@ -5,7 +5,8 @@ is encoded (the message gives the lower bound in tokens; encoding 64 MiB took 38
 connections that never send a request hold a handler thread for 1 s, not cpp-httplib's 5 s, so a
 few idle clients do not keep every thread (and /health) waiting for seconds; a form-encoded body
 over 8 KiB gets cpp-httplib's 413 as the spec's JSON error; a completion's "created" is when it was
-requested (it was the server's start time)."""
+requested (it was the server's start time); control tokens written in a text prompt are those
+tokens, as vLLM's and llama.cpp's servers read them (the ids of `model tokenize --special`)."""
 import http.client
 import json
 import os
@@ -106,6 +107,17 @@ with tempfile.TemporaryDirectory() as tmp:
         status, _, text = post(port, {"prompt": "a b c", "max_tokens": 2, "stream": True})
         events = [json.loads(e[6:]) for e in text.split("\n\n") if e.startswith("data: {")]
         check(events and all(before <= e["created"] <= time.time() for e in events), "streamed created: %s" % text[:300])
+
+        # "</s>" and "<s>" in the text are the control tokens, not their characters.
+        text_prompt = "a</s>b<s>c"
+        r = run("model", "tokenize", "-m", model, "-p", text_prompt, "--special", "--json")
+        want_ids = json.loads(r.stdout)["ids"] if r.returncode == 0 else None
+        status, _, text = post(port, {"prompt": text_prompt, "max_tokens": 1, "return_token_ids": True})
+        got = json.loads(text) if status == 200 else {}
+        check(want_ids is not None and want_ids.count(1) == 2 and 2 in want_ids, "tokenize --special: %s" % r.stdout)
+        check(status == 200 and got["choices"][0]["prompt_token_ids"] == want_ids
+              and got["usage"]["prompt_tokens"] == len(want_ids), "special tokens in the prompt: %s vs %s"
+              % (text[:300], want_ids))
 
         # Form-encoded (curl -d's default) over 8 KiB: cpp-httplib's 413, in the spec's JSON error shape.
         status, ctype, text = post(port, json.dumps({"prompt": "a" * 9000}), "application/x-www-form-urlencoded")
