@@ -65,7 +65,7 @@ void check_stop_matcher(const serve::CompletionRequest& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A small context, so prompt + max_tokens limits are reachable from short inputs.
-  const serve::ModelLimits limits{"m", 64, tokenizer().n_vocab()};
+  const serve::ModelLimits limits{"m", 64, tokenizer().n_vocab(), tokenizer().max_text_bytes_per_token()};
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   try {
     const serve::CompletionRequest r = serve::parse_completion_request(

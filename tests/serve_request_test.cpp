@@ -105,6 +105,72 @@ TEST(ServeRequest, ContextLimitNamesBothNumbers) {
   }
 }
 
+// A text prompt that cannot fit whatever it encodes to is refused before it is encoded (encoding
+// a 64 MiB prompt took 38 s and 12 GB before this): the bound is ctx times the tokenizer's most
+// bytes per token, max_tokens included.
+TEST(ServeRequest, TooManyPromptBytesRefusedBeforeEncoding) {
+  ModelLimits limits = kLimits;  // ctx 64
+  limits.max_text_bytes_per_token = 4;
+  int encoded = 0;
+  auto counting = [&](const std::string& text) {
+    ++encoded;
+    return encode(text);
+  };
+  auto status = [&](size_t bytes, int max_tokens, std::string* message = nullptr) {
+    const std::string body = R"({"prompt":")" + std::string(bytes, 'a') + R"(","max_tokens":)" + std::to_string(max_tokens) + "}";
+    try {
+      parse_completion_request(body, limits, counting, 1);
+    } catch (const RequestError& e) {
+      if (message) *message = e.what();
+      return e.status();
+    }
+    return 200;
+  };
+  // 4 * 60 + 1 bytes are at least 61 tokens: with 4 more, 65 > 64, refused without encoding.
+  std::string m;
+  EXPECT_EQ(status(241, 4, &m), 400);
+  EXPECT_EQ(encoded, 0);
+  EXPECT_NE(m.find("241 bytes is at least 61 tokens"), std::string::npos) << m;
+  EXPECT_NE(m.find("64 tokens"), std::string::npos) << m;
+  EXPECT_NE(m.find("4 completion"), std::string::npos) << m;
+  EXPECT_EQ(status(size_t{64} << 20, 1), 400);
+  EXPECT_EQ(encoded, 0);
+  // 240 bytes may be 60 tokens: encoded, then refused on the real count (240, one per byte here).
+  EXPECT_EQ(status(240, 4, &m), 400);
+  EXPECT_EQ(encoded, 1);
+  EXPECT_NE(m.find("has 240 prompt tokens"), std::string::npos) << m;
+  // A prompt that fits the bound and its real count passes.
+  EXPECT_EQ(status(60, 4), 200);
+  EXPECT_EQ(encoded, 2);
+  // Without a bound (0) every text is encoded.
+  limits.max_text_bytes_per_token = 0;
+  EXPECT_EQ(status(241, 4), 400);
+  EXPECT_EQ(encoded, 3);
+}
+
+// Found by an outside audit: frequency_penalty 0.5 was answered 200 and silently not applied.
+// Sampling controls the server does not implement are accepted only at their neutral value.
+TEST(ServeRequest, UnimplementedSamplingControlsOnlyAtTheirNeutralValue) {
+  for (const char* body : {R"({"prompt":"a","frequency_penalty":0,"presence_penalty":0.0,"repetition_penalty":1,
+                               "min_p":0,"min_tokens":0,"logit_bias":{}})",
+                           R"({"prompt":"a","frequency_penalty":null,"repetition_penalty":null,"logit_bias":null})"})
+    EXPECT_EQ(status_of(body), 200) << body;
+  const std::pair<const char*, const char*> refused[] = {
+      {"frequency_penalty", "0.5"}, {"presence_penalty", "-1"}, {"repetition_penalty", "1.1"}, {"min_p", "0.05"},
+      {"min_tokens", "4"},          {"logit_bias", R"({"5":-100})"}, {"frequency_penalty", R"("0")"},
+      {"logit_bias", "[]"}};
+  for (const auto& [field, value] : refused) {
+    const std::string body = std::string(R"({"prompt":"a",")") + field + "\":" + value + "}";
+    try {
+      parse(body);
+      ADD_FAILURE() << body << " accepted";
+    } catch (const RequestError& e) {
+      EXPECT_EQ(e.status(), 400) << body;
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ServeRequest, TokenizerErrorIs400) {
   auto throwing = [](const std::string&) -> std::vector<int32_t> { throw std::runtime_error("bad utf-8"); };
   try {

@@ -2,6 +2,7 @@
 // the BPE pre-tokenizers, and encode/decode round trips.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "engine/gguf/gguf.h"
@@ -437,4 +438,60 @@ TEST(Detokenize, MatchesLlamaCppRules) {
   EXPECT_EQ(t.detokenize(std::vector<int32_t>{a, 0, a}), "a a");
   EXPECT_EQ(t.detokenize(std::vector<int32_t>{a, 0, a}, true), "a<unk> a");
   EXPECT_EQ(t.token_to_piece(0), "");
+}
+
+// The serve path refuses a text prompt whose byte count over this bound is beyond the context
+// before encoding it, so the bound must hold for every text: a text of B bytes never encodes to
+// fewer than B / bound tokens. Random texts mix spaces (stored as 3-byte "▁" or 2-byte "Ġ"),
+// merged words, multi-byte and invalid UTF-8 and special tokens written in the text.
+TEST(Tokenizer, TextBytesPerTokenBoundHoldsForEveryText) {
+  const Tokenizer synth(make_synthetic_vocab(4096));
+  const Tokenizer unk_only = spm({{S, -1}, {"a", -1}, {"ab", -2}, {"abab", -3}});  // no byte tokens: <unk>
+  const Tokenizer byte_bpe = bpe({"a b", "ab ab", "c d"}, {"ab", "abab", "cd"});
+  const Tokenizer specials = bpe_with_specials({{"xa", TokenType::UserDefined}, {"<|long special|>", TokenType::Control},
+                                                {"<unk>", TokenType::Unknown}});
+  const std::vector<std::string> alphabet = {" ", "  ", "a", "b", "ab", "abab", "the", " the", "cd", "\n",
+                                             "\xc3\xa9", "\xe2\x96\x81", "\xff", "\xc3", "xa", "<|long special|>", "<unk>"};
+  uint64_t state = 7;
+  auto next = [&] { return (state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+  for (const Tokenizer* t : {&synth, &unk_only, &byte_bpe, &specials}) {
+    size_t longest = 1;  // computed here, not by the code under test
+    for (const std::string& s : t->vocab().tokens) longest = std::max(longest, s.size());
+    const size_t bound = t->max_text_bytes_per_token();
+    ASSERT_EQ(bound, longest);
+    for (int trial = 0; trial < 300; ++trial) {
+      std::string text;
+      const size_t pieces_n = 1 + next() % 40;
+      for (size_t i = 0; i < pieces_n; ++i) text += alphabet[next() % alphabet.size()];
+      for (bool special : {false, true}) {
+        const size_t n = t->encode(text, false, special).size();
+        EXPECT_GE(n * bound, text.size()) << "'" << text << "' special " << special;
+      }
+    }
+  }
+}
+
+TEST(Tokenizer, NoTextBytesBoundWhenABytesCanBeDropped) {
+  // SentencePiece without byte tokens nor <unk>: a character with no piece is dropped, so a long
+  // text can encode to nothing.
+  Vocab v;
+  v.model = Vocab::Model::SentencePiece;
+  v.tokens = {"<s>", S, "a"};
+  v.types = {TokenType::Control, TokenType::Normal, TokenType::Normal};
+  v.bos = 0;
+  const Tokenizer spm_no_fallback(v);
+  EXPECT_EQ(spm_no_fallback.encode("zzzzzzzz", false), (std::vector<int32_t>{1}));  // only the "▁" prefix
+  EXPECT_EQ(spm_no_fallback.max_text_bytes_per_token(), 0u);
+  // Byte-level BPE missing one byte's character (and no <unk>).
+  Vocab b;
+  b.model = Vocab::Model::Bpe;
+  for (int c = 0; c < 256; ++c)
+    if (c != 'z') b.tokens.push_back(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(c))));
+  b.add_bos = false;
+  const Tokenizer bpe_missing(b);
+  EXPECT_TRUE(bpe_missing.encode("zzzz", false).empty());
+  EXPECT_EQ(bpe_missing.max_text_bytes_per_token(), 0u);
+  b.tokens.push_back("<unk>");
+  b.unk = static_cast<int32_t>(b.tokens.size() - 1);
+  EXPECT_EQ(Tokenizer(b).max_text_bytes_per_token(), 5u);  // <unk> stands for the byte
 }

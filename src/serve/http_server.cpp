@@ -28,6 +28,9 @@ json usage(int64_t prompt, int64_t completion) {
 // How often a streaming handler wakes without a token to notice a client that went away.
 constexpr std::chrono::milliseconds kPoll{50};
 
+// Seconds a connection may stay silent before its request (see the constructor).
+constexpr time_t kFirstRequestWaitSeconds = 1;
+
 }  // namespace
 
 HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, int http_threads)
@@ -39,6 +42,12 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // connection for seconds, so clients with connection pools could occupy every thread and make
   // new requests wait unseen (neither served nor answered 503).
   server_.set_keep_alive_max_count(1);
+  // cpp-httplib waits this long for a new connection's first request, on a handler thread: a
+  // client that connects and sends nothing (a pre-opened pool connection, a slowloris) held one
+  // for its default 5 s, so as many idle connections as threads made every other request wait
+  // unseen for seconds (30 idle connections kept /health waiting 9.5 s with 12 threads). A client
+  // sends its request as soon as it connects; 1 s still allows for a slow network.
+  server_.set_keep_alive_timeout(kFirstRequestWaitSeconds);
   server_.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     const json j = {{"object", "list"},
@@ -82,13 +91,18 @@ void HttpServer::serve() { server_.listen_after_bind(); }
 void HttpServer::stop() { server_.stop(); }
 
 void HttpServer::completions(const httplib::Request& req, httplib::Response& res) {
+  // OpenAI's "created": when this completion was created (not when the server started).
+  const int64_t created = std::time(nullptr);
   CompletionRequest r;
   try {
     // A request without a seed samples from a fresh one (as vLLM does); with temperature 0 it
     // does not matter.
     thread_local std::mt19937_64 seeds{std::random_device{}()};
     r = parse_completion_request(
-        req.body, limits_, [this](const std::string& text) { return tok_.encode_prompt(text); },
+        // Control tokens written in a text prompt (<|im_start|>, <s>) are those tokens, as vLLM's
+        // and llama.cpp's servers read them (parse_special): a client that applies a chat template
+        // itself sends them as text.
+        req.body, limits_, [this](const std::string& text) { return tok_.encode_prompt(text, /*parse_special=*/true); },
         seeds());
   } catch (const RequestError& e) {
     send_error(res, e.status(), e.what());
@@ -99,12 +113,12 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
     send_error(res, 503, "the server is full (--max-batch active and --max-queue waiting requests) or stopping");
     return;
   }
-  if (r.stream) respond_stream(r, stream, res);
-  else respond_whole(r, stream, res);
+  if (r.stream) respond_stream(r, stream, created, res);
+  else respond_whole(r, stream, created, res);
 }
 
 void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
-                               httplib::Response& res) {
+                               int64_t created, httplib::Response& res) {
   // cpp-httplib 0.11 tells a handler nothing about its client until it writes, so a client that
   // leaves during a non-streamed request is noticed only at the end (docs/serve.md).
   std::vector<int32_t> tokens;
@@ -123,7 +137,7 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
   }
   const json j = {{"id", "cmpl-" + std::to_string(next_id_++)},
                   {"object", "text_completion"},
-                  {"created", created_},
+                  {"created", created},
                   {"model", limits_.name},
                   {"choices", json::array({choice})},
                   {"usage", usage(stream->prompt_tokens(), static_cast<int64_t>(tokens.size()))}};
@@ -131,14 +145,14 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
 }
 
 void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
-                                httplib::Response& res) {
+                                int64_t created, httplib::Response& res) {
   const std::string id = "cmpl-" + std::to_string(next_id_++);
   const bool include_usage = r.include_usage, token_ids = r.return_token_ids;
   auto sent = std::make_shared<int64_t>(0);
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, stream, id, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
+      [this, stream, id, created, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
         std::vector<int32_t> tokens;
         std::vector<std::string> texts;
         const bool ended = stream->take(tokens, kPoll, &texts);
@@ -150,7 +164,7 @@ void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_pt
           const std::string event = "data: " + dump(j) + "\n\n";
           return sink.write(event.data(), event.size());
         };
-        const json base = {{"id", id}, {"object", "text_completion"}, {"created", created_}, {"model", limits_.name}};
+        const json base = {{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", limits_.name}};
         for (size_t i = 0; i < tokens.size(); ++i) {
           const bool last = ended && i + 1 == tokens.size();
           json choice = {{"index", 0},

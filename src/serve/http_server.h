@@ -31,13 +31,16 @@ class HttpServer {
 
  private:
   void completions(const httplib::Request& req, httplib::Response& res);
-  void respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, httplib::Response& res);
-  void respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, httplib::Response& res);
+  // created: the request's arrival, unix seconds (every response's and event's "created").
+  void respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, int64_t created,
+                     httplib::Response& res);
+  void respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, int64_t created,
+                      httplib::Response& res);
 
   Scheduler& scheduler_;
   const engine::Tokenizer& tok_;
   const ModelLimits limits_;
-  const int64_t created_;  // unix seconds at start: /v1/models and every response's "created"
+  const int64_t created_;  // unix seconds at start: /v1/models' "created"
   std::atomic<uint64_t> next_id_{0};
   httplib::Server server_;
 };

@@ -35,12 +35,29 @@ bool boolean(const json& v, const char* name) {
   return v.get<bool>();
 }
 
-std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits,
+// `prompt` says how long the prompt is ("the request has N prompt tokens").
+std::string context_message(const ModelLimits& limits, const std::string& prompt, int64_t max_tokens) {
+  return "this model's maximum context length is " + std::to_string(limits.ctx) + " tokens; " + prompt +
+         " and asks for " + std::to_string(max_tokens) + " completion tokens (max_tokens)";
+}
+
+std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_t max_tokens,
                                 const std::function<std::vector<int32_t>(const std::string&)>& encode) {
   std::vector<int32_t> ids;
   if (p.is_string()) {
-    const std::string text = p.get<std::string>();
+    const std::string& text = p.get_ref<const std::string&>();
     if (text.empty()) bad("'prompt' is empty");
+    if (const size_t per_token = limits.max_text_bytes_per_token; per_token > 0) {
+      // At least this many tokens, whatever the text: refused as the count itself would be.
+      const uint64_t at_least = (static_cast<uint64_t>(text.size()) + per_token - 1) / per_token;
+      if (at_least > static_cast<uint64_t>(limits.ctx) ||
+          max_tokens > limits.ctx - static_cast<int64_t>(at_least))
+        bad(context_message(limits,
+                            "the request's prompt of " + std::to_string(text.size()) + " bytes is at least " +
+                                std::to_string(at_least) + " tokens (no token of this tokenizer stands for more than " +
+                                std::to_string(per_token) + " bytes)",
+                            max_tokens));
+    }
     try {
       ids = encode(text);
     } catch (const std::exception& e) {
@@ -112,6 +129,17 @@ std::vector<int32_t> stop_token_ids(const json& v, const ModelLimits& limits) {
   return ids;
 }
 
+// OpenAI's penalties and vLLM's common extra sampling controls, none applied here: the value
+// that leaves sampling unchanged, or nullptr for another field.
+const double* unimplemented_control(const std::string& key) {
+  static const std::pair<const char*, double> kNeutral[] = {
+      {"frequency_penalty", 0.0}, {"presence_penalty", 0.0}, {"repetition_penalty", 1.0},
+      {"min_p", 0.0},             {"min_tokens", 0.0}};
+  for (const auto& [name, value] : kNeutral)
+    if (key == name) return &value;
+  return nullptr;
+}
+
 }  // namespace
 
 CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
@@ -176,25 +204,29 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
       r.stop = stop_strings(v);
     } else if (key == "stop_token_ids") {
       r.stop_token_ids = stop_token_ids(v, limits);
+    } else if (const double* neutral = unimplemented_control(key)) {
+      // Sampling controls this server does not apply: their neutral value changes nothing (vLLM's
+      // benchmark client sends repetition_penalty 1.0), anything else would be silently dropped.
+      if (!v.is_number() || v.get<double>() != *neutral)
+        bad("'" + key + "' is not supported (only " + json(*neutral).dump() + ", which changes nothing)");
+    } else if (key == "logit_bias") {
+      if (!(v.is_object() && v.empty())) bad("'logit_bias' is not supported (only {} or null)");
     } else if (key == "echo" || key == "logprobs" || key == "suffix" || key == "include_stop_str_in_output") {
       // Accepted only when they ask for nothing, so a client never silently gets less than it asked.
       const bool nothing = (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty()) ||
                            (v.is_string() && v.get<std::string>().empty());
       if (!nothing) bad("'" + key + "' is not supported");
     }
-    // Other fields (user, presence_penalty at its default, ...) are ignored, as vLLM ignores
-    // unknown fields.
+    // Other fields (user, ...) are ignored, as vLLM ignores unknown fields.
   }
   if (j.contains("stream_options") && !j["stream_options"].is_null() && !r.stream)
     bad("'stream_options' is only allowed when 'stream' is true");
 
-  r.prompt = prompt_ids(j["prompt"], limits, encode);
+  r.prompt = prompt_ids(j["prompt"], limits, r.max_tokens, encode);
   const int64_t n_prompt = static_cast<int64_t>(r.prompt.size());
   // Written so that a huge max_tokens cannot overflow into a pass.
   if (n_prompt > limits.ctx || r.max_tokens > limits.ctx - n_prompt)
-    bad("this model's maximum context length is " + std::to_string(limits.ctx) + " tokens; the request has " +
-        std::to_string(n_prompt) + " prompt tokens and asks for " + std::to_string(r.max_tokens) +
-        " completion tokens (max_tokens)");
+    bad(context_message(limits, "the request has " + std::to_string(n_prompt) + " prompt tokens", r.max_tokens));
   return r;
 }
 

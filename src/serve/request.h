@@ -3,6 +3,7 @@
 // name) and a message; nothing here can crash on input.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -33,6 +34,10 @@ struct ModelLimits {
   std::string name;     // the model id a request may name
   int64_t ctx = 0;      // tokens one sequence may hold (prompt + generated)
   int32_t n_vocab = 0;  // token ids must be below this
+  // The tokenizer's Tokenizer::max_text_bytes_per_token (0: none): a text prompt of more than
+  // ctx times this many bytes cannot fit and is refused before it is encoded, since encoding
+  // costs time and memory per byte (a 64 MiB prompt took 38 s and 12 GB to be refused after).
+  size_t max_text_bytes_per_token = 0;
 };
 
 class RequestError : public std::runtime_error {

@@ -89,6 +89,7 @@ void run_serve(const ServeArgs& a) {
   limits.name = a.model_name.empty() ? std::filesystem::path(a.model).stem().string() : a.model_name;
   limits.ctx = serve_context(a.ctx, model->config().n_ctx_train);
   limits.n_vocab = static_cast<int32_t>(model->config().n_vocab);
+  limits.max_text_bytes_per_token = tok.max_text_bytes_per_token();
 
   // SIGINT/SIGTERM are blocked before any thread exists (every thread inherits the mask) and
   // taken by one thread with sigwait, which may then stop the server safely (no handler context).

@@ -375,6 +375,23 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
   return out;
 }
 
+size_t Tokenizer::max_text_bytes_per_token() const {
+  const Impl& m = *impl_;
+  if (vocab_.unk < 0) {
+    for (int b = 0; b < 256; ++b) {
+      // The last fallback of each model: SentencePiece's byte token, byte-level BPE's one-byte
+      // character.
+      const bool kept = vocab_.model == Vocab::Model::SentencePiece
+                            ? m.byte_ids[b] >= 0
+                            : m.ids.count(unicode::encode_utf8(unicode::byte_to_cp(static_cast<uint8_t>(b)))) > 0;
+      if (!kept) return 0;
+    }
+  }
+  size_t longest = 1;
+  for (const std::string& t : vocab_.tokens) longest = std::max(longest, t.size());
+  return longest;
+}
+
 std::string Tokenizer::token_to_piece(int32_t id, bool special) const {
   if (id < 0 || id >= n_vocab()) throw Error("token id " + std::to_string(id) + " out of range (vocabulary of " +
                                              std::to_string(n_vocab()) + ")");

@@ -77,6 +77,14 @@ class Tokenizer {
   // (" ." -> ".", " 's" -> "'s", ...), so it does not round-trip such text.
   std::string detokenize(std::span<const int32_t> ids, bool special = false) const;
 
+  // A bound for refusing a text as too long before encoding it (encoding costs time and memory
+  // per byte): no token encode() emits stands for more bytes of the text than this (the longest
+  // token's stored text: spaces are stored longer, as "▁" or GPT-2's mapped characters, and a
+  // byte token or <unk> stands for one byte), so a text of B bytes encodes to at least
+  // ceil(B / bound) tokens. 0 when there is no such bound: a vocabulary where some byte has neither
+  // a token nor <unk> to fall back on, which encode() then drops.
+  size_t max_text_bytes_per_token() const;
+
   const Vocab& vocab() const { return vocab_; }
   int32_t n_vocab() const { return static_cast<int32_t>(vocab_.tokens.size()); }
   int32_t bos() const { return vocab_.bos; }
