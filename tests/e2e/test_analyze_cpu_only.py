@@ -194,6 +194,30 @@ with tempfile.TemporaryDirectory() as d:
     names = [t["name"] for t in j["host"]["threads"]]
     check(all(n for n in names), f"kineto host only: thread names {names}")
 
+# The other verbs on the legacy fixture: no figure of a GPU metric reads as a measurement.
+legacy = os.path.join(FIXTURES, "decode_legacy_t1.json.gz")
+with tempfile.TemporaryDirectory() as d:
+    saved = os.path.join(d, "an.json")
+    with open(saved, "w") as f:
+        f.write(run("analyze", legacy, "--json").stdout)
+    fusion_doc = os.path.join(d, "fu.json")
+    with open(fusion_doc, "w") as f:
+        f.write(run("fusion", legacy, "--json").stdout)
+    page = os.path.join(d, "r.html")
+    r = run("report", legacy, saved, fusion_doc, "-o", page)
+    check(r.returncode == 0, f"report exit {r.returncode}: {r.stderr}")
+    with open(page) as f:
+        text = f.read()
+    # Both the trace's section and the saved document's carry the host tables.
+    check(text.count("Operators by self time") == 2, "report: host operator tables")
+    check("Kernel fusion (fu.json): no kernels in the trace, nothing to fuse." in text, "report: fusion finding over no kernels")
+    check("aten::addmm takes 69.2% of the operators&#39; self time" in text, "report: host finding")
+    r = run("fusion", legacy)
+    check(r.returncode == 0 and "nothing to fuse" in r.stdout and "1.000x" not in r.stdout, f"fusion text: {r.stdout}")
+    r = run("sweep", legacy, os.path.join(FIXTURES, "decode_legacy_sched_cycle2.json.gz"), "--label", "bs=1", "--label", "bs=2")
+    check(r.returncode == 0 and " ns " not in r.stdout and "No trace in this sweep has GPU activity" in r.stdout,
+          f"sweep text: {r.stdout}")
+
 # A trace with GPU work keeps its figures and has neither key.
 j = json.loads(run("analyze", gpu_trace, "--json").stdout)
 check("host" not in j and "undefined_reason" not in j, "GPU trace: host / undefined_reason present")
