@@ -116,11 +116,7 @@ void EventSink::add(const RawEvent& e) {
 }
 
 void EventSink::add_complete(const RawEvent& e) {
-  // No category at all: the legacy autograd profiler's export (what torch.profiler writes when
-  // PyTorch is built without Kineto, e.g. Debian's python3-torch) gives every operator and
-  // record_function range as a bare complete event (`"pid": "CPU functions"`, no `cat`). Kineto
-  // always writes one, so only that export, or another tool's Chrome trace, gets here.
-  const CatInfo info = e.cat.empty() ? CatInfo{Cat::Op, GpuKind::Kernel, false} : classify_category(e.cat);
+  const CatInfo info = classify_category(e.cat);  // (no category: an operator of the legacy export)
   const Cat cat = info.cat;
   if (cat == Cat::Other) return;
 
