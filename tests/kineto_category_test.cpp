@@ -20,6 +20,7 @@ CatInfo reference(const std::string& c) {
   if (c == "cuda_runtime" || c == "cuda_driver" || c == "Runtime") return {Cat::Api, GpuKind::Kernel, false};
   if (c == "cpu_op" || c == "Operator") return {Cat::Op, GpuKind::Kernel, false};
   if (c == "user_annotation") return {Cat::Op, GpuKind::Kernel, true};
+  if (c.empty()) return {Cat::Op, GpuKind::Kernel, false};  // the legacy autograd export writes none
   return {};
 }
 

@@ -124,6 +124,22 @@ TEST(KinetoEdge, OldSpellingsAndTopLevelArray) {
   EXPECT_TRUE(t.skipped.empty());
 }
 
+TEST(KinetoEdge, LegacyAutogradExportEventsAreOperators) {
+  // PyTorch without Kineto (Debian's 1.13): no "cat", pid the string "CPU functions", integer us
+  // from the profile's start, empty args. A Kineto "Trace" span and python_function stay context.
+  const std::string events = R"js([{"name": "decode_step", "ph": "X", "ts": 174, "dur": 86300, "tid": 1, "pid": "CPU functions", "args": {}}, {"name": "aten::empty", "ph": "X", "ts": 176, "dur": 0, "tid": 1, "pid": "CPU functions", "args": {}}, {"name": "aten::addmm", "ph": "X", "ts": 206, "dur": 47, "tid": 2, "pid": "CPU functions", "args": {}}, {"ph": "X", "cat": "Trace", "name": "PyTorch Profiler (0)", "pid": "Spans", "tid": "PyTorch Profiler", "ts": 100, "dur": 90000}, {"ph": "X", "cat": "python_function", "name": "forward", "pid": 1, "tid": 2, "ts": 1, "dur": 30}])js";
+  const Trace t = load_text(events);
+  ASSERT_EQ(t.ops.size(), 3u);
+  EXPECT_EQ(t.str(t.ops.name[0]), "decode_step");
+  EXPECT_EQ(t.ops.start[0], 174000);
+  EXPECT_EQ(t.ops.dur[0], 86300000);
+  EXPECT_EQ(t.ops.pid[0], -1);  // a string pid is unknown
+  EXPECT_EQ(t.ops.tid[2], 2);
+  EXPECT_EQ(t.ops.user_annotation[0], 0);
+  EXPECT_EQ(t.gpu.size() + t.api.size(), 0u);
+  EXPECT_TRUE(t.skipped.empty());
+}
+
 TEST(KinetoEdge, GzipSingleAndMultiMember) {
   const std::string a = doc(kOp + "," + kLaunch + "," + kKernel);
   TempFile plain(a), gz(gzip_member(a), ".gz");

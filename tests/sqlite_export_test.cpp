@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "analysis/launch.h"
 #include "report/sqlite_export.h"
 #include "util/error.h"
 
@@ -157,6 +158,35 @@ TEST(SqliteExport, EveryEventTableIsQueryable) {
         << idx;
   EXPECT_NE(scalar(db, "explain query plan select * from gpu_activity where correlation = 3", 3).find("USING INDEX"),
             std::string::npos);
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+}
+
+// A trace without GPU activity: the launch figures are NULL (not 0) with the reason, the counts
+// stay, and the host tables hold the figures worked out here: step [100, 400) holds mm [150, 350),
+// so step's self is 300 - 200 = 100; thread 3 is active 300 of the span 100..400.
+TEST(SqliteExport, TraceWithoutGpuActivityHasNullLaunchFigures) {
+  Trace t;
+  t.source = TraceSource::Kineto;
+  t.ops.push({100, 300, 2, 3, -1, t.strings.intern("step"), true});
+  t.ops.push({150, 200, 2, 3, -1, t.strings.intern("mm"), false});
+  const LaunchAnalysis la = analyze_launches(t);
+  SqliteAnalyses an;
+  an.launch = &la;
+  const std::string path = tmp_db("sqlite_cpu_only.db");
+  write_sqlite_file(t, path, an);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  for (const char* k : {"tklqt_ns", "inference_latency_ns", "gpu_idle_ns", "cpu_idle_ns", "akd_ns", "gpu_idle_fraction",
+                        "bound", "host_active_ns"})
+    EXPECT_EQ(scalar(db, std::string("select value from launch_summary where metric='") + k + "'"), "NULL") << k;
+  EXPECT_EQ(scalar(db, "select value from launch_summary where metric='kernels'"), "0");
+  EXPECT_EQ(scalar(db, "select value from launch_summary where metric='operators'"), "2");
+  EXPECT_EQ(scalar(db, "select value from launch_summary where metric='undefined_reason'"), "no GPU activity in the trace");
+  EXPECT_EQ(scalar(db, "select self_ns from host_operator_stat where name='step'"), "100");
+  EXPECT_EQ(scalar(db, "select total_ns from host_operator_stat where name='step'"), "300");
+  EXPECT_EQ(scalar(db, "select self_ns from host_operator_stat where name='mm'"), "200");
+  EXPECT_EQ(scalar(db, "select active_ns || ' ' || idle_ns || ' ' || span_ns from host_thread_stat where tid=3"), "300 0 300");
   sqlite3_close(db);
   std::filesystem::remove(path);
 }

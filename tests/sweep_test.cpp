@@ -72,6 +72,40 @@ TEST(Sweep, LargestWithoutVerdictIsNotCalledLaunchBound) {
   EXPECT_NE(empty.summary.find("nor has any other trace"), std::string::npos) << empty.summary;
 }
 
+// A CPU-only trace (no GPU activity: analyze_launches sets `host`) has no launch, latency or idle
+// figure: "-" in every figure column, null in JSON with the reason; a sweep of only such traces
+// says it has nothing to compare instead of "no transition".
+TEST(Sweep, CpuOnlyTracesHaveNoFigures) {
+  LaunchAnalysis cpu_only;
+  cpu_only.host = HostAnalysis{};
+  const SweepResult mixed = analyze_sweep({sweep_point(1, "real", analysis(false, 900, 10)), sweep_point(2, "cpu", cpu_only)});
+  EXPECT_NE(mixed.summary.find("batch 2, the largest given, has no GPU activity"), std::string::npos) << mixed.summary;
+  std::ostringstream os;
+  print_sweep(os, mixed);
+  std::string cpu_row;
+  std::istringstream lines(os.str());
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" cpu") != std::string::npos && line.find("no GPU activity") != std::string::npos) cpu_row = line;
+  ASSERT_FALSE(cpu_row.empty()) << os.str();
+  EXPECT_EQ(cpu_row.find("ns"), std::string::npos) << cpu_row;  // no "0 ns"
+  const nlohmann::json j = sweep_json(mixed);
+  for (const char* k : {"tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "inference_latency_ns", "gpu_idle_ns",
+                        "cpu_idle_ns", "gpu_idle_share", "cpu_idle_share"}) {
+    EXPECT_TRUE(j["points"][1][k].is_null()) << k;
+    EXPECT_TRUE(j["points"][0][k].is_number()) << k;
+  }
+  EXPECT_EQ(j["points"][1]["undefined_reason"], "no GPU activity in the trace");
+  EXPECT_FALSE(j["points"][0].contains("undefined_reason"));
+  const SweepResult all_cpu = analyze_sweep({sweep_point(1, "a", cpu_only), sweep_point(2, "b", cpu_only)});
+  EXPECT_NE(all_cpu.summary.find("No trace in this sweep has GPU activity"), std::string::npos) << all_cpu.summary;
+  // GPU-bound above a batch without a verdict: that batch is not called launch-bound.
+  const SweepResult below = analyze_sweep({sweep_point(1, "a", cpu_only), sweep_point(2, "b", analysis(true, 10, 900))});
+  ASSERT_TRUE(below.transition_batch.has_value());
+  EXPECT_EQ(*below.transition_batch, 2);
+  EXPECT_EQ(below.summary.find("Launch-bound"), std::string::npos) << below.summary;
+  EXPECT_NE(below.summary.find("Queue-bound from batch 2"), std::string::npos) << below.summary;
+}
+
 // The terminal table shows "-" for the idle shares of a point without inference latency (its JSON
 // share is 0 by definition), and the shares of the others: 900/1000 and 10/1000.
 TEST(Sweep, TableShowsNoIdleShareWithoutInferenceLatency) {

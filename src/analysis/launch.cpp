@@ -373,6 +373,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   finish_links(t, name_rows, a);
   host_activity(t, threads, a);
   operator_breakdown(t, op_rows, a);
+  if (t.gpu.size() == 0) a.host = analyze_host(t);
   return a;
 }
 

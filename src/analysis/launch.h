@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/host_ops.h"
 #include "trace/trace.h"
 
 namespace infertrace {
@@ -96,6 +98,11 @@ struct LaunchAnalysis {
   std::vector<OperatorStat> by_operator;  // sorted by launch_tax, descending
   std::vector<StreamStat> by_stream;
   std::vector<DeviceStat> by_device;
+  // Set only when the trace has no GPU activity (a CPU-only profile): then IL, GPU busy/idle, CPU
+  // idle, TKLQT, API time, AKD and the verdict are undefined (outputs print "-" or null) and the
+  // host figures stand in (docs/analyze.md, "Traces without GPU activity").
+  std::optional<HostAnalysis> host;
+  bool gpu_undefined() const { return host.has_value(); }
 };
 
 LaunchAnalysis analyze_launches(const Trace& trace);

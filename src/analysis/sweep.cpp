@@ -16,6 +16,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.tklqt = a.tklqt, p.tklqt_launch = a.tklqt_launch, p.tklqt_queue = a.tklqt_queue;
   p.inference_latency = a.inference_latency, p.gpu_idle = a.gpu_idle, p.cpu_idle = a.cpu_idle;
   p.bound = a.bound;
+  p.no_gpu = a.gpu_undefined();
   p.orphan_activities = a.orphan_activities, p.orphan_launch_calls = a.orphan_launch_calls;
   if (a.inference_latency > 0) {
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / a.inference_latency;
@@ -34,18 +35,30 @@ std::string summarize(const SweepResult& r) {
     s = "GPU-bound (queue-dominated) at every batch size from " + std::to_string(pts.front().batch) +
         ": the GPU is the limit; fusing kernels or CUDA graphs will not shorten these runs much.";
   } else if (r.transition_batch) {
-    int64_t below = pts.front().batch;
+    // Only batches with a verdict are called launch-bound: one without (no GPU activity, nothing
+    // linked) would be invented.
+    std::optional<int64_t> below;
     for (auto& p : pts)
-      if (p.batch < *r.transition_batch) below = p.batch;
-    s = "Launch-bound up to batch " + std::to_string(below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
-        std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
+      if (p.batch < *r.transition_batch && !p.bound.empty()) below = p.batch;
+    if (below)
+      s = "Launch-bound up to batch " + std::to_string(*below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
+          std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
+    else
+      s = "Queue-bound from batch " + std::to_string(*r.transition_batch) +
+          " on: the GPU is the limit; the smaller batches have no CPU- or GPU-bound verdict (no launch call linked to GPU work).";
+  } else if (std::all_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.no_gpu; })) {
+    // CPU-only profiles: no launch or queue figure exists to compare, and no idle share either.
+    return "No trace in this sweep has GPU activity (CPU-only profiles): there are no launch, queue or idle "
+           "figures to compare across batch sizes; `infertrace analyze` gives each trace's host span and "
+           "operators by self time.";
   } else if (pts.back().bound.empty()) {
     // A trace without a linked launch call has no verdict at all; saying it "is not GPU-bound, so
     // launch overhead matters" would invent one (an empty or CPU-only trace, a wrong file).
     const bool any_verdict =
         std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.bound.empty(); });
-    s = "No transition: batch " + std::to_string(pts.back().batch) +
-        ", the largest given, has no launch call linked to GPU work, so it has no CPU- or GPU-bound verdict" +
+    s = "No transition: batch " + std::to_string(pts.back().batch) + ", the largest given, has " +
+        (pts.back().no_gpu ? "no GPU activity" : "no launch call linked to GPU work") +
+        ", so it has no CPU- or GPU-bound verdict" +
         (any_verdict ? "; check that its trace holds the GPU run." : ", nor has any other trace in the sweep.");
   } else {
     s = "No transition: batch " + std::to_string(pts.back().batch) +

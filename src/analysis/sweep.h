@@ -20,6 +20,9 @@ struct SweepPoint {
   ns_t tklqt = 0, tklqt_launch = 0, tklqt_queue = 0;
   ns_t inference_latency = 0, gpu_idle = 0, cpu_idle = 0;
   std::string bound;  // "cpu", "gpu", or "" (no linked launches)
+  // The trace has no GPU activity (a CPU-only profile): the figures above are undefined, and every
+  // output shows them so ("-", null), not as 0 (docs/analyze.md).
+  bool no_gpu = false;
   double gpu_idle_share = 0, cpu_idle_share = 0;  // of IL (0 when IL is 0)
   bool balanced = false;                          // both shares below 50%
   // What the figures do not include: input events the reader could not use (the trace's

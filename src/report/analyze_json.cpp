@@ -88,7 +88,41 @@ json device_rows(const LaunchAnalysis& a) {
   return rows;
 }
 
+// A trace without GPU activity: what it does measure (docs/analyze.md).
+json host_json(const Trace& t, const HostAnalysis& h) {
+  json threads = json::array();
+  for (const HostThreadStat& th : h.threads)
+    threads.push_back({{"pid", th.pid},
+                       {"tid", th.tid},
+                       {"name", t.str(th.comm)},
+                       {"operators", th.operators},
+                       {"active_ns", th.active},
+                       {"idle_ns", th.idle},
+                       {"idle_fraction", ratio(static_cast<double>(th.idle), static_cast<double>(h.span))}});
+  json ops = json::array();
+  for (const HostOperatorStat& o : h.operators)
+    ops.push_back({{"name", t.str(o.name)},
+                   {"count", o.count},
+                   {"total_ns", o.total},
+                   {"self_ns", o.self},
+                   {"mean_ns", ratio(static_cast<double>(o.total), static_cast<double>(o.count))},
+                   {"self_share", ratio(static_cast<double>(o.self), static_cast<double>(h.self_total))}});
+  return {{"t_begin_ns", h.t_begin}, {"t_end_ns", h.t_end},         {"span_ns", h.span},
+          {"top_level_operators", h.top_level}, {"self_total_ns", h.self_total}, {"threads", threads},
+          {"operators", ops}};
+}
+
 }  // namespace
+
+const char* const kNoGpuReason = "no GPU activity in the trace";
+
+const std::vector<const char*>& gpu_defined_keys() {
+  static const std::vector<const char*> keys = {
+      "tklqt_ns",    "tklqt_launch_ns", "tklqt_queue_ns",    "api_time_ns",    "akd_ns",
+      "inference_latency_ns", "t_begin_ns", "t_end_ns",   "gpu_busy_ns",    "gpu_idle_ns",
+      "gpu_idle_fraction",    "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound"};
+  return keys;
+}
 
 json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   const double il = static_cast<double>(a.inference_latency);
@@ -133,6 +167,12 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["skipped"] = json::object();
   for (auto& [reason, n] : t.skipped) j["skipped"][reason] = n;
   j["zero_duration_events"] = t.zero_duration_events();
+  if (a.gpu_undefined()) {
+    // Same keys, null values: 0 would read as a measurement. The reason says why.
+    for (const char* k : gpu_defined_keys()) j[k] = nullptr;
+    j["undefined_reason"] = kNoGpuReason;
+    j["host"] = host_json(t, *a.host);
+  }
   j["apis"] = api_rows(t, a);
   j["kernel_stats"] = kernel_rows(t, a);
   j["operator_stats"] = operator_rows(t, a);

@@ -23,6 +23,11 @@ nlohmann::json analyze_trace_json(const Trace& t, const LaunchAnalysis& a);
 // {schema_version, kind, traces: [object per trace]}.
 nlohmann::json analyze_document(const std::vector<AnalyzedTrace>& traces);
 
+// Why the launch metrics of a trace without GPU activity are null ("undefined_reason"), and
+// their keys (also the columns other outputs leave empty for such a trace).
+extern const char* const kNoGpuReason;
+const std::vector<const char*>& gpu_defined_keys();
+
 // The label of an API kind in every output (JSON, CSV, SQLite, tables).
 const char* api_kind_label(ApiKind k);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "report/analyze_json.h"
 #include "report/kernel_display_names.h"
 #include "report/text_table.h"
 #include "util/error.h"
@@ -37,22 +38,30 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
       format_count(a.kernels) + " kernels, " + format_count(a.memcpys) + " memcpy, " + format_count(a.memsets) + " memset");
   row("launch calls", format_count(a.launch_calls),
       format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
-  row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start)");
-  row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");
-  row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
-  row("API time", format_ns(a.api_time), "sum of launch call durations");
-  row("AKD", format_ns(a.akd_ns), "average kernel duration");
-  row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
-  row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
-  row("GPU idle", format_ns(a.gpu_idle), format_pct(share(a.gpu_idle, a.inference_latency)) + " of inference latency");
-  row("CPU idle", format_ns(a.cpu_idle),
-      format_pct(share(a.cpu_idle, a.inference_latency)) + " of inference latency, launching thread " +
-          std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
-          format_ns(a.host_sync) + ")");
-  row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
-      a.bound.empty() ? "no launch call is linked to GPU work"
-                      : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
-                                         : "queue part > launch part: work waits for the GPU");
+  if (a.gpu_undefined()) {
+    // Without GPU work these are not measurements: "-", not 0 (the host section follows).
+    const std::string why = std::string("undefined: ") + kNoGpuReason;
+    for (const char* m : {"TKLQT", "  launch part", "  queue part", "API time", "AKD", "inference latency", "GPU busy",
+                          "GPU idle", "CPU idle", "bound"})
+      row(m, "-", why);
+  } else {
+    row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start)");
+    row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");
+    row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
+    row("API time", format_ns(a.api_time), "sum of launch call durations");
+    row("AKD", format_ns(a.akd_ns), "average kernel duration");
+    row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
+    row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
+    row("GPU idle", format_ns(a.gpu_idle), format_pct(share(a.gpu_idle, a.inference_latency)) + " of inference latency");
+    row("CPU idle", format_ns(a.cpu_idle),
+        format_pct(share(a.cpu_idle, a.inference_latency)) + " of inference latency, launching thread " +
+            std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
+            format_ns(a.host_sync) + ")");
+    row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
+        a.bound.empty() ? "no launch call is linked to GPU work"
+                        : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
+                                           : "queue part > launch part: work waits for the GPU");
+  }
   auto counter = [&](const char* name, int64_t n, const char* why) {
     if (n) row(name, format_count(n), why);
   };
@@ -64,7 +73,8 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
   counter("zero-duration events", t.zero_duration_events(),
-          "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time");
+          a.gpu_undefined() ? "kept as they are: an operator of 0 us (under 1 us in whole-microsecond traces) has no time"
+                            : "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time");
   tb.print(os, "Launch and queue summary (" + t.file + ")");
 }
 
@@ -137,6 +147,31 @@ void print_streams(std::ostream& os, const LaunchAnalysis& a) {
   }
 }
 
+// A trace without GPU activity: the host span, each thread's active and idle time in it, and the
+// operators by self time (the table torch's key_averages prints, computed from the trace).
+void print_host(std::ostream& os, const Trace& t, const HostAnalysis& h, size_t top) {
+  os << "\n";
+  TextTable sm({"metric", "value", "meaning"}, {Align::Left, Align::Right, Align::Left});
+  sm.add_row({"host span", format_ns(h.span), "first top-level operator start to last host event end"});
+  sm.add_row({"top-level operators", format_count(h.top_level), "operators inside no other operator of their thread"});
+  sm.add_row({"operator self time", format_ns(h.self_total), "sum of self times (the share column's whole)"});
+  sm.print(os, "Host (no GPU activity in the trace)");
+  TextTable th({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
+  for (const HostThreadStat& x : h.threads)
+    th.add_row({std::to_string(x.pid), std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.operators),
+                format_ns(x.active), format_ns(x.idle), format_pct(share(x.idle, h.span))});
+  if (th.rows()) os << "\n", th.print(os, "Host threads (active: union of the thread's operators inside the host span)");
+  TextTable op({"operator", "count", "total", "self", "mean", "self share"});
+  size_t n = 0;
+  for (const HostOperatorStat& o : h.operators) {
+    if (n++ >= top) break;
+    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
+                mean(o.total, o.count), format_pct(share(o.self, h.self_total))});
+  }
+  if (op.rows())
+    os << "\n", op.print(os, "Operators by self time (inclusive minus direct children on the same thread)");
+}
+
 std::string i(int64_t v) { return std::to_string(v); }
 
 void save(const std::string& path, const TextTable& tb, std::vector<std::string>& written) {
@@ -157,6 +192,7 @@ void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& 
   print_kernels(os, t, a, top, false);
   print_operators(os, t, a, top);
   print_streams(os, a);
+  if (a.host) print_host(os, t, *a.host, top);
 }
 
 std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces) {
@@ -169,6 +205,10 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns"});
   TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
   TextTable devices({"file", "device", "busy_ns", "idle_ns"});
+  // Traces without GPU activity only (written when there is one): their host figures.
+  TextTable host_threads({"file", "pid", "tid", "thread", "operators", "active_ns", "idle_ns", "span_ns"});
+  TextTable host_ops({"file", "name", "count", "total_ns", "self_ns"});
+  bool any_host = false;
   for (const AnalyzedTrace& x : traces) {
     const Trace& t = *x.trace;
     const LaunchAnalysis& a = *x.analysis;
@@ -186,6 +226,12 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
     for (auto& s : a.by_stream)
       streams.add_row({t.file, i(s.device), i(s.stream), i(s.kernels), i(s.memcpys), i(s.memsets), i(s.busy), i(s.kernel_time)});
     for (auto& d : a.by_device) devices.add_row({t.file, i(d.device), i(d.busy), i(d.idle)});
+    if (!a.host) continue;
+    any_host = true;
+    for (auto& h : a.host->threads)
+      host_threads.add_row({t.file, i(h.pid), i(h.tid), std::string(t.str(h.comm)), i(h.operators), i(h.active), i(h.idle),
+                            i(a.host->span)});
+    for (auto& o : a.host->operators) host_ops.add_row({t.file, std::string(t.str(o.name)), i(o.count), i(o.total), i(o.self)});
   }
   std::vector<std::string> written;
   const std::filesystem::path d(dir);
@@ -195,6 +241,10 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   save((d / "operators.csv").string(), ops, written);
   save((d / "streams.csv").string(), streams, written);
   save((d / "devices.csv").string(), devices, written);
+  if (any_host) {
+    save((d / "host_threads.csv").string(), host_threads, written);
+    save((d / "host_operators.csv").string(), host_ops, written);
+  }
   return written;
 }
 

@@ -177,7 +177,10 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
   for (auto& [reason, n] : t.skipped)
     os << "  skipped: " << reason << " " << format_count(n) << " (input events the reader could not use: in no chain)\n";
   os << "\n";
-  length_table(rep, false).print(os, "Proximity-score fusion per chain length (PS = f(chain) / f(first kernel))");
+  // No kernels (a CPU-only trace): a table of zeros and "1.000x" speedups would look measured;
+  // the verdict below says there is nothing to fuse.
+  if (r.kernels > 0)
+    length_table(rep, false).print(os, "Proximity-score fusion per chain length (PS = f(chain) / f(first kernel))");
   if (!r.candidates.empty()) {
     TextTable c({"#", "L", "fused", "PS", "occurrences", "kernels removed", "launch saved", "chain"},
                 {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,

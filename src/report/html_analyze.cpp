@@ -48,7 +48,7 @@ const char* const kShownKeys[] = {
     "inference_latency_ns", "t_begin_ns", "t_end_ns", "gpu_busy_ns", "gpu_idle_ns", "gpu_idle_fraction",
     "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound", "clock_skew_clamped",
     "orphan_activities", "orphan_launch_calls", "activities_of_other_calls", "duplicate_correlation_calls",
-    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind"};
+    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason"};
 
 // A key this page has no label for (a later schema addition) in words: "foo_bar_ns" -> "foo bar".
 std::string words(std::string key) {
@@ -61,8 +61,14 @@ std::string words(std::string key) {
 std::string summary_table(const json& t) {
   HtmlTable tb({"metric", "value", "meaning"}, 1);
   tb.set_left(2);
+  // A trace without GPU activity: its launch figures are null for this reason (docs/analyze.md).
+  const std::string undefined = str_or(t, "undefined_reason", "");
   auto row = [&](const char* key, const std::string& label, const std::string& value, const std::string& meaning) {
-    if (t.contains(key)) tb.add_row({label, value, meaning});
+    if (!t.contains(key)) return;
+    if (!undefined.empty() && member(t, key).is_null())
+      tb.add_row({label, "-", "undefined: " + undefined});
+    else
+      tb.add_row({label, value, meaning});
   };
   auto c = [&](const char* key) { return count_or(member(t, key)); };
   auto ns = [&](const char* key) { return ns_or(member(t, key)); };
@@ -78,7 +84,7 @@ std::string summary_table(const json& t) {
   row("api_time_ns", "API time", ns("api_time_ns"), "sum of launch call durations");
   row("akd_ns", "AKD", ns("akd_ns"), "average kernel duration");
   row("inference_latency_ns", "inference latency", ns("inference_latency_ns"), "first operator start to last GPU end");
-  if (t.contains("t_begin_ns") && t.contains("t_end_ns"))
+  if (member(t, "t_begin_ns").is_number() && member(t, "t_end_ns").is_number())
     tb.add_row({"inference latency window", c("t_begin_ns") + " to " + c("t_end_ns") + " ns", "on the trace's clock"});
   row("gpu_busy_ns", "GPU busy", ns("gpu_busy_ns"), "union of GPU activity intervals");
   // A share of a zero IL is undefined: said so rather than "- of inference latency".
@@ -98,7 +104,7 @@ std::string summary_table(const json& t) {
       b.empty() ? "no launch call is linked to GPU work"
                 : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
                              : "queue part > launch part: work waits for the GPU");
-  if (lt.is_object())
+  if (lt.is_object() && undefined.empty())
     tb.add_row({"launching thread", "tid " + (member(lt, "tid").is_number_integer() ? member(lt, "tid").dump() : "-"),
                 "pid " + (member(lt, "pid").is_number_integer() ? member(lt, "pid").dump() : "-") + ", " +
                     count_or(member(lt, "launches")) + " launch calls (the most of any thread)"});
@@ -111,8 +117,12 @@ std::string summary_table(const json& t) {
       {"duplicate_correlation_calls", {"duplicate correlations", "launch calls sharing an earlier call's correlation id"}},
       {"launch_calls_unknown_duration", {"unknown call duration", "linked launch calls without an end (no queue part)"}},
       {"zero_duration_events", {"zero-duration events", "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time"}}};
-  for (auto& [key, text] : counters)
-    if (member(t, key).is_number() && !is_zero(member(t, key))) tb.add_row({text.first, c(key), text.second});
+  for (auto& [key, text] : counters) {
+    if (!member(t, key).is_number() || is_zero(member(t, key))) continue;
+    const bool ops_only = !undefined.empty() && std::string_view(key) == "zero_duration_events";  // no launch or kernel
+    tb.add_row({text.first, c(key),
+                ops_only ? "kept as they are: an operator of 0 us (under 1 us in whole-microsecond traces) has no time" : text.second});
+  }
   // Reasons are machine words ("skipped_missing_ts"): in words, without the repeated "skipped".
   for (auto& [reason, n] : member(t, "skipped").items())
     if (n.is_number())
@@ -211,11 +221,42 @@ std::string stream_tables(const json& streams, const json& devices) {
   return s;
 }
 
+// A trace without GPU activity: its `host` object (span, threads, operators by self time).
+std::string host_tables(const json& h) {
+  if (!h.is_object()) return "";
+  HtmlTable sm({"metric", "value", "meaning"}, 1);
+  sm.set_left(2);
+  sm.add_row({"host span", ns_or(member(h, "span_ns")), "first top-level operator start to last host event end"});
+  sm.add_row({"top-level operators", count_or(member(h, "top_level_operators")), "operators inside no other operator of their thread"});
+  sm.add_row({"operator self time", ns_or(member(h, "self_total_ns")), "sum of self times (the share column's whole)"});
+  std::string out = sm.render("Host (no GPU activity in the trace)");
+  const json& threads = member(h, "threads");
+  if (threads.is_array() && !threads.empty()) {
+    HtmlTable tb({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
+    for (auto& x : threads)
+      tb.add_row({count_or(member(x, "pid")), count_or(member(x, "tid")), str_or(x, "name", ""), count_or(member(x, "operators")),
+                  ns_or(member(x, "active_ns")), ns_or(member(x, "idle_ns")), pct_or(member(x, "idle_fraction"))});
+    out += tb.render("Host threads (active: union of the thread's operators inside the host span)");
+  }
+  const json& ops = member(h, "operators");
+  if (ops.is_array() && !ops.empty()) {
+    HtmlTable tb({"operator", "count", "total", "self", "mean", "self share"});
+    for (size_t i = 0; i < ops.size() && i < kMaxRows; ++i) {
+      const json& o = ops[i];
+      tb.add_row({str_or(o, "name", "?"), count_or(member(o, "count")), ns_or(member(o, "total_ns")), ns_or(member(o, "self_ns")),
+                  ns_or(member(o, "mean_ns")), pct_or(member(o, "self_share"))});
+    }
+    out += tb.render("Operators by self time (inclusive minus direct children on the same thread)") +
+           more_note(ops.size(), "operators");
+  }
+  return out;
+}
+
 // One trace's figures and tables; its scheduler section when the trace is a recording.
 std::string trace_body(const json& t, const std::string& sched_heading) {
   std::string body = summary_table(t) + api_table(member(t, "apis")) + kernel_table(member(t, "kernel_stats")) +
                      operator_table(member(t, "operator_stats"), member(t, "operator_links")) +
-                     stream_tables(member(t, "streams"), member(t, "devices"));
+                     stream_tables(member(t, "streams"), member(t, "devices")) + host_tables(member(t, "host"));
   if (member(t, "sched").is_object()) body += "<h3>" + escape(sched_heading) + "</h3>" + sched_section(t["sched"]);
   return body;
 }

@@ -132,6 +132,30 @@ std::string stream_table(const LaunchAnalysis& a) {
   return tb.render("GPU streams");
 }
 
+// A trace without GPU activity (docs/analyze.md): the host span, each thread's active and idle
+// time, and the operators by self time, in place of the launch metrics it does not have.
+std::string host_tables(const Trace& t, const HostAnalysis& h) {
+  HtmlTable sm({"metric", "value", "meaning"}, 1);
+  sm.set_left(2);
+  sm.add_row({"host span", format_ns(h.span), "first top-level operator start to last host event end"});
+  sm.add_row({"top-level operators", format_count(h.top_level), "operators inside no other operator of their thread"});
+  sm.add_row({"operator self time", format_ns(h.self_total), "sum of self times (the share column's whole)"});
+  HtmlTable th({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
+  for (auto& x : h.threads)
+    th.add_row({std::to_string(x.pid), std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.operators),
+                format_ns(x.active), format_ns(x.idle), format_pct(share(x.idle, h.span))});
+  HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
+  size_t n = 0;
+  for (auto& o : h.operators) {
+    if (n++ >= 15) break;
+    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
+                mean_ns(o.total, o.count), format_pct(share(o.self, h.self_total))});
+  }
+  return sm.render("Host (no GPU activity in the trace)") +
+         th.render("Host threads (active: union of the thread's operators inside the host span)") +
+         op.render("Operators by self time (inclusive minus direct children on the same thread)");
+}
+
 std::string event_counts(const Trace& t) {
   HtmlTable tb({"table", "events"});
   const std::pair<const char*, size_t> rows[] = {
@@ -153,6 +177,10 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
   for (auto& t : traces) {
     if (!t.launch) continue;
     const auto& a = *t.launch;
+    if (a.gpu_undefined()) {  // a CPU-only trace: none of these is measured (not "0 ns")
+      tb.add_row({t.label, format_count(a.kernels), "-", "-", "-", "-", "-", "-", "- (no GPU activity)"});
+      continue;
+    }
     tb.add_row({t.label, format_count(a.kernels), format_ns(a.tklqt), format_ns(a.tklqt_launch), format_ns(a.tklqt_queue),
                 format_ns(a.inference_latency), idle_pct(a.gpu_idle, a.inference_latency),
                 idle_pct(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
@@ -167,6 +195,7 @@ std::string trace_details(const TraceInput& in, size_t index) {
   if (in.launch && in.launch->linked_launch_calls == 0 && !t.gpu.size()) {
     // A CPU-only run (e.g. a recording of the reference engine): no launch metrics to show.
     body += "<p class=\"note\">No GPU activity in this trace, so there are no launch or queue metrics.</p>";
+    if (in.launch->host) body += host_tables(t, *in.launch->host);
   } else if (in.launch) {
     body += summary_table(t, *in.launch);
     body += latency_histogram(*in.launch);
@@ -193,6 +222,18 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
     out.push_back(in.trace->gpu.size()
                       ? fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label)
                       : fmt::format("{}: a CPU-only trace (no GPU activity).", in.label));
+    if (a.host && !a.host->operators.empty()) {
+      // What such a trace does say: where the host time goes, and how busy its threads were.
+      const HostAnalysis& h = *a.host;
+      const HostOperatorStat& top = h.operators.front();
+      const HostThreadStat& busiest = h.threads.front();
+      out.push_back(fmt::format(
+          "{}: {} takes {} of the operators' self time ({} call{}, {} self) in a host span of {}; the busiest thread "
+          "(tid {}) is idle {} of it.",
+          in.label, std::string(in.trace->str(top.name)), format_pct(share(top.self, h.self_total)),
+          format_count(top.count), top.count == 1 ? "" : "s", format_ns(top.self), format_ns(h.span), busiest.tid,
+          format_pct(share(busiest.idle, h.span))));
+    }
     return;
   }
   const double gpu_idle = share(a.gpu_idle, a.inference_latency);

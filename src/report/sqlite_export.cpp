@@ -1,5 +1,6 @@
 #include "report/sqlite_export.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "report/analyze_json.h"  // api_kind_label: one spelling of API kinds in JSON and SQLite
@@ -47,6 +48,9 @@ CREATE TABLE operator_stat (name TEXT, calls INTEGER, kernels INTEGER, launch_ta
 CREATE TABLE stream_stat (device INTEGER, stream INTEGER, kernels INTEGER, memcpys INTEGER,
   memsets INTEGER, busy_ns INTEGER, kernel_time_ns INTEGER);
 CREATE TABLE device_stat (device INTEGER, busy_ns INTEGER, idle_ns INTEGER);
+CREATE TABLE host_thread_stat (pid INTEGER, tid INTEGER, name TEXT, operators INTEGER, active_ns INTEGER,
+  idle_ns INTEGER, span_ns INTEGER);
+CREATE TABLE host_operator_stat (name TEXT, count INTEGER, total_ns INTEGER, self_ns INTEGER);
 CREATE TABLE analysis_json (verb TEXT NOT NULL, doc TEXT NOT NULL);
 )sql";
 
@@ -213,15 +217,43 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"duplicate_correlation_calls", a.duplicate_correlation_calls},
         {"launch_calls_unknown_duration", a.launch_calls_unknown_duration},
         {"zero_duration_events", t.zero_duration_events()}};
-    for (auto& [k, v] : ints) st.text(k).i64(v).step();
-    st.text("akd_ns").dbl(a.akd_ns).step();
+    // As analyze --json: without GPU activity the launch figures are NULL, not 0, and the reason
+    // is stored under undefined_reason.
+    const std::vector<const char*>& undefined = gpu_defined_keys();
+    const auto is_undefined = [&](std::string_view k) {
+      return a.gpu_undefined() &&
+             std::any_of(undefined.begin(), undefined.end(), [&](const char* u) { return k == u; });
+    };
+    for (auto& [k, v] : ints) {
+      if (is_undefined(k))
+        st.text(k).null().step();
+      else
+        st.text(k).i64(v).step();
+    }
     // As analyze --json: a share of the inference latency, 0 without one.
     const auto share = [&](ns_t x) {
       return a.inference_latency > 0 ? static_cast<double>(x) / static_cast<double>(a.inference_latency) : 0.0;
     };
-    st.text("gpu_idle_fraction").dbl(share(a.gpu_idle)).step();
-    st.text("cpu_idle_fraction").dbl(share(a.cpu_idle)).step();
+    const std::pair<const char*, double> reals[] = {
+        {"akd_ns", a.akd_ns}, {"gpu_idle_fraction", share(a.gpu_idle)}, {"cpu_idle_fraction", share(a.cpu_idle)}};
+    for (auto& [k, v] : reals) {
+      if (is_undefined(k))
+        st.text(k).null().step();
+      else
+        st.text(k).dbl(v).step();
+    }
     st.text("bound").opt_text(a.bound).step();
+    if (a.gpu_undefined()) st.text("undefined_reason").text(kNoGpuReason).step();
+  }
+  if (a.host) {
+    const HostAnalysis& h = *a.host;
+    SqliteStmt th(db, "INSERT INTO host_thread_stat VALUES (?,?,?,?,?,?,?)");
+    for (auto& x : h.threads)
+      th.opt(x.pid).opt(x.tid).opt_text(t.str(x.comm)).i64(x.operators).i64(x.active).i64(x.idle).i64(h.span).step();
+    SqliteStmt op(db, "INSERT INTO host_operator_stat VALUES (?,?,?,?)");
+    for (auto& o : h.operators) op.text(t.str(o.name)).i64(o.count).i64(o.total).i64(o.self).step();
+    rows["host_thread_stat"] = static_cast<int64_t>(h.threads.size());
+    rows["host_operator_stat"] = static_cast<int64_t>(h.operators.size());
   }
   {
     SqliteStmt st(db, "INSERT INTO api_stat VALUES (?,?,?,?,?,?,?,?)");

@@ -11,23 +11,27 @@ namespace infertrace {
 nlohmann::json sweep_json(const SweepResult& r) {
   using nlohmann::json;
   json pts = json::array();
-  for (auto& p : r.points)
+  for (auto& p : r.points) {
+    // A trace without GPU activity: its launch, latency and idle figures are null, not 0.
+    const auto fig = [&](auto v) { return p.no_gpu ? json(nullptr) : json(v); };
     pts.push_back({{"batch", p.batch},
                    {"source", p.source},
                    {"kernels", p.kernels},
-                   {"tklqt_ns", p.tklqt},
-                   {"tklqt_launch_ns", p.tklqt_launch},
-                   {"tklqt_queue_ns", p.tklqt_queue},
-                   {"inference_latency_ns", p.inference_latency},
-                   {"gpu_idle_ns", p.gpu_idle},
-                   {"cpu_idle_ns", p.cpu_idle},
-                   {"gpu_idle_share", p.gpu_idle_share},
-                   {"cpu_idle_share", p.cpu_idle_share},
+                   {"tklqt_ns", fig(p.tklqt)},
+                   {"tklqt_launch_ns", fig(p.tklqt_launch)},
+                   {"tklqt_queue_ns", fig(p.tklqt_queue)},
+                   {"inference_latency_ns", fig(p.inference_latency)},
+                   {"gpu_idle_ns", fig(p.gpu_idle)},
+                   {"cpu_idle_ns", fig(p.cpu_idle)},
+                   {"gpu_idle_share", fig(p.gpu_idle_share)},
+                   {"cpu_idle_share", fig(p.cpu_idle_share)},
                    {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
                    {"balanced", p.balanced},
                    {"orphan_activities", p.orphan_activities},
                    {"orphan_launch_calls", p.orphan_launch_calls},
                    {"skipped", p.skipped}});
+    if (p.no_gpu) pts.back()["undefined_reason"] = "no GPU activity in the trace";
+  }
   json j;
   j["schema_version"] = 1;
   j["kind"] = "sweep";
@@ -45,13 +49,18 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
               {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
                TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
                TextTable::Align::Left, TextTable::Align::Left});
-  for (auto& p : r.points)
+  for (auto& p : r.points) {
+    if (p.no_gpu) {  // a CPU-only trace: nothing here is measured (not "0 ns")
+      t.add_row({std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "- (no GPU activity)", p.source});
+      continue;
+    }
     t.add_row({std::to_string(p.batch), format_count(p.kernels), format_ns(p.tklqt), format_ns(p.tklqt_launch),
                format_ns(p.tklqt_queue), format_ns(p.inference_latency),
                // no inference latency (empty or CPU-only trace): no share, not "0.0% idle"
                p.inference_latency > 0 ? format_pct(p.gpu_idle_share) : "-",
                p.inference_latency > 0 ? format_pct(p.cpu_idle_share) : "-", p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
                p.source});
+  }
   t.print(os, "Batch sweep: TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
   // Whatever a point's figures leave out is said, per point (never silently).
   for (auto& p : r.points) {
@@ -87,6 +96,7 @@ std::string sweep_svg(const SweepResult& r) {
   html::Series launch{"TKLQT launch part", {}, {}}, queue{"TKLQT queue part", {}, {}};
   html::Series gpu{"GPU idle / IL", {}, {}}, cpu{"CPU idle / IL", {}, {}};
   for (auto& p : r.points) {
+    if (p.no_gpu) continue;  // no figures to plot
     const double b = static_cast<double>(p.batch);
     launch.x.push_back(b), launch.y.push_back(static_cast<double>(p.tklqt_launch));
     queue.x.push_back(b), queue.y.push_back(static_cast<double>(p.tklqt_queue));

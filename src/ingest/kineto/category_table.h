@@ -124,10 +124,16 @@ inline constexpr auto kTable = build_table();
 }  // namespace cat_detail
 
 // Meaning of an event's category; Cat::Other for anything the sink does not use.
+//
+// No category at all (absent or empty) is an operator: the legacy autograd profiler's export (what
+// torch.profiler writes when PyTorch is built without Kineto, e.g. Debian's python3-torch 1.13)
+// gives every operator and record_function range as a bare complete event (`"pid": "CPU
+// functions"`, no `cat`); Kineto always writes one. Tested inside the length check, which such a
+// string fails anyway, so the usual categories pay nothing for it.
 inline CatInfo classify_category(std::string_view cat) {
   using namespace cat_detail;
   // (Unsigned: a size under kMinLen wraps around.)
-  if (cat.size() - kMinLen > kMaxLen - kMinLen) return CatInfo{};
+  if (cat.size() - kMinLen > kMaxLen - kMinLen) return cat.empty() ? CatInfo{Cat::Op, GpuKind::Kernel, false} : CatInfo{};
   const Key k = key_of(cat.data(), static_cast<uint32_t>(cat.size()));
   const Entry& e = kTable[slot_of(k)];
   const bool match = ((e.key.lo ^ k.lo) | (e.key.hi ^ k.hi) | (e.key.n ^ k.n)) == 0;

@@ -116,7 +116,7 @@ void EventSink::add(const RawEvent& e) {
 }
 
 void EventSink::add_complete(const RawEvent& e) {
-  const CatInfo info = classify_category(e.cat);
+  const CatInfo info = classify_category(e.cat);  // (no category: an operator of the legacy export)
   const Cat cat = info.cat;
   if (cat == Cat::Other) return;
 
