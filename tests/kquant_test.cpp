@@ -303,6 +303,9 @@ TEST(KQuant, Q4KMMixFollowsLlamaCppRules) {
   EXPECT_EQ(matrix_type(parse_weight_scheme("q6_k"), "blk.4.attn_q.weight", 960, 28, true), GgmlType::Q8_0);
   EXPECT_EQ(fallback_type(GgmlType::Q4_K, 48), GgmlType::F16);  // not even blocks of 32
   EXPECT_THROW(fallback_type(GgmlType::Q8_0, 48), UsageError);
+  // An output of 48-value rows: llama.cpp takes Q8_0 for it, which has no fallback (it refuses).
+  EXPECT_THROW(matrix_type(m, "output.weight", 48, 28, false), UsageError);
+  EXPECT_EQ(matrix_type(parse_weight_scheme("q4_0"), "output.weight", 576, 28, false), GgmlType::Q8_0);
   EXPECT_EQ(matrix_type(parse_weight_scheme("q6_k"), "blk.6.attn_v.weight", 1024, 28, true), GgmlType::Q6_K);
   EXPECT_EQ(matrix_type(parse_weight_scheme("q8_0"), "output.weight", 1024, 28, true), GgmlType::Q8_0);
 }

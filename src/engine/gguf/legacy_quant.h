@@ -45,7 +45,8 @@ struct BlockQ5_1 {
 static_assert(sizeof(BlockQ5_1) == 24, "Q5_1 block must be 24 bytes as in ggml");
 
 // Quant v (0..31) of a block: the nibble from qs, plus the fifth bit from qh when qh is not null.
-// Static, not just inline: the SIMD kernel files use it too (see kquant_scale_min).
+// The reference decoding of one quant; the SIMD kernels (simd_legacy.inc.h) decode whole
+// blocks their own way and are tested against it.
 static inline int legacy_quant(const uint8_t* qs, const uint8_t* qh, int v) {
   const int nib = v < 16 ? qs[v] & 15 : qs[v - 16] >> 4;
   if (!qh) return nib;

@@ -92,7 +92,10 @@ GgmlType matrix_type(const WeightScheme& s, const std::string& name, int64_t col
   if (!is_k_quant(s.base) && !is_legacy(s.base)) return s.base;
   GgmlType t = s.base;
   if (name == "output.weight" || (tied && name == "token_embd.weight")) {
-    t = GgmlType::Q6_K;  // every quantized file type but Q8_0 (and the IQ types)
+    // Every quantized file type but Q8_0 (and the IQ types). llama.cpp picks Q8_0 itself for an
+    // output whose rows are not whole super-blocks, and Q8_0 has no fallback of its own: rows that
+    // are not even blocks of 32 are refused (fallback_type throws), as llama-quantize fails on them.
+    t = cols % gguf::type_traits(GgmlType::Q6_K).block_size == 0 ? GgmlType::Q6_K : GgmlType::Q8_0;
   } else if (s.k_mix && (ends_with(name, ".attn_v.weight") || ends_with(name, ".ffn_down.weight")) &&
              use_more_bits(layer_of(name), n_layer)) {
     t = GgmlType::Q6_K;
