@@ -22,8 +22,13 @@ std::vector<int32_t> build_prompt(const engine::Tokenizer& tok, const std::strin
   if (prompt_tokens > 0) return bench_prompt(tok, prompt_tokens, seed);
   if (text.empty()) throw UsageError("give a prompt: -p TEXT or --prompt-tokens N");
   if (const std::string w = tok.approximation_warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
-  std::vector<int32_t> ids = tok.encode_prompt(text);
+  // Control tokens written in the text (<|im_start|>, <s>) are those tokens, as llama.cpp's
+  // llama-cli and the serve API read a prompt, so a chat-formatted prompt means the same everywhere.
+  std::vector<int32_t> ids = tok.encode_prompt(text, /*parse_special=*/true);
   if (ids.empty()) throw UsageError("the prompt encodes to no tokens");
+  if (ids.size() >= 2 && tok.vocab().add_bos && ids[0] == tok.bos() && ids[1] == tok.bos())
+    std::cerr << "warning: the model adds a BOS token and the prompt starts with one too: the prompt now "
+                 "starts with two BOS tokens\n";
   return ids;
 }
 

@@ -184,6 +184,22 @@ with tempfile.TemporaryDirectory() as tmp:
     check("hello world" in r.stdout, "prompt text echoed")
     check(any(line.startswith("pp: ") for line in r.stdout.splitlines()), "pp line")
     check(any(line.startswith("tg: ") for line in r.stdout.splitlines()), "tg line")
+    # Control tokens written in the text are those tokens (llama-cli's and the serve API's reading):
+    # the prompt ids equal `model tokenize --special`'s, whose ids are checked against the vocabulary.
+    tokenized = run("model", "tokenize", "-m", models["tiny-llama"], "-p", "a</s>b<s>c", "--special", "--json")
+    want = json.loads(tokenized.stdout)["ids"] if tokenized.returncode == 0 else None
+    vocab = run("model", "tokenize", "-m", models["tiny-llama"], "-p", "<s></s>", "--no-bos", "--special", "--json")
+    bos_eos = json.loads(vocab.stdout)["ids"] if vocab.returncode == 0 else None
+    check(bos_eos is not None and len(bos_eos) == 2 and want is not None and want.count(bos_eos[0]) == 2
+          and bos_eos[1] in want, "tokenize --special: %s %s" % (tokenized.stdout, vocab.stdout))
+    r = run("engine", "run", "-m", models["tiny-llama"], "-p", "a</s>b<s>c", "-n", "1", "--json")
+    check(r.returncode == 0 and json.loads(r.stdout)["prompt_ids"] == want and "two BOS" not in r.stderr,
+          "control tokens in -p: %s %s, want %s" % (r.stdout[:300], r.stderr, want))
+    # A text that starts with the BOS token's text: two BOS tokens, and a warning saying so.
+    r = run("engine", "run", "-m", models["tiny-llama"], "-p", "<s>hello", "-n", "1", "--json")
+    ids = json.loads(r.stdout)["prompt_ids"] if r.returncode == 0 else []
+    check(bos_eos is not None and ids[:2] == [bos_eos[0]] * 2 and "two BOS tokens" in r.stderr,
+          "double BOS: %s %s" % (ids, r.stderr))
 
     # bench threads: every point, samples, mean/stddev recomputed.
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1,2", "-r", "3", "-p", "8", "-n", "4",
