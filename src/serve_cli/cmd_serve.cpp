@@ -1,4 +1,4 @@
-// `infertrace serve`: an OpenAI-compatible completions server around the reference engine
+// `infertrace serve`: an OpenAI-compatible completions and chat server around the reference engine
 // (docs/serve.md). The model, thread pool and placement options are engine run's; the scheduler
 // (serve/scheduler.h) batches requests continuously on one engine thread; the HTTP layer
 // (serve/http_server.h) answers from handler threads.
@@ -167,7 +167,7 @@ void run_serve(const ServeArgs& a) {
 const VerbRegistrar reg(100, [](CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand(
-      "serve", "OpenAI-compatible completions server with continuous batching around the reference engine (docs/serve.md)");
+      "serve", "OpenAI-compatible completions and chat completions server with continuous batching around the reference engine (docs/serve.md)");
   cmd->add_option("-m,--model", a->model, "GGUF file (as engine run takes)")->required();
   cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", a->port, "Port (0: the kernel picks one; the stdout line names it)")->capture_default_str();
