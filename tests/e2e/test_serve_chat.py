@@ -203,6 +203,45 @@ def check_family(model, start_line, messages, hand_prompt, jinja_kwargs=None):
     check(start_line in err, "start line %r in stderr:\n%s" % (start_line, err))
 
 
+def differential(tmp, model, count=300):
+    """Seeded random conversations (newlines, Unicode spaces, think tags, tool responses in the
+    contents): the server's prompt ids equal `model tokenize --special` of jinja2's rendering of the
+    file's own template, for every one. Skipped without jinja2."""
+    import random
+    rnd = random.Random(11)
+    atoms = ["a", "b c", "\n", "\n\n", " ", "\t", "<think>", "</think>", "<tool_response>", "</tool_response>",
+             "x\ny", "\u00a0", "\u3000", "\u00e9", "  z  "]
+    convs = []
+    for _ in range(count):
+        convs.append([{"role": rnd.choice(["system", "user", "assistant"]),
+                       "content": "".join(rnd.choice(atoms) for _ in range(rnd.randint(0, 6)))}
+                      for _ in range(rnd.randint(1, 5))])
+    texts = [jinja_render(model, c) for c in convs]
+    if texts[0] is None:
+        print("note: jinja2 not installed, no differential check")
+        return
+    batch = os.path.join(tmp, "batch.json")
+    with open(batch, "w") as f:
+        json.dump(texts, f)
+    r = run("model", "tokenize", "-m", model, "--special", "--batch", batch)
+    check(r.returncode == 0, "tokenize --batch: " + r.stderr)
+    want = [x["ids"] for x in json.loads(r.stdout)]
+    server, port = start_server(model, ctx=512)
+    try:
+        bad = 0
+        for conv, ids, text in zip(convs, want, texts):
+            status, body = post(port, "/v1/chat/completions", {"messages": conv, "max_tokens": 1, "temperature": 0,
+                                                               "return_token_ids": True})
+            got = json.loads(body)["choices"][0]["prompt_token_ids"] if status == 200 else body
+            if got != ids:
+                bad += 1
+                if bad <= 3:
+                    check(False, "conversation %s: jinja2 renders %r; server ids %s, want %s" % (conv, text, got, ids))
+        check(bad == 0, "%d of %d conversations differ from jinja2's rendering" % (bad, count))
+    finally:
+        stop_server(server)
+
+
 def refused_without_template(tmp, template, needle):
     w = _gguf.mini_llama()
     if template is not None:
@@ -245,6 +284,8 @@ with tempfile.TemporaryDirectory() as tmp:
                  "Today Date: %s\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
                  "hello world<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" % today)
 
+    differential(tmp, qwen)
+    differential(tmp, llama)
     refused_without_template(tmp, None, "no chat template")
     refused_without_template(tmp, "{{ '<start_of_turn>' + message['role'] }}", "'gemma'")
 
