@@ -87,6 +87,38 @@ TEST(ChatTemplate, Qwen3ThinkBlocks) {
             "<tool_response>r</tool_response><|im_end|>\n<|im_start|>assistant\n");
 }
 
+TEST(ChatTemplate, Qwen3Variants) {
+  const std::string text(infertrace::engine::qwen3_chat_template());
+  const std::vector<ChatMessage> conv = {
+      {"user", "q"}, {"assistant", "<think>r</think>a"}, {"user", "x <tool_response>t</tool_response>"}};
+  // A user message holding both tags is a tool response, not the last query: the think block stays.
+  EXPECT_EQ(detect(text).render(conv, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\nr\n</think>\n\na<|im_end|>\n"
+            "<|im_start|>user\nx <tool_response>t</tool_response><|im_end|>\n<|im_start|>assistant\n");
+  // Qwen3's first release asks for a message that starts and ends with them: here a query.
+  std::string first = text;
+  const std::string contains = "not('<tool_response>' in message.content and '</tool_response>' in message.content)";
+  const size_t at = first.find(contains);
+  ASSERT_NE(at, std::string::npos);
+  first.replace(at, contains.size(),
+                "not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>'))");
+  EXPECT_EQ(detect(first).render(conv, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
+            "<|im_start|>user\nx <tool_response>t</tool_response><|im_end|>\n<|im_start|>assistant\n");
+  // Without the enable_thinking test (Qwen3-2507-Instruct) the switch is not offered and does nothing.
+  std::string no_switch = text;
+  const size_t sw = no_switch.find("    {%- if enable_thinking");
+  ASSERT_NE(sw, std::string::npos);
+  no_switch.erase(sw, no_switch.find("{%- endif %}", sw) + 12 - sw);
+  ASSERT_EQ(no_switch.find("enable_thinking"), std::string::npos);
+  const ChatTemplate t = detect(no_switch);
+  EXPECT_FALSE(t.has_enable_thinking());
+  ChatRenderOptions o;
+  o.enable_thinking = false;
+  EXPECT_EQ(t.render({{"user", "hi"}}, o), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_TRUE(detect(text).has_enable_thinking());
+}
+
 TEST(ChatTemplate, Llama32) {
   const ChatTemplate t = detect(infertrace::engine::llama32_chat_template());
   ChatRenderOptions o;

@@ -115,12 +115,16 @@ std::string render_chatml(const std::vector<ChatMessage>& messages) {
 
 // Qwen3's template for conversations without tools: assistant turns after the last user query keep
 // (or get, when the turn is the last message) a think block; earlier ones lose theirs.
-std::string render_qwen3(const std::vector<ChatMessage>& messages, std::optional<bool> enable_thinking) {
+std::string render_qwen3(const std::vector<ChatMessage>& messages, std::optional<bool> enable_thinking,
+                         bool tool_response_by_ends) {
   const size_t n = messages.size();
   size_t last_query = n - 1;
   for (size_t i = n; i-- > 0;) {
-    const std::string& c = messages[i].content;
-    if (messages[i].role == "user" && !(has(c, "<tool_response>") && has(c, "</tool_response>"))) {
+    const std::string_view c = messages[i].content;
+    const bool tool_response = tool_response_by_ends
+                                   ? c.starts_with("<tool_response>") && c.ends_with("</tool_response>")
+                                   : has(c, "<tool_response>") && has(c, "</tool_response>");
+    if (messages[i].role == "user" && !tool_response) {
       last_query = i;
       break;
     }
@@ -196,6 +200,8 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
         return refuse("the model's chat template is a Qwen3 variant that opens a think block in its generation "
                       "prompt, which this server does not render");
       c.family_ = ChatFamily::kQwen3;
+      c.enable_thinking_ = has(t, "enable_thinking");
+      c.tool_response_by_ends_ = has(t, "startswith('<tool_response>')");
       return c;
     }
     if (has(t, "<think>"))
@@ -238,7 +244,8 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const
   check_roles(messages);
   switch (family_) {
     case ChatFamily::kChatMl: return render_chatml(messages);
-    case ChatFamily::kQwen3: return render_qwen3(messages, o.enable_thinking);
+    case ChatFamily::kQwen3:
+      return render_qwen3(messages, enable_thinking_ ? o.enable_thinking : std::nullopt, tool_response_by_ends_);
     case ChatFamily::kLlama3: return render_llama3(messages, o, false, "");
     case ChatFamily::kLlama31:
       return render_llama3(messages, o, true,

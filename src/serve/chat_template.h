@@ -42,7 +42,8 @@ class ChatTemplate {
 
   ChatFamily family() const { return family_; }
   std::string name() const;  // "qwen3 (ChatML with think blocks)", ...
-  bool has_enable_thinking() const { return family_ == ChatFamily::kQwen3; }
+  // Qwen3's enable_thinking switch: only templates that test it (Qwen3-2507-Instruct's does not).
+  bool has_enable_thinking() const { return enable_thinking_; }
 
   // The prompt text for `messages` followed by the assistant's generation prompt. Throws
   // std::invalid_argument for a conversation the family's templates cannot render (empty, a role
@@ -52,6 +53,10 @@ class ChatTemplate {
  private:
   ChatFamily family_ = ChatFamily::kChatMl;
   std::string fixed_date_;  // Llama 3.1: the template's own date when it has no strftime_now
+  bool enable_thinking_ = false;
+  // Qwen3's first release tells a tool response from a query by startswith/endswith; later ones
+  // by containing both tags.
+  bool tool_response_by_ends_ = false;
 };
 
 }  // namespace infertrace::serve

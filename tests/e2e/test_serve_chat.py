@@ -5,7 +5,8 @@ below (and, when jinja2 is installed, checked against jinja2 rendering the templ
 the file with Hugging Face's settings), its tokens come from `model tokenize --special`, and the
 greedy answer from /v1/completions on that hand-rendered prompt. Checked: usage and prompt ids,
 the text and tokens non-streamed and streamed (role chunk, one chunk per token, finish_reason,
-usage, [DONE]), the OpenAI Node client (when /tmp/auditB/node_modules/openai exists), the server's
+usage, [DONE]), the OpenAI Node client (when /tmp/auditB/node_modules/openai exists), 300 seeded
+random conversations per file against jinja2's rendering (when installed), the server's
 start line naming the template, and the 400s (image parts, tool role, a model without a template,
 a template of a family the server does not render)."""
 import http.client
