@@ -1,7 +1,9 @@
-// libFuzzer target for the POST /v1/completions body of `infertrace serve` (src/serve/request.*),
-// which comes from the network. Every input is either a request that satisfies what the scheduler
-// relies on, or a RequestError with status 400/404 whose error body is valid JSON; anything else
-// (crash, sanitizer report, another exception, a request outside its limits) is a bug.
+// libFuzzer target for the POST /v1/completions and /v1/chat/completions bodies of `infertrace
+// serve` (src/serve/request.*, src/serve/chat_request.*), which come from the network. Each input
+// goes through both parsers (chat with Qwen3's template, whose rendering has the most branches);
+// each answer is either a request that satisfies what the scheduler relies on, or a RequestError
+// with status 400/404 whose error body is valid JSON; anything else (crash, sanitizer report,
+// another exception, a request outside its limits) is a bug.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -12,8 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/model/chat_template_texts.h"
 #include "engine/tokenizer/synthetic_vocab.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "serve/chat_request.h"
 #include "serve/request.h"
 #include "serve/stop_matcher.h"
 
@@ -61,40 +65,58 @@ void check_stop_matcher(const serve::CompletionRequest& r) {
   if (released != expected) std::abort();
 }
 
+// What the scheduler relies on, whichever endpoint parsed the request.
+void check_request(const serve::CompletionRequest& r, const serve::ModelLimits& limits) {
+  const int64_t n = static_cast<int64_t>(r.prompt.size());
+  if (n < 1 || r.max_tokens < 1 || n + r.max_tokens > limits.ctx) std::abort();
+  for (int32_t id : r.prompt)
+    if (id < 0 || id >= limits.n_vocab) std::abort();
+  const auto& s = r.sampling;
+  if (!std::isfinite(s.temperature) || s.temperature < 0) std::abort();
+  // A top_p below float's range rounds to 0; the sampler then keeps one candidate, as it would for it.
+  if (!(s.top_p >= 0 && s.top_p <= 1)) std::abort();
+  if (s.top_k < 0 || s.top_k > limits.n_vocab) std::abort();
+  if (r.include_usage && !r.stream) std::abort();
+  // Stop strings: at most kMaxStops, each non-empty and within kMaxStopBytes (the matcher's
+  // hold-back relies on the bound; an empty one would stop every request at once).
+  if (r.stop.size() > serve::CompletionRequest::kMaxStops) std::abort();
+  for (const std::string& st : r.stop)
+    if (st.empty() || st.size() > serve::CompletionRequest::kMaxStopBytes) std::abort();
+  // Stop token ids: within the vocabulary, sorted and unique (the scheduler binary-searches them).
+  if (r.stop_token_ids.size() > serve::CompletionRequest::kMaxStopTokenIds) std::abort();
+  for (size_t i = 0; i < r.stop_token_ids.size(); ++i) {
+    const int32_t id = r.stop_token_ids[i];
+    if (id < 0 || id >= limits.n_vocab || (i > 0 && r.stop_token_ids[i - 1] >= id)) std::abort();
+  }
+  check_stop_matcher(r);
+}
+
+const serve::ChatSetup& chat() {
+  static const serve::ChatSetup s = [] {
+    serve::ChatSetup c;
+    c.tmpl = serve::ChatTemplate::detect(engine::qwen3_chat_template(), &c.refusal);
+    if (!c.tmpl) std::abort();
+    return c;
+  }();
+  return s;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A small context, so prompt + max_tokens limits are reachable from short inputs.
   const serve::ModelLimits limits{"m", 64, tokenizer().n_vocab(), tokenizer().max_text_bytes_per_token()};
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  try {
-    const serve::CompletionRequest r = serve::parse_completion_request(
-        body, limits, [](const std::string& text) { return tokenizer().encode(text, true); }, 7);
-    const int64_t n = static_cast<int64_t>(r.prompt.size());
-    if (n < 1 || r.max_tokens < 1 || n + r.max_tokens > limits.ctx) std::abort();
-    for (int32_t id : r.prompt)
-      if (id < 0 || id >= limits.n_vocab) std::abort();
-    const auto& s = r.sampling;
-    if (!std::isfinite(s.temperature) || s.temperature < 0) std::abort();
-    // A top_p below float's range rounds to 0; the sampler then keeps one candidate, as it would for it.
-    if (!(s.top_p >= 0 && s.top_p <= 1)) std::abort();
-    if (s.top_k < 0 || s.top_k > limits.n_vocab) std::abort();
-    if (r.include_usage && !r.stream) std::abort();
-    // Stop strings: at most kMaxStops, each non-empty and within kMaxStopBytes (the matcher's
-    // hold-back relies on the bound; an empty one would stop every request at once).
-    if (r.stop.size() > serve::CompletionRequest::kMaxStops) std::abort();
-    for (const std::string& st : r.stop)
-      if (st.empty() || st.size() > serve::CompletionRequest::kMaxStopBytes) std::abort();
-    // Stop token ids: within the vocabulary, sorted and unique (the scheduler binary-searches them).
-    if (r.stop_token_ids.size() > serve::CompletionRequest::kMaxStopTokenIds) std::abort();
-    for (size_t i = 0; i < r.stop_token_ids.size(); ++i) {
-      const int32_t id = r.stop_token_ids[i];
-      if (id < 0 || id >= limits.n_vocab || (i > 0 && r.stop_token_ids[i - 1] >= id)) std::abort();
+  const auto encode = [](const std::string& text) { return tokenizer().encode(text, true); };
+  for (const bool is_chat : {false, true}) {
+    try {
+      check_request(is_chat ? serve::parse_chat_request(body, limits, chat(), encode, 7)
+                            : serve::parse_completion_request(body, limits, encode, 7),
+                    limits);
+    } catch (const serve::RequestError& e) {
+      if (e.status() != 400 && e.status() != 404) std::abort();
+      check_error_body(e.status(), e.what());
     }
-    check_stop_matcher(r);
-  } catch (const serve::RequestError& e) {
-    if (e.status() != 400 && e.status() != 404) std::abort();
-    check_error_body(e.status(), e.what());
   }
   return 0;
 }

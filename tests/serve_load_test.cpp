@@ -210,3 +210,24 @@ TEST(LoadMetrics, FirstDetailOfEachErrorKindIsKept) {
   EXPECT_EQ(m.error_examples.at("http_400"), "first");
   EXPECT_EQ(m.error_examples.at("timeout"), "late");
 }
+
+TEST(SseParser, ChatChunks) {
+  // The role chunk (OpenAI's and vLLM's, content "") and llama.cpp's last chunk with an empty delta
+  // carry no token; a delta with content does, even "" (bytes held back) and with finish_reason.
+  const std::string role = R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})";
+  const std::string role_only = R"({"choices":[{"index":0,"delta":{"role":"assistant"}}]})";
+  const std::string tok = R"({"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]})";
+  const std::string held = R"({"choices":[{"index":0,"delta":{"content":""},"finish_reason":"length"}]})";
+  const std::string empty = R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})";
+  const std::string null_content = R"({"choices":[{"index":0,"delta":{"content":null}}]})";
+  EXPECT_EQ(classify_sse_data(role).kind, SseKind::kNoToken);
+  EXPECT_EQ(classify_sse_data(role_only).kind, SseKind::kNoToken);
+  EXPECT_EQ(classify_sse_data(tok).kind, SseKind::kToken);
+  EXPECT_EQ(classify_sse_data(held).kind, SseKind::kToken);
+  EXPECT_EQ(classify_sse_data(empty).kind, SseKind::kNoToken);
+  EXPECT_EQ(classify_sse_data(null_content).kind, SseKind::kNoToken);
+  // A last chunk carrying usage keeps its count.
+  const auto last = classify_sse_data(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"completion_tokens":5}})");
+  EXPECT_EQ(last.kind, SseKind::kNoToken);
+  EXPECT_EQ(last.completion_tokens, 5);
+}

@@ -33,8 +33,13 @@ constexpr time_t kFirstRequestWaitSeconds = 1;
 
 }  // namespace
 
-HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, int http_threads)
-    : scheduler_(scheduler), tok_(tokenizer), limits_(std::move(limits)), created_(std::time(nullptr)) {
+HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, ChatSetup chat,
+                       int http_threads)
+    : scheduler_(scheduler),
+      tok_(tokenizer),
+      limits_(std::move(limits)),
+      chat_(std::move(chat)),
+      created_(std::time(nullptr)) {
   // Enough handler threads for every request the scheduler may hold (active + queued) plus a few
   // for /health and 503 answers: a request beyond them would wait unseen in httplib's own queue.
   server_.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
@@ -60,7 +65,9 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
     res.set_content(dump(j), "application/json");
   });
   server_.Post("/v1/completions",
-               [this](const httplib::Request& req, httplib::Response& res) { completions(req, res); });
+               [this](const httplib::Request& req, httplib::Response& res) { completions(req, res, false); });
+  server_.Post("/v1/chat/completions",
+               [this](const httplib::Request& req, httplib::Response& res) { completions(req, res, true); });
   // Unknown paths and methods: the spec's JSON error instead of httplib's empty body.
   server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
@@ -90,7 +97,7 @@ void HttpServer::serve() { server_.listen_after_bind(); }
 
 void HttpServer::stop() { server_.stop(); }
 
-void HttpServer::completions(const httplib::Request& req, httplib::Response& res) {
+void HttpServer::completions(const httplib::Request& req, httplib::Response& res, bool chat) {
   // OpenAI's "created": when this completion was created (not when the server started).
   const int64_t created = std::time(nullptr);
   CompletionRequest r;
@@ -98,12 +105,12 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
     // A request without a seed samples from a fresh one (as vLLM does); with temperature 0 it
     // does not matter.
     thread_local std::mt19937_64 seeds{std::random_device{}()};
-    r = parse_completion_request(
-        // Control tokens written in a text prompt (<|im_start|>, <s>) are those tokens, as vLLM's
-        // and llama.cpp's servers read them (parse_special): a client that applies a chat template
-        // itself sends them as text.
-        req.body, limits_, [this](const std::string& text) { return tok_.encode_prompt(text, /*parse_special=*/true); },
-        seeds());
+    // Control tokens written in a text prompt (<|im_start|>, <s>) are those tokens, as vLLM's and
+    // llama.cpp's servers read them (parse_special): a client that applies a chat template itself
+    // sends them as text, and a rendered chat prompt is such a text.
+    const auto encode = [this](const std::string& text) { return tok_.encode_prompt(text, /*parse_special=*/true); };
+    r = chat ? parse_chat_request(req.body, limits_, chat_, encode, seeds())
+             : parse_completion_request(req.body, limits_, encode, seeds());
   } catch (const RequestError& e) {
     send_error(res, e.status(), e.what());
     return;
@@ -113,12 +120,12 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
     send_error(res, 503, "the server is full (--max-batch active and --max-queue waiting requests) or stopping");
     return;
   }
-  if (r.stream) respond_stream(r, stream, created, res);
-  else respond_whole(r, stream, created, res);
+  if (r.stream) respond_stream(r, stream, created, chat, res);
+  else respond_whole(r, stream, created, chat, res);
 }
 
 void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
-                               int64_t created, httplib::Response& res) {
+                               int64_t created, bool chat, httplib::Response& res) {
   // cpp-httplib 0.11 tells a handler nothing about its client until it writes, so a client that
   // leaves during a non-streamed request is noticed only at the end (docs/serve.md).
   std::vector<int32_t> tokens;
@@ -130,13 +137,17 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
   if (f == Finish::Cancelled) return send_error(res, 503, "cancelled: " + stream->error());
   std::string text;
   for (const std::string& t : texts) text += t;
-  json choice = {{"index", 0}, {"text", text}, {"finish_reason", finish_name(f)}, {"logprobs", nullptr}};
+  json choice = chat ? json{{"index", 0},
+                             {"message", {{"role", "assistant"}, {"content", text}}},
+                             {"finish_reason", finish_name(f)},
+                             {"logprobs", nullptr}}
+                      : json{{"index", 0}, {"text", text}, {"finish_reason", finish_name(f)}, {"logprobs", nullptr}};
   if (r.return_token_ids) {
     choice["prompt_token_ids"] = r.prompt;
     choice["token_ids"] = tokens;
   }
-  const json j = {{"id", "cmpl-" + std::to_string(next_id_++)},
-                  {"object", "text_completion"},
+  const json j = {{"id", (chat ? "chatcmpl-" : "cmpl-") + std::to_string(next_id_++)},
+                  {"object", chat ? "chat.completion" : "text_completion"},
                   {"created", created},
                   {"model", limits_.name},
                   {"choices", json::array({choice})},
@@ -145,14 +156,14 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
 }
 
 void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
-                                int64_t created, httplib::Response& res) {
-  const std::string id = "cmpl-" + std::to_string(next_id_++);
+                                int64_t created, bool chat, httplib::Response& res) {
+  const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(next_id_++);
   const bool include_usage = r.include_usage, token_ids = r.return_token_ids;
   auto sent = std::make_shared<int64_t>(0);
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, stream, id, created, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
+      [this, stream, id, created, chat, include_usage, token_ids, sent](size_t, httplib::DataSink& sink) {
         std::vector<int32_t> tokens;
         std::vector<std::string> texts;
         const bool ended = stream->take(tokens, kPoll, &texts);
@@ -164,13 +175,32 @@ void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_pt
           const std::string event = "data: " + dump(j) + "\n\n";
           return sink.write(event.data(), event.size());
         };
-        const json base = {{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", limits_.name}};
+        const json base = {{"id", id},
+                           {"object", chat ? "chat.completion.chunk" : "text_completion"},
+                           {"created", created},
+                           {"model", limits_.name}};
+        // A chat stream opens with the assistant's role in a chunk of its own, as OpenAI's and
+        // vLLM's do, sent with the first token (not before: a client timing its first chunk, as
+        // vLLM's benchmark does, measures the time to the first token), so every later chunk is
+        // one token.
+        if (chat && *sent == 0 && !tokens.empty()) {
+          json event = base;
+          event["choices"] = json::array({{{"index", 0},
+                                           {"delta", {{"role", "assistant"}, {"content", ""}}},
+                                           {"finish_reason", nullptr},
+                                           {"logprobs", nullptr}}});
+          if (!send(event)) {
+            stream->cancel();
+            return false;
+          }
+        }
         for (size_t i = 0; i < tokens.size(); ++i) {
           const bool last = ended && i + 1 == tokens.size();
           json choice = {{"index", 0},
-                         {"text", texts[i]},
                          {"finish_reason", last ? json(finish_name(stream->finish())) : json(nullptr)},
                          {"logprobs", nullptr}};
+          if (chat) choice["delta"] = {{"content", texts[i]}};
+          else choice["text"] = texts[i];
           if (token_ids) choice["token_ids"] = {tokens[i]};
           json event = base;
           event["choices"] = json::array({choice});

@@ -1,6 +1,6 @@
 // The HTTP side of `infertrace serve` (docs/serve.md "API"): routes on cpp-httplib's server and
-// its thread pool. A completion handler parses the body (serve/request.h), submits it to the
-// scheduler and answers from its TokenStream: all at once, or as server-sent events, one per token
+// its thread pool. A completion handler parses the body (serve/request.h, or serve/chat_request.h
+// for /v1/chat/completions), submits it to the scheduler and answers from its TokenStream: all at once, or as server-sent events, one per token
 // as soon as the engine thread has chosen it. Handler threads wait on their own stream; the engine
 // thread never touches a socket.
 #pragma once
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "engine/tokenizer/tokenizer.h"
+#include "serve/chat_request.h"
 #include "serve/request.h"
 #include "serve/scheduler.h"
 
@@ -20,7 +21,9 @@ namespace infertrace::serve {
 class HttpServer {
  public:
   // http_threads: handler threads; each streamed or waiting request holds one for its lifetime.
-  HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, int http_threads);
+  // chat: the model's chat template as recognised at start (every chat request is refused without one).
+  HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, ChatSetup chat,
+             int http_threads);
 
   // Binds (port 0: the kernel picks one) and returns the port; throws Error when it cannot.
   int bind(const std::string& host, int port);
@@ -30,16 +33,18 @@ class HttpServer {
   void stop();
 
  private:
-  void completions(const httplib::Request& req, httplib::Response& res);
+  // chat: /v1/chat/completions (chat.completion objects), else /v1/completions (text_completion).
+  void completions(const httplib::Request& req, httplib::Response& res, bool chat);
   // created: the request's arrival, unix seconds (every response's and event's "created").
   void respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, int64_t created,
-                     httplib::Response& res);
+                     bool chat, httplib::Response& res);
   void respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, int64_t created,
-                      httplib::Response& res);
+                      bool chat, httplib::Response& res);
 
   Scheduler& scheduler_;
   const engine::Tokenizer& tok_;
   const ModelLimits limits_;
+  const ChatSetup chat_;
   const int64_t created_;  // unix seconds at start: /v1/models' "created"
   std::atomic<uint64_t> next_id_{0};
   httplib::Server server_;

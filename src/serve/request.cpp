@@ -1,5 +1,7 @@
 #include "serve/request.h"
 
+#include "serve/request_fields.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -142,21 +144,10 @@ const double* unimplemented_control(const std::string& key) {
 
 }  // namespace
 
-CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
-                                           const std::function<std::vector<int32_t>(const std::string&)>& encode,
-                                           uint64_t seed) {
+json parse_request_object(std::string_view body, const ModelLimits& limits) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) bad("the body is not valid JSON");
   if (!j.is_object()) bad("the body must be a JSON object");
-
-  CompletionRequest r;
-  // OpenAI's defaults (temperature 1, top_p 1, no top-k), so a client that sends only a prompt
-  // samples as it would elsewhere.
-  r.sampling.temperature = 1.0f;
-  r.sampling.top_p = 1.0f;
-  r.sampling.top_k = 0;
-  r.sampling.seed = seed;
-
   // The model first: a request for another model is 404 whatever else it holds.
   if (j.contains("model") && !j["model"].is_null()) {
     if (!j["model"].is_string()) bad("'model' must be a string");
@@ -164,9 +155,21 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
       throw RequestError(404, "the model '" + j["model"].get<std::string>() + "' does not exist (this server has '" +
                                   limits.name + "')");
   }
-  if (!j.contains("prompt")) bad("'prompt' is required");
+  return j;
+}
+
+CompletionRequest parse_request_options(const json& j, const ModelLimits& limits, uint64_t seed,
+                                        const std::function<bool(const std::string&, const json&)>& own_field) {
+  CompletionRequest r;
+  // OpenAI's defaults (temperature 1, top_p 1, no top-k), so a client that sends only a prompt
+  // samples as it would elsewhere.
+  r.sampling.temperature = 1.0f;
+  r.sampling.top_p = 1.0f;
+  r.sampling.top_k = 0;
+  r.sampling.seed = seed;
   for (const auto& [key, v] : j.items()) {
-    if (v.is_null() || key == "prompt" || key == "model") continue;
+    if (v.is_null() || key == "model") continue;
+    if (own_field && own_field(key, v)) continue;  // the endpoint's own fields (prompt, messages, ...)
     if (key == "max_tokens") {
       r.max_tokens = integer(v, "max_tokens");
       if (r.max_tokens < 1) bad("'max_tokens' must be >= 1");
@@ -221,12 +224,26 @@ CompletionRequest parse_completion_request(std::string_view body, const ModelLim
   }
   if (j.contains("stream_options") && !j["stream_options"].is_null() && !r.stream)
     bad("'stream_options' is only allowed when 'stream' is true");
+  return r;
+}
 
-  r.prompt = prompt_ids(j["prompt"], limits, r.max_tokens, encode);
+void set_prompt(CompletionRequest& r, const json& prompt, const ModelLimits& limits,
+                const std::function<std::vector<int32_t>(const std::string&)>& encode) {
+  r.prompt = prompt_ids(prompt, limits, r.max_tokens, encode);
   const int64_t n_prompt = static_cast<int64_t>(r.prompt.size());
   // Written so that a huge max_tokens cannot overflow into a pass.
   if (n_prompt > limits.ctx || r.max_tokens > limits.ctx - n_prompt)
     bad(context_message(limits, "the request has " + std::to_string(n_prompt) + " prompt tokens", r.max_tokens));
+}
+
+CompletionRequest parse_completion_request(std::string_view body, const ModelLimits& limits,
+                                           const std::function<std::vector<int32_t>(const std::string&)>& encode,
+                                           uint64_t seed) {
+  const json j = parse_request_object(body, limits);
+  if (!j.contains("prompt")) bad("'prompt' is required");
+  CompletionRequest r =
+      parse_request_options(j, limits, seed, [](const std::string& key, const json&) { return key == "prompt"; });
+  set_prompt(r, j["prompt"], limits, encode);
   return r;
 }
 

@@ -35,7 +35,7 @@ struct Opts {
   int64_t ctx = 0;
   std::optional<int64_t> prefill_chunk;  // not given: the servers' default, passed explicitly
   double start_timeout = 300;
-  std::string profile = "synchronous", out;
+  std::string profile = "synchronous", out, endpoint = "completions";
   std::vector<int> concurrency;
   std::vector<double> rate;
   int64_t prompt_tokens = 256, output_tokens = 128, requests = 0, warmup = 0;
@@ -123,6 +123,7 @@ void run(const Opts& o) {
   base.seed = o.seed;
   base.prompt_tokens = o.prompt_tokens;
   base.output_tokens = o.output_tokens;
+  base.endpoint = o.endpoint == "chat" ? serve::load::Endpoint::kChat : serve::load::Endpoint::kCompletions;
   std::vector<serve::load::PointSpec> points;
   if (o.profile == "synchronous") {
     base.profile = Profile::kSynchronous;
@@ -189,6 +190,11 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
       ->delimiter(',');
   c->add_option("--rate", o->rate, "Requests per second per point (constant, poisson, sweep), e.g. 1,2,4")
       ->delimiter(',');
+  c->add_option("--endpoint", o->endpoint,
+                 "completions (prompt = random token ids) or chat (/v1/chat/completions, one user message of "
+                 "--prompt-tokens words)")
+      ->check(CLI::IsMember({"completions", "chat"}))
+      ->capture_default_str();
   c->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length in tokens (default 256)");
   c->add_option("--output-tokens", o->output_tokens, "max_tokens per request, ignore_eos (default 128)");
   c->add_option("--requests", o->requests, "Measured requests per point");

@@ -1,4 +1,4 @@
-// `infertrace serve`: an OpenAI-compatible completions server around the reference engine
+// `infertrace serve`: an OpenAI-compatible completions and chat server around the reference engine
 // (docs/serve.md). The model, thread pool and placement options are engine run's; the scheduler
 // (serve/scheduler.h) batches requests continuously on one engine thread; the HTTP layer
 // (serve/http_server.h) answers from handler threads.
@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "engine/cpu/isa.h"
+#include "engine/gguf/gguf.h"
 #include "engine/model/forward.h"
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -67,6 +68,15 @@ int64_t serve_context(int64_t requested, int64_t n_ctx_train) {
   return n_ctx_train > 0 ? std::min<int64_t>(n_ctx_train, 4096) : 4096;
 }
 
+// The model's chat template, recognised once at start (serve/chat_template.h).
+serve::ChatSetup chat_setup(const gguf::File& file, const engine::Tokenizer& tok) {
+  serve::ChatSetup chat;
+  chat.tmpl = serve::ChatTemplate::detect(file.get_string("tokenizer.chat_template", ""), &chat.refusal);
+  // A template writes bos_token first; a tokenizer that adds BOS itself already puts it there.
+  if (!tok.vocab().add_bos && tok.bos() >= 0) chat.bos = tok.vocab().tokens[static_cast<size_t>(tok.bos())];
+  return chat;
+}
+
 void run_serve(const ServeArgs& a) {
   // Every batch and queue slot gets an HTTP handler thread at start: bounded.
   if (a.max_batch < 1 || a.max_batch > 1024) throw UsageError("--max-batch must be between 1 and 1024");
@@ -90,6 +100,7 @@ void run_serve(const ServeArgs& a) {
   limits.ctx = serve_context(a.ctx, model->config().n_ctx_train);
   limits.n_vocab = static_cast<int32_t>(model->config().n_vocab);
   limits.max_text_bytes_per_token = tok.max_text_bytes_per_token();
+  const serve::ChatSetup chat = chat_setup(model->file(), tok);
 
   // SIGINT/SIGTERM are blocked before any thread exists (every thread inherits the mask) and
   // taken by one thread with sigwait, which may then stop the server safely (no handler context).
@@ -112,7 +123,7 @@ void run_serve(const ServeArgs& a) {
   // Stop strings are matched on the engine thread, on the same pieces the responses carry.
   so.token_text = [&tok](int32_t id) { return tok.token_to_piece(id); };
   serve::Scheduler scheduler(*model, [&tok](int32_t id) { return tok.is_eog(id); }, so);
-  serve::HttpServer http(scheduler, tok, limits, a.max_batch + a.max_queue + 4);
+  serve::HttpServer http(scheduler, tok, limits, chat, a.max_batch + a.max_queue + 4);
   const int port = http.bind(a.host, a.port);
 
   std::thread([stop_signals, &scheduler, &http] {
@@ -142,6 +153,9 @@ void run_serve(const ServeArgs& a) {
                engine::cpu::isa_name(engine::cpu::active_isa()), static_cast<long long>(limits.ctx), a.max_batch,
                a.max_queue, a.prefill_chunk > 0 ? std::to_string(a.prefill_chunk).c_str() : "off",
                model->placement_note().c_str());
+  std::fprintf(stderr, "infertrace serve: chat template: %s\n",
+               chat.tmpl ? (chat.tmpl->name() + " (/v1/chat/completions)").c_str()
+                         : (chat.refusal + ": /v1/chat/completions refuses every request").c_str());
   std::printf("infertrace serve: listening on http://%s:%d\n", a.host.c_str(), port);
   std::fflush(stdout);
   http.serve();
@@ -153,7 +167,7 @@ void run_serve(const ServeArgs& a) {
 const VerbRegistrar reg(100, [](CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand(
-      "serve", "OpenAI-compatible completions server with continuous batching around the reference engine (docs/serve.md)");
+      "serve", "OpenAI-compatible completions and chat completions server with continuous batching around the reference engine (docs/serve.md)");
   cmd->add_option("-m,--model", a->model, "GGUF file (as engine run takes)")->required();
   cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", a->port, "Port (0: the kernel picks one; the stdout line names it)")->capture_default_str();

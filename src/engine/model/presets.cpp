@@ -56,7 +56,14 @@ std::vector<ModelPreset> build() {
   p.push_back({"tiny-llama-k", "tiny llama with 256-multiple rows, for K-quant tests (2 layers, d=256, 4/2 heads x 64, "
                                "ff 512, vocab 1024, tied)",
                make(Arch::Llama, 2, 256, 4, 2, 64, 512, 1024, 512, 10000.0f, 1e-5f, true)});
-  for (ModelPreset& m : p) m.config.name = "infertrace synthetic " + m.name;
+  for (ModelPreset& m : p) {
+    m.config.name = "infertrace synthetic " + m.name;
+    // The chat template of the published family: Qwen3's for qwen3, Llama 3.2 Instruct's for the
+    // Llama 3.2 shapes and the tiny llamas. SmolLM2's own template adds a default system message
+    // the server does not render, so its preset has none (and its chat requests are refused).
+    if (m.config.arch == Arch::Qwen3) m.chat = ChatKind::kQwen3;
+    else if (m.name != "smollm2-135m") m.chat = ChatKind::kLlama32;
+  }
   return p;
 }
 

@@ -12,10 +12,15 @@
 
 namespace infertrace::engine {
 
+// The chat template a synthetic file carries (engine/model/chat_template_texts.h), with the
+// control tokens it writes added to the vocabulary.
+enum class ChatKind { kNone, kQwen3, kLlama32 };
+
 struct ModelPreset {
   std::string name;         // "qwen3-0.6b"
   std::string description;  // one line for --help and docs
   ModelConfig config;       // tied_output etc. as the file will declare them
+  ChatKind chat = ChatKind::kNone;
 };
 
 const std::vector<ModelPreset>& model_presets();

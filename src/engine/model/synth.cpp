@@ -1,5 +1,7 @@
 #include "engine/model/synth.h"
 
+#include "engine/model/chat_template_texts.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -121,7 +123,15 @@ void set_metadata(gguf::Writer& w, const ModelPreset& preset, const WeightScheme
   w.set_u32(a + ".rope.dimension_count", static_cast<uint32_t>(c.rope_dim));
   w.set_u32(a + ".vocab_size", static_cast<uint32_t>(c.n_vocab));
 
-  const Vocab v = make_synthetic_vocab(c.n_vocab);
+  // A chat family's control tokens (<think> and </think> are user-defined in Qwen3's vocabulary:
+  // they are not special tokens there), so its template's text encodes as the real model's does.
+  std::vector<ExtraToken> extra;
+  if (preset.chat == ChatKind::kQwen3)
+    extra = {{"<|endoftext|>"}, {"<|im_start|>"}, {"<|im_end|>"}, {"<think>", TokenType::UserDefined},
+             {"</think>", TokenType::UserDefined}};
+  else if (preset.chat == ChatKind::kLlama32)
+    extra = {{"<|begin_of_text|>"}, {"<|end_of_text|>"}, {"<|start_header_id|>"}, {"<|end_header_id|>"}, {"<|eot_id|>"}};
+  const Vocab v = make_synthetic_vocab(c.n_vocab, extra);
   w.set_string("tokenizer.ggml.model", "llama");
   w.set_string("tokenizer.ggml.pre", "default");
   w.set_string_array("tokenizer.ggml.tokens", v.tokens);
@@ -135,6 +145,8 @@ void set_metadata(gguf::Writer& w, const ModelPreset& preset, const WeightScheme
   w.set_bool("tokenizer.ggml.add_bos_token", true);
   w.set_bool("tokenizer.ggml.add_eos_token", false);
   w.set_bool("tokenizer.ggml.add_space_prefix", true);
+  if (preset.chat == ChatKind::kQwen3) w.set_string("tokenizer.chat_template", std::string(qwen3_chat_template()));
+  if (preset.chat == ChatKind::kLlama32) w.set_string("tokenizer.chat_template", std::string(llama32_chat_template()));
 }
 
 // Fills rows [first, first + n) of one tensor. Each row has its own RNG stream seeded from

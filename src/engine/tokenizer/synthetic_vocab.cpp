@@ -46,8 +46,9 @@ void add_with_prefixes(Vocab& v, std::unordered_set<std::string>& seen, const st
 
 }  // namespace
 
-Vocab make_synthetic_vocab(int64_t n_vocab) {
+Vocab make_synthetic_vocab(int64_t n_vocab, const std::vector<ExtraToken>& extra) {
   if (n_vocab < 512) throw Error("synthetic vocabulary needs at least 512 tokens, asked for " + std::to_string(n_vocab));
+  if (extra.size() > 64) throw Error("synthetic vocabulary: at most 64 extra tokens");
   const size_t limit = static_cast<size_t>(n_vocab);
   Vocab v;
   v.model = Vocab::Model::SentencePiece;
@@ -86,6 +87,13 @@ Vocab make_synthetic_vocab(int64_t n_vocab) {
       if (v.tokens.size() >= limit) break;
     }
     level = std::move(next);
+  }
+  // The extra tokens replace the last filler pieces: the latest level's, which nothing extends.
+  for (size_t i = 0; i < extra.size(); ++i) {
+    const size_t id = limit - extra.size() + i;
+    if (!seen.insert(extra[i].text).second) throw Error("synthetic vocabulary: extra token '" + extra[i].text + "' is already a piece");
+    v.tokens[id] = extra[i].text;
+    v.types[id] = extra[i].type;
   }
   // Earlier (shorter, more common) pieces merge first: the score falls with the id.
   v.scores.resize(v.tokens.size());

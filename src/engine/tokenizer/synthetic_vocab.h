@@ -6,12 +6,22 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "engine/tokenizer/tokenizer.h"
 
 namespace infertrace::engine {
 
-// n_vocab >= 512. Ids: 0 <unk>, 1 <s> (bos), 2 </s> (eos), 3..258 bytes.
-Vocab make_synthetic_vocab(int64_t n_vocab);
+// A token a model family's chat template writes (<|im_start|>, <|eot_id|>, ...), with its type.
+struct ExtraToken {
+  std::string text;
+  TokenType type = TokenType::Control;
+};
+
+// n_vocab >= 512. Ids: 0 <unk>, 1 <s> (bos), 2 </s> (eos), 3..258 bytes. `extra` tokens take the
+// last ids, in order, in place of the last filler pieces (which no other piece extends, so the
+// set stays prefix-closed), so the other ids do not depend on them.
+Vocab make_synthetic_vocab(int64_t n_vocab, const std::vector<ExtraToken>& extra = {});
 
 }  // namespace infertrace::engine

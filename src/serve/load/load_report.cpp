@@ -34,7 +34,10 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
   o << "bench serve: " << run.target.base_urls[0];
   for (size_t i = 1; i < run.target.base_urls.size(); ++i) o << ", " << run.target.base_urls[i];
   o << "  model " << (run.model.id.empty() ? "(unnamed)" : run.model.id) << "  profile " << run.profile << "\n";
-  if (run.model.n_vocab > 0)
+  if (!run.points.empty() && run.points[0].spec.endpoint == Endpoint::kChat)
+    o << "prompts: /v1/chat/completions, one user message of " << run.points[0].spec.prompt_tokens
+      << " seeded words; prompt token counts (template included) are the server's\n";
+  else if (run.model.n_vocab > 0)
     o << "prompts: random token ids below n_vocab " << run.model.n_vocab << "\n";
   else
     o << "prompts: text (the server's /v1/models gives no n_vocab), so prompt token counts are the server's\n";
@@ -97,7 +100,9 @@ nlohmann::json to_json(const BenchRun& run) {
   j["urls"] = run.target.base_urls;
   j["model"] = run.model.id;
   j["n_vocab"] = run.model.n_vocab;
-  j["prompt_kind"] = run.model.n_vocab > 0 ? "token_ids" : "text";
+  const bool chat = !run.points.empty() && run.points[0].spec.endpoint == Endpoint::kChat;
+  j["endpoint"] = chat ? "chat" : "completions";
+  j["prompt_kind"] = chat ? "chat_words" : run.model.n_vocab > 0 ? "token_ids" : "text";
   j["profile"] = run.profile;
   j["points"] = nlohmann::json::array();
   for (const auto& p : run.points) {

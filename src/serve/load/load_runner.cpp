@@ -116,6 +116,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
         if (ev.completion_tokens >= 0) usage_tokens = ev.completion_tokens;
         break;
       case SseKind::kUsage: usage_tokens = ev.completion_tokens; break;
+      case SseKind::kNoToken:
+        if (ev.completion_tokens >= 0) usage_tokens = ev.completion_tokens;
+        break;
       case SseKind::kDone: done = true; break;
       case SseKind::kError:
         if (!stream_error && !malformed) first_event_problem = ev.message;
@@ -131,7 +134,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   int status = 0;
   httplib::Request req;
   req.method = "POST";
-  req.path = "/v1/completions";
+  req.path = s.spec->endpoint == Endpoint::kChat ? "/v1/chat/completions" : "/v1/completions";
   req.body = request_body(*s.model, *s.spec, index);
   req.set_header("Content-Type", "application/json");
   req.set_header("Accept", "text/event-stream");
@@ -216,11 +219,32 @@ void watchdog(Shared& s, const std::atomic<bool>& finished) {
 
 }  // namespace
 
+const char* endpoint_name(Endpoint e) { return e == Endpoint::kChat ? "chat" : "completions"; }
+
+namespace {
+
+// Words for chat prompts: common English words, each one token (with its leading space) in
+// GPT-2-style and SentencePiece vocabularies alike.
+constexpr const char* kPromptWords[] = {
+    "the", "of", "and", "to", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not",
+    "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "had", "they", "you", "were",
+    "their", "one", "all", "we", "can", "her", "has", "there", "been", "if", "more", "when", "will", "would",
+    "who", "so", "no", "she", "other", "its", "may", "these", "what", "them", "than", "some", "him", "time",
+    "into", "only", "do", "new", "about"};
+
+}  // namespace
+
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index) {
   nlohmann::json b;
   if (!model.id.empty()) b["model"] = model.id;
-  if (model.n_vocab > 0) {
-    std::mt19937_64 rng(spec.seed * 1000003ULL + index);
+  std::mt19937_64 rng(spec.seed * 1000003ULL + index);
+  if (spec.endpoint == Endpoint::kChat) {
+    // Seeded words, so requests differ (a server with a prefix cache must not serve them from it).
+    std::uniform_int_distribution<size_t> word(0, std::size(kPromptWords) - 1);
+    std::string text;
+    for (int64_t i = 0; i < spec.prompt_tokens; ++i) text += (i ? " " : "") + std::string(kPromptWords[word(rng)]);
+    b["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", text}}});
+  } else if (model.n_vocab > 0) {
     std::uniform_int_distribution<int64_t> tok(0, model.n_vocab - 1);
     std::vector<int64_t> ids(static_cast<size_t>(spec.prompt_tokens));
     for (auto& t : ids) t = tok(rng);

@@ -13,6 +13,11 @@ namespace infertrace::serve::load {
 
 enum class Profile { kSynchronous, kConcurrent, kConstant, kPoisson };
 
+// Which API the requests use: /v1/completions, or /v1/chat/completions with the prompt as one
+// user message (as vLLM's benchmark's openai-chat backend sends it).
+enum class Endpoint { kCompletions, kChat };
+const char* endpoint_name(Endpoint e);  // "completions", "chat"
+
 struct Target {
   std::vector<std::string> base_urls;  // "http://host:port", no trailing slash
 };
@@ -33,6 +38,7 @@ struct PointSpec {
   uint64_t seed = 0;
   int64_t prompt_tokens = 256;
   int64_t output_tokens = 128;
+  Endpoint endpoint = Endpoint::kCompletions;
 };
 
 struct PointResult {
@@ -57,6 +63,8 @@ void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& s
 PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec);
 
 // The JSON body of request number `index` (seeded: the same seed and index give the same prompt).
+// A chat message holds text, never token ids: its prompt is prompt_tokens seeded common English
+// words (about a token each in the usual tokenizers; the server's count is what it reports).
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index);
 
 }  // namespace infertrace::serve::load

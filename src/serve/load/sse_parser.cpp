@@ -38,6 +38,12 @@ SseEvent classify_sse_data(std::string_view data) {
     return ev;
   }
   ev.kind = j["choices"].empty() ? SseKind::kUsage : SseKind::kToken;
+  if (ev.kind == SseKind::kToken && j["choices"][0].is_object() && j["choices"][0].contains("delta")) {
+    // Chat: a chunk is a token when its delta has content (even "": bytes held back) and no role.
+    const auto& d = j["choices"][0]["delta"];
+    const bool content = d.is_object() && d.contains("content") && !d["content"].is_null();
+    if (!content || d.contains("role")) ev.kind = SseKind::kNoToken;
+  }
   if (ev.kind == SseKind::kUsage && ev.completion_tokens < 0) {
     ev.kind = SseKind::kMalformed;
     ev.message = "empty choices without usage";

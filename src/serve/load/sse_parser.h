@@ -1,4 +1,4 @@
-// Incremental parser for an OpenAI completions SSE stream (docs/serve.md "bench serve"). Bytes
+// Incremental parser for an OpenAI completions or chat completions SSE stream (docs/serve.md "bench serve"). Bytes
 // arrive in arbitrary pieces (an event may be split across reads, lines may end in \r\n, \n or a lone \r), so the
 // parser buffers until a blank line ends an event and only then classifies it.
 #pragma once
@@ -12,6 +12,8 @@ namespace infertrace::serve::load {
 
 enum class SseKind {
   kToken,      // a data event with a non-empty "choices" array: one generated token
+  kNoToken,    // a chat chunk without a token: the role announcement (delta with "role"), or a
+               // delta without content (llama.cpp's last chunk holds only finish_reason)
   kUsage,      // "choices": [] with "usage": the final accounting event
   kDone,       // data: [DONE]
   kError,      // a JSON object with an "error" member

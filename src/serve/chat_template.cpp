@@ -1,0 +1,257 @@
+#include "serve/chat_template.h"
+
+#include <ctime>
+#include <stdexcept>
+
+namespace infertrace::serve {
+namespace {
+
+bool has(std::string_view text, std::string_view s) { return text.find(s) != std::string_view::npos; }
+
+// Jinja's `trim` is Python's str.strip(): every character for which str.isspace() holds, so
+// Unicode spaces too (U+00A0, U+3000, ...), not only ASCII ones.
+size_t space_at(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  const unsigned c = b(i);
+  if (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) return 1;
+  if (c == 0xc2 && (b(i + 1) == 0x85 || b(i + 1) == 0xa0)) return 2;
+  if (c == 0xe1 && b(i + 1) == 0x9a && b(i + 2) == 0x80) return 3;  // U+1680
+  if (c == 0xe2 && b(i + 1) == 0x80 && ((b(i + 2) >= 0x80 && b(i + 2) <= 0x8a) || b(i + 2) == 0xa8 ||
+                                        b(i + 2) == 0xa9 || b(i + 2) == 0xaf))
+    return 3;  // U+2000..200A, U+2028, U+2029, U+202F
+  if (c == 0xe2 && b(i + 1) == 0x81 && b(i + 2) == 0x9f) return 3;  // U+205F
+  if (c == 0xe3 && b(i + 1) == 0x80 && b(i + 2) == 0x80) return 3;  // U+3000
+  return 0;
+}
+
+std::string trim(std::string_view s) {
+  size_t start = 0;
+  while (start < s.size()) {
+    const size_t n = space_at(s, start);
+    if (n == 0) break;
+    start += n;
+  }
+  size_t end = s.size();
+  while (end > start) {
+    // A space ending at `end` is 1 to 3 bytes long: try each start.
+    size_t n = 0;
+    for (size_t len = 1; len <= 3 && len <= end - start && n == 0; ++len)
+      if (space_at(s, end - len) == len) n = len;
+    if (n == 0) break;
+    end -= n;
+  }
+  return std::string(s.substr(start, end - start));
+}
+
+// Python's str.strip('\n') / lstrip('\n') / rstrip('\n').
+std::string_view lstrip_nl(std::string_view s) {
+  while (!s.empty() && s.front() == '\n') s.remove_prefix(1);
+  return s;
+}
+std::string_view rstrip_nl(std::string_view s) {
+  while (!s.empty() && s.back() == '\n') s.remove_suffix(1);
+  return s;
+}
+
+// A ChatML template that writes a system message of its own (Qwen2.5's "You are Qwen, ...",
+// SmolLM2's "You are a helpful AI assistant named SmolLM, ...") when the conversation has none:
+// the Jinja source then has text right after "<|im_start|>system\n" inside its string literal.
+bool writes_default_system(std::string_view text) {
+  static constexpr std::string_view kOpen = "<|im_start|>system\\n";
+  for (size_t at = text.find(kOpen); at != std::string_view::npos; at = text.find(kOpen, at + 1)) {
+    const size_t next = at + kOpen.size();
+    if (next < text.size() && text[next] != '\'' && text[next] != '"') return true;
+  }
+  return false;
+}
+
+// The other families llama.cpp's llm_chat_detect_template tells apart, by the same kind of
+// distinctive substrings, named so a refusal says what the template is.
+std::string other_family(std::string_view t) {
+  if (has(t, "<|im_start|>") && has(t, "<|im_sep|>")) return "phi4";
+  if (has(t, "<|im_start|>") && has(t, "<end_of_utterance>")) return "smolvlm";
+  if (has(t, "[INST]")) return "mistral / llama2";
+  if (has(t, "<|assistant|>") && has(t, "<|end|>")) return "phi3";
+  if (has(t, "<start_of_turn>")) return "gemma";
+  if (has(t, "<|START_OF_TURN_TOKEN|>")) return "command-r";
+  if (has(t, "<|header_start|>") && has(t, "<|header_end|>")) return "llama4";
+  if (has(t, "<|start_of_role|>")) return "granite";
+  if (has(t, "<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>")) return "deepseek3";
+  if (has(t, "<|user|>")) return "zephyr / glm";
+  return "";
+}
+
+std::string today_string() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%d %b %Y", &tm);
+  return buf;
+}
+
+// The date literal of a Llama 3.1 template without strftime_now: `set date_string = "26 Jul 2024"`.
+std::string fixed_date(std::string_view t) {
+  static constexpr std::string_view kSet = "date_string = \"";
+  const size_t at = t.find(kSet);
+  if (at == std::string_view::npos) return "";
+  const size_t end = t.find('"', at + kSet.size());
+  if (end == std::string_view::npos || end - at - kSet.size() > 32) return "";
+  return std::string(t.substr(at + kSet.size(), end - at - kSet.size()));
+}
+
+void check_roles(const std::vector<ChatMessage>& messages) {
+  if (messages.empty()) throw std::invalid_argument("the conversation has no messages");
+  for (const ChatMessage& m : messages)
+    if (m.role != "system" && m.role != "user" && m.role != "assistant")
+      throw std::invalid_argument("role '" + m.role + "' is not rendered (only system, user and assistant)");
+}
+
+std::string render_chatml(const std::vector<ChatMessage>& messages) {
+  std::string out;
+  for (const ChatMessage& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  return out + "<|im_start|>assistant\n";
+}
+
+// Qwen3's template for conversations without tools: assistant turns after the last user query keep
+// (or get, when the turn is the last message) a think block; earlier ones lose theirs.
+std::string render_qwen3(const std::vector<ChatMessage>& messages, std::optional<bool> enable_thinking,
+                         bool tool_response_by_ends) {
+  const size_t n = messages.size();
+  size_t last_query = n - 1;
+  for (size_t i = n; i-- > 0;) {
+    const std::string_view c = messages[i].content;
+    const bool tool_response = tool_response_by_ends
+                                   ? c.starts_with("<tool_response>") && c.ends_with("</tool_response>")
+                                   : has(c, "<tool_response>") && has(c, "</tool_response>");
+    if (messages[i].role == "user" && !tool_response) {
+      last_query = i;
+      break;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    const ChatMessage& m = messages[i];
+    if (m.role != "assistant") {
+      out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+      continue;
+    }
+    std::string_view content = m.content, reasoning;
+    if (const size_t close = m.content.find("</think>"); close != std::string::npos) {
+      // content.split('</think>')[-1].lstrip('\n'); the part before the first </think>, from its
+      // last <think> on, is the reasoning.
+      content = lstrip_nl(std::string_view(m.content).substr(m.content.rfind("</think>") + 8));
+      std::string_view before = rstrip_nl(std::string_view(m.content).substr(0, close));
+      if (const size_t open = before.rfind("<think>"); open != std::string_view::npos) before.remove_prefix(open + 7);
+      reasoning = lstrip_nl(before);
+    }
+    out += "<|im_start|>assistant\n";
+    if (i > last_query && (i + 1 == n || !reasoning.empty()))
+      out += "<think>\n" + std::string(rstrip_nl(lstrip_nl(reasoning))) + "\n</think>\n\n" +
+             std::string(lstrip_nl(content));
+    else
+      out += content;
+    out += "<|im_end|>\n";
+  }
+  out += "<|im_start|>assistant\n";
+  if (enable_thinking.has_value() && !*enable_thinking) out += "<think>\n\n</think>\n\n";
+  return out;
+}
+
+std::string header(const std::string& role) { return "<|start_header_id|>" + role + "<|end_header_id|>\n\n"; }
+
+std::string render_llama3(const std::vector<ChatMessage>& messages, const ChatRenderOptions& o, bool dated,
+                          const std::string& date) {
+  std::string out = o.bos;
+  size_t first = 0;
+  if (dated) {
+    std::string system;
+    if (messages[0].role == "system") {
+      system = trim(messages[0].content);
+      first = 1;
+    }
+    out += header("system") + "Cutting Knowledge Date: December 2023\nToday Date: " + date + "\n\n" + system +
+           "<|eot_id|>";
+  }
+  for (size_t i = first; i < messages.size(); ++i)
+    out += header(messages[i].role) + trim(messages[i].content) + "<|eot_id|>";
+  return out + header("assistant");
+}
+
+}  // namespace
+
+std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string* why) {
+  ChatTemplate c;
+  auto refuse = [&](const std::string& reason) -> std::optional<ChatTemplate> {
+    if (why) *why = reason;
+    return std::nullopt;
+  };
+  if (t.empty()) return refuse("the model has no chat template (tokenizer.chat_template)");
+  // llama.cpp's order: <|im_start|> first (ChatML, unless phi4's or smolvlm's markers are there too).
+  const std::string other = other_family(t);
+  auto refuse_other = [&] {
+    return refuse("the model's chat template is of llama.cpp's '" + other + "' family, which this server does not render");
+  };
+  if (has(t, "<|im_start|>")) {
+    if (other == "phi4" || other == "smolvlm") return refuse_other();
+    if (has(t, "</think>") && has(t, "last_query_index")) {
+      // Qwen3-Thinking-2507 opens the think block in the generation prompt itself: another variant.
+      if (has(t, "<|im_start|>assistant\\n<think>"))
+        return refuse("the model's chat template is a Qwen3 variant that opens a think block in its generation "
+                      "prompt, which this server does not render");
+      c.family_ = ChatFamily::kQwen3;
+      c.enable_thinking_ = has(t, "enable_thinking");
+      c.tool_response_by_ends_ = has(t, "startswith('<tool_response>')");
+      return c;
+    }
+    if (has(t, "<think>"))
+      return refuse("the model's chat template is ChatML with think-block handling this server does not know");
+    if (writes_default_system(t))
+      return refuse("the model's chat template is ChatML with a default system message of its own, which this "
+                    "server does not render");
+    c.family_ = ChatFamily::kChatMl;
+    return c;
+  }
+  if (!other.empty()) return refuse_other();
+  if (has(t, "<|start_header_id|>") && has(t, "<|end_header_id|>")) {
+    if (!has(t, "Cutting Knowledge Date")) {
+      c.family_ = ChatFamily::kLlama3;
+      return c;
+    }
+    c.family_ = ChatFamily::kLlama31;
+    if (!has(t, "strftime_now")) {
+      c.fixed_date_ = fixed_date(t);
+      if (c.fixed_date_.empty()) return refuse("the model's Llama 3.1 chat template sets no date this server can read");
+    }
+    return c;
+  }
+  return refuse("the model's chat template is of no family this server recognises");
+}
+
+std::string ChatTemplate::name() const {
+  switch (family_) {
+    case ChatFamily::kChatMl: return "chatml";
+    case ChatFamily::kQwen3: return "qwen3 (ChatML with think blocks)";
+    case ChatFamily::kLlama3: return "llama3";
+    case ChatFamily::kLlama31:
+      return fixed_date_.empty() ? "llama3.1+ (system header with today's date)"
+                                 : "llama3.1+ (system header dated " + fixed_date_ + ")";
+  }
+  return "";
+}
+
+std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const ChatRenderOptions& o) const {
+  check_roles(messages);
+  switch (family_) {
+    case ChatFamily::kChatMl: return render_chatml(messages);
+    case ChatFamily::kQwen3:
+      return render_qwen3(messages, enable_thinking_ ? o.enable_thinking : std::nullopt, tool_response_by_ends_);
+    case ChatFamily::kLlama3: return render_llama3(messages, o, false, "");
+    case ChatFamily::kLlama31:
+      return render_llama3(messages, o, true,
+                           !fixed_date_.empty() ? fixed_date_ : !o.today.empty() ? o.today : today_string());
+  }
+  return "";
+}
+
+}  // namespace infertrace::serve

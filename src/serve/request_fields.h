@@ -1,0 +1,32 @@
+// The request parsing /v1/completions and /v1/chat/completions share (serve/request.cpp): the
+// body checks, every sampling and stopping field, and a text prompt's length and context checks.
+// Each endpoint handles its own fields (prompt; messages, ...) through `own_field`, then sets the
+// prompt. Internal to serve/: the public entry points are in request.h and chat_request.h.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "serve/request.h"
+
+namespace infertrace::serve {
+
+// The body as a JSON object; throws RequestError 400 when it is not one and 404 when it names
+// another model.
+nlohmann::json parse_request_object(std::string_view body, const ModelLimits& limits);
+
+// Every shared field of `j` (max_tokens, sampling, stream, stop, the refused extras, ...); a key
+// for which `own_field(key, value)` returns true is left to the endpoint (null values are skipped
+// before either sees them).
+CompletionRequest parse_request_options(
+    const nlohmann::json& j, const ModelLimits& limits, uint64_t seed,
+    const std::function<bool(const std::string&, const nlohmann::json&)>& own_field);
+
+// r.prompt from a prompt value (a string to encode, or token ids), refused when it cannot fit the
+// context with r.max_tokens.
+void set_prompt(CompletionRequest& r, const nlohmann::json& prompt, const ModelLimits& limits,
+                const std::function<std::vector<int32_t>(const std::string&)>& encode);
+
+}  // namespace infertrace::serve

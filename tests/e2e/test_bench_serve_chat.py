@@ -1,0 +1,125 @@
+"""`infertrace bench serve --endpoint chat`: (1) against a fake chat server written here that
+checks each request is a chat request (path, one user message of --prompt-tokens words, no
+prompt) and answers as vLLM does for chat (a role chunk at once, the first token 200 ms later, then
+one every 50 ms, a last chunk with an empty delta and finish_reason, usage, [DONE]): the role and
+empty chunks are not tokens, so TTFT is ~200 ms and ITL ~50 ms; (2) against `infertrace serve` on
+the synthetic tiny-qwen3 file (its chat template): every request completes with --output-tokens
+tokens, one token event each, and the server counts the chat-templated prompts."""
+import http.server
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run, skip  # noqa: E402
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+FIRST, GAP = 0.200, 0.050
+seen = []
+
+
+class FakeChat(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        seen.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+        def send(obj):
+            self.wfile.write(("data: " + json.dumps(obj) + "\n\n").encode())
+            self.wfile.flush()
+        t0 = time.monotonic()
+        send({"object": "chat.completion.chunk",
+              "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
+        n = body["max_tokens"]
+        for i in range(n):
+            time.sleep(max(0, t0 + FIRST + i * GAP - time.monotonic()))
+            send({"object": "chat.completion.chunk",
+                  "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]})
+        send({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+        send({"object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": n}})
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+
+def bench(url, *extra):
+    r = run("bench", "serve", "--url", url, "--endpoint", "chat", "--json", *extra, timeout=300)
+    check(r.returncode == 0, "bench serve: %s %s" % (r.stdout[-500:], r.stderr))
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+doc = bench("http://127.0.0.1:%d" % srv.server_address[1], "--requests", "3", "--prompt-tokens", "12",
+            "--output-tokens", "6", "--seed", "5")
+srv.shutdown()
+if doc:
+    check(doc["endpoint"] == "chat" and doc["prompt_kind"] == "chat_words", "endpoint fields %s" % doc["endpoint"])
+    check(len(seen) == 3, "%d requests" % len(seen))
+    texts = []
+    for path, body in seen:
+        check(path == "/v1/chat/completions", "path " + path)
+        check("prompt" not in body and body["stream"] and body["max_tokens"] == 6 and body["ignore_eos"],
+              "body %s" % body)
+        m = body["messages"]
+        check(len(m) == 1 and m[0]["role"] == "user" and len(m[0]["content"].split(" ")) == 12, "messages %s" % m)
+        texts.append(m[0]["content"])
+    check(len(set(texts)) == 3, "seeded prompts differ per request")
+    p = doc["points"][0]
+    check(p["completed"] == 3 and p["failed"] == 0, "completed %s" % p)
+    for r in p["requests"]:
+        check(r["token_events"] == 6 and r["tokens"] == 6, "token events %s" % r)
+    check(abs(p["ttft_ms"]["p50"] - 1000 * FIRST) < 60, "TTFT %.1f ms, want ~200" % p["ttft_ms"]["p50"])
+    check(abs(p["itl_ms"]["p50"] - 1000 * GAP) < 25, "ITL %.1f ms, want ~50" % p["itl_ms"]["p50"])
+
+with tempfile.TemporaryDirectory() as tmp:
+    model = os.path.join(tmp, "q.gguf")
+    r = run("model", "synth", "--preset", "tiny-qwen3", "--dtype", "f32", "-o", model)
+    check(r.returncode == 0, "synth: " + r.stderr)
+    server = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", "256"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    m = re.fullmatch(r"infertrace serve: listening on (http://127\.0\.0\.1:\d+)\n", server.stdout.readline())
+    check(m is not None, "listening line")
+    if m:
+        doc = bench(m.group(1), "--profile", "concurrent", "--concurrency", "2", "--requests", "4",
+                    "--prompt-tokens", "16", "--output-tokens", "5")
+        if doc:
+            p = doc["points"][0]
+            check(p["completed"] == 4 and p["failed"] == 0, "completed %s" % {k: p[k] for k in ("sent", "errors")})
+            check(all(r["tokens"] == 5 and r["token_events"] == 5 for r in p["requests"]),
+                  "tokens %s" % [(r["tokens"], r["token_events"]) for r in p["requests"]])
+            check(p["ttft_ms"]["n"] == 4 and p["ttft_ms"]["p50"] <= p["e2e_ms"]["p50"], "ttft %s" % p["ttft_ms"])
+    server.terminate()
+    _, err = server.communicate(timeout=30)
+    check(server.returncode == 0, "server exit %s" % server.returncode)
+    # 4 requests of 5 tokens; each prompt is a chat-templated user message (more tokens than words).
+    st = re.search(r"stopped: (\d+) requests served .*?, (\d+) prompt tokens, (\d+) generated tokens", err)
+    check(st is not None and int(st.group(1)) == 4 and int(st.group(3)) == 20, "server stats: %s" % err[-400:])
+    if st:
+        check(int(st.group(2)) > 4 * 16, "prompt tokens %s include the template's" % st.group(2))
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,296 @@
+"""End-to-end: `infertrace serve`'s /v1/chat/completions on the synthetic tiny-qwen3 and tiny-llama
+files (which carry Qwen3's and Llama 3.2 Instruct's published chat templates). Expected values are
+computed without the server's template code: the prompt of each conversation is written out by hand
+below (and, when jinja2 is installed, checked against jinja2 rendering the template text read from
+the file with Hugging Face's settings), its tokens come from `model tokenize --special`, and the
+greedy answer from /v1/completions on that hand-rendered prompt. Checked: usage and prompt ids,
+the text and tokens non-streamed and streamed (role chunk, one chunk per token, finish_reason,
+usage, [DONE]), the OpenAI Node client (when /tmp/auditB/node_modules/openai exists), 300 seeded
+random conversations per file against jinja2's rendering (when installed), the server's
+start line naming the template, and the 400s (image parts, tool role, a model without a template,
+a template of a family the server does not render)."""
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _gguf  # noqa: E402
+from _harness import EXE, check, failures, run, skip  # noqa: E402
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+HOST = "127.0.0.1"
+NODE_OPENAI = "/tmp/auditB/node_modules/openai"
+
+
+def start_server(model, ctx=256):
+    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", str(ctx), "--model-name", "m"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(60)
+    m = re.fullmatch(r"infertrace serve: listening on http://127\.0\.0\.1:(\d+)\n", got[0] if got else "")
+    if m is None:
+        p.kill()
+        print(p.stderr.read())
+        check(False, "no listening line")
+        sys.exit(1)
+    return p, int(m.group(1))
+
+
+def stop_server(p):
+    p.terminate()
+    _, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "server exit %s" % p.returncode)
+    return err
+
+
+def post(port, path, body):
+    c = http.client.HTTPConnection(HOST, port, timeout=120)
+    c.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    status, text = r.status, r.read().decode("utf-8", "replace")
+    c.close()
+    return status, text
+
+
+def events_of(text):
+    out = []
+    for block in text.split("\n\n"):
+        if block:
+            check(block.startswith("data: "), "SSE block %r" % block)
+            payload = block[len("data: "):]
+            out.append(payload if payload == "[DONE]" else json.loads(payload))
+    return out
+
+
+def tokenize(model, text):
+    r = run("model", "tokenize", "-m", model, "--special", "-p", text, "--json")
+    check(r.returncode == 0, "tokenize: " + r.stderr)
+    return json.loads(r.stdout)["ids"]
+
+
+def jinja_render(model, messages, **kwargs):
+    """The file's own template rendered by jinja2 as transformers renders it (None without jinja2).
+    bos_token is empty: these vocabularies add BOS themselves, so the server leaves the template's
+    out and the tokenizer puts one BOS first."""
+    try:
+        import jinja2
+    except ImportError:
+        return None
+    with open(model, "rb") as f:
+        kv = _gguf.parse(f.read())[2]
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+
+    def raise_exception(m):
+        raise jinja2.TemplateError(m)
+    env.globals.update(raise_exception=raise_exception, strftime_now=time.strftime)
+    return env.from_string(kv["tokenizer.chat_template"][1]).render(
+        messages=messages, add_generation_prompt=True, bos_token="", eos_token="", **kwargs)
+
+
+def node_client(port, messages):
+    """Non-streamed and streamed greedy answers through the OpenAI Node client, or None."""
+    if not (os.path.isdir(NODE_OPENAI) and shutil.which("node")):
+        return None
+    script = """
+const OpenAI = require(%s);
+const client = new OpenAI({apiKey: "none", baseURL: "http://127.0.0.1:%d/v1"});
+(async () => {
+  const args = {model: "m", messages: %s, max_tokens: 8, temperature: 0, ignore_eos: true};
+  const whole = await client.chat.completions.create(args);
+  const stream = await client.chat.completions.create({...args, stream: true, stream_options: {include_usage: true}});
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  console.log(JSON.stringify({whole, chunks}));
+})().catch(e => { console.error(String(e)); process.exit(1); });
+""" % (json.dumps(NODE_OPENAI), port, json.dumps(messages))
+    r = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, "node client: " + r.stderr)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def check_family(model, start_line, messages, hand_prompt, jinja_kwargs=None):
+    rendered = jinja_render(model, messages, **(jinja_kwargs or {}))
+    if rendered is not None:
+        check(rendered == hand_prompt, "jinja2 renders %r, the hand-written prompt is %r" % (rendered, hand_prompt))
+    ids = tokenize(model, hand_prompt)
+    server, port = start_server(model)
+    try:
+        # The greedy reference: /v1/completions on the hand-rendered prompt.
+        status, text = post(port, "/v1/completions", {"prompt": hand_prompt, "max_tokens": 10, "temperature": 0,
+                                                      "ignore_eos": True, "return_token_ids": True})
+        check(status == 200, "completion: %d %s" % (status, text))
+        ref = json.loads(text)["choices"][0]
+        check(ref["prompt_token_ids"] == ids, "completions prompt ids = model tokenize --special")
+
+        body = {"model": "m", "messages": messages, "max_tokens": 10, "temperature": 0, "ignore_eos": True,
+                "return_token_ids": True}
+        status, text = post(port, "/v1/chat/completions", body)
+        check(status == 200, "chat: %d %s" % (status, text))
+        j = json.loads(text)
+        c = j["choices"][0]
+        check(j["object"] == "chat.completion" and j["id"].startswith("chatcmpl-") and j["model"] == "m", "fields %s" % j)
+        check(j["usage"] == {"prompt_tokens": len(ids), "completion_tokens": 10, "total_tokens": len(ids) + 10},
+              "usage %s vs %d prompt tokens" % (j["usage"], len(ids)))
+        check(c["prompt_token_ids"] == ids, "chat prompt ids %s vs %s" % (c["prompt_token_ids"], ids))
+        check(c["message"] == {"role": "assistant", "content": ref["text"]},
+              "chat message %r vs completion text %r" % (c["message"], ref["text"]))
+        check(c["token_ids"] == ref["token_ids"], "chat tokens = completion tokens")
+        check(c["finish_reason"] == "length" and c["index"] == 0, "choice %s" % c)
+
+        # max_completion_tokens and content parts (joined with "\n": a single part is the string).
+        parts = [dict(m, content=[{"type": "text", "text": m["content"]}]) for m in messages]
+        status, text = post(port, "/v1/chat/completions", dict(body, messages=parts, max_tokens=99,
+                                                                max_completion_tokens=10))
+        check(status == 200 and json.loads(text)["choices"][0]["token_ids"] == ref["token_ids"],
+              "text parts + max_completion_tokens: %d %s" % (status, text[:300]))
+
+        # Streamed: the role chunk, then one chunk per token, the same text, usage, [DONE].
+        status, text = post(port, "/v1/chat/completions", dict(body, stream=True, stream_options={"include_usage": True}))
+        check(status == 200, "stream %d" % status)
+        ev = events_of(text)
+        check(ev[-1] == "[DONE]", "stream ends with [DONE]")
+        chunks = [e for e in ev[:-1] if e["choices"]]
+        check(all(e["object"] == "chat.completion.chunk" for e in ev[:-1]), "chunk objects")
+        check(chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}, "role chunk %s" % chunks[0])
+        tok = chunks[1:]
+        check(len(tok) == 10, "%d token chunks, want 10" % len(tok))
+        check("".join(e["choices"][0]["delta"]["content"] for e in tok) == ref["text"], "streamed text")
+        check([e["choices"][0]["token_ids"][0] for e in tok] == ref["token_ids"], "streamed tokens")
+        check([e["choices"][0]["finish_reason"] for e in tok] == [None] * 9 + ["length"], "finish reasons")
+        check(ev[-2]["choices"] == [] and ev[-2]["usage"]["prompt_tokens"] == len(ids)
+              and ev[-2]["usage"]["completion_tokens"] == 10, "usage chunk %s" % ev[-2])
+
+        # The OpenAI Node client, greedy: the same text both ways.
+        got = node_client(port, messages)
+        if got is not None:
+            ref8 = json.loads(post(port, "/v1/completions", {"prompt": hand_prompt, "max_tokens": 8, "temperature": 0,
+                                                             "ignore_eos": True})[1])["choices"][0]["text"]
+            w = got["whole"]
+            check(w["choices"][0]["message"]["content"] == ref8 and w["usage"]["prompt_tokens"] == len(ids),
+                  "node non-stream %s vs %r" % (w, ref8))
+            deltas = [c["choices"][0]["delta"] for c in got["chunks"] if c["choices"]]
+            check(deltas[0].get("role") == "assistant", "node first delta %s" % deltas[0])
+            check("".join(d.get("content") or "" for d in deltas) == ref8, "node streamed text")
+            check(got["chunks"][-1]["usage"]["completion_tokens"] == 8, "node usage chunk")
+        else:
+            print("note: OpenAI Node client not found, raw HTTP only")
+
+        # Refusals.
+        for bad_body, needle in [
+            ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]},
+             "only text parts"),
+            ({"messages": [{"role": "tool", "content": "x"}]}, "only system, user and assistant"),
+            ({"messages": messages, "tools": [{"type": "function", "function": {"name": "f"}}]}, "no tool calling"),
+            ({"messages": messages, "presence_penalty": 1}, "presence_penalty"),
+        ]:
+            status, text = post(port, "/v1/chat/completions", bad_body)
+            check(status == 400 and needle in json.loads(text)["error"]["message"],
+                  "%s: %d %s" % (bad_body, status, text))
+        status, text = post(port, "/v1/chat/completions", dict(body, model="other"))
+        check(status == 404, "other model: %d" % status)
+    finally:
+        err = stop_server(server)
+    check(start_line in err, "start line %r in stderr:\n%s" % (start_line, err))
+
+
+def differential(tmp, model, count=300):
+    """Seeded random conversations (newlines, Unicode spaces, think tags, tool responses in the
+    contents): the server's prompt ids equal `model tokenize --special` of jinja2's rendering of the
+    file's own template, for every one. Skipped without jinja2."""
+    import random
+    rnd = random.Random(11)
+    atoms = ["a", "b c", "\n", "\n\n", " ", "\t", "<think>", "</think>", "<tool_response>", "</tool_response>",
+             "x\ny", "\u00a0", "\u3000", "\u00e9", "  z  "]
+    convs = []
+    for _ in range(count):
+        convs.append([{"role": rnd.choice(["system", "user", "assistant"]),
+                       "content": "".join(rnd.choice(atoms) for _ in range(rnd.randint(0, 6)))}
+                      for _ in range(rnd.randint(1, 5))])
+    texts = [jinja_render(model, c) for c in convs]
+    if texts[0] is None:
+        print("note: jinja2 not installed, no differential check")
+        return
+    batch = os.path.join(tmp, "batch.json")
+    with open(batch, "w") as f:
+        json.dump(texts, f)
+    r = run("model", "tokenize", "-m", model, "--special", "--batch", batch)
+    check(r.returncode == 0, "tokenize --batch: " + r.stderr)
+    want = [x["ids"] for x in json.loads(r.stdout)]
+    server, port = start_server(model, ctx=512)
+    try:
+        bad = 0
+        for conv, ids, text in zip(convs, want, texts):
+            status, body = post(port, "/v1/chat/completions", {"messages": conv, "max_tokens": 1, "temperature": 0,
+                                                               "return_token_ids": True})
+            got = json.loads(body)["choices"][0]["prompt_token_ids"] if status == 200 else body
+            if got != ids:
+                bad += 1
+                if bad <= 3:
+                    check(False, "conversation %s: jinja2 renders %r; server ids %s, want %s" % (conv, text, got, ids))
+        check(bad == 0, "%d of %d conversations differ from jinja2's rendering" % (bad, count))
+    finally:
+        stop_server(server)
+
+
+def refused_without_template(tmp, template, needle):
+    w = _gguf.mini_llama()
+    if template is not None:
+        w.add("tokenizer.chat_template", _gguf.STR, template)
+    path = os.path.join(tmp, "plain.gguf")
+    with open(path, "wb") as f:
+        f.write(w.bytes())
+    server, port = start_server(path, ctx=64)
+    try:
+        status, text = post(port, "/v1/chat/completions", {"messages": [{"role": "user", "content": "a"}]})
+        check(status == 400 and needle in json.loads(text)["error"]["message"], "%d %s" % (status, text))
+        status, _ = post(port, "/v1/completions", {"prompt": "a", "max_tokens": 1})
+        check(status == 200, "completions still served without a chat template")
+    finally:
+        err = stop_server(server)
+    check("/v1/chat/completions refuses every request" in err, "start line says chat is refused:\n" + err)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    qwen = os.path.join(tmp, "q.gguf")
+    llama = os.path.join(tmp, "l.gguf")
+    for preset, path in [("tiny-qwen3", qwen), ("tiny-llama", llama)]:
+        r = run("model", "synth", "--preset", preset, "--dtype", "f32", "-o", path)
+        check(r.returncode == 0, "synth: " + r.stderr)
+
+    # Qwen3: an earlier assistant turn loses its think block; the generation prompt has none.
+    conv = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "hello world"},
+            {"role": "assistant", "content": "<think>\nplan\n</think>\n\nhi there"},
+            {"role": "user", "content": "tell me a story"}]
+    check_family(qwen, "chat template: qwen3", conv,
+                 "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nhello world<|im_end|>\n"
+                 "<|im_start|>assistant\nhi there<|im_end|>\n<|im_start|>user\ntell me a story<|im_end|>\n"
+                 "<|im_start|>assistant\n")
+
+    # Llama 3.2: the system message trimmed into the dated system header, contents trimmed.
+    today = time.strftime("%d %b %Y")
+    conv = [{"role": "system", "content": " Be brief. "}, {"role": "user", "content": "hello world \n"}]
+    check_family(llama, "chat template: llama3.1+", conv,
+                 "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
+                 "Today Date: %s\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+                 "hello world<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" % today)
+
+    differential(tmp, qwen)
+    differential(tmp, llama)
+    refused_without_template(tmp, None, "no chat template")
+    refused_without_template(tmp, "{{ '<start_of_turn>' + message['role'] }}", "'gemma'")
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,117 @@
+// The chat request parser (serve/chat_request.h): the prompt is the encoded rendering of the
+// messages (written out by hand here), chat's own fields, and the shared fields checked as for
+// /v1/completions.
+#include <gtest/gtest.h>
+
+#include "engine/model/chat_template_texts.h"
+#include "serve/chat_request.h"
+
+using namespace infertrace::serve;
+
+namespace {
+
+const ModelLimits kLimits{"tiny", 200, 256};
+
+std::vector<int32_t> encode(const std::string& text) {  // one id per byte
+  std::vector<int32_t> ids;
+  for (unsigned char c : text) ids.push_back(c);
+  return ids;
+}
+
+ChatSetup qwen3() {
+  ChatSetup s;
+  s.tmpl = ChatTemplate::detect(infertrace::engine::qwen3_chat_template(), &s.refusal);
+  return s;
+}
+
+CompletionRequest parse(const std::string& body, std::string* text = nullptr, const ChatSetup& s = qwen3()) {
+  return parse_chat_request(body, kLimits, s, encode, 7, text);
+}
+
+int status_of(const std::string& body, const ChatSetup& s = qwen3()) {
+  try {
+    parse(body, nullptr, s);
+  } catch (const RequestError& e) {
+    return e.status();
+  }
+  return 200;
+}
+
+}  // namespace
+
+TEST(ServeChatRequest, PromptIsTheRenderedConversation) {
+  std::string text;
+  const CompletionRequest r =
+      parse(R"({"messages":[{"role":"system","content":"S"},{"role":"user","content":"hi"}],"max_tokens":3})", &text);
+  const std::string expected = "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n";
+  EXPECT_EQ(text, expected);
+  EXPECT_EQ(r.prompt, encode(expected));
+  EXPECT_EQ(r.max_tokens, 3);
+  EXPECT_EQ(r.sampling.seed, 7u);
+}
+
+TEST(ServeChatRequest, TextPartsJoinedWithNewlines) {
+  std::string text;
+  parse(R"({"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}]})", &text);
+  EXPECT_EQ(text, "<|im_start|>user\na\nb<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(ServeChatRequest, ChatFields) {
+  std::string text;
+  const CompletionRequest r = parse(
+      R"({"messages":[{"role":"user","content":"x","name":"bob"}],"max_tokens":9,"max_completion_tokens":4,
+          "temperature":0,"top_p":0.5,"top_k":3,"seed":11,"stop":["q"],"stream":true,
+          "stream_options":{"include_usage":true},"chat_template_kwargs":{"enable_thinking":false},
+          "tools":[],"tool_choice":"none","response_format":{"type":"text"},"logprobs":false,"top_logprobs":0})",
+      &text);
+  EXPECT_EQ(r.max_tokens, 4);  // max_completion_tokens wins
+  EXPECT_FLOAT_EQ(r.sampling.temperature, 0.0f);
+  EXPECT_EQ(r.sampling.top_k, 3);
+  EXPECT_EQ(r.sampling.seed, 11u);
+  EXPECT_EQ(r.stop, std::vector<std::string>{"q"});
+  EXPECT_TRUE(r.stream && r.include_usage);
+  EXPECT_EQ(text, "<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+}
+
+TEST(ServeChatRequest, Refusals) {
+  EXPECT_EQ(status_of(R"({"model":"other","messages":[{"role":"user","content":"x"}]})"), 404);
+  for (const char* body : {
+           R"({})", R"({"messages":[]})", R"({"messages":"hi"})", R"({"messages":[{"role":"user"}]})",
+           R"({"messages":[{"role":"tool","content":"x"}]})", R"({"messages":[{"role":"developer","content":"x"}]})",
+           R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"u"}}]}]})",
+           R"({"messages":[{"role":"user","content":[{"type":"text"}]}]})",
+           R"({"messages":[{"role":"assistant","content":"x","tool_calls":[{"id":"1"}]}]})",
+           R"({"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]})",
+           R"({"messages":[{"role":"user","content":"x"}],"tool_choice":"required"})",
+           R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})",
+           R"({"messages":[{"role":"user","content":"x"}],"logprobs":true})",
+           R"({"messages":[{"role":"user","content":"x"}],"top_logprobs":2})",
+           R"({"messages":[{"role":"user","content":"x"}],"n":2})",
+           R"({"messages":[{"role":"user","content":"x"}],"max_completion_tokens":0})",
+           R"({"messages":[{"role":"user","content":"x"}],"max_tokens":200})",  // prompt + 200 > ctx
+           R"({"messages":[{"role":"user","content":"x"}],"presence_penalty":0.5})",
+           R"({"messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}})",
+           R"({"messages":[{"role":"user","content":"x"}],"chat_template_kwargs":{"foo":1}})",
+           R"({"messages":[{"role":"user","content":"x"}],"add_generation_prompt":false})",
+           R"({"messages":[{"role":"user","content":"x"}],"chat_template":"{{x}}"})",
+       })
+    EXPECT_EQ(status_of(body), 400) << body;
+}
+
+TEST(ServeChatRequest, NoTemplateRefusesEveryRequest) {
+  ChatSetup none;
+  none.tmpl = ChatTemplate::detect("", &none.refusal);
+  try {
+    parse(R"({"messages":[{"role":"user","content":"x"}]})", nullptr, none);
+    FAIL() << "accepted without a template";
+  } catch (const RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_NE(std::string(e.what()).find("no chat template"), std::string::npos) << e.what();
+  }
+  // enable_thinking is Qwen3's: refused for a Llama template.
+  ChatSetup llama;
+  llama.tmpl = ChatTemplate::detect(infertrace::engine::llama32_chat_template(), &llama.refusal);
+  EXPECT_EQ(status_of(R"({"messages":[{"role":"user","content":"x"}],"chat_template_kwargs":{"enable_thinking":false}})",
+                      llama),
+            400);
+}

@@ -1,0 +1,176 @@
+// Chat prompts (serve/chat_template.h): each family's rendering of known conversations against the
+// prompt written out by hand here (checked once against jinja2 rendering the same template texts
+// with Hugging Face's settings), the family detection of real template texts, and the refusals.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/model/chat_template_texts.h"
+#include "serve/chat_template.h"
+
+using namespace infertrace::serve;
+
+namespace {
+
+ChatTemplate detect(std::string_view text) {
+  std::string why;
+  const auto t = ChatTemplate::detect(text, &why);
+  EXPECT_TRUE(t.has_value()) << why;
+  return t.value_or(ChatTemplate::detect(infertrace::engine::qwen3_chat_template(), nullptr).value());
+}
+
+std::string refusal(std::string_view text) {
+  std::string why;
+  EXPECT_FALSE(ChatTemplate::detect(text, &why).has_value());
+  return why;
+}
+
+const ChatRenderOptions kNoBos{};
+
+// Meta-Llama-3-8B-Instruct's template (Llama 3.0): no system preamble.
+constexpr std::string_view kLlama30 =
+    "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
+    "message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 "
+    "%}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ "
+    "'<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
+
+// A plain ChatML template (OpenHermes-2.5's).
+constexpr std::string_view kChatMl =
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + "
+    "'\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+}  // namespace
+
+TEST(ChatTemplate, DetectsTheSynthFamilies) {
+  EXPECT_EQ(detect(infertrace::engine::qwen3_chat_template()).family(), ChatFamily::kQwen3);
+  EXPECT_EQ(detect(infertrace::engine::llama32_chat_template()).family(), ChatFamily::kLlama31);
+  EXPECT_EQ(detect(kLlama30).family(), ChatFamily::kLlama3);
+  EXPECT_EQ(detect(kChatMl).family(), ChatFamily::kChatMl);
+}
+
+TEST(ChatTemplate, Qwen3SystemAndUser) {
+  const ChatTemplate t = detect(infertrace::engine::qwen3_chat_template());
+  EXPECT_EQ(t.render({{"system", "Be brief."}, {"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  // A system message after the first is rendered where it is.
+  EXPECT_EQ(t.render({{"user", "u"}, {"system", "s2"}}, kNoBos),
+            "<|im_start|>user\nu<|im_end|>\n<|im_start|>system\ns2<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(ChatTemplate, Qwen3EnableThinking) {
+  const ChatTemplate t = detect(infertrace::engine::qwen3_chat_template());
+  ChatRenderOptions o;
+  o.enable_thinking = false;
+  EXPECT_EQ(t.render({{"user", "hi"}}, o), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+  o.enable_thinking = true;  // true is the template's default: nothing pre-filled
+  EXPECT_EQ(t.render({{"user", "hi"}}, o), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(ChatTemplate, Qwen3ThinkBlocks) {
+  const ChatTemplate t = detect(infertrace::engine::qwen3_chat_template());
+  // Before the last user query an assistant turn loses its think block.
+  EXPECT_EQ(t.render({{"user", "a"}, {"assistant", "<think>\nplan\n</think>\n\nB"}, {"user", "c"}}, kNoBos),
+            "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nB<|im_end|>\n<|im_start|>user\nc<|im_end|>\n"
+            "<|im_start|>assistant\n");
+  // The last message, an assistant turn after the query, gets one (empty here).
+  EXPECT_EQ(t.render({{"user", "q"}, {"assistant", "ans"}}, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nans<|im_end|>\n"
+            "<|im_start|>assistant\n");
+  // After the query but not last: kept only when it has reasoning.
+  EXPECT_EQ(t.render({{"user", "q"}, {"assistant", "<think>r1</think>x"}, {"assistant", "y"}}, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\nr1\n</think>\n\nx<|im_end|>\n"
+            "<|im_start|>assistant\n<think>\n\n</think>\n\ny<|im_end|>\n<|im_start|>assistant\n");
+  // A user message that is a tool response is not a query.
+  EXPECT_EQ(t.render({{"user", "q"}, {"assistant", "a"}, {"user", "<tool_response>r</tool_response>"}}, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n<|im_start|>user\n"
+            "<tool_response>r</tool_response><|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(ChatTemplate, Qwen3Variants) {
+  const std::string text(infertrace::engine::qwen3_chat_template());
+  const std::vector<ChatMessage> conv = {
+      {"user", "q"}, {"assistant", "<think>r</think>a"}, {"user", "x <tool_response>t</tool_response>"}};
+  // A user message holding both tags is a tool response, not the last query: the think block stays.
+  EXPECT_EQ(detect(text).render(conv, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\nr\n</think>\n\na<|im_end|>\n"
+            "<|im_start|>user\nx <tool_response>t</tool_response><|im_end|>\n<|im_start|>assistant\n");
+  // Qwen3's first release asks for a message that starts and ends with them: here a query.
+  std::string first = text;
+  const std::string contains = "not('<tool_response>' in message.content and '</tool_response>' in message.content)";
+  const size_t at = first.find(contains);
+  ASSERT_NE(at, std::string::npos);
+  first.replace(at, contains.size(),
+                "not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>'))");
+  EXPECT_EQ(detect(first).render(conv, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
+            "<|im_start|>user\nx <tool_response>t</tool_response><|im_end|>\n<|im_start|>assistant\n");
+  // Without the enable_thinking test (Qwen3-2507-Instruct) the switch is not offered and does nothing.
+  std::string no_switch = text;
+  const size_t sw = no_switch.find("    {%- if enable_thinking");
+  ASSERT_NE(sw, std::string::npos);
+  no_switch.erase(sw, no_switch.find("{%- endif %}", sw) + 12 - sw);
+  ASSERT_EQ(no_switch.find("enable_thinking"), std::string::npos);
+  const ChatTemplate t = detect(no_switch);
+  EXPECT_FALSE(t.has_enable_thinking());
+  ChatRenderOptions o;
+  o.enable_thinking = false;
+  EXPECT_EQ(t.render({{"user", "hi"}}, o), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_TRUE(detect(text).has_enable_thinking());
+}
+
+TEST(ChatTemplate, Llama32) {
+  const ChatTemplate t = detect(infertrace::engine::llama32_chat_template());
+  ChatRenderOptions o;
+  o.today = "01 Dec 2026";
+  o.bos = "<|begin_of_text|>";
+  // The system message is trimmed into the dated header; every content is trimmed (U+00A0 too).
+  EXPECT_EQ(t.render({{"system", "  Be brief.\n"}, {"user", " hi \xc2\xa0"}, {"assistant", "yo\n"}, {"user", "again"}}, o),
+            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
+            "Today Date: 01 Dec 2026\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
+            "<|start_header_id|>assistant<|end_header_id|>\n\nyo<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+            "again<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+  o.bos.clear();  // the tokenizer adds BOS itself
+  EXPECT_EQ(t.render({{"user", "hi"}}, o),
+            "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
+            "Today Date: 01 Dec 2026\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
+            "<|start_header_id|>assistant<|end_header_id|>\n\n");
+}
+
+TEST(ChatTemplate, Llama31FixedDate) {
+  // Llama 3.1's template has no strftime_now: its own date literal.
+  std::string text(infertrace::engine::llama32_chat_template());
+  ASSERT_NE(text.find("strftime_now"), std::string::npos);
+  for (size_t at = text.find("strftime_now"); at != std::string::npos; at = text.find("strftime_now"))
+    text.replace(at, 12, "no_clock_fn");
+  ChatRenderOptions o;
+  o.today = "01 Dec 2026";
+  EXPECT_EQ(detect(text).render({{"user", "hi"}}, o),
+            "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
+            "Today Date: 26 Jul 2024\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
+            "<|start_header_id|>assistant<|end_header_id|>\n\n");
+}
+
+TEST(ChatTemplate, Llama30AndChatMl) {
+  ChatRenderOptions o;
+  o.bos = "<s>";
+  EXPECT_EQ(detect(kLlama30).render({{"system", "s"}, {"user", "hi "}}, o),
+            "<s><|start_header_id|>system<|end_header_id|>\n\ns<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+            "hi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+  EXPECT_EQ(detect(kChatMl).render({{"user", " a "}, {"assistant", "b"}}, o),
+            "<|im_start|>user\n a <|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(ChatTemplate, Refusals) {
+  EXPECT_NE(refusal("").find("no chat template"), std::string::npos);
+  EXPECT_NE(refusal("{{ x }}").find("no family"), std::string::npos);
+  EXPECT_NE(refusal("{{ '<start_of_turn>' + role }}").find("'gemma'"), std::string::npos);
+  EXPECT_NE(refusal("{{ '<|im_start|>' }}{{ '<|im_sep|>' }}").find("'phi4'"), std::string::npos);
+  // Qwen2.5 writes a system message of its own when the conversation has none.
+  EXPECT_NE(refusal("{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud.<|im_end|>\\n' }}")
+                .find("default system message"),
+            std::string::npos);
+  const ChatTemplate t = detect(kChatMl);
+  EXPECT_THROW(t.render({}, kNoBos), std::invalid_argument);
+  EXPECT_THROW(t.render({{"tool", "x"}}, kNoBos), std::invalid_argument);
+}
