@@ -218,6 +218,14 @@ TEST(ServeRequest, StopStrings) {
   // vLLM's include_stop_str_in_output: only its default is accepted (the stop string is never returned).
   EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":false})"), 200);
   EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":true})"), 400);
+  // vLLM's extras that would change the answer: their "nothing" passes, anything else is a 400.
+  EXPECT_EQ(status_of(R"({"prompt":"a","use_beam_search":false,"bad_words":[],"allowed_token_ids":[],"guided_decoding_backend":"x","length_penalty":1.0})"), 200);
+  for (const char* body : {R"({"prompt":"a","use_beam_search":true})", R"({"prompt":"a","bad_words":["x"]})",
+                           R"({"prompt":"a","allowed_token_ids":[1,2]})", R"({"prompt":"a","guided_json":{}})",
+                           R"({"prompt":"a","guided_regex":"[a-z]+"})", R"({"prompt":"a","guided_choice":["y","n"]})",
+                           R"({"prompt":"a","guided_grammar":"root ::= \"a\""})", R"({"prompt":"a","structured_outputs":{"json":{}}})",
+                           R"({"prompt":"a","truncate_prompt_tokens":4})", R"({"prompt":"a","prompt_logprobs":1})"})
+    EXPECT_EQ(status_of(body), 400) << body;
   const std::string longest(CompletionRequest::kMaxStopBytes, 'q');
   EXPECT_EQ(parse(R"({"prompt":"a","stop":")" + longest + R"("})").stop.at(0), longest);
   for (const std::string& body :

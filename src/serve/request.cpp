@@ -142,6 +142,21 @@ const double* unimplemented_control(const std::string& key) {
   return nullptr;
 }
 
+// OpenAI's and vLLM's fields that would change the answer (echo, logprobs, beam search, banned or
+// allowed tokens, guided/structured output, prompt truncation) and that this server does not
+// implement: accepted only when they ask for nothing (false, "", []), refused otherwise. Fields
+// that change nothing by themselves (guided_decoding_backend, length_penalty without beam search,
+// user) are ignored like any unknown field.
+bool asks_for_output_change(const std::string& key) {
+  static const char* const kFields[] = {
+      "echo",           "logprobs",       "suffix",        "include_stop_str_in_output", "use_beam_search",
+      "bad_words",      "allowed_token_ids", "guided_json", "guided_regex",              "guided_choice",
+      "guided_grammar", "structured_outputs", "truncate_prompt_tokens", "prompt_logprobs"};
+  for (const char* name : kFields)
+    if (key == name) return true;
+  return false;
+}
+
 }  // namespace
 
 json parse_request_object(std::string_view body, const ModelLimits& limits) {
@@ -214,7 +229,7 @@ CompletionRequest parse_request_options(const json& j, const ModelLimits& limits
         bad("'" + key + "' is not supported (only " + json(*neutral).dump() + ", which changes nothing)");
     } else if (key == "logit_bias") {
       if (!(v.is_object() && v.empty())) bad("'logit_bias' is not supported (only {} or null)");
-    } else if (key == "echo" || key == "logprobs" || key == "suffix" || key == "include_stop_str_in_output") {
+    } else if (asks_for_output_change(key)) {
       // Accepted only when they ask for nothing, so a client never silently gets less than it asked.
       const bool nothing = (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty()) ||
                            (v.is_string() && v.get<std::string>().empty());
