@@ -39,17 +39,31 @@ def load(path):
     return d if isinstance(d, list) else d["traceEvents"]
 
 
-def thread_id(v):
-    return v if isinstance(v, int) else -1
+NAMED = {"pid": {}, "tid": {}}
+
+
+def thread_id(v, kind):
+    """docs/ingest.md, "Named pids and tids": an integer (or a string of one) is itself; any other
+    string without escapes gets its own id from -2 down, per kind in order of first appearance."""
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.lstrip("-").isdigit():
+        return int(v)
+    if isinstance(v, str) and v:
+        ids = NAMED[kind]
+        return ids.setdefault(v, -2 - len(ids))
+    return -1
 
 
 def expected(events):
+    for ids in NAMED.values():
+        ids.clear()
     ops = []
     for i, e in enumerate(events):
         if e.get("ph") == "X" and e.get("cat") in OP_CATS:
             s, d = ns(e["ts"]), ns(e["dur"])
             ops.append({"i": i, "name": e["name"], "s": s, "d": d, "e": s + d,
-                        "thread": (thread_id(e.get("pid")), thread_id(e.get("tid")))})
+                        "thread": (thread_id(e.get("pid"), "pid"), thread_id(e.get("tid"), "tid"))})
     host_end = max(ns(e["ts"]) + ns(e["dur"]) for e in events if e.get("ph") == "X" and e.get("cat") in HOST_CATS)
     by_thread = defaultdict(list)
     for o in ops:
@@ -210,6 +224,10 @@ with tempfile.TemporaryDirectory() as d:
 
 # The other verbs on the legacy fixture: no figure of a GPU metric reads as a measurement.
 legacy = os.path.join(FIXTURES, "decode_legacy_t1.json.gz")
+# Its pid is the string "CPU functions": a named pid (-2), so ingest shows its one thread.
+r = run("ingest", legacy)
+lines = [ln.split() for ln in r.stdout.splitlines()]
+check(["threads", "1"] in lines and ["process_name.-2", "=", "CPU", "functions"] in lines, f"ingest legacy: {r.stdout}")
 with tempfile.TemporaryDirectory() as d:
     saved = os.path.join(d, "an.json")
     with open(saved, "w") as f:

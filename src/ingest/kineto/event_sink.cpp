@@ -90,17 +90,31 @@ bool EventSink::usable(const RawEvent& e, Cat cat) {
   return true;
 }
 
+int64_t EventSink::named_id(NamedIds& n, std::string_view name) {
+  auto it = n.ids.find(name);
+  if (it == n.ids.end()) it = n.ids.emplace(std::string(name), n.next--).first;
+  return it->second;
+}
+
+std::pair<int64_t, int64_t> EventSink::named_thread(const RawEvent& e) {
+  const int64_t pid = e.pid.ok() ? e.pid.v : e.pid_name.empty() ? -1 : named_id(named_pids_, e.pid_name);
+  const int64_t tid = e.tid.ok() ? e.tid.v : e.tid_name.empty() ? -1 : named_id(named_tids_, e.tid_name);
+  return {pid, tid};
+}
+
 void EventSink::add_not_complete(const RawEvent& e) {
   if (e.ph.size() != 1) {
     t_.count_skipped(e.ph.empty() ? "skipped_missing_ph" : "skipped_unknown_ph");
     return;
   }
   if (e.ph[0] == 'M') {
-    // Metadata: thread names become the threads' comm.
-    if (e.has_arg_name && e.name == "thread_name" && e.pid.ok() && e.tid.ok()) {
-      threads_[ThreadKey{e.pid.v, e.tid.v}].comm = intern_name(e.arg_name, e.arg_name_escaped);
-    } else if (e.has_arg_name && e.name == "process_name" && e.pid.ok()) {
-      process_names_[e.pid.v] = std::string(e.arg_name);
+    // Metadata: thread names become the threads' comm, also of a named pid or tid.
+    if (e.has_arg_name && e.name == "thread_name" && (e.pid.ok() || !e.pid_name.empty()) &&
+        (e.tid.ok() || !e.tid_name.empty())) {
+      const auto [pid, tid] = named_thread(e);
+      threads_[ThreadKey{pid, tid}].comm = intern_name(e.arg_name, e.arg_name_escaped);
+    } else if (e.has_arg_name && e.name == "process_name" && (e.pid.ok() || !e.pid_name.empty())) {
+      process_names_[named_thread(e).first] = std::string(e.arg_name);
     }
   }
 }
@@ -179,6 +193,12 @@ void EventSink::add_complete(const RawEvent& e) {
       a.dur[i] = e.dur.v;
       a.pid[i] = id(e.pid);
       a.tid[i] = id(e.tid);
+      if (!e.pid_name.empty() || !e.tid_name.empty()) [[unlikely]] {
+        const auto [pid, tid] = named_thread(e);
+        a.pid[i] = pid, a.tid[i] = tid;
+        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        break;
+      }
       a.cpu[i] = -1;  // Kineto does not say
       a.correlation[i] = id(e.correlation);
       a.external_id[i] = id(e.external_id);
@@ -198,6 +218,12 @@ void EventSink::add_complete(const RawEvent& e) {
       o.external_id[i] = id(e.external_id);
       o.name[i] = name;
       o.user_annotation[i] = info.user_annotation ? 1 : 0;
+      if (!e.pid_name.empty() || !e.tid_name.empty()) [[unlikely]] {
+        const auto [pid, tid] = named_thread(e);
+        o.pid[i] = pid, o.tid[i] = tid;
+        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        break;
+      }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
@@ -216,11 +242,16 @@ void EventSink::finish() {
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a.first.pid != b.first.pid ? a.first.pid < b.first.pid : a.first.tid < b.first.tid;
   });
+  for (const auto& [name, id] : named_pids_.ids)
+    process_names_.try_emplace(id, name);  // a process_name event says it better
+  std::map<int64_t, std::string_view> tid_names;
+  for (const auto& [name, id] : named_tids_.ids) tid_names.emplace(id, name);
   for (const auto& [k, s] : rows) {
     ThreadInfo ti;
     ti.pid = k.pid;
     ti.tid = k.tid;
     ti.comm = s.comm;
+    if (ti.comm == kNoString && tid_names.count(k.tid)) ti.comm = t_.strings.intern(tid_names[k.tid]);
     ti.first_ts = s.first;
     ti.last_ts = s.last;
     t_.threads.push(ti);

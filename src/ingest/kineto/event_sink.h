@@ -33,6 +33,9 @@ struct RawEvent {
   bool name_escaped = false;  // JSON escapes were undone: only then can a name hold a control character
   IntField ts, dur;  // already in nanoseconds
   IntField pid, tid;
+  // A pid or tid written as a string that is not an integer ("CPU functions"; without escapes):
+  // the field stays missing and the sink gives the name an id of its own (EventSink::named_id).
+  std::string_view pid_name, tid_name;
   // args
   IntField correlation, device, stream, external_id;
   uint32_t grid[3] = {0, 0, 0}, block[3] = {0, 0, 0};
@@ -96,6 +99,16 @@ class EventSink {
     api_rows_.trim();
     op_rows_.trim();
   }
+  // A pid or tid that is a name, not a number: each distinct name gets an id counting down from
+  // -2 (-1 stays "none"), pids and tids separately, in order of first use (docs/ingest.md,
+  // "Named pids and tids").
+  struct NamedIds {
+    std::map<std::string, int64_t, std::less<>> ids;
+    int64_t next = -2;
+  };
+  static int64_t named_id(NamedIds& n, std::string_view name);
+  // The event's pid and tid as stored: the number, the named id, or -1.
+  [[gnu::noinline]] std::pair<int64_t, int64_t> named_thread(const RawEvent& e);
   // The record of a thread not the last one seen (a hash lookup).
   ThreadSeen& thread_seen(int64_t pid, int64_t tid);
   void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
@@ -112,6 +125,7 @@ class EventSink {
   ColumnRows<OperatorTable> op_rows_;
   std::unordered_map<ThreadKey, ThreadSeen, ThreadKeyHash> threads_;
   std::map<int64_t, std::string> process_names_;
+  NamedIds named_pids_, named_tids_;
   ThreadKey last_key_{-1, -1};
   ThreadSeen* last_thread_ = nullptr;
   int64_t zero_dur_ = 0;  // kept, but reported in Trace::meta

@@ -206,17 +206,22 @@ class PieceParser {
     }
   }
 
-  // An integer; `allow_string` accepts "123" (some writers quote pids/tids), other strings are missing.
-  void int_field(ond::value& v, IntField& out, bool allow_string = false) {
+  // An integer. With `name` (pids, tids) a string is accepted: "123" (some writers quote them) as
+  // its integer, any other string without escapes as a name (the legacy export's "CPU
+  // functions"); the field then stays missing.
+  void int_field(ond::value& v, IntField& out, std::string_view* name = nullptr) {
     ond::json_type jt;
     check(v.type().get(jt));
-    if (jt == ond::json_type::string && allow_string) {
+    if (jt == ond::json_type::string && name) {
+      const std::string_view tok = v.raw_json_token();
       std::string_view s;
       check(v.get_string().get(s));
       int64_t x;
       if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
         out.state = FieldState::Ok;
         out.v = x;
+      } else if (tok.find('\\') == std::string_view::npos) {
+        *name = s;  // (empty: no name, the field stays missing)
       }
       return;
     }
@@ -303,7 +308,7 @@ class PieceParser {
       switch (k[0]) {
         case 'p':
           if (key_is<"ph">(k)) str(v, e.ph);
-          else if (key_is<"pid">(k)) int_field(v, e.pid, true);
+          else if (key_is<"pid">(k)) int_field(v, e.pid, &e.pid_name);
           break;
         case 'c':
           if (key_is<"cat">(k)) str(v, e.cat);
@@ -313,7 +318,7 @@ class PieceParser {
           break;
         case 't':
           if (key_is<"ts">(k)) time_field(v, e.ts);
-          else if (key_is<"tid">(k)) int_field(v, e.tid, true);
+          else if (key_is<"tid">(k)) int_field(v, e.tid, &e.tid_name);
           break;
         case 'd':
           if (key_is<"dur">(k)) time_field(v, e.dur);
