@@ -492,8 +492,8 @@ class EventScanner {
     }
     INFERTRACE_IN_ORDER("cat", str(v, e.cat))
     INFERTRACE_IN_ORDER("name", str(v, e.name, &e.has_name))
-    INFERTRACE_IN_ORDER("pid", int_value(v, e.pid, &e.pid_name))
-    INFERTRACE_IN_ORDER("tid", int_value(v, e.tid, &e.tid_name))
+    INFERTRACE_IN_ORDER("pid", int_value(v, e.pid, true))
+    INFERTRACE_IN_ORDER("tid", int_value(v, e.tid, true))
     INFERTRACE_IN_ORDER("ts", time_value(v, e.ts))
     INFERTRACE_IN_ORDER("dur", time_value(v, e.dur))
     INFERTRACE_IN_ORDER("args", args(v, e))
@@ -652,11 +652,11 @@ class EventScanner {
           p = str(p, e.ph);
           ignored = !(e.ph.size() == 1 && (e.ph[0] == 'X' || e.ph[0] == 'M'));
           break;
-        case F::Pid: p = int_value(p, e.pid, &e.pid_name); break;
+        case F::Pid: p = int_value(p, e.pid, true); break;
         case F::Cat: p = str(p, e.cat); break;
         case F::Name: p = str(p, e.name, &e.has_name); break;
         case F::Ts: p = time_value(p, e.ts); break;
-        case F::Tid: p = int_value(p, e.tid, &e.tid_name); break;
+        case F::Tid: p = int_value(p, e.tid, true); break;
         case F::Dur: p = time_value(p, e.dur); break;
         case F::Args: p = args(p, e); break;
         case F::Other: p = skip_scalar(p, 1); break;
@@ -682,30 +682,30 @@ class EventScanner {
   }
 
   // The on-demand reader's int_field(). Inline for the usual shape (1 to 15 digits, no sign, then a
-  // ',', '}' or ']'), int_value_full() for everything else. `name` (pids, tids): a string is
-  // accepted, as its integer or else as a name.
-  INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, std::string_view* name = nullptr) {
+  // ',', '}' or ']'), int_value_full() for everything else. `named` (pids, tids): a string is
+  // accepted, as its integer or else as a name (IntField::set_name).
+  INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, bool named = false) {
     const unsigned n = digit_run(p);
     if (n - 1 < 15 && (*p != '0' || n == 1) && closes_number(p[n])) {
       out.state = FieldState::Ok;
       out.v = static_cast<int64_t>(digits_at(p, n));
       return p + n;
     }
-    return int_value_full(p, out, name);
+    return int_value_full(p, out, named);
   }
 
-  const char* int_value_full(const char* p, IntField& out, std::string_view* name) {
+  const char* int_value_full(const char* p, IntField& out, bool named) {
     if (*p == '"') {
       const char* q = string_end(p + 1, end_);
       if (!q) return nullptr;
-      if (name) {
+      if (named) {
         const std::string_view s(p + 1, static_cast<size_t>(q - p - 1));
         int64_t x;
         if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
           out.state = FieldState::Ok;
           out.v = x;
-        } else if (s.find('\\') == std::string_view::npos) {
-          *name = s;  // (empty: no name, the field stays missing)
+        } else if (!s.empty() && s.find('\\') == std::string_view::npos) {
+          out.set_name(s);
         }
       } else {
         out.state = FieldState::BadType;

@@ -97,8 +97,8 @@ int64_t EventSink::named_id(NamedIds& n, std::string_view name) {
 }
 
 std::pair<int64_t, int64_t> EventSink::named_thread(const RawEvent& e) {
-  const int64_t pid = e.pid.ok() ? e.pid.v : e.pid_name.empty() ? -1 : named_id(named_pids_, e.pid_name);
-  const int64_t tid = e.tid.ok() ? e.tid.v : e.tid_name.empty() ? -1 : named_id(named_tids_, e.tid_name);
+  const int64_t pid = e.pid.ok() ? e.pid.v : e.pid.named() ? named_id(named_pids_, e.pid.name()) : -1;
+  const int64_t tid = e.tid.ok() ? e.tid.v : e.tid.named() ? named_id(named_tids_, e.tid.name()) : -1;
   return {pid, tid};
 }
 
@@ -109,11 +109,11 @@ void EventSink::add_not_complete(const RawEvent& e) {
   }
   if (e.ph[0] == 'M') {
     // Metadata: thread names become the threads' comm, also of a named pid or tid.
-    if (e.has_arg_name && e.name == "thread_name" && (e.pid.ok() || !e.pid_name.empty()) &&
-        (e.tid.ok() || !e.tid_name.empty())) {
+    if (e.has_arg_name && e.name == "thread_name" && (e.pid.ok() || e.pid.named()) &&
+        (e.tid.ok() || e.tid.named())) {
       const auto [pid, tid] = named_thread(e);
       threads_[ThreadKey{pid, tid}].comm = intern_name(e.arg_name, e.arg_name_escaped);
-    } else if (e.has_arg_name && e.name == "process_name" && (e.pid.ok() || !e.pid_name.empty())) {
+    } else if (e.has_arg_name && e.name == "process_name" && (e.pid.ok() || e.pid.named())) {
       process_names_[named_thread(e).first] = std::string(e.arg_name);
     }
   }
@@ -138,6 +138,7 @@ void EventSink::add_complete(const RawEvent& e) {
   // OutOfRange = 3 both have bit 1; Missing = 0 and Ok = 1 do not): one test of all the states
   // ORed together, and of the two times, passes those. The rest (which may still be usable: a
   // bad pid, say) is checked exactly, in the original order, by usable().
+  static_assert(static_cast<unsigned>(FieldState::Named) == 4);  // (the named-id test below)
   static_assert(static_cast<unsigned>(FieldState::Missing) == 0 && static_cast<unsigned>(FieldState::Ok) == 1 &&
                 static_cast<unsigned>(FieldState::BadType) == 2 && static_cast<unsigned>(FieldState::OutOfRange) == 3);
   const unsigned states = static_cast<unsigned>(e.ts.state) | static_cast<unsigned>(e.dur.state) |
@@ -193,7 +194,7 @@ void EventSink::add_complete(const RawEvent& e) {
       a.dur[i] = e.dur.v;
       a.pid[i] = id(e.pid);
       a.tid[i] = id(e.tid);
-      if (!e.pid_name.empty() || !e.tid_name.empty()) [[unlikely]] {
+      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         a.pid[i] = pid, a.tid[i] = tid;
         if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
@@ -218,7 +219,7 @@ void EventSink::add_complete(const RawEvent& e) {
       o.external_id[i] = id(e.external_id);
       o.name[i] = name;
       o.user_annotation[i] = info.user_annotation ? 1 : 0;
-      if (!e.pid_name.empty() || !e.tid_name.empty()) [[unlikely]] {
+      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         o.pid[i] = pid, o.tid[i] = tid;
         if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);

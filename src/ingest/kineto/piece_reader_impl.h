@@ -206,13 +206,13 @@ class PieceParser {
     }
   }
 
-  // An integer. With `name` (pids, tids) a string is accepted: "123" (some writers quote them) as
-  // its integer, any other string without escapes as a name (the legacy export's "CPU
-  // functions"); the field then stays missing.
-  void int_field(ond::value& v, IntField& out, std::string_view* name = nullptr) {
+  // An integer. With `named` (pids, tids) a string is accepted: "123" (some writers quote them) as
+  // its integer, any other non-empty string without escapes as a name (the legacy export's "CPU
+  // functions"; IntField::set_name: state Named, no number).
+  void int_field(ond::value& v, IntField& out, bool named = false) {
     ond::json_type jt;
     check(v.type().get(jt));
-    if (jt == ond::json_type::string && name) {
+    if (jt == ond::json_type::string && named) {
       const std::string_view tok = v.raw_json_token();
       std::string_view s;
       check(v.get_string().get(s));
@@ -220,8 +220,8 @@ class PieceParser {
       if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
         out.state = FieldState::Ok;
         out.v = x;
-      } else if (tok.find('\\') == std::string_view::npos) {
-        *name = s;  // (empty: no name, the field stays missing)
+      } else if (!s.empty() && tok.find('\\') == std::string_view::npos) {
+        out.set_name(s);
       }
       return;
     }
@@ -308,7 +308,7 @@ class PieceParser {
       switch (k[0]) {
         case 'p':
           if (key_is<"ph">(k)) str(v, e.ph);
-          else if (key_is<"pid">(k)) int_field(v, e.pid, &e.pid_name);
+          else if (key_is<"pid">(k)) int_field(v, e.pid, true);
           break;
         case 'c':
           if (key_is<"cat">(k)) str(v, e.cat);
@@ -318,7 +318,7 @@ class PieceParser {
           break;
         case 't':
           if (key_is<"ts">(k)) time_field(v, e.ts);
-          else if (key_is<"tid">(k)) int_field(v, e.tid, &e.tid_name);
+          else if (key_is<"tid">(k)) int_field(v, e.tid, true);
           break;
         case 'd':
           if (key_is<"dur">(k)) time_field(v, e.dur);
