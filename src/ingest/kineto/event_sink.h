@@ -23,13 +23,15 @@ namespace infertrace::kineto {
 enum class FieldState : uint8_t { Missing = 0, Ok, BadType, OutOfRange, Named };
 
 struct IntField {
-  FieldState state = FieldState::Missing;
+  // (A constructor, not member initialisers, so that {state, v} still reads as before name_len.)
+  constexpr IntField(FieldState s = FieldState::Missing, int64_t value = -1) : state(s), v(value) {}
+  FieldState state;
   // Named: the text (without escapes) is at address v, name_len long, and the sink gives it an id
   // of its own (EventSink::named_id). name_len sits in the padding after `state` and is set only
   // with Named: two string views in RawEvent, or a zeroed name_len in each of its eight fields,
   // made the per-event initialisation 12 to 16 instructions longer.
   uint32_t name_len;
-  int64_t v = -1;
+  int64_t v;
   bool ok() const { return state == FieldState::Ok; }
   bool named() const { return state == FieldState::Named; }
   std::string_view name() const { return {reinterpret_cast<const char*>(static_cast<intptr_t>(v)), name_len}; }
