@@ -161,6 +161,8 @@ TEST(KinetoEdge, NamedPidsAndTids) {
     {"ph": "X", "name": "e", "ts": 14, "dur": 5, "pid": "", "tid": 3},
     {"ph": "X", "name": "f", "ts": 15, "dur": 5, "pid": "\u0041", "tid": 3},
     {"ph": "X", "name": "g", "ts": 16, "dur": 5, "pid": "B", "tid": "worker"},
+    {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 17, "dur": 2, "pid": "B", "tid": "worker",
+     "args": {"correlation": 9, "External id": 4}},
     {"ph": "M", "name": "process_name", "pid": "A", "args": {"name": "the A process"}}])js";
   const Trace t = load_text(events);
   ASSERT_EQ(t.ops.size(), 7u);
@@ -170,6 +172,15 @@ TEST(KinetoEdge, NamedPidsAndTids) {
     EXPECT_EQ(t.ops.pid[i], pid[i]) << i;
     EXPECT_EQ(t.ops.tid[i], tid[i]) << i;
   }
+  // An API call with named ids keeps everything else.
+  ASSERT_EQ(t.api.size(), 1u);
+  EXPECT_EQ(t.api.pid[0], -2);
+  EXPECT_EQ(t.api.tid[0], -2);
+  EXPECT_EQ(t.api.correlation[0], 9);
+  EXPECT_EQ(t.api.external_id[0], 4);
+  EXPECT_EQ(t.api.kind[0], ApiKind::KernelLaunch);
+  EXPECT_EQ(t.str(t.api.name[0]), "cudaLaunchKernel");
+  EXPECT_EQ(t.api.cpu[0], -1);
   EXPECT_EQ(t.meta.at("process_name.-3"), "the A process");
   EXPECT_EQ(t.meta.at("process_name.-2"), "B");
   // Threads with both ids: (-3, -3) "main", (-3, 1), (-2, -3) "main", (-2, -2) "loader", (7, -2)

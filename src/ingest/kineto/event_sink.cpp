@@ -194,18 +194,18 @@ void EventSink::add_complete(const RawEvent& e) {
       a.dur[i] = e.dur.v;
       a.pid[i] = id(e.pid);
       a.tid[i] = id(e.tid);
-      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
-        const auto [pid, tid] = named_thread(e);
-        a.pid[i] = pid, a.tid[i] = tid;
-        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
-        break;
-      }
       a.cpu[i] = -1;  // Kineto does not say
       a.correlation[i] = id(e.correlation);
       a.external_id[i] = id(e.external_id);
       a.stream[i] = -1;  // nor this (a launch's stream is on its kernel)
       a.name[i] = name;
       a.kind[i] = kind;
+      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
+        const auto [pid, tid] = named_thread(e);
+        a.pid[i] = pid, a.tid[i] = tid;
+        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        break;
+      }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
