@@ -89,13 +89,18 @@ TEST(AnalyzeOutput, TablesAndCsv) {
   std::ostringstream os;
   print_analyze_text(os, t, a, 5);
   for (const char* needle : {"TKLQT", "3.00 us", "launch part", "queue part", "orphan launch calls",
-                             "skipped: skipped_zero_dur", "at::native::add_kernel", "aten::add", "GPU streams"})
+                             "skipped: skipped_zero_dur", "at::native::add_kernel", "aten::add", "GPU streams",
+                             "Operators by self time"})
     EXPECT_NE(os.str().find(needle), std::string::npos) << needle;
 
   const auto dir = std::filesystem::temp_directory_path() / ("analyze_csv_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   const auto written = write_analyze_csv(dir.string(), {{&t, &a}});
-  EXPECT_EQ(written.size(), 6u);
+  // The six tables, and the operators by self time (every trace has them; host_threads.csv is
+  // only for traces without GPU activity).
+  EXPECT_EQ(written.size(), 7u);
+  EXPECT_FALSE(std::filesystem::exists(dir / "host_threads.csv"));
+  EXPECT_NE(slurp(dir / "host_operators.csv").find("a.json,aten::add,1,10000,10000"), std::string::npos);
   EXPECT_NE(slurp(dir / "summary.csv").find("a.json,tklqt_ns,3000"), std::string::npos);
   EXPECT_NE(slurp(dir / "kernels.csv").find("a.json,void at::native::add_kernel<float>(float*),1,2000,2000,2000"),
             std::string::npos);

@@ -133,11 +133,68 @@ TEST(KinetoEdge, LegacyAutogradExportEventsAreOperators) {
   EXPECT_EQ(t.str(t.ops.name[0]), "decode_step");
   EXPECT_EQ(t.ops.start[0], 174000);
   EXPECT_EQ(t.ops.dur[0], 86300000);
-  EXPECT_EQ(t.ops.pid[0], -1);  // a string pid is unknown
+  EXPECT_EQ(t.ops.pid[0], -2);  // a named pid: its own id, counting down from -2
   EXPECT_EQ(t.ops.tid[2], 2);
   EXPECT_EQ(t.ops.user_annotation[0], 0);
   EXPECT_EQ(t.gpu.size() + t.api.size(), 0u);
   EXPECT_TRUE(t.skipped.empty());
+  // Its threads are in the thread table, the process named by its pid's string.
+  ASSERT_EQ(t.threads.size(), 2u);
+  EXPECT_EQ(t.threads.pid[0], -2);
+  EXPECT_EQ(t.threads.tid[0], 1);
+  EXPECT_EQ(t.threads.tid[1], 2);
+  EXPECT_EQ(t.meta.at("process_name.-2"), "CPU functions");
+  // The Kineto "Spans" row is no operator, so "Spans" names no process.
+  EXPECT_EQ(t.meta.count("process_name.-3"), 0u);
+}
+
+TEST(KinetoEdge, NamedPidsAndTids) {
+  // Each distinct string pid (tid) that is not an integer gets an id from -2 down, in order of first
+  // use; "7" is the number 7, "" and a string with escapes stay missing (-1); a process_name or
+  // thread_name event names the process or thread before the string itself does.
+  const std::string events = R"js([
+    {"ph": "M", "name": "thread_name", "pid": "B", "tid": "worker", "args": {"name": "loader"}},
+    {"ph": "X", "name": "a", "ts": 10, "dur": 5, "pid": "A", "tid": 1},
+    {"ph": "X", "name": "b", "ts": 11, "dur": 5, "pid": "B", "tid": "main"},
+    {"ph": "X", "name": "c", "ts": 12, "dur": 5, "pid": "A", "tid": "main"},
+    {"ph": "X", "name": "d", "ts": 13, "dur": 5, "pid": "7", "tid": "worker"},
+    {"ph": "X", "name": "e", "ts": 14, "dur": 5, "pid": "", "tid": 3},
+    {"ph": "X", "name": "f", "ts": 15, "dur": 5, "pid": "\u0041", "tid": 3},
+    {"ph": "X", "name": "g", "ts": 16, "dur": 5, "pid": "B", "tid": "worker"},
+    {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 17, "dur": 2, "pid": "B", "tid": "worker",
+     "args": {"correlation": 9, "External id": 4}},
+    {"ph": "M", "name": "process_name", "pid": "A", "args": {"name": "the A process"}}])js";
+  const Trace t = load_text(events);
+  ASSERT_EQ(t.ops.size(), 7u);
+  // Pids: "B" first (the thread_name event), then "A". Tids: "worker", then "main".
+  const int64_t pid[] = {-3, -2, -3, 7, -1, -1, -2}, tid[] = {1, -3, -3, -2, 3, 3, -2};
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(t.ops.pid[i], pid[i]) << i;
+    EXPECT_EQ(t.ops.tid[i], tid[i]) << i;
+  }
+  // An API call with named ids keeps everything else.
+  ASSERT_EQ(t.api.size(), 1u);
+  EXPECT_EQ(t.api.pid[0], -2);
+  EXPECT_EQ(t.api.tid[0], -2);
+  EXPECT_EQ(t.api.correlation[0], 9);
+  EXPECT_EQ(t.api.external_id[0], 4);
+  EXPECT_EQ(t.api.kind[0], ApiKind::KernelLaunch);
+  EXPECT_EQ(t.str(t.api.name[0]), "cudaLaunchKernel");
+  EXPECT_EQ(t.api.cpu[0], -1);
+  EXPECT_EQ(t.meta.at("process_name.-3"), "the A process");
+  EXPECT_EQ(t.meta.at("process_name.-2"), "B");
+  // Threads with both ids: (-3, -3) "main", (-3, 1), (-2, -3) "main", (-2, -2) "loader", (7, -2)
+  // "worker"; the rows with a missing pid make none.
+  ASSERT_EQ(t.threads.size(), 5u);
+  const auto comm = [&](int64_t p, int64_t d) {
+    for (size_t k = 0; k < t.threads.size(); ++k)
+      if (t.threads.pid[k] == p && t.threads.tid[k] == d) return std::string(t.str(t.threads.comm[k]));
+    return std::string("(none)");
+  };
+  EXPECT_EQ(comm(-3, -3), "main");
+  EXPECT_EQ(comm(-3, 1), "");
+  EXPECT_EQ(comm(-2, -2), "loader");
+  EXPECT_EQ(comm(7, -2), "worker");
 }
 
 TEST(KinetoEdge, GzipSingleAndMultiMember) {

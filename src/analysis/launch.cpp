@@ -351,6 +351,24 @@ void operator_breakdown(const Trace& t, const std::vector<int32_t>& op_rows, Lau
   });
 }
 
+// Operators by self time: per name, the calls and CPU time tally_operators counted (so the two
+// tables cannot disagree on them) and the self times the nesting pass summed per by_operator row.
+void self_time_breakdown(const Trace& t, const OperatorNesting& nesting, LaunchAnalysis& a) {
+  OperatorSelfTimes& out = a.by_self;
+  out.top_level = nesting.top_level;
+  out.operators.resize(a.by_operator.size());
+  for (size_t k = 0; k < a.by_operator.size(); ++k) {
+    const OperatorStat& o = a.by_operator[k];
+    out.operators[k] = HostOperatorStat{o.name, o.calls, o.cpu_time, 0};
+  }
+  for (size_t k = 0; k < out.operators.size(); ++k) out.operators[k].self = nesting.self[k], out.self_total += nesting.self[k];
+  std::sort(out.operators.begin(), out.operators.end(), [&](const HostOperatorStat& x, const HostOperatorStat& y) {
+    if (x.self != y.self) return x.self > y.self;
+    if (x.total != y.total) return x.total > y.total;
+    return t.str(x.name) < t.str(y.name);
+  });
+}
+
 }  // namespace
 
 LaunchAnalysis analyze_launches(const Trace& t) {
@@ -372,8 +390,11 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   gpu_pass(t, owner, link_of_call, name_rows, a);
   finish_links(t, name_rows, a);
   host_activity(t, threads, a);
+  // Self times per by_operator row (op_rows is each name's row until operator_breakdown sorts).
+  const OperatorNesting nesting = nest_operators(t, op_rows, a.by_operator.size());
+  self_time_breakdown(t, nesting, a);
   operator_breakdown(t, op_rows, a);
-  if (t.gpu.size() == 0) a.host = analyze_host(t);
+  if (t.gpu.size() == 0) a.host = analyze_host(t, nesting);
   return a;
 }
 

@@ -96,6 +96,9 @@ struct LaunchAnalysis {
   std::vector<ApiBreakdownRow> by_api;    // sorted by calls, descending
   std::vector<KernelStat> kernels_by_name;  // unsorted; renderers pick top-k by count or time
   std::vector<OperatorStat> by_operator;  // sorted by launch_tax, descending
+  // Every trace: the operators by self time (docs/analyze.md, "Operators by self time"); count and
+  // total are by_operator's calls and CPU time, only the self times come from the nesting pass.
+  OperatorSelfTimes by_self;
   std::vector<StreamStat> by_stream;
   std::vector<DeviceStat> by_device;
   // Set only when the trace has no GPU activity (a CPU-only profile): then IL, GPU busy/idle, CPU

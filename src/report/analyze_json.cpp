@@ -88,8 +88,26 @@ json device_rows(const LaunchAnalysis& a) {
   return rows;
 }
 
-// A trace without GPU activity: what it does measure (docs/analyze.md).
-json host_json(const Trace& t, const HostAnalysis& h) {
+json self_time_rows(const Trace& t, const OperatorSelfTimes& s) {
+  json ops = json::array();
+  for (const HostOperatorStat& o : s.operators)
+    ops.push_back({{"name", t.str(o.name)},
+                   {"count", o.count},
+                   {"total_ns", o.total},
+                   {"self_ns", o.self},
+                   {"mean_ns", ratio(static_cast<double>(o.total), static_cast<double>(o.count))},
+                   {"self_share", ratio(static_cast<double>(o.self), static_cast<double>(s.self_total))}});
+  return ops;
+}
+
+// Every trace: the operators by self time (docs/analyze.md, "Operators by self time").
+json self_time_json(const Trace& t, const OperatorSelfTimes& s) {
+  return {{"top_level_operators", s.top_level}, {"self_total_ns", s.self_total}, {"operators", self_time_rows(t, s)}};
+}
+
+// A trace without GPU activity: what it does measure (docs/analyze.md). Its `operators` are the
+// rows of `operators_by_self`, kept here as they were before every trace had those.
+json host_json(const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s) {
   json threads = json::array();
   for (const HostThreadStat& th : h.threads)
     threads.push_back({{"pid", th.pid},
@@ -99,17 +117,9 @@ json host_json(const Trace& t, const HostAnalysis& h) {
                        {"active_ns", th.active},
                        {"idle_ns", th.idle},
                        {"idle_fraction", ratio(static_cast<double>(th.idle), static_cast<double>(h.span))}});
-  json ops = json::array();
-  for (const HostOperatorStat& o : h.operators)
-    ops.push_back({{"name", t.str(o.name)},
-                   {"count", o.count},
-                   {"total_ns", o.total},
-                   {"self_ns", o.self},
-                   {"mean_ns", ratio(static_cast<double>(o.total), static_cast<double>(o.count))},
-                   {"self_share", ratio(static_cast<double>(o.self), static_cast<double>(h.self_total))}});
   return {{"t_begin_ns", h.t_begin}, {"t_end_ns", h.t_end},         {"span_ns", h.span},
-          {"top_level_operators", h.top_level}, {"self_total_ns", h.self_total}, {"threads", threads},
-          {"operators", ops}};
+          {"top_level_operators", s.top_level}, {"self_total_ns", s.self_total}, {"threads", threads},
+          {"operators", self_time_rows(t, s)}};
 }
 
 }  // namespace
@@ -171,11 +181,12 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
     // Same keys, null values: 0 would read as a measurement. The reason says why.
     for (const char* k : gpu_defined_keys()) j[k] = nullptr;
     j["undefined_reason"] = kNoGpuReason;
-    j["host"] = host_json(t, *a.host);
+    j["host"] = host_json(t, *a.host, a.by_self);
   }
   j["apis"] = api_rows(t, a);
   j["kernel_stats"] = kernel_rows(t, a);
   j["operator_stats"] = operator_rows(t, a);
+  j["operators_by_self"] = self_time_json(t, a.by_self);
   j["streams"] = stream_rows(a);
   j["devices"] = device_rows(a);
   return j;

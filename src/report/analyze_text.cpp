@@ -147,29 +147,36 @@ void print_streams(std::ostream& os, const LaunchAnalysis& a) {
   }
 }
 
+// Operators by self time, every trace: which operators cost the host its time (torch's
+// key_averages table, computed from the trace). Beside the launch-tax table, whose calls and CPU
+// time are this table's count and total.
+void print_self_times(std::ostream& os, const Trace& t, const OperatorSelfTimes& s, size_t top) {
+  TextTable op({"operator", "count", "total", "self", "mean", "self share"});
+  size_t n = 0;
+  for (const HostOperatorStat& o : s.operators) {
+    if (n++ >= top) break;
+    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
+                mean(o.total, o.count), format_pct(share(o.self, s.self_total))});
+  }
+  if (op.rows())
+    os << "\n", op.print(os, "Operators by self time (inclusive minus direct children on the same thread)");
+}
+
 // A trace without GPU activity: the host span, each thread's active and idle time in it, and the
-// operators by self time (the table torch's key_averages prints, computed from the trace).
-void print_host(std::ostream& os, const Trace& t, const HostAnalysis& h, size_t top) {
+// operators by self time.
+void print_host(std::ostream& os, const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s, size_t top) {
   os << "\n";
   TextTable sm({"metric", "value", "meaning"}, {Align::Left, Align::Right, Align::Left});
   sm.add_row({"host span", format_ns(h.span), "first top-level operator start to last host event end"});
-  sm.add_row({"top-level operators", format_count(h.top_level), "operators inside no other operator of their thread"});
-  sm.add_row({"operator self time", format_ns(h.self_total), "sum of self times (the share column's whole)"});
+  sm.add_row({"top-level operators", format_count(s.top_level), "operators inside no other operator of their thread"});
+  sm.add_row({"operator self time", format_ns(s.self_total), "sum of self times (the share column's whole)"});
   sm.print(os, "Host (no GPU activity in the trace)");
   TextTable th({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
   for (const HostThreadStat& x : h.threads)
     th.add_row({std::to_string(x.pid), std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.operators),
                 format_ns(x.active), format_ns(x.idle), format_pct(share(x.idle, h.span))});
   if (th.rows()) os << "\n", th.print(os, "Host threads (active: union of the thread's operators inside the host span)");
-  TextTable op({"operator", "count", "total", "self", "mean", "self share"});
-  size_t n = 0;
-  for (const HostOperatorStat& o : h.operators) {
-    if (n++ >= top) break;
-    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
-                mean(o.total, o.count), format_pct(share(o.self, h.self_total))});
-  }
-  if (op.rows())
-    os << "\n", op.print(os, "Operators by self time (inclusive minus direct children on the same thread)");
+  print_self_times(os, t, s, top);
 }
 
 std::string i(int64_t v) { return std::to_string(v); }
@@ -191,8 +198,11 @@ void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& 
   print_kernels(os, t, a, top, true);
   print_kernels(os, t, a, top, false);
   print_operators(os, t, a, top);
+  // A GPU trace: after the launch-tax table, before the streams (a CPU-only one has it in its host
+  // section, where it has been since that section came).
+  if (!a.host) print_self_times(os, t, a.by_self, top);
   print_streams(os, a);
-  if (a.host) print_host(os, t, *a.host, top);
+  if (a.host) print_host(os, t, *a.host, a.by_self, top);
 }
 
 std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces) {
@@ -205,10 +215,12 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns"});
   TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
   TextTable devices({"file", "device", "busy_ns", "idle_ns"});
-  // Traces without GPU activity only (written when there is one): their host figures.
+  // Traces without GPU activity only (written when there is one): their host threads.
   TextTable host_threads({"file", "pid", "tid", "thread", "operators", "active_ns", "idle_ns", "span_ns"});
+  // Every trace: the operators by self time (the file kept its name from when only CPU-only
+  // traces had them).
   TextTable host_ops({"file", "name", "count", "total_ns", "self_ns"});
-  bool any_host = false;
+  bool any_host = false, any_ops = false;
   for (const AnalyzedTrace& x : traces) {
     const Trace& t = *x.trace;
     const LaunchAnalysis& a = *x.analysis;
@@ -226,12 +238,13 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
     for (auto& s : a.by_stream)
       streams.add_row({t.file, i(s.device), i(s.stream), i(s.kernels), i(s.memcpys), i(s.memsets), i(s.busy), i(s.kernel_time)});
     for (auto& d : a.by_device) devices.add_row({t.file, i(d.device), i(d.busy), i(d.idle)});
+    for (auto& o : a.by_self.operators) host_ops.add_row({t.file, std::string(t.str(o.name)), i(o.count), i(o.total), i(o.self)});
+    any_ops = any_ops || !a.by_self.operators.empty();
     if (!a.host) continue;
     any_host = true;
     for (auto& h : a.host->threads)
       host_threads.add_row({t.file, i(h.pid), i(h.tid), std::string(t.str(h.comm)), i(h.operators), i(h.active), i(h.idle),
                             i(a.host->span)});
-    for (auto& o : a.host->operators) host_ops.add_row({t.file, std::string(t.str(o.name)), i(o.count), i(o.total), i(o.self)});
   }
   std::vector<std::string> written;
   const std::filesystem::path d(dir);
@@ -241,10 +254,8 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   save((d / "operators.csv").string(), ops, written);
   save((d / "streams.csv").string(), streams, written);
   save((d / "devices.csv").string(), devices, written);
-  if (any_host) {
-    save((d / "host_threads.csv").string(), host_threads, written);
-    save((d / "host_operators.csv").string(), host_ops, written);
-  }
+  if (any_host) save((d / "host_threads.csv").string(), host_threads, written);
+  if (any_host || any_ops) save((d / "host_operators.csv").string(), host_ops, written);
   return written;
 }
 

@@ -221,6 +221,20 @@ std::string stream_tables(const json& streams, const json& devices) {
   return s;
 }
 
+// Operators by self time: the `operators` array of `operators_by_self` (every trace) or, in an
+// older saved result, of `host`.
+std::string self_time_table(const json& ops) {
+  if (!ops.is_array() || ops.empty()) return "";
+  HtmlTable tb({"operator", "count", "total", "self", "mean", "self share"});
+  for (size_t i = 0; i < ops.size() && i < kMaxRows; ++i) {
+    const json& o = ops[i];
+    tb.add_row({str_or(o, "name", "?"), count_or(member(o, "count")), ns_or(member(o, "total_ns")), ns_or(member(o, "self_ns")),
+                ns_or(member(o, "mean_ns")), pct_or(member(o, "self_share"))});
+  }
+  return tb.render("Operators by self time (inclusive minus direct children on the same thread)") +
+         more_note(ops.size(), "operators");
+}
+
 // A trace without GPU activity: its `host` object (span, threads, operators by self time).
 std::string host_tables(const json& h) {
   if (!h.is_object()) return "";
@@ -238,25 +252,16 @@ std::string host_tables(const json& h) {
                   ns_or(member(x, "active_ns")), ns_or(member(x, "idle_ns")), pct_or(member(x, "idle_fraction"))});
     out += tb.render("Host threads (active: union of the thread's operators inside the host span)");
   }
-  const json& ops = member(h, "operators");
-  if (ops.is_array() && !ops.empty()) {
-    HtmlTable tb({"operator", "count", "total", "self", "mean", "self share"});
-    for (size_t i = 0; i < ops.size() && i < kMaxRows; ++i) {
-      const json& o = ops[i];
-      tb.add_row({str_or(o, "name", "?"), count_or(member(o, "count")), ns_or(member(o, "total_ns")), ns_or(member(o, "self_ns")),
-                  ns_or(member(o, "mean_ns")), pct_or(member(o, "self_share"))});
-    }
-    out += tb.render("Operators by self time (inclusive minus direct children on the same thread)") +
-           more_note(ops.size(), "operators");
-  }
-  return out;
+  return out + self_time_table(member(h, "operators"));
 }
 
 // One trace's figures and tables; its scheduler section when the trace is a recording.
 std::string trace_body(const json& t, const std::string& sched_heading) {
   std::string body = summary_table(t) + api_table(member(t, "apis")) + kernel_table(member(t, "kernel_stats")) +
-                     operator_table(member(t, "operator_stats"), member(t, "operator_links")) +
-                     stream_tables(member(t, "streams"), member(t, "devices")) + host_tables(member(t, "host"));
+                     operator_table(member(t, "operator_stats"), member(t, "operator_links"));
+  // A GPU trace's self-time table follows its launch-tax table; a CPU-only one has it in its host section.
+  if (!member(t, "host").is_object()) body += self_time_table(member(member(t, "operators_by_self"), "operators"));
+  body += stream_tables(member(t, "streams"), member(t, "devices")) + host_tables(member(t, "host"));
   if (member(t, "sched").is_object()) body += "<h3>" + escape(sched_heading) + "</h3>" + sched_section(t["sched"]);
   return body;
 }

@@ -132,28 +132,37 @@ std::string stream_table(const LaunchAnalysis& a) {
   return tb.render("GPU streams");
 }
 
+// Every trace: the operators by self time (docs/analyze.md), beside the launch-tax table whose
+// calls and CPU time are its count and total.
+std::string self_time_table(const Trace& t, const OperatorSelfTimes& s) {
+  if (s.operators.empty()) return "";
+  HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
+  size_t n = 0;
+  for (auto& o : s.operators) {
+    if (n++ >= 15) break;
+    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
+                mean_ns(o.total, o.count), format_pct(share(o.self, s.self_total))});
+  }
+  return op.render("Operators by self time (inclusive minus direct children on the same thread)");
+}
+
 // A trace without GPU activity (docs/analyze.md): the host span, each thread's active and idle
 // time, and the operators by self time, in place of the launch metrics it does not have.
-std::string host_tables(const Trace& t, const HostAnalysis& h) {
+std::string host_tables(const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s) {
   HtmlTable sm({"metric", "value", "meaning"}, 1);
   sm.set_left(2);
   sm.add_row({"host span", format_ns(h.span), "first top-level operator start to last host event end"});
-  sm.add_row({"top-level operators", format_count(h.top_level), "operators inside no other operator of their thread"});
-  sm.add_row({"operator self time", format_ns(h.self_total), "sum of self times (the share column's whole)"});
+  sm.add_row({"top-level operators", format_count(s.top_level), "operators inside no other operator of their thread"});
+  sm.add_row({"operator self time", format_ns(s.self_total), "sum of self times (the share column's whole)"});
   HtmlTable th({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
   for (auto& x : h.threads)
     th.add_row({std::to_string(x.pid), std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.operators),
                 format_ns(x.active), format_ns(x.idle), format_pct(share(x.idle, h.span))});
   HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
-  size_t n = 0;
-  for (auto& o : h.operators) {
-    if (n++ >= 15) break;
-    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
-                mean_ns(o.total, o.count), format_pct(share(o.self, h.self_total))});
-  }
   return sm.render("Host (no GPU activity in the trace)") +
          th.render("Host threads (active: union of the thread's operators inside the host span)") +
-         op.render("Operators by self time (inclusive minus direct children on the same thread)");
+         (s.operators.empty() ? op.render("Operators by self time (inclusive minus direct children on the same thread)")
+                              : self_time_table(t, s));
 }
 
 std::string event_counts(const Trace& t) {
@@ -195,13 +204,14 @@ std::string trace_details(const TraceInput& in, size_t index) {
   if (in.launch && in.launch->linked_launch_calls == 0 && !t.gpu.size()) {
     // A CPU-only run (e.g. a recording of the reference engine): no launch metrics to show.
     body += "<p class=\"note\">No GPU activity in this trace, so there are no launch or queue metrics.</p>";
-    if (in.launch->host) body += host_tables(t, *in.launch->host);
+    if (in.launch->host) body += host_tables(t, *in.launch->host, in.launch->by_self);
   } else if (in.launch) {
     body += summary_table(t, *in.launch);
     body += latency_histogram(*in.launch);
     body += api_table(t, *in.launch);
     body += kernel_tables(t, *in.launch);
     body += operator_table(t, *in.launch);
+    body += self_time_table(t, in.launch->by_self);
     body += stream_table(*in.launch);
   }
   const Timeline tl = render_timeline(t);
@@ -222,15 +232,15 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
     out.push_back(in.trace->gpu.size()
                       ? fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label)
                       : fmt::format("{}: a CPU-only trace (no GPU activity).", in.label));
-    if (a.host && !a.host->operators.empty()) {
+    if (a.host && !a.by_self.operators.empty()) {
       // What such a trace does say: where the host time goes, and how busy its threads were.
       const HostAnalysis& h = *a.host;
-      const HostOperatorStat& top = h.operators.front();
+      const HostOperatorStat& top = a.by_self.operators.front();
       const HostThreadStat& busiest = h.threads.front();
       out.push_back(fmt::format(
           "{}: {} takes {} of the operators' self time ({} call{}, {} self) in a host span of {}; the busiest thread "
           "(tid {}) is idle {} of it.",
-          in.label, std::string(in.trace->str(top.name)), format_pct(share(top.self, h.self_total)),
+          in.label, std::string(in.trace->str(top.name)), format_pct(share(top.self, a.by_self.self_total)),
           format_count(top.count), top.count == 1 ? "" : "s", format_ns(top.self), format_ns(h.span), busiest.tid,
           format_pct(share(busiest.idle, h.span))));
     }

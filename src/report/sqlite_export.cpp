@@ -250,10 +250,14 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     SqliteStmt th(db, "INSERT INTO host_thread_stat VALUES (?,?,?,?,?,?,?)");
     for (auto& x : h.threads)
       th.opt(x.pid).opt(x.tid).opt_text(t.str(x.comm)).i64(x.operators).i64(x.active).i64(x.idle).i64(h.span).step();
-    SqliteStmt op(db, "INSERT INTO host_operator_stat VALUES (?,?,?,?)");
-    for (auto& o : h.operators) op.text(t.str(o.name)).i64(o.count).i64(o.total).i64(o.self).step();
     rows["host_thread_stat"] = static_cast<int64_t>(h.threads.size());
-    rows["host_operator_stat"] = static_cast<int64_t>(h.operators.size());
+  }
+  {
+    // Every trace: the operators by self time (the table kept its name from when only traces
+    // without GPU activity had them).
+    SqliteStmt op(db, "INSERT INTO host_operator_stat VALUES (?,?,?,?)");
+    for (auto& o : a.by_self.operators) op.text(t.str(o.name)).i64(o.count).i64(o.total).i64(o.self).step();
+    rows["host_operator_stat"] = static_cast<int64_t>(a.by_self.operators.size());
   }
   {
     SqliteStmt st(db, "INSERT INTO api_stat VALUES (?,?,?,?,?,?,?,?)");

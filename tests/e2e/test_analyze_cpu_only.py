@@ -5,7 +5,9 @@ CUDA calls taken out). The launch metrics must be null / "-" (not 0) with the re
 figures (span, per-thread active and idle, operators by self time) must match a second, plain
 recomputation here: nesting found by scanning back for the nearest earlier operator that contains
 the operator whole, not by the stack the program uses. On the legacy fixture the self times are also
-those torch's own key_averages() printed for the same profile (a few rows, written out below)."""
+those torch's own key_averages() printed for the same profile (a few rows, written out below).
+Traces with GPU work get the same operators-by-self-time table (`operators_by_self`), checked
+against the same recomputation on two real H100 traces."""
 import csv
 import gzip
 import json
@@ -37,17 +39,31 @@ def load(path):
     return d if isinstance(d, list) else d["traceEvents"]
 
 
-def thread_id(v):
-    return v if isinstance(v, int) else -1
+NAMED = {"pid": {}, "tid": {}}
+
+
+def thread_id(v, kind):
+    """docs/ingest.md, "Named pids and tids": an integer (or a string of one) is itself; any other
+    string without escapes gets its own id from -2 down, per kind in order of first appearance."""
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.lstrip("-").isdigit():
+        return int(v)
+    if isinstance(v, str) and v:
+        ids = NAMED[kind]
+        return ids.setdefault(v, -2 - len(ids))
+    return -1
 
 
 def expected(events):
+    for ids in NAMED.values():
+        ids.clear()
     ops = []
     for i, e in enumerate(events):
         if e.get("ph") == "X" and e.get("cat") in OP_CATS:
             s, d = ns(e["ts"]), ns(e["dur"])
             ops.append({"i": i, "name": e["name"], "s": s, "d": d, "e": s + d,
-                        "thread": (thread_id(e.get("pid")), thread_id(e.get("tid")))})
+                        "thread": (thread_id(e.get("pid"), "pid"), thread_id(e.get("tid"), "tid"))})
     host_end = max(ns(e["ts"]) + ns(e["dur"]) for e in events if e.get("ph") == "X" and e.get("cat") in HOST_CATS)
     by_thread = defaultdict(list)
     for o in ops:
@@ -88,6 +104,34 @@ def expected(events):
     return {"begin": begin, "end": host_end, "top": len(top), "active": active, "ops": names, "n": len(ops)}
 
 
+def check_self_table(h, exp, label):
+    """An operators-by-self-time object (host or operators_by_self) against the recomputation."""
+    check(h["top_level_operators"] == exp["top"], f"{label}: top-level {h['top_level_operators']} != {exp['top']}")
+    got_ops = {o["name"]: o for o in h["operators"]}
+    check(set(got_ops) == set(exp["ops"]), f"{label}: operator names differ")
+    self_total = sum(v[2] for v in exp["ops"].values())
+    check(h["self_total_ns"] == self_total, f"{label}: self total {h['self_total_ns']} != {self_total}")
+    for name, (count, total, self_ns) in exp["ops"].items():
+        o = got_ops.get(name)
+        if not o:
+            continue
+        check((o["count"], o["total_ns"], o["self_ns"]) == (count, total, self_ns),
+              f"{label}: {name} count/total/self {(o['count'], o['total_ns'], o['self_ns'])} != {(count, total, self_ns)}")
+        check(abs(o["self_share"] - self_ns / self_total) < 1e-12, f"{label}: {name} self_share {o['self_share']}")
+    selfs = [o["self_ns"] for o in h["operators"]]
+    check(selfs == sorted(selfs, reverse=True), f"{label}: operators not by self time")
+
+
+def check_csv_self(d, exp, label):
+    with open(os.path.join(d, "host_operators.csv")) as f:
+        rows = {row["name"]: row for row in csv.DictReader(f)}
+    check(len(rows) == len(exp["ops"]), f"{label}: host_operators.csv has {len(rows)} rows, want {len(exp['ops'])}")
+    for name, (count, total, self_ns) in exp["ops"].items():
+        row = rows.get(name)
+        check(row is not None and (int(row["count"]), int(row["total_ns"]), int(row["self_ns"])) == (count, total, self_ns),
+              f"{label}: host_operators.csv {name}")
+
+
 def check_trace(path, label):
     exp = expected(load(path))
     r = run("analyze", path, "--json")
@@ -103,7 +147,6 @@ def check_trace(path, label):
     check(h["t_begin_ns"] == exp["begin"] and h["t_end_ns"] == exp["end"],
           f"{label}: host window {h['t_begin_ns']}..{h['t_end_ns']} != {exp['begin']}..{exp['end']}")
     check(h["span_ns"] == exp["end"] - exp["begin"], f"{label}: span {h['span_ns']}")
-    check(h["top_level_operators"] == exp["top"], f"{label}: top-level {h['top_level_operators']} != {exp['top']}")
     got_threads = {(t["pid"], t["tid"]): t for t in h["threads"]}
     check(set(got_threads) == set(exp["active"]), f"{label}: threads {sorted(got_threads)} != {sorted(exp['active'])}")
     for th, act in exp["active"].items():
@@ -111,19 +154,9 @@ def check_trace(path, label):
         if t:
             check(t["active_ns"] == act, f"{label}: thread {th} active {t['active_ns']} != {act}")
             check(t["idle_ns"] == h["span_ns"] - act, f"{label}: thread {th} idle {t['idle_ns']}")
-    got_ops = {o["name"]: o for o in h["operators"]}
-    check(set(got_ops) == set(exp["ops"]), f"{label}: operator names differ")
-    self_total = sum(v[2] for v in exp["ops"].values())
-    check(h["self_total_ns"] == self_total, f"{label}: self total {h['self_total_ns']} != {self_total}")
-    for name, (count, total, self_ns) in exp["ops"].items():
-        o = got_ops.get(name)
-        if not o:
-            continue
-        check((o["count"], o["total_ns"], o["self_ns"]) == (count, total, self_ns),
-              f"{label}: {name} count/total/self {(o['count'], o['total_ns'], o['self_ns'])} != {(count, total, self_ns)}")
-        check(abs(o["self_share"] - self_ns / self_total) < 1e-12, f"{label}: {name} self_share {o['self_share']}")
-    selfs = [o["self_ns"] for o in h["operators"]]
-    check(selfs == sorted(selfs, reverse=True), f"{label}: operators not by self time")
+    check_self_table(h, exp, label + " host")
+    check(j["operators_by_self"] == {k: h[k] for k in ("top_level_operators", "self_total_ns", "operators")},
+          f"{label}: operators_by_self is not host's operator table")
 
     # Text: "-" where the JSON has null, never "0 ns" for the inference latency; the host tables.
     r = run("analyze", path, "--top", "3")
@@ -139,12 +172,7 @@ def check_trace(path, label):
     with tempfile.TemporaryDirectory() as d:
         r = run("analyze", path, "--csv", d)
         check(r.returncode == 0, f"{label}: --csv exit {r.returncode}")
-        with open(os.path.join(d, "host_operators.csv")) as f:
-            rows = {row["name"]: row for row in csv.DictReader(f)}
-        for name, (count, total, self_ns) in exp["ops"].items():
-            row = rows.get(name)
-            check(row is not None and (int(row["count"]), int(row["total_ns"]), int(row["self_ns"])) == (count, total, self_ns),
-                  f"{label}: host_operators.csv {name}")
+        check_csv_self(d, exp, label)
         with open(os.path.join(d, "summary.csv")) as f:
             summary = {row["metric"]: row["value"] for row in csv.DictReader(f)}
         check(summary.get("inference_latency_ns") == "null", f"{label}: summary.csv IL {summary.get('inference_latency_ns')!r}")
@@ -196,6 +224,10 @@ with tempfile.TemporaryDirectory() as d:
 
 # The other verbs on the legacy fixture: no figure of a GPU metric reads as a measurement.
 legacy = os.path.join(FIXTURES, "decode_legacy_t1.json.gz")
+# Its pid is the string "CPU functions": a named pid (-2), so ingest shows its one thread.
+r = run("ingest", legacy)
+lines = [ln.split() for ln in r.stdout.splitlines()]
+check(["threads", "1"] in lines and ["process_name.-2", "=", "CPU", "functions"] in lines, f"ingest legacy: {r.stdout}")
 with tempfile.TemporaryDirectory() as d:
     saved = os.path.join(d, "an.json")
     with open(saved, "w") as f:
@@ -218,10 +250,27 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 0 and " ns " not in r.stdout and "No trace in this sweep has GPU activity" in r.stdout,
           f"sweep text: {r.stdout}")
 
-# A trace with GPU work keeps its figures and has neither key.
-j = json.loads(run("analyze", gpu_trace, "--json").stdout)
-check("host" not in j and "undefined_reason" not in j, "GPU trace: host / undefined_reason present")
-check(isinstance(j["inference_latency_ns"], int) and j["inference_latency_ns"] > 0, "GPU trace: IL")
+# A trace with GPU work keeps its figures and has neither key, and has the operators by self time,
+# recomputed here as above; its launch-tax table's calls and CPU time are the same count and total.
+for path, label in ((gpu_trace, "gpt2 bs1"), (os.path.join(src, "examples", "traces", "nullkernel_2000.json.gz"), "null kernel")):
+    exp = expected(load(path))
+    j = json.loads(run("analyze", path, "--json").stdout)
+    check("host" not in j and "undefined_reason" not in j, f"{label}: host / undefined_reason present")
+    check(isinstance(j["inference_latency_ns"], int) and j["inference_latency_ns"] > 0, f"{label}: IL")
+    check(exp["top"] > 0, f"{label}: the recomputation found no operators")
+    check_self_table(j["operators_by_self"], exp, label)
+    for o in j["operator_stats"]:
+        c, tot, _ = exp["ops"][o["name"]]
+        check((o["calls"], o["cpu_time_ns"]) == (c, tot), f"{label}: launch-tax table {o['name']} calls/CPU time")
+    r = run("analyze", path, "--top", "3")
+    out = r.stdout
+    check(r.returncode == 0 and out.index("Operators by launch tax") < out.index("Operators by self time") < out.index("GPU streams"),
+          f"{label}: text tables out of place")
+    check(j["operators_by_self"]["operators"][0]["name"] in out.split("Operators by self time")[1], f"{label}: top row")
+    with tempfile.TemporaryDirectory() as d:
+        check(run("analyze", path, "--csv", d).returncode == 0, f"{label}: --csv")
+        check_csv_self(d, exp, label)
+        check(not os.path.exists(os.path.join(d, "host_threads.csv")), f"{label}: host_threads.csv written")
 
 if failures:
     sys.exit(1)

@@ -682,27 +682,30 @@ class EventScanner {
   }
 
   // The on-demand reader's int_field(). Inline for the usual shape (1 to 15 digits, no sign, then a
-  // ',', '}' or ']'), int_value_full() for everything else.
-  INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, bool allow_string = false) {
+  // ',', '}' or ']'), int_value_full() for everything else. `named` (pids, tids): a string is
+  // accepted, as its integer or else as a name (IntField::set_name).
+  INFERTRACE_SCAN_INLINE const char* int_value(const char* p, IntField& out, bool named = false) {
     const unsigned n = digit_run(p);
     if (n - 1 < 15 && (*p != '0' || n == 1) && closes_number(p[n])) {
       out.state = FieldState::Ok;
       out.v = static_cast<int64_t>(digits_at(p, n));
       return p + n;
     }
-    return int_value_full(p, out, allow_string);
+    return int_value_full(p, out, named);
   }
 
-  const char* int_value_full(const char* p, IntField& out, bool allow_string) {
+  const char* int_value_full(const char* p, IntField& out, bool named) {
     if (*p == '"') {
       const char* q = string_end(p + 1, end_);
       if (!q) return nullptr;
-      if (allow_string) {
+      if (named) {
         const std::string_view s(p + 1, static_cast<size_t>(q - p - 1));
         int64_t x;
         if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
           out.state = FieldState::Ok;
           out.v = x;
+        } else if (!s.empty() && s.find('\\') == std::string_view::npos) {
+          out.set_name(s);
         }
       } else {
         out.state = FieldState::BadType;

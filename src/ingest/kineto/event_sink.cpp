@@ -90,17 +90,31 @@ bool EventSink::usable(const RawEvent& e, Cat cat) {
   return true;
 }
 
+int64_t EventSink::named_id(NamedIds& n, std::string_view name) {
+  auto it = n.ids.find(name);
+  if (it == n.ids.end()) it = n.ids.emplace(std::string(name), n.next--).first;
+  return it->second;
+}
+
+std::pair<int64_t, int64_t> EventSink::named_thread(const RawEvent& e) {
+  const int64_t pid = e.pid.ok() ? e.pid.v : e.pid.named() ? named_id(named_pids_, e.pid.name()) : -1;
+  const int64_t tid = e.tid.ok() ? e.tid.v : e.tid.named() ? named_id(named_tids_, e.tid.name()) : -1;
+  return {pid, tid};
+}
+
 void EventSink::add_not_complete(const RawEvent& e) {
   if (e.ph.size() != 1) {
     t_.count_skipped(e.ph.empty() ? "skipped_missing_ph" : "skipped_unknown_ph");
     return;
   }
   if (e.ph[0] == 'M') {
-    // Metadata: thread names become the threads' comm.
-    if (e.has_arg_name && e.name == "thread_name" && e.pid.ok() && e.tid.ok()) {
-      threads_[ThreadKey{e.pid.v, e.tid.v}].comm = intern_name(e.arg_name, e.arg_name_escaped);
-    } else if (e.has_arg_name && e.name == "process_name" && e.pid.ok()) {
-      process_names_[e.pid.v] = std::string(e.arg_name);
+    // Metadata: thread names become the threads' comm, also of a named pid or tid.
+    if (e.has_arg_name && e.name == "thread_name" && (e.pid.ok() || e.pid.named()) &&
+        (e.tid.ok() || e.tid.named())) {
+      const auto [pid, tid] = named_thread(e);
+      threads_[ThreadKey{pid, tid}].comm = intern_name(e.arg_name, e.arg_name_escaped);
+    } else if (e.has_arg_name && e.name == "process_name" && (e.pid.ok() || e.pid.named())) {
+      process_names_[named_thread(e).first] = std::string(e.arg_name);
     }
   }
 }
@@ -124,6 +138,7 @@ void EventSink::add_complete(const RawEvent& e) {
   // OutOfRange = 3 both have bit 1; Missing = 0 and Ok = 1 do not): one test of all the states
   // ORed together, and of the two times, passes those. The rest (which may still be usable: a
   // bad pid, say) is checked exactly, in the original order, by usable().
+  static_assert(static_cast<unsigned>(FieldState::Named) == 4);  // (the named-id test below)
   static_assert(static_cast<unsigned>(FieldState::Missing) == 0 && static_cast<unsigned>(FieldState::Ok) == 1 &&
                 static_cast<unsigned>(FieldState::BadType) == 2 && static_cast<unsigned>(FieldState::OutOfRange) == 3);
   const unsigned states = static_cast<unsigned>(e.ts.state) | static_cast<unsigned>(e.dur.state) |
@@ -185,6 +200,12 @@ void EventSink::add_complete(const RawEvent& e) {
       a.stream[i] = -1;  // nor this (a launch's stream is on its kernel)
       a.name[i] = name;
       a.kind[i] = kind;
+      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
+        const auto [pid, tid] = named_thread(e);
+        a.pid[i] = pid, a.tid[i] = tid;
+        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        break;
+      }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
@@ -198,6 +219,12 @@ void EventSink::add_complete(const RawEvent& e) {
       o.external_id[i] = id(e.external_id);
       o.name[i] = name;
       o.user_annotation[i] = info.user_annotation ? 1 : 0;
+      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
+        const auto [pid, tid] = named_thread(e);
+        o.pid[i] = pid, o.tid[i] = tid;
+        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        break;
+      }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
       break;
     }
@@ -216,11 +243,16 @@ void EventSink::finish() {
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a.first.pid != b.first.pid ? a.first.pid < b.first.pid : a.first.tid < b.first.tid;
   });
+  for (const auto& [name, id] : named_pids_.ids)
+    process_names_.try_emplace(id, name);  // a process_name event says it better
+  std::map<int64_t, std::string_view> tid_names;
+  for (const auto& [name, id] : named_tids_.ids) tid_names.emplace(id, name);
   for (const auto& [k, s] : rows) {
     ThreadInfo ti;
     ti.pid = k.pid;
     ti.tid = k.tid;
     ti.comm = s.comm;
+    if (ti.comm == kNoString && tid_names.count(k.tid)) ti.comm = t_.strings.intern(tid_names[k.tid]);
     ti.first_ts = s.first;
     ti.last_ts = s.last;
     t_.threads.push(ti);

@@ -18,13 +18,30 @@
 namespace infertrace::kineto {
 
 // How a numeric field came out of the JSON.
-enum class FieldState : uint8_t { Missing = 0, Ok, BadType, OutOfRange };
+// Named: a pid or tid written as a string that is not an integer ("CPU functions"): a name, not a
+// number (IntField::name). Not a bad value (bit 1 clear: EventSink::add_complete's fast test).
+enum class FieldState : uint8_t { Missing = 0, Ok, BadType, OutOfRange, Named };
 
 struct IntField {
-  FieldState state = FieldState::Missing;
-  int64_t v = -1;
+  // (A constructor, not member initialisers, so that {state, v} still reads as before name_len.)
+  constexpr IntField(FieldState s = FieldState::Missing, int64_t value = -1) : state(s), v(value) {}
+  FieldState state;
+  // Named: the text (without escapes) is at address v, name_len long, and the sink gives it an id
+  // of its own (EventSink::named_id). name_len sits in the padding after `state` and is set only
+  // with Named: two string views in RawEvent, or a zeroed name_len in each of its eight fields,
+  // made the per-event initialisation 12 to 16 instructions longer.
+  uint32_t name_len;
+  int64_t v;
   bool ok() const { return state == FieldState::Ok; }
+  bool named() const { return state == FieldState::Named; }
+  std::string_view name() const { return {reinterpret_cast<const char*>(static_cast<intptr_t>(v)), name_len}; }
+  void set_name(std::string_view s) {
+    state = FieldState::Named;
+    v = static_cast<int64_t>(reinterpret_cast<intptr_t>(s.data()));
+    name_len = static_cast<uint32_t>(s.size());
+  }
 };
+static_assert(sizeof(IntField) == 16);
 
 // One event as the reader found it; string views are valid until the next document is parsed.
 struct RawEvent {
@@ -32,7 +49,7 @@ struct RawEvent {
   bool has_name = false;
   bool name_escaped = false;  // JSON escapes were undone: only then can a name hold a control character
   IntField ts, dur;  // already in nanoseconds
-  IntField pid, tid;
+  IntField pid, tid;  // (either can be a name: IntField::named())
   // args
   IntField correlation, device, stream, external_id;
   uint32_t grid[3] = {0, 0, 0}, block[3] = {0, 0, 0};
@@ -96,6 +113,16 @@ class EventSink {
     api_rows_.trim();
     op_rows_.trim();
   }
+  // A pid or tid that is a name, not a number: each distinct name gets an id counting down from
+  // -2 (-1 stays "none"), pids and tids separately, in order of first use (docs/ingest.md,
+  // "Named pids and tids").
+  struct NamedIds {
+    std::map<std::string, int64_t, std::less<>> ids;
+    int64_t next = -2;
+  };
+  static int64_t named_id(NamedIds& n, std::string_view name);
+  // The event's pid and tid as stored: the number, the named id, or -1.
+  [[gnu::noinline]] std::pair<int64_t, int64_t> named_thread(const RawEvent& e);
   // The record of a thread not the last one seen (a hash lookup).
   ThreadSeen& thread_seen(int64_t pid, int64_t tid);
   void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
@@ -112,6 +139,7 @@ class EventSink {
   ColumnRows<OperatorTable> op_rows_;
   std::unordered_map<ThreadKey, ThreadSeen, ThreadKeyHash> threads_;
   std::map<int64_t, std::string> process_names_;
+  NamedIds named_pids_, named_tids_;
   ThreadKey last_key_{-1, -1};
   ThreadSeen* last_thread_ = nullptr;
   int64_t zero_dur_ = 0;  // kept, but reported in Trace::meta

@@ -206,17 +206,22 @@ class PieceParser {
     }
   }
 
-  // An integer; `allow_string` accepts "123" (some writers quote pids/tids), other strings are missing.
-  void int_field(ond::value& v, IntField& out, bool allow_string = false) {
+  // An integer. With `named` (pids, tids) a string is accepted: "123" (some writers quote them) as
+  // its integer, any other non-empty string without escapes as a name (the legacy export's "CPU
+  // functions"; IntField::set_name: state Named, no number).
+  void int_field(ond::value& v, IntField& out, bool named = false) {
     ond::json_type jt;
     check(v.type().get(jt));
-    if (jt == ond::json_type::string && allow_string) {
+    if (jt == ond::json_type::string && named) {
+      const std::string_view tok = v.raw_json_token();
       std::string_view s;
       check(v.get_string().get(s));
       int64_t x;
       if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
         out.state = FieldState::Ok;
         out.v = x;
+      } else if (!s.empty() && tok.find('\\') == std::string_view::npos) {
+        out.set_name(s);
       }
       return;
     }
