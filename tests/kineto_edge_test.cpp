@@ -197,6 +197,32 @@ TEST(KinetoEdge, NamedPidsAndTids) {
   EXPECT_EQ(comm(7, -2), "worker");
 }
 
+TEST(KinetoEdge, LegacyExportDeviceEventsAndTimeZero) {
+  // The legacy autograd export (no categories): host events under "CPU functions", kernels under
+  // "CUDA functions" (tid = device) linked by flows only. Kernels are skipped and counted, not read
+  // as operators; times count from the profile's start, so an event at ts 0 is kept.
+  const std::string events = R"js([
+    {"name": "model_run", "ph": "X", "ts": 0, "dur": 300, "tid": 1, "pid": "CPU functions", "args": {}},
+    {"name": "aten::mm", "ph": "X", "ts": 100, "dur": 100, "tid": 1, "pid": "CPU functions", "args": {}},
+    {"name": "aten::mm", "ph": "s", "ts": 100, "tid": 1, "pid": "CPU functions", "id": 5, "cat": "cpu_to_cuda", "args": {}},
+    {"name": "volta_sgemm", "ph": "f", "ts": 150, "tid": 0, "pid": "CUDA functions", "id": 5, "cat": "cpu_to_cuda", "args": {}},
+    {"name": "volta_sgemm", "ph": "X", "ts": 150, "dur": 40, "tid": 0, "pid": "CUDA functions", "args": {}},
+    {"name": "npu_kernel", "ph": "X", "ts": 160, "dur": 10, "tid": 1, "pid": "NPU functions", "args": {}}])js";
+  const Trace t = load_text(events);
+  ASSERT_EQ(t.ops.size(), 2u);
+  EXPECT_EQ(t.str(t.ops.name[0]), "model_run");
+  EXPECT_EQ(t.ops.start[0], 0);
+  EXPECT_EQ(t.str(t.ops.name[1]), "aten::mm");
+  EXPECT_EQ(t.gpu.size(), 0u);
+  EXPECT_EQ(t.skipped.count("skipped_zero_ts"), 0u);
+  ASSERT_EQ(t.skipped.count("skipped_legacy_device_event"), 1u);
+  EXPECT_EQ(t.skipped.at("skipped_legacy_device_event"), 2);
+  // A Kineto event (with a category) at ts 0 is still a zeroed field.
+  const Trace k = load_text(R"js([{"ph": "X", "cat": "cpu_op", "name": "a", "ts": 0, "dur": 5, "pid": 1, "tid": 1}])js");
+  EXPECT_EQ(k.ops.size(), 0u);
+  EXPECT_EQ(k.skipped.at("skipped_zero_ts"), 1);
+}
+
 TEST(KinetoEdge, GzipSingleAndMultiMember) {
   const std::string a = doc(kOp + "," + kLaunch + "," + kKernel);
   TempFile plain(a), gz(gzip_member(a), ".gz");

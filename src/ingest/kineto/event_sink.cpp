@@ -47,7 +47,18 @@ EventSink::ThreadSeen& EventSink::thread_seen(int64_t pid, int64_t tid) {
   return *last_thread_;
 }
 
-bool EventSink::usable(const RawEvent& e, Cat cat) {
+namespace {
+
+// The legacy export's device processes: "<DEVICE> functions" other than "CPU functions" (torch
+// writes "CUDA functions", and forks their own device names).
+bool is_legacy_device_pid(std::string_view pid) {
+  constexpr std::string_view kSuffix = " functions";
+  return pid.size() > kSuffix.size() && pid.substr(pid.size() - kSuffix.size()) == kSuffix && pid != "CPU functions";
+}
+
+}  // namespace
+
+bool EventSink::usable(const RawEvent& e, Cat cat, bool legacy) {
   // Times: an event we would place at a wrong time is worse than one we leave out and count.
   if (e.ts.state != FieldState::Ok || e.dur.state != FieldState::Ok) {
     const FieldState bad = e.ts.state != FieldState::Ok ? e.ts.state : e.dur.state;
@@ -66,8 +77,9 @@ bool EventSink::usable(const RawEvent& e, Cat cat) {
   }
   // Kineto writes absolute times (microseconds of a system clock, 10^12 and more): a ts of exactly 0
   // is a field a tool zeroed, and kept it would stretch every span (inference latency, a launch's
-  // latency) across the whole clock.
-  if (e.ts.v == 0) {
+  // latency) across the whole clock. The legacy export counts from the profile's start, where 0
+  // is a real time (a range opened as profiling began).
+  if (e.ts.v == 0 && !legacy) {
     t_.count_skipped("skipped_zero_ts");
     return false;
   }
@@ -133,6 +145,16 @@ void EventSink::add_complete(const RawEvent& e) {
   const CatInfo info = classify_category(e.cat);  // (no category: an operator of the legacy export)
   const Cat cat = info.cat;
   if (cat == Cat::Other) return;
+  // Only the legacy autograd export writes complete events without a category: its host events
+  // under pid "CPU functions", its device events (kernels) under "CUDA functions" (the device's
+  // name, "NPU functions", ...) with the device as tid and no correlation. Those are not read as
+  // GPU activity (nothing links them to their launches), and must not become host operators
+  // either: they are counted as skipped.
+  const bool legacy = e.cat.empty();
+  if (legacy && e.pid.named() && is_legacy_device_pid(e.pid.name())) [[unlikely]] {
+    t_.count_skipped("skipped_legacy_device_event");
+    return;
+  }
 
   // Almost every event has its times and no bad or out-of-range field (FieldState BadType = 2 and
   // OutOfRange = 3 both have bit 1; Missing = 0 and Ok = 1 do not): one test of all the states
@@ -148,9 +170,9 @@ void EventSink::add_complete(const RawEvent& e) {
   const unsigned both_times = static_cast<unsigned>(e.ts.state) & static_cast<unsigned>(e.dur.state);
   ns_t end;  // (meaningful only when both times are Ok: a missing field's v is -1)
   const bool overflow = __builtin_add_overflow(e.ts.v, e.dur.v, &end);
-  const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow & (e.ts.v != 0);
+  const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow & ((e.ts.v != 0) | legacy);
   if (!plain) [[unlikely]] {
-    if (!usable(e, cat)) return;
+    if (!usable(e, cat, legacy)) return;
   }
   zero_dur_ += e.dur.v == 0;
 

@@ -107,7 +107,7 @@ class EventSink {
   }
   ApiKind api_kind_slow(StrId name, const RawEvent& e);
   // Checks, in order, what makes an event unusable, and counts the first failure in Trace::skipped.
-  bool usable(const RawEvent& e, Cat cat);
+  bool usable(const RawEvent& e, Cat cat, bool legacy);  // legacy: an event of the legacy export (no category)
   void trim_rows() {
     gpu_rows_.trim();
     api_rows_.trim();
