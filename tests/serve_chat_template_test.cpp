@@ -174,3 +174,61 @@ TEST(ChatTemplate, Refusals) {
   EXPECT_THROW(t.render({}, kNoBos), std::invalid_argument);
   EXPECT_THROW(t.render({{"tool", "x"}}, kNoBos), std::invalid_argument);
 }
+
+// Template shapes whose output the renderers would not reproduce byte for byte: each refused, with
+// the reason named. The texts are small hand-written fragments of the shapes in question.
+TEST(ChatTemplate, RefusesShapesItCannotRender) {
+  const std::string gen = "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  const std::string loop =
+      "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+      "'<|im_end|>\\n' }}{% endfor %}";
+  // A default system message kept in a variable, written when the conversation has none.
+  const std::string set_default =
+      "{% set system_message = 'You are a helpful assistant.' %}{% if messages[0]['role'] != 'system' %}{{ "
+      "'<|im_start|>system\\n' + system_message + '<|im_end|>\\n' }}{% endif %}" + loop + gen;
+  EXPECT_NE(refusal(set_default).find("default system message"), std::string::npos);
+  // The same with whitespace control and double quotes.
+  std::string dq = set_default;
+  dq.replace(0, dq.find("%}") + 2, "{%- set system_message = \"You are a helpful assistant.\" -%}");
+  EXPECT_NE(refusal(dq).find("default system message"), std::string::npos);
+  // Qwen2-VL's shape: the default written as raw template text, after a real newline.
+  const std::string raw_default =
+      "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\n"
+      "You are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{{ message['content'] "
+      "}}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+  EXPECT_NE(refusal(raw_default).find("default system message"), std::string::npos);
+  // Yi's shape: the generation prompt after every user turn, no add_generation_prompt test at all...
+  const std::string yi =
+      "{% for message in messages %}{% if message['role'] == 'user' %}{{ '<|im_start|>user\\n' + "
+      "message['content'] + '<|im_end|>\\n<|im_start|>assistant\\n' }}{% elif message['role'] == 'assistant' "
+      "%}{{ message['content'] + '<|im_end|>\\n' }}{% endif %}{% endfor %}";
+  EXPECT_NE(refusal(yi).find("add_generation_prompt"), std::string::npos);
+  // ...or with one at the end too.
+  EXPECT_NE(refusal(yi + gen).find("outside an add_generation_prompt test"), std::string::npos);
+  // ChatML that writes bos_token (Hermes-2-Pro's and InternLM2's shape).
+  EXPECT_NE(refusal("{{ bos_token }}" + loop + gen).find("bos_token"), std::string::npos);
+  // Llama-3.2-Vision's shape: the date header, but a string content written untrimmed.
+  const std::string vision =
+      "{{- bos_token }}{%- if messages[0]['role'] == 'system' %}{%- set system_message = "
+      "messages[0]['content']|trim %}{%- set messages = messages[1:] %}{%- else %}{%- set system_message = \"\" "
+      "%}{%- endif %}{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' }}{{- 'Cutting Knowledge Date: December "
+      "2023\\n' }}{{- 'Today Date: ' + date_string + '\\n\\n' }}{{- system_message }}{{- '<|eot_id|>' }}{%- for "
+      "message in messages %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' }}{%- if "
+      "message['content'] is string %}{{- message['content'] }}{%- else %}{%- for content in message['content'] "
+      "%}{%- if content['type'] == 'image' %}{{- '<|image|>' }}{%- elif content['type'] == 'text' %}{{- "
+      "content['text'] }}{%- endif %}{%- endfor %}{%- endif %}{{- '<|eot_id|>' }}{%- endfor %}{%- if "
+      "add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+  EXPECT_NE(refusal("{%- set date_string = \"26 Jul 2024\" %}" + vision).find("trim"), std::string::npos);
+  // A Llama 3 template that writes no BOS: the renderer would write one.
+  std::string no_bos(kLlama30);
+  no_bos.replace(no_bos.find("bos_token + content"), 19, "content");
+  EXPECT_NE(refusal(no_bos).find("bos_token"), std::string::npos);
+  // The shapes still accepted: the plain ChatML loop, and it with an empty default (`set x = ''`).
+  EXPECT_EQ(detect(loop + gen).family(), ChatFamily::kChatMl);
+  EXPECT_EQ(detect("{% set sep = '' %}" + loop + gen).family(), ChatFamily::kChatMl);
+  // Raw-text ChatML without a default system message.
+  EXPECT_EQ(detect("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] "
+                   "}}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+                .family(),
+            ChatFamily::kChatMl);
+}

@@ -213,21 +213,69 @@ TEST(LoadMetrics, FirstDetailOfEachErrorKindIsKept) {
 
 TEST(SseParser, ChatChunks) {
   // The role chunk (OpenAI's and vLLM's, content "") and llama.cpp's last chunk with an empty delta
-  // carry no token; a delta with content does, even "" (bytes held back) and with finish_reason.
+  // carry no token; a delta with non-empty content does, also with finish_reason; "" does not.
   const std::string role = R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})";
   const std::string role_only = R"({"choices":[{"index":0,"delta":{"role":"assistant"}}]})";
   const std::string tok = R"({"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]})";
   const std::string held = R"({"choices":[{"index":0,"delta":{"content":""},"finish_reason":"length"}]})";
+  const std::string last_text = R"({"choices":[{"index":0,"delta":{"content":"."},"finish_reason":"length"}]})";
   const std::string empty = R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})";
   const std::string null_content = R"({"choices":[{"index":0,"delta":{"content":null}}]})";
   EXPECT_EQ(classify_sse_data(role).kind, SseKind::kNoToken);
   EXPECT_EQ(classify_sse_data(role_only).kind, SseKind::kNoToken);
   EXPECT_EQ(classify_sse_data(tok).kind, SseKind::kToken);
-  EXPECT_EQ(classify_sse_data(held).kind, SseKind::kToken);
+  EXPECT_EQ(classify_sse_data(held).kind, SseKind::kNoToken);
+  EXPECT_EQ(classify_sse_data(last_text).kind, SseKind::kToken);
   EXPECT_EQ(classify_sse_data(empty).kind, SseKind::kNoToken);
   EXPECT_EQ(classify_sse_data(null_content).kind, SseKind::kNoToken);
   // A last chunk carrying usage keeps its count.
   const auto last = classify_sse_data(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"completion_tokens":5}})");
   EXPECT_EQ(last.kind, SseKind::kNoToken);
   EXPECT_EQ(last.completion_tokens, 5);
+}
+
+// Feeds whole streams through the parser and counts token events, so a server's framing of the
+// role is checked end to end, not just one chunk.
+static size_t count_tokens(const std::vector<std::string>& datas, size_t* malformed) {
+  size_t tokens = 0;
+  *malformed = 0;
+  SseParser p([&](const SseEvent& ev) {
+    if (ev.kind == SseKind::kToken) ++tokens;
+    if (ev.kind == SseKind::kMalformed) ++*malformed;
+  });
+  for (const auto& d : datas) p.feed("data: " + d + "\n\n");
+  p.feed("data: [DONE]\n\n");
+  p.finish();
+  return tokens;
+}
+
+TEST(SseParser, ChatRoleFramingsOfOtherServers) {
+  size_t bad = 0;
+  // SGLang: "role": null in every chunk (pydantic model_dump without exclude_none), the first
+  // chunk's content "" included; the last one holds finish_reason and content null.
+  const std::vector<std::string> sglang = {
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"role":null,"content":"Hel","reasoning_content":null},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"role":null,"content":"lo","reasoning_content":null},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"role":null,"content":null},"finish_reason":"length"}]})",
+      R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}})"};
+  EXPECT_EQ(count_tokens(sglang, &bad), 2u);
+  EXPECT_EQ(bad, 0u);
+  // TGI: "role": "assistant" repeated in every chunk, the text in each.
+  const std::vector<std::string> tgi = {
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"a"},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"b"},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"c"},"finish_reason":"length"}]})"};
+  EXPECT_EQ(count_tokens(tgi, &bad), 3u);
+  EXPECT_EQ(bad, 0u);
+  // vLLM: a role chunk with content "", then content-only chunks, an empty last delta.
+  const std::vector<std::string> vllm = {
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"content":"y"},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"};
+  EXPECT_EQ(count_tokens(vllm, &bad), 2u);
+  EXPECT_EQ(bad, 0u);
+  // Content that is not a string is no token either (not text to time).
+  EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"delta":{"content":7}}]})").kind, SseKind::kNoToken);
 }

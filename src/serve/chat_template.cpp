@@ -53,16 +53,79 @@ std::string_view rstrip_nl(std::string_view s) {
   return s;
 }
 
+// The template text without spaces, tabs and newlines, so markers can be matched however a
+// template spaces its Jinja (`message['content'] | trim` and `message['content']|trim`). Only for
+// markers: string literals lose their spaces too.
+std::string squeeze(std::string_view t) {
+  std::string out;
+  out.reserve(t.size());
+  for (char ch : t)
+    if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') out.push_back(ch);
+  return out;
+}
+
 // A ChatML template that writes a system message of its own (Qwen2.5's "You are Qwen, ...",
-// SmolLM2's "You are a helpful AI assistant named SmolLM, ...") when the conversation has none:
-// the Jinja source then has text right after "<|im_start|>system\n" inside its string literal.
-bool writes_default_system(std::string_view text) {
-  static constexpr std::string_view kOpen = "<|im_start|>system\\n";
-  for (size_t at = text.find(kOpen); at != std::string_view::npos; at = text.find(kOpen, at + 1)) {
-    const size_t next = at + kOpen.size();
-    if (next < text.size() && text[next] != '\'' && text[next] != '"') return true;
+// SmolLM2's "You are a helpful AI assistant named SmolLM, ...", Qwen2-VL's "You are a helpful
+// assistant.") when the conversation has none. Either the system header is followed by text of
+// its own, inside a string literal ("<|im_start|>system\\n" then no closing quote) or as raw
+// template text (a real newline, then neither a quote nor a Jinja tag), or the default is kept in
+// a variable (`set system_message = 'You are ...'`: any non-empty string literal set, to be safe).
+bool writes_default_system(std::string_view text, std::string_view squeezed) {
+  for (std::string_view open : {std::string_view("<|im_start|>system\\n"), std::string_view("<|im_start|>system\n")}) {
+    const bool raw = open.back() == '\n';
+    for (size_t at = text.find(open); at != std::string_view::npos; at = text.find(open, at + 1)) {
+      const size_t next = at + open.size();
+      if (next >= text.size()) continue;
+      const char c = text[next];
+      if (c == '\'' || c == '"') continue;  // the literal ends: the content comes from an expression
+      if (raw && c == '{') continue;        // raw text followed by {{ ... }} or {% ... %}
+      return true;
+    }
+  }
+  for (std::string_view tag : {std::string_view("{%set"), std::string_view("{%-set")}) {
+    for (size_t at = squeezed.find(tag); at != std::string_view::npos; at = squeezed.find(tag, at + 1)) {
+      const size_t eq = squeezed.find('=', at);
+      const size_t close = squeezed.find("%}", at);
+      if (eq == std::string_view::npos || close == std::string_view::npos || eq > close) continue;
+      const size_t v = eq + 1;  // `set x = ''` (empty) is no default text
+      if (v + 1 < squeezed.size() && (squeezed[v] == '\'' || squeezed[v] == '"') && squeezed[v + 1] != squeezed[v])
+        return true;
+    }
   }
   return false;
+}
+
+// The renderers write the assistant's generation prompt once, at the end, because the templates
+// they reproduce write it only under `if add_generation_prompt`. Yi's templates write it after
+// every user turn instead. So every "<|im_start|>assistant" in the template text must come after
+// an add_generation_prompt test with no endif, endfor or else/elif in between (a template writing
+// an assistant turn's header as a literal is refused too: refusing is the safe side).
+std::string generation_prompt_problem(std::string_view squeezed) {
+  if (!has(squeezed, "ifadd_generation_prompt"))
+    return "it writes no generation prompt under an add_generation_prompt test";
+  static constexpr std::string_view kPrompt = "<|im_start|>assistant";
+  for (size_t at = squeezed.find(kPrompt); at != std::string_view::npos; at = squeezed.find(kPrompt, at + 1)) {
+    const size_t test = squeezed.rfind("ifadd_generation_prompt", at);
+    const std::string_view between = test == std::string_view::npos ? "" : squeezed.substr(test, at - test);
+    if (test == std::string_view::npos || has(between, "endif") || has(between, "endfor") || has(between, "else") ||
+        has(between, "elif"))
+      return "it writes the assistant's header outside an add_generation_prompt test (the generation prompt "
+             "after each turn, as Yi's templates do)";
+  }
+  return "";
+}
+
+// Llama 3 templates this server renders trim every message's content; Llama-3.2-Vision's writes
+// a string content as it is. The renderer trims, so it needs the trim on the message's content
+// and no untrimmed write of it.
+bool trims_message_content(std::string_view squeezed) {
+  const bool trimmed = has(squeezed, "message['content']|trim") || has(squeezed, "message[\"content\"]|trim") ||
+                       has(squeezed, "message.content|trim");
+  // Only the subscript spelling: Llama 3.1's and 3.2's own tool-result branch writes
+  // `message.content` untrimmed, for the ipython role this server does not render anyway.
+  const bool untrimmed = has(squeezed, "message['content']}}") || has(squeezed, "message['content']-}}") ||
+                         has(squeezed, "message[\"content\"]}}") || has(squeezed, "message[\"content\"]-}}");
+  return trimmed && !untrimmed;
 }
 
 // The other families llama.cpp's llm_chat_detect_template tells apart, by the same kind of
@@ -192,13 +255,20 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
   auto refuse_other = [&] {
     return refuse("the model's chat template is of llama.cpp's '" + other + "' family, which this server does not render");
   };
+  const std::string sq = squeeze(t);
   if (has(t, "<|im_start|>")) {
     if (other == "phi4" || other == "smolvlm") return refuse_other();
+    // ChatML as rendered here has no BOS; a template writing bos_token (Hermes-2-Pro, InternLM2)
+    // puts one first.
+    if (has(t, "bos_token"))
+      return refuse("the model's chat template is ChatML that writes bos_token, which this server does not render");
     if (has(t, "</think>") && has(t, "last_query_index")) {
       // Qwen3-Thinking-2507 opens the think block in the generation prompt itself: another variant.
       if (has(t, "<|im_start|>assistant\\n<think>"))
         return refuse("the model's chat template is a Qwen3 variant that opens a think block in its generation "
                       "prompt, which this server does not render");
+      if (const std::string p = generation_prompt_problem(sq); !p.empty())
+        return refuse("the model's chat template is Qwen3, but " + p + ", which this server does not render");
       c.family_ = ChatFamily::kQwen3;
       c.enable_thinking_ = has(t, "enable_thinking");
       c.tool_response_by_ends_ = has(t, "startswith('<tool_response>')");
@@ -206,14 +276,21 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     }
     if (has(t, "<think>"))
       return refuse("the model's chat template is ChatML with think-block handling this server does not know");
-    if (writes_default_system(t))
+    if (writes_default_system(t, sq))
       return refuse("the model's chat template is ChatML with a default system message of its own, which this "
                     "server does not render");
+    if (const std::string p = generation_prompt_problem(sq); !p.empty())
+      return refuse("the model's chat template is ChatML, but " + p + ", which this server does not render");
     c.family_ = ChatFamily::kChatMl;
     return c;
   }
   if (!other.empty()) return refuse_other();
   if (has(t, "<|start_header_id|>") && has(t, "<|end_header_id|>")) {
+    if (!trims_message_content(sq))
+      return refuse("the model's chat template is Llama 3 but does not trim every message's content (as "
+                    "Llama-3.2-Vision's), which this server does not render");
+    if (!has(t, "bos_token"))
+      return refuse("the model's chat template is Llama 3 but writes no bos_token, which this server does not render");
     if (!has(t, "Cutting Knowledge Date")) {
       c.family_ = ChatFamily::kLlama3;
       return c;

@@ -71,7 +71,14 @@ int64_t serve_context(int64_t requested, int64_t n_ctx_train) {
 // The model's chat template, recognised once at start (serve/chat_template.h).
 serve::ChatSetup chat_setup(const gguf::File& file, const engine::Tokenizer& tok) {
   serve::ChatSetup chat;
-  chat.tmpl = serve::ChatTemplate::detect(file.get_string("tokenizer.chat_template", ""), &chat.refusal);
+  // A template that is not a string makes chat refused, not the server fail: /v1/completions
+  // does not need it.
+  const gguf::Value* t = file.find("tokenizer.chat_template");
+  if (t && t->type != gguf::ValueType::STRING)
+    chat.refusal = std::string("the model's tokenizer.chat_template is ") + gguf::value_type_name(t->type) +
+                   ", not a string";
+  else
+    chat.tmpl = serve::ChatTemplate::detect(t ? t->as_string() : std::string_view(), &chat.refusal);
   // A template writes bos_token first; a tokenizer that adds BOS itself already puts it there.
   if (!tok.vocab().add_bos && tok.bos() >= 0) chat.bos = tok.vocab().tokens[static_cast<size_t>(tok.bos())];
   return chat;

@@ -243,10 +243,10 @@ def differential(tmp, model, count=300):
         stop_server(server)
 
 
-def refused_without_template(tmp, template, needle):
+def refused_without_template(tmp, template, needle, kind=_gguf.STR):
     w = _gguf.mini_llama()
     if template is not None:
-        w.add("tokenizer.chat_template", _gguf.STR, template)
+        w.add("tokenizer.chat_template", kind, template)
     path = os.path.join(tmp, "plain.gguf")
     with open(path, "wb") as f:
         f.write(w.bytes())
@@ -289,6 +289,12 @@ with tempfile.TemporaryDirectory() as tmp:
     differential(tmp, llama)
     refused_without_template(tmp, None, "no chat template")
     refused_without_template(tmp, "{{ '<start_of_turn>' + message['role'] }}", "'gemma'")
+    # A template that is not a string: chat refused, the server still up.
+    refused_without_template(tmp, 7, "not a string", kind=_gguf.U32)
+    # ChatML writing the generation prompt after each user turn (Yi's shape): refused at start.
+    refused_without_template(tmp, "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
+                             "message['content'] + '<|im_end|>\\n<|im_start|>assistant\\n' }}{% endfor %}",
+                             "add_generation_prompt")
 
 if failures:
     print("%d failure(s)" % len(failures))

@@ -39,10 +39,15 @@ SseEvent classify_sse_data(std::string_view data) {
   }
   ev.kind = j["choices"].empty() ? SseKind::kUsage : SseKind::kToken;
   if (ev.kind == SseKind::kToken && j["choices"][0].is_object() && j["choices"][0].contains("delta")) {
-    // Chat: a chunk is a token when its delta has content (even "": bytes held back) and no role.
+    // Chat: a chunk is a token when its delta's content is a non-empty string, whatever "role"
+    // holds: SGLang sends "role": null in every chunk and TGI may repeat "role": "assistant", so
+    // the role key says nothing. Content "" (vLLM's and OpenAI's opening role chunk, text held
+    // back), null or absent (llama.cpp's finish_reason-only last chunk) is no token, as vLLM's
+    // benchmark counts only chunks with text.
     const auto& d = j["choices"][0]["delta"];
-    const bool content = d.is_object() && d.contains("content") && !d["content"].is_null();
-    if (!content || d.contains("role")) ev.kind = SseKind::kNoToken;
+    const bool text = d.is_object() && d.contains("content") && d["content"].is_string() &&
+                      !d["content"].get_ref<const std::string&>().empty();
+    if (!text) ev.kind = SseKind::kNoToken;
   }
   if (ev.kind == SseKind::kUsage && ev.completion_tokens < 0) {
     ev.kind = SseKind::kMalformed;

@@ -12,8 +12,8 @@ namespace infertrace::serve::load {
 
 enum class SseKind {
   kToken,      // a data event with a non-empty "choices" array: one generated token
-  kNoToken,    // a chat chunk without a token: the role announcement (delta with "role"), or a
-               // delta without content (llama.cpp's last chunk holds only finish_reason)
+  kNoToken,    // a chat chunk without a token: its delta's content is "", null or absent (the
+               // role announcement, llama.cpp's last chunk holding only finish_reason)
   kUsage,      // "choices": [] with "usage": the final accounting event
   kDone,       // data: [DONE]
   kError,      // a JSON object with an "error" member
