@@ -78,7 +78,8 @@ TEST(HostOps, TiesOverrunsAndZeroDurations) {
   b.op("copy_", 1003, 4);
   // empty: 0 long at addmm's start, inside it (takes nothing).
   b.op("empty", 1000, 0);
-  // A zero-length operator exactly at addmm's end is still contained in it (torch's rule).
+  // A zero-length operator exactly at addmm's end is not contained in it (torch's rule: what starts
+  // at or after a parent's end is not its child): detach is top-level.
   b.op("detach", 1010, 0);
   // A child that overruns its parent by one: view [1020, 1031) is not contained in reshape
   // [1015, 1030), so (as torch nests) it is reshape's sibling: reshape keeps its 15, view its 11,
@@ -99,7 +100,7 @@ TEST(HostOps, TiesOverrunsAndZeroDurations) {
   EXPECT_EQ(b.stat(s, "reshape").self, 15);
   EXPECT_EQ(b.stat(s, "view").self, 10);
   EXPECT_EQ(b.stat(s, "as_strided").self, 1);
-  EXPECT_EQ(s.top_level, 3);  // linear, reshape, view
+  EXPECT_EQ(s.top_level, 4);  // linear, detach, reshape, view
   EXPECT_EQ(h.span, 1031 - 1000);
   // Active: [1000, 1010) and [1015, 1031) (reshape's and view's runs overlap).
   EXPECT_EQ(h.threads[0].active, 10 + 16);

@@ -53,7 +53,9 @@ struct ThreadWalk {
   // path's step (nest_in_file_order has the same in its loop, on locals).
   void step(ns_t s, ns_t dur, int32_t group, OperatorNesting& r) {
     const ns_t end = end_of(s, dur);
-    while (!open.empty() && open.back().end < end) open.pop_back();
+    // torch's rule (_populate_cpu_children): what ends after an open operator, or starts at or
+    // after its end (a zero-length event at its end), is not inside it.
+    while (!open.empty() && (open.back().end < end || open.back().end <= s)) open.pop_back();
     ++stat.operators;
     r.self[static_cast<size_t>(group)] += std::max<ns_t>(dur, 0);
     if (!open.empty()) {
@@ -132,7 +134,7 @@ bool nest_in_file_order(const Trace& t, const int32_t* group_of_name, OperatorNe
     started = true, prev_start = s, prev_dur = d;
     const ns_t end = end_of(s, d);
     const int32_t group = group_of_name[name_col[o]];
-    while (!open.empty() && open.back().end < end) open.pop_back();
+    while (!open.empty() && (open.back().end < end || open.back().end <= s)) open.pop_back();  // (as step())
     ++operators;
     self[group] += std::max<ns_t>(d, 0);
     if (!open.empty()) {
@@ -222,10 +224,13 @@ HostAnalysis analyze_host(const Trace& t, const OperatorNesting& nesting) {
   }
   if (nesting.any) h.t_begin = nesting.first_top, h.t_end = last_end, h.span = last_end - nesting.first_top;
   h.threads = nesting.threads;
+  // Names by (pid, tid) through a map: a trace can hold hundreds of thousands of threads.
+  std::unordered_map<ThreadKey, StrId, ThreadKeyHash> comm_of;
+  comm_of.reserve(t.threads.size());
+  for (size_t k = 0; k < t.threads.size(); ++k) comm_of[ThreadKey{t.threads.pid[k], t.threads.tid[k]}] = t.threads.comm[k];
   for (HostThreadStat& th : h.threads) {
     th.idle = h.span - th.active;
-    for (size_t k = 0; k < t.threads.size(); ++k)
-      if (t.threads.pid[k] == th.pid && t.threads.tid[k] == th.tid) th.comm = t.threads.comm[k];
+    if (auto it = comm_of.find(ThreadKey{th.pid, th.tid}); it != comm_of.end()) th.comm = it->second;
   }
   std::stable_sort(h.threads.begin(), h.threads.end(),
                    [](const HostThreadStat& x, const HostThreadStat& y) { return x.active > y.active; });

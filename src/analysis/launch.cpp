@@ -394,7 +394,10 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   const OperatorNesting nesting = nest_operators(t, op_rows, a.by_operator.size());
   self_time_breakdown(t, nesting, a);
   operator_breakdown(t, op_rows, a);
-  if (t.gpu.size() == 0) a.host = analyze_host(t, nesting);
+  // Without operators (a recording, whose launches come from uprobes) there is no host span to show:
+  // no section of zeros.
+  a.no_gpu_activity = t.gpu.size() == 0;
+  if (a.no_gpu_activity && t.ops.size() > 0) a.host = analyze_host(t, nesting);
   return a;
 }
 

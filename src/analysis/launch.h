@@ -101,11 +101,13 @@ struct LaunchAnalysis {
   OperatorSelfTimes by_self;
   std::vector<StreamStat> by_stream;
   std::vector<DeviceStat> by_device;
-  // Set only when the trace has no GPU activity (a CPU-only profile): then IL, GPU busy/idle, CPU
-  // idle, TKLQT, API time, AKD and the verdict are undefined (outputs print "-" or null) and the
-  // host figures stand in (docs/analyze.md, "Traces without GPU activity").
+  // No GPU activity in the trace (a CPU-only profile, a recording without CUPTI): IL, GPU busy/idle,
+  // CPU idle, TKLQT, API time, AKD and the verdict are undefined (outputs print "-" or null).
+  bool no_gpu_activity = false;
+  // Set when the trace has no GPU activity but has operators: the host figures stand in
+  // (docs/analyze.md, "Traces without GPU activity").
   std::optional<HostAnalysis> host;
-  bool gpu_undefined() const { return host.has_value(); }
+  bool gpu_undefined() const { return no_gpu_activity; }
 };
 
 LaunchAnalysis analyze_launches(const Trace& trace);

@@ -181,7 +181,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
     // Same keys, null values: 0 would read as a measurement. The reason says why.
     for (const char* k : gpu_defined_keys()) j[k] = nullptr;
     j["undefined_reason"] = kNoGpuReason;
-    j["host"] = host_json(t, *a.host, a.by_self);
+    if (a.host) j["host"] = host_json(t, *a.host, a.by_self);  // (not without operators: a recording)
   }
   j["apis"] = api_rows(t, a);
   j["kernel_stats"] = kernel_rows(t, a);

@@ -227,7 +227,8 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
     // The summary holds exactly the scalar figures of the JSON object, under the same keys.
     const nlohmann::json figures = analyze_trace_json(t, a);  // a named object: items() only views it
     for (auto& [k, v] : figures.items())
-      if (v.is_primitive() && k != "file") summary.add_row({t.file, k, v.is_string() ? v.get<std::string>() : v.dump()});
+      if (v.is_primitive() && k != "file")  // (null, an undefined figure: an empty field, as in every CSV here)
+        summary.add_row({t.file, k, v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump()});
     for (auto& r : a.by_api)
       apis.add_row({t.file, std::string(t.str(r.name)), api_kind_label(r.kind), i(r.calls), i(r.linked), i(r.api_total),
                     i(r.latency_total), i(r.launch_total), i(r.queue_total)});

@@ -247,10 +247,13 @@ std::string host_tables(const json& h) {
   const json& threads = member(h, "threads");
   if (threads.is_array() && !threads.empty()) {
     HtmlTable tb({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
-    for (auto& x : threads)
+    for (size_t k = 0; k < threads.size() && k < kMaxRows; ++k) {
+      const json& x = threads[k];
       tb.add_row({count_or(member(x, "pid")), count_or(member(x, "tid")), str_or(x, "name", ""), count_or(member(x, "operators")),
                   ns_or(member(x, "active_ns")), ns_or(member(x, "idle_ns")), pct_or(member(x, "idle_fraction"))});
-    out += tb.render("Host threads (active: union of the thread's operators inside the host span)");
+    }
+    out += tb.render("Host threads (active: union of the thread's operators inside the host span)") +
+           more_note(threads.size(), "threads");
   }
   return out + self_time_table(member(h, "operators"));
 }

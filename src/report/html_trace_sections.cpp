@@ -155,12 +155,16 @@ std::string host_tables(const Trace& t, const HostAnalysis& h, const OperatorSel
   sm.add_row({"top-level operators", format_count(s.top_level), "operators inside no other operator of their thread"});
   sm.add_row({"operator self time", format_ns(s.self_total), "sum of self times (the share column's whole)"});
   HtmlTable th({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
-  for (auto& x : h.threads)
+  constexpr size_t kShown = 15;  // (as the other tables: the rest are in analyze --json)
+  for (size_t k = 0; k < h.threads.size() && k < kShown; ++k) {
+    const HostThreadStat& x = h.threads[k];
     th.add_row({std::to_string(x.pid), std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.operators),
                 format_ns(x.active), format_ns(x.idle), format_pct(share(x.idle, h.span))});
+  }
   HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
   return sm.render("Host (no GPU activity in the trace)") +
          th.render("Host threads (active: union of the thread's operators inside the host span)") +
+         more_rows_note(h.threads.size(), kShown, "threads", "analyze --json") +
          (s.operators.empty() ? op.render("Operators by self time (inclusive minus direct children on the same thread)")
                               : self_time_table(t, s));
 }
