@@ -213,12 +213,20 @@ TEST(HostOps, FileOrderAndSortedPathsAgree) {
 TEST(HostOps, EmptyTrace) {
   Builder b;
   const LaunchAnalysis a = analyze_launches(b.t);
-  ASSERT_TRUE(a.host);
-  const HostAnalysis& h = *a.host;
-  const OperatorSelfTimes& s = a.by_self;
-  EXPECT_EQ(h.span, 0);
-  EXPECT_TRUE(h.threads.empty());
-  EXPECT_TRUE(s.operators.empty());
+  // Nothing at all: the launch figures are undefined, and there is no host section of zeros.
+  EXPECT_TRUE(a.gpu_undefined());
+  EXPECT_FALSE(a.host);
+  EXPECT_TRUE(a.by_self.operators.empty());
+}
+
+TEST(HostOps, LaunchCallsWithoutGpuOrOperators) {
+  // A recording without CUPTI: launch calls (from uprobes), no GPU activity, no operators. The
+  // launch figures are undefined, and no host section (its span would read 0 ns).
+  Builder b;
+  b.t.api.push(ApiCall{.start = 100, .dur = 5, .pid = 1, .tid = 1, .correlation = 1, .kind = ApiKind::KernelLaunch});
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_TRUE(a.gpu_undefined());
+  EXPECT_FALSE(a.host);
 }
 
 }  // namespace

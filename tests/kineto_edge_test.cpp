@@ -221,6 +221,10 @@ TEST(KinetoEdge, LegacyExportDeviceEventsAndTimeZero) {
   const Trace k = load_text(R"js([{"ph": "X", "cat": "cpu_op", "name": "a", "ts": 0, "dur": 5, "pid": 1, "tid": 1}])js");
   EXPECT_EQ(k.ops.size(), 0u);
   EXPECT_EQ(k.skipped.at("skipped_zero_ts"), 1);
+  // An empty category with a numeric pid is not the legacy export: its ts 0 is a zeroed field too.
+  const Trace z = load_text(R"js([{"ph": "X", "cat": "", "name": "a", "ts": 0, "dur": 5, "pid": 439, "tid": 439}])js");
+  EXPECT_EQ(z.ops.size(), 0u);
+  EXPECT_EQ(z.skipped.at("skipped_zero_ts"), 1);
 }
 
 TEST(KinetoEdge, GzipSingleAndMultiMember) {

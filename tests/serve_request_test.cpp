@@ -219,7 +219,8 @@ TEST(ServeRequest, StopStrings) {
   EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":false})"), 200);
   EXPECT_EQ(status_of(R"({"prompt":"a","stop":"x","include_stop_str_in_output":true})"), 400);
   // vLLM's extras that would change the answer: their "nothing" passes, anything else is a 400.
-  EXPECT_EQ(status_of(R"({"prompt":"a","use_beam_search":false,"bad_words":[],"allowed_token_ids":[],"guided_decoding_backend":"x","length_penalty":1.0})"), 200);
+  EXPECT_EQ(status_of(R"({"prompt":"a","use_beam_search":false,"bad_words":[],"allowed_token_ids":[],"guided_decoding_backend":"x","length_penalty":1.0,"response_format":{"type":"text"}})"), 200);
+  EXPECT_EQ(status_of(R"({"prompt":"a","response_format":{"type":"json_object"}})"), 400);
   for (const char* body : {R"({"prompt":"a","use_beam_search":true})", R"({"prompt":"a","bad_words":["x"]})",
                            R"({"prompt":"a","allowed_token_ids":[1,2]})", R"({"prompt":"a","guided_json":{}})",
                            R"({"prompt":"a","guided_regex":"[a-z]+"})", R"({"prompt":"a","guided_choice":["y","n"]})",

@@ -77,6 +77,7 @@ TEST(Sweep, LargestWithoutVerdictIsNotCalledLaunchBound) {
 // says it has nothing to compare instead of "no transition".
 TEST(Sweep, CpuOnlyTracesHaveNoFigures) {
   LaunchAnalysis cpu_only;
+  cpu_only.no_gpu_activity = true;
   cpu_only.host = HostAnalysis{};
   const SweepResult mixed = analyze_sweep({sweep_point(1, "real", analysis(false, 900, 10)), sweep_point(2, "cpu", cpu_only)});
   EXPECT_NE(mixed.summary.find("batch 2, the largest given, has no GPU activity"), std::string::npos) << mixed.summary;

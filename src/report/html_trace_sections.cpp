@@ -235,7 +235,10 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
   if (a.bound.empty()) {
     out.push_back(in.trace->gpu.size()
                       ? fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label)
-                      : fmt::format("{}: a CPU-only trace (no GPU activity).", in.label));
+                      : in.trace->api.size() && !in.trace->ops.size()
+                          ? fmt::format("{}: no GPU activity recorded ({} CUDA API calls; a recording without CUPTI), so "
+                                        "launch metrics are not available.", in.label, in.trace->api.size())
+                          : fmt::format("{}: a CPU-only trace (no GPU activity).", in.label));
     if (a.host && !a.by_self.operators.empty()) {
       // What such a trace does say: where the host time goes, and how busy its threads were.
       const HostAnalysis& h = *a.host;

@@ -229,6 +229,10 @@ CompletionRequest parse_request_options(const json& j, const ModelLimits& limits
         bad("'" + key + "' is not supported (only " + json(*neutral).dump() + ", which changes nothing)");
     } else if (key == "logit_bias") {
       if (!(v.is_object() && v.empty())) bad("'logit_bias' is not supported (only {} or null)");
+    } else if (key == "response_format") {
+      // OpenAI's structured output: only plain text, what this server answers anyway.
+      if (!(v.is_object() && v.size() == 1 && v.contains("type") && v["type"] == "text"))
+        bad("'response_format' is not supported (only {\"type\": \"text\"})");
     } else if (asks_for_output_change(key)) {
       // Accepted only when they ask for nothing, so a client never silently gets less than it asked.
       const bool nothing = (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty()) ||

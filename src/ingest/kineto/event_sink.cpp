@@ -150,8 +150,10 @@ void EventSink::add_complete(const RawEvent& e) {
   // name, "NPU functions", ...) with the device as tid and no correlation. Those are not read as
   // GPU activity (nothing links them to their launches), and must not become host operators
   // either: they are counted as skipped.
-  const bool legacy = e.cat.empty();
-  if (legacy && e.pid.named() && is_legacy_device_pid(e.pid.name())) [[unlikely]] {
+  // (A named pid too: the legacy export always writes one; a hand-edited Kineto trace with an empty
+  // category and a numeric pid keeps Kineto's rules, ts 0 included.)
+  const bool legacy = e.cat.empty() && e.pid.named();
+  if (legacy && is_legacy_device_pid(e.pid.name())) [[unlikely]] {
     t_.count_skipped("skipped_legacy_device_event");
     return;
   }
