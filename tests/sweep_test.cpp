@@ -72,7 +72,7 @@ TEST(Sweep, LargestWithoutVerdictIsNotCalledLaunchBound) {
   EXPECT_NE(empty.summary.find("nor has any other trace"), std::string::npos) << empty.summary;
 }
 
-// A CPU-only trace (no GPU activity: analyze_launches sets `host`) has no launch, latency or idle
+// A CPU-only trace (no GPU activity: analyze_launches sets `no_gpu_activity`) has no launch, latency or idle
 // figure: "-" in every figure column, null in JSON with the reason; a sweep of only such traces
 // says it has nothing to compare instead of "no transition".
 TEST(Sweep, CpuOnlyTracesHaveNoFigures) {
