@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "analysis/launch_intervals.h"
+#include "trace/thread_key.h"
 
 namespace infertrace {
 
@@ -28,16 +29,6 @@ namespace {
 struct Open {
   int32_t group;
   ns_t end;
-};
-
-struct ThreadKey {
-  int64_t pid, tid;
-  bool operator==(const ThreadKey&) const = default;
-};
-struct ThreadKeyHash {
-  size_t operator()(const ThreadKey& k) const {
-    return std::hash<uint64_t>()(static_cast<uint64_t>(k.pid) * 1000003u ^ static_cast<uint64_t>(k.tid));
-  }
 };
 
 // One thread's walk through its operators in nesting order.

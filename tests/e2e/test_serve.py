@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _serve import start_server as serve_on_free_port  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -38,21 +39,7 @@ def engine_run(model, *args):
 
 
 def start_server(model, *extra):
-    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", str(CTX), "--model-name", "tiny",
-                          *(extra or ("--max-batch", "4"))], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # Read the line on a thread, so a server that never prints it fails the test instead of hanging.
-    got = []
-    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(60)
-    line = got[0] if got else ""
-    m = re.fullmatch(r"infertrace serve: listening on http://127\.0\.0\.1:(\d+)\n", line)
-    check(m is not None, "listening line: %r" % line)
-    if m is None:
-        p.kill()
-        print(p.stderr.read())
-        sys.exit(1)
-    return p, int(m.group(1))
+    return serve_on_free_port(model, "-t", "1", "--ctx", str(CTX), "--model-name", "tiny", *(extra or ("--max-batch", "4")))
 
 
 def request(port, method, path, body=None):

@@ -10,16 +10,15 @@ tokens, as vLLM's and llama.cpp's servers read them (the ids of `model tokenize 
 import http.client
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _serve import start_server as serve_on_free_port  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -29,19 +28,7 @@ CTX = 128
 
 
 def start_server(model, *extra):
-    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", str(CTX), *extra],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    got = []
-    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(60)
-    m = re.fullmatch(r"infertrace serve: listening on http://127\.0\.0\.1:(\d+)\n", got[0] if got else "")
-    if m is None:
-        p.kill()
-        print(p.stderr.read())
-        check(False, "listening line: %r" % got)
-        sys.exit(1)
-    return p, int(m.group(1))
+    return serve_on_free_port(model, "-t", "1", "--ctx", str(CTX), *extra)
 
 
 def stop_server(p):

@@ -12,17 +12,16 @@ a template of a family the server does not render)."""
 import http.client
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _gguf  # noqa: E402
 from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _serve import start_server as serve_on_free_port  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -32,19 +31,7 @@ NODE_OPENAI = "/tmp/auditB/node_modules/openai"
 
 
 def start_server(model, ctx=256):
-    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", str(ctx), "--model-name", "m"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    got = []
-    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(60)
-    m = re.fullmatch(r"infertrace serve: listening on http://127\.0\.0\.1:(\d+)\n", got[0] if got else "")
-    if m is None:
-        p.kill()
-        print(p.stderr.read())
-        check(False, "no listening line")
-        sys.exit(1)
-    return p, int(m.group(1))
+    return serve_on_free_port(model, "-t", "1", "--ctx", str(ctx), "--model-name", "m")
 
 
 def stop_server(p):

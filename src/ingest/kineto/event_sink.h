@@ -13,6 +13,7 @@
 
 #include "ingest/kineto/category_table.h"
 #include "ingest/kineto/column_rows.h"
+#include "trace/thread_key.h"
 #include "trace/trace.h"
 
 namespace infertrace::kineto {
@@ -73,16 +74,6 @@ class EventSink {
   void finish();
 
  private:
-  struct ThreadKey {
-    int64_t pid, tid;
-    bool operator==(const ThreadKey&) const = default;
-  };
-  struct ThreadKeyHash {
-    size_t operator()(const ThreadKey& k) const {
-      // Unsigned: Kineto pids/tids can be any int64 (a signed multiply would overflow).
-      return std::hash<uint64_t>()(static_cast<uint64_t>(k.pid) * 1000003u ^ static_cast<uint64_t>(k.tid));
-    }
-  };
   struct ThreadSeen {
     ns_t first = INT64_MAX, last = INT64_MIN;  // no host events yet while first > last
     StrId comm = kNoString;

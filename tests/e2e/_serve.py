@@ -1,0 +1,28 @@
+"""Starting `infertrace serve` for the serve end-to-end tests: on a port the kernel picks, learned
+from the listening line the server prints (docs/serve.md), read on a thread so that a server that
+never prints it fails the test instead of hanging it."""
+
+import re
+import subprocess
+import sys
+import threading
+
+from _harness import EXE, check
+
+
+def start_server(model, *args):
+    """`infertrace serve -m MODEL --port 0 ARGS...`; returns (process, port), or ends the test."""
+    p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(60)
+    line = got[0] if got else ""
+    m = re.fullmatch(r"infertrace serve: listening on http://127\.0\.0\.1:(\d+)\n", line)
+    check(m is not None, "listening line: %r" % line)
+    if m is None:
+        p.kill()
+        print(p.stderr.read())
+        sys.exit(1)
+    return p, int(m.group(1))
