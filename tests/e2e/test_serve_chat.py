@@ -1,5 +1,5 @@
 """End-to-end: `infertrace serve`'s /v1/chat/completions on the synthetic tiny-qwen3 and tiny-llama
-files (which carry Qwen3's and Llama 3.2 Instruct's published chat templates). Expected values are
+files (which carry chat templates of the Qwen3 and Llama 3.1+ families, the project's own texts). Expected values are
 computed without the server's template code: the prompt of each conversation is written out by hand
 below (and, when jinja2 is installed, checked against jinja2 rendering the template text read from
 the file with Hugging Face's settings), its tokens come from `model tokenize --special`, and the

@@ -58,8 +58,8 @@ std::vector<ModelPreset> build() {
                make(Arch::Llama, 2, 256, 4, 2, 64, 512, 1024, 512, 10000.0f, 1e-5f, true)});
   for (ModelPreset& m : p) {
     m.config.name = "infertrace synthetic " + m.name;
-    // The chat template of the published family: Qwen3's for qwen3, Llama 3.2 Instruct's for the
-    // Llama 3.2 shapes and the tiny llamas. SmolLM2's own template adds a default system message
+    // A chat template of the published model's family (our own texts): Qwen3's family for qwen3,
+    // Llama 3.1+'s for the Llama 3.2 shapes and the tiny llamas. SmolLM2's own template adds a default system message
     // the server does not render, so its preset has none (and its chat requests are refused).
     if (m.config.arch == Arch::Qwen3) m.chat = ChatKind::kQwen3;
     else if (m.name != "smollm2-135m") m.chat = ChatKind::kLlama32;
