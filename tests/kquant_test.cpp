@@ -239,11 +239,7 @@ TEST(KQuant, ForeignBlocksThroughEveryIsaAndPath) {
     const int64_t cols = 768, rows = 7, bb = gguf::type_traits(t).block_bytes, rb = cols / 256 * bb;
     std::vector<uint8_t> bytes(static_cast<size_t>(rb * rows));
     for (auto& c : bytes) c = static_cast<uint8_t>(rng());
-    // Halves of moderate magnitude (exponent 7..10) with a random sign, so products stay finite.
-    auto half = [&](uint8_t* p) {
-      const uint16_t h = static_cast<uint16_t>(((7 + rng() % 4) << 10) | (rng() & 0x3ff) | (rng() % 2 ? 0x8000 : 0));
-      std::memcpy(p, &h, 2);
-    };
+    auto half = [&](uint8_t* p) { test::put_random_half(p, rng); };
     for (int64_t b = 0; b < rows * cols / 256; ++b) {
       uint8_t* blk = bytes.data() + b * bb;
       if (t == GgmlType::Q6_K) {
@@ -253,23 +249,7 @@ TEST(KQuant, ForeignBlocksThroughEveryIsaAndPath) {
         half(blk), half(blk + 2);
       }
     }
-    WeightTensor w;
-    w.data = bytes.data(), w.type = t, w.cols = cols, w.rows = rows, w.row_bytes = static_cast<uint64_t>(rb), w.name = "foreign";
-    std::vector<float> deq(static_cast<size_t>(rows * cols));
-    for (int64_t r = 0; r < rows; ++r) gguf::dequantize_row(t, w.row(r), deq.data() + r * cols, cols);
-    std::uniform_real_distribution<float> u(-1, 1);
-    for (int ntok : {1, 2, 3, 5}) {
-      std::vector<float> x(static_cast<size_t>(ntok * cols));
-      for (auto& v : x) v = u(rng);
-      for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
-        if (!cpu::isa_supported(isa)) continue;
-        std::vector<float> y(static_cast<size_t>(ntok * rows), -99.0f);
-        cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), cols, ntok, y.data(), rows, 0, rows);
-        test::expect_matmul_matches_reference(deq, rows, cols, x.data(), cols, ntok, y.data(), rows,
-                                              gguf::type_name(static_cast<uint32_t>(t)) + " " + cpu::isa_name(isa) +
-                                                  " tokens " + std::to_string(ntok));
-      }
-    }
+    test::expect_every_isa_matches_dequantized(t, bytes, rows, cols, {1, 2, 3, 5}, rng);
   }
 }
 

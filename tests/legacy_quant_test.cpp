@@ -321,27 +321,8 @@ TEST(LegacyQuant, ForeignBlocksThroughEveryIsaAndPath) {
     std::vector<uint8_t> bytes(static_cast<size_t>(rb * rows));
     for (auto& c : bytes) c = static_cast<uint8_t>(rng());
     for (int64_t b = 0; b < rows * cols / 32; ++b)
-      for (int f = 0; f < (has_min(t) ? 2 : 1); ++f) {
-        const uint16_t h = static_cast<uint16_t>(((7 + rng() % 4) << 10) | (rng() & 0x3ff) | (rng() % 2 ? 0x8000 : 0));
-        std::memcpy(bytes.data() + b * bb + 2 * f, &h, 2);
-      }
-    WeightTensor w;
-    w.data = bytes.data(), w.type = t, w.cols = cols, w.rows = rows, w.row_bytes = static_cast<uint64_t>(rb);
-    w.name = "foreign";
-    std::vector<float> d(static_cast<size_t>(rows * cols));
-    for (int64_t r = 0; r < rows; ++r) gguf::dequantize_row(t, w.row(r), d.data() + r * cols, cols);
-    std::uniform_real_distribution<float> u(-1, 1);
-    for (int ntok : {1, 2, 3, 7}) {
-      std::vector<float> x(static_cast<size_t>(ntok * cols));
-      for (auto& v : x) v = u(rng);
-      for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
-        if (!cpu::isa_supported(isa)) continue;
-        std::vector<float> y(static_cast<size_t>(ntok * rows), -99.0f);
-        cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), cols, ntok, y.data(), rows, 0, rows);
-        test::expect_matmul_matches_reference(d, rows, cols, x.data(), cols, ntok, y.data(), rows,
-                                              name(t) + " " + cpu::isa_name(isa) + " tokens " + std::to_string(ntok));
-      }
-    }
+      for (int f = 0; f < (has_min(t) ? 2 : 1); ++f) test::put_random_half(bytes.data() + b * bb + 2 * f, rng);
+    test::expect_every_isa_matches_dequantized(t, bytes, rows, cols, {1, 2, 3, 7}, rng);
   }
 }
 
