@@ -30,6 +30,20 @@ def expected_tensors(layers, d, q, kv, ff, vocab, qk_norm, head_dim, tied):
     return t
 
 
+
+def same_tokens_as_f32_rewrite(src):
+    """The quantized file and its F32 rewrite by the Python decoders (bench/gguf_to_f32.py) give
+    `engine run` the same 16 greedy tokens."""
+    to_f32 = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "bench", "gguf_to_f32.py")
+    dst = src + ".f32.gguf"
+    c = subprocess.run([sys.executable, to_f32, src, dst], capture_output=True, text=True)
+    check(c.returncode == 0, "gguf_to_f32 %s: %s" % (src, c.stderr))
+    ids = []
+    for f in (src, dst):
+        r = run("engine", "run", "-m", f, "--prompt-tokens", "8", "-n", "16", "--ignore-eos", "--json")
+        ids.append(json.loads(r.stdout)["output_ids"] if r.returncode == 0 else r.stderr)
+    check(ids[0] == ids[1], "%s: quantized %s, decoded to f32 %s" % (os.path.basename(src), ids[0], ids[1]))
+
 with tempfile.TemporaryDirectory() as tmp:
     # The tiny presets' shapes, restated here from docs/engine.md.
     cases = [("tiny-llama", "q8_0", 8, "llama", dict(layers=2, d=128, q=128, kv=64, ff=256, vocab=1024,
@@ -150,16 +164,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # The whole files against the Python decoders: every quantized tensor decoded to F32 here
     # (bench/gguf_to_f32.py) gives the engine the same 16 greedy tokens as the quantized file (a
     # wrong bit in any decoder changes them: checked by flipping Q5_K's fifth-bit order).
-    to_f32 = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "bench", "gguf_to_f32.py")
     for src in (path, path5):
-        dst = src + ".f32.gguf"
-        c = subprocess.run([sys.executable, to_f32, src, dst], capture_output=True, text=True)
-        check(c.returncode == 0, "gguf_to_f32 %s: %s" % (src, c.stderr))
-        ids = []
-        for f in (src, dst):
-            r = run("engine", "run", "-m", f, "--prompt-tokens", "8", "-n", "16", "--ignore-eos", "--json")
-            ids.append(json.loads(r.stdout)["output_ids"] if r.returncode == 0 else r.stderr)
-        check(ids[0] == ids[1], "%s: quantized %s, decoded to f32 %s" % (os.path.basename(src), ids[0], ids[1]))
+        same_tokens_as_f32_rewrite(src)
     # ggml's 32-value block types: uniform files (tiny-llama, tied: its token_embd is the output,
     # Q6_K whose 128-wide rows fall back to Q8_0) with llama.cpp's file_type, and q4_k_m/q5_k_m
     # on tiny-qwen3, whose 128- and 384-wide rows take llama.cpp's fallbacks (Q4_K -> Q5_0,
@@ -204,14 +210,7 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("model", "info", os.path.join(tmp, "qwen3-q4_k_m.gguf"))
     check("tensor types: 11 q5_0, 9 f32, 3 q8_0, 2 q4_K\n" in r.stdout, "model info type counts: %s" % r.stdout[:400])
     for src in files:
-        dst = src + ".f32.gguf"
-        c = subprocess.run([sys.executable, to_f32, src, dst], capture_output=True, text=True)
-        check(c.returncode == 0, "gguf_to_f32 %s: %s" % (src, c.stderr))
-        ids = []
-        for f in (src, dst):
-            r = run("engine", "run", "-m", f, "--prompt-tokens", "8", "-n", "16", "--ignore-eos", "--json")
-            ids.append(json.loads(r.stdout)["output_ids"] if r.returncode == 0 else r.stderr)
-        check(ids[0] == ids[1], "%s: quantized %s, decoded to f32 %s" % (os.path.basename(src), ids[0], ids[1]))
+        same_tokens_as_f32_rewrite(src)
 
     r = run("model", "info", path, "--json")
     info = json.loads(r.stdout)
