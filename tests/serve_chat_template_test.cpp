@@ -28,17 +28,17 @@ std::string refusal(std::string_view text) {
 
 const ChatRenderOptions kNoBos{};
 
-// Meta-Llama-3-8B-Instruct's template (Llama 3.0): no system preamble.
+// A Llama 3.0-family template (written here): BOS, one header per message with its content trimmed,
+// no system preamble.
 constexpr std::string_view kLlama30 =
-    "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
-    "message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 "
-    "%}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ "
-    "'<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
+    "{{- bos_token }}{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + "
+    "'<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{%- endfor %}{%- if "
+    "add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
 
-// A plain ChatML template (OpenHermes-2.5's).
+// A plain ChatML template (written here).
 constexpr std::string_view kChatMl =
-    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + "
-    "'\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    "{%- for turn in messages %}{{- '<|im_start|>' + turn.role + '\\n' + turn.content + '<|im_end|>\\n' }}"
+    "{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
 }  // namespace
 
@@ -221,7 +221,8 @@ TEST(ChatTemplate, RefusesShapesItCannotRender) {
   EXPECT_NE(refusal("{%- set date_string = \"26 Jul 2024\" %}" + vision).find("trim"), std::string::npos);
   // A Llama 3 template that writes no BOS: the renderer would write one.
   std::string no_bos(kLlama30);
-  no_bos.replace(no_bos.find("bos_token + content"), 19, "content");
+  ASSERT_EQ(no_bos.find("{{- bos_token }}"), 0u);
+  no_bos.erase(0, 16);
   EXPECT_NE(refusal(no_bos).find("bos_token"), std::string::npos);
   // The shapes still accepted: the plain ChatML loop, and it with an empty default (`set x = ''`).
   EXPECT_EQ(detect(loop + gen).family(), ChatFamily::kChatMl);
