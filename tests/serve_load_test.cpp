@@ -155,6 +155,20 @@ TEST(LoadMetrics, HandComputed) {
   EXPECT_NEAR(m.req_per_s, 2 / 0.3, 1e-9);
   // Lateness: 0, 10, 60, 80 ms (C and D were scheduled at 0).
   EXPECT_DOUBLE_EQ(m.lateness.p99, 80);
+  EXPECT_EQ(m.server_prompt_tokens_n, 0u);  // nobody reported usage.prompt_tokens
+
+  // Server prompt counts: only completed requests that reported one count.
+  rs[0].server_prompt_tokens = 30, rs[1].server_prompt_tokens = 42, rs[2].server_prompt_tokens = 99;
+  PointMetrics pc = compute_point_metrics(rs, 0);
+  EXPECT_EQ(pc.server_prompt_tokens_n, 2u);
+  EXPECT_EQ(pc.server_prompt_tokens_sum, 72);
+  EXPECT_EQ(pc.server_prompt_tokens_min, 30);
+  EXPECT_EQ(pc.server_prompt_tokens_max, 42);
+  rs[0].server_prompt_tokens = -1;
+  pc = compute_point_metrics(rs, 0);
+  EXPECT_EQ(pc.server_prompt_tokens_n, 1u);
+  EXPECT_EQ(pc.server_prompt_tokens_min, 42);
+  rs[1].server_prompt_tokens = rs[2].server_prompt_tokens = -1;
 
   // With a --duration window the rates use the window instead.
   PointMetrics w = compute_point_metrics(rs, 2000 * ms);
@@ -232,6 +246,12 @@ TEST(SseParser, ChatChunks) {
   const auto last = classify_sse_data(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"completion_tokens":5}})");
   EXPECT_EQ(last.kind, SseKind::kNoToken);
   EXPECT_EQ(last.completion_tokens, 5);
+  EXPECT_EQ(last.prompt_tokens, -1);  // not reported: unknown, not 0
+  // The final usage event's prompt count is the server's (its tokenizer, its chat template).
+  const auto usage = classify_sse_data(R"({"choices":[],"usage":{"prompt_tokens":37,"completion_tokens":5}})");
+  EXPECT_EQ(usage.kind, SseKind::kUsage);
+  EXPECT_EQ(usage.prompt_tokens, 37);
+  EXPECT_EQ(classify_sse_data(R"({"choices":[],"usage":{"prompt_tokens":"37","completion_tokens":5}})").prompt_tokens, -1);
 }
 
 // Feeds whole streams through the parser and counts token events, so a server's framing of the

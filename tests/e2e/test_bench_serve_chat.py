@@ -92,6 +92,9 @@ if doc:
     check(p["completed"] == 3 and p["failed"] == 0, "completed %s" % p)
     for r in p["requests"]:
         check(r["token_events"] == 6 and r["tokens"] == 6, "token events %s" % r)
+        check(r["server_prompt_tokens"] == 20, "server prompt tokens %s" % r["server_prompt_tokens"])
+    check(p["server_prompt_tokens"] == {"mean": 20.0, "min": 20, "max": 20, "n": 3},
+          "point server prompt tokens %s" % p["server_prompt_tokens"])
     check(abs(p["ttft_ms"]["p50"] - 1000 * FIRST) < 60, "TTFT %.1f ms, want ~200" % p["ttft_ms"]["p50"])
     check(abs(p["itl_ms"]["p50"] - 1000 * GAP) < 25, "ITL %.1f ms, want ~50" % p["itl_ms"]["p50"])
 
@@ -109,6 +112,7 @@ if doc:
     check(all(r["token_events"] == 3 and r["tokens"] == 3 for r in p["requests"]),
           "sglang-style token events %s" % [(r["token_events"], r["tokens"]) for r in p["requests"]])
 
+counted = []
 with tempfile.TemporaryDirectory() as tmp:
     model = os.path.join(tmp, "q.gguf")
     r = run("model", "synth", "--preset", "tiny-qwen3", "--dtype", "f32", "-o", model)
@@ -128,6 +132,8 @@ with tempfile.TemporaryDirectory() as tmp:
             check(all(r["tokens"] == 5 and 1 <= r["token_events"] <= 5 for r in p["requests"]),
                   "tokens %s" % [(r["tokens"], r["token_events"]) for r in p["requests"]])
             check(p["ttft_ms"]["n"] == 4 and p["ttft_ms"]["p50"] <= p["e2e_ms"]["p50"], "ttft %s" % p["ttft_ms"])
+            counted = [r["server_prompt_tokens"] for r in p["requests"]]
+            check(all(isinstance(c, int) for c in counted), "server prompt tokens %s" % counted)
     server.terminate()
     _, err = server.communicate(timeout=30)
     check(server.returncode == 0, "server exit %s" % server.returncode)
@@ -136,6 +142,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check(st is not None and int(st.group(1)) == 4 and int(st.group(3)) == 20, "server stats: %s" % err[-400:])
     if st:
         check(int(st.group(2)) > 4 * 16, "prompt tokens %s include the template's" % st.group(2))
+        # The bench's per-request counts (usage.prompt_tokens) add up to the server's own total.
+        if counted and all(isinstance(c, int) for c in counted):
+            check(sum(counted) == int(st.group(2)), "usage prompt tokens %d vs server stats %s"
+                  % (sum(counted), st.group(2)))
 
 if failures:
     print("%d failure(s)" % len(failures))

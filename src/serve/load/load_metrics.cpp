@@ -41,6 +41,13 @@ PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64
     ++m.completed;
     last_end = std::max(last_end, r.end_ns);
     m.output_tokens += r.tokens;
+    if (r.server_prompt_tokens >= 0) {
+      const int64_t t = r.server_prompt_tokens;
+      m.server_prompt_tokens_min = m.server_prompt_tokens_n == 0 ? t : std::min(m.server_prompt_tokens_min, t);
+      m.server_prompt_tokens_max = m.server_prompt_tokens_n == 0 ? t : std::max(m.server_prompt_tokens_max, t);
+      m.server_prompt_tokens_sum += t;
+      ++m.server_prompt_tokens_n;
+    }
     const int64_t e = r.end_ns - r.start_ns;
     e2e.push_back(e);
     if (!r.token_ns.empty()) {

@@ -18,6 +18,7 @@ struct RequestSample {
   std::vector<int64_t> token_ns;  // arrival time of every token event
   int64_t end_ns = -1;            // end of the stream (or of the failure)
   int64_t tokens = 0;             // usage.completion_tokens when given, else token events
+  int64_t server_prompt_tokens = -1;  // usage.prompt_tokens when given (the server's tokenizer and template)
   std::string error;              // empty when it completed; else the error kind
   std::string error_detail;       // what the server (or the transport) said about it, when anything
   bool incomplete = false;        // still in flight when a --duration window closed
@@ -37,6 +38,10 @@ struct PointMetrics {
   std::map<std::string, size_t> errors;  // kind -> count
   std::map<std::string, std::string> error_examples;  // kind -> the first such request's detail
   int64_t output_tokens = 0;              // completed requests' tokens
+  // usage.prompt_tokens over the completed requests that reported it (n = how many did): with text
+  // or chat prompts the only true prompt length is the server's count.
+  int64_t server_prompt_tokens_sum = 0, server_prompt_tokens_min = 0, server_prompt_tokens_max = 0;
+  size_t server_prompt_tokens_n = 0;
   double duration_s = 0;                  // see point_duration below
   double req_per_s = 0, tok_per_s = 0;    // completed requests (tokens) / duration
   Dist ttft, itl, tpot, e2e;

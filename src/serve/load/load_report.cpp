@@ -62,6 +62,11 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
     o << "\n" << (closed ? "concurrency " : "rate ") << point_label(p.spec) << ": sent " << m.sent << ", completed "
       << m.completed << ", failed " << m.failed << ", incomplete " << m.incomplete << ", output tokens "
       << m.output_tokens << ", duration " << fmt("%.3f s", m.duration_s) << "\n";
+    if (m.server_prompt_tokens_n > 0)
+      o << "  prompt tokens (the server's usage.prompt_tokens): mean "
+        << fmt("%.1f", static_cast<double>(m.server_prompt_tokens_sum) / static_cast<double>(m.server_prompt_tokens_n))
+        << ", min " << m.server_prompt_tokens_min << ", max " << m.server_prompt_tokens_max << " (n "
+        << m.server_prompt_tokens_n << ")\n";
     auto row = [&](const char* name, const Dist& d) {
       o << "  " << name << fmt(" p50 %.1f", d.p50) << fmt("  p90 %.1f", d.p90) << fmt("  p99 %.1f", d.p99)
         << fmt("  mean %.1f ms", d.mean) << "  (n " << d.n << ")\n";
@@ -130,6 +135,14 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["errors"] = m.errors;
     pj["error_examples"] = m.error_examples;
     pj["output_tokens"] = m.output_tokens;
+    pj["server_prompt_tokens"] =
+        m.server_prompt_tokens_n == 0
+            ? nlohmann::json()
+            : nlohmann::json{{"mean", static_cast<double>(m.server_prompt_tokens_sum) /
+                                          static_cast<double>(m.server_prompt_tokens_n)},
+                             {"min", m.server_prompt_tokens_min},
+                             {"max", m.server_prompt_tokens_max},
+                             {"n", m.server_prompt_tokens_n}};
     pj["duration_s"] = m.duration_s;
     pj["req_per_s"] = m.req_per_s;
     pj["tok_per_s"] = m.tok_per_s;
@@ -147,6 +160,7 @@ nlohmann::json to_json(const BenchRun& run) {
       rj["ttft_ms"] = has_tok ? nlohmann::json(static_cast<double>(r.token_ns[0] - r.start_ns) / 1e6) : nlohmann::json();
       rj["e2e_ms"] = r.end_ns >= 0 ? nlohmann::json(static_cast<double>(r.end_ns - r.start_ns) / 1e6) : nlohmann::json();
       rj["tokens"] = r.tokens;
+      rj["server_prompt_tokens"] = r.server_prompt_tokens >= 0 ? nlohmann::json(r.server_prompt_tokens) : nlohmann::json();
       rj["token_events"] = r.token_ns.size();
       nlohmann::json itl = nlohmann::json::array();
       for (size_t i = 1; i < r.token_ns.size(); ++i) itl.push_back(static_cast<double>(r.token_ns[i] - r.token_ns[i - 1]) / 1e6);

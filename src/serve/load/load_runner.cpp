@@ -110,6 +110,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   int64_t usage_tokens = -1;
   SseParser parser([&](const SseEvent& ev) {
     const int64_t now = since(s, Clock::now());
+    if (ev.prompt_tokens >= 0) r.server_prompt_tokens = ev.prompt_tokens;
     switch (ev.kind) {
       case SseKind::kToken:
         r.token_ns.push_back(now);

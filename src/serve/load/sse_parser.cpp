@@ -33,6 +33,9 @@ SseEvent classify_sse_data(std::string_view data) {
   if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("completion_tokens") &&
       j["usage"]["completion_tokens"].is_number_integer())
     ev.completion_tokens = j["usage"]["completion_tokens"].get<int64_t>();
+  if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("prompt_tokens") &&
+      j["usage"]["prompt_tokens"].is_number_integer())
+    ev.prompt_tokens = j["usage"]["prompt_tokens"].get<int64_t>();
   if (!j.contains("choices") || !j["choices"].is_array()) {
     ev.message = "event has no choices array";
     return ev;

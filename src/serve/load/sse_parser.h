@@ -23,6 +23,7 @@ enum class SseKind {
 struct SseEvent {
   SseKind kind = SseKind::kMalformed;
   int64_t completion_tokens = -1;  // from "usage" (kUsage, or a token event that carries usage)
+  int64_t prompt_tokens = -1;      // usage.prompt_tokens: the server's count of the prompt, template included
   std::string message;             // kError: the error message; kMalformed: what was wrong
 };
 
