@@ -10,6 +10,7 @@
 
 #include "analysis/fusion.h"
 #include "analysis/fusion_sequences.h"
+#include "analysis/launch.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -191,6 +192,22 @@ TEST(FusionChains, LaunchPartOfOverlappingCallAndGraphLaunch) {
   EXPECT_EQ(seq.graphs.kernels, 3);
   EXPECT_EQ(seq.graphs.api_time, 40);
   EXPECT_EQ(seq.graphs.launch_part, 40);
+}
+
+// A launch call with no measured end (dur -1, a recording whose return probe did not fire): the
+// queue part cannot be told apart, so docs/metrics.md puts its whole latency in the launch part.
+// Fusion's launch parts must be the ones analyze sums into tklqt_launch.
+TEST(FusionChains, UnknownCallDurationChargesTheWholeLatency) {
+  TraceBuilder b;
+  b.kernel("A", 0, -1, 300);       // l = 300, launch part 300
+  b.kernel("B", 1000, 50, 1200);   // l = 200, q = 150, launch part 50
+  b.api("cudaGraphLaunch", ApiKind::GraphLaunch, 2000, -1, 99);
+  b.gpu("G1", 2400, 99);           // l = 400 (graph's first kernel), launch part 400
+  b.gpu("G2", 2600, 99);
+  const KernelSequences seq = build_kernel_sequences(b.t);
+  EXPECT_EQ(seq.launch_part, (std::vector<ns_t>{300, 50, 400, 0}));
+  EXPECT_EQ(seq.graphs.launch_part, 400);
+  EXPECT_EQ(analyze_launches(b.t).tklqt_launch, 300 + 50 + 400);
 }
 
 TEST(FusionChains, RejectsBadOptions) {

@@ -336,6 +336,35 @@ TEST(LaunchMetrics, RuntimeAndDriverCallSharingAnIdCountOnce) {
   EXPECT_EQ(a.tklqt_queue, 1'000);
 }
 
+// The launching thread is the one that issued the most logical launches (docs/metrics.md): a
+// launch recorded twice, as the runtime call and the driver call it made (one correlation id),
+// counts once there as it does everywhere else.
+TEST(LaunchMetrics, LaunchingThreadCountsARuntimeAndDriverPairOnce) {
+  Builder b;
+  b.op("forward", 1'000, 19'000, -1, 10);  // window start 1000; covers thread 10 to the end
+  // Thread 10: two logical launches, each seen as runtime + driver call (4 launch calls).
+  b.call("cudaLaunchKernel", 2'000, 1'000, 1, -1, 10);
+  b.call("cuLaunchKernel", 2'200, 500, 1, -1, 10);
+  b.call("cudaLaunchKernel", 4'000, 1'000, 2, -1, 10);
+  b.call("cuLaunchKernel", 4'200, 500, 2, -1, 10);
+  // Thread 20: three launches, one call each.
+  b.call("cudaLaunchKernel", 3'000, 500, 3, -1, 20);
+  b.call("cudaLaunchKernel", 6'000, 500, 4, -1, 20);
+  b.call("cudaLaunchKernel", 8'000, 500, 5, -1, 20);
+  b.gpu("k1", 5'000, 1'000, 1);
+  b.gpu("k2", 7'000, 1'000, 2);
+  b.gpu("k3", 9'000, 1'000, 3);
+  b.gpu("k4", 11'000, 1'000, 4);
+  b.gpu("k5", 13'000, 1'000, 5);  // window end 14000: IL = 13000
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.duplicate_correlation_calls, 2);
+  EXPECT_EQ(a.launch_thread_tid, 20);
+  EXPECT_EQ(a.launch_thread_launches, 3);
+  EXPECT_EQ(a.inference_latency, 13'000);
+  EXPECT_EQ(a.host_active, 3 * 500);  // thread 20 has no operators: its three calls
+  EXPECT_EQ(a.cpu_idle, 13'000 - 3 * 500);
+}
+
 TEST(LaunchMetrics, UnknownCallDurationPutsLatencyInTheLaunchPart) {
   Builder b;
   b.call("cuLaunchKernel", 1'000, -1, 1);

@@ -19,8 +19,9 @@ struct Linkage {
 
 ns_t launch_part_of(const ApiCallTable& api, uint32_t call, ns_t gpu_start) {
   const ns_t latency = std::max<ns_t>(0, gpu_start - api.start[call]);
-  // An unknown duration (-1) leaves the queue part unknown: charge nothing rather than guess.
-  if (api.dur[call] < 0) return 0;
+  // An unknown duration (-1) leaves the queue part unknown: the whole latency is the launch part,
+  // as docs/metrics.md defines it and analyze sums it (tklqt_launch), so both verbs agree.
+  if (api.dur[call] < 0) return latency;
   const ns_t queue = std::max<ns_t>(0, gpu_start - (api.start[call] + api.dur[call]));
   return latency - queue;
 }

@@ -87,7 +87,7 @@ class LaunchThreads {
 
 // First pass over the API table: a link (its call and nothing linked yet) for every launch call
 // that can own GPU work, in table order, and each call's link row for the GPU pass (kNone for
-// other calls and duplicates); the call counts; launches per thread. The links are made here and
+// other calls and duplicates); the call counts; logical launches per thread. The links are made here and
 // trimmed in finish_links(), so the GPU pass adds straight into them: a separate per-call array of
 // what the GPU work adds up to was 16 bytes a call of fresh memory.
 std::vector<uint32_t> open_links(const ApiCallTable& api, const std::vector<uint8_t>& duplicate, LaunchThreads& threads,
@@ -111,8 +111,10 @@ std::vector<uint32_t> open_links(const ApiCallTable& api, const std::vector<uint
     if (!is_launch(kind)) continue;
     ++launches;
     graphs += kind == ApiKind::GraphLaunch;
-    threads.add(pid_col[r], tid_col[r]);
+    // A duplicate is the second record of a launch already counted (the driver call a runtime
+    // call made): the launching thread is chosen by logical launches, so it does not count twice.
     if (dup && dup[r]) continue;
+    threads.add(pid_col[r], tid_col[r]);
     link_col[r] = static_cast<uint32_t>(a.links.size());
     blank.api = r;
     a.links.push_back(blank);

@@ -83,7 +83,7 @@ struct LaunchAnalysis {
   int64_t orphan_activities = 0;    // GPU activities with no launch call
   int64_t orphan_launch_calls = 0;  // launch calls with no GPU activity
   int64_t launch_thread_pid = -1, launch_thread_tid = -1;  // thread that issued the most launches
-  int64_t launch_thread_launches = 0;  // launch calls that thread issued
+  int64_t launch_thread_launches = 0;  // logical launches that thread issued (no duplicates)
   ns_t host_sync = 0;                  // union of that thread's sync calls inside the IL window
   // Correlation bookkeeping beyond the two orphan kinds (docs/metrics.md: nothing dropped silently).
   int64_t activities_of_other_calls = 0;     // GPU work correlated with a non-launch call (cudaMemcpy)
