@@ -1,6 +1,9 @@
 #include "cli/load_noting.h"
 
+#include <cstdint>
+#include <exception>
 #include <iostream>
+#include <string>
 
 namespace infertrace::cli {
 
@@ -15,9 +18,38 @@ std::string incomplete_recording_note(const Trace& t) {
   return note + ". The figures cover only what was recorded up to there.";
 }
 
+std::string dropped_events_note(const Trace& t) {
+  if (t.source != TraceSource::Recording) return {};
+  std::string what;
+  int64_t total = 0;
+  const auto add = [&](const std::string& label, const std::string& key) {
+    const auto it = t.meta.find(key);
+    if (it == t.meta.end()) return;
+    int64_t n = 0;
+    try {
+      n = std::stoll(it->second);
+    } catch (const std::exception&) {
+      return;
+    }
+    if (n <= 0) return;
+    total += n;
+    what += (what.empty() ? "" : ", ") + label + " " + std::to_string(n);
+  };
+  // META keys are sorted: dropped.api, dropped.irq, ... (docs/recording-format.md).
+  for (auto it = t.meta.lower_bound("dropped."); it != t.meta.end() && it->first.rfind("dropped.", 0) == 0; ++it)
+    add(it->first.substr(8), it->first);
+  add("CUPTI ring records", "cupti.ring_dropped_records");
+  add("CUPTI activity records", "cupti.activity_dropped");
+  if (total == 0) return {};
+  return t.file + ": the recorder lost " + std::to_string(total) + " events (" + what +
+         "): its buffers were full. Counts, rates and profiles of those event types are lower bounds; record "
+         "again with a larger --expected-rate.";
+}
+
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts) {
   Trace t = load_trace(path, opts);
   if (const std::string note = incomplete_recording_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
+  if (const std::string note = dropped_events_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   return t;
 }
 

@@ -1,6 +1,7 @@
 // load_trace() for the verbs, saying on stderr when a recording is incomplete: the recorder was
 // killed (or is still writing), so the figures cover only what it wrote up to then. The reader
-// keeps such a prefix on purpose (docs/recording-format.md); a user must still be told.
+// keeps such a prefix on purpose (docs/recording-format.md); a user must still be told. So must they
+// when the recorder lost events (its ring buffer full): the counts of those types are lower bounds.
 #pragma once
 
 #include <iosfwd>
@@ -13,7 +14,12 @@ namespace infertrace::cli {
 // The note for an incomplete recording (empty for a complete one or a Kineto trace).
 std::string incomplete_recording_note(const Trace& t);
 
-// load_trace(path, opts), then incomplete_recording_note() on `err` when there is one.
+// The note for a recording whose recorder lost events (META dropped.<type>, CUPTI's ring and
+// activity drops); empty when none were lost.
+std::string dropped_events_note(const Trace& t);
+
+// load_trace(path, opts), then incomplete_recording_note() and dropped_events_note() on stderr when
+// there are any.
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts = {});
 
 }  // namespace infertrace::cli

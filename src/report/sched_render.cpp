@@ -1,5 +1,6 @@
 #include "report/sched_render.h"
 
+#include <exception>
 #include <optional>
 #include <string>
 
@@ -89,6 +90,17 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["launches"] = a.launches;
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
+  // Events the recorder lost (ring buffer full), per type as its META says: the counts below are
+  // lower bounds for any type listed with a non-zero value. Empty for a Kineto trace.
+  json dropped = json::object();
+  for (auto it = t.meta.lower_bound("dropped."); it != t.meta.end() && it->first.rfind("dropped.", 0) == 0; ++it) {
+    try {
+      dropped[it->first.substr(8)] = std::stoll(it->second);
+    } catch (const std::exception&) {
+      // not a number: left out, as the reader leaves any malformed META value alone
+    }
+  }
+  j["dropped"] = std::move(dropped);
   j["pairs"] = {{"all", interval_json(a, a.all)},
                 {"clean", interval_json(a, a.clean)},
                 {"interrupted", interval_json(a, a.interrupted)},

@@ -260,9 +260,27 @@ with tempfile.TemporaryDirectory() as tmp:
     long_run = subprocess.Popen([workload, "1", "400000", "0", "0"], stdout=subprocess.DEVNULL)
     time.sleep(0.3)
     pid_rec = os.path.join(tmp, "pid.itrace")
-    p3 = run("record", "-o", pid_rec, "--cuda", "uprobe", "--duration", "1", "--lib",
-             os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
-             "--pid", str(long_run.pid))
+    rec_proc = subprocess.Popen([exe, "record", "-o", pid_rec, "--cuda", "uprobe", "--duration", "1", "--lib",
+                                 os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
+                                 "--pid", str(long_run.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The last CLOCK_MONOTONIC time (bpf_ktime_get_ns's clock) at which the recorder held no BPF link
+    # yet: nothing of the process can be recorded before it, so no thread of it may be stamped earlier
+    # (its live threads were stamped with the recorder's start, before the ~70 ms of loading).
+    before_links = None
+    while rec_proc.poll() is None:
+        t = time.monotonic_ns()
+        try:
+            fds = os.listdir(f"/proc/{rec_proc.pid}/fd")
+            links = sum(os.readlink(f"/proc/{rec_proc.pid}/fd/{fd}") == "anon_inode:bpf_link" for fd in fds
+                        if os.path.exists(f"/proc/{rec_proc.pid}/fd/{fd}"))
+        except OSError:
+            links = 0
+        if links:
+            break
+        before_links = t
+        time.sleep(0.001)
+    out3, err3 = rec_proc.communicate(timeout=300)
+    p3 = subprocess.CompletedProcess(rec_proc.args, rec_proc.returncode, out3, err3)
     still_running = long_run.poll() is None
     long_run.kill()
     long_run.wait()
@@ -275,6 +293,9 @@ with tempfile.TemporaryDirectory() as tmp:
                   for r in read_csv(os.path.join(tmp, "pid", name))[1]]
         span = (max(stamps) - min(stamps)) / 1e9 if stamps else 0
         check(0.5 < span < 1.2, f"--pid --duration 1 recorded {span:.2f} s of events")
+        th = [r for r in read_csv(os.path.join(tmp, "pid", "threads.csv"))[1] if int(r["pid"]) == long_run.pid]
+        check(before_links is not None and th and all(int(r["first_ts_ns"]) > before_links for r in th),
+              f"--pid: threads stamped before the probes existed (no BPF link at {before_links}): {th}")
 
     # A command that cannot start is an error of record (exit 1), not a recording of exit status 127.
     e = run("record", "-o", os.path.join(tmp, "none.itrace"), "--", "/nonexistent/command")
