@@ -66,6 +66,8 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
   std::optional<int64_t> max_completion_tokens;
   ChatRenderOptions render;
   render.bos = chat.bos;
+  render.bos_token = chat.bos_token;
+  render.eos_token = chat.eos_token;
   render.today = chat.today;
   CompletionRequest r = parse_request_options(j, limits, seed, [&](const std::string& key, const json& v) {
     if (key == "messages") return true;  // after the options: its errors come with a known max_tokens

@@ -81,7 +81,8 @@ class ConnectionStream : public httplib::Stream {
     if (pos_ == len_) {
       if (!is_readable()) {
         // In the head, only its deadline makes a socket unreadable (a closed one reads as 0 bytes).
-        if (in_head_) refuse(408, "the request head did not arrive within " + std::to_string(kHeadDeadline.count()) + " s");
+        if (in_head_)
+          refuse(408, "the request head did not arrive within " + std::to_string(kHeadDeadline.count()) + " s");
         return -1;
       }
       ssize_t n;
