@@ -2,9 +2,10 @@
 limits"), each checked on a running server:
 - a client trickling its request head a byte every 0.9 s gets 408 and its connection closed once
   the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
-  handler thread for as long as it kept trickling);
+  handler thread for as long as it kept trickling); a head over 64 KiB gets 431;
 - a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count)
   or with a Content-Length (refused before its bytes are read: a declared 1 GiB is answered at once);
+  a body sent to a path the server does not serve is not read either (404 at once);
 - completion ids are unique across servers (they counted from 0 in every process);
 - a non-streamed request whose client closes its connection stops generating (its slot is free for
   the next request at once, not after max_tokens) and is counted as cancelled."""
@@ -132,6 +133,15 @@ with tempfile.TemporaryDirectory() as tmp:
         check(status_of(got) == 408 and b'"code":408' in got and 9 <= waited < 13,
               "trickled head: %.1f s, %r" % (waited, got[:200]))
         print("trickled head answered after %.1f s" % waited)
+
+        # A head over 64 KiB, sent at once: 431, not a thread busy collecting headers.
+        got = raw_exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: %s\r\n" % (b"p" * 4000) * 20 + b"\r\n")
+        check(status_of(got) == 431 and b'"code":431' in got, "80 KB head: %r" % got[:300])
+        # A body sent to another path is not read: 404 at once, though 1 GiB is declared.
+        t0 = time.time()
+        got = raw_exchange(port, b"POST /v1/other HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (1 << 30),
+                           timeout=20)
+        check(status_of(got) == 404 and time.time() - t0 < 3, "body to /v1/other: %.1f s %r" % (time.time() - t0, got[:200]))
 
         # 2. Chunked body over the cap: 413, with a body of the JSON error shape. 33 chunks of 1 MiB.
         chunk = b"%x\r\n" % (1 << 20) + b" " * (1 << 20) + b"\r\n"
