@@ -3,12 +3,14 @@ limits"), each checked on a running server:
 - a client trickling its request head a byte every 0.9 s gets 408 and its connection closed once
   the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
   handler thread for as long as it kept trickling); a head over 64 KiB gets 431;
-- a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count)
+- a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
+  gzipped (inflated bytes count)
   or with a Content-Length (refused before its bytes are read: a declared 1 GiB is answered at once);
   a body sent to a path the server does not serve is not read either (404 at once);
 - completion ids are unique across servers (they counted from 0 in every process);
 - a non-streamed request whose client closes its connection stops generating (its slot is free for
   the next request at once, not after max_tokens) and is counted as cancelled."""
+import gzip
 import http.client
 import json
 import os
@@ -153,6 +155,15 @@ with tempfile.TemporaryDirectory() as tmp:
         body = json.dumps({"prompt": "a b c", "max_tokens": 2}).encode()
         got = raw_exchange(port, head, [b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"])
         check(status_of(got) == 200 and b'"text_completion"' in got, "chunked small body: %r" % got[:300])
+        # Compressed: the cap counts the decompressed bytes (40 KB of gzip that inflate to 40 MiB).
+        gz_head = (b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n")
+        bomb = gzip.compress(b" " * (40 << 20))
+        got = raw_exchange(port, gz_head % len(bomb), [bomb])
+        check(status_of(got) == 413, "gzip of 40 MiB: %r" % got[:300])
+        small = gzip.compress(json.dumps({"prompt": "a b c", "max_tokens": 2}).encode())
+        got = raw_exchange(port, gz_head % len(small), [small])
+        check(status_of(got) == 200 and b'"text_completion"' in got, "small gzip body: %r" % got[:300])
         # A declared Content-Length over the cap: 413 at once, nothing of the body sent.
         t0 = time.time()
         got = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
