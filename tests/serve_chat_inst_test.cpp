@@ -74,6 +74,47 @@ std::string mistral_v7(const std::string& sp) {
          "endif %}{% endfor %}";
 }
 
+// Mistral-7B-Instruct-v0.3's logic with a tool branch of our own in each place its template has one.
+const std::string kMistralV3Tools =
+    "{{- bos_token }}\n"
+    "{%- set user_messages = messages | selectattr('role', 'equalto', 'user') | list %}\n"
+    "{%- for message in messages %}\n"
+    "  {%- if message['role'] == 'user' %}\n"
+    "    {%- if tools and (message == user_messages[-1]) %}{{- ' [TOOLS] ' + tools|tojson }}{%- endif %}\n"
+    "    {{- ' [INST] ' + message['content'] + ' [/INST]' }}\n"
+    "  {%- elif message['role'] == 'assistant' %}\n"
+    "    {%- if message.tool_calls is defined and message.tool_calls|length > 0 %}{{- ' [CALLS] ' + eos_token }}\n"
+    "    {%- elif message.content is defined %}{{- ' ' + message.content + ' ' + eos_token }}\n"
+    "    {%- endif %}\n"
+    "  {%- elif message['role'] == 'tool' %}{{- ' [RESULTS] ' + message.content }}\n"
+    "  {%- endif %}\n"
+    "{%- endfor %}\n";
+
+// Mistral-Nemo's logic (v3 without the spaces), its tool branches ours.
+const std::string kMistralV3Tekken =
+    kSystemFirst +
+    "{%- if not tools is defined %}{%- set tools = none %}{%- endif %}\n"
+    "{%- set user_messages = loop_messages | selectattr('role', 'equalto', 'user') | list %}\n"
+    "{%- for message in loop_messages | rejectattr('role', 'equalto', 'tool') | rejectattr('role', 'equalto', "
+    "'tool_results') | selectattr('tool_calls', 'undefined') %}\n" +
+    kAlternate +
+    "{%- endfor %}\n"
+    "{{- bos_token }}\n"
+    "{%- for message in loop_messages %}\n"
+    "  {%- if message['role'] == 'user' %}\n"
+    "    {%- if tools is not none and (message == user_messages[-1]) %}{{- '[TOOLS]' + tools|tojson }}{%- endif %}\n"
+    "    {%- if loop.last and system_message is defined %}\n"
+    "      {{- '[INST]' + system_message + '\\n\\n' + message['content'] + '[/INST]' }}\n"
+    "    {%- else %}\n"
+    "      {{- '[INST]' + message['content'] + '[/INST]' }}\n"
+    "    {%- endif %}\n"
+    "  {%- elif message['role'] == 'tool_calls' or message.tool_calls is defined %}{{- '[CALLS]' + eos_token }}\n"
+    "  {%- elif message['role'] == 'assistant' %}\n"
+    "    {{- message['content'] + eos_token }}\n"
+    "  {%- elif message['role'] == 'tool_results' or message['role'] == 'tool' %}\n"
+    "    {{- '[RESULTS]' + message.content }}\n" +
+    kRefuseOthers;
+
 ChatTemplate detect(const std::string& text) {
   std::string why;
   const auto t = ChatTemplate::detect(text, &why);
@@ -178,6 +219,41 @@ TEST(ChatInst, MistralV7) {
             "[INST]a[/INST][INST]b[/INST][SYSTEM_PROMPT]s[/SYSTEM_PROMPT]");
 }
 
+TEST(ChatInst, WithoutDeadBranches) {
+  const std::vector<std::string_view> dead = {"d"};
+  EXPECT_EQ(without_dead_branches("{%ifa%}{{1}}{%elifd%}{{2}}{%else%}{{3}}{%endif%}", dead),
+            "{%ifa%}{{1}}{%else%}{{3}}{%endif%}");
+  EXPECT_EQ(without_dead_branches("{%ifd%}{{1}}{%elifb%}{{2}}{%endif%}", dead), "{%ifb%}{{2}}{%endif%}");
+  EXPECT_EQ(without_dead_branches("{%ifd%}{{1}}{%else%}{{3}}{%endif%}", dead), "{{3}}");
+  EXPECT_EQ(without_dead_branches("{%forxiny%}{%ifd%}{{\"%}\"}}{%endif%}{{x}}{%endfor%}", dead),
+            "{%forxiny%}{{x}}{%endfor%}");
+  // Nested: a dead branch inside a live one.
+  EXPECT_EQ(without_dead_branches("{%ifa%}{%ifd%}{{1}}{%endif%}{{2}}{%endif%}", dead), "{%ifa%}{{2}}{%endif%}");
+}
+
+TEST(ChatInst, MistralV3WithToolBranches) {
+  const ChatTemplate tools = detect(kMistralV3Tools);
+  EXPECT_EQ(tools.name(), "mistral-v3 (tool branches) ([INST])");
+  // System messages are not written, turns need not alternate.
+  EXPECT_EQ(tools.render(kWithSystem, options()), " [INST]  hi  [/INST]  hello  </s> [INST] how? [/INST]");
+  EXPECT_EQ(tools.render({{"user", "a"}, {"user", "b"}}, options()), " [INST] a [/INST] [INST] b [/INST]");
+  const ChatTemplate tekken = detect(kMistralV3Tekken);
+  EXPECT_EQ(tekken.name(), "mistral-v3-tekken (tool branches) ([INST])");
+  EXPECT_EQ(tekken.render(kWithSystem, options()), "[INST] hi [/INST] hello </s>[INST] Be brief. \n\nhow?[/INST]");
+  EXPECT_THROW(tekken.render({{"user", "a"}, {"user", "b"}}, options()), std::invalid_argument);
+  // It tests `tools is not none`: a request's "tools": [] would write an empty tool list.
+  ChatRenderOptions o = options();
+  o.tools_listed = true;
+  EXPECT_THROW(tekken.render(kWithoutSystem, o), std::invalid_argument);
+  EXPECT_EQ(tools.render(kWithoutSystem, o), tools.render(kWithoutSystem, options()));
+  // A tool branch under a condition that can hold here is not dead: refused.
+  std::string live = kMistralV3Tools;
+  live.replace(live.find("tools and (message"), 18, "true and (message");
+  EXPECT_FALSE(ChatTemplate::detect(live, nullptr).has_value());
+  // Nor is a statement no marker holds (here one that would raise in Jinja).
+  EXPECT_FALSE(ChatTemplate::detect("{%- set x = nothing() %}" + kMistralV3Tools, nullptr).has_value());
+}
+
 // [INST] templates whose output the renderers would not reproduce: refused, the variants named.
 TEST(ChatInst, Refusals) {
   // One more write (a default system message when there is none).
@@ -190,7 +266,7 @@ TEST(ChatInst, Refusals) {
   std::string spacing = mistral_v01("message['content'] + eos_token");
   spacing.replace(spacing.find("' [/INST]'"), 10, "'[/INST]'");
   EXPECT_NE(refusal(spacing).find("mistral-v0.1"), std::string::npos);
-  // Tool handling (Mistral-7B-Instruct-v0.3's and Mistral-Nemo's shapes) is not rendered.
+  // Tool handling other than in the branches the variants above have is not rendered.
   EXPECT_NE(refusal("{%- for message in messages %}{%- if tools and message['role'] == 'user' %}{{- "
                     "'[AVAILABLE_TOOLS]' }}{%- endif %}{{- '[INST] ' + message['content'] + '[/INST]' }}{%- endfor %}")
                 .find("tool handling"),

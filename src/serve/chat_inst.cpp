@@ -1,5 +1,6 @@
 #include "serve/chat_inst.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "serve/chat_template.h"
@@ -46,8 +47,94 @@ void write_literal(const std::string& s, std::string& code) {
   code += '"';
 }
 
-// The markers of one variant: fragments of jinja_code() that must all be there, and how many
-// {{ }} tags the template has (every one of them is among the markers, so nothing else is written).
+// The tags of jinja_code()'s code, in order (string literals may hold "}}" or "%}").
+std::vector<std::string> split_tags(const std::string& code) {
+  std::vector<std::string> tags;
+  size_t i = 0;
+  while (i + 1 < code.size()) {
+    const std::string_view closer = code[i + 1] == '{' ? "}}" : "%}";
+    size_t j = i + 2;
+    bool quoted = false;
+    while (j < code.size() && (quoted || code.compare(j, 2, closer) != 0)) {
+      if (code[j] == '\\' && quoted) ++j;
+      else if (code[j] == '"') quoted = !quoted;
+      ++j;
+    }
+    j = std::min(code.size(), j + 2);
+    tags.push_back(code.substr(i, j - i));
+    i = j;
+  }
+  return tags;
+}
+
+bool starts(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// Appends tags[i...] to out, if-chains without their dead branches, up to the tag that ends the
+// enclosing block (elif, else, endif, endfor), whose index it returns.
+size_t emit_block(const std::vector<std::string>& tags, size_t i, std::string& out,
+                  const std::vector<std::string_view>& dead) {
+  while (i < tags.size()) {
+    const std::string& t = tags[i];
+    if (starts(t, "{%elif") || t == "{%else%}" || t == "{%endif%}" || t == "{%endfor%}") return i;
+    if (starts(t, "{%if")) {
+      std::vector<std::pair<std::string, std::string>> branches;  // condition, body
+      std::string else_body;
+      bool has_else = false;
+      std::string body;
+      i = emit_block(tags, i + 1, body, dead);
+      branches.emplace_back(t.substr(4, t.size() - 6), body);
+      while (i < tags.size()) {
+        const std::string& u = tags[i];
+        if (starts(u, "{%elif")) {
+          std::string b;
+          const size_t next = emit_block(tags, i + 1, b, dead);
+          branches.emplace_back(u.substr(6, u.size() - 8), b);
+          i = next;
+        } else if (u == "{%else%}" && !has_else) {
+          has_else = true;
+          i = emit_block(tags, i + 1, else_body, dead);
+        } else {
+          if (u == "{%endif%}") ++i;
+          break;
+        }
+      }
+      std::erase_if(branches,
+                    [&](const auto& b) { return std::find(dead.begin(), dead.end(), b.first) != dead.end(); });
+      if (branches.empty()) {
+        if (has_else) out += else_body;
+        continue;
+      }
+      for (size_t k = 0; k < branches.size(); ++k)
+        out += (k == 0 ? "{%if" : "{%elif") + branches[k].first + "%}" + branches[k].second;
+      if (has_else) out += "{%else%}" + else_body;
+      out += "{%endif%}";
+      continue;
+    }
+    out += t;
+    ++i;
+    if (starts(t, "{%for")) {
+      i = emit_block(tags, i, out, dead);
+      if (i < tags.size() && tags[i] == "{%endfor%}") out += tags[i++];
+    }
+  }
+  return i;
+}
+
+// Conditions false for every conversation rendered here: no tools (a request with tools is
+// refused; `tools: []` too for templates that test `tools is not none`), no message with tool calls,
+// no tool role.
+const std::vector<std::string_view> kNoTools = {
+    "toolsand(message==user_messages[-1])",
+    "toolsisnotnoneand(message==user_messages[-1])",
+    "message.tool_callsisdefinedandmessage.tool_calls|length>0",
+    "message[\"role\"]==\"tool_calls\"ormessage.tool_callsisdefined",
+    "message[\"role\"]==\"tool\"",
+    "message[\"role\"]==\"tool_results\"ormessage[\"role\"]==\"tool\"",
+};
+
+// The markers of one variant: fragments of jinja_code() that must all be there and together hold
+// every tag of the template's live code (but endif and endfor), so nothing else is evaluated or
+// written; and how many {{ }} tags it has.
 struct Shape {
   InstVariant variant;
   int outputs;
@@ -98,6 +185,25 @@ const std::vector<Shape>& shapes() {
         "{%ifloop.lastandsystem_messageisdefined%}{{\"[INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+\""
         "[/INST]\"}}{%else%}{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
         kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaise}},
+      {InstVariant::kMistralV3Tools,
+       3,
+       {"{{bos_token}}{%setuser_messages=messages|selectattr(\"role\",\"equalto\",\"user\")|list%}"
+        "{%formessageinmessages%}",
+        "{%ifmessage[\"role\"]==\"user\"%}{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}",
+        "{%elifmessage[\"role\"]==\"assistant\"%}{%ifmessage.contentisdefined%}"
+        "{{\" \"+message.content+\" \"+eos_token}}"
+        "{%endif%}{%endif%}{%endfor%}"}},
+      {InstVariant::kMistralV3Tekken,
+       6,
+       {kFirstIsSystem, "{%ifnottoolsisdefined%}{%settools=none%}{%endif%}",
+        "{%setuser_messages=loop_messages|selectattr(\"role\",\"equalto\",\"user\")|list%}",
+        "{%formessageinloop_messages|rejectattr(\"role\",\"equalto\",\"tool\")|rejectattr(\"role\",\"equalto\","
+        "\"tool_results\")|selectattr(\"tool_calls\",\"undefined\")%}",
+        kAlternate, "{{bos_token}}{%formessageinloop_messages%}",
+        "{%ifmessage[\"role\"]==\"user\"%}{%ifloop.lastandsystem_messageisdefined%}"
+        "{{\"[INST]\"+system_message+\"\\n\\n\"+"
+        "message[\"content\"]+\"[/INST]\"}}{%else%}{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}{%endif%}",
+        "{%elifmessage[\"role\"]==\"assistant\"%}{{message[\"content\"]+eos_token}}", kElseRaise}},
       {InstVariant::kMistralV7,
        5,
        {"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
@@ -155,11 +261,12 @@ std::string render_mistral_v01(const std::vector<ChatMessage>& m, const ChatRend
 }
 
 // v1 puts the system message in the first user turn, v3 in the last message when that is a user
-// turn (else nowhere).
-std::string render_mistral_v1_v3(const std::vector<ChatMessage>& m, const ChatRenderOptions& o, bool v3) {
+// turn (else nowhere); tekken is v3 without the spaces.
+std::string render_mistral_v1_v3(const std::vector<ChatMessage>& m, const ChatRenderOptions& o, bool v3,
+                                 bool tekken = false) {
   const bool has_system = m[0].role == "system";
   const size_t first = has_system ? 1 : 0;
-  const std::string open = v3 ? "[INST] " : " [INST] ", close = v3 ? "[/INST]" : " [/INST]";
+  const std::string open = tekken ? "[INST]" : v3 ? "[INST] " : " [INST] ", close = v3 ? "[/INST]" : " [/INST]";
   std::string out = o.bos;
   for (size_t i = first; i < m.size(); ++i) {
     alternate(m[i], i - first);
@@ -167,10 +274,20 @@ std::string render_mistral_v1_v3(const std::vector<ChatMessage>& m, const ChatRe
       const bool with_system = has_system && (v3 ? i + 1 == m.size() : i == first);
       out += open + (with_system ? m[0].content + "\n\n" : std::string()) + m[i].content + close;
     } else if (m[i].role == "assistant") {
-      out += " " + m[i].content + o.eos_token;
+      out += (tekken ? "" : " ") + m[i].content + o.eos_token;
     } else {
       only_user_and_assistant();
     }
+  }
+  return out;
+}
+
+// Mistral-7B-Instruct-v0.3's: user and assistant turns in any order, system messages not written.
+std::string render_mistral_v3_tools(const std::vector<ChatMessage>& m, const ChatRenderOptions& o) {
+  std::string out = o.bos;
+  for (const ChatMessage& x : m) {
+    if (x.role == "user") out += " [INST] " + x.content + " [/INST]";
+    else if (x.role == "assistant") out += " " + x.content + " " + o.eos_token;
   }
   return out;
 }
@@ -248,12 +365,43 @@ JinjaCode jinja_code(std::string_view t) {
   return out;
 }
 
+std::string without_dead_branches(const std::string& code, const std::vector<std::string_view>& dead) {
+  const std::vector<std::string> tags = split_tags(code);
+  std::string out;
+  for (size_t i = 0; i < tags.size();) {
+    i = emit_block(tags, i, out, dead);
+    if (i < tags.size()) out += tags[i++];  // an unmatched end tag: kept as it is
+  }
+  return out;
+}
+
 std::optional<InstVariant> detect_inst(std::string_view text, std::string* why) {
   const JinjaCode j = jinja_code(text);
+  // The code that can write anything here: the tool branches never run.
+  const std::string live = without_dead_branches(j.code, kNoTools);
+  const std::vector<std::string> tags = split_tags(live);
+  int outputs = 0;
+  for (const std::string& t : tags) outputs += starts(t, "{{");
   for (const Shape& s : shapes()) {
-    if (j.outputs != s.outputs || j.writes_raw_text) continue;
+    if (outputs != s.outputs || j.writes_raw_text) continue;
+    // Which tags the markers hold (a tag counts when a marker holds its start: the raise tags'
+    // messages are not among them).
+    std::vector<bool> held(live.size() + 1, false);
     bool all = true;
-    for (std::string_view m : s.markers) all = all && has(j.code, m);
+    for (std::string_view m : s.markers) {
+      const size_t at = live.find(m);
+      if (at == std::string::npos) {
+        all = false;
+        break;
+      }
+      const auto from = held.begin() + static_cast<std::ptrdiff_t>(at);
+      std::fill(from, from + static_cast<std::ptrdiff_t>(m.size()), true);
+    }
+    size_t pos = 0;
+    for (const std::string& t : tags) {
+      all = all && (held[pos] || t == "{%endif%}" || t == "{%endfor%}");
+      pos += t.size();
+    }
     if (all) return s.variant;
   }
   if (why) {
@@ -280,6 +428,8 @@ std::string inst_variant_name(InstVariant v) {
     case InstVariant::kMistralV01Eos: return "mistral-v0.1 (no space after </s>)";
     case InstVariant::kMistralV1: return "mistral-v1";
     case InstVariant::kMistralV3: return "mistral-v3";
+    case InstVariant::kMistralV3Tools: return "mistral-v3 (tool branches)";
+    case InstVariant::kMistralV3Tekken: return "mistral-v3-tekken (tool branches)";
     case InstVariant::kMistralV7: return "mistral-v7";
     case InstVariant::kMistralV7Tekken: return "mistral-v7-tekken";
   }
@@ -293,6 +443,12 @@ std::string render_inst(InstVariant v, const std::vector<ChatMessage>& m, const 
     case InstVariant::kMistralV01Eos: return render_mistral_v01(m, o, false);
     case InstVariant::kMistralV1: return render_mistral_v1_v3(m, o, false);
     case InstVariant::kMistralV3: return render_mistral_v1_v3(m, o, true);
+    case InstVariant::kMistralV3Tools: return render_mistral_v3_tools(m, o);
+    case InstVariant::kMistralV3Tekken:
+      // It tests `tools is not none`: an empty tool list would be written.
+      if (o.tools_listed)
+        throw std::invalid_argument("with this template 'tools': [] writes an empty tool list; leave 'tools' out");
+      return render_mistral_v1_v3(m, o, true, true);
     case InstVariant::kMistralV7: return render_mistral_v7(m, o, false);
     case InstVariant::kMistralV7Tekken: return render_mistral_v7(m, o, true);
   }

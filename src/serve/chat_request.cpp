@@ -78,6 +78,7 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
       max_completion_tokens = n;
     } else if (key == "tools" || key == "functions") {
       if (!(v.is_array() && v.empty())) bad("'" + key + "' is not supported (no tool calling)");
+      if (key == "tools") render.tools_listed = true;
     } else if (key == "tool_choice" || key == "function_call") {
       if (!(v.is_string() && (v.get<std::string>() == "none" || v.get<std::string>() == "auto")))
         bad("'" + key + "' is not supported (only \"none\" or \"auto\", with no tools)");

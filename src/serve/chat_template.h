@@ -39,6 +39,7 @@ struct ChatRenderOptions {
   // The BOS and EOS tokens' texts, for [INST] templates: Llama 2's writes BOS before every user turn
   // (the first is `bos`), and they end each assistant turn with EOS.
   std::string bos_token, eos_token;
+  bool tools_listed = false;  // the request has "tools": [] (a template may test `tools is not none`)
   std::optional<bool> enable_thinking;  // Qwen3: false pre-fills an empty think block
   std::string today;                    // Llama 3.1+: "%d %b %Y" for strftime_now; "" = now, local time
 };
