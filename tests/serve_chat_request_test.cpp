@@ -115,3 +115,25 @@ TEST(ServeChatRequest, NoTemplateRefusesEveryRequest) {
                       llama),
             400);
 }
+
+// "tools": [] reaches the template: Mistral-Nemo's logic (written here, one line) tests
+// `tools is not none`, so an empty list is refused rather than rendered as no tools.
+TEST(ServeChatRequest, EmptyToolListWithATemplateTestingToolsIsNotNone) {
+  ChatSetup s;
+  s.tmpl = ChatTemplate::detect(
+      "{%if messages[0]['role']=='system'%}{%set system_message=messages[0]['content']%}{%set loop_messages="
+      "messages[1:]%}{%else%}{%set loop_messages=messages%}{%endif%}{%if not tools is defined%}{%set tools=none%}"
+      "{%endif%}{%set user_messages=loop_messages|selectattr('role','equalto','user')|list%}{%for message in "
+      "loop_messages|rejectattr('role','equalto','tool')|rejectattr('role','equalto','tool_results')|selectattr("
+      "'tool_calls','undefined')%}{%if (message['role']=='user')!=(loop.index0%2==0)%}{{raise_exception('alternate')}}"
+      "{%endif%}{%endfor%}{{bos_token}}{%for message in loop_messages%}{%if message['role']=='user'%}{%if loop.last "
+      "and system_message is defined%}{{'[INST]'+system_message+'\\n\\n'+message['content']+'[/INST]'}}{%else%}{{"
+      "'[INST]'+message['content']+'[/INST]'}}{%endif%}{%elif message['role']=='assistant'%}{{message['content']+"
+      "eos_token}}{%else%}{{raise_exception('roles')}}{%endif%}{%endfor%}",
+      &s.refusal);
+  ASSERT_TRUE(s.tmpl.has_value()) << s.refusal;
+  std::string text;
+  parse(R"({"messages":[{"role":"user","content":"hi"}],"functions":[]})", &text, s);
+  EXPECT_EQ(text, "[INST]hi[/INST]");
+  EXPECT_EQ(status_of(R"({"messages":[{"role":"user","content":"hi"}],"tools":[]})", s), 400);
+}

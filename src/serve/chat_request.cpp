@@ -66,6 +66,8 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
   std::optional<int64_t> max_completion_tokens;
   ChatRenderOptions render;
   render.bos = chat.bos;
+  render.bos_token = chat.bos_token;
+  render.eos_token = chat.eos_token;
   render.today = chat.today;
   CompletionRequest r = parse_request_options(j, limits, seed, [&](const std::string& key, const json& v) {
     if (key == "messages") return true;  // after the options: its errors come with a known max_tokens
@@ -76,6 +78,7 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
       max_completion_tokens = n;
     } else if (key == "tools" || key == "functions") {
       if (!(v.is_array() && v.empty())) bad("'" + key + "' is not supported (no tool calling)");
+      if (key == "tools") render.tools_listed = true;
     } else if (key == "tool_choice" || key == "function_call") {
       if (!(v.is_string() && (v.get<std::string>() == "none" || v.get<std::string>() == "auto")))
         bad("'" + key + "' is not supported (only \"none\" or \"auto\", with no tools)");

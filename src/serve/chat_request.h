@@ -21,6 +21,7 @@ struct ChatSetup {
   std::optional<ChatTemplate> tmpl;  // nullopt: every chat request is refused with `refusal`
   std::string refusal;
   std::string bos;  // ChatRenderOptions::bos: the BOS text when the tokenizer does not add BOS itself
+  std::string bos_token, eos_token;  // ChatRenderOptions: the BOS and EOS tokens' texts
   std::string today;  // ChatRenderOptions::today (tests); "" = the date at each request
 };
 

@@ -43,6 +43,12 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(start, end - start));
 }
 
+}  // namespace
+
+std::string python_strip(std::string_view s) { return trim(s); }
+
+namespace {
+
 // Python's str.strip('\n') / lstrip('\n') / rstrip('\n').
 std::string_view lstrip_nl(std::string_view s) {
   while (!s.empty() && s.front() == '\n') s.remove_prefix(1);
@@ -284,6 +290,13 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     c.family_ = ChatFamily::kChatMl;
     return c;
   }
+  if (other == "mistral / llama2") {
+    const std::optional<InstVariant> v = detect_inst(t, why);
+    if (!v) return std::nullopt;
+    c.family_ = ChatFamily::kInst;
+    c.inst_ = *v;
+    return c;
+  }
   if (!other.empty()) return refuse_other();
   if (has(t, "<|start_header_id|>") && has(t, "<|end_header_id|>")) {
     if (!trims_message_content(sq))
@@ -313,6 +326,7 @@ std::string ChatTemplate::name() const {
     case ChatFamily::kLlama31:
       return fixed_date_.empty() ? "llama3.1+ (system header with today's date)"
                                  : "llama3.1+ (system header dated " + fixed_date_ + ")";
+    case ChatFamily::kInst: return inst_variant_name(inst_) + " ([INST])";
   }
   return "";
 }
@@ -327,6 +341,7 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const
     case ChatFamily::kLlama31:
       return render_llama3(messages, o, true,
                            !fixed_date_.empty() ? fixed_date_ : !o.today.empty() ? o.today : today_string());
+    case ChatFamily::kInst: return render_inst(inst_, messages, o);
   }
   return "";
 }

@@ -12,7 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "serve/chat_inst.h"
+
 namespace infertrace::serve {
+
+// Python's str.strip() (Jinja's trim): every character str.isspace() holds for, Unicode spaces too.
+std::string python_strip(std::string_view s);
 
 struct ChatMessage {
   std::string role;     // "system", "user" or "assistant"
@@ -24,12 +29,17 @@ enum class ChatFamily {
   kQwen3,    // ChatML with Qwen3's think-block handling and enable_thinking
   kLlama3,   // <|start_header_id|>role<|end_header_id|>\n\n...<|eot_id|> (Llama 3.0)
   kLlama31,  // Llama 3.1+: the same, after a system header with the knowledge date and today's date
+  kInst,     // [INST] ... [/INST]: Llama 2 and Mistral variants (serve/chat_inst.h)
 };
 
 struct ChatRenderOptions {
   // The BOS text to write where the template writes bos_token; empty when the tokenizer adds BOS
   // itself when encoding (then the template's BOS would be a second one).
   std::string bos;
+  // The BOS and EOS tokens' texts, for [INST] templates: Llama 2's writes BOS before every user turn
+  // (the first is `bos`), and they end each assistant turn with EOS.
+  std::string bos_token, eos_token;
+  bool tools_listed = false;  // the request has "tools": [] (a template may test `tools is not none`)
   std::optional<bool> enable_thinking;  // Qwen3: false pre-fills an empty think block
   std::string today;                    // Llama 3.1+: "%d %b %Y" for strftime_now; "" = now, local time
 };
@@ -52,6 +62,7 @@ class ChatTemplate {
 
  private:
   ChatFamily family_ = ChatFamily::kChatMl;
+  InstVariant inst_ = InstVariant::kLlama2;  // kInst: which variant
   std::string fixed_date_;  // Llama 3.1: the template's own date when it has no strftime_now
   bool enable_thinking_ = false;
   // Qwen3's first release tells a tool response from a query by startswith/endswith; later ones

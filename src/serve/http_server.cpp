@@ -1,6 +1,8 @@
 #include "serve/http_server.h"
 
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -25,8 +27,15 @@ json usage(int64_t prompt, int64_t completion) {
   return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
 }
 
-// How often a streaming handler wakes without a token to notice a client that went away.
+// How often a handler wakes without a token to notice a client that went away.
 constexpr std::chrono::milliseconds kPoll{50};
+
+uint64_t random_u64() {
+  std::random_device rd;  // getrandom(2) on Linux
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 // Seconds a connection may stay silent before its request (see the constructor).
 constexpr time_t kFirstRequestWaitSeconds = 1;
@@ -39,7 +48,8 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
       tok_(tokenizer),
       limits_(std::move(limits)),
       chat_(std::move(chat)),
-      created_(std::time(nullptr)) {
+      created_(std::time(nullptr)),
+      id_prefix_(random_u64()) {
   // Enough handler threads for every request the scheduler may hold (active + queued) plus a few
   // for /health and 503 answers: a request beyond them would wait unseen in httplib's own queue.
   server_.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
@@ -64,10 +74,33 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
                                            {"n_vocab", limits_.n_vocab}}})}};
     res.set_content(dump(j), "application/json");
   });
+  // Refused on its headers, before cpp-httplib reads any body into memory: a declared body over
+  // the cap, and a body sent to anything but the two completion routes (cpp-httplib would read it
+  // whole, however large, before answering 404).
+  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    const bool ours = req.method == "POST" && (req.path == "/v1/completions" || req.path == "/v1/chat/completions");
+    const bool has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+    if (!ours && has_body && req.method != "GET" && req.method != "HEAD") {
+      body_left_unread();
+      send_error(res, 404, "no route for " + req.method + " " + req.path);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (ours && req.has_header("Content-Length") &&
+        req.get_header_value<uint64_t>("Content-Length") > static_cast<uint64_t>(kMaxBodyBytes)) {
+      body_left_unread();
+      send_error(res, 413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server_.Post("/v1/completions",
-               [this](const httplib::Request& req, httplib::Response& res) { completions(req, res, false); });
+               [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+                 read_then_complete(req, res, read, false);
+               });
   server_.Post("/v1/chat/completions",
-               [this](const httplib::Request& req, httplib::Response& res) { completions(req, res, true); });
+               [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+                 read_then_complete(req, res, read, true);
+               });
   // Unknown paths and methods: the spec's JSON error instead of httplib's empty body.
   server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
@@ -97,7 +130,51 @@ void HttpServer::serve() { server_.listen_after_bind(); }
 
 void HttpServer::stop() { server_.stop(); }
 
-void HttpServer::completions(const httplib::Request& req, httplib::Response& res, bool chat) {
+std::string HttpServer::next_id(bool chat) {
+  char hex[33];
+  std::snprintf(hex, sizeof(hex), "%016" PRIx64 "%016" PRIx64, id_prefix_, next_id_++);
+  return (chat ? "chatcmpl-" : "cmpl-") + std::string(hex);
+}
+
+void HttpServer::read_then_complete(const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& read, bool chat) {
+  if (req.is_multipart_form_data()) {
+    body_left_unread();
+    return send_error(res, 415, "send the body as application/json, not multipart/form-data");
+  }
+  // The cap applies to the bytes as cpp-httplib hands them over: de-chunked and decompressed.
+  std::string body;
+  bool too_large = false;
+  const bool read_whole = read([&](const char* data, size_t n) {
+    if (body.size() + n > kMaxBodyBytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_large) {
+    body_left_unread();
+    return send_error(res, 413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
+  }
+  if (!read_whole) {
+    // cpp-httplib's status: 415 for an encoding it cannot decompress, else 400 (a malformed chunk,
+    // a body cut short).
+    const int status = res.status >= 400 ? res.status : 400;
+    body_left_unread();
+    return send_error(res, status, "could not read the request body (HTTP " + std::to_string(status) + ")");
+  }
+  // cpp-httplib refuses form-encoded bodies (curl -d's default type) over this many bytes when it
+  // reads them itself; kept for bodies read here, as docs/serve.md has said since the start.
+  if (starts_with(req.get_header_value("Content-Type"), "application/x-www-form-urlencoded") &&
+      body.size() > CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH)
+    return send_error(res, 413, "a form-encoded body is at most " +
+                                    std::to_string(CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH) +
+                                    " bytes: send it as application/json");
+  completions(body, res, chat);
+}
+
+void HttpServer::completions(const std::string& body, httplib::Response& res, bool chat) {
   // OpenAI's "created": when this completion was created (not when the server started).
   const int64_t created = std::time(nullptr);
   CompletionRequest r;
@@ -109,8 +186,8 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
     // llama.cpp's servers read them (parse_special): a client that applies a chat template itself
     // sends them as text, and a rendered chat prompt is such a text.
     const auto encode = [this](const std::string& text) { return tok_.encode_prompt(text, /*parse_special=*/true); };
-    r = chat ? parse_chat_request(req.body, limits_, chat_, encode, seeds())
-             : parse_completion_request(req.body, limits_, encode, seeds());
+    r = chat ? parse_chat_request(body, limits_, chat_, encode, seeds())
+             : parse_completion_request(body, limits_, encode, seeds());
   } catch (const RequestError& e) {
     send_error(res, e.status(), e.what());
     return;
@@ -126,11 +203,12 @@ void HttpServer::completions(const httplib::Request& req, httplib::Response& res
 
 void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
                                int64_t created, bool chat, httplib::Response& res) {
-  // cpp-httplib 0.11 tells a handler nothing about its client until it writes, so a client that
-  // leaves during a non-streamed request is noticed only at the end (docs/serve.md).
+  // A client that closes its connection meanwhile is noticed between waits (the connection stream
+  // sees its FIN) and its request cancelled, freeing its slot, as a streamed one's is.
   std::vector<int32_t> tokens;
   std::vector<std::string> texts;  // what the scheduler released with each token (stop strings cut)
-  while (!stream->take(tokens, std::chrono::milliseconds(1000), &texts)) {
+  while (!stream->take(tokens, kPoll, &texts)) {
+    if (client_gone()) stream->cancel();
   }
   const Finish f = stream->finish();
   if (f == Finish::Error) return send_error(res, 500, "generation failed: " + stream->error());
@@ -146,7 +224,7 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
     choice["prompt_token_ids"] = r.prompt;
     choice["token_ids"] = tokens;
   }
-  const json j = {{"id", (chat ? "chatcmpl-" : "cmpl-") + std::to_string(next_id_++)},
+  const json j = {{"id", next_id(chat)},
                   {"object", chat ? "chat.completion" : "text_completion"},
                   {"created", created},
                   {"model", limits_.name},
@@ -157,7 +235,7 @@ void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr
 
 void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,
                                 int64_t created, bool chat, httplib::Response& res) {
-  const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(next_id_++);
+  const std::string id = next_id(chat);
   const bool include_usage = r.include_usage, token_ids = r.return_token_ids;
   auto sent = std::make_shared<int64_t>(0);
   res.set_header("Cache-Control", "no-cache");

@@ -13,10 +13,16 @@
 
 #include "engine/tokenizer/tokenizer.h"
 #include "serve/chat_request.h"
+#include "serve/connection.h"
 #include "serve/request.h"
 #include "serve/scheduler.h"
 
 namespace infertrace::serve {
+
+// Most bytes of a request body, however it is sent (Content-Length, chunked, compressed: counted
+// as read, after de-chunking and decompression): a larger one is refused with 413. A prompt this
+// server can take is far smaller (at most --ctx times the longest token's bytes, docs/serve.md).
+inline constexpr size_t kMaxBodyBytes = 32 << 20;
 
 class HttpServer {
  public:
@@ -33,8 +39,13 @@ class HttpServer {
   void stop();
 
  private:
+  // Reads the body (at most kMaxBodyBytes, chunked or not) and answers it as completions() does.
+  void read_then_complete(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read,
+                          bool chat);
   // chat: /v1/chat/completions (chat.completion objects), else /v1/completions (text_completion).
-  void completions(const httplib::Request& req, httplib::Response& res, bool chat);
+  void completions(const std::string& body, httplib::Response& res, bool chat);
+  // "cmpl-" or "chatcmpl-", then this process's random prefix and a counter, 32 hex digits.
+  std::string next_id(bool chat);
   // created: the request's arrival, unix seconds (every response's and event's "created").
   void respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, int64_t created,
                      bool chat, httplib::Response& res);
@@ -46,8 +57,11 @@ class HttpServer {
   const ModelLimits limits_;
   const ChatSetup chat_;
   const int64_t created_;  // unix seconds at start: /v1/models' "created"
+  // Ids must not repeat across servers (data-parallel instances, restarts): a random prefix per
+  // process, then a count.
+  const uint64_t id_prefix_;
   std::atomic<uint64_t> next_id_{0};
-  httplib::Server server_;
+  GuardedServer server_;
 };
 
 }  // namespace infertrace::serve

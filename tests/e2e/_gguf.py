@@ -190,12 +190,12 @@ def f32s(vals):
     return struct.pack("<%df" % len(vals), *vals)
 
 
-def mini_llama(n_embd=32, n_ff=64, n_head=2, n_vocab=300, n_layer=1, arch="llama"):
+def mini_llama(n_embd=32, n_ff=64, n_head=2, n_vocab=300, n_layer=1, arch="llama", n_ctx=64):
     """A complete tiny model (SentencePiece vocabulary, F32 weights) the engine can load."""
     w = Writer()
     w.add("general.architecture", STR, arch)
     for k, v in [("block_count", n_layer), ("embedding_length", n_embd), ("feed_forward_length", n_ff),
-                 ("attention.head_count", n_head), ("attention.head_count_kv", n_head), ("context_length", 64)]:
+                 ("attention.head_count", n_head), ("attention.head_count_kv", n_head), ("context_length", n_ctx)]:
         w.add(arch + "." + k, U32, v)
     w.add(arch + ".attention.layer_norm_rms_epsilon", F32, 1e-5)
     toks = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)]

@@ -8,7 +8,9 @@ the text and tokens non-streamed and streamed (role chunk, one chunk per token, 
 usage, [DONE]), the OpenAI Node client (when /tmp/auditB/node_modules/openai exists), 300 seeded
 random conversations per file against jinja2's rendering (when installed), the server's
 start line naming the template, and the 400s (image parts, tool role, a model without a template,
-a template of a family the server does not render)."""
+a template of a family the server does not render); and two [INST] templates (Llama 2's and Mistral
+v3's logic, this project's texts) on a llama file: 200 random conversations each against jinja2,
+including those the template raises on (the server's 400)."""
 import http.client
 import json
 import os
@@ -230,6 +232,104 @@ def differential(tmp, model, count=300):
         stop_server(server)
 
 
+# [INST] templates of two variants, this project's own texts of their logic (tests/serve_chat_inst_test.cpp
+# has the others): Llama 2's (BOS before every user turn, the system block in the first one,
+# contents stripped) and Mistral's v3 (the system message in the last user turn).
+INST_LLAMA2 = (
+    '{% if messages[0]["role"] == "system" %}{% set loop_messages = messages[1:] %}{% set system_message = '
+    'messages[0]["content"] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}\n'
+    '{% for message in loop_messages %}\n'
+    '{% if (message["role"] == "user") != (loop.index0 % 2 == 0) %}{{ raise_exception("turns must alternate") }}'
+    '{% endif %}\n'
+    '{% if loop.index0 == 0 and system_message != false %}{% set content = "<<SYS>>\\n" + system_message + '
+    '"\\n<</SYS>>\\n\\n" + message["content"] %}{% else %}{% set content = message["content"] %}{% endif %}\n'
+    '{% if message["role"] == "user" %}{{ bos_token + "[INST] " + content.strip() + " [/INST]" }}{% elif '
+    'message["role"] == "assistant" %}{{ " " + content.strip() + " " + eos_token }}{% endif %}\n'
+    '{% endfor %}\n')
+INST_MISTRAL_V3 = (
+    "{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] %}"
+    "{%- set loop_messages = messages[1:] %}{%- else %}{%- set loop_messages = messages %}{%- endif %}"
+    "{{- bos_token }}{%- for message in loop_messages %}"
+    "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{- raise_exception('turns must alternate') }}"
+    "{%- endif %}{%- if message['role'] == 'user' %}{%- if loop.last and system_message is defined %}"
+    "{{- '[INST] ' + system_message + '\\n\\n' + message['content'] + '[/INST]' }}{%- else %}"
+    "{{- '[INST] ' + message['content'] + '[/INST]' }}{%- endif %}{%- elif message['role'] == 'assistant' %}"
+    "{{- ' ' + message['content'] + eos_token }}{%- else %}{{- raise_exception('only user and assistant turns') }}"
+    "{%- endif %}{%- endfor %}")
+
+
+def inst_family(tmp, template, start_line, count=200):
+    """A llama-architecture file with an [INST] template: seeded random conversations, alternating or
+    not, with and without a system message. Where jinja2 (with the vocabulary's <s> and </s>) raises,
+    the server answers 400, and where it renders nothing but that <s> (only a system message) too, the
+    prompt being empty; otherwise its prompt ids are `model tokenize --special` of jinja2's text
+    less the template's first <s> (the vocabulary adds BOS itself). Skipped without jinja2."""
+    try:
+        import jinja2
+    except ImportError:
+        print("note: jinja2 not installed, no [INST] check")
+        return
+    import random
+    w = _gguf.mini_llama(n_ctx=512)
+    w.add("tokenizer.chat_template", _gguf.STR, template)
+    model = os.path.join(tmp, "inst.gguf")
+    with open(model, "wb") as f:
+        f.write(w.bytes())
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+
+    def raise_exception(m):
+        raise jinja2.TemplateError(m)
+    env.globals.update(raise_exception=raise_exception)
+    compiled = env.from_string(template)
+    rnd = random.Random(5)
+    atoms = ["a", "b a", "\n", " ", "\t", "\u00a0", "[INST]", "<s>", "</s>", "<<SYS>>", "ab"]
+    convs, texts = [], []
+    for _ in range(count):
+        if rnd.random() < 0.6:
+            conv = [{"role": "system"}] if rnd.random() < 0.5 else []
+            conv += [{"role": "user" if i % 2 == 0 else "assistant"} for i in range(rnd.randint(1, 4))]
+        else:
+            conv = [{"role": rnd.choice(["system", "user", "assistant"])} for _ in range(rnd.randint(1, 4))]
+        for m in conv:
+            m["content"] = "".join(rnd.choice(atoms) for _ in range(rnd.randint(0, 4)))
+        try:
+            text = compiled.render(messages=conv, add_generation_prompt=True, bos_token="<s>", eos_token="</s>")
+            texts.append(text[3:] if text.startswith("<s>") else text)
+        except jinja2.TemplateError:
+            texts.append(None)
+        convs.append(conv)
+    rendered = [t for t in texts if t is not None]
+    batch = os.path.join(tmp, "inst_batch.json")
+    with open(batch, "w") as f:
+        json.dump(rendered, f)
+    r = run("model", "tokenize", "-m", model, "--special", "--batch", batch)
+    check(r.returncode == 0, "tokenize --batch: " + r.stderr)
+    ids = iter([x["ids"] for x in json.loads(r.stdout)])
+    server, port = start_server(model, ctx=512)
+    try:
+        bad = 0
+        for conv, text in zip(convs, texts):
+            status, body = post(port, "/v1/chat/completions", {"messages": conv, "max_tokens": 1, "temperature": 0,
+                                                               "return_token_ids": True})
+            if text is None:
+                ok = status == 400 and "cannot render the chat template" in body
+            elif text == "":  # only a system message, which these templates write into a user turn
+                ok = status == 400 and "'prompt' is empty" in body
+                next(ids)
+            else:
+                want = next(ids)
+                ok = status == 200 and json.loads(body)["choices"][0]["prompt_token_ids"] == want
+            if not ok:
+                bad += 1
+                if bad <= 3:
+                    check(False, "conversation %s: jinja2 renders %r; server %d %s" % (conv, text, status, body[:300]))
+        check(bad == 0, "%d of %d [INST] conversations differ from jinja2's rendering" % (bad, count))
+        print("[INST] %s: %d conversations, %d raised by the template" % (start_line, count, texts.count(None)))
+    finally:
+        err = stop_server(server)
+    check(start_line in err, "start line %r in stderr:\n%s" % (start_line, err))
+
+
 def refused_without_template(tmp, template, needle, kind=_gguf.STR):
     w = _gguf.mini_llama()
     if template is not None:
@@ -274,6 +374,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     differential(tmp, qwen)
     differential(tmp, llama)
+    inst_family(tmp, INST_LLAMA2, "chat template: llama2 ([INST])")
+    inst_family(tmp, INST_MISTRAL_V3, "chat template: mistral-v3 ([INST])")
     refused_without_template(tmp, None, "no chat template")
     refused_without_template(tmp, "{{ '<start_of_turn>' + message['role'] }}", "'gemma'")
     # A template that is not a string: chat refused, the server still up.

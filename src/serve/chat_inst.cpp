@@ -1,0 +1,458 @@
+#include "serve/chat_inst.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "serve/chat_template.h"
+
+namespace infertrace::serve {
+namespace {
+
+bool has(std::string_view text, std::string_view s) { return text.find(s) != std::string_view::npos; }
+
+bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
+// A Jinja string literal starting at t[i] (a quote), decoded; i ends past its closing quote.
+// Escapes as Python's: \n \t \r \\ \' \" decoded, any other kept as written.
+std::string read_literal(std::string_view t, size_t& i) {
+  const char quote = t[i++];
+  std::string out;
+  while (i < t.size() && t[i] != quote) {
+    if (t[i] == '\\' && i + 1 < t.size()) {
+      const char e = t[i + 1];
+      if (e == 'n') out += '\n';
+      else if (e == 't') out += '\t';
+      else if (e == 'r') out += '\r';
+      else if (e == '\\' || e == '\'' || e == '"') out += e;
+      else out += t.substr(i, 2);
+      i += 2;
+    } else {
+      out += t[i++];
+    }
+  }
+  ++i;  // the closing quote (past the end when there is none: the template is malformed anyway)
+  return out;
+}
+
+void write_literal(const std::string& s, std::string& code) {
+  code += '"';
+  for (char c : s) {
+    if (c == '\n') code += "\\n";
+    else if (c == '\t') code += "\\t";
+    else if (c == '\r') code += "\\r";
+    else if (c == '\\') code += "\\\\";
+    else if (c == '"') code += "\\\"";
+    else code += c;
+  }
+  code += '"';
+}
+
+// The tags of jinja_code()'s code, in order (string literals may hold "}}" or "%}").
+std::vector<std::string> split_tags(const std::string& code) {
+  std::vector<std::string> tags;
+  size_t i = 0;
+  while (i + 1 < code.size()) {
+    const std::string_view closer = code[i + 1] == '{' ? "}}" : "%}";
+    size_t j = i + 2;
+    bool quoted = false;
+    while (j < code.size() && (quoted || code.compare(j, 2, closer) != 0)) {
+      if (code[j] == '\\' && quoted) ++j;
+      else if (code[j] == '"') quoted = !quoted;
+      ++j;
+    }
+    j = std::min(code.size(), j + 2);
+    tags.push_back(code.substr(i, j - i));
+    i = j;
+  }
+  return tags;
+}
+
+bool starts(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// Appends tags[i...] to out, if-chains without their dead branches, up to the tag that ends the
+// enclosing block (elif, else, endif, endfor), whose index it returns.
+size_t emit_block(const std::vector<std::string>& tags, size_t i, std::string& out,
+                  const std::vector<std::string_view>& dead) {
+  while (i < tags.size()) {
+    const std::string& t = tags[i];
+    if (starts(t, "{%elif") || t == "{%else%}" || t == "{%endif%}" || t == "{%endfor%}") return i;
+    if (starts(t, "{%if")) {
+      std::vector<std::pair<std::string, std::string>> branches;  // condition, body
+      std::string else_body;
+      bool has_else = false;
+      std::string body;
+      i = emit_block(tags, i + 1, body, dead);
+      branches.emplace_back(t.substr(4, t.size() - 6), body);
+      while (i < tags.size()) {
+        const std::string& u = tags[i];
+        if (starts(u, "{%elif")) {
+          std::string b;
+          const size_t next = emit_block(tags, i + 1, b, dead);
+          branches.emplace_back(u.substr(6, u.size() - 8), b);
+          i = next;
+        } else if (u == "{%else%}" && !has_else) {
+          has_else = true;
+          i = emit_block(tags, i + 1, else_body, dead);
+        } else {
+          if (u == "{%endif%}") ++i;
+          break;
+        }
+      }
+      std::erase_if(branches,
+                    [&](const auto& b) { return std::find(dead.begin(), dead.end(), b.first) != dead.end(); });
+      if (branches.empty()) {
+        if (has_else) out += else_body;
+        continue;
+      }
+      for (size_t k = 0; k < branches.size(); ++k)
+        out += (k == 0 ? "{%if" : "{%elif") + branches[k].first + "%}" + branches[k].second;
+      if (has_else) out += "{%else%}" + else_body;
+      out += "{%endif%}";
+      continue;
+    }
+    out += t;
+    ++i;
+    if (starts(t, "{%for")) {
+      i = emit_block(tags, i, out, dead);
+      if (i < tags.size() && tags[i] == "{%endfor%}") out += tags[i++];
+    }
+  }
+  return i;
+}
+
+// Conditions false for every conversation rendered here: no tools (a request with tools is
+// refused; `tools: []` too for templates that test `tools is not none`), no message with tool calls,
+// no tool role.
+const std::vector<std::string_view> kNoTools = {
+    "toolsand(message==user_messages[-1])",
+    "toolsisnotnoneand(message==user_messages[-1])",
+    "message.tool_callsisdefinedandmessage.tool_calls|length>0",
+    "message[\"role\"]==\"tool_calls\"ormessage.tool_callsisdefined",
+    "message[\"role\"]==\"tool\"",
+    "message[\"role\"]==\"tool_results\"ormessage[\"role\"]==\"tool\"",
+};
+
+// The markers of one variant: fragments of jinja_code() that must all be there and together hold
+// every tag of the template's live code (but endif and endfor), so nothing else is evaluated or
+// written; and how many {{ }} tags it has.
+struct Shape {
+  InstVariant variant;
+  int outputs;
+  std::vector<std::string_view> markers;
+};
+
+// Conditions and writes shared by the variants.
+constexpr std::string_view kAlternate = "{%if(message[\"role\"]==\"user\")!=(loop.index0%2==0)%}{{raise_exception(";
+constexpr std::string_view kIfUser = "{%ifmessage[\"role\"]==\"user\"%}";
+constexpr std::string_view kElifAssistant = "{%elifmessage[\"role\"]==\"assistant\"%}";
+constexpr std::string_view kElseRaise = "{%else%}{{raise_exception(";
+constexpr std::string_view kFirstIsSystem =
+    "{%ifmessages[0][\"role\"]==\"system\"%}{%setsystem_message=messages[0][\"content\"]%}"
+    "{%setloop_messages=messages[1:]%}"
+    "{%else%}{%setloop_messages=messages%}{%endif%}";
+
+const std::vector<Shape>& shapes() {
+  static const std::vector<Shape> all = {
+      {InstVariant::kLlama2,
+       3,
+       {"{%ifmessages[0][\"role\"]==\"system\"%}{%setloop_messages=messages[1:]%}"
+        "{%setsystem_message=messages[0][\"content\"]%}",
+        "{%else%}{%setloop_messages=messages%}{%setsystem_message=false%}{%endif%}{%formessageinloop_messages%}",
+        kAlternate,
+        "{%ifloop.index0==0andsystem_message!=false%}{%setcontent=\"<<SYS>>\\n\"+system_message+\"\\n<</SYS>>\\n\\n\"+"
+        "message[\"content\"]%}{%else%}{%setcontent=message[\"content\"]%}{%endif%}",
+        "{%ifmessage[\"role\"]==\"user\"%}{{bos_token+\"[INST] \"+content.strip()+\" [/INST]\"}}",
+        "{%elifmessage[\"role\"]==\"assistant\"%}{{\" \"+content.strip()+\" \"+eos_token}}{%endif%}{%endfor%}"}},
+      {InstVariant::kMistralV01,
+       5,
+       {"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
+        "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant,
+        "{{message[\"content\"]+eos_token+\" \"}}", kElseRaise}},
+      {InstVariant::kMistralV01Eos,
+       5,
+       {"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
+        "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant, "{{message[\"content\"]+eos_token}}",
+        kElseRaise}},
+      {InstVariant::kMistralV1,
+       6,
+       {kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
+        "{%ifloop.firstandsystem_messageisdefined%}{{\" [INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+\" "
+        "[/INST]\"}}{%else%}{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}",
+        kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaise}},
+      {InstVariant::kMistralV3,
+       6,
+       {kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
+        "{%ifloop.lastandsystem_messageisdefined%}{{\"[INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+\""
+        "[/INST]\"}}{%else%}{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
+        kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaise}},
+      {InstVariant::kMistralV3Tools,
+       3,
+       {"{{bos_token}}{%setuser_messages=messages|selectattr(\"role\",\"equalto\",\"user\")|list%}"
+        "{%formessageinmessages%}",
+        "{%ifmessage[\"role\"]==\"user\"%}{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}",
+        "{%elifmessage[\"role\"]==\"assistant\"%}{%ifmessage.contentisdefined%}"
+        "{{\" \"+message.content+\" \"+eos_token}}"
+        "{%endif%}{%endif%}{%endfor%}"}},
+      {InstVariant::kMistralV3Tekken,
+       6,
+       {kFirstIsSystem, "{%ifnottoolsisdefined%}{%settools=none%}{%endif%}",
+        "{%setuser_messages=loop_messages|selectattr(\"role\",\"equalto\",\"user\")|list%}",
+        "{%formessageinloop_messages|rejectattr(\"role\",\"equalto\",\"tool\")|rejectattr(\"role\",\"equalto\","
+        "\"tool_results\")|selectattr(\"tool_calls\",\"undefined\")%}",
+        kAlternate, "{{bos_token}}{%formessageinloop_messages%}",
+        "{%ifmessage[\"role\"]==\"user\"%}{%ifloop.lastandsystem_messageisdefined%}"
+        "{{\"[INST]\"+system_message+\"\\n\\n\"+"
+        "message[\"content\"]+\"[/INST]\"}}{%else%}{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}{%endif%}",
+        "{%elifmessage[\"role\"]==\"assistant\"%}{{message[\"content\"]+eos_token}}", kElseRaise}},
+      {InstVariant::kMistralV7,
+       5,
+       {"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
+        "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT] \"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
+        kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaise}},
+      {InstVariant::kMistralV7Tekken,
+       5,
+       {"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}",
+        "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT]\"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
+        kElifAssistant, "{{message[\"content\"]+eos_token}}", kElseRaise}},
+  };
+  return all;
+}
+
+void alternate(const ChatMessage& m, size_t i) {
+  if ((m.role == "user") != (i % 2 == 0))
+    throw std::invalid_argument("after the optional system message, roles must alternate user/assistant/user/...");
+}
+
+[[noreturn]] void only_user_and_assistant() {
+  throw std::invalid_argument("this template takes only user and assistant messages after an optional first system "
+                              "message");
+}
+
+std::string render_llama2(const std::vector<ChatMessage>& m, const ChatRenderOptions& o) {
+  const bool has_system = m[0].role == "system";
+  std::string out;
+  bool first_piece = true;  // its BOS is options.bos (empty when the tokenizer adds BOS); later ones written
+  for (size_t i = has_system ? 1 : 0, k = 0; i < m.size(); ++i, ++k) {
+    alternate(m[i], k);
+    const std::string content = k == 0 && has_system
+                                    ? "<<SYS>>\n" + m[0].content + "\n<</SYS>>\n\n" + m[i].content
+                                    : m[i].content;
+    if (m[i].role == "user") {
+      out += (first_piece ? o.bos : o.bos_token) + "[INST] " + python_strip(content) + " [/INST]";
+    } else if (m[i].role == "assistant") {
+      out += " " + python_strip(content) + " " + o.eos_token;
+    } else {
+      continue;  // a system message where an assistant one would be: the template writes nothing
+    }
+    first_piece = false;
+  }
+  return out;
+}
+
+std::string render_mistral_v01(const std::vector<ChatMessage>& m, const ChatRenderOptions& o, bool space) {
+  std::string out = o.bos;
+  for (size_t i = 0; i < m.size(); ++i) {
+    alternate(m[i], i);
+    if (m[i].role == "user") out += "[INST] " + m[i].content + " [/INST]";
+    else if (m[i].role == "assistant") out += m[i].content + o.eos_token + (space ? " " : "");
+    else only_user_and_assistant();
+  }
+  return out;
+}
+
+// v1 puts the system message in the first user turn, v3 in the last message when that is a user
+// turn (else nowhere); tekken is v3 without the spaces.
+std::string render_mistral_v1_v3(const std::vector<ChatMessage>& m, const ChatRenderOptions& o, bool v3,
+                                 bool tekken = false) {
+  const bool has_system = m[0].role == "system";
+  const size_t first = has_system ? 1 : 0;
+  const std::string open = tekken ? "[INST]" : v3 ? "[INST] " : " [INST] ", close = v3 ? "[/INST]" : " [/INST]";
+  std::string out = o.bos;
+  for (size_t i = first; i < m.size(); ++i) {
+    alternate(m[i], i - first);
+    if (m[i].role == "user") {
+      const bool with_system = has_system && (v3 ? i + 1 == m.size() : i == first);
+      out += open + (with_system ? m[0].content + "\n\n" : std::string()) + m[i].content + close;
+    } else if (m[i].role == "assistant") {
+      out += (tekken ? "" : " ") + m[i].content + o.eos_token;
+    } else {
+      only_user_and_assistant();
+    }
+  }
+  return out;
+}
+
+// Mistral-7B-Instruct-v0.3's: user and assistant turns in any order, system messages not written.
+std::string render_mistral_v3_tools(const std::vector<ChatMessage>& m, const ChatRenderOptions& o) {
+  std::string out = o.bos;
+  for (const ChatMessage& x : m) {
+    if (x.role == "user") out += " [INST] " + x.content + " [/INST]";
+    else if (x.role == "assistant") out += " " + x.content + " " + o.eos_token;
+  }
+  return out;
+}
+
+std::string render_mistral_v7(const std::vector<ChatMessage>& m, const ChatRenderOptions& o, bool tekken) {
+  const std::string sp = tekken ? "" : " ";
+  std::string out = o.bos;
+  for (const ChatMessage& x : m) {
+    if (x.role == "user") out += "[INST]" + sp + x.content + "[/INST]";
+    else if (x.role == "system") out += "[SYSTEM_PROMPT]" + sp + x.content + "[/SYSTEM_PROMPT]";
+    else out += sp + x.content + o.eos_token;
+  }
+  return out;
+}
+
+}  // namespace
+
+JinjaCode jinja_code(std::string_view t) {
+  JinjaCode out;
+  size_t i = 0;
+  bool prev_dash = false, prev_block = false;  // how the previous tag ended, for the raw text after it
+  while (i < t.size()) {
+    size_t open = i;
+    while (open < t.size() && !(t[open] == '{' && open + 1 < t.size() &&
+                                (t[open + 1] == '{' || t[open + 1] == '%' || t[open + 1] == '#')))
+      ++open;
+    const std::string_view raw = t.substr(i, open - i);
+    if (!raw.empty()) {
+      const bool at_end = open >= t.size();
+      const bool next_dash = !at_end && open + 2 < t.size() && t[open + 2] == '-';
+      // (`{%+` keeps the indentation before it: lstrip_blocks is off for that tag.)
+      const bool next_block = at_end || (t[open + 1] != '{' && !(open + 2 < t.size() && t[open + 2] == '+'));
+      // Jinja drops white space next to a dash; trim_blocks drops the newline after a block tag
+      // and lstrip_blocks the indentation before one; one newline ending the template goes too.
+      const bool dropped = blank(raw) && (prev_dash || next_dash || (at_end && raw == "\n") ||
+                                          (prev_block && next_block && raw.front() == '\n' &&
+                                           raw.find_first_not_of(" \t", 1) == std::string_view::npos));
+      if (!dropped) out.writes_raw_text = true;
+    }
+    if (open >= t.size()) break;
+    const char kind = t[open + 1];
+    if (kind == '#') {
+      const size_t close = t.find("#}", open + 2);
+      if (close == std::string_view::npos) break;
+      prev_dash = t[close - 1] == '-';
+      prev_block = true;
+      i = close + 2;
+      continue;
+    }
+    const std::string_view closer = kind == '{' ? "}}" : "%}";
+    out.code += t.substr(open, 2);
+    if (kind == '{') ++out.outputs;
+    size_t j = open + 2;
+    if (j < t.size() && (t[j] == '-' || t[j] == '+')) ++j;
+    prev_dash = false;
+    while (j < t.size()) {
+      const char c = t[j];
+      if (c == '\'' || c == '"') {
+        write_literal(read_literal(t, j), out.code);
+      } else if ((c == '-' || c == '+') && t.substr(j + 1, 2) == closer) {
+        prev_dash = c == '-';
+        ++j;
+      } else if (t.substr(j, 2) == closer) {
+        out.code += closer;
+        j += 2;
+        break;
+      } else {
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out.code += c;
+        ++j;
+      }
+    }
+    prev_block = kind == '%';
+    i = j;
+  }
+  return out;
+}
+
+std::string without_dead_branches(const std::string& code, const std::vector<std::string_view>& dead) {
+  const std::vector<std::string> tags = split_tags(code);
+  std::string out;
+  for (size_t i = 0; i < tags.size();) {
+    i = emit_block(tags, i, out, dead);
+    if (i < tags.size()) out += tags[i++];  // an unmatched end tag: kept as it is
+  }
+  return out;
+}
+
+std::optional<InstVariant> detect_inst(std::string_view text, std::string* why) {
+  const JinjaCode j = jinja_code(text);
+  // The code that can write anything here: the tool branches never run.
+  const std::string live = without_dead_branches(j.code, kNoTools);
+  const std::vector<std::string> tags = split_tags(live);
+  int outputs = 0;
+  for (const std::string& t : tags) outputs += starts(t, "{{");
+  for (const Shape& s : shapes()) {
+    if (outputs != s.outputs || j.writes_raw_text) continue;
+    // Which tags the markers hold (a tag counts when a marker holds its start: the raise tags'
+    // messages are not among them).
+    std::vector<bool> held(live.size() + 1, false);
+    bool all = true;
+    for (std::string_view m : s.markers) {
+      const size_t at = live.find(m);
+      if (at == std::string::npos) {
+        all = false;
+        break;
+      }
+      const auto from = held.begin() + static_cast<std::ptrdiff_t>(at);
+      std::fill(from, from + static_cast<std::ptrdiff_t>(m.size()), true);
+    }
+    size_t pos = 0;
+    for (const std::string& t : tags) {
+      all = all && (held[pos] || t == "{%endif%}" || t == "{%endfor%}");
+      pos += t.size();
+    }
+    if (all) return s.variant;
+  }
+  if (why) {
+    *why = "the model's chat template is of the [INST] family (Llama 2, Mistral) but none of the variants this "
+           "server renders (";
+    bool first = true;
+    for (const Shape& s : shapes()) {
+      *why += (first ? "" : ", ") + inst_variant_name(s.variant);
+      first = false;
+    }
+    *why += ")";
+    if (j.writes_raw_text) *why += ": it writes text outside its tags";
+    else if (has(j.code, "tools")) *why += ": it has tool handling";
+    else if (has(j.code, "setsystem_message=\"") || has(j.code, "default_system_message"))
+      *why += ": it has a system message of its own";
+  }
+  return std::nullopt;
+}
+
+std::string inst_variant_name(InstVariant v) {
+  switch (v) {
+    case InstVariant::kLlama2: return "llama2";
+    case InstVariant::kMistralV01: return "mistral-v0.1";
+    case InstVariant::kMistralV01Eos: return "mistral-v0.1 (no space after </s>)";
+    case InstVariant::kMistralV1: return "mistral-v1";
+    case InstVariant::kMistralV3: return "mistral-v3";
+    case InstVariant::kMistralV3Tools: return "mistral-v3 (tool branches)";
+    case InstVariant::kMistralV3Tekken: return "mistral-v3-tekken (tool branches)";
+    case InstVariant::kMistralV7: return "mistral-v7";
+    case InstVariant::kMistralV7Tekken: return "mistral-v7-tekken";
+  }
+  return "";
+}
+
+std::string render_inst(InstVariant v, const std::vector<ChatMessage>& m, const ChatRenderOptions& o) {
+  switch (v) {
+    case InstVariant::kLlama2: return render_llama2(m, o);
+    case InstVariant::kMistralV01: return render_mistral_v01(m, o, true);
+    case InstVariant::kMistralV01Eos: return render_mistral_v01(m, o, false);
+    case InstVariant::kMistralV1: return render_mistral_v1_v3(m, o, false);
+    case InstVariant::kMistralV3: return render_mistral_v1_v3(m, o, true);
+    case InstVariant::kMistralV3Tools: return render_mistral_v3_tools(m, o);
+    case InstVariant::kMistralV3Tekken:
+      // It tests `tools is not none`: an empty tool list would be written.
+      if (o.tools_listed)
+        throw std::invalid_argument("with this template 'tools': [] writes an empty tool list; leave 'tools' out");
+      return render_mistral_v1_v3(m, o, true, true);
+    case InstVariant::kMistralV7: return render_mistral_v7(m, o, false);
+    case InstVariant::kMistralV7Tekken: return render_mistral_v7(m, o, true);
+  }
+  return "";
+}
+
+}  // namespace infertrace::serve

@@ -1,0 +1,59 @@
+// The "[INST]" chat family (Llama-2-chat and Mistral-Instruct GGUFs, architecture llama): which of
+// its variants a template is, and the prompt that variant renders (docs/serve.md "Chat").
+// The variants differ in where BOS, spaces and the system message go and in what they refuse, so
+// a template is taken for a variant only when every tag of its live code (jinja_code, less the
+// tool branches that cannot run here) is among that variant's markers; any other [INST] template
+// is refused.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace infertrace::serve {
+
+struct ChatMessage;
+struct ChatRenderOptions;
+
+// The templates each was checked against are named in docs/serve.md.
+enum class InstVariant {
+  kLlama2,           // Llama-2-chat: BOS before every [INST], <<SYS>> block in the first, contents stripped
+  kMistralV01,       // Mistral-7B-Instruct-v0.1: no system role, "</s> " after an answer
+  kMistralV01Eos,    // the same with "</s>" alone (Mixtral-8x7B-Instruct-v0.1's first template)
+  kMistralV1,        // " [INST] ": the system message in the first user turn (Mixtral-8x7B-Instruct-v0.1 later)
+  kMistralV3,        // "[INST] ...[/INST]": the system message in the last message when it is a user turn
+  kMistralV3Tools,   // " [INST] ... [/INST]", system messages not written, tool branches (Mistral-7B-v0.3)
+  kMistralV3Tekken,  // "[INST]...[/INST]" as v3, tool branches (Mistral-Nemo-Instruct-2407)
+  kMistralV7,        // [SYSTEM_PROMPT] blocks where the system messages are (Mistral-Large-2411)
+  kMistralV7Tekken,  // the same without spaces (Mistral-Small-24B-2501)
+};
+
+// The template's code as the markers below match it: in {{ }} and {% %} tags, white space outside
+// string literals and whitespace-control dashes dropped, every string literal written with double
+// quotes and its escapes normalised; comments dropped. `outputs` counts the {{ }} tags;
+// `writes_raw_text` is set when text outside the tags survives Jinja's whitespace handling (with
+// Hugging Face's trim_blocks and lstrip_blocks).
+struct JinjaCode {
+  std::string code;
+  int outputs = 0;
+  bool writes_raw_text = false;
+};
+JinjaCode jinja_code(std::string_view template_text);
+
+// `code` without the branches of if-chains whose condition is one of `dead` (conditions false for
+// every conversation this server renders: its requests carry no tools, no tool calls and no tool
+// role). An if whose every branch is dead leaves its else part, unconditional.
+std::string without_dead_branches(const std::string& code, const std::vector<std::string_view>& dead);
+
+// The variant of a template holding "[INST]", or nullopt with *why set.
+std::optional<InstVariant> detect_inst(std::string_view template_text, std::string* why);
+
+std::string inst_variant_name(InstVariant v);
+
+// What the variant's templates render for `messages` (they write no generation prompt: a prompt
+// ending with a user turn ends with its [/INST]). Throws std::invalid_argument where they raise an
+// exception (roles that do not alternate, a system message they do not take).
+std::string render_inst(InstVariant v, const std::vector<ChatMessage>& messages, const ChatRenderOptions& o);
+
+}  // namespace infertrace::serve

@@ -1,0 +1,201 @@
+#include "serve/connection.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <string>
+
+#include "serve/request.h"
+
+namespace infertrace::serve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Waits up to timeout_ms (negative: 0) for `events` on fd; the revents, 0 on timeout or error.
+short wait_for(int fd, short events, int64_t timeout_ms) {
+  pollfd p{fd, events, 0};
+  int n;
+  do {
+    n = poll(&p, 1, static_cast<int>(std::clamp<int64_t>(timeout_ms, 0, 1 << 30)));
+  } while (n < 0 && errno == EINTR);
+  return n > 0 ? p.revents : 0;
+}
+
+// Rounded up, so a poll for it does not end before t.
+int64_t ms_until(Clock::time_point t) {
+  return std::chrono::ceil<std::chrono::milliseconds>(t - Clock::now()).count();
+}
+
+// The peer sent its FIN (or the connection failed): nothing more will come from it.
+bool peer_closed(int fd) { return (wait_for(fd, POLLRDHUP, 0) & (POLLRDHUP | POLLHUP | POLLERR)) != 0; }
+
+void address_of(int fd, bool peer, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  const int rc = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
+                      : getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (rc != 0) return;
+  std::array<char, NI_MAXHOST> host{};
+  std::array<char, NI_MAXSERV> serv{};
+  if (getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host.data(), host.size(), serv.data(), serv.size(),
+                  NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    ip = host.data();
+    port = std::stoi(serv.data());
+  }
+}
+
+// One connection as cpp-httplib's request parser reads and writes it. Until head_done() (called
+// once the headers are parsed) reads wait for the head's deadline rather than a per-read timeout,
+// and count against kMaxHeadBytes; past either, the stream answers 408 or 431 itself and fails
+// every later read and write, so cpp-httplib's own answer (a 400 for unfinished headers) is not sent.
+class ConnectionStream : public httplib::Stream {
+ public:
+  ConnectionStream(int fd, Clock::time_point head_deadline, std::chrono::milliseconds read_timeout,
+                   std::chrono::milliseconds write_timeout)
+      : fd_(fd), head_deadline_(head_deadline), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+
+  void head_done() { in_head_ = false; }
+  bool body_unread() const { return body_unread_; }
+  void set_body_unread() { body_unread_ = true; }
+
+  bool is_readable() const override {
+    if (refused_) return false;
+    if (pos_ < len_) return true;
+    return (wait_for(fd_, POLLIN, in_head_ ? ms_until(head_deadline_) : read_timeout_.count()) &
+            (POLLIN | POLLHUP | POLLERR)) != 0;
+  }
+
+  bool is_writable() const override {
+    return !refused_ && (wait_for(fd_, POLLOUT, write_timeout_.count()) & POLLOUT) != 0 && !peer_closed(fd_);
+  }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (refused_) return -1;
+    if (pos_ == len_) {
+      if (!is_readable()) {
+        // In the head, only its deadline makes a socket unreadable (a closed one reads as 0 bytes).
+        if (in_head_)
+          refuse(408, "the request head did not arrive within " + std::to_string(kHeadDeadline.count()) + " s");
+        return -1;
+      }
+      ssize_t n;
+      do {
+        n = recv(fd_, buf_.data(), buf_.size(), 0);
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) return n;
+      pos_ = 0;
+      len_ = static_cast<size_t>(n);
+    }
+    size_t n = std::min(size, len_ - pos_);
+    if (in_head_) {
+      if (head_bytes_ + n > kMaxHeadBytes) {
+        refuse(431, "the request head is over " + std::to_string(kMaxHeadBytes) + " bytes");
+        return -1;
+      }
+      head_bytes_ += n;
+    }
+    std::copy_n(buf_.data() + pos_, n, ptr);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override { return refused_ ? -1 : send_all(ptr, size); }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, true, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, false, ip, port); }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  ssize_t send_all(const char* ptr, size_t size) {
+    size_t sent = 0;
+    while (sent < size) {
+      if (!is_writable()) return sent > 0 ? static_cast<ssize_t>(sent) : -1;
+      const ssize_t n = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return sent > 0 ? static_cast<ssize_t>(sent) : -1;
+      sent += static_cast<size_t>(n);
+    }
+    return static_cast<ssize_t>(sent);
+  }
+
+  // Answers with `status` and the spec's JSON error, then fails every later read and write.
+  void refuse(int status, const std::string& message) {
+    const std::string body = error_body(status, message);
+    const char* reason = status == 408 ? "Request Timeout" : "Request Header Fields Too Large";
+    const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
+                                 "\r\nContent-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    send_all(response.data(), response.size());
+    refused_ = true;
+    // A head too large may still be arriving fast: drain it so the client reads the 431. A client
+    // too slow for the deadline is not worth a thread for longer.
+    if (status == 431) body_unread_ = true;
+  }
+
+  const int fd_;
+  const Clock::time_point head_deadline_;
+  const std::chrono::milliseconds read_timeout_, write_timeout_;
+  bool in_head_ = true, refused_ = false, body_unread_ = false;
+  size_t head_bytes_ = 0;
+  std::array<char, 4096> buf_{};  // cpp-httplib reads the head a byte at a time
+  size_t pos_ = 0, len_ = 0;
+};
+
+// The connection the calling handler thread serves (handlers run on it, inside process_request).
+thread_local ConnectionStream* t_connection = nullptr;
+
+// After an answer sent with the request's body unread: closing at once would make the kernel reset
+// the connection, and a client still sending could lose the answer. Half-closes, then reads and
+// drops what comes for at most 2 s or 64 MiB, until the client closes.
+void drain(int fd) {
+  shutdown(fd, SHUT_WR);
+  const Clock::time_point end = Clock::now() + std::chrono::seconds(2);
+  std::array<char, 65536> sink{};
+  size_t total = 0;
+  while (total < (64u << 20) && (wait_for(fd, POLLIN, ms_until(end)) & (POLLIN | POLLHUP | POLLERR)) != 0) {
+    const ssize_t n = recv(fd, sink.data(), sink.size(), 0);
+    if (n <= 0) return;
+    total += static_cast<size_t>(n);
+  }
+}
+
+std::chrono::milliseconds ms(time_t sec, time_t usec) {
+  return std::chrono::milliseconds(static_cast<int64_t>(sec) * 1000 + usec / 1000);
+}
+
+}  // namespace
+
+bool GuardedServer::process_and_close_socket(socket_t sock) {
+  const Clock::time_point head_deadline = Clock::now() + kHeadDeadline;
+  bool ret = false;
+  // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
+  // cpp-httplib does.
+  if (svr_sock_ != INVALID_SOCKET && (wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
+    ConnectionStream conn(sock, head_deadline, ms(read_timeout_sec_, read_timeout_usec_),
+                          ms(write_timeout_sec_, write_timeout_usec_));
+    t_connection = &conn;
+    bool connection_closed = false;
+    ret = process_request(conn, /*close_connection=*/true, connection_closed,
+                          [&conn](httplib::Request&) { conn.head_done(); });
+    t_connection = nullptr;
+    if (conn.body_unread()) drain(sock);
+  }
+  shutdown(sock, SHUT_RDWR);
+  close(sock);
+  return ret;
+}
+
+bool client_gone() { return t_connection != nullptr && peer_closed(t_connection->socket()); }
+
+void body_left_unread() {
+  if (t_connection != nullptr) t_connection->set_body_unread();
+}
+
+}  // namespace infertrace::serve

@@ -1,0 +1,239 @@
+"""End-to-end: `infertrace serve` against clients that misbehave (docs/serve.md "Connections and
+limits"), each checked on a running server:
+- a client trickling its request head a byte every 0.9 s gets 408 and its connection closed once
+  the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
+  handler thread for as long as it kept trickling); a head over 64 KiB gets 431;
+- a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
+  gzipped (inflated bytes count)
+  or with a Content-Length (refused before its bytes are read: a declared 1 GiB is answered at once);
+  a body sent to a path the server does not serve is not read either (404 at once);
+- completion ids are unique across servers (they counted from 0 in every process);
+- a non-streamed request whose client closes its connection stops generating (its slot is free for
+  the next request at once, not after max_tokens) and is counted as cancelled."""
+import gzip
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _serve import start_server  # noqa: E402
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+HOST = "127.0.0.1"
+CAP = 32 << 20  # the body cap of docs/serve.md
+
+
+def stop_server(p):
+    p.terminate()
+    try:
+        _, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    return err
+
+
+def post(port, body, path="/v1/completions"):
+    c = http.client.HTTPConnection(HOST, port, timeout=120)
+    c.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    out = r.status, r.read().decode("utf-8", "replace")
+    c.close()
+    return out
+
+
+def post_when_free(port, body):
+    """post(), again while the server answers 503: with --max-batch 1 --max-queue 0 the previous
+    request's slot is freed on the engine thread just after its client got the answer."""
+    for _ in range(100):
+        status, text = post(port, body)
+        if status != 503:
+            break
+        time.sleep(0.05)
+    return status, text
+
+
+def raw_exchange(port, head, body_chunks=(), timeout=30):
+    """Sends `head` then each of `body_chunks` on a raw socket (stopping at the first failed send:
+    the server may answer and close before it read everything), returns what the server sent."""
+    s = socket.create_connection((HOST, port))
+    s.settimeout(timeout)
+    try:
+        s.sendall(head)
+        for chunk in body_chunks:
+            s.sendall(chunk)
+    except OSError:
+        pass
+    got = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+    except OSError:
+        pass
+    s.close()
+    return got
+
+
+def status_of(response):
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", response)
+    return int(m.group(1)) if m else None
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    model = os.path.join(tmp, "tiny.gguf")
+    r = run("model", "synth", "--preset", "tiny-qwen3", "--seed", "3", "-t", "1", "-o", model)
+    check(r.returncode == 0, "synth: " + r.stderr)
+
+    server, port = start_server(model, "-t", "1", "--ctx", "128")
+    first = []
+    try:
+        # 1. A head trickled a byte every 0.9 s: 408 (and the connection closed) about 10 s after
+        # the connection opened, while the trickler is still sending.
+        head = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + b"X-Slow: " + b"a" * 40
+        s = socket.create_connection((HOST, port))
+        t0 = time.time()
+        stop = threading.Event()
+
+        def trickle():
+            for i in range(len(head)):
+                if stop.is_set():
+                    return
+                try:
+                    s.send(head[i:i + 1])
+                except OSError:
+                    return
+                time.sleep(0.9)
+
+        sender = threading.Thread(target=trickle, daemon=True)
+        sender.start()
+        s.settimeout(30)
+        got = b""
+        try:
+            while True:
+                b = s.recv(4096)
+                if not b:
+                    break
+                got += b
+        except OSError:
+            pass
+        waited = time.time() - t0
+        stop.set()
+        s.close()
+        check(status_of(got) == 408 and b'"code":408' in got and 9 <= waited < 13,
+              "trickled head: %.1f s, %r" % (waited, got[:200]))
+        print("trickled head answered after %.1f s" % waited)
+
+        # A head over 64 KiB, sent at once: 431, not a thread busy collecting headers.
+        got = raw_exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: %s\r\n" % (b"p" * 4000) * 20 + b"\r\n")
+        check(status_of(got) == 431 and b'"code":431' in got, "80 KB head: %r" % got[:300])
+        # A body sent to another path is not read: 404 at once, though 1 GiB is declared.
+        t0 = time.time()
+        got = raw_exchange(port, b"POST /v1/other HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (1 << 30),
+                           timeout=20)
+        check(status_of(got) == 404 and time.time() - t0 < 3, "body to /v1/other: %.1f s %r" % (time.time() - t0, got[:200]))
+
+        # 2. Chunked body over the cap: 413, with a body of the JSON error shape. 33 chunks of 1 MiB.
+        chunk = b"%x\r\n" % (1 << 20) + b" " * (1 << 20) + b"\r\n"
+        head = (b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n")
+        got = raw_exchange(port, head, [chunk] * 33 + [b"0\r\n\r\n"])
+        check(status_of(got) == 413 and b'"code":413' in got, "chunked 33 MiB: %r" % got[:300])
+        # Within the cap, a chunked body is read and served as before.
+        body = json.dumps({"prompt": "a b c", "max_tokens": 2}).encode()
+        got = raw_exchange(port, head, [b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"])
+        check(status_of(got) == 200 and b'"text_completion"' in got, "chunked small body: %r" % got[:300])
+        # Compressed: the cap counts the decompressed bytes (40 KB of gzip that inflate to 40 MiB).
+        gz_head = (b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n")
+        bomb = gzip.compress(b" " * (40 << 20))
+        got = raw_exchange(port, gz_head % len(bomb), [bomb])
+        check(status_of(got) == 413, "gzip of 40 MiB: %r" % got[:300])
+        small = gzip.compress(json.dumps({"prompt": "a b c", "max_tokens": 2}).encode())
+        got = raw_exchange(port, gz_head % len(small), [small])
+        check(status_of(got) == 200 and b'"text_completion"' in got, "small gzip body: %r" % got[:300])
+        # A declared Content-Length over the cap: 413 at once, nothing of the body sent.
+        t0 = time.time()
+        got = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: %d\r\n\r\n" % (1 << 30), timeout=20)
+        check(status_of(got) == 413 and b'"code":413' in got and time.time() - t0 < 3,
+              "Content-Length 1 GiB: %.1f s %r" % (time.time() - t0, got[:300]))
+        # And a body with a Content-Length just over the cap, sent whole: 413.
+        got = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: %d\r\n\r\n" % (CAP + 1), [b" " * (CAP + 1)])
+        check(status_of(got) == 413, "Content-Length cap + 1: %r" % got[:300])
+
+        # 3. Ids: 32 hex digits after the prefix, distinct within a server.
+        ids = [json.loads(post(port, {"prompt": "a", "max_tokens": 1})[1])["id"] for _ in range(3)]
+        check(all(re.fullmatch(r"cmpl-[0-9a-f]{32}", i) for i in ids) and len(set(ids)) == 3, "ids %s" % ids)
+        first = ids
+    finally:
+        stop_server(server)
+
+    # 4. With a model slow enough that 1000 tokens take seconds (SmolLM2-135M's shapes, Q8_0): a
+    # non-streamed request for 1000 tokens, its client gone after 0.3 s; the next request is served
+    # within 2 s (503 while the first still holds the only slot), and the first counts as cancelled.
+    slow = os.path.join(tmp, "smol.gguf")
+    r = run("model", "synth", "--preset", "smollm2-135m", "--dtype", "q8_0", "--seed", "3", "-t", "2", "-o", slow)
+    check(r.returncode == 0, "synth smollm2: " + r.stderr)
+    server, port = start_server(slow, "-t", "1", "--ctx", "1024", "--max-batch", "1", "--max-queue", "0")
+    err = ""
+    try:
+        # How long 100 tokens take here: 1000 would take ten times as long.
+        t0 = time.time()
+        status, text = post_when_free(port, {"prompt": "a b c", "max_tokens": 100, "ignore_eos": True,
+                                             "temperature": 0})
+        t100 = time.time() - t0
+        check(status == 200 and 10 * t100 > 4, "100 tokens: %d in %.2f s" % (status, t100))
+        body = json.dumps({"prompt": "a b c", "max_tokens": 1000, "ignore_eos": True, "temperature": 0}).encode()
+        for _ in range(100):  # until it is admitted: the previous request's slot may still be held
+            s = socket.create_connection((HOST, port))
+            s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            time.sleep(0.3)
+            s.setblocking(False)
+            try:
+                answered = s.recv(64)  # a 503 comes at once; the admitted request has no answer yet
+            except BlockingIOError:
+                answered = b""
+            s.close()
+            if not answered.startswith(b"HTTP/1.1 503"):
+                break
+            time.sleep(0.05)
+        t0 = time.time()
+        status = None
+        while time.time() - t0 < 120:
+            status, text = post(port, {"prompt": "a b c", "max_tokens": 2})
+            if status != 503:
+                break
+            time.sleep(0.05)
+        freed = time.time() - t0
+        check(status == 200 and freed < 2, "after a closed non-streamed request: %s after %.2f s" % (status, freed))
+        print("slot of a closed 1000-token request free after %.2f s (100 tokens take %.2f s)" % (freed, t100))
+        # 3. A second server (a restart, or another data-parallel instance) gives other ids.
+        second = json.loads(text)["id"] if status == 200 else ""
+        stream_status, stream_text = post_when_free(port, {"prompt": "a", "max_tokens": 1, "stream": True})
+        stream_id = json.loads(stream_text.split("\n\n")[0][6:])["id"] if stream_status == 200 else ""
+        check(re.fullmatch(r"cmpl-[0-9a-f]{32}", second) is not None and second not in first
+              and stream_id.startswith("cmpl-") and stream_id != second,
+              "ids of a second server: %s %s (%s %r), first %s" % (second, stream_id, stream_status, stream_text[:300], first))
+    finally:
+        err = stop_server(server)
+    check("(1 cancelled" in err, "stats: the closed non-streamed request counted cancelled: %s" % err[-400:])
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
