@@ -151,6 +151,23 @@ TEST(ChatTemplate, Llama31FixedDate) {
             "<|start_header_id|>assistant<|end_header_id|>\n\n");
 }
 
+TEST(ChatTemplate, Llama31WithToolBranchesRefusesAnEmptyToolList) {
+  // A 3.1+ template that reads `tools` (as Meta's do; this fragment is written here) would write the
+  // tool-calling environment for "tools": []: refused. Without a tools branch the list changes nothing.
+  const std::string with_tools = std::string(infertrace::engine::llama32_chat_template()) +
+                                 "{%- if tools is not none %}{{- 'Environment: ipython' }}{%- endif %}";
+  ChatRenderOptions o;
+  o.today = "01 Dec 2026";
+  const std::vector<ChatMessage> hi = {{"user", "hi"}};
+  EXPECT_NO_THROW(detect(with_tools).render(hi, o));
+  o.tools_listed = true;
+  EXPECT_THROW(detect(with_tools).render(hi, o), std::invalid_argument);
+  ChatRenderOptions plain = o;
+  plain.tools_listed = false;
+  EXPECT_EQ(detect(infertrace::engine::llama32_chat_template()).render(hi, o),
+            detect(infertrace::engine::llama32_chat_template()).render(hi, plain));
+}
+
 TEST(ChatTemplate, Llama30AndChatMl) {
   ChatRenderOptions o;
   o.bos = "<s>";

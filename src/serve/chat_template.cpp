@@ -309,6 +309,7 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
       return c;
     }
     c.family_ = ChatFamily::kLlama31;
+    c.tests_tools_ = has(t, "tools");
     if (!has(t, "strftime_now")) {
       c.fixed_date_ = fixed_date(t);
       if (c.fixed_date_.empty()) return refuse("the model's Llama 3.1 chat template sets no date this server can read");
@@ -339,6 +340,11 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const
       return render_qwen3(messages, enable_thinking_ ? o.enable_thinking : std::nullopt, tool_response_by_ends_);
     case ChatFamily::kLlama3: return render_llama3(messages, o, false, "");
     case ChatFamily::kLlama31:
+      // Meta's 3.1+ templates test `tools is not none`: with "tools": [] they write "Environment:
+      // ipython" and the tool-calling instructions into the prompt, which this renderer does not.
+      if (tests_tools_ && o.tools_listed)
+        throw std::invalid_argument(
+            "with this template 'tools': [] writes the tool-calling environment and instructions; leave 'tools' out");
       return render_llama3(messages, o, true,
                            !fixed_date_.empty() ? fixed_date_ : !o.today.empty() ? o.today : today_string());
     case ChatFamily::kInst: return render_inst(inst_, messages, o);
