@@ -163,6 +163,18 @@ with tempfile.TemporaryDirectory() as d:
             (["--decode-window", recorded, "--measured", "fused=" + fused, "--csv"], 2, "--csv with --measured")):
         r = run("fusion", rec, *args)
         check(r.returncode == code, "%s: exit %d (expected %d): %s" % (what, r.returncode, code, r.stderr.strip()))
+    # A window that holds none of the recording's CUDA work (another run's: here one that ends
+    # before the recording starts) is an input error naming both files, not an analysis of
+    # "0 kernels" (exit 0 before); sweep cuts the same way.
+    elsewhere = engine_doc(p("elsewhere.json"), "eager", 40.0, len(STEP), len(STEP), window=(1, 2))
+    r = run("fusion", rec, "--decode-window", elsewhere)
+    check(r.returncode == 1 and "holds none of the trace's" in r.stderr and "elsewhere.json" in r.stderr
+          and "eager.itrace" in r.stderr and r.stderr.count("\n") == 1,
+          "a window of another run: %d %s" % (r.returncode, r.stderr.strip()))
+    r = run("sweep", rec, rec, "--decode-window", recorded, "--decode-window", elsewhere,
+            "--label", "bs=1", "--label", "bs=2")
+    check(r.returncode == 1 and "holds none of the trace's" in r.stderr and "elsewhere.json" in r.stderr,
+          "sweep, a window of another run: %d %s" % (r.returncode, r.stderr.strip()))
 
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))
