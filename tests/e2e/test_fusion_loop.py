@@ -94,6 +94,21 @@ with tempfile.TemporaryDirectory() as d:
     graph = engine_doc(p("graph.json"), "graph", 150.0, 1, 9)
     lengths = ",".join(map(str, LENGTHS))
 
+    # ingest of a recording names its own tables too (it showed only the Kineto ones), with the
+    # rows export --csv writes.
+    ing = run("ingest", rec, "--json")
+    csv_dir = p("csv")
+    exp = run("export", rec, "--csv", csv_dir)
+    if ing.returncode == 0 and exp.returncode == 0:
+        j = json.loads(ing.stdout)
+        for key, name in (("switches", "switches"), ("wakeups", "wakeups"), ("irqs", "irqs"), ("syscalls", "syscalls"),
+                          ("api_calls", "launches")):
+            rows = sum(1 for _ in open(os.path.join(csv_dir, name + ".csv"))) - 1
+            check(j.get(key) == rows, "ingest %s %r, export --csv %s.csv %d rows" % (key, j.get(key), name, rows))
+        check(j["source"] == "recording" and "syscalls" in run("ingest", rec).stdout, "ingest text of a recording")
+    else:
+        check(False, "ingest/export of the recording: %s %s" % (ing.stderr, exp.stderr))
+
     # Without the window the prefill's kernels count; with it, only the decode steps.
     whole = run("fusion", rec, "--json", "--lengths", lengths)
     check(whole.returncode == 0 and json.loads(whole.stdout)["kernels"] == PREFILL + STEPS * len(STEP),
