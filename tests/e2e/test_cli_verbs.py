@@ -31,6 +31,14 @@ check(both.returncode == 2 and "either --pid" in both.stderr and "unknown option
 miss = run("analyse", "trace.json")
 check(miss.returncode == 2, "a misspelt verb is a usage error (2), got %d" % miss.returncode)
 check("--help" in miss.stderr, "a misspelt verb points at --help: " + miss.stderr[:200])
+check("unknown verb 'analyse'" in miss.stderr and "analyze" in miss.stderr,
+      "a misspelt verb is named, with the verbs there are: " + miss.stderr[:300])
+# Errors the option parser finds read like every other error: one line, "infertrace: error: ...".
+for args in (["analyze", "x.json", "--top", "-1"], ["analyze"], ["model", "tokenize", "-m", "x", "-p", "a", "--batch", "b"],
+             ["record", "--cuda", "foo", "--", "true"], ["engine"]):
+    r = run(*args)
+    check(r.returncode == 2 and r.stderr.startswith("infertrace: error: ") and r.stderr.count("\n") == 1,
+          "%s: one-line usage error, got %d %r" % (" ".join(args), r.returncode, r.stderr))
 ver = run("--version")
 check(ver.returncode == 0 and ver.stdout.startswith("infertrace "), "--version: " + ver.stdout[:80])
 
