@@ -27,6 +27,12 @@ both = run("record", "--pid", "1", "--lib", "/nonexistent/libcuda.so", "--", "sh
 check(both.returncode == 2 and "either --pid" in both.stderr and "unknown option" not in both.stderr,
       "record --pid P --lib X -- sh -c: %d %s" % (both.returncode, both.stderr.strip()))
 
+# record --expected-rate sizes buffers through a cast from double: a value that is not a positive
+# rate is refused before anything is loaded (it was accepted, the cast undefined).
+for rate in ("-5", "0", "nan", "1e30"):
+    r = run("record", "--expected-rate", rate, "--", "true")
+    check(r.returncode == 2 and "--expected-rate" in r.stderr, "record --expected-rate %s: %d %s" % (rate, r.returncode, r.stderr))
+
 # A misspelt verb: a usage error that points at --help, with every verb still known.
 miss = run("analyse", "trace.json")
 check(miss.returncode == 2, "a misspelt verb is a usage error (2), got %d" % miss.returncode)
