@@ -24,6 +24,11 @@ def step_kernels():
 
 
 def main():
+    # Without a directory, or with an option, print the usage: `--help` was taken for OUT_DIR and
+    # a directory of that name was written with a 32 MB trace.
+    if len(sys.argv) not in (2, 3) or sys.argv[1].startswith("-") or (len(sys.argv) == 3 and not sys.argv[2].isdigit()):
+        print(__doc__.split("Usage: ")[1], file=sys.stderr)
+        sys.exit(0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help") else 2)
     out, steps = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 64
     os.makedirs(out, exist_ok=True)
     ev, corr, t = [], [1], 1_000_000_000

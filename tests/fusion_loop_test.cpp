@@ -154,6 +154,11 @@ TEST(TraceWindow, KeepsHostEventsInsideAndTheWorkTheirCallsLaunched) {
   EXPECT_EQ(t.meta["window_from_ns"], "100");
   EXPECT_EQ(t.meta["window_to_ns"], "250");
   EXPECT_THROW(restrict_to_window(t, TraceWindow{10, 5}), UsageError);
+  // A window that keeps none of the CUDA work (another run's, or a trace on another clock) is an
+  // error, not an empty analysis; one that keeps some stays fine, as above.
+  EXPECT_THROW(restrict_to_window(t, TraceWindow{1000, 2000}), Error);
+  Trace none;  // no CUDA work at all (a CPU-only recording): nothing to miss
+  EXPECT_NO_THROW(restrict_to_window(none, TraceWindow{1000, 2000}));
 }
 
 }  // namespace

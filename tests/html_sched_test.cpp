@@ -261,3 +261,15 @@ TEST(HtmlSched, GpuStarvationRowWhenTheRecordingHasGpuActivities) {
       << t;
   EXPECT_FALSE(has(t, "record with --cuda cupti")) << t;
 }
+
+// A pair group that is empty while others are not (no blocked pair here): sched --json writes 0
+// for its percentiles; the page shows "-" there, as the terminal does, not "0 ns".
+TEST(HtmlSched, EmptyPairGroupShowsDashesNotZeroTimes) {
+  json j = full_doc();
+  j["pairs"]["blocked"] = group(0, 0, 0, 0);
+  add_shares(j["pairs"]);
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"switched: blocked", "0", "0.0%", "-", "-", "-"}))) << t;
+  EXPECT_FALSE(has(t, "p50, blocked")) << t;  // no bars of 0 ns in the percentile chart
+  EXPECT_TRUE(has(t, "p50, preempted")) << t;
+}

@@ -330,6 +330,22 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   // Run-queue samples 1500 (preempted) and 1000 (woken): the median of the two is 1250.
   EXPECT_NE(v.find("run-queue latency p50 " + format_ns(int64_t{1250})), std::string::npos) << v;
   EXPECT_NE(v.find("futex (" + format_ns(int64_t{600}) + ")"), std::string::npos) << v;
+  // No launch pairs: their percentiles and the tail thresholds are "-", not "0 ns" (which read as
+  // launches that cost nothing); the run-queue latency, measured, keeps its value.
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  const std::string text = os.str();
+  auto line = [&](const std::string& start) {
+    const size_t b = text.find("\n" + start);
+    return b == std::string::npos ? std::string("<none>") : text.substr(b + 1, text.find('\n', b + 1) - b - 1);
+  };
+  for (const char* group : {"all ", "clean (neither) ", "switched ", ">= P95 ", ">= P99 "}) {
+    const std::string l = line(group);
+    EXPECT_EQ(l.find(" ns"), std::string::npos) << l;
+    EXPECT_EQ(l.substr(l.size() - 1), "-") << l;
+  }
+  EXPECT_NE(line("run-queue latency").find(format_ns(int64_t{1250}) + " / " + format_ns(int64_t{1500}) + " / " + format_ns(int64_t{1500}) + " (2 samples)"), std::string::npos)
+      << line("run-queue latency");
 }
 
 TEST(SchedAnalysis, JsonCarriesTheDocumentedKeys) {

@@ -1,5 +1,6 @@
 #include "analysis/trace_window.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 
@@ -25,6 +26,16 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
     throw UsageError("time window: start " + std::to_string(w.from) + " ns is after its end " + std::to_string(w.to) +
                      " ns");
   auto inside = [&](ns_t ts) { return ts >= w.from && ts <= w.to; };
+  const size_t api_before = t.api.size(), gpu_before = t.gpu.size();
+  ns_t first = 0, last = 0;  // start times of the API calls and GPU activities, for the error below
+  bool any = false;
+  auto note = [&](ns_t ts) {
+    first = any ? std::min(first, ts) : ts;
+    last = any ? std::max(last, ts) : ts;
+    any = true;
+  };
+  for (size_t i = 0; i < t.api.size(); ++i) note(t.api.start[i]);
+  for (size_t i = 0; i < t.gpu.size(); ++i) note(t.gpu.start[i]);
 
   std::unordered_set<int64_t> all_ids, kept_ids;
   for (size_t i = 0; i < t.api.size(); ++i) {
@@ -44,6 +55,13 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
   filter_rows(t.wakeups, [&](size_t i) { return inside(t.wakeups.ts[i]); });
   filter_rows(t.irqs, [&](size_t i) { return inside(t.irqs.ts[i]); });
   filter_rows(t.syscalls, [&](size_t i) { return inside(t.syscalls.ts[i]); });
+  // A window that keeps none of the trace's CUDA work is another run's (or a trace on another
+  // clock, such as a PyTorch profiler trace): analyzing the empty rest printed "0 kernels".
+  if (api_before + gpu_before > 0 && t.api.size() + t.gpu.size() == 0)
+    throw Error("the window " + std::to_string(w.from) + " to " + std::to_string(w.to) + " ns holds none of the trace's " +
+                     std::to_string(api_before) + " CUDA API calls and " + std::to_string(gpu_before) +
+                     " GPU activities (they start from " + std::to_string(first) + " to " + std::to_string(last) +
+                     " ns): the window is of another run, or the trace is on another clock");
   t.meta["window_from_ns"] = std::to_string(w.from);
   t.meta["window_to_ns"] = std::to_string(w.to);
 }

@@ -16,7 +16,8 @@ struct TraceWindow {
 // id, so work a call queued inside the window stays even if it runs after `to`); a GPU activity
 // whose correlation matches no API call of the trace is kept when it starts inside the window.
 // Threads, strings, skipped counters and meta stay; meta gains "window_from_ns"/"window_to_ns".
-// Throws UsageError when from > to.
+// Throws UsageError when from > to, Error when the trace has API calls or GPU activities
+// and the window keeps none of them (a window of another run, or a trace on another clock).
 void restrict_to_window(Trace& trace, const TraceWindow& w);
 
 }  // namespace infertrace

@@ -92,7 +92,8 @@ void run_launch(const LaunchArgs& a) {
 const BenchRegistrar reg(40, [](CLI::App& bench) {
   auto a = std::make_shared<LaunchArgs>();
   auto* cmd = bench.add_subcommand(
-      "launch", "Null-kernel launch cost per CUDA API (cudaLaunchKernel, cuLaunchKernel, cuLaunchKernelEx, graphs)");
+      "launch", "Null-kernel launch cost per CUDA API (cudaLaunchKernel, cudaLaunchKernelExC, cuLaunchKernel, "
+                "cuLaunchKernelEx, graphs of 1 and N kernels)");
   cmd->add_option("-n,--launches", a->o.launches, "Measured launches per API")->capture_default_str();
   cmd->add_option("--graph-kernels", a->o.graph_kernels, "Kernels in the graph-of-N case")->capture_default_str();
   cmd->add_option("--device", a->o.device, "CUDA device index")->capture_default_str();

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <system_error>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -110,7 +111,11 @@ class Demo {
   explicit Demo(const Options& o) : opt_(o), out_(o.out_dir) {}
 
   void run() {
-    fs::create_directories(out_);
+    std::error_code ec;
+    fs::create_directories(out_, ec);  // the raw filesystem_error read "cannot create directories: ... [PATH]"
+    if (ec || !fs::is_directory(out_))
+      throw Error("-o " + out_.string() + ": cannot make it the demo's folder: " +
+                  (ec ? ec.message() : std::string("not a directory")));
     data_.inputs.title = "infertrace demo";
     const fs::path ex = find_examples(opt_.examples);
     std::vector<std::string> gpt2;

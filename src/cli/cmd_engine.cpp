@@ -1,10 +1,12 @@
 // `infertrace engine run`: generate text with the reference engine (CPU, or CUDA with --backend cuda:
 // engine_run_cuda.cpp) and print pp/tg tokens/s.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/bench_format.h"
 #include "cli/engine_common.h"
 #include "cli/engine_run.h"
 #include "cli/registry.h"
@@ -22,6 +24,22 @@
 namespace infertrace::cli {
 
 namespace {
+
+// Values no run can use are usage errors before the model loads (exit 2): a negative thread
+// count or context was silently the default, a negative temperature silently greedy, a top-p
+// outside (0, 1] silently no filter or one token, and a thread count in the tens of thousands
+// aborted the process when the thread pool could not start them.
+void check_run_values(const RunArgs& a) {
+  if (a.n_predict < 0) throw UsageError("-n must be >= 0");
+  if (a.ctx < 0) throw UsageError("--ctx must be >= 1 (or left out for prompt + generated tokens)");
+  if (a.threads < 0) throw UsageError("-t must be >= 1 (or left out for every allowed CPU)");
+  if (a.threads > 0) check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
+  const engine::SamplerOptions& s = a.sampling;
+  if (!(s.temperature >= 0) || !std::isfinite(s.temperature))
+    throw UsageError("--temp must be a finite number >= 0 (0: greedy)");
+  if (s.top_k < 0) throw UsageError("--top-k must be >= 0 (0: off)");
+  if (!(s.top_p > 0 && s.top_p <= 1)) throw UsageError("--top-p must be in (0, 1]");
+}
 
 // Options that belong to one backend are refused on the other (UsageError, exit 2).
 void check_backend_options(const RunArgs& a) {
@@ -46,13 +64,12 @@ void check_backend_options(const RunArgs& a) {
 
 void run_engine(const RunArgs& a) {
   check_backend_options(a);
+  check_run_values(a);
   if (a.backend == "cuda") {
-    if (a.n_predict < 0) throw UsageError("-n must be >= 0");
     run_engine_cuda(a);
     return;
   }
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
-  if (a.n_predict < 0) throw UsageError("-n must be >= 0");
   engine::PlacementOptions placement;
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
@@ -119,7 +136,7 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens)");
   run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text");
   run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
-  run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU)");
+  run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU)");
   run->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list, e.g. 0-3,8");
   run->add_flag("--numa", a->numa, "Copy weights and KV cache to memory bound to the threads' NUMA nodes (libnuma)");
   run->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");

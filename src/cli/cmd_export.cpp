@@ -20,6 +20,7 @@
 #include "report/perfetto.h"
 #include "report/sqlite_export.h"
 #include "util/error.h"
+#include "util/read_whole_file.h"
 
 namespace infertrace::cli {
 
@@ -36,17 +37,14 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
     throw UsageError("--attach expects VERB=FILE (e.g. fusion=fusion.json), got '" + spec + "'");
   const std::string file = spec.substr(eq + 1);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file, -1, "cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_whole_file(file, "--attach");
   try {
     // Store only valid JSON: json_extract() fails on anything else.
-    if (!nlohmann::json::accept(ss.str())) (void)nlohmann::json::parse(ss.str()).is_null();
+    if (!nlohmann::json::accept(text)) (void)nlohmann::json::parse(text).is_null();
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(file, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
   }
-  return {spec.substr(0, eq), ss.str()};
+  return {spec.substr(0, eq), text};
 }
 
 // CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
@@ -69,6 +67,9 @@ void write_plain_exports(const Options& o, const Trace& trace) {
 void run(const Options& o) {
   if (o.perfetto.empty() && o.sqlite.empty() && o.csv.empty() && o.chrome.empty())
     throw UsageError("export: name at least one output: --perfetto FILE, --sqlite FILE, --csv DIR or --chrome FILE");
+  // Only the SQLite database has a place for attached documents; without it they were dropped silently.
+  if (!o.attach.empty() && o.sqlite.empty())
+    throw UsageError("--attach stores documents in the SQLite table analysis_json: give --sqlite FILE too");
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
   // Every output checked before anything is read or written.

@@ -93,7 +93,15 @@ void run(const Options& o) {
   std::optional<EngineRunDoc> recorded;
   if (!o.decode_window.empty()) recorded = recorded_run(o.decode_window);
   Trace trace = load_trace_noting(o.trace);
-  if (recorded) restrict_to_window(trace, *recorded->window);
+  if (recorded) {
+    try {
+      restrict_to_window(trace, *recorded->window);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      throw InputError(o.trace, -1, "--decode-window " + o.decode_window + ": " + e.what());
+    }
+  }
   const FusionResult result = analyze_fusion(build_kernel_sequences(trace), fo);
   const LaunchAnalysis launch = analyze_launches(trace);
   const FusionReport rep{&trace, &result, &launch};

@@ -63,6 +63,13 @@ nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
                       {"meta", t.meta},
                       {"read_seconds", seconds},
                       {"file_bytes", bytes}};
+  // A recording's own tables (a Kineto trace has none of these, so its document keeps its keys).
+  if (t.source == TraceSource::Recording) {
+    j["switches"] = t.switches.size();
+    j["wakeups"] = t.wakeups.size();
+    j["irqs"] = t.irqs.size();
+    j["syscalls"] = t.syscalls.size();
+  }
   return j;
 }
 
@@ -79,6 +86,12 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
   tab.add_row({"  sync calls", format_count(c.sync_calls)});
   tab.add_row({"operators", format_count(static_cast<int64_t>(t.ops.size()))});
   tab.add_row({"threads", format_count(static_cast<int64_t>(t.threads.size()))});
+  if (t.source == TraceSource::Recording) {  // what `sched` analyzes; a recording's whole content otherwise
+    tab.add_row({"context switches", format_count(static_cast<int64_t>(t.switches.size()))});
+    tab.add_row({"wake-ups", format_count(static_cast<int64_t>(t.wakeups.size()))});
+    tab.add_row({"IRQs", format_count(static_cast<int64_t>(t.irqs.size()))});
+    tab.add_row({"syscalls", format_count(static_cast<int64_t>(t.syscalls.size()))});
+  }
   tab.print(std::cout);
   if (t.skipped.empty()) {
     std::cout << "every event the reader looked at was usable\n";
@@ -117,7 +130,7 @@ void run(const Options& o) {
 const CommandRegistrar reg(150, "ingest", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("ingest", "Read traces and show what the reader found (tables, skipped events)");
-  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz)")->required();
+  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz) or recordings (.itrace)")->required();
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/ingest.md)");
   cmd->add_option("--chunk-bytes", opt->chunk_bytes,
                   "Read the traceEvents array in pieces of about this many bytes (0 = automatic)");

@@ -19,6 +19,7 @@
 #include "engine/tokenizer/tokenizer.h"
 #include "report/text_table.h"
 #include "util/error.h"
+#include "util/read_whole_file.h"
 #include "util/units.h"
 
 namespace infertrace::cli {
@@ -33,6 +34,8 @@ struct SynthArgs {
 };
 
 void run_synth(const SynthArgs& a) {
+  // A negative count was silently "all CPUs", as 0 is.
+  if (a.threads < 0) throw UsageError("-t must be >= 1 (or 0 for all CPUs)");
   const engine::ModelPreset& preset = engine::find_preset(a.preset);
   engine::SynthOptions opt;
   const engine::WeightScheme scheme = engine::parse_weight_scheme(a.dtype);
@@ -210,9 +213,7 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
 // --batch FILE: a JSON array of strings in, one {"ids", "detokenized"} object per string out, for
 // comparing with another tokenizer over many strings in one process (bench/tokenizer_compare.sh).
 void run_tokenize_batch(const engine::Tokenizer& tok, const std::string& batch, bool no_bos, bool special) {
-  std::ifstream file(batch, std::ios::binary);
-  if (!file) throw UsageError("--batch " + batch + ": cannot open");
-  const std::string in((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string in = read_whole_file(batch, "--batch");  // a missing file is exit 1, as -m's
   const nlohmann::json strings = nlohmann::json::parse(in, nullptr, false);
   if (!strings.is_array()) throw InputError(batch, -1, "--batch expects a JSON array of strings");
   nlohmann::json out = nlohmann::json::array();

@@ -119,6 +119,10 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
 void run(Options& o) {
   parse_events(o.events, o.rec);
   if (o.rec.duration_s < 0) throw UsageError("record: --duration must be positive");
+  // The recorder converts the rate to buffer slots (a double cast to an integer): a negative,
+  // non-finite or absurd value was accepted and made that cast undefined.
+  if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))
+    throw UsageError("record: --expected-rate must be a number of events per second above 0 and at most 1e9");
   resolve_pids(o.rec.pids);
   o.rec.progress = ::isatty(STDERR_FILENO);
   const RecordSummary s = record(o.rec);

@@ -107,7 +107,15 @@ void run(const Options& o) {
   for (size_t i = 0; i < o.traces.size(); ++i) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
     Trace trace = load_trace_noting(o.traces[i]);
-    if (!runs.empty()) restrict_to_window(trace, *runs[i].window);
+    if (!runs.empty()) {
+      try {
+        restrict_to_window(trace, *runs[i].window);
+      } catch (const UsageError&) {
+        throw;
+      } catch (const Error& e) {
+        throw InputError(o.traces[i], -1, "--decode-window " + o.decode_windows[i] + ": " + e.what());
+      }
+    }
     points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace)));
     points.back().skipped = trace.skipped;
   }

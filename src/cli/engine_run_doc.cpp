@@ -1,11 +1,9 @@
 #include "cli/engine_run_doc.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/read_whole_file.h"
 
 namespace infertrace::cli {
 
@@ -21,11 +19,10 @@ T number_or_zero(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 EngineRunDoc read_engine_run(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, -1, std::string("cannot open: ") + std::strerror(errno));
+  const std::string text = read_whole_file(path);
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, -1,
                      std::string("not JSON (") + e.what() + "); expected the output of `infertrace engine run --json`");

@@ -1,5 +1,7 @@
 // infertrace: one binary, one verb per file (see cli/registry.h).
 #include <algorithm>
+#include <iostream>
+#include <string>
 
 #include "cli/parse_and_run.h"
 #include "cli/registry.h"
@@ -46,6 +48,14 @@ int main(int argc, char** argv) {
                              : reg.end();
   if (verb != reg.end()) {
     verb->fn(app);
+  } else if (argc > 1 && argv[1][0] != '-') {
+    // A misspelt verb: CLI11 would only say "A subcommand is required", which reads as if none
+    // was given. Name it and the verbs there are.
+    std::string names;
+    for (const auto& e : reg)
+      if (!e.name.empty()) names += (names.empty() ? "" : ", ") + e.name;
+    std::cerr << "infertrace: error: unknown verb '" << argv[1] << "' (verbs: " << names << "; see --help)\n";
+    return 2;
   } else {
     for (auto& e : reg) e.fn(app);
   }

@@ -24,7 +24,8 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line in the form of every other error (CLI11's own print is two, without the prefix).
+    std::cerr << "infertrace: error: " << e.what() << " (see --help)\n";
     return 2;  // usage error
   } catch (const Error& e) {
     std::cerr << "infertrace: error: " << e.what() << "\n";

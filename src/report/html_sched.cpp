@@ -138,11 +138,15 @@ std::string pairs_part(const json& doc, const Recorded& r) {
     }
     if (!v.is_object()) continue;
     if (auto c = num(v, "count")) cats.push_back(g.chart), counts.values.push_back(*c);
+    // An empty group's percentiles are 0 in the JSON, not measurements: "-" as in the terminal,
+    // and no bars in the percentile chart.
+    const bool empty = member(v, "count").is_number() && member(v, "count").get<double>() == 0;
     auto p50 = num(v, "p50_ns"), p90 = num(v, "p90_ns"), p99 = num(v, "p99_ns");
-    if (p50 && p90 && p99)
+    if (p50 && p90 && p99 && !empty)
       pct_cats.push_back(g.chart), pct[0].values.push_back(*p50), pct[1].values.push_back(*p90), pct[2].values.push_back(*p99);
-    tb.add_row({g.label, count_or(member(v, "count")), pct_or(member(v, "share")), ns_or(member(v, "p50_ns")), ns_or(member(v, "p90_ns")),
-                ns_or(member(v, "p99_ns"))});
+    auto pct_ns = [&](const char* key) { return empty ? std::string("-") : ns_or(member(v, key)); };
+    tb.add_row({g.label, count_or(member(v, "count")), pct_or(member(v, "share")), pct_ns("p50_ns"), pct_ns("p90_ns"),
+                pct_ns("p99_ns")});
   }
   ChartOptions o;
   o.title = "Launch pairs by what happened between them";

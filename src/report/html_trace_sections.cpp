@@ -238,7 +238,12 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
                       : in.trace->api.size() && !in.trace->ops.size()
                           ? fmt::format("{}: no GPU activity recorded ({} CUDA API calls; a recording without CUPTI), so "
                                         "launch metrics are not available.", in.label, in.trace->api.size())
-                          : fmt::format("{}: a CPU-only trace (no GPU activity).", in.label));
+                          : in.trace->ops.size() || in.trace->switches.size() || in.trace->wakeups.size() ||
+                                    in.trace->irqs.size() || in.trace->syscalls.size()
+                              ? fmt::format("{}: a CPU-only trace (no GPU activity).", in.label)
+                              // Nothing any analysis reads: not a CPU-only profile, an empty one.
+                              : fmt::format("{}: an empty trace (no GPU work, CUDA API calls, operators or OS events): "
+                                            "nothing to analyze.", in.label));
     if (a.host && !a.by_self.operators.empty()) {
       // What such a trace does say: where the host time goes, and how busy its threads were.
       const HostAnalysis& h = *a.host;

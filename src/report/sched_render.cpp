@@ -205,9 +205,12 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   os << "\n";
 
   TextTable pairs({"launch pairs", "count", "share", "p50", "p90", "p99"});
+  // An empty group has no percentiles: "-", not the "0 ns" its zero-initialised fields would print
+  // (a CPU-only recording's "all 0 pairs, p50 0 ns" read as launches of no cost).
+  auto pct_ns = [](const IntervalStats& s, ns_t v) { return s.count > 0 ? format_ns(v) : std::string("-"); };
   auto pair_row = [&](const char* name, const IntervalStats& s) {
-    pairs.add_row({name, format_count(s.count), share_text(pair_share(a, s)), format_ns(s.p50), format_ns(s.p90),
-                   format_ns(s.p99)});
+    pairs.add_row({name, format_count(s.count), share_text(pair_share(a, s)), pct_ns(s, s.p50), pct_ns(s, s.p90),
+                   pct_ns(s, s.p99)});
   };
   pair_row("all", a.all), pair_row("clean (neither)", a.clean), pair_row("interrupted (any IRQ)", a.interrupted);
   pair_row("  IRQ only (not switched)", a.interrupted_only);
@@ -236,7 +239,10 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"IRQ time on traced threads (nesting counted once)",
                 a.irqs_recorded ? format_ns(a.irqs.stolen) + " (" + share_text(irq_wall_share(a)) + " of wall)"
                                 : std::string("not recorded (--events)")});
-  head.add_row({"run-queue latency p50 / p99 / max", format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"});
+  head.add_row({"run-queue latency p50 / p99 / max",
+                a.runq_samples > 0 ? format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) +
+                                         " (" + format_count(a.runq_samples) + " samples)"
+                                   : std::string("no samples")});
   if (a.switch_ins_missing > 0)
     head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +
                                                               " (a thread switched out twice; off-CPU time counts from the later one)"});
@@ -255,6 +261,10 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
 
   TextTable tail({"tail", "threshold", "pairs", "preempted", "blocked", "IRQ only", "application", "any IRQ"});
   auto tail_row = [&](const char* n, const TailShares& s) {
+    if (s.pairs == 0) {  // no slow pairs (no pairs at all): no threshold and no shares to state
+      tail.add_row({n, "-", "0", "-", "-", "-", "-", "-"});
+      return;
+    }
     tail.add_row({n, format_ns(s.threshold), format_count(s.pairs), format_pct(s.preempted), format_pct(s.blocked),
                   format_pct(s.interrupted_only), format_pct(s.application), format_pct(s.interrupted)});
   };

@@ -20,6 +20,11 @@ failures = []
 r = subprocess.run([exe, "demo", "--examples", "/nonexistent-dir"], capture_output=True, text=True, timeout=60)
 if r.returncode != 2:
     failures.append("--examples with a missing folder should be a usage error (2), got %d" % r.returncode)
+# -o naming a file: one line naming the option and the file (it was the raw filesystem_error).
+with tempfile.NamedTemporaryFile() as f:
+    r = subprocess.run([exe, "demo", "--no-engine", "-o", f.name], capture_output=True, text=True, timeout=60)
+    if r.returncode != 1 or ("-o " + f.name + ": cannot make it the demo's folder") not in r.stderr or r.stderr.count("\n") != 1:
+        failures.append("demo -o FILE: %d %r" % (r.returncode, r.stderr))
 
 with tempfile.TemporaryDirectory() as tmp:
     work = os.path.join(tmp, "demo")

@@ -299,6 +299,21 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 2, "bad cpu list: usage error")
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "0")
     check(r.returncode == 2, "bad thread list: usage error")
+    # Values no run can use are usage errors naming the option, not silently the default (-t -2
+    # ran on every CPU, --temp -1 greedily, --top-p 2 unfiltered) nor an abort (-t 100000:
+    # "terminate called without an active exception", exit 134). The thread cap is bench threads'.
+    for opt, val, says in (("-t", "-2", "-t must be"), ("-t", str(cap + 1), "threads is more than %d" % cap),
+                           ("-t", "100000", "threads is more than"), ("--ctx", "-1", "--ctx must be"),
+                           ("--temp", "-1", "--temp must be"), ("--temp", "nan", "--temp must be"),
+                           ("--top-k", "-1", "--top-k must be"), ("--top-p", "0", "--top-p must be"),
+                           ("--top-p", "1.5", "--top-p must be")):
+        r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "4", "-n", "2", opt, val)
+        check(r.returncode == 2 and says in r.stderr and r.stderr.count("\n") == 1,
+              "engine run %s %s: one-line usage error (%d %r)" % (opt, val, r.returncode, r.stderr))
+    r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "4", "-n", "2", "-t", str(cap),
+            "--temp", "0.5", "--top-k", "0", "--top-p", "1", "--json")
+    check(r.returncode == 0 and json.loads(r.stdout)["threads"] == cap,
+          "engine run at the cap with sampling at its limits: %d %s" % (r.returncode, r.stderr))
     # A bad bandwidth size is refused before anything loads or is measured (a missing model
     # would be exit 1), not after the first point's repetitions.
     for size in ("0", "-5"):

@@ -127,6 +127,15 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("export", own, "--chrome", own)
     if r.returncode != 1 or "is the input" not in r.stderr or open(own, "rb").read() != before:
         failures.append("export onto its own input: rc=%d %s" % (r.returncode, r.stderr.strip()))
+    # --attach: only the SQLite database holds attached documents, so without --sqlite it is a
+    # usage error (it was dropped silently); an attached directory is an input error naming it
+    # (it was "basic_filebuf::underflow error", no file named).
+    r = run("export", trace, "--chrome", os.path.join(tmp, "a.json"), "--attach", "analyze=" + trace)
+    if r.returncode != 2 or "--sqlite" not in r.stderr or os.path.exists(os.path.join(tmp, "a.json")):
+        failures.append("--attach without --sqlite: rc=%d %s" % (r.returncode, r.stderr.strip()))
+    r = run("export", trace, "--sqlite", os.path.join(tmp, "a.db"), "--attach", "analyze=" + empty)
+    if r.returncode != 1 or empty + ": --attach: is a directory" not in r.stderr:
+        failures.append("--attach of a directory: rc=%d %s" % (r.returncode, r.stderr.strip()))
     # A finished export leaves no temporary file beside it.
     r = run("export", trace, "--sqlite", os.path.join(tmp, "t.db"), "--chrome", os.path.join(tmp, "t.json"))
     left = [f for f in os.listdir(tmp) if f.endswith(".partial")]

@@ -94,6 +94,21 @@ with tempfile.TemporaryDirectory() as d:
     graph = engine_doc(p("graph.json"), "graph", 150.0, 1, 9)
     lengths = ",".join(map(str, LENGTHS))
 
+    # ingest of a recording names its own tables too (it showed only the Kineto ones), with the
+    # rows export --csv writes.
+    ing = run("ingest", rec, "--json")
+    csv_dir = p("csv")
+    exp = run("export", rec, "--csv", csv_dir)
+    if ing.returncode == 0 and exp.returncode == 0:
+        j = json.loads(ing.stdout)
+        for key, name in (("switches", "switches"), ("wakeups", "wakeups"), ("irqs", "irqs"), ("syscalls", "syscalls"),
+                          ("api_calls", "launches")):
+            rows = sum(1 for _ in open(os.path.join(csv_dir, name + ".csv"))) - 1
+            check(j.get(key) == rows, "ingest %s %r, export --csv %s.csv %d rows" % (key, j.get(key), name, rows))
+        check(j["source"] == "recording" and "syscalls" in run("ingest", rec).stdout, "ingest text of a recording")
+    else:
+        check(False, "ingest/export of the recording: %s %s" % (ing.stderr, exp.stderr))
+
     # Without the window the prefill's kernels count; with it, only the decode steps.
     whole = run("fusion", rec, "--json", "--lengths", lengths)
     check(whole.returncode == 0 and json.loads(whole.stdout)["kernels"] == PREFILL + STEPS * len(STEP),
@@ -163,6 +178,18 @@ with tempfile.TemporaryDirectory() as d:
             (["--decode-window", recorded, "--measured", "fused=" + fused, "--csv"], 2, "--csv with --measured")):
         r = run("fusion", rec, *args)
         check(r.returncode == code, "%s: exit %d (expected %d): %s" % (what, r.returncode, code, r.stderr.strip()))
+    # A window that holds none of the recording's CUDA work (another run's: here one that ends
+    # before the recording starts) is an input error naming both files, not an analysis of
+    # "0 kernels" (exit 0 before); sweep cuts the same way.
+    elsewhere = engine_doc(p("elsewhere.json"), "eager", 40.0, len(STEP), len(STEP), window=(1, 2))
+    r = run("fusion", rec, "--decode-window", elsewhere)
+    check(r.returncode == 1 and "holds none of the trace's" in r.stderr and "elsewhere.json" in r.stderr
+          and "eager.itrace" in r.stderr and r.stderr.count("\n") == 1,
+          "a window of another run: %d %s" % (r.returncode, r.stderr.strip()))
+    r = run("sweep", rec, rec, "--decode-window", recorded, "--decode-window", elsewhere,
+            "--label", "bs=1", "--label", "bs=2")
+    check(r.returncode == 1 and "holds none of the trace's" in r.stderr and "elsewhere.json" in r.stderr,
+          "sweep, a window of another run: %d %s" % (r.returncode, r.stderr.strip()))
 
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))

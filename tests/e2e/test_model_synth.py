@@ -121,8 +121,17 @@ with tempfile.TemporaryDirectory() as tmp:
         check(len(out) == 3 and out[0]["ids"] == tok["ids"], preset + ": --batch ids %r" % out[:1])
         check(out[0]["detokenized"] == tok["detokenized"], preset + ": --batch detokenized")
         check(out[1]["ids"] == [kv["tokenizer.ggml.bos_token_id"][1]], preset + ": --batch empty string")
+        r = run("model", "synth", "--preset", preset, "-t", "-1", "-o", os.path.join(tmp, "neg.gguf"))
+        check(r.returncode == 2 and "-t must be" in r.stderr and not os.path.exists(os.path.join(tmp, "neg.gguf")),
+              preset + ": synth -t -1 is a usage error (it meant all CPUs): %d %s" % (r.returncode, r.stderr))
         r = run("model", "tokenize", "-m", path)
         check(r.returncode == 2 and "--batch" in r.stderr, preset + ": tokenize without text: %d %s" % (r.returncode, r.stderr))
+        # A --batch file that is missing or a directory is an input error naming it (exit 1, as a
+        # missing -m): it was a usage error, and a directory "basic_filebuf::underflow error".
+        for bad, says in ((os.path.join(tmp, "absent.json"), "cannot open"), (tmp, "is a directory")):
+            r = run("model", "tokenize", "-m", path, "--batch", bad)
+            check(r.returncode == 1 and (bad + ": --batch: " + says) in r.stderr,
+                  preset + ": --batch %s: %d %s" % (bad, r.returncode, r.stderr.strip()))
 
     # Q4_K_M: llama.cpp's tensor types (Q6_K for the tied output/token_embd and for attn_v and
     # ffn_down of layer 1 = use_more_bits(1, 2); Q4_K elsewhere), file_type 15, and the weights

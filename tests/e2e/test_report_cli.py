@@ -165,6 +165,16 @@ with tempfile.TemporaryDirectory() as tmp:
     if r.returncode != 1 or "input" not in r.stderr or after != before or os.path.exists(sweep + ".partial"):
         failures.append("report -o INPUT: rc %d, input changed %s: %s" % (r.returncode, after != before, r.stderr))
 
+# A trace with no events at all is called empty, not "a CPU-only trace" (which a profile of host
+# operators, or a recording of a CPU-only run, is).
+with tempfile.TemporaryDirectory() as tmp:
+    empty = os.path.join(tmp, "empty.json")
+    with open(empty, "w") as f:
+        f.write('{"traceEvents": []}')
+    r = run("report", empty, "-o", os.path.join(tmp, "e.html"))
+    if r.returncode != 0 or "empty.json: an empty trace" not in r.stdout or "CPU-only" in r.stdout:
+        failures.append("report of an empty trace: rc %d %r %r" % (r.returncode, r.stdout, r.stderr))
+
 if failures:
     print("FAIL\n" + "\n".join(failures))
     sys.exit(1)

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <system_error>
 
 #include "util/error.h"
 
@@ -49,7 +51,19 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
   if (n_ < 1) throw UsageError("thread count must be at least 1");
   if (!cpus_.empty()) pin_current_thread(cpus_[0]);
   threads_.reserve(n_ - 1);
-  for (int t = 1; t < n_; ++t) threads_.emplace_back([this, t] { worker(t); });
+  try {
+    for (int t = 1; t < n_; ++t) threads_.emplace_back([this, t] { worker(t); });
+  } catch (const std::system_error& e) {
+    // The destructor does not run for a constructor that throws, and destroying a joinable
+    // std::thread calls std::terminate: stop and join the workers already started, then say why.
+    const size_t started = threads_.size() + 1;
+    stop_.store(true);
+    generation_.fetch_add(2);
+    generation_.notify_all();
+    for (auto& t : threads_) t.join();
+    throw Error("cannot start " + std::to_string(n_) + " threads (thread " + std::to_string(started + 1) +
+                " failed: " + e.what() + "); use fewer");
+  }
 }
 
 ThreadPool::~ThreadPool() {
