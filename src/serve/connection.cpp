@@ -63,6 +63,8 @@ class ConnectionStream : public httplib::Stream {
 
   void head_done() { in_head_ = false; }
   bool body_unread() const { return body_unread_; }
+  // Bytes received but not read by cpp-httplib (more than the request it parsed).
+  bool input_buffered() const { return pos_ < len_; }
   void set_body_unread() { body_unread_ = true; }
 
   bool is_readable() const override {
@@ -166,6 +168,17 @@ void drain(int fd) {
   }
 }
 
+// Bytes from the client that nobody read are waiting in the kernel: closing now would reset the
+// connection (RST) and could discard the answer before the client read it.
+bool input_pending(int fd) {
+  char c;
+  ssize_t n;
+  do {
+    n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
 std::chrono::milliseconds ms(time_t sec, time_t usec) {
   return std::chrono::milliseconds(static_cast<int64_t>(sec) * 1000 + usec / 1000);
 }
@@ -185,7 +198,9 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     ret = process_request(conn, /*close_connection=*/true, connection_closed,
                           [&conn](httplib::Request&) { conn.head_done(); });
     t_connection = nullptr;
-    if (conn.body_unread()) drain(sock);
+    // Also when the head declared no body but more came (a body without a length answered 411,
+    // or a second request): see input_pending.
+    if (conn.body_unread() || conn.input_buffered() || input_pending(sock)) drain(sock);
   }
   shutdown(sock, SHUT_RDWR);
   close(sock);
