@@ -3,6 +3,7 @@ limits"), each checked on a running server:
 - a client trickling its request head a byte every 0.9 s gets 408 and its connection closed once
   the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
   handler thread for as long as it kept trickling); a head over 64 KiB gets 431;
+- a chunked body with trailer fields is served;
 - a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
   gzipped (inflated bytes count)
   or with a Content-Length (refused before its bytes are read: a declared 1 GiB is answered at once);
@@ -203,6 +204,9 @@ with tempfile.TemporaryDirectory() as tmp:
         body = json.dumps({"prompt": "a b c", "max_tokens": 2}).encode()
         got = raw_exchange(port, head, [b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"])
         check(status_of(got) == 200 and b'"text_completion"' in got, "chunked small body: %r" % got[:300])
+        # Trailer fields after the last chunk (HTTP/1.1 allows them; cpp-httplib alone answered 400).
+        got = raw_exchange(port, head, [b"%x\r\n" % len(body) + body + b"\r\n0\r\nX-Checksum: 1\r\nX-B: 2\r\n\r\n"])
+        check(status_of(got) == 200 and b'"text_completion"' in got, "chunked body with trailers: %r" % got[:300])
         # Compressed: the cap counts the decompressed bytes (40 KB of gzip that inflate to 40 MiB).
         gz_head = (b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                    b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n")
