@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake ninja-build pkg-config ccache git python3
+  build-essential cmake ninja-build pkg-config ccache git python3 python3-jinja2
   clang llvm libclang-rt-14-dev
   libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libzstd-dev libdeflate-dev
   libbpf-dev bpftool libelf-dev linux-libc-dev

@@ -250,7 +250,7 @@ TEST(ChatInst, MistralV3WithToolBranches) {
   std::string live = kMistralV3Tools;
   live.replace(live.find("tools and (message"), 18, "true and (message");
   EXPECT_FALSE(ChatTemplate::detect(live, nullptr).has_value());
-  // Nor is a statement no marker holds (here one that would raise in Jinja).
+  // Nor is a statement the variant does not have (here one that would raise in Jinja).
   EXPECT_FALSE(ChatTemplate::detect("{%- set x = nothing() %}" + kMistralV3Tools, nullptr).has_value());
 }
 
@@ -271,9 +271,90 @@ TEST(ChatInst, Refusals) {
                     "'[AVAILABLE_TOOLS]' }}{%- endif %}{{- '[INST] ' + message['content'] + '[/INST]' }}{%- endfor %}")
                 .find("tool handling"),
             std::string::npos);
+  // A raise whose argument is not a plain message (it may not be evaluated, so not raise).
+  std::string conditional = mistral_v01("message['content'] + eos_token");
+  conditional.replace(conditional.find("raise_exception('turns must alternate')"), 39,
+                      "raise_exception('turns must alternate') if false");
+  EXPECT_NE(refusal(conditional).find("mistral-v0.1"), std::string::npos);
   // A system message of its own (Devstral's shape).
   EXPECT_NE(refusal("{%- set default_system_message = 'You are a model.' %}{{- '[SYSTEM_PROMPT]' + "
                     "default_system_message + '[/SYSTEM_PROMPT]' }}{{- '[INST]' }}")
                 .find("system message of its own"),
             std::string::npos);
+}
+
+// Every part of a variant in place but its order or nesting changed: jinja2 renders these otherwise
+// (the user and assistant branches' writes swapped: "<s>hi</s> [INST] yo [/INST]" for v0.1's), so
+// each is refused, not taken for the variant.
+TEST(ChatInst, RefusesPartsInAnotherOrder) {
+  const auto swap = [](std::string t, const std::string& a, const std::string& b) {
+    const size_t i = t.find(a), k = t.find(b);
+    EXPECT_TRUE(i != std::string::npos && k != std::string::npos && i < k) << a << " / " << b;
+    t.replace(k, b.size(), a);
+    t.replace(i, a.size(), b);
+    return t;
+  };
+  const std::string v01 = mistral_v01("message['content'] + eos_token + ' '");
+  const std::string v1 = mistral_v1_v3("loop.first", " [INST] ", " [/INST]");
+  const std::string v3 = mistral_v1_v3("loop.last", "[INST] ", "[/INST]");
+  const std::string v7 = mistral_v7(" ");
+  // The templates as written are taken.
+  for (const std::string& t : {v01, v1, v3, v7}) EXPECT_TRUE(ChatTemplate::detect(t, nullptr).has_value());
+  // The user and assistant branches' writes swapped, and v7's user and system ones.
+  EXPECT_NE(refusal(swap(v01, "'[INST] ' + message['content'] + ' [/INST]'", "message['content'] + eos_token + ' '"))
+                .find("[INST] family"),
+            std::string::npos);
+  // v1's and v3's user branch is an if/else on the system message: the whole of it swapped.
+  for (const std::string& t : {v1, v3}) {
+    const size_t from = t.find("    {%- if loop."), to = t.find("  {%- elif message['role'] == 'assistant'");
+    EXPECT_FALSE(ChatTemplate::detect(swap(t, t.substr(from, to - from), "    {{- ' ' + message['content'] + eos_token }}\n"),
+                                      nullptr));
+  }
+  EXPECT_FALSE(ChatTemplate::detect(
+      swap(v7, "'[INST] ' + message['content'] + '[/INST]'", "' ' + message['content'] + eos_token"), nullptr));
+  EXPECT_FALSE(ChatTemplate::detect(
+      swap(v7, "'[INST] ' + message['content'] + '[/INST]'", "'[SYSTEM_PROMPT] ' + message['content'] + '[/SYSTEM_PROMPT]'"),
+      nullptr));
+  // The conditions swapped instead.
+  EXPECT_FALSE(ChatTemplate::detect(swap(v01, "== 'user' %}", "== 'assistant' %}"), nullptr));
+  // The alternation check's endif moved to the end of the loop body: the turns would be written
+  // only when they do not alternate (after the raise), so never.
+  std::string nested = v01;
+  nested.erase(nested.find("  {%- endif %}\n"), 15);
+  nested.insert(nested.rfind("{%- endfor %}"), "{%- endif %}");
+  EXPECT_FALSE(ChatTemplate::detect(nested, nullptr));
+  // The system-message set-up after the loop that reads it.
+  std::string late = v3;
+  late.erase(0, kSystemFirst.size());
+  late.insert(late.rfind("{%- endfor %}") + 13, kSystemFirst);
+  EXPECT_FALSE(ChatTemplate::detect(late, nullptr));
+}
+
+// Any variant with a branch on `tools is not none` (left out as dead) refuses "tools": [], which
+// would run it: jinja2 writes what the branch writes (Mistral-Nemo's [AVAILABLE_TOOLS][]).
+TEST(ChatInst, ToolsNotNoneBranchRefusesListedTools) {
+  std::string v7 = mistral_v7(" ");
+  const std::string user = "{% if message['role'] == 'user' %}";
+  v7.insert(v7.find(user) + user.size(),
+            "{% if tools is not none and (message == user_messages[-1]) %}{{ '[AVAILABLE_TOOLS]' + tools|tojson + "
+            "'[/AVAILABLE_TOOLS]' }}{% endif %}");
+  const ChatTemplate t = detect(v7);
+  EXPECT_EQ(t.name(), "mistral-v7 ([INST])");
+  ChatRenderOptions listed = options();
+  listed.tools_listed = true;
+  EXPECT_THROW(t.render(kWithSystem, listed), std::invalid_argument);
+  EXPECT_EQ(t.render(kWithSystem, options()), detect(mistral_v7(" ")).render(kWithSystem, options()));
+  // Without the branch, or with one on `tools` alone (false for an empty list), it renders.
+  EXPECT_NO_THROW(detect(mistral_v7(" ")).render(kWithSystem, listed));
+  std::string truthy = v7;
+  truthy.replace(truthy.find("tools is not none and"), 21, "tools and");
+  EXPECT_NO_THROW(detect(truthy).render(kWithSystem, listed));
+  // The dead-branch removal reports the test, nested or not, and only it.
+  bool dropped = false;
+  EXPECT_EQ(without_dead_branches("{%ifa%}{%ifd%}{{1}}{%endif%}{%endif%}", {"d"}, &dropped), "{%ifa%}{%endif%}");
+  EXPECT_FALSE(dropped);
+  EXPECT_EQ(without_dead_branches("{%ifa%}{%iftoolsisnotnoneandx%}{{1}}{%endif%}{%endif%}",
+                                  {"toolsisnotnoneandx"}, &dropped),
+            "{%ifa%}{%endif%}");
+  EXPECT_TRUE(dropped);
 }

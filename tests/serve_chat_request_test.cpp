@@ -117,23 +117,35 @@ TEST(ServeChatRequest, NoTemplateRefusesEveryRequest) {
 }
 
 // "tools": [] reaches the template: Mistral-Nemo's logic (written here, one line) tests
-// `tools is not none`, so an empty list is refused rather than rendered as no tools.
+// `tools is not none` before the last user turn, so an empty list is refused rather than rendered
+// as no tools (jinja2 writes an empty tool list there). The same logic without that branch never
+// reads `tools`: the list changes nothing.
 TEST(ServeChatRequest, EmptyToolListWithATemplateTestingToolsIsNotNone) {
-  ChatSetup s;
-  s.tmpl = ChatTemplate::detect(
+  const std::string head =
       "{%if messages[0]['role']=='system'%}{%set system_message=messages[0]['content']%}{%set loop_messages="
       "messages[1:]%}{%else%}{%set loop_messages=messages%}{%endif%}{%if not tools is defined%}{%set tools=none%}"
       "{%endif%}{%set user_messages=loop_messages|selectattr('role','equalto','user')|list%}{%for message in "
       "loop_messages|rejectattr('role','equalto','tool')|rejectattr('role','equalto','tool_results')|selectattr("
       "'tool_calls','undefined')%}{%if (message['role']=='user')!=(loop.index0%2==0)%}{{raise_exception('alternate')}}"
-      "{%endif%}{%endfor%}{{bos_token}}{%for message in loop_messages%}{%if message['role']=='user'%}{%if loop.last "
+      "{%endif%}{%endfor%}{{bos_token}}{%for message in loop_messages%}{%if message['role']=='user'%}";
+  const std::string tools_branch =
+      "{%if tools is not none and (message == user_messages[-1])%}{{'[AVAILABLE_TOOLS]'+tools|tojson+"
+      "'[/AVAILABLE_TOOLS]'}}{%endif%}";
+  const std::string tail =
+      "{%if loop.last "
       "and system_message is defined%}{{'[INST]'+system_message+'\\n\\n'+message['content']+'[/INST]'}}{%else%}{{"
       "'[INST]'+message['content']+'[/INST]'}}{%endif%}{%elif message['role']=='assistant'%}{{message['content']+"
-      "eos_token}}{%else%}{{raise_exception('roles')}}{%endif%}{%endfor%}",
-      &s.refusal);
+      "eos_token}}{%else%}{{raise_exception('roles')}}{%endif%}{%endfor%}";
+  ChatSetup s;
+  s.tmpl = ChatTemplate::detect(head + tools_branch + tail, &s.refusal);
   ASSERT_TRUE(s.tmpl.has_value()) << s.refusal;
   std::string text;
   parse(R"({"messages":[{"role":"user","content":"hi"}],"functions":[]})", &text, s);
   EXPECT_EQ(text, "[INST]hi[/INST]");
   EXPECT_EQ(status_of(R"({"messages":[{"role":"user","content":"hi"}],"tools":[]})", s), 400);
+  ChatSetup without;
+  without.tmpl = ChatTemplate::detect(head + tail, &without.refusal);
+  ASSERT_TRUE(without.tmpl.has_value()) << without.refusal;
+  parse(R"({"messages":[{"role":"user","content":"hi"}],"tools":[]})", &text, without);
+  EXPECT_EQ(text, "[INST]hi[/INST]");
 }

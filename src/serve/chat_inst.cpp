@@ -69,10 +69,14 @@ std::vector<std::string> split_tags(const std::string& code) {
 
 bool starts(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
+// Whether a dropped condition tests `tools is not none`: true for a request with "tools": [], so
+// its branch would write (an empty tool list) where the variant's rendering writes nothing.
+bool tests_tools_not_none(const std::string& condition) { return has(condition, "toolsisnotnone"); }
+
 // Appends tags[i...] to out, if-chains without their dead branches, up to the tag that ends the
 // enclosing block (elif, else, endif, endfor), whose index it returns.
 size_t emit_block(const std::vector<std::string>& tags, size_t i, std::string& out,
-                  const std::vector<std::string_view>& dead) {
+                  const std::vector<std::string_view>& dead, bool& dropped_tools_test) {
   while (i < tags.size()) {
     const std::string& t = tags[i];
     if (starts(t, "{%elif") || t == "{%else%}" || t == "{%endif%}" || t == "{%endfor%}") return i;
@@ -81,25 +85,28 @@ size_t emit_block(const std::vector<std::string>& tags, size_t i, std::string& o
       std::string else_body;
       bool has_else = false;
       std::string body;
-      i = emit_block(tags, i + 1, body, dead);
+      i = emit_block(tags, i + 1, body, dead, dropped_tools_test);
       branches.emplace_back(t.substr(4, t.size() - 6), body);
       while (i < tags.size()) {
         const std::string& u = tags[i];
         if (starts(u, "{%elif")) {
           std::string b;
-          const size_t next = emit_block(tags, i + 1, b, dead);
+          const size_t next = emit_block(tags, i + 1, b, dead, dropped_tools_test);
           branches.emplace_back(u.substr(6, u.size() - 8), b);
           i = next;
         } else if (u == "{%else%}" && !has_else) {
           has_else = true;
-          i = emit_block(tags, i + 1, else_body, dead);
+          i = emit_block(tags, i + 1, else_body, dead, dropped_tools_test);
         } else {
           if (u == "{%endif%}") ++i;
           break;
         }
       }
-      std::erase_if(branches,
-                    [&](const auto& b) { return std::find(dead.begin(), dead.end(), b.first) != dead.end(); });
+      std::erase_if(branches, [&](const auto& b) {
+        if (std::find(dead.begin(), dead.end(), b.first) == dead.end()) return false;
+        dropped_tools_test = dropped_tools_test || tests_tools_not_none(b.first);
+        return true;
+      });
       if (branches.empty()) {
         if (has_else) out += else_body;
         continue;
@@ -113,7 +120,7 @@ size_t emit_block(const std::vector<std::string>& tags, size_t i, std::string& o
     out += t;
     ++i;
     if (starts(t, "{%for")) {
-      i = emit_block(tags, i, out, dead);
+      i = emit_block(tags, i, out, dead, dropped_tools_test);
       if (i < tags.size() && tags[i] == "{%endfor%}") out += tags[i++];
     }
   }
@@ -121,8 +128,8 @@ size_t emit_block(const std::vector<std::string>& tags, size_t i, std::string& o
 }
 
 // Conditions false for every conversation rendered here: no tools (a request with tools is
-// refused; `tools: []` too for templates that test `tools is not none`), no message with tool calls,
-// no tool role.
+// refused; `tools: []` too for templates that test `tools is not none`, see InstMatch), no
+// message with tool calls, no tool role.
 const std::vector<std::string_view> kNoTools = {
     "toolsand(message==user_messages[-1])",
     "toolsisnotnoneand(message==user_messages[-1])",
@@ -132,88 +139,101 @@ const std::vector<std::string_view> kNoTools = {
     "message[\"role\"]==\"tool_results\"ormessage[\"role\"]==\"tool\"",
 };
 
-// The markers of one variant: fragments of jinja_code() that must all be there and together hold
-// every tag of the template's live code (but endif and endfor), so nothing else is evaluated or
-// written; and how many {{ }} tags it has.
+// `{{raise_exception("...")}}` with one string literal for its argument: it raises whatever the
+// message says, so the message is not compared. Any other argument (an expression that might not
+// be evaluated, as in `raise_exception(x) if c`) keeps the tag as it is, and unequal to every
+// variant's.
+bool raises_with_message(const std::string& tag) {
+  constexpr std::string_view open = "{{raise_exception(", close = ")}}";
+  if (!starts(tag, open) || tag.size() < open.size() + close.size() || tag[open.size()] != '"') return false;
+  size_t i = open.size();
+  read_literal(tag, i);
+  return i + close.size() == tag.size() && tag.compare(i, close.size(), close) == 0;
+}
+
+// The live code with every raise's message left out: what a variant's code must equal.
+std::string skeleton(const std::string& live) {
+  std::string out;
+  for (const std::string& t : split_tags(live)) out += raises_with_message(t) ? "{{raise_exception()}}" : t;
+  return out;
+}
+
+// One variant's code as skeleton() gives it for its templates. The whole code is compared, so the
+// branches are where the variant has them (a user branch that writes the assistant's text is
+// another template) and nothing else is evaluated or written.
 struct Shape {
   InstVariant variant;
-  int outputs;
-  std::vector<std::string_view> markers;
+  std::string code;
 };
 
 // Conditions and writes shared by the variants.
-constexpr std::string_view kAlternate = "{%if(message[\"role\"]==\"user\")!=(loop.index0%2==0)%}{{raise_exception(";
+constexpr std::string_view kAlternate =
+    "{%if(message[\"role\"]==\"user\")!=(loop.index0%2==0)%}{{raise_exception()}}{%endif%}";
 constexpr std::string_view kIfUser = "{%ifmessage[\"role\"]==\"user\"%}";
 constexpr std::string_view kElifAssistant = "{%elifmessage[\"role\"]==\"assistant\"%}";
-constexpr std::string_view kElseRaise = "{%else%}{{raise_exception(";
+constexpr std::string_view kElseRaiseEnd = "{%else%}{{raise_exception()}}{%endif%}{%endfor%}";
 constexpr std::string_view kFirstIsSystem =
     "{%ifmessages[0][\"role\"]==\"system\"%}{%setsystem_message=messages[0][\"content\"]%}"
     "{%setloop_messages=messages[1:]%}"
     "{%else%}{%setloop_messages=messages%}{%endif%}";
 
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out += p;
+  return out;
+}
+
 const std::vector<Shape>& shapes() {
   static const std::vector<Shape> all = {
       {InstVariant::kLlama2,
-       3,
-       {"{%ifmessages[0][\"role\"]==\"system\"%}{%setloop_messages=messages[1:]%}"
-        "{%setsystem_message=messages[0][\"content\"]%}",
-        "{%else%}{%setloop_messages=messages%}{%setsystem_message=false%}{%endif%}{%formessageinloop_messages%}",
-        kAlternate,
-        "{%ifloop.index0==0andsystem_message!=false%}{%setcontent=\"<<SYS>>\\n\"+system_message+\"\\n<</SYS>>\\n\\n\"+"
-        "message[\"content\"]%}{%else%}{%setcontent=message[\"content\"]%}{%endif%}",
-        "{%ifmessage[\"role\"]==\"user\"%}{{bos_token+\"[INST] \"+content.strip()+\" [/INST]\"}}",
-        "{%elifmessage[\"role\"]==\"assistant\"%}{{\" \"+content.strip()+\" \"+eos_token}}{%endif%}{%endfor%}"}},
+       cat({"{%ifmessages[0][\"role\"]==\"system\"%}{%setloop_messages=messages[1:]%}"
+            "{%setsystem_message=messages[0][\"content\"]%}"
+            "{%else%}{%setloop_messages=messages%}{%setsystem_message=false%}{%endif%}{%formessageinloop_messages%}",
+            kAlternate,
+            "{%ifloop.index0==0andsystem_message!=false%}{%setcontent=\"<<SYS>>\\n\"+system_message+"
+            "\"\\n<</SYS>>\\n\\n\"+message[\"content\"]%}{%else%}{%setcontent=message[\"content\"]%}{%endif%}",
+            kIfUser, "{{bos_token+\"[INST] \"+content.strip()+\" [/INST]\"}}", kElifAssistant,
+            "{{\" \"+content.strip()+\" \"+eos_token}}{%endif%}{%endfor%}"})},
       {InstVariant::kMistralV01,
-       5,
-       {"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
-        "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant,
-        "{{message[\"content\"]+eos_token+\" \"}}", kElseRaise}},
+       cat({"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
+            "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant,
+            "{{message[\"content\"]+eos_token+\" \"}}", kElseRaiseEnd})},
       {InstVariant::kMistralV01Eos,
-       5,
-       {"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
-        "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant, "{{message[\"content\"]+eos_token}}",
-        kElseRaise}},
+       cat({"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
+            "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant, "{{message[\"content\"]+eos_token}}",
+            kElseRaiseEnd})},
       {InstVariant::kMistralV1,
-       6,
-       {kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
-        "{%ifloop.firstandsystem_messageisdefined%}{{\" [INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+\" "
-        "[/INST]\"}}{%else%}{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}",
-        kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaise}},
+       cat({kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
+            "{%ifloop.firstandsystem_messageisdefined%}{{\" [INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+"
+            "\" [/INST]\"}}{%else%}{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}{%endif%}",
+            kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaiseEnd})},
       {InstVariant::kMistralV3,
-       6,
-       {kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
-        "{%ifloop.lastandsystem_messageisdefined%}{{\"[INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+\""
-        "[/INST]\"}}{%else%}{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
-        kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaise}},
+       cat({kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
+            "{%ifloop.lastandsystem_messageisdefined%}{{\"[INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+"
+            "\"[/INST]\"}}{%else%}{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}{%endif%}",
+            kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaiseEnd})},
       {InstVariant::kMistralV3Tools,
-       3,
-       {"{{bos_token}}{%setuser_messages=messages|selectattr(\"role\",\"equalto\",\"user\")|list%}"
-        "{%formessageinmessages%}",
-        "{%ifmessage[\"role\"]==\"user\"%}{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}",
-        "{%elifmessage[\"role\"]==\"assistant\"%}{%ifmessage.contentisdefined%}"
-        "{{\" \"+message.content+\" \"+eos_token}}"
-        "{%endif%}{%endif%}{%endfor%}"}},
+       cat({"{{bos_token}}{%setuser_messages=messages|selectattr(\"role\",\"equalto\",\"user\")|list%}"
+            "{%formessageinmessages%}",
+            kIfUser, "{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant,
+            "{%ifmessage.contentisdefined%}{{\" \"+message.content+\" \"+eos_token}}{%endif%}{%endif%}{%endfor%}"})},
       {InstVariant::kMistralV3Tekken,
-       6,
-       {kFirstIsSystem, "{%ifnottoolsisdefined%}{%settools=none%}{%endif%}",
-        "{%setuser_messages=loop_messages|selectattr(\"role\",\"equalto\",\"user\")|list%}",
-        "{%formessageinloop_messages|rejectattr(\"role\",\"equalto\",\"tool\")|rejectattr(\"role\",\"equalto\","
-        "\"tool_results\")|selectattr(\"tool_calls\",\"undefined\")%}",
-        kAlternate, "{{bos_token}}{%formessageinloop_messages%}",
-        "{%ifmessage[\"role\"]==\"user\"%}{%ifloop.lastandsystem_messageisdefined%}"
-        "{{\"[INST]\"+system_message+\"\\n\\n\"+"
-        "message[\"content\"]+\"[/INST]\"}}{%else%}{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}{%endif%}",
-        "{%elifmessage[\"role\"]==\"assistant\"%}{{message[\"content\"]+eos_token}}", kElseRaise}},
+       cat({kFirstIsSystem, "{%ifnottoolsisdefined%}{%settools=none%}{%endif%}",
+            "{%setuser_messages=loop_messages|selectattr(\"role\",\"equalto\",\"user\")|list%}",
+            "{%formessageinloop_messages|rejectattr(\"role\",\"equalto\",\"tool\")|rejectattr(\"role\",\"equalto\","
+            "\"tool_results\")|selectattr(\"tool_calls\",\"undefined\")%}",
+            kAlternate, "{%endfor%}{{bos_token}}{%formessageinloop_messages%}", kIfUser,
+            "{%ifloop.lastandsystem_messageisdefined%}{{\"[INST]\"+system_message+\"\\n\\n\"+message[\"content\"]+"
+            "\"[/INST]\"}}{%else%}{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}{%endif%}",
+            kElifAssistant, "{{message[\"content\"]+eos_token}}", kElseRaiseEnd})},
       {InstVariant::kMistralV7,
-       5,
-       {"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
-        "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT] \"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
-        kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaise}},
+       cat({"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
+            "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT] \"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
+            kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaiseEnd})},
       {InstVariant::kMistralV7Tekken,
-       5,
-       {"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}",
-        "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT]\"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
-        kElifAssistant, "{{message[\"content\"]+eos_token}}", kElseRaise}},
+       cat({"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}",
+            "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT]\"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
+            kElifAssistant, "{{message[\"content\"]+eos_token}}", kElseRaiseEnd})},
   };
   return all;
 }
@@ -365,44 +385,26 @@ JinjaCode jinja_code(std::string_view t) {
   return out;
 }
 
-std::string without_dead_branches(const std::string& code, const std::vector<std::string_view>& dead) {
+std::string without_dead_branches(const std::string& code, const std::vector<std::string_view>& dead,
+                                  bool* dropped_tools_test) {
   const std::vector<std::string> tags = split_tags(code);
   std::string out;
+  bool tools_test = false;
   for (size_t i = 0; i < tags.size();) {
-    i = emit_block(tags, i, out, dead);
+    i = emit_block(tags, i, out, dead, tools_test);
     if (i < tags.size()) out += tags[i++];  // an unmatched end tag: kept as it is
   }
+  if (dropped_tools_test) *dropped_tools_test = tools_test;
   return out;
 }
 
-std::optional<InstVariant> detect_inst(std::string_view text, std::string* why) {
+std::optional<InstMatch> detect_inst(std::string_view text, std::string* why) {
   const JinjaCode j = jinja_code(text);
   // The code that can write anything here: the tool branches never run.
-  const std::string live = without_dead_branches(j.code, kNoTools);
-  const std::vector<std::string> tags = split_tags(live);
-  int outputs = 0;
-  for (const std::string& t : tags) outputs += starts(t, "{{");
+  bool tools_test = false;
+  const std::string code = skeleton(without_dead_branches(j.code, kNoTools, &tools_test));
   for (const Shape& s : shapes()) {
-    if (outputs != s.outputs || j.writes_raw_text) continue;
-    // Which tags the markers hold (a tag counts when a marker holds its start: the raise tags'
-    // messages are not among them).
-    std::vector<bool> held(live.size() + 1, false);
-    bool all = true;
-    for (std::string_view m : s.markers) {
-      const size_t at = live.find(m);
-      if (at == std::string::npos) {
-        all = false;
-        break;
-      }
-      const auto from = held.begin() + static_cast<std::ptrdiff_t>(at);
-      std::fill(from, from + static_cast<std::ptrdiff_t>(m.size()), true);
-    }
-    size_t pos = 0;
-    for (const std::string& t : tags) {
-      all = all && (held[pos] || t == "{%endif%}" || t == "{%endfor%}");
-      pos += t.size();
-    }
-    if (all) return s.variant;
+    if (!j.writes_raw_text && code == s.code) return InstMatch{s.variant, tools_test};
   }
   if (why) {
     *why = "the model's chat template is of the [INST] family (Llama 2, Mistral) but none of the variants this "
@@ -444,11 +446,7 @@ std::string render_inst(InstVariant v, const std::vector<ChatMessage>& m, const 
     case InstVariant::kMistralV1: return render_mistral_v1_v3(m, o, false);
     case InstVariant::kMistralV3: return render_mistral_v1_v3(m, o, true);
     case InstVariant::kMistralV3Tools: return render_mistral_v3_tools(m, o);
-    case InstVariant::kMistralV3Tekken:
-      // It tests `tools is not none`: an empty tool list would be written.
-      if (o.tools_listed)
-        throw std::invalid_argument("with this template 'tools': [] writes an empty tool list; leave 'tools' out");
-      return render_mistral_v1_v3(m, o, true, true);
+    case InstVariant::kMistralV3Tekken: return render_mistral_v1_v3(m, o, true, true);
     case InstVariant::kMistralV7: return render_mistral_v7(m, o, false);
     case InstVariant::kMistralV7Tekken: return render_mistral_v7(m, o, true);
   }

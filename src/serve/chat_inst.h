@@ -1,9 +1,9 @@
 // The "[INST]" chat family (Llama-2-chat and Mistral-Instruct GGUFs, architecture llama): which of
 // its variants a template is, and the prompt that variant renders (docs/serve.md "Chat").
 // The variants differ in where BOS, spaces and the system message go and in what they refuse, so
-// a template is taken for a variant only when every tag of its live code (jinja_code, less the
-// tool branches that cannot run here) is among that variant's markers; any other [INST] template
-// is refused.
+// a template is taken for a variant only when its live code (jinja_code, less the tool branches
+// that cannot run here) is that variant's code tag for tag, in the same order and nesting, but
+// for the messages its raise_exception calls give; any other [INST] template is refused.
 #pragma once
 
 #include <optional>
@@ -29,7 +29,7 @@ enum class InstVariant {
   kMistralV7Tekken,  // the same without spaces (Mistral-Small-24B-2501)
 };
 
-// The template's code as the markers below match it: in {{ }} and {% %} tags, white space outside
+// The template's code as detect_inst compares it: in {{ }} and {% %} tags, white space outside
 // string literals and whitespace-control dashes dropped, every string literal written with double
 // quotes and its escapes normalised; comments dropped. `outputs` counts the {{ }} tags;
 // `writes_raw_text` is set when text outside the tags survives Jinja's whitespace handling (with
@@ -44,10 +44,21 @@ JinjaCode jinja_code(std::string_view template_text);
 // `code` without the branches of if-chains whose condition is one of `dead` (conditions false for
 // every conversation this server renders: its requests carry no tools, no tool calls and no tool
 // role). An if whose every branch is dead leaves its else part, unconditional.
-std::string without_dead_branches(const std::string& code, const std::vector<std::string_view>& dead);
+// *dropped_tools_test (when given) is set when a dropped condition tests `tools is not none`:
+// that one holds for a request with "tools": [], so its branch would have written something.
+std::string without_dead_branches(const std::string& code, const std::vector<std::string_view>& dead,
+                                  bool* dropped_tools_test = nullptr);
+
+struct InstMatch {
+  InstVariant variant;
+  // A branch on `tools is not none` was taken for dead: "tools": [] would run it (an empty tool
+  // list written, jinja2 rendering [AVAILABLE_TOOLS][] in Mistral-Nemo's), so such a request is
+  // refused rather than rendered without it.
+  bool tests_tools_not_none = false;
+};
 
 // The variant of a template holding "[INST]", or nullopt with *why set.
-std::optional<InstVariant> detect_inst(std::string_view template_text, std::string* why);
+std::optional<InstMatch> detect_inst(std::string_view template_text, std::string* why);
 
 std::string inst_variant_name(InstVariant v);
 

@@ -291,10 +291,11 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     return c;
   }
   if (other == "mistral / llama2") {
-    const std::optional<InstVariant> v = detect_inst(t, why);
+    const std::optional<InstMatch> v = detect_inst(t, why);
     if (!v) return std::nullopt;
     c.family_ = ChatFamily::kInst;
-    c.inst_ = *v;
+    c.inst_ = v->variant;
+    c.tests_tools_ = v->tests_tools_not_none;
     return c;
   }
   if (!other.empty()) return refuse_other();
@@ -347,7 +348,11 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const
             "with this template 'tools': [] writes the tool-calling environment and instructions; leave 'tools' out");
       return render_llama3(messages, o, true,
                            !fixed_date_.empty() ? fixed_date_ : !o.today.empty() ? o.today : today_string());
-    case ChatFamily::kInst: return render_inst(inst_, messages, o);
+    case ChatFamily::kInst:
+      // A branch on `tools is not none` was left out as dead: "tools": [] would run it.
+      if (tests_tools_ && o.tools_listed)
+        throw std::invalid_argument("with this template 'tools': [] writes an empty tool list; leave 'tools' out");
+      return render_inst(inst_, messages, o);
   }
   return "";
 }

@@ -64,7 +64,9 @@ class ChatTemplate {
   ChatFamily family_ = ChatFamily::kChatMl;
   InstVariant inst_ = InstVariant::kLlama2;  // kInst: which variant
   std::string fixed_date_;  // Llama 3.1: the template's own date when it has no strftime_now
-  bool tests_tools_ = false;  // Llama 3.1+: the template reads `tools` (Meta's test `tools is not none`)
+  // Llama 3.1+: the template reads `tools` (Meta's test `tools is not none`); [INST]: a branch on
+  // `tools is not none` was dropped as dead (InstMatch). Either way "tools": [] is refused.
+  bool tests_tools_ = false;
   bool enable_thinking_ = false;
   // Qwen3's first release tells a tool response from a query by startswith/endswith; later ones
   // by containing both tags.

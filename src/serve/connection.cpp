@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <string>
 
+#include "serve/chunk_trailers.h"
 #include "serve/request.h"
 
 namespace infertrace::serve {
@@ -61,13 +63,19 @@ class ConnectionStream : public httplib::Stream {
                    std::chrono::milliseconds write_timeout)
       : fd_(fd), head_deadline_(head_deadline), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
-  void head_done() { in_head_ = false; }
+  // chunked: the body is chunked, its trailer fields to be dropped (serve/chunk_trailers.h).
+  void head_done(bool chunked) {
+    in_head_ = false;
+    chunked_ = chunked;
+  }
   bool body_unread() const { return body_unread_; }
+  // Bytes received but not read by cpp-httplib (more than the request it parsed).
+  bool input_buffered() const { return pos_ < len_ || out_pos_ < out_.size(); }
   void set_body_unread() { body_unread_ = true; }
 
   bool is_readable() const override {
     if (refused_) return false;
-    if (pos_ < len_) return true;
+    if (pos_ < len_ || out_pos_ < out_.size()) return true;
     return (wait_for(fd_, POLLIN, in_head_ ? ms_until(head_deadline_) : read_timeout_.count()) &
             (POLLIN | POLLHUP | POLLERR)) != 0;
   }
@@ -77,6 +85,31 @@ class ConnectionStream : public httplib::Stream {
   }
 
   ssize_t read(char* ptr, size_t size) override {
+    if (!chunked_) return read_raw(ptr, size);
+    // A chunked body: what the filter passes on, filled from the raw bytes as needed.
+    while (out_pos_ == out_.size()) {
+      out_.clear();
+      out_pos_ = 0;
+      std::array<char, 4096> raw;
+      const ssize_t n = read_raw(raw.data(), raw.size());
+      if (n <= 0) return n;
+      if (!trailers_.feed(raw.data(), static_cast<size_t>(n), out_)) return -1;
+    }
+    const size_t n = std::min(size, out_.size() - out_pos_);
+    std::copy_n(out_.data() + out_pos_, n, ptr);
+    out_pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override { return refused_ ? -1 : send_all(ptr, size); }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, true, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, false, ip, port); }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  // The connection's bytes as received (the head counted against its limits).
+  ssize_t read_raw(char* ptr, size_t size) {
     if (refused_) return -1;
     if (pos_ == len_) {
       if (!is_readable()) {
@@ -106,13 +139,6 @@ class ConnectionStream : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
-  ssize_t write(const char* ptr, size_t size) override { return refused_ ? -1 : send_all(ptr, size); }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, true, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, false, ip, port); }
-  socket_t socket() const override { return fd_; }
-
- private:
   ssize_t send_all(const char* ptr, size_t size) {
     size_t sent = 0;
     while (sent < size) {
@@ -142,7 +168,10 @@ class ConnectionStream : public httplib::Stream {
   const int fd_;
   const Clock::time_point head_deadline_;
   const std::chrono::milliseconds read_timeout_, write_timeout_;
-  bool in_head_ = true, refused_ = false, body_unread_ = false;
+  bool in_head_ = true, refused_ = false, body_unread_ = false, chunked_ = false;
+  ChunkTrailerFilter trailers_;
+  std::string out_;  // a chunked body's bytes passed by trailers_, from out_pos_ on not read yet
+  size_t out_pos_ = 0;
   size_t head_bytes_ = 0;
   std::array<char, 4096> buf_{};  // cpp-httplib reads the head a byte at a time
   size_t pos_ = 0, len_ = 0;
@@ -166,6 +195,17 @@ void drain(int fd) {
   }
 }
 
+// Bytes from the client that nobody read are waiting in the kernel: closing now would reset the
+// connection (RST) and could discard the answer before the client read it.
+bool input_pending(int fd) {
+  char c;
+  ssize_t n;
+  do {
+    n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
 std::chrono::milliseconds ms(time_t sec, time_t usec) {
   return std::chrono::milliseconds(static_cast<int64_t>(sec) * 1000 + usec / 1000);
 }
@@ -183,9 +223,15 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     t_connection = &conn;
     bool connection_closed = false;
     ret = process_request(conn, /*close_connection=*/true, connection_closed,
-                          [&conn](httplib::Request&) { conn.head_done(); });
+                          [&conn](httplib::Request& req) {
+                            // Chunked as cpp-httplib decides it.
+                            const std::string coding = req.get_header_value("Transfer-Encoding");
+                            conn.head_done(strcasecmp(coding.c_str(), "chunked") == 0);
+                          });
     t_connection = nullptr;
-    if (conn.body_unread()) drain(sock);
+    // Also when the head declared no body but more came (a body without a length answered 411,
+    // or a second request): see input_pending.
+    if (conn.body_unread() || conn.input_buffered() || input_pending(sock)) drain(sock);
   }
   shutdown(sock, SHUT_RDWR);
   close(sock);

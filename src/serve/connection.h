@@ -13,8 +13,9 @@
 
 namespace infertrace::serve {
 
-// The request head (request line and headers) must arrive within this long of the connection's
-// accept: a client sends its head at once, and ten seconds still allow for a slow network.
+// The request head (request line and headers) must arrive within this long of a handler thread
+// taking the connection (not of its accept: it may wait queued before that): a client sends its
+// head at once, and ten seconds still allow for a slow network.
 inline constexpr std::chrono::seconds kHeadDeadline{10};
 // Most bytes of a request head; 64 KiB is far more than any client of this API sends (cpp-httplib
 // bounds one header line at 8 KiB but not how many lines there are).
@@ -24,7 +25,8 @@ class GuardedServer : public httplib::Server {
  private:
   // One request per connection (the server sets keep-alive to 1): waits up to the keep-alive
   // timeout for its first byte, serves it through a ConnectionStream, then closes (after draining
-  // a body left unread for a while, so that the client reads the answer instead of a reset).
+  // a body left unread, or any other input not read, for a while, so that the client reads the
+  // answer instead of a reset).
   bool process_and_close_socket(socket_t sock) override;
 };
 

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <strings.h>
 
 #include "util/error.h"
 
@@ -39,6 +40,44 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 
 // Seconds a connection may stay silent before its request (see the constructor).
 constexpr time_t kFirstRequestWaitSeconds = 1;
+
+// Answers (true) a request that is refused on its head alone, without reading its body:
+// - a body sent, or possibly sent, to anything but the two completion routes and GET/HEAD ones: 404
+//   (cpp-httplib reads the body of a POST, PUT, PATCH or DELETE whole, however large, before
+//   answering 404, and one without a length until the client closes);
+// - on those routes, a Transfer-Encoding other than chunked alone (501: cpp-httplib would read
+//   "gzip, chunked" as a body without a length, waiting for the client to close), no length at all
+//   (411: the body would be read until the client closes, which it does not do while it waits for
+//   the answer: 5 s, then 400), and a Content-Length over the cap (413).
+bool refused_on_head(const httplib::Request& req, httplib::Response& res) {
+  const bool ours = req.method == "POST" && (req.path == "/v1/completions" || req.path == "/v1/chat/completions");
+  const bool has_length = req.has_header("Content-Length"), has_coding = req.has_header("Transfer-Encoding");
+  const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                          req.method == "DELETE" || req.method == "PRI";
+  auto refuse = [&](int status, const std::string& message) {
+    if (has_length || has_coding) body_left_unread();
+    send_error(res, status, message);
+    return true;
+  };
+  if (!ours) {
+    // cpp-httplib reads no body for GET and HEAD: those go to their routes (a body left unread is
+    // drained before the close).
+    if (req.method == "GET" || req.method == "HEAD") return false;
+    if (reads_body || has_length || has_coding) return refuse(404, "no route for " + req.method + " " + req.path);
+    return false;
+  }
+  if (has_coding) {
+    const std::string coding = req.get_header_value("Transfer-Encoding");
+    if (req.get_header_value_count("Transfer-Encoding") != 1 || strcasecmp(coding.c_str(), "chunked") != 0)
+      return refuse(501, "Transfer-Encoding '" + coding + "' is not supported: send the body with a Content-Length "
+                         "or 'Transfer-Encoding: chunked' alone (Content-Encoding: gzip for a compressed body)");
+  } else if (!has_length) {
+    return refuse(411, "a request body needs a Content-Length (or 'Transfer-Encoding: chunked')");
+  }
+  if (has_length && req.get_header_value<uint64_t>("Content-Length") > static_cast<uint64_t>(kMaxBodyBytes))
+    return refuse(413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
+  return false;
+}
 
 }  // namespace
 
@@ -74,24 +113,16 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
                                            {"n_vocab", limits_.n_vocab}}})}};
     res.set_content(dump(j), "application/json");
   });
-  // Refused on its headers, before cpp-httplib reads any body into memory: a declared body over
-  // the cap, and a body sent to anything but the two completion routes (cpp-httplib would read it
-  // whole, however large, before answering 404).
+  // Refused on its headers, before cpp-httplib reads any body into memory (refused_on_head). A
+  // request with `Expect: 100-continue` is checked before cpp-httplib writes its 100 (it runs the
+  // pre-routing handler only after), so a client holding its body back for the 100 gets the
+  // refusal instead and never sends the body.
+  server_.set_expect_100_continue_handler([](const httplib::Request& req, httplib::Response& res) {
+    return refused_on_head(req, res) ? res.status : 100;
+  });
   server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    const bool ours = req.method == "POST" && (req.path == "/v1/completions" || req.path == "/v1/chat/completions");
-    const bool has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
-    if (!ours && has_body && req.method != "GET" && req.method != "HEAD") {
-      body_left_unread();
-      send_error(res, 404, "no route for " + req.method + " " + req.path);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (ours && req.has_header("Content-Length") &&
-        req.get_header_value<uint64_t>("Content-Length") > static_cast<uint64_t>(kMaxBodyBytes)) {
-      body_left_unread();
-      send_error(res, 413, "the request body is over " + std::to_string(kMaxBodyBytes) + " bytes");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
+    return refused_on_head(req, res) ? httplib::Server::HandlerResponse::Handled
+                                     : httplib::Server::HandlerResponse::Unhandled;
   });
   server_.Post("/v1/completions",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {

@@ -3,13 +3,18 @@ limits"), each checked on a running server:
 - a client trickling its request head a byte every 0.9 s gets 408 and its connection closed once
   the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
   handler thread for as long as it kept trickling); a head over 64 KiB gets 431;
+- a chunked body with trailer fields is served;
 - a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
   gzipped (inflated bytes count)
   or with a Content-Length (refused before its bytes are read: a declared 1 GiB is answered at once);
   a body sent to a path the server does not serve is not read either (404 at once);
+- refused at once on the head: a POST without Content-Length or Transfer-Encoding (411; it waited
+  5 s for the client to close), a Transfer-Encoding other than chunked (501), and with
+  `Expect: 100-continue` each refusal comes instead of the 100 (which a body that is taken gets);
 - completion ids are unique across servers (they counted from 0 in every process);
 - a non-streamed request whose client closes its connection stops generating (its slot is free for
-  the next request at once, not after max_tokens) and is counted as cancelled."""
+  the next request at once, not after max_tokens) and is counted as cancelled; so is one whose
+  client half-closes after sending it, which gets no answer and its connection closed at once."""
 import gzip
 import http.client
 import json
@@ -145,6 +150,50 @@ with tempfile.TemporaryDirectory() as tmp:
                            timeout=20)
         check(status_of(got) == 404 and time.time() - t0 < 3, "body to /v1/other: %.1f s %r" % (time.time() - t0, got[:200]))
 
+        # Refused on the head alone, at once: a POST there without any length (cpp-httplib would
+        # read its body until the client closes: 5 s, then 400); on the completion routes, one
+        # with neither Content-Length nor Transfer-Encoding (411; its body, sent all the same,
+        # drained so the client reads the answer), and one whose Transfer-Encoding is not chunked
+        # alone (501: cpp-httplib took "gzip, chunked" for a body without a length).
+        post_head = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        small_body = json.dumps({"prompt": "a b c", "max_tokens": 2}).encode()
+        for what, head, body_chunks, want in [
+                ("POST /v1/other without a length", b"POST /v1/other HTTP/1.1\r\nHost: x\r\n\r\n", [], 404),
+                ("GET /health with a body", b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n", [b"{}"],
+                 200),
+                ("no length, no body", post_head + b"\r\n", [], 411),
+                ("no length, a body", post_head + b"\r\n", [small_body], 411),
+                ("gzip, chunked", post_head + b"Transfer-Encoding: gzip, chunked\r\n\r\n",
+                 [b"%x\r\n" % len(small_body) + small_body + b"\r\n0\r\n\r\n"], 501)]:
+            t0 = time.time()
+            got = raw_exchange(port, head, body_chunks, timeout=20)
+            check(status_of(got) == want and (want == 200 or b'"code":%d' % want in got) and time.time() - t0 < 2,
+                  "%s: %.1f s %r" % (what, time.time() - t0, got[:200]))
+        # Expect: 100-continue: a request refused on its head gets the refusal instead of the 100
+        # (so the client never sends the body); one that is taken gets the 100, then its answer.
+        for what, head, want in [
+                ("Content-Length 1 GiB", post_head + b"Content-Length: %d\r\n" % (1 << 30), 413),
+                ("body to /v1/other", b"POST /v1/other HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n", 404),
+                ("no length", post_head, 411)]:
+            t0 = time.time()
+            got = raw_exchange(port, head + b"Expect: 100-continue\r\n\r\n", timeout=20)
+            check(status_of(got) == want and b"100 Continue" not in got and time.time() - t0 < 3,
+                  "Expect: 100-continue, %s: %.1f s %r" % (what, time.time() - t0, got[:200]))
+        s = socket.create_connection((HOST, port))
+        s.settimeout(30)
+        s.sendall(post_head + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(small_body))
+        interim = s.recv(4096)
+        s.sendall(small_body)
+        got = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+        s.close()
+        check(interim == b"HTTP/1.1 100 Continue\r\n\r\n" and status_of(got) == 200 and b'"text_completion"' in got,
+              "Expect: 100-continue, a body taken: %r then %r" % (interim, got[:200]))
+
         # 2. Chunked body over the cap: 413, with a body of the JSON error shape. 33 chunks of 1 MiB.
         chunk = b"%x\r\n" % (1 << 20) + b" " * (1 << 20) + b"\r\n"
         head = (b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -155,6 +204,9 @@ with tempfile.TemporaryDirectory() as tmp:
         body = json.dumps({"prompt": "a b c", "max_tokens": 2}).encode()
         got = raw_exchange(port, head, [b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"])
         check(status_of(got) == 200 and b'"text_completion"' in got, "chunked small body: %r" % got[:300])
+        # Trailer fields after the last chunk (HTTP/1.1 allows them; cpp-httplib alone answered 400).
+        got = raw_exchange(port, head, [b"%x\r\n" % len(body) + body + b"\r\n0\r\nX-Checksum: 1\r\nX-B: 2\r\n\r\n"])
+        check(status_of(got) == 200 and b'"text_completion"' in got, "chunked body with trailers: %r" % got[:300])
         # Compressed: the cap counts the decompressed bytes (40 KB of gzip that inflate to 40 MiB).
         gz_head = (b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                    b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n")
@@ -222,6 +274,38 @@ with tempfile.TemporaryDirectory() as tmp:
         freed = time.time() - t0
         check(status == 200 and freed < 2, "after a closed non-streamed request: %s after %.2f s" % (status, freed))
         print("slot of a closed 1000-token request free after %.2f s (100 tokens take %.2f s)" % (freed, t100))
+        # A client that half-closes its sending side after a whole request is taken as gone
+        # (docs/serve.md): no answer, its connection closed at once, its request cancelled and its
+        # slot free for the next one. (Waiting a moment first: the slot of the request just answered
+        # is freed on the engine thread just after its client got the answer.)
+        time.sleep(0.3)
+        s = socket.create_connection((HOST, port))
+        s.settimeout(30)
+        s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        s.shutdown(socket.SHUT_WR)
+        t0 = time.time()
+        got = b""
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+        except OSError:
+            pass
+        closed = time.time() - t0
+        s.close()
+        check(got == b"" and closed < 2, "half-closed request: %r after %.2f s" % (got[:200], closed))
+        t0 = time.time()
+        status = None
+        while time.time() - t0 < 120:
+            status, text = post(port, {"prompt": "a b c", "max_tokens": 2})
+            if status != 503:
+                break
+            time.sleep(0.05)
+        check(status == 200 and time.time() - t0 < 2,
+              "after a half-closed request: %s after %.2f s" % (status, time.time() - t0))
         # 3. A second server (a restart, or another data-parallel instance) gives other ids.
         second = json.loads(text)["id"] if status == 200 else ""
         stream_status, stream_text = post_when_free(port, {"prompt": "a", "max_tokens": 1, "stream": True})
@@ -231,7 +315,7 @@ with tempfile.TemporaryDirectory() as tmp:
               "ids of a second server: %s %s (%s %r), first %s" % (second, stream_id, stream_status, stream_text[:300], first))
     finally:
         err = stop_server(server)
-    check("(1 cancelled" in err, "stats: the closed non-streamed request counted cancelled: %s" % err[-400:])
+    check("(2 cancelled" in err, "stats: the closed and the half-closed requests counted cancelled: %s" % err[-400:])
 
 if failures:
     print("%d failure(s)" % len(failures))
