@@ -144,8 +144,10 @@ if d:
     near(p["duration_s"], span, 1e-3, "duration = first send to last completion")
     # Two in flight: requests go out in pairs, the pairs one E2E apart.
     starts = sorted(r["start_s"] for r in rs)
-    near(starts[1] - starts[0], 0, 0.03, "concurrency 2: two sends together")
-    near(starts[2] - starts[0], 0.4, 0.08, "concurrency 2: next pair after one E2E")
+    # Pairs are 400 ms apart: 150 ms either way still tells "together" from "one E2E later" when a
+    # worker thread wakes late under load (40 ms was seen).
+    near(starts[1] - starts[0], 0, 0.15, "concurrency 2: two sends together")
+    near(starts[2] - starts[0], 0.4, 0.15, "concurrency 2: next pair after one E2E")
 
 # 2) constant rate 10/s: sends 100 ms apart, independent of the 400 ms responses (open loop).
 d = bench("--profile", "constant", "--rate", "10", "--requests", "8", "--output-tokens", "5")
