@@ -31,4 +31,7 @@ struct RecorderDrop {
 // trace without such META (Kineto).
 std::vector<RecorderDrop> recorder_drops(const Trace& t);
 
+// The sum of the positive counts of recorder_drops(t): 0 when nothing was lost.
+int64_t recorder_lost_total(const Trace& t);
+
 }  // namespace infertrace
