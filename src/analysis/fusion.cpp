@@ -4,6 +4,7 @@
 #include <string>
 
 #include "analysis/fusion_methods.h"
+#include "analysis/launch_intervals.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -22,7 +23,8 @@ FusionInputs fusion_inputs(const KernelSequences& seq, double threshold, size_t 
   in.top = top;
   const size_t n = seq.size();
   in.launch_prefix.assign(n + 1, 0);
-  for (size_t p = 0; p < n; ++p) in.launch_prefix[p + 1] = in.launch_prefix[p] + seq.launch_part[p];
+  // Saturating, as analyze sums launch parts (tklqt_launch): each part may be near INT64_MAX.
+  for (size_t p = 0; p < n; ++p) in.launch_prefix[p + 1] = sat_add(in.launch_prefix[p], seq.launch_part[p]);
   in.name_count.assign(seq.names.size(), 0);
   for (uint32_t k : seq.name) in.name_count[k] += 1;
   in.room.resize(n);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "analysis/launch_intervals.h"
+
 namespace infertrace {
 
 namespace {
@@ -17,13 +19,16 @@ struct Linkage {
   GraphLaunchCost graphs;
 };
 
+// Computed as analyze computes a link's launch part (launch.cpp: finish_links), saturating alike:
+// a corrupt timestamp near the int64 limits gives the same wrong-looking number in both verbs, never
+// signed-overflow undefined behaviour.
 ns_t launch_part_of(const ApiCallTable& api, uint32_t call, ns_t gpu_start) {
-  const ns_t latency = std::max<ns_t>(0, gpu_start - api.start[call]);
+  const ns_t latency = std::max<ns_t>(0, sat_sub(gpu_start, api.start[call]));
   // An unknown duration (-1) leaves the queue part unknown: the whole latency is the launch part,
   // as docs/metrics.md defines it and analyze sums it (tklqt_launch), so both verbs agree.
   if (api.dur[call] < 0) return latency;
-  const ns_t queue = std::max<ns_t>(0, gpu_start - (api.start[call] + api.dur[call]));
-  return latency - queue;
+  const ns_t queue = std::max<ns_t>(0, sat_sub(gpu_start, sat_add(api.start[call], api.dur[call])));
+  return latency - queue;  // both in [0, INT64_MAX]: no overflow
 }
 
 Linkage link_activities(const Trace& t) {
@@ -69,8 +74,8 @@ Linkage link_activities(const Trace& t) {
       if (t.api.kind[call] == ApiKind::GraphLaunch && kernels > 0) {
         L.graphs.launches += 1;
         L.graphs.kernels += kernels;
-        L.graphs.api_time += std::max<ns_t>(0, t.api.dur[call]);
-        L.graphs.launch_part += launch_part_of(t.api, call, acts[g].start);
+        L.graphs.api_time = sat_add(L.graphs.api_time, std::max<ns_t>(0, t.api.dur[call]));
+        L.graphs.launch_part = sat_add(L.graphs.launch_part, launch_part_of(t.api, call, acts[g].start));
       }
     }
     g = end;

@@ -1,8 +1,9 @@
 #include "analysis/gpu_starvation.h"
 
 #include <algorithm>
-#include <map>
 #include <vector>
+
+#include "analysis/launch_thread_choice.h"
 
 namespace infertrace {
 
@@ -42,13 +43,11 @@ bool overlaps_any(const Span& s, const std::vector<Span>& v) {
 }
 
 int64_t launching_thread(const Trace& t, int64_t& pid) {
-  std::map<int64_t, std::pair<int64_t, int64_t>> n;  // tid -> (launches, pid)
-  for (size_t i = 0; i < t.api.size(); ++i)
-    if (is_launch(t.api.kind[i])) n[t.api.tid[i]].first++, n[t.api.tid[i]].second = t.api.pid[i];
-  int64_t best = -1, most = 0;
-  for (auto& [tid, c] : n)
-    if (c.first > most) most = c.first, best = tid, pid = c.second;
-  return best;
+  ThreadId best;
+  int64_t launches = 0;
+  if (!busiest_launch_thread(logical_launches(t), best, launches)) return -1;
+  pid = best.first;
+  return best.second;
 }
 
 }  // namespace

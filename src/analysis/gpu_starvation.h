@@ -25,7 +25,8 @@ struct GpuStarvation {
   double share_of_idle = 0;       // starved_by_scheduler / gpu_idle (0 when no idle)
 };
 
-// tid < 0: the thread with the most launch calls.
+// tid < 0: the launching thread by the rule analyze and sched use (launch_thread_choice.h: most
+// logical launches, ties to the lowest (pid, tid)).
 GpuStarvation analyze_gpu_starvation(const Trace& trace, int64_t tid = -1);
 
 }  // namespace infertrace

@@ -17,6 +17,7 @@
 #include "analysis/launch_gpu_pass.h"
 #include "analysis/launch_id_map.h"
 #include "analysis/launch_intervals.h"
+#include "analysis/launch_thread_choice.h"
 #include "analysis/launch_operators.h"
 
 namespace infertrace {
@@ -66,14 +67,13 @@ class LaunchThreads {
     }
     ++launches_[last_];
   }
-  // The thread with the most launches; ties go to the lowest (pid, tid) so the choice is stable.
-  // False when there were none.
+  // The launching thread by the rule every verb uses (launch_thread_choice.h). False when there
+  // were no launches.
   bool busiest(std::pair<int64_t, int64_t>& thread, int64_t& launches) const {
     if (launches_.empty()) return false;
     uint32_t best = 0;
     for (uint32_t k = 1; k < launches_.size(); ++k)
-      if (launches_[k] > launches_[best] || (launches_[k] == launches_[best] && index_.key(k) < index_.key(best)))
-        best = k;
+      if (busier_launch_thread(launches_[k], index_.key(k), launches_[best], index_.key(best))) best = k;
     thread = index_.key(best), launches = launches_[best];
     return true;
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "analysis/launch_thread_choice.h"
 #include "analysis/percentile.h"
 #include "analysis/sched_pairs.h"
 #include "analysis/sched_scope.h"
@@ -173,9 +174,13 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (th.tid < 0) th.tid = tid;
     a.threads.push_back(th);
   }
-  int64_t best = 0;
-  for (const ThreadSched& th : a.threads)
-    if (th.launches > best) best = th.launches, a.main_pid = th.pid, a.main_tid = th.tid, a.main_offcpu = th.offcpu;
+  // The main launching thread, by the rule analyze uses too (launch_thread_choice.h).
+  ThreadId main;
+  int64_t main_launches = 0;
+  if (busiest_launch_thread(launches, main, main_launches)) {
+    a.main_pid = main.first, a.main_tid = main.second;
+    a.main_offcpu = threads[main.second].offcpu;
+  }
 
   // Launch pairs and what they show.
   PairAttribution pa = attribute_pairs(trace, launches, outs);

@@ -87,7 +87,7 @@ struct SchedAnalysis {
 
   // Threads, off-CPU time and run-queue latency.
   std::vector<ThreadSched> threads;  // traced threads seen in any table, ordered by tid
-  int64_t main_pid = -1, main_tid = -1;  // the thread with the most launches
+  int64_t main_pid = -1, main_tid = -1;  // the launching thread (launch_thread_choice.h)
   ns_t main_offcpu = 0;
   int64_t runq_samples = 0;
   ns_t runq_p50 = 0, runq_p99 = 0, runq_max = 0;  // p50: the median, rounded; p99: nearest rank

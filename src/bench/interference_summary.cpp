@@ -62,6 +62,10 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
     s.runs = static_cast<int>(r.runs.size());
     std::vector<double> walls;
     for (const RunResult& run : r.runs) {
+      if (run.lost_events) {
+        s.lost_events = s.lost_events.value_or(0) + *run.lost_events;
+        s.runs_with_lost_events += *run.lost_events > 0;
+      }
       if (!run.error.empty()) continue;
       ++s.runs_ok;
       walls.push_back(run.wall_s);
@@ -107,21 +111,30 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
 
 void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v, bool metric_from_output) {
   TextTable t({"scenario", "runs", metric_from_output ? "metric (median)" : "runs/s (median)", "min", "max", "spread",
-               "wall", "slowdown", "Sched/1K", "x base", "IRQ/1K h/s", "penalty", "off-CPU"});
+               "wall", "slowdown", "Sched/1K", "x base", "IRQ/1K h/s", "penalty", "off-CPU", "lost"});
   for (const ScenarioSummary& s : v) {
     if (!s.skip_reason.empty()) {
-      t.add_row({s.name, "-", "skipped: " + s.skip_reason, "", "", "", "", "", "", "", "", "", ""});
+      t.add_row({s.name, "-", "skipped: " + s.skip_reason, "", "", "", "", "", "", "", "", "", "", ""});
       continue;
     }
     t.add_row({s.name, std::to_string(s.runs_ok) + "/" + std::to_string(s.runs), fixed(s.median, 3), fixed(s.min, 3),
                fixed(s.max, 3), fixed(s.spread_pct, 1, "%"), format_ns(s.wall_median_s * 1e9), fixed(s.slowdown_pct, 1, "%"),
                fixed(s.sched_per_1k, 1), fixed(s.sched_increase, 2, "x"),
                s.irq_per_1k_hard ? fixed(s.irq_per_1k_hard, 1) + "/" + fixed(s.irq_per_1k_soft, 1) : "-",
-               s.penalty_ns ? format_ns(*s.penalty_ns) : "-", s.offcpu_share ? format_pct(*s.offcpu_share) : "-"});
+               s.penalty_ns ? format_ns(*s.penalty_ns) : "-", s.offcpu_share ? format_pct(*s.offcpu_share) : "-",
+               s.lost_events ? std::to_string(*s.lost_events) : "-"});
   }
   t.print(os, "Interference scenarios (slowdown against the baseline median)");
-  for (const ScenarioSummary& s : v)
-    if (s.skip_reason.empty()) os << "  " << s.name << ": " << s.description << (s.verdict.empty() ? "" : " -> ") << s.verdict << "\n";
+  for (const ScenarioSummary& s : v) {
+    if (!s.skip_reason.empty()) continue;
+    os << "  " << s.name << ": " << s.description << (s.verdict.empty() ? "" : " -> ") << s.verdict;
+    // A lossy recording is most likely here (its recorder shares the machine with the loads); its
+    // Sched/1K, IRQ/1K, penalty and off-CPU come from an incomplete record.
+    if (s.runs_with_lost_events > 0)
+      os << "; the recorder lost " << *s.lost_events << " events in " << s.runs_with_lost_events << " of " << s.analysed
+         << " analysed run" << (s.analysed == 1 ? "" : "s") << ": its scheduler figures are from an incomplete record";
+    os << "\n";
+  }
 }
 
 json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
@@ -135,7 +148,8 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                       {"wall_s", r.wall_s},
                       {"metric", r.metric ? json(*r.metric) : json(nullptr)},
                       {"recording", r.recording.empty() ? json(nullptr) : json(r.recording)},
-                      {"error", r.error.empty() ? json(nullptr) : json(r.error)}});
+                      {"error", r.error.empty() ? json(nullptr) : json(r.error)},
+                      {"lost_events", r.lost_events ? json(*r.lost_events) : json(nullptr)}});
     scen.push_back({{"name", s.name},
                     {"description", s.description},
                     {"skipped", !s.skip_reason.empty()},
@@ -155,6 +169,8 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"irq_per_1k_soft", opt(s.irq_per_1k_soft)},
                     {"penalty_ns", opt(s.penalty_ns)},
                     {"offcpu_share", opt(s.offcpu_share)},
+                    {"lost_events", s.lost_events ? json(*s.lost_events) : json(nullptr)},
+                    {"runs_with_lost_events", s.runs_with_lost_events},
                     {"runs", runs}});
   }
   return {{"kind", "compare"},

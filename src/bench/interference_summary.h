@@ -24,6 +24,10 @@ struct ScenarioSummary {
   int analysed = 0;
   std::optional<double> sched_per_1k, irq_per_1k_hard, irq_per_1k_soft, penalty_ns, offcpu_share;
   std::optional<double> sched_increase;
+  // Events the recorders lost, summed over the analysed recordings (none without one), and in how
+  // many runs: the scheduler figures of such a run are computed from an incomplete record.
+  std::optional<int64_t> lost_events;
+  int runs_with_lost_events = 0;
   // "baseline", or the slowdown said in words with whether it stands out of the run-to-run spread
   // (every run of one scenario beyond every run of the other) or not.
   std::string verdict;

@@ -1,9 +1,10 @@
 #include "cli/load_noting.h"
 
 #include <cstdint>
-#include <exception>
 #include <iostream>
 #include <string>
+
+#include "ingest/recording/recorder_drops.h"
 
 namespace infertrace::cli {
 
@@ -20,30 +21,28 @@ std::string incomplete_recording_note(const Trace& t) {
 
 std::string dropped_events_note(const Trace& t) {
   if (t.source != TraceSource::Recording) return {};
-  std::string what;
+  std::string what, ring, cupti;
   int64_t total = 0;
-  const auto add = [&](const std::string& label, const std::string& key) {
-    const auto it = t.meta.find(key);
-    if (it == t.meta.end()) return;
-    int64_t n = 0;
-    try {
-      n = std::stoll(it->second);
-    } catch (const std::exception&) {
-      return;
-    }
-    if (n <= 0) return;
-    total += n;
-    what += (what.empty() ? "" : ", ") + label + " " + std::to_string(n);
-  };
-  // META keys are sorted: dropped.api, dropped.irq, ... (docs/recording-format.md).
-  for (auto it = t.meta.lower_bound("dropped."); it != t.meta.end() && it->first.rfind("dropped.", 0) == 0; ++it)
-    add(it->first.substr(8), it->first);
-  add("CUPTI ring records", "cupti.ring_dropped_records");
-  add("CUPTI activity records", "cupti.activity_dropped");
+  for (const RecorderDrop& d : recorder_drops(t)) {
+    if (d.count <= 0) continue;
+    total += d.count;
+    const std::string label = d.cause == DropCause::EventRing   ? d.key
+                              : d.cause == DropCause::CuptiRing ? "CUPTI ring records"
+                                                                : "CUPTI activity records";
+    what += (what.empty() ? "" : ", ") + label + " " + std::to_string(d.count);
+    // The remedy depends on where they were lost: both rings are sized by --expected-rate; CUPTI's
+    // activity buffers are its own (src/cupti_inject/inject_activity.cpp), no option of ours sizes them.
+    std::string& list = d.cause == DropCause::CuptiActivity ? cupti : ring;
+    list += (list.empty() ? "" : ", ") + label;
+  }
   if (total == 0) return {};
-  return t.file + ": the recorder lost " + std::to_string(total) + " events (" + what +
-         "): its buffers were full. Counts, rates and profiles of those event types are lower bounds; record "
-         "again with a larger --expected-rate.";
+  std::string note = t.file + ": the recorder lost " + std::to_string(total) + " events (" + what +
+                     "). Counts, rates and profiles of those event types are lower bounds.";
+  if (!ring.empty())
+    note += " " + ring + ": a ring buffer was full; record again with a larger --expected-rate.";
+  if (!cupti.empty())
+    note += " " + cupti + ": CUPTI dropped them itself (its own activity buffers were full, which --expected-rate does not size).";
+  return note;
 }
 
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts) {

@@ -458,12 +458,14 @@ void Recorder::start_or_attach_targets() {
     for (int pid : o_.pids) {
       const std::string dir = "/proc/" + std::to_string(pid);
       if (::access(dir.c_str(), F_OK) != 0) throw Error("record: no process with pid " + std::to_string(pid));
-      trace_tgid(static_cast<uint32_t>(pid), IT_TRACED);
       // The process's events are recorded from this moment on: its live threads are stamped with it.
       // (They were stamped with the start of the recorder, before the BPF programs were loaded and
       // attached: analyze's wall time then began ~70 ms before anything could be recorded, 7% of a
-      // --duration 1 recording, and every share of wall time was that much too small.)
+      // --duration 1 recording, and every share of wall time was that much too small.) Read just
+      // before trace_tgid(): an event can follow the moment the process is marked traced, so a stamp
+      // read after it could fall later than the first events of its threads.
       const auto traced_from = static_cast<uint64_t>(monotonic_ns());
+      trace_tgid(static_cast<uint32_t>(pid), IT_TRACED);
       out_.meta("traced.pid", std::to_string(pid));
       // Threads alive now: the kernel reports only threads created from here on.
       std::error_code ec;

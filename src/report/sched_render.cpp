@@ -1,9 +1,9 @@
 #include "report/sched_render.h"
 
-#include <exception>
 #include <optional>
 #include <string>
 
+#include "ingest/recording/recorder_drops.h"
 #include "report/text_table.h"
 #include "util/units.h"
 
@@ -90,16 +90,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["launches"] = a.launches;
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
-  // Events the recorder lost (ring buffer full), per type as its META says: the counts below are
-  // lower bounds for any type listed with a non-zero value. Empty for a Kineto trace.
+  // Events the recorder lost, per type as its META says (dropped.<type>: its ring buffer was full),
+  // and in CUPTI mode the CUPTI ring's and CUPTI's own (cupti_ring, cupti_activity): the counts
+  // below are lower bounds for any type listed with a non-zero value. Empty for a Kineto trace.
   json dropped = json::object();
-  for (auto it = t.meta.lower_bound("dropped."); it != t.meta.end() && it->first.rfind("dropped.", 0) == 0; ++it) {
-    try {
-      dropped[it->first.substr(8)] = std::stoll(it->second);
-    } catch (const std::exception&) {
-      // not a number: left out, as the reader leaves any malformed META value alone
-    }
-  }
+  for (const RecorderDrop& d : recorder_drops(t)) dropped[d.key] = d.count;
   j["dropped"] = std::move(dropped);
   j["pairs"] = {{"all", interval_json(a, a.all)},
                 {"clean", interval_json(a, a.clean)},

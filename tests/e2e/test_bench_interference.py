@@ -163,8 +163,15 @@ with tempfile.TemporaryDirectory() as tmp:
                            capture_output=True, text=True, timeout=120)
         check(r.returncode == 0, f"recorded run exit {r.returncode}: {r.stderr}")
         if r.returncode == 0:
-            wall = json.loads(r.stdout)["scenarios"][0]["runs"][0]["wall_s"]
+            doc = json.loads(r.stdout)
+            wall = doc["scenarios"][0]["runs"][0]["wall_s"]
             check(0.29 < wall < 0.4, f"recorded `sleep 0.3` ran {wall} s by the table")
+            # The analysed recording is counted: a number (0 for `sleep`, which makes a few events),
+            # not null, per run and for the scenario; and no note on stderr when nothing was lost.
+            lost = doc["scenarios"][0]["runs"][0]["lost_events"]
+            check(lost == doc["scenarios"][0]["lost_events"] == 0 and doc["scenarios"][0]["runs_with_lost_events"] == 0,
+                  f"lost_events of the recorded run: {lost}, scenario {doc['scenarios'][0]['lost_events']}")
+            check("lost" not in r.stderr, f"a note of lost events: {r.stderr!r}")
 
     # A given command and metric; a scenario whose tool is missing from PATH is skipped, not failed.
     r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,cpu", "-r", "2", "--record", "off",

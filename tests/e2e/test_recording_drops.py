@@ -1,6 +1,7 @@
 """A recording whose recorder lost events (META dropped.<type>, docs/recording-format.md) is never
 analysed silently: every verb that loads it says on stderr how many of which type were lost, and
-`analyze --json` carries them under sched.dropped. A recording without drops gets no note.
+`analyze --json` carries them under sched.dropped, CUPTI's ring and activity drops included (as
+cupti_ring, cupti_activity), each cause with its own remedy. A recording without drops gets no note.
 
 The files are written here byte by byte from docs/recording-format.md (no eBPF needed: a real
 recorder drops only when its consumer falls behind, which a test cannot arrange reliably)."""
@@ -34,13 +35,15 @@ def syscall(ts, tid, nr, dur, ret):
     return rec(6, struct.pack("<IIQII", 6, 0, ts, 100, tid) + struct.pack("<QqII", dur, ret, nr, 0))
 
 
-def write(path, dropped):
+def write(path, dropped, cupti=None):
     body = b"INFTRACE" + struct.pack("<II", 2, 16)
     body += meta("events", "sched,wakeup,irq,syscall")
     for i in range(10):
         body += syscall(1_000_000 + 1000 * i, 100, 110, 300, 100)
     for t in ("api", "switch", "wakeup", "irq", "syscall", "task", "fdname"):
         body += meta("dropped." + t, str(dropped.get(t, 0)))
+    for k, v in (cupti or {}).items():
+        body += meta("cupti." + k, str(v))
     body += rec(9, b"")
     with open(path, "wb") as f:
         f.write(body)
@@ -50,6 +53,8 @@ with tempfile.TemporaryDirectory() as tmp:
     lossy, clean = os.path.join(tmp, "lossy.itrace"), os.path.join(tmp, "clean.itrace")
     write(lossy, {"syscall": 416, "switch": 3})
     write(clean, {})
+    cupti = os.path.join(tmp, "cupti.itrace")
+    write(cupti, {}, {"ring_dropped_records": 5, "ring_dropped_bytes": 320, "activity_dropped": 2})
 
     p = subprocess.run([exe, "analyze", "--json", lossy], capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, f"analyze --json lossy: rc={p.returncode} {p.stderr}")
@@ -64,6 +69,22 @@ with tempfile.TemporaryDirectory() as tmp:
     for verb in (["sched"], ["export", "--csv", os.path.join(tmp, "csv")]):
         p = subprocess.run([exe] + verb + [lossy], capture_output=True, text=True, timeout=120)
         check(p.returncode == 0 and "lost 419 events" in p.stderr, f"{verb[0]}: rc={p.returncode} {p.stderr!r}")
+
+    # CUPTI's losses: in the note with a remedy per cause (only the ring is sized by --expected-rate)
+    # and in sched.dropped.
+    p = subprocess.run([exe, "analyze", "--json", cupti], capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, f"analyze --json cupti: rc={p.returncode} {p.stderr}")
+    check("lost 7 events (CUPTI ring records 5, CUPTI activity records 2)" in p.stderr,
+          f"analyze: no note of the CUPTI drops: {p.stderr!r}")
+    check("CUPTI ring records: a ring buffer was full; record again with a larger --expected-rate" in p.stderr and
+          "CUPTI activity records: CUPTI dropped them itself" in p.stderr and p.stderr.count("--expected-rate") == 2,
+          f"analyze: remedies not per cause: {p.stderr!r}")
+    if p.returncode == 0:
+        d = json.loads(p.stdout)["sched"]["dropped"]
+        check(d.get("cupti_ring") == 5 and d.get("cupti_activity") == 2 and d.get("syscall") == 0, f"cupti sched.dropped: {d}")
+    # The lossy file's note: its ring-buffer types get the --expected-rate remedy, and nothing of CUPTI.
+    p = subprocess.run([exe, "sched", lossy], capture_output=True, text=True, timeout=120)
+    check("switch, syscall: a ring buffer was full" in p.stderr and "CUPTI" not in p.stderr, f"sched note: {p.stderr!r}")
 
     p = subprocess.run([exe, "analyze", "--json", clean], capture_output=True, text=True, timeout=120)
     check(p.returncode == 0 and "lost" not in p.stderr, f"clean recording: rc={p.returncode} {p.stderr!r}")

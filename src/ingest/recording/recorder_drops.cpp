@@ -1,0 +1,46 @@
+#include "ingest/recording/recorder_drops.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace infertrace {
+
+namespace {
+
+// The whole value must be a base-10 integer: "12abc" or "" is malformed, not 12 or 0.
+bool parse_count(const std::string& s, int64_t& n) {
+  if (s.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0') return false;
+  n = v;
+  return true;
+}
+
+}  // namespace
+
+std::vector<RecorderDrop> recorder_drops(const Trace& t) {
+  std::vector<RecorderDrop> out;
+  const auto add = [&](std::string key, const std::string& value, DropCause cause) {
+    int64_t n = 0;
+    if (parse_count(value, n)) out.push_back({std::move(key), n, cause});
+  };
+  const std::string prefix = "dropped.";
+  for (auto it = t.meta.lower_bound(prefix); it != t.meta.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    add(it->first.substr(prefix.size()), it->second, DropCause::EventRing);
+  if (const auto it = t.meta.find("cupti.ring_dropped_records"); it != t.meta.end())
+    add("cupti_ring", it->second, DropCause::CuptiRing);
+  if (const auto it = t.meta.find("cupti.activity_dropped"); it != t.meta.end())
+    add("cupti_activity", it->second, DropCause::CuptiActivity);
+  return out;
+}
+
+int64_t recorder_lost_total(const Trace& t) {
+  int64_t total = 0;
+  for (const RecorderDrop& d : recorder_drops(t))
+    if (d.count > 0) total += d.count;
+  return total;
+}
+
+}  // namespace infertrace

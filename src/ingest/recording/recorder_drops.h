@@ -1,0 +1,37 @@
+// The events a recorder lost, read from a recording's META (docs/recording-format.md): the eBPF
+// ring's per-type `dropped.<type>`, the CUPTI ring's `cupti.ring_dropped_records` and CUPTI's own
+// `cupti.activity_dropped`. One reader for every place that reports them (the verbs' stderr note,
+// `sched.dropped` in the JSON, bench interference), so they cannot come to disagree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trace/trace.h"
+
+namespace infertrace {
+
+// Where the events were lost; each has its own remedy.
+enum class DropCause {
+  EventRing,      // the recorder's BPF ring buffer was full (sized by --expected-rate)
+  CuptiRing,      // the CUPTI ring in /dev/shm was full (sized by --expected-rate)
+  CuptiActivity,  // CUPTI dropped activity records itself (its own buffers; no option sizes them)
+};
+
+struct RecorderDrop {
+  std::string key;  // the event type for dropped.<type>; "cupti_ring" or "cupti_activity"
+  int64_t count = 0;
+  DropCause cause = DropCause::EventRing;
+};
+
+// Every drop counter the META holds, zeros included: dropped.<type> in META order (sorted by
+// type), then cupti_ring and cupti_activity when the recording has them (CUPTI mode). A value that
+// is not an integer is left out, as the reader leaves any malformed META value alone. Empty for a
+// trace without such META (Kineto).
+std::vector<RecorderDrop> recorder_drops(const Trace& t);
+
+// The sum of the positive counts of recorder_drops(t): 0 when nothing was lost.
+int64_t recorder_lost_total(const Trace& t);
+
+}  // namespace infertrace

@@ -1,0 +1,61 @@
+// recorder_drops() (ingest/recording/recorder_drops.h): every drop counter of a recording's META,
+// with its cause, and sched.dropped in the JSON built from it (docs/sched.md).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/sched.h"
+#include "ingest/recording/recorder_drops.h"
+#include "report/sched_render.h"
+
+namespace infertrace {
+namespace {
+
+Trace lossy_cupti_recording() {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["dropped.switch"] = "3";
+  t.meta["dropped.api"] = "0";
+  t.meta["dropped.syscall"] = "416";
+  t.meta["dropped.irq"] = "7x";  // malformed: left out
+  t.meta["droppedness"] = "9";   // not a dropped.<type> key
+  t.meta["cupti.ring_dropped_records"] = "5";
+  t.meta["cupti.ring_dropped_bytes"] = "320";  // bytes of those 5 records, not more events
+  t.meta["cupti.activity_dropped"] = "2";
+  return t;
+}
+
+TEST(RecorderDrops, EveryCounterWithItsCause) {
+  const std::vector<RecorderDrop> d = recorder_drops(lossy_cupti_recording());
+  ASSERT_EQ(d.size(), 5u);
+  // dropped.<type> sorted by type (api < switch < syscall), then the two CUPTI counters.
+  EXPECT_EQ(d[0].key, "api");
+  EXPECT_EQ(d[0].count, 0);
+  EXPECT_EQ(d[1].key, "switch");
+  EXPECT_EQ(d[1].count, 3);
+  EXPECT_EQ(d[2].key, "syscall");
+  EXPECT_EQ(d[2].count, 416);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(d[i].cause, DropCause::EventRing);
+  EXPECT_EQ(d[3].key, "cupti_ring");
+  EXPECT_EQ(d[3].count, 5);
+  EXPECT_EQ(d[3].cause, DropCause::CuptiRing);
+  EXPECT_EQ(d[4].key, "cupti_activity");
+  EXPECT_EQ(d[4].count, 2);
+  EXPECT_EQ(d[4].cause, DropCause::CuptiActivity);
+}
+
+TEST(RecorderDrops, NoneWithoutMeta) {
+  Trace t;  // a Kineto trace has no such META
+  t.meta["kineto.zero_duration_events"] = "4";
+  EXPECT_TRUE(recorder_drops(t).empty());
+}
+
+TEST(RecorderDrops, SchedJsonCarriesTheCuptiCounters) {
+  const Trace t = lossy_cupti_recording();
+  const nlohmann::json j = sched_analysis_json(t, analyze_sched(t));
+  const nlohmann::json want = {{"api", 0}, {"switch", 3}, {"syscall", 416}, {"cupti_ring", 5}, {"cupti_activity", 2}};
+  EXPECT_EQ(j["dropped"], want);
+}
+
+}  // namespace
+}  // namespace infertrace
