@@ -44,3 +44,18 @@ TEST(ChunkTrailers, LeavesMalformedFramingToTheParser) {
   while (endless.size() < ChunkTrailerFilter::kMaxTrailerBytes + 100) endless += "X-Pad: pppppppppp\r\n";
   EXPECT_EQ(filtered(endless, 64), "FAIL");
 }
+
+TEST(ChunkTrailers, SizeLinesReadAsCppHttplibReadsThem) {
+  // strtoul base 16, as cpp-httplib: "0x5" is 5 (its data is data, not trailers), " 3" is 3.
+  const std::string hex = "0x5\r\nhello\r\n 3\r\nabc\r\n0\r\nX: y\r\n\r\n";
+  for (size_t step : {1, 2, 1000}) EXPECT_EQ(filtered(hex, step), "0x5\r\nhello\r\n 3\r\nabc\r\n0\r\n\r\n") << step;
+}
+
+TEST(ChunkTrailers, AnOverlongSizeLinePassesEveryByteOnce) {
+  // A size line of kMaxTrailerBytes + 1 bytes before its end (extension padding): every byte goes
+  // through exactly once, however it is split, and the rest is not followed (passed as it is).
+  std::string line = "5;x=";
+  while (line.size() < ChunkTrailerFilter::kMaxTrailerBytes + 1) line += 'p';
+  const std::string in = line + "\r\nhello\r\n0\r\nX: y\r\n\r\n";
+  for (size_t step : {1, 3, 8192, 100000}) EXPECT_EQ(filtered(in, step), in) << step;
+}

@@ -1,29 +1,21 @@
 #include "serve/chunk_trailers.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 
 namespace infertrace::serve {
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The chunk size at the start of a size line (extensions after ';' ignored, as cpp-httplib does);
-// false when the line does not start with a hex number cpp-httplib would read.
+// The chunk size at the start of a size line, read exactly as cpp-httplib reads it (strtoul base
+// 16: leading blanks, a sign and "0x" taken; extensions after ';' ignored), so both follow the same
+// framing; false when cpp-httplib would refuse the line (no number, or ULONG_MAX).
 bool chunk_size(const std::string& line, uint64_t& size) {
-  size = 0;
-  size_t i = 0;
-  for (; i < line.size(); ++i) {
-    const int d = hex_digit(line[i]);
-    if (d < 0) break;
-    if (i >= 15) return false;  // past any size the body cap allows: left to cpp-httplib to refuse
-    size = size * 16 + static_cast<uint64_t>(d);
-  }
-  return i > 0;
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(line.c_str(), &end, 16);
+  if (end == line.c_str() || v == ULONG_MAX) return false;
+  size = v;
+  return true;
 }
 
 }  // namespace
@@ -47,21 +39,26 @@ bool ChunkTrailerFilter::feed(const char* in, size_t n, std::string& out) {
         out += in[i];
         if (in[i++] == '\n') state_ = State::kSizeLine;
         break;
-      case State::kSizeLine:
-        out += in[i];
-        line_ += in[i];
-        if (line_.size() > kMaxTrailerBytes) {  // no size line: cpp-httplib fails the body
-          state_ = State::kPass;
-          line_.clear();
-        } else if (in[i++] == '\n') {
+      case State::kSizeLine: {
+        const char c = in[i++];
+        out += c;
+        line_ += c;
+        if (c == '\n') {
           uint64_t size = 0;
           // A line cpp-httplib cannot read: the rest goes to it as it is, and it fails the body.
           if (!chunk_size(line_, size)) state_ = State::kPass;
           else if (size == 0) state_ = State::kTrailers;
           else state_ = State::kData, left_ = size;
           line_.clear();
+        } else if (line_.size() > kMaxTrailerBytes) {
+          // A size line this long (padding in its extensions) is not followed here: from this byte
+          // on everything goes to cpp-httplib as it is, which reads the body itself (trailers
+          // after its last chunk would then be its 400, as before this filter existed).
+          state_ = State::kPass;
+          line_.clear();
         }
         break;
+      }
       case State::kTrailers:  // field lines up to the blank line that ends the body
         line_ += in[i++];
         if (++trailer_bytes_ > kMaxTrailerBytes) return false;

@@ -68,7 +68,9 @@ bool refused_on_head(const httplib::Request& req, httplib::Response& res) {
   }
   if (has_coding) {
     const std::string coding = req.get_header_value("Transfer-Encoding");
-    if (req.get_header_value_count("Transfer-Encoding") != 1 || strcasecmp(coding.c_str(), "chunked") != 0)
+    if (req.get_header_value_count("Transfer-Encoding") != 1)
+      return refuse(501, "more than one Transfer-Encoding header: send 'Transfer-Encoding: chunked' once");
+    if (strcasecmp(coding.c_str(), "chunked") != 0)
       return refuse(501, "Transfer-Encoding '" + coding + "' is not supported: send the body with a Content-Length "
                          "or 'Transfer-Encoding: chunked' alone (Content-Encoding: gzip for a compressed body)");
   } else if (!has_length) {

@@ -236,7 +236,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # 4. With a model slow enough that 1000 tokens take seconds (SmolLM2-135M's shapes, Q8_0): a
     # non-streamed request for 1000 tokens, its client gone after 0.3 s; the next request is served
-    # within 2 s (503 while the first still holds the only slot), and the first counts as cancelled.
+    # well before the first could have ended (503 while it still holds the only slot), and the first
+    # counts as cancelled.
     slow = os.path.join(tmp, "smol.gguf")
     r = run("model", "synth", "--preset", "smollm2-135m", "--dtype", "q8_0", "--seed", "3", "-t", "2", "-o", slow)
     check(r.returncode == 0, "synth smollm2: " + r.stderr)
@@ -285,25 +286,28 @@ with tempfile.TemporaryDirectory() as tmp:
         # (docs/serve.md): no answer, its connection closed at once, its request cancelled and its
         # slot free for the next one. (Waiting a moment first: the slot of the request just answered
         # is freed on the engine thread just after its client got the answer.)
-        time.sleep(0.3)
-        s = socket.create_connection((HOST, port))
-        s.settimeout(30)
-        s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        s.shutdown(socket.SHUT_WR)
-        t0 = time.time()
-        got = b""
-        try:
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                got += b
-        except OSError:
-            pass
-        closed = time.time() - t0
-        s.close()
-        check(got == b"" and closed < 2, "half-closed request: %r after %.2f s" % (got[:200], closed))
+        for _ in range(100):  # a 503 while the slot of the request just answered is still held: again
+            time.sleep(0.3)
+            s = socket.create_connection((HOST, port))
+            s.settimeout(30)
+            s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            s.shutdown(socket.SHUT_WR)
+            t0 = time.time()
+            got = b""
+            try:
+                while True:
+                    b = s.recv(65536)
+                    if not b:
+                        break
+                    got += b
+            except OSError:
+                pass
+            closed = time.time() - t0
+            s.close()
+            if not got.startswith(b"HTTP/1.1 503"):
+                break
+        check(got == b"" and closed < bound, "half-closed request: %r after %.2f s (bound %.2f s)" % (got[:200], closed, bound))
         t0 = time.time()
         status = None
         while time.time() - t0 < 120:
@@ -311,8 +315,8 @@ with tempfile.TemporaryDirectory() as tmp:
             if status != 503:
                 break
             time.sleep(0.05)
-        check(status == 200 and time.time() - t0 < 2,
-              "after a half-closed request: %s after %.2f s" % (status, time.time() - t0))
+        check(status == 200 and time.time() - t0 < bound,
+              "after a half-closed request: %s after %.2f s (bound %.2f s)" % (status, time.time() - t0, bound))
         # 3. A second server (a restart, or another data-parallel instance) gives other ids.
         second = json.loads(text)["id"] if status == 200 else ""
         stream_status, stream_text = post_when_free(port, {"prompt": "a", "max_tokens": 1, "stream": True})
