@@ -49,6 +49,8 @@ class ThreadPool {
   void worker(int tid);
   void claim_chunks(int tid, uint32_t round, const std::function<void(int, int64_t)>& fn, int64_t n_chunks);
   void note_error();
+  // Tells every worker to return and joins them (the destructor, and a constructor that failed).
+  void stop_and_join();
   // Makes a new round visible: generation_ is odd while the job fields are being written
   // (a seqlock), so a worker that reads them between two equal even values has a consistent set.
   void publish(const std::function<void(int, int)>* plain, const std::function<void(int, int64_t)>* chunked,
