@@ -36,6 +36,20 @@ int resolve_thread_count(int requested, const std::vector<int>& cpus) {
   return cpus.empty() ? allowed_cpu_count() : static_cast<int>(cpus.size());
 }
 
+int max_sweep_threads(int allowed_cpus) {
+  const int allowed = std::max(allowed_cpus, 1);
+  return std::max(allowed, std::min(4 * allowed, 1024));  // one per CPU is always accepted
+}
+
+void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text) {
+  const int cap = max_sweep_threads(allowed_cpus);
+  for (int t : counts)
+    if (t > cap)
+      throw UsageError(option_text + ": " + std::to_string(t) + " threads is more than " + std::to_string(cap) +
+                       " (4 per allowed CPU, " + std::to_string(allowed_cpus) +
+                       " allowed, at most 1024 or one per allowed CPU)");
+}
+
 void pin_current_thread(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);

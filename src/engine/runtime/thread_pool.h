@@ -26,6 +26,14 @@ int allowed_cpu_count();
 // pinning list `cpus` when given, else allowed_cpu_count().
 int resolve_thread_count(int requested, const std::vector<int>& cpus);
 
+// The largest thread count `engine run`, `serve` and the `bench` sweeps accept: 4 threads per
+// allowed CPU (oversubscription is a legitimate point, thousands of threads are a typo), not
+// more than 1024 unless the machine allows more CPUs than that (one per allowed CPU is always
+// accepted: the default's end). Here, not in the CLI, because infertrace-serve uses it too.
+int max_sweep_threads(int allowed_cpus);
+// UsageError naming `option_text` when a count is over max_sweep_threads(allowed_cpus).
+void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text);
+
 class ThreadPool {
  public:
   // `cpus` non-empty: thread i (the caller included) is pinned to cpus[i % cpus.size()];
