@@ -2,6 +2,7 @@
 // `engine run -t 100000` or `serve -t 100000`) must be an error the CLI reports (exit 1), not
 // std::terminate: the constructor used to throw with joinable threads in its vector, and
 // destroying those aborts the process.
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -33,9 +34,16 @@ long long virtual_bytes() {
   return pages * sysconf(_SC_PAGESIZE);
 }
 
-// In a child: cap the address space 64 MiB above what is mapped now, so only a few 8 MiB thread
-// stacks fit, and ask for 64 threads. Exit 0 when the pool threw Error, 1 when it started them all.
+// In a child: give new threads 8 MiB stacks (glibc otherwise sizes them from `ulimit -s`, and 64
+// threads of 256 KiB or 1 MiB fit in the cap below, so the test would pass or fail with the
+// shell's limit), cap the address space 64 MiB above what is mapped now, so only a few such stacks
+// fit, and ask for 64 threads. Exit 0 when the pool threw Error, 1 when it started them all.
 void start_too_many_threads() {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) _exit(2);
+  if (pthread_attr_setstacksize(&attr, 8u << 20) != 0) _exit(2);
+  if (pthread_setattr_default_np(&attr) != 0) _exit(2);
+  pthread_attr_destroy(&attr);
   const rlim_t cap = static_cast<rlim_t>(virtual_bytes() + (64ll << 20));
   const rlimit lim{cap, cap};
   if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(2);

@@ -1,5 +1,8 @@
 // The closed loop's arithmetic (docs/fusion.md "Closed loop") on hand-made fusion and launch
 // results, and the time-window cut it runs on.
+#include <string>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "analysis/fusion_loop.h"
@@ -154,11 +157,49 @@ TEST(TraceWindow, KeepsHostEventsInsideAndTheWorkTheirCallsLaunched) {
   EXPECT_EQ(t.meta["window_from_ns"], "100");
   EXPECT_EQ(t.meta["window_to_ns"], "250");
   EXPECT_THROW(restrict_to_window(t, TraceWindow{10, 5}), UsageError);
-  // A window that keeps none of the CUDA work (another run's, or a trace on another clock) is an
-  // error, not an empty analysis; one that keeps some stays fine, as above.
-  EXPECT_THROW(restrict_to_window(t, TraceWindow{1000, 2000}), Error);
+  // A window that keeps none of the CUDA work is an input error (exit 1), not an empty analysis;
+  // one that keeps some stays fine, as above.
+  try {
+    restrict_to_window(t, TraceWindow{1000, 2000});
+    ADD_FAILURE() << "a window after all the CUDA work was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 1) << e.what();
+  }
   Trace none;  // no CUDA work at all (a CPU-only recording): nothing to miss
   EXPECT_NO_THROW(restrict_to_window(none, TraceWindow{1000, 2000}));
+}
+
+// The refusal's message tells a window outside the CUDA work's span (another run's, or a trace on
+// another clock) from one inside it where nothing was recorded (a truncated recording, dropped events).
+TEST(TraceWindow, SaysWhetherAnEmptyWindowIsOutsideTheRecordingOrAHoleInIt) {
+  auto refusal = [](TraceWindow w) -> std::string {
+    Trace t;  // a call at 100 whose kernel runs at 500: the work spans 100 to 500 ns
+    ApiCall c;
+    c.start = 100, c.dur = 10, c.correlation = 1, c.name = t.strings.intern("cudaLaunchKernel");
+    c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+    GpuActivity g;
+    g.start = 500, g.dur = 5, g.correlation = 1, g.name = t.strings.intern("k");
+    t.gpu.push(g);
+    try {
+      restrict_to_window(t, w);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), 1) << e.what();
+      return e.what();
+    }
+    ADD_FAILURE() << "window " << w.from << " to " << w.to << " was accepted";
+    return "";
+  };
+  for (const TraceWindow w : {TraceWindow{1000, 2000}, TraceWindow{10, 50}}) {
+    const std::string m = refusal(w);
+    EXPECT_NE(m.find("another run"), std::string::npos) << m;
+    EXPECT_EQ(m.find("no event was recorded"), std::string::npos) << m;
+  }
+  for (const TraceWindow w : {TraceWindow{200, 300}, TraceWindow{101, 499}}) {
+    const std::string m = refusal(w);
+    EXPECT_NE(m.find("no event was recorded"), std::string::npos) << m;
+    EXPECT_EQ(m.find("another run"), std::string::npos) << m;
+  }
 }
 
 }  // namespace

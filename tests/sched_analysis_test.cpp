@@ -178,6 +178,29 @@ TEST(SchedAnalysis, NoVerdictWithoutSwitchEvents) {
   EXPECT_NE(b.verdict.find("IRQs were not recorded"), std::string::npos) << b.verdict;
 }
 
+// The text report's run-queue latency line says why it has no figures, as the HTML page does:
+// sched events not recorded, or recorded with nothing to sample (no switch-in of a traced thread).
+TEST(SchedAnalysis, RunQueueLineSaysWhyItIsEmpty) {
+  auto runq_line = [](const Trace& t) {
+    std::ostringstream os;
+    print_sched_report(os, t, analyze_sched(t));
+    const std::string text = os.str();
+    const size_t b = text.find("\nrun-queue latency");
+    return b == std::string::npos ? std::string("<none>") : text.substr(b + 1, text.find('\n', b + 1) - b - 1);
+  };
+  Trace t = build_trace();
+  t.meta["events"] = "launch,syscall";
+  EXPECT_NE(runq_line(t).find("not recorded (--events)"), std::string::npos) << runq_line(t);
+  Trace quiet;  // sched recorded, but the traced thread was never switched (one IRQ): no sample
+  quiet.source = TraceSource::Recording;
+  quiet.meta["events"] = "launch,sched,irq";
+  for (ns_t ts : {0, 1000, 2000}) launch(quiet, kMain, ts, 100);
+  irq(quiet, IrqKind::Soft, "TIMER", 500, 100, kMain);
+  const std::string l = runq_line(quiet);
+  EXPECT_NE(l.find("no samples (needs sched and wakeup events)"), std::string::npos) << l;
+  EXPECT_EQ(l.find("not recorded"), std::string::npos) << l;
+}
+
 // The tail's shares when the slowest pair was both preempted and interrupted: it counts as
 // preempted and as interrupted (any IRQ), not as interrupted only; the exclusive shares add up to 1.
 TEST(SchedAnalysis, TailCountsASwitchedPairThatAnIrqAlsoHitUnderBoth) {

@@ -55,13 +55,19 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
   filter_rows(t.wakeups, [&](size_t i) { return inside(t.wakeups.ts[i]); });
   filter_rows(t.irqs, [&](size_t i) { return inside(t.irqs.ts[i]); });
   filter_rows(t.syscalls, [&](size_t i) { return inside(t.syscalls.ts[i]); });
-  // A window that keeps none of the trace's CUDA work is another run's (or a trace on another
-  // clock, such as a PyTorch profiler trace): analyzing the empty rest printed "0 kernels".
-  if (api_before + gpu_before > 0 && t.api.size() + t.gpu.size() == 0)
+  // A window that keeps none of the trace's CUDA work is an error: analyzing the empty rest printed
+  // "0 kernels". Outside the span of that work it is another run's window (or a trace on another
+  // clock, such as a PyTorch profiler trace); inside it, the recording has a hole there.
+  if (api_before + gpu_before > 0 && t.api.size() + t.gpu.size() == 0) {
+    const bool overlaps = w.from <= last && w.to >= first;
     throw Error("the window " + std::to_string(w.from) + " to " + std::to_string(w.to) + " ns holds none of the trace's " +
-                     std::to_string(api_before) + " CUDA API calls and " + std::to_string(gpu_before) +
-                     " GPU activities (they start from " + std::to_string(first) + " to " + std::to_string(last) +
-                     " ns): the window is of another run, or the trace is on another clock");
+                std::to_string(api_before) + " CUDA API calls and " + std::to_string(gpu_before) +
+                " GPU activities (they start from " + std::to_string(first) + " to " + std::to_string(last) +
+                " ns): " +
+                (overlaps ? "the window lies inside the recording's span but no event was recorded in it (a "
+                            "truncated recording, or events dropped)"
+                          : "the window is of another run, or the trace is on another clock"));
+  }
   t.meta["window_from_ns"] = std::to_string(w.from);
   t.meta["window_to_ns"] = std::to_string(w.to);
 }

@@ -17,7 +17,8 @@ struct TraceWindow {
 // whose correlation matches no API call of the trace is kept when it starts inside the window.
 // Threads, strings, skipped counters and meta stay; meta gains "window_from_ns"/"window_to_ns".
 // Throws UsageError when from > to, Error when the trace has API calls or GPU activities
-// and the window keeps none of them (a window of another run, or a trace on another clock).
+// and the window keeps none of them (a window of another run, or a trace on another clock, when
+// it lies outside their span; a truncated recording or dropped events when it lies inside).
 void restrict_to_window(Trace& trace, const TraceWindow& w);
 
 }  // namespace infertrace

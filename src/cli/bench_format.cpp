@@ -32,20 +32,6 @@ std::vector<int> default_thread_sweep(int n_cpus) {
   return out;
 }
 
-int max_sweep_threads(int allowed_cpus) {
-  const int allowed = std::max(allowed_cpus, 1);
-  return std::max(allowed, std::min(4 * allowed, 1024));  // one per CPU is always accepted
-}
-
-void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text) {
-  const int cap = max_sweep_threads(allowed_cpus);
-  for (int t : counts)
-    if (t > cap)
-      throw UsageError(option_text + ": " + std::to_string(t) + " threads is more than " + std::to_string(cap) +
-                       " (4 per allowed CPU, " + std::to_string(allowed_cpus) +
-                       " allowed, at most 1024 or one per allowed CPU)");
-}
-
 void check_format(const std::string& format) {
   if (format != "md" && format != "csv" && format != "json") throw UsageError("-o " + format + ": expected md, csv or json");
 }

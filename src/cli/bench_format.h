@@ -12,12 +12,6 @@ std::vector<int> parse_thread_list(const std::string& text);
 // and `n_cpus` itself (16 -> 1,2,4,8,16; 6 -> 1,2,4,6), so the curve is sampled evenly on a log
 // scale and always ends at one thread per CPU.
 std::vector<int> default_thread_sweep(int n_cpus);
-// The largest thread count a sweep accepts: 4 threads per allowed CPU (oversubscription is a
-// legitimate point, thousands of threads are a typo), not more than 1024 unless the machine
-// allows more CPUs than that (one per allowed CPU is always accepted: the default sweep's end).
-int max_sweep_threads(int allowed_cpus);
-// UsageError naming `option_text` when a count is over max_sweep_threads(allowed_cpus).
-void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text);
 // md, csv or json; UsageError otherwise.
 void check_format(const std::string& format);
 

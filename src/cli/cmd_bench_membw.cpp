@@ -40,7 +40,7 @@ void run_membw(const MembwArgs& a) {
     return;
   }
   const std::vector<int> counts = parse_thread_list(a.threads);
-  check_thread_cap(counts, engine::allowed_cpu_count(), "-t " + a.threads);
+  engine::check_thread_cap(counts, engine::allowed_cpu_count(), "-t " + a.threads);
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
   check_format(a.format);
   if (a.size_mib < 1) throw UsageError("--size-mib must be >= 1");

@@ -3,10 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "analysis/compare.h"
 #include "analysis/sched.h"
@@ -16,6 +14,7 @@
 #include "ingest/load.h"
 #include "report/compare_render.h"
 #include "util/error.h"
+#include "util/read_whole_file.h"
 
 namespace infertrace::cli {
 
@@ -39,12 +38,10 @@ std::pair<std::string, std::string> split_label(const std::string& arg) {
 ScenarioMetrics load_scenario(const std::string& arg) {
   const auto [name, path] = split_label(arg);
   if (is_result_document(path)) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
+    const std::string text = read_whole_file(path);  // errors name the path (a directory, unreadable)
     nlohmann::json doc;
     try {
-      doc = nlohmann::json::parse(ss.str());
+      doc = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
     } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)

@@ -6,7 +6,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cli/bench_format.h"
 #include "cli/engine_common.h"
 #include "cli/engine_run.h"
 #include "cli/registry.h"
@@ -31,9 +30,9 @@ namespace {
 // aborted the process when the thread pool could not start them.
 void check_run_values(const RunArgs& a) {
   if (a.n_predict < 0) throw UsageError("-n must be >= 0");
-  if (a.ctx < 0) throw UsageError("--ctx must be >= 1 (or left out for prompt + generated tokens)");
-  if (a.threads < 0) throw UsageError("-t must be >= 1 (or left out for every allowed CPU)");
-  if (a.threads > 0) check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
+  if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, prompt + generated tokens)");
+  if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
+  if (a.threads > 0) engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
   const engine::SamplerOptions& s = a.sampling;
   if (!(s.temperature >= 0) || !std::isfinite(s.temperature))
     throw UsageError("--temp must be a finite number >= 0 (0: greedy)");
@@ -136,7 +135,8 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens)");
   run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text");
   run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
-  run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU)");
+  run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU, "
+                  "at most 1024 unless more CPUs are allowed)");
   run->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list, e.g. 0-3,8");
   run->add_flag("--numa", a->numa, "Copy weights and KV cache to memory bound to the threads' NUMA nodes (libnuma)");
   run->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");

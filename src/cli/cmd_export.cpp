@@ -43,6 +43,8 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
     if (!nlohmann::json::accept(text)) (void)nlohmann::json::parse(text).is_null();
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(file, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400): out_of_range
+    throw InputError(file, -1, "unreadable JSON: " + std::string(e.what()));
   }
   return {spec.substr(0, eq), text};
 }

@@ -9,7 +9,6 @@
 #include "analysis/fusion.h"
 #include "analysis/fusion_loop.h"
 #include "analysis/fusion_sequences.h"
-#include "analysis/trace_window.h"
 #include "cli/engine_run_doc.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
@@ -93,15 +92,7 @@ void run(const Options& o) {
   std::optional<EngineRunDoc> recorded;
   if (!o.decode_window.empty()) recorded = recorded_run(o.decode_window);
   Trace trace = load_trace_noting(o.trace);
-  if (recorded) {
-    try {
-      restrict_to_window(trace, *recorded->window);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const Error& e) {
-      throw InputError(o.trace, -1, "--decode-window " + o.decode_window + ": " + e.what());
-    }
-  }
+  if (recorded) cut_to_decode_window(trace, o.trace, *recorded->window, o.decode_window);
   const FusionResult result = analyze_fusion(build_kernel_sequences(trace), fo);
   const LaunchAnalysis launch = analyze_launches(trace);
   const FusionReport rep{&trace, &result, &launch};

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
@@ -15,6 +14,7 @@
 #include "ingest/load.h"
 #include "report/sched_render.h"
 #include "util/error.h"
+#include "util/read_whole_file.h"
 
 namespace infertrace::cli {
 
@@ -78,11 +78,9 @@ void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, boo
 void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
   const std::string name = label.empty() ? std::filesystem::path(path).filename().string() : label;
   if (is_result_document(path)) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
+    const std::string text = read_whole_file(path);  // errors name the path (a directory, unreadable)
     try {
-      add_doc(data, name, nlohmann::json::parse(ss.str()), false);
+      add_doc(data, name, nlohmann::json::parse(text), false);
     } catch (const nlohmann::json::parse_error& e) {
       // nlohmann counts bytes from 1; offsets in our errors count from 0.
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));

@@ -11,7 +11,6 @@
 #include <memory>
 
 #include "analysis/sweep.h"
-#include "analysis/trace_window.h"
 #include "cli/engine_run_doc.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
@@ -107,15 +106,7 @@ void run(const Options& o) {
   for (size_t i = 0; i < o.traces.size(); ++i) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
     Trace trace = load_trace_noting(o.traces[i]);
-    if (!runs.empty()) {
-      try {
-        restrict_to_window(trace, *runs[i].window);
-      } catch (const UsageError&) {
-        throw;
-      } catch (const Error& e) {
-        throw InputError(o.traces[i], -1, "--decode-window " + o.decode_windows[i] + ": " + e.what());
-      }
-    }
+    if (!runs.empty()) cut_to_decode_window(trace, o.traces[i], *runs[i].window, o.decode_windows[i]);
     points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace)));
     points.back().skipped = trace.skipped;
   }

@@ -47,4 +47,15 @@ EngineRunDoc read_engine_run(const std::string& path) {
   return d;
 }
 
+void cut_to_decode_window(Trace& trace, const std::string& trace_path, const TraceWindow& window,
+                          const std::string& run_path) {
+  try {
+    restrict_to_window(trace, window);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw InputError(trace_path, -1, "--decode-window " + run_path + ": " + e.what());
+  }
+}
+
 }  // namespace infertrace::cli

@@ -19,4 +19,10 @@ struct EngineRunDoc {
 // Throws InputError for a file that is not an engine run document (names the missing key).
 EngineRunDoc read_engine_run(const std::string& path);
 
+// restrict_to_window for `--decode-window RUN.json`: a window that keeps none of the trace's
+// CUDA work becomes an InputError naming the trace and the run's file (exit 1); a reversed window
+// stays a UsageError (exit 2).
+void cut_to_decode_window(Trace& trace, const std::string& trace_path, const TraceWindow& window,
+                          const std::string& run_path);
+
 }  // namespace infertrace::cli

@@ -234,10 +234,13 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"IRQ time on traced threads (nesting counted once)",
                 a.irqs_recorded ? format_ns(a.irqs.stolen) + " (" + share_text(irq_wall_share(a)) + " of wall)"
                                 : std::string("not recorded (--events)")});
+  // As the HTML page says it: without sched events there was nothing to sample, which "no
+  // samples" alone hid.
   head.add_row({"run-queue latency p50 / p99 / max",
-                a.runq_samples > 0 ? format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " + format_ns(a.runq_max) +
-                                         " (" + format_count(a.runq_samples) + " samples)"
-                                   : std::string("no samples")});
+                !a.switches_recorded ? std::string("not recorded (--events)")
+                : a.runq_samples > 0 ? format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " +
+                                           format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"
+                                     : std::string("no samples (needs sched and wakeup events)")});
   if (a.switch_ins_missing > 0)
     head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +
                                                               " (a thread switched out twice; off-CPU time counts from the later one)"});

@@ -60,7 +60,7 @@ struct ServeArgs {
 // The context a session holds: --ctx, else the model's training context capped at 4096 (what a
 // Session picks by itself), never beyond the training context.
 int64_t serve_context(int64_t requested, int64_t n_ctx_train) {
-  if (requested < 0) throw UsageError("--ctx must be >= 1");
+  if (requested < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");
   if (requested > 0 && n_ctx_train > 0 && requested > n_ctx_train)
     throw Error("--ctx " + std::to_string(requested) + " exceeds the model's training context of " +
                 std::to_string(n_ctx_train));
@@ -95,7 +95,10 @@ void run_serve(const ServeArgs& a) {
   // Every batch and queue slot gets an HTTP handler thread at start: bounded.
   if (a.max_batch < 1 || a.max_batch > 1024) throw UsageError("--max-batch must be between 1 and 1024");
   if (a.max_queue < 0 || a.max_queue > 4096) throw UsageError("--max-queue must be between 0 and 4096");
-  if (a.threads < 0) throw UsageError("-t must be >= 1 (or left out for every allowed CPU)");
+  if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
+  // Thousands of threads are a typo; the pool would fail to start them after the model loaded.
+  if (a.threads > 0)
+    engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
   if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
   if (a.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
@@ -185,7 +188,8 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
   cmd->add_option("-m,--model", a->model, "GGUF file (as engine run takes)")->required();
   cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", a->port, "Port (0: the kernel picks one; the stdout line names it)")->capture_default_str();
-  cmd->add_option("-t,--threads", a->threads, "Engine threads (default: the --cpus count, else every allowed CPU)");
+  cmd->add_option("-t,--threads", a->threads, "Engine threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU, at "
+                  "most 1024 unless more CPUs are allowed)");
   cmd->add_option("--cpus", a->cpus, "Pin engine thread i to the i-th CPU of this list, e.g. 0-3,8");
   cmd->add_flag("--numa", a->numa, "Copy weights and KV caches to memory bound to the threads' NUMA nodes (libnuma)");
   cmd->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");

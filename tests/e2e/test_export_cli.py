@@ -136,6 +136,14 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("export", trace, "--sqlite", os.path.join(tmp, "a.db"), "--attach", "analyze=" + empty)
     if r.returncode != 1 or empty + ": --attach: is a directory" not in r.stderr:
         failures.append("--attach of a directory: rc=%d %s" % (r.returncode, r.stderr.strip()))
+    # JSON that parses as text but holds a number beyond double is an input error naming the file
+    # (it was nlohmann's raw out_of_range message, no file named).
+    huge = os.path.join(tmp, "huge.json")
+    with open(huge, "w") as f:
+        f.write('{"a": 1e400}')
+    r = run("export", trace, "--sqlite", os.path.join(tmp, "h.db"), "--attach", "analyze=" + huge)
+    if r.returncode != 1 or huge + ": unreadable JSON" not in r.stderr or r.stderr.count("\n") != 1:
+        failures.append("--attach of a number beyond double: rc=%d %s" % (r.returncode, r.stderr.strip()))
     # A finished export leaves no temporary file beside it.
     r = run("export", trace, "--sqlite", os.path.join(tmp, "t.db"), "--chrome", os.path.join(tmp, "t.json"))
     left = [f for f in os.listdir(tmp) if f.endswith(".partial")]

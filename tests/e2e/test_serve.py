@@ -347,6 +347,12 @@ with tempfile.TemporaryDirectory() as tmp:
     # arrives while four streams decode. Every request still gets what engine run gives it alone.
     r = run("serve", "-m", model, "--prefill-chunk", "-1")
     check(r.returncode == 2 and "--prefill-chunk" in r.stderr, "--prefill-chunk -1: %d %s" % (r.returncode, r.stderr))
+    # -t takes engine run's thread cap, checked before the model loads (a missing model would be
+    # exit 1): 100000 threads used to be accepted and only failed when the pool started them.
+    for val, says in (("100000", "threads is more than"), ("-1", "-t must be >= 0")):
+        r = run("serve", "-m", model + ".absent", "-t", val)
+        check(r.returncode == 2 and says in r.stderr and r.stderr.count("\n") == 1,
+              "serve -t %s: one-line usage error before loading (%d %r)" % (val, r.returncode, r.stderr))
     server, port = start_server(model, "--max-batch", "5", "--prefill-chunk", "4")
     try:
         results = [None] * 5

@@ -36,6 +36,20 @@ int resolve_thread_count(int requested, const std::vector<int>& cpus) {
   return cpus.empty() ? allowed_cpu_count() : static_cast<int>(cpus.size());
 }
 
+int max_sweep_threads(int allowed_cpus) {
+  const int allowed = std::max(allowed_cpus, 1);
+  return std::max(allowed, std::min(4 * allowed, 1024));  // one per CPU is always accepted
+}
+
+void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text) {
+  const int cap = max_sweep_threads(allowed_cpus);
+  for (int t : counts)
+    if (t > cap)
+      throw UsageError(option_text + ": " + std::to_string(t) + " threads is more than " + std::to_string(cap) +
+                       " (4 per allowed CPU, " + std::to_string(allowed_cpus) +
+                       " allowed, at most 1024 or one per allowed CPU)");
+}
+
 void pin_current_thread(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -53,20 +67,24 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
   threads_.reserve(n_ - 1);
   try {
     for (int t = 1; t < n_; ++t) threads_.emplace_back([this, t] { worker(t); });
-  } catch (const std::system_error& e) {
+  } catch (...) {
     // The destructor does not run for a constructor that throws, and destroying a joinable
-    // std::thread calls std::terminate: stop and join the workers already started, then say why.
+    // std::thread calls std::terminate: stop and join the workers already started first. Any
+    // exception std::thread raises (bad_alloc too) gets here; a refused thread is said as Error.
     const size_t started = threads_.size() + 1;
-    stop_.store(true);
-    generation_.fetch_add(2);
-    generation_.notify_all();
-    for (auto& t : threads_) t.join();
-    throw Error("cannot start " + std::to_string(n_) + " threads (thread " + std::to_string(started + 1) +
-                " failed: " + e.what() + "); use fewer");
+    stop_and_join();
+    try {
+      throw;
+    } catch (const std::system_error& e) {
+      throw Error("cannot start " + std::to_string(n_) + " threads (thread " + std::to_string(started + 1) +
+                  " failed: " + e.what() + "); use fewer");
+    }
   }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { stop_and_join(); }
+
+void ThreadPool::stop_and_join() {
   stop_.store(true);
   generation_.fetch_add(2);  // stays even: workers skip odd (half-written) rounds
   generation_.notify_all();

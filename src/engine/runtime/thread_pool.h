@@ -26,6 +26,14 @@ int allowed_cpu_count();
 // pinning list `cpus` when given, else allowed_cpu_count().
 int resolve_thread_count(int requested, const std::vector<int>& cpus);
 
+// The largest thread count `engine run`, `serve` and the `bench` sweeps accept: 4 threads per
+// allowed CPU (oversubscription is a legitimate point, thousands of threads are a typo), not
+// more than 1024 unless the machine allows more CPUs than that (one per allowed CPU is always
+// accepted: the default's end). Here, not in the CLI, because infertrace-serve uses it too.
+int max_sweep_threads(int allowed_cpus);
+// UsageError naming `option_text` when a count is over max_sweep_threads(allowed_cpus).
+void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text);
+
 class ThreadPool {
  public:
   // `cpus` non-empty: thread i (the caller included) is pinned to cpus[i % cpus.size()];
@@ -49,6 +57,8 @@ class ThreadPool {
   void worker(int tid);
   void claim_chunks(int tid, uint32_t round, const std::function<void(int, int64_t)>& fn, int64_t n_chunks);
   void note_error();
+  // Tells every worker to return and joins them (the destructor, and a constructor that failed).
+  void stop_and_join();
   // Makes a new round visible: generation_ is odd while the job fields are being written
   // (a seqlock), so a worker that reads them between two equal even values has a consistent set.
   void publish(const std::function<void(int, int)>* plain, const std::function<void(int, int64_t)>* chunked,
