@@ -79,6 +79,13 @@ def raw_exchange(port, head, body_chunks=(), timeout=30):
             s.sendall(chunk)
     except OSError:
         pass
+    got = read_until_closed(s)
+    s.close()
+    return got
+
+
+def read_until_closed(s):
+    """Everything the server sends on `s` until it closes (or the socket times out or fails)."""
     got = b""
     try:
         while True:
@@ -88,7 +95,6 @@ def raw_exchange(port, head, body_chunks=(), timeout=30):
             got += b
     except OSError:
         pass
-    s.close()
     return got
 
 
@@ -294,15 +300,7 @@ with tempfile.TemporaryDirectory() as tmp:
                       b"Content-Length: %d\r\n\r\n" % len(body) + body)
             s.shutdown(socket.SHUT_WR)
             t0 = time.time()
-            got = b""
-            try:
-                while True:
-                    b = s.recv(65536)
-                    if not b:
-                        break
-                    got += b
-            except OSError:
-                pass
+            got = read_until_closed(s)
             closed = time.time() - t0
             s.close()
             if not got.startswith(b"HTTP/1.1 503"):
