@@ -58,4 +58,15 @@ TEST(RecorderDrops, SchedJsonCarriesTheCuptiCounters) {
 }
 
 }  // namespace
+TEST(RecorderDrops, TotalsHoldAtTheLimitOnCorruptCounts) {
+  // Two counters near INT64_MAX (a corrupt META): the total is held at INT64_MAX, not wrapped.
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["dropped.switch"] = "9000000000000000000";
+  t.meta["dropped.syscall"] = "9000000000000000000";
+  EXPECT_EQ(recorder_lost_total(t), INT64_MAX);
+  EXPECT_EQ(saturating_add_drops(INT64_MAX - 1, 1), INT64_MAX);
+  EXPECT_EQ(saturating_add_drops(2, 3), 5);
+}
+
 }  // namespace infertrace

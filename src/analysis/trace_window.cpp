@@ -64,9 +64,11 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
                 std::to_string(api_before) + " CUDA API calls and " + std::to_string(gpu_before) +
                 " GPU activities (they start from " + std::to_string(first) + " to " + std::to_string(last) +
                 " ns): " +
-                (overlaps ? "the window lies inside the recording's span but no event was recorded in it (a "
-                            "truncated recording, or events dropped)"
-                          : "the window is of another run, or the trace is on another clock"));
+                (overlaps    ? "the window lies inside the recording's span but no event was recorded in it (a "
+                               "truncated recording, or events dropped)"
+                 : w.from > last ? "the window is of another run, or the trace is on another clock, or the "
+                                   "recording ended before it"
+                                 : "the window is of another run, or the trace is on another clock"));
   }
   t.meta["window_from_ns"] = std::to_string(w.from);
   t.meta["window_to_ns"] = std::to_string(w.to);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ingest/recording/recorder_drops.h"
 #include "report/text_table.h"
 #include "util/units.h"
 
@@ -63,7 +64,7 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
     std::vector<double> walls;
     for (const RunResult& run : r.runs) {
       if (run.lost_events) {
-        s.lost_events = s.lost_events.value_or(0) + *run.lost_events;
+        s.lost_events = saturating_add_drops(s.lost_events.value_or(0), *run.lost_events);
         s.runs_with_lost_events += *run.lost_events > 0;
       }
       if (!run.error.empty()) continue;

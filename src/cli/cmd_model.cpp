@@ -35,7 +35,7 @@ struct SynthArgs {
 
 void run_synth(const SynthArgs& a) {
   // A negative count was silently "all CPUs", as 0 is.
-  if (a.threads < 0) throw UsageError("-t must be >= 1 (or 0 for all CPUs)");
+  if (a.threads < 0) throw UsageError("-t must be >= 0 (0: all CPUs)");
   const engine::ModelPreset& preset = engine::find_preset(a.preset);
   engine::SynthOptions opt;
   const engine::WeightScheme scheme = engine::parse_weight_scheme(a.dtype);

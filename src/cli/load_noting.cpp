@@ -25,7 +25,7 @@ std::string dropped_events_note(const Trace& t) {
   int64_t total = 0;
   for (const RecorderDrop& d : recorder_drops(t)) {
     if (d.count <= 0) continue;
-    total += d.count;
+    total = saturating_add_drops(total, d.count);
     const std::string label = d.cause == DropCause::EventRing   ? d.key
                               : d.cause == DropCause::CuptiRing ? "CUPTI ring records"
                                                                 : "CUPTI activity records";

@@ -32,6 +32,13 @@ std::string read_whole_file(const std::string& path, const std::string& what) {
       throw InputError(path, static_cast<int64_t>(out.size()), prefix + "cannot read: " + std::strerror(err));
     }
     out.append(buf, static_cast<size_t>(n));
+    // Side inputs are small JSON documents; a device such as /dev/zero (or a FIFO that never ends)
+    // would otherwise be read until memory runs out. Pipes stay allowed: <(...) is a FIFO.
+    if (out.size() > kMaxSideInputBytes) {
+      ::close(fd);
+      throw InputError(path, static_cast<int64_t>(out.size()),
+                       prefix + "over " + std::to_string(kMaxSideInputBytes >> 20) + " MiB: not a side input");
+    }
   }
   ::close(fd);
   return out;

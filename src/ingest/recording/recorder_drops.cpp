@@ -39,7 +39,7 @@ std::vector<RecorderDrop> recorder_drops(const Trace& t) {
 int64_t recorder_lost_total(const Trace& t) {
   int64_t total = 0;
   for (const RecorderDrop& d : recorder_drops(t))
-    if (d.count > 0) total += d.count;
+    if (d.count > 0) total = saturating_add_drops(total, d.count);
   return total;
 }
 

@@ -32,6 +32,13 @@ struct RecorderDrop {
 std::vector<RecorderDrop> recorder_drops(const Trace& t);
 
 // The sum of the positive counts of recorder_drops(t): 0 when nothing was lost.
+// a + b, held at INT64_MAX (INT64_MIN): counts come from a file's META text, and a corrupt one
+// near INT64_MAX must not overflow a sum (header-only, so modules that only add counts need no link).
+inline int64_t saturating_add_drops(int64_t a, int64_t b) {
+  int64_t r = 0;
+  return __builtin_add_overflow(a, b, &r) ? (b < 0 ? INT64_MIN : INT64_MAX) : r;
+}
+
 int64_t recorder_lost_total(const Trace& t);
 
 }  // namespace infertrace
