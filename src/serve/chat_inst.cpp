@@ -1,8 +1,8 @@
 #include "serve/chat_inst.h"
 
 #include <algorithm>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 #include "serve/chat_template.h"
 
@@ -159,9 +159,10 @@ std::string skeleton(const std::string& live) {
   return out;
 }
 
-// Each variant's code as skeleton() gives it for the published templates named, kept only as its
-// length and FNV-1a hash (the repository holds no copy of those templates), computed once outside
-// the repository from the templates docs/serve.md "Chat" lists. The whole code is compared, so the
+// Each variant's code as skeleton() gives it for the published templates named (those docs/serve.md
+// "Chat" lists), kept only as its length and FNV-1a hash: the repository holds no copy of those
+// templates. Computed once, outside the repository, and checked there by detecting each of those
+// templates and comparing its renderings with jinja2's (docs/serve.md). The whole code is compared, so the
 // branches must be where the variant has them (a user branch that writes the assistant's text is
 // another template) and nothing else is evaluated or written.
 const std::vector<InstShape>& published_shapes() {
