@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "serve/chat_template.h"
 
@@ -158,85 +159,38 @@ std::string skeleton(const std::string& live) {
   return out;
 }
 
-// One variant's code as skeleton() gives it for its templates. The whole code is compared, so the
-// branches are where the variant has them (a user branch that writes the assistant's text is
+// Each variant's code as skeleton() gives it for the published templates named (those docs/serve.md
+// "Chat" lists), kept only as its length and FNV-1a hash: the repository holds no copy of those
+// templates. Computed once, outside the repository, and checked there by detecting each of those
+// templates and comparing its renderings with jinja2's (docs/serve.md). The whole code is compared, so the
+// branches must be where the variant has them (a user branch that writes the assistant's text is
 // another template) and nothing else is evaluated or written.
-struct Shape {
-  InstVariant variant;
-  std::string code;
-};
-
-// Conditions and writes shared by the variants.
-constexpr std::string_view kAlternate =
-    "{%if(message[\"role\"]==\"user\")!=(loop.index0%2==0)%}{{raise_exception()}}{%endif%}";
-constexpr std::string_view kIfUser = "{%ifmessage[\"role\"]==\"user\"%}";
-constexpr std::string_view kElifAssistant = "{%elifmessage[\"role\"]==\"assistant\"%}";
-constexpr std::string_view kElseRaiseEnd = "{%else%}{{raise_exception()}}{%endif%}{%endfor%}";
-constexpr std::string_view kFirstIsSystem =
-    "{%ifmessages[0][\"role\"]==\"system\"%}{%setsystem_message=messages[0][\"content\"]%}"
-    "{%setloop_messages=messages[1:]%}"
-    "{%else%}{%setloop_messages=messages%}{%endif%}";
-
-std::string cat(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view p : parts) out += p;
-  return out;
-}
-
-const std::vector<Shape>& shapes() {
-  static const std::vector<Shape> all = {
-      {InstVariant::kLlama2,
-       cat({"{%ifmessages[0][\"role\"]==\"system\"%}{%setloop_messages=messages[1:]%}"
-            "{%setsystem_message=messages[0][\"content\"]%}"
-            "{%else%}{%setloop_messages=messages%}{%setsystem_message=false%}{%endif%}{%formessageinloop_messages%}",
-            kAlternate,
-            "{%ifloop.index0==0andsystem_message!=false%}{%setcontent=\"<<SYS>>\\n\"+system_message+"
-            "\"\\n<</SYS>>\\n\\n\"+message[\"content\"]%}{%else%}{%setcontent=message[\"content\"]%}{%endif%}",
-            kIfUser, "{{bos_token+\"[INST] \"+content.strip()+\" [/INST]\"}}", kElifAssistant,
-            "{{\" \"+content.strip()+\" \"+eos_token}}{%endif%}{%endfor%}"})},
-      {InstVariant::kMistralV01,
-       cat({"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
-            "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant,
-            "{{message[\"content\"]+eos_token+\" \"}}", kElseRaiseEnd})},
-      {InstVariant::kMistralV01Eos,
-       cat({"{{bos_token}}{%formessageinmessages%}", kAlternate, kIfUser,
-            "{{\"[INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant, "{{message[\"content\"]+eos_token}}",
-            kElseRaiseEnd})},
-      {InstVariant::kMistralV1,
-       cat({kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
-            "{%ifloop.firstandsystem_messageisdefined%}{{\" [INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+"
-            "\" [/INST]\"}}{%else%}{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}{%endif%}",
-            kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaiseEnd})},
-      {InstVariant::kMistralV3,
-       cat({kFirstIsSystem, "{{bos_token}}{%formessageinloop_messages%}", kAlternate, kIfUser,
-            "{%ifloop.lastandsystem_messageisdefined%}{{\"[INST] \"+system_message+\"\\n\\n\"+message[\"content\"]+"
-            "\"[/INST]\"}}{%else%}{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}{%endif%}",
-            kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaiseEnd})},
-      {InstVariant::kMistralV3Tools,
-       cat({"{{bos_token}}{%setuser_messages=messages|selectattr(\"role\",\"equalto\",\"user\")|list%}"
-            "{%formessageinmessages%}",
-            kIfUser, "{{\" [INST] \"+message[\"content\"]+\" [/INST]\"}}", kElifAssistant,
-            "{%ifmessage.contentisdefined%}{{\" \"+message.content+\" \"+eos_token}}{%endif%}{%endif%}{%endfor%}"})},
-      {InstVariant::kMistralV3Tekken,
-       cat({kFirstIsSystem, "{%ifnottoolsisdefined%}{%settools=none%}{%endif%}",
-            "{%setuser_messages=loop_messages|selectattr(\"role\",\"equalto\",\"user\")|list%}",
-            "{%formessageinloop_messages|rejectattr(\"role\",\"equalto\",\"tool\")|rejectattr(\"role\",\"equalto\","
-            "\"tool_results\")|selectattr(\"tool_calls\",\"undefined\")%}",
-            kAlternate, "{%endfor%}{{bos_token}}{%formessageinloop_messages%}", kIfUser,
-            "{%ifloop.lastandsystem_messageisdefined%}{{\"[INST]\"+system_message+\"\\n\\n\"+message[\"content\"]+"
-            "\"[/INST]\"}}{%else%}{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}{%endif%}",
-            kElifAssistant, "{{message[\"content\"]+eos_token}}", kElseRaiseEnd})},
-      {InstVariant::kMistralV7,
-       cat({"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST] \"+message[\"content\"]+\"[/INST]\"}}",
-            "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT] \"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
-            kElifAssistant, "{{\" \"+message[\"content\"]+eos_token}}", kElseRaiseEnd})},
-      {InstVariant::kMistralV7Tekken,
-       cat({"{{bos_token}}{%formessageinmessages%}", kIfUser, "{{\"[INST]\"+message[\"content\"]+\"[/INST]\"}}",
-            "{%elifmessage[\"role\"]==\"system\"%}{{\"[SYSTEM_PROMPT]\"+message[\"content\"]+\"[/SYSTEM_PROMPT]\"}}",
-            kElifAssistant, "{{message[\"content\"]+eos_token}}", kElseRaiseEnd})},
+const std::vector<InstShape>& published_shapes() {
+  static const std::vector<InstShape> all = {
+      // Llama-2-chat (ollama's llama2:7b)
+      {InstVariant::kLlama2, 637, 0x5e6f2f2fc2d225a4},
+      // Mistral-7B-Instruct-v0.1 (TheBloke's GPTQ), ollama's mistral:7b-instruct
+      {InstVariant::kMistralV01, 310, 0xe64513866ebfa24f},
+      // Mixtral-8x7B-Instruct-v0.1's first template, ollama's llava:7b
+      {InstVariant::kMistralV01Eos, 306, 0x2fca8738ee887a28},
+      // Mixtral-8x7B-Instruct-v0.1's later template (ollama's mixtral:8x7b)
+      {InstVariant::kMistralV1, 599, 0xf17a3e30aadb70da},
+      // ollama's mixtral:8x22b
+      {InstVariant::kMistralV3, 594, 0xa287e510c0671110},
+      // Mistral-7B-Instruct-v0.3's template with tool branches
+      {InstVariant::kMistralV3Tools, 311, 0xe10022041799b640},
+      // Mistral-Nemo-Instruct-2407's
+      {InstVariant::kMistralV3Tekken, 868, 0xddbbe58e4f39ae7e},
+      // ollama's mistral-large:123b
+      {InstVariant::kMistralV7, 321, 0xcb3ced34c02c4e0b},
+      // ollama's mistral-small:24b
+      {InstVariant::kMistralV7Tekken, 315, 0x6b4ae508a42be9b0},
   };
   return all;
 }
+
+// A ScopedInstShapes' table while one lives (tests only), else null.
+const std::vector<InstShape>* g_test_shapes = nullptr;
 
 void alternate(const ChatMessage& m, size_t i) {
   if ((m.role == "user") != (i % 2 == 0))
@@ -398,27 +352,63 @@ std::string without_dead_branches(const std::string& code, const std::vector<std
   return out;
 }
 
-std::optional<InstMatch> detect_inst(std::string_view text, std::string* why) {
+uint64_t fnv1a64(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV's 64-bit offset basis
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ull;  // FNV's 64-bit prime
+  }
+  return h;
+}
+
+InstCode inst_code(std::string_view text) {
   const JinjaCode j = jinja_code(text);
+  InstCode out;
+  out.writes_raw_text = j.writes_raw_text;
   // The code that can write anything here: the tool branches never run.
-  bool tools_test = false;
-  const std::string code = skeleton(without_dead_branches(j.code, kNoTools, &tools_test));
-  for (const Shape& s : shapes()) {
-    if (!j.writes_raw_text && code == s.code) return InstMatch{s.variant, tools_test};
+  out.code = skeleton(without_dead_branches(j.code, kNoTools, &out.tests_tools_not_none));
+  out.has_tools = has(j.code, "tools");
+  out.has_own_system_message = has(j.code, "setsystem_message=\"") || has(j.code, "default_system_message");
+  return out;
+}
+
+InstShape inst_shape(InstVariant v, std::string_view template_text) {
+  const std::string code = inst_code(template_text).code;
+  return InstShape{v, code.size(), fnv1a64(code)};
+}
+
+const std::vector<InstShape>& inst_shapes() { return g_test_shapes ? *g_test_shapes : published_shapes(); }
+
+ScopedInstShapes::ScopedInstShapes(std::vector<InstShape> shapes)
+    : shapes_(std::move(shapes)), previous_(g_test_shapes) {
+  g_test_shapes = &shapes_;
+}
+
+ScopedInstShapes::~ScopedInstShapes() { g_test_shapes = previous_; }
+
+std::optional<InstMatch> detect_inst(std::string_view text, std::string* why) {
+  return detect_inst(text, why, inst_shapes());
+}
+
+std::optional<InstMatch> detect_inst(std::string_view text, std::string* why, const std::vector<InstShape>& shapes) {
+  const InstCode c = inst_code(text);
+  if (!c.writes_raw_text) {
+    const uint64_t hash = fnv1a64(c.code);
+    for (const InstShape& s : shapes)
+      if (s.length == c.code.size() && s.hash == hash) return InstMatch{s.variant, c.tests_tools_not_none};
   }
   if (why) {
     *why = "the model's chat template is of the [INST] family (Llama 2, Mistral) but none of the variants this "
            "server renders (";
     bool first = true;
-    for (const Shape& s : shapes()) {
+    for (const InstShape& s : shapes) {
       *why += (first ? "" : ", ") + inst_variant_name(s.variant);
       first = false;
     }
     *why += ")";
-    if (j.writes_raw_text) *why += ": it writes text outside its tags";
-    else if (has(j.code, "tools")) *why += ": it has tool handling";
-    else if (has(j.code, "setsystem_message=\"") || has(j.code, "default_system_message"))
-      *why += ": it has a system message of its own";
+    if (c.writes_raw_text) *why += ": it writes text outside its tags";
+    else if (c.has_tools) *why += ": it has tool handling";
+    else if (c.has_own_system_message) *why += ": it has a system message of its own";
   }
   return std::nullopt;
 }

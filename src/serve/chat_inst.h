@@ -3,9 +3,13 @@
 // The variants differ in where BOS, spaces and the system message go and in what they refuse, so
 // a template is taken for a variant only when its live code (jinja_code, less the tool branches
 // that cannot run here) is that variant's code tag for tag, in the same order and nesting, but
-// for the messages its raise_exception calls give; any other [INST] template is refused.
+// for the messages its raise_exception calls give; any other [INST] template is refused. The
+// variants' code is known here only by its length and 64-bit FNV-1a hash (no published template's
+// text is in the repository): equal code is found by equal length and hash.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,8 +61,54 @@ struct InstMatch {
   bool tests_tools_not_none = false;
 };
 
-// The variant of a template holding "[INST]", or nullopt with *why set.
-std::optional<InstMatch> detect_inst(std::string_view template_text, std::string* why);
+// FNV-1a, 64 bits (FNV's offset basis and prime): the key the variants' code is stored under.
+uint64_t fnv1a64(std::string_view s);
+
+// What detect_inst looks at in a template: `code` is jinja_code's without the tool branches that
+// cannot run here (without_dead_branches) and with each raise_exception's message left out (a
+// single string literal for argument: it raises whatever it says).
+struct InstCode {
+  std::string code;
+  bool writes_raw_text = false;       // from jinja_code: never a variant
+  bool tests_tools_not_none = false;  // as InstMatch
+  bool has_tools = false;             // for the refusal's reason: `tools` anywhere in the code
+  bool has_own_system_message = false;  // a `set system_message = "..."` or a default_system_message
+};
+InstCode inst_code(std::string_view template_text);
+
+// A variant's code, as stored: inst_code(...).code's length and fnv1a64.
+struct InstShape {
+  InstVariant variant;
+  size_t length;
+  uint64_t hash;
+};
+// The shape inst_code gives `template_text`, taken for variant v (tests build their tables so).
+InstShape inst_shape(InstVariant v, std::string_view template_text);
+
+// The table detect_inst(text, why) looks templates up in: the published templates' shapes (named
+// in chat_inst.cpp and docs/serve.md), or a ScopedInstShapes' table while one lives.
+const std::vector<InstShape>& inst_shapes();
+
+// The variant of a template holding "[INST]", or nullopt with *why set (the variants of `shapes`
+// named, and why the template is none of them where that is plain: text outside its tags, tool
+// handling, a system message of its own).
+std::optional<InstMatch> detect_inst(std::string_view template_text, std::string* why,
+                                     const std::vector<InstShape>& shapes);
+std::optional<InstMatch> detect_inst(std::string_view template_text, std::string* why);  // inst_shapes()
+
+// Tests only: while one lives, inst_shapes() (and so ChatTemplate::detect) is `shapes`, so that
+// templates written in a test's own words stand for the variants. One thread; nests.
+class ScopedInstShapes {
+ public:
+  explicit ScopedInstShapes(std::vector<InstShape> shapes);
+  ~ScopedInstShapes();
+  ScopedInstShapes(const ScopedInstShapes&) = delete;
+  ScopedInstShapes& operator=(const ScopedInstShapes&) = delete;
+
+ private:
+  std::vector<InstShape> shapes_;
+  const std::vector<InstShape>* previous_;
+};
 
 std::string inst_variant_name(InstVariant v);
 
