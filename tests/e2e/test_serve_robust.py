@@ -68,6 +68,18 @@ def post_when_free(port, body):
     return status, text
 
 
+def post_until_admitted(port, body, limit_s=120):
+    """post(), again while the server answers 503 (its only slot still held), for up to limit_s."""
+    t0 = time.time()
+    status, text = None, ""
+    while time.time() - t0 < limit_s:
+        status, text = post(port, body)
+        if status != 503:
+            break
+        time.sleep(0.05)
+    return status, text
+
+
 def raw_exchange(port, head, body_chunks=(), timeout=30):
     """Sends `head` then each of `body_chunks` on a raw socket (stopping at the first failed send:
     the server may answer and close before it read everything), returns what the server sent."""
@@ -273,12 +285,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 break
             time.sleep(0.05)
         t0 = time.time()
-        status = None
-        while time.time() - t0 < 120:
-            status, text = post(port, {"prompt": "a b c", "max_tokens": 2})
-            if status != 503:
-                break
-            time.sleep(0.05)
+        status, text = post_until_admitted(port, {"prompt": "a b c", "max_tokens": 2})
         freed = time.time() - t0
         # Served uncancelled, the request would hold the slot for about 50 * t20 (1000 tokens); a
         # cancelled one frees it within a decode step or two, plus the 2-token request's own time.
@@ -305,12 +312,7 @@ with tempfile.TemporaryDirectory() as tmp:
         s.close()
         check(got == b"" and closed < bound, "half-closed request: %r after %.2f s (bound %.2f s)" % (got[:200], closed, bound))
         t0 = time.time()
-        status = None
-        while time.time() - t0 < 120:
-            status, text = post(port, {"prompt": "a b c", "max_tokens": 2})
-            if status != 503:
-                break
-            time.sleep(0.05)
+        status, text = post_until_admitted(port, {"prompt": "a b c", "max_tokens": 2})
         check(status == 200 and time.time() - t0 < bound,
               "after a half-closed request: %s after %.2f s (bound %.2f s)" % (status, time.time() - t0, bound))
         # 3. A second server (a restart, or another data-parallel instance) gives other ids.
