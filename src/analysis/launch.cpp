@@ -158,7 +158,7 @@ ns_t tally_operators(const Trace& t, std::vector<int32_t>& op_rows, LaunchAnalys
       stats = a.by_operator.data();
     }
     OperatorStat& s = stats[k];
-    ++s.calls, s.cpu_time += std::max<ns_t>(dur_col[o], 0);
+    ++s.calls, s.cpu_time = sat_add(s.cpu_time, std::max<ns_t>(dur_col[o], 0));
   }
   return first;
 }
@@ -292,7 +292,7 @@ void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysi
     ApiBreakdownRow& row = rows[k];
     ++row.calls;
     const ns_t d = dur_col[r];
-    row.api_total += std::max<ns_t>(d, 0);
+    row.api_total = sat_add(row.api_total, std::max<ns_t>(d, 0));  // durations from the input: saturate
     if (next == n_links || link[next].api != r) continue;
     LaunchLink& l = link[next++];  // finished where it is, moved down only when some were dropped
     if (l.first_gpu == kNone) {
@@ -310,13 +310,15 @@ void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysi
       ++unknown_duration;  // no end: the queue part cannot be told apart
     } else {
       l.queue = std::max<ns_t>(0, sat_sub(g, sat_add(c, d)));
-      api_time += d;
+      api_time = sat_add(api_time, d);
     }
     l.launch_part = l.latency - l.queue;
     tklqt = sat_add(tklqt, l.latency), tklqt_launch = sat_add(tklqt_launch, l.launch_part),
     tklqt_queue = sat_add(tklqt_queue, l.queue);
     ++row.linked;
-    row.latency_total += l.latency, row.launch_total += l.launch_part, row.queue_total += l.queue;
+    row.latency_total = sat_add(row.latency_total, l.latency);
+    row.launch_total = sat_add(row.launch_total, l.launch_part);
+    row.queue_total = sat_add(row.queue_total, l.queue);
     if (kept != next - 1) link[kept] = l;
     ++kept;
   }
@@ -344,7 +346,7 @@ void operator_breakdown(const Trace& t, const std::vector<int32_t>& op_rows, Lau
   for (const LaunchLink& l : a.links) {
     if (l.op < 0) continue;
     OperatorStat& s = a.by_operator[static_cast<size_t>(op_rows[op_name[l.op]])];  // (every name has its row)
-    s.kernels += l.activities, s.launch_tax += l.latency, s.gpu_time += l.gpu_time;
+    s.kernels += l.activities, s.launch_tax = sat_add(s.launch_tax, l.latency), s.gpu_time = sat_add(s.gpu_time, l.gpu_time);
   }
   std::sort(a.by_operator.begin(), a.by_operator.end(), [&](const OperatorStat& x, const OperatorStat& y) {
     if (x.launch_tax != y.launch_tax) return x.launch_tax > y.launch_tax;

@@ -116,8 +116,9 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
     StreamStat& s = *cur.stat;
     switch (kind_col[i]) {
       case GpuKind::Kernel: {
-        ++kernels, kernel_total += dur;
-        ++s.kernels, s.kernel_time += dur;
+        // Sums of input durations saturate: a corrupt one near the int64 limits is no overflow.
+        ++kernels, kernel_total = sat_add(kernel_total, dur);
+        ++s.kernels, s.kernel_time = sat_add(s.kernel_time, dur);
         int32_t& row = name_row[name_col[i]];
         if (row < 0) {
           row = static_cast<int32_t>(a.kernels_by_name.size());
@@ -125,7 +126,7 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
           kernel_stats = a.kernels_by_name.data();
         }
         KernelStat& ks = kernel_stats[row];
-        ++ks.count, ks.total += dur, ks.min = std::min(ks.min, dur), ks.max = std::max(ks.max, dur);
+        ++ks.count, ks.total = sat_add(ks.total, dur), ks.min = std::min(ks.min, dur), ks.max = std::max(ks.max, dur);
         break;
       }
       case GpuKind::Memcpy: ++memcpys, ++s.memcpys; break;
@@ -156,7 +157,7 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
     }
     LaunchLink& link = links[l];
     ++link.activities;
-    link.gpu_time += std::max<ns_t>(dur, 0);
+    link.gpu_time = sat_add(link.gpu_time, std::max<ns_t>(dur, 0));
     // Earliest activity; equal starts keep the lower row so the result does not depend on order.
     if (link.first_gpu == kNone || start < start_col[link.first_gpu]) link.first_gpu = i;
   }
