@@ -19,16 +19,10 @@ struct Linkage {
   GraphLaunchCost graphs;
 };
 
-// Computed as analyze computes a link's launch part (launch.cpp: finish_links), saturating alike:
-// a corrupt timestamp near the int64 limits gives the same wrong-looking number in both verbs, never
-// signed-overflow undefined behaviour.
+// A call's launch part, split exactly as analyze splits it (split_launch, launch_intervals.h), so
+// both verbs give the same figure, also for unknown durations and corrupt timestamps.
 ns_t launch_part_of(const ApiCallTable& api, uint32_t call, ns_t gpu_start) {
-  const ns_t latency = std::max<ns_t>(0, sat_sub(gpu_start, api.start[call]));
-  // An unknown duration (-1) leaves the queue part unknown: the whole latency is the launch part,
-  // as docs/metrics.md defines it and analyze sums it (tklqt_launch), so both verbs agree.
-  if (api.dur[call] < 0) return latency;
-  const ns_t queue = std::max<ns_t>(0, sat_sub(gpu_start, sat_add(api.start[call], api.dur[call])));
-  return latency - queue;  // both in [0, INT64_MAX]: no overflow
+  return split_launch(gpu_start, api.start[call], api.dur[call]).launch_part();
 }
 
 Linkage link_activities(const Trace& t) {

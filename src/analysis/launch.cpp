@@ -301,18 +301,13 @@ void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysi
     }
     // One term per linked launch call (a graph launch's term goes to its earliest kernel).
     const ns_t g = gpu_start[l.first_gpu], c = start_col[r];
-    l.latency = sat_sub(g, c);
-    if (l.latency < 0) {
-      l.latency = 0, l.clamped = true;
-      ++clamped;
-    }
-    if (d < 0) {
+    const LaunchSplit split = split_launch(g, c, d);
+    l.latency = split.latency, l.queue = split.queue, l.launch_part = split.launch_part(), l.clamped = split.clamped;
+    clamped += split.clamped;
+    if (d < 0)
       ++unknown_duration;  // no end: the queue part cannot be told apart
-    } else {
-      l.queue = std::max<ns_t>(0, sat_sub(g, sat_add(c, d)));
+    else
       api_time = sat_add(api_time, d);
-    }
-    l.launch_part = l.latency - l.queue;
     tklqt = sat_add(tklqt, l.latency), tklqt_launch = sat_add(tklqt_launch, l.launch_part),
     tklqt_queue = sat_add(tklqt_queue, l.queue);
     ++row.linked;

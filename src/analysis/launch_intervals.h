@@ -30,6 +30,23 @@ inline ns_t end_of(ns_t start, ns_t dur) {
   return __builtin_add_overflow(start, std::max<ns_t>(dur, 0), &r) ? INT64_MAX : r;
 }
 
+// A linked launch call's latency to its GPU work and the queue part of it (docs/metrics.md):
+// latency = gpu_start - call start, clamped at 0 (clock skew); queue = max(0, gpu_start - call end),
+// 0 when the call's duration is unknown (< 0), so the whole latency is then launch part. The launch
+// part is latency - queue (both in [0, INT64_MAX]: no overflow). analyze and fusion both split here.
+struct LaunchSplit {
+  ns_t latency = 0, queue = 0;
+  bool clamped = false;  // the GPU work started before the call: latency clamped to 0
+  ns_t launch_part() const { return latency - queue; }
+};
+inline LaunchSplit split_launch(ns_t gpu_start, ns_t call_start, ns_t call_dur) {
+  LaunchSplit s;
+  s.latency = sat_sub(gpu_start, call_start);
+  if (s.latency < 0) s.latency = 0, s.clamped = true;
+  if (call_dur >= 0) s.queue = std::max<ns_t>(0, sat_sub(gpu_start, sat_add(call_start, call_dur)));
+  return s;
+}
+
 // Running union of intervals fed in order of start time (several accumulators can share one sorted
 // pass, e.g. one per device and per stream). Empty intervals (end <= start) contribute nothing.
 class UnionAccumulator {
