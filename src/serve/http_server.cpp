@@ -8,6 +8,7 @@
 #include <random>
 #include <strings.h>
 
+#include "serve/listen_address.h"
 #include "util/error.h"
 
 namespace infertrace::serve {
@@ -104,6 +105,7 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // unseen for seconds (30 idle connections kept /health waiting 9.5 s with 12 threads). A client
   // sends its request as soon as it connects; 1 s still allows for a slow network.
   server_.set_keep_alive_timeout(kFirstRequestWaitSeconds);
+  server_.set_socket_options(listen_socket_options);  // not cpp-httplib's SO_REUSEPORT: a port is one server's
   server_.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     const json j = {{"object", "list"},

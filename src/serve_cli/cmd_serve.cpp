@@ -21,6 +21,7 @@
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "serve/http_server.h"
+#include "serve/listen_address.h"
 #include "serve/scheduler.h"
 #include "serve_cli/serve_registry.h"
 #include "util/cpu_list.h"
@@ -59,8 +60,8 @@ struct ServeArgs {
 
 // The context a session holds: --ctx, else the model's training context capped at 4096 (what a
 // Session picks by itself), never beyond the training context.
+// (A negative --ctx was refused by check_options, before the model loaded.)
 int64_t serve_context(int64_t requested, int64_t n_ctx_train) {
-  if (requested < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");
   if (requested > 0 && n_ctx_train > 0 && requested > n_ctx_train)
     throw Error("--ctx " + std::to_string(requested) + " exceeds the model's training context of " +
                 std::to_string(n_ctx_train));
@@ -91,7 +92,10 @@ serve::ChatSetup chat_setup(const gguf::File& file, const engine::Tokenizer& tok
   return chat;
 }
 
-void run_serve(const ServeArgs& a) {
+// The checks of the options that need no model, made before it loads (seconds for a large one;
+// --isa, --cpus and -t's resolution follow, also before it): a typo in an option, a --host that
+// does not resolve or a port another server holds is said at once.
+void check_options(const ServeArgs& a) {
   // Every batch and queue slot gets an HTTP handler thread at start: bounded.
   if (a.max_batch < 1 || a.max_batch > 1024) throw UsageError("--max-batch must be between 1 and 1024");
   if (a.max_queue < 0 || a.max_queue > 4096) throw UsageError("--max-queue must be between 0 and 4096");
@@ -101,7 +105,13 @@ void run_serve(const ServeArgs& a) {
     engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
   if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
   if (a.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
+  if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");
   if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
+  serve::check_listen_address(a.host, a.port);
+}
+
+void run_serve(const ServeArgs& a) {
+  check_options(a);
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
   engine::PlacementOptions placement;
   placement.numa = a.numa;

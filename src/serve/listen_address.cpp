@@ -1,0 +1,47 @@
+#include "serve/listen_address.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "util/error.h"
+
+namespace infertrace::serve {
+
+void listen_socket_options(int fd) {
+  const int yes = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+void check_listen_address(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  // cpp-httplib passes no node for an empty host (then the loopback address).
+  const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+  if (rc != 0) throw UsageError("--host " + host + ": " + gai_strerror(rc));
+  const std::unique_ptr<addrinfo, void (*)(addrinfo*)> addresses(found, freeaddrinfo);
+  int last_errno = 0;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      last_errno = errno;
+      continue;
+    }
+    listen_socket_options(fd);
+    const bool bound = bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+    if (!bound) last_errno = errno;
+    close(fd);
+    if (bound) return;
+  }
+  throw Error("cannot listen on " + host + ":" + service + ": " +
+              (last_errno != 0 ? std::strerror(last_errno) : "no address to bind"));
+}
+
+}  // namespace infertrace::serve

@@ -1,0 +1,103 @@
+"""`infertrace serve` checks every option it can without the model before loading it (a large model
+takes seconds to load): with a model path that does not exist, each bad option below is what the
+error names, not the file. `--ctx -1` was refused only after the load, and a `--host` that does not
+resolve or a port in use only when the server bound it, after the load too. A second server on the
+port a running one listens on is refused (cpp-httplib's SO_REUSEPORT let it bind that port, and
+the kernel shared the connections between the two servers)."""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _serve import start_server  # noqa: E402
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+ABSENT = "/nonexistent/infertrace-test/model.gguf"
+
+
+def serve(*args, timeout=60):
+    """`serve -m ABSENT ARGS...`, or (rc, stderr) of a server that did not stop by itself."""
+    p = subprocess.Popen([EXE, "serve", "-m", ABSENT, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        return None, err
+    return p.returncode, err
+
+
+# Usage errors (exit 2), one line naming the option.
+for args, names in [
+        (["--ctx", "-1"], "--ctx"),
+        (["--port", "-1"], "--port"),
+        (["--port", "65536"], "--port"),
+        (["--max-batch", "0"], "--max-batch"),
+        (["--max-batch", "1025"], "--max-batch"),
+        (["--max-queue", "-1"], "--max-queue"),
+        (["--max-queue", "4097"], "--max-queue"),
+        (["--prefill-chunk", "-1"], "--prefill-chunk"),
+        (["--ubatch", "0"], "--ubatch"),
+        (["-t", "-1"], "-t"),
+        (["-t", "100000"], "-t 100000"),
+        (["--isa", "sse9"], "--isa"),
+        (["--cpus", "x-y"], "--cpus"),
+        (["--host", "999.1.1.1"], "--host 999.1.1.1"),
+]:
+    rc, err = serve(*args)
+    check(rc == 2 and err.startswith("infertrace: error: ") and err.count("\n") == 1 and names in err
+          and ABSENT not in err, "serve %s -m ABSENT: usage error naming %s before the load, got %s %r"
+          % (" ".join(args), names, rc, err))
+
+# Runtime errors about the address (exit 1), still before the load: one this machine does not
+# have (TEST-NET-1, RFC 5737), and a port another socket listens on.
+rc, err = serve("--host", "192.0.2.1")
+check(rc == 1 and "cannot listen on 192.0.2.1:8000" in err and ABSENT not in err, "--host 192.0.2.1: %s %r" % (rc, err))
+holder = socket.socket()
+holder.bind(("127.0.0.1", 0))
+holder.listen(1)
+held = holder.getsockname()[1]
+rc, err = serve("--port", str(held))
+check(rc == 1 and ("cannot listen on 127.0.0.1:%d" % held) in err and "in use" in err and ABSENT not in err,
+      "--port %d (held): %s %r" % (held, rc, err))
+holder.close()
+# With every option valid, the error is the model file's (the checks above are not all refusals).
+rc, err = serve("--port", "0", "--ctx", "16", "--host", "127.0.0.1")
+check(rc == 1 and ABSENT in err, "valid options, absent model: %s %r" % (rc, err))
+
+# A second server on the port of a running one: refused, the first keeps the port.
+with tempfile.TemporaryDirectory() as tmp:
+    model = os.path.join(tmp, "tiny.gguf")
+    r = run("model", "synth", "--preset", "tiny-qwen3", "--seed", "3", "-t", "1", "-o", model)
+    check(r.returncode == 0, "synth: " + r.stderr)
+    first, port = start_server(model, "-t", "1", "--ctx", "64")
+    try:
+        p = subprocess.Popen([EXE, "serve", "-m", model, "-t", "1", "--ctx", "64", "--port", str(port)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = p.communicate(timeout=30)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            rc = None
+        check(rc == 1 and ("127.0.0.1:%d" % port) in err and "in use" in err and "listening" not in out,
+              "second server on port %d: %s %r %r" % (port, rc, out, err[-300:]))
+    finally:
+        first.terminate()
+        try:
+            first.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            first.kill()
+            first.wait()
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
