@@ -57,16 +57,23 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 // once the headers are parsed) reads wait for the head's deadline rather than a per-read timeout,
 // and count against kMaxHeadBytes; past either, the stream answers 408 or 431 itself and fails
 // every later read and write, so cpp-httplib's own answer (a 400 for unfinished headers) is not sent.
+// After it, reads wait at most the per-read timeout and never past the body's deadline, counted
+// from head_done(); past that deadline the stream answers 408 the same way.
 class ConnectionStream : public httplib::Stream {
  public:
-  ConnectionStream(int fd, Clock::time_point head_deadline, std::chrono::milliseconds read_timeout,
-                   std::chrono::milliseconds write_timeout)
-      : fd_(fd), head_deadline_(head_deadline), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+  ConnectionStream(int fd, Clock::time_point head_deadline, std::chrono::seconds body_time,
+                   std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout)
+      : fd_(fd),
+        head_deadline_(head_deadline),
+        body_time_(body_time),
+        read_timeout_(read_timeout),
+        write_timeout_(write_timeout) {}
 
   // chunked: the body is chunked, its trailer fields to be dropped (serve/chunk_trailers.h).
   void head_done(bool chunked) {
     in_head_ = false;
     chunked_ = chunked;
+    body_deadline_ = Clock::now() + body_time_;
   }
   bool body_unread() const { return body_unread_; }
   // Bytes received but not read by cpp-httplib (more than the request it parsed).
@@ -76,8 +83,9 @@ class ConnectionStream : public httplib::Stream {
   bool is_readable() const override {
     if (refused_) return false;
     if (pos_ < len_ || out_pos_ < out_.size()) return true;
-    return (wait_for(fd_, POLLIN, in_head_ ? ms_until(head_deadline_) : read_timeout_.count()) &
-            (POLLIN | POLLHUP | POLLERR)) != 0;
+    const int64_t wait_ms =
+        in_head_ ? ms_until(head_deadline_) : std::min<int64_t>(read_timeout_.count(), ms_until(body_deadline_));
+    return (wait_for(fd_, POLLIN, wait_ms) & (POLLIN | POLLHUP | POLLERR)) != 0;
   }
 
   bool is_writable() const override {
@@ -116,6 +124,9 @@ class ConnectionStream : public httplib::Stream {
         // In the head, only its deadline makes a socket unreadable (a closed one reads as 0 bytes).
         if (in_head_)
           refuse(408, "the request head did not arrive within " + std::to_string(kHeadDeadline.count()) + " s");
+        else if (Clock::now() >= body_deadline_)
+          refuse(408, "the request body did not arrive within " + std::to_string(body_time_.count()) +
+                          " s of its head");
         return -1;
       }
       ssize_t n;
@@ -167,6 +178,8 @@ class ConnectionStream : public httplib::Stream {
 
   const int fd_;
   const Clock::time_point head_deadline_;
+  const std::chrono::seconds body_time_;
+  Clock::time_point body_deadline_ = Clock::time_point::max();  // set by head_done()
   const std::chrono::milliseconds read_timeout_, write_timeout_;
   bool in_head_ = true, refused_ = false, body_unread_ = false, chunked_ = false;
   ChunkTrailerFilter trailers_;
@@ -218,7 +231,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
   // cpp-httplib does.
   if (svr_sock_ != INVALID_SOCKET && (wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
-    ConnectionStream conn(sock, head_deadline, ms(read_timeout_sec_, read_timeout_usec_),
+    ConnectionStream conn(sock, head_deadline, body_deadline_, ms(read_timeout_sec_, read_timeout_usec_),
                           ms(write_timeout_sec_, write_timeout_usec_));
     t_connection = &conn;
     bool connection_closed = false;

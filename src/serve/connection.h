@@ -2,8 +2,9 @@
 // replaced (docs/serve.md "Connections and limits"). cpp-httplib 0.11 reads a request head with a
 // timeout per read, so a client sending a byte every few seconds held a handler thread for ever,
 // and it tells a handler nothing about its client. Here each connection is read through a stream
-// of our own that gives the whole request head one deadline (408 when it passes), bounds the head's
-// size (431), and lets the handler on that connection's thread ask whether its client has gone.
+// of our own that gives the whole request head one deadline and the whole body another (408 when
+// one passes), bounds the head's size (431), and lets the handler on that connection's thread ask
+// whether its client has gone.
 #pragma once
 
 #include <httplib.h>
@@ -17,17 +18,31 @@ namespace infertrace::serve {
 // taking the connection (not of its accept: it may wait queued before that): a client sends its
 // head at once, and ten seconds still allow for a slow network.
 inline constexpr std::chrono::seconds kHeadDeadline{10};
+// The request body must arrive whole within this long of the end of its head (408 when it passes;
+// `serve --body-deadline` changes it). cpp-httplib's read timeout is counted per read, so a client
+// that sent its head and then a byte of its body every few seconds held a handler thread for as
+// long as it kept sending. One fixed time rather than one grown with the Content-Length: a chunked
+// body has none, and a declared length is the client's to choose, so a trickler would declare the
+// 32 MiB cap for the most time. A completion body is a few KiB (a long prompt some hundred KiB); 30
+// s still takes a 32 MiB body at 1.1 MB/s.
+inline constexpr std::chrono::seconds kDefaultBodyDeadline{30};
 // Most bytes of a request head; 64 KiB is far more than any client of this API sends (cpp-httplib
 // bounds one header line at 8 KiB but not how many lines there are).
 inline constexpr size_t kMaxHeadBytes = 64 << 10;
 
 class GuardedServer : public httplib::Server {
+ public:
+  // Before serving: the whole-body deadline of every connection (kDefaultBodyDeadline otherwise).
+  void set_body_deadline(std::chrono::seconds d) { body_deadline_ = d; }
+
  private:
   // One request per connection (the server sets keep-alive to 1): waits up to the keep-alive
   // timeout for its first byte, serves it through a ConnectionStream, then closes (after draining
   // a body left unread, or any other input not read, for a while, so that the client reads the
   // answer instead of a reset).
   bool process_and_close_socket(socket_t sock) override;
+
+  std::chrono::seconds body_deadline_ = kDefaultBodyDeadline;
 };
 
 // For a handler, on the thread serving its request: whether the client closed its side of the

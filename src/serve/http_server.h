@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -31,6 +32,9 @@ class HttpServer {
   HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer, ModelLimits limits, ChatSetup chat,
              int http_threads);
 
+  // Before serve(): how long a request's body may take to arrive after its head (408 beyond;
+  // kDefaultBodyDeadline unless set).
+  void set_body_deadline(std::chrono::seconds d) { server_.set_body_deadline(d); }
   // Binds (port 0: the kernel picks one) and returns the port; throws Error when it cannot.
   int bind(const std::string& host, int port);
   // Serves until stop(); call after bind().

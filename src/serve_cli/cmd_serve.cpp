@@ -54,6 +54,7 @@ void print_stats(const serve::SchedulerStats& s, const char* note) {
 struct ServeArgs {
   std::string model, host = "127.0.0.1", cpus, isa, model_name;
   int port = 8000, threads = 0, max_batch = 8, max_queue = 64;
+  int64_t body_deadline = serve::kDefaultBodyDeadline.count();  // seconds
   int64_t ctx = 0, ubatch = 256, prefill_chunk = serve::SchedulerOptions::kDefaultPrefillChunk;
   bool numa = false, hugepages = false;
 };
@@ -107,6 +108,7 @@ void check_options(const ServeArgs& a) {
   if (a.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");
   if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
+  if (a.body_deadline < 1 || a.body_deadline > 3600) throw UsageError("--body-deadline must be between 1 and 3600 seconds");
   serve::check_listen_address(a.host, a.port);
 }
 
@@ -151,6 +153,7 @@ void run_serve(const ServeArgs& a) {
   so.token_text = [&tok](int32_t id) { return tok.token_to_piece(id); };
   serve::Scheduler scheduler(*model, [&tok](int32_t id) { return tok.is_eog(id); }, so);
   serve::HttpServer http(scheduler, tok, limits, chat, a.max_batch + a.max_queue + 4);
+  http.set_body_deadline(std::chrono::seconds(a.body_deadline));
   const int port = http.bind(a.host, a.port);
 
   std::thread([stop_signals, &scheduler, &http] {
@@ -210,6 +213,9 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-batch", a->max_batch, "Most requests decoded together (one KV cache each)")->capture_default_str();
   cmd->add_option("--max-queue", a->max_queue, "Most requests waiting when --max-batch are active (more: HTTP 503)")
+      ->capture_default_str();
+  cmd->add_option("--body-deadline", a->body_deadline,
+                  "Seconds a request's body may take to arrive after its head (more: HTTP 408, connection closed)")
       ->capture_default_str();
   cmd->add_option("--model-name", a->model_name, "Model id in the API (default: the file name without .gguf)");
   cmd->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");

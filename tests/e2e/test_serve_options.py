@@ -44,6 +44,8 @@ for args, names in [
         (["--max-queue", "4097"], "--max-queue"),
         (["--prefill-chunk", "-1"], "--prefill-chunk"),
         (["--ubatch", "0"], "--ubatch"),
+        (["--body-deadline", "0"], "--body-deadline"),
+        (["--body-deadline", "3601"], "--body-deadline"),
         (["-t", "-1"], "-t"),
         (["-t", "100000"], "-t 100000"),
         (["--isa", "sse9"], "--isa"),

@@ -2,7 +2,8 @@
 limits"), each checked on a running server:
 - a client trickling its request head a byte every 0.9 s gets 408 and its connection closed once
   the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
-  handler thread for as long as it kept trickling); a head over 64 KiB gets 431;
+  handler thread for as long as it kept trickling); a head over 64 KiB gets 431; a body trickled
+  after its head gets 408 once the whole-body deadline (--body-deadline) passes;
 - a chunked body with trailer fields is served;
 - a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
   gzipped (inflated bytes count)
@@ -130,12 +131,13 @@ with tempfile.TemporaryDirectory() as tmp:
         t0 = time.time()
         stop = threading.Event()
 
-        def trickle():
+        # Its socket and event bound here: the names are reused below while it may still run.
+        def trickle(sock=s, head=head, stop=stop):
             for i in range(len(head)):
                 if stop.is_set():
                     return
                 try:
-                    s.send(head[i:i + 1])
+                    sock.send(head[i:i + 1])
                 except OSError:
                     return
                 time.sleep(0.9)
@@ -155,6 +157,7 @@ with tempfile.TemporaryDirectory() as tmp:
         waited = time.time() - t0
         stop.set()
         s.close()
+        sender.join(5)
         check(status_of(got) == 408 and b'"code":408' in got and 9 <= waited < 13,
               "trickled head: %.1f s, %r" % (waited, got[:200]))
         print("trickled head answered after %.1f s" % waited)
@@ -249,6 +252,56 @@ with tempfile.TemporaryDirectory() as tmp:
         ids = [json.loads(post(port, {"prompt": "a", "max_tokens": 1})[1])["id"] for _ in range(3)]
         check(all(re.fullmatch(r"cmpl-[0-9a-f]{32}", i) for i in ids) and len(set(ids)) == 3, "ids %s" % ids)
         first = ids
+    finally:
+        stop_server(server)
+
+    # 1b. A body trickled after its head (a byte every 0.5 s, under cpp-httplib's 5 s per read):
+    # 408 once the whole-body deadline passes (--body-deadline 3 here; 30 s by default), counted from
+    # the end of the head, not per read. Without it the trickler held its handler thread for as
+    # long as it kept sending (these two were served after 17.6 and 23 s). Chunked or with a length.
+    server, port = start_server(model, "-t", "1", "--ctx", "128", "--body-deadline", "3")
+    try:
+        body = json.dumps({"prompt": "a b c", "max_tokens": 2}).encode()
+        chunked_body = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+        post_head = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        for what, head, sent in [("Content-Length", post_head + b"Content-Length: %d\r\n\r\n" % len(body), body),
+                                 ("chunked", post_head + b"Transfer-Encoding: chunked\r\n\r\n", chunked_body)]:
+            s = socket.create_connection((HOST, port))
+            s.settimeout(30)
+            s.sendall(head)
+            t0 = time.time()
+            stop = threading.Event()
+
+            def trickle_body(sock=s, data=sent, stop=stop):
+                for i in range(len(data)):
+                    if stop.is_set():
+                        return
+                    try:
+                        sock.send(data[i:i + 1])
+                    except OSError:
+                        return
+                    time.sleep(0.5)
+
+            sender = threading.Thread(target=trickle_body, daemon=True)
+            sender.start()
+            got = read_until_closed(s)
+            waited = time.time() - t0
+            stop.set()
+            s.close()
+            sender.join(5)
+            check(status_of(got) == 408 and b'"code":408' in got and b"request body did not arrive within 3 s" in got
+                  and 2.9 <= waited < 6, "trickled body (%s): %.1f s, %r" % (what, waited, got[:300]))
+            print("trickled body (%s) answered after %.1f s" % (what, waited))
+        # A body sent in two halves 2 s apart takes 2 s in all: served (the deadline is the whole
+        # body's, and it is not the 5 s of a read).
+        s = socket.create_connection((HOST, port))
+        s.settimeout(30)
+        s.sendall(post_head + b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+        time.sleep(2)
+        s.sendall(body[10:])
+        got = read_until_closed(s)
+        s.close()
+        check(status_of(got) == 200 and b'"text_completion"' in got, "body in two halves 2 s apart: %r" % got[:300])
     finally:
         stop_server(server)
 
