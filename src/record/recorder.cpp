@@ -36,6 +36,7 @@
 #include "record/cupti_ring.h"
 #include "record/itrace_writer.h"
 #include "record/preflight.h"
+#include "record/progress_line.h"
 #include "record/record.skel.h"
 #include "trace/trace.h"
 
@@ -222,7 +223,7 @@ record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
 
 class Recorder {
  public:
-  Recorder(const RecordOptions& o, CudaMode mode) : o_(o), out_(o.output), mode_(mode) {}
+  Recorder(const RecordOptions& o, CudaMode mode) : o_(o), out_(o.output), mode_(mode), progress_(stderr, o.progress) {}
 
   RecordSummary run();
 
@@ -235,7 +236,12 @@ class Recorder {
   static int on_sample(void* ctx, void* data, size_t size);
   void drain();
   std::map<uint32_t, uint64_t> read_stats();
-  void progress_line(double elapsed, bool final);
+  void progress_line(double elapsed);
+  // Every message of the recorder while it records goes through here: on a line of its own.
+  void warn(const std::string& message) {
+    progress_.clear();
+    std::cerr << "infertrace: warning: " << message << "\n";
+  }
   void write_summary_meta();
   bool command_done();
   void create_cupti_ring();
@@ -257,6 +263,9 @@ class Recorder {
   // --pid the traced process keeps running).
   uint64_t stop_ns_ = 0;
   CudaMode mode_;
+  // Cleared before the recorder prints anything else (warn()) and at the end; its destructor
+  // clears it when an error ends the recording.
+  ProgressLine progress_;
   cupti::Ring cupti_ring_;
   std::unique_ptr<CuptiMerge> merge_;
   std::string cupti_lib_;
@@ -340,7 +349,7 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib) {
   if (!o_.launch) return;
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (explicit_lib) std::cerr << "infertrace: warning: --lib " << path << ": " << std::strerror(errno) << "\n";
+    if (explicit_lib) warn("--lib " + path + ": " + std::strerror(errno));
     return;
   }
   if (!probed_files_.insert({st.st_dev, st.st_ino}).second) return;
@@ -360,9 +369,9 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib) {
   }
   if (n == 0) {
     if (explicit_lib)
-      std::cerr << "infertrace: warning: --lib " << path
-                << ": not an ELF file exporting any CUDA launch or sync symbol (cuLaunchKernel, cudaLaunchKernel, ...); "
-                   "nothing probed there\n";
+      warn("--lib " + path +
+           ": not an ELF file exporting any CUDA launch or sync symbol (cuLaunchKernel, cudaLaunchKernel, ...); "
+           "nothing probed there");
     return;
   }
   sum_.libraries.push_back(path + " (" + std::to_string(n) + " functions)");
@@ -535,15 +544,16 @@ std::map<uint32_t, uint64_t> Recorder::read_stats() {
   return r;
 }
 
-void Recorder::progress_line(double elapsed, bool final) {
+void Recorder::progress_line(double elapsed) {
   uint64_t events = 0, lost = 0;
   for (auto& [t, n] : counts_) events += n;
   for (auto& [k, n] : read_stats())
     if (k >= IT_STAT_LOST_BASE) lost += n;
-  std::fprintf(stderr, "\rrecording %6.1f s  %9.0f events/s  %llu events  %llu dropped%s", elapsed,
-               elapsed > 0 ? static_cast<double>(events) / elapsed : 0.0, static_cast<unsigned long long>(events),
-               static_cast<unsigned long long>(lost), final ? "\n" : "");
-  std::fflush(stderr);
+  char text[160];
+  std::snprintf(text, sizeof(text), "recording %6.1f s  %9.0f events/s  %llu events  %llu dropped", elapsed,
+                elapsed > 0 ? static_cast<double>(events) / elapsed : 0.0, static_cast<unsigned long long>(events),
+                static_cast<unsigned long long>(lost));
+  progress_.show(text);
 }
 
 bool Recorder::command_done() {
@@ -648,7 +658,7 @@ RecordSummary Recorder::run() {
     drain();
     const double t = now_s();
     if (t - last_scan >= 0.25) rescan_libraries(), last_scan = t;
-    if (o_.progress && t - last_progress >= 1.0) progress_line(t - t0, false), last_progress = t;
+    if (o_.progress && t - last_progress >= 1.0) progress_line(t - t0), last_progress = t;
     if (o_.duration_s > 0 && t - t0 >= o_.duration_s) break;
     if (command_done()) {
       command_ended = true;
@@ -664,7 +674,8 @@ RecordSummary Recorder::run() {
   }
   sum_.seconds = now_s() - t0;
   drain();
-  if (o_.progress) progress_line(sum_.seconds, true);
+  // The summary printed next says all the line did (and more).
+  progress_.clear();
   // Detach everything before the summary so no late event changes the counts.
   s_.destroy_links();
   drain();

@@ -1,0 +1,124 @@
+"""`infertrace record`'s progress line on a terminal (a pty here): rewritten in place once a second,
+and erased (\\r ESC[K) before the recorder prints anything else and at the end, so that the
+summary starts on a line of its own. It ended in a bare \\r and the last one in a newline: the
+final "recording ..." line stayed above the summary, and an error that ended the recording while
+it was shown (here: a file size limit reached) continued that line. The pty's output is replayed
+on a small terminal model (\\r, \\n, ESC[K, printable characters) and the screen that results is
+checked. Skips (77) when not root or without kernel BTF, as the other recording tests."""
+import os
+import pty
+import re
+import resource
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import EXE, check, failures, skip  # noqa: E402
+
+if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
+    skip("needs root and /sys/kernel/btf/vmlinux")
+
+
+def screen_of(data):
+    """The lines a terminal shows after `data` (a pty's output: \\n arrives as \\r\\n)."""
+    lines, row, col = [""], 0, 0
+    i = 0
+    while i < len(data):
+        c = data[i]
+        if c == "\x1b":
+            m = re.match(r"\x1b\[([0-9;]*)([A-Za-z])", data[i:])
+            if m and m.group(2) == "K" and m.group(1) in ("", "0"):
+                lines[row] = lines[row][:col]  # erase from the cursor to the end of the line
+            i += len(m.group(0)) if m else 1
+            continue
+        if c == "\r":
+            col = 0
+        elif c == "\n":
+            row += 1
+            if row == len(lines):
+                lines.append("")
+        elif c >= " ":
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + c + line[col + 1:]
+            col += 1
+        i += 1
+    return lines
+
+
+def record_on_pty(*args, timeout=120, preexec_fn=None):
+    """Runs `infertrace record ARGS` with stdout and stderr on one pty; returns (exit code, output)."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([EXE, "record", *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
+                         preexec_fn=preexec_fn)
+    os.close(slave)
+    out = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        ready, _, _ = select.select([master], [], [], 1)
+        if not ready:
+            if p.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: every writer has closed the pty
+            break
+        if not chunk:
+            break
+        out += chunk
+    if p.poll() is None:
+        p.kill()
+    rc = p.wait()
+    os.close(master)
+    return rc, out.decode("utf-8", "replace")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # The command prints before the first update (about 1 s in), then runs past two more.
+    rc, out = record_on_pty("-o", os.path.join(tmp, "p.itrace"), "--events", "sched",
+                            "--", "sh", "-c", "echo COMMAND-SAYS-HI; sleep 3.2")
+    screen = screen_of(out)
+    check(rc == 0, "record on a pty: exit %d, %r" % (rc, out[-500:]))
+    updates = re.findall(r"\rrecording +[0-9.]+ s", out)
+    check(len(updates) >= 2, "progress updates seen: %d in %r" % (len(updates), out[:400]))
+    check(all(re.match(r"\rrecording [^\r\n]*\x1b\[K", out[m.start():]) for m in re.finditer(r"\rrecording ", out)),
+          "each update erases what a longer one left: %r" % out[:400])
+    check(not any("recording " in line for line in screen), "no progress line left on the screen: %s" % screen)
+    summary = [line for line in screen if line.startswith("recorded ")]
+    check(len(summary) == 1 and re.fullmatch(r"recorded [0-9.]+ s into .*p\.itrace \([0-9.]+ MB\)", summary[0]),
+          "the summary's first line on a line of its own: %s" % screen)
+    check("COMMAND-SAYS-HI" in screen, "the command's own line: %s" % screen)
+
+    # Stopped by --duration while the command still runs (it gets SIGTERM): erased the same way.
+    rc, out = record_on_pty("-o", os.path.join(tmp, "d.itrace"), "--events", "sched", "--duration", "2.5",
+                            "--", "sleep", "30")
+    screen = screen_of(out)
+    check(rc == 0 and not any("recording " in line for line in screen)
+          and any(line.startswith("recorded ") for line in screen),
+          "--duration on a pty: exit %d, screen %s" % (rc, screen))
+
+    # An error while the line is shown: the recording outgrows a file size limit (RLIMIT_FSIZE, its
+    # SIGXFSZ ignored so that the write fails with EFBIG) once the command makes syscalls, after two
+    # updates. The error starts a line of its own (it continued the progress line).
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 10, 256 << 10))
+
+    rc, out = record_on_pty("-o", os.path.join(tmp, "f.itrace"), "--events", "syscall", "--", "sh", "-c",
+                            "sleep 2.3; dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null",
+                            preexec_fn=small_files)
+    screen = screen_of(out)
+    errors = [line for line in screen if "infertrace: error:" in line]
+    check(rc == 1 and len(re.findall(r"\rrecording ", out)) >= 2 and len(errors) == 1
+          and errors[0].startswith("infertrace: error: ") and "File too large" in errors[0]
+          and not any("recording " in line for line in screen),
+          "an error while the line is shown: exit %d, screen %s" % (rc, screen))
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
