@@ -6,7 +6,8 @@ the thread exits. The recording is exported to CSV and every figure is recompute
 CSV rows: exact launch counts per thread and API (the driver call a runtime call makes is not
 counted again), exact getppid counts, switch-outs split into blocks and preemptions against the
 kernel counters, the exec'd child process followed, zero drops, the CSV columns of the issue, a
-killed recorder leaving a readable file, and the privilege error for an unprivileged user.
+killed recorder leaving a readable file and its command running on to its end, and the privilege
+error for an unprivileged user.
 Skips (77) when not root or without kernel BTF."""
 import csv
 import html as html_mod
@@ -229,13 +230,21 @@ with tempfile.TemporaryDirectory() as tmp:
           "chrome: cuda_runtime/cuda_driver slices != API rows")
     check(any(x.get("cat") == "on_cpu" for x in ev), "chrome: no on-CPU slices")
 
-    # A recorder killed with SIGKILL leaves a readable prefix.
+    # A recorder killed with SIGKILL leaves a readable prefix, and the command it started runs on
+    # to its end, untraced (as under perf record or strace -f; docs/record.md): it touches a file
+    # once its sleep is over, 1.5 s after the kill.
     killed = os.path.join(tmp, "killed.itrace")
-    proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sleep", "4"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    finished = os.path.join(tmp, "killed.command-finished")
+    proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sh", "-c", 'sleep 4; touch "$0"', finished],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2.5)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    for _ in range(100):
+        if os.path.exists(finished):
+            break
+        time.sleep(0.1)
+    check(os.path.exists(finished), "the command of a killed recorder did not run to its end")
     e = run("export", killed, "--csv", os.path.join(tmp, "killed"))
     check(e.returncode == 0, f"killed recording unreadable: {e.stderr}")
     _, th = read_csv(os.path.join(tmp, "killed", "threads.csv"))
