@@ -99,5 +99,33 @@ TEST(Compare, ReadsSavedAnalysisJsonAndRejectsOthers) {
   EXPECT_DOUBLE_EQ(j["scenarios"][1]["sched_increase"].get<double>(), 2.0);
 }
 
+// Counts and durations beyond int64_t (a hand-edited or corrupt file) are refused: they were cast
+// from double to int64_t, undefined behaviour (UBSan, found by fuzz/fuzz_side_json.cpp). A
+// fraction is truncated as before; the largest integers are taken exactly, not through a double.
+TEST(Compare, SavedAnalysisCountsOutOfRangeAreInputErrors) {
+  const nlohmann::json base = {{"launches", 10}, {"wall_ns", 1000}, {"sched_per_1k", 1.0}};
+  auto with = [&](const char* key, nlohmann::json v) {
+    nlohmann::json d = base;
+    d[key] = std::move(v);
+    return d;
+  };
+  for (const char* key : {"launches", "wall_ns", "penalty_ns"}) {
+    for (const nlohmann::json& v : {nlohmann::json(1e300), nlohmann::json(-1e300), nlohmann::json(0x1p63),
+                                    nlohmann::json(uint64_t{1} << 63)}) {
+      try {
+        scenario_from_json(with(key, v), "big", "big.json");
+        ADD_FAILURE() << key << " = " << v.dump() << " was taken";
+      } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      }
+    }
+  }
+  EXPECT_THROW(scenario_from_json(with("penalty_ns", {{"overall", 1e30}}), "big", "big.json"), InputError);
+  EXPECT_EQ(scenario_from_json(with("launches", 12.9), "f", "f.json").launches, 12);
+  EXPECT_EQ(scenario_from_json(with("wall_ns", -0x1p63), "f", "f.json").wall, INT64_MIN);
+  EXPECT_EQ(scenario_from_json(with("wall_ns", INT64_MAX), "f", "f.json").wall, INT64_MAX);
+  EXPECT_EQ(*scenario_from_json(with("penalty_ns", {{"overall", INT64_MAX - 1}}), "f", "f.json").penalty, INT64_MAX - 1);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -27,6 +27,24 @@ std::optional<double> optional_number(const json& o, const char* key, const std:
   return o[key].get<double>();
 }
 
+// A count or duration in ns, `v` a number: within int64_t's range (a plain cast of 1e300 to an
+// integer is undefined behaviour; UBSan in fuzz/fuzz_side_json.cpp), a float truncated toward zero
+// as the cast did.
+int64_t whole(const json& v, const char* key, const std::string& file) {
+  if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
+    return v.get<int64_t>();
+  const double d = v.get<double>();
+  if (!(d >= -0x1p63 && d < 0x1p63))
+    throw InputError(file, -1, std::string("\"") + key + "\" is out of range: " + json_brief(v));
+  return static_cast<int64_t>(d);
+}
+
+// The same for a member that may be absent (0 then); it must be a number.
+int64_t whole_member(const json& o, const char* key, const std::string& file) {
+  number(o, key, file);
+  return o.contains(key) ? whole(o[key], key, file) : 0;
+}
+
 json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? format_fixed(*v, digits) : "-"; }
 
@@ -41,15 +59,15 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
                                "`infertrace analyze --json` of a recording)");
   ScenarioMetrics m;
   m.name = name, m.source = file;
-  m.launches = static_cast<int64_t>(number(*s, "launches", file));
-  m.wall = static_cast<ns_t>(number(*s, "wall_ns", file));
+  m.launches = whole_member(*s, "launches", file);
+  m.wall = whole_member(*s, "wall_ns", file);
   m.sched_per_1k = optional_number(*s, "sched_per_1k", file);
   m.irq_per_1k_hard = optional_number(*s, "irq_per_1k_hard", file);
   m.irq_per_1k_soft = optional_number(*s, "irq_per_1k_soft", file);
   if (s->contains("penalty_ns")) {
     const json& p = (*s)["penalty_ns"];
-    if (p.is_object() && p.contains("overall") && p["overall"].is_number()) m.penalty = p["overall"].get<ns_t>();
-    else if (p.is_number()) m.penalty = p.get<ns_t>();
+    if (p.is_object() && p.contains("overall") && p["overall"].is_number()) m.penalty = whole(p["overall"], "penalty_ns", file);
+    else if (p.is_number()) m.penalty = whole(p, "penalty_ns", file);
   }
   if (s->contains("main_thread") && (*s)["main_thread"].is_object())
     m.offcpu_share = optional_number((*s)["main_thread"], "offcpu_share", file);
