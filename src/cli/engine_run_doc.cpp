@@ -1,7 +1,10 @@
 #include "cli/engine_run_doc.h"
 
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
+#include "report/json_brief.h"
 #include "util/error.h"
 #include "util/read_whole_file.h"
 
@@ -9,17 +12,30 @@ namespace infertrace::cli {
 
 namespace {
 
-// A number that may be null in the document (no decode step): 0 then.
-template <class T>
-T number_or_zero(const nlohmann::json& j, const char* key) {
+// A count or timestamp of the document: `engine run --json` writes these as integers. Anything
+// else is refused, a float above all: nlohmann converts one to int64_t with a plain cast, undefined
+// behaviour beyond the type's range (1e300 in a hand-edited file; UBSan in fuzz/fuzz_side_json.cpp).
+int64_t whole(const nlohmann::json& v, const std::string& key, const std::string& path) {
+  if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
+    return v.get<int64_t>();
+  throw InputError(path, -1, "engine run document: \"" + key + "\" must be a whole number, not " + json_brief(v));
+}
+
+// A number that may be null or absent in the document (no decode step): 0 then.
+double number_or_zero(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
-  return it == j.end() || it->is_null() ? T{} : it->get<T>();
+  return it == j.end() || it->is_null() ? 0.0 : it->get<double>();
+}
+int64_t whole_or_zero(const nlohmann::json& j, const char* key, const std::string& path) {
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? 0 : whole(*it, key, path);
 }
 
 }  // namespace
 
-EngineRunDoc read_engine_run(const std::string& path) {
-  const std::string text = read_whole_file(path);
+EngineRunDoc read_engine_run(const std::string& path) { return parse_engine_run(read_whole_file(path), path); }
+
+EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
@@ -34,13 +50,14 @@ EngineRunDoc read_engine_run(const std::string& path) {
   r.source = path;
   try {
     r.mode = j.value("mode", j["backend"].get<std::string>());
-    r.n_seq = j.value("n_seq", int64_t{1});
-    r.decode_steps = j["n_decode_evals"].get<int64_t>();
-    r.tg_tokens_per_s = number_or_zero<double>(j, "tg_tokens_per_second");
-    r.launches_per_step = number_or_zero<int64_t>(j, "launches_per_decode_step");
-    r.kernels_per_step = number_or_zero<int64_t>(j, "kernels_per_decode_step");
+    r.n_seq = j.contains("n_seq") ? whole(j["n_seq"], "n_seq", path) : 1;
+    r.decode_steps = whole(j["n_decode_evals"], "n_decode_evals", path);
+    r.tg_tokens_per_s = number_or_zero(j, "tg_tokens_per_second");
+    r.launches_per_step = whole_or_zero(j, "launches_per_decode_step", path);
+    r.kernels_per_step = whole_or_zero(j, "kernels_per_decode_step", path);
     if (auto w = j.find("decode_window_ns"); w != j.end() && r.decode_steps > 0)
-      d.window = TraceWindow{(*w)["start"].get<int64_t>(), (*w)["end"].get<int64_t>()};
+      d.window = TraceWindow{whole((*w)["start"], "decode_window_ns.start", path),
+                             whole((*w)["end"], "decode_window_ns.end", path)};
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, -1, std::string("engine run document with an unexpected field: ") + e.what());
   }

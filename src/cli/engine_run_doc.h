@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "analysis/fusion_loop.h"
 #include "analysis/trace_window.h"
@@ -18,6 +19,8 @@ struct EngineRunDoc {
 
 // Throws InputError for a file that is not an engine run document (names the missing key).
 EngineRunDoc read_engine_run(const std::string& path);
+// The same for the document's text already read; `path` names it in errors (fuzz/fuzz_side_json.cpp).
+EngineRunDoc parse_engine_run(std::string_view text, const std::string& path);
 
 // restrict_to_window for `--decode-window RUN.json`: a window that keeps none of the trace's
 // CUDA work becomes an InputError naming the trace and the run's file (exit 1); a reversed window
