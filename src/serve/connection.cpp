@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <string>
+#include <string_view>
 
 #include "serve/chunk_trailers.h"
 #include "serve/request.h"
@@ -49,7 +51,11 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
   if (getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host.data(), host.size(), serv.data(), serv.size(),
                   NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
     ip = host.data();
-    port = std::stoi(serv.data());
+    // Not std::stoi: its exception would leave cpp-httplib's request handling. The service is a
+    // number for TCP; for a Unix socket (fuzz/fuzz_connection.cpp serves a socketpair) it is a
+    // path or empty, and `port` stays as it was.
+    const std::string_view s(serv.data());
+    std::from_chars(s.data(), s.data() + s.size(), port);
   }
 }
 
@@ -226,11 +232,18 @@ std::chrono::milliseconds ms(time_t sec, time_t usec) {
 }  // namespace
 
 bool GuardedServer::process_and_close_socket(socket_t sock) {
+  if (svr_sock_ != INVALID_SOCKET) return serve_connection(sock);
+  shutdown(sock, SHUT_RDWR);
+  close(sock);
+  return false;
+}
+
+bool GuardedServer::serve_connection(socket_t sock) {
   const Clock::time_point head_deadline = Clock::now() + kHeadDeadline;
   bool ret = false;
   // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
   // cpp-httplib does.
-  if (svr_sock_ != INVALID_SOCKET && (wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
+  if ((wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
     ConnectionStream conn(sock, head_deadline, body_deadline_, ms(read_timeout_sec_, read_timeout_usec_),
                           ms(write_timeout_sec_, write_timeout_usec_));
     t_connection = &conn;

@@ -35,11 +35,15 @@ class GuardedServer : public httplib::Server {
   // Before serving: the whole-body deadline of every connection (kDefaultBodyDeadline otherwise).
   void set_body_deadline(std::chrono::seconds d) { body_deadline_ = d; }
 
- private:
   // One request per connection (the server sets keep-alive to 1): waits up to the keep-alive
-  // timeout for its first byte, serves it through a ConnectionStream, then closes (after draining
-  // a body left unread, or any other input not read, for a while, so that the client reads the
-  // answer instead of a reset).
+  // timeout for its first byte, serves it through a ConnectionStream on the calling thread, then
+  // closes (after draining a body left unread, or any other input not read, for a while, so that
+  // the client reads the answer instead of a reset). What a handler thread does with each accepted
+  // connection; public so that fuzz/fuzz_connection.cpp can hand it one end of a socketpair.
+  bool serve_connection(socket_t sock);
+
+ private:
+  // serve_connection, unless the server is stopping (then the connection is closed unserved).
   bool process_and_close_socket(socket_t sock) override;
 
   std::chrono::seconds body_deadline_ = kDefaultBodyDeadline;

@@ -41,6 +41,9 @@ class HttpServer {
   void serve();
   // Stops accepting and returns at once; serve() returns after the handlers in progress end.
   void stop();
+  // Serves one connection already open, on the calling thread, then closes it, as each accepted
+  // one is served (GuardedServer::serve_connection): fuzz/fuzz_connection.cpp feeds it a socketpair.
+  bool serve_connection(int fd) { return server_.serve_connection(fd); }
 
  private:
   // Reads the body (at most kMaxBodyBytes, chunked or not) and answers it as completions() does.
