@@ -71,5 +71,28 @@ TEST(EngineRunDoc, CountsMustBeWholeNumbersInRange) {
   EXPECT_THROW(parse_engine_run("[1, 2]", "run.json"), InputError);
 }
 
+// A batch of no sequence or a negative count is refused (sweep takes n_seq as the batch size);
+// 0 decode steps or launches is a real run's value (a CPU run, a prefill-only run).
+TEST(EngineRunDoc, CountsMustNotBeBelowTheirMinimum) {
+  const auto refused = [](const char* key, int64_t v) {
+    nlohmann::json d = run_doc();
+    d[key] = v;
+    try {
+      parse_engine_run(d.dump(), "run.json");
+      return false;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      return true;
+    }
+  };
+  EXPECT_TRUE(refused("n_seq", 0));
+  EXPECT_TRUE(refused("n_seq", -4));
+  EXPECT_FALSE(refused("n_seq", 1));
+  for (const char* key : {"n_decode_evals", "launches_per_decode_step", "kernels_per_decode_step"}) {
+    EXPECT_TRUE(refused(key, -1)) << key;
+    EXPECT_FALSE(refused(key, 0)) << key;
+  }
+}
+
 }  // namespace
 }  // namespace infertrace::cli

@@ -21,6 +21,16 @@ int64_t whole(const nlohmann::json& v, const std::string& key, const std::string
   throw InputError(path, -1, "engine run document: \"" + key + "\" must be a whole number, not " + json_brief(v));
 }
 
+// A whole number of the document that cannot be below `min` (a batch of 0 sequences, a negative
+// count): the readers divide by n_seq and use it as sweep's batch size, so it is refused here.
+int64_t whole_at_least(const nlohmann::json& v, const std::string& key, int64_t min, const std::string& path) {
+  const int64_t x = whole(v, key, path);
+  if (x < min)
+    throw InputError(path, -1, "engine run document: \"" + key + "\" must be at least " + std::to_string(min) +
+                                   ", not " + std::to_string(x));
+  return x;
+}
+
 // A number that may be null or absent in the document (no decode step): 0 then.
 double number_or_zero(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
@@ -28,7 +38,7 @@ double number_or_zero(const nlohmann::json& j, const char* key) {
 }
 int64_t whole_or_zero(const nlohmann::json& j, const char* key, const std::string& path) {
   auto it = j.find(key);
-  return it == j.end() || it->is_null() ? 0 : whole(*it, key, path);
+  return it == j.end() || it->is_null() ? 0 : whole_at_least(*it, key, 0, path);
 }
 
 }  // namespace
@@ -50,8 +60,8 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
   r.source = path;
   try {
     r.mode = j.value("mode", j["backend"].get<std::string>());
-    r.n_seq = j.contains("n_seq") ? whole(j["n_seq"], "n_seq", path) : 1;
-    r.decode_steps = whole(j["n_decode_evals"], "n_decode_evals", path);
+    r.n_seq = j.contains("n_seq") ? whole_at_least(j["n_seq"], "n_seq", 1, path) : 1;
+    r.decode_steps = whole_at_least(j["n_decode_evals"], "n_decode_evals", 0, path);
     r.tg_tokens_per_s = number_or_zero(j, "tg_tokens_per_second");
     r.launches_per_step = whole_or_zero(j, "launches_per_decode_step", path);
     r.kernels_per_step = whole_or_zero(j, "kernels_per_decode_step", path);
