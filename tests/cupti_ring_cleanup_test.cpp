@@ -51,10 +51,12 @@ struct TempDir {
 TEST(CuptiRingCleanup, NamePattern) {
   EXPECT_EQ(ring_owner_pid("infertrace-cupti-1234-0"), 1234);
   EXPECT_EQ(ring_owner_pid("infertrace-cupti-7-15"), 7);
+  EXPECT_EQ(ring_owner_pid("infertrace-cupti-70-10"), 70);
   for (const char* other : {"infertrace-cupti-1234", "infertrace-cupti-1234-", "infertrace-cupti--0",
                             "infertrace-cupti-12a-0", "infertrace-cupti-12-0.bak", "infertrace-cupti-12-0-1",
                             "xinfertrace-cupti-12-0", "infertrace-cupti-0-0", "infertrace-cupti-+12-0",
-                            "infertrace-cupti-99999999999-0", "infertrace-ring-12-0"})
+                            "infertrace-cupti-99999999999-0", "infertrace-ring-12-0", "infertrace-cupti-012-0",
+                            "infertrace-cupti-12-00", "infertrace-cupti-12-01"})
     EXPECT_EQ(ring_owner_pid(other), -1) << other;
 }
 

@@ -19,8 +19,10 @@ namespace {
 
 constexpr char kPrefix[] = "infertrace-cupti-";
 
-bool all_digits(const std::string& s) {
+// A number as std::to_string writes it: digits, no leading zero (but "0" itself).
+bool decimal(const std::string& s) {
   if (s.empty() || s.size() > 9) return false;  // 9 digits: fits an int, above any pid_max (2^22)
+  if (s.size() > 1 && s[0] == '0') return false;
   for (char c : s)
     if (c < '0' || c > '9') return false;
   return true;
@@ -71,7 +73,7 @@ int ring_owner_pid(const std::string& name) {
   const size_t dash = name.find('-', n);
   if (dash == std::string::npos) return -1;
   const std::string pid = name.substr(n, dash - n), counter = name.substr(dash + 1);
-  if (!all_digits(pid) || !all_digits(counter)) return -1;
+  if (!decimal(pid) || !decimal(counter)) return -1;
   const int p = std::atoi(pid.c_str());
   return p > 0 ? p : -1;
 }

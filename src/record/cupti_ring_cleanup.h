@@ -17,8 +17,8 @@ struct RemovedRing {
   uint64_t bytes = 0;  // the file's size
 };
 
-// The PID in a ring's file name "infertrace-cupti-PID-N" (both decimal, nothing else), or -1 for
-// any other name.
+// The PID in a ring's file name "infertrace-cupti-PID-N" (both decimal as the recorder writes
+// them: no sign, no leading zero; nothing else), or -1 for any other name.
 int ring_owner_pid(const std::string& file_name);
 
 // Whether the recorder that created a ring at wall-clock time `created_s` (seconds since the
