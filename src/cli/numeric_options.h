@@ -81,8 +81,9 @@ inline CLI::Option* check_signed(CLI::Option* opt) {
 // Floating options: a finite double that is not an overflow (inf) or an underflow to 0. NaN and
 // infinity are refused as such: no option documents a meaning for them (an option that would give
 // one, such as "inf: no limit", has to take its value as text). CLI11 names float and double
-// options alike ("FLOAT"), so a float option is checked as a double here: `engine run --temp` and
-// `--top-p` (float) check their own ranges after parsing, which refuses the float overflow 1e39.
+// options alike ("FLOAT"), so the value is judged as a double: a float option would pass 1e39 and
+// hold inf. No option holds a float: `engine run --temp` and `--top-p` are read as double and
+// checked against float's range by the verb before the sampler (float) gets them.
 inline CLI::Option* check_floating(CLI::Option* opt) {
   opt->check(CLI::Validator(
       [](std::string& value) -> std::string {
