@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,13 @@ namespace infertrace::cli {
 
 namespace {
 
+// A value for a message, as short as printf's %g writes it (1e+39).
+std::string shortest(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+
 // Values no run can use are usage errors before the model loads (exit 2): a negative thread
 // count or context was silently the default, a negative temperature silently greedy, a top-p
 // outside (0, 1] silently no filter or one token, and a thread count in the tens of thousands
@@ -33,12 +41,16 @@ void check_run_values(const RunArgs& a) {
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, prompt + generated tokens)");
   if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
   if (a.threads > 0) engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
-  const engine::SamplerOptions& s = a.sampling;
-  if (!(s.temperature >= 0) || !std::isfinite(s.temperature))
-    throw UsageError("--temp must be a finite number >= 0 (0: greedy)");
-  if (s.top_k < 0) throw UsageError("--top-k must be >= 0 (0: off)");
-  if (!(s.top_p > 0 && s.top_p <= 1)) throw UsageError("--top-p must be in (0, 1]");
+  // Within float's range, which the sampler computes in.
+  if (!(a.temperature >= 0 && a.temperature <= std::numeric_limits<float>::max()))
+    throw UsageError("--temp must be a finite number >= 0 (0: greedy) and at most 3.4e38, got " + shortest(a.temperature));
+  if (a.sampling.top_k < 0) throw UsageError("--top-k must be >= 0 (0: off)");
+  if (!(a.top_p > 0 && a.top_p <= 1)) throw UsageError("--top-p must be in (0, 1], got " + shortest(a.top_p));
 }
+
+// The defaults of --temp and --top-p are the sampler's.
+static_assert(static_cast<float>(RunArgs{}.temperature) == engine::SamplerOptions{}.temperature);
+static_assert(static_cast<float>(RunArgs{}.top_p) == engine::SamplerOptions{}.top_p);
 
 // Options that belong to one backend are refused on the other (UsageError, exit 2).
 void check_backend_options(const RunArgs& a) {
@@ -61,9 +73,11 @@ void check_backend_options(const RunArgs& a) {
     throw UsageError("--threads, --cpus, --numa, --hugepages and --isa apply to --backend cpu");
 }
 
-void run_engine(const RunArgs& a) {
+void run_engine(RunArgs a) {
   check_backend_options(a);
   check_run_values(a);
+  a.sampling.temperature = static_cast<float>(a.temperature);
+  a.sampling.top_p = static_cast<float>(a.top_p);
   if (a.backend == "cuda") {
     run_engine_cuda(a);
     return;
@@ -152,9 +166,9 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_flag("--measure-roofline", a->measure_roofline,
                 "cuda: measure the read bandwidth after the run (bench membw --device cuda, 5 repetitions, best) and "
                 "report the roofline share");
-  run->add_option("--temp", a->sampling.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
+  run->add_option("--temp", a->temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   run->add_option("--top-k", a->sampling.top_k, "Top-k (0: off)")->capture_default_str();
-  run->add_option("--top-p", a->sampling.top_p, "Top-p")->capture_default_str();
+  run->add_option("--top-p", a->top_p, "Top-p")->capture_default_str();
   run->add_option("--seed", a->sampling.seed, "Seed for sampling and synthetic prompts")->capture_default_str();
   run->add_flag("--ignore-eos", a->ignore_eos, "Do not stop at end-of-generation tokens");
   run->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");

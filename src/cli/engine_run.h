@@ -20,7 +20,11 @@ struct RunArgs {
   double roofline_gbs = 0;        // cuda: device read bandwidth to compare decode with (0: none)
   bool measure_roofline = false;  // cuda: measure it (bench membw --device cuda's read test) after the run
   bool numa = false, hugepages = false, ignore_eos = false, json = false;
-  engine::SamplerOptions sampling;
+  // --temp and --top-p, read as double and copied into `sampling` (float) once checked: CLI11 names
+  // float and double options alike, and the CLI's check of numeric options (numeric_options.h)
+  // judges a value against double's range, so 1e39 would pass it and become a float inf.
+  double temperature = 0.0, top_p = 0.95;
+  engine::SamplerOptions sampling;  // its temperature and top_p: set from the two above
 };
 
 // One sequence generated for the console, either backend: the prompt text echoed and each token

@@ -9,14 +9,14 @@
 #include <iostream>
 #include <new>
 
-#include "cli/unsigned_options.h"
+#include "cli/numeric_options.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
 
 // `verb_exit_code`: what a verb that completed set (findings); read after a successful parse.
 inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
-  refuse_negative_unsigned(app);  // every verb's unsigned options, in one place
+  check_numeric_options(app);  // every verb's numeric options, in one place
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -34,11 +34,13 @@
 #include "record/cuda_mode.h"
 #include "record/cupti_merge.h"
 #include "record/cupti_ring.h"
+#include "record/cupti_ring_cleanup.h"
 #include "record/itrace_writer.h"
 #include "record/preflight.h"
 #include "record/progress_line.h"
 #include "record/record.skel.h"
 #include "trace/trace.h"
+#include "util/units.h"
 
 namespace infertrace {
 
@@ -278,6 +280,15 @@ void Recorder::create_cupti_ring() {
   // Room for a second of records at the expected rate (two per launch: API + GPU), so a drain
   // every 100 ms absorbs bursts of 10x the rate.
   const uint64_t slots = std::max<uint64_t>(1 << 16, static_cast<uint64_t>(o_.expected_rate * 2));
+  // Through sudo the ring goes to the invoking user (below), so that user's rings are ours to
+  // clean up; otherwise our own.
+  const char* sudo_uid = ::getuid() == 0 ? std::getenv("SUDO_UID") : nullptr;
+  const uid_t ring_uid = sudo_uid ? static_cast<uid_t>(std::atoi(sudo_uid)) : ::getuid();
+  // A recorder killed by SIGKILL or the OOM killer could not remove its ring (up to ~1 GiB of RAM
+  // until reboot): the next CUPTI recording does, for rings whose recorder no longer runs.
+  for (const cupti::RemovedRing& r : cupti::remove_stale_cupti_rings("/dev/shm", ring_uid))
+    warn("removed " + r.path + " (" + format_bytes(static_cast<double>(r.bytes)) + "), the CUPTI ring of recorder " +
+         std::to_string(r.pid) + ", which no longer runs");
   static int counter = 0;
   const std::string path = "/dev/shm/infertrace-cupti-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   try {
@@ -287,9 +298,9 @@ void Recorder::create_cupti_ring() {
   }
   s_.cupti_ring_path = path;
   // Through sudo the command runs as the invoking user, who must be able to open the ring.
-  if (const char* su = std::getenv("SUDO_UID"); su && ::getuid() == 0) {
+  if (sudo_uid) {
     const char* sg = std::getenv("SUDO_GID");
-    if (::chown(path.c_str(), static_cast<uid_t>(std::atoi(su)), sg ? static_cast<gid_t>(std::atoi(sg)) : gid_t(-1)) != 0)
+    if (::chown(path.c_str(), ring_uid, sg ? static_cast<gid_t>(std::atoi(sg)) : gid_t(-1)) != 0)
       throw Error("record: cannot hand the CUPTI ring " + path + " to the invoking user: " + std::strerror(errno));
   }
   merge_ = std::make_unique<CuptiMerge>(out_, static_cast<uint32_t>(cuda_apis().size()));

@@ -52,6 +52,9 @@ struct SchedulerOptions {
 
   // Measured in docs/benchmarks.md "Chunked prefill".
   static constexpr int64_t kDefaultPrefillChunk = 128;
+  // The most --max-batch a server takes (each slot is an HTTP handler thread); `bench serve -m`
+  // checks it too, before it starts any server.
+  static constexpr int kMaxBatchLimit = 1024;
 };
 
 struct SchedulerStats {

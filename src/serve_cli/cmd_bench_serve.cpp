@@ -15,9 +15,13 @@
 #include <vector>
 
 #include "cli/output_file.h"
+#include "engine/gguf/gguf.h"
+#include "engine/model/model_config.h"
+#include "engine/runtime/numa_topology.h"
 #include "serve/load/load_report.h"
 #include "serve/load/load_runner.h"
 #include "serve/scheduler.h"
+#include "serve/topology.h"
 #include "serve/topology_run.h"
 #include "serve_cli/serve_registry.h"
 #include "util/error.h"
@@ -26,6 +30,10 @@ namespace infertrace::serve_cli {
 namespace {
 
 using serve::load::Profile;
+
+constexpr double kMaxStartTimeout = 86400;  // a day
+constexpr int64_t kMaxTokens = 1 << 20;
+constexpr int kMaxConcurrency = 4096;
 
 struct Opts {
   std::vector<std::string> urls;
@@ -56,9 +64,29 @@ void write_file(const std::string& path, const std::string& text) {
   });
 }
 
+// What the servers would refuse at their start, checked before the first starts (none is, and no
+// log directory is made, when this throws): the model is a GGUF file whose metadata reads, every
+// topology can be planned on this process's CPUs, and the context fits both the model's training
+// context (the servers refuse more) and every request (a smaller --ctx would have each request
+// refused while the bench "succeeded").
+void check_study(const Opts& o) {
+  if (!std::filesystem::is_regular_file(o.model)) throw Error(o.model + ": no such model file");
+  const engine::ModelConfig config = engine::ModelConfig::from_gguf(gguf::File::open(o.model));  // InputError
+  const std::vector<int> cpus = serve::allowed_cpus();
+  for (const auto& name : o.topologies) serve::plan_topology(name, cpus, engine::numa_node_of_cpu);  // UsageError
+  const int64_t need = o.prompt_tokens + o.output_tokens;  // each at most kMaxTokens: no overflow
+  if (o.ctx > 0 && need > o.ctx)
+    throw UsageError("--prompt-tokens + --output-tokens (" + std::to_string(need) + ") exceed --ctx " +
+                     std::to_string(o.ctx) + ": every request would be refused");
+  const int64_t kv = o.ctx > 0 ? o.ctx : need;
+  if (config.n_ctx_train > 0 && kv > config.n_ctx_train)
+    throw UsageError((o.ctx > 0 ? "--ctx " : "--prompt-tokens + --output-tokens = ") + std::to_string(kv) +
+                     " exceeds the model's training context of " + std::to_string(config.n_ctx_train) +
+                     " (the servers would refuse it)");
+}
+
 void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points) {
   namespace fs = std::filesystem;
-  if (!fs::is_regular_file(o.model)) throw Error(o.model + ": no such model file");
   serve::TopologyStudyOptions so;
   std::error_code ec;
   so.server_exe = fs::read_symlink("/proc/self/exe", ec).string();
@@ -103,11 +131,22 @@ void run(const Opts& o) {
   if (o.model.empty() == target.base_urls.empty())
     throw UsageError("give either --url http://HOST:PORT (a running server) or -m M.gguf (servers started here)");
   if (o.model.empty() && !o.topologies.empty()) throw UsageError("--topology needs -m M.gguf");
-  if (o.max_batch < 1) throw UsageError("--max-batch must be >= 1");
-  if (o.ctx < 0 || o.start_timeout <= 0) throw UsageError("--ctx must be >= 0 and --start-timeout > 0");
+  // Every option is checked here, before any server starts: a value a server would refuse at its
+  // start (--max-batch over its limit, a context beyond the model's) failed only after the first
+  // server had been started and its log directory made.
+  if (o.max_batch < 1 || o.max_batch > serve::SchedulerOptions::kMaxBatchLimit)
+    throw UsageError("--max-batch must be between 1 and " + std::to_string(serve::SchedulerOptions::kMaxBatchLimit) +
+                     " (the servers' limit)");
+  if (o.ctx < 0) throw UsageError("--ctx must be >= 0 (0: prompt + output tokens)");
+  // The wait is counted in int milliseconds (ServerProcess::start): 1e300 overflowed it and the
+  // bench waited "-2147483 s", i.e. not at all.
+  if (!(o.start_timeout > 0 && o.start_timeout <= kMaxStartTimeout))
+    throw UsageError("--start-timeout must be > 0 and at most " + std::to_string(static_cast<int>(kMaxStartTimeout)) + " s");
   if (o.prefill_chunk && *o.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (o.model.empty() && o.prefill_chunk) throw UsageError("--prefill-chunk needs -m M.gguf (it is a server option)");
-  if (o.prompt_tokens < 1 || o.output_tokens < 1) throw UsageError("--prompt-tokens and --output-tokens must be >= 1");
+  // Bounded: each request's prompt is built in memory, and their sum sizes the servers' KV caches.
+  if (o.prompt_tokens < 1 || o.output_tokens < 1 || o.prompt_tokens > kMaxTokens || o.output_tokens > kMaxTokens)
+    throw UsageError("--prompt-tokens and --output-tokens must be between 1 and " + std::to_string(kMaxTokens));
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
   if (o.requests < 0 || o.duration < 0 || o.warmup < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");
@@ -131,7 +170,10 @@ void run(const Opts& o) {
   } else if (o.profile == "concurrent") {
     if (o.concurrency.empty()) throw UsageError("--profile concurrent needs --concurrency LIST");
     for (int c : o.concurrency) {
-      if (c < 1) throw UsageError("--concurrency values must be >= 1");
+      // Each in-flight request is a thread: 100000 aborted the bench ("terminate called") after
+      // its server had started.
+      if (c < 1 || c > kMaxConcurrency)
+        throw UsageError("--concurrency values must be between 1 and " + std::to_string(kMaxConcurrency));
       auto p = base;
       p.profile = Profile::kConcurrent;
       p.concurrency = c;
@@ -149,6 +191,7 @@ void run(const Opts& o) {
   }
 
   if (!o.model.empty()) {
+    check_study(o);
     run_topologies(o, points);
     return;
   }

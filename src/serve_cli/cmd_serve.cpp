@@ -98,7 +98,8 @@ serve::ChatSetup chat_setup(const gguf::File& file, const engine::Tokenizer& tok
 // does not resolve or a port another server holds is said at once.
 void check_options(const ServeArgs& a) {
   // Every batch and queue slot gets an HTTP handler thread at start: bounded.
-  if (a.max_batch < 1 || a.max_batch > 1024) throw UsageError("--max-batch must be between 1 and 1024");
+  if (a.max_batch < 1 || a.max_batch > serve::SchedulerOptions::kMaxBatchLimit)
+    throw UsageError("--max-batch must be between 1 and " + std::to_string(serve::SchedulerOptions::kMaxBatchLimit));
   if (a.max_queue < 0 || a.max_queue > 4096) throw UsageError("--max-queue must be between 0 and 4096");
   if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
   // Thousands of threads are a typo; the pool would fail to start them after the model loaded.

@@ -304,7 +304,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # "terminate called without an active exception", exit 134). The thread cap is bench threads'.
     for opt, val, says in (("-t", "-2", "-t must be"), ("-t", str(cap + 1), "threads is more than %d" % cap),
                            ("-t", "100000", "threads is more than"), ("--ctx", "-1", "--ctx must be"),
-                           ("--temp", "-1", "--temp must be"), ("--temp", "nan", "--temp must be"),
+                           ("--temp", "-1", "--temp must be"), ("--temp", "nan", "--temp: must be a finite number (got nan)"),
+                           ("--temp", "1e39", "--temp must be a finite number >= 0 (0: greedy) and at most 3.4e38, got 1e+39"),
                            ("--top-k", "-1", "--top-k must be"), ("--top-p", "0", "--top-p must be"),
                            ("--top-p", "1.5", "--top-p must be")):
         r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "4", "-n", "2", opt, val)
