@@ -1,7 +1,8 @@
 """`infertrace serve` checks every option it can without the model before loading it (a large model
 takes seconds to load): with a model path that does not exist, each bad option below is what the
 error names, not the file. `--ctx -1` was refused only after the load, and a `--host` that does not
-resolve or a port in use only when the server bound it, after the load too. A second server on the
+resolve or a port in use only when the server bound it, after the load too. The trial bind is the
+last check, so a bad option is a usage error on a port in use too. A second server on the
 port a running one listens on is refused (cpp-httplib's SO_REUSEPORT let it bind that port, and
 the kernel shared the connections between the two servers)."""
 import os
@@ -33,7 +34,8 @@ def serve(*args, timeout=60):
     return p.returncode, err
 
 
-# Usage errors (exit 2), one line naming the option.
+# Usage errors (exit 2), one line naming the option. Each row listens on --port 0 (unless it is
+# about --port), so that whether port 8000 is free here cannot decide it.
 for args, names in [
         (["--ctx", "-1"], "--ctx"),
         (["--port", "-1"], "--port"),
@@ -52,7 +54,7 @@ for args, names in [
         (["--cpus", "x-y"], "--cpus"),
         (["--host", "999.1.1.1"], "--host 999.1.1.1"),
 ]:
-    rc, err = serve(*args)
+    rc, err = serve(*(args if args[0] == "--port" else args + ["--port", "0"]))
     check(rc == 2 and err.startswith("infertrace: error: ") and err.count("\n") == 1 and names in err
           and ABSENT not in err, "serve %s -m ABSENT: usage error naming %s before the load, got %s %r"
           % (" ".join(args), names, rc, err))
@@ -68,6 +70,12 @@ held = holder.getsockname()[1]
 rc, err = serve("--port", str(held))
 check(rc == 1 and ("cannot listen on 127.0.0.1:%d" % held) in err and "in use" in err and ABSENT not in err,
       "--port %d (held): %s %r" % (held, rc, err))
+# A bad option is still a usage error on a port in use: the trial bind is the last check (it came
+# before --isa and --cpus, which then read "cannot listen", exit 1).
+for args, names in [(["--isa", "sse9"], "--isa"), (["--cpus", "x-y"], "--cpus")]:
+    rc, err = serve(*args, "--port", str(held))
+    check(rc == 2 and names in err and "cannot listen" not in err,
+          "%s on a held port: usage error naming %s, got %s %r" % (" ".join(args), names, rc, err))
 holder.close()
 # With every option valid, the error is the model file's (the checks above are not all refusals).
 rc, err = serve("--port", "0", "--ctx", "16", "--host", "127.0.0.1")
@@ -78,6 +86,7 @@ with tempfile.TemporaryDirectory() as tmp:
     model = os.path.join(tmp, "tiny.gguf")
     r = run("model", "synth", "--preset", "tiny-qwen3", "--seed", "3", "-t", "1", "-o", model)
     check(r.returncode == 0, "synth: " + r.stderr)
+
     first, port = start_server(model, "-t", "1", "--ctx", "64")
     try:
         p = subprocess.Popen([EXE, "serve", "-m", model, "-t", "1", "--ctx", "64", "--port", str(port)],
