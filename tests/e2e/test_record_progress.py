@@ -4,7 +4,9 @@ summary starts on a line of its own. It ended in a bare \\r and the last one in 
 final "recording ..." line stayed above the summary, and an error that ended the recording while
 it was shown (here: a file size limit reached) continued that line. The pty's output is replayed
 on a small terminal model (\\r, \\n, ESC[K, printable characters) and the screen that results is
-checked. Skips (77) when not root or without kernel BTF, as the other recording tests."""
+checked. The line is erased before the recorder stops a command still running (--duration), so
+what the command prints on its SIGTERM starts a line of its own. Skips (77) when not root or
+without kernel BTF, as the other recording tests."""
 import os
 import pty
 import re
@@ -100,6 +102,16 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 0 and not any("recording " in line for line in screen)
           and any(line.startswith("recorded ") for line in screen),
           "--duration on a pty: exit %d, screen %s" % (rc, screen))
+
+    # Stopped by --duration while the line is shown, the command printing as it ends (its SIGTERM
+    # handler): the line is erased before the SIGTERM, so that output starts a line of its own
+    # (it continued the progress text, erased only after the command had ended).
+    rc, out = record_on_pty("-o", os.path.join(tmp, "t.itrace"), "--events", "sched", "--duration", "1.6", "--",
+                            "sh", "-c", "trap 'echo child-cleanup-msg; exit 0' TERM; while :; do sleep 0.1; done")
+    screen = screen_of(out)
+    check(rc == 0 and len(re.findall(r"\rrecording ", out)) >= 1 and "child-cleanup-msg" in screen
+          and not any("recording " in line for line in screen),
+          "the command's output at its SIGTERM on a line of its own: exit %d, screen %s" % (rc, screen))
 
     # An error while the line is shown: the recording outgrows a file size limit (RLIMIT_FSIZE, its
     # SIGXFSZ ignored so that the write fails with EFBIG) once the command makes syscalls, about 3 s
