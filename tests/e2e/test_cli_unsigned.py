@@ -21,31 +21,40 @@ with tempfile.TemporaryDirectory() as tmp:
     made = run("model", "synth", "--preset", "tiny", "-o", model)
     check(made.returncode == 0, "model synth of the test model: %s" % made.stderr)
 
-    # (arguments before the option, option, a valid value, arguments after, valid run's exit code)
+    # (arguments before the option, option, a valid value, arguments after, valid run's exit code,
+    # the layer that refuses a negative value). Two layers refuse a sign: the unsigned check
+    # (cli/unsigned_options.h, "must not be negative"), the only one on the --seed and --chunk-bytes
+    # rows, which ran with 2^64-1 without it; and a CLI::Range the option has itself, which comes
+    # first on the --top rows ("not in range"), so those rows held before the unsigned check and
+    # test only that the two together still refuse.
     # The valid run of bench serve stops at its own check (neither --url nor -m): exit 2, about that.
+    UNSIGNED, RANGE = "must not be negative (got %s)", "not in range"
     TABLE = [
-        (["model", "synth", "--preset", "tiny", "-o", os.path.join(tmp, "s.gguf")], "--seed", "7", [], 0),
-        (["engine", "run", "-m", model, "-n", "1", "-p", "a"], "--seed", "7", [], 0),
-        (["ingest", trace], "--chunk-bytes", "4096", [], 0),
-        (["analyze", trace], "--top", "5", [], None),
-        (["fusion", trace], "--top", "5", [], None),
-        (["sched", os.path.join(tmp, "none.itrace")], "--top", "5", [], None),
+        (["model", "synth", "--preset", "tiny", "-o", os.path.join(tmp, "s.gguf")], "--seed", "7", [], 0, UNSIGNED),
+        (["engine", "run", "-m", model, "-n", "1", "-p", "a"], "--seed", "7", [], 0, UNSIGNED),
+        (["ingest", trace], "--chunk-bytes", "4096", [], 0, UNSIGNED),
+        (["analyze", trace], "--top", "5", [], None, RANGE),
+        (["fusion", trace], "--top", "5", [], None, RANGE),
+        (["sched", os.path.join(tmp, "none.itrace")], "--top", "5", [], None, RANGE),
     ]
     if os.path.exists(SERVE_EXE):
-        TABLE.append((["bench", "serve", "--prompt-tokens", "4"], "--seed", "7", [], 2))
+        TABLE.append((["bench", "serve", "--prompt-tokens", "4"], "--seed", "7", [], 2, UNSIGNED))
     else:
         print("note: infertrace-serve not built (no cpp-httplib): bench serve --seed not checked")
 
-    for before, opt, good, after, good_rc in TABLE:
+    for before, opt, good, after, good_rc, layer in TABLE:
         what = " ".join(before[:2] + [opt])
         for bad in ("-1", "-18446744073709551615", " -3"):
             r = run(*before, opt, bad, *after)
+            refusal = layer % bad if layer == UNSIGNED else layer
             check(r.returncode == 2, "%s %r: usage error (2), got %d %r" % (what, bad, r.returncode, r.stderr))
-            check(r.stderr.startswith("infertrace: error: ") and r.stderr.count("\n") == 1 and opt in r.stderr,
-                  "%s %r: one line naming %s, got %r" % (what, bad, opt, r.stderr))
+            check(r.stderr.startswith("infertrace: error: %s: " % opt) and r.stderr.count("\n") == 1
+                  and refusal in r.stderr, "%s %r: one line naming %s, %r, got %r" % (what, bad, opt, refusal, r.stderr))
         # The same through --opt=VALUE.
         r = run(*before, opt + "=-1", *after)
-        check(r.returncode == 2 and opt in r.stderr, "%s=-1: usage error naming it, got %d %r" % (what, r.returncode, r.stderr))
+        refusal = layer % "-1" if layer == UNSIGNED else layer
+        check(r.returncode == 2 and opt in r.stderr and refusal in r.stderr,
+              "%s=-1: usage error naming it, %r, got %d %r" % (what, refusal, r.returncode, r.stderr))
         # A valid value: accepted (the verb runs, or stops later for a reason not about this option).
         r = run(*before, opt, good, *after)
         if good_rc is not None:
