@@ -39,7 +39,7 @@ class GuardedServer : public httplib::Server {
   // One request per connection (the server sets keep-alive to 1): waits up to the keep-alive
   // timeout for its first byte, serves it through a ConnectionStream, then closes (after draining
   // a body left unread, or any other input not read, for a while, so that the client reads the
-  // answer instead of a reset).
+  // answer instead of a reset; at once after a 408, when a deadline passed).
   bool process_and_close_socket(socket_t sock) override;
 
   std::chrono::seconds body_deadline_ = kDefaultBodyDeadline;
@@ -48,8 +48,9 @@ class GuardedServer : public httplib::Server {
 // For a handler, on the thread serving its request: whether the client closed its side of the
 // connection (it went away, or at least will send nothing more). False outside a handler.
 bool client_gone();
-// For a handler that answers without reading the request's body (refused on its headers): the
-// connection is drained for a moment before it is closed, see process_and_close_socket.
+// For a handler that answers without reading the request's body (refused on its headers, or its
+// read failed): the connection is drained for a moment before it is closed, unless the body's
+// deadline ended the read (see process_and_close_socket).
 void body_left_unread();
 
 }  // namespace infertrace::serve
