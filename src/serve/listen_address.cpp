@@ -1,6 +1,7 @@
 #include "serve/listen_address.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +36,13 @@ void check_listen_address(const std::string& host, int port) {
       continue;
     }
     listen_socket_options(fd);
+    // As cpp-httplib's own socket (it sets this after the socket options): an IPv6 address ("::")
+    // also takes IPv4 connections whatever net.ipv6.bindv6only says, so an IPv4 holder of the port
+    // makes this bind fail as it would make the server's.
+    if (a->ai_family == AF_INET6) {
+      const int no = 0;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &no, sizeof(no));
+    }
     const bool bound = bind(fd, a->ai_addr, a->ai_addrlen) == 0;
     if (!bound) last_errno = errno;
     close(fd);

@@ -8,11 +8,11 @@
 namespace infertrace::serve {
 
 // Resolves `host` and binds a socket to host:port the way cpp-httplib's Server does (getaddrinfo
-// with AF_UNSPEC and SOCK_STREAM, each address in turn until one binds, the options of
-// listen_socket_options), then closes it. A host that does not resolve is a UsageError naming
-// --host; an address nothing could bind (in use, not this machine's) an Error with the reason.
-// Only a check: the port can still be taken between it and the server's own bind, which is then
-// the error.
+// with AF_UNSPEC and SOCK_STREAM, each address in turn until one binds, IPV6_V6ONLY off on an IPv6
+// socket as cpp-httplib sets it, the options of listen_socket_options), then closes it. A host
+// that does not resolve is a UsageError naming --host; an address nothing could bind (in use, not
+// this machine's) an Error with the reason. Only a check: the port can still be taken between it
+// and the server's own bind, which is then the error.
 void check_listen_address(const std::string& host, int port);
 
 // For the listening socket: SO_REUSEADDR alone. cpp-httplib 0.11's default sets SO_REUSEPORT
