@@ -18,6 +18,8 @@ void listen_socket_options(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
 }
 
+bool host_not_found(int rc) { return rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY; }
+
 void check_listen_address(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -26,7 +28,12 @@ void check_listen_address(const std::string& host, int port) {
   const std::string service = std::to_string(port);
   // cpp-httplib passes no node for an empty host (then the loopback address).
   const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
-  if (rc != 0) throw UsageError("--host " + host + ": " + gai_strerror(rc));
+  if (rc != 0) {
+    // EAI_SYSTEM's reason is in errno; gai_strerror says only "System error".
+    const std::string why = rc == EAI_SYSTEM ? std::string(std::strerror(errno)) : gai_strerror(rc);
+    if (host_not_found(rc)) throw UsageError("--host " + host + ": " + why);
+    throw Error("--host " + host + ": cannot resolve it: " + why);
+  }
   const std::unique_ptr<addrinfo, void (*)(addrinfo*)> addresses(found, freeaddrinfo);
   int last_errno = 0;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
