@@ -20,6 +20,12 @@ void listen_socket_options(int fd) {
 
 bool host_not_found(int rc) { return rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY; }
 
+std::string host_port(const std::string& host, int port) {
+  // Only an IPv6 literal holds a ':' (a name or an IPv4 address cannot).
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 void check_listen_address(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -55,7 +61,7 @@ void check_listen_address(const std::string& host, int port) {
     close(fd);
     if (bound) return;
   }
-  throw Error("cannot listen on " + host + ":" + service + ": " +
+  throw Error("cannot listen on " + host_port(host, port) + ": " +
               (last_errno != 0 ? std::strerror(last_errno) : "no address to bind"));
 }
 

@@ -22,6 +22,10 @@ void check_listen_address(const std::string& host, int port);
 // pass on a second try.
 bool host_not_found(int rc);
 
+// host:port as the messages and URLs write it: an IPv6 literal in brackets ("[::1]:8000"), as a
+// URL needs it and so that the port does not read as part of the address.
+std::string host_port(const std::string& host, int port);
+
 // For the listening socket: SO_REUSEADDR alone. cpp-httplib 0.11's default sets SO_REUSEPORT
 // instead, with which a second `infertrace serve --port P` (same user) bound the port the first
 // one listens on and the kernel shared the connections between the two servers; SO_REUSEADDR

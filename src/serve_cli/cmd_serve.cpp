@@ -188,7 +188,7 @@ void run_serve(const ServeArgs& a) {
   std::fprintf(stderr, "infertrace serve: chat template: %s\n",
                chat.tmpl ? (chat.tmpl->name() + " (/v1/chat/completions)").c_str()
                          : (chat.refusal + ": /v1/chat/completions refuses every request").c_str());
-  std::printf("infertrace serve: listening on http://%s:%d\n", a.host.c_str(), port);
+  std::printf("infertrace serve: listening on http://%s\n", serve::host_port(a.host, port).c_str());
   std::fflush(stdout);
   http.serve();
   scheduler.stop();

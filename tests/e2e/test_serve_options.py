@@ -4,8 +4,13 @@ error names, not the file. `--ctx -1` was refused only after the load, and a `--
 resolve or a port in use only when the server bound it, after the load too. The trial bind is the
 last check, so a bad option is a usage error on a port in use too. A second server on the
 port a running one listens on is refused (cpp-httplib's SO_REUSEPORT let it bind that port, and
-the kernel shared the connections between the two servers)."""
+the kernel shared the connections between the two servers). The server's own bind, failing, says
+why as the trial does, and an IPv6 address is written in brackets ("[::1]:PORT")."""
+import errno
+import http.client
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -81,12 +86,53 @@ holder.close()
 rc, err = serve("--port", "0", "--ctx", "16", "--host", "127.0.0.1")
 check(rc == 1 and ABSENT in err, "valid options, absent model: %s %r" % (rc, err))
 
-# A second server on the port of a running one: refused, the first keeps the port.
+# With a model: the server's own bind failing, the listening line of an IPv6 address, and a second
+# server on the port of a running one.
 with tempfile.TemporaryDirectory() as tmp:
     model = os.path.join(tmp, "tiny.gguf")
     r = run("model", "synth", "--preset", "tiny-qwen3", "--seed", "3", "-t", "1", "-o", model)
     check(r.returncode == 0, "synth: " + r.stderr)
 
+    # The server's own bind failing after the trial one passed (as when the port is taken between
+    # the two): strace makes its listen() fail with EADDRINUSE (the trial binds without listening).
+    # The message is the trial's, with errno's reason (it said "(address in use or invalid)").
+    if shutil.which("strace"):
+        p = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "-e", "trace=listen", "-e",
+                            "inject=listen:error=EADDRINUSE", EXE, "serve", "-m", model, "-t", "1", "--ctx", "64",
+                            "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        if "strace:" in p.stderr:  # not allowed to trace here (ptrace refused)
+            print("note: strace cannot run here: a failed server bind not checked: %r" % p.stderr[-200:])
+        else:
+            check(p.returncode == 1 and p.stderr == "infertrace: error: cannot listen on 127.0.0.1:0: %s\n"
+                  % os.strerror(errno.EADDRINUSE) and "listening" not in p.stdout,
+                  "server's own bind failed: %s %r %r" % (p.returncode, p.stdout, p.stderr[-300:]))
+    else:
+        print("note: no strace here: a failed server bind not checked")
+
+    # An IPv6 address is bracketed in the listening line, which is then a URL that works.
+    if socket.has_ipv6 and os.path.exists("/proc/net/if_inet6"):
+        v6 = subprocess.Popen([EXE, "serve", "-m", model, "-t", "1", "--ctx", "64", "--host", "::1", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            line = v6.stdout.readline()
+            m = re.fullmatch(r"infertrace serve: listening on http://\[::1\]:(\d+)\n", line)
+            check(m is not None, "--host ::1: listening line %r" % line)
+            if m:
+                c = http.client.HTTPConnection("::1", int(m.group(1)), timeout=10)
+                c.request("GET", "/health")
+                got = c.getresponse()
+                check(got.status == 200 and got.read() == b"ok", "GET /health on [::1]:%s" % m.group(1))
+                c.close()
+        finally:
+            v6.terminate()
+            try:
+                v6.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                v6.kill()
+                v6.wait()
+    else:
+        print("note: no IPv6 here: the bracketed listening line not checked")
+    # A second server on the port of a running one: refused, the first keeps the port.
     first, port = start_server(model, "-t", "1", "--ctx", "64")
     try:
         p = subprocess.Popen([EXE, "serve", "-m", model, "-t", "1", "--ctx", "64", "--port", str(port)],
