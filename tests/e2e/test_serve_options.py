@@ -57,17 +57,46 @@ for args, names in [
         (["-t", "100000"], "-t 100000"),
         (["--isa", "sse9"], "--isa"),
         (["--cpus", "x-y"], "--cpus"),
-        (["--host", "999.1.1.1"], "--host 999.1.1.1"),
 ]:
     rc, err = serve(*(args if args[0] == "--port" else args + ["--port", "0"]))
     check(rc == 2 and err.startswith("infertrace: error: ") and err.count("\n") == 1 and names in err
           and ABSENT not in err, "serve %s -m ABSENT: usage error naming %s before the load, got %s %r"
           % (" ".join(args), names, rc, err))
 
+# A --host that does not exist: a name under .invalid, which no resolver may answer (RFC 6761; not
+# a malformed address such as 999.1.1.1, which the resolver also sends to DNS). A usage error when
+# this machine's resolver says there is no such name, as it does here within milliseconds; where
+# it cannot answer at all (no DNS server reachable: EAI_AGAIN) the lookup failed instead, exit 1.
+BAD_HOST = "no-such-host.invalid"
+try:
+    socket.getaddrinfo(BAD_HOST, 0, socket.AF_UNSPEC, socket.SOCK_STREAM)
+    lookup = None
+except socket.gaierror as e:
+    lookup = e.errno
+rc, err = serve("--host", BAD_HOST, "--port", "0")
+if lookup in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None), getattr(socket, "EAI_ADDRFAMILY", None)):
+    check(rc == 2 and err.startswith("infertrace: error: --host %s: " % BAD_HOST) and err.count("\n") == 1
+          and ABSENT not in err, "--host %s: usage error, got %s %r" % (BAD_HOST, rc, err))
+elif lookup is not None:
+    check(rc == 1 and ("--host %s: cannot resolve it" % BAD_HOST) in err and ABSENT not in err,
+          "--host %s (lookup failed here, %s): exit 1, got %s %r" % (BAD_HOST, lookup, rc, err))
+else:
+    print("note: this machine's resolver answers %s: not checked" % BAD_HOST)
+
 # Runtime errors about the address (exit 1), still before the load: one this machine does not
-# have (TEST-NET-1, RFC 5737), and a port another socket listens on.
-rc, err = serve("--host", "192.0.2.1")
-check(rc == 1 and "cannot listen on 192.0.2.1:8000" in err and ABSENT not in err, "--host 192.0.2.1: %s %r" % (rc, err))
+# have (TEST-NET-1, RFC 5737), and a port another socket listens on. Where
+# net.ipv4.ip_nonlocal_bind is 1 any address binds, so the first is not refused there.
+try:
+    with open("/proc/sys/net/ipv4/ip_nonlocal_bind") as f:
+        nonlocal_bind = f.read().strip() != "0"
+except OSError:
+    nonlocal_bind = False
+if nonlocal_bind:
+    print("note: net.ipv4.ip_nonlocal_bind=1 here: --host 192.0.2.1 binds, not checked")
+else:
+    rc, err = serve("--host", "192.0.2.1", "--port", "0")
+    check(rc == 1 and "cannot listen on 192.0.2.1:0" in err and ABSENT not in err,
+          "--host 192.0.2.1: %s %r" % (rc, err))
 holder = socket.socket()
 holder.bind(("127.0.0.1", 0))
 holder.listen(1)
