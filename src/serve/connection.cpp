@@ -237,7 +237,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
   // cpp-httplib does.
   if (svr_sock_ != INVALID_SOCKET && (wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
-    ConnectionStream conn(sock, head_deadline, body_deadline_, ms(read_timeout_sec_, read_timeout_usec_),
+    ConnectionStream conn(sock, head_deadline, body_time_, ms(read_timeout_sec_, read_timeout_usec_),
                           ms(write_timeout_sec_, write_timeout_usec_));
     t_connection = &conn;
     bool connection_closed = false;

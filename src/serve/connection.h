@@ -33,7 +33,7 @@ inline constexpr size_t kMaxHeadBytes = 64 << 10;
 class GuardedServer : public httplib::Server {
  public:
   // Before serving: the whole-body deadline of every connection (kDefaultBodyDeadline otherwise).
-  void set_body_deadline(std::chrono::seconds d) { body_deadline_ = d; }
+  void set_body_deadline(std::chrono::seconds d) { body_time_ = d; }
 
  private:
   // One request per connection (the server sets keep-alive to 1): waits up to the keep-alive
@@ -42,7 +42,7 @@ class GuardedServer : public httplib::Server {
   // answer instead of a reset; at once after a 408, when a deadline passed).
   bool process_and_close_socket(socket_t sock) override;
 
-  std::chrono::seconds body_deadline_ = kDefaultBodyDeadline;
+  std::chrono::seconds body_time_ = kDefaultBodyDeadline;  // a duration, counted from each head's end
 };
 
 // For a handler, on the thread serving its request: whether the client closed its side of the
