@@ -1,5 +1,6 @@
-// ProgressLine (record/progress_line.h): what reaches the terminal. The e2e test
-// test_record_progress.py checks the recorder's screen on a pty (root only); this checks the bytes.
+// ProgressLine (record/progress_line.h): what reaches the terminal, and which terminals get it.
+// The e2e test test_record_progress.py checks the recorder's screen on a pty (root only); this
+// checks the bytes.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -66,6 +67,17 @@ TEST(ProgressLine, NothingWhenNotATerminal) {
               p.clear();
             }),
             "");
+}
+
+TEST(ProgressLine, WantedOnATerminalThatIsNotDumb) {
+  // As ninja decides: a terminal, TERM set and not "dumb".
+  EXPECT_TRUE(progress_line_wanted(true, "xterm-256color"));
+  EXPECT_TRUE(progress_line_wanted(true, "linux"));
+  EXPECT_FALSE(progress_line_wanted(true, "dumb"));    // shows ESC[K as text
+  EXPECT_FALSE(progress_line_wanted(true, nullptr));   // unset: nothing known of it
+  EXPECT_FALSE(progress_line_wanted(true, ""));
+  EXPECT_FALSE(progress_line_wanted(false, "xterm"));  // a pipe or file, whatever TERM says
+  EXPECT_TRUE(progress_line_wanted(true, "dumber"));   // only the exact name
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/registry.h"
+#include "record/progress_line.h"
 #include "record/recorder.h"
 #include "util/error.h"
 
@@ -124,7 +125,7 @@ void run(Options& o) {
   if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))
     throw UsageError("record: --expected-rate must be a number of events per second above 0 and at most 1e9");
   resolve_pids(o.rec.pids);
-  o.rec.progress = ::isatty(STDERR_FILENO);
+  o.rec.progress = progress_line_wanted_on_stderr();
   const RecordSummary s = record(o.rec);
   print_summary(o.rec, s);
 }

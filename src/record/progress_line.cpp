@@ -1,5 +1,10 @@
 #include "record/progress_line.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
 namespace infertrace {
 
 namespace {
@@ -19,5 +24,11 @@ void ProgressLine::clear() {
   std::fflush(out_);
   shown_ = false;
 }
+
+bool progress_line_wanted(bool is_terminal, const char* term) {
+  return is_terminal && term != nullptr && *term != '\0' && std::strcmp(term, "dumb") != 0;
+}
+
+bool progress_line_wanted_on_stderr() { return progress_line_wanted(::isatty(STDERR_FILENO) == 1, std::getenv("TERM")); }
 
 }  // namespace infertrace

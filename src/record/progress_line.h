@@ -10,9 +10,18 @@
 
 namespace infertrace {
 
+// Whether a terminal takes the line: it is one (is_terminal, isatty's answer) and TERM names a kind
+// that is not "dumb", as ninja decides for its status line. A dumb terminal (Emacs' M-x shell, a
+// CI log captured through a pty) has no ESC[K and shows it as text, and a lone \r may not return;
+// TERM unset (or empty) is no better known.
+bool progress_line_wanted(bool is_terminal, const char* term);
+// The same for the process's stderr (isatty and getenv("TERM")).
+bool progress_line_wanted_on_stderr();
+
 class ProgressLine {
  public:
-  // enabled false (not a terminal): show() and clear() print nothing.
+  // enabled false (not a terminal that takes it, see progress_line_wanted): show() and clear()
+  // print nothing.
   ProgressLine(std::FILE* out, bool enabled) : out_(out), enabled_(enabled) {}
   ~ProgressLine() { clear(); }  // also when an error unwinds: its message starts on a clean line
   ProgressLine(const ProgressLine&) = delete;

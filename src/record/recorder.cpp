@@ -677,6 +677,10 @@ RecordSummary Recorder::run() {
     }
   }
   if (!command_ended) stop_ns_ = static_cast<uint64_t>(monotonic_ns());
+  // Erased before the command is stopped: what it prints as it ends (a handler of SIGTERM) starts
+  // on a clean line instead of continuing the progress text. The summary printed later says all
+  // the line did (and more).
+  progress_.clear();
   if (child_ > 0) {  // stopped by --duration or a signal while the command still runs
     ::kill(child_, SIGTERM);
     int status;
@@ -685,8 +689,6 @@ RecordSummary Recorder::run() {
   }
   sum_.seconds = now_s() - t0;
   drain();
-  // The summary printed next says all the line did (and more).
-  progress_.clear();
   // Detach everything before the summary so no late event changes the counts.
   s_.destroy_links();
   drain();

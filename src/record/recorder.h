@@ -20,7 +20,7 @@ struct RecordOptions {
   std::vector<std::string> command;  // ... or start this one
   std::vector<std::string> libs;     // extra libraries to probe (--lib)
   double expected_rate = 200000;     // events/s, sizes the ring buffer
-  bool progress = false;             // progress line on stderr (set when stderr is a terminal)
+  bool progress = false;             // progress line on stderr (set when a terminal takes it: progress_line_wanted)
   std::string cuda = "auto";         // cupti | uprobe | auto (record/cuda_mode.h)
 };
 

@@ -82,6 +82,8 @@ class ConnectionStream : public httplib::Stream {
     body_deadline_ = Clock::now() + body_time_;
   }
   bool body_unread() const { return body_unread_; }
+  // Refused because the head's or the body's deadline passed (408).
+  bool deadline_passed() const { return deadline_passed_; }
   // Bytes received but not read by cpp-httplib (more than the request it parsed).
   bool input_buffered() const { return pos_ < len_ || out_pos_ < out_.size(); }
   void set_body_unread() { body_unread_ = true; }
@@ -178,8 +180,12 @@ class ConnectionStream : public httplib::Stream {
     send_all(response.data(), response.size());
     refused_ = true;
     // A head too large may still be arriving fast: drain it so the client reads the 431. A client
-    // too slow for the deadline is not worth a thread for longer.
+    // too slow for the deadline is not worth a thread for longer: its connection is closed at once,
+    // without the drain (process_and_close_socket), though the handler marks the body it could
+    // not read as unread. What it sends after that meets a reset, which may also discard the 408
+    // if that is still on its way.
     if (status == 431) body_unread_ = true;
+    if (status == 408) deadline_passed_ = true;
   }
 
   const int fd_;
@@ -187,7 +193,7 @@ class ConnectionStream : public httplib::Stream {
   const std::chrono::seconds body_time_;
   Clock::time_point body_deadline_ = Clock::time_point::max();  // set by head_done()
   const std::chrono::milliseconds read_timeout_, write_timeout_;
-  bool in_head_ = true, refused_ = false, body_unread_ = false, chunked_ = false;
+  bool in_head_ = true, refused_ = false, body_unread_ = false, chunked_ = false, deadline_passed_ = false;
   ChunkTrailerFilter trailers_;
   std::string out_;  // a chunked body's bytes passed by trailers_, from out_pos_ on not read yet
   size_t out_pos_ = 0;
@@ -244,7 +250,7 @@ bool GuardedServer::serve_connection(socket_t sock) {
   // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
   // cpp-httplib does.
   if ((wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
-    ConnectionStream conn(sock, head_deadline, body_deadline_, ms(read_timeout_sec_, read_timeout_usec_),
+    ConnectionStream conn(sock, head_deadline, body_time_, ms(read_timeout_sec_, read_timeout_usec_),
                           ms(write_timeout_sec_, write_timeout_usec_));
     t_connection = &conn;
     bool connection_closed = false;
@@ -256,8 +262,9 @@ bool GuardedServer::serve_connection(socket_t sock) {
                           });
     t_connection = nullptr;
     // Also when the head declared no body but more came (a body without a length answered 411,
-    // or a second request): see input_pending.
-    if (conn.body_unread() || conn.input_buffered() || input_pending(sock)) drain(sock);
+    // or a second request): see input_pending. Not after a 408: a client too slow for its
+    // deadline would hold the thread for the drain's 2 s more (see ConnectionStream::refuse).
+    if (!conn.deadline_passed() && (conn.body_unread() || conn.input_buffered() || input_pending(sock))) drain(sock);
   }
   shutdown(sock, SHUT_RDWR);
   close(sock);

@@ -33,27 +33,29 @@ inline constexpr size_t kMaxHeadBytes = 64 << 10;
 class GuardedServer : public httplib::Server {
  public:
   // Before serving: the whole-body deadline of every connection (kDefaultBodyDeadline otherwise).
-  void set_body_deadline(std::chrono::seconds d) { body_deadline_ = d; }
+  void set_body_deadline(std::chrono::seconds d) { body_time_ = d; }
 
   // One request per connection (the server sets keep-alive to 1): waits up to the keep-alive
   // timeout for its first byte, serves it through a ConnectionStream on the calling thread, then
   // closes (after draining a body left unread, or any other input not read, for a while, so that
-  // the client reads the answer instead of a reset). What a handler thread does with each accepted
-  // connection; public so that fuzz/fuzz_connection.cpp can hand it one end of a socketpair.
+  // the client reads the answer instead of a reset; at once after a 408, when a deadline passed).
+  // What a handler thread does with each accepted connection; public so that
+  // fuzz/fuzz_connection.cpp can hand it one end of a socketpair.
   bool serve_connection(socket_t sock);
 
  private:
   // serve_connection, unless the server is stopping (then the connection is closed unserved).
   bool process_and_close_socket(socket_t sock) override;
 
-  std::chrono::seconds body_deadline_ = kDefaultBodyDeadline;
+  std::chrono::seconds body_time_ = kDefaultBodyDeadline;  // a duration, counted from each head's end
 };
 
 // For a handler, on the thread serving its request: whether the client closed its side of the
 // connection (it went away, or at least will send nothing more). False outside a handler.
 bool client_gone();
-// For a handler that answers without reading the request's body (refused on its headers): the
-// connection is drained for a moment before it is closed, see process_and_close_socket.
+// For a handler that answers without reading the request's body (refused on its headers, or its
+// read failed): the connection is drained for a moment before it is closed, unless the body's
+// deadline ended the read (see process_and_close_socket).
 void body_left_unread();
 
 }  // namespace infertrace::serve

@@ -1,8 +1,10 @@
 #include "serve/http_server.h"
 
 #include <chrono>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -156,8 +158,15 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
 
 int HttpServer::bind(const std::string& host, int port) {
   if (port < 0 || port > 65535) throw UsageError("--port must be between 0 and 65535");
+  // cpp-httplib says only that it failed; errno is what its last failed bind() or listen() left (it
+  // closes that socket and frees the addresses after, which leave errno alone on success). The
+  // message reads as check_listen_address's, which a port taken after that check gets here.
+  errno = 0;
   const int bound = port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) throw Error("cannot listen on " + host + ":" + std::to_string(port) + " (address in use or invalid)");
+  if (bound <= 0) {
+    const int err = errno;
+    throw Error("cannot listen on " + host_port(host, port) + ": " + (err != 0 ? std::strerror(err) : "no address to bind"));
+  }
   return bound;
 }
 

@@ -35,7 +35,8 @@ class HttpServer {
   // Before serve(): how long a request's body may take to arrive after its head (408 beyond;
   // kDefaultBodyDeadline unless set).
   void set_body_deadline(std::chrono::seconds d) { server_.set_body_deadline(d); }
-  // Binds (port 0: the kernel picks one) and returns the port; throws Error when it cannot.
+  // Binds (port 0: the kernel picks one) and returns the port; throws Error when it cannot, worded
+  // as check_listen_address's ("cannot listen on HOST:PORT: " and the reason).
   int bind(const std::string& host, int port);
   // Serves until stop(); call after bind().
   void serve();

@@ -1,6 +1,7 @@
 #include "serve/listen_address.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,14 @@ void listen_socket_options(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
 }
 
+bool host_not_found(int rc) { return rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY; }
+
+std::string host_port(const std::string& host, int port) {
+  // Only an IPv6 literal holds a ':' (a name or an IPv4 address cannot).
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 void check_listen_address(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -25,7 +34,12 @@ void check_listen_address(const std::string& host, int port) {
   const std::string service = std::to_string(port);
   // cpp-httplib passes no node for an empty host (then the loopback address).
   const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
-  if (rc != 0) throw UsageError("--host " + host + ": " + gai_strerror(rc));
+  if (rc != 0) {
+    // EAI_SYSTEM's reason is in errno; gai_strerror says only "System error".
+    const std::string why = rc == EAI_SYSTEM ? std::string(std::strerror(errno)) : gai_strerror(rc);
+    if (host_not_found(rc)) throw UsageError("--host " + host + ": " + why);
+    throw Error("--host " + host + ": cannot resolve it: " + why);
+  }
   const std::unique_ptr<addrinfo, void (*)(addrinfo*)> addresses(found, freeaddrinfo);
   int last_errno = 0;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
@@ -35,12 +49,19 @@ void check_listen_address(const std::string& host, int port) {
       continue;
     }
     listen_socket_options(fd);
+    // As cpp-httplib's own socket (it sets this after the socket options): an IPv6 address ("::")
+    // also takes IPv4 connections whatever net.ipv6.bindv6only says, so an IPv4 holder of the port
+    // makes this bind fail as it would make the server's.
+    if (a->ai_family == AF_INET6) {
+      const int no = 0;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &no, sizeof(no));
+    }
     const bool bound = bind(fd, a->ai_addr, a->ai_addrlen) == 0;
     if (!bound) last_errno = errno;
     close(fd);
     if (bound) return;
   }
-  throw Error("cannot listen on " + host + ":" + service + ": " +
+  throw Error("cannot listen on " + host_port(host, port) + ": " +
               (last_errno != 0 ? std::strerror(last_errno) : "no address to bind"));
 }
 

@@ -8,12 +8,23 @@
 namespace infertrace::serve {
 
 // Resolves `host` and binds a socket to host:port the way cpp-httplib's Server does (getaddrinfo
-// with AF_UNSPEC and SOCK_STREAM, each address in turn until one binds, the options of
-// listen_socket_options), then closes it. A host that does not resolve is a UsageError naming
-// --host; an address nothing could bind (in use, not this machine's) an Error with the reason.
-// Only a check: the port can still be taken between it and the server's own bind, which is then
-// the error.
+// with AF_UNSPEC and SOCK_STREAM, each address in turn until one binds, IPV6_V6ONLY off on an IPv6
+// socket as cpp-httplib sets it, the options of listen_socket_options), then closes it. A host
+// that does not exist (host_not_found) is a UsageError naming --host; any other resolver failure
+// (a DNS server that does not answer, out of memory) is an Error with the resolver's text, as is
+// an address nothing could bind (in use, not this machine's) with the reason. Only a check: the
+// port can still be taken between it and the server's own bind, which is then the error.
 void check_listen_address(const std::string& host, int port);
+
+// Whether getaddrinfo's result `rc` says the name has no address (the user's to correct: a typo,
+// a name that does not exist, or none of the asked family) rather than that the lookup itself
+// failed (EAI_AGAIN: no answer from the DNS server now; EAI_SYSTEM, EAI_MEMORY, ...), which may
+// pass on a second try.
+bool host_not_found(int rc);
+
+// host:port as the messages and URLs write it: an IPv6 literal in brackets ("[::1]:8000"), as a
+// URL needs it and so that the port does not read as part of the address.
+std::string host_port(const std::string& host, int port);
 
 // For the listening socket: SO_REUSEADDR alone. cpp-httplib 0.11's default sets SO_REUSEPORT
 // instead, with which a second `infertrace serve --port P` (same user) bound the port the first

@@ -93,9 +93,10 @@ serve::ChatSetup chat_setup(const gguf::File& file, const engine::Tokenizer& tok
   return chat;
 }
 
-// The checks of the options that need no model, made before it loads (seconds for a large one;
-// --isa, --cpus and -t's resolution follow, also before it): a typo in an option, a --host that
-// does not resolve or a port another server holds is said at once.
+// The checks of the options that need no model, made before it loads (seconds for a large one):
+// a typo in an option is said at once. --isa, --cpus and -t's resolution follow in run_serve, and
+// the trial bind of the address (check_listen_address) comes last, so that a bad option is a usage
+// error whether or not the port happens to be free.
 void check_options(const ServeArgs& a) {
   // Every batch and queue slot gets an HTTP handler thread at start: bounded.
   if (a.max_batch < 1 || a.max_batch > serve::SchedulerOptions::kMaxBatchLimit)
@@ -110,7 +111,6 @@ void check_options(const ServeArgs& a) {
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");
   if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
   if (a.body_deadline < 1 || a.body_deadline > 3600) throw UsageError("--body-deadline must be between 1 and 3600 seconds");
-  serve::check_listen_address(a.host, a.port);
 }
 
 void run_serve(const ServeArgs& a) {
@@ -121,6 +121,8 @@ void run_serve(const ServeArgs& a) {
   placement.copy_weights = a.hugepages;
   if (!a.cpus.empty()) placement.cpus = parse_cpu_list(a.cpus);
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
+  // Last of the checks, still before the load: a --host that does not resolve, a port in use.
+  serve::check_listen_address(a.host, a.port);
 
   const auto model = engine::Model::load(a.model, placement);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
@@ -187,7 +189,7 @@ void run_serve(const ServeArgs& a) {
   std::fprintf(stderr, "infertrace serve: chat template: %s\n",
                chat.tmpl ? (chat.tmpl->name() + " (/v1/chat/completions)").c_str()
                          : (chat.refusal + ": /v1/chat/completions refuses every request").c_str());
-  std::printf("infertrace serve: listening on http://%s:%d\n", a.host.c_str(), port);
+  std::printf("infertrace serve: listening on http://%s\n", serve::host_port(a.host, port).c_str());
   std::fflush(stdout);
   http.serve();
   scheduler.stop();

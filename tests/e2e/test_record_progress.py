@@ -4,7 +4,10 @@ summary starts on a line of its own. It ended in a bare \\r and the last one in 
 final "recording ..." line stayed above the summary, and an error that ended the recording while
 it was shown (here: a file size limit reached) continued that line. The pty's output is replayed
 on a small terminal model (\\r, \\n, ESC[K, printable characters) and the screen that results is
-checked. Skips (77) when not root or without kernel BTF, as the other recording tests."""
+checked. The line is erased before the recorder stops a command still running (--duration), so
+what the command prints on its SIGTERM starts a line of its own, and it is shown only where TERM is
+set and not "dumb" (as ninja decides). Skips (77) when not root or without kernel BTF, as the other
+recording tests."""
 import os
 import pty
 import re
@@ -49,11 +52,16 @@ def screen_of(data):
     return lines
 
 
-def record_on_pty(*args, timeout=120, preexec_fn=None):
-    """Runs `infertrace record ARGS` with stdout and stderr on one pty; returns (exit code, output)."""
+def record_on_pty(*args, timeout=120, preexec_fn=None, term="xterm"):
+    """Runs `infertrace record ARGS` with stdout and stderr on one pty and TERM=term (the line is
+    shown only on a terminal whose TERM is set and not "dumb"; None: unset); returns (exit code,
+    output)."""
+    env = {k: v for k, v in os.environ.items() if k != "TERM"}
+    if term is not None:
+        env["TERM"] = term
     master, slave = pty.openpty()
     p = subprocess.Popen([EXE, "record", *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
-                         preexec_fn=preexec_fn)
+                         preexec_fn=preexec_fn, env=env)
     os.close(slave)
     out = b""
     end = time.time() + timeout
@@ -100,6 +108,24 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 0 and not any("recording " in line for line in screen)
           and any(line.startswith("recorded ") for line in screen),
           "--duration on a pty: exit %d, screen %s" % (rc, screen))
+
+    # Stopped by --duration while the line is shown, the command printing as it ends (its SIGTERM
+    # handler): the line is erased before the SIGTERM, so that output starts a line of its own
+    # (it continued the progress text, erased only after the command had ended).
+    rc, out = record_on_pty("-o", os.path.join(tmp, "t.itrace"), "--events", "sched", "--duration", "1.6", "--",
+                            "sh", "-c", "trap 'echo child-cleanup-msg; exit 0' TERM; while :; do sleep 0.1; done")
+    screen = screen_of(out)
+    check(rc == 0 and len(re.findall(r"\rrecording ", out)) >= 1 and "child-cleanup-msg" in screen
+          and not any("recording " in line for line in screen),
+          "the command's output at its SIGTERM on a line of its own: exit %d, screen %s" % (rc, screen))
+
+    # A dumb terminal, or none named: no line at all (it would show ESC[K as text), as ninja decides.
+    for term in ("dumb", None):
+        rc, out = record_on_pty("-o", os.path.join(tmp, "n.itrace"), "--events", "sched", "--duration", "1.6",
+                                "--", "sleep", "30", term=term)
+        check(rc == 0 and "recording " not in out and "\x1b" not in out
+              and any(line.startswith("recorded ") for line in screen_of(out)),
+              "TERM=%s on a pty: no progress line, exit %d, %r" % (term, rc, out[:300]))
 
     # An error while the line is shown: the recording outgrows a file size limit (RLIMIT_FSIZE, its
     # SIGXFSZ ignored so that the write fails with EFBIG) once the command makes syscalls, about 3 s

@@ -3,7 +3,8 @@ limits"), each checked on a running server:
 - a client trickling its request head a byte every 0.9 s gets 408 and its connection closed once
   the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
   handler thread for as long as it kept trickling); a head over 64 KiB gets 431; a body trickled
-  after its head gets 408 once the whole-body deadline (--body-deadline) passes;
+  after its head gets 408 once the whole-body deadline (--body-deadline) passes, and its
+  connection closed at once (not drained for 2 s as after other refusals);
 - a chunked body with trailer fields is served;
 - a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
   gzipped (inflated bytes count)
@@ -287,10 +288,24 @@ with tempfile.TemporaryDirectory() as tmp:
             got = read_until_closed(s)
             waited = time.time() - t0
             stop.set()
-            s.close()
             sender.join(5)
+            # The connection is closed at once, not drained: a drain (as after other refusals) reads
+            # what the client still sends for 2 s, holding the thread; a closed socket answers the
+            # first byte with a reset, which fails a send soon after.
+            reset_after = None
+            t1 = time.time()
+            while time.time() - t1 < 1.0:
+                try:
+                    s.send(b"x")
+                except OSError:
+                    reset_after = time.time() - t1
+                    break
+                time.sleep(0.05)
+            s.close()
             check(status_of(got) == 408 and b'"code":408' in got and b"request body did not arrive within 3 s" in got
                   and 2.9 <= waited < 6, "trickled body (%s): %.1f s, %r" % (what, waited, got[:300]))
+            check(reset_after is not None, "trickled body (%s): sends after the 408 still taken 1 s later "
+                  "(the connection was drained, not closed)" % what)
             print("trickled body (%s) answered after %.1f s" % (what, waited))
         # A body sent in two halves 1.5 s apart, within the 3 s: served.
         s = socket.create_connection((HOST, port))
