@@ -259,7 +259,10 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       d->mutable_process()->set_pid(static_cast<int32_t>(pid));
       if (const std::string n = trace_process_name(t, pid); !n.empty()) d->mutable_process()->set_process_name(n);
     });
-  for (auto& [pid, tid] : threads)
+  // Plain copies, not the structured bindings, in the lambda: C++17/20 do not let a lambda capture
+  // a structured binding (GCC accepts it, clang 14 refuses it).
+  for (const auto& thread : threads) {
+    const int64_t pid = thread.first, tid = thread.second;
     descriptor(perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid),
                perfetto_track_uuid(PerfettoTrackKind::Process, pid), "", [&](pb::TrackDescriptor* d) {
                  auto* th = d->mutable_thread();
@@ -269,6 +272,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
                  if (it != comm_of_tid.end() && it->second != kNoString)
                    th->set_thread_name(std::string(t.str(it->second)));
                });
+  }
   std::set<std::pair<int64_t, int64_t>> syscall_threads;
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     syscall_threads.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
