@@ -22,11 +22,23 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    # A minimal Debian (debootstrap, some container and cloud images) has no sudo: say what to do
+    # instead of failing on "sudo: command not found".
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+      echo "setup: installing them needs root, and sudo is not installed. Either run this script as" >&2
+      echo "setup: root, or as root install sudo and let $(id -un) use it:" >&2
+      echo "setup:   apt-get install sudo && adduser $(id -un) sudo   (then log in again)" >&2
+      exit 1
+    fi
+    SUDO=(sudo)
+  fi
   echo "setup: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 preset="${INFERTRACE_PRESET:-dev}"

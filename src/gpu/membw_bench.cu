@@ -58,8 +58,7 @@ struct Buffers {
 bool gpu_membw_built() { return true; }
 
 GpuMembwResult run_gpu_membw(const GpuMembwOptions& o) {
-  if (o.repetitions < 1) throw UsageError(std::string(kWho) + "--repetitions must be >= 1");
-  if (o.buffer_bytes < (64ull << 20)) throw UsageError(std::string(kWho) + "--size-mib must be >= 64");
+  check_gpu_membw_options(o);
   int count = 0;
   const cudaError_t ce = cudaGetDeviceCount(&count);
   if (ce != cudaSuccess || count == 0) {

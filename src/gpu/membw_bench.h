@@ -38,6 +38,10 @@ struct GpuMembwResult {
 // Whether this build has the CUDA part.
 bool gpu_membw_built();
 
+// Throws UsageError for options no device could run (repetitions < 1, a buffer under 64 MiB): the
+// same in the build with and without the CUDA part (membw_options.cpp).
+void check_gpu_membw_options(const GpuMembwOptions& options);
+
 // Throws Error("... no CUDA device ...") without a usable device, UsageError for bad options, Error
 // on any CUDA failure (named).
 GpuMembwResult run_gpu_membw(const GpuMembwOptions& options);

@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE, check, failures, run  # noqa: E402
+from _harness import EXE, check, failures, run, skip  # noqa: E402
 
 bindir = os.environ["INFERTRACE_BINARY_DIR"]
 app = os.path.join(bindir, "tests", "support", "cupti_synth", "cupti_synth_decode")

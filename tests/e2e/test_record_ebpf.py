@@ -224,7 +224,13 @@ with tempfile.TemporaryDirectory() as tmp:
         check(0 <= dv <= SWITCH_TOLERANCE, f"tid {w['tid']}: {vol[w['tid']]} blocks recorded, kernel {w['voluntary']}")
         check(0 <= dn <= SWITCH_TOLERANCE,
               f"tid {w['tid']}: {inv[w['tid']]} preemptions recorded, kernel {w['nonvoluntary']}")
-    check(sum(w["voluntary"] for w in workers) >= WORKERS * LAUNCHES // 10, "workload did not sleep as designed")
+    # Each worker sleeps LAUNCHES / 10 times, but a sleep preempted before it blocked (its timer fired
+    # while it waited for a CPU: a loaded machine) is counted by the kernel as a preemption, not a
+    # block, so the sum can fall short of the sleeps (it did once, under a load average of 7). Half
+    # of them shows the workload blocks; the exact block counts are compared with the recording above.
+    sleeps = WORKERS * LAUNCHES // 10
+    check(sum(w["voluntary"] for w in workers) >= sleeps // 2,
+          f"workload did not sleep as designed: {sum(w['voluntary'] for w in workers)} blocks for {sleeps} sleeps")
     check(len(tables["wakeups.csv"]) > 0, "no wake-ups recorded")
 
     # Chrome JSON: valid, one slice per API call.
