@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -231,6 +232,13 @@ bool input_pending(int fd) {
   return n > 0;
 }
 
+void set_timeout(int fd, int option, time_t sec, time_t usec) {
+  timeval tv{};
+  tv.tv_sec = sec;
+  tv.tv_usec = static_cast<suseconds_t>(usec);
+  setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
+}
+
 std::chrono::milliseconds ms(time_t sec, time_t usec) {
   return std::chrono::milliseconds(static_cast<int64_t>(sec) * 1000 + usec / 1000);
 }
@@ -246,6 +254,13 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
 
 bool GuardedServer::serve_connection(socket_t sock) {
   const Clock::time_point head_deadline = Clock::now() + kHeadDeadline;
+  // cpp-httplib's accept loop gives each accepted socket the read and write timeouts as
+  // SO_RCVTIMEO/SO_SNDTIMEO before handing it over (0.11.4 does); set here too, so that a
+  // connection handed over otherwise (fuzz/fuzz_connection.cpp's socketpair) is served the same.
+  // The stream polls before each read and write, so these only bound a send or recv that would
+  // still block after its poll said ready.
+  set_timeout(sock, SO_RCVTIMEO, read_timeout_sec_, read_timeout_usec_);
+  set_timeout(sock, SO_SNDTIMEO, write_timeout_sec_, write_timeout_usec_);
   bool ret = false;
   // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
   // cpp-httplib does.

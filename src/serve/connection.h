@@ -39,7 +39,8 @@ class GuardedServer : public httplib::Server {
   // timeout for its first byte, serves it through a ConnectionStream on the calling thread, then
   // closes (after draining a body left unread, or any other input not read, for a while, so that
   // the client reads the answer instead of a reset; at once after a 408, when a deadline passed).
-  // What a handler thread does with each accepted connection; public so that
+  // What a handler thread does with each accepted connection, the socket's SO_RCVTIMEO/SO_SNDTIMEO
+  // included (set here as cpp-httplib's accept loop sets them); public so that
   // fuzz/fuzz_connection.cpp can hand it one end of a socketpair.
   bool serve_connection(socket_t sock);
 
