@@ -1,11 +1,13 @@
 #include "cli/engine_run_doc.h"
 
 #include <cstdint>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "report/json_brief.h"
 #include "util/error.h"
+#include "util/json_int.h"
 #include "util/read_whole_file.h"
 
 namespace infertrace::cli {
@@ -13,11 +15,9 @@ namespace infertrace::cli {
 namespace {
 
 // A count or timestamp of the document: `engine run --json` writes these as integers. Anything
-// else is refused, a float above all: nlohmann converts one to int64_t with a plain cast, undefined
-// behaviour beyond the type's range (1e300 in a hand-edited file; UBSan in fuzz/fuzz_side_json.cpp).
+// else is refused, a float above all (util/json_int.h).
 int64_t whole(const nlohmann::json& v, const std::string& key, const std::string& path) {
-  if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
-    return v.get<int64_t>();
+  if (const std::optional<int64_t> x = json_int_exact(v)) return *x;
   throw InputError(path, -1, "engine run document: \"" + key + "\" must be a whole number, not " + json_brief(v));
 }
 

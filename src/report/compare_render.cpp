@@ -6,6 +6,7 @@
 #include "report/json_brief.h"
 #include "report/text_table.h"
 #include "util/error.h"
+#include "util/json_int.h"
 #include "util/units.h"
 
 namespace infertrace {
@@ -27,16 +28,11 @@ std::optional<double> optional_number(const json& o, const char* key, const std:
   return o[key].get<double>();
 }
 
-// A count or duration in ns, `v` a number: within int64_t's range (a plain cast of 1e300 to an
-// integer is undefined behaviour; UBSan in fuzz/fuzz_side_json.cpp), a float truncated toward zero
-// as the cast did.
+// A count or duration in ns, `v` a number: within int64_t's range, a float truncated toward zero
+// as the cast before json_int_truncating did (a saved analysis writes integers; a hand-edited one may not).
 int64_t whole(const json& v, const char* key, const std::string& file) {
-  if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
-    return v.get<int64_t>();
-  const double d = v.get<double>();
-  if (!(d >= -0x1p63 && d < 0x1p63))
-    throw InputError(file, -1, std::string("\"") + key + "\" is out of range: " + json_brief(v));
-  return static_cast<int64_t>(d);
+  if (const std::optional<int64_t> x = json_int_truncating(v)) return *x;
+  throw InputError(file, -1, std::string("\"") + key + "\" is out of range: " + json_brief(v));
 }
 
 // The same for a member that may be absent (0 then); it must be a number.
