@@ -23,6 +23,7 @@ namespace {
 #endif
 #endif
 
+#ifndef IT_ASAN  // (the only test below is skipped under ASan: its helpers would be unused)
 // The process's virtual size in bytes (/proc/self/statm's first field is in pages).
 long long virtual_bytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
@@ -54,6 +55,7 @@ void start_too_many_threads() {
   }
   _exit(1);
 }
+#endif
 
 }  // namespace
 
