@@ -235,6 +235,8 @@ constexpr const char* kPromptWords[] = {
 
 }  // namespace
 
+std::vector<std::string> chat_prompt_words() { return {std::begin(kPromptWords), std::end(kPromptWords)}; }
+
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index) {
   nlohmann::json b;
   if (!model.id.empty()) b["model"] = model.id;

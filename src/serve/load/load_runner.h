@@ -66,5 +66,8 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
 // A chat message holds text, never token ids: its prompt is prompt_tokens seeded common English
 // words (about a token each in the usual tokenizers; the server's count is what it reports).
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index);
+// The words a chat prompt (Endpoint::kChat) is drawn from, prompt_tokens of them joined by single
+// spaces: what bench serve -m sizes the servers' context for (serve_cli/chat_prompt_bound.h).
+std::vector<std::string> chat_prompt_words();
 
 }  // namespace infertrace::serve::load
