@@ -107,6 +107,13 @@ with tempfile.TemporaryDirectory() as tmp:
           "engine run --ctx 2^63-1 reaches the verb's own check: %d %r" % (r.returncode, r.stderr))
     r = run(*engine, "-n", "1", "--temp", "1e-310")
     check(r.returncode == 0, "engine run --temp 1e-310 (subnormal) is accepted: %d %r" % (r.returncode, r.stderr))
+    # --top-p 1e-50 is in (0, 1] as a double but 0.0f as the sampler's float: refused like 0, one line.
+    for tiny_p in ("1e-50", "0"):
+        r = run(*engine, "-n", "1", "--top-p", tiny_p)
+        check(r.returncode == 2 and "--top-p" in r.stderr and r.stderr.count("\n") == 1,
+              "engine run --top-p %s: one-line usage error, got %d %r" % (tiny_p, r.returncode, r.stderr))
+    r = run(*engine, "-n", "1", "--top-p", "1e-44")  # 1e-44 is a (subnormal) float above 0
+    check(r.returncode == 0, "engine run --top-p 1e-44 is accepted: %d %r" % (r.returncode, r.stderr))
     # float's range is checked by engine run itself (it reads --temp as a double, samples in float).
     r = run(*engine, "-n", "1", "--temp", "1e39")
     check(r.returncode == 2 and "--temp" in r.stderr and "1e+39" in r.stderr and r.stderr.count("\n") == 1,
