@@ -33,6 +33,10 @@ namespace {
 using serve::load::Profile;
 
 constexpr double kMaxStartTimeout = 86400;  // a day
+// With -m only: the servers started here size their KV caches by the tokens (--max-batch
+// sequences of prompt + output each), and a concurrency beyond this is a typo for them (their
+// --max-batch is at most 1024). A --url server is someone else's: its limits are its own, and a
+// thread that cannot be started is an Error from run_point.
 constexpr int64_t kMaxTokens = 1 << 20;
 constexpr int kMaxConcurrency = 4096;
 
@@ -178,9 +182,10 @@ void run(const Opts& o) {
     throw UsageError("--start-timeout must be > 0 and at most " + std::to_string(static_cast<int>(kMaxStartTimeout)) + " s");
   if (o.prefill_chunk && *o.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (o.model.empty() && o.prefill_chunk) throw UsageError("--prefill-chunk needs -m M.gguf (it is a server option)");
-  // Bounded: each request's prompt is built in memory, and their sum sizes the servers' KV caches.
-  if (o.prompt_tokens < 1 || o.output_tokens < 1 || o.prompt_tokens > kMaxTokens || o.output_tokens > kMaxTokens)
-    throw UsageError("--prompt-tokens and --output-tokens must be between 1 and " + std::to_string(kMaxTokens));
+  if (o.prompt_tokens < 1 || o.output_tokens < 1) throw UsageError("--prompt-tokens and --output-tokens must be >= 1");
+  // With -m bounded: their sum sizes the servers' KV caches.
+  if (!o.model.empty() && (o.prompt_tokens > kMaxTokens || o.output_tokens > kMaxTokens))
+    throw UsageError("--prompt-tokens and --output-tokens must be at most " + std::to_string(kMaxTokens) + " with -m");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
   if (o.requests < 0 || o.duration < 0 || o.warmup < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");
@@ -205,9 +210,10 @@ void run(const Opts& o) {
     if (o.concurrency.empty()) throw UsageError("--profile concurrent needs --concurrency LIST");
     for (int c : o.concurrency) {
       // Each in-flight request is a thread: 100000 aborted the bench ("terminate called") after
-      // its server had started.
-      if (c < 1 || c > kMaxConcurrency)
-        throw UsageError("--concurrency values must be between 1 and " + std::to_string(kMaxConcurrency));
+      // its server had started. Against --url, run_point says so as an Error instead.
+      if (c < 1) throw UsageError("--concurrency values must be >= 1");
+      if (!o.model.empty() && c > kMaxConcurrency)
+        throw UsageError("--concurrency values must be at most " + std::to_string(kMaxConcurrency) + " with -m");
       auto p = base;
       p.profile = Profile::kConcurrent;
       p.concurrency = c;

@@ -60,6 +60,8 @@ ModelInfo fetch_model_info(const Target& target, double timeout_s);
 void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& spec);
 
 // Runs the warmup and then the point; never throws for a failing request (errors are counted).
+// Throws Error when a request's thread cannot be started (one per request in flight), after the
+// started ones ended.
 PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec);
 
 // The JSON body of request number `index` (seeded: the same seed and index give the same prompt).
