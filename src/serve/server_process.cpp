@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -46,11 +47,42 @@ void forget(pid_t pid) {
   }
 }
 
+// The directory the handler removes (remove_dir_on_signal): written before g_dir_set is raised, so
+// the handler reads a complete path; never freed.
+char g_dir[4096];
+std::atomic<bool> g_dir_set{false};
+
+// rm -f DIR/* && rmdir DIR from a signal handler: the getdents64/unlinkat/rmdir system calls, no allocation,
+// no stdio, no opendir (which allocates).
+void remove_dir_now(const char* dir) {
+  const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  alignas(8) char buf[4096];
+  // Two passes: a directory read while its entries are removed may skip some (the log files are
+  // few; a second pass from the start finds any left).
+  for (int pass = 0; pass < 2; ++pass) {
+    lseek(fd, 0, SEEK_SET);
+    for (;;) {
+      const ssize_t n = getdents64(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (ssize_t at = 0; at < n;) {
+        const auto* e = reinterpret_cast<const struct dirent64*>(buf + at);
+        const char* name = e->d_name;
+        if (!(name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))) unlinkat(fd, name, 0);
+        at += e->d_reclen;
+      }
+    }
+  }
+  close(fd);
+  rmdir(dir);
+}
+
 void on_signal(int sig) {
   for (auto& slot : g_servers) {
     const pid_t pid = slot.load();
     if (pid > 0) kill(-pid, SIGTERM);
   }
+  if (g_dir_set.load()) remove_dir_now(g_dir);
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -64,6 +96,13 @@ void stop_servers_on_signal() {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+void remove_dir_on_signal(const std::string& dir) {
+  g_dir_set = false;
+  if (dir.empty() || dir.size() >= sizeof g_dir) return;  // too long to hold: left, as before
+  std::memcpy(g_dir, dir.c_str(), dir.size() + 1);
+  g_dir_set = true;
 }
 
 std::string file_tail(const std::string& path, size_t max_bytes) {
@@ -149,7 +188,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
   auto fail = [&](const std::string& why) {
     p.stop(1000);
     const std::string tail = file_tail(log_path);
-    throw Error("server " + argv[0] + " " + why + (tail.empty() ? "" : ":\n" + tail) + "\n(log: " + log_path + ")");
+    throw ServerError("server " + argv[0] + " " + why + (tail.empty() ? "" : ":\n" + tail) + "\n(log: " + log_path + ")");
   };
   for (;;) {
     const size_t at = out.find(kListening);
@@ -181,7 +220,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
         close(p.out_fd_);
         p.out_fd_ = -1;
         const std::string tail = file_tail(log_path);
-        throw Error("server " + argv[0] + " exited with status " + std::to_string(decode_status(st)) +
+        throw ServerError("server " + argv[0] + " exited with status " + std::to_string(decode_status(st)) +
                     " before listening" + (tail.empty() ? "" : ":\n" + tail) + "\n(log: " + log_path + ")");
       }
     }

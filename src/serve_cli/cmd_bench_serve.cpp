@@ -21,6 +21,7 @@
 #include "serve/load/load_report.h"
 #include "serve/load/load_runner.h"
 #include "serve/scheduler.h"
+#include "serve/server_process.h"
 #include "serve/topology.h"
 #include "serve/topology_run.h"
 #include "serve_cli/chat_prompt_bound.h"
@@ -138,11 +139,30 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.profile = o.profile;
   so.timeout_s = o.timeout;
   so.points = points;
+  // The servers' logs go to a fresh directory, removed on every way out (a thrown error, Ctrl-C,
+  // SIGTERM, SIGHUP) except a server that failed, whose error names its log there. (Before, it was
+  // removed only after a study that ran through: 438 of them had piled up in one /tmp.)
+  serve::stop_servers_on_signal();  // installed before the directory exists: no window without it
   std::string dir = (fs::temp_directory_path() / "infertrace-bench-serve-XXXXXX").string();
   if (!mkdtemp(dir.data())) throw Error("cannot create a directory for the servers' logs in " + fs::temp_directory_path().string());
+  struct LogDir {
+    std::string path;
+    bool keep = false;
+    ~LogDir() {
+      serve::remove_dir_on_signal("");
+      std::error_code ec;
+      if (!keep) std::filesystem::remove_all(path, ec);
+    }
+  } logs{dir};
+  serve::remove_dir_on_signal(dir);
   so.log_dir = dir;
-  const serve::TopologyStudy study = serve::run_topology_study(so);
-  fs::remove_all(dir, ec);  // kept when a server failed: the error names its log
+  serve::TopologyStudy study;
+  try {
+    study = serve::run_topology_study(so);
+  } catch (const serve::ServerError&) {
+    logs.keep = true;
+    throw;
+  }
   const auto j = serve::study_json(study);
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   if (o.json)
