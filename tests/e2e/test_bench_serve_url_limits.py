@@ -69,8 +69,12 @@ limited = subprocess.run(["sh", "-c", 'ulimit -s 65536 && ulimit -v 2097152 && e
                           "--prompt-tokens", "2", "--output-tokens", "1"],
                          capture_output=True, text=True, errors="replace", timeout=300)
 lines = limited.stderr.strip().splitlines()
-check(limited.returncode == 1 and len(lines) == 1 and "cannot start request thread" in lines[0],
-      f"a thread that cannot start: exit 1, one line: {limited.returncode} {limited.stderr[-600:]!r}")
+if "AddressSanitizer" in limited.stderr and "ulimit -v" in limited.stderr:
+    # An ASan build reserves terabytes of shadow memory at start: it cannot run under ulimit -v.
+    print("note: sanitizer build, the thread-limit case is not checked")
+else:
+    check(limited.returncode == 1 and len(lines) == 1 and "cannot start request thread" in lines[0],
+          f"a thread that cannot start: exit 1, one line: {limited.returncode} {limited.stderr[-600:]!r}")
 srv.shutdown()
 
 if failures:
