@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <dirent.h>
 #include <sys/prctl.h>
 #include <signal.h>
@@ -152,7 +153,15 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
   for (auto& a : copy) args.push_back(a.data());
   args.push_back(nullptr);
   const pid_t parent = getpid();
+  // Until the child has the default dispositions, it must not run the bench's handlers (they would
+  // remove the log directory, see remove_dir_on_signal, when stop() SIGTERMs a child that has not
+  // exec'd yet): the signals are blocked across fork and the child unblocks them after resetting.
+  sigset_t stop_signals, old_mask;
+  sigemptyset(&stop_signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
   const pid_t pid = fork();
+  if (pid != 0) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) {
     close(log_fd);
     close(pipefd[0]);
@@ -163,9 +172,11 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // the bench killed outright: the server goes too
     if (getppid() != parent) _exit(1);  // it died before prctl took effect
-    // The bench's interrupt handlers must not be inherited as ignored dispositions.
+    // The bench's interrupt handlers must not be inherited as ignored dispositions, nor run here.
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     dup2(pipefd[1], STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);
