@@ -1,18 +1,19 @@
 // Clean-up of CUPTI rings left by killed recorders (record/cupti_ring_cleanup.h), on fake ring
-// files in a temporary directory: which names, owners and PIDs are removed, and the PID-reuse rule
-// (a live process that started after the ring was created is not its recorder).
+// files in a temporary directory: which names, owners and file types are removed, and the lock rule
+// (a ring is kept exactly while some process holds a flock on it, whatever the PID in its name).
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <thread>
 
+#include "record/cupti_ring.h"
 #include "record/cupti_ring_cleanup.h"
 
 namespace infertrace::cupti {
@@ -27,12 +28,6 @@ int dead_pid() {
   int status = 0;
   ::waitpid(p, &status, 0);
   return p;
-}
-
-double now_s() {
-  struct timespec t {};
-  ::clock_gettime(CLOCK_REALTIME, &t);
-  return static_cast<double>(t.tv_sec) + t.tv_nsec * 1e-9;
 }
 
 struct TempDir {
@@ -60,71 +55,95 @@ TEST(CuptiRingCleanup, NamePattern) {
     EXPECT_EQ(ring_owner_pid(other), -1) << other;
 }
 
-TEST(CuptiRingCleanup, OwnerGoneRule) {
-  EXPECT_TRUE(ring_owner_gone(dead_pid(), now_s()));
-  // This process started before a ring created now: it may be its recorder.
-  EXPECT_FALSE(ring_owner_gone(::getpid(), now_s()));
-  // A ring created an hour ago, before this process started: the PID is reused, the ring is stale.
-  EXPECT_TRUE(ring_owner_gone(::getpid(), now_s() - 3600));
-  // PID 1 started at boot, before any ring: never taken for gone.
-  EXPECT_FALSE(ring_owner_gone(1, now_s()));
+// A child process holding a shared flock() on `file`, as a recorder holds its ring; it keeps the
+// lock until killed. The parent returns once the lock is taken.
+pid_t lock_holder(const fs::path& file) {
+  int ready[2];
+  if (::pipe(ready) != 0) return -1;
+  const pid_t p = ::fork();
+  if (p == 0) {
+    const int fd = ::open(file.c_str(), O_RDONLY);
+    const char ok = fd >= 0 && ::flock(fd, LOCK_SH) == 0 ? 'y' : 'n';
+    (void)!::write(ready[1], &ok, 1);
+    for (;;) ::pause();
+  }
+  char ok = 'n';
+  (void)!::read(ready[0], &ok, 1);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  return ok == 'y' ? p : -1;
 }
 
-TEST(CuptiRingCleanup, RemovesOnlyStaleRingsOfTheUser) {
+void end(pid_t p) {
+  ::kill(p, SIGKILL);
+  ::waitpid(p, nullptr, 0);
+}
+
+TEST(CuptiRingCleanup, RemovesOnlyUnlockedRingsOfTheUser) {
   TempDir d;
   const std::string dead = std::to_string(dead_pid()), self = std::to_string(::getpid());
   d.file("infertrace-cupti-" + dead + "-0", 5000);  // stale: removed
   d.file("infertrace-cupti-" + dead + "-3", 0);     // stale, empty: removed too
-  d.file("infertrace-cupti-" + self + "-0", 100);   // its recorder runs: kept
+  d.file("infertrace-cupti-" + self + "-0", 100);   // no lock: stale although the PID lives
+  d.file("infertrace-cupti-" + dead + "-4", 100);   // locked by a live recorder: kept, PID or not
   d.file("infertrace-cupti-" + dead + "-0.bak", 10);  // not our name: kept
   d.file("other-" + dead + "-0", 10);                 // kept
   fs::create_directory(d.path / ("infertrace-cupti-" + dead + "-1"));  // not a file: kept
   fs::create_symlink(d.path / ("other-" + dead + "-0"), d.path / ("infertrace-cupti-" + dead + "-2"));  // a link: kept
+  ASSERT_EQ(::mkfifo((d.path / ("infertrace-cupti-" + dead + "-5")).c_str(), 0600), 0);  // a FIFO: kept, no hang
+  const pid_t holder = lock_holder(d.path / ("infertrace-cupti-" + dead + "-4"));
+  ASSERT_GT(holder, 0);
 
-  // Another user's rings are not ours, whatever their PID.
+  // Another user's rings are not ours, lock or not.
   EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid() + 1).empty());
   EXPECT_TRUE(fs::exists(d.path / ("infertrace-cupti-" + dead + "-0")));
 
   const auto removed = remove_stale_cupti_rings(d.path.string(), ::getuid());
   std::set<std::string> names;
   for (const auto& r : removed) {
-    names.insert(fs::path(r.path).filename().string());
+    const std::string name = fs::path(r.path).filename().string();
+    names.insert(name);
     EXPECT_EQ(fs::path(r.path).parent_path(), d.path);
-    EXPECT_EQ(std::to_string(r.pid), dead);
-    EXPECT_EQ(r.bytes, fs::path(r.path).filename().string().back() == '0' ? 5000u : 0u);
+    EXPECT_EQ(std::to_string(r.pid), name == "infertrace-cupti-" + self + "-0" ? self : dead);
+    EXPECT_EQ(r.bytes, name.back() == '0' ? (r.pid == ::getpid() ? 100u : 5000u) : 0u) << name;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"infertrace-cupti-" + dead + "-0", "infertrace-cupti-" + dead + "-3"}));
+  EXPECT_EQ(names, (std::set<std::string>{"infertrace-cupti-" + dead + "-0", "infertrace-cupti-" + dead + "-3",
+                                          "infertrace-cupti-" + self + "-0"}));
   std::set<std::string> left;
   for (const auto& e : fs::directory_iterator(d.path)) left.insert(e.path().filename().string());
-  EXPECT_EQ(left, (std::set<std::string>{"infertrace-cupti-" + self + "-0", "infertrace-cupti-" + dead + "-0.bak",
+  EXPECT_EQ(left, (std::set<std::string>{"infertrace-cupti-" + dead + "-4", "infertrace-cupti-" + dead + "-0.bak",
                                          "other-" + dead + "-0", "infertrace-cupti-" + dead + "-1",
-                                         "infertrace-cupti-" + dead + "-2"}));
-  // A second pass finds nothing more.
+                                         "infertrace-cupti-" + dead + "-2", "infertrace-cupti-" + dead + "-5"}));
+  // A second pass finds nothing more while the holder lives; once it is gone, its ring goes.
   EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid()).empty());
+  end(holder);
+  const auto after = remove_stale_cupti_rings(d.path.string(), ::getuid());
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(fs::path(after[0].path).filename().string(), "infertrace-cupti-" + dead + "-4");
 }
 
-// The reuse rule on real file times: a ring named after a live process that started more than the
-// rule's 2 s of slack after the ring was created is removed.
-TEST(CuptiRingCleanup, LiveProcessStartedAfterTheRingIsNotItsRecorder) {
+// A ring made by cupti::Ring::create is locked for the Ring's life, also when the PID in its name
+// is dead (as seen from another PID namespace), and is stale once the Ring is destroyed without
+// removing the file (what a killed recorder leaves).
+TEST(CuptiRingCleanup, RingCreateHoldsTheLockForItsLife) {
   TempDir d;
-  d.file("placeholder", 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2300));
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::pause();  // alive until killed
-    ::_exit(0);
+  const std::string name = "infertrace-cupti-" + std::to_string(dead_pid()) + "-0";
+  {
+    Ring r = Ring::create((d.path / name).string(), 64);
+    ASSERT_TRUE(r.valid());
+    Ring moved = std::move(r);  // the lock moves with it
+    EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid()).empty());
+    // A producer maps it without needing the lock.
+    std::string why;
+    Ring producer = Ring::attach((d.path / name).string(), &why);
+    EXPECT_TRUE(producer.valid()) << why;
+    EXPECT_TRUE(producer.push(1, "x", 1));
+    EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid()).empty());
   }
-  // The ring "of" the child was created before it started (the placeholder's birth): rename keeps it.
-  const std::string name = "infertrace-cupti-" + std::to_string(child) + "-0";
-  fs::rename(d.path / "placeholder", d.path / name);
-  d.file("infertrace-cupti-" + std::to_string(child) + "-1", 0);  // created now, after the child: kept
   const auto removed = remove_stale_cupti_rings(d.path.string(), ::getuid());
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
   ASSERT_EQ(removed.size(), 1u);
-  EXPECT_EQ(fs::path(removed[0].path).filename().string(), name);
-  EXPECT_TRUE(fs::exists(d.path / ("infertrace-cupti-" + std::to_string(child) + "-1")));
+  EXPECT_EQ(removed[0].bytes, ring_segment_bytes(64));
+  EXPECT_FALSE(fs::exists(d.path / name));
 }
 
 }  // namespace

@@ -45,7 +45,11 @@ void check_run_values(const RunArgs& a) {
   if (!(a.temperature >= 0 && a.temperature <= std::numeric_limits<float>::max()))
     throw UsageError("--temp must be a finite number >= 0 (0: greedy) and at most 3.4e38, got " + shortest(a.temperature));
   if (a.sampling.top_k < 0) throw UsageError("--top-k must be >= 0 (0: off)");
-  if (!(a.top_p > 0 && a.top_p <= 1)) throw UsageError("--top-p must be in (0, 1], got " + shortest(a.top_p));
+  // The sampler gets a float: a positive double below float's smallest (1e-50) became 0.0f, the
+  // value refused here. (--temp needs no such look: one that becomes 0.0f is greedy, which is what
+  // a temperature that small samples anyway.)
+  if (!(a.top_p > 0 && a.top_p <= 1 && static_cast<float>(a.top_p) > 0))
+    throw UsageError("--top-p must be in (0, 1] and not 0 as a float (about 1e-45 or more), got " + shortest(a.top_p));
 }
 
 // The defaults of --temp and --top-p are the sampler's.

@@ -48,16 +48,20 @@ inline std::string out_of_range(const std::string& value) { return "out of range
 
 // No description on these validators: the help's "UINT", "INT", "FLOAT" stay as they were.
 
-// Unsigned integers: no sign, and at most 2^64-1. The error reads "--seed: must not be negative
+// Unsigned integers: no minus sign (but on zero: -0 is 0), and at most 2^64-1. The error reads "--seed: must not be negative
 // (got -1)" or "--seed: out of range (got 99999999999999999999)".
 inline CLI::Option* check_unsigned(CLI::Option* opt) {
   opt->check(CLI::Validator(
       [](std::string& value) -> std::string {
         using namespace numeric_detail;
-        if (starts_negative(value)) return "must not be negative (got " + value + ")";
         bool range = false;
-        if (whole_number(value, [](const char* s, char** e) { return std::strtoull(s, e, 0); }, &range) && range)
-          return out_of_range(value);
+        unsigned long long v = 0;
+        const bool whole =
+            whole_number(value, [&v](const char* s, char** e) { return v = std::strtoull(s, e, 0); }, &range);
+        // "-0" (also "-00", "-0x0") is 0, which strtoull gives for it: a negative zero is no
+        // negative number, so it is taken as the 0 it is.
+        if (starts_negative(value) && !(whole && !range && v == 0)) return "must not be negative (got " + value + ")";
+        if (whole && range) return out_of_range(value);
         return {};
       },
       ""));

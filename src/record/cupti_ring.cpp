@@ -1,6 +1,7 @@
 #include "record/cupti_ring.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,13 +33,15 @@ size_t ring_segment_bytes(uint64_t capacity) {
 
 Ring::~Ring() { unmap(); }
 
-Ring::Ring(Ring&& o) noexcept : h_(o.h_), bytes_(o.bytes_) { o.h_ = nullptr, o.bytes_ = 0; }
+Ring::Ring(Ring&& o) noexcept : h_(o.h_), bytes_(o.bytes_), lock_fd_(o.lock_fd_) {
+  o.h_ = nullptr, o.bytes_ = 0, o.lock_fd_ = -1;
+}
 
 Ring& Ring::operator=(Ring&& o) noexcept {
   if (this != &o) {
     unmap();
-    h_ = o.h_, bytes_ = o.bytes_;
-    o.h_ = nullptr, o.bytes_ = 0;
+    h_ = o.h_, bytes_ = o.bytes_, lock_fd_ = o.lock_fd_;
+    o.h_ = nullptr, o.bytes_ = 0, o.lock_fd_ = -1;
   }
   return *this;
 }
@@ -47,6 +50,8 @@ void Ring::unmap() {
   if (h_) ::munmap(h_, bytes_);
   h_ = nullptr;
   bytes_ = 0;
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock: the ring may now be cleaned up
+  lock_fd_ = -1;
 }
 
 std::atomic<uint64_t>* Ring::seq() const {
@@ -62,14 +67,16 @@ uint32_t Ring::max_payload() const {
   return h_ ? static_cast<uint32_t>(h_->capacity / 4 * kSlotBytes - kRecordHeaderBytes) : 0;
 }
 
-static void init_segment(int fd, uint64_t capacity, const std::string& what, RingHeader** out, size_t* bytes) {
+// Sizes and maps `fd` and writes the header; closes `fd` unless `keep_fd` (on failure always).
+static void init_segment(int fd, uint64_t capacity, const std::string& what, RingHeader** out, size_t* bytes,
+                         bool keep_fd = false) {
   const size_t n = ring_segment_bytes(capacity);
   if (::ftruncate(fd, static_cast<off_t>(n)) != 0) {
     ::close(fd);
     fail(what + ": cannot size the ring");
   }
   void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
+  if (!keep_fd || p == MAP_FAILED) ::close(fd);
   if (p == MAP_FAILED) fail(what + ": cannot map the ring");
   auto* h = new (p) RingHeader{};
   std::memcpy(h->magic, kRingMagic, 8);
@@ -83,12 +90,35 @@ static void init_segment(int fd, uint64_t capacity, const std::string& what, Rin
   *bytes = n;
 }
 
+// The file is locked (LOCK_SH) right after its creation, and kept open (O_CLOEXEC: a command we
+// exec does not inherit it; a forked child shares the lock, which is harmless) for the Ring's life.
+// Between open() and flock() a concurrent clean-up may find the file unlocked and unlink it; the
+// name then no longer refers to our file, which the look after the lock catches: we create again.
 Ring Ring::create(const std::string& path, uint64_t capacity) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) fail(path + ": cannot create the CUPTI ring");
-  Ring r;
-  init_segment(fd, round_capacity(capacity), path, &r.h_, &r.bytes_);
-  return r;
+  for (int attempt = 0;; ++attempt) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) fail(path + ": cannot create the CUPTI ring");
+    if (::flock(fd, LOCK_SH) != 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(path.c_str());
+      errno = err;
+      fail(path + ": cannot lock the CUPTI ring");
+    }
+    struct stat ours {}, named {};
+    if (::fstat(fd, &ours) == 0 && ::stat(path.c_str(), &named) == 0 && ours.st_dev == named.st_dev &&
+        ours.st_ino == named.st_ino) {
+      Ring r;
+      init_segment(fd, round_capacity(capacity), path, &r.h_, &r.bytes_, /*keep_fd=*/true);
+      r.lock_fd_ = fd;
+      return r;
+    }
+    ::close(fd);  // removed under us before the lock (see above)
+    if (attempt == 3) {
+      errno = EAGAIN;
+      fail(path + ": the CUPTI ring was removed as it was created, 4 times");
+    }
+  }
 }
 
 Ring Ring::create_anonymous(uint64_t capacity) {

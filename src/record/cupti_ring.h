@@ -64,6 +64,9 @@ class Ring {
 
   // Creates the segment as a new file at `path` (e.g. /dev/shm/...; must not exist), `capacity`
   // rounded up to a power of two (at least 64 slots). Throws std::runtime_error naming the path.
+  // The Ring keeps the file open with a shared flock() until it is destroyed: that lock, not the
+  // PID in the name, tells remove_stale_cupti_rings() the ring is in use (record/cupti_ring_cleanup.cpp).
+  // Producers (attach) neither take nor need it.
   static Ring create(const std::string& path, uint64_t capacity);
   // Creates an anonymous segment (memfd); the mapping is shared with children forked afterwards.
   static Ring create_anonymous(uint64_t capacity);
@@ -98,6 +101,7 @@ class Ring {
 
   RingHeader* h_ = nullptr;
   size_t bytes_ = 0;
+  int lock_fd_ = -1;     // create(): the ring file, holding LOCK_SH while the ring is in use
   std::string scratch_;  // consumer: a record that wraps around the end is copied here
 };
 

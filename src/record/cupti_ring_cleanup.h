@@ -13,7 +13,7 @@ namespace infertrace::cupti {
 
 struct RemovedRing {
   std::string path;
-  int pid = 0;         // the recorder that created it
+  int pid = 0;         // the recorder that created it (the PID in the name, in its namespace)
   uint64_t bytes = 0;  // the file's size
 };
 
@@ -21,14 +21,9 @@ struct RemovedRing {
 // them: no sign, no leading zero; nothing else), or -1 for any other name.
 int ring_owner_pid(const std::string& file_name);
 
-// Whether the recorder that created a ring at wall-clock time `created_s` (seconds since the
-// epoch, the file's birth) no longer runs as `pid`: no such process, or one that started after the
-// ring was created and so reuses the number. Any doubt answers false (the ring is kept).
-bool ring_owner_gone(int pid, double created_s);
-
 // Removes from `dir` (/dev/shm) every ring whose recorder no longer runs: a regular file (not a
-// link) with the exact name pattern above, owned by `uid` (the user rings are given to), whose PID
-// is gone (ring_owner_gone(); the .cpp explains the rule).
+// link) with the exact name pattern above, owned by `uid` (the user rings are given to), that no
+// recorder holds locked (the lock cupti::Ring::create takes; the .cpp explains the rule).
 // Returns what was removed; a file that cannot be inspected or removed is left as it is.
 std::vector<RemovedRing> remove_stale_cupti_rings(const std::string& dir, uid_t uid);
 

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -46,11 +48,42 @@ void forget(pid_t pid) {
   }
 }
 
+// The directory the handler removes (remove_dir_on_signal): written before g_dir_set is raised, so
+// the handler reads a complete path; never freed.
+char g_dir[4096];
+std::atomic<bool> g_dir_set{false};
+
+// rm -f DIR/* && rmdir DIR from a signal handler: the getdents64/unlinkat/rmdir system calls, no allocation,
+// no stdio, no opendir (which allocates).
+void remove_dir_now(const char* dir) {
+  const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  alignas(8) char buf[4096];
+  // Two passes: a directory read while its entries are removed may skip some (the log files are
+  // few; a second pass from the start finds any left).
+  for (int pass = 0; pass < 2; ++pass) {
+    lseek(fd, 0, SEEK_SET);
+    for (;;) {
+      const ssize_t n = getdents64(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (ssize_t at = 0; at < n;) {
+        const auto* e = reinterpret_cast<const struct dirent64*>(buf + at);
+        const char* name = e->d_name;
+        if (!(name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))) unlinkat(fd, name, 0);
+        at += e->d_reclen;
+      }
+    }
+  }
+  close(fd);
+  rmdir(dir);
+}
+
 void on_signal(int sig) {
   for (auto& slot : g_servers) {
     const pid_t pid = slot.load();
     if (pid > 0) kill(-pid, SIGTERM);
   }
+  if (g_dir_set.load()) remove_dir_now(g_dir);
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -64,6 +97,13 @@ void stop_servers_on_signal() {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+void remove_dir_on_signal(const std::string& dir) {
+  g_dir_set = false;
+  if (dir.empty() || dir.size() >= sizeof g_dir) return;  // too long to hold: left, as before
+  std::memcpy(g_dir, dir.c_str(), dir.size() + 1);
+  g_dir_set = true;
 }
 
 std::string file_tail(const std::string& path, size_t max_bytes) {
@@ -113,7 +153,15 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
   for (auto& a : copy) args.push_back(a.data());
   args.push_back(nullptr);
   const pid_t parent = getpid();
+  // Until the child has the default dispositions, it must not run the bench's handlers (they would
+  // remove the log directory, see remove_dir_on_signal, when stop() SIGTERMs a child that has not
+  // exec'd yet): the signals are blocked across fork and the child unblocks them after resetting.
+  sigset_t stop_signals, old_mask;
+  sigemptyset(&stop_signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
   const pid_t pid = fork();
+  if (pid != 0) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) {
     close(log_fd);
     close(pipefd[0]);
@@ -124,9 +172,11 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // the bench killed outright: the server goes too
     if (getppid() != parent) _exit(1);  // it died before prctl took effect
-    // The bench's interrupt handlers must not be inherited as ignored dispositions.
+    // The bench's interrupt handlers must not be inherited as ignored dispositions, nor run here.
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     dup2(pipefd[1], STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);
@@ -149,7 +199,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
   auto fail = [&](const std::string& why) {
     p.stop(1000);
     const std::string tail = file_tail(log_path);
-    throw Error("server " + argv[0] + " " + why + (tail.empty() ? "" : ":\n" + tail) + "\n(log: " + log_path + ")");
+    throw ServerError("server " + argv[0] + " " + why + (tail.empty() ? "" : ":\n" + tail) + "\n(log: " + log_path + ")");
   };
   for (;;) {
     const size_t at = out.find(kListening);
@@ -181,7 +231,7 @@ ServerProcess ServerProcess::start(const std::vector<std::string>& argv, const s
         close(p.out_fd_);
         p.out_fd_ = -1;
         const std::string tail = file_tail(log_path);
-        throw Error("server " + argv[0] + " exited with status " + std::to_string(decode_status(st)) +
+        throw ServerError("server " + argv[0] + " exited with status " + std::to_string(decode_status(st)) +
                     " before listening" + (tail.empty() ? "" : ":\n" + tail) + "\n(log: " + log_path + ")");
       }
     }

@@ -9,7 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "util/error.h"
+
 namespace infertrace::serve {
+
+// A server that exited, timed out or misbehaved while starting: the message names its log, which
+// the caller therefore keeps (bench serve removes its log directory on every other path).
+class ServerError : public Error {
+ public:
+  using Error::Error;
+};
 
 class ServerProcess {
  public:
@@ -21,7 +30,7 @@ class ServerProcess {
   ~ServerProcess();  // stop()
 
   // Starts argv (argv[0] an executable path) and waits up to `timeout_ms` for the line
-  // "infertrace serve: listening on http://HOST:PORT". Throws Error when it exits first, times out,
+  // "infertrace serve: listening on http://HOST:PORT". Throws ServerError when it exits first, times out,
   // or `cancelled()` turns true (Ctrl-C), quoting the end of the log.
   static ServerProcess start(const std::vector<std::string>& argv, const std::string& log_path, int timeout_ms,
                              const std::function<bool()>& cancelled = {});
@@ -43,6 +52,11 @@ class ServerProcess {
 // the signal as before, so an interrupted `bench serve` leaves no server behind. (A SIGKILLed
 // bench cannot run a handler: the servers get SIGTERM from PR_SET_PDEATHSIG instead.)
 void stop_servers_on_signal();
+
+// Makes those handlers also remove the directory `dir` and the files in it (the servers' logs)
+// before dying, with async-signal-safe calls only; "" stops that. Subdirectories are not expected
+// and are left (the rmdir then fails, harmlessly).
+void remove_dir_on_signal(const std::string& dir);
 
 // The last `max_bytes` of a file, for error messages.
 std::string file_tail(const std::string& path, size_t max_bytes = 2000);

@@ -21,8 +21,10 @@
 #include "serve/load/load_report.h"
 #include "serve/load/load_runner.h"
 #include "serve/scheduler.h"
+#include "serve/server_process.h"
 #include "serve/topology.h"
 #include "serve/topology_run.h"
+#include "serve_cli/chat_prompt_bound.h"
 #include "serve_cli/serve_registry.h"
 #include "util/error.h"
 
@@ -32,6 +34,10 @@ namespace {
 using serve::load::Profile;
 
 constexpr double kMaxStartTimeout = 86400;  // a day
+// With -m only: the servers started here size their KV caches by the tokens (--max-batch
+// sequences of prompt + output each), and a concurrency beyond this is a typo for them (their
+// --max-batch is at most 1024). A --url server is someone else's: its limits are its own, and a
+// thread that cannot be started is an Error from run_point.
 constexpr int64_t kMaxTokens = 1 << 20;
 constexpr int kMaxConcurrency = 4096;
 
@@ -68,24 +74,56 @@ void write_file(const std::string& path, const std::string& text) {
 // log directory is made, when this throws): the model is a GGUF file whose metadata reads, every
 // topology can be planned on this process's CPUs, and the context fits both the model's training
 // context (the servers refuse more) and every request (a smaller --ctx would have each request
-// refused while the bench "succeeded").
-void check_study(const Opts& o) {
+// refused while the bench "succeeded"). Returns the context every request needs: the prompt (for
+// chat, as the servers render and encode it: serve_cli/chat_prompt_bound.h) plus the output.
+int64_t check_study(const Opts& o) {
   if (!std::filesystem::is_regular_file(o.model)) throw Error(o.model + ": no such model file");
-  const engine::ModelConfig config = engine::ModelConfig::from_gguf(gguf::File::open(o.model));  // InputError
+  const gguf::File file = gguf::File::open(o.model);  // InputError
+  const engine::ModelConfig config = engine::ModelConfig::from_gguf(file);
   const std::vector<int> cpus = serve::allowed_cpus();
   for (const auto& name : o.topologies) serve::plan_topology(name, cpus, engine::numa_node_of_cpu);  // UsageError
-  const int64_t need = o.prompt_tokens + o.output_tokens;  // each at most kMaxTokens: no overflow
+  int64_t prompt = o.prompt_tokens;  // completions: exactly that many token ids
+  std::string what = "--prompt-tokens + --output-tokens";
+  if (o.endpoint == "chat") {
+    const ChatPromptBound chat = chat_prompt_bound(file, o.prompt_tokens);
+    if (!chat.refusal.empty())
+      throw UsageError("--endpoint chat: the servers would refuse every chat request: " + chat.refusal);
+    prompt = chat.tokens;
+    what = "a chat prompt of --prompt-tokens words (" + std::to_string(prompt) +
+           " tokens with the chat template) + --output-tokens";
+  }
+  const int64_t need = prompt + o.output_tokens;  // at most a few tokens per word: no overflow
   if (o.ctx > 0 && need > o.ctx)
-    throw UsageError("--prompt-tokens + --output-tokens (" + std::to_string(need) + ") exceed --ctx " +
-                     std::to_string(o.ctx) + ": every request would be refused");
+    throw UsageError(what + " (" + std::to_string(need) + ") exceed --ctx " + std::to_string(o.ctx) +
+                     ": every request would be refused");
   const int64_t kv = o.ctx > 0 ? o.ctx : need;
   if (config.n_ctx_train > 0 && kv > config.n_ctx_train)
-    throw UsageError((o.ctx > 0 ? "--ctx " : "--prompt-tokens + --output-tokens = ") + std::to_string(kv) +
+    throw UsageError((o.ctx > 0 ? "--ctx" : what + " =") + " " + std::to_string(kv) +
                      " exceeds the model's training context of " + std::to_string(config.n_ctx_train) +
                      " (the servers would refuse it)");
+  return kv;
 }
 
-void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points) {
+// `kv`: the servers' --ctx (check_study's answer).
+// A point where no request completed measured nothing (every request refused, timed out or cut
+// off): the bench failed, even though the table and JSON were written. Says so on stderr, one line
+// per such point with its first error, and makes the exit status 1.
+void fail_on_empty_points(const serve::load::BenchRun& run, const std::string& where) {
+  for (const auto& p : run.points) {
+    if (p.metrics.completed > 0) continue;
+    const auto& m = p.metrics;
+    std::string why = m.sent == 0 ? "no request was sent" : std::to_string(m.sent) + " sent";
+    if (m.failed > 0) why += ", " + std::to_string(m.failed) + " failed";
+    if (m.incomplete > 0) why += ", " + std::to_string(m.incomplete) + " still in flight when the --duration window closed";
+    if (!m.error_examples.empty())
+      why += ", e.g. " + m.error_examples.begin()->first + ": " + m.error_examples.begin()->second;
+    std::cerr << "infertrace bench serve: error: " << where << "the point at load "
+              << serve::point_load(p.spec) << " completed no request (" << why << ")\n";
+    set_exit_code(1);
+  }
+}
+
+void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points, int64_t kv) {
   namespace fs = std::filesystem;
   serve::TopologyStudyOptions so;
   std::error_code ec;
@@ -94,24 +132,44 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.model = fs::absolute(o.model).string();
   so.topologies = o.topologies.empty() ? std::vector<std::string>{"sn"} : o.topologies;
   so.max_batch = o.max_batch;
-  so.ctx = o.ctx;
+  so.ctx = kv;
   // Always passed, so the JSON's server_args say which chunk the servers ran with.
   so.prefill_chunk = o.prefill_chunk.value_or(serve::SchedulerOptions::kDefaultPrefillChunk);
   so.start_timeout_s = o.start_timeout;
   so.profile = o.profile;
   so.timeout_s = o.timeout;
   so.points = points;
+  // The servers' logs go to a fresh directory, removed on every way out (a thrown error, Ctrl-C,
+  // SIGTERM, SIGHUP) except a server that failed, whose error names its log there. (Before, it was
+  // removed only after a study that ran through: 438 of them had piled up in one /tmp.)
+  serve::stop_servers_on_signal();  // installed before the directory exists: no window without it
   std::string dir = (fs::temp_directory_path() / "infertrace-bench-serve-XXXXXX").string();
   if (!mkdtemp(dir.data())) throw Error("cannot create a directory for the servers' logs in " + fs::temp_directory_path().string());
+  struct LogDir {
+    std::string path;
+    bool keep = false;
+    ~LogDir() {
+      serve::remove_dir_on_signal("");
+      std::error_code ec;
+      if (!keep) std::filesystem::remove_all(path, ec);
+    }
+  } logs{dir};
+  serve::remove_dir_on_signal(dir);
   so.log_dir = dir;
-  const serve::TopologyStudy study = serve::run_topology_study(so);
-  fs::remove_all(dir, ec);  // kept when a server failed: the error names its log
+  serve::TopologyStudy study;
+  try {
+    study = serve::run_topology_study(so);
+  } catch (const serve::ServerError&) {
+    logs.keep = true;
+    throw;
+  }
   const auto j = serve::study_json(study);
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   if (o.json)
     std::cout << j.dump(2) << "\n";
   else
     std::cout << serve::render_study_text(study);
+  for (const auto& r : study.runs) fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
 }
 
 void run(const Opts& o) {
@@ -144,9 +202,10 @@ void run(const Opts& o) {
     throw UsageError("--start-timeout must be > 0 and at most " + std::to_string(static_cast<int>(kMaxStartTimeout)) + " s");
   if (o.prefill_chunk && *o.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (o.model.empty() && o.prefill_chunk) throw UsageError("--prefill-chunk needs -m M.gguf (it is a server option)");
-  // Bounded: each request's prompt is built in memory, and their sum sizes the servers' KV caches.
-  if (o.prompt_tokens < 1 || o.output_tokens < 1 || o.prompt_tokens > kMaxTokens || o.output_tokens > kMaxTokens)
-    throw UsageError("--prompt-tokens and --output-tokens must be between 1 and " + std::to_string(kMaxTokens));
+  if (o.prompt_tokens < 1 || o.output_tokens < 1) throw UsageError("--prompt-tokens and --output-tokens must be >= 1");
+  // With -m bounded: their sum sizes the servers' KV caches.
+  if (!o.model.empty() && (o.prompt_tokens > kMaxTokens || o.output_tokens > kMaxTokens))
+    throw UsageError("--prompt-tokens and --output-tokens must be at most " + std::to_string(kMaxTokens) + " with -m");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
   if (o.requests < 0 || o.duration < 0 || o.warmup < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");
@@ -171,9 +230,10 @@ void run(const Opts& o) {
     if (o.concurrency.empty()) throw UsageError("--profile concurrent needs --concurrency LIST");
     for (int c : o.concurrency) {
       // Each in-flight request is a thread: 100000 aborted the bench ("terminate called") after
-      // its server had started.
-      if (c < 1 || c > kMaxConcurrency)
-        throw UsageError("--concurrency values must be between 1 and " + std::to_string(kMaxConcurrency));
+      // its server had started. Against --url, run_point says so as an Error instead.
+      if (c < 1) throw UsageError("--concurrency values must be >= 1");
+      if (!o.model.empty() && c > kMaxConcurrency)
+        throw UsageError("--concurrency values must be at most " + std::to_string(kMaxConcurrency) + " with -m");
       auto p = base;
       p.profile = Profile::kConcurrent;
       p.concurrency = c;
@@ -191,8 +251,7 @@ void run(const Opts& o) {
   }
 
   if (!o.model.empty()) {
-    check_study(o);
-    run_topologies(o, points);
+    run_topologies(o, points, check_study(o));
     return;
   }
   serve::load::BenchRun br;
@@ -207,6 +266,7 @@ void run(const Opts& o) {
     std::cout << j.dump(2) << "\n";
   else
     std::cout << serve::load::render_text(br);
+  fail_on_empty_points(br, "");
 }
 
 const BenchVerbRegistrar reg(10, [](CLI::App& bench) {

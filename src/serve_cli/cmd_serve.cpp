@@ -23,6 +23,7 @@
 #include "serve/http_server.h"
 #include "serve/listen_address.h"
 #include "serve/scheduler.h"
+#include "serve_cli/chat_setup.h"
 #include "serve_cli/serve_registry.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
@@ -70,28 +71,6 @@ int64_t serve_context(int64_t requested, int64_t n_ctx_train) {
   return n_ctx_train > 0 ? std::min<int64_t>(n_ctx_train, 4096) : 4096;
 }
 
-// The model's chat template, recognised once at start (serve/chat_template.h).
-serve::ChatSetup chat_setup(const gguf::File& file, const engine::Tokenizer& tok) {
-  serve::ChatSetup chat;
-  // A template that is not a string makes chat refused, not the server fail: /v1/completions
-  // does not need it.
-  const gguf::Value* t = file.find("tokenizer.chat_template");
-  if (t && t->type != gguf::ValueType::STRING)
-    chat.refusal = std::string("the model's tokenizer.chat_template is ") + gguf::value_type_name(t->type) +
-                   ", not a string";
-  else
-    chat.tmpl = serve::ChatTemplate::detect(t ? t->as_string() : std::string_view(), &chat.refusal);
-  // A template writes bos_token first; a tokenizer that adds BOS itself already puts it there.
-  if (!tok.vocab().add_bos && tok.bos() >= 0) chat.bos = tok.vocab().tokens[static_cast<size_t>(tok.bos())];
-  if (tok.bos() >= 0) chat.bos_token = tok.vocab().tokens[static_cast<size_t>(tok.bos())];
-  if (tok.eos() >= 0) chat.eos_token = tok.vocab().tokens[static_cast<size_t>(tok.eos())];
-  // [INST] templates write both tokens' texts; without them the prompt would lack them.
-  if (chat.tmpl && chat.tmpl->family() == serve::ChatFamily::kInst && (tok.bos() < 0 || tok.eos() < 0)) {
-    chat.tmpl.reset();
-    chat.refusal = "the model's [INST] chat template writes BOS and EOS, and its vocabulary lacks one of them";
-  }
-  return chat;
-}
 
 // The checks of the options that need no model, made before it loads (seconds for a large one):
 // a typo in an option is said at once. --isa, --cpus and -t's resolution follow in run_serve, and

@@ -100,10 +100,15 @@ def start(mode):
 URL, FAIL_URL, STALL_URL = start("ok"), start("fail"), start("stall")
 
 
-def bench(*args, url=URL):
+def bench(*args, url=URL, none_completes=False):
+    """The JSON document. none_completes: the point completes no request, so the bench exits 1 with
+    a line saying so, after writing the document as usual."""
     r = run("bench", "serve", "--url", url, "--prompt-tokens", "8", "--json", *args, timeout=120)
-    check(r.returncode == 0, "bench serve %s exits 0 (rc %d: %s)" % (args, r.returncode, r.stderr[-400:]))
-    return json.loads(r.stdout) if r.returncode == 0 else None
+    want = 1 if none_completes else 0
+    check(r.returncode == want, "bench serve %s exits %d (rc %d: %s)" % (args, want, r.returncode, r.stderr[-400:]))
+    if none_completes:
+        check("completed no request" in r.stderr, "says no request completed: %r" % r.stderr[-400:])
+    return json.loads(r.stdout) if r.returncode == want else None
 
 
 def near(x, want, tol, what):
@@ -191,7 +196,7 @@ check(r.stdout.count("Definitions (docs/metrics.md section 6)") == 1, "one run's
 
 # 5) the stall server never sends a token: --timeout 0.5 makes it a timeout error, not a hang.
 t = time.monotonic()
-d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "0.5", url=STALL_URL)
+d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "0.5", url=STALL_URL, none_completes=True)
 if d:
     check(d["points"][0]["errors"] == {"timeout": 1}, "stall -> timeout: %s" % d["points"][0]["errors"])
     check(d["points"][0]["error_examples"] == {"timeout": "no end of stream within 0.5 s of the send"},
@@ -199,7 +204,7 @@ if d:
 check(time.monotonic() - t < 2.8, "timeout ends the request before the server's 3 s stall")
 
 # 6) --duration 1 at 4/s with 2 s responses: the last ones are still in flight -> incomplete.
-d = bench("--profile", "constant", "--rate", "4", "--duration", "1", "--output-tokens", "40")
+d = bench("--profile", "constant", "--rate", "4", "--duration", "1", "--output-tokens", "40", none_completes=True)
 if d:
     p = d["points"][0]
     check(p["sent"] == 4 and p["incomplete"] == 4 and p["failed"] == 0, "duration window: %d sent, %d incomplete"
@@ -218,7 +223,7 @@ if d:
 
 # 8) an error event inside a 200 stream is a stream_error; -o writes the same document.
 out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bench_serve_fake_%d.json" % os.getpid())
-d = bench("--requests", "2", "--output-tokens", "3", "-o", out, url=start("errstream"))
+d = bench("--requests", "2", "--output-tokens", "3", "-o", out, url=start("errstream"), none_completes=True)
 if d:
     check(d["points"][0]["errors"] == {"stream_error": 2}, "error event -> stream_error: %s" % d["points"][0]["errors"])
     check(d["points"][0]["error_examples"] == {"stream_error": "engine died"}, "event's message: %s"

@@ -5,6 +5,7 @@ request completes with the asked number of tokens; the crossover rows' deltas an
 the 5% tie band; no server is left running (also after Ctrl-C); bad options are usage errors."""
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -126,10 +127,14 @@ with tempfile.TemporaryDirectory() as d:
     check(r.stdout.count("Definitions (docs/metrics.md section 6)") == 1 and
           r.stdout.rstrip().endswith("could not keep the schedule)."), "the definitions once, at the end")
 
-    # Ctrl-C in the middle: the bench dies of the signal, its servers go too.
+    # Ctrl-C in the middle: the bench dies of the signal, its servers go too, and so does the
+    # servers' log directory it made in TMPDIR (before, every interrupted bench left one in /tmp).
+    sigint_tmp = os.path.join(d, "sigint-tmp")
+    os.mkdir(sigint_tmp)
     p = subprocess.Popen([EXE, "bench", "serve", "-m", model, "--topology", "dp2", "--profile", "concurrent",
                           "--concurrency", "2", "--requests", "100000", "--prompt-tokens", "8", "--output-tokens", "64"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, TMPDIR=sigint_tmp))
     deadline = time.time() + 60
     while time.time() < deadline and len(servers_of(model)) < 2:
         time.sleep(0.1)
@@ -145,6 +150,19 @@ with tempfile.TemporaryDirectory() as d:
     while time.time() < deadline and servers_of(model):
         time.sleep(0.1)
     check(servers_of(model) == [], f"no server left after SIGINT: {servers_of(model)}")
+    check(p.returncode == -signal.SIGINT, f"the bench died of SIGINT: {p.returncode}")
+    check(os.listdir(sigint_tmp) == [], f"no log directory left in TMPDIR after SIGINT: {os.listdir(sigint_tmp)}")
+
+    # A server that fails (here: not listening within --start-timeout 0.001 s) is the one case whose
+    # log directory is kept: the error names the log in it.
+    fail_tmp = os.path.join(d, "fail-tmp")
+    os.mkdir(fail_tmp)
+    r = subprocess.run([EXE, "bench", "serve", "-m", model, "--requests", "1", "--prompt-tokens", "4",
+                        "--output-tokens", "2", "--start-timeout", "0.001"], capture_output=True, text=True,
+                       errors="replace", timeout=120, env=dict(os.environ, TMPDIR=fail_tmp))
+    m = re.search(r"\(log: (\S+)\)", r.stderr)
+    check(r.returncode == 1 and m is not None and os.path.isfile(m.group(1)) and m.group(1).startswith(fail_tmp + "/"),
+          f"a failed server's log is kept and named: {r.returncode} {r.stderr[-500:]!r}")
 
     # Usage errors (exit 2) and a missing model (exit 1).
     for args in (["--topology", "tp2"], ["--topology", "dp99"], ["--url", "http://127.0.0.1:1"], ["--max-batch", "0"]):

@@ -97,6 +97,18 @@ with tempfile.TemporaryDirectory() as tmp:
             check(r.returncode == good_rc, "%s %s: exit %d expected, got %d %r" % (what, good, good_rc, r.returncode, r.stderr))
         check(opt not in r.stderr, "%s %s: accepted, got %r" % (what, good, r.stderr))
 
+    # -0 is 0 for an unsigned option, not a negative number: `--seed -0` writes the file of seed 0.
+    zero, minus_zero = os.path.join(tmp, "z.gguf"), os.path.join(tmp, "mz.gguf")
+    r0 = run("model", "synth", "--preset", "tiny", "--seed", "0", "-o", zero)
+    r1 = run("model", "synth", "--preset", "tiny", "--seed", "-0", "-o", minus_zero)
+    same = False
+    if r0.returncode == 0 and r1.returncode == 0:
+        with open(zero, "rb") as a, open(minus_zero, "rb") as b:
+            same = a.read() == b.read()
+    check(r1.returncode == 0 and same, "model synth --seed -0 = --seed 0: %d %r, same file %s" % (r1.returncode, r1.stderr, same))
+    r = run("model", "synth", "--preset", "tiny", "--seed", "-0x1", "-o", minus_zero)
+    check(r.returncode == 2 and "must not be negative" in r.stderr, "--seed -0x1 is still negative: %r" % r.stderr)
+
     # Only what the type cannot hold is refused: the largest seed written as a number is still a
     # seed (and it is not the file "-1" used to give: that run is refused above), the largest int64
     # is a context size the verb itself judges, and a subnormal double is a number.
@@ -107,6 +119,13 @@ with tempfile.TemporaryDirectory() as tmp:
           "engine run --ctx 2^63-1 reaches the verb's own check: %d %r" % (r.returncode, r.stderr))
     r = run(*engine, "-n", "1", "--temp", "1e-310")
     check(r.returncode == 0, "engine run --temp 1e-310 (subnormal) is accepted: %d %r" % (r.returncode, r.stderr))
+    # --top-p 1e-50 is in (0, 1] as a double but 0.0f as the sampler's float: refused like 0, one line.
+    for tiny_p in ("1e-50", "0"):
+        r = run(*engine, "-n", "1", "--top-p", tiny_p)
+        check(r.returncode == 2 and "--top-p" in r.stderr and r.stderr.count("\n") == 1,
+              "engine run --top-p %s: one-line usage error, got %d %r" % (tiny_p, r.returncode, r.stderr))
+    r = run(*engine, "-n", "1", "--top-p", "1e-44")  # 1e-44 is a (subnormal) float above 0
+    check(r.returncode == 0, "engine run --top-p 1e-44 is accepted: %d %r" % (r.returncode, r.stderr))
     # float's range is checked by engine run itself (it reads --temp as a double, samples in float).
     r = run(*engine, "-n", "1", "--temp", "1e39")
     check(r.returncode == 2 and "--temp" in r.stderr and "1e+39" in r.stderr and r.stderr.count("\n") == 1,

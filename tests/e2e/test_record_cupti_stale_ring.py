@@ -1,7 +1,7 @@
 """A CUPTI recording removes the ring files of recorders that no longer run (record/cupti_ring_cleanup.*,
 docs/record.md "The recorder killed"), end to end with real eBPF: a recorder SIGKILLed mid-run leaves
 /dev/shm/infertrace-cupti-PID-0 (its command runs on); a second recording started while the first
-still runs leaves the first's ring alone; a recording after the kill removes it and says so on
+still runs leaves the first's ring alone (the first holds its lock); a recording after the kill removes it and says so on
 stderr, with a planted ring of a dead PID, and keeps a planted ring of a dead PID owned by another
 user. Skips (77) without root/eBPF or in a build without the CUPTI library."""
 import os
@@ -16,6 +16,14 @@ from _harness import EXE as exe, check, failures, skip  # noqa: E402
 
 if os.geteuid() != 0:
     skip("needs root for eBPF")
+
+# Under sudo the recorder runs its command as the invoking user (SUDO_UID, docs/record.md) and gives
+# the ring to that user: that user could not write the pidfile into this test's root-owned 0700
+# temporary directory (the test then failed and left its `sleep 60` behind), and the rings planted
+# here, owned by root, would not be that user's to remove. Which user runs the command is not what
+# this test checks: every recorder here runs as root, for root.
+for var in ("SUDO_UID", "SUDO_GID"):
+    os.environ.pop(var, None)
 
 
 def dead_pid():

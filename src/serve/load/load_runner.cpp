@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
+#include <system_error>
 #include <thread>
 
 #include "serve/load/error_detail.h"
@@ -235,6 +236,8 @@ constexpr const char* kPromptWords[] = {
 
 }  // namespace
 
+std::vector<std::string> chat_prompt_words() { return {std::begin(kPromptWords), std::end(kPromptWords)}; }
+
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index) {
   nlohmann::json b;
   if (!model.id.empty()) b["model"] = model.id;
@@ -328,6 +331,9 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
   s.t0 = Clock::now();
   std::thread dog([&] { watchdog(s, fin); });
   std::thread closer;
+  // Set when a request's thread cannot be started (the system's thread limit or memory): the point
+  // stops, its started requests are waited for, and run_point throws Error with this.
+  std::string thread_error;
   std::mutex cmu;
   std::condition_variable ccv;
   bool all_done = false;
@@ -344,15 +350,22 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
     const int n = spec.profile == Profile::kSynchronous ? 1 : spec.concurrency;
     std::vector<std::thread> workers;
     for (int w = 0; w < n; ++w) {
-      workers.emplace_back([&] {
-        while (!s.window_closed.load()) {
-          uint64_t index = 0;
-          RequestSample* r = new_sample(since(s, Clock::now()), &index);
-          if (!r) break;
-          do_request(s, index, *r);
-        }
-      });
+      try {
+        workers.emplace_back([&] {
+          while (!s.window_closed.load()) {
+            uint64_t index = 0;
+            RequestSample* r = new_sample(since(s, Clock::now()), &index);
+            if (!r) break;
+            do_request(s, index, *r);
+          }
+        });
+      } catch (const std::system_error& e) {
+        thread_error = "cannot start request thread " + std::to_string(w + 1) + " of " + std::to_string(n) +
+                       " (--concurrency is one thread per request in flight): " + e.what();
+        break;
+      }
     }
+    if (!thread_error.empty()) s.window_closed = true;  // the started ones stop after their request
     for (auto& t : workers) t.join();
   } else {
     // Open loop: a request goes out at each scheduled time, however slow the server is; each has its
@@ -386,11 +399,18 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
       RequestSample* r = new_sample(since(s, when), &index);
       if (!r) break;
       auto done = std::make_shared<std::atomic<bool>>(false);
-      senders.push_back({std::thread([&s, r, index, done] {
-                           do_request(s, index, *r);
-                           done->store(true);
-                         }),
-                         done});
+      try {
+        senders.push_back({std::thread([&s, r, index, done] {
+                             do_request(s, index, *r);
+                             done->store(true);
+                           }),
+                           done});
+      } catch (const std::system_error& e) {
+        thread_error = "cannot start the thread of request " + std::to_string(index + 1) + " (" +
+                       std::to_string(senders.size()) + " in flight; one thread per request): " + e.what();
+        s.window_closed = true;
+        break;
+      }
       reap();
       next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
     }
@@ -406,6 +426,7 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
   }
   fin = true;
   dog.join();
+  if (!thread_error.empty()) throw Error("bench serve: " + thread_error);
 
   for (auto& r : reqs) out.requests.push_back(std::move(*r));
   out.metrics = compute_point_metrics(out.requests, by_time ? std::chrono::duration_cast<std::chrono::nanoseconds>(window).count() : 0);

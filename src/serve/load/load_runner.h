@@ -60,11 +60,16 @@ ModelInfo fetch_model_info(const Target& target, double timeout_s);
 void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& spec);
 
 // Runs the warmup and then the point; never throws for a failing request (errors are counted).
+// Throws Error when a request's thread cannot be started (one per request in flight), after the
+// started ones ended.
 PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec);
 
 // The JSON body of request number `index` (seeded: the same seed and index give the same prompt).
 // A chat message holds text, never token ids: its prompt is prompt_tokens seeded common English
 // words (about a token each in the usual tokenizers; the server's count is what it reports).
 std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t index);
+// The words a chat prompt (Endpoint::kChat) is drawn from, prompt_tokens of them joined by single
+// spaces: what bench serve -m sizes the servers' context for (serve_cli/chat_prompt_bound.h).
+std::vector<std::string> chat_prompt_words();
 
 }  // namespace infertrace::serve::load

@@ -1,0 +1,83 @@
+"""`bench serve --url`: the -m caps (--concurrency 4096, --prompt-tokens/--output-tokens 2^20,
+which size the KV caches of servers started here) do not refuse a study of someone else's server,
+whose limits are its own; a request thread that cannot be started is an error (exit 1, one line),
+not an abort. Against a fake server here that answers every request at once with one token per
+max_tokens: --concurrency 4097 and --prompt-tokens 2^20 + 1 run and complete; the same
+--concurrency under a 2 GiB address-space limit with 64 MiB thread stacks (so at most ~30 threads
+fit) exits 1 saying the thread could not be started."""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run, skip  # noqa: E402
+
+if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+    skip("infertrace-serve was not built (no cpp-httplib)")
+
+prompt_lengths = []
+
+
+class Quick(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "n_vocab": 100}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompt_lengths.append(len(body["prompt"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for _ in range(body["max_tokens"]):
+            self.wfile.write(b'data: {"choices": [{"index": 0, "text": "x", "finish_reason": null}]}\n\n')
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quick)
+srv.handle_error = lambda request, address: None  # a bench that stops early closes its connections
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+URL = "http://127.0.0.1:%d" % srv.server_address[1]
+
+r = run("bench", "serve", "--url", URL, "--profile", "concurrent", "--concurrency", "4097", "--requests", "3",
+        "--prompt-tokens", "2", "--output-tokens", "1", "--json", timeout=300)
+check(r.returncode == 0, f"--url --concurrency 4097 runs: {r.returncode} {r.stderr[-600:]}")
+if r.returncode == 0:
+    check(json.loads(r.stdout)["points"][0]["completed"] == 3, "its 3 requests complete")
+
+big = (1 << 20) + 1
+r = run("bench", "serve", "--url", URL, "--requests", "1", "--prompt-tokens", str(big), "--output-tokens", "1",
+        "--json", timeout=300)
+check(r.returncode == 0 and prompt_lengths[-1:] == [big],
+      f"--url --prompt-tokens 2^20+1 runs and sends that many ids: {r.returncode} {prompt_lengths[-1:]} {r.stderr[-600:]}")
+
+# The bench exec's infertrace-serve; both inherit the limits.
+limited = subprocess.run(["sh", "-c", 'ulimit -s 65536 && ulimit -v 2097152 && exec "$@"', "sh", EXE, "bench", "serve",
+                          "--url", URL, "--profile", "concurrent", "--concurrency", "4097", "--requests", "3",
+                          "--prompt-tokens", "2", "--output-tokens", "1"],
+                         capture_output=True, text=True, errors="replace", timeout=300)
+lines = limited.stderr.strip().splitlines()
+if "AddressSanitizer" in limited.stderr and "ulimit -v" in limited.stderr:
+    # An ASan build reserves terabytes of shadow memory at start: it cannot run under ulimit -v.
+    print("note: sanitizer build, the thread-limit case is not checked")
+else:
+    check(limited.returncode == 1 and len(lines) == 1 and "cannot start request thread" in lines[0],
+          f"a thread that cannot start: exit 1, one line: {limited.returncode} {limited.stderr[-600:]!r}")
+srv.shutdown()
+
+if failures:
+    sys.exit(1)
+print("ok")
