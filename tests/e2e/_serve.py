@@ -2,6 +2,7 @@
 from the listening line the server prints (docs/serve.md), read on a thread so that a server that
 never prints it fails the test instead of hanging it."""
 
+import os
 import re
 import subprocess
 import sys
@@ -26,3 +27,21 @@ def start_server(model, *args):
         print(p.stderr.read())
         sys.exit(1)
     return p, int(m.group(1))
+
+
+def serve_pids(matches):
+    """pids of running `infertrace-serve serve` processes whose arguments satisfy `matches` (a
+    predicate over the list of byte strings after `serve`): other tests may run servers of their
+    own at the same time, so each test picks out its own by model path."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 1 and args[0].endswith(b"infertrace-serve") and args[1] == b"serve" and matches(args[2:]):
+            found.append(int(pid))
+    return found

@@ -16,6 +16,7 @@ import threading
 import time
 
 from _harness import EXE, check, failures, run, skip
+from _serve import serve_pids
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -24,19 +25,7 @@ if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
 def servers(under):
     """pids of `infertrace-serve serve` processes on a model under the folder `under` (other tests
     may run servers of their own at the same time)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if len(args) > 1 and args[0].endswith(b"infertrace-serve") and args[1] == b"serve" and \
-                any(a.startswith(under.encode() + b"/") for a in args):
-            found.append(int(pid))
-    return found
+    return serve_pids(lambda args: any(a.startswith(under.encode() + b"/") for a in args))
 
 
 def bench_watched(under, tmpdir, *args):

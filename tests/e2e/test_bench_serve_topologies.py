@@ -12,6 +12,7 @@ import tempfile
 import time
 
 from _harness import EXE, check, failures, run, skip
+from _serve import serve_pids
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -22,18 +23,7 @@ if len(cpus) < 2:
 
 def servers_of(model):
     """pids of infertrace-serve servers running on `model`."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if len(args) > 1 and args[0].endswith(b"infertrace-serve") and args[1] == b"serve" and model.encode() in args:
-            found.append(int(pid))
-    return found
+    return serve_pids(lambda args: model.encode() in args)
 
 
 def parse_cpus(text):
