@@ -44,14 +44,15 @@ struct TempDir {
 };
 
 TEST(CuptiRingCleanup, NamePattern) {
-  EXPECT_EQ(ring_owner_pid("infertrace-cupti-1234-0"), 1234);
-  EXPECT_EQ(ring_owner_pid("infertrace-cupti-7-15"), 7);
-  EXPECT_EQ(ring_owner_pid("infertrace-cupti-70-10"), 70);
-  for (const char* other : {"infertrace-cupti-1234", "infertrace-cupti-1234-", "infertrace-cupti--0",
-                            "infertrace-cupti-12a-0", "infertrace-cupti-12-0.bak", "infertrace-cupti-12-0-1",
-                            "xinfertrace-cupti-12-0", "infertrace-cupti-0-0", "infertrace-cupti-+12-0",
-                            "infertrace-cupti-99999999999-0", "infertrace-ring-12-0", "infertrace-cupti-012-0",
-                            "infertrace-cupti-12-00", "infertrace-cupti-12-01"})
+  EXPECT_EQ(ring_owner_pid("infertrace-cupti-l-1234-0"), 1234);
+  EXPECT_EQ(ring_owner_pid("infertrace-cupti-l-7-15"), 7);
+  EXPECT_EQ(ring_owner_pid("infertrace-cupti-l-70-10"), 70);
+  for (const char* other : {"infertrace-cupti-l-1234", "infertrace-cupti-l-1234-", "infertrace-cupti-l--0",
+                            "infertrace-cupti-l-12a-0", "infertrace-cupti-l-12-0.bak", "infertrace-cupti-l-12-0-1",
+                            "xinfertrace-cupti-l-12-0", "infertrace-cupti-l-0-0", "infertrace-cupti-l-+12-0",
+                            "infertrace-cupti-l-99999999999-0", "infertrace-ring-12-0", "infertrace-cupti-l-012-0",
+                            "infertrace-cupti-l-12-00", "infertrace-cupti-l-12-01",
+                            "infertrace-cupti-12-0", "infertrace-cupti-l-l-12-0"})
     EXPECT_EQ(ring_owner_pid(other), -1) << other;
 }
 
@@ -82,21 +83,23 @@ void end(pid_t p) {
 TEST(CuptiRingCleanup, RemovesOnlyUnlockedRingsOfTheUser) {
   TempDir d;
   const std::string dead = std::to_string(dead_pid()), self = std::to_string(::getpid());
-  d.file("infertrace-cupti-" + dead + "-0", 5000);  // stale: removed
-  d.file("infertrace-cupti-" + dead + "-3", 0);     // stale, empty: removed too
-  d.file("infertrace-cupti-" + self + "-0", 100);   // no lock: stale although the PID lives
-  d.file("infertrace-cupti-" + dead + "-4", 100);   // locked by a live recorder: kept, PID or not
-  d.file("infertrace-cupti-" + dead + "-0.bak", 10);  // not our name: kept
+  d.file("infertrace-cupti-l-" + dead + "-0", 5000);  // stale: removed
+  d.file("infertrace-cupti-l-" + dead + "-3", 0);     // stale, empty: removed too
+  d.file("infertrace-cupti-l-" + self + "-0", 100);   // no lock: stale although the PID lives
+  d.file("infertrace-cupti-l-" + dead + "-4", 100);   // locked by a live recorder: kept, PID or not
+  d.file("infertrace-cupti-l-" + dead + "-0.bak", 10);  // not our name: kept
   d.file("other-" + dead + "-0", 10);                 // kept
-  fs::create_directory(d.path / ("infertrace-cupti-" + dead + "-1"));  // not a file: kept
-  fs::create_symlink(d.path / ("other-" + dead + "-0"), d.path / ("infertrace-cupti-" + dead + "-2"));  // a link: kept
-  ASSERT_EQ(::mkfifo((d.path / ("infertrace-cupti-" + dead + "-5")).c_str(), 0600), 0);  // a FIFO: kept, no hang
-  const pid_t holder = lock_holder(d.path / ("infertrace-cupti-" + dead + "-4"));
+  // The name of builds before the lock rule, whose recorders never lock: kept, dead PID and all.
+  d.file("infertrace-cupti-" + dead + "-6", 100);
+  fs::create_directory(d.path / ("infertrace-cupti-l-" + dead + "-1"));  // not a file: kept
+  fs::create_symlink(d.path / ("other-" + dead + "-0"), d.path / ("infertrace-cupti-l-" + dead + "-2"));  // a link: kept
+  ASSERT_EQ(::mkfifo((d.path / ("infertrace-cupti-l-" + dead + "-5")).c_str(), 0600), 0);  // a FIFO: kept, no hang
+  const pid_t holder = lock_holder(d.path / ("infertrace-cupti-l-" + dead + "-4"));
   ASSERT_GT(holder, 0);
 
   // Another user's rings are not ours, lock or not.
   EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid() + 1).empty());
-  EXPECT_TRUE(fs::exists(d.path / ("infertrace-cupti-" + dead + "-0")));
+  EXPECT_TRUE(fs::exists(d.path / ("infertrace-cupti-l-" + dead + "-0")));
 
   const auto removed = remove_stale_cupti_rings(d.path.string(), ::getuid());
   std::set<std::string> names;
@@ -104,22 +107,23 @@ TEST(CuptiRingCleanup, RemovesOnlyUnlockedRingsOfTheUser) {
     const std::string name = fs::path(r.path).filename().string();
     names.insert(name);
     EXPECT_EQ(fs::path(r.path).parent_path(), d.path);
-    EXPECT_EQ(std::to_string(r.pid), name == "infertrace-cupti-" + self + "-0" ? self : dead);
+    EXPECT_EQ(std::to_string(r.pid), name == "infertrace-cupti-l-" + self + "-0" ? self : dead);
     EXPECT_EQ(r.bytes, name.back() == '0' ? (r.pid == ::getpid() ? 100u : 5000u) : 0u) << name;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"infertrace-cupti-" + dead + "-0", "infertrace-cupti-" + dead + "-3",
-                                          "infertrace-cupti-" + self + "-0"}));
+  EXPECT_EQ(names, (std::set<std::string>{"infertrace-cupti-l-" + dead + "-0", "infertrace-cupti-l-" + dead + "-3",
+                                          "infertrace-cupti-l-" + self + "-0"}));
   std::set<std::string> left;
   for (const auto& e : fs::directory_iterator(d.path)) left.insert(e.path().filename().string());
-  EXPECT_EQ(left, (std::set<std::string>{"infertrace-cupti-" + dead + "-4", "infertrace-cupti-" + dead + "-0.bak",
-                                         "other-" + dead + "-0", "infertrace-cupti-" + dead + "-1",
-                                         "infertrace-cupti-" + dead + "-2", "infertrace-cupti-" + dead + "-5"}));
+  EXPECT_EQ(left, (std::set<std::string>{"infertrace-cupti-l-" + dead + "-4", "infertrace-cupti-l-" + dead + "-0.bak",
+                                         "other-" + dead + "-0", "infertrace-cupti-" + dead + "-6",
+                                         "infertrace-cupti-l-" + dead + "-1",
+                                         "infertrace-cupti-l-" + dead + "-2", "infertrace-cupti-l-" + dead + "-5"}));
   // A second pass finds nothing more while the holder lives; once it is gone, its ring goes.
   EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid()).empty());
   end(holder);
   const auto after = remove_stale_cupti_rings(d.path.string(), ::getuid());
   ASSERT_EQ(after.size(), 1u);
-  EXPECT_EQ(fs::path(after[0].path).filename().string(), "infertrace-cupti-" + dead + "-4");
+  EXPECT_EQ(fs::path(after[0].path).filename().string(), "infertrace-cupti-l-" + dead + "-4");
 }
 
 // A ring made by cupti::Ring::create is locked for the Ring's life, also when the PID in its name
@@ -127,7 +131,7 @@ TEST(CuptiRingCleanup, RemovesOnlyUnlockedRingsOfTheUser) {
 // removing the file (what a killed recorder leaves).
 TEST(CuptiRingCleanup, RingCreateHoldsTheLockForItsLife) {
   TempDir d;
-  const std::string name = "infertrace-cupti-" + std::to_string(dead_pid()) + "-0";
+  const std::string name = "infertrace-cupti-l-" + std::to_string(dead_pid()) + "-0";
   {
     Ring r = Ring::create((d.path / name).string(), 64);
     ASSERT_TRUE(r.valid());

@@ -290,7 +290,7 @@ void Recorder::create_cupti_ring() {
     warn("removed " + r.path + " (" + format_bytes(static_cast<double>(r.bytes)) + "), the CUPTI ring of recorder " +
          std::to_string(r.pid) + ", which no longer runs");
   static int counter = 0;
-  const std::string path = "/dev/shm/infertrace-cupti-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  const std::string path = "/dev/shm/" + cupti::ring_file_name(::getpid(), counter++);
   try {
     cupti_ring_ = cupti::Ring::create(path, std::min<uint64_t>(slots, 1ull << 24));
   } catch (const std::exception& e) {
