@@ -150,5 +150,25 @@ TEST(CuptiRingCleanup, RingCreateHoldsTheLockForItsLife) {
   EXPECT_FALSE(fs::exists(d.path / name));
 }
 
+// A name already taken (the same PID in another PID namespace sharing /dev/shm) is skipped, not
+// fatal; when every one of the bounded tries is taken, create_named_ring gives up.
+TEST(CuptiRingCleanup, CreateNamedRingSkipsTakenNames) {
+  TempDir d;
+  const int pid = 1;  // what two containerized recorders both are
+  d.file("infertrace-cupti-l-1-0", 10);
+  int counter = 0;
+  std::string path;
+  {
+    Ring r = create_named_ring(d.path.string(), pid, &counter, 64, &path);
+    ASSERT_TRUE(r.valid());
+    EXPECT_EQ(path, (d.path / "infertrace-cupti-l-1-1").string());
+    EXPECT_EQ(counter, 2);
+    EXPECT_EQ(fs::file_size(d.path / "infertrace-cupti-l-1-0"), 10u);  // the other one's file is untouched
+  }
+  for (int i = 2; i < 2 + kRingNameTries; ++i) d.file("infertrace-cupti-l-1-" + std::to_string(i), 1);
+  EXPECT_THROW(create_named_ring(d.path.string(), pid, &counter, 64, &path), std::runtime_error);
+  EXPECT_EQ(counter, 2 + kRingNameTries);
+}
+
 }  // namespace
 }  // namespace infertrace::cupti

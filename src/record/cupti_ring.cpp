@@ -97,6 +97,7 @@ static void init_segment(int fd, uint64_t capacity, const std::string& what, Rin
 Ring Ring::create(const std::string& path, uint64_t capacity) {
   for (int attempt = 0;; ++attempt) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) throw RingExists(path + ": cannot create the CUPTI ring: " + std::strerror(errno));
     if (fd < 0) fail(path + ": cannot create the CUPTI ring");
     if (::flock(fd, LOCK_SH) != 0) {
       const int err = errno;

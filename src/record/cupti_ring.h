@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace infertrace::cupti {
@@ -53,6 +54,11 @@ static_assert(sizeof(RingHeader) <= kRingHeaderBytes);
 // Bytes of a segment with `capacity` slots.
 size_t ring_segment_bytes(uint64_t capacity);
 
+// Ring::create found a file at its path already (O_EXCL): the caller may try another name.
+struct RingExists : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Ring {
  public:
   Ring() = default;
@@ -63,7 +69,8 @@ class Ring {
   Ring& operator=(const Ring&) = delete;
 
   // Creates the segment as a new file at `path` (e.g. /dev/shm/...; must not exist), `capacity`
-  // rounded up to a power of two (at least 64 slots). Throws std::runtime_error naming the path.
+  // rounded up to a power of two (at least 64 slots). Throws std::runtime_error naming the path
+  // (RingExists when a file is already there).
   // The Ring keeps the file open with a shared flock() until it is destroyed: that lock, not the
   // PID in the name, tells remove_stale_cupti_rings() the ring is in use (record/cupti_ring_cleanup.cpp).
   // Producers (attach) neither take nor need it.

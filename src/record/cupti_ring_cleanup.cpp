@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace infertrace::cupti {
 
@@ -26,6 +27,21 @@ bool decimal(const std::string& s) {
 
 std::string ring_file_name(int pid, int counter) {
   return kRingFilePrefix + std::to_string(pid) + "-" + std::to_string(counter);
+}
+
+Ring create_named_ring(const std::string& dir, int pid, int* counter, uint64_t capacity, std::string* path) {
+  for (int i = 0; i < kRingNameTries; ++i) {
+    const std::string p = dir + "/" + ring_file_name(pid, (*counter)++);
+    try {
+      Ring r = Ring::create(p, capacity);
+      *path = p;
+      return r;
+    } catch (const RingExists&) {
+      // Another recorder's (or a leftover of ours): the next name.
+    }
+  }
+  throw std::runtime_error(dir + "/" + kRingFilePrefix + std::to_string(pid) + "-*: " + std::to_string(kRingNameTries) +
+                           " ring names in a row are taken");
 }
 
 int ring_owner_pid(const std::string& name) {

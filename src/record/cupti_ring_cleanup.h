@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "record/cupti_ring.h"
+
 namespace infertrace::cupti {
 
 // The name prefix of a ring file that its recorder keeps locked (cupti::Ring::create). The "l"
@@ -19,6 +21,13 @@ inline constexpr char kRingFilePrefix[] = "infertrace-cupti-l-";
 
 // The file name of the ring a recorder of PID `pid` creates as its `counter`-th attempt.
 std::string ring_file_name(int pid, int counter);
+
+// Creates a ring in `dir` named ring_file_name(pid, *counter), going on with the next counter while
+// the name is taken (at most kRingNameTries names): PIDs repeat across PID namespaces, so two
+// recorders that are both PID 1 in containers sharing /dev/shm (--ipc=host) would otherwise
+// collide. Advances *counter past the name used and sets *path. Throws std::runtime_error.
+inline constexpr int kRingNameTries = 64;
+Ring create_named_ring(const std::string& dir, int pid, int* counter, uint64_t capacity, std::string* path);
 
 struct RemovedRing {
   std::string path;

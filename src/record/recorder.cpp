@@ -290,9 +290,9 @@ void Recorder::create_cupti_ring() {
     warn("removed " + r.path + " (" + format_bytes(static_cast<double>(r.bytes)) + "), the CUPTI ring of recorder " +
          std::to_string(r.pid) + ", which no longer runs");
   static int counter = 0;
-  const std::string path = "/dev/shm/" + cupti::ring_file_name(::getpid(), counter++);
+  std::string path;
   try {
-    cupti_ring_ = cupti::Ring::create(path, std::min<uint64_t>(slots, 1ull << 24));
+    cupti_ring_ = cupti::create_named_ring("/dev/shm", ::getpid(), &counter, std::min<uint64_t>(slots, 1ull << 24), &path);
   } catch (const std::exception& e) {
     throw Error(std::string("record: ") + e.what());
   }
