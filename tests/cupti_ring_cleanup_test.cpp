@@ -1,10 +1,12 @@
 // Clean-up of CUPTI rings left by killed recorders (record/cupti_ring_cleanup.h), on fake ring
 // files in a temporary directory: which names, owners and file types are removed, and the lock rule
-// (a ring is kept exactly while some process holds a flock on it, whatever the PID in its name).
+// (a ring is kept exactly while some process holds a flock on it, whatever the PID in its name),
+// and how a Ring creates and removes its own file.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,15 +129,15 @@ TEST(CuptiRingCleanup, RemovesOnlyUnlockedRingsOfTheUser) {
 }
 
 // A ring made by cupti::Ring::create is locked for the Ring's life, also when the PID in its name
-// is dead (as seen from another PID namespace), and is stale once the Ring is destroyed without
-// removing the file (what a killed recorder leaves).
+// is dead (as seen from another PID namespace); a Ring destroyed removes its file itself (before it
+// drops the lock); a recorder killed with its Ring leaves the file, stale once it is gone.
 TEST(CuptiRingCleanup, RingCreateHoldsTheLockForItsLife) {
   TempDir d;
   const std::string name = "infertrace-cupti-l-" + std::to_string(dead_pid()) + "-0";
   {
     Ring r = Ring::create((d.path / name).string(), 64);
     ASSERT_TRUE(r.valid());
-    Ring moved = std::move(r);  // the lock moves with it
+    Ring moved = std::move(r);  // the lock (and the file) move with it
     EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid()).empty());
     // A producer maps it without needing the lock.
     std::string why;
@@ -143,11 +145,53 @@ TEST(CuptiRingCleanup, RingCreateHoldsTheLockForItsLife) {
     EXPECT_TRUE(producer.valid()) << why;
     EXPECT_TRUE(producer.push(1, "x", 1));
     EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid()).empty());
+    EXPECT_TRUE(fs::exists(d.path / name));
   }
+  EXPECT_FALSE(fs::exists(d.path / name));  // the Ring removed it
+
+  // A recorder killed while its Ring lives (no destructor runs): the file stays, locked until then.
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t killed = ::fork();
+  if (killed == 0) {
+    Ring r = Ring::create((d.path / name).string(), 64);
+    (void)!::write(ready[1], "y", 1);
+    for (;;) ::pause();
+  }
+  char c = 'n';
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  EXPECT_TRUE(remove_stale_cupti_rings(d.path.string(), ::getuid()).empty());
+  end(killed);
   const auto removed = remove_stale_cupti_rings(d.path.string(), ::getuid());
   ASSERT_EQ(removed.size(), 1u);
   EXPECT_EQ(removed[0].bytes, ring_segment_bytes(64));
   EXPECT_FALSE(fs::exists(d.path / name));
+}
+
+// A create that fails once the file exists (here: the ring cannot be sized, as on a full /dev/shm;
+// RLIMIT_FSIZE stands in for it, in a child so the limit stays there) leaves no file behind.
+TEST(CuptiRingCleanup, FailedCreateLeavesNoFile) {
+  TempDir d;
+  const fs::path path = d.path / "infertrace-cupti-l-1-0";
+  const pid_t p = ::fork();
+  if (p == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // ftruncate then fails with EFBIG instead of killing us
+    const rlimit lim{4096, 4096};
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(2);
+    try {
+      Ring r = Ring::create(path.string(), 64);
+      ::_exit(3);  // created although it cannot be sized
+    } catch (const std::runtime_error& e) {
+      ::_exit(std::string(e.what()).find("cannot size the ring") != std::string::npos ? 0 : 4);
+    }
+  }
+  int status = -1;
+  ASSERT_EQ(::waitpid(p, &status, 0), p);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_FALSE(fs::exists(path));
 }
 
 // A name already taken (the same PID in another PID namespace sharing /dev/shm) is skipped, not

@@ -73,7 +73,9 @@ class Ring {
   // (RingExists when a file is already there).
   // The Ring keeps the file open with a shared flock() until it is destroyed: that lock, not the
   // PID in the name, tells remove_stale_cupti_rings() the ring is in use (record/cupti_ring_cleanup.cpp).
-  // Producers (attach) neither take nor need it.
+  // Producers (attach) neither take nor need it. The Ring owns the file: it removes it when it is
+  // destroyed (or by remove_file()), before it drops the lock, so a clean-up never sees the file
+  // unlocked while it is still ours. A create that fails leaves no file behind.
   static Ring create(const std::string& path, uint64_t capacity);
   // Creates an anonymous segment (memfd); the mapping is shared with children forked afterwards.
   static Ring create_anonymous(uint64_t capacity);
@@ -86,6 +88,8 @@ class Ring {
   uint64_t capacity() const { return h_ ? h_->capacity : 0; }
   // Largest payload one record may carry.
   uint32_t max_payload() const;
+  // create(): removes the file now (the mapping stays; producers keep theirs); no-op otherwise.
+  void remove_file();
   const RingHeader* header() const { return h_; }
   RingHeader* header() { return h_; }
 
@@ -109,6 +113,7 @@ class Ring {
   RingHeader* h_ = nullptr;
   size_t bytes_ = 0;
   int lock_fd_ = -1;     // create(): the ring file, holding LOCK_SH while the ring is in use
+  std::string path_;     // create(): the file to remove before the lock is dropped; empty once removed
   std::string scratch_;  // consumer: a record that wraps around the end is copied here
 };
 

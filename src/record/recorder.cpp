@@ -152,9 +152,11 @@ struct Session {
     links.clear();
   }
   ring_buffer* rb = nullptr;
-  std::string cupti_ring_path;  // unlinked on every exit path
+  // The CUPTI ring's file, for the command's environment. Not removed here: the Recorder's
+  // cupti::Ring removes it on every exit path, before it drops the ring's lock (cupti_ring.h), which
+  // ~Session, running after the Ring is destroyed (it is declared after s_), could not.
+  std::string cupti_ring_path;
   ~Session() {
-    if (!cupti_ring_path.empty()) ::unlink(cupti_ring_path.c_str());
     if (rb) ring_buffer__free(rb);
     destroy_links();
     if (skel) record_bpf__destroy(skel);
@@ -325,8 +327,7 @@ void Recorder::finish_cupti() {
   sum_.cupti_processes = st.processes;
   sum_.cupti_processes_with_monotonic_clock = st.processes_with_timestamp_callback;
   sum_.cupti_processes_not_traced = st.processes_not_traced;
-  ::unlink(s_.cupti_ring_path.c_str());
-  s_.cupti_ring_path.clear();
+  cupti_ring_.remove_file();
 }
 
 void Recorder::load() {
