@@ -33,20 +33,28 @@ size_t ring_segment_bytes(uint64_t capacity) {
 
 Ring::~Ring() { unmap(); }
 
-Ring::Ring(Ring&& o) noexcept : h_(o.h_), bytes_(o.bytes_), lock_fd_(o.lock_fd_) {
+Ring::Ring(Ring&& o) noexcept : h_(o.h_), bytes_(o.bytes_), lock_fd_(o.lock_fd_), path_(std::move(o.path_)) {
   o.h_ = nullptr, o.bytes_ = 0, o.lock_fd_ = -1;
+  o.path_.clear();
 }
 
 Ring& Ring::operator=(Ring&& o) noexcept {
   if (this != &o) {
     unmap();
-    h_ = o.h_, bytes_ = o.bytes_, lock_fd_ = o.lock_fd_;
+    h_ = o.h_, bytes_ = o.bytes_, lock_fd_ = o.lock_fd_, path_ = std::move(o.path_);
     o.h_ = nullptr, o.bytes_ = 0, o.lock_fd_ = -1;
+    o.path_.clear();
   }
   return *this;
 }
 
+void Ring::remove_file() {
+  if (!path_.empty()) ::unlink(path_.c_str());  // we hold the lock: the name is still our file
+  path_.clear();
+}
+
 void Ring::unmap() {
+  remove_file();  // before the lock goes (see create())
   if (h_) ::munmap(h_, bytes_);
   h_ = nullptr;
   bytes_ = 0;
@@ -68,16 +76,22 @@ uint32_t Ring::max_payload() const {
 }
 
 // Sizes and maps `fd` and writes the header; closes `fd` unless `keep_fd` (on failure always).
+// `unlink_path` (create()): on failure the file is removed first, while our lock still keeps a
+// clean-up away from it, so a full /dev/shm leaves no empty ring behind.
 static void init_segment(int fd, uint64_t capacity, const std::string& what, RingHeader** out, size_t* bytes,
-                         bool keep_fd = false) {
-  const size_t n = ring_segment_bytes(capacity);
-  if (::ftruncate(fd, static_cast<off_t>(n)) != 0) {
+                         bool keep_fd = false, const std::string* unlink_path = nullptr) {
+  const auto give_up = [&](const std::string& why) {
+    const int err = errno;
+    if (unlink_path) ::unlink(unlink_path->c_str());
     ::close(fd);
-    fail(what + ": cannot size the ring");
-  }
+    errno = err;
+    fail(what + why);
+  };
+  const size_t n = ring_segment_bytes(capacity);
+  if (::ftruncate(fd, static_cast<off_t>(n)) != 0) give_up(": cannot size the ring");
   void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (!keep_fd || p == MAP_FAILED) ::close(fd);
-  if (p == MAP_FAILED) fail(what + ": cannot map the ring");
+  if (p == MAP_FAILED) give_up(": cannot map the ring");
+  if (!keep_fd) ::close(fd);
   auto* h = new (p) RingHeader{};
   std::memcpy(h->magic, kRingMagic, 8);
   h->version = kRingVersion;
@@ -97,23 +111,32 @@ static void init_segment(int fd, uint64_t capacity, const std::string& what, Rin
 Ring Ring::create(const std::string& path, uint64_t capacity) {
   for (int attempt = 0;; ++attempt) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) throw RingExists(path + ": cannot create the CUPTI ring: " + std::strerror(errno));
     if (fd < 0) fail(path + ": cannot create the CUPTI ring");
-    if (::flock(fd, LOCK_SH) != 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      errno = err;
-      fail(path + ": cannot lock the CUPTI ring");
-    }
     struct stat ours {}, named {};
-    if (::fstat(fd, &ours) == 0 && ::stat(path.c_str(), &named) == 0 && ours.st_dev == named.st_dev &&
-        ours.st_ino == named.st_ino) {
+    const auto still_ours = [&] {
+      return ::fstat(fd, &ours) == 0 && ::stat(path.c_str(), &named) == 0 && ours.st_dev == named.st_dev &&
+             ours.st_ino == named.st_ino;
+    };
+    // LOCK_NB: someone holding LOCK_EX on the new file (a clean-up that found it unlocked, about to
+    // remove it) must not hang the recorder; we drop the file and try again, like when it is gone.
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+      const int err = errno;
+      if (err != EWOULDBLOCK) {
+        if (still_ours()) ::unlink(path.c_str());
+        ::close(fd);
+        errno = err;
+        fail(path + ": cannot lock the CUPTI ring");
+      }
+      if (still_ours()) ::unlink(path.c_str());
+    } else if (still_ours()) {
       Ring r;
-      init_segment(fd, round_capacity(capacity), path, &r.h_, &r.bytes_, /*keep_fd=*/true);
+      init_segment(fd, round_capacity(capacity), path, &r.h_, &r.bytes_, /*keep_fd=*/true, &path);
       r.lock_fd_ = fd;
+      r.path_ = path;
       return r;
     }
-    ::close(fd);  // removed under us before the lock (see above)
+    ::close(fd);  // removed under us before the lock, or locked by a clean-up (see above)
     if (attempt == 3) {
       errno = EAGAIN;
       fail(path + ": the CUPTI ring was removed as it was created, 4 times");

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace infertrace::cupti {
@@ -53,6 +54,11 @@ static_assert(sizeof(RingHeader) <= kRingHeaderBytes);
 // Bytes of a segment with `capacity` slots.
 size_t ring_segment_bytes(uint64_t capacity);
 
+// Ring::create found a file at its path already (O_EXCL): the caller may try another name.
+struct RingExists : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Ring {
  public:
   Ring() = default;
@@ -63,10 +69,13 @@ class Ring {
   Ring& operator=(const Ring&) = delete;
 
   // Creates the segment as a new file at `path` (e.g. /dev/shm/...; must not exist), `capacity`
-  // rounded up to a power of two (at least 64 slots). Throws std::runtime_error naming the path.
+  // rounded up to a power of two (at least 64 slots). Throws std::runtime_error naming the path
+  // (RingExists when a file is already there).
   // The Ring keeps the file open with a shared flock() until it is destroyed: that lock, not the
   // PID in the name, tells remove_stale_cupti_rings() the ring is in use (record/cupti_ring_cleanup.cpp).
-  // Producers (attach) neither take nor need it.
+  // Producers (attach) neither take nor need it. The Ring owns the file: it removes it when it is
+  // destroyed (or by remove_file()), before it drops the lock, so a clean-up never sees the file
+  // unlocked while it is still ours. A create that fails leaves no file behind.
   static Ring create(const std::string& path, uint64_t capacity);
   // Creates an anonymous segment (memfd); the mapping is shared with children forked afterwards.
   static Ring create_anonymous(uint64_t capacity);
@@ -79,6 +88,8 @@ class Ring {
   uint64_t capacity() const { return h_ ? h_->capacity : 0; }
   // Largest payload one record may carry.
   uint32_t max_payload() const;
+  // create(): removes the file now (the mapping stays; producers keep theirs); no-op otherwise.
+  void remove_file();
   const RingHeader* header() const { return h_; }
   RingHeader* header() { return h_; }
 
@@ -102,6 +113,7 @@ class Ring {
   RingHeader* h_ = nullptr;
   size_t bytes_ = 0;
   int lock_fd_ = -1;     // create(): the ring file, holding LOCK_SH while the ring is in use
+  std::string path_;     // create(): the file to remove before the lock is dropped; empty once removed
   std::string scratch_;  // consumer: a record that wraps around the end is copied here
 };
 

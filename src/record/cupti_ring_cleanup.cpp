@@ -8,12 +8,11 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace infertrace::cupti {
 
 namespace {
-
-constexpr char kPrefix[] = "infertrace-cupti-";
 
 // A number as std::to_string writes it: digits, no leading zero (but "0" itself).
 bool decimal(const std::string& s) {
@@ -26,9 +25,28 @@ bool decimal(const std::string& s) {
 
 }  // namespace
 
+std::string ring_file_name(int pid, int counter) {
+  return kRingFilePrefix + std::to_string(pid) + "-" + std::to_string(counter);
+}
+
+Ring create_named_ring(const std::string& dir, int pid, int* counter, uint64_t capacity, std::string* path) {
+  for (int i = 0; i < kRingNameTries; ++i) {
+    const std::string p = dir + "/" + ring_file_name(pid, (*counter)++);
+    try {
+      Ring r = Ring::create(p, capacity);
+      *path = p;
+      return r;
+    } catch (const RingExists&) {
+      // Another recorder's (or a leftover of ours): the next name.
+    }
+  }
+  throw std::runtime_error(dir + "/" + kRingFilePrefix + std::to_string(pid) + "-*: " + std::to_string(kRingNameTries) +
+                           " ring names in a row are taken");
+}
+
 int ring_owner_pid(const std::string& name) {
-  const size_t n = sizeof(kPrefix) - 1;
-  if (name.compare(0, n, kPrefix) != 0) return -1;
+  const size_t n = sizeof(kRingFilePrefix) - 1;
+  if (name.compare(0, n, kRingFilePrefix) != 0) return -1;
   const size_t dash = name.find('-', n);
   if (dash == std::string::npos) return -1;
   const std::string pid = name.substr(n, dash - n), counter = name.substr(dash + 1);
@@ -48,6 +66,8 @@ int ring_owner_pid(const std::string& name) {
 // (O_NOFOLLOW: a link is refused by open itself; O_NONBLOCK: a FIFO planted under that name does
 // not block the open), and after the lock the name must still refer to the same file (dev/ino), or
 // a ring created under that name meanwhile, whose lock we never held, would be unlinked.
+// Only names with kRingFilePrefix are considered: a ring of the older name may belong to a running
+// recorder of a build that never locked it (cupti_ring_cleanup.h).
 // The CUDA processes (producers) take no lock: they only map the file, and keep their mapping
 // when it is removed after the recorder is gone.
 std::vector<RemovedRing> remove_stale_cupti_rings(const std::string& dir, uid_t uid) {

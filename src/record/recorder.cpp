@@ -152,9 +152,11 @@ struct Session {
     links.clear();
   }
   ring_buffer* rb = nullptr;
-  std::string cupti_ring_path;  // unlinked on every exit path
+  // The CUPTI ring's file, for the command's environment. Not removed here: the Recorder's
+  // cupti::Ring removes it on every exit path, before it drops the ring's lock (cupti_ring.h), which
+  // ~Session, running after the Ring is destroyed (it is declared after s_), could not.
+  std::string cupti_ring_path;
   ~Session() {
-    if (!cupti_ring_path.empty()) ::unlink(cupti_ring_path.c_str());
     if (rb) ring_buffer__free(rb);
     destroy_links();
     if (skel) record_bpf__destroy(skel);
@@ -290,9 +292,9 @@ void Recorder::create_cupti_ring() {
     warn("removed " + r.path + " (" + format_bytes(static_cast<double>(r.bytes)) + "), the CUPTI ring of recorder " +
          std::to_string(r.pid) + ", which no longer runs");
   static int counter = 0;
-  const std::string path = "/dev/shm/infertrace-cupti-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  std::string path;
   try {
-    cupti_ring_ = cupti::Ring::create(path, std::min<uint64_t>(slots, 1ull << 24));
+    cupti_ring_ = cupti::create_named_ring("/dev/shm", ::getpid(), &counter, std::min<uint64_t>(slots, 1ull << 24), &path);
   } catch (const std::exception& e) {
     throw Error(std::string("record: ") + e.what());
   }
@@ -325,8 +327,7 @@ void Recorder::finish_cupti() {
   sum_.cupti_processes = st.processes;
   sum_.cupti_processes_with_monotonic_clock = st.processes_with_timestamp_callback;
   sum_.cupti_processes_not_traced = st.processes_not_traced;
-  ::unlink(s_.cupti_ring_path.c_str());
-  s_.cupti_ring_path.clear();
+  cupti_ring_.remove_file();
 }
 
 void Recorder::load() {

@@ -107,8 +107,9 @@ int64_t check_study(const Opts& o) {
 // `kv`: the servers' --ctx (check_study's answer).
 // A point where no request completed measured nothing (every request refused, timed out or cut
 // off): the bench failed, even though the table and JSON were written. Says so on stderr, one line
-// per such point with its first error, and makes the exit status 1.
-void fail_on_empty_points(const serve::load::BenchRun& run, const std::string& where) {
+// per such point with its first error, and makes the exit status 1. Returns whether there was one.
+bool fail_on_empty_points(const serve::load::BenchRun& run, const std::string& where) {
+  bool any = false;
   for (const auto& p : run.points) {
     if (p.metrics.completed > 0) continue;
     const auto& m = p.metrics;
@@ -120,7 +121,9 @@ void fail_on_empty_points(const serve::load::BenchRun& run, const std::string& w
     std::cerr << "infertrace bench serve: error: " << where << "the point at load "
               << serve::point_load(p.spec) << " completed no request (" << why << ")\n";
     set_exit_code(1);
+    any = true;
   }
+  return any;
 }
 
 void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points, int64_t kv) {
@@ -140,7 +143,8 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.timeout_s = o.timeout;
   so.points = points;
   // The servers' logs go to a fresh directory, removed on every way out (a thrown error, Ctrl-C,
-  // SIGTERM, SIGHUP) except a server that failed, whose error names its log there. (Before, it was
+  // SIGTERM, SIGHUP) except a server that failed, whose error names its log there, and a study
+  // where a point completed no request (below), whose diagnosis they are. (Before, it was
   // removed only after a study that ran through: 438 of them had piled up in one /tmp.)
   serve::stop_servers_on_signal();  // installed before the directory exists: no window without it
   std::string dir = (fs::temp_directory_path() / "infertrace-bench-serve-XXXXXX").string();
@@ -169,7 +173,13 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
     std::cout << j.dump(2) << "\n";
   else
     std::cout << serve::render_study_text(study);
-  for (const auto& r : study.runs) fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
+  bool empty = false;
+  for (const auto& r : study.runs) empty |= fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
+  // Why a point completed nothing is usually in the servers' logs (a refusal, a crash): kept then.
+  if (empty) {
+    logs.keep = true;
+    std::cerr << "infertrace bench serve: the servers' logs are kept in " << dir << "\n";
+  }
 }
 
 void run(const Opts& o) {

@@ -2,7 +2,8 @@
 against this machine's own CPU list (os.sched_getaffinity) and numbers recomputed here from the
 JSON's own points: SN gets every allowed CPU (one NUMA node here), DP-2 two disjoint halves; every
 request completes with the asked number of tokens; the crossover rows' deltas and winners follow
-the 5% tie band; no server is left running (also after Ctrl-C); bad options are usage errors."""
+the 5% tie band; no server is left running (also after Ctrl-C); a point that completes no request
+exits 1 and keeps the servers' logs; bad options are usage errors."""
 import json
 import os
 import re
@@ -153,6 +154,27 @@ with tempfile.TemporaryDirectory() as d:
     m = re.search(r"\(log: (\S+)\)", r.stderr)
     check(r.returncode == 1 and m is not None and os.path.isfile(m.group(1)) and m.group(1).startswith(fail_tmp + "/"),
           f"a failed server's log is kept and named: {r.returncode} {r.stderr[-500:]!r}")
+
+    # A point that completes no request (here: a --duration window of 10 ms closes on a request of
+    # 500 tokens, ~85 ms on the tiny model) fails the
+    # bench (exit 1), and the servers' logs, its diagnosis, are kept and named; a run that completes
+    # its requests keeps none.
+    empty_tmp = os.path.join(d, "empty-tmp")
+    os.mkdir(empty_tmp)
+    r = subprocess.run([EXE, "bench", "serve", "-m", model, "--duration", "0.01", "--prompt-tokens", "8",
+                        "--output-tokens", "500"], capture_output=True, text=True,
+                       errors="replace", timeout=120, env=dict(os.environ, TMPDIR=empty_tmp))
+    m = re.search(r"the servers' logs are kept in (\S+)", r.stderr)
+    check(r.returncode == 1 and "completed no request" in r.stderr and m is not None and
+          os.path.isdir(m.group(1)) and m.group(1).startswith(empty_tmp + "/") and os.listdir(m.group(1)) != [],
+          f"no request completed: exit 1, logs kept and named: {r.returncode} {r.stderr[-500:]!r}")
+    ok_tmp = os.path.join(d, "ok-tmp")
+    os.mkdir(ok_tmp)
+    r = subprocess.run([EXE, "bench", "serve", "-m", model, "--requests", "1", "--prompt-tokens", "4",
+                        "--output-tokens", "2"], capture_output=True, text=True, errors="replace", timeout=120,
+                       env=dict(os.environ, TMPDIR=ok_tmp))
+    check(r.returncode == 0 and os.listdir(ok_tmp) == [] and "logs are kept" not in r.stderr,
+          f"a run that completes keeps no log directory: {r.returncode} {os.listdir(ok_tmp)} {r.stderr[-300:]!r}")
 
     # Usage errors (exit 2) and a missing model (exit 1).
     for args in (["--topology", "tp2"], ["--topology", "dp99"], ["--url", "http://127.0.0.1:1"], ["--max-batch", "0"]):

@@ -1,9 +1,9 @@
 """A CUPTI recording removes the ring files of recorders that no longer run (record/cupti_ring_cleanup.*,
 docs/record.md "The recorder killed"), end to end with real eBPF: a recorder SIGKILLed mid-run leaves
-/dev/shm/infertrace-cupti-PID-0 (its command runs on); a second recording started while the first
+/dev/shm/infertrace-cupti-l-PID-0 (its command runs on); a second recording started while the first
 still runs leaves the first's ring alone (the first holds its lock); a recording after the kill removes it and says so on
 stderr, with a planted ring of a dead PID, and keeps a planted ring of a dead PID owned by another
-user. Skips (77) without root/eBPF or in a build without the CUPTI library."""
+user and one of the name before the lock rule. Skips (77) without root/eBPF or in a build without the CUPTI library."""
 import os
 import signal
 import subprocess
@@ -50,7 +50,7 @@ with tempfile.TemporaryDirectory() as d:
     a = subprocess.Popen([exe, "record", "--cuda", "cupti", "-o", os.path.join(d, "a.itrace"), "--", "sh", "-c",
                           f"echo $$ > {pidfile}; exec sleep 60"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
-    ring_a = f"/dev/shm/infertrace-cupti-{a.pid}-0"
+    ring_a = f"/dev/shm/infertrace-cupti-l-{a.pid}-0"
     deadline = time.time() + 30
     while time.time() < deadline and not (os.path.exists(pidfile) and os.path.getsize(pidfile) > 0):
         time.sleep(0.05)
@@ -67,9 +67,10 @@ with tempfile.TemporaryDirectory() as d:
 
     # Planted: a ring of a dead PID (ours to remove) and one owned by another user (not ours).
     dead = dead_pid()
-    planted = f"/dev/shm/infertrace-cupti-{dead}-7"
-    foreign = f"/dev/shm/infertrace-cupti-{dead}-8"
-    for path in (planted, foreign):
+    planted = f"/dev/shm/infertrace-cupti-l-{dead}-7"
+    foreign = f"/dev/shm/infertrace-cupti-l-{dead}-8"
+    legacy = f"/dev/shm/infertrace-cupti-{dead}-9"  # the name before the lock rule: never removed
+    for path in (planted, foreign, legacy):
         with open(path, "wb") as f:
             f.write(b"\0" * 8192)
     os.chown(foreign, 65534, 65534)
@@ -82,8 +83,9 @@ with tempfile.TemporaryDirectory() as d:
         check(f"removed {planted} (8.0 KiB), the CUPTI ring of recorder {dead}, which no longer runs" in r.stderr,
               f"stderr names the planted ring and its size: {r.stderr!r}")
         check(os.path.exists(foreign) and foreign not in r.stderr, "another user's ring is kept")
+        check(os.path.exists(legacy) and legacy not in r.stderr, "a ring of the old name is kept")
     finally:
-        for path in (planted, foreign, ring_a):
+        for path in (planted, foreign, legacy, ring_a):
             if os.path.exists(path):
                 os.unlink(path)
         try:
