@@ -48,8 +48,8 @@ inline std::string out_of_range(const std::string& value) { return "out of range
 
 // No description on these validators: the help's "UINT", "INT", "FLOAT" stay as they were.
 
-// Unsigned integers: no minus sign (but on zero: -0 is 0), and at most 2^64-1. The error reads "--seed: must not be negative
-// (got -1)" or "--seed: out of range (got 99999999999999999999)".
+// Unsigned integers: no minus sign (but on zero: -0 is 0), and at most 2^64-1. The error reads
+// "--seed: must not be negative (got -1)" or "--seed: out of range (got 99999999999999999999)".
 inline CLI::Option* check_unsigned(CLI::Option* opt) {
   opt->check(CLI::Validator(
       [](std::string& value) -> std::string {

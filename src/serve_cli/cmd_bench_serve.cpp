@@ -104,7 +104,6 @@ int64_t check_study(const Opts& o) {
   return kv;
 }
 
-// `kv`: the servers' --ctx (check_study's answer).
 // A point where no request completed measured nothing (every request refused, timed out or cut
 // off): the bench failed, even though the table and JSON were written. Says so on stderr, one line
 // per such point with its first error, and makes the exit status 1. Returns whether there was one.
@@ -126,6 +125,7 @@ bool fail_on_empty_points(const serve::load::BenchRun& run, const std::string& w
   return any;
 }
 
+// `kv`: the servers' --ctx (check_study's answer).
 void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& points, int64_t kv) {
   namespace fs = std::filesystem;
   serve::TopologyStudyOptions so;
