@@ -39,6 +39,10 @@ constexpr double kMaxStartTimeout = 86400;  // a day
 // --max-batch is at most 1024). A --url server is someone else's: its limits are its own, and a
 // thread that cannot be started is an Error from run_point.
 constexpr int64_t kMaxTokens = 1 << 20;
+// With --url too: each request's body is built in memory (completions: the ids, ~7 bytes each;
+// chat: a word each), and --prompt-tokens 1e11 was a 800 GB allocation that killed the bench.
+// 2^24 = 16.8 M tokens is beyond every public model's context (the longest advertised is 10 M).
+constexpr int64_t kMaxUrlPromptTokens = 1 << 24;
 constexpr int kMaxConcurrency = 4096;
 
 struct Opts {
@@ -216,6 +220,9 @@ void run(const Opts& o) {
   // With -m bounded: their sum sizes the servers' KV caches.
   if (!o.model.empty() && (o.prompt_tokens > kMaxTokens || o.output_tokens > kMaxTokens))
     throw UsageError("--prompt-tokens and --output-tokens must be at most " + std::to_string(kMaxTokens) + " with -m");
+  if (o.prompt_tokens > kMaxUrlPromptTokens)
+    throw UsageError("--prompt-tokens must be at most " + std::to_string(kMaxUrlPromptTokens) +
+                     " (each request's body is built in memory)");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
   if (o.requests < 0 || o.duration < 0 || o.warmup < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");

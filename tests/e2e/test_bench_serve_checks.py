@@ -93,6 +93,12 @@ with tempfile.TemporaryDirectory() as d:
         (["-m", os.path.join(d, "missing.gguf")], 1, "no such model file"),
         (["--url", "http://127.0.0.1:70000"], 2, "--url port out of range"),
         (["--url", "http://127.0.0.1:0"], 2, "--url port out of range"),
+        # Said before anything is sent (port 9 is never asked): the body of 1e11 ids was an
+        # 800 GB allocation.
+        (["--url", "http://127.0.0.1:9", "--prompt-tokens", str((1 << 24) + 1)], 2,
+         "--prompt-tokens must be at most 16777216"),
+        (["--url", "http://127.0.0.1:9", "--endpoint", "chat", "--prompt-tokens", "100000000000"], 2,
+         "--prompt-tokens must be at most 16777216"),
     ]
     for args, rc, says in CASES:
         base = [w for k, v in BASE.items() if k not in args for w in (k, v)]
