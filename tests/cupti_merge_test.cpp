@@ -137,5 +137,38 @@ TEST(CuptiMerge, ProcessRefusedByCuptiIsReportedNotCounted) {
   expect_closed_form(t, analyze_launches(t), 4, 1);
 }
 
+// CUPTI leaves a timestamp 0 when it could not collect it (and a forced flush at exit hands out
+// records still incomplete): such records are dropped and counted, so the recording's window still
+// starts at the run, and the complete records beside them are merged as before.
+TEST(CuptiMerge, GpuRecordsWithoutTimestampsAreDroppedAndCounted) {
+  const auto path = std::filesystem::temp_directory_path() / ("it_zero_ts_" + std::to_string(::getpid()) + ".itrace");
+  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
+  CuptiMergeStats stats;
+  {
+    ItraceWriter out(path.string());
+    CuptiMerge merge(out, 5);
+    EXPECT_EQ(synth::produce(ring, 100, 101, 1'000'000'000, 4, false), 0);
+    for (auto [start, end] : {std::pair<uint64_t, uint64_t>{0, 0}, {1'000'000'500, 0}, {0, 1'000'000'500}}) {
+      cupti::RingGpu g{};
+      g.start = start, g.end = end;
+      g.pid = 100, g.kind = cupti::kGpuKernel, g.stream = 7, g.correlation = 100, g.name = 1;
+      g.flags = cupti::kGpuMonotonic;
+      ASSERT_TRUE(ring.push(cupti::kRecGpu, &g, sizeof(g)));
+    }
+    ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); });
+    merge.finish(0, 0, 1);
+    out.finish();
+    stats = merge.stats();
+  }
+  const Trace t = read_recording(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(stats.gpu_without_timestamps, 3u);
+  EXPECT_EQ(stats.malformed, 0u);
+  EXPECT_EQ(t.meta.at("cupti.gpu_without_timestamps"), "3");
+  ASSERT_EQ(t.gpu.size(), 5u);  // the 4 kernels and the copy of the synthetic run
+  for (size_t i = 0; i < t.gpu.size(); ++i) EXPECT_GE(t.gpu.start[i], 1'000'000'000) << i;
+  expect_closed_form(t, analyze_launches(t), 4, 1);
+}
+
 }  // namespace
 }  // namespace infertrace

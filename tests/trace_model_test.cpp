@@ -76,6 +76,22 @@ TEST(ClassifyApi, CoversEveryLaunchApiOfTheMetricsDoc) {
   EXPECT_FALSE(is_launch(ApiKind::Sync));
 }
 
+// CUPTI's callback names of the per-thread-default-stream variants (cupti_runtime_cbid.h and
+// cupti_driver_cbid.h of CUDA 13.0), with the two suffixes in both orders: the injection library
+// enables the callbacks whose names classify as launches, so a miss here is a launch not traced.
+TEST(ClassifyApi, PerThreadStreamSuffixBeforeOrAfterTheVersion) {
+  EXPECT_EQ(classify_api("cudaLaunchKernel_ptsz_v7000"), ApiKind::KernelLaunch);
+  EXPECT_EQ(classify_api("cudaLaunchKernelExC_ptsz_v11060"), ApiKind::KernelLaunch);
+  EXPECT_EQ(classify_api("cudaLaunchCooperativeKernel_ptsz_v9000"), ApiKind::KernelLaunch);
+  EXPECT_EQ(classify_api("cudaGraphLaunch_ptsz_v10000"), ApiKind::GraphLaunch);
+  EXPECT_EQ(classify_api("cudaMemcpyAsync_ptsz_v7000"), ApiKind::MemcpyAsync);
+  EXPECT_EQ(classify_api("cudaMemsetAsync_ptsz_v7000"), ApiKind::MemsetAsync);
+  EXPECT_EQ(classify_api("cudaStreamSynchronize_ptsz_v7000"), ApiKind::Sync);
+  EXPECT_EQ(classify_api("cuMemcpyHtoDAsync_v2_ptsz"), ApiKind::MemcpyAsync);
+  EXPECT_EQ(classify_api("cuMemcpyHtoD_v2_ptds"), ApiKind::Other);  // synchronous copy
+  EXPECT_EQ(classify_api("cudaMemcpy_ptds_v7000"), ApiKind::Other);
+}
+
 TEST(Tables, RowRoundTrip) {
   GpuActivityTable g;
   GpuActivity a;

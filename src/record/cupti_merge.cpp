@@ -42,6 +42,14 @@ void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
     case kRecGpu: {
       RingGpu r;
       if (!load(p, len, r)) break;
+      // CUPTI writes 0 where it could not collect a timestamp (cupti_activity.h, the kernel, memcpy
+      // and memset records; a forced flush also hands out records still incomplete). Kept, such a
+      // record would sit at time 0 (or, on a raw clock, mapped far before the run) and stretch the
+      // analysed window across the epoch: dropped and counted instead.
+      if (r.start == 0 || r.end == 0) {
+        ++st_.gpu_without_timestamps;
+        return;
+      }
       if (r.flags & kGpuMonotonic) {
         gpu(r, static_cast<int64_t>(r.start), static_cast<int64_t>(r.end));
       } else {
@@ -197,6 +205,7 @@ void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_byt
   out_.meta("cupti.ring_producers", std::to_string(ring_producers));
   out_.meta("cupti.activity_dropped", std::to_string(st_.activity_dropped));
   out_.meta("cupti.gpu_without_clock", std::to_string(st_.gpu_without_clock));
+  out_.meta("cupti.gpu_without_timestamps", std::to_string(st_.gpu_without_timestamps));
   out_.meta("cupti.malformed_ring_records", std::to_string(st_.malformed));
   out_.meta("cupti.folded_driver_calls", std::to_string(st_.folded_driver_calls));
 }

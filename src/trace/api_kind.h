@@ -35,14 +35,21 @@ inline ApiKind classify_api(std::string_view n) {
   using api_kind_detail::ends_with;
   using api_kind_detail::starts_with;
   // Some tools append a version suffix (cuLaunchKernel_ptsz, cudaLaunchKernel_v7000); strip the
-  // per-thread-stream and version suffixes before matching.
-  for (std::string_view suf : {"_ptsz", "_ptds"}) {
-    if (ends_with(n, suf)) n.remove_suffix(suf.size());
-  }
+  // per-thread-stream and version suffixes before matching. They come in either order: CUPTI's
+  // driver names put the version first (cuMemcpyHtoDAsync_v2_ptsz), its runtime names last
+  // (cudaLaunchKernel_ptsz_v7000, cudaGraphLaunch_ptsz_v10000), so the per-thread suffix is
+  // looked for again once the version is gone.
+  const auto strip_per_thread = [&n] {
+    for (std::string_view suf : {"_ptsz", "_ptds"}) {
+      if (ends_with(n, suf)) n.remove_suffix(suf.size());
+    }
+  };
+  strip_per_thread();
   if (auto v = n.find("_v"); v != std::string_view::npos && v + 2 < n.size() &&
                              n[v + 2] >= '0' && n[v + 2] <= '9') {
     n = n.substr(0, v);
   }
+  strip_per_thread();
   if (n.find("Synchronize") != std::string_view::npos) return ApiKind::Sync;
   if (n == "cudaLaunchKernel" || n == "cudaLaunchKernelExC" || n == "cudaLaunchCooperativeKernel" ||
       n == "cuLaunchKernel" || n == "cuLaunchKernelEx" || n == "cuLaunchCooperativeKernel" ||
