@@ -61,5 +61,24 @@ TEST(ClockFit, APreemptedSampleIsLeftOutAndNoSamplesIsNoFit) {
   EXPECT_FALSE(fit_clock({}));
 }
 
+// Three samples no line goes through, with the least-squares fit worked out by hand. The CUPTI reads
+// are 1000 ns apart (x = 0, 1000, 2000) and the bracket midpoints, relative to the first, are
+// y = 0, 2000, 1000 (brackets of 200 ns). Means 1000 and 1000; Sxy = (-1000)(-1000) + 0 + (1000)(0)
+// = 1e6, Sxx = 2e6: slope 0.5, and the line y = 500 + 0.5 x. Its residuals are -500, 1000, -500, so
+// the stated bound is half the widest bracket plus the largest residual: 100 + 1000 = 1100 ns.
+TEST(ClockFit, ResidualOfSamplesOffTheLineIsInTheBound) {
+  const uint64_t mono0 = 7'000'000'000, other0 = 3'000'000'000'000;
+  auto at = [&](uint64_t x, uint64_t y) { return ClockSample{mono0 + y - 100, other0 + x, mono0 + y + 100}; };
+  const auto fit = fit_clock({at(0, 0), at(1000, 2000), at(2000, 1000)});
+  ASSERT_TRUE(fit);
+  EXPECT_EQ(fit->samples, 3);
+  EXPECT_DOUBLE_EQ(fit->slope, 0.5);
+  EXPECT_DOUBLE_EQ(fit->error_bound_ns, 1100.0);
+  EXPECT_EQ(fit->map(other0), static_cast<int64_t>(mono0 + 500));
+  EXPECT_EQ(fit->map(other0 + 2000), static_cast<int64_t>(mono0 + 1500));
+  // A later CUPTI time keeps the slope: 10 us of it are 5 us of CLOCK_MONOTONIC.
+  EXPECT_EQ(fit->map(other0 + 10'000), static_cast<int64_t>(mono0 + 500 + 5000));
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -85,6 +85,21 @@ TEST(GpuStarvation, IdleSplitByWhatTheLaunchingThreadWasDoing) {
   EXPECT_EQ(side.starved_by_scheduler, 65);
 }
 
+// A second wake-up while the thread already waits for a CPU (at 420, between the wake-up at 400 and
+// the switch-in at 450) does not move the end of its sleep: sleeping stays [310,400] (50 of it GPU
+// idle) and the run queue [400,450] (all 50 idle), as in build().
+TEST(GpuStarvation, SleepEndsAtTheFirstWakeup) {
+  Trace t = build();
+  Wakeup w;
+  w.ts = 420, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  ASSERT_TRUE(g.available);
+  EXPECT_EQ(g.idle_while_blocked, 50);
+  EXPECT_EQ(g.idle_while_runqueue, 50);
+  EXPECT_EQ(g.starved_by_scheduler, 110);
+}
+
 TEST(GpuStarvation, SchedReportCarriesItAndSaysWhenItIsUnknown) {
   const Trace t = build();
   const SchedAnalysis a = analyze_sched(t);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -162,6 +163,25 @@ TEST(RecordingReader, TablesFromHandBuiltRecords) {
   EXPECT_EQ(t.str(t.threads.comm[1]), "worker");
   EXPECT_EQ(t.threads.first_ts[1], 1000);
   EXPECT_EQ(t.threads.last_ts[1], 6000);
+}
+
+// A thread's first/last timestamps run "from start to end of its syscalls and of the IRQs that
+// interrupt it" (docs/recording-format.md): a hard IRQ from 7000 for 500 ns, thread 101's latest
+// event, makes its last timestamp 7500; a syscall of thread 100 from 6500 for 2000 ns makes its
+// 8500 (sample() ends thread 101 at 6000, thread 100 at 5310).
+TEST(RecordingReader, ThreadLastTimeIsTheEndOfItsLastIrqOrSyscall) {
+  File f = sample();
+  size_t p = f.event(5, 72, 1, 7000, 100, 101);
+  put64(f.b, p + 24, 500), put32(f.b, p + 32, 0), put32(f.b, p + 36, 33), putstr(f.b, p + 40, "nvme0q1");
+  p = f.event(6, 48, 0, 6500, 100, 100);
+  put64(f.b, p + 24, 2000), put32(f.b, p + 40, 110);
+  const Trace t = read(f);
+  ASSERT_EQ(t.threads.size(), 2u);
+  EXPECT_EQ(t.threads.tid[0], 100);
+  EXPECT_EQ(t.threads.last_ts[0], 8500);
+  EXPECT_EQ(t.threads.tid[1], 101);
+  EXPECT_EQ(t.threads.first_ts[1], 1000);
+  EXPECT_EQ(t.threads.last_ts[1], 7500);
 }
 
 // Version 1 had no GPU or STRING records and no correlation tail on API records: the same bytes
@@ -386,6 +406,22 @@ TEST(RecordingExports, ChromeJsonTracks) {
   EXPECT_EQ(api, 2);
   EXPECT_EQ(sys, 2);
   EXPECT_EQ(irq, 2);
+  // Each syscall and IRQ slice carries its own record's values: getppid returned 42 (nr 110), write
+  // -9 (nr 1); TIMER is a softirq (vector 1) and nvme0q1 a hard IRQ (33), both taken from thread 101.
+  std::map<std::string, nlohmann::json> by_name;
+  for (auto& e : j["traceEvents"])
+    if (e.value("ph", "") == "X") by_name[e.value("name", "")] = e;
+  ASSERT_TRUE(by_name.count("getppid") && by_name.count("write"));
+  EXPECT_EQ(by_name["getppid"]["args"]["ret"], 42);
+  EXPECT_EQ(by_name["getppid"]["args"]["nr"], 110);
+  EXPECT_EQ(by_name["write"]["args"]["ret"], -9);
+  EXPECT_EQ(by_name["write"]["args"]["nr"], 1);
+  ASSERT_TRUE(by_name.count("softirq TIMER") && by_name.count("irq nvme0q1"));
+  EXPECT_EQ(by_name["softirq TIMER"]["cat"], "softirq");
+  EXPECT_EQ(by_name["softirq TIMER"]["args"]["irq"], 1);
+  EXPECT_EQ(by_name["irq nvme0q1"]["cat"], "hardirq");
+  EXPECT_EQ(by_name["irq nvme0q1"]["args"]["irq"], 33);
+  EXPECT_EQ(by_name["irq nvme0q1"]["args"]["tid"], 101);
   // 101's first switch (4000 ns, CPU 1) takes it off the CPU: it was on CPU 1 from its first
   // on-CPU event, the cudaLaunchKernel at 2000 ns (not the TASK record of its creation at 1000),
   // until it blocked (state 1). Then from the switch at 5000 ns to its preemption at 6000 ns.
@@ -400,6 +436,9 @@ TEST(RecordingExports, ChromeJsonTracks) {
   EXPECT_DOUBLE_EQ(oncpu[1]["ts"].get<double>(), 5.0);
   EXPECT_DOUBLE_EQ(oncpu[1]["dur"].get<double>(), 1.0);
   EXPECT_EQ(oncpu[1]["args"]["preempted"], true);
+  // The slice from the switch at 5000 (swapper/1 -> worker) is the incoming thread's: 100/101.
+  EXPECT_EQ(oncpu[1]["args"]["pid"], 100);
+  EXPECT_EQ(oncpu[1]["args"]["tid"], 101);
   std::filesystem::remove(path);
 }
 

@@ -240,6 +240,102 @@ TEST(SchedAnalysis, OffCpuRestartsAtASecondSwitchOutWithoutSwitchIn) {
   EXPECT_EQ(a.switch_outs, 2);
 }
 
+// The window of a pair is [ts1, ts2) and a switched pair is preempted if any of its switch-outs was
+// involuntary (docs/sched.md, Definitions). Main thread launches at 0, 1000, 3000, 6000:
+//  pair [0,1000)     d=1000  nothing (the switch-out at 1000 is the next pair's)  -> clean
+//  pair [1000,3000)  d=2000  blocks at exactly 1000, back at 1500                 -> blocked
+//  pair [3000,6000)  d=3000  blocks at 3200 (back 3500), then preempted at 4000
+//                            (back 5000): one involuntary switch-out is enough     -> preempted
+TEST(SchedAnalysis, PairWindowIsHalfOpenAndOnePreemptionMakesItPreempted) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 1000, 3000, 6000}) launch(t, kMain, ts, 100);
+  sw(t, 1000, kPid, kMain, false, kOther, kOther);
+  sw(t, 1500, kOther, kOther, true, kPid, kMain);
+  sw(t, 3200, kPid, kMain, false, kOther, kOther);
+  sw(t, 3500, kOther, kOther, true, kPid, kMain);
+  sw(t, 4000, kPid, kMain, true, kOther, kOther);
+  sw(t, 5000, kOther, kOther, true, kPid, kMain);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.all.count, 3);
+  EXPECT_EQ(a.clean.count, 1);
+  EXPECT_EQ(a.clean.p50, 1000);
+  EXPECT_EQ(a.blocked.count, 1);
+  EXPECT_EQ(a.blocked.p50, 2000);
+  EXPECT_EQ(a.preempted.count, 1);
+  EXPECT_EQ(a.preempted.p50, 3000);
+  EXPECT_EQ(a.switch_outs, 3);
+  EXPECT_EQ(a.preemptions, 1);
+  EXPECT_EQ(a.blocks, 2);
+}
+
+// A launch call that starts exactly where the previous one ended is not inside it: a launch of its
+// own. A driver call starting inside a runtime call is folded into it (docs/sched.md). Calls: 0..100,
+// 100..200, and a driver call at 150 (inside the second): 2 logical launches, 1 merged, one pair of
+// d = 100.
+TEST(SchedAnalysis, CallStartingWhereTheLastEndedIsANewLaunch) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  launch(t, kMain, 0, 100);
+  launch(t, kMain, 100, 100);
+  launch(t, kMain, 150, 20, "cuLaunchKernel");
+  sw(t, 500, kPid, kMain, true, kOther, kOther);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.launches, 2);
+  EXPECT_EQ(a.merged_launch_calls, 1);
+  ASSERT_EQ(a.all.count, 1);
+  EXPECT_EQ(a.all.p50, 100);
+}
+
+// Run-queue latency runs from the wake-up that made a blocked thread runnable; a second wake-up
+// while it already waits for a CPU changes nothing. build_trace()'s main thread blocks at 7000, is
+// woken at 8000 and again at 8500, and is back at 9000: samples 1500 (preempted 2500 -> 4000) and
+// 1000 (8000 -> 9000), median 1250, max 1500; asleep 1000 ns, waiting 1000 ns.
+TEST(SchedAnalysis, RunQueueLatencyStartsAtTheFirstWakeup) {
+  Trace t = build_trace();
+  Wakeup w;
+  w.ts = 8500, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.runq_samples, 2);
+  EXPECT_EQ(a.runq_p50, 1250);
+  EXPECT_EQ(a.runq_max, 1500);
+  const ThreadSched* main = nullptr;
+  for (const ThreadSched& th : a.threads)
+    if (th.tid == kMain) main = &th;
+  ASSERT_NE(main, nullptr);
+  EXPECT_EQ(main->blocked_sleep, 1000);
+  EXPECT_EQ(main->blocked_wait, 1000);
+}
+
+// Nearest-rank percentiles in the JSON and the tail thresholds (docs/sched.md: rank ceil(p/100 * n)).
+// 21 launches with pair intervals 100, 200, ..., 2000 (launch k at 100 * k(k+1)/2, 10 ns each): 20
+// pairs, all clean. p90 = rank 18 = 1800, p99 = rank 20 = 2000, median (1000 + 1100) / 2 = 1050.
+// Tail at P95 = rank 19: the pairs of 1900 and 2000; at P99: the pair of 2000 alone. Wall from 0 to
+// the end of the last launch, 21000 + 10. A 1000 ns read syscall takes 1000 / 21010 of it.
+TEST(SchedAnalysis, JsonPercentilesAreNearestRank) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t k = 0; k <= 20; ++k) launch(t, kMain, 100 * k * (k + 1) / 2, 10);
+  sw(t, 50, kOther, kOther, true, kOther, kOther);  // an untraced thread's switch: sched recorded
+  Syscall c;
+  c.ts = 500, c.dur = 1000, c.pid = kPid, c.tid = kMain, c.nr = 0, c.name = t.strings.intern("read"), c.ret = 8;
+  t.syscalls.push(c);
+  const SchedAnalysis a = analyze_sched(t);
+  const nlohmann::json j = sched_analysis_json(t, a);
+  const nlohmann::json& all = j["pairs"]["all"];
+  EXPECT_EQ(all["count"], 20);
+  EXPECT_EQ(all["p90_ns"], 1800);
+  EXPECT_EQ(all["p99_ns"], 2000);
+  EXPECT_DOUBLE_EQ(all["median_ns"].get<double>(), 1050.0);
+  EXPECT_EQ(j["tail"]["p95"]["threshold_ns"], 1900);
+  EXPECT_EQ(j["tail"]["p95"]["pairs"], 2);
+  EXPECT_EQ(j["tail"]["p99"]["threshold_ns"], 2000);
+  EXPECT_EQ(j["tail"]["p99"]["pairs"], 1);
+  EXPECT_EQ(j["wall_ns"], 21010);
+  EXPECT_DOUBLE_EQ(j["syscalls"]["read"]["wall_share"].get<double>(), 1000.0 / 21010.0);
+}
+
 TEST(SchedAnalysis, NestedIrqsKeepTheirOwnDurations) {
   Trace t;
   // CPU 1: softirq 0..1000; hard A 100..300 inside it; hard B 150..200 inside A; hard C 1500..1600 alone.
@@ -265,6 +361,23 @@ TEST(SchedAnalysis, NestedIrqsKeepTheirOwnDurations) {
   EXPECT_EQ(hard["A"].max, 200);
   EXPECT_EQ(hard["B"].self, 50);
   EXPECT_EQ(hard["C"].self, 100);
+}
+
+// A nested handler whose recorded end lies past its parent's (an exit the recorder clipped or saw
+// late) takes from the parent only the part inside it: softirq 0..1000 with hard IRQ X at 900 for
+// 300 ns: the softirq's self time is 1000 - (1000 - 900) = 900, X keeps its 300, and the IRQ time on
+// the CPU is the union [0,1200) = 1200 ns.
+TEST(SchedAnalysis, NestedIrqPastItsParentsEndTakesOnlyTheOverlap) {
+  Trace t;
+  irq(t, IrqKind::Soft, "NET_RX", 0, 1000, kMain, 3);
+  irq(t, IrqKind::Hard, "X", 900, 300, kMain, 3);
+  const IrqSummary s = summarize_irqs(t);
+  EXPECT_EQ(s.nested, 1);
+  EXPECT_EQ(s.stolen, 1200);
+  ASSERT_EQ(s.soft.size(), 1u);
+  EXPECT_EQ(s.soft[0].self, 900);
+  ASSERT_EQ(s.hard.size(), 1u);
+  EXPECT_EQ(s.hard[0].self, 300);
 }
 
 TEST(SchedAnalysis, PreemptionDominatedRunIsCpuContention) {

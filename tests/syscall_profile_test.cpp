@@ -40,8 +40,13 @@ TEST(SyscallProfile, CountsTotalsErrorsAndIoctlTargets) {
   EXPECT_EQ(t.str(p.by_name[2].name), "ioctl");
   EXPECT_EQ(p.by_name[2].count, 4);
   EXPECT_EQ(p.by_name[2].total, 195);
+  EXPECT_EQ(p.by_name[2].errors, 1);  // the ENOTTY; a return of 0 is no error
+  EXPECT_EQ(p.by_name[0].errors, 1);  // futex's ETIMEDOUT
   EXPECT_EQ(p.by_name[3].name, kNoString);
   EXPECT_EQ(p.by_name[3].nr, 231);
+  EXPECT_EQ(p.by_name[3].errors, 0);
+  EXPECT_EQ(t.str(p.by_name[4].name), "mmap");
+  EXPECT_EQ(p.by_name[4].errors, 0);  // -4096 is an address, not an errno
   ASSERT_EQ(p.ioctl_targets.size(), 3u);
   EXPECT_EQ(t.str(p.ioctl_targets[0].target), "/dev/nvidia0");
   EXPECT_EQ(p.ioctl_targets[0].count, 2);
@@ -51,6 +56,7 @@ TEST(SyscallProfile, CountsTotalsErrorsAndIoctlTargets) {
   EXPECT_EQ(p.ioctl_targets[2].errors, 1);
   ASSERT_EQ(p.by_thread.size(), 2u);
   EXPECT_EQ(p.by_thread[0].tid, 11);
+  EXPECT_EQ(p.by_thread[0].pid, 1);  // every row above is of process 1
   EXPECT_EQ(p.by_thread[0].by_name.size(), 2u);
   EXPECT_EQ(p.by_thread[1].tid, 12);
   EXPECT_EQ(t.str(p.by_thread[1].by_name[0].name), "futex");
