@@ -92,6 +92,15 @@ TEST(ClassifyApi, PerThreadStreamSuffixBeforeOrAfterTheVersion) {
   EXPECT_EQ(classify_api("cudaMemcpy_ptds_v7000"), ApiKind::Other);
 }
 
+// CUDA 13's nvcc compiles `<<<>>>` to __cudaLaunchKernel (crt/host_runtime.h); CUPTI 13 names its
+// callbacks __cudaLaunchKernel_v13000 and __cudaLaunchKernel_ptsz_v13000.
+TEST(ClassifyApi, Cuda13InternalLaunchEntry) {
+  EXPECT_EQ(classify_api("__cudaLaunchKernel"), ApiKind::KernelLaunch);
+  EXPECT_EQ(classify_api("__cudaLaunchKernel_v13000"), ApiKind::KernelLaunch);
+  EXPECT_EQ(classify_api("__cudaLaunchKernel_ptsz_v13000"), ApiKind::KernelLaunch);
+  EXPECT_EQ(classify_api("__cudaRegisterFunction"), ApiKind::Other);
+}
+
 TEST(Tables, RowRoundTrip) {
   GpuActivityTable g;
   GpuActivity a;

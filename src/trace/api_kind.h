@@ -51,7 +51,11 @@ inline ApiKind classify_api(std::string_view n) {
   }
   strip_per_thread();
   if (n.find("Synchronize") != std::string_view::npos) return ApiKind::Sync;
-  if (n == "cudaLaunchKernel" || n == "cudaLaunchKernelExC" || n == "cudaLaunchCooperativeKernel" ||
+  // __cudaLaunchKernel: where CUDA 13's nvcc sends a `<<<>>>` launch (crt/host_runtime.h; CUPTI
+  // callback ids 505/506 name it __cudaLaunchKernel_v13000 and _ptsz_v13000). A trace that shows
+  // it shows a kernel launch.
+  if (n == "cudaLaunchKernel" || n == "__cudaLaunchKernel" || n == "cudaLaunchKernelExC" ||
+      n == "cudaLaunchCooperativeKernel" ||
       n == "cuLaunchKernel" || n == "cuLaunchKernelEx" || n == "cuLaunchCooperativeKernel" ||
       n == "cudaLaunchCooperativeKernelMultiDevice" || n == "cuLaunchCooperativeKernelMultiDevice")
     return ApiKind::KernelLaunch;

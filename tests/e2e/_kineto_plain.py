@@ -8,8 +8,9 @@ GPU_CATS = {"kernel", "Kernel", "gpu_memcpy", "Memcpy", "gpu_memset", "Memset"}
 API_CATS = {"cuda_runtime", "Runtime", "cuda_driver"}
 OP_CATS = {"cpu_op", "Operator", "user_annotation"}
 # docs/metrics.md "Launch call": the shared definition's names plus the runtime counterparts of the
-# driver wildcards and the multi-device cooperative launches.
-LAUNCH_NAMES = {"cudaLaunchKernel", "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel", "cuLaunchKernel",
+# driver wildcards and the multi-device cooperative launches, and CUDA 13's __cudaLaunchKernel.
+LAUNCH_NAMES = {"cudaLaunchKernel", "__cudaLaunchKernel", "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel",
+                "cuLaunchKernel",
                 "cuLaunchKernelEx", "cuLaunchCooperativeKernel", "cudaGraphLaunch", "cuGraphLaunch",
                 "cudaMemcpyAsync", "cudaMemsetAsync",
                 "cudaMemcpy2DAsync", "cudaMemcpy3DAsync", "cudaMemcpyPeerAsync", "cudaMemcpyToSymbolAsync",

@@ -36,11 +36,13 @@ def run(*args):
 
 
 def api_kind(name):
+    # Suffixes in either order: _v2_ptsz (CUPTI's driver names), _ptsz_v7000 (its runtime names).
     base = re.sub(r"_(ptsz|ptds)$", "", name)
     base = re.sub(r"_v\d.*$", "", base)
+    base = re.sub(r"_(ptsz|ptds)$", "", base)
     if "Synchronize" in base:
         return "sync"
-    if base in ("cudaLaunchKernel", "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel", "cuLaunchKernel",
+    if base in ("cudaLaunchKernel", "__cudaLaunchKernel", "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel", "cuLaunchKernel",
                 "cuLaunchKernelEx", "cuLaunchCooperativeKernel", "cudaLaunchCooperativeKernelMultiDevice",
                 "cuLaunchCooperativeKernelMultiDevice"):
         return "kernel_launch"
