@@ -308,5 +308,28 @@ TEST(FusionChains, MatchesPlainImplementationOnRandomSequences) {
   }
 }
 
+TEST(FusionChains, SyncCallAtALaunchCallsStartSplitsNothing) {
+  // docs/fusion.md: a sequence is cut where a sync call starts strictly between the start times of
+  // two consecutive kernels' launch calls. Calls start at 0, 1000, 2000, 3000; the syncs start at
+  // 1000 and 2000, each exactly at a call's start, so neither is strictly between two: one
+  // segment of four kernels.
+  TraceBuilder b;
+  b.kernel("A", 0, 10, 500);
+  b.kernel("B", 1000, 10, 1500);
+  b.api("cudaDeviceSynchronize", ApiKind::Sync, 1000, 300);
+  b.kernel("A", 2000, 10, 2500);
+  b.api("cudaStreamSynchronize", ApiKind::Sync, 2000, 10);
+  b.kernel("B", 3000, 10, 3500);
+  const KernelSequences seq = build_kernel_sequences(b.t);
+  EXPECT_EQ(seq.sync_splits, 0);
+  EXPECT_EQ(seq.segment_end, (std::vector<uint32_t>{4}));
+
+  // One ns later the first sync (API row 2) lies strictly between 1000 and 2000: one cut there.
+  b.t.api.start[2] = 1001;
+  const KernelSequences cut = build_kernel_sequences(b.t);
+  EXPECT_EQ(cut.sync_splits, 1);
+  EXPECT_EQ(cut.segment_end, (std::vector<uint32_t>{2, 4}));
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -229,4 +229,26 @@ TEST(HostOps, LaunchCallsWithoutGpuOrOperators) {
   EXPECT_FALSE(a.host);
 }
 
+TEST(HostOps, SpanEndsAtTheLastHostEventEvenAnApiCall) {
+  // docs/analyze.md: the host span runs from the first top-level operator's start to the last end
+  // of any host event, API calls included. Operators [100, 1100) on thread 1; a cudaMalloc call
+  // (no GPU work: the trace has none) [900, 2100) on the same thread: span 100 to 2100 = 2000,
+  // the thread active 1000 (its operators only), idle 1000.
+  Builder b;
+  b.op("aten::empty", 100, 1'000);
+  ApiCall c;
+  c.start = 900, c.dur = 1'200, c.pid = 7, c.tid = 1, c.name = b.t.strings.intern("cudaMalloc");
+  c.kind = ApiKind::Other;
+  b.t.api.push(c);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_TRUE(a.host);
+  const HostAnalysis& h = *a.host;
+  EXPECT_EQ(h.t_begin, 100);
+  EXPECT_EQ(h.t_end, 2'100);
+  EXPECT_EQ(h.span, 2'000);
+  ASSERT_EQ(h.threads.size(), 1u);
+  EXPECT_EQ(h.threads[0].active, 1'000);
+  EXPECT_EQ(h.threads[0].idle, 1'000);
+}
+
 }  // namespace

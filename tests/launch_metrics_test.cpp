@@ -663,3 +663,85 @@ TEST(LaunchMetrics, RowsInAndOutOfTimeOrderGiveTheSameFigures) {
   ASSERT_EQ(in_order.by_device.size(), reversed.by_device.size());
   for (size_t k = 0; k < in_order.by_device.size(); ++k) EXPECT_EQ(in_order.by_device[k].busy, reversed.by_device[k].busy);
 }
+
+// docs/metrics.md "Bound": GPU-bound only when the queue part *exceeds* the launch part, so a tie is
+// CPU-bound. Call [1000, 3000), kernel at 5000: l = 4000, q = 5000 - 3000 = 2000, launch part 2000.
+TEST(LaunchMetrics, EqualQueueAndLaunchPartsAreCpuBound) {
+  Builder b;
+  b.op("aten::mm", 0, 10'000);
+  b.call("cudaLaunchKernel", 1'000, 2'000, 1);
+  b.gpu("k", 5'000, 100, 1);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.tklqt, 4'000);
+  EXPECT_EQ(a.tklqt_queue, 2'000);
+  EXPECT_EQ(a.tklqt_launch, 2'000);
+  EXPECT_EQ(a.bound, "cpu");
+}
+
+// An operator's `kernels` counts the GPU activities its launches made, not its launch calls: a graph
+// launch inside it runs three kernels. Its launch tax is one latency (to the earliest kernel,
+// 6000 - 1000) and its GPU time the three durations.
+TEST(LaunchMetrics, GraphLaunchCountsEveryKernelOfItsOperator) {
+  Builder b;
+  b.op("CUDAGraph::replay", 0, 20'000);
+  b.call("cudaGraphLaunch", 1'000, 3'000, 1);
+  b.gpu("k1", 6'500, 300, 1);
+  b.gpu("k0", 6'000, 100, 1);
+  b.gpu("k2", 6'200, 200, 1);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  const OperatorStat* replay = op_row(b.t, a, "CUDAGraph::replay");
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->kernels, 3);
+  EXPECT_EQ(replay->launch_tax, 5'000);
+  EXPECT_EQ(replay->gpu_time, 600);
+  EXPECT_EQ(a.graph_launches, 1);
+}
+
+// Busy time is clipped to the IL window also when the GPU rows are out of start order (the sorted
+// path). Window [10000, 21000) from the operator's start to the last GPU end: the kernel that
+// started at 5000 counts from 10000 to 15000, the other [20000, 21000): busy 6000, idle 5000.
+TEST(LaunchMetrics, OutOfOrderGpuRowsAreClippedToTheWindowToo) {
+  for (const bool in_order : {false, true}) {
+    Builder b;
+    b.op("aten::mm", 10'000, 50'000);
+    b.call("cudaLaunchKernel", 4'000, 500, 2);
+    b.call("cudaLaunchKernel", 11'000, 500, 1);
+    if (in_order) b.gpu("early", 5'000, 10'000, 2);
+    b.gpu("late", 20'000, 1'000, 1);
+    if (!in_order) b.gpu("early", 5'000, 10'000, 2);
+    const LaunchAnalysis a = analyze_launches(b.t);
+    SCOPED_TRACE(in_order ? "rows in start order" : "rows out of start order");
+    EXPECT_EQ(a.t_begin, 10'000);
+    EXPECT_EQ(a.t_end, 21'000);
+    EXPECT_EQ(a.gpu_busy, 6'000);
+    EXPECT_EQ(a.gpu_idle, 5'000);
+    ASSERT_EQ(a.by_stream.size(), 1u);
+    EXPECT_EQ(a.by_stream[0].busy, 6'000);
+    ASSERT_EQ(a.by_device.size(), 1u);
+    EXPECT_EQ(a.by_device[0].busy, 6'000);
+    EXPECT_EQ(a.by_device[0].idle, 5'000);
+  }
+}
+
+// Attribution by time containment at the boundaries (docs/metrics.md: the innermost operator on the
+// call's thread with start <= call start < end): an operator that starts at the call's start
+// encloses it; one that ends at the call's start does not.
+TEST(LaunchMetrics, ContainmentIncludesTheOperatorsStartAndExcludesItsEnd) {
+  Builder b;
+  b.op("aten::linear", 0, 10'000);
+  b.op("aten::addmm", 2'000, 3'000);  // [2000, 5000)
+  b.call("cudaLaunchKernel", 2'000, 500, 1);  // at addmm's start: inside addmm
+  b.call("cudaLaunchKernel", 5'000, 500, 2);  // at addmm's end: inside linear only
+  b.gpu("k", 20'000, 100, 1);
+  b.gpu("k", 21'000, 100, 2);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.links.size(), 2u);
+  EXPECT_EQ(a.links[0].op, 1);
+  EXPECT_EQ(a.links[1].op, 0);
+  EXPECT_EQ(a.calls_by_containment, 2);
+  const OperatorStat* addmm = op_row(b.t, a, "aten::addmm");
+  const OperatorStat* linear = op_row(b.t, a, "aten::linear");
+  ASSERT_TRUE(addmm && linear);
+  EXPECT_EQ(addmm->launch_tax, 20'000 - 2'000);
+  EXPECT_EQ(linear->launch_tax, 21'000 - 5'000);
+}

@@ -155,5 +155,19 @@ TEST(Sweep, BatchFromFileName) {
   EXPECT_EQ(batch_from_file_name("trace.json"), std::nullopt);
 }
 
+TEST(Sweep, FirstOfTwoEquallyLongBalancedRunsWins) {
+  // docs/fusion.md: the region is the longest run of consecutive balanced batches, the first on a
+  // tie. Runs 1-2 and 8-16 (batch 4 has GPU idle 0.9) are both two long: the region is 1 to 2.
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100)),
+                                       sweep_point(2, "b", analysis(false, 200, 100)),
+                                       sweep_point(4, "c", analysis(false, 900, 100)),
+                                       sweep_point(8, "d", analysis(false, 100, 200)),
+                                       sweep_point(16, "e", analysis(false, 300, 300))});
+  EXPECT_EQ(r.balanced_batches, (std::vector<int64_t>{1, 2, 8, 16}));
+  ASSERT_TRUE(r.balanced_region.has_value());
+  EXPECT_EQ(r.balanced_region->from, 1);
+  EXPECT_EQ(r.balanced_region->to, 2);
+}
+
 }  // namespace
 }  // namespace infertrace

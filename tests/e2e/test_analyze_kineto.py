@@ -237,6 +237,11 @@ def expected(path):
     return x
 
 
+def close(got, want):
+    """A float key against its recomputed value (both from the same integers: only rounding differs)."""
+    return isinstance(got, (int, float)) and abs(got - want) <= 1e-9 * max(1.0, abs(want))
+
+
 def compare(path, got):
     tag = os.path.basename(path)
     want = expected(path)
@@ -260,6 +265,27 @@ def compare(path, got):
     apis = {r["name"]: {k: r[k] for k in want["apis"].get(r["name"], r) if k in r} for r in got["apis"]}
     if apis != want["apis"]:
         failures.append("%s: apis differ:\n got %r\nwant %r" % (tag, apis, want["apis"]))
+    # The means and shares each key carries (docs/analyze.md), from the recomputed totals.
+    for r in got["apis"]:
+        w = want["apis"].get(r["name"])
+        if not w:
+            continue
+        n = w["linked"]
+        means = {"mean_api_ns": w["api_total_ns"] / w["calls"],
+                 "mean_latency_ns": w["latency_total_ns"] / n if n else 0.0,
+                 "mean_launch_ns": w["launch_total_ns"] / n if n else 0.0,
+                 "mean_queue_ns": w["queue_total_ns"] / n if n else 0.0}
+        for k, v in means.items():
+            if not close(r.get(k), v):
+                failures.append("%s: apis %s: %s = %r, recomputed %r" % (tag, r["name"], k, r.get(k), v))
+    for r in got["kernel_stats"]:
+        w = want["kernel_stats"].get(r["name"])
+        if w and not close(r.get("mean_ns"), w["total_ns"] / w["count"]):
+            failures.append("%s: kernel_stats %s: mean_ns = %r" % (tag, r["name"], r.get("mean_ns")))
+    il = want["inference_latency_ns"]
+    for key, part in (("gpu_idle_fraction", "gpu_idle_ns"), ("cpu_idle_fraction", "cpu_idle_ns")):
+        if not close(got.get(key), want[part] / il if il > 0 else 0.0):
+            failures.append("%s: %s = %r, recomputed %r" % (tag, key, got.get(key), want[part] / il))
     ks = {r["name"]: {k: r[k] for k in ("count", "total_ns", "min_ns", "max_ns")} for r in got["kernel_stats"]}
     if ks != want["kernel_stats"]:
         failures.append("%s: kernel_stats differ" % tag)
