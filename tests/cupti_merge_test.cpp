@@ -170,5 +170,52 @@ TEST(CuptiMerge, GpuRecordsWithoutTimestampsAreDroppedAndCounted) {
   expect_closed_form(t, analyze_launches(t), 4, 1);
 }
 
+// The same on a raw GPU clock: the zero-timestamp check comes before a record is held for the
+// clock fit, so a raw record with start or end 0 is not mapped to far before the run (a raw 0 maps
+// to about -kRawOffset) but dropped and counted as without timestamps, not as without a clock (the
+// process has its paired samples); the fit and the kept records are those of the synthetic run.
+TEST(CuptiMerge, RawClockGpuRecordsWithoutTimestampsAreDroppedAndCounted) {
+  const auto path = std::filesystem::temp_directory_path() / ("it_zero_raw_" + std::to_string(::getpid()) + ".itrace");
+  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
+  CuptiMergeStats stats;
+  {
+    ItraceWriter out(path.string());
+    CuptiMerge merge(out, 5);
+    EXPECT_EQ(synth::produce(ring, 100, 101, 1'000'000'000, 4, true), 0);
+    // Raw-clock times of a kernel inside the run: 8'000'000'500 is 1'000'000'500 on CLOCK_MONOTONIC.
+    for (auto [start, end] : {std::pair<uint64_t, uint64_t>{8'000'000'500, 0}, {0, 8'000'000'500}}) {
+      cupti::RingGpu g{};
+      g.start = start, g.end = end;
+      g.pid = 100, g.kind = cupti::kGpuKernel, g.stream = 7, g.correlation = 101, g.name = 2;
+      g.flags = 0;  // raw clock: would be held for the fit
+      ASSERT_TRUE(ring.push(cupti::kRecGpu, &g, sizeof(g)));
+    }
+    ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); });
+    merge.finish(0, 0, 1);
+    out.finish();
+    stats = merge.stats();
+  }
+  const Trace t = read_recording(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(stats.gpu_without_timestamps, 2u);
+  EXPECT_EQ(stats.gpu_without_clock, 0u);
+  EXPECT_EQ(stats.gpu, 5u);
+  EXPECT_EQ(stats.malformed, 0u);
+  EXPECT_EQ(t.meta.at("cupti.gpu_without_timestamps"), "2");
+  EXPECT_EQ(t.meta.at("cupti.gpu_without_clock"), "0");
+  EXPECT_EQ(t.meta.at("cupti.gpu_records"), "5");
+  EXPECT_NE(t.meta.at("cupti.clock.100").find("samples 2, "), std::string::npos) << t.meta.at("cupti.clock.100");
+  EXPECT_NE(t.meta.at("cupti.clock.100").find("error bound 200 ns"), std::string::npos) << t.meta.at("cupti.clock.100");
+  // By hand: kernel i starts at 1e9 + i * 50'000 + 10'000 and lasts 30'000; the copy starts at
+  // 1e9 + 4 * 50'000 + 10'000 and lasts 2'000.
+  ASSERT_EQ(t.gpu.size(), 5u);
+  std::multiset<std::pair<ns_t, ns_t>> got, want;
+  for (size_t i = 0; i < t.gpu.size(); ++i) got.insert({t.gpu.start[i], t.gpu.dur[i]});
+  for (ns_t i = 0; i < 4; ++i) want.insert({1'000'000'000 + i * 50'000 + 10'000, 30'000});
+  want.insert({1'000'210'000, 2'000});
+  EXPECT_EQ(got, want);
+  expect_closed_form(t, analyze_launches(t), 4, 1);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -22,13 +22,16 @@ Trace lossy_cupti_recording() {
   t.meta["cupti.ring_dropped_records"] = "5";
   t.meta["cupti.ring_dropped_bytes"] = "320";  // bytes of those 5 records, not more events
   t.meta["cupti.activity_dropped"] = "2";
+  t.meta["cupti.gpu_without_clock"] = "0";
+  t.meta["cupti.gpu_without_timestamps"] = "11";
+  t.meta["cupti.gpu_records"] = "40";  // the GPU records kept: not a loss
   return t;
 }
 
 TEST(RecorderDrops, EveryCounterWithItsCause) {
   const std::vector<RecorderDrop> d = recorder_drops(lossy_cupti_recording());
-  ASSERT_EQ(d.size(), 5u);
-  // dropped.<type> sorted by type (api < switch < syscall), then the two CUPTI counters.
+  ASSERT_EQ(d.size(), 7u);
+  // dropped.<type> sorted by type (api < switch < syscall), then the four CUPTI counters.
   EXPECT_EQ(d[0].key, "api");
   EXPECT_EQ(d[0].count, 0);
   EXPECT_EQ(d[1].key, "switch");
@@ -42,6 +45,14 @@ TEST(RecorderDrops, EveryCounterWithItsCause) {
   EXPECT_EQ(d[4].key, "cupti_activity");
   EXPECT_EQ(d[4].count, 2);
   EXPECT_EQ(d[4].cause, DropCause::CuptiActivity);
+  EXPECT_EQ(d[5].key, "cupti_gpu_without_clock");
+  EXPECT_EQ(d[5].count, 0);
+  EXPECT_EQ(d[5].cause, DropCause::CuptiUnusableGpuRecord);
+  EXPECT_EQ(d[6].key, "cupti_gpu_without_timestamps");
+  EXPECT_EQ(d[6].count, 11);
+  EXPECT_EQ(d[6].cause, DropCause::CuptiUnusableGpuRecord);
+  // 3 + 416 + 5 + 2 + 11: the GPU records left out are lost to the analysis too.
+  EXPECT_EQ(recorder_lost_total(lossy_cupti_recording()), 437);
 }
 
 TEST(RecorderDrops, NoneWithoutMeta) {
@@ -53,7 +64,10 @@ TEST(RecorderDrops, NoneWithoutMeta) {
 TEST(RecorderDrops, SchedJsonCarriesTheCuptiCounters) {
   const Trace t = lossy_cupti_recording();
   const nlohmann::json j = sched_analysis_json(t, analyze_sched(t));
-  const nlohmann::json want = {{"api", 0}, {"switch", 3}, {"syscall", 416}, {"cupti_ring", 5}, {"cupti_activity", 2}};
+  const nlohmann::json want = {{"api", 0},           {"switch", 3},
+                               {"syscall", 416},     {"cupti_ring", 5},
+                               {"cupti_activity", 2}, {"cupti_gpu_without_clock", 0},
+                               {"cupti_gpu_without_timestamps", 11}};
   EXPECT_EQ(j["dropped"], want);
 }
 

@@ -88,6 +88,12 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
       std::printf("  %llu process(es) not traced: another CUPTI client (a profiler, Nsight, a sanitizer) held CUPTI "
                   "or CUPTI refused the setup (META cupti.not_traced.<pid>; docs/record.md)\n",
                   static_cast<unsigned long long>(s.cupti_processes_not_traced));
+    // Always printed, as the drops are: GPU records left out show up nowhere else in the summary,
+    // only as launch calls without GPU activity in the analysis.
+    std::printf("  GPU records left out: %llu without timestamps (CUPTI left a start or end at 0), %llu without a "
+                "clock sample (a raw GPU clock its process sent no sample to map)\n",
+                static_cast<unsigned long long>(s.cupti_gpu_without_timestamps),
+                static_cast<unsigned long long>(s.cupti_gpu_without_clock));
     if (s.cupti_processes == 0 && s.cupti_processes_not_traced == 0)
       std::printf("  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
                   "CUDA_INJECTION64_PATH (see its stderr)\n");

@@ -19,19 +19,42 @@ std::string incomplete_recording_note(const Trace& t) {
   return note + ". The figures cover only what was recorded up to there.";
 }
 
+namespace {
+
+std::string drop_label(const RecorderDrop& d) {
+  switch (d.cause) {
+    case DropCause::EventRing: return d.key;
+    case DropCause::CuptiRing: return "CUPTI ring records";
+    case DropCause::CuptiActivity: return "CUPTI activity records";
+    case DropCause::CuptiUnusableGpuRecord:
+      return d.key == "cupti_gpu_without_clock" ? "CUPTI GPU records without a clock sample"
+                                                : "CUPTI GPU records without timestamps";
+  }
+  return d.key;
+}
+
+}  // namespace
+
 std::string dropped_events_note(const Trace& t) {
   if (t.source != TraceSource::Recording) return {};
-  std::string what, ring, cupti;
+  std::string what, ring, cupti, unusable;
   int64_t total = 0;
   for (const RecorderDrop& d : recorder_drops(t)) {
     if (d.count <= 0) continue;
     total = saturating_add_drops(total, d.count);
-    const std::string label = d.cause == DropCause::EventRing   ? d.key
-                              : d.cause == DropCause::CuptiRing ? "CUPTI ring records"
-                                                                : "CUPTI activity records";
+    const std::string label = drop_label(d);
     what += (what.empty() ? "" : ", ") + label + " " + std::to_string(d.count);
     // The remedy depends on where they were lost: both rings are sized by --expected-rate; CUPTI's
-    // activity buffers are its own (src/cupti_inject/inject_activity.cpp), no option of ours sizes them.
+    // activity buffers are its own (src/cupti_inject/inject_activity.cpp), no option of ours sizes them;
+    // GPU records the merge could not place in time were delivered, and no buffer would have kept
+    // them: each such counter says why instead.
+    if (d.cause == DropCause::CuptiUnusableGpuRecord) {
+      unusable += " " + label + ": " +
+                  (d.key == "cupti_gpu_without_clock"
+                       ? "on their process's raw GPU clock, which it sent no clock sample to map onto CLOCK_MONOTONIC."
+                       : "CUPTI left their start or end time at 0 (not collected, or still incomplete at the flush at exit).");
+      continue;
+    }
     std::string& list = d.cause == DropCause::CuptiActivity ? cupti : ring;
     list += (list.empty() ? "" : ", ") + label;
   }
@@ -42,6 +65,9 @@ std::string dropped_events_note(const Trace& t) {
     note += " " + ring + ": a ring buffer was full; record again with a larger --expected-rate.";
   if (!cupti.empty())
     note += " " + cupti + ": CUPTI dropped them itself (its own activity buffers were full, which --expected-rate does not size).";
+  if (!unusable.empty())
+    note += unusable + " The recorder left these GPU records out, as they could not be placed in time: the GPU work they "
+                       "stand for is missing, and their launch calls show no GPU activity.";
   return note;
 }
 

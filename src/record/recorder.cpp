@@ -327,6 +327,8 @@ void Recorder::finish_cupti() {
   sum_.cupti_processes = st.processes;
   sum_.cupti_processes_with_monotonic_clock = st.processes_with_timestamp_callback;
   sum_.cupti_processes_not_traced = st.processes_not_traced;
+  sum_.cupti_gpu_without_timestamps = st.gpu_without_timestamps;
+  sum_.cupti_gpu_without_clock = st.gpu_without_clock;
   cupti_ring_.remove_file();
 }
 

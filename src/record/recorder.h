@@ -41,6 +41,10 @@ struct RecordSummary {
   uint64_t cupti_processes = 0;        // processes the injection library reported from
   uint64_t cupti_processes_with_monotonic_clock = 0;
   uint64_t cupti_processes_not_traced = 0;  // the library declined them (another CUPTI client first)
+  // GPU records CUPTI delivered that the merge left out, as they could not be placed in time
+  // (record/cupti_merge.h): not lost to a full buffer, so not among `dropped`.
+  uint64_t cupti_gpu_without_timestamps = 0;
+  uint64_t cupti_gpu_without_clock = 0;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -91,7 +91,8 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
   // Events the recorder lost, per type as its META says (dropped.<type>: its ring buffer was full),
-  // and in CUPTI mode the CUPTI ring's and CUPTI's own (cupti_ring, cupti_activity): the counts
+  // and in CUPTI mode the CUPTI ring's and CUPTI's own (cupti_ring, cupti_activity) and the GPU
+  // records the merge left out (cupti_gpu_without_clock, cupti_gpu_without_timestamps): the counts
   // below are lower bounds for any type listed with a non-zero value. Empty for a Kineto trace.
   json dropped = json::object();
   for (const RecorderDrop& d : recorder_drops(t)) dropped[d.key] = d.count;

@@ -1,7 +1,9 @@
 """A recording whose recorder lost events (META dropped.<type>, docs/recording-format.md) is never
 analysed silently: every verb that loads it says on stderr how many of which type were lost, and
 `analyze --json` carries them under sched.dropped, CUPTI's ring and activity drops included (as
-cupti_ring, cupti_activity), each cause with its own remedy. A recording without drops gets no note.
+cupti_ring, cupti_activity), each cause with its own remedy; so are the GPU records the CUPTI merge
+left out as unusable (cupti_gpu_without_clock, cupti_gpu_without_timestamps), each with what it
+means. A recording without drops gets no note.
 
 The files are written here byte by byte from docs/recording-format.md (no eBPF needed: a real
 recorder drops only when its consumer falls behind, which a test cannot arrange reliably)."""
@@ -55,6 +57,11 @@ with tempfile.TemporaryDirectory() as tmp:
     write(clean, {})
     cupti = os.path.join(tmp, "cupti.itrace")
     write(cupti, {}, {"ring_dropped_records": 5, "ring_dropped_bytes": 320, "activity_dropped": 2})
+    unusable = os.path.join(tmp, "unusable.itrace")
+    write(unusable, {}, {"ring_dropped_records": 0, "activity_dropped": 0, "gpu_without_clock": 4,
+                         "gpu_without_timestamps": 9, "gpu_records": 50})
+    only_ts = os.path.join(tmp, "only_ts.itrace")
+    write(only_ts, {}, {"gpu_without_clock": 0, "gpu_without_timestamps": 1})
 
     p = subprocess.run([exe, "analyze", "--json", lossy], capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, f"analyze --json lossy: rc={p.returncode} {p.stderr}")
@@ -85,6 +92,25 @@ with tempfile.TemporaryDirectory() as tmp:
     # The lossy file's note: its ring-buffer types get the --expected-rate remedy, and nothing of CUPTI.
     p = subprocess.run([exe, "sched", lossy], capture_output=True, text=True, timeout=120)
     check("switch, syscall: a ring buffer was full" in p.stderr and "CUPTI" not in p.stderr, f"sched note: {p.stderr!r}")
+
+    # GPU records the merge left out: counted as lost (4 + 9), each kind with its own meaning, no
+    # --expected-rate remedy (no buffer was full), and in sched.dropped.
+    p = subprocess.run([exe, "analyze", "--json", unusable], capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, f"analyze --json unusable: rc={p.returncode} {p.stderr}")
+    check("lost 13 events (CUPTI GPU records without a clock sample 4, CUPTI GPU records without timestamps 9)"
+          in p.stderr, f"analyze: no note of the unusable GPU records: {p.stderr!r}")
+    check("CUPTI GPU records without a clock sample: on their process's raw GPU clock" in p.stderr and
+          "CUPTI GPU records without timestamps: CUPTI left their start or end time at 0" in p.stderr and
+          "left these GPU records out" in p.stderr and "--expected-rate" not in p.stderr,
+          f"analyze: unusable GPU records not explained: {p.stderr!r}")
+    if p.returncode == 0:
+        d = json.loads(p.stdout)["sched"]["dropped"]
+        check(d.get("cupti_gpu_without_clock") == 4 and d.get("cupti_gpu_without_timestamps") == 9 and
+              d.get("cupti_ring") == 0 and "cupti_gpu_records" not in d, f"unusable sched.dropped: {d}")
+    # Only one kind non-zero: the other is neither counted nor explained.
+    p = subprocess.run([exe, "sched", only_ts], capture_output=True, text=True, timeout=120)
+    check("lost 1 events (CUPTI GPU records without timestamps 1)" in p.stderr and "clock sample" not in p.stderr,
+          f"sched note of one unusable record: {p.stderr!r}")
 
     p = subprocess.run([exe, "analyze", "--json", clean], capture_output=True, text=True, timeout=120)
     check(p.returncode == 0 and "lost" not in p.stderr, f"clean recording: rc={p.returncode} {p.stderr!r}")

@@ -33,6 +33,10 @@ std::vector<RecorderDrop> recorder_drops(const Trace& t) {
     add("cupti_ring", it->second, DropCause::CuptiRing);
   if (const auto it = t.meta.find("cupti.activity_dropped"); it != t.meta.end())
     add("cupti_activity", it->second, DropCause::CuptiActivity);
+  if (const auto it = t.meta.find("cupti.gpu_without_clock"); it != t.meta.end())
+    add("cupti_gpu_without_clock", it->second, DropCause::CuptiUnusableGpuRecord);
+  if (const auto it = t.meta.find("cupti.gpu_without_timestamps"); it != t.meta.end())
+    add("cupti_gpu_without_timestamps", it->second, DropCause::CuptiUnusableGpuRecord);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The events a recorder lost, read from a recording's META (docs/recording-format.md): the eBPF
-// ring's per-type `dropped.<type>`, the CUPTI ring's `cupti.ring_dropped_records` and CUPTI's own
-// `cupti.activity_dropped`. One reader for every place that reports them (the verbs' stderr note,
+// ring's per-type `dropped.<type>`, the CUPTI ring's `cupti.ring_dropped_records`, CUPTI's own
+// `cupti.activity_dropped` and the GPU records the CUPTI merge left out as unusable
+// (`cupti.gpu_without_clock`, `cupti.gpu_without_timestamps`). One reader for every place that reports them (the verbs' stderr note,
 // `sched.dropped` in the JSON, bench interference), so they cannot come to disagree.
 #pragma once
 
@@ -17,16 +18,22 @@ enum class DropCause {
   EventRing,      // the recorder's BPF ring buffer was full (sized by --expected-rate)
   CuptiRing,      // the CUPTI ring in /dev/shm was full (sized by --expected-rate)
   CuptiActivity,  // CUPTI dropped activity records itself (its own buffers; no option sizes them)
+  // CUPTI delivered these GPU records, but the merge could not place them in time and left them out
+  // (no start or end time, or a raw GPU clock its process sent no sample to map): no buffer to size.
+  CuptiUnusableGpuRecord,
 };
 
 struct RecorderDrop {
-  std::string key;  // the event type for dropped.<type>; "cupti_ring" or "cupti_activity"
+  // The event type for dropped.<type>; "cupti_ring", "cupti_activity", "cupti_gpu_without_clock" or
+  // "cupti_gpu_without_timestamps".
+  std::string key;
   int64_t count = 0;
   DropCause cause = DropCause::EventRing;
 };
 
 // Every drop counter the META holds, zeros included: dropped.<type> in META order (sorted by
-// type), then cupti_ring and cupti_activity when the recording has them (CUPTI mode). A value that
+// type), then cupti_ring, cupti_activity, cupti_gpu_without_clock and cupti_gpu_without_timestamps,
+// each when the recording has it (CUPTI mode). A value that
 // is not an integer is left out, as the reader leaves any malformed META value alone. Empty for a
 // trace without such META (Kineto).
 std::vector<RecorderDrop> recorder_drops(const Trace& t);
