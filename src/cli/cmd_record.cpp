@@ -74,7 +74,9 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   std::printf("\n");
   uint64_t dropped = 0;
   for (auto& [type, n] : s.dropped) dropped += n;
-  std::printf("dropped (ring buffer full): %llu", static_cast<unsigned long long>(dropped));
+  // cupti_activity is CUPTI's own buffers, not a ring of ours: the label says both.
+  std::printf("dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): %llu",
+              static_cast<unsigned long long>(dropped));
   for (auto& [type, n] : s.dropped)
     if (n) std::printf(" %s %llu", type.c_str(), static_cast<unsigned long long>(n));
   std::printf("\n");

@@ -28,7 +28,7 @@ struct RecordSummary {
   double seconds = 0;
   uint64_t bytes = 0;
   std::map<std::string, uint64_t> events;   // per event type
-  std::map<std::string, uint64_t> dropped;  // per event type, ring buffer full
+  std::map<std::string, uint64_t> dropped;  // per event type (a ring full), cupti_ring, cupti_activity (CUPTI's buffers)
   uint64_t after_stop = 0;  // events that happened after a stop by signal or --duration (left out)
   uint64_t folded_driver_calls = 0;         // driver calls folded into the runtime call that made them
   uint64_t nested_runtime_calls = 0;
