@@ -8,7 +8,7 @@ runs the tests named by the mutant's ctest regex, and restores the file. A mutan
   killed      a test failed (what we want);
   survived    the build passed and every selected test passed: a bug the tests cannot see;
   equivalent  it survived, and the list marks it as a change no test can see (below);
-  invalid     the mutant did not compile (says nothing about the tests);
+  invalid     the mutant did not compile (says nothing about the tests: fix the list);
   stale       the search text is not in the file exactly once (the code moved on: update the list).
 
 List file format (docs/testing.md): one mutant per line, fields separated by TABs:
@@ -25,9 +25,9 @@ analysis, e.g.
   scripts/mutation_check.py tests/mutants/kineto_analysis.tsv
   scripts/mutation_check.py tests/mutants/kineto_analysis.tsv --only launch-07,launch-08
 
-Exit status: 0 when every mutant is killed, equivalent or invalid; 1 when one survived or is
-stale; 2 when the check could not start (bad list, no build, a failing or empty test selection,
-uncommitted changes in a file to mutate). It needs a configured dev build (cmake --preset dev).
+Exit status: 0 when every mutant is killed or equivalent; 1 when one survived, is stale or
+does not compile; 2 when the check could not start (bad list, no build, a failing or empty test
+selection, uncommitted changes in a file to mutate). It needs a configured dev build (cmake --preset dev).
 The working tree's file is restored after each mutant, also when the script is interrupted
 (SIGINT, SIGTERM, SIGHUP; the build or test run in progress is stopped with it).
 """
@@ -53,18 +53,30 @@ def die(msg):
 
 
 def stop_group(child):
-    """Stops child's process group: SIGTERM first, which ninja passes on to the compilers and
-    linkers it runs in process groups of their own (SIGKILL would orphan them), then SIGKILL."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+    """Stops child's whole process group: SIGTERM first, which ninja passes on to the compilers and
+    linkers it runs in process groups of their own (SIGKILL would orphan them), then SIGKILL to
+    whatever of the group is left after 10 s. Returns when no process of the group remains."""
+    pgid = child.pid
+    deadline = time.time() + 10
+    sig = signal.SIGTERM
+    while True:
         try:
-            os.killpg(child.pid, sig)
+            os.killpg(pgid, sig)
         except ProcessLookupError:
-            return
-        try:
-            child.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+            break
+        if child.poll() is None:
+            try:
+                child.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            time.sleep(0.2)  # the leader is gone; its group may not be
+        if sig == signal.SIGTERM and time.time() > deadline:
+            sig = signal.SIGKILL
+        elif sig == signal.SIGTERM:
+            sig = 0  # probe only, until the deadline
+        elif sig == 0 and time.time() > deadline:
+            sig = signal.SIGKILL
 
 
 def on_signal(signum, _frame):
@@ -76,29 +88,33 @@ def on_signal(signum, _frame):
 
 
 def unescape(s):
-    return s.replace("\\t", "\t").replace("\\n", "\n").replace("\\\\", "\\")
+    """\\t, \\n and \\\\ in one left-to-right pass (so \\\\n is a backslash and an n)."""
+    return re.sub(r"\\([tn\\])", lambda m: {"t": "\t", "n": "\n", "\\": "\\"}[m.group(1)], s)
 
 
 def read_mutants(path):
     mutants, equivalent = [], set()
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if line.lstrip().startswith("#"):
-                marked = re.match(r"\s*#\s*(\S+):\s*EQUIVALENT\b", line)
-                if marked:
-                    equivalent.add(marked.group(1))
-                continue
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            if len(fields) != 5:
-                die(f"{path}:{lineno}: expected 5 TAB-separated fields, found {len(fields)}")
-            mid, rel, search, replace, regex = fields
-            if not search:
-                die(f"{path}:{lineno}: empty search text")
-            mutants.append(dict(id=mid.strip(), path=rel.strip(), search=unescape(search),
-                                replace=unescape(replace), regex=regex.strip(), line=lineno))
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except (OSError, UnicodeDecodeError) as e:
+        die(f"cannot read the list {path}: {e}")
+    for lineno, line in enumerate(lines, 1):
+        if line.lstrip().startswith("#"):
+            marked = re.match(r"\s*#\s*(\S+):\s*EQUIVALENT\b", line)
+            if marked:
+                equivalent.add(marked.group(1))
+            continue
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 5:
+            die(f"{path}:{lineno}: expected 5 TAB-separated fields, found {len(fields)}")
+        mid, rel, search, replace, regex = fields
+        if not search:
+            die(f"{path}:{lineno}: empty search text")
+        mutants.append(dict(id=mid.strip(), path=rel.strip(), search=unescape(search),
+                            replace=unescape(replace), regex=regex.strip(), line=lineno))
     ids = [m["id"] for m in mutants]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
@@ -146,17 +162,22 @@ def ctest_summary(out):
 
 
 def top_level_alternatives(regex):
-    """regex split at the '|' outside any parentheses (each must select a test of its own)."""
-    parts, depth, cur, i = [], 0, "", 0
+    """regex split at the '|' outside any parentheses and brackets (each must select a test of
+    its own; an empty one would select every test)."""
+    parts, depth, cur, i, in_class = [], 0, "", 0, False
     while i < len(regex):
         c = regex[i]
         if c == "\\" and i + 1 < len(regex):
             cur += regex[i:i + 2]
             i += 2
             continue
-        depth += c == "("
-        depth -= c == ")"
-        if c == "|" and depth == 0:
+        if in_class:
+            in_class = c != "]" or cur.endswith("[") or cur.endswith("[^")  # "[]...]" holds a "]"
+        elif c == "[":
+            in_class = True
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        if c == "|" and depth == 0 and not in_class:
             parts.append(cur)
             cur = ""
         else:
@@ -235,18 +256,22 @@ def check_setup(mutants, args):
         # script between write and restore would then lose them.
         if subprocess.run(["git", "diff", "--quiet", "HEAD", "--", path], cwd=ROOT).returncode != 0:
             die(f"{path} has uncommitted changes: commit or stash them first")
-    for regex in dict.fromkeys(m["regex"] for m in mutants):
-        if groups_in(regex) > MAX_GROUPS:
-            die(f"ctest regex {regex!r} has more than {MAX_GROUPS} groups (CMake cannot compile it)")
-        for alt in top_level_alternatives(regex):
-            rc, out = run(["ctest", "--preset", "dev", "-N", "-R", alt], args.build_timeout)
-            if rc != 0 or "Total Tests: 0" in out:
-                ids = [m["id"] for m in mutants if m["regex"] == regex]
-                die(f"{alt!r} (in the ctest regex of {', '.join(ids[:3])}) selects no test")
-    # The unmutated tree must build and pass the selected tests, or every mutant reads "killed".
+    # Built first: the unit tests are listed by gtest_discover_tests after their build, so before
+    # it `ctest -N` knows none of them. The unmutated tree must build and pass the selected tests,
+    # or every mutant reads "killed".
     rc, out = run(["cmake", "--build", "--preset", "dev", "-j", str(args.jobs)], args.build_timeout)
     if rc != 0:
         die("the unmutated tree does not build:\n" + out[-2000:])
+    for regex in dict.fromkeys(m["regex"] for m in mutants):
+        ids = ", ".join([m["id"] for m in mutants if m["regex"] == regex][:3])
+        if groups_in(regex) > MAX_GROUPS:
+            die(f"the ctest regex of {ids} has more than {MAX_GROUPS} groups (CMake cannot compile it)")
+        for alt in top_level_alternatives(regex):
+            if not alt:
+                die(f"the ctest regex of {ids} has an empty alternative (it would select every test)")
+            rc, out = run(["ctest", "--preset", "dev", "-N", "-R", alt], args.build_timeout)
+            if rc != 0 or "Total Tests: 0" in out:
+                die(f"{alt!r} (in the ctest regex of {ids}) selects no test")
     for union in regex_unions([m["regex"] for m in mutants]):
         rc, out = ctest(union, args)
         failed, skipped = ctest_summary(out)
@@ -286,7 +311,8 @@ def main():
     # Leave the build matching the restored sources.
     run(["cmake", "--build", "--preset", "dev", "-j", str(args.jobs)], args.build_timeout)
     print("; ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    return 1 if counts.get("survived") or counts.get("stale") else 0
+    # An invalid mutant is a defect of the list (a plausible bug compiles), like a stale one.
+    return 1 if counts.get("survived") or counts.get("stale") or counts.get("invalid") else 0
 
 
 if __name__ == "__main__":

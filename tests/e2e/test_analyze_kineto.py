@@ -284,8 +284,9 @@ def compare(path, got):
             failures.append("%s: kernel_stats %s: mean_ns = %r" % (tag, r["name"], r.get("mean_ns")))
     il = want["inference_latency_ns"]
     for key, part in (("gpu_idle_fraction", "gpu_idle_ns"), ("cpu_idle_fraction", "cpu_idle_ns")):
-        if not close(got.get(key), want[part] / il if il > 0 else 0.0):
-            failures.append("%s: %s = %r, recomputed %r" % (tag, key, got.get(key), want[part] / il))
+        recomputed = want[part] / il if il > 0 else 0.0
+        if not close(got.get(key), recomputed):
+            failures.append("%s: %s = %r, recomputed %r" % (tag, key, got.get(key), recomputed))
     ks = {r["name"]: {k: r[k] for k in ("count", "total_ns", "min_ns", "max_ns")} for r in got["kernel_stats"]}
     if ks != want["kernel_stats"]:
         failures.append("%s: kernel_stats differ" % tag)
