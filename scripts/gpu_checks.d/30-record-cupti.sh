@@ -22,4 +22,10 @@ print({k: j.get(k) for k in keys})
 print("kernels by name (top 5):", [(k["short_name"][:60], k["count"], k["mean_ns"]) for k in j["kernel_stats"][:5]])
 print("apis:", [(a["name"], a["calls"], a["mean_launch_ns"], a["mean_latency_ns"]) for a in j["apis"]])
 print("sched gpu_starved_by_scheduler:", (j.get("sched") or {}).get("gpu_starved_by_scheduler"))
+# Every launch recorded once, each with its kernel: a runtime that fired CUPTI callbacks for both
+# CUDA 13's __cudaLaunchKernel (not enabled, src/cupti_inject/inject_api.cpp) and cudaLaunchKernel
+# would show orphan launch calls here; lost ones, fewer linked launch calls than kernels.
+ok = (j.get("orphan_launch_calls") == 0 and j.get("orphan_activities") == 0
+      and j.get("linked_launch_calls") == j.get("launch_calls") and (j.get("kernels") or 0) >= 2001)
+print("CHECK launches once each, all linked (orphans 0, kernels >= 2001):", "ok" if ok else "FAILED")
 PY

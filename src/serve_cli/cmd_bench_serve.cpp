@@ -39,9 +39,10 @@ constexpr double kMaxStartTimeout = 86400;  // a day
 // --max-batch is at most 1024). A --url server is someone else's: its limits are its own, and a
 // thread that cannot be started is an Error from run_point.
 constexpr int64_t kMaxTokens = 1 << 20;
-// With --url too: each request's body is built in memory (completions: the ids, ~7 bytes each;
-// chat: a word each), and --prompt-tokens 1e11 was a 800 GB allocation that killed the bench.
-// 2^24 = 16.8 M tokens is beyond every public model's context (the longest advertised is 10 M).
+// With --url too: every request in flight builds its body in memory (completions: the ids, their
+// JSON array and the body text; chat: the words), and --prompt-tokens 1e11 asked for terabytes
+// and killed the bench. 2^24 = 16.8 M tokens is beyond every public model's context (the longest
+// advertised is 10 M); near it, a body is hundreds of MB and the concurrency multiplies that.
 constexpr int64_t kMaxUrlPromptTokens = 1 << 24;
 constexpr int kMaxConcurrency = 4096;
 
