@@ -1,8 +1,8 @@
 """`infertrace bench serve` against a fake OpenAI-compatible SSE server written here (the independent
 reference): it sends the first token 200 ms after the request and then one every 50 ms, so TTFT,
 ITL, TPOT and E2E are known; a second server answers 500 to every other request, a third never sends a token;
-others send two tokens per event, or a stream with no token event.
-Checks the metrics (tolerances stated below), the counts and error kinds, the open-loop send times
+others send two tokens per event, a stream with no token event, nothing at all (no status line), or
+[DONE] and then hold the connection open 2 s. Checks the metrics (tolerances stated below), the counts and error kinds, the open-loop send times
 of the constant and poisson profiles, a --duration point's incomplete requests, and usage errors."""
 import http.server
 import json
