@@ -23,7 +23,8 @@ if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
 
 FIRST, GAP = 0.200, 0.050
 seen = []
-STYLE = {"role_in_every_chunk": False}  # SGLang: "role": null in every content chunk
+STYLE = {"role_in_every_chunk": False,  # SGLang: "role": null in every content chunk
+         "usage_in_last_chunk": False}  # llama.cpp: usage beside finish_reason, no usage-only chunk
 
 
 class FakeChat(http.server.BaseHTTPRequestHandler):
@@ -57,10 +58,17 @@ class FakeChat(http.server.BaseHTTPRequestHandler):
         for i in range(n):
             time.sleep(max(0, t0 + FIRST + i * GAP - time.monotonic()))
             delta = {"role": None, "content": "x"} if STYLE["role_in_every_chunk"] else {"content": "x"}
+            if STYLE["usage_in_last_chunk"] and i == 1:
+                delta = {"content": ""}  # a token whose text is held back: usage counts it, no event
             send({"object": "chat.completion.chunk",
                   "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-        send({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
-        send({"object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": n}})
+        usage = {"prompt_tokens": 20, "completion_tokens": n}
+        if STYLE["usage_in_last_chunk"]:
+            send({"object": "chat.completion.chunk",
+                  "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}], "usage": usage})
+        else:
+            send({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+            send({"object": "chat.completion.chunk", "choices": [], "usage": usage})
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
@@ -111,6 +119,20 @@ if doc:
     check(p["completed"] == 2 and p["failed"] == 0, "sglang-style: completed %s" % p.get("errors"))
     check(all(r["token_events"] == 3 and r["tokens"] == 3 for r in p["requests"]),
           "sglang-style token events %s" % [(r["token_events"], r["tokens"]) for r in p["requests"]])
+
+# llama.cpp's framing: usage in the finish_reason chunk (no token), one of 4 tokens held back (content
+# ""): tokens are usage's 4, token events 3.
+STYLE["role_in_every_chunk"], STYLE["usage_in_last_chunk"] = False, True
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+doc = bench("http://127.0.0.1:%d" % srv.server_address[1], "--requests", "2", "--prompt-tokens", "4",
+            "--output-tokens", "4")
+srv.shutdown()
+if doc:
+    p = doc["points"][0]
+    check(p["completed"] == 2 and p["output_tokens"] == 8, "llama.cpp-style: %s tokens" % p.get("output_tokens"))
+    check(all(r["token_events"] == 3 and r["tokens"] == 4 for r in p["requests"]),
+          "llama.cpp-style tokens %s" % [(r["token_events"], r["tokens"]) for r in p["requests"]])
 
 counted = []
 with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,8 @@
 """`infertrace bench serve` against a fake OpenAI-compatible SSE server written here (the independent
 reference): it sends the first token 200 ms after the request and then one every 50 ms, so TTFT,
-ITL, TPOT and E2E are known; a second server answers 500 to every other request, a third never sends a token.
-Checks the metrics (tolerances stated below), the counts and error kinds, the open-loop send times
+ITL, TPOT and E2E are known; a second server answers 500 to every other request, a third never sends a token;
+others send two tokens per event, a stream with no token event, nothing at all (no status line), or
+[DONE] and then hold the connection open 2 s. Checks the metrics (tolerances stated below), the counts and error kinds, the open-loop send times
 of the constant and poisson profiles, a --duration point's incomplete requests, and usage errors."""
 import http.server
 import json
@@ -36,6 +37,10 @@ class Fake(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         with lock:
             self.server.posts += 1
+        if self.server.mode == "mute":  # reads the request, sends nothing (no status line) for 3 s
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(3)
+            return
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = body["prompt"]
         ok_prompt = isinstance(prompt, list) and all(isinstance(t, int) and 0 <= t < 1000 for t in prompt)
@@ -63,11 +68,19 @@ class Fake(http.server.BaseHTTPRequestHandler):
         if self.server.mode == "stall":
             time.sleep(3)
             return
+        if self.server.mode == "empty":  # a well-formed stream that ends without a token event
+            self.wfile.write(b'data: {"choices":[],"usage":{"prompt_tokens":8,"completion_tokens":0}}\n\n'
+                             b"data: [DONE]\n\n")
+            self.wfile.flush()
+            return
         t0 = time.monotonic()
         try:
-            for i in range(body["max_tokens"]):
+            # "packed": two tokens per event (as a server that streams in steps of two does); usage
+            # still counts every token.
+            per_event = 2 if self.server.mode == "packed" else 1
+            for i in range(body["max_tokens"] // per_event):
                 time.sleep(max(0, t0 + FIRST + i * GAP - time.monotonic()))
-                ev = {"choices": [{"index": 0, "text": "x", "finish_reason": None}]}
+                ev = {"choices": [{"index": 0, "text": "x" * per_event, "finish_reason": None}]}
                 # An event split across two writes, with \r\n line ends, exercises the parser.
                 raw = ("data: " + json.dumps(ev) + "\r\n\r\n").encode()
                 self.wfile.write(raw[:7])
@@ -77,6 +90,8 @@ class Fake(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b'data: {"choices":[],"usage":{"prompt_tokens":8,"completion_tokens":%d}}\n\n'
                              b"data: [DONE]\n\n" % body["max_tokens"])
             self.wfile.flush()
+            if self.server.mode == "linger":  # [DONE] sent, the connection held open 2 s more
+                time.sleep(2)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -164,8 +179,11 @@ if d:
     sched = sorted(r["scheduled_s"] for r in rs)
     for i in range(1, len(sched)):
         near(sched[i] - sched[i - 1], 0.1, 1e-6, "constant 10/s scheduled gap %d" % i)
+    # The send instant is read after the sender woke and started the request's thread (tens of
+    # microseconds at least), so it is strictly later than the schedule: a send time copied from
+    # the schedule would hide a late sender and take its lateness out of TTFT and E2E.
     for r in rs:
-        check(0 <= r["start_s"] - r["scheduled_s"] < 0.25, "constant: sent %.3f s after its schedule"
+        check(0 < r["start_s"] - r["scheduled_s"] < 0.25, "constant: sent %.6f s after its schedule"
               % (r["start_s"] - r["scheduled_s"]))
     starts = sorted(r["start_s"] for r in rs)
     near(statistics.median(b - a for a, b in zip(starts, starts[1:])), 0.1, 0.02, "constant 10/s median gap")
@@ -202,6 +220,10 @@ if d:
     check(d["points"][0]["error_examples"] == {"timeout": "no end of stream within 0.5 s of the send"},
           "timeout detail: %s" % d["points"][0]["error_examples"])
 check(time.monotonic() - t < 2.8, "timeout ends the request before the server's 3 s stall")
+# ... and so does one that never sends its status line (the client's read fails when stopped there).
+d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "0.5", url=start("mute"), none_completes=True)
+if d:
+    check(d["points"][0]["errors"] == {"timeout": 1}, "mute -> timeout: %s" % d["points"][0]["errors"])
 
 # 6) --duration 1 at 4/s with 2 s responses: the last ones are still in flight -> incomplete.
 d = bench("--profile", "constant", "--rate", "4", "--duration", "1", "--output-tokens", "40", none_completes=True)
@@ -232,7 +254,42 @@ if d:
         check(json.load(f) == d, "-o file equals the --json output")
     os.unlink(out)
 
-# 9) usage errors exit 2.
+# 9) two tokens per event: the counts are usage.completion_tokens (4 a request), not events (2), and
+# TPOT divides by tokens - 1 (3): (E2E - TTFT) / 3, where events would give (E2E - TTFT) / 1.
+d = bench("--requests", "2", "--output-tokens", "4", url=start("packed"))
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 2 and p["output_tokens"] == 8, "packed: 8 tokens, got %s" % p["output_tokens"])
+    check([(r["tokens"], r["token_events"]) for r in p["requests"]] == [(4, 2), (4, 2)],
+          "packed: 4 tokens in 2 events a request: %s" % [(r["tokens"], r["token_events"]) for r in p["requests"]])
+    check(p["itl_ms"]["n"] == 2, "packed: one gap between a request's 2 events, got %s" % p["itl_ms"]["n"])
+    tpot = [(r["e2e_ms"] - r["ttft_ms"]) / 3 for r in p["requests"]]
+    near(p["tpot_ms"]["mean"], statistics.mean(tpot), 1e-3, "packed: TPOT = (E2E - TTFT) / (4 - 1)")
+    near(p["tok_per_s"], 8 / p["duration_s"], 1e-6, "packed: tok/s = 8 tokens / duration")
+
+# 10) a stream with usage and [DONE] but no token event is malformed, not completed.
+d = bench("--requests", "2", "--output-tokens", "3", url=start("empty"), none_completes=True)
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 0 and p["errors"] == {"malformed_stream": 2}, "no token -> malformed: %s" % p["errors"])
+    check(p["error_examples"] == {"malformed_stream": "the stream had no token event"},
+          "no-token detail: %s" % p["error_examples"])
+
+# 11) a stream that reached [DONE] has completed, also when the --duration window closes (or the
+# timeout passes) while the server still holds the connection: requests at 0 and 0.5 s, [DONE]
+# after 250 ms, the window stops both clients at 1 s.
+d = bench("--profile", "constant", "--rate", "2", "--duration", "1", "--output-tokens", "2", url=start("linger"))
+if d:
+    p = d["points"][0]
+    check(p["sent"] == 2 and p["completed"] == 2 and p["incomplete"] == 0 and p["failed"] == 0,
+          "[DONE] then held open past the window: completed %d incomplete %d errors %s"
+          % (p["completed"], p["incomplete"], p["errors"]))
+d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "1", url=start("linger"))
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 1 and p["failed"] == 0, "[DONE] then held open past the timeout: errors %s" % p["errors"])
+
+# 12) usage errors exit 2.
 for bad in (["--url", "localhost:80", "--requests", "1"], ["--url", URL, "--profile", "constant", "--requests", "1"],
             ["--url", URL, "--profile", "constant", "--rate", "0", "--requests", "1"],
             ["--url", URL, "--profile", "concurrent", "--requests", "1"], ["--url", URL]):

@@ -1,0 +1,68 @@
+// compute_point_metrics on hand-built samples, each case aimed at one way the figures could be
+// computed from the wrong thing (tests/mutants/serving.tsv): TPOT from usage tokens rather than
+// token events, the --requests duration from the first send rather than the point's start and to
+// the last completion rather than the last failure, and p90/p99 as distinct nearest ranks.
+// Every expected value is worked out by hand in the comments.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "serve/load/load_metrics.h"
+
+using namespace infertrace::serve::load;
+
+namespace {
+constexpr int64_t kMs = 1000000;
+}  // namespace
+
+// A server may pack several tokens into one event; TPOT divides by usage.completion_tokens - 1.
+TEST(LoadMetrics, TpotDividesByUsageTokensNotTokenEvents) {
+  std::vector<RequestSample> rs(2);
+  // A: events at 100 and 200 ms, ends 300 ms, usage 5 tokens: (300 - 100) / (5 - 1) = 50 ms.
+  rs[0].token_ns = {100 * kMs, 200 * kMs}, rs[0].end_ns = 300 * kMs, rs[0].tokens = 5;
+  // B: one event at 50 ms, ends 250 ms, usage 3 tokens: (250 - 50) / (3 - 1) = 100 ms.
+  rs[1].token_ns = {50 * kMs}, rs[1].end_ns = 250 * kMs, rs[1].tokens = 3;
+  const PointMetrics m = compute_point_metrics(rs, 0);
+  EXPECT_EQ(m.tpot.n, 2u);
+  EXPECT_DOUBLE_EQ(m.tpot.p50, 75);  // mean of 50 and 100
+  EXPECT_DOUBLE_EQ(m.tpot.p99, 100);
+  EXPECT_EQ(m.output_tokens, 8);
+}
+
+// Without a window the duration runs from the first send to the last completion: not from the
+// point's start (t = 0, before any send), and not to a failed or incomplete request's end.
+TEST(LoadMetrics, DurationIsFirstSendToLastCompletion) {
+  std::vector<RequestSample> rs(4);
+  // Completed: sent 1000 ms, ends 2000 ms, 4 tokens; sent 1500 ms, ends 3000 ms, 6 tokens.
+  rs[0].start_ns = 1000 * kMs, rs[0].token_ns = {1200 * kMs}, rs[0].end_ns = 2000 * kMs, rs[0].tokens = 4;
+  rs[1].start_ns = 1500 * kMs, rs[1].token_ns = {1700 * kMs}, rs[1].end_ns = 3000 * kMs, rs[1].tokens = 6;
+  // A failure and a window-cut request that end later than any completion.
+  rs[2].start_ns = 1200 * kMs, rs[2].end_ns = 5000 * kMs, rs[2].error = "timeout";
+  rs[3].start_ns = 1300 * kMs, rs[3].end_ns = 6000 * kMs, rs[3].incomplete = true;
+  const PointMetrics m = compute_point_metrics(rs, 0);
+  // 1000 ms to 3000 ms = 2 s: 10 tokens / 2 s = 5 tok/s, 2 requests / 2 s = 1 req/s.
+  EXPECT_DOUBLE_EQ(m.duration_s, 2.0);
+  EXPECT_DOUBLE_EQ(m.tok_per_s, 5.0);
+  EXPECT_DOUBLE_EQ(m.req_per_s, 1.0);
+}
+
+// p90 and p99 are the nearest ranks ceil(0.9 n) and ceil(0.99 n): with 20 samples ranks 18 and
+// 20, which differ (with 2 or 3 samples, as in HandComputed, both are the largest).
+TEST(LoadMetrics, P90AndP99AreTheirOwnNearestRanks) {
+  std::vector<RequestSample> rs(20);
+  for (int k = 0; k < 20; ++k) {
+    // Sent at 0, its one token at k+1 ms, ends at 2(k+1) ms: TTFT k+1 ms, E2E 2(k+1) ms.
+    rs[static_cast<size_t>(k)].token_ns = {(k + 1) * kMs};
+    rs[static_cast<size_t>(k)].end_ns = 2 * (k + 1) * kMs;
+    rs[static_cast<size_t>(k)].tokens = 1;
+  }
+  const PointMetrics m = compute_point_metrics(rs, 0);
+  EXPECT_DOUBLE_EQ(m.ttft.p50, 10.5);  // (10 + 11) / 2
+  EXPECT_DOUBLE_EQ(m.ttft.p90, 18);
+  EXPECT_DOUBLE_EQ(m.ttft.p99, 20);
+  EXPECT_DOUBLE_EQ(m.ttft.mean, 10.5);  // 210 / 20
+  EXPECT_DOUBLE_EQ(m.e2e.p90, 36);
+  EXPECT_DOUBLE_EQ(m.e2e.p99, 40);
+  EXPECT_EQ(m.tpot.n, 0u);  // one-token requests have no TPOT
+  EXPECT_EQ(m.itl.n, 0u);
+}
