@@ -288,6 +288,9 @@ d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "1", url=start
 if d:
     p = d["points"][0]
     check(p["completed"] == 1 and p["failed"] == 0, "[DONE] then held open past the timeout: errors %s" % p["errors"])
+    # E2E ends at [DONE] (200 + 50 ms), not when the watchdog stops the held connection at 1 s.
+    if p["completed"] == 1:
+        late_ok(p["e2e_ms"]["p50"], 200 + 50, 10, 400, "E2E of a held-open stream ends at [DONE]")
 
 # 12) usage errors exit 2.
 for bad in (["--url", "localhost:80", "--requests", "1"], ["--url", URL, "--profile", "constant", "--requests", "1"],

@@ -107,6 +107,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   auto client = make_client(s.target->base_urls[which], s.spec->timeout_s);
   std::atomic<int> stop_reason{0};
   bool stream_error = false, malformed = false, done = false;
+  int64_t done_ns = 0;  // when data: [DONE] arrived: the end of the stream, whenever the server closes
   std::string first_event_problem;  // the first error or malformed event's message
   int64_t usage_tokens = -1;
   SseParser parser([&](const SseEvent& ev) {
@@ -121,7 +122,10 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
       case SseKind::kNoToken:
         if (ev.completion_tokens >= 0) usage_tokens = ev.completion_tokens;
         break;
-      case SseKind::kDone: done = true; break;
+      case SseKind::kDone:
+        if (!done) done_ns = now;
+        done = true;
+        break;
       case SseKind::kError:
         if (!stream_error && !malformed) first_event_problem = ev.message;
         stream_error = true;
@@ -171,7 +175,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     s.slots.erase(std::find(s.slots.begin(), s.slots.end(), &slot));
   }
   if (sent && res.status == 200) parser.finish();
-  r.end_ns = since(s, Clock::now());
+  // E2E ends with the stream ([DONE]), not when the server ends the response: one that holds the
+  // connection open after [DONE] would otherwise stretch E2E and TPOT by its idle time.
+  r.end_ns = done ? done_ns : since(s, Clock::now());
   s.balancer.release(which);
   r.tokens = usage_tokens >= 0 ? usage_tokens : static_cast<int64_t>(r.token_ns.size());
   if (stop_reason.load() == 2 && !done) {  // a stream that reached [DONE] completed, however late it was stopped
