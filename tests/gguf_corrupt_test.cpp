@@ -229,3 +229,15 @@ TEST(GgufCorrupt, FilesThatAreNotGgufOrMissing) {
   }
   std::filesystem::remove(path);
 }
+
+// general.alignment must be a uint32 (the GGUF spec's type for it): a power of two stored as an
+// int32, same width and value, is still rejected, at the key's offset.
+TEST(GgufCorrupt, AlignmentOfAnotherIntegerTypeIsRejected) {
+  Writer w;
+  w.set_u32("general.alignment", 64);
+  auto b = w.to_bytes();
+  put_u32(b, 24 + 8 + 17, 5);  // the value type: UINT32 (4) -> INT32 (5); the 4 value bytes stay 64
+  std::string msg;
+  EXPECT_EQ(error_offset(b, &msg), 24);
+  EXPECT_NE(msg.find("must be a uint32 power of two, found int32 64"), std::string::npos) << msg;
+}
