@@ -17,14 +17,15 @@ using namespace infertrace::engine;
 namespace {
 
 // A qwen3 header: n_embd 64, 4 heads (n_embd / n_head = 16), `extra` applied last.
-std::vector<uint8_t> header(const std::function<void(gguf::Writer&)>& extra = {}, bool with_ctx = true) {
+std::vector<uint8_t> header(const std::function<void(gguf::Writer&)>& extra = {}, bool with_ctx = true,
+                            bool with_kv = true) {
   gguf::Writer w;
   w.set_string("general.architecture", "qwen3");
   w.set_u32("qwen3.block_count", 1);
   w.set_u32("qwen3.embedding_length", 64);
   w.set_u32("qwen3.feed_forward_length", 128);
   w.set_u32("qwen3.attention.head_count", 4);
-  w.set_u32("qwen3.attention.head_count_kv", 2);
+  if (with_kv) w.set_u32("qwen3.attention.head_count_kv", 2);
   if (with_ctx) w.set_u32("qwen3.context_length", 512);
   w.set_f32("qwen3.attention.layer_norm_rms_epsilon", 1e-6f);
   w.set_u32("qwen3.vocab_size", 100);
@@ -73,4 +74,9 @@ TEST(ModelConfigRules, RopeDimsMustBeEvenAndAtMostTheHeadSize) {
 TEST(ModelConfigRules, TrainingContextLengthIsRequired) {
   const std::string e = error_of(header({}, false));
   EXPECT_NE(e.find("missing metadata key qwen3.context_length"), std::string::npos) << e;
+}
+
+TEST(ModelConfigRules, KvHeadsDefaultToTheHeadCount) {
+  EXPECT_EQ(config(header()).n_head_kv, 2);
+  EXPECT_EQ(config(header({}, true, false)).n_head_kv, 4);  // no head_count_kv: no grouping (MHA)
 }
