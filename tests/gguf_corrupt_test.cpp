@@ -229,3 +229,28 @@ TEST(GgufCorrupt, FilesThatAreNotGgufOrMissing) {
   }
   std::filesystem::remove(path);
 }
+
+// general.alignment must be a uint32 (the GGUF spec's type for it): a power of two stored as an
+// int32, same width and value, is still rejected, at the key's offset.
+TEST(GgufCorrupt, AlignmentOfAnotherIntegerTypeIsRejected) {
+  Writer w;
+  w.set_u32("general.alignment", 64);
+  auto b = w.to_bytes();
+  put_u32(b, 24 + 8 + 17, 5);  // the value type: UINT32 (4) -> INT32 (5); the 4 value bytes stay 64
+  std::string msg;
+  EXPECT_EQ(error_offset(b, &msg), 24);
+  EXPECT_NE(msg.find("must be a uint32 power of two, found int32 64"), std::string::npos) << msg;
+}
+
+// A tensor needs 1 to 4 dimensions: zero is refused at its dimension count (read as zero
+// dimensions the parser would take the first dimension's bytes for the type).
+TEST(GgufCorrupt, ZeroDimensionsAreRejectedAtTheCount) {
+  Writer w;
+  w.add_tensor("t", {4}, GgmlType::F32, std::vector<uint8_t>(16));
+  auto b = w.to_bytes();
+  const size_t dims_at = 24 + 8 + 1;  // no metadata: the info starts at 24; name length, "t"
+  put_u32(b, dims_at, 0);
+  std::string msg;
+  EXPECT_EQ(error_offset(b, &msg), static_cast<int64_t>(dims_at));
+  EXPECT_NE(msg.find("tensor t: 0 dimensions (1 to 4 allowed)"), std::string::npos) << msg;
+}

@@ -1,0 +1,71 @@
+// generate()'s counting and stop rules (generate.h, metrics.md section 6) on a fake evaluator whose
+// logits make the greedy next token "last token + 1": the expected tokens and eval calls follow by
+// hand. n_predict tokens come out, the first from the prefill's logits, so n_predict - 1 decode
+// evals (what tg divides by); an end-of-generation token stops the run right after it.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "engine/runtime/evaluator.h"
+#include "engine/runtime/generate.h"
+#include "engine/runtime/sampler.h"
+
+using namespace infertrace::engine;
+
+namespace {
+
+class Counter : public Evaluator {
+ public:
+  std::vector<std::vector<int32_t>> calls;  // the tokens of each eval, in order
+  std::span<const float> eval(std::span<const int32_t> tokens) override {
+    calls.emplace_back(tokens.begin(), tokens.end());
+    logits_.assign(kVocab, 0.0f);
+    logits_[static_cast<size_t>((tokens.back() + 1) % kVocab)] = 1.0f;
+    return logits_;
+  }
+  static constexpr int32_t kVocab = 10;
+
+ private:
+  std::vector<float> logits_;
+};
+
+}  // namespace
+
+TEST(GenerateRules, NTokensOutAndOneDecodeEvalPerTokenAfterTheFirst) {
+  Counter ev;
+  Sampler greedy;
+  const GenerateResult r = generate(ev, {3, 4}, 5, greedy);
+  EXPECT_EQ(r.output, (std::vector<int32_t>{5, 6, 7, 8, 9}));
+  EXPECT_EQ(r.n_prompt, 2);
+  EXPECT_EQ(r.n_decode_evals, 4);  // the first token came from the prefill: not a decode eval
+  EXPECT_EQ(ev.calls, (std::vector<std::vector<int32_t>>{{3, 4}, {5}, {6}, {7}, {8}}));
+  EXPECT_FALSE(r.stopped_at_eog);
+  EXPECT_GT(r.tg(), 0.0);
+}
+
+TEST(GenerateRules, StopsRightAfterAnEndOfGenerationToken) {
+  Counter ev;
+  Sampler greedy;
+  const GenerateResult r = generate(ev, {3, 4}, 5, greedy, [](int32_t t) { return t == 7; });
+  EXPECT_EQ(r.output, (std::vector<int32_t>{5, 6, 7}));
+  EXPECT_EQ(r.n_decode_evals, 2);
+  EXPECT_EQ(ev.calls.size(), 3u);
+  EXPECT_TRUE(r.stopped_at_eog);
+  // The same run without the stop rule (ignore-eos) goes on to n tokens.
+  Counter all;
+  const GenerateResult g = generate(all, {3, 4}, 5, greedy, {});
+  EXPECT_EQ(g.output.size(), 5u);
+  EXPECT_FALSE(g.stopped_at_eog);
+}
+
+TEST(GenerateRules, OneTokenHasNoDecodeAndNoTg) {
+  Counter ev;
+  Sampler greedy;
+  const GenerateResult r = generate(ev, {3}, 1, greedy);
+  EXPECT_EQ(r.output, (std::vector<int32_t>{4}));
+  EXPECT_EQ(r.n_decode_evals, 0);
+  EXPECT_EQ(r.tg(), 0.0);
+  EXPECT_EQ(ev.calls.size(), 1u);
+  Counter none;
+  EXPECT_TRUE(generate(none, {3}, 0, greedy).output.empty());
+}
