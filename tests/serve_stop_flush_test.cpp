@@ -51,6 +51,8 @@ TEST_F(ServeStopFlush, EndOfGenerationReleasesTheHeldTextAndCountsCompleted) {
   const std::vector<int32_t> full = alone(prompt_of(1), 12, {0.0f});
   const int32_t eog = full[4];
   const size_t first = static_cast<size_t>(std::find(full.begin(), full.end(), eog) - full.begin());
+  // At index 0 nothing would be held back before it, and the test would check nothing.
+  ASSERT_GE(first, 1u) << "the end-of-generation token is the first token: pick another index";
   std::string expected;
   for (size_t k = 0; k <= first; ++k) expected += piece_of(full[k]);
   SchedulerOptions o = options(1);

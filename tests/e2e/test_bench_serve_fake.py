@@ -265,6 +265,8 @@ if d:
     check(p["itl_ms"]["n"] == 2, "packed: one gap between a request's 2 events, got %s" % p["itl_ms"]["n"])
     tpot = [(r["e2e_ms"] - r["ttft_ms"]) / 3 for r in p["requests"]]
     near(p["tpot_ms"]["mean"], statistics.mean(tpot), 1e-3, "packed: TPOT = (E2E - TTFT) / (4 - 1)")
+    # From the fake's schedule: events at 200 and 250 ms, so (250 - 200) / 3 ms.
+    late_ok(p["tpot_ms"]["mean"], 50 / 3, 10, 40, "packed: TPOT from the schedule")
     near(p["tok_per_s"], 8 / p["duration_s"], 1e-6, "packed: tok/s = 8 tokens / duration")
 
 # 10) a stream with usage and [DONE] but no token event is malformed, not completed.
@@ -275,10 +277,11 @@ if d:
     check(p["error_examples"] == {"malformed_stream": "the stream had no token event"},
           "no-token detail: %s" % p["error_examples"])
 
-# 11) a stream that reached [DONE] has completed, also when the --duration window closes (or the
-# timeout passes) while the server still holds the connection: requests at 0 and 0.5 s, [DONE]
-# after 250 ms, the window stops both clients at 1 s.
-d = bench("--profile", "constant", "--rate", "2", "--duration", "1", "--output-tokens", "2", url=start("linger"))
+# 11) a stream that reached [DONE] has completed, however the server ends the transfer: the client
+# stops reading at [DONE] and closes (send() then reports Canceled, a transport "error" after a
+# whole stream), while the server would hold the connection 2 s more. Requests at 0 and 1 s,
+# [DONE] after 250 ms, the window closes at 2 s.
+d = bench("--profile", "constant", "--rate", "1", "--duration", "2", "--output-tokens", "2", url=start("linger"))
 if d:
     p = d["points"][0]
     check(p["sent"] == 2 and p["completed"] == 2 and p["incomplete"] == 0 and p["failed"] == 0,
@@ -291,6 +294,14 @@ if d:
     # E2E ends at [DONE] (200 + 50 ms), not when the watchdog stops the held connection at 1 s.
     if p["completed"] == 1:
         late_ok(p["e2e_ms"]["p50"], 200 + 50, 10, 400, "E2E of a held-open stream ends at [DONE]")
+# A closed-loop worker sends its next request at [DONE], not when the server would close: 3
+# requests of 250 ms one after another take 750 ms (6.75 s if each waited out the 2 s hold).
+d = bench("--profile", "concurrent", "--concurrency", "1", "--requests", "3", "--output-tokens", "2",
+          url=start("linger"))
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 3 and p["failed"] == 0, "closed loop on a held-open stream: errors %s" % p["errors"])
+    late_ok(p["duration_s"] * 1000, 3 * 250, 30, 1000, "closed loop on a held-open stream: duration")
 
 # 12) usage errors exit 2.
 for bad in (["--url", "localhost:80", "--requests", "1"], ["--url", URL, "--profile", "constant", "--requests", "1"],

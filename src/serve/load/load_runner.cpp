@@ -111,6 +111,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   std::string first_event_problem;  // the first error or malformed event's message
   int64_t usage_tokens = -1;
   SseParser parser([&](const SseEvent& ev) {
+    if (done) return;  // the stream ended at [DONE]: what a read brought after it is not part of it
     const int64_t now = since(s, Clock::now());
     if (ev.prompt_tokens >= 0) r.server_prompt_tokens = ev.prompt_tokens;
     switch (ev.kind) {
@@ -153,7 +154,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     } else {
       parser.feed(std::string_view(data, len));
     }
-    return stop_reason.load() == 0;
+    // Reading stops at [DONE] (the client closes the connection): a server holding it open after
+    // the stream ended would otherwise hold a closed-loop worker's next request back.
+    return stop_reason.load() == 0 && !done;
   };
   req.response_handler = [&](const httplib::Response& res) {
     status = res.status;
@@ -175,8 +178,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     s.slots.erase(std::find(s.slots.begin(), s.slots.end(), &slot));
   }
   if (sent && res.status == 200) parser.finish();
-  // E2E ends with the stream ([DONE]), not when the server ends the response: one that holds the
-  // connection open after [DONE] would otherwise stretch E2E and TPOT by its idle time.
+  // E2E ends with the stream ([DONE]), not when the transfer ends: after [DONE] the receiver
+  // cancels it (send() then reports Canceled), and a watchdog stop or a transport error after
+  // [DONE] (a chunked body cut before its last chunk) changes nothing: the stream was whole.
   r.end_ns = done ? done_ns : since(s, Clock::now());
   s.balancer.release(which);
   r.tokens = usage_tokens >= 0 ? usage_tokens : static_cast<int64_t>(r.token_ns.size());
@@ -187,12 +191,12 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     char why[64];
     std::snprintf(why, sizeof why, "no end of stream within %g s of the send", s.spec->timeout_s);
     r.error_detail = why;
-  } else if (!sent) {
+  } else if (!sent && !done) {
     r.error = (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout) ? "connect"
               : (err == httplib::Error::Read)                                                ? "read"
                                                                                              : "transport";
     r.error_detail = short_detail(httplib::to_string(err));
-  } else if (res.status != 200) {
+  } else if (!done && res.status != 200) {  // ([DONE] was parsed, so the status was 200)
     r.error = "http_" + std::to_string(res.status);
     // A status with a body in `res` (no content receiver ran) or streamed through it.
     r.error_detail = error_detail_of_body(err_body.empty() ? res.body : err_body);
