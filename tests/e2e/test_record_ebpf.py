@@ -45,6 +45,30 @@ WORKERS, LAUNCHES, BUSY, CHILD = 4, 400, 3, 25
 SWITCH_TOLERANCE = 3
 
 
+def sleep_under(pid):
+    """Whether a `sleep` process runs below pid (its child's child, or deeper)."""
+    parents, comms = {}, {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        comms[int(d)] = st[st.index("(") + 1:st.rindex(")")]
+        parents[int(d)] = int(st[st.rindex(")") + 2:].split()[1])
+    for p, comm in comms.items():
+        if comm != "sleep":
+            continue
+        q = parents.get(p)
+        for _ in range(8):
+            if q == pid:
+                return True
+            q = parents.get(q)
+    return False
+
+
 def check(cond, msg):
     if not cond:
         failures.append(msg)
@@ -250,7 +274,14 @@ with tempfile.TemporaryDirectory() as tmp:
     finished = os.path.join(tmp, "killed.command-finished")
     proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sh", "-c", 'sleep 4; touch "$0"', finished],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.5)
+    # Killed once the command's sleep runs (plus 1 s for its events to reach the file), not after a
+    # fixed time: on a loaded machine loading and attaching the probes took longer than the 2.5 s
+    # this test used to wait, and the recorder died before starting the command.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not sleep_under(proc.pid):
+        time.sleep(0.05)
+    check(sleep_under(proc.pid), "the recorder did not start its command's sleep within 60 s")
+    time.sleep(1.0)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     for _ in range(100):
