@@ -87,8 +87,10 @@ class Fake(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.wfile.write(raw[7:])
                 self.wfile.flush()
+            after = (b'data: {"error":{"message":"after the end","type":"server_error","code":500}}\n\n'
+                     if self.server.mode == "after-done" else b"")
             self.wfile.write(b'data: {"choices":[],"usage":{"prompt_tokens":8,"completion_tokens":%d}}\n\n'
-                             b"data: [DONE]\n\n" % body["max_tokens"])
+                             b"data: [DONE]\n\n%s" % (body["max_tokens"], after))
             self.wfile.flush()
             if self.server.mode == "linger":  # [DONE] sent, the connection held open 2 s more
                 time.sleep(2)
@@ -302,6 +304,12 @@ if d:
     p = d["points"][0]
     check(p["completed"] == 3 and p["failed"] == 0, "closed loop on a held-open stream: errors %s" % p["errors"])
     late_ok(p["duration_s"] * 1000, 3 * 250, 30, 1000, "closed loop on a held-open stream: duration")
+
+# 11b) an event after [DONE], in the same write (so the same read): not part of the stream, ignored.
+d = bench("--requests", "2", "--output-tokens", "2", url=start("after-done"))
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 2 and p["failed"] == 0, "an error event after [DONE] is ignored: errors %s" % p["errors"])
 
 # 12) usage errors exit 2.
 for bad in (["--url", "localhost:80", "--requests", "1"], ["--url", URL, "--profile", "constant", "--requests", "1"],

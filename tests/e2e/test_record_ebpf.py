@@ -269,7 +269,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # A recorder killed with SIGKILL leaves a readable prefix, and the command it started runs on
     # to its end, untraced (as under perf record or strace -f; docs/record.md): it touches a file
-    # once its sleep is over, 1.5 s after the kill.
+    # once its 4 s sleep is over, about 3 s after the kill.
     killed = os.path.join(tmp, "killed.itrace")
     finished = os.path.join(tmp, "killed.command-finished")
     proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sh", "-c", 'sleep 4; touch "$0"', finished],
