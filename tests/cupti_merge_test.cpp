@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "analysis/launch.h"
@@ -23,16 +24,23 @@ struct SynthRun {
   CuptiMergeStats stats;
 };
 
-SynthRun record_synthetic(const std::vector<std::tuple<uint32_t, uint32_t, bool>>& procs, int launches) {
+// `extra` pushes further ring records after the producers' (a test's own odd records).
+SynthRun record_synthetic(const std::vector<std::tuple<uint32_t, uint32_t, bool>>& procs, int launches,
+                          const std::function<void(cupti::Ring&)>& extra = {}) {
   const auto path = std::filesystem::temp_directory_path() / ("it_merge_" + std::to_string(::getpid()) + ".itrace");
   cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
   SynthRun run;
   {
     ItraceWriter out(path.string());
     CuptiMerge merge(out, 5);  // api.0..4 belong to the (absent) uprobe table
+    const auto drain = [&] { ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); }); };
     for (auto& [pid, tid, raw] : procs) {
       EXPECT_EQ(synth::produce(ring, pid, tid, 1'000'000'000, launches, raw), 0);
-      ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); });
+      drain();
+    }
+    if (extra) {
+      extra(ring);
+      drain();
     }
     merge.finish(0, 0, 1);
     out.finish();
@@ -141,13 +149,7 @@ TEST(CuptiMerge, ProcessRefusedByCuptiIsReportedNotCounted) {
 // records still incomplete): such records are dropped and counted, so the recording's window still
 // starts at the run, and the complete records beside them are merged as before.
 TEST(CuptiMerge, GpuRecordsWithoutTimestampsAreDroppedAndCounted) {
-  const auto path = std::filesystem::temp_directory_path() / ("it_zero_ts_" + std::to_string(::getpid()) + ".itrace");
-  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
-  CuptiMergeStats stats;
-  {
-    ItraceWriter out(path.string());
-    CuptiMerge merge(out, 5);
-    EXPECT_EQ(synth::produce(ring, 100, 101, 1'000'000'000, 4, false), 0);
+  const SynthRun r = record_synthetic({{100, 101, false}}, 4, [](cupti::Ring& ring) {
     for (auto [start, end] : {std::pair<uint64_t, uint64_t>{0, 0}, {1'000'000'500, 0}, {0, 1'000'000'500}}) {
       cupti::RingGpu g{};
       g.start = start, g.end = end;
@@ -155,13 +157,9 @@ TEST(CuptiMerge, GpuRecordsWithoutTimestampsAreDroppedAndCounted) {
       g.flags = cupti::kGpuMonotonic;
       ASSERT_TRUE(ring.push(cupti::kRecGpu, &g, sizeof(g)));
     }
-    ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); });
-    merge.finish(0, 0, 1);
-    out.finish();
-    stats = merge.stats();
-  }
-  const Trace t = read_recording(path.string());
-  std::filesystem::remove(path);
+  });
+  const CuptiMergeStats& stats = r.stats;
+  const Trace& t = r.trace;
   EXPECT_EQ(stats.gpu_without_timestamps, 3u);
   EXPECT_EQ(stats.malformed, 0u);
   EXPECT_EQ(t.meta.at("cupti.gpu_without_timestamps"), "3");
@@ -175,13 +173,7 @@ TEST(CuptiMerge, GpuRecordsWithoutTimestampsAreDroppedAndCounted) {
 // to about -kRawOffset) but dropped and counted as without timestamps, not as without a clock (the
 // process has its paired samples); the fit and the kept records are those of the synthetic run.
 TEST(CuptiMerge, RawClockGpuRecordsWithoutTimestampsAreDroppedAndCounted) {
-  const auto path = std::filesystem::temp_directory_path() / ("it_zero_raw_" + std::to_string(::getpid()) + ".itrace");
-  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
-  CuptiMergeStats stats;
-  {
-    ItraceWriter out(path.string());
-    CuptiMerge merge(out, 5);
-    EXPECT_EQ(synth::produce(ring, 100, 101, 1'000'000'000, 4, true), 0);
+  const SynthRun r = record_synthetic({{100, 101, true}}, 4, [](cupti::Ring& ring) {
     // Raw-clock times of a kernel inside the run: 8'000'000'500 is 1'000'000'500 on CLOCK_MONOTONIC.
     for (auto [start, end] : {std::pair<uint64_t, uint64_t>{8'000'000'500, 0}, {0, 8'000'000'500}}) {
       cupti::RingGpu g{};
@@ -190,13 +182,9 @@ TEST(CuptiMerge, RawClockGpuRecordsWithoutTimestampsAreDroppedAndCounted) {
       g.flags = 0;  // raw clock: would be held for the fit
       ASSERT_TRUE(ring.push(cupti::kRecGpu, &g, sizeof(g)));
     }
-    ring.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge.consume(t, p, n); });
-    merge.finish(0, 0, 1);
-    out.finish();
-    stats = merge.stats();
-  }
-  const Trace t = read_recording(path.string());
-  std::filesystem::remove(path);
+  });
+  const CuptiMergeStats& stats = r.stats;
+  const Trace& t = r.trace;
   EXPECT_EQ(stats.gpu_without_timestamps, 2u);
   EXPECT_EQ(stats.gpu_without_clock, 0u);
   EXPECT_EQ(stats.gpu, 5u);
