@@ -57,26 +57,19 @@ def stop_group(child):
     linkers it runs in process groups of their own (SIGKILL would orphan them), then SIGKILL to
     whatever of the group is left after 10 s. Returns when no process of the group remains."""
     pgid = child.pid
-    deadline = time.time() + 10
-    sig = signal.SIGTERM
-    while True:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pgid, sig)
         except ProcessLookupError:
-            break
-        if child.poll() is None:
+            return
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            child.poll()  # reaps the leader: a zombie would still count as a member of the group
             try:
-                child.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                pass
-        else:
-            time.sleep(0.2)  # the leader is gone; its group may not be
-        if sig == signal.SIGTERM and time.time() > deadline:
-            sig = signal.SIGKILL
-        elif sig == signal.SIGTERM:
-            sig = 0  # probe only, until the deadline
-        elif sig == 0 and time.time() > deadline:
-            sig = signal.SIGKILL
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def on_signal(signum, _frame):

@@ -123,8 +123,8 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
       case SseKind::kNoToken:
         if (ev.completion_tokens >= 0) usage_tokens = ev.completion_tokens;
         break;
-      case SseKind::kDone:
-        if (!done) done_ns = now;
+      case SseKind::kDone:  // (the first: events after it are ignored above)
+        done_ns = now;
         done = true;
         break;
       case SseKind::kError:
