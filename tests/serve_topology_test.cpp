@@ -12,6 +12,7 @@
 #include "serve/energy_meter.h"
 #include "serve/server_process.h"
 #include "serve/topology.h"
+#include "serve/topology_run.h"
 #include "util/error.h"
 
 using namespace infertrace;
@@ -183,4 +184,38 @@ TEST(ServeServerProcess, ReadsTheAddressAndStops) {
   // An executable that does not exist.
   EXPECT_THROW(ServerProcess::start({"/nonexistent/infertrace-serve"}, (dir / "none.log").string(), 5000), Error);
   fs::remove_all(dir);
+}
+
+// The watts divide the point's joules by the seconds between the two energy readings, not by the
+// load metrics' duration (first send to last [DONE]), which the meter's window contains.
+TEST(ServeTopology, WattsUseTheEnergyWindowNotTheLoadDuration) {
+  TopologyStudy study;
+  study.energy_supported = true;
+  study.energy_note = "package-0";
+  TopologyRun run;
+  run.topology.name = "sn";
+  run.run.target.base_urls = {"http://127.0.0.1:8080"};
+  load::PointResult point;
+  point.spec.profile = load::Profile::kConcurrent;
+  point.spec.concurrency = 2;
+  point.metrics.output_tokens = 50;
+  point.metrics.duration_s = 4.0;  // 30 J / 4 s would print 7.5 W
+  run.run.points.push_back(point);
+  PointEnergy measured;
+  measured.joules = 30.0;
+  measured.window_s = 5.0;
+  run.energy.push_back(measured);
+  load::PointResult unmeasured_point = point;
+  unmeasured_point.spec.concurrency = 4;
+  run.run.points.push_back(unmeasured_point);
+  run.energy.push_back(PointEnergy{});  // no reading: no line, null in the JSON
+  study.runs.push_back(run);
+
+  const std::string text = render_study_text(study);
+  EXPECT_NE(text.find("load 2: 30.0 J, 6.0 W, 0.600 J per output token"), std::string::npos) << text;
+  EXPECT_EQ(text.find("load 4:"), std::string::npos) << text;
+  const nlohmann::json j = study_json(study);
+  const auto& t = j["topologies"][0];
+  EXPECT_EQ(t["energy_j"], nlohmann::json::parse("[30.0, null]"));
+  EXPECT_EQ(t["energy_window_s"], nlohmann::json::parse("[5.0, null]"));
 }

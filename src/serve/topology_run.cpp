@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -90,10 +91,14 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
       load::PointSpec measured = spec;
       measured.warmup = 0;
       const auto e0 = meter.supported() ? std::optional(meter.read()) : std::nullopt;
+      const auto t0 = std::chrono::steady_clock::now();
       run.run.points.push_back(load::run_point(target, run.run.model, measured));
       run.run.points.back().spec.warmup = spec.warmup;  // as asked, for the report
       PointEnergy pe;
-      if (e0) pe.joules = meter.joules(*e0, meter.read());
+      if (e0) {
+        pe.joules = meter.joules(*e0, meter.read());
+        pe.window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      }
       run.energy.push_back(pe);
     }
     for (auto& s : servers) s.stop();
@@ -121,10 +126,11 @@ std::string render_study_text(const TopologyStudy& study) {
       o << "\nenergy (CPU packages):\n";
       for (size_t i = 0; i < r.run.points.size(); ++i) {
         const auto& m = r.run.points[i].metrics;
-        if (!r.energy[i].joules) continue;
-        const double j = *r.energy[i].joules;
+        const PointEnergy& e = r.energy[i];
+        if (!e.joules) continue;
+        const double j = *e.joules;
         o << "  load " << point_load(r.run.points[i].spec) << ": " << fmt("%.1f J", j) << ", "
-          << (m.duration_s > 0 ? fmt("%.1f W", j / m.duration_s) : "- W") << ", "
+          << (e.window_s > 0 ? fmt("%.1f W", j / e.window_s) : "- W") << ", "
           << (m.output_tokens > 0 ? fmt("%.3f J per output token", j / m.output_tokens) : "no output tokens") << "\n";
       }
     }
@@ -162,7 +168,11 @@ nlohmann::json study_json(const TopologyStudy& study) {
     t["server_args"] = r.server_args;  // what every server of this topology ran with, after its CPU set
     t["run"] = load::to_json(r.run);
     t["energy_j"] = nlohmann::json::array();
-    for (const auto& e : r.energy) t["energy_j"].push_back(e.joules ? nlohmann::json(*e.joules) : nlohmann::json());
+    t["energy_window_s"] = nlohmann::json::array();
+    for (const auto& e : r.energy) {
+      t["energy_j"].push_back(e.joules ? nlohmann::json(*e.joules) : nlohmann::json());
+      t["energy_window_s"].push_back(e.joules ? nlohmann::json(e.window_s) : nlohmann::json());
+    }
     j["topologies"].push_back(t);
   }
   j["crossovers"] = nlohmann::json::array();

@@ -32,6 +32,10 @@ struct TopologyStudyOptions {
 
 struct PointEnergy {
   std::optional<double> joules;  // package energy during the point, when measured
+  // Seconds between the two energy readings: the watts divide by this window, not by the load
+  // metrics' duration (first request sent to last [DONE]), which leaves out the point's start-up
+  // and the client's wind-down the meter still counts.
+  double window_s = 0;
 };
 
 struct TopologyRun {

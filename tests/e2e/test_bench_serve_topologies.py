@@ -95,6 +95,10 @@ with tempfile.TemporaryDirectory() as d:
             expect = row["load"]
     check(c["load"] == expect, f"crossover {c['load']} vs {expect}")
     check(not doc["energy"]["supported"] or doc["topologies"][0]["energy_j"][0] is not None, "energy per point")
+    for t in doc["topologies"]:
+        # One joule figure and one window per point; a window only where there are joules.
+        check(len(t["energy_j"]) == len(t["energy_window_s"]) == len(t["run"]["points"]), "energy arrays per point")
+        check(all((j is None) == (w is None) for j, w in zip(t["energy_j"], t["energy_window_s"])), "window iff joules")
     check(servers_of(model) == [], "no server left after the study")
     # The servers ran with the chunk given here (24-token prompts in chunks of 5) and the context
     # sized to the work (24 + 12 tokens).
