@@ -4,6 +4,8 @@
 // evals (what tg divides by); an end-of-generation token stops the run right after it.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "engine/runtime/evaluator.h"
@@ -29,7 +31,46 @@ class Counter : public Evaluator {
   std::vector<float> logits_;
 };
 
+// Counter that sleeps in each eval (the prompt's longer than a decode step) and notes when each eval
+// began and ended on CLOCK_MONOTONIC: the timing windows generate() reports must contain exactly
+// the right evals.
+class TimedCounter : public Counter {
+ public:
+  std::vector<int64_t> begin_ns, end_ns;
+  std::span<const float> eval(std::span<const int32_t> tokens) override {
+    begin_ns.push_back(now_ns());
+    std::this_thread::sleep_for(std::chrono::milliseconds(tokens.size() > 1 ? 60 : 15));
+    const auto logits = Counter::eval(tokens);
+    end_ns.push_back(now_ns());
+    return logits;
+  }
+  static int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
 }  // namespace
+
+TEST(GenerateRules, TimingWindowsHoldThePrefillAndTheDecodeEvalsApart) {
+  TimedCounter ev;
+  Sampler greedy;
+  const GenerateResult r = generate(ev, {3, 4, 5}, 5, greedy);
+  ASSERT_EQ(ev.begin_ns.size(), 5u);  // the prefill and four decode evals
+  // The prefill's seconds cover its eval and end before the decode window opens.
+  EXPECT_GE(r.prefill_s, (ev.end_ns[0] - ev.begin_ns[0]) * 1e-9);
+  EXPECT_GE(r.prefill_s, 0.060);
+  EXPECT_GE(r.decode_start_ns, ev.end_ns[0]);
+  // The decode window holds the four decode evals (at least 4 x 15 ms) and nothing of the prefill.
+  EXPECT_LE(r.decode_start_ns, ev.begin_ns[1]);
+  EXPECT_GE(r.decode_end_ns, ev.end_ns[4]);
+  EXPECT_GE(r.decode_s, 4 * 0.015);
+  EXPECT_NEAR(r.decode_s, (r.decode_end_ns - r.decode_start_ns) * 1e-9, 1e-9);
+  // tg: decode evals (not tokens: the first came from the prefill) per decode second; pp: prompt
+  // tokens per prefill second.
+  EXPECT_DOUBLE_EQ(r.tg(), 4 / r.decode_s);
+  EXPECT_DOUBLE_EQ(r.pp(), 3 / r.prefill_s);
+}
 
 TEST(GenerateRules, NTokensOutAndOneDecodeEvalPerTokenAfterTheFirst) {
   Counter ev;
