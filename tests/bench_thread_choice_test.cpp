@@ -1,5 +1,6 @@
-// `bench threads`' best point and its "not a clear winner" list (bench/thread_choice.h). The e2e
-// test recomputes both from measured rates, which never tie; these pin the tie and boundary rules.
+// `bench threads`' default sweep, best point and "not a clear winner" list (bench/thread_choice.h).
+// The e2e test sees only this machine's CPU count, and recomputes the choice from measured rates,
+// which never tie; these pin the sweep of other counts and the tie and boundary rules.
 // Each expected value is worked out by hand in the comment above it.
 #include <gtest/gtest.h>
 
@@ -12,6 +13,17 @@ namespace {
 
 using Tg = std::vector<std::vector<double>>;
 using Idx = std::vector<size_t>;
+
+TEST(BenchThreadChoice, DefaultSweepIsPowersOfTwoBelowTheCountThenTheCount) {
+  using V = std::vector<int>;
+  EXPECT_EQ(default_thread_sweep(16), (V{1, 2, 4, 8, 16}));
+  EXPECT_EQ(default_thread_sweep(6), (V{1, 2, 4, 6}));  // not 1..6, not 8
+  EXPECT_EQ(default_thread_sweep(5), (V{1, 2, 4, 5}));
+  EXPECT_EQ(default_thread_sweep(4), (V{1, 2, 4}));  // 4 once, not again as "the count"
+  EXPECT_EQ(default_thread_sweep(3), (V{1, 2, 3}));
+  EXPECT_EQ(default_thread_sweep(1), (V{1}));
+  EXPECT_EQ(default_thread_sweep(0), (V{1}));  // no CPU count known: one thread
+}
 
 TEST(BenchThreadChoice, TieGoesToTheFirstPointListed) {
   // Medians: {20, 10} -> 15, {15} -> 15, {16, 14} -> 15, {3} -> 3. Three tie at 15: the first wins.

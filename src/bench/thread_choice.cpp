@@ -7,6 +7,13 @@
 
 namespace infertrace::bench {
 
+std::vector<int> default_thread_sweep(int n_cpus) {
+  std::vector<int> out;
+  for (int t = 1; t < n_cpus; t *= 2) out.push_back(t);
+  out.push_back(std::max(n_cpus, 1));
+  return out;
+}
+
 size_t best_tg_index(const std::vector<std::vector<double>>& tg) {
   if (tg.empty()) throw std::invalid_argument("best_tg_index: no points");
   size_t best = 0;

@@ -1,11 +1,17 @@
-// `bench threads`' choice of a thread count from the measured points, apart from the command so
-// that unit tests reach its tie and overlap rules (measured rates never tie).
+// `bench threads`' thread counts: the default sweep, and the choice of one from the measured points.
+// Apart from the command so that unit tests reach the sweep of any CPU count (the e2e test sees only
+// this machine's) and the tie and overlap rules (measured rates never tie).
 #pragma once
 
 #include <cstddef>
 #include <vector>
 
 namespace infertrace::bench {
+
+// The thread counts `bench threads` sweeps when -t is not given: the powers of two below `n_cpus`
+// and `n_cpus` itself (16 -> 1,2,4,8,16; 6 -> 1,2,4,6), so the curve is sampled evenly on a log
+// scale and always ends at one thread per CPU (at least 1).
+std::vector<int> default_thread_sweep(int n_cpus);
 
 // The point with the highest median tg (bench::median_of: the mean of the middle two for an even
 // count; a point without tg samples counts as 0). `tg[i]` holds point i's tokens/s, one per
