@@ -127,5 +127,55 @@ TEST(Compare, SavedAnalysisCountsOutOfRangeAreInputErrors) {
   EXPECT_EQ(*scenario_from_json(with("penalty_ns", {{"overall", INT64_MAX - 1}}), "f", "f.json").penalty, INT64_MAX - 1);
 }
 
+TEST(Compare, TwoPercentIsTheNoiseEdgeBothWays) {
+  // Throughputs 100 (baseline), 98 and 102: slowdowns (100 - 98) / 100 = 2% and -2%, exactly the
+  // noise edge, which counts as a change; 99.5 (0.5%) does not.
+  auto a = scenario("base", 10, 1000, 1.0), b = scenario("slow", 10, 1000, 1.0), c = scenario("fast", 10, 1000, 1.0),
+       d = scenario("near", 10, 1000, 1.0);
+  a.throughput = 100.0, b.throughput = 98.0, c.throughput = 102.0, d.throughput = 99.5;
+  const Comparison r = compare_scenarios({a, b, c, d});
+  EXPECT_EQ(r.rows[1].verdict, "2.0% slower");
+  EXPECT_EQ(r.rows[2].verdict, "2.0% faster");
+  EXPECT_EQ(r.rows[3].verdict, "no measurable change (slowdown 0.5%)");
+}
+
+TEST(Compare, ATinySpeedUpIsNoChangeWithoutAMinusSign) {
+  // 100 vs 100.01: slowdown -0.01%, which "%.1f" would print as "-0.0".
+  auto a = scenario("base", 10, 1000, 1.0), b = scenario("same", 10, 1000, 1.0);
+  a.throughput = 100.0, b.throughput = 100.01;
+  const Comparison r = compare_scenarios({a, b});
+  EXPECT_LT(*r.rows[1].slowdown_pct, 0.0);
+  EXPECT_EQ(r.rows[1].verdict, "no measurable change (slowdown 0.0%)");
+}
+
+TEST(Compare, OnlyAnOsSignatureIsAppendedToTheVerdict) {
+  // 1000 launches in 1 s vs 1.25 s: 20% slower. "clean" and "no_os_events" say nothing about the
+  // OS and are left out; "cpu_contention" is appended.
+  auto a = scenario("base", 1000, 1'000'000'000, 1.0);
+  auto b = scenario("clean", 1000, 1'250'000'000, 1.0), c = scenario("quiet", 1000, 1'250'000'000, 1.0),
+       d = scenario("busy", 1000, 1'250'000'000, 1.0);
+  b.signature = "clean", c.signature = "no_os_events", d.signature = "cpu_contention";
+  const Comparison r = compare_scenarios({a, b, c, d});
+  EXPECT_EQ(r.rows[1].verdict, "20.0% slower");
+  EXPECT_EQ(r.rows[2].verdict, "20.0% slower");
+  EXPECT_EQ(r.rows[3].verdict, "20.0% slower; cpu_contention");
+}
+
+TEST(Compare, SavedJsonThroughputAndPenaltyForms) {
+  const nlohmann::json sched = {{"launches", 10}, {"wall_ns", 1000}, {"sched_per_1k", 1.0}, {"throughput", 7.5}};
+  // A throughput inside the nested "sched" object counts as one at the top level does.
+  EXPECT_DOUBLE_EQ(scenario_from_json({{"sched", sched}}, "n", "n.json").throughput.value_or(-1), 7.5);
+  // A throughput of 0 (or below) is refused: it cannot divide a slowdown.
+  nlohmann::json zero = sched;
+  zero["throughput"] = 0;
+  EXPECT_THROW(scenario_from_json(zero, "z", "z.json"), InputError);
+  zero["throughput"] = -3;
+  EXPECT_THROW(scenario_from_json(zero, "z", "z.json"), InputError);
+  // penalty_ns as a plain number (not the {"overall": ...} object) is the overall penalty.
+  nlohmann::json plain = sched;
+  plain["penalty_ns"] = 5000;
+  EXPECT_EQ(scenario_from_json(plain, "p", "p.json").penalty.value_or(-1), 5000);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -1,6 +1,5 @@
 #include "cli/bench_format.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "util/error.h"
@@ -22,13 +21,6 @@ std::vector<int> parse_thread_list(const std::string& text) {
     i = j + 1;
   }
   if (out.empty()) throw bad();
-  return out;
-}
-
-std::vector<int> default_thread_sweep(int n_cpus) {
-  std::vector<int> out;
-  for (int t = 1; t < n_cpus; t *= 2) out.push_back(t);
-  out.push_back(std::max(n_cpus, 1));
   return out;
 }
 

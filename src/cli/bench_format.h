@@ -8,10 +8,6 @@ namespace infertrace::cli {
 
 // "1,2,4" -> {1, 2, 4}; UsageError on anything else or a count < 1.
 std::vector<int> parse_thread_list(const std::string& text);
-// The thread counts `bench threads` sweeps when -t is not given: the powers of two below `n_cpus`
-// and `n_cpus` itself (16 -> 1,2,4,8,16; 6 -> 1,2,4,6), so the curve is sampled evenly on a log
-// scale and always ends at one thread per CPU.
-std::vector<int> default_thread_sweep(int n_cpus);
 // md, csv or json; UsageError otherwise.
 void check_format(const std::string& format);
 

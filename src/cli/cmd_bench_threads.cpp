@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/interference_summary.h"
+#include "bench/thread_choice.h"
 #include "cli/bench_format.h"
 #include "cli/engine_common.h"
 #include "cli/registry.h"
@@ -113,21 +114,8 @@ nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t
   return {{"median", median_of(v)}, {"mean", m.mean}, {"stddev", m.sd}, {"samples", v}, {"tokens", tokens}, {"seconds", seconds}};
 }
 
-// Decode rate the best point is chosen by: the median, as the project reports timings (one
-// repetition slowed by a neighbour on a shared machine moves the mean, not the median).
+// Decode rate the best point is chosen by (bench::best_tg_index), as printed.
 double tg_median(const Point& p) { return median_of(p.tg); }
-
-// The other points whose tg repetitions overlap the best's (some repetition of theirs at least as
-// fast as the best's slowest): on a noisy machine the best is then not a clear winner, and a
-// smaller count among them may serve as well with fewer cores.
-std::vector<int> overlapping_best(const std::vector<Point>& points, const Point& best) {
-  std::vector<int> out;
-  if (best.tg.empty()) return out;
-  const double slowest = *std::min_element(best.tg.begin(), best.tg.end());
-  for (const Point& p : points)
-    if (&p != &best && !p.tg.empty() && *std::max_element(p.tg.begin(), p.tg.end()) >= slowest) out.push_back(p.threads);
-  return out;
-}
 
 void run_threads(const ThreadsArgs& a) {
   check_format(a.format);
@@ -139,7 +127,7 @@ void run_threads(const ThreadsArgs& a) {
   // the model loads rather than after minutes of measuring the smaller points.
   const bool default_sweep = !a.threads_given;
   const std::vector<int> counts =
-      default_sweep ? default_thread_sweep(cpus.empty() ? allowed : static_cast<int>(cpus.size())) : parse_thread_list(a.threads);
+      default_sweep ? bench::default_thread_sweep(cpus.empty() ? allowed : static_cast<int>(cpus.size())) : parse_thread_list(a.threads);
   const int cap = engine::max_sweep_threads(allowed);
   engine::check_thread_cap(counts, allowed, default_sweep ? "the sweep for --cpus " + a.cpus : "-t " + a.threads);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
@@ -160,10 +148,13 @@ void run_threads(const ThreadsArgs& a) {
 
   std::vector<Point> points;
   for (int t : counts) points.push_back(measure(*model, prompt, a, t, cpus, bytes_per_token));
-  // Highest median tg; on a tie the first point listed (fewer threads, in the default sweep).
-  const auto best = std::max_element(points.begin(), points.end(),
-                                     [](const Point& x, const Point& y) { return tg_median(x) < tg_median(y); });
-  const std::vector<int> overlap = overlapping_best(points, *best);
+  // Highest median tg, first listed on a tie, and the points that overlap it (bench/thread_choice.h).
+  std::vector<std::vector<double>> tgs;
+  for (const Point& p : points) tgs.push_back(p.tg);
+  const size_t best_i = bench::best_tg_index(tgs);
+  const Point* const best = &points[best_i];
+  std::vector<int> overlap;
+  for (size_t i : bench::overlapping_best(tgs, best_i)) overlap.push_back(points[i].threads);
   // CPUs a point's threads run on: the distinct CPUs of --cpus, else every allowed CPU.
   const int n_run_cpus =
       cpus.empty() ? allowed : static_cast<int>(std::set<int>(cpus.begin(), cpus.end()).size());

@@ -226,6 +226,10 @@ with tempfile.TemporaryDirectory() as tmp:
             check(hw["supported"] or "reason" in hw, "hw counters supported or a reason")
             check(p["roofline"]["tg_fraction"] > 0, "roofline fraction")
             check(abs(p["roofline"]["tg_fraction"] - mean / p["roofline_tg"]) < 1e-9, "roofline fraction = tg / bound")
+            # The bound itself: GB/s (1e9 bytes) over the bytes each decoded token reads.
+            bound = p["roofline"]["read_gbs"] * 1e9 / j["bytes_per_token"]
+            check(abs(p["roofline_tg"] - bound) < 1e-9 * bound and p["roofline"]["tg_bound_tokens_per_second"] == p["roofline_tg"],
+                  "roofline bound %s, want read_gbs * 1e9 / bytes_per_token = %s" % (p["roofline_tg"], bound))
             check(p["tg_mean"] == tg["mean"] and p["pp_mean"] == p["pp_tokens_per_second"]["mean"], "flat copies")
         check(j["best_threads"] in (1, 2), "best thread count")
         # The last-level cache from sysfs (read here on its own) and whether the bytes per token fit;

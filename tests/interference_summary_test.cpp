@@ -1,0 +1,113 @@
+// bench interference's per-scenario summary (bench/interference_summary.h): median, min/max and
+// spread of the usable runs, which scenario is the baseline, and the verdict against the
+// run-to-run spread. Expected values worked out by hand in the comments.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "bench/interference_summary.h"
+
+namespace infertrace::bench {
+namespace {
+
+// A scenario whose runs printed these metrics (--metric-regex: the throughput is the metric).
+ScenarioResult with_metrics(const std::string& name, std::vector<double> metrics) {
+  ScenarioResult r;
+  r.name = name;
+  for (double m : metrics) {
+    RunResult run;
+    run.wall_s = 1.0;
+    run.metric = m;
+    r.runs.push_back(run);
+  }
+  return r;
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(InterferenceSummary, MedianMinMaxAndSpreadOfTheRuns) {
+  // Metrics 4, 1, 2 in run order: sorted 1, 2, 4, median 2 (the middle of the run order is 1),
+  // min 1, max 4, spread (4 - 1) / 2 = 150% of the median.
+  const auto s = summarize_interference({with_metrics("baseline", {4, 1, 2})}, {}, true);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_DOUBLE_EQ(s[0].median.value_or(-1), 2.0);
+  EXPECT_DOUBLE_EQ(s[0].min.value_or(-1), 1.0);
+  EXPECT_DOUBLE_EQ(s[0].max.value_or(-1), 4.0);
+  EXPECT_DOUBLE_EQ(s[0].spread_pct.value_or(-1), 150.0);
+  // An even count: 1, 2, 10, 3 sorted is 1, 2, 3, 10, median (2 + 3) / 2 = 2.5 (not 3, not 2).
+  const auto e = summarize_interference({with_metrics("baseline", {1, 2, 10, 3})}, {}, true);
+  EXPECT_DOUBLE_EQ(e[0].median.value_or(-1), 2.5);
+}
+
+TEST(InterferenceSummary, WithoutAMetricThroughputIsRunsPerSecond) {
+  // Walls 0.25, 1 and 0.5 s: 4, 1 and 2 runs/s, median 2; the wall median is 0.5 s.
+  ScenarioResult r;
+  r.name = "baseline";
+  for (double w : {0.25, 1.0, 0.5}) {
+    RunResult run;
+    run.wall_s = w;
+    r.runs.push_back(run);
+  }
+  const auto s = summarize_interference({r}, {}, false);
+  EXPECT_DOUBLE_EQ(s[0].median.value_or(-1), 2.0);
+  EXPECT_DOUBLE_EQ(s[0].wall_median_s, 0.5);
+}
+
+TEST(InterferenceSummary, FailedRunsAreCountedButNotMeasured) {
+  // Three runs, the second failed (its wall of 0.1 s would be 10 runs/s): 2 of 3 usable, median
+  // of 1 and 2 runs/s = 1.5.
+  ScenarioResult r;
+  r.name = "baseline";
+  for (double w : {1.0, 0.1, 0.5}) {
+    RunResult run;
+    run.wall_s = w;
+    if (w == 0.1) run.error = "exit 1";
+    r.runs.push_back(run);
+  }
+  const auto s = summarize_interference({r}, {}, false);
+  EXPECT_EQ(s[0].runs, 3);
+  EXPECT_EQ(s[0].runs_ok, 2);
+  EXPECT_DOUBLE_EQ(s[0].median.value_or(-1), 1.5);
+  EXPECT_DOUBLE_EQ(s[0].max.value_or(-1), 2.0);
+}
+
+TEST(InterferenceSummary, TheScenarioNamedBaselineIsTheBaselineWhereverListed) {
+  // cpu (median 1) listed before baseline (median 4): slowdowns against 4, so cpu is
+  // (4 - 1) / 4 = 75% slower and the baseline 0%; "baseline" is its verdict.
+  const auto s = summarize_interference({with_metrics("cpu", {1, 1}), with_metrics("baseline", {4, 4})}, {}, true);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_DOUBLE_EQ(s[0].slowdown_pct.value_or(-1), 75.0);
+  EXPECT_DOUBLE_EQ(s[1].slowdown_pct.value_or(-1), 0.0);
+  EXPECT_EQ(s[1].verdict, "baseline");
+  // Without one named so, the first with numbers, "a" (median 4): "net" (2) is (4 - 2) / 4 = 50% slower.
+  const auto f = summarize_interference({with_metrics("a", {4}), with_metrics("net", {2})}, {}, true);
+  EXPECT_EQ(f[0].verdict, "baseline");
+  EXPECT_DOUBLE_EQ(f[1].slowdown_pct.value_or(-1), 50.0);
+}
+
+TEST(InterferenceSummary, RunsThatTouchAreWithinTheSpread) {
+  // baseline runs 2 and 3 (median 2.5), cpu runs 1 and 2 (median 1.5): cpu's fastest equals the
+  // baseline's slowest, so they are not apart. Slowdown (2.5 - 1.5) / 2.5 = 40%.
+  const auto s = summarize_interference({with_metrics("baseline", {2, 3}), with_metrics("cpu", {1, 2})}, {}, true);
+  EXPECT_EQ(s[1].verdict, "within the run-to-run spread (40.0% slower by the medians)");
+  // cpu runs 1 and 1.5: every run below every baseline run, 2.5 - 1.25 = 50% slower, apart.
+  const auto a = summarize_interference({with_metrics("baseline", {2, 3}), with_metrics("cpu", {1, 1.5})}, {}, true);
+  EXPECT_EQ(a[1].verdict, "50.0% slower, beyond the run-to-run spread");
+}
+
+TEST(InterferenceSummary, SkippedScenarioIsOneRowWithItsReason) {
+  ScenarioResult skipped;
+  skipped.name = "diskless", skipped.skip_reason = "fio not installed";
+  const auto s = summarize_interference({with_metrics("baseline", {1}), skipped}, {}, true);
+  std::ostringstream text;
+  print_interference(text, s, true);
+  EXPECT_EQ(count_of(text.str(), "diskless"), 1u) << text.str();
+  EXPECT_EQ(count_of(text.str(), "skipped: fio not installed"), 1u) << text.str();
+}
+
+}  // namespace
+}  // namespace infertrace::bench
