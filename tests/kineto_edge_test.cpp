@@ -482,3 +482,17 @@ TEST(KinetoEdge, MissingFileAndDirectory) {
   }
   EXPECT_THROW((void)load_trace(::testing::TempDir()), InputError);
 }
+
+TEST(KinetoEdge, ThreadLastTimeIsTheEndOfItsLastApiCall) {
+  // A synchronize that outlasts the thread's last operator: the thread is busy until the call
+  // returns, so its last time is that call's end, 1020.5 + 300.25 us, not the call's start or the
+  // operator's end (1010 us).
+  const Trace t = load_text(doc(R"(
+    {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 5, "tid": 6, "ts": 1000, "dur": 10},
+    {"ph": "X", "cat": "cuda_runtime", "name": "cudaDeviceSynchronize", "pid": 5, "tid": 6, "ts": 1020.5, "dur": 300.25,
+     "args": {"cbid": 165, "correlation": 3}}
+  )"));
+  ASSERT_EQ(t.threads.size(), 1u);
+  EXPECT_EQ(t.threads.first_ts[0], 1000000);
+  EXPECT_EQ(t.threads.last_ts[0], 1320750);
+}

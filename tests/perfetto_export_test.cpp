@@ -248,3 +248,41 @@ TEST(PerfettoExport, OnCpuSlicesAtTheEdgesOfTheRecording) {
   };
   EXPECT_EQ(got, want);
 }
+
+TEST(PerfettoExport, FlowStartsAtTheLaunchCallOfASharedCorrelation) {
+  // A synchronous cudaMemcpy (not a launch) made its copy through the driver's async copy, and both
+  // calls carry the copy's correlation: the arrow starts at the launch call (the driver's), even
+  // though the runtime call comes first in the table.
+  Trace t;
+  t.threads.push({100, 101, t.strings.intern("python3"), 1'000, 2'000});
+  auto api = [&](ns_t s, ns_t d, const char* name) {
+    ApiCall c;
+    c.start = s, c.dur = d, c.pid = 100, c.tid = 101, c.correlation = 5;
+    c.name = t.strings.intern(name), c.kind = classify_api(name);
+    t.api.push(c);
+  };
+  api(1'000, 800, "cudaMemcpy");
+  api(1'010, 50, "cuMemcpyHtoDAsync_v2");
+  ASSERT_FALSE(is_launch(t.api.kind[0]));
+  ASSERT_TRUE(is_launch(t.api.kind[1]));
+  GpuActivity a;
+  a.start = 1'100, a.dur = 300, a.kind = GpuKind::Memcpy, a.device = 0, a.stream = 7, a.correlation = 5;
+  a.name = t.strings.intern("Memcpy HtoD");
+  t.gpu.push(a);
+  const std::string path = tmp_path("perfetto_shared_corr.pftrace");
+  const PerfettoSummary sum = write_perfetto_file(t, path);
+  const pb::Trace tr = read_back(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(sum.flows, 1);
+  std::map<uint64_t, std::string> names;
+  std::set<std::string> starts, ends;
+  for (auto& p : tr.packet()) {
+    for (auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    if (!p.has_track_event()) continue;
+    const auto& e = p.track_event();
+    if (!e.flow_ids().empty()) starts.insert(names[e.name_iid()]);
+    if (!e.terminating_flow_ids().empty()) ends.insert(names[e.name_iid()]);
+  }
+  EXPECT_EQ(starts, (std::set<std::string>{"cuMemcpyHtoDAsync_v2"}));
+  EXPECT_EQ(ends, (std::set<std::string>{"Memcpy HtoD"}));
+}

@@ -1,0 +1,150 @@
+// The exports of a Kineto trace (hand-written below): the CSV tables, the SQLite kernel means and
+// the Chrome JSON's GPU tracks, as a user's script or viewer reads them. Every expected value is
+// worked out here from the event list (microseconds * 1000, the columns of
+// docs/recording-format.md and docs/sqlite-schema.md), not taken from the program.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "analysis/launch.h"
+#include "kineto_test_util.h"
+#include "report/exports.h"
+#include "report/sqlite_export.h"
+
+using namespace infertrace;
+using namespace infertrace::testing_kineto;
+
+namespace {
+
+// One operator, a runtime launch with the driver call it made inside it (both carry correlation
+// 24, as CUPTI writes them), a copy and a set, and a synchronize on a process named by a string
+// (a named pid: -2, docs/ingest.md). The kernel's name has a comma, as C++ template names do.
+const std::string kTrace = R"J({"traceEvents": [
+  {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 439, "tid": 440, "ts": 80.5, "dur": 40, "args": {"External id": 11}},
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 439, "tid": 440, "ts": 90, "dur": 5.125, "args": {"External id": 11, "cbid": 211, "correlation": 24}},
+  {"ph": "X", "cat": "cuda_driver", "name": "cuLaunchKernel", "pid": 439, "tid": 440, "ts": 91, "dur": 3, "args": {"External id": 11, "cbid": 307, "correlation": 24}},
+  {"ph": "X", "cat": "kernel", "name": "gemm<float, 4>", "pid": 1, "tid": 7, "ts": 100.001, "dur": 2.5, "args": {"External id": 11, "device": 1, "stream": 7, "correlation": 24, "grid": [512, 2, 3], "block": [96, 1, 1]}},
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaMemcpyAsync", "pid": 439, "tid": 440, "ts": 105, "dur": 2, "args": {"cbid": 41, "correlation": 25}},
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaMemsetAsync", "pid": 439, "tid": 440, "ts": 108, "dur": 1, "args": {"cbid": 51, "correlation": 26}},
+  {"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy HtoD (Pageable -> Device)", "pid": 1, "tid": 7, "ts": 110, "dur": 1.5, "args": {"device": 1, "stream": 7, "correlation": 25}},
+  {"ph": "X", "cat": "gpu_memset", "name": "Memset (Device)", "pid": 1, "tid": 7, "ts": 115, "dur": 0.5, "args": {"device": 1, "stream": 7, "correlation": 26}},
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaStreamSynchronize", "pid": "serving", "tid": 12, "ts": 130, "dur": 4, "args": {"cbid": 131, "correlation": 27}}
+]})J";
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs a query that returns one value, as text ("NULL" for SQL NULL).
+std::string scalar(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  std::string out = "<no row>";
+  if (st && sqlite3_step(st) == SQLITE_ROW)
+    out = sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return out;
+}
+
+}  // namespace
+
+TEST(KinetoExports, CsvTablesOfAKinetoTrace) {
+  const Trace t = load_text(kTrace);
+  const auto dir = std::filesystem::temp_directory_path() / ("infertrace_kineto_csv_" + std::to_string(getpid()));
+  write_csv_tables(t, dir.string());
+  // Kineto gives no CPU and no stream for a call: empty fields. The named pid is -2, a known value.
+  EXPECT_EQ(slurp(dir / "launches.csv"),
+            "ts_ns,pid,tid,cpu,api,dur_ns,stream\n"
+            "90000,439,440,,cudaLaunchKernel,5125,\n"
+            "91000,439,440,,cuLaunchKernel,3000,\n"
+            "105000,439,440,,cudaMemcpyAsync,2000,\n"
+            "108000,439,440,,cudaMemsetAsync,1000,\n"
+            "130000,-2,12,,cudaStreamSynchronize,4000,\n");
+  // The kernel's launch is the first call with its correlation (the runtime call, 90 us, not the
+  // driver call inside it); its name is quoted for its comma. Copies and sets have no geometry:
+  // six empty fields, not zeros.
+  EXPECT_EQ(slurp(dir / "gpu.csv"),
+            "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,"
+            "block_y,block_z\n"
+            "100001,2500,kernel,1,7,24,90000,440,\"gemm<float, 4>\",512,2,3,96,1,1\n"
+            "110000,1500,memcpy,1,7,25,105000,440,Memcpy HtoD (Pageable -> Device),,,,,,\n"
+            "115000,500,memset,1,7,26,108000,440,Memset (Device),,,,,,\n");
+  // Threads by pid: the named process (-2) first; thread 440 from the operator's start (80.5 us)
+  // to its end (80.5 + 40 = 120.5 us), later than its last call's end (109 us).
+  EXPECT_EQ(slurp(dir / "threads.csv"),
+            "pid,tid,comm,first_ts_ns,last_ts_ns\n"
+            "-2,12,,130000,134000\n"
+            "439,440,,80500,120500\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(KinetoExports, SqliteKernelMeansAreRealNumbers) {
+  // Kernel "a" ran 2.501 us and 2 us: mean (2501 + 2000) / 2 = 2250.5 ns, not 2250. Kernel "b" ran
+  // 1 us and 2 us: mean 1500 ns, still a REAL (docs/sqlite-schema.md), as a reader's typed column
+  // expects, not an INTEGER that a whole number would otherwise become.
+  std::string events;
+  const std::pair<const char*, const char*> kernels[] = {{"a", "2.501"}, {"a", "2"}, {"b", "1"}, {"b", "2"}};
+  int corr = 1;
+  for (auto [name, dur] : kernels) {
+    const std::string ts = std::to_string(1000 + corr * 10);
+    if (!events.empty()) events += ",";
+    events += R"({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 5, "tid": 6, "ts": )" + ts +
+              R"(, "dur": 1, "args": {"correlation": )" + std::to_string(corr) + "}},";
+    events += R"({"ph": "X", "cat": "kernel", "name": ")" + std::string(name) + R"(", "pid": 0, "tid": 7, "ts": )" + ts +
+              R"(.5, "dur": )" + dur + R"(, "args": {"device": 0, "stream": 7, "correlation": )" + std::to_string(corr) + "}}";
+    ++corr;
+  }
+  const Trace t = load_text("{\"traceEvents\": [" + events + "]}");
+  ASSERT_EQ(t.gpu.size(), 4u);
+  const LaunchAnalysis la = analyze_launches(t);
+  SqliteAnalyses an;
+  an.launch = &la;
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("infertrace_kineto_means_" + std::to_string(getpid()) + ".db")).string();
+  write_sqlite_file(t, path, an);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "select count from kernel_stat where name='a'"), "2");
+  EXPECT_EQ(scalar(db, "select total_ns from kernel_stat where name='a'"), "4501");
+  EXPECT_EQ(scalar(db, "select mean_ns from kernel_stat where name='a'"), "2250.5");
+  EXPECT_EQ(scalar(db, "select typeof(mean_ns) from kernel_stat where name='b'"), "real");
+  EXPECT_EQ(scalar(db, "select mean_ns from kernel_stat where name='b'"), "1500.0");
+  EXPECT_EQ(scalar(db, "select type from pragma_table_info('kernel_stat') where name='mean_ns'"), "REAL");
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+}
+
+TEST(KinetoExports, ChromeGpuTracksAreNamedByDeviceAndStream) {
+  // The kernel, copy and set ran on device 1, stream 7: one process "GPU 1" and in it one track
+  // (tid 7) named "stream 7", holding the three slices.
+  const Trace t = load_text(kTrace);
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_chrome_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::filesystem::remove(path);
+  std::map<int64_t, std::string> process_names;
+  std::map<std::pair<int64_t, int64_t>, std::string> thread_names;
+  std::map<std::string, std::pair<int64_t, int64_t>> where;  // slice name -> (pid, tid)
+  for (const auto& e : j["traceEvents"]) {
+    const std::string ph = e.value("ph", "");
+    if (ph == "M" && e["name"] == "process_name") process_names[e["pid"]] = e["args"]["name"];
+    if (ph == "M" && e["name"] == "thread_name") thread_names[{e["pid"], e["tid"]}] = e["args"]["name"];
+    if (ph == "X") where[e["name"]] = {e["pid"], e["tid"]};
+  }
+  ASSERT_TRUE(where.count("gemm<float, 4>"));
+  const auto [gpu_pid, gpu_tid] = where["gemm<float, 4>"];
+  EXPECT_EQ(gpu_tid, 7);
+  EXPECT_EQ(process_names[gpu_pid], "GPU 1");
+  EXPECT_EQ(thread_names[std::make_pair(gpu_pid, gpu_tid)], "stream 7");
+  EXPECT_EQ(where["Memcpy HtoD (Pageable -> Device)"], where["gemm<float, 4>"]);
+  EXPECT_EQ(where["Memset (Device)"], where["gemm<float, 4>"]);
+}
