@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "serve/crossover.h"
 #include "serve/energy_meter.h"
@@ -143,10 +144,32 @@ TEST(ServeEnergy, FakePowercapTreeWithWrap) {
   write(root / "intel-rapl:1" / "energy_uj", "671150");   // wrapped: +328850 + 671150 uJ = +1 J
   const auto b = m.read();
   EXPECT_NEAR(m.joules(a, b), 3.5, 1e-9);
+
+  // A point measured by measure_point_energy: the joules the point's run added to the counters and
+  // the seconds between the readings around it (at least the point's own 30 ms, at most the time
+  // around the whole call).
+  const auto t0 = std::chrono::steady_clock::now();
+  bool ran = false;
+  const PointEnergy pe = measure_point_energy(m, [&] {
+    write(root / "intel-rapl:0" / "energy_uj", "5500000");  // +2 J
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ran = true;
+  });
+  const double around_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(ran);
+  ASSERT_TRUE(pe.joules.has_value());
+  EXPECT_NEAR(*pe.joules, 2.0, 1e-9);
+  EXPECT_GE(pe.window_s, 0.030);
+  EXPECT_LE(pe.window_s, around_s);
   fs::remove_all(root);
 
   EnergyMeter none((root / "missing").string());
   EXPECT_FALSE(none.supported());
+  bool ran_unmetered = false;
+  const PointEnergy unmetered = measure_point_energy(none, [&] { ran_unmetered = true; });
+  EXPECT_TRUE(ran_unmetered);  // the point runs without a meter too
+  EXPECT_FALSE(unmetered.joules.has_value());
+  EXPECT_EQ(unmetered.window_s, 0.0);
   EXPECT_NE(none.why_not().find("missing"), std::string::npos);
 }
 

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -41,6 +40,20 @@ double point_load(const load::PointSpec& spec) {
     default:
       return spec.rate;
   }
+}
+
+PointEnergy measure_point_energy(const EnergyMeter& meter, const std::function<void()>& point) {
+  if (!meter.supported()) {
+    point();
+    return {};
+  }
+  const EnergyMeter::Reading before = meter.read();
+  point();
+  const EnergyMeter::Reading after = meter.read();
+  PointEnergy pe;
+  pe.joules = meter.joules(before, after);
+  pe.window_s = static_cast<double>(after.t_ns - before.t_ns) * 1e-9;
+  return pe;
 }
 
 TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
@@ -90,16 +103,9 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
       load::run_warmup(target, run.run.model, spec);
       load::PointSpec measured = spec;
       measured.warmup = 0;
-      const auto e0 = meter.supported() ? std::optional(meter.read()) : std::nullopt;
-      const auto t0 = std::chrono::steady_clock::now();
-      run.run.points.push_back(load::run_point(target, run.run.model, measured));
+      run.energy.push_back(measure_point_energy(
+          meter, [&] { run.run.points.push_back(load::run_point(target, run.run.model, measured)); }));
       run.run.points.back().spec.warmup = spec.warmup;  // as asked, for the report
-      PointEnergy pe;
-      if (e0) {
-        pe.joules = meter.joules(*e0, meter.read());
-        pe.window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      }
-      run.energy.push_back(pe);
     }
     for (auto& s : servers) s.stop();
     study.runs.push_back(std::move(run));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,10 +34,15 @@ struct TopologyStudyOptions {
 struct PointEnergy {
   std::optional<double> joules;  // package energy during the point, when measured
   // Seconds between the two energy readings: the watts divide by this window, not by the load
-  // metrics' duration (first request sent to last [DONE]), which leaves out the point's start-up
-  // and the client's wind-down the meter still counts.
+  // metrics' duration (first request sent to last [DONE], or the --duration sending window), which
+  // leaves out the point's start-up and the client's wind-down the meter still counts.
   double window_s = 0;
 };
+
+class EnergyMeter;
+// Reads the package energy, runs `point`, reads it again: the joules and the seconds between the
+// two readings (nothing when the meter is unsupported; `point` runs either way).
+PointEnergy measure_point_energy(const EnergyMeter& meter, const std::function<void()>& point);
 
 struct TopologyRun {
   Topology topology;
