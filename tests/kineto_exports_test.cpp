@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -147,4 +149,48 @@ TEST(KinetoExports, ChromeGpuTracksAreNamedByDeviceAndStream) {
   EXPECT_EQ(thread_names[std::make_pair(gpu_pid, gpu_tid)], "stream 7");
   EXPECT_EQ(where["Memcpy HtoD (Pageable -> Device)"], where["gemm<float, 4>"]);
   EXPECT_EQ(where["Memset (Device)"], where["gemm<float, 4>"]);
+}
+
+TEST(KinetoExports, GpuCsvAndChromeNameTheSameLaunchCall) {
+  // A synchronous cudaMemcpy (kind Other) made its copy through the driver's cuMemcpyHtoDAsync_v2
+  // (a launch-kind call), both with correlation 30: the launch is the driver call (201 us), though
+  // the runtime call comes first. Correlation 31 has only a cudaMemcpy: it is the launch (220 us).
+  // gpu.csv's launch_ts_ns/launch_tid and the Chrome flow starts follow that one rule
+  // (docs/recording-format.md); so does Perfetto (PerfettoExport tests).
+  const Trace t = load_text(R"J({"traceEvents": [
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaMemcpy", "pid": 439, "tid": 440, "ts": 200, "dur": 30, "args": {"correlation": 30}},
+  {"ph": "X", "cat": "cuda_driver", "name": "cuMemcpyHtoDAsync_v2", "pid": 439, "tid": 440, "ts": 201, "dur": 2, "args": {"correlation": 30}},
+  {"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy HtoD (Pinned -> Device)", "pid": 0, "tid": 7, "ts": 205, "dur": 20, "args": {"device": 0, "stream": 7, "correlation": 30}},
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaMemcpy", "pid": 439, "tid": 441, "ts": 220, "dur": 10, "args": {"correlation": 31}},
+  {"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy DtoH (Device -> Pinned)", "pid": 0, "tid": 7, "ts": 222, "dur": 5, "args": {"device": 0, "stream": 7, "correlation": 31}}
+]})J");
+  ASSERT_EQ(t.api.size(), 3u);
+  ASSERT_FALSE(is_launch(t.api.kind[0]));
+  ASSERT_TRUE(is_launch(t.api.kind[1]));
+  const auto dir = std::filesystem::temp_directory_path() / ("infertrace_kineto_launch_" + std::to_string(getpid()));
+  write_csv_tables(t, dir.string());
+  EXPECT_EQ(slurp(dir / "gpu.csv"),
+            "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,"
+            "block_y,block_z\n"
+            "205000,20000,memcpy,0,7,30,201000,440,Memcpy HtoD (Pinned -> Device),,,,,,\n"
+            "222000,5000,memcpy,0,7,31,220000,441,Memcpy DtoH (Device -> Pinned),,,,,,\n");
+  std::filesystem::remove_all(dir);
+
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_launch_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::filesystem::remove(path);
+  // Each arrow: its "s" (the launch call's thread and start) and its "f" (the activity's start), by id.
+  std::map<int64_t, std::pair<int64_t, double>> start_of;  // id -> (tid, ts us)
+  std::map<int64_t, double> end_of;                        // id -> ts us
+  for (const auto& e : j["traceEvents"]) {
+    if (e.value("ph", "") == "s") start_of[e["id"]] = {e["tid"], e["ts"]};
+    if (e.value("ph", "") == "f") end_of[e["id"]] = e["ts"];
+  }
+  std::set<std::tuple<int64_t, double, double>> arrows;  // (launch tid, launch ts, activity ts)
+  for (auto& [id, s] : start_of) {
+    ASSERT_TRUE(end_of.count(id)) << id;
+    arrows.insert({s.first, s.second, end_of[id]});
+  }
+  EXPECT_EQ(arrows, (std::set<std::tuple<int64_t, double, double>>{{440, 201.0, 205.0}, {441, 220.0, 222.0}}));
 }

@@ -251,38 +251,49 @@ TEST(PerfettoExport, OnCpuSlicesAtTheEdgesOfTheRecording) {
 
 TEST(PerfettoExport, FlowStartsAtTheLaunchCallOfASharedCorrelation) {
   // A synchronous cudaMemcpy (not a launch) made its copy through the driver's async copy, and both
-  // calls carry the copy's correlation: the arrow starts at the launch call (the driver's), even
-  // though the runtime call comes first in the table.
+  // calls carry the copy's correlation (5): the arrow starts at the launch call (the driver's), even
+  // though the runtime call comes first in the table. A correlation with no launch-kind call (6,
+  // a lone cudaMemcpy2D) starts its arrow at that call: the rule gpu.csv and Chrome follow too
+  // (report/launch_call.h, KinetoExports.GpuCsvAndChromeNameTheSameLaunchCall).
   Trace t;
-  t.threads.push({100, 101, t.strings.intern("python3"), 1'000, 2'000});
-  auto api = [&](ns_t s, ns_t d, const char* name) {
+  t.threads.push({100, 101, t.strings.intern("python3"), 1'000, 3'000});
+  auto api = [&](ns_t s, ns_t d, const char* name, int64_t corr) {
     ApiCall c;
-    c.start = s, c.dur = d, c.pid = 100, c.tid = 101, c.correlation = 5;
+    c.start = s, c.dur = d, c.pid = 100, c.tid = 101, c.correlation = corr;
     c.name = t.strings.intern(name), c.kind = classify_api(name);
     t.api.push(c);
   };
-  api(1'000, 800, "cudaMemcpy");
-  api(1'010, 50, "cuMemcpyHtoDAsync_v2");
+  api(1'000, 800, "cudaMemcpy", 5);
+  api(1'010, 50, "cuMemcpyHtoDAsync_v2", 5);
+  api(2'000, 400, "cudaMemcpy2D", 6);
   ASSERT_FALSE(is_launch(t.api.kind[0]));
   ASSERT_TRUE(is_launch(t.api.kind[1]));
-  GpuActivity a;
-  a.start = 1'100, a.dur = 300, a.kind = GpuKind::Memcpy, a.device = 0, a.stream = 7, a.correlation = 5;
-  a.name = t.strings.intern("Memcpy HtoD");
-  t.gpu.push(a);
+  ASSERT_FALSE(is_launch(t.api.kind[2]));
+  auto gpu = [&](ns_t s, const char* name, int64_t corr) {
+    GpuActivity a;
+    a.start = s, a.dur = 300, a.kind = GpuKind::Memcpy, a.device = 0, a.stream = 7, a.correlation = corr;
+    a.name = t.strings.intern(name);
+    t.gpu.push(a);
+  };
+  gpu(1'100, "Memcpy HtoD", 5);
+  gpu(2'050, "Memcpy 2D", 6);
   const std::string path = tmp_path("perfetto_shared_corr.pftrace");
   const PerfettoSummary sum = write_perfetto_file(t, path);
   const pb::Trace tr = read_back(path);
   std::filesystem::remove(path);
-  EXPECT_EQ(sum.flows, 1);
+  EXPECT_EQ(sum.flows, 2);
   std::map<uint64_t, std::string> names;
-  std::set<std::string> starts, ends;
+  std::map<uint64_t, std::string> start_of, end_of;  // flow id -> the slice it starts / ends at
   for (auto& p : tr.packet()) {
     for (auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
     if (!p.has_track_event()) continue;
     const auto& e = p.track_event();
-    if (!e.flow_ids().empty()) starts.insert(names[e.name_iid()]);
-    if (!e.terminating_flow_ids().empty()) ends.insert(names[e.name_iid()]);
+    for (uint64_t id : e.flow_ids()) start_of[id] = names[e.name_iid()];
+    for (uint64_t id : e.terminating_flow_ids()) end_of[id] = names[e.name_iid()];
   }
-  EXPECT_EQ(starts, (std::set<std::string>{"cuMemcpyHtoDAsync_v2"}));
-  EXPECT_EQ(ends, (std::set<std::string>{"Memcpy HtoD"}));
+  std::set<std::pair<std::string, std::string>> arrows;
+  for (auto& [id, from] : start_of) arrows.insert({from, end_of[id]});
+  EXPECT_EQ(arrows, (std::set<std::pair<std::string, std::string>>{{"cuMemcpyHtoDAsync_v2", "Memcpy HtoD"},
+                                                                   {"cudaMemcpy2D", "Memcpy 2D"}}));
+  EXPECT_EQ(end_of.size(), start_of.size());
 }

@@ -18,6 +18,7 @@
 
 #include "report/exports.h"
 #include "report/kineto_category.h"
+#include "report/launch_call.h"
 #include "report/perfetto.h"  // on_cpu_slices
 #include "util/error.h"
 
@@ -172,9 +173,7 @@ void gpu_tracks(const Trace& t, Writer& w) {
     if (devices.insert(d).second) w.name_meta("process_name", kGpuPidBase + d, 0, "GPU " + std::to_string(d));
     w.name_meta("thread_name", kGpuPidBase + d, s, "stream " + std::to_string(s));
   }
-  std::unordered_map<int64_t, size_t> launch_of;  // correlation -> api row
-  for (size_t i = 0; i < t.api.size(); ++i)
-    if (t.api.correlation[i] != -1 && is_launch(t.api.kind[i])) launch_of.emplace(t.api.correlation[i], i);
+  const auto launch_of = launch_call_of_correlation(t);  // the call gpu.csv names as the launch
   static constexpr const char* kCat[] = {"kernel", "gpu_memcpy", "gpu_memset"};
   for (size_t i = 0; i < t.gpu.size(); ++i) {
     const int64_t pid = kGpuPidBase + t.gpu.device[i];
@@ -191,7 +190,7 @@ void gpu_tracks(const Trace& t, Writer& w) {
     }
     w.slice(pid, t.gpu.stream[i], t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
             kCat[static_cast<int>(t.gpu.kind[i]) % 3], args);
-    auto it = corr == -1 ? launch_of.end() : launch_of.find(corr);
+    auto it = corr < 0 ? launch_of.end() : launch_of.find(corr);
     if (it == launch_of.end()) continue;
     const size_t a = it->second;
     // One id per arrow, not the correlation: a graph launch starts many GPU activities under one

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "report/exports.h"
+#include "report/launch_call.h"
 #include "report/text_table.h"
 #include "util/error.h"
 
@@ -114,9 +115,7 @@ void write_csv_tables(const Trace& t, const std::string& dir) {
     }
   });
   if (t.gpu.size() > 0) {  // CUPTI-mode recordings only: what the GPU ran, with the launch that made it
-    std::unordered_map<int64_t, size_t> launch_of;  // correlation -> first API row carrying it
-    for (size_t i = 0; i < t.api.size(); ++i)
-      if (t.api.correlation[i] >= 0) launch_of.emplace(t.api.correlation[i], i);
+    const auto launch_of = launch_call_of_correlation(t);  // the same call the flow arrows start at
     out.table("gpu.csv",
               "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,"
               "block_y,block_z",

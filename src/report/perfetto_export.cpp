@@ -12,6 +12,7 @@
 
 #include "report/exports.h"
 #include "report/kineto_category.h"
+#include "report/launch_call.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "util/error.h"
 
@@ -305,19 +306,13 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
                "GPU " + std::to_string(dev) + " stream " + std::to_string(s), nullptr);
 
   // ---- Launch -> GPU activity links (by correlation id) -------------------------------------
-  std::unordered_map<int64_t, uint32_t> api_of_corr;
-  for (uint32_t i = 0; i < t.api.size(); ++i) {
-    const int64_t c = t.api.correlation[i];
-    if (c < 0) continue;
-    auto [it, fresh] = api_of_corr.emplace(c, i);
-    // Prefer the launch call when a driver and a runtime call share the correlation.
-    if (!fresh && !is_launch(t.api.kind[it->second]) && is_launch(t.api.kind[i])) it->second = i;
-  }
+  // The call gpu.csv and the Chrome JSON name too (report/launch_call.h).
+  const auto api_of_corr = launch_call_of_correlation(t);
   std::unordered_map<uint32_t, std::vector<uint64_t>> flows_of_api;
   for (uint32_t g = 0; g < t.gpu.size(); ++g) {
     auto it = api_of_corr.find(t.gpu.correlation[g]);
     if (t.gpu.correlation[g] < 0 || it == api_of_corr.end()) continue;
-    flows_of_api[it->second].push_back(uint64_t{g} + 1);  // flow id: GPU row + 1 (never 0)
+    flows_of_api[static_cast<uint32_t>(it->second)].push_back(uint64_t{g} + 1);  // flow id: GPU row + 1 (never 0)
   }
 
   // ---- Events, in time order ----------------------------------------------------------------

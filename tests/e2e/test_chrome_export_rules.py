@@ -4,9 +4,10 @@ correlation) and on a CUPTI-mode recording made without a GPU (tests/support/cup
 - every X event's ts/dur are the source's nanoseconds / 1000, exactly (read as decimals);
 - every (pid, tid) track has thread_name metadata and every pid process_name (the source's name);
 - complete events nest on every track (no partial overlap, which Perfetto draws wrong);
-- one flow arrow per GPU activity whose correlation names a launch call, each with its own id (an
+- one flow arrow per GPU activity whose correlation names a call, each with its own id (an
   importer keys a v1 flow by id: a repeated id drops every arrow of a graph launch but one), the
-  "s" at the launch call's start on its thread's track, the "f" at the activity's start on its
+  "s" at the launch call's start on its thread's track (the call gpu.csv names: its first
+  launch-kind call, else its first call), the "f" at the activity's start on its
   stream's track;
 - on the recording, the counts and times equal those of the CSV export of the same file."""
 import collections

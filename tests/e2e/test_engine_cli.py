@@ -110,6 +110,41 @@ class Ref:
         return self.mv(self.out, self.norm(x, self.t["output_norm.weight"]))
 
 
+def bench_bytes_per_token(path, n_prompt, n_gen):
+    """The bytes `bench threads` says a decoded token reads, from the file's own bytes (this
+    script's GGUF reader) rather than the program's: every weight once, plus the KV cache at the
+    average position (the prompt plus half the generated tokens). Weights are each tensor's data
+    bytes (elements / block size x block bytes), not the file's data section: the engine sums the
+    tensors it binds (ModelWeights::total_bytes), so the zeros that pad a tensor to the file's
+    alignment are not read and not counted. The KV cache is F32 (engine Session): K and V, each
+    head_count_kv x key_length (value_length for V) floats, for every layer."""
+    with open(path, "rb") as f:
+        _, _, kv, tensors, _ = _gguf.parse(f.read())
+    a = kv["general.architecture"][1]
+    g = lambda k, d=None: kv[a + "." + k][1] if (a + "." + k) in kv else d  # noqa: E731
+    n_head = g("attention.head_count")
+    hd = g("attention.key_length", g("embedding_length") // n_head)
+    kv_per_token = g("block_count") * g("attention.head_count_kv", n_head) * (hd + g("attention.value_length", hd)) * 4
+    # Every tensor synth writes is one the engine binds (a tied output has no output.weight).
+    bound = ("token_embd.weight", "output_norm.weight", "output.weight", "rope_freqs.weight")
+    check(all(t["name"] in bound or t["name"].startswith("blk.") for t in tensors), "only bound tensors in " + path)
+    return sum(t["nbytes"] for t in tensors) + kv_per_token * (n_prompt + n_gen / 2)
+
+
+def realigned(path, out, align):
+    """A copy of the GGUF at path with its tensors aligned to `align` bytes (zeros between them)."""
+    with open(path, "rb") as f:
+        _, _, kv, tensors, _ = _gguf.parse(f.read())
+    w = _gguf.Writer(align)
+    for k, (t, v) in kv.items():
+        if k != "general.alignment":
+            w.add(k, t, v)
+    for t in tensors:
+        w.tensor(t["name"], t["ne"], t["type"], t["data"])
+    with open(out, "wb") as f:
+        f.write(w.bytes())
+
+
 def greedy_reference(path, prompt, n):
     """Greedy tokens; stops early (returns fewer) where the top two logits are too close to call."""
     ref = Ref(path)
@@ -208,6 +243,9 @@ with tempfile.TemporaryDirectory() as tmp:
     if r.returncode == 0:
         j = json.loads(r.stdout)
         check([p["threads"] for p in j["points"]] == [1, 2], "bench threads points")
+        bpt = bench_bytes_per_token(models["tiny-qwen3"], 8, 4)
+        check(j["bytes_per_token"] == bpt, "bytes_per_token %s, want weights + KV at the average position = %s"
+              % (j["bytes_per_token"], bpt))
         for p in j["points"]:
             tg = p["tg_tokens_per_second"]
             s = tg["samples"]
@@ -226,10 +264,10 @@ with tempfile.TemporaryDirectory() as tmp:
             check(hw["supported"] or "reason" in hw, "hw counters supported or a reason")
             check(p["roofline"]["tg_fraction"] > 0, "roofline fraction")
             check(abs(p["roofline"]["tg_fraction"] - mean / p["roofline_tg"]) < 1e-9, "roofline fraction = tg / bound")
-            # The bound itself: GB/s (1e9 bytes) over the bytes each decoded token reads.
-            bound = p["roofline"]["read_gbs"] * 1e9 / j["bytes_per_token"]
-            check(abs(p["roofline_tg"] - bound) < 1e-9 * bound and p["roofline"]["tg_bound_tokens_per_second"] == p["roofline_tg"],
-                  "roofline bound %s, want read_gbs * 1e9 / bytes_per_token = %s" % (p["roofline_tg"], bound))
+            # The bound itself: GB/s (1e9 bytes) over the bytes each decoded token reads (computed here).
+            bound = p["roofline"]["read_gbs"] * 1e9 / bpt
+            for got in (p["roofline_tg"], p["roofline"]["tg_bound_tokens_per_second"]):
+                check(abs(got - bound) < 1e-9 * bound, "roofline bound %s, want read_gbs * 1e9 / bytes per token = %s" % (got, bound))
             check(p["tg_mean"] == tg["mean"] and p["pp_mean"] == p["pp_tokens_per_second"]["mean"], "flat copies")
         check(j["best_threads"] in (1, 2), "best thread count")
         # The last-level cache from sysfs (read here on its own) and whether the bytes per token fit;
@@ -247,6 +285,15 @@ with tempfile.TemporaryDirectory() as tmp:
         check(j["fits_in_last_level_cache"] == (None if llc is None else j["bytes_per_token"] <= llc), "fits in llc")
         above = [p["threads"] for p in j["points"] if p["tg_tokens_per_second"]["mean"] > p["roofline_tg"]]
         check(j["above_roofline"] == above, "above_roofline %s, want %s" % (j["above_roofline"], above))
+    # Padding between tensors is not read per token: the same model aligned to 1 KiB (its norm
+    # vectors of 256 and 512 bytes then padded) reads the same bytes per token.
+    padded = os.path.join(tmp, "padded.gguf")
+    realigned(models["tiny-qwen3"], padded, 1024)
+    _, _, _, pad_tensors, pad_off = _gguf.parse(open(padded, "rb").read())
+    check(os.path.getsize(padded) - pad_off > sum(t["nbytes"] for t in pad_tensors), "the realigned copy has padding")
+    r = run("bench", "threads", "-m", padded, "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-o", "json")
+    check(r.returncode == 0 and json.loads(r.stdout)["bytes_per_token"] == bench_bytes_per_token(padded, 4, 2)
+          == bench_bytes_per_token(models["tiny-qwen3"], 4, 2), "padded copy: bytes_per_token %s" % r.stdout[-300:])
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
     check("measured read bandwidth" not in r.stdout, "--no-roofline: no roofline line: " + r.stdout)
