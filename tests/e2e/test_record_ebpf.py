@@ -147,6 +147,10 @@ with tempfile.TemporaryDirectory() as tmp:
         syncs = [r for r in rows if "Synchronize" in r["api"]]
         launches = [r for r in rows if "Synchronize" not in r["api"]]
         check(all(r["dur_ns"] != "" and int(r["dur_ns"]) >= 0 for r in syncs), "sync call without duration")
+        # The fake cudaStreamSynchronize sleeps 2 ms after its driver call returns: its own return
+        # probe ends it, not the nested cuStreamSynchronize's.
+        check(all(int(r["dur_ns"]) >= 2_000_000 for r in syncs if r["api"] == "cudaStreamSynchronize"),
+              f"tid {w['tid']}: cudaStreamSynchronize shorter than its 2 ms after the driver call")
         check(all(r["dur_ns"] == "" for r in launches), "launch call has a duration but has no return probe")
         check(all(r["pid"] == str(w["pid"]) and r["cpu"] != "" for r in rows), "pid/cpu columns")
     total = sum(per.values())
@@ -238,6 +242,9 @@ with tempfile.TemporaryDirectory() as tmp:
     for w in workers:
         check(gp[w["tid"]] == w["getppid"], f"tid {w['tid']} getppid recorded {gp[w['tid']]}, made {w['getppid']}")
     check(all(r["nr"] == "110" for r in tables["syscalls.csv"] if r["name"] == "getppid"), "getppid nr")
+    # x86-64's uretprobe syscall (nr 335, Linux 6.11+) is how our own return probes (every sync
+    # call has one) return to user space: the recorder's cost, never the program's syscall.
+    check(not any(r["nr"] == "335" for r in tables["syscalls.csv"]), "the return probes' uretprobe syscall recorded")
 
     # Switch-outs per thread against the kernel's counters.
     vol, inv = Counter(), Counter()
@@ -266,6 +273,25 @@ with tempfile.TemporaryDirectory() as tmp:
     check(sum(1 for x in ev if x.get("cat") in ("cuda_runtime", "cuda_driver")) == total,
           "chrome: cuda_runtime/cuda_driver slices != API rows")
     check(any(x.get("cat") == "on_cpu" for x in ev), "chrome: no on-CPU slices")
+    # The launch geometry the uprobes read from the call's arguments (registers, stack, config
+    # struct; docs/record.md), against what the workload passed (tests/support/fakecuda/workload.c):
+    # cudaLaunchKernel grid (i % 7 + 1, 2, 3) block (128, 1, 1) in each worker's loop, (1, 1, 1) x
+    # (32, 1, 1) in the child; cuLaunchKernel (4, 1, 1) x (64, 1, 1); cuLaunchKernelEx (5, 6, 7) x
+    # (32, 2, 1); no geometry on any other call.
+    got_geom = Counter()
+    for x in ev:
+        if x.get("cat") in ("cuda_runtime", "cuda_driver"):
+            a = x.get("args", {})
+            if "grid" in a or "block" in a:
+                got_geom[(x["name"], tuple(a.get("grid", ())), tuple(a.get("block", ())))] += 1
+    want_geom = Counter()
+    for w in workers:
+        for i in range(w["cudaLaunchKernel"]):
+            want_geom[("cudaLaunchKernel", (i % 7 + 1, 2, 3), (128, 1, 1))] += 1
+        want_geom[("cuLaunchKernel", (4, 1, 1), (64, 1, 1))] += w["cuLaunchKernel"]
+        want_geom[("cuLaunchKernelEx", (5, 6, 7), (32, 2, 1))] += w["cuLaunchKernelEx"]
+    want_geom[("cudaLaunchKernel", (1, 1, 1), (32, 1, 1))] += child[0]["cudaLaunchKernel"]
+    check(got_geom == want_geom, f"chrome: launch geometry {sorted(got_geom.items())} != {sorted(want_geom.items())}")
 
     # A recorder killed with SIGKILL leaves a readable prefix, and the command it started runs on
     # to its end, untraced (as under perf record or strace -f; docs/record.md): it touches a file
