@@ -492,6 +492,54 @@ with tempfile.TemporaryDirectory() as tmp:
         _, sc = read_csv(os.path.join(out, "syscalls.csv"))
         check(bool(sc) and sc[0]["name"] == "execve", f"first syscall of the command: {sc[:1]}")
 
+    # One Python process, recorded with sched, irq and syscall events:
+    # - a thread that exits (and is freed) early: the process stays traced, so the 50 getppid calls
+    #   its main thread makes afterwards are all recorded (the traced set forgets a process when its
+    #   leader is freed, not any thread);
+    # - a 0.3 s sleep: a syscall row starts at the call's entry, so the thread's block switch-out
+    #   for the sleep (the one followed by 0.25 s or more off the CPU) and its switch-in after it
+    #   both lie inside [ts, ts + dur];
+    # - UDP datagrams sent over loopback: the kernel runs the NET_RX softirq (vector 3) in the
+    #   sender's context when it re-enables bottom halves, so the traced sender is interrupted by
+    #   softirqs of kind soft, named NET_RX.
+    prog = ("import os, socket, threading, time\n"
+            "t = threading.Thread(target=lambda: None); t.start(); t.join()\n"
+            "time.sleep(0.3)\n"
+            "for _ in range(50): os.getppid()\n"
+            "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', 0))\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "for _ in range(200): s.sendto(b'x' * 64, r.getsockname())\n")
+    mix = os.path.join(tmp, "mix.itrace")
+    e = run("record", "-o", mix, "--events", "sched,irq,syscall", "--", sys.executable, "-c", prog)
+    out = os.path.join(tmp, "mix_csv")
+    x = run("export", mix, "--csv", out)
+    check(e.returncode == 0 and x.returncode == 0, f"mixed recording: {e.stderr} {x.stderr}")
+    if x.returncode == 0:
+        _, sc = read_csv(os.path.join(out, "syscalls.csv"))
+        _, sw = read_csv(os.path.join(out, "switches.csv"))
+        _, iq = read_csv(os.path.join(out, "irqs.csv"))
+        main_tid = int(sc[0]["tid"]) if sc else -1  # the command's execve: its main thread
+        check(sum(1 for r in sc if r["name"] == "getppid" and int(r["tid"]) == main_tid) == 50,
+              f"getppid calls after a thread's exit: {sum(1 for r in sc if r['name'] == 'getppid')} of 50 recorded")
+        sleeps = [r for r in sc if int(r["tid"]) == main_tid and r["name"] in ("clock_nanosleep", "nanosleep", "select", "pselect6")
+                  and int(r["dur_ns"]) >= 250_000_000]
+        mine = sorted((int(r["ts_ns"]), r) for r in sw if int(r["prev_tid"]) == main_tid or int(r["next_tid"]) == main_tid)
+        long_blocks = []
+        for k, (ts, r) in enumerate(mine):
+            if int(r["prev_tid"]) == main_tid and int(r["prev_state"]) != 0:
+                back = next((t2 for t2, r2 in mine[k + 1:] if int(r2["next_tid"]) == main_tid), None)
+                if back is not None and back - ts >= 250_000_000:
+                    long_blocks.append((ts, back))
+        check(len(sleeps) == 1 and len(long_blocks) == 1, f"the 0.3 s sleep: {len(sleeps)} syscalls, {len(long_blocks)} long blocks")
+        if len(sleeps) == 1 and len(long_blocks) == 1:
+            ts, dur = int(sleeps[0]["ts_ns"]), int(sleeps[0]["dur_ns"])
+            out_ts, in_ts = long_blocks[0]
+            check(ts <= out_ts and in_ts <= ts + dur,
+                  f"sleep syscall [{ts}, {ts + dur}] does not hold its block [{out_ts}, {in_ts}]: ts is not the entry")
+        net_rx = [q for q in iq if q["kind"] == "soft" and q["irq"] == "3" and int(q["pid"] or -1) == main_tid]
+        check(len(net_rx) > 0 and all(q["name"] == "NET_RX" for q in net_rx),
+              f"loopback sends: {len(net_rx)} NET_RX softirqs on the sender; kinds {Counter(q['kind'] for q in iq)}")
+
     # --pid given a thread id records that thread's process.
     sleeper = subprocess.Popen([sys.executable, "-c", "import threading, time\n"
                                 "t = threading.Thread(target=lambda: [time.sleep(0.01) for _ in range(300)])\n"
