@@ -46,6 +46,7 @@ Trace recording_like_trace() {
     c.pid = 10, c.tid = 11, c.cpu = i % 2, c.correlation = i < 4 ? i + 1 : -1, c.stream = 7;
     c.name = t.strings.intern(i < 4 ? "cuLaunchKernel" : "cuStreamSynchronize");
     c.kind = classify_api(t.str(c.name));
+    if (i == 1) c.grid[0] = 9, c.grid[1] = 2, c.grid[2] = 1, c.block[0] = 256, c.block[1] = 1, c.block[2] = 1;
     t.api.push(c);
   }
   for (int i = 0; i < 4; ++i) {
@@ -122,6 +123,12 @@ TEST(SqliteExport, EveryEventTableIsQueryable) {
   EXPECT_EQ(scalar(db, "select count(*) from api_call where kind='sync'"), "2");
   EXPECT_EQ(scalar(db, "select count(*) from api_call where correlation is null"), "2");
   EXPECT_EQ(scalar(db, "select count(*) from gpu_activity where grid_x is null"), "4");
+  // The one launch call with host-side geometry (a recording reads it from the call's arguments).
+  EXPECT_EQ(scalar(db, "select count(*) from api_call where grid_x is null"), "5");
+  EXPECT_EQ(scalar(db, "select grid_x || ',' || grid_y || ',' || grid_z || '/' || block_x || ',' || block_y || ',' || "
+                       "block_z from api_call where id = 1"),
+            "9,2,1/256,1,1");
+  EXPECT_EQ(scalar(db, "select count(*) from api_call where block_z is null"), "5");
   EXPECT_EQ(scalar(db, "select sum(end_ns - ts_ns - dur_ns) from gpu_activity"), "0");
   EXPECT_EQ(scalar(db, "select count(*) from sched_switch where preempted = 1"), "1");
   EXPECT_EQ(scalar(db, "select sum(dur_ns) from irq where kind='soft'"), "300");

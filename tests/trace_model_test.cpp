@@ -119,6 +119,40 @@ TEST(Tables, RowRoundTrip) {
   EXPECT_EQ(b.grid[1], 4u);
 }
 
+// Host-side geometry is a column only once some call has it: a table of calls without geometry
+// (every Kineto trace) keeps it empty; from the first call with one it holds one entry per row,
+// zeros for the calls before and after that had none, and row() gives each call's own back.
+TEST(Tables, ApiGeometryAppearsWithTheFirstCallThatHasOne) {
+  ApiCallTable t;
+  ApiCall plain;
+  plain.start = 1;
+  t.push(plain);
+  t.push(plain);
+  EXPECT_TRUE(t.geometry.empty());
+  EXPECT_FALSE(t.has_geometry(0));
+  ApiCall launch;
+  launch.start = 2;
+  launch.grid[0] = 5, launch.grid[1] = 6, launch.grid[2] = 7;
+  launch.block[0] = 32, launch.block[1] = 2, launch.block[2] = 1;
+  t.push(launch);
+  t.push(plain);
+  ASSERT_EQ(t.geometry.size(), 4u);
+  EXPECT_FALSE(t.has_geometry(0));
+  EXPECT_FALSE(t.has_geometry(1));
+  EXPECT_TRUE(t.has_geometry(2));
+  EXPECT_FALSE(t.has_geometry(3));
+  const ApiCall back = t.row(2);
+  EXPECT_EQ(std::vector<uint32_t>(back.grid, back.grid + 3), (std::vector<uint32_t>{5, 6, 7}));
+  EXPECT_EQ(std::vector<uint32_t>(back.block, back.block + 3), (std::vector<uint32_t>{32, 2, 1}));
+  EXPECT_EQ(t.row(3).grid[0], 0u);
+  // A table rebuilt row by row (a time window) keeps each call's geometry with it.
+  ApiCallTable kept;
+  for (size_t i = 1; i < t.size(); ++i) kept.push(t.row(i));
+  ASSERT_EQ(kept.geometry.size(), 3u);
+  EXPECT_TRUE(kept.has_geometry(1));
+  EXPECT_EQ(kept.geometry[1].block[0], 32u);
+}
+
 TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_ns(int64_t{0}), "0 ns");
   EXPECT_EQ(format_ns(int64_t{1234}), "1.23 us");

@@ -67,6 +67,14 @@ void append_arg(std::string& args, const std::string& arg) { args += (args.empty
 // read back links launches to operators by id, not by time containment.
 std::string external_id_arg(int64_t id) { return "\"External id\":" + std::to_string(id); }
 
+// Kineto's spelling for a kernel's geometry: "grid": [x, y, z], "block": [x, y, z].
+std::string geometry_args(const uint32_t grid[3], const uint32_t block[3]) {
+  auto dims = [](const uint32_t* d) {
+    return "[" + std::to_string(d[0]) + ", " + std::to_string(d[1]) + ", " + std::to_string(d[2]) + "]";
+  };
+  return "\"grid\":" + dims(grid) + ",\"block\":" + dims(block);
+}
+
 class Writer {
  public:
   explicit Writer(const std::string& path) : path_(path), out_(path) {
@@ -126,6 +134,7 @@ void thread_tracks(const Trace& t, Writer& w) {
     if (t.api.correlation[i] != -1) append_arg(args, "\"correlation\":" + std::to_string(t.api.correlation[i]));
     if (t.api.external_id[i] != -1) append_arg(args, external_id_arg(t.api.external_id[i]));
     if (t.api.dur[i] < 0) append_arg(args, "\"duration\":\"not measured\"");
+    if (t.api.has_geometry(i)) append_arg(args, geometry_args(t.api.geometry[i].grid, t.api.geometry[i].block));
     w.slice(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i], t.str(t.api.name[i]),
             kineto_api_category(t.str(t.api.name[i])), args);
   }
@@ -181,12 +190,10 @@ void gpu_tracks(const Trace& t, Writer& w) {
     std::string args = "\"device\":" + std::to_string(t.gpu.device[i]) + ",\"stream\":" + std::to_string(t.gpu.stream[i]) +
                        ",\"correlation\":" + std::to_string(corr);
     if (t.gpu.external_id[i] != -1) append_arg(args, external_id_arg(t.gpu.external_id[i]));
-    if (t.gpu.grid_x[i] > 0) {  // Kineto's spelling for a kernel's geometry
-      auto dims = [](uint32_t x, uint32_t y, uint32_t z) {
-        return "[" + std::to_string(x) + ", " + std::to_string(y) + ", " + std::to_string(z) + "]";
-      };
-      append_arg(args, "\"grid\":" + dims(t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]));
-      append_arg(args, "\"block\":" + dims(t.gpu.block_x[i], t.gpu.block_y[i], t.gpu.block_z[i]));
+    if (t.gpu.grid_x[i] > 0) {
+      const uint32_t grid[3] = {t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]};
+      const uint32_t block[3] = {t.gpu.block_x[i], t.gpu.block_y[i], t.gpu.block_z[i]};
+      append_arg(args, geometry_args(grid, block));
     }
     w.slice(pid, t.gpu.stream[i], t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
             kCat[static_cast<int>(t.gpu.kind[i]) % 3], args);

@@ -33,6 +33,11 @@ uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
 namespace {
 
 enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu };
+
+// A launch's grid or block as "x,y,z" (a debug annotation).
+std::string dims_text(const uint32_t d[3]) {
+  return std::to_string(d[0]) + "," + std::to_string(d[1]) + "," + std::to_string(d[2]);
+}
 enum Phase : uint8_t { kEnd = 0, kBegin = 1, kInstant = 2 };
 
 // One begin, end or instant to emit; sorted by time before writing.
@@ -386,6 +391,11 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         if (t.api.correlation[i] >= 0) annotate(e, "correlation", t.api.correlation[i]);
         if (t.api.stream[i] >= 0) annotate(e, "stream", t.api.stream[i]);
         if (t.api.cpu[i] >= 0) annotate(e, "cpu", int64_t{t.api.cpu[i]});
+        if (t.api.has_geometry(i)) {
+          const LaunchDims& d = t.api.geometry[i];
+          annotate(e, "grid", dims_text(d.grid));
+          annotate(e, "block", dims_text(d.block));
+        }
         auto it = flows_of_api.find(i);
         if (it != flows_of_api.end())
           for (uint64_t f : it->second) {
@@ -422,10 +432,10 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         e->add_category_iids(intern.category(gpu_kind_name(t.gpu.kind[i])));
         if (t.gpu.correlation[i] >= 0) annotate(e, "correlation", t.gpu.correlation[i]);
         if (t.gpu.kind[i] == GpuKind::Kernel && t.gpu.grid_x[i] > 0) {
-          annotate(e, "grid", std::to_string(t.gpu.grid_x[i]) + "," + std::to_string(t.gpu.grid_y[i]) +
-                                  "," + std::to_string(t.gpu.grid_z[i]));
-          annotate(e, "block", std::to_string(t.gpu.block_x[i]) + "," +
-                                   std::to_string(t.gpu.block_y[i]) + "," + std::to_string(t.gpu.block_z[i]));
+          const uint32_t grid[3] = {t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]};
+          const uint32_t block[3] = {t.gpu.block_x[i], t.gpu.block_y[i], t.gpu.block_z[i]};
+          annotate(e, "grid", dims_text(grid));
+          annotate(e, "block", dims_text(block));
         }
         if (t.gpu.correlation[i] >= 0 && api_of_corr.count(t.gpu.correlation[i]))
           e->add_terminating_flow_ids(uint64_t{i} + 1);

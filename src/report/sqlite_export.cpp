@@ -22,7 +22,8 @@ CREATE TABLE gpu_activity (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_n
   block_x INTEGER, block_y INTEGER, block_z INTEGER);
 CREATE TABLE api_call (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER, pid INTEGER,
   tid INTEGER, cpu INTEGER, correlation INTEGER, external_id INTEGER, stream INTEGER, name TEXT,
-  kind TEXT NOT NULL);
+  kind TEXT NOT NULL, grid_x INTEGER, grid_y INTEGER, grid_z INTEGER,
+  block_x INTEGER, block_y INTEGER, block_z INTEGER);
 CREATE TABLE operator (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,
   pid INTEGER, tid INTEGER, external_id INTEGER, name TEXT, user_annotation INTEGER NOT NULL);
 CREATE TABLE sched_switch (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, cpu INTEGER,
@@ -131,12 +132,20 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     rows["gpu_activity"] = static_cast<int64_t>(g.size());
   }
   {
-    SqliteStmt st(db, "INSERT INTO api_call VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    SqliteStmt st(db, "INSERT INTO api_call VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     const auto& a = t.api;
-    for (size_t i = 0; i < a.size(); ++i)
+    for (size_t i = 0; i < a.size(); ++i) {
       st.i64(static_cast<int64_t>(i)).i64(a.start[i]).opt(a.dur[i]).opt(a.pid[i]).opt(a.tid[i])
           .opt(a.cpu[i]).opt(a.correlation[i]).opt(a.external_id[i]).opt(a.stream[i])
-          .text(t.str(a.name[i])).text(api_kind_label(a.kind[i])).step();
+          .text(t.str(a.name[i])).text(api_kind_label(a.kind[i]));
+      // The geometry a launch call was given (recordings): NULL where the source has none.
+      const bool known = a.has_geometry(i);
+      for (int k = 0; k < 6; ++k) {
+        const uint32_t v = k < 3 ? (known ? a.geometry[i].grid[k] : 0) : (known ? a.geometry[i].block[k - 3] : 0);
+        known ? st.i64(v) : st.null();
+      }
+      st.step();
+    }
     rows["api_call"] = static_cast<int64_t>(a.size());
   }
   {

@@ -71,6 +71,15 @@ struct ApiCall {
   int64_t stream = -1;  // when the source knows it (recordings read it from the call's arguments)
   StrId name = kNoString;
   ApiKind kind = ApiKind::Other;
+  // Launch geometry the call was given, when the source has it (recordings read it from a kernel
+  // launch's arguments; Kineto puts it on the kernel, not the call), else 0.
+  uint32_t grid[3] = {0, 0, 0};
+  uint32_t block[3] = {0, 0, 0};
+};
+
+struct LaunchDims {
+  uint32_t grid[3] = {0, 0, 0};
+  uint32_t block[3] = {0, 0, 0};
 };
 
 struct ApiCallTable {
@@ -80,9 +89,14 @@ struct ApiCallTable {
   std::vector<int64_t> correlation, external_id, stream;
   std::vector<StrId> name;
   std::vector<ApiKind> kind;
+  // Host-side launch geometry: empty until push() meets a call that has some (a recording's kernel
+  // launches), then one entry per row (zeros for the rows without). Not among columns(): a Kineto
+  // trace never has it and pays nothing for it on millions of calls.
+  std::vector<LaunchDims> geometry;
 
   size_t size() const { return start.size(); }
-  // Every column (see GpuActivityTable::columns).
+  bool has_geometry(size_t i) const { return !geometry.empty() && geometry[i].grid[0] > 0; }
+  // Every column but geometry (see GpuActivityTable::columns).
   auto columns() { return std::tie(start, dur, pid, tid, cpu, correlation, external_id, stream, name, kind); }
   void push(const ApiCall& c);
   ApiCall row(size_t i) const;

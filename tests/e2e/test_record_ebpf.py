@@ -147,6 +147,10 @@ with tempfile.TemporaryDirectory() as tmp:
         syncs = [r for r in rows if "Synchronize" in r["api"]]
         launches = [r for r in rows if "Synchronize" not in r["api"]]
         check(all(r["dur_ns"] != "" and int(r["dur_ns"]) >= 0 for r in syncs), "sync call without duration")
+        # The fake cudaStreamSynchronize sleeps 2 ms after its driver call returns: its own return
+        # probe ends it, not the nested cuStreamSynchronize's.
+        check(all(int(r["dur_ns"]) >= 2_000_000 for r in syncs if r["api"] == "cudaStreamSynchronize"),
+              f"tid {w['tid']}: cudaStreamSynchronize shorter than its 2 ms after the driver call")
         check(all(r["dur_ns"] == "" for r in launches), "launch call has a duration but has no return probe")
         check(all(r["pid"] == str(w["pid"]) and r["cpu"] != "" for r in rows), "pid/cpu columns")
     total = sum(per.values())
@@ -238,6 +242,9 @@ with tempfile.TemporaryDirectory() as tmp:
     for w in workers:
         check(gp[w["tid"]] == w["getppid"], f"tid {w['tid']} getppid recorded {gp[w['tid']]}, made {w['getppid']}")
     check(all(r["nr"] == "110" for r in tables["syscalls.csv"] if r["name"] == "getppid"), "getppid nr")
+    # x86-64's uretprobe syscall (nr 335, Linux 6.11+) is how our own return probes (every sync
+    # call has one) return to user space: the recorder's cost, never the program's syscall.
+    check(not any(r["nr"] == "335" for r in tables["syscalls.csv"]), "the return probes' uretprobe syscall recorded")
 
     # Switch-outs per thread against the kernel's counters.
     vol, inv = Counter(), Counter()
@@ -266,6 +273,25 @@ with tempfile.TemporaryDirectory() as tmp:
     check(sum(1 for x in ev if x.get("cat") in ("cuda_runtime", "cuda_driver")) == total,
           "chrome: cuda_runtime/cuda_driver slices != API rows")
     check(any(x.get("cat") == "on_cpu" for x in ev), "chrome: no on-CPU slices")
+    # The launch geometry the uprobes read from the call's arguments (registers, stack, config
+    # struct; docs/record.md), against what the workload passed (tests/support/fakecuda/workload.c):
+    # cudaLaunchKernel grid (i % 7 + 1, 2, 3) block (128, 1, 1) in each worker's loop, (1, 1, 1) x
+    # (32, 1, 1) in the child; cuLaunchKernel (4, 1, 1) x (64, 1, 1); cuLaunchKernelEx (5, 6, 7) x
+    # (32, 2, 1); no geometry on any other call.
+    got_geom = Counter()
+    for x in ev:
+        if x.get("cat") in ("cuda_runtime", "cuda_driver"):
+            a = x.get("args", {})
+            if "grid" in a or "block" in a:
+                got_geom[(x["name"], tuple(a.get("grid", ())), tuple(a.get("block", ())))] += 1
+    want_geom = Counter()
+    for w in workers:
+        for i in range(w["cudaLaunchKernel"]):
+            want_geom[("cudaLaunchKernel", (i % 7 + 1, 2, 3), (128, 1, 1))] += 1
+        want_geom[("cuLaunchKernel", (4, 1, 1), (64, 1, 1))] += w["cuLaunchKernel"]
+        want_geom[("cuLaunchKernelEx", (5, 6, 7), (32, 2, 1))] += w["cuLaunchKernelEx"]
+    want_geom[("cudaLaunchKernel", (1, 1, 1), (32, 1, 1))] += child[0]["cudaLaunchKernel"]
+    check(got_geom == want_geom, f"chrome: launch geometry {sorted(got_geom.items())} != {sorted(want_geom.items())}")
 
     # A recorder killed with SIGKILL leaves a readable prefix, and the command it started runs on
     # to its end, untraced (as under perf record or strace -f; docs/record.md): it touches a file
@@ -465,6 +491,54 @@ with tempfile.TemporaryDirectory() as tmp:
         run("export", ioc, "--csv", out)
         _, sc = read_csv(os.path.join(out, "syscalls.csv"))
         check(bool(sc) and sc[0]["name"] == "execve", f"first syscall of the command: {sc[:1]}")
+
+    # One Python process, recorded with sched, irq and syscall events:
+    # - a thread that exits (and is freed) early: the process stays traced, so the 50 getppid calls
+    #   its main thread makes afterwards are all recorded (the traced set forgets a process when its
+    #   leader is freed, not any thread);
+    # - a 0.3 s sleep: a syscall row starts at the call's entry, so the thread's block switch-out
+    #   for the sleep (the one followed by 0.25 s or more off the CPU) and its switch-in after it
+    #   both lie inside [ts, ts + dur];
+    # - UDP datagrams sent over loopback: the kernel runs the NET_RX softirq (vector 3) in the
+    #   sender's context when it re-enables bottom halves, so the traced sender is interrupted by
+    #   softirqs of kind soft, named NET_RX.
+    prog = ("import os, socket, threading, time\n"
+            "t = threading.Thread(target=lambda: None); t.start(); t.join()\n"
+            "time.sleep(0.3)\n"
+            "for _ in range(50): os.getppid()\n"
+            "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', 0))\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "for _ in range(200): s.sendto(b'x' * 64, r.getsockname())\n")
+    mix = os.path.join(tmp, "mix.itrace")
+    e = run("record", "-o", mix, "--events", "sched,irq,syscall", "--", sys.executable, "-c", prog)
+    out = os.path.join(tmp, "mix_csv")
+    x = run("export", mix, "--csv", out)
+    check(e.returncode == 0 and x.returncode == 0, f"mixed recording: {e.stderr} {x.stderr}")
+    if x.returncode == 0:
+        _, sc = read_csv(os.path.join(out, "syscalls.csv"))
+        _, sw = read_csv(os.path.join(out, "switches.csv"))
+        _, iq = read_csv(os.path.join(out, "irqs.csv"))
+        main_tid = int(sc[0]["tid"]) if sc else -1  # the command's execve: its main thread
+        check(sum(1 for r in sc if r["name"] == "getppid" and int(r["tid"]) == main_tid) == 50,
+              f"getppid calls after a thread's exit: {sum(1 for r in sc if r['name'] == 'getppid')} of 50 recorded")
+        sleeps = [r for r in sc if int(r["tid"]) == main_tid and r["name"] in ("clock_nanosleep", "nanosleep", "select", "pselect6")
+                  and int(r["dur_ns"]) >= 250_000_000]
+        mine = sorted((int(r["ts_ns"]), r) for r in sw if int(r["prev_tid"]) == main_tid or int(r["next_tid"]) == main_tid)
+        long_blocks = []
+        for k, (ts, r) in enumerate(mine):
+            if int(r["prev_tid"]) == main_tid and int(r["prev_state"]) != 0:
+                back = next((t2 for t2, r2 in mine[k + 1:] if int(r2["next_tid"]) == main_tid), None)
+                if back is not None and back - ts >= 250_000_000:
+                    long_blocks.append((ts, back))
+        check(len(sleeps) == 1 and len(long_blocks) == 1, f"the 0.3 s sleep: {len(sleeps)} syscalls, {len(long_blocks)} long blocks")
+        if len(sleeps) == 1 and len(long_blocks) == 1:
+            ts, dur = int(sleeps[0]["ts_ns"]), int(sleeps[0]["dur_ns"])
+            out_ts, in_ts = long_blocks[0]
+            check(ts <= out_ts and in_ts <= ts + dur,
+                  f"sleep syscall [{ts}, {ts + dur}] does not hold its block [{out_ts}, {in_ts}]: ts is not the entry")
+        net_rx = [q for q in iq if q["kind"] == "soft" and q["irq"] == "3" and int(q["pid"] or -1) == main_tid]
+        check(len(net_rx) > 0 and all(q["name"] == "NET_RX" for q in net_rx),
+              f"loopback sends: {len(net_rx)} NET_RX softirqs on the sender; kinds {Counter(q['kind'] for q in iq)}")
 
     # --pid given a thread id records that thread's process.
     sleeper = subprocess.Popen([sys.executable, "-c", "import threading, time\n"

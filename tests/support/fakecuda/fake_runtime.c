@@ -1,13 +1,27 @@
+#define _POSIX_C_SOURCE 200809L  /* nanosleep */
 /* Fake CUDA runtime: like libcudart, every call goes through the driver call that does the work. */
 #include "fake_cuda.h"
+
+#include <time.h>
 
 __attribute__((noinline)) int cudaLaunchKernel(const void* func, dim3 g, dim3 b, void** args, size_t shmem, cudaStream_t s) {
   return cuLaunchKernel((void*)func, g.x, g.y, g.z, b.x, b.y, b.z, (unsigned)shmem, s, args, 0);
 }
 __attribute__((noinline)) int cudaGraphLaunch(void* exec, cudaStream_t s) { return cuGraphLaunch(exec, s); }
+/* A zero-byte copy returns before reaching the driver: a runtime call that leaves its thread's fold
+ * mark unconsumed (the recorder must not fold the next driver call of another family into it). */
 __attribute__((noinline)) int cudaMemcpyAsync(void* dst, const void* src, size_t n, int kind, cudaStream_t s) {
   (void)kind;
+  if (n == 0) return 0;
   return cuMemcpyAsync((unsigned long long)dst, (unsigned long long)src, n, s);
 }
-__attribute__((noinline)) int cudaStreamSynchronize(cudaStream_t s) { return cuStreamSynchronize(s); }
+/* Like a real runtime's bookkeeping after the driver returns, the stream sync spends 2 ms after its
+ * driver call: the recorded call must last at least that long (its return probe, not the nested
+ * driver call's return, ends it). */
+__attribute__((noinline)) int cudaStreamSynchronize(cudaStream_t s) {
+  const int r = cuStreamSynchronize(s);
+  const struct timespec after = {0, 2000000};
+  nanosleep(&after, 0);
+  return r;
+}
 __attribute__((noinline)) int cudaDeviceSynchronize(void) { return cuCtxSynchronize(); }
