@@ -408,3 +408,43 @@ TEST(HtmlSvg, NegativeBarsHangBelowTheZeroLineInsideTheChart) {
   EXPECT_NEAR(bars[1].second / bars[2].second, 2.5, 0.02);
   for (auto& [top, h] : bars) EXPECT_TRUE(top >= 0 && top + h <= o.height) << top << " " << h;
 }
+
+// The timeline's launch arrows follow the exports' rule (report/launch_call.h): a lone
+// synchronous cudaMemcpy (not a launch kind) still gets its arrow to the copy it made, and of a
+// runtime launch and the driver launch it made (one correlation) the arrow starts at the first.
+TEST(HtmlTimeline, FlowsStartAtTheCallTheExportsNameAsTheLaunch) {
+  Trace t;
+  auto api = [&](const char* name, ns_t start, int64_t corr) {
+    ApiCall c;
+    c.start = start, c.dur = 50, c.pid = 1, c.tid = 1, c.correlation = corr;
+    c.name = t.strings.intern(name);
+    c.kind = classify_api(name);
+    t.api.push(c);
+  };
+  api("cudaMemcpy", 0, 7);
+  api("cudaLaunchKernel", 1'000, 8);
+  api("cuLaunchKernel", 1'010, 8);
+  auto gpu = [&](const char* name, GpuKind kind, ns_t start, int64_t corr) {
+    GpuActivity a;
+    a.start = start, a.dur = 100, a.kind = kind, a.device = 0, a.stream = 7, a.correlation = corr;
+    a.name = t.strings.intern(name);
+    t.gpu.push(a);
+  };
+  gpu("Memcpy HtoD", GpuKind::Memcpy, 300, 7);
+  gpu("k", GpuKind::Kernel, 2'000, 8);
+  const html::Timeline tl = html::render_timeline(t, {});
+  EXPECT_EQ(tl.flows, 2u);
+  // Each arrow starts where its call's mark starts: the rect whose title is that call's.
+  auto mark_x = [&](const std::string& title) {
+    const std::regex re("<rect class=\"mark\" x=\"([0-9.]+)\"[^>]*><title>" + title + " \\(");
+    std::smatch m;
+    return std::regex_search(tl.svg, m, re) ? m[1].str() : std::string("none");
+  };
+  std::vector<std::string> flow_x1;
+  const std::regex flow_re("<line class=\"flow\" x1=\"([0-9.]+)\"");
+  for (auto it = std::sregex_iterator(tl.svg.begin(), tl.svg.end(), flow_re); it != std::sregex_iterator(); ++it)
+    flow_x1.push_back((*it)[1].str());
+  std::sort(flow_x1.begin(), flow_x1.end(), [](const std::string& a, const std::string& b) { return std::stod(a) < std::stod(b); });
+  EXPECT_EQ(flow_x1, (std::vector<std::string>{mark_x("cudaMemcpy"), mark_x("cudaLaunchKernel")}));
+  EXPECT_NE(mark_x("cuLaunchKernel"), mark_x("cudaLaunchKernel"));
+}

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "report/html_svg.h"
+#include "report/launch_call.h"
 #include "report/perfetto.h"
 #include "util/units.h"
 
@@ -170,16 +171,15 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     ++tl.events;
     if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }
-  // Launch -> GPU flows, linked by correlation id (a launch call's earliest activity and the rest).
-  std::unordered_map<int64_t, int64_t> api_of_corr;
-  for (size_t i = 0; i < t.api.size(); ++i)
-    if (t.api.correlation[i] >= 0 && is_launch(t.api.kind[i])) api_of_corr[t.api.correlation[i]] = static_cast<int64_t>(i);
+  // Launch -> GPU flows, linked by correlation id, from the call the exports name as the launch
+  // (report/launch_call.h: the first launch-kind call, else the first call with that id).
+  const std::unordered_map<int64_t, size_t> api_of_corr = launch_call_of_correlation(t);
   std::string flows;
   for (auto& it : items) {
     if (it.gpu_row() < 0 || it.end < tl.begin || it.start > tl.end) continue;
     auto c = api_of_corr.find(t.gpu.correlation[it.gpu_row()]);
     if (t.gpu.correlation[it.gpu_row()] < 0 || c == api_of_corr.end()) continue;
-    auto a = api_item.find(c->second);
+    auto a = api_item.find(static_cast<int64_t>(c->second));
     if (a == api_item.end()) continue;
     flows += fmt::format("<line class=\"flow\" x1=\"{:.2f}\" y1=\"{}\" x2=\"{:.2f}\" y2=\"{}\"/>", tx(a->second->start),
                          lane_y[a->second->lane] + kLaneHeight / 2, tx(it.start), lane_y[it.lane] + kLaneHeight / 2);
