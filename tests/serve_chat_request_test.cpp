@@ -143,3 +143,20 @@ TEST(ServeChatRequest, EmptyToolListWithATemplateTestingToolsIsNotNone) {
   parse(R"({"messages":[{"role":"user","content":"hi"}],"tools":[]})", &text, without);
   EXPECT_EQ(text, "[INST]hi[/INST]");
 }
+
+// A role this server does not take (OpenAI's tool and developer roles) is refused naming the
+// message it is in, so a client can tell which of its messages to change.
+TEST(ServeChatRequest, RoleRefusalNamesTheMessage) {
+  for (const char* role : {"tool", "developer"}) {
+    const std::string body =
+        std::string(R"({"messages":[{"role":"user","content":"x"},{"role":")") + role + R"(","content":"y"}]})";
+    try {
+      parse(body);
+      ADD_FAILURE() << body << " accepted";
+    } catch (const RequestError& e) {
+      EXPECT_EQ(e.status(), 400);
+      EXPECT_NE(std::string(e.what()).find(std::string("'messages[1].role' is '") + role + "'"), std::string::npos)
+          << e.what();
+    }
+  }
+}

@@ -84,6 +84,23 @@ TEST(ServeRequest, TemperatureBeyondFloatIs400) {
   EXPECT_FLOAT_EQ(parse(R"({"prompt":"a","temperature":3.4e38})").sampling.temperature, 3.4e38f);
 }
 
+// vLLM's top_k: 1 keeps only the most likely token (greedy), 0 and -1 turn it off, and a count
+// beyond the vocabulary keeps every token (kLimits' n_vocab is 100).
+TEST(ServeRequest, TopKOfOneKeepsOneToken) {
+  EXPECT_EQ(parse(R"({"prompt":"a","top_k":1})").sampling.top_k, 1);
+  EXPECT_EQ(parse(R"({"prompt":"a","top_k":2})").sampling.top_k, 2);
+  EXPECT_EQ(parse(R"({"prompt":"a","top_k":0})").sampling.top_k, 0);
+  EXPECT_EQ(parse(R"({"prompt":"a","top_k":1000})").sampling.top_k, 100);
+}
+
+// OpenAI's completions `suffix` (the text that comes after the inserted completion): not
+// implemented, so a non-empty one is refused rather than silently dropped; "" and null ask for nothing.
+TEST(ServeRequest, SuffixIsRefusedUnlessItAsksForNothing) {
+  EXPECT_EQ(status_of(R"({"prompt":"a","suffix":" return x"})"), 400);
+  EXPECT_EQ(status_of(R"({"prompt":"a","suffix":""})"), 200);
+  EXPECT_EQ(status_of(R"({"prompt":"a","suffix":null})"), 200);
+}
+
 TEST(ServeRequest, AnotherModelIs404) {
   EXPECT_EQ(status_of(R"({"prompt":"a","model":"other"})"), 404);
   EXPECT_EQ(status_of(R"({"prompt":"a","model":null})"), 200);

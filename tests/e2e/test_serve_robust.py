@@ -8,8 +8,11 @@ limits"), each checked on a running server:
 - a chunked body with trailer fields is served;
 - a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
   gzipped (inflated bytes count)
-  or with a Content-Length (refused before its bytes are read: a declared 1 GiB is answered at once);
+  or with a Content-Length (refused before its bytes are read: a declared 1 GiB is answered at once),
+  and a body of exactly 32 MiB is served;
   a body sent to a path the server does not serve is not read either (404 at once);
+- "Transfer-Encoding: Chunked" is chunked (coding names are case-insensitive), trailers and all;
+- one request per connection: a second request sent on the same connection is not answered;
 - refused at once on the head: a POST without Content-Length or Transfer-Encoding (411; it waited
   5 s for the client to close), a Transfer-Encoding other than chunked (501), and with
   `Expect: 100-continue` each refusal comes instead of the 100 (which a body that is taken gets);
@@ -248,6 +251,30 @@ with tempfile.TemporaryDirectory() as tmp:
         got = raw_exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                  b"Content-Length: %d\r\n\r\n" % (CAP + 1), [b" " * (CAP + 1)])
         check(status_of(got) == 413, "Content-Length cap + 1: %r" % got[:300])
+
+        # A body of exactly the cap is not over it: served (docs/serve.md: 413 for a body over
+        # 32 MiB), the JSON padded to CAP bytes with the `user` field, which changes nothing.
+        pad = {"prompt": "a b c", "max_tokens": 2, "user": ""}
+        exact = json.dumps(dict(pad, user="u" * (CAP - len(json.dumps(pad))))).encode()
+        check(len(exact) == CAP, "padded body is %d bytes" % len(exact))
+        got = raw_exchange(port, post_head + b"Content-Length: %d\r\n\r\n" % CAP, [exact])
+        check(status_of(got) == 200 and b'"text_completion"' in got, "a body of exactly the cap: %r" % got[:300])
+
+        # Transfer coding names are case-insensitive (RFC 9112 section 7): "Chunked" is chunked, its
+        # trailer fields dropped as they are after "chunked".
+        for what, last in [("Chunked", b"0\r\n\r\n"), ("Chunked with trailers", b"0\r\nX-Checksum: 1\r\n\r\n")]:
+            got = raw_exchange(port, post_head + b"Transfer-Encoding: Chunked\r\n\r\n",
+                               [b"%x\r\n" % len(small_body) + small_body + b"\r\n" + last])
+            check(status_of(got) == 200 and b'"text_completion"' in got, "%s: %r" % (what, got[:300]))
+
+        # One request per connection (docs/serve.md): two requests sent at once on one connection get
+        # one answer, which says Connection: close, and the connection closed after it.
+        one = post_head + b"Content-Length: %d\r\n\r\n" % len(small_body) + small_body
+        t0 = time.time()
+        got = raw_exchange(port, one + one, timeout=20)
+        head = got.split(b"\r\n\r\n", 1)[0].lower()
+        check(status_of(got) == 200 and got.count(b"HTTP/1.1 ") == 1 and b"\r\nconnection: close" in head
+              and time.time() - t0 < 3, "two requests on one connection: %.1f s %r" % (time.time() - t0, got[:400]))
 
         # 3. Ids: 32 hex digits after the prefix, distinct within a server.
         ids = [json.loads(post(port, {"prompt": "a", "max_tokens": 1})[1])["id"] for _ in range(3)]
