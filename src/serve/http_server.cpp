@@ -99,7 +99,10 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   server_.new_task_queue = [http_threads] { return new httplib::ThreadPool(static_cast<size_t>(http_threads)); };
   // One request per connection: cpp-httplib keeps a handler thread on an idle kept-alive
   // connection for seconds, so clients with connection pools could occupy every thread and make
-  // new requests wait unseen (neither served nor answered 503).
+  // new requests wait unseen (neither served nor answered 503). GuardedServer::serve_connection
+  // (connection.cpp) enforces it: it replaces cpp-httplib's keep-alive loop and serves one request
+  // with close_connection set. The count below says the same to cpp-httplib (0.11.4 reads it only
+  // in the loop serve_connection replaces: mutant http-12 in tests/mutants/serve_http.tsv).
   server_.set_keep_alive_max_count(1);
   // cpp-httplib waits this long for a new connection's first request, on a handler thread: a
   // client that connects and sends nothing (a pre-opened pool connection, a slowloris) held one
