@@ -444,3 +444,51 @@ TEST(RecordingExports, ChromeJsonTracks) {
 
 }  // namespace
 }  // namespace infertrace
+
+namespace infertrace {
+namespace {
+
+// Launch geometry from API records with flag 4 (docs/recording-format.md: grid[3] at payload 48,
+// block[3] at 60) reaches the Trace and the Chrome slices; a record without the flag has none,
+// and a flagged grid of 0 (a launch that failed on it) is kept as given.
+TEST(RecordingExports, ApiGeometryFromFlaggedRecords) {
+  File f = sample();
+  auto launch = [&](uint64_t ts, uint32_t api, std::vector<uint32_t> dims) {
+    const size_t p = f.event(2, 72, 1, ts, 100, 100);
+    put32(f.b, p + 24, api);
+    put32(f.b, p + 28, 4);  // geometry only
+    for (int k = 0; k < 6; ++k) put32(f.b, p + 48 + 4 * k, dims[k]);
+  };
+  launch(7000, 1, {4, 2, 1, 64, 1, 1});
+  launch(8000, 0, {0, 1, 1, 32, 1, 1});
+  const Trace t = read(f);
+  ASSERT_EQ(t.api.size(), 4u);  // the sample's two calls, then these (sorted by time)
+  EXPECT_FALSE(t.api.has_geometry(0));
+  EXPECT_FALSE(t.api.has_geometry(1));
+  ASSERT_TRUE(t.api.has_geometry(2));
+  EXPECT_EQ(t.api.geometry[2].grid[0], 4u);
+  EXPECT_EQ(t.api.geometry[2].grid[1], 2u);
+  EXPECT_EQ(t.api.geometry[2].block[0], 64u);
+  ASSERT_TRUE(t.api.has_geometry(3));
+  EXPECT_EQ(t.api.geometry[3].grid[0], 0u);
+
+  const auto path = std::filesystem::temp_directory_path() / "infertrace_chrome_geometry_test.json";
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::filesystem::remove(path);
+  std::map<double, nlohmann::json> api_args;  // by ts (us)
+  for (auto& e : j["traceEvents"]) {
+    const std::string cat = e.value("cat", "");
+    if (cat == "cuda_runtime" || cat == "cuda_driver") api_args[e["ts"].get<double>()] = e.value("args", nlohmann::json::object());
+  }
+  ASSERT_EQ(api_args.size(), 4u);
+  EXPECT_FALSE(api_args[2.0].contains("grid"));  // cudaLaunchKernel at 2000 ns: no flag
+  EXPECT_FALSE(api_args[3.0].contains("grid"));
+  EXPECT_EQ(api_args[7.0]["grid"], nlohmann::json::parse("[4, 2, 1]"));
+  EXPECT_EQ(api_args[7.0]["block"], nlohmann::json::parse("[64, 1, 1]"));
+  EXPECT_EQ(api_args[8.0]["grid"], nlohmann::json::parse("[0, 1, 1]"));
+  EXPECT_EQ(api_args[8.0]["block"], nlohmann::json::parse("[32, 1, 1]"));
+}
+
+}  // namespace
+}  // namespace infertrace

@@ -46,7 +46,7 @@ Trace recording_like_trace() {
     c.pid = 10, c.tid = 11, c.cpu = i % 2, c.correlation = i < 4 ? i + 1 : -1, c.stream = 7;
     c.name = t.strings.intern(i < 4 ? "cuLaunchKernel" : "cuStreamSynchronize");
     c.kind = classify_api(t.str(c.name));
-    if (i == 1) c.grid[0] = 9, c.grid[1] = 2, c.grid[2] = 1, c.block[0] = 256, c.block[1] = 1, c.block[2] = 1;
+    if (i == 1) c.geometry_known = true, c.grid[0] = 9, c.grid[1] = 2, c.grid[2] = 1, c.block[0] = 256, c.block[1] = 1, c.block[2] = 1;
     t.api.push(c);
   }
   for (int i = 0; i < 4; ++i) {

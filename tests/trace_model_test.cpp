@@ -132,6 +132,7 @@ TEST(Tables, ApiGeometryAppearsWithTheFirstCallThatHasOne) {
   EXPECT_FALSE(t.has_geometry(0));
   ApiCall launch;
   launch.start = 2;
+  launch.geometry_known = true;
   launch.grid[0] = 5, launch.grid[1] = 6, launch.grid[2] = 7;
   launch.block[0] = 32, launch.block[1] = 2, launch.block[2] = 1;
   t.push(launch);
@@ -151,6 +152,16 @@ TEST(Tables, ApiGeometryAppearsWithTheFirstCallThatHasOne) {
   ASSERT_EQ(kept.geometry.size(), 3u);
   EXPECT_TRUE(kept.has_geometry(1));
   EXPECT_EQ(kept.geometry[1].block[0], 32u);
+  EXPECT_FALSE(kept.has_geometry(99));  // past the end: no geometry, not a read out of bounds
+  // A failed launch's grid of 0 is what the call was given: known, and kept as 0.
+  ApiCall invalid;
+  invalid.geometry_known = true;
+  invalid.block[0] = 32;
+  kept.push(invalid);
+  EXPECT_TRUE(kept.has_geometry(3));
+  EXPECT_EQ(kept.row(3).grid[0], 0u);
+  EXPECT_TRUE(kept.row(3).geometry_known);
+  EXPECT_FALSE(kept.row(2).geometry_known);
 }
 
 TEST(Units, FormatsDurationsAndCounts) {

@@ -55,9 +55,10 @@ void ApiCallTable::push(const ApiCall& c) {
   stream.push_back(c.stream);
   name.push_back(c.name);
   kind.push_back(c.kind);
-  if (geometry.empty() && c.grid[0] == 0) return;
+  if (geometry.empty() && !c.geometry_known) return;
   if (geometry.empty()) geometry.resize(start.size() - 1);  // the rows before this one had none
   LaunchDims d;
+  d.known = c.geometry_known;
   for (int k = 0; k < 3; ++k) d.grid[k] = c.grid[k], d.block[k] = c.block[k];
   geometry.push_back(d);
 }
@@ -74,8 +75,10 @@ ApiCall ApiCallTable::row(size_t i) const {
   c.stream = stream[i];
   c.name = name[i];
   c.kind = kind[i];
-  if (!geometry.empty())
+  if (has_geometry(i)) {
+    c.geometry_known = true;
     for (int k = 0; k < 3; ++k) c.grid[k] = geometry[i].grid[k], c.block[k] = geometry[i].block[k];
+  }
   return c;
 }
 

@@ -72,12 +72,15 @@ struct ApiCall {
   StrId name = kNoString;
   ApiKind kind = ApiKind::Other;
   // Launch geometry the call was given, when the source has it (recordings read it from a kernel
-  // launch's arguments; Kineto puts it on the kernel, not the call), else 0.
+  // launch's arguments; Kineto puts it on the kernel, not the call). `geometry_known` says so: a
+  // failed launch's grid of 0 is still what the call was given.
+  bool geometry_known = false;
   uint32_t grid[3] = {0, 0, 0};
   uint32_t block[3] = {0, 0, 0};
 };
 
 struct LaunchDims {
+  bool known = false;
   uint32_t grid[3] = {0, 0, 0};
   uint32_t block[3] = {0, 0, 0};
 };
@@ -90,12 +93,13 @@ struct ApiCallTable {
   std::vector<StrId> name;
   std::vector<ApiKind> kind;
   // Host-side launch geometry: empty until push() meets a call that has some (a recording's kernel
-  // launches), then one entry per row (zeros for the rows without). Not among columns(): a Kineto
-  // trace never has it and pays nothing for it on millions of calls.
+  // launches), then one entry per row (`known` false for the rows without). Not among columns(): a
+  // Kineto trace never has it and pays nothing for it on millions of calls (its reader fills the
+  // columns directly and leaves this empty).
   std::vector<LaunchDims> geometry;
 
   size_t size() const { return start.size(); }
-  bool has_geometry(size_t i) const { return !geometry.empty() && geometry[i].grid[0] > 0; }
+  bool has_geometry(size_t i) const { return i < geometry.size() && geometry[i].known; }
   // Every column but geometry (see GpuActivityTable::columns).
   auto columns() { return std::tie(start, dur, pid, tid, cpu, correlation, external_id, stream, name, kind); }
   void push(const ApiCall& c);

@@ -67,8 +67,10 @@ class Builder {
     c.tid = e.h.tid;
     c.cpu = static_cast<int32_t>(e.h.cpu);
     c.stream = (e.flags & IT_API_HAS_STREAM) ? static_cast<int64_t>(e.stream) : -1;
-    if (e.flags & IT_API_HAS_GEOMETRY)
+    if (e.flags & IT_API_HAS_GEOMETRY) {
+      c.geometry_known = true;
       for (int i = 0; i < 3; ++i) c.grid[i] = e.grid[i], c.block[i] = e.block[i];
+    }
     auto it = api_names_.find(e.api);
     std::string name;
     if (it != api_names_.end()) {

@@ -201,15 +201,20 @@ static __always_inline void read_call_args(struct pt_regs* ctx, __u64 cookie, st
     e->block[0] = (__u32)c, e->block[1] = (__u32)(c >> 32), e->block[2] = (__u32)d;
     e->flags |= IT_API_HAS_GEOMETRY;
   } else if (ge == GE_DRV_REGS) {
-    e->grid[0] = PT_REGS_PARM2(ctx), e->grid[1] = PT_REGS_PARM3(ctx), e->grid[2] = PT_REGS_PARM4(ctx);
-    e->block[0] = PT_REGS_PARM5(ctx), e->block[1] = PT_REGS_PARM6(ctx), e->block[2] = (__u32)stack_slot(ctx, 1);
-    e->flags |= IT_API_HAS_GEOMETRY;
+    // bz is on the stack: the geometry is known only when that read succeeds.
+    __u32 bz = 0;
+    if (bpf_probe_read_user(&bz, sizeof(bz), (void*)(PT_REGS_SP(ctx) + 8)) == 0) {
+      e->grid[0] = PT_REGS_PARM2(ctx), e->grid[1] = PT_REGS_PARM3(ctx), e->grid[2] = PT_REGS_PARM4(ctx);
+      e->block[0] = PT_REGS_PARM5(ctx), e->block[1] = PT_REGS_PARM6(ctx), e->block[2] = bz;
+      e->flags |= IT_API_HAS_GEOMETRY;
+    }
   } else if (ge == GE_CONFIG) {
     __u32 g[6] = {};
-    bpf_probe_read_user(g, sizeof(g), (void*)PT_REGS_PARM1(ctx));
-    e->grid[0] = g[0], e->grid[1] = g[1], e->grid[2] = g[2];
-    e->block[0] = g[3], e->block[1] = g[4], e->block[2] = g[5];
-    e->flags |= IT_API_HAS_GEOMETRY;
+    if (bpf_probe_read_user(g, sizeof(g), (void*)PT_REGS_PARM1(ctx)) == 0) {  // else unknown, not zeros
+      e->grid[0] = g[0], e->grid[1] = g[1], e->grid[2] = g[2];
+      e->block[0] = g[3], e->block[1] = g[4], e->block[2] = g[5];
+      e->flags |= IT_API_HAS_GEOMETRY;
+    }
   }
 }
 
