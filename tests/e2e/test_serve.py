@@ -391,7 +391,7 @@ with tempfile.TemporaryDirectory() as tmp:
                                       and not err.get("message", "").startswith("cancelled"))
         if not (signal_late or overtaken):
             break
-        print("SIGTERM with a request waiting, try %d: %s, tried again" % (
+        print("SIGTERM with a request waiting, try %d of 5 says nothing: %s" % (
             attempt + 1, "the signal came after the stream ended" if signal_late else "the third request was queued first"))
     check(status == 503, "a third request while the slot and the queue are held: %d %s" % (status, text))
     check(rc == 0, "exit status after SIGTERM: %s" % rc)
