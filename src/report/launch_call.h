@@ -1,5 +1,6 @@
 // Which API call the exports name as the launch of a GPU activity, one rule for gpu.csv's
-// launch_ts_ns/launch_tid and the Chrome and Perfetto flow arrows, so that the three agree.
+// launch_ts_ns/launch_tid, the Chrome and Perfetto flow arrows and the HTML timeline's launch
+// lines (html_timeline.cpp), so that the four agree.
 #pragma once
 
 #include <cstddef>

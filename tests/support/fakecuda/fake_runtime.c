@@ -2,6 +2,7 @@
 /* Fake CUDA runtime: like libcudart, every call goes through the driver call that does the work. */
 #include "fake_cuda.h"
 
+#include <errno.h>
 #include <time.h>
 
 __attribute__((noinline)) int cudaLaunchKernel(const void* func, dim3 g, dim3 b, void** args, size_t shmem, cudaStream_t s) {
@@ -20,8 +21,11 @@ __attribute__((noinline)) int cudaMemcpyAsync(void* dst, const void* src, size_t
  * driver call's return, ends it). */
 __attribute__((noinline)) int cudaStreamSynchronize(cudaStream_t s) {
   const int r = cuStreamSynchronize(s);
-  const struct timespec after = {0, 2000000};
-  nanosleep(&after, 0);
+  /* A signal handled by this thread cuts nanosleep short (EINTR): sleep the rest, so the call
+   * still lasts the full 2 ms the test relies on. */
+  struct timespec after = {0, 2000000};
+  while (nanosleep(&after, &after) != 0 && errno == EINTR) {
+  }
   return r;
 }
 __attribute__((noinline)) int cudaDeviceSynchronize(void) { return cuCtxSynchronize(); }
