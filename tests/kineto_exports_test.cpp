@@ -18,6 +18,7 @@
 #include "kineto_test_util.h"
 #include "report/exports.h"
 #include "report/sqlite_export.h"
+#include "sqlite_query.h"
 
 using namespace infertrace;
 using namespace infertrace::testing_kineto;
@@ -44,17 +45,6 @@ std::string slurp(const std::filesystem::path& p) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// Runs a query that returns one value, as text ("NULL" for SQL NULL).
-std::string scalar(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
-  std::string out = "<no row>";
-  if (st && sqlite3_step(st) == SQLITE_ROW)
-    out = sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  return out;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "analysis/launch.h"
 #include "report/sqlite_export.h"
 #include "util/error.h"
+#include "sqlite_query.h"
 
 using namespace infertrace;
 
@@ -17,18 +18,6 @@ namespace {
 
 std::string tmp_db(const char* name) {
   return (std::filesystem::temp_directory_path() / (std::string("infertrace_") + name)).string();
-}
-
-// Runs a query that returns one value, as text ("NULL" for SQL NULL).
-std::string scalar(sqlite3* db, const std::string& sql, int col = 0) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
-  std::string out = "<no row>";
-  if (st && sqlite3_step(st) == SQLITE_ROW)
-    out = sqlite3_column_type(st, col) == SQLITE_NULL ? "NULL"
-                                                       : reinterpret_cast<const char*>(sqlite3_column_text(st, col));
-  sqlite3_finalize(st);
-  return out;
 }
 
 Trace recording_like_trace() {
