@@ -459,18 +459,19 @@ TEST(RecordingExports, ApiGeometryFromFlaggedRecords) {
     put32(f.b, p + 28, 4);  // geometry only
     for (int k = 0; k < 6; ++k) put32(f.b, p + 48 + 4 * k, dims[k]);
   };
-  launch(7000, 1, {4, 2, 1, 64, 1, 1});
-  launch(8000, 0, {0, 1, 1, 32, 1, 1});
+  launch(7000, 0, {0, 1, 1, 32, 1, 1});  // the first flagged call has a grid of 0: kept, known
+  launch(8000, 1, {4, 2, 1, 64, 1, 1});
   const Trace t = read(f);
   ASSERT_EQ(t.api.size(), 4u);  // the sample's two calls, then these (sorted by time)
   EXPECT_FALSE(t.api.has_geometry(0));
   EXPECT_FALSE(t.api.has_geometry(1));
   ASSERT_TRUE(t.api.has_geometry(2));
-  EXPECT_EQ(t.api.geometry[2].grid[0], 4u);
-  EXPECT_EQ(t.api.geometry[2].grid[1], 2u);
-  EXPECT_EQ(t.api.geometry[2].block[0], 64u);
+  EXPECT_EQ(t.api.geometry[2].grid[0], 0u);
+  EXPECT_EQ(t.api.geometry[2].block[0], 32u);
   ASSERT_TRUE(t.api.has_geometry(3));
-  EXPECT_EQ(t.api.geometry[3].grid[0], 0u);
+  EXPECT_EQ(t.api.geometry[3].grid[0], 4u);
+  EXPECT_EQ(t.api.geometry[3].grid[1], 2u);
+  EXPECT_EQ(t.api.geometry[3].block[0], 64u);
 
   const auto path = std::filesystem::temp_directory_path() / "infertrace_chrome_geometry_test.json";
   write_chrome_json(t, path.string());
@@ -484,10 +485,10 @@ TEST(RecordingExports, ApiGeometryFromFlaggedRecords) {
   ASSERT_EQ(api_args.size(), 4u);
   EXPECT_FALSE(api_args[2.0].contains("grid"));  // cudaLaunchKernel at 2000 ns: no flag
   EXPECT_FALSE(api_args[3.0].contains("grid"));
-  EXPECT_EQ(api_args[7.0]["grid"], nlohmann::json::parse("[4, 2, 1]"));
-  EXPECT_EQ(api_args[7.0]["block"], nlohmann::json::parse("[64, 1, 1]"));
-  EXPECT_EQ(api_args[8.0]["grid"], nlohmann::json::parse("[0, 1, 1]"));
-  EXPECT_EQ(api_args[8.0]["block"], nlohmann::json::parse("[32, 1, 1]"));
+  EXPECT_EQ(api_args[7.0]["grid"], nlohmann::json::parse("[0, 1, 1]"));
+  EXPECT_EQ(api_args[7.0]["block"], nlohmann::json::parse("[32, 1, 1]"));
+  EXPECT_EQ(api_args[8.0]["grid"], nlohmann::json::parse("[4, 2, 1]"));
+  EXPECT_EQ(api_args[8.0]["block"], nlohmann::json::parse("[64, 1, 1]"));
 }
 
 }  // namespace

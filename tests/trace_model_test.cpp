@@ -121,7 +121,7 @@ TEST(Tables, RowRoundTrip) {
 
 // Host-side geometry is a column only once some call has it: a table of calls without geometry
 // (every Kineto trace) keeps it empty; from the first call with one it holds one entry per row,
-// zeros for the calls before and after that had none, and row() gives each call's own back.
+// `known` false for the calls before and after that had none, and row() gives each call's own back.
 TEST(Tables, ApiGeometryAppearsWithTheFirstCallThatHasOne) {
   ApiCallTable t;
   ApiCall plain;
@@ -162,6 +162,13 @@ TEST(Tables, ApiGeometryAppearsWithTheFirstCallThatHasOne) {
   EXPECT_EQ(kept.row(3).grid[0], 0u);
   EXPECT_TRUE(kept.row(3).geometry_known);
   EXPECT_FALSE(kept.row(2).geometry_known);
+  // ... also as the first call with geometry (the column starts with it, not at the next grid > 0).
+  ApiCallTable fresh;
+  fresh.push(plain);
+  fresh.push(invalid);
+  ASSERT_EQ(fresh.geometry.size(), 2u);
+  EXPECT_FALSE(fresh.has_geometry(0));
+  EXPECT_TRUE(fresh.has_geometry(1));
 }
 
 TEST(Units, FormatsDurationsAndCounts) {

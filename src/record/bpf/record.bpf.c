@@ -162,10 +162,9 @@ static __always_inline void fill_hdr(struct it_hdr* h, __u32 type, __u64 ts, __u
 #define GE_DRV_REGS 2 // gx..by in rsi..r9, bz in the first stack slot (cuLaunchKernel)
 #define GE_CONFIG 3   // six u32 at offset 0 of the config struct in arg 1
 
-static __always_inline __u64 stack_slot(struct pt_regs* ctx, int n) {
-  __u64 v = 0;
-  bpf_probe_read_user(&v, sizeof(v), (void*)(PT_REGS_SP(ctx) + 8 * n));
-  return v;
+// The Nth 8-byte stack slot above the return address, into *v; false when it cannot be read.
+static __always_inline bool stack_slot(struct pt_regs* ctx, int n, __u64* v) {
+  return bpf_probe_read_user(v, sizeof(*v), (void*)(PT_REGS_SP(ctx) + 8 * n)) == 0;
 }
 
 // Reads every argument register at a constant offset first: a switch over PT_REGS_PARMn lets the
@@ -189,11 +188,11 @@ static __always_inline void read_call_args(struct pt_regs* ctx, __u64 cookie, st
     e->stream = arg_n(ctx, st);
     e->flags |= IT_API_HAS_STREAM;
   } else if (st == ST_STACK2 || st == ST_STACK3) {
-    e->stream = stack_slot(ctx, st == ST_STACK2 ? 2 : 3);
-    e->flags |= IT_API_HAS_STREAM;
+    // A read that fails leaves the stream unknown: the zeros it writes would read as the default stream.
+    if (stack_slot(ctx, st == ST_STACK2 ? 2 : 3, &e->stream)) e->flags |= IT_API_HAS_STREAM;
   } else if (st == ST_CONFIG) {
-    bpf_probe_read_user(&e->stream, sizeof(e->stream), (void*)(PT_REGS_PARM1(ctx) + 32));
-    e->flags |= IT_API_HAS_STREAM;
+    if (bpf_probe_read_user(&e->stream, sizeof(e->stream), (void*)(PT_REGS_PARM1(ctx) + 32)) == 0)
+      e->flags |= IT_API_HAS_STREAM;
   }
   if (ge == GE_RT_REGS) {
     __u64 a = PT_REGS_PARM2(ctx), b = PT_REGS_PARM3(ctx), c = PT_REGS_PARM4(ctx), d = PT_REGS_PARM5(ctx);

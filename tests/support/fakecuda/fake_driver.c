@@ -8,7 +8,9 @@ __attribute__((noinline)) int cuLaunchKernel(void* f, unsigned gx, unsigned gy, 
   sink += (unsigned long long)f + gx * gy * gz * bx * by * bz + shmem + (unsigned long long)s + (params != 0) + (extra != 0);
   return 0;
 }
+/* Like the real driver, a null config is an error (CUDA_ERROR_INVALID_VALUE, 1), not a crash. */
 __attribute__((noinline)) int cuLaunchKernelEx(const CUlaunchConfig* c, void* f, void** params, void** extra) {
+  if (!c) return 1;
   sink += c->gridDimX + (unsigned long long)c->hStream + (unsigned long long)f + (params != 0) + (extra != 0);
   return 0;
 }

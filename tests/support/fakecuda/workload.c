@@ -60,6 +60,9 @@ static void* worker(void* arg) {
   for (int i = 0; i < kDriverLaunches; ++i) cuLaunchKernel((void*)worker, 4, 1, 1, 64, 1, 1, 0, stream, 0, 0);
   CUlaunchConfig cfg = {5, 6, 7, 32, 2, 1, 0, stream, 0, 0};
   for (int i = 0; i < kLaunchEx; ++i) cuLaunchKernelEx(&cfg, (void*)worker, 0, 0);
+  /* A failed launch with a null config: the recorder cannot read its geometry or stream, and must
+   * record the call with neither (not with the zeros a failed read leaves). */
+  cuLaunchKernelEx(0, (void*)worker, 0, 0);
   for (int i = 0; i < kMemcpys; ++i) cudaMemcpyAsync((void*)16, (void*)32, 64, 1, stream);
   for (int i = 0; i < kGraphs; ++i) cudaGraphLaunch((void*)48, stream);
   for (int i = 0; i < kSyncs; ++i) cudaStreamSynchronize(stream);
@@ -119,7 +122,7 @@ int main(int argc, char** argv) {
            "\"cuLaunchKernel\": %d, \"cuLaunchKernelEx\": %d, \"cudaMemcpyAsync\": %d, \"cudaGraphLaunch\": %d, "
            "\"cudaStreamSynchronize\": %d, \"cudaDeviceSynchronize\": 1, \"getppid\": %ld, "
            "\"voluntary\": %ld, \"nonvoluntary\": %ld}\n",
-           (int)getpid(), (int)w[i].tid, 0x1000 + i, launches, kDriverLaunches, kLaunchEx, kMemcpys + 1, kGraphs, kSyncs,
+           (int)getpid(), (int)w[i].tid, 0x1000 + i, launches, kDriverLaunches, kLaunchEx + 1, kMemcpys + 1, kGraphs, kSyncs,
            w[i].getppid_calls, w[i].vol, w[i].nonvol);
   return 0;
 }
