@@ -175,6 +175,21 @@ int HttpServer::bind(const std::string& host, int port) {
 
 void HttpServer::serve() { server_.listen_after_bind(); }
 
+void HttpServer::stream_opened() {
+  std::lock_guard lk(streams_mu_);
+  ++open_streams_;
+}
+
+void HttpServer::stream_closed() {
+  std::lock_guard lk(streams_mu_);
+  if (--open_streams_ == 0) streams_cv_.notify_all();
+}
+
+bool HttpServer::drain_streams(std::chrono::milliseconds limit) {
+  std::unique_lock lk(streams_mu_);
+  return streams_cv_.wait_for(lk, limit, [this] { return open_streams_ == 0; });
+}
+
 void HttpServer::stop() { server_.stop(); }
 
 std::string HttpServer::next_id(bool chat) {
@@ -239,8 +254,12 @@ void HttpServer::completions(const std::string& body, httplib::Response& res, bo
     send_error(res, e.status(), e.what());
     return;
   }
+  // A stream is counted before submit(): a stop between the two would find nothing to wait for,
+  // and the client would get the stream's head and no event.
+  if (r.stream) stream_opened();
   std::shared_ptr<TokenStream> stream = scheduler_.submit(r);
   if (!stream) {
+    if (r.stream) stream_closed();
     send_error(res, 503, "the server is full (--max-batch active and --max-queue waiting requests) or stopping");
     return;
   }
@@ -352,8 +371,10 @@ void HttpServer::respond_stream(const CompletionRequest& r, const std::shared_pt
         sink.done();
         return true;
       },
-      [stream](bool success) {
+      // The releaser runs once, from the Response's destructor, after the last write or an abort.
+      [this, stream](bool success) {
         if (!success) stream->cancel();
+        stream_closed();
       });
 }
 

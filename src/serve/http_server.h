@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "engine/tokenizer/tokenizer.h"
@@ -40,6 +42,12 @@ class HttpServer {
   int bind(const std::string& host, int port);
   // Serves until stop(); call after bind().
   void serve();
+  // Waits, at most `limit`, until every streamed response has written its last event (the error
+  // event and [DONE] of a stream the scheduler cut); true when none is left. Call after
+  // Scheduler::stop() and before stop(): cpp-httplib stops calling a stream's content provider as
+  // soon as its listening socket closes, so a stream still between two polls then ends without
+  // them. A client that does not read holds its stream until `limit`.
+  bool drain_streams(std::chrono::milliseconds limit);
   // Stops accepting and returns at once; serve() returns after the handlers in progress end.
   void stop();
   // Serves one connection already open, on the calling thread, then closes it, as each accepted
@@ -59,6 +67,9 @@ class HttpServer {
                      bool chat, httplib::Response& res);
   void respond_stream(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream, int64_t created,
                       bool chat, httplib::Response& res);
+  // open_streams_ up and down (drain_streams waits for none).
+  void stream_opened();
+  void stream_closed();
 
   Scheduler& scheduler_;
   const engine::Tokenizer& tok_;
@@ -69,6 +80,11 @@ class HttpServer {
   // process, then a count.
   const uint64_t id_prefix_;
   std::atomic<uint64_t> next_id_{0};
+  // Streamed responses not yet released by cpp-httplib (written to the end, or abandoned): counted
+  // from before their submit() to the releaser of their content provider.
+  std::mutex streams_mu_;
+  std::condition_variable streams_cv_;
+  int open_streams_ = 0;
   GuardedServer server_;
 };
 

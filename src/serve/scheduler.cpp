@@ -109,12 +109,14 @@ bool Scheduler::emit(Active& a, int32_t token) {
     else if (a.n_generated >= a.max_tokens) f = Finish::Length;
     if (f == Finish::Length) text += a.stop.flush();
   }
-  a.stream->push(token, std::move(text), f);
   {
     std::lock_guard lk(mu_);
     ++stats_.generated_tokens;
   }
+  // A request leaves the count before its client sees the end, so that the client's next
+  // request is never refused for the slot it has just freed.
   if (f != Finish::None) count_end(f);
+  a.stream->push(token, std::move(text), f);
   return f != Finish::None;
 }
 
@@ -148,8 +150,8 @@ void Scheduler::run() {
   std::vector<size_t> step_rows;  // the active index of each step row
   // Ends active request i without a token (cancelled, or an engine error) and frees its session.
   auto drop = [&](size_t i, Finish f, const std::string& error) {
+    count_end(f);  // before the client sees the end, as in emit
     active[i].stream->end(f, error);
-    count_end(f);
     free_sessions.push_back(active[i].session);
     active.erase(active.begin() + static_cast<std::ptrdiff_t>(i));
   };
@@ -173,17 +175,17 @@ void Scheduler::run() {
     }
     for (Waiting& w : admitted) {
       if (w.stream->cancelled()) {
-        w.stream->end(Finish::Cancelled);
         count_end(Finish::Cancelled);
+        w.stream->end(Finish::Cancelled);
         continue;
       }
       const int64_t n_prompt = static_cast<int64_t>(w.request.prompt.size());
       engine::Session* session = free_sessions.back();
       // Refused before any chunk runs (Session::eval checks each chunk only when it comes).
       if (n_prompt < 1 || n_prompt > session->n_ctx()) {
+        count_end(Finish::Error);
         w.stream->end(Finish::Error, "the prompt has " + std::to_string(n_prompt) + " tokens; a session holds 1 to " +
                                          std::to_string(session->n_ctx()));
-        count_end(Finish::Error);
         continue;
       }
       free_sessions.pop_back();
@@ -286,8 +288,8 @@ void Scheduler::run() {
     rest.swap(waiting_);
   }
   for (Waiting& w : rest) {
-    w.stream->end(Finish::Cancelled, "the server is shutting down");
     count_end(Finish::Cancelled);
+    w.stream->end(Finish::Cancelled, "the server is shutting down");
   }
 }
 

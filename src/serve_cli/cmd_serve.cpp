@@ -149,6 +149,9 @@ void run_serve(const ServeArgs& a) {
     }).detach();
     scheduler.stop();  // in-flight requests end cancelled, so their handlers return
     const serve::SchedulerStats stats = scheduler.stats();  // final: the engine thread has ended
+    // Every stream the stop cut writes its error event and [DONE] before the server stops
+    // calling their providers; a client that does not read is not waited for past a second.
+    http.drain_streams(std::chrono::seconds(1));
     http.stop();
     // serve() returns once every handler thread is idle, but a kept-alive connection holds its
     // thread until the client's next request or the keep-alive timeout (seconds): after a grace

@@ -30,6 +30,8 @@ if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
 
 HOST = "127.0.0.1"
+STATS = re.compile(r"stopped: (\d+) requests served \((\d+) cancelled, (\d+) failed\), \d+ prompt tokens, (\d+) "
+                   r"generated tokens, \d+ prefill chunks, (\d+) decode steps, mean batch ([\d.]+)")
 CTX = 256
 
 
@@ -286,48 +288,78 @@ with tempfile.TemporaryDirectory() as tmp:
         status, ctype, text = request(port, "GET", "/v1/chat/completions")
         check(status == 404 and json.loads(text)["error"]["code"] == 404, "unknown route: %d %s" % (status, text))
 
-        # A client that leaves mid-stream: its request is cancelled, the next one is unaffected.
-        s = open_stream(port, {"prompt": [1, 2, 3], "max_tokens": 200, "temperature": 0, "ignore_eos": True})
-        s.close()
-        j = complete(port, body)
-        check(j["choices"][0]["token_ids"] == greedy["output_ids"], "request after a disconnect")
-
-        # SIGTERM with a stream in flight (its first event read): exit 0 promptly.
-        s = open_stream(port, {"prompt": [1, 2], "max_tokens": 250, "temperature": 0, "ignore_eos": True})
-        t0 = time.time()
+        # The server's own stats at SIGTERM: nothing cancelled or failed so far (the cases that
+        # cancel run on servers of their own below).
         server.send_signal(signal.SIGTERM)
-        try:
-            rc = server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            rc = None
-        dt = time.time() - t0
-        check(rc == 0, "exit status after SIGTERM: %s" % rc)
-        check(dt < 2.0, "SIGTERM to exit took %.2f s" % dt)
-        rest = b""
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                rest += chunk
-        except OSError:
-            pass
-        s.close()
-        check(b"shutting down" in rest and b"data: [DONE]" in rest, "the cut stream ends with an error event and "
-              "[DONE]: %r" % rest[-300:])
-        err = server.stderr.read()
-        m = re.search(r"stopped: (\d+) requests served \((\d+) cancelled, (\d+) failed\), \d+ prompt tokens, (\d+) "
-                      r"generated tokens, \d+ prefill chunks, (\d+) decode steps, mean batch ([\d.]+)", err)
-        check(m is not None, "stats line: " + err)
-        if m:
-            # The client that left and the stream cut by SIGTERM.
-            check(int(m.group(2)) == 2, "two requests cancelled: " + m.group(0))
-            check(int(m.group(3)) == 0, "no failed requests")
-            print("server stats:", m.group(0), "| SIGTERM to exit %.3f s" % dt)
+        check(server.wait(timeout=10) == 0, "exit status after SIGTERM")
+        m = STATS.search(server.stderr.read())
+        check(m is not None and int(m.group(2)) == 0 and int(m.group(3)) == 0,
+              "stats line, none cancelled or failed: %s" % (m.group(0) if m else None))
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
+
+    # A client that leaves mid-stream, and SIGTERM with a stream in flight, each on a fresh server.
+    # The 250-token stream takes tens of ms: on a loaded machine it may end before the client's
+    # close or the signal is acted on, and that try says nothing (told apart below: the stats show
+    # nothing cancelled, or the stream ends by length); the case is then tried again.
+    long_stream = {"prompt": [1, 2], "max_tokens": 250, "temperature": 0, "ignore_eos": True}
+
+    def stream_cut(by_sigterm):
+        """(what the stream got after its first event, exit status or None, seconds from SIGTERM to
+        exit, the stats match)."""
+        server, port = start_server(model)
+        try:
+            s = open_stream(port, long_stream)
+            if not by_sigterm:
+                s.close()
+                j = complete(port, body)
+                check(j["choices"][0]["token_ids"] == greedy["output_ids"], "request after a disconnect")
+            t0 = time.time()
+            server.send_signal(signal.SIGTERM)
+            try:
+                rc = server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                rc = None
+            dt = time.time() - t0
+            rest = b""
+            if by_sigterm:
+                try:
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        rest += chunk
+                except OSError:
+                    pass
+                s.close()
+            return rest, rc, dt, STATS.search(server.stderr.read())
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+
+    for by_sigterm in (False, True):
+        what = "SIGTERM with a stream in flight" if by_sigterm else "a client that left mid-stream"
+        for attempt in range(5):
+            rest, rc, dt, m = stream_cut(by_sigterm)
+            ended_first = (b'"finish_reason":"length"' in rest) if by_sigterm else (m is not None and int(m.group(2)) == 0)
+            if not ended_first:
+                break
+            print("%s, try %d of 5 says nothing: the stream ended first" % (what, attempt + 1))
+        check(rc == 0, "%s: exit status %s" % (what, rc))
+        check(dt < 5.0, "%s: SIGTERM to exit took %.2f s" % (what, dt))
+        check(m is not None, "%s: stats line" % what)
+        if m:
+            check(int(m.group(2)) == 1 and int(m.group(3)) == 0, "%s: one request cancelled, none failed: %s"
+                  % (what, m.group(0)))
+            print("%s: %s | SIGTERM to exit %.3f s" % (what, m.group(0), dt))
+        if by_sigterm:
+            # The cut stream's error event, then [DONE], then the chunked body's end.
+            tail = rest[rest.rfind(b"shutting down"):] if b"shutting down" in rest else b""
+            check(tail != b"" and b"data: [DONE]" in tail and rest.endswith(b"0\r\n\r\n"),
+                  "the cut stream ends with an error event, [DONE] and the last chunk: %r" % rest[-300:])
 
     # SIGTERM with a non-streamed request waiting: it ends cancelled and is answered 503, the
     # spec's server_error (docs/serve.md: requests in flight end; 503 when the server is stopping).
@@ -399,19 +431,25 @@ with tempfile.TemporaryDirectory() as tmp:
           and err.get("message", "").startswith("cancelled"), "the waiting request at SIGTERM: %r" % got[:400])
 
     # A full server: --max-batch 1 --max-queue 0 with one stream in flight answers 503 (server_error).
-    server, port = start_server(model, "--max-batch", "1", "--max-queue", "0")
-    try:
-        s = open_stream(port, {"prompt": [1, 2], "max_tokens": 250, "temperature": 0, "ignore_eos": True})
-        status, ctype, text = request(port, "POST", "/v1/completions", {"prompt": [1, 2], "max_tokens": 2})
-        check(status == 503 and json.loads(text)["error"]["type"] == "server_error"
-              and json.loads(text)["error"]["code"] == 503, "full server: %d %s" % (status, text))
-        s.close()
-        server.send_signal(signal.SIGINT)
-        check(server.wait(timeout=10) == 0, "exit status after SIGINT")
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+    # A 200 means the stream ended before the second request came (a loaded machine): that try
+    # says nothing and the case is tried again.
+    for attempt in range(5):
+        server, port = start_server(model, "--max-batch", "1", "--max-queue", "0")
+        try:
+            s = open_stream(port, long_stream)
+            status, ctype, text = request(port, "POST", "/v1/completions", {"prompt": [1, 2], "max_tokens": 2})
+            s.close()
+            server.send_signal(signal.SIGINT)
+            check(server.wait(timeout=10) == 0, "exit status after SIGINT")
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+        if status != 200:
+            break
+        print("a full server, try %d of 5 says nothing: the stream ended before the second request" % (attempt + 1))
+    check(status == 503 and json.loads(text)["error"]["type"] == "server_error"
+          and json.loads(text)["error"]["code"] == 503, "full server: %d %s" % (status, text))
 
     # Chunked prefill: 4-token chunks, so every prompt below takes several loops; a 150-token prompt
     # arrives while four streams decode. Every request still gets what engine run gives it alone.
