@@ -664,22 +664,33 @@ RecordSummary Recorder::run() {
     release_fd_ = -1;
   }
   const double t0 = now_s();
+  // --duration ends the recording at t0 + duration exactly: events after that instant are left
+  // out (stop_ns_), however late the loop below notices it (a poll's wait, a library rescan, a
+  // loaded machine), and the poll waits no longer than the time left.
+  const int64_t deadline_ns =
+      o_.duration_s > 0 ? monotonic_ns() + static_cast<int64_t>(std::llround(o_.duration_s * 1e9)) : 0;
   double last_progress = t0, last_scan = t0;
-  bool command_ended = false;
+  bool command_ended = false, duration_ended = false;
   while (!g_stop) {
-    const int r = ring_buffer__poll(s_.rb, 100);
+    int wait_ms = 100;
+    if (deadline_ns > 0)
+      wait_ms = static_cast<int>(std::clamp<int64_t>((deadline_ns - monotonic_ns() + 999'999) / 1'000'000, 0, 100));
+    const int r = ring_buffer__poll(s_.rb, wait_ms);
     if (r < 0 && r != -EINTR) throw Error("record: polling the ring buffer failed: " + std::string(std::strerror(-r)));
     drain();
     const double t = now_s();
     if (t - last_scan >= 0.25) rescan_libraries(), last_scan = t;
     if (o_.progress && t - last_progress >= 1.0) progress_line(t - t0), last_progress = t;
-    if (o_.duration_s > 0 && t - t0 >= o_.duration_s) break;
+    if (deadline_ns > 0 && monotonic_ns() >= deadline_ns) {
+      duration_ended = true;
+      break;
+    }
     if (command_done()) {
       command_ended = true;
       break;
     }
   }
-  if (!command_ended) stop_ns_ = static_cast<uint64_t>(monotonic_ns());
+  if (!command_ended) stop_ns_ = static_cast<uint64_t>(duration_ended ? deadline_ns : monotonic_ns());
   // Erased before the command is stopped: what it prints as it ends (a handler of SIGTERM) starts
   // on a clean line instead of continuing the progress text. The summary printed later says all
   // the line did (and more).
