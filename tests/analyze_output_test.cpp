@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <unistd.h>
 
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
+#include "file_text.h"
 
 using namespace infertrace;
 
@@ -33,13 +33,6 @@ Trace tiny(const std::string& file) {
   t.gpu.push(g);
   t.count_skipped("skipped_zero_dur", 3);
   return t;
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

@@ -6,15 +6,14 @@
 #include <sqlite3.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "analysis/launch.h"
+#include "file_text.h"
 #include "kineto_test_util.h"
 #include "report/exports.h"
 #include "report/sqlite_export.h"
@@ -39,13 +38,6 @@ const std::string kTrace = R"J({"traceEvents": [
   {"ph": "X", "cat": "gpu_memset", "name": "Memset (Device)", "pid": 1, "tid": 7, "ts": 115, "dur": 0.5, "args": {"device": 1, "stream": 7, "correlation": 26}},
   {"ph": "X", "cat": "cuda_runtime", "name": "cudaStreamSynchronize", "pid": "serving", "tid": 12, "ts": 130, "dur": 4, "args": {"cbid": 131, "correlation": 27}}
 ]})J";
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 

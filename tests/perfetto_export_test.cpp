@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <tuple>
 #include <vector>
 
+#include "file_text.h"
 #include "report/perfetto.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "util/error.h"
@@ -68,11 +67,8 @@ Trace sample_trace() {
 }
 
 pb::Trace read_back(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
   pb::Trace tr;
-  EXPECT_TRUE(tr.ParseFromString(ss.str()));
+  EXPECT_TRUE(tr.ParseFromString(slurp(path)));
   return tr;
 }
 

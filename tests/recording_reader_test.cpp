@@ -6,14 +6,13 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "file_text.h"
 #include "ingest/recording/recording_reader.h"
 #include "record/itrace_writer.h"
 #include "report/exports.h"
@@ -359,13 +358,6 @@ TEST(RecordingReader, WriterRoundTrip) {
   EXPECT_EQ(t.meta.at("recording.complete"), "true");
   std::filesystem::remove(path);
   EXPECT_FALSE(is_recording(path));
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 TEST(RecordingExports, CsvRowsAndEmptyUnknowns) {
