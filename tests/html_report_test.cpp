@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <string>
+
+#include <unistd.h>
 
 #include "report/html_report.h"
 #include "report/html_svg.h"
@@ -157,10 +160,14 @@ TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
   for (auto& line : f) transition |= line.find("GPU-bound from batch 16") != std::string::npos;
   EXPECT_TRUE(transition);
 
-  // Leave a copy in the build tree for a human to look at.
+  // Leave a copy in the build tree for a human to look at (and for e2e test_report_browser, which
+  // runs this test and opens it). Written beside it and renamed: ctest may run this test and that
+  // one at once, and a reader must never see a half-written page.
   const std::filesystem::path out = std::filesystem::path(INFERTRACE_BINARY_DIR) / "report-samples";
   std::filesystem::create_directories(out);
-  std::ofstream(out / "unit_report.html") << page;
+  const std::filesystem::path part = out / ("unit_report.html." + std::to_string(::getpid()));
+  std::ofstream(part) << page;
+  std::filesystem::rename(part, out / "unit_report.html");
 }
 
 // A GPU-bound verdict (queue part > launch part) says nothing about how busy the GPU is:

@@ -103,8 +103,11 @@ if doc:
         check(r["server_prompt_tokens"] == 20, "server prompt tokens %s" % r["server_prompt_tokens"])
     check(p["server_prompt_tokens"] == {"mean": 20.0, "min": 20, "max": 20, "n": 3},
           "point server prompt tokens %s" % p["server_prompt_tokens"])
-    check(abs(p["ttft_ms"]["p50"] - 1000 * FIRST) < 60, "TTFT %.1f ms, want ~200" % p["ttft_ms"]["p50"])
-    check(abs(p["itl_ms"]["p50"] - 1000 * GAP) < 25, "ITL %.1f ms, want ~50" % p["itl_ms"]["p50"])
+    # Timed by the fake's sleeps: a loaded machine only makes them later (late wake-ups), so the
+    # bound below is tight and the one above loose (test_bench_serve_fake.py's late_ok bounds).
+    ttft, itl = p["ttft_ms"]["p50"], p["itl_ms"]["p50"]
+    check(1000 * FIRST - 10 <= ttft <= 1000 * FIRST + 100, "TTFT %.1f ms, want %.0f (-10, +100)" % (ttft, 1000 * FIRST))
+    check(1000 * GAP - 20 <= itl <= 1000 * GAP + 40, "ITL %.1f ms, want %.0f (-20, +40)" % (itl, 1000 * GAP))
 
 # SGLang's framing ("role": null beside every token's content): every request completes, one token
 # event per token.
