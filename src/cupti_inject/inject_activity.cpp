@@ -133,6 +133,8 @@ void stop_activity() {
 
 void flush_activity() { cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED); }
 
+void flush_completed_activity() { cuptiActivityFlushAll(0); }
+
 void names_before_fork() { g_names_mu.lock(); }
 void names_after_fork_parent() { g_names_mu.unlock(); }
 void names_after_fork_child() {

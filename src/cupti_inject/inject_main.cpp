@@ -40,6 +40,7 @@ void push_info(bool at_exit) {
 }
 
 void at_exit() {
+  stop_periodic_flush();
   flush_activity();
   if (!g_monotonic) push_clock_sample();
   push_info(true);
@@ -48,6 +49,7 @@ void at_exit() {
 void after_fork_child() {
   g_pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
   names_after_fork_child();
+  forget_periodic_flush_in_child();
 }
 
 void say(const std::string& what) { std::fprintf(stderr, "infertrace-cupti: %s; this process is not traced\n", what.c_str()); }
@@ -112,5 +114,6 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) 
   if (!g_monotonic) push_clock_sample();
   push_info(false);
   std::atexit(at_exit);
+  start_periodic_flush();
   return 1;
 }

@@ -45,6 +45,13 @@ void stop_activity();
 void push_clock_sample();
 // At exit: flushes CUPTI's buffers so the last records reach the ring.
 void flush_activity();
+// CUPTI's default flush: the buffers whose records are all complete, full or not.
+void flush_completed_activity();
+// A thread that calls flush_completed_activity every 100 ms (inject_flush.cpp), stopped and joined
+// by stop_periodic_flush (at exit); a forked child has no such thread and forgets the parent's.
+void start_periodic_flush();
+void stop_periodic_flush();
+void forget_periodic_flush_in_child();
 uint64_t activity_dropped();
 // pthread_atfork handlers for the kernel-name table: a forked child numbers its names afresh,
 // under its own pid.
