@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -142,17 +143,21 @@ void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId c
   ring().push(cupti::kRecApi, &r, sizeof(r));
 }
 
-bool enable_domain(CUpti_CallbackDomain domain, int size, const char** why) {
+// Enables every wanted callback of the domain; counts those enabled, and names (on stderr) those
+// CUPTI refuses: one refused id (a variant this CUPTI version rejects) costs the calls of that
+// variant only, not the whole process's tracing.
+void enable_domain(CUpti_CallbackDomain domain, int size, int& enabled, std::string& refused) {
   for (int id = 0; id < size; ++id) {
     const char* name = nullptr;
     if (cuptiGetCallbackName(domain, static_cast<uint32_t>(id), &name) != CUPTI_SUCCESS || !name) continue;
     if (!wanted(name)) continue;
-    if (cuptiEnableCallback(1, g_sub, domain, static_cast<CUpti_CallbackId>(id)) != CUPTI_SUCCESS) {
-      *why = "cuptiEnableCallback failed";
-      return false;
+    if (cuptiEnableCallback(1, g_sub, domain, static_cast<CUpti_CallbackId>(id)) == CUPTI_SUCCESS) {
+      ++enabled;
+    } else {
+      refused += refused.empty() ? "" : ", ";
+      refused += name;
     }
   }
-  return true;
 }
 
 }  // namespace
@@ -182,8 +187,18 @@ uint32_t subscribe(std::string& why) {
 }
 
 bool start_api_callbacks(const char** why) {
-  return enable_domain(CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_SIZE, why) &&
-         enable_domain(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_SIZE, why);
+  int enabled = 0;
+  std::string refused;
+  enable_domain(CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_SIZE, enabled, refused);
+  enable_domain(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_SIZE, enabled, refused);
+  if (enabled == 0) {
+    *why = "cuptiEnableCallback failed for every launch, copy and synchronize API";
+    return false;
+  }
+  if (!refused.empty())
+    std::fprintf(stderr, "infertrace-cupti: CUPTI refused the callbacks of %s: those calls are not recorded\n",
+                 refused.c_str());
+  return true;
 }
 
 void unsubscribe() { cuptiUnsubscribe(g_sub); }
