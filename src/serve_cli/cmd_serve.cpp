@@ -36,8 +36,9 @@ namespace {
 std::atomic<bool> g_stats_printed{false};
 std::atomic<bool> g_main_done{false};
 
-void print_stats(const serve::SchedulerStats& s, const char* note) {
-  if (g_stats_printed.exchange(true)) return;
+// Prints the stats line unless the other thread has begun to; true when this call printed it.
+bool print_stats(const serve::SchedulerStats& s, const char* note) {
+  if (g_stats_printed.exchange(true)) return false;
   const std::string without_text =
       s.tokens_without_text > 0
           ? ", " + std::to_string(s.tokens_without_text) + " generated ids outside the tokenizer's vocabulary (sent as empty text)"
@@ -50,6 +51,7 @@ void print_stats(const serve::SchedulerStats& s, const char* note) {
                static_cast<long long>(s.generated_tokens), static_cast<long long>(s.prefill_chunks),
                static_cast<long long>(s.decode_steps), s.mean_batch(), without_text.c_str(), note);
   std::fflush(stderr);
+  return true;
 }
 
 struct ServeArgs {
@@ -158,8 +160,9 @@ void run_serve(const ServeArgs& a) {
     // period the process exits without waiting for them.
     for (int i = 0; i < 50 && !g_main_done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (g_main_done.load()) return;
-    print_stats(stats, " (idle connections closed at exit)");
-    std::_Exit(0);
+    // When main has begun its stats line, serve() has returned and main exits by itself: exiting
+    // here would cut its line.
+    if (print_stats(stats, " (idle connections closed at exit)")) std::_Exit(0);
   }).detach();
 
   std::fprintf(stderr, "infertrace serve: %s | model '%s' | %d threads | %s kernels | ctx %lld | max batch %d | "
