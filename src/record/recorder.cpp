@@ -258,6 +258,7 @@ class Recorder {
   pid_t child_ = -1;
   int release_fd_ = -1;
   int64_t command_start_ns_ = 0;  // when the command was released (-- CMD)
+  int64_t first_traced_ns_ = 0;   // when the first --pid process was marked traced
   std::set<std::pair<dev_t, ino_t>> probed_files_;
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
@@ -488,6 +489,7 @@ void Recorder::start_or_attach_targets() {
       // before trace_tgid(): an event can follow the moment the process is marked traced, so a stamp
       // read after it could fall later than the first events of its threads.
       const auto traced_from = static_cast<uint64_t>(monotonic_ns());
+      if (first_traced_ns_ == 0) first_traced_ns_ = static_cast<int64_t>(traced_from);
       trace_tgid(static_cast<uint32_t>(pid), IT_TRACED);
       out_.meta("traced.pid", std::to_string(pid));
       // Threads alive now: the kernel reports only threads created from here on.
@@ -664,11 +666,15 @@ RecordSummary Recorder::run() {
     release_fd_ = -1;
   }
   const double t0 = now_s();
-  // --duration ends the recording at t0 + duration exactly: events after that instant are left
-  // out (stop_ns_), however late the loop below notices it (a poll's wait, a library rescan, a
-  // loaded machine), and the poll waits no longer than the time left.
+  // --duration ends the recording S seconds after its events can start (the command's release, or
+  // the first --pid process marked traced: attaching its libraries' uprobes after that can take
+  // long) exactly: events after that instant are left out (stop_ns_, set now, so the loop below
+  // drops them too), however late the loop notices it (a poll's wait, a library rescan, a loaded
+  // machine), and the poll waits no longer than the time left.
+  const int64_t events_from = first_traced_ns_ > 0 ? first_traced_ns_ : command_start_ns_ > 0 ? command_start_ns_ : monotonic_ns();
   const int64_t deadline_ns =
-      o_.duration_s > 0 ? monotonic_ns() + static_cast<int64_t>(std::llround(o_.duration_s * 1e9)) : 0;
+      o_.duration_s > 0 ? events_from + static_cast<int64_t>(std::llround(o_.duration_s * 1e9)) : 0;
+  stop_ns_ = static_cast<uint64_t>(deadline_ns);
   double last_progress = t0, last_scan = t0;
   bool command_ended = false, duration_ended = false;
   while (!g_stop) {
@@ -690,7 +696,10 @@ RecordSummary Recorder::run() {
       break;
     }
   }
-  if (!command_ended) stop_ns_ = static_cast<uint64_t>(duration_ended ? deadline_ns : monotonic_ns());
+  // A signal's stop is its moment (or the deadline, if that came first); a command that ended
+  // keeps every event up to the deadline, if any.
+  if (!command_ended && !duration_ended)
+    stop_ns_ = static_cast<uint64_t>(deadline_ns > 0 ? std::min(deadline_ns, monotonic_ns()) : monotonic_ns());
   // Erased before the command is stopped: what it prints as it ends (a handler of SIGTERM) starts
   // on a clean line instead of continuing the progress text. The summary printed later says all
   // the line did (and more).
