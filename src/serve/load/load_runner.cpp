@@ -403,13 +403,20 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
     for (;;) {
       const auto when = s.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(next_s));
       if (by_time && when >= s.t0 + window) break;
-      // A request due inside the window is sent even when this thread wakes after the window
-      // closed (a loaded machine): `sent` is then the schedule's count, and the request ends
-      // incomplete at once, as every request in flight at the close does.
       std::this_thread::sleep_until(when);
       uint64_t index = 0;
       RequestSample* r = new_sample(since(s, when), &index);
       if (!r) break;
+      next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
+      if (s.window_closed.load()) {
+        // Due inside the window, but this thread woke after the close (a loaded machine): it
+        // counts as sent and incomplete, as a request the close cut, without being sent (it
+        // would be cut at once, or worse, answered fast and counted as completed after the
+        // window), so `sent` is the schedule's count whatever the machine's wake-ups.
+        r->start_ns = r->end_ns = since(s, Clock::now());
+        r->incomplete = true;
+        continue;
+      }
       auto done = std::make_shared<std::atomic<bool>>(false);
       try {
         senders.push_back({std::thread([&s, r, index, done] {
@@ -424,7 +431,6 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
         break;
       }
       reap();
-      next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
     }
     for (auto& sd : senders) sd.t.join();
   }
