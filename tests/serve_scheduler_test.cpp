@@ -94,7 +94,9 @@ TEST_F(ServeScheduler, StopCancelsEverything) {
   Scheduler sched(*model_, {}, options(1, 4));
   auto a = sched.submit(request(prompt_of(0), 400));
   auto b = sched.submit(request(prompt_of(1), 400));
+  EXPECT_FALSE(sched.stopping());
   sched.stop();
+  EXPECT_TRUE(sched.stopping());  // /health answers 503 from here
   drain(*a);
   drain(*b);
   EXPECT_EQ(a->finish() == Finish::Cancelled || a->finish() == Finish::Length, true);

@@ -31,6 +31,9 @@ json usage(int64_t prompt, int64_t completion) {
   return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
 }
 
+constexpr const char* kFullOrStopping =
+    "the server is full (--max-batch active and --max-queue waiting requests) or stopping";
+
 // How often a handler wakes without a token to notice a client that went away.
 constexpr std::chrono::milliseconds kPoll{50};
 
@@ -111,7 +114,12 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // sends its request as soon as it connects; 1 s still allows for a slow network.
   server_.set_keep_alive_timeout(kFirstRequestWaitSeconds);
   server_.set_socket_options(listen_socket_options);  // not cpp-httplib's SO_REUSEPORT: a port is one server's
-  server_.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  // Stopping (the second or so while cut streams write their last events), a load balancer's
+  // health check must see that this server takes no more requests.
+  server_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    if (scheduler_.stopping()) return send_error(res, 503, "the server is stopping");
+    res.set_content("ok", "text/plain");
+  });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     const json j = {{"object", "list"},
                     {"data", json::array({{{"id", limits_.name},
@@ -254,17 +262,29 @@ void HttpServer::completions(const std::string& body, httplib::Response& res, bo
     send_error(res, e.status(), e.what());
     return;
   }
-  // A stream is counted before submit(): a stop between the two would find nothing to wait for,
-  // and the client would get the stream's head and no event.
-  if (r.stream) stream_opened();
-  std::shared_ptr<TokenStream> stream = scheduler_.submit(r);
-  if (!stream) {
-    if (r.stream) stream_closed();
-    send_error(res, 503, "the server is full (--max-batch active and --max-queue waiting requests) or stopping");
-    return;
+  if (!r.stream) {
+    std::shared_ptr<TokenStream> stream = scheduler_.submit(r);
+    if (!stream) return send_error(res, 503, kFullOrStopping);
+    return respond_whole(r, stream, created, chat, res);
   }
-  if (r.stream) respond_stream(r, stream, created, chat, res);
-  else respond_whole(r, stream, created, chat, res);
+  // A stream is counted before submit(): a stop between the two would find nothing to wait for,
+  // and the client would get the stream's head and no event. From respond_stream's return the
+  // provider's releaser owns the count; until then (a refusal, or an exception: out of memory)
+  // this guard gives it back, so that no later stop waits for a stream that never was.
+  stream_opened();
+  struct Uncount {
+    HttpServer* server;
+    std::shared_ptr<TokenStream> stream;
+    bool armed = true;
+    ~Uncount() {
+      if (!armed) return;
+      if (stream) stream->cancel();
+      server->stream_closed();
+    }
+  } guard{this, scheduler_.submit(r)};
+  if (!guard.stream) return send_error(res, 503, kFullOrStopping);
+  respond_stream(r, guard.stream, created, chat, res);
+  guard.armed = false;
 }
 
 void HttpServer::respond_whole(const CompletionRequest& r, const std::shared_ptr<TokenStream>& stream,

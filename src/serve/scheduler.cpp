@@ -64,6 +64,11 @@ void Scheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Scheduler::stopping() const {
+  std::lock_guard lk(mu_);
+  return stopping_;
+}
+
 SchedulerStats Scheduler::stats() const {
   std::lock_guard lk(mu_);
   return stats_;

@@ -87,6 +87,8 @@ class Scheduler {
   void stop();
 
   SchedulerStats stats() const;
+  // True from stop() on: new requests are refused (and /health says so).
+  bool stopping() const;
 
  private:
   struct Waiting {

@@ -153,7 +153,9 @@ void run_serve(const ServeArgs& a) {
     const serve::SchedulerStats stats = scheduler.stats();  // final: the engine thread has ended
     // Every stream the stop cut writes its error event and [DONE] before the server stops
     // calling their providers; a client that does not read is not waited for past a second.
-    http.drain_streams(std::chrono::seconds(1));
+    if (!http.drain_streams(std::chrono::seconds(1)))
+      std::fprintf(stderr, "infertrace serve: streams still being written 1 s after the stop (clients not reading) "
+                           "are closed without their last events\n");
     http.stop();
     // serve() returns once every handler thread is idle, but a kept-alive connection holds its
     // thread until the client's next request or the keep-alive timeout (seconds): after a grace
