@@ -45,6 +45,18 @@ def start_server(model, *extra):
     return serve_on_free_port(model, "-t", "1", "--ctx", str(CTX), "--model-name", "tiny", *(extra or ("--max-batch", "4")))
 
 
+def sigterm_and_wait(server):
+    """SIGTERM, then the exit status within 10 s, or None: a hung server is killed (before anyone
+    reads its stderr, which would wait for it)."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        return server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+        return None
+
+
 def request(port, method, path, body=None):
     c = http.client.HTTPConnection(HOST, port, timeout=120)
     data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
@@ -290,13 +302,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
         # The server's own stats at SIGTERM: nothing cancelled or failed so far (the cases that
         # cancel run on servers of their own below).
-        server.send_signal(signal.SIGTERM)
-        try:
-            rc = server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            rc = None
-            server.kill()  # before reading its stderr, which would wait for a hung server
-            server.wait()
+        rc = sigterm_and_wait(server)
         check(rc == 0, "exit status after SIGTERM: %s" % rc)
         m = STATS.search(server.stderr.read())
         check(m is not None and int(m.group(2)) == 0 and int(m.group(3)) == 0,
@@ -326,13 +332,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 j = complete(port, body)
                 check(j["choices"][0]["token_ids"] == greedy["output_ids"], "request after a disconnect")
             t0 = time.time()
-            server.send_signal(signal.SIGTERM)
-            try:
-                rc = server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                rc = None
-                server.kill()  # before reading its stderr, which would wait for a hung server
-                server.wait()
+            rc = sigterm_and_wait(server)
             dt = time.time() - t0
             rest = b""
             if by_sigterm:
