@@ -3,11 +3,13 @@
 // ids against a plain implementation that compares chains as vectors of names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "analysis/chain_order.h"
 #include "analysis/fusion.h"
 #include "analysis/fusion_sequences.h"
 #include "analysis/launch.h"
@@ -329,6 +331,27 @@ TEST(FusionChains, SyncCallAtALaunchCallsStartSplitsNothing) {
   const KernelSequences cut = build_kernel_sequences(b.t);
   EXPECT_EQ(cut.sync_splits, 1);
   EXPECT_EQ(cut.segment_end, (std::vector<uint32_t>{2, 4}));
+}
+
+// chain_occurrences strides over whole blocks of kLcpBlock ranks, never past the last rank. 100
+// repeats of (a b c) and then "a b": 302 positions, the 100 "c" positions sort last (ranks 202..301)
+// and share "c a b", so the last block (ranks 256..301, a partial one) is all inside their run.
+// Every position's count for L = 1..4 is checked against a direct count of equal windows.
+TEST(FusionChains, ChainOccurrencesStopAtTheLastRank) {
+  std::vector<uint32_t> name;
+  for (int i = 0; i < 100; ++i) name.insert(name.end(), {0, 1, 2});
+  name.insert(name.end(), {0, 1});
+  const uint32_t n = static_cast<uint32_t>(name.size());
+  ASSERT_NE(n % ChainOrder::kLcpBlock, 0u);
+  const ChainOrder co = build_chain_order(name, 3, {n}, 4);
+  auto direct = [&](uint32_t p, uint32_t L) {
+    uint32_t count = 0;
+    for (uint32_t q = 0; q + L <= n; ++q) count += std::equal(name.begin() + q, name.begin() + q + L, name.begin() + p);
+    return count;
+  };
+  for (uint32_t L = 1; L <= 4; ++L)
+    for (uint32_t p = 0; p + L <= n; ++p) ASSERT_EQ(chain_occurrences(co, co.rank[p], L), direct(p, L)) << "p=" << p << " L=" << L;
+  EXPECT_EQ(chain_occurrences(co, co.rank[2], 3), 100u);  // "c a b"
 }
 
 }  // namespace

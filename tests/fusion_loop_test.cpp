@@ -1,5 +1,7 @@
 // The closed loop's arithmetic (docs/fusion.md "Closed loop") on hand-made fusion and launch
 // results, and the time-window cut it runs on.
+#include <cmath>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -7,6 +9,8 @@
 
 #include "analysis/fusion_loop.h"
 #include "analysis/trace_window.h"
+#include "report/fusion_loop_report.h"
+#include "util/units.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -114,6 +118,75 @@ TEST(FusionLoop, RefusesRunsThatCannotBeCompared) {
                UsageError);
   EXPECT_THROW(analyze_fusion_loop(f, a, run("eager", 100, 100), run("eager", 100, 100), {run("fused", 0, 20)}),
                UsageError);
+}
+
+// The mean launch part is over the kernels whose launch call was seen (a kernel without one has no
+// launch part to average): 40 of the 1000 have none, so 50,000 ns / 960. The fused run's 80
+// launches fewer per step over 10 steps save 800 of those means, 41,666.67 ns, rounded to the
+// nearest nanosecond.
+TEST(FusionLoop, MeanLaunchPartIsOverKernelsWithACallAndTheSavingIsRounded) {
+  FusionResult f = fusion_of_steps();
+  f.unlinked_kernels = 40;
+  const FusionLoop loop = analyze_fusion_loop(f, launch_of("cpu", 100'000, 10'000), run("eager", 100, 100),
+                                              run("eager", 100, 100), {run("fused", 150, 20)});
+  EXPECT_DOUBLE_EQ(loop.mean_launch_part, 50'000.0 / 960.0);
+  ASSERT_EQ(loop.comparisons.size(), 1u);
+  const LaunchMatched& m = loop.comparisons[0].matched;
+  EXPECT_EQ(m.launch_time_saved, std::llround(80.0 * 10.0 * 50'000.0 / 960.0));
+  EXPECT_EQ(m.launch_time_saved, 41'667);
+  EXPECT_EQ(m.predicted_il, 100'000 - 41'667);
+}
+
+// A measured mode that launches more per step than the eager trace has kernels removed nothing: no
+// saving, so no predicted gain (not a predicted slowdown).
+TEST(FusionLoop, MoreLaunchesThanEagerKernelsRemoveNothing) {
+  const FusionLoop loop = analyze_fusion_loop(fusion_of_steps(), launch_of("cpu", 100'000, 10'000), run("eager", 100, 100),
+                                              run("eager", 100, 100), {run("split", 110, 120)});
+  const LoopComparison& c = loop.comparisons.at(0);
+  EXPECT_DOUBLE_EQ(c.matched.launches_removed_per_step, 0.0);
+  EXPECT_EQ(c.matched.launch_time_saved, 0);
+  EXPECT_EQ(c.matched.predicted_il, 100'000);
+  EXPECT_DOUBLE_EQ(c.matched.predicted_speedup, 1.0);
+  EXPECT_DOUBLE_EQ(c.matched.error, 1.0 / 1.1 - 1.0);
+}
+
+// Lengths 2 and 3 fuse down to the same 600 kernels (400 chains of 2, 200 of 3): equal ideal
+// speedups, and on a GPU-bound trace equal predicted ones. The shorter length is the best.
+TEST(FusionLoop, FullTieKeepsTheShorterLength) {
+  FusionResult f = fusion_of_steps();
+  f.lengths.resize(1);  // length 2: 600 kernels left
+  ChainLengthResult l3 = f.lengths[0];
+  l3.length = 3, l3.fused_chains = 200, l3.kernels_fused = 1000 - 200 * 2;
+  f.lengths.push_back(l3);
+  ASSERT_DOUBLE_EQ(f.lengths[0].ideal_speedup, 1000.0 / 600.0);
+  const FusionLoop loop =
+      analyze_fusion_loop(f, launch_of("gpu", 100'000, 95'000), run("eager", 100, 100), run("eager", 100, 100), {});
+  ASSERT_EQ(loop.predictions.size(), 2u);
+  EXPECT_DOUBLE_EQ(loop.predictions[0].predicted_speedup, loop.predictions[1].predicted_speedup);
+  EXPECT_EQ(loop.best_length, 2);
+}
+
+// The summary and the text report of the loop above (PerStepPredictionsBestLengthAndMeasuredErrors):
+// best L=100 predicts 100/60 = 1.67x with 1 launch per step left; fused measured 1.5x, so the
+// prediction is 1.667/1.5 - 1 = 11.1% high; graph measured 2x: 1.667/2 - 1 = 16.7% low. Per step
+// (10 steps): IL 10 us, GPU busy 6 us, launch part 5 us.
+TEST(FusionLoop, SummaryAndTextReportSayWhichWayAndPerStep) {
+  const FusionLoop loop = analyze_fusion_loop(fusion_of_steps(), launch_of("cpu", 100'000, 60'000), run("eager", 90, 100),
+                                              run("eager", 100, 100), {run("fused", 150, 20), run("graph", 200, 1)});
+  EXPECT_EQ(fusion_loop_summary(loop),
+            "Proximity-score fusion of the eager trace predicts at best 1.67x (length 100, 1.0 launches per step left). "
+            "Fused mode measured 1.50x: the best prediction is 11.1% high; with exactly its 80 launches per step removed "
+            "the method predicts 1.67x (11.1% high). Graph mode measured 2.00x: the best prediction is 16.7% low; with "
+            "exactly its 99 launches per step removed the method predicts 1.67x (16.7% low).");
+  std::ostringstream os;
+  print_fusion_loop(os, loop);
+  const std::string text = os.str();
+  EXPECT_NE(text.find("IL " + format_ns(int64_t{100'000}) + " (" + format_ns(10'000.0) + "/step), GPU busy " +
+                      format_ns(6'000.0) + "/step, launch part " + format_ns(5'000.0) + "/step, cpu-bound"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("+11.1%"), std::string::npos) << text;
+  EXPECT_NE(text.find("-16.7%"), std::string::npos) << text;
 }
 
 TEST(TraceWindow, KeepsHostEventsInsideAndTheWorkTheirCallsLaunched) {

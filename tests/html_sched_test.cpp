@@ -155,6 +155,21 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   EXPECT_FALSE(has(t, "0.39")) << t;
 }
 
+// Each tail cell reads its own share, and the threads table puts launching threads before any
+// thread with more time off the CPU: here the P95 tail's IRQ-only and application shares differ
+// (4% and 1%), and the busy thread without launches was off the CPU 900 ms, longer than the
+// launching one's 250 ms.
+TEST(HtmlSched, TailCellsReadTheirOwnSharesAndLaunchingThreadsComeFirst) {
+  json j = full_doc();
+  j["tail"]["p95"] = tail(1'000'000, 200, 0.8, 0.15, 0.04, 0.01, 0.3);
+  j["threads"][1]["offcpu_ns"] = 900'000'000;
+  j["offcpu_ns"]["102"] = 900'000'000;
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({">= P95", "1.00 ms", "200", "80.0%", "15.0%", "4.0%", "1.0%", "30.0%"}))) << t;
+  EXPECT_TRUE(has(t, row({"102", "busy", "0", "900", "900", "0", "900.00 ms", "0/10"}))) << t;
+  EXPECT_LT(t.find(" 23101 contend"), t.find(" 102 busy"));
+}
+
 // A document saved before `share` and `irq_stolen_share` existed: the share cells are unknown
 // ("-"), not computed here, and IRQ time reads against the wall time the document has.
 TEST(HtmlSched, OlderDocumentWithoutSharesShowsDashesNotComputedShares) {

@@ -117,6 +117,15 @@ TEST(ChatInst, JinjaCode) {
   EXPECT_EQ(jinja_code("{{ '\\n' }}").code, jinja_code("{{ \"\n\" }}").code);
 }
 
+// Jinja decodes a literal's \t as Python does, so an escaped tab and a real one are one text; the
+// one newline that ends a template is dropped (keep_trailing_newline is off), a second one is text.
+TEST(ChatInst, JinjaCodeTabEscapeAndTheTemplatesLastNewline) {
+  EXPECT_EQ(jinja_code("{{ 'a\\tb' }}").code, jinja_code("{{ \"a\tb\" }}").code);
+  EXPECT_EQ(jinja_code("{{ 'a\\tb' }}").code, "{{\"a\\tb\"}}");
+  EXPECT_FALSE(jinja_code("{{ a }}\n").writes_raw_text);
+  EXPECT_TRUE(jinja_code("{{ a }}\n\n").writes_raw_text);
+}
+
 TEST(ChatInst, WithoutDeadBranches) {
   const std::vector<std::string_view> dead = {"d"};
   EXPECT_EQ(without_dead_branches("{%ifa%}{{1}}{%elifd%}{{2}}{%else%}{{3}}{%endif%}", dead),

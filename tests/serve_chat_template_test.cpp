@@ -178,6 +178,32 @@ TEST(ChatTemplate, Llama30AndChatMl) {
             "<|im_start|>user\n a <|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n<|im_start|>assistant\n");
 }
 
+// Without a user query (no user message) Qwen3's last_query_index is the last message: an
+// assistant turn there is not after it and keeps no think block (its reasoning is dropped).
+TEST(ChatTemplate, Qwen3AssistantWithoutAQueryHasNoThinkBlock) {
+  const ChatTemplate t = detect(infertrace::engine::qwen3_chat_template());
+  EXPECT_EQ(t.render({{"system", "s"}, {"assistant", "<think>r</think>a"}}, kNoBos),
+            "<|im_start|>system\ns<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n<|im_start|>assistant\n");
+}
+
+// A ChatML template that writes the conversation's own system message as raw text, the header
+// followed by a tag (written here), has no default system message of its own: it is ChatML.
+TEST(ChatTemplate, RawSystemHeaderFollowedByATagIsNoDefaultSystemMessage) {
+  constexpr std::string_view kRawSystem =
+      "{% if messages[0]['role'] == 'system' %}<|im_start|>system\n{{ messages[0]['content'] }}<|im_end|>\n"
+      "{% set rest = messages[1:] %}{% else %}{% set rest = messages %}{% endif %}"
+      "{% for message in rest %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+      "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+  EXPECT_EQ(detect(kRawSystem).family(), ChatFamily::kChatMl);
+}
+
+// Python's str.strip() takes every Unicode space: U+3000 (ideographic) and U+2003 (em space) too.
+TEST(ChatTemplate, PythonStripTakesUnicodeSpaces) {
+  EXPECT_EQ(python_strip("\xe3\x80\x80hi\xe3\x80\x80"), "hi");
+  EXPECT_EQ(python_strip("\xe2\x80\x83 hi \xe2\x80\x83"), "hi");
+  EXPECT_EQ(python_strip("\xe3\x80\x81hi"), "\xe3\x80\x81hi");  // U+3001, a comma, is not a space
+}
+
 TEST(ChatTemplate, Refusals) {
   EXPECT_NE(refusal("").find("no chat template"), std::string::npos);
   EXPECT_NE(refusal("{{ x }}").find("no family"), std::string::npos);
