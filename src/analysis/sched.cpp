@@ -21,8 +21,6 @@ std::string_view pair_group_name(PairGroup g) {
   return "?";
 }
 
-void sched_verdict(const Trace& trace, SchedAnalysis& a);  // sched_verdict.cpp
-
 namespace {
 
 IntervalStats interval_stats(std::vector<ns_t> d) {

@@ -108,6 +108,10 @@ struct SchedAnalysis {
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});
 
+// The signature, mitigation and verdict paragraph from a's figures (sched_verdict.cpp; the last
+// step of analyze_sched, public so that its rules can be tested on figures set by hand).
+void sched_verdict(const Trace& trace, SchedAnalysis& a);
+
 std::string_view pair_group_name(PairGroup g);
 
 }  // namespace infertrace

@@ -129,8 +129,9 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
   const ThreadSched* mt = main_thread(a);
   const bool wait_dominates = mt && mt->blocked_wait > mt->blocked_sleep;
   double preempted = t.preempted, blocked = t.blocked;
-  if (blocked >= std::max(preempted, irq_share) && blocked >= kCauseShare && wait_dominates)
-    preempted += blocked, blocked = 0;
+  // docs/sched.md: the fold depends on the waiting alone, not on blocked pairs being the largest
+  // cause (30% preempted + 30% blocked is 60% contention, more than 40% IRQ-only pairs).
+  if (wait_dominates) preempted += blocked, blocked = 0;
   const double top = std::max({preempted, blocked, irq_share});
   if (top < kCauseShare && impact < kImpactFloor) {
     a.signature = "clean", a.mitigation = "nothing";
@@ -139,7 +140,7 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
   } else if (top == preempted) {
     a.signature = "cpu_contention", a.mitigation = "pinning and priority";
     a.verdict = std::string("CPU contention: the launching thread ") +
-                (wait_dominates && t.blocked > t.preempted ? "waited runnable for a CPU longer than it slept"
+                (wait_dominates && t.blocked > 0 && t.blocked >= t.preempted ? "waited runnable for a CPU longer than it slept"
                                                           : "was preempted while runnable") +
                 " (run-queue latency p99 " +
                 format_ns(a.runq_p99) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "

@@ -304,7 +304,7 @@ std::string irq_part(const json& doc, const Recorded& r, const char* key, const 
 std::string threads_part(const json& doc, const Recorded& r) {
   const json& threads = member(doc, "threads");
   if (!threads.is_array() || !r.switches) return "";
-  // The threads that matter first: launching ones, then by time off the CPU (as the terminal).
+  // The threads that matter first: by launches, then by time off the CPU (as the terminal).
   std::vector<const json*> listed;
   for (auto& t : threads)
     if (num(t, "launches").value_or(0) > 0 || num(t, "switch_outs").value_or(0) > 0) listed.push_back(&t);
@@ -319,7 +319,7 @@ std::string threads_part(const json& doc, const Recorded& r) {
                 count_or(member(t, "preemptions")), count_or(member(t, "blocks")), ns_or(member(t, "offcpu_ns")),
                 r.irqs ? count_or(member(t, "irqs_hard")) + "/" + count_or(member(t, "irqs_soft")) : "-"});
   }
-  return tb.empty() ? "" : tb.render("Traced threads: off-CPU time (launching threads first, then by off-CPU time)") +
+  return tb.empty() ? "" : tb.render("Traced threads: off-CPU time (most launches first, then most off-CPU time)") +
                                more_note(listed.size(), "threads");
 }
 

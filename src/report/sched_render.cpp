@@ -303,7 +303,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                 format_count(x.preemptions), format_count(x.blocks), format_ns(x.offcpu),
                 std::to_string(x.irqs_hard) + "/" + std::to_string(x.irqs_soft)});
   }
-  if (th.rows()) th.print(os, "Traced threads (launching threads first, then by off-CPU time)");
+  if (th.rows()) th.print(os, "Traced threads (most launches first, then most off-CPU time)");
   more(listed.size(), "threads");
 
   if (!a.syscalls.by_name.empty()) {
