@@ -197,6 +197,37 @@ TEST(ChatTemplate, RawSystemHeaderFollowedByATagIsNoDefaultSystemMessage) {
   EXPECT_EQ(detect(kRawSystem).family(), ChatFamily::kChatMl);
 }
 
+// A system turn whose content comes from a tag can still write a default of its own: an else
+// branch, an expression's fallback, raw text between the tags. Each is refused (HF would write the
+// default when the conversation has no system message; the renderer would not).
+TEST(ChatTemplate, SystemTurnWithAFallbackIsADefaultSystemMessage) {
+  const std::string loop =
+      "{% for message in rest %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+      "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+  const auto with_system_turn = [&](const std::string& turn) {
+    return "{% set rest = messages[1:] if messages[0]['role'] == 'system' else messages %}<|im_start|>system\n" + turn +
+           "<|im_end|>\n" + loop;
+  };
+  const std::string content = "{{ messages[0]['content'] }}";
+  EXPECT_EQ(detect(with_system_turn(content)).family(), ChatFamily::kChatMl);
+  for (const std::string& turn :
+       {"{% if messages[0]['role'] == 'system' %}" + content + "{% else %}You are a helpful assistant.{% endif %}",
+        "{%- if messages[0]['role'] == 'system' %}" + content + "{%- elif true %}{{ 'x' }}{%- endif %}",
+        std::string("{{ system_message or 'You are a helpful assistant.' }}"),
+        std::string("{{ system_message | default('You are a helpful assistant.') }}"),
+        "Be brief. " + content})
+    EXPECT_NE(refusal(with_system_turn(turn)).find("default system message"), std::string::npos) << turn;
+  // The header as a literal of its own, then the same else branch.
+  const std::string literal_then_else =
+      "{{- '<|im_start|>system\\n' }}{%- if messages[0]['role'] == 'system' %}{{- messages[0]['content'] }}{%- else "
+      "%}{{- 'You are a helpful assistant.' }}{%- endif %}{{- '<|im_end|>\\n' }}" + loop;
+  EXPECT_NE(refusal(literal_then_else).find("default system message"), std::string::npos);
+  // ...and in the literal's own expression.
+  EXPECT_NE(refusal("{{- '<|im_start|>system\\n' + (system_message or \"Be helpful.\") + '<|im_end|>\\n' }}" + loop)
+                .find("default system message"),
+            std::string::npos);
+}
+
 // Python's str.strip() takes every Unicode space: U+3000 (ideographic) and U+2003 (em space) too.
 TEST(ChatTemplate, PythonStripTakesUnicodeSpaces) {
   EXPECT_EQ(python_strip("\xe3\x80\x80hi\xe3\x80\x80"), "hi");

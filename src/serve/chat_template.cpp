@@ -1,6 +1,7 @@
 #include "serve/chat_template.h"
 
 #include <ctime>
+#include <regex>
 #include <stdexcept>
 
 namespace infertrace::serve {
@@ -70,6 +71,38 @@ std::string squeeze(std::string_view t) {
   return out;
 }
 
+// An expression's fallback text: `x or 'text'`, `x | default('text')`, `default(x, 'text')`.
+bool has_fallback(std::string_view expr) {
+  static const std::regex fallback(R"((^|[^A-Za-z0-9_])or\s*['"]|default\s*\()");
+  return std::regex_search(expr.begin(), expr.end(), fallback);
+}
+
+// What a ChatML template writes after `<|im_start|>system\n` up to its `<|im_end|>` (`turn`): a
+// default of its own when it has an else/elif branch, an expression with a fallback, or text
+// outside the Jinja tags (`{% if ... %}{{ messages[0]['content'] }}{% else %}You are ...{% endif %}`
+// writes "You are ..." when the conversation has no system message). The turn may end inside an
+// expression (`+ '<|im_end|>\n' }}`): its unterminated rest is read as an expression.
+bool system_turn_has_default(std::string_view turn) {
+  for (size_t i = 0; i < turn.size();) {
+    const bool tag = turn[i] == '{' && i + 1 < turn.size() && (turn[i + 1] == '{' || turn[i + 1] == '%' || turn[i + 1] == '#');
+    if (!tag) {
+      if (turn[i] != ' ' && turn[i] != '\t' && turn[i] != '\n' && turn[i] != '\r') return true;
+      ++i;
+      continue;
+    }
+    const char kind = turn[i + 1];
+    const size_t end = turn.find(std::string{kind == '{' ? '}' : kind, '}'}, i + 2);
+    if (end == std::string_view::npos) return kind == '{' && has_fallback(turn.substr(i + 2));
+    const std::string body = squeeze(turn.substr(i + 2, end - i - 2));
+    if (kind == '%' && (body.rfind("else", 0) == 0 || body.rfind("-else", 0) == 0 || body.rfind("elif", 0) == 0 ||
+                        body.rfind("-elif", 0) == 0))
+      return true;
+    if (kind == '{' && has_fallback(turn.substr(i + 2, end - i - 2))) return true;
+    i = end + 2;
+  }
+  return false;
+}
+
 // A ChatML template that writes a system message of its own (Qwen2.5's "You are Qwen, ...",
 // SmolLM2's "You are a helpful AI assistant named SmolLM, ...", Qwen2-VL's "You are a helpful
 // assistant.") when the conversation has none. Either the system header is followed by text of
@@ -83,9 +116,19 @@ bool writes_default_system(std::string_view text, std::string_view squeezed) {
       const size_t next = at + open.size();
       if (next >= text.size()) continue;
       const char c = text[next];
-      if (c == '\'' || c == '"') continue;  // the literal ends: the content comes from an expression
-      if (raw && c == '{') continue;        // raw text followed by {{ ... }} or {% ... %}
-      return true;
+      if (c != '\'' && c != '"' && !(raw && c == '{')) return true;  // text of its own after the header
+      // The content comes from an expression (the literal ends there) or a tag (raw text): a
+      // default may still hide in what the template writes up to the turn's <|im_end|>: the rest
+      // of the header's expression (literal), then tags and text.
+      const size_t turn_end = text.find("<|im_end|>", next);
+      std::string_view turn = text.substr(next, turn_end == std::string_view::npos ? turn_end : turn_end - next);
+      if (!raw) {
+        const size_t close = turn.find("}}");
+        if (has_fallback(turn.substr(0, close))) return true;
+        if (close == std::string_view::npos) continue;
+        turn.remove_prefix(close + 2);
+      }
+      if (system_turn_has_default(turn)) return true;
     }
   }
   for (std::string_view tag : {std::string_view("{%set"), std::string_view("{%-set")}) {
