@@ -104,5 +104,36 @@ TEST(KernelDisplayNames, ShortensTheBaseNotTheDistinguishingPart) {
   EXPECT_EQ(numbered(b), "k [#2]");
 }
 
+// A name that collides with none is cut to the limit, "..." included (20 characters here).
+TEST(KernelDisplayNames, UncollidingNameCutToTheLimit) {
+  const KernelDisplayNames display({kLayerNorm}, 20);
+  EXPECT_EQ(display(kLayerNorm), "at::native::vecto...");
+  EXPECT_EQ(display(kLayerNorm).size(), 20u);
+}
+
+// A hint over 32 characters is cut to 29 and "..." (32 in all), so one long functor name does
+// not push the kernel's own name out of the column.
+TEST(KernelDisplayNames, LongHintCutTo32Characters) {
+  const std::string hint(40, 'x');
+  const std::string long_hint = "void k<" + hint + ">(int)", short_hint = "void k<other>(int)";
+  const KernelDisplayNames display({long_hint, short_hint});
+  EXPECT_EQ(display(long_hint), "k [" + std::string(29, 'x') + "...]");
+  EXPECT_EQ(display(short_hint), "k [other]");
+}
+
+// Without namespaces: the last name after "::"; a name that ends in "::" (nothing after it) is
+// kept as it is rather than shown empty.
+TEST(KernelDisplayNames, DropNamespacesKeepsANameEndingInColons) {
+  const KernelDisplayNames display({}, 60, true);
+  EXPECT_EQ(display("void at::native::reduce_kernel<4>(int)"), "reduce_kernel");
+  EXPECT_EQ(display("ns::"), "ns::");
+}
+
+// A '<' inside the parameter list is no template argument of the kernel: no hint from it.
+TEST(KernelNameHint, NoHintFromTheParameterList) {
+  EXPECT_EQ(kernel_name_hint("void fused_kernel(Params<Welford>)"), "");
+  EXPECT_EQ(kernel_name_hint("void fused_kernel<Welford>(Params<Other>)"), "Welford");
+}
+
 }  // namespace
 }  // namespace infertrace

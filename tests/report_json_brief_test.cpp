@@ -25,3 +25,10 @@ TEST(JsonBrief, DeeplyNestedValueDoesNotRecurse) {
   const nlohmann::json deep = nlohmann::json::parse(text);
   EXPECT_EQ(json_brief(deep), "[1 item]");
 }
+
+// Empty containers are plural ("0 items", "0 keys"), like every size but 1.
+TEST(JsonBrief, EmptyContainersArePlural) {
+  EXPECT_EQ(json_brief(nlohmann::json::array()), "[0 items]");
+  EXPECT_EQ(json_brief(nlohmann::json::object()), "{0 keys}");
+  EXPECT_EQ(json_brief(nlohmann::json::parse(R"({"a":1,"b":[]})")), "{2 keys}");
+}

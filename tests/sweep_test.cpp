@@ -169,5 +169,34 @@ TEST(Sweep, FirstOfTwoEquallyLongBalancedRunsWins) {
   EXPECT_EQ(r.balanced_region->to, 2);
 }
 
+// The balanced region in the JSON spans its own first and last batch (from 2 to 8, not 2 to 2).
+TEST(Sweep, JsonBalancedRegionFromAndTo) {
+  SweepResult r;
+  r.balanced_region = BatchRange{2, 8};
+  const nlohmann::json j = sweep_json(r);
+  EXPECT_EQ(j["balanced_region"]["from"], 2);
+  EXPECT_EQ(j["balanced_region"]["to"], 8);
+  r.balanced_region.reset();
+  EXPECT_TRUE(sweep_json(r)["balanced_region"].is_null());
+}
+
+// Under the table, a point's line names only what its figures actually leave out (counts above
+// 0); a point that leaves nothing out has no line.
+TEST(Sweep, TableNotesOnlyCountsAboveZero) {
+  SweepResult r;
+  SweepPoint leaves_out = sweep_point(1, "a.json", analysis(false, 900, 10));
+  leaves_out.orphan_launch_calls = 3;
+  leaves_out.skipped = {{"bad_timestamp", 2}, {"unknown_phase", 0}};
+  SweepPoint whole = sweep_point(2, "b.json", analysis(true, 10, 900));
+  whole.skipped = {{"unknown_phase", 0}};
+  r.points = {leaves_out, whole};
+  std::ostringstream os;
+  print_sweep(os, r);
+  const std::string out = os.str();
+  EXPECT_NE(out.find("  batch 1 (a.json): orphan launch calls 3, skipped: bad_timestamp 2\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("batch 2 (b.json):"), std::string::npos) << out;
+  EXPECT_EQ(out.find("unknown_phase"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace infertrace

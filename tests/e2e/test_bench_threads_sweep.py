@@ -9,6 +9,7 @@
 Runs are tiny (synthetic model, -r 3 -p 4 -n 2, --no-roofline) to keep the test short."""
 import json
 import os
+import statistics
 import sys
 import tempfile
 
@@ -46,6 +47,11 @@ def check_medians(j, what):
             check("median" in rate and close(rate["median"], m), "%s: %s median %s, samples %s" % (what, key, rate.get("median"), rate["samples"]))
             check(close(p.get(flat, -1), m), "%s: flat %s" % (what, flat))
             check("mean" in rate and "stddev" in rate, "%s: mean and stddev kept" % what)
+            # Mean and sample standard deviation (n - 1) of the samples, recomputed here.
+            s = rate["samples"]
+            sd = statistics.stdev(s)
+            check(close(rate.get("mean", -1), statistics.fmean(s)) and abs(rate.get("stddev", -1) - sd) <= 1e-6 * sd,
+                  "%s: %s mean %s stddev %s, samples %s" % (what, key, rate.get("mean"), rate.get("stddev"), s))
     best = max(j["points"], key=lambda p: median(p["tg_tokens_per_second"]["samples"]))
     check(j["best_threads"] == best["threads"] and j.get("best_by") == "tg_median",
           "%s: best by median tg: %s %s" % (what, j["best_threads"], j.get("best_by")))
@@ -109,6 +115,10 @@ with tempfile.TemporaryDirectory() as tmp:
     for t in (str(cap + 1), "1,%d" % (cap + 1), "9999"):
         r = run("bench", "threads", "-m", absent, "-t", t, "--no-roofline")
         check(r.returncode == 2 and "more than %d" % cap in r.stderr, "-t %s refused: %d %s" % (t, r.returncode, r.stderr))
+    # A thread count below 1 is no count: refused as a list like 1,2,4 is expected, before the model loads.
+    for t in ("0", "1,0", "1,,2"):
+        r = run("bench", "threads", "-m", absent, "-t", t, "--no-roofline")
+        check(r.returncode == 2 and "expected thread counts like 1,2,4" in r.stderr, "-t %s refused: %d %s" % (t, r.returncode, r.stderr))
     r = run("bench", "threads", "-m", absent, "-t", str(cap), "--no-roofline")
     check(r.returncode == 1 and "absent.gguf" in r.stderr, "-t %d (the cap) accepted: %d %s" % (cap, r.returncode, r.stderr))
 

@@ -79,6 +79,26 @@ with tempfile.TemporaryDirectory() as tmp:
     if elapsed > 180:
         failures.append("demo took %.0f s, more than 180 s" % elapsed)
 
+
+# Examples that cannot be read: every analysis fails, so there is no finding, and that is a failure
+# (exit 1), said as such; a verb that fails is reported with its exit code and error, and its
+# output (nothing usable) is not put in the report.
+with tempfile.TemporaryDirectory() as tmp:
+    broken = os.path.join(tmp, "examples")
+    os.mkdir(broken)
+    for bs in (1, 2):
+        with open(os.path.join(broken, "gpt2_prefill_bs%d.json" % bs), "w") as f:
+            f.write("not a trace\n")
+    r = subprocess.run([exe, "demo", "--examples", broken, "--no-engine", "-o", os.path.join(tmp, "out")],
+                       capture_output=True, text=True, timeout=300)
+    steps = [l for l in r.stdout.splitlines() if l.startswith("demo: ")]
+    if r.returncode != 1 or "(none: every analysis step above is missing or failed)" not in r.stdout:
+        failures.append("demo of unreadable examples: want exit 1 and no findings, got %d: %s" % (r.returncode, r.stdout))
+    for step in ("batch sweep of the GPT-2 traces", "kernel fusion of GPT-2 at batch 1"):
+        line = [l for l in steps if l.startswith("demo: " + step + ": ")]
+        if not line or not line[0].startswith("demo: %s: failed (exit 1): infertrace: error: " % step):
+            failures.append("demo of unreadable examples, %s: want a failure with the verb's exit code, got %s" % (step, line))
+
 if failures:
     print("FAIL\n" + "\n".join(failures))
     sys.exit(1)

@@ -344,6 +344,16 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 1 and "trunc.gguf" in r.stderr, "truncated model: exit 1 naming the file (%d %s)" % (r.returncode, r.stderr))
     r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "8", "-n", "8", "--ctx", "10")
     check(r.returncode == 1 and "context overflow" in r.stderr, "context overflow: " + r.stderr)
+    # The model's training context (context_length in the file) is a context a run may use; one
+    # token more is refused, naming both.
+    with open(models["tiny-qwen3"], "rb") as f:
+        _, _, kv, _, _ = _gguf.parse(f.read())
+    n_train = kv[kv["general.architecture"][1] + ".context_length"][1]
+    r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "4", "-n", "2", "--ctx", str(n_train))
+    check(r.returncode == 0, "engine run --ctx %d (the training context): %d %r" % (n_train, r.returncode, r.stderr))
+    r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "4", "-n", "2", "--ctx", str(n_train + 1))
+    check(r.returncode == 1 and ("context of %d tokens exceeds the model's training context of %d" % (n_train + 1, n_train))
+          in r.stderr, "engine run --ctx %d (one over the training context): %d %r" % (n_train + 1, r.returncode, r.stderr))
     r = run("engine", "run", "-m", models["tiny-qwen3"])
     check(r.returncode == 2, "no prompt: usage error")
     r = run("engine", "run", "-m", models["tiny-qwen3"], "--prompt-tokens", "2", "--cpus", "x")

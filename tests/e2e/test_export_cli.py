@@ -3,7 +3,9 @@ are checked against a plain reading of the trace JSON done here (tests/e2e/_kine
 Usage errors exit 2, bad inputs exit 1 with the file named."""
 import json
 import os
+import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -133,6 +135,10 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("export", trace, "--chrome", os.path.join(tmp, "a.json"), "--attach", "analyze=" + trace)
     if r.returncode != 2 or "--sqlite" not in r.stderr or os.path.exists(os.path.join(tmp, "a.json")):
         failures.append("--attach without --sqlite: rc=%d %s" % (r.returncode, r.stderr.strip()))
+    # Another output beside the attachment is no place for it either: still a usage error, nothing written.
+    r = run("export", trace, "--perfetto", os.path.join(tmp, "a.pftrace"), "--attach", "analyze=" + trace)
+    if r.returncode != 2 or "--sqlite" not in r.stderr or os.path.exists(os.path.join(tmp, "a.pftrace")):
+        failures.append("--attach with --perfetto, without --sqlite: rc=%d %s" % (r.returncode, r.stderr.strip()))
     r = run("export", trace, "--sqlite", os.path.join(tmp, "a.db"), "--attach", "analyze=" + empty)
     if r.returncode != 1 or empty + ": --attach: is a directory" not in r.stderr:
         failures.append("--attach of a directory: rc=%d %s" % (r.returncode, r.stderr.strip()))
@@ -159,6 +165,32 @@ with tempfile.TemporaryDirectory() as tmp:
             got = summary.get(k, "<missing>")
             if not (got == v or (isinstance(v, float) and isinstance(got, float) and abs(got - v) <= 1e-9 * max(1.0, abs(v)))):
                 failures.append("launch_summary %s: %r, analyze --json %r" % (k, got, v))
+    # A write that fails part way (here the file size limit, as a full disk would) leaves no
+    # temporary file, and the file already at the output stays as it was (the export is written
+    # beside it and renamed over it only when whole).
+    r = run("export", trace, "--chrome", os.path.join(tmp, "t.json"))
+    done = os.path.join(tmp, "t.json")
+    limit = 64 * 1024
+    if r.returncode == 0 and os.path.getsize(done) > 4 * limit:
+        old = os.path.join(tmp, "old.json")
+        with open(old, "w") as f:
+            f.write("the previous export\n")
+
+        def small_files():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+
+        r = subprocess.run([exe, "export", trace, "--chrome", old], capture_output=True, text=True, timeout=300,
+                           preexec_fn=small_files, restore_signals=False)
+        left = [f for f in os.listdir(tmp) if f.endswith(".partial")]
+        with open(old) as f:
+            kept = f.read() == "the previous export\n"
+        if r.returncode != 1 or left or not kept:
+            failures.append("chrome export past the file size limit: rc=%d, temporary files left: %s, old file kept: %s %s"
+                            % (r.returncode, left, kept, r.stderr.strip()))
+    else:
+        failures.append("chrome export of the trace: rc=%d, %d bytes (more than %d needed to fail a write part way)"
+                        % (r.returncode, os.path.getsize(done) if os.path.exists(done) else -1, 4 * limit))
 
 if failures:
     print("FAIL\n" + "\n".join(failures))

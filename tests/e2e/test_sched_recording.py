@@ -278,6 +278,12 @@ with tempfile.TemporaryDirectory() as tmp:
         pair_line = [l for l in term.splitlines() if l.startswith("all ")]
         check(pair_line and pair_line[0].split()[1:3] == [f"{got['pairs']['all']['count']:,}", pct_or(got["pairs"]["all"].get("share"))],
               f"terminal pair row {pair_line} differs from the JSON")
+        # --top N cuts the syscall table at N rows and says how many it left out (--json has all).
+        n_names = len(got.get("syscalls", {}))
+        check(n_names > 1, f"the recording has {n_names} syscall names; --top needs more than one to cut")
+        top1 = subprocess.run([exe, "sched", rec, "--top", "1"], capture_output=True, text=True, timeout=300).stdout
+        check(f"  ... {n_names - 1} more syscalls (--top N shows more; --json has all)" in top1,
+              f"sched --top 1: the syscall table of {n_names} names is not cut at 1 row: {top1[-1500:]}")
         # IRQ/1K: the IRQs that hit a traced thread, per 1000 logical launches, hard and soft apart.
         for kind in ("hard", "soft"):
             n = sum(1 for q in irqs if q["kind"] == kind and traced(num(q["pid"]), num(q["tid"])))

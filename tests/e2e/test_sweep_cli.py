@@ -126,6 +126,10 @@ with tempfile.TemporaryDirectory() as tmp:
     usage = [("no batch size", copies[:2]),
              ("label count", copies[:2] + ["--label", "bs=1"]),
              ("bad label", copies[:2] + ["--label", "bs=x", "--label", "bs=2"]),
+             # N is a whole number above 0, all of the label's text (bs=8x is not batch 8).
+             ("batch zero", copies[:2] + ["--label", "bs=0", "--label", "bs=2"]),
+             ("negative batch", copies[:2] + ["--label", "bs=-4", "--label", "bs=2"]),
+             ("label with trailing text", copies[:2] + ["--label", "bs=8x", "--label", "bs=2"]),
              ("duplicate batch", copies[:2] + ["--label", "bs=4", "--label", "bs=4"]),
              ("one trace", gpt2[:1]),
              ("plot not svg", gpt2[:2] + ["--plot", os.path.join(tmp, "x.png")])]
