@@ -20,7 +20,7 @@ std::vector<int> parse_thread_list(const std::string& text) {
     out.push_back(v);
     i = j + 1;
   }
-  if (out.empty()) throw bad();
+  if (out.empty() || text.back() == ',') throw bad();  // "1,2," is as malformed as "1,,2"
   return out;
 }
 

@@ -116,7 +116,7 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run("bench", "threads", "-m", absent, "-t", t, "--no-roofline")
         check(r.returncode == 2 and "more than %d" % cap in r.stderr, "-t %s refused: %d %s" % (t, r.returncode, r.stderr))
     # A thread count below 1 is no count: refused as a list like 1,2,4 is expected, before the model loads.
-    for t in ("0", "1,0", "1,,2"):
+    for t in ("0", "1,0", "1,,2", "1,2,"):
         r = run("bench", "threads", "-m", absent, "-t", t, "--no-roofline")
         check(r.returncode == 2 and "expected thread counts like 1,2,4" in r.stderr, "-t %s refused: %d %s" % (t, r.returncode, r.stderr))
     r = run("bench", "threads", "-m", absent, "-t", str(cap), "--no-roofline")
