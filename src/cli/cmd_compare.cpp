@@ -30,7 +30,7 @@ std::pair<std::string, std::string> split_label(const std::string& arg) {
   const size_t eq = arg.find('=');
   if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(arg)) return {arg.substr(0, eq), arg.substr(eq + 1)};
   std::string stem = std::filesystem::path(arg).filename().string();
-  for (const char* ext : {".json", ".itrace", ".gz"})
+  for (const char* ext : {".gz", ".json", ".itrace"})  // ".gz" first: x.json.gz is "x"
     if (stem.size() > std::strlen(ext) && stem.ends_with(ext)) stem.resize(stem.size() - std::strlen(ext));
   return {stem, arg};
 }
