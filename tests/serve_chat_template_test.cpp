@@ -217,15 +217,23 @@ TEST(ChatTemplate, SystemTurnWithAFallbackIsADefaultSystemMessage) {
         std::string("{{ system_message | default('You are a helpful assistant.') }}"),
         "Be brief. " + content})
     EXPECT_NE(refusal(with_system_turn(turn)).find("default system message"), std::string::npos) << turn;
-  // The header as a literal of its own, then the same else branch.
-  const std::string literal_then_else =
-      "{{- '<|im_start|>system\\n' }}{%- if messages[0]['role'] == 'system' %}{{- messages[0]['content'] }}{%- else "
-      "%}{{- 'You are a helpful assistant.' }}{%- endif %}{{- '<|im_end|>\\n' }}" + loop;
-  EXPECT_NE(refusal(literal_then_else).find("default system message"), std::string::npos);
-  // ...and in the literal's own expression.
+  // A literal header's own expression with a fallback (or, else).
   EXPECT_NE(refusal("{{- '<|im_start|>system\\n' + (system_message or \"Be helpful.\") + '<|im_end|>\\n' }}" + loop)
                 .find("default system message"),
             std::string::npos);
+  EXPECT_NE(refusal("{{- '<|im_start|>system\\n' + (s if s else 'Be helpful.') + '<|im_end|>\\n' }}" + loop)
+                .find("default system message"),
+            std::string::npos);
+  // Accepted: a literal header holding a real newline (a "\n" in tokenizer_config.json, decoded),
+  // its content from an expression.
+  EXPECT_EQ(detect("{{ '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}" + loop).family(),
+            ChatFamily::kChatMl);
+  // Accepted: a literal header opening a tools branch whose else branch and text are no default
+  // (Qwen3's shape): after a literal header only its own expression is read.
+  const std::string tools_branch =
+      "{%- if tools %}{{- '<|im_start|>system\\n' }}{%- if messages[0]['role'] == 'system' %}{{- "
+      "messages[0]['content'] + '\\n\\n' }}{%- else %}{{- '' }}{%- endif %}{{- '# Tools<|im_end|>\\n' }}{%- endif %}";
+  EXPECT_EQ(detect(tools_branch + loop).family(), ChatFamily::kChatMl);
 }
 
 // Python's str.strip() takes every Unicode space: U+3000 (ideographic) and U+2003 (em space) too.

@@ -71,9 +71,10 @@ std::string squeeze(std::string_view t) {
   return out;
 }
 
-// An expression's fallback text: `x or 'text'`, `x | default('text')`, `default(x, 'text')`.
+// An expression's fallback text: `x or 'text'`, `x | default('text')`, `default(x, 'text')`,
+// `x if c else 'text'`.
 bool has_fallback(std::string_view expr) {
-  static const std::regex fallback(R"((^|[^A-Za-z0-9_])or\s*['"]|default\s*\()");
+  static const std::regex fallback(R"((^|[^A-Za-z0-9_])(or|else)\s*['"]|(^|[^A-Za-z0-9_])default\s*\()");
   return std::regex_search(expr.begin(), expr.end(), fallback);
 }
 
@@ -117,17 +118,18 @@ bool writes_default_system(std::string_view text, std::string_view squeezed) {
       if (next >= text.size()) continue;
       const char c = text[next];
       if (c != '\'' && c != '"' && !(raw && c == '{')) return true;  // text of its own after the header
-      // The content comes from an expression (the literal ends there) or a tag (raw text): a
-      // default may still hide in what the template writes up to the turn's <|im_end|>: the rest
-      // of the header's expression (literal), then tags and text.
       const size_t turn_end = text.find("<|im_end|>", next);
-      std::string_view turn = text.substr(next, turn_end == std::string_view::npos ? turn_end : turn_end - next);
-      if (!raw) {
-        const size_t close = turn.find("}}");
-        if (has_fallback(turn.substr(0, close))) return true;
-        if (close == std::string_view::npos) continue;
-        turn.remove_prefix(close + 2);
+      const std::string_view turn = text.substr(next, turn_end == std::string_view::npos ? turn_end : turn_end - next);
+      if (c == '\'' || c == '"') {
+        // The header is a literal (also one holding a real newline, as a "\n" in
+        // tokenizer_config.json decodes to) and the content an expression: only that expression's
+        // own fallback is looked at. Branches after it are not: a literal header is how Qwen-style
+        // templates open the system turn of their tools branch too, whose else branches and text
+        // are no default (a default in an if/else after a literal header is not detected).
+        if (has_fallback(turn.substr(0, turn.find("}}")))) return true;
+        continue;
       }
+      // Raw text followed by a tag: a default may hide in the turn up to its <|im_end|>.
       if (system_turn_has_default(turn)) return true;
     }
   }
