@@ -7,6 +7,7 @@
 // complete: what CUPTI's documentation of cuptiActivityFlushAll suggests doing from a thread of its
 // own. at_exit stops and joins it before its forced flush.
 #include <pthread.h>
+#include <signal.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -28,6 +29,11 @@ bool g_stop = false;
 std::thread* g_flusher = nullptr;
 
 void flush_loop() {
+  // The program's signal handlers must never run here: one that calls exit() would make at_exit
+  // join this very thread.
+  sigset_t all;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
   // The name the recorder's thread tables show for it (at most 15 characters).
   ::pthread_setname_np(::pthread_self(), "infertrace-cupti");
   std::unique_lock lk(g_mu);
@@ -56,7 +62,9 @@ void stop_periodic_flush() {
     g_stop = true;
   }
   g_cv.notify_all();
-  g_flusher->join();
+  // exit() called on the flusher itself (from a CUPTI buffer callback's code path) cannot join it.
+  if (g_flusher->get_id() == std::this_thread::get_id()) g_flusher->detach();
+  else g_flusher->join();
   delete g_flusher;
   g_flusher = nullptr;
 }

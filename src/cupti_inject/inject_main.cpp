@@ -39,14 +39,22 @@ void push_info(bool at_exit) {
   g_ring.push(cupti::kRecInfo, &info, sizeof(info));
 }
 
+// Set in a forked child (which cannot use the parent's CUDA context anyway): it makes no CUPTI call
+// at exit, since a lock CUPTI held in another thread of the parent at the fork (the flusher's,
+// ten times a second) stays held in the child forever.
+bool g_forked_child = false;
+
 void at_exit() {
   stop_periodic_flush();
-  flush_activity();
-  if (!g_monotonic) push_clock_sample();
+  if (!g_forked_child) {
+    flush_activity();
+    if (!g_monotonic) push_clock_sample();
+  }
   push_info(true);
 }
 
 void after_fork_child() {
+  g_forked_child = true;
   g_pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
   names_after_fork_child();
   forget_periodic_flush_in_child();
