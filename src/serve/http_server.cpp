@@ -281,7 +281,8 @@ void HttpServer::completions(const std::string& body, httplib::Response& res, bo
       if (stream) stream->cancel();
       server->stream_closed();
     }
-  } guard{this, scheduler_.submit(r)};
+  } guard{this, nullptr};
+  guard.stream = scheduler_.submit(r);  // after the guard exists: a throwing submit() is given back too
   if (!guard.stream) return send_error(res, 503, kFullOrStopping);
   respond_stream(r, guard.stream, created, chat, res);
   guard.armed = false;
