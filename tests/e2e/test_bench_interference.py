@@ -40,6 +40,15 @@ def loads_alive(tag):
     return [l for l in out.splitlines() if tag in l and ("stress-ng" in l or "iperf3" in l or "fio" in l)]
 
 
+def loads_left(tag, within=3.0):
+    """The loads still alive after `within` seconds (a load's last processes may take a moment to
+    be reaped on a loaded machine; one that outlives this is left behind)."""
+    deadline = time.time() + within
+    while loads_alive(tag) and time.time() < deadline:
+        time.sleep(0.1)
+    return loads_alive(tag)
+
+
 with tempfile.TemporaryDirectory() as tmp:
     limit = str(40 + os.getpid() % 50)  # a load bound no other process on the machine is likely to use
     tag = f"--timeout {limit}s"
@@ -215,8 +224,8 @@ with tempfile.TemporaryDirectory() as tmp:
     out, err = p.communicate(timeout=30)
     check(p.returncode == 130 and time.time() - t0 < 4, f"SIGINT in warm-up: exit {p.returncode} after {time.time() - t0:.1f} s")
     check("cpu run 1/1" not in err, "the command was started after the interrupt")
-    time.sleep(0.3)
-    check(not loads_alive(tag), f"loads left after an interrupt in warm-up: {loads_alive(tag)}")
+    left = loads_left(tag)
+    check(not left, f"loads left after an interrupt in warm-up: {left}")
 
     # The scratch directory a killed run left (named after its dead pid) is removed by the next run;
     # one whose pid still runs is kept.
@@ -254,8 +263,8 @@ with tempfile.TemporaryDirectory() as tmp:
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=30)
     check(p.returncode == 130, f"interrupted exit {p.returncode}: {err}")
-    time.sleep(0.3)
-    check(not loads_alive(tag), f"loads left after interrupt: {loads_alive(tag)}")
+    left = loads_left(tag)
+    check(not left, f"loads left after interrupt: {left}")
 
 if failures:
     print("\n".join(failures))
