@@ -95,6 +95,39 @@ TEST(SchedVerdictRules, CleanNeedsSmallCausesAndSmallImpact) {
   EXPECT_NE(verdict_of(figures(0.25, 0.0, 0.0, 0.001)), "clean");
 }
 
+// No cause explains 20% of the tail, yet the impact is 1% or more: the switched group whose excess
+// adds most names the signature, not the largest (small) tail share and not a default.
+TEST(SchedVerdictRules, ImpactBelowTheTailNamesItsLargerPart) {
+  SchedAnalysis a = figures(0.0, 0.0, 0.0, 0.03);
+  a.impact_preempted = 0.01, a.impact_blocked = 0.02;
+  EXPECT_EQ(verdict_of(a), "blocking");
+  a.impact_preempted = 0.02, a.impact_blocked = 0.01;
+  EXPECT_EQ(verdict_of(a), "cpu_contention");
+  a.impact_preempted = 0.015, a.impact_blocked = 0.015;  // a tie goes to preemption
+  EXPECT_EQ(verdict_of(a), "cpu_contention");
+  // A 15% IRQ-only share, the largest in the tail, is no part of the scheduler's cost.
+  a = figures(0.05, 0.0, 0.15, 0.03);
+  a.impact_preempted = 0.005, a.impact_blocked = 0.025;
+  EXPECT_EQ(verdict_of(a), "blocking");
+  // Blocked excess of a thread that waited longer than it slept is contention.
+  waits_longer_than_it_sleeps(a);
+  const Trace t;
+  sched_verdict(t, a);
+  EXPECT_EQ(a.signature, "cpu_contention");
+  EXPECT_NE(a.verdict.find("waited runnable for a CPU longer than it slept"), std::string::npos) << a.verdict;
+  EXPECT_NE(a.verdict.find("preempted pairs 0.50%, blocked pairs 2.50% of wall time"), std::string::npos) << a.verdict;
+}
+
+// A cause that explains the tail still names the signature, whatever the excess parts say.
+TEST(SchedVerdictRules, ATailCauseOutranksTheExcessParts) {
+  SchedAnalysis a = figures(0.3, 0.0, 0.0, 0.03);
+  a.impact_preempted = 0.001, a.impact_blocked = 0.029;
+  EXPECT_EQ(verdict_of(a), "cpu_contention");
+  const Trace t;
+  sched_verdict(t, a);
+  EXPECT_EQ(a.verdict.find("below the tail"), std::string::npos) << a.verdict;
+}
+
 // Under 100 pairs the P95 tail is judged instead of the P99 one.
 TEST(SchedVerdictRules, FewerThanAHundredPairsJudgeTheP95Tail) {
   SchedAnalysis a = figures(0.0, 0.0, 0.6, 0.05);  // P99: 60% IRQ only

@@ -202,9 +202,14 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (a.preempted.count > 0) a.penalty_preempted = penalty(a.preempted);
     if (a.blocked.count > 0) a.penalty_blocked = penalty(a.blocked);
     if (a.wall > 0) {
-      double excess = 0;
-      for (ns_t d : switched) excess += static_cast<double>(d) - a.clean.median;
-      a.scheduler_impact = excess / static_cast<double>(a.wall);
+      const auto share = [&](const std::vector<ns_t>& ds) {
+        double excess = 0;
+        for (ns_t d : ds) excess += static_cast<double>(d) - a.clean.median;
+        return excess / static_cast<double>(a.wall);
+      };
+      a.scheduler_impact = share(switched);
+      a.impact_preempted = share(by_group[static_cast<int>(PairGroup::Preempted)]);
+      a.impact_blocked = share(by_group[static_cast<int>(PairGroup::Blocked)]);
     }
   }
   a.tail95 = tail_shares(pa.d, pa.group, pa.irq, 95);

@@ -72,8 +72,9 @@ struct SchedAnalysis {
   // Preemption penalty: median d of the group - median d of clean pairs, rounded to the nanosecond
   // (unset without both).
   std::optional<ns_t> penalty, penalty_preempted, penalty_blocked;
-  // Sum over switched pairs of (d - median clean d) / wall.
-  std::optional<double> scheduler_impact;
+  // Sum over switched pairs of (d - median clean d) / wall, and its two parts (preempted pairs,
+  // blocked pairs), which name the signature when the scheduler's cost lies below the tail.
+  std::optional<double> scheduler_impact, impact_preempted, impact_blocked;
   TailShares tail95, tail99;
 
   // Whether the recording asked for these events (META events; true when it does not say): a rate

@@ -137,16 +137,41 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
     a.signature = "clean", a.mitigation = "nothing";
     a.verdict = "Clean: the OS barely touched the launching threads; the slow launch pairs come from the application "
                 "itself, so no scheduling change will help. " + numbers;
-  } else if (top == preempted) {
+    return;
+  }
+  // No cause explains the tail, yet the scheduler cost 1% of wall time or more: that cost lies in
+  // switched pairs below the tail, and the group whose excess over the clean median adds most names
+  // the signature (IRQ-only pairs are no part of that cost). Ties go to preemption, as above.
+  const bool below_tail = top < kCauseShare;
+  double excess_preempted = a.impact_preempted.value_or(0.0), excess_blocked = a.impact_blocked.value_or(0.0);
+  if (wait_dominates) excess_preempted += excess_blocked, excess_blocked = 0;
+  enum class Cause { Preempted, Blocked, Irq };
+  const Cause cause = below_tail ? (excess_blocked > excess_preempted ? Cause::Blocked : Cause::Preempted)
+                      : top == preempted ? Cause::Preempted
+                      : top == irq_share ? Cause::Irq
+                                         : Cause::Blocked;
+  std::string where;
+  if (below_tail) {
+    std::snprintf(buf, sizeof buf,
+                  " No cause explains %.0f%% of the slowest pairs: the scheduler's cost lies in pairs below the tail "
+                  "(preempted pairs %.2f%%, blocked pairs %.2f%% of wall time).",
+                  kCauseShare * 100, a.impact_preempted.value_or(0.0) * 100, a.impact_blocked.value_or(0.0) * 100);
+    where = buf;
+  }
+  // "Waited for a CPU" when the blocked part folded into contention is at least the preempted part
+  // (of the tail, or of the excess when that named the signature).
+  const double blocked_part = below_tail ? a.impact_blocked.value_or(0.0) : t.blocked;
+  const double preempted_part = below_tail ? a.impact_preempted.value_or(0.0) : t.preempted;
+  const bool waited = wait_dominates && blocked_part > 0 && blocked_part >= preempted_part;
+  if (cause == Cause::Preempted) {
     a.signature = "cpu_contention", a.mitigation = "pinning and priority";
     a.verdict = std::string("CPU contention: the launching thread ") +
-                (wait_dominates && t.blocked > 0 && t.blocked >= t.preempted ? "waited runnable for a CPU longer than it slept"
-                                                          : "was preempted while runnable") +
+                (waited ? "waited runnable for a CPU longer than it slept" : "was preempted while runnable") +
                 " (run-queue latency p99 " +
                 format_ns(a.runq_p99) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "
                 "chrt); if other work must share the machine, confine that work to other cores (isolated cores, "
-                "cgroup cpuset). " + numbers;
-  } else if (top == irq_share) {
+                "cgroup cpuset)." + where + " " + numbers;
+  } else if (cause == Cause::Irq) {
     a.signature = "irq_pressure", a.mitigation = "IRQ affinity";
     std::string heavy;
     if (!a.irqs.soft.empty()) heavy += std::string(trace.str(a.irqs.soft.front().name)) + " softirqs";
@@ -158,7 +183,7 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
     a.signature = "blocking", a.mitigation = "move blocking calls off the launching thread";
     a.verdict = "Blocking: the launching thread went to sleep between launches (its top syscalls: " + main_thread_syscalls(trace, a) +
                 "). Pinning or priority will not help; move I/O and waits off the launching thread or make them "
-                "asynchronous. " + numbers;
+                "asynchronous." + where + " " + numbers;
   }
 }
 

@@ -108,6 +108,8 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                      {"preempted", opt_json(a.penalty_preempted)},
                      {"blocked", opt_json(a.penalty_blocked)}};
   j["scheduler_impact"] = a.scheduler_impact ? json(*a.scheduler_impact) : json(nullptr);
+  j["impact_preempted"] = a.impact_preempted ? json(*a.impact_preempted) : json(nullptr);
+  j["impact_blocked"] = a.impact_blocked ? json(*a.impact_blocked) : json(nullptr);
   j["switch_outs"] = a.switch_outs, j["preemptions"] = a.preemptions, j["blocks"] = a.blocks;
   // Per 1000 launches: undefined (null) without launches, not 0.
   // Null too when the recording did not ask for those events (--events).

@@ -266,6 +266,12 @@ with tempfile.TemporaryDirectory() as tmp:
         if switched and groups["clean"] and got["wall_ns"] > 0:
             want_impact = sum(d - med["clean"] for d in switched) / got["wall_ns"]
             check(abs(got["scheduler_impact"] - want_impact) < 1e-9, f"impact {got['scheduler_impact']} != {want_impact}")
+            # Its two parts, over preempted and over blocked pairs (they name the verdict's signature
+            # when no cause explains the tail).
+            for g in ("preempted", "blocked"):
+                want_part = sum(d - med["clean"] for d in groups[g]) / got["wall_ns"] if groups[g] else 0.0
+                check(got.get("impact_" + g) is not None and abs(got["impact_" + g] - want_part) < 1e-9,
+                      f"impact_{g} {got.get('impact_' + g)} != {want_part}")
         # IRQ time as a share of wall: the JSON's own two figures (docs/sched.md irq_stolen_share).
         check(got.get("irqs_recorded") is True and got.get("irq_stolen_share") is not None and got["wall_ns"] > 0 and
               abs(got["irq_stolen_share"] - got["irq_stolen_ns"] / got["wall_ns"]) < 1e-12,
