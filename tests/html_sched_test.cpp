@@ -42,7 +42,7 @@ json full_doc() {
                 {"switched", group(249, 1'200'000, 2'080'000, 3'000'000)}};
   add_shares(j["pairs"]);
   j["penalty_ns"] = {{"overall", 1'140'000}, {"preempted", 840'000}, {"blocked", nullptr}};
-  j["scheduler_impact"] = 0.3912;
+  j["scheduler_impact"] = 0.3912, j["impact_preempted"] = 0.3011, j["impact_blocked"] = 0.0901;
   j["switch_outs"] = 260;
   j["preemptions"] = 210, j["blocks"] = 50;
   j["sched_per_1k"] = 65.0, j["preempt_per_1k"] = 52.5, j["block_per_1k"] = 12.5;
@@ -119,6 +119,8 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, row({"preemption penalty (switched - clean median)", "1.14 ms"}))) << t;
   EXPECT_TRUE(has(t, row({"preemption penalty, blocked pairs only", "n/a (needs clean and switched pairs)"}))) << t;
   EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "39.1%"}))) << t;
+  EXPECT_TRUE(has(t, row({"scheduler impact, preempted pairs", "30.1%"}))) << t;
+  EXPECT_TRUE(has(t, row({"scheduler impact, blocked pairs", "9.0%"}))) << t;
   EXPECT_TRUE(has(t, "Sched/1K (switch-outs per 1000 launches) 65.0 (preempt 52.5, block 12.5)")) << t;
   EXPECT_TRUE(has(t, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "2.2"})) ||
               has(t, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "2.3"})))
@@ -183,6 +185,16 @@ TEST(HtmlSched, OlderDocumentWithoutSharesShowsDashesNotComputedShares) {
   EXPECT_FALSE(has(t, "100.0%")) << t;
 }
 
+// An analysis saved before the impact's two parts existed shows the impact without their rows.
+TEST(HtmlSched, ASavedAnalysisWithoutTheImpactPartsHasNoRowsForThem) {
+  json j = full_doc();
+  j.erase("impact_preempted"), j.erase("impact_blocked");
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "39.1%"}))) << t;
+  EXPECT_FALSE(has(t, "scheduler impact, preempted pairs")) << t;
+  EXPECT_FALSE(has(t, "scheduler impact, blocked pairs")) << t;
+}
+
 // A recording made without sched or irq events: those figures are unknown, and the page says so
 // instead of showing zeros (sched_analysis_json() writes null rates and false flags).
 TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
@@ -191,7 +203,7 @@ TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
   for (const char* k : {"sched_per_1k", "preempt_per_1k", "block_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"}) j[k] = nullptr;
   j["switch_outs"] = j["preemptions"] = j["blocks"] = 0;
   j["penalty_ns"] = {{"overall", nullptr}, {"preempted", nullptr}, {"blocked", nullptr}};
-  j["scheduler_impact"] = nullptr;
+  j["scheduler_impact"] = j["impact_preempted"] = j["impact_blocked"] = nullptr;
   j["main_thread"]["offcpu_share"] = nullptr;
   j["hardirqs"] = j["softirqs"] = json::object();
   j["signature"] = "not_recorded", j["mitigation"] = "record with --events sched,irq";
@@ -202,6 +214,7 @@ TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
   EXPECT_TRUE(has(t, row({"Sched/1K (switch-outs per 1000 launches)", "not recorded (--events)"}))) << t;
   EXPECT_TRUE(has(t, row({"IRQ/1K soft (softirqs per 1000 launches)", "not recorded (--events)"}))) << t;
   EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "not recorded (--events)"}))) << t;
+  EXPECT_TRUE(has(t, row({"scheduler impact, blocked pairs", "not recorded (--events)"}))) << t;
   EXPECT_TRUE(has(t, row({"run-queue latency p50 / p99 / max", "not recorded (--events)"}))) << t;
   // Groups that need switch or IRQ events, the thread table and the IRQ tables are left out.
   EXPECT_FALSE(has(t, " preempted 200 ")) << t;

@@ -177,6 +177,11 @@ std::string impact_table(const json& doc, const Recorded& r) {
   }
   if (doc.contains("scheduler_impact"))
     tb.add_row({"scheduler impact (share of wall)", r.switches ? pct_or(member(doc, "scheduler_impact"), "n/a") : not_recorded});
+  // Its two parts (analyses saved before they existed lack them: no row then).
+  if (doc.contains("impact_preempted") && doc.contains("impact_blocked")) {
+    tb.add_row({"scheduler impact, preempted pairs", r.switches ? pct_or(member(doc, "impact_preempted"), "n/a") : not_recorded});
+    tb.add_row({"scheduler impact, blocked pairs", r.switches ? pct_or(member(doc, "impact_blocked"), "n/a") : not_recorded});
+  }
   // Rates per 1000 launches: null without launches or when the events were not recorded.
   auto rate = [&](const char* key, bool rec) {
     const json& v = member(doc, key);

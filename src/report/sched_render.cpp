@@ -220,6 +220,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"  preempted only", opt_ns(a.penalty_preempted)});
   head.add_row({"  blocked only", opt_ns(a.penalty_blocked)});
   head.add_row({"scheduler impact (share of wall)", a.scheduler_impact ? format_pct(*a.scheduler_impact) : "n/a"});
+  head.add_row({"  in preempted pairs", a.impact_preempted ? format_pct(*a.impact_preempted) : "n/a"});
+  head.add_row({"  in blocked pairs", a.impact_blocked ? format_pct(*a.impact_blocked) : "n/a"});
   char buf[64];
   auto rate = [&](double v, bool recorded) {
     if (a.launches == 0) return std::string("n/a (no launch calls)");

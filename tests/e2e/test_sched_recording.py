@@ -7,6 +7,7 @@ CSV export of the same recording (docs/sched.md). Skips (77) without the record 
 compiler."""
 import csv
 import json
+import re
 import math
 import os
 import shutil
@@ -336,6 +337,8 @@ with tempfile.TemporaryDirectory() as tmp:
                     f"{fmt_ns(got['irq_stolen_ns'])} ({pct_or(got.get('irq_stolen_share'))} of wall;"),
                 row("preemption penalty (switched - clean median)", fmt_ns(got["penalty_ns"]["overall"])),
                 row("scheduler impact (share of wall)", fmt_pct(got["scheduler_impact"])),
+                row("scheduler impact, preempted pairs", fmt_pct(got["impact_preempted"])),
+                row("scheduler impact, blocked pairs", fmt_pct(got["impact_blocked"])),
                 row("Sched/1K (switch-outs per 1000 launches)", "%.1f" % got["sched_per_1k"],
                     "(preempt %.1f, block %.1f)" % (got["preempt_per_1k"], got["block_per_1k"])),
                 row("IRQ/1K soft (softirqs per 1000 launches)", "%.1f" % got["irq_per_1k_soft"]),
@@ -350,9 +353,15 @@ with tempfile.TemporaryDirectory() as tmp:
                 name, sc = max(got["syscalls"].items(), key=lambda kv: kv[1]["total_ns"])
                 check(row(name, f"{sc['count']:,}") + f"{sc['errors']:,} {fmt_ns(sc['total_ns'])} {fmt_ns(sc['mean_ns'])}"
                       in text, f"syscall row of {name}")
-            for key in ("scheduler_impact", "sched_per_1k", "irq_per_1k", "penalty_ns", "total_ns", "wall_share",
+            for key in ("scheduler_impact", "impact_preempted", "impact_blocked", "sched_per_1k", "irq_per_1k", "penalty_ns", "total_ns", "wall_share",
                         "offcpu", "interrupted_only", "switch_outs", "runq", "p50_ns", "irq_stolen_share"):
                 check(key not in text, f"the report shows the raw key {key}")
+
+        # The terminal's metric table shows the impact and its two parts as the JSON has them.
+        for label, key in (("scheduler impact (share of wall)", "scheduler_impact"),
+                           ("  in preempted pairs", "impact_preempted"), ("  in blocked pairs", "impact_blocked")):
+            check(re.search(r"(?m)^" + re.escape(label) + r" +" + re.escape(fmt_pct(got[key])) + r" *$", probe.stdout),
+                  f"sched's table lacks {label!r} {fmt_pct(got[key])}")
 
         # A saved `analyze --json` of several inputs, the recording among them: each trace under its
         # file name, the recording's scheduler section labelled by it, no raw key anywhere.
