@@ -44,6 +44,18 @@ std::string long_name(int i, size_t len) {
   return s;
 }
 
+// The library counts a callback as a launch by CUPTI's own spelling of its name (version and
+// per-thread-stream suffixes included): kernel and graph launches only.
+TEST(CuptiCallbacks, LaunchCallbacksAreKernelAndGraphLaunchesByCuptiName) {
+  for (const char* n : {"cudaLaunchKernel_v7000", "cudaLaunchKernel_ptsz_v7000", "cudaLaunchKernelExC_v11060",
+                        "cuLaunchKernel", "cuLaunchKernelEx", "cuLaunchKernel_ptsz", "cudaGraphLaunch_v10000",
+                        "cudaGraphLaunch_ptsz_v10000", "cuGraphLaunch", "cudaLaunchCooperativeKernel_v9000"})
+    EXPECT_TRUE(cupti::is_launch_callback(n)) << n;
+  for (const char* n : {"cudaMemcpyAsync_v3020", "cuMemcpyHtoDAsync_v2", "cudaMemsetAsync_ptsz_v7000",
+                        "cudaStreamSynchronize_v3020", "cudaMemcpy_v3020", "cuCtxSynchronize"})
+    EXPECT_FALSE(cupti::is_launch_callback(n)) << n;
+}
+
 TEST(CuptiCallbacks, BuilderListsRefusedNamesAndCountsEnabled) {
   cupti::CallbacksRecordBuilder b(31);
   b.enabled(true);
