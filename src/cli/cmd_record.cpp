@@ -96,6 +96,10 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
                 "clock sample (a raw GPU clock its process sent no sample to map)\n",
                 static_cast<unsigned long long>(s.cupti_gpu_without_timestamps),
                 static_cast<unsigned long long>(s.cupti_gpu_without_clock));
+    // Refused callbacks cost their calls only; a process without any launch callback has no launch
+    // count at all (META cupti.callbacks.<pid>.*; docs/record.md).
+    for (const CuptiCallbackStatus& c : s.cupti_callbacks)
+      for (const std::string& line : cupti_callback_notes(c)) std::printf("  %s\n", line.c_str());
     if (s.cupti_processes == 0 && s.cupti_processes_not_traced == 0)
       std::printf("  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
                   "CUDA_INJECTION64_PATH (see its stderr)\n");

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "cupti_inject/inject_state.h"
+#include "record/cupti_callbacks_record.h"
 #include "trace/api_kind.h"
 
 namespace infertrace::inject {
@@ -143,17 +144,19 @@ void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId c
   ring().push(cupti::kRecApi, &r, sizeof(r));
 }
 
-// Enables every wanted callback of the domain; counts those enabled, and names (on stderr) those
-// CUPTI refuses: one refused id (a variant this CUPTI version rejects) costs the calls of that
-// variant only, not the whole process's tracing.
-void enable_domain(CUpti_CallbackDomain domain, int size, int& enabled, std::string& refused) {
+// Enables every wanted callback of the domain; counts those enabled (and which launch kernels or
+// graphs) and those CUPTI refuses in `record`, and names the refused ones (on stderr): one refused
+// id (a variant this CUPTI version rejects) costs the calls of that variant only, not the whole
+// process's tracing.
+void enable_domain(CUpti_CallbackDomain domain, int size, cupti::CallbacksRecordBuilder& record, std::string& refused) {
   for (int id = 0; id < size; ++id) {
     const char* name = nullptr;
     if (cuptiGetCallbackName(domain, static_cast<uint32_t>(id), &name) != CUPTI_SUCCESS || !name) continue;
     if (!wanted(name)) continue;
     if (cuptiEnableCallback(1, g_sub, domain, static_cast<CUpti_CallbackId>(id)) == CUPTI_SUCCESS) {
-      ++enabled;
+      record.enabled(cupti::is_launch_callback(name));
     } else {
+      record.refused(name);
       refused += refused.empty() ? "" : ", ";
       refused += name;
     }
@@ -187,17 +190,24 @@ uint32_t subscribe(std::string& why) {
 }
 
 bool start_api_callbacks(const char** why) {
-  int enabled = 0;
+  cupti::CallbacksRecordBuilder record(pid());
   std::string refused;
-  enable_domain(CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_SIZE, enabled, refused);
-  enable_domain(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_SIZE, enabled, refused);
-  if (enabled == 0) {
+  enable_domain(CUPTI_CB_DOMAIN_RUNTIME_API, CUPTI_RUNTIME_TRACE_CBID_SIZE, record, refused);
+  enable_domain(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_SIZE, record, refused);
+  if (record.head().enabled == 0) {
     *why = "cuptiEnableCallback failed for every launch, copy and synchronize API";
     return false;
   }
+  // The recorder names the refused callbacks in the recording and flags a process without a launch
+  // callback (docs/record.md); the record always fits the ring, and a full ring drops it (counted).
+  unsigned char payload[cupti::CallbacksRecordBuilder::kMaxPayload];
+  ring().push(cupti::kRecCallbacks, payload, record.write(payload));
   if (!refused.empty())
     std::fprintf(stderr, "infertrace-cupti: CUPTI refused the callbacks of %s: those calls are not recorded\n",
                  refused.c_str());
+  if (record.head().launch_enabled == 0)
+    std::fprintf(stderr, "infertrace-cupti: no kernel or graph launch callback enabled: launch counts of process %u "
+                         "are not measured\n", pid());
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "ingest/recording/itrace_format.h"
+#include "record/cupti_callbacks_record.h"
 #include "record/itrace_writer.h"
 #include "trace/trace.h"
 
@@ -98,6 +99,9 @@ void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
       st_.activity_dropped += r.activity_dropped;
       return;
     }
+    case kRecCallbacks:
+      if (!callbacks(p, len)) break;
+      return;
     default: break;
   }
   ++st_.malformed;
@@ -109,6 +113,18 @@ void CuptiMerge::name(const cupti::RingName& r, std::string_view text) {
   if (r.space == cupti::kNameApi) api_names_[r.id] = strip_version(std::string(text));
   else if (r.space == cupti::kNameKernel) kernel_names_[key(r.pid, r.id)] = std::string(text);
   else ++st_.malformed;
+}
+
+bool CuptiMerge::callbacks(const unsigned char* p, uint32_t len) {
+  cupti::RingCallbacks head;
+  CuptiCallbackStatus s;
+  if (!cupti::read_callbacks_record(p, len, head, s.refused_names)) return false;
+  s.pid = head.pid;
+  s.enabled = head.enabled;
+  s.launch_enabled = head.launch_enabled;
+  s.refused = head.refused;
+  callbacks_[head.pid] = std::move(s);  // one per process (a repeat, e.g. from a reused pid, replaces it)
+  return true;
 }
 
 uint32_t CuptiMerge::api_index(uint32_t id) {
@@ -195,6 +211,12 @@ void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_byt
     for (auto& r : recs) gpu(r, fit->map(r.start), fit->map(r.end));
   }
   held_.clear();
+  for (auto& [pid, s] : callbacks_) {
+    for (auto& [k, v] : cupti_callbacks_meta(s)) out_.meta(k, v);
+    if (!s.launches_measured()) ++st_.processes_without_launch_callbacks;
+    st_.callbacks.push_back(s);
+  }
+  out_.meta(kCuptiProcessesWithoutLaunchCallbacks, std::to_string(st_.processes_without_launch_callbacks));
   out_.meta("cupti.processes", std::to_string(st_.processes));
   out_.meta("cupti.processes_with_timestamp_callback", std::to_string(st_.processes_with_timestamp_callback));
   out_.meta("cupti.processes_not_traced", std::to_string(st_.processes_not_traced));

@@ -3,7 +3,8 @@
 // indices after the uprobe table's), GPU activities become IT_EV_GPU records, kernel names become
 // IT_EV_STRING records interned across processes. Correlation ids are made unique across processes
 // as (pid << 32) | id. GPU times on the raw CUPTI clock (no timestamp callback) are held back per
-// process and converted at finish() with the clock fit of that process's paired samples.
+// process and converted at finish() with the clock fit of that process's paired samples. Each
+// process's enabled and refused callbacks become cupti.callbacks.<pid>.* META at finish().
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ingest/recording/cupti_callbacks.h"
 #include "record/clock_fit.h"
 #include "record/cupti_records.h"
 
@@ -29,6 +31,9 @@ struct CuptiMergeStats {
   uint64_t processes_not_traced = 0;  // RingInfo with a status other than traced (docs/record.md)
   uint64_t folded_driver_calls = 0, activity_dropped = 0;  // summed over processes (at their exit)
   std::map<uint64_t, uint64_t> launches_per_thread;         // tid -> launch calls
+  // Per process that sent one (RingCallbacks), by pid: the callbacks CUPTI enabled and refused.
+  std::vector<CuptiCallbackStatus> callbacks;
+  uint64_t processes_without_launch_callbacks = 0;  // of those, no kernel or graph launch callback enabled
 };
 
 class CuptiMerge {
@@ -47,6 +52,7 @@ class CuptiMerge {
   void api(const cupti::RingApi& r);
   void gpu(const cupti::RingGpu& r, int64_t start, int64_t end);
   void name(const cupti::RingName& r, std::string_view text);
+  bool callbacks(const unsigned char* payload, uint32_t len);
   uint32_t api_index(uint32_t id);
   uint32_t kernel_string(uint32_t pid, uint32_t id);
 
@@ -62,6 +68,7 @@ class CuptiMerge {
   std::map<uint32_t, std::vector<ClockSample>> clock_;       // pid -> samples
   std::map<uint32_t, bool> monotonic_;                       // pid -> timestamp callback active
   std::map<uint32_t, std::vector<cupti::RingGpu>> held_;     // pid -> raw-clock GPU records
+  std::map<uint32_t, CuptiCallbackStatus> callbacks_;        // pid -> its RingCallbacks
 };
 
 }  // namespace infertrace

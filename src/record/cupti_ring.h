@@ -27,7 +27,9 @@
 namespace infertrace::cupti {
 
 inline constexpr char kRingMagic[8] = {'I', 'T', 'C', 'U', 'P', 'T', 'I', 'R'};
-inline constexpr uint32_t kRingVersion = 1;
+// 2: the RingCallbacks record (cupti_records.h). A library and a recorder of different versions
+// refuse each other at attach, rather than one dropping the other's records as malformed.
+inline constexpr uint32_t kRingVersion = 2;
 inline constexpr uint32_t kSlotBytes = 64;
 inline constexpr uint32_t kRecordHeaderBytes = 8;  // u32 type, u32 payload length
 

@@ -330,6 +330,7 @@ void Recorder::finish_cupti() {
   sum_.cupti_processes_not_traced = st.processes_not_traced;
   sum_.cupti_gpu_without_timestamps = st.gpu_without_timestamps;
   sum_.cupti_gpu_without_clock = st.gpu_without_clock;
+  sum_.cupti_callbacks = st.callbacks;
   cupti_ring_.remove_file();
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "ingest/recording/cupti_callbacks.h"
+
 namespace infertrace {
 
 struct RecordOptions {
@@ -45,6 +47,9 @@ struct RecordSummary {
   // (record/cupti_merge.h): not lost to a full buffer, so not among `dropped`.
   uint64_t cupti_gpu_without_timestamps = 0;
   uint64_t cupti_gpu_without_clock = 0;
+  // The callbacks CUPTI refused per process, and whether a launch callback was enabled (the summary
+  // names both: cupti_callback_notes()).
+  std::vector<CuptiCallbackStatus> cupti_callbacks;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -1,5 +1,6 @@
 #include "report/analyze_json.h"
 
+#include "ingest/recording/cupti_callbacks.h"
 #include "report/text_table.h"
 
 namespace infertrace {
@@ -122,7 +123,30 @@ json host_json(const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s
           {"operators", self_time_rows(t, s)}};
 }
 
+// Which callbacks CUPTI enabled and refused per process (docs/analyze.md, `cupti_callbacks`);
+// `reported` false: the trace carries no such information (Kineto, uprobe mode, older recordings).
+json cupti_callbacks_json(const std::vector<CuptiCallbackStatus>& all) {
+  json procs = json::array();
+  for (const CuptiCallbackStatus& s : all)
+    procs.push_back({{"pid", s.pid},
+                     {"callbacks_enabled", s.enabled},
+                     {"launch_callbacks_enabled", s.launch_enabled},
+                     {"launches_measured", s.launches_measured()},
+                     {"refused", s.refused},
+                     {"refused_names", s.refused_names},
+                     {"refused_unlisted", s.unlisted()}});
+  return {{"reported", !all.empty()}, {"processes", procs}, {"launch_not_measured_pids", pids_without_launch_callbacks(all)}};
+}
+
 }  // namespace
+
+const std::vector<const char*>& launch_measured_keys() {
+  static const std::vector<const char*> keys = {"launch_calls", "linked_launch_calls", "graph_launches",
+                                                "tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns",
+                                                "api_time_ns", "bound", "orphan_launch_calls",
+                                                "launch_calls_unknown_duration"};
+  return keys;
+}
 
 const char* const kNoGpuReason = "no GPU activity in the trace";
 
@@ -183,6 +207,12 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
     j["undefined_reason"] = kNoGpuReason;
     if (a.host) j["host"] = host_json(t, *a.host, a.by_self);  // (not without operators: a recording)
   }
+  const std::vector<CuptiCallbackStatus> callbacks = cupti_callback_statuses(t);
+  if (const auto unmeasured = pids_without_launch_callbacks(callbacks); !unmeasured.empty()) {
+    for (const char* k : launch_measured_keys()) j[k] = nullptr;
+    j["launch_undefined_reason"] = launch_not_measured_reason(unmeasured);
+  }
+  j["cupti_callbacks"] = cupti_callbacks_json(callbacks);
   j["apis"] = api_rows(t, a);
   j["kernel_stats"] = kernel_rows(t, a);
   j["operator_stats"] = operator_rows(t, a);

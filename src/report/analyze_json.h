@@ -28,6 +28,11 @@ nlohmann::json analyze_document(const std::vector<AnalyzedTrace>& traces);
 extern const char* const kNoGpuReason;
 const std::vector<const char*>& gpu_defined_keys();
 
+// The figures a recording leaves unknown when a process had no launch callback enabled (CUPTI
+// refused them all, META cupti.callbacks.<pid>.*): a sum with an unmeasured term is no
+// measurement, so they are null, with "launch_undefined_reason" (docs/analyze.md).
+const std::vector<const char*>& launch_measured_keys();
+
 // The label of an API kind in every output (JSON, CSV, SQLite, tables).
 const char* api_kind_label(ApiKind k);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_json.h"
 #include "report/kernel_display_names.h"
 #include "report/text_table.h"
@@ -36,8 +37,16 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   auto row = [&](std::string m, std::string v, std::string why) { tb.add_row({std::move(m), std::move(v), std::move(why)}); };
   row("GPU activities", format_count(a.gpu_activities),
       format_count(a.kernels) + " kernels, " + format_count(a.memcpys) + " memcpy, " + format_count(a.memsets) + " memset");
-  row("launch calls", format_count(a.launch_calls),
-      format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
+  // A process without a launch callback (CUPTI refused them all): its launches were not counted, so
+  // every launch sum is unknown, "-" as the JSON's null (launch_measured_keys()).
+  const auto unmeasured = pids_without_launch_callbacks(cupti_callback_statuses(t));
+  const std::string not_measured = unmeasured.empty() ? "" : launch_not_measured_reason(unmeasured);
+  auto launch_row = [&](std::string m, std::string v, std::string why) {
+    if (unmeasured.empty()) row(std::move(m), std::move(v), std::move(why));
+    else row(std::move(m), "-", not_measured);
+  };
+  launch_row("launch calls", format_count(a.launch_calls),
+             format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
   if (a.gpu_undefined()) {
     // Without GPU work these are not measurements: "-", not 0 (the host section follows).
     const std::string why = std::string("undefined: ") + kNoGpuReason;
@@ -45,10 +54,10 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
                           "GPU idle", "CPU idle", "bound"})
       row(m, "-", why);
   } else {
-    row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start)");
-    row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");
-    row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
-    row("API time", format_ns(a.api_time), "sum of launch call durations");
+    launch_row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start)");
+    launch_row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");
+    launch_row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
+    launch_row("API time", format_ns(a.api_time), "sum of launch call durations");
     row("AKD", format_ns(a.akd_ns), "average kernel duration");
     row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
     row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
@@ -57,7 +66,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
         format_pct(share(a.cpu_idle, a.inference_latency)) + " of inference latency, launching thread " +
             std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
             format_ns(a.host_sync) + ")");
-    row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
+    launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
         a.bound.empty() ? "no launch call is linked to GPU work"
                         : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
                                            : "queue part > launch part: work waits for the GPU");
@@ -67,15 +76,18 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   };
   counter("clock skew clamped", a.clock_skew_clamped, "launches whose GPU start preceded the call (latency set to 0)");
   counter("orphan GPU activities", a.orphan_activities, "GPU work whose correlation matches no API call");
-  counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
+  if (unmeasured.empty()) counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
   counter("GPU work of other calls", a.activities_of_other_calls, "correlated with a non-launch call (e.g. cudaMemcpy)");
   counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
-  counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
+  if (unmeasured.empty()) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
   counter("zero-duration events", t.zero_duration_events(),
           a.gpu_undefined() ? "kept as they are: an operator of 0 us (under 1 us in whole-microsecond traces) has no time"
                             : "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time");
   tb.print(os, "Launch and queue summary (" + t.file + ")");
+  // What CUPTI refused per process, under the table (the same lines as the record summary's).
+  for (const CuptiCallbackStatus& c : cupti_callback_statuses(t))
+    for (const std::string& line : cupti_callback_notes(c)) os << line << "\n";
 }
 
 void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top) {

@@ -48,7 +48,7 @@ const char* const kShownKeys[] = {
     "inference_latency_ns", "t_begin_ns", "t_end_ns", "gpu_busy_ns", "gpu_idle_ns", "gpu_idle_fraction",
     "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound", "clock_skew_clamped",
     "orphan_activities", "orphan_launch_calls", "activities_of_other_calls", "duplicate_correlation_calls",
-    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason"};
+    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason"};
 
 // A key this page has no label for (a later schema addition) in words: "foo_bar_ns" -> "foo bar".
 std::string words(std::string key) {
@@ -63,10 +63,14 @@ std::string summary_table(const json& t) {
   tb.set_left(2);
   // A trace without GPU activity: its launch figures are null for this reason (docs/analyze.md).
   const std::string undefined = str_or(t, "undefined_reason", "");
+  // A recording with a process whose launch callbacks CUPTI all refused: its launch figures are null.
+  const std::string not_measured = str_or(t, "launch_undefined_reason", "");
   auto row = [&](const char* key, const std::string& label, const std::string& value, const std::string& meaning) {
     if (!t.contains(key)) return;
     if (!undefined.empty() && member(t, key).is_null())
       tb.add_row({label, "-", "undefined: " + undefined});
+    else if (!not_measured.empty() && member(t, key).is_null())
+      tb.add_row({label, "-", not_measured});
     else
       tb.add_row({label, value, meaning});
   };

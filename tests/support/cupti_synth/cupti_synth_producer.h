@@ -10,6 +10,9 @@
 //   id (the injection library's alias record ties it back). Then one cudaMemcpyAsync + its copy,
 //   one cudaStreamSynchronize. If `raw_clock`, GPU times are on a clock offset by kRawOffset from
 //   CLOCK_MONOTONIC, with two paired samples at start and end (bracket kBracket).
+// Without `launch_callbacks` (CUPTI refused every launch callback) the launch calls are not
+// recorded, as the library would not see them: their kernels still run (and are recorded).
+// push_callbacks writes the RingCallbacks record the library sends after enabling its callbacks.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "record/cupti_callbacks_record.h"
 #include "record/cupti_records.h"
 #include "record/cupti_ring.h"
 
@@ -40,7 +44,8 @@ bool push(cupti::Ring& r, uint32_t type, const T& v) {
 }
 
 // Returns the number of records that could not be pushed (0 unless the ring is too small).
-inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, int launches, bool raw_clock) {
+inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, int launches, bool raw_clock,
+                   bool launch_callbacks = true) {
   using namespace cupti;
   int lost = 0;
   auto ok = [&](bool b) { lost += b ? 0 : 1; };
@@ -51,13 +56,13 @@ inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, in
   const uint32_t launch_id = api_id(kDomainRuntime, kRuntimeLaunch);
   const uint32_t memcpy_id = api_id(kDomainRuntime, kRuntimeMemcpy);
   const uint32_t sync_id = api_id(kDomainRuntime, kRuntimeSync);
-  ok(push_name(r, pid, kNameApi, launch_id, "cudaLaunchKernel_v7000"));
+  if (launch_callbacks) ok(push_name(r, pid, kNameApi, launch_id, "cudaLaunchKernel_v7000"));
   ok(push_name(r, pid, kNameKernel, 1, "gemm_0"));
   ok(push_name(r, pid, kNameKernel, 2, "gemm_1"));
   uint64_t t = base;
   for (int i = 0; i < launches; ++i, t += kPeriod) {
     const uint32_t corr = 100 + static_cast<uint32_t>(i);
-    ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, corr, launch_id, 3, kApiHasStream, 0x7000}));
+    if (launch_callbacks) ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, corr, launch_id, 3, kApiHasStream, 0x7000}));
     uint32_t gpu_corr = corr;
     if (i % 4 == 3) {  // the kernel carries the nested driver call's id
       gpu_corr = 100000 + static_cast<uint32_t>(i);
@@ -100,6 +105,17 @@ inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, in
   info.folded_driver_calls = static_cast<uint64_t>(launches / 4);
   ok(push(r, kRecInfo, info));
   return lost;
+}
+
+// The library's record of its callbacks: `enabled` accepted (the first `launch_enabled` of them
+// launch calls), then every name of `refused` refused, in order (the builder cuts a long list).
+inline bool push_callbacks(cupti::Ring& r, uint32_t pid, uint32_t enabled, uint32_t launch_enabled,
+                           const std::vector<std::string>& refused) {
+  cupti::CallbacksRecordBuilder b(pid);
+  for (uint32_t i = 0; i < enabled; ++i) b.enabled(i < launch_enabled);
+  for (const std::string& n : refused) b.refused(n.c_str());
+  unsigned char payload[cupti::CallbacksRecordBuilder::kMaxPayload];
+  return r.push(cupti::kRecCallbacks, payload, b.write(payload));
 }
 
 }  // namespace infertrace::synth
