@@ -172,6 +172,9 @@ TEST(SchedAnalysis, NoVerdictWithoutSwitchEvents) {
   EXPECT_EQ(a.signature, "not_recorded");
   const nlohmann::json j = sched_analysis_json(t, a);
   EXPECT_TRUE(j["sched_per_1k"].is_null() && j["irq_per_1k_hard"].is_null());
+  // Without switch events every pair looks clean: no impact (rather than 0).
+  EXPECT_FALSE(a.scheduler_impact.has_value());
+  EXPECT_TRUE(j["scheduler_impact"].is_null());
   t.meta["events"] = "launch,sched,syscall";  // switches but no IRQs: a verdict, but not about IRQs
   const SchedAnalysis b = analyze_sched(t);
   EXPECT_EQ(b.signature, "blocking");
@@ -439,6 +442,27 @@ TEST(SchedAnalysis, ProfilerTraceWithoutOsEventsSaysSo) {
   std::ostringstream os;
   print_sched_report(os, t, a);
   EXPECT_NE(os.str().find("infertrace record"), std::string::npos);
+  // Nothing was recorded, so the JSON has no rate, share or impact to give: null, not 0.
+  EXPECT_FALSE(a.switches_recorded);
+  EXPECT_FALSE(a.irqs_recorded);
+  const nlohmann::json j = sched_analysis_json(t, a);
+  for (const char* k : {"sched_per_1k", "preempt_per_1k", "block_per_1k", "irq_per_1k_hard", "irq_per_1k_soft",
+                        "irq_stolen_share", "scheduler_impact", "impact_preempted", "impact_blocked"})
+    EXPECT_TRUE(j[k].is_null()) << k << " = " << j[k];
+  EXPECT_EQ(j["switches_recorded"], false);
+  EXPECT_EQ(j["irqs_recorded"], false);
+}
+
+// A recording without META events (older than that key) that has OS events keeps the old reading:
+// the events it has were recorded.
+TEST(SchedAnalysis, RecordingWithoutEventsMetaCountsItsEventsAsRecorded) {
+  Trace t = build_trace();
+  t.meta.erase("events");
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_TRUE(a.has_os_events);
+  EXPECT_TRUE(a.switches_recorded);
+  EXPECT_TRUE(a.irqs_recorded);
+  EXPECT_TRUE(a.scheduler_impact.has_value());
 }
 
 // A CPU-only recording (no launch at all): the verdict still says what the OS did to the threads.

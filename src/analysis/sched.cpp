@@ -180,6 +180,17 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     a.main_offcpu = threads[main.second].offcpu;
   }
 
+  // Which events the recording asked for. A trace that does not say (a profiler trace, or a
+  // recording older than META events) and has no OS event at all recorded none: its rates and
+  // impact are unknown, not 0.
+  if (const auto ev = trace.meta.find("events"); ev != trace.meta.end()) {
+    const std::string list = "," + ev->second + ",";
+    a.switches_recorded = list.find(",sched,") != std::string::npos;
+    a.irqs_recorded = list.find(",irq,") != std::string::npos;
+  } else if (!a.has_os_events) {
+    a.switches_recorded = a.irqs_recorded = false;
+  }
+
   // Launch pairs and what they show.
   PairAttribution pa = attribute_pairs(trace, launches, outs);
   std::vector<ns_t> by_group[4], switched, interrupted;
@@ -201,7 +212,8 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (a.switched.count > 0) a.penalty = penalty(a.switched);
     if (a.preempted.count > 0) a.penalty_preempted = penalty(a.preempted);
     if (a.blocked.count > 0) a.penalty_blocked = penalty(a.blocked);
-    if (a.wall > 0) {
+    // Without switch events every pair looks clean: the impact is unknown, not 0.
+    if (a.wall > 0 && a.switches_recorded) {
       const auto share = [&](const std::vector<ns_t>& ds) {
         double excess = 0;
         for (ns_t d : ds) excess += static_cast<double>(d) - a.clean.median;
@@ -219,11 +231,6 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.pair_irq = std::move(pa.irq);
 
   a.irqs = summarize_irqs(trace);
-  if (const auto ev = trace.meta.find("events"); ev != trace.meta.end()) {
-    const std::string list = "," + ev->second + ",";
-    a.switches_recorded = list.find(",sched,") != std::string::npos;
-    a.irqs_recorded = list.find(",irq,") != std::string::npos;
-  }
   a.sched_per_1k = per_1k(a.switch_outs, a.launches);
   a.preempt_per_1k = per_1k(a.preemptions, a.launches);
   a.block_per_1k = per_1k(a.blocks, a.launches);

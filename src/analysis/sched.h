@@ -77,8 +77,9 @@ struct SchedAnalysis {
   std::optional<double> scheduler_impact, impact_preempted, impact_blocked;
   TailShares tail95, tail99;
 
-  // Whether the recording asked for these events (META events; true when it does not say): a rate
-  // of events that were not recorded is unknown, not 0.
+  // Whether the recording asked for these events (META events; when it does not say: true for a
+  // trace with OS events, false for one with none, such as a profiler trace): a rate of events
+  // that were not recorded is unknown, not 0.
   bool switches_recorded = true, irqs_recorded = true;
   // Rates per 1000 launches.
   int64_t switch_outs = 0, preemptions = 0, blocks = 0;

@@ -156,7 +156,7 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU, "
                   "at most 1024 unless more CPUs are allowed)");
   run->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list, e.g. 0-3,8");
-  run->add_flag("--numa", a->numa, "Copy weights and KV cache to memory bound to the threads' NUMA nodes (libnuma)");
+  run->add_flag("--numa", a->numa, "Copy weights and KV cache to memory bound to the threads' NUMA nodes (sysfs and mbind(2))");
   run->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");
   run->add_option("--ctx", a->ctx, "KV cache size in tokens (default: prompt + generated)");
   run->add_option("--ubatch", a->ubatch, "Most prompt tokens per prefill step")->capture_default_str();

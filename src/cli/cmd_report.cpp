@@ -129,7 +129,7 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report (charts, tables, timeline) from traces "
                                            "and saved --json results of other verbs");
   cmd->add_option("inputs", opt->inputs, "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
-                                         "results (sweep, fusion, bench threads, analyze, compare)")
+                                         "results (sweep, fusion, bench threads, analyze, sched, compare)")
       ->required();
   cmd->add_option("-o,--output", opt->out, "HTML file to write")->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();

@@ -219,9 +219,12 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"preemption penalty (switched - clean median)", opt_ns(a.penalty)});
   head.add_row({"  preempted only", opt_ns(a.penalty_preempted)});
   head.add_row({"  blocked only", opt_ns(a.penalty_blocked)});
-  head.add_row({"scheduler impact (share of wall)", a.scheduler_impact ? format_pct(*a.scheduler_impact) : "n/a"});
-  head.add_row({"  in preempted pairs", a.impact_preempted ? format_pct(*a.impact_preempted) : "n/a"});
-  head.add_row({"  in blocked pairs", a.impact_blocked ? format_pct(*a.impact_blocked) : "n/a"});
+  const auto impact = [&](const std::optional<double>& v) {
+    return !a.switches_recorded ? std::string("not recorded (--events)") : v ? format_pct(*v) : std::string("n/a");
+  };
+  head.add_row({"scheduler impact (share of wall)", impact(a.scheduler_impact)});
+  head.add_row({"  in preempted pairs", impact(a.impact_preempted)});
+  head.add_row({"  in blocked pairs", impact(a.impact_blocked)});
   char buf[64];
   auto rate = [&](double v, bool recorded) {
     if (a.launches == 0) return std::string("n/a (no launch calls)");

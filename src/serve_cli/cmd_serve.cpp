@@ -194,7 +194,7 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
   cmd->add_option("-t,--threads", a->threads, "Engine threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU, at "
                   "most 1024 unless more CPUs are allowed)");
   cmd->add_option("--cpus", a->cpus, "Pin engine thread i to the i-th CPU of this list, e.g. 0-3,8");
-  cmd->add_flag("--numa", a->numa, "Copy weights and KV caches to memory bound to the threads' NUMA nodes (libnuma)");
+  cmd->add_flag("--numa", a->numa, "Copy weights and KV caches to memory bound to the threads' NUMA nodes (sysfs and mbind(2))");
   cmd->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");
   cmd->add_option("--ctx", a->ctx, "Tokens per sequence, prompt + generated (default: training context, at most 4096)");
   cmd->add_option("--ubatch", a->ubatch, "Most prompt tokens per prefill step")->capture_default_str();

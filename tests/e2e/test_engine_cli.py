@@ -230,6 +230,12 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("engine", "run", "-m", models["tiny-llama"], "-p", "a</s>b<s>c", "-n", "1", "--json")
     check(r.returncode == 0 and json.loads(r.stdout)["prompt_ids"] == want and "two BOS" not in r.stderr,
           "control tokens in -p: %s %s, want %s" % (r.stdout[:300], r.stderr, want))
+    # One generated token is no decode step: the decode window is empty (docs/engine.md: start = end).
+    if r.returncode == 0:
+        j = json.loads(r.stdout)
+        w = j["decode_window_ns"]
+        check(j["n_decode_evals"] == 0 and w["start"] == w["end"] and j["decode_seconds"] == 0,
+              "-n 1: decode window %r, %r decode evals, %r s" % (w, j["n_decode_evals"], j["decode_seconds"]))
     # A text that starts with the BOS token's text: two BOS tokens, and a warning saying so.
     r = run("engine", "run", "-m", models["tiny-llama"], "-p", "<s>hello", "-n", "1", "--json")
     ids = json.loads(r.stdout)["prompt_ids"] if r.returncode == 0 else []

@@ -42,7 +42,8 @@ GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, 
     r.output.push_back(tok);
     if (on_token) on_token(tok);
   }
-  const auto t1 = std::chrono::steady_clock::now();
+  // No decode step ran: an empty window (start = end, 0 s), not the two clock reads around nothing.
+  const auto t1 = r.n_decode_evals > 0 ? std::chrono::steady_clock::now() : t0;
   r.decode_s = std::chrono::duration<double>(t1 - t0).count();
   r.decode_end_ns = monotonic_ns(t1);
   if (is_eog && is_eog(tok)) r.stopped_at_eog = true;
@@ -77,7 +78,8 @@ BatchGenerateResult generate_batched(BatchEvaluator& ev, const std::vector<int32
       r.outputs[s].push_back(step[s]);
     }
   }
-  const auto t1 = std::chrono::steady_clock::now();
+  // No decode step ran: an empty window (start = end, 0 s), not the two clock reads around nothing.
+  const auto t1 = r.n_decode_evals > 0 ? std::chrono::steady_clock::now() : t0;
   r.decode_s = std::chrono::duration<double>(t1 - t0).count();
   r.decode_end_ns = monotonic_ns(t1);
   return r;
