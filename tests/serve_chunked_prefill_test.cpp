@@ -20,6 +20,7 @@ using namespace infertrace;
 using namespace infertrace::serve;
 
 using ServeChunkedPrefill = sched_test::SchedulerTest;
+using sched_test::EngineGate;
 
 namespace {
 
@@ -124,24 +125,29 @@ TEST_F(ServeChunkedPrefill, TokensEqualUnchunkedPrefill) {
 }
 
 // A long prompt arriving while a request decodes is prefilled one chunk per loop, with a decode
-// step of the running request between every two chunks.
+// step of the running request between every two chunks. The running request is held in its own
+// (one-chunk) prefill until the long one is queued, so both are in the engine from the next loop
+// on, and the 300 tokens outlast the long prompt's 8 chunks by construction, not by timing.
 TEST_F(ServeChunkedPrefill, DecodeStepsComeBetweenChunks) {
   SchedulerOptions o = options(2);
   o.prefill_chunk = 8;
   Scheduler* self = nullptr;
+  EngineGate gate;
   std::mutex mu;
   std::vector<int64_t> steps_at_chunk;  // decode steps so far, at each chunk of the long prompt
   o.on_prefill_chunk = [&](TokenStream&, int64_t, int64_t prompt) {
+    if (prompt == 4) gate.hold();
     if (prompt != 64) return;
     std::lock_guard lk(mu);
     steps_at_chunk.push_back(self->stats().decode_steps);
   };
   Scheduler sched(*model_, {}, o);
+  const EngineGate::OpensAtExit opens{gate};
   self = &sched;
   auto running = sched.submit(request(long_prompt(4, 9), 300));
-  std::vector<int32_t> got;
-  while (got.empty()) running->take(got, std::chrono::milliseconds(1000));  // decoding now
+  ASSERT_TRUE(gate.reached()) << "the engine never prefilled the running request";
   auto long_one = sched.submit(request(long_prompt(64, 10), 4));
+  gate.open();  // the running request's first token, a decode step, then the long one is admitted
   EXPECT_EQ(drain(*long_one), alone(long_prompt(64, 10), 4, {0.0f}));
   running->cancel();
   drain(*running);

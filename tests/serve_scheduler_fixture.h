@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -73,6 +75,44 @@ class SchedulerTest : public ::testing::Test {
 
   static inline std::string path_;
   static inline engine::Model* model_ = nullptr;
+};
+
+// Holds the engine thread inside a test hook (SchedulerOptions::on_prefill_chunk) until the test
+// opens it, so that "this request is still running" is a fact, not a bet on how fast the tiny
+// model generates on a loaded machine. The hook calls hold(); the test waits for reached(), does
+// what needs the request in flight, then opens. Open it before the Scheduler is destroyed (its
+// stop() joins the engine thread): `OpensAtExit` declared after the Scheduler does that even when a
+// failed ASSERT leaves the test early.
+class EngineGate {
+ public:
+  void hold() {
+    std::unique_lock lk(mu_);
+    reached_ = true;
+    cv_.notify_all();
+    cv_.wait(lk, [&] { return open_; });
+  }
+  // True once the engine thread is in hold(); false after `timeout` without it.
+  bool reached(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, timeout, [&] { return reached_; });
+  }
+  void open() {
+    {
+      std::lock_guard lk(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  struct OpensAtExit {
+    EngineGate& gate;
+    ~OpensAtExit() { gate.open(); }
+  };
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool reached_ = false, open_ = false;
 };
 
 inline std::vector<int32_t> prompt_of(int i) {

@@ -13,6 +13,7 @@ using namespace infertrace;
 using namespace infertrace::serve;
 
 using ServeScheduler = sched_test::SchedulerTest;
+using sched_test::EngineGate;
 using sched_test::prompt_of;
 
 // Six requests of different prompts, lengths and samplers through a batch of 3: the later ones are
@@ -67,16 +68,27 @@ TEST_F(ServeScheduler, EndOfGeneration) {
 }
 
 // With max_batch 1 and max_queue 1, a third request in the system is refused; a cancelled one ends
-// as cancelled and frees its place; the next request still gets the right tokens.
+// as cancelled and frees its place; the next request still gets the right tokens. The first request
+// is held in its prefill (EngineGate) until both are cancelled: it cannot end by length first,
+// however late this thread runs.
 TEST_F(ServeScheduler, QueueBoundAndCancel) {
-  Scheduler sched(*model_, {}, options(1, 1));
+  EngineGate gate;
+  SchedulerOptions o = options(1, 1);
+  const size_t first_prompt = prompt_of(0).size();
+  o.on_prefill_chunk = [&](TokenStream&, int64_t, int64_t prompt) {
+    if (static_cast<size_t>(prompt) == first_prompt) gate.hold();
+  };
+  Scheduler sched(*model_, {}, o);
+  const EngineGate::OpensAtExit opens{gate};
   auto a = sched.submit(request(prompt_of(0), 400));
   auto b = sched.submit(request(prompt_of(1), 400));
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(gate.reached()) << "the engine never prefilled the first request";
   EXPECT_EQ(sched.submit(request(prompt_of(2), 4)), nullptr);
   b->cancel();  // waiting: dropped when it would be admitted
-  a->cancel();  // active: dropped before the next step
+  a->cancel();  // active (in its prefill): dropped before the next step
+  gate.open();
   drain(*a);
   drain(*b);
   EXPECT_EQ(a->finish(), Finish::Cancelled);

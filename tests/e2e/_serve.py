@@ -11,15 +11,21 @@ import threading
 from _harness import EXE, check
 
 
+def first_line(p, timeout=60):
+    """The first line `p` prints on its stdout (a pipe), or "" when none comes within `timeout`
+    seconds: read on a thread, because readline() itself has no timeout."""
+    got = []
+    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return got[0] if got else ""
+
+
 def start_server(model, *args):
     """`infertrace serve -m MODEL --port 0 ARGS...`; returns (process, port), or ends the test."""
     p = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", *args],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    got = []
-    reader = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(60)
-    line = got[0] if got else ""
+    line = first_line(p)
     m = re.fullmatch(r"infertrace serve: listening on http://127\.0\.0\.1:(\d+)\n", line)
     check(m is not None, "listening line: %r" % line)
     if m is None:

@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -17,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _serve import start_server  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -142,23 +142,21 @@ with tempfile.TemporaryDirectory() as tmp:
     model = os.path.join(tmp, "q.gguf")
     r = run("model", "synth", "--preset", "tiny-qwen3", "--dtype", "f32", "-o", model)
     check(r.returncode == 0, "synth: " + r.stderr)
-    server = subprocess.Popen([EXE, "serve", "-m", model, "--port", "0", "-t", "1", "--ctx", "256"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    m = re.fullmatch(r"infertrace serve: listening on (http://127\.0\.0\.1:\d+)\n", server.stdout.readline())
-    check(m is not None, "listening line")
-    if m:
-        doc = bench(m.group(1), "--profile", "concurrent", "--concurrency", "2", "--requests", "4",
-                    "--prompt-tokens", "16", "--output-tokens", "5")
-        if doc:
-            p = doc["points"][0]
-            check(p["completed"] == 4 and p["failed"] == 0, "completed %s" % {k: p[k] for k in ("sent", "errors")})
-            # usage counts all 5 tokens; a token whose text the server holds back (an incomplete
-            # UTF-8 sequence of the random model's output) streams content "", no token event.
-            check(all(r["tokens"] == 5 and 1 <= r["token_events"] <= 5 for r in p["requests"]),
-                  "tokens %s" % [(r["tokens"], r["token_events"]) for r in p["requests"]])
-            check(p["ttft_ms"]["n"] == 4 and p["ttft_ms"]["p50"] <= p["e2e_ms"]["p50"], "ttft %s" % p["ttft_ms"])
-            counted = [r["server_prompt_tokens"] for r in p["requests"]]
-            check(all(isinstance(c, int) for c in counted), "server prompt tokens %s" % counted)
+    # start_server reads the listening line with a timeout: a server that never prints it fails the
+    # test in a minute instead of hanging it until ctest's limit.
+    server, port = start_server(model, "-t", "1", "--ctx", "256")
+    doc = bench("http://127.0.0.1:%d" % port, "--profile", "concurrent", "--concurrency", "2", "--requests", "4",
+                "--prompt-tokens", "16", "--output-tokens", "5")
+    if doc:
+        p = doc["points"][0]
+        check(p["completed"] == 4 and p["failed"] == 0, "completed %s" % {k: p[k] for k in ("sent", "errors")})
+        # usage counts all 5 tokens; a token whose text the server holds back (an incomplete
+        # UTF-8 sequence of the random model's output) streams content "", no token event.
+        check(all(r["tokens"] == 5 and 1 <= r["token_events"] <= 5 for r in p["requests"]),
+              "tokens %s" % [(r["tokens"], r["token_events"]) for r in p["requests"]])
+        check(p["ttft_ms"]["n"] == 4 and p["ttft_ms"]["p50"] <= p["e2e_ms"]["p50"], "ttft %s" % p["ttft_ms"])
+        counted = [r["server_prompt_tokens"] for r in p["requests"]]
+        check(all(isinstance(c, int) for c in counted), "server prompt tokens %s" % counted)
     server.terminate()
     _, err = server.communicate(timeout=30)
     check(server.returncode == 0, "server exit %s" % server.returncode)

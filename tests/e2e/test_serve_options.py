@@ -18,7 +18,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
-from _serve import start_server  # noqa: E402
+from _serve import first_line, start_server  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -147,7 +147,7 @@ with tempfile.TemporaryDirectory() as tmp:
         v6 = subprocess.Popen([EXE, "serve", "-m", model, "-t", "1", "--ctx", "64", "--host", "::1", "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            line = v6.stdout.readline()
+            line = first_line(v6)  # "" after 60 s: a server that never listens fails here, not at ctest's limit
             m = re.fullmatch(r"infertrace serve: listening on http://\[::1\]:(\d+)\n", line)
             check(m is not None, "--host ::1: listening line %r" % line)
             if m:

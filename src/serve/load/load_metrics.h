@@ -22,6 +22,10 @@ struct RequestSample {
   std::string error;              // empty when it completed; else the error kind
   std::string error_detail;       // what the server (or the transport) said about it, when anything
   bool incomplete = false;        // still in flight when a --duration window closed
+  // Which base URL of the target it went to, and every URL's requests in flight (this one not
+  // counted) when it was given that URL: the balancer's choice and what it chose from.
+  size_t url = 0;
+  std::vector<int> in_flight_at_pick;
   bool ok() const { return error.empty() && !incomplete; }
 };
 

@@ -168,6 +168,8 @@ nlohmann::json to_json(const BenchRun& run) {
       rj["error"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error);
       rj["error_detail"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error_detail);
       rj["incomplete"] = r.incomplete;
+      rj["url"] = r.url;
+      rj["in_flight_at_pick"] = r.in_flight_at_pick;
       rs.push_back(rj);
     }
     pj["requests"] = rs;

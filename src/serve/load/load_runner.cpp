@@ -51,12 +51,14 @@ std::unique_ptr<httplib::Client> make_client(const std::string& url, double time
   return c;
 }
 
-// Picks the base URL with the fewest requests in flight; ties go round-robin.
+// Picks the base URL with the fewest requests in flight; ties go round-robin. *seen receives the
+// counts it chose from (the report keeps them per request, so a test can check every choice).
 class Balancer {
  public:
   explicit Balancer(size_t n) : in_flight_(n, 0) {}
-  size_t acquire() {
+  size_t acquire(std::vector<int>* seen) {
     std::lock_guard<std::mutex> lock(mu_);
+    *seen = in_flight_;
     const size_t n = in_flight_.size();
     size_t best = n;
     for (size_t k = 0; k < n; ++k) {
@@ -103,7 +105,8 @@ int64_t since(const Shared& s, Clock::time_point t) {
 
 // Sends one request and streams its response into `r` (start_ns set here, at the send).
 void do_request(Shared& s, uint64_t index, RequestSample& r) {
-  const size_t which = s.balancer.acquire();
+  const size_t which = s.balancer.acquire(&r.in_flight_at_pick);
+  r.url = which;
   auto client = make_client(s.target->base_urls[which], s.spec->timeout_s);
   std::atomic<int> stop_reason{0};
   bool stream_error = false, malformed = false, done = false;
