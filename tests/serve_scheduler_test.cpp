@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "serve/scheduler.h"
 #include "serve_scheduler_fixture.h"
@@ -102,16 +105,35 @@ TEST_F(ServeScheduler, QueueBoundAndCancel) {
 }
 
 // stop() ends everything in flight or waiting as cancelled, and later submissions are refused.
+// The first request is held in its prefill until stop() has begun (stop() joins the engine thread,
+// so the hook itself waits for stopping()), so neither can have finished on a fast machine: the
+// waiting one must end cancelled, the active one cancelled at its next step.
 TEST_F(ServeScheduler, StopCancelsEverything) {
-  Scheduler sched(*model_, {}, options(1, 4));
+  SchedulerOptions o = options(1, 4);
+  const size_t first_prompt = prompt_of(0).size();
+  std::atomic<Scheduler*> running{nullptr};
+  std::atomic<bool> held{false};
+  o.on_prefill_chunk = [&](TokenStream&, int64_t, int64_t prompt) {
+    if (static_cast<size_t>(prompt) != first_prompt) return;
+    held = true;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      if (Scheduler* s = running.load(); s && s->stopping()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  Scheduler sched(*model_, {}, o);
+  running = &sched;
   auto a = sched.submit(request(prompt_of(0), 400));
   auto b = sched.submit(request(prompt_of(1), 400));
+  for (int i = 0; i < 60'000 && !held; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(held) << "the engine never prefilled the first request";
   EXPECT_FALSE(sched.stopping());
   sched.stop();
   EXPECT_TRUE(sched.stopping());  // /health answers 503 from here
   drain(*a);
   drain(*b);
-  EXPECT_EQ(a->finish() == Finish::Cancelled || a->finish() == Finish::Length, true);
+  EXPECT_EQ(a->finish(), Finish::Cancelled);
   EXPECT_EQ(b->finish(), Finish::Cancelled);
   EXPECT_EQ(sched.submit(request(prompt_of(2), 4)), nullptr);
 }
