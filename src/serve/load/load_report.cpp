@@ -168,8 +168,10 @@ nlohmann::json to_json(const BenchRun& run) {
       rj["error"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error);
       rj["error_detail"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error_detail);
       rj["incomplete"] = r.incomplete;
-      rj["url"] = r.url;
-      rj["in_flight_at_pick"] = r.in_flight_at_pick;
+      // Null for a request never sent (due inside a --duration window, its sender woke after it closed).
+      const bool picked = !r.in_flight_at_pick.empty();
+      rj["url"] = picked ? nlohmann::json(r.url) : nlohmann::json();
+      rj["in_flight_at_pick"] = picked ? nlohmann::json(r.in_flight_at_pick) : nlohmann::json();
       rs.push_back(rj);
     }
     pj["requests"] = rs;
