@@ -38,6 +38,11 @@ rec_help = subprocess.run([exe, "record", "--help"], capture_output=True, text=T
 if rec_help.returncode != 0 or " record" not in rec_help.stdout:
     skip("this build has no record verb")
 
+# Under sudo the recorder runs its command as the invoking user (docs/record.md), who cannot run the
+# workload from this test's root-owned 0700 temporary directory: every command here runs as root.
+for var in ("SUDO_UID", "SUDO_GID"):
+    os.environ.pop(var, None)
+
 WORKLOADS = [["sleeps", "2000"], ["threads", "300"], ["leader_exit"], ["forkexec", "30"], ["orphans", "40"]]
 N = int(os.environ.get("INFERTRACE_SWITCH_RECORDINGS", "10"))
 MAX_SHOWN = 20  # violations quoted per recording (all are counted)
