@@ -312,11 +312,25 @@ static __always_inline int on_fork(struct task_struct* parent, struct task_struc
   return 0;
 }
 
-static __always_inline int on_exec(struct task_struct* p) {
+// A thread other than the group leader that execs takes over the leader's id (de_thread): its
+// execve entered under its own tid and returns under the leader's, where sys_exit looks for the
+// entry. Moved there, the call is recorded (on the id the thread has from now on); left, the call
+// was lost without a drop and its entry stayed behind under a tid no thread has.
+static __always_inline void move_pending_syscall(__u32 old_tid, __u32 new_tid) {
+  if (old_tid == new_tid) return;
+  struct sys_start* s = bpf_map_lookup_elem(&sys_pending, &old_tid);
+  if (!s) return;
+  struct sys_start moved = *s;
+  bpf_map_update_elem(&sys_pending, &new_tid, &moved, BPF_ANY);
+  bpf_map_delete_elem(&sys_pending, &old_tid);
+}
+
+static __always_inline int on_exec(struct task_struct* p, pid_t old_pid) {
   __u32 tgid = BPF_CORE_READ(p, tgid);
   struct it_traced* v = bpf_map_lookup_elem(&traced, &tgid);
   if (!v) return 0;
   if (v->state == IT_TRACED_BEFORE_EXEC) v->state = IT_TRACED;  // the command itself from here on
+  move_pending_syscall((__u32)old_pid, BPF_CORE_READ(p, pid));
   emit_task(p, IT_TASK_EXEC, 0);
   return 0;
 }
@@ -355,9 +369,9 @@ int BPF_PROG(fork_btf, struct task_struct* parent, struct task_struct* child) { 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(fork_raw, struct task_struct* parent, struct task_struct* child) { return on_fork(parent, child); }
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(exec_btf, struct task_struct* p) { return on_exec(p); }
+int BPF_PROG(exec_btf, struct task_struct* p, pid_t old_pid) { return on_exec(p, old_pid); }
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(exec_raw, struct task_struct* p) { return on_exec(p); }
+int BPF_PROG(exec_raw, struct task_struct* p, pid_t old_pid) { return on_exec(p, old_pid); }
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct* p) { return on_exit(p); }
 SEC("raw_tp/sched_process_exit")
