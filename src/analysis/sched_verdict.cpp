@@ -44,6 +44,12 @@ std::string main_thread_syscalls(const Trace& trace, const SchedAnalysis& a) {
   return v.empty() ? "none recorded" : syscall_list(trace, v);
 }
 
+// The recording's --events list as it said it (META events); a trace that does not say has none.
+std::string events_asked(const Trace& trace) {
+  const auto ev = trace.meta.find("events");
+  return ev != trace.meta.end() ? ev->second : std::string("not stated");
+}
+
 const ThreadSched* main_thread(const SchedAnalysis& a) {
   for (const ThreadSched& th : a.threads)
     if (th.tid == a.main_tid) return &th;
@@ -66,7 +72,7 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
          std::to_string(blocked) + " blocked) and spent " + format_ns(offcpu) + " off the CPU in " + format_ns(a.wall) +
          " of wall time";
   else
-    s += "ran for " + format_ns(a.wall) + " of wall time (context switches not recorded: --events " + trace.meta.at("events") + ")";
+    s += "ran for " + format_ns(a.wall) + " of wall time (context switches not recorded: --events " + events_asked(trace) + ")";
   if (a.runq_samples > 0)
     s += "; run-queue latency p50 " + format_ns(a.runq_p50) + ", p99 " + format_ns(a.runq_p99);
   if (!a.syscalls.by_name.empty()) s += "; most syscall time: " + top_syscalls(trace, a);
@@ -97,7 +103,7 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
   // can be seen, and no verdict is possible (or, without IRQ events, none about IRQs).
   if (!a.switches_recorded) {
     a.signature = "not_recorded", a.mitigation = "record with --events sched,irq";
-    a.verdict = "Context switches were not recorded (--events " + trace.meta.at("events") +
+    a.verdict = "Context switches were not recorded (--events " + events_asked(trace) +
                 "), so the launch pairs cannot be split by what delayed them and no scheduler verdict is possible. "
                 "Record the run with --events launch,sched,wakeup,irq.";
     return;
