@@ -21,8 +21,19 @@ using sched_test::prompt_of;
 
 // Six requests of different prompts, lengths and samplers through a batch of 3: the later ones are
 // admitted while earlier ones are mid-generation, so batches mix sequences at different positions.
+//
+// The first request is held in its prefill until all six are queued: submitted back to back they
+// could still meet one at a time on a loaded machine (the engine finishing each before the test
+// thread submits the next), and the batch would never hold two (seen in CI: mean batch 1).
 TEST_F(ServeScheduler, BatchedRequestsGetTheirOwnTokens) {
-  Scheduler sched(*model_, {}, options(3));
+  EngineGate gate;
+  SchedulerOptions o = options(3);
+  const size_t first_prompt = prompt_of(0).size();
+  o.on_prefill_chunk = [&](TokenStream&, int64_t, int64_t prompt) {
+    if (static_cast<size_t>(prompt) == first_prompt) gate.hold();
+  };
+  Scheduler sched(*model_, {}, o);
+  const EngineGate::OpensAtExit opens{gate};
   std::vector<std::shared_ptr<TokenStream>> streams;
   std::vector<std::vector<int32_t>> expected;
   std::vector<CompletionRequest> requests;
@@ -31,11 +42,13 @@ TEST_F(ServeScheduler, BatchedRequestsGetTheirOwnTokens) {
     requests.push_back(request(prompt_of(i), n, i % 2 ? 0.8f : 0.0f, 100 + i));
     expected.push_back(alone(requests.back().prompt, n, requests.back().sampling));
   }
-  // Submitted back to back (expected values first), so they meet in the batch.
+  // Submitted back to back (expected values first) while the first is held, so they meet in the batch.
   for (const CompletionRequest& r : requests) {
     streams.push_back(sched.submit(r));
     ASSERT_NE(streams.back(), nullptr);
   }
+  ASSERT_TRUE(gate.reached()) << "the engine never prefilled the first request";
+  gate.open();
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(drain(*streams[i]), expected[i]) << "request " << i;
     EXPECT_EQ(streams[i]->finish(), Finish::Length);
