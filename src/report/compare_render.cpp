@@ -55,7 +55,8 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
                                "`infertrace analyze --json` of a recording)");
   ScenarioMetrics m;
   m.name = name, m.source = file;
-  m.launches = whole_member(*s, "launches", file);
+  // null: the recording did not measure its launches (no launch rate to compare).
+  m.launches = (*s)["launches"].is_null() ? 0 : whole_member(*s, "launches", file);
   m.wall = whole_member(*s, "wall_ns", file);
   m.sched_per_1k = optional_number(*s, "sched_per_1k", file);
   m.irq_per_1k_hard = optional_number(*s, "irq_per_1k_hard", file);

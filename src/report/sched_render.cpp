@@ -87,7 +87,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["schema_version"] = 1;
   j["source"] = t.file;
   j["has_os_events"] = a.has_os_events;
-  j["launches"] = a.launches;
+  // Launches of a recording that did not measure them: unknown (null), with why.
+  j["launches"] = a.launches_measured ? json(a.launches) : json(nullptr);
+  j["launches_measured"] = a.launches_measured;
+  if (!a.launches_measured) j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
+  if (!a.launch_partial_note.empty()) j["launch_partial_note"] = a.launch_partial_note;
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
   // Events the recorder lost, per type as its META says (dropped.<type>: its ring buffer was full),
@@ -132,7 +136,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
     threads.push_back({{"pid", th.pid},
                        {"tid", th.tid},
                        {"comm", std::string(t.str(th.comm))},
-                       {"launches", th.launches},
+                       {"launches", a.launches_measured ? json(th.launches) : json(nullptr)},
                        {"switch_outs", th.switch_outs},
                        {"preemptions", th.preemptions},
                        {"blocks", th.blocks},
@@ -194,11 +198,12 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
 
 void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a, const SchedPrintOptions& opts) {
   os << "\nScheduler and IRQ impact (docs/sched.md)\n";
-  if (!a.has_os_events) {
+  if (!a.has_os_events || !a.launches_measured) {
     os << "  " << a.verdict << "\n";
     return;
   }
   os << "  wall " << format_ns(a.wall) << ", " << format_count(a.launches) << " logical launches";
+  if (!a.launch_partial_note.empty()) os << " (" << a.launch_partial_note << ")";
   if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
   os << "\n";
 
@@ -227,6 +232,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"  in blocked pairs", impact(a.impact_blocked)});
   char buf[64];
   auto rate = [&](double v, bool recorded) {
+    if (!a.launches_measured) return std::string("n/a (launches not measured)");
     if (a.launches == 0) return std::string("n/a (no launch calls)");
     if (!recorded) return std::string("not recorded (--events)");
     std::snprintf(buf, sizeof buf, "%.1f", v);
