@@ -81,8 +81,8 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a);
 void sched_verdict(const Trace& trace, SchedAnalysis& a) {
   if (!a.launches_measured) {
     a.signature = "launches_not_measured", a.mitigation = "record where CUPTI accepts the launch callbacks";
-    a.verdict = "The launch calls were not measured (" + trace.launch_coverage.unmeasured_reason +
-                "), so there are no launch pairs to attribute delays to and no rate per 1000 launches. " +
+    a.verdict = "No launch-pair analysis: " + trace.launch_coverage.unmeasured_reason +
+                ", so there are no launch pairs to attribute delays to and no rate per 1000 launches. " +
                 (a.has_os_events ? os_summary(trace, a) + " " : std::string()) +
                 "Record again where CUPTI accepts the launch callbacks (another CUDA or CUPTI version, or --cuda uprobe) "
                 "for the launch-pair analysis.";
