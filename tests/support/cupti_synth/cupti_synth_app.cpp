@@ -3,8 +3,8 @@
 // workload of cupti_synth_producer.h with times starting now, then sleeps through the workload's
 // GPU window in 1 ms steps, so the recording has real context switches of the launching thread
 // inside the (synthetic) GPU activity. Exit status 3 when the ring is missing.
-// INFERTRACE_SYNTH_REFUSED=NAME,NAME...: also send the library's RingCallbacks record naming these
-// callbacks refused (enabled: a launch, a copy, a sync); with INFERTRACE_SYNTH_NO_LAUNCH=1 no
+// It sends the library's RingCallbacks record, as the library always does (enabled: a launch, a copy,
+// a sync); INFERTRACE_SYNTH_REFUSED=NAME,NAME... names these callbacks refused; with INFERTRACE_SYNTH_NO_LAUNCH=1 no
 // launch-class callback was enabled (the sync only), so neither the launches nor the async copy are
 // written.
 // Usage: cupti_synth_app LAUNCHES
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   const char* no_launch_env = std::getenv("INFERTRACE_SYNTH_NO_LAUNCH");
   const bool launch_callbacks = !(no_launch_env && std::string(no_launch_env) == "1");
   int lost = 0;
-  if (refused_env || !launch_callbacks) {
+  {
     std::vector<std::string> refused;
     std::stringstream list(refused_env ? refused_env : "");
     for (std::string n; std::getline(list, n, ',');) refused.push_back(n);
