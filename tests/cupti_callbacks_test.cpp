@@ -332,6 +332,18 @@ TEST(CuptiCallbacks, CoverageRuleNamesPidsAndApis) {
   EXPECT_FALSE(launch_coverage({fine}, {}).partial());
 }
 
+// An empty name (CUPTI gives none, but the record can carry one) keeps its place in the META list.
+TEST(CuptiCallbacks, EmptyFirstNameSurvivesTheMetaRoundTrip) {
+  CuptiCallbackStatus s;
+  s.pid = 3, s.enabled = 2, s.launch_enabled = 1, s.refused = 2, s.refused_names = {"", "x"};
+  Trace t;
+  for (auto& [k, v] : cupti_callbacks_meta(s)) t.meta[k] = v;
+  const auto back = cupti_callback_statuses(t);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_TRUE(back[0].known);
+  EXPECT_EQ(back[0].refused_names, (std::vector<std::string>{"", "x"}));
+}
+
 TEST(CuptiCallbacks, NotesNameTheUnlistedCount) {
   CuptiCallbackStatus s;
   s.pid = 9;

@@ -21,9 +21,11 @@ std::optional<uint64_t> parse_count(const std::string& s) {
   return v;
 }
 
+// By position, not by what was written so far: an empty first name keeps its separator, so the
+// list reads back with as many names (review AN, L7).
 std::string join(const std::vector<std::string>& names, const char* sep) {
   std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : sep) + n;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? sep : "") + names[i];
   return out;
 }
 
