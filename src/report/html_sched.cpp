@@ -240,7 +240,9 @@ std::string impact_table(const json& doc, const Recorded& r) {
                       ", run queue " + ns_or(member(g, "idle_while_runqueue_ns")) + "; sleeping " +
                       ns_or(member(g, "idle_while_blocked_ns")) + " not counted)"});
     else
-      tb.add_row({"GPU idle while launching thread off-CPU", "n/a (no GPU activities: record with --cuda cupti)"});
+      tb.add_row({"GPU idle while launching thread off-CPU", flag_or(doc, "launches_measured", true)
+                                                                 ? "n/a (no GPU activities: record with --cuda cupti)"
+                                                                 : "n/a (launches not measured: no launching thread)"});
   }
   if (const json& mt = member(doc, "main_thread"); mt.is_object()) {
     std::string s = "n/a (no launching thread)";

@@ -48,6 +48,10 @@ with tempfile.TemporaryDirectory() as d:
             check(sj["signature"] == "launches_not_measured" and sj["launches"] is None and sj["sched_per_1k"] is None
                   and sj["irq_per_1k_hard"] is None, "sched on a real recording: %r %r %r" %
                   (sj["signature"], sj["launches"], sj["sched_per_1k"]))
+        # The text keeps the OS tables but shows no launch count, pair table or launching thread.
+        st = subprocess.run([exe, "sched", rec], capture_output=True, text=True).stdout
+        check(", launches not measured\n" in st and "logical launches" not in st and "launch pairs" not in st
+              and "n/a (launches not measured: no launching thread)" in st and "Syscalls (" in st, "sched text:\n%s" % st)
         a = subprocess.run([exe, "analyze", rec, "--json"], capture_output=True, text=True)
         check(a.returncode == 0, "analyze failed: %s" % a.stderr)
         if a.returncode == 0:
