@@ -185,6 +185,30 @@ TEST(HtmlAnalyze, ZeroInferenceLatencyHasNoIdleShare) {
   EXPECT_FALSE(has(t, "0.0% of inference latency")) << t;
 }
 
+// A recording both without GPU activity and with a process whose launches were not measured: the
+// launch rows give the callbacks' reason (what to fix), the GPU rows the GPU one; the refused names
+// and the reason are under the table (review AN, L4).
+TEST(HtmlAnalyze, LaunchRowsOfAnUnmeasuredRecordingGiveTheCallbacksReason) {
+  json d = single_doc();
+  const std::string gpu = "no GPU activity in the trace";
+  const std::string cb = "launch calls not measured in pid 7: no launch callback enabled (CUPTI refused cuLaunchKernel)";
+  for (const char* k : {"launch_calls", "linked_launch_calls", "graph_launches", "tklqt_ns", "bound", "launch_thread"})
+    d[k] = nullptr;
+  d["akd_ns"] = nullptr;
+  d["undefined_reason"] = gpu;
+  d["launch_undefined_reason"] = cb;
+  d["cupti_callbacks"] = {{"reported", true},
+                          {"processes", json::array({{{"pid", 7}, {"refused", 2}, {"refused_names", {"cuLaunchKernel", "cuMemAlloc"}},
+                                                      {"refused_unlisted", 0}}})}};
+  const std::string t = section_text(d);
+  EXPECT_TRUE(has(t, row({"launch calls", "-", cb}))) << t;
+  EXPECT_TRUE(has(t, row({"TKLQT", "-", cb}))) << t;
+  EXPECT_TRUE(has(t, row({"AKD", "-", "undefined: " + gpu}))) << t;
+  EXPECT_TRUE(has(t, "CUPTI refused 2 callback(s) in pid 7, not recorded: cuLaunchKernel, cuMemAlloc")) << t;
+  EXPECT_TRUE(has(t, cb + ".")) << t;
+  EXPECT_FALSE(has(t, "launching thread tid")) << t;
+}
+
 // Several traces, the second a recording: an overview row each from the document's figures, then
 // each trace's tables, and the recording's scheduler section under its name (and its verdict among
 // the findings, named by the trace).

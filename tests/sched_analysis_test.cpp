@@ -181,6 +181,39 @@ TEST(SchedAnalysis, NoVerdictWithoutSwitchEvents) {
   EXPECT_NE(b.verdict.find("IRQs were not recorded"), std::string::npos) << b.verdict;
 }
 
+// A CUPTI recording whose launches were not measured (Trace::launch_coverage): the recorded launches
+// of the other threads do not stand for all of them, so no pair, rate or launching thread is formed,
+// and the verdict says why instead of "record a longer run" (review AN, H2). A partial one keeps its
+// figures and verdict, and the verdict says what they leave out.
+TEST(SchedAnalysis, UnmeasuredLaunchesGiveNoPairsRatesOrVerdictFromThem) {
+  Trace t = build_trace();
+  t.launch_coverage.unmeasured_pids = {static_cast<uint32_t>(kPid)};
+  t.launch_coverage.unmeasured_reason = "launch calls not measured in pid 100: no launch callback enabled";
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_FALSE(a.launches_measured);
+  EXPECT_EQ(a.signature, "launches_not_measured");
+  EXPECT_EQ(a.all.count, 0);
+  EXPECT_EQ(a.main_tid, -1);
+  EXPECT_FALSE(a.penalty.has_value());
+  EXPECT_NE(a.verdict.find("No launch-pair analysis: launch calls not measured in pid 100"), std::string::npos) << a.verdict;
+  // The OS side stands: main's preemption at 2500 and block at 7000.
+  EXPECT_NE(a.verdict.find("were switched out 2 time(s) (1 preempted, 1 blocked)"), std::string::npos) << a.verdict;
+  const nlohmann::json j = sched_analysis_json(t, a);
+  for (const char* k : {"launches", "sched_per_1k", "preempt_per_1k", "block_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"})
+    EXPECT_TRUE(j[k].is_null()) << k;
+  EXPECT_EQ(j["launch_undefined_reason"], t.launch_coverage.unmeasured_reason);
+  EXPECT_EQ(j["switch_outs"], 2);
+
+  Trace p = build_trace();
+  p.launch_coverage.partial_pids = {static_cast<uint32_t>(kPid)};
+  p.launch_coverage.partial_note = "launch figures are partial: they leave out, in pid 100: the calls of cuLaunchKernelEx";
+  const SchedAnalysis b = analyze_sched(p), whole = analyze_sched(build_trace());
+  EXPECT_EQ(b.signature, whole.signature);
+  EXPECT_EQ(b.launches, whole.launches);
+  EXPECT_EQ(b.verdict, whole.verdict + " Note: " + p.launch_coverage.partial_note + ".");
+  EXPECT_EQ(sched_analysis_json(p, b)["launch_partial_note"], p.launch_coverage.partial_note);
+}
+
 // The text report's run-queue latency line says why it has no figures, as the HTML page does:
 // sched events not recorded, or recorded with nothing to sample (no switch-in of a traced thread).
 TEST(SchedAnalysis, RunQueueLineSaysWhyItIsEmpty) {

@@ -198,5 +198,33 @@ TEST(Sweep, TableNotesOnlyCountsAboveZero) {
   EXPECT_EQ(out.find("unknown_phase"), std::string::npos) << out;
 }
 
+// A point whose launches were not measured: no launch figure, CPU idle, bound or balance, and the
+// transition is not read through it; a partial point keeps its figures with a note (review AN, M2).
+TEST(Sweep, UnmeasuredLaunchesGiveNoVerdictOrTransition) {
+  LaunchCoverage unmeasured;
+  unmeasured.unmeasured_pids = {7};
+  unmeasured.unmeasured_reason = "launch calls not measured in pid 7: no launch callback enabled";
+  LaunchCoverage partial;
+  partial.partial_pids = {7};
+  partial.partial_note = "launch figures are partial: they leave out, in pid 7: the calls of cuLaunchKernelEx";
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100), partial),
+                                       sweep_point(2, "b", analysis(true, 100, 100), unmeasured)});
+  ASSERT_EQ(r.points.size(), 2u);
+  EXPECT_TRUE(r.points[1].bound.empty());
+  EXPECT_FALSE(r.points[1].balanced);
+  EXPECT_FALSE(r.transition_batch.has_value());  // batch 2 would have made it 2
+  EXPECT_NE(r.summary.find("batch 2, the largest given, has no CPU- or GPU-bound verdict: " + unmeasured.unmeasured_reason),
+            std::string::npos) << r.summary;
+  const nlohmann::json j = sweep_json(r);
+  for (const char* k : {"tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "cpu_idle_ns", "cpu_idle_share", "bound",
+                        "orphan_launch_calls"})
+    EXPECT_TRUE(j["points"][1][k].is_null()) << k;
+  EXPECT_EQ(j["points"][1]["inference_latency_ns"], 1000);
+  EXPECT_EQ(j["points"][1]["launch_undefined_reason"], unmeasured.unmeasured_reason);
+  EXPECT_EQ(j["points"][0]["tklqt_ns"], 400);
+  EXPECT_EQ(j["points"][0]["bound"], "cpu");
+  EXPECT_EQ(j["points"][0]["launch_partial_note"], partial.partial_note);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -10,7 +10,9 @@ namespace infertrace {
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source) {
   ScenarioMetrics m;
   m.name = name, m.source = source;
-  m.launches = a.launches, m.wall = a.wall;
+  // Launches not measured (Trace::launch_coverage): no launch rate, no per-1000 rate (left unset).
+  m.launches = a.launches_measured ? a.launches : 0, m.wall = a.wall;
+  m.launches_measured = a.launches_measured;
   if (a.launches > 0 && a.switches_recorded) m.sched_per_1k = a.sched_per_1k;
   if (a.launches > 0 && a.irqs_recorded) m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
   m.penalty = a.penalty;

@@ -18,6 +18,7 @@ struct ScenarioMetrics {
   std::string name, source;
   std::optional<double> throughput;  // work per second from the workload itself (e.g. tok/s)
   int64_t launches = 0;
+  bool launches_measured = true;  // false: the recording did not measure them (launches 0, no launch rate)
   ns_t wall = 0;
   // Per 1000 launches: none without launches.
   std::optional<double> sched_per_1k, irq_per_1k_hard, irq_per_1k_soft;

@@ -385,7 +385,14 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   // The IL window: from the first start of any top-level operator, or of any host event when there
   // are none (or of the GPU work when there is none), to the last GPU end, which the GPU pass
   // finds. No GPU work, no window.
-  if (t.gpu.size()) a.t_begin = t.ops.size() ? first_op : earliest(t.api.size() ? t.api.start : t.gpu.start);
+  // A recording whose launches were not all recorded (trace/launch_coverage.h) may have GPU work
+  // before its first recorded call: the window starts at the earlier of the two, so IL and GPU
+  // busy/idle stay measurements of the GPU side.
+  if (t.gpu.size()) {
+    a.t_begin = t.ops.size() ? first_op : earliest(t.api.size() ? t.api.start : t.gpu.start);
+    if (!t.ops.size() && t.api.size() && (!t.launch_coverage.measured() || t.launch_coverage.partial()))
+      a.t_begin = std::min(a.t_begin, earliest(t.gpu.start));
+  }
   gpu_pass(t, owner, link_of_call, name_rows, a);
   finish_links(t, name_rows, a);
   host_activity(t, threads, a);

@@ -130,7 +130,12 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.wall = a.t_end - a.t_begin;
 
   const TracedScope scope = traced_scope(trace);
-  const std::vector<ThreadLaunches> launches = logical_launches(trace, &a.merged_launch_calls);
+  a.launches_measured = trace.launch_coverage.measured();
+  a.launch_partial_note = trace.launch_coverage.partial_note;
+  std::vector<ThreadLaunches> launches = logical_launches(trace, &a.merged_launch_calls);
+  // Launches never recorded leave no pair to attribute and no count to divide by: the rest of the
+  // recorded launches would read as the whole (trace/launch_coverage.h).
+  if (!a.launches_measured) launches.clear(), a.merged_launch_calls = 0;
   const auto outs = switch_outs_by_thread(trace, scope);
 
   // Per-thread table: every traced thread that launched, was switched or appears in the thread table.

@@ -59,6 +59,11 @@ struct SchedOptions {
 
 struct SchedAnalysis {
   bool has_os_events = false;  // any switch, wakeup, IRQ or syscall in the trace
+  // False when the recording's launch calls were not measured (CUPTI refused every launch-class
+  // callback of a process, Trace::launch_coverage): no pair, rate or launching thread is formed
+  // from them, and the verdict says why (signature "launches_not_measured").
+  bool launches_measured = true;
+  std::string launch_partial_note;  // the coverage's note when some launch APIs were left out
   int64_t launches = 0;        // logical launches of traced threads
   int64_t merged_launch_calls = 0;  // runtime/driver calls folded into one logical launch
   ns_t t_begin = 0, t_end = 0, wall = 0;  // span of every event in the trace
@@ -103,7 +108,7 @@ struct SchedAnalysis {
   // GPU idle while the main launching thread was off-CPU (recordings with GPU activities: CUPTI mode).
   GpuStarvation gpu_starvation;
 
-  // Verdict: signature is one of "no_os_events", "too_few_launches", "clean", "cpu_contention",
+  // Verdict: signature is one of "launches_not_measured", "no_os_events", "too_few_launches", "clean", "cpu_contention",
   // "irq_pressure", "blocking"; mitigation names the matching remedy; verdict is a paragraph.
   std::string signature, mitigation, verdict;
 };

@@ -79,9 +79,29 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
   return s + ".";
 }
 
+// The verdict of a recording whose launches were measured (below).
+void sched_verdict_measured(const Trace& trace, SchedAnalysis& a);
+
 }  // namespace
 
 void sched_verdict(const Trace& trace, SchedAnalysis& a) {
+  if (!a.launches_measured) {
+    a.signature = "launches_not_measured", a.mitigation = "record where CUPTI accepts the launch callbacks";
+    a.verdict = "No launch-pair analysis: " + trace.launch_coverage.unmeasured_reason +
+                ", so there are no launch pairs to attribute delays to and no rate per 1000 launches. " +
+                (a.has_os_events ? os_summary(trace, a) + " " : std::string()) +
+                "Record again where CUPTI accepts the launch callbacks (another CUDA or CUPTI version, or --cuda uprobe) "
+                "for the launch-pair analysis.";
+    return;
+  }
+  sched_verdict_measured(trace, a);
+  // Figures from a partial launch record: they leave out the refused APIs' calls, and say so.
+  if (!a.launch_partial_note.empty()) a.verdict += " Note: " + a.launch_partial_note + ".";
+}
+
+namespace {
+
+void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   if (!a.has_os_events) {
     a.signature = "no_os_events", a.mitigation = "record the run";
     a.verdict = "This trace has no scheduler, IRQ or syscall events (a profiler trace, not a recording); record the run "
@@ -192,5 +212,7 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
                 "asynchronous." + where + " " + numbers;
   }
 }
+
+}  // namespace
 
 }  // namespace infertrace

@@ -8,7 +8,7 @@
 
 namespace infertrace {
 
-SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a) {
+SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a, const LaunchCoverage& coverage) {
   SweepPoint p;
   p.batch = batch;
   p.source = source;
@@ -22,6 +22,14 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / a.inference_latency;
     p.cpu_idle_share = static_cast<double>(a.cpu_idle) / a.inference_latency;
     p.balanced = p.gpu_idle_share < 0.5 && p.cpu_idle_share < 0.5;
+  }
+  // Unmeasured launches: no launch figure, no verdict, no balance (CPU idle is the launching
+  // thread's); the transition is not computed from them.
+  if (!coverage.measured()) {
+    p.launches_unmeasured = true, p.launch_note = coverage.unmeasured_reason;
+    p.bound.clear(), p.balanced = false;
+  } else if (coverage.partial()) {
+    p.launch_note = coverage.partial_note;
   }
   return p;
 }
@@ -51,6 +59,9 @@ std::string summarize(const SweepResult& r) {
     return "No trace in this sweep has GPU activity (CPU-only profiles): there are no launch, queue or idle "
            "figures to compare across batch sizes; `infertrace analyze` gives each trace's host span and "
            "operators by self time.";
+  } else if (pts.back().launches_unmeasured) {
+    s = "No transition: batch " + std::to_string(pts.back().batch) + ", the largest given, has no CPU- or GPU-bound verdict: " +
+        pts.back().launch_note + ".";
   } else if (pts.back().bound.empty()) {
     // A trace without a linked launch call has no verdict at all; saying it "is not GPU-bound, so
     // launch overhead matters" would invent one (an empty or CPU-only trace, a wrong file).
@@ -65,6 +76,13 @@ std::string summarize(const SweepResult& r) {
         ", the largest measured, is not GPU-bound, so launch overhead matters across the whole sweep; "
         "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.";
   }
+  // A transition or balance read past an unmeasured batch would be a guess: say which batches.
+  std::string unmeasured;
+  for (auto& p : pts)
+    if (p.launches_unmeasured) unmeasured += (unmeasured.empty() ? "" : ", ") + std::to_string(p.batch);
+  if (!unmeasured.empty())
+    s += " Launches were not measured at batch " + unmeasured + " (see each point's note): those batches have no launch "
+         "figures, verdict or balance.";
   if (r.balanced_region)
     s += " Balanced (GPU and CPU each idle less than half of the inference latency) at batch " +
          (r.balanced_region->from == r.balanced_region->to

@@ -23,6 +23,11 @@ struct SweepPoint {
   // The trace has no GPU activity (a CPU-only profile): the figures above are undefined, and every
   // output shows them so ("-", null), not as 0 (docs/analyze.md).
   bool no_gpu = false;
+  // Launches not measured (Trace::launch_coverage): TKLQT, its parts, CPU idle and the bound are
+  // unknown (null, "-"), and the point gives no verdict; `launch_note` says why. A partial
+  // recording keeps its figures and its note says what they leave out.
+  bool launches_unmeasured = false;
+  std::string launch_note;
   double gpu_idle_share = 0, cpu_idle_share = 0;  // of IL (0 when IL is 0)
   bool balanced = false;                          // both shares below 50%
   // What the figures do not include: input events the reader could not use (the trace's
@@ -45,7 +50,8 @@ struct SweepResult {
   std::string summary;  // what to do, in one or two sentences
 };
 
-SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a);
+SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAnalysis& a,
+                       const LaunchCoverage& coverage = {});
 
 // Sorts by batch; throws UsageError when a batch size appears twice.
 SweepResult analyze_sweep(std::vector<SweepPoint> points);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/text_table.h"
@@ -63,6 +64,13 @@ nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
                       {"meta", t.meta},
                       {"read_seconds", seconds},
                       {"file_bytes", bytes}};
+  // Launch calls of a process CUPTI recorded none of (its launch callbacks refused) are unknown,
+  // not the rows read: null and why; a partial count says what it leaves out (trace/launch_coverage.h).
+  if (!t.launch_coverage.measured()) {
+    j["launch_calls"] = nullptr;
+    j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
+  }
+  if (t.launch_coverage.partial()) j["launch_partial_note"] = t.launch_coverage.partial_note;
   // A recording's own tables (a Kineto trace has none of these, so its document keeps its keys).
   if (t.source == TraceSource::Recording) {
     j["switches"] = t.switches.size();
@@ -82,7 +90,8 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
   tab.add_row({"  memcpy", format_count(c.memcpys)});
   tab.add_row({"  memset", format_count(c.memsets)});
   tab.add_row({"CUDA API calls", format_count(static_cast<int64_t>(t.api.size()))});
-  tab.add_row({"  launch calls", format_count(c.launch_calls)});
+  tab.add_row({"  launch calls", t.launch_coverage.measured() ? format_count(c.launch_calls)
+                                                                : "- (not measured: " + format_count(c.launch_calls) + " rows read)"});
   tab.add_row({"  sync calls", format_count(c.sync_calls)});
   tab.add_row({"operators", format_count(static_cast<int64_t>(t.ops.size()))});
   tab.add_row({"threads", format_count(static_cast<int64_t>(t.threads.size()))});
@@ -99,6 +108,8 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
     std::cout << "not used:\n";
     for (auto& [reason, n] : t.skipped) std::cout << "  " << reason << ": " << format_count(n) << "\n";
   }
+  if (!t.launch_coverage.measured()) std::cout << t.launch_coverage.unmeasured_reason << "\n";
+  if (t.launch_coverage.partial()) std::cout << t.launch_coverage.partial_note << "\n";
   for (auto& [k, v] : t.meta) std::cout << "  " << k << " = " << v << "\n";
   std::cout << "read " << format_bytes(static_cast<double>(bytes)) << " in " << format_ns(seconds * 1e9)
             << "\n";
@@ -112,6 +123,7 @@ void run(const Options& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const Trace t = load_trace(path, lo);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (const std::string note = launch_coverage_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
     std::error_code ec;
     const uint64_t bytes = std::filesystem::file_size(path, ec);
     if (o.json) {

@@ -98,8 +98,8 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
                 static_cast<unsigned long long>(s.cupti_gpu_without_clock));
     // Refused callbacks cost their calls only; a process without any launch callback has no launch
     // count at all (META cupti.callbacks.<pid>.*; docs/record.md).
-    for (const CuptiCallbackStatus& c : s.cupti_callbacks)
-      for (const std::string& line : cupti_callback_notes(c)) std::printf("  %s\n", line.c_str());
+    for (const std::string& line : cupti_coverage_lines(s.cupti_callbacks, s.cupti_launch_coverage))
+      std::printf("  %s\n", line.c_str());
     if (s.cupti_processes == 0 && s.cupti_processes_not_traced == 0)
       std::printf("  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
                   "CUDA_INJECTION64_PATH (see its stderr)\n");
@@ -108,7 +108,10 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   }
   for (auto& l : s.libraries) std::printf("probed: %s\n", l.c_str());
   if (!s.launches_per_thread.empty()) {
-    std::printf("launches per thread:\n");
+    // Launch-class calls (async copies and sets too); where launches were not measured, only what
+    // was recorded.
+    std::printf(s.cupti_launch_coverage.measured() ? "launches per thread:\n"
+                                                   : "launches per thread (only the calls recorded: see the launch lines above):\n");
     for (auto& [tid, n] : s.launches_per_thread) {
       auto c = s.thread_comm.find(tid);
       std::printf("  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),
@@ -117,7 +120,8 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   }
   uint64_t launches = 0;
   for (auto& [tid, n] : s.launches_per_thread) launches += n;
-  if (r.launch && launches == 0)
+  // (Uprobe advice: a CUPTI process without launch callbacks has said why above.)
+  if (r.launch && launches == 0 && s.cupti_launch_coverage.measured())
     std::printf("no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
                 "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
                 "cudart statically (--lib the executable)\n");

@@ -107,7 +107,7 @@ void run(const Options& o) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
     Trace trace = load_trace_noting(o.traces[i]);
     if (!runs.empty()) cut_to_decode_window(trace, o.traces[i], *runs[i].window, o.decode_windows[i]);
-    points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace)));
+    points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace), trace.launch_coverage));
     points.back().skipped = trace.skipped;
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;

@@ -71,10 +71,21 @@ std::string dropped_events_note(const Trace& t) {
   return note;
 }
 
+std::string launch_coverage_note(const Trace& t) {
+  const LaunchCoverage& c = t.launch_coverage;
+  std::string note;
+  if (!c.measured())
+    note = c.unmeasured_reason + ": every launch figure (launch calls, TKLQT, the bound, launch rates and the "
+                                 "launch-pair analysis) is unknown, shown as null or \"-\".";
+  if (c.partial()) note += (note.empty() ? "" : " ") + c.partial_note + ": the launch figures are lower bounds.";
+  return note.empty() ? note : t.file + ": " + note;
+}
+
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts) {
   Trace t = load_trace(path, opts);
   if (const std::string note = incomplete_recording_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   if (const std::string note = dropped_events_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
+  if (const std::string note = launch_coverage_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   return t;
 }
 

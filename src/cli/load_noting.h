@@ -18,8 +18,14 @@ std::string incomplete_recording_note(const Trace& t);
 // activity drops); empty when none were lost.
 std::string dropped_events_note(const Trace& t);
 
-// load_trace(path, opts), then incomplete_recording_note() and dropped_events_note() on stderr when
-// there are any.
+// The note for a CUPTI recording whose launch calls were not all recorded (CUPTI refused launch
+// callbacks, or a process's record of them was lost): which pids and APIs, and that unmeasured
+// launch figures are shown as unknown, partial ones as lower bounds (trace/launch_coverage.h).
+// Empty when every launch was measured.
+std::string launch_coverage_note(const Trace& t);
+
+// load_trace(path, opts), then incomplete_recording_note(), dropped_events_note() and
+// launch_coverage_note() on stderr when there are any.
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts = {});
 
 }  // namespace infertrace::cli

@@ -144,8 +144,8 @@ void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId c
   ring().push(cupti::kRecApi, &r, sizeof(r));
 }
 
-// Enables every wanted callback of the domain; counts those enabled (and which launch kernels or
-// graphs) and those CUPTI refuses in `record`, and names the refused ones (on stderr): one refused
+// Enables every wanted callback of the domain; counts those enabled and those CUPTI refuses (and
+// which of each are launch-class) in `record`, and names the refused ones (on stderr): one refused
 // id (a variant this CUPTI version rejects) costs the calls of that variant only, not the whole
 // process's tracing.
 void enable_domain(CUpti_CallbackDomain domain, int size, cupti::CallbacksRecordBuilder& record, std::string& refused) {
@@ -154,7 +154,7 @@ void enable_domain(CUpti_CallbackDomain domain, int size, cupti::CallbacksRecord
     if (cuptiGetCallbackName(domain, static_cast<uint32_t>(id), &name) != CUPTI_SUCCESS || !name) continue;
     if (!wanted(name)) continue;
     if (cuptiEnableCallback(1, g_sub, domain, static_cast<CUpti_CallbackId>(id)) == CUPTI_SUCCESS) {
-      record.enabled(cupti::is_launch_callback(name));
+      record.enabled(name);
     } else {
       record.refused(name);
       refused += refused.empty() ? "" : ", ";
@@ -206,8 +206,8 @@ bool start_api_callbacks(const char** why) {
     std::fprintf(stderr, "infertrace-cupti: CUPTI refused the callbacks of %s: those calls are not recorded\n",
                  refused.c_str());
   if (record.head().launch_enabled == 0)
-    std::fprintf(stderr, "infertrace-cupti: no kernel or graph launch callback enabled: launch counts of process %u "
-                         "are not measured\n", pid());
+    std::fprintf(stderr, "infertrace-cupti: no launch callback enabled (kernel, graph, async copy or set): launch "
+                         "counts of process %u are not measured\n", pid());
   return true;
 }
 

@@ -21,25 +21,25 @@ namespace infertrace::cupti {
 static_assert(sizeof(RingCallbacks) + kRefusedNamesMaxBytes <= 64 / 4 * kSlotBytes - kRecordHeaderBytes,
               "a RingCallbacks record must fit the smallest ring");
 
-// The callbacks counted in RingCallbacks.launch_enabled: calls that launch GPU work by themselves
-// (kernel or graph launches; copies and sets are not), by CUPTI's function name. A process where
-// none of these is enabled has no launch count.
-inline bool is_launch_callback(std::string_view cupti_name) {
-  const ApiKind k = classify_api(cupti_name);
-  return k == ApiKind::KernelLaunch || k == ApiKind::GraphLaunch;
-}
+// The callbacks counted in RingCallbacks.launch_enabled and .launch_refused, by CUPTI's function
+// name: every call the analyses count as a launch (is_launch(): kernel and graph launches, async
+// copies and sets), so that a refused cudaMemcpyAsync marks the launch figures partial just as a
+// refused cuLaunchKernelEx does. A process where none of these is enabled has no launch count.
+inline bool is_launch_callback(std::string_view cupti_name) { return is_launch(classify_api(cupti_name)); }
 
 class CallbacksRecordBuilder {
  public:
   explicit CallbacksRecordBuilder(uint32_t pid) { head_.pid = pid; }
 
-  void enabled(bool launch_class) {
+  void enabled(const char* name) {
     ++head_.enabled;
-    if (launch_class) ++head_.launch_enabled;
+    if (name && is_launch_callback(name)) ++head_.launch_enabled;
   }
-  // Counts every refusal; lists the name while the whole name and its NUL still fit.
+  // Counts every refusal (and every launch-class one); lists the name while the whole name and its
+  // NUL still fit.
   void refused(const char* name) {
     ++head_.refused;
+    if (name && is_launch_callback(name)) ++head_.launch_refused;
     const size_t n = name ? std::strlen(name) : 0;
     if (head_.listed != head_.refused - 1 || head_.len + n + 1 > kRefusedNamesMaxBytes) return;  // cut: no later name either
     if (n) std::memcpy(names_ + head_.len, name, n);
@@ -68,7 +68,7 @@ inline bool read_callbacks_record(const unsigned char* p, uint32_t size, RingCal
   if (size < sizeof(RingCallbacks)) return false;
   std::memcpy(&head, p, sizeof(head));
   if (head.len > kRefusedNamesMaxBytes || head.len > size - sizeof(head) || head.listed > head.refused ||
-      head.launch_enabled > head.enabled)
+      head.launch_enabled > head.enabled || head.launch_refused > head.refused)
     return false;
   names.clear();
   const char* text = reinterpret_cast<const char*>(p + sizeof(head));

@@ -123,7 +123,13 @@ bool CuptiMerge::callbacks(const unsigned char* p, uint32_t len) {
   s.enabled = head.enabled;
   s.launch_enabled = head.launch_enabled;
   s.refused = head.refused;
-  callbacks_[head.pid] = std::move(s);  // one per process (a repeat, e.g. from a reused pid, replaces it)
+  s.launch_refused = head.launch_refused;
+  // One per process. A repeat (a reused pid) keeps the one that measured fewer launches, so a
+  // process without launch callbacks is not hidden by a healthy one after it.
+  auto [it, fresh] = callbacks_.try_emplace(head.pid, s);
+  if (!fresh && (s.launch_enabled < it->second.launch_enabled ||
+                 (s.launch_enabled == it->second.launch_enabled && s.launch_refused > it->second.launch_refused)))
+    it->second = std::move(s);
   return true;
 }
 
@@ -169,8 +175,9 @@ void CuptiMerge::api(const cupti::RingApi& r) {
   e.correlation = key(r.pid, r.correlation);
   out_.record(IT_EV_API, &e, sizeof(e));
   ++st_.api;
+  api_pids_.insert(r.pid);
   auto n = api_names_.find(r.api);
-  if (n != api_names_.end() && is_launch(classify_api(n->second))) st_.launches_per_thread[r.tid]++;
+  if (n != api_names_.end() && is_launch(classify_api(n->second))) st_.launches_per_thread[r.tid]++, st_.launches_per_pid[r.pid]++;
 }
 
 void CuptiMerge::gpu(const cupti::RingGpu& r, int64_t start, int64_t end) {
@@ -211,12 +218,22 @@ void CuptiMerge::finish(uint64_t ring_dropped_records, uint64_t ring_dropped_byt
     for (auto& r : recs) gpu(r, fit->map(r.start), fit->map(r.end));
   }
   held_.clear();
+  // A process that recorded API calls but whose RingCallbacks never arrived (the ring was full at
+  // its CUDA initialization): its callbacks are unknown, not silently all enabled.
+  for (uint32_t pid : api_pids_)
+    if (!callbacks_.count(pid)) {
+      CuptiCallbackStatus lost;
+      lost.pid = pid, lost.known = false;
+      callbacks_.emplace(pid, lost);
+    }
   for (auto& [pid, s] : callbacks_) {
     for (auto& [k, v] : cupti_callbacks_meta(s)) out_.meta(k, v);
-    if (!s.launches_measured()) ++st_.processes_without_launch_callbacks;
     st_.callbacks.push_back(s);
   }
+  st_.coverage = launch_coverage(st_.callbacks, st_.launches_per_pid);
+  st_.processes_without_launch_callbacks = st_.coverage.unmeasured_pids.size();
   out_.meta(kCuptiProcessesWithoutLaunchCallbacks, std::to_string(st_.processes_without_launch_callbacks));
+  out_.meta("cupti.ring_version", std::to_string(cupti::kRingVersion));
   out_.meta("cupti.processes", std::to_string(st_.processes));
   out_.meta("cupti.processes_with_timestamp_callback", std::to_string(st_.processes_with_timestamp_callback));
   out_.meta("cupti.processes_not_traced", std::to_string(st_.processes_not_traced));

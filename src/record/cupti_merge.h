@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,9 +32,12 @@ struct CuptiMergeStats {
   uint64_t processes_not_traced = 0;  // RingInfo with a status other than traced (docs/record.md)
   uint64_t folded_driver_calls = 0, activity_dropped = 0;  // summed over processes (at their exit)
   std::map<uint64_t, uint64_t> launches_per_thread;         // tid -> launch calls
-  // Per process that sent one (RingCallbacks), by pid: the callbacks CUPTI enabled and refused.
+  std::map<uint32_t, int64_t> launches_per_pid;             // pid -> launch calls
+  // Per process that sent one (RingCallbacks), by pid: the callbacks CUPTI enabled and refused; and
+  // a process that recorded API calls without one (its record lost: known false).
   std::vector<CuptiCallbackStatus> callbacks;
-  uint64_t processes_without_launch_callbacks = 0;  // of those, no kernel or graph launch callback enabled
+  uint64_t processes_without_launch_callbacks = 0;  // of those, launches not measured (the coverage's pids)
+  LaunchCoverage coverage;                          // launch_coverage() of them (set by finish())
 };
 
 class CuptiMerge {
@@ -69,6 +73,7 @@ class CuptiMerge {
   std::map<uint32_t, bool> monotonic_;                       // pid -> timestamp callback active
   std::map<uint32_t, std::vector<cupti::RingGpu>> held_;     // pid -> raw-clock GPU records
   std::map<uint32_t, CuptiCallbackStatus> callbacks_;        // pid -> its RingCallbacks
+  std::set<uint32_t> api_pids_;                              // pids that sent an API record
 };
 
 }  // namespace infertrace

@@ -15,7 +15,7 @@ enum RecordType : uint32_t {
   kRecAlias = 4,  // RingAlias: a folded driver call's correlation id belongs to the runtime call around it
   kRecClock = 5,  // RingClock: one paired sample of the CUPTI clock and CLOCK_MONOTONIC
   kRecInfo = 6,   // RingInfo: what the injection library set up in one process
-  kRecCallbacks = 7,  // RingCallbacks + names: which API callbacks CUPTI enabled or refused (ring version 2)
+  kRecCallbacks = 7,  // RingCallbacks + names: which API callbacks CUPTI enabled or refused (ring version 3)
 };
 
 enum ApiDomain : uint32_t { kDomainRuntime = 1, kDomainDriver = 2 };
@@ -93,8 +93,10 @@ struct RingInfo {
 };
 
 // Sent once by a traced process, right after its callbacks were enabled: how many CUPTI accepted,
-// how many of those are kernel or graph launches (none: the process's launch counts are not
-// measured, however many copies and syncs are), and the names of those it refused. The names
+// how many of those are launch-class (is_launch(): kernel and graph launches, async copies and
+// sets; none: the process's launch counts are not measured), how many it refused (and of those,
+// how many launch-class: an exact count that still holds when the name list is cut), and the names
+// of those it refused. The names
 // follow the struct, each ended by a NUL, in at most kRefusedNamesMaxBytes: a long list is cut
 // after the last whole name that fits, and `listed` < `refused` says so (record/cupti_callbacks_record.h
 // builds and reads it). The bound keeps the record within the smallest ring's largest record.
@@ -103,14 +105,16 @@ inline constexpr uint32_t kRefusedNamesMaxBytes = 960;
 struct RingCallbacks {
   uint32_t pid;
   uint32_t enabled;         // callbacks CUPTI enabled
-  uint32_t launch_enabled;  // of them, kernel launch or graph launch APIs
+  uint32_t launch_enabled;  // of them, launch-class APIs (is_launch_callback())
   uint32_t refused;         // callbacks CUPTI refused, every one (listed or not)
   uint32_t listed;          // refused names that follow (the first ones, in callback id order)
   uint32_t len;             // bytes of names that follow, NULs included (<= kRefusedNamesMaxBytes)
+  uint32_t launch_refused;  // of the refused, launch-class APIs (listed or not; ring version 3)
+  uint32_t pad;
 };
 
 static_assert(sizeof(RingApi) == 48 && sizeof(RingGpu) == 80 && sizeof(RingName) == 16 && sizeof(RingAlias) == 16 &&
-                  sizeof(RingClock) == 32 && sizeof(RingInfo) == 32 && sizeof(RingCallbacks) == 24,
+                  sizeof(RingClock) == 32 && sizeof(RingInfo) == 32 && sizeof(RingCallbacks) == 32,
               "ring record layouts changed: bump kRingVersion");
 
 }  // namespace infertrace::cupti

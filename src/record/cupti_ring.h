@@ -27,9 +27,12 @@
 namespace infertrace::cupti {
 
 inline constexpr char kRingMagic[8] = {'I', 'T', 'C', 'U', 'P', 'T', 'I', 'R'};
-// 2: the RingCallbacks record (cupti_records.h). A library and a recorder of different versions
-// refuse each other at attach, rather than one dropping the other's records as malformed.
-inline constexpr uint32_t kRingVersion = 2;
+// 2: the RingCallbacks record (cupti_records.h); 3: its launch_refused count, and launch-class
+// meaning every is_launch() API. The recorder creates the ring with its version; a library of
+// another version does not attach to it (it records nothing, and the record summary says that no
+// process loaded the injection library), rather than either side reading the other's records
+// as malformed.
+inline constexpr uint32_t kRingVersion = 3;
 inline constexpr uint32_t kSlotBytes = 64;
 inline constexpr uint32_t kRecordHeaderBytes = 8;  // u32 type, u32 payload length
 

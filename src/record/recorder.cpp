@@ -331,6 +331,7 @@ void Recorder::finish_cupti() {
   sum_.cupti_gpu_without_timestamps = st.gpu_without_timestamps;
   sum_.cupti_gpu_without_clock = st.gpu_without_clock;
   sum_.cupti_callbacks = st.callbacks;
+  sum_.cupti_launch_coverage = st.coverage;
   cupti_ring_.remove_file();
 }
 

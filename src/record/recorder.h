@@ -50,6 +50,7 @@ struct RecordSummary {
   // The callbacks CUPTI refused per process, and whether a launch callback was enabled (the summary
   // names both: cupti_callback_notes()).
   std::vector<CuptiCallbackStatus> cupti_callbacks;
+  LaunchCoverage cupti_launch_coverage;  // which processes' launch figures are unmeasured or partial
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -1,5 +1,7 @@
 #include "report/analyze_json.h"
 
+#include <algorithm>
+
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/text_table.h"
 
@@ -125,26 +127,39 @@ json host_json(const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s
 
 // Which callbacks CUPTI enabled and refused per process (docs/analyze.md, `cupti_callbacks`);
 // `reported` false: the trace carries no such information (Kineto, uprobe mode, older recordings).
-json cupti_callbacks_json(const std::vector<CuptiCallbackStatus>& all) {
+json cupti_callbacks_json(const std::vector<CuptiCallbackStatus>& all, const LaunchCoverage& c) {
   json procs = json::array();
-  for (const CuptiCallbackStatus& s : all)
+  for (const CuptiCallbackStatus& s : all) {
+    // A process whose record was lost or is malformed: its counts are unknown (null), not 0.
+    const auto count = [&](uint64_t v) { return s.known ? json(v) : json(nullptr); };
     procs.push_back({{"pid", s.pid},
-                     {"callbacks_enabled", s.enabled},
-                     {"launch_callbacks_enabled", s.launch_enabled},
-                     {"launches_measured", s.launches_measured()},
-                     {"refused", s.refused},
+                     {"known", s.known},
+                     {"callbacks_enabled", count(s.enabled)},
+                     {"launch_callbacks_enabled", count(s.launch_enabled)},
+                     {"launches_measured", std::find(c.unmeasured_pids.begin(), c.unmeasured_pids.end(), s.pid) ==
+                                               c.unmeasured_pids.end()},
+                     {"launches_partial", std::find(c.partial_pids.begin(), c.partial_pids.end(), s.pid) != c.partial_pids.end()},
+                     {"refused", count(s.refused)},
+                     {"launch_refused", count(s.launch_refused)},
                      {"refused_names", s.refused_names},
-                     {"refused_unlisted", s.unlisted()}});
-  return {{"reported", !all.empty()}, {"processes", procs}, {"launch_not_measured_pids", pids_without_launch_callbacks(all)}};
+                     {"refused_unlisted", count(s.unlisted())}});
+  }
+  return {{"reported", !all.empty()},
+          {"processes", procs},
+          {"launch_not_measured_pids", c.unmeasured_pids},
+          {"launch_partial_pids", c.partial_pids}};
 }
 
 }  // namespace
 
 const std::vector<const char*>& launch_measured_keys() {
-  static const std::vector<const char*> keys = {"launch_calls", "linked_launch_calls", "graph_launches",
-                                                "tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns",
-                                                "api_time_ns", "bound", "orphan_launch_calls",
-                                                "launch_calls_unknown_duration"};
+  // Sums over launch calls, and what is chosen or measured from them: the launching thread (chosen
+  // by its launch count) and its host and CPU idle times, how launches were tied to operators.
+  static const std::vector<const char*> keys = {
+      "launch_calls", "linked_launch_calls", "graph_launches", "tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns",
+      "api_time_ns", "bound", "orphan_launch_calls", "launch_calls_unknown_duration", "clock_skew_clamped",
+      "duplicate_correlation_calls", "launch_thread", "launch_thread_pid", "launch_thread_tid", "host_active_ns",
+      "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "operator_links"};
   return keys;
 }
 
@@ -207,12 +222,14 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
     j["undefined_reason"] = kNoGpuReason;
     if (a.host) j["host"] = host_json(t, *a.host, a.by_self);  // (not without operators: a recording)
   }
-  const std::vector<CuptiCallbackStatus> callbacks = cupti_callback_statuses(t);
-  if (const auto unmeasured = pids_without_launch_callbacks(callbacks); !unmeasured.empty()) {
-    for (const char* k : launch_measured_keys()) j[k] = nullptr;
-    j["launch_undefined_reason"] = launch_not_measured_reason(unmeasured);
+  const LaunchCoverage& coverage = t.launch_coverage;
+  if (!coverage.measured()) {
+    for (const char* k : launch_measured_keys())
+      if (j.contains(k)) j[k] = nullptr;  // (the SQLite-only spellings are not keys here)
+    j["launch_undefined_reason"] = coverage.unmeasured_reason;
   }
-  j["cupti_callbacks"] = cupti_callbacks_json(callbacks);
+  if (coverage.partial()) j["launch_partial_note"] = coverage.partial_note;
+  j["cupti_callbacks"] = cupti_callbacks_json(cupti_callback_statuses(t), coverage);
   j["apis"] = api_rows(t, a);
   j["kernel_stats"] = kernel_rows(t, a);
   j["operator_stats"] = operator_rows(t, a);

@@ -28,9 +28,11 @@ nlohmann::json analyze_document(const std::vector<AnalyzedTrace>& traces);
 extern const char* const kNoGpuReason;
 const std::vector<const char*>& gpu_defined_keys();
 
-// The figures a recording leaves unknown when a process had no launch callback enabled (CUPTI
-// refused them all, META cupti.callbacks.<pid>.*): a sum with an unmeasured term is no
-// measurement, so they are null, with "launch_undefined_reason" (docs/analyze.md).
+// The figures a recording leaves unknown when a process's launches were not measured (no
+// launch-class callback enabled, Trace::launch_coverage): a sum with an unmeasured term is no
+// measurement, nor is what is chosen by it (the launching thread), so they are null, with
+// "launch_undefined_reason" (docs/analyze.md). JSON keys, and the SQLite summary's flat spellings
+// of launch_thread (launch_thread_pid, launch_thread_tid).
 const std::vector<const char*>& launch_measured_keys();
 
 // The label of an API kind in every output (JSON, CSV, SQLite, tables).

@@ -39,11 +39,10 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
       format_count(a.kernels) + " kernels, " + format_count(a.memcpys) + " memcpy, " + format_count(a.memsets) + " memset");
   // A process without a launch callback (CUPTI refused them all): its launches were not counted, so
   // every launch sum is unknown, "-" as the JSON's null (launch_measured_keys()).
-  const auto unmeasured = pids_without_launch_callbacks(cupti_callback_statuses(t));
-  const std::string not_measured = unmeasured.empty() ? "" : launch_not_measured_reason(unmeasured);
+  const bool measured = t.launch_coverage.measured();
   auto launch_row = [&](std::string m, std::string v, std::string why) {
-    if (unmeasured.empty()) row(std::move(m), std::move(v), std::move(why));
-    else row(std::move(m), "-", not_measured);
+    if (measured) row(std::move(m), std::move(v), std::move(why));
+    else row(std::move(m), "-", t.launch_coverage.unmeasured_reason);
   };
   launch_row("launch calls", format_count(a.launch_calls),
              format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
@@ -62,7 +61,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
     row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
     row("GPU idle", format_ns(a.gpu_idle), format_pct(share(a.gpu_idle, a.inference_latency)) + " of inference latency");
-    row("CPU idle", format_ns(a.cpu_idle),
+    launch_row("CPU idle", format_ns(a.cpu_idle),
         format_pct(share(a.cpu_idle, a.inference_latency)) + " of inference latency, launching thread " +
             std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
             format_ns(a.host_sync) + ")");
@@ -74,20 +73,19 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   auto counter = [&](const char* name, int64_t n, const char* why) {
     if (n) row(name, format_count(n), why);
   };
-  counter("clock skew clamped", a.clock_skew_clamped, "launches whose GPU start preceded the call (latency set to 0)");
+  if (measured) counter("clock skew clamped", a.clock_skew_clamped, "launches whose GPU start preceded the call (latency set to 0)");
   counter("orphan GPU activities", a.orphan_activities, "GPU work whose correlation matches no API call");
-  if (unmeasured.empty()) counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
+  if (measured) counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
   counter("GPU work of other calls", a.activities_of_other_calls, "correlated with a non-launch call (e.g. cudaMemcpy)");
-  counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
-  if (unmeasured.empty()) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
+  if (measured) counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
+  if (measured) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
   counter("zero-duration events", t.zero_duration_events(),
           a.gpu_undefined() ? "kept as they are: an operator of 0 us (under 1 us in whole-microsecond traces) has no time"
                             : "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time");
   tb.print(os, "Launch and queue summary (" + t.file + ")");
   // What CUPTI refused per process, under the table (the same lines as the record summary's).
-  for (const CuptiCallbackStatus& c : cupti_callback_statuses(t))
-    for (const std::string& line : cupti_callback_notes(c)) os << line << "\n";
+  for (const std::string& line : cupti_coverage_lines(cupti_callback_statuses(t), t.launch_coverage)) os << line << "\n";
 }
 
 void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top) {

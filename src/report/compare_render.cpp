@@ -55,7 +55,9 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
                                "`infertrace analyze --json` of a recording)");
   ScenarioMetrics m;
   m.name = name, m.source = file;
-  m.launches = whole_member(*s, "launches", file);
+  // null: the recording did not measure its launches (no launch rate to compare).
+  m.launches_measured = !(*s)["launches"].is_null();
+  m.launches = m.launches_measured ? whole_member(*s, "launches", file) : 0;
   m.wall = whole_member(*s, "wall_ns", file);
   m.sched_per_1k = optional_number(*s, "sched_per_1k", file);
   m.irq_per_1k_hard = optional_number(*s, "irq_per_1k_hard", file);
@@ -115,7 +117,7 @@ json comparison_json(const Comparison& c) {
                     {"throughput", r.m.throughput ? json(*r.m.throughput) : json(nullptr)},
                     {"rate", r.rate ? json(*r.rate) : json(nullptr)},
                     {"slowdown_pct", r.slowdown_pct ? json(*r.slowdown_pct) : json(nullptr)},
-                    {"launches", r.m.launches},
+                    {"launches", r.m.launches_measured ? json(r.m.launches) : json(nullptr)},
                     {"wall_ns", r.m.wall},
                     {"sched_per_1k", opt_json(r.m.sched_per_1k)},
                     {"sched_increase", r.sched_increase ? json(*r.sched_increase) : json(nullptr)},

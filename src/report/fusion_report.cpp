@@ -44,6 +44,19 @@ const ChainLengthResult* best_length(const FusionResult& r) {
 
 bool has_launch_analysis(const FusionReport& rep) { return rep.launch && !rep.launch->bound.empty(); }
 
+// Launch calls not recorded (Trace::launch_coverage): no launch time saved, no bound, no predicted
+// IL can be stated from them.
+bool launches_measured(const FusionReport& rep) { return rep.trace->launch_coverage.measured(); }
+
+// A launch time or saving: unknown (null, "-") when the launches were not measured.
+nlohmann::json launch_ns_json(const FusionReport& rep, ns_t v) {
+  return launches_measured(rep) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+std::string launch_ns_text(const FusionReport& rep, ns_t v, bool raw) {
+  if (!launches_measured(rep)) return raw ? "" : "-";
+  return raw ? std::to_string(v) : format_ns(v);
+}
+
 }  // namespace
 
 ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved) {
@@ -60,8 +73,13 @@ std::string fusion_verdict(const FusionReport& rep) {
            ": nothing to fuse at this threshold.";
   std::string s = "Fusing deterministic chains of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
                   format_fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
-                  format_count(best->kernels_fused) + " kernels), saving " + format_ns(best->launch_time_saved) +
-                  " of measured launch time.";
+                  format_count(best->kernels_fused) + " kernels)";
+  const LaunchCoverage& cov = rep.trace->launch_coverage;
+  if (!cov.measured())
+    return s + ". The launch time it would save, and whether the trace is CPU- or GPU-bound, are unknown: " +
+           cov.unmeasured_reason + ".";
+  s += ", saving " + format_ns(best->launch_time_saved) + " of measured launch time.";
+  if (cov.partial()) s += " Note: " + cov.partial_note + ": the saving is a lower bound.";
   if (!has_launch_analysis(rep)) return s;
   const LaunchAnalysis& a = *rep.launch;
   if (a.bound == "gpu") {
@@ -93,9 +111,11 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   j["sync_splits"] = r.sync_splits;
   j["unlinked_kernels"] = r.unlinked_kernels;
   j["skipped"] = t.skipped;  // input events the reader could not use: not in any chain
-  j["launch_part_total_ns"] = r.launch_part_total;
-  const bool have = has_launch_analysis(rep);
-  j["bound"] = have ? json(rep.launch->bound) : json(nullptr);
+  j["launch_part_total_ns"] = launch_ns_json(rep, r.launch_part_total);
+  if (!launches_measured(rep)) j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
+  if (t.launch_coverage.partial()) j["launch_partial_note"] = t.launch_coverage.partial_note;
+  const bool have = has_launch_analysis(rep), bound_known = have && launches_measured(rep);
+  j["bound"] = bound_known ? json(rep.launch->bound) : json(nullptr);
   j["inference_latency_ns"] = have ? json(rep.launch->inference_latency) : json(nullptr);
   j["gpu_busy_ns"] = have ? json(rep.launch->gpu_busy) : json(nullptr);
   json lengths = json::array();
@@ -108,8 +128,8 @@ nlohmann::json fusion_json(const FusionReport& rep) {
               {"kernels_eager", l.kernels_eager},
               {"kernels_fused", l.kernels_fused},
               {"ideal_speedup", l.ideal_speedup},
-              {"launch_time_saved_ns", l.launch_time_saved}};
-    const ns_t il = have ? predicted_il_after_fusion(*rep.launch, l.launch_time_saved) : -1;
+              {"launch_time_saved_ns", launch_ns_json(rep, l.launch_time_saved)}};
+    const ns_t il = bound_known ? predicted_il_after_fusion(*rep.launch, l.launch_time_saved) : -1;
     o["predicted_il_ns"] = il >= 0 ? json(il) : json(nullptr);
     lengths.push_back(std::move(o));
   }
@@ -127,16 +147,17 @@ nlohmann::json fusion_json(const FusionReport& rep) {
                      {"ps", c.proximity},
                      {"fused", c.fused},
                      {"kernels_removed", c.kernels_removed},
-                     {"launch_time_saved_ns", c.launch_time_saved}});
+                     {"launch_time_saved_ns", launch_ns_json(rep, c.launch_time_saved)}});
   }
   j["candidates"] = std::move(cands);
   const GraphLaunchCost& g = r.graphs;
-  j["graphs"] = {{"launches", g.launches},
+  const bool graphs_known = launches_measured(rep);
+  j["graphs"] = {{"launches", graphs_known ? json(g.launches) : json(nullptr)},
                  {"kernels", g.kernels},
-                 {"api_ns", g.api_time},
-                 {"launch_part_ns", g.launch_part},
-                 {"api_ns_per_launch", g.launches ? json(static_cast<double>(g.api_time) / g.launches) : json(nullptr)},
-                 {"api_ns_per_kernel", g.kernels ? json(static_cast<double>(g.api_time) / g.kernels) : json(nullptr)}};
+                 {"api_ns", launch_ns_json(rep, g.api_time)},
+                 {"launch_part_ns", launch_ns_json(rep, g.launch_part)},
+                 {"api_ns_per_launch", graphs_known && g.launches ? json(static_cast<double>(g.api_time) / g.launches) : json(nullptr)},
+                 {"api_ns_per_kernel", graphs_known && g.kernels ? json(static_cast<double>(g.api_time) / g.kernels) : json(nullptr)}};
   j["verdict"] = fusion_verdict(rep);
   return j;
 }
@@ -144,7 +165,7 @@ nlohmann::json fusion_json(const FusionReport& rep) {
 namespace {
 
 TextTable length_table(const FusionReport& rep, bool raw) {
-  const bool have = has_launch_analysis(rep) && rep.launch->bound == "cpu";
+  const bool have = has_launch_analysis(rep) && launches_measured(rep) && rep.launch->bound == "cpu";
   std::vector<std::string> head = {"L", "unique", "instances", "deterministic", "fused", "K_eager", "K_fused", "speedup",
                                    raw ? "launch_time_saved_ns" : "launch saved"};
   if (have) head.push_back(raw ? "predicted_il_ns" : "IL after");
@@ -154,7 +175,7 @@ TextTable length_table(const FusionReport& rep, bool raw) {
                                     std::to_string(l.chain_instances), std::to_string(l.deterministic_chains),
                                     std::to_string(l.fused_chains), std::to_string(l.kernels_eager),
                                     std::to_string(l.kernels_fused), raw ? format_fixed(l.ideal_speedup, 6) : format_fixed(l.ideal_speedup, 3) + "x",
-                                    raw ? std::to_string(l.launch_time_saved) : format_ns(l.launch_time_saved)};
+                                    launch_ns_text(rep, l.launch_time_saved, raw)};
     if (have) {
       const ns_t il = predicted_il_after_fusion(*rep.launch, l.launch_time_saved);
       row.push_back(raw ? std::to_string(il) : format_ns(il));
@@ -189,14 +210,14 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
     const KernelDisplayNames display = chain_names(t, r, 40);
     for (auto& k : r.candidates)
       c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), format_fixed(k.proximity, 3),
-                 std::to_string(k.occurrences), std::to_string(k.kernels_removed), format_ns(k.launch_time_saved),
+                 std::to_string(k.occurrences), std::to_string(k.kernels_removed), launch_ns_text(rep, k.launch_time_saved, false),
                  chain_text(t, k, display, 4)});
     os << "\n";
     c.print(os, "Top fusion candidates");
   }
   const GraphLaunchCost& g = r.graphs;
   os << "\n";
-  if (g.launches > 0)
+  if (g.launches > 0 && launches_measured(rep))
     os << "CUDA graphs: " << g.launches << " graph launch(es) ran " << g.kernels << " kernels; measured API time "
        << format_ns(static_cast<double>(g.api_time) / g.launches) << " per graph launch, "
        << format_ns(static_cast<double>(g.api_time) / g.kernels) << " per kernel inside graphs (launch part "

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "report/analyze_json.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
@@ -48,13 +49,36 @@ const char* const kShownKeys[] = {
     "inference_latency_ns", "t_begin_ns", "t_end_ns", "gpu_busy_ns", "gpu_idle_ns", "gpu_idle_fraction",
     "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound", "clock_skew_clamped",
     "orphan_activities", "orphan_launch_calls", "activities_of_other_calls", "duplicate_correlation_calls",
-    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason"};
+    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note"};
 
 // A key this page has no label for (a later schema addition) in words: "foo_bar_ns" -> "foo bar".
 std::string words(std::string key) {
   if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ns") == 0) key.resize(key.size() - 3);
   std::replace(key.begin(), key.end(), '_', ' ');
   return key;
+}
+
+// What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
+// the terminal prints it; `cupti_callbacks`, `launch_undefined_reason`, `launch_partial_note`).
+std::string callback_notes(const json& t) {
+  std::string out;
+  const json& procs = member(member(t, "cupti_callbacks"), "processes");
+  if (procs.is_array())
+    for (const json& p : procs) {
+      const json& names = member(p, "refused_names");
+      if (!member(p, "refused").is_number() || is_zero(member(p, "refused"))) continue;
+      std::string list;
+      if (names.is_array())
+        for (const json& n : names)
+          if (n.is_string()) list += (list.empty() ? "" : ", ") + n.get<std::string>();
+      if (member(p, "refused_unlisted").is_number() && !is_zero(member(p, "refused_unlisted")))
+        list += ", and " + count_or(member(p, "refused_unlisted")) + " more not listed";
+      out += "<p class=\"note\">CUPTI refused " + escape(count_or(member(p, "refused"))) + " callback(s) in pid " +
+             escape(count_or(member(p, "pid"))) + ", not recorded: " + escape(list) + "</p>";
+    }
+  for (const char* key : {"launch_undefined_reason", "launch_partial_note"})
+    if (const std::string s = str_or(t, key, ""); !s.empty()) out += "<p class=\"note\">" + escape(s) + ".</p>";
+  return out;
 }
 
 // The terminal's "Launch and queue summary": metric, value, meaning.
@@ -65,9 +89,16 @@ std::string summary_table(const json& t) {
   const std::string undefined = str_or(t, "undefined_reason", "");
   // A recording with a process whose launch callbacks CUPTI all refused: its launch figures are null.
   const std::string not_measured = str_or(t, "launch_undefined_reason", "");
+  const auto launch_key = [](const char* key) {
+    const auto& keys = launch_measured_keys();
+    return std::any_of(keys.begin(), keys.end(), [&](const char* k) { return std::string_view(k) == key; });
+  };
   auto row = [&](const char* key, const std::string& label, const std::string& value, const std::string& meaning) {
     if (!t.contains(key)) return;
-    if (!undefined.empty() && member(t, key).is_null())
+    // A launch figure that is null for both reasons: the callbacks' reason names what to fix.
+    if (!not_measured.empty() && member(t, key).is_null() && launch_key(key))
+      tb.add_row({label, "-", not_measured});
+    else if (!undefined.empty() && member(t, key).is_null())
       tb.add_row({label, "-", "undefined: " + undefined});
     else if (!not_measured.empty() && member(t, key).is_null())
       tb.add_row({label, "-", not_measured});
@@ -142,7 +173,7 @@ std::string summary_table(const json& t) {
   for (auto& [k, v] : t.items())
     if (!v.is_structured() && std::find(std::begin(kShownKeys), std::end(kShownKeys), k) == std::end(kShownKeys))
       tb.add_row({words(k), scalar_text(v, k), ""});
-  return tb.empty() ? "" : tb.render("Launch and queue summary");
+  return tb.empty() ? "" : tb.render("Launch and queue summary") + callback_notes(t);
 }
 
 std::string api_table(const json& apis) {

@@ -35,7 +35,8 @@ std::string signature_label(const std::string& sig) {
   static const std::pair<const char*, const char*> names[] = {
       {"clean", "Clean"},          {"cpu_contention", "CPU contention"}, {"irq_pressure", "IRQ pressure"},
       {"blocking", "Blocking"},    {"too_few_launches", "Too few launches"},
-      {"not_recorded", "Context switches not recorded"}, {"no_os_events", "No OS events"}};
+      {"not_recorded", "Context switches not recorded"}, {"no_os_events", "No OS events"},
+      {"launches_not_measured", "Launches not measured"}};
   for (auto& [k, v] : names)
     if (sig == k) return v;
   std::string s = sig;
@@ -49,11 +50,13 @@ struct Recorded {
   bool os_events, switches, irqs;
   double launches;  // -1: the document does not say
   bool pairs;
+  bool launches_measured = true;  // false: CUPTI recorded no launch call of some process (launch_undefined_reason)
 };
 
 Recorded recorded(const json& doc) {
   Recorded r{flag_or(doc, "has_os_events", true), flag_or(doc, "switches_recorded", true),
-             flag_or(doc, "irqs_recorded", true), num(doc, "launches").value_or(-1), false};
+             flag_or(doc, "irqs_recorded", true), num(doc, "launches").value_or(-1), false,
+             flag_or(doc, "launches_measured", true)};
   const json& pairs = member(doc, "pairs");
   if (pairs.is_object()) {
     const json& all = member(pairs, "all");
@@ -107,6 +110,8 @@ std::string overview_line(const json& doc) {
 std::string pairs_part(const json& doc, const Recorded& r) {
   const json& pairs = member(doc, "pairs");
   if (!pairs.is_object()) return "";
+  if (!r.launches_measured)
+    return "<p class=\"note\">No launch pairs: " + escape(str_or(doc, "launch_undefined_reason", "the launches were not measured")) + ".</p>";
   if (!r.pairs)
     return r.launches == 0 ? "<p class=\"note\">No launch pairs: the recording has no CUDA launches (a CPU-only run).</p>"
                            : "<p class=\"note\">No launch pairs: fewer than two launches on any thread.</p>";
@@ -186,6 +191,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   auto rate = [&](const char* key, bool rec) {
     const json& v = member(doc, key);
     if (!rec) return not_recorded;
+    if (!r.launches_measured) return std::string("n/a (launches not measured)");
     if (r.launches == 0) return std::string("n/a (no launch calls)");
     return v.is_number() ? rate_text(v) : std::string("n/a");
   };
@@ -234,7 +240,9 @@ std::string impact_table(const json& doc, const Recorded& r) {
                       ", run queue " + ns_or(member(g, "idle_while_runqueue_ns")) + "; sleeping " +
                       ns_or(member(g, "idle_while_blocked_ns")) + " not counted)"});
     else
-      tb.add_row({"GPU idle while launching thread off-CPU", "n/a (no GPU activities: record with --cuda cupti)"});
+      tb.add_row({"GPU idle while launching thread off-CPU", flag_or(doc, "launches_measured", true)
+                                                                 ? "n/a (no GPU activities: record with --cuda cupti)"
+                                                                 : "n/a (launches not measured: no launching thread)"});
   }
   if (const json& mt = member(doc, "main_thread"); mt.is_object()) {
     std::string s = "n/a (no launching thread)";

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "ingest/recording/cupti_callbacks.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
@@ -27,24 +28,34 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   HtmlTable tb({"metric", "value", "meaning"}, 1);
   tb.set_left(2);
   auto row = [&](const std::string& m, const std::string& v, const std::string& meaning) { tb.add_row({m, v, meaning}); };
+  // Launches a recording did not measure (Trace::launch_coverage): "-" and why, as analyze prints them.
+  const LaunchCoverage& cov = t.launch_coverage;
+  auto launch_row = [&](const std::string& m, const std::string& v, const std::string& meaning) {
+    if (cov.measured()) row(m, v, meaning);
+    else row(m, "-", cov.unmeasured_reason);
+  };
   row("GPU activities", format_count(a.gpu_activities),
       fmt::format("{} kernels, {} memcpy, {} memset", format_count(a.kernels), format_count(a.memcpys), format_count(a.memsets)));
-  row("launch calls", format_count(a.launch_calls), fmt::format("{} linked to GPU work, {} graph launches",
+  launch_row("launch calls", format_count(a.launch_calls), fmt::format("{} linked to GPU work, {} graph launches",
                                                                format_count(a.linked_launch_calls), format_count(a.graph_launches)));
-  row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start");
-  row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
-  row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
+  launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start");
+  launch_row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
+  launch_row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
   row("AKD", format_ns(a.akd_ns), "average kernel duration");
   row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
   row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency (GPU busy {})", idle_pct(a.gpu_idle, a.inference_latency), format_ns(a.gpu_busy)));
-  row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
-  row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"), "GPU-bound when the queue part exceeds the launch part");
-  if (a.clock_skew_clamped) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
+  launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
+  launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"), "GPU-bound when the queue part exceeds the launch part");
+  if (a.clock_skew_clamped && cov.measured()) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
   if (a.orphan_activities || a.orphan_launch_calls)
-    row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), format_count(a.orphan_launch_calls)),
+    row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), cov.measured() ? format_count(a.orphan_launch_calls) : "-"),
         "GPU work without a launch call / launch calls without GPU work");
   for (auto& [reason, n] : t.skipped) row("skipped: " + reason, format_count(n), "input events the reader could not use");
-  return tb.render();
+  // What CUPTI refused, per process, and what that leaves unmeasured or partial.
+  std::string notes;
+  for (const std::string& line : cupti_coverage_lines(cupti_callback_statuses(t), cov))
+    notes += "<p class=\"note\">" + escape(line) + ".</p>";
+  return tb.render() + notes;
 }
 
 std::string latency_histogram(const LaunchAnalysis& a) {
@@ -194,6 +205,11 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
       tb.add_row({t.label, format_count(a.kernels), "-", "-", "-", "-", "-", "-", "- (no GPU activity)"});
       continue;
     }
+    if (!t.trace->launch_coverage.measured()) {  // launches not recorded: only the GPU side is measured
+      tb.add_row({t.label, format_count(a.kernels), "-", "-", "-", format_ns(a.inference_latency),
+                  idle_pct(a.gpu_idle, a.inference_latency), "-", "- (launches not measured)"});
+      continue;
+    }
     tb.add_row({t.label, format_count(a.kernels), format_ns(a.tklqt), format_ns(a.tklqt_launch), format_ns(a.tklqt_queue),
                 format_ns(a.inference_latency), idle_pct(a.gpu_idle, a.inference_latency),
                 idle_pct(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
@@ -211,7 +227,7 @@ std::string trace_details(const TraceInput& in, size_t index) {
     if (in.launch->host) body += host_tables(t, *in.launch->host, in.launch->by_self);
   } else if (in.launch) {
     body += summary_table(t, *in.launch);
-    body += latency_histogram(*in.launch);
+    if (t.launch_coverage.measured()) body += latency_histogram(*in.launch);  // (of the launches some processes recorded)
     body += api_table(t, *in.launch);
     body += kernel_tables(t, *in.launch);
     body += operator_table(t, *in.launch);
@@ -232,6 +248,16 @@ std::string trace_details(const TraceInput& in, size_t index) {
 void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
   if (!in.launch) return;
   const auto& a = *in.launch;
+  const LaunchCoverage& cov = in.trace->launch_coverage;
+  if (!cov.measured() && in.trace->gpu.size()) {
+    // No verdict from launches never recorded: say why, and what the GPU side does show.
+    out.push_back(fmt::format("{}: {}, so there is no launch metric and no CPU- or GPU-bound verdict; the GPU was busy "
+                              "{} of the {} inference latency.",
+                              in.label, cov.unmeasured_reason, format_pct(share(a.gpu_busy, a.inference_latency)),
+                              format_ns(a.inference_latency)));
+    return;
+  }
+  if (cov.partial()) out.push_back(fmt::format("{}: {}; the launch figures below are lower bounds.", in.label, cov.partial_note));
   if (a.bound.empty()) {
     out.push_back(in.trace->gpu.size()
                       ? fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label)
@@ -299,7 +325,7 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
                               KernelDisplayNames(every_name, 50)(std::string(in.trace->str(top->name))), format_count(top->count),
                               top->count == 1 ? "" : "s", format_ns(top->total)));
   }
-  if (a.orphan_activities || a.orphan_launch_calls || a.clock_skew_clamped)
+  if ((a.orphan_activities || a.orphan_launch_calls || a.clock_skew_clamped) && cov.measured())
     out.push_back(fmt::format("{}: {} GPU activities without a launch call, {} launch calls without GPU work, {} "
                               "negative latencies clamped (clock skew).",
                               in.label, a.orphan_activities, a.orphan_launch_calls, a.clock_skew_clamped));

@@ -87,7 +87,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["schema_version"] = 1;
   j["source"] = t.file;
   j["has_os_events"] = a.has_os_events;
-  j["launches"] = a.launches;
+  // Launches of a recording that did not measure them: unknown (null), with why.
+  j["launches"] = a.launches_measured ? json(a.launches) : json(nullptr);
+  j["launches_measured"] = a.launches_measured;
+  if (!a.launches_measured) j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
+  if (!a.launch_partial_note.empty()) j["launch_partial_note"] = a.launch_partial_note;
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
   // Events the recorder lost, per type as its META says (dropped.<type>: its ring buffer was full),
@@ -132,7 +136,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
     threads.push_back({{"pid", th.pid},
                        {"tid", th.tid},
                        {"comm", std::string(t.str(th.comm))},
-                       {"launches", th.launches},
+                       {"launches", a.launches_measured ? json(th.launches) : json(nullptr)},
                        {"switch_outs", th.switch_outs},
                        {"preemptions", th.preemptions},
                        {"blocks", th.blocks},
@@ -198,7 +202,10 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     os << "  " << a.verdict << "\n";
     return;
   }
-  os << "  wall " << format_ns(a.wall) << ", " << format_count(a.launches) << " logical launches";
+  // Launches not measured: no count and no pair table (nothing was paired); the OS tables stand.
+  os << "  wall " << format_ns(a.wall) << ", "
+     << (a.launches_measured ? format_count(a.launches) + " logical launches" : std::string("launches not measured"));
+  if (!a.launch_partial_note.empty()) os << " (" << a.launch_partial_note << ")";
   if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
   os << "\n";
 
@@ -213,7 +220,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   pair_row("all", a.all), pair_row("clean (neither)", a.clean), pair_row("interrupted (any IRQ)", a.interrupted);
   pair_row("  IRQ only (not switched)", a.interrupted_only);
   pair_row("switched", a.switched), pair_row("  preempted", a.preempted), pair_row("  blocked", a.blocked);
-  pairs.print(os);
+  if (a.launches_measured) pairs.print(os);
 
   TextTable head({"metric", "value"}, {TextTable::Align::Left, TextTable::Align::Left});
   head.add_row({"preemption penalty (switched - clean median)", opt_ns(a.penalty)});
@@ -227,6 +234,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"  in blocked pairs", impact(a.impact_blocked)});
   char buf[64];
   auto rate = [&](double v, bool recorded) {
+    if (!a.launches_measured) return std::string("n/a (launches not measured)");
     if (a.launches == 0) return std::string("n/a (no launch calls)");
     if (!recorded) return std::string("not recorded (--events)");
     std::snprintf(buf, sizeof buf, "%.1f", v);
@@ -260,7 +268,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                       ", run queue " + format_ns(g.idle_while_runqueue) + "; sleeping " + format_ns(g.idle_while_blocked) +
                       " not counted)"});
   } else {
-    head.add_row({"GPU idle while launching thread off-CPU", "n/a (no GPU activities: record with --cuda cupti)"});
+    head.add_row({"GPU idle while launching thread off-CPU",
+                  a.launches_measured ? "n/a (no GPU activities: record with --cuda cupti)"
+                                      : "n/a (launches not measured: no launching thread)"});
   }
   head.add_row({"main launching thread off-CPU", a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, a.wall) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
   head.print(os);
@@ -306,7 +316,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   });
   for (size_t i = 0; i < listed.size() && i < opts.top; ++i) {
     const ThreadSched& x = *listed[i];
-    th.add_row({std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.launches), format_count(x.switch_outs),
+    th.add_row({std::to_string(x.tid), std::string(t.str(x.comm)), a.launches_measured ? format_count(x.launches) : "-",
+                format_count(x.switch_outs),
                 format_count(x.preemptions), format_count(x.blocks), format_ns(x.offcpu),
                 std::to_string(x.irqs_hard) + "/" + std::to_string(x.irqs_soft)});
   }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string_view>
 
-#include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_json.h"  // api_kind_label: one spelling of API kinds in JSON and SQLite
 #include "report/sqlite_db.h"
 
@@ -232,12 +231,12 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     // And as there: a process without a launch callback leaves every launch sum unknown.
     const std::vector<const char*>& undefined = gpu_defined_keys();
     const std::vector<const char*>& launch_keys = launch_measured_keys();
-    const std::vector<uint32_t> unmeasured = pids_without_launch_callbacks(cupti_callback_statuses(t));
+    const bool unmeasured = !t.launch_coverage.measured();
     const auto listed = [](const std::vector<const char*>& keys, std::string_view k) {
       return std::any_of(keys.begin(), keys.end(), [&](const char* u) { return k == u; });
     };
     const auto is_undefined = [&](std::string_view k) {
-      return (a.gpu_undefined() && listed(undefined, k)) || (!unmeasured.empty() && listed(launch_keys, k));
+      return (a.gpu_undefined() && listed(undefined, k)) || (unmeasured && listed(launch_keys, k));
     };
     for (auto& [k, v] : ints) {
       if (is_undefined(k))
@@ -260,7 +259,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     if (is_undefined("bound")) st.text("bound").null().step();
     else st.text("bound").opt_text(a.bound).step();
     if (a.gpu_undefined()) st.text("undefined_reason").text(kNoGpuReason).step();
-    if (!unmeasured.empty()) st.text("launch_undefined_reason").text(launch_not_measured_reason(unmeasured)).step();
+    if (unmeasured) st.text("launch_undefined_reason").text(t.launch_coverage.unmeasured_reason).step();
+    if (t.launch_coverage.partial()) st.text("launch_partial_note").text(t.launch_coverage.partial_note).step();
   }
   if (a.host) {
     const HostAnalysis& h = *a.host;

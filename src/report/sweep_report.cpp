@@ -14,23 +14,27 @@ nlohmann::json sweep_json(const SweepResult& r) {
   for (auto& p : r.points) {
     // A trace without GPU activity: its launch, latency and idle figures are null, not 0.
     const auto fig = [&](auto v) { return p.no_gpu ? json(nullptr) : json(v); };
+    // Launch-derived figures: null too when the recording did not measure its launches.
+    const auto launch_fig = [&](auto v) { return p.no_gpu || p.launches_unmeasured ? json(nullptr) : json(v); };
     pts.push_back({{"batch", p.batch},
                    {"source", p.source},
                    {"kernels", p.kernels},
-                   {"tklqt_ns", fig(p.tklqt)},
-                   {"tklqt_launch_ns", fig(p.tklqt_launch)},
-                   {"tklqt_queue_ns", fig(p.tklqt_queue)},
+                   {"tklqt_ns", launch_fig(p.tklqt)},
+                   {"tklqt_launch_ns", launch_fig(p.tklqt_launch)},
+                   {"tklqt_queue_ns", launch_fig(p.tklqt_queue)},
                    {"inference_latency_ns", fig(p.inference_latency)},
                    {"gpu_idle_ns", fig(p.gpu_idle)},
-                   {"cpu_idle_ns", fig(p.cpu_idle)},
+                   {"cpu_idle_ns", launch_fig(p.cpu_idle)},
                    {"gpu_idle_share", fig(p.gpu_idle_share)},
-                   {"cpu_idle_share", fig(p.cpu_idle_share)},
+                   {"cpu_idle_share", launch_fig(p.cpu_idle_share)},
                    {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
                    {"balanced", p.balanced},
                    {"orphan_activities", p.orphan_activities},
-                   {"orphan_launch_calls", p.orphan_launch_calls},
+                   {"orphan_launch_calls", launch_fig(p.orphan_launch_calls)},
                    {"skipped", p.skipped}});
     if (p.no_gpu) pts.back()["undefined_reason"] = "no GPU activity in the trace";
+    if (p.launches_unmeasured) pts.back()["launch_undefined_reason"] = p.launch_note;
+    else if (!p.launch_note.empty()) pts.back()["launch_partial_note"] = p.launch_note;
   }
   json j;
   j["schema_version"] = 1;
@@ -54,11 +58,13 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
       t.add_row({std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "- (no GPU activity)", p.source});
       continue;
     }
-    t.add_row({std::to_string(p.batch), format_count(p.kernels), format_ns(p.tklqt), format_ns(p.tklqt_launch),
-               format_ns(p.tklqt_queue), format_ns(p.inference_latency),
+    const bool l = !p.launches_unmeasured;  // launch figures measured
+    t.add_row({std::to_string(p.batch), format_count(p.kernels), l ? format_ns(p.tklqt) : "-", l ? format_ns(p.tklqt_launch) : "-",
+               l ? format_ns(p.tklqt_queue) : "-", format_ns(p.inference_latency),
                // no inference latency (empty or CPU-only trace): no share, not "0.0% idle"
                p.inference_latency > 0 ? format_pct(p.gpu_idle_share) : "-",
-               p.inference_latency > 0 ? format_pct(p.cpu_idle_share) : "-", p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
+               p.inference_latency > 0 && l ? format_pct(p.cpu_idle_share) : "-",
+               !l ? "- (launches not measured)" : p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
                p.source});
   }
   t.print(os, "Batch sweep: TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
@@ -69,7 +75,8 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
       if (n > 0) notes += (notes.empty() ? "" : ", ") + what + " " + format_count(n);
     };
     add("orphan GPU activities", p.orphan_activities);
-    add("orphan launch calls", p.orphan_launch_calls);
+    if (!p.launches_unmeasured) add("orphan launch calls", p.orphan_launch_calls);
+    if (!p.launch_note.empty()) notes += (notes.empty() ? "" : ", ") + p.launch_note;
     for (auto& [reason, n] : p.skipped) add("skipped: " + reason, n);
     if (!notes.empty()) os << "  batch " << p.batch << " (" << p.source << "): " << notes << "\n";
   }
@@ -98,11 +105,13 @@ std::string sweep_svg(const SweepResult& r) {
   for (auto& p : r.points) {
     if (p.no_gpu) continue;  // no figures to plot
     const double b = static_cast<double>(p.batch);
-    launch.x.push_back(b), launch.y.push_back(static_cast<double>(p.tklqt_launch));
-    queue.x.push_back(b), queue.y.push_back(static_cast<double>(p.tklqt_queue));
+    if (!p.launches_unmeasured) {  // (no point for an unknown figure)
+      launch.x.push_back(b), launch.y.push_back(static_cast<double>(p.tklqt_launch));
+      queue.x.push_back(b), queue.y.push_back(static_cast<double>(p.tklqt_queue));
+    }
     if (p.inference_latency > 0) {
       gpu.x.push_back(b), gpu.y.push_back(p.gpu_idle_share);
-      cpu.x.push_back(b), cpu.y.push_back(p.cpu_idle_share);
+      if (!p.launches_unmeasured) cpu.x.push_back(b), cpu.y.push_back(p.cpu_idle_share);
     }
   }
   html::ChartOptions o1;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "trace/api_kind.h"
+#include "trace/launch_coverage.h"
 #include "trace/string_table.h"
 
 namespace infertrace {
@@ -273,6 +274,9 @@ struct Trace {
   std::map<std::string, int64_t> skipped;
   // Free-form facts about the source (PyTorch version, device name, kernel version, clock, ...).
   std::map<std::string, std::string> meta;
+  // Whether the launch calls were all recorded (a CUPTI recording whose process had launch callbacks
+  // refused: trace/launch_coverage.h); filled by the recording reader from its META.
+  LaunchCoverage launch_coverage;
 
   void count_skipped(const std::string& reason, int64_t n = 1) { skipped[reason] += n; }
   // Kineto events kept with a duration of 0 (meta "kineto.zero_duration_events"; 0 when absent).

@@ -35,9 +35,23 @@ with tempfile.TemporaryDirectory() as d:
     if truth:
         pid = truth[0]["pid"]
         refused_line = "  CUPTI refused %d callback(s) in pid %d, not recorded: %s\n" % (len(REFUSED), pid, ", ".join(REFUSED))
-        flag_line = "  no launch callback enabled: launch counts for pid %d are not measured\n" % pid
+        flag_line = ("  launch calls not measured in pid %d: no launch callback enabled (CUPTI refused %s)\n"
+                     % (pid, ", ".join(REFUSED)))
         check(refused_line in r.stdout, "summary lacks %r:\n%s" % (refused_line, r.stdout))
         check(flag_line in r.stdout, "summary lacks %r:\n%s" % (flag_line, r.stdout))
+        # The uprobe-mode advice (another copy of the CUDA libraries, --lib) does not apply (review AN, L2).
+        check("no CUDA launch was recorded" not in r.stdout, "uprobe advice in a CUPTI summary:\n%s" % r.stdout)
+        s = subprocess.run([exe, "sched", rec, "--json"], capture_output=True, text=True)
+        check(s.returncode == 0, "sched failed: %s" % s.stderr)
+        if s.returncode == 0:
+            sj = json.loads(s.stdout)
+            check(sj["signature"] == "launches_not_measured" and sj["launches"] is None and sj["sched_per_1k"] is None
+                  and sj["irq_per_1k_hard"] is None, "sched on a real recording: %r %r %r" %
+                  (sj["signature"], sj["launches"], sj["sched_per_1k"]))
+        # The text keeps the OS tables but shows no launch count, pair table or launching thread.
+        st = subprocess.run([exe, "sched", rec], capture_output=True, text=True).stdout
+        check(", launches not measured\n" in st and "logical launches" not in st and "launch pairs  " not in st
+              and "n/a (launches not measured: no launching thread)" in st and "Syscalls (" in st, "sched text:\n%s" % st)
         a = subprocess.run([exe, "analyze", rec, "--json"], capture_output=True, text=True)
         check(a.returncode == 0, "analyze failed: %s" % a.stderr)
         if a.returncode == 0:

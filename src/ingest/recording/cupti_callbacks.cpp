@@ -21,9 +21,11 @@ std::optional<uint64_t> parse_count(const std::string& s) {
   return v;
 }
 
+// By position, not by what was written so far: an empty first name keeps its separator, so the
+// list reads back with as many names (review AN, L7).
 std::string join(const std::vector<std::string>& names, const char* sep) {
   std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : sep) + n;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? sep : "") + names[i];
   return out;
 }
 
@@ -44,18 +46,20 @@ std::vector<std::string> split_commas(const std::string& s) {
 std::string cupti_callbacks_key(uint32_t pid, const char* field) { return kPrefix + std::to_string(pid) + "." + field; }
 
 std::vector<std::pair<std::string, std::string>> cupti_callbacks_meta(const CuptiCallbackStatus& s) {
+  if (!s.known) return {{cupti_callbacks_key(s.pid, "lost"), "1"}};
   // Function names hold no comma, so a comma-separated list stays unambiguous.
   return {{cupti_callbacks_key(s.pid, "enabled"), std::to_string(s.enabled)},
           {cupti_callbacks_key(s.pid, "launch_enabled"), std::to_string(s.launch_enabled)},
           {cupti_callbacks_key(s.pid, "refused"), std::to_string(s.refused)},
+          {cupti_callbacks_key(s.pid, "launch_refused"), std::to_string(s.launch_refused)},
           {cupti_callbacks_key(s.pid, "refused_names"), join(s.refused_names, ",")}};
 }
 
 std::vector<CuptiCallbackStatus> cupti_callback_statuses(const Trace& t) {
   struct Fields {
-    std::optional<uint64_t> enabled, launch_enabled, refused;
+    std::optional<uint64_t> enabled, launch_enabled, refused, launch_refused;
     std::vector<std::string> names;
-    bool malformed = false;
+    bool malformed = false, lost = false;
   };
   std::map<uint32_t, Fields> by_pid;
   for (auto it = t.meta.lower_bound(kPrefix); it != t.meta.end() && it->first.compare(0, kPrefix.size(), kPrefix) == 0;
@@ -73,27 +77,91 @@ std::vector<CuptiCallbackStatus> cupti_callback_statuses(const Trace& t) {
     if (field == "enabled") count(f.enabled);
     else if (field == "launch_enabled") count(f.launch_enabled);
     else if (field == "refused") count(f.refused);
+    else if (field == "launch_refused") count(f.launch_refused);
     else if (field == "refused_names") f.names = split_commas(it->second);
+    else if (field == "lost") f.lost = true;
   }
   std::vector<CuptiCallbackStatus> out;
   for (auto& [pid, f] : by_pid) {
-    if (f.malformed || !f.enabled || !f.launch_enabled || !f.refused || f.names.size() > *f.refused) continue;
     CuptiCallbackStatus s;
     s.pid = pid;
+    // A process the META names but cannot describe is not silently measured: its callbacks are
+    // unknown (docs/record.md).
+    if (f.lost || f.malformed || !f.enabled || !f.launch_enabled || !f.refused || f.names.size() > *f.refused ||
+        *f.launch_enabled > *f.enabled || (f.launch_refused && *f.launch_refused > *f.refused)) {
+      s.known = false;
+      out.push_back(std::move(s));
+      continue;
+    }
     s.enabled = *f.enabled;
     s.launch_enabled = *f.launch_enabled;
     s.refused = *f.refused;
     s.refused_names = std::move(f.names);
+    // Ring version 2 recordings have no launch_refused: the launch-class names listed (a lower
+    // bound when the list was cut).
+    if (f.launch_refused) {
+      s.launch_refused = *f.launch_refused;
+    } else {
+      for (const std::string& n : s.refused_names) s.launch_refused += is_launch(classify_api(n)) ? 1 : 0;
+    }
     out.push_back(std::move(s));
   }
   return out;
 }
 
-std::vector<uint32_t> pids_without_launch_callbacks(const std::vector<CuptiCallbackStatus>& all) {
-  std::vector<uint32_t> pids;
-  for (const CuptiCallbackStatus& s : all)
-    if (!s.launches_measured()) pids.push_back(s.pid);
-  return pids;
+namespace {
+
+// "a, b" of the refused launch-class names, and how many more were refused than listed.
+std::string refused_launch_apis(const CuptiCallbackStatus& s) {
+  std::vector<std::string> names;
+  for (const std::string& n : s.refused_names)
+    if (is_launch(classify_api(n))) names.push_back(n);
+  std::string out = join(names, ", ");
+  if (s.launch_refused > names.size()) {
+    const std::string more = std::to_string(s.launch_refused - names.size());
+    out += names.empty() ? more + " launch API(s) not listed" : ", and " + more + " more not listed";
+  }
+  return out;
+}
+
+}  // namespace
+
+LaunchCoverage launch_coverage(const std::vector<CuptiCallbackStatus>& all, const std::map<uint32_t, int64_t>& launch_calls) {
+  LaunchCoverage c;
+  std::vector<std::string> why, what;
+  for (const CuptiCallbackStatus& s : all) {
+    const std::string pid = "pid " + std::to_string(s.pid);
+    if (!s.known) {
+      const auto n = launch_calls.find(s.pid);
+      if (n == launch_calls.end() || n->second == 0) {
+        c.unmeasured_pids.push_back(s.pid);
+        why.push_back(pid + ": callbacks unknown (its record of them was lost or malformed) and no launch call recorded");
+      } else {
+        c.partial_pids.push_back(s.pid);
+        what.push_back(pid + ": callbacks unknown (its record of them was lost or malformed), so refused launch APIs, "
+                             "if any, are not named");
+      }
+    } else if (s.launch_enabled == 0) {
+      c.unmeasured_pids.push_back(s.pid);
+      why.push_back(pid + ": no launch callback enabled" +
+                    (s.launch_refused ? " (CUPTI refused " + refused_launch_apis(s) + ")" : std::string()));
+    } else if (s.launch_refused > 0) {
+      c.partial_pids.push_back(s.pid);
+      what.push_back(pid + ": the calls of " + refused_launch_apis(s) + " (CUPTI refused their callbacks)");
+    }
+  }
+  if (!why.empty()) c.unmeasured_reason = "launch calls not measured in " + join(why, "; ");
+  if (!what.empty()) c.partial_note = "launch figures are partial: they leave out, in " + join(what, "; in ");
+  return c;
+}
+
+LaunchCoverage read_launch_coverage(const Trace& t) {
+  const std::vector<CuptiCallbackStatus> all = cupti_callback_statuses(t);
+  if (all.empty()) return {};
+  std::map<uint32_t, int64_t> launch_calls;
+  for (size_t r = 0; r < t.api.size(); ++r)
+    if (is_launch(t.api.kind[r])) ++launch_calls[static_cast<uint32_t>(t.api.pid[r])];
+  return launch_coverage(all, launch_calls);
 }
 
 std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s) {
@@ -107,14 +175,16 @@ std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s) {
            std::to_string(s.refused_names.size()) + " names)";
     lines.push_back(std::move(l));
   }
-  if (!s.launches_measured()) lines.push_back(launch_not_measured_reason({s.pid}));
   return lines;
 }
 
-std::string launch_not_measured_reason(const std::vector<uint32_t>& pids) {
-  std::string list;
-  for (uint32_t p : pids) list += (list.empty() ? "" : ", ") + std::to_string(p);
-  return "no launch callback enabled: launch counts for pid " + list + " are not measured";
+std::vector<std::string> cupti_coverage_lines(const std::vector<CuptiCallbackStatus>& all, const LaunchCoverage& c) {
+  std::vector<std::string> lines;
+  for (const CuptiCallbackStatus& s : all)
+    for (std::string& l : cupti_callback_notes(s)) lines.push_back(std::move(l));
+  if (!c.unmeasured_reason.empty()) lines.push_back(c.unmeasured_reason);
+  if (!c.partial_note.empty()) lines.push_back(c.partial_note);
+  return lines;
 }
 
 }  // namespace infertrace

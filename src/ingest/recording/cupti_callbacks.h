@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,39 +15,49 @@ namespace infertrace {
 
 struct CuptiCallbackStatus {
   uint32_t pid = 0;
+  // False when the process's record was lost (the ring full at CUDA initialization) or its META is
+  // malformed: which callbacks were enabled is unknown, and the counts below are 0.
+  bool known = true;
   uint64_t enabled = 0;         // callbacks CUPTI enabled
-  uint64_t launch_enabled = 0;  // of them, kernel or graph launch APIs
+  uint64_t launch_enabled = 0;  // of them, launch-class APIs (is_launch(): kernels, graphs, async copies and sets)
   uint64_t refused = 0;         // callbacks CUPTI refused, all of them
+  uint64_t launch_refused = 0;  // of them, launch-class APIs (exact, listed or not)
   std::vector<std::string> refused_names;  // the first ones, as CUPTI names them
   // Refused callbacks whose names the bounded ring record could not carry (refused - listed).
   uint64_t unlisted() const { return refused - refused_names.size(); }
-  // No kernel or graph launch callback: the process's launch counts are not measured (a 0 there
-  // is no measurement), whatever else was recorded.
-  bool launches_measured() const { return launch_enabled > 0; }
+  // No launch-class callback: the process's launch counts are not measured (a 0 there is no
+  // measurement), whatever else was recorded.
+  bool launches_measured() const { return known && launch_enabled > 0; }
 };
 
-// META keys, per process: cupti.callbacks.<pid>.enabled, .launch_enabled, .refused (counts) and
-// .refused_names (the listed names, comma-separated); and cupti.processes_without_launch_callbacks.
+// META keys, per process: cupti.callbacks.<pid>.enabled, .launch_enabled, .refused, .launch_refused
+// (counts) and .refused_names (the listed names, comma-separated), or .lost alone (a traced process
+// that recorded API calls but whose record never arrived); and cupti.processes_without_launch_callbacks.
 std::string cupti_callbacks_key(uint32_t pid, const char* field);
 inline constexpr const char* kCuptiProcessesWithoutLaunchCallbacks = "cupti.processes_without_launch_callbacks";
 
 // The META pairs describing `s` (written by the merge at the end of a recording).
 std::vector<std::pair<std::string, std::string>> cupti_callbacks_meta(const CuptiCallbackStatus& s);
 
-// Every process of the recording with callback information, by pid. Empty for traces without it
-// (Kineto, uprobe mode, recordings made before ring version 2); a process whose counts are not
-// integers is left out, as the reader leaves malformed META alone.
+// Every process of the recording with callback information, by pid, unknown ones (lost record,
+// malformed META) included with known false. Empty for traces without it (Kineto, uprobe mode,
+// recordings made before ring version 2).
 std::vector<CuptiCallbackStatus> cupti_callback_statuses(const Trace& t);
 
-// The processes whose launch counts are not measured (no launch callback enabled), by pid.
-std::vector<uint32_t> pids_without_launch_callbacks(const std::vector<CuptiCallbackStatus>& all);
+// The one rule: which processes' launch figures are unmeasured or partial, and the words for it
+// (trace/launch_coverage.h). `launch_calls` gives the launch calls recorded per pid: a process
+// whose callbacks are unknown counts as measured-but-partial when it recorded some, as unmeasured
+// when it recorded none (its 0 may be no measurement).
+LaunchCoverage launch_coverage(const std::vector<CuptiCallbackStatus>& all, const std::map<uint32_t, int64_t>& launch_calls);
+// The same from a trace's META and API table (the reader of a recording stores it in the Trace).
+LaunchCoverage read_launch_coverage(const Trace& t);
 
-// The lines every output prints for `s` (none when CUPTI refused nothing and launches are measured):
+// The line every output prints for `s` when CUPTI refused something (none otherwise):
 //   "CUPTI refused 3 callback(s) in pid P, not recorded: a, b, c"  (+ ", and N more not listed")
-//   "no launch callback enabled: launch counts for pid P are not measured"
 std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s);
 
-// Why the launch figures are null: "no launch callback enabled: launch counts for pid P[, Q] are not measured".
-std::string launch_not_measured_reason(const std::vector<uint32_t>& pids);
+// The lines every output prints about a recording's callbacks: the refusals per process
+// (cupti_callback_notes), then the coverage's unmeasured reason and partial note.
+std::vector<std::string> cupti_coverage_lines(const std::vector<CuptiCallbackStatus>& all, const LaunchCoverage& c);
 
 }  // namespace infertrace

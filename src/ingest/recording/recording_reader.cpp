@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ingest/recording/cupti_callbacks.h"
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "util/error.h"
@@ -412,6 +413,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   }
   b.finish();
   t.meta["recording.complete"] = complete ? "true" : "false";
+  t.launch_coverage = read_launch_coverage(t);  // (META cupti.callbacks.<pid>.*: the launch figures' one rule)
   return t;
 }
 

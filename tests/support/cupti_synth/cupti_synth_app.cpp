@@ -3,9 +3,10 @@
 // workload of cupti_synth_producer.h with times starting now, then sleeps through the workload's
 // GPU window in 1 ms steps, so the recording has real context switches of the launching thread
 // inside the (synthetic) GPU activity. Exit status 3 when the ring is missing.
-// INFERTRACE_SYNTH_REFUSED=NAME,NAME...: also send the library's RingCallbacks record naming these
-// callbacks refused (3 enabled: a launch, a copy, a sync); with INFERTRACE_SYNTH_NO_LAUNCH=1 no
-// launch callback was enabled (2 enabled), so no launch call is written.
+// It sends the library's RingCallbacks record, as the library always does (enabled: a launch, a copy,
+// a sync); INFERTRACE_SYNTH_REFUSED=NAME,NAME... names these callbacks refused; with INFERTRACE_SYNTH_NO_LAUNCH=1 no
+// launch-class callback was enabled (the sync only), so neither the launches nor the async copy are
+// written.
 // Usage: cupti_synth_app LAUNCHES
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,17 +41,17 @@ int main(int argc, char** argv) {
   const char* no_launch_env = std::getenv("INFERTRACE_SYNTH_NO_LAUNCH");
   const bool launch_callbacks = !(no_launch_env && std::string(no_launch_env) == "1");
   int lost = 0;
-  if (refused_env || !launch_callbacks) {
+  {
     std::vector<std::string> refused;
     std::stringstream list(refused_env ? refused_env : "");
     for (std::string n; std::getline(list, n, ',');) refused.push_back(n);
-    lost += synth::push_callbacks(ring, static_cast<uint32_t>(getpid()), launch_callbacks ? 3 : 2, launch_callbacks ? 1 : 0,
-                                  refused)
+    lost += synth::push_callbacks(ring, static_cast<uint32_t>(getpid()),
+                                  synth::enabled_callbacks(launch_callbacks, launch_callbacks), refused)
                 ? 0
                 : 1;
   }
   lost += synth::produce(ring, static_cast<uint32_t>(getpid()), static_cast<uint32_t>(syscall(SYS_gettid)), base,
-                         launches, false, launch_callbacks);
+                         launches, false, launch_callbacks, launch_callbacks);
   // Sleep past the end of the scripted GPU window (base + launches x period + slack).
   const uint64_t end = base + static_cast<uint64_t>(launches + 2) * synth::kPeriod + 2000000;
   for (;;) {

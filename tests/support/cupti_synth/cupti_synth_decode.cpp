@@ -105,6 +105,9 @@ struct Producer {
   // Returns when the host is done after the last step.
   uint64_t run(int steps, uint64_t base) {
     ok(synth::push(ring, cupti::kRecInfo, cupti::RingInfo{pid, 1u, 130001, 0, 0, 0}));
+    // As the library does once its callbacks are enabled (without it the merge marks the process's
+    // callbacks unknown): all accepted.
+    ok(synth::push_callbacks(ring, pid, synth::enabled_callbacks(true, true), {}));
     ok(synth::push_name(ring, pid, cupti::kNameApi, cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeLaunch),
                         "cudaLaunchKernel_v7000"));
     ok(synth::push_name(ring, pid, cupti::kNameApi, cupti::api_id(cupti::kDomainRuntime, synth::kRuntimeMemcpy),

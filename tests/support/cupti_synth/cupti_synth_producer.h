@@ -10,9 +10,11 @@
 //   id (the injection library's alias record ties it back). Then one cudaMemcpyAsync + its copy,
 //   one cudaStreamSynchronize. If `raw_clock`, GPU times are on a clock offset by kRawOffset from
 //   CLOCK_MONOTONIC, with two paired samples at start and end (bracket kBracket).
-// Without `launch_callbacks` (CUPTI refused every launch callback) the launch calls are not
-// recorded, as the library would not see them: their kernels still run (and are recorded).
-// push_callbacks writes the RingCallbacks record the library sends after enabling its callbacks.
+// Without `launch_callbacks` (CUPTI refused the kernel launch callbacks) the launch calls are not
+// recorded, as the library would not see them: their kernels still run (and are recorded); without
+// `copy_callbacks` the same holds for the cudaMemcpyAsync and its copy.
+// push_callbacks writes the RingCallbacks record the library sends after enabling its callbacks,
+// through the library's builder, from the names enabled (enabled_callbacks()) and refused.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +47,7 @@ bool push(cupti::Ring& r, uint32_t type, const T& v) {
 
 // Returns the number of records that could not be pushed (0 unless the ring is too small).
 inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, int launches, bool raw_clock,
-                   bool launch_callbacks = true) {
+                   bool launch_callbacks = true, bool copy_callbacks = true) {
   using namespace cupti;
   int lost = 0;
   auto ok = [&](bool b) { lost += b ? 0 : 1; };
@@ -82,9 +84,11 @@ inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, in
     g.flags = raw_clock ? 0 : kGpuMonotonic;
     ok(push(r, kRecGpu, g));
   }
-  ok(push_name(r, pid, kNameApi, memcpy_id, "cudaMemcpyAsync_v3020"));
   const uint32_t mc = 100 + static_cast<uint32_t>(launches);
-  ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, mc, memcpy_id, 3, kApiHasStream, 0x7000}));
+  if (copy_callbacks) {
+    ok(push_name(r, pid, kNameApi, memcpy_id, "cudaMemcpyAsync_v3020"));
+    ok(push(r, kRecApi, RingApi{t, t + kApiDur, pid, tid, mc, memcpy_id, 3, kApiHasStream, 0x7000}));
+  }
   RingGpu m{};
   m.start = t + kLatency + gpu_shift;
   m.end = m.start + 2000;
@@ -107,12 +111,23 @@ inline int produce(cupti::Ring& r, uint32_t pid, uint32_t tid, uint64_t base, in
   return lost;
 }
 
-// The library's record of its callbacks: `enabled` accepted (the first `launch_enabled` of them
-// launch calls), then every name of `refused` refused, in order (the builder cuts a long list).
-inline bool push_callbacks(cupti::Ring& r, uint32_t pid, uint32_t enabled, uint32_t launch_enabled,
+// The callbacks the library enabled for the workload produce() records: the sync always, the
+// kernel launch and the async copy when their calls are recorded.
+inline std::vector<std::string> enabled_callbacks(bool launch_callbacks, bool copy_callbacks) {
+  std::vector<std::string> names;
+  if (launch_callbacks) names.push_back("cudaLaunchKernel_v7000");
+  if (copy_callbacks) names.push_back("cudaMemcpyAsync_v3020");
+  names.push_back("cudaStreamSynchronize_v3020");
+  return names;
+}
+
+// The library's record of its callbacks: every name of `enabled` accepted, then every name of
+// `refused` refused, in order, through the library's own builder (it counts which are launch-class
+// and cuts a long list).
+inline bool push_callbacks(cupti::Ring& r, uint32_t pid, const std::vector<std::string>& enabled,
                            const std::vector<std::string>& refused) {
   cupti::CallbacksRecordBuilder b(pid);
-  for (uint32_t i = 0; i < enabled; ++i) b.enabled(i < launch_enabled);
+  for (const std::string& n : enabled) b.enabled(n.c_str());
   for (const std::string& n : refused) b.refused(n.c_str());
   unsigned char payload[cupti::CallbacksRecordBuilder::kMaxPayload];
   return r.push(cupti::kRecCallbacks, payload, b.write(payload));

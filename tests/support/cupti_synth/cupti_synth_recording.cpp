@@ -2,9 +2,9 @@
 // producer instead of a GPU: a ring, a forked producer process writing the scripted workload
 // (cupti_synth_producer.h), the recorder's merge (record/cupti_merge.h) draining it into the file.
 // Usage: cupti_synth_recording OUT.itrace LAUNCHES [raw] [--refused NAME,NAME...] [--no-launch-callbacks]
-//   --refused: the process also sends the library's RingCallbacks record, naming these callbacks
-//   refused (and 3 enabled: a launch, a copy, a sync); --no-launch-callbacks: no launch callback was
-//   enabled (2 enabled: a copy and a sync), so no launch call is recorded.
+//   The process sends the library's RingCallbacks record, as the library always does (every
+//   callback accepted: a launch, a copy, a sync); --refused names these callbacks refused; --no-launch-callbacks: no launch-class
+//   callback was enabled (the sync only), so neither the launches nor the async copy are recorded.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,16 +26,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int launches = std::atoi(argv[2]);
-  bool raw = false, callbacks_record = false, launch_callbacks = true;
+  bool raw = false, launch_callbacks = true;
   std::vector<std::string> refused;
   for (int i = 3; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "raw") {
       raw = true;
     } else if (a == "--no-launch-callbacks") {
-      launch_callbacks = false, callbacks_record = true;
+      launch_callbacks = false;
     } else if (a == "--refused" && i + 1 < argc) {
-      callbacks_record = true;
       std::stringstream list(argv[++i]);
       for (std::string n; std::getline(list, n, ',');) refused.push_back(n);
     } else {
@@ -49,9 +48,8 @@ int main(int argc, char** argv) {
   CuptiMerge merge(out, 0);
   const pid_t child = ::fork();
   if (child == 0) {
-    const bool sent = !callbacks_record ||
-                      synth::push_callbacks(ring, 4242, launch_callbacks ? 3 : 2, launch_callbacks ? 1 : 0, refused);
-    _exit(sent && synth::produce(ring, 4242, 4243, 1'000'000'000, launches, raw, launch_callbacks) == 0 ? 0 : 3);
+    const bool sent = synth::push_callbacks(ring, 4242, synth::enabled_callbacks(launch_callbacks, launch_callbacks), refused);
+    _exit(sent && synth::produce(ring, 4242, 4243, 1'000'000'000, launches, raw, launch_callbacks, launch_callbacks) == 0 ? 0 : 3);
   }
   if (synth::drain_until_exit(ring, merge, out, child) != 0) return 1;
   std::printf("api %llu gpu %llu\n", static_cast<unsigned long long>(merge.stats().api),
