@@ -73,6 +73,7 @@ TEST(CuptiCallbacks, BuilderListsRefusedNamesAndCountsEnabled) {
   EXPECT_EQ(d.head.pid, 31u);
   EXPECT_EQ(d.head.enabled, 4u);
   EXPECT_EQ(d.head.launch_enabled, 2u);  // the kernel launch and the async copy
+  EXPECT_EQ(d.head.kernel_launch_enabled, 1u);  // the kernel launch alone
   EXPECT_EQ(d.head.refused, 3u);
   EXPECT_EQ(d.head.launch_refused, 2u);  // not the synchronous copy
   EXPECT_EQ(d.names, (std::vector<std::string>{"cuLaunchKernelEx", "cudaMemcpy_v3020", "cudaGraphLaunch_v10000"}));
@@ -312,12 +313,12 @@ TEST(CuptiCallbacks, CoverageRuleNamesPidsAndApis) {
   CuptiCallbackStatus none;
   none.pid = 1, none.enabled = 1, none.launch_enabled = 0, none.refused = 0;
   CuptiCallbackStatus cut;
-  cut.pid = 2, cut.enabled = 5, cut.launch_enabled = 1, cut.refused = 4, cut.launch_refused = 3;
+  cut.pid = 2, cut.enabled = 5, cut.launch_enabled = 1, cut.kernel_launch_enabled = 1, cut.refused = 4, cut.launch_refused = 3;
   cut.refused_names = {"cuLaunchKernelEx", "cudaMalloc"};
   CuptiCallbackStatus lost_busy, lost_idle, fine;
   lost_busy.pid = 3, lost_busy.known = false;
   lost_idle.pid = 4, lost_idle.known = false;
-  fine.pid = 5, fine.enabled = 3, fine.launch_enabled = 2;
+  fine.pid = 5, fine.enabled = 3, fine.launch_enabled = 2, fine.kernel_launch_enabled = 1;
   const LaunchCoverage c = launch_coverage({none, cut, lost_busy, lost_idle, fine}, {{2, 10}, {3, 7}, {5, 1}});
   EXPECT_EQ(c.unmeasured_pids, (std::vector<uint32_t>{1, 4}));
   EXPECT_EQ(c.partial_pids, (std::vector<uint32_t>{2, 3}));
@@ -330,6 +331,46 @@ TEST(CuptiCallbacks, CoverageRuleNamesPidsAndApis) {
             "refused launch APIs, if any, are not named");
   EXPECT_TRUE(launch_coverage({fine}, {}).measured());
   EXPECT_FALSE(launch_coverage({fine}, {}).partial());
+}
+
+// Kernel and graph launches refused, an async copy enabled (review AR, H1): the copy alone would
+// read as the process's only launch (1 launch call, a GPU-bound verdict), so its launches are not
+// measured, not partial. Built through the library's own builder, read back through the META.
+TEST(CuptiCallbacks, CopiesWithoutKernelLaunchCallbacksAreNotMeasuredLaunches) {
+  cupti::CallbacksRecordBuilder b(44);
+  b.enabled("cudaMemcpyAsync_v3020");
+  b.enabled("cudaStreamSynchronize_v3020");
+  b.refused("cudaLaunchKernel_v7000");
+  b.refused("cuLaunchKernel");
+  b.refused("cudaGraphLaunch_v10000");
+  const Decoded d = round_trip(b);
+  ASSERT_TRUE(d.ok);
+  EXPECT_EQ(d.head.launch_enabled, 1u);
+  EXPECT_EQ(d.head.kernel_launch_enabled, 0u);
+  CuptiCallbackStatus s;
+  s.pid = 44, s.enabled = d.head.enabled, s.launch_enabled = d.head.launch_enabled,
+  s.kernel_launch_enabled = d.head.kernel_launch_enabled, s.refused = d.head.refused,
+  s.launch_refused = d.head.launch_refused, s.refused_names = d.names;
+  Trace t;
+  for (auto& [k, v] : cupti_callbacks_meta(s)) t.meta[k] = v;
+  EXPECT_EQ(t.meta.at("cupti.callbacks.44.kernel_launch_enabled"), "0");
+  const auto back = cupti_callback_statuses(t);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_FALSE(back[0].launches_measured());
+  const LaunchCoverage c = launch_coverage(back, {{44, 1}});
+  EXPECT_EQ(c.unmeasured_pids, (std::vector<uint32_t>{44}));
+  EXPECT_TRUE(c.partial_pids.empty());
+  EXPECT_EQ(c.unmeasured_reason,
+            "launch calls not measured in pid 44: no kernel or graph launch callback enabled (async copies and sets alone "
+            "are not its launches) (CUPTI refused cudaLaunchKernel_v7000, cuLaunchKernel, cudaGraphLaunch_v10000)");
+  // A recording made before the count existed counted only kernel and graph launches in
+  // launch_enabled: without the key, that is the count.
+  t.meta.erase("cupti.callbacks.44.kernel_launch_enabled");
+  t.meta["cupti.callbacks.44.launch_enabled"] = "1";
+  EXPECT_TRUE(cupti_callback_statuses(t).at(0).launches_measured());
+  // More kernel launches than launches is malformed: unknown, not measured.
+  t.meta["cupti.callbacks.44.kernel_launch_enabled"] = "2";
+  EXPECT_FALSE(cupti_callback_statuses(t).at(0).known);
 }
 
 // An empty name (CUPTI gives none, but the record can carry one) keeps its place in the META list.

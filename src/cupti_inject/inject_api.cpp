@@ -205,9 +205,9 @@ bool start_api_callbacks(const char** why) {
   if (!refused.empty())
     std::fprintf(stderr, "infertrace-cupti: CUPTI refused the callbacks of %s: those calls are not recorded\n",
                  refused.c_str());
-  if (record.head().launch_enabled == 0)
-    std::fprintf(stderr, "infertrace-cupti: no launch callback enabled (kernel, graph, async copy or set): launch "
-                         "counts of process %u are not measured\n", pid());
+  if (record.head().kernel_launch_enabled == 0)
+    std::fprintf(stderr, "infertrace-cupti: no kernel or graph launch callback enabled: launch counts of process %u "
+                         "are not measured\n", pid());
   return true;
 }
 

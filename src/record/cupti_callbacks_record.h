@@ -26,6 +26,11 @@ static_assert(sizeof(RingCallbacks) + kRefusedNamesMaxBytes <= 64 / 4 * kSlotByt
 // copies and sets), so that a refused cudaMemcpyAsync marks the launch figures partial just as a
 // refused cuLaunchKernelEx does. A process where none of these is enabled has no launch count.
 inline bool is_launch_callback(std::string_view cupti_name) { return is_launch(classify_api(cupti_name)); }
+// Of those, the kernel and graph launches (RingCallbacks.kernel_launch_enabled).
+inline bool is_kernel_launch_callback(std::string_view cupti_name) {
+  const ApiKind k = classify_api(cupti_name);
+  return k == ApiKind::KernelLaunch || k == ApiKind::GraphLaunch;
+}
 
 class CallbacksRecordBuilder {
  public:
@@ -34,6 +39,7 @@ class CallbacksRecordBuilder {
   void enabled(const char* name) {
     ++head_.enabled;
     if (name && is_launch_callback(name)) ++head_.launch_enabled;
+    if (name && is_kernel_launch_callback(name)) ++head_.kernel_launch_enabled;
   }
   // Counts every refusal (and every launch-class one); lists the name while the whole name and its
   // NUL still fit.
@@ -68,7 +74,8 @@ inline bool read_callbacks_record(const unsigned char* p, uint32_t size, RingCal
   if (size < sizeof(RingCallbacks)) return false;
   std::memcpy(&head, p, sizeof(head));
   if (head.len > kRefusedNamesMaxBytes || head.len > size - sizeof(head) || head.listed > head.refused ||
-      head.launch_enabled > head.enabled || head.launch_refused > head.refused)
+      head.launch_enabled > head.enabled || head.kernel_launch_enabled > head.launch_enabled ||
+      head.launch_refused > head.refused)
     return false;
   names.clear();
   const char* text = reinterpret_cast<const char*>(p + sizeof(head));

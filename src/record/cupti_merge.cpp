@@ -124,11 +124,16 @@ bool CuptiMerge::callbacks(const unsigned char* p, uint32_t len) {
   s.launch_enabled = head.launch_enabled;
   s.refused = head.refused;
   s.launch_refused = head.launch_refused;
+  s.kernel_launch_enabled = head.kernel_launch_enabled;
   // One per process. A repeat (a reused pid) keeps the one that measured fewer launches, so a
   // process without launch callbacks is not hidden by a healthy one after it.
   auto [it, fresh] = callbacks_.try_emplace(head.pid, s);
-  if (!fresh && (s.launch_enabled < it->second.launch_enabled ||
-                 (s.launch_enabled == it->second.launch_enabled && s.launch_refused > it->second.launch_refused)))
+  const auto fewer = [](const CuptiCallbackStatus& a, const CuptiCallbackStatus& b) {
+    if (a.kernel_launch_enabled != b.kernel_launch_enabled) return a.kernel_launch_enabled < b.kernel_launch_enabled;
+    if (a.launch_enabled != b.launch_enabled) return a.launch_enabled < b.launch_enabled;
+    return a.launch_refused > b.launch_refused;
+  };
+  if (!fresh && fewer(s, it->second))
     it->second = std::move(s);
   return true;
 }

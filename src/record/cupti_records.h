@@ -110,7 +110,9 @@ struct RingCallbacks {
   uint32_t listed;          // refused names that follow (the first ones, in callback id order)
   uint32_t len;             // bytes of names that follow, NULs included (<= kRefusedNamesMaxBytes)
   uint32_t launch_refused;  // of the refused, launch-class APIs (listed or not; ring version 3)
-  uint32_t pad;
+  // Of launch_enabled, kernel and graph launch APIs: without one, a process's launch figures are
+  // not measured, even with async copies enabled (they alone would read as its launches).
+  uint32_t kernel_launch_enabled;
 };
 
 static_assert(sizeof(RingApi) == 48 && sizeof(RingGpu) == 80 && sizeof(RingName) == 16 && sizeof(RingAlias) == 16 &&

@@ -136,6 +136,7 @@ json cupti_callbacks_json(const std::vector<CuptiCallbackStatus>& all, const Lau
                      {"known", s.known},
                      {"callbacks_enabled", count(s.enabled)},
                      {"launch_callbacks_enabled", count(s.launch_enabled)},
+                     {"kernel_launch_callbacks_enabled", count(s.kernel_launch_enabled)},
                      {"launches_measured", std::find(c.unmeasured_pids.begin(), c.unmeasured_pids.end(), s.pid) ==
                                                c.unmeasured_pids.end()},
                      {"launches_partial", std::find(c.partial_pids.begin(), c.partial_pids.end(), s.pid) != c.partial_pids.end()},

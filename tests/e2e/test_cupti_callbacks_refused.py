@@ -85,6 +85,7 @@ with tempfile.TemporaryDirectory() as d:
         launch_refused = sum(n in LAUNCH_CLASS for n in refused)
         # Enabled: the launch, the copy and the sync; without launch-class callbacks the sync only.
         expected_meta = {key + "enabled": "3" if launch else "1", key + "launch_enabled": "2" if launch else "0",
+                         key + "kernel_launch_enabled": "1" if launch else "0",
                          key + "refused": str(len(refused)), key + "launch_refused": str(launch_refused),
                          key + "refused_names": ",".join(shown),
                          "cupti.processes_without_launch_callbacks": "0" if launch else "1"}
@@ -117,7 +118,8 @@ with tempfile.TemporaryDirectory() as d:
             continue
         j = json.loads(a.stdout)
         expected_proc = {"pid": PID, "known": True, "callbacks_enabled": 3 if launch else 1,
-                         "launch_callbacks_enabled": 2 if launch else 0, "launches_measured": launch,
+                         "launch_callbacks_enabled": 2 if launch else 0,
+                         "kernel_launch_callbacks_enabled": 1 if launch else 0, "launches_measured": launch,
                          "launches_partial": partial, "refused": len(refused), "launch_refused": launch_refused,
                          "refused_names": shown, "refused_unlisted": unlisted}
         expected = {"reported": True, "processes": [expected_proc], "launch_not_measured_pids": [] if launch else [PID],

@@ -50,6 +50,7 @@ std::vector<std::pair<std::string, std::string>> cupti_callbacks_meta(const Cupt
   // Function names hold no comma, so a comma-separated list stays unambiguous.
   return {{cupti_callbacks_key(s.pid, "enabled"), std::to_string(s.enabled)},
           {cupti_callbacks_key(s.pid, "launch_enabled"), std::to_string(s.launch_enabled)},
+          {cupti_callbacks_key(s.pid, "kernel_launch_enabled"), std::to_string(s.kernel_launch_enabled)},
           {cupti_callbacks_key(s.pid, "refused"), std::to_string(s.refused)},
           {cupti_callbacks_key(s.pid, "launch_refused"), std::to_string(s.launch_refused)},
           {cupti_callbacks_key(s.pid, "refused_names"), join(s.refused_names, ",")}};
@@ -57,7 +58,7 @@ std::vector<std::pair<std::string, std::string>> cupti_callbacks_meta(const Cupt
 
 std::vector<CuptiCallbackStatus> cupti_callback_statuses(const Trace& t) {
   struct Fields {
-    std::optional<uint64_t> enabled, launch_enabled, refused, launch_refused;
+    std::optional<uint64_t> enabled, launch_enabled, kernel_launch_enabled, refused, launch_refused;
     std::vector<std::string> names;
     bool malformed = false, lost = false;
   };
@@ -76,6 +77,7 @@ std::vector<CuptiCallbackStatus> cupti_callback_statuses(const Trace& t) {
     };
     if (field == "enabled") count(f.enabled);
     else if (field == "launch_enabled") count(f.launch_enabled);
+    else if (field == "kernel_launch_enabled") count(f.kernel_launch_enabled);
     else if (field == "refused") count(f.refused);
     else if (field == "launch_refused") count(f.launch_refused);
     else if (field == "refused_names") f.names = split_commas(it->second);
@@ -88,13 +90,16 @@ std::vector<CuptiCallbackStatus> cupti_callback_statuses(const Trace& t) {
     // A process the META names but cannot describe is not silently measured: its callbacks are
     // unknown (docs/record.md).
     if (f.lost || f.malformed || !f.enabled || !f.launch_enabled || !f.refused || f.names.size() > *f.refused ||
-        *f.launch_enabled > *f.enabled || (f.launch_refused && *f.launch_refused > *f.refused)) {
+        *f.launch_enabled > *f.enabled || (f.launch_refused && *f.launch_refused > *f.refused) ||
+        (f.kernel_launch_enabled && *f.kernel_launch_enabled > *f.launch_enabled)) {
       s.known = false;
       out.push_back(std::move(s));
       continue;
     }
     s.enabled = *f.enabled;
     s.launch_enabled = *f.launch_enabled;
+    // Recordings before kernel_launch_enabled counted only kernel and graph launches in launch_enabled.
+    s.kernel_launch_enabled = f.kernel_launch_enabled ? *f.kernel_launch_enabled : *f.launch_enabled;
     s.refused = *f.refused;
     s.refused_names = std::move(f.names);
     // Ring version 2 recordings have no launch_refused: the launch-class names listed (a lower
@@ -141,9 +146,11 @@ LaunchCoverage launch_coverage(const std::vector<CuptiCallbackStatus>& all, cons
         what.push_back(pid + ": callbacks unknown (its record of them was lost or malformed), so refused launch APIs, "
                              "if any, are not named");
       }
-    } else if (s.launch_enabled == 0) {
+    } else if (!s.launches_measured()) {
       c.unmeasured_pids.push_back(s.pid);
-      why.push_back(pid + ": no launch callback enabled" +
+      why.push_back(pid + (s.launch_enabled == 0 ? ": no launch callback enabled"
+                                                 : ": no kernel or graph launch callback enabled (async copies and sets alone "
+                                                   "are not its launches)") +
                     (s.launch_refused ? " (CUPTI refused " + refused_launch_apis(s) + ")" : std::string()));
     } else if (s.launch_refused > 0) {
       c.partial_pids.push_back(s.pid);

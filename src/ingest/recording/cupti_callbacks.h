@@ -22,15 +22,19 @@ struct CuptiCallbackStatus {
   uint64_t launch_enabled = 0;  // of them, launch-class APIs (is_launch(): kernels, graphs, async copies and sets)
   uint64_t refused = 0;         // callbacks CUPTI refused, all of them
   uint64_t launch_refused = 0;  // of them, launch-class APIs (exact, listed or not)
+  // Of launch_enabled, kernel and graph launch APIs: none, and the process's launch figures are not
+  // measured (an async copy alone would read as its only launch). Recordings before this count
+  // existed counted only these in launch_enabled.
+  uint64_t kernel_launch_enabled = 0;
   std::vector<std::string> refused_names;  // the first ones, as CUPTI names them
   // Refused callbacks whose names the bounded ring record could not carry (refused - listed).
   uint64_t unlisted() const { return refused - refused_names.size(); }
-  // No launch-class callback: the process's launch counts are not measured (a 0 there is no
-  // measurement), whatever else was recorded.
-  bool launches_measured() const { return known && launch_enabled > 0; }
+  // No kernel or graph launch callback: the process's launch counts are not measured (a 0 there,
+  // or copies alone, are no measurement), whatever else was recorded.
+  bool launches_measured() const { return known && kernel_launch_enabled > 0; }
 };
 
-// META keys, per process: cupti.callbacks.<pid>.enabled, .launch_enabled, .refused, .launch_refused
+// META keys, per process: cupti.callbacks.<pid>.enabled, .launch_enabled, .kernel_launch_enabled, .refused, .launch_refused
 // (counts) and .refused_names (the listed names, comma-separated), or .lost alone (a traced process
 // that recorded API calls but whose record never arrived); and cupti.processes_without_launch_callbacks.
 std::string cupti_callbacks_key(uint32_t pid, const char* field);
