@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -189,6 +190,23 @@ uint32_t subscribe(std::string& why) {
   return cupti::kInfoSetupFailed;
 }
 
+namespace {
+// The process's RingCallbacks payload as sent, kept so that a child forked without exec (which
+// inherits the subscription, but not as a new record) can send it again under its own pid: without
+// one, its API calls would make its callbacks "unknown" and null the whole recording's launch
+// figures (review AR, M1).
+unsigned char g_callbacks_payload[cupti::CallbacksRecordBuilder::kMaxPayload];
+uint32_t g_callbacks_len = 0;
+}  // namespace
+
+void callbacks_after_fork_child() {
+  if (g_callbacks_len < sizeof(cupti::RingCallbacks)) return;  // none was sent (refused, or not started)
+  const uint32_t child = pid();
+  static_assert(offsetof(cupti::RingCallbacks, pid) == 0, "the pid leads the record");
+  std::memcpy(g_callbacks_payload, &child, sizeof(child));
+  ring().push(cupti::kRecCallbacks, g_callbacks_payload, g_callbacks_len);
+}
+
 bool start_api_callbacks(const char** why) {
   cupti::CallbacksRecordBuilder record(pid());
   std::string refused;
@@ -200,8 +218,8 @@ bool start_api_callbacks(const char** why) {
   }
   // The recorder names the refused callbacks in the recording and flags a process without a launch
   // callback (docs/record.md); the record always fits the ring, and a full ring drops it (counted).
-  unsigned char payload[cupti::CallbacksRecordBuilder::kMaxPayload];
-  ring().push(cupti::kRecCallbacks, payload, record.write(payload));
+  g_callbacks_len = record.write(g_callbacks_payload);
+  ring().push(cupti::kRecCallbacks, g_callbacks_payload, g_callbacks_len);
   if (!refused.empty())
     std::fprintf(stderr, "infertrace-cupti: CUPTI refused the callbacks of %s: those calls are not recorded\n",
                  refused.c_str());

@@ -58,6 +58,7 @@ void after_fork_child() {
   g_pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
   names_after_fork_child();
   forget_periodic_flush_in_child();
+  callbacks_after_fork_child();
 }
 
 void say(const std::string& what) { std::fprintf(stderr, "infertrace-cupti: %s; this process is not traced\n", what.c_str()); }

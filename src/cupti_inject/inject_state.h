@@ -58,5 +58,8 @@ uint64_t activity_dropped();
 void names_before_fork();
 void names_after_fork_parent();
 void names_after_fork_child();
+// In a forked child (after its pid is known): the parent's RingCallbacks record again, under the
+// child's pid (inject_api.cpp).
+void callbacks_after_fork_child();
 
 }  // namespace infertrace::inject
