@@ -215,6 +215,15 @@ TEST(Sweep, UnmeasuredLaunchesGiveNoVerdictOrTransition) {
   EXPECT_FALSE(r.transition_batch.has_value());  // batch 2 would have made it 2
   EXPECT_NE(r.summary.find("batch 2, the largest given, has no CPU- or GPU-bound verdict: " + unmeasured.unmeasured_reason),
             std::string::npos) << r.summary;
+  // Batch 1 unbalanced (GPU idle 900 of 1000 ns) and batch 2 with no balance to judge: the closing
+  // sentence speaks of the measured batches only (review AR, L3); with both measured, of all.
+  const SweepResult idle = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 100), LaunchCoverage{}),
+                                          sweep_point(2, "b", analysis(true, 100, 100), unmeasured)});
+  EXPECT_NE(idle.summary.find("No batch size with measured launches keeps both GPU and CPU idle below half"),
+            std::string::npos) << idle.summary;
+  const SweepResult both = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 100), LaunchCoverage{}),
+                                          sweep_point(2, "b", analysis(false, 900, 100), LaunchCoverage{})});
+  EXPECT_NE(both.summary.find("No batch size keeps both GPU and CPU idle below half"), std::string::npos) << both.summary;
   const nlohmann::json j = sweep_json(r);
   for (const char* k : {"tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "cpu_idle_ns", "cpu_idle_share", "bound",
                         "orphan_launch_calls"})
