@@ -31,11 +31,13 @@ def available():
 def remove_stale_instances():
     """Removes the instances of earlier runs that were killed (ctest's timeout sends SIGKILL): each
     keeps 16 MB per CPU and, with the pid reused, would make the next run's os.mkdir fail. An
-    instance of a live process (another run now) is left alone."""
+    instance of a live process (another run now) is left alone; one named after this process is
+    stale (it has not made its own yet)."""
     root = os.path.join(TRACEFS, "instances")
     for name in os.listdir(root):
         pid = name[len(INSTANCE_PREFIX):]
-        if name.startswith(INSTANCE_PREFIX) and pid.isdigit() and not os.path.exists("/proc/" + pid):
+        stale = pid == str(os.getpid()) or not os.path.exists("/proc/" + pid)
+        if name.startswith(INSTANCE_PREFIX) and pid.isdigit() and stale:
             try:
                 with open(os.path.join(root, name, "tracing_on"), "w") as f:
                     f.write("0\n")
