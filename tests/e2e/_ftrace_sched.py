@@ -162,12 +162,16 @@ def match(kernel, recorded, key, lo, hi, recorded_key=None):
     """(kernel events within [lo, hi] that the recording lacks, {recorded event: its kernel event}).
     Events are matched per key in order, not by time closeness: the host can stall the virtual CPU
     between ftrace's probe and ours for a millisecond or more, but not reorder one key's events.
-    A key is chosen so that its events are serialised (one CPU's switches; one thread's wake-ups,
-    under its pi_lock): both probes of one event run before the next event of the key happens, so
-    a recorded event lies between the kernel's previous and next events of its key. A recorded
-    event past the kernel's next one means the kernel's current one was lost. After a loss the
-    key's later events may pair one off (the key's last is then the one reported): the count per
-    key, which is what a loss is, stays exact. `recorded_key` (default `key`) keys the recorded events."""
+    A key is chosen so that its events are serialised (one CPU's switches; one thread's wake-ups:
+    each under the lock of the thread's run queue, and a thread is woken again only after it ran),
+    so both probes of one event run before the next event of the key happens. ftrace's probe runs
+    first (its instance enabled the tracepoint before the recorder attached), so a recorded event
+    lies between the kernel's own event (printed in microseconds, up to 1 us early) and the kernel's
+    next one of its key. A recorded event before the kernel's current one is one the kernel's trace
+    lacks (an event of the command before its exec gave it the traced name): skipped. One past the
+    kernel's next one means the recording lacks the current one. After a loss the key's later
+    events may pair one off (the key's last is then the one reported): the count per key, which is
+    what a loss is, stays exact. `recorded_key` (default `key`) keys the recorded events."""
     ks, rs = {}, {}
     for k in sorted(e for e in kernel if lo <= e[0] <= hi):
         ks.setdefault(key(k), []).append(k)
@@ -177,11 +181,9 @@ def match(kernel, recorded, key, lo, hi, recorded_key=None):
     for kk, ev in ks.items():
         rec, j = rs.get(kk, []), 0
         for i, k in enumerate(ev):
-            before = ev[i - 1][0] - SLACK_NS if i > 0 else None
-            after = ev[i + 1][0] + SLACK_NS if i + 1 < len(ev) else None
-            while j < len(rec) and before is not None and rec[j][0] <= before:
-                j += 1  # a recorded event the kernel's trace lacks (not expected: it is not judged)
-            if j < len(rec) and (after is None or rec[j][0] < after):
+            while j < len(rec) and rec[j][0] < k[0] - SLACK_NS:
+                j += 1
+            if j < len(rec) and (i + 1 == len(ev) or rec[j][0] < ev[i + 1][0] + SLACK_NS):
                 pairs[rec[j]] = k
                 j += 1
             else:

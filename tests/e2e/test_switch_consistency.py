@@ -188,11 +188,28 @@ def show_violation(v):
     return "%s tid %d at %d: %s\n      %s" % (v["rule"], v["tid"], v["at"], v["what"], "\n      ".join(v["raw"]))
 
 
+def judged_view(dir):
+    """A copy of the CSV directory `dir` holding what the kernel's trace can judge: switches with a
+    side named COMM (its filter). The command's first moments, before its exec gave it that name
+    (the recorder's child, then taskset, are traced already), are left out: the kernel's trace has
+    no events of them to tell its own omissions from the recorder's."""
+    view = dir + "_judged"
+    shutil.copytree(dir, view)
+    rows = consistency.read_rows(dir, "switches.csv")
+    with open(os.path.join(dir, "switches.csv")) as f:
+        header = f.readline()
+    with open(os.path.join(view, "switches.csv"), "w") as f:
+        f.write(header)
+        f.writelines(r.text + "\n" for r in rows if COMM in (r.f["prev_comm"], r.f["next_comm"]))
+    return view
+
+
 def judge(name, dir, dropped, kernel):
     """Checks one recording against the kernel's trace of the same run, `kernel` = (trace text,
     events the kernel's buffer lost). Returns (violations, violations the kernel's trace does not
     share, kernel events the recording lacks, kernel events in contexts the recorder never sees,
     lost final switch-outs of non-leader threads)."""
+    dir = judged_view(dir)
     found = consistency.check(dir)
     kernel_found, time_of, lost, excused, dead_final, unseen, seen = compare_with_kernel(dir, kernel[0])
     contexts_unseen.update(unseen)
