@@ -122,8 +122,8 @@ def a_final_switch_out(dir, leader):
     the recording's, which a removed first or last event would shorten."""
     traced = {t.num("pid") for t in consistency.read_rows(dir, "threads.csv")}
     for r in consistency.read_rows(dir, "switches.csv")[10:-10]:
-        if not (r.num("prev_state") or 0) & ftrace.TASK_DEAD:
-            continue
+        if not (r.num("prev_state") or 0) & ftrace.TASK_DEAD or r.num("prev_pid") not in traced:
+            continue  # not a traced thread's final switch-out (an untraced one's can switch to ours)
         if leader and r.num("prev_tid") == r.num("prev_pid"):
             return r.line
         if not leader and r.num("prev_tid") != r.num("prev_pid") and r.num("next_pid") not in traced:
