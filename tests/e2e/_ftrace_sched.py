@@ -4,20 +4,20 @@ sched_wakeup and sched_wakeup_new of the threads named COMM, on CLOCK_MONOTONIC 
 the clock of bpf_ktime_get_ns). Its events are written out as switches.csv and wakeups.csv in the
 export's columns, so _switch_consistency checks them with the same rules: a rule the kernel's own
 stream breaks at the same place is the kernel's doing (an event it never reported), not the
-recorder's. Violations are matched by time within TOLERANCE_NS (ftrace prints microseconds, and
-its probe reads the clock a little before ours).
+recorder's. Events and violations are matched by identity, not by time closeness (match()).
 
 On the virtual machine this was written on, the kernel reported no switch away from the threads of
 its own agent (pid 1) to anyone, and the recorder's programs saw no event at all while such a thread
 was current (wake-ups from interrupts that landed on it), which ftrace did see: contexts()
 finds such contexts from the data, so that the test can tell them from events the recorder lost."""
-import bisect
 import os
 import re
 
 TRACEFS = "/sys/kernel/tracing"
-TOLERANCE_NS = 50_000
-WINDOWS_NS = (20_000, 2_000_000)
+INSTANCE_PREFIX = "infertrace_switch_"
+# ftrace prints microseconds (its times are up to 1 us early); a margin for match()'s bounds.
+SLACK_NS = 5_000
+TASK_DEAD = 0x80  # what the recorder's prev_state holds for a thread's final switch-out
 
 SWITCH = re.compile(r"\[(\d+)\]\s+\S+\s+(\d+)\.(\d+): sched_switch: prev_comm=(.*) prev_pid=(\d+) prev_prio=\d+ "
                     r"prev_state=(\S+) ==> next_comm=(.*) next_pid=(\d+) next_prio=\d+")
@@ -28,29 +28,52 @@ def available():
     return os.path.isdir(os.path.join(TRACEFS, "instances")) and os.access(os.path.join(TRACEFS, "instances"), os.W_OK)
 
 
+def remove_stale_instances():
+    """Removes the instances of earlier runs that were killed (ctest's timeout sends SIGKILL): each
+    keeps 16 MB per CPU and, with the pid reused, would make the next run's os.mkdir fail. An
+    instance of a live process (another run now) is left alone; one named after this process is
+    stale (it has not made its own yet)."""
+    root = os.path.join(TRACEFS, "instances")
+    for name in os.listdir(root):
+        pid = name[len(INSTANCE_PREFIX):]
+        stale = pid == str(os.getpid()) or not os.path.exists("/proc/" + pid)
+        if name.startswith(INSTANCE_PREFIX) and pid.isdigit() and stale:
+            try:
+                with open(os.path.join(root, name, "tracing_on"), "w") as f:
+                    f.write("0\n")
+                os.rmdir(os.path.join(root, name))
+            except OSError:
+                pass  # removed by another run at the same moment
+
+
 class Ftrace:
-    """A tracefs instance recording the scheduler events of threads named `comm`; removed on exit."""
+    """A tracefs instance recording the scheduler events of threads named `comm`; removed by
+    close(), and by the constructor itself when setting it up fails (OSError raised)."""
 
     def __init__(self, comm):
-        self.dir = os.path.join(TRACEFS, "instances", "infertrace_switch_%d" % os.getpid())
+        self.dir = os.path.join(TRACEFS, "instances", INSTANCE_PREFIX + str(os.getpid()))
         os.mkdir(self.dir)
-        self._write("trace_clock", "mono")
-        self._write("buffer_size_kb", "16384")
-        self._write("events/sched/sched_switch/filter", 'prev_comm == "%s" || next_comm == "%s"' % (comm, comm))
-        for ev in ("sched_wakeup", "sched_wakeup_new"):
-            self._write("events/sched/%s/filter" % ev, 'comm == "%s"' % comm)
-        for ev in ("sched_switch", "sched_wakeup", "sched_wakeup_new"):
-            self._write("events/sched/%s/enable" % ev, "1")
+        try:
+            self._write("trace_clock", "mono")
+            self._write("buffer_size_kb", "16384")
+            self._write("events/sched/sched_switch/filter", 'prev_comm == "%s" || next_comm == "%s"' % (comm, comm))
+            for ev in ("sched_wakeup", "sched_wakeup_new"):
+                self._write("events/sched/%s/filter" % ev, 'comm == "%s"' % comm)
+            for ev in ("sched_switch", "sched_wakeup", "sched_wakeup_new"):
+                self._write("events/sched/%s/enable" % ev, "1")
+        except OSError:
+            self.close()
+            raise
 
     def _write(self, name, value):
         with open(os.path.join(self.dir, name), "w") as f:
             f.write(value + "\n")
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._write("tracing_on", "0")
+    def close(self):
+        try:
+            self._write("tracing_on", "0")
+        except OSError:
+            pass
         os.rmdir(self.dir)
 
     def start(self):
@@ -98,9 +121,11 @@ def parse(text, tgid_of):
         if m:
             cpu, s, frac, pcomm, ppid, pstate, ncomm, npid = m.groups()
             prev, nxt = int(ppid), int(npid)
-            # The kernel prints "R" for a still-runnable prev (state 0) and "R+" when preempted.
+            # The kernel prints "R" for a still-runnable prev (state 0) and "R+" when preempted, and
+            # for a thread's final switch-out its exit state: "X" (dead) or "Z" (a zombie leader).
             runnable = pstate.startswith("R")
-            switches.append((ns(s, frac), int(cpu), tgid(prev), prev, pcomm, 0 if runnable else 1, 1 if runnable else 0,
+            state = 0 if runnable else TASK_DEAD if pstate in ("X", "Z") else 1
+            switches.append((ns(s, frac), int(cpu), tgid(prev), prev, pcomm, state, 1 if runnable else 0,
                              tgid(nxt), nxt, ncomm, current))
             continue
         m = WAKEUP.search(line)
@@ -133,46 +158,54 @@ def write_tables(switches, wakeups, dir, comm):
             f.write("%d,%d,%s,0,0\n" % (pid, tid, comm))
 
 
-def missing_from(kernel, recorded, key, lo, hi):
-    """Kernel events (tuples, ts first) within [lo, hi] that the recording lacks: each kernel event
-    takes the nearest recorded event of the same key not yet taken, first within WINDOWS_NS[0],
-    then, for those left, within WINDOWS_NS[1]. Two passes because the two probes on one tracepoint
-    read the clock at different moments: a microsecond apart, but up to a millisecond when the
-    host stalls the virtual CPU between them."""
-    pool = {}
-    for r in recorded:
-        pool.setdefault(key(r), []).append(r[0])
-    for v in pool.values():
-        v.sort()
-    taken = set()
-    left = [k for k in sorted(kernel) if lo <= k[0] <= hi]
-    for window in WINDOWS_NS:
-        still = []
-        for k in left:
-            ts = pool.get(key(k), [])
-            i = bisect.bisect_left(ts, k[0] - window)
-            best = None
-            while i < len(ts) and ts[i] <= k[0] + window:
-                if (key(k), i) not in taken and (best is None or abs(ts[i] - k[0]) < abs(ts[best] - k[0])):
-                    best = i
-                i += 1
-            if best is None:
-                still.append(k)
+def match(kernel, recorded, key, lo, hi, recorded_key=None):
+    """(kernel events within [lo, hi] that the recording lacks, {recorded event: its kernel event}).
+    Events are matched per key in order, not by time closeness: the host can stall the virtual CPU
+    between ftrace's probe and ours for a millisecond or more, but not reorder one key's events.
+    A key is chosen so that its events are serialised (one CPU's switches; one thread's wake-ups:
+    each under the lock of the thread's run queue, and a thread is woken again only after it ran),
+    so both probes of one event run before the next event of the key happens. ftrace's probe runs
+    first (its instance enabled the tracepoint before the recorder attached), so a recorded event
+    lies between the kernel's own event (printed in microseconds, up to 1 us early) and the kernel's
+    next one of its key. A recorded event before the kernel's current one is one the kernel's trace
+    lacks (an event of the command before its exec gave it the traced name): skipped. One past the
+    kernel's next one means the recording lacks the current one. After a loss the key's later
+    events may pair one off (the key's last is then the one reported): the count per key, which is
+    what a loss is, stays exact. `recorded_key` (default `key`) keys the recorded events."""
+    ks, rs = {}, {}
+    for k in sorted(e for e in kernel if lo <= e[0] <= hi):
+        ks.setdefault(key(k), []).append(k)
+    for r in sorted(recorded):
+        rs.setdefault((recorded_key or key)(r), []).append(r)
+    missing, pairs = [], {}
+    for kk, ev in ks.items():
+        rec, j = rs.get(kk, []), 0
+        for i, k in enumerate(ev):
+            while j < len(rec) and rec[j][0] < k[0] - SLACK_NS:
+                j += 1
+            if j < len(rec) and (i + 1 == len(ev) or rec[j][0] < ev[i + 1][0] + SLACK_NS):
+                pairs[rec[j]] = k
+                j += 1
             else:
-                taken.add((key(k), best))
-        left = still
-    return left
+                missing.append(k)
+    return sorted(missing), pairs
 
 
-def contexts(kernel, missing, lo, hi, traced_comm):
-    """(unseen, seen): the threads other than those named traced_comm that were current for kernel
-    events within [lo, hi], split by whether none or some of those events reached the recording.
+def traced_tids(switches, comm):
+    """Threads the kernel's events name `comm` in their payload (exact, unlike the task-pid column,
+    which comes from a cache of 128 names before Linux 6.8)."""
+    return {tid for e in switches for tid, c in ((e[3], e[4]), (e[8], e[9])) if c == comm}
+
+
+def contexts(kernel, missing, lo, hi, traced):
+    """(unseen, seen): the threads other than the `traced` tids that were current for kernel events
+    within [lo, hi], split by whether none or some of those events reached the recording.
     An unseen context is one the recorder's programs do not see at all: a loss in the recorder would
     not spare every other event of the same context. The traced threads are never unseen: a thread
     whose every event is missing is a thread the recorder failed to trace."""
     seen, lost = set(), set()
     missing = set(missing)
     for e in kernel:
-        if lo <= e[0] <= hi and e[CTX][0] != traced_comm:
+        if lo <= e[0] <= hi and e[CTX][1] not in traced:
             (lost if e in missing else seen).add(e[CTX])
     return lost - seen, seen

@@ -172,10 +172,17 @@ def check(dir):
     return out
 
 
-def same_violation(v, others, tolerance_ns):
-    """Whether `others` (the violations of another record of the same run) hold v: the same rule
-    broken by the same thread within tolerance_ns of the same time."""
-    return any(o["rule"] == v["rule"] and o["tid"] == v["tid"] and abs(o["at"] - v["at"]) <= tolerance_ns for o in others)
+# Rules whose violation time is that of a switch (the others': a syscall's, the same row in both).
+SWITCH_TIMED = {"alternation", "after_exit", "cpu_chain", "wakeup_before_in"}
+
+
+def same_violation(v, others, kernel_time_of):
+    """Whether `others` (the violations of the kernel's record of the same run) hold v: the same
+    rule broken by the same thread at the same event. `kernel_time_of` maps a recorded switch's time
+    to that of the kernel's event it was matched with (by identity, not closeness: a stalled
+    virtual CPU can put a millisecond between the two clocks)."""
+    at = kernel_time_of.get(v["at"], v["at"]) if v["rule"] in SWITCH_TIMED else v["at"]
+    return any(o["rule"] == v["rule"] and o["tid"] == v["tid"] and o["at"] == at for o in others)
 
 
 def counts(dir):

@@ -335,9 +335,19 @@ static __always_inline int on_exec(struct task_struct* p, pid_t old_pid) {
   return 0;
 }
 
+// An exiting thread's pending entries are forgotten under its id: its exit syscall never returns,
+// and a CUDA call it was killed in never returns either. Left, a new task given the same id would
+// return from fork into the old exit syscall's entry (a bogus "exit" row, started at the old thread's
+// exit), or have every call taken as nested in the dead one (dropped). A non-leader's exec kills the
+// old leader, whose exit comes before the exec (de_thread waits for it), so the execve entry that
+// on_exec then moves under the leader's id is not the one deleted here.
 static __always_inline int on_exit(struct task_struct* p) {
   __u32 tgid = BPF_CORE_READ(p, tgid);
   if (!is_traced(tgid)) return 0;
+  __u32 tid = BPF_CORE_READ(p, pid);
+  bpf_map_delete_elem(&sys_pending, &tid);
+  bpf_map_delete_elem(&api_pending, &tid);
+  bpf_map_delete_elem(&fold_pending, &tid);
   emit_task(p, IT_TASK_EXIT, 0);
   return 0;
 }

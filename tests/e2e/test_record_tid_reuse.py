@@ -1,0 +1,118 @@
+"""`infertrace record` forgets a thread's pending syscall when the thread exits. A thread's last
+syscall (exit, or exit_group) never returns, so the entry the recorder keeps for it until the return
+stays behind under the thread's id; a new task that gets the same id returns from fork through the
+syscall-return path, which then pairs with that old entry and emits a bogus "exit" row, started at
+the old thread's exit. The program here lets a thread exit, then forks a child with the very same id
+(clone3's set_tid, root only), so the reuse is certain, not a matter of pid_max: the recording must
+hold the child (the id reused, traced) and no exit or exit_group row at all. Skips (77) without root,
+kernel BTF, a C compiler, the record verb, clone3's set_tid or x86-64 (syscall numbers)."""
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE as exe, check, failures, skip  # noqa: E402
+import _switch_consistency as consistency  # noqa: E402
+
+if platform.machine() != "x86_64":
+    skip("the syscall numbers here are x86-64's")
+if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
+    skip("needs root and /sys/kernel/btf/vmlinux")
+cc = shutil.which("cc") or shutil.which("gcc")
+if not cc:
+    skip("no C compiler")
+rec_help = subprocess.run([exe, "record", "--help"], capture_output=True, text=True)
+if rec_help.returncode != 0 or " record" not in rec_help.stdout:
+    skip("this build has no record verb")
+for var in ("SUDO_UID", "SUDO_GID"):  # the command runs as root: it lives in a 0700 directory
+    os.environ.pop(var, None)
+
+NO_SET_TID = 3  # the program's exit status when clone3 cannot choose the id
+PROG = r"""
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+struct clone3_args { /* linux/sched.h's struct clone_args up to set_tid_size (Linux 5.5) */
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size;
+};
+static pid_t exited_tid;
+static void *quit(void *a) {
+  (void)a;
+  exited_tid = (pid_t)syscall(SYS_gettid);
+  return 0; /* the thread ends in the exit syscall, which never returns */
+}
+int main(void) {
+  pthread_t t;
+  pthread_create(&t, 0, quit, 0);
+  pthread_join(t, 0);
+  pid_t id = exited_tid;
+  struct clone3_args args;
+  memset(&args, 0, sizeof args);
+  args.exit_signal = SIGCHLD;
+  args.set_tid = (uintptr_t)&id;
+  args.set_tid_size = 1;
+  long child = -1;
+  /* The join returns when the thread has left user space; its id is free once the kernel released it. */
+  for (int i = 0; i < 2000; i++) {
+    child = syscall(435 /* clone3 */, &args, sizeof args);
+    if (child >= 0 || errno != EEXIST) break;
+    usleep(1000);
+  }
+  if (child == 0) _exit(0);
+  if (child < 0) {
+    fprintf(stderr, "clone3 set_tid %d: %s\n", id, strerror(errno));
+    return 3;
+  }
+  waitpid((pid_t)child, 0, 0);
+  printf("reused %d\n", id);
+  return 0;
+}
+"""
+EXIT, EXIT_GROUP = 60, 231
+
+with tempfile.TemporaryDirectory() as tmp:
+    prog = os.path.join(tmp, "tid_reuse")
+    with open(prog + ".c", "w") as f:
+        f.write(PROG)
+    subprocess.run([cc, "-O1", "-Wall", "-o", prog, prog + ".c", "-pthread"], check=True)
+    rec = os.path.join(tmp, "run.itrace")
+    r = subprocess.run([exe, "record", "--cuda", "uprobe", "--events", "sched,syscall", "-o", rec, "--", prog],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
+        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    if "command exit status: %d" % NO_SET_TID in r.stdout:
+        skip("clone3 cannot choose the child's id here: " + r.stderr.strip()[-200:])
+    check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
+    out = os.path.join(tmp, "csv")
+    e = subprocess.run([exe, "export", "--csv", out, rec], capture_output=True, text=True, timeout=300)
+    check(e.returncode == 0, f"export: {e.stderr}")
+    if e.returncode == 0:
+        threads = consistency.read_rows(out, "threads.csv")
+        pid = min(t.num("pid") for t in threads)
+        # threads.csv has one row per id: the exited thread's is the child's now.
+        children = [t for t in threads if t.num("pid") != pid]
+        check(len(children) == 1 and children[0].num("tid") == children[0].num("pid"),
+              f"one child process besides the command: {[t.text for t in threads]}")
+        reused = children[0].num("tid") if children else None
+        m = re.search(r"^reused (\d+)$", r.stdout, re.M)
+        check(m is not None and int(m.group(1)) == reused,
+              f"the child {reused} got the exited thread's id: {r.stdout}")
+        calls = consistency.read_rows(out, "syscalls.csv")
+        ends = [c for c in calls if c.num("nr") in (EXIT, EXIT_GROUP)]
+        for c in ends:
+            print(c.raw())
+        check(not ends, "no exit or exit_group row (they never return): %d, on tids %s" %
+              (len(ends), sorted({c.num("tid") for c in ends})))
+        check(any(c.num("tid") == reused for c in calls), f"the child's own syscalls are recorded (tid {reused})")
+
+sys.exit(1 if failures else 0)
