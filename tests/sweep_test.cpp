@@ -224,6 +224,10 @@ TEST(Sweep, UnmeasuredLaunchesGiveNoVerdictOrTransition) {
   const SweepResult both = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 100), LaunchCoverage{}),
                                           sweep_point(2, "b", analysis(false, 900, 100), LaunchCoverage{})});
   EXPECT_NE(both.summary.find("No batch size keeps both GPU and CPU idle below half"), std::string::npos) << both.summary;
+  // Every batch unmeasured: no balance sentence at all (it would be about an empty set).
+  const SweepResult none = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 100), unmeasured),
+                                          sweep_point(2, "b", analysis(true, 100, 100), unmeasured)});
+  EXPECT_EQ(none.summary.find("No batch size"), std::string::npos) << none.summary;
   const nlohmann::json j = sweep_json(r);
   for (const char* k : {"tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns", "cpu_idle_ns", "cpu_idle_share", "bound",
                         "orphan_launch_calls"})

@@ -91,7 +91,8 @@ std::string summarize(const SweepResult& r) {
          ".";
   else if (unmeasured.empty())
     s += " No batch size keeps both GPU and CPU idle below half of the inference latency.";
-  else  // the unmeasured batches have no balance to judge (review AR, L3)
+  else if (std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.launches_unmeasured; }))
+    // The unmeasured batches have no balance to judge (review AR, L3); with none measured, nothing to say.
     s += " No batch size with measured launches keeps both GPU and CPU idle below half of the inference latency.";
   return s;
 }

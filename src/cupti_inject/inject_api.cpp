@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -111,7 +112,22 @@ bool stream_of(uint32_t domain, CUpti_CallbackId cbid, const void* params, uint6
   }
 }
 
+// The process's RingCallbacks payload as sent, kept so that a child forked without exec (which
+// inherits the subscription, but sends no record of its own) can send it under its own pid: without
+// one, its API calls would make its callbacks "unknown" and null the whole recording's launch
+// figures (review AR, M1). Sent at the child's first API callback, not at the fork, so a child that
+// never calls CUDA (a DataLoader worker, a fork before an exec) is no traced process (review AS, M1).
+unsigned char g_callbacks_payload[cupti::CallbacksRecordBuilder::kMaxPayload];
+uint32_t g_callbacks_len = 0;
+std::atomic<bool> g_callbacks_resend{false};
+
+void resend_callbacks_in_forked_child() {
+  if (g_callbacks_resend.load(std::memory_order_relaxed) && g_callbacks_resend.exchange(false))
+    ring().push(cupti::kRecCallbacks, g_callbacks_payload, g_callbacks_len);
+}
+
 void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) {
+  resend_callbacks_in_forked_child();
   const auto* cb = static_cast<const CUpti_CallbackData*>(data);
   const uint32_t dom = domain == CUPTI_CB_DOMAIN_RUNTIME_API ? cupti::kDomainRuntime : cupti::kDomainDriver;
   const bool enter = cb->callbackSite == CUPTI_API_ENTER;
@@ -190,21 +206,12 @@ uint32_t subscribe(std::string& why) {
   return cupti::kInfoSetupFailed;
 }
 
-namespace {
-// The process's RingCallbacks payload as sent, kept so that a child forked without exec (which
-// inherits the subscription, but not as a new record) can send it again under its own pid: without
-// one, its API calls would make its callbacks "unknown" and null the whole recording's launch
-// figures (review AR, M1).
-unsigned char g_callbacks_payload[cupti::CallbacksRecordBuilder::kMaxPayload];
-uint32_t g_callbacks_len = 0;
-}  // namespace
-
 void callbacks_after_fork_child() {
   if (g_callbacks_len < sizeof(cupti::RingCallbacks)) return;  // none was sent (refused, or not started)
   const uint32_t child = pid();
   static_assert(offsetof(cupti::RingCallbacks, pid) == 0, "the pid leads the record");
   std::memcpy(g_callbacks_payload, &child, sizeof(child));
-  ring().push(cupti::kRecCallbacks, g_callbacks_payload, g_callbacks_len);
+  g_callbacks_resend.store(true, std::memory_order_relaxed);
 }
 
 bool start_api_callbacks(const char** why) {
