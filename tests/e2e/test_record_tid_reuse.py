@@ -68,7 +68,10 @@ int main(void) {
     if (child >= 0 || errno != EEXIST) break;
     usleep(1000);
   }
-  if (child == 0) _exit(0);
+  if (child == 0) {
+    syscall(SYS_getppid); /* one syscall of the child's own, recorded under its (reused) id */
+    _exit(0);
+  }
   if (child < 0) {
     fprintf(stderr, "clone3 set_tid %d: %s\n", id, strerror(errno));
     return 3;
@@ -78,7 +81,7 @@ int main(void) {
   return 0;
 }
 """
-EXIT, EXIT_GROUP = 60, 231
+EXIT, EXIT_GROUP, GETPPID = 60, 231, 110
 
 with tempfile.TemporaryDirectory() as tmp:
     prog = os.path.join(tmp, "tid_reuse")
@@ -113,6 +116,9 @@ with tempfile.TemporaryDirectory() as tmp:
             print(c.raw())
         check(not ends, "no exit or exit_group row (they never return): %d, on tids %s" %
               (len(ends), sorted({c.num("tid") for c in ends})))
-        check(any(c.num("tid") == reused for c in calls), f"the child's own syscalls are recorded (tid {reused})")
+        # The child's own getppid, under the child's pid (the exited thread's rows on that id carry the
+        # command's pid), so a child left untraced cannot pass on the old thread's rows.
+        check(any(c.num("tid") == reused and c.num("pid") == reused and c.num("nr") == GETPPID for c in calls),
+              f"the child's own getppid is recorded (pid = tid = {reused})")
 
 sys.exit(1 if failures else 0)
