@@ -8,7 +8,6 @@ command's own. Skips (77) without root, kernel BTF, a C compiler or the record v
 x86-64 (the execve number below is x86-64's; the recorder is x86-64 only today)."""
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,19 +15,11 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE as exe, check, failures, skip  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
+from _record_prereq import compile_and_record, require_recorder_and_cc  # noqa: E402
 
 if platform.machine() != "x86_64":
     skip("execve's number here is x86-64's")
-if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
-    skip("needs root and /sys/kernel/btf/vmlinux")
-cc = shutil.which("cc") or shutil.which("gcc")
-if not cc:
-    skip("no C compiler")
-rec_help = subprocess.run([exe, "record", "--help"], capture_output=True, text=True)
-if rec_help.returncode != 0 or " record" not in rec_help.stdout:
-    skip("this build has no record verb")
-for var in ("SUDO_UID", "SUDO_GID"):  # the command runs as root: it lives in a 0700 directory
-    os.environ.pop(var, None)
+cc = require_recorder_and_cc()
 
 PROG = r"""
 #include <pthread.h>
@@ -52,15 +43,7 @@ int main(int argc, char **argv) {
 EXECVE = 59  # x86-64
 
 with tempfile.TemporaryDirectory() as tmp:
-    prog = os.path.join(tmp, "thread_exec")
-    with open(prog + ".c", "w") as f:
-        f.write(PROG)
-    subprocess.run([cc, "-O1", "-Wall", "-o", prog, prog + ".c", "-pthread"], check=True)
-    rec = os.path.join(tmp, "run.itrace")
-    r = subprocess.run([exe, "record", "--cuda", "uprobe", "--events", "sched,syscall", "-o", rec, "--", prog],
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    r, rec = compile_and_record(cc, PROG, tmp, "thread_exec")
     check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
     out = os.path.join(tmp, "csv")
     e = subprocess.run([exe, "export", "--csv", out, rec], capture_output=True, text=True, timeout=300)

@@ -9,7 +9,6 @@ kernel BTF, a C compiler, the record verb, clone3's set_tid or x86-64 (syscall n
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,19 +16,11 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE as exe, check, failures, skip  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
+from _record_prereq import compile_and_record, require_recorder_and_cc  # noqa: E402
 
 if platform.machine() != "x86_64":
     skip("the syscall numbers here are x86-64's")
-if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
-    skip("needs root and /sys/kernel/btf/vmlinux")
-cc = shutil.which("cc") or shutil.which("gcc")
-if not cc:
-    skip("no C compiler")
-rec_help = subprocess.run([exe, "record", "--help"], capture_output=True, text=True)
-if rec_help.returncode != 0 or " record" not in rec_help.stdout:
-    skip("this build has no record verb")
-for var in ("SUDO_UID", "SUDO_GID"):  # the command runs as root: it lives in a 0700 directory
-    os.environ.pop(var, None)
+cc = require_recorder_and_cc()
 
 NO_SET_TID = 3  # the program's exit status when clone3 cannot choose the id
 PROG = r"""
@@ -84,15 +75,7 @@ int main(void) {
 EXIT, EXIT_GROUP, GETPPID = 60, 231, 110
 
 with tempfile.TemporaryDirectory() as tmp:
-    prog = os.path.join(tmp, "tid_reuse")
-    with open(prog + ".c", "w") as f:
-        f.write(PROG)
-    subprocess.run([cc, "-O1", "-Wall", "-o", prog, prog + ".c", "-pthread"], check=True)
-    rec = os.path.join(tmp, "run.itrace")
-    r = subprocess.run([exe, "record", "--cuda", "uprobe", "--events", "sched,syscall", "-o", rec, "--", prog],
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    r, rec = compile_and_record(cc, PROG, tmp, "tid_reuse")
     if "command exit status: %d" % NO_SET_TID in r.stdout:
         skip("clone3 cannot choose the child's id here: " + r.stderr.strip()[-200:])
     check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")

@@ -1,0 +1,40 @@
+"""What the end-to-end tests that record their own C programs with eBPF need, checked in one place:
+root and the kernel's BTF, a C compiler, a build with the record verb. Each missing piece skips the
+test (77) saying which. Also drops SUDO_UID/SUDO_GID: under sudo the recorder runs its command as
+the invoking user (docs/record.md), who cannot run a program from the test's root-owned 0700
+temporary directory, so every command here runs as root."""
+import os
+import shutil
+import subprocess
+
+from _harness import EXE, skip
+
+
+def require_recorder_and_cc():
+    """Returns the C compiler's path once every prerequisite is there; skips otherwise."""
+    if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
+        skip("needs root and /sys/kernel/btf/vmlinux")
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        skip("no C compiler")
+    rec_help = subprocess.run([EXE, "record", "--help"], capture_output=True, text=True)
+    if rec_help.returncode != 0 or " record" not in rec_help.stdout:
+        skip("this build has no record verb")
+    for var in ("SUDO_UID", "SUDO_GID"):
+        os.environ.pop(var, None)
+    return cc
+
+
+def compile_and_record(cc, source, tmp, name, events="sched,syscall"):
+    """Builds `source` (C, -pthread) as tmp/name and records it (`record --events EVENTS -- PROG`);
+    skips when the recorder itself cannot run here. Returns (the record run, the recording's path)."""
+    prog = os.path.join(tmp, name)
+    with open(prog + ".c", "w") as f:
+        f.write(source)
+    subprocess.run([cc, "-O1", "-Wall", "-o", prog, prog + ".c", "-pthread"], check=True)
+    rec = os.path.join(tmp, "run.itrace")
+    r = subprocess.run([EXE, "record", "--cuda", "uprobe", "--events", events, "-o", rec, "--", prog],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
+        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    return r, rec
