@@ -105,9 +105,20 @@ def a_middle_switch_out(dir):
 
 def a_wakeup(dir):
     """Line number of a wake-up by a waker that woke this run's threads at least twice (so that its
-    context stays one the recorder is seen to see without this row), or None."""
+    context stays one the recorder is seen to see without this row), or None. Only wake-ups of a
+    thread already named COMM (after its exec): the recorder also sees the command before its exec
+    and taskset, which the kernel's trace (filtered by COMM) does not, and removing one of those
+    would show no loss (review AS, L4)."""
+    named_from = {}  # tid -> first time a switch shows it named COMM
+    for r in consistency.read_rows(dir, "switches.csv"):
+        for side in ("prev", "next"):
+            if r.f.get(side + "_comm") == COMM:
+                named_from.setdefault(r.num(side + "_tid"), r.num("ts_ns"))
     by_waker = {}
     for r in consistency.read_rows(dir, "wakeups.csv"):
+        since = named_from.get(r.num("tid"))
+        if since is None or r.num("ts_ns") <= since:
+            continue
         by_waker.setdefault(r.num("waker_tid"), []).append(r)
     for waker, ws in sorted(by_waker.items(), key=lambda kv: -len(kv[1])):
         if len(ws) >= 2:
