@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from _harness import EXE, skip
+from _harness import EXE, check, skip
 
 
 def require_recorder_and_cc():
@@ -38,3 +38,11 @@ def compile_and_record(cc, source, tmp, name, events="sched,syscall"):
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
     return r, rec
+
+
+def export_csv(rec, tmp):
+    """`export --csv` of the recording into tmp/csv, checked; the directory, or None when it failed."""
+    out = os.path.join(tmp, "csv")
+    e = subprocess.run([EXE, "export", "--csv", out, rec], capture_output=True, text=True, timeout=300)
+    check(e.returncode == 0, f"export: {e.stderr}")
+    return out if e.returncode == 0 else None

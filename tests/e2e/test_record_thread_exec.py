@@ -8,14 +8,13 @@ command's own. Skips (77) without root, kernel BTF, a C compiler or the record v
 x86-64 (the execve number below is x86-64's; the recorder is x86-64 only today)."""
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE as exe, check, failures, skip  # noqa: E402
+from _harness import check, failures, skip  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
-from _record_prereq import compile_and_record, require_recorder_and_cc  # noqa: E402
+from _record_prereq import compile_and_record, export_csv, require_recorder_and_cc  # noqa: E402
 
 if platform.machine() != "x86_64":
     skip("execve's number here is x86-64's")
@@ -45,10 +44,8 @@ EXECVE = 59  # x86-64
 with tempfile.TemporaryDirectory() as tmp:
     r, rec = compile_and_record(cc, PROG, tmp, "thread_exec")
     check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
-    out = os.path.join(tmp, "csv")
-    e = subprocess.run([exe, "export", "--csv", out, rec], capture_output=True, text=True, timeout=300)
-    check(e.returncode == 0, f"export: {e.stderr}")
-    if e.returncode == 0:
+    out = export_csv(rec, tmp)
+    if out:
         threads = consistency.read_rows(out, "threads.csv")
         pid = min(t.num("pid") for t in threads)
         helper = [t for t in threads if t.num("pid") == pid and t.num("tid") != pid]

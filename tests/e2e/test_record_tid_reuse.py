@@ -9,14 +9,13 @@ kernel BTF, a C compiler, the record verb, clone3's set_tid or x86-64 (syscall n
 import os
 import platform
 import re
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE as exe, check, failures, skip  # noqa: E402
+from _harness import check, failures, skip  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
-from _record_prereq import compile_and_record, require_recorder_and_cc  # noqa: E402
+from _record_prereq import compile_and_record, export_csv, require_recorder_and_cc  # noqa: E402
 
 if platform.machine() != "x86_64":
     skip("the syscall numbers here are x86-64's")
@@ -79,10 +78,8 @@ with tempfile.TemporaryDirectory() as tmp:
     if "command exit status: %d" % NO_SET_TID in r.stdout:
         skip("clone3 cannot choose the child's id here: " + r.stderr.strip()[-200:])
     check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
-    out = os.path.join(tmp, "csv")
-    e = subprocess.run([exe, "export", "--csv", out, rec], capture_output=True, text=True, timeout=300)
-    check(e.returncode == 0, f"export: {e.stderr}")
-    if e.returncode == 0:
+    out = export_csv(rec, tmp)
+    if out:
         threads = consistency.read_rows(out, "threads.csv")
         pid = min(t.num("pid") for t in threads)
         # threads.csv has one row per id: the exited thread's is the child's now.

@@ -13,7 +13,7 @@ event it lacks or any violation of its own, printed with its raw CSV lines; the 
 a non-leader thread (prev_state X) is counted apart, as docs/record.md accepts its loss. Then the
 checks themselves must fail: the same CSVs with one switch-out of a traced thread removed, and with
 one wake-up removed. The workload's name is unique to this run (the kernel's trace follows it), so
-runs at once on one machine do not see each other's threads. Skips (77) without root, tracefs (or
+runs at once on one machine do not see each other's threads. Skips (77) without root, kernel BTF, tracefs (or
 an instance it refuses), a C compiler, taskset or the record verb, and when every recording counted
 drops (nothing judged).
 
@@ -30,23 +30,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE as exe, check, failures, skip  # noqa: E402
 import _ftrace_sched as ftrace  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
+from _record_prereq import require_recorder_and_cc  # noqa: E402
 
-if os.geteuid() != 0:
-    skip("needs root for eBPF")
-cc = shutil.which("cc") or shutil.which("gcc")
+cc = require_recorder_and_cc()  # root, BTF, a C compiler, the record verb; commands run as root
 taskset = shutil.which("taskset")
-if not cc or not taskset:
-    skip("no C compiler or no taskset")
+if not taskset:
+    skip("no taskset")
 if not ftrace.available():
     skip("no writable tracefs instances: the kernel's own trace is what tells the recorder's losses from the kernel's")
-rec_help = subprocess.run([exe, "record", "--help"], capture_output=True, text=True)
-if rec_help.returncode != 0 or " record" not in rec_help.stdout:
-    skip("this build has no record verb")
-
-# Under sudo the recorder runs its command as the invoking user (docs/record.md), who cannot run the
-# workload from this test's root-owned 0700 temporary directory: every command here runs as root.
-for var in ("SUDO_UID", "SUDO_GID"):
-    os.environ.pop(var, None)
 
 WORKLOADS = [["sleeps", "2000"], ["threads", "300"], ["leader_exit"], ["forkexec", "30"], ["orphans", "40"]]
 N = int(os.environ.get("INFERTRACE_SWITCH_RECORDINGS", "10"))
