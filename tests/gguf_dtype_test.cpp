@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 
 #include "engine/gguf/dtype.h"
 #include "util/error.h"
@@ -171,4 +173,36 @@ TEST(DequantizeRow, DispatchesEveryEngineType) {
     EXPECT_EQ(y, x);  // exactly representable in every format
   }
   EXPECT_THROW(dequantize_row(GgmlType::Q8_1, nullptr, nullptr, 32), infertrace::Error);  // no converter
+}
+
+// A NaN whose payload lies only in the low 16 bits would truncate to the infinity's bits: the
+// conversion sets the quiet bit, so it stays a NaN (of either sign).
+TEST(Bf16, NanWithALowPayloadStaysNan) {
+  for (uint32_t bits : {0x7f800001u, 0xff800001u, 0x7f80ffffu, 0x7fc00000u}) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    const uint16_t b = float_to_bf16(f);
+    EXPECT_TRUE(std::isnan(bf16_to_float(b))) << std::hex << bits << " -> " << b;
+    EXPECT_EQ(b & 0x8000u, (bits >> 16) & 0x8000u) << std::hex << bits;
+  }
+  EXPECT_EQ(float_to_bf16(INFINITY), 0x7f80);
+  EXPECT_EQ(float_to_bf16(-INFINITY), 0xff80);
+}
+
+// dequantize_row and quantize_row convert whole blocks only: the values past the last whole block
+// would be left unwritten (or unread), so a count that is not a multiple of the block size is an
+// Error, on the way in and out; F32 and F16 have no blocks.
+TEST(DequantizeRow, RefusesPartialBlocks) {
+  std::vector<uint8_t> bytes(4 * 210, 0);
+  std::vector<float> y(1024, 0.0f);
+  const std::pair<GgmlType, int64_t> types[] = {{GgmlType::Q8_0, 32}, {GgmlType::Q4_0, 32}, {GgmlType::Q5_1, 32},
+                                                {GgmlType::Q4_K, 256}, {GgmlType::Q6_K, 256}};
+  for (const auto& [t, block] : types) {
+    EXPECT_THROW(dequantize_row(t, bytes.data(), y.data(), block + 1), infertrace::Error) << type_name(static_cast<uint32_t>(t));
+    EXPECT_THROW(quantize_row(t, y.data(), bytes.data(), block - 1), infertrace::Error) << type_name(static_cast<uint32_t>(t));
+    EXPECT_NO_THROW(dequantize_row(t, bytes.data(), y.data(), 2 * block));
+    EXPECT_NO_THROW(quantize_row(t, y.data(), bytes.data(), 2 * block));
+  }
+  EXPECT_NO_THROW(dequantize_row(GgmlType::F32, bytes.data(), y.data(), 33));
+  EXPECT_NO_THROW(dequantize_row(GgmlType::F16, bytes.data(), y.data(), 33));
 }

@@ -317,4 +317,23 @@ TEST(KQuant, RowsNotAWholeSuperBlockAreAClearError) {
   }
 }
 
+// A super-block whose other sub-blocks have negative values (so dmin > 0) and one whose values are
+// all positive: that sub-block's min is 0 (the format subtracts a min, which cannot be negative:
+// a positive lowest value is reached by the quants instead), and every value is within half a step.
+TEST(KQuant, SubBlockWithoutNegativeValuesHasMinZero) {
+  for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K}) {
+    std::vector<float> x(256);
+    for (int i = 0; i < 256; ++i) x[i] = i < 32 ? 0.5f + 0.015625f * static_cast<float>(i) : std::sin(0.37f * static_cast<float>(i));
+    std::vector<uint8_t> q(static_cast<size_t>(gguf::bytes_for(t, 256)));
+    gguf::quantize_row(t, x.data(), q.data(), 256);
+    ASSERT_GT(f16(q.data() + 2), 0.0f) << "dmin";
+    EXPECT_EQ(six_bits(q.data() + 4, 0, true), 0) << gguf::type_name(static_cast<uint32_t>(t));
+    for (int s = 1; s < 8; ++s) EXPECT_GT(six_bits(q.data() + 4, s, true), 0) << "sub-block " << s;
+    const std::vector<float> y = deq(t, q, 256);
+    for (int i = 0; i < 256; ++i)
+      ASSERT_LE(std::abs(y[i] - x[i]), half_step(t, q.data(), i) * (1 + 1e-5) + 1e-6 * std::abs(x[i]))
+          << gguf::type_name(static_cast<uint32_t>(t)) << " value " << i;
+  }
+}
+
 }  // namespace

@@ -270,3 +270,37 @@ TEST(ModelWeights, BadModelsNameTheTensorOrKey) {
   }
   std::filesystem::remove(path);
 }
+
+// Each row of a matrix has its own random stream (seeded from seed, tensor and row): no two rows of
+// the embedding are equal. n_params counts every element of every tensor, vectors included.
+TEST(ModelSynth, RowsDifferAndEveryElementIsCounted) {
+  const std::string path = temp_path("rows");
+  SynthOptions o;
+  o.dtype = GgmlType::F32;
+  o.seed = 5;
+  const SynthResult res = synth_model(find_preset("tiny-llama"), o, path);
+  const gguf::File f = gguf::File::open(path);
+  int64_t elements = 0;
+  for (const auto& t : f.tensors()) {
+    int64_t n = 1;
+    for (int d = 0; d < t.n_dims; ++d) n *= t.ne[d];
+    elements += n;
+  }
+  EXPECT_EQ(res.n_params, elements);
+  EXPECT_EQ(res.n_tensors, static_cast<int64_t>(f.tensors().size()));
+  EXPECT_EQ(res.file_bytes, f.file_size());
+  const gguf::TensorInfo* embd = nullptr;
+  for (const auto& t : f.tensors())
+    if (t.name == "token_embd.weight") embd = &t;
+  ASSERT_NE(embd, nullptr);
+  const int64_t cols = embd->ne[0];
+  std::vector<std::vector<float>> rows;
+  for (int64_t r = 0; r < 4; ++r) {
+    std::vector<float> row(static_cast<size_t>(cols));
+    std::memcpy(row.data(), embd->data + r * cols * 4, static_cast<size_t>(cols) * 4);
+    rows.push_back(row);
+  }
+  for (size_t a = 0; a < rows.size(); ++a)
+    for (size_t b = a + 1; b < rows.size(); ++b) EXPECT_NE(rows[a], rows[b]) << "rows " << a << " and " << b;
+  std::filesystem::remove(path);
+}

@@ -9,6 +9,7 @@ import json
 import math
 import operator
 import os
+import re
 import struct
 import sys
 import tempfile
@@ -219,6 +220,20 @@ with tempfile.TemporaryDirectory() as tmp:
     check("hello world" in r.stdout, "prompt text echoed")
     check(any(line.startswith("pp: ") for line in r.stdout.splitlines()), "pp line")
     check(any(line.startswith("tg: ") for line in r.stdout.splitlines()), "tg line")
+    # The text output's rates, each over its own window: pp = prompt tokens / prefill time, tg =
+    # decode steps (one fewer than the tokens generated) / decode time, recomputed here from the
+    # count and the time the line prints (format_ns: three significant digits or more, so 1%).
+    r = run("engine", "run", "-m", models["tiny-llama"], "--prompt-tokens", "6", "-n", "8", "-t", "1", "--ignore-eos")
+    check(r.returncode == 0, "text rates: " + r.stderr)
+    rate_lines = {line[:2]: line for line in r.stdout.splitlines() if line.startswith(("pp: ", "tg: "))}
+    for key, count in (("pp", 6), ("tg", 7)):
+        line = rate_lines.get(key, "")
+        m = re.match(r"%s: (\d+) tokens in ([0-9.]+) (ns|us|ms|s) = ([0-9.]+) tokens/s" % key, line)
+        check(m is not None and int(m.group(1)) == count, "%s line counts %d tokens: %r" % (key, count, line))
+        if m:
+            secs = float(m.group(2)) * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(3)]
+            check(abs(float(m.group(4)) * secs / count - 1) < 0.01, "%s rate is %d / its own time: %r" % (key, count, line))
+    check("the first of the 8 generated" in rate_lines.get("tg", ""), "tg line: %r" % rate_lines.get("tg"))
     # Control tokens written in the text are those tokens (llama-cli's and the serve API's reading):
     # the prompt ids equal `model tokenize --special`'s, whose ids are checked against the vocabulary.
     tokenized = run("model", "tokenize", "-m", models["tiny-llama"], "-p", "a</s>b<s>c", "--special", "--json")

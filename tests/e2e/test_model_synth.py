@@ -58,6 +58,12 @@ with tempfile.TemporaryDirectory() as tmp:
         data = open(path, "rb").read()
         check(res["file_bytes"] == len(data), "%s: file_bytes %d vs %d on disk" % (preset, res["file_bytes"], len(data)))
         version, align, kv, tensors, data_off = _gguf.parse(data)
+        # --json's counts and rate, recomputed from the file: every element of every tensor (the norm
+        # vectors too), the tensors, the file's bytes over the seconds the command took.
+        check(res["n_params"] == sum(math.prod(t["ne"]) for t in tensors) and res["n_tensors"] == len(tensors),
+              "%s: n_params %d, n_tensors %d" % (preset, res["n_params"], res["n_tensors"]))
+        check(abs(res["write_bytes_per_second"] * res["seconds"] - len(data)) <= 1e-6 * len(data),
+              "%s: write rate %r over %r s" % (preset, res["write_bytes_per_second"], res["seconds"]))
         check(version == 3 and align == 64, "%s: version %d alignment %d" % (preset, version, align))
         check(kv["general.architecture"][1] == arch, preset + ": architecture")
         check(kv[arch + ".block_count"][1] == shape["layers"], preset + ": block_count")
@@ -104,6 +110,9 @@ with tempfile.TemporaryDirectory() as tmp:
         check(info["model"]["n_layer"] == shape["layers"] and info["model"]["tied_output"] == shape["tied"],
               preset + ": info model section")
         check("model_error" not in info, preset + ": info reports an error: %s" % info.get("model_error"))
+        check(info["tensor_bytes"] == sum(len(t["data"]) for t in tensors) and info["data_offset"] == data_off
+              and info["file_bytes"] == len(data) and info["alignment"] == 64,
+              "%s: info sizes %r" % (preset, {k: info[k] for k in ("tensor_bytes", "data_offset", "file_bytes", "alignment")}))
 
         # The file's own tokenizer round-trips text.
         text = "Hello world, the model is fast! ünïcode 123"
