@@ -448,5 +448,43 @@ TEST(CuptiCallbacks, MergeMarksALostRecordAndKeepsTheFailSafeRecordOfAReusedPid)
   EXPECT_EQ(t.launch_coverage.partial_pids, std::vector<uint32_t>{900});  // 900 recorded its launches
 }
 
+// The record summary (the merge's coverage, META processes_without_launch_callbacks) and the
+// reader name the same coverage for every pid, whatever was lost (review AR, L2). Pid 960's
+// callbacks record and the name of its one call are lost: "cupti_api#<id>" is no launch in either.
+// Pid 970's record is lost and its one launch has a time past INT64_MAX, which the reader leaves out:
+// counted by the merge, it made the summary say "partial" where analyze says "unmeasured".
+TEST(CuptiCallbacks, RecordSummaryAndReaderNameTheSameCoverage) {
+  const auto path = std::filesystem::temp_directory_path() / ("it_callbacks_same_" + std::to_string(::getpid()) + ".itrace");
+  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
+  CuptiMergeStats stats;
+  {
+    ItraceWriter out(path.string());
+    out.meta("start_ns", "1000000000");
+    CuptiMerge merge(out, 0);
+    using namespace cupti;
+    const uint32_t launch_id = api_id(kDomainRuntime, synth::kRuntimeLaunch);
+    const uint32_t other_id = api_id(kDomainRuntime, 999);  // its name never arrives
+    EXPECT_TRUE(synth::push(ring, kRecApi, RingApi{2'000'000'000, 2'000'004'000, 960, 961, 1, other_id, 3, 0, 0}));
+    EXPECT_TRUE(synth::push_name(ring, 970, kNameApi, launch_id, "cudaLaunchKernel_v7000"));
+    const uint64_t past = static_cast<uint64_t>(INT64_MAX) + 10;
+    EXPECT_TRUE(synth::push(ring, kRecApi, RingApi{past, past + 4000, 970, 971, 1, launch_id, 3, 0, 0}));
+    EXPECT_EQ(synth::produce(ring, 980, 981, 1'000'000'000, 4, false), 0);  // lost record, launches kept
+    ring.drain([&](uint32_t ty, const unsigned char* p, uint32_t n) { merge.consume(ty, p, n); });
+    merge.finish(0, 0, 3);
+    out.finish();
+    stats = merge.stats();
+  }
+  const Trace t = read_recording(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(t.launch_coverage.unmeasured_pids, (std::vector<uint32_t>{960, 970}));
+  EXPECT_EQ(t.launch_coverage.partial_pids, std::vector<uint32_t>{980});
+  EXPECT_EQ(stats.coverage.unmeasured_pids, t.launch_coverage.unmeasured_pids);
+  EXPECT_EQ(stats.coverage.partial_pids, t.launch_coverage.partial_pids);
+  EXPECT_EQ(stats.coverage.unmeasured_reason, t.launch_coverage.unmeasured_reason);
+  EXPECT_EQ(t.meta.at("cupti.processes_without_launch_callbacks"), "2");
+  EXPECT_EQ(stats.launches_per_pid.count(970), 0u);
+  EXPECT_EQ(stats.launches_per_pid.at(980), 5);  // 4 kernel launches and the async copy
+}
+
 }  // namespace
 }  // namespace infertrace
