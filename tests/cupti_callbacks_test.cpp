@@ -373,6 +373,42 @@ TEST(CuptiCallbacks, CopiesWithoutKernelLaunchCallbacksAreNotMeasuredLaunches) {
   EXPECT_FALSE(cupti_callback_statuses(t).at(0).known);
 }
 
+// A ring version 2 recording has no launch_refused: it is derived from the listed names with the
+// version 3 meaning (an async copy is launch-class), exact when every refusal is listed and a lower
+// bound, said so in the JSON and the note, when the list was cut (review AR, L1).
+TEST(CuptiCallbacks, LaunchRefusedOfAVersion2RecordingSaysWhenItIsALowerBound) {
+  Trace t;
+  t.meta["cupti.callbacks.21.enabled"] = "3";
+  t.meta["cupti.callbacks.21.launch_enabled"] = "1";  // version 2: kernel and graph launches only
+  t.meta["cupti.callbacks.21.refused"] = "2";
+  t.meta["cupti.callbacks.21.refused_names"] = "cudaMemcpyAsync_v3020,cudaMalloc_v3020";  // whole list
+  t.meta["cupti.callbacks.22.enabled"] = "3";
+  t.meta["cupti.callbacks.22.launch_enabled"] = "1";
+  t.meta["cupti.callbacks.22.refused"] = "5";
+  t.meta["cupti.callbacks.22.refused_names"] = "cudaMemsetAsync_v3020,cudaFree_v3020";  // cut: 3 not listed
+  t.launch_coverage = read_launch_coverage(t);
+  const auto all = cupti_callback_statuses(t);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].launch_refused, 1u);
+  EXPECT_TRUE(all[0].launch_refused_exact);
+  EXPECT_EQ(all[1].launch_refused, 1u);
+  EXPECT_FALSE(all[1].launch_refused_exact);
+  EXPECT_EQ(t.launch_coverage.partial_pids, (std::vector<uint32_t>{21, 22}));
+  EXPECT_EQ(t.launch_coverage.partial_note,
+            "launch figures are partial: they leave out, in pid 21: the calls of cudaMemcpyAsync_v3020 (CUPTI refused "
+            "their callbacks); in pid 22: the calls of cudaMemsetAsync_v3020, and possibly some of the 3 refused "
+            "callback(s) not listed (CUPTI refused their callbacks)");
+  const LaunchAnalysis a = analyze_launches(t);
+  const nlohmann::json j = analyze_document({{&t, &a}});
+  const nlohmann::json& procs = j["cupti_callbacks"]["processes"];
+  EXPECT_EQ(procs[0]["launch_refused_exact"], true);
+  EXPECT_EQ(procs[1]["launch_refused_exact"], false);
+  EXPECT_EQ(procs[1]["launch_refused"], 1);
+  // A version 3 recording states the count: exact whatever was listed.
+  t.meta["cupti.callbacks.22.launch_refused"] = "1";
+  EXPECT_TRUE(cupti_callback_statuses(t).at(1).launch_refused_exact);
+}
+
 // An empty name (CUPTI gives none, but the record can carry one) keeps its place in the META list.
 TEST(CuptiCallbacks, EmptyFirstNameSurvivesTheMetaRoundTrip) {
   CuptiCallbackStatus s;

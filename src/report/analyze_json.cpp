@@ -142,6 +142,8 @@ json cupti_callbacks_json(const std::vector<CuptiCallbackStatus>& all, const Lau
                      {"launches_partial", std::find(c.partial_pids.begin(), c.partial_pids.end(), s.pid) != c.partial_pids.end()},
                      {"refused", count(s.refused)},
                      {"launch_refused", count(s.launch_refused)},
+                     // false: launch_refused is a lower bound (derived from a cut list of names)
+                     {"launch_refused_exact", s.known ? json(s.launch_refused_exact) : json(nullptr)},
                      {"refused_names", s.refused_names},
                      {"refused_unlisted", count(s.unlisted())}});
   }

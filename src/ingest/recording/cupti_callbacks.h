@@ -21,7 +21,12 @@ struct CuptiCallbackStatus {
   uint64_t enabled = 0;         // callbacks CUPTI enabled
   uint64_t launch_enabled = 0;  // of them, launch-class APIs (is_launch(): kernels, graphs, async copies and sets)
   uint64_t refused = 0;         // callbacks CUPTI refused, all of them
-  uint64_t launch_refused = 0;  // of them, launch-class APIs (exact, listed or not)
+  uint64_t launch_refused = 0;  // of them, launch-class APIs (exact, listed or not; see launch_refused_exact)
+  // False when launch_refused was derived from a cut list of names (a ring version 2 recording, which
+  // has no count of its own, and more refusals than names listed): a lower bound, since the unlisted
+  // refusals may hold launch-class APIs. Derived from a whole list it is exact. Its meaning is the
+  // same either way: launch-class by is_launch(), async copies and sets included.
+  bool launch_refused_exact = true;
   // Of launch_enabled, kernel and graph launch APIs: none, and the process's launch figures are not
   // measured (an async copy alone would read as its only launch). Recordings before this count
   // existed counted only these in launch_enabled.
