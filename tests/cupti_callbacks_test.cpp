@@ -293,6 +293,42 @@ TEST(CuptiCallbacks, ProcessWithoutLaunchCallbacksLeavesLaunchFiguresUnknown) {
   std::filesystem::remove(db_path);
 }
 
+// The API rows and the orphan GPU activities of a recording whose launch calls were not all
+// recorded are counts of what was recorded, and the outputs say so: a missing launch row is no
+// proof of no call, its kernels are orphan by the gap. A fully recorded one prints and writes
+// nothing new.
+TEST(CuptiCallbacks, ApiRowsAndOrphansOfAnUnmeasuredRecordingSayTheyCountWhatWasRecorded) {
+  const std::string note = "the CUDA API rows and the orphan GPU activities count the calls recorded: launch calls "
+                           "whose callbacks CUPTI refused or did not enable are in no row, and the GPU work they started "
+                           "is orphan";
+  const std::string orphan = "GPU work whose correlation matches no recorded API call (its launch call was not "
+                             "recorded: CUPTI callbacks)";
+  for (const bool launch : {false, true}) {
+    const Recorded r = record({{620, launch, launch ? std::vector<std::string>{} : std::vector<std::string>{"cuLaunchKernel"}}}, 6);
+    const Trace& t = r.trace;
+    const LaunchAnalysis a = analyze_launches(t);
+    const nlohmann::json j = analyze_document({{&t, &a}});
+    const std::string text = analyze_text(t, a);
+    EXPECT_EQ(j["orphan_activities"], launch ? 0 : 7) << launch;  // 6 kernels and the copy
+    EXPECT_EQ(j.contains("recorded_calls_note"), !launch);
+    EXPECT_EQ(text.find(note) != std::string::npos, !launch) << text;
+    EXPECT_EQ(text.find(orphan) != std::string::npos, !launch) << text;
+    if (!launch) {
+      EXPECT_EQ(j["recorded_calls_note"], note);
+      ASSERT_EQ(j["apis"].size(), 1u);  // the sync, the only call recorded
+      EXPECT_EQ(j["apis"][0]["kind"], "sync");
+      // The note follows the API table, the meaning sits on the orphan row.
+      EXPECT_NE(text.find("cudaStreamSynchronize"), std::string::npos);
+      EXPECT_LT(text.find("CUDA API calls"), text.find(note));
+      EXPECT_NE(text.find("orphan GPU activities          7  " + orphan), std::string::npos) << text;
+    }
+  }
+  // Partial (a launch API refused, others recorded): the same note.
+  const Recorded p = record({{630, true, {"cuLaunchKernelEx"}}}, 4);
+  const LaunchAnalysis pa = analyze_launches(p.trace);
+  EXPECT_EQ(analyze_document({{&p.trace, &pa}})["recorded_calls_note"], note);
+}
+
 // With no launch recorded, the inference window of a trace without operators starts at the first
 // GPU work, not at the first recorded call (a sync after every kernel): IL and GPU busy are the
 // GPU side's, in closed form from the producer's script.

@@ -189,6 +189,17 @@ std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s) {
   return lines;
 }
 
+std::string recorded_calls_note(const LaunchCoverage& c) {
+  if (c.measured() && !c.partial()) return "";
+  return "the CUDA API rows and the orphan GPU activities count the calls recorded: launch calls whose callbacks CUPTI "
+         "refused or did not enable are in no row, and the GPU work they started is orphan";
+}
+
+std::string orphan_activities_meaning(const LaunchCoverage& c) {
+  if (c.measured() && !c.partial()) return "";
+  return "GPU work whose correlation matches no recorded API call (its launch call was not recorded: CUPTI callbacks)";
+}
+
 std::vector<std::string> cupti_coverage_lines(const std::vector<CuptiCallbackStatus>& all, const LaunchCoverage& c) {
   std::vector<std::string> lines;
   for (const CuptiCallbackStatus& s : all)

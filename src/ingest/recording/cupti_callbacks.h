@@ -65,6 +65,14 @@ LaunchCoverage read_launch_coverage(const Trace& t);
 //   "CUPTI refused 3 callback(s) in pid P, not recorded: a, b, c"  (+ ", and N more not listed")
 std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s);
 
+// When some launch calls were not recorded (coverage unmeasured or partial), what the per-API rows
+// and the orphan GPU activity count are: counts of what was recorded, not of what the application
+// did (a missing launch API row is no proof of no call, its GPU work is orphan by the gap, not by a
+// correlation fault). "" when every launch call was recorded, so those outputs stay as they were.
+std::string recorded_calls_note(const LaunchCoverage& c);
+// The orphan GPU activities' meaning in the same case ("" otherwise: the outputs keep their own).
+std::string orphan_activities_meaning(const LaunchCoverage& c);
+
 // The lines every output prints about a recording's callbacks: the refusals per process
 // (cupti_callback_notes), then the coverage's unmeasured reason and partial note.
 std::vector<std::string> cupti_coverage_lines(const std::vector<CuptiCallbackStatus>& all, const LaunchCoverage& c);
