@@ -558,5 +558,58 @@ TEST(CuptiCallbacks, RecordSummaryAndReaderNameTheSameCoverage) {
   EXPECT_EQ(stats.launches_per_pid.at(980), 5);  // 4 kernel launches and the async copy
 }
 
+// The META counts are plain base-10 digits: a sign or a leading space (which strtoull would take,
+// "-1" as 2^64 - 1) makes the process's callbacks unknown; so does a launch-class count above the
+// callbacks enabled.
+TEST(CuptiCallbacks, CountsWithASignOrMoreLaunchThanEnabledAreMalformed) {
+  const auto status_with = [](const std::string& field, const std::string& value) {
+    Trace t;
+    t.meta["cupti.callbacks.5.enabled"] = "3";
+    t.meta["cupti.callbacks.5.launch_enabled"] = "1";
+    t.meta["cupti.callbacks.5.refused"] = "0";
+    t.meta["cupti.callbacks.5." + field] = value;
+    return cupti_callback_statuses(t).at(0);
+  };
+  EXPECT_TRUE(status_with("enabled", "3").known);
+  for (const char* bad : {"-1", "+3", " 3"}) EXPECT_FALSE(status_with("enabled", bad).known) << bad;
+  EXPECT_FALSE(status_with("launch_enabled", "4").known);  // more launch-class than enabled
+  EXPECT_TRUE(status_with("launch_enabled", "3").known);
+}
+
+// A reused pid keeps the record that measured fewer launches: fewer kernel/graph launch callbacks
+// first (a process with async copies and sets alone beats one with a kernel launch, whatever
+// their launch-class counts), then, with those equal, more launch-class refusals.
+TEST(CuptiCallbacks, ReusedPidKeepsFewerKernelLaunchesThenMoreRefusals) {
+  const auto merged = [](const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>& records) {
+    const auto path = std::filesystem::temp_directory_path() / ("it_callbacks_reuse_" + std::to_string(::getpid()) + ".itrace");
+    cupti::Ring ring = cupti::Ring::create_anonymous(1 << 12);
+    {
+      ItraceWriter out(path.string());
+      out.meta("start_ns", "1000000000");
+      CuptiMerge merge(out, 0);
+      for (auto& [enabled, refused] : records) EXPECT_TRUE(synth::push_callbacks(ring, 77, enabled, refused));
+      ring.drain([&](uint32_t ty, const unsigned char* p, uint32_t n) { merge.consume(ty, p, n); });
+      merge.finish(0, 0, 1);
+      out.finish();
+    }
+    Trace t = read_recording(path.string());
+    std::filesystem::remove(path);
+    return t.meta;
+  };
+  const std::vector<std::string> copies = {"cudaMemcpyAsync_v3020", "cudaMemsetAsync_v3020"};
+  const std::vector<std::string> kernel = {"cudaLaunchKernel_v7000"};
+  for (bool copies_first : {true, false}) {
+    auto m = copies_first ? merged({{copies, {}}, {kernel, {}}}) : merged({{kernel, {}}, {copies, {}}});
+    EXPECT_EQ(m.at("cupti.callbacks.77.kernel_launch_enabled"), "0") << copies_first;
+    EXPECT_EQ(m.at("cupti.callbacks.77.launch_enabled"), "2") << copies_first;
+    EXPECT_EQ(m.at("cupti.processes_without_launch_callbacks"), "1");
+  }
+  for (bool more_first : {true, false}) {
+    const std::vector<std::string> one = {"cuLaunchKernelEx"}, two = {"cuLaunchKernelEx", "cudaMemcpy2DAsync_v3020"};
+    auto m = more_first ? merged({{kernel, two}, {kernel, one}}) : merged({{kernel, one}, {kernel, two}});
+    EXPECT_EQ(m.at("cupti.callbacks.77.launch_refused"), "2") << more_first;
+  }
+}
+
 }  // namespace
 }  // namespace infertrace
