@@ -2,6 +2,8 @@
 // round trip through a saved scheduler analysis JSON.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "analysis/compare.h"
 #include "report/compare_render.h"
 #include "util/error.h"
@@ -27,6 +29,42 @@ TEST(Compare, SlowdownFromLaunchRateWithoutThroughput) {
   EXPECT_DOUBLE_EQ(*c.rows[1].slowdown_pct, 20.0);
   EXPECT_DOUBLE_EQ(*c.rows[1].sched_increase, 3.5);
   EXPECT_EQ(c.rows[1].verdict, "20.0% slower");
+}
+
+// A scenario whose recording did not measure its launch calls has no launch rate, and the measured
+// scenarios keep theirs: 1000/s and 800/s here (review AR, L5); the verdicts say which lack one.
+TEST(Compare, UnmeasuredScenarioKeepsTheMeasuredLaunchRates) {
+  auto nl = scenario("no_launch", 0, 1'000'000'000, 0.0);
+  nl.launches_measured = false;
+  const Comparison c = compare_scenarios({scenario("baseline", 1000, 1'000'000'000, 10.0), nl,
+                                          scenario("cpu", 1000, 1'250'000'000, 35.0)});
+  EXPECT_EQ(c.basis, "launch_rate");
+  EXPECT_DOUBLE_EQ(*c.rows[0].rate, 1000.0);
+  EXPECT_FALSE(c.rows[1].rate);
+  EXPECT_FALSE(c.rows[1].slowdown_pct);
+  EXPECT_DOUBLE_EQ(*c.rows[2].slowdown_pct, 20.0);
+  EXPECT_EQ(c.rows[0].verdict, "baseline");
+  EXPECT_EQ(c.rows[1].verdict, "launch calls not measured in its recording (no launch rate)");
+  EXPECT_EQ(c.rows[2].verdict, "20.0% slower");
+  EXPECT_EQ(c.rate_not_measured, std::vector<std::string>{"no_launch"});
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find("1000.0"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("no launch rate for no_launch: their recordings did not measure launch calls"),
+            std::string::npos) << text.str();
+  EXPECT_EQ(comparison_json(c)["rate_not_measured"], nlohmann::json::array({"no_launch"}));
+  EXPECT_EQ(comparison_json(c)["scenarios"][0]["rate"], 1000.0);
+  // The baseline unmeasured: the others keep their rates, with no slowdown to draw.
+  const Comparison b = compare_scenarios({nl, scenario("cpu", 1000, 1'250'000'000, 35.0)});
+  EXPECT_EQ(b.basis, "launch_rate");
+  EXPECT_DOUBLE_EQ(*b.rows[1].rate, 800.0);
+  EXPECT_FALSE(b.rows[1].slowdown_pct);
+  EXPECT_EQ(b.rows[0].verdict, "baseline; launch calls not measured in its recording (no launch rate)");
+  EXPECT_EQ(b.rows[1].verdict, "no launch rate of the baseline to compare (its launch calls were not measured)");
+  // Nothing measured, or a measured 0: no basis, as before.
+  EXPECT_EQ(compare_scenarios({nl, nl}).basis, "none");
+  EXPECT_EQ(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).basis, "none");
+  EXPECT_TRUE(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).rate_not_measured.empty());
 }
 
 TEST(Compare, ThroughputWinsWhenEveryScenarioHasIt) {

@@ -293,6 +293,42 @@ TEST(CuptiCallbacks, ProcessWithoutLaunchCallbacksLeavesLaunchFiguresUnknown) {
   std::filesystem::remove(db_path);
 }
 
+// The API rows and the orphan GPU activities of a recording whose launch calls were not all
+// recorded are counts of what was recorded, and the outputs say so: a missing launch row is no
+// proof of no call, its kernels are orphan by the gap. A fully recorded one prints and writes
+// nothing new.
+TEST(CuptiCallbacks, ApiRowsAndOrphansOfAnUnmeasuredRecordingSayTheyCountWhatWasRecorded) {
+  const std::string note = "the CUDA API rows and the orphan GPU activities count the calls recorded: launch calls "
+                           "whose callbacks CUPTI refused or did not enable are in no row, and the GPU work they started "
+                           "is orphan";
+  const std::string orphan = "GPU work whose correlation matches no recorded API call (its launch call was not "
+                             "recorded: CUPTI callbacks)";
+  for (const bool launch : {false, true}) {
+    const Recorded r = record({{620, launch, launch ? std::vector<std::string>{} : std::vector<std::string>{"cuLaunchKernel"}}}, 6);
+    const Trace& t = r.trace;
+    const LaunchAnalysis a = analyze_launches(t);
+    const nlohmann::json j = analyze_document({{&t, &a}});
+    const std::string text = analyze_text(t, a);
+    EXPECT_EQ(j["orphan_activities"], launch ? 0 : 7) << launch;  // 6 kernels and the copy
+    EXPECT_EQ(j.contains("recorded_calls_note"), !launch);
+    EXPECT_EQ(text.find(note) != std::string::npos, !launch) << text;
+    EXPECT_EQ(text.find(orphan) != std::string::npos, !launch) << text;
+    if (!launch) {
+      EXPECT_EQ(j["recorded_calls_note"], note);
+      ASSERT_EQ(j["apis"].size(), 1u);  // the sync, the only call recorded
+      EXPECT_EQ(j["apis"][0]["kind"], "sync");
+      // The note follows the API table, the meaning sits on the orphan row.
+      EXPECT_NE(text.find("cudaStreamSynchronize"), std::string::npos);
+      EXPECT_LT(text.find("CUDA API calls"), text.find(note));
+      EXPECT_NE(text.find("orphan GPU activities          7  " + orphan), std::string::npos) << text;
+    }
+  }
+  // Partial (a launch API refused, others recorded): the same note.
+  const Recorded p = record({{630, true, {"cuLaunchKernelEx"}}}, 4);
+  const LaunchAnalysis pa = analyze_launches(p.trace);
+  EXPECT_EQ(analyze_document({{&p.trace, &pa}})["recorded_calls_note"], note);
+}
+
 // With no launch recorded, the inference window of a trace without operators starts at the first
 // GPU work, not at the first recorded call (a sync after every kernel): IL and GPU busy are the
 // GPU side's, in closed form from the producer's script.
@@ -373,6 +409,42 @@ TEST(CuptiCallbacks, CopiesWithoutKernelLaunchCallbacksAreNotMeasuredLaunches) {
   EXPECT_FALSE(cupti_callback_statuses(t).at(0).known);
 }
 
+// A ring version 2 recording has no launch_refused: it is derived from the listed names with the
+// version 3 meaning (an async copy is launch-class), exact when every refusal is listed and a lower
+// bound, said so in the JSON and the note, when the list was cut (review AR, L1).
+TEST(CuptiCallbacks, LaunchRefusedOfAVersion2RecordingSaysWhenItIsALowerBound) {
+  Trace t;
+  t.meta["cupti.callbacks.21.enabled"] = "3";
+  t.meta["cupti.callbacks.21.launch_enabled"] = "1";  // version 2: kernel and graph launches only
+  t.meta["cupti.callbacks.21.refused"] = "2";
+  t.meta["cupti.callbacks.21.refused_names"] = "cudaMemcpyAsync_v3020,cudaMalloc_v3020";  // whole list
+  t.meta["cupti.callbacks.22.enabled"] = "3";
+  t.meta["cupti.callbacks.22.launch_enabled"] = "1";
+  t.meta["cupti.callbacks.22.refused"] = "5";
+  t.meta["cupti.callbacks.22.refused_names"] = "cudaMemsetAsync_v3020,cudaFree_v3020";  // cut: 3 not listed
+  t.launch_coverage = read_launch_coverage(t);
+  const auto all = cupti_callback_statuses(t);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].launch_refused, 1u);
+  EXPECT_TRUE(all[0].launch_refused_exact);
+  EXPECT_EQ(all[1].launch_refused, 1u);
+  EXPECT_FALSE(all[1].launch_refused_exact);
+  EXPECT_EQ(t.launch_coverage.partial_pids, (std::vector<uint32_t>{21, 22}));
+  EXPECT_EQ(t.launch_coverage.partial_note,
+            "launch figures are partial: they leave out, in pid 21: the calls of cudaMemcpyAsync_v3020 (CUPTI refused "
+            "their callbacks); in pid 22: the calls of cudaMemsetAsync_v3020, and possibly some of the 3 refused "
+            "callback(s) not listed (CUPTI refused their callbacks)");
+  const LaunchAnalysis a = analyze_launches(t);
+  const nlohmann::json j = analyze_document({{&t, &a}});
+  const nlohmann::json& procs = j["cupti_callbacks"]["processes"];
+  EXPECT_EQ(procs[0]["launch_refused_exact"], true);
+  EXPECT_EQ(procs[1]["launch_refused_exact"], false);
+  EXPECT_EQ(procs[1]["launch_refused"], 1);
+  // A version 3 recording states the count: exact whatever was listed.
+  t.meta["cupti.callbacks.22.launch_refused"] = "1";
+  EXPECT_TRUE(cupti_callback_statuses(t).at(1).launch_refused_exact);
+}
+
 // An empty name (CUPTI gives none, but the record can carry one) keeps its place in the META list.
 TEST(CuptiCallbacks, EmptyFirstNameSurvivesTheMetaRoundTrip) {
   CuptiCallbackStatus s;
@@ -446,6 +518,97 @@ TEST(CuptiCallbacks, MergeMarksALostRecordAndKeepsTheFailSafeRecordOfAReusedPid)
   EXPECT_EQ(t.meta.at("cupti.ring_version"), std::to_string(cupti::kRingVersion));
   EXPECT_EQ(t.launch_coverage.unmeasured_pids, std::vector<uint32_t>{910});
   EXPECT_EQ(t.launch_coverage.partial_pids, std::vector<uint32_t>{900});  // 900 recorded its launches
+}
+
+// The record summary (the merge's coverage, META processes_without_launch_callbacks) and the
+// reader name the same coverage for every pid, whatever was lost (review AR, L2). Pid 960's
+// callbacks record and the name of its one call are lost: "cupti_api#<id>" is no launch in either.
+// Pid 970's record is lost and its one launch has a time past INT64_MAX, which the reader leaves out:
+// counted by the merge, it made the summary say "partial" where analyze says "unmeasured".
+TEST(CuptiCallbacks, RecordSummaryAndReaderNameTheSameCoverage) {
+  const auto path = std::filesystem::temp_directory_path() / ("it_callbacks_same_" + std::to_string(::getpid()) + ".itrace");
+  cupti::Ring ring = cupti::Ring::create_anonymous(1 << 16);
+  CuptiMergeStats stats;
+  {
+    ItraceWriter out(path.string());
+    out.meta("start_ns", "1000000000");
+    CuptiMerge merge(out, 0);
+    using namespace cupti;
+    const uint32_t launch_id = api_id(kDomainRuntime, synth::kRuntimeLaunch);
+    const uint32_t other_id = api_id(kDomainRuntime, 999);  // its name never arrives
+    EXPECT_TRUE(synth::push(ring, kRecApi, RingApi{2'000'000'000, 2'000'004'000, 960, 961, 1, other_id, 3, 0, 0}));
+    EXPECT_TRUE(synth::push_name(ring, 970, kNameApi, launch_id, "cudaLaunchKernel_v7000"));
+    const uint64_t past = static_cast<uint64_t>(INT64_MAX) + 10;
+    EXPECT_TRUE(synth::push(ring, kRecApi, RingApi{past, past + 4000, 970, 971, 1, launch_id, 3, 0, 0}));
+    EXPECT_EQ(synth::produce(ring, 980, 981, 1'000'000'000, 4, false), 0);  // lost record, launches kept
+    ring.drain([&](uint32_t ty, const unsigned char* p, uint32_t n) { merge.consume(ty, p, n); });
+    merge.finish(0, 0, 3);
+    out.finish();
+    stats = merge.stats();
+  }
+  const Trace t = read_recording(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(t.launch_coverage.unmeasured_pids, (std::vector<uint32_t>{960, 970}));
+  EXPECT_EQ(t.launch_coverage.partial_pids, std::vector<uint32_t>{980});
+  EXPECT_EQ(stats.coverage.unmeasured_pids, t.launch_coverage.unmeasured_pids);
+  EXPECT_EQ(stats.coverage.partial_pids, t.launch_coverage.partial_pids);
+  EXPECT_EQ(stats.coverage.unmeasured_reason, t.launch_coverage.unmeasured_reason);
+  EXPECT_EQ(t.meta.at("cupti.processes_without_launch_callbacks"), "2");
+  EXPECT_EQ(stats.launches_per_pid.count(970), 0u);
+  EXPECT_EQ(stats.launches_per_pid.at(980), 5);  // 4 kernel launches and the async copy
+}
+
+// The META counts are plain base-10 digits: a sign or a leading space (which strtoull would take,
+// "-1" as 2^64 - 1) makes the process's callbacks unknown; so does a launch-class count above the
+// callbacks enabled.
+TEST(CuptiCallbacks, CountsWithASignOrMoreLaunchThanEnabledAreMalformed) {
+  const auto status_with = [](const std::string& field, const std::string& value) {
+    Trace t;
+    t.meta["cupti.callbacks.5.enabled"] = "3";
+    t.meta["cupti.callbacks.5.launch_enabled"] = "1";
+    t.meta["cupti.callbacks.5.refused"] = "0";
+    t.meta["cupti.callbacks.5." + field] = value;
+    return cupti_callback_statuses(t).at(0);
+  };
+  EXPECT_TRUE(status_with("enabled", "3").known);
+  for (const char* bad : {"-1", "+3", " 3"}) EXPECT_FALSE(status_with("enabled", bad).known) << bad;
+  EXPECT_FALSE(status_with("launch_enabled", "4").known);  // more launch-class than enabled
+  EXPECT_TRUE(status_with("launch_enabled", "3").known);
+}
+
+// A reused pid keeps the record that measured fewer launches: fewer kernel/graph launch callbacks
+// first (a process with async copies and sets alone beats one with a kernel launch, whatever
+// their launch-class counts), then, with those equal, more launch-class refusals.
+TEST(CuptiCallbacks, ReusedPidKeepsFewerKernelLaunchesThenMoreRefusals) {
+  const auto merged = [](const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>& records) {
+    const auto path = std::filesystem::temp_directory_path() / ("it_callbacks_reuse_" + std::to_string(::getpid()) + ".itrace");
+    cupti::Ring ring = cupti::Ring::create_anonymous(1 << 12);
+    {
+      ItraceWriter out(path.string());
+      out.meta("start_ns", "1000000000");
+      CuptiMerge merge(out, 0);
+      for (auto& [enabled, refused] : records) EXPECT_TRUE(synth::push_callbacks(ring, 77, enabled, refused));
+      ring.drain([&](uint32_t ty, const unsigned char* p, uint32_t n) { merge.consume(ty, p, n); });
+      merge.finish(0, 0, 1);
+      out.finish();
+    }
+    Trace t = read_recording(path.string());
+    std::filesystem::remove(path);
+    return t.meta;
+  };
+  const std::vector<std::string> copies = {"cudaMemcpyAsync_v3020", "cudaMemsetAsync_v3020"};
+  const std::vector<std::string> kernel = {"cudaLaunchKernel_v7000"};
+  for (bool copies_first : {true, false}) {
+    auto m = copies_first ? merged({{copies, {}}, {kernel, {}}}) : merged({{kernel, {}}, {copies, {}}});
+    EXPECT_EQ(m.at("cupti.callbacks.77.kernel_launch_enabled"), "0") << copies_first;
+    EXPECT_EQ(m.at("cupti.callbacks.77.launch_enabled"), "2") << copies_first;
+    EXPECT_EQ(m.at("cupti.processes_without_launch_callbacks"), "1");
+  }
+  for (bool more_first : {true, false}) {
+    const std::vector<std::string> one = {"cuLaunchKernelEx"}, two = {"cuLaunchKernelEx", "cudaMemcpy2DAsync_v3020"};
+    auto m = more_first ? merged({{kernel, two}, {kernel, one}}) : merged({{kernel, one}, {kernel, two}});
+    EXPECT_EQ(m.at("cupti.callbacks.77.launch_refused"), "2") << more_first;
+  }
 }
 
 }  // namespace

@@ -168,5 +168,32 @@ TEST(CuptiRing, AttachByPathChecksTheHeader) {
   std::filesystem::remove(path);
 }
 
+// A record may take a quarter of the ring: 64 slots of 64 bytes take one of 16 slots, header included.
+TEST(CuptiRing, TheLargestRecordIsAQuarterOfTheRing) {
+  Ring ring = Ring::create_anonymous(64);
+  EXPECT_EQ(ring.max_payload(), 64u / 4 * kSlotBytes - kRecordHeaderBytes);
+  std::vector<unsigned char> b(ring.max_payload(), 7);
+  EXPECT_TRUE(ring.push(2, b.data(), static_cast<uint32_t>(b.size())));
+  uint32_t got = 0;
+  ring.drain([&](uint32_t, const unsigned char*, uint32_t len) { got = len; });
+  EXPECT_EQ(got, b.size());
+}
+
+// A header whose capacity is no power of two (slot positions are taken modulo it by a mask) or
+// under 64 is refused, even when the file is large enough.
+TEST(CuptiRing, AttachRefusesACapacityThatIsNoPowerOfTwo) {
+  const auto path = std::filesystem::temp_directory_path() / ("it_ring_cap_" + std::to_string(::getpid()));
+  std::filesystem::remove(path);
+  {
+    Ring owner = Ring::create(path.string(), 128);
+    for (const uint64_t cap : {uint64_t{96}, uint64_t{32}, uint64_t{128}}) {
+      owner.header()->capacity = cap;
+      std::string why;
+      EXPECT_EQ(Ring::attach(path.string(), &why).valid(), cap == 128) << cap << ": " << why;
+    }
+  }
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace infertrace::cupti

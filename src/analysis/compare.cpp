@@ -26,10 +26,20 @@ namespace {
 // A slowdown under this is within run-to-run noise on a shared machine.
 constexpr double kNoisePct = 2.0;
 
-std::string row_verdict(const ComparisonRow& r, bool baseline) {
-  if (baseline) return "baseline";
+// The words for a row without a launch rate because a recording did not measure its launch calls.
+constexpr const char* kNotMeasured = "launch calls not measured in its recording (no launch rate)";
+
+std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonRow& base, const std::string& basis) {
+  // On the launch-rate basis a scenario whose launches were not measured has no rate: said in its
+  // verdict (the baseline's too), and in a measured row the baseline's lack of one.
+  const bool rate_basis = basis == "launch_rate";
+  if (baseline) return rate_basis && !r.m.launches_measured ? std::string("baseline; ") + kNotMeasured : "baseline";
   std::string v;
-  if (!r.slowdown_pct) {
+  if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
+    v = kNotMeasured;
+  } else if (!r.slowdown_pct && rate_basis && !base.m.launches_measured) {
+    v = "no launch rate of the baseline to compare (its launch calls were not measured)";
+  } else if (!r.slowdown_pct) {
     v = "no throughput or launch rate to compare";
   } else {
     char buf[96];
@@ -40,7 +50,10 @@ std::string row_verdict(const ComparisonRow& r, bool baseline) {
                     std::abs(*r.slowdown_pct) < 0.05 ? 0.0 : *r.slowdown_pct);
     v = buf;
   }
-  if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events") v += "; " + r.m.signature;
+  // (launches_not_measured repeats what an unmeasured row's verdict already says)
+  if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
+      !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
+    v += "; " + r.m.signature;
   return v;
 }
 
@@ -49,17 +62,24 @@ std::string row_verdict(const ComparisonRow& r, bool baseline) {
 Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
   if (scenarios.size() < 2) throw Error("compare needs at least two scenarios (the first is the baseline)");
   Comparison c;
-  bool all_tp = true, all_rate = true;
+  // The launch rate is the basis when every scenario whose launches were measured has one: a
+  // scenario whose recording did not measure them has none (its row says so) but does not take the
+  // measured scenarios' rates away (review AR, L5). A measured 0 still leaves no basis.
+  bool all_tp = true, all_rate = true, any_measured = false;
   for (const ScenarioMetrics& s : scenarios) {
     all_tp = all_tp && s.throughput && *s.throughput > 0;
+    if (!s.launches_measured) continue;
+    any_measured = true;
     all_rate = all_rate && s.launches > 0 && s.wall > 0;
   }
+  all_rate = all_rate && any_measured;
   c.basis = all_tp ? "throughput" : all_rate ? "launch_rate" : "none";
   for (const ScenarioMetrics& s : scenarios) {
     ComparisonRow r;
     r.m = s;
     if (all_tp) r.rate = *s.throughput;
-    else if (all_rate) r.rate = static_cast<double>(s.launches) * 1e9 / static_cast<double>(s.wall);
+    else if (all_rate && s.launches_measured) r.rate = static_cast<double>(s.launches) * 1e9 / static_cast<double>(s.wall);
+    else if (all_rate) c.rate_not_measured.push_back(s.name);
     c.rows.push_back(r);
   }
   const ComparisonRow& base = c.rows.front();
@@ -68,7 +88,7 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     if (r.rate && base.rate) r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
     if (base.m.sched_per_1k && r.m.sched_per_1k && *base.m.sched_per_1k > 0)
       r.sched_increase = *r.m.sched_per_1k / *base.m.sched_per_1k;
-    r.verdict = row_verdict(r, i == 0);
+    r.verdict = row_verdict(r, i == 0, base, c.basis);
   }
   return c;
 }

@@ -40,6 +40,9 @@ struct ComparisonRow {
 struct Comparison {
   std::string basis;  // "throughput", "launch_rate" or "none"
   std::vector<ComparisonRow> rows;  // rows[0] is the baseline
+  // On the launch-rate basis: the scenarios without a rate, their launch calls not measured by their
+  // recording (Trace::launch_coverage); the other rows keep theirs. Empty on the other bases.
+  std::vector<std::string> rate_not_measured;
 };
 
 // Throws Error when fewer than two scenarios are given.

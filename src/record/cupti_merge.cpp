@@ -146,6 +146,9 @@ uint32_t CuptiMerge::api_index(uint32_t id) {
   auto [it, fresh] = api_index_.try_emplace(name, next_api_);
   if (fresh) {
     out_.meta("api." + std::to_string(next_api_), name);
+    // Classified by the label written, the string the reader classifies (a lost name's
+    // "cupti_api#<id>" is no launch in either).
+    if (is_launch(classify_api(name))) launch_indices_.insert(next_api_);
     ++next_api_;
   }
   return it->second;
@@ -181,8 +184,10 @@ void CuptiMerge::api(const cupti::RingApi& r) {
   out_.record(IT_EV_API, &e, sizeof(e));
   ++st_.api;
   api_pids_.insert(r.pid);
-  auto n = api_names_.find(r.api);
-  if (n != api_names_.end() && is_launch(classify_api(n->second))) st_.launches_per_thread[r.tid]++, st_.launches_per_pid[r.pid]++;
+  // Counted as the reader counts (cupti_callbacks.cpp read_launch_coverage): a launch-class label,
+  // and a time the reader keeps. The record summary's coverage then names what `analyze` names.
+  if (launch_indices_.count(e.a.api) && itrace::event_time_fits(e.a.h.ts, e.a.dur))
+    st_.launches_per_thread[r.tid]++, st_.launches_per_pid[r.pid]++;
 }
 
 void CuptiMerge::gpu(const cupti::RingGpu& r, int64_t start, int64_t end) {

@@ -66,6 +66,7 @@ class CuptiMerge {
   CuptiMergeStats st_;
   std::unordered_map<uint32_t, std::string> api_names_;      // api id -> name (same in every process)
   std::unordered_map<std::string, uint32_t> api_index_;      // name -> api.<n>
+  std::set<uint32_t> launch_indices_;                        // api.<n> whose name is launch-class
   std::unordered_map<uint64_t, std::string> kernel_names_;   // (pid, kernel id) -> name
   std::unordered_map<std::string, uint32_t> string_ids_;     // name -> IT_EV_STRING id
   std::unordered_map<uint64_t, uint32_t> alias_;             // (pid, driver corr) -> runtime corr

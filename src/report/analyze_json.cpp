@@ -142,6 +142,8 @@ json cupti_callbacks_json(const std::vector<CuptiCallbackStatus>& all, const Lau
                      {"launches_partial", std::find(c.partial_pids.begin(), c.partial_pids.end(), s.pid) != c.partial_pids.end()},
                      {"refused", count(s.refused)},
                      {"launch_refused", count(s.launch_refused)},
+                     // false: launch_refused is a lower bound (derived from a cut list of names)
+                     {"launch_refused_exact", s.known ? json(s.launch_refused_exact) : json(nullptr)},
                      {"refused_names", s.refused_names},
                      {"refused_unlisted", count(s.unlisted())}});
   }
@@ -230,6 +232,9 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
     j["launch_undefined_reason"] = coverage.unmeasured_reason;
   }
   if (coverage.partial()) j["launch_partial_note"] = coverage.partial_note;
+  // `apis` and `orphan_activities` stay counts of what was recorded; the note says so (absent when
+  // every launch call was recorded).
+  if (const std::string note = recorded_calls_note(coverage); !note.empty()) j["recorded_calls_note"] = note;
   j["cupti_callbacks"] = cupti_callbacks_json(cupti_callback_statuses(t), coverage);
   j["apis"] = api_rows(t, a);
   j["kernel_stats"] = kernel_rows(t, a);

@@ -74,7 +74,9 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     if (n) row(name, format_count(n), why);
   };
   if (measured) counter("clock skew clamped", a.clock_skew_clamped, "launches whose GPU start preceded the call (latency set to 0)");
-  counter("orphan GPU activities", a.orphan_activities, "GPU work whose correlation matches no API call");
+  const std::string orphan_meaning = orphan_activities_meaning(t.launch_coverage);
+  counter("orphan GPU activities", a.orphan_activities,
+          orphan_meaning.empty() ? "GPU work whose correlation matches no API call" : orphan_meaning.c_str());
   if (measured) counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
   counter("GPU work of other calls", a.activities_of_other_calls, "correlated with a non-launch call (e.g. cudaMemcpy)");
   if (measured) counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
@@ -103,6 +105,7 @@ void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_
                 l ? mean(r->queue_total, r->linked) : "-", l ? format_ns(r->latency_total) : "-"});
   }
   if (tb.rows()) os << "\n", tb.print(os, "CUDA API calls");
+  if (const std::string note = recorded_calls_note(t.launch_coverage); tb.rows() && !note.empty()) os << note << "\n";
 }
 
 void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top, bool by_time) {

@@ -94,6 +94,11 @@ void print_comparison(std::ostream& os, const Comparison& c) {
                opt_fixed(r.m.irq_per_1k_hard, 1), opt_fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
                r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.verdict});
   t.print(os, "Scenarios against " + c.rows.front().m.name + " (slowdown from " + c.basis + ")");
+  if (!c.rate_not_measured.empty()) {
+    std::string names;
+    for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
+    os << "no launch rate for " << names << ": their recordings did not measure launch calls (the other scenarios keep theirs)\n";
+  }
   // Throughputs some inputs carry are still shown when not every scenario has one (the slowdown
   // then had to use the launch rate).
   if (c.basis != "throughput") {
@@ -128,7 +133,7 @@ json comparison_json(const Comparison& c) {
                     {"signature", r.m.signature},
                     {"verdict", r.verdict}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
-          {"scenarios", rows}};
+          {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}};
 }
 
 }  // namespace infertrace

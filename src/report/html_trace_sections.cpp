@@ -49,7 +49,8 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   if (a.clock_skew_clamped && cov.measured()) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
   if (a.orphan_activities || a.orphan_launch_calls)
     row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), cov.measured() ? format_count(a.orphan_launch_calls) : "-"),
-        "GPU work without a launch call / launch calls without GPU work");
+        orphan_activities_meaning(cov).empty() ? "GPU work without a launch call / launch calls without GPU work"
+                                               : orphan_activities_meaning(cov) + " / launch calls without GPU work");
   for (auto& [reason, n] : t.skipped) row("skipped: " + reason, format_count(n), "input events the reader could not use");
   // What CUPTI refused, per process, and what that leaves unmeasured or partial.
   std::string notes;

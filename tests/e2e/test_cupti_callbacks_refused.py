@@ -121,6 +121,7 @@ with tempfile.TemporaryDirectory() as d:
                          "launch_callbacks_enabled": 2 if launch else 0,
                          "kernel_launch_callbacks_enabled": 1 if launch else 0, "launches_measured": launch,
                          "launches_partial": partial, "refused": len(refused), "launch_refused": launch_refused,
+                         "launch_refused_exact": True,  # ring version 3 states the count
                          "refused_names": shown, "refused_unlisted": unlisted}
         expected = {"reported": True, "processes": [expected_proc], "launch_not_measured_pids": [] if launch else [PID],
                     "launch_partial_pids": [PID] if partial else []}

@@ -102,12 +102,13 @@ std::vector<CuptiCallbackStatus> cupti_callback_statuses(const Trace& t) {
     s.kernel_launch_enabled = f.kernel_launch_enabled ? *f.kernel_launch_enabled : *f.launch_enabled;
     s.refused = *f.refused;
     s.refused_names = std::move(f.names);
-    // Ring version 2 recordings have no launch_refused: the launch-class names listed (a lower
-    // bound when the list was cut).
+    // Ring version 2 recordings have no launch_refused: the launch-class names listed, with the
+    // meaning of version 3 (copies and sets included); a lower bound when the list was cut.
     if (f.launch_refused) {
       s.launch_refused = *f.launch_refused;
     } else {
       for (const std::string& n : s.refused_names) s.launch_refused += is_launch(classify_api(n)) ? 1 : 0;
+      s.launch_refused_exact = s.unlisted() == 0;
     }
     out.push_back(std::move(s));
   }
@@ -126,6 +127,9 @@ std::string refused_launch_apis(const CuptiCallbackStatus& s) {
     const std::string more = std::to_string(s.launch_refused - names.size());
     out += names.empty() ? more + " launch API(s) not listed" : ", and " + more + " more not listed";
   }
+  // A count derived from a cut list (ring version 2): the unlisted refusals may hold more.
+  if (!s.launch_refused_exact)
+    out += ", and possibly some of the " + std::to_string(s.unlisted()) + " refused callback(s) not listed";
   return out;
 }
 
@@ -183,6 +187,17 @@ std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s) {
     lines.push_back(std::move(l));
   }
   return lines;
+}
+
+std::string recorded_calls_note(const LaunchCoverage& c) {
+  if (c.measured() && !c.partial()) return "";
+  return "the CUDA API rows and the orphan GPU activities count the calls recorded: launch calls whose callbacks CUPTI "
+         "refused or did not enable are in no row, and the GPU work they started is orphan";
+}
+
+std::string orphan_activities_meaning(const LaunchCoverage& c) {
+  if (c.measured() && !c.partial()) return "";
+  return "GPU work whose correlation matches no recorded API call (its launch call was not recorded: CUPTI callbacks)";
 }
 
 std::vector<std::string> cupti_coverage_lines(const std::vector<CuptiCallbackStatus>& all, const LaunchCoverage& c) {

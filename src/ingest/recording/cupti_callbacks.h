@@ -21,7 +21,12 @@ struct CuptiCallbackStatus {
   uint64_t enabled = 0;         // callbacks CUPTI enabled
   uint64_t launch_enabled = 0;  // of them, launch-class APIs (is_launch(): kernels, graphs, async copies and sets)
   uint64_t refused = 0;         // callbacks CUPTI refused, all of them
-  uint64_t launch_refused = 0;  // of them, launch-class APIs (exact, listed or not)
+  uint64_t launch_refused = 0;  // of them, launch-class APIs (exact, listed or not; see launch_refused_exact)
+  // False when launch_refused was derived from a cut list of names (a ring version 2 recording, which
+  // has no count of its own, and more refusals than names listed): a lower bound, since the unlisted
+  // refusals may hold launch-class APIs. Derived from a whole list it is exact. Its meaning is the
+  // same either way: launch-class by is_launch(), async copies and sets included.
+  bool launch_refused_exact = true;
   // Of launch_enabled, kernel and graph launch APIs: none, and the process's launch figures are not
   // measured (an async copy alone would read as its only launch). Recordings before this count
   // existed counted only these in launch_enabled.
@@ -59,6 +64,14 @@ LaunchCoverage read_launch_coverage(const Trace& t);
 // The line every output prints for `s` when CUPTI refused something (none otherwise):
 //   "CUPTI refused 3 callback(s) in pid P, not recorded: a, b, c"  (+ ", and N more not listed")
 std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s);
+
+// When some launch calls were not recorded (coverage unmeasured or partial), what the per-API rows
+// and the orphan GPU activity count are: counts of what was recorded, not of what the application
+// did (a missing launch API row is no proof of no call, its GPU work is orphan by the gap, not by a
+// correlation fault). "" when every launch call was recorded, so those outputs stay as they were.
+std::string recorded_calls_note(const LaunchCoverage& c);
+// The orphan GPU activities' meaning in the same case ("" otherwise: the outputs keep their own).
+std::string orphan_activities_meaning(const LaunchCoverage& c);
 
 // The lines every output prints about a recording's callbacks: the refusals per process
 // (cupti_callback_notes), then the coverage's unmeasured reason and partial note.

@@ -39,6 +39,14 @@ inline uint32_t min_payload(uint32_t type) {
   }
 }
 
+// Whether the reader keeps an event at `ts` lasting `dur`: times are u64 in the file and int64 in the
+// Trace, so a time (or time + duration) past INT64_MAX is left out (counted "time_out_of_range").
+// The recorder's merge asks the same before it counts a launch, so that the record summary and the
+// reader count the same calls (review AR, L2).
+inline bool event_time_fits(uint64_t ts, uint64_t dur) {
+  return ts <= static_cast<uint64_t>(INT64_MAX) && dur <= static_cast<uint64_t>(INT64_MAX) - ts;
+}
+
 static_assert(sizeof(it_hdr) == 24 && sizeof(it_api) == 72 && sizeof(it_switch) == 80 &&
                   sizeof(it_wakeup) == 56 && sizeof(it_irq) == 72 && sizeof(it_syscall) == 48 &&
                   sizeof(it_task) == 48 && sizeof(it_syscall_count) == 24 && sizeof(it_api_corr) == 80 &&

@@ -372,7 +372,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       else if (type == IT_EV_API && (load<it_api>(p).flags & IT_API_HAS_DUR)) dur = load<it_api>(p).dur;
       else if (type == IT_EV_IRQ) dur = load<it_irq>(p).dur;
       else if (type == IT_EV_SYSCALL) dur = load<it_syscall>(p).dur;
-      if (ts > static_cast<uint64_t>(INT64_MAX) || dur > static_cast<uint64_t>(INT64_MAX) - ts) {
+      if (!itrace::event_time_fits(ts, dur)) {
         t.count_skipped("time_out_of_range");
         off += itrace::kRecordHeaderBytes + len;
         continue;
