@@ -119,9 +119,14 @@ BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int re
   double total = 0;
   for (double s : sums) total += s;
   if (total != static_cast<double>(n)) throw Error("bandwidth check failed: read sum " + std::to_string(total));
-  r.read_gbs = *std::max_element(r.read_samples.begin(), r.read_samples.end());
-  r.triad_gbs = *std::max_element(r.triad_samples.begin(), r.triad_samples.end());
+  r.read_gbs = best_sample(r.read_samples);
+  r.triad_gbs = best_sample(r.triad_samples);
   return r;
+}
+
+double best_sample(const std::vector<double>& samples_gbs) {
+  if (samples_gbs.empty()) throw Error("bandwidth: no repetition was measured");
+  return *std::max_element(samples_gbs.begin(), samples_gbs.end());
 }
 
 }  // namespace infertrace::engine

@@ -22,4 +22,9 @@ struct BandwidthResult {
 
 BandwidthResult measure_bandwidth(ThreadPool& pool, uint64_t array_bytes, int reps);
 
+// The figure a bandwidth test reports from its repetitions: the fastest (the first repetitions pay
+// page faults and cold caches, later ones can be slowed by a neighbour; the best is the machine's
+// capability, as STREAM reports it). Throws on no samples.
+double best_sample(const std::vector<double>& samples_gbs);
+
 }  // namespace infertrace::engine
