@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,11 @@ TEST(CuptiRing, ThreadsAndAForkedProcessDeliverEverythingInOrder) {
   Ring ring = Ring::create_anonymous(1 << 12);  // small: producers lap the ring many times
   ASSERT_TRUE(ring.valid());
   constexpr uint32_t kThreads = 4, kPerProducer = 50000, kForked = 100;
+  // Producers retry a full ring; a drain that never frees slots would make them retry forever, so
+  // every loop gives up at a deadline (taken before the fork, so the child has it too) and the
+  // counts below then fail the test instead of the test hanging until ctest's timeout.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  const auto past_deadline = [deadline] { return std::chrono::steady_clock::now() > deadline; };
   // Fork before any thread exists: a child forked from a multi-threaded parent may inherit a lock
   // (the sanitizer allocator's, malloc's) held by a thread that does not exist in the child, and
   // hang at its first allocation. The child still produces concurrently with the threads below.
@@ -70,7 +76,9 @@ TEST(CuptiRing, ThreadsAndAForkedProcessDeliverEverythingInOrder) {
   if (child == 0) {  // the forked producer shares the mapping (MAP_SHARED)
     for (uint32_t i = 0; i < kPerProducer; ++i) {
       const auto b = make(kForked, i);
-      while (!ring.push(7, b.data(), static_cast<uint32_t>(b.size()))) ::sched_yield();
+      while (!ring.push(7, b.data(), static_cast<uint32_t>(b.size())))
+        if (past_deadline()) ::_exit(3);
+        else ::sched_yield();
     }
     ::_exit(0);
   }
@@ -81,19 +89,27 @@ TEST(CuptiRing, ThreadsAndAForkedProcessDeliverEverythingInOrder) {
       for (uint32_t i = 0; i < kPerProducer; ++i) {
         const auto b = make(t, i);
         // Retry on a full ring so the count is exact; the real producer never retries.
-        while (!ring.push(7, b.data(), static_cast<uint32_t>(b.size()))) std::this_thread::yield();
+        while (!ring.push(7, b.data(), static_cast<uint32_t>(b.size()))) {
+          if (past_deadline()) {
+            running--;
+            return;
+          }
+          std::this_thread::yield();
+        }
       }
       running--;
     });
   Consumer c;
   int status = 0;
   bool child_done = false;
-  while (running > 0 || !child_done || ring.pending() > 0) {
+  while ((running > 0 || !child_done || ring.pending() > 0) && !past_deadline()) {
     c.take(ring);
     if (!child_done && ::waitpid(child, &status, WNOHANG) == child) child_done = true;
   }
   for (auto& th : threads) th.join();
+  if (!child_done) ::waitpid(child, &status, 0);  // past the deadline: the child gives up too
   c.take(ring);
+  EXPECT_FALSE(past_deadline()) << "the producers could not deliver everything within 120 s";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(c.bad, 0u);
   EXPECT_EQ(c.out_of_order, 0u);
@@ -171,8 +187,11 @@ TEST(CuptiRing, AttachByPathChecksTheHeader) {
 // A record may take a quarter of the ring: 64 slots of 64 bytes take one of 16 slots, header included.
 TEST(CuptiRing, TheLargestRecordIsAQuarterOfTheRing) {
   Ring ring = Ring::create_anonymous(64);
-  EXPECT_EQ(ring.max_payload(), 64u / 4 * kSlotBytes - kRecordHeaderBytes);
-  std::vector<unsigned char> b(ring.max_payload(), 7);
+  // 16 slots of 64 bytes = 1024 bytes, less the 8-byte record header (u32 type, u32 length).
+  EXPECT_EQ(ring.max_payload(), 1016u);
+  std::vector<unsigned char> too_big(1017, 7);
+  EXPECT_FALSE(ring.push(2, too_big.data(), static_cast<uint32_t>(too_big.size())));
+  std::vector<unsigned char> b(1016, 7);
   EXPECT_TRUE(ring.push(2, b.data(), static_cast<uint32_t>(b.size())));
   uint32_t got = 0;
   ring.drain([&](uint32_t, const unsigned char*, uint32_t len) { got = len; });
