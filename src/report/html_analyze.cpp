@@ -49,7 +49,8 @@ const char* const kShownKeys[] = {
     "inference_latency_ns", "t_begin_ns", "t_end_ns", "gpu_busy_ns", "gpu_idle_ns", "gpu_idle_fraction",
     "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound", "clock_skew_clamped",
     "orphan_activities", "orphan_launch_calls", "activities_of_other_calls", "duplicate_correlation_calls",
-    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note"};
+    "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
+    "recorded_calls_note"};
 
 // A key this page has no label for (a later schema addition) in words: "foo_bar_ns" -> "foo bar".
 std::string words(std::string key) {
@@ -143,10 +144,13 @@ std::string summary_table(const json& t) {
     tb.add_row({"launching thread", "tid " + (member(lt, "tid").is_number_integer() ? member(lt, "tid").dump() : "-"),
                 "pid " + (member(lt, "pid").is_number_integer() ? member(lt, "pid").dump() : "-") + ", " +
                     count_or(member(lt, "launches")) + " launch calls (the most of any thread)"});
-  // Counters that account for unlinked events: shown when not zero, as the terminal does.
+  // Counters that account for unlinked events: shown when not zero, as the terminal does. In a
+  // recording that left launch calls unrecorded (`recorded_calls_note`), orphan GPU work is the gap's.
+  const bool unrecorded = member(t, "recorded_calls_note").is_string();
   const std::pair<const char*, std::pair<const char*, const char*>> counters[] = {
       {"clock_skew_clamped", {"clock skew clamped", "launches whose GPU start preceded the call (latency set to 0)"}},
-      {"orphan_activities", {"orphan GPU activities", "GPU work whose correlation matches no API call"}},
+      {"orphan_activities", {"orphan GPU activities", unrecorded ? "GPU work whose correlation matches no recorded API call (its launch call was not recorded: CUPTI callbacks)"
+                                                                 : "GPU work whose correlation matches no API call"}},
       {"orphan_launch_calls", {"orphan launch calls", "launch calls with no GPU work in the trace"}},
       {"activities_of_other_calls", {"GPU work of other calls", "correlated with a non-launch call (e.g. cudaMemcpy)"}},
       {"duplicate_correlation_calls", {"duplicate correlations", "launch calls sharing an earlier call's correlation id"}},
@@ -176,7 +180,8 @@ std::string summary_table(const json& t) {
   return tb.empty() ? "" : tb.render("Launch and queue summary") + callback_notes(t);
 }
 
-std::string api_table(const json& apis) {
+// `recorded_calls_note`: the analysis's note when launch calls went unrecorded (shown under the table).
+std::string api_table(const json& apis, const json& recorded_calls_note) {
   if (!apis.is_array() || apis.empty()) return "";
   // Launch calls first (they carry the latency columns), then the rest in the document's order.
   std::vector<const json*> rows;
@@ -202,7 +207,8 @@ std::string api_table(const json& apis) {
                 ns_or(member(r, "mean_api_ns")), per_link("mean_latency_ns"), per_link("mean_launch_ns"),
                 per_link("mean_queue_ns"), per_link("latency_total_ns")});
   }
-  return tb.render("CUDA API calls") + more_note(rows.size(), "APIs");
+  const std::string note = recorded_calls_note.is_string() ? "<p class=\"note\">" + escape(recorded_calls_note.get<std::string>()) + ".</p>" : "";
+  return tb.render("CUDA API calls") + more_note(rows.size(), "APIs") + note;
 }
 
 std::string kernel_table(const json& kernels) {
@@ -295,7 +301,7 @@ std::string host_tables(const json& h) {
 
 // One trace's figures and tables; its scheduler section when the trace is a recording.
 std::string trace_body(const json& t, const std::string& sched_heading) {
-  std::string body = summary_table(t) + api_table(member(t, "apis")) + kernel_table(member(t, "kernel_stats")) +
+  std::string body = summary_table(t) + api_table(member(t, "apis"), member(t, "recorded_calls_note")) + kernel_table(member(t, "kernel_stats")) +
                      operator_table(member(t, "operator_stats"), member(t, "operator_links"));
   // A GPU trace's self-time table follows its launch-tax table; a CPU-only one has it in its host section.
   if (!member(t, "host").is_object()) body += self_time_table(member(member(t, "operators_by_self"), "operators"));

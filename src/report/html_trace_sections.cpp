@@ -95,7 +95,10 @@ std::string api_table(const Trace& t, const LaunchAnalysis& a) {
   for (auto& r : a.by_api)
     tb.add_row({std::string(t.str(r.name)), format_count(r.calls), format_count(r.linked), mean_ns(r.api_total, r.calls),
                 mean_ns(r.latency_total, r.linked), mean_ns(r.launch_total, r.linked), mean_ns(r.queue_total, r.linked)});
-  return tb.empty() ? "" : tb.render("Launch API breakdown");
+  if (tb.empty()) return "";
+  // A recording that left launch calls unrecorded: its rows count what was recorded (as the terminal says).
+  const std::string note = recorded_calls_note(t.launch_coverage);
+  return tb.render("Launch API breakdown") + (note.empty() ? "" : "<p class=\"note\">" + escape(note) + ".</p>");
 }
 
 std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "ingest/recording/cupti_callbacks.h"  // recorded_calls_note
 #include "report/analyze_json.h"  // api_kind_label: one spelling of API kinds in JSON and SQLite
 #include "report/sqlite_db.h"
 
@@ -261,6 +262,9 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     if (a.gpu_undefined()) st.text("undefined_reason").text(kNoGpuReason).step();
     if (unmeasured) st.text("launch_undefined_reason").text(t.launch_coverage.unmeasured_reason).step();
     if (t.launch_coverage.partial()) st.text("launch_partial_note").text(t.launch_coverage.partial_note).step();
+    // The API rows and orphan count of such a recording count what was recorded (as analyze --json says).
+    if (const std::string note = recorded_calls_note(t.launch_coverage); !note.empty())
+      st.text("recorded_calls_note").text(note).step();
   }
   if (a.host) {
     const HostAnalysis& h = *a.host;

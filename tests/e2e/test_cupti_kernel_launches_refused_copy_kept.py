@@ -7,6 +7,7 @@ what was recorded, and `compare` against a fully recorded run keeps that run's l
 L5). Expected values come from the producer's script (cupti_synth_producer.h), not from the code."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,24 @@ with tempfile.TemporaryDirectory() as d:
     run("report", kept, "-o", html)
     page = open(html).read() if os.path.exists(html) else ""
     check("GPU-bound." not in page and "GPU (queue-bound)" not in page and REASON in page, "report draws a bound")
+    # The API table of the HTML report says what its rows count, from the recording and from the saved JSON.
+    check(RECORDED_NOTE in page, "report (recording): no recorded-calls note under the API table")
+    saved = os.path.join(d, "k.analyze.json")
+    with open(saved, "w") as f:
+        f.write(run("analyze", kept, "--json").stdout)
+    html2 = os.path.join(d, "k2.html")
+    run("report", saved, "-o", html2)
+    page2 = open(html2).read() if os.path.exists(html2) else ""
+    check(RECORDED_NOTE in page2 and "recorded calls note" not in page2
+          and "no recorded API call (its launch call was not recorded" in page2,
+          "report (saved JSON): the note under the API table and the orphans' meaning")
+    # export --sqlite stores the note with the other summary keys.
+    db = os.path.join(d, "k.db")
+    run("export", kept, "--sqlite", db)
+    con = sqlite3.connect(db)
+    got = con.execute("SELECT value FROM launch_summary WHERE metric = 'recorded_calls_note'").fetchall()
+    con.close()
+    check(got == [(RECORDED_NOTE,)], "sqlite recorded_calls_note: %r" % got)
 
     # compare: the fully recorded baseline keeps its launch rate (N launches and the copy).
     j = as_json(run("compare", full, kept, "--json"), "compare")
