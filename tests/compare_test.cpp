@@ -61,6 +61,11 @@ TEST(Compare, UnmeasuredScenarioKeepsTheMeasuredLaunchRates) {
   EXPECT_FALSE(b.rows[1].slowdown_pct);
   EXPECT_EQ(b.rows[0].verdict, "baseline; launch calls not measured in its recording (no launch rate)");
   EXPECT_EQ(b.rows[1].verdict, "no launch rate of the baseline to compare (its launch calls were not measured)");
+  std::ostringstream b_text;
+  print_comparison(b_text, b);
+  EXPECT_NE(b_text.str().find("(no slowdown: the baseline has no launch_rate)"), std::string::npos) << b_text.str();
+  EXPECT_EQ(b_text.str().find("slowdown from"), std::string::npos) << b_text.str();
+  EXPECT_NE(text.str().find("(slowdown from launch_rate)"), std::string::npos) << text.str();
   // Nothing measured, or a measured 0: no basis, as before.
   EXPECT_EQ(compare_scenarios({nl, nl}).basis, "none");
   EXPECT_EQ(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).basis, "none");

@@ -93,7 +93,10 @@ void print_comparison(std::ostream& os, const Comparison& c) {
                opt_fixed(r.m.sched_per_1k, 1), r.sched_increase ? format_fixed(*r.sched_increase, 2) + "x" : "-",
                opt_fixed(r.m.irq_per_1k_hard, 1), opt_fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
                r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.verdict});
-  t.print(os, "Scenarios against " + c.rows.front().m.name + " (slowdown from " + c.basis + ")");
+  // A baseline without a rate (its launch calls not measured) leaves no slowdown to compute.
+  const bool base_has_rate = c.basis == "none" || c.rows.front().rate.has_value();
+  t.print(os, "Scenarios against " + c.rows.front().m.name +
+                  (base_has_rate ? " (slowdown from " + c.basis + ")" : " (no slowdown: the baseline has no " + c.basis + ")"));
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
