@@ -77,6 +77,7 @@ void run(const Options& o) {
   // Every output checked before anything is read or written.
   for (const std::string* f : {&o.perfetto, &o.sqlite, &o.chrome})
     if (!f->empty()) check_output_file(*f, {o.trace}, "the input trace");
+  if (!o.sqlite.empty()) require_regular_output(o.sqlite, "an SQLite database");
   const Trace trace = load_trace_noting(o.trace);  // Kineto JSON or recording, by content
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {

@@ -13,6 +13,7 @@
 #include "analysis/sweep.h"
 #include "cli/engine_run_doc.h"
 #include "cli/load_noting.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sweep_report.h"
@@ -88,11 +89,14 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
 void write_plot(const SweepResult& r, const std::string& path) {
   const std::string svg = sweep_svg(r);
   if (svg.empty()) throw Error("sweep: nothing to plot (no trace has launch figures)");
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
-  out << svg;
-  out.close();
-  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  write_whole(path, [&](const std::string& to) {
+    std::ofstream out(to, std::ios::binary);
+    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
+    out << svg;
+    out.close();
+    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
+    return 0;
+  });
 }
 
 void run(const Options& o) {
