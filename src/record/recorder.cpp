@@ -701,6 +701,7 @@ RecordSummary Recorder::run() {
   progress_.clear();
   if (child_ > 0) {  // stopped by --duration or a signal while the command still runs
     ::kill(child_, SIGTERM);
+    sum_.command_stopped = true;
     int status;
     ::waitpid(child_, &status, 0);
     sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
