@@ -86,6 +86,11 @@ with tempfile.TemporaryDirectory() as tmp:
         no_partials(d, name)
         no_partials(os.path.join(d, "real"), name)
 
+    # sweep's plot must be named *.svg, except on a device or FIFO (the name is the node's).
+    r = run(*WRITERS["sweep"][:3], "--plot", "/dev/stdout")
+    check(r.returncode == 0 and "<svg" in r.stdout and "</svg>" in r.stdout, "sweep --plot /dev/stdout: rc %d: %s %s"
+          % (r.returncode, r.stdout[:80], r.stderr.strip()[-300:]))
+
     # SQLite is renamed into place: refused on a device or FIFO before anything is written.
     d = os.path.join(tmp, "sqlite")
     os.mkdir(d)
