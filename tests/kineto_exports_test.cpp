@@ -3,6 +3,8 @@
 // worked out here from the event list (microseconds * 1000, the columns of
 // docs/recording-format.md and docs/sqlite-schema.md), not taken from the program.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -68,6 +70,13 @@ TEST(KinetoExports, CsvTablesOfAKinetoTrace) {
             "pid,tid,comm,first_ts_ns,last_ts_ns\n"
             "-2,12,,130000,134000\n"
             "439,440,,80500,120500\n");
+  // export refuses another output at a table's name (kCsvTableNames): every file written is listed.
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    const std::string name = f.path().filename().string();
+    EXPECT_NE(std::find_if(std::begin(kCsvTableNames), std::end(kCsvTableNames), [&](const char* n) { return name == n; }),
+              std::end(kCsvTableNames))
+        << name << " is not in kCsvTableNames";
+  }
   std::filesystem::remove_all(dir);
 }
 

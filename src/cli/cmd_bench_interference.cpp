@@ -1,5 +1,7 @@
 // `infertrace bench interference [--scenarios ...] [-r N] [--metric-regex RE] -- CMD`: the
 // noisy-neighbour experiment (src/bench/interference.h, docs/sched.md).
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "bench/interference_proc.h"
 #include "bench/interference_summary.h"
 #include "cli/load_noting.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/recording/recorder_drops.h"
 #include "report/sched_render.h"
@@ -126,13 +129,28 @@ void run(Args a) {
   const auto sched = analyse_recordings(results);
   const auto sums = bench::summarize_interference(results, sched, !o.metric_regex.empty());
   const nlohmann::json j = bench::interference_json(o, results, sums);
-  std::ofstream(std::filesystem::path(o.out_dir) / "interference.json") << j.dump(2) << "\n";
+  bool any = false;
+  for (const auto& s : sums) any = any || s.runs_ok > 0;
+  // Without a single number the document is no result: `report` would chart it as one. It is not
+  // written, and one an earlier run left in DIR goes too (the recordings stay, for a look at why).
+  const std::string doc = (std::filesystem::path(o.out_dir) / "interference.json").string();
+  if (any) {
+    write_whole(doc, [&](const std::string& to) {
+      std::ofstream f(to, std::ios::binary);
+      f << j.dump(2) << "\n";
+      f.close();
+      if (!f) throw Error("cannot write " + to + ": " + std::strerror(errno));
+      return 0;
+    });
+  } else {
+    std::error_code ec;
+    if (std::filesystem::remove(doc, ec)) std::cerr << "bench interference: removed " << doc << " (an earlier run's)\n";
+  }
   if (a.json) std::cout << j.dump(2) << "\n";
   else bench::print_interference(std::cout, sums, !o.metric_regex.empty());
   if (bench::interrupted()) throw Error("bench interference: interrupted; loads stopped, partial results above", 130);
-  bool any = false;
-  for (const auto& s : sums) any = any || s.runs_ok > 0;
-  if (!any) throw Error("bench interference: no run produced a number (see the messages above)");
+  if (!any)
+    throw Error("bench interference: no run produced a number (see the messages above); " + doc + " not written");
 }
 
 const BenchRegistrar reg(50, [](CLI::App& bench) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/launch.h"
+#include "cli/export_outputs.h"
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
 #include "cli/registry.h"
@@ -66,6 +67,8 @@ void write_plain_exports(const Options& o, const Trace& trace) {
   }
 }
 
+void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments);
+
 void run(const Options& o) {
   if (o.perfetto.empty() && o.sqlite.empty() && o.csv.empty() && o.chrome.empty())
     throw UsageError("export: name at least one output: --perfetto FILE, --sqlite FILE, --csv DIR or --chrome FILE");
@@ -74,10 +77,31 @@ void run(const Options& o) {
     throw UsageError("--attach stores documents in the SQLite table analysis_json: give --sqlite FILE too");
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
-  // Every output checked before anything is read or written.
+  // Every output checked before anything is read or written, alone and against the others.
   for (const std::string* f : {&o.perfetto, &o.sqlite, &o.chrome})
     if (!f->empty()) check_output_file(*f, {o.trace}, "the input trace");
+  if (!o.sqlite.empty()) require_regular_output(o.sqlite, "an SQLite database");
+  std::vector<ExportOutput> outputs;
+  if (!o.csv.empty()) outputs.push_back({"--csv", o.csv, true});
+  if (!o.chrome.empty()) outputs.push_back({"--chrome", o.chrome, false});
+  if (!o.perfetto.empty()) outputs.push_back({"--perfetto", o.perfetto, false});
+  if (!o.sqlite.empty()) outputs.push_back({"--sqlite", o.sqlite, false});
+  check_export_outputs(outputs);
   const Trace trace = load_trace_noting(o.trace);  // Kineto JSON or recording, by content
+  // A later output that fails takes the earlier ones this run created with it: a failed export
+  // leaves nothing that looks complete (outputs that existed before stay, replaced or not).
+  const std::vector<ExportOutput> created = outputs_to_be_created(outputs);
+  try {
+    write_exports(o, trace, std::move(attachments));
+  } catch (const std::exception& e) {
+    const std::string removed = remove_created_outputs(created);
+    if (removed.empty()) throw;
+    const auto* error = dynamic_cast<const Error*>(&e);
+    throw Error(std::string(e.what()) + " (" + removed + ")", error ? error->exit_code() : 1);
+  }
+}
+
+void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments) {
   write_plain_exports(o, trace);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s =

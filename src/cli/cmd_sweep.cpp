@@ -13,6 +13,7 @@
 #include "analysis/sweep.h"
 #include "cli/engine_run_doc.h"
 #include "cli/load_noting.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sweep_report.h"
@@ -88,16 +89,21 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
 void write_plot(const SweepResult& r, const std::string& path) {
   const std::string svg = sweep_svg(r);
   if (svg.empty()) throw Error("sweep: nothing to plot (no trace has launch figures)");
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
-  out << svg;
-  out.close();
-  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  write_whole(path, [&](const std::string& to) {
+    std::ofstream out(to, std::ios::binary);
+    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
+    out << svg;
+    out.close();
+    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
+    return 0;
+  });
 }
 
 void run(const Options& o) {
   if (o.traces.size() < 2) throw UsageError("sweep: give at least two traces (one per batch size)");
-  if (!o.plot.empty() && (o.plot.size() < 4 || o.plot.compare(o.plot.size() - 4, 4, ".svg") != 0))
+  // The name is checked for a file only: a device or FIFO (`--plot /dev/stdout`) takes the SVG as it is.
+  if (!o.plot.empty() && (o.plot.size() < 4 || o.plot.compare(o.plot.size() - 4, 4, ".svg") != 0) &&
+      !resolve_output_target(o.plot).stream)
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
   const std::vector<EngineRunDoc> runs = engine_runs(o);
   const std::vector<int64_t> batches = batch_sizes(o, runs);

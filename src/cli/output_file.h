@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/output_target.h"
 
 namespace infertrace::cli {
 
@@ -18,13 +19,17 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
 
 // Runs write(tmp) on a temporary file beside `out` and renames it over `out` only when complete: a
 // failed write (a full disk) leaves no truncated file, and a file already at `out` stays as it was
-// until the new one is whole. Returns what write returns.
+// until the new one is whole. `out` goes through resolve_output_target (util/output_target.h): a
+// symlink's target is what gets replaced (the link stays), a device or FIFO gets write(out) itself
+// (nothing renamed over the node), a directory is an Error. Returns what write returns.
 template <class Write>
 auto write_whole(const std::string& out, Write write) {
-  const std::string tmp = out + ".partial";
+  const OutputTarget target = resolve_output_target(out);
+  if (target.stream) return write(out);
+  const std::string tmp = target.path + ".partial";
   try {
     auto result = write(tmp);
-    if (std::rename(tmp.c_str(), out.c_str()) != 0)
+    if (std::rename(tmp.c_str(), target.path.c_str()) != 0)
       throw Error(out + ": cannot replace it with the finished " + tmp + ": " + std::strerror(errno));
     return result;
   } catch (...) {

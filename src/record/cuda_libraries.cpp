@@ -109,7 +109,9 @@ std::string resolve_in_path(const std::string& cmd) {
   std::string dir;
   while (std::getline(dirs, dir, ':')) {
     const std::string p = (dir.empty() ? "." : dir) + "/" + cmd;
-    if (::access(p.c_str(), X_OK) == 0) return p;
+    // execvp skips what it cannot execute (a directory of that name) and goes on searching.
+    struct stat st{};
+    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0) return p;
   }
   return {};
 }

@@ -38,6 +38,7 @@
 #include "record/itrace_writer.h"
 #include "record/preflight.h"
 #include "record/progress_line.h"
+#include "record/record_targets.h"
 #include "record/record.skel.h"
 #include "trace/trace.h"
 #include "util/units.h"
@@ -423,16 +424,8 @@ void Recorder::start_or_attach_targets() {
   for (const auto& lib : o_.libs) attach_library(lib, true);
   for (const auto& lib : standard_cuda_libraries()) attach_library(lib, false);
   if (!o_.command.empty()) {
-    const std::string exe = resolve_in_path(o_.command[0]);
-    if (exe.empty()) throw Error("record: command not found: " + o_.command[0]);
-    // A path given with a '/' is taken as it stands: check it here, so that a command that cannot
-    // start is an error of `record` (exit 1), not a recording of a child that exited 127.
-    struct stat st{};
-    const char* why = ::stat(exe.c_str(), &st) != 0          ? std::strerror(errno)
-                      : S_ISDIR(st.st_mode)                  ? std::strerror(EISDIR)
-                      : ::access(exe.c_str(), X_OK) != 0     ? std::strerror(errno)
-                                                             : nullptr;
-    if (why) throw Error("record: cannot run " + exe + ": " + why);
+    // Checked before the output was opened too (check_record_targets); again here, for what changed since.
+    const std::string exe = command_executable(o_.command[0]);
     // The executable itself (static cudart) and its dynamic dependencies, before it starts, so
     // launches from its first instruction on are seen.
     attach_library(exe, false);
@@ -708,6 +701,7 @@ RecordSummary Recorder::run() {
   progress_.clear();
   if (child_ > 0) {  // stopped by --duration or a signal while the command still runs
     ::kill(child_, SIGTERM);
+    sum_.command_stopped = true;
     int status;
     ::waitpid(child_, &status, 0);
     sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -733,6 +727,8 @@ RecordSummary record(const RecordOptions& opts) {
     throw UsageError("record: give either --pid PID (one or more) or -- COMMAND [ARGS...]");
   if (!(opts.launch || opts.sched || opts.wakeup || opts.irq || opts.syscall))
     throw UsageError("record: --events selects nothing");
+  // Before the Recorder opens (and truncates) the output: a usage error leaves the file as it was.
+  check_record_targets(opts);
   CudaModeFacts facts;
   facts.have_command = !opts.command.empty();
   facts.have_pids = !opts.pids.empty();

@@ -11,6 +11,7 @@
 
 #include "engine/gguf/gguf.h"
 #include "util/error.h"
+#include "util/output_target.h"
 
 namespace infertrace::gguf {
 
@@ -230,7 +231,24 @@ void Writer::emit(Sink& sink, const FillFn& fill, size_t chunk_bytes) const {
   }
 }
 
-void Writer::write(const std::string& path, const FillFn& fill, size_t chunk_bytes) const {
+void Writer::write(const std::string& out, const FillFn& fill, size_t chunk_bytes) const {
+  // As every verb's output (util/output_target.h): a device or FIFO is written into, a symlink's
+  // target is replaced through PATH.tmp, the link stays.
+  const OutputTarget target = resolve_output_target(out);
+  if (target.stream) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw Error("cannot open " + out + ": " + std::strerror(errno));
+    try {
+      FdSink sink(fd, out);
+      emit(sink, fill, chunk_bytes);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    if (::close(fd) != 0) throw Error("cannot write " + out + ": " + std::strerror(errno));
+    return;
+  }
+  const std::string& path = target.path;
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error("cannot create " + tmp + ": " + std::strerror(errno));

@@ -1,0 +1,100 @@
+#include "cli/export_outputs.h"
+
+#include <filesystem>
+
+#include "report/exports.h"
+#include "util/error.h"
+#include "util/output_target.h"
+
+namespace infertrace::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One spelling per file, whether it exists or not: symlinks (a dangling one too: the file it will
+// create) and `..` resolved as far as they go.
+fs::path identity(const ExportOutput& o) {
+  const std::string path = o.directory ? o.path : resolve_output_target(o.path).path;
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  return ec ? fs::path(path).lexically_normal() : p;
+}
+
+std::string named(const ExportOutput& o) { return o.option + " " + o.path; }
+
+// The directory a file output goes into must be there: checked for every output before the first
+// is written, so a typo in the last one does not fail the run after the others were written.
+void check_directory(const ExportOutput& o, const std::vector<ExportOutput>& all) {
+  std::error_code ec;
+  if (o.directory) {
+    if (fs::exists(o.path, ec)) {
+      if (!fs::is_directory(o.path, ec)) throw Error(named(o) + ": exists and is not a directory");
+      return;
+    }
+    // Created when missing: its nearest existing ancestor must be a directory.
+    fs::path up = fs::absolute(o.path, ec).parent_path();
+    while (!up.empty() && !fs::exists(up, ec) && up != up.root_path()) up = up.parent_path();
+    if (!fs::is_directory(up, ec)) throw Error(named(o) + ": cannot be created: " + up.string() + " is not a directory");
+    return;
+  }
+  const OutputTarget t = resolve_output_target(o.path);  // throws for a directory
+  if (t.stream) return;
+  fs::path dir = fs::path(t.path).parent_path();
+  if (dir.empty()) dir = ".";
+  // The --csv directory is written (and created) first: a file may go into it.
+  for (const ExportOutput& other : all)
+    if (other.directory && identity(other) == identity(o).parent_path()) return;
+  if (!fs::is_directory(dir, ec)) throw Error(named(o) + ": no directory " + dir.string() + " to write it in");
+}
+
+}  // namespace
+
+void check_export_outputs(const std::vector<ExportOutput>& outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const fs::path a = identity(outputs[i]);
+    for (size_t j = i + 1; j < outputs.size(); ++j) {
+      const fs::path b = identity(outputs[j]);
+      if (a == b)
+        throw UsageError("export: " + named(outputs[i]) + " and " + named(outputs[j]) +
+                         " are the same path; give each output its own");
+      const ExportOutput* dir = outputs[i].directory ? &outputs[i] : outputs[j].directory ? &outputs[j] : nullptr;
+      if (!dir) continue;
+      const ExportOutput& file = dir == &outputs[i] ? outputs[j] : outputs[i];
+      const fs::path f = dir == &outputs[i] ? b : a, d = dir == &outputs[i] ? a : b;
+      if (f.parent_path() != d) continue;
+      for (const char* table : kCsvTableNames)
+        if (f.filename() == table)
+          throw UsageError("export: " + named(file) + " is a table that " + named(*dir) +
+                           " writes; name a file outside it or with another name");
+    }
+  }
+  for (const ExportOutput& o : outputs) check_directory(o, outputs);
+}
+
+std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs) {
+  std::vector<ExportOutput> created;
+  std::error_code ec;
+  for (ExportOutput o : outputs) {
+    if (!o.directory) {  // where the bytes go: a symlink's (dangling) target
+      const OutputTarget t = resolve_output_target(o.path);
+      if (t.stream) continue;
+      o.path = t.path;
+    }
+    if (!fs::exists(fs::symlink_status(o.path, ec))) created.push_back(o);
+  }
+  return created;
+}
+
+std::string remove_created_outputs(const std::vector<ExportOutput>& created) {
+  std::string removed;
+  for (const ExportOutput& o : created) {
+    std::error_code ec;
+    if (!fs::exists(o.path, ec)) continue;
+    if (o.directory ? fs::remove_all(o.path, ec) > 0 : fs::remove(o.path, ec))
+      removed += (removed.empty() ? "" : ", ") + o.path;
+  }
+  return removed.empty() ? "" : "removed the outputs this export had written: " + removed;
+}
+
+}  // namespace infertrace::cli

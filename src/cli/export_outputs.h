@@ -1,0 +1,29 @@
+// export's outputs as one set (--perfetto, --sqlite, --chrome files and the --csv directory):
+// checked together before the trace is read, and removed together when a later one fails, so a
+// failed export leaves nothing that looks complete, and no two outputs overwrite each other.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace infertrace::cli {
+
+struct ExportOutput {
+  std::string option;  // "--perfetto", "--csv", ...: names it in messages
+  std::string path;
+  bool directory = false;  // --csv: a directory of tables (kCsvTableNames)
+};
+
+// Throws Error when two outputs resolve to the same file (symlinks followed), a file output is the
+// --csv directory or one of its tables, or an output's directory is missing or not a directory
+// (the --csv directory itself may be missing: it is created, under an existing directory).
+void check_export_outputs(const std::vector<ExportOutput>& outputs);
+
+// The outputs that do not exist yet: the ones this run creates, and removes again if it fails.
+std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs);
+
+// Removes those of `created` that now exist (a --csv directory with its tables); returns the
+// sentence for the error message ("removed the outputs this export had written: a, b"), or "".
+std::string remove_created_outputs(const std::vector<ExportOutput>& created);
+
+}  // namespace infertrace::cli

@@ -1,0 +1,74 @@
+#include "record/record_targets.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "ingest/recording/itrace_format.h"
+#include "record/cuda_libraries.h"
+#include "util/error.h"
+#include "util/output_target.h"
+
+namespace infertrace {
+
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec);
+}
+
+// The first bytes of an existing regular file: a recording (even a stub its recorder left when it
+// was killed) starts with the magic, anything else is someone's data.
+bool starts_as_recording(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[sizeof itrace::kMagic] = {};
+  in.read(head, sizeof head);
+  return in.gcount() == static_cast<std::streamsize>(sizeof head) && std::memcmp(head, itrace::kMagic, sizeof head) == 0;
+}
+
+void check_output(const RecordOptions& o, const std::string& exe) {
+  const std::string& out = o.output;
+  const OutputTarget target = resolve_output_target(out);  // throws for a directory
+  if (target.stream) return;
+  struct stat st{};
+  if (::stat(target.path.c_str(), &st) != 0) return;  // a new file
+  if (!exe.empty() && same_file(out, exe))
+    throw UsageError("record: -o " + out + " is the command's executable; name another file for the recording");
+  for (const std::string& lib : o.libs)
+    if (same_file(out, lib)) throw UsageError("record: -o " + out + " is the --lib " + lib + "; name another file");
+  if (st.st_size > 0 && !starts_as_recording(target.path))
+    throw UsageError("record: -o " + out + " exists and is not a recording (no INFTRACE header); record overwrites "
+                     "only an earlier recording: remove the file or name another one");
+}
+
+}  // namespace
+
+std::string command_executable(const std::string& command) {
+  const std::string exe = resolve_in_path(command);
+  if (exe.empty()) throw Error("record: cannot run " + command + ": not found in PATH");
+  // A path given with a '/' is taken as it stands: checked here, so that a command that cannot
+  // start is an error of `record` (exit 1), not a recording of a child that exited 127.
+  struct stat st{};
+  const char* why = ::stat(exe.c_str(), &st) != 0      ? std::strerror(errno)
+                    : S_ISDIR(st.st_mode)              ? std::strerror(EISDIR)
+                    : ::access(exe.c_str(), X_OK) != 0 ? std::strerror(errno)
+                                                       : nullptr;
+  if (why) throw Error("record: cannot run " + exe + ": " + why);
+  return exe;
+}
+
+void check_record_targets(const RecordOptions& o) {
+  const std::string exe = o.command.empty() ? std::string() : command_executable(o.command[0]);
+  for (int pid : o.pids)
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM))
+      throw Error("record: no process with pid " + std::to_string(pid));
+  check_output(o, exe);
+}
+
+}  // namespace infertrace

@@ -1,0 +1,65 @@
+"""export's outputs as one set: two outputs on one file (also through a symlink, or a --csv table's
+name) are refused before anything is written; a missing directory of any output fails the run
+before the first is written; and when a later output still fails, the outputs this run created are
+removed and the error says so (outputs that existed before stay)."""
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import check, failures, run  # noqa: E402
+
+trace = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces", "gpt2_prefill_bs1.json.gz")
+
+
+def fresh(tmp, name):
+    d = os.path.join(tmp, name)
+    os.mkdir(d)
+    return d
+
+
+def refused(d, why, *outputs, rc=2, says=""):
+    r = run("export", trace, *outputs)
+    check(r.returncode == rc and says in r.stderr, "%s: rc %d: %s" % (why, r.returncode, r.stderr.strip()))
+    left = sorted(os.listdir(d))
+    check(left == [] or why.startswith("link") and left == ["l.json"], "%s: left %s" % (why, left))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    d = fresh(tmp, "same")
+    refused(d, "same file", "--perfetto", d + "/x", "--chrome", d + "/x", says="same path")
+    refused(d, "same file spelled twice", "--sqlite", d + "/x.db", "--chrome", d + "/../same/x.db", says="same path")
+    refused(d, "csv dir is a file output", "--csv", d + "/a", "--perfetto", d + "/a", says="same path")
+    refused(d, "csv table", "--csv", d + "/c", "--chrome", d + "/c/launches.csv", says="a table that --csv")
+    os.symlink("x.json", d + "/l.json")
+    refused(d, "link to the other output", "--perfetto", d + "/x.json", "--chrome", d + "/l.json", says="same path")
+    os.remove(d + "/l.json")
+
+    # Every output's directory is checked before the first is written.
+    d = fresh(tmp, "nodir")
+    refused(d, "missing directory of the last output", "--perfetto", d + "/a.pftrace", "--chrome", d + "/a.json",
+            "--csv", d + "/csv", "--sqlite", d + "/nodir/a.db", rc=1, says="nodir")
+
+    # A file may go into the --csv directory this run creates (written first).
+    d = fresh(tmp, "into")
+    r = run("export", trace, "--csv", d + "/c", "--chrome", d + "/c/trace.json")
+    check(r.returncode == 0 and os.path.isfile(d + "/c/trace.json") and os.path.isfile(d + "/c/launches.csv"),
+          "file inside the new --csv dir: rc %d: %s" % (r.returncode, r.stderr.strip()))
+
+    # A later output fails (its .partial name is taken by a non-empty directory): what this run
+    # created is removed, what existed before stays.
+    d = fresh(tmp, "late")
+    os.makedirs(d + "/a.db.partial/keep")
+    with open(d + "/old.json", "w") as f:
+        f.write("old")
+    r = run("export", trace, "--perfetto", d + "/a.pftrace", "--chrome", d + "/old.json", "--csv", d + "/csv",
+            "--sqlite", d + "/a.db")
+    check(r.returncode == 1 and "removed the outputs this export had written" in r.stderr,
+          "late failure: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    left = sorted(os.listdir(d))
+    check(left == ["a.db.partial", "old.json"], "late failure left %s" % left)
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,108 @@
+"""Every single-file output (report -o, export --perfetto/--chrome/--sqlite, sweep --plot, model
+synth -o) on paths that are not plain files, all made in a temporary directory (never the machine's
+/dev/null or /dev/full): a character device or a FIFO gets the bytes and stays a node (SQLite, which
+is renamed into place, is refused on it), a symlink's target is replaced and the link stays a link,
+a directory is refused with the path named, and nothing leaves a .partial behind."""
+import os
+import stat
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import check, failures, run  # noqa: E402
+
+traces = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces")
+trace = os.path.join(traces, "gpt2_prefill_bs1.json.gz")
+
+# Each verb with its output option; "{}" is the output path.
+WRITERS = {
+    "report": ["report", trace, "-o", "{}"],
+    "perfetto": ["export", trace, "--perfetto", "{}"],
+    "chrome": ["export", trace, "--chrome", "{}"],
+    "sweep": ["sweep", os.path.join(traces, "gpt2_prefill_bs1.json.gz"), os.path.join(traces, "gpt2_prefill_bs2.json.gz"),
+              "--plot", "{}"],
+    "synth": ["model", "synth", "--preset", "tiny-llama", "--seed", "1", "-o", "{}"],
+}
+
+
+def argv(name, out):
+    """The verb's command line; sweep's plot must be named *.svg, so every path here ends so."""
+    return [a.replace("{}", out) for a in WRITERS[name]]
+
+
+def no_partials(d, name):
+    left = [f for f in os.listdir(d) if f.endswith((".partial", ".tmp"))]
+    check(not left, "%s: left %s behind" % (name, left))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    can_mknod = True
+    for name in WRITERS:
+        d = os.path.join(tmp, name)
+        os.mkdir(d)
+        # A character device (the same numbers as /dev/null, made here): written into, still a device.
+        node = os.path.join(d, "mynull.svg")
+        try:
+            os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        except PermissionError:
+            can_mknod = False
+        if can_mknod:
+            r = run(*argv(name, node))
+            check(r.returncode == 0, "%s -o device: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
+            check(stat.S_ISCHR(os.lstat(node).st_mode), "%s -o device: the node was replaced by a file" % name)
+        # A FIFO with a reader: the reader gets the whole output, the FIFO stays.
+        fifo = os.path.join(d, "pipe.svg")
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+        reader.start()
+        r = run(*argv(name, fifo))
+        if r.returncode != 0:  # unblock the reader if the writer never opened the FIFO
+            with open(fifo, "wb"):
+                pass
+        reader.join(60)
+        check(r.returncode == 0, "%s -o FIFO: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
+        check(stat.S_ISFIFO(os.lstat(fifo).st_mode), "%s -o FIFO: the FIFO was replaced" % name)
+        check(got and len(got[0]) > 100, "%s -o FIFO: the reader got %d bytes" % (name, len(got[0]) if got else -1))
+        # A symlink into another directory: its target is replaced, the link stays a link.
+        os.mkdir(os.path.join(d, "real"))
+        target = os.path.join(d, "real", "target.svg")
+        with open(target, "w") as f:
+            f.write("old")
+        link = os.path.join(d, "link.svg")
+        os.symlink("real/target.svg", link)
+        r = run(*argv(name, link))
+        check(r.returncode == 0, "%s -o symlink: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
+        check(os.path.islink(link), "%s -o symlink: the link was replaced by a file" % name)
+        check(os.path.getsize(target) > 100, "%s -o symlink: the link's target was not written" % name)
+        # A directory: refused, named, left empty.
+        sub = os.path.join(d, "adir.svg")
+        os.mkdir(sub)
+        r = run(*argv(name, sub))
+        check(r.returncode == 1 and "is a directory" in r.stderr,
+              "%s -o directory: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
+        check(os.listdir(sub) == [], "%s -o directory: wrote into it" % name)
+        no_partials(d, name)
+        no_partials(os.path.join(d, "real"), name)
+
+    # sweep's plot must be named *.svg, except on a device or FIFO (the name is the node's).
+    r = run(*WRITERS["sweep"][:3], "--plot", "/dev/stdout")
+    check(r.returncode == 0 and "<svg" in r.stdout and "</svg>" in r.stdout, "sweep --plot /dev/stdout: rc %d: %s %s"
+          % (r.returncode, r.stdout[:80], r.stderr.strip()[-300:]))
+
+    # SQLite is renamed into place: refused on a device or FIFO before anything is written.
+    d = os.path.join(tmp, "sqlite")
+    os.mkdir(d)
+    fifo = os.path.join(d, "pipe")
+    os.mkfifo(fifo)
+    r = run("export", trace, "--sqlite", fifo)
+    check(r.returncode == 1 and "FIFO" in r.stderr and "regular file" in r.stderr,
+          "export --sqlite FIFO: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    check(stat.S_ISFIFO(os.lstat(fifo).st_mode), "export --sqlite FIFO: the FIFO was replaced")
+    no_partials(d, "sqlite")
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,66 @@
+"""`record` refuses a bad command line before it opens its output, so an existing file survives
+every usage error: a command that cannot run, a dead --pid, an -o that is the command's executable
+or a --lib file, or an existing file that is not a recording. These checks come before the
+privilege checks, so this test needs no root; a build without the recorder is skipped."""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import check, failures, run, skip  # noqa: E402
+
+with tempfile.TemporaryDirectory() as tmp:
+    good = os.path.join(tmp, "good.itrace")
+    earlier = b"INFTRACE" + bytes(range(256)) * 4  # stands for an earlier recording: only its header is read
+    with open(good, "wb") as f:
+        f.write(earlier)
+    r = run("record", "-o", good, "--", "/nonexistent/cmd")
+    if "no eBPF recorder" in r.stderr:
+        skip("this build has no recorder")
+
+    def unchanged(path, data, what):
+        with open(path, "rb") as f:
+            check(f.read() == data, what + ": the existing file was changed")
+
+    check(r.returncode == 1 and "cannot run /nonexistent/cmd" in r.stderr,
+          "missing command: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(good, earlier, "missing command")
+    r = run("record", "-o", good, "--", "no-such-command-in-path-xyz")
+    check(r.returncode == 1 and "cannot run no-such-command-in-path-xyz" in r.stderr,
+          "command not in PATH: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(good, earlier, "command not in PATH")
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    r = run("record", "-o", good, "--pid", str(dead.pid))
+    check(r.returncode == 1 and "no process with pid" in r.stderr, "dead pid: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(good, earlier, "dead pid")
+
+    mytrue = os.path.join(tmp, "mytrue")
+    with open("/bin/true", "rb") as f:
+        exe = f.read()
+    with open(mytrue, "wb") as f:
+        f.write(exe)
+    os.chmod(mytrue, 0o755)
+    r = run("record", "-o", mytrue, "--", mytrue)
+    check(r.returncode == 2 and "command's executable" in r.stderr, "-o the command: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(mytrue, exe, "-o the command")
+    r = run("record", "-o", mytrue, "--lib", mytrue, "--", "/bin/true")
+    check(r.returncode == 2 and "--lib" in r.stderr, "-o a --lib: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(mytrue, exe, "-o a --lib")
+
+    notes = os.path.join(tmp, "notes.txt")
+    with open(notes, "wb") as f:
+        f.write(b"someone's data")
+    r = run("record", "-o", notes, "--", "/bin/true")
+    check(r.returncode == 2 and "not a recording" in r.stderr, "-o a non-recording: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(notes, b"someone's data", "-o a non-recording")
+
+    r = run("record", "-o", tmp, "--", "/bin/true")
+    check(r.returncode == 1 and "is a directory" in r.stderr, "-o a directory: rc %d: %s" % (r.returncode, r.stderr.strip()))
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

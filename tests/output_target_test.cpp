@@ -1,0 +1,126 @@
+// Where the verbs write their outputs (util/output_target.h, cli/output_file.h's write_whole), on
+// nodes and links made in a temporary directory (never the machine's own /dev/null or /dev/full):
+// a device or FIFO is written into and stays a node, a symlink's target is replaced and the link
+// stays a link, a directory is refused, a regular file is replaced only when the new one is whole.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "cli/output_file.h"
+#include "file_text.h"
+#include "util/output_target.h"
+
+namespace infertrace {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "output-target-XXXXXX").string();
+    path = ::mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+// Writes `text` through write_whole, as every verb's single-file output does.
+void write_text(const std::string& out, const std::string& text) {
+  cli::write_whole(out, [&](const std::string& to) {
+    std::ofstream f(to, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) throw Error("cannot write " + to);
+    return 0;
+  });
+}
+
+TEST(OutputTarget, NewAndRegularFilesAreWrittenThroughAPartialFile) {
+  TempDir d;
+  const std::string out = (d.path / "a.html").string();
+  EXPECT_FALSE(resolve_output_target(out).stream);
+  EXPECT_EQ(resolve_output_target(out).path, out);
+  write_text(out, "one");
+  EXPECT_EQ(slurp(out), "one");
+  // A failed write leaves the old file as it was, and no .partial.
+  EXPECT_THROW(cli::write_whole(out, [](const std::string& to) -> int {
+                 std::ofstream(to) << "half";
+                 throw Error("disk full");
+               }),
+               Error);
+  EXPECT_EQ(slurp(out), "one");
+  EXPECT_FALSE(fs::exists(out + ".partial"));
+}
+
+TEST(OutputTarget, CharacterDeviceIsWrittenIntoAndStaysADevice) {
+  TempDir d;
+  const std::string node = (d.path / "mynull").string();
+  if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs root";
+  const OutputTarget t = resolve_output_target(node);
+  EXPECT_TRUE(t.stream);
+  EXPECT_EQ(t.kind, "character device");
+  write_text(node, "discarded");
+  EXPECT_TRUE(fs::is_character_file(node));
+  EXPECT_FALSE(fs::exists(node + ".partial"));
+  // A format that must be renamed into place is refused on it.
+  EXPECT_THROW(require_regular_output(node, "an SQLite database"), Error);
+}
+
+TEST(OutputTarget, FifoGetsTheBytesAndStaysAFifo) {
+  TempDir d;
+  const std::string fifo = (d.path / "pipe").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // A reader held open (read-write, so this open does not wait for a writer) takes the bytes.
+  const int rd = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
+  ASSERT_GE(rd, 0);
+  EXPECT_EQ(resolve_output_target(fifo).kind, "FIFO");
+  write_text(fifo, "through the pipe");
+  char buf[64] = {};
+  const ssize_t n = ::read(rd, buf, sizeof buf);
+  ::close(rd);
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "through the pipe");
+  EXPECT_EQ(fs::status(fifo).type(), fs::file_type::fifo);
+}
+
+TEST(OutputTarget, SymlinkTargetIsReplacedAndTheLinkStays) {
+  TempDir d;
+  fs::create_directory(d.path / "sub");
+  std::ofstream(d.path / "sub" / "target.html") << "old";
+  fs::create_symlink("sub/target.html", d.path / "link.html");
+  const std::string link = (d.path / "link.html").string();
+  EXPECT_EQ(fs::path(resolve_output_target(link).path), fs::canonical(d.path / "sub" / "target.html"));
+  write_text(link, "new");
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(slurp(d.path / "sub" / "target.html"), "new");
+  EXPECT_FALSE(fs::exists(d.path / "link.html.partial"));
+}
+
+TEST(OutputTarget, DanglingSymlinkCreatesItsTarget) {
+  TempDir d;
+  fs::create_symlink("made.svg", d.path / "dangling.svg");
+  write_text((d.path / "dangling.svg").string(), "<svg/>");
+  EXPECT_TRUE(fs::is_symlink(d.path / "dangling.svg"));
+  EXPECT_EQ(slurp(d.path / "made.svg"), "<svg/>");
+}
+
+TEST(OutputTarget, DirectoryAndLinkToOneAreRefused) {
+  TempDir d;
+  fs::create_directory(d.path / "dir");
+  fs::create_symlink("dir", d.path / "dirlink");
+  EXPECT_THROW(resolve_output_target((d.path / "dir").string()), Error);
+  EXPECT_THROW(write_text((d.path / "dirlink").string(), "x"), Error);
+  EXPECT_TRUE(fs::is_directory(d.path / "dir"));
+  EXPECT_TRUE(fs::is_empty(d.path / "dir"));
+}
+
+}  // namespace
+}  // namespace infertrace

@@ -1,0 +1,122 @@
+// record's checks before its output is opened (record/record_targets.h), on files in a temporary
+// directory: what the command resolves to, dead --pid ids, and which existing outputs are refused
+// (the command's executable, a --lib file, a non-recording, a directory) or allowed (a new file, an
+// empty one, an earlier recording, a device). Nothing here may change an existing file.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "file_text.h"
+#include "record/record_targets.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "record-targets-XXXXXX").string();
+    path = ::mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+RecordOptions with_command(const std::string& out, const std::string& cmd) {
+  RecordOptions o;
+  o.output = out;
+  o.command = {cmd};
+  return o;
+}
+
+// The exit code of the Error `f` throws (0 when it throws none).
+template <class F>
+int error_code_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.exit_code();
+  }
+  return 0;
+}
+
+TEST(RecordTargets, CommandResolvesLikeExecvp) {
+  EXPECT_EQ(command_executable("/bin/sh"), "/bin/sh");
+  EXPECT_FALSE(command_executable("sh").empty());
+  EXPECT_EQ(error_code_of([] { command_executable("/nonexistent/cmd"); }), 1);
+  EXPECT_EQ(error_code_of([] { command_executable("no-such-command-infertrace-test"); }), 1);
+  EXPECT_EQ(error_code_of([] { command_executable("/tmp"); }), 1);  // a directory
+  TempDir d;
+  const fs::path plain = d.path / "notexec";
+  std::ofstream(plain) << "#!/bin/sh\n";
+  fs::permissions(plain, fs::perms::owner_read | fs::perms::owner_write);
+  // Root may execute only what has some execute bit: access(X_OK) says so for root too.
+  EXPECT_EQ(error_code_of([&] { command_executable(plain.string()); }), 1);
+  try {
+    command_executable("/nonexistent/cmd");
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot run /nonexistent/cmd: "), std::string::npos) << e.what();
+  }
+}
+
+TEST(RecordTargets, DeadPidIsRefused) {
+  const pid_t p = ::fork();
+  if (p == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(p, &status, 0);
+  RecordOptions o;
+  o.output = "/nonexistent-dir/never-written.itrace";
+  o.pids = {static_cast<int>(p)};
+  EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 1);
+  o.pids = {static_cast<int>(::getpid())};
+  EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 0);
+}
+
+TEST(RecordTargets, OutputThatIsTheCommandOrALibIsRefusedAndKept) {
+  TempDir d;
+  const fs::path exe = d.path / "mytrue";
+  fs::copy_file("/bin/true", exe);
+  const std::string before = slurp(exe);
+  EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(exe.string(), exe.string())); }), 2);
+  RecordOptions o = with_command((d.path / "lib.so").string(), "/bin/true");
+  std::ofstream(d.path / "lib.so") << "\x7f" "ELF not a recording";
+  o.libs = {(d.path / "lib.so").string()};
+  EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 2);
+  EXPECT_EQ(slurp(exe), before);
+}
+
+TEST(RecordTargets, OnlyARecordingOrAnEmptyFileIsOverwritten) {
+  TempDir d;
+  const fs::path data = d.path / "notes.txt";
+  std::ofstream(data) << "someone's notes";
+  EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(data.string(), "/bin/true")); }), 2);
+  EXPECT_EQ(slurp(data), "someone's notes");
+  const fs::path old = d.path / "old.itrace";
+  std::ofstream(old) << "INFTRACE and the rest of an earlier recording";
+  EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(old.string(), "/bin/true")); }), 0);
+  const fs::path empty = d.path / "empty.itrace";
+  std::ofstream{empty};
+  EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(empty.string(), "/bin/true")); }), 0);
+  EXPECT_EQ(error_code_of([&] { check_record_targets(with_command((d.path / "new.itrace").string(), "/bin/true")); }), 0);
+  EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(d.path.string(), "/bin/true")); }), 1);  // a directory
+}
+
+TEST(RecordTargets, DeviceOutputIsAllowed) {
+  TempDir d;
+  const std::string node = (d.path / "mynull").string();
+  if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs root";
+  EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(node, "/bin/true")); }), 0);
+}
+
+}  // namespace
+}  // namespace infertrace
