@@ -5,11 +5,14 @@
 
 #include <filesystem>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
+#include "util/units.h"
 #include "file_text.h"
 
 using namespace infertrace;
@@ -98,5 +101,105 @@ TEST(AnalyzeOutput, TablesAndCsv) {
   EXPECT_NE(slurp(dir / "kernels.csv").find("a.json,void at::native::add_kernel<float>(float*),1,2000,2000,2000"),
             std::string::npos);
   EXPECT_NE(slurp(dir / "streams.csv").find("a.json,0,7,1,0,0,2000,2000"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// The cells of the table row whose first cell is `first` (cells are at least two spaces apart; a
+// cell such as "2.00 us" holds one). Empty when no row starts with it.
+std::vector<std::string> row_of(const std::string& text, const std::string& first) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const size_t lead = line.find_first_not_of(' ');
+    if (lead == std::string::npos || line.compare(lead, first.size() + 2, first + "  ") != 0) continue;
+    std::vector<std::string> cells;
+    size_t at = 0;
+    while (at < line.size()) {
+      while (at < line.size() && line[at] == ' ') ++at;
+      if (at >= line.size()) break;
+      size_t end = line.find("  ", at);
+      if (end == std::string::npos) end = line.size();
+      cells.push_back(line.substr(at, end - at));
+      at = end;
+    }
+    return cells;
+  }
+  return {};
+}
+
+}  // namespace
+
+// Every mean and share of the tables against its definition, on a trace where each denominator
+// differs from the one next to it:
+//   operator [0,10000]; launch calls (start, dur): c1 (1000, 2000) -> kA [4000,6000] on stream 7,
+//   c2 (5000, 1000) runs nothing, c3 (3000, 500) -> kB [5000,7000] on stream 8.
+//   c1: l = 3000, q = 4000 - 3000 = 1000, launch 2000; c3: l = 2000, q = 5000 - 3500 = 1500, launch 500.
+//   cudaLaunchKernel: 3 calls, 2 linked; mean API 3500/3 = 1.17 us; mean latency (over the linked
+//   calls) 5000/2 = 2.50 us, mean launch 2500/2 = 1.25 us, mean queue 2500/2 = 1.25 us, total 5.00 us.
+//   Kernel time 2000 + 2000 = 4000: each kernel 50.0% of it (the busy union [4000,7000] is 3000).
+//   IL = 7000 - 0; GPU idle 7000 - 3000 = 4000: 57.1% of IL.
+TEST(AnalyzeOutput, TableMeansAndSharesUseTheirOwnDenominators) {
+  Trace t;
+  t.file = "b.json";
+  t.ops.push({0, 10'000, 1, 2, 7, t.strings.intern("aten::mm"), false});
+  auto call = [&](ns_t start, ns_t dur, int64_t corr) {
+    ApiCall c;
+    c.start = start, c.dur = dur, c.pid = 1, c.tid = 2, c.correlation = corr, c.external_id = 7;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+  };
+  auto kernel = [&](const char* name, ns_t start, int64_t stream, int64_t corr) {
+    GpuActivity g;
+    g.start = start, g.dur = 2'000, g.device = 0, g.stream = stream, g.correlation = corr;
+    g.name = t.strings.intern(name);
+    t.gpu.push(g);
+  };
+  call(1'000, 2'000, 5), call(3'000, 500, 7), call(5'000, 1'000, 6);
+  kernel("kA", 4'000, 7, 5), kernel("kB", 5'000, 8, 7);
+  const LaunchAnalysis a = analyze_launches(t);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  const std::string text = os.str();
+
+  EXPECT_EQ(row_of(text, "cudaLaunchKernel"),
+            (std::vector<std::string>{"cudaLaunchKernel", "3", "2", "1.17 us", "2.50 us", "1.25 us", "1.25 us", "5.00 us"}))
+      << text;
+  for (const char* k : {"kA", "kB"}) {
+    const std::vector<std::string> row = row_of(text, k);
+    ASSERT_EQ(row.size(), 7u) << k << "\n" << text;
+    EXPECT_EQ(row[2], "2.00 us") << k;
+    EXPECT_EQ(row[3], format_pct(2'000.0 / 4'000.0)) << k;
+  }
+  const std::vector<std::string> idle = row_of(text, "GPU idle");
+  ASSERT_EQ(idle.size(), 3u) << text;
+  EXPECT_EQ(idle[1], "4.00 us");
+  EXPECT_EQ(idle[2], format_pct(4'000.0 / 7'000.0) + " of inference latency");
+}
+
+// A trace without GPU work: one thread's operators [0,1000] and [2000,4000] span 4000 ns, of which
+// the thread is active 3000 and idle 1000 (25.0%), in the text and in host_threads.csv.
+TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {
+  Trace t;
+  t.file = "c.json";
+  t.ops.push({0, 1'000, 1, 2, -1, t.strings.intern("aten::a"), false});
+  t.ops.push({2'000, 2'000, 1, 2, -1, t.strings.intern("aten::b"), false});
+  const LaunchAnalysis a = analyze_launches(t);
+  ASSERT_TRUE(a.host);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  const std::vector<std::string> row = row_of(os.str(), "1");
+  ASSERT_EQ(row.size(), 6u) << os.str();  // pid, tid, (no thread name), operators, active, idle, idle share
+  EXPECT_EQ(row[1], "2");
+  EXPECT_EQ(row[2], "2");
+  EXPECT_EQ(row[3], "3.00 us");
+  EXPECT_EQ(row[4], "1.00 us");
+  EXPECT_EQ(row[5], format_pct(1'000.0 / 4'000.0));
+
+  const auto dir = std::filesystem::temp_directory_path() / ("analyze_host_csv_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  write_analyze_csv(dir.string(), {{&t, &a}});
+  EXPECT_NE(slurp(dir / "host_threads.csv").find("\nc.json,1,2,,2,3000,1000,4000\n"), std::string::npos)
+      << slurp(dir / "host_threads.csv");
   std::filesystem::remove_all(dir);
 }
