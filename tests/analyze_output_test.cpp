@@ -203,3 +203,68 @@ TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {
       << slurp(dir / "host_threads.csv");
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// The lines of the table whose title starts with `title`: from the title to the first empty line.
+std::string section(const std::string& text, const std::string& title) {
+  const size_t at = text.find(title);
+  if (at == std::string::npos) return "";
+  const size_t end = text.find("\n\n", at);
+  return text.substr(at, end == std::string::npos ? std::string::npos : end - at + 1);
+}
+
+}  // namespace
+
+// Which rows each table holds and in what order, and the bound's label:
+//   kLong runs once for 5000 ns, kShort three times for 100 ns each (one launch call each, launch
+//   part 1000 and no queue: CPU-bound); by total time kLong comes first, by count kShort.
+//   aten::empty [9000,9500] launches nothing: no row in the launch-tax table, though it has one
+//   by self time.
+//   One device: busy is the union [2000,7000] u [8000,8100] u [8200,8300] u [8400,8500] = 5300,
+//   IL = 8500 - 0, idle 3200 (devices.csv: busy before idle).
+TEST(AnalyzeOutput, RowsOrderAndBoundLabel) {
+  Trace t;
+  t.file = "d.json";
+  t.ops.push({0, 9'500, 1, 2, 7, t.strings.intern("aten::mm"), false});
+  t.ops.push({9'000, 500, 1, 2, -1, t.strings.intern("aten::empty"), false});
+  int64_t corr = 1;
+  auto launch = [&](const char* name, ns_t call_start, ns_t gpu_start, ns_t gpu_dur) {
+    ApiCall c;
+    c.start = call_start, c.dur = 1'000, c.pid = 1, c.tid = 2, c.correlation = corr, c.external_id = 7;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+    GpuActivity g;
+    g.start = gpu_start, g.dur = gpu_dur, g.device = 0, g.stream = 7, g.correlation = corr++;
+    g.name = t.strings.intern(name);
+    t.gpu.push(g);
+  };
+  launch("kLong", 1'000, 2'000, 5'000);
+  launch("kShort", 7'000, 8'000, 100);
+  launch("kShort", 7'200, 8'200, 100);
+  launch("kShort", 7'400, 8'400, 100);
+  const LaunchAnalysis a = analyze_launches(t);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  const std::string text = os.str();
+
+  const std::vector<std::string> bound = row_of(text, "bound");
+  ASSERT_GE(bound.size(), 2u) << text;
+  EXPECT_EQ(bound[1], "CPU");
+  const std::string by_time = section(text, "Top kernels by total time");
+  const std::string by_count = section(text, "Top kernels by count");
+  ASSERT_NE(by_time.find("kShort"), std::string::npos) << text;
+  ASSERT_NE(by_count.find("kShort"), std::string::npos) << text;
+  EXPECT_LT(by_time.find("kLong"), by_time.find("kShort")) << by_time;
+  EXPECT_LT(by_count.find("kShort"), by_count.find("kLong")) << by_count;
+  const std::string tax = section(text, "Operators by launch tax");
+  EXPECT_NE(tax.find("aten::mm"), std::string::npos) << text;
+  EXPECT_EQ(tax.find("aten::empty"), std::string::npos) << tax;
+  EXPECT_NE(section(text, "Operators by self time").find("aten::empty"), std::string::npos) << text;
+
+  const auto dir = std::filesystem::temp_directory_path() / ("analyze_rows_csv_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  write_analyze_csv(dir.string(), {{&t, &a}});
+  EXPECT_NE(slurp(dir / "devices.csv").find("\nd.json,0,5300,3200\n"), std::string::npos) << slurp(dir / "devices.csv");
+  std::filesystem::remove_all(dir);
+}

@@ -6,6 +6,7 @@
 
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "report/fusion_report.h"
 #include "util/units.h"
@@ -106,6 +107,54 @@ TEST(FusionReport, GraphLineDividesByLaunchesAndByKernels) {
   const nlohmann::json j = fusion_json({&t, &r, &cpu});
   EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_launch"].get<double>(), 4'000.0);
   EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_kernel"].get<double>(), 800.0);
+}
+
+// Two lengths with the same ideal speedup (L=2 fusing 300 chains and L=4 fusing 100 both leave 700
+// of 1000 kernels): the verdict names the shorter, the first found.
+TEST(FusionReport, VerdictTieKeepsTheShorterLength) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  r.lengths[0].fused_chains = 300, r.lengths[0].kernels_fused = 700, r.lengths[0].ideal_speedup = 1000.0 / 700.0;
+  r.lengths[1].fused_chains = 100, r.lengths[1].kernels_fused = 700, r.lengths[1].ideal_speedup = 1000.0 / 700.0;
+  const LaunchAnalysis cpu = launch("cpu");
+  const std::string v = fusion_verdict({&t, &r, &cpu});
+  EXPECT_NE(v.find("chains of length 2 "), std::string::npos) << v;
+}
+
+// A candidate's row: fused 30 of its 50 occurrences (PS 50/50), 30 kernels removed, 3 us saved.
+TEST(FusionReport, CandidateRowShowsOccurrencesAndFusedApart) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  FusionCandidate c;
+  c.length = 2, c.occurrences = 50, c.first_occurrences = 50, c.proximity = 1.0, c.fused = 30;
+  c.kernels_removed = 30, c.launch_time_saved = 3'000;
+  c.kernels = {t.strings.intern("kX"), t.strings.intern("kY")};
+  r.candidates.push_back(c);
+  const LaunchAnalysis cpu = launch("cpu");
+  std::ostringstream os;
+  print_fusion(os, {&t, &r, &cpu});
+  std::istringstream in(os.str());
+  std::vector<std::string> cells;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("kX -> kY") == std::string::npos) continue;
+    std::istringstream words(line);
+    for (std::string w; words >> w;) cells.push_back(w);
+  }
+  // #, L, fused, PS, occurrences, kernels removed, launch saved ("3.00 us": two words), chain
+  ASSERT_GE(cells.size(), 8u) << os.str();
+  EXPECT_EQ(cells[1], "2");
+  EXPECT_EQ(cells[2], "30");
+  EXPECT_EQ(cells[3], "1.000");
+  EXPECT_EQ(cells[4], "50");
+  EXPECT_EQ(cells[5], "30");
+  EXPECT_EQ(cells[6] + " " + cells[7], format_ns(int64_t{3'000}));
+  const nlohmann::json j = fusion_json({&t, &r, &cpu});
+  ASSERT_EQ(j["candidates"].size(), 1u);
+  EXPECT_EQ(j["candidates"][0]["occurrences"], 50);
+  EXPECT_EQ(j["candidates"][0]["fused"], 30);
+  EXPECT_EQ(j["candidates"][0]["first_kernel_occurrences"], 50);
 }
 
 }  // namespace

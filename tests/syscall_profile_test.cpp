@@ -95,5 +95,18 @@ TEST(SyscallProfile, KernelCountsLeaveErrorsAndMaximaUnknown) {
   EXPECT_EQ(p.by_name[1].count, 5);
 }
 
+// A syscall's max is its longest call, wherever it comes: 300 ns first, then 100 ns.
+TEST(SyscallProfile, MaxIsTheLongestCallNotTheLast) {
+  Trace t;
+  sc(t, 11, "read", 0, 300, 10);
+  sc(t, 11, "read", 0, 100, 10);
+  const SyscallProfile p = profile_syscalls(t, true);
+  ASSERT_EQ(p.by_name.size(), 1u);
+  EXPECT_EQ(p.by_name[0].max, 300);
+  EXPECT_EQ(p.by_name[0].total, 400);
+  ASSERT_EQ(p.by_thread.size(), 1u);
+  EXPECT_EQ(p.by_thread[0].by_name[0].max, 300);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -1,6 +1,7 @@
-// Logical launches (analysis/sched_scope.h, docs/metrics.md section 5: "a logical launch is counted
-// once even when both the runtime call and the driver call it makes are observed") on hand-built
-// launch calls; the expected launch times and drop counts are worked out in the comments.
+// The scheduler analysis's scope (analysis/sched_scope.h, docs/metrics.md section 5): the traced
+// threads, and the logical launches ("a logical launch is counted once even when both the runtime
+// call and the driver call it makes are observed") on hand-built launch calls; the expected launch
+// times and drop counts are worked out in the comments.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -51,6 +52,24 @@ TEST(LogicalLaunches, CallsWithoutADurationAtOneTimeAreOneLaunch) {
   EXPECT_EQ(l[1].tid, 4);
   EXPECT_EQ(l[1].ts, (std::vector<ns_t>{500}));
   EXPECT_EQ(dropped, 1);
+}
+
+// Traced threads (sched_scope.h): the processes named by the thread table and the launch calls,
+// and the threads of both by id, so a row that knows only its thread id is still in scope.
+TEST(TracedScope, ThreadTableAndLaunchCallsNameProcessesAndThreads) {
+  Trace t;
+  t.threads.push(ThreadInfo{10, 11, kNoString, 0, 100});
+  t.threads.push(ThreadInfo{-1, 12, kNoString, 0, 100});  // pid unknown
+  launch(t, 21, 0, 5);                                   // pid 1, tid 21
+  const TracedScope s = traced_scope(t);
+  EXPECT_TRUE(s.contains(10, -1));
+  EXPECT_TRUE(s.contains(1, -1));
+  EXPECT_TRUE(s.contains(-1, 11));
+  EXPECT_TRUE(s.contains(-1, 12));
+  EXPECT_TRUE(s.contains(-1, 21));
+  EXPECT_FALSE(s.contains(-1, 13));
+  EXPECT_FALSE(s.contains(30, 31));
+  EXPECT_FALSE(s.contains(-1, -1));
 }
 
 }  // namespace
