@@ -5,11 +5,14 @@
 
 #include <filesystem>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
+#include "util/units.h"
 #include "file_text.h"
 
 using namespace infertrace;
@@ -98,5 +101,170 @@ TEST(AnalyzeOutput, TablesAndCsv) {
   EXPECT_NE(slurp(dir / "kernels.csv").find("a.json,void at::native::add_kernel<float>(float*),1,2000,2000,2000"),
             std::string::npos);
   EXPECT_NE(slurp(dir / "streams.csv").find("a.json,0,7,1,0,0,2000,2000"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// The cells of the table row whose first cell is `first` (cells are at least two spaces apart; a
+// cell such as "2.00 us" holds one). Empty when no row starts with it.
+std::vector<std::string> row_of(const std::string& text, const std::string& first) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const size_t lead = line.find_first_not_of(' ');
+    if (lead == std::string::npos || line.compare(lead, first.size() + 2, first + "  ") != 0) continue;
+    std::vector<std::string> cells;
+    size_t at = 0;
+    while (at < line.size()) {
+      while (at < line.size() && line[at] == ' ') ++at;
+      if (at >= line.size()) break;
+      size_t end = line.find("  ", at);
+      if (end == std::string::npos) end = line.size();
+      cells.push_back(line.substr(at, end - at));
+      at = end;
+    }
+    return cells;
+  }
+  return {};
+}
+
+}  // namespace
+
+// Every mean and share of the tables against its definition, on a trace where each denominator
+// differs from the one next to it:
+//   operator [0,10000]; launch calls (start, dur): c1 (1000, 2000) -> kA [4000,6000] on stream 7,
+//   c2 (5000, 1000) runs nothing, c3 (3000, 500) -> kB [5000,7000] on stream 8.
+//   c1: l = 3000, q = 4000 - 3000 = 1000, launch 2000; c3: l = 2000, q = 5000 - 3500 = 1500, launch 500.
+//   cudaLaunchKernel: 3 calls, 2 linked; mean API 3500/3 = 1.17 us; mean latency (over the linked
+//   calls) 5000/2 = 2.50 us, mean launch 2500/2 = 1.25 us, mean queue 2500/2 = 1.25 us, total 5.00 us.
+//   Kernel time 2000 + 2000 = 4000: each kernel 50.0% of it (the busy union [4000,7000] is 3000).
+//   IL = 7000 - 0; GPU idle 7000 - 3000 = 4000: 57.1% of IL.
+TEST(AnalyzeOutput, TableMeansAndSharesUseTheirOwnDenominators) {
+  Trace t;
+  t.file = "b.json";
+  t.ops.push({0, 10'000, 1, 2, 7, t.strings.intern("aten::mm"), false});
+  auto call = [&](ns_t start, ns_t dur, int64_t corr) {
+    ApiCall c;
+    c.start = start, c.dur = dur, c.pid = 1, c.tid = 2, c.correlation = corr, c.external_id = 7;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+  };
+  auto kernel = [&](const char* name, ns_t start, int64_t stream, int64_t corr) {
+    GpuActivity g;
+    g.start = start, g.dur = 2'000, g.device = 0, g.stream = stream, g.correlation = corr;
+    g.name = t.strings.intern(name);
+    t.gpu.push(g);
+  };
+  call(1'000, 2'000, 5), call(3'000, 500, 7), call(5'000, 1'000, 6);
+  kernel("kA", 4'000, 7, 5), kernel("kB", 5'000, 8, 7);
+  const LaunchAnalysis a = analyze_launches(t);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  const std::string text = os.str();
+
+  EXPECT_EQ(row_of(text, "cudaLaunchKernel"),
+            (std::vector<std::string>{"cudaLaunchKernel", "3", "2", "1.17 us", "2.50 us", "1.25 us", "1.25 us", "5.00 us"}))
+      << text;
+  for (const char* k : {"kA", "kB"}) {
+    const std::vector<std::string> row = row_of(text, k);
+    ASSERT_EQ(row.size(), 7u) << k << "\n" << text;
+    EXPECT_EQ(row[2], "2.00 us") << k;
+    EXPECT_EQ(row[3], format_pct(2'000.0 / 4'000.0)) << k;
+  }
+  const std::vector<std::string> idle = row_of(text, "GPU idle");
+  ASSERT_EQ(idle.size(), 3u) << text;
+  EXPECT_EQ(idle[1], "4.00 us");
+  EXPECT_EQ(idle[2], format_pct(4'000.0 / 7'000.0) + " of inference latency");
+}
+
+// A trace without GPU work: one thread's operators [0,1000] and [2000,4000] span 4000 ns, of which
+// the thread is active 3000 and idle 1000 (25.0%), in the text and in host_threads.csv.
+TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {
+  Trace t;
+  t.file = "c.json";
+  t.ops.push({0, 1'000, 1, 2, -1, t.strings.intern("aten::a"), false});
+  t.ops.push({2'000, 2'000, 1, 2, -1, t.strings.intern("aten::b"), false});
+  const LaunchAnalysis a = analyze_launches(t);
+  ASSERT_TRUE(a.host);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  const std::vector<std::string> row = row_of(os.str(), "1");
+  ASSERT_EQ(row.size(), 6u) << os.str();  // pid, tid, (no thread name), operators, active, idle, idle share
+  EXPECT_EQ(row[1], "2");
+  EXPECT_EQ(row[2], "2");
+  EXPECT_EQ(row[3], "3.00 us");
+  EXPECT_EQ(row[4], "1.00 us");
+  EXPECT_EQ(row[5], format_pct(1'000.0 / 4'000.0));
+
+  const auto dir = std::filesystem::temp_directory_path() / ("analyze_host_csv_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  write_analyze_csv(dir.string(), {{&t, &a}});
+  EXPECT_NE(slurp(dir / "host_threads.csv").find("\nc.json,1,2,,2,3000,1000,4000\n"), std::string::npos)
+      << slurp(dir / "host_threads.csv");
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// The lines of the table whose title starts with `title`: from the title to the first empty line.
+std::string section(const std::string& text, const std::string& title) {
+  const size_t at = text.find(title);
+  if (at == std::string::npos) return "";
+  const size_t end = text.find("\n\n", at);
+  return text.substr(at, end == std::string::npos ? std::string::npos : end - at + 1);
+}
+
+}  // namespace
+
+// Which rows each table holds and in what order, and the bound's label:
+//   kLong runs once for 5000 ns, kShort three times for 100 ns each (one launch call each, launch
+//   part 1000 and no queue: CPU-bound); by total time kLong comes first, by count kShort.
+//   aten::empty [9000,9500] launches nothing: no row in the launch-tax table, though it has one
+//   by self time.
+//   One device: busy is the union [2000,7000] u [8000,8100] u [8200,8300] u [8400,8500] = 5300,
+//   IL = 8500 - 0, idle 3200 (devices.csv: busy before idle).
+TEST(AnalyzeOutput, RowsOrderAndBoundLabel) {
+  Trace t;
+  t.file = "d.json";
+  t.ops.push({0, 9'500, 1, 2, 7, t.strings.intern("aten::mm"), false});
+  t.ops.push({9'000, 500, 1, 2, -1, t.strings.intern("aten::empty"), false});
+  int64_t corr = 1;
+  auto launch = [&](const char* name, ns_t call_start, ns_t gpu_start, ns_t gpu_dur) {
+    ApiCall c;
+    c.start = call_start, c.dur = 1'000, c.pid = 1, c.tid = 2, c.correlation = corr, c.external_id = 7;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+    GpuActivity g;
+    g.start = gpu_start, g.dur = gpu_dur, g.device = 0, g.stream = 7, g.correlation = corr++;
+    g.name = t.strings.intern(name);
+    t.gpu.push(g);
+  };
+  launch("kLong", 1'000, 2'000, 5'000);
+  launch("kShort", 7'000, 8'000, 100);
+  launch("kShort", 7'200, 8'200, 100);
+  launch("kShort", 7'400, 8'400, 100);
+  const LaunchAnalysis a = analyze_launches(t);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  const std::string text = os.str();
+
+  const std::vector<std::string> bound = row_of(text, "bound");
+  ASSERT_GE(bound.size(), 2u) << text;
+  EXPECT_EQ(bound[1], "CPU");
+  const std::string by_time = section(text, "Top kernels by total time");
+  const std::string by_count = section(text, "Top kernels by count");
+  ASSERT_NE(by_time.find("kShort"), std::string::npos) << text;
+  ASSERT_NE(by_count.find("kShort"), std::string::npos) << text;
+  EXPECT_LT(by_time.find("kLong"), by_time.find("kShort")) << by_time;
+  EXPECT_LT(by_count.find("kShort"), by_count.find("kLong")) << by_count;
+  const std::string tax = section(text, "Operators by launch tax");
+  EXPECT_NE(tax.find("aten::mm"), std::string::npos) << text;
+  EXPECT_EQ(tax.find("aten::empty"), std::string::npos) << tax;
+  EXPECT_NE(section(text, "Operators by self time").find("aten::empty"), std::string::npos) << text;
+
+  const auto dir = std::filesystem::temp_directory_path() / ("analyze_rows_csv_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  write_analyze_csv(dir.string(), {{&t, &a}});
+  EXPECT_NE(slurp(dir / "devices.csv").find("\nd.json,0,5300,3200\n"), std::string::npos) << slurp(dir / "devices.csv");
   std::filesystem::remove_all(dir);
 }

@@ -275,5 +275,30 @@ TEST(TraceWindow, SaysWhetherAnEmptyWindowIsOutsideTheRecordingOrAHoleInIt) {
   }
 }
 
+// The scheduler's rows (wake-ups, IRQs, syscalls) are cut by the same inclusive bounds as the host
+// events: of the rows at 99, 100, 250 and 251 the window [100, 250] keeps 100 and 250.
+TEST(TraceWindow, SchedulerRowsAreCutByTheSameBounds) {
+  Trace t;
+  ApiCall c;
+  c.start = 150, c.dur = 10, c.correlation = 1, c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+  t.api.push(c);
+  for (ns_t ts : {99, 100, 250, 251}) {
+    Wakeup w;
+    w.ts = ts;
+    t.wakeups.push(w);
+    Irq q;
+    q.ts = ts, q.dur = 1;
+    t.irqs.push(q);
+    Syscall s;
+    s.ts = ts, s.dur = 1;
+    t.syscalls.push(s);
+  }
+  restrict_to_window(t, TraceWindow{100, 250});
+  const std::vector<ns_t> kept = {100, 250};
+  EXPECT_EQ(t.wakeups.ts, kept);
+  EXPECT_EQ(t.irqs.ts, kept);
+  EXPECT_EQ(t.syscalls.ts, kept);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -118,5 +118,31 @@ TEST(GpuStarvation, SchedReportCarriesItAndSaysWhenItIsUnknown) {
   EXPECT_TRUE(sched_analysis_json(no_gpu, b)["gpu_starved_by_scheduler"].is_null());
 }
 
+// The busy union (docs/metrics.md section 2: GPU busy is the union of the activity intervals) from
+// kernels that touch and that contain one another, and gaps the thread's off-CPU time only touches:
+//   [0,300] holds [50,100] whole; [300,400] starts where [0,300] ends; then [500,600], [700,800].
+//   union [0,400] [500,600] [700,800] = 600 busy in the window [0,800]; idle gaps [400,500] and
+//   [600,700] = 200.
+// The launching thread is preempted from 420 to 480 (60 of gap 1) and from 550 to 600: that ends
+// where gap 2 begins, so gap 2 is not starved (1 gap of 2).
+TEST(GpuStarvation, BusyIsTheUnionOfTouchingAndContainedKernels) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 250, 490, 690}) launch(t, kMain, ts);
+  kernel(t, 0, 300), kernel(t, 50, 100, 1), kernel(t, 300, 400), kernel(t, 500, 600), kernel(t, 700, 800);
+  sw(t, 420, kMain, true, kOther), sw(t, 480, kOther, true, kMain);
+  sw(t, 550, kMain, true, kOther), sw(t, 600, kOther, true, kMain);
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  ASSERT_TRUE(g.available);
+  EXPECT_EQ(g.tid, kMain);
+  EXPECT_EQ(g.gpu_busy, 600);
+  EXPECT_EQ(g.gpu_idle, 200);
+  EXPECT_EQ(g.gpu_busy + g.gpu_idle, g.window_end - g.window_begin);
+  EXPECT_EQ(g.idle_gaps, 2);  // the kernels touching at 300 leave no gap between them
+  EXPECT_EQ(g.idle_while_preempted, 60);
+  EXPECT_EQ(g.starved_by_scheduler, 60);
+  EXPECT_EQ(g.gaps_starved, 1);
+}
+
 }  // namespace
 }  // namespace infertrace

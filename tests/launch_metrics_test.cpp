@@ -566,6 +566,23 @@ TEST(LaunchIdMap, SelfRowsOnlyForDistinctAscendingColumns) {
   EXPECT_FALSE(CorrelationMap(ids).self_rows());  // not asked for
 }
 
+// Ids far apart and out of order take the hash table; a repeated id there is one entry whose row
+// is the last one set, as in the flat array and the sorted index (the operators' External ids are
+// set again when a later operator shares one: launch_operators.cpp).
+TEST(LaunchIdMap, HashTableKeepsTheLastRowSetForARepeatedId) {
+  const int64_t far = int64_t{1} << 50, mid = int64_t{1} << 40;
+  const std::vector<int64_t> ids = {far, 3, far, mid, 3, far};
+  CorrelationMap m(ids);
+  for (uint32_t r = 0; r < ids.size(); ++r) m.set(ids[r], r);
+  EXPECT_EQ(m.find(far), 5u);
+  EXPECT_EQ(m.find(3), 4u);
+  EXPECT_EQ(m.find(mid), 3u);
+  // Set back to an earlier row: the lookup follows.
+  m.set(far, 0);
+  EXPECT_EQ(m.find(far), 0u);
+  EXPECT_EQ(m.find(4), CorrelationMap::kNone);
+}
+
 TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
   // 40 streams on 20 devices (past the small-table scan), stream s runs [1000*s, 1000*s + 100*(s+1)),
   // launched by thread 100 + s % 3; thread 100 issues 14 launches, 101 and 102 13 each.

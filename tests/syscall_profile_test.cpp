@@ -69,5 +69,44 @@ TEST(SyscallProfile, PerThreadRowsOnlyWhenAsked) {
   EXPECT_EQ(profile_syscalls(t, true).by_thread.size(), 1u);
 }
 
+// A recording made with --events syscall-counts: per-syscall counts and total times from the
+// kernel (META), no rows. Errors and maxima were not counted: -1 (unknown), never 0.
+TEST(SyscallProfile, KernelCountsLeaveErrorsAndMaximaUnknown) {
+  Trace t;
+  t.strings.intern("read");
+  t.strings.intern("futex");
+  t.meta["syscall_count.read"] = "5";
+  t.meta["syscall_total_ns.read"] = "100";
+  t.meta["syscall_nr.read"] = "0";
+  t.meta["syscall_count.futex"] = "2";
+  t.meta["syscall_total_ns.futex"] = "900";
+  t.meta["syscall_nr.futex"] = "202";
+  const SyscallProfile p = profile_syscalls(t, false);
+  EXPECT_TRUE(p.counted_in_kernel);
+  EXPECT_EQ(p.count, 7);
+  EXPECT_EQ(p.total, 1000);
+  EXPECT_EQ(p.errors, -1);
+  ASSERT_EQ(p.by_name.size(), 2u);
+  EXPECT_EQ(t.str(p.by_name[0].name), "futex");  // 900 ns before 100 ns
+  EXPECT_EQ(p.by_name[0].nr, 202);
+  EXPECT_EQ(p.by_name[0].count, 2);
+  EXPECT_EQ(p.by_name[0].errors, -1);
+  EXPECT_EQ(p.by_name[0].max, -1);
+  EXPECT_EQ(p.by_name[1].count, 5);
+}
+
+// A syscall's max is its longest call, wherever it comes: 300 ns first, then 100 ns.
+TEST(SyscallProfile, MaxIsTheLongestCallNotTheLast) {
+  Trace t;
+  sc(t, 11, "read", 0, 300, 10);
+  sc(t, 11, "read", 0, 100, 10);
+  const SyscallProfile p = profile_syscalls(t, true);
+  ASSERT_EQ(p.by_name.size(), 1u);
+  EXPECT_EQ(p.by_name[0].max, 300);
+  EXPECT_EQ(p.by_name[0].total, 400);
+  ASSERT_EQ(p.by_thread.size(), 1u);
+  EXPECT_EQ(p.by_thread[0].by_name[0].max, 300);
+}
+
 }  // namespace
 }  // namespace infertrace

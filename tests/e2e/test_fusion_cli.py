@@ -110,7 +110,7 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("fusion", bad)
     if r.returncode != 1 or "broken.json" not in r.stderr:
         failures.append("corrupt trace: want exit 1 naming the file, got %d: %s" % (r.returncode, r.stderr))
-for args in (["--lengths", "1"], ["--lengths", "2,x"], ["--threshold", "1.5"], ["--threshold", "0"], ["--json", "--csv"]):
+for args in (["--lengths", "1"], ["--lengths", "2,x"], ["--lengths", "2,4x"], ["--lengths", "2.5"], ["--threshold", "1.5"], ["--threshold", "0"], ["--json", "--csv"]):
     r = run("fusion", bs1, *args)
     if r.returncode != 2:
         failures.append("fusion %s: want usage error 2, got %d: %s" % (" ".join(args), r.returncode, r.stderr))

@@ -1,0 +1,161 @@
+// The fusion report (report/fusion_report.h, docs/fusion.md) on a hand-made fusion result and
+// launch analysis: the predicted inference latency after fusion (docs/metrics.md section 2 and 4:
+// the launch time saved comes off IL of a CPU-bound trace, never below the GPU's busy time), the
+// per-length table's IL column, and the CUDA graph line. Every expected value is worked out below.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "report/fusion_report.h"
+#include "util/units.h"
+
+namespace infertrace {
+namespace {
+
+// 1000 kernels; L=2 fuses 400 chains (600 kernels left, 1.667x) saving 20 us of launch time, L=4
+// fuses 200 (400 left, 2.5x) saving 30 us. Two graph launches ran 10 kernels in 8 us of API time,
+// 3 us of it launch part.
+FusionResult result() {
+  FusionResult r;
+  r.threshold = 1.0;
+  r.kernels = 1000;
+  r.distinct_kernels = 4;
+  r.streams = 1;
+  r.segments = 1;
+  auto length = [](int L, int64_t fused, ns_t saved) {
+    ChainLengthResult l;
+    l.length = L;
+    l.fused_chains = fused;
+    l.kernels_eager = 1000;
+    l.kernels_fused = 1000 - fused * (L - 1);
+    l.ideal_speedup = 1000.0 / static_cast<double>(l.kernels_fused);
+    l.launch_time_saved = saved;
+    return l;
+  };
+  r.lengths = {length(2, 400, 20'000), length(4, 200, 30'000)};
+  r.graphs.launches = 2, r.graphs.kernels = 10, r.graphs.api_time = 8'000, r.graphs.launch_part = 3'000;
+  return r;
+}
+
+LaunchAnalysis launch(const std::string& bound) {
+  LaunchAnalysis a;
+  a.bound = bound;
+  a.inference_latency = 100'000;
+  a.gpu_busy = 75'000;
+  a.tklqt_launch = 40'000, a.tklqt_queue = bound == "gpu" ? 60'000 : 10'000;
+  return a;
+}
+
+// IL 100 us, GPU busy 75 us: saving 20 us leaves 80 us; saving 30 us would leave 70 us, below the
+// GPU's busy time, so 75 us. A GPU-bound trace has no prediction (-1).
+TEST(FusionReport, PredictedIlIsFlooredAtGpuBusyAndOnlyForCpuBound) {
+  const LaunchAnalysis cpu = launch("cpu"), gpu = launch("gpu");
+  EXPECT_EQ(predicted_il_after_fusion(cpu, 20'000), 80'000);
+  EXPECT_EQ(predicted_il_after_fusion(cpu, 30'000), 75'000);
+  EXPECT_EQ(predicted_il_after_fusion(gpu, 20'000), -1);
+
+  Trace t;
+  t.file = "f.json";
+  const FusionResult r = result();
+  const nlohmann::json j = fusion_json({&t, &r, &cpu});
+  ASSERT_EQ(j["lengths"].size(), 2u);
+  EXPECT_EQ(j["lengths"][0]["predicted_il_ns"], 80'000);
+  EXPECT_EQ(j["lengths"][1]["predicted_il_ns"], 75'000);
+  EXPECT_TRUE(fusion_json({&t, &r, &gpu})["lengths"][1]["predicted_il_ns"].is_null());
+  // The verdict takes the best length (L=4, 2.5x) and its floored IL: 100 us -> 75 us, 25.0% less.
+  const std::string v = fusion_verdict({&t, &r, &cpu});
+  EXPECT_NE(v.find("length 4"), std::string::npos) << v;
+  EXPECT_NE(v.find(format_ns(int64_t{100'000}) + " -> about " + format_ns(int64_t{75'000})), std::string::npos) << v;
+  EXPECT_NE(v.find("(" + format_pct(0.25) + " less)"), std::string::npos) << v;
+}
+
+// The per-length table has an "IL after" column only for a CPU-bound trace (a GPU-bound one has no
+// prediction to show); the CSV has it as predicted_il_ns.
+TEST(FusionReport, IlColumnOnlyForACpuBoundTrace) {
+  Trace t;
+  t.file = "f.json";
+  const FusionResult r = result();
+  const LaunchAnalysis cpu = launch("cpu"), gpu = launch("gpu");
+  std::ostringstream cpu_text, gpu_text, cpu_csv, gpu_csv;
+  print_fusion(cpu_text, {&t, &r, &cpu});
+  print_fusion(gpu_text, {&t, &r, &gpu});
+  print_fusion_csv(cpu_csv, {&t, &r, &cpu});
+  print_fusion_csv(gpu_csv, {&t, &r, &gpu});
+  EXPECT_NE(cpu_text.str().find("IL after"), std::string::npos) << cpu_text.str();
+  EXPECT_NE(cpu_text.str().find(format_ns(int64_t{75'000})), std::string::npos) << cpu_text.str();
+  EXPECT_EQ(gpu_text.str().find("IL after"), std::string::npos) << gpu_text.str();
+  EXPECT_NE(cpu_csv.str().find("predicted_il_ns"), std::string::npos) << cpu_csv.str();
+  EXPECT_NE(cpu_csv.str().find(",75000\n"), std::string::npos) << cpu_csv.str();
+  EXPECT_EQ(gpu_csv.str().find("predicted_il_ns"), std::string::npos) << gpu_csv.str();
+  EXPECT_EQ(gpu_csv.str().find("-1"), std::string::npos) << gpu_csv.str();
+}
+
+// Graph launches: 8 us of API time over 2 launches is 4 us a launch, over 10 kernels 800 ns a
+// kernel; 3 us of launch part is 1.5 us a launch.
+TEST(FusionReport, GraphLineDividesByLaunchesAndByKernels) {
+  Trace t;
+  t.file = "f.json";
+  const FusionResult r = result();
+  const LaunchAnalysis cpu = launch("cpu");
+  std::ostringstream os;
+  print_fusion(os, {&t, &r, &cpu});
+  const std::string want = "measured API time " + format_ns(4'000.0) + " per graph launch, " + format_ns(800.0) +
+                           " per kernel inside graphs (launch part " + format_ns(1'500.0) + " per graph launch)";
+  EXPECT_NE(os.str().find(want), std::string::npos) << os.str();
+  const nlohmann::json j = fusion_json({&t, &r, &cpu});
+  EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_launch"].get<double>(), 4'000.0);
+  EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_kernel"].get<double>(), 800.0);
+}
+
+// Two lengths with the same ideal speedup (L=2 fusing 300 chains and L=4 fusing 100 both leave 700
+// of 1000 kernels): the verdict names the shorter, the first found.
+TEST(FusionReport, VerdictTieKeepsTheShorterLength) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  r.lengths[0].fused_chains = 300, r.lengths[0].kernels_fused = 700, r.lengths[0].ideal_speedup = 1000.0 / 700.0;
+  r.lengths[1].fused_chains = 100, r.lengths[1].kernels_fused = 700, r.lengths[1].ideal_speedup = 1000.0 / 700.0;
+  const LaunchAnalysis cpu = launch("cpu");
+  const std::string v = fusion_verdict({&t, &r, &cpu});
+  EXPECT_NE(v.find("chains of length 2 "), std::string::npos) << v;
+}
+
+// A candidate's row: fused 30 of its 50 occurrences (PS 50/50), 30 kernels removed, 3 us saved.
+TEST(FusionReport, CandidateRowShowsOccurrencesAndFusedApart) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  FusionCandidate c;
+  c.length = 2, c.occurrences = 50, c.first_occurrences = 50, c.proximity = 1.0, c.fused = 30;
+  c.kernels_removed = 30, c.launch_time_saved = 3'000;
+  c.kernels = {t.strings.intern("kX"), t.strings.intern("kY")};
+  r.candidates.push_back(c);
+  const LaunchAnalysis cpu = launch("cpu");
+  std::ostringstream os;
+  print_fusion(os, {&t, &r, &cpu});
+  std::istringstream in(os.str());
+  std::vector<std::string> cells;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("kX -> kY") == std::string::npos) continue;
+    std::istringstream words(line);
+    for (std::string w; words >> w;) cells.push_back(w);
+  }
+  // #, L, fused, PS, occurrences, kernels removed, launch saved ("3.00 us": two words), chain
+  ASSERT_GE(cells.size(), 8u) << os.str();
+  EXPECT_EQ(cells[1], "2");
+  EXPECT_EQ(cells[2], "30");
+  EXPECT_EQ(cells[3], "1.000");
+  EXPECT_EQ(cells[4], "50");
+  EXPECT_EQ(cells[5], "30");
+  EXPECT_EQ(cells[6] + " " + cells[7], format_ns(int64_t{3'000}));
+  const nlohmann::json j = fusion_json({&t, &r, &cpu});
+  ASSERT_EQ(j["candidates"].size(), 1u);
+  EXPECT_EQ(j["candidates"][0]["occurrences"], 50);
+  EXPECT_EQ(j["candidates"][0]["fused"], 30);
+  EXPECT_EQ(j["candidates"][0]["first_kernel_occurrences"], 50);
+}
+
+}  // namespace
+}  // namespace infertrace
