@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "analysis/fusion_loop.h"
 #include "report/kernel_display_names.h"
 #include "report/text_table.h"
 #include "util/units.h"
@@ -61,7 +62,8 @@ std::string launch_ns_text(const FusionReport& rep, ns_t v, bool raw) {
 
 ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved) {
   if (a.bound != "cpu") return -1;
-  return std::max(a.gpu_busy, a.inference_latency - launch_time_saved);
+  // The closed loop's rule (one formula: the report and the loop must not drift apart).
+  return loop_predicted_il(a.bound, a.inference_latency, a.gpu_busy, launch_time_saved);
 }
 
 std::string fusion_verdict(const FusionReport& rep) {
