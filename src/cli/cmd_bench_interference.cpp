@@ -12,6 +12,7 @@
 #include "bench/interference.h"
 #include "bench/interference_proc.h"
 #include "bench/interference_summary.h"
+#include "bench/scenario_list.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/recording/recorder_drops.h"
@@ -47,15 +48,6 @@ bool can_record(std::string& why) {
   return true;
 }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> v;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ','))
-    if (!x.empty()) v.push_back(x);
-  return v;
-}
-
 // Scheduler metrics of every recorded run, when this build can read recordings; each analysis is
 // also saved beside its recording so `infertrace compare` can reuse it.
 // A recorded run's wall time becomes the command's own run time from its recording
@@ -89,12 +81,10 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(std:
 
 void run(Args a) {
   bench::InterferenceOptions o;
-  o.scenarios = split(a.scenarios);
-  const auto known = bench::known_scenarios();
-  for (const std::string& s : o.scenarios)
-    if (std::find(known.begin(), known.end(), s) == known.end())
-      throw UsageError("--scenarios: unknown scenario '" + s + "' (known: baseline,cpu,net,disk,heavy,pinned,isolated)");
-  if (o.scenarios.empty()) throw UsageError("--scenarios: empty list");
+  const bench::ScenarioList list = bench::parse_scenario_list(a.scenarios);
+  o.scenarios = list.names;
+  if (list.baseline_added)
+    std::cerr << "bench interference: running the baseline scenario too (every slowdown is measured against it)\n";
   o.repetitions = a.reps;
   o.self_exe = self_exe();
   o.out_dir = a.out_dir;
@@ -143,7 +133,7 @@ const BenchRegistrar reg(50, [](CLI::App& bench) {
       "with `infertrace record` when this build and user can. Loads start --warmup seconds before CMD and are\n"
       "stopped (whole process groups) right after it, also on Ctrl-C; all network traffic stays on 127.0.0.1.\n"
       "Writes DIR/interference.json (open it with `infertrace report`). See docs/sched.md.");
-  cmd->add_option("--scenarios", a->scenarios, "Comma-separated: baseline,cpu,net,disk,heavy,pinned,isolated")->capture_default_str();
+  cmd->add_option("--scenarios", a->scenarios, "Comma-separated, each at most once: baseline,cpu,net,disk,heavy,pinned,isolated (baseline is added when missing)")->capture_default_str();
   cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match (default: 1 / wall time)");
   cmd->add_option("--out-dir", a->out_dir, "Directory for recordings and interference.json")->capture_default_str();
