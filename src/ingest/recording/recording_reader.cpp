@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ingest/recording/cupti_callbacks.h"
+#include "ingest/recording/cut_record_check.h"
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "util/error.h"
@@ -343,6 +344,13 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       throw InputError(name, static_cast<int64_t>(off), "corrupt record header (type " + std::to_string(type) +
                                                              ", length " + std::to_string(len) + ")");
     if (len > size - off - itrace::kRecordHeaderBytes) {
+      // Whole records inside the bytes it claims: its length is damaged, the file was not cut here.
+      if (const auto next = itrace::whole_records_up_to_end(data, off + itrace::kRecordHeaderBytes, size))
+        throw InputError(name, static_cast<int64_t>(off),
+                         "corrupt record length (type " + std::to_string(type) + " claims " + std::to_string(len) +
+                             " bytes, " + std::to_string(size - off - itrace::kRecordHeaderBytes) +
+                             " remain, and whole records follow from offset " + std::to_string(*next) +
+                             " to the end of the file): not a record cut off while it was written");
       // The recorder was stopped in the middle of writing this record: keep what came before.
       t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
       break;
