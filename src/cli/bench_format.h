@@ -6,7 +6,8 @@
 
 namespace infertrace::cli {
 
-// "1,2,4" -> {1, 2, 4}; UsageError on anything else or a count < 1.
+// "1,2,4" -> {1, 2, 4}, a count given twice kept once ("1,1,2" -> {1, 2}); UsageError on
+// anything else or a count < 1.
 std::vector<int> parse_thread_list(const std::string& text);
 // md, csv or json; UsageError otherwise.
 void check_format(const std::string& format);

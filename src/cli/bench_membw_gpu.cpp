@@ -1,12 +1,14 @@
 #include "cli/bench_membw_gpu.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/whole_number.h"
 
 namespace infertrace::cli {
 
@@ -23,8 +25,13 @@ double median_gbs(const std::vector<double>& v) {
 int parse_membw_device(const std::string& t) {
   if (t == "cpu") return -1;
   if (t == "cuda") return 0;
-  if (t.rfind("cuda:", 0) == 0 && t.size() > 5 && t.find_first_not_of("0123456789", 5) == std::string::npos)
-    return std::stoi(t.substr(5));
+  if (t.rfind("cuda:", 0) == 0 && t.size() > 5 && t.find_first_not_of("0123456789", 5) == std::string::npos) {
+    const int64_t max = std::numeric_limits<int>::max();
+    const WholeNumber n = parse_whole_number(t.substr(5), 0, max);
+    if (n.status != WholeNumber::Status::ok)
+      throw UsageError("--device " + t + ": the device number " + whole_number_problem(n, 0, max) + " (no such CUDA device)");
+    return static_cast<int>(n.value);
+  }
   throw UsageError("--device " + t + ": expected cpu, cuda or cuda:N");
 }
 

@@ -93,6 +93,7 @@ void run(Args a) {
   o.pin_cpus = a.pin_cpus;
   if (!a.pin_cpus.empty()) parse_cpu_list(a.pin_cpus, "--pin-cpus");  // usage error early
   o.metric_regex = a.metric_regex;
+  if (!o.metric_regex.empty()) bench::compile_metric_regex(o.metric_regex);  // usage errors before anything runs
   o.command = a.command;
   if (o.command.empty()) {
     // The built-in launch loop; its own figure is the metric unless the user chose another.
@@ -135,7 +136,7 @@ const BenchRegistrar reg(50, [](CLI::App& bench) {
       "Writes DIR/interference.json (open it with `infertrace report`). See docs/sched.md.");
   cmd->add_option("--scenarios", a->scenarios, "Comma-separated, each at most once: baseline,cpu,net,disk,heavy,pinned,isolated (baseline is added when missing)")->capture_default_str();
   cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match (default: 1 / wall time)");
+  cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match, so RE needs a capture group (default: 1 / wall time)");
   cmd->add_option("--out-dir", a->out_dir, "Directory for recordings and interference.json")->capture_default_str();
   cmd->add_option("--record", a->record, "auto, on or off")->capture_default_str();
   cmd->add_option("--pin-cpus", a->pin_cpus, "CPUs for CMD in pinned/isolated (default: the last CPU)");

@@ -16,6 +16,7 @@
 #include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
 #include "util/error.h"
+#include "util/whole_number.h"
 #include "util/units.h"
 
 namespace infertrace::cli {
@@ -37,15 +38,11 @@ std::vector<int> parse_lengths(const std::string& s) {
   std::stringstream in(s);
   std::string item;
   while (std::getline(in, item, ',')) {
-    size_t used = 0;
-    int v = 0;
-    try {
-      v = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size()) throw UsageError("--lengths: '" + item + "' is not a whole number (expected e.g. 2,4,8)");
-    out.push_back(v);
+    const int64_t min = 2, max = 1 << 20;  // analyze_fusion's range, said here with the text as typed
+    const WholeNumber n = parse_whole_number(item, min, max);
+    if (n.status != WholeNumber::Status::ok)
+      throw UsageError("--lengths: '" + item + "' " + whole_number_problem(n, min, max) + " (expected e.g. 2,4,8)");
+    out.push_back(static_cast<int>(n.value));
   }
   if (out.empty()) throw UsageError("--lengths: give at least one chain length (e.g. 2,4,8)");
   return out;
