@@ -235,6 +235,24 @@ TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   EXPECT_EQ(t.api.size(), 2u);
 }
 
+// A file holding "INFTRACE" and part of the version is a recording cut off in its header, not a
+// file "missing INFTRACE header" (review AW, LOW: the 8-byte file "INFTRACE").
+TEST(RecordingReader, FileCutInsideItsHeaderSaysSo) {
+  for (size_t size : {8u, 12u, 15u}) {
+    File f(2);
+    f.b.resize(size);
+    try {
+      read(f);
+      ADD_FAILURE() << size << " bytes read";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("cut off inside its 16-byte file header"), std::string::npos) << e.what();
+    }
+  }
+  File g(2);
+  g.b.resize(7);  // not even the magic
+  EXPECT_THROW(read(g), InputError);
+}
+
 // A length damaged in the middle of the file (review AW item 6: one flipped byte made a 33-byte
 // META claim 65,313 bytes) is corruption at that record's offset, not a cut-off tail that drops
 // the rest of the file: the bytes it claims hold whole records up to the end.

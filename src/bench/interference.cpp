@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <system_error>
 #include <algorithm>
 #include <memory>
 #include <regex>
@@ -114,7 +115,15 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   for (int c = 0; c < ncpu; ++c)
     if (std::find(pin.begin(), pin.end(), c) == pin.end()) others.push_back(c);
 
-  fs::create_directories(o.out_dir);
+  {
+    // The error_code form: the throwing one says "filesystem error: cannot create directories: Not
+    // a directory [afile]", naming neither the option nor what is in the way.
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec || !fs::is_directory(o.out_dir))
+      throw Error("--out-dir " + o.out_dir + ": cannot create the directory (" +
+                       (ec ? ec.message() : std::string("a file of that name exists")) + ")");
+  }
   remove_stale_scratch(o.out_dir, log);
   const fs::path scratch = fs::path(o.out_dir) / ("noise-scratch-" + std::to_string(getpid()));
   PlanContext ctx;

@@ -35,8 +35,12 @@ std::vector<int> parse_thread_list(const std::string& text) {
   return out;
 }
 
-void check_format(const std::string& format) {
-  if (format != "md" && format != "csv" && format != "json") throw UsageError("-o " + format + ": expected md, csv or json");
+void check_format(const std::string& format, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), format) != allowed.end()) return;
+  std::string list;
+  for (size_t i = 0; i < allowed.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+  throw UsageError("-o " + format + ": expected " + list);
 }
 
 MeanSd mean_sd(const std::vector<double>& v) {

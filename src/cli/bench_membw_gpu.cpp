@@ -36,7 +36,7 @@ int parse_membw_device(const std::string& t) {
 }
 
 void run_membw_gpu(const gpu::GpuMembwOptions& o, const std::string& format) {
-  if (format != "md" && format != "json") throw UsageError("bench membw --device cuda: -o md or json");
+  if (format != "md" && format != "json") throw UsageError("-o " + format + ": expected md or json (bench membw --device cuda)");
   const gpu::GpuMembwResult r = gpu::run_gpu_membw(o);
   const double mib = static_cast<double>(r.buffer_bytes) / (1 << 20);
   if (format == "json") {

@@ -131,7 +131,7 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   cmd->add_option("--threshold", opt->threshold, "Fuse chains with proximity score PS >= T, 0 < T <= 1")
       ->capture_default_str();
   cmd->add_option("--top", opt->top, "Candidate chains to list")->capture_default_str()
-      ->check(CLI::Range(0, 1000000));
+      ->check(CLI::Range(1, 1000000));  // as analyze and sched: a list of no rows is no request
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
   cmd->add_flag("--csv", opt->csv, "The per-length table as CSV");
   cmd->add_option("--decode-window", opt->decode_window,

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/registry.h"
@@ -125,7 +126,10 @@ nlohmann::json model_json(const engine::ModelConfig& c) {
           {"rms_eps", c.rms_eps}, {"tied_output", c.tied_output}};
 }
 
-void run_preset(const std::string& name, bool json) {
+void run_preset(const std::optional<std::string>& given, bool json) {
+  // `model preset ''` names no preset: a usage error, not the list (which is for no name at all).
+  if (given && given->empty()) throw UsageError("model preset: empty preset name (leave it out to list every preset)");
+  const std::string name = given.value_or("");
   if (name.empty()) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& p : engine::model_presets()) {
@@ -303,7 +307,9 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   auto* preset = model->add_subcommand("preset", "Show a preset's model shapes (all presets without a name)");
   preset->add_option("name", *pname, "Preset name (e.g. qwen3-0.6b)");
   preset->add_flag("--json", *pjson, "Machine-readable: the \"model\" object of `model info --json`");
-  preset->callback([pname, pjson] { run_preset(*pname, *pjson); });
+  preset->callback([pname, pjson, preset] {
+    run_preset(preset->count("name") ? std::optional<std::string>(*pname) : std::nullopt, *pjson);
+  });
 
   auto tpath = std::make_shared<std::string>();
   auto text = std::make_shared<std::string>();

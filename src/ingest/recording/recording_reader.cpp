@@ -320,8 +320,12 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   Trace t;
   t.source = TraceSource::Recording;
   t.file = name;
-  if (size < itrace::kFileHeaderBytes || std::memcmp(data, itrace::kMagic, sizeof(itrace::kMagic)) != 0)
+  if (size < sizeof(itrace::kMagic) || std::memcmp(data, itrace::kMagic, sizeof(itrace::kMagic)) != 0)
     throw InputError(name, 0, "not an infertrace recording (missing INFTRACE header)");
+  if (size < itrace::kFileHeaderBytes)  // the magic alone: a recorder stopped before its first write ended
+    throw InputError(name, static_cast<int64_t>(size), "recording cut off inside its " +
+                                                           std::to_string(itrace::kFileHeaderBytes) + "-byte file header (" +
+                                                           std::to_string(size) + " bytes)");
   const uint32_t version = load<uint32_t>(data + 8);
   const uint32_t header_bytes = load<uint32_t>(data + 12);
   if (version < itrace::kOldestVersion || version > itrace::kVersion)
