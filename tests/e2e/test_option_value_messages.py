@@ -50,7 +50,8 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(batch, "w") as f:
         f.write('["\\ud800"]')
     refused(["model", "tokenize", "-m", model, "--batch", batch], "--batch is not valid JSON", "surrogate", rc=1)
-    refused(["bench", "interference", "--record", "off", "--out-dir", os.path.join(tmp, "if"), "--metric-regex", "x",
+    refused(["bench", "interference", "--record", "off", "--scenarios", "baseline", "-r", "1", "--warmup", "0",
+             "--out-dir", os.path.join(tmp, "if"), "--metric-regex", "x",
              "--", "/bin/echo", "x"], "--metric-regex x", "capture group")
     check(not os.path.exists(os.path.join(tmp, "if")), "bench interference ran with a regex without a group")
 
