@@ -32,10 +32,7 @@ ScenarioList parse_scenario_list(const std::string& text) {
     out.names.push_back(name);
   }
   if (out.names.empty()) throw UsageError("--scenarios: empty list");
-  if (std::find(out.names.begin(), out.names.end(), "baseline") == out.names.end()) {
-    out.names.insert(out.names.begin(), "baseline");
-    out.baseline_added = true;
-  }
+  out.has_baseline = std::find(out.names.begin(), out.names.end(), "baseline") != out.names.end();
   return out;
 }
 

@@ -1,7 +1,9 @@
 // The `bench interference --scenarios` list, checked before anything runs. Every slowdown is
-// measured against the baseline scenario's median (docs/sched.md, "Scenario comparison"), so a
-// list without "baseline" gets it in front, and a name listed twice is refused: two rows of the
-// same scenario would be compared with each other as if they were different conditions.
+// measured against the baseline scenario's median (docs/sched.md, "Scenario comparison"): a name
+// listed twice is refused (two rows of the same scenario would be compared with each other as if
+// they were different conditions), and a list without "baseline" is run as given, with no
+// slowdowns (summarize_interference takes no other scenario in its place). Such a list has its
+// uses: watching where an isolated or pinned command runs, or how the loads stop on Ctrl-C.
 #pragma once
 
 #include <string>
@@ -11,10 +13,10 @@ namespace infertrace::bench {
 
 struct ScenarioList {
   std::vector<std::string> names;  // in run order
-  bool baseline_added = false;     // "baseline" was not listed and has been put first
+  bool has_baseline = false;       // false: no slowdown can be given (the CLI says so first)
 };
 
-// "cpu,net" -> {baseline, cpu, net} (baseline_added). Empty items ("cpu,,net") are skipped.
+// "cpu,net" -> {cpu, net} (no baseline). Empty items ("cpu,,net") are skipped.
 // Throws UsageError (exit 2) on an unknown name, a repeated name or a list with no name.
 ScenarioList parse_scenario_list(const std::string& text);
 

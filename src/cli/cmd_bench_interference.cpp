@@ -83,8 +83,9 @@ void run(Args a) {
   bench::InterferenceOptions o;
   const bench::ScenarioList list = bench::parse_scenario_list(a.scenarios);
   o.scenarios = list.names;
-  if (list.baseline_added)
-    std::cerr << "bench interference: running the baseline scenario too (every slowdown is measured against it)\n";
+  if (!list.has_baseline)
+    std::cerr << "bench interference: no baseline in --scenarios: no slowdown will be given (add baseline to "
+                 "measure one)\n";
   o.repetitions = a.reps;
   o.self_exe = self_exe();
   o.out_dir = a.out_dir;
@@ -134,7 +135,7 @@ const BenchRegistrar reg(50, [](CLI::App& bench) {
       "with `infertrace record` when this build and user can. Loads start --warmup seconds before CMD and are\n"
       "stopped (whole process groups) right after it, also on Ctrl-C; all network traffic stays on 127.0.0.1.\n"
       "Writes DIR/interference.json (open it with `infertrace report`). See docs/sched.md.");
-  cmd->add_option("--scenarios", a->scenarios, "Comma-separated, each at most once: baseline,cpu,net,disk,heavy,pinned,isolated (baseline is added when missing)")->capture_default_str();
+  cmd->add_option("--scenarios", a->scenarios, "Comma-separated, each at most once: baseline,cpu,net,disk,heavy,pinned,isolated (slowdowns need baseline)")->capture_default_str();
   cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match, so RE needs a capture group (default: 1 / wall time)");
   cmd->add_option("--out-dir", a->out_dir, "Directory for recordings and interference.json")->capture_default_str();
