@@ -65,6 +65,9 @@ std::vector<MeasuredRun> measured_runs(const std::vector<std::string>& specs) {
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
       throw UsageError("--measured " + spec + ": expected MODE=RUN.json (e.g. fused=fused.json)");
     const std::string mode = spec.substr(0, eq);
+    // Checked before the file is read: "that file is a cpu run, not bogus" blamed the file.
+    if (mode != "eager" && mode != "fused" && mode != "graph")
+      throw UsageError("--measured " + spec + ": unknown mode '" + mode + "' (expected eager, fused or graph)");
     MeasuredRun r = read_engine_run(spec.substr(eq + 1)).run;
     if (r.mode != mode)
       throw UsageError("--measured " + spec + ": that file is a " + r.mode + " run, not " + mode);

@@ -3,7 +3,8 @@ Before: an empty value was taken as "not given" or as 0 with exit 0 (`analyze --
 `ingest --chunk-bytes ''`, `serve --port ''`, `model preset ''` listed every preset); `analyze --top 0`
 was refused while its help said [0 - 1000000] and `sched`/`fusion --top 0` were taken; `bench launch`
 answered -o xml with "md, csv or json" and -o csv with "md or json"; `bench interference --out-dir
-FILE` printed the raw "filesystem error: ..."."""
+FILE` printed the raw "filesystem error: ..."; `compare a=` said ": cannot open"; `fusion --measured
+bogus=RUN.json` said "that file is a cpu run, not bogus"."""
 import json
 import os
 import sys
@@ -60,6 +61,11 @@ with tempfile.TemporaryDirectory() as tmp:
 
     refused(["bench", "launch", "-o", "xml"], "-o xml: expected md or json")
     refused(["bench", "launch", "-o", "csv"], "-o csv: expected md or json")
+
+    # NAME= with no path, and a --measured mode no engine has: said as such (before: ": cannot open",
+    # and "that file is a cpu run, not bogus", which blamed the file).
+    refused(["compare", "a=", "b=" + trace], "a= names no file")
+    refused(["fusion", trace, "--decode-window", trace, "--measured", "bogus=" + trace], "unknown mode 'bogus'")
 
     afile = os.path.join(tmp, "afile")
     open(afile, "w").close()
