@@ -1,7 +1,8 @@
 """Options given an empty value, `--top` across verbs, and the messages review AW listed as LOW.
 Before: an empty value was taken as "not given" or as 0 with exit 0 (`analyze --csv ''` wrote no CSV,
 `ingest --chunk-bytes ''`, `serve --port ''`, `model preset ''` listed every preset); `analyze --top 0`
-was refused while its help said [0 - 1000000] and `sched`/`fusion --top 0` were taken; `bench launch`
+was refused while its help said [0 - 1000000] and `sched`/`fusion --top 0` were taken; `bench serve`
+ignored --rate with the synchronous profile and --max-batch with --url; `bench launch`
 answered -o xml with "md, csv or json" and -o csv with "md or json"; `bench interference --out-dir
 FILE` printed the raw "filesystem error: ..."; `compare a=` said ": cannot open"; `fusion --measured
 bogus=RUN.json` said "that file is a cpu run, not bogus"."""
@@ -49,6 +50,13 @@ with tempfile.TemporaryDirectory() as tmp:
             return subprocess.run([SERVE_EXE, *a], capture_output=True, text=True, timeout=60)
         refused(["serve", "-m", model, "--port", ""], "--port", empty, exe_run=serve_run)
         refused(["serve", "-m", model, "--host", ""], "--host", empty, exe_run=serve_run)
+        # Options the target or the profile does not read are refused, not ignored (review AW LOW).
+        url = ["bench", "serve", "--url", "http://127.0.0.1:9"]
+        refused(url + ["--max-batch", "4"], "--max-batch needs -m M.gguf", exe_run=serve_run)
+        refused(url + ["--ctx", "64"], "--ctx needs -m M.gguf", exe_run=serve_run)
+        refused(url + ["--rate", "2"], "--rate is for --profile constant, poisson or sweep", exe_run=serve_run)
+        refused(url + ["--profile", "constant", "--rate", "1", "--concurrency", "2"],
+                "--concurrency is for --profile concurrent", exe_run=serve_run)
     # An empty prompt is still a prompt to tokenize (BOS alone).
     r = run("model", "tokenize", "-m", model, "-p", "", "--json")
     check(r.returncode == 0, "tokenize -p '': %d %s" % (r.returncode, r.stderr))
