@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "analysis/bound_verdict.h"
 #include "report/html_report.h"
 #include "report/html_svg.h"
 #include "report/html_timeline.h"
@@ -192,11 +193,14 @@ TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
   EXPECT_NE(f.find("idle only 10.0% of the"), std::string::npos) << f;
   EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
 
-  // No inference latency (GPU work before the first operator; IL clamped to 0): no idle share.
+  // No inference latency (GPU work before the first operator; IL clamped to 0): no verdict (the
+  // clocks disagree), no idle share.
   a.inference_latency = a.gpu_busy = a.gpu_idle = 0;
+  decide_bound(a);
   f = html::findings(in).at(0);
   EXPECT_EQ(f.find("idle only"), std::string::npos) << f;
-  EXPECT_NE(f.find("inference latency is 0"), std::string::npos) << f;
+  EXPECT_EQ(f.find("queue part"), std::string::npos) << f;  // no "GPU-bound (queue part ...)"
+  EXPECT_NE(f.find("no CPU-bound or GPU-bound verdict: the inference-latency window is empty"), std::string::npos) << f;
   const std::string page = html::render_report(in);
   EXPECT_NE(page.find(">- of inference latency (GPU busy"), std::string::npos);
   EXPECT_EQ(page.find("0.0% of inference latency"), std::string::npos);

@@ -83,10 +83,26 @@ TEST(InterferenceSummary, TheScenarioNamedBaselineIsTheBaselineWhereverListed) {
   EXPECT_DOUBLE_EQ(s[0].slowdown_pct.value_or(-1), 75.0);
   EXPECT_DOUBLE_EQ(s[1].slowdown_pct.value_or(-1), 0.0);
   EXPECT_EQ(s[1].verdict, "baseline");
-  // Without one named so, the first with numbers, "a" (median 4): "net" (2) is (4 - 2) / 4 = 50% slower.
+}
+
+TEST(InterferenceSummary, NoSlowdownWithoutAUsableBaseline) {
+  // Without a scenario named baseline, none is taken in its place: "a" (median 4) is not the
+  // reference for "net" (median 2), so neither has a slowdown.
   const auto f = summarize_interference({with_metrics("a", {4}), with_metrics("net", {2})}, {}, true);
-  EXPECT_EQ(f[0].verdict, "baseline");
-  EXPECT_DOUBLE_EQ(f[1].slowdown_pct.value_or(-1), 50.0);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_FALSE(f[0].slowdown_pct.has_value());
+  EXPECT_FALSE(f[1].slowdown_pct.has_value());
+  EXPECT_EQ(f[1].verdict, "no baseline to compare with");
+  // A baseline whose every run failed is no reference either.
+  ScenarioResult failed;
+  failed.name = "baseline";
+  failed.runs.resize(2);
+  failed.runs[0].error = failed.runs[1].error = "exit status 1";
+  const auto g = summarize_interference({failed, with_metrics("cpu", {1, 2})}, {}, true);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_FALSE(g[1].slowdown_pct.has_value());
+  EXPECT_EQ(g[0].verdict, "baseline (no usable run)");
+  EXPECT_EQ(g[1].verdict, "no baseline to compare with");
 }
 
 TEST(InterferenceSummary, RunsThatTouchAreWithinTheSpread) {

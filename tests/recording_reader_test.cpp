@@ -235,6 +235,71 @@ TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   EXPECT_EQ(t.api.size(), 2u);
 }
 
+// A file holding "INFTRACE" and part of the version is a recording cut off in its header, not a
+// file "missing INFTRACE header" (review AW, LOW: the 8-byte file "INFTRACE").
+TEST(RecordingReader, FileCutInsideItsHeaderSaysSo) {
+  for (size_t size : {8u, 12u, 15u}) {
+    File f(2);
+    f.b.resize(size);
+    try {
+      read(f);
+      ADD_FAILURE() << size << " bytes read";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("cut off inside its 16-byte file header"), std::string::npos) << e.what();
+    }
+  }
+  File g(2);
+  g.b.resize(7);  // not even the magic
+  EXPECT_THROW(read(g), InputError);
+}
+
+// A length damaged in the middle of the file (review AW item 6: one flipped byte made a 33-byte
+// META claim 65,313 bytes) is corruption at that record's offset, not a cut-off tail that drops
+// the rest of the file: the bytes it claims hold whole records up to the end.
+TEST(RecordingReader, DamagedLengthInTheMiddleIsCorruptionAtItsOffset) {
+  for (bool ended : {true, false}) {  // with END (clean stop) and without (killed, then damaged)
+    File f = sample();
+    if (ended) f.rec(9, 0);
+    put32(f.b, 16 + 4, 0xff21);  // the first record (META "api.0" at byte 16) now claims 65,313 bytes
+    try {
+      read(f);
+      ADD_FAILURE() << "read a file whose record at byte 16 claims " << 0xff21 << " of " << f.b.size() << " bytes";
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.offset(), 16);
+      EXPECT_NE(std::string(e.what()).find("corrupt record length"), std::string::npos) << e.what();
+      // The next whole record is the second META, right after the first (8 + 4 + 5 + 16 bytes).
+      EXPECT_NE(std::string(e.what()).find("from offset " + std::to_string(16 + 8 + 4 + 5 + 16)), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// Every prefix of a recording is what a recorder stopped at that byte leaves: it reads, keeping
+// the records before the cut, whatever byte the cut falls on (the check above must not mistake a
+// cut-off payload for whole records).
+TEST(RecordingReader, EveryPrefixReadsAsACutOffTail) {
+  File f = sample();
+  std::vector<size_t> ends;  // where each record ends
+  for (size_t at = 16; at < f.b.size();) {
+    uint32_t len;
+    std::memcpy(&len, &f.b[at + 4], 4);
+    at += 8 + len;
+    ends.push_back(at);
+  }
+  const Bytes whole = f.b;
+  for (size_t cut = 16; cut < whole.size(); ++cut) {
+    f.b.assign(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(cut));
+    Trace t;
+    ASSERT_NO_THROW(t = read(f)) << "cut at byte " << cut;
+    size_t kept_end = 16;
+    for (size_t e : ends)
+      if (e <= cut) kept_end = e;
+    const int64_t tail = static_cast<int64_t>(cut - kept_end);
+    if (tail) EXPECT_EQ(t.skipped.at("truncated_tail_bytes"), tail) << "cut at byte " << cut;
+    else EXPECT_EQ(t.skipped.count("truncated_tail_bytes"), 0u) << "cut at byte " << cut;
+  }
+}
+
 TEST(RecordingReader, TimesBeyondInt64AreLeftOutAndCounted) {
   File f = sample();
   size_t p = f.event(6, 48, 0, uint64_t{1} << 63, 100, 100);  // syscall at ts 2^63

@@ -13,6 +13,7 @@
 #include <limits>
 #include <tuple>
 
+#include "analysis/bound_verdict.h"
 #include "analysis/group_index.h"
 #include "analysis/launch_gpu_pass.h"
 #include "analysis/launch_id_map.h"
@@ -321,7 +322,6 @@ void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysi
   a.orphan_launch_calls = orphans, a.clock_skew_clamped = clamped, a.launch_calls_unknown_duration = unknown_duration;
   links.resize(kept);
   a.linked_launch_calls = static_cast<int64_t>(kept);
-  if (kept) a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
   for (const ApiBreakdownRow& row : a.by_api) name_rows[row.name] = -1;
   std::sort(a.by_api.begin(), a.by_api.end(), [&](const ApiBreakdownRow& x, const ApiBreakdownRow& y) {
     if (x.calls != y.calls) return x.calls > y.calls;
@@ -396,6 +396,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   gpu_pass(t, owner, link_of_call, name_rows, a);
   finish_links(t, name_rows, a);
   host_activity(t, threads, a);
+  decide_bound(a);  // needs the TKLQT parts (finish_links) and the IL window (gpu_pass)
   // Self times per by_operator row (op_rows is each name's row until operator_breakdown sorts).
   const OperatorNesting nesting = nest_operators(t, op_rows, a.by_operator.size());
   self_time_breakdown(t, nesting, a);

@@ -78,7 +78,8 @@ struct LaunchAnalysis {
   ns_t gpu_busy = 0, gpu_idle = 0;
   ns_t host_active = 0, cpu_idle = 0;
   ns_t t_begin = 0, t_end = 0;  // the IL window
-  std::string bound;            // "cpu" or "gpu" ("" when there are no linked launches)
+  std::string bound;            // "cpu" or "gpu"; "" when undefined (analysis/bound_verdict.h)
+  std::string bound_undefined_reason;  // why bound is "" (set whenever it is)
   int64_t clock_skew_clamped = 0;
   int64_t orphan_activities = 0;    // GPU activities with no launch call
   int64_t orphan_launch_calls = 0;  // launch calls with no GPU activity

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <system_error>
 #include <algorithm>
 #include <memory>
 #include <regex>
@@ -21,6 +22,19 @@ namespace infertrace::bench {
 
 namespace fs = std::filesystem;
 
+std::regex compile_metric_regex(const std::string& text) {
+  std::regex re;
+  try {
+    re = std::regex(text, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw UsageError("--metric-regex: " + std::string(e.what()));
+  }
+  if (re.mark_count() == 0)
+    throw UsageError("--metric-regex " + text + ": needs a capture group around the number (the metric is group 1), "
+                     "e.g. 'tokens/s: ([0-9.]+)'");
+  return re;
+}
+
 std::vector<std::string> known_scenarios() { return {"baseline", "cpu", "net", "disk", "heavy", "pinned", "isolated"}; }
 
 namespace {
@@ -37,12 +51,16 @@ void settle(double seconds) {
   while (!interrupted() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
-std::optional<double> extract_metric(const std::string& out, const std::regex& re) {
+// Group 1 of the last match that holds a number (programs print their final figure last);
+// `matched` says whether the expression matched at all, for the message when no number came out.
+std::optional<double> extract_metric(const std::string& out, const std::regex& re, bool& matched) {
   std::optional<double> v;
+  matched = false;
   for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator(); ++it) {
-    const std::string m = it->size() > 1 ? (*it)[1].str() : (*it)[0].str();
+    matched = true;
+    const std::string m = (*it)[1].str();
     try {
-      v = std::stod(m);  // the last match wins: programs print their final figure last
+      v = std::stod(m);
     } catch (const std::exception&) {
     }
   }
@@ -90,20 +108,22 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   if (o.command.empty()) throw UsageError("bench interference: no command to run");
   if (o.repetitions < 1) throw UsageError("-r must be at least 1");
   std::optional<std::regex> re;
-  if (!o.metric_regex.empty()) {
-    try {
-      re.emplace(o.metric_regex, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      throw UsageError("--metric-regex: " + std::string(e.what()));
-    }
-  }
+  if (!o.metric_regex.empty()) re = compile_metric_regex(o.metric_regex);
   const int ncpu = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   const std::vector<int> pin = o.pin_cpus.empty() ? std::vector<int>{ncpu - 1} : parse_cpu_list(o.pin_cpus, "--pin-cpus");
   std::vector<int> others;
   for (int c = 0; c < ncpu; ++c)
     if (std::find(pin.begin(), pin.end(), c) == pin.end()) others.push_back(c);
 
-  fs::create_directories(o.out_dir);
+  {
+    // The error_code form: the throwing one says "filesystem error: cannot create directories: Not
+    // a directory [afile]", naming neither the option nor what is in the way.
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec || !fs::is_directory(o.out_dir))
+      throw Error("--out-dir " + o.out_dir + ": cannot create the directory (" +
+                       (ec ? ec.message() : std::string("a file of that name exists")) + ")");
+  }
   remove_stale_scratch(o.out_dir, log);
   const fs::path scratch = fs::path(o.out_dir) / ("noise-scratch-" + std::to_string(getpid()));
   PlanContext ctx;
@@ -197,8 +217,12 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       } else if (rr.exit_code != 0) {
         rr.error = "exited with status " + std::to_string(rr.exit_code) + ": " + tail_of(out, 400);
       } else if (re) {
-        rr.metric = extract_metric(out, *re);
-        if (!rr.metric) rr.error = "--metric-regex matched nothing in the output: " + tail_of(out, 400);
+        bool matched = false;
+        rr.metric = extract_metric(out, *re, matched);
+        if (!rr.metric)
+          rr.error = std::string(matched ? "--metric-regex matched, but its group 1 is no number in any match: "
+                                         : "--metric-regex matched nothing in the output: ") +
+                     tail_of(out, 400);
       }
       if (!rr.error.empty()) log << "bench interference: " << name << " run " << (rep + 1) << ": " << rr.error << "\n";
       if (!rr.recording.empty() && !fs::exists(rr.recording)) rr.recording.clear();

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <ostream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct ScenarioResult {
 };
 
 std::vector<std::string> known_scenarios();
+
+// --metric-regex compiled (ECMAScript); UsageError when it does not compile or has no capture
+// group: the metric is group 1 of the last match, so an expression without one has no number.
+std::regex compile_metric_regex(const std::string& text);
 
 // Runs every scenario; progress lines go to `log`. Stops early (returning what it has) when
 // interrupted; every load is stopped and every temporary directory and cgroup removed on return.

@@ -94,12 +94,15 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
     s.penalty_ns = median_opt(pen), s.offcpu_share = median_opt(off);
     out.push_back(s);
   }
+  // Only the scenario named baseline is the reference: with it missing or without a usable run,
+  // no slowdown is given (another scenario taken in its place would make up a comparison).
   const ScenarioSummary* base = nullptr;
   for (const ScenarioSummary& s : out)
     if (s.name == "baseline" && s.median) base = &s;
-  for (const ScenarioSummary& s : out)
-    if (!base && s.median) base = &s;
-  if (base) {
+  if (!base) {
+    for (ScenarioSummary& s : out)
+      if (s.skip_reason.empty()) s.verdict = s.name == "baseline" ? "baseline (no usable run)" : "no baseline to compare with";
+  } else {
     const ScenarioSummary b = *base;
     for (ScenarioSummary& s : out) {
       if (s.median && *b.median > 0) s.slowdown_pct = (*b.median - *s.median) / *b.median * 100.0;

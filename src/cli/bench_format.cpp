@@ -1,31 +1,46 @@
 #include "cli/bench_format.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "util/error.h"
+#include "util/whole_number.h"
 
 namespace infertrace::cli {
 
 std::vector<int> parse_thread_list(const std::string& text) {
   std::vector<int> out;
-  size_t i = 0;
   const auto bad = [&] { return UsageError("-t " + text + ": expected thread counts like 1,2,4"); };
-  while (i < text.size()) {
+  if (text.empty() || text.back() == ',') throw bad();  // "1,2," is as malformed as "1,,2"
+  const int64_t max = std::numeric_limits<int>::max();
+  size_t i = 0;
+  while (i <= text.size()) {
     size_t j = text.find(',', i);
     if (j == std::string::npos) j = text.size();
     const std::string part = text.substr(i, j - i);
-    if (part.empty() || part.size() > 4 || part.find_first_not_of("0123456789") != std::string::npos) throw bad();
-    const int v = std::stoi(part);
-    if (v < 1) throw bad();
-    out.push_back(v);
+    const WholeNumber n = parse_whole_number(part, 1, max);
+    if (n.status == WholeNumber::Status::not_a_number) throw bad();
+    // Too large for an int: a count of threads no machine has, said as such (a count that fits
+    // is held to the machine's CPUs by check_thread_cap, with its own message).
+    if (n.status == WholeNumber::Status::below_min)
+      throw UsageError("-t " + text + ": thread count " + part + " is below 1 (expected thread counts like 1,2,4)");
+    if (n.status == WholeNumber::Status::above_max)
+      throw UsageError("-t " + text + ": thread count " + part + " is far more than any machine's CPUs");
+    // A count given twice is measured once (as fusion --lengths merges its duplicates): two rows
+    // of the same point would read as two measurements of different settings.
+    if (std::find(out.begin(), out.end(), static_cast<int>(n.value)) == out.end()) out.push_back(static_cast<int>(n.value));
     i = j + 1;
   }
-  if (out.empty() || text.back() == ',') throw bad();  // "1,2," is as malformed as "1,,2"
   return out;
 }
 
-void check_format(const std::string& format) {
-  if (format != "md" && format != "csv" && format != "json") throw UsageError("-o " + format + ": expected md, csv or json");
+void check_format(const std::string& format, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), format) != allowed.end()) return;
+  std::string list;
+  for (size_t i = 0; i < allowed.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+  throw UsageError("-o " + format + ": expected " + list);
 }
 
 MeanSd mean_sd(const std::vector<double>& v) {

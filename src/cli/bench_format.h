@@ -6,10 +6,13 @@
 
 namespace infertrace::cli {
 
-// "1,2,4" -> {1, 2, 4}; UsageError on anything else or a count < 1.
+// "1,2,4" -> {1, 2, 4}, a count given twice kept once ("1,1,2" -> {1, 2}); UsageError on
+// anything else or a count < 1.
 std::vector<int> parse_thread_list(const std::string& text);
-// md, csv or json; UsageError otherwise.
-void check_format(const std::string& format);
+// One of `allowed` (md, csv or json unless a verb has fewer); UsageError naming them otherwise,
+// so every wrong value gets the same list (bench launch said "md, csv or json" to -o xml, then
+// "md or json" to -o csv).
+void check_format(const std::string& format, const std::vector<std::string>& allowed = {"md", "csv", "json"});
 
 // Mean and sample standard deviation (N-1; 0 for one sample).
 struct MeanSd {

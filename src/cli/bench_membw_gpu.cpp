@@ -1,12 +1,14 @@
 #include "cli/bench_membw_gpu.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/whole_number.h"
 
 namespace infertrace::cli {
 
@@ -23,13 +25,18 @@ double median_gbs(const std::vector<double>& v) {
 int parse_membw_device(const std::string& t) {
   if (t == "cpu") return -1;
   if (t == "cuda") return 0;
-  if (t.rfind("cuda:", 0) == 0 && t.size() > 5 && t.find_first_not_of("0123456789", 5) == std::string::npos)
-    return std::stoi(t.substr(5));
+  if (t.rfind("cuda:", 0) == 0 && t.size() > 5 && t.find_first_not_of("0123456789", 5) == std::string::npos) {
+    const int64_t max = std::numeric_limits<int>::max();
+    const WholeNumber n = parse_whole_number(t.substr(5), 0, max);
+    if (n.status != WholeNumber::Status::ok)
+      throw UsageError("--device " + t + ": the device number " + whole_number_problem(n, 0, max) + " (no such CUDA device)");
+    return static_cast<int>(n.value);
+  }
   throw UsageError("--device " + t + ": expected cpu, cuda or cuda:N");
 }
 
 void run_membw_gpu(const gpu::GpuMembwOptions& o, const std::string& format) {
-  if (format != "md" && format != "json") throw UsageError("bench membw --device cuda: -o md or json");
+  if (format != "md" && format != "json") throw UsageError("-o " + format + ": expected md or json (bench membw --device cuda)");
   const gpu::GpuMembwResult r = gpu::run_gpu_membw(o);
   const double mib = static_cast<double>(r.buffer_bytes) / (1 << 20);
   if (format == "json") {

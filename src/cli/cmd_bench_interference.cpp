@@ -14,6 +14,7 @@
 #include "bench/interference.h"
 #include "bench/interference_proc.h"
 #include "bench/interference_summary.h"
+#include "bench/scenario_list.h"
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
 #include "cli/registry.h"
@@ -50,15 +51,6 @@ bool can_record(std::string& why) {
   return true;
 }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> v;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ','))
-    if (!x.empty()) v.push_back(x);
-  return v;
-}
-
 // Scheduler metrics of every recorded run, when this build can read recordings; each analysis is
 // also saved beside its recording so `infertrace compare` can reuse it.
 // A recorded run's wall time becomes the command's own run time from its recording
@@ -92,12 +84,11 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(std:
 
 void run(Args a) {
   bench::InterferenceOptions o;
-  o.scenarios = split(a.scenarios);
-  const auto known = bench::known_scenarios();
-  for (const std::string& s : o.scenarios)
-    if (std::find(known.begin(), known.end(), s) == known.end())
-      throw UsageError("--scenarios: unknown scenario '" + s + "' (known: baseline,cpu,net,disk,heavy,pinned,isolated)");
-  if (o.scenarios.empty()) throw UsageError("--scenarios: empty list");
+  const bench::ScenarioList list = bench::parse_scenario_list(a.scenarios);
+  o.scenarios = list.names;
+  if (!list.has_baseline)
+    std::cerr << "bench interference: no baseline in --scenarios: no slowdown will be given (add baseline to "
+                 "measure one)\n";
   o.repetitions = a.reps;
   o.self_exe = self_exe();
   o.out_dir = a.out_dir;
@@ -106,6 +97,7 @@ void run(Args a) {
   o.pin_cpus = a.pin_cpus;
   if (!a.pin_cpus.empty()) parse_cpu_list(a.pin_cpus, "--pin-cpus");  // usage error early
   o.metric_regex = a.metric_regex;
+  if (!o.metric_regex.empty()) bench::compile_metric_regex(o.metric_regex);  // usage errors before anything runs
   o.command = a.command;
   if (o.command.empty()) {
     // The built-in launch loop; its own figure is the metric unless the user chose another.
@@ -161,9 +153,9 @@ const BenchRegistrar reg(50, [](CLI::App& bench) {
       "with `infertrace record` when this build and user can. Loads start --warmup seconds before CMD and are\n"
       "stopped (whole process groups) right after it, also on Ctrl-C; all network traffic stays on 127.0.0.1.\n"
       "Writes DIR/interference.json (open it with `infertrace report`). See docs/sched.md.");
-  cmd->add_option("--scenarios", a->scenarios, "Comma-separated: baseline,cpu,net,disk,heavy,pinned,isolated")->capture_default_str();
+  cmd->add_option("--scenarios", a->scenarios, "Comma-separated, each at most once: baseline,cpu,net,disk,heavy,pinned,isolated (slowdowns need baseline)")->capture_default_str();
   cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match (default: 1 / wall time)");
+  cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match, so RE needs a capture group (default: 1 / wall time)");
   cmd->add_option("--out-dir", a->out_dir, "Directory for recordings and interference.json")->capture_default_str();
   cmd->add_option("--record", a->record, "auto, on or off")->capture_default_str();
   cmd->add_option("--pin-cpus", a->pin_cpus, "CPUs for CMD in pinned/isolated (default: the last CPU)");

@@ -82,8 +82,7 @@ void print_table(const gpu::LaunchBenchResult& r, const LaunchArgs& a) {
 }
 
 void run_launch(const LaunchArgs& a) {
-  if (a.format == "csv") throw UsageError("bench launch: -o md or json");
-  check_format(a.format);
+  check_format(a.format, {"md", "json"});
   const gpu::LaunchBenchResult r = gpu::run_launch_bench(a.o);
   if (a.format == "json") print_json(r, a);
   else print_table(r, a);

@@ -28,7 +28,11 @@ struct CompareArgs {
 // "NAME=PATH" names a scenario; a plain path is named after its file.
 std::pair<std::string, std::string> split_label(const std::string& arg) {
   const size_t eq = arg.find('=');
-  if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(arg)) return {arg.substr(0, eq), arg.substr(eq + 1)};
+  if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(arg)) {
+    // "a=" names a scenario and no file: said so, not ": cannot open" about an empty path.
+    if (eq + 1 == arg.size()) throw UsageError("compare: " + arg + " names no file (expected NAME=PATH)");
+    return {arg.substr(0, eq), arg.substr(eq + 1)};
+  }
   std::string stem = std::filesystem::path(arg).filename().string();
   for (const char* ext : {".gz", ".json", ".itrace"})  // ".gz" first: x.json.gz is "x"
     if (stem.size() > std::strlen(ext) && stem.ends_with(ext)) stem.resize(stem.size() - std::strlen(ext));

@@ -16,6 +16,7 @@
 #include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
 #include "util/error.h"
+#include "util/whole_number.h"
 #include "util/units.h"
 
 namespace infertrace::cli {
@@ -37,15 +38,11 @@ std::vector<int> parse_lengths(const std::string& s) {
   std::stringstream in(s);
   std::string item;
   while (std::getline(in, item, ',')) {
-    size_t used = 0;
-    int v = 0;
-    try {
-      v = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size()) throw UsageError("--lengths: '" + item + "' is not a whole number (expected e.g. 2,4,8)");
-    out.push_back(v);
+    const int64_t min = 2, max = 1 << 20;  // analyze_fusion's range, said here with the text as typed
+    const WholeNumber n = parse_whole_number(item, min, max);
+    if (n.status != WholeNumber::Status::ok)
+      throw UsageError("--lengths: '" + item + "' " + whole_number_problem(n, min, max) + " (expected e.g. 2,4,8)");
+    out.push_back(static_cast<int>(n.value));
   }
   if (out.empty()) throw UsageError("--lengths: give at least one chain length (e.g. 2,4,8)");
   return out;
@@ -68,6 +65,9 @@ std::vector<MeasuredRun> measured_runs(const std::vector<std::string>& specs) {
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
       throw UsageError("--measured " + spec + ": expected MODE=RUN.json (e.g. fused=fused.json)");
     const std::string mode = spec.substr(0, eq);
+    // Checked before the file is read: "that file is a cpu run, not bogus" blamed the file.
+    if (mode != "eager" && mode != "fused" && mode != "graph")
+      throw UsageError("--measured " + spec + ": unknown mode '" + mode + "' (expected eager, fused or graph)");
     MeasuredRun r = read_engine_run(spec.substr(eq + 1)).run;
     if (r.mode != mode)
       throw UsageError("--measured " + spec + ": that file is a " + r.mode + " run, not " + mode);
@@ -134,7 +134,7 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   cmd->add_option("--threshold", opt->threshold, "Fuse chains with proximity score PS >= T, 0 < T <= 1")
       ->capture_default_str();
   cmd->add_option("--top", opt->top, "Candidate chains to list")->capture_default_str()
-      ->check(CLI::Range(0, 1000000));
+      ->check(CLI::Range(1, 1000000));  // as analyze and sched: a list of no rows is no request
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
   cmd->add_flag("--csv", opt->csv, "The per-length table as CSV");
   cmd->add_option("--decode-window", opt->decode_window,

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/registry.h"
@@ -17,6 +18,7 @@
 #include "engine/model/synth.h"
 #include "engine/model/weights.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "ingest/kineto/structure_scan.h"
 #include "report/text_table.h"
 #include "util/error.h"
 #include "util/read_whole_file.h"
@@ -124,7 +126,10 @@ nlohmann::json model_json(const engine::ModelConfig& c) {
           {"rms_eps", c.rms_eps}, {"tied_output", c.tied_output}};
 }
 
-void run_preset(const std::string& name, bool json) {
+void run_preset(const std::optional<std::string>& given, bool json) {
+  // `model preset ''` names no preset: a usage error, not the list (which is for no name at all).
+  if (given && given->empty()) throw UsageError("model preset: empty preset name (leave it out to list every preset)");
+  const std::string name = given.value_or("");
   if (name.empty()) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& p : engine::model_presets()) {
@@ -214,7 +219,16 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
 // comparing with another tokenizer over many strings in one process (bench/tokenizer_compare.sh).
 void run_tokenize_batch(const engine::Tokenizer& tok, const std::string& batch, bool no_bos, bool special) {
   const std::string in = read_whole_file(batch, "--batch");  // a missing file is exit 1, as -m's
-  const nlohmann::json strings = nlohmann::json::parse(in, nullptr, false);
+  nlohmann::json strings;
+  try {
+    strings = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's text without its "[json.exception.parse_error.101] " tag: it says where and why
+    // (a lone surrogate, a missing quote), which "expects a JSON array of strings" did not.
+    std::string why = e.what();
+    if (const size_t tag = why.find("] "); why.rfind("[json.exception", 0) == 0 && tag != std::string::npos) why.erase(0, tag + 2);
+    throw InputError(batch, static_cast<int64_t>(e.byte) - 1, "--batch is not valid JSON: " + why);
+  }
   if (!strings.is_array()) throw InputError(batch, -1, "--batch expects a JSON array of strings");
   nlohmann::json out = nlohmann::json::array();
   for (const nlohmann::json& s : strings) {
@@ -232,6 +246,17 @@ void run_tokenize(const std::string& path, const std::string& text, const std::s
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(f);
   if (const std::string w = tok.approximation_warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
   if (!batch.empty()) return run_tokenize_batch(tok, batch, no_bos, special);
+  if (json) {
+    // JSON holds text only as UTF-8: a prompt of other bytes has no faithful "decoded" there (the
+    // table shows them as they are). Before: nlohmann's bare "invalid UTF-8 byte at index 0".
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    if (const size_t bad = kineto::first_invalid_utf8(bytes, text.size()); bad < text.size()) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", bytes[bad]);
+      throw UsageError("model tokenize -p: the prompt is not valid UTF-8 (byte " + std::to_string(bad) + " is " + hex +
+                       "), which --json cannot hold; without --json the tokens are listed");
+    }
+  }
   const std::vector<int32_t> ids = no_bos ? tok.encode(text, false, special) : tok.encode_prompt(text, special);
   const std::string back = tok.decode(ids, special);
   if (json) {
@@ -240,7 +265,8 @@ void run_tokenize(const std::string& path, const std::string& text, const std::s
     nlohmann::json j = {{"model", tok.vocab().model == engine::Vocab::Model::Bpe ? "gpt2" : "llama"},
                         {"n_tokens", ids.size()}, {"ids", ids}, {"pieces", pieces}, {"decoded", back},
                         {"detokenized", tok.detokenize(ids, special)}};
-    std::cout << j.dump(2) << "\n";
+    // Pieces come from the model file, whose strings may be any bytes: replaced, as in `model info`.
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   TextTable t({"#", "id", "piece"}, {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Left});
@@ -281,7 +307,9 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   auto* preset = model->add_subcommand("preset", "Show a preset's model shapes (all presets without a name)");
   preset->add_option("name", *pname, "Preset name (e.g. qwen3-0.6b)");
   preset->add_flag("--json", *pjson, "Machine-readable: the \"model\" object of `model info --json`");
-  preset->callback([pname, pjson] { run_preset(*pname, *pjson); });
+  preset->callback([pname, pjson, preset] {
+    run_preset(preset->count("name") ? std::optional<std::string>(*pname) : std::nullopt, *pjson);
+  });
 
   auto tpath = std::make_shared<std::string>();
   auto text = std::make_shared<std::string>();

@@ -42,7 +42,7 @@ const CommandRegistrar reg(300, "sched", [](CLI::App& app) {
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->add_flag("--per-thread", a->per_thread, "Syscall profile per thread as well");
   cmd->add_option("--top", a->top, "Rows per table")->capture_default_str()
-      ->check(CLI::Range(0, 1000000));
+      ->check(CLI::Range(1, 1000000));  // as analyze and fusion: a table of no rows is no request
   cmd->callback([a]() { run(*a); });
 });
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "analysis/sweep.h"
@@ -18,6 +19,7 @@
 #include "ingest/load.h"
 #include "report/sweep_report.h"
 #include "util/error.h"
+#include "util/whole_number.h"
 
 namespace infertrace::cli {
 
@@ -35,15 +37,12 @@ int64_t parse_label(const std::string& label) {
   const std::string prefix = "bs=";
   if (label.rfind(prefix, 0) != 0) throw UsageError("--label " + label + ": expected bs=N (the batch size)");
   const std::string v = label.substr(prefix.size());
-  size_t used = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size() || n <= 0) throw UsageError("--label " + label + ": N must be a positive whole number");
-  return n;
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  const WholeNumber n = parse_whole_number(v, 1, max);
+  if (n.status == WholeNumber::Status::above_max)
+    throw UsageError("--label " + label + ": N is too large (at most " + std::to_string(max) + ")");
+  if (n.status != WholeNumber::Status::ok) throw UsageError("--label " + label + ": N must be a positive whole number");
+  return n.value;
 }
 
 // The engine runs named by --decode-window, one per trace (or none).

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <new>
 
+#include "cli/empty_values.h"
 #include "cli/numeric_options.h"
 #include "util/error.h"
 
@@ -16,6 +17,7 @@ namespace infertrace::cli {
 
 // `verb_exit_code`: what a verb that completed set (findings); read after a successful parse.
 inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
+  refuse_empty_values(app);    // first: "" is no number either, and this says so plainly
   check_numeric_options(app);  // every verb's numeric options, in one place
   try {
     app.parse(argc, argv);

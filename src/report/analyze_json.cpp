@@ -206,6 +206,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["cpu_idle_ns"] = a.cpu_idle;
   j["cpu_idle_fraction"] = ratio(static_cast<double>(a.cpu_idle), il);
   j["bound"] = a.bound.empty() ? json(nullptr) : json(a.bound);
+  if (a.bound.empty() && !a.gpu_undefined()) j["bound_undefined_reason"] = a.bound_undefined_reason;
   j["clock_skew_clamped"] = a.clock_skew_clamped;
   j["orphan_activities"] = a.orphan_activities;
   j["orphan_launch_calls"] = a.orphan_launch_calls;

@@ -66,7 +66,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
             std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
             format_ns(a.host_sync) + ")");
     launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
-        a.bound.empty() ? "no launch call is linked to GPU work"
+        a.bound.empty() ? "undefined: " + a.bound_undefined_reason
                         : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
                                            : "queue part > launch part: work waits for the GPU");
   }

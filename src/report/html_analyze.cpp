@@ -137,7 +137,7 @@ std::string summary_table(const json& t) {
   row("cpu_idle_ns", "CPU idle", ns("cpu_idle_ns"), cpu_idle);
   const std::string b = str_or(t, "bound", "");
   row("bound", "bound", bound_text(t),
-      b.empty() ? "no launch call is linked to GPU work"
+      b.empty() ? "undefined: " + str_or(t, "bound_undefined_reason", "no launch call is linked to GPU work")
                 : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
                              : "queue part > launch part: work waits for the GPU");
   if (lt.is_object() && undefined.empty())

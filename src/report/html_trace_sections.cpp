@@ -45,7 +45,8 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
   row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency (GPU busy {})", idle_pct(a.gpu_idle, a.inference_latency), format_ns(a.gpu_busy)));
   launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
-  launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"), "GPU-bound when the queue part exceeds the launch part");
+  launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"),
+             a.bound.empty() ? "undefined: " + a.bound_undefined_reason : "GPU-bound when the queue part exceeds the launch part");
   if (a.clock_skew_clamped && cov.measured()) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
   if (a.orphan_activities || a.orphan_launch_calls)
     row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), cov.measured() ? format_count(a.orphan_launch_calls) : "-"),
@@ -264,7 +265,7 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
   if (cov.partial()) out.push_back(fmt::format("{}: {}; the launch figures below are lower bounds.", in.label, cov.partial_note));
   if (a.bound.empty()) {
     out.push_back(in.trace->gpu.size()
-                      ? fmt::format("{}: no launch call is linked to GPU work, so launch metrics are not available.", in.label)
+                      ? fmt::format("{}: no CPU-bound or GPU-bound verdict: {}.", in.label, a.bound_undefined_reason)
                       : in.trace->api.size() && !in.trace->ops.size()
                           ? fmt::format("{}: no GPU activity recorded ({} CUDA API calls; a recording without CUPTI), so "
                                         "launch metrics are not available.", in.label, in.trace->api.size())
@@ -289,16 +290,8 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
     return;
   }
   const double gpu_idle = share(a.gpu_idle, a.inference_latency);
-  if (a.inference_latency <= 0) {
-    // The GPU work ends before the first operator starts (IL is clamped to 0): the verdict stands,
-    // but an idle share of nothing would read as "never idle".
-    const bool gpu = a.bound == "gpu";
-    out.push_back(fmt::format(
-        "{}: {} ({} part {} of {} TKLQT), but the inference latency is 0 (the GPU work ends before the first "
-        "operator starts), so there is no idle share to judge it by.",
-        in.label, gpu ? "GPU-bound" : "CPU-bound (launch-dominated)", gpu ? "queue" : "launch",
-        format_pct(share(gpu ? a.tklqt_queue : a.tklqt_launch, a.tklqt)), format_ns(a.tklqt)));
-  } else if (a.bound == "cpu")
+  // (An empty IL window leaves no verdict: decide_bound, analysis/bound_verdict.h.)
+  if (a.bound == "cpu")
     out.push_back(fmt::format(
         "{}: CPU-bound (launch-dominated). The launch part is {} of {} TKLQT and the GPU sits idle {} of the {} "
         "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",

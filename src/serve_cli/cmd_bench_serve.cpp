@@ -61,6 +61,7 @@ struct Opts {
   double duration = 0, timeout = 600;
   uint64_t seed = 0;
   bool json = false;
+  std::vector<std::string> server_options_given;  // of --max-batch, --ctx, ... (with -m only), as typed
 };
 
 // The JSON document via FILE.partial (cli/output_file.h, as export and report write theirs): a
@@ -204,6 +205,15 @@ void run(const Opts& o) {
   if (o.model.empty() == target.base_urls.empty())
     throw UsageError("give either --url http://HOST:PORT (a running server) or -m M.gguf (servers started here)");
   if (o.model.empty() && !o.topologies.empty()) throw UsageError("--topology needs -m M.gguf");
+  // Options the chosen target or profile does not read: before, they were ignored without a word
+  // (review AW: --rate with the synchronous profile, --max-batch with --url).
+  if (o.model.empty() && !o.server_options_given.empty())
+    throw UsageError(o.server_options_given.front() + " needs -m M.gguf (it is a server option; a --url server has its own)");
+  const bool by_rate = o.profile == "constant" || o.profile == "poisson" || o.profile == "sweep";
+  if (!o.rate.empty() && !by_rate)
+    throw UsageError("--rate is for --profile constant, poisson or sweep (this run's profile is " + o.profile + ")");
+  if (!o.concurrency.empty() && o.profile != "concurrent")
+    throw UsageError("--concurrency is for --profile concurrent (this run's profile is " + o.profile + ")");
   // Every option is checked here, before any server starts: a value a server would refuse at its
   // start (--max-batch over its limit, a context beyond the model's) failed only after the first
   // server had been started and its log directory made.
@@ -325,7 +335,11 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--seed", o->seed, "Seed of the prompts and the poisson arrivals");
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");
   c->add_option("-o,--output", o->out, "Also write the JSON document to FILE");
-  c->callback([o] { run(*o); });
+  c->callback([o, c] {
+    for (const char* name : {"--max-batch", "--ctx", "--prefill-chunk", "--start-timeout"})
+      if (c->count(name) > 0) o->server_options_given.push_back(name);
+    run(*o);
+  });
 });
 
 }  // namespace

@@ -161,6 +161,12 @@ with tempfile.TemporaryDirectory() as tmp:
             print("isolated skipped:", doc["scenarios"][0]["skip_reason"])
         else:
             check(p.returncode == 0, f"isolated run exit {p.returncode}: {err}")
+            # Without baseline in the list no scenario stands in for it: no slowdown (before, the
+            # isolated scenario was its own reference, "0.0%").
+            iso = doc["scenarios"][0] if doc else {}
+            check(iso.get("slowdown_pct", 0) is None and iso.get("verdict") == "no baseline to compare with",
+                  f"isolated alone: slowdown {iso.get('slowdown_pct')}, verdict {iso.get('verdict')}")
+            check("no baseline in --scenarios" in err, "no note about the missing baseline")
             last = str(ncpu - 1)
             check(seen_cmd == {last}, f"command's CPUs {seen_cmd}, want {last}")
             check(bool(seen_load) and all(int(last) not in cpu_set(a) for a in seen_load),
@@ -250,6 +256,9 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,bogus", "--", "/bin/true"],
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 2 and "bogus" in r.stderr, f"unknown scenario: {r.returncode}")
+    r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline,cpu,baseline", "--out-dir", out_dir,
+                        "--", "/bin/true"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "'baseline' is listed twice" in r.stderr, f"repeated scenario: {r.returncode} {r.stderr}")
 
     # Interrupted in the middle of the cpu scenario: exit 130, no stress-ng left behind.
     p = subprocess.Popen([exe, "bench", "interference", "--scenarios", "cpu", "-r", "5", "--workload-seconds", "3",

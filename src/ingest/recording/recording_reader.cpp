@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ingest/recording/cupti_callbacks.h"
+#include "ingest/recording/cut_record_check.h"
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "util/error.h"
@@ -319,8 +320,12 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   Trace t;
   t.source = TraceSource::Recording;
   t.file = name;
-  if (size < itrace::kFileHeaderBytes || std::memcmp(data, itrace::kMagic, sizeof(itrace::kMagic)) != 0)
+  if (size < sizeof(itrace::kMagic) || std::memcmp(data, itrace::kMagic, sizeof(itrace::kMagic)) != 0)
     throw InputError(name, 0, "not an infertrace recording (missing INFTRACE header)");
+  if (size < itrace::kFileHeaderBytes)  // the magic alone: a recorder stopped before its first write ended
+    throw InputError(name, static_cast<int64_t>(size), "recording cut off inside its " +
+                                                           std::to_string(itrace::kFileHeaderBytes) + "-byte file header (" +
+                                                           std::to_string(size) + " bytes)");
   const uint32_t version = load<uint32_t>(data + 8);
   const uint32_t header_bytes = load<uint32_t>(data + 12);
   if (version < itrace::kOldestVersion || version > itrace::kVersion)
@@ -343,6 +348,13 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       throw InputError(name, static_cast<int64_t>(off), "corrupt record header (type " + std::to_string(type) +
                                                              ", length " + std::to_string(len) + ")");
     if (len > size - off - itrace::kRecordHeaderBytes) {
+      // Whole records inside the bytes it claims: its length is damaged, the file was not cut here.
+      if (const auto next = itrace::whole_records_up_to_end(data, off + itrace::kRecordHeaderBytes, size))
+        throw InputError(name, static_cast<int64_t>(off),
+                         "corrupt record length (type " + std::to_string(type) + " claims " + std::to_string(len) +
+                             " bytes, " + std::to_string(size - off - itrace::kRecordHeaderBytes) +
+                             " remain, and whole records follow from offset " + std::to_string(*next) +
+                             " to the end of the file): not a record cut off while it was written");
       // The recorder was stopped in the middle of writing this record: keep what came before.
       t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
       break;
