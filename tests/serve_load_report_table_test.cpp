@@ -1,0 +1,68 @@
+// bench serve's text table and per-request JSON, from figures set by hand: each column must show its
+// own figure (a swapped or misread column prints a plausible number), a request's TTFT, E2E and ITL
+// count from its send, and a synchronous point is closed-loop at concurrency 1, not a rate.
+#include <gtest/gtest.h>
+
+#include "serve/load/load_report.h"
+
+namespace infertrace::serve::load {
+namespace {
+
+BenchRun one_point_run(Profile profile) {
+  BenchRun run;
+  run.target.base_urls = {"http://127.0.0.1:1000"};
+  run.model.id = "m";
+  run.profile = profile == Profile::kSynchronous ? "synchronous" : "concurrent";
+  PointResult p;
+  p.spec.profile = profile;
+  p.spec.concurrency = profile == Profile::kConcurrent ? 3 : 1;
+  PointMetrics& m = p.metrics;
+  m.sent = 4, m.completed = 3, m.failed = 1;
+  m.errors["http_500"] = 1;
+  // Every figure distinct, so a column showing another's figure reads differently.
+  m.e2e.p50 = 812.4, m.ttft.p50 = 40.3, m.itl.p50 = 12.6, m.tpot.p50 = 13.1;
+  m.tok_per_s = 57.25, m.req_per_s = 1.5;
+  run.points.push_back(p);
+  return run;
+}
+
+TEST(LoadReport, TableRowShowsEachColumnsOwnFigure) {
+  const std::string text = render_text(one_point_run(Profile::kConcurrent), false);
+  EXPECT_NE(text.find("| Concurrency | OK/Tot | E2E p50 | TTFT p50 | ITL p50 | TPOT p50 | tok/s | req/s | Errors |"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("| 3 | 3/4 | 812.4 ms | 40.3 ms | 12.6 ms | 13.1 ms | 57.25 | 1.500 | 1 (http_500 1) |"),
+            std::string::npos)
+      << text;
+}
+
+TEST(LoadReport, SynchronousPointIsConcurrencyOneNotARate) {
+  const nlohmann::json j = to_json(one_point_run(Profile::kSynchronous));
+  const nlohmann::json& p = j["points"][0];
+  EXPECT_EQ(p["profile"], "synchronous");
+  EXPECT_EQ(p["concurrency"], 1);
+  EXPECT_TRUE(p["rate"].is_null()) << p["rate"];
+  EXPECT_NE(render_text(one_point_run(Profile::kSynchronous), false).find("| Concurrency |"), std::string::npos);
+}
+
+TEST(LoadReport, RequestFiguresCountFromItsSendNotItsSchedule) {
+  BenchRun run = one_point_run(Profile::kConcurrent);
+  RequestSample r;  // scheduled at 1.000 s, sent 2 ms late; token events at +48, +58, +73 ms; end at +78 ms
+  r.scheduled_ns = 1'000'000'000, r.start_ns = 1'002'000'000;
+  r.token_ns = {1'050'000'000, 1'060'000'000, 1'075'000'000};
+  r.end_ns = 1'080'000'000;
+  r.tokens = 3;
+  run.points[0].requests = {r};
+  const nlohmann::json rj = to_json(run)["points"][0]["requests"][0];
+  EXPECT_DOUBLE_EQ(rj["scheduled_s"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(rj["start_s"].get<double>(), 1.002);
+  EXPECT_DOUBLE_EQ(rj["ttft_ms"].get<double>(), 48.0);
+  EXPECT_DOUBLE_EQ(rj["e2e_ms"].get<double>(), 78.0);
+  ASSERT_EQ(rj["itl_ms"].size(), 2u) << rj.dump();
+  EXPECT_DOUBLE_EQ(rj["itl_ms"][0].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(rj["itl_ms"][1].get<double>(), 15.0);  // gap to the previous event, not to the first
+  EXPECT_EQ(rj["token_events"], 3);
+}
+
+}  // namespace
+}  // namespace infertrace::serve::load
