@@ -122,5 +122,65 @@ TEST(OutputTarget, DirectoryAndLinkToOneAreRefused) {
   EXPECT_TRUE(fs::is_empty(d.path / "dir"));
 }
 
+// `-o /dev/fd/N` (and /proc/self/fd/N, a link to either: what /dev/stdout is) writes into the
+// descriptor the shell opened: at its offset, so what the shell group wrote before and after stays,
+// and with its O_APPEND; never a reopened, truncated file, nor a file renamed over the shell's.
+TEST(OutputTarget, OwnDescriptorIsWrittenAtItsOffsetAndKeepsTheFile) {
+  TempDir d;
+  const fs::path file = d.path / "group.txt";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  fs::create_symlink("/proc/self/fd/" + std::to_string(fd), d.path / "stdout-like");
+  const std::string names[] = {"/dev/fd/" + std::to_string(fd), "/proc/self/fd/" + std::to_string(fd),
+                               (d.path / "stdout-like").string()};
+  ASSERT_EQ(::write(fd, "H\n", 2), 2);
+  std::string expected = "H\n";
+  for (const std::string& name : names) {
+    const OutputTarget t = resolve_output_target(name);
+    EXPECT_EQ(t.descriptor, fd) << name;
+    EXPECT_TRUE(t.stream) << name;
+    write_text(name, "[" + name + "]");
+    expected += "[" + name + "]";
+    EXPECT_THROW(require_regular_output(name, "an SQLite database"), Error) << name;
+  }
+  ASSERT_EQ(::write(fd, "F\n", 2), 2);
+  expected += "F\n";
+  struct stat before{}, after{};
+  ASSERT_EQ(::fstat(fd, &before), 0);
+  ::close(fd);
+  ASSERT_EQ(::stat(file.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // the same file, not one renamed over it
+  EXPECT_EQ(slurp(file), expected);
+  EXPECT_TRUE(fs::is_symlink(d.path / "stdout-like"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(d.path), fs::directory_iterator()), 2);  // no .partial
+}
+
+TEST(OutputTarget, OwnDescriptorOpenedForAppendIsAppendedTo) {
+  TempDir d;
+  const fs::path file = d.path / "log.txt";
+  std::ofstream(file) << "earlier\n";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  write_text("/dev/fd/" + std::to_string(fd), "appended\n");
+  ::close(fd);
+  EXPECT_EQ(slurp(file), "earlier\nappended\n");
+}
+
+TEST(OutputTarget, DescriptorNotOursOrNotWritableIsRefused) {
+  TempDir d;
+  const fs::path file = d.path / "read-only.txt";
+  std::ofstream(file) << "data";
+  const int fd = ::open(file.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_THROW(resolve_output_target("/dev/fd/" + std::to_string(fd)), Error);
+  const int closed = ::dup(fd);
+  ::close(closed);
+  EXPECT_THROW(resolve_output_target("/proc/self/fd/" + std::to_string(closed)), Error);
+  ::close(fd);
+  // Another process's descriptor (our parent's stdout) cannot be written as ours.
+  EXPECT_THROW(resolve_output_target("/proc/" + std::to_string(::getppid()) + "/fd/1"), Error);
+  EXPECT_EQ(slurp(file), "data");
+}
+
 }  // namespace
 }  // namespace infertrace

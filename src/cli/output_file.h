@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 #include "util/output_target.h"
 
 namespace infertrace::cli {
@@ -21,10 +22,19 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
 // failed write (a full disk) leaves no truncated file, and a file already at `out` stays as it was
 // until the new one is whole. `out` goes through resolve_output_target (util/output_target.h): a
 // symlink's target is what gets replaced (the link stays), a device or FIFO gets write(out) itself
-// (nothing renamed over the node), a directory is an Error. Returns what write returns.
+// (nothing renamed over the node), one of our descriptors (/dev/stdout) gets the finished output
+// copied into it from a scratch file (the writers open a path, and reopening /dev/stdout by path
+// would truncate a redirected file), a directory or a block device is an Error. Returns what
+// write returns.
 template <class Write>
 auto write_whole(const std::string& out, Write write) {
   const OutputTarget target = resolve_output_target(out);
+  if (target.descriptor >= 0) {
+    const ScratchFile scratch;
+    auto result = write(scratch.path());
+    copy_file_into_descriptor(scratch.path(), target.descriptor, out);
+    return result;
+  }
   if (target.stream) return write(out);
   const std::string tmp = target.path + ".partial";
   try {

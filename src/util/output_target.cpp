@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 
 namespace infertrace {
 
@@ -30,13 +31,18 @@ std::string end_of_dangling_chain(const std::string& out) {
 }  // namespace
 
 OutputTarget resolve_output_target(const std::string& out) {
+  if (const std::optional<int> fd = inherited_descriptor(out)) {
+    require_writable_descriptor(*fd, out);
+    const std::string n = std::to_string(*fd);
+    return {"/dev/fd/" + n, true, "file descriptor (fd " + n + ")", *fd};
+  }
   struct stat link{}, node{};
   if (::lstat(out.c_str(), &link) != 0) return {out, false, ""};
   if (::stat(out.c_str(), &node) != 0) return {end_of_dangling_chain(out), false, ""};
   if (S_ISDIR(node.st_mode)) throw Error(out + ": is a directory; name the file to write");
   if (S_ISSOCK(node.st_mode)) throw Error(out + ": is a socket; name a file, a device or a FIFO to write");
-  // Through its own name, not the resolved one: /dev/stdout resolves to /proc/self/fd/1 and on to a
-  // terminal or to "pipe:[N]", which is no path at all.
+  // Through its own name, not the resolved one: a device's link (/dev/console) may lead anywhere
+  // in /dev, and the node is what gets the bytes either way.
   if (S_ISCHR(node.st_mode)) return {out, true, "character device"};
   if (S_ISBLK(node.st_mode)) return {out, true, "block device"};
   if (S_ISFIFO(node.st_mode)) return {out, true, "FIFO"};

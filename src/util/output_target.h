@@ -1,8 +1,10 @@
 // Where a verb's output goes, decided once for every writer (report, export, model synth, bench
-// serve, sweep --plot): a regular file is written beside itself and renamed into place, so a failed
-// write leaves the old file whole; a device or FIFO (`-o /dev/null`, `-o /dev/stdout`) is written
-// into directly, because renaming over it would replace the node (as root, for the whole machine);
-// a symlink is followed, so the file it names is replaced and the link stays a link.
+// serve, sweep --plot, record): a regular file is written beside itself and renamed into place, so
+// a failed write leaves the old file whole; a device or FIFO (`-o /dev/null`) is written into
+// directly, because renaming over it would replace the node (as root, for the whole machine); one
+// of our own descriptors (`-o /dev/stdout`, /dev/fd/N: util/inherited_descriptor.h) is written
+// through the descriptor itself; a symlink is followed, so the file it names is replaced and the
+// link stays a link.
 #pragma once
 
 #include <string>
@@ -11,16 +13,19 @@ namespace infertrace {
 
 struct OutputTarget {
   std::string path;    // where to write: the output itself, or the file its symlinks end at
-  bool stream = false; // a character or block device or a FIFO: written in place, never renamed over
-  std::string kind;    // for messages: "character device", "block device", "FIFO"; empty for a file
+  bool stream = false; // a device, a FIFO or a descriptor: written in place, never renamed over
+  std::string kind;    // for messages: "character device", "block device", "FIFO", "file descriptor (fd N)"
+  int descriptor = -1; // >= 0: `out` names this open descriptor of ours; write into a dup() of it
 };
 
-// Throws Error for a directory (or a link to one) and a socket. A path that does not exist, or whose
-// parent cannot be read, is returned as it is (the write's own error names the cause).
+// Throws Error for a directory (or a link to one), a socket, a descriptor that is not open for
+// writing and another process's descriptor. A path that does not exist, or whose parent cannot be
+// read, is returned as it is (the write's own error names the cause).
 OutputTarget resolve_output_target(const std::string& out);
 
 // Throws Error when `out` is a stream (what resolve_output_target calls one): a format that seeks
-// in its file or must be renamed into place (SQLite) cannot be written into a device or a FIFO.
+// in its file or must be renamed into place (SQLite) cannot be written into a device, a FIFO or a
+// descriptor (/dev/stdout, even when the shell sent it to a file).
 // `format` names it in the message ("an SQLite database").
 void require_regular_output(const std::string& out, const std::string& format);
 

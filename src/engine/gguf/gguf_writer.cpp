@@ -11,6 +11,7 @@
 
 #include "engine/gguf/gguf.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 #include "util/output_target.h"
 
 namespace infertrace::gguf {
@@ -232,11 +233,13 @@ void Writer::emit(Sink& sink, const FillFn& fill, size_t chunk_bytes) const {
 }
 
 void Writer::write(const std::string& out, const FillFn& fill, size_t chunk_bytes) const {
-  // As every verb's output (util/output_target.h): a device or FIFO is written into, a symlink's
-  // target is replaced through PATH.tmp, the link stays.
+  // As every verb's output (util/output_target.h): a device or FIFO is written into, one of our
+  // descriptors (/dev/stdout) through a dup() of it, a symlink's target is replaced through
+  // PATH.tmp, the link stays.
   const OutputTarget target = resolve_output_target(out);
   if (target.stream) {
-    const int fd = ::open(out.c_str(), O_WRONLY | O_CLOEXEC);
+    const int fd = target.descriptor >= 0 ? duplicate_descriptor(target.descriptor, out)
+                                          : ::open(out.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) throw Error("cannot open " + out + ": " + std::strerror(errno));
     try {
       FdSink sink(fd, out);
