@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -120,6 +122,42 @@ TEST(OutputTarget, DirectoryAndLinkToOneAreRefused) {
   EXPECT_THROW(write_text((d.path / "dirlink").string(), "x"), Error);
   EXPECT_TRUE(fs::is_directory(d.path / "dir"));
   EXPECT_TRUE(fs::is_empty(d.path / "dir"));
+}
+
+// A link the kernel refuses to follow is an error, not a dangling link whose end gets written:
+// EACCES here comes from a directory the (unprivileged) user may not search; with
+// fs.protected_symlinks=1 root gets the same errno for another user's link in /tmp, and writing
+// where the chain seems to end would replace a file the kernel itself protected.
+TEST(OutputTarget, LinkTheKernelRefusesToFollowIsAnErrorNotADanglingLink) {
+  TempDir d;
+  fs::permissions(d.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+  fs::create_directory(d.path / "pub");
+  fs::create_directory(d.path / "priv");
+  std::ofstream(d.path / "priv" / "t.html") << "private";
+  fs::create_symlink("../priv/t.html", d.path / "pub" / "t.html");
+  fs::permissions(d.path / "priv", fs::perms::none);
+  const std::string link = (d.path / "pub" / "t.html").string();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // exit 0: refused with the errno; 1: taken as dangling; 2: another message; 3: no EACCES here
+    if (::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    struct stat st{};
+    if (::lstat(link.c_str(), &st) != 0 || ::stat(link.c_str(), &st) == 0 || errno != EACCES) ::_exit(3);
+    try {
+      resolve_output_target(link);
+      ::_exit(1);
+    } catch (const Error& e) {
+      ::_exit(std::string(e.what()).find(std::strerror(EACCES)) != std::string::npos ? 0 : 2);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  fs::permissions(d.path / "priv", fs::perms::owner_all);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 3) GTEST_SKIP() << "no EACCES from stat() here (cannot drop to uid 65534?)";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the refused link was taken as dangling; 2: the error does not give the cause";
+  EXPECT_EQ(slurp(d.path / "priv" / "t.html"), "private");
 }
 
 // `-o /dev/fd/N` (and /proc/self/fd/N, a link to either: what /dev/stdout is) writes into the

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "util/error.h"
@@ -38,7 +40,13 @@ OutputTarget resolve_output_target(const std::string& out) {
   }
   struct stat link{}, node{};
   if (::lstat(out.c_str(), &link) != 0) return {out, false, ""};
-  if (::stat(out.c_str(), &node) != 0) return {end_of_dangling_chain(out), false, ""};
+  if (::stat(out.c_str(), &node) != 0) {
+    // Only a missing target makes a dangling link. Anything else is the kernel refusing to follow
+    // it: EACCES from fs.protected_symlinks (root and another user's link in /tmp), ELOOP; writing
+    // where the chain seems to end would do what the kernel itself refused.
+    if (errno != ENOENT) throw Error(out + ": cannot follow it: " + std::strerror(errno));
+    return {end_of_dangling_chain(out), false, ""};
+  }
   if (S_ISDIR(node.st_mode)) throw Error(out + ": is a directory; name the file to write");
   if (S_ISSOCK(node.st_mode)) throw Error(out + ": is a socket; name a file, a device or a FIFO to write");
   // Through its own name, not the resolved one: a device's link (/dev/console) may lead anywhere

@@ -19,8 +19,10 @@ struct OutputTarget {
 };
 
 // Throws Error for a directory (or a link to one), a socket, a descriptor that is not open for
-// writing and another process's descriptor. A path that does not exist, or whose parent cannot be
-// read, is returned as it is (the write's own error names the cause).
+// writing, another process's descriptor, and a link that cannot be followed for a reason other
+// than a missing target (EACCES from fs.protected_symlinks, ELOOP). A path that does not exist, or
+// whose parent cannot be read, is returned as it is (the write's own error names the cause); a
+// dangling link gives the path its chain ends at (the file writing through it creates).
 OutputTarget resolve_output_target(const std::string& out);
 
 // Throws Error when `out` is a stream (what resolve_output_target calls one): a format that seeks
