@@ -35,6 +35,10 @@ struct TempDir {
   }
 };
 
+// Major 242 lies in the block range Linux reserves for local/experimental use (240-254, not
+// registered on the machines we run on: open() of such a node gives ENXIO).
+constexpr unsigned kUnusedBlockMajor = 242;
+
 // Writes `text` through write_whole, as every verb's single-file output does.
 void write_text(const std::string& out, const std::string& text) {
   cli::write_whole(out, [&](const std::string& to) {
@@ -75,6 +79,27 @@ TEST(OutputTarget, CharacterDeviceIsWrittenIntoAndStaysADevice) {
   EXPECT_FALSE(fs::exists(node + ".partial"));
   // A format that must be renamed into place is refused on it.
   EXPECT_THROW(require_regular_output(node, "an SQLite database"), Error);
+}
+
+// A block device made here with a major number no driver has registered (so even a writer that
+// ignored the refusal could not reach a disk): refused, directly and through a link, node kept.
+TEST(OutputTarget, BlockDeviceIsRefused) {
+  TempDir d;
+  const std::string node = (d.path / "mydisk").string();
+  if (::mknod(node.c_str(), S_IFBLK | 0600, makedev(kUnusedBlockMajor, 0)) != 0) GTEST_SKIP() << "mknod needs root";
+  fs::create_symlink("mydisk", d.path / "disklink");
+  for (const std::string& out : {node, (d.path / "disklink").string()}) {
+    try {
+      resolve_output_target(out);
+      ADD_FAILURE() << out << ": a block device was accepted as an output";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("is a block device; infertrace does not write to disks"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_THROW(write_text(out, "over the partition table"), Error) << out;
+  }
+  EXPECT_TRUE(fs::is_block_file(node));
+  EXPECT_FALSE(fs::exists(node + ".partial"));
 }
 
 TEST(OutputTarget, FifoGetsTheBytesAndStaysAFifo) {

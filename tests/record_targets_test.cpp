@@ -118,5 +118,20 @@ TEST(RecordTargets, DeviceOutputIsAllowed) {
   EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(node, "/bin/true")); }), 0);
 }
 
+// A block device (made here, with a major number no driver has registered) is refused: a typo
+// such as -o /dev/sdb would otherwise stream the recording over a disk.
+TEST(RecordTargets, BlockDeviceOutputIsRefused) {
+  TempDir d;
+  const std::string node = (d.path / "mydisk").string();
+  if (::mknod(node.c_str(), S_IFBLK | 0600, makedev(242, 0)) != 0) GTEST_SKIP() << "mknod needs root";
+  try {
+    check_record_targets(with_command(node, "/bin/true"));
+    ADD_FAILURE() << "a block device was accepted as record's output";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a block device"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_block_file(node));
+}
+
 }  // namespace
 }  // namespace infertrace

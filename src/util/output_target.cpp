@@ -30,11 +30,17 @@ std::string end_of_dangling_chain(const std::string& out) {
   throw Error(out + ": too many levels of symbolic links");
 }
 
+[[noreturn]] void refuse_block_device(const std::string& out) {
+  throw Error(out + ": is a block device; infertrace does not write to disks (name a file)");
+}
+
 }  // namespace
 
 OutputTarget resolve_output_target(const std::string& out) {
   if (const std::optional<int> fd = inherited_descriptor(out)) {
     require_writable_descriptor(*fd, out);
+    struct stat node{};
+    if (::fstat(*fd, &node) == 0 && S_ISBLK(node.st_mode)) refuse_block_device(out);
     const std::string n = std::to_string(*fd);
     return {"/dev/fd/" + n, true, "file descriptor (fd " + n + ")", *fd};
   }
@@ -49,10 +55,10 @@ OutputTarget resolve_output_target(const std::string& out) {
   }
   if (S_ISDIR(node.st_mode)) throw Error(out + ": is a directory; name the file to write");
   if (S_ISSOCK(node.st_mode)) throw Error(out + ": is a socket; name a file, a device or a FIFO to write");
+  if (S_ISBLK(node.st_mode)) refuse_block_device(out);
   // Through its own name, not the resolved one: a device's link (/dev/console) may lead anywhere
   // in /dev, and the node is what gets the bytes either way.
   if (S_ISCHR(node.st_mode)) return {out, true, "character device"};
-  if (S_ISBLK(node.st_mode)) return {out, true, "block device"};
   if (S_ISFIFO(node.st_mode)) return {out, true, "FIFO"};
   if (!S_ISLNK(link.st_mode)) return {out, false, ""};
   std::error_code ec;

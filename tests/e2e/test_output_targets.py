@@ -1,8 +1,8 @@
 """Every single-file output (report -o, export --perfetto/--chrome/--sqlite, sweep --plot, model
 synth -o) on paths that are not plain files, all made in a temporary directory (never the machine's
 /dev/null or /dev/full): a character device or a FIFO gets the bytes and stays a node (SQLite, which
-is renamed into place, is refused on it), a symlink's target is replaced and the link stays a link,
-a directory is refused with the path named, /dev/stdout sent to a file by the shell is written at
+is renamed into place, is refused on it), a block device is refused, a symlink's target is replaced
+and the link stays a link, a directory is refused with the path named, /dev/stdout sent to a file by the shell is written at
 the shell's offset (the file stays the shell's), and nothing leaves a .partial behind."""
 import os
 import shlex
@@ -54,6 +54,15 @@ with tempfile.TemporaryDirectory() as tmp:
             r = run(*argv(name, node))
             check(r.returncode == 0, "%s -o device: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
             check(stat.S_ISCHR(os.lstat(node).st_mode), "%s -o device: the node was replaced by a file" % name)
+        # A block device (a major number no driver has, so nothing could reach a disk): refused,
+        # named, the node kept.
+        disk = os.path.join(d, "mydisk.svg")
+        if can_mknod:
+            os.mknod(disk, 0o600 | stat.S_IFBLK, os.makedev(242, 0))
+            r = run(*argv(name, disk))
+            check(r.returncode == 1 and "is a block device; infertrace does not write to disks" in r.stderr,
+                  "%s -o block device: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
+            check(stat.S_ISBLK(os.lstat(disk).st_mode), "%s -o block device: the node was replaced" % name)
         # A FIFO with a reader: the reader gets the whole output, the FIFO stays.
         fifo = os.path.join(d, "pipe.svg")
         os.mkfifo(fifo)
