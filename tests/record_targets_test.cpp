@@ -82,17 +82,37 @@ TEST(RecordTargets, DeadPidIsRefused) {
   EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 0);
 }
 
+// The message of the Error `f` throws ("" when it throws none).
+template <class F>
+std::string error_message_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Both files start with the recording header, so the rule "only a recording is overwritten" would
+// let them through: only the executable and --lib checks themselves can refuse them.
 TEST(RecordTargets, OutputThatIsTheCommandOrALibIsRefusedAndKept) {
   TempDir d;
-  const fs::path exe = d.path / "mytrue";
-  fs::copy_file("/bin/true", exe);
+  const fs::path exe = d.path / "myscript";
+  std::ofstream(exe) << "INFTRACE-looking executable\n";
+  fs::permissions(exe, fs::perms::owner_all);
   const std::string before = slurp(exe);
+  const std::string as_exe = error_message_of([&] { check_record_targets(with_command(exe.string(), exe.string())); });
+  EXPECT_NE(as_exe.find("is the command's executable"), std::string::npos) << as_exe;
   EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(exe.string(), exe.string())); }), 2);
-  RecordOptions o = with_command((d.path / "lib.so").string(), "/bin/true");
-  std::ofstream(d.path / "lib.so") << "\x7f" "ELF not a recording";
-  o.libs = {(d.path / "lib.so").string()};
+  const fs::path lib = d.path / "lib.so";
+  std::ofstream(lib) << "INFTRACE-looking library";
+  RecordOptions o = with_command(lib.string(), "/bin/true");
+  o.libs = {lib.string()};
+  const std::string as_lib = error_message_of([&] { check_record_targets(o); });
+  EXPECT_NE(as_lib.find("is the --lib"), std::string::npos) << as_lib;
   EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 2);
   EXPECT_EQ(slurp(exe), before);
+  EXPECT_EQ(slurp(lib), "INFTRACE-looking library");
 }
 
 TEST(RecordTargets, OnlyARecordingOrAnEmptyFileIsOverwritten) {

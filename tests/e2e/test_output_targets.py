@@ -67,13 +67,16 @@ with tempfile.TemporaryDirectory() as tmp:
         fifo = os.path.join(d, "pipe.svg")
         os.mkfifo(fifo)
         got = []
-        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+        # A daemon with a bounded join: a writer that exits without opening the FIFO must fail this
+        # test, not hang it until ctest's timeout.
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
         reader.start()
         r = run(*argv(name, fifo))
         if r.returncode != 0:  # unblock the reader if the writer never opened the FIFO
             with open(fifo, "wb"):
                 pass
         reader.join(60)
+        check(not reader.is_alive(), "%s -o FIFO: the reader still waits after 60 s" % name)
         check(r.returncode == 0, "%s -o FIFO: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
         check(stat.S_ISFIFO(os.lstat(fifo).st_mode), "%s -o FIFO: the FIFO was replaced" % name)
         check(got and len(got[0]) > 100, "%s -o FIFO: the reader got %d bytes" % (name, len(got[0]) if got else -1))
