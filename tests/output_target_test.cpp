@@ -131,6 +131,45 @@ TEST(OutputTarget, SymlinkTargetIsReplacedAndTheLinkStays) {
   EXPECT_FALSE(fs::exists(d.path / "link.html.partial"));
 }
 
+// A replaced file keeps its mode (and, when we are root, its owner), as an editor's save does: a
+// private file reached through a link into another directory must not become world-readable.
+// A hard link to the old file keeps the old bytes (the rename gives the name a new inode).
+TEST(OutputTarget, ReplacedFileKeepsItsModeAndOwner) {
+  TempDir d;
+  fs::create_directory(d.path / "private");
+  const fs::path target = d.path / "private" / "report.html";
+  std::ofstream(target) << "old";
+  ASSERT_EQ(::chmod(target.c_str(), 0640), 0);
+  const bool root = ::geteuid() == 0;
+  if (root) {
+    ASSERT_EQ(::chown(target.c_str(), 1234, 4321), 0);
+  }
+  fs::create_hard_link(target, d.path / "hardlink.html");
+  fs::create_symlink("private/report.html", d.path / "link.html");
+  const fs::path plain = d.path / "plain.html";
+  std::ofstream(plain) << "old";
+  ASSERT_EQ(::chmod(plain.c_str(), 0600), 0);
+  write_text((d.path / "link.html").string(), "new");
+  write_text(plain.string(), "new");
+  struct stat st{};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(slurp(target), "new");
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  if (root) {
+    EXPECT_EQ(st.st_uid, 1234u);
+    EXPECT_EQ(st.st_gid, 4321u);
+  }
+  EXPECT_EQ(slurp(d.path / "hardlink.html"), "old");
+  ASSERT_EQ(::stat(plain.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  // A new file gets the usual mode of a created file (the umask's), nothing taken from elsewhere.
+  write_text((d.path / "new.html").string(), "x");
+  ASSERT_EQ(::stat((d.path / "new.html").c_str(), &st), 0);
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  EXPECT_EQ(st.st_mode & 0777, 0666u & ~mask);
+}
+
 TEST(OutputTarget, DanglingSymlinkCreatesItsTarget) {
   TempDir d;
   fs::create_symlink("made.svg", d.path / "dangling.svg");

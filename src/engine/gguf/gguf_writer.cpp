@@ -268,6 +268,12 @@ void Writer::write(const std::string& out, const FillFn& fill, size_t chunk_byte
     ::unlink(tmp.c_str());
     throw Error("cannot write " + tmp + ": " + std::strerror(e));
   }
+  try {
+    keep_mode_and_owner(path, tmp);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int e = errno;
     ::unlink(tmp.c_str());
