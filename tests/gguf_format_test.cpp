@@ -230,7 +230,7 @@ TEST(GgufWriter, WriteIsAtomicAndReportsUnwritablePaths) {
   const std::string path = (std::filesystem::temp_directory_path() / ("infertrace_gguf_atomic_" + std::to_string(getpid()) + ".gguf")).string();
   w.write(path);
   EXPECT_TRUE(std::filesystem::exists(path));
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
   EXPECT_EQ(File::open(path).get_int("k"), 1);
   std::filesystem::remove(path);
 }

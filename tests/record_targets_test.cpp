@@ -82,17 +82,37 @@ TEST(RecordTargets, DeadPidIsRefused) {
   EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 0);
 }
 
+// The message of the Error `f` throws ("" when it throws none).
+template <class F>
+std::string error_message_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Both files start with the recording header, so the rule "only a recording is overwritten" would
+// let them through: only the executable and --lib checks themselves can refuse them.
 TEST(RecordTargets, OutputThatIsTheCommandOrALibIsRefusedAndKept) {
   TempDir d;
-  const fs::path exe = d.path / "mytrue";
-  fs::copy_file("/bin/true", exe);
+  const fs::path exe = d.path / "myscript";
+  std::ofstream(exe) << "INFTRACE-looking executable\n";
+  fs::permissions(exe, fs::perms::owner_all);
   const std::string before = slurp(exe);
+  const std::string as_exe = error_message_of([&] { check_record_targets(with_command(exe.string(), exe.string())); });
+  EXPECT_NE(as_exe.find("is the command's executable"), std::string::npos) << as_exe;
   EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(exe.string(), exe.string())); }), 2);
-  RecordOptions o = with_command((d.path / "lib.so").string(), "/bin/true");
-  std::ofstream(d.path / "lib.so") << "\x7f" "ELF not a recording";
-  o.libs = {(d.path / "lib.so").string()};
+  const fs::path lib = d.path / "lib.so";
+  std::ofstream(lib) << "INFTRACE-looking library";
+  RecordOptions o = with_command(lib.string(), "/bin/true");
+  o.libs = {lib.string()};
+  const std::string as_lib = error_message_of([&] { check_record_targets(o); });
+  EXPECT_NE(as_lib.find("is the --lib"), std::string::npos) << as_lib;
   EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 2);
   EXPECT_EQ(slurp(exe), before);
+  EXPECT_EQ(slurp(lib), "INFTRACE-looking library");
 }
 
 TEST(RecordTargets, OnlyARecordingOrAnEmptyFileIsOverwritten) {
@@ -116,6 +136,21 @@ TEST(RecordTargets, DeviceOutputIsAllowed) {
   const std::string node = (d.path / "mynull").string();
   if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs root";
   EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(node, "/bin/true")); }), 0);
+}
+
+// A block device (made here, with a major number no driver has registered) is refused: a typo
+// such as -o /dev/sdb would otherwise stream the recording over a disk.
+TEST(RecordTargets, BlockDeviceOutputIsRefused) {
+  TempDir d;
+  const std::string node = (d.path / "mydisk").string();
+  if (::mknod(node.c_str(), S_IFBLK | 0600, makedev(242, 0)) != 0) GTEST_SKIP() << "mknod needs root";
+  try {
+    check_record_targets(with_command(node, "/bin/true"));
+    ADD_FAILURE() << "a block device was accepted as record's output";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a block device"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_block_file(node));
 }
 
 }  // namespace

@@ -72,7 +72,14 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(std:
         if (wall_ns >= 0 && end && *end == '\0') r.wall_s = wall_ns / 1e9;
         else std::cerr << "bench interference: " << r.recording << " does not say how long the command ran; its wall time includes the recorder's\n";
         const SchedAnalysis a = analyze_sched(trace);
-        std::ofstream(r.recording + ".sched.json") << sched_analysis_json(trace, a).dump(2) << "\n";
+        const std::string doc = sched_analysis_json(trace, a).dump(2) + "\n";
+        write_whole(r.recording + ".sched.json", [&](const std::string& to) {  // checked, whole, as every output
+          std::ofstream f(to, std::ios::binary);
+          f << doc;
+          f.close();
+          if (!f) throw Error("cannot write " + to + ": " + std::strerror(errno));
+          return 0;
+        });
         out[i].back() = scenario_from_analysis(a, res[i].name, r.recording);
         r.lost_events = recorder_lost_total(trace);  // with the analysis, so it counts among the analysed runs
       } catch (const Error& e) {

@@ -244,7 +244,10 @@ class Demo {
         verb_to_doc("scheduler/IRQ/syscall analysis of the recording", "sched", "", {"sched", rec, "--json"},
                     "engine_analysis.json");
       } else {
-        // Without eBPF permission the run is still worth doing: say why the recording is missing.
+        // The record step failed, and its own note says why: no eBPF permission, or the engine
+        // itself failed under record (record exits with a failed command's status). Either way an
+        // unrecorded run is the next thing worth trying: it works without eBPF, and when the
+        // engine is what failed, this step shows that failure on its own.
         run_verb("run the engine without recording", "engine", "run", engine, "engine_run");
       }
     } else {

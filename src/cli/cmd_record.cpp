@@ -146,7 +146,8 @@ void run(Options& o) {
   print_summary(o.rec, s);
   // As `time` and `strace` do: a command that failed on its own (exit status N, or killed by signal
   // S: 128+S) makes record exit with that status, so `record -- CMD` fails in a script where CMD
-  // alone would. A command the recorder stopped itself (--duration, Ctrl-C) is what was asked: 0.
+  // alone would. Once record is told to stop (--duration, Ctrl-C, SIGTERM), whatever the command
+  // then did (it may die of the same Ctrl-C first) is what was asked: 0.
   if (s.command_exit_status > 0 && !s.command_stopped) {
     std::fprintf(stderr, "infertrace record: the command ended with status %d (128+S: killed by signal S): record exits with it (the recording "
                  "is complete)\n", s.command_exit_status);
@@ -159,7 +160,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "record", "Record CUDA launches, context switches, wake-ups, IRQs and syscalls of a process tree with eBPF");
   cmd->add_option("-o,--output", opt->rec.output, "Recording to write (.itrace); overwrites only a new or empty file, an earlier recording, or a "
-                  "device/FIFO (written into): anything else, the command's executable or a --lib file is refused")->capture_default_str();
+                  "character device/FIFO (written into; /dev/stdout: our stdout, at its offset): anything else, a "
+                  "block device, the command's executable or a --lib file is refused")->capture_default_str();
   cmd->add_option("--duration", opt->rec.duration_s,
                   "Stop after this many seconds (default, or 0: when the command or every --pid process exits)");
   cmd->add_option("--events", opt->events,
@@ -186,7 +188,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   cmd->prefix_command();
   cmd->footer("Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF. Through sudo, the command runs as the invoking user.\n"
               "Exit status: the command's own when it fails by itself (N, or 128+signal when killed), as `time` and "
-              "strace pass it on; 0 when it succeeds or record stops it (--duration, Ctrl-C); 1 for an error of record, "
+              "strace pass it on; 0 when it succeeds or once record is told to stop (--duration, Ctrl-C, SIGTERM; even "
+              "when the command died of the same Ctrl-C first); 1 for an error of record, "
               "2 for a usage error.\n"
               "Example: sudo infertrace record -o run.itrace -- python3 infer.py");
   cmd->callback([opt, cmd]() {

@@ -131,7 +131,8 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   cmd->add_option("inputs", opt->inputs, "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
                                          "results (sweep, fusion, bench threads, analyze, sched, compare)")
       ->required();
-  cmd->add_option("-o,--output", opt->out, "HTML file to write")->capture_default_str();
+  cmd->add_option("-o,--output", opt->out, "HTML file to write (/dev/stdout: into the open stdout, at its offset)")
+      ->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
   cmd->callback([opt]() {
     // Checked before anything is read: the page must not replace an input nor a directory.

@@ -100,7 +100,8 @@ void write_plot(const SweepResult& r, const std::string& path) {
 
 void run(const Options& o) {
   if (o.traces.size() < 2) throw UsageError("sweep: give at least two traces (one per batch size)");
-  // The name is checked for a file only: a device or FIFO (`--plot /dev/stdout`) takes the SVG as it is.
+  // The name is checked for a file only: a device, a FIFO or an open descriptor (`--plot /dev/stdout`)
+  // takes the SVG as it is.
   if (!o.plot.empty() && (o.plot.size() < 4 || o.plot.compare(o.plot.size() - 4, 4, ".svg") != 0) &&
       !resolve_output_target(o.plot).stream)
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");

@@ -15,6 +15,10 @@ namespace {
 // One spelling per file, whether it exists or not: symlinks (a dangling one too: the file it will
 // create) and `..` resolved as far as they go.
 fs::path identity(const ExportOutput& o) {
+  if (!o.directory) {
+    const OutputTarget t = resolve_output_target(o.path);
+    if (t.descriptor >= 0) return t.path;  // /dev/fd/N: /dev/stdout and /dev/fd/1 are one output
+  }
   const std::string path = o.directory ? o.path : resolve_output_target(o.path).path;
   std::error_code ec;
   fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);

@@ -2,14 +2,12 @@
 // checked before anything is read, and written so that a failure leaves nothing half-written.
 #pragma once
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "util/error.h"
 #include "util/output_target.h"
+#include "util/write_whole.h"
 
 namespace infertrace::cli {
 
@@ -17,25 +15,7 @@ namespace infertrace::cli {
 // inputs (it would be overwritten); `what` names the inputs in the message ("the input trace").
 void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what);
 
-// Runs write(tmp) on a temporary file beside `out` and renames it over `out` only when complete: a
-// failed write (a full disk) leaves no truncated file, and a file already at `out` stays as it was
-// until the new one is whole. `out` goes through resolve_output_target (util/output_target.h): a
-// symlink's target is what gets replaced (the link stays), a device or FIFO gets write(out) itself
-// (nothing renamed over the node), a directory is an Error. Returns what write returns.
-template <class Write>
-auto write_whole(const std::string& out, Write write) {
-  const OutputTarget target = resolve_output_target(out);
-  if (target.stream) return write(out);
-  const std::string tmp = target.path + ".partial";
-  try {
-    auto result = write(tmp);
-    if (std::rename(tmp.c_str(), target.path.c_str()) != 0)
-      throw Error(out + ": cannot replace it with the finished " + tmp + ": " + std::strerror(errno));
-    return result;
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
-}
+// write_whole lives in util/ (report/, engine/ and bench use it too); cli callers name it as before.
+using infertrace::write_whole;
 
 }  // namespace infertrace::cli

@@ -8,12 +8,21 @@
 
 #include "ingest/recording/itrace_format.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
+#include "util/output_target.h"
 
 namespace infertrace {
 
 ItraceWriter::ItraceWriter(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(path + ": cannot create recording: " + std::strerror(errno));
+  // `-o /dev/stdout` (util/inherited_descriptor.h) goes into our own descriptor at its offset, not
+  // into a reopened, truncated file; the recording is appended, so it needs no seek.
+  const OutputTarget target = resolve_output_target(path);
+  if (target.descriptor >= 0) {
+    fd_ = duplicate_descriptor(target.descriptor, path);
+  } else {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(path + ": cannot create recording: " + std::strerror(errno));
+  }
   unsigned char hdr[itrace::kFileHeaderBytes];
   std::memcpy(hdr, itrace::kMagic, 8);
   const uint32_t version = itrace::kVersion, size = itrace::kFileHeaderBytes;

@@ -717,6 +717,12 @@ RecordSummary Recorder::run() {
   for (auto& [type, n] : counts_) sum_.events[event_name(type)] += n;
   out_.finish();
   sum_.bytes = out_.bytes_written();
+  // Ctrl-C (and `timeout`, killpg) signal the whole process group, so the command gets the same
+  // signal: when it died of it before the loop saw g_stop, command_done() reaped it as if it had
+  // ended by itself. Read here, long after the reap (the handler of a signal sent before the
+  // command died has run by now): once record was told to stop, the command's status is not its
+  // own failure.
+  if (g_stop || duration_ended) sum_.command_stopped = true;
   return sum_;
 }
 

@@ -38,7 +38,8 @@ struct RecordSummary {
   std::map<int64_t, std::string> thread_comm;
   std::vector<std::string> libraries;  // probed, with how many symbols each
   int command_exit_status = -1;        // -- CMD: its exit code (128+signal when killed)
-  bool command_stopped = false;        // the recorder sent it SIGTERM (--duration, Ctrl-C, a SIGTERM of its own)
+  bool command_stopped = false;        // record was told to stop (--duration, Ctrl-C, SIGTERM) before the
+                                       // command ended by itself: its status is not passed on
   int64_t command_wall_ns = -1;        // -- CMD: from its release to its exit (SIGCHLD), when it ended by itself
   std::string cuda_mode;               // "cupti" or "uprobe" (what --cuda resolved to)
   uint64_t cupti_processes = 0;        // processes the injection library reported from

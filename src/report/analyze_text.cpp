@@ -13,6 +13,7 @@
 #include "report/text_table.h"
 #include "util/error.h"
 #include "util/units.h"
+#include "util/write_whole.h"
 
 namespace infertrace {
 
@@ -194,12 +195,17 @@ void print_host(std::ostream& os, const Trace& t, const HostAnalysis& h, const O
 
 std::string i(int64_t v) { return std::to_string(v); }
 
+// Through write_whole, as every output: a failed write leaves the old table whole, a symlinked
+// table's target is replaced (the link stays), a device or FIFO is written into.
 void save(const std::string& path, const TextTable& tb, std::vector<std::string>& written) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
-  tb.print_csv(out);
-  out.close();
-  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  write_whole(path, [&](const std::string& to) {
+    std::ofstream out(to, std::ios::binary);
+    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
+    tb.print_csv(out);
+    out.close();
+    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
+    return 0;
+  });
   written.push_back(path);
 }
 

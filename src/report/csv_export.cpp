@@ -12,12 +12,14 @@
 #include "report/launch_call.h"
 #include "report/text_table.h"
 #include "util/error.h"
+#include "util/output_target.h"
 
 namespace infertrace {
 
 namespace {
 
-// One table, written to NAME.partial; CsvTables renames it to NAME once every table is complete.
+// One table, written to NAME.partial; CsvTables renames it to NAME once every table is complete
+// (NAME: the table's path, or the file its symlinks name).
 class CsvFile {
  public:
   CsvFile(const std::filesystem::path& p, const char* header)
@@ -63,26 +65,41 @@ class CsvTables {
   ~CsvTables() {
     std::error_code ec;
     if (!committed_)
-      for (auto& n : names_) std::filesystem::remove(dir_ / (n + ".partial"), ec);
+      for (auto& t : targets_) std::filesystem::remove(t + ".partial", ec);
   }
+  // The table's file is found as every output's is (util/output_target.h): a symlinked table's
+  // target is written (beside it, so the rename stays in one directory) and the link stays; a
+  // device, FIFO or descriptor named like a table is refused, since a table set is renamed into
+  // place as a whole; a directory in the way is refused before anything is replaced.
   template <typename Fill>
   void table(const std::string& name, const char* header, Fill fill) {
+    const std::filesystem::path at = dir_ / name;
+    std::error_code ec;
+    if (std::filesystem::is_directory(std::filesystem::symlink_status(at, ec)))
+      throw Error(at.string() + ": cannot replace: a directory is in the way (nothing was replaced)");
+    const OutputTarget t = resolve_output_target(at.string());
+    if (t.stream)
+      throw Error(at.string() + ": is a " + t.kind + "; --csv writes each table to a file and renames the set into "
+                  "place (nothing was replaced)");
     names_.push_back(name);
-    CsvFile f(dir_ / name, header);
+    targets_.push_back(t.path);
+    CsvFile f(t.path, header);
     fill(f);
     f.close();
   }
   void commit(bool keep_gpu) {
     std::error_code ec;
-    // Every target checked before the first rename, so that the usual failure (a directory in the
-    // way: the one target rename(2) cannot replace; a symlink is replaced, as before) leaves the
-    // previous tables whole rather than half replaced.
+    // Every target checked again before the first rename (table() did, but a table set takes a
+    // while), so that the usual failure (a directory in the way: the one target rename(2) cannot
+    // replace) leaves the previous tables whole rather than half replaced.
     for (auto& n : names_) {
       if (std::filesystem::is_directory(std::filesystem::symlink_status(dir_ / n, ec)))
         throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
     }
     for (size_t i = 0; i < names_.size(); ++i) {
-      std::filesystem::rename(dir_ / (names_[i] + ".partial"), dir_ / names_[i], ec);
+      const std::string partial = targets_[i] + ".partial";
+      keep_mode_and_owner(targets_[i], partial);
+      std::filesystem::rename(partial, targets_[i], ec);
       if (ec)
         throw Error((dir_ / names_[i]).string() + ": cannot replace: " + ec.message() +
                     (i > 0 ? " (the tables before it were replaced: the directory mixes two exports)" : ""));
@@ -96,6 +113,7 @@ class CsvTables {
  private:
   std::filesystem::path dir_;
   std::vector<std::string> names_;
+  std::vector<std::string> targets_;  // where each table's bytes go: NAME, or the file its symlinks name
   bool committed_ = false;
 };
 

@@ -1,10 +1,14 @@
 #include "util/output_target.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 
 namespace infertrace {
 
@@ -27,18 +31,35 @@ std::string end_of_dangling_chain(const std::string& out) {
   throw Error(out + ": too many levels of symbolic links");
 }
 
+[[noreturn]] void refuse_block_device(const std::string& out) {
+  throw Error(out + ": is a block device; infertrace does not write to disks (name a file)");
+}
+
 }  // namespace
 
 OutputTarget resolve_output_target(const std::string& out) {
+  if (const std::optional<int> fd = inherited_descriptor(out)) {
+    require_writable_descriptor(*fd, out);
+    struct stat node{};
+    if (::fstat(*fd, &node) == 0 && S_ISBLK(node.st_mode)) refuse_block_device(out);
+    const std::string n = std::to_string(*fd);
+    return {"/dev/fd/" + n, true, "file descriptor (fd " + n + ")", *fd};
+  }
   struct stat link{}, node{};
   if (::lstat(out.c_str(), &link) != 0) return {out, false, ""};
-  if (::stat(out.c_str(), &node) != 0) return {end_of_dangling_chain(out), false, ""};
+  if (::stat(out.c_str(), &node) != 0) {
+    // Only a missing target makes a dangling link. Anything else is the kernel refusing to follow
+    // it: EACCES from fs.protected_symlinks (root and another user's link in /tmp), ELOOP; writing
+    // where the chain seems to end would do what the kernel itself refused.
+    if (errno != ENOENT) throw Error(out + ": cannot follow it: " + std::strerror(errno));
+    return {end_of_dangling_chain(out), false, ""};
+  }
   if (S_ISDIR(node.st_mode)) throw Error(out + ": is a directory; name the file to write");
   if (S_ISSOCK(node.st_mode)) throw Error(out + ": is a socket; name a file, a device or a FIFO to write");
-  // Through its own name, not the resolved one: /dev/stdout resolves to /proc/self/fd/1 and on to a
-  // terminal or to "pipe:[N]", which is no path at all.
+  if (S_ISBLK(node.st_mode)) refuse_block_device(out);
+  // Through its own name, not the resolved one: a device's link (/dev/console) may lead anywhere
+  // in /dev, and the node is what gets the bytes either way.
   if (S_ISCHR(node.st_mode)) return {out, true, "character device"};
-  if (S_ISBLK(node.st_mode)) return {out, true, "block device"};
   if (S_ISFIFO(node.st_mode)) return {out, true, "FIFO"};
   if (!S_ISLNK(link.st_mode)) return {out, false, ""};
   std::error_code ec;
@@ -52,6 +73,16 @@ void require_regular_output(const std::string& out, const std::string& format) {
   if (t.stream)
     throw Error(out + ": is a " + t.kind + "; " + format +
                 " is written to a file and renamed into place, so it needs a regular file (or a new name)");
+}
+
+void keep_mode_and_owner(const std::string& existing, const std::string& replacement) {
+  struct stat old{};
+  if (::stat(existing.c_str(), &old) != 0 || !S_ISREG(old.st_mode)) return;
+  // Owner first: chown() clears set-id bits, and chmod() after it sets the mode that stays.
+  if (::geteuid() == 0 && ::chown(replacement.c_str(), old.st_uid, old.st_gid) != 0)
+    throw Error(replacement + ": cannot give it the owner of " + existing + ": " + std::strerror(errno));
+  if (::chmod(replacement.c_str(), old.st_mode & 0777) != 0)
+    throw Error(replacement + ": cannot give it the mode of " + existing + ": " + std::strerror(errno));
 }
 
 }  // namespace infertrace

@@ -1,16 +1,19 @@
 """Every single-file output (report -o, export --perfetto/--chrome/--sqlite, sweep --plot, model
 synth -o) on paths that are not plain files, all made in a temporary directory (never the machine's
 /dev/null or /dev/full): a character device or a FIFO gets the bytes and stays a node (SQLite, which
-is renamed into place, is refused on it), a symlink's target is replaced and the link stays a link,
-a directory is refused with the path named, and nothing leaves a .partial behind."""
+is renamed into place, is refused on it), a block device is refused, a symlink's target is replaced
+and the link stays a link, a directory is refused with the path named, /dev/stdout sent to a file by the shell is written at
+the shell's offset (the file stays the shell's), and nothing leaves a .partial behind."""
 import os
+import shlex
 import stat
+import subprocess
 import sys
 import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import check, failures, run  # noqa: E402
+from _harness import EXE, check, failures, run  # noqa: E402
 
 traces = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces")
 trace = os.path.join(traces, "gpt2_prefill_bs1.json.gz")
@@ -51,17 +54,29 @@ with tempfile.TemporaryDirectory() as tmp:
             r = run(*argv(name, node))
             check(r.returncode == 0, "%s -o device: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
             check(stat.S_ISCHR(os.lstat(node).st_mode), "%s -o device: the node was replaced by a file" % name)
+        # A block device (a major number no driver has, so nothing could reach a disk): refused,
+        # named, the node kept.
+        disk = os.path.join(d, "mydisk.svg")
+        if can_mknod:
+            os.mknod(disk, 0o600 | stat.S_IFBLK, os.makedev(242, 0))
+            r = run(*argv(name, disk))
+            check(r.returncode == 1 and "is a block device; infertrace does not write to disks" in r.stderr,
+                  "%s -o block device: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
+            check(stat.S_ISBLK(os.lstat(disk).st_mode), "%s -o block device: the node was replaced" % name)
         # A FIFO with a reader: the reader gets the whole output, the FIFO stays.
         fifo = os.path.join(d, "pipe.svg")
         os.mkfifo(fifo)
         got = []
-        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+        # A daemon with a bounded join: a writer that exits without opening the FIFO must fail this
+        # test, not hang it until ctest's timeout.
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
         reader.start()
         r = run(*argv(name, fifo))
         if r.returncode != 0:  # unblock the reader if the writer never opened the FIFO
             with open(fifo, "wb"):
                 pass
         reader.join(60)
+        check(not reader.is_alive(), "%s -o FIFO: the reader still waits after 60 s" % name)
         check(r.returncode == 0, "%s -o FIFO: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
         check(stat.S_ISFIFO(os.lstat(fifo).st_mode), "%s -o FIFO: the FIFO was replaced" % name)
         check(got and len(got[0]) > 100, "%s -o FIFO: the reader got %d bytes" % (name, len(got[0]) if got else -1))
@@ -90,6 +105,47 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run(*WRITERS["sweep"][:3], "--plot", "/dev/stdout")
     check(r.returncode == 0 and "<svg" in r.stdout and "</svg>" in r.stdout, "sweep --plot /dev/stdout: rc %d: %s %s"
           % (r.returncode, r.stdout[:80], r.stderr.strip()[-300:]))
+
+    # /dev/stdout sent to a file by the shell: the output goes into the shell's descriptor at its
+    # offset (what the group wrote before and after stays; `>>` appends), never into a file
+    # reopened at offset 0 or renamed over the shell's.
+    d = os.path.join(tmp, "stdout")
+    os.mkdir(d)
+    quoted = lambda args: " ".join(shlex.quote(a) for a in args)  # noqa: E731
+    for name in WRITERS:
+        for out in ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"):
+            f = os.path.join(d, name + ".out")
+            group = "{ echo HEADER; %s; echo rc=$?; echo FOOTER; } > %s" % (
+                quoted([EXE] + argv(name, out)), shlex.quote(f))
+            subprocess.run(["sh", "-c", group], timeout=600)
+            with open(f, "rb") as fh:
+                got = fh.read()
+            check(got.startswith(b"HEADER\n") and got.endswith(b"rc=0\nFOOTER\n") and len(got) > 1000,
+                  "%s -o %s > file: %d bytes, starts %r, ends %r" % (name, out, len(got), got[:20], got[-20:]))
+        f = os.path.join(d, name + ".appended")
+        with open(f, "w") as fh:
+            fh.write("EARLIER\n")
+        subprocess.run(["sh", "-c", "%s >> %s" % (quoted([EXE] + argv(name, "/dev/stdout")), shlex.quote(f))],
+                       timeout=600)
+        with open(f, "rb") as fh:
+            got = fh.read()
+        check(got.startswith(b"EARLIER\n") and len(got) > 1000, "%s -o /dev/stdout >> file: %d bytes, starts %r"
+              % (name, len(got), got[:20]))
+    sweep_plot = os.path.join(d, "sweep.svg.txt")
+    with open(sweep_plot, "w") as fh:
+        r = subprocess.run([EXE, *WRITERS["sweep"][:3], "--plot", "/dev/stdout"], stdout=fh, stderr=subprocess.PIPE,
+                           text=True, timeout=600)
+    with open(sweep_plot) as fh:
+        text = fh.read()
+    check(r.returncode == 0 and "<svg" in text and "</svg>" in text,
+          "sweep --plot /dev/stdout > file: rc %d: %s" % (r.returncode, r.stderr.strip()[-300:]))
+    db = os.path.join(d, "db.out")
+    with open(db, "w") as fh:
+        r = subprocess.run([EXE, "export", trace, "--sqlite", "/dev/stdout"], stdout=fh, stderr=subprocess.PIPE,
+                           text=True, timeout=600)
+    check(r.returncode == 1 and "regular file" in r.stderr and os.path.getsize(db) == 0,
+          "export --sqlite /dev/stdout > file: rc %d, %d bytes: %s" % (r.returncode, os.path.getsize(db), r.stderr))
+    no_partials(d, "stdout")
 
     # SQLite is renamed into place: refused on a device or FIFO before anything is written.
     d = os.path.join(tmp, "sqlite")

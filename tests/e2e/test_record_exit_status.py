@@ -1,13 +1,17 @@
 """`record -- CMD` exits with the command's status when the command fails by itself (as `time` and
-strace do): N for `exit N`, 128+S when a signal S kills it; 0 when it succeeds or when record itself
-stops it (--duration). Each recording is complete either way (END record: ingest reads it without the
+strace do): N for `exit N`, 128+S when a signal S kills it; 0 when it succeeds or when record was
+told to stop (--duration; SIGINT or SIGTERM to record's process group, whichever of record and the
+command sees it first). Each recording is complete either way (END record: ingest reads it without the
 "incomplete" note). Needs root and kernel BTF (skipped otherwise)."""
 import os
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import check, failures, run, skip  # noqa: E402
+from _harness import EXE, check, failures, run, skip  # noqa: E402
 
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     skip("needs root and /sys/kernel/btf/vmlinux")
@@ -34,6 +38,41 @@ with tempfile.TemporaryDirectory() as tmp:
         check(("record exits with it" in r.stderr) == (want != 0), "%s: stderr: %s" % (what, r.stderr.strip()[-300:]))
         i_ = run("ingest", rec)
         check(i_.returncode == 0 and "incomplete" not in i_.stderr, "%s: recording not complete: %s" % (what, i_.stderr.strip()))
+
+    # Ctrl-C and `timeout` signal the whole process group: record and the command get the signal
+    # together, and which of them reacts first is a race. Once record got a stop signal, the
+    # command's status is not passed on (record exits 0); `sleep` dies of SIGINT at once (status
+    # 130), the side of the race that used to make record exit 130. Repeated, since one run may
+    # fall on either side.
+    def running_command(pid, comm):
+        """Whether record (pid) has a child that has exec'd `comm`: the command runs and is traced."""
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                kids = f.read().split()
+            for k in kids:
+                with open("/proc/%s/comm" % k) as f:
+                    if f.read().strip() == comm:
+                        return True
+        except OSError:
+            pass
+        return False
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        for attempt in range(8):
+            rec = os.path.join(tmp, "sig%d_%d.itrace" % (sig, attempt))
+            p = subprocess.Popen([EXE, "record", "--cuda", "uprobe", "--events", "sched", "-o", rec, "--", "sleep", "30"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+            deadline = time.time() + 60
+            while not running_command(p.pid, "sleep") and p.poll() is None and time.time() < deadline:
+                time.sleep(0.02)
+            os.killpg(p.pid, sig)  # as a terminal's Ctrl-C does: record's whole process group
+            out, err = p.communicate(timeout=120)
+            what = "killpg(%s) #%d" % (signal.Signals(sig).name, attempt)
+            check(p.returncode == 0 and "record exits with it" not in err,
+                  "%s: rc %d, want 0: %s" % (what, p.returncode, err.strip()[-300:]))
+            i_ = run("ingest", rec)
+            check(i_.returncode == 0 and "incomplete" not in i_.stderr,
+                  "%s: recording not complete: %s" % (what, i_.stderr.strip()))
 
 if failures:
     print("%d failure(s)" % len(failures))

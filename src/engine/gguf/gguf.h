@@ -223,8 +223,9 @@ class Writer {
   // (n_rows * row_bytes bytes). Called in order, in chunks of whole rows.
   using FillFn = std::function<void(size_t index, int64_t first_row, int64_t n_rows,
                                     std::span<uint8_t> out)>;
-  // Writes the file (to `path` + ".tmp", renamed into place when complete, so a crash never leaves
-  // a truncated model). Throws Error on I/O failure. `chunk_bytes` bounds the fill buffer.
+  // Writes the file (to `path` + ".partial", renamed into place when complete, so a crash never
+  // leaves a truncated model; the output rules of util/write_whole.h). Throws Error on I/O
+  // failure. `chunk_bytes` bounds the fill buffer.
   void write(const std::string& path, const FillFn& fill = {}, size_t chunk_bytes = 32u << 20) const;
   // The whole file in memory (tests; small models only).
   std::vector<uint8_t> to_bytes(const FillFn& fill = {}) const;

@@ -11,7 +11,7 @@
 
 #include "engine/gguf/gguf.h"
 #include "util/error.h"
-#include "util/output_target.h"
+#include "util/write_whole.h"
 
 namespace infertrace::gguf {
 
@@ -232,44 +232,22 @@ void Writer::emit(Sink& sink, const FillFn& fill, size_t chunk_bytes) const {
 }
 
 void Writer::write(const std::string& out, const FillFn& fill, size_t chunk_bytes) const {
-  // As every verb's output (util/output_target.h): a device or FIFO is written into, a symlink's
-  // target is replaced through PATH.tmp, the link stays.
-  const OutputTarget target = resolve_output_target(out);
-  if (target.stream) {
-    const int fd = ::open(out.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw Error("cannot open " + out + ": " + std::strerror(errno));
+  // As every verb's output (util/write_whole.h): written to OUT.partial and renamed into place when
+  // complete (the old file's mode and owner kept), a symlink's target replaced, a device or FIFO
+  // written into, /dev/stdout through a scratch file appended to our descriptor.
+  write_whole(out, [&](const std::string& to) {
+    const int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error("cannot create " + to + ": " + std::strerror(errno));
     try {
-      FdSink sink(fd, out);
+      FdSink sink(fd, to);
       emit(sink, fill, chunk_bytes);
     } catch (...) {
       ::close(fd);
       throw;
     }
-    if (::close(fd) != 0) throw Error("cannot write " + out + ": " + std::strerror(errno));
-    return;
-  }
-  const std::string& path = target.path;
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot create " + tmp + ": " + std::strerror(errno));
-  try {
-    FdSink sink(fd, tmp);
-    emit(sink, fill, chunk_bytes);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    throw Error("cannot write " + tmp + ": " + std::strerror(e));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    throw Error("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
-  }
+    if (::close(fd) != 0) throw Error("cannot write " + to + ": " + std::strerror(errno));
+    return 0;
+  });
 }
 
 std::vector<uint8_t> Writer::to_bytes(const FillFn& fill) const {

@@ -1,0 +1,47 @@
+// Every verb's single-file output written whole: to a file beside the output (or the file its
+// symlinks name), renamed into place only when complete (util/output_target.h has the rules).
+#pragma once
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "util/error.h"
+#include "util/inherited_descriptor.h"
+#include "util/output_target.h"
+
+namespace infertrace {
+
+// Runs write(tmp) on a temporary file beside `out` and renames it over `out` only when complete: a
+// failed write (a full disk) leaves no truncated file, and a file already at `out` stays as it was
+// until the new one is whole; the new file gets the old one's mode and owner (keep_mode_and_owner).
+// `out` goes through resolve_output_target (util/output_target.h): a symlink's target is what gets
+// replaced (the link stays), a device or FIFO gets write(out) itself (nothing renamed over the
+// node), one of our descriptors (/dev/stdout) gets the finished output copied into it from a
+// scratch file (the writers open a path, and reopening /dev/stdout by path would truncate a
+// redirected file), a directory or a block device is an Error. Returns what write returns.
+template <class Write>
+auto write_whole(const std::string& out, Write write) {
+  const OutputTarget target = resolve_output_target(out);
+  if (target.descriptor >= 0) {
+    const ScratchFile scratch;
+    auto result = write(scratch.path());
+    copy_file_into_descriptor(scratch.path(), target.descriptor, out);
+    return result;
+  }
+  if (target.stream) return write(out);
+  const std::string tmp = target.path + ".partial";
+  try {
+    auto result = write(tmp);
+    keep_mode_and_owner(target.path, tmp);
+    if (std::rename(tmp.c_str(), target.path.c_str()) != 0)
+      throw Error(out + ": cannot replace it with the finished " + tmp + ": " + std::strerror(errno));
+    return result;
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
+}  // namespace infertrace
