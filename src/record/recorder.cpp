@@ -1,6 +1,7 @@
 #include <atomic>
 #include "record/recorder.h"
 
+#include "record/command_stop.h"
 #include "util/error.h"
 
 #if INFERTRACE_HAVE_BPF
@@ -691,6 +692,9 @@ RecordSummary Recorder::run() {
       break;
     }
   }
+  // Whether record had been told to stop when the loop ended: a Ctrl-C that arrives later, during
+  // the teardown below, must not turn a command's own earlier failure into a stop.
+  const bool stop_signal_in_loop = g_stop != 0;
   // A signal's stop is its moment (or the deadline, if that came first); a command that ended
   // keeps every event up to the deadline, if any.
   if (!command_ended && !duration_ended)
@@ -717,12 +721,10 @@ RecordSummary Recorder::run() {
   for (auto& [type, n] : counts_) sum_.events[event_name(type)] += n;
   out_.finish();
   sum_.bytes = out_.bytes_written();
-  // Ctrl-C (and `timeout`, killpg) signal the whole process group, so the command gets the same
-  // signal: when it died of it before the loop saw g_stop, command_done() reaped it as if it had
-  // ended by itself. Read here, long after the reap (the handler of a signal sent before the
-  // command died has run by now): once record was told to stop, the command's status is not its
-  // own failure.
-  if (g_stop || duration_ended) sum_.command_stopped = true;
+  // Read here, long after the reap (the handler of a signal sent before the command died has run
+  // by now); the rule: record/command_stop.h.
+  if (command_was_stopped(stop_signal_in_loop, duration_ended, g_stop != 0, sum_.command_exit_status))
+    sum_.command_stopped = true;
   return sum_;
 }
 
