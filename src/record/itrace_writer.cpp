@@ -30,7 +30,13 @@ ItraceWriter::ItraceWriter(const std::string& path) : path_(path) {
   std::memcpy(hdr + 12, &size, 4);
   buf_.insert(buf_.end(), hdr, hdr + sizeof(hdr));
   buf_.reserve(4 << 20);
-  flush();
+  try {
+    flush();
+  } catch (...) {  // a throwing constructor runs no destructor: close the descriptor here
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
 }
 
 ItraceWriter::~ItraceWriter() {
