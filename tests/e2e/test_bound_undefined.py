@@ -53,6 +53,22 @@ with tempfile.TemporaryDirectory() as tmp:
         pts = {p["batch"]: p for p in json.loads(r.stdout)["points"]}
         check(pts[1]["bound"] is None and pts[2]["bound"] == "cpu", "sweep bounds %r" % {b: p["bound"] for b, p in pts.items()})
 
+    # Review BD M1: one operator at 200 us, after the GPU work (105-115 us), empties the IL window
+    # (it starts at the first top-level operator), yet no call is clamped and the parts are measured
+    # (launch 3 us >= queue 2 us): the verdict stays CPU-bound.
+    late = trace(105)
+    late["traceEvents"].append({"ph": "X", "cat": "cpu_op", "name": "aten::to", "pid": 1, "tid": 1, "ts": 200,
+                                "dur": 5, "args": {}})
+    late_op = os.path.join(tmp, "late_op.json")
+    with open(late_op, "w") as f:
+        json.dump(late, f)
+    r = run("analyze", late_op, "--json")
+    d = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(d.get("clock_skew_clamped") == 0 and d.get("tklqt_ns") == 5000, "late operator: clamped %s, TKLQT %s" %
+          (d.get("clock_skew_clamped"), d.get("tklqt_ns")))
+    check(d.get("bound") == "cpu" and "bound_undefined_reason" not in d,
+          "late operator: bound %r, reason %r" % (d.get("bound"), d.get("bound_undefined_reason")))
+
     page = os.path.join(tmp, "r.html")
     r = run("report", skewed, "-o", page)
     check(r.returncode == 0, "report exit %d: %s" % (r.returncode, r.stderr))
