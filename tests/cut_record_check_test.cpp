@@ -85,6 +85,18 @@ size_t plain_record(const Bytes& b, size_t at, bool& telling) {
   return 8 + len;
 }
 
+// A record cut off at the end of `b` whose header is valid (its event payload repeating the type
+// when 4 bytes of it are there).
+bool plain_cut_record(const Bytes& b, size_t at) {
+  if (b.size() - at < 8) return false;
+  const uint32_t type = u32(b, at), len = u32(b, at + 4);
+  if (type == 0 || type >= IT_EV_NTYPES || len > kMaxRecordBytes || len < min_payload(type) || len <= b.size() - at - 8)
+    return false;
+  const bool event = type == IT_EV_API || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
+                     type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_GPU || type == IT_EV_FDNAME;
+  return !event || b.size() - at - 8 < 4 || u32(b, at + 8) == type;
+}
+
 // The rule as written: try each start, walk its chain; the reference for the one-pass version.
 std::optional<size_t> walk_each_start(const Bytes& b, size_t from) {
   for (size_t start = from; start + 8 <= b.size(); ++start) {
@@ -92,7 +104,7 @@ std::optional<size_t> walk_each_start(const Bytes& b, size_t from) {
     bool any_telling = false, telling = false;
     for (size_t bytes; at < b.size() && (bytes = plain_record(b, at, telling)) != 0; at += bytes, ++records)
       any_telling = any_telling || telling;
-    if (at == b.size() && records >= 2 && any_telling) return start;
+    if ((at == b.size() || plain_cut_record(b, at)) && records >= 2 && any_telling) return start;
   }
   return std::nullopt;
 }
@@ -120,6 +132,23 @@ TEST(CutRecordCheck, SameFirstOffsetAsWalkingEachStart) {
   }
   EXPECT_GT(found, 100);
   EXPECT_LT(found, 1900);
+}
+
+// Review BD L4a: a damaged length, whole records, then a recorder killed in the middle of the last
+// one. The chain ends in a record cut off with a valid header; it is found, from the first whole
+// record. Without the cut record's valid header (type 0) it is not.
+TEST(CutRecordCheck, ChainEndingInACutRecordIsFound) {
+  Bytes b;
+  put32(b, 1), put32(b, 60000);  // the damaged length: payload starts at 8
+  meta_record(b, "api.0", "cudaLaunchKernel");
+  syscall_record(b, 1);
+  const size_t last = b.size();
+  syscall_record(b, 2);
+  b.resize(b.size() - 20);  // killed while writing the last syscall
+  EXPECT_EQ(whole_records_up_to_end(b.data(), 8, b.size()), std::optional<size_t>(8));
+  Bytes broken = b;
+  broken[last] = 0;  // its type 6 -> 0: no record the writer makes
+  EXPECT_EQ(whole_records_up_to_end(broken.data(), 8, broken.size()), std::nullopt);
 }
 
 }  // namespace

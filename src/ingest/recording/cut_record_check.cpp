@@ -51,6 +51,18 @@ Found record_at(const unsigned char* data, size_t at, size_t size) {
   return {kRecordHeaderBytes + len, telling};
 }
 
+// A record cut off at `size` whose header is one the writer makes: a known type, a length it
+// allows that runs past `size`, and for an event the payload's first word (when present) repeating
+// the type. What a recorder killed after a damaged length leaves as its last record.
+bool cut_record_at(const unsigned char* data, size_t at, size_t size) {
+  if (size - at < kRecordHeaderBytes) return false;
+  const uint32_t type = u32_at(data + at), len = u32_at(data + at + 4);
+  if (type == 0 || type >= IT_EV_NTYPES || len > kMaxRecordBytes || len < min_payload(type)) return false;
+  const size_t have = size - at - kRecordHeaderBytes;
+  if (len <= have) return false;
+  return !is_event_type(type) || have < 4 || u32_at(data + at + kRecordHeaderBytes) == type;
+}
+
 }  // namespace
 
 std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t from, size_t size,
@@ -64,18 +76,27 @@ std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t 
   // tables stay small. (record_at's META key check reads printable bytes only up to the next
   // record header's zero bytes, so it adds a bounded number of reads per byte, not a factor n.)
   const size_t n = size - from;
-  std::vector<uint32_t> records(n + 1, 0);  // whole records in the chain from from+i to the end; 0: none
+  std::vector<uint32_t> records(n + 1, 0);
   std::vector<uint8_t> telling(n + 1, 0);
   size_t examined = 0;
   std::optional<size_t> first;
+  // reaches[i]: the chain from from+i ends exactly at `size`, or in a record cut off there whose
+  // header is valid (a recorder killed after the damage, review BD L4a); records[i] counts its
+  // whole records.
+  std::vector<uint8_t> reaches(n + 1, 0);
+  reaches[n] = 1;
   for (size_t i = n; i-- > 0;) {
-    const Found r = record_at(data, from + i, size);
     ++examined;
-    if (r.bytes == 0) continue;
+    const Found r = record_at(data, from + i, size);
+    if (r.bytes == 0) {
+      reaches[i] = cut_record_at(data, from + i, size);
+      continue;
+    }
     const size_t next = i + r.bytes;
-    if (next != n && records[next] == 0) continue;  // its chain stops short of the end
-    records[i] = (next == n ? 0 : records[next]) + 1;
-    telling[i] = r.telling || (next != n && telling[next]);
+    if (!reaches[next]) continue;  // its chain stops short of the end
+    reaches[i] = 1;
+    records[i] = records[next] + 1;
+    telling[i] = r.telling || telling[next];
     if (records[i] >= 2 && telling[i]) first = from + i;  // the loop runs downward: the last kept is the first
   }
   if (records_examined) *records_examined = examined;

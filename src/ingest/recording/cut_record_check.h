@@ -12,7 +12,9 @@
 namespace infertrace::itrace {
 
 // The offset of the first of two or more whole records that follow one another from inside
-// [from, size) exactly up to `size`, or nullopt when there is none, as in a genuinely cut-off tail.
+// [from, size) exactly up to `size`, or up to a last record cut off at `size` whose header is valid
+// (a recorder killed after the damage), or nullopt when there is none, as in a genuinely cut-off
+// tail.
 // `from` is where the payload of the record claiming too many bytes starts. Each record must look
 // as the writer makes it (a known type, a length it allows, an event payload that repeats the
 // record's type, a META key of printable ASCII, an END without payload), and one of them at least
