@@ -30,16 +30,53 @@ TEST(BoundVerdict, QueuePartAboveLaunchPartIsGpuBoundElseCpuBound) {
   EXPECT_EQ(a.bound, "cpu");
 }
 
+// Review BD M1: the IL window starts at the first top-level operator; one that starts after the GPU
+// work empties the window, yet the parts are measured per call (launch 3 us, queue 2 us, none
+// clamped), so the verdict stands: 3 >= 2 is CPU-bound.
+TEST(BoundVerdict, AnEmptyWindowAloneKeepsTheMeasuredVerdict) {
+  LaunchAnalysis a = measured(3000, 2000, 0);
+  a.operators = 1;
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "cpu");
+  EXPECT_TRUE(a.bound_undefined_reason.empty()) << a.bound_undefined_reason;
+  a = measured(1000, 4000, -20);
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "gpu");
+  a = measured(3000, 2000, 0);  // the same window with one clamped call is clock skew: no verdict
+  a.clock_skew_clamped = 1;
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "");
+  EXPECT_NE(a.bound_undefined_reason.find("1 launch call had its GPU work"), std::string::npos) << a.bound_undefined_reason;
+}
+
 TEST(BoundVerdict, NothingToCompareLeavesItUndefinedWithTheReason) {
   LaunchAnalysis a = measured(0, 0, 1000);  // every latency clamped to 0
   decide_bound(a);
   EXPECT_EQ(a.bound, "");
   EXPECT_NE(a.bound_undefined_reason.find("TKLQT is 0"), std::string::npos) << a.bound_undefined_reason;
 
-  a = measured(50, 10, 0);  // the GPU work ends before the first host event
+  a = measured(50, 10, 0);  // the GPU work ends before the first host event, 2 calls clamped
+  a.clock_skew_clamped = 2;
   decide_bound(a);
   EXPECT_EQ(a.bound, "");
   EXPECT_NE(a.bound_undefined_reason.find("inference-latency window is empty"), std::string::npos);
+  EXPECT_NE(a.bound_undefined_reason.find("before the first host event"), std::string::npos);
+  EXPECT_NE(a.bound_undefined_reason.find("2 launch calls had their GPU work start before"), std::string::npos)
+      << a.bound_undefined_reason;
+
+  a = measured(0, 0, 0);  // empty window, nothing clamped but nothing measured either
+  a.operators = 1;
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "");
+  EXPECT_NE(a.bound_undefined_reason.find("before the first top-level operator, and TKLQT is 0"), std::string::npos)
+      << a.bound_undefined_reason;
+
+  a = measured(0, 0, 1000);  // every l exactly 0 without clamping: no "clock skew" claim
+  decide_bound(a);
+  EXPECT_EQ(a.bound_undefined_reason.find("clock skew"), std::string::npos) << a.bound_undefined_reason;
+  a.clock_skew_clamped = 3;
+  decide_bound(a);
+  EXPECT_NE(a.bound_undefined_reason.find("(3 clamped: clock skew)"), std::string::npos) << a.bound_undefined_reason;
 
   a = measured(0, 0, 0);
   a.linked_launch_calls = 0;

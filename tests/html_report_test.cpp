@@ -193,16 +193,28 @@ TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
   EXPECT_NE(f.find("idle only 10.0% of the"), std::string::npos) << f;
   EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
 
-  // No inference latency (GPU work before the first operator; IL clamped to 0): no verdict (the
-  // clocks disagree), no idle share.
+  // No inference latency (GPU work before the first operator; IL clamped to 0) with no latency
+  // clamped: the verdict stands (review BD M1), without an idle share.
   a.inference_latency = a.gpu_busy = a.gpu_idle = 0;
+  ASSERT_EQ(a.clock_skew_clamped, 0);
   decide_bound(a);
+  ASSERT_EQ(a.bound, "gpu");
   f = html::findings(in).at(0);
   EXPECT_EQ(f.find("idle only"), std::string::npos) << f;
+  EXPECT_EQ(f.find("idle 0.0%"), std::string::npos) << f;
+  EXPECT_NE(f.find("GPU-bound (the queue part is"), std::string::npos) << f;
+  EXPECT_NE(f.find("no idle share"), std::string::npos) << f;
+  std::string page = html::render_report(in);
+  EXPECT_NE(page.find(">- of inference latency (GPU busy"), std::string::npos);
+  EXPECT_EQ(page.find("0.0% of inference latency"), std::string::npos);
+
+  // The same window with clamped latencies: the clocks disagree, no verdict.
+  a.clock_skew_clamped = 2;
+  decide_bound(a);
+  f = html::findings(in).at(0);
   EXPECT_EQ(f.find("queue part"), std::string::npos) << f;  // no "GPU-bound (queue part ...)"
   EXPECT_NE(f.find("no CPU-bound or GPU-bound verdict: the inference-latency window is empty"), std::string::npos) << f;
-  const std::string page = html::render_report(in);
-  EXPECT_NE(page.find(">- of inference latency (GPU busy"), std::string::npos);
+  page = html::render_report(in);
   EXPECT_EQ(page.find("0.0% of inference latency"), std::string::npos);
 }
 

@@ -105,6 +105,17 @@ TEST(InterferenceSummary, NoSlowdownWithoutAUsableBaseline) {
   EXPECT_EQ(g[1].verdict, "no baseline to compare with");
 }
 
+// Review BD L9: without a baseline there is no slowdown, and the table's title does not claim one.
+TEST(InterferenceSummary, TitleSaysSlowdownOnlyWithABaseline) {
+  std::ostringstream without, with;
+  print_interference(without, summarize_interference({with_metrics("cpu", {1, 2})}, {}, true), true);
+  EXPECT_EQ(without.str().find("slowdown against the baseline median"), std::string::npos) << without.str();
+  EXPECT_NE(without.str().find("no baseline run to compare with"), std::string::npos) << without.str();
+  print_interference(with, summarize_interference({with_metrics("baseline", {2, 3}), with_metrics("cpu", {1, 2})}, {}, true),
+                     true);
+  EXPECT_NE(with.str().find("slowdown against the baseline median"), std::string::npos) << with.str();
+}
+
 TEST(InterferenceSummary, RunsThatTouchAreWithinTheSpread) {
   // baseline runs 2 and 3 (median 2.5), cpu runs 1 and 2 (median 1.5): cpu's fastest equals the
   // baseline's slowest, so they are not apart. Slowdown (2.5 - 1.5) / 2.5 = 40%.

@@ -274,6 +274,40 @@ TEST(RecordingReader, DamagedLengthInTheMiddleIsCorruptionAtItsOffset) {
   }
 }
 
+// Review BD L4a: a damaged length and then a recorder killed in the middle of a later record: the
+// whole records inside the claimed bytes end in a cut one, not at the end of the file; still
+// corruption, not a cut-off tail that silently drops the rest (2276 of 2828 bytes in /tmp/bd).
+TEST(RecordingReader, DamagedLengthThenKilledRecorderIsCorruption) {
+  File f = sample();
+  put32(f.b, 16 + 4, 0xff21);
+  f.b.resize(f.b.size() - 20);  // cut into the last syscall record
+  try {
+    read(f);
+    ADD_FAILURE() << "read a damaged, then cut, file";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.offset(), 16);
+    EXPECT_NE(std::string(e.what()).find("corrupt record length"), std::string::npos) << e.what();
+  }
+}
+
+// Review BD L4b: the last event's length damaged, then only the END record. One END is not enough
+// to call it corruption (a cut payload can end in the same 8 bytes), so the reader keeps the
+// records before it, but the note does not claim there is no end record.
+TEST(RecordingReader, DamagedLastRecordBeforeEndIsNotCalledUnended) {
+  File f = sample();
+  f.rec(9, 0);
+  const size_t last_syscall = f.b.size() - 8 - 56;
+  put32(f.b, last_syscall + 4, 60000);
+  const Trace t = read(f);
+  EXPECT_EQ(t.syscalls.size(), 1u);
+  EXPECT_EQ(t.skipped.at("truncated_tail_bytes"), 56 + 8);
+  EXPECT_EQ(t.meta.at("recording.tail_ends_in_end_record"), "true");
+  // A plain cut has no such mark. (The note that reads it: tests/e2e/test_recording_damaged_tail.py.)
+  File g = sample();
+  g.b.resize(g.b.size() - 20);
+  EXPECT_EQ(read(g).meta.count("recording.tail_ends_in_end_record"), 0u);
+}
+
 // Every prefix of a recording is what a recorder stopped at that byte leaves: it reads, keeping
 // the records before the cut, whatever byte the cut falls on (the check above must not mistake a
 // cut-off payload for whole records).

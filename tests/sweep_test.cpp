@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "analysis/bound_verdict.h"
 #include "analysis/sweep.h"
 #include "report/sweep_report.h"
 #include "util/error.h"
@@ -65,11 +66,46 @@ TEST(Sweep, LargestWithoutVerdictIsNotCalledLaunchBound) {
   const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 10)), sweep_point(2, "b", none)});
   EXPECT_FALSE(r.transition_batch.has_value());
   EXPECT_EQ(r.summary.find("launch overhead matters"), std::string::npos) << r.summary;
-  EXPECT_NE(r.summary.find("batch 2, the largest given, has no launch call linked to GPU work"), std::string::npos)
+  EXPECT_NE(r.summary.find("batch 2, the largest given, has no CPU- or GPU-bound verdict (no launch call is linked to "
+                           "GPU work); check that its trace holds the GPU run."),
+            std::string::npos)
       << r.summary;
   const SweepResult empty = analyze_sweep({sweep_point(1, "a", none), sweep_point(2, "b", none)});
   EXPECT_EQ(empty.summary.find("launch overhead matters"), std::string::npos) << empty.summary;
   EXPECT_NE(empty.summary.find("nor has any other trace"), std::string::npos) << empty.summary;
+}
+
+// Review BD M2: a point with a linked launch but no verdict (clock skew) carries the analysis's own
+// reason into the sentence and its JSON point; the sweep does not say "no launch call linked".
+TEST(Sweep, PointWithoutVerdictCarriesItsOwnReason) {
+  LaunchAnalysis skewed = analysis(false, 0, 0);
+  skewed.linked_launch_calls = 1, skewed.clock_skew_clamped = 1;
+  skewed.tklqt = skewed.tklqt_launch = skewed.tklqt_queue = 0, skewed.inference_latency = 0;
+  decide_bound(skewed);
+  ASSERT_EQ(skewed.bound, "");
+  LaunchAnalysis sane = analysis(false, 900, 10);
+  sane.linked_launch_calls = 1;
+  const SweepResult r = analyze_sweep({sweep_point(2, "sane", sane), sweep_point(8, "skew", skewed)});
+  EXPECT_EQ(r.summary.find("no launch call"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("batch 8, the largest given, has no CPU- or GPU-bound verdict (the inference-latency "
+                           "window is empty: the GPU work ends before the first host event, and 1 launch call had"),
+            std::string::npos)
+      << r.summary;
+  EXPECT_NE(r.summary.find("capture that batch again"), std::string::npos) << r.summary;
+  const nlohmann::json j = sweep_json(r);
+  EXPECT_FALSE(j["points"][0].contains("bound_undefined_reason"));
+  EXPECT_EQ(j["points"][1]["bound_undefined_reason"], skewed.bound_undefined_reason);
+  EXPECT_TRUE(j["points"][1]["bound"].is_null());
+
+  // Below a GPU-bound batch: each smaller batch without a verdict says its own reason.
+  LaunchAnalysis none;  // nothing linked
+  decide_bound(none);
+  const SweepResult below = analyze_sweep(
+      {sweep_point(1, "none", none), sweep_point(2, "skew", skewed), sweep_point(4, "gpu", analysis(true, 10, 900))});
+  EXPECT_NE(below.summary.find("(batch 1: no launch call is linked to GPU work; batch 2: the inference-latency window "
+                               "is empty"),
+            std::string::npos)
+      << below.summary;
 }
 
 // A CPU-only trace (no GPU activity: analyze_launches sets `no_gpu_activity`) has no launch, latency or idle

@@ -1,17 +1,42 @@
 #include "analysis/bound_verdict.h"
 
+#include <string>
+
 namespace infertrace {
+
+namespace {
+
+// Where the IL window starts (analysis/launch.cpp): at the first top-level operator when the trace
+// has operators, else at the first host event.
+std::string window_start(const LaunchAnalysis& a) {
+  return a.operators > 0 ? "the first top-level operator" : "the first host event";
+}
+
+std::string clamped_calls(int64_t n) {
+  return std::to_string(n) + (n == 1 ? " launch call had its" : " launch calls had their") +
+         " GPU work start before the call (host and GPU clocks disagree)";
+}
+
+}  // namespace
 
 void decide_bound(LaunchAnalysis& a) {
   a.bound.clear(), a.bound_undefined_reason.clear();
+  // An empty IL window is no reason by itself: the parts are measured per launch call, not inside
+  // the window (a trace whose only operator starts after the GPU work still has them). It only
+  // counts as evidence of broken clocks together with clamped latencies or a TKLQT of 0.
+  const bool window_empty = a.inference_latency <= 0;
   if (a.linked_launch_calls == 0) {
     a.bound_undefined_reason = "no launch call is linked to GPU work";
-  } else if (a.inference_latency <= 0) {
-    a.bound_undefined_reason = "the inference-latency window is empty: the GPU work ends before the first host event "
-                               "(host and GPU clocks disagree?)";
+  } else if (window_empty && (a.clock_skew_clamped > 0 || a.tklqt <= 0)) {
+    a.bound_undefined_reason = "the inference-latency window is empty: the GPU work ends before " + window_start(a) +
+                               (a.clock_skew_clamped > 0 ? ", and " + clamped_calls(a.clock_skew_clamped)
+                                                         : ", and TKLQT is 0");
   } else if (a.tklqt <= 0) {
-    a.bound_undefined_reason = "TKLQT is 0: every kernel started at or before its launch call (clock skew), so there "
-                               "is no launch or queue time to compare";
+    a.bound_undefined_reason = "TKLQT is 0: every kernel started at or before its launch call" +
+                               (a.clock_skew_clamped > 0 ? " (" + std::to_string(a.clock_skew_clamped) +
+                                                               " clamped: clock skew)"
+                                                         : std::string()) +
+                               ", so there is no launch or queue time to compare";
   } else {
     a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
   }

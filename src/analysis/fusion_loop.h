@@ -68,7 +68,7 @@ struct FusionLoop {
   int64_t engine_kernels_per_step = 0;  // what the recorded run itself counted (a completeness check)
   ns_t inference_latency = 0, gpu_busy = 0, launch_part_total = 0;
   double mean_launch_part = 0;  // launch part per kernel with a launch call
-  std::string bound;            // "cpu", "gpu" or "" (no linked launches)
+  std::string bound;            // "cpu", "gpu" or "" (no verdict: analysis/bound_verdict.h)
   double recorded_tg = 0;       // tokens/s of the recorded run (the recorder's overhead included)
   MeasuredRun baseline;         // eager tokens/s the speedups are measured against
   double threshold = 1;

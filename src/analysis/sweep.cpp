@@ -15,7 +15,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.kernels = a.kernels;
   p.tklqt = a.tklqt, p.tklqt_launch = a.tklqt_launch, p.tklqt_queue = a.tklqt_queue;
   p.inference_latency = a.inference_latency, p.gpu_idle = a.gpu_idle, p.cpu_idle = a.cpu_idle;
-  p.bound = a.bound;
+  p.bound = a.bound, p.bound_undefined_reason = a.bound_undefined_reason;
   p.no_gpu = a.gpu_undefined();
   p.orphan_activities = a.orphan_activities, p.orphan_launch_calls = a.orphan_launch_calls;
   if (a.inference_latency > 0) {
@@ -32,6 +32,13 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
     p.launch_note = coverage.partial_note;
   }
   return p;
+}
+
+std::string no_verdict_reason(const SweepPoint& p) {
+  if (p.no_gpu) return "no GPU activity in the trace";
+  if (p.launches_unmeasured) return p.launch_note;
+  if (!p.bound.empty()) return "";
+  return p.bound_undefined_reason.empty() ? "no launch call is linked to GPU work" : p.bound_undefined_reason;
 }
 
 namespace {
@@ -52,8 +59,15 @@ std::string summarize(const SweepResult& r) {
       s = "Launch-bound up to batch " + std::to_string(*below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
           std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
     else
+    {
+      // Each smaller batch with its own reason: they need not share one (review BD M2).
+      std::string why;
+      for (auto& p : pts)
+        if (p.batch < *r.transition_batch)
+          why += (why.empty() ? "" : "; ") + ("batch " + std::to_string(p.batch) + ": ") + no_verdict_reason(p);
       s = "Queue-bound from batch " + std::to_string(*r.transition_batch) +
-          " on: the GPU is the limit; the smaller batches have no CPU- or GPU-bound verdict (no launch call linked to GPU work).";
+          " on: the GPU is the limit; the smaller batches have no CPU- or GPU-bound verdict (" + why + ").";
+    }
   } else if (std::all_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.no_gpu; })) {
     // CPU-only profiles: no launch or queue figure exists to compare, and no idle share either.
     return "No trace in this sweep has GPU activity (CPU-only profiles): there are no launch, queue or idle "
@@ -63,14 +77,19 @@ std::string summarize(const SweepResult& r) {
     s = "No transition: batch " + std::to_string(pts.back().batch) + ", the largest given, has no CPU- or GPU-bound verdict: " +
         pts.back().launch_note + ".";
   } else if (pts.back().bound.empty()) {
-    // A trace without a linked launch call has no verdict at all; saying it "is not GPU-bound, so
-    // launch overhead matters" would invent one (an empty or CPU-only trace, a wrong file).
+    // A trace without a verdict (nothing linked, clock skew); saying it "is not GPU-bound, so
+    // launch overhead matters" would invent one. The advice fits the reason: a trace without GPU
+    // work or linked launches may be the wrong file; one with skewed clocks needs a new capture.
     const bool any_verdict =
         std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.bound.empty(); });
+    const bool nothing_linked = pts.back().no_gpu || pts.back().bound_undefined_reason.empty() ||
+                                pts.back().bound_undefined_reason == "no launch call is linked to GPU work";
     s = "No transition: batch " + std::to_string(pts.back().batch) + ", the largest given, has " +
-        (pts.back().no_gpu ? "no GPU activity" : "no launch call linked to GPU work") +
-        ", so it has no CPU- or GPU-bound verdict" +
-        (any_verdict ? "; check that its trace holds the GPU run." : ", nor has any other trace in the sweep.");
+        (pts.back().no_gpu ? "no GPU activity, so it has no CPU- or GPU-bound verdict"
+                           : "no CPU- or GPU-bound verdict (" + no_verdict_reason(pts.back()) + ")") +
+        (!any_verdict ? ", nor has any other trace in the sweep."
+         : nothing_linked ? "; check that its trace holds the GPU run."
+                          : "; capture that batch again.");
   } else {
     s = "No transition: batch " + std::to_string(pts.back().batch) +
         ", the largest measured, is not GPU-bound, so launch overhead matters across the whole sweep; "

@@ -19,7 +19,8 @@ struct SweepPoint {
   int64_t kernels = 0;
   ns_t tklqt = 0, tklqt_launch = 0, tklqt_queue = 0;
   ns_t inference_latency = 0, gpu_idle = 0, cpu_idle = 0;
-  std::string bound;  // "cpu", "gpu", or "" (no linked launches)
+  std::string bound;  // "cpu", "gpu", or "" (no verdict: see no_verdict_reason)
+  std::string bound_undefined_reason;  // LaunchAnalysis's, when bound is "" and the trace has GPU work
   // The trace has no GPU activity (a CPU-only profile): the figures above are undefined, and every
   // output shows them so ("-", null), not as 0 (docs/analyze.md).
   bool no_gpu = false;
@@ -35,6 +36,11 @@ struct SweepPoint {
   std::map<std::string, int64_t> skipped;
   int64_t orphan_activities = 0, orphan_launch_calls = 0;
 };
+
+// Why a point has no CPU-/GPU-bound verdict, in the words the sweep sentence and JSON use: no GPU
+// activity, launches not measured (the recording's note), or the analysis's own reason (no linked
+// launch call, clock skew, TKLQT 0). Empty when the point has a verdict.
+std::string no_verdict_reason(const SweepPoint& p);
 
 struct BatchRange {
   int64_t from = 0, to = 0;

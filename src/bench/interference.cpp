@@ -17,6 +17,7 @@
 #include "bench/interference_proc.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
+#include "util/finite_number.h"
 
 namespace infertrace::bench {
 
@@ -58,11 +59,8 @@ std::optional<double> extract_metric(const std::string& out, const std::regex& r
   matched = false;
   for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator(); ++it) {
     matched = true;
-    const std::string m = (*it)[1].str();
-    try {
-      v = std::stod(m);
-    } catch (const std::exception&) {
-    }
+    // The whole group, finite: "12abc" or "inf" is no measurement (std::stod took both).
+    if (const std::optional<double> number = parse_finite_number((*it)[1].str())) v = number;
   }
   return v;
 }

@@ -128,7 +128,11 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
                s.penalty_ns ? format_ns(*s.penalty_ns) : "-", s.offcpu_share ? format_pct(*s.offcpu_share) : "-",
                s.lost_events ? std::to_string(*s.lost_events) : "-"});
   }
-  t.print(os, "Interference scenarios (slowdown against the baseline median)");
+  // Slowdowns exist only against a baseline with a usable run (summarize_interference).
+  const bool has_baseline =
+      std::any_of(v.begin(), v.end(), [](const ScenarioSummary& s) { return s.name == "baseline" && s.median; });
+  t.print(os, has_baseline ? "Interference scenarios (slowdown against the baseline median)"
+                           : "Interference scenarios (no baseline run to compare with: no slowdown)");
   for (const ScenarioSummary& s : v) {
     if (!s.skip_reason.empty()) continue;
     os << "  " << s.name << ": " << s.description << (s.verdict.empty() ? "" : " -> ") << s.verdict;

@@ -10,7 +10,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace infertrace::cli {
 
@@ -35,6 +38,45 @@ inline void refuse_empty_values(CLI::App& app) {
         ""));
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) refuse_empty_values(*sub);
+}
+
+namespace detail {
+
+// Every value-taking long option name of `app` and its subcommands, with whether some option of
+// that name may be empty.
+inline void long_value_options(const CLI::App& app, std::map<std::string, bool>& names) {
+  for (const CLI::Option* opt : app.get_options()) {
+    if (!opt->nonpositional() || opt->get_type_size_max() == 0) continue;
+    for (const std::string& name : opt->get_lnames()) names[name] = names[name] || empty_value_allowed(*opt);
+  }
+  for (const CLI::App* sub : const_cast<CLI::App&>(app).get_subcommands([](CLI::App*) { return true; }))
+    long_value_options(*sub, names);
+}
+
+}  // namespace detail
+
+// `--opt=` with nothing after '=': CLI11 (2.1) then takes the NEXT word as the value, so the
+// transform above never sees "" (`analyze --top= 3 T` ran with 3, `report --title= T T` titled the
+// page with the trace path; review BD L6). This is the `--opt=$UNSET` case the rule is for. Before
+// CLI11 parses, such a word naming a known value-taking long option is refused (the returned
+// message), or, for an option whose empty value means something (a prompt), split into `--opt`
+// and "" in `args`. Words after `--` are the command's or the server's, not ours: left alone.
+inline std::string split_empty_equals(const CLI::App& app, std::vector<std::string>& args) {
+  std::map<std::string, bool> names;
+  detail::long_value_options(app, names);
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--") break;
+    if (word.size() < 4 || word.compare(0, 2, "--") != 0 || word.back() != '=') continue;
+    const std::string name = word.substr(2, word.size() - 3);
+    const auto known = names.find(name);
+    if (known == names.end()) continue;  // CLI11 says what is wrong with it
+    if (!known->second) return word + ": empty value (leave the option out for its default)";
+    args[i] = "--" + name;
+    args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::string());
+    ++i;
+  }
+  return {};
 }
 
 }  // namespace infertrace::cli

@@ -8,6 +8,8 @@
 
 #include <iostream>
 #include <new>
+#include <string>
+#include <vector>
 
 #include "cli/empty_values.h"
 #include "cli/numeric_options.h"
@@ -19,8 +21,15 @@ namespace infertrace::cli {
 inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
   refuse_empty_values(app);    // first: "" is no number either, and this says so plainly
   check_numeric_options(app);  // every verb's numeric options, in one place
+  std::vector<std::string> words(argv, argv + argc);
+  if (const std::string refused = split_empty_equals(app, words); !refused.empty()) {
+    std::cerr << "infertrace: error: " << refused << " (see --help)\n";
+    return 2;  // usage error, as the same empty value given as its own word
+  }
+  std::vector<char*> word_ptrs;
+  for (std::string& w : words) word_ptrs.push_back(w.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(word_ptrs.size()), word_ptrs.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -290,8 +290,17 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
     return;
   }
   const double gpu_idle = share(a.gpu_idle, a.inference_latency);
-  // (An empty IL window leaves no verdict: decide_bound, analysis/bound_verdict.h.)
-  if (a.bound == "cpu")
+  if (a.inference_latency <= 0) {
+    // A verdict with an empty IL window (an operator that starts after the GPU work; decide_bound
+    // keeps it when no latency was clamped): the parts are measured, an idle share of nothing is
+    // not, and "idle only 0.0%" would read as "never idle".
+    const bool gpu = a.bound == "gpu";
+    out.push_back(fmt::format(
+        "{}: {} (the {} part is {} of {} TKLQT); the inference-latency window is empty (the GPU work ends before "
+        "the first top-level operator starts), so there is no idle share to weigh it with.",
+        in.label, gpu ? "GPU-bound" : "CPU-bound (launch-dominated)", gpu ? "queue" : "launch",
+        format_pct(share(gpu ? a.tklqt_queue : a.tklqt_launch, a.tklqt)), format_ns(a.tklqt)));
+  } else if (a.bound == "cpu")
     out.push_back(fmt::format(
         "{}: CPU-bound (launch-dominated). The launch part is {} of {} TKLQT and the GPU sits idle {} of the {} "
         "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",

@@ -259,6 +259,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     }
     if (is_undefined("bound")) st.text("bound").null().step();
     else st.text("bound").opt_text(a.bound).step();
+    // Stored when analyze --json has it (review BD L8): why a trace with GPU work has no verdict.
+    if (a.bound.empty() && !a.gpu_undefined()) st.text("bound_undefined_reason").text(a.bound_undefined_reason).step();
     if (a.gpu_undefined()) st.text("undefined_reason").text(kNoGpuReason).step();
     if (unmeasured) st.text("launch_undefined_reason").text(t.launch_coverage.unmeasured_reason).step();
     if (t.launch_coverage.partial()) st.text("launch_partial_note").text(t.launch_coverage.partial_note).step();

@@ -33,6 +33,7 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"orphan_launch_calls", launch_fig(p.orphan_launch_calls)},
                    {"skipped", p.skipped}});
     if (p.no_gpu) pts.back()["undefined_reason"] = "no GPU activity in the trace";
+    else if (p.bound.empty() && !p.launches_unmeasured) pts.back()["bound_undefined_reason"] = no_verdict_reason(p);
     if (p.launches_unmeasured) pts.back()["launch_undefined_reason"] = p.launch_note;
     else if (!p.launch_note.empty()) pts.back()["launch_partial_note"] = p.launch_note;
   }

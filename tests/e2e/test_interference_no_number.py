@@ -21,6 +21,19 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not os.path.exists(doc), "interference.json left in the out dir")
     check("removed " + doc in r.stderr, "the earlier interference.json's removal is not said: " + r.stderr.strip())
 
+    # Review BD L9: a --metric-regex group that is not wholly a finite number ("12abc", "inf", "nan")
+    # is no measurement (std::stod took 12 and infinity): no run produced a number, exit 1.
+    for printed in ("12abc", "inf", "nan"):
+        r = run("bench", "interference", "--warmup", "0", "-r", "1", "--record", "off", "--scenarios", "baseline",
+                "--out-dir", os.path.join(tmp, "m_" + printed), "--metric-regex", r"v=(\S+)", "--", "/bin/echo",
+                "v=" + printed, timeout=120)
+        check(r.returncode == 1 and "group 1 is no number" in r.stderr,
+              "v=%s: rc %d: %s" % (printed, r.returncode, r.stderr.strip()[-300:]))
+    r = run("bench", "interference", "--warmup", "0", "-r", "1", "--record", "off", "--scenarios", "baseline",
+            "--out-dir", os.path.join(tmp, "m_ok"), "--metric-regex", r"v=(\S+)", "--", "/bin/echo", "v=12.5",
+            timeout=120)
+    check(r.returncode == 0 and "12.500" in r.stdout, "v=12.5: rc %d: %s" % (r.returncode, r.stdout[-300:]))
+
     # Recorded (root and BTF only): a command that fails under `record` fails the run too, as record
     # passes its status on; the recording stays.
     if os.geteuid() == 0 and os.path.exists("/sys/kernel/btf/vmlinux"):

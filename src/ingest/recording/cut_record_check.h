@@ -12,12 +12,17 @@
 namespace infertrace::itrace {
 
 // The offset of the first of two or more whole records that follow one another from inside
-// [from, size) exactly up to `size`, or nullopt when there is none, as in a genuinely cut-off tail.
+// [from, size) exactly up to `size`, or up to a last record cut off at `size` whose header is valid
+// (a recorder killed after the damage), or nullopt when there is none, as in a genuinely cut-off
+// tail.
 // `from` is where the payload of the record claiming too many bytes starts. Each record must look
 // as the writer makes it (a known type, a length it allows, an event payload that repeats the
 // record's type, a META key of printable ASCII, an END without payload), and one of them at least
 // must be an event or a META record: a cut-off payload's bytes could pass for a lone END or STRING
 // header (a stream handle of 9 followed by zeros reads as an END record), not for those.
-std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t from, size_t size);
+// Linear in size - from: `records_examined`, when given, gets how many record headers were checked
+// (one per offset), which a test bounds.
+std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t from, size_t size,
+                                              size_t* records_examined = nullptr);
 
 }  // namespace infertrace::itrace

@@ -354,9 +354,16 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
                          "corrupt record length (type " + std::to_string(type) + " claims " + std::to_string(len) +
                              " bytes, " + std::to_string(size - off - itrace::kRecordHeaderBytes) +
                              " remain, and whole records follow from offset " + std::to_string(*next) +
-                             " to the end of the file): not a record cut off while it was written");
+                             " to the end of the file, the last possibly cut off): not a record cut off while it "
+                             "was written");
       // The recorder was stopped in the middle of writing this record: keep what came before.
       t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
+      // Bytes that read as an END record close the file: a clean stop after a damaged length, or a
+      // cut payload that happens to end so (a stream handle of 9, then zeros). One END is too weak
+      // to call corruption (review BD L4b), but the note must not claim there is no end record.
+      if (size - off >= 2 * itrace::kRecordHeaderBytes && load<uint32_t>(data + size - 8) == IT_EV_END &&
+          load<uint32_t>(data + size - 4) == 0)
+        t.meta["recording.tail_ends_in_end_record"] = "true";
       break;
     }
     const unsigned char* p = data + off + itrace::kRecordHeaderBytes;
