@@ -235,6 +235,33 @@ TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   EXPECT_EQ(t.api.size(), 2u);
 }
 
+// A crash after the file's size reached the disk but before its last blocks did leaves zeros where
+// the last records were (review BD item 5): the whole records before them are kept, as for a cut
+// record, and the file is marked so the note can say what happened. Zeros that stop before the end
+// are no such tail: still a corrupt header.
+TEST(RecordingReader, ZeroFilledTailKeepsTheRecordsBeforeIt) {
+  File f = sample();
+  const size_t whole = f.b.size();
+  f.b.resize(whole + 4096, 0);
+  const Trace t = read(f);
+  EXPECT_EQ(t.meta.at("recording.complete"), "false");
+  EXPECT_EQ(t.meta.at("recording.zero_filled_tail"), "true");
+  EXPECT_EQ(t.skipped.at("truncated_tail_bytes"), 4096);
+  EXPECT_EQ(t.syscalls.size(), 2u);
+  EXPECT_EQ(t.api.size(), 2u);
+  // The last syscall record's bytes zeroed too (its blocks never written): the records before stay.
+  File g = sample();
+  std::fill(g.b.end() - 56, g.b.end(), 0);
+  const Trace u = read(g);
+  EXPECT_EQ(u.syscalls.size(), 1u);
+  EXPECT_EQ(u.skipped.at("truncated_tail_bytes"), 56);
+  // A zero header followed by anything else is corruption, not a tail.
+  File h = sample();
+  h.b.resize(whole + 64, 0);
+  h.b.back() = 1;
+  EXPECT_THROW(read(h), InputError);
+}
+
 // A file holding "INFTRACE" and part of the version is a recording cut off in its header, not a
 // file "missing INFTRACE header" (review AW, LOW: the 8-byte file "INFTRACE").
 TEST(RecordingReader, FileCutInsideItsHeaderSaysSo) {

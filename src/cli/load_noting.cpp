@@ -19,6 +19,11 @@ std::string incomplete_recording_note(const Trace& t) {
            " bytes are a record claiming more bytes than remain, though the file ends in an END record (a damaged "
            "length, or a record cut off whose last bytes read as END); they were left out. The figures cover only "
            "the records before them.";
+  if (t.meta.count("recording.zero_filled_tail") && cut != t.skipped.end())
+    // Zeros where records should be: the file's size outlived its data (a crash before a flush).
+    return t.file + ": incomplete recording: the last " + std::to_string(cut->second) +
+           " bytes are zeros (the machine or the file system stopped before the recording's last writes reached "
+           "the disk); they were left out. The figures cover only the records before them.";
   std::string note = t.file + ": incomplete recording (no end record: the recorder was killed or is still writing)";
   if (cut != t.skipped.end() && cut->second > 0)
     note += "; the last " + std::to_string(cut->second) + " bytes, a record cut off while it was written, were left out";

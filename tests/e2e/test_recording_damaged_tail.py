@@ -3,7 +3,7 @@
 afterwards) is corruption: exit 1 naming the damaged record's offset, not a "cut-off tail" that
 drops the rest of the file; (b) the last event's length damaged with only the END record after it
 keeps the records before it, and the note does not claim there is no end record, since there is
-one. A plain cut-off file keeps its "no end record" note."""
+one; (c) zeros after the last whole record (a crash before the last blocks reached the disk) keep\nthe records before them with a note that says so. A plain cut-off file keeps its "no end record" note."""
 import os
 import struct
 import sys
@@ -63,6 +63,14 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write((HEADER + b"".join(body))[:-20])
     r = run("analyze", path)
     check(r.returncode == 0 and "no end record" in r.stderr, "plain cut: exit %d %r" % (r.returncode, r.stderr[-300:]))
+
+    # (c) a crash before the last blocks reached the disk: zeros after the last whole record.
+    path = os.path.join(tmp, "zero_tail.itrace")
+    with open(path, "wb") as f:
+        f.write(HEADER + b"".join(body) + bytes(8192))
+    r = run("analyze", path, "--json")
+    check(r.returncode == 0 and "the last 8192 bytes are zeros" in r.stderr and "no end record" not in r.stderr,
+          "zero-filled tail: exit %d %r" % (r.returncode, r.stderr[-300:]))
 
 if failures:
     sys.exit(1)

@@ -344,6 +344,14 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     }
     const uint32_t type = load<uint32_t>(data + off);
     const uint32_t len = load<uint32_t>(data + off + 4);
+    // Nothing but zero bytes from a record's start to the end: a crash (power loss) after the file's
+    // size reached the disk but before its last blocks did. No record is all zero (type 0 is none),
+    // so the records before are whole: keep them, as for a record cut off while it was written.
+    if (type == 0 && len == 0 && std::all_of(data + off, data + size, [](unsigned char c) { return c == 0; })) {
+      t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
+      t.meta["recording.zero_filled_tail"] = "true";
+      break;
+    }
     if (len > itrace::kMaxRecordBytes || type == 0 || type >= 0x10000)
       throw InputError(name, static_cast<int64_t>(off), "corrupt record header (type " + std::to_string(type) +
                                                              ", length " + std::to_string(len) + ")");
