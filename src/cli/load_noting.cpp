@@ -21,9 +21,10 @@ std::string incomplete_recording_note(const Trace& t) {
            "the records before them.";
   if (t.meta.count("recording.zero_filled_tail") && cut != t.skipped.end())
     // Zeros where records should be: the file's size outlived its data (a crash before a flush).
-    return t.file + ": incomplete recording: the last " + std::to_string(cut->second) +
-           " bytes are zeros (the machine or the file system stopped before the recording's last writes reached "
-           "the disk); they were left out. The figures cover only the records before them.";
+    return t.file + ": incomplete recording: it ends in zeros (the machine or the file system stopped before the "
+           "recording's last writes reached the disk); the last " + std::to_string(cut->second) +
+           " bytes, the zeros and the record they begin inside, were left out. The figures cover only the records "
+           "before them.";
   std::string note = t.file + ": incomplete recording (no end record: the recorder was killed or is still writing)";
   if (cut != t.skipped.end() && cut->second > 0)
     note += "; the last " + std::to_string(cut->second) + " bytes, a record cut off while it was written, were left out";

@@ -17,6 +17,7 @@
 #include "ingest/recording/cut_record_check.h"
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
+#include "ingest/recording/zero_filled_tail.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -337,21 +338,22 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   Builder b(t);
   bool complete = false;
   size_t off = header_bytes;
+  // A crash before the last blocks reached the disk leaves zeros at the end (zero_filled_tail.h):
+  // the records before them are kept, as for a record cut off while it was written, and the one the
+  // zeros begin inside is left out with them (it would read as an event with zeroed fields).
+  const std::optional<size_t> zero_tail = itrace::zero_filled_tail_start(data, header_bytes, size);
   while (off < size) {
+    if (zero_tail && off >= *zero_tail) {
+      t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
+      t.meta["recording.zero_filled_tail"] = "true";
+      break;
+    }
     if (size - off < itrace::kRecordHeaderBytes) {
       t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
       break;
     }
     const uint32_t type = load<uint32_t>(data + off);
     const uint32_t len = load<uint32_t>(data + off + 4);
-    // Nothing but zero bytes from a record's start to the end: a crash (power loss) after the file's
-    // size reached the disk but before its last blocks did. No record is all zero (type 0 is none),
-    // so the records before are whole: keep them, as for a record cut off while it was written.
-    if (type == 0 && len == 0 && std::all_of(data + off, data + size, [](unsigned char c) { return c == 0; })) {
-      t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
-      t.meta["recording.zero_filled_tail"] = "true";
-      break;
-    }
     if (len > itrace::kMaxRecordBytes || type == 0 || type >= 0x10000)
       throw InputError(name, static_cast<int64_t>(off), "corrupt record header (type " + std::to_string(type) +
                                                              ", length " + std::to_string(len) + ")");
