@@ -341,9 +341,10 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   // A crash before the last blocks reached the disk leaves zeros at the end (zero_filled_tail.h):
   // the records before them are kept, as for a record cut off while it was written, and the one the
   // zeros begin inside is left out with them (it would read as an event with zeroed fields).
-  const std::optional<size_t> zero_tail = itrace::zero_filled_tail_start(data, header_bytes, size);
+  const size_t zeros_from = itrace::final_zero_run_start(data, header_bytes, size);
   while (off < size) {
-    if (zero_tail && off >= *zero_tail) {
+    const uint64_t claimed = size - off >= itrace::kRecordHeaderBytes ? load<uint32_t>(data + off + 4) : 0;
+    if (itrace::zero_tail_starts_at(off, claimed, zeros_from, size)) {
       t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
       t.meta["recording.zero_filled_tail"] = "true";
       break;

@@ -6,19 +6,27 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
+#include <cstdint>
 
 namespace infertrace::itrace {
 
-// Where to stop reading the records in [first_record, size) of a file that ends in such a zero
-// run, or nullopt when it does not. There is a zero run when the record headers, walked from
-// `first_record`, reach an offset from which every byte to the end is zero (a zero header: no
-// record has type 0; or fewer bytes than a header) with at least one such byte. The offset returned
-// is the start of the first record with a payload that reaches into the zero run (the zeros may
-// have overwritten any part of it; a legitimate last field of 0 is left out with it: the
-// conservative side), else the start of the zero run. A record without payload (END) is whole
-// whatever follows it. nullopt also when the walk meets a header it cannot follow (a length past
-// the end): the reader's own checks report those.
-std::optional<size_t> zero_filled_tail_start(const unsigned char* data, size_t first_record, size_t size);
+// Where the final run of zero bytes of [first_record, size) starts (size when the file ends in a
+// non-zero byte). Reads backwards from the end: as long as that run, not the file.
+size_t final_zero_run_start(const unsigned char* data, size_t first_record, size_t size);
+
+// Whether the record at `off` (payload length `len`) is where such a zero-filled tail starts, given
+// `zeros_from` = final_zero_run_start(...): at a record boundary inside the run (off >= zeros_from,
+// and bytes remain: a zero header, or fewer bytes than a header, and zeros to the end), or a record
+// with a payload that reaches into the run and is followed by more zeros (the zeros may have
+// overwritten any part of it; a legitimate last field of 0 is left out with it: the conservative
+// side). A record without payload (END) is whole whatever follows it; records that fill the file
+// exactly, the last ending in zeros, are no zero-filled tail; a record longer than what remains is
+// the cut-off/damage rules' (cut_record_check.h).
+inline bool zero_tail_starts_at(size_t off, uint64_t len, size_t zeros_from, size_t size) {
+  if (off >= size) return false;
+  if (off >= zeros_from) return true;
+  const uint64_t end = off + 8 + len;
+  return len > 0 && end > zeros_from && end < size;
+}
 
 }  // namespace infertrace::itrace
