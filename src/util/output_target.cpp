@@ -75,14 +75,4 @@ void require_regular_output(const std::string& out, const std::string& format) {
                 " is written to a file and renamed into place, so it needs a regular file (or a new name)");
 }
 
-void keep_mode_and_owner(const std::string& existing, const std::string& replacement) {
-  struct stat old{};
-  if (::stat(existing.c_str(), &old) != 0 || !S_ISREG(old.st_mode)) return;
-  // Owner first: chown() clears set-id bits, and chmod() after it sets the mode that stays.
-  if (::geteuid() == 0 && ::chown(replacement.c_str(), old.st_uid, old.st_gid) != 0)
-    throw Error(replacement + ": cannot give it the owner of " + existing + ": " + std::strerror(errno));
-  if (::chmod(replacement.c_str(), old.st_mode & 0777) != 0)
-    throw Error(replacement + ": cannot give it the mode of " + existing + ": " + std::strerror(errno));
-}
-
 }  // namespace infertrace
