@@ -19,16 +19,17 @@ namespace infertrace {
 // until the new one is whole; the new file gets the old one's mode and owner (util/partial_file.h).
 // `out` goes through resolve_output_target (util/output_target.h): a symlink's target is what gets
 // replaced (the link stays), a device or FIFO gets write(out) itself (nothing renamed over the
-// node), one of our descriptors (/dev/stdout) gets the finished output copied into it from a
-// scratch file (the writers open a path, and reopening /dev/stdout by path would truncate a
-// redirected file), a directory or a block device is an Error. Returns what write returns.
+// node), one of our descriptors (/dev/stdout) is written through DescriptorOutput
+// (util/inherited_descriptor.h: a pipe or tty streams, a redirected file gets the output appended
+// from an unlinked scratch file), a directory or a block device is an Error. Returns what write
+// returns.
 template <class Write>
 auto write_whole(const std::string& out, Write write) {
   const OutputTarget target = resolve_output_target(out);
   if (target.descriptor >= 0) {
-    const ScratchFile scratch;
-    auto result = write(scratch.path());
-    copy_file_into_descriptor(scratch.path(), target.descriptor, out);
+    DescriptorOutput into(target.descriptor, out);
+    auto result = write(into.path());
+    into.finish();
     return result;
   }
   if (target.stream) return write(out);
