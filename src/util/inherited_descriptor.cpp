@@ -77,6 +77,23 @@ void require_writable_descriptor(int fd, const std::string& out) {
     throw Error(out + ": file descriptor " + std::to_string(fd) + " is open for reading only");
 }
 
+int stdout_for_output(const std::string& out) {
+  static int kept = -1;  // one stdout per process, taken aside once
+  if (kept >= 0) return kept;
+  require_writable_descriptor(1, out);
+  std::cout.flush();
+  std::fflush(stdout);
+  kept = duplicate_descriptor(1, out);
+  if (::dup2(2, 1) < 0) {  // no stderr either: the lines go nowhere rather than into the output
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, 1);
+      ::close(null);
+    }
+  }
+  return kept;
+}
+
 int duplicate_descriptor(int fd, const std::string& out) {
   const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (copy < 0) fail(out, "cannot duplicate file descriptor " + std::to_string(fd));

@@ -15,6 +15,13 @@ namespace infertrace {
 // it names another process's descriptor (/proc/<other pid>/fd/N): it cannot be written as ours.
 std::optional<int> inherited_descriptor(const std::string& out);
 
+// The descriptor an output named as our stdout (fd 1: /dev/stdout, /dev/fd/1) is written into.
+// The first call flushes what is buffered for stdout, keeps a dup of fd 1 for the output and
+// points fd 1 at stderr: the verb's own lines ("chrome: /dev/stdout", sweep's table, report's
+// findings) then go to stderr instead of after the output (`sweep --plot /dev/stdout > p.svg`
+// stays valid XML). Later calls return the same dup. Throws Error when fd 1 is not open for writing.
+int stdout_for_output(const std::string& out);
+
 // Throws Error unless descriptor `fd` is open for writing; `out` names it in the message.
 void require_writable_descriptor(int fd, const std::string& out);
 

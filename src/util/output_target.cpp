@@ -38,12 +38,15 @@ std::string end_of_dangling_chain(const std::string& out) {
 }  // namespace
 
 OutputTarget resolve_output_target(const std::string& out) {
-  if (const std::optional<int> fd = inherited_descriptor(out)) {
-    require_writable_descriptor(*fd, out);
+  if (const std::optional<int> named = inherited_descriptor(out)) {
+    // Our stdout is taken aside here, the one place every output is resolved (and before anything
+    // is printed), so the verb's own stdout lines cannot land in the output.
+    const int fd = *named == 1 ? stdout_for_output(out) : *named;
+    require_writable_descriptor(fd, out);
     struct stat node{};
-    if (::fstat(*fd, &node) == 0 && S_ISBLK(node.st_mode)) refuse_block_device(out);
-    const std::string n = std::to_string(*fd);
-    return {"/dev/fd/" + n, true, "file descriptor (fd " + n + ")", *fd};
+    if (::fstat(fd, &node) == 0 && S_ISBLK(node.st_mode)) refuse_block_device(out);
+    const std::string n = std::to_string(*named);
+    return {"/dev/fd/" + n, true, "file descriptor (fd " + n + ")", fd};
   }
   struct stat link{}, node{};
   if (::lstat(out.c_str(), &link) != 0) return {out, false, ""};
