@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -228,9 +229,23 @@ TEST(GgufWriter, WriteIsAtomicAndReportsUnwritablePaths) {
   w.set_u32("k", 1);
   EXPECT_THROW(w.write("/nonexistent-dir/x.gguf"), Error);
   const std::string path = (std::filesystem::temp_directory_path() / ("infertrace_gguf_atomic_" + std::to_string(getpid()) + ".gguf")).string();
-  w.write(path);
+  // While the data is produced the bytes go to PATH.partial (so "no .partial left" below checks the
+  // writer's own name), and PATH does not exist yet.
+  w.add_tensor("t", {4}, GgmlType::F32);
+  bool partial_while_writing = false, target_while_writing = true;
+  w.write(path, [&](size_t, int64_t, int64_t, std::span<uint8_t> out) {
+    partial_while_writing = std::filesystem::exists(path + ".partial");
+    target_while_writing = std::filesystem::exists(path);
+    std::fill(out.begin(), out.end(), uint8_t{0});
+  });
+  EXPECT_TRUE(partial_while_writing);
+  EXPECT_FALSE(target_while_writing);
   EXPECT_TRUE(std::filesystem::exists(path));
   EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
   EXPECT_EQ(File::open(path).get_int("k"), 1);
   std::filesystem::remove(path);
+  // A write that fails part-way (the fill throws) leaves neither the model nor its .partial.
+  EXPECT_THROW(w.write(path, [](size_t, int64_t, int64_t, std::span<uint8_t>) { throw Error("fill failed"); }), Error);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
 }

@@ -170,6 +170,52 @@ TEST(OutputTarget, ReplacedFileKeepsItsModeAndOwner) {
   EXPECT_EQ(st.st_mode & 0777, 0666u & ~mask);
 }
 
+// review BF HIGH 1: OUT.partial has a predictable name in a directory its owner controls. A link
+// planted there (r.html.partial -> a root-only file) must be removed, not written through, and
+// never lend the victim the output's owner or mode; a partial swapped for a link while the writer
+// runs is refused before anything is renamed.
+TEST(OutputTarget, PlantedPartialLinkIsRemovedNotFollowed) {
+  TempDir d;
+  const fs::path victim = d.path / "victim";
+  std::ofstream(victim) << "secret";
+  ASSERT_EQ(::chmod(victim.c_str(), 0600), 0);
+  const fs::path out = d.path / "r.html";
+  std::ofstream(out) << "old";
+  ASSERT_EQ(::chmod(out.c_str(), 0666), 0);
+  const bool root = ::geteuid() == 0;
+  if (root) {
+    ASSERT_EQ(::chown(out.c_str(), 65534, 65534), 0);
+  }
+  fs::create_symlink(victim, d.path / "r.html.partial");
+  struct stat before{};
+  ASSERT_EQ(::stat(victim.c_str(), &before), 0);
+  write_text(out.string(), "new");
+  struct stat after{};
+  ASSERT_EQ(::stat(victim.c_str(), &after), 0);
+  EXPECT_EQ(slurp(victim), "secret");
+  EXPECT_EQ(after.st_mode & 07777, 0600u);
+  EXPECT_EQ(after.st_uid, before.st_uid);
+  EXPECT_EQ(after.st_gid, before.st_gid);
+  EXPECT_FALSE(fs::is_symlink(out));
+  EXPECT_EQ(slurp(out), "new");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(d.path / "r.html.partial")));
+
+  // Swapped while written: the write is refused, the old output stays, the link is removed.
+  EXPECT_THROW(cli::write_whole(out.string(),
+                                [&](const std::string& to) {
+                                  std::ofstream(to) << "newer";
+                                  fs::remove(to);
+                                  fs::create_symlink(victim, to);
+                                  return 0;
+                                }),
+               Error);
+  ASSERT_EQ(::stat(victim.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode & 07777, 0600u);
+  EXPECT_EQ(after.st_uid, before.st_uid);
+  EXPECT_EQ(slurp(out), "new");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(d.path / "r.html.partial")));
+}
+
 TEST(OutputTarget, DanglingSymlinkCreatesItsTarget) {
   TempDir d;
   fs::create_symlink("made.svg", d.path / "dangling.svg");

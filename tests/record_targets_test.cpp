@@ -153,5 +153,20 @@ TEST(RecordTargets, BlockDeviceOutputIsRefused) {
   EXPECT_TRUE(fs::is_block_file(node));
 }
 
+// record -o /dev/stdout (any of our descriptors) is refused: the recorded command shares stdout and
+// record prints its summary there, so the recording would be unreadable (review BF M2). Checked
+// with a pipe's /dev/fd/N and /proc/self/fd/N, which leaves the test binary's own stdout alone.
+TEST(RecordTargets, DescriptorOutputIsRefused) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  for (const std::string& out : {"/dev/fd/" + std::to_string(p[1]), "/proc/self/fd/" + std::to_string(p[1])}) {
+    EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(out, "/bin/true")); }), 2) << out;
+    EXPECT_NE(error_message_of([&] { check_record_targets(with_command(out, "/bin/true")); }).find("name a file"),
+              std::string::npos);
+  }
+  ::close(p[0]);
+  ::close(p[1]);
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -160,8 +160,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "record", "Record CUDA launches, context switches, wake-ups, IRQs and syscalls of a process tree with eBPF");
   cmd->add_option("-o,--output", opt->rec.output, "Recording to write (.itrace); overwrites only a new or empty file, an earlier recording, or a "
-                  "character device/FIFO (written into; /dev/stdout: our stdout, at its offset): anything else, a "
-                  "block device, the command's executable or a --lib file is refused")->capture_default_str();
+                  "character device/FIFO (written into): anything else, a block device, /dev/stdout or another open "
+                  "descriptor (the command shares them), the command's executable or a --lib file is refused")->capture_default_str();
   cmd->add_option("--duration", opt->rec.duration_s,
                   "Stop after this many seconds (default, or 0: when the command or every --pid process exits)");
   cmd->add_option("--events", opt->events,

@@ -14,8 +14,8 @@
 namespace infertrace {
 
 ItraceWriter::ItraceWriter(const std::string& path) : path_(path) {
-  // `-o /dev/stdout` (util/inherited_descriptor.h) goes into our own descriptor at its offset, not
-  // into a reopened, truncated file; the recording is appended, so it needs no seek.
+  // record itself refuses a descriptor (record_targets.cpp: the command shares it); another user
+  // of this writer naming one gets it written at its offset, never a reopened, truncated file.
   const OutputTarget target = resolve_output_target(path);
   if (target.descriptor >= 0) {
     fd_ = duplicate_descriptor(target.descriptor, path);

@@ -12,6 +12,7 @@
 #include "ingest/recording/itrace_format.h"
 #include "record/cuda_libraries.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 #include "util/output_target.h"
 
 namespace infertrace {
@@ -34,6 +35,11 @@ bool starts_as_recording(const std::string& path) {
 
 void check_output(const RecordOptions& o, const std::string& exe) {
   const std::string& out = o.output;
+  // The recorded command inherits our stdout, so its own output would be mixed into the
+  // recording, and record prints its summary there: a recording needs a file (or a device).
+  if (inherited_descriptor(out))
+    throw UsageError("record: -o " + out + " is one of record's open descriptors (stdout, /dev/fd/N), which the "
+                     "recorded command shares and record prints its summary to; name a file for the recording");
   const OutputTarget target = resolve_output_target(out);  // throws for a directory
   if (target.stream) return;
   struct stat st{};

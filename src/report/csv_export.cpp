@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -13,18 +14,18 @@
 #include "report/text_table.h"
 #include "util/error.h"
 #include "util/output_target.h"
+#include "util/partial_file.h"
 
 namespace infertrace {
 
 namespace {
 
-// One table, written to NAME.partial; CsvTables renames it to NAME once every table is complete
-// (NAME: the table's path, or the file its symlinks name).
+// One table, written to NAME.partial (created by PartialFile); CsvTables renames it to NAME once
+// every table is complete (NAME: the table's path, or the file its symlinks name).
 class CsvFile {
  public:
-  CsvFile(const std::filesystem::path& p, const char* header)
-      : path_(p.string()), out_(path_ + ".partial") {
-    if (!out_) throw Error(path_ + ".partial: cannot create: " + std::strerror(errno));
+  CsvFile(const std::string& table, const std::string& partial, const char* header) : path_(table), out_(partial) {
+    if (!out_) throw Error(partial + ": cannot create: " + std::strerror(errno));
     out_ << header << '\n';
   }
   CsvFile& num(int64_t v) { return sep() << v, *this; }
@@ -62,11 +63,6 @@ class CsvFile {
 class CsvTables {
  public:
   explicit CsvTables(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  ~CsvTables() {
-    std::error_code ec;
-    if (!committed_)
-      for (auto& t : targets_) std::filesystem::remove(t + ".partial", ec);
-  }
   // The table's file is found as every output's is (util/output_target.h): a symlinked table's
   // target is written (beside it, so the rename stays in one directory) and the link stays; a
   // device, FIFO or descriptor named like a table is refused, since a table set is renamed into
@@ -82,8 +78,8 @@ class CsvTables {
       throw Error(at.string() + ": is a " + t.kind + "; --csv writes each table to a file and renames the set into "
                   "place (nothing was replaced)");
     names_.push_back(name);
-    targets_.push_back(t.path);
-    CsvFile f(t.path, header);
+    partials_.push_back(std::make_unique<PartialFile>(t.path));  // each removed with CsvTables unless renamed
+    CsvFile f(t.path, partials_.back()->path(), header);
     fill(f);
     f.close();
   }
@@ -96,15 +92,16 @@ class CsvTables {
       if (std::filesystem::is_directory(std::filesystem::symlink_status(dir_ / n, ec)))
         throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
     }
+    // Mode and owner for every table first: a failure there leaves the old set whole too.
+    for (auto& p : partials_) p->keep_mode_and_owner();
     for (size_t i = 0; i < names_.size(); ++i) {
-      const std::string partial = targets_[i] + ".partial";
-      keep_mode_and_owner(targets_[i], partial);
-      std::filesystem::rename(partial, targets_[i], ec);
-      if (ec)
-        throw Error((dir_ / names_[i]).string() + ": cannot replace: " + ec.message() +
+      try {
+        partials_[i]->rename_into_place((dir_ / names_[i]).string());
+      } catch (const Error& e) {
+        throw Error(std::string(e.what()) +
                     (i > 0 ? " (the tables before it were replaced: the directory mixes two exports)" : ""));
+      }
     }
-    committed_ = true;
     // No GPU rows: a gpu.csv left by an earlier export into this directory would be read with the
     // new tables as if it belonged to them.
     if (!keep_gpu) std::filesystem::remove(dir_ / "gpu.csv", ec);
@@ -113,8 +110,7 @@ class CsvTables {
  private:
   std::filesystem::path dir_;
   std::vector<std::string> names_;
-  std::vector<std::string> targets_;  // where each table's bytes go: NAME, or the file its symlinks name
-  bool committed_ = false;
+  std::vector<std::unique_ptr<PartialFile>> partials_;  // each table's NAME.partial (NAME: or its link's target)
 };
 
 }  // namespace

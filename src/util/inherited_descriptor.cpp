@@ -1,6 +1,7 @@
 #include "util/inherited_descriptor.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,60 +77,99 @@ void require_writable_descriptor(int fd, const std::string& out) {
     throw Error(out + ": file descriptor " + std::to_string(fd) + " is open for reading only");
 }
 
+int stdout_for_output(const std::string& out) {
+  static int kept = -1;  // one stdout per process, taken aside once
+  if (kept >= 0) return kept;
+  require_writable_descriptor(1, out);
+  std::cout.flush();
+  std::fflush(stdout);
+  kept = duplicate_descriptor(1, out);
+  if (::dup2(2, 1) < 0) {  // no stderr either: the lines go nowhere rather than into the output
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, 1);
+      ::close(null);
+    }
+  }
+  return kept;
+}
+
 int duplicate_descriptor(int fd, const std::string& out) {
   const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (copy < 0) fail(out, "cannot duplicate file descriptor " + std::to_string(fd));
   return copy;
 }
 
-void copy_file_into_descriptor(const std::string& from, int fd, const std::string& out) {
+namespace {
+
+// Writes all of buf to `to`: a descriptor left O_NONBLOCK by whoever made it (some CI runners set it
+// on their pipes) gives EAGAIN when the reader lags, which means "wait", not "fail".
+int write_all(int to, const char* buf, size_t n) {
+  for (size_t done = 0; done < n;) {
+    const ssize_t w = ::write(to, buf + done, n - done);
+    if (w > 0) {
+      done += static_cast<size_t>(w);
+    } else if (w == 0) {
+      return EIO;  // no progress and no error: would loop forever
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      struct pollfd p{to, POLLOUT, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return errno;
+    } else if (errno != EINTR) {
+      return errno;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+DescriptorOutput::DescriptorOutput(int fd, std::string out) : fd_(fd), out_(std::move(out)) {
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0) fail(out_, "cannot stat file descriptor " + std::to_string(fd_));
+  if (!S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+    direct_ = duplicate_descriptor(fd_, out_);
+    path_ = "/proc/self/fd/" + std::to_string(direct_);
+    return;
+  }
+  std::error_code ec;
+  fs::path dir = fs::temp_directory_path(ec);
+  if (ec) dir = "/tmp";
+  std::string name = (dir / "infertrace-out-XXXXXX").string();
+  scratch_ = ::mkstemp(name.data());
+  if (scratch_ < 0) fail(name, "cannot create a scratch file (TMPDIR=" + dir.string() + ")");
+  ::unlink(name.c_str());  // from here on only the descriptor holds it
+  ::fcntl(scratch_, F_SETFD, FD_CLOEXEC);
+  path_ = "/proc/self/fd/" + std::to_string(scratch_);
+}
+
+DescriptorOutput::~DescriptorOutput() {
+  if (direct_ >= 0) ::close(direct_);
+  if (scratch_ >= 0) ::close(scratch_);
+}
+
+void DescriptorOutput::finish() {
+  if (scratch_ < 0) return;
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
-  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) fail(from, "cannot read it back");
-  const int to = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (to < 0) {
-    const int e = errno;
-    ::close(in);
-    errno = e;
-    fail(out, "cannot duplicate file descriptor " + std::to_string(fd));
-  }
+  const int to = duplicate_descriptor(fd_, out_);
   char buf[1 << 16];
   int error = 0;
-  for (;;) {
-    const ssize_t n = ::read(in, buf, sizeof buf);
+  for (off_t at = 0;;) {  // pread: the writer's own opening moved no offset of ours, but say so
+    const ssize_t n = ::pread(scratch_, buf, sizeof buf, at);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (n < 0) error = errno;
       break;
     }
-    for (ssize_t done = 0; done < n && error == 0;) {
-      const ssize_t w = ::write(to, buf + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno != EINTR) error = errno;
-      if (w > 0) done += w;
-    }
-    if (error) break;
+    at += n;
+    if ((error = write_all(to, buf, static_cast<size_t>(n))) != 0) break;
   }
-  ::close(in);
   if (::close(to) != 0 && error == 0) error = errno;
   if (error) {
     errno = error;
-    fail(out, "cannot write");
+    fail(out_, "cannot write");
   }
 }
-
-ScratchFile::ScratchFile() {
-  std::error_code ec;
-  fs::path dir = fs::temp_directory_path(ec);
-  if (ec) dir = "/tmp";
-  std::string name = (dir / "infertrace-out-XXXXXX").string();
-  const int fd = ::mkstemp(name.data());
-  if (fd < 0) fail(name, "cannot create a scratch file");
-  ::close(fd);
-  path_ = name;
-}
-
-ScratchFile::~ScratchFile() { ::unlink(path_.c_str()); }
 
 }  // namespace infertrace

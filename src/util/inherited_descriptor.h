@@ -15,28 +15,45 @@ namespace infertrace {
 // it names another process's descriptor (/proc/<other pid>/fd/N): it cannot be written as ours.
 std::optional<int> inherited_descriptor(const std::string& out);
 
+// The descriptor an output named as our stdout (fd 1: /dev/stdout, /dev/fd/1) is written into.
+// The first call flushes what is buffered for stdout, keeps a dup of fd 1 for the output and
+// points fd 1 at stderr: the verb's own lines ("chrome: /dev/stdout", sweep's table, report's
+// findings) then go to stderr instead of after the output (`sweep --plot /dev/stdout > p.svg`
+// stays valid XML). Later calls return the same dup. Throws Error when fd 1 is not open for writing.
+int stdout_for_output(const std::string& out);
+
 // Throws Error unless descriptor `fd` is open for writing; `out` names it in the message.
 void require_writable_descriptor(int fd, const std::string& out);
 
 // A duplicate of `fd` (close-on-exec, so a recorded command does not inherit it); throws Error.
 int duplicate_descriptor(int fd, const std::string& out);
 
-// Appends the whole file `from` to descriptor `fd` at its current offset (a shell's `>>` keeps
-// appending), after flushing what this process has buffered for stdout and stderr, so the bytes
-// land in the order they were produced. Throws Error naming `out`.
-void copy_file_into_descriptor(const std::string& from, int fd, const std::string& out);
-
-// A new empty file in the temporary directory (TMPDIR), removed with this object: where a writer
-// that can only write a named file puts an output that then goes into a descriptor.
-class ScratchFile {
+// Where a writer that can only open a named file puts an output bound for our descriptor `fd`
+// (`-o /dev/stdout`): path() is /proc/self/fd/<n>, a magic link that opens the same file as n.
+// A pipe, tty, FIFO or character device: n is a dup of `fd`, so the writer streams into it (a
+// reader sees the bytes as they come; no scratch space, a blocking reopen even when the shell's
+// descriptor is O_NONBLOCK). A regular file (or a socket, which cannot be reopened): reopening
+// would start at offset 0 and truncate it, so n is a scratch file in TMPDIR, unlinked as soon as
+// it is made (a SIGPIPE or Ctrl-C leaves nothing behind), and finish() appends it to `fd` at the
+// descriptor's offset (a shell's `>>` and what a shell group wrote before stay).
+class DescriptorOutput {
  public:
-  ScratchFile();  // throws Error
-  ~ScratchFile();
-  ScratchFile(const ScratchFile&) = delete;
-  ScratchFile& operator=(const ScratchFile&) = delete;
+  DescriptorOutput(int fd, std::string out);  // throws Error
+  ~DescriptorOutput();
+  DescriptorOutput(const DescriptorOutput&) = delete;
+  DescriptorOutput& operator=(const DescriptorOutput&) = delete;
   const std::string& path() const { return path_; }
+  bool uses_scratch() const { return scratch_ >= 0; }
+  // Copies the scratch file into the descriptor (nothing when the writer wrote straight into it),
+  // after flushing what this process has buffered for stdout and stderr, so the bytes land in the
+  // order they were produced. Throws Error naming `out`.
+  void finish();
 
  private:
+  int fd_;
+  std::string out_;
+  int direct_ = -1;   // dup of fd_ the writer reopens
+  int scratch_ = -1;  // the unlinked scratch file
   std::string path_;
 };
 

@@ -38,12 +38,15 @@ std::string end_of_dangling_chain(const std::string& out) {
 }  // namespace
 
 OutputTarget resolve_output_target(const std::string& out) {
-  if (const std::optional<int> fd = inherited_descriptor(out)) {
-    require_writable_descriptor(*fd, out);
+  if (const std::optional<int> named = inherited_descriptor(out)) {
+    // Our stdout is taken aside here, the one place every output is resolved (and before anything
+    // is printed), so the verb's own stdout lines cannot land in the output.
+    const int fd = *named == 1 ? stdout_for_output(out) : *named;
+    require_writable_descriptor(fd, out);
     struct stat node{};
-    if (::fstat(*fd, &node) == 0 && S_ISBLK(node.st_mode)) refuse_block_device(out);
-    const std::string n = std::to_string(*fd);
-    return {"/dev/fd/" + n, true, "file descriptor (fd " + n + ")", *fd};
+    if (::fstat(fd, &node) == 0 && S_ISBLK(node.st_mode)) refuse_block_device(out);
+    const std::string n = std::to_string(*named);
+    return {"/dev/fd/" + n, true, "file descriptor (fd " + n + ")", fd};
   }
   struct stat link{}, node{};
   if (::lstat(out.c_str(), &link) != 0) return {out, false, ""};
@@ -73,16 +76,6 @@ void require_regular_output(const std::string& out, const std::string& format) {
   if (t.stream)
     throw Error(out + ": is a " + t.kind + "; " + format +
                 " is written to a file and renamed into place, so it needs a regular file (or a new name)");
-}
-
-void keep_mode_and_owner(const std::string& existing, const std::string& replacement) {
-  struct stat old{};
-  if (::stat(existing.c_str(), &old) != 0 || !S_ISREG(old.st_mode)) return;
-  // Owner first: chown() clears set-id bits, and chmod() after it sets the mode that stays.
-  if (::geteuid() == 0 && ::chown(replacement.c_str(), old.st_uid, old.st_gid) != 0)
-    throw Error(replacement + ": cannot give it the owner of " + existing + ": " + std::strerror(errno));
-  if (::chmod(replacement.c_str(), old.st_mode & 0777) != 0)
-    throw Error(replacement + ": cannot give it the mode of " + existing + ": " + std::strerror(errno));
 }
 
 }  // namespace infertrace

@@ -33,10 +33,4 @@ OutputTarget resolve_output_target(const std::string& out);
 // `format` names it in the message ("an SQLite database").
 void require_regular_output(const std::string& out, const std::string& format);
 
-// Before `replacement` is renamed over `existing`: gives it the existing regular file's permission
-// bits (and, when we are root, its owner and group), as an editor's save does, so a private file
-// reached through a link does not become world-readable or root's. Set-id bits are not copied (an
-// output is no program). Nothing when `existing` is not a regular file. Throws Error.
-void keep_mode_and_owner(const std::string& existing, const std::string& replacement);
-
 }  // namespace infertrace

@@ -10,38 +10,34 @@
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
+#include "util/partial_file.h"
 
 namespace infertrace {
 
 // Runs write(tmp) on a temporary file beside `out` and renames it over `out` only when complete: a
 // failed write (a full disk) leaves no truncated file, and a file already at `out` stays as it was
-// until the new one is whole; the new file gets the old one's mode and owner (keep_mode_and_owner).
+// until the new one is whole; the new file gets the old one's mode and owner (util/partial_file.h).
 // `out` goes through resolve_output_target (util/output_target.h): a symlink's target is what gets
 // replaced (the link stays), a device or FIFO gets write(out) itself (nothing renamed over the
-// node), one of our descriptors (/dev/stdout) gets the finished output copied into it from a
-// scratch file (the writers open a path, and reopening /dev/stdout by path would truncate a
-// redirected file), a directory or a block device is an Error. Returns what write returns.
+// node), one of our descriptors (/dev/stdout) is written through DescriptorOutput
+// (util/inherited_descriptor.h: a pipe or tty streams, a redirected file gets the output appended
+// from an unlinked scratch file), a directory or a block device is an Error. Returns what write
+// returns.
 template <class Write>
 auto write_whole(const std::string& out, Write write) {
   const OutputTarget target = resolve_output_target(out);
   if (target.descriptor >= 0) {
-    const ScratchFile scratch;
-    auto result = write(scratch.path());
-    copy_file_into_descriptor(scratch.path(), target.descriptor, out);
+    DescriptorOutput into(target.descriptor, out);
+    auto result = write(into.path());
+    into.finish();
     return result;
   }
   if (target.stream) return write(out);
-  const std::string tmp = target.path + ".partial";
-  try {
-    auto result = write(tmp);
-    keep_mode_and_owner(target.path, tmp);
-    if (std::rename(tmp.c_str(), target.path.c_str()) != 0)
-      throw Error(out + ": cannot replace it with the finished " + tmp + ": " + std::strerror(errno));
-    return result;
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
+  PartialFile partial(target.path);  // removed again unless renamed into place
+  auto result = write(partial.path());
+  partial.keep_mode_and_owner();
+  partial.rename_into_place(out);
+  return result;
 }
 
 }  // namespace infertrace

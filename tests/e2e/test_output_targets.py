@@ -4,6 +4,8 @@ synth -o) on paths that are not plain files, all made in a temporary directory (
 is renamed into place, is refused on it), a block device is refused, a symlink's target is replaced
 and the link stays a link, a directory is refused with the path named, /dev/stdout sent to a file by the shell is written at
 the shell's offset (the file stays the shell's), and nothing leaves a .partial behind."""
+import errno
+import json
 import os
 import shlex
 import stat
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import xml.etree.ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, run  # noqa: E402
@@ -72,11 +75,16 @@ with tempfile.TemporaryDirectory() as tmp:
         reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
         reader.start()
         r = run(*argv(name, fifo))
-        if r.returncode != 0:  # unblock the reader if the writer never opened the FIFO
-            with open(fifo, "wb"):
-                pass
-        reader.join(60)
-        check(not reader.is_alive(), "%s -o FIFO: the reader still waits after 60 s" % name)
+        # Always, and without blocking: a reader still waiting in open() (the writer never opened
+        # the FIFO) sees EOF; a reader already gone (it got the output, or the writer opened the
+        # FIFO and failed) leaves no one to pair with, ENXIO, which is fine.
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError as e:
+            if e.errno != errno.ENXIO:
+                raise
+        reader.join(5)
+        check(not reader.is_alive(), "%s -o FIFO: the reader still waits 5 s after the writer" % name)
         check(r.returncode == 0, "%s -o FIFO: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
         check(stat.S_ISFIFO(os.lstat(fifo).st_mode), "%s -o FIFO: the FIFO was replaced" % name)
         check(got and len(got[0]) > 100, "%s -o FIFO: the reader got %d bytes" % (name, len(got[0]) if got else -1))
@@ -111,6 +119,19 @@ with tempfile.TemporaryDirectory() as tmp:
     # reopened at offset 0 or renamed over the shell's.
     d = os.path.join(tmp, "stdout")
     os.mkdir(d)
+    plain = {}
+
+    def plain_output(name):
+        """The verb's output written to a plain file, to compare with what /dev/stdout got."""
+        if name not in plain:
+            f = os.path.join(d, name + ".plain.svg")
+            r = run(*argv(name, f))
+            check(r.returncode == 0, "%s -o file: rc %d: %s" % (name, r.returncode, r.stderr.strip()[-300:]))
+            with open(f, "rb") as fh:
+                plain[name] = fh.read()
+            os.remove(f)
+        return plain[name]
+
     quoted = lambda args: " ".join(shlex.quote(a) for a in args)  # noqa: E731
     for name in WRITERS:
         for out in ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"):
@@ -122,6 +143,10 @@ with tempfile.TemporaryDirectory() as tmp:
                 got = fh.read()
             check(got.startswith(b"HEADER\n") and got.endswith(b"rc=0\nFOOTER\n") and len(got) > 1000,
                   "%s -o %s > file: %d bytes, starts %r, ends %r" % (name, out, len(got), got[:20], got[-20:]))
+            # Between HEADER and rc= exactly the output: the verb's own stdout lines ("chrome: ...",
+            # sweep's table, report's findings) went to stderr (review BF M2).
+            check(got[len(b"HEADER\n"):-len(b"rc=0\nFOOTER\n")] == plain_output(name),
+                  "%s -o %s > file: the bytes differ from the output written to a file" % (name, out))
         f = os.path.join(d, name + ".appended")
         with open(f, "w") as fh:
             fh.write("EARLIER\n")
@@ -139,6 +164,26 @@ with tempfile.TemporaryDirectory() as tmp:
         text = fh.read()
     check(r.returncode == 0 and "<svg" in text and "</svg>" in text,
           "sweep --plot /dev/stdout > file: rc %d: %s" % (r.returncode, r.stderr.strip()[-300:]))
+    try:
+        xml.etree.ElementTree.parse(sweep_plot)
+    except xml.etree.ElementTree.ParseError as e:
+        check(False, "sweep --plot /dev/stdout > file: not valid XML: %s" % e)
+    chrome = os.path.join(d, "chrome.json")
+    with open(chrome, "w") as fh:
+        r = subprocess.run([EXE, *argv("chrome", "/dev/stdout")], stdout=fh, stderr=subprocess.PIPE, timeout=600)
+    try:
+        with open(chrome) as fh:
+            json.load(fh)
+    except ValueError as e:
+        check(False, "export --chrome /dev/stdout > file: not valid JSON: %s" % e)
+    # A pipe is written straight into (no scratch file), and a reader that stops early (SIGPIPE)
+    # leaves nothing in TMPDIR either (review BF M3).
+    private = os.path.join(tmp, "private-tmpdir")
+    os.mkdir(private)
+    for name in ("chrome", "synth"):
+        r = subprocess.run(["sh", "-c", "%s | head -c 10 > /dev/null" % quoted([EXE] + argv(name, "/dev/stdout"))],
+                           env=dict(os.environ, TMPDIR=private), timeout=600)
+        check(os.listdir(private) == [], "%s -o /dev/stdout | head: left %s in TMPDIR" % (name, os.listdir(private)))
     db = os.path.join(d, "db.out")
     with open(db, "w") as fh:
         r = subprocess.run([EXE, "export", trace, "--sqlite", "/dev/stdout"], stdout=fh, stderr=subprocess.PIPE,

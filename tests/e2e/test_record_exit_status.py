@@ -44,12 +44,31 @@ with tempfile.TemporaryDirectory() as tmp:
     # command's status is not passed on (record exits 0); `sleep` dies of SIGINT at once (status
     # 130), the side of the race that used to make record exit 130. Repeated, since one run may
     # fall on either side.
+    def children_of(pid):
+        """Record's child pids: from /proc/PID/task/PID/children where the kernel has it
+        (CONFIG_PROC_CHILDREN), else by the parent pid in every /proc/N/stat."""
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return f.read().split()
+        except FileNotFoundError:
+            pass
+        kids = []
+        for n in os.listdir("/proc"):
+            if not n.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % n) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()  # after the comm, which may hold spaces
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == pid:  # state, then ppid
+                kids.append(n)
+        return kids
+
     def running_command(pid, comm):
         """Whether record (pid) has a child that has exec'd `comm`: the command runs and is traced."""
         try:
-            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                kids = f.read().split()
-            for k in kids:
+            for k in children_of(pid):
                 with open("/proc/%s/comm" % k) as f:
                     if f.read().strip() == comm:
                         return True
@@ -66,7 +85,12 @@ with tempfile.TemporaryDirectory() as tmp:
             while not running_command(p.pid, "sleep") and p.poll() is None and time.time() < deadline:
                 time.sleep(0.02)
             os.killpg(p.pid, sig)  # as a terminal's Ctrl-C does: record's whole process group
-            out, err = p.communicate(timeout=120)
+            try:
+                out, err = p.communicate(timeout=120)
+            finally:
+                if p.poll() is None:  # a hung record must not outlive the test
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
             what = "killpg(%s) #%d" % (signal.Signals(sig).name, attempt)
             check(p.returncode == 0 and "record exits with it" not in err,
                   "%s: rc %d, want 0: %s" % (what, p.returncode, err.strip()[-300:]))

@@ -1,0 +1,114 @@
+#include "util/partial_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "util/error.h"
+
+namespace infertrace {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw Error(path + ": " + what + ": " + std::strerror(errno));
+}
+
+// The process's umask, read without changing it: umask(0) and back would, for that moment, let
+// another thread create a world-writable file. /proc/self/status has it since Linux 4.7.
+mode_t current_umask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  return mask;
+}
+
+// A root that may not chown (a user namespace where the old owner is not mapped: EINVAL; NFS
+// root_squash: EPERM) still replaces the file: it is then ours, with the old mode. Said once a run,
+// not once for each table of an export --csv.
+void warn_owner_not_kept(const std::string& target, const struct stat& old) {
+  static std::atomic<bool> said{false};
+  if (said.exchange(true)) return;
+  std::fprintf(stderr, "infertrace: warning: %s: cannot keep its owner %u:%u (%s); the new file is owned by us, with "
+                       "the old mode\n",
+               target.c_str(), static_cast<unsigned>(old.st_uid), static_cast<unsigned>(old.st_gid), std::strerror(errno));
+}
+
+}  // namespace
+
+PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_(target_ + ".partial") {
+  // A stale partial (a crash) or a planted link goes first; O_EXCL then refuses anything that
+  // appears at the name in between, a symlink included (O_CREAT|O_EXCL never follows one).
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) fail(path_, "cannot remove the stale file");
+  const int fd = ::open(path_.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) fail(path_, "cannot create");
+  struct stat st{};
+  const bool known = ::fstat(fd, &st) == 0;
+  const int e = errno;
+  ::close(fd);
+  if (!known) {
+    ::unlink(path_.c_str());
+    errno = e;
+    fail(path_, "cannot stat the file just created");
+  }
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+}
+
+PartialFile::~PartialFile() {
+  if (!renamed_) ::unlink(path_.c_str());  // the name only: a link put there is removed, not followed
+}
+
+void PartialFile::keep_mode_and_owner() const {
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) fail(path_, "cannot open the finished file again");
+  struct stat mine{};
+  if (::fstat(fd, &mine) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    fail(path_, "cannot stat the finished file");
+  }
+  if (!S_ISREG(mine.st_mode) || mine.st_dev != dev_ || mine.st_ino != ino_ || mine.st_uid != ::geteuid()) {
+    ::close(fd);
+    throw Error(path_ + ": is no longer the file infertrace created (replaced while it was written); nothing "
+                "was replaced");
+  }
+  struct stat old{};
+  // lstat: a target that became a link since it was resolved lends nothing.
+  const bool keep_old = ::lstat(target_.c_str(), &old) == 0 && S_ISREG(old.st_mode);
+  mode_t mode = keep_old ? (old.st_mode & 0777) : (0666 & ~current_umask());  // set-id bits: an output is no program
+  // Owner first: fchown() clears set-id bits, and fchmod() after it sets the mode that stays.
+  if (keep_old && ::geteuid() == 0 && ::fchown(fd, old.st_uid, old.st_gid) != 0) {
+    if (errno != EPERM && errno != EINVAL) {
+      const int e = errno;
+      ::close(fd);
+      errno = e;
+      fail(path_, "cannot give it the owner of " + target_);
+    }
+    warn_owner_not_kept(target_, old);
+  }
+  if (::fchmod(fd, mode) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    fail(path_, "cannot give it the mode of " + target_);
+  }
+  ::close(fd);
+}
+
+void PartialFile::rename_into_place(const std::string& out) {
+  if (std::rename(path_.c_str(), target_.c_str()) != 0)
+    throw Error(out + ": cannot replace it with the finished " + path_ + ": " + std::strerror(errno));
+  renamed_ = true;
+}
+
+}  // namespace infertrace

@@ -1,0 +1,46 @@
+// OUT.partial: where a whole-file output is written before it is renamed over OUT (util/write_whole.h,
+// the CSV table set, the gguf writer). The name is predictable and sits in a directory someone else
+// may own (a link into their home), so it is never trusted: a stale OUT.partial (maybe a planted
+// symlink to a root-owned file) is unlinked, the partial is created anew with O_EXCL|O_NOFOLLOW, and
+// the old file's mode and owner are given to it through a descriptor opened with O_NOFOLLOW after a
+// check that it is still the regular file we created. chown/chmod by path would follow a link
+// planted between the write and the rename and hand any file to the output's owner.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace infertrace {
+
+class PartialFile {
+ public:
+  // Creates `target` + ".partial" (mode 0600 while it is written: the bytes are the new output,
+  // which may end up private). Throws Error.
+  explicit PartialFile(std::string target);
+  ~PartialFile();  // removes the partial unless it was renamed into place
+  PartialFile(const PartialFile&) = delete;
+  PartialFile& operator=(const PartialFile&) = delete;
+
+  // The path to hand the writer (which opens it by name, with O_TRUNC: the file stays ours).
+  const std::string& path() const { return path_; }
+
+  // Gives the partial the mode of the regular file now at target (root: also its owner and
+  // group, as an editor's save does; a refused chown, as in a user namespace or on NFS with
+  // root_squash, is one warning on stderr), or, when there is none, the mode a new file gets
+  // (0666 less the umask). Throws Error when the partial is no longer the regular file created
+  // here (replaced by a link or another file).
+  void keep_mode_and_owner() const;
+
+  // Renames the partial over target. Throws Error naming `out` (the name the user gave).
+  void rename_into_place(const std::string& out);
+
+ private:
+  std::string target_;
+  std::string path_;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  bool renamed_ = false;
+};
+
+}  // namespace infertrace

@@ -1,0 +1,90 @@
+// util/partial_file.h when root may not give the replacement the old owner (review BF M4): in a
+// user namespace whose map does not hold the old owner (rootless podman, toolbox) fchown() gives
+// EINVAL, on NFS with root_squash EPERM. The output is still replaced, keeps the old mode, and the
+// run says so once on stderr (not once per file: an export --csv replaces several).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "cli/output_file.h"
+#include "file_text.h"
+
+namespace infertrace {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool write_file(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  return ::close(fd) == 0 && ok;
+}
+
+void write_text(const std::string& out, const std::string& text) {
+  cli::write_whole(out, [&](const std::string& to) {
+    std::ofstream(to, std::ios::binary) << text;
+    return 0;
+  });
+}
+
+TEST(PartialFile, OwnerThatCannotBeKeptIsAWarningNotAFailure) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (to give the old files another owner)";
+  std::string t = (fs::temp_directory_path() / "partial-file-XXXXXX").string();
+  const fs::path dir = ::mkdtemp(t.data());
+  const fs::path a = dir / "a.html", b = dir / "b.html", err = dir / "stderr.txt";
+  for (const fs::path& p : {a, b}) {
+    std::ofstream(p) << "old";
+    ASSERT_EQ(::chown(p.c_str(), 1234, 1234), 0);
+    ASSERT_EQ(::chmod(p.c_str(), 0640), 0);
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // exit 0: both replaced; 1: a write failed; 3: no user namespace here
+    const std::string uid = std::to_string(::getuid()), gid = std::to_string(::getgid());
+    if (::unshare(CLONE_NEWUSER) != 0 || !write_file("/proc/self/setgroups", "deny") ||
+        !write_file("/proc/self/uid_map", "0 " + uid + " 1") || !write_file("/proc/self/gid_map", "0 " + gid + " 1"))
+      ::_exit(3);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (e < 0 || ::dup2(e, 2) < 0) ::_exit(1);
+    try {
+      write_text(a.string(), "new a");  // uid 1234 is not mapped here: fchown gives EINVAL
+      write_text(b.string(), "new b");
+    } catch (const std::exception& x) {
+      ::dprintf(2, "%s\n", x.what());
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 3) {
+    fs::remove_all(dir);
+    GTEST_SKIP() << "no user namespace here";
+  }
+  const std::string said = slurp(err);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << said;
+  for (const fs::path& p : {a, b}) {
+    struct stat st{};
+    ASSERT_EQ(::stat(p.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0640u) << p;  // the mode is kept
+    EXPECT_EQ(st.st_uid, ::getuid()) << p;      // the owner could not be
+  }
+  EXPECT_EQ(slurp(a), "new a");
+  EXPECT_EQ(slurp(b), "new b");
+  const size_t first = said.find("cannot keep its owner");
+  EXPECT_NE(first, std::string::npos) << said;
+  EXPECT_EQ(said.find("cannot keep its owner", first + 1), std::string::npos) << "warned more than once: " << said;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace infertrace
