@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,13 +45,14 @@ namespace detail {
 
 // Every value-taking long option name of `app` and its subcommands, with whether some option of
 // that name may be empty.
-inline void long_value_options(const CLI::App& app, std::map<std::string, bool>& names) {
+inline void long_value_options(const CLI::App& app, std::map<std::string, bool>& names, std::set<std::string>& shorts) {
   for (const CLI::Option* opt : app.get_options()) {
     if (!opt->nonpositional() || opt->get_type_size_max() == 0) continue;
     for (const std::string& name : opt->get_lnames()) names[name] = names[name] || empty_value_allowed(*opt);
+    for (const std::string& name : opt->get_snames()) shorts.insert(name);
   }
   for (const CLI::App* sub : const_cast<CLI::App&>(app).get_subcommands([](CLI::App*) { return true; }))
-    long_value_options(*sub, names);
+    long_value_options(*sub, names, shorts);
 }
 
 }  // namespace detail
@@ -63,10 +65,17 @@ inline void long_value_options(const CLI::App& app, std::map<std::string, bool>&
 // and "" in `args`. Words after `--` are the command's or the server's, not ours: left alone.
 inline std::string split_empty_equals(const CLI::App& app, std::vector<std::string>& args) {
   std::map<std::string, bool> names;
-  detail::long_value_options(app, names);
+  std::set<std::string> shorts;
+  detail::long_value_options(app, names, shorts);
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& word = args[i];
     if (word == "--") break;
+    // The word after `--title` or `-p` (given without '=') is that option's value, whatever it
+    // looks like: `report --title "--output="` titles the page "--output=" (review BH M2).
+    const std::string& before = args[i - 1];
+    if (i > 1 && ((before.size() > 2 && before.compare(0, 2, "--") == 0 && names.count(before.substr(2))) ||
+                  (before.size() == 2 && before[0] == '-' && shorts.count(before.substr(1)))))
+      continue;
     if (word.size() < 4 || word.compare(0, 2, "--") != 0 || word.back() != '=') continue;
     const std::string name = word.substr(2, word.size() - 3);
     const auto known = names.find(name);

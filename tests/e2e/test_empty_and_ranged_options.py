@@ -51,6 +51,14 @@ with tempfile.TemporaryDirectory() as tmp:
         refused(args, opt + ": " + empty)
     check(not os.path.exists(csv_dir), "analyze --csv= DIR wrote DIR")
     check(not os.path.exists(os.path.join(tmp, "r.html")), "report --title= wrote a page")
+    # A value given as its own word is the option's, whatever it looks like (review BH M2): a title
+    # "--output=" (a value-taking option of report) or "--top=", and `-p "--model="` as a prompt.
+    titled = os.path.join(tmp, "titled.html")
+    r = run("report", trace, "--title", "--output=", "-o", titled)
+    page = open(titled).read() if os.path.exists(titled) else ""
+    check(r.returncode == 0 and "--output=" in page, "report --title '--output=': exit %d %r" % (r.returncode, r.stderr[-300:]))
+    r = run("model", "tokenize", "-m", model, "-p", "--model=", "--json")
+    check(r.returncode == 0, "tokenize -p '--model=': exit %d %r" % (r.returncode, r.stderr[-300:]))
     # An option whose empty value means something: `--prompt=` is the empty prompt, as `-p ''`.
     r_eq = run("model", "tokenize", "-m", model, "--prompt=", "--json")
     r_empty = run("model", "tokenize", "-m", model, "-p", "", "--json")
