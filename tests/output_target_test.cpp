@@ -16,6 +16,7 @@
 
 #include "cli/output_file.h"
 #include "file_text.h"
+#include "temp_dir.h"
 #include "util/output_target.h"
 
 namespace infertrace {
@@ -23,17 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "output-target-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // Major 242 lies in the block range Linux reserves for local/experimental use (240-254, not
 // registered on the machines we run on: open() of such a node gives ENXIO).
@@ -51,7 +41,7 @@ void write_text(const std::string& out, const std::string& text) {
 }
 
 TEST(OutputTarget, NewAndRegularFilesAreWrittenThroughAPartialFile) {
-  TempDir d;
+  TempDir d("output-target");
   const std::string out = (d.path / "a.html").string();
   EXPECT_FALSE(resolve_output_target(out).stream);
   EXPECT_EQ(resolve_output_target(out).path, out);
@@ -68,7 +58,7 @@ TEST(OutputTarget, NewAndRegularFilesAreWrittenThroughAPartialFile) {
 }
 
 TEST(OutputTarget, CharacterDeviceIsWrittenIntoAndStaysADevice) {
-  TempDir d;
+  TempDir d("output-target");
   const std::string node = (d.path / "mynull").string();
   if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs root";
   const OutputTarget t = resolve_output_target(node);
@@ -84,7 +74,7 @@ TEST(OutputTarget, CharacterDeviceIsWrittenIntoAndStaysADevice) {
 // A block device made here with a major number no driver has registered (so even a writer that
 // ignored the refusal could not reach a disk): refused, directly and through a link, node kept.
 TEST(OutputTarget, BlockDeviceIsRefused) {
-  TempDir d;
+  TempDir d("output-target");
   const std::string node = (d.path / "mydisk").string();
   if (::mknod(node.c_str(), S_IFBLK | 0600, makedev(kUnusedBlockMajor, 0)) != 0) GTEST_SKIP() << "mknod needs root";
   fs::create_symlink("mydisk", d.path / "disklink");
@@ -103,7 +93,7 @@ TEST(OutputTarget, BlockDeviceIsRefused) {
 }
 
 TEST(OutputTarget, FifoGetsTheBytesAndStaysAFifo) {
-  TempDir d;
+  TempDir d("output-target");
   const std::string fifo = (d.path / "pipe").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // A reader held open (read-write, so this open does not wait for a writer) takes the bytes.
@@ -119,7 +109,7 @@ TEST(OutputTarget, FifoGetsTheBytesAndStaysAFifo) {
 }
 
 TEST(OutputTarget, SymlinkTargetIsReplacedAndTheLinkStays) {
-  TempDir d;
+  TempDir d("output-target");
   fs::create_directory(d.path / "sub");
   std::ofstream(d.path / "sub" / "target.html") << "old";
   fs::create_symlink("sub/target.html", d.path / "link.html");
@@ -135,7 +125,7 @@ TEST(OutputTarget, SymlinkTargetIsReplacedAndTheLinkStays) {
 // private file reached through a link into another directory must not become world-readable.
 // A hard link to the old file keeps the old bytes (the rename gives the name a new inode).
 TEST(OutputTarget, ReplacedFileKeepsItsModeAndOwner) {
-  TempDir d;
+  TempDir d("output-target");
   fs::create_directory(d.path / "private");
   const fs::path target = d.path / "private" / "report.html";
   std::ofstream(target) << "old";
@@ -175,7 +165,7 @@ TEST(OutputTarget, ReplacedFileKeepsItsModeAndOwner) {
 // never lend the victim the output's owner or mode; a partial swapped for a link while the writer
 // runs is refused before anything is renamed.
 TEST(OutputTarget, PlantedPartialLinkIsRemovedNotFollowed) {
-  TempDir d;
+  TempDir d("output-target");
   const fs::path victim = d.path / "victim";
   std::ofstream(victim) << "secret";
   ASSERT_EQ(::chmod(victim.c_str(), 0600), 0);
@@ -217,7 +207,7 @@ TEST(OutputTarget, PlantedPartialLinkIsRemovedNotFollowed) {
 }
 
 TEST(OutputTarget, DanglingSymlinkCreatesItsTarget) {
-  TempDir d;
+  TempDir d("output-target");
   fs::create_symlink("made.svg", d.path / "dangling.svg");
   write_text((d.path / "dangling.svg").string(), "<svg/>");
   EXPECT_TRUE(fs::is_symlink(d.path / "dangling.svg"));
@@ -225,7 +215,7 @@ TEST(OutputTarget, DanglingSymlinkCreatesItsTarget) {
 }
 
 TEST(OutputTarget, DirectoryAndLinkToOneAreRefused) {
-  TempDir d;
+  TempDir d("output-target");
   fs::create_directory(d.path / "dir");
   fs::create_symlink("dir", d.path / "dirlink");
   EXPECT_THROW(resolve_output_target((d.path / "dir").string()), Error);
@@ -239,7 +229,7 @@ TEST(OutputTarget, DirectoryAndLinkToOneAreRefused) {
 // fs.protected_symlinks=1 root gets the same errno for another user's link in /tmp, and writing
 // where the chain seems to end would replace a file the kernel itself protected.
 TEST(OutputTarget, LinkTheKernelRefusesToFollowIsAnErrorNotADanglingLink) {
-  TempDir d;
+  TempDir d("output-target");
   fs::permissions(d.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                               fs::perms::others_read | fs::perms::others_exec);
   fs::create_directory(d.path / "pub");
@@ -274,7 +264,7 @@ TEST(OutputTarget, LinkTheKernelRefusesToFollowIsAnErrorNotADanglingLink) {
 // descriptor the shell opened: at its offset, so what the shell group wrote before and after stays,
 // and with its O_APPEND; never a reopened, truncated file, nor a file renamed over the shell's.
 TEST(OutputTarget, OwnDescriptorIsWrittenAtItsOffsetAndKeepsTheFile) {
-  TempDir d;
+  TempDir d("output-target");
   const fs::path file = d.path / "group.txt";
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ASSERT_GE(fd, 0);
@@ -304,7 +294,7 @@ TEST(OutputTarget, OwnDescriptorIsWrittenAtItsOffsetAndKeepsTheFile) {
 }
 
 TEST(OutputTarget, OwnDescriptorOpenedForAppendIsAppendedTo) {
-  TempDir d;
+  TempDir d("output-target");
   const fs::path file = d.path / "log.txt";
   std::ofstream(file) << "earlier\n";
   const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND);
@@ -315,7 +305,7 @@ TEST(OutputTarget, OwnDescriptorOpenedForAppendIsAppendedTo) {
 }
 
 TEST(OutputTarget, DescriptorNotOursOrNotWritableIsRefused) {
-  TempDir d;
+  TempDir d("output-target");
   const fs::path file = d.path / "read-only.txt";
   std::ofstream(file) << "data";
   const int fd = ::open(file.c_str(), O_RDONLY);

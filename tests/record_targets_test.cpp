@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "file_text.h"
+#include "temp_dir.h"
 #include "record/record_targets.h"
 #include "util/error.h"
 
@@ -20,17 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "record-targets-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 RecordOptions with_command(const std::string& out, const std::string& cmd) {
   RecordOptions o;
@@ -56,7 +46,7 @@ TEST(RecordTargets, CommandResolvesLikeExecvp) {
   EXPECT_EQ(error_code_of([] { command_executable("/nonexistent/cmd"); }), 1);
   EXPECT_EQ(error_code_of([] { command_executable("no-such-command-infertrace-test"); }), 1);
   EXPECT_EQ(error_code_of([] { command_executable("/tmp"); }), 1);  // a directory
-  TempDir d;
+  TempDir d("record-targets");
   const fs::path plain = d.path / "notexec";
   std::ofstream(plain) << "#!/bin/sh\n";
   fs::permissions(plain, fs::perms::owner_read | fs::perms::owner_write);
@@ -96,7 +86,7 @@ std::string error_message_of(F f) {
 // Both files start with the recording header, so the rule "only a recording is overwritten" would
 // let them through: only the executable and --lib checks themselves can refuse them.
 TEST(RecordTargets, OutputThatIsTheCommandOrALibIsRefusedAndKept) {
-  TempDir d;
+  TempDir d("record-targets");
   const fs::path exe = d.path / "myscript";
   std::ofstream(exe) << "INFTRACE-looking executable\n";
   fs::permissions(exe, fs::perms::owner_all);
@@ -116,7 +106,7 @@ TEST(RecordTargets, OutputThatIsTheCommandOrALibIsRefusedAndKept) {
 }
 
 TEST(RecordTargets, OnlyARecordingOrAnEmptyFileIsOverwritten) {
-  TempDir d;
+  TempDir d("record-targets");
   const fs::path data = d.path / "notes.txt";
   std::ofstream(data) << "someone's notes";
   EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(data.string(), "/bin/true")); }), 2);
@@ -132,7 +122,7 @@ TEST(RecordTargets, OnlyARecordingOrAnEmptyFileIsOverwritten) {
 }
 
 TEST(RecordTargets, DeviceOutputIsAllowed) {
-  TempDir d;
+  TempDir d("record-targets");
   const std::string node = (d.path / "mynull").string();
   if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs root";
   EXPECT_EQ(error_code_of([&] { check_record_targets(with_command(node, "/bin/true")); }), 0);
@@ -141,7 +131,7 @@ TEST(RecordTargets, DeviceOutputIsAllowed) {
 // A block device (made here, with a major number no driver has registered) is refused: a typo
 // such as -o /dev/sdb would otherwise stream the recording over a disk.
 TEST(RecordTargets, BlockDeviceOutputIsRefused) {
-  TempDir d;
+  TempDir d("record-targets");
   const std::string node = (d.path / "mydisk").string();
   if (::mknod(node.c_str(), S_IFBLK | 0600, makedev(242, 0)) != 0) GTEST_SKIP() << "mknod needs root";
   try {
