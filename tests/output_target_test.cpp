@@ -190,15 +190,20 @@ TEST(OutputTarget, PlantedPartialLinkIsRemovedNotFollowed) {
   EXPECT_EQ(slurp(out), "new");
   EXPECT_FALSE(fs::exists(fs::symlink_status(d.path / "r.html.partial")));
 
-  // Swapped while written: the write is refused, the old output stays, the link is removed.
+  // The name swapped for a link to the victim before the writer opens its path (review BI HIGH-1:
+  // a racer did it in 9 of 20 runs): the writer's path names the file created, not the name, so
+  // the victim keeps its bytes; the swapped name is then refused, the old output stays, the link
+  // is removed.
+  const fs::path name = d.path / "r.html.partial";
   EXPECT_THROW(cli::write_whole(out.string(),
                                 [&](const std::string& to) {
+                                  fs::remove(name);
+                                  fs::create_symlink(victim, name);
                                   std::ofstream(to) << "newer";
-                                  fs::remove(to);
-                                  fs::create_symlink(victim, to);
                                   return 0;
                                 }),
                Error);
+  EXPECT_EQ(slurp(victim), "secret");
   ASSERT_EQ(::stat(victim.c_str(), &after), 0);
   EXPECT_EQ(after.st_mode & 07777, 0600u);
   EXPECT_EQ(after.st_uid, before.st_uid);

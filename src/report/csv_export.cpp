@@ -25,7 +25,7 @@ namespace {
 class CsvFile {
  public:
   CsvFile(const std::string& table, const std::string& partial, const char* header) : path_(table), out_(partial) {
-    if (!out_) throw Error(partial + ": cannot create: " + std::strerror(errno));
+    if (!out_) throw Error(table + ".partial: cannot create: " + std::strerror(errno));  // `partial` may be /proc/self/fd/N
     out_ << header << '\n';
   }
   CsvFile& num(int64_t v) { return sep() << v, *this; }
@@ -79,7 +79,7 @@ class CsvTables {
                   "place (nothing was replaced)");
     names_.push_back(name);
     partials_.push_back(std::make_unique<PartialFile>(t.path));  // each removed with CsvTables unless renamed
-    CsvFile f(t.path, partials_.back()->path(), header);
+    CsvFile f(t.path, partials_.back()->writer_path(), header);
     fill(f);
     f.close();
   }

@@ -51,19 +51,25 @@ PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_
   const int fd = ::open(path_.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0) fail(path_, "cannot create");
   struct stat st{};
-  const bool known = ::fstat(fd, &st) == 0;
-  const int e = errno;
-  ::close(fd);
-  if (!known) {
+  if (::fstat(fd, &st) != 0) {
+    const int e = errno;
+    ::close(fd);
     ::unlink(path_.c_str());
     errno = e;
     fail(path_, "cannot stat the file just created");
   }
+  fd_ = fd;
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  // The magic link names the file we created, whatever happens to its name meanwhile; checked by
+  // inode, so a /proc that is not this process's (or none) falls back to the name.
+  const std::string link = "/proc/self/fd/" + std::to_string(fd_);
+  struct stat via{};
+  writer_path_ = ::stat(link.c_str(), &via) == 0 && via.st_dev == dev_ && via.st_ino == ino_ ? link : path_;
 }
 
 PartialFile::~PartialFile() {
+  if (fd_ >= 0) ::close(fd_);
   if (!renamed_) ::unlink(path_.c_str());  // the name only: a link put there is removed, not followed
 }
 

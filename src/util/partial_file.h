@@ -22,8 +22,14 @@ class PartialFile {
   PartialFile(const PartialFile&) = delete;
   PartialFile& operator=(const PartialFile&) = delete;
 
-  // The path to hand the writer (which opens it by name, with O_TRUNC: the file stays ours).
+  // Its name (`target` + ".partial"), for messages.
   const std::string& path() const { return path_; }
+  // The path to hand the writer: /proc/self/fd/<n> of the descriptor kept open since the file was
+  // created, a magic link that opens that very file. A writer opening the name instead (O_TRUNC
+  // follows links) could be sent elsewhere by someone who swaps the name for a symlink in the
+  // moment between our create and its open, in a directory they may write (review BI HIGH-1).
+  // The name only where /proc is not mounted.
+  const std::string& writer_path() const { return writer_path_; }
 
   // Gives the partial the mode of the regular file now at target (root: also its owner and
   // group, as an editor's save does; a refused chown, as in a user namespace or on NFS with
@@ -38,6 +44,8 @@ class PartialFile {
  private:
   std::string target_;
   std::string path_;
+  std::string writer_path_;
+  int fd_ = -1;  // open from creation to destruction: what writer_path() names
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   bool renamed_ = false;

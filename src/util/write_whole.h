@@ -23,6 +23,14 @@ namespace infertrace {
 // (util/inherited_descriptor.h: a pipe or tty streams, a redirected file gets the output appended
 // from an unlinked scratch file), a directory or a block device is an Error. Returns what write
 // returns.
+// `message` with every `writer_path` in it replaced by `out`.
+inline std::string name_output(std::string message, const std::string& writer_path, const std::string& out) {
+  if (writer_path.empty() || writer_path == out) return message;
+  for (size_t at = message.find(writer_path); at != std::string::npos; at = message.find(writer_path, at + out.size()))
+    message.replace(at, writer_path.size(), out);
+  return message;
+}
+
 template <class Write>
 auto write_whole(const std::string& out, Write write) {
   const OutputTarget target = resolve_output_target(out);
@@ -34,7 +42,14 @@ auto write_whole(const std::string& out, Write write) {
   }
   if (target.stream) return write(out);
   PartialFile partial(target.path);  // removed again unless renamed into place
-  auto result = write(partial.path());
+  auto result = [&] {
+    try {
+      return write(partial.writer_path());
+    } catch (const Error& e) {
+      // The writer names the path it was given (/proc/self/fd/N): the user knows the output's name.
+      throw Error(name_output(e.what(), partial.writer_path(), out), e.exit_code());
+    }
+  }();
   partial.keep_mode_and_owner();
   partial.rename_into_place(out);
   return result;
