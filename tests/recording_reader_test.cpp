@@ -269,6 +269,17 @@ TEST(RecordingReader, ZeroFilledTailKeepsTheRecordsBeforeIt) {
   EXPECT_EQ(v.syscalls.size(), 1u);
   EXPECT_EQ(v.skipped.at("truncated_tail_bytes"), 56 + 100);
   EXPECT_EQ(v.meta.at("recording.zero_filled_tail"), "true");
+  // The zeros begin inside the last record's header, at each byte of it (review BI M2: from bytes
+  // 1-4 the length field reads 0, which a syscall record does not allow): the same outcome.
+  for (size_t k = 1; k <= 8; ++k) {
+    File y = sample();
+    const size_t at = y.b.size() - 56;
+    std::fill(y.b.begin() + static_cast<std::ptrdiff_t>(at + k), y.b.end(), 0);
+    y.b.resize(y.b.size() + 512, 0);
+    const Trace yt = read(y);
+    EXPECT_EQ(yt.syscalls.size(), 1u) << "zeros from byte " << k << " of the last record";
+    EXPECT_EQ(yt.skipped.at("truncated_tail_bytes"), 56 + 512) << "zeros from byte " << k;
+  }
   // Records that fill the file exactly, the last ending in zero bytes, are no zero-filled tail.
   File w = sample();
   EXPECT_EQ(read(w).meta.count("recording.zero_filled_tail"), 0u);

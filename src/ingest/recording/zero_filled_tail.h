@@ -19,12 +19,17 @@ size_t final_zero_run_start(const unsigned char* data, size_t first_record, size
 // and bytes remain: a zero header, or fewer bytes than a header, and zeros to the end), or a record
 // with a payload that reaches into the run and is followed by more zeros (the zeros may have
 // overwritten any part of it; a legitimate last field of 0 is left out with it: the conservative
-// side). A record without payload (END) is whole whatever follows it; records that fill the file
+// side), or a record whose length field the zeros reached (a length of 0 its type does not allow,
+// with the zeros beginning inside its header). A record without payload (END) is whole whatever
+// follows it; records that fill the file
 // exactly, the last ending in zeros, are no zero-filled tail; a record longer than what remains is
 // the cut-off/damage rules' (cut_record_check.h).
-inline bool zero_tail_starts_at(size_t off, uint64_t len, size_t zeros_from, size_t size) {
+// `payload_may_be_empty`: the record's type allows no payload (END); for any other type a length
+// of 0 with the zeros beginning inside the header is the length field zeroed (review BI M2).
+inline bool zero_tail_starts_at(size_t off, uint64_t len, size_t zeros_from, size_t size, bool payload_may_be_empty) {
   if (off >= size) return false;
   if (off >= zeros_from) return true;
+  if (len == 0 && !payload_may_be_empty && zeros_from < off + 8) return true;
   const uint64_t end = off + 8 + len;
   return len > 0 && end > zeros_from && end < size;
 }
