@@ -3,6 +3,7 @@
 // through a scratch file that is unlinked before the writer runs, so an interrupted run leaves
 // nothing in TMPDIR; a non-blocking descriptor waits for its reader instead of failing at EAGAIN.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,6 +60,13 @@ TEST(DescriptorOutput, PipeIsWrittenStraightIntoIt) {
   std::string writer_path;
   cli::write_whole(fd_name(p[1]), [&](const std::string& to) {
     writer_path = to;
+    // The writer's path opens the pipe itself, not a scratch file (an unlinked scratch would leave
+    // TMPDIR empty too, so that alone could not tell).
+    struct stat via{}, pipe_end{};
+    EXPECT_EQ(::stat(to.c_str(), &via), 0);
+    EXPECT_EQ(::fstat(p[1], &pipe_end), 0);
+    EXPECT_TRUE(S_ISFIFO(via.st_mode)) << to << " is no pipe";
+    EXPECT_EQ(via.st_ino, pipe_end.st_ino) << to << " is another file than the pipe";
     EXPECT_TRUE(tmp.empty()) << "a pipe needs no scratch file";
     std::ofstream(to) << "streamed";
     return 0;

@@ -234,7 +234,8 @@ void Writer::emit(Sink& sink, const FillFn& fill, size_t chunk_bytes) const {
 void Writer::write(const std::string& out, const FillFn& fill, size_t chunk_bytes) const {
   // As every verb's output (util/write_whole.h): written to OUT.partial and renamed into place when
   // complete (the old file's mode and owner kept), a symlink's target replaced, a device or FIFO
-  // written into, /dev/stdout through a scratch file appended to our descriptor.
+  // written into, /dev/stdout through our descriptor (a pipe or tty directly; a redirected regular
+  // file from an unlinked scratch copy, util/inherited_descriptor.h).
   write_whole(out, [&](const std::string& to) {
     const int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw Error("cannot create " + to + ": " + std::strerror(errno));
