@@ -1,5 +1,6 @@
 """What every end-to-end test needs: the binary under test, a failure list that `check` appends to
 (so one run reports every failed expectation, not just the first), and `run` for the CLI."""
+import json
 import os
 import subprocess
 import sys
@@ -22,3 +23,20 @@ def skip(why):
 
 def run(*args, timeout=600):
     return subprocess.run([EXE, *args], capture_output=True, text=True, errors="replace", timeout=timeout)
+
+
+def as_json(r, verb):
+    """The verb's stdout as JSON; a failed check (and {}) when it is not JSON."""
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        check(False, "%s: not JSON: %r" % (verb, r.stdout[:300]))
+        return {}
+
+
+def refused(args, *needles, rc=2, runner=None):
+    """`args` must fail with exit `rc` and a last stderr line holding every needle (usage errors)."""
+    r = (runner or run)(*args)
+    msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    check(r.returncode == rc and all(n in msg for n in needles),
+          "%s: exit %d, %r (want %d with %r)" % (" ".join(args), r.returncode, msg, rc, needles))

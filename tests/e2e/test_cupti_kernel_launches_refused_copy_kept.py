@@ -5,7 +5,6 @@ launches are not (their kernels are). The copy alone must not read as the proces
 output leaves the launch figures unknown and draws no verdict, the API rows and orphans say they count
 what was recorded, and `compare` against a fully recorded run keeps that run's launch rate (review AR
 L5). Expected values come from the producer's script (cupti_synth_producer.h), not from the code."""
-import json
 import os
 import sqlite3
 import subprocess
@@ -13,7 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE as exe, check, failures  # noqa: E402
+from _harness import EXE as exe, check, failures, as_json  # noqa: E402
 
 bindir = os.environ["INFERTRACE_BINARY_DIR"]
 synth = os.path.join(bindir, "tests", "support", "cupti_synth", "cupti_synth_recording")
@@ -29,14 +28,6 @@ def run(*args):
     r = subprocess.run([exe, *args], capture_output=True, text=True)
     check(r.returncode == 0, "%s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr))
     return r
-
-
-def as_json(r, verb):
-    try:
-        return json.loads(r.stdout)
-    except ValueError:
-        check(False, "%s: not JSON: %r" % (verb, r.stdout[:300]))
-        return {}
 
 
 def read_meta(path):

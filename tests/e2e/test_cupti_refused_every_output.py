@@ -6,14 +6,13 @@ launches are recorded, CUPTI refused cuLaunchKernelEx). report, sched, compare, 
 ingest and analyze --json run on them; each must say so on stderr, show no unmeasured launch figure
 as a number, draw no verdict from one, and note what a partial one leaves out. Expected values are
 computed here from the producer's script (cupti_synth_producer.h), not read from the code."""
-import json
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import EXE as exe, check, failures  # noqa: E402
+from _harness import EXE as exe, check, failures, as_json  # noqa: E402
 
 bindir = os.environ["INFERTRACE_BINARY_DIR"]
 synth = os.path.join(bindir, "tests", "support", "cupti_synth", "cupti_synth_recording")
@@ -39,14 +38,6 @@ def run(*args):
 def noted(r, path, text, verb):
     """The one stderr note every verb prints for such a recording."""
     check(("infertrace: note: %s: %s" % (path, text)) in r.stderr, "%s: no note %r on stderr: %r" % (verb, text, r.stderr))
-
-
-def as_json(r, verb):
-    try:
-        return json.loads(r.stdout)
-    except ValueError:
-        check(False, "%s: not JSON: %r" % (verb, r.stdout[:300]))
-        return {}
 
 
 with tempfile.TemporaryDirectory() as d:

@@ -12,16 +12,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import check, failures, run  # noqa: E402
+from _harness import check, failures, refused, run  # noqa: E402
 
 SERVE_EXE = os.path.join(os.path.dirname(os.environ["INFERTRACE"]), "infertrace-serve")
-
-
-def refused(args, *needles, rc=2, exe_run=run):
-    r = exe_run(*args)
-    msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
-    check(r.returncode == rc and all(n in msg for n in needles),
-          "%s: exit %d, %r (want %d with %r)" % (" ".join(args), r.returncode, msg, rc, needles))
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -78,17 +71,17 @@ with tempfile.TemporaryDirectory() as tmp:
         def serve_run(*a):
             import subprocess
             return subprocess.run([SERVE_EXE, *a], capture_output=True, text=True, timeout=60)
-        refused(["serve", "-m", model, "--port", ""], "--port", empty, exe_run=serve_run)
-        refused(["serve", "-m", model, "--host", ""], "--host", empty, exe_run=serve_run)
+        refused(["serve", "-m", model, "--port", ""], "--port", empty, runner=serve_run)
+        refused(["serve", "-m", model, "--host", ""], "--host", empty, runner=serve_run)
         # (99999: a build that takes the next word fails on the range at once, starting no server)
-        refused(["serve", "-m", model, "--port=", "99999"], "--port=: " + empty, exe_run=serve_run)
+        refused(["serve", "-m", model, "--port=", "99999"], "--port=: " + empty, runner=serve_run)
         # Options the target or the profile does not read are refused, not ignored (review AW LOW).
         url = ["bench", "serve", "--url", "http://127.0.0.1:9"]
-        refused(url + ["--max-batch", "4"], "--max-batch needs -m M.gguf", exe_run=serve_run)
-        refused(url + ["--ctx", "64"], "--ctx needs -m M.gguf", exe_run=serve_run)
-        refused(url + ["--rate", "2"], "--rate is for --profile constant, poisson or sweep", exe_run=serve_run)
+        refused(url + ["--max-batch", "4"], "--max-batch needs -m M.gguf", runner=serve_run)
+        refused(url + ["--ctx", "64"], "--ctx needs -m M.gguf", runner=serve_run)
+        refused(url + ["--rate", "2"], "--rate is for --profile constant, poisson or sweep", runner=serve_run)
         refused(url + ["--profile", "constant", "--rate", "1", "--concurrency", "2"],
-                "--concurrency is for --profile concurrent", exe_run=serve_run)
+                "--concurrency is for --profile concurrent", runner=serve_run)
     # An empty prompt is still a prompt to tokenize (BOS alone).
     r = run("model", "tokenize", "-m", model, "-p", "", "--json")
     check(r.returncode == 0, "tokenize -p '': %d %s" % (r.returncode, r.stderr))

@@ -10,14 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import check, failures, run  # noqa: E402
-
-
-def refused(args, *needles, rc=2):
-    r = run(*args)
-    msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
-    check(r.returncode == rc and all(n in msg for n in needles),
-          "%s: exit %d, %r (want %d with %r)" % (" ".join(args), r.returncode, msg, rc, needles))
+from _harness import check, failures, refused, run  # noqa: E402
 
 
 with tempfile.TemporaryDirectory() as tmp:
