@@ -343,10 +343,13 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   // zeros begin inside is left out with them (it would read as an event with zeroed fields).
   const size_t zeros_from = itrace::final_zero_run_start(data, header_bytes, size);
   while (off < size) {
+    // Only a record that reaches the final zero run can start it: one comparison for every other
+    // record (a clean recording's run is its END record's own zero bytes).
     const bool whole_header = size - off >= itrace::kRecordHeaderBytes;
     const uint64_t claimed = whole_header ? load<uint32_t>(data + off + 4) : 0;
-    const bool may_be_empty = whole_header && itrace::min_payload(load<uint32_t>(data + off)) == 0;
-    if (itrace::zero_tail_starts_at(off, claimed, zeros_from, size, may_be_empty)) {
+    if (off + itrace::kRecordHeaderBytes + claimed > zeros_from &&
+        itrace::zero_tail_starts_at(off, claimed, zeros_from, size,
+                                    whole_header && itrace::min_payload(load<uint32_t>(data + off)) == 0)) {
       t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
       t.meta["recording.zero_filled_tail"] = "true";
       break;

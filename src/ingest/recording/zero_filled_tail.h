@@ -21,8 +21,7 @@ size_t final_zero_run_start(const unsigned char* data, size_t first_record, size
 // overwritten any part of it; a legitimate last field of 0 is left out with it: the conservative
 // side), or a record whose length field the zeros reached (a length of 0 its type does not allow,
 // with the zeros beginning inside its header). A record without payload (END) is whole whatever
-// follows it; records that fill the file
-// exactly, the last ending in zeros, are no zero-filled tail; a record longer than what remains is
+// follows it; records that fill the file exactly, the last ending in zeros, are no zero-filled tail; a record longer than what remains is
 // the cut-off/damage rules' (cut_record_check.h).
 // `payload_may_be_empty`: the record's type allows no payload (END); for any other type a length
 // of 0 with the zeros beginning inside the header is the length field zeroed (review BI M2).
