@@ -2,9 +2,6 @@
 // symlinks name), renamed into place only when complete (util/output_target.h has the rules).
 #pragma once
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <string>
 
 #include "util/error.h"
