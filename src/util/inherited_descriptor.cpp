@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
+#include <climits>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/whole_number.h"
 
 namespace infertrace {
 
@@ -22,8 +23,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_number(const std::string& s) {
-  return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+// A pid, tid or descriptor number in a /proc path (util/whole_number: digits only, no sign).
+std::optional<int> proc_number(const std::string& s) {
+  const WholeNumber n = parse_whole_number(s, 0, INT32_MAX);
+  if (n.status != WholeNumber::Status::ok || s.front() == '-') return std::nullopt;
+  return static_cast<int>(n.value);
 }
 
 // N when `p` (its directory already canonical, so /proc/self and /dev/fd are spelled out as
@@ -31,16 +35,17 @@ bool is_number(const std::string& s) {
 std::optional<int> descriptor_in_proc(const fs::path& p, const std::string& out) {
   std::vector<std::string> part;
   for (const fs::path& c : p) part.push_back(c.string());
-  if (part.size() < 5 || part[0] != "/" || part[1] != "proc" || !is_number(part[2])) return std::nullopt;
-  const size_t fd_at = part.size() == 7 && part[3] == "task" && is_number(part[4]) ? 5 : 3;
-  if (part.size() != fd_at + 2 || part[fd_at] != "fd" || !is_number(part[fd_at + 1])) return std::nullopt;
+  if (part.size() < 5 || part[0] != "/" || part[1] != "proc" || !proc_number(part[2])) return std::nullopt;
+  const size_t fd_at = part.size() == 7 && part[3] == "task" && proc_number(part[4]) ? 5 : 3;
+  const std::optional<int> fd = part.size() == fd_at + 2 && part[fd_at] == "fd" ? proc_number(part[fd_at + 1]) : std::nullopt;
+  if (!fd) return std::nullopt;
   // /proc/<tid> of one of our own threads shares our descriptor table.
   const std::string own = std::to_string(::getpid());
   std::error_code ec;
   if (part[2] != own && !fs::exists("/proc/" + own + "/task/" + part[2], ec))
     throw Error(out + ": is a file descriptor of another process (pid " + part[2] +
                 "); infertrace writes only its own descriptors (/dev/stdout, /dev/fd/N) or files");
-  return std::stoi(part[fd_at + 1]);
+  return fd;
 }
 
 [[noreturn]] void fail(const std::string& out, const std::string& what) {
