@@ -27,9 +27,11 @@ bool is_event_type(uint32_t type) {
 }
 
 // The record at `at`, when its header is one the writer makes and it ends by `size`. Only known
-// types count: a chain of unknown ones is what random bytes would look like.
-Found record_at(const unsigned char* data, size_t at, size_t size) {
+// types count: a chain of unknown ones is what random bytes would look like. `reads` counts the
+// header read and every META key byte checked (the work a test bounds).
+Found record_at(const unsigned char* data, size_t at, size_t size, size_t& reads) {
   if (size - at < kRecordHeaderBytes) return {};
+  ++reads;
   const uint32_t type = u32_at(data + at), len = u32_at(data + at + 4);
   if (type == 0 || type >= IT_EV_NTYPES || len > kMaxRecordBytes || len < min_payload(type)) return {};
   if (len > size - at - kRecordHeaderBytes) return {};
@@ -42,7 +44,7 @@ Found record_at(const unsigned char* data, size_t at, size_t size) {
     // The writer's keys are short ASCII names ("api.0", "command.wall_ns").
     const uint32_t klen = u32_at(p);
     if (klen == 0 || klen > len - 4) return {};
-    for (uint32_t i = 0; i < klen; ++i)
+    for (uint32_t i = 0; i < klen; ++i, ++reads)
       if (p[4 + i] < 0x21 || p[4 + i] > 0x7e) return {};
     telling = true;
   } else if (type == IT_EV_END && len != 0) {
@@ -54,8 +56,9 @@ Found record_at(const unsigned char* data, size_t at, size_t size) {
 // A record cut off at `size` whose header is one the writer makes: a known type, a length it
 // allows that runs past `size`, and for an event the payload's first word (when present) repeating
 // the type. What a recorder killed after a damaged length leaves as its last record.
-bool cut_record_at(const unsigned char* data, size_t at, size_t size) {
+bool cut_record_at(const unsigned char* data, size_t at, size_t size, size_t& reads) {
   if (size - at < kRecordHeaderBytes) return false;
+  ++reads;
   const uint32_t type = u32_at(data + at), len = u32_at(data + at + 4);
   if (type == 0 || type >= IT_EV_NTYPES || len > kMaxRecordBytes || len < min_payload(type)) return false;
   const size_t have = size - at - kRecordHeaderBytes;
@@ -66,7 +69,7 @@ bool cut_record_at(const unsigned char* data, size_t at, size_t size) {
 }  // namespace
 
 std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t from, size_t size,
-                                              size_t* records_examined) {
+                                              size_t* reads_done) {
   if (from >= size) return std::nullopt;
   // The chain of records from an offset is fixed by that offset (each record's length names the
   // next), so one pass from the end gives every offset's chain at once: a chain from `at` reaches
@@ -78,7 +81,7 @@ std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t 
   const size_t n = size - from;
   std::vector<uint32_t> records(n + 1, 0);
   std::vector<uint8_t> telling(n + 1, 0);
-  size_t examined = 0;
+  size_t reads = 0;
   std::optional<size_t> first;
   // reaches[i]: the chain from from+i ends exactly at `size`, or in a record cut off there whose
   // header is valid (a recorder killed after the damage, review BD L4a); records[i] counts its
@@ -86,10 +89,9 @@ std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t 
   std::vector<uint8_t> reaches(n + 1, 0);
   reaches[n] = 1;
   for (size_t i = n; i-- > 0;) {
-    ++examined;
-    const Found r = record_at(data, from + i, size);
+    const Found r = record_at(data, from + i, size, reads);
     if (r.bytes == 0) {
-      reaches[i] = cut_record_at(data, from + i, size);
+      reaches[i] = cut_record_at(data, from + i, size, reads);
       continue;
     }
     const size_t next = i + r.bytes;
@@ -99,7 +101,7 @@ std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t 
     telling[i] = r.telling || telling[next];
     if (records[i] >= 2 && telling[i]) first = from + i;  // the loop runs downward: the last kept is the first
   }
-  if (records_examined) *records_examined = examined;
+  if (reads_done) *reads_done = reads;
   return first;
 }
 

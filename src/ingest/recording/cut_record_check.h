@@ -20,9 +20,10 @@ namespace infertrace::itrace {
 // record's type, a META key of printable ASCII, an END without payload), and one of them at least
 // must be an event or a META record: a cut-off payload's bytes could pass for a lone END or STRING
 // header (a stream handle of 9 followed by zeros reads as an END record), not for those.
-// Linear in size - from: `records_examined`, when given, gets how many record headers were checked
-// (one per offset), which a test bounds.
+// Linear in size - from: `reads_done`, when given, gets the work done, counted as record headers
+// read plus META key bytes checked (at most two headers per offset, each key byte once), which a
+// test bounds on crafted worst cases.
 std::optional<size_t> whole_records_up_to_end(const unsigned char* data, size_t from, size_t size,
-                                              size_t* records_examined = nullptr);
+                                              size_t* reads_done = nullptr);
 
 }  // namespace infertrace::itrace
