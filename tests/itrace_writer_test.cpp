@@ -1,0 +1,48 @@
+// ItraceWriter's constructor writes the file header at once; when that first write fails it throws,
+// and a throwing constructor runs no destructor, so the descriptor it opened (or duplicated) must be
+// closed by the constructor itself (review BF L10, fixed in ca4450d; review BH L7: untested). A
+// recorder retried in one process (tests, the fuzzers) would otherwise leak one descriptor a try.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "record/itrace_writer.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+size_t open_descriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;  // the iterator's own descriptor is counted in every call alike
+}
+
+// /dev/full accepts open(2) and fails every write with ENOSPC: the header's write fails.
+void expect_throw_without_leak(const std::string& path) {
+  const size_t before = open_descriptors();
+  for (int i = 0; i < 3; ++i) EXPECT_THROW(ItraceWriter w(path), Error) << path;
+  EXPECT_EQ(open_descriptors(), before) << path << ": a descriptor per failed constructor left open";
+}
+
+TEST(ItraceWriter, FirstWriteFailingClosesTheFileItOpened) {
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no writable /dev/full";
+  expect_throw_without_leak("/dev/full");
+}
+
+TEST(ItraceWriter, FirstWriteFailingClosesTheDescriptorItDuplicated) {
+  // `-o /dev/fd/N` naming a descriptor of ours: the writer writes through a dup() of it, which it
+  // must close; N itself stays open (it is the caller's).
+  const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) GTEST_SKIP() << "no writable /dev/full";
+  expect_throw_without_leak("/dev/fd/" + std::to_string(fd));
+  EXPECT_EQ(::fcntl(fd, F_GETFD), FD_CLOEXEC);  // still open
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace infertrace
