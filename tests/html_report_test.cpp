@@ -388,7 +388,7 @@ TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
   EXPECT_EQ(tl.end, t.ops.start[0] + t.ops.dur[0]);
   EXPECT_EQ(count(tl.svg, "class=\"mark\""), tl.events);
 
-  o.max_events = 10;  // the excerpt: events starting before the 11th start
+  o.max_events = 10;  // the excerpt: events starting before the 11th start, which ends the window
   const html::Timeline small = html::render_timeline(t, o);
   std::vector<ns_t> starts(t.api.start.begin(), t.api.start.end());
   starts.insert(starts.end(), t.gpu.start.begin(), t.gpu.start.end());
@@ -396,8 +396,11 @@ TEST(HtmlTimeline, DrawsEveryEventInTheWindowAndOneFlowPerLinkedKernel) {
   std::sort(starts.begin(), starts.end());
   EXPECT_EQ(small.end, starts[10]);
   size_t inside = 0;
-  for (ns_t s : starts) inside += s <= small.end;
+  for (ns_t s : starts) inside += s < small.end;
   EXPECT_EQ(small.events, inside);
+  ASSERT_LT(starts[9], starts[10]);  // no tie at the 11th start here: exactly max_events drawn
+  EXPECT_EQ(small.events, o.max_events);
+  EXPECT_EQ(count(small.svg, "class=\"mark\""), o.max_events);
 }
 
 TEST(HtmlSvg, EmptyDataGivesNoChartAndValuesAreEscaped) {

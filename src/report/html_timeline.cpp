@@ -111,12 +111,16 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   };
   if (items.empty()) return tl;
 
-  // The excerpt: from the first event to the start of the max_events-th one.
+  // The excerpt, when there are more than max_events events: from the first start up to the
+  // (max_events+1)-th smallest start, which ends the window and is itself left out, so the events
+  // drawn are those starting before it: max_events of them, fewer when starts tie there (more only
+  // when more than max_events start at the very first start: the 1 ns window below holds them all).
   std::vector<ns_t> starts;
   starts.reserve(items.size());
   for (auto& it : items) starts.push_back(it.start);
   tl.begin = *std::min_element(starts.begin(), starts.end());
-  if (starts.size() > opt.max_events) {
+  const bool excerpt = starts.size() > opt.max_events;
+  if (excerpt) {
     // The (max_events+1)-th smallest start, in linear time.
     std::nth_element(starts.begin(), starts.begin() + static_cast<std::ptrdiff_t>(opt.max_events), starts.end());
     tl.end = starts[opt.max_events];
@@ -127,11 +131,16 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   if (tl.end <= tl.begin) tl.end = tl.begin + 1;
   const double scale = kViewWidth / static_cast<double>(tl.end - tl.begin);
   auto tx = [&](ns_t v) { return static_cast<double>(std::clamp(v, tl.begin, tl.end) - tl.begin) * scale; };
+  // What is drawn: in an excerpt, the events starting before its end; of a whole trace, every event
+  // (one of no duration at the last end included).
+  auto shown = [&](const Item& it) {
+    return it.end >= tl.begin && (excerpt ? it.start < tl.end : it.start <= tl.end);
+  };
 
   // Lanes that have something inside the window.
   std::map<LaneKey, int> lane_y;
   for (auto& it : items)
-    if (it.end >= tl.begin && it.start <= tl.end) lane_y[it.lane] = 0;
+    if (shown(it)) lane_y[it.lane] = 0;
   int y = 0;
   std::string labels;
   for (auto& [key, ly] : lane_y) {
@@ -161,7 +170,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   std::string marks;
   std::unordered_map<int64_t, const Item*> api_item;  // api row -> its item (for flows)
   for (auto& it : items) {
-    if (it.end < tl.begin || it.start > tl.end) continue;
+    if (!shown(it)) continue;
     const double x0 = tx(it.start), x1 = tx(it.end);
     marks += fmt::format(
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
@@ -176,7 +185,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   const std::unordered_map<int64_t, size_t> api_of_corr = launch_call_of_correlation(t);
   std::string flows;
   for (auto& it : items) {
-    if (it.gpu_row() < 0 || it.end < tl.begin || it.start > tl.end) continue;
+    if (it.gpu_row() < 0 || !shown(it)) continue;
     auto c = api_of_corr.find(t.gpu.correlation[it.gpu_row()]);
     if (t.gpu.correlation[it.gpu_row()] < 0 || c == api_of_corr.end()) continue;
     auto a = api_item.find(static_cast<int64_t>(c->second));
