@@ -144,5 +144,28 @@ TEST(GpuStarvation, BusyIsTheUnionOfTouchingAndContainedKernels) {
   EXPECT_EQ(g.gaps_starved, 1);
 }
 
+// A switch-in and a switch-out of the thread at one ns, while it is off the CPU (analysis/
+// switch_tie_order.h): it came back, then left again. GPU busy [0,100] [200,300], idle [100,200].
+// Main thread preempted at 120; at 150 switched in and preempted again (the switch-out listed
+// first); back at 180. Off the CPU [120,150] and [150,180]: 60 of the idle gap. With the switch-out
+// applied first, the one at 150 would read as a switch-in never reported: off the CPU only from
+// 150, ended by the switch-in at 150 itself, so 0, and the switch-in at 180 would find it running.
+TEST(GpuStarvation, OffCpuThreadSwitchedInAndOutAtOneNsComesBackFirst) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 190}) launch(t, kMain, ts);
+  kernel(t, 0, 100), kernel(t, 200, 300);
+  sw(t, 120, kMain, true, kOther);
+  sw(t, 150, kMain, true, kOther), sw(t, 150, kOther, true, kMain);
+  sw(t, 180, kOther, true, kMain);
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  ASSERT_TRUE(g.available);
+  EXPECT_EQ(g.tid, kMain);
+  EXPECT_EQ(g.gpu_idle, 100);
+  EXPECT_EQ(g.idle_while_preempted, 60);
+  EXPECT_EQ(g.starved_by_scheduler, 60);
+  EXPECT_EQ(g.gaps_starved, 1);
+}
+
 }  // namespace
 }  // namespace infertrace

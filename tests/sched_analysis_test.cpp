@@ -276,6 +276,34 @@ TEST(SchedAnalysis, OffCpuRestartsAtASecondSwitchOutWithoutSwitchIn) {
   EXPECT_EQ(a.switch_outs, 2);
 }
 
+// One thread switched in and out at the same ns (analysis/switch_tie_order.h): the order follows
+// where it was, not how the rows were listed. Main thread launches at 0 and 10000.
+//  off the CPU: preempted at 1000; at 3000 switched in and preempted again (the switch-out listed
+//    first); back at 4000 -> off-CPU 2000 + 1000, run-queue samples 2000 and 1000;
+//  on the CPU: at 6000 switched in and preempted (the switch-in listed first): it left and came
+//    back at once -> off-CPU 0, a run-queue sample of 0; then blocks at 7000, back at 8000 -> 1000.
+// Off-CPU 4000 in all, no switch-in missing, 3 run-queue samples (median 1000, max 2000). The
+// switch-out first in both cases would count a missing switch-in at 3000 and lose the 2000 before
+// it; the switch-in first in both would count one at 7000 and lose the sample at 6000.
+TEST(SchedAnalysis, SwitchInAndOutAtOneNsFollowWhereTheThreadWas) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 10000}) launch(t, kMain, ts, 100);
+  sw(t, 1000, kPid, kMain, true, kOther, kOther);
+  sw(t, 3000, kPid, kMain, true, kOther, kOther), sw(t, 3000, kOther, kOther, true, kPid, kMain);
+  sw(t, 4000, kOther, kOther, true, kPid, kMain);
+  sw(t, 6000, kOther, kOther, true, kPid, kMain), sw(t, 6000, kPid, kMain, true, kOther, kOther);
+  sw(t, 7000, kPid, kMain, false, kOther, kOther);
+  sw(t, 8000, kOther, kOther, true, kPid, kMain);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.switch_ins_missing, 0);
+  EXPECT_EQ(a.main_offcpu, 4000);
+  EXPECT_EQ(a.runq_samples, 3);
+  EXPECT_EQ(a.runq_p50, 1000);
+  EXPECT_EQ(a.runq_max, 2000);
+  EXPECT_EQ(a.switch_outs, 4);
+}
+
 // The window of a pair is [ts1, ts2) and a switched pair is preempted if any of its switch-outs was
 // involuntary (docs/sched.md, Definitions). Main thread launches at 0, 1000, 3000, 6000:
 //  pair [0,1000)     d=1000  nothing (the switch-out at 1000 is the next pair's)  -> clean

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "analysis/launch_thread_choice.h"
+#include "analysis/switch_tie_order.h"
 
 namespace infertrace {
 
@@ -86,14 +87,15 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   if (ev.empty()) return g;
   for (size_t i = 0; i < t.wakeups.size(); ++i)
     if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], 1});
-  // At equal times a switch-out precedes a switch-in (as in the off-CPU accounting of sched.cpp).
-  std::stable_sort(ev.begin(), ev.end(), [](const Ev& a, const Ev& b) {
-    return a.ts != b.ts ? a.ts < b.ts : (a.kind != 0) > (b.kind != 0);
-  });
+  // Events at one ns in the order the thread's place allows (analysis/switch_tie_order.h, as in the
+  // off-CPU accounting of sched.cpp): off the CPU, the switch-in first.
+  switch_ties::sort_events(ev);
   std::vector<Span> preempted, runqueue, blocked;
   ns_t out_at = -1, wake_at = -1;
   bool was_preempted = false;
-  for (const Ev& e : ev) {
+  for (size_t i = 0; i < ev.size(); ++i) {
+    switch_ties::order_tie_at(ev, i, out_at < 0);
+    const Ev& e = ev[i];
     if (e.kind >= 2) {
       // A second switch-out with no switch-in between: the thread ran in between (its switch-in
       // was not reported, see SchedAnalysis::switch_ins_missing), so it is off the CPU from here.

@@ -8,6 +8,7 @@
 #include "analysis/percentile.h"
 #include "analysis/sched_pairs.h"
 #include "analysis/sched_scope.h"
+#include "analysis/switch_tie_order.h"
 
 namespace infertrace {
 
@@ -89,14 +90,15 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t,
   for (size_t i = 0; i < t.wakeups.size(); ++i)
     if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], Wake});
   for (auto& [tid, v] : ev) {
-    // At equal times a switch-out comes before a switch-in (a thread can leave and return at once).
-    std::stable_sort(v.begin(), v.end(), [](const Ev& a, const Ev& b) {
-      return a.ts != b.ts ? a.ts < b.ts : (a.kind != In) > (b.kind != In);
-    });
+    // Events at one ns in the order the thread's place allows (analysis/switch_tie_order.h): on the
+    // CPU it leaves and returns at once; off it, it returns before it leaves again.
+    switch_ties::sort_events(v);
     ThreadSched& th = threads[tid];
     ns_t out_at = -1, ready_at = -1;
     bool blocked = false;
-    for (const Ev& e : v) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      switch_ties::order_tie_at(v, i, out_at < 0);
+      const Ev& e = v[i];
       if (e.kind == OutBlocked || e.kind == OutPreempted) {
         // A second switch-out with no switch-in between: the thread ran in between (its switch-in
         // was not reported), so it has been off the CPU only since this one.

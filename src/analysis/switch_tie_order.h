@@ -1,0 +1,45 @@
+// The order of one thread's switch-outs, wake-ups and switch-ins that share a nanosecond, for the
+// off-CPU walks of sched.cpp and gpu_starvation.cpp. A real context switch takes microseconds, so a
+// recording never holds one thread's switch-out and switch-in at the same ns, but a synthetic or
+// merged trace (or a coarse clock) can, and the walk must not depend on the order they were listed.
+// What happened first follows from where the thread was before the tie:
+//   - off the CPU, it had to come back before it could leave again: wake-up, switch-in, switch-out.
+//     Applying the switch-out first would read as a second switch-out with no switch-in between (a
+//     switch-in not reported), which ends the off-CPU time before the tie unaccounted (and counts
+//     a missing switch-in that was not missing);
+//   - on the CPU, it had to leave before it could come back: switch-out, wake-up, switch-in (a stay
+//     off the CPU of 0 ns). Applying the switch-in first would find it already running and then
+//     leave it off the CPU from the tie on.
+// Event kinds as both walks number them: 0 switch-in, 1 wake-up, 2 and 3 switch-out.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace infertrace::switch_ties {
+
+inline bool is_out(int kind) { return kind >= 2; }
+
+// Sorts by time; at a tie, the order for a thread off the CPU (wake-up, switch-in, switch-out),
+// each kind keeping the order it was listed in.
+template <class Ev>
+void sort_events(std::vector<Ev>& v) {
+  const auto off_cpu_rank = [](int kind) { return kind == 1 ? 0 : kind == 0 ? 1 : 2; };
+  std::stable_sort(v.begin(), v.end(), [&](const Ev& a, const Ev& b) {
+    return a.ts != b.ts ? a.ts < b.ts : off_cpu_rank(a.kind) < off_cpu_rank(b.kind);
+  });
+}
+
+// Called at v[i] before the walk applies it, `on_cpu` saying where the thread is then: at the first
+// event of a tie, a thread on the CPU has its switch-outs of that ns moved first.
+template <class Ev>
+void order_tie_at(std::vector<Ev>& v, size_t i, bool on_cpu) {
+  if (!on_cpu || (i > 0 && v[i - 1].ts == v[i].ts)) return;
+  size_t end = i + 1;
+  while (end < v.size() && v[end].ts == v[i].ts) ++end;
+  if (end - i > 1) std::stable_partition(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(end),
+                                         [](const Ev& e) { return is_out(e.kind); });
+}
+
+}  // namespace infertrace::switch_ties
