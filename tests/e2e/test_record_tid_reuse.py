@@ -9,11 +9,13 @@ kernel BTF, a C compiler, the record verb, clone3's set_tid or x86-64 (syscall n
 import os
 import platform
 import re
+import sqlite3
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import check, failures, skip  # noqa: E402
+from _harness import EXE, check, failures, skip  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
 from _record_prereq import compile_and_record, export_csv, require_recorder_and_cc  # noqa: E402
 
@@ -73,15 +75,35 @@ int main(void) {
 """
 EXIT, EXIT_GROUP, GETPPID = 60, 231, 110
 
+
+def command_pid(rec, tmp):
+    """The command's pid as the recorder wrote it (META traced.pid, read back through the SQLite
+    export's meta table), or None. Not the lowest pid of threads.csv: pids wrap, and the child forked
+    after the thread exited can get a lower one than the command (review AS L3)."""
+    db = os.path.join(tmp, "run.sqlite")
+    e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
+    check(e.returncode == 0, f"export --sqlite: {e.stderr}")
+    if e.returncode != 0:
+        return None
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'traced.pid'").fetchone()
+    finally:
+        con.close()
+    check(row is not None and row[0].isdigit(), f"the recording names the command's pid (META traced.pid): {row}")
+    return int(row[0]) if row is not None and row[0].isdigit() else None
+
+
 with tempfile.TemporaryDirectory() as tmp:
     r, rec = compile_and_record(cc, PROG, tmp, "tid_reuse")
     if "command exit status: %d" % NO_SET_TID in r.stdout:
         skip("clone3 cannot choose the child's id here: " + r.stderr.strip()[-200:])
     check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
     out = export_csv(rec, tmp)
-    if out:
+    pid = command_pid(rec, tmp)
+    if out and pid is not None:
         threads = consistency.read_rows(out, "threads.csv")
-        pid = min(t.num("pid") for t in threads)
+        check(any(t.num("tid") == pid for t in threads), f"the command {pid} is in threads.csv: {[t.text for t in threads]}")
         # threads.csv has one row per id: the exited thread's is the child's now.
         children = [t for t in threads if t.num("pid") != pid]
         check(len(children) == 1 and children[0].num("tid") == children[0].num("pid"),
