@@ -290,6 +290,83 @@ TEST(RecordingReader, ZeroFilledTailKeepsTheRecordsBeforeIt) {
   EXPECT_THROW(read(h), InputError);
 }
 
+// Zeros inside the file, not at its end (review BH; close19): a record whose header and first
+// payload bytes survived but whose thread fields were zeroed names a thread no recorded event can
+// (ingest/recording/impossible_threads.h). Before, it read as an event of process 0, thread 0.
+// It is corruption at the record's offset; the records around it are whole.
+struct MidFile {
+  File f{2};
+  size_t sys = 0, api = 0, sw_traced = 0, sw_idle = 0, gpu = 0;  // payload offsets
+  MidFile() {
+    f.meta("api.0", "cudaLaunchKernel");
+    sys = f.event(6, 48, 1, 5200, 100, 101);
+    put64(f.b, sys + 24, 100), put64(f.b, sys + 32, 42), put32(f.b, sys + 40, 110);
+    api = f.event(2, 72, 1, 6000, 100, 101);
+    // 101 preempted by an untraced thread; then the idle task switching to 101.
+    sw_traced = f.event(3, 80, 1, 7000, 100, 101);
+    put32(f.b, sw_traced + 24, 555), put32(f.b, sw_traced + 28, 555), put32(f.b, sw_traced + 40, 1);
+    sw_idle = f.event(3, 80, 1, 8000, 0, 0);
+    put32(f.b, sw_idle + 24, 100), put32(f.b, sw_idle + 28, 101), put64(f.b, sw_idle + 32, 0);
+    gpu = f.event(10, 96, 0, 9000, 100, 0);  // GPU: tid 0 by design
+    put64(f.b, gpu + 24, 500);
+    const size_t last = f.event(6, 48, 0, 9500, 100, 100);
+    put64(f.b, last + 24, 10), put32(f.b, last + 40, 1);
+    f.rec(9, 0);  // END
+  }
+  // This file with the payload at `payload` zeroed from its byte `from` to its byte `to`.
+  File zeroed(size_t payload, size_t from, size_t to) const {
+    File z = f;
+    std::fill(z.b.begin() + static_cast<std::ptrdiff_t>(payload + from), z.b.begin() + static_cast<std::ptrdiff_t>(payload + to), 0);
+    return z;
+  }
+};
+
+int64_t corrupt_at(const File& f) {
+  try {
+    read(f);
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no recorded event can"), std::string::npos) << e.what();
+    return e.offset();
+  }
+  return -1;
+}
+
+TEST(RecordingReader, ZeroedThreadFieldsInsideTheFileAreCorruption) {
+  const MidFile m;
+  const Trace whole = read(m.f);  // as written: every record is one a recorder makes
+  EXPECT_EQ(whole.syscalls.size(), 2u);
+  EXPECT_EQ(whole.switches.size(), 2u);
+  EXPECT_EQ(whole.gpu.size(), 1u);
+  EXPECT_EQ(whole.meta.at("recording.complete"), "true");
+  // Zeros from the pid (16) or from the tid (20) to the record's end: its header, type, CPU and
+  // time survive. For each event kind, at its own offset (the header 8 bytes before the payload).
+  for (size_t from : {16u, 20u}) {
+    EXPECT_EQ(corrupt_at(m.zeroed(m.sys, from, 48)), static_cast<int64_t>(m.sys - 8)) << "syscall from " << from;
+    EXPECT_EQ(corrupt_at(m.zeroed(m.api, from, 72)), static_cast<int64_t>(m.api - 8)) << "API from " << from;
+    EXPECT_EQ(corrupt_at(m.zeroed(m.sw_traced, from, 80)), static_cast<int64_t>(m.sw_traced - 8)) << "switch from " << from;
+  }
+  // Zeros covering only the thread fields, the rest intact (a short run inside one record).
+  EXPECT_EQ(corrupt_at(m.zeroed(m.sys, 16, 24)), static_cast<int64_t>(m.sys - 8));
+  // The idle task's switch to 101 with its next side zeroed: both sides process 0.
+  EXPECT_EQ(corrupt_at(m.zeroed(m.sw_idle, 24, 80)), static_cast<int64_t>(m.sw_idle - 8));
+  // A GPU record's pid (its tid is 0 by design).
+  EXPECT_EQ(corrupt_at(m.zeroed(m.gpu, 16, 96)), static_cast<int64_t>(m.gpu - 8));
+  // The limit (docs/recording-format.md): zeros from the next side of a traced thread's switch on
+  // leave a switch to the idle task, which is a real event: read as such.
+  const Trace limit = read(m.zeroed(m.sw_traced, 24, 80));
+  ASSERT_EQ(limit.switches.size(), 2u);
+  EXPECT_EQ(limit.switches.next_tid[0], 0);
+  // The same zeros in the file's last record, reaching the end of the file: the zero-filled tail
+  // (the rule of zero_filled_tail.h for records that fill the file exactly), not corruption.
+  File tail = m.f;
+  tail.b.resize(tail.b.size() - 8);  // no END: the last syscall ends the file
+  std::fill(tail.b.end() - 48 + 16, tail.b.end(), 0);
+  const Trace t = read(tail);
+  EXPECT_EQ(t.syscalls.size(), 1u);
+  EXPECT_EQ(t.skipped.at("truncated_tail_bytes"), 56);
+  EXPECT_EQ(t.meta.at("recording.zero_filled_tail"), "true");
+}
+
 // A file holding "INFTRACE" and part of the version is a recording cut off in its header, not a
 // file "missing INFTRACE header" (review AW, LOW: the 8-byte file "INFTRACE").
 TEST(RecordingReader, FileCutInsideItsHeaderSaysSo) {

@@ -15,6 +15,7 @@
 
 #include "ingest/recording/cupti_callbacks.h"
 #include "ingest/recording/cut_record_check.h"
+#include "ingest/recording/impossible_threads.h"
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "ingest/recording/zero_filled_tail.h"
@@ -396,6 +397,20 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       throw InputError(name, static_cast<int64_t>(off), "record of type " + std::to_string(type) + " has " +
                                                             std::to_string(len) + " bytes, expected at least " +
                                                             std::to_string(itrace::min_payload(type)));
+    // An event whose thread fields no recorded event can hold (impossible_threads.h): its payload
+    // was zeroed or overwritten. Inside the file's final zero run (the record ends the file, its
+    // damaged bytes zeros to the end) it is that zero-filled tail; anywhere else it is corruption,
+    // not an event of thread 0.
+    if (itrace::has_impossible_thread_fields(type, p)) {
+      if (off + itrace::kRecordHeaderBytes + len == size && zeros_from < size) {
+        t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
+        t.meta["recording.zero_filled_tail"] = "true";
+        break;
+      }
+      throw InputError(name, static_cast<int64_t>(off),
+                       "corrupt record: type " + std::to_string(type) + " names " + itrace::thread_fields_text(type, p) +
+                           ", which no recorded event can (its payload was zeroed or overwritten)");
+    }
     if (complete) t.count_skipped("records_after_end");
     // Times are u64 in the file and int64 in the Trace: a time (or time + duration) past INT64_MAX
     // would wrap to a negative number and poison every span it touches, so the event is left out.

@@ -1,0 +1,48 @@
+#include "ingest/recording/impossible_threads.h"
+
+#include <cstring>
+
+#include "ingest/recording/itrace_format.h"
+
+namespace infertrace::itrace {
+
+namespace {
+
+uint32_t u32_at(const unsigned char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+std::string side(const char* which, uint32_t pid, uint32_t tid) {
+  return std::string(which) + "pid " + std::to_string(pid) + ", " + which + "tid " + std::to_string(tid);
+}
+
+}  // namespace
+
+bool has_impossible_thread_fields(uint32_t type, const unsigned char* p) {
+  // The event header: 16: u32 pid, 20: u32 tid; a SWITCH's next side at 24 and 28.
+  const uint32_t pid = u32_at(p + 16), tid = u32_at(p + 20);
+  switch (type) {
+    case IT_EV_API:
+    case IT_EV_WAKEUP:
+    case IT_EV_IRQ:
+    case IT_EV_SYSCALL:
+    case IT_EV_TASK:
+    case IT_EV_FDNAME: return pid == 0 || tid == 0;
+    case IT_EV_GPU: return pid == 0;
+    case IT_EV_SWITCH: {
+      const uint32_t next_pid = u32_at(p + 24), next_tid = u32_at(p + 28);
+      return (pid == 0 && next_pid == 0) || (pid != 0 && tid == 0) || (next_pid != 0 && next_tid == 0);
+    }
+    default: return false;
+  }
+}
+
+std::string thread_fields_text(uint32_t type, const unsigned char* p) {
+  if (type == IT_EV_SWITCH) return side("prev ", u32_at(p + 16), u32_at(p + 20)) + "; " + side("next ", u32_at(p + 24), u32_at(p + 28));
+  if (type == IT_EV_GPU) return "pid " + std::to_string(u32_at(p + 16));
+  return side("", u32_at(p + 16), u32_at(p + 20));
+}
+
+}  // namespace infertrace::itrace
