@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "record/itrace_writer.h"
+#include "temp_dir.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -22,7 +25,24 @@ size_t open_descriptors() {
   return n;  // the iterator's own descriptor is counted in every call alike
 }
 
-// /dev/full accepts open(2) and fails every write with ENOSPC: the header's write fails.
+// A "full" device (char 1:7) accepts open(2) and fails every write with ENOSPC: the header's write
+// fails. As root the test makes its own node in a private directory: the writer is the code under
+// test, and a regression that replaced its output (as one once did with -o /dev/null) must not be
+// able to take the machine's /dev/full with it. Without root, /dev/full itself (we cannot replace it).
+struct FullDevice {
+  TempDir dir{"itrace-writer-full"};
+  std::string path = "/dev/full";
+  FullDevice() {
+    if (::geteuid() != 0) return;
+    const std::string own = (dir.path / "full").string();
+    if (::mknod(own.c_str(), S_IFCHR | 0600, ::makedev(1, 7)) == 0) path = own;
+  }
+  bool usable() const {
+    if (::geteuid() == 0 && path == "/dev/full") return false;  // mknod refused (a user namespace)
+    return ::access(path.c_str(), W_OK) == 0;
+  }
+};
+
 void expect_throw_without_leak(const std::string& path) {
   const size_t before = open_descriptors();
   for (int i = 0; i < 3; ++i) EXPECT_THROW(ItraceWriter w(path), Error) << path;
@@ -30,15 +50,18 @@ void expect_throw_without_leak(const std::string& path) {
 }
 
 TEST(ItraceWriter, FirstWriteFailingClosesTheFileItOpened) {
-  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no writable /dev/full";
-  expect_throw_without_leak("/dev/full");
+  const FullDevice full;
+  if (!full.usable()) GTEST_SKIP() << "no private full device (mknod refused) and no safe /dev/full";
+  expect_throw_without_leak(full.path);
 }
 
 TEST(ItraceWriter, FirstWriteFailingClosesTheDescriptorItDuplicated) {
   // `-o /dev/fd/N` naming a descriptor of ours: the writer writes through a dup() of it, which it
   // must close; N itself stays open (it is the caller's).
-  const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) GTEST_SKIP() << "no writable /dev/full";
+  const FullDevice full;
+  if (!full.usable()) GTEST_SKIP() << "no private full device (mknod refused) and no safe /dev/full";
+  const int fd = ::open(full.path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) GTEST_SKIP() << "cannot open " << full.path;
   expect_throw_without_leak("/dev/fd/" + std::to_string(fd));
   EXPECT_EQ(::fcntl(fd, F_GETFD), FD_CLOEXEC);  // still open
   ::close(fd);
