@@ -27,6 +27,7 @@
 #include "serve_cli/chat_prompt_bound.h"
 #include "serve_cli/serve_registry.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 
 namespace infertrace::serve_cli {
 namespace {
@@ -74,6 +75,14 @@ void write_file(const std::string& path, const std::string& text) {
     if (!f.flush()) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
     return 0;
   });
+}
+
+// --json prints the document on stdout; `-o /dev/stdout` has already written that same document
+// there, and the verb's own stdout now goes to stderr (util/inherited_descriptor.h), where a
+// second copy would only interleave with the messages: the document is printed once.
+void print_json_unless_written_there(const Opts& o, const nlohmann::json& j) {
+  if (!o.out.empty() && names_our_stdout(o.out)) return;
+  std::cout << j.dump(2) << "\n";
 }
 
 // What the servers would refuse at their start, checked before the first starts (none is, and no
@@ -176,7 +185,7 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   const auto j = serve::study_json(study);
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   if (o.json)
-    std::cout << j.dump(2) << "\n";
+    print_json_unless_written_there(o, j);
   else
     std::cout << serve::render_study_text(study);
   bool empty = false;
@@ -291,7 +300,7 @@ void run(const Opts& o) {
   const auto j = serve::load::to_json(br);
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   if (o.json)
-    std::cout << j.dump(2) << "\n";
+    print_json_unless_written_there(o, j);
   else
     std::cout << serve::load::render_text(br);
   fail_on_empty_points(br, "");

@@ -75,6 +75,8 @@ std::optional<int> inherited_descriptor(const std::string& out) {
   return std::nullopt;  // a loop: the caller's stat() names it
 }
 
+bool names_our_stdout(const std::string& out) { return inherited_descriptor(out) == 1; }
+
 void require_writable_descriptor(int fd, const std::string& out) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0) throw Error(out + ": file descriptor " + std::to_string(fd) + " is not open");
