@@ -28,6 +28,7 @@
 #include "serve_cli/serve_registry.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
+#include "util/temp_directory.h"
 
 namespace infertrace::serve_cli {
 namespace {
@@ -162,8 +163,10 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   // where a point completed no request (below), whose diagnosis they are. (Before, it was
   // removed only after a study that ran through: 438 of them had piled up in one /tmp.)
   serve::stop_servers_on_signal();  // installed before the directory exists: no window without it
-  std::string dir = (fs::temp_directory_path() / "infertrace-bench-serve-XXXXXX").string();
-  if (!mkdtemp(dir.data())) throw Error("cannot create a directory for the servers' logs in " + fs::temp_directory_path().string());
+  const std::string tmp = temp_directory();  // throws for a TMPDIR that names no writable directory
+  std::string dir = (fs::path(tmp) / "infertrace-bench-serve-XXXXXX").string();
+  if (!mkdtemp(dir.data()))
+    throw Error("cannot create a directory for the servers' logs in " + tmp + ": " + std::strerror(errno));
   struct LogDir {
     std::string path;
     bool keep = false;
