@@ -94,5 +94,32 @@ TEST(EngineRunDoc, CountsMustNotBeBelowTheirMinimum) {
   }
 }
 
+// A trace without CUDA work (a CPU-only run) has no decode steps' launches to cut and nothing to
+// check the window against: --decode-window refuses it (exit 1) instead of a "0 kernels" analysis
+// (review BK item 6). A trace with CUDA work inside the window is cut as before.
+TEST(EngineRunDoc, DecodeWindowRefusesATraceWithoutCudaWork) {
+  Trace cpu_only;
+  Operator op;
+  op.start = 150, op.dur = 10, op.name = cpu_only.strings.intern("aten::mm");
+  cpu_only.ops.push(op);
+  try {
+    cut_to_decode_window(cpu_only, "cpu.json", TraceWindow{100, 200}, "run.json");
+    ADD_FAILURE() << "a trace without CUDA work was cut without a word";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 1) << e.what();
+    const std::string m = e.what();
+    EXPECT_NE(m.find("cpu.json"), std::string::npos) << m;
+    EXPECT_NE(m.find("--decode-window run.json"), std::string::npos) << m;
+    EXPECT_NE(m.find("no CUDA API calls"), std::string::npos) << m;
+  }
+  Trace gpu;
+  ApiCall c;
+  c.start = 150, c.dur = 5, c.correlation = 1, c.name = gpu.strings.intern("cudaLaunchKernel");
+  c.kind = ApiKind::KernelLaunch;
+  gpu.api.push(c);
+  EXPECT_NO_THROW(cut_to_decode_window(gpu, "gpu.json", TraceWindow{100, 200}, "run.json"));
+  EXPECT_EQ(gpu.api.size(), 1u);
+}
+
 }  // namespace
 }  // namespace infertrace::cli

@@ -189,6 +189,27 @@ TEST(FusionLoop, SummaryAndTextReportSayWhichWayAndPerStep) {
   EXPECT_NE(text.find("-16.7%"), std::string::npos) << text;
 }
 
+// No verdict (bound ""): the text, the JSON and the summary give the launch analysis's reason, as
+// analyze does, rather than "bound unknown" (review BK item 8).
+TEST(FusionLoop, AnUndefinedBoundSaysWhy) {
+  LaunchAnalysis launch = launch_of("", 100'000, 60'000);
+  launch.bound_undefined_reason = "no launch call is linked to GPU work";
+  const FusionLoop loop = analyze_fusion_loop(fusion_of_steps(), launch, run("eager", 90, 100), run("eager", 100, 100), {});
+  std::ostringstream os;
+  print_fusion_loop(os, loop);
+  EXPECT_NE(os.str().find("bound undefined: no launch call is linked to GPU work"), std::string::npos) << os.str();
+  const nlohmann::json j = fusion_loop_json(loop);
+  EXPECT_TRUE(j["eager"]["bound"].is_null());
+  EXPECT_EQ(j["eager"].value("bound_undefined_reason", ""), "no launch call is linked to GPU work");
+  EXPECT_NE(fusion_loop_summary(loop).find("no CPU- or GPU-bound verdict (no launch call is linked to GPU work)"),
+            std::string::npos)
+      << fusion_loop_summary(loop);
+  // A verdict: no reason beside it.
+  const FusionLoop cpu = analyze_fusion_loop(fusion_of_steps(), launch_of("cpu", 100'000, 60'000), run("eager", 90, 100),
+                                             run("eager", 100, 100), {});
+  EXPECT_FALSE(fusion_loop_json(cpu)["eager"].contains("bound_undefined_reason"));
+}
+
 TEST(TraceWindow, KeepsHostEventsInsideAndTheWorkTheirCallsLaunched) {
   Trace t;
   const StrId launch = t.strings.intern("cudaLaunchKernel");

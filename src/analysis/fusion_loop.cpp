@@ -51,6 +51,7 @@ FusionLoop analyze_fusion_loop(const FusionResult& fusion, const LaunchAnalysis&
   const int64_t with_call = fusion.kernels - fusion.unlinked_kernels;
   loop.mean_launch_part = with_call > 0 ? static_cast<double>(fusion.launch_part_total) / static_cast<double>(with_call) : 0;
   loop.bound = launch.bound;
+  if (loop.bound.empty()) loop.bound_undefined_reason = launch.bound_undefined_reason;
   loop.recorded_tg = recorded.tg_tokens_per_s;
   loop.baseline = baseline;
   loop.threshold = fusion.threshold;

@@ -69,6 +69,7 @@ struct FusionLoop {
   ns_t inference_latency = 0, gpu_busy = 0, launch_part_total = 0;
   double mean_launch_part = 0;  // launch part per kernel with a launch call
   std::string bound;            // "cpu", "gpu" or "" (no verdict: analysis/bound_verdict.h)
+  std::string bound_undefined_reason;  // why there is no verdict (LaunchAnalysis's), when bound is ""
   double recorded_tg = 0;       // tokens/s of the recorded run (the recorder's overhead included)
   MeasuredRun baseline;         // eager tokens/s the speedups are measured against
   double threshold = 1;

@@ -5,12 +5,14 @@
 
 #include "analysis/launch.h"
 #include "analysis/sched.h"
+#include "cli/export_outputs.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
 #include "report/sched_render.h"
+#include "report/staged_tables.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -24,7 +26,30 @@ struct Options {
   size_t top = 10;
 };
 
+// --csv DIR as export --csv (cli/export_outputs.h): checked before any trace is read (a file
+// where the directory should be, a missing parent, a directory, device or FIFO at a table's
+// name), and removed again, with the tables, when this run created it and then fails.
+std::vector<ExportOutput> check_csv_dir(const Options& o) {
+  if (o.csv_dir.empty()) return {};
+  const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true}};
+  check_export_outputs(outputs);
+  check_table_places(o.csv_dir, kAnalyzeCsvTableNames);
+  return outputs_to_be_created(outputs);
+}
+
+void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const std::vector<ExportOutput>& created) {
+  try {
+    const auto written = write_analyze_csv(o.csv_dir, all);
+    if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
+  } catch (const Error& e) {
+    const std::string removed = remove_created_outputs(created, "this analyze run");
+    if (removed.empty()) throw;
+    throw Error(std::string(e.what()) + " (" + removed + ")", e.exit_code());
+  }
+}
+
 void run(const Options& o) {
+  const std::vector<ExportOutput> created = check_csv_dir(o);
   // Every trace is read and analysed before anything is printed, so a bad file fails the run
   // without leaving half a JSON document on stdout.
   std::vector<std::unique_ptr<Trace>> traces;
@@ -41,10 +66,7 @@ void run(const Options& o) {
                          ? std::make_unique<SchedAnalysis>(analyze_sched(*traces.back()))
                          : nullptr);
   }
-  if (!o.csv_dir.empty()) {
-    const auto written = write_analyze_csv(o.csv_dir, all);
-    if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
-  }
+  if (!o.csv_dir.empty()) write_csv(o, all, created);
   if (o.json) {
     nlohmann::json doc = analyze_document(all);
     // One trace: its figures are at the top level; several: one object per trace under "traces".

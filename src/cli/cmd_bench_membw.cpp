@@ -14,7 +14,6 @@
 #include "cli/registry.h"
 #include "engine/runtime/membw.h"
 #include "engine/runtime/thread_pool.h"
-#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -41,7 +40,7 @@ void run_membw(const MembwArgs& a) {
   }
   const std::vector<int> counts = parse_thread_list(a.threads);
   engine::check_thread_cap(counts, engine::allowed_cpu_count(), "-t " + a.threads);
-  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
+  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_pinning_cpus(a.cpus, "--cpus");
   check_format(a.format);
   if (a.size_mib < 1) throw UsageError("--size-mib must be >= 1");
   std::vector<engine::BandwidthResult> results;

@@ -22,7 +22,6 @@
 #include "engine/runtime/membw.h"
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
-#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -119,7 +118,7 @@ double tg_median(const Point& p) { return median_of(p.tg); }
 
 void run_threads(const ThreadsArgs& a) {
   check_format(a.format);
-  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : parse_cpu_list(a.cpus);
+  const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_pinning_cpus(a.cpus, "--cpus");
   // Read before any pool pins this thread (the pool pins its caller to cpus[0]).
   const int allowed = engine::allowed_cpu_count();
   // Without -t: one thread per CPU the threads may run on (the --cpus list when pinned) and the
@@ -133,8 +132,9 @@ void run_threads(const ThreadsArgs& a) {
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
   // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
   // so a bad size would otherwise fail only once the first point was measured (and a negative one
-  // wrapped into a request for 2^64 bytes).
-  if (!a.no_roofline && (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30)))
+  // wrapped into a request for 2^64 bytes). With --no-roofline too: a value no run could use is a
+  // mistake whatever the other options say.
+  if (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30))
     throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());

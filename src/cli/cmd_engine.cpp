@@ -17,7 +17,6 @@
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
-#include "util/cpu_list.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -41,6 +40,8 @@ void check_run_values(const RunArgs& a) {
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, prompt + generated tokens)");
   if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
   if (a.threads > 0) engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
+  // Whatever -t says: a CPU this process may not run on is a typo even when -t pins to fewer.
+  if (!a.cpus.empty()) engine::parse_pinning_cpus(a.cpus, "--cpus");
   // Within float's range, which the sampler computes in.
   if (!(a.temperature >= 0 && a.temperature <= std::numeric_limits<float>::max()))
     throw UsageError("--temp must be a finite number >= 0 (0: greedy) and at most 3.4e38, got " + shortest(a.temperature));
@@ -90,7 +91,7 @@ void run_engine(RunArgs a) {
   engine::PlacementOptions placement;
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
-  if (!a.cpus.empty()) placement.cpus = parse_cpu_list(a.cpus);
+  if (!a.cpus.empty()) placement.cpus = engine::parse_pinning_cpus(a.cpus, "--cpus");
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
 
   const auto model = engine::Model::load(a.model, placement);

@@ -1,7 +1,9 @@
 // `infertrace export TRACE --perfetto out.pftrace | --sqlite out.db | --csv DIR | --chrome out.json`:
 // whole-trace exports (report/perfetto.h, report/sqlite_export.h, report/exports.h; schemas in
 // docs/sqlite-schema.md and docs/recording-format.md).
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/exports.h"
+#include "report/html_report.h"
 #include "report/perfetto.h"
 #include "report/sqlite_export.h"
 #include "util/error.h"
@@ -37,6 +40,15 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   const size_t eq = spec.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
     throw UsageError("--attach expects VERB=FILE (e.g. fusion=fusion.json), got '" + spec + "'");
+  // Checked before the file is read: only a verb whose --json output the report knows names a
+  // document a reader of analysis_json can tell what it holds (anything went in before).
+  const std::string verb = spec.substr(0, eq);
+  if (std::find(std::begin(html::kDocumentKinds), std::end(html::kDocumentKinds), verb) == std::end(html::kDocumentKinds)) {
+    std::string accepted;
+    for (const char* known : html::kDocumentKinds) accepted += (accepted.empty() ? "" : ", ") + std::string(known);
+    throw UsageError("--attach " + spec + ": unknown verb '" + verb + "' (accepted: " + accepted +
+                     "; threads is bench threads)");
+  }
   const std::string file = spec.substr(eq + 1);
   const std::string text = read_whole_file(file, "--attach");
   try {
@@ -134,7 +146,8 @@ const CommandRegistrar reg(710, "export", [](CLI::App& app) {
   cmd->add_option("--csv", opt->csv, "Directory for the recording tables as CSV (docs/recording-format.md); a symlinked table's target is "
                   "replaced, a device or FIFO named like a table is refused");
   cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing)");
-  cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json");
+  cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json (VERB: analyze, sched, "
+                  "fusion, sweep, compare or threads, for bench threads)");
   cmd->callback([opt]() { run(*opt); });
 });
 

@@ -43,16 +43,30 @@ inline void refuse_empty_values(CLI::App& app) {
 
 namespace detail {
 
-// Every value-taking long option name of `app` and its subcommands, with whether some option of
-// that name may be empty.
-inline void long_value_options(const CLI::App& app, std::map<std::string, bool>& names, std::set<std::string>& shorts) {
+// The value-taking options of one (sub)command: long names, with whether some option of that name
+// may be empty, and short names. Its own options only: CLI11 (no fallthrough here) matches an
+// option only in the subcommand the words have reached, so `bench membw --model=` is membw's
+// unknown option, not bench threads' empty --model (review BK item 4).
+struct ValueOptions {
+  std::map<std::string, bool> longs;
+  std::set<std::string> shorts;
+};
+
+inline ValueOptions value_options_of(const CLI::App& app) {
+  ValueOptions v;
   for (const CLI::Option* opt : app.get_options()) {
     if (!opt->nonpositional() || opt->get_type_size_max() == 0) continue;
-    for (const std::string& name : opt->get_lnames()) names[name] = names[name] || empty_value_allowed(*opt);
-    for (const std::string& name : opt->get_snames()) shorts.insert(name);
+    for (const std::string& name : opt->get_lnames()) v.longs[name] = v.longs[name] || empty_value_allowed(*opt);
+    for (const std::string& name : opt->get_snames()) v.shorts.insert(name);
   }
+  return v;
+}
+
+// The subcommand of `app` that `word` names, or nullptr.
+inline const CLI::App* subcommand_named(const CLI::App& app, const std::string& word) {
   for (const CLI::App* sub : const_cast<CLI::App&>(app).get_subcommands([](CLI::App*) { return true; }))
-    long_value_options(*sub, names, shorts);
+    if (!sub->get_name().empty() && sub->check_name(word)) return sub;
+  return nullptr;
 }
 
 }  // namespace detail
@@ -60,27 +74,33 @@ inline void long_value_options(const CLI::App& app, std::map<std::string, bool>&
 // `--opt=` with nothing after '=': CLI11 (2.1) then takes the NEXT word as the value, so the
 // transform above never sees "" (`analyze --top= 3 T` ran with 3, `report --title= T T` titled the
 // page with the trace path; review BD L6). This is the `--opt=$UNSET` case the rule is for. Before
-// CLI11 parses, such a word naming a known value-taking long option is refused (the returned
-// message), or, for an option whose empty value means something (a prompt), split into `--opt`
-// and "" in `args`. Words after `--` are the command's or the server's, not ours: left alone.
+// CLI11 parses, such a word naming a value-taking long option of the subcommand reached so far is
+// refused (the returned message), or, for an option whose empty value means something (a
+// prompt), split into `--opt` and "" in `args`; a name that subcommand lacks is left to CLI11's
+// own "not expected". Words after `--` are the command's or the server's, not ours: left alone.
 inline std::string split_empty_equals(const CLI::App& app, std::vector<std::string>& args) {
-  std::map<std::string, bool> names;
-  std::set<std::string> shorts;
-  detail::long_value_options(app, names, shorts);
+  const CLI::App* at = &app;  // the (sub)command the words have reached
+  detail::ValueOptions known = detail::value_options_of(*at);
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& word = args[i];
     if (word == "--") break;
     // The word after `--title` or `-p` (given without '=') is that option's value, whatever it
-    // looks like: `report --title "--output="` titles the page "--output=" (review BH M2).
+    // looks like: `report --title "--output="` titles the page "--output=" (review BH M2), and
+    // `--label membw` is no subcommand.
     const std::string& before = args[i - 1];
-    if (i > 1 && ((before.size() > 2 && before.compare(0, 2, "--") == 0 && names.count(before.substr(2))) ||
-                  (before.size() == 2 && before[0] == '-' && shorts.count(before.substr(1)))))
+    if (i > 1 && ((before.size() > 2 && before.compare(0, 2, "--") == 0 && known.longs.count(before.substr(2))) ||
+                  (before.size() == 2 && before[0] == '-' && known.shorts.count(before.substr(1)))))
       continue;
+    if (const CLI::App* sub = detail::subcommand_named(*at, word)) {
+      at = sub;
+      known = detail::value_options_of(*at);
+      continue;
+    }
     if (word.size() < 4 || word.compare(0, 2, "--") != 0 || word.back() != '=') continue;
     const std::string name = word.substr(2, word.size() - 3);
-    const auto known = names.find(name);
-    if (known == names.end()) continue;  // CLI11 says what is wrong with it
-    if (!known->second) return word + ": empty value (leave the option out for its default)";
+    const auto found = known.longs.find(name);
+    if (found == known.longs.end()) continue;  // CLI11 says what is wrong with it
+    if (!found->second) return word + ": empty value (leave the option out for its default)";
     args[i] = "--" + name;
     args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::string());
     ++i;

@@ -76,6 +76,14 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
 
 void cut_to_decode_window(Trace& trace, const std::string& trace_path, const TraceWindow& window,
                           const std::string& run_path) {
+  // restrict_to_window keeps a trace without CUDA work as it is (nothing to miss); here that is a
+  // mistake: fusion and sweep analyse CUDA launches, and their figures ("0 kernels") would look
+  // like a result of the run, with no way to check that the window is of this trace at all.
+  if (trace.api.size() + trace.gpu.size() == 0)
+    throw InputError(trace_path, -1,
+                     "--decode-window " + run_path + ": the trace has no CUDA API calls and no GPU activities (a "
+                     "CPU-only run, or a recording made without --cuda): there are no decode steps' launches to "
+                     "cut out, and the window cannot be checked against it");
   try {
     restrict_to_window(trace, window);
   } catch (const UsageError&) {

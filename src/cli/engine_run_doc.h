@@ -23,8 +23,8 @@ EngineRunDoc read_engine_run(const std::string& path);
 EngineRunDoc parse_engine_run(std::string_view text, const std::string& path);
 
 // restrict_to_window for `--decode-window RUN.json`: a window that keeps none of the trace's
-// CUDA work becomes an InputError naming the trace and the run's file (exit 1); a reversed window
-// stays a UsageError (exit 2).
+// CUDA work, and a trace with no CUDA work at all, are an InputError naming the trace and the
+// run's file (exit 1); a reversed window stays a UsageError (exit 2).
 void cut_to_decode_window(Trace& trace, const std::string& trace_path, const TraceWindow& window,
                           const std::string& run_path);
 

@@ -90,7 +90,7 @@ std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>&
   return created;
 }
 
-std::string remove_created_outputs(const std::vector<ExportOutput>& created) {
+std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run) {
   std::string removed;
   for (const ExportOutput& o : created) {
     std::error_code ec;
@@ -98,7 +98,7 @@ std::string remove_created_outputs(const std::vector<ExportOutput>& created) {
     if (o.directory ? fs::remove_all(o.path, ec) > 0 : fs::remove(o.path, ec))
       removed += (removed.empty() ? "" : ", ") + o.path;
   }
-  return removed.empty() ? "" : "removed the outputs this export had written: " + removed;
+  return removed.empty() ? "" : "removed the outputs " + run + " had written: " + removed;
 }
 
 }  // namespace infertrace::cli

@@ -1,6 +1,7 @@
 // export's outputs as one set (--perfetto, --sqlite, --chrome files and the --csv directory):
 // checked together before the trace is read, and removed together when a later one fails, so a
 // failed export leaves nothing that looks complete, and no two outputs overwrite each other.
+// analyze --csv DIR goes through the same checks and removal.
 #pragma once
 
 #include <string>
@@ -23,7 +24,8 @@ void check_export_outputs(const std::vector<ExportOutput>& outputs);
 std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs);
 
 // Removes those of `created` that now exist (a --csv directory with its tables); returns the
-// sentence for the error message ("removed the outputs this export had written: a, b"), or "".
-std::string remove_created_outputs(const std::vector<ExportOutput>& created);
+// sentence for the error message ("removed the outputs this export had written: a, b"; `run`
+// names the run), or "".
+std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");
 
 }  // namespace infertrace::cli

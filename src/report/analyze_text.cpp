@@ -1,5 +1,6 @@
 #include "report/analyze_text.h"
 
+#include "report/staged_tables.h"
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -10,10 +11,10 @@
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_json.h"
 #include "report/kernel_display_names.h"
+#include "report/staged_tables.h"
 #include "report/text_table.h"
 #include "util/error.h"
 #include "util/units.h"
-#include "util/write_whole.h"
 
 namespace infertrace {
 
@@ -195,18 +196,17 @@ void print_host(std::ostream& os, const Trace& t, const HostAnalysis& h, const O
 
 std::string i(int64_t v) { return std::to_string(v); }
 
-// Through write_whole, as every output: a failed write leaves the old table whole, a symlinked
-// table's target is replaced (the link stays), a device or FIFO is written into.
-void save(const std::string& path, const TextTable& tb, std::vector<std::string>& written) {
-  write_whole(path, [&](const std::string& to) {
-    std::ofstream out(to, std::ios::binary);
-    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
-    tb.print_csv(out);
-    out.close();
-    if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
-    return 0;
-  });
-  written.push_back(path);
+// Staged with the other tables (report/staged_tables.h): renamed into place only with the whole set.
+void save(StagedTables& set, const std::string& name, const TextTable& tb, std::vector<std::string>& written,
+          const std::filesystem::path& dir) {
+  const std::string to = set.stage(name);
+  std::ofstream out(to, std::ios::binary);
+  const std::string table = (dir / name).string();
+  if (!out) throw Error("cannot write " + table + ".partial: " + std::strerror(errno) + " (nothing was replaced)");
+  tb.print_csv(out);
+  out.close();
+  if (!out) throw Error("cannot write " + table + ".partial: " + std::strerror(errno) + " (nothing was replaced)");
+  written.push_back(table);
 }
 
 }  // namespace
@@ -268,14 +268,16 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   }
   std::vector<std::string> written;
   const std::filesystem::path d(dir);
-  save((d / "summary.csv").string(), summary, written);
-  save((d / "apis.csv").string(), apis, written);
-  save((d / "kernels.csv").string(), kernels, written);
-  save((d / "operators.csv").string(), ops, written);
-  save((d / "streams.csv").string(), streams, written);
-  save((d / "devices.csv").string(), devices, written);
-  if (any_host) save((d / "host_threads.csv").string(), host_threads, written);
-  if (any_host || any_ops) save((d / "host_operators.csv").string(), host_ops, written);
+  StagedTables set(d);
+  save(set, "summary.csv", summary, written, d);
+  save(set, "apis.csv", apis, written, d);
+  save(set, "kernels.csv", kernels, written, d);
+  save(set, "operators.csv", ops, written, d);
+  save(set, "streams.csv", streams, written, d);
+  save(set, "devices.csv", devices, written, d);
+  if (any_host) save(set, "host_threads.csv", host_threads, written, d);
+  if (any_host || any_ops) save(set, "host_operators.csv", host_ops, written, d);
+  set.commit(kAnalyzeCsvTableNames);  // a host table of an earlier run goes: no rows for it now
   return written;
 }
 

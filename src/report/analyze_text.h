@@ -14,8 +14,16 @@ namespace infertrace {
 // operators by launch tax, streams, and devices when there are several.
 void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top);
 
+// Every table write_analyze_csv may write (or remove: a stale host table of an earlier run).
+inline const std::vector<std::string> kAnalyzeCsvTableNames = {"summary.csv", "apis.csv",         "kernels.csv",
+                                                               "operators.csv", "streams.csv",    "devices.csv",
+                                                               "host_threads.csv", "host_operators.csv"};
+
 // Writes summary.csv, apis.csv, kernels.csv, operators.csv, streams.csv and devices.csv into `dir`
-// (created if missing); every row starts with the trace's file. Returns the paths written.
+// (created if missing), with host_threads.csv and host_operators.csv when a trace has rows for
+// them; every row starts with the trace's file. The tables replace the old ones as one set
+// (report/staged_tables.h): a failure leaves the directory's tables as they were, and a host table
+// of an earlier run that this one has no rows for is removed. Returns the paths written.
 std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces);
 
 }  // namespace infertrace

@@ -11,10 +11,9 @@
 
 #include "report/exports.h"
 #include "report/launch_call.h"
+#include "report/staged_tables.h"
 #include "report/text_table.h"
 #include "util/error.h"
-#include "util/output_target.h"
-#include "util/partial_file.h"
 
 namespace infertrace {
 
@@ -55,62 +54,25 @@ class CsvFile {
   bool first_ = true;
 };
 
-// Why staged: a failed export (a full disk) that had already replaced some tables would leave a
-// truncated table beside tables of an earlier export of another trace, which a script would read
-// as one consistent set. Every table is written to NAME.partial first; only when all are complete
-// are they renamed over the old ones (and a stale gpu.csv removed). On failure the .partial files
-// are removed and DIR keeps what it had.
+// Staged (report/staged_tables.h): every table goes to NAME.partial and the set is renamed into
+// place only when all are complete, so a failed export leaves DIR with what it had.
 class CsvTables {
  public:
-  explicit CsvTables(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  // The table's file is found as every output's is (util/output_target.h): a symlinked table's
-  // target is written (beside it, so the rename stays in one directory) and the link stays; a
-  // device, FIFO or descriptor named like a table is refused, since a table set is renamed into
-  // place as a whole; a directory in the way is refused before anything is replaced.
+  explicit CsvTables(std::filesystem::path dir) : staged_(std::move(dir)) {}
   template <typename Fill>
   void table(const std::string& name, const char* header, Fill fill) {
-    const std::filesystem::path at = dir_ / name;
-    std::error_code ec;
-    if (std::filesystem::is_directory(std::filesystem::symlink_status(at, ec)))
-      throw Error(at.string() + ": cannot replace: a directory is in the way (nothing was replaced)");
-    const OutputTarget t = resolve_output_target(at.string());
-    if (t.stream)
-      throw Error(at.string() + ": is a " + t.kind + "; --csv writes each table to a file and renames the set into "
-                  "place (nothing was replaced)");
-    names_.push_back(name);
-    partials_.push_back(std::make_unique<PartialFile>(t.path));  // each removed with CsvTables unless renamed
-    CsvFile f(t.path, partials_.back()->writer_path(), header);
+    const std::string writer = staged_.stage(name);
+    CsvFile f(staged_.target(count_++), writer, header);
     fill(f);
     f.close();
   }
-  void commit(bool keep_gpu) {
-    std::error_code ec;
-    // Every target checked again before the first rename (table() did, but a table set takes a
-    // while), so that the usual failure (a directory in the way: the one target rename(2) cannot
-    // replace) leaves the previous tables whole rather than half replaced.
-    for (auto& n : names_) {
-      if (std::filesystem::is_directory(std::filesystem::symlink_status(dir_ / n, ec)))
-        throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
-    }
-    // Mode and owner for every table first: a failure there leaves the old set whole too.
-    for (auto& p : partials_) p->keep_mode_and_owner();
-    for (size_t i = 0; i < names_.size(); ++i) {
-      try {
-        partials_[i]->rename_into_place((dir_ / names_[i]).string());
-      } catch (const Error& e) {
-        throw Error(std::string(e.what()) +
-                    (i > 0 ? " (the tables before it were replaced: the directory mixes two exports)" : ""));
-      }
-    }
-    // No GPU rows: a gpu.csv left by an earlier export into this directory would be read with the
-    // new tables as if it belonged to them.
-    if (!keep_gpu) std::filesystem::remove(dir_ / "gpu.csv", ec);
-  }
+  // No GPU rows: a gpu.csv left by an earlier export into this directory would be read with the
+  // new tables as if it belonged to them.
+  void commit(bool keep_gpu) { staged_.commit(keep_gpu ? std::vector<std::string>{} : std::vector<std::string>{"gpu.csv"}); }
 
  private:
-  std::filesystem::path dir_;
-  std::vector<std::string> names_;
-  std::vector<std::unique_ptr<PartialFile>> partials_;  // each table's NAME.partial (NAME: or its link's target)
+  StagedTables staged_;
+  size_t count_ = 0;
 };
 
 }  // namespace

@@ -46,6 +46,11 @@ nlohmann::json run_json(const MeasuredRun& r) {
           {"kernels_per_step", r.kernels_per_step}};
 }
 
+// As analyze prints it ("undefined: <reason>", analysis/bound_verdict.h).
+std::string undefined_reason(const FusionLoop& loop) {
+  return loop.bound_undefined_reason.empty() ? "no reason recorded" : loop.bound_undefined_reason;
+}
+
 }  // namespace
 
 std::string fusion_loop_summary(const FusionLoop& loop) {
@@ -54,7 +59,11 @@ std::string fusion_loop_summary(const FusionLoop& loop) {
   std::string s = "Proximity-score fusion of the eager trace predicts at best " + format_fixed(best->predicted_speedup, 2) +
                   "x (length " + std::to_string(best->length) + ", " + format_fixed(best->kernels_per_step, 1) +
                   " launches per step left)";
-  if (loop.bound != "cpu") s += "; the eager trace is not CPU-bound, so the method predicts no launch gain";
+  if (loop.bound.empty())
+    s += "; the eager trace has no CPU- or GPU-bound verdict (" + undefined_reason(loop) +
+         "), so the method predicts no launch gain";
+  else if (loop.bound != "cpu")
+    s += "; the eager trace is not CPU-bound, so the method predicts no launch gain";
   s += ".";
   for (const LoopComparison& c : loop.comparisons)
     s += " " + capitalized(c.run.mode) + " mode measured " + format_fixed(c.measured_speedup, 2) + "x: the best prediction is " +
@@ -88,6 +97,8 @@ nlohmann::json fusion_loop_json(const FusionLoop& loop) {
                      {"predicted_il_ns", p.predicted_il},
                      {"predicted_speedup", p.predicted_speedup},
                      {"predicted_tg_tokens_per_second", p.predicted_speedup * loop.baseline.tg_tokens_per_s}});
+  // As analyze's JSON: the reason only beside a null verdict.
+  if (loop.bound.empty()) j["eager"]["bound_undefined_reason"] = undefined_reason(loop);
   j["predictions"] = std::move(preds);
   j["best_length"] = loop.best_length ? json(loop.best_length) : json(nullptr);
   json meas = json::array();
@@ -114,7 +125,7 @@ void print_fusion_loop(std::ostream& os, const FusionLoop& loop) {
      << loop.engine_kernels_per_step << "), IL " << format_ns(loop.inference_latency) << " ("
      << format_ns(per_step(loop.inference_latency, n)) << "/step), GPU busy " << format_ns(per_step(loop.gpu_busy, n))
      << "/step, launch part " << format_ns(per_step(loop.launch_part_total, n)) << "/step, "
-     << (loop.bound.empty() ? "bound unknown" : loop.bound + "-bound") << "\n";
+     << (loop.bound.empty() ? "bound undefined: " + undefined_reason(loop) : loop.bound + "-bound") << "\n";
   os << "eager tokens/s: " << format_fixed(loop.baseline.tg_tokens_per_s, 1) << " (baseline, " << loop.baseline.source
      << "); the recorded run " << format_fixed(loop.recorded_tg, 1) << " (recorder included)\n";
 

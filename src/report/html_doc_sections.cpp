@@ -303,7 +303,7 @@ std::string classify_document(const json& doc) {
   if (!doc.is_object()) return "";
   if (doc.contains("kind") && doc["kind"].is_string()) {
     const std::string k = doc["kind"].get<std::string>();
-    for (const char* known : {"sweep", "fusion", "threads", "sched", "compare", "analyze"})
+    for (const char* known : kDocumentKinds)
       if (k == known) return k;
   }
   const json& pts = first_array(doc, {"points", "results"});

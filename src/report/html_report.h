@@ -39,8 +39,12 @@ struct ReportInputs {
   std::vector<std::pair<std::string, std::string>> notes;
 };
 
-// What kind of result a saved JSON document is, from its keys ("sweep", "fusion", "threads",
-// "sched", "compare", "analyze", or "" when unknown).
+// The kinds of saved --json document the report has a section for, each named after the verb
+// that prints it ("threads": bench threads). export --attach VERB=FILE accepts these VERBs only.
+inline constexpr const char* kDocumentKinds[] = {"analyze", "sched", "fusion", "sweep", "compare", "threads"};
+
+// What kind of result a saved JSON document is, from its keys (one of kDocumentKinds, or "" when
+// unknown).
 std::string classify_document(const nlohmann::json& doc);
 
 // One line per headline finding, also printed by `infertrace demo`.

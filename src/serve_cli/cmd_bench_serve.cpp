@@ -27,6 +27,8 @@
 #include "serve_cli/chat_prompt_bound.h"
 #include "serve_cli/serve_registry.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
+#include "util/temp_directory.h"
 
 namespace infertrace::serve_cli {
 namespace {
@@ -74,6 +76,14 @@ void write_file(const std::string& path, const std::string& text) {
     if (!f.flush()) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
     return 0;
   });
+}
+
+// --json prints the document on stdout; `-o /dev/stdout` has already written that same document
+// there, and the verb's own stdout now goes to stderr (util/inherited_descriptor.h), where a
+// second copy would only interleave with the messages: the document is printed once.
+void print_json_unless_written_there(const Opts& o, const nlohmann::json& j) {
+  if (!o.out.empty() && names_our_stdout(o.out)) return;
+  std::cout << j.dump(2) << "\n";
 }
 
 // What the servers would refuse at their start, checked before the first starts (none is, and no
@@ -153,8 +163,10 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   // where a point completed no request (below), whose diagnosis they are. (Before, it was
   // removed only after a study that ran through: 438 of them had piled up in one /tmp.)
   serve::stop_servers_on_signal();  // installed before the directory exists: no window without it
-  std::string dir = (fs::temp_directory_path() / "infertrace-bench-serve-XXXXXX").string();
-  if (!mkdtemp(dir.data())) throw Error("cannot create a directory for the servers' logs in " + fs::temp_directory_path().string());
+  const std::string tmp = temp_directory();  // throws for a TMPDIR that names no writable directory
+  std::string dir = (fs::path(tmp) / "infertrace-bench-serve-XXXXXX").string();
+  if (!mkdtemp(dir.data()))
+    throw Error("cannot create a directory for the servers' logs in " + tmp + ": " + std::strerror(errno));
   struct LogDir {
     std::string path;
     bool keep = false;
@@ -176,7 +188,7 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   const auto j = serve::study_json(study);
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   if (o.json)
-    std::cout << j.dump(2) << "\n";
+    print_json_unless_written_there(o, j);
   else
     std::cout << serve::render_study_text(study);
   bool empty = false;
@@ -291,7 +303,7 @@ void run(const Opts& o) {
   const auto j = serve::load::to_json(br);
   if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   if (o.json)
-    std::cout << j.dump(2) << "\n";
+    print_json_unless_written_there(o, j);
   else
     std::cout << serve::load::render_text(br);
   fail_on_empty_points(br, "");

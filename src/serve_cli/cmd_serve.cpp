@@ -25,7 +25,6 @@
 #include "serve/scheduler.h"
 #include "serve_cli/chat_setup.h"
 #include "serve_cli/serve_registry.h"
-#include "util/cpu_list.h"
 #include "util/error.h"
 
 namespace infertrace::serve_cli {
@@ -87,6 +86,8 @@ void check_options(const ServeArgs& a) {
   // Thousands of threads are a typo; the pool would fail to start them after the model loaded.
   if (a.threads > 0)
     engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
+  // Whatever -t says: a CPU this process may not run on is a typo even when -t pins to fewer.
+  if (!a.cpus.empty()) engine::parse_pinning_cpus(a.cpus, "--cpus");
   if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
   if (a.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");
@@ -100,7 +101,7 @@ void run_serve(const ServeArgs& a) {
   engine::PlacementOptions placement;
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
-  if (!a.cpus.empty()) placement.cpus = parse_cpu_list(a.cpus);
+  if (!a.cpus.empty()) placement.cpus = engine::parse_pinning_cpus(a.cpus, "--cpus");
   const int threads = engine::resolve_thread_count(a.threads, placement.cpus);
   // Last of the checks, still before the load: a --host that does not resolve, a port in use.
   serve::check_listen_address(a.host, a.port);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/temp_directory.h"
 #include "util/whole_number.h"
 
 namespace infertrace {
@@ -74,6 +75,8 @@ std::optional<int> inherited_descriptor(const std::string& out) {
   }
   return std::nullopt;  // a loop: the caller's stat() names it
 }
+
+bool names_our_stdout(const std::string& out) { return inherited_descriptor(out) == 1; }
 
 void require_writable_descriptor(int fd, const std::string& out) {
   const int flags = ::fcntl(fd, F_GETFL);
@@ -136,14 +139,13 @@ DescriptorOutput::DescriptorOutput(int fd, std::string out) : fd_(fd), out_(std:
     path_ = "/proc/self/fd/" + std::to_string(direct_);
     return;
   }
-  std::error_code ec;
-  fs::path dir = fs::temp_directory_path(ec);
-  if (ec) dir = "/tmp";
-  std::string name = (dir / "infertrace-out-XXXXXX").string();
-  scratch_ = ::mkstemp(name.data());
-  if (scratch_ < 0) fail(name, "cannot create a scratch file (TMPDIR=" + dir.string() + ")");
+  const std::string dir = temp_directory();  // throws for a TMPDIR that names no writable directory
+  std::string name = (fs::path(dir) / "infertrace-out-XXXXXX").string();
+  // Close-on-exec from the start: a command another thread starts (record runs one) between a
+  // mkstemp and a separate fcntl would inherit the scratch file.
+  scratch_ = ::mkostemp(name.data(), O_CLOEXEC);
+  if (scratch_ < 0) fail(name, "cannot create a scratch file (in " + dir + ")");
   ::unlink(name.c_str());  // from here on only the descriptor holds it
-  ::fcntl(scratch_, F_SETFD, FD_CLOEXEC);
   path_ = "/proc/self/fd/" + std::to_string(scratch_);
 }
 

@@ -15,6 +15,11 @@ namespace infertrace {
 // it names another process's descriptor (/proc/<other pid>/fd/N): it cannot be written as ours.
 std::optional<int> inherited_descriptor(const std::string& out);
 
+// True when `out` names our stdout (fd 1: /dev/stdout, /dev/fd/1, /proc/self/fd/1, or a link to
+// one). A verb whose output file holds the very document its --json prints (bench serve --json -o)
+// asks this to print it once: that output takes fd 1, and the verb's own stdout goes to stderr.
+bool names_our_stdout(const std::string& out);
+
 // The descriptor an output named as our stdout (fd 1: /dev/stdout, /dev/fd/1) is written into.
 // The first call flushes what is buffered for stdout, keeps a dup of fd 1 for the output and
 // points fd 1 at stderr: the verb's own lines ("chrome: /dev/stdout", sweep's table, report's

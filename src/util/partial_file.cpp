@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
+#include "util/current_umask.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -18,17 +18,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw Error(path + ": " + what + ": " + std::strerror(errno));
-}
-
-// The process's umask, read without changing it: umask(0) and back would, for that moment, let
-// another thread create a world-writable file. /proc/self/status has it since Linux 4.7.
-mode_t current_umask() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
-  const mode_t mask = ::umask(022);
-  ::umask(mask);
-  return mask;
 }
 
 // A root that may not chown (a user namespace where the old owner is not mapped: EINVAL; NFS

@@ -43,6 +43,15 @@ with tempfile.TemporaryDirectory() as tmp:
         opt = next(a for a in args if a.endswith("="))
         refused(args, opt + ": " + empty)
     check(not os.path.exists(csv_dir), "analyze --csv= DIR wrote DIR")
+    # Option names are the subcommand's own (review BK item 4): membw has no --model, so
+    # `bench membw --model=` is its unknown option, not bench threads' empty --model; a bench
+    # subcommand that has the option still gets the empty-value error.
+    refused(["bench", "membw", "--model="], "--model=", "not expected")
+    r = run("bench", "membw", "--model=")
+    check(empty not in r.stderr, "bench membw --model=: said %r" % r.stderr.strip()[-200:])
+    refused(["bench", "threads", "--model="], "--model=: " + empty)
+    refused(["bench", "threads", "-m", "x.gguf", "--size-mib="], "--size-mib=", "not expected")  # membw's, not threads'
+    refused(["bench", "membw", "--size-mib="], "--size-mib=: " + empty)
     check(not os.path.exists(os.path.join(tmp, "r.html")), "report --title= wrote a page")
     # A value given as its own word is the option's, whatever it looks like (review BH M2): a title
     # "--output=" (a value-taking option of report) or "--top=", and `-p "--model="` as a prompt.

@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "util/cpu_list.h"
 #include "util/error.h"
 
 #if defined(__x86_64__)
@@ -29,6 +30,28 @@ int allowed_cpu_count() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
   return std::max(1, CPU_COUNT(&set));
+}
+
+std::vector<int> parse_pinning_cpus(const std::string& text, const std::string& option_text) {
+  const std::vector<int> cpus = parse_cpu_list(text, option_text);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;  // unknown: pinning says what fails
+  std::vector<int> outside;
+  for (int c : cpus)
+    if (!CPU_ISSET(c, &set)) outside.push_back(c);
+  if (outside.empty()) return cpus;
+  std::string allowed, listed;  // allowed in the list syntax: "0-63" rather than 64 numbers
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &set)) continue;
+    int end = c;
+    while (end + 1 < CPU_SETSIZE && CPU_ISSET(end + 1, &set)) ++end;
+    allowed += (allowed.empty() ? "" : ",") + std::to_string(c) + (end > c ? "-" + std::to_string(end) : "");
+    c = end;
+  }
+  for (size_t i = 0; i < outside.size() && i < 8; ++i) listed += (i ? "," : "") + std::to_string(outside[i]);
+  if (outside.size() > 8) listed += ",... (" + std::to_string(outside.size()) + " CPUs)";
+  throw UsageError(option_text + " " + text + ": " + (outside.size() == 1 ? "CPU " : "CPUs ") + listed +
+                   (outside.size() == 1 ? " is" : " are") + " not among the CPUs this process may run on (" + allowed + ")");
 }
 
 int resolve_thread_count(int requested, const std::vector<int>& cpus) {

@@ -33,6 +33,11 @@ int resolve_thread_count(int requested, const std::vector<int>& cpus);
 int max_sweep_threads(int allowed_cpus);
 // UsageError naming `option_text` when a count is over max_sweep_threads(allowed_cpus).
 void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text);
+// A --cpus list for a pool's pinning (util/cpu_list.h syntax): UsageError naming `option_text`
+// when a CPU of it is not one this process may run on (sched_getaffinity), checked when the
+// option is read rather than when a thread is pinned: `engine run --cpus 0-1000` failed only
+// after the model had loaded, and with `-t 2` (threads pinned to the first two) was accepted.
+std::vector<int> parse_pinning_cpus(const std::string& text, const std::string& option_text);
 
 class ThreadPool {
  public:

@@ -1,0 +1,68 @@
+#include "report/staged_tables.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+#include "util/output_target.h"
+
+namespace infertrace {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool directory_in_the_way(const fs::path& at) {
+  std::error_code ec;
+  return fs::is_directory(fs::symlink_status(at, ec));
+}
+
+// The file a table is written to: the table's path, or the file its symlinks name (the link stays).
+std::string table_target(const fs::path& at) {
+  if (directory_in_the_way(at))
+    throw Error(at.string() + ": cannot replace: a directory is in the way (nothing was replaced)");
+  const OutputTarget t = resolve_output_target(at.string());
+  if (t.stream)
+    throw Error(at.string() + ": is a " + t.kind + "; --csv writes each table to a file and renames the set into "
+                "place (nothing was replaced)");
+  return t.path;
+}
+
+}  // namespace
+
+void check_table_places(const fs::path& dir, const std::vector<std::string>& names) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return;  // created by the run: nothing in the way
+  for (const std::string& n : names) table_target(dir / n);
+}
+
+std::string StagedTables::stage(const std::string& name) {
+  const std::string target = table_target(dir_ / name);
+  partials_.push_back(std::make_unique<PartialFile>(target));  // removed with us unless renamed
+  names_.push_back(name);
+  targets_.push_back(target);
+  return partials_.back()->writer_path();
+}
+
+void StagedTables::commit(const std::vector<std::string>& stale) {
+  // Every place checked again before the first rename (stage() did, but a set takes a while), so
+  // that the usual failure (a directory in the way: the one target rename(2) cannot replace)
+  // leaves the previous tables whole rather than half replaced.
+  for (const std::string& n : names_)
+    if (directory_in_the_way(dir_ / n))
+      throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
+  // Mode and owner for every table first: a failure there leaves the old set whole too.
+  for (auto& p : partials_) p->keep_mode_and_owner();
+  for (size_t i = 0; i < names_.size(); ++i) {
+    try {
+      partials_[i]->rename_into_place((dir_ / names_[i]).string());
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) +
+                  (i > 0 ? " (the tables before it were replaced: the directory mixes two runs)" : ""));
+    }
+  }
+  std::error_code ec;
+  for (const std::string& n : stale)
+    if (std::find(names_.begin(), names_.end(), n) == names_.end()) fs::remove(dir_ / n, ec);
+}
+
+}  // namespace infertrace

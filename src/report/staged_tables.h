@@ -1,0 +1,41 @@
+// A directory of tables replaced as one set (export --csv, analyze --csv): every table is written
+// to NAME.partial first, and only when all are complete are they renamed over the old ones, so a
+// failure (a full disk, a directory in the way) leaves the directory with the set it had rather
+// than new tables beside old ones of another run, which a script would read as one consistent set.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/partial_file.h"
+
+namespace infertrace {
+
+// Throws Error for a table of `names` that cannot be replaced in `dir`: a directory in the way, or
+// a device, FIFO or descriptor named like a table (a set is renamed into place as a whole). For
+// the checks before anything is read or written; StagedTables::stage checks again.
+void check_table_places(const std::filesystem::path& dir, const std::vector<std::string>& names);
+
+class StagedTables {
+ public:
+  explicit StagedTables(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // Where to write table `name` (the file it replaces: `dir`/name, or the file its symlinks name):
+  // the writer path of its NAME.partial, removed with this object unless committed. Throws Error.
+  std::string stage(const std::string& name);
+  // The table's own path (the target of its links), for messages.
+  const std::string& target(size_t i) const { return targets_[i]; }
+
+  // Renames every staged table into place; then removes each of `stale` that was not staged (a
+  // table an earlier run wrote and this one has no rows for, which would be read with the new set).
+  void commit(const std::vector<std::string>& stale = {});
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<std::string> names_, targets_;
+  std::vector<std::unique_ptr<PartialFile>> partials_;
+};
+
+}  // namespace infertrace
