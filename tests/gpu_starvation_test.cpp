@@ -167,5 +167,29 @@ TEST(GpuStarvation, OffCpuThreadSwitchedInAndOutAtOneNsComesBackFirst) {
   EXPECT_EQ(g.gaps_starved, 1);
 }
 
+// Off the CPU with its switch-in unreported, the thread blocks again at 130 and a wake-up on another
+// CPU carries the same ns; back at 170. GPU idle [100,200]. With no switch-in in the tie, the
+// switch-out comes first and the wake-up begins the stay's run-queue wait: [130,170] runnable, 40 of
+// the idle gap starved by the scheduler, none blocked. The wake-up first (review BM M2) would be
+// reset by the switch-out and count all 40 as sleeping.
+TEST(GpuStarvation, WakeupSharingANsWithASwitchOutAfterAMissingSwitchInStartsTheWait) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 190}) launch(t, kMain, ts);
+  kernel(t, 0, 100), kernel(t, 200, 300);
+  sw(t, 110, kMain, false, kOther);  // blocks; its switch-in is never reported
+  sw(t, 130, kMain, false, kOther);  // blocks again
+  Wakeup w;
+  w.ts = 130, w.cpu = 1, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  sw(t, 170, kOther, true, kMain);
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  ASSERT_TRUE(g.available);
+  EXPECT_EQ(g.gpu_idle, 100);
+  EXPECT_EQ(g.idle_while_runqueue, 40);
+  EXPECT_EQ(g.idle_while_blocked, 0);
+  EXPECT_EQ(g.starved_by_scheduler, 40);
+}
+
 }  // namespace
 }  // namespace infertrace

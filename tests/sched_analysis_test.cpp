@@ -304,6 +304,28 @@ TEST(SchedAnalysis, SwitchInAndOutAtOneNsFollowWhereTheThreadWas) {
   EXPECT_EQ(a.switch_outs, 4);
 }
 
+// Off the CPU with its switch-in unreported (this VM's agent threads hide some), the thread blocks
+// again at 5000 and a wake-up on another CPU carries the same ns; back at 6000. With no switch-in in
+// the tie, the switch-out comes first and the wake-up belongs to the stay it begins: one missing
+// switch-in, off-CPU 1000 (5000 -> 6000), a run-queue sample of 1000. The wake-up applied first
+// (review BM M2) is reset by the switch-out and the sample is lost.
+TEST(SchedAnalysis, WakeupSharingANsWithASwitchOutAfterAMissingSwitchInStartsTheWait) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (ns_t ts : {0, 10000}) launch(t, kMain, ts, 100);
+  sw(t, 1000, kPid, kMain, false, kOther, kOther);  // blocks; its switch-in is never reported
+  sw(t, 5000, kPid, kMain, false, kOther, kOther);  // blocks again
+  Wakeup w;
+  w.ts = 5000, w.cpu = 1, w.pid = kPid, w.tid = kMain;
+  t.wakeups.push(w);
+  sw(t, 6000, kOther, kOther, true, kPid, kMain);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.switch_ins_missing, 1);
+  EXPECT_EQ(a.main_offcpu, 1000);
+  EXPECT_EQ(a.runq_samples, 1);
+  EXPECT_EQ(a.runq_max, 1000);
+}
+
 // The window of a pair is [ts1, ts2) and a switched pair is preempted if any of its switch-outs was
 // involuntary (docs/sched.md, Definitions). Main thread launches at 0, 1000, 3000, 6000:
 //  pair [0,1000)     d=1000  nothing (the switch-out at 1000 is the next pair's)  -> clean

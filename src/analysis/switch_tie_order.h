@@ -9,7 +9,12 @@
 //     a missing switch-in that was not missing);
 //   - on the CPU, it had to leave before it could come back: switch-out, wake-up, switch-in (a stay
 //     off the CPU of 0 ns). Applying the switch-in first would find it already running and then
-//     leave it off the CPU from the tie on.
+//     leave it off the CPU from the tie on;
+//   - off the CPU with no switch-in in the tie (its switch-in went unreported, as this VM's agent
+//     threads cause, or a wake-up on another CPU shares the switch-out's ns): switch-out, then
+//     wake-up. The wake-up then belongs to the stay that the switch-out begins, so the next
+//     switch-in still yields its run-queue sample (the wake-up first would be dropped as the
+//     second switch-out resets the stay, review BM M2).
 // Event kinds as both walks number them: 0 switch-in, 1 wake-up, 2 and 3 switch-out.
 #pragma once
 
@@ -32,14 +37,17 @@ void sort_events(std::vector<Ev>& v) {
 }
 
 // Called at v[i] before the walk applies it, `on_cpu` saying where the thread is then: at the first
-// event of a tie, a thread on the CPU has its switch-outs of that ns moved first.
+// event of a tie, the switch-outs of that ns are moved first unless the thread is off the CPU and
+// the tie holds a switch-in to bring it back (then sort_events' order stands).
 template <class Ev>
 void order_tie_at(std::vector<Ev>& v, size_t i, bool on_cpu) {
-  if (!on_cpu || (i > 0 && v[i - 1].ts == v[i].ts)) return;
+  if (i > 0 && v[i - 1].ts == v[i].ts) return;
   size_t end = i + 1;
   while (end < v.size() && v[end].ts == v[i].ts) ++end;
-  if (end - i > 1) std::stable_partition(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(end),
-                                         [](const Ev& e) { return is_out(e.kind); });
+  if (end - i < 2) return;
+  const auto first = v.begin() + static_cast<std::ptrdiff_t>(i), last = v.begin() + static_cast<std::ptrdiff_t>(end);
+  if (!on_cpu && std::any_of(first, last, [](const Ev& e) { return e.kind == 0; })) return;
+  std::stable_partition(first, last, [](const Ev& e) { return is_out(e.kind); });
 }
 
 }  // namespace infertrace::switch_ties
