@@ -345,9 +345,19 @@ with tempfile.TemporaryDirectory() as tmp:
                 final_checked = True
                 break
         # The excusal of the known loss must stay verified: a run where no passed recording had both
-        # kinds of final switch-out would otherwise pass without checking it (review AS L5).
-        check(final_checked or not passed, f"no recording of the {len(passed)} that passed had both a group leader's "
-              "and another thread's final switch-out in its middle: the known-loss rule was not checked")
+        # kinds of final switch-out would otherwise pass without checking it (review AS L5). Only the
+        # forkexec and orphans workloads end a group leader and other threads in mid-recording every
+        # time (sleeps' and threads' leader dies last; leader_exit's order varies), so the check is
+        # required when one of those passed: with INFERTRACE_SWITCH_RECORDINGS below 4, or all of
+        # them judged out for counted drops, it is reported as not run (review BM M1).
+        def ends_threads_mid_recording(dir):
+            return any(w in os.path.basename(dir) for w in ("_forkexec", "_orphans"))
+        required = [d for d, _ in passed if ends_threads_mid_recording(d)]
+        check(final_checked or not required, f"none of the {len(required)} forkexec/orphans recordings that passed had "
+              "both a group leader's and another thread's final switch-out in its middle: the known-loss rule was "
+              "not checked")
+        if not final_checked:
+            print("known-loss rule not checked: no passed recording ended a leader and another thread mid-file")
     finally:
         if tracer:
             tracer.close()
