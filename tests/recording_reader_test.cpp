@@ -365,6 +365,18 @@ TEST(RecordingReader, ZeroedThreadFieldsInsideTheFileAreCorruption) {
   EXPECT_EQ(t.syscalls.size(), 1u);
   EXPECT_EQ(t.skipped.at("truncated_tail_bytes"), 56);
   EXPECT_EQ(t.meta.at("recording.zero_filled_tail"), "true");
+  // Zeros from the tid on (the pid survived): the tail as well.
+  File tid_tail = m.f;
+  tid_tail.b.resize(tid_tail.b.size() - 8);
+  std::fill(tid_tail.b.end() - 48 + 20, tid_tail.b.end(), 0);
+  EXPECT_EQ(read(tid_tail).syscalls.size(), 1u);
+  // The last record's pid and tid zeroed while its duration and number after them survived: the
+  // file still ends in zeros (the record's last four bytes), but that run does not reach the thread
+  // fields, so the tail did not zero them: corruption (review BM L1; it read as the tail before).
+  File not_tail = m.f;
+  not_tail.b.resize(not_tail.b.size() - 8);
+  std::fill(not_tail.b.end() - 48 + 16, not_tail.b.end() - 48 + 24, 0);
+  EXPECT_EQ(corrupt_at(not_tail), static_cast<int64_t>(not_tail.b.size() - 48 - 8));
 }
 
 // A file holding "INFTRACE" and part of the version is a recording cut off in its header, not a

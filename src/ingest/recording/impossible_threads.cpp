@@ -39,6 +39,16 @@ bool has_impossible_thread_fields(uint32_t type, const unsigned char* p) {
   }
 }
 
+bool impossible_only_by_zeros_from(uint32_t type, const unsigned char* p, uint32_t len, uint64_t zeros_at) {
+  // The thread fields end at byte 32 (a SWITCH's next tid): a copy of those bytes with the tail's
+  // part set to 0xff, judged again.
+  unsigned char fields[32] = {};
+  const uint32_t n = len < sizeof fields ? len : static_cast<uint32_t>(sizeof fields);
+  std::memcpy(fields, p, n);
+  for (uint64_t i = zeros_at; i < n; ++i) fields[i] = 0xff;
+  return !has_impossible_thread_fields(type, fields);
+}
+
 std::string thread_fields_text(uint32_t type, const unsigned char* p) {
   if (type == IT_EV_SWITCH) return side("prev ", u32_at(p + 16), u32_at(p + 20)) + "; " + side("next ", u32_at(p + 24), u32_at(p + 28));
   if (type == IT_EV_GPU) return "pid " + std::to_string(u32_at(p + 16));

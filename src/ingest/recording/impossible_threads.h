@@ -29,6 +29,12 @@ namespace infertrace::itrace {
 // END, unknown types). One switch on the type and two to four loads: it runs for every record.
 bool has_impossible_thread_fields(uint32_t type, const unsigned char* p);
 
+// Whether that record's impossible fields all come from zeros at payload bytes `zeros_at` on (the
+// file's final zero run): with those bytes made non-zero its thread fields would be possible. A last
+// record whose pid and tid were zeroed by the tail is the tail; one whose zero pid lies before the
+// tail (a tid, a duration after it still non-zero) is not, and is corruption (review BM L1).
+bool impossible_only_by_zeros_from(uint32_t type, const unsigned char* p, uint32_t len, uint64_t zeros_at);
+
 // Those fields as an error message names them: "pid 0, tid 0", or both sides of a SWITCH.
 std::string thread_fields_text(uint32_t type, const unsigned char* p);
 

@@ -398,11 +398,13 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
                                                             std::to_string(len) + " bytes, expected at least " +
                                                             std::to_string(itrace::min_payload(type)));
     // An event whose thread fields no recorded event can hold (impossible_threads.h): its payload
-    // was zeroed or overwritten. Inside the file's final zero run (the record ends the file, its
-    // damaged bytes zeros to the end) it is that zero-filled tail; anywhere else it is corruption,
-    // not an event of thread 0.
+    // was zeroed or overwritten. When the file's final zero run is what zeroed them (the record ends
+    // the file, and with the run's bytes made non-zero its fields would be possible) it is that
+    // zero-filled tail; anywhere else it is corruption, not an event of thread 0.
     if (itrace::has_impossible_thread_fields(type, p)) {
-      if (off + itrace::kRecordHeaderBytes + len == size && zeros_from < size) {
+      const size_t payload_at = off + itrace::kRecordHeaderBytes;
+      if (payload_at + len == size &&
+          itrace::impossible_only_by_zeros_from(type, p, len, zeros_from > payload_at ? zeros_from - payload_at : 0)) {
         t.count_skipped("truncated_tail_bytes", static_cast<int64_t>(size - off));
         t.meta["recording.zero_filled_tail"] = "true";
         break;
