@@ -113,6 +113,27 @@ TEST(CuptiMerge, CorrelationIdsOfTwoProcessesDoNotCollide) {
   EXPECT_EQ(r.trace.meta.at("api.5"), "cudaLaunchKernel");  // one name, one index, across processes
 }
 
+// The ring is the traced program's shared memory: an API record naming pid or tid 0, or a GPU
+// record naming pid 0, comes from no real thread. Written out, it would make the reader refuse the
+// whole recording as corrupt (impossible_threads.h); the merge counts it malformed and the rest of
+// the recording reads whole (review BM L3).
+TEST(CuptiMerge, RecordsNamingThreadZeroAreMalformedNotWritten) {
+  const int n = 8;
+  SynthRun r = record_synthetic({{4242, 4243, false}}, n, [](cupti::Ring& ring) {
+    for (auto [pid, tid] : {std::pair<uint32_t, uint32_t>{0, 4243}, {4242, 0}}) {
+      cupti::RingApi a{};
+      a.start = 2'000'000'000, a.end = a.start + 100, a.pid = pid, a.tid = tid, a.correlation = 9999, a.cpu = 1;
+      ASSERT_TRUE(ring.push(cupti::kRecApi, &a, sizeof(a)));
+    }
+    cupti::RingGpu g{};
+    g.start = 2'000'000'500, g.end = g.start + 100, g.pid = 0, g.kind = cupti::kGpuMemset, g.correlation = 9999;
+    g.flags = cupti::kGpuMonotonic;
+    ASSERT_TRUE(ring.push(cupti::kRecGpu, &g, sizeof(g)));
+  });
+  EXPECT_EQ(r.stats.malformed, 3u);
+  expect_closed_form(r.trace, analyze_launches(r.trace), n, 1);
+}
+
 // A process whose injection library was refused CUPTI (another client subscribed first) sends one
 // RingInfo with the reason: it is counted and named, not taken for a traced process, and the traced
 // process beside it is unaffected.

@@ -36,13 +36,16 @@ void CuptiMerge::consume(uint32_t type, const unsigned char* p, uint32_t len) {
   switch (type) {
     case kRecApi: {
       RingApi r;
-      if (!load(p, len, r)) break;
+      // The ring is the traced program's shared memory: a record naming pid or tid 0 comes from no
+      // real thread, and written out it would make the reader refuse the whole recording as
+      // corrupt (ingest/recording/impossible_threads.h). Counted as malformed instead.
+      if (!load(p, len, r) || r.pid == 0 || r.tid == 0) break;
       api(r);
       return;
     }
     case kRecGpu: {
       RingGpu r;
-      if (!load(p, len, r)) break;
+      if (!load(p, len, r) || r.pid == 0) break;  // pid 0: as for API records above
       // CUPTI writes 0 where it could not collect a timestamp (cupti_activity.h, the kernel, memcpy
       // and memset records; a forced flush also hands out records still incomplete). Kept, such a
       // record would sit at time 0 (or, on a raw clock, mapped far before the run) and stretch the
