@@ -31,7 +31,7 @@ struct Options {
 // name), and removed again, with the tables, when this run created it and then fails.
 std::vector<ExportOutput> check_csv_dir(const Options& o) {
   if (o.csv_dir.empty()) return {};
-  const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true}};
+  const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true, kAnalyzeCsvTableNames}};
   check_export_outputs(outputs);
   check_table_places(o.csv_dir, kAnalyzeCsvTableNames);
   return outputs_to_be_created(outputs);
@@ -45,6 +45,9 @@ void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const st
     const std::string removed = remove_created_outputs(created, "this analyze run");
     if (removed.empty()) throw;
     throw Error(std::string(e.what()) + " (" + removed + ")", e.exit_code());
+  } catch (...) {  // not ours (std::filesystem, allocation): the same clean-up, the error as it was
+    remove_created_outputs(created, "this analyze run");
+    throw;
   }
 }
 

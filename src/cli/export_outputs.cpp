@@ -67,13 +67,18 @@ void check_export_outputs(const std::vector<ExportOutput>& outputs) {
       const ExportOutput& file = dir == &outputs[i] ? outputs[j] : outputs[i];
       const fs::path f = dir == &outputs[i] ? b : a, d = dir == &outputs[i] ? a : b;
       if (f.parent_path() != d) continue;
-      for (const char* table : kCsvTableNames)
+      for (const std::string& table : table_names(*dir))
         if (f.filename() == table)
           throw UsageError("export: " + named(file) + " is a table that " + named(*dir) +
                            " writes; name a file outside it or with another name");
     }
   }
   for (const ExportOutput& o : outputs) check_directory(o, outputs);
+}
+
+std::vector<std::string> table_names(const ExportOutput& o) {
+  if (!o.tables.empty()) return o.tables;
+  return std::vector<std::string>(std::begin(kCsvTableNames), std::end(kCsvTableNames));
 }
 
 std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs) {
@@ -94,9 +99,21 @@ std::string remove_created_outputs(const std::vector<ExportOutput>& created, con
   std::string removed;
   for (const ExportOutput& o : created) {
     std::error_code ec;
-    if (!fs::exists(o.path, ec)) continue;
-    if (o.directory ? fs::remove_all(o.path, ec) > 0 : fs::remove(o.path, ec))
+    if (!fs::exists(fs::symlink_status(o.path, ec))) continue;
+    if (!o.directory) {
+      if (fs::remove(o.path, ec)) removed += (removed.empty() ? "" : ", ") + o.path;
+      continue;
+    }
+    // Only what this run writes there, by name (a table or its unfinished .partial), then the
+    // directory if that emptied it; anything else in it stays, and so does the directory.
+    std::string tables;
+    for (const std::string& table : table_names(o))
+      for (const std::string& name : {table, table + ".partial"})
+        if (fs::remove(fs::path(o.path) / name, ec)) tables += (tables.empty() ? "" : ", ") + name;
+    if (fs::is_directory(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec))
       removed += (removed.empty() ? "" : ", ") + o.path;
+    else if (!tables.empty())
+      removed += (removed.empty() ? "" : ", ") + o.path + " (" + tables + "; the directory holds other files and stays)";
   }
   return removed.empty() ? "" : "removed the outputs " + run + " had written: " + removed;
 }

@@ -12,8 +12,16 @@ namespace infertrace::cli {
 struct ExportOutput {
   std::string option;  // "--perfetto", "--csv", ...: names it in messages
   std::string path;
-  bool directory = false;  // --csv: a directory of tables (kCsvTableNames)
+  bool directory = false;  // --csv: a directory of tables
+  // The tables a directory output holds: export's (kCsvTableNames) when empty. A failed run removes
+  // only these from a directory it created, then the directory if that leaves it empty: never the
+  // whole tree (someone may have made the same directory, with files of their own, between the
+  // check and the run's mkdir: review BN M2).
+  std::vector<std::string> tables = {};
 };
+
+// The tables of a directory output: `tables`, or export's when that is empty.
+std::vector<std::string> table_names(const ExportOutput& o);
 
 // Throws Error when two outputs resolve to the same file (symlinks followed), a file output is the
 // --csv directory or one of its tables, or an output's directory is missing or not a directory
@@ -23,7 +31,8 @@ void check_export_outputs(const std::vector<ExportOutput>& outputs);
 // The outputs that do not exist yet: the ones this run creates, and removes again if it fails.
 std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs);
 
-// Removes those of `created` that now exist (a --csv directory with its tables); returns the
+// Removes those of `created` that now exist (a --csv directory: its tables, and then the directory
+// when nothing else is in it); returns the
 // sentence for the error message ("removed the outputs this export had written: a, b"; `run`
 // names the run), or "".
 std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");
