@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <system_error>
 
+#include "engine/runtime/pinnable_cpus.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
 
@@ -34,24 +36,18 @@ int allowed_cpu_count() {
 
 std::vector<int> parse_pinning_cpus(const std::string& text, const std::string& option_text) {
   const std::vector<int> cpus = parse_cpu_list(text, option_text);
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;  // unknown: pinning says what fails
+  const std::optional<PinnableCpus> pinnable = pinnable_cpus();
+  if (!pinnable) return cpus;  // unknown: pinning says what fails
   std::vector<int> outside;
   for (int c : cpus)
-    if (!CPU_ISSET(c, &set)) outside.push_back(c);
+    if (!std::binary_search(pinnable->cpus.begin(), pinnable->cpus.end(), c)) outside.push_back(c);
   if (outside.empty()) return cpus;
-  std::string allowed, listed;  // allowed in the list syntax: "0-63" rather than 64 numbers
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (!CPU_ISSET(c, &set)) continue;
-    int end = c;
-    while (end + 1 < CPU_SETSIZE && CPU_ISSET(end + 1, &set)) ++end;
-    allowed += (allowed.empty() ? "" : ",") + std::to_string(c) + (end > c ? "-" + std::to_string(end) : "");
-    c = end;
-  }
+  std::string listed;
   for (size_t i = 0; i < outside.size() && i < 8; ++i) listed += (i ? "," : "") + std::to_string(outside[i]);
   if (outside.size() > 8) listed += ",... (" + std::to_string(outside.size()) + " CPUs)";
   throw UsageError(option_text + " " + text + ": " + (outside.size() == 1 ? "CPU " : "CPUs ") + listed +
-                   (outside.size() == 1 ? " is" : " are") + " not among the CPUs this process may run on (" + allowed + ")");
+                   (outside.size() == 1 ? " is" : " are") + " not among the CPUs this process may be pinned to (" +
+                   pinnable->source + ")");
 }
 
 int resolve_thread_count(int requested, const std::vector<int>& cpus) {

@@ -34,8 +34,9 @@ int max_sweep_threads(int allowed_cpus);
 // UsageError naming `option_text` when a count is over max_sweep_threads(allowed_cpus).
 void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const std::string& option_text);
 // A --cpus list for a pool's pinning (util/cpu_list.h syntax): UsageError naming `option_text`
-// when a CPU of it is not one this process may run on (sched_getaffinity), checked when the
-// option is read rather than when a thread is pinned: `engine run --cpus 0-1000` failed only
+// when a CPU of it is not one this process may be pinned to (its cgroup's cpuset, else the online
+// CPUs: engine/runtime/pinnable_cpus.h; not the current affinity mask, which taskset narrows and
+// a pool may leave), checked when the option is read rather than when a thread is pinned: `engine run --cpus 0-1000` failed only
 // after the model had loaded, and with `-t 2` (threads pinned to the first two) was accepted.
 std::vector<int> parse_pinning_cpus(const std::string& text, const std::string& option_text);
 
