@@ -1,10 +1,13 @@
 #include "cli/export_outputs.h"
 
 #include <filesystem>
+#include <optional>
 
 #include "report/exports.h"
 #include "util/error.h"
+#include "util/inherited_descriptor.h"
 #include "util/output_target.h"
+#include "util/temp_directory.h"
 
 namespace infertrace::cli {
 
@@ -43,7 +46,16 @@ void check_directory(const ExportOutput& o, const std::vector<ExportOutput>& all
     return;
   }
   const OutputTarget t = resolve_output_target(o.path);  // throws for a directory
-  if (t.stream) return;
+  if (t.stream) {
+    // Our descriptor on a regular file (`--chrome /dev/stdout > f`) is written through a scratch
+    // file in TMPDIR: a TMPDIR that cannot hold it fails now, before an earlier output (the --csv
+    // tables) is replaced, not after (review BN L1).
+    // Our stdout is looked at through the dup stdout_for_output keeps (fd 1 itself may already
+    // point at stderr; the output is written into that dup anyway).
+    const std::optional<int> fd = inherited_descriptor(o.path);
+    if (fd && descriptor_needs_scratch(*fd == 1 ? stdout_for_output(o.path) : *fd)) temp_directory();
+    return;
+  }
   fs::path dir = fs::path(t.path).parent_path();
   if (dir.empty()) dir = ".";
   // The --csv directory is written (and created) first: a file may go into it.

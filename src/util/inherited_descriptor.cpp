@@ -131,10 +131,15 @@ int write_all(int to, const char* buf, size_t n) {
 
 }  // namespace
 
+bool descriptor_needs_scratch(int fd) {
+  struct stat st{};
+  return ::fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 DescriptorOutput::DescriptorOutput(int fd, std::string out) : fd_(fd), out_(std::move(out)) {
   struct stat st{};
   if (::fstat(fd_, &st) != 0) fail(out_, "cannot stat file descriptor " + std::to_string(fd_));
-  if (!S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+  if (!S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode)) {  // descriptor_needs_scratch's rule
     direct_ = duplicate_descriptor(fd_, out_);
     path_ = "/proc/self/fd/" + std::to_string(direct_);
     return;

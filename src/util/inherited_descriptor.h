@@ -33,6 +33,11 @@ void require_writable_descriptor(int fd, const std::string& out);
 // A duplicate of `fd` (close-on-exec, so a recorded command does not inherit it); throws Error.
 int duplicate_descriptor(int fd, const std::string& out);
 
+// Whether an output into descriptor `fd` goes through a scratch file (a regular file or a socket:
+// see DescriptorOutput), which needs a usable TMPDIR: a set of outputs checks that before it
+// writes any (false when `fd` cannot be examined: DescriptorOutput then says why).
+bool descriptor_needs_scratch(int fd);
+
 // Where a writer that can only open a named file puts an output bound for our descriptor `fd`
 // (`-o /dev/stdout`): path() is /proc/self/fd/<n>, a magic link that opens the same file as n.
 // A pipe, tty, FIFO or character device: n is a dup of `fd`, so the writer streams into it (a

@@ -3,11 +3,12 @@ name) are refused before anything is written; a missing directory of any output 
 before the first is written; and when a later output still fails, the outputs this run created are
 removed and the error says so (outputs that existed before stay)."""
 import os
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import check, failures, run  # noqa: E402
+from _harness import EXE, check, failures, run  # noqa: E402
 
 trace = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces", "gpt2_prefill_bs1.json.gz")
 
@@ -58,6 +59,22 @@ with tempfile.TemporaryDirectory() as tmp:
           "late failure: rc %d: %s" % (r.returncode, r.stderr.strip()))
     left = sorted(os.listdir(d))
     check(left == ["a.db.partial", "old.json"], "late failure left %s" % left)
+
+    # `--chrome /dev/stdout` into a regular file goes through a scratch file in TMPDIR: a TMPDIR
+    # that names no directory fails the run before the --csv tables of an earlier run are replaced
+    # (review BN L1: they were replaced, then the run failed).
+    d = fresh(tmp, "tmpdir")
+    r = run("export", trace, "--csv", d + "/csv")
+    check(r.returncode == 0, "first export: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    with open(d + "/csv/launches.csv", "a") as f:
+        f.write("marker of the earlier run\n")
+    with open(d + "/out.json", "w") as out:
+        r = subprocess.run([EXE, "export", trace, "--csv", d + "/csv", "--chrome", "/dev/stdout"], stdout=out,
+                           stderr=subprocess.PIPE, text=True, timeout=600,
+                           env=dict(os.environ, TMPDIR=d + "/no-such-dir"))
+    check(r.returncode != 0 and "TMPDIR" in r.stderr, "bad TMPDIR: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    with open(d + "/csv/launches.csv") as f:
+        check("marker of the earlier run" in f.read(), "bad TMPDIR: the earlier run's tables were replaced")
 
 if failures:
     print("%d failure(s)" % len(failures))
