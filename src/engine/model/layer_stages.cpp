@@ -43,7 +43,8 @@ void embed_row(const ModelConfig& c, const ModelWeights& W, Activations& a, int6
                    a.rope.data() + t * c.rope_dim);
 }
 
-void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt) {
+void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,
+                      cpu::PrefillPath path) {
   const int64_t d = c.n_embd, qd = c.q_dim(), kvd = c.k_dim(), vvd = c.v_dim();
   for (int64_t t = 0; t < nt; ++t) cpu::rms_norm(a.x.data() + t * d, L.attn_norm.f32(), a.xn.data() + t * d, d, c.rms_eps);
   const int64_t chunks = product_chunks(pool, qd);
@@ -51,11 +52,11 @@ void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights
     const int part = static_cast<int>(ch), nth = static_cast<int>(chunks);
     int64_t r0, r1;
     cpu::split_rows(qd, part, nth, &r0, &r1);
-    cpu::matmul_rows(L.wq, a.xn.data(), d, nt, a.q.data(), qd, r0, r1);
+    cpu::matmul_rows(L.wq, a.xn.data(), d, nt, a.q.data(), qd, r0, r1, path);
     cpu::split_rows(kvd, part, nth, &r0, &r1);
-    cpu::matmul_rows(L.wk, a.xn.data(), d, nt, a.k.data(), kvd, r0, r1);
+    cpu::matmul_rows(L.wk, a.xn.data(), d, nt, a.k.data(), kvd, r0, r1, path);
     cpu::split_rows(vvd, part, nth, &r0, &r1);
-    cpu::matmul_rows(L.wv, a.xn.data(), d, nt, a.v.data(), vvd, r0, r1);
+    cpu::matmul_rows(L.wv, a.xn.data(), d, nt, a.v.data(), vvd, r0, r1, path);
   });
 }
 
@@ -93,13 +94,14 @@ void attend(const ModelConfig& c, const LayerWeights& L, Activations& a, int64_t
   for (int64_t j = 0; j < n_keys; ++j) cpu::axpy(scores[j], V + j * vvd + kvh * hdv, out, hdv);
 }
 
-void finish_layer(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt) {
+void finish_layer(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,
+                  cpu::PrefillPath path) {
   const int64_t d = c.n_embd, ff = c.n_ff, ad = c.n_head * c.head_dim_v;
   const int64_t d_chunks = product_chunks(pool, d);
   pool.run_chunks(d_chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(d, static_cast<int>(ch), static_cast<int>(d_chunks), &r0, &r1);
-    cpu::matmul_rows(L.wo, a.att.data(), ad, nt, a.tmp.data(), d, r0, r1);
+    cpu::matmul_rows(L.wo, a.att.data(), ad, nt, a.tmp.data(), d, r0, r1, path);
   });
   for (int64_t i = 0; i < nt * d; ++i) a.x[i] += a.tmp[i];
 
@@ -108,28 +110,28 @@ void finish_layer(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L,
   pool.run_chunks(ff_chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(ff, static_cast<int>(ch), static_cast<int>(ff_chunks), &r0, &r1);
-    cpu::matmul_rows(L.w_gate, a.xn.data(), d, nt, a.gate.data(), ff, r0, r1);
-    cpu::matmul_rows(L.w_up, a.xn.data(), d, nt, a.up.data(), ff, r0, r1);
+    cpu::matmul_rows(L.w_gate, a.xn.data(), d, nt, a.gate.data(), ff, r0, r1, path);
+    cpu::matmul_rows(L.w_up, a.xn.data(), d, nt, a.up.data(), ff, r0, r1, path);
     // silu(gate) * up by the thread that just computed those rows (they are still in its cache).
     for (int64_t t = 0; t < nt; ++t) cpu::silu_mul(a.gate.data() + t * ff + r0, a.up.data() + t * ff + r0, r1 - r0);
   });
   pool.run_chunks(d_chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(d, static_cast<int>(ch), static_cast<int>(d_chunks), &r0, &r1);
-    cpu::matmul_rows(L.w_down, a.gate.data(), ff, nt, a.tmp.data(), d, r0, r1);
+    cpu::matmul_rows(L.w_down, a.gate.data(), ff, nt, a.tmp.data(), d, r0, r1, path);
   });
   for (int64_t i = 0; i < nt * d; ++i) a.x[i] += a.tmp[i];
 }
 
 void output_logits(ThreadPool& pool, const ModelConfig& c, const ModelWeights& W, const float* x, int nt,
-                   float* normed, float* logits) {
+                   float* normed, float* logits, cpu::PrefillPath path) {
   const int64_t d = c.n_embd;
   for (int64_t t = 0; t < nt; ++t) cpu::rms_norm(x + t * d, W.output_norm.f32(), normed + t * d, d, c.rms_eps);
   const int64_t chunks = product_chunks(pool, c.n_vocab);
   pool.run_chunks(chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(c.n_vocab, static_cast<int>(ch), static_cast<int>(chunks), &r0, &r1);
-    cpu::matmul_rows(W.output, normed, d, nt, logits, c.n_vocab, r0, r1);
+    cpu::matmul_rows(W.output, normed, d, nt, logits, c.n_vocab, r0, r1, path);
   });
 }
 
