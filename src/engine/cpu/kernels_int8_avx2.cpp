@@ -74,10 +74,15 @@ struct Avx2Int8 {
     const __m256i v = load(qs + 32 * (k / 2));
     return _mm256_and_si256(k % 2 ? _mm256_srli_epi16(v, 4) : v, _mm256_set1_epi8(15));
   }
-  static vi scales16(const uint8_t*) { return zero_i(); }  // unused: q4k_scales broadcasts
-  static vi q4k_scales(const uint8_t* sm, vi, int k) { return _mm256_set1_epi16(sm[k]); }
-  static vi madd_scaled(vi acc, vi u, vi s, vi sc) {
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), sc));
+  // The scale of sub-block k in every 16-bit lane (vpmaddubsw's output lanes of vector k).
+  static void q4k_row_scales(const uint8_t* sm, vi* sc) {
+    for (int k = 0; k < 8; ++k) sc[k] = _mm256_set1_epi16(sm[k]);
+  }
+  static vi q4k_dot(const vi* wq, const int8_t* xq, const vi* sc) {
+    __m256i acc = _mm256_madd_epi16(_mm256_maddubs_epi16(wq[0], load(xq)), sc[0]);
+    for (int k = 1; k < 8; ++k)
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(wq[k], load(xq + 32 * k)), sc[k]));
+    return acc;
   }
   // Q8_0: one block per vector.
   static vi q8_weights(const uint8_t* blk, int) { return load(blk + 2); }

@@ -51,19 +51,45 @@ struct Avx512Int8 {
     const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
     return _mm512_and_si512(both, _mm512_set1_epi8(15));
   }
-  // The 16 scales-then-mins bytes as 16-bit lanes (lanes 0..7 the scales); q4k_scales picks
-  // [sc(2k) x 16, sc(2k+1) x 16], vpmaddubsw's 32 output lanes for vector k.
-  static vi scales16(const uint8_t* sm) {
-    return _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sm))));
+  // Without VNNI: vpmaddubsw gives 16-bit pair sums, lanes 0..15 from sub-block 2k and 16..31
+  // from 2k+1 of vector k; vpmaddwd with [sc(2k) x 16, sc(2k+1) x 16] scales and widens them.
+  // With VNNI: vpdpbusd gives int32 lanes of 4-product sums (|sum| <= 4 * 15 * 127 = 7620: int16),
+  // lanes 0..7 sub-block 2k, 8..15 2k+1; two such vectors are packed to 16-bit lanes (vpackssdw,
+  // per 128-bit lane: 4 lanes of the first, 4 of the second) and one vpdpwssd applies the scales
+  // laid out the same way. 6 multiply instructions per 256 values and token instead of 8.
+  // vpermw indices into the 16 scale-then-min words: entry k is sc[k]'s layout (VNNI: only
+  // entries 0 and 2 are used, one per pair of vectors).
+  struct ScaleIndex {
+    alignas(64) int16_t idx[4][32];
+  };
+  static constexpr ScaleIndex scale_index() {
+    ScaleIndex s{};
+    for (int k = 0; k < 4; ++k)
+      for (int i = 0; i < 32; ++i) {
+        const int j = i / 8, second = (i % 8) / 4;  // VNNI: 128-bit chunk j, from the pair's 2nd vector
+        s.idx[k][i] = static_cast<int16_t>(kVnni ? 4 * (k / 2) + 2 * second + j / 2 : 2 * k + i / 16);
+      }
+    return s;
   }
-  static vi q4k_scales(const uint8_t*, vi sc16, int k) {
-    const __m512i idx = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(static_cast<int16_t>(2 * k))),
-                                           _mm256_set1_epi16(static_cast<int16_t>(2 * k + 1)), 1);
-    return _mm512_permutexvar_epi16(idx, sc16);
+  static void q4k_row_scales(const uint8_t* sm, vi* sc) {
+    static constexpr ScaleIndex kIndex = scale_index();
+    const __m512i s16 =
+        _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sm))));
+    for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
   }
-  static vi madd_scaled(vi acc, vi u, vi s, vi sc) {
-    if constexpr (kVnni) return _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u, s), sc);
-    else return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), sc));
+  static vi q4k_dot(const vi* wq, const int8_t* xq, const vi* sc) {
+    if constexpr (kVnni) {
+      const __m512i z = _mm512_setzero_si512();
+      const __m512i p0 = _mm512_dpbusd_epi32(z, wq[0], load(xq)), p1 = _mm512_dpbusd_epi32(z, wq[1], load(xq + 64));
+      const __m512i p2 = _mm512_dpbusd_epi32(z, wq[2], load(xq + 128)), p3 = _mm512_dpbusd_epi32(z, wq[3], load(xq + 192));
+      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
+                                 sc[2]);
+    } else {
+      __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(wq[0], load(xq)), sc[0]);
+      for (int k = 1; k < 4; ++k)
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[k], load(xq + 64 * k)), sc[k]));
+      return acc;
+    }
   }
   // Q8_0: two blocks per vector (blocks == 1: the last, odd block; upper half zero).
   static vi q8_weights(const uint8_t* blk, int blocks) {
