@@ -265,6 +265,35 @@ TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
     }
 }
 
+// Auto is exactly the path the variant's measurement chose (Int8Kernels::faster): bit for bit the
+// int8 result where set, the F32 tile's where not, on every ISA.
+TEST(EngineInt8Prefill, AutoTakesTheMeasuredPath) {
+  std::mt19937 rng(9);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+    const int64_t n = 512, rows = 8, ntok = 7;
+    const std::vector<uint8_t> bytes = random_rows(type, rows, n, rng);
+    WeightTensor w;
+    w.data = bytes.data(), w.type = type, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
+    w.name = "auto";
+    std::vector<float> x;
+    for (int t = 0; t < ntok; ++t) {
+      const std::vector<float> xt = activations(n, 40 + t);
+      x.insert(x.end(), xt.begin(), xt.end());
+    }
+    for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
+      if (!cpu::isa_supported(isa)) continue;
+      const bool faster = cpu::kernels_for(isa).int8->faster[cpu::weight_slot(type)];
+      std::vector<float> ya(ntok * rows), ych(ntok * rows);
+      cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, ya.data(), rows, 0, rows,
+                           cpu::PrefillPath::Auto);
+      cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, ych.data(), rows, 0, rows,
+                           faster ? cpu::PrefillPath::Int8 : cpu::PrefillPath::F32);
+      EXPECT_EQ(ya, ych) << gguf::type_name(static_cast<uint32_t>(type)) << " " << cpu::isa_name(isa)
+                         << (faster ? " int8" : " f32");
+    }
+  }
+}
+
 // The bound above is not vacuous: the int8 result differs from the F32 path's (the quantization
 // is really applied), and by no more than a small part of the bound's slack.
 TEST(EngineInt8Prefill, Int8PathDiffersFromF32PathByQuantizationOnly) {
