@@ -168,13 +168,21 @@ TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
     for (int64_t n : type == GgmlType::Q8_0 ? std::vector<int64_t>{160, 512} : std::vector<int64_t>{256, 768}) {
       const int64_t rows = 4, rb = gguf::bytes_for(type, n);
       const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
+      // The tokens' blocks back to back, as matmul lays them out: a kernel reading past a row's
+      // end (the AVX-512 Q8_0 tail) reads the next token's nonzero values, not zeros.
+      const int block = cpu::int8_block_values(slot);
       std::vector<Quantized> xq;
+      Quantized all;
       for (int t = 0; t < cpu::kMaxTokenBlock; ++t) {
         const std::vector<float> x = activations(n, 100 + t);
-        xq.push_back(quantize_by_definition(x.data(), n, cpu::int8_block_values(slot)));
+        xq.push_back(quantize_by_definition(x.data(), n, block));
+        all.q.insert(all.q.end(), xq.back().q.begin(), xq.back().q.end());
+        all.d.insert(all.d.end(), xq.back().d.begin(), xq.back().d.end());
+        all.sums.insert(all.sums.end(), xq.back().sums.begin(), xq.back().sums.end());
       }
       std::vector<cpu::Int8Row> xr;
-      for (const Quantized& q : xq) xr.push_back({q.q.data(), q.d.data(), q.sums.data()});
+      for (int t = 0; t < cpu::kMaxTokenBlock; ++t)
+        xr.push_back({all.q.data() + t * n, all.d.data() + t * (n / block), all.sums.data() + t * (n / 32)});
       for (const cpu::Int8Kernels* k : variants())
         for (int nr = 1; nr <= 4; ++nr)
           for (int nt = 1; nt <= k->tokens; ++nt) {
@@ -209,7 +217,8 @@ TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
   for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K})
     for (bool foreign : {false, true}) {
       const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
-      const int64_t n = 512, rows = 13;
+      // Q8_0: 15 blocks, an odd count (the AVX-512 kernel's half-vector tail)
+      const int64_t n = type == GgmlType::Q8_0 ? 480 : 512, rows = 13;
       std::vector<uint8_t> bytes;
       if (foreign) {
         bytes = random_rows(type, rows, n, rng);

@@ -20,7 +20,7 @@ namespace infertrace::engine::cpu {
 enum class PrefillPath { Auto, F32, Int8 };
 
 // The process-wide choice that PrefillPath::Auto in matmul_rows stands for (default Auto: the
-// measured choice); `engine run --prefill-path` and tests that compare with F32 arithmetic set it.
+// measured choice); tests that compare with F32 arithmetic set F32.
 void set_prefill_path(PrefillPath path);
 PrefillPath prefill_path();
 

@@ -38,8 +38,7 @@ void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d
 // scaled by d * (activation scale). The mins (-dmin * m_s * the sub-block's sum of activations)
 // are a second, F32 pass with the activations' scaled sums. Rows one after the other: a row's
 // unpacked super-block serves the tile's tokens, and only NT accumulators are live (with all
-// NR x NT live, 24 on AVX-512, GCC spilled them: measured 82 -> 112 G MAC/s against the F32 tile
-// that way, instead of ... after).
+// NR x NT live, 24 on AVX-512, GCC spilled them to the stack: perf annotate of the first version).
 template <class T, int NR, int NT>
 void q4k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float* y, int64_t ldy) {
   using VI = typename T::vi;
