@@ -20,10 +20,10 @@ struct Avx2Int8 {
   static constexpr int kBytes = 32;
   static constexpr int kTokens = 3;  // 4 x 3 accumulators, as the F32 tile
   static constexpr const char* kName = "avx2";
-  // prefill_tile_bench (1024 x 1024, one thread, load ~6, MAC/s F32 tile -> int8): Q8_0 29.5 ->
-  // 50.5 G (3 tokens), 52.4 -> 58.1 G (128); Q4_K 26.5 -> 46.9 G (3), 47.0 -> 50.4 G (16), but
-  // 59.6 -> 52.8 G (128 tokens, a prompt's usual batch): Q4_K keeps the F32 tile on AVX2.
-  static constexpr bool kFasterQ8_0 = true, kFasterQ4K = false;
+  // prefill_tile_bench (1024 x 1024, one thread, medians of 3, 12:40 UTC, load 1.6-2.2; G MAC/s,
+  // F32 tile -> int8): Q8_0 35.0 -> 43.0 (6 tokens) but 52.1 -> 45.3 (128), Q4_K 34.8 -> 41.0 (6)
+  // but 53.1 -> 40.6 (128 tokens, a prompt's usual batch): both keep the F32 tile on AVX2.
+  static constexpr bool kFasterQ8_0 = false, kFasterQ4K = false;
   static vi load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static vi zero_i() { return _mm256_setzero_si256(); }
   static vf zero_f() { return _mm256_setzero_ps(); }

@@ -11,9 +11,11 @@ struct Avx512Int8 {
   static constexpr int kBytes = 64;
   static constexpr int kTokens = 6;  // 4 x 6 accumulators, as the F32 tile
   static constexpr const char* kName = kVnni ? "avx512-vnni" : "avx512";
-  // prefill_tile_bench (1024 x 1024, one thread, load ~6, MAC/s F32 tile -> int8, VNNI): Q8_0
-  // 37.4 -> 68.8 G (3 tokens), 78.7 -> 90.2 G (128); Q4_K 34.7 -> 81.4 G (3), 82.0 -> 112.6 G (128).
-  static constexpr bool kFasterQ8_0 = true, kFasterQ4K = true;
+  // prefill_tile_bench (1024 x 1024, one thread, medians of 3, 12:40 UTC, load 1.6-2.2; G MAC/s,
+  // F32 tile -> int8 with VNNI / without): Q8_0 51.5 -> 84.8 / 70.9 (6 tokens), 79.1 -> 78.1-87.0
+  // / 62.3 (128); Q4_K 40.6 -> 98.8 / 70.0 (6), 72.6 -> 99.1-108.3 / 59.3 (128). Without VNNI the
+  // int8 kernels lose at a prompt's usual batch, so only the VNNI variant is taken by default.
+  static constexpr bool kFasterQ8_0 = kVnni, kFasterQ4K = kVnni;
   static vi load(const void* p) { return _mm512_loadu_si512(p); }
   static vi zero_i() { return _mm512_setzero_si512(); }
   static vf zero_f() { return _mm512_setzero_ps(); }
