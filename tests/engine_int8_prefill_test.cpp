@@ -7,6 +7,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -301,6 +302,59 @@ TEST(EngineInt8Prefill, AutoTakesTheMeasuredPath) {
                          << (faster ? " int8" : " f32");
     }
   }
+}
+
+// A product's input quantized once (prepare_int8_input) gives exactly what each call quantizing
+// for itself gives, split in chunks like the thread pool's; a prepared input for another x, or
+// for a weight of another block size, is not used.
+TEST(EngineInt8Prefill, PreparedInputEqualsQuantizingPerCall) {
+  std::mt19937 rng(13);
+  const int64_t n = 512, rows = 12, ntok = 7;
+  const std::vector<uint8_t> q4 = random_rows(GgmlType::Q4_K, rows, n, rng), q8 = random_rows(GgmlType::Q8_0, rows, n, rng);
+  auto tensor = [&](GgmlType t, const std::vector<uint8_t>& b) {
+    WeightTensor w;
+    w.data = b.data(), w.type = t, w.cols = n, w.rows = rows, w.row_bytes = b.size() / rows;
+    w.name = "prepared";
+    return w;
+  };
+  const WeightTensor w4 = tensor(GgmlType::Q4_K, q4), w8 = tensor(GgmlType::Q8_0, q8);
+  std::vector<float> x, other;
+  for (int t = 0; t < ntok; ++t) {
+    const std::vector<float> a = activations(n, 60 + t), b = activations(n, 90 + t);
+    x.insert(x.end(), a.begin(), a.end());
+    other.insert(other.end(), b.begin(), b.end());
+  }
+  for (const WeightTensor* w : {&w4, &w8}) {
+    std::vector<float> own(ntok * rows), prepared(ntok * rows), wrong(ntok * rows);
+    cpu::matmul_rows(*w, x.data(), n, ntok, own.data(), rows, 0, rows, cpu::PrefillPath::Int8);
+    cpu::Int8Input in;
+    cpu::prepare_int8_input(*w, x.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(in.x, x.data());
+    for (int64_t r0 = 0; r0 < rows; r0 += 4)
+      cpu::matmul_rows(*w, x.data(), n, ntok, prepared.data(), rows, r0, r0 + 4, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(prepared, own) << gguf::type_name(static_cast<uint32_t>(w->type));
+    // and it is really used: x changed after the prepare (which callers must not do) still gives
+    // the prepared input's products
+    std::vector<float> changed = x, used(ntok * rows);
+    cpu::prepare_int8_input(*w, changed.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+    std::fill(changed.begin(), changed.end(), 0.5f);
+    cpu::matmul_rows(*w, changed.data(), n, ntok, used.data(), rows, 0, rows, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(used, own) << gguf::type_name(static_cast<uint32_t>(w->type)) << " quantized again";
+    // prepared for `other`: the call with x must not take it
+    cpu::prepare_int8_input(*w, other.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+    cpu::matmul_rows(*w, x.data(), n, ntok, wrong.data(), rows, 0, rows, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(wrong, own) << gguf::type_name(static_cast<uint32_t>(w->type)) << " took another x's input";
+  }
+  // prepared for Q4_K (256-value blocks), used by the Q8_0 product (32): ignored
+  cpu::Int8Input in;
+  cpu::prepare_int8_input(w4, x.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+  std::vector<float> own(ntok * rows), mixed(ntok * rows);
+  cpu::matmul_rows(w8, x.data(), n, ntok, own.data(), rows, 0, rows, cpu::PrefillPath::Int8);
+  cpu::matmul_rows(w8, x.data(), n, ntok, mixed.data(), rows, 0, rows, cpu::PrefillPath::Int8, &in);
+  EXPECT_EQ(mixed, own);
+  // the F32 path prepares nothing
+  cpu::prepare_int8_input(w4, x.data(), n, ntok, cpu::PrefillPath::F32, &in);
+  EXPECT_EQ(in.x, nullptr);
 }
 
 // The bound above is not vacuous: the int8 result differs from the F32 path's (the quantization

@@ -25,6 +25,7 @@ namespace stages {
 // Activation buffers for up to `rows` token rows (row t of a buffer at t * its row length).
 struct Activations {
   std::vector<float> x, xn, q, k, v, att, gate, up, tmp, rope;
+  cpu::Int8Input int8_in;  // the input of the current product, quantized once for its chunks
   void resize(const ModelConfig& c, int64_t rows);
 };
 
