@@ -45,6 +45,10 @@ Matrix random_matrix(GgmlType type, int64_t rows, int64_t cols, uint32_t seed) {
   return m;
 }
 
+// These tests check the F32 paths at F32 precision; the int8 prefill path (Q8_0, Q4_K) has its
+// own tests and bound in engine_int8_prefill_test.cpp.
+constexpr cpu::PrefillPath kF32 = cpu::PrefillPath::F32;
+
 std::vector<cpu::Isa> isas() {
   std::vector<cpu::Isa> v;
   for (cpu::Isa i : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512})
@@ -72,8 +76,8 @@ TEST(EngineKernels, MatmulEveryTypeIsaAndBatchMatchesDoubleReference) {
         for (cpu::Isa isa : isas()) {
           std::vector<float> y(n_tok * rows, -99.0f);
           // Two calls on [0,5) and [5,13): a split like the thread pool makes.
-          cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), cols, n_tok, y.data(), rows, 0, 5);
-          cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), cols, n_tok, y.data(), rows, 5, rows);
+          cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), cols, n_tok, y.data(), rows, 0, 5, kF32);
+          cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), cols, n_tok, y.data(), rows, 5, rows, kF32);
           test::expect_matmul_matches_reference(deq, rows, cols, x.data(), cols, n_tok, y.data(), rows,
                                                 gguf::type_name(static_cast<uint32_t>(type)) + " cols " +
                                                     std::to_string(cols) + " tokens " + std::to_string(n_tok) +
@@ -105,7 +109,7 @@ TEST(EngineKernels, MatmulEveryRowAndTokenTail) {
         for (float& v : x) v = u(rng);
         for (cpu::Isa isa : isas()) {
           std::vector<float> y(n_tok * ldy, -99.0f);
-          cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), ldx, n_tok, y.data(), ldy, 0, rows);
+          cpu::matmul_rows_isa(static_cast<int>(isa), m.w, x.data(), ldx, n_tok, y.data(), ldy, 0, rows, kF32);
           test::expect_matmul_matches_reference(deq, rows, cols, x.data(), ldx, n_tok, y.data(), ldy,
                                                 gguf::type_name(static_cast<uint32_t>(type)) + " rows " +
                                                     std::to_string(rows) + " tokens " + std::to_string(n_tok) +

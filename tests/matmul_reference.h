@@ -43,7 +43,7 @@ inline void put_random_half(uint8_t* p, std::mt19937& rng) {
 
 // `rows` rows of `cols` values of type t stored in `bytes` (random blocks, as another program may
 // write them): every ISA's product with random x for each token count (1-2 tokens take the decode
-// path, more the prefill one) against the double product of the scalar dequantization.
+// path, more the F32 prefill one) against the double product of the scalar dequantization.
 inline void expect_every_isa_matches_dequantized(gguf::GgmlType t, const std::vector<uint8_t>& bytes, int64_t rows,
                                                  int64_t cols, std::initializer_list<int> token_counts, std::mt19937& rng) {
   engine::WeightTensor w;
@@ -58,7 +58,9 @@ inline void expect_every_isa_matches_dequantized(gguf::GgmlType t, const std::ve
     for (engine::cpu::Isa isa : {engine::cpu::Isa::Scalar, engine::cpu::Isa::Avx2, engine::cpu::Isa::Avx512}) {
       if (!engine::cpu::isa_supported(isa)) continue;
       std::vector<float> y(static_cast<size_t>(ntok * rows), -99.0f);
-      engine::cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), cols, ntok, y.data(), rows, 0, rows);
+      // The F32 prefill path: int8 activations have their own bound (engine_int8_prefill_test.cpp).
+      engine::cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), cols, ntok, y.data(), rows, 0, rows,
+                                   engine::cpu::PrefillPath::F32);
       expect_matmul_matches_reference(deq, rows, cols, x.data(), cols, ntok, y.data(), rows,
                                       gguf::type_name(static_cast<uint32_t>(t)) + " " +
                                           engine::cpu::isa_name(isa) + " tokens " + std::to_string(ntok));

@@ -36,6 +36,16 @@ bool cpu_has_avx512() {
 #endif
 }
 
+// CPUID leaf 7, sub-leaf 0, ECX bit 11 (read directly, like F16C above).
+bool cpuid_avx512_vnni() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 11)) != 0;
+#else
+  return false;
+#endif
+}
+
 std::atomic<int>& forced() {
   static std::atomic<int> v{-1};
   return v;
@@ -74,6 +84,11 @@ Isa best_isa() {
                           : isa_supported(Isa::Avx2) ? Isa::Avx2
                                                      : Isa::Scalar;
   return best;
+}
+
+bool cpu_has_avx512_vnni() {
+  static const bool has = cpu_has_avx512() && cpuid_avx512_vnni();
+  return has;
 }
 
 Isa active_isa() {

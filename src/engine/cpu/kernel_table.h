@@ -48,6 +48,41 @@ using GemmTileFn = void (*)(const float* const* w, int nrows, const float* const
                             float* y, int64_t ldy);
 
 constexpr int kWeightSlots = 11;
+
+// Prefill with integer dot products (int8 activations). Each token's activations are quantized
+// once per matmul call, block by block, B = int8_block_values(slot) values a block:
+//   d = max|x| / 127 over the block (F32), q = round-to-nearest-even(x * (127 / max|x|)) as int8,
+//   so q is in -127..127 and the value the kernels multiply is d * q, within d / 2 of x (plus
+//   the rounding of the F32 products: x * (127/max) is not exactly x / d). A block of zeros has
+//   d = 0 and q = 0 (no division by zero; its products are exactly 0).
+//   Round-to-nearest-even rather than half away from zero: it is what the SIMD conversions do
+//   (cvtps2dq in the default rounding mode), so every ISA gives the same q bit for bit.
+// Plus, per 32 values, the scaled sum d * sum(q) (the K-quant mins' term: their weights have
+// value d*sc*q - dmin*m, and the -dmin*m part multiplies the sum of the activations).
+struct Int8Row {
+  const int8_t* q;     // n values
+  const float* d;      // n / B scales
+  const float* sums;   // n / 32 scaled sums d * sum(q)
+};
+// Q8_0's weight scale is per 32 values anyway, so its activations use 32-value blocks; the
+// K-quants take one scale per 256-value super-block, so that a super-block's eight 6-bit
+// sub-block scales can be applied in integer arithmetic and the F32 work (convert, scale) is
+// once per 256 values per row and token instead of once per 32.
+constexpr int int8_block_values(int slot) { return slot == 3 ? 32 : 256; }
+// q, d, sums of one row of n values (n a multiple of block), as defined above.
+using QuantizeRowFn = void (*)(const float* x, int64_t n, int block, int8_t* q, float* d, float* sums);
+// y[t * ldy + i] = dot(w row i, d * q of token t) for i < nrows (1..kRowBlock), t < ntok (1..tokens).
+using GemmInt8TileFn = void (*)(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok,
+                                int64_t n, float* y, int64_t ldy);
+struct Int8Kernels {
+  const char* name;  // "avx512-vnni", ... (tests name the variant they check)
+  QuantizeRowFn quantize;
+  GemmInt8TileFn tile[kWeightSlots];  // null: the type has no integer kernel (the F32 tile is used)
+  int tokens;                         // tokens per tile call (<= kMaxTokenBlock)
+  // PrefillPath::Auto uses tile[slot] only where this is set: measured faster than the F32 tile
+  // (bench/prefill_tile_bench.cpp; figures where each variant sets it).
+  bool faster[kWeightSlots];
+};
 constexpr bool is_kquant_slot(int slot) { return slot >= 4 && slot <= 6; }
 constexpr bool is_legacy_slot(int slot) { return slot >= 7 && slot <= 10; }  // Q4_0, Q4_1, Q5_0, Q5_1
 
@@ -56,6 +91,7 @@ struct KernelTable {
   RowToF32Fn row_to_f32[kWeightSlots];
   GemmTileFn gemm_tile;
   int gemm_tokens;  // tokens per gemm_tile call (the ISA's register tile; <= kMaxTokenBlock)
+  const Int8Kernels* int8;
 };
 
 // -1 for types the engine does not compute with.
@@ -80,5 +116,12 @@ const KernelTable& scalar_kernels();
 const KernelTable& avx2_kernels();
 const KernelTable& avx512_kernels();
 const KernelTable& kernels_for(Isa isa);
+
+// The integer prefill kernels per instruction set; AVX-512 has two, with vpdpbusd/vpdpwssd
+// (AVX512_VNNI) and without (vpmaddubsw + vpmaddwd), chosen by cpuid when its table is built.
+const Int8Kernels& scalar_int8_kernels();
+const Int8Kernels& avx2_int8_kernels();
+const Int8Kernels& avx512_int8_kernels();
+const Int8Kernels& avx512_vnni_int8_kernels();
 
 }  // namespace infertrace::engine::cpu

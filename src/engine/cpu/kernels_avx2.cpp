@@ -73,7 +73,7 @@ struct Avx2 {
 }  // namespace
 
 const KernelTable& avx2_kernels() {
-  static const KernelTable t = make_table<Avx2>();
+  static const KernelTable t = make_table<Avx2>(&avx2_int8_kernels());
   return t;
 }
 

@@ -82,7 +82,8 @@ struct Avx512 {
 }  // namespace
 
 const KernelTable& avx512_kernels() {
-  static const KernelTable t = make_table<Avx512>();
+  static const KernelTable t =
+      make_table<Avx512>(cpu_has_avx512_vnni() ? &avx512_vnni_int8_kernels() : &avx512_int8_kernels());
   return t;
 }
 

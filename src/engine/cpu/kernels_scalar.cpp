@@ -1,5 +1,7 @@
 // Portable kernels: the reference the SIMD paths are tested against, and the fallback on CPUs
 // without AVX2. Sums are in float in index order (like the SIMD paths, only less parallel).
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "engine/cpu/kernel_table.h"
@@ -92,7 +94,82 @@ void gemm_tile(const float* const* w, int nrows, const float* const* x, int ntok
     }
 }
 
+// The int8 activation blocks as kernel_table.h defines them. The rounding adds and subtracts
+// 1.5 * 2^23: for |v| <= 127 the sum's last bit is the unit, so the F32 addition itself rounds v
+// to the nearest integer, ties to even (the default rounding mode, like the SIMD conversions).
+void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d, float* sums) {
+  constexpr float kRound = 12582912.0f;
+  for (int64_t b = 0; b < n / block; ++b) {
+    const float* xb = x + b * block;
+    float amax = 0;
+    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i]));
+    const float id = amax > 0 ? 127.0f / amax : 0.0f;
+    d[b] = amax / 127.0f;
+    for (int i = 0; i < block; ++i) q[b * block + i] = static_cast<int8_t>((xb[i] * id + kRound) - kRound);
+  }
+  for (int64_t s = 0; s < n / 32; ++s) {
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) sum += q[s * 32 + i];
+    sums[s] = d[s * 32 / block] * static_cast<float>(sum);
+  }
+}
+
+// Q8_0 against 32-value activation blocks: per block the integer dot of the two int8 blocks,
+// scaled by both blocks' scales, summed in F32.
+void gemm_int8_q8_0(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok, int64_t n,
+                    float* y, int64_t ldy) {
+  for (int t = 0; t < ntok; ++t)
+    for (int r = 0; r < nrows; ++r) {
+      const auto* blk = reinterpret_cast<const gguf::BlockQ8_0*>(w + r * row_bytes);
+      float acc = 0;
+      for (int64_t b = 0; b < n / 32; ++b) {
+        int32_t dot = 0;
+        for (int i = 0; i < 32; ++i) dot += blk[b].qs[i] * x[t].q[b * 32 + i];
+        acc += gguf::half_to_float(blk[b].d) * x[t].d[b] * static_cast<float>(dot);
+      }
+      y[t * ldy + r] = acc;
+    }
+}
+
+// Q4_K against 256-value activation blocks: per super-block the sub-blocks' integer dots weighted
+// by their integer scales (one int32 sum), times d * (activation scale); minus dmin times the
+// mins' dot with the activations' scaled sums per 32.
+void gemm_int8_q4_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok, int64_t n,
+                    float* y, int64_t ldy) {
+  for (int t = 0; t < ntok; ++t)
+    for (int r = 0; r < nrows; ++r) {
+      const auto* blk = reinterpret_cast<const gguf::BlockQ4_K*>(w + r * row_bytes);
+      float acc = 0;
+      for (int64_t b = 0; b < n / 256; ++b) {
+        const int8_t* xq = x[t].q + b * 256;
+        int32_t dot = 0;
+        float mins = 0;
+        for (int s = 0; s < 8; ++s) {
+          int sc, m;
+          gguf::kquant_scale_min(blk[b].scales, s, &sc, &m);
+          const uint8_t* qs = blk[b].qs + 32 * (s / 2);
+          int32_t sub = 0;
+          for (int i = 0; i < 32; ++i) sub += ((s % 2 ? qs[i] >> 4 : qs[i]) & 15) * xq[32 * s + i];
+          dot += sc * sub;
+          mins += static_cast<float>(m) * x[t].sums[b * 8 + s];
+        }
+        acc += gguf::half_to_float(blk[b].d) * x[t].d[b] * static_cast<float>(dot) -
+               gguf::half_to_float(blk[b].dmin) * mins;
+      }
+      y[t * ldy + r] = acc;
+    }
+}
+
 }  // namespace
+
+const Int8Kernels& scalar_int8_kernels() {
+  static const Int8Kernels k = {
+      "scalar", quantize_row_int8, {nullptr, nullptr, nullptr, gemm_int8_q8_0, gemm_int8_q4_k}, 3,
+      // The reference, for tests: the F32 tile stays the scalar level's prefill (not measured;
+      // no CPU this engine targets runs it except through --isa scalar).
+      {}};
+  return k;
+}
 
 const KernelTable& scalar_kernels() {
   static const KernelTable t = {
@@ -100,7 +177,7 @@ const KernelTable& scalar_kernels() {
        dot_rows<8>, dot_rows<9>, dot_rows<10>},
       {f32_to_f32, f16_to_f32, bf16_to_f32, q8_0_to_f32, q4_k_to_f32, q5_k_to_f32, q6_k_to_f32, q4_0_to_f32,
        q4_1_to_f32, q5_0_to_f32, q5_1_to_f32},
-      gemm_tile, 3};
+      gemm_tile, 3, &scalar_int8_kernels()};
   return t;
 }
 

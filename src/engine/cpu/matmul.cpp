@@ -1,6 +1,7 @@
 #include "engine/cpu/matmul.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "engine/cpu/isa.h"
@@ -15,8 +16,57 @@ namespace {
 // faster than converting rows to F32 for a tile that is mostly empty).
 constexpr int kGemmMinTokens = 3;
 
+std::atomic<PrefillPath>& chosen_path() {
+  static std::atomic<PrefillPath> p{PrefillPath::Auto};
+  return p;
+}
+
+bool use_int8(const KernelTable& k, int slot, PrefillPath path) {
+  if (path == PrefillPath::Auto) path = chosen_path().load(std::memory_order_relaxed);
+  if (path == PrefillPath::F32 || k.int8 == nullptr || k.int8->tile[slot] == nullptr) return false;
+  return path == PrefillPath::Int8 || k.int8->faster[slot];
+}
+
+// q, d, sums of n_tok rows of n values (token t's at t * n, t * n / block, t * n / 32).
+void quantize_rows(const Int8Kernels& k, int block, const float* x, int64_t ldx, int n_tok, int64_t n,
+                   std::vector<int8_t>& q, std::vector<float>& d, std::vector<float>& sums) {
+  const int64_t nd = n / block, ns = n / 32;
+  if (static_cast<int64_t>(q.size()) < n_tok * n) q.resize(n_tok * n);
+  if (static_cast<int64_t>(d.size()) < n_tok * nd) d.resize(n_tok * nd);
+  if (static_cast<int64_t>(sums.size()) < n_tok * ns) sums.resize(n_tok * ns);
+  for (int t = 0; t < n_tok; ++t) k.quantize(x + t * ldx, n, block, q.data() + t * n, d.data() + t * nd, sums.data() + t * ns);
+}
+
+// Prefill with int8 activations (kernel_table.h): every token's row quantized once per product
+// (by prepare_int8_input, or here once per call), then tiles of kRowBlock rows x int8.tokens
+// tokens, so each weight block is unpacked once per tile.
+void matmul_int8(const Int8Kernels& k, int slot, const WeightTensor& w, const float* x, int64_t ldx, int n_tok,
+                 float* y, int64_t ldy, int64_t r0, int64_t r1, const Int8Input* in) {
+  const int64_t n = w.cols;
+  const int block = int8_block_values(slot);
+  if (n % block) throw Error("tensor " + std::string(w.name) + ": row length not a multiple of its block");
+  const int64_t nd = n / block, ns = n / 32;
+  thread_local std::vector<int8_t> own_q;
+  thread_local std::vector<float> own_d, own_sums;
+  thread_local std::vector<Int8Row> rows;
+  const bool prepared = in && in->x == x && in->ldx == ldx && in->block == block && in->n_tok == n_tok && in->n == n;
+  if (!prepared) quantize_rows(k, block, x, ldx, n_tok, n, own_q, own_d, own_sums);
+  const int8_t* q = prepared ? in->q.data() : own_q.data();
+  const float* d = prepared ? in->d.data() : own_d.data();
+  const float* sums = prepared ? in->sums.data() : own_sums.data();
+  rows.resize(n_tok);
+  for (int t = 0; t < n_tok; ++t) rows[t] = {q + t * n, d + t * nd, sums + t * ns};
+  for (int64_t r = r0; r < r1; r += kRowBlock) {
+    const int nr = static_cast<int>(std::min<int64_t>(kRowBlock, r1 - r));
+    for (int t = 0; t < n_tok; t += k.tokens) {
+      const int nt = std::min(k.tokens, n_tok - t);
+      k.tile[slot](w.row(r), w.row_bytes, nr, rows.data() + t, nt, n, y + t * ldy + r, ldy);
+    }
+  }
+}
+
 void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y,
-                 int64_t ldy, int64_t r0, int64_t r1) {
+                 int64_t ldy, int64_t r0, int64_t r1, PrefillPath path, const Int8Input* in) {
   const int slot = weight_slot(w.type);
   if (slot < 0) throw Error("tensor " + std::string(w.name) + ": weight type not supported by the CPU kernels");
   const int64_t n = w.cols;
@@ -52,6 +102,7 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
       }
     return;
   }
+  if (use_int8(k, slot, path)) return matmul_int8(*k.int8, slot, w, x, ldx, n_tok, y, ldy, r0, r1, in);
   // Per-thread F32 copy of four rows (kept between calls: prefill calls this per layer).
   thread_local std::vector<float> rows_f32;
   if (slot != 0 && static_cast<int64_t>(rows_f32.size()) < kRowBlock * n) rows_f32.resize(kRowBlock * n);
@@ -77,16 +128,34 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
 
 }  // namespace
 
+void set_prefill_path(PrefillPath path) { chosen_path().store(path, std::memory_order_relaxed); }
+PrefillPath prefill_path() { return chosen_path().load(std::memory_order_relaxed); }
+
+void prepare_int8_input(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, PrefillPath path,
+                        Int8Input* in) {
+  const KernelTable& k = kernels_for(active_isa());
+  const int slot = weight_slot(w.type);
+  in->x = nullptr;  // not prepared unless the product takes the int8 path
+  if (slot < 0 || n_tok < kGemmMinTokens || !use_int8(k, slot, path)) return;
+  in->block = int8_block_values(slot);
+  if (w.cols % in->block) return;
+  in->n_tok = n_tok;
+  in->n = w.cols;
+  in->ldx = ldx;
+  quantize_rows(*k.int8, in->block, x, ldx, n_tok, w.cols, in->q, in->d, in->sums);
+  in->x = x;
+}
+
 void matmul_rows(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy, int64_t r0,
-                 int64_t r1) {
-  matmul_with(kernels_for(active_isa()), w, x, ldx, n_tok, y, ldy, r0, r1);
+                 int64_t r1, PrefillPath path, const Int8Input* in) {
+  matmul_with(kernels_for(active_isa()), w, x, ldx, n_tok, y, ldy, r0, r1, path, in);
 }
 
 void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy,
-                     int64_t r0, int64_t r1) {
+                     int64_t r0, int64_t r1, PrefillPath path) {
   const Isa i = static_cast<Isa>(isa);
   if (!isa_supported(i)) throw Error(std::string("this CPU does not support the ") + isa_name(i) + " kernels");
-  matmul_with(kernels_for(i), w, x, ldx, n_tok, y, ldy, r0, r1);
+  matmul_with(kernels_for(i), w, x, ldx, n_tok, y, ldy, r0, r1, path, nullptr);
 }
 
 void dot_f32_rows(const float* rows, int64_t stride, int nrows, const float* x, int64_t n, float* out) {

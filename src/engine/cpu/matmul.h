@@ -7,21 +7,51 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "engine/model/weights.h"
 
 namespace infertrace::engine::cpu {
 
+// How prefill (3 or more tokens) multiplies: Auto takes the integer kernels (int8 activations,
+// kernel_table.h) for the types and ISAs where they were measured faster, F32 the F32 tile
+// always, Int8 the integer kernels wherever the type has them (tests). Int8 changes results by
+// the activations' quantization (about 1/254 of each 32/256-value block's largest value), so
+// batched decode, which must equal one-token decode, passes F32.
+enum class PrefillPath { Auto, F32, Int8 };
+
+// The process-wide choice that PrefillPath::Auto in matmul_rows stands for (default Auto: the
+// measured choice); tests that compare with F32 arithmetic set F32.
+void set_prefill_path(PrefillPath path);
+PrefillPath prefill_path();
+
 // Decode (n_tok small): each row is read once per token with the matrix-vector kernels, the
 // range [r0, r1) as four contiguous parts read side by side (four long sequential streams).
 // Prefill: rows are converted to F32 four at a time and multiplied with tiles of tokens, so
-// each weight is read from memory once for the whole batch.
+// each weight is read from memory once for the whole batch; for Q8_0 and Q4_K the activations
+// are quantized to int8 instead and the weights stay packed (integer dot products).
+// The activations of one product quantized once for all its calls (the chunks of a thread-pool
+// round) instead of once per call: prepare_int8_input before the round (it does nothing unless
+// the product takes the int8 path), then pass it to every matmul_rows of the round with the same
+// x, and with other weights of the same type (or block size). A call whose x, token count, row
+// length or block differ from the prepared ones quantizes for itself; the caller must not
+// change x between the prepare and the calls.
+struct Int8Input {
+  const float* x = nullptr;  // what was prepared (nullptr: nothing)
+  int block = 0, n_tok = 0;
+  int64_t n = 0, ldx = 0;
+  std::vector<int8_t> q;
+  std::vector<float> d, sums;
+};
+void prepare_int8_input(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, PrefillPath path,
+                        Int8Input* in);
+
 void matmul_rows(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy,
-                 int64_t r0, int64_t r1);
+                 int64_t r0, int64_t r1, PrefillPath path = PrefillPath::Auto, const Int8Input* in = nullptr);
 
 // Same, with the kernels of a given ISA (tests compare ISAs with this).
 void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y,
-                     int64_t ldy, int64_t r0, int64_t r1);
+                     int64_t ldy, int64_t r0, int64_t r1, PrefillPath path = PrefillPath::Auto);
 
 // out[i] = dot(rows + i * stride, x) for i < nrows (1..4), F32: attention scores against
 // keys in the KV cache (stride = the cache row length).

@@ -228,11 +228,11 @@ void gemm_tile(const float* const* w, int nrows, const float* const* x, int ntok
 }
 
 template <class S>
-KernelTable make_table() {
+KernelTable make_table(const Int8Kernels* int8) {
   return {{dot_rows<S, 0>, dot_rows<S, 1>, dot_rows<S, 2>, dot_rows<S, 3>, dot_rows<S, 4>, dot_rows<S, 5>,
            dot_rows<S, 6>, dot_rows<S, 7>, dot_rows<S, 8>, dot_rows<S, 9>, dot_rows<S, 10>},
           {row_to_f32<S, 0>, row_to_f32<S, 1>, row_to_f32<S, 2>, row_to_f32<S, 3>, row_to_f32<S, 4>,
            row_to_f32<S, 5>, row_to_f32<S, 6>, row_to_f32<S, 7>, row_to_f32<S, 8>, row_to_f32<S, 9>,
            row_to_f32<S, 10>},
-          gemm_tile<S>, S::kGemmTokens};
+          gemm_tile<S>, S::kGemmTokens, int8};
 }

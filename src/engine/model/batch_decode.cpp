@@ -77,7 +77,7 @@ std::span<const float> BatchDecoder::step(std::span<Session* const> sessions, st
 
   for (int64_t l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = W.layers[l];
-    stages::attention_inputs(pool_, c, L, act_, nt);
+    stages::attention_inputs(pool_, c, L, act_, nt, cpu::PrefillPath::F32);
     for (int64_t i = 0; i < n; ++i) {
       Session& s = *sessions[i];
       float* K = stages::layer_keys(static_cast<float*>(s.kv_.data()), c, s.n_ctx_, l);
@@ -88,10 +88,10 @@ std::span<const float> BatchDecoder::step(std::span<Session* const> sessions, st
     pool_.run_chunks(att_chunks, [&](int tid, int64_t ch) {
       attention(l, tid, tasks * ch / att_chunks, tasks * (ch + 1) / att_chunks);
     });
-    stages::finish_layer(pool_, c, L, act_, nt);
+    stages::finish_layer(pool_, c, L, act_, nt, cpu::PrefillPath::F32);
   }
 
-  stages::output_logits(pool_, c, W, act_.x.data(), nt, act_.xn.data(), logits_.data());
+  stages::output_logits(pool_, c, W, act_.x.data(), nt, act_.xn.data(), logits_.data(), cpu::PrefillPath::F32);
   // Positions advance only once the step is complete: the new K/V rows lie past n_past until then.
   for (Session* s : sessions) ++s->n_past_;
   rows_ = {};

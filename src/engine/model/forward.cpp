@@ -104,6 +104,10 @@ void Session::attention(int layer, int tid, int64_t task0, int64_t task1) {
   }
 }
 
+// A prompt's products: int8 activations where measured faster (cpu/matmul.h; one token takes the
+// F32 decode kernels whatever this says).
+constexpr cpu::PrefillPath kPrefillPath = cpu::PrefillPath::Auto;
+
 void Session::eval_chunk(const int32_t* tokens, int64_t n) {
   const ModelConfig& c = model_.config();
   const ModelWeights& W = model_.weights();
@@ -113,7 +117,7 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n) {
 
   for (int64_t l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = W.layers[l];
-    stages::attention_inputs(pool_, c, L, act_, nt);
+    stages::attention_inputs(pool_, c, L, act_, nt, kPrefillPath);
     // New keys (normed, rotated) and values into the cache at their positions.
     float* K = stages::layer_keys(static_cast<float*>(kv_.data()), c, n_ctx_, l);
     float* V = stages::layer_values(K, c, n_ctx_);
@@ -123,11 +127,12 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n) {
     pool_.run_chunks(att_chunks, [&](int tid, int64_t ch) {
       attention(static_cast<int>(l), tid, tasks * ch / att_chunks, tasks * (ch + 1) / att_chunks);
     });
-    stages::finish_layer(pool_, c, L, act_, nt);
+    stages::finish_layer(pool_, c, L, act_, nt, kPrefillPath);
   }
 
   // Logits of the last token only (what sampling needs).
-  stages::output_logits(pool_, c, W, act_.x.data() + (n - 1) * c.n_embd, 1, act_.xn.data(), logits_.data());
+  stages::output_logits(pool_, c, W, act_.x.data() + (n - 1) * c.n_embd, 1, act_.xn.data(), logits_.data(),
+                        kPrefillPath);
   n_past_ += n;
 }
 

@@ -43,19 +43,23 @@ void embed_row(const ModelConfig& c, const ModelWeights& W, Activations& a, int6
                    a.rope.data() + t * c.rope_dim);
 }
 
-void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt) {
+void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,
+                      cpu::PrefillPath path) {
   const int64_t d = c.n_embd, qd = c.q_dim(), kvd = c.k_dim(), vvd = c.v_dim();
   for (int64_t t = 0; t < nt; ++t) cpu::rms_norm(a.x.data() + t * d, L.attn_norm.f32(), a.xn.data() + t * d, d, c.rms_eps);
   const int64_t chunks = product_chunks(pool, qd);
+  // Quantized once for the round (int8 prefill): wk and wv reuse it when their type's block matches.
+  cpu::prepare_int8_input(L.wq, a.xn.data(), d, nt, path, &a.int8_in);
+  const cpu::Int8Input* in = &a.int8_in;
   pool.run_chunks(chunks, [&](int, int64_t ch) {
     const int part = static_cast<int>(ch), nth = static_cast<int>(chunks);
     int64_t r0, r1;
     cpu::split_rows(qd, part, nth, &r0, &r1);
-    cpu::matmul_rows(L.wq, a.xn.data(), d, nt, a.q.data(), qd, r0, r1);
+    cpu::matmul_rows(L.wq, a.xn.data(), d, nt, a.q.data(), qd, r0, r1, path, in);
     cpu::split_rows(kvd, part, nth, &r0, &r1);
-    cpu::matmul_rows(L.wk, a.xn.data(), d, nt, a.k.data(), kvd, r0, r1);
+    cpu::matmul_rows(L.wk, a.xn.data(), d, nt, a.k.data(), kvd, r0, r1, path, in);
     cpu::split_rows(vvd, part, nth, &r0, &r1);
-    cpu::matmul_rows(L.wv, a.xn.data(), d, nt, a.v.data(), vvd, r0, r1);
+    cpu::matmul_rows(L.wv, a.xn.data(), d, nt, a.v.data(), vvd, r0, r1, path, in);
   });
 }
 
@@ -93,43 +97,48 @@ void attend(const ModelConfig& c, const LayerWeights& L, Activations& a, int64_t
   for (int64_t j = 0; j < n_keys; ++j) cpu::axpy(scores[j], V + j * vvd + kvh * hdv, out, hdv);
 }
 
-void finish_layer(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt) {
+void finish_layer(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,
+                  cpu::PrefillPath path) {
   const int64_t d = c.n_embd, ff = c.n_ff, ad = c.n_head * c.head_dim_v;
   const int64_t d_chunks = product_chunks(pool, d);
+  const cpu::Int8Input* in = &a.int8_in;
+  cpu::prepare_int8_input(L.wo, a.att.data(), ad, nt, path, &a.int8_in);
   pool.run_chunks(d_chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(d, static_cast<int>(ch), static_cast<int>(d_chunks), &r0, &r1);
-    cpu::matmul_rows(L.wo, a.att.data(), ad, nt, a.tmp.data(), d, r0, r1);
+    cpu::matmul_rows(L.wo, a.att.data(), ad, nt, a.tmp.data(), d, r0, r1, path, in);
   });
   for (int64_t i = 0; i < nt * d; ++i) a.x[i] += a.tmp[i];
 
   for (int64_t t = 0; t < nt; ++t) cpu::rms_norm(a.x.data() + t * d, L.ffn_norm.f32(), a.xn.data() + t * d, d, c.rms_eps);
   const int64_t ff_chunks = product_chunks(pool, ff);
+  cpu::prepare_int8_input(L.w_gate, a.xn.data(), d, nt, path, &a.int8_in);
   pool.run_chunks(ff_chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(ff, static_cast<int>(ch), static_cast<int>(ff_chunks), &r0, &r1);
-    cpu::matmul_rows(L.w_gate, a.xn.data(), d, nt, a.gate.data(), ff, r0, r1);
-    cpu::matmul_rows(L.w_up, a.xn.data(), d, nt, a.up.data(), ff, r0, r1);
+    cpu::matmul_rows(L.w_gate, a.xn.data(), d, nt, a.gate.data(), ff, r0, r1, path, in);
+    cpu::matmul_rows(L.w_up, a.xn.data(), d, nt, a.up.data(), ff, r0, r1, path, in);
     // silu(gate) * up by the thread that just computed those rows (they are still in its cache).
     for (int64_t t = 0; t < nt; ++t) cpu::silu_mul(a.gate.data() + t * ff + r0, a.up.data() + t * ff + r0, r1 - r0);
   });
+  cpu::prepare_int8_input(L.w_down, a.gate.data(), ff, nt, path, &a.int8_in);
   pool.run_chunks(d_chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(d, static_cast<int>(ch), static_cast<int>(d_chunks), &r0, &r1);
-    cpu::matmul_rows(L.w_down, a.gate.data(), ff, nt, a.tmp.data(), d, r0, r1);
+    cpu::matmul_rows(L.w_down, a.gate.data(), ff, nt, a.tmp.data(), d, r0, r1, path, in);
   });
   for (int64_t i = 0; i < nt * d; ++i) a.x[i] += a.tmp[i];
 }
 
 void output_logits(ThreadPool& pool, const ModelConfig& c, const ModelWeights& W, const float* x, int nt,
-                   float* normed, float* logits) {
+                   float* normed, float* logits, cpu::PrefillPath path) {
   const int64_t d = c.n_embd;
   for (int64_t t = 0; t < nt; ++t) cpu::rms_norm(x + t * d, W.output_norm.f32(), normed + t * d, d, c.rms_eps);
   const int64_t chunks = product_chunks(pool, c.n_vocab);
   pool.run_chunks(chunks, [&](int, int64_t ch) {
     int64_t r0, r1;
     cpu::split_rows(c.n_vocab, static_cast<int>(ch), static_cast<int>(chunks), &r0, &r1);
-    cpu::matmul_rows(W.output, normed, d, nt, logits, c.n_vocab, r0, r1);
+    cpu::matmul_rows(W.output, normed, d, nt, logits, c.n_vocab, r0, r1, path);
   });
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/cpu/matmul.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weights.h"
 
@@ -24,6 +25,7 @@ namespace stages {
 // Activation buffers for up to `rows` token rows (row t of a buffer at t * its row length).
 struct Activations {
   std::vector<float> x, xn, q, k, v, att, gate, up, tmp, rope;
+  cpu::Int8Input int8_in;  // the input of the current product, quantized once for its chunks
   void resize(const ModelConfig& c, int64_t rows);
 };
 
@@ -36,7 +38,10 @@ int64_t attention_chunks(const ThreadPool& pool, int64_t tasks);
 void embed_row(const ModelConfig& c, const ModelWeights& W, Activations& a, int64_t t, int32_t token, int64_t pos);
 
 // RMSNorm of rows [0, nt) of a.x, then the q, k, v products (one pool round for the three).
-void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt);
+// `path`: how products of 3+ rows multiply (cpu/matmul.h): Session's prefill passes Auto,
+// BatchDecoder F32 (a batched decode step must give what one-token decode gives).
+void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,
+                      cpu::PrefillPath path);
 
 // The cache of one layer: K is [n_ctx][k_dim], V (right after it) [n_ctx][v_dim].
 float* layer_keys(float* kv, const ModelConfig& c, int64_t n_ctx, int64_t layer);
@@ -54,12 +59,13 @@ void attend(const ModelConfig& c, const LayerWeights& L, Activations& a, int64_t
 
 // The rest of the layer for rows [0, nt): output projection and residual, RMSNorm, gate/up with
 // silu(gate) * up, down projection and residual.
-void finish_layer(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt);
+void finish_layer(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,
+                  cpu::PrefillPath path);
 
 // Logits of nt consecutive hidden-state rows starting at x: final RMSNorm into `normed` (nt rows
 // of n_embd scratch), then the output product into logits (nt rows of n_vocab).
 void output_logits(ThreadPool& pool, const ModelConfig& c, const ModelWeights& W, const float* x, int nt,
-                   float* normed, float* logits);
+                   float* normed, float* logits, cpu::PrefillPath path);
 
 }  // namespace stages
 }  // namespace infertrace::engine

@@ -1,0 +1,118 @@
+// AVX2 integer prefill kernels (simd_int8.inc.h): 32-byte vectors, vpmaddubsw + vpmaddwd.
+// Only called when cpuid reports AVX2/FMA/F16C (isa.cpp). AVX-VNNI (vpdpbusd on 32-byte vectors)
+// is not used: on CPUs that have it AVX-512 VNNI is there too and is taken instead.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "engine/cpu/kernel_table.h"
+#include "engine/gguf/kquant.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+namespace infertrace::engine::cpu {
+namespace {
+
+struct Avx2Int8 {
+  using vi = __m256i;
+  using vf = __m256;
+  static constexpr int kBytes = 32;
+  static constexpr int kTokens = 3;  // 4 x 3 accumulators, as the F32 tile
+  static constexpr const char* kName = "avx2";
+  // prefill_tile_bench (1024 x 1024, one thread, medians of 3, 12:40 UTC, load 1.6-2.2; G MAC/s,
+  // F32 tile -> int8): Q8_0 35.0 -> 43.0 (6 tokens) but 52.1 -> 45.3 (128), Q4_K 34.8 -> 41.0 (6)
+  // but 53.1 -> 40.6 (128 tokens, a prompt's usual batch): both keep the F32 tile on AVX2.
+  static constexpr bool kFasterQ8_0 = false, kFasterQ4K = false;
+  static vi load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+  static vi zero_i() { return _mm256_setzero_si256(); }
+  static vf zero_f() { return _mm256_setzero_ps(); }
+  static vf cvt(vi a) { return _mm256_cvtepi32_ps(a); }
+  static vf set1(float f) { return _mm256_set1_ps(f); }
+  static vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+  static vf fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+  static float hsum(vf v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+  // Quantization (kernel_table.h): max |x| of a block, q = cvtps2dq(x * id), sum of 32 q.
+  static float abs_max(const float* x, int n) {
+    const __m256 mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < n; i += 8) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(x + i), mask));
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+  }
+  static void quantize(const float* x, int n, float id, int8_t* q) {
+    const __m256 v = _mm256_set1_ps(id);
+    for (int i = 0; i < n; i += 32) {
+      const __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), v));
+      const __m256i b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), v));
+      const __m256i c = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 16), v));
+      const __m256i d = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 24), v));
+      // packs work per 128-bit lane: the permute puts the four quarters back in order
+      const __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+      const __m256i abcd = _mm256_packs_epi16(ab, cd);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i),
+                          _mm256_permutevar8x32_epi32(abcd, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+  }
+  static int sum32(const int8_t* q) {
+    const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), load(q));
+    const __m256i s32 = _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+    __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s32), _mm256_extracti128_si256(s32, 1));
+    h = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 1));
+    return _mm_cvtsi128_si32(h);
+  }
+  // Q4_K: vector k = the 32 quants of sub-block k (byte 32*(k/2) + l: low nibble for even k).
+  static vi q4k_quants(const uint8_t* qs, int k) {
+    const __m256i v = load(qs + 32 * (k / 2));
+    return _mm256_and_si256(k % 2 ? _mm256_srli_epi16(v, 4) : v, _mm256_set1_epi8(15));
+  }
+  // The scale of sub-block k in every 16-bit lane (vpmaddubsw's output lanes of vector k).
+  static void q4k_row_scales(const uint8_t* sm, vi* sc) {
+    for (int k = 0; k < 8; ++k) sc[k] = _mm256_set1_epi16(sm[k]);
+  }
+  static vi q4k_dot(const vi* wq, const int8_t* xq, const vi* sc) {
+    __m256i acc = _mm256_madd_epi16(_mm256_maddubs_epi16(wq[0], load(xq)), sc[0]);
+    for (int k = 1; k < 8; ++k)
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(wq[k], load(xq + 32 * k)), sc[k]));
+    return acc;
+  }
+  // Q8_0: one block per vector.
+  static vi q8_weights(const uint8_t* blk, int) { return load(blk + 2); }
+  static vi load_blocks(const int8_t* q, int) { return load(q); }
+  static vi abs8(vi w) { return _mm256_sign_epi8(w, w); }
+  static vi dot_s8(vi aw, vi w, vi x) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(x, w)), _mm256_set1_epi16(1));
+  }
+  static vf q8_scales(const uint8_t* blk, int) { return set1(half_at(blk)); }
+  static vf block_scales(const float* d, int) { return _mm256_broadcast_ss(d); }
+  static float half_at(const uint8_t* p) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+  }
+};
+
+#include "engine/cpu/simd_int8.inc.h"
+
+}  // namespace
+
+const Int8Kernels& avx2_int8_kernels() {
+  static const Int8Kernels k = make_int8_kernels<Avx2Int8>();
+  return k;
+}
+
+}  // namespace infertrace::engine::cpu
+
+#else
+namespace infertrace::engine::cpu {
+const Int8Kernels& avx2_int8_kernels() { return scalar_int8_kernels(); }
+}  // namespace infertrace::engine::cpu
+#endif

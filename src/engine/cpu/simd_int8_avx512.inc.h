@@ -1,0 +1,122 @@
+// The AVX-512 traits of the integer prefill kernels (simd_int8.inc.h): 64-byte vectors, with or
+// without AVX512_VNNI. kernels_int8_avx512.cpp (no VNNI: vpmaddubsw + vpmaddwd + vpaddd) and
+// kernels_int8_avx512_vnni.cpp (vpdpbusd, vpdpwssd) include this inside their anonymous namespace;
+// they are separate files because clang fuses vpmaddwd + vpaddd into vpdpwssd wherever the file
+// is compiled with -mavx512vnni, which a CPU without VNNI cannot run.
+
+template <bool kVnni>
+struct Avx512Int8 {
+  using vi = __m512i;
+  using vf = __m512;
+  static constexpr int kBytes = 64;
+  static constexpr int kTokens = 6;  // 4 x 6 accumulators, as the F32 tile
+  static constexpr const char* kName = kVnni ? "avx512-vnni" : "avx512";
+  // prefill_tile_bench (1024 x 1024, one thread, medians of 3, 12:40 UTC, load 1.6-2.2; G MAC/s,
+  // F32 tile -> int8 with VNNI / without): Q8_0 51.5 -> 84.8 / 70.9 (6 tokens), 79.1 -> 78.1-87.0
+  // / 62.3 (128); Q4_K 40.6 -> 98.8 / 70.0 (6), 72.6 -> 99.1-108.3 / 59.3 (128). Without VNNI the
+  // int8 kernels lose at a prompt's usual batch, so only the VNNI variant is taken by default.
+  static constexpr bool kFasterQ8_0 = kVnni, kFasterQ4K = kVnni;
+  static vi load(const void* p) { return _mm512_loadu_si512(p); }
+  static vi zero_i() { return _mm512_setzero_si512(); }
+  static vf zero_f() { return _mm512_setzero_ps(); }
+  static vf cvt(vi a) { return _mm512_cvtepi32_ps(a); }
+  static vf set1(float f) { return _mm512_set1_ps(f); }
+  static vf mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+  static vf fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+  static float hsum(vf v) { return _mm512_reduce_add_ps(v); }
+  // Quantization (kernel_table.h); blocks are 32 or 256 values.
+  static float abs_max(const float* x, int n) {
+    __m512 m = _mm512_setzero_ps();
+    for (int i = 0; i < n; i += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + i)));
+    return _mm512_reduce_max_ps(m);
+  }
+  static void quantize(const float* x, int n, float id, int8_t* q) {
+    const __m512 v = _mm512_set1_ps(id);
+    for (int i = 0; i < n; i += 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i),
+                       _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + i), v))));
+  }
+  static int sum32(const int8_t* q) {
+    return _mm512_reduce_add_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)))) +
+           _mm512_reduce_add_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16))));
+  }
+  // acc + per 32-bit lane sum(u * s) over its 4 bytes (u unsigned, s signed; callers keep each
+  // pair sum within int16, which vpmaddubsw needs).
+  static vi dot_u8s8(vi acc, vi u, vi s) {
+    if constexpr (kVnni) return _mm512_dpbusd_epi32(acc, u, s);
+    else return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
+  }
+  // Q4_K: vector k (k < 4) = sub-blocks 2k and 2k+1 in value order: the low nibbles of
+  // qs[32k .. 32k+32) and then their high nibbles.
+  static vi q4k_quants(const uint8_t* qs, int k) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * k));
+    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
+    return _mm512_and_si512(both, _mm512_set1_epi8(15));
+  }
+  // Without VNNI: vpmaddubsw gives 16-bit pair sums, lanes 0..15 from sub-block 2k and 16..31
+  // from 2k+1 of vector k; vpmaddwd with [sc(2k) x 16, sc(2k+1) x 16] scales and widens them.
+  // With VNNI: vpdpbusd gives int32 lanes of 4-product sums (|sum| <= 4 * 15 * 127 = 7620: int16),
+  // lanes 0..7 sub-block 2k, 8..15 2k+1; two such vectors are packed to 16-bit lanes (vpackssdw,
+  // per 128-bit lane: 4 lanes of the first, 4 of the second) and one vpdpwssd applies the scales
+  // laid out the same way. 6 multiply instructions per 256 values and token instead of 8.
+  // vpermw indices into the 16 scale-then-min words: entry k is sc[k]'s layout (VNNI: only
+  // entries 0 and 2 are used, one per pair of vectors).
+  struct ScaleIndex {
+    alignas(64) int16_t idx[4][32];
+  };
+  static constexpr ScaleIndex scale_index() {
+    ScaleIndex s{};
+    for (int k = 0; k < 4; ++k)
+      for (int i = 0; i < 32; ++i) {
+        const int j = i / 8, second = (i % 8) / 4;  // VNNI: 128-bit chunk j, from the pair's 2nd vector
+        s.idx[k][i] = static_cast<int16_t>(kVnni ? 4 * (k / 2) + 2 * second + j / 2 : 2 * k + i / 16);
+      }
+    return s;
+  }
+  static void q4k_row_scales(const uint8_t* sm, vi* sc) {
+    static constexpr ScaleIndex kIndex = scale_index();
+    const __m512i s16 =
+        _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sm))));
+    for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
+  }
+  static vi q4k_dot(const vi* wq, const int8_t* xq, const vi* sc) {
+    if constexpr (kVnni) {
+      const __m512i z = _mm512_setzero_si512();
+      const __m512i p0 = _mm512_dpbusd_epi32(z, wq[0], load(xq)), p1 = _mm512_dpbusd_epi32(z, wq[1], load(xq + 64));
+      const __m512i p2 = _mm512_dpbusd_epi32(z, wq[2], load(xq + 128)), p3 = _mm512_dpbusd_epi32(z, wq[3], load(xq + 192));
+      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
+                                 sc[2]);
+    } else {
+      __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(wq[0], load(xq)), sc[0]);
+      for (int k = 1; k < 4; ++k)
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[k], load(xq + 64 * k)), sc[k]));
+      return acc;
+    }
+  }
+  // Q8_0: two blocks per vector (blocks == 1: the last, odd block; upper half zero).
+  static vi q8_weights(const uint8_t* blk, int blocks) {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
+    if (blocks == 1) return _mm512_zextsi256_si512(lo);
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 36)), 1);
+  }
+  static vi load_blocks(const int8_t* q, int blocks) {
+    if (blocks == 1) return _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
+    return load(q);
+  }
+  static vi abs8(vi w) { return _mm512_abs_epi8(w); }
+  // |w| * (x with w's sign): no vpsignb on 64-byte vectors, so x is negated where w < 0 by mask.
+  static vi dot_s8(vi aw, vi w, vi x) {
+    const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+    return dot_u8s8(_mm512_setzero_si512(), aw, sx);
+  }
+  // Lanes 0..7 block 0's scale, 8..15 block 1's.
+  static vf pair(float a, float b) {
+    // (vinsertf64x4: AVX-512F; the 32x8 form needs AVX512DQ)
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(a)),
+                                               _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+  }
+  static vf q8_scales(const uint8_t* blk, int blocks) {
+    return pair(half_at(blk), blocks == 2 ? half_at(blk + 34) : 0.0f);
+  }
+  static vf block_scales(const float* d, int blocks) { return pair(d[0], blocks == 2 ? d[1] : 0.0f); }
+};

@@ -1,0 +1,383 @@
+// The integer prefill kernels (int8 activations, kernel_table.h): every variant this CPU can run
+// (scalar, AVX2, AVX-512 with and without VNNI) against computations written here from the
+// definitions: the activation quantization bit for bit; the tiles against integer block dots and
+// scales done in double; and matmul's int8 path against the exact F32 product within a bound
+// derived from the quantization step.
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/cpu/isa.h"
+#include "engine/cpu/kernel_table.h"
+#include "engine/cpu/matmul.h"
+#include "engine/gguf/dtype.h"
+#include "engine/gguf/kquant.h"
+#include "matmul_reference.h"
+
+using namespace infertrace;
+using namespace infertrace::engine;
+using gguf::GgmlType;
+
+namespace {
+
+std::vector<const cpu::Int8Kernels*> variants() {
+  std::vector<const cpu::Int8Kernels*> v{&cpu::scalar_int8_kernels()};
+  if (cpu::isa_supported(cpu::Isa::Avx2)) v.push_back(&cpu::avx2_int8_kernels());
+  if (cpu::isa_supported(cpu::Isa::Avx512)) v.push_back(&cpu::avx512_int8_kernels());
+  if (cpu::cpu_has_avx512_vnni()) v.push_back(&cpu::avx512_vnni_int8_kernels());
+  return v;
+}
+
+// The definition (kernel_table.h), written out: per block d = max|x| / 127, q = x * (127 / max)
+// rounded to nearest, ties to even (std::nearbyint in the default rounding mode); zeros: d = q = 0.
+struct Quantized {
+  std::vector<int8_t> q;
+  std::vector<float> d, sums;
+};
+Quantized quantize_by_definition(const float* x, int64_t n, int block) {
+  Quantized r;
+  r.q.resize(n);
+  r.d.resize(n / block);
+  r.sums.resize(n / 32);
+  for (int64_t b = 0; b < n / block; ++b) {
+    float amax = 0;
+    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(x[b * block + i]));
+    r.d[b] = amax / 127.0f;
+    const float id = amax == 0 ? 0.0f : 127.0f / amax;
+    for (int i = 0; i < block; ++i) r.q[b * block + i] = static_cast<int8_t>(std::nearbyint(x[b * block + i] * id));
+  }
+  for (int64_t s = 0; s < n / 32; ++s) {
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) sum += r.q[s * 32 + i];
+    r.sums[s] = r.d[s * 32 / block] * static_cast<float>(sum);
+  }
+  return r;
+}
+
+// Activations with the cases the kernels must get right: random values (a nonzero mean, so the
+// K-quant mins matter), an all-zero 32-value block, a block of +-max magnitude (every q = +-127,
+// the largest products the int16 steps see), and exact ties (x * 127 / max = k + 0.5).
+std::vector<float> activations(int64_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> nd(0.3f, 1.0f);
+  std::vector<float> x(n);
+  for (float& v : x) v = nd(rng);
+  if (n >= 64) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);
+  if (n >= 96)
+    for (int i = 64; i < 96; ++i) x[i] = i % 3 ? 8.0f : -8.0f;
+  if (n >= 128) {
+    x[96] = 127.0f;  // max of its block: id = 1, so 2.5 and -0.5 are ties
+    x[97] = 2.5f;
+    x[98] = -0.5f;
+  }
+  return x;
+}
+
+TEST(EngineInt8Prefill, QuantizationIsTheDefinitionBitForBit) {
+  for (int block : {32, 256})
+    for (uint32_t seed : {1u, 2u}) {
+      const int64_t n = 512;
+      const std::vector<float> x = activations(n, seed);
+      const Quantized want = quantize_by_definition(x.data(), n, block);
+      for (const cpu::Int8Kernels* k : variants()) {
+        std::vector<int8_t> q(n, 99);
+        std::vector<float> d(n / block, -1), sums(n / 32, -1);
+        k->quantize(x.data(), n, block, q.data(), d.data(), sums.data());
+        const std::string what = std::string(k->name) + " block " + std::to_string(block);
+        EXPECT_EQ(q, want.q) << what;
+        EXPECT_EQ(d, want.d) << what;
+        EXPECT_EQ(sums, want.sums) << what;
+      }
+    }
+  // The special blocks came out as intended (the zero block, the +-127 block, the ties).
+  const std::vector<float> x = activations(128, 1);
+  const Quantized q = quantize_by_definition(x.data(), 128, 32);
+  EXPECT_EQ(q.d[1], 0.0f);
+  EXPECT_EQ(q.q[40], 0);
+  EXPECT_EQ(q.q[66], -127);
+  EXPECT_EQ(q.q[64], 127);
+  EXPECT_EQ(q.q[97], 2);   // 2.5 -> 2 (even)
+  EXPECT_EQ(q.q[98], 0);   // -0.5 -> -0
+}
+
+// Weight rows of a type as random bytes with random fp16 scales (every nibble, every 6-bit scale
+// and min up to 63, Q8_0 quants down to -128), as a foreign file may hold them.
+std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
+  const int64_t rb = gguf::bytes_for(type, cols);
+  std::vector<uint8_t> bytes(rb * rows);
+  for (auto& c : bytes) c = static_cast<uint8_t>(rng());
+  const int64_t bb = gguf::type_traits(type).block_bytes;
+  for (int64_t b = 0; b < rows * cols / gguf::type_traits(type).block_size; ++b) {
+    test::put_random_half(bytes.data() + b * bb, rng);
+    if (type == GgmlType::Q4_K) test::put_random_half(bytes.data() + b * bb + 2, rng);
+  }
+  return bytes;
+}
+
+float half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return gguf::half_to_float(h);
+}
+
+// The plain computation: integer dots per block, scales applied in double. Returns the value and
+// adds the sum of the magnitudes of its F32 terms to *mag (for the float rounding allowance).
+double plain_dot(GgmlType type, const uint8_t* row, const Quantized& x, int64_t n, double* mag) {
+  double acc = 0;
+  if (type == GgmlType::Q8_0) {
+    for (int64_t b = 0; b < n / 32; ++b) {
+      const uint8_t* blk = row + b * 34;
+      int64_t dot = 0;
+      for (int i = 0; i < 32; ++i) dot += static_cast<int8_t>(blk[2 + i]) * x.q[b * 32 + i];
+      const double term = static_cast<double>(half(blk)) * x.d[b] * static_cast<double>(dot);
+      acc += term, *mag += std::abs(term);
+    }
+    return acc;
+  }
+  for (int64_t b = 0; b < n / 256; ++b) {  // Q4_K
+    const uint8_t* blk = row + b * 144;
+    for (int s = 0; s < 8; ++s) {
+      int sc, m;
+      gguf::kquant_scale_min(blk + 4, s, &sc, &m);
+      int64_t dot = 0;
+      for (int i = 0; i < 32; ++i) {
+        const uint8_t byte = blk[16 + 32 * (s / 2) + i];
+        dot += (s % 2 ? byte >> 4 : byte & 15) * x.q[b * 256 + 32 * s + i];
+      }
+      const double scaled = static_cast<double>(half(blk)) * x.d[b] * sc * static_cast<double>(dot);
+      const double mins = static_cast<double>(half(blk + 2)) * m * x.sums[b * 8 + s];
+      acc += scaled - mins, *mag += std::abs(scaled) + std::abs(mins);
+    }
+  }
+  return acc;
+}
+
+// Every variant's tile, every row count 1..4 and token count 1..tokens, against plain_dot. The
+// kernels sum in F32 (per block or super-block, then across them): allowed n/32 + 16 roundings
+// of the magnitudes.
+TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
+  std::mt19937 rng(11);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+    const int slot = cpu::weight_slot(type);
+    // Q8_0: 5 blocks (odd: the AVX-512 half-vector tail) and 16; Q4_K: 1 and 3 super-blocks.
+    for (int64_t n : type == GgmlType::Q8_0 ? std::vector<int64_t>{160, 512} : std::vector<int64_t>{256, 768}) {
+      const int64_t rows = 4, rb = gguf::bytes_for(type, n);
+      const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
+      // The tokens' blocks back to back, as matmul lays them out: a kernel reading past a row's
+      // end (the AVX-512 Q8_0 tail) reads the next token's nonzero values, not zeros.
+      const int block = cpu::int8_block_values(slot);
+      std::vector<Quantized> xq;
+      Quantized all;
+      for (int t = 0; t < cpu::kMaxTokenBlock; ++t) {
+        const std::vector<float> x = activations(n, 100 + t);
+        xq.push_back(quantize_by_definition(x.data(), n, block));
+        all.q.insert(all.q.end(), xq.back().q.begin(), xq.back().q.end());
+        all.d.insert(all.d.end(), xq.back().d.begin(), xq.back().d.end());
+        all.sums.insert(all.sums.end(), xq.back().sums.begin(), xq.back().sums.end());
+      }
+      std::vector<cpu::Int8Row> xr;
+      for (int t = 0; t < cpu::kMaxTokenBlock; ++t)
+        xr.push_back({all.q.data() + t * n, all.d.data() + t * (n / block), all.sums.data() + t * (n / 32)});
+      for (const cpu::Int8Kernels* k : variants())
+        for (int nr = 1; nr <= 4; ++nr)
+          for (int nt = 1; nt <= k->tokens; ++nt) {
+            const int64_t ldy = 7;
+            std::vector<float> y(nt * ldy, -99.0f);
+            k->tile[slot](w.data(), rb, nr, xr.data(), nt, n, y.data(), ldy);
+            for (int t = 0; t < nt; ++t)
+              for (int r = 0; r < ldy; ++r) {
+                if (r >= nr) {
+                  EXPECT_EQ(y[t * ldy + r], -99.0f) << "row past nrows written";
+                  continue;
+                }
+                double mag = 0;
+                const double want = plain_dot(type, w.data() + r * rb, xq[t], n, &mag);
+                EXPECT_NEAR(y[t * ldy + r], want, (n / 32 + 16) * FLT_EPSILON * mag + 1e-30)
+                    << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " n " << n << " rows " << nr
+                    << " tokens " << nt << " row " << r << " token " << t;
+              }
+          }
+    }
+  }
+}
+
+// matmul's int8 path (forced, and Auto) against the exact product of the dequantized weights with
+// the unquantized activations. Each activation is within d/2 of its quantized value (round to
+// nearest; the F32 product x * (127/max) adds at most one rounding of 127, far below d/2's
+// 1e-6 allowance), so |int8 - exact| <= sum over blocks of (d_b / 2) * sum_b |w_i|, plus the F32
+// rounding the F32 path is allowed (1e-6 * n * sum |w_i x_i|). 13 rows (a ragged row block), two
+// calls splitting the rows like the thread pool, 1..kMaxTokenBlock+1 tokens.
+TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
+  std::mt19937 rng(21);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K})
+    for (bool foreign : {false, true}) {
+      const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
+      // Q8_0: 15 blocks, an odd count (the AVX-512 kernel's half-vector tail)
+      const int64_t n = type == GgmlType::Q8_0 ? 480 : 512, rows = 13;
+      std::vector<uint8_t> bytes;
+      if (foreign) {
+        bytes = random_rows(type, rows, n, rng);
+      } else {
+        const int64_t rb = gguf::bytes_for(type, n);
+        bytes.resize(rb * rows);
+        std::normal_distribution<float> nd(0.2f, 1.0f);
+        std::vector<float> row(n);
+        for (int64_t r = 0; r < rows; ++r) {
+          for (float& v : row) v = nd(rng);
+          gguf::quantize_row(type, row.data(), bytes.data() + r * rb, n);
+        }
+      }
+      WeightTensor w;
+      w.data = bytes.data(), w.type = type, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
+      w.name = "int8";
+      std::vector<float> deq(rows * n);
+      for (int64_t r = 0; r < rows; ++r) gguf::dequantize_row(type, w.row(r), deq.data() + r * n, n);
+      for (int ntok = 1; ntok <= cpu::kMaxTokenBlock + 1; ++ntok) {
+        std::vector<float> x;
+        std::vector<Quantized> xq;
+        for (int t = 0; t < ntok; ++t) {
+          const std::vector<float> xt = activations(n, 300 + t);
+          x.insert(x.end(), xt.begin(), xt.end());
+          xq.push_back(quantize_by_definition(xt.data(), n, block));
+        }
+        for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
+          if (!cpu::isa_supported(isa)) continue;
+          for (cpu::PrefillPath path : {cpu::PrefillPath::Int8, cpu::PrefillPath::Auto}) {
+            std::vector<float> y(ntok * rows, -99.0f);
+            cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, y.data(), rows, 0, 5, path);
+            cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, y.data(), rows, 5, rows, path);
+            for (int t = 0; t < ntok; ++t)
+              for (int64_t r = 0; r < rows; ++r) {
+                double exact = 0, mag = 0, bound = 0;
+                for (int64_t b = 0; b < n / block; ++b) {
+                  double wsum = 0;
+                  for (int i = 0; i < block; ++i) {
+                    const int64_t j = b * block + i;
+                    const double p = static_cast<double>(deq[r * n + j]) * x[t * n + j];
+                    exact += p, mag += std::abs(p), wsum += std::abs(deq[r * n + j]);
+                  }
+                  bound += xq[t].d[b] / 2 * wsum;
+                }
+                EXPECT_NEAR(y[t * rows + r], exact, bound * (1 + 1e-6) + 1e-6 * n * mag + 1e-6)
+                    << gguf::type_name(static_cast<uint32_t>(type)) << (foreign ? " foreign" : "") << " isa "
+                    << cpu::isa_name(isa) << " path " << static_cast<int>(path) << " tokens " << ntok << " row " << r
+                    << " token " << t;
+              }
+          }
+        }
+      }
+    }
+}
+
+// Auto is exactly the path the variant's measurement chose (Int8Kernels::faster): bit for bit the
+// int8 result where set, the F32 tile's where not, on every ISA.
+TEST(EngineInt8Prefill, AutoTakesTheMeasuredPath) {
+  std::mt19937 rng(9);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+    const int64_t n = 512, rows = 8, ntok = 7;
+    const std::vector<uint8_t> bytes = random_rows(type, rows, n, rng);
+    WeightTensor w;
+    w.data = bytes.data(), w.type = type, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
+    w.name = "auto";
+    std::vector<float> x;
+    for (int t = 0; t < ntok; ++t) {
+      const std::vector<float> xt = activations(n, 40 + t);
+      x.insert(x.end(), xt.begin(), xt.end());
+    }
+    for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
+      if (!cpu::isa_supported(isa)) continue;
+      const bool faster = cpu::kernels_for(isa).int8->faster[cpu::weight_slot(type)];
+      std::vector<float> ya(ntok * rows), ych(ntok * rows);
+      cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, ya.data(), rows, 0, rows,
+                           cpu::PrefillPath::Auto);
+      cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, ych.data(), rows, 0, rows,
+                           faster ? cpu::PrefillPath::Int8 : cpu::PrefillPath::F32);
+      EXPECT_EQ(ya, ych) << gguf::type_name(static_cast<uint32_t>(type)) << " " << cpu::isa_name(isa)
+                         << (faster ? " int8" : " f32");
+    }
+  }
+}
+
+// A product's input quantized once (prepare_int8_input) gives exactly what each call quantizing
+// for itself gives, split in chunks like the thread pool's; a prepared input for another x, or
+// for a weight of another block size, is not used.
+TEST(EngineInt8Prefill, PreparedInputEqualsQuantizingPerCall) {
+  std::mt19937 rng(13);
+  const int64_t n = 512, rows = 12, ntok = 7;
+  const std::vector<uint8_t> q4 = random_rows(GgmlType::Q4_K, rows, n, rng), q8 = random_rows(GgmlType::Q8_0, rows, n, rng);
+  auto tensor = [&](GgmlType t, const std::vector<uint8_t>& b) {
+    WeightTensor w;
+    w.data = b.data(), w.type = t, w.cols = n, w.rows = rows, w.row_bytes = b.size() / rows;
+    w.name = "prepared";
+    return w;
+  };
+  const WeightTensor w4 = tensor(GgmlType::Q4_K, q4), w8 = tensor(GgmlType::Q8_0, q8);
+  std::vector<float> x, other;
+  for (int t = 0; t < ntok; ++t) {
+    const std::vector<float> a = activations(n, 60 + t), b = activations(n, 90 + t);
+    x.insert(x.end(), a.begin(), a.end());
+    other.insert(other.end(), b.begin(), b.end());
+  }
+  for (const WeightTensor* w : {&w4, &w8}) {
+    std::vector<float> own(ntok * rows), prepared(ntok * rows), wrong(ntok * rows);
+    cpu::matmul_rows(*w, x.data(), n, ntok, own.data(), rows, 0, rows, cpu::PrefillPath::Int8);
+    cpu::Int8Input in;
+    cpu::prepare_int8_input(*w, x.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(in.x, x.data());
+    for (int64_t r0 = 0; r0 < rows; r0 += 4)
+      cpu::matmul_rows(*w, x.data(), n, ntok, prepared.data(), rows, r0, r0 + 4, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(prepared, own) << gguf::type_name(static_cast<uint32_t>(w->type));
+    // and it is really used: x changed after the prepare (which callers must not do) still gives
+    // the prepared input's products
+    std::vector<float> changed = x, used(ntok * rows);
+    cpu::prepare_int8_input(*w, changed.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+    std::fill(changed.begin(), changed.end(), 0.5f);
+    cpu::matmul_rows(*w, changed.data(), n, ntok, used.data(), rows, 0, rows, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(used, own) << gguf::type_name(static_cast<uint32_t>(w->type)) << " quantized again";
+    // prepared for `other`: the call with x must not take it
+    cpu::prepare_int8_input(*w, other.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+    cpu::matmul_rows(*w, x.data(), n, ntok, wrong.data(), rows, 0, rows, cpu::PrefillPath::Int8, &in);
+    EXPECT_EQ(wrong, own) << gguf::type_name(static_cast<uint32_t>(w->type)) << " took another x's input";
+  }
+  // prepared for Q4_K (256-value blocks), used by the Q8_0 product (32): ignored
+  cpu::Int8Input in;
+  cpu::prepare_int8_input(w4, x.data(), n, ntok, cpu::PrefillPath::Int8, &in);
+  std::vector<float> own(ntok * rows), mixed(ntok * rows);
+  cpu::matmul_rows(w8, x.data(), n, ntok, own.data(), rows, 0, rows, cpu::PrefillPath::Int8);
+  cpu::matmul_rows(w8, x.data(), n, ntok, mixed.data(), rows, 0, rows, cpu::PrefillPath::Int8, &in);
+  EXPECT_EQ(mixed, own);
+  // the F32 path prepares nothing
+  cpu::prepare_int8_input(w4, x.data(), n, ntok, cpu::PrefillPath::F32, &in);
+  EXPECT_EQ(in.x, nullptr);
+}
+
+// The bound above is not vacuous: the int8 result differs from the F32 path's (the quantization
+// is really applied), and by no more than a small part of the bound's slack.
+TEST(EngineInt8Prefill, Int8PathDiffersFromF32PathByQuantizationOnly) {
+  std::mt19937 rng(5);
+  const int64_t n = 256, rows = 4;
+  const std::vector<uint8_t> bytes = random_rows(GgmlType::Q4_K, rows, n, rng);
+  WeightTensor w;
+  w.data = bytes.data(), w.type = GgmlType::Q4_K, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
+  w.name = "int8";
+  std::vector<float> x;
+  for (int t = 0; t < 3; ++t) {
+    const std::vector<float> xt = activations(n, 7 + t);
+    x.insert(x.end(), xt.begin(), xt.begin() + n);
+  }
+  std::vector<float> yi(3 * rows), yf(3 * rows);
+  const int isa = static_cast<int>(cpu::best_isa());
+  cpu::matmul_rows_isa(isa, w, x.data(), n, 3, yi.data(), rows, 0, rows, cpu::PrefillPath::Int8);
+  cpu::matmul_rows_isa(isa, w, x.data(), n, 3, yf.data(), rows, 0, rows, cpu::PrefillPath::F32);
+  int differ = 0;
+  for (int i = 0; i < 3 * rows; ++i) differ += yi[i] != yf[i];
+  EXPECT_GT(differ, 0);
+}
+
+}  // namespace
