@@ -42,6 +42,23 @@ TEST(PinnableCpus, CgroupV1CpusetControllerOnAHybridSystem) {
   EXPECT_EQ(p->cpus, (std::vector<int>{1, 3}));
 }
 
+// A container without a cgroup namespace: /proc/self/cgroup names the host's path, and the
+// container's own cgroup is mounted as the root. A v2 leaf without the cpuset controller: its
+// nearest ancestor's file.
+TEST(PinnableCpus, NearestAncestorWithTheFile) {
+  const TempDir t("pinnable");
+  write(t.path / "cg/cpuset/cpuset.effective_cpus", "0-1\n");
+  write(t.path / "online", "0-63\n");
+  auto p = pinnable_cpus_from("3:cpuset:/docker/abc123\n", (t.path / "cg").string(), (t.path / "online").string());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->source, "cgroup cpuset 0-1");
+  write(t.path / "v2/a/cpuset.cpus.effective", "4-5\n");
+  std::filesystem::create_directories(t.path / "v2/a/b/c");
+  p = pinnable_cpus_from("0::/a/b/c\n", (t.path / "v2").string(), (t.path / "online").string());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cpus, (std::vector<int>{4, 5}));
+}
+
 TEST(PinnableCpus, OnlineCpusWhenNoCpusetFile) {
   const TempDir t("pinnable");
   write(t.path / "online", "0-1\n");

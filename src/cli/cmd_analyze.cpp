@@ -34,10 +34,14 @@ std::vector<ExportOutput> check_csv_dir(const Options& o) {
   const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true, kAnalyzeCsvTableNames}};
   check_export_outputs(outputs);
   check_table_places(o.csv_dir, kAnalyzeCsvTableNames);
-  return outputs_to_be_created(outputs);
+  return outputs;
 }
 
-void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const std::vector<ExportOutput>& created) {
+void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const std::vector<ExportOutput>& outputs) {
+  // Whether this run creates DIR is decided now, after the traces were read (which can take
+  // minutes, or block on a FIFO), as export does: decided before, a DIR someone made meanwhile,
+  // with tables of theirs, counted as ours and lost them on a failure (review BO L1).
+  const std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   try {
     const auto written = write_analyze_csv(o.csv_dir, all);
     if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
@@ -52,7 +56,7 @@ void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const st
 }
 
 void run(const Options& o) {
-  const std::vector<ExportOutput> created = check_csv_dir(o);
+  const std::vector<ExportOutput> csv_outputs = check_csv_dir(o);
   // Every trace is read and analysed before anything is printed, so a bad file fails the run
   // without leaving half a JSON document on stdout.
   std::vector<std::unique_ptr<Trace>> traces;
@@ -69,7 +73,7 @@ void run(const Options& o) {
                          ? std::make_unique<SchedAnalysis>(analyze_sched(*traces.back()))
                          : nullptr);
   }
-  if (!o.csv_dir.empty()) write_csv(o, all, created);
+  if (!o.csv_dir.empty()) write_csv(o, all, csv_outputs);
   if (o.json) {
     nlohmann::json doc = analyze_document(all);
     // One trace: its figures are at the top level; several: one object per trace under "traces".

@@ -109,13 +109,16 @@ std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>&
 
 std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run) {
   std::string removed;
+  // Files first: a file output may lie inside the --csv directory this run created (review BO M1:
+  // the directory, handled first, was not empty yet and stayed).
   for (const ExportOutput& o : created) {
     std::error_code ec;
-    if (!fs::exists(fs::symlink_status(o.path, ec))) continue;
-    if (!o.directory) {
-      if (fs::remove(o.path, ec)) removed += (removed.empty() ? "" : ", ") + o.path;
-      continue;
-    }
+    if (!o.directory && fs::exists(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec))
+      removed += (removed.empty() ? "" : ", ") + o.path;
+  }
+  for (const ExportOutput& o : created) {
+    std::error_code ec;
+    if (!o.directory || !fs::exists(fs::symlink_status(o.path, ec))) continue;
     // Only what this run writes there, by name (a table or its unfinished .partial), then the
     // directory if that emptied it; anything else in it stays, and so does the directory.
     std::string tables;

@@ -24,7 +24,7 @@ class ItraceWriter;
 
 struct CuptiMergeStats {
   uint64_t api = 0, gpu = 0, names = 0, aliases = 0, clock_samples = 0;
-  uint64_t malformed = 0;              // ring records too short for their type
+  uint64_t malformed = 0;              // ring records too short for their type, or naming pid/tid 0
   uint64_t gpu_without_clock = 0;      // raw-clock GPU records of a process with no clock sample: dropped
   uint64_t gpu_without_timestamps = 0;  // GPU records CUPTI gave no start or end time (0): dropped
   uint64_t processes = 0;              // processes that reported RingInfo

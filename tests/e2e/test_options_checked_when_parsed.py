@@ -39,6 +39,8 @@ with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run(["taskset", "-c", str(a), EXE, "engine", "run", "-m", model, "-p", "hi", "-n", "2",
                             "--cpus", str(b)], capture_output=True, text=True, timeout=120)
         check(r.returncode == 0, "taskset -c %d engine run --cpus %d: exit %d %s" % (a, b, r.returncode, r.stderr[-300:]))
+    else:
+        print("one CPU allowed here: the taskset case (a CPU outside the mask, inside the cpuset) was not run")
 
     refused(["bench", "threads", "-m", model, "-r", "1", "-p", "4", "-n", "2", "-t", "1", "--no-roofline",
              "--membw-mib", "0"], "--membw-mib 0")

@@ -60,11 +60,22 @@ std::optional<PinnableCpus> pinnable_cpus_from(const std::string& proc_self_cgro
     }
     return PinnableCpus{std::move(cpus), what + " " + list};
   };
+  // The cgroup's directory, else the nearest ancestor that has the file: in a container without a
+  // cgroup namespace /proc/self/cgroup names the host's path while the container's own cgroup is
+  // mounted as the root, and a v2 cgroup without the cpuset controller has no file of its own
+  // (its parent's set is a superset: lenient, never refusing a valid list).
+  const auto nearest = [&](const std::string& base, std::string path, const char* file) -> std::optional<std::vector<int>> {
+    while (true) {
+      if (auto c = cpu_list_file(base + path + "/" + file)) return c;
+      if (path.empty() || path == "/") return std::nullopt;
+      const auto slash = path.rfind('/');
+      path = slash == std::string::npos || slash == 0 ? std::string() : path.substr(0, slash);
+    }
+  };
   if (v1) {
-    if (auto c = cpu_list_file(cgroup_root + "/cpuset" + v1_path + "/cpuset.effective_cpus"))
-      return named(std::move(*c), "cgroup cpuset");
+    if (auto c = nearest(cgroup_root + "/cpuset", v1_path, "cpuset.effective_cpus")) return named(std::move(*c), "cgroup cpuset");
   } else if (!v2_path.empty()) {
-    if (auto c = cpu_list_file(cgroup_root + v2_path + "/cpuset.cpus.effective")) return named(std::move(*c), "cgroup cpuset");
+    if (auto c = nearest(cgroup_root, v2_path, "cpuset.cpus.effective")) return named(std::move(*c), "cgroup cpuset");
   }
   if (auto c = cpu_list_file(online_path)) return named(std::move(*c), "online CPUs");
   return std::nullopt;
