@@ -39,8 +39,8 @@ void run_membw(const MembwArgs& a) {
     return;
   }
   const std::vector<int> counts = parse_thread_list(a.threads);
-  engine::check_thread_cap(counts, engine::allowed_cpu_count(), "-t " + a.threads);
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_pinning_cpus(a.cpus, "--cpus");
+  engine::check_thread_cap(counts, engine::thread_cap_cpus(cpus), "-t " + a.threads);
   check_format(a.format);
   if (a.size_mib < 1) throw UsageError("--size-mib must be >= 1");
   std::vector<engine::BandwidthResult> results;

@@ -127,8 +127,8 @@ void run_threads(const ThreadsArgs& a) {
   const bool default_sweep = !a.threads_given;
   const std::vector<int> counts =
       default_sweep ? bench::default_thread_sweep(cpus.empty() ? allowed : static_cast<int>(cpus.size())) : parse_thread_list(a.threads);
-  const int cap = engine::max_sweep_threads(allowed);
-  engine::check_thread_cap(counts, allowed, default_sweep ? "the sweep for --cpus " + a.cpus : "-t " + a.threads);
+  const int cap = engine::max_sweep_threads(engine::thread_cap_cpus(cpus));
+  engine::check_thread_cap(counts, engine::thread_cap_cpus(cpus), default_sweep ? "the sweep for --cpus " + a.cpus : "-t " + a.threads);
   if (a.reps < 1 || a.n_prompt < 1 || a.n_gen < 1) throw UsageError("need -r >= 1, -p >= 1 and -n >= 1");
   // Checked before the model loads: the bandwidth test runs after each point's timed repetitions,
   // so a bad size would otherwise fail only once the first point was measured (and a negative one

@@ -39,9 +39,9 @@ void check_run_values(const RunArgs& a) {
   if (a.n_predict < 0) throw UsageError("-n must be >= 0");
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, prompt + generated tokens)");
   if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
-  if (a.threads > 0) engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
   // Whatever -t says: a CPU this process may not run on is a typo even when -t pins to fewer.
-  if (!a.cpus.empty()) engine::parse_pinning_cpus(a.cpus, "--cpus");
+  const std::vector<int> pinned = a.cpus.empty() ? std::vector<int>{} : engine::parse_pinning_cpus(a.cpus, "--cpus");
+  if (a.threads > 0) engine::check_thread_cap({a.threads}, engine::thread_cap_cpus(pinned), "-t " + std::to_string(a.threads));
   // Within float's range, which the sampler computes in.
   if (!(a.temperature >= 0 && a.temperature <= std::numeric_limits<float>::max()))
     throw UsageError("--temp must be a finite number >= 0 (0: greedy) and at most 3.4e38, got " + shortest(a.temperature));

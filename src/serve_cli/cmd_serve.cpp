@@ -84,10 +84,10 @@ void check_options(const ServeArgs& a) {
   if (a.max_queue < 0 || a.max_queue > 4096) throw UsageError("--max-queue must be between 0 and 4096");
   if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
   // Thousands of threads are a typo; the pool would fail to start them after the model loaded.
-  if (a.threads > 0)
-    engine::check_thread_cap({a.threads}, engine::allowed_cpu_count(), "-t " + std::to_string(a.threads));
   // Whatever -t says: a CPU this process may not run on is a typo even when -t pins to fewer.
-  if (!a.cpus.empty()) engine::parse_pinning_cpus(a.cpus, "--cpus");
+  const std::vector<int> pinned = a.cpus.empty() ? std::vector<int>{} : engine::parse_pinning_cpus(a.cpus, "--cpus");
+  if (a.threads > 0)
+    engine::check_thread_cap({a.threads}, engine::thread_cap_cpus(pinned), "-t " + std::to_string(a.threads));
   if (a.ubatch < 1) throw UsageError("--ubatch must be >= 1");
   if (a.prefill_chunk < 0) throw UsageError("--prefill-chunk must be >= 0 (0: prompts prefilled whole)");
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");

@@ -39,6 +39,12 @@ with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run(["taskset", "-c", str(a), EXE, "engine", "run", "-m", model, "-p", "hi", "-n", "2",
                             "--cpus", str(b)], capture_output=True, text=True, timeout=120)
         check(r.returncode == 0, "taskset -c %d engine run --cpus %d: exit %d %s" % (a, b, r.returncode, r.stderr[-300:]))
+        # The thread cap follows the --cpus list there: 5 threads on two pinned CPUs is within 4 per
+        # CPU, although the inherited mask has one CPU (review BO L3: refused as "1 allowed").
+        r = subprocess.run(["taskset", "-c", str(a), EXE, "engine", "run", "-m", model, "-p", "hi", "-n", "2",
+                            "--cpus", "%d,%d" % (a, b), "-t", "5"], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0, "taskset -c %d engine run --cpus %d,%d -t 5: exit %d %s" % (a, a, b, r.returncode,
+                                                                                          r.stderr[-300:]))
     else:
         print("one CPU allowed here: the taskset case (a CPU outside the mask, inside the cpuset) was not run")
 

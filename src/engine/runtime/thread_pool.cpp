@@ -55,6 +55,13 @@ int resolve_thread_count(int requested, const std::vector<int>& cpus) {
   return cpus.empty() ? allowed_cpu_count() : static_cast<int>(cpus.size());
 }
 
+int thread_cap_cpus(const std::vector<int>& pinned) {
+  std::vector<int> distinct = pinned;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  return std::max(allowed_cpu_count(), static_cast<int>(distinct.size()));
+}
+
 int max_sweep_threads(int allowed_cpus) {
   const int allowed = std::max(allowed_cpus, 1);
   return std::max(allowed, std::min(4 * allowed, 1024));  // one per CPU is always accepted
