@@ -220,9 +220,9 @@ TEST_P(ForwardVsReference, Int8PrefillLogitsWithinQuantizationError) {
   const std::vector<uint8_t> bytes = model_bytes(cs.preset, cs.dtype);
   auto model = Model::from_file(gguf::File::from_memory(bytes, cs.preset));
   ThreadPool pool(2);
-  Session s(*model, pool, 16, 4);
+  Session s(*model, pool, 16, 4);  // pieces of 4 and 1 tokens: both int8 as a prompt's
   std::vector<int32_t> seq = {1, 300, 17, 999, 512};
-  std::span<const float> logits = s.eval(seq);
+  std::span<const float> logits = s.eval_prompt(seq);
   const double after_prefill = rel_err(logits, reference_logits(*model, seq));
   std::printf("%s: int8 prefill rel_err %.3g\n", cs.preset.c_str(), after_prefill);
   EXPECT_LT(after_prefill, 5e-2) << "after prefill";
@@ -286,6 +286,49 @@ TEST(EngineForward, ThreadCountAndChunkingGiveSameTokens) {
   EXPECT_EQ(outs[0].size(), 10u);
   EXPECT_EQ(outs[0], outs[1]);
   EXPECT_EQ(outs[0], outs[2]);
+}
+
+double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
+  double e = 0;
+  for (size_t i = 0; i < b.size(); ++i) e = std::max(e, static_cast<double>(std::abs(a[i] - b[i])));
+  return e;
+}
+
+// The same on quantized files, whose prompt products take int8 activations where the ISA prefers
+// them: a prompt cut into pieces of any size (1 and 2 tokens included: --ubatch's remainder, the
+// server's shared budget) gives the same logits to float rounding (about 1e-6 here: the F32 parts,
+// Q6_K's tile or decode kernel, sum in another order; int8 against F32 activations differ by about
+// 1e-2) and the same greedy tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels
+// and the tokens depended on the cut).
+TEST(EngineForward, QuantizedPromptCutIntoAnyPiecesGivesTheSameResult) {
+  for (auto [preset, dtype] : {std::pair{"tiny-qwen3-k", GgmlType::Q4_K}, std::pair{"tiny-llama", GgmlType::Q8_0}}) {
+    const std::vector<uint8_t> bytes = model_bytes(preset, dtype);
+    auto model = Model::from_file(gguf::File::from_memory(bytes, preset));
+    std::vector<int32_t> prompt;
+    for (int i = 0; i < 40; ++i) prompt.push_back(static_cast<int32_t>((i * 37 + 11) % model->config().n_vocab));
+    ThreadPool pool(2);
+    std::vector<float> whole;
+    std::vector<std::vector<int32_t>> outs;
+    for (int64_t batch : {64, 1, 2, 3, 19}) {
+      Session s(*model, pool, 96, batch);
+      const std::span<const float> l = s.eval_prompt(prompt);
+      if (whole.empty()) whole.assign(l.begin(), l.end());
+      EXPECT_LT(max_abs_diff(l, whole), 1e-4) << preset << " --ubatch " << batch;
+      Session g(*model, pool, 96, batch);
+      Sampler greedy;
+      outs.push_back(generate(g, prompt, 16, greedy).output);
+      EXPECT_EQ(outs.back(), outs.front()) << preset << " --ubatch " << batch;
+    }
+    // Pieces as the server cuts them: 2, 1, 5, then the rest, each one eval_prompt call.
+    Session s(*model, pool, 96, 64);
+    size_t at = 0;
+    std::span<const float> l;
+    for (size_t n : {size_t{2}, size_t{1}, size_t{5}, prompt.size() - 8}) {
+      l = s.eval_prompt(std::span<const int32_t>(prompt).subspan(at, n));
+      at += n;
+    }
+    EXPECT_LT(max_abs_diff(l, whole), 1e-4) << preset << " in server-style pieces";
+  }
 }
 
 TEST(EngineForward, BadTokensAndContextOverflowAreErrors) {

@@ -219,7 +219,7 @@ void Scheduler::run() {
       int32_t first = -1;
       try {
         const std::span<const float> logits =
-            a.session->eval(std::span<const int32_t>(a.prompt).subspan(static_cast<size_t>(a.n_prefilled),
+            a.session->eval_prompt(std::span<const int32_t>(a.prompt).subspan(static_cast<size_t>(a.n_prefilled),
                                                                         static_cast<size_t>(n)));
         a.n_prefilled += n;
         budget -= n;

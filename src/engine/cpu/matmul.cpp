@@ -22,7 +22,7 @@ std::atomic<PrefillPath>& chosen_path() {
 }
 
 bool use_int8(const KernelTable& k, int slot, PrefillPath path) {
-  if (path == PrefillPath::Auto) path = chosen_path().load(std::memory_order_relaxed);
+  if (path == PrefillPath::Auto || path == PrefillPath::Prompt) path = chosen_path().load(std::memory_order_relaxed);
   if (path == PrefillPath::F32 || k.int8 == nullptr || k.int8->tile[slot] == nullptr) return false;
   return path == PrefillPath::Int8 || k.int8->faster[slot];
 }
@@ -70,7 +70,9 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
   const int slot = weight_slot(w.type);
   if (slot < 0) throw Error("tensor " + std::string(w.name) + ": weight type not supported by the CPU kernels");
   const int64_t n = w.cols;
-  if (n_tok < kGemmMinTokens) {
+  // A prompt's pieces of 1-2 tokens take the int8 kernels too when the product does (matmul.h).
+  const bool int8 = use_int8(k, slot, path);
+  if (n_tok < kGemmMinTokens && !(int8 && path == PrefillPath::Prompt)) {
     // The range is cut into kRowBlock contiguous parts and each kernel call takes the next row
     // of every part (row stride = one part), so the weights are read as kRowBlock long
     // sequential streams. Taking four adjacent rows instead makes four short streams per call
@@ -102,7 +104,7 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
       }
     return;
   }
-  if (use_int8(k, slot, path)) return matmul_int8(*k.int8, slot, w, x, ldx, n_tok, y, ldy, r0, r1, in);
+  if (int8) return matmul_int8(*k.int8, slot, w, x, ldx, n_tok, y, ldy, r0, r1, in);
   // Per-thread F32 copy of four rows (kept between calls: prefill calls this per layer).
   thread_local std::vector<float> rows_f32;
   if (slot != 0 && static_cast<int64_t>(rows_f32.size()) < kRowBlock * n) rows_f32.resize(kRowBlock * n);
@@ -136,7 +138,7 @@ void prepare_int8_input(const WeightTensor& w, const float* x, int64_t ldx, int 
   const KernelTable& k = kernels_for(active_isa());
   const int slot = weight_slot(w.type);
   in->x = nullptr;  // not prepared unless the product takes the int8 path
-  if (slot < 0 || n_tok < kGemmMinTokens || !use_int8(k, slot, path)) return;
+  if (slot < 0 || (n_tok < kGemmMinTokens && path != PrefillPath::Prompt) || !use_int8(k, slot, path)) return;
   in->block = int8_block_values(slot);
   if (w.cols % in->block) return;
   in->n_tok = n_tok;

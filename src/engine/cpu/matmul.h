@@ -17,8 +17,12 @@ namespace infertrace::engine::cpu {
 // kernel_table.h) for the types and ISAs where they were measured faster, F32 the F32 tile
 // always, Int8 the integer kernels wherever the type has them (tests). Int8 changes results by
 // the activations' quantization (about 1/254 of each 32/256-value block's largest value), so
-// batched decode, which must equal one-token decode, passes F32.
-enum class PrefillPath { Auto, F32, Int8 };
+// batched decode, which must equal one-token decode, passes F32. Prompt: Auto's choice for every
+// token count, 1 and 2 included: a prompt's tokens then get the same arithmetic however the prompt
+// is cut into pieces (--ubatch, the server's shared prefill budget); with Auto a piece of 1-2
+// tokens took the F32 decode kernels and the others int8, and greedy tokens depended on the cut
+// (review BP H1).
+enum class PrefillPath { Auto, F32, Int8, Prompt };
 
 // The process-wide choice that PrefillPath::Auto in matmul_rows stands for (default Auto: the
 // measured choice); tests that compare with F32 arithmetic set F32.

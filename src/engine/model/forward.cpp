@@ -76,6 +76,16 @@ int64_t Session::kv_bytes_per_token() const {
 }
 
 std::span<const float> Session::eval(std::span<const int32_t> tokens) {
+  // Generated tokens come one at a time (the F32 decode kernels); many tokens at once take the
+  // measured prefill choice (cpu/matmul.h, Auto).
+  return eval_with(tokens, cpu::PrefillPath::Auto);
+}
+
+std::span<const float> Session::eval_prompt(std::span<const int32_t> tokens) {
+  return eval_with(tokens, cpu::PrefillPath::Prompt);
+}
+
+std::span<const float> Session::eval_with(std::span<const int32_t> tokens, cpu::PrefillPath path) {
   const ModelConfig& c = model_.config();
   if (tokens.empty()) throw Error("eval: no tokens");
   if (n_past_ + static_cast<int64_t>(tokens.size()) > n_ctx_)
@@ -87,7 +97,7 @@ std::span<const float> Session::eval(std::span<const int32_t> tokens) {
       throw Error("token id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(c.n_vocab));
   for (size_t i = 0; i < tokens.size(); i += n_batch_) {
     const int64_t n = std::min<int64_t>(n_batch_, tokens.size() - i);
-    eval_chunk(tokens.data() + i, n);
+    eval_chunk(tokens.data() + i, n, path);
   }
   return logits_;
 }
@@ -104,11 +114,9 @@ void Session::attention(int layer, int tid, int64_t task0, int64_t task1) {
   }
 }
 
-// A prompt's products: int8 activations where measured faster (cpu/matmul.h; one token takes the
-// F32 decode kernels whatever this says).
-constexpr cpu::PrefillPath kPrefillPath = cpu::PrefillPath::Auto;
-
-void Session::eval_chunk(const int32_t* tokens, int64_t n) {
+// `path`: Auto for eval (int8 activations for 3 or more tokens where measured faster, the F32
+// decode kernels for one or two), Prompt for eval_prompt (the int8 choice for any count).
+void Session::eval_chunk(const int32_t* tokens, int64_t n, cpu::PrefillPath path) {
   const ModelConfig& c = model_.config();
   const ModelWeights& W = model_.weights();
   const int nt = static_cast<int>(n);
@@ -117,7 +125,7 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n) {
 
   for (int64_t l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = W.layers[l];
-    stages::attention_inputs(pool_, c, L, act_, nt, kPrefillPath);
+    stages::attention_inputs(pool_, c, L, act_, nt, path);
     // New keys (normed, rotated) and values into the cache at their positions.
     float* K = stages::layer_keys(static_cast<float*>(kv_.data()), c, n_ctx_, l);
     float* V = stages::layer_values(K, c, n_ctx_);
@@ -127,12 +135,12 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n) {
     pool_.run_chunks(att_chunks, [&](int tid, int64_t ch) {
       attention(static_cast<int>(l), tid, tasks * ch / att_chunks, tasks * (ch + 1) / att_chunks);
     });
-    stages::finish_layer(pool_, c, L, act_, nt, kPrefillPath);
+    stages::finish_layer(pool_, c, L, act_, nt, path);
   }
 
   // Logits of the last token only (what sampling needs).
   stages::output_logits(pool_, c, W, act_.x.data() + (n - 1) * c.n_embd, 1, act_.xn.data(), logits_.data(),
-                        kPrefillPath);
+                        path);
   n_past_ += n;
 }
 

@@ -62,6 +62,9 @@ class Session final : public Evaluator {
   // Appends `tokens` at positions n_past()..; returns the logits (n_vocab) after the last one.
   // Throws Error on a token id outside the vocabulary or when the context would overflow.
   std::span<const float> eval(std::span<const int32_t> tokens) override;
+  // A prompt's tokens (evaluator.h): the int8 products (cpu/matmul.h, PrefillPath::Prompt) for
+  // every piece, one token or many, so the result does not depend on how the prompt is cut.
+  std::span<const float> eval_prompt(std::span<const int32_t> tokens) override;
 
   int64_t n_past() const { return n_past_; }
   int64_t n_ctx() const { return n_ctx_; }
@@ -74,7 +77,8 @@ class Session final : public Evaluator {
   // and writes their KV caches and positions directly, with the same stages as eval_chunk.
   friend class BatchDecoder;
 
-  void eval_chunk(const int32_t* tokens, int64_t n);
+  std::span<const float> eval_with(std::span<const int32_t> tokens, cpu::PrefillPath path);
+  void eval_chunk(const int32_t* tokens, int64_t n, cpu::PrefillPath path);
   // Attention of tasks (token, head) [task0, task1) of this chunk; tid picks the score scratch.
   void attention(int layer, int tid, int64_t task0, int64_t task1);
 

@@ -14,6 +14,10 @@ class Evaluator {
   // Appends `tokens` to the sequence; returns the logits (n_vocab) after the last one, valid until
   // the next call.
   virtual std::span<const float> eval(std::span<const int32_t> tokens) = 0;
+  // The same for tokens of a prompt (generate()'s prompt, the server's prefill pieces): a backend
+  // may multiply them with other arithmetic than generated tokens (the CPU's int8 activations),
+  // the same for every prompt token however the prompt is cut into calls.
+  virtual std::span<const float> eval_prompt(std::span<const int32_t> tokens) { return eval(tokens); }
 };
 
 class BatchEvaluator {

@@ -23,7 +23,7 @@ GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, 
   GenerateResult r;
   r.n_prompt = static_cast<int64_t>(prompt.size());
   auto t0 = std::chrono::steady_clock::now();
-  std::span<const float> logits = session.eval(prompt);
+  std::span<const float> logits = session.eval_prompt(prompt);
   r.prefill_s = seconds_since(t0);
   if (n_predict <= 0) return r;
   int32_t tok = sampler.sample(logits);
