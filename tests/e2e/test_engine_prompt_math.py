@@ -1,0 +1,37 @@
+"""engine run --prompt-math: a prompt's Q8_0/Q4_K products in F32 or int8 arithmetic (docs/engine.md).
+Each choice gives the same greedy tokens whatever --ubatch cuts the prompt into (review BP H1: the
+int8 path's pieces of 1-2 tokens once took the F32 kernels), the JSON names the choice, and a bad
+value or the CUDA backend is a usage error."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import check, failures, refused, run  # noqa: E402
+
+with tempfile.TemporaryDirectory() as tmp:
+    for preset, dtype in (("tiny-llama", "q8_0"), ("tiny-qwen3-k", "q4_k_m")):
+        model = os.path.join(tmp, preset + ".gguf")
+        r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "5", "-o", model)
+        check(r.returncode == 0, "model synth %s: %s" % (preset, r.stderr))
+        for math in ("f32", "int8", "auto"):
+            outs = []
+            for ubatch in ("64", "1", "2", "7"):
+                r = run("engine", "run", "-m", model, "--prompt-tokens", "24", "-n", "12", "-t", "2", "--ignore-eos",
+                        "--json", "--prompt-math", math, "--ubatch", ubatch)
+                check(r.returncode == 0, "%s --prompt-math %s --ubatch %s: %s" % (preset, math, ubatch, r.stderr[-300:]))
+                if r.returncode != 0:
+                    continue
+                j = json.loads(r.stdout)
+                check(j["prompt_math"] == math, "%s: prompt_math %r" % (preset, j.get("prompt_math")))
+                outs.append(j["output_ids"])
+            check(all(o == outs[0] for o in outs), "%s --prompt-math %s: tokens depend on --ubatch: %s" % (preset, math, outs))
+        refused(["engine", "run", "-m", model, "-n", "1", "--prompt-math", "int4"], "--prompt-math")
+        refused(["engine", "run", "-m", model, "-n", "1", "--backend", "cuda", "--prompt-math", "f32"], "--prompt-math",
+                "--backend cpu")
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
