@@ -105,7 +105,13 @@ void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d
     for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i]));
     const float id = amax > 0 ? 127.0f / amax : 0.0f;
     d[b] = amax / 127.0f;
-    for (int i = 0; i < block; ++i) q[b * block + i] = static_cast<int8_t>((xb[i] * id + kRound) - kRound);
+    for (int i = 0; i < block; ++i) {
+      // Finite activations give |v| <= 127. A NaN or infinite one (a broken model; or a block's
+      // largest |x| below ~3.7e-37, where 127/amax overflows) would make the cast undefined: 0
+      // instead (the SIMD conversions give -128 there; review BP L4, left as a known limit).
+      const float v = (xb[i] * id + kRound) - kRound;
+      q[b * block + i] = v >= -127.0f && v <= 127.0f ? static_cast<int8_t>(v) : 0;
+    }
   }
   for (int64_t s = 0; s < n / 32; ++s) {
     int sum = 0;
