@@ -16,9 +16,9 @@ enum class Isa {
 const char* isa_name(Isa isa);
 Isa parse_isa(const std::string& name);  // "scalar", "avx2", "avx512"; throws UsageError
 bool isa_supported(Isa isa);             // by this CPU and this build
-Isa best_isa();
+Isa best_isa();                          // the highest supported level
 // AVX512_VNNI (vpdpbusd, vpdpwssd): the AVX-512 level's integer prefill kernels use it when present.
-bool cpu_has_avx512_vnni();                          // the highest supported level
+bool cpu_has_avx512_vnni();
 Isa active_isa();                        // what the kernels use now (best_isa() unless forced)
 // Forces a level; throws Error when the CPU lacks it.
 void set_active_isa(Isa isa);

@@ -1,6 +1,8 @@
 // AVX2 integer prefill kernels (simd_int8.inc.h): 32-byte vectors, vpmaddubsw + vpmaddwd.
 // Only called when cpuid reports AVX2/FMA/F16C (isa.cpp). AVX-VNNI (vpdpbusd on 32-byte vectors)
-// is not used: on CPUs that have it AVX-512 VNNI is there too and is taken instead.
+// is not used: where AVX-512 VNNI is there too (this VM's EPYC, Sapphire Rapids) that is taken
+// instead; CPUs with AVX-VNNI and no AVX-512 (Alder Lake and later client cores) run these
+// maddubs kernels, or, by default, the F32 tile (review BP L6).
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
