@@ -207,6 +207,52 @@ TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
   }
 }
 
+// The largest values each integer step can see, deterministically (random rows reach them only by
+// chance; review BP M3): Q4_K with every nibble 15 and every 6-bit scale and min 63, Q8_0 with
+// every quant -128, against activation super-blocks of all +max (every q = 127), alternating
+// +-max, all zeros (d = 0) and mostly -max. Every variant's tile must equal plain_dot: an int16
+// saturation (maddubs, packssdw) or an int32 overflow would be off by far more than rounding.
+TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
+  const int64_t n = 1024;  // four 256-value super-blocks, 32 Q8_0 blocks
+  std::vector<float> x(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t sb = i / 256;
+    x[i] = sb == 0 ? 3.0f : sb == 1 ? (i % 2 ? -3.0f : 3.0f) : sb == 2 ? 0.0f : -3.0f;
+    if (sb == 3 && i % 4 == 0) x[i] = 2.0f;  // mostly -max, so the sum is not zero
+  }
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+    const int slot = cpu::weight_slot(type);
+    const int64_t rb = gguf::bytes_for(type, n), bb = gguf::type_traits(type).block_bytes;
+    std::vector<uint8_t> w(4 * rb);
+    for (int64_t b = 0; b < 4 * n / gguf::type_traits(type).block_size; ++b) {
+      uint8_t* blk = w.data() + b * bb;
+      const uint16_t one = 0x3C00;  // fp16 1.0: d (and dmin)
+      std::memcpy(blk, &one, 2);
+      if (type == GgmlType::Q8_0) {
+        std::memset(blk + 2, 0x80, 32);  // -128
+      } else {
+        std::memcpy(blk + 2, &one, 2);
+        std::memset(blk + 4, 0xFF, bb - 4);  // scales and mins 63, nibbles 15
+      }
+    }
+    const Quantized xq = quantize_by_definition(x.data(), n, cpu::int8_block_values(slot));
+    ASSERT_EQ(xq.q[0], 127);
+    ASSERT_EQ(xq.q[257], -127);
+    const std::vector<cpu::Int8Row> xr(cpu::kMaxTokenBlock, cpu::Int8Row{xq.q.data(), xq.d.data(), xq.sums.data()});
+    for (const cpu::Int8Kernels* k : variants())
+      for (int nt : {1, k->tokens}) {
+        std::vector<float> y(nt * 4, -99.0f);
+        k->tile[slot](w.data(), rb, 4, xr.data(), nt, n, y.data(), 4);
+        double mag = 0;
+        const double want = plain_dot(type, w.data(), xq, n, &mag);
+        ASSERT_NE(want, 0.0);
+        for (float v : y)
+          EXPECT_NEAR(v, want, (n / 32 + 16) * FLT_EPSILON * mag)
+              << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " tokens " << nt;
+      }
+  }
+}
+
 // matmul's int8 path (forced, and Auto) against the exact product of the dequantized weights with
 // the unquantized activations. Each activation is within d/2 of its quantized value (round to
 // nearest; the F32 product x * (127/max) adds at most one rounding of 127, far below d/2's
