@@ -21,18 +21,19 @@ std::string side(const char* which, uint32_t pid, uint32_t tid) {
 }  // namespace
 
 bool has_impossible_thread_fields(uint32_t type, const unsigned char* p) {
-  // The event header: 16: u32 pid, 20: u32 tid; a SWITCH's next side at 24 and 28.
-  const uint32_t pid = u32_at(p + 16), tid = u32_at(p + 20);
+  // The event header: 16: u32 pid, 20: u32 tid; a SWITCH's next side at 24 and 28. Read only for
+  // event records (long enough: the reader checked min_payload); a META, STRING or END payload
+  // may be shorter than 24 bytes (reading them first was a heap overflow under ASan).
   switch (type) {
     case IT_EV_API:
     case IT_EV_WAKEUP:
     case IT_EV_IRQ:
     case IT_EV_SYSCALL:
     case IT_EV_TASK:
-    case IT_EV_FDNAME: return pid == 0 || tid == 0;
-    case IT_EV_GPU: return pid == 0;
+    case IT_EV_FDNAME: return u32_at(p + 16) == 0 || u32_at(p + 20) == 0;
+    case IT_EV_GPU: return u32_at(p + 16) == 0;
     case IT_EV_SWITCH: {
-      const uint32_t next_pid = u32_at(p + 24), next_tid = u32_at(p + 28);
+      const uint32_t pid = u32_at(p + 16), tid = u32_at(p + 20), next_pid = u32_at(p + 24), next_tid = u32_at(p + 28);
       return (pid == 0 && next_pid == 0) || (pid != 0 && tid == 0) || (next_pid != 0 && next_tid == 0);
     }
     default: return false;
