@@ -10,12 +10,6 @@ namespace infertrace::itrace {
 
 namespace {
 
-uint32_t u32_at(const unsigned char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 struct Found {
   size_t bytes = 0;     // header + payload; 0: no record the writer makes starts here
   bool telling = false;  // a record random bytes are unlikely to imitate (see whole_records_up_to_end)

@@ -8,12 +8,6 @@ namespace infertrace::itrace {
 
 namespace {
 
-uint32_t u32_at(const unsigned char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 std::string side(const char* which, uint32_t pid, uint32_t tid) {
   return std::string(which) + "pid " + std::to_string(pid) + ", " + which + "tid " + std::to_string(tid);
 }

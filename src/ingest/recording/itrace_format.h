@@ -20,6 +20,13 @@ inline constexpr uint32_t kRecordHeaderBytes = 8;  // u32 type, u32 payload leng
 // A record longer than this is corrupt (the largest real one is a META value, a few KB).
 inline constexpr uint32_t kMaxRecordBytes = 1u << 20;
 
+// A u32 of the file at any alignment (the file's fields are little-endian, as this machine).
+inline uint32_t u32_at(const unsigned char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
 // Smallest payload the reader accepts for each record type; newer writers may append fields.
 inline uint32_t min_payload(uint32_t type) {
   switch (type) {
