@@ -138,9 +138,11 @@ void Session::eval_chunk(const int32_t* tokens, int64_t n, cpu::PrefillPath path
     stages::finish_layer(pool_, c, L, act_, nt, path);
   }
 
-  // Logits of the last token only (what sampling needs).
+  // Logits of the last token only (what sampling needs): always one row, whatever the cut, so the
+  // one-token kernels (Auto) here: the prompt path would only read the largest matrix through the
+  // slower int8 one-row tile (review BQ M1).
   stages::output_logits(pool_, c, W, act_.x.data() + (n - 1) * c.n_embd, 1, act_.xn.data(), logits_.data(),
-                        path);
+                        cpu::PrefillPath::Auto);
   n_past_ += n;
 }
 
