@@ -72,8 +72,8 @@ void check_thread_cap(const std::vector<int>& counts, int allowed_cpus, const st
   for (int t : counts)
     if (t > cap)
       throw UsageError(option_text + ": " + std::to_string(t) + " threads is more than " + std::to_string(cap) +
-                       " (4 per allowed CPU, " + std::to_string(allowed_cpus) +
-                       " allowed, at most 1024 or one per allowed CPU)");
+                       " (4 per CPU the threads may use: " + std::to_string(allowed_cpus) +
+                       ", the allowed CPUs or the --cpus list when longer; at most 1024 or one per CPU)");
 }
 
 void pin_current_thread(int cpu) {
