@@ -7,13 +7,12 @@
 // usage: matvec_types_bench [--benchmark_filter=q4_K]
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <string>
 #include <vector>
 
 #include "engine/cpu/isa.h"
 #include "engine/cpu/matmul.h"
-#include "engine/gguf/dtype.h"
+#include "random_weights.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
@@ -27,23 +26,11 @@ void BM_matvec(benchmark::State& st, GgmlType type, cpu::Isa isa, int64_t rows) 
     return;
   }
   constexpr int64_t kCols = 1024;
-  const int64_t row_bytes = gguf::bytes_for(type, kCols);
-  std::vector<uint8_t> data(static_cast<size_t>(row_bytes * rows));
-  std::mt19937 rng(1);
-  std::normal_distribution<float> nd(0.0f, 0.03f);
-  std::vector<float> row(kCols), x(kCols), y(static_cast<size_t>(rows));
-  for (int64_t r = 0; r < rows; ++r) {
-    for (float& v : row) v = nd(rng);
-    gguf::quantize_row(type, row.data(), data.data() + r * row_bytes, kCols);
-  }
-  for (float& v : x) v = nd(rng);
-  WeightTensor w;
-  w.data = data.data();
-  w.type = type;
-  w.cols = kCols;
-  w.rows = rows;
-  w.row_bytes = static_cast<uint64_t>(row_bytes);
-  w.name = "bench";
+  const bench_inputs::RandomWeights in(type, rows, kCols, kCols);
+  const WeightTensor& w = in.w;
+  const std::vector<float>& x = in.x;
+  const std::vector<uint8_t>& data = in.data;
+  std::vector<float> y(static_cast<size_t>(rows));
   cpu::set_active_isa(isa);
   for (auto _ : st) {
     cpu::matmul_rows(w, x.data(), kCols, 1, y.data(), rows, 0, rows);

@@ -9,14 +9,13 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "engine/cpu/isa.h"
 #include "engine/cpu/kernel_table.h"
 #include "engine/cpu/matmul.h"
-#include "engine/gguf/dtype.h"
+#include "random_weights.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
@@ -30,25 +29,10 @@ void BM_prefill(benchmark::State& st, GgmlType type, cpu::Isa isa, cpu::PrefillP
     return;
   }
   constexpr int64_t kRows = 1024, kCols = 1024;
-  const int64_t row_bytes = gguf::bytes_for(type, kCols);
-  std::vector<uint8_t> data(static_cast<size_t>(row_bytes * kRows));
-  std::mt19937 rng(1);
-  std::normal_distribution<float> nd(0.0f, 0.03f);
-  std::vector<float> row(kCols), x(static_cast<size_t>(kCols * ntok)), y(static_cast<size_t>(kRows * ntok));
-  for (int64_t r = 0; r < kRows; ++r) {
-    for (float& v : row) v = nd(rng);
-    gguf::quantize_row(type, row.data(), data.data() + r * row_bytes, kCols);
-  }
-  for (float& v : x) v = nd(rng);
-  WeightTensor w;
-  w.data = data.data();
-  w.type = type;
-  w.cols = kCols;
-  w.rows = kRows;
-  w.row_bytes = static_cast<uint64_t>(row_bytes);
-  w.name = "bench";
+  const bench_inputs::RandomWeights in(type, kRows, kCols, kCols * ntok);
+  std::vector<float> y(static_cast<size_t>(kRows * ntok));
   for (auto _ : st) {
-    cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), kCols, ntok, y.data(), kRows, 0, kRows, path);
+    cpu::matmul_rows_isa(static_cast<int>(isa), in.w, in.x.data(), kCols, ntok, y.data(), kRows, 0, kRows, path);
     benchmark::DoNotOptimize(y.data());
   }
   st.counters["MAC/s"] =
@@ -58,28 +42,23 @@ void BM_prefill(benchmark::State& st, GgmlType type, cpu::Isa isa, cpu::PrefillP
 void BM_int8_variant(benchmark::State& st, GgmlType type, const cpu::Int8Kernels* k, int ntok) {
   constexpr int64_t kRows = 1024, kCols = 1024;
   const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
-  const int64_t row_bytes = gguf::bytes_for(type, kCols);
-  std::vector<uint8_t> data(static_cast<size_t>(row_bytes * kRows));
-  std::mt19937 rng(1);
-  std::normal_distribution<float> nd(0.0f, 0.03f);
-  std::vector<float> row(kCols), x(static_cast<size_t>(kCols * ntok)), y(static_cast<size_t>(kRows * ntok));
-  for (int64_t r = 0; r < kRows; ++r) {
-    for (float& v : row) v = nd(rng);
-    gguf::quantize_row(type, row.data(), data.data() + r * row_bytes, kCols);
-  }
-  for (float& v : x) v = nd(rng);
+  const bench_inputs::RandomWeights in(type, kRows, kCols, kCols * ntok);
+  const uint8_t* data = in.data.data();
+  const float* x = in.x.data();
+  const int64_t row_bytes = static_cast<int64_t>(in.w.row_bytes);
+  std::vector<float> y(static_cast<size_t>(kRows * ntok));
   std::vector<int8_t> q(kCols * ntok);
   std::vector<float> d(kCols / block * ntok), sums(kCols / 32 * ntok);
   std::vector<cpu::Int8Row> rows(ntok);
   for (auto _ : st) {
     for (int t = 0; t < ntok; ++t) {
-      k->quantize(x.data() + t * kCols, kCols, block, q.data() + t * kCols, d.data() + t * (kCols / block),
+      k->quantize(x + t * kCols, kCols, block, q.data() + t * kCols, d.data() + t * (kCols / block),
                   sums.data() + t * (kCols / 32));
       rows[t] = {q.data() + t * kCols, d.data() + t * (kCols / block), sums.data() + t * (kCols / 32)};
     }
     for (int64_t r = 0; r < kRows; r += cpu::kRowBlock)
       for (int t = 0; t < ntok; t += k->tokens)
-        k->tile[slot](data.data() + r * row_bytes, row_bytes, cpu::kRowBlock, rows.data() + t,
+        k->tile[slot](data + r * row_bytes, row_bytes, cpu::kRowBlock, rows.data() + t,
                       std::min(k->tokens, ntok - t), kCols, y.data() + t * kRows + r, kRows);
     benchmark::DoNotOptimize(y.data());
   }
