@@ -11,6 +11,7 @@ import statistics
 import threading
 import time
 
+from _fake_openai import FakeModelsHandler
 from _harness import EXE, check, failures, run, skip
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
@@ -21,19 +22,7 @@ fail_count = [0]
 lock = threading.Lock()
 
 
-class Fake(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "n_vocab": 1000}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-
+class Fake(FakeModelsHandler):
     def do_POST(self):
         with lock:
             self.server.posts += 1

@@ -9,25 +9,15 @@ import subprocess
 import tempfile
 import threading
 
+from _fake_openai import FakeModelsHandler
 from _harness import EXE, check, failures, skip
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
 
 
-class Fake(http.server.BaseHTTPRequestHandler):
+class Fake(FakeModelsHandler):
     """An OpenAI-compatible completions server that streams two tokens at once."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "n_vocab": 1000}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
