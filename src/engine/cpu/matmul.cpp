@@ -70,8 +70,9 @@ void matmul_with(const KernelTable& k, const WeightTensor& w, const float* x, in
   const int slot = weight_slot(w.type);
   if (slot < 0) throw Error("tensor " + std::string(w.name) + ": weight type not supported by the CPU kernels");
   const int64_t n = w.cols;
-  // A prompt's pieces of 1-2 tokens take the int8 kernels too when the product does (matmul.h).
-  const bool int8 = use_int8(k, slot, path);
+  // A prompt's pieces of 1-2 tokens take the int8 kernels too when the product does (matmul.h);
+  // decode (Auto, one token) does not ask.
+  const bool int8 = (n_tok >= kGemmMinTokens || path == PrefillPath::Prompt) && use_int8(k, slot, path);
   if (n_tok < kGemmMinTokens && !(int8 && path == PrefillPath::Prompt)) {
     // The range is cut into kRowBlock contiguous parts and each kernel call takes the next row
     // of every part (row stride = one part), so the weights are read as kRowBlock long

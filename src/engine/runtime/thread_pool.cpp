@@ -56,10 +56,8 @@ int resolve_thread_count(int requested, const std::vector<int>& cpus) {
 }
 
 int thread_cap_cpus(const std::vector<int>& pinned) {
-  std::vector<int> distinct = pinned;
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  return std::max(allowed_cpu_count(), static_cast<int>(distinct.size()));
+  // The list's ids are distinct (parse_cpu_list refuses a repeat).
+  return std::max(allowed_cpu_count(), static_cast<int>(pinned.size()));
 }
 
 int max_sweep_threads(int allowed_cpus) {

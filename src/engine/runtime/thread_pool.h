@@ -31,8 +31,8 @@ int resolve_thread_count(int requested, const std::vector<int>& cpus);
 // more than 1024 unless the machine allows more CPUs than that (one per allowed CPU is always
 // accepted: the default's end). Here, not in the CLI, because infertrace-serve uses it too.
 int max_sweep_threads(int allowed_cpus);
-// The CPU count the thread cap is based on: the CPUs this process may run on, or the distinct CPUs
-// of a --cpus list when more (a pool pinned by --cpus runs there even when an inherited affinity,
+// The CPU count the thread cap is based on: the CPUs this process may run on, or the CPUs of a
+// --cpus list when more (a pool pinned by --cpus runs there even when an inherited affinity,
 // `taskset -c 0`, is narrower: review BO L3).
 int thread_cap_cpus(const std::vector<int>& pinned);
 // UsageError naming `option_text` when a count is over max_sweep_threads(allowed_cpus).
