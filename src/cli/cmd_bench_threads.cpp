@@ -13,6 +13,7 @@
 #include "bench/thread_choice.h"
 #include "cli/bench_format.h"
 #include "cli/engine_common.h"
+#include "cli/prompt_math_option.h"
 #include "cli/registry.h"
 #include "engine/cpu/isa.h"
 #include "engine/model/forward.h"
@@ -32,6 +33,7 @@ using bench::median_of;  // the mean of the middle two for an even count
 
 struct ThreadsArgs {
   std::string model, threads, cpus, format = "md";
+  std::string prompt_math = kDefaultPromptMath;  // the pp repetitions' products (cli/prompt_math_option.h)
   bool threads_given = false;  // else the default sweep
   int reps = 5;
   int64_t n_prompt = 128, n_gen = 64, membw_mib = 512;
@@ -136,6 +138,7 @@ void run_threads(const ThreadsArgs& a) {
   // mistake whatever the other options say.
   if (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30))
     throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
+  apply_prompt_math(a.prompt_math);
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);
@@ -197,6 +200,7 @@ void run_threads(const ThreadsArgs& a) {
                         {"model", a.model},
                         {"summary", model->config().summary()},
                         {"isa", engine::cpu::isa_name(engine::cpu::active_isa())},
+                        {"prompt_math", a.prompt_math},
                         {"n_prompt", a.n_prompt},
                         {"n_gen", a.n_gen},
                         {"repetitions", a.reps},
@@ -221,10 +225,10 @@ void run_threads(const ThreadsArgs& a) {
     std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token,"
                 "pp_median,tg_median\n");
   else
-    std::printf("%s, %s kernels, pp %lld / tg %lld tokens, %d repetitions\n\n"
+    std::printf("%s, %s kernels, prompt math %s, pp %lld / tg %lld tokens, %d repetitions\n\n"
                 "| threads | pp t/s median | pp t/s mean +- sd | tg t/s median | tg t/s mean +- sd | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
                 "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
-                model->config().summary().c_str(), engine::cpu::isa_name(engine::cpu::active_isa()),
+                model->config().summary().c_str(), engine::cpu::isa_name(engine::cpu::active_isa()), a.prompt_math.c_str(),
                 static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen), a.reps);
   for (const Point& p : points) {
     const MeanSd pp = mean_sd(p.pp), tg = mean_sd(p.tg);
@@ -302,6 +306,7 @@ const BenchRegistrar reg(10, [](CLI::App& bench) {
   cmd->add_option("-n,--n-gen", a->n_gen, "Decode evaluations, i.e. tokens timed by tg (as llama-bench: N + 1 are generated, the first from the prefill)")->capture_default_str();
   cmd->add_option("--membw-mib", a->membw_mib, "Array size of the bandwidth measurement, MiB")->capture_default_str();
   cmd->add_flag("--no-roofline", a->no_roofline, "Skip the bandwidth measurement");
+  add_prompt_math_option(cmd, a->prompt_math);
   cmd->add_option("-o,--output", a->format, "md, csv or json")->capture_default_str();
   cmd->callback([a, threads] {
     a->threads_given = threads->count() > 0;

@@ -9,9 +9,9 @@
 
 #include "cli/engine_common.h"
 #include "cli/engine_run.h"
+#include "cli/prompt_math_option.h"
 #include "cli/registry.h"
 #include "engine/cpu/isa.h"
-#include "engine/cpu/matmul.h"
 #include "engine/model/forward.h"
 #include "engine/runtime/generate.h"
 #include "engine/runtime/memory.h"
@@ -75,7 +75,7 @@ void check_backend_options(const RunArgs& a) {
   if (a.roofline_gbs < 0) throw UsageError("--roofline-gbs must be > 0");
   if (a.roofline_gbs > 0 && a.measure_roofline)
     throw UsageError("--roofline-gbs and --measure-roofline: give a bandwidth or measure it, not both");
-  if (a.threads > 0 || !a.cpus.empty() || a.numa || a.hugepages || !a.isa.empty() || a.prompt_math != "auto")
+  if (a.threads > 0 || !a.cpus.empty() || a.numa || a.hugepages || !a.isa.empty() || a.prompt_math != kDefaultPromptMath)
     throw UsageError("--threads, --cpus, --numa, --hugepages, --isa and --prompt-math apply to --backend cpu");
 }
 
@@ -89,11 +89,7 @@ void run_engine(RunArgs a) {
     return;
   }
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
-  // The int8 prompt path changes logits by the activations' quantization: f32 keeps a prompt in
-  // F32 arithmetic (comparisons with an F32 reference, or with runs before the int8 path).
-  engine::cpu::set_prefill_path(a.prompt_math == "f32"    ? engine::cpu::PrefillPath::F32
-                                : a.prompt_math == "int8" ? engine::cpu::PrefillPath::Int8
-                                                          : engine::cpu::PrefillPath::Auto);
+  apply_prompt_math(a.prompt_math);
   engine::PlacementOptions placement;
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
@@ -184,10 +180,7 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("--seed", a->sampling.seed, "Seed for sampling and synthetic prompts")->capture_default_str();
   run->add_flag("--ignore-eos", a->ignore_eos, "Do not stop at end-of-generation tokens");
   run->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
-  run->add_option("--prompt-math", a->prompt_math,
-                  "cpu: a prompt's Q8_0/Q4_K products: auto (int8 activations where measured faster), f32, int8")
-      ->check(CLI::IsMember({"auto", "f32", "int8"}))
-      ->capture_default_str();
+  add_prompt_math_option(run, a->prompt_math);
   run->add_flag("--json", a->json, "Print one JSON object (schema in docs/engine.md) instead of text");
   run->callback([a] { run_engine(*a); });
 });

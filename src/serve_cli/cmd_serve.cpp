@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/prompt_math_option.h"
 #include "engine/cpu/isa.h"
 #include "engine/gguf/gguf.h"
 #include "engine/model/forward.h"
@@ -55,6 +56,7 @@ bool print_stats(const serve::SchedulerStats& s, const char* note) {
 
 struct ServeArgs {
   std::string model, host = "127.0.0.1", cpus, isa, model_name;
+  std::string prompt_math = cli::kDefaultPromptMath;  // the scheduler's prefill pieces (eval_prompt)
   int port = 8000, threads = 0, max_batch = 8, max_queue = 64;
   int64_t body_deadline = serve::kDefaultBodyDeadline.count();  // seconds
   int64_t ctx = 0, ubatch = 256, prefill_chunk = serve::SchedulerOptions::kDefaultPrefillChunk;
@@ -98,6 +100,7 @@ void check_options(const ServeArgs& a) {
 void run_serve(const ServeArgs& a) {
   check_options(a);
   if (!a.isa.empty()) engine::cpu::set_active_isa(engine::cpu::parse_isa(a.isa));
+  cli::apply_prompt_math(a.prompt_math);
   engine::PlacementOptions placement;
   placement.numa = a.numa;
   placement.copy_weights = a.hugepages;
@@ -169,11 +172,11 @@ void run_serve(const ServeArgs& a) {
   }).detach();
 
   std::fprintf(stderr, "infertrace serve: %s | model '%s' | %d threads | %s kernels | ctx %lld | max batch %d | "
-               "max queue %d | prefill chunk %s | %s\n",
+               "max queue %d | prefill chunk %s | prompt math %s | %s\n",
                model->config().summary().c_str(), limits.name.c_str(), threads,
                engine::cpu::isa_name(engine::cpu::active_isa()), static_cast<long long>(limits.ctx), a.max_batch,
                a.max_queue, a.prefill_chunk > 0 ? std::to_string(a.prefill_chunk).c_str() : "off",
-               model->placement_note().c_str());
+               a.prompt_math.c_str(), model->placement_note().c_str());
   std::fprintf(stderr, "infertrace serve: chat template: %s\n",
                chat.tmpl ? (chat.tmpl->name() + " (/v1/chat/completions)").c_str()
                          : (chat.refusal + ": /v1/chat/completions refuses every request").c_str());
@@ -210,6 +213,7 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--model-name", a->model_name, "Model id in the API (default: the file name without .gguf)");
   cmd->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
+  cli::add_prompt_math_option(cmd, a->prompt_math);
   cmd->callback([a] { run_serve(*a); });
 });
 
