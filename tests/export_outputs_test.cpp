@@ -66,5 +66,60 @@ TEST(ExportOutputs, ExportsDirectoryTablesAreTheDefault) {
   EXPECT_FALSE(fs::exists(dir));
 }
 
+// `--csv a/b/c` with a and b missing: create_directories makes all three; a failed run removes
+// the three again, deepest first, and not the directory they were made in.
+TEST(ExportOutputs, FailedRunRemovesTheParentsItCreated) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "a" / "b" / "c";
+  const std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir.string(), true}});
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].missing_parents,
+            (std::vector<std::string>{(tmp.path / "a" / "b").string(), (tmp.path / "a").string()}));
+  fs::create_directories(dir);
+  touch(dir / "launches.csv");
+  const std::string said = remove_created_outputs(created);
+  EXPECT_FALSE(fs::exists(tmp.path / "a"));
+  EXPECT_TRUE(fs::is_directory(tmp.path));
+  EXPECT_EQ(said, "removed the outputs this export had written: " + dir.string() + ", " + (tmp.path / "a" / "b").string() +
+                      ", " + (tmp.path / "a").string());
+}
+
+// Spelled with a trailing slash (`--csv a/b/`): the same parents, not the directory itself.
+TEST(ExportOutputs, ParentsOfADirectoryWithATrailingSlash) {
+  const TempDir tmp("export-outputs");
+  const std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", (tmp.path / "a" / "b").string() + "/", true}});
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].missing_parents, std::vector<std::string>{(tmp.path / "a").string()});
+}
+
+// A parent that existed before the run stays, also when empty; one that someone filled during the
+// run stays, and so do those above it.
+TEST(ExportOutputs, FailedRunKeepsParentsThatExistedOrWereFilled) {
+  const TempDir tmp("export-outputs");
+  fs::create_directory(tmp.path / "old");
+  const fs::path dir = tmp.path / "old" / "new" / "mid" / "csv";
+  const std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir.string(), true}});
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].missing_parents.size(), 2u);  // mid and new, not old
+  fs::create_directories(dir);
+  touch(tmp.path / "old" / "new" / "theirs.txt");
+  const std::string said = remove_created_outputs(created);
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_FALSE(fs::exists(tmp.path / "old" / "new" / "mid"));
+  EXPECT_TRUE(fs::exists(tmp.path / "old" / "new" / "theirs.txt"));
+  EXPECT_EQ(said.find((tmp.path / "old" / "new").string() + ","), std::string::npos) << said;
+
+  // Nothing created above an existing, empty directory goes.
+  const fs::path dir2 = tmp.path / "old" / "csv2";
+  const std::vector<ExportOutput> created2 = outputs_to_be_created({{"--csv", dir2.string(), true}});
+  ASSERT_EQ(created2.size(), 1u);
+  EXPECT_TRUE(created2[0].missing_parents.empty());
+  fs::create_directory(dir2);
+  fs::remove_all(tmp.path / "old" / "new");
+  remove_created_outputs(created2);
+  EXPECT_FALSE(fs::exists(dir2));
+  EXPECT_TRUE(fs::is_directory(tmp.path / "old"));
+}
+
 }  // namespace
 }  // namespace infertrace::cli

@@ -1,5 +1,7 @@
 #include "cli/export_outputs.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <optional>
 
@@ -29,6 +31,20 @@ fs::path identity(const ExportOutput& o) {
 }
 
 std::string named(const ExportOutput& o) { return o.option + " " + o.path; }
+
+// The ancestors of `dir` that do not exist, deepest first: what create_directories will make.
+// Spelled as `dir` is (relative stays relative), for the message.
+std::vector<std::string> missing_ancestors(const std::string& dir) {
+  std::vector<std::string> missing;
+  std::error_code ec;
+  fs::path self = fs::path(dir).lexically_normal();
+  if (!self.has_filename()) self = self.parent_path();  // "a/b/": its parent is a, not a/b
+  for (fs::path up = self.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path()) {
+    if (fs::exists(fs::symlink_status(up, ec))) break;
+    missing.push_back(up.string());
+  }
+  return missing;
+}
 
 // The directory a file output goes into must be there: checked for every output before the first
 // is written, so a typo in the last one does not fail the run after the others were written.
@@ -102,7 +118,9 @@ std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>&
       if (t.stream) continue;
       o.path = t.path;
     }
-    if (!fs::exists(fs::symlink_status(o.path, ec))) created.push_back(o);
+    if (fs::exists(fs::symlink_status(o.path, ec))) continue;
+    if (o.directory) o.missing_parents = missing_ancestors(o.path);
+    created.push_back(o);
   }
   return created;
 }
@@ -125,10 +143,18 @@ std::string remove_created_outputs(const std::vector<ExportOutput>& created, con
     for (const std::string& table : table_names(o))
       for (const std::string& name : {table, table + ".partial"})
         if (fs::remove(fs::path(o.path) / name, ec)) tables += (tables.empty() ? "" : ", ") + name;
-    if (fs::is_directory(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec))
+    if (fs::is_directory(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec)) {
       removed += (removed.empty() ? "" : ", ") + o.path;
-    else if (!tables.empty())
+      // The parents the run made for it, deepest first, each only while empty: rmdir(2) removes
+      // nothing else (a file, a link, a directory someone filled meanwhile), and the first that
+      // stays keeps the ones above it.
+      for (const std::string& parent : o.missing_parents) {
+        if (::rmdir(parent.c_str()) != 0) break;
+        removed += ", " + parent;
+      }
+    } else if (!tables.empty()) {
       removed += (removed.empty() ? "" : ", ") + o.path + " (" + tables + "; the directory holds other files and stays)";
+    }
   }
   return removed.empty() ? "" : "removed the outputs " + run + " had written: " + removed;
 }

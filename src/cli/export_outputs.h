@@ -18,6 +18,10 @@ struct ExportOutput {
   // whole tree (someone may have made the same directory, with files of their own, between the
   // check and the run's mkdir: review BN M2).
   std::vector<std::string> tables = {};
+  // A directory output this run creates: its ancestors that were missing too (create_directories
+  // makes them), deepest first. Set by outputs_to_be_created; a failed run removes those that are
+  // empty, never one that existed before it.
+  std::vector<std::string> missing_parents = {};
 };
 
 // The tables of a directory output: `tables`, or export's when that is empty.
@@ -28,11 +32,12 @@ std::vector<std::string> table_names(const ExportOutput& o);
 // (the --csv directory itself may be missing: it is created, under an existing directory).
 void check_export_outputs(const std::vector<ExportOutput>& outputs);
 
-// The outputs that do not exist yet: the ones this run creates, and removes again if it fails.
+// The outputs that do not exist yet: the ones this run creates, and removes again if it fails
+// (a directory's missing ancestors in missing_parents).
 std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs);
 
-// Removes those of `created` that now exist (a --csv directory: its tables, and then the directory
-// when nothing else is in it); returns the
+// Removes those of `created` that now exist (a --csv directory: its tables, then the directory
+// when nothing else is in it, then its missing_parents while each is empty); returns the
 // sentence for the error message ("removed the outputs this export had written: a, b"; `run`
 // names the run), or "".
 std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");

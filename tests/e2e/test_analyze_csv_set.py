@@ -72,6 +72,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 1 and "removed the outputs this analyze run had written" in r.stderr,
           "created DIR, failed: rc %d: %s" % (r.returncode, r.stderr.strip()[-300:]))
     check(not os.path.exists(out), "created DIR, failed: %s is left with %s" % (out, os.path.exists(out) and listing(out)))
+    # ... and so does the parent it created for DIR ("made"), not the one that was there (tmp).
+    check(not os.path.exists(os.path.dirname(out)), "created DIR, failed: its created parent %s stayed" % os.path.dirname(out))
+    check("made" in r.stderr, "created DIR, failed: the message names the parent: %s" % r.stderr.strip()[-300:])
 
     # A host table of an earlier run that this run has no rows for is removed with the new set.
     out = os.path.join(tmp, "stale")

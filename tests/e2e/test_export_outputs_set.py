@@ -48,12 +48,12 @@ with tempfile.TemporaryDirectory() as tmp:
           "file inside the new --csv dir: rc %d: %s" % (r.returncode, r.stderr.strip()))
 
     # A later output fails (its .partial name is taken by a non-empty directory): what this run
-    # created is removed, what existed before stays.
+    # created is removed (the --csv directory's parent it made too), what existed before stays.
     d = fresh(tmp, "late")
     os.makedirs(d + "/a.db.partial/keep")
     with open(d + "/old.json", "w") as f:
         f.write("old")
-    r = run("export", trace, "--perfetto", d + "/a.pftrace", "--chrome", d + "/old.json", "--csv", d + "/csv",
+    r = run("export", trace, "--perfetto", d + "/a.pftrace", "--chrome", d + "/old.json", "--csv", d + "/new/csv",
             "--sqlite", d + "/a.db")
     check(r.returncode == 1 and "removed the outputs this export had written" in r.stderr,
           "late failure: rc %d: %s" % (r.returncode, r.stderr.strip()))
