@@ -1,5 +1,7 @@
 #include "report/staged_tables.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "util/error.h"
@@ -27,16 +29,43 @@ std::string table_target(const fs::path& at) {
   return t.path;
 }
 
+// Whether two tables' targets are one file: the same inode when it exists, else the same path once
+// links and `..` are resolved (two dangling links to one name).
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa{}, sb{};
+  if (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  std::error_code ea, eb;
+  const fs::path ca = fs::weakly_canonical(fs::absolute(a), ea), cb = fs::weakly_canonical(fs::absolute(b), eb);
+  return !ea && !eb && ca == cb;
+}
+
+// Two tables of one set that are links to one file would be written over each other: the second
+// table's partial replaced the first's, which then failed as "replaced while it was written".
+void check_own_file(const fs::path& dir, const std::string& name, const std::string& target,
+                    const std::vector<std::string>& names, const std::vector<std::string>& targets) {
+  for (size_t i = 0; i < targets.size(); ++i)
+    if (same_file(targets[i], target))
+      throw Error((dir / name).string() + " and " + (dir / names[i]).string() + ": are one file (" + target +
+                  "); each table of the set needs a file of its own (nothing was replaced)");
+}
+
 }  // namespace
 
 void check_table_places(const fs::path& dir, const std::vector<std::string>& names) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return;  // created by the run: nothing in the way
-  for (const std::string& n : names) table_target(dir / n);
+  std::vector<std::string> seen, targets;
+  for (const std::string& n : names) {
+    const std::string target = table_target(dir / n);
+    check_own_file(dir, n, target, seen, targets);
+    seen.push_back(n);
+    targets.push_back(target);
+  }
 }
 
 std::string StagedTables::stage(const std::string& name) {
   const std::string target = table_target(dir_ / name);
+  check_own_file(dir_, name, target, names_, targets_);
   partials_.push_back(std::make_unique<PartialFile>(target));  // removed with us unless renamed
   names_.push_back(name);
   targets_.push_back(target);

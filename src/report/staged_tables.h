@@ -13,9 +13,10 @@
 
 namespace infertrace {
 
-// Throws Error for a table of `names` that cannot be replaced in `dir`: a directory in the way, or
-// a device, FIFO or descriptor named like a table (a set is renamed into place as a whole). For
-// the checks before anything is read or written; StagedTables::stage checks again.
+// Throws Error for a table of `names` that cannot be replaced in `dir`: a directory in the way, a
+// device, FIFO or descriptor named like a table (a set is renamed into place as a whole), or two
+// tables that are links to one file. For the checks before anything is read or written;
+// StagedTables::stage checks again.
 void check_table_places(const std::filesystem::path& dir, const std::vector<std::string>& names);
 
 class StagedTables {
@@ -23,7 +24,8 @@ class StagedTables {
   explicit StagedTables(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
   // Where to write table `name` (the file it replaces: `dir`/name, or the file its symlinks name):
-  // the writer path of its NAME.partial, removed with this object unless committed. Throws Error.
+  // the writer path of its NAME.partial, removed with this object unless committed. Throws Error,
+  // also when `name` is a link to the file of a table staged before it.
   std::string stage(const std::string& name);
   // The table's own path (the target of its links), for messages.
   const std::string& target(size_t i) const { return targets_[i]; }
