@@ -1,5 +1,7 @@
 // StagedTables (report/staged_tables.h): two tables of one set that are links to one file are
-// refused by name (they used to fail as "replaced while it was written").
+// refused by name (they used to fail as "replaced while it was written"), and the removal of stale
+// tables goes through the directory opened with the set, not through its path, which may have been
+// swapped for a link to another directory meanwhile.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -79,6 +81,33 @@ TEST(StagedTables, LinksToTwoFilesAreTwoTables) {
   set.commit();
   EXPECT_EQ(read(tmp.path / "one.csv"), "new 1\n");
   EXPECT_EQ(read(tmp.path / "two.csv"), "new 2\n");
+}
+
+// The set's directory renamed away and its path made a link to another directory before the
+// commit: the stale table is removed from the set's own directory, and the other directory's file
+// of that name stays.
+TEST(StagedTables, StaleRemovalIgnoresADirectorySwappedForALink) {
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv", moved = tmp.path / "csv.moved", other = tmp.path / "other";
+  fs::create_directory(dir), fs::create_directory(other);
+  write(dir / "gpu.csv", "stale\n");
+  write(other / "gpu.csv", "someone else's\n");
+  StagedTables set(dir);
+  fs::rename(dir, moved);
+  fs::create_directory_symlink(other, dir);
+  set.commit({"gpu.csv"});
+  EXPECT_TRUE(fs::exists(other / "gpu.csv"));
+  EXPECT_FALSE(fs::exists(moved / "gpu.csv"));
+}
+
+// A stale name that is a directory is not removed (unlinkat without AT_REMOVEDIR), nor what is in it.
+TEST(StagedTables, StaleRemovalLeavesADirectory) {
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directories(dir / "gpu.csv");
+  StagedTables set(dir);
+  set.commit({"gpu.csv"});
+  EXPECT_TRUE(fs::is_directory(dir / "gpu.csv"));
 }
 
 }  // namespace

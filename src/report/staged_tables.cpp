@@ -1,8 +1,12 @@
 #include "report/staged_tables.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "util/error.h"
 #include "util/output_target.h"
@@ -63,6 +67,21 @@ void check_table_places(const fs::path& dir, const std::vector<std::string>& nam
   }
 }
 
+StagedTables::StagedTables(fs::path dir) : dir_(std::move(dir)) {
+  dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
+}
+
+StagedTables::~StagedTables() {
+  partials_.clear();  // their partials removed while the directory is still ours to name
+  ::close(dir_fd_);
+}
+
+bool StagedTables::directory_at(const std::string& name) const {
+  struct stat st{};
+  return ::fstatat(dir_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 std::string StagedTables::stage(const std::string& name) {
   const std::string target = table_target(dir_ / name);
   check_own_file(dir_, name, target, names_, targets_);
@@ -77,7 +96,7 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   // that the usual failure (a directory in the way: the one target rename(2) cannot replace)
   // leaves the previous tables whole rather than half replaced.
   for (const std::string& n : names_)
-    if (directory_in_the_way(dir_ / n))
+    if (directory_at(n))
       throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
   // Mode and owner for every table first: a failure there leaves the old set whole too.
   for (auto& p : partials_) p->keep_mode_and_owner();
@@ -89,9 +108,11 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
                   (i > 0 ? " (the tables before it were replaced: the directory mixes two runs)" : ""));
     }
   }
-  std::error_code ec;
+  // Through the descriptor opened with the set: if the directory's path was swapped for a link
+  // meanwhile, the removals still happen in the directory the tables were written to, never in the
+  // one the link names. unlinkat without AT_REMOVEDIR removes no directory, and a link itself.
   for (const std::string& n : stale)
-    if (std::find(names_.begin(), names_.end(), n) == names_.end()) fs::remove(dir_ / n, ec);
+    if (std::find(names_.begin(), names_.end(), n) == names_.end()) ::unlinkat(dir_fd_, n.c_str(), 0);
 }
 
 }  // namespace infertrace

@@ -21,7 +21,11 @@ void check_table_places(const std::filesystem::path& dir, const std::vector<std:
 
 class StagedTables {
  public:
-  explicit StagedTables(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // Opens `dir` (which must exist): the removals of commit() go through that descriptor. Throws Error.
+  explicit StagedTables(std::filesystem::path dir);
+  ~StagedTables();
+  StagedTables(const StagedTables&) = delete;
+  StagedTables& operator=(const StagedTables&) = delete;
 
   // Where to write table `name` (the file it replaces: `dir`/name, or the file its symlinks name):
   // the writer path of its NAME.partial, removed with this object unless committed. Throws Error,
@@ -31,11 +35,16 @@ class StagedTables {
   const std::string& target(size_t i) const { return targets_[i]; }
 
   // Renames every staged table into place; then removes each of `stale` that was not staged (a
-  // table an earlier run wrote and this one has no rows for, which would be read with the new set).
+  // table an earlier run wrote and this one has no rows for, which would be read with the new set)
+  // from the directory opened at construction (unlinkat), whatever its path names by then.
   void commit(const std::vector<std::string>& stale = {});
 
  private:
+  // A directory (not a link to one) at `name` in the set's directory.
+  bool directory_at(const std::string& name) const;
+
   std::filesystem::path dir_;
+  int dir_fd_ = -1;
   std::vector<std::string> names_, targets_;
   std::vector<std::unique_ptr<PartialFile>> partials_;
 };
