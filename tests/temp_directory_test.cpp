@@ -73,6 +73,29 @@ TEST(TempDirectory, UnsetOrEmptyIsTmp) {
   EXPECT_EQ(temp_directory(), "/tmp");
 }
 
+// TMPDIR alone is read (util/temp_directory.h says why): TMP and TEMP, which libstdc++'s
+// temp_directory_path and Python's tempfile also consult, neither move the scratch space nor fail
+// the run, even when they name nothing.
+TEST(TempDirectory, TmpAndTempAreNotRead) {
+  ScratchDir d;
+  const std::string missing = (d.path / "gone").string();
+  for (const char* name : {"TMP", "TEMP"}) {
+    const char* o = std::getenv(name);
+    const std::string old = o ? o : "";
+    ::setenv(name, missing.c_str(), 1);
+    {
+      TmpdirAs as(nullptr);
+      EXPECT_EQ(temp_directory(), "/tmp") << name;
+    }
+    {
+      TmpdirAs as(d.path.c_str());
+      EXPECT_EQ(temp_directory(), d.path.string()) << name;
+    }
+    if (o) ::setenv(name, old.c_str(), 1);
+    else ::unsetenv(name);
+  }
+}
+
 TEST(TempDirectory, AWritableDirectoryIsUsed) {
   ScratchDir d;
   TmpdirAs as(d.path.c_str());
