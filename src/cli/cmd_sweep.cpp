@@ -105,6 +105,7 @@ void run(const Options& o) {
   if (!o.plot.empty() && (o.plot.size() < 4 || o.plot.compare(o.plot.size() - 4, 4, ".svg") != 0) &&
       !resolve_output_target(o.plot).stream)
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
+  if (!o.plot.empty()) refuse_our_stderr(o.plot, "--plot", "sweep");
   const std::vector<EngineRunDoc> runs = engine_runs(o);
   const std::vector<int64_t> batches = batch_sizes(o, runs);
   const bool progress = isatty(STDERR_FILENO);

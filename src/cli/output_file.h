@@ -15,6 +15,14 @@ namespace infertrace::cli {
 // inputs (it would be overwritten); `what` names the inputs in the message ("the input trace").
 void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what);
 
+// Throws UsageError when `out` names our stderr (/dev/stderr, /dev/fd/2, /proc/self/fd/2 or a link
+// to one) for a verb that writes lines of its own there while it runs (bench serve's progress,
+// sweep's progress and notes, an error at the end): the output would be mixed with them. Nothing
+// can take those lines instead (stdout holds the verb's table or --json), so the run is refused
+// before it starts, and the message points to /dev/stdout, where the verb's own stdout lines move
+// to stderr instead. `option` ("-o", "--plot") and `verb` name them in the message.
+void refuse_our_stderr(const std::string& out, const std::string& option, const std::string& verb);
+
 // write_whole lives in util/ (report/, engine/ and bench use it too); cli callers name it as before.
 using infertrace::write_whole;
 

@@ -205,6 +205,7 @@ void run(const Opts& o) {
   if (!o.out.empty()) {
     const std::vector<std::string> inputs = o.model.empty() ? std::vector<std::string>{} : std::vector{o.model};
     cli::check_output_file(o.out, inputs, "the model");
+    cli::refuse_our_stderr(o.out, "-o", "bench serve");
   }
   serve::load::Target target;
   for (auto url : o.urls) {

@@ -1,0 +1,37 @@
+"""`bench serve -o /dev/stderr` and `sweep --plot /dev/stderr`: both verbs write lines of their own
+to stderr while they run (bench serve's "topology sn ..." and "load 1" lines, sweep's progress and
+notes) and an error at the end, so the document was mixed with them (the JSON came after two
+progress lines). Refused as a usage error (exit 2) before anything runs, whatever spells fd 2
+(/dev/stderr, /dev/fd/2, /proc/self/fd/2, a link to one), with /dev/stdout named as the way out;
+`--plot /dev/stdout` still works and leaves stdout a bare SVG."""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import EXE, check, failures, refused, run  # noqa: E402
+
+traces = [os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces", "gpt2_prefill_bs%d.json.gz" % b)
+          for b in (1, 2)]
+
+with tempfile.TemporaryDirectory() as tmp:
+    link = os.path.join(tmp, "err.svg")
+    os.symlink("/dev/stderr", link)
+    for spelling in ("/dev/stderr", "/dev/fd/2", "/proc/self/fd/2", link):
+        refused(["sweep", *traces, "--plot", spelling], "--plot " + spelling, "mixed", "/dev/stdout")
+        r = run("sweep", *traces, "--plot", spelling)
+        check("<svg" not in r.stderr, "sweep --plot %s: the SVG reached stderr" % spelling)
+        if os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
+            # Port 9 (discard): nothing listens; the refusal comes before any request would fail.
+            refused(["bench", "serve", "--url", "http://127.0.0.1:9", "--requests", "1", "-o", spelling],
+                    "-o " + spelling, "mixed", "/dev/stdout")
+
+    r = subprocess.run([EXE, "sweep", *traces, "--plot", "/dev/stdout"], capture_output=True, text=True, timeout=600)
+    check(r.returncode == 0 and r.stdout.startswith("<svg") and r.stdout.rstrip().endswith("</svg>"),
+          "sweep --plot /dev/stdout: rc %d, stdout %r" % (r.returncode, r.stdout[:80]))
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
