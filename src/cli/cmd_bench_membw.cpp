@@ -38,9 +38,14 @@ void run_membw(const MembwArgs& a) {
     run_membw_gpu(o, a.format);
     return;
   }
-  const std::vector<int> counts = parse_thread_list(a.threads);
   const std::vector<int> cpus = a.cpus.empty() ? std::vector<int>{} : engine::parse_pinning_cpus(a.cpus, "--cpus");
-  engine::check_thread_cap(counts, engine::thread_cap_cpus(cpus), "-t " + a.threads);
+  // Without -t: one thread per CPU the threads run on, as engine run and bench threads count them
+  // (engine::resolve_thread_count): the --cpus list when given, else the allowed CPUs. The
+  // affinity mask alone gave `--cpus 0` two threads on one CPU (on two allowed CPUs) and
+  // `taskset -c 0 ... --cpus 0-1` one thread, leaving CPU 1 of the list unmeasured.
+  const std::string threads = a.threads.empty() ? std::to_string(engine::resolve_thread_count(0, cpus)) : a.threads;
+  const std::vector<int> counts = parse_thread_list(threads);
+  engine::check_thread_cap(counts, engine::thread_cap_cpus(cpus), "-t " + threads);
   check_format(a.format);
   if (a.size_mib < 1) throw UsageError("--size-mib must be >= 1");
   std::vector<engine::BandwidthResult> results;
@@ -70,9 +75,9 @@ void run_membw(const MembwArgs& a) {
 
 const BenchRegistrar reg(20, [](CLI::App& bench) {
   auto a = std::make_shared<MembwArgs>();
-  a->threads = std::to_string(engine::allowed_cpu_count());
   auto* cmd = bench.add_subcommand("membw", "Sustained memory bandwidth (STREAM-like read and triad) per thread count");
-  auto* threads = cmd->add_option("-t,--threads", a->threads, "Thread counts, e.g. 1,2,4")->capture_default_str();
+  auto* threads = cmd->add_option("-t,--threads", a->threads,
+                                  "Thread counts, e.g. 1,2,4 (default: the --cpus count, else every allowed CPU)");
   auto* cpus = cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
   auto* size = cmd->add_option("--size-mib", a->size_mib,
                                "Bytes per array, MiB (use several times the last-level cache); cuda: the buffer "

@@ -298,7 +298,7 @@ const BenchRegistrar reg(10, [](CLI::App& bench) {
   auto* cmd = bench.add_subcommand("threads", "Sweep the reference engine over thread counts (pp/tg tokens/s, roofline)");
   cmd->add_option("-m,--model", a->model, "GGUF model")->required();
   auto* threads = cmd->add_option("-t,--threads", a->threads,
-                  "Thread counts, e.g. 1,2,4,8 (at most 4 per allowed CPU, and 1024); default: 1, 2, 4, ... below the "
+                  "Thread counts, e.g. 1,2,4,8 (at most 4 per CPU the threads may use, and 1024); default: 1, 2, 4, ... below the "
                   "allowed CPUs (or the --cpus list's size) and that count");
   cmd->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list");
   cmd->add_option("-r,--repetitions", a->reps, "Repetitions per thread count")->capture_default_str();

@@ -157,8 +157,8 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens)");
   run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text");
   run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
-  run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU, "
-                  "at most 1024 unless more CPUs are allowed)");
+  run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per CPU the threads may "
+                  "use, the allowed CPUs or the --cpus list when longer, and at most 1024 unless there are more)");
   run->add_option("--cpus", a->cpus, "Pin thread i to the i-th CPU of this list, e.g. 0-3,8");
   run->add_flag("--numa", a->numa, "Copy weights and KV cache to memory bound to the threads' NUMA nodes (sysfs and mbind(2))");
   run->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");

@@ -195,8 +195,8 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
   cmd->add_option("-m,--model", a->model, "GGUF file (as engine run takes)")->required();
   cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", a->port, "Port (0: the kernel picks one; the stdout line names it)")->capture_default_str();
-  cmd->add_option("-t,--threads", a->threads, "Engine threads (default: the --cpus count, else every allowed CPU; at most 4 per allowed CPU, at "
-                  "most 1024 unless more CPUs are allowed)");
+  cmd->add_option("-t,--threads", a->threads, "Engine threads (default: the --cpus count, else every allowed CPU; at most 4 per CPU the threads "
+                  "may use, the allowed CPUs or the --cpus list when longer, and at most 1024 unless there are more)");
   cmd->add_option("--cpus", a->cpus, "Pin engine thread i to the i-th CPU of this list, e.g. 0-3,8");
   cmd->add_flag("--numa", a->numa, "Copy weights and KV caches to memory bound to the threads' NUMA nodes (sysfs and mbind(2))");
   cmd->add_flag("--hugepages", a->hugepages, "Copy weights to anonymous memory advised for transparent huge pages");

@@ -4,7 +4,7 @@
 - Each rate carries its median next to mean and sd; the medians are recomputed here from the
   samples in the JSON, best_threads is the point with the highest median tg, and best_overlaps
   the other points with a tg repetition at least as fast as the best's slowest.
-- A thread count above 4 per allowed CPU (at most 1024) is a usage error (exit 2) before the model
+- A thread count above 4 per CPU the threads may use (at most 1024) is a usage error (exit 2) before the model
   loads: shown with a model path that does not exist (loading it would be exit 1).
 Runs are tiny (synthetic model, -r 3 -p 4 -n 2, --no-roofline) to keep the test short."""
 import json

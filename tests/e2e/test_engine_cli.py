@@ -345,15 +345,24 @@ with tempfile.TemporaryDirectory() as tmp:
 
     r = run("bench", "membw", "-t", "1", "--size-mib", "8", "-r", "2", "-o", "json")
     check(r.returncode == 0, "membw: " + r.stderr)
-    # The thread cap of bench threads applies here too: 4 per allowed CPU, refused before any run.
+    if r.returncode == 0:  # (this check once read the over-cap run's result below, which never succeeds)
+        j = json.loads(r.stdout)
+        p = j["points"][0]
+        check(p["read_gbs"] == max(p["read_samples_gbs"]) and p["read_gbs"] > 0, "membw best of samples")
+    # The thread cap of bench threads applies here too: 4 per CPU the threads may use, refused before any run.
     cap = max(len(os.sched_getaffinity(0)), min(4 * len(os.sched_getaffinity(0)), 1024))
     r = run("bench", "membw", "-t", "1,%d" % (cap + 1), "--size-mib", "8")
     check(r.returncode == 2 and "%d threads is more than %d" % (cap + 1, cap) in r.stderr,
           "membw over the cap: %d %s" % (r.returncode, r.stderr))
-    if r.returncode == 0:
-        j = json.loads(r.stdout)
-        p = j["points"][0]
-        check(p["read_gbs"] == max(p["read_samples_gbs"]) and p["read_gbs"] > 0, "membw best of samples")
+    # Without -t: one thread per CPU of --cpus (as engine run and bench threads), not per allowed
+    # CPU (--cpus 0 on a 2-CPU machine measured 2 threads sharing CPU 0).
+    first = sorted(os.sched_getaffinity(0))[0]
+    r = run("bench", "membw", "--cpus", str(first), "--size-mib", "1", "-r", "1", "-o", "json")
+    check(r.returncode == 0 and [p["threads"] for p in json.loads(r.stdout)["points"]] == [1],
+          "membw --cpus %d: default threads %s" % (first, r.stdout[-200:] if r.returncode == 0 else r.stderr))
+    r = run("bench", "membw", "--size-mib", "1", "-r", "1", "-o", "json")
+    check(r.returncode == 0 and [p["threads"] for p in json.loads(r.stdout)["points"]] == [len(os.sched_getaffinity(0))],
+          "membw unpinned: default threads %s" % (r.stdout[-200:] if r.returncode == 0 else r.stderr))
 
     # Errors.
     with open(models["tiny-qwen3"], "rb") as f:

@@ -27,9 +27,10 @@ int allowed_cpu_count();
 int resolve_thread_count(int requested, const std::vector<int>& cpus);
 
 // The largest thread count `engine run`, `serve` and the `bench` sweeps accept: 4 threads per
-// allowed CPU (oversubscription is a legitimate point, thousands of threads are a typo), not
-// more than 1024 unless the machine allows more CPUs than that (one per allowed CPU is always
-// accepted: the default's end). Here, not in the CLI, because infertrace-serve uses it too.
+// CPU the threads may use, `allowed_cpus` (thread_cap_cpus: the allowed CPUs, or a longer --cpus
+// list; oversubscription is a legitimate point, thousands of threads are a typo), not more than
+// 1024 unless there are more CPUs than that (one per CPU is always accepted: the default's end).
+// Here, not in the CLI, because infertrace-serve uses it too.
 int max_sweep_threads(int allowed_cpus);
 // The CPU count the thread cap is based on: the CPUs this process may run on, or the CPUs of a
 // --cpus list when more (a pool pinned by --cpus runs there even when an inherited affinity,
