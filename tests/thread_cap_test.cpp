@@ -1,5 +1,6 @@
-// The largest thread count `bench threads` accepts (engine/runtime/thread_pool.h): 4 per allowed
-// CPU, at most 1024, but always one per allowed CPU. The e2e test sees only this machine's count.
+// The largest thread count `bench threads` accepts (engine/runtime/thread_pool.h): 4 per CPU the
+// threads may use (max_sweep_threads's argument, thread_cap_cpus), at most 1024, but always one per
+// CPU. The e2e test sees only this machine's count.
 #include <gtest/gtest.h>
 
 #include "engine/runtime/thread_pool.h"
