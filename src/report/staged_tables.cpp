@@ -72,10 +72,7 @@ StagedTables::StagedTables(fs::path dir) : dir_(std::move(dir)) {
   if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
 }
 
-StagedTables::~StagedTables() {
-  partials_.clear();  // their partials removed while the directory is still ours to name
-  ::close(dir_fd_);
-}
+StagedTables::~StagedTables() { ::close(dir_fd_); }
 
 bool StagedTables::directory_at(const std::string& name) const {
   struct stat st{};
