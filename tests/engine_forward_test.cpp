@@ -296,12 +296,13 @@ double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
 
 // The same on quantized files, whose prompt products take int8 activations where the ISA prefers
 // them: a prompt cut into pieces of any size (1 and 2 tokens included: --ubatch's remainder, the
-// server's shared budget) gives the same logits to float rounding (about 1e-6 here: the F32 parts,
-// Q6_K's tile or decode kernel, sum in another order; int8 against F32 activations differ by about
-// 1e-2) and the same greedy tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels
+// server's shared budget) gives the same logits to float rounding (about 1e-6 here: the F32 parts
+// sum in another order; int8 against F32 activations differ by about 1e-2) and the same greedy tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels
 // and the tokens depended on the cut).
 TEST(EngineForward, QuantizedPromptCutIntoAnyPiecesGivesTheSameResult) {
-  for (auto [preset, dtype] : {std::pair{"tiny-qwen3-k", GgmlType::Q4_K}, std::pair{"tiny-llama", GgmlType::Q8_0}}) {
+  // q4_k_m (Q4_K with Q6_K tensors), q5_k_m (Q5_K with Q6_K), q6_k and q8_0: every integer kernel
+  for (auto [preset, dtype] : {std::pair{"tiny-qwen3-k", GgmlType::Q4_K}, std::pair{"tiny-llama-k", GgmlType::Q5_K},
+                               std::pair{"tiny-qwen3-k", GgmlType::Q6_K}, std::pair{"tiny-llama", GgmlType::Q8_0}}) {
     const std::vector<uint8_t> bytes = model_bytes(preset, dtype);
     auto model = Model::from_file(gguf::File::from_memory(bytes, preset));
     std::vector<int32_t> prompt;

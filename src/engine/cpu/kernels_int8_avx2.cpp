@@ -26,6 +26,7 @@ struct Avx2Int8 {
   // F32 tile -> int8): Q8_0 35.0 -> 43.0 (6 tokens) but 52.1 -> 45.3 (128), Q4_K 34.8 -> 41.0 (6)
   // but 53.1 -> 40.6 (128 tokens, a prompt's usual batch): both keep the F32 tile on AVX2.
   static constexpr bool kFasterQ8_0 = false, kFasterQ4K = false;
+  static constexpr bool kFasterQ5K = false, kFasterQ6K = false;  // TODO measure
   static vi load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static vi zero_i() { return _mm256_setzero_si256(); }
   static vf zero_f() { return _mm256_setzero_ps(); }
@@ -84,6 +85,18 @@ struct Avx2Int8 {
     __m256i acc = _mm256_madd_epi16(_mm256_maddubs_epi16(wq[0], load(xq)), sc[0]);
     for (int k = 1; k < 8; ++k)
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(wq[k], load(xq + 32 * k)), sc[k]));
+    return acc;
+  }
+  // Q6_K: vector k = groups 2k and 2k+1 (16 values each); vpmaddubsw's 16-bit lanes 0..7 come
+  // from the first, 8..15 from the second.
+  static void q6k_row_scales(const int8_t* scales, vi* sc) {
+    for (int k = 0; k < 8; ++k) sc[k] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * k + 1]), _mm_set1_epi16(scales[2 * k]));
+  }
+  static vi q6k_dot(const vi* aw, const vi* w, const int8_t* xq, const vi* sc) {
+    __m256i acc = _mm256_madd_epi16(_mm256_maddubs_epi16(aw[0], _mm256_sign_epi8(load(xq), w[0])), sc[0]);
+    for (int k = 1; k < 8; ++k)
+      acc = _mm256_add_epi32(
+          acc, _mm256_madd_epi16(_mm256_maddubs_epi16(aw[k], _mm256_sign_epi8(load(xq + 32 * k), w[k])), sc[k]));
     return acc;
   }
   // Q8_0: one block per vector.

@@ -16,6 +16,7 @@ struct Avx512Int8 {
   // / 62.3 (128); Q4_K 40.6 -> 98.8 / 70.0 (6), 72.6 -> 99.1-108.3 / 59.3 (128). Without VNNI the
   // int8 kernels lose at a prompt's usual batch, so only the VNNI variant is taken by default.
   static constexpr bool kFasterQ8_0 = kVnni, kFasterQ4K = kVnni;
+  static constexpr bool kFasterQ5K = kVnni, kFasterQ6K = kVnni;  // TODO measure
   static vi load(const void* p) { return _mm512_loadu_si512(p); }
   static vi zero_i() { return _mm512_setzero_si512(); }
   static vf zero_f() { return _mm512_setzero_ps(); }
@@ -59,22 +60,27 @@ struct Avx512Int8 {
   // lanes 0..7 sub-block 2k, 8..15 2k+1; two such vectors are packed to 16-bit lanes (vpackssdw,
   // per 128-bit lane: 4 lanes of the first, 4 of the second) and one vpdpwssd applies the scales
   // laid out the same way. 6 multiply instructions per 256 values and token instead of 8.
-  // vpermw indices into the 16 scale-then-min words: entry k is sc[k]'s layout (VNNI: only
-  // entries 0 and 2 are used, one per pair of vectors).
+  // vpermw indices into 16 scale words (Q4_K/Q5_K: the 8 scales then the 8 mins; Q6_K: its 16
+  // scales), for groups of G values (32 or 16): entry k is the scale layout of vector k's 16-bit
+  // lanes (VNNI: only entries 0 and 2 are used, one per pair of vectors). Without VNNI lane i
+  // holds values 64k + 2i, 2i + 1; with VNNI lane i of the pair (k, k+1) holds a 4-value sum
+  // from 128-bit chunk j = i / 8 of vector k + (i % 8) / 4, int32 lane 4j + i % 4 there.
   struct ScaleIndex {
     alignas(64) int16_t idx[4][32];
   };
+  template <int G>
   static constexpr ScaleIndex scale_index() {
     ScaleIndex s{};
     for (int k = 0; k < 4; ++k)
       for (int i = 0; i < 32; ++i) {
-        const int j = i / 8, second = (i % 8) / 4;  // VNNI: 128-bit chunk j, from the pair's 2nd vector
-        s.idx[k][i] = static_cast<int16_t>(kVnni ? 4 * (k / 2) + 2 * second + j / 2 : 2 * k + i / 16);
+        const int j = i / 8, second = (i % 8) / 4;
+        const int value = kVnni ? 64 * (k + second) + 16 * j + 4 * (i % 4) : 64 * k + 2 * i;
+        s.idx[k][i] = static_cast<int16_t>(value / G);
       }
     return s;
   }
   static void q4k_row_scales(const uint8_t* sm, vi* sc) {
-    static constexpr ScaleIndex kIndex = scale_index();
+    static constexpr ScaleIndex kIndex = scale_index<32>();
     const __m512i s16 =
         _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sm))));
     for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
@@ -90,6 +96,33 @@ struct Avx512Int8 {
       __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(wq[0], load(xq)), sc[0]);
       for (int k = 1; k < 4; ++k)
         acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[k], load(xq + 64 * k)), sc[k]));
+      return acc;
+    }
+  }
+  // Q6_K: vector k = values 64k .. 64k+64 (groups 4k .. 4k+3); the 16 int8 scales sign-extended
+  // and laid out as for Q4_K, with 16-value groups.
+  static void q6k_row_scales(const int8_t* scales, vi* sc) {
+    static constexpr ScaleIndex kIndex = scale_index<16>();
+    const __m512i s16 =
+        _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales))));
+    for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
+  }
+  // |w| * (xq with w's sign) per vector, then the scales as for Q4_K.
+  static vi signed_x(vi w, const int8_t* xq) {
+    const __m512i x = load(xq);
+    return _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+  }
+  static vi q6k_dot(const vi* aw, const vi* w, const int8_t* xq, const vi* sc) {
+    if constexpr (kVnni) {
+      const __m512i z = _mm512_setzero_si512();
+      __m512i p[4];
+      for (int k = 0; k < 4; ++k) p[k] = _mm512_dpbusd_epi32(z, aw[k], signed_x(w[k], xq + 64 * k));
+      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p[0], p[1]), sc[0]), _mm512_packs_epi32(p[2], p[3]),
+                                 sc[2]);
+    } else {
+      __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(aw[0], signed_x(w[0], xq)), sc[0]);
+      for (int k = 1; k < 4; ++k)
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(aw[k], signed_x(w[k], xq + 64 * k)), sc[k]));
       return acc;
     }
   }
