@@ -8,7 +8,7 @@
 // weight block, the quants are unpacked once into registers and reused for every token of the
 // tile, and each token's int8 block is loaded once per row.
 
-#include "engine/cpu/simd_kquant.inc.h"  // half_at, unpack_scales_mins, unpack_q45k, unpack_q6k
+#include "engine/cpu/simd_kquant.inc.h"  // half_at, unpack_scales_mins
 
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -31,9 +31,9 @@ void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d
   for (int64_t s = 0; s < n / 32; ++s) sums[s] = d[s * 32 / block] * static_cast<float>(T::sum32(q + s * 32));
 }
 
-// Q4_K / Q5_K (Q5): per row and super-block, the 256 quants as bytes in value order (Q4_K:
-// T::q4k_quants, straight from the nibbles into registers; Q5_K: unpack_q45k's 32-byte steps into
-// a stack buffer, then loaded, since its fifth bits take more combining) and the eight 6-bit
+// Q4_K / Q5_K (Q5): per row and super-block, the 256 quants as bytes in value order, straight
+// from the block into registers (T::q4k_quants, T::q5k_quants; through a stack buffer as the
+// decode kernels do, 64-byte loads of 32-byte stores stalled on store forwarding) and the eight 6-bit
 // scales lined up with T::q4k_dot's integer lanes (T::q4k_row_scales); per token T::q4k_dot gives
 // sum(sc_s * q * xq) over the super-block in int32 lanes, converted once and scaled by
 // d * (activation scale). Every partial sum stays inside int16 where the instructions need it:
@@ -51,7 +51,6 @@ void q45k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float
   constexpr int K = 256 / T::kBytes;
   constexpr int kBytes = Q5 ? 176 : 144;
   alignas(64) uint8_t sm[16];
-  alignas(64) uint8_t q5[256];
   for (int r = 0; r < NR; ++r) {
     const uint8_t* row = w + r * rb;
     VF acc[NT];
@@ -62,14 +61,8 @@ void q45k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float
       const uint8_t* blk = row + b * kBytes;
       unpack_scales_mins(blk + 4, sm);
       VI wq[K], sc[K];
-      if constexpr (Q5) {
-        unpack_q45k<true>(blk, q5);
-        #pragma GCC unroll 8
-        for (int k = 0; k < K; ++k) wq[k] = T::load(q5 + k * T::kBytes);
-      } else {
-        #pragma GCC unroll 8
-        for (int k = 0; k < K; ++k) wq[k] = T::q4k_quants(blk + 16, k);
-      }
+      #pragma GCC unroll 8
+      for (int k = 0; k < K; ++k) wq[k] = Q5 ? T::q5k_quants(blk, k) : T::q4k_quants(blk + 16, k);
       T::q4k_row_scales(sm, sc);
       const float dr = half_at(blk);
       // the mins' eight products with each token's eight scaled sums, as F32 vectors
@@ -89,7 +82,7 @@ void q45k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float
 }
 
 // Q6_K: value = d * sc_g * (q - 32), sc_g an int8 scale per 16 values, q in 0..63. With w = q - 32
-// (int8, -32..31; unpack_q6k) a super-block contributes d * dx * sum_g sc_g * sum_{i in g} w_i xq_i,
+// (int8, -32..31; T::q6k_quants) a super-block contributes d * dx * sum_g sc_g * sum_{i in g} w_i xq_i,
 // all in integers up to the one conversion. The products go through the unsigned-times-signed
 // instructions as |w| * (xq with w's sign) (T::q6k_dot; as Q8_0): |w| <= 32 fits a byte, a
 // vpmaddubsw pair is <= 2 * 32 * 127 = 8128 and a vpdpbusd lane of four <= 4 * 32 * 127 = 16256
@@ -103,7 +96,6 @@ void q6k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float*
   using VF = typename T::vf;
   constexpr int K = 256 / T::kBytes;
   constexpr int kBytes = 210;
-  alignas(64) uint8_t q6[256];
   for (int r = 0; r < NR; ++r) {
     const uint8_t* row = w + r * rb;
     VF acc[NT];
@@ -111,10 +103,9 @@ void q6k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float*
     for (int t = 0; t < NT; ++t) acc[t] = T::zero_f();
     for (int64_t b = 0; b < n / 256; ++b) {
       const uint8_t* blk = row + b * kBytes;
-      unpack_q6k(blk, q6);
       VI wq[K], aw[K], sc[K];
       #pragma GCC unroll 8
-      for (int k = 0; k < K; ++k) wq[k] = T::load(q6 + k * T::kBytes), aw[k] = T::abs8(wq[k]);
+      for (int k = 0; k < K; ++k) wq[k] = T::q6k_quants(blk, k), aw[k] = T::abs8(wq[k]);
       T::q6k_row_scales(reinterpret_cast<const int8_t*>(blk + 192), sc);
       const float dr = half_at(blk + 208);
       #pragma GCC unroll 8

@@ -16,7 +16,10 @@ struct Avx512Int8 {
   // / 62.3 (128); Q4_K 40.6 -> 98.8 / 70.0 (6), 72.6 -> 99.1-108.3 / 59.3 (128). Without VNNI the
   // int8 kernels lose at a prompt's usual batch, so only the VNNI variant is taken by default.
   static constexpr bool kFasterQ8_0 = kVnni, kFasterQ4K = kVnni;
-  static constexpr bool kFasterQ5K = kVnni, kFasterQ6K = kVnni;  // TODO measure
+  // Q5_K and Q6_K, the same bench at 14:48 UTC (load 2.1-2.4): Q5_K 47.7 -> 119.2 / 76.2 (6),
+  // 80.8 -> 110.9 / 74.7 (128); Q6_K 37.4 -> 111.2 / 63.8 (6), 78.2 -> 107.7 / 70.1 (128): again
+  // only with VNNI.
+  static constexpr bool kFasterQ5K = kVnni, kFasterQ6K = kVnni;
   static vi load(const void* p) { return _mm512_loadu_si512(p); }
   static vi zero_i() { return _mm512_setzero_si512(); }
   static vf zero_f() { return _mm512_setzero_ps(); }
@@ -53,6 +56,30 @@ struct Avx512Int8 {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * k));
     const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
     return _mm512_and_si512(both, _mm512_set1_epi8(15));
+  }
+  // Q5_K: the same vectors with the fifth bits (bit 2k of qh[l] for the low half, 2k+1 for the
+  // high half) added as 16 where set: a byte mask from vptestmb, one masked add.
+  static vi q5k_quants(const uint8_t* blk, int k) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16));
+    const __m512i hh = _mm512_inserti64x4(_mm512_castsi256_si512(h), h, 1);
+    const __m512i bit = _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << (2 * k))),
+                                           _mm256_set1_epi8(static_cast<char>(2 << (2 * k))), 1);
+    const __m512i q = q4k_quants(blk + 48, k);
+    return _mm512_mask_add_epi8(q, _mm512_test_epi8_mask(hh, bit), q, _mm512_set1_epi8(16));
+  }
+  // Q6_K: vector k = values 64k .. 64k+64 as int8 q - 32, straight from the block into registers
+  // (a 256-byte buffer written 32 bytes at a time and read 64 at a time stalls on store
+  // forwarding: the first version, 39 against the F32 tile's 80 G MAC/s). Half h = k / 2 of the
+  // super-block; its ql[64h .. 64h+64) give the low 4 bits (low nibbles for even k, high for odd),
+  // qh[32h .. 32h+32) the high 2: bits 0-1 (even k) or 4-5 (odd) for the first 32 values, bits 2-3
+  // or 6-7 for the next 32 (gguf/kquant.h).
+  static vi q6k_quants(const uint8_t* blk, int k) {
+    const __m512i ql = load(blk + 64 * (k / 2));
+    const __m512i low = _mm512_and_si512(k % 2 ? _mm512_srli_epi16(ql, 4) : ql, _mm512_set1_epi8(15));
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128 + 32 * (k / 2)));
+    const __m512i hh = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+    const __m512i high = _mm512_and_si512(k % 2 ? hh : _mm512_slli_epi16(hh, 4), _mm512_set1_epi8(0x30));
+    return _mm512_sub_epi8(_mm512_or_si512(low, high), _mm512_set1_epi8(32));
   }
   // Without VNNI: vpmaddubsw gives 16-bit pair sums, lanes 0..15 from sub-block 2k and 16..31
   // from 2k+1 of vector k; vpmaddwd with [sc(2k) x 16, sc(2k+1) x 16] scales and widens them.
@@ -114,10 +141,13 @@ struct Avx512Int8 {
   }
   static vi q6k_dot(const vi* aw, const vi* w, const int8_t* xq, const vi* sc) {
     if constexpr (kVnni) {
+      // written out, not a loop over an array: GCC kept such an array on the stack (objdump)
       const __m512i z = _mm512_setzero_si512();
-      __m512i p[4];
-      for (int k = 0; k < 4; ++k) p[k] = _mm512_dpbusd_epi32(z, aw[k], signed_x(w[k], xq + 64 * k));
-      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p[0], p[1]), sc[0]), _mm512_packs_epi32(p[2], p[3]),
+      const __m512i p0 = _mm512_dpbusd_epi32(z, aw[0], signed_x(w[0], xq));
+      const __m512i p1 = _mm512_dpbusd_epi32(z, aw[1], signed_x(w[1], xq + 64));
+      const __m512i p2 = _mm512_dpbusd_epi32(z, aw[2], signed_x(w[2], xq + 128));
+      const __m512i p3 = _mm512_dpbusd_epi32(z, aw[3], signed_x(w[3], xq + 192));
+      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
                                  sc[2]);
     } else {
       __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(aw[0], signed_x(w[0], xq)), sc[0]);
