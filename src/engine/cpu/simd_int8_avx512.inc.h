@@ -21,6 +21,9 @@ struct Avx512Int8 {
   // only with VNNI.
   static constexpr bool kFasterQ5K = kVnni, kFasterQ6K = kVnni;
   static vi load(const void* p) { return _mm512_loadu_si512(p); }
+  // x negated where w < 0 (Q8_0, Q6_K: their signed weights go to vpmaddubsw / vpdpbusd as |w|; no
+  // vpsignb on 64-byte vectors, so by byte mask).
+  static vi sign_of(vi w, vi x) { return _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x); }
   static vi zero_i() { return _mm512_setzero_si512(); }
   static vf zero_f() { return _mm512_setzero_ps(); }
   static vf cvt(vi a) { return _mm512_cvtepi32_ps(a); }
@@ -112,13 +115,18 @@ struct Avx512Int8 {
         _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sm))));
     for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
   }
+  // VNNI: the four vectors' int32 lanes of 4-product sums (each within int16) packed in pairs
+  // and multiplied with the scales (scale_index) and summed: int32 lanes again.
+  static vi scaled_pairs(vi p0, vi p1, vi p2, vi p3, const vi* sc) {
+    return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
+                               sc[2]);
+  }
   static vi q4k_dot(const vi* wq, const int8_t* xq, const vi* sc) {
     if constexpr (kVnni) {
       const __m512i z = _mm512_setzero_si512();
       const __m512i p0 = _mm512_dpbusd_epi32(z, wq[0], load(xq)), p1 = _mm512_dpbusd_epi32(z, wq[1], load(xq + 64));
       const __m512i p2 = _mm512_dpbusd_epi32(z, wq[2], load(xq + 128)), p3 = _mm512_dpbusd_epi32(z, wq[3], load(xq + 192));
-      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
-                                 sc[2]);
+      return scaled_pairs(p0, p1, p2, p3, sc);
     } else {
       __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(wq[0], load(xq)), sc[0]);
       for (int k = 1; k < 4; ++k)
@@ -134,11 +142,8 @@ struct Avx512Int8 {
         _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales))));
     for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
   }
-  // |w| * (xq with w's sign) per vector, then the scales as for Q4_K.
-  static vi signed_x(vi w, const int8_t* xq) {
-    const __m512i x = load(xq);
-    return _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
-  }
+  // |w| * (xq with w's sign) per vector (sign_of), then the scales as for Q4_K.
+  static vi signed_x(vi w, const int8_t* xq) { return sign_of(w, load(xq)); }
   static vi q6k_dot(const vi* aw, const vi* w, const int8_t* xq, const vi* sc) {
     if constexpr (kVnni) {
       // written out, not a loop over an array: GCC kept such an array on the stack (objdump)
@@ -147,8 +152,7 @@ struct Avx512Int8 {
       const __m512i p1 = _mm512_dpbusd_epi32(z, aw[1], signed_x(w[1], xq + 64));
       const __m512i p2 = _mm512_dpbusd_epi32(z, aw[2], signed_x(w[2], xq + 128));
       const __m512i p3 = _mm512_dpbusd_epi32(z, aw[3], signed_x(w[3], xq + 192));
-      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
-                                 sc[2]);
+      return scaled_pairs(p0, p1, p2, p3, sc);
     } else {
       __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(aw[0], signed_x(w[0], xq)), sc[0]);
       for (int k = 1; k < 4; ++k)
@@ -167,11 +171,8 @@ struct Avx512Int8 {
     return load(q);
   }
   static vi abs8(vi w) { return _mm512_abs_epi8(w); }
-  // |w| * (x with w's sign): no vpsignb on 64-byte vectors, so x is negated where w < 0 by mask.
-  static vi dot_s8(vi aw, vi w, vi x) {
-    const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
-    return dot_u8s8(_mm512_setzero_si512(), aw, sx);
-  }
+  // |w| * (x with w's sign).
+  static vi dot_s8(vi aw, vi w, vi x) { return dot_u8s8(_mm512_setzero_si512(), aw, sign_of(w, x)); }
   // Lanes 0..7 block 0's scale, 8..15 block 1's.
   static vf pair(float a, float b) {
     // (vinsertf64x4: AVX-512F; the 32x8 form needs AVX512DQ)
