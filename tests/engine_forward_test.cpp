@@ -297,8 +297,9 @@ double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
 // The same on quantized files, whose prompt products take int8 activations where the ISA prefers
 // them: a prompt cut into pieces of any size (1 and 2 tokens included: --ubatch's remainder, the
 // server's shared budget) gives the same logits to float rounding (about 1e-6 here: the F32 parts
-// sum in another order; int8 against F32 activations differ by about 1e-2) and the same greedy tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels
-// and the tokens depended on the cut).
+// sum in another order; int8 against F32 activations differ by about 1e-2) and the same greedy
+// tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels and the tokens depended
+// on the cut).
 TEST(EngineForward, QuantizedPromptCutIntoAnyPiecesGivesTheSameResult) {
   // q4_k_m (Q4_K with Q6_K tensors), q5_k_m (Q5_K with Q6_K), q6_k and q8_0: every integer kernel
   for (auto [preset, dtype] : {std::pair{"tiny-qwen3-k", GgmlType::Q4_K}, std::pair{"tiny-llama-k", GgmlType::Q5_K},

@@ -93,8 +93,11 @@ struct Avx2Int8 {
     const __m256i ql = load(blk + 64 * h + 32 * (c & 1));
     const __m256i low = _mm256_and_si256(c >= 2 ? _mm256_srli_epi16(ql, 4) : ql, _mm256_set1_epi8(15));
     const __m256i qh = load(blk + 128 + 32 * h);
-    const __m256i at4 = c == 0 ? _mm256_slli_epi16(qh, 4) : c == 1 ? _mm256_slli_epi16(qh, 2) : c == 2 ? qh
-                                                                                                  : _mm256_srli_epi16(qh, 2);
+    // bits 2c..2c+1 moved to bits 4..5
+    const __m256i at4 = c == 0   ? _mm256_slli_epi16(qh, 4)
+                        : c == 1 ? _mm256_slli_epi16(qh, 2)
+                        : c == 2 ? qh
+                                 : _mm256_srli_epi16(qh, 2);
     return _mm256_sub_epi8(_mm256_or_si256(low, _mm256_and_si256(at4, _mm256_set1_epi8(0x30))), _mm256_set1_epi8(32));
   }
   // The scale of sub-block k in every 16-bit lane (vpmaddubsw's output lanes of vector k).
@@ -110,7 +113,8 @@ struct Avx2Int8 {
   // Q6_K: vector k = groups 2k and 2k+1 (16 values each); vpmaddubsw's 16-bit lanes 0..7 come
   // from the first, 8..15 from the second.
   static void q6k_row_scales(const int8_t* scales, vi* sc) {
-    for (int k = 0; k < 8; ++k) sc[k] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * k + 1]), _mm_set1_epi16(scales[2 * k]));
+    for (int k = 0; k < 8; ++k)
+      sc[k] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * k + 1]), _mm_set1_epi16(scales[2 * k]));
   }
   static vi q6k_dot(const vi* aw, const vi* w, const int8_t* xq, const vi* sc) {
     __m256i acc = _mm256_madd_epi16(_mm256_maddubs_epi16(aw[0], _mm256_sign_epi8(load(xq), w[0])), sc[0]);
