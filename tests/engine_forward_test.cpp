@@ -186,7 +186,7 @@ class ForwardVsReference : public ::testing::TestWithParam<Case> {};
 // ~400-term dot products, through 2 layers); any real mistake (a wrong rotation pair, a missing
 // norm, the wrong kv head) moves logits by O(1).
 TEST_P(ForwardVsReference, LogitsAgreeAtEveryStep) {
-  // F32 arithmetic throughout: int8 activations (the Q8_0/Q4_K prefill default) are checked below.
+  // F32 arithmetic throughout: int8 activations (the Q8_0/K-quant prefill default) are checked below.
   cpu::set_prefill_path(cpu::PrefillPath::F32);
   struct Restore {
     ~Restore() { cpu::set_prefill_path(cpu::PrefillPath::Auto); }
@@ -207,14 +207,14 @@ TEST_P(ForwardVsReference, LogitsAgreeAtEveryStep) {
   }
 }
 
-// The same with the default prefill path, which multiplies Q8_0 and Q4_K weights with int8
+// The same with the default prefill path, which multiplies Q8_0 and K-quant weights with int8
 // activations (cpu/kernel_table.h): the F32 reference is off by the activations' quantization.
 // Each activation is within 1/254 of its block's largest |x| of its F32 value; no bound on the
 // logits follows from that simply (two layers, norms, softmax), so this one is measured: rel_err
-// 0.0019-0.016 on these files after prefill, 0.0117-0.0155 after the next decode step (the F32
-// path: < 1e-6). The bound 5e-2 is three times the largest; a wrong row, scale or sum still
-// moves logits by O(1) (the F32 test above keeps the tight check). Files without Q8_0/Q4_K
-// matrices take the F32 path here too.
+// 0.0094-0.027 on these files after prefill since Q5_K and Q6_K take int8 too (0.0019-0.016
+// before; the F32 path: < 1e-6). The bound 5e-2 is about twice the largest; a wrong row, scale
+// or sum still moves logits by O(1) (the F32 test above keeps the tight check). Files without
+// such matrices take the F32 path here too.
 TEST_P(ForwardVsReference, Int8PrefillLogitsWithinQuantizationError) {
   const Case& cs = GetParam();
   const std::vector<uint8_t> bytes = model_bytes(cs.preset, cs.dtype);
@@ -226,7 +226,7 @@ TEST_P(ForwardVsReference, Int8PrefillLogitsWithinQuantizationError) {
   const double after_prefill = rel_err(logits, reference_logits(*model, seq));
   std::printf("%s: int8 prefill rel_err %.3g\n", cs.preset.c_str(), after_prefill);
   EXPECT_LT(after_prefill, 5e-2) << "after prefill";
-  // And the int8 path is really taken where the file has Q8_0/Q4_K products and the ISA prefers
+  // And the int8 path is really taken where the file has Q8_0/K-quant products and the ISA prefers
   // it (every other file gives F32-exact logits: < 1e-6 measured).
   bool int8 = false;
   const cpu::Int8Kernels& k = *cpu::kernels_for(cpu::active_isa()).int8;
@@ -296,12 +296,14 @@ double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
 
 // The same on quantized files, whose prompt products take int8 activations where the ISA prefers
 // them: a prompt cut into pieces of any size (1 and 2 tokens included: --ubatch's remainder, the
-// server's shared budget) gives the same logits to float rounding (about 1e-6 here: the F32 parts,
-// Q6_K's tile or decode kernel, sum in another order; int8 against F32 activations differ by about
-// 1e-2) and the same greedy tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels
-// and the tokens depended on the cut).
+// server's shared budget) gives the same logits to float rounding (about 1e-6 here: the F32 parts
+// sum in another order; int8 against F32 activations differ by about 1e-2) and the same greedy
+// tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels and the tokens depended
+// on the cut).
 TEST(EngineForward, QuantizedPromptCutIntoAnyPiecesGivesTheSameResult) {
-  for (auto [preset, dtype] : {std::pair{"tiny-qwen3-k", GgmlType::Q4_K}, std::pair{"tiny-llama", GgmlType::Q8_0}}) {
+  // q4_k_m (Q4_K with Q6_K tensors), q5_k_m (Q5_K with Q6_K), q6_k and q8_0: every integer kernel
+  for (auto [preset, dtype] : {std::pair{"tiny-qwen3-k", GgmlType::Q4_K}, std::pair{"tiny-llama-k", GgmlType::Q5_K},
+                               std::pair{"tiny-qwen3-k", GgmlType::Q6_K}, std::pair{"tiny-llama", GgmlType::Q8_0}}) {
     const std::vector<uint8_t> bytes = model_bytes(preset, dtype);
     auto model = Model::from_file(gguf::File::from_memory(bytes, preset));
     std::vector<int32_t> prompt;

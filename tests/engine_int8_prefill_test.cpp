@@ -106,16 +106,24 @@ TEST(EngineInt8Prefill, QuantizationIsTheDefinitionBitForBit) {
   EXPECT_EQ(q.q[98], 0);   // -0.5 -> -0
 }
 
+// The integer-kernel types (kernel_table.h slots 3..6).
+const std::vector<GgmlType> kInt8Types = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+
 // Weight rows of a type as random bytes with random fp16 scales (every nibble, every 6-bit scale
-// and min up to 63, Q8_0 quants down to -128), as a foreign file may hold them.
+// and min up to 63, Q8_0 quants down to -128, Q6_K int8 scales down to -128), as a foreign file
+// may hold them.
 std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
   const int64_t rb = gguf::bytes_for(type, cols);
   std::vector<uint8_t> bytes(rb * rows);
   for (auto& c : bytes) c = static_cast<uint8_t>(rng());
   const int64_t bb = gguf::type_traits(type).block_bytes;
   for (int64_t b = 0; b < rows * cols / gguf::type_traits(type).block_size; ++b) {
+    if (type == GgmlType::Q6_K) {  // d is the block's last two bytes
+      test::put_random_half(bytes.data() + b * bb + bb - 2, rng);
+      continue;
+    }
     test::put_random_half(bytes.data() + b * bb, rng);
-    if (type == GgmlType::Q4_K) test::put_random_half(bytes.data() + b * bb + 2, rng);
+    if (type == GgmlType::Q4_K || type == GgmlType::Q5_K) test::put_random_half(bytes.data() + b * bb + 2, rng);
   }
   return bytes;
 }
@@ -124,6 +132,19 @@ float half(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
   return gguf::half_to_float(h);
+}
+
+// Quant v (0..255) of a Q5_K super-block (0..31) and of a Q6_K one (0..63), from the layouts in
+// gguf/kquant.h.
+int q5k_quant(const uint8_t* blk, int v) {
+  const int g = v / 64, l = v % 32, high = v % 64 / 32;
+  const uint8_t byte = blk[48 + 32 * g + l];
+  return (high ? byte >> 4 : byte & 15) | (((blk[16 + l] >> (2 * g + high)) & 1) << 4);
+}
+int q6k_quant(const uint8_t* blk, int v) {
+  const int h = v / 128, k = v % 128 / 32, l = v % 32;
+  const uint8_t low = blk[64 * h + 32 * (k % 2) + l];
+  return (k < 2 ? low & 15 : low >> 4) | (((blk[128 + 32 * h + l] >> (2 * k)) & 3) << 4);
 }
 
 // The plain computation: integer dots per block, scales applied in double. Returns the value and
@@ -140,15 +161,30 @@ double plain_dot(GgmlType type, const uint8_t* row, const Quantized& x, int64_t 
     }
     return acc;
   }
-  for (int64_t b = 0; b < n / 256; ++b) {  // Q4_K
-    const uint8_t* blk = row + b * 144;
+  if (type == GgmlType::Q6_K) {
+    for (int64_t b = 0; b < n / 256; ++b) {
+      const uint8_t* blk = row + b * 210;
+      for (int g = 0; g < 16; ++g) {
+        int64_t dot = 0;
+        for (int i = 0; i < 16; ++i) dot += (q6k_quant(blk, 16 * g + i) - 32) * x.q[b * 256 + 16 * g + i];
+        const double term = static_cast<double>(half(blk + 208)) * x.d[b] * static_cast<int8_t>(blk[192 + g]) *
+                            static_cast<double>(dot);
+        acc += term, *mag += std::abs(term);
+      }
+    }
+    return acc;
+  }
+  const bool q5 = type == GgmlType::Q5_K;
+  for (int64_t b = 0; b < n / 256; ++b) {  // Q4_K, Q5_K
+    const uint8_t* blk = row + b * (q5 ? 176 : 144);
     for (int s = 0; s < 8; ++s) {
       int sc, m;
       gguf::kquant_scale_min(blk + 4, s, &sc, &m);
       int64_t dot = 0;
       for (int i = 0; i < 32; ++i) {
         const uint8_t byte = blk[16 + 32 * (s / 2) + i];
-        dot += (s % 2 ? byte >> 4 : byte & 15) * x.q[b * 256 + 32 * s + i];
+        const int q = q5 ? q5k_quant(blk, 32 * s + i) : s % 2 ? byte >> 4 : byte & 15;
+        dot += q * x.q[b * 256 + 32 * s + i];
       }
       const double scaled = static_cast<double>(half(blk)) * x.d[b] * sc * static_cast<double>(dot);
       const double mins = static_cast<double>(half(blk + 2)) * m * x.sums[b * 8 + s];
@@ -163,9 +199,9 @@ double plain_dot(GgmlType type, const uint8_t* row, const Quantized& x, int64_t 
 // of the magnitudes.
 TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
   std::mt19937 rng(11);
-  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+  for (GgmlType type : kInt8Types) {
     const int slot = cpu::weight_slot(type);
-    // Q8_0: 5 blocks (odd: the AVX-512 half-vector tail) and 16; Q4_K: 1 and 3 super-blocks.
+    // Q8_0: 5 blocks (odd: the AVX-512 half-vector tail) and 16; K-quants: 1 and 3 super-blocks.
     for (int64_t n : type == GgmlType::Q8_0 ? std::vector<int64_t>{160, 512} : std::vector<int64_t>{256, 768}) {
       const int64_t rows = 4, rb = gguf::bytes_for(type, n);
       const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
@@ -208,8 +244,11 @@ TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
 }
 
 // The largest values each integer step can see, deterministically (random rows reach them only by
-// chance; review BP M3): Q4_K with every nibble 15 and every 6-bit scale and min 63, Q8_0 with
-// every quant -128, against activation super-blocks of all +max (every q = 127), alternating
+// chance; review BP M3): Q4_K / Q5_K with every quant at its maximum (15 / 31) and every 6-bit scale
+// and min 63, Q8_0 with every quant -128; Q6_K in rows 0 and 2 with every q - 32 = -32 and every
+// scale -128 (the largest |product| and its sum over a super-block of +max activations,
+// 256 * 32 * 127 * 128 = 133,169,152, near int32's limit but inside), in rows 1 and 3 every q - 32
+// = 31 with scale 127. Against activation super-blocks of all +max (every q = 127), alternating
 // +-max, all zeros (d = 0) and mostly -max. Every variant's tile must equal plain_dot: an int16
 // saturation (maddubs, packssdw) or an int32 overflow would be off by far more than rounding.
 TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
@@ -220,19 +259,27 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
     x[i] = sb == 0 ? 3.0f : sb == 1 ? (i % 2 ? -3.0f : 3.0f) : sb == 2 ? 0.0f : -3.0f;
     if (sb == 3 && i % 4 == 0) x[i] = 2.0f;  // mostly -max, so the sum is not zero
   }
-  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+  for (GgmlType type : kInt8Types) {
     const int slot = cpu::weight_slot(type);
     const int64_t rb = gguf::bytes_for(type, n), bb = gguf::type_traits(type).block_bytes;
+    const int64_t blocks_per_row = n / gguf::type_traits(type).block_size;
     std::vector<uint8_t> w(4 * rb);
-    for (int64_t b = 0; b < 4 * n / gguf::type_traits(type).block_size; ++b) {
+    const uint16_t one = 0x3C00;  // fp16 1.0: d (and dmin)
+    for (int64_t b = 0; b < 4 * blocks_per_row; ++b) {
       uint8_t* blk = w.data() + b * bb;
-      const uint16_t one = 0x3C00;  // fp16 1.0: d (and dmin)
+      if (type == GgmlType::Q6_K) {
+        const bool low = b / blocks_per_row % 2 == 0;  // rows 0, 2
+        std::memset(blk, low ? 0x00 : 0xFF, 192);       // ql and qh: q = 0 or 63
+        std::memset(blk + 192, low ? 0x80 : 0x7F, 16);  // scales -128 or 127
+        std::memcpy(blk + 208, &one, 2);
+        continue;
+      }
       std::memcpy(blk, &one, 2);
       if (type == GgmlType::Q8_0) {
         std::memset(blk + 2, 0x80, 32);  // -128
       } else {
         std::memcpy(blk + 2, &one, 2);
-        std::memset(blk + 4, 0xFF, bb - 4);  // scales and mins 63, nibbles 15
+        std::memset(blk + 4, 0xFF, bb - 4);  // scales and mins 63, nibbles 15 (Q5_K: fifth bits 1)
       }
     }
     const Quantized xq = quantize_by_definition(x.data(), n, cpu::int8_block_values(slot));
@@ -243,12 +290,14 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
       for (int nt : {1, k->tokens}) {
         std::vector<float> y(nt * 4, -99.0f);
         k->tile[slot](w.data(), rb, 4, xr.data(), nt, n, y.data(), 4);
-        double mag = 0;
-        const double want = plain_dot(type, w.data(), xq, n, &mag);
-        ASSERT_NE(want, 0.0);
-        for (float v : y)
-          EXPECT_NEAR(v, want, (n / 32 + 16) * FLT_EPSILON * mag)
-              << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " tokens " << nt;
+        for (int r = 0; r < 4; ++r) {
+          double mag = 0;
+          const double want = plain_dot(type, w.data() + r * rb, xq, n, &mag);
+          ASSERT_NE(want, 0.0);
+          for (int t = 0; t < nt; ++t)
+            EXPECT_NEAR(y[t * 4 + r], want, (n / 32 + 16) * FLT_EPSILON * mag)
+                << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " tokens " << nt << " row " << r;
+        }
       }
   }
 }
@@ -261,7 +310,7 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
 // calls splitting the rows like the thread pool, 1..kMaxTokenBlock+1 tokens.
 TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
   std::mt19937 rng(21);
-  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K})
+  for (GgmlType type : kInt8Types)
     for (bool foreign : {false, true}) {
       const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
       // Q8_0: 15 blocks, an odd count (the AVX-512 kernel's half-vector tail)
@@ -325,7 +374,7 @@ TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
 // int8 result where set, the F32 tile's where not, on every ISA.
 TEST(EngineInt8Prefill, AutoTakesTheMeasuredPath) {
   std::mt19937 rng(9);
-  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K}) {
+  for (GgmlType type : kInt8Types) {
     const int64_t n = 512, rows = 8, ntok = 7;
     const std::vector<uint8_t> bytes = random_rows(type, rows, n, rng);
     WeightTensor w;

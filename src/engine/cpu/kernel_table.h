@@ -65,9 +65,10 @@ struct Int8Row {
   const float* sums;   // n / 32 scaled sums d * sum(q)
 };
 // Q8_0's weight scale is per 32 values anyway, so its activations use 32-value blocks; the
-// K-quants take one scale per 256-value super-block, so that a super-block's eight 6-bit
-// sub-block scales can be applied in integer arithmetic and the F32 work (convert, scale) is
-// once per 256 values per row and token instead of once per 32.
+// K-quants take one scale per 256-value super-block, so that a super-block's sub-block scales
+// (Q4_K/Q5_K: eight 6-bit ones; Q6_K: sixteen int8 ones) can be applied in integer arithmetic
+// and the F32 work (convert, scale) is once per 256 values per row and token instead of once
+// per 32.
 constexpr int int8_block_values(int slot) { return slot == 3 ? 32 : 256; }
 // q, d, sums of one row of n values (n a multiple of block), as defined above.
 using QuantizeRowFn = void (*)(const float* x, int64_t n, int block, int8_t* q, float* d, float* sums);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "engine/cpu/kernel_table.h"
 #include "engine/gguf/dtype.h"
@@ -137,14 +138,16 @@ void gemm_int8_q8_0(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8R
     }
 }
 
-// Q4_K against 256-value activation blocks: per super-block the sub-blocks' integer dots weighted
-// by their integer scales (one int32 sum), times d * (activation scale); minus dmin times the
-// mins' dot with the activations' scaled sums per 32.
-void gemm_int8_q4_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok, int64_t n,
-                    float* y, int64_t ldy) {
+// Q4_K / Q5_K (Q5) against 256-value activation blocks: per super-block the sub-blocks' integer
+// dots weighted by their integer scales (one int32 sum), times d * (activation scale); minus dmin
+// times the mins' dot with the activations' scaled sums per 32.
+template <bool Q5>
+void gemm_int8_q45_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok, int64_t n,
+                     float* y, int64_t ldy) {
+  using Block = std::conditional_t<Q5, gguf::BlockQ5_K, gguf::BlockQ4_K>;
   for (int t = 0; t < ntok; ++t)
     for (int r = 0; r < nrows; ++r) {
-      const auto* blk = reinterpret_cast<const gguf::BlockQ4_K*>(w + r * row_bytes);
+      const auto* blk = reinterpret_cast<const Block*>(w + r * row_bytes);
       float acc = 0;
       for (int64_t b = 0; b < n / 256; ++b) {
         const int8_t* xq = x[t].q + b * 256;
@@ -155,7 +158,11 @@ void gemm_int8_q4_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8R
           gguf::kquant_scale_min(blk[b].scales, s, &sc, &m);
           const uint8_t* qs = blk[b].qs + 32 * (s / 2);
           int32_t sub = 0;
-          for (int i = 0; i < 32; ++i) sub += ((s % 2 ? qs[i] >> 4 : qs[i]) & 15) * xq[32 * s + i];
+          for (int i = 0; i < 32; ++i) {
+            int q = (s % 2 ? qs[i] >> 4 : qs[i]) & 15;
+            if constexpr (Q5) q |= ((blk[b].qh[i] >> s) & 1) << 4;  // bit s of qh[i] (gguf/kquant.h)
+            sub += q * xq[32 * s + i];
+          }
           dot += sc * sub;
           mins += static_cast<float>(m) * x[t].sums[b * 8 + s];
         }
@@ -166,11 +173,44 @@ void gemm_int8_q4_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8R
     }
 }
 
+// Q6_K against 256-value activation blocks: per super-block the 16-value groups' integer dots of
+// (q - 32) with the activations weighted by their int8 scales (one int32 sum: |sum| <= 256 * 32 *
+// 127 * 128 < 2^31), times d * (activation scale).
+void gemm_int8_q6_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok, int64_t n,
+                    float* y, int64_t ldy) {
+  for (int t = 0; t < ntok; ++t)
+    for (int r = 0; r < nrows; ++r) {
+      const auto* blk = reinterpret_cast<const gguf::BlockQ6_K*>(w + r * row_bytes);
+      float acc = 0;
+      for (int64_t b = 0; b < n / 256; ++b) {
+        const gguf::BlockQ6_K& k = blk[b];
+        const int8_t* xq = x[t].q + b * 256;
+        int32_t dot = 0;
+        for (int g = 0; g < 16; ++g) {
+          int32_t sub = 0;
+          for (int i = 0; i < 16; ++i) {
+            // value v = 128h + 32c + l (gguf/kquant.h): low 4 bits in ql, high 2 in qh
+            const int v = 16 * g + i, h = v / 128, c = v % 128 / 32, l = v % 32;
+            const uint8_t lo = k.ql[64 * h + l + 32 * (c & 1)];
+            const int q = ((c < 2 ? lo & 15 : lo >> 4) | (((k.qh[32 * h + l] >> (2 * c)) & 3) << 4)) - 32;
+            sub += q * xq[v];
+          }
+          dot += k.scales[g] * sub;
+        }
+        acc += gguf::half_to_float(k.d) * x[t].d[b] * static_cast<float>(dot);
+      }
+      y[t * ldy + r] = acc;
+    }
+}
+
 }  // namespace
 
 const Int8Kernels& scalar_int8_kernels() {
   static const Int8Kernels k = {
-      "scalar", quantize_row_int8, {nullptr, nullptr, nullptr, gemm_int8_q8_0, gemm_int8_q4_k}, 3,
+      "scalar",
+      quantize_row_int8,
+      {nullptr, nullptr, nullptr, gemm_int8_q8_0, gemm_int8_q45_k<false>, gemm_int8_q45_k<true>, gemm_int8_q6_k},
+      3,
       // The reference, for tests: the F32 tile stays the scalar level's prefill (not measured;
       // no CPU this engine targets runs it except through --isa scalar).
       {}};

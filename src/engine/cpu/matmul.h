@@ -32,8 +32,8 @@ PrefillPath prefill_path();
 // Decode (n_tok small): each row is read once per token with the matrix-vector kernels, the
 // range [r0, r1) as four contiguous parts read side by side (four long sequential streams).
 // Prefill: rows are converted to F32 four at a time and multiplied with tiles of tokens, so
-// each weight is read from memory once for the whole batch; for Q8_0 and Q4_K the activations
-// are quantized to int8 instead and the weights stay packed (integer dot products).
+// each weight is read from memory once for the whole batch; for Q8_0, Q4_K, Q5_K and Q6_K the
+// activations are quantized to int8 instead and the weights stay packed (integer dot products).
 // The activations of one product quantized once for all its calls (the chunks of a thread-pool
 // round) instead of once per call: prepare_int8_input before the round (it does nothing unless
 // the product takes the int8 path), then pass it to every matmul_rows of the round with the same

@@ -31,20 +31,25 @@ void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d
   for (int64_t s = 0; s < n / 32; ++s) sums[s] = d[s * 32 / block] * static_cast<float>(T::sum32(q + s * 32));
 }
 
-// Q4_K: per row and super-block, the 256 quants as bytes in value order (T::q4k_quants) and the
-// eight 6-bit scales lined up with T::q4k_dot's integer lanes (T::q4k_row_scales); per token
-// T::q4k_dot gives sum(sc_s * q * xq) over the super-block in int32 lanes (every partial sum stays
-// far inside int16 where the instructions need it: |q * xq| <= 15 * 127), converted once and
-// scaled by d * (activation scale). The mins (-dmin * m_s * the sub-block's sum of activations)
-// are a second, F32 pass with the activations' scaled sums. Rows one after the other: a row's
-// unpacked super-block serves the tile's tokens, and only NT accumulators are live (with all
-// NR x NT live, 24 on AVX-512, GCC spilled them to the stack: perf annotate of the first version).
-template <class T, int NR, int NT>
-void q4k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float* y, int64_t ldy) {
+// Q4_K / Q5_K (Q5): per row and super-block, the 256 quants as bytes in value order, straight
+// from the block into registers (T::q4k_quants, T::q5k_quants; through a stack buffer as the
+// decode kernels do, 64-byte loads of 32-byte stores stalled on store forwarding) and the eight 6-bit
+// scales lined up with T::q4k_dot's integer lanes (T::q4k_row_scales); per token T::q4k_dot gives
+// sum(sc_s * q * xq) over the super-block in int32 lanes, converted once and scaled by
+// d * (activation scale). Every partial sum stays inside int16 where the instructions need it:
+// a vpmaddubsw pair |q * xq + q' * xq'| <= 2 * 31 * 127 = 7874, a vpdpbusd lane of four products
+// <= 4 * 31 * 127 = 15748 (packed to int16 by vpackssdw without saturating); int32 holds the
+// whole super-block, |sum| <= 256 * 63 * 31 * 127 < 6.4e7. The mins (-dmin * m_s * the
+// sub-block's sum of activations) are a second, F32 pass with the activations' scaled sums.
+// Rows one after the other: a row's unpacked super-block serves the tile's tokens, and only NT
+// accumulators are live (with all NR x NT live, 24 on AVX-512, GCC spilled them to the stack:
+// perf annotate of the first version).
+template <class T, bool Q5, int NR, int NT>
+void q45k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float* y, int64_t ldy) {
   using VI = typename T::vi;
   using VF = typename T::vf;
   constexpr int K = 256 / T::kBytes;
-  constexpr int kBytes = 144;
+  constexpr int kBytes = Q5 ? 176 : 144;
   alignas(64) uint8_t sm[16];
   for (int r = 0; r < NR; ++r) {
     const uint8_t* row = w + r * rb;
@@ -57,7 +62,7 @@ void q4k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float*
       unpack_scales_mins(blk + 4, sm);
       VI wq[K], sc[K];
       #pragma GCC unroll 8
-      for (int k = 0; k < K; ++k) wq[k] = T::q4k_quants(blk + 16, k);
+      for (int k = 0; k < K; ++k) wq[k] = Q5 ? T::q5k_quants(blk, k) : T::q4k_quants(blk + 16, k);
       T::q4k_row_scales(sm, sc);
       const float dr = half_at(blk);
       // the mins' eight products with each token's eight scaled sums, as F32 vectors
@@ -73,6 +78,44 @@ void q4k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float*
     }
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) y[t * ldy + r] = T::hsum(acc[t]) - hsum8(macc[t]);
+  }
+}
+
+// Q6_K: value = d * sc_g * (q - 32), sc_g an int8 scale per 16 values, q in 0..63. With w = q - 32
+// (int8, -32..31; T::q6k_quants) a super-block contributes d * dx * sum_g sc_g * sum_{i in g} w_i xq_i,
+// all in integers up to the one conversion. The products go through the unsigned-times-signed
+// instructions as |w| * (xq with w's sign) (T::q6k_dot; as Q8_0): |w| <= 32 fits a byte, a
+// vpmaddubsw pair is <= 2 * 32 * 127 = 8128 and a vpdpbusd lane of four <= 4 * 32 * 127 = 16256
+// (int16 for vpmaddwd / vpackssdw); scaled by |sc| <= 128 and summed over the whole super-block
+// the int32 lanes stay below 256 * 32 * 127 * 128 = 133,169,152 < 2^31 (the extreme-block test
+// hits that bound's worst case). No mins, so no F32 second pass. Rows one after the other as
+// for Q4_K.
+template <class T, int NR, int NT>
+void q6k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float* y, int64_t ldy) {
+  using VI = typename T::vi;
+  using VF = typename T::vf;
+  constexpr int K = 256 / T::kBytes;
+  constexpr int kBytes = 210;
+  for (int r = 0; r < NR; ++r) {
+    const uint8_t* row = w + r * rb;
+    VF acc[NT];
+    #pragma GCC unroll 8
+    for (int t = 0; t < NT; ++t) acc[t] = T::zero_f();
+    for (int64_t b = 0; b < n / 256; ++b) {
+      const uint8_t* blk = row + b * kBytes;
+      VI wq[K], aw[K], sc[K];
+      #pragma GCC unroll 8
+      for (int k = 0; k < K; ++k) wq[k] = T::q6k_quants(blk, k), aw[k] = T::abs8(wq[k]);
+      T::q6k_row_scales(reinterpret_cast<const int8_t*>(blk + 192), sc);
+      const float dr = half_at(blk + 208);
+      #pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t) {
+        const VI iv = T::q6k_dot(aw, wq, x[t].q + b * 256, sc);
+        acc[t] = T::fma(T::cvt(iv), T::set1(dr * x[t].d[b]), acc[t]);
+      }
+    }
+    #pragma GCC unroll 8
+    for (int t = 0; t < NT; ++t) y[t * ldy + r] = T::hsum(acc[t]);
   }
 }
 
@@ -121,16 +164,21 @@ void q80_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float*
     for (int t = 0; t < NT; ++t) y[t * ldy + r] = T::hsum(acc[r][t]);
 }
 
-template <class T, int NR>
-void int8_rows(bool q4k, const uint8_t* w, uint64_t rb, const Int8Row* x, int ntok, int64_t n, float* y,
-               int64_t ldy) {
+// One tile call: the kernel of the weight slot (kernel_table.h: 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K)
+// for NR rows and ntok tokens.
+template <class T, int Slot, int NR, int NT>
+void slot_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float* y, int64_t ldy) {
+  if constexpr (Slot == 3) q80_tile<T, NR, NT>(w, rb, x, n, y, ldy);
+  else if constexpr (Slot == 6) q6k_tile<T, NR, NT>(w, rb, x, n, y, ldy);
+  else q45k_tile<T, Slot == 5, NR, NT>(w, rb, x, n, y, ldy);
+}
+
+template <class T, int Slot, int NR>
+void int8_rows(const uint8_t* w, uint64_t rb, const Int8Row* x, int ntok, int64_t n, float* y, int64_t ldy) {
   static_assert(T::kTokens <= 6, "tile token counts below");
-#define IT_INT8_CASE(NT)                                          \
-  case NT:                                                        \
-    if constexpr (NT <= T::kTokens) {                             \
-      if (q4k) return q4k_tile<T, NR, NT>(w, rb, x, n, y, ldy);   \
-      return q80_tile<T, NR, NT>(w, rb, x, n, y, ldy);            \
-    }                                                             \
+#define IT_INT8_CASE(NT)                                                               \
+  case NT:                                                                             \
+    if constexpr (NT <= T::kTokens) return slot_tile<T, Slot, NR, NT>(w, rb, x, n, y, ldy); \
     break;
   switch (ntok) {
     IT_INT8_CASE(1)
@@ -143,19 +191,22 @@ void int8_rows(bool q4k, const uint8_t* w, uint64_t rb, const Int8Row* x, int nt
 #undef IT_INT8_CASE
 }
 
-template <class T, bool Q4K>
+template <class T, int Slot>
 void int8_tile(const uint8_t* w, uint64_t rb, int nrows, const Int8Row* x, int ntok, int64_t n, float* y,
                int64_t ldy) {
   switch (nrows) {
-    case 1: return int8_rows<T, 1>(Q4K, w, rb, x, ntok, n, y, ldy);
-    case 2: return int8_rows<T, 2>(Q4K, w, rb, x, ntok, n, y, ldy);
-    case 3: return int8_rows<T, 3>(Q4K, w, rb, x, ntok, n, y, ldy);
-    default: return int8_rows<T, 4>(Q4K, w, rb, x, ntok, n, y, ldy);
+    case 1: return int8_rows<T, Slot, 1>(w, rb, x, ntok, n, y, ldy);
+    case 2: return int8_rows<T, Slot, 2>(w, rb, x, ntok, n, y, ldy);
+    case 3: return int8_rows<T, Slot, 3>(w, rb, x, ntok, n, y, ldy);
+    default: return int8_rows<T, Slot, 4>(w, rb, x, ntok, n, y, ldy);
   }
 }
 
 template <class T>
 Int8Kernels make_int8_kernels() {
-  return {T::kName, quantize_row_int8<T>, {nullptr, nullptr, nullptr, int8_tile<T, false>, int8_tile<T, true>},
-          T::kTokens, {false, false, false, T::kFasterQ8_0, T::kFasterQ4K}};
+  return {T::kName,
+          quantize_row_int8<T>,
+          {nullptr, nullptr, nullptr, int8_tile<T, 3>, int8_tile<T, 4>, int8_tile<T, 5>, int8_tile<T, 6>},
+          T::kTokens,
+          {false, false, false, T::kFasterQ8_0, T::kFasterQ4K, T::kFasterQ5K, T::kFasterQ6K}};
 }

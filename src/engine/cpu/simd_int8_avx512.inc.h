@@ -16,7 +16,14 @@ struct Avx512Int8 {
   // / 62.3 (128); Q4_K 40.6 -> 98.8 / 70.0 (6), 72.6 -> 99.1-108.3 / 59.3 (128). Without VNNI the
   // int8 kernels lose at a prompt's usual batch, so only the VNNI variant is taken by default.
   static constexpr bool kFasterQ8_0 = kVnni, kFasterQ4K = kVnni;
+  // Q5_K and Q6_K, the same bench at 14:48 UTC (load 2.1-2.4): Q5_K 47.7 -> 119.2 / 76.2 (6),
+  // 80.8 -> 110.9 / 74.7 (128); Q6_K 37.4 -> 111.2 / 63.8 (6), 78.2 -> 107.7 / 70.1 (128): again
+  // only with VNNI.
+  static constexpr bool kFasterQ5K = kVnni, kFasterQ6K = kVnni;
   static vi load(const void* p) { return _mm512_loadu_si512(p); }
+  // x negated where w < 0 (Q8_0, Q6_K: their signed weights go to vpmaddubsw / vpdpbusd as |w|; no
+  // vpsignb on 64-byte vectors, so by byte mask).
+  static vi sign_of(vi w, vi x) { return _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x); }
   static vi zero_i() { return _mm512_setzero_si512(); }
   static vf zero_f() { return _mm512_setzero_ps(); }
   static vf cvt(vi a) { return _mm512_cvtepi32_ps(a); }
@@ -53,43 +60,103 @@ struct Avx512Int8 {
     const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
     return _mm512_and_si512(both, _mm512_set1_epi8(15));
   }
+  // Q5_K: the same vectors with the fifth bits (bit 2k of qh[l] for the low half, 2k+1 for the
+  // high half) added as 16 where set: a byte mask from vptestmb, one masked add.
+  static vi q5k_quants(const uint8_t* blk, int k) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16));
+    const __m512i hh = _mm512_inserti64x4(_mm512_castsi256_si512(h), h, 1);
+    const __m512i bit = _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << (2 * k))),
+                                           _mm256_set1_epi8(static_cast<char>(2 << (2 * k))), 1);
+    const __m512i q = q4k_quants(blk + 48, k);
+    return _mm512_mask_add_epi8(q, _mm512_test_epi8_mask(hh, bit), q, _mm512_set1_epi8(16));
+  }
+  // Q6_K: vector k = values 64k .. 64k+64 as int8 q - 32, straight from the block into registers
+  // (a 256-byte buffer written 32 bytes at a time and read 64 at a time stalls on store
+  // forwarding: the first version, 39 against the F32 tile's 80 G MAC/s). Half h = k / 2 of the
+  // super-block; its ql[64h .. 64h+64) give the low 4 bits (low nibbles for even k, high for odd),
+  // qh[32h .. 32h+32) the high 2: bits 0-1 (even k) or 4-5 (odd) for the first 32 values, bits 2-3
+  // or 6-7 for the next 32 (gguf/kquant.h).
+  static vi q6k_quants(const uint8_t* blk, int k) {
+    const __m512i ql = load(blk + 64 * (k / 2));
+    const __m512i low = _mm512_and_si512(k % 2 ? _mm512_srli_epi16(ql, 4) : ql, _mm512_set1_epi8(15));
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128 + 32 * (k / 2)));
+    const __m512i hh = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+    const __m512i high = _mm512_and_si512(k % 2 ? hh : _mm512_slli_epi16(hh, 4), _mm512_set1_epi8(0x30));
+    return _mm512_sub_epi8(_mm512_or_si512(low, high), _mm512_set1_epi8(32));
+  }
   // Without VNNI: vpmaddubsw gives 16-bit pair sums, lanes 0..15 from sub-block 2k and 16..31
   // from 2k+1 of vector k; vpmaddwd with [sc(2k) x 16, sc(2k+1) x 16] scales and widens them.
   // With VNNI: vpdpbusd gives int32 lanes of 4-product sums (|sum| <= 4 * 15 * 127 = 7620: int16),
   // lanes 0..7 sub-block 2k, 8..15 2k+1; two such vectors are packed to 16-bit lanes (vpackssdw,
   // per 128-bit lane: 4 lanes of the first, 4 of the second) and one vpdpwssd applies the scales
   // laid out the same way. 6 multiply instructions per 256 values and token instead of 8.
-  // vpermw indices into the 16 scale-then-min words: entry k is sc[k]'s layout (VNNI: only
-  // entries 0 and 2 are used, one per pair of vectors).
+  // vpermw indices into 16 scale words (Q4_K/Q5_K: the 8 scales then the 8 mins; Q6_K: its 16
+  // scales), for groups of G values (32 or 16): entry k is the scale layout of vector k's 16-bit
+  // lanes (VNNI: only entries 0 and 2 are used, one per pair of vectors). Without VNNI lane i
+  // holds values 64k + 2i, 2i + 1; with VNNI lane i of the pair (k, k+1) holds a 4-value sum
+  // from 128-bit chunk j = i / 8 of vector k + (i % 8) / 4, int32 lane 4j + i % 4 there.
   struct ScaleIndex {
     alignas(64) int16_t idx[4][32];
   };
+  template <int G>
   static constexpr ScaleIndex scale_index() {
     ScaleIndex s{};
     for (int k = 0; k < 4; ++k)
       for (int i = 0; i < 32; ++i) {
-        const int j = i / 8, second = (i % 8) / 4;  // VNNI: 128-bit chunk j, from the pair's 2nd vector
-        s.idx[k][i] = static_cast<int16_t>(kVnni ? 4 * (k / 2) + 2 * second + j / 2 : 2 * k + i / 16);
+        const int j = i / 8, second = (i % 8) / 4;
+        const int value = kVnni ? 64 * (k + second) + 16 * j + 4 * (i % 4) : 64 * k + 2 * i;
+        s.idx[k][i] = static_cast<int16_t>(value / G);
       }
     return s;
   }
   static void q4k_row_scales(const uint8_t* sm, vi* sc) {
-    static constexpr ScaleIndex kIndex = scale_index();
+    static constexpr ScaleIndex kIndex = scale_index<32>();
     const __m512i s16 =
         _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sm))));
     for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
+  }
+  // VNNI: the four vectors' int32 lanes of 4-product sums (each within int16) packed in pairs
+  // and multiplied with the scales (scale_index) and summed: int32 lanes again.
+  static vi scaled_pairs(vi p0, vi p1, vi p2, vi p3, const vi* sc) {
+    return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
+                               sc[2]);
   }
   static vi q4k_dot(const vi* wq, const int8_t* xq, const vi* sc) {
     if constexpr (kVnni) {
       const __m512i z = _mm512_setzero_si512();
       const __m512i p0 = _mm512_dpbusd_epi32(z, wq[0], load(xq)), p1 = _mm512_dpbusd_epi32(z, wq[1], load(xq + 64));
       const __m512i p2 = _mm512_dpbusd_epi32(z, wq[2], load(xq + 128)), p3 = _mm512_dpbusd_epi32(z, wq[3], load(xq + 192));
-      return _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(p0, p1), sc[0]), _mm512_packs_epi32(p2, p3),
-                                 sc[2]);
+      return scaled_pairs(p0, p1, p2, p3, sc);
     } else {
       __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(wq[0], load(xq)), sc[0]);
       for (int k = 1; k < 4; ++k)
         acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[k], load(xq + 64 * k)), sc[k]));
+      return acc;
+    }
+  }
+  // Q6_K: vector k = values 64k .. 64k+64 (groups 4k .. 4k+3); the 16 int8 scales sign-extended
+  // and laid out as for Q4_K, with 16-value groups.
+  static void q6k_row_scales(const int8_t* scales, vi* sc) {
+    static constexpr ScaleIndex kIndex = scale_index<16>();
+    const __m512i s16 =
+        _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales))));
+    for (int k = 0; k < 4; k += kVnni ? 2 : 1) sc[k] = _mm512_permutexvar_epi16(_mm512_load_si512(kIndex.idx[k]), s16);
+  }
+  // |w| * (xq with w's sign) per vector (sign_of), then the scales as for Q4_K.
+  static vi signed_x(vi w, const int8_t* xq) { return sign_of(w, load(xq)); }
+  static vi q6k_dot(const vi* aw, const vi* w, const int8_t* xq, const vi* sc) {
+    if constexpr (kVnni) {
+      // written out, not a loop over an array: GCC kept such an array on the stack (objdump)
+      const __m512i z = _mm512_setzero_si512();
+      const __m512i p0 = _mm512_dpbusd_epi32(z, aw[0], signed_x(w[0], xq));
+      const __m512i p1 = _mm512_dpbusd_epi32(z, aw[1], signed_x(w[1], xq + 64));
+      const __m512i p2 = _mm512_dpbusd_epi32(z, aw[2], signed_x(w[2], xq + 128));
+      const __m512i p3 = _mm512_dpbusd_epi32(z, aw[3], signed_x(w[3], xq + 192));
+      return scaled_pairs(p0, p1, p2, p3, sc);
+    } else {
+      __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(aw[0], signed_x(w[0], xq)), sc[0]);
+      for (int k = 1; k < 4; ++k)
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(aw[k], signed_x(w[k], xq + 64 * k)), sc[k]));
       return acc;
     }
   }
@@ -104,11 +171,8 @@ struct Avx512Int8 {
     return load(q);
   }
   static vi abs8(vi w) { return _mm512_abs_epi8(w); }
-  // |w| * (x with w's sign): no vpsignb on 64-byte vectors, so x is negated where w < 0 by mask.
-  static vi dot_s8(vi aw, vi w, vi x) {
-    const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
-    return dot_u8s8(_mm512_setzero_si512(), aw, sx);
-  }
+  // |w| * (x with w's sign).
+  static vi dot_s8(vi aw, vi w, vi x) { return dot_u8s8(_mm512_setzero_si512(), aw, sign_of(w, x)); }
   // Lanes 0..7 block 0's scale, 8..15 block 1's.
   static vf pair(float a, float b) {
     // (vinsertf64x4: AVX-512F; the 32x8 form needs AVX512DQ)

@@ -9,8 +9,8 @@
 // combine, cheaper on byte vectors), then converted to float and multiplied with x; the scales
 // are applied once per sub-block. The rows of a call are walked super-block by super-block in
 // step, which keeps decode's kRowBlock long sequential weight streams (matmul.cpp). All
-// arithmetic here is F32: decode and the F32 prefill tile. Q4_K prefill has integer kernels with
-// int8 activations (simd_int8.inc.h); Q5_K and Q6_K prefill still convert rows to F32.
+// arithmetic here is F32: decode and the F32 prefill tile. Prefill of all three has integer
+// kernels with int8 activations too (simd_int8.inc.h), taken where measured faster.
 
 inline float half_at(const uint8_t* p) {
   uint16_t h;
