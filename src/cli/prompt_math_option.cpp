@@ -6,7 +6,7 @@ namespace infertrace::cli {
 
 CLI::Option* add_prompt_math_option(CLI::App* cmd, std::string& value) {
   return cmd->add_option("--prompt-math", value,
-                         "cpu: a prompt's Q8_0/Q4_K products: auto (int8 activations where measured faster), f32, int8")
+                         "cpu: a prompt's Q8_0/Q4_K/Q5_K/Q6_K products: auto (int8 activations where measured faster), f32, int8")
       ->check(CLI::IsMember({"auto", "f32", "int8"}))
       ->capture_default_str();
 }

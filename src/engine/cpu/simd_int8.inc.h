@@ -32,8 +32,8 @@ void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d
 }
 
 // Q4_K / Q5_K (Q5): per row and super-block, the 256 quants as bytes in value order, straight
-// from the block into registers (T::q4k_quants, T::q5k_quants; through a stack buffer as the
-// decode kernels do, 64-byte loads of 32-byte stores stalled on store forwarding) and the eight 6-bit
+// from the block into registers (T::q4k_quants, T::q5k_quants; not through a stack buffer as the
+// decode kernels do: 64-byte loads of 32-byte stores stalled on store forwarding) and the eight 6-bit
 // scales lined up with T::q4k_dot's integer lanes (T::q4k_row_scales); per token T::q4k_dot gives
 // sum(sc_s * q * xq) over the super-block in int32 lanes, converted once and scaled by
 // d * (activation scale). Every partial sum stays inside int16 where the instructions need it:
@@ -87,7 +87,7 @@ void q45k_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float
 // instructions as |w| * (xq with w's sign) (T::q6k_dot; as Q8_0): |w| <= 32 fits a byte, a
 // vpmaddubsw pair is <= 2 * 32 * 127 = 8128 and a vpdpbusd lane of four <= 4 * 32 * 127 = 16256
 // (int16 for vpmaddwd / vpackssdw); scaled by |sc| <= 128 and summed over the whole super-block
-// the int32 lanes stay below 256 * 32 * 127 * 128 = 133,169,152 < 2^31 (the extreme-block test
+// the int32 lanes stay at most 256 * 32 * 127 * 128 = 133,169,152 < 2^31 (the extreme-block test
 // hits that bound's worst case). No mins, so no F32 second pass. Rows one after the other as
 // for Q4_K.
 template <class T, int NR, int NT>

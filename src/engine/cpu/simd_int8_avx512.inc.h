@@ -86,7 +86,8 @@ struct Avx512Int8 {
   }
   // Without VNNI: vpmaddubsw gives 16-bit pair sums, lanes 0..15 from sub-block 2k and 16..31
   // from 2k+1 of vector k; vpmaddwd with [sc(2k) x 16, sc(2k+1) x 16] scales and widens them.
-  // With VNNI: vpdpbusd gives int32 lanes of 4-product sums (|sum| <= 4 * 15 * 127 = 7620: int16),
+  // With VNNI: vpdpbusd gives int32 lanes of 4-product sums (|sum| <= 4 * 15 * 127 = 7620 for Q4_K, 4 * 31 * 127 = 15748 for Q5_K,
+  // 4 * 32 * 127 = 16256 for Q6_K: int16),
   // lanes 0..7 sub-block 2k, 8..15 2k+1; two such vectors are packed to 16-bit lanes (vpackssdw,
   // per 128-bit lane: 4 lanes of the first, 4 of the second) and one vpdpwssd applies the scales
   // laid out the same way. 6 multiply instructions per 256 values and token instead of 8.

@@ -7,8 +7,8 @@
 // their high nibbles values 16 + k*W .. of the block (W = 8 or 16 divides 16, so a load never
 // straddles the halves). The Q5 types' fifth bits come from one broadcast of qh shifted by the
 // lane index (AVX-512: a 16-entry table permute and a masked add, legacy_quants). All arithmetic
-// is F32, decode and prefill (no integer kernels for these types yet: only Q8_0 and Q4_K prefill
-// have them, simd_int8.inc.h).
+// is F32, decode and prefill (the integer prefill kernels of Q8_0 and the K-quants are in
+// simd_int8.inc.h; the legacy types Q4_0..Q5_1 have none).
 
 // Where each field of a slot's block lies (legacy_quant.h).
 template <int Slot>
