@@ -1,7 +1,7 @@
 // StagedTables (report/staged_tables.h): two tables of one set that are links to one file are
-// refused by name (they used to fail as "replaced while it was written"), and the removal of stale
-// tables goes through the directory opened with the set, not through its path, which may have been
-// swapped for a link to another directory meanwhile.
+// refused by name (they used to fail as "replaced while it was written"), and a set whose directory
+// path was swapped for a link to another directory meanwhile is refused rather than split between
+// the two.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -83,10 +83,10 @@ TEST(StagedTables, LinksToTwoFilesAreTwoTables) {
   EXPECT_EQ(read(tmp.path / "two.csv"), "new 2\n");
 }
 
-// The set's directory renamed away and its path made a link to another directory before the
-// commit: the stale table is removed from the set's own directory, and the other directory's file
-// of that name stays.
-TEST(StagedTables, StaleRemovalIgnoresADirectorySwappedForALink) {
+// The set's directory moved away and its path made a link to another directory after the set was
+// opened (review BT M1: the tables then went into the other directory, and the stale table was
+// removed from the first): stage() refuses, and neither directory changes.
+TEST(StagedTables, StageRefusesADirectorySwappedForALink) {
   const TempDir tmp("staged-tables");
   const fs::path dir = tmp.path / "csv", moved = tmp.path / "csv.moved", other = tmp.path / "other";
   fs::create_directory(dir), fs::create_directory(other);
@@ -95,9 +95,36 @@ TEST(StagedTables, StaleRemovalIgnoresADirectorySwappedForALink) {
   StagedTables set(dir);
   fs::rename(dir, moved);
   fs::create_directory_symlink(other, dir);
-  set.commit({"gpu.csv"});
-  EXPECT_TRUE(fs::exists(other / "gpu.csv"));
-  EXPECT_FALSE(fs::exists(moved / "gpu.csv"));
+  const std::string said = error_of([&] { set.stage("launches.csv"); });
+  EXPECT_NE(said.find("no longer the directory"), std::string::npos) << said;
+  EXPECT_FALSE(fs::exists(other / "launches.csv.partial"));
+  EXPECT_FALSE(fs::exists(moved / "launches.csv.partial"));
+  EXPECT_EQ(read(other / "gpu.csv"), "someone else's\n");
+  EXPECT_EQ(read(moved / "gpu.csv"), "stale\n");
+}
+
+// Swapped between stage() and commit(): nothing is renamed or removed, and the other directory's
+// partial of the same name (another run's file) stays when the set is destroyed.
+TEST(StagedTables, CommitRefusesADirectorySwappedForALink) {
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv", moved = tmp.path / "csv.moved", other = tmp.path / "other";
+  fs::create_directory(dir), fs::create_directory(other);
+  write(dir / "gpu.csv", "stale\n");
+  write(other / "gpu.csv", "someone else's\n");
+  std::string said;
+  {
+    StagedTables set(dir);
+    write(set.stage("launches.csv"), "new\n");
+    fs::rename(dir, moved);
+    fs::create_directory_symlink(other, dir);
+    write(other / "launches.csv.partial", "another run's\n");
+    said = error_of([&] { set.commit({"gpu.csv"}); });
+  }
+  EXPECT_NE(said.find("no longer the directory"), std::string::npos) << said;
+  EXPECT_FALSE(fs::exists(other / "launches.csv"));
+  EXPECT_EQ(read(other / "launches.csv.partial"), "another run's\n");
+  EXPECT_EQ(read(other / "gpu.csv"), "someone else's\n");
+  EXPECT_EQ(read(moved / "gpu.csv"), "stale\n");
 }
 
 // A stale name that is a directory is not removed (unlinkat without AT_REMOVEDIR), nor what is in it.

@@ -79,7 +79,17 @@ bool StagedTables::directory_at(const std::string& name) const {
   return ::fstatat(dir_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+void StagedTables::require_opened_directory() const {
+  struct stat now{}, opened{};
+  if (::stat(dir_.c_str(), &now) == 0 && ::fstat(dir_fd_, &opened) == 0 && now.st_dev == opened.st_dev &&
+      now.st_ino == opened.st_ino)
+    return;
+  throw Error(dir_.string() + ": is no longer the directory the tables were started in (moved, or replaced by a "
+              "link, while they were written); nothing was replaced");
+}
+
 std::string StagedTables::stage(const std::string& name) {
+  require_opened_directory();
   const std::string target = table_target(dir_ / name);
   check_own_file(dir_, name, target, names_, targets_);
   partials_.push_back(std::make_unique<PartialFile>(target));  // removed with us unless renamed
@@ -89,6 +99,7 @@ std::string StagedTables::stage(const std::string& name) {
 }
 
 void StagedTables::commit(const std::vector<std::string>& stale) {
+  require_opened_directory();
   // Every place checked again before the first rename (stage() did, but a set takes a while), so
   // that the usual failure (a directory in the way: the one target rename(2) cannot replace)
   // leaves the previous tables whole rather than half replaced.
@@ -99,15 +110,16 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   for (auto& p : partials_) p->keep_mode_and_owner();
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
+      require_opened_directory();  // the renames go by path: each into the directory the set was started in
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
     } catch (const Error& e) {
       throw Error(std::string(e.what()) +
                   (i > 0 ? " (the tables before it were replaced: the directory mixes two runs)" : ""));
     }
   }
-  // Through the descriptor opened with the set: if the directory's path was swapped for a link
-  // meanwhile, the removals still happen in the directory the tables were written to, never in the
-  // one the link names. unlinkat without AT_REMOVEDIR removes no directory, and a link itself.
+  // Through the descriptor opened with the set, so the removals happen in the directory the tables
+  // were renamed into even if its path changes after the last check. unlinkat without AT_REMOVEDIR
+  // removes no directory, and a link itself.
   for (const std::string& n : stale)
     if (std::find(names_.begin(), names_.end(), n) == names_.end()) ::unlinkat(dir_fd_, n.c_str(), 0);
 }
