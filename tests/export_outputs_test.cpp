@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli/export_outputs.h"
+#include "util/error.h"
 #include "temp_dir.h"
 
 namespace infertrace::cli {
@@ -54,6 +55,21 @@ TEST(ExportOutputs, FileOutputInsideTheCreatedDirectoryGoesFirst) {
   const std::string said = remove_created_outputs({{"--csv", dir.string(), true}, {"--perfetto", (dir / "t.pftrace").string()}});
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(said.find("stays"), std::string::npos) << said;
+}
+
+// export --csv checks its tables' places as analyze --csv does (review BT M3: a table linked to
+// another table's name was only caught, if at all, when the tables were written).
+TEST(ExportOutputs, TablesLinkedToOneFileAreRefusedBeforeTheRun) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directory(dir);
+  fs::create_symlink("gpu.csv", dir / "switches.csv");
+  try {
+    check_export_outputs({{"--csv", dir.string(), true}});
+    ADD_FAILURE() << "switches.csv -> gpu.csv was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("are one file"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ExportOutputs, ExportsDirectoryTablesAreTheDefault) {

@@ -127,6 +127,19 @@ TEST(StagedTables, CommitRefusesADirectorySwappedForALink) {
   EXPECT_EQ(read(moved / "gpu.csv"), "stale\n");
 }
 
+// A table linked to a stale name (b.csv -> a.csv, a.csv not staged): the new b is renamed to a.csv,
+// which must not then be removed as stale (review BT M3: the run's b was lost and it exited 0).
+TEST(StagedTables, StaleNameThatATableWasRenamedToStays) {
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directory(dir);
+  fs::create_symlink("a.csv", dir / "b.csv");
+  StagedTables set(dir);
+  write(set.stage("b.csv"), "new b\n");
+  set.commit({"a.csv"});
+  EXPECT_EQ(read(dir / "b.csv"), "new b\n");
+}
+
 // A stale name that is a directory is not removed (unlinkat without AT_REMOVEDIR), nor what is in it.
 TEST(StagedTables, StaleRemovalLeavesADirectory) {
   const TempDir tmp("staged-tables");

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "report/exports.h"
+#include "report/staged_tables.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
@@ -53,6 +54,7 @@ void check_directory(const ExportOutput& o, const std::vector<ExportOutput>& all
   if (o.directory) {
     if (fs::exists(o.path, ec)) {
       if (!fs::is_directory(o.path, ec)) throw Error(named(o) + ": exists and is not a directory");
+      check_table_places(o.path, table_names(o));  // a directory, device or shared file at a table's name
       return;
     }
     // Created when missing: its nearest existing ancestor must be a directory.

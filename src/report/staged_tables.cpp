@@ -121,7 +121,17 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   // were renamed into even if its path changes after the last check. unlinkat without AT_REMOVEDIR
   // removes no directory, and a link itself.
   for (const std::string& n : stale)
-    if (std::find(names_.begin(), names_.end(), n) == names_.end()) ::unlinkat(dir_fd_, n.c_str(), 0);
+    if (std::find(names_.begin(), names_.end(), n) == names_.end() && !staged_file_at(n)) ::unlinkat(dir_fd_, n.c_str(), 0);
+}
+
+bool StagedTables::staged_file_at(const std::string& name) const {
+  struct stat at{};
+  if (::fstatat(dir_fd_, name.c_str(), &at, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  for (const std::string& t : targets_) {
+    struct stat st{};
+    if (::stat(t.c_str(), &st) == 0 && st.st_dev == at.st_dev && st.st_ino == at.st_ino) return true;
+  }
+  return false;
 }
 
 }  // namespace infertrace
