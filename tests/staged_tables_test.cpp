@@ -83,6 +83,23 @@ TEST(StagedTables, LinksToTwoFilesAreTwoTables) {
   EXPECT_EQ(read(tmp.path / "two.csv"), "new 2\n");
 }
 
+// Two hard links of one file are two names: each table gets a partial of its own and is renamed
+// over its own name, which breaks the link (review BT L2: refused as "one file").
+TEST(StagedTables, HardLinksAreTwoTables) {
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directory(dir);
+  write(dir / "a.csv", "old\n");
+  fs::create_hard_link(dir / "a.csv", dir / "b.csv");
+  EXPECT_EQ(error_of([&] { check_table_places(dir, {"a.csv", "b.csv"}); }), "");
+  StagedTables set(dir);
+  write(set.stage("a.csv"), "new a\n");
+  write(set.stage("b.csv"), "new b\n");
+  set.commit();
+  EXPECT_EQ(read(dir / "a.csv"), "new a\n");
+  EXPECT_EQ(read(dir / "b.csv"), "new b\n");
+}
+
 // The set's directory moved away and its path made a link to another directory after the set was
 // opened (review BT M1: the tables then went into the other directory, and the stale table was
 // removed from the first): stage() refuses, and neither directory changes.

@@ -33,11 +33,11 @@ std::string table_target(const fs::path& at) {
   return t.path;
 }
 
-// Whether two tables' targets are one file: the same inode when it exists, else the same path once
-// links and `..` are resolved (two dangling links to one name).
+// Whether two tables' targets are one path once links and `..` are resolved (two links to one file,
+// or two dangling links to one name): their partials would be one file. Not the inode: two hard
+// links of one file are two names, each written to a partial of its own and renamed over its own
+// name (review BT L2).
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa{}, sb{};
-  if (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
   std::error_code ea, eb;
   const fs::path ca = fs::weakly_canonical(fs::absolute(a), ea), cb = fs::weakly_canonical(fs::absolute(b), eb);
   return !ea && !eb && ca == cb;
