@@ -3,7 +3,11 @@
 // path was swapped for a link to another directory meanwhile is refused rather than split between
 // the two.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -98,6 +102,37 @@ TEST(StagedTables, HardLinksAreTwoTables) {
   set.commit();
   EXPECT_EQ(read(dir / "a.csv"), "new a\n");
   EXPECT_EQ(read(dir / "b.csv"), "new b\n");
+}
+
+// A directory its user may write and search but not list (0300): replacing a set needs no listing
+// (review BT L1: the directory was opened O_RDONLY, which failed with "Permission denied").
+// Run as nobody in a child: root reads any directory.
+TEST(StagedTables, WriteAndSearchOnlyDirectoryIsReplaced) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a child as another user";
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directory(dir);
+  ASSERT_EQ(::chmod(tmp.path.c_str(), 0711), 0);
+  ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(dir.c_str(), 0300), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+    try {
+      StagedTables set(dir);
+      write(set.stage("a.csv"), "new\n");
+      set.commit({"stale.csv"});
+    } catch (const Error& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  EXPECT_EQ(read(dir / "a.csv"), "new\n");
 }
 
 // The set's directory moved away and its path made a link to another directory after the set was
