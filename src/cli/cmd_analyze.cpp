@@ -39,8 +39,9 @@ void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const st
   // Whether this run creates DIR is decided now, after the traces were read (which can take
   // minutes, or block on a FIFO), as export does: decided before, a DIR someone made meanwhile,
   // with tables of theirs, counted as ours and lost them on a failure (review BO L1).
-  const std::vector<ExportOutput> created = outputs_to_be_created(outputs);
+  std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   try {
+    make_output_directories(created);
     const auto written = write_analyze_csv(o.csv_dir, all);
     if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
   } catch (const Error& e) {

@@ -76,6 +76,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not os.path.exists(os.path.dirname(out)), "created DIR, failed: its created parent %s stayed" % os.path.dirname(out))
     check("made" in r.stderr, "created DIR, failed: the message names the parent: %s" % r.stderr.strip()[-300:])
 
+    # A DIR that cannot be made part-way (a name over NAME_MAX): the parents made before it go
+    # again (review BT M2: they stayed).
+    out = os.path.join(tmp, "long")
+    os.makedirs(out)
+    r = run("analyze", trace, "--csv", os.path.join(out, "pa", "pb", "x" * 300))
+    check(r.returncode == 1 and "too long" in r.stderr, "name too long: rc %d: %s" % (r.returncode, r.stderr.strip()[-300:]))
+    check(listing(out) == [], "name too long left %s" % listing(out))
+
     # A host table of an earlier run that this run has no rows for is removed with the new set.
     out = os.path.join(tmp, "stale")
     os.makedirs(out)
