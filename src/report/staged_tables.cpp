@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "util/error.h"
@@ -17,14 +18,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool directory_in_the_way(const fs::path& at) {
-  std::error_code ec;
-  return fs::is_directory(fs::symlink_status(at, ec));
+// A directory (not a link to one) at `name` under the directory `dir_fd` (AT_FDCWD: `name` is a
+// path): the one target rename(2) cannot replace. Before the set is opened by path, then through
+// its descriptor.
+bool directory_at(int dir_fd, const std::string& name) {
+  struct stat st{};
+  return ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The stale table `name` of the set's directory removed (unlinkat without AT_REMOVEDIR: no
+// directory, and a link itself); one that stays for another reason than being gone is said, since it
+// will be read with the new set.
+void remove_stale(int dir_fd, const fs::path& dir, const std::string& name) {
+  if (::unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT) return;
+  std::fprintf(stderr, "infertrace: warning: %s: cannot remove this table of an earlier run (%s); it is not part of the "
+                       "new set\n", (dir / name).c_str(), std::strerror(errno));
 }
 
 // The file a table is written to: the table's path, or the file its symlinks name (the link stays).
 std::string table_target(const fs::path& at) {
-  if (directory_in_the_way(at))
+  if (directory_at(AT_FDCWD, at.string()))
     throw Error(at.string() + ": cannot replace: a directory is in the way (nothing was replaced)");
   const OutputTarget t = resolve_output_target(at.string());
   if (t.stream)
@@ -76,11 +89,6 @@ StagedTables::StagedTables(fs::path dir) : dir_(std::move(dir)) {
 
 StagedTables::~StagedTables() { ::close(dir_fd_); }
 
-bool StagedTables::directory_at(const std::string& name) const {
-  struct stat st{};
-  return ::fstatat(dir_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 void StagedTables::require_opened_directory() const {
   struct stat now{}, opened{};
   if (::stat(dir_.c_str(), &now) == 0 && ::fstat(dir_fd_, &opened) == 0 && now.st_dev == opened.st_dev &&
@@ -106,7 +114,7 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   // that the usual failure (a directory in the way: the one target rename(2) cannot replace)
   // leaves the previous tables whole rather than half replaced.
   for (const std::string& n : names_)
-    if (directory_at(n))
+    if (directory_at(dir_fd_, n))
       throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
   // Mode and owner for every table first: a failure there leaves the old set whole too.
   for (auto& p : partials_) p->keep_mode_and_owner();
@@ -120,10 +128,9 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
     }
   }
   // Through the descriptor opened with the set, so the removals happen in the directory the tables
-  // were renamed into even if its path changes after the last check. unlinkat without AT_REMOVEDIR
-  // removes no directory, and a link itself.
+  // were renamed into even if its path changes after the last check.
   for (const std::string& n : stale)
-    if (std::find(names_.begin(), names_.end(), n) == names_.end() && !staged_file_at(n)) ::unlinkat(dir_fd_, n.c_str(), 0);
+    if (std::find(names_.begin(), names_.end(), n) == names_.end() && !staged_file_at(n)) remove_stale(dir_fd_, dir_, n);
 }
 
 bool StagedTables::staged_file_at(const std::string& name) const {

@@ -44,8 +44,6 @@ class StagedTables {
   void commit(const std::vector<std::string>& stale = {});
 
  private:
-  // A directory (not a link to one) at `name` in the set's directory.
-  bool directory_at(const std::string& name) const;
   // Whether `name` in the set's directory is the very file a staged table was renamed to (a table
   // linked to a stale name: removing that name would lose this run's output, review BT M3).
   bool staged_file_at(const std::string& name) const;
