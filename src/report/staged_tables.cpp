@@ -109,7 +109,7 @@ std::string StagedTables::stage(const std::string& name) {
 }
 
 void StagedTables::commit(const std::vector<std::string>& stale) {
-  require_opened_directory();
+  require_opened_directory();  // the partials are opened again by path below
   // Every place checked again before the first rename (stage() did, but a set takes a while), so
   // that the usual failure (a directory in the way: the one target rename(2) cannot replace)
   // leaves the previous tables whole rather than half replaced.
@@ -118,9 +118,9 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
       throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
   // Mode and owner for every table first: a failure there leaves the old set whole too.
   for (auto& p : partials_) p->keep_mode_and_owner();
+  require_opened_directory();  // again: the renames go by path too
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
-      require_opened_directory();  // the renames go by path: each into the directory the set was started in
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
     } catch (const Error& e) {
       throw Error(std::string(e.what()) +

@@ -22,8 +22,9 @@ void check_table_places(const std::filesystem::path& dir, const std::vector<std:
 class StagedTables {
  public:
   // Opens `dir` (which must exist). Partials and renames go by path, so stage() and commit() (before
-  // each rename) refuse when the path no longer names that directory (moved, or swapped for a link
-  // to another); the removals of commit() go through the descriptor. Throws Error.
+  // the partials are reopened, and again before the first rename) refuse when the path no longer
+  // names that directory (moved, or swapped for a link to another); the removals of commit() go
+  // through the descriptor. Throws Error.
   explicit StagedTables(std::filesystem::path dir);
   ~StagedTables();
   StagedTables(const StagedTables&) = delete;
