@@ -91,6 +91,7 @@ TEST(AnalyzeOutput, TablesAndCsv) {
 
   const auto dir = std::filesystem::temp_directory_path() / ("analyze_csv_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   const auto written = write_analyze_csv(dir.string(), {{&t, &a}});
   // The six tables, and the operators by self time (every trace has them; host_threads.csv is
   // only for traces without GPU activity).
@@ -198,6 +199,7 @@ TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {
 
   const auto dir = std::filesystem::temp_directory_path() / ("analyze_host_csv_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   write_analyze_csv(dir.string(), {{&t, &a}});
   EXPECT_NE(slurp(dir / "host_threads.csv").find("\nc.json,1,2,,2,3000,1000,4000\n"), std::string::npos)
       << slurp(dir / "host_threads.csv");
@@ -264,6 +266,7 @@ TEST(AnalyzeOutput, RowsOrderAndBoundLabel) {
 
   const auto dir = std::filesystem::temp_directory_path() / ("analyze_rows_csv_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   write_analyze_csv(dir.string(), {{&t, &a}});
   EXPECT_NE(slurp(dir / "devices.csv").find("\nd.json,0,5300,3200\n"), std::string::npos) << slurp(dir / "devices.csv");
   std::filesystem::remove_all(dir);

@@ -4,10 +4,14 @@
 // run's check and its mkdir went with it (review BN M2).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "cli/export_outputs.h"
+#include "util/error.h"
 #include "temp_dir.h"
 
 namespace infertrace::cli {
@@ -23,7 +27,7 @@ TEST(ExportOutputs, FailedRunRemovesItsTablesAndAnEmptiedDirectory) {
   fs::create_directory(dir);
   touch(dir / "summary.csv"), touch(dir / "apis.csv.partial");
   const std::string said =
-      remove_created_outputs({{"--csv", dir.string(), true, {"summary.csv", "apis.csv"}}}, "this analyze run");
+      remove_created_outputs({{"--csv", dir.string(), true, {"summary.csv", "apis.csv"}, {dir.string()}}}, "this analyze run");
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(said, "removed the outputs this analyze run had written: " + dir.string());
 }
@@ -36,7 +40,7 @@ TEST(ExportOutputs, FailedRunLeavesOtherFilesAndTheirDirectory) {
   fs::create_directory(dir / "sub");
   touch(dir / "sub" / "kept.txt");
   const std::string said =
-      remove_created_outputs({{"--csv", dir.string(), true, {"summary.csv", "apis.csv"}}}, "this analyze run");
+      remove_created_outputs({{"--csv", dir.string(), true, {"summary.csv", "apis.csv"}, {dir.string()}}}, "this analyze run");
   EXPECT_FALSE(fs::exists(dir / "summary.csv"));
   EXPECT_TRUE(fs::exists(dir / "notes.txt"));
   EXPECT_TRUE(fs::exists(dir / "sub" / "kept.txt"));
@@ -51,9 +55,24 @@ TEST(ExportOutputs, FileOutputInsideTheCreatedDirectoryGoesFirst) {
   const fs::path dir = tmp.path / "csv";
   fs::create_directory(dir);
   touch(dir / "launches.csv"), touch(dir / "t.pftrace");
-  const std::string said = remove_created_outputs({{"--csv", dir.string(), true}, {"--perfetto", (dir / "t.pftrace").string()}});
+  const std::string said = remove_created_outputs({{"--csv", dir.string(), true, {}, {dir.string()}}, {"--perfetto", (dir / "t.pftrace").string()}});
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(said.find("stays"), std::string::npos) << said;
+}
+
+// export --csv checks its tables' places as analyze --csv does (review BT M3: a table linked to
+// another table's name was only caught, if at all, when the tables were written).
+TEST(ExportOutputs, TablesLinkedToOneFileAreRefusedBeforeTheRun) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directory(dir);
+  fs::create_symlink("gpu.csv", dir / "switches.csv");
+  try {
+    check_export_outputs({{"--csv", dir.string(), true}});
+    ADD_FAILURE() << "switches.csv -> gpu.csv was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("are one file"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ExportOutputs, ExportsDirectoryTablesAreTheDefault) {
@@ -62,20 +81,25 @@ TEST(ExportOutputs, ExportsDirectoryTablesAreTheDefault) {
   fs::create_directory(dir);
   for (const std::string& t : table_names({"--csv", dir.string(), true})) touch(dir / t);
   EXPECT_FALSE(table_names({"--csv", dir.string(), true}).empty());
-  remove_created_outputs({{"--csv", dir.string(), true}});
+  remove_created_outputs({{"--csv", dir.string(), true, {}, {dir.string()}}});
   EXPECT_FALSE(fs::exists(dir));
 }
 
-// `--csv a/b/c` with a and b missing: create_directories makes all three; a failed run removes
-// the three again, deepest first, and not the directory they were made in.
-TEST(ExportOutputs, FailedRunRemovesTheParentsItCreated) {
+std::vector<ExportOutput> made(const std::string& dir) {
+  std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir, true}});
+  make_output_directories(created);
+  return created;
+}
+
+// `--csv a/b/c` with a and b missing: the three are made and recorded; a failed run removes them
+// again, deepest first, and not the directory they were made in.
+TEST(ExportOutputs, FailedRunRemovesTheDirectoriesItMade) {
   const TempDir tmp("export-outputs");
   const fs::path dir = tmp.path / "a" / "b" / "c";
-  const std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir.string(), true}});
+  const std::vector<ExportOutput> created = made(dir.string());
   ASSERT_EQ(created.size(), 1u);
-  EXPECT_EQ(created[0].missing_parents,
-            (std::vector<std::string>{(tmp.path / "a" / "b").string(), (tmp.path / "a").string()}));
-  fs::create_directories(dir);
+  EXPECT_EQ(created[0].made_directories,
+            (std::vector<std::string>{(tmp.path / "a").string(), (tmp.path / "a" / "b").string(), dir.string()}));
   touch(dir / "launches.csv");
   const std::string said = remove_created_outputs(created);
   EXPECT_FALSE(fs::exists(tmp.path / "a"));
@@ -84,12 +108,46 @@ TEST(ExportOutputs, FailedRunRemovesTheParentsItCreated) {
                       ", " + (tmp.path / "a").string());
 }
 
-// Spelled with a trailing slash (`--csv a/b/`): the same parents, not the directory itself.
-TEST(ExportOutputs, ParentsOfADirectoryWithATrailingSlash) {
+// A component mkdir refuses (a name over NAME_MAX): what was made before it is recorded and
+// removed (review BT M2: create_directories failed part-way and the parents stayed).
+TEST(ExportOutputs, DirectoriesMadeBeforeAFailedMkdirAreRemoved) {
   const TempDir tmp("export-outputs");
-  const std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", (tmp.path / "a" / "b").string() + "/", true}});
+  std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", (tmp.path / "pa" / "pb" / std::string(300, 'x')).string(), true}});
   ASSERT_EQ(created.size(), 1u);
-  EXPECT_EQ(created[0].missing_parents, std::vector<std::string>{(tmp.path / "a").string()});
+  EXPECT_THROW(make_output_directories(created), Error);
+  EXPECT_EQ(created[0].made_directories,
+            (std::vector<std::string>{(tmp.path / "pa").string(), (tmp.path / "pa" / "pb").string()}));
+  remove_created_outputs(created);
+  EXPECT_TRUE(fs::is_empty(tmp.path));
+}
+
+// `d/.`, `e/f/..` and `lnk/../x/csv` make what the kernel resolves them to, and a failed run
+// removes exactly that (review BT L3: the dot spellings left every directory, the link one left
+// x beside the link's target).
+TEST(ExportOutputs, DotAndLinkSpellingsRemoveWhatWasMade) {
+  const TempDir tmp("export-outputs");
+  fs::create_directories(tmp.path / "deep" / "target");
+  fs::create_directory_symlink(tmp.path / "deep" / "target", tmp.path / "lnk");
+  for (const char* spelling : {"d1/d2/.", "e1/e2/..", "lnk/../x1/x2/csv"}) {
+    const std::vector<ExportOutput> created = made((tmp.path / spelling).string());
+    ASSERT_EQ(created.size(), 1u) << spelling;
+    touch(fs::path(created[0].path) / "launches.csv");
+    const std::string said = remove_created_outputs(created);
+    EXPECT_EQ(said.find("stays"), std::string::npos) << said;
+    std::vector<std::string> left;
+    for (const auto& e : fs::recursive_directory_iterator(tmp.path)) left.push_back(e.path().lexically_relative(tmp.path).string());
+    std::sort(left.begin(), left.end());
+    EXPECT_EQ(left, (std::vector<std::string>{"deep", "deep/target", "lnk"})) << spelling;
+  }
+}
+
+// Spelled with a trailing slash (`--csv a/b/`): a and a/b.
+TEST(ExportOutputs, DirectoryWithATrailingSlash) {
+  const TempDir tmp("export-outputs");
+  const std::vector<ExportOutput> created = made((tmp.path / "a" / "b").string() + "/");
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].made_directories,
+            (std::vector<std::string>{(tmp.path / "a").string(), (tmp.path / "a" / "b").string()}));
 }
 
 // A parent that existed before the run stays, also when empty; one that someone filled during the
@@ -98,10 +156,9 @@ TEST(ExportOutputs, FailedRunKeepsParentsThatExistedOrWereFilled) {
   const TempDir tmp("export-outputs");
   fs::create_directory(tmp.path / "old");
   const fs::path dir = tmp.path / "old" / "new" / "mid" / "csv";
-  const std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir.string(), true}});
+  const std::vector<ExportOutput> created = made(dir.string());
   ASSERT_EQ(created.size(), 1u);
-  EXPECT_EQ(created[0].missing_parents.size(), 2u);  // mid and new, not old
-  fs::create_directories(dir);
+  EXPECT_EQ(created[0].made_directories.size(), 3u);  // new, mid and csv, not old
   touch(tmp.path / "old" / "new" / "theirs.txt");
   const std::string said = remove_created_outputs(created);
   EXPECT_FALSE(fs::exists(dir));
@@ -109,16 +166,28 @@ TEST(ExportOutputs, FailedRunKeepsParentsThatExistedOrWereFilled) {
   EXPECT_TRUE(fs::exists(tmp.path / "old" / "new" / "theirs.txt"));
   EXPECT_EQ(said.find((tmp.path / "old" / "new").string() + ","), std::string::npos) << said;
 
-  // Nothing created above an existing, empty directory goes.
+  // Nothing above an existing, empty directory goes.
   const fs::path dir2 = tmp.path / "old" / "csv2";
-  const std::vector<ExportOutput> created2 = outputs_to_be_created({{"--csv", dir2.string(), true}});
+  const std::vector<ExportOutput> created2 = made(dir2.string());
   ASSERT_EQ(created2.size(), 1u);
-  EXPECT_TRUE(created2[0].missing_parents.empty());
-  fs::create_directory(dir2);
   fs::remove_all(tmp.path / "old" / "new");
   remove_created_outputs(created2);
   EXPECT_FALSE(fs::exists(dir2));
   EXPECT_TRUE(fs::is_directory(tmp.path / "old"));
+}
+
+// A directory someone else made between the check and the run's mkdir is not the run's: its
+// tables are not removed (they may be theirs), nor the directory.
+TEST(ExportOutputs, DirectoryMadeByAnotherIsNotRemoved) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "csv";
+  std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir.string(), true}});
+  fs::create_directory(dir);
+  touch(dir / "launches.csv");
+  make_output_directories(created);
+  EXPECT_TRUE(created[0].made_directories.empty());
+  EXPECT_EQ(remove_created_outputs(created), "");
+  EXPECT_TRUE(fs::exists(dir / "launches.csv"));
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ const std::string kTrace = R"J({"traceEvents": [
 TEST(KinetoExports, CsvTablesOfAKinetoTrace) {
   const Trace t = load_text(kTrace);
   const auto dir = std::filesystem::temp_directory_path() / ("infertrace_kineto_csv_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   write_csv_tables(t, dir.string());
   // Kineto gives no CPU and no stream for a call: empty fields. The named pid is -2, a known value.
   EXPECT_EQ(slurp(dir / "launches.csv"),
@@ -159,6 +160,7 @@ TEST(KinetoExports, GpuCsvAndChromeNameTheSameLaunchCall) {
   ASSERT_FALSE(is_launch(t.api.kind[0]));
   ASSERT_TRUE(is_launch(t.api.kind[1]));
   const auto dir = std::filesystem::temp_directory_path() / ("infertrace_kineto_launch_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   write_csv_tables(t, dir.string());
   EXPECT_EQ(slurp(dir / "gpu.csv"),
             "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,"

@@ -607,6 +607,7 @@ TEST(RecordingExports, CsvRowsAndEmptyUnknowns) {
   File f = sample();
   const Trace t = read(f);
   const auto dir = std::filesystem::temp_directory_path() / "infertrace_csv_test";
+  std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   write_csv_tables(t, dir.string());
   EXPECT_EQ(slurp(dir / "launches.csv"),
             "ts_ns,pid,tid,cpu,api,dur_ns,stream\n2000,100,101,1,cudaLaunchKernel,500,7\n3000,100,101,1,cuLaunchKernel,,9\n");

@@ -12,7 +12,6 @@
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
 #include "report/sched_render.h"
-#include "report/staged_tables.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -32,8 +31,7 @@ struct Options {
 std::vector<ExportOutput> check_csv_dir(const Options& o) {
   if (o.csv_dir.empty()) return {};
   const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true, kAnalyzeCsvTableNames}};
-  check_export_outputs(outputs);
-  check_table_places(o.csv_dir, kAnalyzeCsvTableNames);
+  check_export_outputs(outputs);  // with the tables' places (check_table_places), as for export
   return outputs;
 }
 
@@ -41,8 +39,9 @@ void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const st
   // Whether this run creates DIR is decided now, after the traces were read (which can take
   // minutes, or block on a FIFO), as export does: decided before, a DIR someone made meanwhile,
   // with tables of theirs, counted as ours and lost them on a failure (review BO L1).
-  const std::vector<ExportOutput> created = outputs_to_be_created(outputs);
+  std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   try {
+    make_output_directories(created);
     const auto written = write_analyze_csv(o.csv_dir, all);
     if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
   } catch (const Error& e) {

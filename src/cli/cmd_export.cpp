@@ -102,8 +102,9 @@ void run(const Options& o) {
   const Trace trace = load_trace_noting(o.trace);  // Kineto JSON or recording, by content
   // A later output that fails takes the earlier ones this run created with it: a failed export
   // leaves nothing that looks complete (outputs that existed before stay, replaced or not).
-  const std::vector<ExportOutput> created = outputs_to_be_created(outputs);
+  std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   try {
+    make_output_directories(created);  // the --csv directory, recording what mkdir made
     write_exports(o, trace, std::move(attachments));
   } catch (const std::exception& e) {
     const std::string removed = remove_created_outputs(created);

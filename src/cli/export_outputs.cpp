@@ -1,11 +1,15 @@
 #include "cli/export_outputs.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 
 #include "report/exports.h"
+#include "report/staged_tables.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
@@ -32,20 +36,6 @@ fs::path identity(const ExportOutput& o) {
 
 std::string named(const ExportOutput& o) { return o.option + " " + o.path; }
 
-// The ancestors of `dir` that do not exist, deepest first: what create_directories will make.
-// Spelled as `dir` is (relative stays relative), for the message.
-std::vector<std::string> missing_ancestors(const std::string& dir) {
-  std::vector<std::string> missing;
-  std::error_code ec;
-  fs::path self = fs::path(dir).lexically_normal();
-  if (!self.has_filename()) self = self.parent_path();  // "a/b/": its parent is a, not a/b
-  for (fs::path up = self.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path()) {
-    if (fs::exists(fs::symlink_status(up, ec))) break;
-    missing.push_back(up.string());
-  }
-  return missing;
-}
-
 // The directory a file output goes into must be there: checked for every output before the first
 // is written, so a typo in the last one does not fail the run after the others were written.
 void check_directory(const ExportOutput& o, const std::vector<ExportOutput>& all) {
@@ -53,6 +43,7 @@ void check_directory(const ExportOutput& o, const std::vector<ExportOutput>& all
   if (o.directory) {
     if (fs::exists(o.path, ec)) {
       if (!fs::is_directory(o.path, ec)) throw Error(named(o) + ": exists and is not a directory");
+      check_table_places(o.path, table_names(o));  // a directory, device or shared file at a table's name
       return;
     }
     // Created when missing: its nearest existing ancestor must be a directory.
@@ -119,42 +110,69 @@ std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>&
       o.path = t.path;
     }
     if (fs::exists(fs::symlink_status(o.path, ec))) continue;
-    if (o.directory) o.missing_parents = missing_ancestors(o.path);
     created.push_back(o);
   }
   return created;
 }
 
+void make_output_directories(std::vector<ExportOutput>& created) {
+  for (ExportOutput& o : created) {
+    if (!o.directory) continue;
+    // One mkdir(2) per component, on the path as spelled: a link or `..` on the way is resolved by
+    // the kernel, as for the writes that follow (`lnk/../x` is made beside the link's target), and
+    // only what mkdir reports it created is recorded (review BT L3/L4: the ancestors were predicted
+    // from the spelling, and `d/.` or `e/f/..` left what they made).
+    fs::path at;
+    for (const fs::path& part : fs::path(o.path)) {
+      if (part.empty()) continue;  // after a trailing slash
+      at /= part;
+      if (::mkdir(at.c_str(), 0777) == 0) o.made_directories.push_back(at.string());
+      else if (errno != EEXIST) throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(errno));
+    }
+  }
+}
+
+namespace {
+
+// Whether `dir` is one of the directories this run made (the tables it wrote there are its own).
+bool made_by_us(const ExportOutput& dir) {
+  std::error_code ec;
+  for (const std::string& made : dir.made_directories)
+    if (fs::equivalent(dir.path, made, ec)) return true;
+  return false;
+}
+
+}  // namespace
+
 std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run) {
   std::string removed;
+  const auto add = [&](const std::string& what) { removed += (removed.empty() ? "" : ", ") + what; };
   // Files first: a file output may lie inside the --csv directory this run created (review BO M1:
   // the directory, handled first, was not empty yet and stayed).
   for (const ExportOutput& o : created) {
     std::error_code ec;
-    if (!o.directory && fs::exists(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec))
-      removed += (removed.empty() ? "" : ", ") + o.path;
+    if (!o.directory && fs::exists(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec)) add(o.path);
   }
   for (const ExportOutput& o : created) {
-    std::error_code ec;
-    if (!o.directory || !fs::exists(fs::symlink_status(o.path, ec))) continue;
-    // Only what this run writes there, by name (a table or its unfinished .partial), then the
-    // directory if that emptied it; anything else in it stays, and so does the directory.
+    if (!o.directory) continue;
+    // Only what this run writes there, by name (a table or its unfinished .partial), and only in a
+    // directory its own mkdir made; anything else in it stays, and so does the directory.
     std::string tables;
-    for (const std::string& table : table_names(o))
-      for (const std::string& name : {table, table + ".partial"})
-        if (fs::remove(fs::path(o.path) / name, ec)) tables += (tables.empty() ? "" : ", ") + name;
-    if (fs::is_directory(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec)) {
-      removed += (removed.empty() ? "" : ", ") + o.path;
-      // The parents the run made for it, deepest first, each only while empty: rmdir(2) removes
-      // nothing else (a file, a link, a directory someone filled meanwhile), and the first that
-      // stays keeps the ones above it.
-      for (const std::string& parent : o.missing_parents) {
-        if (::rmdir(parent.c_str()) != 0) break;
-        removed += ", " + parent;
-      }
-    } else if (!tables.empty()) {
-      removed += (removed.empty() ? "" : ", ") + o.path + " (" + tables + "; the directory holds other files and stays)";
+    if (made_by_us(o)) {
+      std::error_code ec;
+      for (const std::string& table : table_names(o))
+        for (const std::string& name : {table, table + ".partial"})
+          if (fs::remove(fs::path(o.path) / name, ec)) tables += (tables.empty() ? "" : ", ") + name;
     }
+    // Then the directories this run made for it, deepest first, each only while empty: rmdir(2)
+    // removes nothing else (a file, a link, a directory someone filled meanwhile), and the first
+    // that stays keeps the ones above it.
+    for (auto made = o.made_directories.rbegin(); made != o.made_directories.rend(); ++made) {
+      if (::rmdir(made->c_str()) != 0) break;
+      add(*made);
+    }
+    std::error_code ec;
+    if (!tables.empty() && fs::exists(o.path, ec)) add(o.path + " (" + tables + "; the directory holds other files and stays)");
   }
   return removed.empty() ? "" : "removed the outputs " + run + " had written: " + removed;
 }

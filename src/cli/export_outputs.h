@@ -18,10 +18,10 @@ struct ExportOutput {
   // whole tree (someone may have made the same directory, with files of their own, between the
   // check and the run's mkdir: review BN M2).
   std::vector<std::string> tables = {};
-  // A directory output this run creates: its ancestors that were missing too (create_directories
-  // makes them), deepest first. Set by outputs_to_be_created; a failed run removes those that are
-  // empty, never one that existed before it.
-  std::vector<std::string> missing_parents = {};
+  // A directory output this run creates: the directories its mkdir calls made for it (the output
+  // and its missing ancestors, shallowest first), set by make_output_directories, also when that
+  // fails part-way. A failed run removes those that are empty, never one that existed before it.
+  std::vector<std::string> made_directories = {};
 };
 
 // The tables of a directory output: `tables`, or export's when that is empty.
@@ -29,17 +29,22 @@ std::vector<std::string> table_names(const ExportOutput& o);
 
 // Throws Error when two outputs resolve to the same file (symlinks followed), a file output is the
 // --csv directory or one of its tables, or an output's directory is missing or not a directory
-// (the --csv directory itself may be missing: it is created, under an existing directory).
+// (the --csv directory itself may be missing: make_output_directories creates it and its missing
+// ancestors, under an existing directory), or a table's place in an existing --csv directory is
+// taken (check_table_places).
 void check_export_outputs(const std::vector<ExportOutput>& outputs);
 
-// The outputs that do not exist yet: the ones this run creates, and removes again if it fails
-// (a directory's missing ancestors in missing_parents).
+// The outputs that do not exist yet: the ones this run creates, and removes again if it fails.
 std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs);
 
-// Removes those of `created` that now exist (a --csv directory: its tables, then the directory
-// when nothing else is in it, then its missing_parents while each is empty); returns the
-// sentence for the error message ("removed the outputs this export had written: a, b"; `run`
-// names the run), or "".
+// Creates the directory outputs of `created` (with their missing ancestors), recording in each
+// what was made. Throws Error naming the component that could not be made; what was made before
+// it is recorded, for remove_created_outputs.
+void make_output_directories(std::vector<ExportOutput>& created);
+
+// Removes those of `created` that now exist (a --csv directory this run made: its tables, then its
+// made_directories while each is empty, deepest first); returns the sentence for the error
+// message ("removed the outputs this export had written: a, b"; `run` names the run), or "".
 std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");
 
 }  // namespace infertrace::cli

@@ -1,5 +1,8 @@
 #include "cli/output_file.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "util/inherited_descriptor.h"
@@ -14,10 +17,31 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
     if (std::filesystem::equivalent(out, in, ec)) throw Error(out + ": is " + what + "; name another file");
 }
 
+namespace {
+
+// Whether `out` is written in place into the open file our stderr writes to: another of our
+// descriptors on it (`--plot /dev/fd/3 3>&2`, `-o /dev/stdout 2>&1`) or stderr's FIFO by name
+// (review BT L5: only names of fd 2 itself were refused). A file renamed into place never is; a
+// character device is not counted: /dev/null takes anything, and a terminal shows both streams
+// anyway (as `--plot /dev/stdout` on one does).
+bool shares_our_stderr(const std::string& out) {
+  const OutputTarget t = resolve_output_target(out);
+  struct stat err{}, node{};
+  if (!t.stream || ::fstat(STDERR_FILENO, &err) != 0 || S_ISCHR(err.st_mode)) return false;
+  const int got = t.descriptor >= 0 ? ::fstat(t.descriptor, &node) : ::stat(t.path.c_str(), &node);
+  return got == 0 && node.st_dev == err.st_dev && node.st_ino == err.st_ino;
+}
+
+}  // namespace
+
 void refuse_our_stderr(const std::string& out, const std::string& option, const std::string& verb) {
-  if (inherited_descriptor(out) != 2) return;
-  throw UsageError(option + " " + out + ": " + verb + " writes its progress, notes and errors to stderr, which would be "
-                   "mixed into the output; name a file, or /dev/stdout (" + verb + "'s own stdout lines then go to stderr)");
+  const std::string why = verb + " writes its progress, notes and errors to stderr, which would be mixed into the output";
+  if (inherited_descriptor(out) == 2)
+    throw UsageError(option + " " + out + ": " + why + "; name a file, or /dev/stdout (" + verb +
+                     "'s own stdout lines then go to stderr)");
+  if (shares_our_stderr(out))
+    throw UsageError(option + " " + out + ": is the file stderr goes to as well; " + why +
+                     "; send stderr elsewhere, or name a file");
 }
 
 }  // namespace infertrace::cli

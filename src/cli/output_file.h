@@ -20,7 +20,9 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
 // sweep's progress and notes, an error at the end): the output would be mixed with them. Nothing
 // can take those lines instead (stdout holds the verb's table or --json), so the run is refused
 // before it starts, and the message points to /dev/stdout, where the verb's own stdout lines move
-// to stderr instead. `option` ("-o", "--plot") and `verb` name them in the message.
+// to stderr instead. Also when `out` is written in place into the very file stderr writes to
+// (another descriptor on it, `--plot /dev/fd/3 3>&2`, or stderr's FIFO by name), unless that is a
+// character device (/dev/null, a terminal). `option` ("-o", "--plot") and `verb` name them in the message.
 void refuse_our_stderr(const std::string& out, const std::string& option, const std::string& verb);
 
 // write_whole lives in util/ (report/, engine/ and bench use it too); cli callers name it as before.

@@ -4,18 +4,29 @@
 
 namespace infertrace::cli {
 
+namespace {
+
+// Why `value` is no prompt math, "" when it is one: the option's own check and parse_prompt_math
+// refuse with these words (CLI11 puts "--prompt-math: " before them, as parse_prompt_math does).
+std::string refusal(const std::string& value) {
+  if (value == "auto" || value == "f32" || value == "int8") return "";
+  return "'" + value + "' is not one of auto, f32, int8";
+}
+
+}  // namespace
+
 CLI::Option* add_prompt_math_option(CLI::App* cmd, std::string& value) {
   return cmd->add_option("--prompt-math", value,
                          "cpu: a prompt's Q8_0/Q4_K/Q5_K/Q6_K products: auto (int8 activations where measured faster), f32, int8")
-      ->check(CLI::IsMember({"auto", "f32", "int8"}))
+      ->check(CLI::Validator([](std::string& v) { return refusal(v); }, "{auto,f32,int8}"))
       ->capture_default_str();
 }
 
 engine::cpu::PrefillPath parse_prompt_math(const std::string& value) {
-  if (value == "auto") return engine::cpu::PrefillPath::Auto;
+  if (const std::string why = refusal(value); !why.empty()) throw UsageError("--prompt-math: " + why);
   if (value == "f32") return engine::cpu::PrefillPath::F32;
   if (value == "int8") return engine::cpu::PrefillPath::Int8;
-  throw UsageError("--prompt-math: '" + value + "' is not one of auto, f32, int8");
+  return engine::cpu::PrefillPath::Auto;
 }
 
 // The int8 prompt path changes logits by the activations' quantization: f32 keeps a prompt in F32

@@ -19,8 +19,8 @@ inline constexpr const char* kDefaultPromptMath = "auto";
 // other than auto, f32 or int8 is a usage error (exit 2) naming the option.
 CLI::Option* add_prompt_math_option(CLI::App* cmd, std::string& value);
 
-// The prefill path a value stands for. Throws UsageError for a value the option refuses (for a
-// caller that did not read it through add_prompt_math_option).
+// The prefill path a value stands for. Throws UsageError for a value the option refuses, in the
+// option's own words (for a caller that did not read it through add_prompt_math_option).
 engine::cpu::PrefillPath parse_prompt_math(const std::string& value);
 
 // Makes `value` the process-wide choice (engine::cpu::set_prefill_path), before any prompt is evaluated.

@@ -225,9 +225,6 @@ void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& 
 }
 
 std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error("cannot create " + dir + ": " + ec.message());
   TextTable summary({"file", "metric", "value"});
   TextTable apis({"file", "name", "kind", "calls", "linked", "api_total_ns", "latency_total_ns", "launch_total_ns", "queue_total_ns"});
   TextTable kernels({"file", "name", "count", "total_ns", "min_ns", "max_ns"});

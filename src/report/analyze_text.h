@@ -20,7 +20,7 @@ inline const std::vector<std::string> kAnalyzeCsvTableNames = {"summary.csv", "a
                                                                "host_threads.csv", "host_operators.csv"};
 
 // Writes summary.csv, apis.csv, kernels.csv, operators.csv, streams.csv and devices.csv into `dir`
-// (created if missing), with host_threads.csv and host_operators.csv when a trace has rows for
+// (which must exist: the CLI makes it, recording what it made), with host_threads.csv and host_operators.csv when a trace has rows for
 // them; every row starts with the trace's file. The tables replace the old ones as one set
 // (report/staged_tables.h): a failure leaves the directory's tables as they were, and a host table
 // of an earlier run that this one has no rows for is removed. Returns the paths written.

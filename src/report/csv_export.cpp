@@ -78,9 +78,6 @@ class CsvTables {
 }  // namespace
 
 void write_csv_tables(const Trace& t, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(dir + ": cannot create directory: " + ec.message());
   CsvTables out{std::filesystem::path(dir)};
   // Exactly the columns issue 3 specifies (users' scripts read them): the correlation of a launch
   // is in gpu.csv instead, as the launch's own timestamp and thread.

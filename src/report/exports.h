@@ -8,7 +8,8 @@
 
 namespace infertrace {
 
-// Recording tables as CSV files in `dir` (launches.csv, switches.csv, wakeups.csv, irqs.csv,
+// Recording tables as CSV files in `dir`, which must exist (the CLI makes it, recording what it
+// made, so a failed run removes exactly that: cli/export_outputs.h) (launches.csv, switches.csv, wakeups.csv, irqs.csv,
 // syscalls.csv, threads.csv) with the exact columns of docs/recording-format.md.
 void write_csv_tables(const Trace& trace, const std::string& dir);
 

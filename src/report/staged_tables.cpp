@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "util/error.h"
@@ -17,14 +18,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool directory_in_the_way(const fs::path& at) {
-  std::error_code ec;
-  return fs::is_directory(fs::symlink_status(at, ec));
+// A directory (not a link to one) at `name` under the directory `dir_fd` (AT_FDCWD: `name` is a
+// path): the one target rename(2) cannot replace. Before the set is opened by path, then through
+// its descriptor.
+bool directory_at(int dir_fd, const std::string& name) {
+  struct stat st{};
+  return ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The stale table `name` of the set's directory removed (unlinkat without AT_REMOVEDIR: no
+// directory, and a link itself); one that stays for another reason than being gone is said, since it
+// will be read with the new set.
+void remove_stale(int dir_fd, const fs::path& dir, const std::string& name) {
+  if (::unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT) return;
+  std::fprintf(stderr, "infertrace: warning: %s: cannot remove this table of an earlier run (%s); it is not part of the "
+                       "new set\n", (dir / name).c_str(), std::strerror(errno));
 }
 
 // The file a table is written to: the table's path, or the file its symlinks name (the link stays).
 std::string table_target(const fs::path& at) {
-  if (directory_in_the_way(at))
+  if (directory_at(AT_FDCWD, at.string()))
     throw Error(at.string() + ": cannot replace: a directory is in the way (nothing was replaced)");
   const OutputTarget t = resolve_output_target(at.string());
   if (t.stream)
@@ -33,11 +46,11 @@ std::string table_target(const fs::path& at) {
   return t.path;
 }
 
-// Whether two tables' targets are one file: the same inode when it exists, else the same path once
-// links and `..` are resolved (two dangling links to one name).
+// Whether two tables' targets are one path once links and `..` are resolved (two links to one file,
+// or two dangling links to one name): their partials would be one file. Not the inode: two hard
+// links of one file are two names, each written to a partial of its own and renamed over its own
+// name (review BT L2).
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa{}, sb{};
-  if (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
   std::error_code ea, eb;
   const fs::path ca = fs::weakly_canonical(fs::absolute(a), ea), cb = fs::weakly_canonical(fs::absolute(b), eb);
   return !ea && !eb && ca == cb;
@@ -68,18 +81,25 @@ void check_table_places(const fs::path& dir, const std::vector<std::string>& nam
 }
 
 StagedTables::StagedTables(fs::path dir) : dir_(std::move(dir)) {
-  dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // O_PATH: fstat, fstatat and unlinkat are all the set does through it, and none needs the right to
+  // list the directory (a write-and-search-only one, 0300, is replaced as any other: review BT L1).
+  dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
 }
 
 StagedTables::~StagedTables() { ::close(dir_fd_); }
 
-bool StagedTables::directory_at(const std::string& name) const {
-  struct stat st{};
-  return ::fstatat(dir_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+void StagedTables::require_opened_directory() const {
+  struct stat now{}, opened{};
+  if (::stat(dir_.c_str(), &now) == 0 && ::fstat(dir_fd_, &opened) == 0 && now.st_dev == opened.st_dev &&
+      now.st_ino == opened.st_ino)
+    return;
+  throw Error(dir_.string() + ": is no longer the directory the tables were started in (moved, or replaced by a "
+              "link, while they were written); nothing was replaced");
 }
 
 std::string StagedTables::stage(const std::string& name) {
+  require_opened_directory();
   const std::string target = table_target(dir_ / name);
   check_own_file(dir_, name, target, names_, targets_);
   partials_.push_back(std::make_unique<PartialFile>(target));  // removed with us unless renamed
@@ -89,14 +109,16 @@ std::string StagedTables::stage(const std::string& name) {
 }
 
 void StagedTables::commit(const std::vector<std::string>& stale) {
+  require_opened_directory();  // the partials are opened again by path below
   // Every place checked again before the first rename (stage() did, but a set takes a while), so
   // that the usual failure (a directory in the way: the one target rename(2) cannot replace)
   // leaves the previous tables whole rather than half replaced.
   for (const std::string& n : names_)
-    if (directory_at(n))
+    if (directory_at(dir_fd_, n))
       throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
   // Mode and owner for every table first: a failure there leaves the old set whole too.
   for (auto& p : partials_) p->keep_mode_and_owner();
+  require_opened_directory();  // again: the renames go by path too
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
@@ -105,11 +127,20 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
                   (i > 0 ? " (the tables before it were replaced: the directory mixes two runs)" : ""));
     }
   }
-  // Through the descriptor opened with the set: if the directory's path was swapped for a link
-  // meanwhile, the removals still happen in the directory the tables were written to, never in the
-  // one the link names. unlinkat without AT_REMOVEDIR removes no directory, and a link itself.
+  // Through the descriptor opened with the set, so the removals happen in the directory the tables
+  // were renamed into even if its path changes after the last check.
   for (const std::string& n : stale)
-    if (std::find(names_.begin(), names_.end(), n) == names_.end()) ::unlinkat(dir_fd_, n.c_str(), 0);
+    if (std::find(names_.begin(), names_.end(), n) == names_.end() && !staged_file_at(n)) remove_stale(dir_fd_, dir_, n);
+}
+
+bool StagedTables::staged_file_at(const std::string& name) const {
+  struct stat at{};
+  if (::fstatat(dir_fd_, name.c_str(), &at, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  for (const std::string& t : targets_) {
+    struct stat st{};
+    if (::stat(t.c_str(), &st) == 0 && st.st_dev == at.st_dev && st.st_ino == at.st_ino) return true;
+  }
+  return false;
 }
 
 }  // namespace infertrace

@@ -21,7 +21,10 @@ void check_table_places(const std::filesystem::path& dir, const std::vector<std:
 
 class StagedTables {
  public:
-  // Opens `dir` (which must exist): the removals of commit() go through that descriptor. Throws Error.
+  // Opens `dir` (which must exist). Partials and renames go by path, so stage() and commit() (before
+  // the partials are reopened, and again before the first rename) refuse when the path no longer
+  // names that directory (moved, or swapped for a link to another); the removals of commit() go
+  // through the descriptor. Throws Error.
   explicit StagedTables(std::filesystem::path dir);
   ~StagedTables();
   StagedTables(const StagedTables&) = delete;
@@ -36,12 +39,17 @@ class StagedTables {
 
   // Renames every staged table into place; then removes each of `stale` that was not staged (a
   // table an earlier run wrote and this one has no rows for, which would be read with the new set)
-  // from the directory opened at construction (unlinkat), whatever its path names by then.
+  // and is not the file a staged table was just renamed to (a table linked to that name), from the
+  // directory opened at construction (unlinkat). Throws Error when the path no longer
+  // names that directory.
   void commit(const std::vector<std::string>& stale = {});
 
  private:
-  // A directory (not a link to one) at `name` in the set's directory.
-  bool directory_at(const std::string& name) const;
+  // Whether `name` in the set's directory is the very file a staged table was renamed to (a table
+  // linked to a stale name: removing that name would lose this run's output, review BT M3).
+  bool staged_file_at(const std::string& name) const;
+  // Throws Error unless dir_ still names the directory opened at construction.
+  void require_opened_directory() const;
 
   std::filesystem::path dir_;
   int dir_fd_ = -1;

@@ -59,7 +59,13 @@ PartialFile::PartialFile(std::string target) : target_(std::move(target)), path_
 
 PartialFile::~PartialFile() {
   if (fd_ >= 0) ::close(fd_);
-  if (!renamed_) ::unlink(path_.c_str());  // the name only: a link put there is removed, not followed
+  if (renamed_) return;
+  // The name only (a link put there is removed, not followed), and only while it is the file
+  // created here or such a link: a directory swapped for a link to another (review BT M1) makes the
+  // name another run's partial, which is not ours to remove.
+  struct stat at{};
+  if (::lstat(path_.c_str(), &at) == 0 && (S_ISLNK(at.st_mode) || (at.st_dev == dev_ && at.st_ino == ino_)))
+    ::unlink(path_.c_str());
 }
 
 void PartialFile::keep_mode_and_owner() const {

@@ -18,7 +18,7 @@ class PartialFile {
   // Creates `target` + ".partial" (mode 0600 while it is written: the bytes are the new output,
   // which may end up private). Throws Error.
   explicit PartialFile(std::string target);
-  ~PartialFile();  // removes the partial unless it was renamed into place
+  ~PartialFile();  // removes the partial (or a link put at its name) unless it was renamed into place
   PartialFile(const PartialFile&) = delete;
   PartialFile& operator=(const PartialFile&) = delete;
 

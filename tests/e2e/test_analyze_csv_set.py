@@ -74,7 +74,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not os.path.exists(out), "created DIR, failed: %s is left with %s" % (out, os.path.exists(out) and listing(out)))
     # ... and so does the parent it created for DIR ("made"), not the one that was there (tmp).
     check(not os.path.exists(os.path.dirname(out)), "created DIR, failed: its created parent %s stayed" % os.path.dirname(out))
-    check("made" in r.stderr, "created DIR, failed: the message names the parent: %s" % r.stderr.strip()[-300:])
+    # (Named last in the list of what was removed: the word alone is in every path under it.)
+    check(r.stderr.rstrip().endswith(", %s)" % os.path.dirname(out)),
+          "created DIR, failed: the message names the parent: %s" % r.stderr.strip()[-300:])
+
+    # A DIR that cannot be made part-way (a name over NAME_MAX): the parents made before it go
+    # again (review BT M2: they stayed).
+    out = os.path.join(tmp, "long")
+    os.makedirs(out)
+    r = run("analyze", trace, "--csv", os.path.join(out, "pa", "pb", "x" * 300))
+    check(r.returncode == 1 and "too long" in r.stderr, "name too long: rc %d: %s" % (r.returncode, r.stderr.strip()[-300:]))
+    check(listing(out) == [], "name too long left %s" % listing(out))
 
     # A host table of an earlier run that this run has no rows for is removed with the new set.
     out = os.path.join(tmp, "stale")

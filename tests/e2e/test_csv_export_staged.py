@@ -67,6 +67,19 @@ with tempfile.TemporaryDirectory() as d:
     check(contents_files(way) == kept and not any(f.endswith(".partial") for f in os.listdir(way)),
           "tables changed or .partial left beside a directory in the way: %s" % sorted(os.listdir(way)))
 
+    # A table linked to the stale name of a trace without GPU rows (switches.csv -> gpu.csv): the
+    # new switches.csv was renamed to gpu.csv and then removed as stale, exit 0 (review BT M3). Now
+    # refused before the trace is read, as two tables that are one file.
+    cpu = os.path.join(d, "cpu.json")
+    with open(cpu, "w") as f:
+        f.write('{"traceEvents":[{"ph":"X","cat":"cpu_op","name":"aten::mul","pid":1,"tid":1,"ts":0,"dur":10}]}')
+    linked = os.path.join(d, "linked")
+    os.mkdir(linked)
+    os.symlink("gpu.csv", os.path.join(linked, "switches.csv"))
+    r = subprocess.run([EXE, "export", cpu, "--csv", linked], capture_output=True, text=True)
+    check(r.returncode == 1 and "are one file" in r.stderr and os.listdir(linked) == ["switches.csv"],
+          "switches.csv -> gpu.csv: rc=%d %s %s" % (r.returncode, r.stderr.strip(), sorted(os.listdir(linked))))
+
 if failures:
     print("FAIL\n" + "\n".join(failures))
     sys.exit(1)

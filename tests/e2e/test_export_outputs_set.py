@@ -76,6 +76,27 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(d + "/csv/launches.csv") as f:
         check("marker of the earlier run" in f.read(), "bad TMPDIR: the earlier run's tables were replaced")
 
+    # The --csv directory cannot be made part-way (a name over NAME_MAX): the parents made before
+    # it go again (review BT M2: they stayed).
+    d = fresh(tmp, "long")
+    r = run("export", trace, "--csv", d + "/pa/pb/" + "x" * 300)
+    check(r.returncode == 1 and "too long" in r.stderr, "name too long: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    check(os.listdir(d) == [], "name too long left %s" % sorted(os.listdir(d)))
+
+    # Spellings with `.`, `..` and a link on the way: a failed run removes what mkdir made, where
+    # the kernel put it (review BT L3: d1/d2/. and e1/e2/.. left every directory they made, and
+    # lnk/../x1/x2/csv left x1/x2 beside the link's target).
+    d = fresh(tmp, "spelled")
+    os.makedirs(d + "/deep/target")
+    os.symlink(d + "/deep/target", d + "/lnk")
+    os.makedirs(d + "/a.db.partial/keep")  # fails the --sqlite output, after the tables
+    for spelling in ("d1/d2/.", "e1/e2/..", "lnk/../x1/x2/csv"):
+        r = run("export", trace, "--csv", d + "/" + spelling, "--sqlite", d + "/a.db")
+        check(r.returncode == 1 and "removed the outputs" in r.stderr and "stays" not in r.stderr,
+              "%s: rc %d: %s" % (spelling, r.returncode, r.stderr.strip()))
+        left = sorted(os.listdir(d)), sorted(os.listdir(d + "/deep"))
+        check(left == (["a.db.partial", "deep", "lnk"], ["target"]), "%s left %s" % (spelling, left))
+
 if failures:
     print("%d failure(s)" % len(failures))
     sys.exit(1)

@@ -3,7 +3,8 @@ to stderr while they run (bench serve's "topology sn ..." and "load 1" lines, sw
 notes) and an error at the end, so the document was mixed with them (the JSON came after two
 progress lines). Refused as a usage error (exit 2) before anything runs, whatever spells fd 2
 (/dev/stderr, /dev/fd/2, /proc/self/fd/2, a link to one), with /dev/stdout named as the way out;
-`--plot /dev/stdout` still works and leaves stdout a bare SVG."""
+`--plot /dev/stdout` still works and leaves stdout a bare SVG. Another descriptor on stderr's file
+(`--plot /dev/fd/3 3>&2`, `--plot /dev/stdout 2>&1`) is refused the same way."""
 import os
 import subprocess
 import sys
@@ -30,6 +31,20 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([EXE, "sweep", *traces, "--plot", "/dev/stdout"], capture_output=True, text=True, timeout=600)
     check(r.returncode == 0 and r.stdout.startswith("<svg") and r.stdout.rstrip().endswith("</svg>"),
           "sweep --plot /dev/stdout: rc %d, stdout %r" % (r.returncode, r.stdout[:80]))
+
+    # Another descriptor on the file stderr goes to, or stdout joined with stderr: the same mix
+    # (review BT L5: only names of fd 2 itself were refused, and these exited 0 into e.txt).
+    err = os.path.join(tmp, "e.txt")
+    for plot, redirect in (("/dev/fd/3", '2>"$E" 3>&2'), ("/dev/stdout", '>"$E" 2>&1')):
+        r = subprocess.run(["bash", "-c", '"$@" ' + redirect, "sh", EXE, "sweep", *traces, "--plot", plot],
+                           capture_output=True, text=True, timeout=600, env=dict(os.environ, E=err))
+        with open(err) as f:
+            got = f.read()
+        check(r.returncode == 2 and "stderr goes to" in got and "<svg" not in got,
+              "sweep --plot %s %s: rc %d: %r" % (plot, redirect, r.returncode, got[:300]))
+    r = subprocess.run(["bash", "-c", '"$@" 2>/dev/null', "sh", EXE, "sweep", *traces, "--plot", "/dev/stdout"],
+                       capture_output=True, text=True, timeout=600)
+    check(r.returncode == 0 and r.stdout.startswith("<svg"), "sweep --plot /dev/stdout 2>/dev/null: rc %d" % r.returncode)
 
 if failures:
     print("%d failure(s)" % len(failures))

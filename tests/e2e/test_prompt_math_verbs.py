@@ -25,13 +25,16 @@ with tempfile.TemporaryDirectory() as tmp:
             check(j.get("prompt_math") == math, "bench threads prompt_math %r" % j.get("prompt_math"))
     r = run("bench", "threads", "-m", model, "-t", "1", "-r", "1", "-p", "8", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "prompt math auto" in r.stdout, "bench threads md names the default: %r" % r.stdout[:300])
-    refused(["bench", "threads", "-m", model, "--prompt-math", "int4"], "--prompt-math")
+    # One wording for every verb, and for parse_prompt_math (review BT L8: CLI11's own differed).
+    said = "--prompt-math: 'int4' is not one of auto, f32, int8"
+    refused(["bench", "threads", "-m", model, "--prompt-math", "int4"], said)
+    refused(["engine", "run", "-m", model, "--prompt-math", "int4"], said)
 
     serve_built = os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve"))
     if serve_built:
         import http.client  # noqa: E402
         from _serve import start_server  # noqa: E402
-        refused(["serve", "-m", model, "--port", "0", "--prompt-math", "int4"], "--prompt-math")
+        refused(["serve", "-m", model, "--port", "0", "--prompt-math", "int4"], said)
 
         def complete(port, prompt_ids):
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
