@@ -20,14 +20,17 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
 namespace {
 
 // Whether `out` is written in place into the open file our stderr writes to: another of our
-// descriptors on it (`--plot /dev/fd/3 3>&2`, `-o /dev/stdout 2>&1`) or stderr's FIFO by name
-// (review BT L5: only names of fd 2 itself were refused). A file renamed into place never is; a
-// character device is not counted: /dev/null takes anything, and a terminal shows both streams
-// anyway (as `--plot /dev/stdout` on one does).
+// descriptors on it (`--plot /dev/fd/3 3>&2`) or stderr's FIFO by name (review BT L5: only names
+// of fd 2 itself were refused). A file renamed into place never is; a character device is not
+// counted: /dev/null takes anything, and a terminal shows both streams anyway (as `--plot
+// /dev/stdout` on one does). Nor is stdout's file when stderr is joined to it (`2>&1 | tee`): the
+// user merged the two streams, and the verb's own stdout lines (its `--json`) mix there as well.
 bool shares_our_stderr(const std::string& out) {
   const OutputTarget t = resolve_output_target(out);
-  struct stat err{}, node{};
+  struct stat err{}, node{}, std_out{};
   if (!t.stream || ::fstat(STDERR_FILENO, &err) != 0 || S_ISCHR(err.st_mode)) return false;
+  if (::fstat(STDOUT_FILENO, &std_out) == 0 && std_out.st_dev == err.st_dev && std_out.st_ino == err.st_ino)
+    return false;
   const int got = t.descriptor >= 0 ? ::fstat(t.descriptor, &node) : ::stat(t.path.c_str(), &node);
   return got == 0 && node.st_dev == err.st_dev && node.st_ino == err.st_ino;
 }

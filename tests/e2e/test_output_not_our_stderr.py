@@ -4,7 +4,7 @@ notes) and an error at the end, so the document was mixed with them (the JSON ca
 progress lines). Refused as a usage error (exit 2) before anything runs, whatever spells fd 2
 (/dev/stderr, /dev/fd/2, /proc/self/fd/2, a link to one), with /dev/stdout named as the way out;
 `--plot /dev/stdout` still works and leaves stdout a bare SVG. Another descriptor on stderr's file
-(`--plot /dev/fd/3 3>&2`, `--plot /dev/stdout 2>&1`) is refused the same way."""
+(`--plot /dev/fd/3 3>&2`) is refused the same way; `--plot /dev/stdout 2>&1` is not (the user joined the streams)."""
 import os
 import subprocess
 import sys
@@ -32,16 +32,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0 and r.stdout.startswith("<svg") and r.stdout.rstrip().endswith("</svg>"),
           "sweep --plot /dev/stdout: rc %d, stdout %r" % (r.returncode, r.stdout[:80]))
 
-    # Another descriptor on the file stderr goes to, or stdout joined with stderr: the same mix
-    # (review BT L5: only names of fd 2 itself were refused, and these exited 0 into e.txt).
+    # Another descriptor on the file stderr goes to: the same mix (review BT L5: only names of
+    # fd 2 itself were refused, and this exited 0 into e.txt), whichever descriptor it is.
     err = os.path.join(tmp, "e.txt")
-    for plot, redirect in (("/dev/fd/3", '2>"$E" 3>&2'), ("/dev/stdout", '>"$E" 2>&1')):
+    for plot, redirect in (("/dev/fd/3", '2>"$E" 3>&2'), ("/dev/fd/4", '4>"$E" 2>&4')):
         r = subprocess.run(["bash", "-c", '"$@" ' + redirect, "sh", EXE, "sweep", *traces, "--plot", plot],
                            capture_output=True, text=True, timeout=600, env=dict(os.environ, E=err))
         with open(err) as f:
             got = f.read()
         check(r.returncode == 2 and "stderr goes to" in got and "<svg" not in got,
               "sweep --plot %s %s: rc %d: %r" % (plot, redirect, r.returncode, got[:300]))
+    # stdout joined with stderr by the user (`2>&1`): stdout stays a valid output, as for --json.
+    r = subprocess.run(["bash", "-c", '"$@" >"$E" 2>&1', "sh", EXE, "sweep", *traces, "--plot", "/dev/stdout"],
+                       capture_output=True, text=True, timeout=600, env=dict(os.environ, E=err))
+    with open(err) as f:
+        got = f.read()
+    check(r.returncode == 0 and "<svg" in got and "</svg>" in got,
+          "sweep --plot /dev/stdout >e.txt 2>&1: rc %d: %r" % (r.returncode, got[:300]))
     r = subprocess.run(["bash", "-c", '"$@" 2>/dev/null', "sh", EXE, "sweep", *traces, "--plot", "/dev/stdout"],
                        capture_output=True, text=True, timeout=600)
     check(r.returncode == 0 and r.stdout.startswith("<svg"), "sweep --plot /dev/stdout 2>/dev/null: rc %d" % r.returncode)
