@@ -71,8 +71,8 @@ std::vector<ModelPreset> build() {
     // A chat template of the published model's family (our own texts): Qwen3's family for qwen3,
     // Llama 3.1+'s for the Llama 3.2 shapes and the tiny llamas. SmolLM2's own template adds a default system message
     // the server does not render, so its preset has none (and its chat requests are refused).
-    // Qwen2.5's own template inserts a default system message the server does not render either:
-    // the qwen2 presets carry no template.
+    // The qwen2 presets carry no template (Qwen2.5's, with its default system message, is a real
+    // file's: serve/chatml_default_system.h).
     if (m.config.arch == Arch::Qwen3) m.chat = ChatKind::kQwen3;
     else if (m.config.arch == Arch::Llama && m.name != "smollm2-135m") m.chat = ChatKind::kLlama32;
   }
