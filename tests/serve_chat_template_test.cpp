@@ -3,6 +3,8 @@
 // with Hugging Face's settings), the family detection of real template texts, and the refusals.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <string>
 #include <vector>
 
@@ -370,4 +372,18 @@ TEST(ChatTemplate, ChatMlDefaultSystemMessageInQwenShapes) {
   std::string quoted = head25;
   quoted.replace(quoted.find("Be kind."), 8, "Be \\'kind\\'.");
   EXPECT_NE(refusal(quoted + loop25 + gen).find("default system message"), std::string::npos);
+}
+
+// Long runs in a template from a model file (white space, a default's text) cost little and do not
+// exhaust the stack (the patterns' repetitions are bounded): refused, quickly.
+TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
+  const std::string spaces(200000, ' ');
+  const std::string text = "{% for message in messages %}" + spaces + "{% if loop.first and messages[0]['role'] != " +
+                           "'system' %}{{ '<|im_start|>system\\n" + std::string(200000, 'a') + "<|im_end|>\\n' }}" +
+                           spaces + "{% endif %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
+                           "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}" +
+                           "{% endif %}";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
 }
