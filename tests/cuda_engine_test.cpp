@@ -92,6 +92,26 @@ TEST(CudaSupport, Q8IsRefusedF16Accepted) {
   }
 }
 
+// qwen2 (q/k/v biases) is refused on the host with the architecture named, in every weight type
+// the backend otherwise runs, and CudaEngine::create refuses it the same way.
+TEST(CudaSupport, Qwen2IsRefused) {
+  for (GgmlType t : {GgmlType::F16, GgmlType::F32}) {
+    auto m = synth("tiny-qwen2", t);
+    try {
+      gpu::check_cuda_support(m->config(), m->weights());
+      FAIL() << "qwen2 accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("architecture qwen2 (biases on the q, k and v products) is not supported on "
+                                           "the cuda backend"),
+                std::string::npos)
+          << e.what();
+    }
+    gpu::CudaEngineOptions o;
+    o.n_ctx = 8;
+    EXPECT_THROW(gpu::CudaEngine::create(m->config(), m->weights(), o), Error);
+  }
+}
+
 // --- on a GPU ------------------------------------------------------------------------------------
 
 // The engine, or nullptr (and the reason) where this machine or build cannot run CUDA.

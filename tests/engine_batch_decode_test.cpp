@@ -2,7 +2,7 @@
 // own thread pool that received the same prompt and then decodes the same tokens one plain
 // eval() at a time; the batched row's logits must match the twin's. Sessions sit at different
 // positions (prompts of different lengths), join mid-way and leave (then continue with eval()),
-// on the tiny presets of both architectures and several weight types, with pools of 1 and 3
+// on the tiny presets of every architecture and several weight types, with pools of 1 and 3
 // threads. Every invalid step is an Error naming its row and changes nothing: positions, the
 // previous step's logits and the KV caches (the next valid step still matches the twins).
 #include <gtest/gtest.h>
@@ -282,6 +282,9 @@ std::vector<Case> cases() {
   for (const char* preset : {"tiny-qwen3", "tiny-llama"})
     for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0})
       for (int threads : {1, 3}) v.push_back({preset, t, threads});
+  // qwen2: its q/k/v biases on the batched rows as on one session's
+  for (GgmlType t : {GgmlType::F32, GgmlType::Q8_0})
+    for (int threads : {1, 3}) v.push_back({"tiny-qwen2", t, threads});
   return v;
 }
 

@@ -1,6 +1,6 @@
 // The engine's forward pass against a plain double-precision reference written here from the
 // definitions (no KV cache: every position recomputed from scratch, each step's logits compared),
-// on the tiny presets of both architectures and every weight type (K-quants on the tiny-*-k
+// on the tiny presets of every architecture (qwen2's q/k/v biases included) and every weight type (K-quants on the tiny-*-k
 // presets, whose rows are whole super-blocks), with random norm weights so a
 // misplaced norm would show. Also: thread counts and prefill chunking do not change the result,
 // and bad input (token ids, context overflow) is an error, not a crash.
@@ -101,6 +101,11 @@ void rope_ref(double* v, const ModelConfig& c, int64_t pos, const float* factors
   }
 }
 
+void add_bias(Vec& y, const WeightTensor& b) {
+  ASSERT_EQ(static_cast<int64_t>(y.size()), b.cols);
+  for (size_t i = 0; i < y.size(); ++i) y[i] += b.f32()[i];
+}
+
 // Logits after the last of `tokens`, computing the whole sequence.
 Vec reference_logits(const Model& m, const std::vector<int32_t>& tokens) {
   const ModelConfig& c = m.config();
@@ -117,6 +122,11 @@ Vec reference_logits(const Model& m, const std::vector<int32_t>& tokens) {
       q[t] = matvec(L.wq, h);
       k[t] = matvec(L.wk, h);
       v[t] = matvec(L.wv, h);
+      if (c.has_qkv_bias()) {  // qwen2: on the products, before RoPE
+        add_bias(q[t], L.bq);
+        add_bias(k[t], L.bk);
+        add_bias(v[t], L.bv);
+      }
       for (int64_t hh = 0; hh < c.n_head; ++hh) {
         double* qh = q[t].data() + hh * hd;
         if (c.has_qk_norm()) {
@@ -248,6 +258,8 @@ INSTANTIATE_TEST_SUITE_P(
     EngineForward, ForwardVsReference,
     ::testing::Values(Case{"tiny-qwen3", GgmlType::F32}, Case{"tiny-qwen3", GgmlType::F16},
                       Case{"tiny-qwen3", GgmlType::BF16}, Case{"tiny-qwen3", GgmlType::Q8_0},
+                      Case{"tiny-qwen2", GgmlType::F32}, Case{"tiny-qwen2", GgmlType::F16},
+                      Case{"tiny-qwen2", GgmlType::Q8_0}, Case{"tiny-qwen2", GgmlType::Q4_K},
                       Case{"tiny-llama", GgmlType::F32}, Case{"tiny-llama", GgmlType::F16},
                       Case{"tiny-llama", GgmlType::BF16}, Case{"tiny-llama", GgmlType::Q8_0},
                       // K-quants: q4_k_m / q5_k_m mixes (Q6_K output and some attn_v/ffn_down) and
@@ -273,19 +285,21 @@ INSTANTIATE_TEST_SUITE_P(
 // Threads split rows differently and the prefill may be one chunk or many: the greedy tokens must
 // not change (each row's dot product is computed by one thread in the same order either way).
 TEST(EngineForward, ThreadCountAndChunkingGiveSameTokens) {
-  const std::vector<uint8_t> bytes = model_bytes("tiny-qwen3", GgmlType::F16);
-  auto model = Model::from_file(gguf::File::from_memory(bytes, "tiny"));
-  const std::vector<int32_t> prompt = {1, 5, 9, 200, 201, 202, 7};
-  std::vector<std::vector<int32_t>> outs;
-  for (auto [threads, batch] : {std::pair{1, 64}, std::pair{3, 64}, std::pair{2, 1}}) {
-    ThreadPool pool(threads);
-    Session s(*model, pool, 32, batch);
-    Sampler greedy;
-    outs.push_back(generate(s, prompt, 10, greedy).output);
+  for (const char* preset : {"tiny-qwen3", "tiny-qwen2"}) {
+    const std::vector<uint8_t> bytes = model_bytes(preset, GgmlType::F16);
+    auto model = Model::from_file(gguf::File::from_memory(bytes, preset));
+    const std::vector<int32_t> prompt = {1, 5, 9, 200, 201, 202, 7};
+    std::vector<std::vector<int32_t>> outs;
+    for (auto [threads, batch] : {std::pair{1, 64}, std::pair{3, 64}, std::pair{2, 1}}) {
+      ThreadPool pool(threads);
+      Session s(*model, pool, 32, batch);
+      Sampler greedy;
+      outs.push_back(generate(s, prompt, 10, greedy).output);
+    }
+    EXPECT_EQ(outs[0].size(), 10u) << preset;
+    EXPECT_EQ(outs[0], outs[1]) << preset;
+    EXPECT_EQ(outs[0], outs[2]) << preset;
   }
-  EXPECT_EQ(outs[0].size(), 10u);
-  EXPECT_EQ(outs[0], outs[1]);
-  EXPECT_EQ(outs[0], outs[2]);
 }
 
 double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
@@ -301,9 +315,11 @@ double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
 // tokens (review BP H1: pieces of 1-2 tokens took the F32 decode kernels and the tokens depended
 // on the cut).
 TEST(EngineForward, QuantizedPromptCutIntoAnyPiecesGivesTheSameResult) {
-  // q4_k_m (Q4_K with Q6_K tensors), q5_k_m (Q5_K with Q6_K), q6_k and q8_0: every integer kernel
+  // q4_k_m (Q4_K with Q6_K tensors), q5_k_m (Q5_K with Q6_K), q6_k and q8_0: every integer kernel;
+  // and qwen2 (its q/k/v biases added after the products)
   for (auto [preset, dtype] : {std::pair{"tiny-qwen3-k", GgmlType::Q4_K}, std::pair{"tiny-llama-k", GgmlType::Q5_K},
-                               std::pair{"tiny-qwen3-k", GgmlType::Q6_K}, std::pair{"tiny-llama", GgmlType::Q8_0}}) {
+                               std::pair{"tiny-qwen3-k", GgmlType::Q6_K}, std::pair{"tiny-llama", GgmlType::Q8_0},
+                               std::pair{"tiny-qwen2", GgmlType::Q8_0}}) {
     const std::vector<uint8_t> bytes = model_bytes(preset, dtype);
     auto model = Model::from_file(gguf::File::from_memory(bytes, preset));
     std::vector<int32_t> prompt;

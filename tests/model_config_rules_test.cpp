@@ -1,6 +1,7 @@
 // ModelConfig::from_gguf on metadata-only files written here: head_dim comes from key_length when
 // the file gives it (Qwen3's head size is not n_embd / n_head), the rotated dimensions default to
-// head_dim and must be even, and the training context length is required.
+// head_dim and must be even, and the training context length is required; qwen2's keys as
+// llama.cpp writes them.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -79,4 +80,37 @@ TEST(ModelConfigRules, TrainingContextLengthIsRequired) {
 TEST(ModelConfigRules, KvHeadsDefaultToTheHeadCount) {
   EXPECT_EQ(config(header()).n_head_kv, 2);
   EXPECT_EQ(config(header({}, true, false)).n_head_kv, 4);  // no head_count_kv: no grouping (MHA)
+}
+
+// qwen2 as llama.cpp's converter writes it (Qwen2.5-0.5B's numbers): no key_length and no
+// rope.dimension_count, so the head size is n_embd / n_head; NEOX RoPE, the frequency base from
+// qwen2.rope.freq_base, q/k/v biases and no q/k norm. An embedding not divisible into the heads
+// (with no key_length to say the head size) is an error, as for llama.
+TEST(ModelConfigRules, Qwen2ReadsLlamaCppsKeys) {
+  auto qwen2 = [](uint32_t n_embd) {
+    gguf::Writer w;
+    w.set_string("general.architecture", "qwen2");
+    w.set_u32("qwen2.block_count", 24);
+    w.set_u32("qwen2.context_length", 32768);
+    w.set_u32("qwen2.embedding_length", n_embd);
+    w.set_u32("qwen2.feed_forward_length", 4864);
+    w.set_u32("qwen2.attention.head_count", 14);
+    w.set_u32("qwen2.attention.head_count_kv", 2);
+    w.set_f32("qwen2.rope.freq_base", 1000000.0f);
+    w.set_f32("qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
+    w.set_u32("qwen2.vocab_size", 151936);
+    return w.to_bytes();
+  };
+  const ModelConfig c = config(qwen2(896));
+  EXPECT_EQ(c.arch, Arch::Qwen2);
+  EXPECT_STREQ(arch_name(c.arch), "qwen2");
+  EXPECT_EQ(c.head_dim, 64);  // 896 / 14
+  EXPECT_EQ(c.rope_dim, 64);
+  EXPECT_EQ(c.rope_type, RopeType::Neox);
+  EXPECT_EQ(c.rope_freq_base, 1e6f);
+  EXPECT_TRUE(c.has_qkv_bias());
+  EXPECT_FALSE(c.has_qk_norm());
+  EXPECT_EQ(c.summary().rfind("qwen2, 24 layers, d=896, heads 14/2 x 64", 0), 0u) << c.summary();
+  const std::string e = error_of(qwen2(900));
+  EXPECT_NE(e.find("qwen2.embedding_length 900 is not a multiple of head_count 14"), std::string::npos) << e;
 }

@@ -109,12 +109,28 @@ TEST(ModelPresets, RealPresetsCopyThePublishedConfigs) {
   EXPECT_EQ(sm.rope_freq_base, 100000.0f);
   EXPECT_EQ(sm.rms_eps, 1e-5f);
   EXPECT_TRUE(sm.tied_output);
+  const ModelConfig& q2 = find_preset("qwen2.5-0.5b").config;  // Qwen2.5-0.5B's config.json
+  EXPECT_EQ(q2.arch, Arch::Qwen2);
+  EXPECT_EQ(q2.n_layer, 24);
+  EXPECT_EQ(q2.n_embd, 896);
+  EXPECT_EQ(q2.n_head, 14);
+  EXPECT_EQ(q2.n_head_kv, 2);
+  EXPECT_EQ(q2.head_dim, 64);
+  EXPECT_EQ(q2.n_ff, 4864);
+  EXPECT_EQ(q2.n_vocab, 151936);
+  EXPECT_EQ(q2.n_ctx_train, 32768);
+  EXPECT_EQ(q2.rope_freq_base, 1e6f);
+  EXPECT_EQ(q2.rope_type, RopeType::Neox);
+  EXPECT_EQ(q2.rms_eps, 1e-6f);
+  EXPECT_TRUE(q2.tied_output);
+  EXPECT_TRUE(q2.has_qkv_bias());
+  EXPECT_FALSE(q2.has_qk_norm());
   EXPECT_EQ(&find_preset("tiny"), &find_preset("tiny-qwen3"));
   EXPECT_THROW(find_preset("gpt-5"), UsageError);
 }
 
 TEST(ModelSynth, TinyFilesHaveThePresetShapesForEveryArchitectureAndType) {
-  for (const char* preset : {"tiny-qwen3", "tiny-llama"}) {
+  for (const char* preset : {"tiny-qwen3", "tiny-qwen2", "tiny-llama"}) {
     const ModelConfig& want = find_preset(preset).config;
     for (GgmlType dtype : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
                            GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1}) {
@@ -134,7 +150,7 @@ TEST(ModelSynth, TinyFilesHaveThePresetShapesForEveryArchitectureAndType) {
       EXPECT_EQ(c.rope_freq_base, want.rope_freq_base);
       EXPECT_EQ(c.rms_eps, want.rms_eps);
       EXPECT_EQ(c.tied_output, want.tied_output);
-      EXPECT_EQ(c.rope_type, want.arch == Arch::Qwen3 ? RopeType::Neox : RopeType::Norm);
+      EXPECT_EQ(c.rope_type, want.arch == Arch::Llama ? RopeType::Norm : RopeType::Neox);
       // llama.cpp's LLAMA_FTYPE values: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q4_1 3,
       // MOSTLY_Q8_0 7, MOSTLY_Q5_0 8, MOSTLY_Q5_1 9, MOSTLY_BF16 32.
       const std::map<GgmlType, int64_t> ftypes = {{GgmlType::F32, 0},  {GgmlType::F16, 1},  {GgmlType::Q4_0, 2},
@@ -148,8 +164,8 @@ TEST(ModelSynth, TinyFilesHaveThePresetShapesForEveryArchitectureAndType) {
       const ModelWeights w = ModelWeights::bind(f, c);
       ASSERT_EQ(w.layers.size(), static_cast<size_t>(want.n_layer));
       // Count every tensor the architecture needs, by hand: 2 + 9 per llama layer (+2 for
-      // qwen3's q/k norms), +1 for a separate output matrix.
-      const size_t per_layer = want.arch == Arch::Qwen3 ? 11 : 9;
+      // qwen3's q/k norms, +3 for qwen2's q/k/v biases), +1 for a separate output matrix.
+      const size_t per_layer = want.arch == Arch::Qwen3 ? 11 : want.arch == Arch::Qwen2 ? 12 : 9;
       EXPECT_EQ(f.tensors().size(), 2 + per_layer * static_cast<size_t>(want.n_layer) + (want.tied_output ? 0 : 1));
       EXPECT_EQ(w.output.data == w.token_embd.data, want.tied_output);
       const LayerWeights& l = w.layers[1];
@@ -164,6 +180,17 @@ TEST(ModelSynth, TinyFilesHaveThePresetShapesForEveryArchitectureAndType) {
       EXPECT_EQ(l.w_down.cols, want.n_ff);
       EXPECT_EQ(l.w_down.rows, want.n_embd);
       EXPECT_EQ(l.q_norm.present(), want.arch == Arch::Qwen3);
+      EXPECT_EQ(l.bq.present(), want.arch == Arch::Qwen2);
+      if (want.arch == Arch::Qwen2) {
+        // Biases: F32 vectors of the products' widths, random (stddev 0.5), never all zero.
+        EXPECT_EQ(l.bq.type, GgmlType::F32);
+        EXPECT_EQ(l.bq.cols, want.n_head * want.head_dim);
+        EXPECT_EQ(l.bk.cols, want.n_head_kv * want.head_dim);
+        EXPECT_EQ(l.bv.cols, want.n_head_kv * want.head_dim);
+        double bsq = 0;
+        for (int64_t i = 0; i < l.bk.cols; ++i) bsq += static_cast<double>(l.bk.f32()[i]) * l.bk.f32()[i];
+        EXPECT_NEAR(std::sqrt(bsq / static_cast<double>(l.bk.cols)), 0.5, 0.1);
+      }
       EXPECT_EQ(l.wq.type, dtype);
       EXPECT_EQ(l.attn_norm.type, GgmlType::F32);
       EXPECT_EQ(l.wq.row_bytes, static_cast<uint64_t>(gguf::bytes_for(dtype, want.n_embd)));
@@ -249,7 +276,7 @@ TEST(ModelWeights, BadModelsNameTheTensorOrKey) {
       d.resize(d.size() / 2);
     }
   }));
-  EXPECT_NE(e.find("output_norm.weight: type f16, norm weights must be f32"), std::string::npos) << e;
+  EXPECT_NE(e.find("output_norm.weight: type f16, vectors (norms, biases) must be f32"), std::string::npos) << e;
 
   e = error_of(rewrite(f, {}, "qwen3.block_count"));
   EXPECT_NE(e.find("missing metadata key qwen3.block_count"), std::string::npos) << e;
@@ -267,6 +294,54 @@ TEST(ModelWeights, BadModelsNameTheTensorOrKey) {
     w.set_u32("qwen3.attention.head_count_kv", 3);
     e = error_of(w.to_bytes());
     EXPECT_NE(e.find("not a multiple of head_count_kv 3"), std::string::npos) << e;
+  }
+  std::filesystem::remove(path);
+}
+
+// qwen2's q/k/v biases are required, of the products' widths and F32: each fault names the tensor.
+TEST(ModelWeights, Qwen2BiasesAreRequiredWithTheirShapes) {
+  const std::string path = synth("tiny-qwen2", GgmlType::Q8_0);
+  const gguf::File f = gguf::File::open(path);
+  EXPECT_EQ(error_of(rewrite(f)), "");
+  for (const char* which : {"attn_q", "attn_k", "attn_v"}) {
+    const std::string name = std::string("blk.1.") + which + ".bias";
+    std::string e = error_of(rewrite(f, [&](std::string& n, std::vector<int64_t>&, GgmlType&, std::vector<uint8_t>&) {
+      if (n == name) n.clear();
+    }));
+    EXPECT_NE(e.find("missing tensor " + name), std::string::npos) << e;
+  }
+  // k_dim is 128 here: a k bias as wide as q (256), as a converter mixing them up would write.
+  std::string e = error_of(rewrite(f, [](std::string& n, std::vector<int64_t>& ne, GgmlType&, std::vector<uint8_t>& d) {
+    if (n == "blk.0.attn_k.bias") {
+      ne = {256};
+      d.resize(256 * 4);
+    }
+  }));
+  EXPECT_NE(e.find("tensor blk.0.attn_k.bias: shape [256], expected [128]"), std::string::npos) << e;
+  e = error_of(rewrite(f, [](std::string& n, std::vector<int64_t>& ne, GgmlType&, std::vector<uint8_t>&) {
+    if (n == "blk.0.attn_v.bias") ne = {64, 2};  // right element count, a matrix
+  }));
+  EXPECT_NE(e.find("tensor blk.0.attn_v.bias: shape [64, 2], expected [128]"), std::string::npos) << e;
+  e = error_of(rewrite(f, [](std::string& n, std::vector<int64_t>&, GgmlType& t, std::vector<uint8_t>& d) {
+    if (n == "blk.1.attn_q.bias") {
+      t = GgmlType::F16;
+      d.resize(d.size() / 2);
+    }
+  }));
+  EXPECT_NE(e.find("blk.1.attn_q.bias: type f16, vectors (norms, biases) must be f32"), std::string::npos) << e;
+  // The same tensors in a llama file are not looked at (llama has no biases): no error.
+  {
+    gguf::Writer w;
+    for (const auto& kv : f.metadata()) {
+      std::string key(kv.key);
+      if (key.rfind("qwen2.", 0) == 0) key = "llama." + key.substr(6);
+      w.set(key, kv.value);
+    }
+    w.set_string("general.architecture", "llama");
+    for (const auto& t : f.tensors())
+      w.add_tensor(std::string(t.name), std::vector<int64_t>(t.ne, t.ne + t.n_dims), t.type,
+                   std::vector<uint8_t>(t.data, t.data + t.n_bytes));
+    EXPECT_EQ(error_of(w.to_bytes()), "");
   }
   std::filesystem::remove(path);
 }

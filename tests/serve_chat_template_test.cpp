@@ -3,6 +3,8 @@
 // with Hugging Face's settings), the family detection of real template texts, and the refusals.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <string>
 #include <vector>
 
@@ -314,4 +316,74 @@ TEST(ChatTemplate, RefusesShapesItCannotRender) {
                    "}}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
                 .family(),
             ChatFamily::kChatMl);
+}
+
+// A ChatML template's default system message, in the two shapes the server renders (our own texts of
+// Qwen2.5's and Qwen1.5/2's shapes; test_serve_chat.py checks them against jinja2): written when
+// the conversation does not open with a system message, and only then. Other shapes stay refused.
+TEST(ChatTemplate, ChatMlDefaultSystemMessageInQwenShapes) {
+  const std::string loop25 =
+      "{%- for message in messages %}\n    {%- if (message.role == \"user\") or (message.role == \"system\" and not "
+      "loop.first) or (message.role == \"assistant\") %}\n        {{- '<|im_start|>' + message.role + '\\n' + "
+      "message.content + '<|im_end|>' + '\\n' }}\n    {%- endif %}\n{%- endfor %}\n";
+  const std::string gen = "{%- if add_generation_prompt %}\n    {{- '<|im_start|>assistant\\n' }}\n{%- endif %}\n";
+  const std::string head25 =
+      "{%- if messages[0]['role'] == 'system' %}\n    {{- '<|im_start|>system\\n' + messages[0]['content'] + "
+      "'<|im_end|>\\n' }}\n{%- else %}\n    {{- '<|im_start|>system\\nBe kind.<|im_end|>\\n' }}\n{%- endif %}\n";
+  const ChatTemplate q25 = detect(head25 + loop25 + gen);
+  EXPECT_EQ(q25.family(), ChatFamily::kChatMl);
+  EXPECT_EQ(q25.name(), "chatml (default system message)");
+  EXPECT_EQ(q25.render({{"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(q25.render({{"system", "S"}, {"user", "hi"}, {"system", "T"}}, kNoBos),
+            "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>system\nT<|im_end|>\n"
+            "<|im_start|>assistant\n");
+  // A later system message does not stand in for the first: the default is still written.
+  EXPECT_EQ(q25.render({{"user", "hi"}, {"system", "T"}}, kNoBos),
+            "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>system\nT<|im_end|>\n"
+            "<|im_start|>assistant\n");
+
+  // Qwen1.5's / Qwen2's shape, real newlines in the literals.
+  const std::string q15_text =
+      "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n"
+      "Be brief.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
+      "'<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+  const ChatTemplate q15 = detect(q15_text);
+  EXPECT_EQ(q15.render({{"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(q15.render({{"system", "S"}, {"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+
+  // Refused: a loop that writes the first system message again (the header would be doubled), white
+  // space Jinja would write (no `-` on the default's tag), a second default kept in a variable, the
+  // default inside the loop after the message, and a default holding a quote escape.
+  const std::string loop_all =
+      "{%- for message in messages %}\n    {{- '<|im_start|>' + message.role + '\\n' + message.content + "
+      "'<|im_end|>\\n' }}\n{%- endfor %}\n";
+  EXPECT_NE(refusal(head25 + loop_all + gen).find("default system message"), std::string::npos);
+  std::string spaced = head25;
+  spaced.replace(spaced.find("    {{- '<|im_start|>system\\nBe"), 7, "    {{ ");
+  EXPECT_NE(refusal(spaced + loop25 + gen).find("default system message"), std::string::npos);
+  EXPECT_NE(refusal("{%- set other = 'You are helpful.' %}" + head25 + loop25 + gen).find("default system message"),
+            std::string::npos);
+  std::string after = q15_text;
+  after.replace(after.find("{% if loop.first"), 0, "{{'x'}}");
+  EXPECT_NE(refusal(after).find("default system message"), std::string::npos);
+  std::string quoted = head25;
+  quoted.replace(quoted.find("Be kind."), 8, "Be \\'kind\\'.");
+  EXPECT_NE(refusal(quoted + loop25 + gen).find("default system message"), std::string::npos);
+}
+
+// Long runs in a template from a model file (white space, a default's text) cost little and do not
+// exhaust the stack (the patterns' repetitions are bounded): refused, quickly.
+TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
+  const std::string spaces(200000, ' ');
+  const std::string text = "{% for message in messages %}" + spaces + "{% if loop.first and messages[0]['role'] != " +
+                           "'system' %}{{ '<|im_start|>system\\n" + std::string(200000, 'a') + "<|im_end|>\\n' }}" +
+                           spaces + "{% endif %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
+                           "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}" +
+                           "{% endif %}";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
 }

@@ -40,9 +40,11 @@ class SchedulerTest : public ::testing::Test {
   }
 
   // What one request generates alone: a fresh session, engine::generate, no stop at any token.
-  static std::vector<int32_t> alone(const std::vector<int32_t>& prompt, int64_t n, engine::SamplerOptions s) {
+  // `model`: another model than the suite's (nullptr: the suite's tiny-qwen3).
+  static std::vector<int32_t> alone(const std::vector<int32_t>& prompt, int64_t n, engine::SamplerOptions s,
+                                    const engine::Model* model = nullptr) {
     engine::ThreadPool pool(1);
-    engine::Session session(*model_, pool, static_cast<int64_t>(prompt.size()) + n);
+    engine::Session session(model ? *model : *model_, pool, static_cast<int64_t>(prompt.size()) + n);
     engine::Sampler sampler(s);
     return engine::generate(session, prompt, n, sampler).output;
   }

@@ -67,7 +67,42 @@ TEST_F(ServeScheduler, BatchedRequestsGetTheirOwnTokens) {
   EXPECT_LE(s.mean_batch(), 3.0);
 }
 
-// A request stops after an end-of-generation token unless it ignores them.
+// The same on a qwen2 model (q/k/v biases) with Q8_0 weights: the scheduler's prompt pieces take
+// the int8 prompt path and its decode steps BatchDecoder's rows, and each request still gets the
+// tokens it gets alone.
+TEST_F(ServeScheduler, Qwen2BatchedRequestsGetTheirOwnTokens) {
+  const std::string path = path_ + ".qwen2.gguf";
+  engine::SynthOptions so;
+  so.dtype = gguf::GgmlType::Q8_0;
+  so.seed = 9;
+  so.threads = 1;
+  engine::synth_model(engine::find_preset("tiny-qwen2"), so, path);
+  const auto model = engine::Model::load(path);
+  std::filesystem::remove(path);  // the mapping stays valid
+  EngineGate gate;
+  SchedulerOptions o = options(3);
+  const size_t first_prompt = prompt_of(0).size();
+  o.on_prefill_chunk = [&](TokenStream&, int64_t, int64_t prompt) {
+    if (static_cast<size_t>(prompt) == first_prompt) gate.hold();
+  };
+  Scheduler sched(*model, {}, o);
+  const EngineGate::OpensAtExit opens{gate};
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  std::vector<std::vector<int32_t>> expected;
+  for (int i = 0; i < 4; ++i) {
+    const CompletionRequest r = request(prompt_of(i), 6 + 5 * i, i % 2 ? 0.8f : 0.0f, 200 + i);
+    expected.push_back(alone(r.prompt, r.max_tokens, r.sampling, model.get()));
+    streams.push_back(sched.submit(r));
+    ASSERT_NE(streams.back(), nullptr);
+  }
+  ASSERT_TRUE(gate.reached()) << "the engine never prefilled the first request";
+  gate.open();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(drain(*streams[i]), expected[i]) << "request " << i;
+  sched.stop();
+  EXPECT_GT(sched.stats().mean_batch(), 1.0);
+}
+
+
 TEST_F(ServeScheduler, EndOfGeneration) {
   const std::vector<int32_t> full = alone(prompt_of(1), 12, {0.0f});
   const int32_t eog = full[4];

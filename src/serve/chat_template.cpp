@@ -1,5 +1,7 @@
 #include "serve/chat_template.h"
 
+#include "serve/chatml_default_system.h"
+
 #include <ctime>
 #include <regex>
 #include <stdexcept>
@@ -327,9 +329,15 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     }
     if (has(t, "<think>"))
       return refuse("the model's chat template is ChatML with think-block handling this server does not know");
-    if (writes_default_system(t, sq))
-      return refuse("the model's chat template is ChatML with a default system message of its own, which this "
-                    "server does not render");
+    if (writes_default_system(t, sq)) {
+      // Rendered only in Qwen2.5's and Qwen1.5/2's shapes, and only when the rest of the template
+      // has no other default (a second one would be written too, or instead).
+      const std::optional<ChatMlDefaultSystem> d = find_chatml_default_system(t);
+      if (!d || writes_default_system(d->rest, squeeze(d->rest)))
+        return refuse("the model's chat template is ChatML with a default system message of its own, written in a "
+                      "way this server does not render");
+      c.default_system_ = d->message;
+    }
     if (const std::string p = generation_prompt_problem(sq); !p.empty())
       return refuse("the model's chat template is ChatML, but " + p + ", which this server does not render");
     c.family_ = ChatFamily::kChatMl;
@@ -367,7 +375,7 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
 
 std::string ChatTemplate::name() const {
   switch (family_) {
-    case ChatFamily::kChatMl: return "chatml";
+    case ChatFamily::kChatMl: return default_system_ ? "chatml (default system message)" : "chatml";
     case ChatFamily::kQwen3: return "qwen3 (ChatML with think blocks)";
     case ChatFamily::kLlama3: return "llama3";
     case ChatFamily::kLlama31:
@@ -381,7 +389,11 @@ std::string ChatTemplate::name() const {
 std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const ChatRenderOptions& o) const {
   check_roles(messages);
   switch (family_) {
-    case ChatFamily::kChatMl: return render_chatml(messages);
+    case ChatFamily::kChatMl:
+      // The template's default system message opens a conversation that has none of its own.
+      if (default_system_ && messages.front().role != "system")
+        return "<|im_start|>system\n" + *default_system_ + "<|im_end|>\n" + render_chatml(messages);
+      return render_chatml(messages);
     case ChatFamily::kQwen3:
       return render_qwen3(messages, enable_thinking_ ? o.enable_thinking : std::nullopt, tool_response_by_ends_);
     case ChatFamily::kLlama3: return render_llama3(messages, o, false, "");

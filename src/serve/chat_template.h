@@ -71,6 +71,9 @@ class ChatTemplate {
   // Qwen3's first release tells a tool response from a query by startswith/endswith; later ones
   // by containing both tags.
   bool tool_response_by_ends_ = false;
+  // kChatMl: the system message the template writes when the conversation has none
+  // (chatml_default_system.h); nullopt: it writes none.
+  std::optional<std::string> default_system_;
 };
 
 }  // namespace infertrace::serve

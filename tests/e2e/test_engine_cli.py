@@ -1,8 +1,9 @@
 """End-to-end: `infertrace engine run`, `bench threads` and `bench membw`.
-The greedy tokens of `engine run` on a synthetic tiny-qwen3 (F32) and tiny-llama (F16) model are
-checked against a forward pass written here in plain Python from the GGUF bytes (parsed by the
-independent _gguf.py): RMSNorm, q/k-norm (qwen3), RoPE (NEOX for qwen3, pairs for llama), GQA
-causal attention, SwiGLU, tied/separate output. Also: the --json schema, text prompts, bench output
+The greedy tokens of `engine run` on a synthetic tiny-qwen3 (F32), tiny-llama (F16) and tiny-qwen2
+(F32 and Q8_0) model are checked against a forward pass written here in plain Python from the GGUF
+bytes (parsed by the independent _gguf.py): RMSNorm, q/k/v biases (qwen2, before RoPE), q/k-norm
+(qwen3), RoPE (NEOX for qwen2/qwen3, pairs for llama), GQA causal attention, SwiGLU, tied/separate
+output. Also: the --json schema, text prompts, bench output
 shapes (every thread count, per-repetition samples, mean/stddev recomputed here), and errors
 (exit 1 naming the file for a truncated model, exit 2 for usage)."""
 import json
@@ -27,6 +28,9 @@ def floats(t):
         return list(struct.unpack("<%df" % (len(t["data"]) // 4), t["data"]))
     if name == "f16":
         return list(struct.unpack("<%de" % (len(t["data"]) // 2), t["data"]))
+    if name == "q8_0":
+        d = t["data"]
+        return [v for b in range(0, len(d), 34) for v in _gguf.dequant_q8_0_block(d[b:b + 34])]
     raise ValueError(name)
 
 
@@ -67,7 +71,7 @@ class Ref:
         v = list(v)
         for i in range(half):
             th = pos * self.base ** (-2.0 * i / self.rope_dim)
-            a, b = (i, i + half) if self.arch == "qwen3" else (2 * i, 2 * i + 1)
+            a, b = (2 * i, 2 * i + 1) if self.arch == "llama" else (i, i + half)
             x0, x1 = v[a], v[b]
             v[a], v[b] = x0 * math.cos(th) - x1 * math.sin(th), x0 * math.sin(th) + x1 * math.cos(th)
         return v
@@ -79,6 +83,9 @@ class Ref:
             p = "blk.%d." % l
             h = self.norm(x, self.t[p + "attn_norm.weight"])
             q, k, v = self.mv(self.t[p + "attn_q.weight"], h), self.mv(self.t[p + "attn_k.weight"], h), self.mv(self.t[p + "attn_v.weight"], h)
+            if self.arch == "qwen2":  # biases on the products, before q/k are rotated
+                q, k, v = [[a + b for a, b in zip(y, self.t[p + n + ".bias"])] for y, n in
+                           ((q, "attn_q"), (k, "attn_k"), (v, "attn_v"))]
             qs, ks = [], []
             for i in range(self.nh):
                 qh = q[i * hd:(i + 1) * hd]
@@ -168,16 +175,19 @@ def greedy_reference(path, prompt, n):
 
 with tempfile.TemporaryDirectory() as tmp:
     models = {}
-    for preset, dtype in [("tiny-qwen3", "f32"), ("tiny-llama", "f16")]:
+    for preset, dtype in [("tiny-qwen3", "f32"), ("tiny-llama", "f16"), ("tiny-qwen2", "f32"), ("tiny-qwen2-q8_0", "q8_0")]:
         path = os.path.join(tmp, preset + ".gguf")
-        r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "3", "-o", path)
+        r = run("model", "synth", "--preset", preset.replace("-q8_0", ""), "--dtype", dtype, "--seed", "3", "-o", path)
         check(r.returncode == 0, "synth %s: %s" % (preset, r.stderr))
         models[preset] = path
 
-    # Greedy tokens against the Python forward pass.
+    # Greedy tokens against the Python forward pass. The Q8_0 file's prompt is multiplied in F32
+    # (--prompt-math f32): the reference dequantizes the weights and keeps activations exact, as
+    # the decode kernels do; int8 activations would move logits by about 1e-2 (docs/engine.md).
     for preset, path in models.items():
+        prompt_math = ["--prompt-math", "f32"] if preset.endswith("q8_0") else []
         before_ns = time.monotonic_ns()
-        r = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos", "--json")
+        r = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos", "--json", *prompt_math)
         after_ns = time.monotonic_ns()
         check(r.returncode == 0, "engine run %s: %s" % (preset, r.stderr))
         if r.returncode != 0:
@@ -203,11 +213,11 @@ with tempfile.TemporaryDirectory() as tmp:
         check(j["output_ids"][:len(ref)] == ref, "%s: greedy tokens %s, reference %s" % (preset, j["output_ids"], ref))
         # the scalar kernels give the same greedy tokens
         r2 = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "1", "--ignore-eos", "--json",
-                 "--isa", "scalar")
+                 "--isa", "scalar", *prompt_math)
         check(r2.returncode == 0 and json.loads(r2.stdout)["output_ids"][:len(ref)] == ref, "%s: scalar isa" % preset)
         # weights copied to placed memory (NUMA binding, huge pages) and pinned threads: same tokens
         r3 = run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos", "--json",
-                 "--numa", "--hugepages", "--cpus", "0")
+                 "--numa", "--hugepages", "--cpus", "0", *prompt_math)
         check(r3.returncode == 0, "%s: --numa --hugepages --cpus 0: %s" % (preset, r3.stderr))
         if r3.returncode == 0:
             j3 = json.loads(r3.stdout)

@@ -1,7 +1,7 @@
 """End-to-end: `infertrace engine run --backend cuda`, what runs on every machine.
 Option checks (exit 2: an unknown mode or backend, --mode/--batch on the cpu backend, cpu-only
-options on the cuda backend, --batch out of range), Q8_0 and Q4_K_M models refused with "not supported
-on the cuda backend" (exit 1, checked on the host before any device work) and, without a GPU, a clear
+options on the cuda backend, --batch out of range), Q8_0 and Q4_K_M models and qwen2 (q/k/v biases)
+refused with "not supported on the cuda backend" (exit 1, checked on the host before any device work) and, without a GPU, a clear
 error (exit 1, nothing on stdout). The GPU checks are in test_engine_cuda_gpu.py."""
 import json
 import os
@@ -15,7 +15,7 @@ from _harness import EXE, check, failures, run  # noqa: E402,F401
 has_gpu = os.path.exists("/proc/driver/nvidia/version") and os.path.exists("/dev/nvidiactl")
 with tempfile.TemporaryDirectory() as tmp:
     models = {}
-    for preset, dtype in [("tiny-qwen3", "f16"), ("tiny-llama", "q8_0"), ("tiny-llama-k", "q4_k_m")]:
+    for preset, dtype in [("tiny-qwen3", "f16"), ("tiny-llama", "q8_0"), ("tiny-llama-k", "q4_k_m"), ("tiny-qwen2", "f16")]:
         path = os.path.join(tmp, "%s-%s.gguf" % (preset, dtype))
         r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "3", "-o", path)
         check(r.returncode == 0, "synth %s %s: %s" % (preset, dtype, r.stderr))
@@ -48,6 +48,14 @@ with tempfile.TemporaryDirectory() as tmp:
             "--backend", "cuda")
     check(r.returncode == 1 and "weight type q6_K, not supported on the cuda backend" in r.stderr and r.stdout == "",
           "q4_k_m: rc %d, stderr %r" % (r.returncode, r.stderr))
+
+    # qwen2 (q/k/v biases): refused naming the architecture, whatever the machine; the cpu backend runs it.
+    q2 = models[("tiny-qwen2", "f16")]
+    r = run("engine", "run", "-m", q2, "--prompt-tokens", "4", "-n", "2", "--backend", "cuda")
+    check(r.returncode == 1 and "architecture qwen2 (biases on the q, k and v products) is not supported on the cuda "
+          "backend" in r.stderr and r.stdout == "", "qwen2: rc %d, stderr %r" % (r.returncode, r.stderr))
+    r = run("engine", "run", "-m", q2, "--prompt-tokens", "4", "-n", "2")
+    check(r.returncode == 0, "qwen2 on the cpu backend: rc %d, stderr %r" % (r.returncode, r.stderr))
 
     r = run(*base, "--backend", "cuda")
     if r.returncode != 0:

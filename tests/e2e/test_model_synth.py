@@ -15,7 +15,7 @@ import _gguf  # noqa: E402
 from _harness import EXE, check, failures, run  # noqa: E402,F401
 
 
-def expected_tensors(layers, d, q, kv, ff, vocab, qk_norm, head_dim, tied):
+def expected_tensors(layers, d, q, kv, ff, vocab, qk_norm, head_dim, tied, qkv_bias=False):
     t = {"token_embd.weight": [d, vocab], "output_norm.weight": [d]}
     if not tied:
         t["output.weight"] = [d, vocab]
@@ -27,6 +27,8 @@ def expected_tensors(layers, d, q, kv, ff, vocab, qk_norm, head_dim, tied):
         if qk_norm:
             t[p + "attn_q_norm.weight"] = [head_dim]
             t[p + "attn_k_norm.weight"] = [head_dim]
+        if qkv_bias:
+            t.update({p + "attn_q.bias": [q], p + "attn_k.bias": [kv], p + "attn_v.bias": [kv]})
     return t
 
 
@@ -49,7 +51,9 @@ with tempfile.TemporaryDirectory() as tmp:
     cases = [("tiny-llama", "q8_0", 8, "llama", dict(layers=2, d=128, q=128, kv=64, ff=256, vocab=1024,
                                                     qk_norm=False, head_dim=32, tied=True)),
              ("tiny-qwen3", "f16", 1, "qwen3", dict(layers=2, d=128, q=256, kv=128, ff=384, vocab=1024,
-                                                   qk_norm=True, head_dim=64, tied=False))]
+                                                   qk_norm=True, head_dim=64, tied=False)),
+             ("tiny-qwen2", "f16", 1, "qwen2", dict(layers=2, d=128, q=256, kv=128, ff=384, vocab=1024,
+                                                   qk_norm=False, head_dim=64, tied=True, qkv_bias=True))]
     for preset, dtype, type_id, arch, shape in cases:
         path = os.path.join(tmp, preset + ".gguf")
         r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "3", "-o", path, "--json")
@@ -82,7 +86,12 @@ with tempfile.TemporaryDirectory() as tmp:
             check((data_off + t["offset"]) % 64 == 0, "%s: %s not 64-byte aligned" % (preset, t["name"]))
             want_type = 0 if len(t["ne"]) == 1 else type_id
             check(t["type"] == want_type, "%s: %s type %d" % (preset, t["name"], t["type"]))
-            if len(t["ne"]) == 1:
+            if t["name"].endswith(".bias"):
+                # qwen2's biases: random (stddev 0.5, docs/engine.md), so a forward without them differs
+                vals = struct.unpack("<%df" % t["ne"][0], t["data"])
+                rms = math.sqrt(sum(v * v for v in vals) / len(vals))
+                check(abs(rms - 0.5) < 0.1 and len(set(vals)) > len(vals) // 2, "%s: %s rms %.3f" % (preset, t["name"], rms))
+            elif len(t["ne"]) == 1:
                 vals = struct.unpack("<%df" % t["ne"][0], t["data"])
                 check(all(v == 1.0 for v in vals), "%s: %s not all ones" % (preset, t["name"]))
         # Weight statistics of one matrix, decoded here: std close to 1/sqrt(fan_in), all finite,
@@ -107,8 +116,10 @@ with tempfile.TemporaryDirectory() as tmp:
         info = json.loads(r.stdout)
         check([t["name"] for t in info["tensors"]] == [t["name"] for t in tensors], preset + ": info tensor order")
         check([t["offset"] for t in info["tensors"]] == [data_off + t["offset"] for t in tensors], preset + ": info offsets")
-        check(info["model"]["n_layer"] == shape["layers"] and info["model"]["tied_output"] == shape["tied"],
-              preset + ": info model section")
+        check(info["model"]["n_layer"] == shape["layers"] and info["model"]["tied_output"] == shape["tied"]
+              and info["model"]["architecture"] == arch, preset + ": info model section")
+        r = run("model", "info", path)
+        check(r.returncode == 0 and ("\nmodel: %s, 2 layers" % arch) in r.stdout, preset + ": info text %r" % r.stdout[:300])
         check("model_error" not in info, preset + ": info reports an error: %s" % info.get("model_error"))
         check(info["tensor_bytes"] == sum(len(t["data"]) for t in tensors) and info["data_offset"] == data_off
               and info["file_bytes"] == len(data) and info["alignment"] == 64,

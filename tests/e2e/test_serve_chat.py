@@ -329,6 +329,74 @@ def inst_family(tmp, label, template, count=200):
         label, named[0].split("chat template: ")[1].split("([INST])")[0] + "([INST])" if named else "not detected", count, texts.count(None)))
 
 
+# ChatML templates with a default system message in the shapes the server renders
+# (src/serve/chatml_default_system.h), our own texts: Qwen2.5's shape (an if/else on the first
+# message's role, the loop skipping a first system message; Jinja escapes for the newlines, white
+# space stripped by `-`) and Qwen1.5's / Qwen2's (an `if loop.first` at the loop's head; real
+# newlines in the literals, as a "\n" in tokenizer_config.json decodes to).
+CHATML_DEFAULT_SHAPES = [
+    ("qwen2.5-shape", "Answer in one line, please.",
+     "{%- if tools %}\n    {{- raise_exception('no tools here') }}\n{%- else %}\n"
+     "    {%- if messages[0]['role'] == 'system' %}\n"
+     "        {{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}\n"
+     "    {%- else %}\n        {{- '<|im_start|>system\\nAnswer in one line, please.<|im_end|>\\n' }}\n"
+     "    {%- endif %}\n{%- endif %}\n{%- for message in messages %}\n"
+     "    {%- if (message.role == \"user\") or (message.role == \"system\" and not loop.first) or "
+     "(message.role == \"assistant\") %}\n"
+     "        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\n"
+     "    {%- endif %}\n{%- endfor %}\n{%- if add_generation_prompt %}\n    {{- '<|im_start|>assistant\\n' }}\n"
+     "{%- endif %}\n"),
+    ("qwen1.5-shape", "Keep it short.",
+     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+     "{{ '<|im_start|>system\nKeep it short.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + "
+     "'\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
+     "{{ '<|im_start|>assistant\n' }}{% endif %}"),
+]
+# Published templates of those shapes (Qwen2.5-Instruct's, Qwen2-Instruct's), one per file, from a
+# folder outside the repository, as for [INST] above.
+CHATML_TEMPLATES = os.environ.get("INFERTRACE_CHATML_TEMPLATES", "")
+
+
+def with_template(src, dst, template):
+    """A copy of the GGUF at src with its chat template replaced."""
+    with open(src, "rb") as f:
+        _, align, kv, tensors, _ = _gguf.parse(f.read())
+    w = _gguf.Writer(align)
+    for k, (t, v) in kv.items():
+        if k != "general.alignment":
+            w.add(k, t, template if k == "tokenizer.chat_template" else v)
+    for t in tensors:
+        w.tensor(t["name"], t["ne"], t["type"], t["data"])
+    with open(dst, "wb") as f:
+        f.write(w.bytes())
+
+
+def chatml_default_family(tmp, base, label, template, default=None):
+    """A ChatML file (tiny-qwen3's vocabulary) with `template`: the server's start line says it renders
+    the default; a conversation without a system message gets `default` (when given) in front, one
+    with its own does not; random conversations match jinja2's rendering (differential)."""
+    model = os.path.join(tmp, "chatml_default.gguf")
+    with_template(base, model, template)
+    server, port = start_server(model, ctx=512)
+    try:
+        cases = [([{"role": "user", "content": "hi"}], default),
+                 ([{"role": "system", "content": "Mine."}, {"role": "user", "content": "hi"}], "Mine.")]
+        for conv, first in cases:
+            status, body = post(port, "/v1/chat/completions", {"messages": conv, "max_tokens": 1, "temperature": 0,
+                                                               "return_token_ids": True})
+            check(status == 200, "%s: %d %s" % (label, status, body[:300]))
+            if first is not None and status == 200:
+                want = tokenize(model, "<|im_start|>system\n%s<|im_end|>\n" % first +
+                                "".join("<|im_start|>%s\n%s<|im_end|>\n" % (m["role"], m["content"]) for m in conv
+                                        if m["role"] != "system") + "<|im_start|>assistant\n")
+                got = json.loads(body)["choices"][0]["prompt_token_ids"]
+                check(got == want, "%s: %s: prompt ids %s, want %s" % (label, conv, got, want))
+    finally:
+        err = stop_server(server)
+    check("chat template: chatml (default system message)" in err, "%s: start line:\n%s" % (label, err))
+    differential(tmp, model)
+
+
 def refused_without_template(tmp, template, needle, kind=_gguf.STR):
     w = _gguf.mini_llama()
     if template is not None:
@@ -378,6 +446,18 @@ with tempfile.TemporaryDirectory() as tmp:
     if not INST_TEMPLATES:
         print("not run: [INST] conversations against jinja2 (set INFERTRACE_INST_TEMPLATES to a folder of "
               "published Llama-2 / Mistral chat templates, one per file)")
+    for label, default, template in CHATML_DEFAULT_SHAPES:
+        chatml_default_family(tmp, qwen, label, template, default)
+    if CHATML_TEMPLATES:
+        names = sorted(n for n in os.listdir(CHATML_TEMPLATES) if os.path.isfile(os.path.join(CHATML_TEMPLATES, n)))
+        check(names, "INFERTRACE_CHATML_TEMPLATES=%s holds no template files" % CHATML_TEMPLATES)
+        for n in names:
+            with open(os.path.join(CHATML_TEMPLATES, n), encoding="utf-8") as f:
+                chatml_default_family(tmp, qwen, n, f.read())
+            print("ChatML with a default system message %s: rendered as jinja2 does" % n)
+    else:
+        print("not run: published ChatML templates with a default system message against jinja2 (set "
+              "INFERTRACE_CHATML_TEMPLATES to a folder of them, e.g. Qwen2.5-Instruct's, one per file)")
     refused_without_template(tmp, None, "no chat template")
     refused_without_template(tmp, "{{ '<start_of_turn>' + message['role'] }}", "'gemma'")
     # A template that is not a string: chat refused, the server still up.

@@ -1,13 +1,14 @@
-// The forward pass of a Llama/Qwen3 transformer on the CPU, with a KV cache.
+// The forward pass of a Llama/Qwen2/Qwen3 transformer on the CPU, with a KV cache.
 //   Model   : a GGUF opened, its configuration and weights bound (optionally copied to placed
 //             memory, runtime/memory.h). Read-only; several sessions may share it.
 //   Session : one sequence: the KV cache (F32, one [n_ctx][kv_dim] matrix per layer for K and
 //             for V) and the activation buffers. eval() appends tokens: a batch of many tokens
 //             (prefill) runs matrix-matrix products, one token (decode) matrix-vector products.
-// Per layer: x += Wo attn(rope(norm_q(Wq n(x))), rope(norm_k(Wk n(x))), Wv n(x)) with a causal
-// mask and GQA (query head h reads kv head h / (n_head / n_head_kv)); then
+// Per layer: x += Wo attn(rope(norm_q(Wq n(x) + bq)), rope(norm_k(Wk n(x) + bk)), Wv n(x) + bv)
+// with a causal mask and GQA (query head h reads kv head h / (n_head / n_head_kv)); then
 // x += Wdown (silu(Wgate n(x)) * Wup n(x)); logits = Wout rmsnorm(x). norm_q/norm_k: qwen3's
-// per-head RMSNorm (absent for llama). Every product is split by rows over the thread pool.
+// per-head RMSNorm (absent for llama and qwen2); bq/bk/bv: qwen2's biases (absent for the
+// others). Every product is split by rows over the thread pool.
 // The per-layer stages are in layer_stages.h, shared with BatchDecoder (batch_decode.h), which
 // decodes one token for each of several Sessions in one step (continuous batching).
 #pragma once

@@ -43,6 +43,19 @@ void embed_row(const ModelConfig& c, const ModelWeights& W, Activations& a, int6
                    a.rope.data() + t * c.rope_dim);
 }
 
+namespace {
+
+// y[t][r] += bias[r] for the nt rows of y (each `width` long), outputs r in [r0, r1).
+void add_bias_rows(const WeightTensor& bias, float* y, int64_t width, int64_t nt, int64_t r0, int64_t r1) {
+  const float* b = bias.f32();
+  for (int64_t t = 0; t < nt; ++t) {
+    float* yt = y + t * width;
+    for (int64_t r = r0; r < r1; ++r) yt[r] += b[r];
+  }
+}
+
+}  // namespace
+
 void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,
                       cpu::PrefillPath path) {
   const int64_t d = c.n_embd, qd = c.q_dim(), kvd = c.k_dim(), vvd = c.v_dim();
@@ -60,6 +73,16 @@ void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights
     cpu::matmul_rows(L.wk, a.xn.data(), d, nt, a.k.data(), kvd, r0, r1, path, in);
     cpu::split_rows(vvd, part, nth, &r0, &r1);
     cpu::matmul_rows(L.wv, a.xn.data(), d, nt, a.v.data(), vvd, r0, r1, path, in);
+    if (c.has_qkv_bias()) {
+      // qwen2: each bias joins the rows this chunk just computed (still in this thread's cache),
+      // before store_kv / attend rotate q and k.
+      cpu::split_rows(qd, part, nth, &r0, &r1);
+      add_bias_rows(L.bq, a.q.data(), qd, nt, r0, r1);
+      cpu::split_rows(kvd, part, nth, &r0, &r1);
+      add_bias_rows(L.bk, a.k.data(), kvd, nt, r0, r1);
+      cpu::split_rows(vvd, part, nth, &r0, &r1);
+      add_bias_rows(L.bv, a.v.data(), vvd, nt, r0, r1);
+    }
   });
 }
 

@@ -37,7 +37,8 @@ int64_t attention_chunks(const ThreadPool& pool, int64_t tasks);
 // Row t's embedding into a.x and its RoPE angles (position `pos`) into a.rope.
 void embed_row(const ModelConfig& c, const ModelWeights& W, Activations& a, int64_t t, int32_t token, int64_t pos);
 
-// RMSNorm of rows [0, nt) of a.x, then the q, k, v products (one pool round for the three).
+// RMSNorm of rows [0, nt) of a.x, then the q, k, v products (one pool round for the three),
+// with qwen2's biases added to them.
 // `path`: how products of 3+ rows multiply (cpu/matmul.h): Session's prefill passes Auto,
 // BatchDecoder F32 (a batched decode step must give what one-token decode gives).
 void attention_inputs(ThreadPool& pool, const ModelConfig& c, const LayerWeights& L, Activations& a, int nt,

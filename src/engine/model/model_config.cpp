@@ -7,7 +7,14 @@
 
 namespace infertrace::engine {
 
-const char* arch_name(Arch a) { return a == Arch::Qwen3 ? "qwen3" : "llama"; }
+const char* arch_name(Arch a) {
+  switch (a) {
+    case Arch::Qwen2: return "qwen2";
+    case Arch::Qwen3: return "qwen3";
+    case Arch::Llama: break;
+  }
+  return "llama";
+}
 const char* rope_type_name(RopeType r) { return r == RopeType::Neox ? "neox" : "norm"; }
 
 namespace {
@@ -34,11 +41,14 @@ ModelConfig ModelConfig::from_gguf(const gguf::File& f) {
   if (arch == "llama") {
     c.arch = Arch::Llama;
     c.rope_type = RopeType::Norm;
+  } else if (arch == "qwen2") {
+    c.arch = Arch::Qwen2;
+    c.rope_type = RopeType::Neox;  // llama.cpp's LLAMA_ROPE_TYPE_NEOX for qwen2, as for qwen3
   } else if (arch == "qwen3") {
     c.arch = Arch::Qwen3;
     c.rope_type = RopeType::Neox;
   } else {
-    throw InputError(f.path(), -1, "unsupported architecture '" + arch + "' (supported: llama, qwen3)");
+    throw InputError(f.path(), -1, "unsupported architecture '" + arch + "' (supported: llama, qwen2, qwen3)");
   }
   c.name = std::string(f.get_string("general.name", ""));
   const std::string p = arch + ".";
@@ -51,7 +61,7 @@ ModelConfig ModelConfig::from_gguf(const gguf::File& f) {
   if (c.n_head % c.n_head_kv != 0)
     throw InputError(f.path(), -1, p + "attention.head_count " + std::to_string(c.n_head) +
                                        " is not a multiple of head_count_kv " + std::to_string(c.n_head_kv));
-  if (c.arch == Arch::Llama && c.n_embd % c.n_head != 0 && !f.find(p + "attention.key_length"))
+  if (c.arch != Arch::Qwen3 && c.n_embd % c.n_head != 0 && !f.find(p + "attention.key_length"))
     throw InputError(f.path(), -1, p + "embedding_length " + std::to_string(c.n_embd) +
                                        " is not a multiple of head_count " + std::to_string(c.n_head));
   c.head_dim = positive(f, p + "attention.key_length", c.n_embd / c.n_head);

@@ -1,9 +1,11 @@
 // The hyper-parameters of a transformer, read from a GGUF's metadata with llama.cpp's key names
 // ("<arch>.block_count", "<arch>.attention.head_count", ...). Two architectures:
 //   llama  (Llama 2/3): RoPE applied to adjacent pairs (llama.cpp's LLAMA_ROPE_TYPE_NORM).
+//   qwen2  (Qwen2, Qwen2.5, the DeepSeek-R1 distills built on them): llama's layer with biases
+//          added to the q, k and v products (before RoPE); RoPE as qwen3 (NEOX); no q/k norm.
 //   qwen3  (Qwen3): per-head RMSNorm of q and k before RoPE; RoPE on the two halves of each head
 //          (LLAMA_ROPE_TYPE_NEOX); head_dim from attention.key_length, independent of n_embd.
-// Both: GQA (n_head_kv divides n_head), SwiGLU FFN, RMSNorm, output weights tied to the token
+// All: GQA (n_head_kv divides n_head), SwiGLU FFN, RMSNorm, output weights tied to the token
 // embedding when the file has no output.weight.
 #pragma once
 
@@ -16,13 +18,13 @@ class File;
 
 namespace infertrace::engine {
 
-enum class Arch { Llama, Qwen3 };
+enum class Arch { Llama, Qwen2, Qwen3 };
 enum class RopeType {
   Norm,  // rotate pairs (x[2i], x[2i+1])
   Neox,  // rotate pairs (x[i], x[i + rope_dim/2])
 };
 
-const char* arch_name(Arch a);  // "llama" / "qwen3"
+const char* arch_name(Arch a);  // "llama" / "qwen2" / "qwen3"
 const char* rope_type_name(RopeType r);
 
 struct ModelConfig {
@@ -48,6 +50,7 @@ struct ModelConfig {
   int64_t v_dim() const { return n_head_kv * head_dim_v; }
   int64_t gqa_ratio() const { return n_head / n_head_kv; }
   bool has_qk_norm() const { return arch == Arch::Qwen3; }
+  bool has_qkv_bias() const { return arch == Arch::Qwen2; }
 
   // Reads and checks the metadata (and whether output.weight exists). Throws InputError naming
   // the file and key for a missing key, an unknown architecture or inconsistent values.

@@ -21,7 +21,7 @@ ModelConfig make(Arch arch, int64_t n_layer, int64_t n_embd, int64_t n_head, int
   c.n_ctx_train = n_ctx;
   c.rope_freq_base = rope_base;
   c.rope_dim = head_dim;
-  c.rope_type = arch == Arch::Qwen3 ? RopeType::Neox : RopeType::Norm;
+  c.rope_type = arch == Arch::Llama ? RopeType::Norm : RopeType::Neox;
   c.rms_eps = rms_eps;
   c.tied_output = tied;
   return c;
@@ -33,6 +33,12 @@ std::vector<ModelPreset> build() {
   // (so q is 2048 wide, wider than the model), intermediate 3072, vocab 151936, tied embeddings.
   p.push_back({"qwen3-0.6b", "Qwen3-0.6B shapes (28 layers, d=1024, 16/8 heads x 128, ff 3072, vocab 151936, tied)",
                make(Arch::Qwen3, 28, 1024, 16, 8, 128, 3072, 151936, 40960, 1000000.0f, 1e-6f, true)});
+  // Qwen2.5-0.5B's published config.json: 24 layers, hidden 896, 14 q / 2 kv heads of 64,
+  // intermediate 4864, vocab 151936, rope theta 1e6, rms eps 1e-6, tied embeddings; biases on q/k/v.
+  // 896- and 4864-wide rows are not whole 256-value super-blocks (quant_mix.h's fallbacks apply).
+  p.push_back({"qwen2.5-0.5b", "Qwen2.5-0.5B shapes (24 layers, d=896, 14/2 heads x 64, ff 4864, vocab 151936, tied, "
+                               "q/k/v biases)",
+               make(Arch::Qwen2, 24, 896, 14, 2, 64, 4864, 151936, 32768, 1000000.0f, 1e-6f, true)});
   // Llama-3.2-1B: 16 layers, hidden 2048, 32 q / 8 kv heads of 64, intermediate 8192, vocab 128256, tied.
   p.push_back({"llama-3.2-1b", "Llama-3.2-1B shapes (16 layers, d=2048, 32/8 heads x 64, ff 8192, vocab 128256, tied)",
                make(Arch::Llama, 16, 2048, 32, 8, 64, 8192, 128256, 131072, 500000.0f, 1e-5f, true)});
@@ -46,6 +52,10 @@ std::vector<ModelPreset> build() {
   // is tied, so both code paths of each feature are exercised.
   p.push_back({"tiny-qwen3", "tiny qwen3 for tests (2 layers, d=128, 4/2 heads x 64, ff 384, vocab 1024)",
                make(Arch::Qwen3, 2, 128, 4, 2, 64, 384, 1024, 512, 1000000.0f, 1e-6f, false)});
+  // The qwen2 one is tied (as Qwen2.5-0.5B..3B are), with a q width (256) unlike d=128.
+  p.push_back({"tiny-qwen2", "tiny qwen2 for tests (2 layers, d=128, 4/2 heads x 64, ff 384, vocab 1024, tied, "
+                             "q/k/v biases)",
+               make(Arch::Qwen2, 2, 128, 4, 2, 64, 384, 1024, 512, 1000000.0f, 1e-6f, true)});
   p.push_back({"tiny-llama", "tiny llama for tests (2 layers, d=128, 4/2 heads x 32, ff 256, vocab 1024, tied)",
                make(Arch::Llama, 2, 128, 4, 2, 32, 256, 1024, 512, 10000.0f, 1e-5f, true)});
   // The tiny shapes again with every row a multiple of 256 values, so that the K-quants (256-value
@@ -61,8 +71,10 @@ std::vector<ModelPreset> build() {
     // A chat template of the published model's family (our own texts): Qwen3's family for qwen3,
     // Llama 3.1+'s for the Llama 3.2 shapes and the tiny llamas. SmolLM2's own template adds a default system message
     // the server does not render, so its preset has none (and its chat requests are refused).
+    // The qwen2 presets carry no template (Qwen2.5's, with its default system message, is a real
+    // file's: serve/chatml_default_system.h).
     if (m.config.arch == Arch::Qwen3) m.chat = ChatKind::kQwen3;
-    else if (m.name != "smollm2-135m") m.chat = ChatKind::kLlama32;
+    else if (m.config.arch == Arch::Llama && m.name != "smollm2-135m") m.chat = ChatKind::kLlama32;
   }
   return p;
 }

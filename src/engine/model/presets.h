@@ -1,5 +1,5 @@
 // Shapes of the synthetic models `infertrace model synth` writes. The real-model presets copy the
-// published configurations exactly (Qwen3-0.6B, Llama-3.2-1B); the tiny ones are small enough for
+// published configurations exactly (Qwen3-0.6B, Qwen2.5-0.5B, Llama-3.2-1B, SmolLM2-135M); the tiny ones are small enough for
 // unit tests and keep every dimension a multiple of 32 so every weight type (Q8_0 included) applies.
 #pragma once
 

@@ -10,7 +10,7 @@
 //     fallback (tensor_type_fallback) gives Q5_0 for Q4_K, Q5_1 for Q5_K and Q8_0 for Q6_K (so
 //     the output is Q8_0); F16 if even those blocks of 32 do not fit. SmolLM2's 576- and
 //     960-wide rows and the tiny presets' 128-wide ones take this path.
-// Norm vectors are F32 in every scheme, as llama.cpp keeps 1-D tensors.
+// Vectors (norms, qwen2's q/k/v biases) are F32 in every scheme, as llama.cpp keeps 1-D tensors.
 #pragma once
 
 #include <cstdint>

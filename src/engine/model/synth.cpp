@@ -78,6 +78,9 @@ std::vector<TensorPlan> plan_tensors(const ModelConfig& c, const WeightScheme& s
     t.push_back({std::move(name), cols, rows, type, false, 1.0f / std::sqrt(static_cast<float>(cols))});
   };
   auto norm = [&](std::string name, int64_t n) { t.push_back({std::move(name), n, 0, gguf::GgmlType::F32, true, 0}); };
+  // qwen2's q/k/v biases: random, not zero, so a forward that skips them (or adds them after
+  // RoPE) gives other logits; stddev 0.5 moves the products (about unit scale) visibly.
+  auto bias = [&](std::string name, int64_t n) { t.push_back({std::move(name), n, 0, gguf::GgmlType::F32, false, 0.5f}); };
   matrix("token_embd.weight", c.n_embd, c.n_vocab);
   norm("output_norm.weight", c.n_embd);
   if (!c.tied_output) matrix("output.weight", c.n_embd, c.n_vocab);
@@ -87,6 +90,11 @@ std::vector<TensorPlan> plan_tensors(const ModelConfig& c, const WeightScheme& s
     matrix(p + "attn_q.weight", c.n_embd, c.q_dim());
     matrix(p + "attn_k.weight", c.n_embd, c.k_dim());
     matrix(p + "attn_v.weight", c.n_embd, c.v_dim());
+    if (c.has_qkv_bias()) {
+      bias(p + "attn_q.bias", c.q_dim());
+      bias(p + "attn_k.bias", c.k_dim());
+      bias(p + "attn_v.bias", c.v_dim());
+    }
     matrix(p + "attn_output.weight", c.n_head * c.head_dim_v, c.n_embd);
     if (c.has_qk_norm()) {
       norm(p + "attn_q_norm.weight", c.head_dim);

@@ -28,7 +28,7 @@ class Binder {
                        "tensor " + name + ": shape " + t->shape_string() + ", expected " + expected);
     const std::string tname = gguf::type_name(static_cast<uint32_t>(t->type));
     if (vector_f32 && t->type != gguf::GgmlType::F32)
-      throw InputError(f_.path(), t->info_offset, "tensor " + name + ": type " + tname + ", norm weights must be f32");
+      throw InputError(f_.path(), t->info_offset, "tensor " + name + ": type " + tname + ", vectors (norms, biases) must be f32");
     if (!gguf::is_engine_weight_type(t->type))
       throw InputError(f_.path(), t->info_offset,
                        "tensor " + name + ": weight type " + tname +
@@ -76,6 +76,11 @@ ModelWeights ModelWeights::bind(const gguf::File& file, const ModelConfig& c) {
     if (c.has_qk_norm()) {
       l.q_norm = b.bind(p + "attn_q_norm.weight", c.head_dim, 0, true);
       l.k_norm = b.bind(p + "attn_k_norm.weight", c.head_dim, 0, true);
+    }
+    if (c.has_qkv_bias()) {
+      l.bq = b.bind(p + "attn_q.bias", c.q_dim(), 0, true);
+      l.bk = b.bind(p + "attn_k.bias", c.k_dim(), 0, true);
+      l.bv = b.bind(p + "attn_v.bias", c.v_dim(), 0, true);
     }
     l.ffn_norm = b.bind(p + "ffn_norm.weight", c.n_embd, 0, true);
     l.w_gate = b.bind(p + "ffn_gate.weight", c.n_embd, c.n_ff, false);

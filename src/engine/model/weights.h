@@ -6,11 +6,12 @@
 //   blk.N.attn_q.weight    [n_embd, q_dim]        blk.N.attn_k.weight  [n_embd, k_dim]
 //   blk.N.attn_v.weight    [n_embd, v_dim]        blk.N.attn_output.weight [q_dim_v, n_embd]
 //   blk.N.attn_q_norm.weight / attn_k_norm.weight [head_dim]   (qwen3 only)
+//   blk.N.attn_q.bias [q_dim]  attn_k.bias [k_dim]  attn_v.bias [v_dim]  (qwen2 only)
 //   blk.N.ffn_gate.weight  [n_embd, n_ff]         blk.N.ffn_up.weight  [n_embd, n_ff]
 //   blk.N.ffn_down.weight  [n_ff, n_embd]
 //   rope_freqs.weight      [rope_dim/2]           (optional, Llama 3.1+ frequency factors)
 // A matrix with ne = {cols, rows} computes y[rows] = W x[cols]: each row is contiguous.
-// Norm vectors must be F32 (as every converter writes them); matrices may be F32/F16/BF16/Q8_0,
+// Vectors (norms, biases) must be F32 (as every converter writes them); matrices may be F32/F16/BF16/Q8_0,
 // Q4_0/Q4_1/Q5_0/Q5_1 or the K-quants Q4_K/Q5_K/Q6_K.
 #pragma once
 
@@ -44,6 +45,7 @@ struct WeightTensor {
 struct LayerWeights {
   WeightTensor attn_norm, wq, wk, wv, wo;
   WeightTensor q_norm, k_norm;  // qwen3 only
+  WeightTensor bq, bk, bv;      // qwen2 only: added to the q, k, v products
   WeightTensor ffn_norm, w_gate, w_down, w_up;
 };
 

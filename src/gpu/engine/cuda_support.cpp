@@ -23,6 +23,10 @@ void check_matrix(const engine::WeightTensor& t) {
 }  // namespace
 
 void check_cuda_support(const engine::ModelConfig& c, const engine::ModelWeights& w) {
+  // The device kernels have no bias add after the q/k/v products (nor a test on a GPU for one).
+  if (c.has_qkv_bias())
+    throw Error(std::string("engine run --backend cuda: architecture ") + engine::arch_name(c.arch) +
+                " (biases on the q, k and v products) is not supported on the cuda backend; --backend cpu runs it");
   if (c.head_dim > 256 || c.head_dim_v > 256)
     throw Error("engine run --backend cuda: heads of " + std::to_string(c.head_dim) +
                 " values; the cuda backend handles up to 256");

@@ -1,0 +1,31 @@
+// The default system message of a ChatML template, read from the template text when it is written
+// in one of the two shapes the server can reproduce exactly (chat_template.h):
+//   Qwen2.5's: `if messages[0]['role'] == 'system'` writes `'<|im_start|>system\n' +
+//     messages[0]['content'] + '<|im_end|>\n'`, `else` the literal
+//     `'<|im_start|>system\nDEFAULT<|im_end|>\n'`, and the message loop skips the first system
+//     message (`message.role == "system" and not loop.first`);
+//   Qwen1.5's and Qwen2's: the loop opens with `if loop.first and messages[0]['role'] != 'system'`
+//     writing that literal, then writes every message.
+// Either way the prompt is llama.cpp's ChatML rendering with "<|im_start|>system\nDEFAULT<|im_end|>\n"
+// in front when the conversation does not start with a system message. The literal's newlines may
+// be Jinja escapes (\n) or real ones (as a "\n" in tokenizer_config.json decodes); DEFAULT holds no
+// quote, backslash, brace or newline. White space between the tags must be one Jinja strips (a `-`
+// on the next tag), or the match is refused: the template would write it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace infertrace::serve {
+
+struct ChatMlDefaultSystem {
+  std::string message;  // DEFAULT
+  std::string rest;     // the template without the default's `{{ ... }}`: checked for other defaults
+};
+
+// The default and the rest of the template, or nullopt when no default of either shape is found
+// exactly once (or both shapes are).
+std::optional<ChatMlDefaultSystem> find_chatml_default_system(std::string_view text);
+
+}  // namespace infertrace::serve
