@@ -1,16 +1,20 @@
 // remove_created_outputs (cli/export_outputs.h): a failed export or analyze --csv removes what it
-// wrote into a directory it created, by name, and the directory only when that empties it. Before,
-// it removed the whole tree: a directory someone else made (with files of their own) between the
-// run's check and its mkdir went with it (review BN M2).
+// renamed into a directory it created, and the directory only when that empties it. Before, it
+// removed the whole tree: a directory someone else made (with files of their own) between the
+// run's check and its mkdir went with it (review BN M2); then it removed the tables by name: a
+// directory swapped for a link to another, or another run's tables written over its own, went too
+// (review BX H1).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "cli/export_outputs.h"
+#include "report/staged_tables.h"
 #include "util/error.h"
 #include "temp_dir.h"
 
@@ -21,13 +25,41 @@ namespace fs = std::filesystem;
 
 void touch(const fs::path& p) { std::ofstream(p) << "x\n"; }
 
+std::string read(const fs::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+std::vector<ExportOutput> made(const std::string& dir, const std::vector<std::string>& tables = {}) {
+  std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir, true, tables}});
+  make_output_directories(created);
+  return created;
+}
+
+// Tables written into o.path as a run writes them (staged, renamed into place as a set), with
+// `text` in each; `o`, when given, records them as its run does.
+void write_tables(const std::string& dir, const std::vector<std::string>& names, const std::string& text,
+                  ExportOutput* o = nullptr) {
+  StagedTables set(dir, o ? &o->renamed : nullptr);
+  for (const std::string& n : names) std::ofstream(set.stage(n)) << text;
+  set.commit();
+}
+
+void write_our_tables(ExportOutput& o, const std::vector<std::string>& names) { write_tables(o.path, names, "ours\n", &o); }
+
+std::vector<std::string> made_paths(const ExportOutput& o) {
+  std::vector<std::string> paths;
+  for (const MadeDirectory& m : o.made_directories) paths.push_back(m.path);
+  return paths;
+}
+
 TEST(ExportOutputs, FailedRunRemovesItsTablesAndAnEmptiedDirectory) {
   const TempDir tmp("export-outputs");
   const fs::path dir = tmp.path / "tables";
-  fs::create_directory(dir);
-  touch(dir / "summary.csv"), touch(dir / "apis.csv.partial");
-  const std::string said =
-      remove_created_outputs({{"--csv", dir.string(), true, {"summary.csv", "apis.csv"}, {dir.string()}}}, "this analyze run");
+  std::vector<ExportOutput> created = made(dir.string(), {"summary.csv", "apis.csv"});
+  ASSERT_EQ(created.size(), 1u);
+  write_our_tables(created[0], {"summary.csv", "apis.csv"});
+  const std::string said = remove_created_outputs(created, "this analyze run");
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(said, "removed the outputs this analyze run had written: " + dir.string());
 }
@@ -35,12 +67,13 @@ TEST(ExportOutputs, FailedRunRemovesItsTablesAndAnEmptiedDirectory) {
 TEST(ExportOutputs, FailedRunLeavesOtherFilesAndTheirDirectory) {
   const TempDir tmp("export-outputs");
   const fs::path dir = tmp.path / "tables";
-  fs::create_directory(dir);
-  touch(dir / "summary.csv"), touch(dir / "notes.txt");
+  std::vector<ExportOutput> created = made(dir.string(), {"summary.csv", "apis.csv"});
+  ASSERT_EQ(created.size(), 1u);
+  write_our_tables(created[0], {"summary.csv"});
+  touch(dir / "notes.txt");
   fs::create_directory(dir / "sub");
   touch(dir / "sub" / "kept.txt");
-  const std::string said =
-      remove_created_outputs({{"--csv", dir.string(), true, {"summary.csv", "apis.csv"}, {dir.string()}}}, "this analyze run");
+  const std::string said = remove_created_outputs(created, "this analyze run");
   EXPECT_FALSE(fs::exists(dir / "summary.csv"));
   EXPECT_TRUE(fs::exists(dir / "notes.txt"));
   EXPECT_TRUE(fs::exists(dir / "sub" / "kept.txt"));
@@ -53,9 +86,12 @@ TEST(ExportOutputs, FailedRunLeavesOtherFilesAndTheirDirectory) {
 TEST(ExportOutputs, FileOutputInsideTheCreatedDirectoryGoesFirst) {
   const TempDir tmp("export-outputs");
   const fs::path dir = tmp.path / "csv";
-  fs::create_directory(dir);
-  touch(dir / "launches.csv"), touch(dir / "t.pftrace");
-  const std::string said = remove_created_outputs({{"--csv", dir.string(), true, {}, {dir.string()}}, {"--perfetto", (dir / "t.pftrace").string()}});
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  write_our_tables(created[0], {"launches.csv"});
+  touch(dir / "t.pftrace");
+  created.push_back({"--perfetto", (dir / "t.pftrace").string()});
+  const std::string said = remove_created_outputs(created);
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(said.find("stays"), std::string::npos) << said;
 }
@@ -78,17 +114,12 @@ TEST(ExportOutputs, TablesLinkedToOneFileAreRefusedBeforeTheRun) {
 TEST(ExportOutputs, ExportsDirectoryTablesAreTheDefault) {
   const TempDir tmp("export-outputs");
   const fs::path dir = tmp.path / "csv";
-  fs::create_directory(dir);
-  for (const std::string& t : table_names({"--csv", dir.string(), true})) touch(dir / t);
-  EXPECT_FALSE(table_names({"--csv", dir.string(), true}).empty());
-  remove_created_outputs({{"--csv", dir.string(), true, {}, {dir.string()}}});
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_FALSE(table_names(created[0]).empty());
+  write_our_tables(created[0], table_names(created[0]));
+  remove_created_outputs(created);
   EXPECT_FALSE(fs::exists(dir));
-}
-
-std::vector<ExportOutput> made(const std::string& dir) {
-  std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", dir, true}});
-  make_output_directories(created);
-  return created;
 }
 
 // `--csv a/b/c` with a and b missing: the three are made and recorded; a failed run removes them
@@ -96,11 +127,11 @@ std::vector<ExportOutput> made(const std::string& dir) {
 TEST(ExportOutputs, FailedRunRemovesTheDirectoriesItMade) {
   const TempDir tmp("export-outputs");
   const fs::path dir = tmp.path / "a" / "b" / "c";
-  const std::vector<ExportOutput> created = made(dir.string());
+  std::vector<ExportOutput> created = made(dir.string());
   ASSERT_EQ(created.size(), 1u);
-  EXPECT_EQ(created[0].made_directories,
+  EXPECT_EQ(made_paths(created[0]),
             (std::vector<std::string>{(tmp.path / "a").string(), (tmp.path / "a" / "b").string(), dir.string()}));
-  touch(dir / "launches.csv");
+  write_our_tables(created[0], {"launches.csv"});
   const std::string said = remove_created_outputs(created);
   EXPECT_FALSE(fs::exists(tmp.path / "a"));
   EXPECT_TRUE(fs::is_directory(tmp.path));
@@ -115,7 +146,7 @@ TEST(ExportOutputs, DirectoriesMadeBeforeAFailedMkdirAreRemoved) {
   std::vector<ExportOutput> created = outputs_to_be_created({{"--csv", (tmp.path / "pa" / "pb" / std::string(300, 'x')).string(), true}});
   ASSERT_EQ(created.size(), 1u);
   EXPECT_THROW(make_output_directories(created), Error);
-  EXPECT_EQ(created[0].made_directories,
+  EXPECT_EQ(made_paths(created[0]),
             (std::vector<std::string>{(tmp.path / "pa").string(), (tmp.path / "pa" / "pb").string()}));
   remove_created_outputs(created);
   EXPECT_TRUE(fs::is_empty(tmp.path));
@@ -129,9 +160,9 @@ TEST(ExportOutputs, DotAndLinkSpellingsRemoveWhatWasMade) {
   fs::create_directories(tmp.path / "deep" / "target");
   fs::create_directory_symlink(tmp.path / "deep" / "target", tmp.path / "lnk");
   for (const char* spelling : {"d1/d2/.", "e1/e2/..", "lnk/../x1/x2/csv"}) {
-    const std::vector<ExportOutput> created = made((tmp.path / spelling).string());
+    std::vector<ExportOutput> created = made((tmp.path / spelling).string());
     ASSERT_EQ(created.size(), 1u) << spelling;
-    touch(fs::path(created[0].path) / "launches.csv");
+    write_our_tables(created[0], {"launches.csv"});
     const std::string said = remove_created_outputs(created);
     EXPECT_EQ(said.find("stays"), std::string::npos) << said;
     std::vector<std::string> left;
@@ -146,7 +177,7 @@ TEST(ExportOutputs, DirectoryWithATrailingSlash) {
   const TempDir tmp("export-outputs");
   const std::vector<ExportOutput> created = made((tmp.path / "a" / "b").string() + "/");
   ASSERT_EQ(created.size(), 1u);
-  EXPECT_EQ(created[0].made_directories,
+  EXPECT_EQ(made_paths(created[0]),
             (std::vector<std::string>{(tmp.path / "a").string(), (tmp.path / "a" / "b").string()}));
 }
 
@@ -188,6 +219,75 @@ TEST(ExportOutputs, DirectoryMadeByAnotherIsNotRemoved) {
   EXPECT_TRUE(created[0].made_directories.empty());
   EXPECT_EQ(remove_created_outputs(created), "");
   EXPECT_TRUE(fs::exists(dir / "launches.csv"));
+}
+
+// The directory this run made was moved away and its name given to a link to another directory
+// before the run failed: the tables there are someone else's and stay, as does the link (review
+// BX H1: all seven of other/ were removed). The moved directory is out of the run's reach.
+TEST(ExportOutputs, DirectorySwappedForALinkKeepsTheLinkTargetsTables) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "new", other = tmp.path / "other";
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  const std::vector<std::string> names = table_names(created[0]);
+  write_our_tables(created[0], names);
+  fs::rename(dir, tmp.path / "new.moved");
+  fs::create_directory(other);
+  for (const std::string& n : names) std::ofstream(other / n) << "theirs\n";
+  fs::create_directory_symlink("other", dir);
+  EXPECT_EQ(remove_created_outputs(created), "");
+  for (const std::string& n : names) EXPECT_EQ(read(other / n), "theirs\n") << n;
+  EXPECT_TRUE(fs::is_symlink(dir));
+  for (const std::string& n : names) EXPECT_EQ(read(tmp.path / "new.moved" / n), "ours\n") << n;
+}
+
+// The same with another directory (not a link) put at the name: neither it nor its files go.
+TEST(ExportOutputs, DirectorySwappedForAnotherDirectoryStays) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "new";
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  write_our_tables(created[0], {"launches.csv"});
+  fs::rename(dir, tmp.path / "new.moved");
+  fs::create_directory(dir);
+  EXPECT_EQ(remove_created_outputs(created), "");
+  EXPECT_TRUE(fs::is_directory(dir));  // empty, but not the one this run made
+  std::ofstream(dir / "launches.csv") << "theirs\n";
+  EXPECT_EQ(remove_created_outputs(created), "");
+  EXPECT_EQ(read(dir / "launches.csv"), "theirs\n");
+}
+
+// Another run (which exited 0) wrote its tables into the directory this run made, over this run's:
+// they are its output and stay, and so does the directory (review BX H1: both went). A table of
+// this run the other did not replace is still this run's and goes.
+TEST(ExportOutputs, AnotherRunsTablesInTheDirectoryThisRunMadeStay) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "new";
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  write_our_tables(created[0], {"launches.csv", "switches.csv", "gpu.csv"});
+  write_tables(dir.string(), {"launches.csv", "switches.csv"}, "theirs\n");
+  const std::string said = remove_created_outputs(created);
+  EXPECT_EQ(read(dir / "launches.csv"), "theirs\n");
+  EXPECT_EQ(read(dir / "switches.csv"), "theirs\n");
+  EXPECT_FALSE(fs::exists(dir / "gpu.csv"));
+  EXPECT_NE(said.find("gpu.csv; the directory holds other files and stays"), std::string::npos) << said;
+  EXPECT_EQ(said.find("launches.csv"), std::string::npos) << said;
+}
+
+// A table of this run's name that is now a link (to the very file this run wrote, even) is not
+// the file this run renamed there: it stays.
+TEST(ExportOutputs, ATableReplacedByALinkStays) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "new";
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  write_our_tables(created[0], {"launches.csv"});
+  fs::rename(dir / "launches.csv", tmp.path / "kept.csv");
+  fs::create_symlink(tmp.path / "kept.csv", dir / "launches.csv");
+  remove_created_outputs(created);
+  EXPECT_TRUE(fs::is_symlink(dir / "launches.csv"));
+  EXPECT_EQ(read(tmp.path / "kept.csv"), "ours\n");
 }
 
 }  // namespace

@@ -207,5 +207,48 @@ TEST(StagedTables, StaleRemovalLeavesADirectory) {
   EXPECT_EQ(said.find("absent.csv"), std::string::npos) << said;  // gone already: nothing to say
 }
 
+// What a commit renamed into place is reported, for the CLI's clean-up after a later output fails
+// (review BX H1): the directory, and per table the file now at its name; a table that is a link
+// reports the file at the link's target, which the link's own name is not (the clean-up leaves it).
+TEST(StagedTables, ReportsWhatItRenamed) {
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directory(dir);
+  fs::create_symlink(tmp.path / "elsewhere.csv", dir / "b.csv");
+  RenamedTables renamed;
+  {
+    StagedTables set(dir, &renamed);
+    std::ofstream(set.stage("a.csv")) << "a\n";
+    std::ofstream(set.stage("b.csv")) << "b\n";
+    EXPECT_TRUE(renamed.tables.empty());  // nothing renamed before the commit
+    set.commit();
+  }
+  struct stat d{}, a{}, b{}, target{};
+  ASSERT_EQ(::lstat(dir.c_str(), &d), 0);
+  ASSERT_EQ(::lstat((dir / "a.csv").c_str(), &a), 0);
+  ASSERT_EQ(::lstat((dir / "b.csv").c_str(), &b), 0);
+  ASSERT_EQ(::stat((dir / "b.csv").c_str(), &target), 0);
+  EXPECT_EQ(renamed.directory, identity_of(d));
+  ASSERT_EQ(renamed.tables.size(), 2u);
+  EXPECT_EQ(renamed.tables[0].name, "a.csv");
+  EXPECT_EQ(renamed.tables[0].file, identity_of(a));
+  EXPECT_EQ(renamed.tables[1].name, "b.csv");
+  EXPECT_EQ(renamed.tables[1].file, identity_of(target));
+  EXPECT_NE(renamed.tables[1].file, identity_of(b));
+}
+
+// A set that fails before its commit renamed nothing, and reports nothing.
+TEST(StagedTables, ReportsNothingWhenTheCommitIsRefused) {
+  const TempDir tmp("staged-tables");
+  const fs::path dir = tmp.path / "csv";
+  fs::create_directory(dir);
+  RenamedTables renamed;
+  StagedTables set(dir, &renamed);
+  std::ofstream(set.stage("a.csv")) << "a\n";
+  fs::create_directory(dir / "a.csv");  // the one target rename(2) cannot replace
+  EXPECT_THROW(set.commit(), Error);
+  EXPECT_TRUE(renamed.tables.empty());
+}
+
 }  // namespace
 }  // namespace infertrace

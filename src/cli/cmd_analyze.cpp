@@ -42,7 +42,8 @@ void write_csv(const Options& o, const std::vector<AnalyzedTrace>& all, const st
   std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   try {
     make_output_directories(created);
-    const auto written = write_analyze_csv(o.csv_dir, all);
+    // What it renames into a directory this run made is recorded there, for the clean-up.
+    const auto written = write_analyze_csv(o.csv_dir, all, created.empty() ? nullptr : &created[0].renamed);
     if (!o.json) std::cerr << "wrote " << written.size() << " CSV files to " << o.csv_dir << "\n";
   } catch (const Error& e) {
     const std::string removed = remove_created_outputs(created, "this analyze run");

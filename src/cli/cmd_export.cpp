@@ -63,9 +63,11 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
 }
 
 // CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
-void write_plain_exports(const Options& o, const Trace& trace) {
+// `renamed`: where the clean-up learns which tables are this run's (null when the --csv directory
+// existed before the run: nothing in it is removed).
+void write_plain_exports(const Options& o, const Trace& trace, RenamedTables* renamed) {
   if (!o.csv.empty()) {
-    write_csv_tables(trace, o.csv);
+    write_csv_tables(trace, o.csv, renamed);
     std::cout << "csv: " << o.csv << " (launches " << trace.api.size() << ", switches " << trace.switches.size()
               << ", wakeups " << trace.wakeups.size() << ", irqs " << trace.irqs.size() << ", syscalls "
               << trace.syscalls.size() << ", threads " << trace.threads.size() << ")\n";
@@ -79,7 +81,8 @@ void write_plain_exports(const Options& o, const Trace& trace) {
   }
 }
 
-void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments);
+void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments,
+                   RenamedTables* renamed);
 
 void run(const Options& o) {
   if (o.perfetto.empty() && o.sqlite.empty() && o.csv.empty() && o.chrome.empty())
@@ -105,7 +108,10 @@ void run(const Options& o) {
   std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   try {
     make_output_directories(created);  // the --csv directory, recording what mkdir made
-    write_exports(o, trace, std::move(attachments));
+    RenamedTables* renamed = nullptr;  // the --csv directory's, when this run creates it
+    for (ExportOutput& c : created)
+      if (c.directory) renamed = &c.renamed;
+    write_exports(o, trace, std::move(attachments), renamed);
   } catch (const std::exception& e) {
     const std::string removed = remove_created_outputs(created);
     if (removed.empty()) throw;
@@ -114,8 +120,9 @@ void run(const Options& o) {
   }
 }
 
-void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments) {
-  write_plain_exports(o, trace);
+void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments,
+                   RenamedTables* renamed) {
+  write_plain_exports(o, trace, renamed);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s =
         write_whole(o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });

@@ -1,8 +1,10 @@
 #include "cli/export_outputs.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -126,20 +128,47 @@ void make_output_directories(std::vector<ExportOutput>& created) {
     for (const fs::path& part : fs::path(o.path)) {
       if (part.empty()) continue;  // after a trailing slash
       at /= part;
-      if (::mkdir(at.c_str(), 0777) == 0) o.made_directories.push_back(at.string());
-      else if (errno != EEXIST) throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(errno));
+      if (::mkdir(at.c_str(), 0777) == 0) {
+        // Which directory it is, taken at once: the clean-up goes by this, not by the name (which
+        // can be moved away and given to another directory, or a link, meanwhile). One already
+        // gone or replaced by something else in this moment is not recorded: nothing of ours to remove.
+        struct stat st{};
+        if (::lstat(at.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) o.made_directories.push_back({at.string(), identity_of(st)});
+      } else if (errno != EEXIST) throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(errno));
     }
   }
 }
 
 namespace {
 
-// Whether `dir` is one of the directories this run made (the tables it wrote there are its own).
-bool made_by_us(const ExportOutput& dir) {
-  std::error_code ec;
-  for (const std::string& made : dir.made_directories)
-    if (fs::equivalent(dir.path, made, ec)) return true;
-  return false;
+// A descriptor on the directory `dir` names now, when that is the directory this run made for it
+// and renamed its tables into (compared by identity: a path moved away and given to another
+// directory, or to a link to one, is not ours, review BX H1); -1 otherwise.
+int open_our_table_directory(const ExportOutput& dir) {
+  const int fd = ::open(dir.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st{};
+  const bool ours = ::fstat(fd, &st) == 0 && identity_of(st) == dir.renamed.directory &&
+                    std::any_of(dir.made_directories.begin(), dir.made_directories.end(),
+                                [&](const MadeDirectory& m) { return m.directory == identity_of(st); });
+  if (ours) return fd;
+  ::close(fd);
+  return -1;
+}
+
+// The tables this run renamed into `dir`, each removed only while its name is still the file this
+// run put there (another run may have renamed its own over it since); returns their names. Through
+// the directory's descriptor, so a path changed after the check removes nothing elsewhere. A
+// table's unfinished partial is not looked at: its PartialFile removed it when the writer failed.
+std::string remove_our_tables(const ExportOutput& dir) {
+  std::string removed;
+  const int fd = open_our_table_directory(dir);
+  if (fd < 0) return removed;
+  for (const RenamedTables::Table& t : dir.renamed.tables)
+    if (identity_at(fd, t.name) == t.file && ::unlinkat(fd, t.name.c_str(), 0) == 0)
+      removed += (removed.empty() ? "" : ", ") + t.name;
+  ::close(fd);
+  return removed;
 }
 
 }  // namespace
@@ -155,21 +184,15 @@ std::string remove_created_outputs(const std::vector<ExportOutput>& created, con
   }
   for (const ExportOutput& o : created) {
     if (!o.directory) continue;
-    // Only what this run writes there, by name (a table or its unfinished .partial), and only in a
-    // directory its own mkdir made; anything else in it stays, and so does the directory.
-    std::string tables;
-    if (made_by_us(o)) {
-      std::error_code ec;
-      for (const std::string& table : table_names(o))
-        for (const std::string& name : {table, table + ".partial"})
-          if (fs::remove(fs::path(o.path) / name, ec)) tables += (tables.empty() ? "" : ", ") + name;
-    }
-    // Then the directories this run made for it, deepest first, each only while empty: rmdir(2)
-    // removes nothing else (a file, a link, a directory someone filled meanwhile), and the first
-    // that stays keeps the ones above it.
+    // Only what this run renamed there, and only in a directory its own mkdir made; anything else
+    // in it stays, and so does the directory.
+    const std::string tables = remove_our_tables(o);
+    // Then the directories this run made for it, deepest first, each only while the path is still
+    // that directory and it is empty: rmdir(2) removes nothing else (a file, a link, a directory
+    // someone filled meanwhile), and the first that stays keeps the ones above it.
     for (auto made = o.made_directories.rbegin(); made != o.made_directories.rend(); ++made) {
-      if (::rmdir(made->c_str()) != 0) break;
-      add(*made);
+      if (identity_at(AT_FDCWD, made->path) != made->directory || ::rmdir(made->path.c_str()) != 0) break;
+      add(made->path);
     }
     std::error_code ec;
     if (!tables.empty() && fs::exists(o.path, ec)) add(o.path + " (" + tables + "; the directory holds other files and stays)");

@@ -7,21 +7,35 @@
 #include <string>
 #include <vector>
 
+#include "report/staged_tables.h"
+#include "util/file_identity.h"
+
 namespace infertrace::cli {
+
+// A directory this run's mkdir made, and which one it was (device and inode, taken right after the
+// mkdir): the clean-up removes it only while the path still names that directory, not another put
+// in its place, or a link to one (review BX H1).
+struct MadeDirectory {
+  std::string path;
+  FileIdentity directory;
+};
 
 struct ExportOutput {
   std::string option;  // "--perfetto", "--csv", ...: names it in messages
   std::string path;
   bool directory = false;  // --csv: a directory of tables
-  // The tables a directory output holds: export's (kCsvTableNames) when empty. A failed run removes
-  // only these from a directory it created, then the directory if that leaves it empty: never the
-  // whole tree (someone may have made the same directory, with files of their own, between the
-  // check and the run's mkdir: review BN M2).
+  // The tables a directory output holds: export's (kCsvTableNames) when empty. Checked before the
+  // run (check_export_outputs: another output at a table's name, a table's place taken).
   std::vector<std::string> tables = {};
   // A directory output this run creates: the directories its mkdir calls made for it (the output
   // and its missing ancestors, shallowest first), set by make_output_directories, also when that
   // fails part-way. A failed run removes those that are empty, never one that existed before it.
-  std::vector<std::string> made_directories = {};
+  std::vector<MadeDirectory> made_directories = {};
+  // What the table writer renamed into that directory (StagedTables fills it as it commits): a
+  // failed run removes exactly those files, never the whole tree nor a table by name alone (someone
+  // may have made the same directory, with files of their own, between the check and the run's
+  // mkdir: review BN M2; another run may have written its tables over ours since: review BX H1).
+  RenamedTables renamed = {};
 };
 
 // The tables of a directory output: `tables`, or export's when that is empty.
@@ -38,13 +52,15 @@ void check_export_outputs(const std::vector<ExportOutput>& outputs);
 std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs);
 
 // Creates the directory outputs of `created` (with their missing ancestors), recording in each
-// what was made. Throws Error naming the component that could not be made; what was made before
-// it is recorded, for remove_created_outputs.
+// what was made (path and identity). Throws Error naming the component that could not be made;
+// what was made before it is recorded, for remove_created_outputs.
 void make_output_directories(std::vector<ExportOutput>& created);
 
-// Removes those of `created` that now exist (a --csv directory this run made: its tables, then its
-// made_directories while each is empty, deepest first); returns the sentence for the error
-// message ("removed the outputs this export had written: a, b"; `run` names the run), or "".
+// Removes those of `created` that now exist (a --csv directory this run made: the tables it renamed
+// there, while the path still names that directory and each name still the file renamed to it;
+// then its made_directories while each is still the directory made and empty, deepest first);
+// returns the sentence for the error message ("removed the outputs this export had written: a,
+// b"; `run` names the run), or "".
 std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");
 
 }  // namespace infertrace::cli

@@ -224,7 +224,8 @@ void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& 
   if (a.host) print_host(os, t, *a.host, a.by_self, top);
 }
 
-std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces) {
+std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces,
+                                           RenamedTables* renamed) {
   TextTable summary({"file", "metric", "value"});
   TextTable apis({"file", "name", "kind", "calls", "linked", "api_total_ns", "latency_total_ns", "launch_total_ns", "queue_total_ns"});
   TextTable kernels({"file", "name", "count", "total_ns", "min_ns", "max_ns"});
@@ -265,7 +266,7 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   }
   std::vector<std::string> written;
   const std::filesystem::path d(dir);
-  StagedTables set(d);
+  StagedTables set(d, renamed);
   save(set, "summary.csv", summary, written, d);
   save(set, "apis.csv", apis, written, d);
   save(set, "kernels.csv", kernels, written, d);

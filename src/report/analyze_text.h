@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report/analyze_json.h"
+#include "report/staged_tables.h"
 
 namespace infertrace {
 
@@ -23,7 +24,9 @@ inline const std::vector<std::string> kAnalyzeCsvTableNames = {"summary.csv", "a
 // (which must exist: the CLI makes it, recording what it made), with host_threads.csv and host_operators.csv when a trace has rows for
 // them; every row starts with the trace's file. The tables replace the old ones as one set
 // (report/staged_tables.h): a failure leaves the directory's tables as they were, and a host table
-// of an earlier run that this one has no rows for is removed. Returns the paths written.
-std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces);
+// of an earlier run that this one has no rows for is removed. Returns the paths written; `renamed`,
+// when given, gets what was renamed into place (StagedTables), for the CLI's clean-up.
+std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces,
+                                           RenamedTables* renamed = nullptr);
 
 }  // namespace infertrace

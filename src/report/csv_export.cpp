@@ -58,7 +58,7 @@ class CsvFile {
 // place only when all are complete, so a failed export leaves DIR with what it had.
 class CsvTables {
  public:
-  explicit CsvTables(std::filesystem::path dir) : staged_(std::move(dir)) {}
+  CsvTables(std::filesystem::path dir, RenamedTables* renamed) : staged_(std::move(dir), renamed) {}
   template <typename Fill>
   void table(const std::string& name, const char* header, Fill fill) {
     const std::string writer = staged_.stage(name);
@@ -77,8 +77,8 @@ class CsvTables {
 
 }  // namespace
 
-void write_csv_tables(const Trace& t, const std::string& dir) {
-  CsvTables out{std::filesystem::path(dir)};
+void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* renamed) {
+  CsvTables out{std::filesystem::path(dir), renamed};
   // Exactly the columns issue 3 specifies (users' scripts read them): the correlation of a launch
   // is in gpu.csv instead, as the launch's own timestamp and thread.
   out.table("launches.csv", "ts_ns,pid,tid,cpu,api,dur_ns,stream", [&](CsvFile& f) {

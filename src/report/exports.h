@@ -4,14 +4,17 @@
 
 #include <string>
 
+#include "report/staged_tables.h"
 #include "trace/trace.h"
 
 namespace infertrace {
 
 // Recording tables as CSV files in `dir`, which must exist (the CLI makes it, recording what it
 // made, so a failed run removes exactly that: cli/export_outputs.h) (launches.csv, switches.csv, wakeups.csv, irqs.csv,
-// syscalls.csv, threads.csv) with the exact columns of docs/recording-format.md.
-void write_csv_tables(const Trace& trace, const std::string& dir);
+// syscalls.csv, threads.csv) with the exact columns of docs/recording-format.md. `renamed`, when
+// given, gets what was renamed into place (StagedTables), for the CLI's clean-up when a later
+// output fails.
+void write_csv_tables(const Trace& trace, const std::string& dir, RenamedTables* renamed = nullptr);
 
 // Every name write_csv_tables may write (or remove: a stale gpu.csv) in its directory: export
 // refuses another output at one of them (tests/kineto_exports_test.cpp keeps the list whole).

@@ -80,11 +80,13 @@ void check_table_places(const fs::path& dir, const std::vector<std::string>& nam
   }
 }
 
-StagedTables::StagedTables(fs::path dir) : dir_(std::move(dir)) {
+StagedTables::StagedTables(fs::path dir, RenamedTables* renamed) : dir_(std::move(dir)), renamed_(renamed) {
   // O_PATH: fstat, fstatat and unlinkat are all the set does through it, and none needs the right to
   // list the directory (a write-and-search-only one, 0300, is replaced as any other: review BT L1).
   dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
+  struct stat st{};
+  if (renamed_ && ::fstat(dir_fd_, &st) == 0) renamed_->directory = identity_of(st);
 }
 
 StagedTables::~StagedTables() { ::close(dir_fd_); }
@@ -122,6 +124,7 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
+      if (renamed_) renamed_->tables.push_back({names_[i], partials_[i]->file()});
     } catch (const Error& e) {
       throw Error(std::string(e.what()) +
                   (i > 0 ? " (the tables before it were replaced: the directory mixes two runs)" : ""));

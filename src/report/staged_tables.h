@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "util/file_identity.h"
 #include "util/partial_file.h"
 
 namespace infertrace {
@@ -19,13 +20,29 @@ namespace infertrace {
 // StagedTables::stage checks again.
 void check_table_places(const std::filesystem::path& dir, const std::vector<std::string>& names);
 
+// What a set renamed into place, for the clean-up of a run that fails after its commit (a later
+// output of export): the directory the tables went into and, for each table renamed there, the
+// file it put at that name. The clean-up removes a name only while it is still that file in that
+// directory: another run may have renamed its own table over it, or put another directory (or a
+// link to one) at the path meanwhile (review BX H1).
+struct RenamedTables {
+  struct Table {
+    std::string name;   // in the directory
+    FileIdentity file;  // the file renamed to `name`'s target
+  };
+  FileIdentity directory;
+  std::vector<Table> tables;
+};
+
 class StagedTables {
  public:
   // Opens `dir` (which must exist). Partials and renames go by path, so stage() and commit() (before
   // the partials are reopened, and again before the first rename) refuse when the path no longer
   // names that directory (moved, or swapped for a link to another); the removals of commit() go
-  // through the descriptor. Throws Error.
-  explicit StagedTables(std::filesystem::path dir);
+  // through the descriptor. Throws Error. `renamed`, when given, gets the directory now and each
+  // table as commit() renames it (also those renamed before one that fails), and outlives this
+  // object (the caller's clean-up runs after it is gone).
+  explicit StagedTables(std::filesystem::path dir, RenamedTables* renamed = nullptr);
   ~StagedTables();
   StagedTables(const StagedTables&) = delete;
   StagedTables& operator=(const StagedTables&) = delete;
@@ -55,6 +72,7 @@ class StagedTables {
   int dir_fd_ = -1;
   std::vector<std::string> names_, targets_;
   std::vector<std::unique_ptr<PartialFile>> partials_;
+  RenamedTables* renamed_ = nullptr;
 };
 
 }  // namespace infertrace

@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "util/file_identity.h"
+
 namespace infertrace {
 
 class PartialFile {
@@ -40,6 +42,10 @@ class PartialFile {
 
   // Renames the partial over target. Throws Error naming `out` (the name the user gave).
   void rename_into_place(const std::string& out);
+
+  // The file created here (what target is once renamed): a clean-up after a failed run removes
+  // target only while it is still this file, not one another run renamed there since.
+  FileIdentity file() const { return {dev_, ino_}; }
 
  private:
   std::string target_;

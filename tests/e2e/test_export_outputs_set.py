@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, run  # noqa: E402
@@ -96,6 +97,54 @@ with tempfile.TemporaryDirectory() as tmp:
               "%s: rc %d: %s" % (spelling, r.returncode, r.stderr.strip()))
         left = sorted(os.listdir(d)), sorted(os.listdir(d + "/deep"))
         check(left == (["a.db.partial", "deep", "lnk"], ["target"]), "%s left %s" % (spelling, left))
+
+    # The run is held after its --csv commit by a FIFO as --chrome (read only when the test says),
+    # then fails at --sqlite. Meanwhile (review BX H1): (a) the directory it made was moved away and
+    # its name given to a link to other/: other/'s tables stay (all seven were removed); (b)
+    # another export wrote its tables into it and exited 0: they stay, and so does the directory
+    # (both were removed).
+    def held_run(d, meanwhile):
+        os.mkfifo(d + "/fifo")
+        os.makedirs(d + "/a.db.partial/keep")
+        p = subprocess.Popen([EXE, "export", trace, "--csv", d + "/new", "--chrome", d + "/fifo", "--sqlite",
+                              d + "/a.db"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for _ in range(600):
+            if os.path.exists(d + "/new/threads.csv"):
+                break
+            time.sleep(0.05)
+        meanwhile()
+        with open(d + "/fifo") as f:
+            f.read()
+        _, err = p.communicate(timeout=600)
+        check(p.returncode == 1 and "a.db.partial" in err, "held run: rc %d: %s" % (p.returncode, err.strip()))
+        return err
+
+    d = fresh(tmp, "swapped")
+    os.mkdir(d + "/other")
+    tables = ["launches.csv", "gpu.csv", "switches.csv", "wakeups.csv", "irqs.csv", "syscalls.csv", "threads.csv"]
+    for t in tables:
+        with open(d + "/other/" + t, "w") as f:
+            f.write("theirs\n")
+
+    def swap():
+        os.rename(d + "/new", d + "/new.moved")
+        os.symlink("other", d + "/new")
+
+    err = held_run(d, swap)
+    check(sorted(os.listdir(d + "/other")) == sorted(tables), "swapped: other/ holds %s" % os.listdir(d + "/other"))
+    check(all(os.path.isfile(d + "/other/" + t) and open(d + "/other/" + t).read() == "theirs\n" for t in tables),
+          "swapped: other/'s tables changed")
+    check("removed the outputs" not in err, "swapped: said %s" % err.strip())
+
+    d = fresh(tmp, "shared")
+
+    def second_run():
+        r = run("export", trace.replace("bs1", "bs2"), "--csv", d + "/new")
+        check(r.returncode == 0, "second run: rc %d: %s" % (r.returncode, r.stderr.strip()))
+
+    held_run(d, second_run)
+    left = sorted(os.listdir(d + "/new")) if os.path.isdir(d + "/new") else None
+    check(left == sorted(tables), "shared: the second run's tables: %s" % left)
 
 if failures:
     print("%d failure(s)" % len(failures))
