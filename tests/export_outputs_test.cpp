@@ -221,6 +221,22 @@ TEST(ExportOutputs, DirectoryMadeByAnotherIsNotRemoved) {
   EXPECT_TRUE(fs::exists(dir / "launches.csv"));
 }
 
+// `--csv p/new/` (not made yet, a trailing slash) is the directory of `--chrome p/new/c.json`, and
+// its tables' names and its own path are another output's as without the slash (review BX L4: "no
+// directory p/new", and the two refusals were missed).
+TEST(ExportOutputs, DirectorySpelledWithATrailingSlashIsTheSameDirectory) {
+  const TempDir tmp("export-outputs");
+  const std::string dir = (tmp.path / "p" / "new").string();
+  fs::create_directory(tmp.path / "p");
+  for (const std::string& spelling : {dir + "/", dir + "//", dir + "/."}) {
+    EXPECT_NO_THROW(check_export_outputs({{"--csv", spelling, true}, {"--chrome", dir + "/c.json"}})) << spelling;
+    EXPECT_THROW(check_export_outputs({{"--csv", spelling, true}, {"--chrome", dir + "/launches.csv"}}), UsageError)
+        << spelling;
+    EXPECT_THROW(check_export_outputs({{"--csv", spelling, true}, {"--perfetto", dir}}), UsageError) << spelling;
+  }
+  EXPECT_FALSE(fs::exists(dir));
+}
+
 // The directory this run made was moved away and its name given to a link to another directory
 // before the run failed: the tables there are someone else's and stay, as does the link (review
 // BX H1: all seven of other/ were removed). The moved directory is out of the run's reach.

@@ -23,6 +23,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// `d/` and `d` are one directory: weakly_canonical drops the slash only of a directory that
+// exists, so a --csv directory the run will make kept it, and a file going into it (`--csv p/new/
+// --chrome p/new/c.json`) was not seen as inside it (review BX L4).
+fs::path without_trailing_slash(fs::path p) {
+  while (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
+  return p;
+}
+
 // One spelling per file, whether it exists or not: symlinks (a dangling one too: the file it will
 // create) and `..` resolved as far as they go.
 fs::path identity(const ExportOutput& o) {
@@ -33,7 +41,7 @@ fs::path identity(const ExportOutput& o) {
   const std::string path = o.directory ? o.path : resolve_output_target(o.path).path;
   std::error_code ec;
   fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
-  return ec ? fs::path(path).lexically_normal() : p;
+  return without_trailing_slash(ec ? fs::path(path).lexically_normal() : p);
 }
 
 std::string named(const ExportOutput& o) { return o.option + " " + o.path; }

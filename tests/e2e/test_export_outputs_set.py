@@ -146,6 +146,17 @@ with tempfile.TemporaryDirectory() as tmp:
     left = sorted(os.listdir(d + "/new")) if os.path.isdir(d + "/new") else None
     check(left == sorted(tables), "shared: the second run's tables: %s" % left)
 
+    # `--csv p/new/` (a trailing slash, not made yet) is the directory --chrome p/new/c.json goes
+    # into (review BX L4: "no directory p/new"); a table's name in it is refused with the slash too.
+    d = fresh(tmp, "slash")
+    r = run("export", trace, "--csv", d + "/new/", "--chrome", d + "/new/c.json")
+    check(r.returncode == 0 and os.path.isfile(d + "/new/c.json") and os.path.isfile(d + "/new/launches.csv"),
+          "--csv new/ --chrome new/c.json: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    refused(fresh(tmp, "slash2"), "csv table, slash", "--csv", tmp + "/slash2/c/", "--chrome",
+            tmp + "/slash2/c/launches.csv", says="a table that --csv")
+    refused(fresh(tmp, "slash3"), "csv dir is a file output, slash", "--csv", tmp + "/slash3/a/", "--perfetto",
+            tmp + "/slash3/a", says="same path")
+
 if failures:
     print("%d failure(s)" % len(failures))
     sys.exit(1)
