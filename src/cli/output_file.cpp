@@ -23,13 +23,17 @@ namespace {
 // descriptors on it (`--plot /dev/fd/3 3>&2`) or stderr's FIFO by name (review BT L5: only names
 // of fd 2 itself were refused). A file renamed into place never is; a character device is not
 // counted: /dev/null takes anything, and a terminal shows both streams anyway (as `--plot
-// /dev/stdout` on one does). Nor is stdout's file when stderr is joined to it (`2>&1 | tee`): the
-// user merged the two streams, and the verb's own stdout lines (its `--json`) mix there as well.
+// /dev/stdout` on one does). Nor is any descriptor on it when the user gave us one file as stdout
+// and stderr (`>f 2>&1`, `2>&1 | tee`; fd 2 itself is refused before): they merged the two
+// streams, and the verb's own stdout lines (its `--json`) mix there as well. Stdout as the user
+// opened it, not fd 1: an output named as our stdout (this one, resolved just above, or an earlier
+// one) has pointed fd 1 at stderr already (stdout_for_output), which made every stdout look joined
+// (review BX L5).
 bool shares_our_stderr(const std::string& out) {
   const OutputTarget t = resolve_output_target(out);
   struct stat err{}, node{}, std_out{};
   if (!t.stream || ::fstat(STDERR_FILENO, &err) != 0 || S_ISCHR(err.st_mode)) return false;
-  if (::fstat(STDOUT_FILENO, &std_out) == 0 && std_out.st_dev == err.st_dev && std_out.st_ino == err.st_ino)
+  if (::fstat(users_stdout(), &std_out) == 0 && std_out.st_dev == err.st_dev && std_out.st_ino == err.st_ino)
     return false;
   const int got = t.descriptor >= 0 ? ::fstat(t.descriptor, &node) : ::stat(t.path.c_str(), &node);
   return got == 0 && node.st_dev == err.st_dev && node.st_ino == err.st_ino;

@@ -22,7 +22,9 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
 // before it starts, and the message points to /dev/stdout, where the verb's own stdout lines move
 // to stderr instead. Also when `out` is written in place into the very file stderr writes to
 // (another descriptor on it, `--plot /dev/fd/3 3>&2`, or stderr's FIFO by name), unless that is a
-// character device (/dev/null, a terminal). `option` ("-o", "--plot") and `verb` name them in the message.
+// character device (/dev/null, a terminal) or the user gave us that one file as stdout and stderr
+// (`> f 2>&1`: they joined the streams, so any descriptor on it but fd 2 itself may be named;
+// stdout as they opened it, not fd 1, which an output named /dev/stdout points at stderr). `option` ("-o", "--plot") and `verb` name them in the message.
 void refuse_our_stderr(const std::string& out, const std::string& option, const std::string& verb);
 
 // write_whole lives in util/ (report/, engine/ and bench use it too); cli callers name it as before.

@@ -85,8 +85,16 @@ void require_writable_descriptor(int fd, const std::string& out) {
     throw Error(out + ": file descriptor " + std::to_string(fd) + " is open for reading only");
 }
 
+namespace {
+
+int kept_stdout = -1;  // one stdout per process, taken aside once by stdout_for_output
+
+}  // namespace
+
+int users_stdout() { return kept_stdout >= 0 ? kept_stdout : STDOUT_FILENO; }
+
 int stdout_for_output(const std::string& out) {
-  static int kept = -1;  // one stdout per process, taken aside once
+  int& kept = kept_stdout;
   if (kept >= 0) return kept;
   require_writable_descriptor(1, out);
   std::cout.flush();

@@ -27,6 +27,10 @@ bool names_our_stdout(const std::string& out);
 // stays valid XML). Later calls return the same dup. Throws Error when fd 1 is not open for writing.
 int stdout_for_output(const std::string& out);
 
+// The descriptor on the file the user gave us as stdout: fd 1, or, once stdout_for_output took it
+// aside (fd 1 then points at stderr), the dup it keeps. Takes nothing aside itself.
+int users_stdout();
+
 // Throws Error unless descriptor `fd` is open for writing; `out` names it in the message.
 void require_writable_descriptor(int fd, const std::string& out);
 

@@ -4,7 +4,8 @@ notes) and an error at the end, so the document was mixed with them (the JSON ca
 progress lines). Refused as a usage error (exit 2) before anything runs, whatever spells fd 2
 (/dev/stderr, /dev/fd/2, /proc/self/fd/2, a link to one), with /dev/stdout named as the way out;
 `--plot /dev/stdout` still works and leaves stdout a bare SVG. Another descriptor on stderr's file
-(`--plot /dev/fd/3 3>&2`) is refused the same way; `--plot /dev/stdout 2>&1` is not (the user joined the streams)."""
+(`--plot /dev/fd/3 3>&2`) is refused the same way; not when stdout and stderr are one file (`>f 2>&1`:
+the user joined the streams), whichever descriptor on it is named."""
 import os
 import subprocess
 import sys
@@ -49,6 +50,18 @@ with tempfile.TemporaryDirectory() as tmp:
         got = f.read()
     check(r.returncode == 0 and "<svg" in got and "</svg>" in got,
           "sweep --plot /dev/stdout >e.txt 2>&1: rc %d: %r" % (r.returncode, got[:300]))
+    # Any other descriptor on that joined file is the user's to mix; fd 2 itself stays refused.
+    r = subprocess.run(["bash", "-c", '"$@" >"$E" 2>&1 3>&2', "sh", EXE, "sweep", *traces, "--plot", "/dev/fd/3"],
+                       capture_output=True, text=True, timeout=600, env=dict(os.environ, E=err))
+    with open(err) as f:
+        got = f.read()
+    check(r.returncode == 0 and "<svg" in got and "</svg>" in got,
+          "sweep --plot /dev/fd/3 >e.txt 2>&1 3>&2: rc %d: %r" % (r.returncode, got[:300]))
+    r = subprocess.run(["bash", "-c", '"$@" >"$E" 2>&1', "sh", EXE, "sweep", *traces, "--plot", "/dev/stderr"],
+                       capture_output=True, text=True, timeout=600, env=dict(os.environ, E=err))
+    with open(err) as f:
+        got = f.read()
+    check(r.returncode == 2 and "<svg" not in got, "sweep --plot /dev/stderr >e.txt 2>&1: rc %d: %r" % (r.returncode, got[:300]))
     r = subprocess.run(["bash", "-c", '"$@" 2>/dev/null', "sh", EXE, "sweep", *traces, "--plot", "/dev/stdout"],
                        capture_output=True, text=True, timeout=600)
     check(r.returncode == 0 and r.stdout.startswith("<svg"), "sweep --plot /dev/stdout 2>/dev/null: rc %d" % r.returncode)
