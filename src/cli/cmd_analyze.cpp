@@ -26,8 +26,9 @@ struct Options {
 };
 
 // --csv DIR as export --csv (cli/export_outputs.h): checked before any trace is read (a file
-// where the directory should be, a missing parent, a directory, device or FIFO at a table's
-// name), and removed again, with the tables, when this run created it and then fails.
+// where the directory should be or above it, a directory, device or FIFO at a table's name; a
+// missing DIR and its missing parents are made later, by make_output_directories), and removed
+// again, with the tables this run renamed there, when this run created it and then fails.
 std::vector<ExportOutput> check_csv_dir(const Options& o) {
   if (o.csv_dir.empty()) return {};
   const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true, kAnalyzeCsvTableNames}};
