@@ -16,6 +16,7 @@
 #include "cli/export_outputs.h"
 #include "report/staged_tables.h"
 #include "util/error.h"
+#include "util/write_whole.h"
 #include "temp_dir.h"
 
 namespace infertrace::cli {
@@ -46,6 +47,12 @@ void write_tables(const std::string& dir, const std::vector<std::string>& names,
 }
 
 void write_our_tables(ExportOutput& o, const std::vector<std::string>& names) { write_tables(o.path, names, "ours\n", &o); }
+
+// A file output written as a run writes it (write_whole), recorded in `o` for its clean-up.
+void write_our_file(ExportOutput& o) {
+  write_whole(o.path, [](const std::string& to) { return static_cast<bool>(std::ofstream(to) << "ours\n"); },
+              &o.written_file);
+}
 
 std::vector<std::string> made_paths(const ExportOutput& o) {
   std::vector<std::string> paths;
@@ -89,8 +96,8 @@ TEST(ExportOutputs, FileOutputInsideTheCreatedDirectoryGoesFirst) {
   std::vector<ExportOutput> created = made(dir.string());
   ASSERT_EQ(created.size(), 1u);
   write_our_tables(created[0], {"launches.csv"});
-  touch(dir / "t.pftrace");
   created.push_back({"--perfetto", (dir / "t.pftrace").string()});
+  write_our_file(created[1]);
   const std::string said = remove_created_outputs(created);
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(said.find("stays"), std::string::npos) << said;
@@ -304,6 +311,39 @@ TEST(ExportOutputs, ATableReplacedByALinkStays) {
   remove_created_outputs(created);
   EXPECT_TRUE(fs::is_symlink(dir / "launches.csv"));
   EXPECT_EQ(read(tmp.path / "kept.csv"), "ours\n");
+}
+
+// A file output of this run: removed while its path is still the file this run renamed there; a
+// file another run put there since, one at the path of an output this run never wrote (it failed
+// first), and the file of that name in a directory swapped in on the way all stay (review BX H1:
+// each was removed by name).
+TEST(ExportOutputs, FileOutputsAreRemovedOnlyWhileTheyAreThisRunsFile) {
+  const TempDir tmp("export-outputs");
+  std::vector<ExportOutput> created = outputs_to_be_created(
+      {{"--perfetto", (tmp.path / "t.pftrace").string()}, {"--chrome", (tmp.path / "c.json").string()},
+       {"--sqlite", (tmp.path / "a.db").string()}});
+  ASSERT_EQ(created.size(), 3u);
+  write_our_file(created[0]);
+  write_our_file(created[1]);
+  std::ofstream(tmp.path / "c.json.theirs") << "theirs\n";
+  fs::rename(tmp.path / "c.json.theirs", tmp.path / "c.json");  // another run's, over ours
+  std::ofstream(tmp.path / "a.db") << "theirs\n";              // this run failed before writing it
+  EXPECT_EQ(remove_created_outputs(created), "removed the outputs this export had written: " + created[0].path);
+  EXPECT_FALSE(fs::exists(tmp.path / "t.pftrace"));
+  EXPECT_EQ(read(tmp.path / "c.json"), "theirs\n");
+  EXPECT_EQ(read(tmp.path / "a.db"), "theirs\n");
+
+  const fs::path dir = tmp.path / "new";
+  std::vector<ExportOutput> inside = made(dir.string());
+  ASSERT_EQ(inside.size(), 1u);
+  inside.push_back({"--chrome", (dir / "c.json").string()});
+  write_our_file(inside[1]);
+  fs::rename(dir, tmp.path / "new.moved");
+  fs::create_directory(tmp.path / "other");
+  std::ofstream(tmp.path / "other" / "c.json") << "theirs\n";
+  fs::create_directory_symlink("other", dir);
+  EXPECT_EQ(remove_created_outputs(inside), "");
+  EXPECT_EQ(read(tmp.path / "other" / "c.json"), "theirs\n");
 }
 
 }  // namespace

@@ -62,18 +62,32 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   return {spec.substr(0, eq), text};
 }
 
+// The entry of `created` for `option`, where the clean-up learns what this run wrote: null when the
+// output existed before the run (nothing of it is removed) or is a device, FIFO or descriptor.
+ExportOutput* created_entry(std::vector<ExportOutput>& created, const std::string& option) {
+  for (ExportOutput& c : created)
+    if (c.option == option) return &c;
+  return nullptr;
+}
+
+// write_whole, noting the file it renamed into place in the output's entry of `created`.
+template <class Write>
+auto write_output(std::vector<ExportOutput>& created, const std::string& option, const std::string& out, Write write) {
+  ExportOutput* entry = created_entry(created, option);
+  return write_whole(out, write, entry ? &entry->written_file : nullptr);
+}
+
 // CSV tables and Chrome JSON need only the Trace (docs/recording-format.md has the CSV columns).
-// `renamed`: where the clean-up learns which tables are this run's (null when the --csv directory
-// existed before the run: nothing in it is removed).
-void write_plain_exports(const Options& o, const Trace& trace, RenamedTables* renamed) {
+void write_plain_exports(const Options& o, const Trace& trace, std::vector<ExportOutput>& created) {
   if (!o.csv.empty()) {
-    write_csv_tables(trace, o.csv, renamed);
+    ExportOutput* csv = created_entry(created, "--csv");
+    write_csv_tables(trace, o.csv, csv ? &csv->renamed : nullptr);
     std::cout << "csv: " << o.csv << " (launches " << trace.api.size() << ", switches " << trace.switches.size()
               << ", wakeups " << trace.wakeups.size() << ", irqs " << trace.irqs.size() << ", syscalls "
               << trace.syscalls.size() << ", threads " << trace.threads.size() << ")\n";
   }
   if (!o.chrome.empty()) {
-    write_whole(o.chrome, [&](const std::string& tmp) {
+    write_output(created, "--chrome", o.chrome, [&](const std::string& tmp) {
       write_chrome_json(trace, tmp);
       return 0;
     });
@@ -82,7 +96,7 @@ void write_plain_exports(const Options& o, const Trace& trace, RenamedTables* re
 }
 
 void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments,
-                   RenamedTables* renamed);
+                   std::vector<ExportOutput>& created);
 
 void run(const Options& o) {
   if (o.perfetto.empty() && o.sqlite.empty() && o.csv.empty() && o.chrome.empty())
@@ -108,10 +122,7 @@ void run(const Options& o) {
   std::vector<ExportOutput> created = outputs_to_be_created(outputs);
   try {
     make_output_directories(created);  // the --csv directory, recording what mkdir made
-    RenamedTables* renamed = nullptr;  // the --csv directory's, when this run creates it
-    for (ExportOutput& c : created)
-      if (c.directory) renamed = &c.renamed;
-    write_exports(o, trace, std::move(attachments), renamed);
+    write_exports(o, trace, std::move(attachments), created);  // noting in `created` what it wrote
   } catch (const std::exception& e) {
     const std::string removed = remove_created_outputs(created);
     if (removed.empty()) throw;
@@ -121,11 +132,11 @@ void run(const Options& o) {
 }
 
 void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<std::string, std::string>> attachments,
-                   RenamedTables* renamed) {
-  write_plain_exports(o, trace, renamed);
+                   std::vector<ExportOutput>& created) {
+  write_plain_exports(o, trace, created);
   if (!o.perfetto.empty()) {
     const PerfettoSummary s =
-        write_whole(o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });
+        write_output(created, "--perfetto", o.perfetto, [&](const std::string& tmp) { return write_perfetto_file(trace, tmp); });
     std::cout << "perfetto: " << o.perfetto << " (" << s.tracks << " tracks, " << s.slices << " slices, " << s.instants
               << " instants, " << s.flows << " launch->GPU flows)\n";
   }
@@ -135,7 +146,7 @@ void write_exports(const Options& o, const Trace& trace, std::vector<std::pair<s
     an.launch = &launch;
     an.json_results = std::move(attachments);
     const SqliteSummary rows =
-        write_whole(o.sqlite, [&](const std::string& tmp) { return write_sqlite_file(trace, tmp, an); });
+        write_output(created, "--sqlite", o.sqlite, [&](const std::string& tmp) { return write_sqlite_file(trace, tmp, an); });
     std::cout << "sqlite: " << o.sqlite << " (";
     bool first = true;
     for (auto& [table, n] : rows)

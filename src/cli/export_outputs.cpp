@@ -186,10 +186,9 @@ std::string remove_created_outputs(const std::vector<ExportOutput>& created, con
   const auto add = [&](const std::string& what) { removed += (removed.empty() ? "" : ", ") + what; };
   // Files first: a file output may lie inside the --csv directory this run created (review BO M1:
   // the directory, handled first, was not empty yet and stayed).
-  for (const ExportOutput& o : created) {
-    std::error_code ec;
-    if (!o.directory && fs::exists(fs::symlink_status(o.path, ec)) && fs::remove(o.path, ec)) add(o.path);
-  }
+  for (const ExportOutput& o : created)
+    if (!o.directory && o.written_file && identity_at(AT_FDCWD, o.path) == *o.written_file && ::unlink(o.path.c_str()) == 0)
+      add(o.path);
   for (const ExportOutput& o : created) {
     if (!o.directory) continue;
     // Only what this run renamed there, and only in a directory its own mkdir made; anything else

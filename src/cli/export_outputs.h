@@ -4,6 +4,7 @@
 // analyze --csv DIR goes through the same checks and removal.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct ExportOutput {
   // may have made the same directory, with files of their own, between the check and the run's
   // mkdir: review BN M2; another run may have written its tables over ours since: review BX H1).
   RenamedTables renamed = {};
+  // A file output this run creates: the file write_whole renamed to `path` (none until then). A
+  // failed run removes `path` only while it is still that file (not one another run put there,
+  // nor the file of the same name in a directory swapped in on the way: review BX H1).
+  std::optional<FileIdentity> written_file = {};
 };
 
 // The tables of a directory output: `tables`, or export's when that is empty.
@@ -56,7 +61,8 @@ std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>&
 // what was made before it is recorded, for remove_created_outputs.
 void make_output_directories(std::vector<ExportOutput>& created);
 
-// Removes those of `created` that now exist (a --csv directory this run made: the tables it renamed
+// Removes what `created` wrote (a file output: the file renamed to its path, while the path is still
+// that file; a --csv directory this run made: the tables it renamed
 // there, while the path still names that directory and each name still the file renamed to it;
 // then its made_directories while each is still the directory made and empty, deepest first);
 // returns the sentence for the error message ("removed the outputs this export had written: a,

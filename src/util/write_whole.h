@@ -2,9 +2,11 @@
 // symlinks name), renamed into place only when complete (util/output_target.h has the rules).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "util/error.h"
+#include "util/file_identity.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
 #include "util/partial_file.h"
@@ -19,7 +21,9 @@ namespace infertrace {
 // node), one of our descriptors (/dev/stdout) is written through DescriptorOutput
 // (util/inherited_descriptor.h: a pipe or tty streams, a redirected file gets the output appended
 // from an unlinked scratch file), a directory or a block device is an Error. Returns what write
-// returns.
+// returns. `renamed`, when given, gets the file renamed into place (nothing for a stream): a
+// caller that removes its outputs again after a later failure removes `out` only while it is still
+// that file (review BX H1).
 // `message` with every `writer_path` in it replaced by `out`.
 inline std::string name_output(std::string message, const std::string& writer_path, const std::string& out) {
   if (writer_path.empty() || writer_path == out) return message;
@@ -29,7 +33,7 @@ inline std::string name_output(std::string message, const std::string& writer_pa
 }
 
 template <class Write>
-auto write_whole(const std::string& out, Write write) {
+auto write_whole(const std::string& out, Write write, std::optional<FileIdentity>* renamed = nullptr) {
   const OutputTarget target = resolve_output_target(out);
   if (target.descriptor >= 0) {
     DescriptorOutput into(target.descriptor, out);
@@ -49,6 +53,7 @@ auto write_whole(const std::string& out, Write write) {
   }();
   partial.keep_mode_and_owner();
   partial.rename_into_place(out);
+  if (renamed) *renamed = partial.file();
   return result;
 }
 
