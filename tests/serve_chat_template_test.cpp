@@ -387,3 +387,23 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
 }
+
+// A template from a model file is untrusted text: a long white-space run inside an expression with a
+// fallback (`x or <spaces> ''`) is read without recursing per character (std::regex's `\s*` did, and
+// overflowed the stack), and the fallback is still seen: a default system message, refused.
+TEST(ChatTemplate, FallbackAfterALongWhiteSpaceRunIsSeenWithoutACrash) {
+  const std::string loop =
+      "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+      "'<|im_end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  std::string run;  // every ASCII white-space character, as std::regex's \s took them
+  for (int i = 0; i < 200000; ++i) run += " \t\n\r\f\v"[i % 6];
+  EXPECT_NE(refusal(loop + "{{ '<|im_start|>system\\n' + x or" + run + "'' }}").find("default system message"),
+            std::string::npos);
+  EXPECT_NE(refusal(loop + "{{ '<|im_start|>system\\n' + x | default" + run + "('') }}").find("default system message"),
+            std::string::npos);
+  // The words only count whole: `color`, `orelse`, `defaults(` are no fallback.
+  for (const std::string expr : {"x.color ''", "orelse 'a'", "defaults('a')", "x.default_ ('a')"})
+    EXPECT_EQ(detect(loop + "{{ '<|im_start|>system\\n' + " + expr + " + '<|im_end|>\\n' }}").family(),
+              ChatFamily::kChatMl)
+        << expr;
+}
