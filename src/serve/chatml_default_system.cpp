@@ -1,6 +1,9 @@
 #include "serve/chatml_default_system.h"
 
 #include <regex>
+#include <vector>
+
+#include "serve/jinja_tags.h"
 
 namespace infertrace::serve {
 
@@ -60,14 +63,75 @@ std::optional<std::smatch> only_match(const std::string& text, const std::regex&
   return m;
 }
 
+// The index of the tag that begins at `at`, or nullopt when none does (the look-alike of a tag
+// there is inside another tag, a comment or a raw block).
+std::optional<size_t> tag_at(const std::vector<JinjaTag>& tags, size_t at) {
+  for (size_t i = 0; i < tags.size() && tags[i].begin <= at; ++i)
+    if (tags[i].begin == at) return i;
+  return std::nullopt;
+}
+
+// Qwen2.5's `if tools ... else` wrapper: `if tools` is false for a conversation the server renders
+// ("tools" absent or []), so its else branch runs and its first branch never does.
+bool is_tools_test(const JinjaBlock& b) { return b.keyword == "if" && b.condition == "tools" && !b.had_elif; }
+
+// Whether the statement tag tags[index] (a default's block, or the loop opening with one) runs
+// before anything the template writes from the messages, so the prompt is the default, then the
+// rest: it sits in no comment, raw block, loop or condition (Jinja would write it later, more than
+// once, or never), but for the else branch of an `if tools` where `in_tools_else` allows it, and no
+// loop comes before it but in the first branch of an `if tools` (which never runs).
+bool runs_first(const std::vector<JinjaTag>& tags, size_t index, bool in_tools_else) {
+  bool first = false;
+  const bool nested = visit_jinja_blocks(tags, [&](size_t i, const std::vector<JinjaBlock>& open) {
+    if (i == index) {
+      first = open.empty() || (in_tools_else && open.size() == 1 && is_tools_test(open[0]) && open[0].in_else);
+      return false;
+    }
+    const JinjaTag& tag = tags[i];
+    if (tag.kind != JinjaTag::Kind::kStatement || tag.keyword != "for") return true;
+    for (const JinjaBlock& b : open)
+      if (is_tools_test(b) && !b.in_else) return true;  // never runs
+    return false;  // a loop before the default: `first` stays false
+  });
+  return nested && first;
+}
+
+// Whether the match at `pos` begins with a statement tag that runs first (runs_first); `pos` may
+// be on white space before the tag.
+bool match_runs_first(const std::vector<JinjaTag>& tags, const std::string& t, size_t pos, bool in_tools_else) {
+  const std::optional<size_t> index = tag_at(tags, t.find('{', pos));
+  return index && tags[*index].kind == JinjaTag::Kind::kStatement && runs_first(tags, *index, in_tools_else);
+}
+
+// Whether `pos` lies inside a statement tag (not in a comment, a string of an expression, raw text).
+bool inside_statement(const std::vector<JinjaTag>& tags, size_t pos) {
+  for (const JinjaTag& tag : tags)
+    if (tag.begin < pos && pos < tag.end) return tag.kind == JinjaTag::Kind::kStatement;
+  return false;
+}
+
 }  // namespace
 
 std::optional<ChatMlDefaultSystem> find_chatml_default_system(std::string_view text) {
   const std::string t(text);
-  std::optional<std::smatch> m = only_match(t, qwen25_block());
-  if (m && !std::regex_search(t, skips_first_system())) m.reset();
+  const std::optional<std::smatch> m = only_match(t, qwen25_block());
   const std::optional<std::smatch> m15 = only_match(t, qwen15_block());
   if (m.has_value() == m15.has_value()) return std::nullopt;  // neither shape, or both: not ours to guess
+  // Where the match sits: a block of the same text elsewhere renders differently (after the loop,
+  // inside it, under another condition, in a comment). A template Jinja cannot lex is refused.
+  const std::optional<std::vector<JinjaTag>> tags = jinja_tags(t);
+  if (!tags) return std::nullopt;
+  if (m) {
+    // Qwen2.5's block before the loop, at the top level or in the else branch of `if tools`; the
+    // loop's test to skip the first system message a real one.
+    std::smatch skip;
+    if (!match_runs_first(*tags, t, static_cast<size_t>(m->position(0)), true) ||
+        !std::regex_search(t, skip, skips_first_system()) ||
+        !inside_statement(*tags, static_cast<size_t>(skip.position(0))))
+      return std::nullopt;
+  } else if (!match_runs_first(*tags, t, static_cast<size_t>(m15->position(0)), false)) {
+    return std::nullopt;  // Qwen1.5's loop at the top level, the first loop
+  }
   const std::smatch& hit = m ? *m : *m15;
   // group 1: the default's expression, group 2: its text.
   ChatMlDefaultSystem d;
