@@ -429,6 +429,14 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 }
 
+// Jinja reads a template's carriage returns as newlines (in string literals too): a default holding
+// one is written with "\n" where the text has "\r", so it is refused, not rendered with the "\r".
+TEST(ChatTemplate, ChatMlDefaultWithACarriageReturnIsRefused) {
+  std::string text = kQwen15;
+  text.replace(text.find("Be brief."), 9, "Be\rbrief.");
+  EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
+}
+
 // Long runs in a template from a model file (white space, a default's text) cost little and do not
 // exhaust the stack (the patterns' repetitions are bounded): refused, quickly.
 TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {

@@ -25,9 +25,10 @@ constexpr const char* kBlockEnd = R"(\s{0,64}-?%\})";
 constexpr const char* kExprEnd = R"(\s{0,64}-?\}\})";
 
 std::string default_expr() {
-  // its one group: the default's text
-  return std::string(kExpr) + "'<\\|im_start\\|>system" + kNl + R"(([^'\\{}\n]{0,1024}))" + "<\\|im_end\\|>" + kNl +
-         "'" + kExprEnd;
+  // its one group: the default's text. No carriage return: Jinja reads one as a newline, so the
+  // template would write "\n" where the text has "\r".
+  return std::string(kExpr) + "'<\\|im_start\\|>system" + kNl + R"(([^'\\{}\n\r]{0,1024}))" + "<\\|im_end\\|>" +
+         kNl + "'" + kExprEnd;
 }
 
 // Qwen2.5's if/else block; group 1 is the default's whole expression, group 2 its text.
