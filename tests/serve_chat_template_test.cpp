@@ -379,6 +379,11 @@ TEST(ChatTemplate, ChatMlDefaultSystemMessageInQwenShapes) {
   std::string quoted = kHead25;
   quoted.replace(quoted.find("Be kind."), 8, "Be \\'kind\\'.");
   EXPECT_NE(refusal(quoted + kLoop25 + kGen).find("default system message"), std::string::npos);
+  // A double quote inside the single-quoted literal is plain text: accepted, written as it is.
+  std::string double_quoted = kHead25;
+  double_quoted.replace(double_quoted.find("Be kind."), 8, "Say \"hi\".");
+  EXPECT_EQ(detect(double_quoted + kLoop25 + kGen).render({{"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nSay \"hi\".<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
 }
 
 // Where the default's block sits decides what Jinja writes, so it is accepted only where it runs

@@ -14,9 +14,9 @@
 // comment or raw block) the same text renders otherwise and is refused (serve/jinja_tags.h); so is
 // a loop whose skip of the first system message is only in a comment. The literal's newlines may
 // be Jinja escapes (\n) or real ones (as a "\n" in tokenizer_config.json decodes); DEFAULT holds no
-// quote, backslash, brace, newline or carriage return (Jinja reads it as a newline). White space
-// between the tags must be one Jinja strips (a `-` on the next tag), or the match is refused: the
-// template would write it.
+// single quote (the literal's own; a double quote is written as it is), backslash, brace, newline or
+// carriage return (Jinja reads it as a newline). White space between the tags must be one Jinja
+// strips (a `-` on the next tag), or the match is refused: the template would write it.
 #pragma once
 
 #include <optional>
