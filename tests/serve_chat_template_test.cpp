@@ -449,8 +449,8 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
   const std::string text = "{% for message in messages %}" + spaces + "{% if loop.first and messages[0]['role'] != " +
                            "'system' %}{{ '<|im_start|>system\\n" + std::string(200000, 'a') + "<|im_end|>\\n' }}" +
                            spaces + "{% endif %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
-                           "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}" +
-                           "{% endif %}";
+                           "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}" +
+                           "{{ '<|im_start|>assistant\\n' }}{% endif %}";
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));

@@ -42,8 +42,8 @@ const std::regex& qwen25_block() {
 
 // Its message loop leaves the first system message to that block.
 const std::regex& skips_first_system() {
-  static const std::regex re(
-      R"(message(?:\[\s{0,64}['"]role['"]\s{0,64}\]|\.role)\s{0,64}==\s{0,64}['"]system['"]\s{0,64}and\s{1,64}not\s{1,64}loop\.first)");
+  static const std::regex re(R"(message(?:\[\s{0,64}['"]role['"]\s{0,64}\]|\.role)\s{0,64}==\s{0,64}['"]system['"])"
+                             R"(\s{0,64}and\s{1,64}not\s{1,64}loop\.first)");
   return re;
 }
 
