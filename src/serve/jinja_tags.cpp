@@ -42,18 +42,30 @@ void split_statement(std::string_view body, JinjaTag& tag) {
     if (!is_space(body[i])) tag.rest.push_back(body[i]);
 }
 
+// The end of an `{% endraw %}` tag (with its whitespace-control signs, as Jinja's pattern for it)
+// opened at `at`, or npos when the tag there is another one. Reads only that tag's own white space,
+// so trying every `{%` of a raw block costs as much as reading it once.
+size_t endraw_end(std::string_view t, size_t at) {
+  size_t i = at + 2;
+  if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+  while (i < t.size() && is_space(t[i])) ++i;
+  if (t.compare(i, 6, "endraw") != 0) return std::string_view::npos;
+  i += 6;
+  while (i < t.size() && is_space(t[i])) ++i;
+  if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+  return t.compare(i, 2, "%}") == 0 ? i + 2 : std::string_view::npos;
+}
+
 // The `{% endraw %}` tag after a raw block's opening tag (Jinja reads nothing else there), or nullopt.
 std::optional<JinjaTag> endraw_after(std::string_view t, size_t from) {
   for (size_t at = t.find("{%", from); at != std::string_view::npos; at = t.find("{%", at + 2)) {
-    const size_t end = t.find("%}", at + 2);
-    if (end == std::string_view::npos) return std::nullopt;
+    const size_t end = endraw_end(t, at);
+    if (end == std::string_view::npos) continue;
     JinjaTag tag;
-    split_statement(t.substr(at + 2, end - at - 2), tag);
-    if (tag.keyword == "endraw" && tag.rest.empty()) {
-      tag.begin = at;
-      tag.end = end + 2;
-      return tag;
-    }
+    tag.keyword = "endraw";
+    tag.begin = at;
+    tag.end = end;
+    return tag;
   }
   return std::nullopt;
 }
