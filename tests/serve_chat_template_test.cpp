@@ -392,11 +392,12 @@ TEST(ChatTemplate, ChatMlDefaultSystemMessageInQwenShapes) {
 // or []). Each refused text below is one jinja2 renders otherwise than with the default in front
 // (checked with jinja2 3.1: after the loop it writes the system turn last, inside the loop a first
 // system message twice, under a false `if`, in a comment or in `if tools` nothing, in a raw block the
-// block's own text).
+// block's own text; text before the block it writes first).
 TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
   const std::string tools_open =
       "{%- if tools %}\n    {%- for tool in tools %}{{- tool.name }}{%- endfor %}\n{%- else %}\n";
-  for (const std::string& text : {kHead25 + kLoop25 + kGen, tools_open + kHead25 + "{%- endif %}\n" + kLoop25 + kGen}) {
+  for (const std::string& text : {kHead25 + kLoop25 + kGen, tools_open + kHead25 + "{%- endif %}\n" + kLoop25 + kGen,
+                                  "{%- set a = 1 %}\n\n{#- note #}\n" + kHead25 + kLoop25 + kGen}) {
     const ChatTemplate t = detect(text);
     EXPECT_EQ(t.name(), "chatml (default system message)") << text;
     EXPECT_EQ(t.render({{"user", "hi"}}, kNoBos),
@@ -420,6 +421,12 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
            "{%- set unused = \"" + kHead25 + "\" %}" + kLoop25 + kGen,
            // the loop's skip of the first system message only in a comment (the loop writes it again)
            skip_in_comment,
+           // text written before it: a raw block's, an expression's, the template's own, white space
+           // no `-` strips (trim_blocks takes the first newline only)
+           "{%- raw %}x{%- endraw %}" + kHead25 + kLoop25 + kGen,
+           "{{ 'x' }}" + kHead25 + kLoop25 + kGen,
+           "Hi " + kHead25 + kLoop25 + kGen,
+           "{% set a = 1 %}\n \n{%" + kHead25.substr(3) + kLoop25 + kGen,
        })
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 

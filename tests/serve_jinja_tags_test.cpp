@@ -23,7 +23,7 @@ std::vector<std::string> tag_texts(std::string_view text) {
   return out;
 }
 
-// The open blocks at each statement tag, as "if,for" (a `!` after one past its else).
+// The open blocks at each tag, as "if,for," (a `!` after one past its else).
 std::vector<std::string> open_blocks(std::string_view text) {
   const auto tags = jinja_tags(text).value();
   std::vector<std::string> out;
@@ -72,8 +72,8 @@ TEST(JinjaTags, AnUnclosedTagStringCommentOrRawBlockIsNoTemplate) {
 TEST(JinjaTags, BlocksOpenAtEachTag) {
   EXPECT_EQ(open_blocks("{% if a %}{% for m in ms %}{% set x = 1 %}{% endfor %}{% else %}{% set y %}{% endset %}"
                         "{% endif %}{% macro f() %}{% endmacro %}"),
-            (std::vector<std::string>{"if:", "for:if,", "set:if,for,", "endfor:if,", "else:if,", "set:if!,",
-                                      "endset:if!,", "endif:", "macro:", "endmacro:"}));
+            (std::vector<std::string>{"if:", "for:if,", "set:if,for,", "endfor:if,for,", "else:if,", "set:if!,",
+                                      "endset:if!,set,", "endif:if!,", "macro:", "endmacro:macro,"}));
   // An end tag that closes another block than the last opened: Jinja refuses the template.
   const auto tags = jinja_tags("{% if a %}{% for m in ms %}{% endif %}").value();
   EXPECT_FALSE(visit_jinja_blocks(tags, [](size_t, const std::vector<JinjaBlock>&) { return true; }));

@@ -76,23 +76,44 @@ std::optional<size_t> tag_at(const std::vector<JinjaTag>& tags, size_t at) {
 // ("tools" absent or []), so its else branch runs and its first branch never does.
 bool is_tools_test(const JinjaBlock& b) { return b.keyword == "if" && b.condition == "tools" && !b.had_elif; }
 
+// Whether the template text `gap` just before `tag` (after `prev`, when there is one) is written:
+// any but white space that a `-` on either tag strips.
+bool gap_written(std::string_view t, std::string_view gap, const JinjaTag* prev, const JinjaTag& tag) {
+  if (gap.find_first_not_of(" \t\n\r\f\v") != std::string_view::npos) return true;
+  const bool stripped_by_tag = t[tag.begin + 2] == '-';
+  const bool stripped_by_prev = prev != nullptr && t[prev->end - 3] == '-';
+  return !gap.empty() && !stripped_by_tag && !stripped_by_prev;
+}
+
+// A tag that may come before the default: one that writes nothing and runs nothing that does
+// (conditions, `set x = ...`, comments). A loop, an expression, a raw block, a macro or call may.
+bool writes_nothing(const JinjaTag& tag) {
+  if (tag.kind == JinjaTag::Kind::kComment) return true;
+  if (tag.kind == JinjaTag::Kind::kExpression) return false;
+  for (std::string_view k : {"if", "elif", "else", "endif"})
+    if (tag.keyword == k) return true;
+  return tag.keyword == "set" && tag.rest.find('=') != std::string::npos;
+}
+
 // Whether the statement tag tags[index] (a default's block, or the loop opening with one) runs
-// before anything the template writes from the messages, so the prompt is the default, then the
-// rest: it sits in no comment, raw block, loop or condition (Jinja would write it later, more than
-// once, or never), but for the else branch of an `if tools` where `in_tools_else` allows it, and no
-// loop comes before it but in the first branch of an `if tools` (which never runs).
-bool runs_first(const std::vector<JinjaTag>& tags, size_t index, bool in_tools_else) {
+// first, so the prompt is the default, then the rest: it sits in no comment, raw block, loop or
+// condition (Jinja would write it later, more than once, or never), but for the else branch of an
+// `if tools` where `in_tools_else` allows it; and before it the template writes nothing and loops
+// nowhere (conditions, assignments, comments and white space stripped by a `-` only), except in the
+// first branch of an `if tools`, which never runs.
+bool runs_first(std::string_view t, const std::vector<JinjaTag>& tags, size_t index, bool in_tools_else) {
   bool first = false;
   const bool nested = visit_jinja_blocks(tags, [&](size_t i, const std::vector<JinjaBlock>& open) {
+    for (const JinjaBlock& b : open)
+      if (is_tools_test(b) && !b.in_else) return true;  // never runs
+    const size_t from = i == 0 ? 0 : tags[i - 1].end;
+    if (gap_written(t, t.substr(from, tags[i].begin - from), i == 0 ? nullptr : &tags[i - 1], tags[i]))
+      return false;  // text written before the default: `first` stays false
     if (i == index) {
       first = open.empty() || (in_tools_else && open.size() == 1 && is_tools_test(open[0]) && open[0].in_else);
       return false;
     }
-    const JinjaTag& tag = tags[i];
-    if (tag.kind != JinjaTag::Kind::kStatement || tag.keyword != "for") return true;
-    for (const JinjaBlock& b : open)
-      if (is_tools_test(b) && !b.in_else) return true;  // never runs
-    return false;  // a loop before the default: `first` stays false
+    return writes_nothing(tags[i]);
   });
   return nested && first;
 }
@@ -101,7 +122,7 @@ bool runs_first(const std::vector<JinjaTag>& tags, size_t index, bool in_tools_e
 // be on white space before the tag.
 bool match_runs_first(const std::vector<JinjaTag>& tags, const std::string& t, size_t pos, bool in_tools_else) {
   const std::optional<size_t> index = tag_at(tags, t.find('{', pos));
-  return index && tags[*index].kind == JinjaTag::Kind::kStatement && runs_first(tags, *index, in_tools_else);
+  return index && tags[*index].kind == JinjaTag::Kind::kStatement && runs_first(t, tags, *index, in_tools_else);
 }
 
 // Whether `pos` lies inside a statement tag (not in a comment, a string of an expression, raw text).

@@ -9,9 +9,10 @@
 // Either way the prompt is llama.cpp's ChatML rendering with "<|im_start|>system\nDEFAULT<|im_end|>\n"
 // in front when the conversation does not start with a system message, because the block runs
 // first: Qwen2.5's if/else block at the top level, or in the else branch of `if tools` (taken by
-// every conversation the server renders), and before any loop; Qwen1.5's loop at the top level and
-// the first loop. Placed anywhere else (after or inside the loop, under another condition, in a
-// comment or raw block) the same text renders otherwise and is refused (serve/jinja_tags.h); so is
+// every conversation the server renders); Qwen1.5's loop at the top level; either with nothing
+// written and no loop before it (but in the never-run first branch of `if tools`). Placed anywhere
+// else (after or inside the loop, under another condition, in a comment or raw block, after text
+// the template writes) the same text renders otherwise and is refused (serve/jinja_tags.h); so is
 // a loop whose skip of the first system message is only in a comment. The literal's newlines may
 // be Jinja escapes (\n) or real ones (as a "\n" in tokenizer_config.json decodes); DEFAULT holds no
 // single quote (the literal's own; a double quote is written as it is), backslash, brace, newline or

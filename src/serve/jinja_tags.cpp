@@ -121,13 +121,13 @@ bool visit_jinja_blocks(const std::vector<JinjaTag>& tags,
   for (size_t i = 0; i < tags.size(); ++i) {
     const JinjaTag& tag = tags[i];
     const bool statement = tag.kind == JinjaTag::Kind::kStatement;
-    if (statement && tag.keyword.starts_with("end")) {
-      if (open.empty() || open.back().keyword != tag.keyword.substr(3)) return false;
-      open.pop_back();
-    }
+    const bool closes = statement && tag.keyword.starts_with("end");
+    if (closes && (open.empty() || open.back().keyword != tag.keyword.substr(3))) return false;
     if (!visit(i, open)) return true;
     if (!statement) continue;
-    if (opens_block(tag)) {
+    if (closes) {
+      open.pop_back();
+    } else if (opens_block(tag)) {
       open.push_back(JinjaBlock{tag.keyword, tag.rest, false, false});
     } else if (tag.keyword == "else" && !open.empty()) {
       open.back().in_else = true;

@@ -36,8 +36,8 @@ struct JinjaBlock {
   bool had_elif = false;   // an `elif` came before
 };
 
-// Visits tags[0..] in order with the blocks open at each (those it opens or closes not counted),
-// until `visit` returns false. Returns false when the tags visited do not nest (an end tag closing
+// Visits tags[0..] in order with the blocks open at each, until `visit` returns false: the blocks
+// the text just before the tag sits in, so an end tag's own block is counted, an opening tag's not. Returns false when the tags visited do not nest (an end tag closing
 // another block than the last opened, or none open): Jinja refuses such a template.
 bool visit_jinja_blocks(const std::vector<JinjaTag>& tags,
                         const std::function<bool(size_t index, const std::vector<JinjaBlock>& open)>& visit);
