@@ -318,19 +318,30 @@ TEST(ChatTemplate, RefusesShapesItCannotRender) {
             ChatFamily::kChatMl);
 }
 
-// A ChatML template's default system message, in the two shapes the server renders (our own texts of
-// Qwen2.5's and Qwen1.5/2's shapes; test_serve_chat.py checks them against jinja2): written when
-// the conversation does not open with a system message, and only then. Other shapes stay refused.
+namespace {
+
+// Our own texts of Qwen2.5's shape (the loop skipping a first system message, the if/else block
+// before it) and of Qwen1.5's / Qwen2's (real newlines in the literals).
+const std::string kLoop25 =
+    "{%- for message in messages %}\n    {%- if (message.role == \"user\") or (message.role == \"system\" and not "
+    "loop.first) or (message.role == \"assistant\") %}\n        {{- '<|im_start|>' + message.role + '\\n' + "
+    "message.content + '<|im_end|>' + '\\n' }}\n    {%- endif %}\n{%- endfor %}\n";
+const std::string kGen = "{%- if add_generation_prompt %}\n    {{- '<|im_start|>assistant\\n' }}\n{%- endif %}\n";
+const std::string kHead25 =
+    "{%- if messages[0]['role'] == 'system' %}\n    {{- '<|im_start|>system\\n' + messages[0]['content'] + "
+    "'<|im_end|>\\n' }}\n{%- else %}\n    {{- '<|im_start|>system\\nBe kind.<|im_end|>\\n' }}\n{%- endif %}\n";
+const std::string kQwen15 =
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n"
+    "Be brief.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
+    "'<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+}  // namespace
+
+// A ChatML template's default system message, in the two shapes the server renders (test_serve_chat.py
+// checks them against jinja2): written when the conversation does not open with a system message,
+// and only then. Other shapes stay refused.
 TEST(ChatTemplate, ChatMlDefaultSystemMessageInQwenShapes) {
-  const std::string loop25 =
-      "{%- for message in messages %}\n    {%- if (message.role == \"user\") or (message.role == \"system\" and not "
-      "loop.first) or (message.role == \"assistant\") %}\n        {{- '<|im_start|>' + message.role + '\\n' + "
-      "message.content + '<|im_end|>' + '\\n' }}\n    {%- endif %}\n{%- endfor %}\n";
-  const std::string gen = "{%- if add_generation_prompt %}\n    {{- '<|im_start|>assistant\\n' }}\n{%- endif %}\n";
-  const std::string head25 =
-      "{%- if messages[0]['role'] == 'system' %}\n    {{- '<|im_start|>system\\n' + messages[0]['content'] + "
-      "'<|im_end|>\\n' }}\n{%- else %}\n    {{- '<|im_start|>system\\nBe kind.<|im_end|>\\n' }}\n{%- endif %}\n";
-  const ChatTemplate q25 = detect(head25 + loop25 + gen);
+  const ChatTemplate q25 = detect(kHead25 + kLoop25 + kGen);
   EXPECT_EQ(q25.family(), ChatFamily::kChatMl);
   EXPECT_EQ(q25.name(), "chatml (default system message)");
   EXPECT_EQ(q25.render({{"user", "hi"}}, kNoBos),
@@ -344,11 +355,7 @@ TEST(ChatTemplate, ChatMlDefaultSystemMessageInQwenShapes) {
             "<|im_start|>assistant\n");
 
   // Qwen1.5's / Qwen2's shape, real newlines in the literals.
-  const std::string q15_text =
-      "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n"
-      "Be brief.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
-      "'<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
-  const ChatTemplate q15 = detect(q15_text);
+  const ChatTemplate q15 = detect(kQwen15);
   EXPECT_EQ(q15.render({{"user", "hi"}}, kNoBos),
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
   EXPECT_EQ(q15.render({{"system", "S"}, {"user", "hi"}}, kNoBos),
@@ -360,18 +367,86 @@ TEST(ChatTemplate, ChatMlDefaultSystemMessageInQwenShapes) {
   const std::string loop_all =
       "{%- for message in messages %}\n    {{- '<|im_start|>' + message.role + '\\n' + message.content + "
       "'<|im_end|>\\n' }}\n{%- endfor %}\n";
-  EXPECT_NE(refusal(head25 + loop_all + gen).find("default system message"), std::string::npos);
-  std::string spaced = head25;
+  EXPECT_NE(refusal(kHead25 + loop_all + kGen).find("default system message"), std::string::npos);
+  std::string spaced = kHead25;
   spaced.replace(spaced.find("    {{- '<|im_start|>system\\nBe"), 7, "    {{ ");
-  EXPECT_NE(refusal(spaced + loop25 + gen).find("default system message"), std::string::npos);
-  EXPECT_NE(refusal("{%- set other = 'You are helpful.' %}" + head25 + loop25 + gen).find("default system message"),
+  EXPECT_NE(refusal(spaced + kLoop25 + kGen).find("default system message"), std::string::npos);
+  EXPECT_NE(refusal("{%- set other = 'You are helpful.' %}" + kHead25 + kLoop25 + kGen).find("default system message"),
             std::string::npos);
-  std::string after = q15_text;
+  std::string after = kQwen15;
   after.replace(after.find("{% if loop.first"), 0, "{{'x'}}");
   EXPECT_NE(refusal(after).find("default system message"), std::string::npos);
-  std::string quoted = head25;
+  std::string quoted = kHead25;
   quoted.replace(quoted.find("Be kind."), 8, "Be \\'kind\\'.");
-  EXPECT_NE(refusal(quoted + loop25 + gen).find("default system message"), std::string::npos);
+  EXPECT_NE(refusal(quoted + kLoop25 + kGen).find("default system message"), std::string::npos);
+  // A double quote inside the single-quoted literal is plain text: accepted, written as it is.
+  std::string double_quoted = kHead25;
+  double_quoted.replace(double_quoted.find("Be kind."), 8, "Say \"hi\".");
+  EXPECT_EQ(detect(double_quoted + kLoop25 + kGen).render({{"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nSay \"hi\".<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+}
+
+// Where the default's block sits decides what Jinja writes, so it is accepted only where it runs
+// before the message loop, once, whatever the conversation: at the top level, or (Qwen2.5's) in the
+// else branch of `if tools`, the branch every conversation the server renders takes ("tools" absent
+// or []). Each refused text below is one jinja2 renders otherwise than with the default in front
+// (checked with jinja2 3.1: after the loop it writes the system turn last, inside the loop a first
+// system message twice, under a false `if`, in a comment or in `if tools` nothing, in a raw block the
+// block's own text; text before the block it writes first).
+TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
+  const std::string tools_open =
+      "{%- if tools %}\n    {%- for tool in tools %}{{- tool.name }}{%- endfor %}\n{%- else %}\n";
+  for (const std::string& text : {kHead25 + kLoop25 + kGen, tools_open + kHead25 + "{%- endif %}\n" + kLoop25 + kGen,
+                                  "{%- set a = 1 %}\n\n{#- note #}\n" + kHead25 + kLoop25 + kGen}) {
+    const ChatTemplate t = detect(text);
+    EXPECT_EQ(t.name(), "chatml (default system message)") << text;
+    EXPECT_EQ(t.render({{"user", "hi"}}, kNoBos),
+              "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    EXPECT_EQ(t.render({{"system", "S"}, {"user", "hi"}}, kNoBos),
+              "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  }
+  const size_t body = kLoop25.find("    {%- if (message.role");
+  std::string skip_in_comment = kLoop25;
+  skip_in_comment.replace(skip_in_comment.find(" or (message.role == \"system\" and not loop.first)"), 49, "");
+  skip_in_comment = kHead25 + "{#- message.role == 'system' and not loop.first -#}" + skip_in_comment + kGen;
+  for (const std::string& text : {
+           // review BY's four: after the loop, inside its body, under a false condition, in a comment
+           kLoop25 + kHead25 + kGen,
+           kLoop25.substr(0, body) + kHead25 + kLoop25.substr(body) + kGen,
+           "{%- if messages|length > 100 %}" + kHead25 + "{%- endif %}\n" + kLoop25 + kGen,
+           "{#- " + kHead25 + " -#}\n" + kLoop25 + kGen,
+           // in the branch of `if tools` that never runs, in a raw block, inside a string
+           "{%- if tools %}\n" + kHead25 + "{%- else %}{%- endif %}\n" + kLoop25 + kGen,
+           "{%- raw %}" + kHead25 + "{%- endraw %}\n" + kLoop25 + kGen,
+           "{%- set unused = \"" + kHead25 + "\" %}" + kLoop25 + kGen,
+           // the loop's skip of the first system message only in a comment (the loop writes it again)
+           skip_in_comment,
+           // text written before it: a raw block's, an expression's, the template's own, white space
+           // no `-` strips (trim_blocks takes the first newline only)
+           "{%- raw %}x{%- endraw %}" + kHead25 + kLoop25 + kGen,
+           "{{ 'x' }}" + kHead25 + kLoop25 + kGen,
+           "Hi " + kHead25 + kLoop25 + kGen,
+           "{% set a = 1 %}\n \n{%" + kHead25.substr(3) + kLoop25 + kGen,
+       })
+    EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
+
+  // Qwen1.5's shape: its loop at the top level and the first loop, or refused.
+  const size_t gen15 = kQwen15.find("{% if add_generation_prompt");
+  for (const std::string& text : {
+           "{% if messages|length > 100 %}" + kQwen15.substr(0, gen15) + "{% endif %}" + kQwen15.substr(gen15),
+           "{# " + kQwen15 + " #}" + std::string(kChatMl),
+           "{% for message in messages %}{{ message['content'] }}{% endfor %}" + kQwen15,
+           "{% for x in [1, 2] %}" + kQwen15.substr(0, gen15) + "{% endfor %}" + kQwen15.substr(gen15),
+       })
+    EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
+}
+
+// Jinja reads a template's carriage returns as newlines (in string literals too): a default holding
+// one is written with "\n" where the text has "\r", so it is refused, not rendered with the "\r".
+TEST(ChatTemplate, ChatMlDefaultWithACarriageReturnIsRefused) {
+  std::string text = kQwen15;
+  text.replace(text.find("Be brief."), 9, "Be\rbrief.");
+  EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
 }
 
 // Long runs in a template from a model file (white space, a default's text) cost little and do not
@@ -381,9 +456,29 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
   const std::string text = "{% for message in messages %}" + spaces + "{% if loop.first and messages[0]['role'] != " +
                            "'system' %}{{ '<|im_start|>system\\n" + std::string(200000, 'a') + "<|im_end|>\\n' }}" +
                            spaces + "{% endif %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
-                           "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}" +
-                           "{% endif %}";
+                           "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}" +
+                           "{{ '<|im_start|>assistant\\n' }}{% endif %}";
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+}
+
+// A template from a model file is untrusted text: a long white-space run inside an expression with a
+// fallback (`x or <spaces> ''`) is read without recursing per character (std::regex's `\s*` did, and
+// overflowed the stack), and the fallback is still seen: a default system message, refused.
+TEST(ChatTemplate, FallbackAfterALongWhiteSpaceRunIsSeenWithoutACrash) {
+  const std::string loop =
+      "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+      "'<|im_end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  std::string run;  // every ASCII white-space character, as std::regex's \s took them
+  for (int i = 0; i < 200000; ++i) run += " \t\n\r\f\v"[i % 6];
+  EXPECT_NE(refusal(loop + "{{ '<|im_start|>system\\n' + x or" + run + "'' }}").find("default system message"),
+            std::string::npos);
+  EXPECT_NE(refusal(loop + "{{ '<|im_start|>system\\n' + x | default" + run + "('') }}").find("default system message"),
+            std::string::npos);
+  // The words only count whole: `color`, `orelse`, `defaults(` are no fallback.
+  for (const std::string expr : {"x.color ''", "orelse 'a'", "defaults('a')", "x.default_ ('a')"})
+    EXPECT_EQ(detect(loop + "{{ '<|im_start|>system\\n' + " + expr + " + '<|im_end|>\\n' }}").family(),
+              ChatFamily::kChatMl)
+        << expr;
 }

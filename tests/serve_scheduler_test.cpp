@@ -102,7 +102,7 @@ TEST_F(ServeScheduler, Qwen2BatchedRequestsGetTheirOwnTokens) {
   EXPECT_GT(sched.stats().mean_batch(), 1.0);
 }
 
-
+// A request stops after an end-of-generation token unless it ignores them.
 TEST_F(ServeScheduler, EndOfGeneration) {
   const std::vector<int32_t> full = alone(prompt_of(1), 12, {0.0f});
   const int32_t eog = full[4];

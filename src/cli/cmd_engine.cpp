@@ -153,7 +153,9 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   engine->require_subcommand(1);
   auto a = std::make_shared<RunArgs>();
   auto* run = engine->add_subcommand("run", "Generate text; prints prompt-processing (pp) and generation (tg) tokens/s");
-  run->add_option("-m,--model", a->model, "GGUF file (llama, qwen2 or qwen3; f32/f16/bf16/q8_0, q4_0/q4_1/q5_0/q5_1 or q4_k/q5_k/q6_k weights)")->required();
+  run->add_option("-m,--model", a->model,
+                  "GGUF file (llama, qwen2 or qwen3; f32/f16/bf16/q8_0, q4_0/q4_1/q5_0/q5_1 or q4_k/q5_k/q6_k weights)")
+      ->required();
   run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens)");
   run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text");
   run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();

@@ -3,7 +3,6 @@
 #include "serve/chatml_default_system.h"
 
 #include <ctime>
-#include <regex>
 #include <stdexcept>
 
 namespace infertrace::serve {
@@ -73,11 +72,30 @@ std::string squeeze(std::string_view t) {
   return out;
 }
 
+bool is_word_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Whether `word` stands whole at `at` in `s` (no word character before it) and is followed, after
+// any white space, by one of `next`.
+bool word_then(std::string_view s, size_t at, std::string_view word, std::string_view next) {
+  if (s.compare(at, word.size(), word) != 0 || (at > 0 && is_word_char(s[at - 1]))) return false;
+  size_t i = at + word.size();
+  while (i < s.size() && is_ascii_space(s[i])) ++i;
+  return i < s.size() && next.find(s[i]) != std::string_view::npos;
+}
+
 // An expression's fallback text: `x or 'text'`, `x | default('text')`, `default(x, 'text')`,
-// `x if c else 'text'`.
+// `x if c else 'text'`. A plain scan, not std::regex: the text comes from a model file, and
+// libstdc++'s regex recurses once per character a `\s*` repeats, so a long white-space run
+// overflowed the stack. Linear: a white-space run is read again only after the word before it.
 bool has_fallback(std::string_view expr) {
-  static const std::regex fallback(R"((^|[^A-Za-z0-9_])(or|else)\s*['"]|(^|[^A-Za-z0-9_])default\s*\()");
-  return std::regex_search(expr.begin(), expr.end(), fallback);
+  for (size_t at = 0; at < expr.size(); ++at)
+    if (word_then(expr, at, "or", "'\"") || word_then(expr, at, "else", "'\"") || word_then(expr, at, "default", "("))
+      return true;
+  return false;
 }
 
 // What a ChatML template writes after `<|im_start|>system\n` up to its `<|im_end|>` (`turn`): a

@@ -1,6 +1,9 @@
 #include "serve/chatml_default_system.h"
 
 #include <regex>
+#include <vector>
+
+#include "serve/jinja_tags.h"
 
 namespace infertrace::serve {
 
@@ -22,9 +25,10 @@ constexpr const char* kBlockEnd = R"(\s{0,64}-?%\})";
 constexpr const char* kExprEnd = R"(\s{0,64}-?\}\})";
 
 std::string default_expr() {
-  // its one group: the default's text
-  return std::string(kExpr) + "'<\\|im_start\\|>system" + kNl + R"(([^'\\{}\n]{0,1024}))" + "<\\|im_end\\|>" + kNl +
-         "'" + kExprEnd;
+  // its one group: the default's text. No carriage return: Jinja reads one as a newline, so the
+  // template would write "\n" where the text has "\r".
+  return std::string(kExpr) + "'<\\|im_start\\|>system" + kNl + R"(([^'\\{}\n\r]{0,1024}))" + "<\\|im_end\\|>" +
+         kNl + "'" + kExprEnd;
 }
 
 // Qwen2.5's if/else block; group 1 is the default's whole expression, group 2 its text.
@@ -38,8 +42,8 @@ const std::regex& qwen25_block() {
 
 // Its message loop leaves the first system message to that block.
 const std::regex& skips_first_system() {
-  static const std::regex re(
-      R"(message(?:\[\s{0,64}['"]role['"]\s{0,64}\]|\.role)\s{0,64}==\s{0,64}['"]system['"]\s{0,64}and\s{1,64}not\s{1,64}loop\.first)");
+  static const std::regex re(R"(message(?:\[\s{0,64}['"]role['"]\s{0,64}\]|\.role)\s{0,64}==\s{0,64}['"]system['"])"
+                             R"(\s{0,64}and\s{1,64}not\s{1,64}loop\.first)");
   return re;
 }
 
@@ -60,14 +64,96 @@ std::optional<std::smatch> only_match(const std::string& text, const std::regex&
   return m;
 }
 
+// The index of the tag that begins at `at`, or nullopt when none does (the look-alike of a tag
+// there is inside another tag, a comment or a raw block).
+std::optional<size_t> tag_at(const std::vector<JinjaTag>& tags, size_t at) {
+  for (size_t i = 0; i < tags.size() && tags[i].begin <= at; ++i)
+    if (tags[i].begin == at) return i;
+  return std::nullopt;
+}
+
+// Qwen2.5's `if tools ... else` wrapper: `if tools` is false for a conversation the server renders
+// ("tools" absent or []), so its else branch runs and its first branch never does.
+bool is_tools_test(const JinjaBlock& b) { return b.keyword == "if" && b.condition == "tools" && !b.had_elif; }
+
+// Whether the template text `gap` just before `tag` (after `prev`, when there is one) is written:
+// any but white space that a `-` on either tag strips.
+bool gap_written(std::string_view t, std::string_view gap, const JinjaTag* prev, const JinjaTag& tag) {
+  if (gap.find_first_not_of(" \t\n\r\f\v") != std::string_view::npos) return true;
+  const bool stripped_by_tag = t[tag.begin + 2] == '-';
+  const bool stripped_by_prev = prev != nullptr && t[prev->end - 3] == '-';
+  return !gap.empty() && !stripped_by_tag && !stripped_by_prev;
+}
+
+// A tag that may come before the default: one that writes nothing and runs nothing that does
+// (conditions, `set x = ...`, comments). A loop, an expression, a raw block, a macro or call may.
+bool writes_nothing(const JinjaTag& tag) {
+  if (tag.kind == JinjaTag::Kind::kComment) return true;
+  if (tag.kind == JinjaTag::Kind::kExpression) return false;
+  for (std::string_view k : {"if", "elif", "else", "endif"})
+    if (tag.keyword == k) return true;
+  return tag.keyword == "set" && tag.rest.find('=') != std::string::npos;
+}
+
+// Whether the statement tag tags[index] (a default's block, or the loop opening with one) runs
+// first, so the prompt is the default, then the rest: it sits in no comment, raw block, loop or
+// condition (Jinja would write it later, more than once, or never), but for the else branch of an
+// `if tools` where `in_tools_else` allows it; and before it the template writes nothing and loops
+// nowhere (conditions, assignments, comments and white space stripped by a `-` only), except in the
+// first branch of an `if tools`, which never runs.
+bool runs_first(std::string_view t, const std::vector<JinjaTag>& tags, size_t index, bool in_tools_else) {
+  bool first = false;
+  const bool nested = visit_jinja_blocks(tags, [&](size_t i, const std::vector<JinjaBlock>& open) {
+    for (const JinjaBlock& b : open)
+      if (is_tools_test(b) && !b.in_else) return true;  // never runs
+    const size_t from = i == 0 ? 0 : tags[i - 1].end;
+    if (gap_written(t, t.substr(from, tags[i].begin - from), i == 0 ? nullptr : &tags[i - 1], tags[i]))
+      return false;  // text written before the default: `first` stays false
+    if (i == index) {
+      first = open.empty() || (in_tools_else && open.size() == 1 && is_tools_test(open[0]) && open[0].in_else);
+      return false;
+    }
+    return writes_nothing(tags[i]);
+  });
+  return nested && first;
+}
+
+// Whether the match at `pos` begins with a statement tag that runs first (runs_first); `pos` may
+// be on white space before the tag.
+bool match_runs_first(const std::vector<JinjaTag>& tags, const std::string& t, size_t pos, bool in_tools_else) {
+  const std::optional<size_t> index = tag_at(tags, t.find('{', pos));
+  return index && tags[*index].kind == JinjaTag::Kind::kStatement && runs_first(t, tags, *index, in_tools_else);
+}
+
+// Whether `pos` lies inside a statement tag (not in a comment, a string of an expression, raw text).
+bool inside_statement(const std::vector<JinjaTag>& tags, size_t pos) {
+  for (const JinjaTag& tag : tags)
+    if (tag.begin < pos && pos < tag.end) return tag.kind == JinjaTag::Kind::kStatement;
+  return false;
+}
+
 }  // namespace
 
 std::optional<ChatMlDefaultSystem> find_chatml_default_system(std::string_view text) {
   const std::string t(text);
-  std::optional<std::smatch> m = only_match(t, qwen25_block());
-  if (m && !std::regex_search(t, skips_first_system())) m.reset();
+  const std::optional<std::smatch> m = only_match(t, qwen25_block());
   const std::optional<std::smatch> m15 = only_match(t, qwen15_block());
   if (m.has_value() == m15.has_value()) return std::nullopt;  // neither shape, or both: not ours to guess
+  // Where the match sits: a block of the same text elsewhere renders differently (after the loop,
+  // inside it, under another condition, in a comment). A template Jinja cannot lex is refused.
+  const std::optional<std::vector<JinjaTag>> tags = jinja_tags(t);
+  if (!tags) return std::nullopt;
+  if (m) {
+    // Qwen2.5's block before the loop, at the top level or in the else branch of `if tools`; the
+    // loop's test to skip the first system message a real one.
+    std::smatch skip;
+    if (!match_runs_first(*tags, t, static_cast<size_t>(m->position(0)), true) ||
+        !std::regex_search(t, skip, skips_first_system()) ||
+        !inside_statement(*tags, static_cast<size_t>(skip.position(0))))
+      return std::nullopt;
+  } else if (!match_runs_first(*tags, t, static_cast<size_t>(m15->position(0)), false)) {
+    return std::nullopt;  // Qwen1.5's loop at the top level, the first loop
+  }
   const std::smatch& hit = m ? *m : *m15;
   // group 1: the default's expression, group 2: its text.
   ChatMlDefaultSystem d;

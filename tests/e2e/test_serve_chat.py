@@ -397,6 +397,41 @@ def chatml_default_family(tmp, base, label, template, default=None):
     differential(tmp, model)
 
 
+def misplaced_chatml_defaults():
+    """Review BY's four texts with Qwen2.5's default block (from our qwen2.5-shape above) where it does
+    not run first: after the message loop, inside its body, under a false condition, in a comment."""
+    text = CHATML_DEFAULT_SHAPES[0][2]
+    block = text[text.index("    {%- if messages[0]['role']"):text.index("{%- endif %}\n{%- for message")]
+    loop = text[text.index("{%- for message in messages"):text.index("{%- if add_generation_prompt")]
+    gen = text[text.index("{%- if add_generation_prompt"):]
+    body = loop.index("    {%- if (message.role")
+    return [("after the loop", loop + block + gen),
+            ("inside the loop", loop[:body] + block + loop[body:] + gen),
+            ("under a false if", "{%- if messages|length > 100 %}" + block + "{%- endif %}\n" + loop + gen),
+            ("in a comment", "{#- " + block + " -#}\n" + loop + gen)]
+
+
+def chatml_default_misplaced(tmp, base, label, template, default):
+    """A default block that does not run first: jinja2 (when installed) renders some conversation
+    otherwise than with the default in front; the server refuses chat with this template."""
+    model = os.path.join(tmp, "chatml_misplaced.gguf")
+    with_template(base, model, template)
+    if jinja2 is not None:
+        convs = [[{"role": "user", "content": "hi"}],
+                 [{"role": "system", "content": "Mine."}, {"role": "user", "content": "hi"}]]
+        front = ["<|im_start|>system\n%s<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n" % d
+                 for d in (default, "Mine.")]
+        check([jinja_render(model, c) for c in convs] != front,
+              "%s: jinja2 renders the default in front: the text is no misplaced one" % label)
+    server, port = start_server(model, ctx=512)
+    try:
+        status, text = post(port, "/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}]})
+        check(status == 400 and "default system message" in text, "%s: %d %s" % (label, status, text[:300]))
+    finally:
+        err = stop_server(server)
+    check("chat template: chatml (default system message)" not in err, "%s: start line:\n%s" % (label, err))
+
+
 def refused_without_template(tmp, template, needle, kind=_gguf.STR):
     w = _gguf.mini_llama()
     if template is not None:
@@ -448,6 +483,10 @@ with tempfile.TemporaryDirectory() as tmp:
               "published Llama-2 / Mistral chat templates, one per file)")
     for label, default, template in CHATML_DEFAULT_SHAPES:
         chatml_default_family(tmp, qwen, label, template, default)
+    for label, template in misplaced_chatml_defaults():
+        chatml_default_misplaced(tmp, qwen, label, template, CHATML_DEFAULT_SHAPES[0][1])
+    print("ChatML default system message where it does not run first (%s): refused" %
+          ", ".join(label for label, _ in misplaced_chatml_defaults()))
     if CHATML_TEMPLATES:
         names = sorted(n for n in os.listdir(CHATML_TEMPLATES) if os.path.isfile(os.path.join(CHATML_TEMPLATES, n)))
         check(names, "INFERTRACE_CHATML_TEMPLATES=%s holds no template files" % CHATML_TEMPLATES)

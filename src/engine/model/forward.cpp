@@ -22,8 +22,8 @@ void rebase(ModelWeights& w, const uint8_t* data_section, uint8_t* copy) {
   else move(w.output);
   move(w.rope_freqs);
   for (LayerWeights& l : w.layers)
-    for (WeightTensor* t : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.q_norm, &l.k_norm, &l.bq, &l.bk, &l.bv, &l.ffn_norm, &l.w_gate,
-                            &l.w_down, &l.w_up})
+    for (WeightTensor* t : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.q_norm, &l.k_norm, &l.bq, &l.bk, &l.bv,
+                            &l.ffn_norm, &l.w_gate, &l.w_down, &l.w_up})
       move(*t);
 }
 

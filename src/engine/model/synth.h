@@ -4,8 +4,9 @@
 //
 // Weights: each matrix value = z / sqrt(fan_in) with z approximately standard normal (sum of four
 // uniforms, rescaled to unit variance), so every projection keeps activations near unit scale; all
-// norm weights are 1; qwen2's q/k/v biases are F32 with values z * 0.5. Random numbers come from a per-(tensor, row block) seeded xoshiro256+ stream,
-// so a file depends only on (preset, dtype, seed), never on the thread count.
+// norm weights are 1; qwen2's q/k/v biases are F32 with values z * 0.5. Random numbers come from a
+// per-(tensor, row block) seeded xoshiro256+ stream, so a file depends only on (preset, dtype,
+// seed), never on the thread count.
 #pragma once
 
 #include <cstdint>

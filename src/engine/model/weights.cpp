@@ -28,7 +28,8 @@ class Binder {
                        "tensor " + name + ": shape " + t->shape_string() + ", expected " + expected);
     const std::string tname = gguf::type_name(static_cast<uint32_t>(t->type));
     if (vector_f32 && t->type != gguf::GgmlType::F32)
-      throw InputError(f_.path(), t->info_offset, "tensor " + name + ": type " + tname + ", vectors (norms, biases) must be f32");
+      throw InputError(f_.path(), t->info_offset,
+                       "tensor " + name + ": type " + tname + ", vectors (norms, biases) must be f32");
     if (!gguf::is_engine_weight_type(t->type))
       throw InputError(f_.path(), t->info_offset,
                        "tensor " + name + ": weight type " + tname +
