@@ -85,8 +85,7 @@ StagedTables::StagedTables(fs::path dir, RenamedTables* renamed) : dir_(std::mov
   // list the directory (a write-and-search-only one, 0300, is replaced as any other: review BT L1).
   dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
-  struct stat st{};
-  if (renamed_ && ::fstat(dir_fd_, &st) == 0) renamed_->directory = identity_of(st);
+  if (renamed_) renamed_->directory = hold_at(dir_fd_, ".", O_DIRECTORY);  // its own descriptor: it outlives us
 }
 
 StagedTables::~StagedTables() { ::close(dir_fd_); }
@@ -124,7 +123,10 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
-      if (renamed_) renamed_->tables.push_back({names_[i], partials_[i]->file()});
+      // Held while the partial's descriptor is open: its identity is then ours alone.
+      if (renamed_) {
+        if (auto table = hold_entry(renamed_->directory, names_[i], partials_[i]->file())) renamed_->tables.push_back(*table);
+      }
     } catch (const Error& e) {
       throw Error(std::string(e.what()) +
                   (i > 0 ? " (the tables before it were replaced: the directory mixes two runs)" : ""));
