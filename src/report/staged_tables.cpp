@@ -85,7 +85,8 @@ StagedTables::StagedTables(fs::path dir, RenamedTables* renamed) : dir_(std::mov
   // list the directory (a write-and-search-only one, 0300, is replaced as any other: review BT L1).
   dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
-  if (renamed_) renamed_->directory = hold_at(dir_fd_, ".", O_DIRECTORY);  // its own descriptor: it outlives us
+  // A descriptor of its own (a dup: no lookup, no permission needed), held after this set is gone.
+  if (renamed_) renamed_->directory = std::make_shared<const HeldFile>(::fcntl(dir_fd_, F_DUPFD_CLOEXEC, 0));
 }
 
 StagedTables::~StagedTables() { ::close(dir_fd_); }
