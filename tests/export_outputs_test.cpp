@@ -346,5 +346,76 @@ TEST(ExportOutputs, FileOutputsAreRemovedOnlyWhileTheyAreThisRunsFile) {
   EXPECT_EQ(read(tmp.path / "other" / "c.json"), "theirs\n");
 }
 
+// Review CB: the clean-up recorded only device and inode and held nothing open, so once this run's
+// files were gone (removed, or replaced by another run's rename), ext4 gave their inode numbers to
+// the next files made, and another run's outputs passed as this run's and were removed. Now every
+// file and directory this run made is held open until the clean-up: its number cannot be reused.
+
+// The directory this run made is removed (rm -rf) and another run makes it again, with its tables.
+TEST(ExportOutputs, AnotherRunsDirectoryMadeAfterOursWasRemovedStays) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "new";
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  const std::vector<std::string> names = table_names(created[0]);
+  write_our_tables(created[0], names);
+  fs::remove_all(dir);
+  std::vector<ExportOutput> theirs = made(dir.string());
+  ASSERT_EQ(theirs.size(), 1u);
+  write_tables(dir.string(), names, "theirs\n", &theirs[0]);
+  EXPECT_EQ(remove_created_outputs(created), "");
+  for (const std::string& n : names) EXPECT_EQ(read(dir / n), "theirs\n") << n;
+}
+
+// Two other runs write their tables into the directory this run made, one after the other: the
+// second's tables are made after the first's renames freed this run's files.
+TEST(ExportOutputs, TablesOfARunAfterTheOneThatReplacedOursStay) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "new";
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  const std::vector<std::string> names = table_names(created[0]);
+  write_our_tables(created[0], names);
+  write_tables(dir.string(), names, "second\n");
+  write_tables(dir.string(), names, "third\n");
+  EXPECT_EQ(remove_created_outputs(created), "");
+  for (const std::string& n : names) EXPECT_EQ(read(dir / n), "third\n") << n;
+}
+
+// The same for a file output: two other runs write it after this run did.
+TEST(ExportOutputs, FileOfARunAfterTheOneThatReplacedOursStays) {
+  const TempDir tmp("export-outputs");
+  const fs::path file = tmp.path / "c.json";
+  std::vector<ExportOutput> created = outputs_to_be_created({{"--chrome", file.string()}});
+  ASSERT_EQ(created.size(), 1u);
+  write_our_file(created[0]);
+  for (const char* run : {"second\n", "third\n"})
+    write_whole(file.string(), [&](const std::string& to) { return static_cast<bool>(std::ofstream(to) << run); });
+  EXPECT_EQ(remove_created_outputs(created), "");
+  EXPECT_EQ(read(file), "third\n");
+}
+
+// A file output in the directory this run made; the directory is moved away, the user keeps a hard
+// link of the file elsewhere and puts a link to that place at the directory's name. The clean-up
+// removed the path (unlink follows the link on the way), which was still this run's file by inode:
+// the user's link went. Now the name is removed only through the directory it was renamed into,
+// and only while the output's path still leads there: the moved file and the user's link stay.
+TEST(ExportOutputs, FileReachedThroughALinkPutOnItsWayStays) {
+  const TempDir tmp("export-outputs");
+  const fs::path dir = tmp.path / "new";
+  std::vector<ExportOutput> created = made(dir.string());
+  ASSERT_EQ(created.size(), 1u);
+  created.push_back({"--chrome", (dir / "c.json").string()});
+  write_our_file(created[1]);
+  fs::rename(dir, tmp.path / "old");
+  fs::create_directory(tmp.path / "x");
+  fs::create_hard_link(tmp.path / "old" / "c.json", tmp.path / "x" / "c.json");
+  fs::create_directory_symlink("x", dir);
+  EXPECT_EQ(remove_created_outputs(created), "");
+  EXPECT_EQ(read(tmp.path / "x" / "c.json"), "ours\n");
+  EXPECT_EQ(read(tmp.path / "old" / "c.json"), "ours\n");
+  EXPECT_TRUE(fs::is_symlink(dir));
+}
+
 }  // namespace
 }  // namespace infertrace::cli

@@ -128,54 +128,67 @@ std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>&
 void make_output_directories(std::vector<ExportOutput>& created) {
   for (ExportOutput& o : created) {
     if (!o.directory) continue;
-    // One mkdir(2) per component, on the path as spelled: a link or `..` on the way is resolved by
-    // the kernel, as for the writes that follow (`lnk/../x` is made beside the link's target), and
-    // only what mkdir reports it created is recorded (review BT L3/L4: the ancestors were predicted
-    // from the spelling, and `d/.` or `e/f/..` left what they made).
+    // One mkdirat(2) per component, in the directory the path as spelled leads to so far (a link or
+    // `..` on the way is followed by openat, as the kernel resolves it for the writes that follow:
+    // `lnk/../x` is made beside the link's target), and only what mkdirat reports it created is
+    // recorded (review BT L3/L4: the ancestors were predicted from the spelling, and `d/.` or
+    // `e/f/..` left what they made). Each made directory is held from right after its mkdir, with
+    // the one it was made in: the clean-up goes by these, not by the name (review CB).
+    const fs::path spelled(o.path);
     fs::path at;
-    for (const fs::path& part : fs::path(o.path)) {
+    HeldFilePtr in = hold_at(AT_FDCWD, spelled.is_absolute() ? "/" : ".", O_DIRECTORY);
+    int in_errno = in ? 0 : errno;
+    for (const fs::path& part : spelled.relative_path()) {
       if (part.empty()) continue;  // after a trailing slash
-      at /= part;
-      if (::mkdir(at.c_str(), 0777) == 0) {
-        // Which directory it is, taken at once: the clean-up goes by this, not by the name (which
-        // can be moved away and given to another directory, or a link, meanwhile). One already
-        // gone or replaced by something else in this moment is not recorded: nothing of ours to remove.
-        struct stat st{};
-        if (::lstat(at.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) o.made_directories.push_back({at.string(), identity_of(st)});
-      } else if (errno != EEXIST) throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(errno));
+      at = at.empty() ? spelled.root_path() / part : at / part;
+      if (!in) throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(in_errno));
+      const std::string name = part.string();
+      if (::mkdirat(in->fd(), name.c_str(), 0777) == 0) {
+        // O_NOFOLLOW: one already replaced by a link in this moment is not held (nothing of ours to
+        // remove); the next component is then made where the name leads, as the writes will go.
+        if (HeldFilePtr made = hold_at(in->fd(), name, O_DIRECTORY | O_NOFOLLOW)) {
+          o.made_directories.push_back({at.string(), {in, name, made}});
+          in = made;
+          continue;
+        }
+      } else if (errno != EEXIST) {
+        throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(errno));
+      }
+      in = hold_at(in->fd(), name, O_DIRECTORY);  // there already: followed as the kernel resolves it
+      in_errno = in ? 0 : errno;                  // an error only if something is to be made inside it
     }
   }
 }
 
 namespace {
 
-// A descriptor on the directory `dir` names now, when that is the directory this run made for it
-// and renamed its tables into (compared by identity: a path moved away and given to another
-// directory, or to a link to one, is not ours, review BX H1); -1 otherwise.
-int open_our_table_directory(const ExportOutput& dir) {
-  const int fd = ::open(dir.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  struct stat st{};
-  const bool ours = ::fstat(fd, &st) == 0 && identity_of(st) == dir.renamed.directory &&
-                    std::any_of(dir.made_directories.begin(), dir.made_directories.end(),
-                                [&](const MadeDirectory& m) { return m.directory == identity_of(st); });
-  if (ours) return fd;
-  ::close(fd);
-  return -1;
+// Whether `path` (a directory, links followed) leads to the held directory `held` now: a path moved
+// away, or given to another directory or a link to one, no longer does, and what the run wrote
+// there is not removed (the user moved it, or it is another run's: review BX H1).
+bool path_leads_to(const std::string& path, const HeldFilePtr& held) {
+  if (!held) return false;
+  const HeldFilePtr now = hold_at(AT_FDCWD, path.empty() ? "." : path, O_DIRECTORY);
+  const std::optional<FileIdentity> a = now ? now->identity() : std::nullopt, b = held->identity();
+  return a && b && *a == *b;  // both held while compared: neither number can have been reused
+}
+
+// Whether `held` is one of the directories this run's mkdir made for `dir`.
+bool made_here(const ExportOutput& dir, const HeldFilePtr& held) {
+  const std::optional<FileIdentity> id = held ? held->identity() : std::nullopt;
+  return id && std::any_of(dir.made_directories.begin(), dir.made_directories.end(),
+                           [&](const MadeDirectory& m) { return m.entry.file && m.entry.file->identity() == id; });
 }
 
 // The tables this run renamed into `dir`, each removed only while its name is still the file this
-// run put there (another run may have renamed its own over it since); returns their names. Through
-// the directory's descriptor, so a path changed after the check removes nothing elsewhere. A
-// table's unfinished partial is not looked at: its PartialFile removed it when the writer failed.
+// run put there (another run may have renamed its own over it since); returns their names. Only in
+// a directory this run made, while the --csv path still leads to it, and through its held
+// descriptor (unlinkat). A table's unfinished partial is not looked at: its PartialFile removed it
+// when the writer failed.
 std::string remove_our_tables(const ExportOutput& dir) {
   std::string removed;
-  const int fd = open_our_table_directory(dir);
-  if (fd < 0) return removed;
-  for (const RenamedTables::Table& t : dir.renamed.tables)
-    if (identity_at(fd, t.name) == t.file && ::unlinkat(fd, t.name.c_str(), 0) == 0)
-      removed += (removed.empty() ? "" : ", ") + t.name;
-  ::close(fd);
+  if (!made_here(dir, dir.renamed.directory) || !path_leads_to(dir.path, dir.renamed.directory)) return removed;
+  for (const HeldEntry& t : dir.renamed.tables)
+    if (t.remove(false)) removed += (removed.empty() ? "" : ", ") + t.name;
   return removed;
 }
 
@@ -186,23 +199,27 @@ std::string remove_created_outputs(const std::vector<ExportOutput>& created, con
   const auto add = [&](const std::string& what) { removed += (removed.empty() ? "" : ", ") + what; };
   // Files first: a file output may lie inside the --csv directory this run created (review BO M1:
   // the directory, handled first, was not empty yet and stayed).
-  for (const ExportOutput& o : created)
-    if (!o.directory && o.written_file && identity_at(AT_FDCWD, o.path) == *o.written_file && ::unlink(o.path.c_str()) == 0)
-      add(o.path);
+  for (const ExportOutput& o : created) {
+    if (o.directory || !o.written_file) continue;
+    const std::string parent = fs::path(o.path).parent_path().string();
+    if (path_leads_to(parent, o.written_file->parent) && o.written_file->remove(false)) add(o.path);
+  }
   for (const ExportOutput& o : created) {
     if (!o.directory) continue;
     // Only what this run renamed there, and only in a directory its own mkdir made; anything else
     // in it stays, and so does the directory.
     const std::string tables = remove_our_tables(o);
-    // Then the directories this run made for it, deepest first, each only while the path is still
-    // that directory and it is empty: rmdir(2) removes nothing else (a file, a link, a directory
-    // someone filled meanwhile), and the first that stays keeps the ones above it.
+    // Then the directories this run made for it, deepest first, each only while its name in the
+    // directory it was made in is still that directory and it is empty: unlinkat(AT_REMOVEDIR)
+    // removes nothing else (a file, a link, a directory someone filled meanwhile), and the first
+    // that stays keeps the ones above it.
+    bool tables_directory_removed = false;
     for (auto made = o.made_directories.rbegin(); made != o.made_directories.rend(); ++made) {
-      if (identity_at(AT_FDCWD, made->path) != made->directory || ::rmdir(made->path.c_str()) != 0) break;
+      if (!made->entry.remove(true)) break;
+      if (o.renamed.directory && made->entry.file->identity() == o.renamed.directory->identity()) tables_directory_removed = true;
       add(made->path);
     }
-    std::error_code ec;
-    if (!tables.empty() && fs::exists(o.path, ec)) add(o.path + " (" + tables + "; the directory holds other files and stays)");
+    if (!tables.empty() && !tables_directory_removed) add(o.path + " (" + tables + "; the directory holds other files and stays)");
   }
   return removed.empty() ? "" : "removed the outputs " + run + " had written: " + removed;
 }

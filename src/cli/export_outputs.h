@@ -9,16 +9,18 @@
 #include <vector>
 
 #include "report/staged_tables.h"
-#include "util/file_identity.h"
+#include "util/held_file.h"
 
 namespace infertrace::cli {
 
-// A directory this run's mkdir made, and which one it was (device and inode, taken right after the
-// mkdir): the clean-up removes it only while the path still names that directory, not another put
-// in its place, or a link to one (review BX H1).
+// A directory this run's mkdir made: its path (for messages) and, held open from right after the
+// mkdir (util/held_file.h), the directory it was made in, its name there and the directory itself.
+// The clean-up removes it through the parent's descriptor only while that name is still that
+// directory, not another put in its place (which, while ours is held, cannot reuse its inode
+// number: review CB), or a link to one (review BX H1).
 struct MadeDirectory {
   std::string path;
-  FileIdentity directory;
+  HeldEntry entry;
 };
 
 struct ExportOutput {
@@ -37,10 +39,12 @@ struct ExportOutput {
   // may have made the same directory, with files of their own, between the check and the run's
   // mkdir: review BN M2; another run may have written its tables over ours since: review BX H1).
   RenamedTables renamed = {};
-  // A file output this run creates: the file write_whole renamed to `path` (none until then). A
-  // failed run removes `path` only while it is still that file (not one another run put there,
-  // nor the file of the same name in a directory swapped in on the way: review BX H1).
-  std::optional<FileIdentity> written_file = {};
+  // A file output this run creates: the file write_whole renamed to `path` and the directory it went
+  // into, held open (none until then). A failed run removes that name through the directory's
+  // descriptor, only while `path`'s directory still leads to that directory (not one swapped in on
+  // the way, nor a link to another: review BX H1, CB) and the name is still that file (not one
+  // another run put there since).
+  std::optional<HeldEntry> written_file = {};
 };
 
 // The tables of a directory output: `tables`, or export's when that is empty.
@@ -61,10 +65,12 @@ std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>&
 // what was made before it is recorded, for remove_created_outputs.
 void make_output_directories(std::vector<ExportOutput>& created);
 
-// Removes what `created` wrote (a file output: the file renamed to its path, while the path is still
-// that file; a --csv directory this run made: the tables it renamed
-// there, while the path still names that directory and each name still the file renamed to it;
-// then its made_directories while each is still the directory made and empty, deepest first);
+// Removes what `created` wrote, each through the held descriptor of its directory (unlinkat), never
+// by path (a file output: the file renamed to its path, while the path's directory still leads to
+// the directory it went into and the name is still that file; a --csv directory this run made: the
+// tables it renamed there, while the path still leads to that directory and each name is still the
+// file renamed to it; then its made_directories while each is still the directory made, in the
+// directory it was made in, and empty, deepest first); what it holds is closed with `created`;
 // returns the sentence for the error message ("removed the outputs this export had written: a,
 // b"; `run` names the run), or "".
 std::string remove_created_outputs(const std::vector<ExportOutput>& created, const std::string& run = "this export");

@@ -85,8 +85,8 @@ StagedTables::StagedTables(fs::path dir, RenamedTables* renamed) : dir_(std::mov
   // list the directory (a write-and-search-only one, 0300, is replaced as any other: review BT L1).
   dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
-  struct stat st{};
-  if (renamed_ && ::fstat(dir_fd_, &st) == 0) renamed_->directory = identity_of(st);
+  // A descriptor of its own (a dup: no lookup, no permission needed), held after this set is gone.
+  if (renamed_) renamed_->directory = std::make_shared<const HeldFile>(::fcntl(dir_fd_, F_DUPFD_CLOEXEC, 0));
 }
 
 StagedTables::~StagedTables() { ::close(dir_fd_); }
@@ -124,7 +124,10 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
-      if (renamed_) renamed_->tables.push_back({names_[i], partials_[i]->file()});
+      // Held while the partial's descriptor is open: its identity is then ours alone.
+      if (renamed_) {
+        if (auto table = hold_entry(renamed_->directory, names_[i], partials_[i]->file())) renamed_->tables.push_back(*table);
+      }
     } catch (const Error& e) {
       throw Error(std::string(e.what()) +
                   (i > 0 ? " (the tables before it were replaced: the directory mixes two runs)" : ""));

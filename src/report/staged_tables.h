@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "util/file_identity.h"
+#include "util/held_file.h"
 #include "util/partial_file.h"
 
 namespace infertrace {
@@ -21,17 +21,16 @@ namespace infertrace {
 void check_table_places(const std::filesystem::path& dir, const std::vector<std::string>& names);
 
 // What a set renamed into place, for the clean-up of a run that fails after its commit (a later
-// output of export): the directory the tables went into and, for each table renamed there, the
-// file it put at that name. The clean-up removes a name only while it is still that file in that
-// directory: another run may have renamed its own table over it, or put another directory (or a
-// link to one) at the path meanwhile (review BX H1).
+// output of export): the directory the tables went into and, for each table renamed to its name
+// there, that name with the file, all held open (util/held_file.h) until the clean-up is done, so
+// that no file made after ours is gone can pass for ours by a reused inode number (review CB). The
+// clean-up removes a name only while it is still that file in that directory: another run may have
+// renamed its own table over it, or put another directory (or a link to one) at the path meanwhile
+// (review BX H1). A table whose name is a link (the rename replaced the file it names) is not
+// recorded: the name is not the file this run wrote, and stays.
 struct RenamedTables {
-  struct Table {
-    std::string name;   // in the directory
-    FileIdentity file;  // the file renamed to `name`'s target
-  };
-  FileIdentity directory;
-  std::vector<Table> tables;
+  HeldFilePtr directory;
+  std::vector<HeldEntry> tables;
 };
 
 class StagedTables {
@@ -40,7 +39,7 @@ class StagedTables {
   // the partials are reopened, and again before the first rename) refuse when the path no longer
   // names that directory (moved, or swapped for a link to another); the removals of commit() go
   // through the descriptor. Throws Error. `renamed`, when given, gets the directory now and each
-  // table as commit() renames it (also those renamed before one that fails), and outlives this
+  // table as commit() renames it (held: RenamedTables) (also those renamed before one that fails), and outlives this
   // object (the caller's clean-up runs after it is gone).
   explicit StagedTables(std::filesystem::path dir, RenamedTables* renamed = nullptr);
   ~StagedTables();

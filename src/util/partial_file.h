@@ -43,8 +43,9 @@ class PartialFile {
   // Renames the partial over target. Throws Error naming `out` (the name the user gave).
   void rename_into_place(const std::string& out);
 
-  // The file created here (what target is once renamed): a clean-up after a failed run removes
-  // target only while it is still this file, not one another run renamed there since.
+  // The file created here (what target is once renamed). Its own only while this object still holds
+  // the descriptor: after that the inode number may be reused, so a caller that compares with it
+  // later holds the renamed file first (util/held_file.h, review CB).
   FileIdentity file() const { return {dev_, ino_}; }
 
  private:

@@ -2,11 +2,12 @@
 // symlinks name), renamed into place only when complete (util/output_target.h has the rules).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 
 #include "util/error.h"
-#include "util/file_identity.h"
+#include "util/held_file.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
 #include "util/partial_file.h"
@@ -21,9 +22,10 @@ namespace infertrace {
 // node), one of our descriptors (/dev/stdout) is written through DescriptorOutput
 // (util/inherited_descriptor.h: a pipe or tty streams, a redirected file gets the output appended
 // from an unlinked scratch file), a directory or a block device is an Error. Returns what write
-// returns. `renamed`, when given, gets the file renamed into place (nothing for a stream): a
-// caller that removes its outputs again after a later failure removes `out` only while it is still
-// that file (review BX H1).
+// returns. `renamed`, when given, gets the file renamed into place, held open with the directory it
+// was renamed into (nothing for a stream, nor when that name is no longer the file by the time it is
+// opened): a caller that removes its outputs again after a later failure removes that name, through
+// that directory's descriptor, only while it is still that file (review BX H1, CB).
 // `message` with every `writer_path` in it replaced by `out`.
 inline std::string name_output(std::string message, const std::string& writer_path, const std::string& out) {
   if (writer_path.empty() || writer_path == out) return message;
@@ -33,7 +35,7 @@ inline std::string name_output(std::string message, const std::string& writer_pa
 }
 
 template <class Write>
-auto write_whole(const std::string& out, Write write, std::optional<FileIdentity>* renamed = nullptr) {
+auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* renamed = nullptr) {
   const OutputTarget target = resolve_output_target(out);
   if (target.descriptor >= 0) {
     DescriptorOutput into(target.descriptor, out);
@@ -53,7 +55,12 @@ auto write_whole(const std::string& out, Write write, std::optional<FileIdentity
   }();
   partial.keep_mode_and_owner();
   partial.rename_into_place(out);
-  if (renamed) *renamed = partial.file();
+  if (renamed) {
+    // Held while the partial's own descriptor is still open, so partial.file() names our file alone.
+    const std::filesystem::path at(target.path);
+    const HeldFilePtr dir = hold_at(AT_FDCWD, at.has_parent_path() ? at.parent_path().string() : ".", O_DIRECTORY);
+    *renamed = hold_entry(dir, at.filename().string(), partial.file());
+  }
   return result;
 }
 
