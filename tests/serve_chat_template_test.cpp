@@ -427,6 +427,14 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
            "{{ 'x' }}" + kHead25 + kLoop25 + kGen,
            "Hi " + kHead25 + kLoop25 + kGen,
            "{% set a = 1 %}\n \n{%" + kHead25.substr(3) + kLoop25 + kGen,
+           // review CD H1: `tools` or `messages` assigned before the block (jinja2 then runs the
+           // `if tools` branch, or renders another conversation), also inside an earlier `if`
+           "{%- set tools = [1] %}" + tools_open + kHead25 + "{%- endif %}\n" + kLoop25 + kGen,
+           "{%- if true %}{%- set tools = [1] %}{%- endif %}" + tools_open + kHead25 + "{%- endif %}\n" + kLoop25 +
+               kGen,
+           "{%- set a, messages = 1, [] %}" + kHead25 + kLoop25 + kGen,
+           // review CD H2: in `{#-#}` the `-` opens the comment; the two spaces after it are written
+           "{#-#}  {%" + kHead25.substr(3) + kLoop25 + kGen,
        })
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 

@@ -81,18 +81,37 @@ bool is_tools_test(const JinjaBlock& b) { return b.keyword == "if" && b.conditio
 bool gap_written(std::string_view t, std::string_view gap, const JinjaTag* prev, const JinjaTag& tag) {
   if (gap.find_first_not_of(" \t\n\r\f\v") != std::string_view::npos) return true;
   const bool stripped_by_tag = t[tag.begin + 2] == '-';
-  const bool stripped_by_prev = prev != nullptr && t[prev->end - 3] == '-';
+  // The previous tag's closing sign, not its opening one: in `{#-#}` the `-` opens the comment and
+  // the closing `#}` strips nothing (review CD H2).
+  const bool stripped_by_prev = prev != nullptr && prev->end - 3 > prev->begin + 2 && t[prev->end - 3] == '-';
   return !gap.empty() && !stripped_by_tag && !stripped_by_prev;
 }
 
+// Whether `set TARGETS = ...` (rest without white space) assigns `tools` or `messages`: the names the
+// rendering decides on (`if tools` is taken as false, the loop reads the conversation), so such an
+// assignment changes what Jinja writes (review CD H1: `set tools = [1]` ran the `if tools` branch).
+bool assigns_conversation(const std::string& rest) {
+  const std::string_view targets = std::string_view(rest).substr(0, rest.find('='));
+  size_t from = 0;
+  while (from <= targets.size()) {
+    size_t to = targets.find_first_of(",()", from);
+    if (to == std::string_view::npos) to = targets.size();
+    const std::string_view name = targets.substr(from, to - from);
+    if (name == "tools" || name == "messages") return true;
+    from = to + 1;
+  }
+  return false;
+}
+
 // A tag that may come before the default: one that writes nothing and runs nothing that does
-// (conditions, `set x = ...`, comments). A loop, an expression, a raw block, a macro or call may.
+// (conditions, `set x = ...` of another name than tools/messages, comments). A loop, an
+// expression, a raw block, a macro or call may.
 bool writes_nothing(const JinjaTag& tag) {
   if (tag.kind == JinjaTag::Kind::kComment) return true;
   if (tag.kind == JinjaTag::Kind::kExpression) return false;
   for (std::string_view k : {"if", "elif", "else", "endif"})
     if (tag.keyword == k) return true;
-  return tag.keyword == "set" && tag.rest.find('=') != std::string::npos;
+  return tag.keyword == "set" && tag.rest.find('=') != std::string::npos && !assigns_conversation(tag.rest);
 }
 
 // Whether the statement tag tags[index] (a default's block, or the loop opening with one) runs
