@@ -86,7 +86,15 @@ StagedTables::StagedTables(fs::path dir, RenamedTables* renamed) : dir_(std::mov
   dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
   // A descriptor of its own (a dup: no lookup, no permission needed), held after this set is gone.
-  if (renamed_) renamed_->directory = std::make_shared<const HeldFile>(::fcntl(dir_fd_, F_DUPFD_CLOEXEC, 0));
+  if (renamed_) {
+    const int held = ::fcntl(dir_fd_, F_DUPFD_CLOEXEC, 0);
+    if (held < 0) {
+      const int err = errno;
+      ::close(dir_fd_);
+      throw Error(dir_.string() + ": cannot hold the directory open: " + std::strerror(err));
+    }
+    renamed_->directory = std::make_shared<const HeldFile>(held);
+  }
 }
 
 StagedTables::~StagedTables() { ::close(dir_fd_); }
