@@ -151,6 +151,12 @@ void make_output_directories(std::vector<ExportOutput>& created) {
           in = made;
           continue;
         }
+        if (out_of_descriptors(errno)) {
+          // Not held, so the clean-up could not remove it: removed now, still empty (review CF).
+          const int err = errno;
+          ::unlinkat(in->fd(), name.c_str(), AT_REMOVEDIR);
+          throw Error(named(o) + ": cannot hold " + at.string() + " open: " + std::strerror(err));
+        }
       } else if (errno != EEXIST) {
         throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(errno));
       }

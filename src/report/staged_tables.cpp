@@ -128,13 +128,25 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
       throw Error((dir_ / n).string() + ": cannot replace: a directory is in the way (nothing was replaced)");
   // Mode and owner for every table first: a failure there leaves the old set whole too.
   for (auto& p : partials_) p->keep_mode_and_owner();
+  // Each table held (a second descriptor of its partial) before any rename, so a process out of
+  // descriptors fails here with nothing replaced, not after with tables the clean-up cannot see.
+  std::vector<HeldFilePtr> held(names_.size());
+  if (renamed_) {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      held[i] = hold_descriptor(partials_[i]->descriptor());
+      if (!held[i])
+        throw Error((dir_ / names_[i]).string() + ": cannot hold the table open: " + std::strerror(errno) +
+                    " (nothing was replaced)");
+    }
+  }
   require_opened_directory();  // again: the renames go by path too
   for (size_t i = 0; i < names_.size(); ++i) {
     try {
       partials_[i]->rename_into_place((dir_ / names_[i]).string());
-      // Held while the partial's descriptor is open: its identity is then ours alone.
+      // Recorded while the name is the file renamed there (not a link whose target was replaced).
       if (renamed_) {
-        if (auto table = hold_entry(renamed_->directory, names_[i], partials_[i]->file())) renamed_->tables.push_back(*table);
+        HeldEntry table{renamed_->directory, names_[i], held[i]};
+        if (table.still_there()) renamed_->tables.push_back(table);
       }
     } catch (const Error& e) {
       throw Error(std::string(e.what()) +

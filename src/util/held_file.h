@@ -49,6 +49,17 @@ inline HeldFilePtr hold_at(int dir_fd, const std::string& name, int flags) {
   return fd < 0 ? nullptr : std::make_shared<const HeldFile>(fd);
 }
 
+// A second descriptor of an open file (F_DUPFD_CLOEXEC: no lookup by name), held; null when the
+// process has no descriptor left (errno then says why).
+inline HeldFilePtr hold_descriptor(int fd) {
+  const int held = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  return held < 0 ? nullptr : std::make_shared<const HeldFile>(held);
+}
+
+// Whether opening failed for want of descriptors or memory (EMFILE, ENFILE, ENOMEM): what a caller
+// cannot treat as "that name is not ours" without leaving its own file behind (review CF).
+inline bool out_of_descriptors(int err) { return err == EMFILE || err == ENFILE || err == ENOMEM; }
+
 // A name this run gave to a file or directory: the directory it is in and the file, both held.
 struct HeldEntry {
   HeldFilePtr parent;

@@ -47,6 +47,9 @@ class PartialFile {
   // the descriptor: after that the inode number may be reused, so a caller that compares with it
   // later holds the renamed file first (util/held_file.h, review CB).
   FileIdentity file() const { return {dev_, ino_}; }
+  // The descriptor held since creation, for a caller to hold the file (hold_descriptor) before it
+  // is renamed: no lookup by name, so nothing can stand in for it.
+  int descriptor() const { return fd_; }
 
  private:
   std::string target_;

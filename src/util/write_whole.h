@@ -2,6 +2,8 @@
 // symlinks name), renamed into place only when complete (util/output_target.h has the rules).
 #pragma once
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -54,12 +56,21 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
     }
   }();
   partial.keep_mode_and_owner();
+  // Held before the rename (the partial's own descriptor duplicated, its directory opened), so a
+  // process out of descriptors fails with nothing replaced rather than leave a file the clean-up
+  // cannot see (review CF).
+  HeldFilePtr file, dir;
+  const std::filesystem::path at(target.path);
+  if (renamed) {
+    file = hold_descriptor(partial.descriptor());
+    if (file) dir = hold_at(AT_FDCWD, at.has_parent_path() ? at.parent_path().string() : ".", O_DIRECTORY);
+    if ((!file || !dir) && out_of_descriptors(errno))
+      throw Error(out + ": cannot hold the file open: " + std::strerror(errno) + " (nothing was replaced)");
+  }
   partial.rename_into_place(out);
   if (renamed) {
-    // Held while the partial's own descriptor is still open, so partial.file() names our file alone.
-    const std::filesystem::path at(target.path);
-    const HeldFilePtr dir = hold_at(AT_FDCWD, at.has_parent_path() ? at.parent_path().string() : ".", O_DIRECTORY);
-    *renamed = hold_entry(dir, at.filename().string(), partial.file());
+    const HeldEntry e{dir, at.filename().string(), file};
+    *renamed = e.still_there() ? std::optional<HeldEntry>(e) : std::nullopt;
   }
   return result;
 }
