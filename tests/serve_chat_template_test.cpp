@@ -471,6 +471,28 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
 }
 
+// 40,000 system headers with no <|im_end|> after them (about 1 MB from a model file): each header's
+// turn is read up to the next one, not to the end of the text, so detection stays linear (it took
+// minutes, stalling server start-up: review CE M3). Each header opens an expression with no
+// fallback, so the template is still plain ChatML.
+TEST(ChatTemplate, ManySystemHeadersWithoutAnEndAreReadInLinearTime) {
+  const std::string loop =
+      "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + "
+      "'<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
+      "{%- endif %}";
+  std::string headers;
+  for (int i = 0; i < 40000; ++i) headers += "<|im_start|>system\n{{ x ";
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string why;
+  ChatTemplate::detect(headers + loop, &why);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  std::string literal_headers;
+  for (int i = 0; i < 40000; ++i) literal_headers += "'<|im_start|>system\\n' + x ";
+  const auto t1 = std::chrono::steady_clock::now();
+  ChatTemplate::detect(literal_headers + loop, &why);
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
+}
+
 // A template from a model file is untrusted text: a long white-space run inside an expression with a
 // fallback (`x or <spaces> ''`) is read without recursing per character (std::regex's `\s*` did, and
 // overflowed the stack), and the fallback is still seen: a default system message, refused.
