@@ -449,6 +449,22 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 }
 
+// 40,000 nested ifs around the default's block, or closed before it: where the block sits is found
+// in time linear in the tags (each tag rescanned the open blocks: seconds, review CE M2), and the
+// answers are the usual ones: refused inside the ifs, the default rendered after them.
+TEST(ChatTemplate, ChatMlDefaultSystemUnderManyNestedIfsIsPlacedInLinearTime) {
+  std::string opens, ends;
+  for (int i = 0; i < 40000; ++i) opens += "{%if a%}", ends += "{%endif%}";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(refusal(opens + kHead25 + ends + kLoop25 + kGen).find("default system message"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  const auto t1 = std::chrono::steady_clock::now();
+  const ChatTemplate t = detect(opens + ends + kHead25 + kLoop25 + kGen);
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
+  EXPECT_EQ(t.render({{"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+}
+
 // Jinja reads a template's carriage returns as newlines (in string literals too): a default holding
 // one is written with "\n" where the text has "\r", so it is refused, not rendered with the "\r".
 TEST(ChatTemplate, ChatMlDefaultWithACarriageReturnIsRefused) {

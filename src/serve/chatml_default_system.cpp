@@ -122,9 +122,17 @@ bool writes_nothing(const JinjaTag& tag) {
 // first branch of an `if tools`, which never runs.
 bool runs_first(std::string_view t, const std::vector<JinjaTag>& tags, size_t index, bool in_tools_else) {
   bool first = false;
+  // never_runs[k]: how many of open[0..k] are the first branch of an `if tools`. Kept up to date
+  // instead of rescanning the open blocks at every tag (40,000 nested ifs took seconds: review CE
+  // M2): from one tag to the next only the innermost block changes (opened, closed, or past its
+  // else), so only the last entry is recounted.
+  std::vector<size_t> never_runs;
   const bool nested = visit_jinja_blocks(tags, [&](size_t i, const std::vector<JinjaBlock>& open) {
-    for (const JinjaBlock& b : open)
-      if (is_tools_test(b) && !b.in_else) return true;  // never runs
+    never_runs.resize(open.size());
+    if (!open.empty())
+      never_runs.back() = (open.size() > 1 ? never_runs[open.size() - 2] : 0) +
+                          (is_tools_test(open.back()) && !open.back().in_else ? 1 : 0);
+    if (!never_runs.empty() && never_runs.back() > 0) return true;  // never runs
     const size_t from = i == 0 ? 0 : tags[i - 1].end;
     if (gap_written(t, t.substr(from, tags[i].begin - from), i == 0 ? nullptr : &tags[i - 1], tags[i]))
       return false;  // text written before the default: `first` stays false
