@@ -435,6 +435,14 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
            "{%- set a, messages = 1, [] %}" + kHead25 + kLoop25 + kGen,
            // review CD H2: in `{#-#}` the `-` opens the comment; the two spaces after it are written
            "{#-#}  {%" + kHead25.substr(3) + kLoop25 + kGen,
+           // review CE M1: the skip in an `if` that guards nothing (jinja2 then writes the system
+           // message twice), outside the loop, or guarding another write than the whole body's
+           kHead25 + "{%- for message in messages %}{%- if message.role == 'system' and not loop.first %}" +
+               "{%- endif %}{{- message.content }}{%- endfor %}" + kGen,
+           kHead25 + "{%- if message.role == 'system' and not loop.first %}{%- endif %}" +
+               "{%- for message in messages %}{{- message.content }}{%- endfor %}" + kGen,
+           kHead25 + "{%- for message in messages %}{%- if message.role == 'system' and not loop.first %}" +
+               "{{- 'x' }}{%- endif %}{{- message.content }}{%- endfor %}" + kGen,
        })
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 
