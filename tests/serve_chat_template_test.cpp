@@ -443,6 +443,7 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
                "{%- for message in messages %}{{- message.content }}{%- endfor %}" + kGen,
            kHead25 + "{%- for message in messages %}{%- if message.role == 'system' and not loop.first %}" +
                "{{- 'x' }}{%- endif %}{{- message.content }}{%- endfor %}" + kGen,
+           kHead25 + "{%- if false %}" + kLoop25 + "{%- endif %}" + kGen,
        })
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 

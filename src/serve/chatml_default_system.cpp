@@ -157,14 +157,17 @@ bool match_runs_first(const std::vector<JinjaTag>& tags, const std::string& t, s
 // the system message again): in the `if` that opens the body of `for message in messages`, whose
 // first branch writes (an expression tag right after it), and whose if/elif/endif chain is the
 // whole body (its endif is followed by the loop's endfor, only white space a `-` strips between).
-bool skip_guards_the_write(std::string_view t, const std::vector<JinjaTag>& tags, size_t pos) {
+// The loop is at the top level (`top_level[i]`: no block open around tags[i]): under `if false`
+// Jinja writes no message at all.
+bool skip_guards_the_write(std::string_view t, const std::vector<JinjaTag>& tags, const std::vector<bool>& top_level,
+                           size_t pos) {
   size_t k = 0;
   while (k < tags.size() && !(tags[k].begin < pos && pos < tags[k].end)) ++k;
   if (k == 0 || k + 1 >= tags.size() || tags[k].kind != JinjaTag::Kind::kStatement || tags[k].keyword != "if")
     return false;
   const JinjaTag& loop = tags[k - 1];
   if (loop.kind != JinjaTag::Kind::kStatement || loop.keyword != "for" || loop.rest != "messageinmessages" ||
-      gap_written(t, t.substr(loop.end, tags[k].begin - loop.end), &loop, tags[k]))
+      !top_level[k - 1] || gap_written(t, t.substr(loop.end, tags[k].begin - loop.end), &loop, tags[k]))
     return false;
   if (tags[k + 1].kind != JinjaTag::Kind::kExpression) return false;
   size_t depth = 0;  // the if's own endif: the first one at its depth
@@ -182,8 +185,14 @@ bool skip_guards_the_write(std::string_view t, const std::vector<JinjaTag>& tags
 
 // Whether one of the loop's skips of the first system message is the known one (skip_guards_the_write).
 bool skips_first_system_in_loop(const std::string& t, const std::vector<JinjaTag>& tags) {
+  std::vector<bool> top_level(tags.size(), false);
+  if (!visit_jinja_blocks(tags, [&](size_t i, const std::vector<JinjaBlock>& open) {
+        top_level[i] = open.empty();
+        return true;
+      }))
+    return false;
   for (auto it = std::sregex_iterator(t.begin(), t.end(), skips_first_system()); it != std::sregex_iterator(); ++it)
-    if (skip_guards_the_write(t, tags, static_cast<size_t>(it->position(0)))) return true;
+    if (skip_guards_the_write(t, tags, top_level, static_cast<size_t>(it->position(0)))) return true;
   return false;
 }
 
