@@ -435,6 +435,15 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
            "{%- set a, messages = 1, [] %}" + kHead25 + kLoop25 + kGen,
            // review CD H2: in `{#-#}` the `-` opens the comment; the two spaces after it are written
            "{#-#}  {%" + kHead25.substr(3) + kLoop25 + kGen,
+           // review CE M1: the skip in an `if` that guards nothing (jinja2 then writes the system
+           // message twice), outside the loop, or guarding another write than the whole body's
+           kHead25 + "{%- for message in messages %}{%- if message.role == 'system' and not loop.first %}" +
+               "{%- endif %}{{- message.content }}{%- endfor %}" + kGen,
+           kHead25 + "{%- if message.role == 'system' and not loop.first %}{%- endif %}" +
+               "{%- for message in messages %}{{- message.content }}{%- endfor %}" + kGen,
+           kHead25 + "{%- for message in messages %}{%- if message.role == 'system' and not loop.first %}" +
+               "{{- 'x' }}{%- endif %}{{- message.content }}{%- endfor %}" + kGen,
+           kHead25 + "{%- if false %}" + kLoop25 + "{%- endif %}" + kGen,
        })
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 
@@ -447,6 +456,22 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
            "{% for x in [1, 2] %}" + kQwen15.substr(0, gen15) + "{% endfor %}" + kQwen15.substr(gen15),
        })
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
+}
+
+// 40,000 nested ifs around the default's block, or closed before it: where the block sits is found
+// in time linear in the tags (each tag rescanned the open blocks: seconds, review CE M2), and the
+// answers are the usual ones: refused inside the ifs, the default rendered after them.
+TEST(ChatTemplate, ChatMlDefaultSystemUnderManyNestedIfsIsPlacedInLinearTime) {
+  std::string opens, ends;
+  for (int i = 0; i < 40000; ++i) opens += "{%if a%}", ends += "{%endif%}";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(refusal(opens + kHead25 + ends + kLoop25 + kGen).find("default system message"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  const auto t1 = std::chrono::steady_clock::now();
+  const ChatTemplate t = detect(opens + ends + kHead25 + kLoop25 + kGen);
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
+  EXPECT_EQ(t.render({{"user", "hi"}}, kNoBos),
+            "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
 }
 
 // Jinja reads a template's carriage returns as newlines (in string literals too): a default holding
@@ -469,6 +494,28 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+}
+
+// 40,000 system headers with no <|im_end|> after them (about 1 MB from a model file): each header's
+// turn is read up to the next one, not to the end of the text, so detection stays linear (it took
+// minutes, stalling server start-up: review CE M3). Each header opens an expression with no
+// fallback, so the template is still plain ChatML.
+TEST(ChatTemplate, ManySystemHeadersWithoutAnEndAreReadInLinearTime) {
+  const std::string loop =
+      "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + "
+      "'<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
+      "{%- endif %}";
+  std::string headers;
+  for (int i = 0; i < 40000; ++i) headers += "<|im_start|>system\n{{ x ";
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string why;
+  ChatTemplate::detect(headers + loop, &why);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  std::string literal_headers;
+  for (int i = 0; i < 40000; ++i) literal_headers += "'<|im_start|>system\\n' + x ";
+  const auto t1 = std::chrono::steady_clock::now();
+  ChatTemplate::detect(literal_headers + loop, &why);
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
 }
 
 // A template from a model file is untrusted text: a long white-space run inside an expression with a

@@ -2,6 +2,7 @@
 
 #include "serve/chatml_default_system.h"
 
+#include <algorithm>
 #include <ctime>
 #include <stdexcept>
 
@@ -133,12 +134,23 @@ bool system_turn_has_default(std::string_view turn) {
 bool writes_default_system(std::string_view text, std::string_view squeezed) {
   for (std::string_view open : {std::string_view("<|im_start|>system\\n"), std::string_view("<|im_start|>system\n")}) {
     const bool raw = open.back() == '\n';
-    for (size_t at = text.find(open); at != std::string_view::npos; at = text.find(open, at + 1)) {
+    // Linear in the text (review CE M3): a turn ends at its <|im_end|> or at the next header, so
+    // the turns read below do not overlap, and the <|im_end|> found is reused by every header
+    // before it (a template from a model file with 40,000 headers and no <|im_end|> after them
+    // took minutes when each header searched and read the rest of the text).
+    size_t im_end = 0;
+    bool im_end_known = false;
+    for (size_t at = text.find(open), following = 0; at != std::string_view::npos; at = following) {
+      following = text.find(open, at + 1);
       const size_t next = at + open.size();
       if (next >= text.size()) continue;
       const char c = text[next];
       if (c != '\'' && c != '"' && !(raw && c == '{')) return true;  // text of its own after the header
-      const size_t turn_end = text.find("<|im_end|>", next);
+      if (!im_end_known || (im_end != std::string_view::npos && im_end < next)) {
+        im_end = text.find("<|im_end|>", next);
+        im_end_known = true;
+      }
+      const size_t turn_end = std::min(im_end, following);
       const std::string_view turn = text.substr(next, turn_end == std::string_view::npos ? turn_end : turn_end - next);
       if (c == '\'' || c == '"') {
         // The header is a literal (also one holding a real newline, as a "\n" in
