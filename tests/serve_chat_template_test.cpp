@@ -444,6 +444,14 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
            kHead25 + "{%- for message in messages %}{%- if message.role == 'system' and not loop.first %}" +
                "{{- 'x' }}{%- endif %}{{- message.content }}{%- endfor %}" + kGen,
            kHead25 + "{%- if false %}" + kLoop25 + "{%- endif %}" + kGen,
+           // review CG M1: the skip's words in a condition that does not skip: negated, after
+           // `true or`, or alone (jinja2 then writes the system message twice, or no user turn)
+           kHead25 + "{%- for message in messages %}{%- if not (message.role == 'system' and not loop.first) %}" +
+               "{{- message.content }}{%- endif %}{%- endfor %}" + kGen,
+           kHead25 + "{%- for message in messages %}{%- if true or (message.role == 'system' and not loop.first) %}" +
+               "{{- message.content }}{%- endif %}{%- endfor %}" + kGen,
+           kHead25 + "{%- for message in messages %}{%- if (message.role == 'system' and not loop.first) %}" +
+               "{{- message.content }}{%- endif %}{%- endfor %}" + kGen,
        })
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 
@@ -494,6 +502,21 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+}
+
+// 11,000 skips of the first system message in one `if`, its body long (29,000 empty ifs): the tag
+// holding them is judged once, not once per match (7 s before: review CG M2); and such a
+// condition is no known one, so the default is refused.
+TEST(ChatTemplate, ManySkipsInOneConditionAreJudgedOnce) {
+  std::string cond = "(message.role == 'system' and not loop.first)", body;
+  for (int i = 1; i < 11000; ++i) cond += " or (message.role == 'system' and not loop.first)";
+  for (int i = 0; i < 29000; ++i) body += "{%if a%}{%endif%}";
+  // The write first and the endif not before the endfor: each judgement read the whole body.
+  const std::string text = kHead25 + "{%- for message in messages %}{%- if " + cond + " %}{{- message.content }}" +
+                           body + "{%- endif %}{{- 'x' }}{%- endfor %}" + kGen;
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
 }
 
 // 40,000 system headers with no <|im_end|> after them (about 1 MB from a model file): each header's

@@ -154,8 +154,9 @@ void make_output_directories(std::vector<ExportOutput>& created) {
         if (out_of_descriptors(errno)) {
           // Not held, so the clean-up could not remove it: removed now, still empty (review CF).
           const int err = errno;
-          ::unlinkat(in->fd(), name.c_str(), AT_REMOVEDIR);
-          throw Error(named(o) + ": cannot hold " + at.string() + " open: " + std::strerror(err));
+          const bool removed = ::unlinkat(in->fd(), name.c_str(), AT_REMOVEDIR) == 0;
+          throw Error(named(o) + ": cannot hold " + at.string() + " open: " + std::strerror(err) +
+                      (removed ? " (removed it)" : " (it stays: it could not be removed)"));
         }
       } else if (errno != EEXIST) {
         throw Error(named(o) + ": cannot create " + at.string() + ": " + std::strerror(errno));

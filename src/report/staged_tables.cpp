@@ -84,7 +84,10 @@ StagedTables::StagedTables(fs::path dir, RenamedTables* renamed) : dir_(std::mov
   // O_PATH: fstat, fstatat and unlinkat are all the set does through it, and none needs the right to
   // list the directory (a write-and-search-only one, 0300, is replaced as any other: review BT L1).
   dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd_ < 0) throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(errno));
+  if (dir_fd_ < 0) {
+    const int err = errno;
+    throw Error(dir_.string() + ": cannot open the directory: " + std::strerror(err));
+  }
   // A descriptor of its own (a dup: no lookup, no permission needed), held after this set is gone.
   if (renamed_) {
     const int held = ::fcntl(dir_fd_, F_DUPFD_CLOEXEC, 0);
@@ -134,9 +137,11 @@ void StagedTables::commit(const std::vector<std::string>& stale) {
   if (renamed_) {
     for (size_t i = 0; i < names_.size(); ++i) {
       held[i] = hold_descriptor(partials_[i]->descriptor());
-      if (!held[i])
-        throw Error((dir_ / names_[i]).string() + ": cannot hold the table open: " + std::strerror(errno) +
+      if (!held[i]) {
+        const int err = errno;  // before the message's allocations, which may set it
+        throw Error((dir_ / names_[i]).string() + ": cannot hold the table open: " + std::strerror(err) +
                     " (nothing was replaced)");
+      }
     }
   }
   require_opened_directory();  // again: the renames go by path too

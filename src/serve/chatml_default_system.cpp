@@ -152,18 +152,58 @@ bool match_runs_first(const std::vector<JinjaTag>& tags, const std::string& t, s
   return index && tags[*index].kind == JinjaTag::Kind::kStatement && runs_first(t, tags, *index, in_tools_else);
 }
 
-// Whether the skip of the first system message at `pos` is where Qwen2.5 has it (review CE M1: the
+// Whether the skip of the first system message in tags[k] is where Qwen2.5 has it (review CE M1: the
 // words in any statement tag were taken, even in an `if` guarding nothing, and the loop then wrote
 // the system message again): in the `if` that opens the body of `for message in messages`, whose
 // first branch writes (an expression tag right after it), and whose if/elif/endif chain is the
 // whole body (its endif is followed by the loop's endfor, only white space a `-` strips between).
 // The loop is at the top level (`top_level[i]`: no block open around tags[i]): under `if false`
 // Jinja writes no message at all.
+// Whether an `if` condition (its text without white space) is Qwen2.5's: parenthesised role tests
+// joined by `or`, `(message.role == "user")`, `(message.role == "system" and not loop.first)` and
+// optionally `(message.role == "assistant")` or `(message.role == "assistant" and not
+// message.tool_calls)`, in any order (review CG M1: the skip's words under `not (...)` or after
+// `true or` were taken, and jinja2 then wrote the system message twice).
+bool known_skip_condition(std::string_view c) {
+  bool user = false, skip = false;
+  while (!c.empty()) {
+    if (c.front() != '(') return false;
+    const size_t close = c.find(')');
+    if (close == std::string_view::npos) return false;
+    std::string_view g = c.substr(1, close - 1);
+    c.remove_prefix(close + 1);
+    if (!c.empty()) {
+      if (c.substr(0, 2) != "or") return false;
+      c.remove_prefix(2);
+      if (c.empty()) return false;
+    }
+    bool named = false;
+    for (std::string_view role_is : {"message.role==", "message['role']==", "message[\"role\"]=="})
+      if (!named && g.substr(0, role_is.size()) == role_is) {
+        g.remove_prefix(role_is.size());
+        named = true;
+      }
+    if (!named || g.size() < 2) return false;
+    const char q = g.front();
+    if (q != '"' && q != '\'') return false;
+    const size_t end = g.find(q, 1);
+    if (end == std::string_view::npos) return false;
+    const std::string_view role = g.substr(1, end - 1), then = g.substr(end + 1);
+    if (role == "user" && then.empty() && !user) {
+      user = true;
+    } else if (role == "system" && then == "andnotloop.first" && !skip) {
+      skip = true;
+    } else if (role != "assistant" || !(then.empty() || then == "andnotmessage.tool_calls")) {
+      return false;
+    }
+  }
+  return user && skip;
+}
+
 bool skip_guards_the_write(std::string_view t, const std::vector<JinjaTag>& tags, const std::vector<bool>& top_level,
-                           size_t pos) {
-  size_t k = 0;
-  while (k < tags.size() && !(tags[k].begin < pos && pos < tags[k].end)) ++k;
-  if (k == 0 || k + 1 >= tags.size() || tags[k].kind != JinjaTag::Kind::kStatement || tags[k].keyword != "if")
+                           size_t k) {
+  if (k == 0 || k + 1 >= tags.size() || tags[k].kind != JinjaTag::Kind::kStatement || tags[k].keyword != "if" ||
+      !known_skip_condition(tags[k].rest))
     return false;
   const JinjaTag& loop = tags[k - 1];
   if (loop.kind != JinjaTag::Kind::kStatement || loop.keyword != "for" || loop.rest != "messageinmessages" ||
@@ -191,8 +231,18 @@ bool skips_first_system_in_loop(const std::string& t, const std::vector<JinjaTag
         return true;
       }))
     return false;
-  for (auto it = std::sregex_iterator(t.begin(), t.end(), skips_first_system()); it != std::sregex_iterator(); ++it)
-    if (skip_guards_the_write(t, tags, top_level, static_cast<size_t>(it->position(0)))) return true;
+  // Each tag holding a match judged once, the tags walked forward with the matches (they come in
+  // order): many matches in one long `if` cost one scan, not one each (review CG M2).
+  size_t k = 0;
+  size_t judged = tags.size();
+  for (auto it = std::sregex_iterator(t.begin(), t.end(), skips_first_system()); it != std::sregex_iterator(); ++it) {
+    const size_t pos = static_cast<size_t>(it->position(0));
+    while (k < tags.size() && tags[k].end <= pos) ++k;
+    if (k == tags.size()) break;
+    if (!(tags[k].begin < pos) || k == judged) continue;
+    judged = k;
+    if (skip_guards_the_write(t, tags, top_level, k)) return true;
+  }
   return false;
 }
 

@@ -64,8 +64,9 @@ auto write_whole(const std::string& out, Write write, std::optional<HeldEntry>* 
   if (renamed) {
     file = hold_descriptor(partial.descriptor());
     if (file) dir = hold_at(AT_FDCWD, at.has_parent_path() ? at.parent_path().string() : ".", O_DIRECTORY);
-    if ((!file || !dir) && out_of_descriptors(errno))
-      throw Error(out + ": cannot hold the file open: " + std::strerror(errno) + " (nothing was replaced)");
+    const int err = errno;  // before the message's allocations, which may set it
+    if ((!file || !dir) && out_of_descriptors(err))
+      throw Error(out + ": cannot hold the file open: " + std::strerror(err) + " (nothing was replaced)");
   }
   partial.rename_into_place(out);
   if (renamed) {
