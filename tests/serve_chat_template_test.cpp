@@ -532,13 +532,17 @@ TEST(ChatTemplate, ManySystemHeadersWithoutAnEndAreReadInLinearTime) {
   for (int i = 0; i < 40000; ++i) headers += "<|im_start|>system\n{{ x ";
   const auto t0 = std::chrono::steady_clock::now();
   std::string why;
-  ChatTemplate::detect(headers + loop, &why);
+  const std::optional<ChatTemplate> plain = ChatTemplate::detect(headers + loop, &why);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  ASSERT_TRUE(plain.has_value()) << why;
+  EXPECT_EQ(plain->family(), ChatFamily::kChatMl);
   std::string literal_headers;
   for (int i = 0; i < 40000; ++i) literal_headers += "'<|im_start|>system\\n' + x ";
   const auto t1 = std::chrono::steady_clock::now();
-  ChatTemplate::detect(literal_headers + loop, &why);
+  const std::optional<ChatTemplate> literal = ChatTemplate::detect(literal_headers + loop, &why);
   EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
+  ASSERT_TRUE(literal.has_value()) << why;
+  EXPECT_EQ(literal->family(), ChatFamily::kChatMl);
 }
 
 // A template from a model file is untrusted text: a long white-space run inside an expression with a
