@@ -516,7 +516,8 @@ TEST(ChatTemplate, ManySkipsInOneConditionAreJudgedOnce) {
                            body + "{%- endif %}{{- 'x' }}{%- endfor %}" + kGen;
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  // 77 ms in the dev build, about 2 s under ASan+UBSan on a loaded 2-CPU machine; 6.85 s before.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }
 
 // 40,000 system headers with no <|im_end|> after them (about 1 MB from a model file): each header's
