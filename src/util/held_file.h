@@ -80,14 +80,4 @@ struct HeldEntry {
   }
 };
 
-// The entry `name` under the held directory `parent` when it is the file whose identity is `file`
-// (a file this run created and still holds open, so that identity is its own); nullopt otherwise.
-inline std::optional<HeldEntry> hold_entry(const HeldFilePtr& parent, const std::string& name, const FileIdentity& file) {
-  if (!parent) return std::nullopt;
-  HeldEntry e{parent, name, hold_at(parent->fd(), name, O_NOFOLLOW)};
-  const std::optional<FileIdentity> held = e.file ? e.file->identity() : std::nullopt;
-  if (!held || *held != file) return std::nullopt;
-  return e;
-}
-
 }  // namespace infertrace
