@@ -81,6 +81,7 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
     // Each DP server's weights and KV caches on its own node's memory, as seed 003 binds its ranks.
     if (several_nodes) common.push_back("--numa");
     if (o.prefill_chunk >= 0) common.insert(common.end(), {"--prefill-chunk", std::to_string(o.prefill_chunk)});
+    if (!o.prompt_math.empty()) common.insert(common.end(), {"--prompt-math", o.prompt_math});
     for (size_t i = 0; i < t.servers.size(); ++i) {
       const ServerPlacement& s = t.servers[i];
       std::vector<std::string> argv{o.server_exe, "serve", "-m", o.model, "--host", "127.0.0.1", "--port", "0",

@@ -24,6 +24,7 @@ struct TopologyStudyOptions {
   int max_batch = 8;
   int64_t ctx = 0;             // 0: prompt + output tokens of the points (each KV cache sized to the work)
   int64_t prefill_chunk = -1;  // the servers' --prefill-chunk; < 0: their default
+  std::string prompt_math;     // the servers' --prompt-math; empty: their default
   double start_timeout_s = 300;
   std::string log_dir;          // servers' stderr logs
   std::string profile;          // as given on the command line

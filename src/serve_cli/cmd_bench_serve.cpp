@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/output_file.h"
+#include "cli/prompt_math_option.h"
 #include "engine/gguf/gguf.h"
 #include "engine/model/model_config.h"
 #include "engine/runtime/numa_topology.h"
@@ -55,6 +56,7 @@ struct Opts {
   int max_batch = 8;
   int64_t ctx = 0;
   std::optional<int64_t> prefill_chunk;  // not given: the servers' default, passed explicitly
+  std::string prompt_math = cli::kDefaultPromptMath;  // the servers' --prompt-math, always passed
   double start_timeout = 300;
   std::string profile = "synchronous", out, endpoint = "completions";
   std::vector<int> concurrency;
@@ -154,6 +156,7 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
   so.ctx = kv;
   // Always passed, so the JSON's server_args say which chunk the servers ran with.
   so.prefill_chunk = o.prefill_chunk.value_or(serve::SchedulerOptions::kDefaultPrefillChunk);
+  so.prompt_math = o.prompt_math;
   so.start_timeout_s = o.start_timeout;
   so.profile = o.profile;
   so.timeout_s = o.timeout;
@@ -327,6 +330,9 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--prefill-chunk", o->prefill_chunk,
                 "With -m: the servers' --prefill-chunk (prompt tokens per scheduler step; 0: whole prompts; "
                 "default: the server's)");
+  cli::add_prompt_math_option(c, o->prompt_math)
+      ->description("With -m: the servers' --prompt-math auto|f32|int8 (how prompts' quantized products are computed; "
+                    "default auto)");
   c->add_option("--start-timeout", o->start_timeout, "With -m: seconds a server may take to load (default 300)");
   c->add_option("--profile", o->profile, "synchronous|concurrent|constant|poisson|sweep")
       ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}));
@@ -349,7 +355,7 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");
   c->add_option("-o,--output", o->out, "Also write the JSON document to FILE");
   c->callback([o, c] {
-    for (const char* name : {"--max-batch", "--ctx", "--prefill-chunk", "--start-timeout"})
+    for (const char* name : {"--max-batch", "--ctx", "--prefill-chunk", "--prompt-math", "--start-timeout"})
       if (c->count(name) > 0) o->server_options_given.push_back(name);
     run(*o);
   });

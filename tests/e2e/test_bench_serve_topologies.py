@@ -104,13 +104,19 @@ with tempfile.TemporaryDirectory() as d:
     # sized to the work (24 + 12 tokens).
     for name, t in topo.items():
         args = t.get("server_args", [])
-        check(args[:4] == ["--max-batch", "8", "--ctx", "36"] and args[-2:] == ["--prefill-chunk", "5"],
+        check(args[:4] == ["--max-batch", "8", "--ctx", "36"] and args[-4:] == ["--prefill-chunk", "5", "--prompt-math", "auto"],
               f"{name}: server_args {args}")
 
     # Without --prefill-chunk the servers' default is passed, and said.
     r = run("bench", "serve", "-m", model, "--requests", "1", "--prompt-tokens", "4", "--output-tokens", "2", "--json")
     args = json.loads(r.stdout)["topologies"][0]["server_args"] if r.returncode == 0 else []
-    check(args[-2:] == ["--prefill-chunk", "128"], f"default chunk in server_args: {args} {r.stderr[-300:]}")
+    check(args[-4:-2] == ["--prefill-chunk", "128"], f"default chunk in server_args: {args} {r.stderr[-300:]}")
+
+    # --prompt-math is passed to the servers (always: the JSON's server_args say it; auto above).
+    r = run("bench", "serve", "-m", model, "--requests", "1", "--prompt-tokens", "4", "--output-tokens", "2",
+            "--prompt-math", "f32", "--json")
+    args = json.loads(r.stdout)["topologies"][0]["server_args"] if r.returncode == 0 else []
+    check(args[-2:] == ["--prompt-math", "f32"], f"--prompt-math f32 in server_args: {args} {r.stderr[-300:]}")
 
     # Text output: one table per topology and the comparison.
     r = run("bench", "serve", "-m", model, "--topology", "sn,dp2", "--profile", "synchronous", "--requests", "2",
@@ -193,6 +199,11 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 2, f"--topology without -m: {r.returncode}")
     r = run("bench", "serve", "--prefill-chunk", "4", "--url", "http://127.0.0.1:1", "--requests", "1")
     check(r.returncode == 2 and "needs -m" in r.stderr, f"--prefill-chunk without -m: {r.returncode} {r.stderr}")
+    r = run("bench", "serve", "--prompt-math", "f32", "--url", "http://127.0.0.1:1", "--requests", "1")
+    check(r.returncode == 2 and "needs -m" in r.stderr, f"--prompt-math without -m: {r.returncode} {r.stderr}")
+    r = run("bench", "serve", "-m", model, "--prompt-math", "int4", "--requests", "1")
+    check(r.returncode == 2 and "--prompt-math" in r.stderr and servers_of(model) == [],
+          f"--prompt-math int4: {r.returncode} {r.stderr}")
     for bad in ("-1", "-2"):
         r = run("bench", "serve", "-m", model, "--prefill-chunk", bad, "--requests", "1")
         check(r.returncode == 2 and "--prefill-chunk" in r.stderr, f"--prefill-chunk {bad}: {r.returncode} {r.stderr}")
