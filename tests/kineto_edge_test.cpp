@@ -329,8 +329,9 @@ TEST(KinetoEdge, RawControlCharacterIsAnErrorEscapedOneIsReplacedAndCounted) {
 TEST(KinetoEdge, WrongTypesAreCountedOrRejected) {
   const Trace t = load_text(doc(R"(
     {"ph": "X", "cat": "cpu_op", "name": "a", "ts": "12", "dur": 1},
-    {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 12, "dur": null},
-    {"ph": "X", "cat": "kernel", "name": "k", "ts": 12, "dur": 1, "args": {"correlation": "7"}},
+    {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 12, "dur": true},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 12, "dur": 1, "args": {"correlation": "7x"}},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 12, "dur": 1, "args": {"correlation": "\u0037"}},
     {"ph": "X", "cat": "kernel", "name": "k", "ts": 12, "dur": 1, "args": {"stream": 1.5}},
     {"ph": 1, "cat": "cpu_op", "name": "c", "ts": 1, "dur": 1},
     {"ph": "X", "cat": "cpu_op", "name": 5, "ts": 1, "dur": 1},
@@ -338,12 +339,36 @@ TEST(KinetoEdge, WrongTypesAreCountedOrRejected) {
   )"));
   EXPECT_EQ(t.skipped.at("skipped_bad_type_ts"), 1);
   EXPECT_EQ(t.skipped.at("skipped_bad_type_dur"), 1);
-  EXPECT_EQ(t.skipped.at("skipped_bad_type_arg"), 2);
+  EXPECT_EQ(t.skipped.at("skipped_bad_type_arg"), 3);
   EXPECT_EQ(t.skipped.at("skipped_missing_ph"), 1);
   EXPECT_EQ(t.skipped.at("skipped_not_an_object"), 3);
   ASSERT_EQ(t.ops.size(), 1u);  // a non-string name leaves the name empty, the event is usable
   EXPECT_EQ(t.ops.name[0], kNoString);
   EXPECT_EQ(t.gpu.size(), 0u);
+}
+
+// An id written as a string of its digits is that id (a checker reading the JSON links it), and
+// null is an absent value: the activity stays, an orphan that still counts as GPU work (audit CI
+// D4, D5: before, both events were left out as wrong types and their partners became orphans).
+TEST(KinetoEdge, DigitStringIdsAreIdsAndNullIsAbsent) {
+  const Trace t = load_text(doc(R"(
+    {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 10, "dur": 2, "pid": 1, "tid": 1,
+     "args": {"correlation": 7, "External id": "3"}},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 20, "dur": 1, "pid": 0, "tid": 7,
+     "args": {"correlation": "7", "device": "0", "stream": "7"}},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 30, "dur": 1, "pid": 0, "tid": 7,
+     "args": {"correlation": null, "device": 0, "stream": 7}},
+    {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 12, "dur": null}
+  )"));
+  EXPECT_EQ(t.skipped.count("skipped_bad_type_arg"), 0u);
+  EXPECT_EQ(t.skipped.at("skipped_missing_dur"), 1);
+  ASSERT_EQ(t.gpu.size(), 2u);
+  EXPECT_EQ(t.gpu.correlation[0], 7);
+  EXPECT_EQ(t.gpu.device[0], 0);
+  EXPECT_EQ(t.gpu.stream[0], 7);
+  EXPECT_EQ(t.gpu.correlation[1], -1);
+  ASSERT_EQ(t.api.size(), 1u);
+  EXPECT_EQ(t.api.external_id[0], 3);
   expect_error_at(R"({"traceEvents": {"ph": "X"}})", 2, "not an array");  // at the key
   expect_error_at(R"({"other": 1})", 0, "no traceEvents");
   expect_error_at("\"just a string\"", 0);

@@ -46,9 +46,22 @@ TEST(Sweep, TransitionAndBalancedRegion) {
   EXPECT_EQ(r.balanced_region->from, 4);
   EXPECT_EQ(r.balanced_region->to, 8);
   EXPECT_DOUBLE_EQ(r.points[1].gpu_idle_share, 0.4);
-  EXPECT_NE(r.summary.find("Launch-bound up to batch 8"), std::string::npos) << r.summary;
-  EXPECT_NE(r.summary.find("queue-bound from batch 16"), std::string::npos) << r.summary;
+  // Batch 4, below the transition, is GPU-bound: not "launch-bound up to batch 8" (audit CI D12).
+  EXPECT_EQ(r.summary.find("Launch-bound up to"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("Queue-bound from batch 16 on"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("launch-bound at batch 1 and 8"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("GPU-bound at batch 4 "), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("batch 4 to 8"), std::string::npos) << r.summary;
+}
+
+TEST(Sweep, MonotoneSweepIsLaunchBoundUpToTheBatchBeforeTheTransition) {
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 900, 10)),
+                                       sweep_point(2, "b", analysis(false, 800, 100)),
+                                       sweep_point(4, "c", analysis(true, 100, 800))});
+  ASSERT_TRUE(r.transition_batch.has_value());
+  EXPECT_EQ(*r.transition_batch, 4);
+  EXPECT_NE(r.summary.find("Launch-bound up to batch 2: "), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("queue-bound from batch 4 on"), std::string::npos) << r.summary;
 }
 
 TEST(Sweep, NoTransitionWhenLargestIsCpuBound) {

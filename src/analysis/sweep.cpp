@@ -53,11 +53,29 @@ std::string summarize(const SweepResult& r) {
     // Only batches with a verdict are called launch-bound: one without (no GPU activity, nothing
     // linked) would be invented.
     std::optional<int64_t> below;
-    for (auto& p : pts)
-      if (p.batch < *r.transition_batch && !p.bound.empty()) below = p.batch;
-    if (below)
+    std::vector<int64_t> launch_bound, gpu_bound_below;
+    for (auto& p : pts) {
+      if (p.batch >= *r.transition_batch || p.bound.empty()) continue;
+      below = p.batch;
+      (p.bound == "gpu" ? gpu_bound_below : launch_bound).push_back(p.batch);
+    }
+    const auto batch_list = [](const std::vector<int64_t>& v) {
+      std::string out;
+      for (size_t i = 0; i < v.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") + std::to_string(v[i]);
+      return out;
+    };
+    if (below && gpu_bound_below.empty())
       s = "Launch-bound up to batch " + std::to_string(*below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
           std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
+    else if (below)
+      // Not monotone: "launch-bound up to" the last batch below the transition would call the
+      // GPU-bound ones among them launch-bound (audit CI D12). Each verdict is named instead.
+      s = "Queue-bound from batch " + std::to_string(*r.transition_batch) + " on: the GPU is the limit. Below it the verdict " +
+          "changes with batch size: " +
+          (launch_bound.empty() ? std::string("no batch is launch-bound")
+                                : "launch-bound at batch " + batch_list(launch_bound) + " (fusing kernels or CUDA graphs pays there)") +
+          ", GPU-bound at batch " + batch_list(gpu_bound_below) + " (check those captures before acting on the difference).";
     else
     {
       // Each smaller batch with its own reason: they need not share one (review BD M2).

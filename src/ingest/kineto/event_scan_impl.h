@@ -417,6 +417,8 @@ INFERTRACE_SCAN_INLINE const char* common_number(const char* p, int max_decimals
 }
 
 bool starts_number(char c) { return c == '-' || is_digit(c); }
+// The JSON literal null at p (the buffer's padding makes four bytes readable at any value).
+bool is_null_literal(const char* p) { return std::memcmp(p, "null", 4) == 0; }
 
 // ',', '}' or ']' (']' is '}' but for the 0x20 bit, and no other byte is either once it is set).
 INFERTRACE_SCAN_INLINE bool closes_number(char c) { return c == ',' || (c | 0x20) == '}'; }
@@ -708,7 +710,16 @@ class EventScanner {
           out.set_name(s);
         }
       } else {
-        out.state = FieldState::BadType;
+        // An id written as a string of its digits ("correlation": "2") is that integer, as a
+        // quoted pid or tid is: a checker reading the JSON links it, and leaving the event out
+        // would make its partner an orphan (audit CI D4). Any other string is a wrong type.
+        const std::string_view s(p + 1, static_cast<size_t>(q - p - 1));
+        if (s.empty() || parse_int64(s, out.v) != NumStatus::Ok) {
+          out.state = FieldState::BadType;
+          out.v = -1;
+        } else {
+          out.state = FieldState::Ok;
+        }
       }
       return q + 1;
     }
@@ -750,7 +761,10 @@ class EventScanner {
   const char* number_field(const char* p, IntField& out, int decimals, NumStatus (*parse)(std::string_view, int64_t&),
                            bool reset) {
     if (!starts_number(*p)) {
-      out.state = FieldState::BadType;
+      // null is an absent value ("correlation": null is an activity with no launch call, an
+      // orphan that still counts as GPU work; skipped as a wrong type, it vanished: audit CI D5).
+      out.state = is_null_literal(p) ? FieldState::Missing : FieldState::BadType;
+      if (reset) out.v = -1;
       return skip_value(p, 1);
     }
     if (const char* q = common_number(p, decimals, out.v)) {

@@ -194,7 +194,7 @@ class PieceParser {
     ond::json_type jt;
     check(v.type().get(jt));
     if (jt != ond::json_type::number) {
-      out.state = FieldState::BadType;
+      out.state = jt == ond::json_type::null ? FieldState::Missing : FieldState::BadType;  // null: absent
       return;
     }
     const std::string_view tok = v.raw_json_token();
@@ -225,8 +225,23 @@ class PieceParser {
       }
       return;
     }
+    // An id written as a string of its digits is that integer (audit CI D4), as the direct scan
+    // reads it; null is an absent value (D5: an orphan activity, not a vanished one).
+    if (jt == ond::json_type::string) {
+      const bool escaped = v.raw_json_token().find('\\') != std::string_view::npos;  // as the scan: no escapes
+      std::string_view s;
+      check(v.get_string().get(s));
+      if (escaped || s.empty() || parse_int64(s, out.v) != NumStatus::Ok) {
+        out.state = FieldState::BadType;
+        out.v = -1;
+      } else {
+        out.state = FieldState::Ok;
+      }
+      return;
+    }
     if (jt != ond::json_type::number) {
-      out.state = FieldState::BadType;
+      out.state = jt == ond::json_type::null ? FieldState::Missing : FieldState::BadType;
+      out.v = -1;
       return;
     }
     const std::string_view tok = v.raw_json_token();
@@ -251,7 +266,9 @@ class PieceParser {
       ond::value x;
       check(std::move(xr).get(x));
       IntField f;
-      int_field(x, f);
+      ond::json_type jt;
+      check(x.type().get(jt));
+      if (jt == ond::json_type::number) int_field(x, f);  // numbers only, as the direct scan reads dims
       if (i < 3 && f.ok() && f.v >= 0 && f.v <= 0xFFFFFFFFll) out[i] = static_cast<uint32_t>(f.v);
       ++i;
     }
