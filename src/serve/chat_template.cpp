@@ -1,6 +1,9 @@
 #include "serve/chat_template.h"
 
 #include "serve/chatml_default_system.h"
+#include "serve/chatml_structure.h"
+#include "serve/jinja_lex.h"
+#include "serve/jinja_syntax.h"
 
 #include <algorithm>
 #include <ctime>
@@ -333,6 +336,10 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     return std::nullopt;
   };
   if (t.empty()) return refuse("the model has no chat template (tokenizer.chat_template)");
+  // jinja2 compiles the whole template before rendering: one it refuses is refused here too,
+  // whatever family its markers name.
+  if (std::string bad; !jinja_structure(jinja_normalized(t), &bad))
+    return refuse("the model's chat template would not compile in jinja2: " + bad);
   // llama.cpp's order: <|im_start|> first (ChatML, unless phi4's or smolvlm's markers are there too).
   const std::string other = other_family(t);
   auto refuse_other = [&] {
@@ -370,6 +377,14 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     }
     if (const std::string p = generation_prompt_problem(sq); !p.empty())
       return refuse("the model's chat template is ChatML, but " + p + ", which this server does not render");
+    // The whole template, tag by tag: nothing but the parts the rendering stands for (text before
+    // or after the loop, a `set`, a second loop would be written or run by jinja2, not here).
+    std::string shape;
+    const std::optional<ChatMlStructure> st = read_chatml_structure(t, &shape);
+    if (!st) return refuse("the model's chat template is ChatML, but " + shape + ", which this server does not render");
+    if (st->default_system != c.default_system_)
+      return refuse("the model's chat template is ChatML with a default system message this server reads two ways, "
+                    "which it does not render");
     c.family_ = ChatFamily::kChatMl;
     return c;
   }
