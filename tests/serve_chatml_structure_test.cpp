@@ -140,7 +140,7 @@ TEST(ChatMlStructure, RefusesAndNamesWhatElseTheTemplateWritesOrRuns) {
   EXPECT_TRUE(has(reason(kLoop + "\n\n{{- 'X' }}" + kGen), "{{- 'X' }} (line 3) outside the parts"));
   // A newline jinja2 keeps (trim_blocks takes one) is written text too.
   EXPECT_TRUE(has(reason(kLoop + "\n\n{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"),
-                  "writes the text '\\n' (line 3)"));
+                  "writes the text '\\n' (line 2)"));
   EXPECT_TRUE(has(reason("{% set messages = messages[1:] %}" + kLoop + kGen), "{% set messages = messages[1:] %}"));
   EXPECT_TRUE(has(reason("{% set x = raise_exception('no') %}" + kLoop + kGen), "raise_exception"));
   EXPECT_TRUE(has(reason(kLoop + kLoop + kGen), "{%- for message in messages %}"));

@@ -184,10 +184,22 @@ class Reader {
   // The items in (from-1, to): top level, or the else branch of `if tools`.
   bool items(size_t from, size_t to, bool top) {
     for (size_t k = from;; ++k) {
-      if (const std::string d = jinja_data_before(s_, tags(), k); !d.empty())
-        return fail("it writes the text '" + clip(d) + "' (" + line(k < tags().size() ? tags()[k].begin : s_.size()) +
+      if (const std::string d = jinja_data_before(s_, tags(), k); !d.empty()) {
+        // The line the written text starts on: jinja2 strips nothing before it, the newline trim_blocks
+        // takes, or all the white space a `-` takes.
+        const size_t from = k == 0 ? 0 : tags()[k - 1].end;
+        const std::string_view gap = std::string_view(s_).substr(from);
+        const size_t ws = gap.find_first_not_of(" \t\n\r\f\v");
+        size_t in = 0;
+        for (size_t p : {ws, size_t{1}, size_t{0}})  // the most stripped first: the text may start with a newline
+          if (p != std::string_view::npos && gap.compare(p, d.size(), d) == 0) {
+            in = p;
+            break;
+          }
+        return fail("it writes the text '" + clip(d) + "' (" + line(from + in) +
                     ") outside the parts this server renders (a default system block, the message loop, the "
                     "generation prompt)");
+      }
       if (k == to) return true;
       const JinjaTag& t = tags()[k];
       if (t.kind == JinjaTag::Kind::kComment) continue;
