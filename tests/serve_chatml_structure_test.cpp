@@ -234,3 +234,20 @@ TEST(ChatMlStructure, LongTemplatesAreJudgedInLinearTime) {
   EXPECT_TRUE(has(refusal(ifs + kLoop + kGen), "is not closed"));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }
+
+// Qwen3 and Llama 3 templates are taken on their markers, not read tag by tag; text jinja2 writes
+// outside every block is refused for them too (their renderers write none).
+TEST(JinjaSyntax, TextOutsideEveryBlockIsRefusedForTheMarkerFamilies) {
+  const std::string qwen3(infertrace::engine::qwen3_chat_template());
+  const std::string llama(infertrace::engine::llama32_chat_template());
+  EXPECT_TRUE(has(refusal("Note: " + qwen3), "is Qwen3, but it writes the text 'Note:' outside its blocks"));
+  EXPECT_TRUE(has(refusal(llama + "\n\nX"), "is Llama 3, but it writes the text '\\n\\nX' outside its blocks"));
+  // Inside a block it is the family renderer's business (not read here): only the top level counts.
+  std::string why;
+  const std::string s = jinja_normalized("A{% if x %}B{% endif %}\n{% for m in y %}C{% endfor %}D");
+  const std::optional<JinjaStructure> st = jinja_structure(s, &why);
+  ASSERT_TRUE(st.has_value()) << why;
+  EXPECT_EQ(top_level_text(s, *st), "A");
+  const std::string inner = jinja_normalized("{% if x %}B{% endif %}\n{% set a %}C{% endset %}");
+  EXPECT_EQ(top_level_text(inner, *jinja_structure(inner, &why)), "");
+}

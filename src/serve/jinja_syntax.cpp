@@ -106,4 +106,18 @@ std::optional<JinjaStructure> jinja_structure(std::string_view s, std::string* w
   return out;
 }
 
+std::string top_level_text(std::string_view s, const JinjaStructure& st) {
+  size_t depth = 0;
+  for (size_t i = 0; i <= st.tags.size(); ++i) {
+    if (depth == 0)
+      if (std::string d = jinja_data_before(s, st.tags, i); !d.empty()) return d;
+    if (i == st.tags.size()) break;
+    const JinjaTag& tag = st.tags[i];
+    if (tag.kind != JinjaTag::Kind::kStatement || tag.keyword == "elif" || tag.keyword == "else") continue;
+    if (tag.keyword.starts_with("end")) --depth;            // jinja_structure paired it with its opener
+    else if (st.next[i] != st.tags.size()) ++depth;          // an opener: its block has a next tag
+  }
+  return "";
+}
+
 }  // namespace infertrace::serve

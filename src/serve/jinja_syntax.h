@@ -27,4 +27,8 @@ struct JinjaStructure {
 // *why saying what jinja2 would refuse.
 std::optional<JinjaStructure> jinja_structure(std::string_view source, std::string* why);
 
+// The first template data jinja2 writes outside every block (serve/jinja_lex.h's
+// jinja_data_before), or "" when there is none: a family's renderer writes no such text.
+std::string top_level_text(std::string_view source, const JinjaStructure& st);
+
 }  // namespace infertrace::serve
