@@ -4,8 +4,9 @@
 // - odd: a template text, through family detection (ChatTemplate::detect, and the [INST] code
 //   comparison against a table holding that very text's shape, so every variant's renderer is
 //   reached), then a few fixed conversations rendered with what was detected;
-// - even: a request body, parsed with one of 13 chat setups (byte >> 1): Qwen3's and Llama 3.2's
-//   templates, a ChatML and a Llama 3.0 template written here, and each [INST] variant.
+// - even: a request body, parsed with one of 14 chat setups (byte >> 1): Qwen3's, Llama 3.2's and
+//   the qwen2 presets' (ChatML with a default system message) templates, a ChatML and a Llama 3.0
+//   template written here, and each [INST] variant.
 // Detection either recognises a family or says why not; rendering gives a prompt or throws
 // std::invalid_argument; a request is either one within its limits whose prompt ends with the
 // family's generation prompt, or a RequestError 400/404 with a JSON error body. Anything else
@@ -84,6 +85,7 @@ const std::vector<Setup>& setups() {
     };
     add(detected(engine::qwen3_chat_template()), "");  // "<think>" blocks may follow: checked apart
     add(detected(engine::llama32_chat_template()), "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    add(detected(engine::qwen25_chat_template()), "<|im_start|>assistant\n");
     add(detected(kChatMl), "<|im_start|>assistant\n");
     add(detected(kLlama30), "<|start_header_id|>assistant<|end_header_id|>\n\n");
     for (InstVariant v : kVariants) add(detected_inst(v), "");

@@ -189,14 +189,18 @@ TEST(ChatTemplate, Qwen3AssistantWithoutAQueryHasNoThinkBlock) {
 }
 
 // A ChatML template that writes the conversation's own system message as raw text, the header
-// followed by a tag (written here), has no default system message of its own: it is ChatML.
+// followed by a tag (written here), has no default system message of its own.
 TEST(ChatTemplate, RawSystemHeaderFollowedByATagIsNoDefaultSystemMessage) {
   constexpr std::string_view kRawSystem =
       "{% if messages[0]['role'] == 'system' %}<|im_start|>system\n{{ messages[0]['content'] }}<|im_end|>\n"
       "{% set rest = messages[1:] %}{% else %}{% set rest = messages %}{% endif %}"
       "{% for message in rest %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
       "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
-  EXPECT_EQ(detect(kRawSystem).family(), ChatFamily::kChatMl);
+  // Not taken for a default system message; refused as a whole all the same: the `set` of the
+  // messages it loops over is none of the parts the ChatML rendering stands for (chatml_structure.h).
+  const std::string why = refusal(kRawSystem);
+  EXPECT_EQ(why.find("default system message"), std::string::npos) << why;
+  EXPECT_NE(why.find("{% set rest = messages[1:] %}"), std::string::npos) << why;
 }
 
 // A system turn whose content comes from a tag can still write a default of its own: an else
@@ -211,7 +215,14 @@ TEST(ChatTemplate, SystemTurnWithAFallbackIsADefaultSystemMessage) {
            "<|im_end|>\n" + loop;
   };
   const std::string content = "{{ messages[0]['content'] }}";
-  EXPECT_EQ(detect(with_system_turn(content)).family(), ChatFamily::kChatMl);
+  // Without a fallback no default system message is seen; the `set` of the conversation is refused
+  // by the whole-template check (chatml_structure.h), which names it.
+  const auto structure_refusal = [&](const std::string& text, std::string_view named) {
+    const std::string why = refusal(text);
+    EXPECT_EQ(why.find("default system message"), std::string::npos) << why;
+    EXPECT_NE(why.find(named), std::string::npos) << why;
+  };
+  structure_refusal(with_system_turn(content), "{% set rest = messages[1:] if");
   for (const std::string& turn :
        {"{% if messages[0]['role'] == 'system' %}" + content + "{% else %}You are a helpful assistant.{% endif %}",
         "{%- if messages[0]['role'] == 'system' %}" + content + "{%- elif true %}{{ 'x' }}{%- endif %}",
@@ -226,16 +237,18 @@ TEST(ChatTemplate, SystemTurnWithAFallbackIsADefaultSystemMessage) {
   EXPECT_NE(refusal("{{- '<|im_start|>system\\n' + (s if s else 'Be helpful.') + '<|im_end|>\\n' }}" + loop)
                 .find("default system message"),
             std::string::npos);
-  // Accepted: a literal header holding a real newline (a "\n" in tokenizer_config.json, decoded),
-  // its content from an expression.
-  EXPECT_EQ(detect("{{ '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}" + loop).family(),
-            ChatFamily::kChatMl);
-  // Accepted: a literal header opening a tools branch whose else branch and text are no default
-  // (Qwen3's shape): after a literal header only its own expression is read.
+  // No default: a literal header holding a real newline (a "\n" in tokenizer_config.json, decoded),
+  // its content from an expression. jinja2 writes it before the loop writes the message again:
+  // refused as a whole, the expression named.
+  structure_refusal("{{ '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}" + loop,
+                    "+ messages[0]['content'] + '<|im_en");
+  // No default either: a literal header opening a tools branch whose else branch and text are no
+  // default (Qwen3's shape): after a literal header only its own expression is read. An `if tools`
+  // with no else branch holding a default block is refused as a whole.
   const std::string tools_branch =
       "{%- if tools %}{{- '<|im_start|>system\\n' }}{%- if messages[0]['role'] == 'system' %}{{- "
       "messages[0]['content'] + '\\n\\n' }}{%- else %}{{- '' }}{%- endif %}{{- '# Tools<|im_end|>\\n' }}{%- endif %}";
-  EXPECT_EQ(detect(tools_branch + loop).family(), ChatFamily::kChatMl);
+  structure_refusal(tools_branch + loop, "{%- if tools %} (line 1) without a plain else branch");
 }
 
 // Python's str.strip() takes every Unicode space: U+3000 (ideographic) and U+2003 (em space) too.
@@ -467,8 +480,10 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
 }
 
 // 40,000 nested ifs around the default's block, or closed before it: where the block sits is found
-// in time linear in the tags (each tag rescanned the open blocks: seconds, review CE M2), and the
-// answers are the usual ones: refused inside the ifs, the default rendered after them.
+// in time linear in the tags (each tag rescanned the open blocks: seconds, review CE M2): refused
+// inside the ifs; after them the default is placed, and the template then refused as a whole for
+// the ifs themselves (conditions jinja2 evaluates, which the server does not judge), in linear time
+// too; without them it renders the default.
 TEST(ChatTemplate, ChatMlDefaultSystemUnderManyNestedIfsIsPlacedInLinearTime) {
   std::string opens, ends;
   for (int i = 0; i < 40000; ++i) opens += "{%if a%}", ends += "{%endif%}";
@@ -476,8 +491,10 @@ TEST(ChatTemplate, ChatMlDefaultSystemUnderManyNestedIfsIsPlacedInLinearTime) {
   EXPECT_NE(refusal(opens + kHead25 + ends + kLoop25 + kGen).find("default system message"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   const auto t1 = std::chrono::steady_clock::now();
-  const ChatTemplate t = detect(opens + ends + kHead25 + kLoop25 + kGen);
+  EXPECT_NE(refusal(opens + ends + kHead25 + kLoop25 + kGen).find("it has {%if a%} (line 1) outside the parts"),
+            std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
+  const ChatTemplate t = detect(kHead25 + kLoop25 + kGen);
   EXPECT_EQ(t.render({{"user", "hi"}}, kNoBos),
             "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
 }
@@ -522,28 +539,26 @@ TEST(ChatTemplate, ManySkipsInOneConditionAreJudgedOnce) {
 
 // 40,000 system headers with no <|im_end|> after them (about 1 MB from a model file): each header's
 // turn is read up to the next one, not to the end of the text, so detection stays linear (it took
-// minutes, stalling server start-up: review CE M3). Each header opens an expression with no
-// fallback, so the template is still plain ChatML.
+// minutes, stalling server start-up: review CE M3). Each header is followed by an expression with
+// no fallback, so no default system message is seen; the text is then refused as a whole (raw text
+// before the loop), also in linear time.
 TEST(ChatTemplate, ManySystemHeadersWithoutAnEndAreReadInLinearTime) {
   const std::string loop =
       "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + "
       "'<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
       "{%- endif %}";
   std::string headers;
-  for (int i = 0; i < 40000; ++i) headers += "<|im_start|>system\n{{ x ";
+  for (int i = 0; i < 40000; ++i) headers += "<|im_start|>system\n{{ x }}";
   const auto t0 = std::chrono::steady_clock::now();
-  std::string why;
-  const std::optional<ChatTemplate> plain = ChatTemplate::detect(headers + loop, &why);
+  std::string why = refusal(headers + loop);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
-  ASSERT_TRUE(plain.has_value()) << why;
-  EXPECT_EQ(plain->family(), ChatFamily::kChatMl);
+  EXPECT_NE(why.find("it writes the text '<|im_start|>system\\n' (line 1)"), std::string::npos) << why;
   std::string literal_headers;
   for (int i = 0; i < 40000; ++i) literal_headers += "'<|im_start|>system\\n' + x ";
   const auto t1 = std::chrono::steady_clock::now();
-  const std::optional<ChatTemplate> literal = ChatTemplate::detect(literal_headers + loop, &why);
+  why = refusal(literal_headers + loop);
   EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
-  ASSERT_TRUE(literal.has_value()) << why;
-  EXPECT_EQ(literal->family(), ChatFamily::kChatMl);
+  EXPECT_NE(why.find("it writes the text ''<|im_start|>system"), std::string::npos) << why;
 }
 
 // A template from a model file is untrusted text: a long white-space run inside an expression with a
@@ -559,9 +574,11 @@ TEST(ChatTemplate, FallbackAfterALongWhiteSpaceRunIsSeenWithoutACrash) {
             std::string::npos);
   EXPECT_NE(refusal(loop + "{{ '<|im_start|>system\\n' + x | default" + run + "('') }}").find("default system message"),
             std::string::npos);
-  // The words only count whole: `color`, `orelse`, `defaults(` are no fallback.
-  for (const std::string expr : {"x.color ''", "orelse 'a'", "defaults('a')", "x.default_ ('a')"})
-    EXPECT_EQ(detect(loop + "{{ '<|im_start|>system\\n' + " + expr + " + '<|im_end|>\\n' }}").family(),
-              ChatFamily::kChatMl)
-        << expr;
+  // The words only count whole: `color`, `orelse`, `defaults(` are no fallback. (The texts are
+  // refused all the same, for what they are: jinja2 would not compile the first two, and the other
+  // two write after the loop.)
+  for (const std::string expr : {"x.color ''", "orelse 'a'", "defaults('a')", "x.default_ ('a')"}) {
+    const std::string why = refusal(loop + "{{ '<|im_start|>system\\n' + " + expr + " + '<|im_end|>\\n' }}");
+    EXPECT_EQ(why.find("default system message"), std::string::npos) << expr << ": " << why;
+  }
 }

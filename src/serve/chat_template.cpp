@@ -1,6 +1,9 @@
 #include "serve/chat_template.h"
 
 #include "serve/chatml_default_system.h"
+#include "serve/chatml_structure.h"
+#include "serve/jinja_lex.h"
+#include "serve/jinja_syntax.h"
 
 #include <algorithm>
 #include <ctime>
@@ -333,6 +336,22 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     return std::nullopt;
   };
   if (t.empty()) return refuse("the model has no chat template (tokenizer.chat_template)");
+  // jinja2 compiles the whole template before rendering: one it refuses is refused here too,
+  // whatever family its markers name.
+  const std::string source = jinja_normalized(t);
+  std::string bad;
+  const std::optional<JinjaStructure> structure = jinja_structure(source, &bad);
+  if (!structure) return refuse("the model's chat template would not compile in jinja2: " + bad);
+  // Families recognised by their markers alone (Qwen3, Llama 3) are not read tag by tag, but text
+  // jinja2 writes outside every block is written by none of their renderers.
+  auto top_level_text_problem = [&](const std::string& family) -> std::string {
+    const std::string x = top_level_text(source, *structure);
+    if (x.empty()) return "";
+    std::string shown;
+    for (char ch : std::string_view(x).substr(0, 40)) shown += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+    return "the model's chat template is " + family + ", but it writes the text '" + shown +
+           "' outside its blocks, which this server does not render";
+  };
   // llama.cpp's order: <|im_start|> first (ChatML, unless phi4's or smolvlm's markers are there too).
   const std::string other = other_family(t);
   auto refuse_other = [&] {
@@ -352,6 +371,7 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
                       "prompt, which this server does not render");
       if (const std::string p = generation_prompt_problem(sq); !p.empty())
         return refuse("the model's chat template is Qwen3, but " + p + ", which this server does not render");
+      if (const std::string p = top_level_text_problem("Qwen3"); !p.empty()) return refuse(p);
       c.family_ = ChatFamily::kQwen3;
       c.enable_thinking_ = has(t, "enable_thinking");
       c.tool_response_by_ends_ = has(t, "startswith('<tool_response>')");
@@ -370,6 +390,14 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     }
     if (const std::string p = generation_prompt_problem(sq); !p.empty())
       return refuse("the model's chat template is ChatML, but " + p + ", which this server does not render");
+    // The whole template, tag by tag: nothing but the parts the rendering stands for (text before
+    // or after the loop, a `set`, a second loop would be written or run by jinja2, not here).
+    std::string shape;
+    const std::optional<ChatMlStructure> st = read_chatml_structure(t, &shape);
+    if (!st) return refuse("the model's chat template is ChatML, but " + shape + ", which this server does not render");
+    if (st->default_system != c.default_system_)
+      return refuse("the model's chat template is ChatML with a default system message this server reads two ways, "
+                    "which it does not render");
     c.family_ = ChatFamily::kChatMl;
     return c;
   }
@@ -388,6 +416,7 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
                     "Llama-3.2-Vision's), which this server does not render");
     if (!has(t, "bos_token"))
       return refuse("the model's chat template is Llama 3 but writes no bos_token, which this server does not render");
+    if (const std::string p = top_level_text_problem("Llama 3"); !p.empty()) return refuse(p);
     if (!has(t, "Cutting Knowledge Date")) {
       c.family_ = ChatFamily::kLlama3;
       return c;

@@ -1,5 +1,6 @@
-"""End-to-end: `infertrace serve`'s /v1/chat/completions on the synthetic tiny-qwen3 and tiny-llama
-files (which carry chat templates of the Qwen3 and Llama 3.1+ families, the project's own texts). Expected values are
+"""End-to-end: `infertrace serve`'s /v1/chat/completions on the synthetic tiny-qwen3, tiny-llama and
+tiny-qwen2 files (which carry chat templates of the Qwen3, Llama 3.1+ and Qwen2.5-shaped ChatML
+families, the project's own texts). Expected values are
 computed without the server's template code: the prompt of each conversation is written out by hand
 below (and, when jinja2 is installed, checked against jinja2 rendering the template text read from
 the file with Hugging Face's settings), its tokens come from `model tokenize --special`, and the
@@ -453,7 +454,8 @@ def refused_without_template(tmp, template, needle, kind=_gguf.STR):
 with tempfile.TemporaryDirectory() as tmp:
     qwen = os.path.join(tmp, "q.gguf")
     llama = os.path.join(tmp, "l.gguf")
-    for preset, path in [("tiny-qwen3", qwen), ("tiny-llama", llama)]:
+    qwen2 = os.path.join(tmp, "q2.gguf")
+    for preset, path in [("tiny-qwen3", qwen), ("tiny-llama", llama), ("tiny-qwen2", qwen2)]:
         r = run("model", "synth", "--preset", preset, "--dtype", "f32", "-o", path)
         check(r.returncode == 0, "synth: " + r.stderr)
 
@@ -474,8 +476,19 @@ with tempfile.TemporaryDirectory() as tmp:
                  "Today Date: %s\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
                  "hello world<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" % today)
 
+    # tiny-qwen2: ChatML of Qwen2.5's shape with the preset's own default system message, written in
+    # front of a conversation that has none; a later system message stays where it is.
+    conv = [{"role": "user", "content": "hello world"}, {"role": "assistant", "content": "hi there"},
+            {"role": "system", "content": "Now be terse."}, {"role": "user", "content": "tell me a story"}]
+    check_family(qwen2, "chat template: chatml (default system message)", conv,
+                 "<|im_start|>system\nYou are a small synthetic model. Answer briefly.<|im_end|>\n"
+                 "<|im_start|>user\nhello world<|im_end|>\n<|im_start|>assistant\nhi there<|im_end|>\n"
+                 "<|im_start|>system\nNow be terse.<|im_end|>\n<|im_start|>user\ntell me a story<|im_end|>\n"
+                 "<|im_start|>assistant\n")
+
     differential(tmp, qwen)
     differential(tmp, llama)
+    differential(tmp, qwen2)
     for label, template in inst_templates():
         inst_family(tmp, label, template)
     if not INST_TEMPLATES:

@@ -47,6 +47,41 @@ std::string_view qwen3_chat_template() {
   return kText;
 }
 
+std::string_view qwen25_chat_template() {
+  static constexpr std::string_view kText = R"TPL({#- ChatML in the shape of Qwen2.5's template: a conversation that does not open with a system
+    message gets this template's own; a later system message is written where it is. Tools (a
+    non-empty list) only get a system turn listing them: tool calls are not written here. #}
+{%- if tools %}
+    {{- '<|im_start|>system\n' }}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- messages[0]['content'] + '\n\n' }}
+    {%- endif %}
+    {{- 'Functions you may call, one JSON object a line:\n' }}
+    {%- for tool in tools %}
+        {{- tool | tojson + '\n' }}
+    {%- endfor %}
+    {{- '<|im_end|>\n' }}
+{%- else %}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}
+    {%- else %}
+        {{- '<|im_start|>system\nYou are a small synthetic model. Answer briefly.<|im_end|>\n' }}
+    {%- endif %}
+{%- endif %}
+{%- for message in messages %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) or (message.role == "assistant" and not message.tool_calls) %}
+        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
+    {%- elif message.role == "tool" %}
+        {{- '<|im_start|>user\n<tool_response>\n' + message.content + '\n</tool_response><|im_end|>\n' }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\n' }}
+{%- endif %}
+)TPL";
+  return kText;
+}
+
 std::string_view llama32_chat_template() {
   static constexpr std::string_view kText = R"TPL({#- Llama 3.1+ headers: a system header with the knowledge cut-off and today's date (a fixed
     date where the renderer has no clock), then one header per message, every content trimmed. #}

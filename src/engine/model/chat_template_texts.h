@@ -13,6 +13,9 @@ namespace infertrace::engine {
 // The Qwen3 family: ChatML, think blocks kept only after the last user query,
 // `enable_thinking=false` pre-fills an empty think block.
 std::string_view qwen3_chat_template();
+// The Qwen2.5 shape of ChatML: a default system message of its own when the conversation has none
+// (serve/chatml_default_system.h), written in a sentence of ours.
+std::string_view qwen25_chat_template();
 // The Llama 3.1+ family: a system header with the knowledge cut-off and today's date
 // (strftime_now), then one header per message.
 std::string_view llama32_chat_template();

@@ -71,9 +71,10 @@ std::vector<ModelPreset> build() {
     // A chat template of the published model's family (our own texts): Qwen3's family for qwen3,
     // Llama 3.1+'s for the Llama 3.2 shapes and the tiny llamas. SmolLM2's own template adds a default system message
     // the server does not render, so its preset has none (and its chat requests are refused).
-    // The qwen2 presets carry no template (Qwen2.5's, with its default system message, is a real
-    // file's: serve/chatml_default_system.h).
+    // The qwen2 presets carry ChatML of Qwen2.5's shape, with a default system message of our own
+    // (serve/chatml_default_system.h renders it).
     if (m.config.arch == Arch::Qwen3) m.chat = ChatKind::kQwen3;
+    else if (m.config.arch == Arch::Qwen2) m.chat = ChatKind::kQwen25;
     else if (m.config.arch == Arch::Llama && m.name != "smollm2-135m") m.chat = ChatKind::kLlama32;
   }
   return p;

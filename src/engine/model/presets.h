@@ -14,7 +14,7 @@ namespace infertrace::engine {
 
 // The chat template a synthetic file carries (engine/model/chat_template_texts.h), with the
 // control tokens it writes added to the vocabulary.
-enum class ChatKind { kNone, kQwen3, kLlama32 };
+enum class ChatKind { kNone, kQwen3, kQwen25, kLlama32 };
 
 struct ModelPreset {
   std::string name;         // "qwen3-0.6b"

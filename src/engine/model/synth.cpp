@@ -137,6 +137,8 @@ void set_metadata(gguf::Writer& w, const ModelPreset& preset, const WeightScheme
   if (preset.chat == ChatKind::kQwen3)
     extra = {{"<|endoftext|>"}, {"<|im_start|>"}, {"<|im_end|>"}, {"<think>", TokenType::UserDefined},
              {"</think>", TokenType::UserDefined}};
+  else if (preset.chat == ChatKind::kQwen25)
+    extra = {{"<|endoftext|>"}, {"<|im_start|>"}, {"<|im_end|>"}};
   else if (preset.chat == ChatKind::kLlama32)
     extra = {{"<|begin_of_text|>"}, {"<|end_of_text|>"}, {"<|start_header_id|>"}, {"<|end_header_id|>"}, {"<|eot_id|>"}};
   const Vocab v = make_synthetic_vocab(c.n_vocab, extra);
@@ -154,6 +156,7 @@ void set_metadata(gguf::Writer& w, const ModelPreset& preset, const WeightScheme
   w.set_bool("tokenizer.ggml.add_eos_token", false);
   w.set_bool("tokenizer.ggml.add_space_prefix", true);
   if (preset.chat == ChatKind::kQwen3) w.set_string("tokenizer.chat_template", std::string(qwen3_chat_template()));
+  if (preset.chat == ChatKind::kQwen25) w.set_string("tokenizer.chat_template", std::string(qwen25_chat_template()));
   if (preset.chat == ChatKind::kLlama32) w.set_string("tokenizer.chat_template", std::string(llama32_chat_template()));
 }
 

@@ -1,0 +1,163 @@
+#include "serve/jinja_lex.h"
+
+namespace infertrace::serve {
+namespace {
+
+bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
+bool is_sign(char c) { return c == '-' || c == '+'; }
+
+// The sign (`-`, `+`) that opens tag's body, or 0.
+char opening_sign(std::string_view s, const JinjaTag& tag) {
+  return tag.begin + 2 < tag.end && is_sign(s[tag.begin + 2]) ? s[tag.begin + 2] : 0;
+}
+
+// The sign that closes it, or 0. In `{#-#}` the `-` is the opening one: the closing `#}` has none.
+// An expression closes with `-}}` or `}}` only: in `{{ a +}}` the `+` is an operator (jinja2's lexer).
+char closing_sign(std::string_view s, const JinjaTag& tag) {
+  const size_t first = tag.begin + 2 + (opening_sign(s, tag) != 0 ? 1 : 0);
+  if (tag.end < 3 || tag.end - 3 < first) return 0;
+  const char c = s[tag.end - 3];
+  return c == '-' || (c == '+' && tag.kind != JinjaTag::Kind::kExpression) ? c : 0;
+}
+
+}  // namespace
+
+std::string jinja_normalized(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\r') {
+      out.push_back(text[i]);
+      continue;
+    }
+    out.push_back('\n');
+    if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+  }
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::string jinja_data_before(std::string_view s, const std::vector<JinjaTag>& tags, size_t i) {
+  const size_t from = i == 0 ? 0 : tags[i - 1].end;
+  const size_t to = i < tags.size() ? tags[i].begin : s.size();
+  std::string_view data = s.substr(from, to - from);
+  // Whether the data starts a line, for lstrip_blocks: jinja2 tracks whether the text its lexer
+  // read last (the previous tag with what it strips after itself) ended with a newline.
+  bool line_starting = true;
+  if (i > 0) {
+    const JinjaTag& prev = tags[i - 1];
+    const char sign = closing_sign(s, prev);
+    line_starting = false;
+    if (sign == '-') {
+      size_t n = 0;
+      while (n < data.size() && is_ascii_space(data[n])) ++n;
+      line_starting = n > 0 && data[n - 1] == '\n';
+      data.remove_prefix(n);
+    } else if (sign != '+' && prev.kind != JinjaTag::Kind::kExpression && !data.empty() && data.front() == '\n') {
+      data.remove_prefix(1);  // trim_blocks
+      line_starting = true;
+    }
+  }
+  if (i < tags.size()) {
+    const JinjaTag& next = tags[i];
+    const char sign = opening_sign(s, next);
+    if (sign == '-') {
+      while (!data.empty() && is_ascii_space(data.back())) data.remove_suffix(1);
+    } else if (sign != '+' && next.kind != JinjaTag::Kind::kExpression) {
+      // lstrip_blocks: the spaces and tabs between the line's start and the tag.
+      const size_t nl = data.rfind('\n');
+      const size_t line = nl == std::string_view::npos ? 0 : nl + 1;
+      if ((line > 0 || line_starting) && data.find_first_not_of(" \t", line) == std::string_view::npos)
+        data = data.substr(0, line);
+    }
+  }
+  return std::string(data);
+}
+
+std::string_view jinja_tag_body(std::string_view s, const JinjaTag& tag) {
+  const size_t b = tag.begin + 2 + (opening_sign(s, tag) != 0 ? 1 : 0);
+  const size_t e = tag.end - 2 - (closing_sign(s, tag) != 0 ? 1 : 0);
+  return s.substr(b, e > b ? e - b : 0);
+}
+
+std::optional<std::vector<JinjaToken>> jinja_tokens(std::string_view t, std::string* why) {
+  auto refuse = [&](const std::string& reason) -> std::optional<std::vector<JinjaToken>> {
+    if (why) *why = reason;
+    return std::nullopt;
+  };
+  std::vector<JinjaToken> out;
+  std::string open;  // the brackets open, innermost last
+  // jinja2's operators, the longest first where one is the start of another.
+  static constexpr std::string_view kOperators[] = {"//", "**", "==", "!=", ">=", "<=", "+", "-", "/", "*", "%",
+                                                     "~",  "[",  "]",  "(",  ")",  "{",  "}", ">", "<", "=", ".",
+                                                     ":",  "|",  ",",  ";"};
+  for (size_t i = 0; i < t.size();) {
+    const char c = t[i];
+    if (is_ascii_space(c)) {
+      ++i;
+      continue;
+    }
+    JinjaToken tok;
+    if (is_name_start(c)) {
+      const size_t b = i;
+      while (i < t.size() && is_name_char(t[i])) ++i;
+      tok.kind = JinjaToken::Kind::kName;
+      tok.text = std::string(t.substr(b, i - b));
+    } else if (is_digit(c)) {
+      const size_t b = i;
+      while (i < t.size() && (is_name_char(t[i]) || t[i] == '.')) ++i;
+      tok.kind = JinjaToken::Kind::kNumber;
+      tok.text = std::string(t.substr(b, i - b));
+    } else if (c == '\'' || c == '"') {
+      tok.kind = JinjaToken::Kind::kString;
+      size_t k = i + 1;
+      for (; k < t.size() && t[k] != c; ++k) {
+        if (t[k] != '\\') {
+          tok.text.push_back(t[k]);
+          continue;
+        }
+        if (++k >= t.size()) break;
+        // Python's unicode-escape decoding: only the escapes below are decoded here; any other
+        // (\x41, \u00e9, \N{...}, octal) is kept as written and marks the string as not plain.
+        switch (t[k]) {
+          case 'n': tok.text.push_back('\n'); break;
+          case 't': tok.text.push_back('\t'); break;
+          case 'r': tok.text.push_back('\r'); break;
+          case '\\': case '\'': case '"': tok.text.push_back(t[k]); break;
+          default:
+            tok.plain_string = false;
+            tok.text.push_back('\\');
+            tok.text.push_back(t[k]);
+        }
+      }
+      if (k >= t.size()) return refuse("a string literal is not closed");
+      i = k + 1;
+    } else {
+      bool found = false;
+      for (std::string_view op : kOperators) {
+        if (t.compare(i, op.size(), op) != 0) continue;
+        tok.kind = JinjaToken::Kind::kOperator;
+        tok.text = std::string(op);
+        i += op.size();
+        found = true;
+        break;
+      }
+      if (!found) return refuse(std::string("the character '") + c + "' begins no Jinja token");
+      const char o = tok.text.size() == 1 ? tok.text[0] : 0;
+      if (o == '(' || o == '[' || o == '{') open.push_back(o);
+      if (o == ')' || o == ']' || o == '}') {
+        const char want = o == ')' ? '(' : o == ']' ? '[' : '{';
+        if (open.empty() || open.back() != want) return refuse(std::string("an unmatched '") + o + "'");
+        open.pop_back();
+      }
+    }
+    out.push_back(std::move(tok));
+  }
+  if (!open.empty()) return refuse(std::string("an unclosed '") + open.back() + "'");
+  return out;
+}
+
+}  // namespace infertrace::serve

@@ -1,0 +1,232 @@
+"""Differential: the server's chat-template code (tests/support/chat_render: ChatTemplate::detect and
+render, no model, no server) against jinja2 rendering the same template text as transformers does
+(trim_blocks, lstrip_blocks, loopcontrols, raise_exception). For every template either the server
+refuses it, or it renders every conversation byte for byte as jinja2 does (or refuses that
+conversation where jinja2 raises). The corpus: ChatML templates of the shapes the server renders,
+written here (plain, raw-text, Qwen2.5-shaped and Qwen1.5-shaped default system messages, the
+qwen2 presets' own template from `model synth`), each mutated: text or an expression before,
+between or after the parts, a `set` of the messages, a second loop, a changed literal, jinja2
+syntax errors, and seeded random white space and whitespace-control signs between the tags. The
+unmutated shapes must be accepted (so the test cannot pass by refusing everything), and so must the
+mutations jinja2 writes nothing more for (a comment, stripped white space). Without jinja2 it is
+skipped."""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _gguf  # noqa: E402
+from _harness import check, failures, run, skip  # noqa: E402
+
+try:
+    import jinja2
+    import jinja2.sandbox
+except ImportError:
+    skip("jinja2 is not installed (python3-jinja2; scripts/setup.sh installs it)")
+
+RENDER = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "chat_render", "chat_render")
+if not os.path.exists(RENDER):
+    skip("chat_render was not built (no it_serve: cpp-httplib missing)")
+
+CONVERSATIONS = [
+    [{"role": "user", "content": "hi"}],
+    [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}],
+    [{"role": "user", "content": " a \n"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}],
+    [{"role": "system", "content": "S"}, {"role": "user", "content": "u"}, {"role": "assistant", "content": "x\ty"}],
+    [{"role": "assistant", "content": "first"}],
+    [{"role": "user", "content": "q"}, {"role": "system", "content": "late"}, {"role": "user", "content": "\u00e9 \u3000"}],
+]
+
+NL = "\\n"  # a newline escape inside a Jinja string literal
+
+# Our own ChatML templates of each shape the server renders.
+PLAIN = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '" + NL + "' + message['content'] + "
+         "'<|im_end|>' + '" + NL + "' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant" + NL +
+         "' }}{% endif %}")
+PLAIN_DASHED = ("{%- for turn in messages -%}\n  {{- '<|im_start|>' ~ turn.role ~ '" + NL + "' ~ turn.content ~ "
+                "'<|im_end|>" + NL + "' -}}\n{%- endfor -%}\n{%- if add_generation_prompt -%}\n  {{- '<|im_start|>"
+                "assistant" + NL + "' -}}\n{%- endif -%}\n")
+RAW_TEXT = ("{% for m in messages %}\n<|im_start|>{{ m.role }}\n{{ m[\"content\"] }}<|im_end|>\n{% endfor %}\n"
+            "{% if add_generation_prompt %}\n<|im_start|>assistant\n{% endif %}\n")
+QWEN25_SHAPE = (
+    "{%- if tools %}\n    {{- '<|im_start|>system" + NL + "' }}\n    {{- 'Tools: ' + tools | tojson + '<|im_end|>" + NL +
+    "' }}\n"
+    "{%- else %}\n    {%- if messages[0]['role'] == 'system' %}\n"
+    "        {{- '<|im_start|>system" + NL + "' + messages[0]['content'] + '<|im_end|>" + NL + "' }}\n"
+    "    {%- else %}\n        {{- '<|im_start|>system" + NL + "Reply as a careful assistant.<|im_end|>" + NL + "' }}\n"
+    "    {%- endif %}\n{%- endif %}\n{%- for message in messages %}\n"
+    "    {%- if (message.role == \"user\") or (message.role == \"system\" and not loop.first) or "
+    "(message.role == \"assistant\" and not message.tool_calls) %}\n"
+    "        {{- '<|im_start|>' + message.role + '" + NL + "' + message.content + '<|im_end|>' + '" + NL + "' }}\n"
+    "    {%- elif message.role == \"assistant\" %}\n        {{- '<|im_start|>' + message.role + '" + NL + "(calls)<|im_end|>" +
+    NL + "' }}\n    {%- elif message.role == \"tool\" %}\n        {{- '<|im_start|>user" + NL + "' + message.content + "
+    "'<|im_end|>" + NL + "' }}\n    {%- endif %}\n{%- endfor %}\n{%- if add_generation_prompt %}\n"
+    "    {{- '<|im_start|>assistant" + NL + "' }}\n{%- endif %}\n")
+QWEN15_SHAPE = ("{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+                "{{ '<|im_start|>system" + NL + "Short answers only.<|im_end|>" + NL + "' }}{% endif %}"
+                "{{'<|im_start|>' + message['role'] + '" + NL + "' + message['content'] + '<|im_end|>' + '" + NL +
+                "'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant" + NL + "' }}{% endif %}")
+
+
+def synth_qwen2_template(tmp):
+    """The template `model synth tiny-qwen2` writes into its file (None when the preset has none)."""
+    path = os.path.join(tmp, "tiny-qwen2.gguf")
+    r = run("model", "synth", "--preset", "tiny-qwen2", "--dtype", "f32", "-o", path)
+    check(r.returncode == 0, "model synth tiny-qwen2: " + r.stderr)
+    if r.returncode != 0:
+        return None
+    with open(path, "rb") as f:
+        kv = _gguf.parse(f.read())[2]
+    entry = kv.get("tokenizer.chat_template")
+    check(entry is not None, "tiny-qwen2 carries no chat template")
+    return entry[1] if entry else None
+
+
+def jinja_render(template):
+    """jinja2's prompts for CONVERSATIONS (an exception's text in place of one it raises on), or the
+    TemplateSyntaxError's text when it does not compile."""
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                                       extensions=["jinja2.ext.loopcontrols"])
+
+    def raise_exception(m):
+        raise jinja2.TemplateError(m)
+    env.globals["raise_exception"] = raise_exception
+    try:
+        t = env.from_string(template)
+    except jinja2.TemplateSyntaxError as e:
+        return None, str(e)
+    out = []
+    for conv in CONVERSATIONS:
+        try:
+            out.append(t.render(messages=conv, add_generation_prompt=True, bos_token="", eos_token=""))
+        except Exception as e:  # noqa: BLE001 -- any raise: the server must not render that conversation
+            out.append({"raised": str(e)})
+    return out, None
+
+
+def ours(tmp, template):
+    tp = os.path.join(tmp, "template.jinja")
+    with open(tp, "w", encoding="utf-8", newline="") as f:
+        f.write(template)
+    cp = os.path.join(tmp, "conversations.json")
+    if not os.path.exists(cp):
+        with open(cp, "w", encoding="utf-8") as f:
+            json.dump(CONVERSATIONS, f)
+    r = subprocess.run([RENDER, tp, cp], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "chat_render exit %d: %s" % (r.returncode, r.stderr))
+    return json.loads(r.stdout) if r.returncode == 0 else {"refused": "chat_render failed"}
+
+
+def compare(tmp, label, template, must_accept=False):
+    """Checks the rule; returns 'accepted' or 'refused'."""
+    want, syntax_error = jinja_render(template)
+    got = ours(tmp, template)
+    if "refused" in got:
+        check(not must_accept, "%s: refused (%s), but jinja2 renders it as the server would" % (label, got["refused"]))
+        return "refused"
+    check(syntax_error is None, "%s: accepted (%s), but jinja2 does not compile it: %s" %
+          (label, got["family"], syntax_error))
+    if syntax_error is not None:
+        return "accepted"
+    for conv, w, g in zip(CONVERSATIONS, want, got["prompts"]):
+        if isinstance(w, dict):
+            check(isinstance(g, dict), "%s: %s: jinja2 raises (%s), the server renders %r" % (label, conv, w["raised"], g))
+        else:
+            check(g == w, "%s: %s: the server renders %r, jinja2 %r" % (label, conv, g, w))
+    return "accepted"
+
+
+def insert_before(text, marker, what):
+    at = text.find(marker)
+    return text[:at] + what + text[at:] if at >= 0 else None
+
+
+def loop_of(text):
+    """The message loop's text, from its `for` tag through its `endfor` tag."""
+    start = text.rfind("{", 0, text.find("for ", max(0, text.find("in messages") - 30)))
+    end = text.find("endfor", start)
+    end = text.find("}", end) + 1
+    return text[start:end]
+
+
+def mutations(base):
+    """(label, text, whether the server must accept it: jinja2 writes the same for it as for base,
+    and the server knows why) for base."""
+    loop = loop_of(base)
+    gen = base.rfind("{", 0, base.find("add_generation_prompt"))
+    after_loop = base.find(loop) + len(loop)
+    m = [
+        ("text before", "X" + base, False),
+        ("text after", base + "X", False),
+        ("expression before the loop", insert_before(base, loop, "{{ 'X' }}"), False),
+        ("expression after the loop", base[:after_loop] + "{{ 'X' }}" + base[after_loop:], False),
+        ("literal text between loop and prompt", base[:after_loop] + "Y" + base[after_loop:], False),
+        ("set messages", insert_before(base, loop, "{% set messages = messages[1:] %}"), False),
+        ("set of another name", insert_before(base, loop, "{% set unused = 1 %}"), True),
+        ("set of another name to a call", insert_before(base, loop, "{% set unused = raise_exception('no') %}"), False),
+        ("set add_generation_prompt", insert_before(base, loop, "{% set add_generation_prompt = false %}"), False),
+        ("second loop", base[:after_loop] + loop + base[after_loop:], False),
+        ("comment before the loop", insert_before(base, loop, "{# a note #}"), True),
+        ("indented newline before the prompt", base[:gen] + "\n    " + base[gen:], False),
+        ("changed end literal", base.replace("<|im_end|>", "<|im_end|> ", 1), False),
+        ("not add_generation_prompt", base.replace("if add_generation_prompt", "if not add_generation_prompt"), False),
+        ("unbalanced ( in a condition", base.replace("if add_generation_prompt", "if (add_generation_prompt"), False),
+        ("unbalanced ) in a condition", base.replace("if add_generation_prompt", "if add_generation_prompt)"), False),
+        ("unclosed last tag", base.rstrip()[:-2], False),
+        ("missing endif", base[:base.rfind("{")] + base[base.rfind("}") + 1:], False),
+        ("missing endfor", base.replace("endfor", "endif", 1), False),
+        ("unknown statement", insert_before(base, loop, "{% frobnicate %}"), False),
+        ("else outside a block", insert_before(base, loop, "{% else %}"), False),
+    ]
+    return [(label, text, must) for label, text, must in m if text is not None and text != base]
+
+
+def whitespace_variants(base, rng, n):
+    """Base with random white space inserted at tag boundaries and signs (-, +) toggled on tags."""
+    out = []
+    for _ in range(n):
+        t = base
+        for _ in range(rng.randint(1, 4)):
+            cuts = [i for i in range(len(t)) if t.startswith(("{%", "{{", "{#"), i)
+                    or (i >= 2 and t.startswith(("%}", "}}", "#}"), i - 2))]
+            if not cuts:
+                break
+            at = rng.choice(cuts)
+            op = rng.randrange(3)
+            if op == 0:
+                t = t[:at] + rng.choice([" ", "\n", "  \n", "\n  ", "\t", "\n\n", " \n "]) + t[at:]
+            elif op == 1 and t.startswith(("{%", "{{"), at) and t[at + 2:at + 3] not in "-+":
+                t = t[:at + 2] + rng.choice("-+") + t[at + 2:]
+            elif op == 2 and t.startswith(("%}", "}}"), at - 2) and t[at - 3:at - 2] not in "-+":
+                t = t[:at - 2] + rng.choice("-+ ") + t[at - 2:]
+        out.append(t)
+    return out
+
+
+def main():
+    rng = random.Random(20261202)
+    counts = {"accepted": 0, "refused": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        bases = [("plain", PLAIN), ("plain, dashed", PLAIN_DASHED), ("raw text", RAW_TEXT),
+                 ("qwen2.5 shape", QWEN25_SHAPE), ("qwen1.5 shape", QWEN15_SHAPE)]
+        synth = synth_qwen2_template(tmp)
+        if synth is not None:
+            bases.append(("tiny-qwen2's own", synth))
+        for name, base in bases:
+            counts[compare(tmp, name, base, must_accept=True)] += 1
+            for label, text, must in mutations(base):
+                counts[compare(tmp, "%s: %s" % (name, label), text, must_accept=must)] += 1
+            for k, text in enumerate(whitespace_variants(base, rng, 40)):
+                counts[compare(tmp, "%s: white space %d %r" % (name, k, text), text)] += 1
+    print("templates: %d accepted and equal to jinja2, %d refused" % (counts["accepted"], counts["refused"]))
+    check(counts["accepted"] >= len(bases), "fewer accepted templates than unmutated shapes")
+
+
+main()
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,253 @@
+// The whole-template checks behind chat-template detection: jinja2's whitespace handling of template
+// data (serve/jinja_lex.h), what jinja2 refuses to compile (serve/jinja_syntax.h, jinja_grammar.h),
+// and the ChatML structure reader (serve/chatml_structure.h), through ChatTemplate::detect where a
+// refusal's reason is what matters. Expected texts follow jinja2's documented rules (trim_blocks:
+// the newline after a block tag goes; lstrip_blocks: spaces and tabs from a line's start to a block
+// tag go; `-` strips all white space on its side, `+` keeps it) and were checked against jinja2.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "engine/model/chat_template_texts.h"
+#include "serve/chat_template.h"
+#include "serve/chatml_structure.h"
+#include "serve/jinja_lex.h"
+#include "serve/jinja_syntax.h"
+
+using namespace infertrace::serve;
+
+namespace {
+
+// Every stretch of template data as jinja2 writes it, in order (the one after the last tag too).
+std::vector<std::string> data_of(const std::string& text) {
+  const std::string s = jinja_normalized(text);
+  const std::optional<std::vector<JinjaTag>> tags = jinja_tags(s);
+  EXPECT_TRUE(tags.has_value()) << text;
+  std::vector<std::string> out;
+  if (!tags) return out;
+  for (size_t i = 0; i <= tags->size(); ++i) out.push_back(jinja_data_before(s, *tags, i));
+  return out;
+}
+
+std::string syntax_problem(const std::string& text) {
+  std::string why;
+  return jinja_structure(jinja_normalized(text), &why) ? "" : why;
+}
+
+std::string refusal(std::string_view text) {
+  std::string why;
+  EXPECT_FALSE(ChatTemplate::detect(text, &why).has_value()) << text;
+  return why;
+}
+
+bool has(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
+const std::string kLoop =
+    "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}"
+    "{%- endfor %}";
+const std::string kGen = "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+
+}  // namespace
+
+TEST(JinjaLex, DataAsJinjaWritesIt) {
+  using V = std::vector<std::string>;
+  // trim_blocks: the newline after a block tag, not after an expression.
+  EXPECT_EQ(data_of("{% if x %}\nA{% endif %}{{ y }}\nB"), (V{"", "A", "", "\nB"}));
+  // lstrip_blocks: indentation before a block or comment tag on its own line, not before an expression.
+  EXPECT_EQ(data_of("A\n  {% if x %}  {{ y }}\n\t{# c #}"), (V{"A\n", "  ", "\n", ""}));
+  // ... and at the template's start, or after a trimmed newline (the line starts there).
+  EXPECT_EQ(data_of("  {% if x %}\n    {% endif %}"), (V{"", "", ""}));
+  // Not after text on the same line.
+  EXPECT_EQ(data_of("{{ y }}  {% if x %}{% endif %}"), (V{"", "  ", "", ""}));
+  // `-` strips every white space on its side; `+` keeps the indentation and the newline.
+  EXPECT_EQ(data_of("A \n {%- if x -%} \n B{% endif %}"), (V{"A", "B", ""}));
+  EXPECT_EQ(data_of("A\n  {%+ if x +%}\nB{% endif %}"), (V{"A\n  ", "\nB", ""}));
+  // An expression's `-}}` strips too (its `+}}` is no sign: the `+` is an operator).
+  EXPECT_EQ(data_of("{{ a -}}\n B{{ b }}\n"), (V{"", "B", ""}));
+  // "\r\n" is a newline; one newline ending the template is dropped, the one before it written.
+  EXPECT_EQ(data_of("{{ x }}\r\nA\n\n"), (V{"", "\nA\n"}));
+  // A `-` opening a comment is not its closing sign: `{#-#}` strips before itself only.
+  EXPECT_EQ(data_of("A {#-#} B"), (V{"A", " B"}));
+}
+
+TEST(JinjaSyntax, RefusesWhatJinjaWouldNotCompile) {
+  const std::string ok = kLoop + kGen;
+  EXPECT_EQ(syntax_problem(ok), "");
+  EXPECT_TRUE(has(syntax_problem("{% if (add_generation_prompt %}x{% endif %}"), "not closed"));
+  EXPECT_TRUE(has(syntax_problem("{% if add_generation_prompt) %}x{% endif %}"), "unmatched ')'"));
+  EXPECT_TRUE(has(syntax_problem("{{ [1, 2) }}"), "unmatched ')'"));
+  EXPECT_TRUE(has(syntax_problem("{% if x %}x"), "'if' block (line 1) is not closed"));
+  EXPECT_TRUE(has(syntax_problem("{% for m in messages %}x{% endif %}"), "'endif' closes no open 'if'"));
+  EXPECT_TRUE(has(syntax_problem("x\n{% else %}"), "outside an if block"));
+  EXPECT_TRUE(has(syntax_problem("{% if x %}{% else %}{% elif y %}{% endif %}"), "outside an if block (or after its else)"));
+  EXPECT_TRUE(has(syntax_problem("{% frobnicate %}"), "unknown statement 'frobnicate'"));
+  EXPECT_TRUE(has(syntax_problem("{% do x %}"), "unknown statement 'do'"));
+  EXPECT_TRUE(has(syntax_problem("{% break %}"), "outside a loop"));
+  EXPECT_TRUE(has(syntax_problem("{{ }}"), "empty"));
+  EXPECT_TRUE(has(syntax_problem("{{ 'a' +}}"), "expression expected"));
+  EXPECT_TRUE(has(syntax_problem("{{ a b }}"), "'b' where the tag should end"));
+  EXPECT_TRUE(has(syntax_problem("\n\n{% if x y %}{% endif %}"), "line 3"));
+  EXPECT_TRUE(has(syntax_problem("{% for in messages %}{% endfor %}"), "'in' expected"));
+  EXPECT_TRUE(has(syntax_problem("{% endif x %}"), "more than its name"));
+  EXPECT_TRUE(has(syntax_problem("{{ 'a }}"), "not closed"));
+  EXPECT_TRUE(has(syntax_problem("{{ a $ b }}"), "'$' begins no Jinja token"));
+  // What chat templates write compiles: tests, filters with arguments, slices, namespaces, calls,
+  // conditional expressions, for with a filter, macros, dict and list literals.
+  for (const std::string t :
+       {"{% if x is not none and y is divisibleby 3 %}{% endif %}", "{{ m[1:] }}{{ m[::-1] }}{{ m[:2] }}",
+        "{% set ns = namespace(a=1, b=x|length - 1) %}{% set ns.a = 2 %}", "{{ f(*a, **b) }}{{ g() }}",
+        "{{ a if b else c }}{{ 'x' 'y' }}{{ -1 }}{{ (1, 2) }}{{ () }}", "{% for x in y if x %}{% endfor %}",
+        "{% macro f(a, b=1) %}{{ a }}{% endmacro %}", "{{ {'a': 1, 'b': [1, 2,]} | tojson(indent=2) }}",
+        "{{ a not in b }}{% for a, b in c %}{% break %}{% endfor %}", "{% raw %}{% if {{ %}{% endraw %}"})
+    EXPECT_EQ(syntax_problem(t), "") << t;
+  EXPECT_EQ(syntax_problem(std::string(infertrace::engine::qwen3_chat_template())), "");
+  EXPECT_EQ(syntax_problem(std::string(infertrace::engine::llama32_chat_template())), "");
+}
+
+// Whatever the family markers say, a template jinja2 would not compile is refused.
+TEST(JinjaSyntax, DetectionRefusesSyntaxErrorsOfEveryFamily) {
+  EXPECT_TRUE(has(refusal(kLoop + "{%- if (add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"),
+                  "would not compile in jinja2"));
+  std::string llama(infertrace::engine::llama32_chat_template());
+  llama.erase(llama.rfind("{%- endif %}"));
+  EXPECT_TRUE(has(refusal(llama), "would not compile in jinja2: its 'if' block"));
+}
+
+TEST(ChatMlStructure, AcceptsTheRenderedPartsAndWhatWritesNothing) {
+  std::string why;
+  EXPECT_TRUE(read_chatml_structure(kLoop + kGen, &why).has_value()) << why;
+  // Comments, stripped white space and literal sets anywhere at the top level.
+  const std::string spaced = "{# a note #}\n{% set sep = '' %}\n  " + kLoop + "\n  {# b #}\n" + kGen + "\n";
+  EXPECT_TRUE(read_chatml_structure(spaced, &why).has_value()) << why;
+  // Raw text and expressions in any split, joined by ~ or +, in the loop's body.
+  const std::string raw = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m.content ~ '<|im_end|>' }}\n"
+                          "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+  EXPECT_TRUE(read_chatml_structure(raw, &why).has_value()) << why;
+}
+
+// The gaps of the last session's closing note: text, an expression, a set of the messages, a second
+// loop between or after the parts were not read, and jinja2 wrote or ran them. Each refused, named.
+TEST(ChatMlStructure, RefusesAndNamesWhatElseTheTemplateWritesOrRuns) {
+  const auto reason = [](const std::string& text) {
+    std::string why;
+    EXPECT_FALSE(read_chatml_structure(text, &why).has_value()) << text;
+    return why;
+  };
+  EXPECT_TRUE(has(reason("Hello " + kLoop + kGen), "writes the text 'Hello' (line 1)"));
+  EXPECT_TRUE(has(reason(kLoop + kGen + "X"), "writes the text 'X'"));
+  EXPECT_TRUE(has(reason(kLoop + "\n\n{{- 'X' }}" + kGen), "{{- 'X' }} (line 3) outside the parts"));
+  // A newline jinja2 keeps (trim_blocks takes one) is written text too.
+  EXPECT_TRUE(has(reason(kLoop + "\n\n{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"),
+                  "writes the text '\\n' (line 2)"));
+  EXPECT_TRUE(has(reason("{% set messages = messages[1:] %}" + kLoop + kGen), "{% set messages = messages[1:] %}"));
+  EXPECT_TRUE(has(reason("{% set x = raise_exception('no') %}" + kLoop + kGen), "raise_exception"));
+  EXPECT_TRUE(has(reason(kLoop + kLoop + kGen), "{%- for message in messages %}"));
+  EXPECT_TRUE(has(reason(kLoop + "{%- if true %}{{ 'X' }}{%- endif %}" + kGen), "{%- if true %}"));
+  EXPECT_TRUE(has(reason(kLoop + kGen + kGen), "{%- if add_generation_prompt %}"));
+  EXPECT_TRUE(has(reason(kGen + kLoop), "{%- if add_generation_prompt %}"));
+  EXPECT_TRUE(has(reason(kLoop), "no generation prompt"));
+  EXPECT_TRUE(has(reason(kGen), "{%- if add_generation_prompt %}"));
+  // The loop's body: anything but the ChatML turn.
+  std::string trimmed = kLoop;
+  trimmed.replace(trimmed.find("message.content"), 15, "message.content | trim");
+  EXPECT_TRUE(has(reason(trimmed + kGen), "only string literals and the message's role and content"));
+  std::string spaced = kLoop;
+  spaced.replace(spaced.find("<|im_end|>"), 10, "<|im_end|> ");
+  EXPECT_TRUE(has(reason(spaced + kGen), "whose messages are not written as ChatML"));
+  EXPECT_TRUE(has(reason("{% for message in messages if message.role != 'system' %}{{ '<|im_start|>' + message.role + "
+                         "'\\n' + message.content + '<|im_end|>\\n' }}{% endfor %}" + kGen),
+                  "only a `for M in messages` loop"));
+  // Through detection: the family and the reason together.
+  EXPECT_TRUE(has(refusal("{{ 'X' }}" + kLoop + kGen), "is ChatML, but it has {{ 'X' }} (line 1)"));
+}
+
+// Qwen2.5's default block must pair with the loop's skip of the first system message, and its
+// else branches may take only messages the server never sends.
+TEST(ChatMlStructure, DefaultSystemBlockAndTheLoopsSkipGoTogether) {
+  const std::string block =
+      "{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + "
+      "'<|im_end|>\\n' }}{%- else %}{{- '<|im_start|>system\\nBe short.<|im_end|>\\n' }}{%- endif %}";
+  const std::string write = "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}";
+  const auto loop = [&](const std::string& condition, const std::string& elifs) {
+    return "{%- for message in messages %}{%- if " + condition + " %}" + write + elifs + "{%- endif %}{%- endfor %}";
+  };
+  const std::string skip = "(message.role == 'user') or (message.role == 'system' and not loop.first) or "
+                           "(message.role == 'assistant')";
+  std::string why;
+  const auto st = read_chatml_structure(block + loop(skip, "{%- elif message.role == 'tool' %}{{ 'T' }}") + kGen, &why);
+  ASSERT_TRUE(st.has_value()) << why;
+  EXPECT_EQ(st->default_system, "Be short.");
+  const auto reason = [](const std::string& text) {
+    std::string w;
+    EXPECT_FALSE(read_chatml_structure(text, &w).has_value()) << text;
+    return w;
+  };
+  // Without the skip the first system message is written twice; the skip without the block, never.
+  EXPECT_TRUE(has(reason(block + kLoop + kGen), "does not skip the first system message"));
+  EXPECT_TRUE(has(reason(loop(skip, "") + kGen), "which nothing else writes"));
+  // Assistant messages not in the first branch reach an elif on them.
+  const std::string no_assistant = "(message.role == 'user') or (message.role == 'system' and not loop.first)";
+  EXPECT_TRUE(has(reason(block + loop(no_assistant, "{%- elif message.role == 'assistant' %}{{ 'A' }}") + kGen),
+                  "may reach"));
+  // An else, or an elif on a role the server sends, takes the skipped first system message.
+  EXPECT_TRUE(has(reason(block + loop(skip, "{%- else %}{{ 'S' }}") + kGen), "may reach"));
+  EXPECT_TRUE(has(reason(block + loop(skip, "{%- elif message.role == 'system' %}{{ 'S' }}") + kGen), "may reach"));
+  // Something written beside the block in the else branch of `if tools`.
+  EXPECT_TRUE(has(reason("{%- if tools %}{{ 'T' }}{%- else %}" + block + "{{ 'X' }}{%- endif %}" + loop(skip, "") + kGen),
+                  "{{ 'X' }}"));
+}
+
+// The qwen2 presets' template (our own text): Qwen2.5's shape, its default in front of a
+// conversation without a system message, a later system message where it is.
+TEST(ChatMlStructure, Qwen25PresetTemplateRendersItsDefault) {
+  std::string why;
+  const std::optional<ChatTemplate> t = ChatTemplate::detect(infertrace::engine::qwen25_chat_template(), &why);
+  ASSERT_TRUE(t.has_value()) << why;
+  EXPECT_EQ(t->name(), "chatml (default system message)");
+  EXPECT_EQ(t->render({{"user", "hi"}, {"assistant", "yo"}, {"system", "late"}}, {}),
+            "<|im_start|>system\nYou are a small synthetic model. Answer briefly.<|im_end|>\n"
+            "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n"
+            "<|im_start|>system\nlate<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(t->render({{"system", "Mine."}, {"user", "hi"}}, {}),
+            "<|im_start|>system\nMine.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+}
+
+// Templates come from model files: every check is linear in the text. 30,000 tags before the loop
+// (comments, literal sets), 30,000 written expressions, brackets nested 40,000 deep, 30,000 nested
+// ifs left open: each judged within the 5 s bound (milliseconds in a release build).
+TEST(ChatMlStructure, LongTemplatesAreJudgedInLinearTime) {
+  std::string comments, sets, exprs, parens, ifs;
+  for (int i = 0; i < 30000; ++i) {
+    comments += "{# c #}";
+    sets += "{% set a = 1 %}";
+    exprs += "{{ 'x' }}";
+    ifs += "{% if x %}";
+  }
+  parens = "{{ " + std::string(40000, '(') + "1" + std::string(40000, ')') + " }}";
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string why;
+  EXPECT_TRUE(read_chatml_structure(comments + sets + kLoop + kGen, &why).has_value()) << why;
+  EXPECT_TRUE(has(refusal(exprs + kLoop + kGen), "{{ 'x' }} (line 1)"));
+  EXPECT_TRUE(has(refusal(parens + kLoop + kGen), "nested too deep"));
+  EXPECT_TRUE(has(refusal(ifs + kLoop + kGen), "is not closed"));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+// Qwen3 and Llama 3 templates are taken on their markers, not read tag by tag; text jinja2 writes
+// outside every block is refused for them too (their renderers write none).
+TEST(JinjaSyntax, TextOutsideEveryBlockIsRefusedForTheMarkerFamilies) {
+  const std::string qwen3(infertrace::engine::qwen3_chat_template());
+  const std::string llama(infertrace::engine::llama32_chat_template());
+  EXPECT_TRUE(has(refusal("Note: " + qwen3), "is Qwen3, but it writes the text 'Note:' outside its blocks"));
+  EXPECT_TRUE(has(refusal(llama + "\n\nX"), "is Llama 3, but it writes the text '\\n\\nX' outside its blocks"));
+  // Inside a block it is the family renderer's business (not read here): only the top level counts.
+  std::string why;
+  const std::string s = jinja_normalized("A{% if x %}B{% endif %}\n{% for m in y %}C{% endfor %}D");
+  const std::optional<JinjaStructure> st = jinja_structure(s, &why);
+  ASSERT_TRUE(st.has_value()) << why;
+  EXPECT_EQ(top_level_text(s, *st), "A");
+  const std::string inner = jinja_normalized("{% if x %}B{% endif %}\n{% set a %}C{% endset %}");
+  EXPECT_EQ(top_level_text(inner, *jinja_structure(inner, &why)), "");
+}

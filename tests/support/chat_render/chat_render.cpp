@@ -1,0 +1,63 @@
+// chat_render TEMPLATE CONVERSATIONS: detects the chat template in file TEMPLATE as the server does
+// (serve/chat_template.h) and renders each conversation of the JSON file CONVERSATIONS (a list of
+// lists of {"role", "content"}) with the generation prompt, no BOS. Prints one JSON object:
+// {"refused": why} when the template is refused, else {"family": name, "prompts": [...]}, each
+// prompt a string or {"error": what} where rendering that conversation throws.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "serve/chat_template.h"
+
+namespace {
+
+std::string read_file(const char* path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(std::string("cannot read ") + path);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using infertrace::serve::ChatMessage;
+  using infertrace::serve::ChatTemplate;
+  if (argc != 3) {
+    std::cerr << "usage: chat_render TEMPLATE CONVERSATIONS.json\n";
+    return 2;
+  }
+  try {
+    const std::string text = read_file(argv[1]);
+    const nlohmann::json conversations = nlohmann::json::parse(read_file(argv[2]));
+    nlohmann::json out;
+    std::string why;
+    const std::optional<ChatTemplate> t = ChatTemplate::detect(text, &why);
+    if (!t) {
+      out["refused"] = why;
+    } else {
+      out["family"] = t->name();
+      out["prompts"] = nlohmann::json::array();
+      for (const nlohmann::json& conv : conversations) {
+        std::vector<ChatMessage> messages;
+        for (const nlohmann::json& m : conv) messages.push_back({m.at("role"), m.at("content")});
+        try {
+          out["prompts"].push_back(t->render(messages, {}));
+        } catch (const std::invalid_argument& e) {
+          out["prompts"].push_back({{"error", e.what()}});
+        }
+      }
+    }
+    std::cout << out.dump() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "chat_render: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
