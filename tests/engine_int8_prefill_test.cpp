@@ -106,12 +106,18 @@ TEST(EngineInt8Prefill, QuantizationIsTheDefinitionBitForBit) {
   EXPECT_EQ(q.q[98], 0);   // -0.5 -> -0
 }
 
-// The integer-kernel types (kernel_table.h slots 3..6).
-const std::vector<GgmlType> kInt8Types = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+// The integer-kernel types (kernel_table.h slots 3..10).
+const std::vector<GgmlType> kInt8Types = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
+                                          GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1};
+bool is_legacy(GgmlType t) {
+  return t == GgmlType::Q4_0 || t == GgmlType::Q4_1 || t == GgmlType::Q5_0 || t == GgmlType::Q5_1;
+}
+// The types whose activations come in 32-value blocks (the others: 256).
+bool blocks_of_32(GgmlType t) { return t == GgmlType::Q8_0 || is_legacy(t); }
 
 // Weight rows of a type as random bytes with random fp16 scales (every nibble, every 6-bit scale
-// and min up to 63, Q8_0 quants down to -128, Q6_K int8 scales down to -128), as a foreign file
-// may hold them.
+// and min up to 63, Q8_0 quants down to -128, Q6_K int8 scales down to -128, every fifth bit of
+// Q5_0/Q5_1; Q4_1/Q5_1 mins of either sign), as a foreign file may hold them.
 std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
   const int64_t rb = gguf::bytes_for(type, cols);
   std::vector<uint8_t> bytes(rb * rows);
@@ -123,7 +129,8 @@ std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std:
       continue;
     }
     test::put_random_half(bytes.data() + b * bb, rng);
-    if (type == GgmlType::Q4_K || type == GgmlType::Q5_K) test::put_random_half(bytes.data() + b * bb + 2, rng);
+    if (type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q4_1 || type == GgmlType::Q5_1)
+      test::put_random_half(bytes.data() + b * bb + 2, rng);  // dmin / m
   }
   return bytes;
 }
@@ -147,10 +154,38 @@ int q6k_quant(const uint8_t* blk, int v) {
   return (k < 2 ? low & 15 : low >> 4) | (((blk[128 + 32 * h + l] >> (2 * k)) & 3) << 4);
 }
 
+// Quant v (0..31) of a legacy block as gguf/legacy_quant.h lays it out, minus the _0 types'
+// offset: the nibble from qs (low for v < 16), the fifth bit (Q5 types) bit v % 8 of qh[v / 8].
+int legacy_weight(GgmlType type, const uint8_t* blk, int v) {
+  const bool min = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+  const bool fifth = type == GgmlType::Q5_0 || type == GgmlType::Q5_1;
+  const uint8_t* qh = blk + (min ? 4 : 2);
+  const uint8_t* qs = qh + (fifth ? 4 : 0);
+  int q = v < 16 ? qs[v] & 15 : qs[v - 16] >> 4;
+  if (fifth) q += ((qh[v / 8] >> (v % 8)) & 1) * 16;
+  if (type == GgmlType::Q4_0) q -= 8;
+  if (type == GgmlType::Q5_0) q -= 16;
+  return q;
+}
+
 // The plain computation: integer dots per block, scales applied in double. Returns the value and
 // adds the sum of the magnitudes of its F32 terms to *mag (for the float rounding allowance).
 double plain_dot(GgmlType type, const uint8_t* row, const Quantized& x, int64_t n, double* mag) {
   double acc = 0;
+  if (is_legacy(type)) {
+    // value d * (q - offset), or d * q + m: per block d * dx * dot, plus m * (dx * sum(xq))
+    const int64_t bb = gguf::type_traits(type).block_bytes;
+    const bool min = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+    for (int64_t b = 0; b < n / 32; ++b) {
+      const uint8_t* blk = row + b * bb;
+      int64_t dot = 0;
+      for (int i = 0; i < 32; ++i) dot += legacy_weight(type, blk, i) * x.q[b * 32 + i];
+      const double term = static_cast<double>(half(blk)) * x.d[b] * static_cast<double>(dot);
+      const double mins = min ? static_cast<double>(half(blk + 2)) * x.sums[b] : 0.0;
+      acc += term + mins, *mag += std::abs(term) + std::abs(mins);
+    }
+    return acc;
+  }
   if (type == GgmlType::Q8_0) {
     for (int64_t b = 0; b < n / 32; ++b) {
       const uint8_t* blk = row + b * 34;
@@ -201,8 +236,9 @@ TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
   std::mt19937 rng(11);
   for (GgmlType type : kInt8Types) {
     const int slot = cpu::weight_slot(type);
-    // Q8_0: 5 blocks (odd: the AVX-512 half-vector tail) and 16; K-quants: 1 and 3 super-blocks.
-    for (int64_t n : type == GgmlType::Q8_0 ? std::vector<int64_t>{160, 512} : std::vector<int64_t>{256, 768}) {
+    // Q8_0, Q4_0..Q5_1: 5 blocks (odd: the AVX-512 half-vector tail) and 16; K-quants: 1 and 3
+    // super-blocks.
+    for (int64_t n : blocks_of_32(type) ? std::vector<int64_t>{160, 512} : std::vector<int64_t>{256, 768}) {
       const int64_t rows = 4, rb = gguf::bytes_for(type, n);
       const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
       // The tokens' blocks back to back, as matmul lays them out: a kernel reading past a row's
@@ -248,9 +284,11 @@ TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
 // and min 63, Q8_0 with every quant -128; Q6_K in rows 0 and 2 with every q - 32 = -32 and every
 // scale -128 (the largest |product| and its sum over a super-block of +max activations,
 // 256 * 32 * 127 * 128 = 133,169,152, near int32's limit but inside), in rows 1 and 3 every q - 32
-// = 31 with scale 127. Against activation super-blocks of all +max (every q = 127), alternating
-// +-max, all zeros (d = 0) and mostly -max. Every variant's tile must equal plain_dot: an int16
-// saturation (maddubs, packssdw) or an int32 overflow would be off by far more than rounding.
+// = 31 with scale 127; Q4_0 / Q5_0 in rows 0 and 2 with every q - offset = -8 / -16 (the largest
+// |w|), in rows 1 and 3 7 / 15; Q4_1 / Q5_1 with every q = 15 / 31 and m = 1. Against activation
+// super-blocks of all +max (every q = 127), alternating +-max, all zeros (d = 0) and mostly -max.
+// Every variant's tile must equal plain_dot: an int16 saturation (maddubs, packssdw) or an int32
+// overflow would be off by far more than rounding.
 TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
   const int64_t n = 1024;  // four 256-value super-blocks, 32 Q8_0 blocks
   std::vector<float> x(n);
@@ -275,7 +313,12 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
         continue;
       }
       std::memcpy(blk, &one, 2);
-      if (type == GgmlType::Q8_0) {
+      if (is_legacy(type)) {
+        const bool min = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+        const bool low = !min && b / blocks_per_row % 2 == 0;  // _0 types' rows 0, 2
+        if (min) std::memcpy(blk + 2, &one, 2);
+        std::memset(blk + (min ? 4 : 2), low ? 0x00 : 0xFF, bb - (min ? 4 : 2));  // qh and qs
+      } else if (type == GgmlType::Q8_0) {
         std::memset(blk + 2, 0x80, 32);  // -128
       } else {
         std::memcpy(blk + 2, &one, 2);
@@ -313,8 +356,8 @@ TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
   for (GgmlType type : kInt8Types)
     for (bool foreign : {false, true}) {
       const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
-      // Q8_0: 15 blocks, an odd count (the AVX-512 kernel's half-vector tail)
-      const int64_t n = type == GgmlType::Q8_0 ? 480 : 512, rows = 13;
+      // 32-value blocks: 15, an odd count (the AVX-512 kernels' half-vector tail)
+      const int64_t n = blocks_of_32(type) ? 480 : 512, rows = 13;
       std::vector<uint8_t> bytes;
       if (foreign) {
         bytes = random_rows(type, rows, n, rng);

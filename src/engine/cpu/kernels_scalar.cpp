@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "engine/cpu/kernel_table.h"
+#include "engine/cpu/legacy_layout.h"
 #include "engine/gguf/dtype.h"
 #include "engine/gguf/kquant.h"
 #include "engine/gguf/legacy_quant.h"
@@ -203,13 +204,43 @@ void gemm_int8_q6_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8R
     }
 }
 
+// Q4_0..Q5_1 against 32-value activation blocks: per block the integer dot of the quants (minus
+// the _0 types' offset) with the int8 block, times both scales; the _1 types add m times the
+// activations' scaled block sum (value d * q + m, so m multiplies the block's sum of x).
+template <int Slot>
+void gemm_int8_legacy(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok, int64_t n,
+                      float* y, int64_t ldy) {
+  using L = LegacyLayout<Slot>;
+  const auto half = [](const uint8_t* p) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return gguf::half_to_float(h);
+  };
+  for (int t = 0; t < ntok; ++t)
+    for (int r = 0; r < nrows; ++r) {
+      const uint8_t* row = w + r * row_bytes;
+      float acc = 0;
+      for (int64_t b = 0; b < n / 32; ++b) {
+        const uint8_t* blk = row + b * L::kBytes;
+        int32_t dot = 0;
+        for (int i = 0; i < 32; ++i)
+          dot += (gguf::legacy_quant(blk + L::kQsAt, L::kFifth ? blk + L::kQhAt : nullptr, i) - L::kOffset) *
+                 x[t].q[b * 32 + i];
+        acc += half(blk) * x[t].d[b] * static_cast<float>(dot);
+        if constexpr (L::kMin) acc += half(blk + 2) * x[t].sums[b];
+      }
+      y[t * ldy + r] = acc;
+    }
+}
+
 }  // namespace
 
 const Int8Kernels& scalar_int8_kernels() {
   static const Int8Kernels k = {
       "scalar",
       quantize_row_int8,
-      {nullptr, nullptr, nullptr, gemm_int8_q8_0, gemm_int8_q45_k<false>, gemm_int8_q45_k<true>, gemm_int8_q6_k},
+      {nullptr, nullptr, nullptr, gemm_int8_q8_0, gemm_int8_q45_k<false>, gemm_int8_q45_k<true>, gemm_int8_q6_k,
+       gemm_int8_legacy<7>, gemm_int8_legacy<8>, gemm_int8_legacy<9>, gemm_int8_legacy<10>},
       3,
       // The reference, for tests: the F32 tile stays the scalar level's prefill (not measured;
       // no CPU this engine targets runs it except through --isa scalar).

@@ -164,11 +164,14 @@ void q80_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float*
     for (int t = 0; t < NT; ++t) y[t * ldy + r] = T::hsum(acc[r][t]);
 }
 
-// One tile call: the kernel of the weight slot (kernel_table.h: 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K)
-// for NR rows and ntok tokens.
+#include "engine/cpu/simd_int8_legacy.inc.h"  // legacy_tile: Q4_0, Q4_1, Q5_0, Q5_1
+
+// One tile call: the kernel of the weight slot (kernel_table.h: 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K,
+// 7-10 Q4_0, Q4_1, Q5_0, Q5_1) for NR rows and ntok tokens.
 template <class T, int Slot, int NR, int NT>
 void slot_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float* y, int64_t ldy) {
   if constexpr (Slot == 3) q80_tile<T, NR, NT>(w, rb, x, n, y, ldy);
+  else if constexpr (Slot >= 7) legacy_tile<T, Slot, NR, NT>(w, rb, x, n, y, ldy);
   else if constexpr (Slot == 6) q6k_tile<T, NR, NT>(w, rb, x, n, y, ldy);
   else q45k_tile<T, Slot == 5, NR, NT>(w, rb, x, n, y, ldy);
 }
@@ -206,7 +209,9 @@ template <class T>
 Int8Kernels make_int8_kernels() {
   return {T::kName,
           quantize_row_int8<T>,
-          {nullptr, nullptr, nullptr, int8_tile<T, 3>, int8_tile<T, 4>, int8_tile<T, 5>, int8_tile<T, 6>},
+          {nullptr, nullptr, nullptr, int8_tile<T, 3>, int8_tile<T, 4>, int8_tile<T, 5>, int8_tile<T, 6>,
+           int8_tile<T, 7>, int8_tile<T, 8>, int8_tile<T, 9>, int8_tile<T, 10>},
           T::kTokens,
-          {false, false, false, T::kFasterQ8_0, T::kFasterQ4K, T::kFasterQ5K, T::kFasterQ6K}};
+          {false, false, false, T::kFasterQ8_0, T::kFasterQ4K, T::kFasterQ5K, T::kFasterQ6K, T::kFasterQ4_0,
+           T::kFasterQ4_1, T::kFasterQ5_0, T::kFasterQ5_1}};
 }
