@@ -35,7 +35,8 @@ std::vector<const cpu::Int8Kernels*> variants() {
 }
 
 // The definition (kernel_table.h), written out: per block d = max|x| / 127, q = x * (127 / max)
-// rounded to nearest, ties to even (std::nearbyint in the default rounding mode); zeros: d = q = 0.
+// rounded to nearest, ties to even (std::nearbyint in the default rounding mode); zeros, and
+// blocks whose 127 / max is not finite: d = q = 0; a block with a NaN or infinity: d = NaN, q = 0.
 struct Quantized {
   std::vector<int8_t> q;
   std::vector<float> d, sums;
@@ -46,11 +47,17 @@ Quantized quantize_by_definition(const float* x, int64_t n, int block) {
   r.d.resize(n / block);
   r.sums.resize(n / 32);
   for (int64_t b = 0; b < n / block; ++b) {
+    const float* xb = x + b * block;
+    if (std::any_of(xb, xb + block, [](float v) { return !std::isfinite(v); })) {
+      r.d[b] = NAN;  // r.q stays 0
+      continue;
+    }
     float amax = 0;
-    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(x[b * block + i]));
+    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i]));
+    const float id = 127.0f / amax;
+    if (std::isinf(id)) continue;  // zero or tiny: d = q = 0
     r.d[b] = amax / 127.0f;
-    const float id = amax == 0 ? 0.0f : 127.0f / amax;
-    for (int i = 0; i < block; ++i) r.q[b * block + i] = static_cast<int8_t>(std::nearbyint(x[b * block + i] * id));
+    for (int i = 0; i < block; ++i) r.q[b * block + i] = static_cast<int8_t>(std::nearbyint(xb[i] * id));
   }
   for (int64_t s = 0; s < n / 32; ++s) {
     int sum = 0;
@@ -516,6 +523,97 @@ TEST(EngineInt8Prefill, Int8PathDiffersFromF32PathByQuantizationOnly) {
   int differ = 0;
   for (int i = 0; i < 3 * rows; ++i) differ += yi[i] != yf[i];
   EXPECT_GT(differ, 0);
+}
+
+// NaN, infinity and blocks too small for 127 / max quantize to the same bits on every variant
+// (review BP L4: the SIMD quantizers gave q = -128 where the scalar one gave 0, and the vector max
+// kept or dropped a NaN by its position). A NaN first in its block, one last, one in each vector
+// position of a block, +inf, -inf, a block of 1e-37 (127 / max overflows), one of subnormals.
+TEST(EngineInt8Prefill, NonFiniteAndTinyBlocksQuantizeAlikeOnEveryVariant) {
+  for (int block : {32, 256}) {
+    const int64_t blocks = 8, n = blocks * block;
+    std::vector<float> x = activations(n, 3);
+    const auto at = [&](int b, int i) -> float& { return x[b * block + i]; };
+    at(1, 0) = NAN;
+    at(2, block - 1) = NAN;
+    for (int i = 0; i < block; i += 9) at(3, i) = -NAN;
+    at(4, block / 2) = INFINITY;
+    at(5, 7) = -INFINITY;
+    for (int i = 0; i < block; ++i) at(6, i) = i % 2 ? 1e-37f : -0.5e-37f;
+    for (int i = 0; i < block; ++i) at(7, i) = std::ldexp(static_cast<float>(i % 5), -140);
+    const Quantized want = quantize_by_definition(x.data(), n, block);
+    for (int b = 1; b <= 5; ++b) ASSERT_TRUE(std::isnan(want.d[b])) << b;
+    ASSERT_EQ(want.d[6], 0.0f);
+    ASSERT_EQ(want.d[7], 0.0f);
+    ASSERT_GT(want.d[0], 0.0f);
+    for (const cpu::Int8Kernels* k : variants()) {
+      std::vector<int8_t> q(n, 99);
+      std::vector<float> d(n / block, -1), sums(n / 32, -1);
+      k->quantize(x.data(), n, block, q.data(), d.data(), sums.data());
+      const std::string what = std::string(k->name) + " block " + std::to_string(block);
+      EXPECT_EQ(q, want.q) << what;
+      for (int64_t b = 0; b < blocks; ++b)
+        EXPECT_TRUE(std::isnan(want.d[b]) ? std::isnan(d[b]) : d[b] == want.d[b]) << what << " block " << b;
+      for (int64_t s = 0; s < n / 32; ++s)
+        EXPECT_TRUE(std::isnan(want.sums[s]) ? std::isnan(sums[s]) : sums[s] == want.sums[s]) << what << " sums " << s;
+    }
+  }
+}
+
+// A NaN activation gives NaN in every product of its token, as F32 arithmetic does, on every
+// variant and type; the other tokens of the tile stay finite.
+TEST(EngineInt8Prefill, NaNActivationGivesNaNOnEveryVariant) {
+  std::mt19937 rng(17);
+  for (GgmlType type : kInt8Types) {
+    const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
+    const int64_t n = 512, rows = 4, rb = gguf::bytes_for(type, n);
+    const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
+    for (const cpu::Int8Kernels* k : variants()) {
+      const int ntok = k->tokens, bad = ntok - 1;  // the last token has one NaN
+      std::vector<float> x;
+      for (int t = 0; t < ntok; ++t) {
+        std::vector<float> xt = activations(n, 500 + t);
+        if (t == bad) xt[300] = NAN;
+        x.insert(x.end(), xt.begin(), xt.end());
+      }
+      std::vector<int8_t> q(ntok * n);
+      std::vector<float> d(ntok * n / block), sums(ntok * n / 32);
+      std::vector<cpu::Int8Row> xr;
+      for (int t = 0; t < ntok; ++t) {
+        k->quantize(x.data() + t * n, n, block, q.data() + t * n, d.data() + t * n / block, sums.data() + t * n / 32);
+        xr.push_back({q.data() + t * n, d.data() + t * n / block, sums.data() + t * n / 32});
+      }
+      std::vector<float> y(ntok * rows);
+      k->tile[slot](w.data(), rb, rows, xr.data(), ntok, n, y.data(), rows);
+      for (int t = 0; t < ntok; ++t)
+        for (int64_t r = 0; r < rows; ++r)
+          EXPECT_EQ(std::isnan(y[t * rows + r]), t == bad)
+              << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " token " << t << " row " << r;
+    }
+  }
+  // the F32 path, for comparison: NaN too
+  const std::vector<uint8_t> bytes = random_rows(GgmlType::Q4_0, 4, 64, rng);
+  WeightTensor w;
+  w.data = bytes.data(), w.type = GgmlType::Q4_0, w.cols = 64, w.rows = 4, w.row_bytes = bytes.size() / 4;
+  w.name = "nan";
+  std::vector<float> x = activations(3 * 64, 8), y(3 * 4);
+  x[64 + 5] = NAN;
+  cpu::matmul_rows_isa(static_cast<int>(cpu::best_isa()), w, x.data(), 64, 3, y.data(), 4, 0, 4, cpu::PrefillPath::F32);
+  for (int r = 0; r < 4; ++r) EXPECT_TRUE(std::isnan(y[4 + r]) && !std::isnan(y[r]) && !std::isnan(y[8 + r])) << r;
+}
+
+// PrefillPath::Auto's choices as docs/benchmarks.md's "Int8 activations" sections measured them:
+// the integer tiles only with AVX512_VNNI and only for Q8_0, Q4_K, Q5_K and Q6_K (slots 3-6); the
+// legacy types (7-10) were not faster at 128 tokens on any variant, AVX2 and AVX-512 without VNNI
+// on none; the scalar variant is a reference only. A new measurement changes this test with the
+// document. Every slot from Q8_0 on has a tile, F32/F16/BF16 none.
+TEST(EngineInt8Prefill, AutoChoicesAreTheDocumentedMeasurements) {
+  for (const cpu::Int8Kernels* k : variants())
+    for (int slot = 0; slot < cpu::kWeightSlots; ++slot) {
+      const bool vnni = std::string(k->name) == "avx512-vnni";
+      EXPECT_EQ(k->faster[slot], vnni && slot >= 3 && slot <= 6) << k->name << " slot " << slot;
+      EXPECT_EQ(k->tile[slot] != nullptr, slot >= 3) << k->name << " slot " << slot;
+    }
 }
 
 }  // namespace

@@ -54,7 +54,13 @@ constexpr int kWeightSlots = 11;
 //   d = max|x| / 127 over the block (F32), q = round-to-nearest-even(x * (127 / max|x|)) as int8,
 //   so q is in -127..127 and the value the kernels multiply is d * q, within d / 2 of x (plus
 //   the rounding of the F32 products: x * (127/max) is not exactly x / d). A block of zeros has
-//   d = 0 and q = 0 (no division by zero; its products are exactly 0).
+//   d = 0 and q = 0 (no division by zero; its products are exactly 0), and so has a block whose
+//   max |x| is below about 3.7e-37, where 127 / max overflows F32 (values that small add nothing
+//   visible to a product). A block holding a NaN or an infinity has d = NaN and q = 0: every
+//   product with it is NaN, as F32 arithmetic gives NaN for a NaN activation (an infinity, which
+//   F32 would carry as +-inf or NaN, gives NaN too). Every variant gives these same bits: the SIMD
+//   block maxima compare |x| as integers, so a NaN cannot be dropped by a max instruction's
+//   operand order, and no cvtps2dq sees a NaN or infinite product (it would give -128).
 //   Round-to-nearest-even rather than half away from zero: it is what the SIMD conversions do
 //   (cvtps2dq in the default rounding mode), so every ISA gives the same q bit for bit.
 // Plus, per 32 values, the scaled sum d * sum(q) (the mins' term of the K-quants and of Q4_1 /

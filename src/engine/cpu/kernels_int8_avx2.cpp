@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "engine/cpu/kernel_table.h"
 #include "engine/cpu/legacy_layout.h"
@@ -48,14 +49,17 @@ struct Avx2Int8 {
     return _mm_cvtss_f32(s);
   }
   // Quantization (kernel_table.h): max |x| of a block, q = cvtps2dq(x * id), sum of 32 q.
+  // The max over |x|'s bits as int32: without the sign they order as the values do, with every
+  // NaN above infinity above every finite value, so a NaN is never lost (vmaxps returns its
+  // second operand when either is NaN: which NaN survived depended on its position).
   static float abs_max(const float* x, int n) {
-    const __m256 mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    __m256 m = _mm256_setzero_ps();
-    for (int i = 0; i < n; i += 8) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(x + i), mask));
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_movehdup_ps(h));
-    return _mm_cvtss_f32(h);
+    const __m256i mask = _mm256_set1_epi32(0x7fffffff);
+    __m256i m = _mm256_setzero_si256();
+    for (int i = 0; i < n; i += 8) m = _mm256_max_epi32(m, _mm256_and_si256(load(x + i), mask));
+    __m128i h = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epi32(h, _mm_unpackhi_epi64(h, h));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 1));
+    return _mm_cvtss_f32(_mm_castsi128_ps(h));
   }
   static void quantize(const float* x, int n, float id, int8_t* q) {
     const __m256 v = _mm256_set1_ps(id);

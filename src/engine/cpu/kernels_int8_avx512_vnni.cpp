@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "engine/cpu/kernel_table.h"
 #include "engine/cpu/legacy_layout.h"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "engine/cpu/kernel_table.h"
@@ -104,15 +105,21 @@ void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d
   for (int64_t b = 0; b < n / block; ++b) {
     const float* xb = x + b * block;
     float amax = 0;
-    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i]));
-    const float id = amax > 0 ? 127.0f / amax : 0.0f;
+    bool finite = true;
+    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i])), finite = finite && std::isfinite(xb[i]);
+    const float id = 127.0f / amax;
+    // A NaN or infinity: d = NaN, so every product with the block is NaN; a zero block, or one
+    // too small for 127 / amax (below ~3.7e-37): zeros (kernel_table.h; review BP L4).
+    if (!finite || std::isinf(id)) {
+      d[b] = finite ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+      std::fill(q + b * block, q + (b + 1) * block, 0);
+      continue;
+    }
     d[b] = amax / 127.0f;
     for (int i = 0; i < block; ++i) {
-      // Finite activations give |v| <= 127. A NaN or infinite one (a broken model; or a block's
-      // largest |x| below ~3.7e-37, where 127/amax overflows) would make the cast undefined: 0
-      // instead (the SIMD conversions give -128 there; review BP L4, left as a known limit).
+      // |v| <= 127 here (|x| <= amax, id finite): the cast is defined
       const float v = (xb[i] * id + kRound) - kRound;
-      q[b * block + i] = v >= -127.0f && v <= 127.0f ? static_cast<int8_t>(v) : 0;
+      q[b * block + i] = static_cast<int8_t>(v);
     }
   }
   for (int64_t s = 0; s < n / 32; ++s) {

@@ -18,13 +18,21 @@ inline float hsum8(__m256 v) {
 }
 
 // The same quantization as the scalar reference (kernel_table.h), W floats at a time: the block's
-// max |x| by vector max, then q = cvtps2dq(x * (127 / max)) (round to nearest even).
+// max |x| by vector max (NaN if the block has one, else infinity if it has one), then
+// q = cvtps2dq(x * (127 / max)) (round to nearest even); the blocks of NaN or infinity, and those
+// too small for 127 / max, as kernel_table.h says.
 template <class T>
 void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d, float* sums) {
+  constexpr float kMax = std::numeric_limits<float>::max();
   for (int64_t b = 0; b < n / block; ++b) {
     const float* xb = x + b * block;
     const float amax = T::abs_max(xb, block);
-    const float id = amax > 0 ? 127.0f / amax : 0.0f;
+    const float id = 127.0f / amax;
+    if (!(amax <= kMax) || !(id <= kMax)) {  // NaN or infinite; zero or tiny (id inf)
+      d[b] = amax <= kMax ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+      std::memset(q + b * block, 0, block);
+      continue;
+    }
     d[b] = amax / 127.0f;
     T::quantize(xb, block, id, q + b * block);
   }

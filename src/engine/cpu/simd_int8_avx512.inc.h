@@ -38,10 +38,14 @@ struct Avx512Int8 {
   static vf fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
   static float hsum(vf v) { return _mm512_reduce_add_ps(v); }
   // Quantization (kernel_table.h); blocks are 32 or 256 values.
+  // The max over |x|'s bits as int32, as AVX2's (a NaN is never lost).
   static float abs_max(const float* x, int n) {
-    __m512 m = _mm512_setzero_ps();
-    for (int i = 0; i < n; i += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + i)));
-    return _mm512_reduce_max_ps(m);
+    __m512i m = _mm512_setzero_si512();
+    for (int i = 0; i < n; i += 16) m = _mm512_max_epi32(m, _mm512_and_si512(load(x + i), _mm512_set1_epi32(0x7fffffff)));
+    const int bits = _mm512_reduce_max_epi32(m);
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
   }
   static void quantize(const float* x, int n, float id, int8_t* q) {
     const __m512 v = _mm512_set1_ps(id);
