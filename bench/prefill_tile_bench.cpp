@@ -1,6 +1,6 @@
 // Prefill's matrix product per weight type, ISA and path (matmul_rows_isa, one thread): the F32
 // tile (rows converted to F32) against the integer kernels (int8 activations), on a 1024 x 1024
-// matrix (0.6-1.1 MB of Q4_K..Q8_0: in L2) for 3..128 tokens. Reports multiply-adds per second
+// matrix (0.6-1.1 MB of Q4_0..Q8_0: in L2) for 3..128 tokens. Reports multiply-adds per second
 // (rows x cols x tokens), CPU time, the activation quantization included. Used to choose
 // matmul.cpp's path per type and ISA (PrefillPath::Auto). prefill/TYPE/VARIANT/tile/N drives one
 // integer kernel variant directly (AVX-512 without VNNI cannot be reached through matmul on a CPU
@@ -66,19 +66,23 @@ void BM_int8_variant(benchmark::State& st, GgmlType type, const cpu::Int8Kernels
       benchmark::Counter(static_cast<double>(kRows * kCols * ntok), benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// Every type with integer kernels (kernel_table.h slots 3..10).
+const GgmlType kTypes[] = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
+                           GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1};
+
 const int registered = [] {
   std::vector<const cpu::Int8Kernels*> variants;
   if (cpu::isa_supported(cpu::Isa::Avx2)) variants.push_back(&cpu::avx2_int8_kernels());
   if (cpu::isa_supported(cpu::Isa::Avx512)) variants.push_back(&cpu::avx512_int8_kernels());
   if (cpu::cpu_has_avx512_vnni()) variants.push_back(&cpu::avx512_vnni_int8_kernels());
-  for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
+  for (GgmlType t : kTypes)
     for (const cpu::Int8Kernels* k : variants)
       for (int ntok : {3, 6, 16, 128}) {
         const std::string name = "prefill/" + gguf::type_name(static_cast<uint32_t>(t)) + "/" + k->name + "/tile/" +
                                  std::to_string(ntok);
         benchmark::RegisterBenchmark(name.c_str(), BM_int8_variant, t, k, ntok);
       }
-  for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
+  for (GgmlType t : kTypes)
     for (cpu::Isa isa : {cpu::Isa::Avx512, cpu::Isa::Avx2})
       for (cpu::PrefillPath path : {cpu::PrefillPath::F32, cpu::PrefillPath::Int8})
         for (int ntok : {3, 6, 16, 128}) {

@@ -35,7 +35,8 @@ std::vector<const cpu::Int8Kernels*> variants() {
 }
 
 // The definition (kernel_table.h), written out: per block d = max|x| / 127, q = x * (127 / max)
-// rounded to nearest, ties to even (std::nearbyint in the default rounding mode); zeros: d = q = 0.
+// rounded to nearest, ties to even (std::nearbyint in the default rounding mode); zeros, and
+// blocks whose 127 / max is not finite: d = q = 0; a block with a NaN or infinity: d = NaN, q = 0.
 struct Quantized {
   std::vector<int8_t> q;
   std::vector<float> d, sums;
@@ -46,11 +47,17 @@ Quantized quantize_by_definition(const float* x, int64_t n, int block) {
   r.d.resize(n / block);
   r.sums.resize(n / 32);
   for (int64_t b = 0; b < n / block; ++b) {
+    const float* xb = x + b * block;
+    if (std::any_of(xb, xb + block, [](float v) { return !std::isfinite(v); })) {
+      r.d[b] = NAN;  // r.q stays 0
+      continue;
+    }
     float amax = 0;
-    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(x[b * block + i]));
+    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i]));
+    const float id = 127.0f / amax;
+    if (std::isinf(id)) continue;  // zero or tiny: d = q = 0
     r.d[b] = amax / 127.0f;
-    const float id = amax == 0 ? 0.0f : 127.0f / amax;
-    for (int i = 0; i < block; ++i) r.q[b * block + i] = static_cast<int8_t>(std::nearbyint(x[b * block + i] * id));
+    for (int i = 0; i < block; ++i) r.q[b * block + i] = static_cast<int8_t>(std::nearbyint(xb[i] * id));
   }
   for (int64_t s = 0; s < n / 32; ++s) {
     int sum = 0;
@@ -106,12 +113,18 @@ TEST(EngineInt8Prefill, QuantizationIsTheDefinitionBitForBit) {
   EXPECT_EQ(q.q[98], 0);   // -0.5 -> -0
 }
 
-// The integer-kernel types (kernel_table.h slots 3..6).
-const std::vector<GgmlType> kInt8Types = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+// The integer-kernel types (kernel_table.h slots 3..10).
+const std::vector<GgmlType> kInt8Types = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
+                                          GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1};
+bool is_legacy(GgmlType t) {
+  return t == GgmlType::Q4_0 || t == GgmlType::Q4_1 || t == GgmlType::Q5_0 || t == GgmlType::Q5_1;
+}
+// The types whose activations come in 32-value blocks (the others: 256).
+bool blocks_of_32(GgmlType t) { return t == GgmlType::Q8_0 || is_legacy(t); }
 
 // Weight rows of a type as random bytes with random fp16 scales (every nibble, every 6-bit scale
-// and min up to 63, Q8_0 quants down to -128, Q6_K int8 scales down to -128), as a foreign file
-// may hold them.
+// and min up to 63, Q8_0 quants down to -128, Q6_K int8 scales down to -128, every fifth bit of
+// Q5_0/Q5_1; Q4_1/Q5_1 mins of either sign), as a foreign file may hold them.
 std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
   const int64_t rb = gguf::bytes_for(type, cols);
   std::vector<uint8_t> bytes(rb * rows);
@@ -123,7 +136,8 @@ std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std:
       continue;
     }
     test::put_random_half(bytes.data() + b * bb, rng);
-    if (type == GgmlType::Q4_K || type == GgmlType::Q5_K) test::put_random_half(bytes.data() + b * bb + 2, rng);
+    if (type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q4_1 || type == GgmlType::Q5_1)
+      test::put_random_half(bytes.data() + b * bb + 2, rng);  // dmin / m
   }
   return bytes;
 }
@@ -147,10 +161,38 @@ int q6k_quant(const uint8_t* blk, int v) {
   return (k < 2 ? low & 15 : low >> 4) | (((blk[128 + 32 * h + l] >> (2 * k)) & 3) << 4);
 }
 
+// Quant v (0..31) of a legacy block as gguf/legacy_quant.h lays it out, minus the _0 types'
+// offset: the nibble from qs (low for v < 16), the fifth bit (Q5 types) bit v % 8 of qh[v / 8].
+int legacy_weight(GgmlType type, const uint8_t* blk, int v) {
+  const bool min = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+  const bool fifth = type == GgmlType::Q5_0 || type == GgmlType::Q5_1;
+  const uint8_t* qh = blk + (min ? 4 : 2);
+  const uint8_t* qs = qh + (fifth ? 4 : 0);
+  int q = v < 16 ? qs[v] & 15 : qs[v - 16] >> 4;
+  if (fifth) q += ((qh[v / 8] >> (v % 8)) & 1) * 16;
+  if (type == GgmlType::Q4_0) q -= 8;
+  if (type == GgmlType::Q5_0) q -= 16;
+  return q;
+}
+
 // The plain computation: integer dots per block, scales applied in double. Returns the value and
 // adds the sum of the magnitudes of its F32 terms to *mag (for the float rounding allowance).
 double plain_dot(GgmlType type, const uint8_t* row, const Quantized& x, int64_t n, double* mag) {
   double acc = 0;
+  if (is_legacy(type)) {
+    // value d * (q - offset), or d * q + m: per block d * dx * dot, plus m * (dx * sum(xq))
+    const int64_t bb = gguf::type_traits(type).block_bytes;
+    const bool min = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+    for (int64_t b = 0; b < n / 32; ++b) {
+      const uint8_t* blk = row + b * bb;
+      int64_t dot = 0;
+      for (int i = 0; i < 32; ++i) dot += legacy_weight(type, blk, i) * x.q[b * 32 + i];
+      const double term = static_cast<double>(half(blk)) * x.d[b] * static_cast<double>(dot);
+      const double mins = min ? static_cast<double>(half(blk + 2)) * x.sums[b] : 0.0;
+      acc += term + mins, *mag += std::abs(term) + std::abs(mins);
+    }
+    return acc;
+  }
   if (type == GgmlType::Q8_0) {
     for (int64_t b = 0; b < n / 32; ++b) {
       const uint8_t* blk = row + b * 34;
@@ -201,8 +243,9 @@ TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
   std::mt19937 rng(11);
   for (GgmlType type : kInt8Types) {
     const int slot = cpu::weight_slot(type);
-    // Q8_0: 5 blocks (odd: the AVX-512 half-vector tail) and 16; K-quants: 1 and 3 super-blocks.
-    for (int64_t n : type == GgmlType::Q8_0 ? std::vector<int64_t>{160, 512} : std::vector<int64_t>{256, 768}) {
+    // Q8_0, Q4_0..Q5_1: 5 blocks (odd: the AVX-512 half-vector tail) and 16; K-quants: 1 and 3
+    // super-blocks.
+    for (int64_t n : blocks_of_32(type) ? std::vector<int64_t>{160, 512} : std::vector<int64_t>{256, 768}) {
       const int64_t rows = 4, rb = gguf::bytes_for(type, n);
       const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
       // The tokens' blocks back to back, as matmul lays them out: a kernel reading past a row's
@@ -248,9 +291,11 @@ TEST(EngineInt8Prefill, TilesEqualIntegerBlockDots) {
 // and min 63, Q8_0 with every quant -128; Q6_K in rows 0 and 2 with every q - 32 = -32 and every
 // scale -128 (the largest |product| and its sum over a super-block of +max activations,
 // 256 * 32 * 127 * 128 = 133,169,152, near int32's limit but inside), in rows 1 and 3 every q - 32
-// = 31 with scale 127. Against activation super-blocks of all +max (every q = 127), alternating
-// +-max, all zeros (d = 0) and mostly -max. Every variant's tile must equal plain_dot: an int16
-// saturation (maddubs, packssdw) or an int32 overflow would be off by far more than rounding.
+// = 31 with scale 127; Q4_0 / Q5_0 in rows 0 and 2 with every q - offset = -8 / -16 (the largest
+// |w|), in rows 1 and 3 7 / 15; Q4_1 / Q5_1 with every q = 15 / 31 and m = 1. Against activation
+// super-blocks of all +max (every q = 127), alternating +-max, all zeros (d = 0) and mostly -max.
+// Every variant's tile must equal plain_dot: an int16 saturation (maddubs, packssdw) or an int32
+// overflow would be off by far more than rounding.
 TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
   const int64_t n = 1024;  // four 256-value super-blocks, 32 Q8_0 blocks
   std::vector<float> x(n);
@@ -275,7 +320,12 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
         continue;
       }
       std::memcpy(blk, &one, 2);
-      if (type == GgmlType::Q8_0) {
+      if (is_legacy(type)) {
+        const bool min = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+        const bool low = !min && b / blocks_per_row % 2 == 0;  // _0 types' rows 0, 2
+        if (min) std::memcpy(blk + 2, &one, 2);
+        std::memset(blk + (min ? 4 : 2), low ? 0x00 : 0xFF, bb - (min ? 4 : 2));  // qh and qs
+      } else if (type == GgmlType::Q8_0) {
         std::memset(blk + 2, 0x80, 32);  // -128
       } else {
         std::memcpy(blk + 2, &one, 2);
@@ -313,8 +363,8 @@ TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
   for (GgmlType type : kInt8Types)
     for (bool foreign : {false, true}) {
       const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
-      // Q8_0: 15 blocks, an odd count (the AVX-512 kernel's half-vector tail)
-      const int64_t n = type == GgmlType::Q8_0 ? 480 : 512, rows = 13;
+      // 32-value blocks: 15, an odd count (the AVX-512 kernels' half-vector tail)
+      const int64_t n = blocks_of_32(type) ? 480 : 512, rows = 13;
       std::vector<uint8_t> bytes;
       if (foreign) {
         bytes = random_rows(type, rows, n, rng);
@@ -473,6 +523,97 @@ TEST(EngineInt8Prefill, Int8PathDiffersFromF32PathByQuantizationOnly) {
   int differ = 0;
   for (int i = 0; i < 3 * rows; ++i) differ += yi[i] != yf[i];
   EXPECT_GT(differ, 0);
+}
+
+// NaN, infinity and blocks too small for 127 / max quantize to the same bits on every variant
+// (review BP L4: the SIMD quantizers gave q = -128 where the scalar one gave 0, and the vector max
+// kept or dropped a NaN by its position). A NaN first in its block, one last, one in each vector
+// position of a block, +inf, -inf, a block of 1e-37 (127 / max overflows), one of subnormals.
+TEST(EngineInt8Prefill, NonFiniteAndTinyBlocksQuantizeAlikeOnEveryVariant) {
+  for (int block : {32, 256}) {
+    const int64_t blocks = 8, n = blocks * block;
+    std::vector<float> x = activations(n, 3);
+    const auto at = [&](int b, int i) -> float& { return x[b * block + i]; };
+    at(1, 0) = NAN;
+    at(2, block - 1) = NAN;
+    for (int i = 0; i < block; i += 9) at(3, i) = -NAN;
+    at(4, block / 2) = INFINITY;
+    at(5, 7) = -INFINITY;
+    for (int i = 0; i < block; ++i) at(6, i) = i % 2 ? 1e-37f : -0.5e-37f;
+    for (int i = 0; i < block; ++i) at(7, i) = std::ldexp(static_cast<float>(i % 5), -140);
+    const Quantized want = quantize_by_definition(x.data(), n, block);
+    for (int b = 1; b <= 5; ++b) ASSERT_TRUE(std::isnan(want.d[b])) << b;
+    ASSERT_EQ(want.d[6], 0.0f);
+    ASSERT_EQ(want.d[7], 0.0f);
+    ASSERT_GT(want.d[0], 0.0f);
+    for (const cpu::Int8Kernels* k : variants()) {
+      std::vector<int8_t> q(n, 99);
+      std::vector<float> d(n / block, -1), sums(n / 32, -1);
+      k->quantize(x.data(), n, block, q.data(), d.data(), sums.data());
+      const std::string what = std::string(k->name) + " block " + std::to_string(block);
+      EXPECT_EQ(q, want.q) << what;
+      for (int64_t b = 0; b < blocks; ++b)
+        EXPECT_TRUE(std::isnan(want.d[b]) ? std::isnan(d[b]) : d[b] == want.d[b]) << what << " block " << b;
+      for (int64_t s = 0; s < n / 32; ++s)
+        EXPECT_TRUE(std::isnan(want.sums[s]) ? std::isnan(sums[s]) : sums[s] == want.sums[s]) << what << " sums " << s;
+    }
+  }
+}
+
+// A NaN activation gives NaN in every product of its token, as F32 arithmetic does, on every
+// variant and type; the other tokens of the tile stay finite.
+TEST(EngineInt8Prefill, NaNActivationGivesNaNOnEveryVariant) {
+  std::mt19937 rng(17);
+  for (GgmlType type : kInt8Types) {
+    const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
+    const int64_t n = 512, rows = 4, rb = gguf::bytes_for(type, n);
+    const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
+    for (const cpu::Int8Kernels* k : variants()) {
+      const int ntok = k->tokens, bad = ntok - 1;  // the last token has one NaN
+      std::vector<float> x;
+      for (int t = 0; t < ntok; ++t) {
+        std::vector<float> xt = activations(n, 500 + t);
+        if (t == bad) xt[300] = NAN;
+        x.insert(x.end(), xt.begin(), xt.end());
+      }
+      std::vector<int8_t> q(ntok * n);
+      std::vector<float> d(ntok * n / block), sums(ntok * n / 32);
+      std::vector<cpu::Int8Row> xr;
+      for (int t = 0; t < ntok; ++t) {
+        k->quantize(x.data() + t * n, n, block, q.data() + t * n, d.data() + t * n / block, sums.data() + t * n / 32);
+        xr.push_back({q.data() + t * n, d.data() + t * n / block, sums.data() + t * n / 32});
+      }
+      std::vector<float> y(ntok * rows);
+      k->tile[slot](w.data(), rb, rows, xr.data(), ntok, n, y.data(), rows);
+      for (int t = 0; t < ntok; ++t)
+        for (int64_t r = 0; r < rows; ++r)
+          EXPECT_EQ(std::isnan(y[t * rows + r]), t == bad)
+              << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " token " << t << " row " << r;
+    }
+  }
+  // the F32 path, for comparison: NaN too
+  const std::vector<uint8_t> bytes = random_rows(GgmlType::Q4_0, 4, 64, rng);
+  WeightTensor w;
+  w.data = bytes.data(), w.type = GgmlType::Q4_0, w.cols = 64, w.rows = 4, w.row_bytes = bytes.size() / 4;
+  w.name = "nan";
+  std::vector<float> x = activations(3 * 64, 8), y(3 * 4);
+  x[64 + 5] = NAN;
+  cpu::matmul_rows_isa(static_cast<int>(cpu::best_isa()), w, x.data(), 64, 3, y.data(), 4, 0, 4, cpu::PrefillPath::F32);
+  for (int r = 0; r < 4; ++r) EXPECT_TRUE(std::isnan(y[4 + r]) && !std::isnan(y[r]) && !std::isnan(y[8 + r])) << r;
+}
+
+// PrefillPath::Auto's choices as docs/benchmarks.md's "Int8 activations" sections measured them:
+// the integer tiles only with AVX512_VNNI and only for Q8_0, Q4_K, Q5_K and Q6_K (slots 3-6); the
+// legacy types (7-10) were not faster at 128 tokens on any variant, AVX2 and AVX-512 without VNNI
+// on none; the scalar variant is a reference only. A new measurement changes this test with the
+// document. Every slot from Q8_0 on has a tile, F32/F16/BF16 none.
+TEST(EngineInt8Prefill, AutoChoicesAreTheDocumentedMeasurements) {
+  for (const cpu::Int8Kernels* k : variants())
+    for (int slot = 0; slot < cpu::kWeightSlots; ++slot) {
+      const bool vnni = std::string(k->name) == "avx512-vnni";
+      EXPECT_EQ(k->faster[slot], vnni && slot >= 3 && slot <= 6) << k->name << " slot " << slot;
+      EXPECT_EQ(k->tile[slot] != nullptr, slot >= 3) << k->name << " slot " << slot;
+    }
 }
 
 }  // namespace

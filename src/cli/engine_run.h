@@ -15,7 +15,7 @@ namespace infertrace::cli {
 
 struct RunArgs {
   std::string model, prompt, cpus, isa;
-  std::string prompt_math = kDefaultPromptMath;  // cpu: a prompt's Q8_0/Q4_K/Q5_K/Q6_K products (cli/prompt_math_option.h)
+  std::string prompt_math = kDefaultPromptMath;  // cpu: a prompt's Q8_0, K-quant and Q4_0..Q5_1 products (cli/prompt_math_option.h)
   std::string backend = "cpu", mode;  // mode: cuda only (default fused)
   int64_t prompt_tokens = 0, n_predict = 32, ctx = 0, ubatch = 256, batch = 1;
   int threads = 0, device = 0;

@@ -1,4 +1,4 @@
-// --prompt-math auto|f32|int8: how a prompt's Q8_0/Q4_K/Q5_K/Q6_K products are computed on the CPU
+// --prompt-math auto|f32|int8: how a prompt's Q8_0, K-quant and Q4_0..Q5_1 products are computed on the CPU
 // (engine/cpu/matmul.h, PrefillPath). One option for every verb that runs the CPU engine on
 // prompts (engine run, bench threads, serve), so the values, the usage error for another value and
 // the JSON key ("prompt_math", the value as given) are the same everywhere.

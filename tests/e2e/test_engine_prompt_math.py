@@ -1,4 +1,4 @@
-"""engine run --prompt-math: a prompt's Q8_0/Q4_K/Q5_K/Q6_K products in F32 or int8 arithmetic (docs/engine.md).
+"""engine run --prompt-math: a prompt's Q8_0, K-quant and Q4_0..Q5_1 products in F32 or int8 arithmetic (docs/engine.md).
 Each choice gives the same greedy tokens whatever --ubatch cuts the prompt into (review BP H1: the
 int8 path's pieces of 1-2 tokens once took the F32 kernels), the JSON names the choice, and a bad
 value or the CUDA backend is a usage error."""

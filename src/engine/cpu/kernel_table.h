@@ -54,22 +54,29 @@ constexpr int kWeightSlots = 11;
 //   d = max|x| / 127 over the block (F32), q = round-to-nearest-even(x * (127 / max|x|)) as int8,
 //   so q is in -127..127 and the value the kernels multiply is d * q, within d / 2 of x (plus
 //   the rounding of the F32 products: x * (127/max) is not exactly x / d). A block of zeros has
-//   d = 0 and q = 0 (no division by zero; its products are exactly 0).
+//   d = 0 and q = 0 (no division by zero; its products are exactly 0), and so has a block whose
+//   max |x| is below about 3.7e-37, where 127 / max overflows F32 (values that small add nothing
+//   visible to a product). A block holding a NaN or an infinity has d = NaN and q = 0: every
+//   product with it is NaN, as F32 arithmetic gives NaN for a NaN activation (an infinity, which
+//   F32 would carry as +-inf or NaN, gives NaN too). Every variant gives these same bits: the SIMD
+//   block maxima compare |x| as integers, so a NaN cannot be dropped by a max instruction's
+//   operand order, and no cvtps2dq sees a NaN or infinite product (it would give -128).
 //   Round-to-nearest-even rather than half away from zero: it is what the SIMD conversions do
 //   (cvtps2dq in the default rounding mode), so every ISA gives the same q bit for bit.
-// Plus, per 32 values, the scaled sum d * sum(q) (the K-quant mins' term: their weights have
-// value d*sc*q - dmin*m, and the -dmin*m part multiplies the sum of the activations).
+// Plus, per 32 values, the scaled sum d * sum(q) (the mins' term of the K-quants and of Q4_1 /
+// Q5_1: their weights have value d*sc*q - dmin*m, or d*q + m, and the constant part multiplies
+// the sum of the activations).
 struct Int8Row {
   const int8_t* q;     // n values
   const float* d;      // n / B scales
   const float* sums;   // n / 32 scaled sums d * sum(q)
 };
-// Q8_0's weight scale is per 32 values anyway, so its activations use 32-value blocks; the
-// K-quants take one scale per 256-value super-block, so that a super-block's sub-block scales
-// (Q4_K/Q5_K: eight 6-bit ones; Q6_K: sixteen int8 ones) can be applied in integer arithmetic
-// and the F32 work (convert, scale) is once per 256 values per row and token instead of once
-// per 32.
-constexpr int int8_block_values(int slot) { return slot == 3 ? 32 : 256; }
+// Q8_0's and the legacy types' (Q4_0..Q5_1) weight scale is per 32 values anyway, so their
+// activations use 32-value blocks; the K-quants take one scale per 256-value super-block, so that
+// a super-block's sub-block scales (Q4_K/Q5_K: eight 6-bit ones; Q6_K: sixteen int8 ones) can be
+// applied in integer arithmetic and the F32 work (convert, scale) is once per 256 values per row
+// and token instead of once per 32.
+constexpr int int8_block_values(int slot) { return slot >= 4 && slot <= 6 ? 256 : 32; }
 // q, d, sums of one row of n values (n a multiple of block), as defined above.
 using QuantizeRowFn = void (*)(const float* x, int64_t n, int block, int8_t* q, float* d, float* sums);
 // y[t * ldy + i] = dot(w row i, d * q of token t) for i < nrows (1..kRowBlock), t < ntok (1..tokens).

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/cpu/kernel_table.h"
+#include "engine/cpu/legacy_layout.h"
 #include "engine/gguf/kquant.h"
 
 #if defined(__x86_64__)

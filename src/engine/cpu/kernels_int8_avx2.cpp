@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "engine/cpu/kernel_table.h"
+#include "engine/cpu/legacy_layout.h"
 #include "engine/gguf/kquant.h"
 
 #if defined(__x86_64__)
@@ -29,6 +31,10 @@ struct Avx2Int8 {
   // Q5_K 28.5 -> 37.1 (6), 52.6 -> 38.8 (128); Q6_K 23.5 -> 35.0 (6), 50.6 -> 33.8 (128) (14:48
   // UTC, load 2.1-2.4): the F32 tile as well.
   static constexpr bool kFasterQ5K = false, kFasterQ6K = false;
+  // Q4_0, Q4_1, Q5_0, Q5_1, tile -> int8 tile, medians of 5 alternating rounds (20:08 UTC, load
+  // 4.5-6.5): 32.7 -> 38.0, 32.0 -> 38.6, 24.0 -> 28.4, 24.4 -> 28.3 (6 tokens) but 49.8 -> 37.6,
+  // 47.1 -> 39.6, 46.6 -> 27.9, 45.9 -> 30.0 (128): the F32 tile.
+  static constexpr bool kFasterQ4_0 = false, kFasterQ4_1 = false, kFasterQ5_0 = false, kFasterQ5_1 = false;
   static vi load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static vi zero_i() { return _mm256_setzero_si256(); }
   static vf zero_f() { return _mm256_setzero_ps(); }
@@ -43,14 +49,17 @@ struct Avx2Int8 {
     return _mm_cvtss_f32(s);
   }
   // Quantization (kernel_table.h): max |x| of a block, q = cvtps2dq(x * id), sum of 32 q.
+  // The max over |x|'s bits as int32: without the sign they order as the values do, with every
+  // NaN above infinity above every finite value, so a NaN is never lost (vmaxps returns its
+  // second operand when either is NaN: which NaN survived depended on its position).
   static float abs_max(const float* x, int n) {
-    const __m256 mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    __m256 m = _mm256_setzero_ps();
-    for (int i = 0; i < n; i += 8) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(x + i), mask));
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_movehdup_ps(h));
-    return _mm_cvtss_f32(h);
+    const __m256i mask = _mm256_set1_epi32(0x7fffffff);
+    __m256i m = _mm256_setzero_si256();
+    for (int i = 0; i < n; i += 8) m = _mm256_max_epi32(m, _mm256_and_si256(load(x + i), mask));
+    __m128i h = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epi32(h, _mm_unpackhi_epi64(h, h));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 1));
+    return _mm_cvtss_f32(_mm_castsi128_ps(h));
   }
   static void quantize(const float* x, int n, float id, int8_t* q) {
     const __m256 v = _mm256_set1_ps(id);
@@ -132,6 +141,35 @@ struct Avx2Int8 {
   }
   static vf q8_scales(const uint8_t* blk, int) { return set1(half_at(blk)); }
   static vf block_scales(const float* d, int) { return _mm256_broadcast_ss(d); }
+  // Q4_0..Q5_1 (simd_int8_legacy.inc.h), one block per vector: bytes 0..15 the low nibbles of
+  // qs (values 0..15), 16..31 the high ones; a fifth bit v of qh (little-endian uint32) goes to
+  // byte v: qh's byte v / 8 copied to every byte of its eight (vpshufb within each 128-bit half,
+  // both holding all four bytes), bit v % 8 tested by compare, 16 where set.
+  template <int Slot>
+  static vi legacy_quants(const uint8_t* blk, int) {
+    using L = LegacyLayout<Slot>;
+    const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + L::kQsAt));
+    __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(15));
+    if constexpr (L::kFifth) {
+      uint32_t h;
+      std::memcpy(&h, blk + L::kQhAt, 4);
+      const __m256i spread = _mm256_shuffle_epi8(
+          _mm256_set1_epi32(static_cast<int>(h)),
+          _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+      const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+      q = _mm256_or_si256(q, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit),
+                                              _mm256_set1_epi8(16)));
+    }
+    if constexpr (L::kOffset != 0) q = _mm256_sub_epi8(q, _mm256_set1_epi8(L::kOffset));
+    return q;
+  }
+  // The fp16 at blk (d; at blk + 2: m) in every lane.
+  template <int Bytes>
+  static vf legacy_half(const uint8_t* blk, int) { return set1(half_at(blk)); }
+  // The block's scaled activation sum in lane 0, zeros elsewhere (one FMA adds m times it).
+  static vf legacy_sums(const float* sums, int) { return _mm256_setr_ps(sums[0], 0, 0, 0, 0, 0, 0, 0); }
+  // Unsigned q (Q4_1, Q5_1: 0..31) times signed x, int32 lanes of four products.
+  static vi dot_u8(vi q, vi x) { return _mm256_madd_epi16(_mm256_maddubs_epi16(q, x), _mm256_set1_epi16(1)); }
   static float half_at(const uint8_t* p) {
     uint16_t h;
     std::memcpy(&h, p, 2);

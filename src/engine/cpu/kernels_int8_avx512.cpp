@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "engine/cpu/kernel_table.h"
+#include "engine/cpu/legacy_layout.h"
 #include "engine/gguf/kquant.h"
 
 #if defined(__x86_64__)

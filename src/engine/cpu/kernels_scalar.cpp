@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "engine/cpu/kernel_table.h"
+#include "engine/cpu/legacy_layout.h"
 #include "engine/gguf/dtype.h"
 #include "engine/gguf/kquant.h"
 #include "engine/gguf/legacy_quant.h"
@@ -103,15 +105,21 @@ void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d
   for (int64_t b = 0; b < n / block; ++b) {
     const float* xb = x + b * block;
     float amax = 0;
-    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i]));
-    const float id = amax > 0 ? 127.0f / amax : 0.0f;
+    bool finite = true;
+    for (int i = 0; i < block; ++i) amax = std::max(amax, std::fabs(xb[i])), finite = finite && std::isfinite(xb[i]);
+    const float id = 127.0f / amax;
+    // A NaN or infinity: d = NaN, so every product with the block is NaN; a zero block, or one
+    // too small for 127 / amax (below ~3.7e-37): zeros (kernel_table.h; review BP L4).
+    if (!finite || std::isinf(id)) {
+      d[b] = finite ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+      std::fill(q + b * block, q + (b + 1) * block, 0);
+      continue;
+    }
     d[b] = amax / 127.0f;
     for (int i = 0; i < block; ++i) {
-      // Finite activations give |v| <= 127. A NaN or infinite one (a broken model; or a block's
-      // largest |x| below ~3.7e-37, where 127/amax overflows) would make the cast undefined: 0
-      // instead (the SIMD conversions give -128 there; review BP L4, left as a known limit).
+      // |v| <= 127 here (|x| <= amax, id finite): the cast is defined
       const float v = (xb[i] * id + kRound) - kRound;
-      q[b * block + i] = v >= -127.0f && v <= 127.0f ? static_cast<int8_t>(v) : 0;
+      q[b * block + i] = static_cast<int8_t>(v);
     }
   }
   for (int64_t s = 0; s < n / 32; ++s) {
@@ -203,13 +211,43 @@ void gemm_int8_q6_k(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8R
     }
 }
 
+// Q4_0..Q5_1 against 32-value activation blocks: per block the integer dot of the quants (minus
+// the _0 types' offset) with the int8 block, times both scales; the _1 types add m times the
+// activations' scaled block sum (value d * q + m, so m multiplies the block's sum of x).
+template <int Slot>
+void gemm_int8_legacy(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok, int64_t n,
+                      float* y, int64_t ldy) {
+  using L = LegacyLayout<Slot>;
+  const auto half = [](const uint8_t* p) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return gguf::half_to_float(h);
+  };
+  for (int t = 0; t < ntok; ++t)
+    for (int r = 0; r < nrows; ++r) {
+      const uint8_t* row = w + r * row_bytes;
+      float acc = 0;
+      for (int64_t b = 0; b < n / 32; ++b) {
+        const uint8_t* blk = row + b * L::kBytes;
+        int32_t dot = 0;
+        for (int i = 0; i < 32; ++i)
+          dot += (gguf::legacy_quant(blk + L::kQsAt, L::kFifth ? blk + L::kQhAt : nullptr, i) - L::kOffset) *
+                 x[t].q[b * 32 + i];
+        acc += half(blk) * x[t].d[b] * static_cast<float>(dot);
+        if constexpr (L::kMin) acc += half(blk + 2) * x[t].sums[b];
+      }
+      y[t * ldy + r] = acc;
+    }
+}
+
 }  // namespace
 
 const Int8Kernels& scalar_int8_kernels() {
   static const Int8Kernels k = {
       "scalar",
       quantize_row_int8,
-      {nullptr, nullptr, nullptr, gemm_int8_q8_0, gemm_int8_q45_k<false>, gemm_int8_q45_k<true>, gemm_int8_q6_k},
+      {nullptr, nullptr, nullptr, gemm_int8_q8_0, gemm_int8_q45_k<false>, gemm_int8_q45_k<true>, gemm_int8_q6_k,
+       gemm_int8_legacy<7>, gemm_int8_legacy<8>, gemm_int8_legacy<9>, gemm_int8_legacy<10>},
       3,
       // The reference, for tests: the F32 tile stays the scalar level's prefill (not measured;
       // no CPU this engine targets runs it except through --isa scalar).

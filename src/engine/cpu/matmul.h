@@ -32,8 +32,9 @@ PrefillPath prefill_path();
 // Decode (n_tok small): each row is read once per token with the matrix-vector kernels, the
 // range [r0, r1) as four contiguous parts read side by side (four long sequential streams).
 // Prefill: rows are converted to F32 four at a time and multiplied with tiles of tokens, so
-// each weight is read from memory once for the whole batch; for Q8_0, Q4_K, Q5_K and Q6_K the
-// activations are quantized to int8 instead and the weights stay packed (integer dot products).
+// each weight is read from memory once for the whole batch; for Q8_0, the K-quants Q4_K, Q5_K,
+// Q6_K and the legacy Q4_0, Q4_1, Q5_0, Q5_1 the activations can be quantized to int8 instead and
+// the weights stay packed (integer dot products; PrefillPath above says where).
 // The activations of one product quantized once for all its calls (the chunks of a thread-pool
 // round) instead of once per call: prepare_int8_input before the round (it does nothing unless
 // the product takes the int8 path), then pass it to every matmul_rows of the round with the same

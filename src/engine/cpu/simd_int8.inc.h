@@ -18,13 +18,21 @@ inline float hsum8(__m256 v) {
 }
 
 // The same quantization as the scalar reference (kernel_table.h), W floats at a time: the block's
-// max |x| by vector max, then q = cvtps2dq(x * (127 / max)) (round to nearest even).
+// max |x| by vector max (NaN if the block has one, else infinity if it has one), then
+// q = cvtps2dq(x * (127 / max)) (round to nearest even); the blocks of NaN or infinity, and those
+// too small for 127 / max, as kernel_table.h says.
 template <class T>
 void quantize_row_int8(const float* x, int64_t n, int block, int8_t* q, float* d, float* sums) {
+  constexpr float kMax = std::numeric_limits<float>::max();
   for (int64_t b = 0; b < n / block; ++b) {
     const float* xb = x + b * block;
     const float amax = T::abs_max(xb, block);
-    const float id = amax > 0 ? 127.0f / amax : 0.0f;
+    const float id = 127.0f / amax;
+    if (!(amax <= kMax) || !(id <= kMax)) {  // NaN or infinite; zero or tiny (id inf)
+      d[b] = amax <= kMax ? 0.0f : std::numeric_limits<float>::quiet_NaN();
+      std::memset(q + b * block, 0, block);
+      continue;
+    }
     d[b] = amax / 127.0f;
     T::quantize(xb, block, id, q + b * block);
   }
@@ -164,11 +172,14 @@ void q80_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float*
     for (int t = 0; t < NT; ++t) y[t * ldy + r] = T::hsum(acc[r][t]);
 }
 
-// One tile call: the kernel of the weight slot (kernel_table.h: 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K)
-// for NR rows and ntok tokens.
+#include "engine/cpu/simd_int8_legacy.inc.h"  // legacy_tile: Q4_0, Q4_1, Q5_0, Q5_1
+
+// One tile call: the kernel of the weight slot (kernel_table.h: 3 Q8_0, 4 Q4_K, 5 Q5_K, 6 Q6_K,
+// 7-10 Q4_0, Q4_1, Q5_0, Q5_1) for NR rows and ntok tokens.
 template <class T, int Slot, int NR, int NT>
 void slot_tile(const uint8_t* w, uint64_t rb, const Int8Row* x, int64_t n, float* y, int64_t ldy) {
   if constexpr (Slot == 3) q80_tile<T, NR, NT>(w, rb, x, n, y, ldy);
+  else if constexpr (Slot >= 7) legacy_tile<T, Slot, NR, NT>(w, rb, x, n, y, ldy);
   else if constexpr (Slot == 6) q6k_tile<T, NR, NT>(w, rb, x, n, y, ldy);
   else q45k_tile<T, Slot == 5, NR, NT>(w, rb, x, n, y, ldy);
 }
@@ -206,7 +217,9 @@ template <class T>
 Int8Kernels make_int8_kernels() {
   return {T::kName,
           quantize_row_int8<T>,
-          {nullptr, nullptr, nullptr, int8_tile<T, 3>, int8_tile<T, 4>, int8_tile<T, 5>, int8_tile<T, 6>},
+          {nullptr, nullptr, nullptr, int8_tile<T, 3>, int8_tile<T, 4>, int8_tile<T, 5>, int8_tile<T, 6>,
+           int8_tile<T, 7>, int8_tile<T, 8>, int8_tile<T, 9>, int8_tile<T, 10>},
           T::kTokens,
-          {false, false, false, T::kFasterQ8_0, T::kFasterQ4K, T::kFasterQ5K, T::kFasterQ6K}};
+          {false, false, false, T::kFasterQ8_0, T::kFasterQ4K, T::kFasterQ5K, T::kFasterQ6K, T::kFasterQ4_0,
+           T::kFasterQ4_1, T::kFasterQ5_0, T::kFasterQ5_1}};
 }

@@ -20,6 +20,12 @@ struct Avx512Int8 {
   // 80.8 -> 110.9 / 74.7 (128); Q6_K 37.4 -> 111.2 / 63.8 (6), 78.2 -> 107.7 / 70.1 (128): again
   // only with VNNI.
   static constexpr bool kFasterQ5K = kVnni, kFasterQ6K = kVnni;
+  // Q4_0, Q4_1, Q5_0, Q5_1, the same bench at 20:08 UTC (load 4.5-6.5, medians of 5 alternating
+  // rounds; median per-round ratio to the F32 tile with VNNI / without): x1.25-1.33 / x1.11-1.17
+  // at 6 tokens, x1.00, 0.95, 0.92, 0.91 / x0.82-0.91 at 128. A 32-value block's F32 epilogue
+  // (convert, scale product, FMA per row and token) is most of the work, as for Q8_0, and the
+  // F32 tile of these types is fast: the F32 tile for all four, on both.
+  static constexpr bool kFasterQ4_0 = false, kFasterQ4_1 = false, kFasterQ5_0 = false, kFasterQ5_1 = false;
   static vi load(const void* p) { return _mm512_loadu_si512(p); }
   // x negated where w < 0 (Q8_0, Q6_K: their signed weights go to vpmaddubsw / vpdpbusd as |w|; no
   // vpsignb on 64-byte vectors, so by byte mask).
@@ -32,10 +38,14 @@ struct Avx512Int8 {
   static vf fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
   static float hsum(vf v) { return _mm512_reduce_add_ps(v); }
   // Quantization (kernel_table.h); blocks are 32 or 256 values.
+  // The max over |x|'s bits as int32, as AVX2's (a NaN is never lost).
   static float abs_max(const float* x, int n) {
-    __m512 m = _mm512_setzero_ps();
-    for (int i = 0; i < n; i += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + i)));
-    return _mm512_reduce_max_ps(m);
+    __m512i m = _mm512_setzero_si512();
+    for (int i = 0; i < n; i += 16) m = _mm512_max_epi32(m, _mm512_and_si512(load(x + i), _mm512_set1_epi32(0x7fffffff)));
+    const int bits = _mm512_reduce_max_epi32(m);
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
   }
   static void quantize(const float* x, int n, float id, int8_t* q) {
     const __m512 v = _mm512_set1_ps(id);
@@ -184,4 +194,39 @@ struct Avx512Int8 {
     return pair(half_at(blk), blocks == 2 ? half_at(blk + 34) : 0.0f);
   }
   static vf block_scales(const float* d, int blocks) { return pair(d[0], blocks == 2 ? d[1] : 0.0f); }
+  // Q4_0..Q5_1 (simd_int8_legacy.inc.h), two blocks per vector (blocks == 1: the second is not
+  // read, its half zero): 128-bit quarters [low nibbles of block 0, its high nibbles, block 1's
+  // low, high] = values 0..31 of each block in order. The fifth bits of both blocks, qh0 | qh1 <<
+  // 32, are exactly the byte mask of the values they belong to: one masked add of 16.
+  template <int Slot>
+  static vi legacy_quants(const uint8_t* blk, int blocks) {
+    using L = LegacyLayout<Slot>;
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + L::kQsAt));
+    const __m128i b = blocks == 2 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + L::kBytes + L::kQsAt))
+                                  : _mm_setzero_si128();
+    const __m256i ab = _mm256_set_m128i(b, a);
+    // [a, b, a >> 4, b >> 4] with the middle quarters swapped
+    const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(ab), _mm256_srli_epi16(ab, 4), 1);
+    __m512i q = _mm512_and_si512(_mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_set1_epi8(15));
+    if constexpr (L::kFifth) {
+      uint32_t h0, h1 = 0;
+      std::memcpy(&h0, blk + L::kQhAt, 4);
+      if (blocks == 2) std::memcpy(&h1, blk + L::kBytes + L::kQhAt, 4);
+      const __mmask64 fifth = static_cast<__mmask64>(h0) | static_cast<__mmask64>(h1) << 32;
+      q = _mm512_mask_add_epi8(q, fifth, q, _mm512_set1_epi8(16));
+    }
+    if constexpr (L::kOffset != 0) q = _mm512_sub_epi8(q, _mm512_set1_epi8(L::kOffset));
+    return q;
+  }
+  // The fp16 at blk (d; at blk + 2: m) in lanes 0..7 and the next block's in 8..15.
+  template <int Bytes>
+  static vf legacy_half(const uint8_t* blk, int blocks) {
+    return pair(half_at(blk), blocks == 2 ? half_at(blk + Bytes) : 0.0f);
+  }
+  // Each block's scaled activation sum in its first lane (0 and 8), zeros elsewhere.
+  static vf legacy_sums(const float* sums, int blocks) {
+    return _mm512_maskz_mov_ps(0x0101, pair(sums[0], blocks == 2 ? sums[1] : 0.0f));
+  }
+  // Unsigned q (Q4_1, Q5_1: 0..31) times signed x, int32 lanes of four products.
+  static vi dot_u8(vi q, vi x) { return dot_u8s8(_mm512_setzero_si512(), q, x); }
 };

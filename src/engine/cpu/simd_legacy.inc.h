@@ -7,19 +7,10 @@
 // their high nibbles values 16 + k*W .. of the block (W = 8 or 16 divides 16, so a load never
 // straddles the halves). The Q5 types' fifth bits come from one broadcast of qh shifted by the
 // lane index (AVX-512: a 16-entry table permute and a masked add, legacy_quants). All arithmetic
-// is F32, decode and prefill (the integer prefill kernels of Q8_0 and the K-quants are in
-// simd_int8.inc.h; the legacy types Q4_0..Q5_1 have none).
+// is F32: decode, and prefill's F32 tile (the integer prefill kernels, Q4_0..Q5_1's included,
+// are in simd_int8.inc.h and simd_int8_legacy.inc.h).
 
-// Where each field of a slot's block lies (legacy_quant.h).
-template <int Slot>
-struct LegacyLayout {
-  static constexpr bool kMin = Slot == 8 || Slot == 10;  // Q4_1, Q5_1: value = d*q + m
-  static constexpr bool kFifth = Slot == 9 || Slot == 10;  // Q5_0, Q5_1
-  static constexpr int kBytes = 18 + 2 * (Slot - 7);  // 18, 20, 22, 24
-  static constexpr int kQhAt = kMin ? 4 : 2;
-  static constexpr int kQsAt = kQhAt + (kFifth ? 4 : 0);
-  static constexpr int kOffset = kMin ? 0 : kFifth ? 16 : 8;  // subtracted from q by the _0 types
-};
+// LegacyLayout<Slot> (legacy_layout.h, included by the including file): where each field lies.
 
 // The quants (minus the _0 types' offset) of values v0 .. v0+W-1 (lo) and 16+v0 .. (hi) of a
 // block as floats, v0 a multiple of W below 16. Where the ISA has a 16-entry table permute
