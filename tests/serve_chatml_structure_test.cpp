@@ -251,3 +251,34 @@ TEST(JinjaSyntax, TextOutsideEveryBlockIsRefusedForTheMarkerFamilies) {
   const std::string inner = jinja_normalized("{% if x %}B{% endif %}\n{% set a %}C{% endset %}");
   EXPECT_EQ(top_level_text(inner, *jinja_structure(inner, &why)), "");
 }
+
+// A refusal quotes the template, cut to a few dozen bytes; it goes out as JSON, so the cut must fall
+// between UTF-8 characters, and a character no token begins with is named whole (review CL L3:
+// chat_render died on half an "é"). Each text below puts a two-byte character across the cut.
+TEST(ChatMlStructure, RefusalsQuoteWholeUtf8Characters) {
+  const std::string e = "\xc3\xa9";  // é
+  std::string es;
+  for (int i = 0; i < 40; ++i) es += e;
+  const auto whole = [](const std::string& s) {
+    const auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    for (size_t i = 0; i < s.size();) {
+      const size_t n = at(i) < 0x80 ? 1 : (at(i) & 0xE0) == 0xC0 ? 2 : (at(i) & 0xF0) == 0xE0 ? 3 : 4;
+      if (i + n > s.size()) return false;
+      for (size_t k = 1; k < n; ++k)
+        if ((at(i + k) & 0xC0) != 0x80) return false;
+      i += n;
+    }
+    return true;
+  };
+  // The lexer: the whole character.
+  const std::string lexed = refusal("{{ " + e + " }}" + kLoop + kGen);
+  EXPECT_TRUE(has(lexed, "the character '" + e + "' begins no Jinja token")) << lexed;
+  // The structure reader's 60 bytes of a tag: "{{ 'x" is 5 bytes, so byte 60 is inside an é.
+  const std::string tag = refusal("{{ 'x" + es + "' }}" + kLoop + kGen);
+  EXPECT_TRUE(has(tag, "{{ 'x" + es.substr(0, 54) + "...")) << tag;
+  EXPECT_TRUE(whole(tag)) << tag;
+  // The marker families' 40 bytes of top-level text: "x" then é's, byte 40 inside one.
+  const std::string text = refusal("x" + es + std::string(infertrace::engine::qwen3_chat_template()));
+  EXPECT_TRUE(has(text, "the text 'x" + es.substr(0, 38) + "' outside")) << text;
+  EXPECT_TRUE(whole(text)) << text;
+}

@@ -4,6 +4,7 @@
 
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
+#include "serve/stop_matcher.h"  // utf8_incomplete_tail
 
 namespace infertrace::serve {
 namespace {
@@ -107,10 +108,14 @@ class Reader {
     for (size_t i = 0; i < at; ++i) n += s_[i] == '\n' ? 1 : 0;
     return "line " + std::to_string(n);
   }
+  // The first 60 bytes, less a character they would cut in two (a refusal is JSON in the server's
+  // reply: a cut UTF-8 character is no text; review CL L3).
   static std::string clip(std::string_view v) {
+    std::string_view head = v.substr(0, 60);
+    if (head.size() < v.size()) head.remove_suffix(utf8_incomplete_tail(head));
     std::string out;
-    for (char c : v.substr(0, 60)) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-    return v.size() > 60 ? out + "..." : out;
+    for (char c : head) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return head.size() < v.size() ? out + "..." : out;
   }
   bool fail(const std::string& reason) {
     why_ = reason;
