@@ -574,11 +574,15 @@ TEST(ChatTemplate, FallbackAfterALongWhiteSpaceRunIsSeenWithoutACrash) {
             std::string::npos);
   EXPECT_NE(refusal(loop + "{{ '<|im_start|>system\\n' + x | default" + run + "('') }}").find("default system message"),
             std::string::npos);
-  // The words only count whole: `color`, `orelse`, `defaults(` are no fallback. (The texts are
-  // refused all the same, for what they are: jinja2 would not compile the first two, and the other
-  // two write after the loop.)
-  for (const std::string expr : {"x.color ''", "orelse 'a'", "defaults('a')", "x.default_ ('a')"}) {
+  // The words only count whole: `color`, `orelse`, `defaults(` are no fallback. The texts must
+  // compile, or the compile check refuses them before the fallback is looked for (review CL M2).
+  // jinja2 writes a quote right after a name only as a test's argument, and no test's name ends in
+  // "or" or "else", so those two stand inside a string literal, which the scan reads too. (All four
+  // are refused all the same, for what they are: each writes after the loop, the check that comes
+  // after the default-system one.)
+  for (const std::string expr : {"'a color \"b\"'", "'orelse \"a\"'", "defaults('a')", "x.default_ ('a')"}) {
     const std::string why = refusal(loop + "{{ '<|im_start|>system\\n' + " + expr + " + '<|im_end|>\\n' }}");
     EXPECT_EQ(why.find("default system message"), std::string::npos) << expr << ": " << why;
+    EXPECT_NE(why.find("outside the parts"), std::string::npos) << expr << ": " << why;
   }
 }

@@ -12,6 +12,7 @@
 
 #include "engine/model/chat_template_texts.h"
 #include "serve/chat_template.h"
+#include "serve/chatml_default_system.h"
 #include "serve/chatml_structure.h"
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
@@ -187,16 +188,123 @@ TEST(ChatMlStructure, DefaultSystemBlockAndTheLoopsSkipGoTogether) {
   // Without the skip the first system message is written twice; the skip without the block, never.
   EXPECT_TRUE(has(reason(block + kLoop + kGen), "does not skip the first system message"));
   EXPECT_TRUE(has(reason(loop(skip, "") + kGen), "which nothing else writes"));
-  // Assistant messages not in the first branch reach an elif on them.
+  // Without the assistant clause no branch writes assistant messages the way the server does: an
+  // elif on them writes something else, and with none (only a tool elif) jinja2 writes none at all
+  // (review CL H1: that was accepted, and the server wrote every assistant turn). Either order.
   const std::string no_assistant = "(message.role == 'user') or (message.role == 'system' and not loop.first)";
-  EXPECT_TRUE(has(reason(block + loop(no_assistant, "{%- elif message.role == 'assistant' %}{{ 'A' }}") + kGen),
-                  "may reach"));
+  const std::string no_assistant_swapped = "(message.role == 'system' and not loop.first) or (message.role == 'user')";
+  for (const std::string& c : {no_assistant, no_assistant_swapped}) {
+    for (const std::string elifs : {"{%- elif message.role == 'assistant' %}{{ 'A' }}",
+                                    "{%- elif message.role == 'tool' %}{{ 'T' }}", ""}) {
+      const std::string text = block + loop(c, elifs) + kGen;
+      EXPECT_TRUE(has(reason(text), "does not skip the first system message")) << text;
+      // The older reading of the default (chatml_default_system.h) refuses the loop too, and
+      // detection says why.
+      EXPECT_FALSE(find_chatml_default_system(text).has_value()) << text;
+      EXPECT_TRUE(has(refusal(text), "default system message of its own")) << text;
+    }
+  }
+  EXPECT_TRUE(find_chatml_default_system(block + loop(skip, "") + kGen).has_value());
+  // Each clause once: a second assistant clause is no Qwen2.5 condition.
+  EXPECT_TRUE(has(reason(block + loop(skip + " or (message.role == 'assistant')", "") + kGen), "does not skip"));
   // An else, or an elif on a role the server sends, takes the skipped first system message.
   EXPECT_TRUE(has(reason(block + loop(skip, "{%- else %}{{ 'S' }}") + kGen), "may reach"));
   EXPECT_TRUE(has(reason(block + loop(skip, "{%- elif message.role == 'system' %}{{ 'S' }}") + kGen), "may reach"));
   // Something written beside the block in the else branch of `if tools`.
   EXPECT_TRUE(has(reason("{%- if tools %}{{ 'T' }}{%- else %}" + block + "{{ 'X' }}{%- endif %}" + loop(skip, "") + kGen),
                   "{{ 'X' }}"));
+}
+
+// Qwen2.5's system block with no else (Qwen3's first half, Qwen2.5's with its default removed:
+// review CL M1): the conversation's system message written first, no default, the loop skipping it.
+// jinja2 writes plain ChatML for it.
+TEST(ChatMlStructure, SystemBlockWithoutADefaultIsPlainChatMl) {
+  const std::string block =
+      "{%- if messages[0]['role'] == 'system' %}\n    {{- '<|im_start|>system\\n' + messages[0]['content'] + "
+      "'<|im_end|>\\n' }}\n{%- endif %}\n";
+  const std::string tools = "{%- if tools %}\n    {{- '<|im_start|>system\\n' }}\n    {{- 'Tools: ' + tools | tojson + "
+                            "'<|im_end|>\\n' }}\n{%- else %}\n" + block + "{%- endif %}\n";
+  const std::string loop =
+      "{%- for message in messages %}\n    {%- if (message.role == \"user\") or (message.role == \"system\" and not "
+      "loop.first) or (message.role == \"assistant\" and not message.tool_calls) %}\n        {{- '<|im_start|>' + "
+      "message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\n    {%- elif message.role == \"tool\" %}\n"
+      "        {{- 'T' }}\n    {%- endif %}\n{%- endfor %}\n";
+  for (const std::string& text : {block + loop + kGen, tools + loop + kGen}) {
+    std::string why;
+    const std::optional<ChatTemplate> t = ChatTemplate::detect(text, &why);
+    ASSERT_TRUE(t.has_value()) << why << "\n" << text;
+    EXPECT_EQ(t->name(), "chatml");
+    // What jinja2 writes, by its rules: the system message (when first) from the block, then each
+    // other message from the loop, then the prompt.
+    EXPECT_EQ(t->render({{"user", "hi"}, {"assistant", "yo"}}, {}),
+              "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n<|im_start|>assistant\n");
+    EXPECT_EQ(t->render({{"system", "S"}, {"user", "hi"}}, {}),
+              "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  }
+  const auto reason = [](const std::string& text) {
+    std::string w;
+    EXPECT_FALSE(read_chatml_structure(text, &w).has_value()) << text;
+    return w;
+  };
+  // The skip is still needed (jinja2 would write the system message twice without it), and so is the
+  // block (the skip alone drops it); a Qwen1.5 default after the block would write it twice too.
+  EXPECT_TRUE(has(reason(block + kLoop + kGen), "does not skip the first system message"));
+  EXPECT_TRUE(has(reason(block + "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' "
+                                 "%}{{ '<|im_start|>system\\nD<|im_end|>\\n' }}{% endif %}{{ '<|im_start|>' + "
+                                 "message.role + '\\n' + message.content + '<|im_end|>\\n' }}{% endfor %}" + kGen),
+                  "after a block writing the system message"));
+  // Two blocks would write it twice; an elif branch is no default.
+  EXPECT_TRUE(has(reason(block + block + loop + kGen), "outside the parts"));
+  std::string elif = block;
+  elif.replace(elif.find("{%- endif"), 0, "{%- elif true %}{{ 'E' }}");
+  EXPECT_TRUE(has(reason(elif + loop + kGen), "with a branch other than one plain else"));
+}
+
+// axolotl's chatml template opens with `if not add_generation_prompt is defined` setting it (review
+// CL H2). The server always passes add_generation_prompt, so that block never runs: accepted
+// before the loop, in either spelling, rendering plain ChatML; anything more in it is refused.
+TEST(ChatMlStructure, AddGenerationPromptDefaultPreludeIsAccepted) {
+  const std::string plain = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] "
+                            "+ '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' "
+                            "}}{% endif %}";
+  for (const std::string cond : {"not add_generation_prompt is defined", "add_generation_prompt is not defined"}) {
+    for (const std::string value : {"false", "true"}) {
+      const std::string text = "{% if " + cond + " %}{% set add_generation_prompt = " + value + " %}{% endif %}" + plain;
+      std::string why;
+      const std::optional<ChatTemplate> t = ChatTemplate::detect(text, &why);
+      ASSERT_TRUE(t.has_value()) << why << "\n" << text;
+      EXPECT_EQ(t->name(), "chatml");
+      EXPECT_EQ(t->render({{"user", "hi"}}, {}), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    }
+  }
+  // Spaced over lines as model files write it (trim_blocks and lstrip_blocks leave nothing).
+  std::string why;
+  EXPECT_TRUE(read_chatml_structure("{% if not add_generation_prompt is defined %}\n  {% set add_generation_prompt = "
+                                    "false %}\n{% endif %}\n" + plain, &why).has_value())
+      << why;
+  const auto reason = [](const std::string& text) {
+    std::string w;
+    EXPECT_FALSE(read_chatml_structure(text, &w).has_value()) << text;
+    return w;
+  };
+  const std::string open = "{% if not add_generation_prompt is defined %}";
+  EXPECT_TRUE(has(reason(open + "X{% set add_generation_prompt = false %}{% endif %}" + plain), "writing text"));
+  EXPECT_TRUE(has(reason(open + "{% set add_generation_prompt = false %}{% set x = 1 %}{% endif %}" + plain),
+                  "doing other than"));
+  EXPECT_TRUE(has(reason(open + "{% set messages = [] %}{% endif %}" + plain), "doing other than"));
+  EXPECT_TRUE(has(reason(open + "{% set add_generation_prompt = messages %}{% endif %}" + plain), "doing other than"));
+  EXPECT_TRUE(has(reason(open + "{% endif %}" + plain), "setting nothing"));
+  EXPECT_TRUE(has(reason(open + "{% set add_generation_prompt = false %}{% else %}{% endif %}" + plain),
+                  "with another branch"));
+  // Only before the loop: after it, the prompt's own test reads it.
+  const size_t gen = plain.find("{% if add_generation_prompt");
+  EXPECT_TRUE(has(reason(plain.substr(0, gen) + open + "{% set add_generation_prompt = false %}{% endif %}" +
+                         plain.substr(gen)),
+                  "outside the parts"));
+  // A condition that runs (add_generation_prompt is passed, so `is defined` holds) is not it.
+  EXPECT_TRUE(has(reason("{% if add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}" +
+                         plain),
+                  "outside the parts"));
 }
 
 // The qwen2 presets' template (our own text): Qwen2.5's shape, its default in front of a
@@ -250,4 +358,35 @@ TEST(JinjaSyntax, TextOutsideEveryBlockIsRefusedForTheMarkerFamilies) {
   EXPECT_EQ(top_level_text(s, *st), "A");
   const std::string inner = jinja_normalized("{% if x %}B{% endif %}\n{% set a %}C{% endset %}");
   EXPECT_EQ(top_level_text(inner, *jinja_structure(inner, &why)), "");
+}
+
+// A refusal quotes the template, cut to a few dozen bytes; it goes out as JSON, so the cut must fall
+// between UTF-8 characters, and a character no token begins with is named whole (review CL L3:
+// chat_render died on half an "é"). Each text below puts a two-byte character across the cut.
+TEST(ChatMlStructure, RefusalsQuoteWholeUtf8Characters) {
+  const std::string e = "\xc3\xa9";  // é
+  std::string es;
+  for (int i = 0; i < 40; ++i) es += e;
+  const auto whole = [](const std::string& s) {
+    const auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    for (size_t i = 0; i < s.size();) {
+      const size_t n = at(i) < 0x80 ? 1 : (at(i) & 0xE0) == 0xC0 ? 2 : (at(i) & 0xF0) == 0xE0 ? 3 : 4;
+      if (i + n > s.size()) return false;
+      for (size_t k = 1; k < n; ++k)
+        if ((at(i + k) & 0xC0) != 0x80) return false;
+      i += n;
+    }
+    return true;
+  };
+  // The lexer: the whole character.
+  const std::string lexed = refusal("{{ " + e + " }}" + kLoop + kGen);
+  EXPECT_TRUE(has(lexed, "the character '" + e + "' begins no Jinja token")) << lexed;
+  // The structure reader's 60 bytes of a tag: "{{ 'x" is 5 bytes, so byte 60 is inside an é.
+  const std::string tag = refusal("{{ 'x" + es + "' }}" + kLoop + kGen);
+  EXPECT_TRUE(has(tag, "{{ 'x" + es.substr(0, 54) + "...")) << tag;
+  EXPECT_TRUE(whole(tag)) << tag;
+  // The marker families' 40 bytes of top-level text: "x" then é's, byte 40 inside one.
+  const std::string text = refusal("x" + es + std::string(infertrace::engine::qwen3_chat_template()));
+  EXPECT_TRUE(has(text, "the text 'x" + es.substr(0, 38) + "' outside")) << text;
+  EXPECT_TRUE(whole(text)) << text;
 }

@@ -4,6 +4,7 @@
 #include "serve/chatml_structure.h"
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
+#include "serve/stop_matcher.h"  // utf8_incomplete_tail
 
 #include <algorithm>
 #include <ctime>
@@ -347,8 +348,10 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
   auto top_level_text_problem = [&](const std::string& family) -> std::string {
     const std::string x = top_level_text(source, *structure);
     if (x.empty()) return "";
+    std::string_view head = std::string_view(x).substr(0, 40);
+    if (head.size() < x.size()) head.remove_suffix(utf8_incomplete_tail(head));  // no character cut in two
     std::string shown;
-    for (char ch : std::string_view(x).substr(0, 40)) shown += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+    for (char ch : head) shown += ch == '\n' ? std::string("\\n") : std::string(1, ch);
     return "the model's chat template is " + family + ", but it writes the text '" + shown +
            "' outside its blocks, which this server does not render";
   };

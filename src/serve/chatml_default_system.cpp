@@ -161,11 +161,12 @@ bool match_runs_first(const std::vector<JinjaTag>& tags, const std::string& t, s
 // Jinja writes no message at all.
 // Whether an `if` condition (its text without white space) is Qwen2.5's: parenthesised role tests
 // joined by `or`, `(message.role == "user")`, `(message.role == "system" and not loop.first)` and
-// optionally `(message.role == "assistant")` or `(message.role == "assistant" and not
-// message.tool_calls)`, in any order (review CG M1: the skip's words under `not (...)` or after
-// `true or` were taken, and jinja2 then wrote the system message twice).
+// `(message.role == "assistant")` or `(message.role == "assistant" and not message.tool_calls)`,
+// each once, in any order (review CG M1: the skip's words under `not (...)` or after `true or`
+// were taken, and jinja2 then wrote the system message twice). The assistant clause is required:
+// without it jinja2 writes no assistant message, the server every one (review CL H1).
 bool known_skip_condition(std::string_view c) {
-  bool user = false, skip = false;
+  bool user = false, skip = false, assistant = false;
   while (!c.empty()) {
     if (c.front() != '(') return false;
     const size_t close = c.find(')');
@@ -193,11 +194,13 @@ bool known_skip_condition(std::string_view c) {
       user = true;
     } else if (role == "system" && then == "andnotloop.first" && !skip) {
       skip = true;
-    } else if (role != "assistant" || !(then.empty() || then == "andnotmessage.tool_calls")) {
+    } else if (role == "assistant" && (then.empty() || then == "andnotmessage.tool_calls") && !assistant) {
+      assistant = true;
+    } else {
       return false;
     }
   }
-  return user && skip;
+  return user && skip && assistant;
 }
 
 bool skip_guards_the_write(std::string_view t, const std::vector<JinjaTag>& tags, const std::vector<bool>& top_level,

@@ -3,7 +3,7 @@
 //   Qwen2.5's: `if messages[0]['role'] == 'system'` writes `'<|im_start|>system\n' +
 //     messages[0]['content'] + '<|im_end|>\n'`, `else` the literal
 //     `'<|im_start|>system\nDEFAULT<|im_end|>\n'`, and the message loop skips the first system
-//     message (`message.role == "system" and not loop.first`);
+//     message (`message.role == "system" and not loop.first`) and writes user and assistant ones;
 //   Qwen1.5's and Qwen2's: the loop opens with `if loop.first and messages[0]['role'] != 'system'`
 //     writing that literal, then writes every message.
 // Either way the prompt is llama.cpp's ChatML rendering with "<|im_start|>system\nDEFAULT<|im_end|>\n"

@@ -4,6 +4,7 @@
 
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
+#include "serve/stop_matcher.h"  // utf8_incomplete_tail
 
 namespace infertrace::serve {
 namespace {
@@ -107,10 +108,14 @@ class Reader {
     for (size_t i = 0; i < at; ++i) n += s_[i] == '\n' ? 1 : 0;
     return "line " + std::to_string(n);
   }
+  // The first 60 bytes, less a character they would cut in two (a refusal is JSON in the server's
+  // reply: a cut UTF-8 character is no text; review CL L3).
   static std::string clip(std::string_view v) {
+    std::string_view head = v.substr(0, 60);
+    if (head.size() < v.size()) head.remove_suffix(utf8_incomplete_tail(head));
     std::string out;
-    for (char c : v.substr(0, 60)) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-    return v.size() > 60 ? out + "..." : out;
+    for (char c : head) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return head.size() < v.size() ? out + "..." : out;
   }
   bool fail(const std::string& reason) {
     why_ = reason;
@@ -206,21 +211,27 @@ class Reader {
       if (t.kind == JinjaTag::Kind::kExpression) return fail_outside(k);
       const Tokens a = args(k);
       Cursor c{a};
-      if (keyword(k) == "if" && !loop_ && !default_ && c.first_message() && c.field("role") && c.op("==") &&
+      if (keyword(k) == "if" && !loop_ && !qwen25_ && c.first_message() && c.field("role") && c.op("==") &&
           c.string_is("system") && c.done()) {
-        if (!default_block(k)) return false;
-        k = st_.next[st_.next[k]];  // its endif
+        if (!system_block(k)) return false;
+        k = endif_of(k);
         continue;
       }
       if (!top) return fail_outside(k);
       c.i = 0;
-      if (keyword(k) == "if" && !loop_ && !default_ && c.name("tools") && c.done()) {
+      if (keyword(k) == "if" && !loop_ && !qwen25_ && c.name("tools") && c.done()) {
         const size_t else_ = st_.next[k];
         if (keyword(else_) != "else" || keyword(st_.next[else_]) != "endif")
           return fail_tag(k, "without a plain else branch (Qwen2.5's `if tools ... else ... endif`)");
         if (!items(else_ + 1, st_.next[else_], false)) return false;
-        if (!default_) return fail_tag(k, "whose else branch writes no default system block");
+        if (!qwen25_) return fail_tag(k, "whose else branch writes no system message block");
         k = st_.next[else_];
+        continue;
+      }
+      c.i = 0;
+      if (keyword(k) == "if" && !loop_ && is_prompt_default(c)) {
+        if (!prompt_default(k)) return false;
+        k = st_.next[k];
         continue;
       }
       c.i = 0;
@@ -259,23 +270,66 @@ class Reader {
     return false;
   }
 
-  // Qwen2.5's `if messages[0]['role'] == 'system'` at tags[k]: the system message, else the default.
-  bool default_block(size_t k) {
+  // The endif of the if at tags[k] (past its elif and else branches).
+  size_t endif_of(size_t k) const {
+    while (keyword(k) != "endif") k = st_.next[k];
+    return k;
+  }
+
+  // Qwen2.5's `if messages[0]['role'] == 'system'` at tags[k]: the system message, and either no
+  // other branch (Qwen3's shape, and Qwen2.5's with its default removed: review CL M1) or an else
+  // writing the default. Either way the loop must skip the first system message (qwen25_).
+  bool system_block(size_t k) {
     const size_t else_ = st_.next[k];
-    if (keyword(else_) != "else" || keyword(st_.next[else_]) != "endif")
-      return fail_tag(k, "without a plain else branch writing a default system message");
+    const bool plain_else = keyword(else_) == "else" && keyword(st_.next[else_]) == "endif";
+    if (keyword(else_) != "endif" && !plain_else)
+      return fail_tag(k, "with a branch other than one plain else writing a default system message");
     const std::optional<Pieces> own = writes(k, else_, "");
     if (!own) return false;
     if (*own != Pieces{{Piece::Kind::kText, "<|im_start|>system\n"}, {Piece::Kind::kFirstContent, ""},
                        {Piece::Kind::kText, "<|im_end|>\n"}})
       return fail_tag(k, "whose first branch writes other than the conversation's system message as ChatML");
+    qwen25_ = true;
+    if (!plain_else) return true;
     const std::optional<Pieces> other = writes(else_, st_.next[else_], "");
     if (!other) return false;
     const std::optional<std::string> d = default_text(*other);
     if (!d) return fail_tag(else_, "writing other than one ChatML system message");
     default_ = d;
-    qwen25_ = true;
     return true;
+  }
+
+  // `not add_generation_prompt is defined` or `add_generation_prompt is not defined` (the whole
+  // condition).
+  static bool is_prompt_default(Cursor& c) {
+    const size_t at = c.i;
+    if (c.name("not") && c.name("add_generation_prompt") && c.name("is") && c.name("defined") && c.done()) return true;
+    c.i = at;
+    if (c.name("add_generation_prompt") && c.name("is") && c.name("not") && c.name("defined") && c.done()) return true;
+    c.i = at;
+    return false;
+  }
+
+  // axolotl's chatml prelude at tags[k] (review CL H2): `if not add_generation_prompt is defined`
+  // whose only content is `set add_generation_prompt = true|false`. It never runs here: the server
+  // (as transformers and llama.cpp do) always passes add_generation_prompt, so it changes nothing
+  // this rendering writes. Only before the loop, and with no other branch and no written text.
+  bool prompt_default(size_t k) {
+    const size_t end = st_.next[k];
+    if (keyword(end) != "endif") return fail_tag(k, "with another branch");
+    size_t set = 0;
+    for (size_t j = k + 1; j <= end; ++j) {
+      if (!jinja_data_before(s_, tags(), j).empty()) return fail_tag(k, "writing text");
+      if (j == end || tags()[j].kind == JinjaTag::Kind::kComment) continue;
+      const Tokens a = args(j);
+      if (set != 0 || keyword(j) != "set" || a.size() != 3 || a[0].kind != Kind::kName ||
+          a[0].text != "add_generation_prompt" || a[1].kind != Kind::kOperator || a[1].text != "=" ||
+          a[2].kind != Kind::kName || !(a[2].text == "true" || a[2].text == "false" || a[2].text == "True" ||
+                                        a[2].text == "False"))
+        return fail_tag(k, "doing other than `set add_generation_prompt = true` or `= false`");
+      set = j;
+    }
+    return set != 0 || fail_tag(k, "setting nothing");
   }
 
   // `M.role == 'X'` (the whole of the tokens from c.i on, or up to `and`): X.
@@ -283,11 +337,12 @@ class Reader {
     return c.name(var) && c.field("role") && c.op("==") && c.string(role);
   }
 
-  // Qwen2.5's skip condition (see the header); *assistant: whether assistant messages take it.
-  static bool skip_condition(const Tokens& t, const std::string& var, bool* assistant) {
+  // Qwen2.5's skip condition (see the header): the user, system and assistant clauses, each once,
+  // in any order. All three are needed: without the assistant clause jinja2 writes no assistant
+  // message at all (only tool branches follow), while this server writes every one (review CL H1).
+  static bool skip_condition(const Tokens& t, const std::string& var) {
     Cursor c{t};
-    bool user = false, system = false;
-    *assistant = false;
+    bool user = false, system = false, assistant = false;
     do {
       std::string role;
       if (!c.op("(") || !role_test(c, var, &role)) return false;
@@ -296,15 +351,15 @@ class Reader {
       } else if (role == "system" && !system && c.name("and") && c.name("not") && c.name("loop") && c.op(".") &&
                  c.name("first") && c.op(")")) {
         system = true;
-      } else if (role == "assistant" && !*assistant &&
+      } else if (role == "assistant" && !assistant &&
                  (c.op(")") || (c.name("and") && c.name("not") && c.name(var) && c.op(".") && c.name("tool_calls") &&
                                 c.op(")")))) {
-        *assistant = true;
+        assistant = true;
       } else {
         return false;
       }
     } while (c.name("or"));
-    return c.done() && user && system;
+    return c.done() && user && system && assistant;
   }
 
   // The loop at tags[k]: `for M in messages`, its body one of the three shapes of the header.
@@ -325,11 +380,10 @@ class Reader {
     if (first < end && clean && keyword(first) == "if") {
       const Tokens cond = args(first);
       Cursor q{cond};
-      bool assistant = false;
       if (q.name("loop") && q.op(".") && q.name("first") && q.name("and") && q.first_message() && q.field("role") &&
           q.op("!=") && q.string_is("system") && q.done()) {
         // Qwen1.5's: the default written before the first message, unless that is a system one.
-        if (default_) return fail_tag(first, "after another default system block");
+        if (qwen25_) return fail_tag(first, "after a block writing the system message");
         const size_t endif = st_.next[first];
         if (keyword(endif) != "endif") return fail_tag(first, "with another branch");
         const std::optional<Pieces> p = writes(first, endif, var);
@@ -340,19 +394,19 @@ class Reader {
         if (!rest) return false;
         return is_message_write(*rest) || fail_tag(k, "whose messages are not written as ChatML");
       }
-      if (skip_condition(cond, var, &assistant)) {
+      if (skip_condition(cond, var)) {
         if (!qwen25_) return fail_tag(first, "skipping the first system message, which nothing else writes");
         size_t b = st_.next[first];
         const std::optional<Pieces> p = writes(first, b, var);
         if (!p) return false;
         if (!is_message_write(*p)) return fail_tag(first, "whose first branch does not write the message as ChatML");
         // The other branches take only what never reaches them: tool messages, and assistant ones
-        // when the first branch takes those.
+        // (the first branch takes those).
         for (; keyword(b) == "elif"; b = st_.next[b]) {
           const Tokens e = args(b);
           Cursor ec{e};
           std::string role;
-          if (!role_test(ec, var, &role) || !ec.done() || !(role == "tool" || (role == "assistant" && assistant)))
+          if (!role_test(ec, var, &role) || !ec.done() || !(role == "tool" || role == "assistant"))
             return fail_tag(b, "which messages this server renders may reach");
         }
         if (keyword(b) != "endif") return fail_tag(b, "which messages this server renders may reach");
@@ -361,7 +415,9 @@ class Reader {
         return after->empty() || fail_tag(b, "followed by written text inside the loop");
       }
     }
-    if (qwen25_) return fail_tag(k, "which does not skip the first system message its default block writes");
+    if (qwen25_)
+      return fail_tag(k, "which does not skip the first system message its system block writes while writing every "
+                         "user and assistant message (Qwen2.5's condition)");
     const std::optional<Pieces> p = writes(k, end, var);
     if (!p) return false;
     return is_message_write(*p) || fail_tag(k, "whose messages are not written as ChatML");
@@ -371,6 +427,8 @@ class Reader {
   JinjaStructure st_;
   std::vector<Tokens> tokens_;
   std::string why_;
+  // qwen25_: Qwen2.5's system block was read (one at most), so the loop must skip the first system
+  // message.
   bool loop_ = false, prompt_ = false, qwen25_ = false;
   std::optional<std::string> default_;
 };

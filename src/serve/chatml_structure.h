@@ -6,9 +6,13 @@
 //   - template data jinja2 writes nothing of (white space its whitespace control and Hugging
 //     Face's trim_blocks / lstrip_blocks strip), comments, and `set NAME = LITERAL` (a string,
 //     number, true, false or none) of a name other than messages, tools, add_generation_prompt;
-//   - at most one default system block before the loop, Qwen2.5's `if messages[0]['role'] ==
-//     'system'` writing that message, `else` writing the default, alone or as the whole else
-//     branch of an `if tools` (whose first branch never runs: "tools" is absent or []);
+//   - axolotl's prelude `if not add_generation_prompt is defined` (or `is not defined`) holding
+//     only `set add_generation_prompt = true|false`, before the loop: it never runs, as the
+//     server always passes add_generation_prompt;
+//   - at most one system block before the loop, Qwen2.5's `if messages[0]['role'] == 'system'`
+//     writing that message, with no other branch or an `else` writing the default, alone or as
+//     the whole else branch of an `if tools` (whose first branch never runs: "tools" is absent or
+//     []); the loop must then skip the first system message (Qwen2.5's condition below);
 //   - one `for M in messages` loop whose body writes '<|im_start|>' + M.role + '\n' + M.content +
 //     '<|im_end|>\n' (expressions joining string literals and those fields with + or ~, and
 //     template data, in any split), either alone, or after Qwen1.5's `if loop.first and

@@ -145,7 +145,15 @@ std::optional<std::vector<JinjaToken>> jinja_tokens(std::string_view t, std::str
         found = true;
         break;
       }
-      if (!found) return refuse(std::string("the character '") + c + "' begins no Jinja token");
+      if (!found) {
+        // The whole character, not its first byte (half a UTF-8 character is no text in a JSON
+        // reply; review CL L3): the lead byte and the continuation bytes after it.
+        size_t n = 1;
+        while (static_cast<unsigned char>(c) >= 0xC0 && n < 4 && i + n < t.size() &&
+               (static_cast<unsigned char>(t[i + n]) & 0xC0) == 0x80)
+          ++n;
+        return refuse("the character '" + std::string(t.substr(i, n)) + "' begins no Jinja token");
+      }
       const char o = tok.text.size() == 1 ? tok.text[0] : 0;
       if (o == '(' || o == '[' || o == '{') open.push_back(o);
       if (o == ')' || o == ']' || o == '}') {

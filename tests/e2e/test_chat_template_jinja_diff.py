@@ -3,10 +3,11 @@ render, no model, no server) against jinja2 rendering the same template text as 
 (trim_blocks, lstrip_blocks, loopcontrols, raise_exception). For every template either the server
 refuses it, or it renders every conversation byte for byte as jinja2 does (or refuses that
 conversation where jinja2 raises). The corpus: ChatML templates of the shapes the server renders,
-written here (plain, raw-text, Qwen2.5-shaped and Qwen1.5-shaped default system messages, the
-qwen2 presets' own template from `model synth`), each mutated: text or an expression before,
-between or after the parts, a `set` of the messages, a second loop, a changed literal, jinja2
-syntax errors, and seeded random white space and whitespace-control signs between the tags. The
+written here (plain, raw-text, Qwen2.5-shaped with and without a default system message,
+Qwen1.5-shaped with one, the qwen2 presets' own template from `model synth`), each mutated: text or
+an expression before, between or after the parts, a `set` of the messages, a second loop, a changed
+literal, axolotl's `add_generation_prompt is defined` prelude, Qwen2.5's loop condition without its
+assistant clause, jinja2 syntax errors, and seeded random white space and whitespace-control signs between the tags. The
 unmutated shapes must be accepted (so the test cannot pass by refusing everything), and so must the
 mutations jinja2 writes nothing more for (a comment, stripped white space). Without jinja2 it is
 skipped."""
@@ -65,6 +66,9 @@ QWEN25_SHAPE = (
     NL + "' }}\n    {%- elif message.role == \"tool\" %}\n        {{- '<|im_start|>user" + NL + "' + message.content + "
     "'<|im_end|>" + NL + "' }}\n    {%- endif %}\n{%- endfor %}\n{%- if add_generation_prompt %}\n"
     "    {{- '<|im_start|>assistant" + NL + "' }}\n{%- endif %}\n")
+# Qwen2.5's shape with its default removed, as Qwen3's template opens: the system block has no else.
+QWEN25_NO_DEFAULT = QWEN25_SHAPE.replace(
+    "    {%- else %}\n        {{- '<|im_start|>system" + NL + "Reply as a careful assistant.<|im_end|>" + NL + "' }}\n", "")
 QWEN15_SHAPE = ("{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
                 "{{ '<|im_start|>system" + NL + "Short answers only.<|im_end|>" + NL + "' }}{% endif %}"
                 "{{'<|im_start|>' + message['role'] + '" + NL + "' + message['content'] + '<|im_end|>' + '" + NL +
@@ -152,6 +156,20 @@ def loop_of(text):
     return text[start:end]
 
 
+ASSISTANT_CLAUSE = ' or (message.role == "assistant" and not message.tool_calls)'
+
+
+def without_assistant_clause(base):
+    """Qwen2.5's loop condition without its assistant clause, and with the assistant elif gone too, so
+    assistant messages reach no branch: jinja2 writes none of them (review CL H1)."""
+    if ASSISTANT_CLAUSE not in base:
+        return None
+    t = base.replace(ASSISTANT_CLAUSE, "")
+    start = t.find("{%- elif message.role == \"assistant\" %}")
+    end = t.find("{%- elif", start + 1)
+    return t[:start] + t[end:] if start >= 0 and end >= 0 else t
+
+
 def mutations(base):
     """(label, text, whether the server must accept it: jinja2 writes the same for it as for base,
     and the server knows why) for base."""
@@ -168,6 +186,15 @@ def mutations(base):
         ("set of another name", insert_before(base, loop, "{% set unused = 1 %}"), True),
         ("set of another name to a call", insert_before(base, loop, "{% set unused = raise_exception('no') %}"), False),
         ("set add_generation_prompt", insert_before(base, loop, "{% set add_generation_prompt = false %}"), False),
+        # axolotl's chatml prelude: it never runs when add_generation_prompt is passed (review CL H2).
+        ("add_generation_prompt default", insert_before(base, loop, "{% if not add_generation_prompt is defined %}"
+                                                        "{% set add_generation_prompt = false %}{% endif %}"), True),
+        ("add_generation_prompt default, other spelling",
+         insert_before(base, loop, "{%- if add_generation_prompt is not defined %}\n  {%- set add_generation_prompt = "
+                       "true %}\n{%- endif %}"), True),
+        ("add_generation_prompt default writing", insert_before(base, loop, "{% if not add_generation_prompt is defined "
+                                                                "%}X{% endif %}"), False),
+        ("no assistant clause", without_assistant_clause(base), False),
         ("second loop", base[:after_loop] + loop + base[after_loop:], False),
         ("comment before the loop", insert_before(base, loop, "{# a note #}"), True),
         ("indented newline before the prompt", base[:gen] + "\n    " + base[gen:], False),
@@ -211,7 +238,8 @@ def main():
     counts = {"accepted": 0, "refused": 0}
     with tempfile.TemporaryDirectory() as tmp:
         bases = [("plain", PLAIN), ("plain, dashed", PLAIN_DASHED), ("raw text", RAW_TEXT),
-                 ("qwen2.5 shape", QWEN25_SHAPE), ("qwen1.5 shape", QWEN15_SHAPE)]
+                 ("qwen2.5 shape", QWEN25_SHAPE), ("qwen2.5 shape, no default", QWEN25_NO_DEFAULT),
+                 ("qwen1.5 shape", QWEN15_SHAPE)]
         synth = synth_qwen2_template(tmp)
         if synth is not None:
             bases.append(("tiny-qwen2's own", synth))

@@ -69,8 +69,9 @@ std::vector<ModelPreset> build() {
   for (ModelPreset& m : p) {
     m.config.name = "infertrace synthetic " + m.name;
     // A chat template of the published model's family (our own texts): Qwen3's family for qwen3,
-    // Llama 3.1+'s for the Llama 3.2 shapes and the tiny llamas. SmolLM2's own template adds a default system message
-    // the server does not render, so its preset has none (and its chat requests are refused).
+    // Llama 3.1+'s for the Llama 3.2 shapes and the tiny llamas. The smollm2 preset carries none, so
+    // its chat requests are refused: no ChatKind writes SmolLM2's template (Qwen1.5's shape with a
+    // default system message, which the server does render from a real SmolLM2 file).
     // The qwen2 presets carry ChatML of Qwen2.5's shape, with a default system message of our own
     // (serve/chatml_default_system.h renders it).
     if (m.config.arch == Arch::Qwen3) m.chat = ChatKind::kQwen3;

@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
         }
       }
     }
-    std::cout << out.dump() << "\n";
+    // As the server does: a template's bytes that are no UTF-8 (a refusal may quote them) become
+    // U+FFFD, instead of a type_error that would end the tool with nothing printed.
+    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } catch (const std::exception& e) {
     std::cerr << "chat_render: " << e.what() << "\n";
     return 1;
