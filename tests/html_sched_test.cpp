@@ -301,3 +301,17 @@ TEST(HtmlSched, EmptyPairGroupShowsDashesNotZeroTimes) {
   EXPECT_FALSE(has(t, "p50, blocked")) << t;  // no bars of 0 ns in the percentile chart
   EXPECT_TRUE(has(t, "p50, preempted")) << t;
 }
+
+// The main launching thread's own run-queue waits get a row under the pooled one (audit CK D3), and
+// without IRQ events the clean row says it means "not switched" and the unknown IRQ groups (null
+// in the JSON) have no row (D8).
+TEST(HtmlSched, MainThreadRunQueueRowAndCleanWithoutIrqs) {
+  json j = full_doc();
+  j["runq_latency_ns"]["main_thread"] = {{"tid", 23101}, {"samples", 40}, {"p50", 500'000}, {"p99", 2'000'000}, {"max", 3'000'000}};
+  j["irqs_recorded"] = false;
+  j["pairs"]["interrupted"] = nullptr, j["pairs"]["interrupted_only"] = nullptr;
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"of the main launching thread", "500.00 us / 2.00 ms / 3.00 ms (40 samples, tid 23101)"}))) << t;
+  EXPECT_TRUE(has(t, "clean (not switched; IRQs not recorded)")) << t;
+  EXPECT_FALSE(has(t, "IRQ only (not switched)")) << t;
+}

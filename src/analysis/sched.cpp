@@ -74,7 +74,7 @@ TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>&
 // thread became runnable again (a wakeup after it blocked, or the involuntary switch-out itself)
 // to its next switch-in.
 void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t, ThreadSched>& threads,
-                     std::vector<ns_t>& runq, int64_t& switch_ins_missing) {
+                     std::map<int64_t, std::vector<ns_t>>& runq, int64_t& switch_ins_missing) {
   enum Kind : uint8_t { In = 0, Wake = 1, OutBlocked = 2, OutPreempted = 3 };
   struct Ev {
     ns_t ts;
@@ -110,7 +110,7 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t,
         if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // wakeups while running change nothing
       } else {
         if (out_at >= 0) th.offcpu += e.ts - out_at;
-        if (ready_at >= 0) runq.push_back(e.ts - ready_at);
+        if (ready_at >= 0) runq[tid].push_back(e.ts - ready_at);
         if (out_at >= 0 && blocked) {
           th.blocked_sleep += (ready_at >= 0 ? ready_at : e.ts) - out_at;
           th.blocked_wait += ready_at >= 0 ? e.ts - ready_at : 0;
@@ -119,6 +119,14 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t,
       }
     }
   }
+}
+
+// Samples, p50 (the median, rounded), nearest-rank p99 and max of run-queue waits; 0 without samples.
+void runq_figures(std::vector<ns_t> v, int64_t& samples, ns_t& p50, ns_t& p99, ns_t& max) {
+  std::sort(v.begin(), v.end());
+  samples = static_cast<int64_t>(v.size());
+  p50 = std::llround(median_of_sorted(v)), p99 = nearest_rank(v, 99);
+  max = v.empty() ? 0 : v.back();
 }
 
 double per_1k(int64_t n, int64_t launches) { return launches > 0 ? 1000.0 * static_cast<double>(n) / static_cast<double>(launches) : 0.0; }
@@ -168,12 +176,11 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     (trace.irqs.kind[i] == IrqKind::Hard ? it->second.irqs_hard : it->second.irqs_soft)++;
   }
 
+  std::map<int64_t, std::vector<ns_t>> runq_by_tid;
+  offcpu_and_runq(trace, scope, threads, runq_by_tid, a.switch_ins_missing);
   std::vector<ns_t> runq;
-  offcpu_and_runq(trace, scope, threads, runq, a.switch_ins_missing);
-  std::sort(runq.begin(), runq.end());
-  a.runq_samples = static_cast<int64_t>(runq.size());
-  a.runq_p50 = std::llround(median_of_sorted(runq)), a.runq_p99 = nearest_rank(runq, 99);
-  a.runq_max = runq.empty() ? 0 : runq.back();
+  for (auto& [tid, v] : runq_by_tid) runq.insert(runq.end(), v.begin(), v.end());
+  runq_figures(runq, a.runq_samples, a.runq_p50, a.runq_p99, a.runq_max);
 
   for (auto& [tid, th] : threads) {
     if (th.tid < 0) th.tid = tid;
@@ -185,6 +192,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   if (busiest_launch_thread(launches, main, main_launches)) {
     a.main_pid = main.first, a.main_tid = main.second;
     a.main_offcpu = threads[main.second].offcpu;
+    runq_figures(runq_by_tid[main.second], a.main_runq_samples, a.main_runq_p50, a.main_runq_p99, a.main_runq_max);
   }
 
   // Which events the recording asked for. A trace that does not say (a profiler trace, or a
@@ -197,6 +205,9 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   } else if (!a.has_os_events) {
     a.switches_recorded = a.irqs_recorded = false;
   }
+
+  for (const ThreadLaunches& t : launches) a.pair_threads += t.ts.size() >= 2 ? 1 : 0;
+  a.launch_window = launch_window_rates(trace, scope, launches);
 
   // Launch pairs and what they show.
   PairAttribution pa = attribute_pairs(trace, launches, outs);
@@ -220,16 +231,20 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (a.preempted.count > 0) a.penalty_preempted = penalty(a.preempted);
     if (a.blocked.count > 0) a.penalty_blocked = penalty(a.blocked);
     // Without switch events every pair looks clean: the impact is unknown, not 0.
+    const auto excess = [&](const std::vector<ns_t>& ds) {
+      double sum = 0;
+      for (ns_t d : ds) sum += static_cast<double>(d) - a.clean.median;
+      return sum;
+    };
     if (a.wall > 0 && a.switches_recorded) {
-      const auto share = [&](const std::vector<ns_t>& ds) {
-        double excess = 0;
-        for (ns_t d : ds) excess += static_cast<double>(d) - a.clean.median;
-        return excess / static_cast<double>(a.wall);
-      };
+      const auto share = [&](const std::vector<ns_t>& ds) { return excess(ds) / static_cast<double>(a.wall); };
       a.scheduler_impact = share(switched);
       a.impact_preempted = share(by_group[static_cast<int>(PairGroup::Preempted)]);
       a.impact_blocked = share(by_group[static_cast<int>(PairGroup::Blocked)]);
     }
+    // Every pair lies inside the launch window, so the same excess over its shorter wall.
+    if (a.launch_window.defined && a.switches_recorded)
+      a.launch_window.scheduler_impact = excess(switched) / static_cast<double>(a.launch_window.wall);
   }
   a.tail95 = tail_shares(pa.d, pa.group, pa.irq, 95);
   a.tail99 = tail_shares(pa.d, pa.group, pa.irq, 99);

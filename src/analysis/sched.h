@@ -12,6 +12,7 @@
 
 #include "analysis/gpu_starvation.h"
 #include "analysis/irq_stats.h"
+#include "analysis/sched_window.h"
 #include "analysis/syscall.h"
 #include "trace/trace.h"
 
@@ -80,6 +81,9 @@ struct SchedAnalysis {
   // Sum over switched pairs of (d - median clean d) / wall, and its two parts (preempted pairs,
   // blocked pairs), which name the signature when the scheduler's cost lies below the tail.
   std::optional<double> scheduler_impact, impact_preempted, impact_blocked;
+  // Threads with at least one launch pair. The impact sums the pairs of all of them, which overlap in
+  // time, so with several it can pass 1; the verdict then also gives the mean per thread.
+  int64_t pair_threads = 0;
   TailShares tail95, tail99;
 
   // Whether the recording asked for these events (META events; when it does not say: true for a
@@ -91,6 +95,9 @@ struct SchedAnalysis {
   double sched_per_1k = 0, preempt_per_1k = 0, block_per_1k = 0;
   double irq_per_1k_hard = 0, irq_per_1k_soft = 0;
   IrqSummary irqs;
+  // The rates again over the launch window only (sched_window.h): a real inference run spends its
+  // first seconds importing and loading weights, which the whole-trace rates above include.
+  LaunchWindowRates launch_window;
 
   // Threads, off-CPU time and run-queue latency.
   std::vector<ThreadSched> threads;  // traced threads seen in any table, ordered by tid
@@ -98,6 +105,10 @@ struct SchedAnalysis {
   ns_t main_offcpu = 0;
   int64_t runq_samples = 0;
   ns_t runq_p50 = 0, runq_p99 = 0, runq_max = 0;  // p50: the median, rounded; p99: nearest rank
+  // The same figures for the main launching thread alone: the pooled ones above mix in every traced
+  // thread (worker pools, the driver's threads), so they are not the launching thread's.
+  int64_t main_runq_samples = 0;
+  ns_t main_runq_p50 = 0, main_runq_p99 = 0, main_runq_max = 0;
   // A traced thread switched out twice with no switch-in between: it ran in between, but the
   // switch-in was never reported (seen on Linux 6.18, where perf's sched:sched_switch misses the
   // same switches). Off-CPU time restarts at the later switch-out.

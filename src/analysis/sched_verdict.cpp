@@ -79,6 +79,33 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
   return s + ".";
 }
 
+// The run-queue figure the contention verdict quotes: the main launching thread's own, beside the
+// pooled one of all traced threads when others waited too (a worker pool's waits are not the
+// launching thread's); the pooled one, named as such, when the launching thread never waited.
+std::string runq_phrase(const SchedAnalysis& a) {
+  if (a.main_runq_samples > 0) {
+    std::string s = "its run-queue latency p99 " + format_ns(a.main_runq_p99) + " over " +
+                    std::to_string(a.main_runq_samples) + " wait(s)";
+    if (a.runq_samples > a.main_runq_samples) s += "; all traced threads' p99 " + format_ns(a.runq_p99);
+    return s;
+  }
+  if (a.runq_samples > 0) return "traced threads' run-queue latency p99 " + format_ns(a.runq_p99) + "; none of its own recorded";
+  return "no run-queue wait recorded";
+}
+
+// Scheduler impact in words. With several launching threads it sums pairs that overlap in time and
+// can pass 100%: say it is a sum, and give the mean per thread, which reads as a share of wall time.
+std::string impact_phrase(const SchedAnalysis& a, double impact) {
+  char buf[160];
+  if (a.pair_threads > 1)
+    std::snprintf(buf, sizeof buf,
+                  "the scheduler cost %.2f%% of wall time summed over %lld launching threads (%.2f%% per thread on average)",
+                  impact * 100, static_cast<long long>(a.pair_threads), impact * 100 / static_cast<double>(a.pair_threads));
+  else
+    std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% of wall time", impact * 100);
+  return buf;
+}
+
 // The verdict of a recording whose launches were measured (below).
 void sched_verdict_measured(const Trace& trace, SchedAnalysis& a);
 
@@ -132,16 +159,29 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   const char* pct = a.all.count >= 100 ? "P99" : "P95";
   const double impact = a.scheduler_impact.value_or(0.0);
   char buf[640];
-  std::snprintf(buf, sizeof buf,
-                "%lld launches, %.1f context switches and %.1f hard + %.1f soft IRQs per 1000 launches; preemption "
-                "penalty %s; the scheduler cost %.2f%% of wall time. Of the %lld slowest pairs (%s and above, d >= %s): "
-                "%.0f%% preempted, %.0f%% blocked, %.0f%% interrupted by IRQs only, %.0f%% application.",
-                static_cast<long long>(a.launches), a.sched_per_1k, a.irq_per_1k_hard, a.irq_per_1k_soft,
-                a.penalty ? format_ns(*a.penalty).c_str() : "n/a", impact * 100, static_cast<long long>(t.pairs), pct,
-                format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100, t.interrupted_only * 100,
-                t.application * 100);
-  const std::string numbers =
-      std::string(buf) + (a.irqs_recorded ? "" : " IRQs were not recorded (--events): IRQ pressure is not judged.");
+  // IRQ rates only when IRQs were recorded: "0.0 hard + 0.0 soft" would read as measured.
+  std::string numbers = std::to_string(a.launches) + " launches, ";
+  if (a.irqs_recorded)
+    std::snprintf(buf, sizeof buf, "%.1f context switches and %.1f hard + %.1f soft IRQs per 1000 launches",
+                  a.sched_per_1k, a.irq_per_1k_hard, a.irq_per_1k_soft);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f context switches per 1000 launches", a.sched_per_1k);
+  numbers += std::string(buf) + "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
+             impact_phrase(a, impact) + ".";
+  std::snprintf(buf, sizeof buf, " Of the %lld slowest pairs (%s and above, d >= %s): %.0f%% preempted, %.0f%% blocked, ",
+                static_cast<long long>(t.pairs), pct, format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100);
+  numbers += buf;
+  // Without IRQ events no pair is seen interrupted: the rest is "not switched", not "application".
+  if (a.irqs_recorded)
+    std::snprintf(buf, sizeof buf, "%.0f%% interrupted by IRQs only, %.0f%% application.", t.interrupted_only * 100,
+                  t.application * 100);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f%% not switched.", (t.interrupted_only + t.application) * 100);
+  numbers += buf;
+  if (!a.irqs_recorded)
+    numbers += " IRQs were not recorded (--events " + events_asked(trace) +
+               "): IRQ pressure is not judged, and the \"clean\" pairs the penalty and the impact are measured "
+               "against are the pairs not switched out (IRQs may have run in them).";
 
   // The cause of a slow pair: a switch-out when there was one (it costs far more than an IRQ,
   // and the scheduler's own timer softirq comes with most preemptions), else the IRQ.
@@ -193,8 +233,7 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     a.signature = "cpu_contention", a.mitigation = "pinning and priority";
     a.verdict = std::string("CPU contention: the launching thread ") +
                 (waited ? "waited runnable for a CPU longer than it slept" : "was preempted while runnable") +
-                " (run-queue latency p99 " +
-                format_ns(a.runq_p99) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "
+                " (" + runq_phrase(a) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "
                 "chrt); if other work must share the machine, confine that work to other cores (isolated cores, "
                 "cgroup cpuset)." + where + " " + numbers;
   } else if (cause == Cause::Irq) {

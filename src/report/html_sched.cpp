@@ -87,7 +87,8 @@ std::string recorded_notes(const Recorded& r) {
          "unknown, not zero, and are left out.</p>";
   if (!r.irqs)
     s += "<p class=\"note\">IRQs were not recorded (record --events irq): IRQ rates, IRQ time and the IRQ tables "
-         "are unknown, not zero, and are left out.</p>";
+         "are unknown, not zero, and are left out; \"clean\" pairs are those not switched out (IRQs may have run in "
+         "them).</p>";
   return s;
 }
 
@@ -136,21 +137,23 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   for (const Group& g : groups) {
     if ((g.needs_switches && !r.switches) || (g.needs_irqs && !r.irqs)) continue;
     const json& v = member(pairs, g.key);
+    // Without IRQ events "clean" can only mean "not switched out" (the terminal's label).
+    const std::string label = g.key == std::string("clean") && !r.irqs ? "clean (not switched; IRQs not recorded)" : g.label;
     if (v.is_number()) {  // a bare count (older documents)
       cats.push_back(g.chart), counts.values.push_back(v.get<double>());
-      tb.add_row({g.label, count_or(v), "-", "-", "-", "-"});
+      tb.add_row({label, count_or(v), "-", "-", "-", "-"});
       continue;
     }
     if (!v.is_object()) continue;
     if (auto c = num(v, "count")) cats.push_back(g.chart), counts.values.push_back(*c);
-    // An empty group's percentiles are 0 in the JSON, not measurements: "-" as in the terminal,
-    // and no bars in the percentile chart.
+    // An empty group has no percentiles (null in the JSON; 0 in documents saved before
+    // 2026-12-02): "-" as in the terminal, and no bars in the percentile chart.
     const bool empty = member(v, "count").is_number() && member(v, "count").get<double>() == 0;
     auto p50 = num(v, "p50_ns"), p90 = num(v, "p90_ns"), p99 = num(v, "p99_ns");
     if (p50 && p90 && p99 && !empty)
       pct_cats.push_back(g.chart), pct[0].values.push_back(*p50), pct[1].values.push_back(*p90), pct[2].values.push_back(*p99);
     auto pct_ns = [&](const char* key) { return empty ? std::string("-") : ns_or(member(v, key)); };
-    tb.add_row({g.label, count_or(member(v, "count")), pct_or(member(v, "share")), pct_ns("p50_ns"), pct_ns("p90_ns"),
+    tb.add_row({label, count_or(member(v, "count")), pct_or(member(v, "share")), pct_ns("p50_ns"), pct_ns("p90_ns"),
                 pct_ns("p99_ns")});
   }
   ChartOptions o;
@@ -227,6 +230,13 @@ std::string impact_table(const json& doc, const Recorded& r) {
                     count_or(member(rq, "samples")) + " samples)"
               : "no samples (needs sched and wakeup events)";
     tb.add_row({"run-queue latency p50 / p99 / max", s});
+    // The main launching thread's own waits (documents saved before 2026-12-02 lack them).
+    if (const json& m = member(rq, "main_thread"); m.is_object() && r.switches)
+      tb.add_row({"  of the main launching thread",
+                  num(m, "samples").value_or(0) > 0
+                      ? ns_or(member(m, "p50")) + " / " + ns_or(member(m, "p99")) + " / " + ns_or(member(m, "max")) + " (" +
+                            count_or(member(m, "samples")) + " samples, tid " + id_text(member(m, "tid")) + ")"
+                      : "no samples (tid " + id_text(member(m, "tid")) + ")"});
   }
   if (auto m = num(doc, "switch_ins_missing"); m && *m > 0)
     tb.add_row({"switch-ins the kernel did not report",

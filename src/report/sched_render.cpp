@@ -36,19 +36,50 @@ std::optional<double> irq_wall_share(const SchedAnalysis& a) {
 json share_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 std::string share_text(const std::optional<double>& v) { return v ? format_pct(*v) : "-"; }
 
-json interval_json(const SchedAnalysis& a, const IntervalStats& s) {
-  return {{"count", s.count}, {"share", share_json(pair_share(a, s))}, {"median_ns", s.median},
-          {"p50_ns", s.p50},  {"p90_ns", s.p90},                       {"p99_ns", s.p99}};
+// A pair group; null when the events that define it were not recorded (`known` false). An empty
+// group has no median or percentiles: null, not the 0 its fields hold.
+json interval_json(const SchedAnalysis& a, const IntervalStats& s, bool known = true) {
+  if (!known) return nullptr;
+  const auto v = [&](auto x) { return s.count > 0 ? json(x) : json(nullptr); };
+  return {{"count", s.count}, {"share", share_json(pair_share(a, s))}, {"median_ns", v(s.median)},
+          {"p50_ns", v(s.p50)}, {"p90_ns", v(s.p90)},                 {"p99_ns", v(s.p99)}};
+}
+
+// Why some pair groups and tail shares are null (empty when all are known).
+std::string pairs_undefined_reason(const SchedAnalysis& a) {
+  std::string r;
+  if (!a.switches_recorded)
+    r = "context switches not recorded (--events): switched, preempted, blocked, interrupted_only and clean pairs "
+        "are unknown";
+  if (!a.irqs_recorded)
+    r += std::string(r.empty() ? "" : "; ") + "IRQs not recorded (--events): interrupted and interrupted_only pairs are "
+         "unknown" + (a.switches_recorded ? ", and clean pairs are those not switched out (IRQs may have run in them)" : "");
+  return r;
 }
 
 double mean_of(ns_t total, int64_t count) { return count ? static_cast<double>(total) / static_cast<double>(count) : 0.0; }
 
 json opt_json(const std::optional<ns_t>& v) { return v ? json(*v) : json(nullptr); }
 
-json tail_json(const TailShares& t) {
-  return {{"threshold_ns", t.threshold}, {"pairs", t.pairs},         {"switched", t.switched},
-          {"preempted", t.preempted},    {"blocked", t.blocked},     {"interrupted", t.interrupted},
-          {"interrupted_only", t.interrupted_only}, {"application", t.application}};
+// Shares of a cause whose events were not recorded are null, as are all shares of an empty tail.
+json tail_json(const SchedAnalysis& a, const TailShares& t) {
+  const bool any = t.pairs > 0, sw = any && a.switches_recorded, irq = any && a.irqs_recorded;
+  const auto v = [](bool known, double x) { return known ? json(x) : json(nullptr); };
+  return {{"threshold_ns", any ? json(t.threshold) : json(nullptr)},
+          {"pairs", t.pairs},
+          {"switched", v(sw, t.switched)},
+          {"preempted", v(sw, t.preempted)},
+          {"blocked", v(sw, t.blocked)},
+          {"not_switched", v(sw, t.interrupted_only + t.application)},
+          {"interrupted", v(irq, t.interrupted)},
+          {"interrupted_only", v(sw && irq, t.interrupted_only)},
+          {"application", v(sw && irq, t.application)}};
+}
+
+// Run-queue figures; p50/p99/max null without samples.
+json runq_json(int64_t samples, ns_t p50, ns_t p99, ns_t max) {
+  const auto v = [&](ns_t x) { return samples > 0 ? json(x) : json(nullptr); };
+  return {{"samples", samples}, {"p50", v(p50)}, {"p99", v(p99)}, {"max", v(max)}};
 }
 
 json irq_table_json(const Trace& t, const std::vector<IrqStat>& rows) {
@@ -77,6 +108,24 @@ std::string pct_of(ns_t part, ns_t whole) {
   return whole > 0 ? format_pct(static_cast<double>(part) / static_cast<double>(whole)) : "-";
 }
 
+// The rates over [first launch, last launch] (docs/sched.md "Two windows"), one line.
+std::string launch_window_text(const SchedAnalysis& a) {
+  const LaunchWindowRates& w = a.launch_window;
+  char buf[200];
+  std::string s = format_ns(w.wall) + " from first to last launch: Sched/1K ";
+  if (a.switches_recorded)
+    std::snprintf(buf, sizeof buf, "%.1f", w.sched_per_1k), s += buf;
+  else
+    s += "not recorded";
+  s += ", IRQ/1K hard/soft ";
+  if (a.irqs_recorded)
+    std::snprintf(buf, sizeof buf, "%.1f / %.1f", w.irq_per_1k_hard, w.irq_per_1k_soft), s += buf;
+  else
+    s += "not recorded";
+  s += ", scheduler impact " + (w.scheduler_impact ? format_pct(*w.scheduler_impact) : std::string("n/a"));
+  return s;
+}
+
 std::string opt_ns(const std::optional<ns_t>& v) { return v ? format_ns(*v) : "n/a (needs clean and switched pairs)"; }
 
 }  // namespace
@@ -101,19 +150,30 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   json dropped = json::object();
   for (const RecorderDrop& d : recorder_drops(t)) dropped[d.key] = d.count;
   j["dropped"] = std::move(dropped);
+  // docs/sched.md: p90/p99, tail thresholds and run-queue p99 are nearest rank; medians (and p50)
+  // the mean of the two middle values for an even count.
+  j["percentile_method"] = "nearest_rank";
+  j["median_method"] = "mean_of_two_middle";
+  const bool sw = a.switches_recorded, irq = a.irqs_recorded;
   j["pairs"] = {{"all", interval_json(a, a.all)},
-                {"clean", interval_json(a, a.clean)},
-                {"interrupted", interval_json(a, a.interrupted)},
-                {"interrupted_only", interval_json(a, a.interrupted_only)},
-                {"preempted", interval_json(a, a.preempted)},
-                {"blocked", interval_json(a, a.blocked)},
-                {"switched", interval_json(a, a.switched)}};
+                {"clean", interval_json(a, a.clean, sw)},
+                {"interrupted", interval_json(a, a.interrupted, irq)},
+                {"interrupted_only", interval_json(a, a.interrupted_only, sw && irq)},
+                {"preempted", interval_json(a, a.preempted, sw)},
+                {"blocked", interval_json(a, a.blocked, sw)},
+                {"switched", interval_json(a, a.switched, sw)}};
+  if (const std::string r = pairs_undefined_reason(a); !r.empty()) j["pairs_undefined_reason"] = r;
   j["penalty_ns"] = {{"overall", opt_json(a.penalty)},
                      {"preempted", opt_json(a.penalty_preempted)},
                      {"blocked", opt_json(a.penalty_blocked)}};
   j["scheduler_impact"] = a.scheduler_impact ? json(*a.scheduler_impact) : json(nullptr);
   j["impact_preempted"] = a.impact_preempted ? json(*a.impact_preempted) : json(nullptr);
   j["impact_blocked"] = a.impact_blocked ? json(*a.impact_blocked) : json(nullptr);
+  // The impact sums the pairs of every launching thread: with several it can pass 1.
+  j["launch_pair_threads"] = a.pair_threads;
+  j["scheduler_impact_per_thread"] = a.scheduler_impact && a.pair_threads > 0
+                                         ? json(*a.scheduler_impact / static_cast<double>(a.pair_threads))
+                                         : json(nullptr);
   j["switch_outs"] = a.switch_outs, j["preemptions"] = a.preemptions, j["blocks"] = a.blocks;
   // Per 1000 launches: undefined (null) without launches, not 0.
   // Null too when the recording did not ask for those events (--events).
@@ -124,6 +184,21 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard, a.irqs_recorded);
   j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft, a.irqs_recorded);
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
+  {
+    // The launch window [first launch, last launch] (sched_window.h); null when it has no length.
+    const LaunchWindowRates& w = a.launch_window;
+    const auto known = [&](double v, bool recorded) { return w.defined && recorded ? json(v) : json(nullptr); };
+    j["launch_window"] =
+        w.defined ? json{{"begin_ns", w.begin},
+                         {"end_ns", w.end},
+                         {"wall_ns", w.wall},
+                         {"switch_outs", w.defined && a.switches_recorded ? json(w.switch_outs) : json(nullptr)},
+                         {"sched_per_1k", known(w.sched_per_1k, a.switches_recorded)},
+                         {"irq_per_1k_hard", known(w.irq_per_1k_hard, a.irqs_recorded)},
+                         {"irq_per_1k_soft", known(w.irq_per_1k_soft, a.irqs_recorded)},
+                         {"scheduler_impact", w.scheduler_impact ? json(*w.scheduler_impact) : json(nullptr)}}
+                  : json(nullptr);
+  }
   j["irq_count_hard"] = a.irqs.hard_count, j["irq_count_soft"] = a.irqs.soft_count;
   j["irq_nested"] = a.irqs.nested, j["irq_stolen_ns"] = a.irqs.stolen;
   j["irq_stolen_share"] = share_json(irq_wall_share(a));
@@ -152,9 +227,17 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                       {"offcpu_share", a.main_tid >= 0 && a.wall > 0 && a.switches_recorded
                                            ? json(static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall))
                                            : json(nullptr)}};
-  j["runq_latency_ns"] = {{"samples", a.runq_samples}, {"p50", a.runq_p50}, {"p99", a.runq_p99}, {"max", a.runq_max}};
+  // All traced threads pooled (the keys as before), and the main launching thread's own waits.
+  j["runq_latency_ns"] = runq_json(a.runq_samples, a.runq_p50, a.runq_p99, a.runq_max);
+  if (a.switches_recorded && a.main_tid >= 0) {
+    json m = runq_json(a.main_runq_samples, a.main_runq_p50, a.main_runq_p99, a.main_runq_max);
+    m["tid"] = a.main_tid;
+    j["runq_latency_ns"]["main_thread"] = std::move(m);
+  } else {
+    j["runq_latency_ns"]["main_thread"] = nullptr;
+  }
   j["switch_ins_missing"] = a.switch_ins_missing;
-  j["tail"] = {{"p95", tail_json(a.tail95)}, {"p99", tail_json(a.tail99)}};
+  j["tail"] = {{"p95", tail_json(a, a.tail95)}, {"p99", tail_json(a, a.tail99)}};
   {
     const GpuStarvation& g = a.gpu_starvation;
     // null when the recording has no GPU activities (uprobe mode, Kineto): not zero, unknown.
@@ -213,19 +296,26 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   // An empty group has no percentiles: "-", not the "0 ns" its zero-initialised fields would print
   // (a CPU-only recording's "all 0 pairs, p50 0 ns" read as launches of no cost).
   auto pct_ns = [](const IntervalStats& s, ns_t v) { return s.count > 0 ? format_ns(v) : std::string("-"); };
-  auto pair_row = [&](const char* name, const IntervalStats& s) {
+  // A group whose events were not recorded is unknown: "not recorded", not a count of 0.
+  auto pair_row = [&](const char* name, const IntervalStats& s, bool known = true) {
+    if (!known) return pairs.add_row({name, "not recorded", "-", "-", "-", "-"});
     pairs.add_row({name, format_count(s.count), share_text(pair_share(a, s)), pct_ns(s, s.p50), pct_ns(s, s.p90),
                    pct_ns(s, s.p99)});
   };
-  pair_row("all", a.all), pair_row("clean (neither)", a.clean), pair_row("interrupted (any IRQ)", a.interrupted);
-  pair_row("  IRQ only (not switched)", a.interrupted_only);
-  pair_row("switched", a.switched), pair_row("  preempted", a.preempted), pair_row("  blocked", a.blocked);
+  const bool sw = a.switches_recorded, irq = a.irqs_recorded;
+  // Without IRQ events "clean" can only mean "not switched out".
+  pair_row("all", a.all), pair_row(irq ? "clean (neither)" : "clean (not switched; IRQs not recorded)", a.clean, sw);
+  pair_row("interrupted (any IRQ)", a.interrupted, irq);
+  pair_row("  IRQ only (not switched)", a.interrupted_only, sw && irq);
+  pair_row("switched", a.switched, sw), pair_row("  preempted", a.preempted, sw), pair_row("  blocked", a.blocked, sw);
   if (a.launches_measured) pairs.print(os);
 
   TextTable head({"metric", "value"}, {TextTable::Align::Left, TextTable::Align::Left});
-  head.add_row({"preemption penalty (switched - clean median)", opt_ns(a.penalty)});
-  head.add_row({"  preempted only", opt_ns(a.penalty_preempted)});
-  head.add_row({"  blocked only", opt_ns(a.penalty_blocked)});
+  // Without switch events there is no switched group to compare: not recorded, not "needs pairs".
+  const auto penalty = [&](const std::optional<ns_t>& v) { return a.switches_recorded ? opt_ns(v) : std::string("not recorded (--events)"); };
+  head.add_row({"preemption penalty (switched - clean median)", penalty(a.penalty)});
+  head.add_row({"  preempted only", penalty(a.penalty_preempted)});
+  head.add_row({"  blocked only", penalty(a.penalty_blocked)});
   const auto impact = [&](const std::optional<double>& v) {
     return !a.switches_recorded ? std::string("not recorded (--events)") : v ? format_pct(*v) : std::string("n/a");
   };
@@ -247,6 +337,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                           rate(a.block_per_1k, true) + ")"});
   head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded)});
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded)});
+  // The same rates without the start-up before the first launch (imports, weight loading).
+  if (a.launches_measured && a.launch_window.defined) head.add_row({"rates over the launch window", launch_window_text(a)});
   head.add_row({"IRQ time on traced threads (nesting counted once)",
                 a.irqs_recorded ? format_ns(a.irqs.stolen) + " (" + share_text(irq_wall_share(a)) + " of wall)"
                                 : std::string("not recorded (--events)")});
@@ -257,6 +349,14 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                 : a.runq_samples > 0 ? format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " +
                                            format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"
                                      : std::string("no samples (needs sched and wakeup events)")});
+  // The launching thread's own waits: the pooled figures above include every traced thread.
+  if (a.switches_recorded && a.main_tid >= 0)
+    head.add_row({"  of the main launching thread", a.main_runq_samples > 0
+                                                         ? format_ns(a.main_runq_p50) + " / " + format_ns(a.main_runq_p99) + " / " +
+                                                               format_ns(a.main_runq_max) + " (" +
+                                                               format_count(a.main_runq_samples) + " samples, tid " +
+                                                               std::to_string(a.main_tid) + ")"
+                                                         : "no samples (tid " + std::to_string(a.main_tid) + ")"});
   if (a.switch_ins_missing > 0)
     head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +
                                                               " (a thread switched out twice; off-CPU time counts from the later one)"});
@@ -272,7 +372,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                   a.launches_measured ? "n/a (no GPU activities: record with --cuda cupti)"
                                       : "n/a (launches not measured: no launching thread)"});
   }
-  head.add_row({"main launching thread off-CPU", a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, a.wall) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
+  // Off-CPU time needs switch events: "0 ns" without them would read as measured.
+  head.add_row({"main launching thread off-CPU", a.main_tid >= 0 && !a.switches_recorded ? std::string("not recorded (--events)") : a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, a.wall) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
   head.print(os);
 
   TextTable tail({"tail", "threshold", "pairs", "preempted", "blocked", "IRQ only", "application", "any IRQ"});
@@ -281,8 +382,10 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
       tail.add_row({n, "-", "0", "-", "-", "-", "-", "-"});
       return;
     }
-    tail.add_row({n, format_ns(s.threshold), format_count(s.pairs), format_pct(s.preempted), format_pct(s.blocked),
-                  format_pct(s.interrupted_only), format_pct(s.application), format_pct(s.interrupted)});
+    // Shares of causes whose events were not recorded are unknown, as in the JSON (null).
+    const auto share = [](bool known, double v) { return known ? format_pct(v) : std::string("not recorded"); };
+    tail.add_row({n, format_ns(s.threshold), format_count(s.pairs), share(sw, s.preempted), share(sw, s.blocked),
+                  share(sw && irq, s.interrupted_only), share(sw && irq, s.application), share(irq, s.interrupted)});
   };
   tail_row(">= P95", a.tail95), tail_row(">= P99", a.tail99);
   tail.print(os, "Tail attribution (share of slow pairs by cause; the first four add up to 100%, \"any IRQ\" also counts switched pairs)");

@@ -1,0 +1,29 @@
+// The scheduler rates over the launch window (docs/sched.md "Two windows"): from the first logical
+// launch to the last, instead of the whole trace. A real PyTorch recording spends seconds in
+// `import torch` and weight loading before its first launch; the whole-trace rates count that
+// phase's switches and IRQs per launch and its time as wall time, the launch window does not.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "analysis/sched_scope.h"
+#include "trace/trace.h"
+
+namespace infertrace {
+
+struct LaunchWindowRates {
+  bool defined = false;  // two launches at different times at least (a window of positive length)
+  ns_t begin = 0, end = 0, wall = 0;  // first and last logical launch start, end - begin
+  // Events with begin <= ts <= end: switch-outs of traced threads, IRQ rows (the same rows the
+  // whole-trace IRQ/1K counts).
+  int64_t switch_outs = 0, preemptions = 0, blocks = 0, irqs_hard = 0, irqs_soft = 0;
+  double sched_per_1k = 0, irq_per_1k_hard = 0, irq_per_1k_soft = 0;  // per 1000 launches (all lie inside)
+  std::optional<double> scheduler_impact;  // the whole-trace excess over this wall (set by analyze_sched)
+};
+
+LaunchWindowRates launch_window_rates(const Trace& trace, const TracedScope& scope,
+                                      const std::vector<ThreadLaunches>& launches);
+
+}  // namespace infertrace
