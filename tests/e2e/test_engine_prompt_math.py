@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import check, failures, refused, run  # noqa: E402
 
 with tempfile.TemporaryDirectory() as tmp:
-    for preset, dtype in (("tiny-llama", "q8_0"), ("tiny-qwen3-k", "q4_k_m")):
+    for preset, dtype in (("tiny-llama", "q8_0"), ("tiny-qwen3-k", "q4_k_m"), ("tiny-llama", "q5_1")):
         model = os.path.join(tmp, preset + ".gguf")
         r = run("model", "synth", "--preset", preset, "--dtype", dtype, "--seed", "5", "-o", model)
         check(r.returncode == 0, "model synth %s: %s" % (preset, r.stderr))
@@ -29,9 +29,9 @@ with tempfile.TemporaryDirectory() as tmp:
                 outs.append(j["output_ids"])
             check(all(o == outs[0] for o in outs), "%s --prompt-math %s: tokens depend on --ubatch: %s" % (preset, math, outs))
             first[math] = outs[0] if outs else None
-        # The option is read: on this q4_k_m file (seed 5) the int8 and F32 prompts part (int8 is
-        # the same on every ISA: integer sums); on q8_0 they happen to agree.
-        if dtype == "q4_k_m":
+        # The option is read: on these q4_k_m and q5_1 files (seed 5) the int8 and F32 prompts part
+        # (int8 is the same on every ISA: integer sums); on q8_0 they happen to agree.
+        if dtype in ("q4_k_m", "q5_1"):
             check(first["f32"] != first["int8"], "%s: --prompt-math f32 and int8 gave the same tokens %s" % (preset, first["f32"]))
         refused(["engine", "run", "-m", model, "-n", "1", "--prompt-math", "int4"], "--prompt-math")
         refused(["engine", "run", "-m", model, "-n", "1", "--backend", "cuda", "--prompt-math", "f32"], "--prompt-math",
