@@ -243,25 +243,31 @@ TEST(SchedWording, RatesOverTheLaunchWindowLeaveOutTheStartUp) {
   const ns_t first = 10000000;
   const ns_t last = contended_thread(t, kMain, first, [](int) { return ns_t{5000}; });
   irq(t, IrqKind::Hard, first + 300, 100, kMain);
+  // The window's ends belong to it (review CP: nothing sat on them): a blocking switch-out of the
+  // launching thread at the last launch's start, after it; a softirq at the first launch's start.
+  sw(t, last, kPid, kMain, false, kOther, kOther);
+  sw(t, last + 5000, kOther, kOther, true, kPid, kMain);
+  irq(t, IrqKind::Soft, first, 50, kMain);
   const SchedAnalysis a = analyze_sched(t);
-  // Whole trace: 60 switch-outs and 31 IRQs per 200 launches, wall 0 .. last + 100.
-  EXPECT_DOUBLE_EQ(a.sched_per_1k, 1000.0 * 60 / 200);
+  // Whole trace: 61 switch-outs and 32 IRQs per 200 launches, wall 0 .. last + 5000.
+  EXPECT_DOUBLE_EQ(a.sched_per_1k, 1000.0 * 61 / 200);
   const double excess = 20 * 5000.0;
-  EXPECT_DOUBLE_EQ(*a.scheduler_impact, excess / static_cast<double>(last + 100));
-  // Launch window [first, last]: the 20 preemptions and the one hard IRQ.
+  EXPECT_DOUBLE_EQ(*a.scheduler_impact, excess / static_cast<double>(last + 5000));
+  // Launch window [first, last]: the 20 preemptions, the switch-out at its end, the hard IRQ and
+  // the softirq at its start.
   const nlohmann::json w = sched_analysis_json(t, a).at("launch_window");
   EXPECT_EQ(w.at("begin_ns"), first);
   EXPECT_EQ(w.at("end_ns"), last);
   EXPECT_EQ(w.at("wall_ns"), last - first);
-  EXPECT_EQ(w.at("switch_outs"), 20);
-  EXPECT_DOUBLE_EQ(w.at("sched_per_1k").get<double>(), 1000.0 * 20 / 200);
+  EXPECT_EQ(w.at("switch_outs"), 21);
+  EXPECT_DOUBLE_EQ(w.at("sched_per_1k").get<double>(), 1000.0 * 21 / 200);
   EXPECT_DOUBLE_EQ(w.at("irq_per_1k_hard").get<double>(), 1000.0 * 1 / 200);
-  EXPECT_DOUBLE_EQ(w.at("irq_per_1k_soft").get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(w.at("irq_per_1k_soft").get<double>(), 1000.0 * 1 / 200);
   EXPECT_DOUBLE_EQ(w.at("scheduler_impact").get<double>(), excess / static_cast<double>(last - first));
   std::ostringstream os;
   print_sched_report(os, t, a);
   EXPECT_TRUE(has(os.str(), "rates over the launch window")) << os.str();
-  EXPECT_TRUE(has(os.str(), "Sched/1K 100.0")) << os.str();
+  EXPECT_TRUE(has(os.str(), "Sched/1K 105.0")) << os.str();
 
   // One launch: no window (null), not a window of length 0.
   Trace one;

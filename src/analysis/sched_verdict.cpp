@@ -231,7 +231,9 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   const bool waited = wait_dominates && blocked_part > 0 && blocked_part >= preempted_part;
   if (cause == Cause::Preempted) {
     a.signature = "cpu_contention", a.mitigation = "pinning and priority";
-    a.verdict = std::string("CPU contention: the launching thread ") +
+    // "the launching thread" only when the figure quoted is its own: with several launching threads
+    // the preempted one may be another (review CP L5).
+    a.verdict = std::string("CPU contention: ") + (a.main_runq_samples > 0 ? "the" : "a") + " launching thread " +
                 (waited ? "waited runnable for a CPU longer than it slept" : "was preempted while runnable") +
                 " (" + runq_phrase(a) + "). Pin it to its own CPUs (taskset) and raise its priority (nice -n -10 or "
                 "chrt); if other work must share the machine, confine that work to other cores (isolated cores, "
