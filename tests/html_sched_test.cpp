@@ -305,6 +305,22 @@ TEST(HtmlSched, EmptyPairGroupShowsDashesNotZeroTimes) {
 // The main launching thread's own run-queue waits get a row under the pooled one (audit CK D3), and
 // without IRQ events the clean row says it means "not switched" and the unknown IRQ groups (null
 // in the JSON) have no row (D8).
+// The launch window's rates (review CP: the page had no row for them), summed over two launching
+// threads with the per-thread share; an analysis saved before the key has no row.
+TEST(HtmlSched, LaunchWindowRow) {
+  json j = full_doc();
+  j["launch_pair_threads"] = 2;
+  j["launch_window"] = {{"begin_ns", 1'000'000'000LL}, {"end_ns", 2'000'000'000LL}, {"wall_ns", 1'000'000'000LL},
+                        {"switch_outs", 10}, {"sched_per_1k", 12.5}, {"irq_per_1k_hard", 0.5}, {"irq_per_1k_soft", 7.25},
+                        {"scheduler_impact", 1.5}, {"scheduler_impact_per_thread", 0.75}};
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, "rates over the launch window")) << t;
+  EXPECT_TRUE(has(t, "Sched/1K 12.5, IRQ/1K hard/soft 0.5 / 7.2")) << t;
+  EXPECT_TRUE(has(t, "scheduler impact 150.0% summed over 2 launching threads (75.0% per thread)")) << t;
+  j.erase("launch_window");
+  EXPECT_FALSE(has(section_text(j), "rates over the launch window"));
+}
+
 TEST(HtmlSched, MainThreadRunQueueRowAndCleanWithoutIrqs) {
   json j = full_doc();
   j["runq_latency_ns"]["main_thread"] = {{"tid", 23101}, {"samples", 40}, {"p50", 500'000}, {"p99", 2'000'000}, {"max", 3'000'000}};

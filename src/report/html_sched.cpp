@@ -207,6 +207,22 @@ std::string impact_table(const json& doc, const Recorded& r) {
   }
   if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
   if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
+  // The same rates over [first launch, last launch] (docs/sched.md "Two windows"), as the terminal's
+  // line; analyses saved before the key existed have no row.
+  if (const json& w = member(doc, "launch_window"); w.is_object()) {
+    const auto known = [&](const char* key, bool rec) {
+      const json& v = member(w, key);
+      return !rec ? std::string("not recorded") : v.is_number() ? rate_text(v) : std::string("n/a");
+    };
+    std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
+                    ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
+                    ", scheduler impact " + pct_or(member(w, "scheduler_impact"), "n/a");
+    if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
+                                                            member(w, "scheduler_impact").is_number())
+      s += " summed over " + std::to_string(n.get<int64_t>()) + " launching threads (" +
+           pct_or(member(w, "scheduler_impact_per_thread")) + " per thread)";
+    tb.add_row({"rates over the launch window", s});
+  }
   if (doc.contains("irq_stolen_ns")) {
     std::string s = not_recorded;
     if (r.irqs) {
