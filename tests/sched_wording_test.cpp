@@ -277,5 +277,23 @@ TEST(SchedWording, RatesOverTheLaunchWindowLeaveOutTheStartUp) {
   EXPECT_TRUE(sched_analysis_json(one, analyze_sched(one)).at("launch_window").is_null());
 }
 
+// Every pair switched, none clean: the impact has no reference and is unknown, so the verdict says
+// n/a instead of "the scheduler cost 0.00% of wall time" (review CP L6).
+TEST(SchedWording, UnknownImpactIsNotZero) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (int i = 0; i < 10; ++i) {
+    launch(t, kMain, 10000 * i, 100);
+    sw(t, 10000 * i + 5000, kPid, kMain, true, kOther, kOther);
+    sw(t, 10000 * i + 6000, kOther, kOther, true, kPid, kMain);
+  }
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.clean.count, 0);
+  ASSERT_GT(a.switched.count, 0);
+  EXPECT_FALSE(a.scheduler_impact.has_value());
+  EXPECT_FALSE(has(a.verdict, "the scheduler cost")) << a.verdict;
+  EXPECT_TRUE(has(a.verdict, "scheduler impact n/a")) << a.verdict;
+}
+
 }  // namespace
 }  // namespace infertrace

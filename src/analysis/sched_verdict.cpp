@@ -167,7 +167,9 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   else
     std::snprintf(buf, sizeof buf, "%.1f context switches per 1000 launches", a.sched_per_1k);
   numbers += std::string(buf) + "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
-             impact_phrase(a, impact) + ".";
+             (a.scheduler_impact ? impact_phrase(a, impact)
+                                 : std::string("scheduler impact n/a (no clean or no switched pairs to measure it)")) +
+             ".";
   std::snprintf(buf, sizeof buf, " Of the %lld slowest pairs (%s and above, d >= %s): %.0f%% preempted, %.0f%% blocked, ",
                 static_cast<long long>(t.pairs), pct, format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100);
   numbers += buf;
