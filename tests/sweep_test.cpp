@@ -49,9 +49,33 @@ TEST(Sweep, TransitionAndBalancedRegion) {
   // Batch 4, below the transition, is GPU-bound: not "launch-bound up to batch 8" (audit CI D12).
   EXPECT_EQ(r.summary.find("Launch-bound up to"), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("Queue-bound from batch 16 on"), std::string::npos) << r.summary;
-  EXPECT_NE(r.summary.find("launch-bound at batch 1 and 8"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("launch-bound at batches 1 and 8"), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("GPU-bound at batch 4 "), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("batch 4 to 8"), std::string::npos) << r.summary;
+}
+
+// A batch without a verdict below the transition is named with its reason, never called
+// launch-bound, and never left out (review CQ M1).
+TEST(Sweep, BatchesWithoutAVerdictBelowTheTransitionAreNamed) {
+  LaunchAnalysis none = analysis(true, 100, 100);
+  none.bound.clear();
+  none.bound_undefined_reason = "host and GPU clocks disagree";
+  // 1 GPU-bound, 2 without a verdict, 4 GPU-bound: the transition is 4.
+  SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(true, 100, 100)), sweep_point(2, "b", none),
+                                 sweep_point(4, "c", analysis(true, 100, 100))});
+  ASSERT_TRUE(r.transition_batch.has_value());
+  EXPECT_EQ(*r.transition_batch, 4);
+  EXPECT_EQ(r.summary.find("launch-bound"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("GPU-bound at batch 1 (the transition is not placed there"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("no CPU- or GPU-bound verdict at batch 2: host and GPU clocks disagree"), std::string::npos)
+      << r.summary;
+  // 1 without a verdict, 2 CPU-bound, 4 GPU-bound: batch 1 is not "launch-bound up to batch 2".
+  r = analyze_sweep({sweep_point(1, "a", none), sweep_point(2, "b", analysis(false, 100, 100)),
+                     sweep_point(4, "c", analysis(true, 100, 100))});
+  EXPECT_EQ(r.summary.find("Launch-bound up to"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("launch-bound at batch 2 "), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("no CPU- or GPU-bound verdict at batch 1: host and GPU clocks disagree"), std::string::npos)
+      << r.summary;
 }
 
 TEST(Sweep, MonotoneSweepIsLaunchBoundUpToTheBatchBeforeTheTransition) {

@@ -54,28 +54,42 @@ std::string summarize(const SweepResult& r) {
     // linked) would be invented.
     std::optional<int64_t> below;
     std::vector<int64_t> launch_bound, gpu_bound_below;
+    std::string no_verdict;  // "batch N (reason)" of the batches below without a verdict
     for (auto& p : pts) {
-      if (p.batch >= *r.transition_batch || p.bound.empty()) continue;
+      if (p.batch >= *r.transition_batch) continue;
+      if (p.bound.empty()) {
+        no_verdict += (no_verdict.empty() ? "" : "; ") + ("batch " + std::to_string(p.batch) + ": ") + no_verdict_reason(p);
+        continue;
+      }
       below = p.batch;
       (p.bound == "gpu" ? gpu_bound_below : launch_bound).push_back(p.batch);
     }
-    const auto batch_list = [](const std::vector<int64_t>& v) {
-      std::string out;
+    const auto batches = [](const std::vector<int64_t>& v) {
+      std::string out = v.size() == 1 ? "batch " : "batches ";
       for (size_t i = 0; i < v.size(); ++i)
         out += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") + std::to_string(v[i]);
       return out;
     };
-    if (below && gpu_bound_below.empty())
+    if (below && gpu_bound_below.empty() && no_verdict.empty()) {
       s = "Launch-bound up to batch " + std::to_string(*below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
           std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
-    else if (below)
-      // Not monotone: "launch-bound up to" the last batch below the transition would call the
-      // GPU-bound ones among them launch-bound (audit CI D12). Each verdict is named instead.
-      s = "Queue-bound from batch " + std::to_string(*r.transition_batch) + " on: the GPU is the limit. Below it the verdict " +
-          "changes with batch size: " +
-          (launch_bound.empty() ? std::string("no batch is launch-bound")
-                                : "launch-bound at batch " + batch_list(launch_bound) + " (fusing kernels or CUDA graphs pays there)") +
-          ", GPU-bound at batch " + batch_list(gpu_bound_below) + " (check those captures before acting on the difference).";
+    } else if (below) {
+      // "Launch-bound up to" the last batch below the transition would call the GPU-bound ones
+      // among them (audit CI D12) or those without a verdict (review CQ M1) launch-bound: each
+      // batch below is named with what it is.
+      s = "Queue-bound from batch " + std::to_string(*r.transition_batch) + " on: the GPU is the limit. Below it: ";
+      std::vector<std::string> parts;
+      if (!launch_bound.empty())
+        parts.push_back("launch-bound at " + batches(launch_bound) + " (fusing kernels or CUDA graphs pays there)");
+      if (!gpu_bound_below.empty())
+        parts.push_back("GPU-bound at " + batches(gpu_bound_below) +
+                        (launch_bound.empty() ? std::string(" (the transition is not placed there: a larger batch has no verdict)")
+                                              : std::string(" (the verdict changes with batch size: check those captures "
+                                                            "before acting on the difference)")));
+      if (!no_verdict.empty()) parts.push_back("no CPU- or GPU-bound verdict at " + no_verdict);
+      for (size_t i = 0; i < parts.size(); ++i) s += (i ? "; " : "") + parts[i];
+      s += ".";
+    }
     else
     {
       // Each smaller batch with its own reason: they need not share one (review BD M2).

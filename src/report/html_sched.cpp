@@ -220,7 +220,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
                                                             member(w, "scheduler_impact").is_number())
       s += " summed over " + std::to_string(n.get<int64_t>()) + " launching threads (" +
-           pct_or(member(w, "scheduler_impact_per_thread")) + " per thread)";
+           pct_or(member(w, "scheduler_impact_per_thread")) + " per thread on average)";
     tb.add_row({"rates over the launch window", s});
   }
   if (doc.contains("irq_stolen_ns")) {

@@ -126,7 +126,7 @@ std::string launch_window_text(const SchedAnalysis& a) {
   // Summed over several launching threads it can pass 100% (as the whole-trace figure; review CP).
   if (w.scheduler_impact && a.pair_threads > 1)
     s += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
-         format_pct(*w.scheduler_impact / static_cast<double>(a.pair_threads)) + " per thread)";
+         format_pct(*w.scheduler_impact / static_cast<double>(a.pair_threads)) + " per thread on average)";
   return s;
 }
 
