@@ -92,13 +92,10 @@ std::string summarize(const SweepResult& r) {
     }
     else
     {
-      // Each smaller batch with its own reason: they need not share one (review BD M2).
-      std::string why;
-      for (auto& p : pts)
-        if (p.batch < *r.transition_batch)
-          why += (why.empty() ? "" : "; ") + ("batch " + std::to_string(p.batch) + ": ") + no_verdict_reason(p);
+      // Every smaller batch is without a verdict, each with its own reason: they need not share one
+      // (review BD M2); no_verdict lists them all.
       s = "Queue-bound from batch " + std::to_string(*r.transition_batch) +
-          " on: the GPU is the limit; the smaller batches have no CPU- or GPU-bound verdict (" + why + ").";
+          " on: the GPU is the limit; the smaller batches have no CPU- or GPU-bound verdict (" + no_verdict + ").";
     }
   } else if (std::all_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.no_gpu; })) {
     // CPU-only profiles: no launch or queue figure exists to compare, and no idle share either.
