@@ -76,6 +76,12 @@ TEST(Sweep, BatchesWithoutAVerdictBelowTheTransitionAreNamed) {
   EXPECT_NE(r.summary.find("launch-bound at batch 2 "), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("no CPU- or GPU-bound verdict at batch 1: host and GPU clocks disagree"), std::string::npos)
       << r.summary;
+  // Every batch below without a verdict: each listed with its reason.
+  r = analyze_sweep({sweep_point(1, "a", none), sweep_point(2, "b", none), sweep_point(4, "c", analysis(true, 100, 100))});
+  EXPECT_NE(r.summary.find("the smaller batches have no CPU- or GPU-bound verdict (batch 1: host and GPU clocks disagree; "
+                           "batch 2: host and GPU clocks disagree)"),
+            std::string::npos)
+      << r.summary;
 }
 
 TEST(Sweep, MonotoneSweepIsLaunchBoundUpToTheBatchBeforeTheTransition) {
