@@ -5,6 +5,7 @@
 // (docs/sched.md); the e2e check on a real recording is tests/e2e/test_sched_recording.py.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <regex>
 
 #include "report/html_report.h"
@@ -204,7 +205,9 @@ TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
   j["switch_outs"] = j["preemptions"] = j["blocks"] = 0;
   j["penalty_ns"] = {{"overall", nullptr}, {"preempted", nullptr}, {"blocked", nullptr}};
   j["scheduler_impact"] = j["impact_preempted"] = j["impact_blocked"] = nullptr;
-  j["main_thread"]["offcpu_share"] = nullptr;
+  j["main_thread"]["offcpu_share"] = nullptr, j["main_thread"]["offcpu_ns"] = nullptr;
+  for (json& th : j["threads"])
+    for (const char* k : {"switch_outs", "preemptions", "blocks", "irqs_hard", "irqs_soft", "offcpu_ns"}) th[k] = nullptr;
   j["hardirqs"] = j["softirqs"] = json::object();
   j["signature"] = "not_recorded", j["mitigation"] = "record with --events sched,irq";
   const std::string t = section_text(j);
@@ -216,13 +219,22 @@ TEST(HtmlSched, EventsThatWereNotRecordedAreSaidSoNotShownAsZero) {
   EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "not recorded (--events)"}))) << t;
   EXPECT_TRUE(has(t, row({"scheduler impact, blocked pairs", "not recorded (--events)"}))) << t;
   EXPECT_TRUE(has(t, row({"run-queue latency p50 / p99 / max", "not recorded (--events)"}))) << t;
-  // Groups that need switch or IRQ events, the thread table and the IRQ tables are left out.
+  // Groups that need switch or IRQ events say "not recorded", as the terminal's rows; the IRQ tables
+  // are left out.
   EXPECT_FALSE(has(t, " preempted 200 ")) << t;
-  EXPECT_FALSE(has(t, "IRQ only (not switched)")) << t;
-  EXPECT_FALSE(has(t, "Traced threads")) << t;
+  for (const char* g : {"clean (not switched; IRQs not recorded)", "interrupted (any IRQ)", "IRQ only (not switched)",
+                        "switched", "switched: preempted", "switched: blocked"})
+    EXPECT_TRUE(has(t, row({g, "not recorded", "-", "-", "-", "-"}))) << g << ": " << t;
   EXPECT_FALSE(has(t, "Softirqs by vector")) << t;
-  // Tail shares of unrecorded causes are unknown, not 0%.
-  EXPECT_TRUE(has(t, row({">= P95", "1.00 ms", "200", "-", "-", "-", "-", "-"}))) << t;
+  // The thread table keeps each thread's launches; its switch, off-CPU and IRQ cells say "not
+  // recorded" (a "-" or 0 there read as none).
+  EXPECT_TRUE(has(t, row({"23101", "contend", "4,000", "not recorded", "not recorded", "not recorded", "not recorded",
+                          "not recorded"})))
+      << t;
+  // Tail shares of unrecorded causes are unknown, not 0% and not an empty set.
+  EXPECT_TRUE(has(t, row({">= P95", "1.00 ms", "200", "not recorded", "not recorded", "not recorded", "not recorded",
+                          "not recorded"})))
+      << t;
   // (" 0.0%": a cell of its own; "100.0%", the share of all pairs, is known)
   EXPECT_FALSE(has(t, " 0.0%")) << t;
 }
@@ -329,5 +341,33 @@ TEST(HtmlSched, MainThreadRunQueueRowAndCleanWithoutIrqs) {
   const std::string t = section_text(j);
   EXPECT_TRUE(has(t, row({"of the main launching thread", "500.00 us / 2.00 ms / 3.00 ms (40 samples, tid 23101)"}))) << t;
   EXPECT_TRUE(has(t, "clean (not switched; IRQs not recorded)")) << t;
-  EXPECT_FALSE(has(t, "IRQ only (not switched)")) << t;
+  EXPECT_TRUE(has(t, row({"IRQ only (not switched)", "not recorded", "-", "-", "-", "-"}))) << t;
+  EXPECT_TRUE(has(t, row({"interrupted (any IRQ)", "not recorded", "-", "-", "-", "-"}))) << t;
+  // The tail's IRQ-only, application and any-IRQ shares need IRQ events; the switch shares stand.
+  const json& p95 = j["tail"]["p95"];
+  const auto pct = [](const json& v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * v.get<double>());
+    return std::string(buf);
+  };
+  EXPECT_TRUE(has(t, " >= P95 1.00 ms 200 " + pct(p95["preempted"]) + " " + pct(p95["blocked"]) +
+                         " not recorded not recorded not recorded ")) << t;
+  // The contending thread's IRQ counts are unknown, its switch figures measured.
+  EXPECT_TRUE(has(t, row({"23101", "contend", "4,000", "260", "210", "50", "250.00 ms", "not recorded"}))) << t;
+}
+
+// Switches not recorded, IRQs recorded: the IRQ-only share is of pairs not switched out, so it is
+// unknown too (the page showed the JSON's null as "-"), while "any IRQ" is measured.
+TEST(HtmlSched, TailWithoutSwitchEventsKeepsOnlyTheAnyIrqShare) {
+  json j = full_doc();
+  j["switches_recorded"] = false;
+  for (const char* k : {"switched", "preempted", "blocked", "not_switched", "interrupted_only", "application"})
+    j["tail"]["p95"][k] = j["tail"]["p99"][k] = nullptr;
+  const std::string t = section_text(j);
+  const double any95 = j["tail"]["p95"]["interrupted"].get<double>(), any99 = j["tail"]["p99"]["interrupted"].get<double>();
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " >= P95 1.00 ms 200 not recorded not recorded not recorded not recorded %.1f%% ", 100 * any95);
+  EXPECT_TRUE(has(t, buf)) << t;
+  std::snprintf(buf, sizeof buf, " >= P99 2.10 ms 40 not recorded not recorded not recorded not recorded %.1f%% ", 100 * any99);
+  EXPECT_TRUE(has(t, buf)) << t;
 }

@@ -14,6 +14,9 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.launches = a.launches_measured ? a.launches : 0, m.wall = a.wall;
   m.launches_measured = a.launches_measured;
   if (a.launches > 0 && a.switches_recorded) m.sched_per_1k = a.sched_per_1k;
+  // The launch window's rate as `sched --json` states it (launch_window.sched_per_1k), so a scenario
+  // read from a recording and one read from its saved analysis compare alike.
+  if (a.launches > 0 && a.switches_recorded && a.launch_window.defined) m.window_sched_per_1k = a.launch_window.sched_per_1k;
   if (a.launches > 0 && a.irqs_recorded) m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
   m.penalty = a.penalty;
   if (a.main_tid >= 0 && a.wall > 0 && a.switches_recorded) m.offcpu_share = static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall);
@@ -88,6 +91,8 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     if (r.rate && base.rate) r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
     if (base.m.sched_per_1k && r.m.sched_per_1k && *base.m.sched_per_1k > 0)
       r.sched_increase = *r.m.sched_per_1k / *base.m.sched_per_1k;
+    if (base.m.window_sched_per_1k && r.m.window_sched_per_1k && *base.m.window_sched_per_1k > 0)
+      r.window_sched_increase = *r.m.window_sched_per_1k / *base.m.window_sched_per_1k;
     r.verdict = row_verdict(r, i == 0, base, c.basis);
   }
   return c;

@@ -22,6 +22,10 @@ struct ScenarioMetrics {
   ns_t wall = 0;
   // Per 1000 launches: none without launches.
   std::optional<double> sched_per_1k, irq_per_1k_hard, irq_per_1k_soft;
+  // Sched/1K over the launch window [first launch, last launch] (sched_window.h): without the
+  // start-up (imports, weight loading) the whole-trace rate counts. None without a window or
+  // without switch events.
+  std::optional<double> window_sched_per_1k;
   std::optional<ns_t> penalty;
   std::optional<double> offcpu_share;  // main launching thread's off-CPU time / wall; none without one
   std::string signature;    // from the scheduler verdict, when known
@@ -33,7 +37,9 @@ struct ComparisonRow {
   ScenarioMetrics m;
   std::optional<double> rate;           // the value the slowdown is computed from
   std::optional<double> slowdown_pct;   // (baseline - scenario) / baseline x 100
-  std::optional<double> sched_increase; // scenario Sched/1K / baseline Sched/1K
+  std::optional<double> sched_increase; // scenario Sched/1K / baseline Sched/1K (whole trace)
+  // The same ratio over each one's launch window; none when either window rate is missing.
+  std::optional<double> window_sched_increase;
   std::string verdict;
 };
 

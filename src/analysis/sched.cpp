@@ -200,6 +200,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   // impact are unknown, not 0.
   if (const auto ev = trace.meta.find("events"); ev != trace.meta.end()) {
     const std::string list = "," + ev->second + ",";
+    a.events_listed = true;
     a.switches_recorded = list.find(",sched,") != std::string::npos;
     a.irqs_recorded = list.find(",irq,") != std::string::npos;
   } else if (!a.has_os_events) {

@@ -90,6 +90,10 @@ struct SchedAnalysis {
   // trace with OS events, false for one with none, such as a profiler trace): a rate of events
   // that were not recorded is unknown, not 0.
   bool switches_recorded = true, irqs_recorded = true;
+  // Whether those two flags come from the recording's own list (META events) rather than from the
+  // presence of OS events: a Kineto trace never lists any, so "not recorded (--events)" would point
+  // its reader at an option of a command that did not make it.
+  bool events_listed = false;
   // Rates per 1000 launches.
   int64_t switch_outs = 0, preemptions = 0, blocks = 0;
   double sched_per_1k = 0, preempt_per_1k = 0, block_per_1k = 0;

@@ -83,12 +83,12 @@ std::string recorded_notes(const Recorded& r) {
   std::string s;
   if (!r.switches)
     s += "<p class=\"note\">Context switches were not recorded (record --events sched,wakeup): switch-outs, "
-         "preemptions, off-CPU time, run-queue latency and the switched / preempted / blocked pair groups are "
-         "unknown, not zero, and are left out.</p>";
+         "preemptions, off-CPU time, run-queue latency, the switched / preempted / blocked pair groups and the tail "
+         "shares of those causes are unknown, not zero, and read \"not recorded\".</p>";
   if (!r.irqs)
-    s += "<p class=\"note\">IRQs were not recorded (record --events irq): IRQ rates, IRQ time and the IRQ tables "
-         "are unknown, not zero, and are left out; \"clean\" pairs are those not switched out (IRQs may have run in "
-         "them).</p>";
+    s += "<p class=\"note\">IRQs were not recorded (record --events irq): IRQ rates, IRQ time, per-thread IRQ counts "
+         "and the tail shares of IRQs are unknown, not zero, and read \"not recorded\"; the IRQ tables are left out; "
+         "\"clean\" pairs are those not switched out (IRQs may have run in them).</p>";
   return s;
 }
 
@@ -123,9 +123,9 @@ std::string pairs_part(const json& doc, const Recorded& r) {
     bool needs_switches, needs_irqs;
   };
   static const Group groups[] = {{"all", "all", "all", false, false},
-                                 {"clean", "clean", "clean (neither)", false, false},
+                                 {"clean", "clean", "clean (neither)", true, false},
                                  {"interrupted", "any IRQ", "interrupted (any IRQ)", false, true},
-                                 {"interrupted_only", "IRQ only", "IRQ only (not switched)", false, true},
+                                 {"interrupted_only", "IRQ only", "IRQ only (not switched)", true, true},
                                  {"switched", "switched", "switched", true, false},
                                  {"preempted", "preempted", "switched: preempted", true, false},
                                  {"blocked", "blocked", "switched: blocked", true, false}};
@@ -135,10 +135,14 @@ std::string pairs_part(const json& doc, const Recorded& r) {
   // "share" (of all pairs) as `sched --json` states it; documents saved before it existed show "-".
   HtmlTable tb({"launch pairs", "count", "share", "p50", "p90", "p99"});
   for (const Group& g : groups) {
-    if ((g.needs_switches && !r.switches) || (g.needs_irqs && !r.irqs)) continue;
-    const json& v = member(pairs, g.key);
     // Without IRQ events "clean" can only mean "not switched out" (the terminal's label).
     const std::string label = g.key == std::string("clean") && !r.irqs ? "clean (not switched; IRQs not recorded)" : g.label;
+    // A group whose events were not recorded is unknown: a row that says so (the terminal's), no bar.
+    if ((g.needs_switches && !r.switches) || (g.needs_irqs && !r.irqs)) {
+      tb.add_row({label, "not recorded", "-", "-", "-", "-"});
+      continue;
+    }
+    const json& v = member(pairs, g.key);
     if (v.is_number()) {  // a bare count (older documents)
       cats.push_back(g.chart), counts.values.push_back(v.get<double>());
       tb.add_row({label, count_or(v), "-", "-", "-", "-"});
@@ -216,7 +220,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     };
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
-                    ", scheduler impact " + pct_or(member(w, "scheduler_impact"), "n/a");
+                    ", scheduler impact " + (r.switches ? pct_or(member(w, "scheduler_impact"), "n/a") : "not recorded");
     if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
                                                             member(w, "scheduler_impact").is_number())
       s += " summed over " + std::to_string(n.get<int64_t>()) + " launching threads (" +
@@ -288,11 +292,13 @@ std::string tail_table(const json& doc, const Recorded& r) {
   for (auto [key, label] : {std::pair{"p95", ">= P95"}, std::pair{"p99", ">= P99"}}) {
     const json& t = member(tail, key);
     if (!t.is_object()) continue;
-    // Shares of events that were not recorded are unknown ("-"), not 0%.
-    auto share = [&](const char* key, bool rec) { return rec ? pct_or(member(t, key)) : std::string("-"); };
+    // Shares of causes whose events were not recorded are unknown: "not recorded" as the terminal
+    // says, where a "-" could be read as 0% or as an empty tail. A group needs the same events as
+    // the JSON's share: IRQ only is "not switched" and so needs both.
+    auto share = [&](const char* key, bool rec) { return rec ? pct_or(member(t, key)) : std::string("not recorded"); };
     tb.add_row({label, ns_or(member(t, "threshold_ns")),
                 count_or(member(t, "pairs")), share("preempted", r.switches), share("blocked", r.switches),
-                share("interrupted_only", r.irqs), share("application", r.switches && r.irqs),
+                share("interrupted_only", r.switches && r.irqs), share("application", r.switches && r.irqs),
                 share("interrupted", r.irqs)});
   }
   return tb.empty() ? "" : tb.render("Tail attribution (share of slow pairs by cause; the first four add up to 100%, "
@@ -342,7 +348,7 @@ std::string irq_part(const json& doc, const Recorded& r, const char* key, const 
 
 std::string threads_part(const json& doc, const Recorded& r) {
   const json& threads = member(doc, "threads");
-  if (!threads.is_array() || !r.switches) return "";
+  if (!threads.is_array()) return "";
   // The threads that matter first: by launches, then by time off the CPU (as the terminal).
   std::vector<const json*> listed;
   for (auto& t : threads)
@@ -352,11 +358,16 @@ std::string threads_part(const json& doc, const Recorded& r) {
     return lp != lq ? lp > lq : num(*p, "offcpu_ns").value_or(0) > num(*q, "offcpu_ns").value_or(0);
   });
   HtmlTable tb({"tid", "comm", "launches", "switch-outs", "preempted", "blocked", "off-CPU", "IRQs hard/soft"}, 2);
+  // Cells of events that were not recorded say so, as the terminal's (by the flags: documents saved
+  // before 2026-12-03 hold 0 there, not null). A thread's launches stay known without them.
+  const std::string unknown = "not recorded";
+  const auto sw = [&](const std::string& v) { return r.switches ? v : unknown; };
   for (size_t i = 0; i < listed.size() && i < kMaxRows; ++i) {
     const json& t = *listed[i];
-    tb.add_row({id_text(member(t, "tid")), str_or(t, "comm", ""), count_or(member(t, "launches")), count_or(member(t, "switch_outs")),
-                count_or(member(t, "preemptions")), count_or(member(t, "blocks")), ns_or(member(t, "offcpu_ns")),
-                r.irqs ? count_or(member(t, "irqs_hard")) + "/" + count_or(member(t, "irqs_soft")) : "-"});
+    tb.add_row({id_text(member(t, "tid")), str_or(t, "comm", ""), count_or(member(t, "launches")),
+                sw(count_or(member(t, "switch_outs"))), sw(count_or(member(t, "preemptions"))),
+                sw(count_or(member(t, "blocks"))), sw(ns_or(member(t, "offcpu_ns"))),
+                r.irqs ? count_or(member(t, "irqs_hard")) + "/" + count_or(member(t, "irqs_soft")) : unknown});
   }
   return tb.empty() ? "" : tb.render("Traced threads: off-CPU time (most launches first, then most off-CPU time)") +
                                more_note(listed.size(), "threads");

@@ -46,7 +46,15 @@ json interval_json(const SchedAnalysis& a, const IntervalStats& s, bool known = 
 }
 
 // Why some pair groups and tail shares are null (empty when all are known).
-std::string pairs_undefined_reason(const SchedAnalysis& a) {
+std::string pairs_undefined_reason(const Trace& t, const SchedAnalysis& a) {
+  // A trace that lists no events and has none (a profiler trace): no --events was ever given, so
+  // name what the trace is and the command that records these events instead.
+  if (!a.events_listed && !a.has_os_events)
+    return std::string(t.source == TraceSource::Kineto ? "a Kineto trace carries no scheduler or IRQ events"
+                                                       : "this trace has no scheduler or IRQ events and does not list "
+                                                         "the events it recorded") +
+           ": clean, interrupted, interrupted_only, switched, preempted and blocked pairs are unknown; record the run "
+           "with `infertrace record` to measure them";
   std::string r;
   if (!a.switches_recorded)
     r = "context switches not recorded (--events): switched, preempted, blocked, interrupted_only and clean pairs "
@@ -122,7 +130,10 @@ std::string launch_window_text(const SchedAnalysis& a) {
     std::snprintf(buf, sizeof buf, "%.1f / %.1f", w.irq_per_1k_hard, w.irq_per_1k_soft), s += buf;
   else
     s += "not recorded";
-  s += ", scheduler impact " + (w.scheduler_impact ? format_pct(*w.scheduler_impact) : std::string("n/a"));
+  // Without switch events the impact is unknown for want of events, not of pairs.
+  s += ", scheduler impact " + (!a.switches_recorded  ? std::string("not recorded")
+                                : w.scheduler_impact ? format_pct(*w.scheduler_impact)
+                                                     : std::string("n/a"));
   // Summed over several launching threads it can pass 100% (as the whole-trace figure; review CP).
   if (w.scheduler_impact && a.pair_threads > 1)
     s += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
@@ -166,7 +177,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                 {"preempted", interval_json(a, a.preempted, sw)},
                 {"blocked", interval_json(a, a.blocked, sw)},
                 {"switched", interval_json(a, a.switched, sw)}};
-  if (const std::string r = pairs_undefined_reason(a); !r.empty()) j["pairs_undefined_reason"] = r;
+  if (const std::string r = pairs_undefined_reason(t, a); !r.empty()) j["pairs_undefined_reason"] = r;
   j["penalty_ns"] = {{"overall", opt_json(a.penalty)},
                      {"preempted", opt_json(a.penalty_preempted)},
                      {"blocked", opt_json(a.penalty_blocked)}};
@@ -212,30 +223,35 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["hardirqs"] = irq_table_json(t, a.irqs.hard);
   j["softirqs"] = irq_table_json(t, a.irqs.soft);
 
+  // Per-thread counts and times of an event class the recording did not ask for (or a Kineto trace,
+  // which has none) are unknown: null, where a 0 would read as "none happened".
+  const auto if_sw = [&](int64_t v) { return sw ? json(v) : json(nullptr); };
+  const auto if_irq = [&](int64_t v) { return irq ? json(v) : json(nullptr); };
   json offcpu = json::object(), threads = json::array();
   for (const ThreadSched& th : a.threads) {
-    offcpu[std::to_string(th.tid)] = th.offcpu;
+    offcpu[std::to_string(th.tid)] = if_sw(th.offcpu);
     threads.push_back({{"pid", th.pid},
                        {"tid", th.tid},
                        {"comm", std::string(t.str(th.comm))},
                        {"launches", a.launches_measured ? json(th.launches) : json(nullptr)},
-                       {"switch_outs", th.switch_outs},
-                       {"preemptions", th.preemptions},
-                       {"blocks", th.blocks},
-                       {"irqs_hard", th.irqs_hard},
-                       {"irqs_soft", th.irqs_soft},
-                       {"offcpu_ns", th.offcpu}});
+                       {"switch_outs", if_sw(th.switch_outs)},
+                       {"preemptions", if_sw(th.preemptions)},
+                       {"blocks", if_sw(th.blocks)},
+                       {"irqs_hard", if_irq(th.irqs_hard)},
+                       {"irqs_soft", if_irq(th.irqs_soft)},
+                       {"offcpu_ns", if_sw(th.offcpu)}});
   }
   j["offcpu_ns"] = offcpu;
   j["threads"] = threads;
   j["main_thread"] = {{"pid", a.main_pid},
                       {"tid", a.main_tid},
-                      {"offcpu_ns", a.main_offcpu},
+                      {"offcpu_ns", if_sw(a.main_offcpu)},
                       {"offcpu_share", a.main_tid >= 0 && a.wall > 0 && a.switches_recorded
                                            ? json(static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall))
                                            : json(nullptr)}};
   // All traced threads pooled (the keys as before), and the main launching thread's own waits.
   j["runq_latency_ns"] = runq_json(a.runq_samples, a.runq_p50, a.runq_p99, a.runq_max);
+  if (!sw) j["runq_latency_ns"]["samples"] = nullptr;  // no switch-ins to sample: unknown, not 0
   if (a.switches_recorded && a.main_tid >= 0) {
     json m = runq_json(a.main_runq_samples, a.main_runq_p50, a.main_runq_p99, a.main_runq_max);
     m["tid"] = a.main_tid;
@@ -424,12 +440,15 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   std::stable_sort(listed.begin(), listed.end(), [](const ThreadSched* p, const ThreadSched* q) {
     return p->launches != q->launches ? p->launches > q->launches : p->offcpu > q->offcpu;
   });
+  // Cells of an event class that was not recorded say so (as the JSON's null): 0 would read as
+  // "never switched out" or "no IRQ".
+  const std::string unknown = "not recorded";
   for (size_t i = 0; i < listed.size() && i < opts.top; ++i) {
     const ThreadSched& x = *listed[i];
     th.add_row({std::to_string(x.tid), std::string(t.str(x.comm)), a.launches_measured ? format_count(x.launches) : "-",
-                format_count(x.switch_outs),
-                format_count(x.preemptions), format_count(x.blocks), format_ns(x.offcpu),
-                std::to_string(x.irqs_hard) + "/" + std::to_string(x.irqs_soft)});
+                sw ? format_count(x.switch_outs) : unknown, sw ? format_count(x.preemptions) : unknown,
+                sw ? format_count(x.blocks) : unknown, sw ? format_ns(x.offcpu) : unknown,
+                irq ? std::to_string(x.irqs_hard) + "/" + std::to_string(x.irqs_soft) : unknown});
   }
   if (th.rows()) th.print(os, "Traced threads (most launches first, then most off-CPU time)");
   more(listed.size(), "threads");

@@ -3,6 +3,7 @@ basis are recomputed in this script from the same numbers (docs/metrics.md secti
 exit 2; a file that is not JSON or has no scheduler analysis exits 1 naming the file."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,11 +21,13 @@ def check(cond, what):
         failures.append(what)
 
 
-def sched_doc(launches, wall_ns, sched, hard, soft, penalty, offcpu, signature, throughput=None):
+def sched_doc(launches, wall_ns, sched, hard, soft, penalty, offcpu, signature, throughput=None, window=None):
     d = {"kind": "sched", "schema_version": 1, "launches": launches, "wall_ns": wall_ns, "sched_per_1k": sched,
          "irq_per_1k_hard": hard, "irq_per_1k_soft": soft,
          "penalty_ns": {"overall": penalty, "preempted": penalty, "blocked": None},
-         "main_thread": {"offcpu_share": offcpu}, "signature": signature}
+         "main_thread": {"offcpu_share": offcpu}, "signature": signature,
+         # the launch window's Sched/1K (docs/sched.md "Two windows"); None: a window of no length
+         "launch_window": None if window is None else {"wall_ns": wall_ns // 2, "sched_per_1k": window}}
     if throughput is not None:
         d["throughput"] = throughput
     return d
@@ -32,8 +35,8 @@ def sched_doc(launches, wall_ns, sched, hard, soft, penalty, offcpu, signature, 
 
 with tempfile.TemporaryDirectory() as tmp:
     docs = {
-        "baseline": sched_doc(5000, 2_000_000_000, 4.0, 1.0, 3.0, 800, 0.01, "clean"),
-        "cpu": sched_doc(5000, 3_100_000_000, 41.0, 1.2, 2.5, 95_000, 0.31, "cpu_contention"),
+        "baseline": sched_doc(5000, 2_000_000_000, 4.0, 1.0, 3.0, 800, 0.01, "clean", window=1.5),
+        "cpu": sched_doc(5000, 3_100_000_000, 41.0, 1.2, 2.5, 95_000, 0.31, "cpu_contention", window=36.0),
         "net": sched_doc(4800, 2_400_000_000, 6.0, 9.0, 180.0, 4_000, 0.05, "irq_pressure"),
     }
     paths = {}
@@ -60,6 +63,12 @@ with tempfile.TemporaryDirectory() as tmp:
             check(abs(rows[name]["sched_increase"] - inc) < 1e-12, f"{name} sched increase")
             check(rows[name]["penalty_ns"] == docs[src]["penalty_ns"]["overall"], f"{name} penalty")
             check(rows[name]["signature"] == docs[src]["signature"], f"{name} signature")
+            # Over the launch window too; null when a document has no window rate (net has none).
+            win = docs[src]["launch_window"]
+            want_win = win["sched_per_1k"] / docs["baseline"]["launch_window"]["sched_per_1k"] if win else None
+            got_win = rows[name]["launch_window_sched_increase"]
+            check(got_win == want_win if want_win is None else abs(got_win - want_win) < 1e-12,
+                  f"{name} launch-window sched increase {got_win} != {want_win}")
         check(rows["baseline"]["slowdown_pct"] == 0, "baseline slowdown is 0")
         check("slower" in rows["cpu"]["verdict"], f"cpu verdict {rows['cpu']['verdict']}")
 
@@ -78,6 +87,13 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("compare", paths["baseline"], paths["cpu"])
     check(r.returncode == 0 and "Scenarios against baseline" in r.stdout and "30.0%" in r.stdout,
           f"text table: {r.stdout} {r.stderr}")
+    # The text puts the window's rate and ratio beside the whole trace's: 36.0 and 36 / 1.5 = 24.00x.
+    cpu_line = next((l for l in r.stdout.splitlines() if l.startswith("cpu ")), "")
+    want_cells = ["%.1f" % docs["cpu"]["sched_per_1k"], "%.2fx" % (docs["cpu"]["sched_per_1k"] / docs["baseline"]["sched_per_1k"]),
+                  "%.1f" % docs["cpu"]["launch_window"]["sched_per_1k"],
+                  "%.2fx" % (docs["cpu"]["launch_window"]["sched_per_1k"] / docs["baseline"]["launch_window"]["sched_per_1k"])]
+    check(re.split(r" {2,}", cpu_line)[3:7] == want_cells, f"cpu row {cpu_line!r}, want {want_cells}")
+    check("window Sched/1K" in r.stdout and "window x base" in r.stdout, f"window columns: {r.stdout}")
 
     # Errors.
     r = run("compare", paths["baseline"])
