@@ -131,8 +131,20 @@ namespace {
 void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   if (!a.has_os_events) {
     a.signature = "no_os_events", a.mitigation = "record the run";
-    a.verdict = "This trace has no scheduler, IRQ or syscall events (a profiler trace, not a recording); record the run "
-                "with `infertrace record` to see how the OS delayed its launches.";
+    // A recording made with --events that left every OS event out is not a profiler trace (review
+    // CY L3): say which it is, as pairs_undefined_reason does.
+    if (a.events_listed && (a.switches_recorded || a.irqs_recorded))
+      a.verdict = "This recording traced scheduler or IRQ events, but none happened to the traced threads while it "
+                  "ran: there is no delay to attribute. Record a longer run to see how the OS delays its launches.";
+    else if (a.events_listed)
+      a.verdict = "This recording asked for no scheduler, IRQ or syscall events (--events); record the run again with "
+                  "them (the default) to see how the OS delayed its launches.";
+    else if (trace.source == TraceSource::Recording)
+      a.verdict = "This recording has no scheduler, IRQ or syscall events and does not list the events it recorded; "
+                  "record the run again with `infertrace record` to see how the OS delayed its launches.";
+    else
+      a.verdict = "This trace has no scheduler, IRQ or syscall events (a profiler trace, not a recording); record the run "
+                  "with `infertrace record` to see how the OS delayed its launches.";
     return;
   }
   if (a.all.count < 2) {
