@@ -71,10 +71,13 @@ class Reader {
   bool walk() {
     std::vector<Frame> open;
     for (size_t k = 0; k <= tags().size(); ++k) {
-      if (const std::string d = jinja_data_before(s_, tags(), k); d.find("<think>") != std::string::npos) {
-        const size_t at = k == 0 ? 0 : tags()[k - 1].end;
-        why_ = "it writes '<think>' as template text ('" + jinja_quote(d) + "', after " + jinja_line(s_, at) +
-               "), where Qwen3's template writes its think blocks from string literals under its conditions";
+      // Qwen3's template writes nothing but its expressions (every tag strips the white space
+      // around it), so any template data jinja2 writes, wherever it sits, is text the renderer
+      // would not write.
+      if (const std::string d = jinja_data_before(s_, tags(), k); !d.empty()) {
+        const size_t at = k == tags().size() ? s_.size() : tags()[k].begin;
+        why_ = "it writes the template text '" + jinja_quote(d) + "' (before " + jinja_line(s_, at) +
+               "), where Qwen3's template writes only from its expressions";
         return false;
       }
       if (k == tags().size()) return true;

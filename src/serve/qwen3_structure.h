@@ -13,7 +13,9 @@
 //     `loop.index0 > NS.last_query_index`, `loop.last or (not loop.last and R)` (or
 //     `loop.last or R`) and optionally `M.role == 'assistant'`; the expression itself
 //     ['<|im_start|>' + M.role + '\n'] + '<think>\n' + R.strip('\n') + '\n</think>\n\n' +
-//     C.lstrip('\n'); no '<think>' in template data;
+//     C.lstrip('\n');
+//   - no template data jinja2 writes, anywhere (Qwen3's template writes only from expressions, the
+//     white space around its tags stripped);
 //   - what could transform a message's content unseen: statements other than if/elif/else/for/set
 //     (a macro, call, filter block, include, break/continue...) and a block `set`, any filter but
 //     `length` and `tojson`, any method call but split/startswith/endswith and
