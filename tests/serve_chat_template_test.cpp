@@ -742,6 +742,9 @@ TEST(ChatTemplate, Qwen3MarkedWithOtherThinkBlocksIsRefused) {
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("      {{- '<|im_start|>' + turn.role + '\\n' + reply }}\n    {%- endif %}",
                                           "      " + std::string(kThinkWrite) + "\n    {%- endif %}"),
                                "writes one only in the first branch of its conditions"));
+  // Something else written in the block's branch.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(std::string(kThinkWrite), std::string(kThinkWrite) + "{{- '.' }}"),
+                               "beside the think block (line 30) in its branch"));
   // The block itself: reasoning not stripped of newlines, content not lstripped; a think tag (or any
   // text) as template data.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("thoughts.strip('\\n') + '\\n</think>", "thoughts + '\\n</think>"),
@@ -773,4 +776,8 @@ TEST(ChatTemplate, Qwen3MarkedTransformingContentIsRefused) {
                                "calling .strip(...)"));
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = turn.content %}", "{%- set reply = turn.content.upper() %}"),
                                "calling .upper(...)"));
+  // A guard raising where the renderer renders (Qwen3.5-VL's when no user query is found).
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- for turn in messages %}", "{%- if st.searching %}{{- raise_exception('no "
+                                                                         "query') }}{%- endif %}\n{%- for turn in messages %}"),
+                               "calling raise_exception(...)"));
 }

@@ -131,6 +131,18 @@ class Reader {
           return fail_tag(k, "applying the filter `" + f + "`, which the Qwen3 renderer does not (only `length` and "
                              "`tojson`, as Qwen3's template, are read as harmless)");
       }
+      // A function called by name: only what Qwen3's template calls (namespace; range, as this
+      // project's own template). raise_exception would refuse conversations the renderer renders.
+      const bool before_dot = i > 0 && t[i - 1].kind == Kind::kOperator && t[i - 1].text == ".";
+      if (t[i].kind == Kind::kName && !before_dot && i + 1 < t.size() && t[i + 1].kind == Kind::kOperator &&
+          t[i + 1].text == "(") {
+        static constexpr std::string_view kCallable[] = {"namespace", "range", "not", "and", "or", "in", "is", "if", "else"};
+        bool known = false;
+        for (std::string_view n : kCallable) known = known || t[i].text == n;
+        if (!known)
+          return fail_tag(k, "calling " + t[i].text + "(...), which Qwen3's template does not (only namespace and range "
+                             "are read as harmless)");
+      }
       const bool call = t[i].kind == Kind::kOperator && t[i].text == "." && i + 2 < t.size() &&
                         t[i + 1].kind == Kind::kName && t[i + 2].kind == Kind::kOperator && t[i + 2].text == "(";
       if (!call) continue;
@@ -248,6 +260,12 @@ class Reader {
       return fail_tag(k, std::string("writing a think block without Qwen3's condition: ") +
                              (!after ? "not only after the last user query" : "not only for the last message or one "
                                                                               "with reasoning"));
+    // Alone in its branch, as in Qwen3's template: anything beside it there would be written with it.
+    const Frame& in = open.back();
+    for (size_t j = in.branch + 1; j < st_.next[in.branch]; ++j)
+      if (j != k && tags()[j].kind != JinjaTag::Kind::kComment)
+        return fail_tag(j, "beside the think block (" + jinja_line(s_, tags()[k].begin) +
+                               ") in its branch, where Qwen3's template has the block alone");
     std::vector<Operand> ops;
     if (!operands(tokens_[k], var, ops)) return fail_tag(k, "writing a think block this server does not read");
     // ['<|im_start|>' + M.role + '\n'] '<think>\n' + R.strip('\n') + '\n</think>\n\n' + C.lstrip('\n'),

@@ -13,13 +13,14 @@
 //     `loop.index0 > NS.last_query_index`, `loop.last or (not loop.last and R)` (or
 //     `loop.last or R`) and optionally `M.role == 'assistant'`; the expression itself
 //     ['<|im_start|>' + M.role + '\n'] + '<think>\n' + R.strip('\n') + '\n</think>\n\n' +
-//     C.lstrip('\n');
+//     C.lstrip('\n'), alone in its branch;
 //   - no template data jinja2 writes, anywhere (Qwen3's template writes only from expressions, the
 //     white space around its tags stripped);
 //   - what could transform a message's content unseen: statements other than if/elif/else/for/set
 //     (a macro, call, filter block, include, break/continue...) and a block `set`, any filter but
 //     `length` and `tojson`, any method call but split/startswith/endswith and
-//     strip/lstrip/rstrip of '\n'.
+//     strip/lstrip/rstrip of '\n', any function call but namespace and range (raise_exception would
+//     refuse conversations the renderer renders).
 // Not read: which variable a write's content or reasoning is (data flow through `set`), the branches
 // that write no think block (the user, system and tool branches, the assistant's without one).
 #pragma once
