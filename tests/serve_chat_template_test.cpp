@@ -742,6 +742,9 @@ TEST(ChatTemplate, Qwen3MarkedWithOtherThinkBlocksIsRefused) {
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("      {{- '<|im_start|>' + turn.role + '\\n' + reply }}\n    {%- endif %}",
                                           "      " + std::string(kThinkWrite) + "\n    {%- endif %}"),
                                "writes one only in the first branch of its conditions"));
+  // The tag split across literals, written in every turn.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{{- '<|im_end|>\\n' }}\n  {%- elif", "{{- '<thi' + 'nk>' }}{{- '<|im_end|>\\n' }}\n  {%- elif"),
+                               "writing a think block without Qwen3's condition"));
   // Something else written in the block's branch.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with(std::string(kThinkWrite), std::string(kThinkWrite) + "{{- '.' }}"),
                                "beside the think block (line 30) in its branch"));

@@ -158,10 +158,13 @@ class Reader {
     return true;
   }
 
+  // Whether an expression writes a think tag: its string literals joined, so that one split across
+  // literals ('<thi' + 'nk>') is seen too.
   static bool writes_think(const Tokens& t) {
+    std::string literals;
     for (const JinjaToken& x : t)
-      if (x.kind == Kind::kString && x.text.find("<think>") != std::string::npos) return true;
-    return false;
+      if (x.kind == Kind::kString) literals += x.text;
+    return literals.find("<think>") != std::string::npos;
   }
 
   // Whether tag k sits in the body of the top-level generation prompt test (read by
@@ -229,7 +232,8 @@ class Reader {
       const std::string_view kw = keyword(f.opener);
       if (kw == "for") {
         const Tokens a = args(f.opener);
-        if (!var.empty() || a.size() != 3 || a[0].kind != Kind::kName || a[1].text != "in" || a[2].text != "messages")
+        if (!var.empty() || a.size() != 3 || a[0].kind != Kind::kName || a[1].text != "in" || a[2].text != "messages" ||
+            f.branch != f.opener)  // a for's else runs when there are no messages
           return fail_tag(f.opener, "around a think block (" + jinja_line(s_, tags()[k].begin) +
                                         "), where Qwen3's template has only its `for M in messages` loop");
         var = a[0].text;
