@@ -344,8 +344,9 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
   std::string bad;
   const std::optional<JinjaStructure> structure = jinja_structure(source, &bad);
   if (!structure) return refuse("the model's chat template would not compile in jinja2: " + bad);
-  // Families recognised by their markers alone (Qwen3, Llama 3) are not read tag by tag, but text
-  // jinja2 writes outside every block is written by none of their renderers.
+  // Families not read whole (Llama 3 by its markers alone; Qwen3 in the parts that decide its
+  // rendering, serve/qwen3_structure.h): text jinja2 writes outside every block is written by none
+  // of their renderers.
   auto top_level_text_problem = [&](const std::string& family) -> std::string {
     const std::string x = top_level_text(source, *structure);
     if (x.empty()) return "";
