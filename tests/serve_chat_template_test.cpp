@@ -745,6 +745,13 @@ TEST(ChatTemplate, Qwen3MarkedWithOtherThinkBlocksIsRefused) {
   // The tag split across literals, written in every turn.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("{{- '<|im_end|>\\n' }}\n  {%- elif", "{{- '<thi' + 'nk>' }}{{- '<|im_end|>\\n' }}\n  {%- elif"),
                                "writing a think block without Qwen3's condition"));
+  // No think block at all (assistant turns written without one), or a second one.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(std::string(kThinkWrite), "{{- '<|im_start|>' + turn.role + '\\n' + reply }}"),
+                               "it writes no think block into assistant turns"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("    {%- if turn.tool_calls %}",
+                                          "    {%- if loop.index0 > st.last_query_index and (loop.last or thoughts) %}" +
+                                              std::string(kThinkWrite) + "{%- endif %}\n    {%- if turn.tool_calls %}"),
+                               "writing a second think block (the first on line 30)"));
   // Something else written in the block's branch.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with(std::string(kThinkWrite), std::string(kThinkWrite) + "{{- '.' }}"),
                                "beside the think block (line 30) in its branch"));

@@ -80,7 +80,12 @@ class Reader {
                "), where Qwen3's template writes only from its expressions";
         return false;
       }
-      if (k == tags().size()) return true;
+      if (k == tags().size()) {
+        if (think_ != kNone) return true;
+        why_ = "it writes no think block into assistant turns, where Qwen3's template writes one after the last "
+               "user query";
+        return false;
+      }
       if (tags()[k].kind == JinjaTag::Kind::kComment) continue;
       if (!tokens_ok(k)) return false;
       const std::string_view kw = keyword(k);
@@ -89,9 +94,13 @@ class Reader {
         if (!open.empty()) return fail_tag(k, "inside another block, where Qwen3's generation prompt is at the top level");
         prompts_.push_back(k);
       }
-      if (tags()[k].kind == JinjaTag::Kind::kExpression && writes_think(tokens_[k]) && !in_prompt(k, open) &&
-          !think_write(k, open))
-        return false;
+      if (tags()[k].kind == JinjaTag::Kind::kExpression && writes_think(tokens_[k]) && !in_prompt(k, open)) {
+        if (!think_write(k, open)) return false;
+        // One, as in Qwen3's template: a second under the same conditions would write the block twice.
+        if (think_ != kNone) return fail_tag(k, "writing a second think block (the first on " +
+                                                    jinja_line(s_, tags()[think_].begin) + ")");
+        think_ = k;
+      }
       if (kw.starts_with("end")) {
         open.pop_back();  // jinja_structure paired it with its opener
       } else if (kw == "elif" || kw == "else") {
@@ -398,6 +407,7 @@ class Reader {
   std::vector<size_t> prompts_;                // top-level `if add_generation_prompt` tags
   std::vector<size_t> reads_enable_thinking_;  // tags reading enable_thinking
   size_t thinking_test_ = kNone;               // the generation prompt's enable_thinking test
+  size_t think_ = kNone;                       // the think block's write in the message loop
 };
 
 }  // namespace

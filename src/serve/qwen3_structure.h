@@ -7,7 +7,7 @@
 //     branch, writing '<|im_start|>assistant\n' and at most one `if enable_thinking is defined and
 //     enable_thinking is false` (no other branch) writing '<think>\n\n</think>\n\n' after it;
 //     `enable_thinking` read nowhere else;
-//   - every expression writing a string literal holding '<think>' outside it: inside the one
+//   - exactly one expression writing a string literal holding '<think>' outside it: inside the one
 //     `for M in messages` loop, in branches that are each the first branch of an `if` or an `elif
 //     M.role == 'assistant'`, whose conditions, split at `and`, are exactly
 //     `loop.index0 > NS.last_query_index`, `loop.last or (not loop.last and R)` (or
