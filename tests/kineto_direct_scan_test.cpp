@@ -13,6 +13,7 @@
 
 #include "ingest/input_buffer.h"
 #include "ingest/kineto/kineto_reader.h"
+#include "kineto_reading.h"
 #include "kineto_test_util.h"
 #include "util/error.h"
 
@@ -20,36 +21,6 @@ using namespace infertrace;
 using namespace infertrace::testing_kineto;
 
 namespace {
-
-struct Reading {
-  std::string error;  // "" when the reading succeeded
-  Trace trace;
-};
-
-Reading read_doc(const std::string& json, size_t chunk, bool direct) {
-  const InputBuffer in = InputBuffer::from_memory(json.data(), json.size(), "gen.json");
-  kineto::ReadOptions o;
-  o.chunk_bytes = chunk;
-  o.direct_scan = direct;
-  Reading r;
-  try {
-    kineto::read_kineto(in.mutable_data(), in.size(), "gen.json", o, r.trace);
-  } catch (const Error& e) {
-    r.error = e.what();
-  }
-  return r;
-}
-
-// The reading facts that depend on how a document was read, not on what it holds.
-void strip_ingest_meta(Trace& t) {
-  for (auto it = t.meta.begin(); it != t.meta.end();)
-    it = it->first.rfind("ingest.", 0) == 0 ? t.meta.erase(it) : std::next(it);
-}
-
-int64_t direct_bytes(const Trace& t) {
-  const auto it = t.meta.find("ingest.direct_scan_bytes");
-  return it == t.meta.end() ? 0 : std::stoll(it->second);
-}
 
 class EventGenerator {
  public:
