@@ -69,7 +69,8 @@ class EventGenerator {
     return pick({"439", "\"439\"", "\"abc\"", "\"\"", "-1", "1e2", "1.5", "99999999999999999999", "null", "{\"a\":1}",
                  "[1]", "0", "2147483648", "-9223372036854775808", "9223372036854775807", "9223372036854775808",
                  "\" 12\"", "\"12 \"", "12345678", "123456789", "1234567890123456789", "false", "\"CPU functions\"",
-                 "\"a\\u0062c\""});
+                 "\"a\\u0062c\"", "\"-7\"", "\"+7\"", "\"007\"", "\"\\u0037\"", "\"99999999999999999999\"",
+                 "\"-9223372036854775808\""});
   }
   std::string dims() {
     return pick({"[1, 2, 3]", "[1,2]", "[1,2,3,4]", "[\"a\",1,2]", "[[1],2,3]", "[-1, 4294967296, 5]", "5",
@@ -286,6 +287,10 @@ TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
       "4488795122194.1495", "4488795122194.149e0", "1E400", "-9223372036854775808", "9223372036854775807",
       "0.0000000001", "1e-400", "12345678.12345678", "\"\xe2\x82\"", "\"\\u00e9\"", "[[[[[[[[[[[[]]]]]]]]]]]]",
       "\"X\"", "\"M\"", "\"s\"", "\"XX\"",
+      // String ids (string_id.h) and malformed literals (review CR): spaces, signs, escapes, too
+      // many digits, literals longer or shorter than null / true / false.
+      "\"7 \"", "\" 7\"", "\"-7\"", "\"+7\"", "\"007\"", "\"\\u0037\"", "\"99999999999999999999\"",
+      "\"-9223372036854775809\"", "nulll", "nope", "n", "truee", "falsey",
   };
   const std::vector<std::string> shapes = {
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": @, "dur": 1.5, "args": {"correlation": 1}})",
@@ -293,6 +298,9 @@ TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
       R"({"ph": "X", "cat": "cpu_op", "name": "k", "pid": @, "tid": 2, "ts": 1, "dur": 1})",
       R"({"ph": "X", "cat": "cpu_op", "name": "k", "pid": 1, "tid": @, "ts": 1, "dur": 1})",
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"correlation": @, "stream": 7}})",
+      R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"device": @, "stream": 7}})",
+      R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"stream": @, "External id": 4}})",
+      R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"External id": @, "device": 0}})",
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"grid": [1, @, 3], "device": 0}})",
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"other": @, "External id": 4}})",
       R"({"ph": @, "cat": "kernel", "name": "k", "ts": 1, "dur": 1})",
