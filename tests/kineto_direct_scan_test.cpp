@@ -13,6 +13,7 @@
 
 #include "ingest/input_buffer.h"
 #include "ingest/kineto/kineto_reader.h"
+#include "kineto_reading.h"
 #include "kineto_test_util.h"
 #include "util/error.h"
 
@@ -20,36 +21,6 @@ using namespace infertrace;
 using namespace infertrace::testing_kineto;
 
 namespace {
-
-struct Reading {
-  std::string error;  // "" when the reading succeeded
-  Trace trace;
-};
-
-Reading read_doc(const std::string& json, size_t chunk, bool direct) {
-  const InputBuffer in = InputBuffer::from_memory(json.data(), json.size(), "gen.json");
-  kineto::ReadOptions o;
-  o.chunk_bytes = chunk;
-  o.direct_scan = direct;
-  Reading r;
-  try {
-    kineto::read_kineto(in.mutable_data(), in.size(), "gen.json", o, r.trace);
-  } catch (const Error& e) {
-    r.error = e.what();
-  }
-  return r;
-}
-
-// The reading facts that depend on how a document was read, not on what it holds.
-void strip_ingest_meta(Trace& t) {
-  for (auto it = t.meta.begin(); it != t.meta.end();)
-    it = it->first.rfind("ingest.", 0) == 0 ? t.meta.erase(it) : std::next(it);
-}
-
-int64_t direct_bytes(const Trace& t) {
-  const auto it = t.meta.find("ingest.direct_scan_bytes");
-  return it == t.meta.end() ? 0 : std::stoll(it->second);
-}
 
 class EventGenerator {
  public:
@@ -98,7 +69,8 @@ class EventGenerator {
     return pick({"439", "\"439\"", "\"abc\"", "\"\"", "-1", "1e2", "1.5", "99999999999999999999", "null", "{\"a\":1}",
                  "[1]", "0", "2147483648", "-9223372036854775808", "9223372036854775807", "9223372036854775808",
                  "\" 12\"", "\"12 \"", "12345678", "123456789", "1234567890123456789", "false", "\"CPU functions\"",
-                 "\"a\\u0062c\""});
+                 "\"a\\u0062c\"", "\"-7\"", "\"+7\"", "\"007\"", "\"\\u0037\"", "\"99999999999999999999\"",
+                 "\"-9223372036854775808\""});
   }
   std::string dims() {
     return pick({"[1, 2, 3]", "[1,2]", "[1,2,3,4]", "[\"a\",1,2]", "[[1],2,3]", "[-1, 4294967296, 5]", "5",
@@ -315,6 +287,10 @@ TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
       "4488795122194.1495", "4488795122194.149e0", "1E400", "-9223372036854775808", "9223372036854775807",
       "0.0000000001", "1e-400", "12345678.12345678", "\"\xe2\x82\"", "\"\\u00e9\"", "[[[[[[[[[[[[]]]]]]]]]]]]",
       "\"X\"", "\"M\"", "\"s\"", "\"XX\"",
+      // String ids (string_id.h) and malformed literals (review CR): spaces, signs, escapes, too
+      // many digits, literals longer or shorter than null / true / false.
+      "\"7 \"", "\" 7\"", "\"-7\"", "\"+7\"", "\"007\"", "\"\\u0037\"", "\"99999999999999999999\"",
+      "\"-9223372036854775809\"", "nulll", "nope", "n", "truee", "falsey",
   };
   const std::vector<std::string> shapes = {
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": @, "dur": 1.5, "args": {"correlation": 1}})",
@@ -322,6 +298,9 @@ TEST(KinetoDirectScan, EveryValueTokenInEveryFieldReadsAsOnDemand) {
       R"({"ph": "X", "cat": "cpu_op", "name": "k", "pid": @, "tid": 2, "ts": 1, "dur": 1})",
       R"({"ph": "X", "cat": "cpu_op", "name": "k", "pid": 1, "tid": @, "ts": 1, "dur": 1})",
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"correlation": @, "stream": 7}})",
+      R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"device": @, "stream": 7}})",
+      R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"stream": @, "External id": 4}})",
+      R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"External id": @, "device": 0}})",
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"grid": [1, @, 3], "device": 0}})",
       R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"other": @, "External id": 4}})",
       R"({"ph": @, "cat": "kernel", "name": "k", "ts": 1, "dur": 1})",

@@ -586,3 +586,208 @@ TEST(ChatTemplate, FallbackAfterALongWhiteSpaceRunIsSeenWithoutACrash) {
     EXPECT_NE(why.find("outside the parts"), std::string::npos) << expr << ": " << why;
   }
 }
+
+namespace {
+
+// A template written here with the constructs of Qwen3's published one, in this file's own layout
+// and names: a tools branch, the last query found by a backward loop that skips tool responses, the
+// content taken when it is a string, role branches with the assistant's as an elif, its reasoning
+// split off, the think block under Qwen3's two nested conditions, tool calls, tool results, and the
+// generation prompt with the enable_thinking test.
+constexpr std::string_view kQwen3Shaped = R"TPL({%- if tools %}
+{{- '<|im_start|>system\n' }}
+{%- if messages[0].role == 'system' %}{{- messages[0].content + '\n\n' }}{%- endif %}
+{{- 'Tools you may call:' }}
+{%- for tool in tools %}{{- '\n' + tool | tojson }}{%- endfor %}
+{{- '<|im_end|>\n' }}
+{%- else %}
+{%- if messages[0].role == 'system' %}{{- '<|im_start|>system\n' + messages[0].content + '<|im_end|>\n' }}{%- endif %}
+{%- endif %}
+{%- set st = namespace(searching=true, last_query_index=messages|length - 1) %}
+{%- for turn in messages[::-1] %}
+  {%- set at = (messages|length - 1) - loop.index0 %}
+  {%- if st.searching and turn.role == "user" and turn.content is string and not(turn.content.startswith('<tool_response>') and turn.content.endswith('</tool_response>')) %}
+    {%- set st.searching = false %}
+    {%- set st.last_query_index = at %}
+  {%- endif %}
+{%- endfor %}
+{%- for turn in messages %}
+  {%- if turn.content is string %}{%- set reply = turn.content %}{%- else %}{%- set reply = '' %}{%- endif %}
+  {%- if (turn.role == "user") or (turn.role == "system" and not loop.first) %}
+    {{- '<|im_start|>' + turn.role + '\n' + reply + '<|im_end|>' + '\n' }}
+  {%- elif turn.role == "assistant" %}
+    {%- set thoughts = '' %}
+    {%- if '</think>' in reply %}
+      {%- set thoughts = reply.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n') %}
+      {%- set reply = reply.split('</think>')[-1].lstrip('\n') %}
+    {%- endif %}
+    {%- if loop.index0 > st.last_query_index %}
+      {%- if loop.last or (not loop.last and thoughts) %}
+        {{- '<|im_start|>' + turn.role + '\n<think>\n' + thoughts.strip('\n') + '\n</think>\n\n' + reply.lstrip('\n') }}
+      {%- else %}
+        {{- '<|im_start|>' + turn.role + '\n' + reply }}
+      {%- endif %}
+    {%- else %}
+      {{- '<|im_start|>' + turn.role + '\n' + reply }}
+    {%- endif %}
+    {%- if turn.tool_calls %}
+      {%- for call in turn.tool_calls %}{{- '\n<tool_call>' + call.name + '</tool_call>' }}{%- endfor %}
+    {%- endif %}
+    {{- '<|im_end|>\n' }}
+  {%- elif turn.role == "tool" %}
+    {{- '<|im_start|>user\n<tool_response>\n' + reply + '\n</tool_response><|im_end|>\n' }}
+  {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+  {{- '<|im_start|>assistant\n' }}
+  {%- if enable_thinking is defined and enable_thinking is false %}
+    {{- '<think>\n\n</think>\n\n' }}
+  {%- endif %}
+{%- endif %}
+)TPL";
+
+// kQwen3Shaped with `from` (which must be there) made `to`.
+std::string qwen3_with(std::string_view from, std::string_view to) {
+  std::string t(kQwen3Shaped);
+  const size_t at = t.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) t.replace(at, from.size(), to);
+  return t;
+}
+
+// Whether the text is refused as a Qwen3 template with `reason` in the refusal.
+::testing::AssertionResult refused_as_qwen3(const std::string& text, std::string_view reason) {
+  std::string why;
+  if (ChatTemplate::detect(text, &why)) return ::testing::AssertionFailure() << "accepted";
+  if (why.find("is Qwen3, but") == std::string::npos || why.find(reason) == std::string::npos)
+    return ::testing::AssertionFailure() << "refused for another reason: " << why;
+  return ::testing::AssertionSuccess();
+}
+
+constexpr std::string_view kThinkWrite =
+    "{{- '<|im_start|>' + turn.role + '\\n<think>\\n' + thoughts.strip('\\n') + '\\n</think>\\n\\n' + "
+    "reply.lstrip('\\n') }}";
+constexpr std::string_view kThinkCondition = "{%- if loop.last or (not loop.last and thoughts) %}";
+constexpr std::string_view kPromptTest = "{%- if enable_thinking is defined and enable_thinking is false %}";
+
+}  // namespace
+
+// The Qwen3-shaped text is read as Qwen3 and rendered as its conditions say (the prompts written
+// out by hand from them).
+TEST(ChatTemplate, Qwen3ShapedTemplateIsAccepted) {
+  const ChatTemplate t = detect(kQwen3Shaped);
+  EXPECT_EQ(t.family(), ChatFamily::kQwen3);
+  EXPECT_TRUE(t.has_enable_thinking());
+  // Before the last query the reasoning goes; after it a turn with reasoning keeps it, the last
+  // turn gets a block even without, a middle turn without reasoning gets none.
+  EXPECT_EQ(t.render({{"user", "a"}, {"assistant", "<think>old</think>b"}, {"user", "c"}, {"assistant", "d"},
+                      {"assistant", "<think>\nnew\n</think>\n\ne"}, {"assistant", "f"}},
+                     kNoBos),
+            "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n<|im_start|>user\nc<|im_end|>\n"
+            "<|im_start|>assistant\nd<|im_end|>\n<|im_start|>assistant\n<think>\nnew\n</think>\n\ne<|im_end|>\n"
+            "<|im_start|>assistant\n<think>\n\n</think>\n\nf<|im_end|>\n<|im_start|>assistant\n");
+  ChatRenderOptions off;
+  off.enable_thinking = false;
+  EXPECT_EQ(t.render({{"user", "hi"}}, off), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+  // The preset's own template (think condition joined by `and` in one tag) too.
+  EXPECT_EQ(detect(infertrace::engine::qwen3_chat_template()).family(), ChatFamily::kQwen3);
+}
+
+// Qwen3-marked templates whose generation prompt is not Qwen3's (Qwen3.5-VL's writes an empty think
+// block unless thinking is enabled): refused, the tag named.
+TEST(ChatTemplate, Qwen3MarkedWithAnotherGenerationPromptIsRefused) {
+  const std::string enabled_test = "{%- if enable_thinking is defined and enable_thinking is true %}";
+  EXPECT_TRUE(refused_as_qwen3(
+      qwen3_with(std::string(kPromptTest) + "\n    {{- '<think>\\n\\n</think>\\n\\n' }}",
+                 enabled_test + "{{- '<think>\\n' }}{%- else %}{{- '<think>\\n\\n</think>\\n\\n' }}"),
+      "where Qwen3's template has only `if enable_thinking is defined and enable_thinking is false`"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{{- '<think>\\n\\n</think>\\n\\n' }}",
+                                          "{{- '<think>\\n\\n</think>\\n\\n' }}{%- else %}{{- '<think>\\n' }}"),
+                               "has no other branch (it writes no think block unless thinking is switched off)"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{{- '<|im_start|>assistant\\n' }}", "{{- '<|im_start|>assistant\\n\\n' }}"),
+                               "writing '<|im_start|>assistant\\n\\n', where Qwen3's generation prompt is"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{{- '<think>\\n\\n</think>\\n\\n' }}", "{{- '<think>\\n</think>\\n' }}"),
+                               "where Qwen3's is '<think>\\n\\n</think>\\n\\n'"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("  {%- endif %}\n{%- endif %}\n", "  {%- endif %}\n{%- else %}{{- 'x' }}{%- endif %}\n"),
+                               "in the generation prompt, where Qwen3's template has no other branch"));
+  // The switch set by the template itself, or read elsewhere.
+  EXPECT_TRUE(refused_as_qwen3("{%- set enable_thinking = false %}\n" + std::string(kQwen3Shaped),
+                               "setting a switch the request passes"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(kThinkCondition, "{%- if enable_thinking is defined %}{%- endif %}" +
+                                                               std::string(kThinkCondition)),
+                               "reading enable_thinking outside the generation prompt's"));
+}
+
+// Qwen3-marked templates whose think blocks are written under other conditions or otherwise: a
+// training variant writing one into every assistant turn, Qwen3.5-VL's writing one into every turn
+// after the last query, and the block itself changed.
+TEST(ChatTemplate, Qwen3MarkedWithOtherThinkBlocksIsRefused) {
+  // Every turn: the write moved out of both conditions.
+  std::string every = qwen3_with(std::string(kThinkWrite), "{{- '<|im_start|>' + turn.role + '\\n' + reply }}");
+  const std::string branch_start = "    {%- if loop.index0 > st.last_query_index %}";
+  every.insert(every.find(branch_start), std::string("    ") + std::string(kThinkWrite) + "\n    {%- if false %}");
+  every.replace(every.find("{%- if turn.tool_calls %}"), 0, "{%- endif %}\n    ");
+  EXPECT_TRUE(refused_as_qwen3(every, "writing a think block without Qwen3's condition: not only after the last user query"));
+  // After the last query, whatever the turn.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(kThinkCondition, "{%- if true %}"),
+                               "writing a think block under a condition Qwen3's template does not have"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(std::string(kThinkCondition) + "\n", "{%- if 1 %}{%- endif %}\n{%- if 1 %}\n"),
+                               "under a condition Qwen3's template does not have"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- if loop.index0 > st.last_query_index %}", "{%- if turn.role == \"assistant\" %}"),
+                               "not only after the last user query"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(kThinkCondition, "{%- if turn.role == \"assistant\" %}"),
+                               "not only for the last message or one with reasoning"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(kThinkCondition, "{%- if loop.last %}"), "under a condition Qwen3's"));
+  // In an else branch.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("      {{- '<|im_start|>' + turn.role + '\\n' + reply }}\n    {%- endif %}",
+                                          "      " + std::string(kThinkWrite) + "\n    {%- endif %}"),
+                               "writes one only in the first branch of its conditions"));
+  // The tag split across literals, written in every turn.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{{- '<|im_end|>\\n' }}\n  {%- elif", "{{- '<thi' + 'nk>' }}{{- '<|im_end|>\\n' }}\n  {%- elif"),
+                               "writing a think block without Qwen3's condition"));
+  // No think block at all (assistant turns written without one), or a second one.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(std::string(kThinkWrite), "{{- '<|im_start|>' + turn.role + '\\n' + reply }}"),
+                               "it writes no think block into assistant turns"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("    {%- if turn.tool_calls %}",
+                                          "    {%- if loop.index0 > st.last_query_index and (loop.last or thoughts) %}" +
+                                              std::string(kThinkWrite) + "{%- endif %}\n    {%- if turn.tool_calls %}"),
+                               "writing a second think block (the first on line 30)"));
+  // Something else written in the block's branch.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(std::string(kThinkWrite), std::string(kThinkWrite) + "{{- '.' }}"),
+                               "beside the think block (line 30) in its branch"));
+  // The block itself: reasoning not stripped of newlines, content not lstripped; a think tag (or any
+  // text) as template data.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("thoughts.strip('\\n') + '\\n</think>", "thoughts + '\\n</think>"),
+                               "writing a think block other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("reply.lstrip('\\n') }}", "reply }}"), "writing a think block other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{{- '<|im_end|>\\n' }}\n  {%- elif", "<think>{{- '<|im_end|>\\n' }}\n  {%- elif"),
+                               "it writes the template text '    <think>' (before line 40)"));
+  // The indentation before an expression without `-`: jinja2 writes it (lstrip_blocks strips it
+  // only before a statement).
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("    {{- '<|im_start|>user\\n<tool_response>", "    {{ '<|im_start|>user\\n<tool_response>"),
+                               "it writes the template text '    '"));
+}
+
+// What could change a message's content before it is written, which the Qwen3 renderer does not do:
+// a filter (Qwen3.5-VL's `|trim`), a macro, another statement, a method call.
+TEST(ChatTemplate, Qwen3MarkedTransformingContentIsRefused) {
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = turn.content %}", "{%- set reply = turn.content|trim %}"),
+                               "applying the filter `trim`"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = turn.content %}", "{%- set reply = turn.content | upper %}"),
+                               "applying the filter `upper`"));
+  EXPECT_TRUE(refused_as_qwen3("{%- macro body(c) %}{{- c }}{%- endmacro %}\n" +
+                                   qwen3_with("{%- set reply = turn.content %}", "{%- set reply = body(turn.content) %}"),
+                               "(a `macro` statement)"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = turn.content %}", "{%- set reply %}{{ turn.content }} {% endset %}"),
+                               "(a block `set` capturing what it writes)"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- if loop.first %}{% continue %}{% endif %}"),
+                               "(a `continue` statement)"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = turn.content %}", "{%- set reply = turn.content.strip() %}"),
+                               "calling .strip(...)"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set reply = turn.content %}", "{%- set reply = turn.content.upper() %}"),
+                               "calling .upper(...)"));
+  // A guard raising where the renderer renders (Qwen3.5-VL's when no user query is found).
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- for turn in messages %}", "{%- if st.searching %}{{- raise_exception('no "
+                                                                         "query') }}{%- endif %}\n{%- for turn in messages %}"),
+                               "calling raise_exception(...)"));
+}

@@ -7,6 +7,7 @@
 #if INFERTRACE_HAVE_BPF
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -25,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
@@ -36,6 +38,7 @@
 #include "record/cupti_merge.h"
 #include "record/cupti_ring.h"
 #include "record/cupti_ring_cleanup.h"
+#include "record/irq_vectors.h"
 #include "record/itrace_writer.h"
 #include "record/preflight.h"
 #include "record/progress_line.h"
@@ -172,7 +175,7 @@ Group group_of(const std::string& prog) {
   if (starts("api_")) return Group::Launch;
   if (starts("switch_")) return Group::Sched;
   if (starts("wakeup_")) return Group::Wakeup;
-  if (starts("hardirq_") || starts("softirq_")) return Group::Irq;
+  if (starts("hardirq_") || starts("softirq_") || starts("sysvec_")) return Group::Irq;
   if (starts("sys_")) return Group::Syscall;
   return Group::Always;
 }
@@ -198,6 +201,14 @@ uint64_t ring_bytes(double rate) {
   return size;
 }
 
+// Whether the running kernel has the tracepoint `tp` (x86's irq_vectors ones exist on x86 only): a
+// tp_btf program for a missing one would fail the whole load, and with it every tp_btf program.
+// The kernel's BTF has a btf_trace_<name> typedef for each of its tracepoints.
+bool kernel_has_tracepoint(const std::string& tp) {
+  static btf* vmlinux = btf__load_vmlinux_btf();
+  return vmlinux && btf__find_by_name_kind(vmlinux, ("btf_trace_" + tp).c_str(), BTF_KIND_TYPEDEF) > 0;
+}
+
 // Opens and loads the skeleton with the tp_btf programs (raw_tp when `raw`).
 record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
   record_bpf* skel = record_bpf__open();
@@ -218,6 +229,9 @@ record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
     bool load = wanted(group_of(name), o);
     if (is_raw && !raw) load = false;
     if (is_btf && raw) load = false;
+    // raw_tp programs load whether or not their tracepoint exists; attaching tells (below).
+    const std::string sysvec = sysvec_tracepoint(name);
+    if (load && is_btf && !sysvec.empty() && !kernel_has_tracepoint(sysvec + "_entry")) load = false;
     bpf_program__set_autoload(prog, load);
   }
   if (record_bpf__load(skel) != 0) {
@@ -236,6 +250,7 @@ class Recorder {
  private:
   void load();
   void attach_tracepoints();
+  void attach_system_vectors(const std::map<std::string, std::vector<bpf_program*>>& progs);
   void start_or_attach_targets();
   void attach_library(const std::string& path, bool explicit_lib);
   void rescan_libraries();
@@ -354,14 +369,46 @@ void Recorder::load() {
 
 void Recorder::attach_tracepoints() {
   bpf_program* prog;
+  std::map<std::string, std::vector<bpf_program*>> sysvec;  // tracepoint -> its entry and exit programs
   bpf_object__for_each_program(prog, s_.skel->obj) {
     if (!bpf_program__autoload(prog)) continue;
     const std::string name = bpf_program__name(prog);
     if (group_of(name) == Group::Launch) continue;  // uprobes: per library, below
+    if (const std::string tp = sysvec_tracepoint(name); !tp.empty()) {
+      sysvec[tp].push_back(prog);
+      continue;
+    }
     bpf_link* l = bpf_program__attach(prog);
     if (!l) throw Error("record: cannot attach " + name + ": " + std::strerror(errno) + " " + last_lines(g_libbpf_log, 3));
     s_.links.push_back(l);
   }
+  if (!o_.irq) return;
+  attach_system_vectors(sysvec);
+}
+
+// The x86 system vectors, each tracepoint pair on its own and both halves or neither (an entry
+// without its exit would time nothing): a kernel without them still records everything else, and
+// META says which were traced, so no reader takes the hard-IRQ figures to include ticks and IPIs
+// when they do not.
+void Recorder::attach_system_vectors(const std::map<std::string, std::vector<bpf_program*>>& progs) {
+  std::vector<std::string> traced;
+  for (const auto& [tp, list] : progs) {
+    std::vector<bpf_link*> links;
+    for (bpf_program* p : list)
+      if (bpf_link* l = bpf_program__attach(p)) links.push_back(l);
+    if (list.size() == 2 && links.size() == 2) {
+      s_.links.insert(s_.links.end(), links.begin(), links.end());
+      traced.push_back(tp);
+    } else {
+      for (bpf_link* l : links) bpf_link__destroy(l);
+    }
+  }
+  const std::string names = traced_vector_names(traced), missing = missing_vector_tracepoints(traced);
+  out_.meta("irq.system_vectors", names);
+  out_.meta("irq.system_vectors_missing", missing);
+  if (!missing.empty())
+    warn("hard IRQs leave out the system-vector interrupts whose irq_vectors tracepoints this kernel lacks (" +
+         missing + (names.empty() ? "; none traced: the tracepoints exist on x86 only)" : "; traced: " + names + ")"));
 }
 
 void Recorder::attach_library(const std::string& path, bool explicit_lib) {

@@ -4,6 +4,7 @@
 #include "serve/chatml_structure.h"
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
+#include "serve/qwen3_structure.h"
 #include "serve/stop_matcher.h"  // utf8_incomplete_tail
 
 #include <algorithm>
@@ -343,8 +344,9 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
   std::string bad;
   const std::optional<JinjaStructure> structure = jinja_structure(source, &bad);
   if (!structure) return refuse("the model's chat template would not compile in jinja2: " + bad);
-  // Families recognised by their markers alone (Qwen3, Llama 3) are not read tag by tag, but text
-  // jinja2 writes outside every block is written by none of their renderers.
+  // Families not read whole (Llama 3 by its markers alone; Qwen3 in the parts that decide its
+  // rendering, serve/qwen3_structure.h): text jinja2 writes outside every block is written by none
+  // of their renderers.
   auto top_level_text_problem = [&](const std::string& family) -> std::string {
     const std::string x = top_level_text(source, *structure);
     if (x.empty()) return "";
@@ -375,8 +377,14 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
       if (const std::string p = generation_prompt_problem(sq); !p.empty())
         return refuse("the model's chat template is Qwen3, but " + p + ", which this server does not render");
       if (const std::string p = top_level_text_problem("Qwen3"); !p.empty()) return refuse(p);
+      // The parts that decide what the Qwen3 renderer writes, tag by tag: a template with Qwen3's
+      // markers but another generation prompt or think-block rule (Qwen3.5-VL's, training
+      // variants') renders otherwise.
+      std::string shape;
+      const std::optional<Qwen3Structure> q = read_qwen3_structure(t, &shape);
+      if (!q) return refuse("the model's chat template is Qwen3, but " + shape + ", which this server does not render");
       c.family_ = ChatFamily::kQwen3;
-      c.enable_thinking_ = has(t, "enable_thinking");
+      c.enable_thinking_ = q->enable_thinking;
       c.tool_response_by_ends_ = has(t, "startswith('<tool_response>')");
       return c;
     }

@@ -2,9 +2,9 @@
 
 #include <vector>
 
+#include "serve/jinja_cursor.h"
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
-#include "serve/stop_matcher.h"  // utf8_incomplete_tail
 
 namespace infertrace::serve {
 namespace {
@@ -26,52 +26,7 @@ void add_text(Pieces& p, const std::string& text) {
   else p.push_back(Piece{Piece::Kind::kText, text});
 }
 
-// A cursor over a tag's tokens.
-struct Cursor {
-  const Tokens& t;
-  size_t i = 0;
-  bool done() const { return i == t.size(); }
-  bool name(std::string_view n) {
-    if (done() || t[i].kind != Kind::kName || t[i].text != n) return false;
-    ++i;
-    return true;
-  }
-  bool op(std::string_view o) {
-    if (done() || t[i].kind != Kind::kOperator || t[i].text != o) return false;
-    ++i;
-    return true;
-  }
-  // A string literal whose value jinja2 decodes as read here; its value in *out.
-  bool string(std::string* out) {
-    if (done() || t[i].kind != Kind::kString || !t[i].plain_string) return false;
-    *out = t[i++].text;
-    return true;
-  }
-  bool string_is(std::string_view v) {
-    std::string s;
-    const size_t at = i;
-    if (string(&s) && s == v) return true;
-    i = at;
-    return false;
-  }
-  // `.field` or `['field']` / `["field"]`.
-  bool field(std::string_view f) {
-    const size_t at = i;
-    if ((op(".") && name(f)) || (op("[") && string_is(f) && op("]"))) return true;
-    i = at;
-    return false;
-  }
-  // `messages[0]`.
-  bool first_message() {
-    const size_t at = i;
-    if (name("messages") && op("[") && !done() && t[i].kind == Kind::kNumber && t[i].text == "0") {
-      ++i;
-      if (op("]")) return true;
-    }
-    i = at;
-    return false;
-  }
-};
+using Cursor = JinjaCursor;
 
 class Reader {
  public:
@@ -103,20 +58,8 @@ class Reader {
   // A statement's tokens after its keyword.
   Tokens args(size_t k) const { return tokens_[k].empty() ? Tokens{} : Tokens(tokens_[k].begin() + 1, tokens_[k].end()); }
 
-  std::string line(size_t at) const {
-    size_t n = 1;
-    for (size_t i = 0; i < at; ++i) n += s_[i] == '\n' ? 1 : 0;
-    return "line " + std::to_string(n);
-  }
-  // The first 60 bytes, less a character they would cut in two (a refusal is JSON in the server's
-  // reply: a cut UTF-8 character is no text; review CL L3).
-  static std::string clip(std::string_view v) {
-    std::string_view head = v.substr(0, 60);
-    if (head.size() < v.size()) head.remove_suffix(utf8_incomplete_tail(head));
-    std::string out;
-    for (char c : head) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-    return head.size() < v.size() ? out + "..." : out;
-  }
+  std::string line(size_t at) const { return jinja_line(s_, at); }
+  static std::string clip(std::string_view v) { return jinja_quote(v); }
   bool fail(const std::string& reason) {
     why_ = reason;
     return false;

@@ -9,7 +9,13 @@ an expression before, between or after the parts, a `set` of the messages, a sec
 literal, axolotl's `add_generation_prompt is defined` prelude, Qwen2.5's loop condition without its
 assistant clause, jinja2 syntax errors, and seeded random white space and whitespace-control signs between the tags. The
 unmutated shapes must be accepted (so the test cannot pass by refusing everything), and so must the
-mutations jinja2 writes nothing more for (a comment, stripped white space). Without jinja2 it is
+mutations jinja2 writes nothing more for (a comment, stripped white space). Qwen3-marked templates
+too: our own Qwen3-shaped text and the qwen3 presets' template, with the constructs of published
+Qwen3-marked templates that render otherwise (Qwen3.5-VL's generation prompt and think rule, a
+training variant's think block in every turn, a trimmed content, a macro), harmless changes, and the
+same random white space; conversations with think blocks and a tool response among the six (eight).
+INFERTRACE_QWEN3_TEMPLATES may name a folder of published Qwen3-marked texts (kept outside the
+repository), each held to the same rule and reported accepted or refused. Without jinja2 it is
 skipped."""
 import json
 import os
@@ -39,6 +45,11 @@ CONVERSATIONS = [
     [{"role": "system", "content": "S"}, {"role": "user", "content": "u"}, {"role": "assistant", "content": "x\ty"}],
     [{"role": "assistant", "content": "first"}],
     [{"role": "user", "content": "q"}, {"role": "system", "content": "late"}, {"role": "user", "content": "\u00e9 \u3000"}],
+    [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<think>\nr\n</think>\n\n a "},
+     {"role": "user", "content": "<tool_response>t</tool_response>"}, {"role": "assistant", "content": "x"},
+     {"role": "assistant", "content": "<think>s</think>y"}],
+    [{"role": "user", "content": "a"}, {"role": "assistant", "content": "<think>old</think>b"},
+     {"role": "user", "content": "c"}, {"role": "assistant", "content": "<think> </think>\n"}],
 ]
 
 NL = "\\n"  # a newline escape inside a Jinja string literal
@@ -75,17 +86,86 @@ QWEN15_SHAPE = ("{% for message in messages %}{% if loop.first and messages[0]['
                 "'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant" + NL + "' }}{% endif %}")
 
 
-def synth_qwen2_template(tmp):
-    """The template `model synth tiny-qwen2` writes into its file (None when the preset has none)."""
-    path = os.path.join(tmp, "tiny-qwen2.gguf")
-    r = run("model", "synth", "--preset", "tiny-qwen2", "--dtype", "f32", "-o", path)
-    check(r.returncode == 0, "model synth tiny-qwen2: " + r.stderr)
+# Our own template with the constructs of Qwen3's: the last query found backwards (tool responses
+# skipped), the assistant's reasoning split off and written under Qwen3's two conditions, the
+# generation prompt's enable_thinking test. Its variants: the think condition in one tag, no
+# enable_thinking test (as Qwen3-2507-Instruct), a tool response told by containing both tags.
+QWEN3_SHAPE = (
+    "{%- set found = namespace(looking=true, last_query_index=messages|length - 1) -%}\n"
+    "{%- for m in messages[::-1] -%}\n"
+    "  {%- if found.looking and m.role == 'user' and not(m.content.startswith('<tool_response>') and "
+    "m.content.endswith('</tool_response>')) -%}\n"
+    "    {%- set found.looking = false -%}\n    {%- set found.last_query_index = (messages|length - 1) - loop.index0 -%}\n"
+    "  {%- endif -%}\n{%- endfor -%}\n"
+    "{%- for m in messages -%}\n"
+    "  {%- if m.role == 'assistant' -%}\n"
+    "    {%- set said = m.content -%}\n    {%- set why = '' -%}\n"
+    "    {%- if '</think>' in said -%}\n"
+    "      {%- set why = said.split('</think>')[0].rstrip('" + NL + "').split('<think>')[-1].lstrip('" + NL + "') -%}\n"
+    "      {%- set said = said.split('</think>')[-1].lstrip('" + NL + "') -%}\n"
+    "    {%- endif -%}\n"
+    "    {%- if loop.index0 > found.last_query_index -%}\n"
+    "      {%- if loop.last or (not loop.last and why) -%}\n"
+    "        {{- '<|im_start|>' + m.role + '" + NL + "<think>" + NL + "' + why.strip('" + NL + "') + '" + NL + "</think>" +
+    NL + NL + "' + said.lstrip('" + NL + "') -}}\n"
+    "      {%- else -%}\n        {{- '<|im_start|>' + m.role + '" + NL + "' + said -}}\n      {%- endif -%}\n"
+    "    {%- else -%}\n      {{- '<|im_start|>' + m.role + '" + NL + "' + said -}}\n    {%- endif -%}\n"
+    "    {{- '<|im_end|>" + NL + "' -}}\n"
+    "  {%- else -%}\n    {{- '<|im_start|>' + m.role + '" + NL + "' + m.content + '<|im_end|>" + NL + "' -}}\n"
+    "  {%- endif -%}\n{%- endfor -%}\n"
+    "{%- if add_generation_prompt -%}\n  {{- '<|im_start|>assistant" + NL + "' -}}\n"
+    "  {%- if enable_thinking is defined and enable_thinking is false -%}\n    {{- '<think>" + NL + NL + "</think>" + NL +
+    NL + "' -}}\n  {%- endif -%}\n{%- endif -%}\n")
+QWEN3_THINK_IF = "{%- if loop.last or (not loop.last and why) -%}"
+QWEN3_THINK = ("{{- '<|im_start|>' + m.role + '" + NL + "<think>" + NL + "' + why.strip('" + NL + "') + '" + NL +
+               "</think>" + NL + NL + "' + said.lstrip('" + NL + "') -}}")
+QWEN3_PROMPT_TEST = ("  {%- if enable_thinking is defined and enable_thinking is false -%}\n    {{- '<think>" + NL + NL +
+                     "</think>" + NL + NL + "' -}}\n  {%- endif -%}\n")
+
+
+def qwen3_mutations(base):
+    """(label, text, must accept) for a Qwen3-shaped base: the constructs of Qwen3-marked templates that
+    render otherwise (Qwen3.5-VL's generation prompt and think rule, a training variant's think block
+    in every turn, a trimmed content, a macro), each refused; and changes jinja2 writes nothing more
+    for, accepted."""
+    rep = lambda a, b: base.replace(a, b, 1) if a in base else None  # noqa: E731
+    m = [
+        ("think block unless enabled", rep(QWEN3_PROMPT_TEST, "  {%- if enable_thinking is defined and enable_thinking is "
+                                           "true -%}{{- '<think>" + NL + "' -}}{%- else -%}{{- '<think>" + NL + NL +
+                                           "</think>" + NL + NL + "' -}}{%- endif -%}"), False),
+        ("think block in every assistant turn",
+         rep("    {%- if loop.index0 > found.last_query_index -%}", "    " + QWEN3_THINK + "{%- if false -%}"), False),
+        ("think block after the last query whatever the turn", rep(QWEN3_THINK_IF, "{%- if true -%}"), False),
+        ("think block unstripped", rep("why.strip('" + NL + "')", "why"), False),
+        ("trimmed content", rep("{%- set said = m.content -%}", "{%- set said = m.content|trim -%}"), False),
+        ("content through a macro", "{%- macro c(x) -%}{{- x -}}{%- endmacro -%}" +
+         base.replace("{%- set said = m.content -%}", "{%- set said = c(m.content) -%}", 1), False),
+        ("enable_thinking set", "{%- set enable_thinking = false -%}" + base, False),
+        ("text in the loop", rep("  {%- endif -%}\n{%- endfor -%}\n{%- if add", "  {%- endif -%}X\n{%- endfor -%}\n"
+                                 "{%- if add"), False),
+        ("comment in the loop", rep("    {%- set why = '' -%}", "    {%- set why = '' -%}{# note #}"), True),
+        ("no enable_thinking test", rep(QWEN3_PROMPT_TEST, ""), True),
+        ("a tool response contains both tags",
+         rep("not(m.content.startswith('<tool_response>') and m.content.endswith('</tool_response>'))",
+             "not('<tool_response>' in m.content and '</tool_response>' in m.content)"), True),
+        ("the think condition in one tag, and an `if true` inside",
+         rep("    {%- if loop.index0 > found.last_query_index -%}\n      " + QWEN3_THINK_IF,
+             "    {%- if loop.index0 > found.last_query_index and (loop.last or why) -%}\n      {%- if true -%}"), False),
+    ]
+    return [(label, text, must) for label, text, must in m if text is not None and text != base]
+
+
+def synth_template(tmp, preset):
+    """The template `model synth PRESET` writes into its file (None when the preset has none)."""
+    path = os.path.join(tmp, preset + ".gguf")
+    r = run("model", "synth", "--preset", preset, "--dtype", "f32", "-o", path)
+    check(r.returncode == 0, "model synth %s: %s" % (preset, r.stderr))
     if r.returncode != 0:
         return None
     with open(path, "rb") as f:
         kv = _gguf.parse(f.read())[2]
     entry = kv.get("tokenizer.chat_template")
-    check(entry is not None, "tiny-qwen2 carries no chat template")
+    check(entry is not None, "%s carries no chat template" % preset)
     return entry[1] if entry else None
 
 
@@ -240,7 +320,7 @@ def main():
         bases = [("plain", PLAIN), ("plain, dashed", PLAIN_DASHED), ("raw text", RAW_TEXT),
                  ("qwen2.5 shape", QWEN25_SHAPE), ("qwen2.5 shape, no default", QWEN25_NO_DEFAULT),
                  ("qwen1.5 shape", QWEN15_SHAPE)]
-        synth = synth_qwen2_template(tmp)
+        synth = synth_template(tmp, "tiny-qwen2")
         if synth is not None:
             bases.append(("tiny-qwen2's own", synth))
         for name, base in bases:
@@ -249,8 +329,25 @@ def main():
                 counts[compare(tmp, "%s: %s" % (name, label), text, must_accept=must)] += 1
             for k, text in enumerate(whitespace_variants(base, rng, 40)):
                 counts[compare(tmp, "%s: white space %d %r" % (name, k, text), text)] += 1
+        qwen3_bases = [("qwen3 shape", QWEN3_SHAPE)]
+        synth3 = synth_template(tmp, "tiny-qwen3")
+        if synth3 is not None:
+            qwen3_bases.append(("tiny-qwen3's own", synth3))
+        for name, base in qwen3_bases:
+            counts[compare(tmp, name, base, must_accept=True)] += 1
+            for label, text, must in qwen3_mutations(base):
+                counts[compare(tmp, "%s: %s" % (name, label), text, must_accept=must)] += 1
+            for k, text in enumerate(whitespace_variants(base, rng, 40)):
+                counts[compare(tmp, "%s: white space %d %r" % (name, k, text), text)] += 1
+        published = os.environ.get("INFERTRACE_QWEN3_TEMPLATES", "")
+        if published:
+            names = sorted(n for n in os.listdir(published) if os.path.isfile(os.path.join(published, n)))
+            check(names, "INFERTRACE_QWEN3_TEMPLATES=%s holds no template files" % published)
+            for n in names:
+                with open(os.path.join(published, n), encoding="utf-8") as f:
+                    print("published %s: %s" % (n, compare(tmp, "published " + n, f.read())))
     print("templates: %d accepted and equal to jinja2, %d refused" % (counts["accepted"], counts["refused"]))
-    check(counts["accepted"] >= len(bases), "fewer accepted templates than unmutated shapes")
+    check(counts["accepted"] >= len(bases) + len(qwen3_bases), "fewer accepted templates than unmutated shapes")
 
 
 main()

@@ -95,6 +95,18 @@ def main():
         r = subprocess.run([BIN, "ingest", bad], capture_output=True, text=True)
         assert r.returncode == 1, (r.returncode, r.stderr)
         assert f"{bad}: byte {len(text)}" in r.stderr, r.stderr
+        # A malformed literal in an id (`nul`: simdjson's type() looks at its first byte only) is
+        # invalid JSON too, not an absent id (review CR 4): read whole by the on-demand reader, and in
+        # one-event pieces, where the direct scan leaves that event to the on-demand reader.
+        for chunk in ("0", "1"):
+            text = ('{"traceEvents": [' + ", ".join(
+                ['{"ph": "X", "cat": "cpu_op", "name": "a", "ts": 1, "dur": 1}'] * 3) +
+                ', {"ph": "X", "cat": "kernel", "name": "k", "ts": 2, "dur": 1, "args": {"correlation": ')
+            with open(bad, "w") as f:
+                f.write(text + 'nul, "stream": 7}}, {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 3, "dur": 1}]}')
+            r = subprocess.run([BIN, "ingest", "--chunk-bytes", chunk, bad], capture_output=True, text=True)
+            assert r.returncode == 1, (chunk, r.returncode, r.stderr)
+            assert f"{bad}: byte {len(text)}: invalid JSON" in r.stderr, r.stderr
         # Usage error: exit 2.
         r = subprocess.run([BIN, "ingest", "--chunk-bytes", "x", bad], capture_output=True, text=True)
         assert r.returncode == 2, (r.returncode, r.stderr)

@@ -41,7 +41,10 @@ for var in ("SUDO_UID", "SUDO_GID"):
 failures = []
 WORKERS, LAUNCHES, BUSY, CHILD = 4, 400, 3, 25
 # A switch-out can follow the /proc read (the printf-free exit path, the final switch of a dying
-# thread): recorded counts may exceed the kernel's by at most this many per class.
+# thread): recorded counts may exceed the kernel's by at most this many per class. Nothing here
+# sends the workers signals: a block cancelled by a pending signal is voluntary for the kernel but
+# recorded preempted (prev_state 0; docs/recording-format.md, SWITCH), which would move counts
+# from one class to the other, past this tolerance on a signal-heavy thread.
 SWITCH_TOLERANCE = 3
 
 

@@ -34,6 +34,7 @@
 #include "ingest/kineto/event_sink.h"
 #include "ingest/kineto/json_number.h"
 #include "ingest/kineto/key_cache.h"
+#include "ingest/kineto/string_id.h"
 
 namespace infertrace::kineto::INFERTRACE_KINETO_KERNEL_NS {
 
@@ -698,29 +699,12 @@ class EventScanner {
 
   const char* int_value_full(const char* p, IntField& out, bool named) {
     if (*p == '"') {
+      // A string id (string_id.h: a digit string is that integer, as a checker reading the JSON
+      // links it: audit CI D4). string_end() stops at any escape, so the text is raw and
+      // escape-free here; an escaped one is the on-demand reader's, which applies the same rule.
       const char* q = string_end(p + 1, end_);
       if (!q) return nullptr;
-      if (named) {
-        const std::string_view s(p + 1, static_cast<size_t>(q - p - 1));
-        int64_t x;
-        if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
-          out.state = FieldState::Ok;
-          out.v = x;
-        } else if (!s.empty() && s.find('\\') == std::string_view::npos) {
-          out.set_name(s);
-        }
-      } else {
-        // An id written as a string of its digits ("correlation": "2") is that integer, as a
-        // quoted pid or tid is: a checker reading the JSON links it, and leaving the event out
-        // would make its partner an orphan (audit CI D4). Any other string is a wrong type.
-        const std::string_view s(p + 1, static_cast<size_t>(q - p - 1));
-        if (s.empty() || parse_int64(s, out.v) != NumStatus::Ok) {
-          out.state = FieldState::BadType;
-          out.v = -1;
-        } else {
-          out.state = FieldState::Ok;
-        }
-      }
+      read_string_id(std::string_view(p + 1, static_cast<size_t>(q - p - 1)), out, named);
       return q + 1;
     }
     return number_field(p, out, 0, parse_int64, true);

@@ -16,6 +16,7 @@
 #include "ingest/kineto/input_pages.h"
 #include "ingest/kineto/json_number.h"
 #include "ingest/kineto/piece_reader.h"
+#include "ingest/kineto/string_id.h"
 #include "ingest/kineto/structure_scan.h"
 #include "ingest/kineto/table_prefault.h"
 #include "util/error.h"
@@ -160,6 +161,7 @@ class PieceParser {
       ond::object o;
       if (auto err = ev.get_object().get(o)) {
         if (err != simdjson::INCORRECT_TYPE) fail_code(err);
+        check_literal(ev.raw_json_token());
         t_.count_skipped("skipped_not_an_object");
         continue;
       }
@@ -189,10 +191,38 @@ class PieceParser {
     if (escaped) *escaped = true;
   }
 
-  // A time in microseconds -> ns.
-  void time_field(ond::value& v, IntField& out) {
+  // simdjson's type() tells a literal by its first byte ('n' null, 't' / 'f' boolean), and the
+  // on-demand parser checks an atom only when it converts it: `nul`, `nope` or `tru` would read as
+  // null or a boolean. Here a value starting with one of those letters must be the whole literal
+  // (trailing whitespace aside), else the document is invalid, as it is for the direct scan (which
+  // never takes such a value: it leaves the event to this reader). Only values this reader looks
+  // at are checked: every member of an event and of its args (read or passed over), the elements of
+  // traceEvents, grid and block, and the top-level members; one nested deeper in a value this
+  // reader passes over is not (docs/ingest.md, "Bad input").
+  void check_literal(std::string_view tok) {
+    while (!tok.empty() && is_json_space(tok.back())) tok.remove_suffix(1);
+    if (tok.empty()) return;
+    simdjson::error_code err;
+    switch (tok[0]) {
+      case 'n': err = tok == "null" ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR; break;
+      case 't': err = tok == "true" ? simdjson::SUCCESS : simdjson::T_ATOM_ERROR; break;
+      case 'f': err = tok == "false" ? simdjson::SUCCESS : simdjson::F_ATOM_ERROR; break;
+      default: return;
+    }
+    if (err) fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(err));
+  }
+
+  // type(), with a literal checked as above.
+  ond::json_type checked_type(ond::value& v) {
     ond::json_type jt;
     check(v.type().get(jt));
+    if (jt == ond::json_type::null || jt == ond::json_type::boolean) check_literal(v.raw_json_token());
+    return jt;
+  }
+
+  // A time in microseconds -> ns. A string is a wrong type (only ids may be quoted).
+  void time_field(ond::value& v, IntField& out) {
+    const ond::json_type jt = checked_type(v);
     if (jt != ond::json_type::number) {
       out.state = jt == ond::json_type::null ? FieldState::Missing : FieldState::BadType;  // null: absent
       return;
@@ -206,45 +236,33 @@ class PieceParser {
     }
   }
 
-  // An integer. With `named` (pids, tids) a string is accepted: "123" (some writers quote them) as
-  // its integer, any other non-empty string without escapes as a name (the legacy export's "CPU
-  // functions"; IntField::set_name: state Named, no number).
+  // An integer id. A string is read by read_string_id() (string_id.h), as the direct scan reads
+  // it: a digit string is that integer (audit CI D4), in pids and tids (`named`) other text is a
+  // name. The rule looks at the text as it stands: a string with an escape is never a digit string
+  // nor a name (the scan does not unescape; it leaves such a string to this reader), so it is a
+  // wrong type, after get_string() has checked that its escapes are valid JSON. null is an absent
+  // value (D5: an orphan activity, not a vanished one).
   void int_field(ond::value& v, IntField& out, bool named = false) {
-    ond::json_type jt;
-    check(v.type().get(jt));
-    if (jt == ond::json_type::string && named) {
-      const std::string_view tok = v.raw_json_token();
-      std::string_view s;
-      check(v.get_string().get(s));
-      int64_t x;
-      if (!s.empty() && parse_int64(s, x) == NumStatus::Ok) {
-        out.state = FieldState::Ok;
-        out.v = x;
-      } else if (!s.empty() && tok.find('\\') == std::string_view::npos) {
-        out.set_name(s);
-      }
-      return;
-    }
-    // An id written as a string of its digits is that integer (audit CI D4), as the direct scan
-    // reads it; null is an absent value (D5: an orphan activity, not a vanished one).
-    if (jt == ond::json_type::string) {
-      const bool escaped = v.raw_json_token().find('\\') != std::string_view::npos;  // as the scan: no escapes
-      std::string_view s;
-      check(v.get_string().get(s));
-      if (escaped || s.empty() || parse_int64(s, out.v) != NumStatus::Ok) {
+    const std::string_view tok = v.raw_json_token();
+    if (!tok.empty() && tok[0] == '"') {
+      size_t end = tok.size();
+      while (end > 2 && is_json_space(tok[end - 1])) --end;
+      if (end >= 2 && tok[end - 1] == '"' && std::memchr(tok.data() + 1, '\\', end - 2) == nullptr) {
+        read_string_id(tok.substr(1, end - 2), out, named);
+      } else {
+        std::string_view s;
+        check(v.get_string().get(s));
         out.state = FieldState::BadType;
         out.v = -1;
-      } else {
-        out.state = FieldState::Ok;
       }
       return;
     }
+    const ond::json_type jt = checked_type(v);
     if (jt != ond::json_type::number) {
       out.state = jt == ond::json_type::null ? FieldState::Missing : FieldState::BadType;
       out.v = -1;
       return;
     }
-    const std::string_view tok = v.raw_json_token();
     switch (parse_int64(tok, out.v)) {
       case NumStatus::Ok: out.state = FieldState::Ok; break;
       case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
@@ -266,8 +284,7 @@ class PieceParser {
       ond::value x;
       check(std::move(xr).get(x));
       IntField f;
-      ond::json_type jt;
-      check(x.type().get(jt));
+      const ond::json_type jt = checked_type(x);
       if (jt == ond::json_type::number) int_field(x, f);  // numbers only, as the direct scan reads dims
       if (i < 3 && f.ok() && f.v >= 0 && f.v <= 0xFFFFFFFFll) out[i] = static_cast<uint32_t>(f.v);
       ++i;
@@ -284,6 +301,7 @@ class PieceParser {
       ond::field f = take(std::move(fr));
       const char* k = f.key().raw();
       ond::value a = f.value();
+      check_literal(a.raw_json_token());  // also for the members passed over
       switch (k[0]) {
         case 'c':
           if (key_is<"correlation">(k)) int_field(a, e.correlation);
@@ -322,6 +340,7 @@ class PieceParser {
       const char* k = f.key().raw();
       if (!start) start = k;
       ond::value v = f.value();
+      check_literal(v.raw_json_token());  // also for the members passed over
       switch (k[0]) {
         case 'p':
           if (key_is<"ph">(k)) str(v, e.ph);
@@ -355,8 +374,7 @@ class PieceParser {
     std::string_view key;
     check(f.unescaped_key().get(key));
     const std::string k(key);
-    ond::json_type jt;
-    check(v.type().get(jt));
+    const ond::json_type jt = checked_type(v);
     if (jt == ond::json_type::string) {
       std::string_view s;
       check(v.get_string().get(s));

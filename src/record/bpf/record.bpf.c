@@ -95,8 +95,13 @@ struct {
   __type(value, struct sys_total);
 } sys_counts SEC(".maps");
 
-// Per CPU, separate start slots for hard IRQs and softirqs, so a hard IRQ that arrives while a
-// softirq runs does not overwrite the softirq's start (each slot is timed on its own).
+// Per CPU, separate start slots for device IRQs, softirqs and x86 system vectors (the local timer,
+// IPIs), so an interrupt that arrives while a softirq runs does not overwrite the softirq's start
+// (each slot is timed on its own). Within one slot nothing nests: device IRQ handlers run with
+// interrupts off (the kernel warns when one turns them on) and each system-vector handler runs
+// with interrupts off from its entry to its exit tracepoint, softirqs only after it (irq_exit).
+// A vector may interrupt a softirq, or (on a kernel whose device handler broke that rule) a
+// device IRQ: its own slot keeps both starts either way.
 struct irq_slot {
   __u64 ts;
   __u32 pid, tid;
@@ -105,9 +110,12 @@ struct irq_slot {
   char name[IT_IRQ_NAME_LEN];
 };
 
+// The slot of system vectors: not a record kind (they are recorded as hard IRQs).
+#define IT_IRQ_SLOT_VECTOR 2u
+
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 2);  // 0 = hard, 1 = soft
+  __uint(max_entries, 3);  // IT_IRQ_HARD, IT_IRQ_SOFT, IT_IRQ_SLOT_VECTOR
   __type(key, __u32);
   __type(value, struct irq_slot);
 } irq_slots SEC(".maps");
@@ -449,7 +457,8 @@ int BPF_PROG(wakeup_new_raw, struct task_struct* p) { return on_wakeup(p, 1); }
 
 // ---- IRQs ---------------------------------------------------------------------------------------
 
-static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name) {
+// Starts timing an interrupt in the slot when it interrupted a traced thread; 0 otherwise.
+static __always_inline struct irq_slot* irq_begin(__u32 slot_idx, __u32 irq) {
   if (!want_irq) return 0;
   struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &slot_idx);
   if (!s) return 0;
@@ -461,12 +470,17 @@ static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name
   s->tid = (__u32)id;
   s->irq = irq;
   s->name[0] = 0;
-  if (name) bpf_probe_read_kernel_str(s->name, sizeof(s->name), name);
   s->active = 1;
+  return s;
+}
+
+static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name) {
+  struct irq_slot* s = irq_begin(slot_idx, irq);
+  if (s && name) bpf_probe_read_kernel_str(s->name, sizeof(s->name), name);
   return 0;
 }
 
-static __always_inline int irq_exit(__u32 slot_idx) {
+static __always_inline int irq_exit(__u32 slot_idx, __u32 kind) {
   struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &slot_idx);
   if (!s || !s->active) return 0;
   s->active = 0;
@@ -474,7 +488,7 @@ static __always_inline int irq_exit(__u32 slot_idx) {
   if (!e) return 0;
   fill_hdr(&e->h, IT_EV_IRQ, s->ts, s->pid, s->tid);
   e->dur = bpf_ktime_get_ns() - s->ts;
-  e->kind = slot_idx;
+  e->kind = kind;
   e->irq = s->irq;
   __builtin_memcpy(e->name, s->name, sizeof(e->name));
   submit(e);
@@ -490,17 +504,50 @@ int BPF_PROG(hardirq_entry_raw, int irq, struct irqaction* action) {
   return irq_enter(IT_IRQ_HARD, irq, BPF_CORE_READ(action, name));
 }
 SEC("tp_btf/irq_handler_exit")
-int BPF_PROG(hardirq_exit_btf) { return irq_exit(IT_IRQ_HARD); }
+int BPF_PROG(hardirq_exit_btf) { return irq_exit(IT_IRQ_HARD, IT_IRQ_HARD); }
 SEC("raw_tp/irq_handler_exit")
-int BPF_PROG(hardirq_exit_raw) { return irq_exit(IT_IRQ_HARD); }
+int BPF_PROG(hardirq_exit_raw) { return irq_exit(IT_IRQ_HARD, IT_IRQ_HARD); }
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(softirq_entry_btf, unsigned int vec) { return irq_enter(IT_IRQ_SOFT, vec, 0); }
 SEC("raw_tp/softirq_entry")
 int BPF_PROG(softirq_entry_raw, unsigned int vec) { return irq_enter(IT_IRQ_SOFT, vec, 0); }
 SEC("tp_btf/softirq_exit")
-int BPF_PROG(softirq_exit_btf) { return irq_exit(IT_IRQ_SOFT); }
+int BPF_PROG(softirq_exit_btf) { return irq_exit(IT_IRQ_SOFT, IT_IRQ_SOFT); }
 SEC("raw_tp/softirq_exit")
-int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT); }
+int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT, IT_IRQ_SOFT); }
+
+// x86 system vectors: the local APIC timer and IPIs never pass through irq_handler_entry, which
+// fires for device IRQs only. Each is a hard IRQ named as /proc/interrupts names it (both
+// call-function IPIs count as CAL there), `irq` = the vector number the tracepoint passes. The
+// names are packed little-endian into a u32 (the name field is NUL-padded). These tracepoints
+// exist on x86 only: user space loads and attaches them one by one and records which it got
+// (record/irq_vectors.h; the program names are parsed there: sysvec_<tracepoint>_{entry,exit}_*).
+static __always_inline int sysvec_enter(int vector, __u32 name4) {
+  struct irq_slot* s = irq_begin(IT_IRQ_SLOT_VECTOR, (__u32)vector);
+  if (s) __builtin_memcpy(s->name, &name4, sizeof(name4));
+  return 0;
+}
+
+#define IT_NAME4(a, b, c) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16)
+#define IT_SYSVEC(tp, a, b, c)                                                                              \
+  SEC("tp_btf/" #tp "_entry")                                                                               \
+  int BPF_PROG(sysvec_##tp##_entry_btf, int vector) { return sysvec_enter(vector, IT_NAME4(a, b, c)); }     \
+  SEC("raw_tp/" #tp "_entry")                                                                               \
+  int BPF_PROG(sysvec_##tp##_entry_raw, int vector) { return sysvec_enter(vector, IT_NAME4(a, b, c)); }     \
+  SEC("tp_btf/" #tp "_exit")                                                                                \
+  int BPF_PROG(sysvec_##tp##_exit_btf) { return irq_exit(IT_IRQ_SLOT_VECTOR, IT_IRQ_HARD); }                \
+  SEC("raw_tp/" #tp "_exit")                                                                                \
+  int BPF_PROG(sysvec_##tp##_exit_raw) { return irq_exit(IT_IRQ_SLOT_VECTOR, IT_IRQ_HARD); }
+
+IT_SYSVEC(local_timer, 'L', 'O', 'C')
+IT_SYSVEC(reschedule, 'R', 'E', 'S')
+IT_SYSVEC(call_function, 'C', 'A', 'L')
+IT_SYSVEC(call_function_single, 'C', 'A', 'L')
+IT_SYSVEC(irq_work, 'I', 'W', 'I')
+IT_SYSVEC(x86_platform_ipi, 'P', 'L', 'T')
+IT_SYSVEC(thermal_apic, 'T', 'R', 'M')
+IT_SYSVEC(error_apic, 'E', 'R', 'R')
+IT_SYSVEC(spurious_apic, 'S', 'P', 'U')
 
 // ---- syscalls ----------------------------------------------------------------------------------
 

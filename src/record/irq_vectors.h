@@ -1,0 +1,34 @@
+// The x86 system vectors `record` times as hard IRQs (local timer, IPIs, APIC events), by the
+// irq_vectors tracepoint pair each has and the name /proc/interrupts gives its counter. The BPF
+// programs for them are named sysvec_<tracepoint>_{entry,exit}_{btf,raw} (record.bpf.c, which
+// writes the same names into the records); the recorder attaches them optionally, as they exist on
+// x86 kernels only, and writes which it got into META (docs/recording-format.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace infertrace {
+
+struct SystemVector {
+  std::string_view tracepoint;  // irq_vectors:<tracepoint>_entry / _exit
+  std::string_view name;        // the /proc/interrupts row that counts it
+};
+
+// In the order /proc/interrupts lists them (CAL twice: both call-function IPIs count there).
+const std::vector<SystemVector>& system_vectors();
+
+// The tracepoint of a sysvec_ program ("sysvec_local_timer_entry_btf" -> "local_timer"); empty for
+// any other program name.
+std::string sysvec_tracepoint(std::string_view program);
+
+// The /proc/interrupts name of a tracepoint of system_vectors(); empty when it is not one.
+std::string_view sysvec_name(std::string_view tracepoint);
+
+// META values: the distinct names of the traced tracepoints, comma-separated in table order
+// ("LOC,RES,CAL"), and the tracepoints not traced ("thermal_apic,error_apic").
+std::string traced_vector_names(const std::vector<std::string>& traced_tracepoints);
+std::string missing_vector_tracepoints(const std::vector<std::string>& traced_tracepoints);
+
+}  // namespace infertrace

@@ -1,0 +1,42 @@
+// The parts of a Qwen3-marked chat template that decide what the Qwen3 renderer writes, read tag by
+// tag (serve/jinja_lex.h), so that a template carrying Qwen3's markers but rendering otherwise
+// (Qwen3.5-VL's generation prompt that writes an empty think block unless thinking is enabled,
+// a training variant writing a think block into every assistant turn) is refused instead of
+// rendered as Qwen3. Read:
+//   - the generation prompt: exactly one `if add_generation_prompt`, at the top level, no other
+//     branch, writing '<|im_start|>assistant\n' and at most one `if enable_thinking is defined and
+//     enable_thinking is false` (no other branch) writing '<think>\n\n</think>\n\n' after it;
+//     `enable_thinking` read nowhere else;
+//   - exactly one expression writing a string literal holding '<think>' outside it: inside the one
+//     `for M in messages` loop, in branches that are each the first branch of an `if` or an `elif
+//     M.role == 'assistant'`, whose conditions, split at `and`, are exactly
+//     `loop.index0 > NS.last_query_index`, `loop.last or (not loop.last and R)` (or
+//     `loop.last or R`) and optionally `M.role == 'assistant'`; the expression itself
+//     ['<|im_start|>' + M.role + '\n'] + '<think>\n' + R.strip('\n') + '\n</think>\n\n' +
+//     C.lstrip('\n'), alone in its branch;
+//   - no template data jinja2 writes, anywhere (Qwen3's template writes only from expressions, the
+//     white space around its tags stripped);
+//   - what could transform a message's content unseen: statements other than if/elif/else/for/set
+//     (a macro, call, filter block, include, break/continue...) and a block `set`, any filter but
+//     `length` and `tojson`, any method call but split/startswith/endswith and
+//     strip/lstrip/rstrip of '\n', any function call but namespace and range (raise_exception would
+//     refuse conversations the renderer renders).
+// Not read: which variable a write's content or reasoning is (data flow through `set`), the branches
+// that write no think block (the user, system and tool branches, the assistant's without one).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace infertrace::serve {
+
+struct Qwen3Structure {
+  bool enable_thinking = false;  // the generation prompt has the enable_thinking test
+};
+
+// The structure, or nullopt with *why set to what was found ("it has {% if ... %} (line 40) ..."),
+// a clause to follow "the model's chat template is Qwen3, but".
+std::optional<Qwen3Structure> read_qwen3_structure(std::string_view text, std::string* why);
+
+}  // namespace infertrace::serve

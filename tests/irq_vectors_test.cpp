@@ -1,0 +1,67 @@
+// The system-vector table of `record` (record/irq_vectors.h): program-name parsing, the META
+// values, and that the BPF side (record.bpf.c) declares the same tracepoints with the same names.
+#include "record/irq_vectors.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+namespace infertrace {
+namespace {
+
+TEST(IrqVectors, ProgramNamesGiveTheirTracepoint) {
+  EXPECT_EQ(sysvec_tracepoint("sysvec_local_timer_entry_btf"), "local_timer");
+  EXPECT_EQ(sysvec_tracepoint("sysvec_local_timer_exit_raw"), "local_timer");
+  // A tracepoint whose name is another's plus a suffix must not be cut to the shorter one.
+  EXPECT_EQ(sysvec_tracepoint("sysvec_call_function_single_exit_btf"), "call_function_single");
+  EXPECT_EQ(sysvec_tracepoint("sysvec_call_function_entry_raw"), "call_function");
+  // Not a system-vector program, or one the table does not know.
+  EXPECT_EQ(sysvec_tracepoint("hardirq_entry_btf"), "");
+  EXPECT_EQ(sysvec_tracepoint("sysvec_threshold_apic_entry_btf"), "");
+  EXPECT_EQ(sysvec_tracepoint("sysvec_local_timer_btf"), "");
+  EXPECT_EQ(sysvec_tracepoint("sysvec__entry_btf"), "");
+}
+
+TEST(IrqVectors, NamesAreTheProcInterruptsRows) {
+  EXPECT_EQ(sysvec_name("local_timer"), "LOC");
+  EXPECT_EQ(sysvec_name("reschedule"), "RES");
+  EXPECT_EQ(sysvec_name("call_function"), "CAL");
+  EXPECT_EQ(sysvec_name("call_function_single"), "CAL");
+  EXPECT_EQ(sysvec_name("irq_work"), "IWI");
+  EXPECT_EQ(sysvec_name("vector_alloc"), "");  // an irq_vectors event that is not an interrupt
+}
+
+TEST(IrqVectors, MetaValues) {
+  // Table order, each name once; CAL traced when either call-function tracepoint was.
+  EXPECT_EQ(traced_vector_names({"call_function_single", "reschedule", "local_timer"}), "LOC,RES,CAL");
+  EXPECT_EQ(traced_vector_names({}), "");
+  const std::vector<std::string> all_but_two = {"local_timer", "spurious_apic", "irq_work", "x86_platform_ipi",
+                                                "reschedule", "call_function", "error_apic"};
+  EXPECT_EQ(missing_vector_tracepoints(all_but_two), "call_function_single,thermal_apic");
+  EXPECT_EQ(missing_vector_tracepoints({}).substr(0, 26), "local_timer,spurious_apic,");
+}
+
+TEST(IrqVectors, BpfProgramsMatchTheTable) {
+  std::ifstream f(std::string(INFERTRACE_SOURCE_DIR) + "/src/record/bpf/record.bpf.c");
+  ASSERT_TRUE(f) << "record.bpf.c not found";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string src = ss.str();
+  // IT_SYSVEC(local_timer, 'L', 'O', 'C') -> local_timer: LOC
+  const std::regex decl(R"(\nIT_SYSVEC\((\w+), '(.)', '(.)', '(.)'\))");
+  std::map<std::string, std::string> in_bpf;
+  for (auto it = std::sregex_iterator(src.begin(), src.end(), decl); it != std::sregex_iterator(); ++it)
+    in_bpf[(*it)[1]] = std::string((*it)[2]) + std::string((*it)[3]) + std::string((*it)[4]);
+  ASSERT_EQ(in_bpf.size(), system_vectors().size());
+  for (const auto& v : system_vectors()) {
+    const auto it = in_bpf.find(std::string(v.tracepoint));
+    ASSERT_NE(it, in_bpf.end()) << v.tracepoint;
+    EXPECT_EQ(it->second, v.name) << v.tracepoint;
+  }
+}
+
+}  // namespace
+}  // namespace infertrace
