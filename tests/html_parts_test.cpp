@@ -112,8 +112,9 @@ TEST(HtmlReportParts, LaunchHistogramBinsByUpperEdgeAndApiMeansDivideByWhatTheyC
   LaunchLink l;
   l.api = 0, l.first_gpu = 0, l.activities = 1, l.latency = 1'000, l.queue = 500, l.launch_part = 500;
   a.links.push_back(l);
-  // Four calls, two of them linked: API time over the four, latency and its parts over the two.
-  a.by_api = {{t.strings.find("cudaLaunchKernel"), ApiKind::KernelLaunch, 4, 2, 4'000, 6'000, 2'000, 4'000}};
+  // Four calls, two of them linked, all four timed: API time over the four, latency and its parts
+  // over the two.
+  a.by_api = {{t.strings.find("cudaLaunchKernel"), ApiKind::KernelLaunch, 4, 2, 4'000, 6'000, 2'000, 4'000, 4}};
   html::ReportInputs in;
   in.traces.push_back({"t", &t, &a});
   const std::string page = html::render_report(in);

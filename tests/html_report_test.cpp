@@ -50,7 +50,7 @@ LaunchAnalysis plain_analysis(const Trace& t) {
   a.kernels_by_name = {{t.strings.find("relu_kernel"), 10, 80'000, 8'000, 8'000},
                        {t.strings.find("void gemm<128>(float*)"), 10, 80'000, 8'000, 8'000}};
   a.by_operator = {{t.strings.find("aten::mm"), 1, 20, a.tklqt, a.gpu_busy, 900'000}};
-  a.by_api = {{t.strings.find("cudaLaunchKernel"), ApiKind::KernelLaunch, 20, 20, 100'000, a.tklqt, a.tklqt_launch, a.tklqt_queue}};
+  a.by_api = {{t.strings.find("cudaLaunchKernel"), ApiKind::KernelLaunch, 20, 20, 100'000, a.tklqt, a.tklqt_launch, a.tklqt_queue, 20}};
   a.by_stream = {{0, 7, 20, 0, 0, a.gpu_busy, a.gpu_busy}};
   return a;
 }

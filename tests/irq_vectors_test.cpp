@@ -2,6 +2,8 @@
 // values, and that the BPF side (record.bpf.c) declares the same tracepoints with the same names.
 #include "record/irq_vectors.h"
 
+#include "analysis/irq_stats.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -32,6 +34,14 @@ TEST(IrqVectors, NamesAreTheProcInterruptsRows) {
   EXPECT_EQ(sysvec_name("call_function_single"), "CAL");
   EXPECT_EQ(sysvec_name("irq_work"), "IWI");
   EXPECT_EQ(sysvec_name("vector_alloc"), "");  // an irq_vectors event that is not an interrupt
+}
+
+// The analysis tells these names apart from device IRQs by its own list (it does not link the
+// recorder): every name the recorder writes is on it, and a device handler's name is not.
+TEST(IrqVectors, AnalysisKnowsEveryRecordedName) {
+  for (const SystemVector& v : system_vectors()) EXPECT_TRUE(is_system_vector_name(v.name)) << v.name;
+  for (const char* device : {"virtio0-input.0", "nvme0q1", "i8042", "irq_11", "", "loc"})
+    EXPECT_FALSE(is_system_vector_name(device)) << device;
 }
 
 TEST(IrqVectors, MetaValues) {

@@ -248,3 +248,24 @@ TEST(KinetoStringId, BothReadersAgreeOnEveryCaseInEveryField) {
 }
 
 }  // namespace
+
+namespace {
+
+// A malformed literal as an element of traceEvents or as a top-level member is an error too, at
+// the token's byte, in both readers (review DD F4: only values inside events were tested).
+TEST(KinetoStringId, MalformedLiteralOutsideEventsIsAnError) {
+  const std::string op = R"({"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 1, "tid": 2, "ts": 10, "dur": 5})";
+  const std::string element = R"({"traceEvents": [)" + op + ", nope, " + op + "]}";
+  const std::string member = R"({"traceEvents": [)" + op + R"(], "schemaVersion": fals})";
+  for (const std::string& doc : {element, member})
+    for (bool direct : {false, true})
+      for (size_t chunk : {size_t{0}, size_t{1}}) {
+        const Reading r = read_doc(doc, chunk, direct);
+        const char* bad = doc == element ? "nope" : "fals";
+        EXPECT_NE(r.error.find("invalid JSON"), std::string::npos) << bad << " direct=" << direct << ": " << r.error;
+        EXPECT_NE(r.error.find("byte " + std::to_string(doc.find(bad))), std::string::npos)
+            << bad << " direct=" << direct << ": " << r.error;
+      }
+}
+
+}  // namespace

@@ -513,6 +513,23 @@ TEST(SchedAnalysis, IrqDominatedRunIsIrqPressure) {
   EXPECT_FALSE(a.penalty);  // no switched pairs
 }
 
+// The same with the local timer tick as the only IRQ: still IRQ pressure (the tick steals the time),
+// but the advice is not IRQ affinity, which cannot move the tick (review DB M2).
+TEST(SchedAnalysis, TickPressureAdvisesIsolationNotAffinity) {
+  Trace t;
+  ns_t ts = 0;
+  for (int i = 0; i < 150; ++i) {
+    launch(t, kMain, ts, 100);
+    if (i % 5 == 0) irq(t, IrqKind::Hard, "LOC", ts + 300, 200, kMain);
+    ts += i % 5 == 0 ? 1500 : 1000;
+  }
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.signature, "irq_pressure") << a.verdict;
+  EXPECT_NE(a.verdict.find("LOC, is the local timer tick, which no IRQ affinity steers"), std::string::npos) << a.verdict;
+  EXPECT_NE(a.verdict.find("nohz_full="), std::string::npos) << a.verdict;
+  EXPECT_EQ(a.verdict.find("Steer those IRQs to other CPUs"), std::string::npos) << a.verdict;
+}
+
 TEST(SchedAnalysis, ProfilerTraceWithoutOsEventsSaysSo) {
   Trace t;
   t.source = TraceSource::Kineto;

@@ -179,6 +179,12 @@ TEST(SchedNotRecorded, RecordedEventsThatDidNotHappenStayZero) {
     EXPECT_EQ(th.at(k), 0) << k << th.dump();
   EXPECT_EQ(j.at("runq_latency_ns").at("samples"), 0);
   EXPECT_FALSE(j.contains("pairs_undefined_reason")) << j.dump();
+  // The text never says "not recorded" of what was recorded (review CY L7), and its verdict says
+  // that the events were traced and none happened, not that they were not asked for.
+  const std::string text = text_of(t, a);
+  EXPECT_FALSE(has(text, "not recorded")) << text;
+  EXPECT_TRUE(has(a.verdict, "none happened to the traced threads")) << a.verdict;
+  EXPECT_FALSE(has(a.verdict, "asked for no")) << a.verdict;
 }
 
 // A Kineto trace carries no scheduler events at all: its null pair groups are put down to that, with
@@ -219,6 +225,15 @@ TEST(SchedNotRecorded, KinetoTraceSaysItCarriesNoSchedulerEvents) {
   const Trace r = trace_with(TraceSource::Recording, "launch", false, false);
   const std::string rr = sched_analysis_json(r, analyze_sched(r)).at("pairs_undefined_reason").get<std::string>();
   EXPECT_TRUE(has(rr, "context switches not recorded (--events)")) << rr;
+  // ... and so does its verdict: not "a profiler trace" (review CY L3).
+  const SchedAnalysis ra = analyze_sched(r);
+  EXPECT_TRUE(has(ra.verdict, "This recording asked for no scheduler, IRQ or syscall events (--events)")) << ra.verdict;
+  EXPECT_FALSE(has(ra.verdict, "profiler trace")) << ra.verdict;
+  // A recording from before META listed the events is a recording too.
+  const Trace old = trace_with(TraceSource::Recording, nullptr, false, false);
+  const SchedAnalysis oa = analyze_sched(old);
+  EXPECT_TRUE(has(oa.verdict, "This recording has no scheduler, IRQ or syscall events")) << oa.verdict;
+  EXPECT_FALSE(has(oa.verdict, "profiler trace")) << oa.verdict;
 }
 
 }  // namespace

@@ -187,6 +187,28 @@ TEST(SqliteExport, TraceWithoutGpuActivityHasNullLaunchFigures) {
   std::filesystem::remove(path);
 }
 
+// The legacy autograd profiler's named pid "CPU functions" is read as -2 (docs/ingest.md): a real
+// id, kept as JSON and CSV keep it. Only -1, the event model's "unknown", becomes NULL (audit CU H1:
+// every negative value was NULL, so the operators of such a trace had no pid here alone).
+TEST(SqliteExport, NamedNegativePidsStayAndOnlyMinusOneIsNull) {
+  Trace t;
+  t.source = TraceSource::Kineto;
+  t.ops.push({100, 300, -2, 3, -1, t.strings.intern("step"), true});
+  t.ops.push({150, 200, -1, 3, -1, t.strings.intern("mm"), false});
+  const LaunchAnalysis la = analyze_launches(t);
+  SqliteAnalyses an;
+  an.launch = &la;
+  const std::string path = tmp_db("sqlite_named_pid.db");
+  write_sqlite_file(t, path, an);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "select pid from operator where name='step'"), "-2");
+  EXPECT_EQ(scalar(db, "select pid from operator where name='mm'"), "NULL");
+  EXPECT_EQ(scalar(db, "select count(*) from operator where pid is null"), "1");
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+}
+
 TEST(SqliteExport, ReplacesAnExistingFileAndReportsUnwritablePaths) {
   const Trace t = recording_like_trace();
   const std::string path = tmp_db("sqlite_replace.db");

@@ -158,6 +158,7 @@ TEST(Sweep, CpuOnlyTracesHaveNoFigures) {
   LaunchAnalysis cpu_only;
   cpu_only.no_gpu_activity = true;
   cpu_only.host = HostAnalysis{};
+  cpu_only.orphan_launch_calls = 7;  // launch calls that ran nothing recorded: every one without GPU activity
   const SweepResult mixed = analyze_sweep({sweep_point(1, "real", analysis(false, 900, 10)), sweep_point(2, "cpu", cpu_only)});
   EXPECT_NE(mixed.summary.find("batch 2, the largest given, has no GPU activity"), std::string::npos) << mixed.summary;
   std::ostringstream os;
@@ -176,6 +177,9 @@ TEST(Sweep, CpuOnlyTracesHaveNoFigures) {
   }
   EXPECT_EQ(j["points"][1]["undefined_reason"], "no GPU activity in the trace");
   EXPECT_FALSE(j["points"][0].contains("undefined_reason"));
+  // A count, as analyze --json and the text's note give it (audit CU H2: it was null here only).
+  EXPECT_EQ(j["points"][1]["orphan_launch_calls"], 7);
+  EXPECT_NE(os.str().find("orphan launch calls 7"), std::string::npos) << os.str();
   const SweepResult all_cpu = analyze_sweep({sweep_point(1, "a", cpu_only), sweep_point(2, "b", cpu_only)});
   EXPECT_NE(all_cpu.summary.find("No trace in this sweep has GPU activity"), std::string::npos) << all_cpu.summary;
   // GPU-bound above a batch without a verdict: that batch is not called launch-bound.

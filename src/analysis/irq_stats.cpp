@@ -57,4 +57,9 @@ IrqSummary summarize_irqs(const Trace& trace) {
   return s;
 }
 
+bool is_system_vector_name(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"LOC", "RES", "CAL", "IWI", "PLT", "TRM", "ERR", "SPU"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
 }  // namespace infertrace

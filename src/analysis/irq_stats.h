@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "trace/trace.h"
@@ -32,5 +33,10 @@ struct IrqSummary {
 };
 
 IrqSummary summarize_irqs(const Trace& trace);
+
+// True for the names `record` gives the x86 system vectors it times as hard IRQs (the local timer
+// tick LOC, the IPIs RES, CAL, IWI, PLT and the APIC events TRM, ERR, SPU: /proc/interrupts' names,
+// record/irq_vectors.h, which a test checks this list against). No /proc/irq/N steers them.
+bool is_system_vector_name(std::string_view name);
 
 }  // namespace infertrace

@@ -293,7 +293,10 @@ void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysi
     ApiBreakdownRow& row = rows[k];
     ++row.calls;
     const ns_t d = dur_col[r];
-    row.api_total = sat_add(row.api_total, std::max<ns_t>(d, 0));  // durations from the input: saturate
+    if (d >= 0) {  // -1: unknown, left out of the sum and of the mean's count
+      row.api_total = sat_add(row.api_total, d);  // durations from the input: saturate
+      ++row.timed;
+    }
     if (next == n_links || link[next].api != r) continue;
     LaunchLink& l = link[next++];  // finished where it is, moved down only when some were dropped
     if (l.first_gpu == kNone) {

@@ -34,6 +34,7 @@ struct ApiBreakdownRow {
   int64_t calls = 0;
   int64_t linked = 0;  // calls with a linked GPU activity
   ns_t api_total = 0, latency_total = 0, launch_total = 0, queue_total = 0;
+  int64_t timed = 0;  // calls with a known duration: api_total sums these (a recording without return probes has none)
 };
 
 struct KernelStat {
@@ -109,6 +110,9 @@ struct LaunchAnalysis {
   // (docs/analyze.md, "Traces without GPU activity").
   std::optional<HostAnalysis> host;
   bool gpu_undefined() const { return no_gpu_activity; }
+  // No linked launch call has a duration (uprobe recordings without return probes): API time is
+  // unknown, not 0.
+  bool api_time_unknown() const { return linked_launch_calls > 0 && launch_calls_unknown_duration >= linked_launch_calls; }
 };
 
 LaunchAnalysis analyze_launches(const Trace& trace);

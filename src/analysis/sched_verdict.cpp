@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "analysis/irq_stats.h"
 #include "analysis/sched.h"
 #include "util/units.h"
 
@@ -131,8 +132,20 @@ namespace {
 void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   if (!a.has_os_events) {
     a.signature = "no_os_events", a.mitigation = "record the run";
-    a.verdict = "This trace has no scheduler, IRQ or syscall events (a profiler trace, not a recording); record the run "
-                "with `infertrace record` to see how the OS delayed its launches.";
+    // A recording made with --events that left every OS event out is not a profiler trace (review
+    // CY L3): say which it is, as pairs_undefined_reason does.
+    if (a.events_listed && (a.switches_recorded || a.irqs_recorded))
+      a.verdict = "This recording traced scheduler or IRQ events, but none happened to the traced threads while it "
+                  "ran: there is no delay to attribute. Record a longer run to see how the OS delays its launches.";
+    else if (a.events_listed)
+      a.verdict = "This recording asked for no scheduler, IRQ or syscall events (--events); record the run again with "
+                  "them (the default) to see how the OS delayed its launches.";
+    else if (trace.source == TraceSource::Recording)
+      a.verdict = "This recording has no scheduler, IRQ or syscall events and does not list the events it recorded; "
+                  "record the run again with `infertrace record` to see how the OS delayed its launches.";
+    else
+      a.verdict = "This trace has no scheduler, IRQ or syscall events (a profiler trace, not a recording); record the run "
+                  "with `infertrace record` to see how the OS delayed its launches.";
     return;
   }
   if (a.all.count < 2) {
@@ -245,9 +258,20 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     std::string heavy;
     if (!a.irqs.soft.empty()) heavy += std::string(trace.str(a.irqs.soft.front().name)) + " softirqs";
     if (!a.irqs.hard.empty()) heavy += (heavy.empty() ? "" : ", ") + std::string(trace.str(a.irqs.hard.front().name)) + " hard IRQs";
-    a.verdict = "IRQ pressure: interrupts ran on the launching thread's CPU between launches (mostly " + heavy +
-                "). Steer those IRQs to other CPUs (/proc/irq/N/smp_affinity, RPS/XPS for network softirqs) or keep the "
-                "launching thread on isolated cores. " + numbers;
+    // The x86 system vectors (the local timer tick, IPIs) have no /proc/irq/N entry to steer: when
+    // one leads the hard IRQs the advice is the cores' own tick and isolation (review DB M2).
+    const std::string lead_hard = a.irqs.hard.empty() ? "" : std::string(trace.str(a.irqs.hard.front().name));
+    const std::string steer =
+        is_system_vector_name(lead_hard)
+            ? "The leading hard IRQ, " + lead_hard + ", is " +
+                  (lead_hard == "LOC" ? std::string("the local timer tick") : std::string("an inter-processor or APIC interrupt")) +
+                  ", which no IRQ affinity steers: run the launching thread on isolated cores with the tick stopped "
+                  "(isolcpus= and nohz_full= on the kernel command line) and keep other work off them; steer device "
+                  "IRQs and network softirqs away (/proc/irq/N/smp_affinity, RPS/XPS). "
+            : "Steer those IRQs to other CPUs (/proc/irq/N/smp_affinity, RPS/XPS for network softirqs) or keep the "
+              "launching thread on isolated cores. ";
+    a.verdict = "IRQ pressure: interrupts ran on the launching thread's CPU between launches (mostly " + heavy + "). " +
+                steer + numbers;
   } else {
     a.signature = "blocking", a.mitigation = "move blocking calls off the launching thread";
     a.verdict = "Blocking: the launching thread went to sleep between launches (its top syscalls: " + main_thread_syscalls(trace, a) +

@@ -25,22 +25,28 @@ namespace {
 
 double ratio(double part, double whole) { return whole > 0 ? part / whole : 0.0; }
 
+// A mean over no calls is unknown (null), as the text and HTML print "-", not 0.
+json mean_or_null(ns_t total, int64_t n) {
+  return n > 0 ? json(static_cast<double>(total) / static_cast<double>(n)) : json(nullptr);
+}
+
 json api_rows(const Trace& t, const LaunchAnalysis& a) {
   json rows = json::array();
   for (const ApiBreakdownRow& r : a.by_api) {
-    const double n = static_cast<double>(r.linked);
     rows.push_back({{"name", t.str(r.name)},
                     {"kind", api_kind_label(r.kind)},
                     {"calls", r.calls},
                     {"linked", r.linked},
-                    {"api_total_ns", r.api_total},
+                    {"timed_calls", r.timed},
+                    // No call of this name with a known duration: the sum is unknown, not 0.
+                    {"api_total_ns", r.timed > 0 ? json(r.api_total) : json(nullptr)},
                     {"latency_total_ns", r.latency_total},
                     {"launch_total_ns", r.launch_total},
                     {"queue_total_ns", r.queue_total},
-                    {"mean_api_ns", ratio(static_cast<double>(r.api_total), static_cast<double>(r.calls))},
-                    {"mean_latency_ns", ratio(static_cast<double>(r.latency_total), n)},
-                    {"mean_launch_ns", ratio(static_cast<double>(r.launch_total), n)},
-                    {"mean_queue_ns", ratio(static_cast<double>(r.queue_total), n)}});
+                    {"mean_api_ns", mean_or_null(r.api_total, r.timed)},
+                    {"mean_latency_ns", mean_or_null(r.latency_total, r.linked)},
+                    {"mean_launch_ns", mean_or_null(r.launch_total, r.linked)},
+                    {"mean_queue_ns", mean_or_null(r.queue_total, r.linked)}});
   }
   return rows;
 }
@@ -193,7 +199,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["tklqt_ns"] = a.tklqt;
   j["tklqt_launch_ns"] = a.tklqt_launch;
   j["tklqt_queue_ns"] = a.tklqt_queue;
-  j["api_time_ns"] = a.api_time;
+  j["api_time_ns"] = a.api_time_unknown() ? json(nullptr) : json(a.api_time);
   j["akd_ns"] = a.akd_ns;
   j["inference_latency_ns"] = a.inference_latency;
   j["t_begin_ns"] = a.t_begin;

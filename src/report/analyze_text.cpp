@@ -58,7 +58,8 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     launch_row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start)");
     launch_row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");
     launch_row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
-    launch_row("API time", format_ns(a.api_time), "sum of launch call durations");
+    launch_row("API time", a.api_time_unknown() ? "unknown" : format_ns(a.api_time),
+               a.api_time_unknown() ? "no linked launch call has a recorded duration" : "sum of launch call durations");
     row("AKD", format_ns(a.akd_ns), "average kernel duration");
     row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
     row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
@@ -102,7 +103,7 @@ void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_
   for (const ApiBreakdownRow* r : rows) {
     if (n++ >= top) break;
     const bool l = r->linked > 0;
-    tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean(r->api_total, r->calls),
+    tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean(r->api_total, r->timed),
                 l ? mean(r->latency_total, r->linked) : "-", l ? mean(r->launch_total, r->linked) : "-",
                 l ? mean(r->queue_total, r->linked) : "-", l ? format_ns(r->latency_total) : "-"});
   }
@@ -227,7 +228,8 @@ void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& 
 std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces,
                                            RenamedTables* renamed) {
   TextTable summary({"file", "metric", "value"});
-  TextTable apis({"file", "name", "kind", "calls", "linked", "api_total_ns", "latency_total_ns", "launch_total_ns", "queue_total_ns"});
+  TextTable apis({"file", "name", "kind", "calls", "linked", "api_total_ns", "latency_total_ns", "launch_total_ns", "queue_total_ns",
+                  "timed_calls"});
   TextTable kernels({"file", "name", "count", "total_ns", "min_ns", "max_ns"});
   TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns"});
   TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
@@ -247,8 +249,9 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
       if (v.is_primitive() && k != "file")  // (null, an undefined figure: an empty field, as in every CSV here)
         summary.add_row({t.file, k, v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump()});
     for (auto& r : a.by_api)
-      apis.add_row({t.file, std::string(t.str(r.name)), api_kind_label(r.kind), i(r.calls), i(r.linked), i(r.api_total),
-                    i(r.latency_total), i(r.launch_total), i(r.queue_total)});
+      apis.add_row({t.file, std::string(t.str(r.name)), api_kind_label(r.kind), i(r.calls), i(r.linked),
+                    r.timed > 0 ? i(r.api_total) : std::string(), i(r.latency_total), i(r.launch_total), i(r.queue_total),
+                    i(r.timed)});
     for (auto& k : a.kernels_by_name)
       kernels.add_row({t.file, std::string(t.str(k.name)), i(k.count), i(k.total), i(k.min), i(k.max)});
     for (auto& o : a.by_operator)

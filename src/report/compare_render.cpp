@@ -1,6 +1,7 @@
 #include <cmath>
 #include "report/compare_render.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "report/json_brief.h"
@@ -104,8 +105,10 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   const bool base_has_rate = c.basis == "none" || c.rows.front().rate.has_value();
   t.print(os, "Scenarios against " + c.rows.front().m.name +
                   (base_has_rate ? " (slowdown from " + c.basis + ")" : " (no slowdown: the baseline has no " + c.basis + ")"));
-  os << "window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
-        "whole-trace Sched/1K counts\n";
+  // Said only when some scenario has a window rate: the columns are all "-" otherwise.
+  if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.m.window_sched_per_1k.has_value(); }))
+    os << "window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
+          "whole-trace Sched/1K counts\n";
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;

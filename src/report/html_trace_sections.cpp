@@ -94,7 +94,7 @@ std::string latency_histogram(const LaunchAnalysis& a) {
 std::string api_table(const Trace& t, const LaunchAnalysis& a) {
   HtmlTable tb({"API", "calls", "linked", "mean API time", "mean latency", "mean launch part", "mean queue"});
   for (auto& r : a.by_api)
-    tb.add_row({std::string(t.str(r.name)), format_count(r.calls), format_count(r.linked), mean_ns(r.api_total, r.calls),
+    tb.add_row({std::string(t.str(r.name)), format_count(r.calls), format_count(r.linked), mean_ns(r.api_total, r.timed),
                 mean_ns(r.latency_total, r.linked), mean_ns(r.launch_total, r.linked), mean_ns(r.queue_total, r.linked)});
   if (tb.empty()) return "";
   // A recording that left launch calls unrecorded: its rows count what was recorded (as the terminal says).
@@ -110,7 +110,9 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
   for (auto& k : a.kernels_by_name) every_name.emplace_back(t.str(k.name));
   const KernelDisplayNames display(every_name);
   auto render = [&](std::vector<KernelStat> ks, bool by_time) {
-    std::sort(ks.begin(), ks.end(), [&](const KernelStat& x, const KernelStat& y) {
+    // Stable, as the terminal's table (analyze_text.cpp): ties keep kernels_by_name's order, so both
+    // list the same ten kernels (audit CU M5: std::sort picked others among equal counts).
+    std::stable_sort(ks.begin(), ks.end(), [&](const KernelStat& x, const KernelStat& y) {
       return by_time ? x.total > y.total : x.count > y.count;
     });
     if (ks.size() > 10) ks.resize(10);

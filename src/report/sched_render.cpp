@@ -424,7 +424,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     for (size_t i = 0; i < rows.size() && i < opts.top; ++i) {
       const IrqStat& s = rows[i];
       tb.add_row({name_or(t, s.name, "irq " + std::to_string(s.irq)), format_count(s.count), format_ns(s.total),
-                  format_ns(s.self), format_ns(s.count ? s.total / s.count : 0), format_ns(s.max)});
+                  format_ns(s.self), format_ns(mean_of(s.total, s.count)), format_ns(s.max)});
     }
     tb.print(os, title);
     more(rows.size(), "rows");
@@ -458,7 +458,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     for (size_t i = 0; i < a.syscalls.by_name.size() && i < opts.top; ++i) {
       const SyscallStat& s = a.syscalls.by_name[i];
       sc.add_row({syscall_name(t, s), format_count(s.count), s.errors >= 0 ? format_count(s.errors) : "-", format_ns(s.total),
-                  format_ns(s.count ? s.total / s.count : 0), s.max >= 0 ? format_ns(s.max) : "-", pct_of(s.total, a.wall)});
+                  format_ns(mean_of(s.total, s.count)), s.max >= 0 ? format_ns(s.max) : "-", pct_of(s.total, a.wall)});
     }
     sc.print(os, "Syscalls (" + format_count(a.syscalls.count) + " calls, " + format_ns(a.syscalls.total) + ")");
     more(a.syscalls.by_name.size(), "syscalls");

@@ -44,7 +44,9 @@ SqliteStmt& SqliteStmt::i64(int64_t v) {
   sqlite3_bind_int64(st_, col_++, v);
   return *this;
 }
-SqliteStmt& SqliteStmt::opt(int64_t v) { return v < 0 ? null() : i64(v); }
+// Only -1 is the event model's "unknown": other negative values are real, e.g. the legacy
+// profiler's named pid "CPU functions" read as -2 (docs/ingest.md), which CSV and JSON keep too.
+SqliteStmt& SqliteStmt::opt(int64_t v) { return v == -1 ? null() : i64(v); }
 SqliteStmt& SqliteStmt::dbl(double v) {
   sqlite3_bind_double(st_, col_++, v);
   return *this;

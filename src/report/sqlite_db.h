@@ -37,7 +37,7 @@ class SqliteStmt {
   SqliteStmt& operator=(const SqliteStmt&) = delete;
 
   SqliteStmt& i64(int64_t v);
-  SqliteStmt& opt(int64_t v);  // NULL when v < 0 (unknown)
+  SqliteStmt& opt(int64_t v);  // NULL when v == -1 (unknown); other values as they are
   SqliteStmt& dbl(double v);
   SqliteStmt& text(std::string_view v);
   SqliteStmt& opt_text(std::string_view v);  // NULL when empty

@@ -42,7 +42,7 @@ CREATE TABLE launch (api_id INTEGER PRIMARY KEY REFERENCES api_call(id),
   api_ns INTEGER, clamped INTEGER NOT NULL);
 CREATE TABLE launch_summary (metric TEXT PRIMARY KEY, value);
 CREATE TABLE api_stat (name TEXT, kind TEXT, calls INTEGER, linked INTEGER, api_total_ns INTEGER,
-  latency_total_ns INTEGER, launch_total_ns INTEGER, queue_total_ns INTEGER);
+  latency_total_ns INTEGER, launch_total_ns INTEGER, queue_total_ns INTEGER, timed_calls INTEGER);
 CREATE TABLE kernel_stat (name TEXT, count INTEGER, total_ns INTEGER, min_ns INTEGER, max_ns INTEGER,
   mean_ns REAL);
 CREATE TABLE operator_stat (name TEXT, calls INTEGER, kernels INTEGER, launch_tax_ns INTEGER,
@@ -237,7 +237,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
       return std::any_of(keys.begin(), keys.end(), [&](const char* u) { return k == u; });
     };
     const auto is_undefined = [&](std::string_view k) {
-      return (a.gpu_undefined() && listed(undefined, k)) || (unmeasured && listed(launch_keys, k));
+      return (a.gpu_undefined() && listed(undefined, k)) || (unmeasured && listed(launch_keys, k)) ||
+             (k == "api_time_ns" && a.api_time_unknown());
     };
     for (auto& [k, v] : ints) {
       if (is_undefined(k))
@@ -283,10 +284,13 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     rows["host_operator_stat"] = static_cast<int64_t>(a.by_self.operators.size());
   }
   {
-    SqliteStmt st(db, "INSERT INTO api_stat VALUES (?,?,?,?,?,?,?,?)");
-    for (auto& r : a.by_api)
-      st.text(t.str(r.name)).text(api_kind_label(r.kind)).i64(r.calls).i64(r.linked).i64(r.api_total)
-          .i64(r.latency_total).i64(r.launch_total).i64(r.queue_total).step();
+    SqliteStmt st(db, "INSERT INTO api_stat VALUES (?,?,?,?,?,?,?,?,?)");
+    for (auto& r : a.by_api) {
+      st.text(t.str(r.name)).text(api_kind_label(r.kind)).i64(r.calls).i64(r.linked);
+      if (r.timed > 0) st.i64(r.api_total);
+      else st.null();  // no call with a known duration: unknown, as analyze --json's null
+      st.i64(r.latency_total).i64(r.launch_total).i64(r.queue_total).i64(r.timed).step();
+    }
     rows["api_stat"] = static_cast<int64_t>(a.by_api.size());
   }
   {

@@ -30,7 +30,10 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
                    {"balanced", p.balanced},
                    {"orphan_activities", p.orphan_activities},
-                   {"orphan_launch_calls", launch_fig(p.orphan_launch_calls)},
+                   // A count, not a GPU figure: without GPU activity every launch call is an orphan,
+                   // as analyze --json and the text below say (audit CU H2); null only when the
+                   // launches were not measured.
+                   {"orphan_launch_calls", p.launches_unmeasured ? json(nullptr) : json(p.orphan_launch_calls)},
                    {"skipped", p.skipped}});
     if (p.no_gpu) pts.back()["undefined_reason"] = "no GPU activity in the trace";
     else if (p.bound.empty() && !p.launches_unmeasured) pts.back()["bound_undefined_reason"] = no_verdict_reason(p);

@@ -177,9 +177,10 @@ def expected(path):
     for i, c in enumerate(api):
         r = apis.setdefault(c["name"], {"name": c["name"], "kind": c["kind"], "calls": 0, "linked": 0,
                                         "api_total_ns": 0, "latency_total_ns": 0, "launch_total_ns": 0,
-                                        "queue_total_ns": 0})
+                                        "queue_total_ns": 0, "timed_calls": 0})
         r["calls"] += 1
         r["api_total_ns"] += c["dur"]
+        r["timed_calls"] += 1  # every Kineto call carries its duration
         if i in per_call:
             lat, lp, q, _, _ = per_call[i]
             r["linked"] += 1
@@ -271,12 +272,13 @@ def compare(path, got):
         if not w:
             continue
         n = w["linked"]
-        means = {"mean_api_ns": w["api_total_ns"] / w["calls"],
-                 "mean_latency_ns": w["latency_total_ns"] / n if n else 0.0,
-                 "mean_launch_ns": w["launch_total_ns"] / n if n else 0.0,
-                 "mean_queue_ns": w["queue_total_ns"] / n if n else 0.0}
+        # A mean over no linked call is unknown: null (the text and HTML print "-").
+        means = {"mean_api_ns": w["api_total_ns"] / w["timed_calls"],
+                 "mean_latency_ns": w["latency_total_ns"] / n if n else None,
+                 "mean_launch_ns": w["launch_total_ns"] / n if n else None,
+                 "mean_queue_ns": w["queue_total_ns"] / n if n else None}
         for k, v in means.items():
-            if not close(r.get(k), v):
+            if (v is None) != (r.get(k) is None) or (v is not None and not close(r.get(k), v)):
                 failures.append("%s: apis %s: %s = %r, recomputed %r" % (tag, r["name"], k, r.get(k), v))
     for r in got["kernel_stats"]:
         w = want["kernel_stats"].get(r["name"])

@@ -89,10 +89,14 @@ def oncpu():
     with open('/proc/thread-self/schedstat') as f:
         return int(f.read().split()[0])
 time.sleep(0.05)
-t0, l0, c0 = time.monotonic_ns(), loc(), oncpu()
+# /proc's count is read outside [t0, t1] on both sides, so every tick recorded in that window is in
+# its delta (review DB M1: reading it inside let a tick between t0 and the read count once only).
+l0, c0 = loc(), oncpu()
+t0 = time.monotonic_ns()
 while time.monotonic_ns() - t0 < {SPIN_S} * 1e9:
     pass
-c1, l1, t1 = oncpu(), loc(), time.monotonic_ns()
+t1 = time.monotonic_ns()
+c1, l1 = oncpu(), loc()
 print(json.dumps(dict(tid=threading.get_native_id(), t0=t0, t1=t1, loc=l1 - l0, oncpu=c1 - c0)))
 """
 
