@@ -33,6 +33,9 @@ namespace infertrace::serve {
 
 struct Qwen3Structure {
   bool enable_thinking = false;  // the generation prompt has the enable_thinking test
+  // The reverse loop's test takes a user message that starts with '<tool_response>' and ends with
+  // '</tool_response>' as a tool response (Qwen3's first release); false: one holding both.
+  bool tool_response_by_ends = false;
 };
 
 // The structure, or nullopt with *why set to what was found ("it has {% if ... %} (line 40) ..."),
