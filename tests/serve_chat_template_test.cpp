@@ -846,7 +846,7 @@ TEST(ChatTemplate, Qwen3MarkedHiddenTransformsAreRefused) {
   EXPECT_TRUE(refused_as_qwen3(with_other("reply['upper']()"), "reading ['upper']"));
   EXPECT_TRUE(refused_as_qwen3(with_other("(reply)('x')"), "calling what an expression yields"));
   EXPECT_TRUE(refused_as_qwen3(with_other("'ab'[0]"), "subscripting a literal"));
-  EXPECT_TRUE(refused_as_qwen3(with_other("reply.upper"), "reading .upper, which is not a field"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("reply.upper"), "reading .upper, not a field"));
   // A think tag kept in a variable and written in a branch the reading does not follow.
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- set tb = '<' + 'think>' %}"),
                                "setting a value holding '<think>'"));

@@ -131,8 +131,8 @@ class Reader {
       bool allowed = false;
       for (std::string_view a : kAllowed) allowed = allowed || kw == a;
       if (!allowed)
-        return fail_tag(k, "(a `" + std::string(kw) + "` statement), which Qwen3's template does not have: what it "
-                           "writes or skips is not read here");
+        return fail_tag(k, "(a `" + std::string(kw) + "` statement) that Qwen3's template does not have (what it "
+                           "writes or skips is not read here)");
       if (kw == "set" && t.size() >= 2 && t[1].kind == Kind::kName &&
           (t[1].text == "enable_thinking" || t[1].text == "add_generation_prompt"))
         return fail_tag(k, "setting a switch the request passes, which Qwen3's template reads as passed");
@@ -205,20 +205,20 @@ class Reader {
     if (x.kind == Kind::kOperator) {
       for (std::string_view o : {"%", "*", "**", "/", "//"})
         if (x.text == o)
-          return fail_tag(k, "using the operator `" + x.text + "`, which Qwen3's template does not (what it computes "
+          return fail_tag(k, "using the operator `" + x.text + "` that Qwen3's template does not use (what it computes "
                              "is not read here)");
       if (x.text == ":" && !in_reversed_messages(t, i))
-        return fail_tag(k, "slicing (or a `:`) other than messages[::-1], which Qwen3's template does not have");
+        return fail_tag(k, "slicing (or a `:`) other than messages[::-1], as Qwen3's template does not");
       const bool after_value = i > 0 && (is_op(t, i - 1, ")") || is_op(t, i - 1, "]") ||
                                          t[i - 1].kind == Kind::kString || t[i - 1].kind == Kind::kNumber);
       if (x.text == "(" && after_value)
-        return fail_tag(k, "calling what an expression yields (a `(` after a bracket or literal), which Qwen3's "
-                           "template does not: only names and methods by name are read");
+        return fail_tag(k, "calling what an expression yields (a `(` after a bracket or literal), as Qwen3's "
+                           "template does not (only names and methods by name are read)");
       if (x.text == "[" && i > 0 && (t[i - 1].kind == Kind::kString || t[i - 1].kind == Kind::kNumber))
-        return fail_tag(k, "subscripting a literal, which Qwen3's template does not");
+        return fail_tag(k, "subscripting a literal, as Qwen3's template does not");
       if (x.text == "[" && i + 2 < t.size() && t[i + 1].kind == Kind::kString && is_op(t, i + 2, "]") &&
           !known_field(t[i + 1].text))
-        return fail_tag(k, "reading ['" + jinja_quote(t[i + 1].text) + "'], which is not a field Qwen3's template "
+        return fail_tag(k, "reading ['" + jinja_quote(t[i + 1].text) + "'], not a field Qwen3's template "
                            "reads");
       // An attribute not called: a known field, or loop's own.
       if (x.text == "." && i + 1 < t.size() && t[i + 1].kind == Kind::kName && !is_op(t, i + 2, "(")) {
@@ -227,7 +227,7 @@ class Reader {
         bool ok = known_field(t[i + 1].text);
         for (std::string_view l : kLoop) ok = ok || (of_loop && t[i + 1].text == l);
         if (!ok)
-          return fail_tag(k, "reading ." + t[i + 1].text + ", which is not a field Qwen3's template reads");
+          return fail_tag(k, "reading ." + t[i + 1].text + ", not a field Qwen3's template reads");
       }
     }
     if (is_name(t, i, "messages") && is_op(t, i + 1, "[")) {
@@ -235,7 +235,7 @@ class Reader {
                          is_op(t, i + 3, "]");
       if (!first && !reversed_messages(t, i) && !neighbour_message(t, i))
         return fail_tag(k, "reading messages[...] other than messages[0] and messages[::-1] (and Qwen3's guarded "
-                           "neighbour of a tool message), which jinja2 may fail on or read otherwise");
+                           "neighbour of a tool message), as jinja2 may fail on or read otherwise");
     }
     return true;
   }
@@ -298,11 +298,11 @@ class Reader {
       if (t[i].kind == Kind::kString && !(i >= 2 && is_op(t, i - 1, "(") && is_name(t, i - 2, "split")))
         literals += t[i].text;
     if (literals.find("<think>") != std::string::npos)
-      return fail_tag(k, "setting a value holding '<think>', which Qwen3's template writes only in its think block");
+      return fail_tag(k, "setting a value holding '<think>', where Qwen3's template writes one only in its think block");
     const std::string& target = t[1].text;
     if (target == "messages" || (!open.empty() && (open.front().opener == forward_loop_ && target == loop_var_)) ||
         (!open.empty() && open.front().opener == reverse_loop_ && target == reverse_var_))
-      return fail_tag(k, "setting " + target + ", which Qwen3's template reads as the request's messages");
+      return fail_tag(k, "setting " + target + ", where Qwen3's template reads the request's messages");
     bool makes_ns = false;
     for (size_t i = 0; i + 1 < t.size(); ++i) makes_ns = makes_ns || (is_name(t, i, "namespace") && is_op(t, i + 1, "("));
     if (target == ns_name_ && is_op(t, 2, "="))
@@ -329,7 +329,7 @@ class Reader {
         } else if (q.name("true")) {
           flag = f;
         } else {
-          return fail_tag(k, "with the namespace field " + f + ", which Qwen3's template does not have");
+          return fail_tag(k, "with the namespace field " + f + " that Qwen3's template does not have");
         }
         if (!q.op(",")) break;
       }
