@@ -885,3 +885,19 @@ TEST(ChatTemplate, Qwen3MarkedLastQueryIsReadFromTheReverseLoop) {
             "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
             "<|im_start|>user\nx <tool_response>t</tool_response><|im_end|>\n<|im_start|>assistant\n");
 }
+
+// In the message loop a variable is set only as Qwen3's are ('' , a field, the split/strip of one),
+// and the think block's content is not its reasoning: what else would write other text unseen
+// (review DA 07, 08, 09).
+TEST(ChatTemplate, Qwen3MarkedLoopSetsAreQwen3s) {
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- set reply = reply + '!' %}"),
+                               "setting reply to a value other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = 'R' %}"),
+                               "setting thoughts to a value other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("'\\n</think>\\n\\n' + reply.lstrip('\\n')", "'\\n</think>\\n\\n' + thoughts.lstrip('\\n')"),
+                               "writing a think block other than Qwen3's"));
+  // Qwen3's own sets stay accepted: the reasoning split off a field.
+  EXPECT_EQ(detect(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = turn.content.split('x')[-1].strip('\\n') %}"))
+                .family(),
+            ChatFamily::kQwen3);
+}

@@ -357,11 +357,40 @@ class Reader {
     if (open.size() == 1 && open[0].opener == reverse_loop_ && index_var_.empty() && is_op(t, 2, "=") &&
         reverse_index(t, 3))
       index_var_ = target;
+    if (!open.empty() && open.front().opener == forward_loop_ && is_op(t, 2, "=") && !plain_value(t, 3))
+      return fail_tag(k, "setting " + target + " to a value other than Qwen3's in its message loop (an empty "
+                         "string, a field, or the split/strip of one)");
     if (is_op(t, 2, ".") && t.size() > 3 && target == ns_name_ && is_name(t, 3, ns_flag_)) {
       const bool placed = open.size() == 2 && open[0].opener == reverse_loop_ && t.size() == 6 && is_op(t, 4, "=") &&
                           is_name(t, 5, "false");
       if (!placed) return fail_tag(k, "setting " + ns_flag_ + " other than to false in the reverse loop's test");
       flag_cleared_ = true;
+    }
+    return true;
+  }
+
+  // What Qwen3's message loop sets a variable to, from t[i] to the end: '' or a name followed by
+  // fields, `[N]`/`[-N]` and split/strip/lstrip/rstrip of one string literal
+  // (`content.split('</think>')[0].rstrip('\n')...`). Joining (`content + '!'`) or another literal
+  // (`'R'`) would change what the renderer writes unseen (review DA 07, 09).
+  static bool plain_value(const Tokens& t, size_t i) {
+    JinjaCursor q{t};
+    q.i = i;
+    std::string lit, name;
+    if (q.string(&lit)) return lit.empty() && q.done();
+    if (!q.any_name(&name)) return false;
+    while (!q.done()) {
+      if (q.op("[")) {
+        q.op("-");
+        if (q.done() || t[q.i].kind != Kind::kNumber) return false;
+        ++q.i;
+        if (!q.op("]")) return false;
+        continue;
+      }
+      if (!q.op(".") || !q.any_name(&name)) return false;
+      if (!q.op("(")) continue;  // a field (operand_ok read it as a known one)
+      if (name != "split" && name != "strip" && name != "lstrip" && name != "rstrip") return false;
+      if (!q.string(&lit) || !q.op(")")) return false;
     }
     return true;
   }
@@ -590,7 +619,7 @@ class Reader {
                     ops[i + 1].kind == Operand::Kind::kName && ops[i + 1].text == reasoning &&
                     ops[i + 1].method == "strip" && ops[i + 2].kind == Operand::Kind::kText &&
                     ops[i + 2].text == "\n</think>\n\n" && ops[i + 3].kind == Operand::Kind::kName &&
-                    ops[i + 3].method == "lstrip";
+                    ops[i + 3].method == "lstrip" && ops[i + 3].text != reasoning;  // review DA 08
     return ok || fail_tag(k, "writing a think block other than Qwen3's ('<think>\\n' + " + reasoning +
                                  ".strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n'))");
   }

@@ -29,8 +29,10 @@
 //     from which the tool-response rule is taken;
 //   - what could compute text unseen: `%`, `*`, `/`, `//`, `**`, slices but messages[::-1], calls on
 //     brackets or literals, fields and `['...']` keys not Qwen3's, messages[...] but [0] and the tool
-//     branch's guarded neighbours, a `set` holding '<think>'.
-// Not read: which variable a write's content or reasoning is (data flow through `set`), the
+//     branch's guarded neighbours, a `set` holding '<think>', a `set` in the message loop to
+//     other than '' or a (split/stripped) field, a think block whose content is its reasoning.
+// Not read: which variable a write's content or reasoning is beyond that (data flow through the
+// allowed `set`s), the
 // literals and conditions of the branches that write no think block (the user, system and tool
 // branches, the assistant's without one), a think tag split across two expressions there.
 #pragma once
