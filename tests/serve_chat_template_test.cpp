@@ -479,14 +479,20 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
     EXPECT_NE(refusal(text).find("default system message"), std::string::npos) << text;
 }
 
-// 40,000 nested ifs around the default's block, or closed before it: where the block sits is found
-// in time linear in the tags (each tag rescanned the open blocks: seconds, review CE M2): refused
-// inside the ifs; after them the default is placed, and the template then refused as a whole for
-// the ifs themselves (conditions jinja2 evaluates, which the server does not judge), in linear time
-// too; without them it renders the default.
+// 40,000 nested ifs are refused as jinja2 would (Python compiles no such nesting) as soon as they
+// pass 80, in linear time. 75 nested ifs around the default's block, or closed before it: where the
+// block sits is found in time linear in the tags (each tag rescanned the open blocks: seconds,
+// review CE M2): refused inside the ifs; after them the default is placed, and the template then
+// refused as a whole for the ifs themselves (conditions jinja2 evaluates, which the server does
+// not judge); without them it renders the default.
 TEST(ChatTemplate, ChatMlDefaultSystemUnderManyNestedIfsIsPlacedInLinearTime) {
   std::string opens, ends;
   for (int i = 0; i < 40000; ++i) opens += "{%if a%}", ends += "{%endif%}";
+  const auto tn = std::chrono::steady_clock::now();
+  EXPECT_NE(refusal(opens + kHead25 + ends + kLoop25 + kGen).find("blocks nested more than 80 deep"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - tn, std::chrono::seconds(5));
+  opens.resize(75 * std::string_view("{%if a%}").size());
+  ends.resize(75 * std::string_view("{%endif%}").size());
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(refusal(opens + kHead25 + ends + kLoop25 + kGen).find("default system message"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
@@ -790,4 +796,108 @@ TEST(ChatTemplate, Qwen3MarkedTransformingContentIsRefused) {
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- for turn in messages %}", "{%- if st.searching %}{{- raise_exception('no "
                                                                          "query') }}{%- endif %}\n{%- for turn in messages %}"),
                                "calling raise_exception(...)"));
+}
+
+// Writes outside the three places Qwen3's template writes from (its top system block, the message
+// loop, the generation prompt): jinja2 writes them, the renderer would not (review DA H1).
+TEST(ChatTemplate, Qwen3MarkedWritingElsewhereIsRefused) {
+  const std::string prompt = "{%- if add_generation_prompt %}";
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(prompt, "{{- 'X' }}\n" + prompt), "writing outside the message loop"));
+  EXPECT_TRUE(refused_as_qwen3("{{- 'X' }}\n" + std::string(kQwen3Shaped), "writing outside the message loop"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(prompt, "{%- if messages|length > 1 %}{{- 'X' }}{%- endif %}\n" + prompt),
+                               "writing in a top-level block Qwen3's template does not have"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("'<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n' }}",
+                                          "'<|im_start|>system\\n' + messages[0].content + '\\n' }}"),
+                               "writing in the system block other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- if messages[0].role == 'system' %}{{- '<|im_start|>system",
+                                          "{%- if messages[0].role == 'user' %}{{- '<|im_start|>system"),
+                               "writing in the system block other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set st.searching = false %}", "{%- set st.searching = false %}{{- 'X' }}"),
+                               "writing in the reverse loop"));
+}
+
+// The messages read are the request's, in one forward loop, and the last query is found by Qwen3's
+// reverse loop before it (review DA H2).
+TEST(ChatTemplate, Qwen3MarkedRebindingMessagesIsRefused) {
+  const std::string loop = "{%- for turn in messages %}";
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(loop, "{%- set messages = [] %}\n" + loop), "setting messages"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(loop, loop + "{%- if loop.first %}{%- set turn = messages[0] %}{%- endif %}"),
+                               "setting turn"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(loop, "{%- for again in messages %}{%- endfor %}\n" + loop),
+                               "looping over messages where Qwen3's template has only one"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- for turn in messages[::-1] %}", "{%- for turn in messages %}"),
+                               "looping over messages before the reverse loop"));
+  // Another item than the first, unguarded: jinja2 fails past the last message.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(loop, loop + "{%- if messages[loop.index0 + 1].role == 'x' %}{%- endif %}"),
+                               "reading messages[...] other than messages[0]"));
+}
+
+// What could compute a message's text, or a think block, unseen by the reading (review DA H3/H5).
+TEST(ChatTemplate, Qwen3MarkedHiddenTransformsAreRefused) {
+  const std::string other = "{{- '<|im_start|>' + turn.role + '\\n' + reply }}\n      {%- endif %}";
+  const auto with_other = [&](std::string_view write) {
+    return qwen3_with(other, "{{- '<|im_start|>' + turn.role + '\\n' + " + std::string(write) + " }}\n      {%- endif %}");
+  };
+  EXPECT_TRUE(refused_as_qwen3(with_other("'<%s>\\n\\n</%s>\\n\\n' % ('think', 'think') + reply"),
+                               "using the operator `%`"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("reply * 2"), "using the operator `*`"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("reply // 1"), "using the operator `//`"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("reply[::-1]"), "slicing (or a `:`) other than messages[::-1]"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("reply['upper']()"), "reading ['upper']"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("(reply)('x')"), "calling what an expression yields"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("'ab'[0]"), "subscripting a literal"));
+  EXPECT_TRUE(refused_as_qwen3(with_other("reply.upper"), "reading .upper, not a field"));
+  // A think tag kept in a variable and written in a branch the reading does not follow.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- set tb = '<' + 'think>' %}"),
+                               "setting a value holding '<think>'"));
+}
+
+// The think condition's last query index is the one Qwen3's reverse loop sets, under Qwen3's test;
+// which user messages count as tool responses is read from that test (review DA H4).
+TEST(ChatTemplate, Qwen3MarkedLastQueryIsReadFromTheReverseLoop) {
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("last_query_index=messages|length - 1", "last_query_index=-1"),
+                               "starting last_query_index other than at `messages|length - 1`"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set st.last_query_index = at %}", "{%- set st.last_query_index = 0 %}"),
+                               "setting last_query_index other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- for turn in messages %}",
+                                          "{%- set st.last_query_index = st.last_query_index - 1 %}\n{%- for turn in messages %}"),
+                               "setting last_query_index other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- if loop.index0 > st.last_query_index %}", "{%- if loop.index0 > other.last_query_index %}"),
+                               "testing the last query index of other"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(" and not(turn.content.startswith('<tool_response>') and "
+                                          "turn.content.endswith('</tool_response>'))", ""),
+                               "finding the last query without all of Qwen3's test"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set st.searching = false %}", ""), "it has no Qwen3 last-query search"));
+  // The rule comes from the test, not from text elsewhere (a comment naming startswith).
+  const std::string contains = qwen3_with(
+      "not(turn.content.startswith('<tool_response>') and turn.content.endswith('</tool_response>'))",
+      "not('<tool_response>' in turn.content and '</tool_response>' in turn.content)");
+  const std::vector<ChatMessage> conv = {
+      {"user", "q"}, {"assistant", "<think>r</think>a"}, {"user", "x <tool_response>t</tool_response>"}};
+  // Holding both tags, the last message is a tool response: the query is the first, the reasoning
+  // after it kept.
+  const std::string kept = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\nr\n</think>\n\na<|im_end|>\n"
+                           "<|im_start|>user\nx <tool_response>t</tool_response><|im_end|>\n<|im_start|>assistant\n";
+  EXPECT_EQ(detect(contains + "{#- startswith('<tool_response>') #}").render(conv, kNoBos), kept);
+  EXPECT_EQ(detect(contains).render(conv, kNoBos), kept);
+  // Starting and ending with them is asked: the last message is the query, the reasoning dropped.
+  EXPECT_EQ(detect(kQwen3Shaped).render(conv, kNoBos),
+            "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
+            "<|im_start|>user\nx <tool_response>t</tool_response><|im_end|>\n<|im_start|>assistant\n");
+}
+
+// In the message loop a variable is set only as Qwen3's are ('' , a field, the split/strip of one),
+// and the think block's content is not its reasoning: what else would write other text unseen
+// (review DA 07, 08, 09).
+TEST(ChatTemplate, Qwen3MarkedLoopSetsAreQwen3s) {
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = '' %}{%- set reply = reply + '!' %}"),
+                               "setting reply to a value other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = 'R' %}"),
+                               "setting thoughts to a value other than Qwen3's"));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("'\\n</think>\\n\\n' + reply.lstrip('\\n')", "'\\n</think>\\n\\n' + thoughts.lstrip('\\n')"),
+                               "writing a think block other than Qwen3's"));
+  // Qwen3's own sets stay accepted: the reasoning split off a field.
+  EXPECT_EQ(detect(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = turn.content.split('x')[-1].strip('\\n') %}"))
+                .family(),
+            ChatFamily::kQwen3);
 }

@@ -324,7 +324,7 @@ TEST(ChatMlStructure, Qwen25PresetTemplateRendersItsDefault) {
 
 // Templates come from model files: every check is linear in the text. 30,000 tags before the loop
 // (comments, literal sets), 30,000 written expressions, brackets nested 40,000 deep, 30,000 nested
-// ifs left open: each judged within the 5 s bound (milliseconds in a release build).
+// ifs left open (refused at the 81st), 75 left open: each judged within the 5 s bound (milliseconds in a release build).
 TEST(ChatMlStructure, LongTemplatesAreJudgedInLinearTime) {
   std::string comments, sets, exprs, parens, ifs;
   for (int i = 0; i < 30000; ++i) {
@@ -339,7 +339,8 @@ TEST(ChatMlStructure, LongTemplatesAreJudgedInLinearTime) {
   EXPECT_TRUE(read_chatml_structure(comments + sets + kLoop + kGen, &why).has_value()) << why;
   EXPECT_TRUE(has(refusal(exprs + kLoop + kGen), "{{ 'x' }} (line 1)"));
   EXPECT_TRUE(has(refusal(parens + kLoop + kGen), "nested too deep"));
-  EXPECT_TRUE(has(refusal(ifs + kLoop + kGen), "is not closed"));
+  EXPECT_TRUE(has(refusal(ifs + kLoop + kGen), "blocks nested more than 80 deep"));
+  EXPECT_TRUE(has(refusal(ifs.substr(0, 75 * 10) + kLoop + kGen), "is not closed"));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }
 
@@ -389,4 +390,27 @@ TEST(ChatMlStructure, RefusalsQuoteWholeUtf8Characters) {
   const std::string text = refusal("x" + es + std::string(infertrace::engine::qwen3_chat_template()));
   EXPECT_TRUE(has(text, "the text 'x" + es.substr(0, 38) + "' outside")) << text;
   EXPECT_TRUE(whole(text)) << text;
+}
+
+// jinja2 compiles a template to Python source, a level of indentation per block: Python refuses
+// 100 levels and 21 nested loops (jinja2 3.1 fails from 99 nested `if`s and 21 nested `for`s,
+// review DA), so deeper nesting is refused for every family, with room below those limits.
+TEST(JinjaSyntax, RefusesNestingPythonWouldNotCompile) {
+  const auto nested = [](std::string_view open, std::string_view close, size_t n) {
+    std::string t;
+    for (size_t i = 0; i < n; ++i) t += open;
+    t += "x";
+    for (size_t i = 0; i < n; ++i) t += close;
+    return t;
+  };
+  EXPECT_EQ(syntax_problem(nested("{% if a %}", "{% endif %}", 80)), "");
+  EXPECT_NE(syntax_problem(nested("{% if a %}", "{% endif %}", 81)).find("blocks nested more than 80 deep"),
+            std::string::npos);
+  EXPECT_EQ(syntax_problem(nested("{% for a in b %}", "{% endfor %}", 16)), "");
+  EXPECT_NE(syntax_problem(nested("{% for a in b %}", "{% endfor %}", 17)).find("'for' loops nested more than 16"),
+            std::string::npos);
+  // Closed blocks do not count: 200 blocks one after another are fine.
+  std::string flat;
+  for (int i = 0; i < 200; ++i) flat += "{% if a %}x{% endif %}";
+  EXPECT_EQ(syntax_problem(flat), "");
 }

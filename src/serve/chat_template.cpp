@@ -385,7 +385,7 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
       if (!q) return refuse("the model's chat template is Qwen3, but " + shape + ", which this server does not render");
       c.family_ = ChatFamily::kQwen3;
       c.enable_thinking_ = q->enable_thinking;
-      c.tool_response_by_ends_ = has(t, "startswith('<tool_response>')");
+      c.tool_response_by_ends_ = q->tool_response_by_ends;  // read from the reverse loop's test
       return c;
     }
     if (has(t, "<think>"))

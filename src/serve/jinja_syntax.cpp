@@ -30,6 +30,9 @@ std::string line_of(std::string_view s, size_t at) {
   return "line " + std::to_string(line);
 }
 
+constexpr size_t kMaxBlockDepth = 80;
+constexpr size_t kMaxLoopDepth = 16;
+
 struct Open {
   size_t index;          // the opening tag
   std::string keyword;   // "if", "for", ...
@@ -94,6 +97,16 @@ std::optional<JinjaStructure> jinja_structure(std::string_view s, std::string* w
     } else if (opens(k, *tokens)) {
       open.push_back(Open{i, k, i});
       if (k == "for") ++loops;
+      // jinja2 compiles a template to Python source, one indentation level (at least) per block:
+      // Python refuses more than 100 levels (jinja2 3.1 with `if` blocks fails from 99 deep) and
+      // more than 20 nested loops (from 21 `for` deep). Limits below both, with room for the
+      // levels jinja2 adds around the blocks.
+      if (open.size() > kMaxBlockDepth)
+        return refuse("blocks nested more than " + std::to_string(kMaxBlockDepth) + " deep, which jinja2 would not "
+                      "compile" + where());
+      if (loops > kMaxLoopDepth)
+        return refuse("'for' loops nested more than " + std::to_string(kMaxLoopDepth) + " deep, which jinja2 would "
+                      "not compile" + where());
     } else if (!is_simple(k)) {
       return refuse("the unknown statement '" + k + "'" + where());
     } else if ((k == "break" || k == "continue") && loops == 0) {

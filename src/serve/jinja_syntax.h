@@ -1,6 +1,7 @@
 // Whether jinja2 would compile a chat template, as far as its tags show: a template it refuses
 // (an unclosed tag, string or block, brackets that do not pair up, an end tag closing another
-// block, an unknown statement, an else or elif outside its block) is refused by the server too
+// block, an unknown statement, an else or elif outside its block, blocks nested deeper than
+// Python compiles jinja2's output: more than 80 blocks or 16 `for` loops) is refused by the server too
 // instead of rendered. Checked from the lexing only (serve/jinja_lex.h): an expression's grammar
 // is not, so `{{ a + }}` passes here; the parts a family's renderer relies on are read token by
 // token by that family's own check (serve/chatml_structure.h for ChatML).

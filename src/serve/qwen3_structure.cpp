@@ -33,10 +33,16 @@ class Reader {
     for (size_t k = 0; k < st_.tags.size(); ++k)
       if (st_.tags[k].kind != JinjaTag::Kind::kComment)
         tokens_[k] = jinja_tokens(jinja_tag_body(s_, st_.tags[k]), nullptr).value_or(Tokens{});
+    // The fields a namespace(...) call names: read as fields like a message's.
+    for (const Tokens& t : tokens_)
+      for (size_t i = 0; i + 1 < t.size(); ++i)
+        if (is_name(t, i, "namespace") && is_op(t, i + 1, "("))
+          for (size_t j = i + 2; j + 1 < t.size(); ++j)
+            if (t[j].kind == Kind::kName && is_op(t, j + 1, "=")) ns_fields_.push_back(t[j].text);
   }
 
   std::optional<Qwen3Structure> read(std::string* why) {
-    if (!walk() || !generation_prompt()) {
+    if (!walk() || !generation_prompt() || !last_query()) {
       if (why) *why = why_;
       return std::nullopt;
     }
@@ -47,7 +53,7 @@ class Reader {
         if (why) *why = why_;
         return std::nullopt;
       }
-    return Qwen3Structure{thinking_test_ != kNone};
+    return Qwen3Structure{thinking_test_ != kNone, by_ends_};
   }
 
  private:
@@ -94,12 +100,15 @@ class Reader {
         if (!open.empty()) return fail_tag(k, "inside another block, where Qwen3's generation prompt is at the top level");
         prompts_.push_back(k);
       }
+      if (!loops_and_sets(k, open)) return false;
       if (tags()[k].kind == JinjaTag::Kind::kExpression && writes_think(tokens_[k]) && !in_prompt(k, open)) {
         if (!think_write(k, open)) return false;
         // One, as in Qwen3's template: a second under the same conditions would write the block twice.
         if (think_ != kNone) return fail_tag(k, "writing a second think block (the first on " +
                                                     jinja_line(s_, tags()[think_].begin) + ")");
         think_ = k;
+      } else if (tags()[k].kind == JinjaTag::Kind::kExpression && !in_prompt(k, open) && !write_placed(k, open)) {
+        return false;
       }
       if (kw.starts_with("end")) {
         open.pop_back();  // jinja_structure paired it with its opener
@@ -122,8 +131,8 @@ class Reader {
       bool allowed = false;
       for (std::string_view a : kAllowed) allowed = allowed || kw == a;
       if (!allowed)
-        return fail_tag(k, "(a `" + std::string(kw) + "` statement), which Qwen3's template does not have: what it "
-                           "writes or skips is not read here");
+        return fail_tag(k, "(a `" + std::string(kw) + "` statement) that Qwen3's template does not have (what it "
+                           "writes or skips is not read here)");
       if (kw == "set" && t.size() >= 2 && t[1].kind == Kind::kName &&
           (t[1].text == "enable_thinking" || t[1].text == "add_generation_prompt"))
         return fail_tag(k, "setting a switch the request passes, which Qwen3's template reads as passed");
@@ -133,6 +142,7 @@ class Reader {
         return fail_tag(k, "(a block `set` capturing what it writes), which Qwen3's template does not have");
     }
     for (size_t i = 0; i < t.size(); ++i) {
+      if (!operand_ok(k, t, i)) return false;
       if (t[i].kind == Kind::kName && t[i].text == "enable_thinking") reads_enable_thinking_.push_back(k);
       if (t[i].kind == Kind::kOperator && t[i].text == "|") {
         const std::string f = i + 1 < t.size() ? t[i + 1].text : "";
@@ -164,6 +174,322 @@ class Reader {
         return fail_tag(k, "calling ." + m + "(...), which the Qwen3 renderer does not (only split, startswith, "
                            "endswith and strip/lstrip/rstrip of '\\n', as Qwen3's template)");
     }
+    return true;
+  }
+
+  static bool is_op(const Tokens& t, size_t i, std::string_view o) {
+    return i < t.size() && t[i].kind == Kind::kOperator && t[i].text == o;
+  }
+  static bool is_name(const Tokens& t, size_t i, std::string_view n) {
+    return i < t.size() && t[i].kind == Kind::kName && t[i].text == n;
+  }
+  // `messages[::-1]` starting at t[i] (the name).
+  static bool reversed_messages(const Tokens& t, size_t i) {
+    return is_name(t, i, "messages") && is_op(t, i + 1, "[") && is_op(t, i + 2, ":") && is_op(t, i + 3, ":") &&
+           is_op(t, i + 4, "-") && i + 5 < t.size() && t[i + 5].kind == Kind::kNumber && t[i + 5].text == "1" &&
+           is_op(t, i + 6, "]");
+  }
+  // Where t[i] sits inside messages[::-1] (the name at t[i - back]).
+  static bool in_reversed_messages(const Tokens& t, size_t i) {
+    for (size_t back = 0; back <= 6 && back <= i; ++back)
+      if (reversed_messages(t, i - back)) return true;
+    return false;
+  }
+
+  // The operators, subscripts, calls and attributes of t[i] that Qwen3's template has; what else
+  // could compute a message's text unseen by this check (a `%` format writing '<think>', `*`
+  // repeating content, a slice reversing it, `x['upper']()`, `(x.replace)(...)`, `content.upper`
+  // written as the method's repr) is refused (review DA H3/H5).
+  bool operand_ok(size_t k, const Tokens& t, size_t i) {
+    const JinjaToken& x = t[i];
+    if (x.kind == Kind::kOperator) {
+      for (std::string_view o : {"%", "*", "**", "/", "//"})
+        if (x.text == o)
+          return fail_tag(k, "using the operator `" + x.text + "` that Qwen3's template does not use (what it computes "
+                             "is not read here)");
+      if (x.text == ":" && !in_reversed_messages(t, i))
+        return fail_tag(k, "slicing (or a `:`) other than messages[::-1], as Qwen3's template does not");
+      const bool after_value = i > 0 && (is_op(t, i - 1, ")") || is_op(t, i - 1, "]") ||
+                                         t[i - 1].kind == Kind::kString || t[i - 1].kind == Kind::kNumber);
+      if (x.text == "(" && after_value)
+        return fail_tag(k, "calling what an expression yields (a `(` after a bracket or literal), as Qwen3's "
+                           "template does not (only names and methods by name are read)");
+      if (x.text == "[" && i > 0 && (t[i - 1].kind == Kind::kString || t[i - 1].kind == Kind::kNumber))
+        return fail_tag(k, "subscripting a literal, as Qwen3's template does not");
+      if (x.text == "[" && i + 2 < t.size() && t[i + 1].kind == Kind::kString && is_op(t, i + 2, "]") &&
+          !known_field(t[i + 1].text))
+        return fail_tag(k, "reading ['" + jinja_quote(t[i + 1].text) + "'], not a field Qwen3's template "
+                           "reads");
+      // An attribute not called: a known field, or loop's own.
+      if (x.text == "." && i + 1 < t.size() && t[i + 1].kind == Kind::kName && !is_op(t, i + 2, "(")) {
+        const bool of_loop = i > 0 && is_name(t, i - 1, "loop");
+        static constexpr std::string_view kLoop[] = {"index0", "index", "first", "last", "length"};
+        bool ok = known_field(t[i + 1].text);
+        for (std::string_view l : kLoop) ok = ok || (of_loop && t[i + 1].text == l);
+        if (!ok)
+          return fail_tag(k, "reading ." + t[i + 1].text + ", not a field Qwen3's template reads");
+      }
+    }
+    if (is_name(t, i, "messages") && is_op(t, i + 1, "[")) {
+      const bool first = i + 3 < t.size() && t[i + 2].kind == Kind::kNumber && t[i + 2].text == "0" &&
+                         is_op(t, i + 3, "]");
+      if (!first && !reversed_messages(t, i) && !neighbour_message(t, i))
+        return fail_tag(k, "reading messages[...] other than messages[0] and messages[::-1] (and Qwen3's guarded "
+                           "neighbour of a tool message), as jinja2 may fail on or read otherwise");
+    }
+    return true;
+  }
+  // Qwen3's tool-message tests: `if loop.first or (messages[loop.index0 - 1]...` and
+  // `if loop.last or (messages[loop.index0 + 1]...`, the neighbour read only when it exists.
+  static bool neighbour_message(const Tokens& t, size_t i) {
+    const auto opens = [&](std::string_view end) {
+      JinjaCursor q{t};
+      return q.name("if") && q.name("loop") && q.op(".") && q.name(end) && q.name("or") && q.op("(") && q.i == i;
+    };
+    const bool prev = opens("first");
+    if (!prev && !opens("last")) return false;
+    return is_op(t, i + 1, "[") && is_name(t, i + 2, "loop") && is_op(t, i + 3, ".") && is_name(t, i + 4, "index0") &&
+           is_op(t, i + 5, prev ? "-" : "+") && i + 6 < t.size() && t[i + 6].text == "1" && is_op(t, i + 7, "]");
+  }
+  bool known_field(const std::string& f) const {
+    static constexpr std::string_view kFields[] = {"role", "content", "reasoning_content", "tool_calls",
+                                                   "function", "name", "arguments"};
+    for (std::string_view n : kFields)
+      if (f == n) return true;
+    for (const std::string& n : ns_fields_)
+      if (f == n) return true;
+    return false;
+  }
+
+  // The loops over messages and the `set`s that decide which messages are read and where the last
+  // query is (review DA H2/H4): one forward `for M in messages` and one `for M in messages[::-1]`,
+  // both at the top level; no `set` of messages or of a message loop's variable; Qwen3's namespace
+  // (the one naming last_query_index) made once at the top level, its last_query_index set only
+  // in the reverse loop.
+  bool loops_and_sets(size_t k, const std::vector<Frame>& open) {
+    const Tokens& t = tokens_[k];
+    const std::string_view kw = keyword(k);
+    if (!first_tag_seen_ && tags()[k].kind != JinjaTag::Kind::kComment) {
+      first_tag_seen_ = true;
+      if (kw == "if" && t.size() == 2 && is_name(t, 1, "tools")) system_block_ = k;
+    }
+    if (kw == "for") {
+      bool reads_messages = false;
+      for (const JinjaToken& x : t) reads_messages = reads_messages || (x.kind == Kind::kName && x.text == "messages");
+      if (!reads_messages) return true;
+      const bool forward = t.size() == 4 && t[1].kind == Kind::kName && is_name(t, 2, "in") && is_name(t, 3, "messages");
+      const bool reverse = t.size() == 10 && t[1].kind == Kind::kName && is_name(t, 2, "in") && reversed_messages(t, 3);
+      size_t& slot = forward ? forward_loop_ : reverse_loop_;
+      if ((!forward && !reverse) || !open.empty() || slot != kNone)
+        return fail_tag(k, "looping over messages where Qwen3's template has only one top-level `for M in messages` "
+                           "and one top-level `for M in messages[::-1]`");
+      if (forward && reverse_loop_ == kNone)
+        return fail_tag(k, "looping over messages before the reverse loop that finds the last query, as Qwen3's "
+                           "template does first");
+      slot = k;
+      (forward ? loop_var_ : reverse_var_) = t[1].text;
+      return true;
+    }
+    if (kw != "set" || t.size() < 3) return true;
+    // A think tag in a `set` would reach a write unseen by the think-block check (a variable written
+    // in the assistant's other branch); Qwen3's own sets hold '<think>' only to split content at it.
+    std::string literals;
+    for (size_t i = 0; i < t.size(); ++i)
+      if (t[i].kind == Kind::kString && !(i >= 2 && is_op(t, i - 1, "(") && is_name(t, i - 2, "split")))
+        literals += t[i].text;
+    if (literals.find("<think>") != std::string::npos)
+      return fail_tag(k, "setting a value holding '<think>', where Qwen3's template writes one only in its think block");
+    const std::string& target = t[1].text;
+    if (target == "messages" || (!open.empty() && (open.front().opener == forward_loop_ && target == loop_var_)) ||
+        (!open.empty() && open.front().opener == reverse_loop_ && target == reverse_var_))
+      return fail_tag(k, "setting " + target + ", where Qwen3's template reads the request's messages");
+    bool makes_ns = false;
+    for (size_t i = 0; i + 1 < t.size(); ++i) makes_ns = makes_ns || (is_name(t, i, "namespace") && is_op(t, i + 1, "("));
+    if (target == ns_name_ && is_op(t, 2, "="))
+      return fail_tag(k, "setting " + target + " a second time, where Qwen3's template makes its namespace once");
+    if (makes_ns && is_op(t, 2, "=")) {
+      bool lqi = false;
+      for (size_t i = 3; i < t.size(); ++i) lqi = lqi || is_name(t, i, "last_query_index");
+      if (!lqi) return true;
+      if (!ns_name_.empty())
+        return fail_tag(k, "making a second namespace of last_query_index (the first is " + ns_name_ + ")");
+      JinjaCursor q{t};
+      q.i = 3;
+      if (!open.empty() || !(q.name("namespace") && q.op("(")))
+        return fail_tag(k, "making the namespace of last_query_index other than at the top level");
+      // Its arguments: Qwen3's flag set true, last_query_index the last message's index.
+      std::string f;
+      std::string flag;
+      while (q.any_name(&f) && q.op("=")) {
+        if (f == "last_query_index") {
+          if (!(q.name("messages") && q.op("|") && q.name("length") && q.op("-") && !q.done() &&
+                t[q.i].kind == Kind::kNumber && t[q.i].text == "1"))
+            return fail_tag(k, "starting last_query_index other than at `messages|length - 1`, as Qwen3's template");
+          ++q.i;
+        } else if (q.name("true")) {
+          flag = f;
+        } else {
+          return fail_tag(k, "with the namespace field " + f + " that Qwen3's template does not have");
+        }
+        if (!q.op(",")) break;
+      }
+      if (!q.op(")") || !q.done() || flag.empty())
+        return fail_tag(k, "making a namespace other than Qwen3's (a flag set true and last_query_index)");
+      ns_name_ = target;
+      ns_flag_ = flag;
+      return true;
+    }
+    if (is_op(t, 2, ".") && t.size() > 3 && is_name(t, 3, "last_query_index")) {
+      // `set NS.last_query_index = I` in the reverse loop's one `if`, I set in that loop to
+      // `(messages|length - 1) - loop.index0`.
+      const bool placed = target == ns_name_ && open.size() == 2 && open[0].opener == reverse_loop_ &&
+                          keyword(open[1].opener) == "if" && open[1].branch == open[1].opener &&
+                          keyword(st_.next[open[1].opener]) == "endif" && lqi_set_ == kNone && is_op(t, 4, "=") &&
+                          ((t.size() == 6 && t[5].kind == Kind::kName && t[5].text == index_var_) ||
+                           reverse_index(t, 5));
+      if (!placed)
+        return fail_tag(k, "setting last_query_index other than Qwen3's `set ns.last_query_index = index` in the "
+                           "reverse loop's test");
+      lqi_set_ = k;
+      lqi_test_ = open[1].opener;
+      return true;
+    }
+    if (open.size() == 1 && open[0].opener == reverse_loop_ && index_var_.empty() && is_op(t, 2, "=") &&
+        reverse_index(t, 3))
+      index_var_ = target;
+    if (!open.empty() && open.front().opener == forward_loop_ && is_op(t, 2, "=") && !plain_value(t, 3))
+      return fail_tag(k, "setting " + target + " to a value other than Qwen3's in its message loop (an empty "
+                         "string, a field, or the split/strip of one)");
+    if (is_op(t, 2, ".") && t.size() > 3 && target == ns_name_ && is_name(t, 3, ns_flag_)) {
+      const bool placed = open.size() == 2 && open[0].opener == reverse_loop_ && t.size() == 6 && is_op(t, 4, "=") &&
+                          is_name(t, 5, "false");
+      if (!placed) return fail_tag(k, "setting " + ns_flag_ + " other than to false in the reverse loop's test");
+      flag_cleared_ = true;
+    }
+    return true;
+  }
+
+  // What Qwen3's message loop sets a variable to, from t[i] to the end: '' or a name followed by
+  // fields, `[N]`/`[-N]` and split/strip/lstrip/rstrip of one string literal
+  // (`content.split('</think>')[0].rstrip('\n')...`). Joining (`content + '!'`) or another literal
+  // (`'R'`) would change what the renderer writes unseen (review DA 07, 09).
+  static bool plain_value(const Tokens& t, size_t i) {
+    JinjaCursor q{t};
+    q.i = i;
+    std::string lit, name;
+    if (q.string(&lit)) return lit.empty() && q.done();
+    if (!q.any_name(&name)) return false;
+    while (!q.done()) {
+      if (q.op("[")) {
+        q.op("-");
+        if (q.done() || t[q.i].kind != Kind::kNumber) return false;
+        ++q.i;
+        if (!q.op("]")) return false;
+        continue;
+      }
+      if (!q.op(".") || !q.any_name(&name)) return false;
+      if (!q.op("(")) continue;  // a field (operand_ok read it as a known one)
+      if (name != "split" && name != "strip" && name != "lstrip" && name != "rstrip") return false;
+      if (!q.string(&lit) || !q.op(")")) return false;
+    }
+    return true;
+  }
+
+  // `(messages|length - 1) - loop.index0` from t[i] to the end: the reverse loop's message index.
+  static bool reverse_index(const Tokens& t, size_t i) {
+    JinjaCursor q{t};
+    q.i = i;
+    return q.op("(") && q.name("messages") && q.op("|") && q.name("length") && q.op("-") && !q.done() &&
+           t[q.i++].text == "1" && q.op(")") && q.op("-") && q.name("loop") && q.op(".") && q.name("index0") && q.done();
+  }
+
+  // After the walk: the think condition reads Qwen3's namespace, its last_query_index is set in the
+  // reverse loop under Qwen3's test, and the tool-response rule (a message that starts and ends
+  // with the tags, or one holding both) is read from that test (review DA H4).
+  bool last_query() {
+    if (reverse_loop_ == kNone || ns_name_.empty() || lqi_set_ == kNone || !flag_cleared_) {
+      why_ = "it has no Qwen3 last-query search (a namespace with a flag and last_query_index, a reverse loop "
+             "setting `ns.last_query_index = index` and the flag false)";
+      return false;
+    }
+    if (think_ns_ != ns_name_)
+      return fail_tag(think_, "testing the last query index of " + think_ns_ + ", not of the namespace " + ns_name_ +
+                                  " the reverse loop sets");
+    const std::vector<Tokens> cs = conjuncts(args(lqi_test_));
+    const std::string& m = reverse_var_;
+    bool flag = false, user = false, string = false, rule = false;
+    for (const Tokens& c : cs) {
+      JinjaCursor q{c};
+      if (!flag && q.name(ns_name_) && q.op(".") && q.name(ns_flag_) && q.done()) {
+        flag = true;
+        continue;
+      }
+      q.i = 0;
+      if (!user && is_role_test(c, m, "user")) {
+        user = true;
+        continue;
+      }
+      if (!string && q.name(m) && q.field("content") && q.name("is") && q.name("string") && q.done()) {
+        string = true;
+        continue;
+      }
+      q.i = 0;
+      if (!rule && q.name("not") && q.op("(")) {
+        const size_t at = q.i;
+        if (q.name(m) && q.field("content") && q.op(".") && q.name("startswith") && q.op("(") &&
+            q.string_is("<tool_response>") && q.op(")") && q.name("and") && q.name(m) && q.field("content") &&
+            q.op(".") && q.name("endswith") && q.op("(") && q.string_is("</tool_response>") && q.op(")") && q.op(")") &&
+            q.done()) {
+          rule = true;
+          by_ends_ = true;
+          continue;
+        }
+        q.i = at;
+        if (q.string_is("<tool_response>") && q.name("in") && q.name(m) && q.field("content") && q.name("and") &&
+            q.string_is("</tool_response>") && q.name("in") && q.name(m) && q.field("content") && q.op(")") &&
+            q.done()) {
+          rule = true;
+          by_ends_ = false;
+          continue;
+        }
+      }
+      return fail_tag(lqi_test_, "finding the last query under a test Qwen3's template does not have");
+    }
+    // `M.content is string` is optional: the server's messages always have string content.
+    if (!(flag && user && rule))
+      return fail_tag(lqi_test_, "finding the last query without all of Qwen3's test (the flag, a user message, "
+                                 "not a tool response)");
+    return true;
+  }
+
+  // An expression other than the think block and the generation prompt: in the message loop, or
+  // the system message of Qwen3's top `if tools` block (review DA H1). The tools branch is written
+  // by jinja2 only when tools are passed, which this server does not render.
+  bool write_placed(size_t k, const std::vector<Frame>& open) {
+    if (open.empty())
+      return fail_tag(k, "writing outside the message loop, the generation prompt and the system block, where "
+                         "Qwen3's template writes nothing");
+    if (open.front().opener == forward_loop_) return true;
+    // The generation prompt's other branches: refused by generation_prompt(), which names them.
+    if (!prompts_.empty() && open.front().opener == prompts_.back()) return true;
+    if (open.front().opener == reverse_loop_)
+      return fail_tag(k, "writing in the reverse loop, where Qwen3's template only finds the last query");
+    if (open.front().opener != system_block_)
+      return fail_tag(k, "writing in a top-level block Qwen3's template does not have");
+    if (open.front().branch == system_block_) return true;  // the tools branch
+    // The else branch: `if messages[0].role == 'system'` (no other branch) writing the system turn once.
+    JinjaCursor q{tokens_[k]};
+    const bool is_write = q.string_is("<|im_start|>system\n") && q.op("+") && q.first_message() && q.field("content") &&
+                          q.op("+") && q.string_is("<|im_end|>\n") && q.done();
+    bool in_test = false;
+    if (open.size() == 2 && open[1].branch == open[1].opener && keyword(st_.next[open[1].opener]) == "endif") {
+      JinjaCursor c{tokens_[open[1].opener]};
+      in_test = c.name("if") && c.first_message() && c.field("role") && c.op("==") && c.string_is("system") && c.done();
+    }
+    if (!is_write || !in_test || system_written_)
+      return fail_tag(k, "writing in the system block other than Qwen3's `if messages[0].role == 'system'` "
+                         "writing '<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n'");
+    system_written_ = true;
     return true;
   }
 
@@ -216,10 +542,9 @@ class Reader {
     JinjaCursor q{c};
     return q.name(var) && q.field("role") && q.op("==") && q.string_is(role) && q.done();
   }
-  static bool is_after_last_query(const Tokens& c) {
+  static bool is_after_last_query(const Tokens& c, std::string* ns) {
     JinjaCursor q{c};
-    std::string ns;
-    return q.name("loop") && q.op(".") && q.name("index0") && q.op(">") && q.any_name(&ns) && q.op(".") &&
+    return q.name("loop") && q.op(".") && q.name("index0") && q.op(">") && q.any_name(ns) && q.op(".") &&
            q.name("last_query_index") && q.done();
   }
   // `loop.last or (not loop.last and R)` or `loop.last or R`: R.
@@ -263,7 +588,7 @@ class Reader {
     bool after = false, last = false;
     std::string reasoning;
     for (const Tokens& c : conds) {
-      if (is_after_last_query(c) && !after) after = true;
+      if (!after && is_after_last_query(c, &think_ns_)) after = true;
       else if (!last && is_last_or_reasoning(c, &reasoning)) last = true;
       else if (!is_role_test(c, var, "assistant"))
         return fail_tag(k, "writing a think block under a condition Qwen3's template does not have (only "
@@ -294,7 +619,7 @@ class Reader {
                     ops[i + 1].kind == Operand::Kind::kName && ops[i + 1].text == reasoning &&
                     ops[i + 1].method == "strip" && ops[i + 2].kind == Operand::Kind::kText &&
                     ops[i + 2].text == "\n</think>\n\n" && ops[i + 3].kind == Operand::Kind::kName &&
-                    ops[i + 3].method == "lstrip";
+                    ops[i + 3].method == "lstrip" && ops[i + 3].text != reasoning;  // review DA 08
     return ok || fail_tag(k, "writing a think block other than Qwen3's ('<think>\\n' + " + reasoning +
                                  ".strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n'))");
   }
@@ -408,6 +733,18 @@ class Reader {
   std::vector<size_t> reads_enable_thinking_;  // tags reading enable_thinking
   size_t thinking_test_ = kNone;               // the generation prompt's enable_thinking test
   size_t think_ = kNone;                       // the think block's write in the message loop
+  std::string think_ns_;                       // the namespace its condition reads
+  std::vector<std::string> ns_fields_;         // fields named in namespace(...) calls
+  bool first_tag_seen_ = false;
+  size_t system_block_ = kNone;                // a first tag `if tools`: Qwen3's system/tools block
+  bool system_written_ = false;                // its system message write seen
+  size_t forward_loop_ = kNone, reverse_loop_ = kNone;
+  std::string loop_var_, reverse_var_;         // their variables
+  std::string ns_name_, ns_flag_;              // Qwen3's namespace and its multi_step_tool flag
+  std::string index_var_;                      // the reverse loop's `set index = ...`
+  size_t lqi_set_ = kNone, lqi_test_ = kNone;  // `set ns.last_query_index = index` and the if around it
+  bool flag_cleared_ = false;                  // `set ns.flag = false` seen there
+  bool by_ends_ = false;                       // the tool-response rule: starts and ends with the tags
 };
 
 }  // namespace

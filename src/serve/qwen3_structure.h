@@ -20,9 +20,21 @@
 //     (a macro, call, filter block, include, break/continue...) and a block `set`, any filter but
 //     `length` and `tojson`, any method call but split/startswith/endswith and
 //     strip/lstrip/rstrip of '\n', any function call but namespace and range (raise_exception would
-//     refuse conversations the renderer renders).
-// Not read: which variable a write's content or reasoning is (data flow through `set`), the branches
-// that write no think block (the user, system and tool branches, the assistant's without one).
+//     refuse conversations the renderer renders);
+//   - where it writes and which messages it reads (review DA): expressions only in the message
+//     loop, the generation prompt and a first `if tools` block (its else: Qwen3's system message
+//     write only); one top-level `for M in messages` after one top-level `for M in messages[::-1]`
+//     that writes nothing; no `set` of messages or a loop variable; Qwen3's namespace, its
+//     last_query_index set only in the reverse loop's test, which the think condition must read and
+//     from which the tool-response rule is taken;
+//   - what could compute text unseen: `%`, `*`, `/`, `//`, `**`, slices but messages[::-1], calls on
+//     brackets or literals, fields and `['...']` keys not Qwen3's, messages[...] but [0] and the tool
+//     branch's guarded neighbours, a `set` holding '<think>', a `set` in the message loop to
+//     other than '' or a (split/stripped) field, a think block whose content is its reasoning.
+// Not read: which variable a write's content or reasoning is beyond that (data flow through the
+// allowed `set`s), the
+// literals and conditions of the branches that write no think block (the user, system and tool
+// branches, the assistant's without one), a think tag split across two expressions there.
 #pragma once
 
 #include <optional>
@@ -33,6 +45,9 @@ namespace infertrace::serve {
 
 struct Qwen3Structure {
   bool enable_thinking = false;  // the generation prompt has the enable_thinking test
+  // The reverse loop's test takes a user message that starts with '<tool_response>' and ends with
+  // '</tool_response>' as a tool response (Qwen3's first release); false: one holding both.
+  bool tool_response_by_ends = false;
 };
 
 // The structure, or nullopt with *why set to what was found ("it has {% if ... %} (line 40) ..."),

@@ -15,7 +15,8 @@ Qwen3-marked templates that render otherwise (Qwen3.5-VL's generation prompt and
 training variant's think block in every turn, a trimmed content, a macro), harmless changes, and the
 same random white space; conversations with think blocks and a tool response among the six (eight).
 INFERTRACE_QWEN3_TEMPLATES may name a folder of published Qwen3-marked texts (kept outside the
-repository), each held to the same rule and reported accepted or refused. Without jinja2 it is
+repository), each held to the same rule and reported accepted or refused; one whose file name holds
+"official" must be accepted. Without jinja2 it is
 skipped."""
 import json
 import os
@@ -345,7 +346,11 @@ def main():
             check(names, "INFERTRACE_QWEN3_TEMPLATES=%s holds no template files" % published)
             for n in names:
                 with open(os.path.join(published, n), encoding="utf-8") as f:
-                    print("published %s: %s" % (n, compare(tmp, "published " + n, f.read())))
+                    # Qwen3's own published text (a name holding "official") is the one the
+                    # renderer stands for: refusing it fails the test, not a refusal to count
+                    # (review DA).
+                    print("published %s: %s" % (n, compare(tmp, "published " + n, f.read(),
+                                                           must_accept="official" in n)))
     print("templates: %d accepted and equal to jinja2, %d refused" % (counts["accepted"], counts["refused"]))
     check(counts["accepted"] >= len(bases) + len(qwen3_bases), "fewer accepted templates than unmutated shapes")
 

@@ -11,8 +11,8 @@ std::string_view qwen3_chat_template() {
     query (a user message that is not a tool response) keeps its reasoning, or gets an empty think
     block when it is the last message; earlier turns keep only the text after their reasoning. #}
 {%- set ns = namespace(last_query_index=messages|length - 1, searching=true) %}
-{%- for index in range(messages|length - 1, -1, -1) %}
-    {%- set message = messages[index] %}
+{%- for message in messages[::-1] %}
+    {%- set index = (messages|length - 1) - loop.index0 %}
     {%- if ns.searching and message.role == "user" and not('<tool_response>' in message.content and '</tool_response>' in message.content) %}
         {%- set ns.searching = false %}
         {%- set ns.last_query_index = index %}
