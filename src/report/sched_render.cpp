@@ -150,7 +150,8 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   // Events the recorder lost, per type as its META says (dropped.<type>: its ring buffer was full),
   // and in CUPTI mode the CUPTI ring's and CUPTI's own (cupti_ring, cupti_activity) and the GPU
   // records the merge left out (cupti_gpu_without_clock, cupti_gpu_without_timestamps): the counts
-  // below are lower bounds for any type listed with a non-zero value. Empty for a Kineto trace.
+  // below are lower bounds for any type listed with a non-zero value; rates, pair figures and the
+  // impact are not (both sides of a ratio lose events; a pair can span the loss). Empty for Kineto.
   json dropped = json::object();
   for (const RecorderDrop& d : recorder_drops(t)) dropped[d.key] = d.count;
   j["dropped"] = std::move(dropped);
