@@ -5,6 +5,7 @@
 #include <map>
 
 #include "analysis/launch_thread_choice.h"
+#include "analysis/loss_windows.h"
 #include "analysis/percentile.h"
 #include "analysis/sched_pairs.h"
 #include "analysis/sched_scope.h"
@@ -73,8 +74,9 @@ TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>&
 // Off-CPU time runs from a switch-out to the next switch-in; run-queue latency from the moment the
 // thread became runnable again (a wakeup after it blocked, or the involuntary switch-out itself)
 // to its next switch-in.
-void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t, ThreadSched>& threads,
-                     std::map<int64_t, std::vector<ns_t>>& runq, int64_t& switch_ins_missing) {
+void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& loss,
+                     std::map<int64_t, ThreadSched>& threads, std::map<int64_t, std::vector<ns_t>>& runq,
+                     int64_t& switch_ins_missing, int64_t& switch_ins_lost) {
   enum Kind : uint8_t { In = 0, Wake = 1, OutBlocked = 2, OutPreempted = 3 };
   struct Ev {
     ns_t ts;
@@ -102,7 +104,8 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, std::map<int64_t,
       if (e.kind == OutBlocked || e.kind == OutPreempted) {
         // A second switch-out with no switch-in between: the thread ran in between (its switch-in
         // was not reported), so it has been off the CPU only since this one.
-        if (out_at >= 0) ++switch_ins_missing;
+        // When the gap meets a loss window the recorder may have lost the switch-in itself.
+        if (out_at >= 0) ++(!loss.empty() && loss.overlaps(out_at, e.ts) ? switch_ins_lost : switch_ins_missing);
         out_at = e.ts;
         ready_at = e.kind == OutPreempted ? e.ts : -1;
         blocked = e.kind == OutBlocked;
@@ -130,6 +133,27 @@ void runq_figures(std::vector<ns_t> v, int64_t& samples, ns_t& p50, ns_t& p99, n
 }
 
 double per_1k(int64_t n, int64_t launches) { return launches > 0 ? 1000.0 * static_cast<double>(n) / static_cast<double>(launches) : 0.0; }
+
+// The loss figures and the rates counted over the recorded time outside every loss window: only
+// launches, switch-outs and IRQs outside them, so that neither side of a rate lost events.
+void outside_loss_rates(const Trace& t, const TracedScope& scope, const std::vector<ThreadLaunches>& launches,
+                        const LossSpans& loss, SchedAnalysis& a) {
+  a.loss = true;
+  a.loss_windows = static_cast<int64_t>(loss.windows());
+  a.lost_events = loss.lost_events();
+  a.loss_covered = loss.covered();
+  for (const ThreadLaunches& th : launches)
+    for (ns_t ts : th.ts) a.launches_outside_loss += loss.contains(ts) ? 0 : 1;
+  const SwitchTable& s = t.switches;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (scope.contains(s.prev_pid[i], s.prev_tid[i]) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
+  // The IRQs the whole-recording rates count (summarize_irqs: every recorded IRQ row).
+  for (size_t i = 0; i < t.irqs.size(); ++i)
+    if (!loss.contains(t.irqs.ts[i])) ++(t.irqs.kind[i] == IrqKind::Hard ? a.irqs_hard_outside_loss : a.irqs_soft_outside_loss);
+  a.sched_per_1k_outside_loss = per_1k(a.switch_outs_outside_loss, a.launches_outside_loss);
+  a.irq_per_1k_hard_outside_loss = per_1k(a.irqs_hard_outside_loss, a.launches_outside_loss);
+  a.irq_per_1k_soft_outside_loss = per_1k(a.irqs_soft_outside_loss, a.launches_outside_loss);
+}
 
 }  // namespace
 
@@ -177,7 +201,8 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   }
 
   std::map<int64_t, std::vector<ns_t>> runq_by_tid;
-  offcpu_and_runq(trace, scope, threads, runq_by_tid, a.switch_ins_missing);
+  const LossSpans loss(trace);
+  offcpu_and_runq(trace, scope, loss, threads, runq_by_tid, a.switch_ins_missing, a.switch_ins_lost_by_recorder);
   std::vector<ns_t> runq;
   for (auto& [tid, v] : runq_by_tid) runq.insert(runq.end(), v.begin(), v.end());
   runq_figures(runq, a.runq_samples, a.runq_p50, a.runq_p99, a.runq_max);
@@ -211,7 +236,8 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.launch_window = launch_window_rates(trace, scope, launches);
 
   // Launch pairs and what they show.
-  PairAttribution pa = attribute_pairs(trace, launches, outs);
+  PairAttribution pa = attribute_pairs(trace, launches, outs, loss);
+  a.pairs_spanning_loss = pa.spanning_loss;
   std::vector<ns_t> by_group[4], switched, interrupted;
   for (size_t i = 0; i < pa.d.size(); ++i) {
     by_group[static_cast<int>(pa.group[i])].push_back(pa.d[i]);
@@ -259,6 +285,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.block_per_1k = per_1k(a.blocks, a.launches);
   a.irq_per_1k_hard = per_1k(a.irqs.hard_count, a.launches);
   a.irq_per_1k_soft = per_1k(a.irqs.soft_count, a.launches);
+  if (!loss.empty()) outside_loss_rates(trace, scope, launches, loss, a);
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)

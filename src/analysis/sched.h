@@ -118,6 +118,21 @@ struct SchedAnalysis {
   // same switches). Off-CPU time restarts at the later switch-out.
   int64_t switch_ins_missing = 0;
 
+  // The recorder's loss windows (analysis/loss_windows.h; all zero and `loss` false for a recording
+  // without LOSS records, whose figures are unchanged). Pairs overlapping a window are left out of
+  // every pair figure (all, groups, penalty, impact, tails) and counted here; a missing switch-in
+  // whose gap overlaps a window is counted as lost by the recorder, not in switch_ins_missing. The
+  // rates above stay over the whole recording (both their sides lost events); the `_outside_loss`
+  // ones count only launches, switch-outs and IRQs outside every window.
+  bool loss = false;
+  int64_t loss_windows = 0, lost_events = 0;
+  ns_t loss_covered = 0;  // length of the union of the windows
+  int64_t pairs_spanning_loss = 0;
+  int64_t switch_ins_lost_by_recorder = 0;
+  int64_t launches_outside_loss = 0, switch_outs_outside_loss = 0;
+  int64_t irqs_hard_outside_loss = 0, irqs_soft_outside_loss = 0;
+  double sched_per_1k_outside_loss = 0, irq_per_1k_hard_outside_loss = 0, irq_per_1k_soft_outside_loss = 0;
+
   SyscallProfile syscalls;
 
   // GPU idle while the main launching thread was off-CPU (recordings with GPU activities: CUPTI mode).

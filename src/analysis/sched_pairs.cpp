@@ -38,7 +38,7 @@ size_t count_in(const std::vector<ns_t>& v, ns_t lo, ns_t hi, size_t* first = nu
 }  // namespace
 
 PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaunches>& launches,
-                                const std::unordered_map<int64_t, SwitchOuts>& outs) {
+                                const std::unordered_map<int64_t, SwitchOuts>& outs, const LossSpans& loss) {
   // IRQs that ran while a traced thread was current, by that thread.
   std::unordered_map<int64_t, std::vector<ns_t>> irq_ts;
   for (size_t i = 0; i < trace.irqs.size(); ++i) irq_ts[trace.irqs.tid[i]].push_back(trace.irqs.ts[i]);
@@ -54,6 +54,10 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
     const std::vector<ns_t>& irqs = iq != irq_ts.end() ? iq->second : kNoIrq;
     for (size_t k = 1; k < t.ts.size(); ++k) {
       const ns_t a = t.ts[k - 1], b = t.ts[k];
+      if (!loss.empty() && loss.overlaps(a, b)) {
+        ++pa.spanning_loss;
+        continue;
+      }
       size_t first = 0;
       const size_t n_out = count_in(sw.ts, a, b, &first);
       const bool irq = count_in(irqs, a, b) > 0;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/loss_windows.h"
 #include "analysis/sched.h"
 #include "analysis/sched_scope.h"
 
@@ -23,12 +24,15 @@ struct PairAttribution {
   std::vector<ns_t> d;
   std::vector<PairGroup> group;  // exclusive: a switch takes precedence over an IRQ
   std::vector<uint8_t> irq;      // 1 when an IRQ ran in between (switched or not)
+  // Pairs left out because [ts1, ts2] overlaps a loss window: the recorder may have lost launches
+  // between them (so they are not consecutive) and the switches or IRQs that would classify them.
+  int64_t spanning_loss = 0;
 };
 
 // Switch-outs of traced threads, by tid.
 std::unordered_map<int64_t, SwitchOuts> switch_outs_by_thread(const Trace& trace, const TracedScope& scope);
 
 PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaunches>& launches,
-                                const std::unordered_map<int64_t, SwitchOuts>& outs);
+                                const std::unordered_map<int64_t, SwitchOuts>& outs, const LossSpans& loss);
 
 }  // namespace infertrace

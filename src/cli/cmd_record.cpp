@@ -80,8 +80,13 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   for (auto& [type, n] : s.dropped)
     if (n) std::printf(" %s %llu", type.c_str(), static_cast<unsigned long long>(n));
   std::printf("\n");
-  std::printf("driver calls folded into their runtime call (one logical launch each): %llu\n",
-              static_cast<unsigned long long>(s.folded_driver_calls));
+  // The kernel counts a fold whether or not the ring kept the runtime call's own record, so with API
+  // drops this is not a count of recorded launches (audit CT F6).
+  const auto api_drops = s.dropped.find("api");
+  const bool api_lost = api_drops != s.dropped.end() && api_drops->second > 0;
+  std::printf("driver calls folded into their runtime call (one logical launch each): %llu%s\n",
+              static_cast<unsigned long long>(s.folded_driver_calls),
+              api_lost ? " (API events were dropped: this counts folds whose runtime call's record may be lost)" : "");
   if (s.cuda_mode == "cupti") {
     std::printf("CUDA side: cupti injection, %llu process(es) reported, %llu with GPU times on CLOCK_MONOTONIC\n",
                 static_cast<unsigned long long>(s.cupti_processes),

@@ -72,7 +72,9 @@ std::string dropped_events_note(const Trace& t) {
   }
   if (total == 0) return {};
   std::string note = t.file + ": the recorder lost " + std::to_string(total) + " events (" + what +
-                     "). Counts, rates and profiles of those event types are lower bounds.";
+                     "). Counts and profiles of those event types are lower bounds; rates per 1000 launches, launch-pair figures "
+                     "and the scheduler impact may be off in either direction (a rate loses events from its numerator and "
+                     "its denominator, and a pair or gap can span the loss).";
   if (!ring.empty())
     note += " " + ring + ": a ring buffer was full; record again with a larger --expected-rate.";
   if (!cupti.empty())

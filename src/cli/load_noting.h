@@ -1,7 +1,8 @@
 // load_trace() for the verbs, saying on stderr when a recording is incomplete: the recorder was
 // killed (or is still writing), so the figures cover only what it wrote up to then. The reader
 // keeps such a prefix on purpose (docs/recording-format.md); a user must still be told. So must they
-// when the recorder lost events (its ring buffer full): the counts of those types are lower bounds.
+// when the recorder lost events (its ring buffer full): the counts of those types are lower bounds,
+// while rates and launch-pair figures may be off either way.
 #pragma once
 
 #include <iosfwd>

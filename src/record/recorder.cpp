@@ -90,6 +90,7 @@ const char* event_name(uint32_t type) {
     case IT_EV_SYSCALL: return "syscall";
     case IT_EV_TASK: return "task";
     case IT_EV_FDNAME: return "fdname";
+    case IT_EV_LOSS: return "loss";
     default: return "other";
   }
 }
@@ -263,6 +264,7 @@ class Recorder {
     progress_.clear();
     std::cerr << "infertrace: warning: " << message << "\n";
   }
+  void flush_loss_windows();
   void write_summary_meta();
   bool command_done();
   void create_cupti_ring();
@@ -562,7 +564,9 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
   if (size < sizeof(it_hdr)) return 0;
   it_hdr h;
   std::memcpy(&h, data, sizeof(h));
-  if (self->stop_ns_ > 0 && h.ts > self->stop_ns_) {
+  // A loss window is kept whenever it starts: its counts are in META dropped.* either way, and the
+  // two must add up (docs/recording-format.md, LOSS).
+  if (self->stop_ns_ > 0 && h.ts > self->stop_ns_ && h.type != IT_EV_LOSS) {
     ++self->sum_.after_stop;
     return 0;
   }
@@ -601,6 +605,33 @@ std::map<uint32_t, uint64_t> Recorder::read_stats() {
     if (total) r[k] = total;
   }
   return r;
+}
+
+// Loss the kernel side had no later successful reserve on that CPU to report (record.bpf.c,
+// report_loss): written here, after the probes are detached, so that the LOSS records of a
+// recording add up to its META dropped.* counts.
+void Recorder::flush_loss_windows() {
+  const int fd = bpf_map__fd(s_.skel->maps.loss_windows);
+  const int ncpu = std::max(libbpf_num_possible_cpus(), 1);
+  struct Window {
+    uint64_t first_ts, last_ts, lost[IT_LOSS_SLOTS];
+  };
+  std::vector<Window> vals(static_cast<size_t>(ncpu));
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(fd, &zero, vals.data()) != 0) return;
+  for (int cpu = 0; cpu < ncpu; ++cpu) {
+    const Window& w = vals[static_cast<size_t>(cpu)];
+    it_loss e{};
+    uint64_t total = 0;
+    for (int i = 0; i < IT_LOSS_SLOTS; ++i) e.lost[i] = w.lost[i], total += w.lost[i];
+    if (total == 0) continue;
+    e.h.type = IT_EV_LOSS;
+    e.h.cpu = static_cast<uint32_t>(cpu);
+    e.h.ts = w.first_ts ? w.first_ts : w.last_ts;
+    e.last_ts = std::max<uint64_t>(w.last_ts, e.h.ts);
+    out_.record(IT_EV_LOSS, &e, sizeof(e));
+    counts_[IT_EV_LOSS]++;
+  }
 }
 
 void Recorder::progress_line(double elapsed) {
@@ -762,6 +793,7 @@ RecordSummary Recorder::run() {
   // Detach everything before the summary so no late event changes the counts.
   s_.destroy_links();
   drain();
+  flush_loss_windows();
   write_summary_meta();
   finish_cupti();
   sum_.cuda_mode = cuda_mode_name(mode_);

@@ -68,12 +68,22 @@ class CsvTables {
   }
   // No GPU rows: a gpu.csv left by an earlier export into this directory would be read with the
   // new tables as if it belonged to them.
-  void commit(bool keep_gpu) { staged_.commit(keep_gpu ? std::vector<std::string>{} : std::vector<std::string>{"gpu.csv"}); }
+  // The same for loss_windows.csv of a recording without loss.
+  void commit(bool keep_gpu, bool keep_loss) {
+    std::vector<std::string> stale;
+    if (!keep_gpu) stale.push_back("gpu.csv");
+    if (!keep_loss) stale.push_back("loss_windows.csv");
+    staged_.commit(stale);
+  }
 
  private:
   StagedTables staged_;
   size_t count_ = 0;
 };
+
+// The per-type columns of loss_windows.csv and of SQLite's loss_window (the types the recorder
+// can lose, as META dropped.<type> names them).
+constexpr const char* kLossColumns[] = {"api", "switch", "wakeup", "irq", "syscall", "task", "fdname"};
 
 }  // namespace
 
@@ -140,7 +150,20 @@ void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* ren
     for (size_t i = 0; i < th.size(); ++i)
       f.opt(th.pid[i]).opt(th.tid[i]).str(t.str(th.comm[i])).num(th.first_ts[i]).num(th.last_ts[i]).end();
   });
-  out.commit(t.gpu.size() > 0);
+  if (!t.loss_windows.empty()) {  // recordings whose ring was full at some point: where the loss was
+    out.table("loss_windows.csv", "cpu,first_ts_ns,last_ts_ns,lost_total,api,switch,wakeup,irq,syscall,task,fdname",
+              [&](CsvFile& f) {
+                for (const LossWindow& w : t.loss_windows) {
+                  f.opt(w.cpu).num(w.first).num(w.last).num(w.total());
+                  for (const char* type : kLossColumns) {
+                    const auto it = w.lost.find(type);
+                    f.num(it == w.lost.end() ? 0 : it->second);
+                  }
+                  f.end();
+                }
+              });
+  }
+  out.commit(t.gpu.size() > 0, !t.loss_windows.empty());
 }
 
 }  // namespace infertrace

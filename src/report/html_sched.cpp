@@ -261,6 +261,14 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (auto m = num(doc, "switch_ins_missing"); m && *m > 0)
     tb.add_row({"switch-ins the kernel did not report",
                 count_or(member(doc, "switch_ins_missing")) + " (a thread switched out twice; off-CPU time counts from the later one)"});
+  // A recording whose ring was full (docs/sched.md, "Lost events"): these keys exist only then.
+  if (auto m = num(doc, "switch_ins_lost_by_recorder"); m && *m > 0)
+    tb.add_row({"switch-ins the recorder may have lost",
+                count_or(member(doc, "switch_ins_lost_by_recorder")) + " (switched out twice across a loss window)"});
+  if (doc.contains("pairs_spanning_loss"))
+    tb.add_row({"launch pairs spanning a loss window",
+                count_or(member(doc, "pairs_spanning_loss")) +
+                    " (left out of every pair figure; the rates lost events on both sides, neither bound)"});
   if (doc.contains("gpu_starved_by_scheduler")) {
     const json& g = member(doc, "gpu_starved_by_scheduler");
     if (g.is_object())

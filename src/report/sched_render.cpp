@@ -161,7 +161,8 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   // Events the recorder lost, per type as its META says (dropped.<type>: its ring buffer was full),
   // and in CUPTI mode the CUPTI ring's and CUPTI's own (cupti_ring, cupti_activity) and the GPU
   // records the merge left out (cupti_gpu_without_clock, cupti_gpu_without_timestamps): the counts
-  // below are lower bounds for any type listed with a non-zero value. Empty for a Kineto trace.
+  // below are lower bounds for any type listed with a non-zero value; rates, pair figures and the
+  // impact are not (both sides of a ratio lose events; a pair can span the loss). Empty for Kineto.
   json dropped = json::object();
   for (const RecorderDrop& d : recorder_drops(t)) dropped[d.key] = d.count;
   j["dropped"] = std::move(dropped);
@@ -199,6 +200,27 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard, a.irqs_recorded);
   j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft, a.irqs_recorded);
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
+  // Only for a recording with LOSS records (docs/sched.md, "Lost events"): without loss the
+  // document is what it was.
+  if (a.loss) {
+    j["pairs_spanning_loss"] = a.pairs_spanning_loss;
+    j["switch_ins_lost_by_recorder"] = a.switch_ins_lost_by_recorder;
+    // The rates above are over a recording that lost events: neither bound, both sides lost some.
+    j["rates_over_loss"] = true;
+    const auto outside = [&](double v, bool recorded) {
+      return a.launches_outside_loss > 0 && recorded ? json(v) : json(nullptr);
+    };
+    j["loss"] = {{"windows", a.loss_windows},
+                 {"lost_events", a.lost_events},
+                 {"covered_ns", a.loss_covered},
+                 {"launches_outside", a.launches_outside_loss},
+                 {"switch_outs_outside", a.switch_outs_outside_loss},
+                 {"irqs_hard_outside", a.irqs_hard_outside_loss},
+                 {"irqs_soft_outside", a.irqs_soft_outside_loss},
+                 {"sched_per_1k_outside", outside(a.sched_per_1k_outside_loss, a.switches_recorded)},
+                 {"irq_per_1k_hard_outside", outside(a.irq_per_1k_hard_outside_loss, a.irqs_recorded)},
+                 {"irq_per_1k_soft_outside", outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded)}};
+  }
   {
     // The launch window [first launch, last launch] (sched_window.h); null when it has no length.
     const LaunchWindowRates& w = a.launch_window;
@@ -360,6 +382,21 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                           rate(a.block_per_1k, true) + ")"});
   head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded)});
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded)});
+  if (a.loss) {
+    head.add_row({"recorder loss", format_count(a.lost_events) + " events lost in " + format_count(a.loss_windows) +
+                                       " window(s) covering " + format_ns(a.loss_covered) +
+                                       ": the rates above lost events on both sides, neither bound"});
+    auto outside = [&](double v, bool recorded) {
+      return a.launches_outside_loss > 0 ? rate(v, recorded) : std::string("n/a (no launch outside the loss)");
+    };
+    head.add_row({"  rates outside the loss windows",
+                  "Sched/1K " + outside(a.sched_per_1k_outside_loss, a.switches_recorded) + ", IRQ/1K hard " +
+                      outside(a.irq_per_1k_hard_outside_loss, a.irqs_recorded) + ", soft " +
+                      outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded) + " (" +
+                      format_count(a.launches_outside_loss) + " launches)"});
+    head.add_row({"  launch pairs spanning a loss window", format_count(a.pairs_spanning_loss) +
+                                                               " (left out of every pair figure above and below)"});
+  }
   // The same rates without the start-up before the first launch (imports, weight loading).
   if (a.launches_measured && a.launch_window.defined) head.add_row({"rates over the launch window", launch_window_text(a)});
   head.add_row({"IRQ time on traced threads (nesting counted once)",
@@ -383,6 +420,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   if (a.switch_ins_missing > 0)
     head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +
                                                               " (a thread switched out twice; off-CPU time counts from the later one)"});
+  if (a.switch_ins_lost_by_recorder > 0)
+    head.add_row({"switch-ins the recorder may have lost", format_count(a.switch_ins_lost_by_recorder) +
+                                                               " (switched out twice across a loss window)"});
   if (a.gpu_starvation.available) {
     const GpuStarvation& g = a.gpu_starvation;
     head.add_row({"GPU idle while launching thread off-CPU (scheduler)",

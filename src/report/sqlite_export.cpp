@@ -34,6 +34,9 @@ CREATE TABLE wakeup (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, cpu INTEGER
   tid INTEGER, waker_pid INTEGER, waker_tid INTEGER);
 CREATE TABLE irq (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL, cpu INTEGER,
   kind TEXT NOT NULL, irq INTEGER, name TEXT, pid INTEGER, tid INTEGER);
+CREATE TABLE loss_window (cpu INTEGER, first_ts_ns INTEGER NOT NULL, last_ts_ns INTEGER NOT NULL,
+  lost_total INTEGER NOT NULL, api INTEGER NOT NULL, switch INTEGER NOT NULL, wakeup INTEGER NOT NULL,
+  irq INTEGER NOT NULL, syscall INTEGER NOT NULL, task INTEGER NOT NULL, fdname INTEGER NOT NULL);
 CREATE TABLE syscall (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,
   pid INTEGER, tid INTEGER, nr INTEGER, name TEXT, ret INTEGER, fd_target TEXT);
 CREATE TABLE launch (api_id INTEGER PRIMARY KEY REFERENCES api_call(id),
@@ -197,6 +200,19 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
       st.step();
     }
     rows["syscall"] = static_cast<int64_t>(s.size());
+  }
+  {
+    SqliteStmt st(db, "INSERT INTO loss_window VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    for (const LossWindow& w : t.loss_windows) {
+      st.opt(w.cpu).i64(w.first).i64(w.last).i64(w.total());
+      for (const char* type : {"api", "switch", "wakeup", "irq", "syscall", "task", "fdname"}) {
+        const auto it = w.lost.find(type);
+        st.i64(it == w.lost.end() ? 0 : it->second);
+      }
+      st.step();
+    }
+    // Listed only when there is a row: an export without loss prints what it printed before.
+    if (!t.loss_windows.empty()) rows["loss_window"] = static_cast<int64_t>(t.loss_windows.size());
   }
 }
 

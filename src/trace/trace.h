@@ -251,6 +251,22 @@ struct SyscallTable {
   Syscall row(size_t i) const;
 };
 
+// A window of time on one CPU in which the recorder lost events to a full ring buffer (a LOSS record:
+// docs/recording-format.md): between `first` and `last` (its first and last failed reserve) `lost`
+// events of each type were lost, keyed as META dropped.<type> ("api", "switch", ...). Events of
+// threads that ran on other CPUs meanwhile were kept, but a thread migrates, so an analysis treats
+// a window as a gap of every thread (analysis/loss_windows.h).
+struct LossWindow {
+  ns_t first = 0, last = 0;
+  int32_t cpu = -1;
+  std::map<std::string, int64_t> lost;  // by type, only non-zero counts
+  int64_t total() const {
+    int64_t n = 0;
+    for (const auto& [type, c] : lost) n += c;
+    return n;
+  }
+};
+
 // ---- The whole trace ------------------------------------------------------------------------
 
 enum class TraceSource : uint8_t { Unknown = 0, Kineto = 1, Recording = 2 };
@@ -268,6 +284,7 @@ struct Trace {
   WakeupTable wakeups;
   IrqTable irqs;
   SyscallTable syscalls;
+  std::vector<LossWindow> loss_windows;  // in file order (a recording's LOSS records; empty otherwise)
 
   // Events the ingest could not use, by reason ("skipped_missing_ts", "skipped_bad_type", ...).
   // Every reader counts here instead of dropping silently; outputs print all non-zero counters.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "record/bpf/record_events.h"
 
@@ -42,7 +43,23 @@ inline uint32_t min_payload(uint32_t type) {
     case IT_EV_END: return 0;
     case IT_EV_GPU: return sizeof(it_gpu);
     case IT_EV_STRING: return 4;
+    case IT_EV_LOSS: return sizeof(it_loss);
     default: return 0;
+  }
+}
+
+// The name META dropped.<name> gives an event type (the recorder's event_name in record/recorder.cpp),
+// used to key a LOSS record's counts the same way; "type_N" for a type the recorder never drops.
+inline std::string event_type_key(uint32_t type) {
+  switch (type) {
+    case IT_EV_API: return "api";
+    case IT_EV_SWITCH: return "switch";
+    case IT_EV_WAKEUP: return "wakeup";
+    case IT_EV_IRQ: return "irq";
+    case IT_EV_SYSCALL: return "syscall";
+    case IT_EV_TASK: return "task";
+    case IT_EV_FDNAME: return "fdname";
+    default: return "type_" + std::to_string(type);
   }
 }
 
@@ -57,7 +74,7 @@ inline bool event_time_fits(uint64_t ts, uint64_t dur) {
 static_assert(sizeof(it_hdr) == 24 && sizeof(it_api) == 72 && sizeof(it_switch) == 80 &&
                   sizeof(it_wakeup) == 56 && sizeof(it_irq) == 72 && sizeof(it_syscall) == 48 &&
                   sizeof(it_task) == 48 && sizeof(it_syscall_count) == 24 && sizeof(it_api_corr) == 80 &&
-                  sizeof(it_gpu) == 96,
+                  sizeof(it_gpu) == 96 && sizeof(it_loss) == 160,
               "record layouts are the file format: update docs/recording-format.md and kVersion");
 
 }  // namespace infertrace::itrace

@@ -458,6 +458,23 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       case IT_EV_TASK: b.task(load<it_task>(p)); break;
       case IT_EV_FDNAME: b.fdname(load<it_fdname>(p)); break;
       case IT_EV_SYSCALL_COUNT: b.syscall_count(load<it_syscall_count>(p)); break;
+      case IT_EV_LOSS: {
+        const it_loss l = load<it_loss>(p);
+        // Both ends become int64 times: a window past INT64_MAX (or ending before it starts) is
+        // corrupt, left out and counted like any event time out of range.
+        if (!itrace::event_time_fits(l.h.ts, 0) || !itrace::event_time_fits(l.last_ts, 0) || l.last_ts < l.h.ts) {
+          t.count_skipped("time_out_of_range");
+          break;
+        }
+        LossWindow w;
+        w.first = static_cast<ns_t>(l.h.ts), w.last = static_cast<ns_t>(l.last_ts);
+        w.cpu = static_cast<int32_t>(l.h.cpu);
+        for (uint32_t type = 0; type < IT_LOSS_SLOTS; ++type)
+          if (l.lost[type] > 0)
+            w.lost[itrace::event_type_key(type)] = static_cast<int64_t>(std::min<uint64_t>(l.lost[type], INT64_MAX));
+        t.loss_windows.push_back(std::move(w));
+        break;
+      }
       case IT_EV_END: complete = true; break;
       default: t.count_skipped("unknown_record_type"); break;
     }

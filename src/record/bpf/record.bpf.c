@@ -127,9 +127,84 @@ static __always_inline void stat_add(__u32 idx) {
 
 static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&traced, &tgid) != 0; }
 
+// Where events were lost: per CPU, the first and last failed reserve of the loss not yet reported
+// and the count per event type. first_ts 0: nothing pending.
+//
+// Reported from here, not by user space polling the map: user space cannot take a per-CPU value and
+// reset it in one step while the program on that CPU keeps updating it, so counts would be lost or
+// reported twice; in the kernel an atomic exchange does take-and-reset. The record is written at the
+// next successful reserve on the same CPU, i.e. as soon as the ring has room again, just before the
+// first event recorded after the loss. User space writes what is still pending at stop
+// (recorder.cpp, flush_loss_windows).
+//
+// A program on this CPU can be interrupted by another one (an IRQ tracepoint inside a uprobe program)
+// that fails or reports too, so every step is atomic and ordered so that each lost event is
+// reported exactly once: a failure adds its count BEFORE it opens the window (compare-and-swap of
+// first_ts from 0), and a report takes first_ts (exchange) BEFORE it takes the counts. A count is
+// thus never left behind with no window open: either the report that takes it also takes the window
+// it was added in, or its own failure opens one afterwards. A window whose counts an earlier report
+// took is empty and is dropped unwritten. last_ts is a plain maximum: a nested failure's time can be
+// overwritten by the interrupted program's slightly earlier one, moving the end of a window back by
+// less than one program's run.
+struct loss_window {
+  __u64 first_ts;
+  __u64 last_ts;
+  __u64 lost[IT_LOSS_SLOTS];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct loss_window);
+} loss_windows SEC(".maps");
+
+static __always_inline void note_loss(__u32 type) {
+  __u32 zero = 0;
+  struct loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
+  if (!w) return;
+  __u64 now = bpf_ktime_get_ns();
+  __sync_fetch_and_add(&w->lost[type & (IT_LOSS_SLOTS - 1)], 1);
+  __sync_val_compare_and_swap(&w->first_ts, 0, now);
+  if (now > w->last_ts) w->last_ts = now;
+}
+
+static __always_inline void report_loss(void) {
+  __u32 zero = 0;
+  struct loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
+  if (!w || !w->first_ts) return;
+  // Reserved before the window is taken: with the ring still full the window stays pending (and the
+  // caller's own reserve fails and extends it).
+  struct it_loss* e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+  if (!e) return;
+  __u64 first = __sync_lock_test_and_set(&w->first_ts, 0);
+  if (!first) {  // a nested report took it, with its counts
+    bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+    return;
+  }
+  __u64 total = 0;
+  for (int i = 0; i < IT_LOSS_SLOTS; ++i) {
+    e->lost[i] = __sync_lock_test_and_set(&w->lost[i], 0);
+    total += e->lost[i];
+  }
+  if (!total) {
+    bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+    return;
+  }
+  e->h.type = IT_EV_LOSS;
+  e->h.cpu = bpf_get_smp_processor_id();
+  e->h.ts = first;
+  e->h.pid = 0;
+  e->h.tid = 0;
+  __u64 last = w->last_ts;  // a failure interrupted before it set last_ts: its window starts at `first`
+  e->last_ts = last > first ? last : first;
+  bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline void* reserve(__u64 size, __u32 type) {
+  report_loss();
   void* e = bpf_ringbuf_reserve(&events, size, 0);
-  if (!e) stat_add(IT_STAT_LOST_BASE + type);
+  if (!e) stat_add(IT_STAT_LOST_BASE + type), note_loss(type);
   return e;
 }
 

@@ -27,7 +27,8 @@ enum it_event_type {
   IT_EV_GPU = 10,           // user space only (CUPTI): one kernel/memcpy/memset as the GPU ran it
   IT_EV_STRING = 11,        // user space only: an interned string (kernel names), id + bytes
   IT_EV_FDNAME = 12,        // the file behind an ioctl's fd, when that fd is first seen on a new file
-  IT_EV_NTYPES = 13,
+  IT_EV_LOSS = 13,          // a window of time on one CPU in which events were lost to a full ring
+  IT_EV_NTYPES = 14,
 };
 
 // Counters kept in the `stats` per-CPU array (lost events per type use the event type as index).
@@ -169,6 +170,18 @@ struct it_fdname {
   __u32 pad;
   char dir[IT_FDNAME_LEN];
   char name[IT_FDNAME_LEN];
+};
+
+// Payload of IT_EV_LOSS: on CPU h.cpu, between h.ts (the first failed reserve) and last_ts (the
+// last one), lost[T] events of type T were lost because the ring buffer was full (h.pid = h.tid = 0).
+// Written by the kernel side at the first successful reserve on that CPU after the loss, and by
+// user space at stop for a window still open then; summed over a recording, lost[T] equals META
+// dropped.<T>. Added 2026-12-03 inside file version 2 (older readers skip it as an unknown type).
+#define IT_LOSS_SLOTS 16  // indexed by event type (< IT_EV_NTYPES)
+struct it_loss {
+  struct it_hdr h;
+  __u64 last_ts;
+  __u64 lost[IT_LOSS_SLOTS];
 };
 
 // Payload of IT_EV_SYSCALL_COUNT (one per syscall number seen when counting in-kernel).

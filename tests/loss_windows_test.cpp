@@ -1,0 +1,242 @@
+// The recorder's loss windows (LOSS records, docs/recording-format.md): read from a file, exported,
+// and used by the scheduler analysis (docs/sched.md, "Lost events"). Expected values are computed in
+// the tests from the events they insert.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/loss_windows.h"
+#include "analysis/sched.h"
+#include "file_text.h"
+#include "ingest/recording/itrace_format.h"
+#include "ingest/recording/recording_reader.h"
+#include "record/itrace_writer.h"
+#include "report/exports.h"
+#include "report/sched_render.h"
+#include "report/sqlite_export.h"
+#include "sqlite_query.h"
+
+namespace infertrace {
+namespace {
+
+constexpr int64_t kPid = 100, kMain = 101, kSide = 102, kOther = 999;
+
+void launch(Trace& t, int64_t tid, ns_t ts) {
+  ApiCall c;
+  c.start = ts, c.dur = 100, c.pid = kPid, c.tid = tid, c.name = t.strings.intern("cudaLaunchKernel");
+  c.kind = classify_api("cudaLaunchKernel");
+  t.api.push(c);
+}
+
+void sw(Trace& t, ns_t ts, int64_t prev_tid, bool preempted, int64_t next_tid) {
+  ContextSwitch s;
+  s.ts = ts, s.cpu = 0, s.preempted = preempted, s.prev_state = preempted ? 0 : 1;
+  s.prev_pid = prev_tid == kOther ? kOther : kPid, s.prev_tid = prev_tid;
+  s.next_pid = next_tid == kOther ? kOther : kPid, s.next_tid = next_tid;
+  t.switches.push(s);
+}
+
+void irq(Trace& t, ns_t ts, IrqKind kind, int64_t tid) {
+  Irq q;
+  q.ts = ts, q.dur = 10, q.cpu = 0, q.kind = kind, q.irq = 3, q.name = t.strings.intern("TIMER"), q.pid = kPid, q.tid = tid;
+  t.irqs.push(q);
+}
+
+LossWindow window(ns_t first, ns_t last, int32_t cpu, int64_t api, int64_t sw_lost) {
+  LossWindow w;
+  w.first = first, w.last = last, w.cpu = cpu;
+  if (api) w.lost["api"] = api;
+  if (sw_lost) w.lost["switch"] = sw_lost;
+  return w;
+}
+
+const std::vector<ns_t> kMainLaunches = {0, 1000, 2000, 5000, 6000, 10000, 11000, 12000};
+const std::vector<ns_t> kSideLaunches = {100, 300, 7000};
+
+// Main launches every so often; it is preempted at 2500 (back at 4000) and blocks at 6500 (back
+// at 9000); a side thread launches three times; IRQs on both.
+Trace base_trace() {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched,wakeup,irq";
+  for (ns_t ts : kMainLaunches) launch(t, kMain, ts);
+  for (ns_t ts : kSideLaunches) launch(t, kSide, ts);
+  sw(t, 2500, kMain, true, kOther);
+  sw(t, 4000, kOther, true, kMain);
+  sw(t, 6500, kMain, false, kOther);
+  sw(t, 9000, kOther, true, kMain);
+  irq(t, 500, IrqKind::Soft, kMain);
+  irq(t, 5500, IrqKind::Hard, kMain);
+  irq(t, 7100, IrqKind::Soft, kSide);
+  return t;
+}
+
+bool meets(ns_t a, ns_t b, const std::vector<LossWindow>& ws) {
+  for (const LossWindow& w : ws)
+    if (w.first <= b && w.last >= a) return true;
+  return false;
+}
+
+bool inside(ns_t ts, const std::vector<LossWindow>& ws) { return meets(ts, ts, ws); }
+
+TEST(LossSpans, MergesWindowsOfAllCpusAndTestsClosedOverlap) {
+  Trace t;
+  t.loss_windows = {window(100, 200, 0, 5, 0), window(150, 300, 1, 0, 2), window(500, 500, 0, 1, 0)};
+  const LossSpans l(t);
+  EXPECT_EQ(l.windows(), 3u);
+  EXPECT_EQ(l.lost_events(), 8);
+  EXPECT_EQ(l.covered(), (300 - 100) + 0);
+  EXPECT_TRUE(l.overlaps(0, 100));   // ends exactly where a window starts
+  EXPECT_TRUE(l.overlaps(300, 400)); // starts where one ends
+  EXPECT_FALSE(l.overlaps(301, 499));
+  EXPECT_TRUE(l.contains(500));
+  EXPECT_FALSE(l.contains(501));
+}
+
+TEST(SchedLoss, PairsOverlappingAWindowAreLeftOutAndCounted) {
+  Trace t = base_trace();
+  // On another CPU than the switches: a window on any CPU counts (threads migrate).
+  t.loss_windows = {window(5400, 5600, 1, 3, 0), window(7050, 7060, 0, 1, 0)};
+  int64_t all = 0, spanning = 0, switched_kept = 0;
+  for (const auto* v : {&kMainLaunches, &kSideLaunches})
+    for (size_t k = 1; k < v->size(); ++k) {
+      ++all;
+      const ns_t a = (*v)[k - 1], b = (*v)[k];
+      if (meets(a, b, t.loss_windows)) ++spanning;
+      else if (v == &kMainLaunches && ((a <= 2500 && 2500 < b) || (a <= 6500 && 6500 < b))) ++switched_kept;
+    }
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_GT(spanning, 0);
+  EXPECT_TRUE(a.loss);
+  EXPECT_EQ(a.pairs_spanning_loss, spanning);
+  EXPECT_EQ(a.all.count, all - spanning);
+  EXPECT_EQ(a.switched.count, switched_kept);
+  EXPECT_EQ(static_cast<int64_t>(a.pair_interval.size()), all - spanning);
+  for (size_t i = 0; i < a.pair_interval.size(); ++i) EXPECT_LT(a.pair_interval[i], 5000);  // no kept pair spans 5000..6000+
+  // The rates stay over the whole recording; the outside ones count only events outside windows.
+  const int64_t launches = static_cast<int64_t>(kMainLaunches.size() + kSideLaunches.size());
+  EXPECT_EQ(a.launches, launches);
+  int64_t l_out = 0, s_out = 0, hard_out = 0, soft_out = 0;
+  for (const auto* v : {&kMainLaunches, &kSideLaunches})
+    for (ns_t ts : *v) l_out += inside(ts, t.loss_windows) ? 0 : 1;
+  for (ns_t ts : {2500, 6500}) s_out += inside(ts, t.loss_windows) ? 0 : 1;  // traced switch-outs
+  for (size_t i = 0; i < t.irqs.size(); ++i)
+    if (!inside(t.irqs.ts[i], t.loss_windows)) ++(t.irqs.kind[i] == IrqKind::Hard ? hard_out : soft_out);
+  EXPECT_EQ(a.launches_outside_loss, l_out);
+  EXPECT_EQ(a.switch_outs_outside_loss, s_out);
+  EXPECT_EQ(a.irqs_hard_outside_loss, hard_out);
+  EXPECT_EQ(a.irqs_soft_outside_loss, soft_out);
+  EXPECT_DOUBLE_EQ(a.sched_per_1k, 1000.0 * 2 / static_cast<double>(launches));
+  EXPECT_DOUBLE_EQ(a.sched_per_1k_outside_loss, 1000.0 * static_cast<double>(s_out) / static_cast<double>(l_out));
+  EXPECT_DOUBLE_EQ(a.irq_per_1k_hard_outside_loss, 1000.0 * static_cast<double>(hard_out) / static_cast<double>(l_out));
+  EXPECT_EQ(a.loss_windows, 2);
+  EXPECT_EQ(a.lost_events, 4);
+  EXPECT_EQ(a.loss_covered, 200 + 10);
+
+  const nlohmann::json j = sched_analysis_json(t, a);
+  EXPECT_EQ(j.at("pairs_spanning_loss"), spanning);
+  EXPECT_EQ(j.at("rates_over_loss"), true);
+  EXPECT_EQ(j.at("loss").at("launches_outside"), l_out);
+  EXPECT_EQ(j.at("pairs").at("all").at("count"), all - spanning);
+}
+
+TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {
+  Trace t = base_trace();
+  // Main switched out again at 3500 with no switch-in since 2500: a switch-in is missing.
+  sw(t, 3500, kMain, true, kOther);
+  const SchedAnalysis plain = analyze_sched(t);
+  EXPECT_EQ(plain.switch_ins_missing, 1);
+  EXPECT_EQ(plain.switch_ins_lost_by_recorder, 0);
+  // A window inside that gap: the recorder may have lost it.
+  t.loss_windows = {window(3000, 3100, 1, 0, 1)};
+  const SchedAnalysis lossy = analyze_sched(t);
+  EXPECT_EQ(lossy.switch_ins_missing, 0);
+  EXPECT_EQ(lossy.switch_ins_lost_by_recorder, 1);
+  // A window outside every gap changes nothing there.
+  t.loss_windows = {window(11500, 11600, 1, 1, 0)};
+  const SchedAnalysis elsewhere = analyze_sched(t);
+  EXPECT_EQ(elsewhere.switch_ins_missing, 1);
+  EXPECT_EQ(elsewhere.switch_ins_lost_by_recorder, 0);
+  std::ostringstream text;
+  print_sched_report(text, t, lossy);
+  EXPECT_EQ(text.str().find("switch-ins the kernel did not report"), std::string::npos);
+}
+
+// Without any loss window, every figure is what it was: the JSON has no loss key, and a window
+// that overlaps nothing only adds the loss keys, byte for byte.
+TEST(SchedLoss, WithoutLossEveryFigureIsUnchanged) {
+  Trace t = base_trace();
+  sw(t, 3500, kMain, true, kOther);
+  const nlohmann::json plain = sched_analysis_json(t, analyze_sched(t));
+  for (const char* k : {"pairs_spanning_loss", "switch_ins_lost_by_recorder", "rates_over_loss", "loss"})
+    EXPECT_FALSE(plain.contains(k)) << k;
+  t.loss_windows = {window(20000, 20100, 0, 2, 0)};  // after every event
+  nlohmann::json lossy = sched_analysis_json(t, analyze_sched(t));
+  EXPECT_EQ(lossy.at("pairs_spanning_loss"), 0);
+  for (const char* k : {"pairs_spanning_loss", "switch_ins_lost_by_recorder", "rates_over_loss", "loss"}) lossy.erase(k);
+  EXPECT_EQ(lossy.dump(), plain.dump());
+}
+
+std::vector<unsigned char> loss_bytes(uint64_t first, uint64_t last, uint32_t cpu, uint64_t api, uint64_t sw_lost) {
+  it_loss l{};
+  l.h.type = IT_EV_LOSS, l.h.cpu = cpu, l.h.ts = first;
+  l.last_ts = last;
+  l.lost[IT_EV_API] = api, l.lost[IT_EV_SWITCH] = sw_lost;
+  std::vector<unsigned char> b(sizeof(l));
+  std::memcpy(b.data(), &l, sizeof(l));
+  return b;
+}
+
+TEST(LossRecords, ReadExportedToCsvAndSqlite) {
+  const auto dir = std::filesystem::temp_directory_path() / "infertrace_loss_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "csv");
+  const std::string path = (dir / "loss.itrace").string();
+  {
+    ItraceWriter w(path);
+    w.meta("dropped.api", "7");
+    const auto a = loss_bytes(5000, 9000, 1, 5, 0), b = loss_bytes(12000, 12000, 0, 2, 3);
+    w.record(IT_EV_LOSS, a.data(), static_cast<uint32_t>(a.size()));
+    w.record(IT_EV_LOSS, b.data(), static_cast<uint32_t>(b.size()));
+    w.finish();
+  }
+  const Trace t = read_recording(path);
+  ASSERT_EQ(t.loss_windows.size(), 2u);
+  EXPECT_EQ(t.loss_windows[0].first, 5000);
+  EXPECT_EQ(t.loss_windows[0].last, 9000);
+  EXPECT_EQ(t.loss_windows[0].cpu, 1);
+  EXPECT_EQ(t.loss_windows[0].lost, (std::map<std::string, int64_t>{{"api", 5}}));
+  EXPECT_EQ(t.loss_windows[1].lost, (std::map<std::string, int64_t>{{"api", 2}, {"switch", 3}}));
+  EXPECT_EQ(t.skipped.count("unknown_record_type"), 0u);
+
+  write_csv_tables(t, (dir / "csv").string());
+  EXPECT_EQ(slurp(dir / "csv" / "loss_windows.csv"),
+            "cpu,first_ts_ns,last_ts_ns,lost_total,api,switch,wakeup,irq,syscall,task,fdname\n"
+            "1,5000,9000,5,5,0,0,0,0,0,0\n0,12000,12000,5,2,3,0,0,0,0,0\n");
+  // A trace without loss leaves no such file (nor an old one from an earlier export).
+  write_csv_tables(Trace{}, (dir / "csv").string());
+  EXPECT_FALSE(std::filesystem::exists(dir / "csv" / "loss_windows.csv"));
+
+  const std::string db_path = (dir / "loss.sqlite").string();
+  const SqliteSummary rows = write_sqlite_file(t, db_path, {});
+  EXPECT_EQ(rows.at("loss_window"), 2);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "SELECT sum(api) FROM loss_window"), "7");
+  EXPECT_EQ(scalar(db, "SELECT last_ts_ns - first_ts_ns FROM loss_window WHERE cpu = 1"), "4000");
+  EXPECT_EQ(scalar(db, "SELECT lost_total FROM loss_window WHERE cpu = 0"), "5");
+  sqlite3_close(db);
+  EXPECT_EQ(write_sqlite_file(Trace{}, (dir / "none.sqlite").string(), {}).count("loss_window"), 0u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace infertrace
