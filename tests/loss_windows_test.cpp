@@ -140,6 +140,18 @@ TEST(SchedLoss, PairsOverlappingAWindowAreLeftOutAndCounted) {
   EXPECT_EQ(a.loss_windows, 2);
   EXPECT_EQ(a.lost_events, 4);
   EXPECT_EQ(a.loss_covered, 200 + 10);
+  // The scheduler impact: the kept switched pairs' excess over the clean median, over the wall
+  // less the time inside loss spans (review DE M2). The wall runs from the first launch (0) to the
+  // last launch's end (12000 + 100); both spans lie inside it.
+  EXPECT_EQ(a.wall, 12'100);
+  double excess = 0;
+  for (size_t k = 1; k < kMainLaunches.size(); ++k) {
+    const ns_t p = kMainLaunches[k - 1], q = kMainLaunches[k];
+    if (!meets(p, q, t.loss_windows) && ((p <= 2500 && 2500 < q) || (p <= 6500 && 6500 < q)))
+      excess += static_cast<double>(q - p) - a.clean.median;
+  }
+  ASSERT_TRUE(a.scheduler_impact);
+  EXPECT_DOUBLE_EQ(*a.scheduler_impact, excess / static_cast<double>(12'100 - 210));
 
   const nlohmann::json j = sched_analysis_json(t, a);
   EXPECT_EQ(j.at("pairs_spanning_loss"), spanning);

@@ -32,6 +32,12 @@ ns_t LossSpans::covered() const {
   return n;
 }
 
+ns_t LossSpans::covered_between(ns_t a, ns_t b) const {
+  ns_t n = 0;
+  for (const auto& [s, e] : spans_) n += std::max<ns_t>(0, std::min(e, b) - std::max(s, a));
+  return n;
+}
+
 bool LossSpans::overlaps(ns_t a, ns_t b) const {
   // The first span ending at or after a; it meets [a, b] when it starts by b.
   auto it = std::lower_bound(spans_.begin(), spans_.end(), a,

@@ -613,8 +613,8 @@ std::map<uint32_t, uint64_t> Recorder::read_stats() {
 void Recorder::flush_loss_windows() {
   const int fd = bpf_map__fd(s_.skel->maps.loss_windows);
   const int ncpu = std::max(libbpf_num_possible_cpus(), 1);
-  struct Window {
-    uint64_t first_ts, last_ts, lost[IT_LOSS_SLOTS];
+  struct Window {  // record.bpf.c's struct loss_window, field for field
+    uint64_t first_ts, last_ts, lost[IT_LOSS_SLOTS], busy;
   };
   std::vector<Window> vals(static_cast<size_t>(ncpu));
   uint32_t zero = 0;

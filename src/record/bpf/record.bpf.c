@@ -122,7 +122,9 @@ struct {
 
 static __always_inline void stat_add(__u32 idx) {
   __u64* v = bpf_map_lookup_elem(&stats, &idx);
-  if (v) *v += 1;
+  // Atomic: a program in IRQ context can interrupt this one on the same CPU between a load and a
+  // store, and META dropped.* must add up to the LOSS records (review DE L1).
+  if (v) __sync_fetch_and_add(v, 1);
 }
 
 static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&traced, &tgid) != 0; }
@@ -143,13 +145,20 @@ static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&
 // first_ts from 0), and a report takes first_ts (exchange) BEFORE it takes the counts. A count is
 // thus never left behind with no window open: either the report that takes it also takes the window
 // it was added in, or its own failure opens one afterwards. A window whose counts an earlier report
-// took is empty and is dropped unwritten. last_ts is a plain maximum: a nested failure's time can be
-// overwritten by the interrupted program's slightly earlier one, moving the end of a window back by
-// less than one program's run.
+// took is empty and is dropped unwritten. A failure sets last_ts before it adds its count, so a
+// report that takes the count reads a last_ts at or after that loss. last_ts is a plain maximum: a
+// nested failure's time can be overwritten by the interrupted program's slightly earlier one, moving
+// the end of a window back by less than one program's run.
+// One report at a time per CPU (`busy`): a report interrupted between taking first_ts and taking the
+// counts would otherwise let a nested report take the counts of the first window under a second
+// window's start, and the first window's span would be lost (review DE M1). A report that finds
+// another in progress leaves the window pending for the next reserve.
+// recorder.cpp (flush_loss_windows) reads this layout at stop: keep the two in step.
 struct loss_window {
   __u64 first_ts;
   __u64 last_ts;
   __u64 lost[IT_LOSS_SLOTS];
+  __u64 busy;
 };
 
 struct {
@@ -164,22 +173,27 @@ static __always_inline void note_loss(__u32 type) {
   struct loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
   if (!w) return;
   __u64 now = bpf_ktime_get_ns();
+  if (now > w->last_ts) w->last_ts = now;
   __sync_fetch_and_add(&w->lost[type & (IT_LOSS_SLOTS - 1)], 1);
   __sync_val_compare_and_swap(&w->first_ts, 0, now);
-  if (now > w->last_ts) w->last_ts = now;
 }
 
 static __always_inline void report_loss(void) {
   __u32 zero = 0;
   struct loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
   if (!w || !w->first_ts) return;
+  if (__sync_lock_test_and_set(&w->busy, 1)) return;  // a report this one interrupted is still running
   // Reserved before the window is taken: with the ring still full the window stays pending (and the
   // caller's own reserve fails and extends it).
   struct it_loss* e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-  if (!e) return;
+  if (!e) {
+    __sync_lock_test_and_set(&w->busy, 0);
+    return;
+  }
   __u64 first = __sync_lock_test_and_set(&w->first_ts, 0);
-  if (!first) {  // a nested report took it, with its counts
+  if (!first) {  // taken since the check above (before this report was busy)
     bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+    __sync_lock_test_and_set(&w->busy, 0);
     return;
   }
   __u64 total = 0;
@@ -187,6 +201,8 @@ static __always_inline void report_loss(void) {
     e->lost[i] = __sync_lock_test_and_set(&w->lost[i], 0);
     total += e->lost[i];
   }
+  __u64 last = w->last_ts;  // read after the counts: each failure counted set it first
+  __sync_lock_test_and_set(&w->busy, 0);
   if (!total) {
     bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
     return;
@@ -196,7 +212,6 @@ static __always_inline void report_loss(void) {
   e->h.ts = first;
   e->h.pid = 0;
   e->h.tid = 0;
-  __u64 last = w->last_ts;  // a failure interrupted before it set last_ts: its window starts at `first`
   e->last_ts = last > first ? last : first;
   bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
