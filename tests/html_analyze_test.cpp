@@ -185,6 +185,18 @@ TEST(HtmlAnalyze, ZeroInferenceLatencyHasNoIdleShare) {
   EXPECT_FALSE(has(t, "0.0% of inference latency")) << t;
 }
 
+// A saved analysis of a recording without return probes: no linked call has a duration, so its
+// API time is null; the page says unknown and why, as the terminal does (review DF L1).
+TEST(HtmlAnalyze, UnknownApiTimeIsSaidAsTheTerminalSaysIt) {
+  json d = single_doc();
+  d["api_time_ns"] = nullptr, d["launch_calls_unknown_duration"] = d["linked_launch_calls"];
+  const std::string t = section_text(d);
+  EXPECT_TRUE(has(t, row({"API time", "unknown", "no linked launch call has a recorded duration"}))) << t;
+  // Some calls timed: the figure (a partial sum) with the usual meaning.
+  d["api_time_ns"] = 50'000, d["launch_calls_unknown_duration"] = 3;
+  EXPECT_TRUE(has(section_text(d), row({"API time", format_ns(int64_t{50'000}), "sum of launch call durations"})));
+}
+
 // A recording both without GPU activity and with a process whose launches were not measured: the
 // launch rows give the callbacks' reason (what to fix), the GPU rows the GPU one; the refused names
 // and the reason are under the table (review AN, L4).

@@ -233,6 +233,13 @@ TEST(SchedNotRecorded, KinetoTraceSaysItCarriesNoSchedulerEvents) {
   const Trace old = trace_with(TraceSource::Recording, nullptr, false, false);
   const SchedAnalysis oa = analyze_sched(old);
   EXPECT_TRUE(has(oa.verdict, "This recording has no scheduler, IRQ or syscall events")) << oa.verdict;
+  // Wake-ups (or syscalls) asked for and none happened: traced, not "asked for no" (review DF L4).
+  for (const char* events : {"launch,wakeup", "launch,syscall", "launch,syscall-counts"}) {
+    const Trace w = trace_with(TraceSource::Recording, events, false, false);
+    const SchedAnalysis wa = analyze_sched(w);
+    EXPECT_TRUE(has(wa.verdict, "none happened to the traced threads")) << events << ": " << wa.verdict;
+    EXPECT_FALSE(has(wa.verdict, "asked for no")) << events << ": " << wa.verdict;
+  }
   EXPECT_FALSE(has(oa.verdict, "profiler trace")) << oa.verdict;
 }
 

@@ -134,9 +134,21 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     a.signature = "no_os_events", a.mitigation = "record the run";
     // A recording made with --events that left every OS event out is not a profiler trace (review
     // CY L3): say which it is, as pairs_undefined_reason does.
-    if (a.events_listed && (a.switches_recorded || a.irqs_recorded))
-      a.verdict = "This recording traced scheduler or IRQ events, but none happened to the traced threads while it "
-                  "ran: there is no delay to attribute. Record a longer run to see how the OS delays its launches.";
+    // Any OS event class asked for (wake-ups and syscalls too, review DF L4) and none happened.
+    const std::string asked = events_asked(trace);
+    const auto listed = [&](const char* e) {
+      for (size_t at = 0; at < asked.size();) {
+        const size_t comma = std::min(asked.find(',', at), asked.size());
+        if (asked.compare(at, comma - at, e) == 0) return true;
+        at = comma + 1;
+      }
+      return false;
+    };
+    if (a.events_listed && (a.switches_recorded || a.irqs_recorded || listed("wakeup") || listed("syscall") ||
+                            listed("syscall-counts")))
+      a.verdict = "This recording traced OS events (--events " + asked +
+                  "), but none happened to the traced threads while it ran: there is no delay to attribute. Record a "
+                  "longer run to see how the OS delays its launches.";
     else if (a.events_listed)
       a.verdict = "This recording asked for no scheduler, IRQ or syscall events (--events); record the run again with "
                   "them (the default) to see how the OS delayed its launches.";

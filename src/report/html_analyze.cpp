@@ -117,7 +117,13 @@ std::string summary_table(const json& t) {
   row("tklqt_ns", "TKLQT", ns("tklqt_ns"), "total kernel launch and queue time: sum over launch calls of (first GPU start - call start)");
   row("tklqt_launch_ns", "TKLQT launch part", ns("tklqt_launch_ns"), "host-side launch cost");
   row("tklqt_queue_ns", "TKLQT queue part", ns("tklqt_queue_ns"), "waiting behind earlier GPU work");
-  row("api_time_ns", "API time", ns("api_time_ns"), "sum of launch call durations");
+  // Null with every linked call's duration unknown (a recording without return probes): said as the
+  // terminal says it (review DF L1), not a bare "-".
+  const bool api_time_unknown = member(t, "api_time_ns").is_null() && member(t, "linked_launch_calls").is_number() &&
+                                member(t, "linked_launch_calls").get<double>() > 0 &&
+                                member(t, "launch_calls_unknown_duration") == member(t, "linked_launch_calls");
+  row("api_time_ns", "API time", api_time_unknown ? std::string("unknown") : ns("api_time_ns"),
+      api_time_unknown ? "no linked launch call has a recorded duration" : "sum of launch call durations");
   row("akd_ns", "AKD", ns("akd_ns"), "average kernel duration");
   row("inference_latency_ns", "inference latency", ns("inference_latency_ns"), "first operator start to last GPU end");
   if (member(t, "t_begin_ns").is_number() && member(t, "t_end_ns").is_number())
