@@ -956,6 +956,10 @@ TEST(ChatTemplate, Qwen3MarkedThinkBlockWritesReasoningThenContent) {
   EXPECT_TRUE(refused_as_qwen3(
       qwen3_with("{%- set reply = turn.content %}{%- else %}", "{%- set reply = turn.reasoning_content %}{%- else %}"),
       reason));
+  // A reasoning variable the loop never sets.
+  std::string unset = qwen3_with(std::string(kThinkCondition), "{%- if loop.last or (not loop.last and other) %}");
+  unset.replace(unset.find("thoughts.strip('\\n')"), 20, "other.strip('\\n')");
+  EXPECT_TRUE(refused_as_qwen3(unset, reason));
   // The reasoning read from a field into its own variable stays accepted.
   EXPECT_EQ(detect(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = turn.reasoning_content %}")).family(),
             ChatFamily::kQwen3);

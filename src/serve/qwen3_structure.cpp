@@ -368,6 +368,7 @@ class Reader {
       if (q.name(loop_var_) && q.field("reasoning_content") && q.done()) from_reasoning_.push_back(target);
       q.i = 3;
       if (q.name(loop_var_) && q.field("content") && q.done()) from_content_.push_back(target);
+      set_in_loop_.push_back(target);
     }
     if (!open.empty() && open.front().opener == forward_loop_ && is_op(t, 2, "=") && !plain_value(t, 3))
       return fail_tag(k, "setting " + target + " to a value other than Qwen3's in its message loop (an empty "
@@ -660,10 +661,11 @@ class Reader {
                     ops[i + 1].method == "strip" && ops[i + 2].kind == Operand::Kind::kText &&
                     ops[i + 2].text == "\n</think>\n\n" && ops[i + 3].kind == Operand::Kind::kName &&
                     ops[i + 3].method == "lstrip" && ops[i + 3].text != reasoning;  // review DA 08
-    // The reasoning not taken from the message's content (nor the message itself), the content
+    // The reasoning a variable the loop sets, not from the message's content (nor the message
+    // itself: an unset name is jinja2's undefined, whose strip fails), the content
     // taken from it and not from the reasoning field (a template splitting reasoning off content
     // sets the reasoning variable only from that split).
-    if (ok && (holds(from_content_, reasoning) || reasoning == var ||
+    if (ok && (!holds(set_in_loop_, reasoning) || holds(from_content_, reasoning) || reasoning == var ||
                !holds(from_content_, ops[i + 3].text) || holds(from_reasoning_, ops[i + 3].text)))
       return fail_tag(k, "writing as reasoning (" + reasoning + ") and content (" + ops[i + 3].text + ") other than "
                          "the variables the message loop sets from " + var + ".reasoning_content and " + var +
@@ -803,6 +805,7 @@ class Reader {
   size_t lqi_set_ = kNone, lqi_test_ = kNone;  // `set ns.last_query_index = index` and the if around it
   size_t reverse_if_ = kNone;                  // the one `if` in the reverse loop
   std::vector<std::string> from_reasoning_, from_content_;  // set from M.reasoning_content / M.content
+  std::vector<std::string> set_in_loop_;                      // every variable the message loop sets
   bool flag_cleared_ = false;                  // `set ns.flag = false` seen there
   bool by_ends_ = false;                       // the tool-response rule: starts and ends with the tags
 };
