@@ -901,3 +901,73 @@ TEST(ChatTemplate, Qwen3MarkedLoopSetsAreQwen3s) {
                 .family(),
             ChatFamily::kQwen3);
 }
+
+// Review DF H1: the generation prompt above the message loop (or above the reverse loop) is
+// written first by jinja2; only after the message loop's end is it Qwen3's.
+TEST(ChatTemplate, Qwen3MarkedGenerationPromptBeforeTheMessagesIsRefused) {
+  const std::string prompt = "{%- if add_generation_prompt %}\n  {{- '<|im_start|>assistant\\n' }}\n  " +
+                             std::string(kPromptTest) + "\n    {{- '<think>\\n\\n</think>\\n\\n' }}\n  {%- endif %}\n{%- endif %}\n";
+  std::string moved = qwen3_with(prompt, "");
+  for (std::string_view before : {"{%- for turn in messages %}", "{%- for turn in messages[::-1] %}",
+                                  "{%- set st = namespace("}) {
+    std::string t = moved;
+    t.replace(t.find(before), 0, prompt);
+    EXPECT_TRUE(refused_as_qwen3(t, "before the end of the message loop")) << before;
+  }
+  // Moved back after the loop, the same text is read.
+  EXPECT_EQ(detect(moved + prompt).family(), ChatFamily::kQwen3);
+}
+
+// Review DF H2: the reverse loop holds Qwen3's index set and one test setting the last query and
+// clearing the flag; any other set or test there moves them where the renderer does not look.
+TEST(ChatTemplate, Qwen3MarkedReverseLoopHoldsOnlyQwen3sStatements) {
+  const std::string index = "{%- set at = (messages|length - 1) - loop.index0 %}";
+  const std::string_view reason = "in the reverse loop, where Qwen3's template has only";
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(index, index + "{%- set at = 0 %}"), reason));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set st.searching = false %}", "{%- set st.searching = false %}{%- set at = 0 %}"),
+                               reason));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set st.searching = false %}", "{%- if true %}{%- set at = at + 1 %}{%- endif %}"
+                                                                             "{%- set st.searching = false %}"),
+                               reason));
+  // The flag cleared in a second test, or the test with another branch.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("  {%- endif %}\n{%- endfor %}\n{%- for turn in messages %}",
+                                          "  {%- endif %}\n  {%- if loop.first %}{%- set st.searching = false %}{%- endif %}\n"
+                                          "{%- endfor %}\n{%- for turn in messages %}"),
+                               reason));
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("    {%- set st.last_query_index = at %}\n",
+                                          "    {%- set st.last_query_index = at %}\n  {%- else %}\n"),
+                               "setting last_query_index other than Qwen3's"));
+  // The index set after the test, or a loop inside.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with(index, "{%- for x in [1] %}{%- endfor %}" + index), reason));
+}
+
+// Review DF M1: the think block writes the reasoning variable (not one taken from the content,
+// nor the message itself) and then the content variable (taken from the content).
+TEST(ChatTemplate, Qwen3MarkedThinkBlockWritesReasoningThenContent) {
+  const std::string_view reason = "writing as reasoning";
+  // Swapped: content in the block, reasoning after it.
+  std::string swapped = qwen3_with(std::string(kThinkCondition), "{%- if loop.last or (not loop.last and reply) %}");
+  swapped.replace(swapped.find("thoughts.strip('\\n')"), 20, "reply.strip('\\n')");
+  swapped.replace(swapped.find("reply.lstrip('\\n') }}"), 18, "thoughts.lstrip('\\n')");
+  EXPECT_TRUE(refused_as_qwen3(swapped, reason));
+  // The reasoning variable taken from the content field.
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = turn.content %}"), reason));
+  // The content variable taken from the reasoning field.
+  EXPECT_TRUE(refused_as_qwen3(
+      qwen3_with("{%- set reply = turn.content %}{%- else %}", "{%- set reply = turn.reasoning_content %}{%- else %}"),
+      reason));
+  // A reasoning variable the loop never sets.
+  std::string unset = qwen3_with(std::string(kThinkCondition), "{%- if loop.last or (not loop.last and other) %}");
+  unset.replace(unset.find("thoughts.strip('\\n')"), 20, "other.strip('\\n')");
+  EXPECT_TRUE(refused_as_qwen3(unset, reason));
+  // The reasoning read from a field into its own variable stays accepted.
+  EXPECT_EQ(detect(qwen3_with("{%- set thoughts = '' %}", "{%- set thoughts = turn.reasoning_content %}")).family(),
+            ChatFamily::kQwen3);
+}
+
+// Review DF v2/62: Qwen3's template writes nothing directly in its message loop, outside the role
+// branches; a write there would come before every message.
+TEST(ChatTemplate, Qwen3MarkedWriteDirectlyInTheMessageLoopIsRefused) {
+  EXPECT_TRUE(refused_as_qwen3(qwen3_with("  {%- if (turn.role == \"user\")", "  {{- 'X' }}\n  {%- if (turn.role == \"user\")"),
+                               "writing directly in the message loop"));
+}

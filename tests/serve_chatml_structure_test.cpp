@@ -414,3 +414,25 @@ TEST(JinjaSyntax, RefusesNestingPythonWouldNotCompile) {
   for (int i = 0; i < 200; ++i) flat += "{% if a %}x{% endif %}";
   EXPECT_EQ(syntax_problem(flat), "");
 }
+
+// What jinja2 refuses to compile though its grammar allows it (review DF L3): assigning `loop`
+// (TemplateAssertionError inside a for loop), and a chain of binary operators long enough that the
+// Python jinja2 generates nests more than 200 parentheses (197 `+` compile, 198 do not, measured
+// with jinja2 3.1.6); the limit here is 150 per tag.
+TEST(JinjaSyntax, LoopAssignmentAndLongOperatorChainsAreRefused) {
+  const std::string set_loop = "{%- for message in messages %}{%- set loop = 1 %}"
+                               "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}"
+                               "{%- endfor %}";
+  EXPECT_TRUE(has(refusal(set_loop + kGen), "assigning to `loop`"));
+  EXPECT_TRUE(has(refusal("{%- set a, loop = 1, 2 %}" + kLoop + kGen), "assigning to `loop`"));
+  const auto chain = [](int operators) {
+    std::string e = "{%- set a = 1";
+    for (int i = 0; i < operators; ++i) e += i % 2 ? " - 1" : " + 1";
+    return e + " %}";
+  };
+  EXPECT_EQ(syntax_problem(chain(150)), "");
+  EXPECT_TRUE(has(syntax_problem(chain(151)), "more than 150 binary operators in one tag"));
+  EXPECT_TRUE(has(refusal(chain(151) + kLoop + kGen), "more than 150 binary operators in one tag"));
+  // Counted per tag: two tags of 100 each compile.
+  EXPECT_EQ(syntax_problem(chain(100) + chain(100)), "");
+}

@@ -1,5 +1,6 @@
 #include "serve/jinja_grammar.h"
 
+#include <string>
 #include <string_view>
 
 namespace infertrace::serve {
@@ -11,6 +12,11 @@ using Kind = JinjaToken::Kind;
 // a model file may nest brackets tens of thousands deep (jinja2 itself stops at Python's recursion
 // limit, so such a template does not render there either).
 constexpr int kMaxDepth = 200;
+// jinja2 compiles a chain of binary operators (`a + b + c ...`) into Python source with one
+// parenthesis per operator, and Python refuses more than 200 nested parentheses: measured with
+// jinja2 3.1.6 on Python 3.11, a `+` chain compiles up to 197 operators and fails from 198 (review
+// DF L3). Fewer are accepted, with room for the parentheses around the chain.
+constexpr int kMaxBinaryOperators = 150;
 
 class Parser {
  public:
@@ -157,6 +163,9 @@ class Parser {
           more = true;
           break;
         }
+      if (more && ++binary_ops_ > kMaxBinaryOperators)
+        fail("more than " + std::to_string(kMaxBinaryOperators) + " binary operators in one tag, which jinja2 "
+             "would not compile");
       if (more) math(level + 1);
     }
   }
@@ -279,9 +288,13 @@ class Parser {
     }
   }
   // An assignment target: names, dotted `ns.x`, or a tuple of names (in parentheses or not).
+  // `loop` is refused: jinja2 will not assign it inside a for loop (TemplateAssertionError), and
+  // outside one it would hide the loop variable's name from every check that reads `loop.` (review
+  // DF L3).
   void target() {
     const bool paren = op("(");
     do {
+      if (peek_name("loop")) fail("assigning to `loop`, which jinja2 refuses in a for loop");
       expect_plain_name();
       if (!paren && !failed() && op(".")) expect_plain_name();
     } while (!failed() && op(","));
@@ -303,6 +316,7 @@ class Parser {
   const std::vector<JinjaToken>& t_;
   size_t i_ = 0;
   int depth_ = 0;
+  int binary_ops_ = 0;  // + - ~ * / // % ** seen in this tag
   std::string error_;
 };
 

@@ -273,6 +273,9 @@ class Reader {
       first_tag_seen_ = true;
       if (kw == "if" && t.size() == 2 && is_name(t, 1, "tools")) system_block_ = k;
     }
+    if (!open.empty() && open.front().opener == reverse_loop_ && tags()[k].kind == JinjaTag::Kind::kStatement &&
+        !reverse_body_ok(k, open))
+      return false;
     if (kw == "for") {
       bool reads_messages = false;
       for (const JinjaToken& x : t) reads_messages = reads_messages || (x.kind == Kind::kName && x.text == "messages");
@@ -357,6 +360,16 @@ class Reader {
     if (open.size() == 1 && open[0].opener == reverse_loop_ && index_var_.empty() && is_op(t, 2, "=") &&
         reverse_index(t, 3))
       index_var_ = target;
+    if (!open.empty() && open.front().opener == forward_loop_ && is_op(t, 2, "=")) {
+      // Which variables hold a message's reasoning and which its content: the think block must
+      // write them in that order (review DF M1).
+      JinjaCursor q{t};
+      q.i = 3;
+      if (q.name(loop_var_) && q.field("reasoning_content") && q.done()) from_reasoning_.push_back(target);
+      q.i = 3;
+      if (q.name(loop_var_) && q.field("content") && q.done()) from_content_.push_back(target);
+      set_in_loop_.push_back(target);
+    }
     if (!open.empty() && open.front().opener == forward_loop_ && is_op(t, 2, "=") && !plain_value(t, 3))
       return fail_tag(k, "setting " + target + " to a value other than Qwen3's in its message loop (an empty "
                          "string, a field, or the split/strip of one)");
@@ -367,6 +380,29 @@ class Reader {
       flag_cleared_ = true;
     }
     return true;
+  }
+
+  // The reverse loop's body as Qwen3's: first `set I = (messages|length - 1) - loop.index0`, then one
+  // `if` without another branch holding only `set NS.last_query_index = ...` and `set NS.F = ...`
+  // (their values checked by loops_and_sets). Another set or test there would move the index or the
+  // flag where the renderer does not look (review DF H2).
+  bool reverse_body_ok(size_t k, const std::vector<Frame>& open) {
+    const Tokens& t = tokens_[k];
+    const std::string_view kw = keyword(k);
+    if ((kw == "endfor" && open.size() == 1) || (kw == "endif" && open.size() == 2)) return true;
+    if (open.size() == 1 && kw == "set" && index_var_.empty() && reverse_if_ == kNone && t.size() > 3 &&
+        t[1].kind == Kind::kName && is_op(t, 2, "=") && reverse_index(t, 3))
+      return true;
+    if (open.size() == 1 && kw == "if" && reverse_if_ == kNone) {
+      reverse_if_ = k;
+      return true;
+    }
+    if (open.size() == 2 && open[1].opener == reverse_if_ && open[1].branch == reverse_if_ && kw == "set" &&
+        t.size() >= 6 && !ns_name_.empty() && is_name(t, 1, ns_name_) && is_op(t, 2, ".") &&
+        (is_name(t, 3, "last_query_index") || is_name(t, 3, ns_flag_)) && is_op(t, 4, "="))
+      return true;
+    return fail_tag(k, "in the reverse loop, where Qwen3's template has only `set index = (messages|length - 1) - "
+                       "loop.index0` and one `if` setting ns.last_query_index = index and its flag false");
   }
 
   // What Qwen3's message loop sets a variable to, from t[i] to the end: '' or a name followed by
@@ -469,7 +505,12 @@ class Reader {
     if (open.empty())
       return fail_tag(k, "writing outside the message loop, the generation prompt and the system block, where "
                          "Qwen3's template writes nothing");
-    if (open.front().opener == forward_loop_) return true;
+    // In one of the loop's branches: Qwen3's template writes nothing directly in the loop's body,
+    // where a write would precede every message (review DF, v2/62).
+    if (open.front().opener == forward_loop_)
+      return open.size() >= 2 ||
+             fail_tag(k, "writing directly in the message loop, outside its branches, where Qwen3's template writes "
+                         "nothing");
     // The generation prompt's other branches: refused by generation_prompt(), which names them.
     if (!prompts_.empty() && open.front().opener == prompts_.back()) return true;
     if (open.front().opener == reverse_loop_)
@@ -620,8 +661,23 @@ class Reader {
                     ops[i + 1].method == "strip" && ops[i + 2].kind == Operand::Kind::kText &&
                     ops[i + 2].text == "\n</think>\n\n" && ops[i + 3].kind == Operand::Kind::kName &&
                     ops[i + 3].method == "lstrip" && ops[i + 3].text != reasoning;  // review DA 08
+    // The reasoning a variable the loop sets, not from the message's content (nor the message
+    // itself: an unset name is jinja2's undefined, whose strip fails), the content
+    // taken from it and not from the reasoning field (a template splitting reasoning off content
+    // sets the reasoning variable only from that split).
+    if (ok && (!holds(set_in_loop_, reasoning) || holds(from_content_, reasoning) || reasoning == var ||
+               !holds(from_content_, ops[i + 3].text) || holds(from_reasoning_, ops[i + 3].text)))
+      return fail_tag(k, "writing as reasoning (" + reasoning + ") and content (" + ops[i + 3].text + ") other than "
+                         "the variables the message loop sets from " + var + ".reasoning_content and " + var +
+                         ".content, as Qwen3's template");
     return ok || fail_tag(k, "writing a think block other than Qwen3's ('<think>\\n' + " + reasoning +
                                  ".strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n'))");
+  }
+
+  static bool holds(const std::vector<std::string>& v, const std::string& x) {
+    for (const std::string& y : v)
+      if (y == x) return true;
+    return false;
   }
 
   // A write's operands joined by + (adjacent literals merged).
@@ -688,6 +744,10 @@ class Reader {
       return false;
     }
     const size_t k = prompts_[0], end = st_.next[k];
+    // After the conversation, as in Qwen3's template: above the message loop jinja2 would write the
+    // prompt first (review DF H1).
+    if (forward_loop_ == kNone || k < st_.next[forward_loop_])
+      return fail_tag(k, "before the end of the message loop, where Qwen3's generation prompt comes after it");
     if (keyword(end) != "endif")
       return fail_tag(end, "in the generation prompt, where Qwen3's template has no other branch");
     // The enable_thinking test, if any: the body's only statement.
@@ -743,6 +803,9 @@ class Reader {
   std::string ns_name_, ns_flag_;              // Qwen3's namespace and its multi_step_tool flag
   std::string index_var_;                      // the reverse loop's `set index = ...`
   size_t lqi_set_ = kNone, lqi_test_ = kNone;  // `set ns.last_query_index = index` and the if around it
+  size_t reverse_if_ = kNone;                  // the one `if` in the reverse loop
+  std::vector<std::string> from_reasoning_, from_content_;  // set from M.reasoning_content / M.content
+  std::vector<std::string> set_in_loop_;                      // every variable the message loop sets
   bool flag_cleared_ = false;                  // `set ns.flag = false` seen there
   bool by_ends_ = false;                       // the tool-response rule: starts and ends with the tags
 };
