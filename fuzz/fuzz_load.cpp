@@ -72,6 +72,16 @@ std::string gzip_member(std::string_view text, int level) {
   return out;
 }
 
+// The recorder's loss windows (LOSS records) read alike from both inputs (review DE L6).
+bool same_loss(const Trace& a, const Trace& b) {
+  if (a.loss_windows.size() != b.loss_windows.size()) return false;
+  for (size_t i = 0; i < a.loss_windows.size(); ++i) {
+    const LossWindow &x = a.loss_windows[i], &y = b.loss_windows[i];
+    if (x.first != y.first || x.last != y.last || x.cpu != y.cpu || x.lost != y.lost) return false;
+  }
+  return true;
+}
+
 bool same_trace(const Trace& a, const Trace& b) {
   auto meta = [](const Trace& t) {
     auto m = t.meta;
@@ -83,7 +93,8 @@ bool same_trace(const Trace& a, const Trace& b) {
          a.api.dur == b.api.dur && a.api.correlation == b.api.correlation && a.api.name == b.api.name &&
          a.ops.start == b.ops.start && a.ops.name == b.ops.name && a.threads.size() == b.threads.size() &&
          a.switches.size() == b.switches.size() && a.syscalls.size() == b.syscalls.size() &&
-         a.strings.size() == b.strings.size() && a.skipped == b.skipped && meta(a) == meta(b);
+         a.strings.size() == b.strings.size() && a.skipped == b.skipped && meta(a) == meta(b) &&
+         same_loss(a, b);
 }
 
 void compressed(std::string_view plain, uint8_t selector) {

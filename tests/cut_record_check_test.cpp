@@ -90,7 +90,8 @@ size_t plain_record(const Bytes& b, size_t at, bool& telling) {
   if (type == 0 || type >= IT_EV_NTYPES || len > kMaxRecordBytes || len < min_payload(type) || len > b.size() - at - 8)
     return 0;
   const bool event = type == IT_EV_API || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
-                     type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_GPU || type == IT_EV_FDNAME;
+                     type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_GPU || type == IT_EV_FDNAME ||
+                     type == IT_EV_LOSS;
   if (event) {
     if (u32(b, at + 8) != type) return 0;
     telling = true;
@@ -114,7 +115,8 @@ bool plain_cut_record(const Bytes& b, size_t at) {
   if (type == 0 || type >= IT_EV_NTYPES || len > kMaxRecordBytes || len < min_payload(type) || len <= b.size() - at - 8)
     return false;
   const bool event = type == IT_EV_API || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
-                     type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_GPU || type == IT_EV_FDNAME;
+                     type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_GPU || type == IT_EV_FDNAME ||
+                     type == IT_EV_LOSS;
   return !event || b.size() - at - 8 < 4 || u32(b, at + 8) == type;
 }
 

@@ -207,6 +207,30 @@ std::vector<unsigned char> loss_bytes(uint64_t first, uint64_t last, uint32_t cp
   return b;
 }
 
+// Damaged LOSS records the recorder never writes (review DE L5): one that lost nothing is no span
+// (it would leave pairs out for no loss), one that ends before it starts is out of range, and a CPU
+// beyond int32 reads as unknown (-1), not negative.
+TEST(LossRecords, DamagedRecordsAreLeftOutAndCounted) {
+  const auto dir = std::filesystem::temp_directory_path() / "infertrace_loss_damaged_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "damaged.itrace").string();
+  {
+    ItraceWriter w(path);
+    const auto empty = loss_bytes(100, 200, 0, 0, 0), backwards = loss_bytes(900, 800, 0, 1, 0),
+               big_cpu = loss_bytes(300, 400, 0x80000000u, 2, 0);
+    for (const auto* b : {&empty, &backwards, &big_cpu}) w.record(IT_EV_LOSS, b->data(), static_cast<uint32_t>(b->size()));
+    w.finish();
+  }
+  const Trace t = read_recording(path);
+  ASSERT_EQ(t.loss_windows.size(), 1u);
+  EXPECT_EQ(t.loss_windows[0].cpu, -1);
+  EXPECT_EQ(t.loss_windows[0].first, 300);
+  EXPECT_EQ(t.skipped.at("loss_without_counts"), 1);
+  EXPECT_EQ(t.skipped.at("time_out_of_range"), 1);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(LossRecords, ReadExportedToCsvAndSqlite) {
   const auto dir = std::filesystem::temp_directory_path() / "infertrace_loss_test";
   std::filesystem::remove_all(dir);

@@ -468,10 +468,17 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
         }
         LossWindow w;
         w.first = static_cast<ns_t>(l.h.ts), w.last = static_cast<ns_t>(l.last_ts);
-        w.cpu = static_cast<int32_t>(l.h.cpu);
+        // A CPU beyond int32 is corrupt: -1 (unknown), as every other CPU field reads it.
+        w.cpu = l.h.cpu <= static_cast<uint32_t>(INT32_MAX) ? static_cast<int32_t>(l.h.cpu) : -1;
         for (uint32_t type = 0; type < IT_LOSS_SLOTS; ++type)
           if (l.lost[type] > 0)
             w.lost[itrace::event_type_key(type)] = static_cast<int64_t>(std::min<uint64_t>(l.lost[type], INT64_MAX));
+        // The recorder never writes a window that lost nothing (review DE L5): such a record is
+        // damaged, and as a loss span it would leave pairs out for no loss.
+        if (w.lost.empty()) {
+          t.count_skipped("loss_without_counts");
+          break;
+        }
         t.loss_windows.push_back(std::move(w));
         break;
       }

@@ -178,6 +178,12 @@ struct it_fdname {
 // user space at stop for a window still open then; summed over a recording, lost[T] equals META
 // dropped.<T>. Added 2026-12-03 inside file version 2 (older readers skip it as an unknown type).
 #define IT_LOSS_SLOTS 16  // indexed by event type (< IT_EV_NTYPES)
+// The BPF side indexes lost[] by `type & (IT_LOSS_SLOTS - 1)`: a 17th type would alias silently.
+#ifdef __cplusplus
+static_assert(IT_EV_NTYPES <= IT_LOSS_SLOTS, "a LOSS record has one slot per event type");
+#else
+_Static_assert(IT_EV_NTYPES <= IT_LOSS_SLOTS, "a LOSS record has one slot per event type");
+#endif
 struct it_loss {
   struct it_hdr h;
   __u64 last_ts;
