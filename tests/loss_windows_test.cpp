@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -140,24 +141,42 @@ TEST(SchedLoss, PairsOverlappingAWindowAreLeftOutAndCounted) {
   EXPECT_EQ(a.loss_windows, 2);
   EXPECT_EQ(a.lost_events, 4);
   EXPECT_EQ(a.loss_covered, 200 + 10);
-  // The scheduler impact: the kept switched pairs' excess over the clean median, over the wall
-  // less the time inside loss spans (review DE M2). The wall runs from the first launch (0) to the
-  // last launch's end (12000 + 100); both spans lie inside it.
+  // The scheduler impact: the kept switched pairs' excess over the clean median, over the wall less
+  // the time of the pairs left out (reviews DE M2, DI). The wall runs from the first launch (0) to
+  // the last launch's end (12000 + 100). Left out here: main's [5000, 6000] and [6000, 10000] and
+  // the side thread's [300, 7000], whose union is [300, 10000].
   EXPECT_EQ(a.wall, 12'100);
   double excess = 0;
-  for (size_t k = 1; k < kMainLaunches.size(); ++k) {
-    const ns_t p = kMainLaunches[k - 1], q = kMainLaunches[k];
-    if (!meets(p, q, t.loss_windows) && ((p <= 2500 && 2500 < q) || (p <= 6500 && 6500 < q)))
-      excess += static_cast<double>(q - p) - a.clean.median;
-  }
+  std::vector<bool> covered(12'100, false);  // 1 ns cells of the wall that some left-out pair holds
+  for (const auto* v : {&kMainLaunches, &kSideLaunches})
+    for (size_t k = 1; k < v->size(); ++k) {
+      const ns_t p = (*v)[k - 1], q = (*v)[k];
+      if (meets(p, q, t.loss_windows))
+        for (ns_t c = p; c < q; ++c) covered[static_cast<size_t>(c)] = true;
+      else if (v == &kMainLaunches && ((p <= 2500 && 2500 < q) || (p <= 6500 && 6500 < q)))
+        excess += static_cast<double>(q - p) - a.clean.median;
+    }
+  const ns_t left_out = static_cast<ns_t>(std::count(covered.begin(), covered.end(), true));
+  EXPECT_EQ(left_out, 10'000 - 300);
   ASSERT_TRUE(a.scheduler_impact);
-  EXPECT_DOUBLE_EQ(*a.scheduler_impact, excess / static_cast<double>(12'100 - 210));
+  EXPECT_DOUBLE_EQ(*a.scheduler_impact, excess / static_cast<double>(12'100 - left_out));
 
   const nlohmann::json j = sched_analysis_json(t, a);
   EXPECT_EQ(j.at("pairs_spanning_loss"), spanning);
   EXPECT_EQ(j.at("rates_over_loss"), true);
   EXPECT_EQ(j.at("loss").at("launches_outside"), l_out);
   EXPECT_EQ(j.at("pairs").at("all").at("count"), all - spanning);
+}
+
+// A loss before the first launch leaves no pair out: the impact is the one without loss (review DI).
+TEST(SchedLoss, LossOutsideEveryPairLeavesTheImpactAlone) {
+  Trace t = base_trace();
+  const SchedAnalysis none = analyze_sched(t);
+  t.loss_windows = {window(-500, -100, 0, 2, 0)};
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.pairs_spanning_loss, 0);
+  ASSERT_TRUE(none.scheduler_impact && a.scheduler_impact);
+  EXPECT_DOUBLE_EQ(*a.scheduler_impact, *none.scheduler_impact);
 }
 
 TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {

@@ -32,9 +32,13 @@ ns_t LossSpans::covered() const {
   return n;
 }
 
-ns_t LossSpans::covered_between(ns_t a, ns_t b) const {
-  ns_t n = 0;
-  for (const auto& [s, e] : spans_) n += std::max<ns_t>(0, std::min(e, b) - std::max(s, a));
+ns_t union_length_between(std::vector<std::pair<ns_t, ns_t>> spans, ns_t lo, ns_t hi) {
+  std::sort(spans.begin(), spans.end());
+  ns_t n = 0, reach = lo;  // time up to `reach` is counted already
+  for (auto [s, e] : spans) {
+    s = std::max(s, reach), e = std::min(e, hi);
+    if (e > s) n += e - s, reach = e;
+  }
   return n;
 }
 

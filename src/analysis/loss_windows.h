@@ -12,6 +12,9 @@
 
 namespace infertrace {
 
+// Length of the union of `spans` (any order, overlapping or not) inside [lo, hi].
+ns_t union_length_between(std::vector<std::pair<ns_t, ns_t>> spans, ns_t lo, ns_t hi);
+
 class LossSpans {
  public:
   explicit LossSpans(const Trace& t);
@@ -19,7 +22,6 @@ class LossSpans {
   size_t windows() const { return windows_; }  // LOSS records, before merging
   int64_t lost_events() const { return lost_; }
   ns_t covered() const;  // length of the union of the windows
-  ns_t covered_between(ns_t a, ns_t b) const;  // the same, clipped to [a, b]
   // Whether the closed interval [a, b] meets a window (a window is closed too: its first and last
   // failed reserve are both times at which an event was lost).
   bool overlaps(ns_t a, ns_t b) const;

@@ -263,10 +263,11 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
       for (ns_t d : ds) sum += static_cast<double>(d) - a.clean.median;
       return sum;
     };
-    // Pairs meeting a loss span are left out of the excess, so its time is left out of the wall too
-    // (review DE M2: over the whole wall the impact read ~22% low on the audit's loss run). Without
-    // loss both are as docs/metrics.md defines them.
-    const ns_t wall = a.wall - loss.covered_between(a.t_begin, a.t_end);
+    // Pairs meeting a loss span are left out of the excess, so their time is left out of the wall too
+    // (review DE M2: over the whole wall the impact read ~22% low on the audit's loss run; review DI:
+    // the left-out pairs' own time, not the spans', which may lie outside any pair or inside a longer
+    // one). Without loss both are as docs/metrics.md defines them.
+    const ns_t wall = a.wall - union_length_between(pa.left_out, a.t_begin, a.t_end);
     if (wall > 0 && a.switches_recorded) {
       const auto share = [&](const std::vector<ns_t>& ds) { return excess(ds) / static_cast<double>(wall); };
       a.scheduler_impact = share(switched);
@@ -275,7 +276,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     }
     // Every pair lies inside the launch window, so the same excess over its shorter wall.
     const ns_t window_wall =
-        a.launch_window.wall - loss.covered_between(a.launch_window.begin, a.launch_window.end);
+        a.launch_window.wall - union_length_between(pa.left_out, a.launch_window.begin, a.launch_window.end);
     if (a.launch_window.defined && a.switches_recorded && window_wall > 0)
       a.launch_window.scheduler_impact = excess(switched) / static_cast<double>(window_wall);
   }

@@ -56,6 +56,7 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
       const ns_t a = t.ts[k - 1], b = t.ts[k];
       if (!loss.empty() && loss.overlaps(a, b)) {
         ++pa.spanning_loss;
+        pa.left_out.emplace_back(a, b);
         continue;
       }
       size_t first = 0;

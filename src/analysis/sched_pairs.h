@@ -27,6 +27,7 @@ struct PairAttribution {
   // Pairs left out because [ts1, ts2] overlaps a loss window: the recorder may have lost launches
   // between them (so they are not consecutive) and the switches or IRQs that would classify them.
   int64_t spanning_loss = 0;
+  std::vector<std::pair<ns_t, ns_t>> left_out;  // those pairs' [ts1, ts2]: their time leaves the impact's wall
 };
 
 // Switch-outs of traced threads, by tid.

@@ -616,6 +616,14 @@ void Recorder::flush_loss_windows() {
   struct Window {  // record.bpf.c's struct loss_window, field for field
     uint64_t first_ts, last_ts, lost[IT_LOSS_SLOTS], busy;
   };
+  // The per-CPU lookup copies the BPF side's value size for each CPU: a layout out of step would
+  // misread every CPU after the first (review DI). Said and skipped, not thrown: the recording
+  // itself is whole; only the windows still open at stop go unwritten.
+  if (bpf_map__value_size(s_.skel->maps.loss_windows) != sizeof(Window)) {
+    std::fprintf(stderr, "record: the loss-window map's layout differs from the recorder's; windows still open at "
+                         "stop are not written (a build out of step: rebuild infertrace)\n");
+    return;
+  }
   std::vector<Window> vals(static_cast<size_t>(ncpu));
   uint32_t zero = 0;
   if (bpf_map_lookup_elem(fd, &zero, vals.data()) != 0) return;
