@@ -3,7 +3,7 @@
  * (voluntary switches), make getppid syscalls, while B busy threads compete for the CPUs
  * (preemptions). Optionally forks a child that execs this program in "child" mode.
  * Each worker reads its own voluntary/nonvoluntary switch counters from /proc just before it
- * exits; everything is printed as one JSON object per line after the threads are joined.
+ * exits, between two CLOCK_MONOTONIC stamps it prints with them; everything is printed as one JSON object per line after the threads are joined.
  *
  * usage: fakecuda_workload WORKERS LAUNCHES BUSY CHILD_LAUNCHES
  *        fakecuda_workload child LAUNCHES */
@@ -26,9 +26,16 @@ typedef struct {
   int index, launches;
   pid_t tid;
   long vol, nonvol, getppid_calls;
+  long long read_begin_ns, read_end_ns; /* CLOCK_MONOTONIC around the /proc read */
 } Worker;
 
 static atomic_int stop_busy;
+
+static long long monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static void read_switch_counts(pid_t tid, long* vol, long* nonvol) {
   char path[64], line[256];
@@ -67,7 +74,11 @@ static void* worker(void* arg) {
   for (int i = 0; i < kGraphs; ++i) cudaGraphLaunch((void*)48, stream);
   for (int i = 0; i < kSyncs; ++i) cudaStreamSynchronize(stream);
   cudaDeviceSynchronize();
+  /* The recorder stamps switches with bpf_ktime_get_ns (CLOCK_MONOTONIC): the switches before
+   * read_begin_ns are all in the counters read, those after read_end_ns none of them. */
+  w->read_begin_ns = monotonic_ns();
   read_switch_counts(w->tid, &w->vol, &w->nonvol);
+  w->read_end_ns = monotonic_ns();
   return 0;
 }
 
@@ -121,8 +132,8 @@ int main(int argc, char** argv) {
     printf("{\"role\": \"worker\", \"pid\": %d, \"tid\": %d, \"stream\": %d, \"cudaLaunchKernel\": %d, "
            "\"cuLaunchKernel\": %d, \"cuLaunchKernelEx\": %d, \"cudaMemcpyAsync\": %d, \"cudaGraphLaunch\": %d, "
            "\"cudaStreamSynchronize\": %d, \"cudaDeviceSynchronize\": 1, \"getppid\": %ld, "
-           "\"voluntary\": %ld, \"nonvoluntary\": %ld}\n",
+           "\"voluntary\": %ld, \"nonvoluntary\": %ld, \"read_begin_ns\": %lld, \"read_end_ns\": %lld}\n",
            (int)getpid(), (int)w[i].tid, 0x1000 + i, launches, kDriverLaunches, kLaunchEx + 1, kMemcpys + 1, kGraphs, kSyncs,
-           w[i].getppid_calls, w[i].vol, w[i].nonvol);
+           w[i].getppid_calls, w[i].vol, w[i].nonvol, w[i].read_begin_ns, w[i].read_end_ns);
   return 0;
 }
