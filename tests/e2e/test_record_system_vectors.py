@@ -73,6 +73,10 @@ def nohz_full_cpus():
     return cpus
 
 
+# The irq_vectors tracepoints the recorder attaches, with the /proc/interrupts name of each.
+SYSTEM_VECTORS = {"local_timer": "LOC", "spurious_apic": "SPU", "irq_work": "IWI", "x86_platform_ipi": "PLT",
+                  "reschedule": "RES", "call_function": "CAL", "call_function_single": "CAL",
+                  "thermal_apic": "TRM", "error_apic": "ERR"}
 cpu = max(os.sched_getaffinity(0))
 SPIN_S = 1.5
 # The traced command: pinned to `cpu`, spins SPIN_S seconds, prints its tid, the CLOCK_MONOTONIC
@@ -107,7 +111,10 @@ with tempfile.TemporaryDirectory() as tmp:
         print("SKIP: build without eBPF:", p.stderr.strip())
         sys.exit(77)
     check(p.returncode == 0, f"record failed: rc={p.returncode} {p.stderr}")
-    check("system-vector" not in p.stderr, f"record said a system vector was missing on a kernel that has them: {p.stderr}")
+    # The recorder names a missing system vector on stderr: silent only where tracefs has them all
+    # (a kernel without thermal_apic, say, is right to say so; META below checks the names).
+    if set(SYSTEM_VECTORS) <= available:
+        check("system-vector" not in p.stderr, f"record said a system vector was missing on a kernel that has them: {p.stderr}")
     lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
     if not lines:
         print(f"FAILED: no output from the workload: {p.stdout} {p.stderr}")
@@ -157,9 +164,7 @@ with tempfile.TemporaryDirectory() as tmp:
         con = sqlite3.connect(db)
         meta = dict(con.execute("SELECT key, value FROM meta WHERE key LIKE 'irq.system_vectors%'").fetchall())
         con.close()
-        expect = {"local_timer": "LOC", "spurious_apic": "SPU", "irq_work": "IWI", "x86_platform_ipi": "PLT",
-                  "reschedule": "RES", "call_function": "CAL", "call_function_single": "CAL",
-                  "thermal_apic": "TRM", "error_apic": "ERR"}
+        expect = SYSTEM_VECTORS
         traced = meta.get("irq.system_vectors", "").split(",")
         missing = [t for t in meta.get("irq.system_vectors_missing", "").split(",") if t]
         check({expect[t] for t in available if t in expect} == set(traced),
