@@ -5,6 +5,7 @@
 #include "serve/jinja_cursor.h"
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
+#include "serve/jinja_template.h"
 
 namespace infertrace::serve {
 namespace {
@@ -30,11 +31,7 @@ using Cursor = JinjaCursor;
 
 class Reader {
  public:
-  Reader(std::string source, JinjaStructure st) : s_(std::move(source)), st_(std::move(st)) {
-    tokens_.resize(st_.tags.size());
-    for (size_t k = 0; k < st_.tags.size(); ++k)
-      if (st_.tags[k].kind != JinjaTag::Kind::kComment)
-        tokens_[k] = jinja_tokens(jinja_tag_body(s_, st_.tags[k]), nullptr).value_or(Tokens{});
+  explicit Reader(JinjaTemplate t) : t_(std::move(t)) {
   }
 
   std::optional<ChatMlStructure> read(std::string* why) {
@@ -50,24 +47,17 @@ class Reader {
   }
 
  private:
-  const std::vector<JinjaTag>& tags() const { return st_.tags; }
-  std::string_view keyword(size_t k) const {
-    const JinjaTag& t = tags()[k];
-    return t.kind == JinjaTag::Kind::kStatement && !tokens_[k].empty() ? std::string_view(tokens_[k][0].text) : "";
-  }
-  // A statement's tokens after its keyword.
-  Tokens args(size_t k) const { return tokens_[k].empty() ? Tokens{} : Tokens(tokens_[k].begin() + 1, tokens_[k].end()); }
+  const std::vector<JinjaTag>& tags() const { return t_.tags(); }
+  std::string_view keyword(size_t k) const { return t_.keyword(k); }
+  Tokens args(size_t k) const { return t_.args(k); }
 
-  std::string line(size_t at) const { return jinja_line(s_, at); }
+  std::string line(size_t at) const { return jinja_line(t_.source, at); }
   static std::string clip(std::string_view v) { return jinja_quote(v); }
   bool fail(const std::string& reason) {
     why_ = reason;
     return false;
   }
-  bool fail_tag(size_t k, const std::string& what) {
-    const JinjaTag& t = tags()[k];
-    return fail("it has " + clip(std::string_view(s_).substr(t.begin, t.end - t.begin)) + " (" + line(t.begin) + ") " + what);
-  }
+  bool fail_tag(size_t k, const std::string& what) { return fail(t_.tag_reason(k, what)); }
   bool fail_outside(size_t k) {
     return fail_tag(k, "outside the parts this server renders (a default system block, the message loop, the "
                        "generation prompt)");
@@ -79,7 +69,7 @@ class Reader {
   std::optional<Pieces> writes(size_t a, size_t b, const std::string& loop_var) {
     Pieces p;
     for (size_t k = a + 1;; ++k) {
-      add_text(p, jinja_data_before(s_, tags(), k));
+      add_text(p, jinja_data_before(t_.source, tags(), k));
       if (k == b) return p;
       const JinjaTag& t = tags()[k];
       if (t.kind == JinjaTag::Kind::kComment) continue;
@@ -87,7 +77,7 @@ class Reader {
         fail_tag(k, "where this server renders only written text");
         return std::nullopt;
       }
-      if (!expression(tokens_[k], loop_var, p)) {
+      if (!expression(t_.tokens[k], loop_var, p)) {
         fail_tag(k, "where this server renders only string literals and the message's role and content joined by +");
         return std::nullopt;
       }
@@ -132,11 +122,11 @@ class Reader {
   // The items in (from-1, to): top level, or the else branch of `if tools`.
   bool items(size_t from, size_t to, bool top) {
     for (size_t k = from;; ++k) {
-      if (const std::string d = jinja_data_before(s_, tags(), k); !d.empty()) {
+      if (const std::string d = jinja_data_before(t_.source, tags(), k); !d.empty()) {
         // The line the written text starts on: jinja2 strips nothing before it, the newline trim_blocks
         // takes, or all the white space a `-` takes.
         const size_t from = k == 0 ? 0 : tags()[k - 1].end;
-        const std::string_view gap = std::string_view(s_).substr(from);
+        const std::string_view gap = std::string_view(t_.source).substr(from);
         const size_t ws = gap.find_first_not_of(" \t\n\r\f\v");
         size_t in = 0;
         for (size_t p : {ws, size_t{1}, size_t{0}})  // the most stripped first: the text may start with a newline
@@ -163,23 +153,23 @@ class Reader {
       if (!top) return fail_outside(k);
       c.i = 0;
       if (keyword(k) == "if" && !loop_ && !qwen25_ && c.name("tools") && c.done()) {
-        const size_t else_ = st_.next[k];
-        if (keyword(else_) != "else" || keyword(st_.next[else_]) != "endif")
+        const size_t else_ = t_.st.next[k];
+        if (keyword(else_) != "else" || keyword(t_.st.next[else_]) != "endif")
           return fail_tag(k, "without a plain else branch (Qwen2.5's `if tools ... else ... endif`)");
-        if (!items(else_ + 1, st_.next[else_], false)) return false;
+        if (!items(else_ + 1, t_.st.next[else_], false)) return false;
         if (!qwen25_) return fail_tag(k, "whose else branch writes no system message block");
-        k = st_.next[else_];
+        k = t_.st.next[else_];
         continue;
       }
       c.i = 0;
       if (keyword(k) == "if" && !loop_ && is_prompt_default(c)) {
         if (!prompt_default(k)) return false;
-        k = st_.next[k];
+        k = t_.st.next[k];
         continue;
       }
       c.i = 0;
       if (keyword(k) == "if" && loop_ && !prompt_ && c.name("add_generation_prompt") && c.done()) {
-        const size_t end = st_.next[k];
+        const size_t end = t_.st.next[k];
         if (keyword(end) != "endif") return fail_tag(k, "with another branch");
         const std::optional<Pieces> p = writes(k, end, "");
         if (!p) return false;
@@ -192,7 +182,7 @@ class Reader {
       if (keyword(k) == "set" && assigns_a_literal(a)) continue;
       if (keyword(k) == "for" && !loop_) {
         if (!message_loop(k)) return false;
-        k = st_.next[k];
+        k = t_.st.next[k];
         continue;
       }
       return fail_outside(k);
@@ -215,7 +205,7 @@ class Reader {
 
   // The endif of the if at tags[k] (past its elif and else branches).
   size_t endif_of(size_t k) const {
-    while (keyword(k) != "endif") k = st_.next[k];
+    while (keyword(k) != "endif") k = t_.st.next[k];
     return k;
   }
 
@@ -223,8 +213,8 @@ class Reader {
   // other branch (Qwen3's shape, and Qwen2.5's with its default removed: review CL M1) or an else
   // writing the default. Either way the loop must skip the first system message (qwen25_).
   bool system_block(size_t k) {
-    const size_t else_ = st_.next[k];
-    const bool plain_else = keyword(else_) == "else" && keyword(st_.next[else_]) == "endif";
+    const size_t else_ = t_.st.next[k];
+    const bool plain_else = keyword(else_) == "else" && keyword(t_.st.next[else_]) == "endif";
     if (keyword(else_) != "endif" && !plain_else)
       return fail_tag(k, "with a branch other than one plain else writing a default system message");
     const std::optional<Pieces> own = writes(k, else_, "");
@@ -234,7 +224,7 @@ class Reader {
       return fail_tag(k, "whose first branch writes other than the conversation's system message as ChatML");
     qwen25_ = true;
     if (!plain_else) return true;
-    const std::optional<Pieces> other = writes(else_, st_.next[else_], "");
+    const std::optional<Pieces> other = writes(else_, t_.st.next[else_], "");
     if (!other) return false;
     const std::optional<std::string> d = default_text(*other);
     if (!d) return fail_tag(else_, "writing other than one ChatML system message");
@@ -258,11 +248,11 @@ class Reader {
   // (as transformers and llama.cpp do) always passes add_generation_prompt, so it changes nothing
   // this rendering writes. Only before the loop, and with no other branch and no written text.
   bool prompt_default(size_t k) {
-    const size_t end = st_.next[k];
+    const size_t end = t_.st.next[k];
     if (keyword(end) != "endif") return fail_tag(k, "with another branch");
     size_t set = 0;
     for (size_t j = k + 1; j <= end; ++j) {
-      if (!jinja_data_before(s_, tags(), j).empty()) return fail_tag(k, "writing text");
+      if (!jinja_data_before(t_.source, tags(), j).empty()) return fail_tag(k, "writing text");
       if (j == end || tags()[j].kind == JinjaTag::Kind::kComment) continue;
       const Tokens a = args(j);
       if (set != 0 || keyword(j) != "set" || a.size() != 3 || a[0].kind != Kind::kName ||
@@ -312,14 +302,14 @@ class Reader {
     if (a.size() != 3 || a[0].kind != Kind::kName || (++c.i, !(c.name("in") && c.name("messages"))))
       return fail_tag(k, "where this server renders only a `for M in messages` loop");
     const std::string var = a[0].text;
-    const size_t end = st_.next[k];
+    const size_t end = t_.st.next[k];
     if (keyword(end) != "endfor") return fail_tag(k, "with an else branch");
     loop_ = true;
     // The first tag of the body that is no comment, and whether only unwritten data comes before it.
     size_t first = k + 1;
     while (first < end && tags()[first].kind == JinjaTag::Kind::kComment) ++first;
     bool clean = true;
-    for (size_t j = k + 1; j <= first && clean; ++j) clean = jinja_data_before(s_, tags(), j).empty();
+    for (size_t j = k + 1; j <= first && clean; ++j) clean = jinja_data_before(t_.source, tags(), j).empty();
     if (first < end && clean && keyword(first) == "if") {
       const Tokens cond = args(first);
       Cursor q{cond};
@@ -327,7 +317,7 @@ class Reader {
           q.op("!=") && q.string_is("system") && q.done()) {
         // Qwen1.5's: the default written before the first message, unless that is a system one.
         if (qwen25_) return fail_tag(first, "after a block writing the system message");
-        const size_t endif = st_.next[first];
+        const size_t endif = t_.st.next[first];
         if (keyword(endif) != "endif") return fail_tag(first, "with another branch");
         const std::optional<Pieces> p = writes(first, endif, var);
         if (!p) return false;
@@ -339,13 +329,13 @@ class Reader {
       }
       if (skip_condition(cond, var)) {
         if (!qwen25_) return fail_tag(first, "skipping the first system message, which nothing else writes");
-        size_t b = st_.next[first];
+        size_t b = t_.st.next[first];
         const std::optional<Pieces> p = writes(first, b, var);
         if (!p) return false;
         if (!is_message_write(*p)) return fail_tag(first, "whose first branch does not write the message as ChatML");
         // The other branches take only what never reaches them: tool messages, and assistant ones
         // (the first branch takes those).
-        for (; keyword(b) == "elif"; b = st_.next[b]) {
+        for (; keyword(b) == "elif"; b = t_.st.next[b]) {
           const Tokens e = args(b);
           Cursor ec{e};
           std::string role;
@@ -366,9 +356,7 @@ class Reader {
     return is_message_write(*p) || fail_tag(k, "whose messages are not written as ChatML");
   }
 
-  std::string s_;
-  JinjaStructure st_;
-  std::vector<Tokens> tokens_;
+  JinjaTemplate t_;
   std::string why_;
   // qwen25_: Qwen2.5's system block was read (one at most), so the loop must skip the first system
   // message.
@@ -379,14 +367,9 @@ class Reader {
 }  // namespace
 
 std::optional<ChatMlStructure> read_chatml_structure(std::string_view text, std::string* why) {
-  std::string source = jinja_normalized(text);
-  std::string bad;
-  std::optional<JinjaStructure> st = jinja_structure(source, &bad);
-  if (!st) {
-    if (why) *why = "jinja2 would not compile it: " + bad;
-    return std::nullopt;
-  }
-  return Reader(std::move(source), std::move(*st)).read(why);
+  std::optional<JinjaTemplate> t = read_jinja_template(text, why);
+  if (!t) return std::nullopt;
+  return Reader(std::move(*t)).read(why);
 }
 
 }  // namespace infertrace::serve

@@ -5,12 +5,14 @@
 #include "serve/jinja_cursor.h"
 #include "serve/jinja_lex.h"
 #include "serve/jinja_syntax.h"
+#include "serve/jinja_template.h"
+#include "serve/qwen3_token_patterns.h"
 
 namespace infertrace::serve {
 namespace {
 
 using Kind = JinjaToken::Kind;
-using Tokens = std::vector<JinjaToken>;
+using namespace qwen3_tokens;
 
 // A block open around a tag: its opening tag and the tag of the branch the tag sits in (the opener
 // itself, an elif or an else).
@@ -18,23 +20,11 @@ struct Frame {
   size_t opener, branch;
 };
 
-// One operand of a `+`-joined write: a string literal, M.role, or NAME optionally followed by
-// .strip('\n') / .lstrip('\n').
-struct Operand {
-  enum class Kind { kText, kRole, kName } kind;
-  std::string text;    // kText: the literal; kName: the name
-  std::string method;  // kName: "strip", "lstrip" or ""
-};
-
 class Reader {
  public:
-  Reader(std::string source, JinjaStructure st) : s_(std::move(source)), st_(std::move(st)) {
-    tokens_.resize(st_.tags.size());
-    for (size_t k = 0; k < st_.tags.size(); ++k)
-      if (st_.tags[k].kind != JinjaTag::Kind::kComment)
-        tokens_[k] = jinja_tokens(jinja_tag_body(s_, st_.tags[k]), nullptr).value_or(Tokens{});
+  explicit Reader(JinjaTemplate t) : t_(std::move(t)) {
     // The fields a namespace(...) call names: read as fields like a message's.
-    for (const Tokens& t : tokens_)
+    for (const Tokens& t : t_.tokens)
       for (size_t i = 0; i + 1 < t.size(); ++i)
         if (is_name(t, i, "namespace") && is_op(t, i + 1, "("))
           for (size_t j = i + 2; j + 1 < t.size(); ++j)
@@ -59,17 +49,12 @@ class Reader {
  private:
   static constexpr size_t kNone = static_cast<size_t>(-1);
 
-  const std::vector<JinjaTag>& tags() const { return st_.tags; }
-  std::string_view keyword(size_t k) const {
-    return tags()[k].kind == JinjaTag::Kind::kStatement && !tokens_[k].empty() ? std::string_view(tokens_[k][0].text)
-                                                                                : "";
-  }
-  Tokens args(size_t k) const { return tokens_[k].empty() ? Tokens{} : Tokens(tokens_[k].begin() + 1, tokens_[k].end()); }
+  const std::vector<JinjaTag>& tags() const { return t_.tags(); }
+  std::string_view keyword(size_t k) const { return t_.keyword(k); }
+  Tokens args(size_t k) const { return t_.args(k); }
 
   bool fail_tag(size_t k, const std::string& what) {
-    const JinjaTag& t = tags()[k];
-    why_ = "it has " + jinja_quote(std::string_view(s_).substr(t.begin, t.end - t.begin)) + " (" +
-           jinja_line(s_, t.begin) + ") " + what;
+    why_ = t_.tag_reason(k, what);
     return false;
   }
 
@@ -80,9 +65,9 @@ class Reader {
       // Qwen3's template writes nothing but its expressions (every tag strips the white space
       // around it), so any template data jinja2 writes, wherever it sits, is text the renderer
       // would not write.
-      if (const std::string d = jinja_data_before(s_, tags(), k); !d.empty()) {
-        const size_t at = k == tags().size() ? s_.size() : tags()[k].begin;
-        why_ = "it writes the template text '" + jinja_quote(d) + "' (before " + jinja_line(s_, at) +
+      if (const std::string d = jinja_data_before(t_.source, tags(), k); !d.empty()) {
+        const size_t at = k == tags().size() ? t_.source.size() : tags()[k].begin;
+        why_ = "it writes the template text '" + jinja_quote(d) + "' (before " + jinja_line(t_.source, at) +
                "), where Qwen3's template writes only from its expressions";
         return false;
       }
@@ -101,11 +86,11 @@ class Reader {
         prompts_.push_back(k);
       }
       if (!loops_and_sets(k, open)) return false;
-      if (tags()[k].kind == JinjaTag::Kind::kExpression && writes_think(tokens_[k]) && !in_prompt(k, open)) {
+      if (tags()[k].kind == JinjaTag::Kind::kExpression && writes_think(t_.tokens[k]) && !in_prompt(k, open)) {
         if (!think_write(k, open)) return false;
         // One, as in Qwen3's template: a second under the same conditions would write the block twice.
         if (think_ != kNone) return fail_tag(k, "writing a second think block (the first on " +
-                                                    jinja_line(s_, tags()[think_].begin) + ")");
+                                                    jinja_line(t_.source, tags()[think_].begin) + ")");
         think_ = k;
       } else if (tags()[k].kind == JinjaTag::Kind::kExpression && !in_prompt(k, open) && !write_placed(k, open)) {
         return false;
@@ -114,7 +99,7 @@ class Reader {
         open.pop_back();  // jinja_structure paired it with its opener
       } else if (kw == "elif" || kw == "else") {
         open.back().branch = k;
-      } else if (st_.next[k] != tags().size()) {
+      } else if (t_.st.next[k] != tags().size()) {
         open.push_back(Frame{k, k});
       }
     }
@@ -124,7 +109,7 @@ class Reader {
   // The statements, filters and methods Qwen3's template uses (see the header); reads of
   // enable_thinking noted.
   bool tokens_ok(size_t k) {
-    const Tokens& t = tokens_[k];
+    const Tokens& t = t_.tokens[k];
     if (tags()[k].kind == JinjaTag::Kind::kStatement) {
       const std::string_view kw = keyword(k);
       static constexpr std::string_view kAllowed[] = {"if", "elif", "else", "endif", "for", "endfor", "set"};
@@ -177,25 +162,6 @@ class Reader {
     return true;
   }
 
-  static bool is_op(const Tokens& t, size_t i, std::string_view o) {
-    return i < t.size() && t[i].kind == Kind::kOperator && t[i].text == o;
-  }
-  static bool is_name(const Tokens& t, size_t i, std::string_view n) {
-    return i < t.size() && t[i].kind == Kind::kName && t[i].text == n;
-  }
-  // `messages[::-1]` starting at t[i] (the name).
-  static bool reversed_messages(const Tokens& t, size_t i) {
-    return is_name(t, i, "messages") && is_op(t, i + 1, "[") && is_op(t, i + 2, ":") && is_op(t, i + 3, ":") &&
-           is_op(t, i + 4, "-") && i + 5 < t.size() && t[i + 5].kind == Kind::kNumber && t[i + 5].text == "1" &&
-           is_op(t, i + 6, "]");
-  }
-  // Where t[i] sits inside messages[::-1] (the name at t[i - back]).
-  static bool in_reversed_messages(const Tokens& t, size_t i) {
-    for (size_t back = 0; back <= 6 && back <= i; ++back)
-      if (reversed_messages(t, i - back)) return true;
-    return false;
-  }
-
   // The operators, subscripts, calls and attributes of t[i] that Qwen3's template has; what else
   // could compute a message's text unseen by this check (a `%` format writing '<think>', `*`
   // repeating content, a slice reversing it, `x['upper']()`, `(x.replace)(...)`, `content.upper`
@@ -239,18 +205,6 @@ class Reader {
     }
     return true;
   }
-  // Qwen3's tool-message tests: `if loop.first or (messages[loop.index0 - 1]...` and
-  // `if loop.last or (messages[loop.index0 + 1]...`, the neighbour read only when it exists.
-  static bool neighbour_message(const Tokens& t, size_t i) {
-    const auto opens = [&](std::string_view end) {
-      JinjaCursor q{t};
-      return q.name("if") && q.name("loop") && q.op(".") && q.name(end) && q.name("or") && q.op("(") && q.i == i;
-    };
-    const bool prev = opens("first");
-    if (!prev && !opens("last")) return false;
-    return is_op(t, i + 1, "[") && is_name(t, i + 2, "loop") && is_op(t, i + 3, ".") && is_name(t, i + 4, "index0") &&
-           is_op(t, i + 5, prev ? "-" : "+") && i + 6 < t.size() && t[i + 6].text == "1" && is_op(t, i + 7, "]");
-  }
   bool known_field(const std::string& f) const {
     static constexpr std::string_view kFields[] = {"role", "content", "reasoning_content", "tool_calls",
                                                    "function", "name", "arguments"};
@@ -267,7 +221,7 @@ class Reader {
   // (the one naming last_query_index) made once at the top level, its last_query_index set only
   // in the reverse loop.
   bool loops_and_sets(size_t k, const std::vector<Frame>& open) {
-    const Tokens& t = tokens_[k];
+    const Tokens& t = t_.tokens[k];
     const std::string_view kw = keyword(k);
     if (!first_tag_seen_ && tags()[k].kind != JinjaTag::Kind::kComment) {
       first_tag_seen_ = true;
@@ -347,7 +301,7 @@ class Reader {
       // `(messages|length - 1) - loop.index0`.
       const bool placed = target == ns_name_ && open.size() == 2 && open[0].opener == reverse_loop_ &&
                           keyword(open[1].opener) == "if" && open[1].branch == open[1].opener &&
-                          keyword(st_.next[open[1].opener]) == "endif" && lqi_set_ == kNone && is_op(t, 4, "=") &&
+                          keyword(t_.st.next[open[1].opener]) == "endif" && lqi_set_ == kNone && is_op(t, 4, "=") &&
                           ((t.size() == 6 && t[5].kind == Kind::kName && t[5].text == index_var_) ||
                            reverse_index(t, 5));
       if (!placed)
@@ -387,7 +341,7 @@ class Reader {
   // (their values checked by loops_and_sets). Another set or test there would move the index or the
   // flag where the renderer does not look (review DF H2).
   bool reverse_body_ok(size_t k, const std::vector<Frame>& open) {
-    const Tokens& t = tokens_[k];
+    const Tokens& t = t_.tokens[k];
     const std::string_view kw = keyword(k);
     if ((kw == "endfor" && open.size() == 1) || (kw == "endif" && open.size() == 2)) return true;
     if (open.size() == 1 && kw == "set" && index_var_.empty() && reverse_if_ == kNone && t.size() > 3 &&
@@ -403,40 +357,6 @@ class Reader {
       return true;
     return fail_tag(k, "in the reverse loop, where Qwen3's template has only `set index = (messages|length - 1) - "
                        "loop.index0` and one `if` setting ns.last_query_index = index and its flag false");
-  }
-
-  // What Qwen3's message loop sets a variable to, from t[i] to the end: '' or a name followed by
-  // fields, `[N]`/`[-N]` and split/strip/lstrip/rstrip of one string literal
-  // (`content.split('</think>')[0].rstrip('\n')...`). Joining (`content + '!'`) or another literal
-  // (`'R'`) would change what the renderer writes unseen (review DA 07, 09).
-  static bool plain_value(const Tokens& t, size_t i) {
-    JinjaCursor q{t};
-    q.i = i;
-    std::string lit, name;
-    if (q.string(&lit)) return lit.empty() && q.done();
-    if (!q.any_name(&name)) return false;
-    while (!q.done()) {
-      if (q.op("[")) {
-        q.op("-");
-        if (q.done() || t[q.i].kind != Kind::kNumber) return false;
-        ++q.i;
-        if (!q.op("]")) return false;
-        continue;
-      }
-      if (!q.op(".") || !q.any_name(&name)) return false;
-      if (!q.op("(")) continue;  // a field (operand_ok read it as a known one)
-      if (name != "split" && name != "strip" && name != "lstrip" && name != "rstrip") return false;
-      if (!q.string(&lit) || !q.op(")")) return false;
-    }
-    return true;
-  }
-
-  // `(messages|length - 1) - loop.index0` from t[i] to the end: the reverse loop's message index.
-  static bool reverse_index(const Tokens& t, size_t i) {
-    JinjaCursor q{t};
-    q.i = i;
-    return q.op("(") && q.name("messages") && q.op("|") && q.name("length") && q.op("-") && !q.done() &&
-           t[q.i++].text == "1" && q.op(")") && q.op("-") && q.name("loop") && q.op(".") && q.name("index0") && q.done();
   }
 
   // After the walk: the think condition reads Qwen3's namespace, its last_query_index is set in the
@@ -519,12 +439,12 @@ class Reader {
       return fail_tag(k, "writing in a top-level block Qwen3's template does not have");
     if (open.front().branch == system_block_) return true;  // the tools branch
     // The else branch: `if messages[0].role == 'system'` (no other branch) writing the system turn once.
-    JinjaCursor q{tokens_[k]};
+    JinjaCursor q{t_.tokens[k]};
     const bool is_write = q.string_is("<|im_start|>system\n") && q.op("+") && q.first_message() && q.field("content") &&
                           q.op("+") && q.string_is("<|im_end|>\n") && q.done();
     bool in_test = false;
-    if (open.size() == 2 && open[1].branch == open[1].opener && keyword(st_.next[open[1].opener]) == "endif") {
-      JinjaCursor c{tokens_[open[1].opener]};
+    if (open.size() == 2 && open[1].branch == open[1].opener && keyword(t_.st.next[open[1].opener]) == "endif") {
+      JinjaCursor c{t_.tokens[open[1].opener]};
       in_test = c.name("if") && c.first_message() && c.field("role") && c.op("==") && c.string_is("system") && c.done();
     }
     if (!is_write || !in_test || system_written_)
@@ -534,69 +454,10 @@ class Reader {
     return true;
   }
 
-  // Whether an expression writes a think tag: its string literals joined, so that one split across
-  // literals ('<thi' + 'nk>') is seen too.
-  static bool writes_think(const Tokens& t) {
-    std::string literals;
-    for (const JinjaToken& x : t)
-      if (x.kind == Kind::kString) literals += x.text;
-    return literals.find("<think>") != std::string::npos;
-  }
-
   // Whether tag k sits in the body of the top-level generation prompt test (read by
   // generation_prompt()).
   bool in_prompt(size_t k, const std::vector<Frame>& open) const {
-    return !open.empty() && !prompts_.empty() && open.front().opener == prompts_.back() && k < st_.next[prompts_.back()];
-  }
-
-  // A condition's conjuncts: its tokens split at `and` outside brackets, each without brackets
-  // around it whole.
-  static std::vector<Tokens> conjuncts(const Tokens& cond) {
-    std::vector<Tokens> out(1);
-    int depth = 0;
-    for (const JinjaToken& x : cond) {
-      if (x.kind == Kind::kOperator && (x.text == "(" || x.text == "[")) ++depth;
-      if (x.kind == Kind::kOperator && (x.text == ")" || x.text == "]")) --depth;
-      if (depth == 0 && x.kind == Kind::kName && x.text == "and") {
-        out.emplace_back();
-        continue;
-      }
-      out.back().push_back(x);
-    }
-    for (Tokens& c : out)
-      while (c.size() >= 2 && c.front().text == "(" && c.back().text == ")" && wrapped(c))
-        c = Tokens(c.begin() + 1, c.end() - 1);
-    return out;
-  }
-  // Whether the first bracket of c closes at its last token.
-  static bool wrapped(const Tokens& c) {
-    int depth = 0;
-    for (size_t i = 0; i < c.size(); ++i) {
-      if (c[i].kind == Kind::kOperator && (c[i].text == "(" || c[i].text == "[")) ++depth;
-      if (c[i].kind == Kind::kOperator && (c[i].text == ")" || c[i].text == "]")) --depth;
-      if (depth == 0) return i + 1 == c.size();
-    }
-    return false;
-  }
-
-  static bool is_role_test(const Tokens& c, const std::string& var, std::string_view role) {
-    JinjaCursor q{c};
-    return q.name(var) && q.field("role") && q.op("==") && q.string_is(role) && q.done();
-  }
-  static bool is_after_last_query(const Tokens& c, std::string* ns) {
-    JinjaCursor q{c};
-    return q.name("loop") && q.op(".") && q.name("index0") && q.op(">") && q.any_name(ns) && q.op(".") &&
-           q.name("last_query_index") && q.done();
-  }
-  // `loop.last or (not loop.last and R)` or `loop.last or R`: R.
-  static bool is_last_or_reasoning(const Tokens& c, std::string* r) {
-    JinjaCursor q{c};
-    if (!(q.name("loop") && q.op(".") && q.name("last") && q.name("or"))) return false;
-    const size_t at = q.i;
-    if (q.any_name(r) && q.done()) return true;
-    q.i = at;
-    return q.op("(") && q.name("not") && q.name("loop") && q.op(".") && q.name("last") && q.name("and") &&
-           q.any_name(r) && q.op(")") && q.done();
+    return !open.empty() && !prompts_.empty() && open.front().opener == prompts_.back() && k < t_.st.next[prompts_.back()];
   }
 
   // The expression at tags[k] writes a think block: it must be Qwen3's, under Qwen3's condition.
@@ -609,18 +470,18 @@ class Reader {
         const Tokens a = args(f.opener);
         if (!var.empty() || a.size() != 3 || a[0].kind != Kind::kName || a[1].text != "in" || a[2].text != "messages" ||
             f.branch != f.opener)  // a for's else runs when there are no messages
-          return fail_tag(f.opener, "around a think block (" + jinja_line(s_, tags()[k].begin) +
+          return fail_tag(f.opener, "around a think block (" + jinja_line(t_.source, tags()[k].begin) +
                                         "), where Qwen3's template has only its `for M in messages` loop");
         var = a[0].text;
         continue;
       }
       if (kw != "if")
-        return fail_tag(f.opener, "around a think block (" + jinja_line(s_, tags()[k].begin) + ")");
+        return fail_tag(f.opener, "around a think block (" + jinja_line(t_.source, tags()[k].begin) + ")");
       if (keyword(f.branch) == "else")
-        return fail_tag(f.branch, "around a think block (" + jinja_line(s_, tags()[k].begin) +
+        return fail_tag(f.branch, "around a think block (" + jinja_line(t_.source, tags()[k].begin) +
                                       "), where Qwen3's template writes one only in the first branch of its conditions");
       if (keyword(f.branch) == "elif" && !is_role_test(args(f.branch), var, "assistant"))
-        return fail_tag(f.branch, "around a think block (" + jinja_line(s_, tags()[k].begin) +
+        return fail_tag(f.branch, "around a think block (" + jinja_line(t_.source, tags()[k].begin) +
                                       "), where Qwen3's template writes one only for assistant messages");
       if (keyword(f.branch) == "if")
         for (Tokens& c : conjuncts(args(f.branch))) conds.push_back(std::move(c));
@@ -641,12 +502,12 @@ class Reader {
                                                                               "with reasoning"));
     // Alone in its branch, as in Qwen3's template: anything beside it there would be written with it.
     const Frame& in = open.back();
-    for (size_t j = in.branch + 1; j < st_.next[in.branch]; ++j)
+    for (size_t j = in.branch + 1; j < t_.st.next[in.branch]; ++j)
       if (j != k && tags()[j].kind != JinjaTag::Kind::kComment)
-        return fail_tag(j, "beside the think block (" + jinja_line(s_, tags()[k].begin) +
+        return fail_tag(j, "beside the think block (" + jinja_line(t_.source, tags()[k].begin) +
                                ") in its branch, where Qwen3's template has the block alone");
     std::vector<Operand> ops;
-    if (!operands(tokens_[k], var, ops)) return fail_tag(k, "writing a think block this server does not read");
+    if (!operands(t_.tokens[k], var, ops)) return fail_tag(k, "writing a think block this server does not read");
     // ['<|im_start|>' + M.role + '\n'] '<think>\n' + R.strip('\n') + '\n</think>\n\n' + C.lstrip('\n'),
     // the literals joined.
     size_t i = 0;
@@ -674,62 +535,15 @@ class Reader {
                                  ".strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n'))");
   }
 
-  static bool holds(const std::vector<std::string>& v, const std::string& x) {
-    for (const std::string& y : v)
-      if (y == x) return true;
-    return false;
-  }
-
-  // A write's operands joined by + (adjacent literals merged).
-  static bool operands(const Tokens& t, const std::string& var, std::vector<Operand>& out) {
-    JinjaCursor c{t};
-    do {
-      std::string lit, name;
-      if (c.string(&lit)) {
-        if (!out.empty() && out.back().kind == Operand::Kind::kText) out.back().text += lit;
-        else out.push_back(Operand{Operand::Kind::kText, lit, ""});
-      } else if (c.any_name(&name)) {
-        if (name == var && c.field("role")) {
-          out.push_back(Operand{Operand::Kind::kRole, "", ""});
-          continue;
-        }
-        Operand o{Operand::Kind::kName, name, ""};
-        for (std::string_view m : {"strip", "lstrip"}) {
-          const size_t at = c.i;
-          if (c.op(".") && c.name(m) && c.op("(") && c.string_is("\n") && c.op(")")) {
-            o.method = m;
-            break;
-          }
-          c.i = at;
-        }
-        out.push_back(o);
-      } else {
-        return false;
-      }
-    } while (c.op("+"));
-    return c.done();
-  }
-
-  // A write of string literals only (joined by + or ~): its text.
-  static bool literal(const Tokens& t, std::string* out) {
-    JinjaCursor c{t};
-    do {
-      std::string s;
-      if (!c.string(&s)) return false;
-      *out += s;
-    } while (c.op("+") || c.op("~"));
-    return c.done();
-  }
-
   // What tags (a, b) write, all literal; nullopt (reason set) when a statement or another
   // expression is among them.
   std::optional<std::string> literal_writes(size_t a, size_t b) {
     std::string out;
     for (size_t k = a + 1;; ++k) {
-      out += jinja_data_before(s_, tags(), k);
+      out += jinja_data_before(t_.source, tags(), k);
       if (k == b) return out;
       if (tags()[k].kind == JinjaTag::Kind::kComment) continue;
-      if (tags()[k].kind == JinjaTag::Kind::kStatement || !literal(tokens_[k], &out)) {
+      if (tags()[k].kind == JinjaTag::Kind::kStatement || !literal(t_.tokens[k], &out)) {
         fail_tag(k, "in the generation prompt, where Qwen3's template writes only its literals");
         return std::nullopt;
       }
@@ -743,10 +557,10 @@ class Reader {
       else fail_tag(prompts_[1], "testing add_generation_prompt a second time");
       return false;
     }
-    const size_t k = prompts_[0], end = st_.next[k];
+    const size_t k = prompts_[0], end = t_.st.next[k];
     // After the conversation, as in Qwen3's template: above the message loop jinja2 would write the
     // prompt first (review DF H1).
-    if (forward_loop_ == kNone || k < st_.next[forward_loop_])
+    if (forward_loop_ == kNone || k < t_.st.next[forward_loop_])
       return fail_tag(k, "before the end of the message loop, where Qwen3's generation prompt comes after it");
     if (keyword(end) != "endif")
       return fail_tag(end, "in the generation prompt, where Qwen3's template has no other branch");
@@ -754,17 +568,17 @@ class Reader {
     size_t test = kNone;
     for (size_t j = k + 1; j < end; ++j)
       if (tags()[j].kind == JinjaTag::Kind::kStatement) {
-        JinjaCursor q{tokens_[j]};
+        JinjaCursor q{t_.tokens[j]};
         const bool is_test = q.name("if") && q.name("enable_thinking") && q.name("is") && q.name("defined") &&
                              q.name("and") && q.name("enable_thinking") && q.name("is") && q.name("false") && q.done();
         if (!is_test || test != kNone)
           return fail_tag(j, "in the generation prompt, where Qwen3's template has only `if enable_thinking is "
                              "defined and enable_thinking is false`");
-        if (keyword(st_.next[j]) != "endif")
-          return fail_tag(st_.next[j], "in the generation prompt's enable_thinking test, where Qwen3's template has "
+        if (keyword(t_.st.next[j]) != "endif")
+          return fail_tag(t_.st.next[j], "in the generation prompt's enable_thinking test, where Qwen3's template has "
                                        "no other branch (it writes no think block unless thinking is switched off)");
         test = j;
-        j = st_.next[j];
+        j = t_.st.next[j];
       }
     const std::optional<std::string> before = literal_writes(k, test == kNone ? end : test);
     if (!before) return false;
@@ -772,11 +586,11 @@ class Reader {
       return fail_tag(k, "writing '" + jinja_quote(*before) + "', where Qwen3's generation prompt is "
                          "'<|im_start|>assistant\\n'");
     if (test != kNone) {
-      const std::optional<std::string> think = literal_writes(test, st_.next[test]);
+      const std::optional<std::string> think = literal_writes(test, t_.st.next[test]);
       if (!think) return false;
       if (*think != "<think>\n\n</think>\n\n")
         return fail_tag(test, "writing '" + jinja_quote(*think) + "', where Qwen3's is '<think>\\n\\n</think>\\n\\n'");
-      const std::optional<std::string> after = literal_writes(st_.next[test], end);
+      const std::optional<std::string> after = literal_writes(t_.st.next[test], end);
       if (!after) return false;
       if (!after->empty())
         return fail_tag(k, "writing '" + jinja_quote(*after) + "' after its enable_thinking test");
@@ -785,9 +599,7 @@ class Reader {
     return true;
   }
 
-  std::string s_;
-  JinjaStructure st_;
-  std::vector<Tokens> tokens_;
+  JinjaTemplate t_;
   std::string why_;
   std::vector<size_t> prompts_;                // top-level `if add_generation_prompt` tags
   std::vector<size_t> reads_enable_thinking_;  // tags reading enable_thinking
@@ -813,14 +625,9 @@ class Reader {
 }  // namespace
 
 std::optional<Qwen3Structure> read_qwen3_structure(std::string_view text, std::string* why) {
-  std::string source = jinja_normalized(text);
-  std::string bad;
-  std::optional<JinjaStructure> st = jinja_structure(source, &bad);
-  if (!st) {
-    if (why) *why = "jinja2 would not compile it: " + bad;
-    return std::nullopt;
-  }
-  return Reader(std::move(source), std::move(*st)).read(why);
+  std::optional<JinjaTemplate> t = read_jinja_template(text, why);
+  if (!t) return std::nullopt;
+  return Reader(std::move(*t)).read(why);
 }
 
 }  // namespace infertrace::serve
