@@ -363,7 +363,11 @@ TEST(HtmlReport, FusionClosedLoopChartTablesAndFinding) {
   const std::string page = html::render_report(in);
   EXPECT_NE(page.find("Closed loop: predicted vs measured speedup"), std::string::npos);
   EXPECT_NE(page.find("measured fused mode"), std::string::npos);
-  EXPECT_NE(page.find("launch_matched_speedup"), std::string::npos);  // lifted out of its object into the table
+  // The launch-matched figures lifted out of their object into the mode's row, labelled, the error
+  // signed as the terminal prints it.
+  EXPECT_NE(page.find("launch-matched: predicted speedup"), std::string::npos);
+  EXPECT_NE(page.find(">1.20x<"), std::string::npos);
+  EXPECT_NE(page.find(">-52.0%<"), std::string::npos);
   EXPECT_NE(page.find("Eager trace (decode steps)"), std::string::npos);
   // Two charts of the fusion section plus the closed loop's, each with marks.
   std::regex svg_re("<svg class=\"plot[^\"]*\" data-marks=\"(\\d+)\"");
