@@ -6,6 +6,7 @@
 
 #include "analysis/compare.h"
 #include "report/compare_render.h"
+#include "json_labels.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -218,6 +219,15 @@ TEST(Compare, SavedJsonThroughputAndPenaltyForms) {
   nlohmann::json plain = sched;
   plain["penalty_ns"] = 5000;
   EXPECT_EQ(scenario_from_json(plain, "p", "p.json").penalty.value_or(-1), 5000);
+}
+
+// The report's label list (comparison_scenario_columns) names exactly the keys comparison_json
+// writes in a scenario row, each with its own label.
+TEST(Compare, EveryScenarioKeyHasOneReportLabel) {
+  const Comparison c = compare_scenarios({scenario("baseline", 1000, 1'000'000'000, 10.0), scenario("cpu", 1000, 1'250'000'000, 35.0)});
+  const nlohmann::json j = comparison_json(c);
+  EXPECT_EQ(label_check::row_keys(j["scenarios"]), label_check::column_keys(comparison_scenario_columns()));
+  EXPECT_EQ(label_check::distinct_labels(comparison_scenario_columns()), comparison_scenario_columns().size());
 }
 
 }  // namespace

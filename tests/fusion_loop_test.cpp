@@ -9,6 +9,7 @@
 
 #include "analysis/fusion_loop.h"
 #include "analysis/trace_window.h"
+#include "json_labels.h"
 #include "report/fusion_loop_report.h"
 #include "util/units.h"
 #include "util/error.h"
@@ -319,6 +320,23 @@ TEST(TraceWindow, SchedulerRowsAreCutByTheSameBounds) {
   EXPECT_EQ(t.wakeups.ts, kept);
   EXPECT_EQ(t.irqs.ts, kept);
   EXPECT_EQ(t.syscalls.ts, kept);
+}
+
+// The report's label lists name exactly the scalar keys fusion_loop_json writes in "eager" (the
+// reason of an undefined bound too; "baseline", an object, is no row), in a prediction and in a
+// measured mode with its launch-matched figures, each with its own label.
+TEST(FusionLoop, EveryKeyOfTheClosedLoopHasOneReportLabel) {
+  LaunchAnalysis undefined = launch_of("", 100'000, 60'000);
+  undefined.bound_undefined_reason = "no launch call is linked to GPU work";
+  const FusionLoop loop = analyze_fusion_loop(fusion_of_steps(), undefined, run("eager", 90, 100), run("eager", 100, 100),
+                                              {run("fused", 150, 20)});
+  const nlohmann::json j = fusion_loop_json(loop);
+  EXPECT_EQ(label_check::row_keys(nlohmann::json::array({j["eager"]})), label_check::column_keys(fusion_loop_eager_columns()));
+  EXPECT_EQ(label_check::row_keys(j["predictions"]), label_check::column_keys(fusion_loop_prediction_columns()));
+  ASSERT_FALSE(j["measured"].empty());
+  EXPECT_EQ(label_check::row_keys(j["measured"], {"launch_matched"}), label_check::column_keys(fusion_loop_measured_columns()));
+  for (const auto* cols : {&fusion_loop_eager_columns(), &fusion_loop_prediction_columns(), &fusion_loop_measured_columns()})
+    EXPECT_EQ(label_check::distinct_labels(*cols), cols->size());
 }
 
 }  // namespace

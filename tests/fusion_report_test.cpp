@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "json_labels.h"
 #include "report/fusion_report.h"
 #include "util/units.h"
 
@@ -155,6 +156,26 @@ TEST(FusionReport, CandidateRowShowsOccurrencesAndFusedApart) {
   EXPECT_EQ(j["candidates"][0]["occurrences"], 50);
   EXPECT_EQ(j["candidates"][0]["fused"], 30);
   EXPECT_EQ(j["candidates"][0]["first_kernel_occurrences"], 50);
+}
+
+// The report's label lists name exactly the scalar keys fusion_json writes in a length row (its IL
+// column too: a CPU-bound trace) and in a candidate row ("kernels", an array, is no column), each
+// with its own label.
+TEST(FusionReport, EveryLengthAndCandidateKeyHasOneReportLabel) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  FusionCandidate c;
+  c.length = 2, c.occurrences = 50, c.first_occurrences = 50, c.proximity = 1.0, c.fused = 30;
+  c.kernels = {t.strings.intern("kX"), t.strings.intern("kY")};
+  r.candidates.push_back(c);
+  const LaunchAnalysis cpu = launch("cpu");
+  const nlohmann::json j = fusion_json({&t, &r, &cpu});
+  EXPECT_TRUE(j["lengths"][0].contains("predicted_il_ns"));
+  EXPECT_EQ(label_check::row_keys(j["lengths"]), label_check::column_keys(fusion_length_columns()));
+  EXPECT_EQ(label_check::row_keys(j["candidates"]), label_check::column_keys(fusion_candidate_columns()));
+  for (const auto* cols : {&fusion_length_columns(), &fusion_candidate_columns()})
+    EXPECT_EQ(label_check::distinct_labels(*cols), cols->size());
 }
 
 }  // namespace

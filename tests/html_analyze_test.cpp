@@ -12,6 +12,7 @@
 #include "analysis/launch.h"
 #include "report/analyze_json.h"
 #include "report/analyze_text.h"
+#include "html_text.h"
 #include "report/html_report.h"
 #include "small_launch_trace.h"
 #include "util/units.h"
@@ -86,35 +87,14 @@ std::string page_of(const json& doc, const std::string& label = "analyze.json") 
 
 // The section of the one document, as the text a reader sees (tags dropped).
 std::string section_text(const json& doc) {
-  const std::string page = page_of(doc);
-  const size_t b = page.find("<section id=\"doc-0\"");
-  const size_t e = page.find("</section>", b);
-  EXPECT_NE(b, std::string::npos);
-  std::string text = std::regex_replace(page.substr(b, e - b), std::regex("<[^>]*>"), " ");
-  text = std::regex_replace(text, std::regex("&gt;"), ">");
-  text = std::regex_replace(text, std::regex("&lt;"), "<");
-  text = std::regex_replace(text, std::regex("&#39;|&apos;"), "'");
-  return std::regex_replace(text, std::regex("\\s+"), " ");
+  const std::string text = html_text::section_text(page_of(doc), "doc-0");
+  EXPECT_FALSE(text.empty());
+  return text;
 }
 
-bool has(const std::string& text, const std::string& s) { return text.find(s) != std::string::npos; }
-
-std::string row(std::initializer_list<std::string> cells) {
-  std::string s;
-  for (auto& c : cells) s += " " + c;
-  return s + " ";
-}
-
-// Every key of a document (at any depth) that is a machine name (has an underscore).
-void snake_keys(const json& j, std::vector<std::string>& out) {
-  if (j.is_object())
-    for (auto& [k, v] : j.items()) {
-      if (k.find('_') != std::string::npos) out.push_back(k);
-      snake_keys(v, out);
-    }
-  else if (j.is_array())
-    for (auto& v : j) snake_keys(v, out);
-}
+using html_text::has;
+using html_text::row;
+using html_text::snake_keys;
 
 }  // namespace
 

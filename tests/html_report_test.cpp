@@ -13,10 +13,13 @@
 #include <unistd.h>
 
 #include "analysis/bound_verdict.h"
+#include "html_text.h"
+#include "report/analyze_json.h"
 #include "report/html_report.h"
 #include "report/html_svg.h"
 #include "report/html_timeline.h"
 #include "small_launch_trace.h"
+#include "util/units.h"
 
 using namespace infertrace;
 using nlohmann::json;
@@ -205,7 +208,7 @@ TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
   EXPECT_NE(f.find("GPU-bound (the queue part is"), std::string::npos) << f;
   EXPECT_NE(f.find("no idle share"), std::string::npos) << f;
   std::string page = html::render_report(in);
-  EXPECT_NE(page.find(">- of inference latency (GPU busy"), std::string::npos);
+  EXPECT_NE(page.find(">- of inference latency</td>"), std::string::npos);  // (GPU busy has its own row)
   EXPECT_EQ(page.find("0.0% of inference latency"), std::string::npos);
 
   // The same window with clamped latencies: the clocks disagree, no verdict.
@@ -237,6 +240,37 @@ TEST(HtmlReport, OverviewShowsNoIdleShareForAnEmptyTrace) {
   const size_t full = page.find("<tr><td class=\"l\">full</td>");
   ASSERT_NE(full, std::string::npos);
   EXPECT_NE(page.substr(full, page.find("</tr>", full) - full).find("80.0%"), std::string::npos);
+}
+
+// A trace's summary has the API time and GPU busy rows `infertrace analyze` prints, each the value
+// analyze --json writes for the same analysis, in the rows' terminal order; an API time no linked
+// call has a duration for reads "unknown" (the JSON's null), not 0 ns.
+TEST(HtmlReport, TraceSummaryHasApiTimeAndGpuBusyAsAnalyzeWritesThem) {
+  const Trace t = small_launch_trace();
+  LaunchAnalysis a = plain_analysis(t);
+  for (size_t i = 0; i < t.api.size(); ++i) a.api_time += t.api.dur[i];  // every call linked (plain_analysis)
+  auto summary = [&](const LaunchAnalysis& x) {
+    html::ReportInputs in;
+    in.traces.push_back({"unit trace", &t, &x});
+    return html_text::section_text(html::render_report(in), "trace-0");
+  };
+  const json j = analyze_trace_json(t, a);
+  ASSERT_TRUE(j["api_time_ns"].is_number_integer());
+  ASSERT_GT(j["api_time_ns"].get<int64_t>(), 0);
+  std::string s = summary(a);
+  const std::string api = html_text::row({"API time", format_ns(j["api_time_ns"].get<int64_t>()), "sum of launch call durations"});
+  const std::string busy = html_text::row({"GPU busy", format_ns(j["gpu_busy_ns"].get<int64_t>()), "union of GPU activity intervals"});
+  ASSERT_TRUE(html_text::has(s, api)) << s;
+  ASSERT_TRUE(html_text::has(s, busy)) << s;
+  EXPECT_LT(s.find(" queue part "), s.find(api));
+  EXPECT_LT(s.find(api), s.find(" AKD "));
+  EXPECT_LT(s.find(" inference latency "), s.find(busy));
+  EXPECT_LT(s.find(busy), s.find(" GPU idle "));
+
+  a.launch_calls_unknown_duration = a.linked_launch_calls;
+  ASSERT_TRUE(analyze_trace_json(t, a)["api_time_ns"].is_null());
+  s = summary(a);
+  EXPECT_TRUE(html_text::has(s, html_text::row({"API time", "unknown", "no linked launch call has a recorded duration"}))) << s;
 }
 
 // A saved `bench threads -o json` shows each rate's mean and sample standard deviation (metrics.md
@@ -363,7 +397,11 @@ TEST(HtmlReport, FusionClosedLoopChartTablesAndFinding) {
   const std::string page = html::render_report(in);
   EXPECT_NE(page.find("Closed loop: predicted vs measured speedup"), std::string::npos);
   EXPECT_NE(page.find("measured fused mode"), std::string::npos);
-  EXPECT_NE(page.find("launch_matched_speedup"), std::string::npos);  // lifted out of its object into the table
+  // The launch-matched figures lifted out of their object into the mode's row, labelled, the error
+  // signed as the terminal prints it.
+  EXPECT_NE(page.find("launch-matched: predicted speedup"), std::string::npos);
+  EXPECT_NE(page.find(">1.20x<"), std::string::npos);
+  EXPECT_NE(page.find(">-52.0%<"), std::string::npos);
   EXPECT_NE(page.find("Eager trace (decode steps)"), std::string::npos);
   // Two charts of the fusion section plus the closed loop's, each with marks.
   std::regex svg_re("<svg class=\"plot[^\"]*\" data-marks=\"(\\d+)\"");

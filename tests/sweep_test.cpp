@@ -5,6 +5,7 @@
 
 #include "analysis/bound_verdict.h"
 #include "analysis/sweep.h"
+#include "json_labels.h"
 #include "report/sweep_report.h"
 #include "util/error.h"
 
@@ -320,6 +321,28 @@ TEST(Sweep, UnmeasuredLaunchesGiveNoVerdictOrTransition) {
   EXPECT_EQ(j["points"][0]["tklqt_ns"], 400);
   EXPECT_EQ(j["points"][0]["bound"], "cpu");
   EXPECT_EQ(j["points"][0]["launch_partial_note"], partial.partial_note);
+}
+
+// The report's label list (sweep_point_columns) names exactly the keys sweep_json writes in a
+// point: every optional one too, from a sweep with a point of each kind (measured, partial,
+// unmeasured launches, no GPU activity, no verdict); each label once.
+TEST(Sweep, EveryPointKeyHasOneReportLabel) {
+  LaunchCoverage unmeasured, partial;
+  unmeasured.unmeasured_pids = {7}, unmeasured.unmeasured_reason = "launch calls not measured in pid 7";
+  partial.partial_pids = {7}, partial.partial_note = "launch figures are partial";
+  LaunchAnalysis cpu_only;
+  cpu_only.no_gpu_activity = true;
+  LaunchAnalysis none;  // nothing linked: no verdict
+  decide_bound(none);
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100), partial),
+                                       sweep_point(2, "b", analysis(true, 100, 100), unmeasured),
+                                       sweep_point(4, "c", cpu_only), sweep_point(8, "d", none),
+                                       sweep_point(16, "e", analysis(true, 100, 100))});
+  const nlohmann::json j = sweep_json(r);
+  for (const char* k : {"undefined_reason", "bound_undefined_reason", "launch_undefined_reason", "launch_partial_note"})
+    EXPECT_EQ(label_check::row_keys(j["points"]).count(k), 1u) << k << " not written: the sweep above misses a kind";
+  EXPECT_EQ(label_check::row_keys(j["points"]), label_check::column_keys(sweep_point_columns()));
+  EXPECT_EQ(label_check::distinct_labels(sweep_point_columns()), sweep_point_columns().size());
 }
 
 }  // namespace

@@ -129,6 +129,32 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   }
 }
 
+const std::vector<JsonColumn>& comparison_scenario_columns() {
+  using F = CellFormat;
+  // In print_comparison's order. "rate" is per second of whichever basis the document names
+  // (throughput, or launches per second of wall time): the report says which above the table.
+  static const std::vector<JsonColumn> cols = {
+      {"name", "scenario", F::Text},
+      {"throughput", "throughput (work/s)", F::Fixed1},
+      {"rate", "rate (basis/s)", F::Fixed1},
+      {"slowdown_pct", "slowdown", F::Percent},
+      {"launches", "launches", F::Count},
+      {"wall_ns", "wall time", F::Ns},
+      {"sched_per_1k", "Sched/1K (switches per 1000 launches)", F::Fixed1},
+      {"sched_increase", "Sched/1K x base", F::Times2},
+      {"launch_window_sched_per_1k", "window Sched/1K", F::Fixed1},
+      {"launch_window_sched_increase", "window Sched/1K x base", F::Times2},
+      {"irq_per_1k_hard", "IRQ/1K hard", F::Fixed1},
+      {"irq_per_1k_soft", "IRQ/1K soft", F::Fixed1},
+      {"penalty_ns", "preemption penalty", F::Ns},
+      {"offcpu_share", "launching thread off-CPU (% of wall)", F::Share},
+      {"signature", "signature", F::Signature},
+      {"verdict", "verdict", F::Text},
+      {"source", "file", F::Text},
+  };
+  return cols;
+}
+
 json comparison_json(const Comparison& c) {
   json rows = json::array();
   for (const ComparisonRow& r : c.rows)

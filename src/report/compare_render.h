@@ -4,8 +4,10 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <vector>
 
 #include "analysis/compare.h"
+#include "report/json_columns.h"
 
 namespace infertrace {
 
@@ -16,5 +18,8 @@ ScenarioMetrics scenario_from_json(const nlohmann::json& doc, const std::string&
 
 void print_comparison(std::ostream& os, const Comparison& c);
 nlohmann::json comparison_json(const Comparison& c);
+// The keys of comparison_json()'s "scenarios" with the labels and units the HTML report shows
+// them in (print_comparison's names and units; every key comparison_json writes has one).
+const std::vector<JsonColumn>& comparison_scenario_columns();
 
 }  // namespace infertrace

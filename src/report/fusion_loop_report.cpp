@@ -118,6 +118,60 @@ nlohmann::json fusion_loop_json(const FusionLoop& loop) {
   return j;
 }
 
+const std::vector<JsonColumn>& fusion_loop_eager_columns() {
+  using F = CellFormat;
+  // "baseline" (the eager mode's run, an object) is not a row: the measured table's rows say the same.
+  static const std::vector<JsonColumn> cols = {
+      {"decode_steps", "decode steps", F::Count},
+      {"kernels_per_step", "kernels per step", F::Fixed1},
+      {"engine_kernels_per_step", "kernels per step (counted by the run)", F::Count},
+      {"inference_latency_ns", "inference latency", F::Ns},
+      {"gpu_busy_ns", "GPU busy", F::Ns},
+      {"launch_part_total_ns", "launch part (total)", F::Ns},
+      {"mean_launch_part_ns", "launch part (mean per launch)", F::Ns},
+      {"bound", "bound", F::Text},
+      {"bound_undefined_reason", "why no bound", F::Text},
+      {"recorded_tg_tokens_per_second", "recorded run tg (tokens/s)", F::Fixed1},
+  };
+  return cols;
+}
+
+const std::vector<JsonColumn>& fusion_loop_prediction_columns() {
+  using F = CellFormat;
+  static const std::vector<JsonColumn> cols = {
+      {"length", "chain length L", F::Count},
+      {"kernels_per_step", "kernels per step", F::Fixed1},
+      {"launches_removed_per_step", "launches removed per step", F::Fixed1},
+      {"launch_time_saved_ns", "launch time saved (total)", F::Ns},
+      {"ideal_speedup", "ideal speedup", F::Times2},
+      {"predicted_il_ns", "IL after fusion (predicted)", F::Ns},
+      {"predicted_speedup", "predicted speedup", F::Times2},
+      {"predicted_tg_tokens_per_second", "predicted tg (tokens/s)", F::Fixed1},
+  };
+  return cols;
+}
+
+const std::vector<JsonColumn>& fusion_loop_measured_columns() {
+  using F = CellFormat;
+  static const std::vector<JsonColumn> cols = {
+      {"mode", "mode", F::Text},
+      {"n_seq", "sequences", F::Count},
+      {"decode_steps", "decode steps", F::Count},
+      {"launches_per_step", "launches per step", F::Count},
+      {"kernels_per_step", "kernels per step", F::Count},
+      {"tg_tokens_per_second", "tg (tokens/s)", F::Fixed1},
+      {"measured_speedup", "measured speedup", F::Times2},
+      {"best_prediction_error", "best prediction's error", F::SignedShare},
+      {"launches_removed_per_step", "launch-matched: launches removed per step", F::Fixed1, "launch_matched"},
+      {"launch_time_saved_ns", "launch-matched: launch time saved", F::Ns, "launch_matched"},
+      {"predicted_il_ns", "launch-matched: IL (predicted)", F::Ns, "launch_matched"},
+      {"predicted_speedup", "launch-matched: predicted speedup", F::Times2, "launch_matched"},
+      {"error", "launch-matched: error", F::SignedShare, "launch_matched"},
+      {"source", "file", F::Text},
+  };
+  return cols;
+}
+
 void print_fusion_loop(std::ostream& os, const FusionLoop& loop) {
   const int64_t n = loop.decode_steps;
   os << "\nClosed loop: the eager trace's decode steps against the measured modes\n";

@@ -97,6 +97,39 @@ std::string fusion_verdict(const FusionReport& rep) {
   return s;
 }
 
+const std::vector<JsonColumn>& fusion_length_columns() {
+  using F = CellFormat;
+  static const std::vector<JsonColumn> cols = {
+      {"length", "chain length L", F::Count},
+      {"unique_chains", "unique chains", F::Count},
+      {"chain_instances", "chain instances", F::Count},
+      {"deterministic_chains", "deterministic chains", F::Count},
+      {"fused_chains", "fused chains", F::Count},
+      {"kernels_eager", "kernels eager (K_eager)", F::Count},
+      {"kernels_fused", "kernels fused (K_fused)", F::Count},
+      {"ideal_speedup", "ideal speedup (K_eager / K_fused)", F::Times3},
+      {"launch_time_saved_ns", "launch time saved", F::Ns},
+      {"predicted_il_ns", "IL after fusion (predicted)", F::Ns},
+  };
+  return cols;
+}
+
+const std::vector<JsonColumn>& fusion_candidate_columns() {
+  using F = CellFormat;
+  // "kernels" (the chain's names, an array) is not a column: "chain" names them in one cell.
+  static const std::vector<JsonColumn> cols = {
+      {"length", "L", F::Count},
+      {"fused", "instances fused", F::Count},
+      {"ps", "PS (proximity score)", F::Fixed3},
+      {"occurrences", "occurrences", F::Count},
+      {"first_kernel_occurrences", "first kernel's occurrences", F::Count},
+      {"kernels_removed", "kernels removed", F::Count},
+      {"launch_time_saved_ns", "launch time saved", F::Ns},
+      {"chain", "chain", F::Text},
+  };
+  return cols;
+}
+
 nlohmann::json fusion_json(const FusionReport& rep) {
   const FusionResult& r = *rep.result;
   const Trace& t = *rep.trace;

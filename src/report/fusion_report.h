@@ -4,9 +4,11 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "analysis/fusion.h"
 #include "analysis/launch.h"
+#include "report/json_columns.h"
 #include "trace/trace.h"
 
 namespace infertrace {
@@ -26,6 +28,10 @@ ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved);
 std::string fusion_verdict(const FusionReport& rep);
 
 nlohmann::json fusion_json(const FusionReport& rep);
+// The keys of fusion_json()'s "lengths" and "candidates" with the labels and units the HTML report
+// shows them in (print_fusion's units; every scalar key fusion_json writes there has one).
+const std::vector<JsonColumn>& fusion_length_columns();
+const std::vector<JsonColumn>& fusion_candidate_columns();
 void print_fusion(std::ostream& os, const FusionReport& rep);
 // The per-length table as CSV (header first).
 void print_fusion_csv(std::ostream& os, const FusionReport& rep);

@@ -7,10 +7,14 @@
 #include <cmath>
 #include <optional>
 
+#include "report/compare_render.h"
+#include "report/fusion_loop_report.h"
+#include "report/fusion_report.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
 #include "report/json_brief.h"
+#include "report/sweep_report.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -58,7 +62,16 @@ std::string sweep_section(const json& doc) {
   else if (doc.contains("transition_batch")) verdict += "No transition: the sweep never becomes GPU-bound for good. ";
   if (auto s = str_or(doc, "summary", ""); !s.empty()) verdict += s;
   if (!verdict.empty()) body = "<p class=\"verdict\">" + escape(verdict) + "</p>" + body;
-  body += objects_table(pts, "Per batch size", 50, "batch");
+  // The table shows no idle share of an empty inference latency, as the terminal's "-" (a share of
+  // 0 ns reads as "never idle").
+  json rows = pts;
+  for (auto& p : rows) {
+    auto il = num(p, "inference_latency_ns");
+    if (p.is_object() && il && *il <= 0)
+      for (const char* k : {"gpu_idle_share", "cpu_idle_share"})
+        if (p.contains(k)) p[k] = nullptr;
+  }
+  body += labelled_table(rows, sweep_point_columns(), "Per batch size");
   return body;
 }
 
@@ -92,20 +105,11 @@ std::string closed_loop_section(const json& loop) {
     if (len && v) predicted.x.push_back(*len), predicted.y.push_back(*v);
   }
   std::vector<Series> series{predicted};
-  json measured = json::array();
   for (auto& m : member(loop, "measured")) {
     auto v = num(m, "measured_speedup");
     if (!v || predicted.x.empty()) continue;
     Series flat{"measured " + str_or(m, "mode", "?") + " mode", predicted.x, std::vector<double>(predicted.x.size(), *v), true};
     series.push_back(std::move(flat));
-    // The table takes scalar columns: lift the launch-matched figures out of their object.
-    json row = json::object();
-    for (auto& [k, val] : m.items())
-      if (!val.is_object()) row[k] = val;
-    const json& lm = member(m, "launch_matched");
-    row["launch_matched_speedup"] = member(lm, "predicted_speedup");
-    row["launch_matched_error"] = member(lm, "error");
-    measured.push_back(std::move(row));
   }
   if (predicted.x.empty()) return "";
   ChartOptions o;
@@ -114,9 +118,10 @@ std::string closed_loop_section(const json& loop) {
   std::string body = "<h3>Closed loop: the eager trace's prediction against measured modes</h3>";
   if (auto s = str_or(loop, "summary", ""); !s.empty()) body += "<p class=\"verdict\">" + escape(s) + "</p>";
   body += line_chart(series, o);
-  body += scalars_table(member(loop, "eager"), "Eager trace (decode steps)");
-  body += objects_table(member(loop, "predictions"), "Predicted per chain length", 50, "length");
-  body += objects_table(measured, "Measured modes", 10, "mode");
+  body += labelled_scalars(member(loop, "eager"), fusion_loop_eager_columns(), "Eager trace (decode steps)");
+  body += labelled_table(member(loop, "predictions"), fusion_loop_prediction_columns(), "Predicted per chain length");
+  // The launch-matched figures are columns of their mode's row (lifted out of their object).
+  body += labelled_table(member(loop, "measured"), fusion_loop_measured_columns(), "Measured modes", 10);
   return body;
 }
 
@@ -136,8 +141,8 @@ std::string fusion_section(const json& doc) {
   o2.title = "Fusion: launch time saved against chain length";
   o2.y_label = "launch time saved", o2.y_unit = "ns", o2.y_from_zero = true;
   std::string body = "<div class=\"cols\">" + line_chart({speed}, o) + line_chart({saved}, o2) + "</div>";
-  body += objects_table(member(doc, "lengths"), "Per chain length", 50, "length");
-  body += objects_table(member(doc, "candidates"), "Top candidate chains", 20);
+  body += labelled_table(member(doc, "lengths"), fusion_length_columns(), "Per chain length");
+  body += labelled_table(member(doc, "candidates"), fusion_candidate_columns(), "Top candidate chains", 20);
   return body + closed_loop_section(member(doc, "closed_loop"));
 }
 
@@ -274,7 +279,16 @@ std::string compare_section(const json& doc) {
   ChartOptions o;
   o.title = "Slowdown against the baseline";
   o.x_label = "scenario", o.y_label = "slowdown %";
-  return bar_chart(cats, {slow}, o) + objects_table(sc, "Scenarios");
+  // What the rate column counts: the terminal names it in the header, the labels once here.
+  std::string basis;
+  if (auto b = str_or(doc, "basis", ""); !b.empty())
+    basis = "<p class=\"note\">Slowdown against " + escape(str_or(doc, "baseline", "the first scenario")) + " from " +
+            escape(b == "throughput"    ? "the throughput (work/s)"
+                   : b == "launch_rate" ? "launches per second of wall time"
+                   : b == "none"        ? "nothing (not every scenario has a rate)"
+                                        : b) +
+            "; the rate column is that figure.</p>";
+  return bar_chart(cats, {slow}, o) + basis + labelled_table(sc, comparison_scenario_columns(), "Scenarios");
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------

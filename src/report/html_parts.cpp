@@ -96,6 +96,105 @@ std::string scalar_text(const nlohmann::json& v, const std::string& key) {
   return json_brief(v);
 }
 
+std::string signature_label(const std::string& sig) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"clean", "Clean"},          {"cpu_contention", "CPU contention"}, {"irq_pressure", "IRQ pressure"},
+      {"blocking", "Blocking"},    {"too_few_launches", "Too few launches"},
+      {"not_recorded", "Context switches not recorded"}, {"no_os_events", "No OS events"},
+      {"launches_not_measured", "Launches not measured"}};
+  for (auto& [k, v] : names)
+    if (sig == k) return v;
+  std::string s = sig;
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
+std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& missing) {
+  if (v.is_null()) return missing;
+  const bool number = v.is_number();
+  const double d = number ? v.get<double>() : 0;
+  switch (f) {
+    case CellFormat::Text: return v.is_string() ? v.get<std::string>() : scalar_text(v);
+    case CellFormat::Count: return number ? count_or(v, missing) : scalar_text(v);
+    case CellFormat::Ns: return number ? format_ns(d) : scalar_text(v);
+    case CellFormat::Share: return number ? format_pct(d) : scalar_text(v);
+    case CellFormat::Percent: return number ? format_fixed(d, 1) + "%" : scalar_text(v);
+    case CellFormat::SignedShare: return number ? fmt::format("{:+.1f}%", d * 100.0) : scalar_text(v);
+    case CellFormat::Times1: return number ? format_fixed(d, 1) + "x" : scalar_text(v);
+    case CellFormat::Times2: return number ? format_fixed(d, 2) + "x" : scalar_text(v);
+    case CellFormat::Times3: return number ? format_fixed(d, 3) + "x" : scalar_text(v);
+    case CellFormat::Fixed1: return number ? format_fixed(d, 1) : scalar_text(v);
+    case CellFormat::Fixed2: return number ? format_fixed(d, 2) : scalar_text(v);
+    case CellFormat::Fixed3: return number ? format_fixed(d, 3) : scalar_text(v);
+    case CellFormat::YesNo: return scalar_text(v);
+    case CellFormat::Signature: return v.is_string() ? signature_label(v.get<std::string>()) : scalar_text(v);
+  }
+  return scalar_text(v);
+}
+
+namespace {
+
+// The figure of one labelled column in a row (null when the row lacks it).
+const nlohmann::json& column_value(const nlohmann::json& row, const JsonColumn& c) {
+  return member(c.within ? member(row, c.within) : row, c.key);
+}
+
+bool has_column(const nlohmann::json& row, const JsonColumn& c) {
+  const nlohmann::json& o = c.within ? member(row, c.within) : row;
+  return o.is_object() && o.contains(c.key);
+}
+
+// True when `key` (a top-level scalar of a row) is one of the labelled columns.
+bool labelled(const std::vector<JsonColumn>& cols, const std::string& key) {
+  return std::any_of(cols.begin(), cols.end(), [&](const JsonColumn& c) { return !c.within && key == c.key; });
+}
+
+}  // namespace
+
+std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, const std::string& caption,
+                           size_t max_rows) {
+  if (!arr.is_array() || arr.empty()) return "";
+  std::vector<const JsonColumn*> shown;
+  for (const JsonColumn& c : cols)
+    if (std::any_of(arr.begin(), arr.end(), [&](const nlohmann::json& o) { return has_column(o, c); })) shown.push_back(&c);
+  std::vector<std::string> others;  // scalar keys the list has no label for
+  for (auto& o : arr) {
+    if (!o.is_object()) continue;
+    for (auto& [k, v] : o.items())
+      if (!v.is_structured() && !labelled(cols, k) && std::find(others.begin(), others.end(), k) == others.end())
+        others.push_back(k);
+  }
+  if (shown.empty() && others.empty()) return "";
+  std::vector<std::string> head;
+  for (const JsonColumn* c : shown) head.push_back(c->label);
+  head.insert(head.end(), others.begin(), others.end());
+  HtmlTable t(head, 0);
+  for (size_t i = 0; i < shown.size(); ++i)
+    if (shown[i]->format == CellFormat::Text || shown[i]->format == CellFormat::Signature) t.set_left(i);
+  size_t n = 0;
+  for (auto& o : arr) {
+    if (!o.is_object() || n++ >= max_rows) continue;
+    std::vector<std::string> row;
+    // A column a row lacks is blank; one it has as null is "-" (not measured), as in the terminal.
+    for (const JsonColumn* c : shown) row.push_back(has_column(o, *c) ? cell_text(column_value(o, *c), c->format) : "");
+    for (auto& k : others) row.push_back(o.contains(k) ? scalar_text(o[k], k) : "");
+    t.add_row(std::move(row));
+  }
+  std::string s = t.render(caption);
+  if (arr.size() > max_rows) s += fmt::format("<p class=\"note\">{} more rows not shown.</p>", arr.size() - max_rows);
+  return s;
+}
+
+std::string labelled_scalars(const nlohmann::json& obj, const std::vector<JsonColumn>& cols, const std::string& caption) {
+  if (!obj.is_object()) return "";
+  HtmlTable t({"figure", "value"}, 1);
+  for (const JsonColumn& c : cols)
+    if (has_column(obj, c)) t.add_row({c.label, cell_text(column_value(obj, c), c.format)});
+  for (auto& [k, v] : obj.items())
+    if (!v.is_structured() && !labelled(cols, k)) t.add_row({k, scalar_text(v, k)});
+  return t.empty() ? "" : t.render(caption);
+}
+
 std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows,
                           const std::string& first_key) {
   if (!arr.is_array() || arr.empty()) return "";

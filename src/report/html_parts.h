@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "report/json_columns.h"
+
 namespace infertrace::html {
 
 // An HTML table; cells are escaped text, numeric columns right-aligned.
@@ -47,6 +49,19 @@ std::string count_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string more_rows_note(size_t total, size_t shown, const char* what, const char* source);
 // A scalar JSON value as display text.
 std::string scalar_text(const nlohmann::json& v, const std::string& key = "");
+
+// A scheduler verdict's signature (a machine value: clean, cpu_contention, ...) in words.
+std::string signature_label(const std::string& sig);
+// A figure of a labelled column as its cell shows it (`missing` when absent or null); a value
+// that is not what the format expects (hand-edited JSON) shows as scalar_text would.
+std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& missing = "-");
+// A table for an array of objects under readable headers: the columns of `cols` (in that order)
+// that some row has, then any other scalar key under its own name (a key added to a writer after
+// its label list, or a document from elsewhere: shown, not dropped). Text columns align left.
+std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, const std::string& caption,
+                           size_t max_rows = 50);
+// A two-column table (figure, value) of an object's members, labelled the same way.
+std::string labelled_scalars(const nlohmann::json& obj, const std::vector<JsonColumn>& cols, const std::string& caption);
 
 // A generic table for an array of objects: one column per scalar key (in first-seen order).
 // `first_key` (the x of the document's charts: batch, length, threads) leads when present.

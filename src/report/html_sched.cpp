@@ -30,20 +30,6 @@ bool flag_or(const json& doc, const char* key, bool fallback) {
   return v.is_boolean() ? v.get<bool>() : fallback;
 }
 
-// The verdict's signature (a machine value: clean, cpu_contention, ...) in words.
-std::string signature_label(const std::string& sig) {
-  static const std::pair<const char*, const char*> names[] = {
-      {"clean", "Clean"},          {"cpu_contention", "CPU contention"}, {"irq_pressure", "IRQ pressure"},
-      {"blocking", "Blocking"},    {"too_few_launches", "Too few launches"},
-      {"not_recorded", "Context switches not recorded"}, {"no_os_events", "No OS events"},
-      {"launches_not_measured", "Launches not measured"}};
-  for (auto& [k, v] : names)
-    if (sig == k) return v;
-  std::string s = sig;
-  std::replace(s.begin(), s.end(), '_', ' ');
-  return s;
-}
-
 // What the recording held: the switch and IRQ flags (true when a document does not say) and
 // whether any launch pair exists.
 struct Recorded {

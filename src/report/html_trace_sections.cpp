@@ -41,9 +41,14 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start");
   launch_row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
   launch_row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
+  // The analysis' own figures, as analyze prints them and analyze --json writes them (api_time_ns
+  // null when unknown): a recording without return probes has no call durations, not 0 ns of them.
+  launch_row("API time", a.api_time_unknown() ? "unknown" : format_ns(a.api_time),
+             a.api_time_unknown() ? "no linked launch call has a recorded duration" : "sum of launch call durations");
   row("AKD", format_ns(a.akd_ns), "average kernel duration");
   row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
-  row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency (GPU busy {})", idle_pct(a.gpu_idle, a.inference_latency), format_ns(a.gpu_busy)));
+  row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
+  row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency", idle_pct(a.gpu_idle, a.inference_latency)));
   launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
   launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"),
              a.bound.empty() ? "undefined: " + a.bound_undefined_reason : "GPU-bound when the queue part exceeds the launch part");

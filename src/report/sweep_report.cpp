@@ -52,6 +52,33 @@ nlohmann::json sweep_json(const SweepResult& r) {
   return j;
 }
 
+const std::vector<JsonColumn>& sweep_point_columns() {
+  using F = CellFormat;
+  // In print_sweep's order; the ns figures and their shares of IL side by side.
+  static const std::vector<JsonColumn> cols = {
+      {"batch", "batch", F::Count},
+      {"kernels", "kernels", F::Count},
+      {"tklqt_ns", "TKLQT", F::Ns},
+      {"tklqt_launch_ns", "launch part", F::Ns},
+      {"tklqt_queue_ns", "queue part", F::Ns},
+      {"inference_latency_ns", "IL (inference latency)", F::Ns},
+      {"gpu_idle_ns", "GPU idle", F::Ns},
+      {"gpu_idle_share", "GPU idle (% of IL)", F::Share},
+      {"cpu_idle_ns", "CPU idle", F::Ns},
+      {"cpu_idle_share", "CPU idle (% of IL)", F::Share},
+      {"bound", "bound", F::Text},
+      {"balanced", "balanced", F::YesNo},
+      {"orphan_activities", "orphan GPU activities", F::Count},
+      {"orphan_launch_calls", "orphan launch calls", F::Count},
+      {"source", "file", F::Text},
+      {"undefined_reason", "why no figures", F::Text},
+      {"bound_undefined_reason", "why no bound", F::Text},
+      {"launch_undefined_reason", "why no launch figures", F::Text},
+      {"launch_partial_note", "launch figures partial", F::Text},
+  };
+  return cols;
+}
+
 void print_sweep(std::ostream& os, const SweepResult& r) {
   TextTable t({"batch", "kernels", "TKLQT", "launch part", "queue part", "IL", "GPU idle", "CPU idle", "bound", "file"},
               {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,

@@ -117,6 +117,47 @@ with tempfile.TemporaryDirectory() as tmp:
         _, problems = _browser.check_report(html, os.path.join(out_dir, "cli_trace_report.png"),
                                             expect_charts=len(paths) * 2 + 2)
         failures += ["cli_trace_report.html: " + p for p in problems]
+        # The summary's API time and GPU busy: the values analyze --json writes for the same trace.
+        with open(html) as f:
+            text = section_text(f.read(), "trace-0")
+        a = json.loads(run("analyze", "--json", paths[0]).stdout)
+        for want in (row("API time", fmt_ns(a["api_time_ns"]), "sum of launch call durations"),
+                     row("GPU busy", fmt_ns(a["gpu_busy_ns"]), "union of GPU activity intervals")):
+            if want not in text:
+                failures.append("trace summary of %s lacks %r" % (gz[0], want))
+
+    # The sweep, fusion and compare documents the verbs write for these traces: readable headers,
+    # no JSON key on the page, figures in the terminal's units (shares as percentages).
+    docs = {"sweep": run("sweep", "--json", *paths), "fusion": run("fusion", "--json", paths[0]),
+            "compare": run("compare", "--json", paths[0], paths[-1])}
+    if any(r.returncode != 0 for r in docs.values()):
+        failures.append("sweep/fusion/compare --json failed: %s" % [r.stderr for r in docs.values()])
+    else:
+        docs = {k: json.loads(r.stdout) for k, r in docs.items()}
+        html = os.path.join(out_dir, "cli_verb_docs.html")
+        r = run("report", *[write(k + ".json", d) for k, d in docs.items()], "-o", html)
+        with open(html) as f:
+            page = f.read()
+        texts = {k: section_text(page, "doc-%d" % i) for i, k in enumerate(docs)}
+        for k, d in docs.items():
+            shown = sorted(key for key in snake_keys(d, set()) if key in texts[k])
+            if r.returncode != 0 or shown:
+                failures.append("%s section shows raw keys %s (rc %d)" % (k, shown, r.returncode))
+        for p in docs["sweep"]["points"]:
+            want = row(fmt_ns(p["gpu_idle_ns"]), "%.1f%%" % (100.0 * p["gpu_idle_share"]),
+                       fmt_ns(p["cpu_idle_ns"]), "%.1f%%" % (100.0 * p["cpu_idle_share"]), p["bound"])
+            if "GPU idle (% of IL)" not in texts["sweep"] or want not in texts["sweep"]:
+                failures.append("sweep batch %d: want %r" % (p["batch"], want))
+        for L in docs["fusion"]["lengths"]:
+            want = row(f"{L['kernels_eager']:,}", f"{L['kernels_fused']:,}", "%.3fx" % L["ideal_speedup"],
+                       fmt_ns(L["launch_time_saved_ns"]))
+            if want not in texts["fusion"]:
+                failures.append("fusion length %d: want %r" % (L["length"], want))
+        for sc in docs["compare"]["scenarios"]:
+            want = row(sc["name"], "-" if sc["throughput"] is None else "%.1f" % sc["throughput"], "%.1f" % sc["rate"],
+                       "%.1f%%" % sc["slowdown_pct"], f"{sc['launches']:,}", fmt_ns(sc["wall_ns"]))
+            if want not in texts["compare"]:
+                failures.append("compare scenario %s: want %r" % (sc["name"], want))
 
     # Saved `analyze --json` documents, one trace and two: the terminal's labels and units, every
     # figure the document's, no JSON key on the page; with two, an overview row and a part per trace.

@@ -1,0 +1,172 @@
+// The HTML report's tables of saved sweep, compare and fusion documents (each written here by the
+// verb's own JSON writer): readable headers from the writer's label list, no JSON key on the page,
+// and every figure in the terminal's units, shares as percentages. Expected cells are worked out
+// below from the inputs, not read back from the writers.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "analysis/compare.h"
+#include "analysis/fusion_loop.h"
+#include "analysis/sweep.h"
+#include "html_text.h"
+#include "report/compare_render.h"
+#include "report/fusion_loop_report.h"
+#include "report/fusion_report.h"
+#include "report/html_report.h"
+#include "report/sweep_report.h"
+#include "util/units.h"
+
+using namespace infertrace;
+using html_text::has;
+using html_text::row;
+using nlohmann::json;
+
+namespace {
+
+std::string doc_section(const json& doc) {
+  html::ReportInputs in;
+  in.docs.push_back({"doc.json", doc});
+  const std::string text = html_text::section_text(html::render_report(in), "doc-0");
+  EXPECT_FALSE(text.empty());
+  return text;
+}
+
+// A share as the terminal prints it (one decimal, percent), from a part and its whole.
+std::string pct(double part, double whole) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * part / whole);
+  return buf;
+}
+
+std::string fixed(const char* format, double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// No key of the document (a machine name with an underscore) is on the page.
+void expect_no_keys(const json& doc, const std::string& text) {
+  std::vector<std::string> keys;
+  html_text::snake_keys(doc, keys);
+  ASSERT_FALSE(keys.empty());
+  for (auto& k : keys) EXPECT_FALSE(has(text, k)) << k << "\n" << text;
+}
+
+// IL 1000 ns; the launch part beats the queue part unless `gpu`.
+LaunchAnalysis launch_figures(bool gpu, ns_t gpu_idle, ns_t cpu_idle) {
+  LaunchAnalysis a;
+  a.kernels = 1234;
+  a.tklqt_launch = gpu ? 100 : 300, a.tklqt_queue = gpu ? 300 : 100;
+  a.tklqt = 400;
+  a.inference_latency = 1000, a.gpu_idle = gpu_idle, a.cpu_idle = cpu_idle;
+  a.bound = gpu ? "gpu" : "cpu";
+  return a;
+}
+
+}  // namespace
+
+TEST(HtmlDocTables, SweepTableHasLabelsAndIdleSharesAsPercentages) {
+  const SweepResult r = analyze_sweep({sweep_point(1, "b1.json", launch_figures(false, 900, 125)),
+                                       sweep_point(2, "b2.json", launch_figures(true, 123, 456))});
+  const json doc = sweep_json(r);
+  const std::string t = doc_section(doc);
+  EXPECT_TRUE(has(t, row({"batch", "kernels", "TKLQT", "launch part", "queue part", "IL (inference latency)", "GPU idle",
+                          "GPU idle (% of IL)", "CPU idle", "CPU idle (% of IL)", "bound"})))
+      << t;
+  // Batch 1: GPU idle 900 of 1000 ns, CPU idle 125; batch 2: 123 and 456.
+  EXPECT_TRUE(has(t, row({"1", "1,234", "400 ns", "300 ns", "100 ns", "1.00 us", "900 ns", pct(900, 1000), "125 ns",
+                          pct(125, 1000), "cpu"})))
+      << t;
+  EXPECT_TRUE(has(t, row({"2", "1,234", "400 ns", "100 ns", "300 ns", "1.00 us", "123 ns", pct(123, 1000), "456 ns",
+                          pct(456, 1000), "gpu"})))
+      << t;
+  EXPECT_FALSE(has(t, " 0.9 ")) << t;  // the fraction itself
+  expect_no_keys(doc, t);
+}
+
+// A point without inference latency has no idle share ("-", as the terminal), not "0.0%".
+TEST(HtmlDocTables, SweepShowsNoShareOfAnEmptyInferenceLatency) {
+  const SweepResult r = analyze_sweep({sweep_point(1, "real.json", launch_figures(false, 900, 125)),
+                                       sweep_point(2, "empty.json", LaunchAnalysis{})});
+  const std::string t = doc_section(sweep_json(r));
+  const size_t b = t.find(" 2 0 ");
+  ASSERT_NE(b, std::string::npos) << t;
+  const std::string empty_row = t.substr(b, t.find("empty.json", b) - b);
+  EXPECT_FALSE(has(empty_row, "%")) << empty_row;
+}
+
+TEST(HtmlDocTables, CompareTableHasLabelsRatiosAndShares) {
+  // Baseline 1000 launches in 1 s; "cpu" 1000 in 1.25 s: 800/s, 20% slower; Sched/1K 10 -> 35 (3.5x).
+  ScenarioMetrics base, cpu;
+  base.name = "baseline", base.launches = 1000, base.wall = 1'000'000'000, base.sched_per_1k = 10.0;
+  cpu.name = "cpu", cpu.launches = 1000, cpu.wall = 1'250'000'000, cpu.sched_per_1k = 35.0;
+  cpu.penalty = 51'000, cpu.offcpu_share = 0.25, cpu.signature = "cpu_contention";
+  const json doc = comparison_json(compare_scenarios({base, cpu}));
+  const std::string t = doc_section(doc);
+  EXPECT_TRUE(has(t, "Slowdown against baseline from launches per second of wall time")) << t;
+  EXPECT_TRUE(has(t, row({"scenario", "throughput (work/s)", "rate (basis/s)", "slowdown", "launches", "wall time",
+                          "Sched/1K (switches per 1000 launches)", "Sched/1K x base"})))
+      << t;
+  EXPECT_TRUE(has(t, row({"cpu", "-", fixed("%.1f", 1000 / 1.25), fixed("%.1f%%", (1 - 800.0 / 1000) * 100), "1,000",
+                          "1.250 s", "35.0", fixed("%.2fx", 35.0 / 10.0)})))
+      << t;
+  EXPECT_TRUE(has(t, row({"51.00 us", pct(1, 4), "CPU contention"}))) << t;
+  expect_no_keys(doc, t);
+}
+
+// 1000 kernels over 10 decode steps; length 2 fuses 400 chains (600 kernels left) saving 20 us of
+// launch time, length 4 fuses 200 (400 left) saving 30 us; IL 100 us with the GPU busy 60 us.
+TEST(HtmlDocTables, FusionTablesHaveLabelsSpeedupsAndSignedErrors) {
+  FusionResult f;
+  f.threshold = 1.0, f.kernels = 1000, f.launch_part_total = 50'000;
+  for (auto [L, fused, saved] : {std::tuple<int, int64_t, ns_t>{2, 400, 20'000}, {4, 200, 30'000}}) {
+    ChainLengthResult l;
+    l.length = L, l.fused_chains = fused, l.kernels_eager = 1000, l.kernels_fused = 1000 - fused * (L - 1);
+    l.ideal_speedup = 1000.0 / static_cast<double>(l.kernels_fused), l.launch_time_saved = saved;
+    f.lengths.push_back(l);
+  }
+  LaunchAnalysis a;
+  a.bound = "cpu", a.inference_latency = 100'000, a.gpu_busy = 60'000, a.tklqt_launch = 40'000, a.tklqt_queue = 10'000;
+  Trace trace;
+  trace.file = "eager.json";
+  json doc = fusion_json({&trace, &f, &a});
+  auto run = [](const std::string& mode, double tg, int64_t launches) {
+    MeasuredRun r;
+    r.mode = mode, r.source = mode + ".json", r.decode_steps = 10, r.tg_tokens_per_s = tg;
+    r.launches_per_step = r.kernels_per_step = launches;
+    return r;
+  };
+  doc["closed_loop"] = fusion_loop_json(analyze_fusion_loop(f, a, run("eager", 90, 100), run("eager", 100, 100), {run("fused", 150, 20)}));
+  const std::string t = doc_section(doc);
+  EXPECT_TRUE(has(t, row({"chain length L", "unique chains", "chain instances", "deterministic chains", "fused chains",
+                          "kernels eager (K_eager)", "kernels fused (K_fused)", "ideal speedup (K_eager / K_fused)",
+                          "launch time saved", "IL after fusion (predicted)"})))
+      << t;
+  // Length 2: 1000/600 ideal speedup; IL 100 - 20 = 80 us after fusion.
+  EXPECT_TRUE(has(t, row({"2", "0", "0", "0", "400", "1,000", "600", fixed("%.3fx", 1000.0 / 600), "20.00 us", "80.00 us"}))) << t;
+  // Closed loop, length 4 (10 steps): 40 kernels per step, 60 removed per step, predicted IL 70 us.
+  EXPECT_TRUE(has(t, row({"4", "40.0", "60.0", "30.00 us", fixed("%.2fx", 1000.0 / 400), "70.00 us",
+                          fixed("%.2fx", 100.0 / 70), fixed("%.1f", 100 * 100.0 / 70)})))
+      << t;
+  // The fused mode: 150 against 100 tokens/s is 1.50x; the best prediction (100/70) is high by
+  // (100/70)/1.5 - 1; 80 launches removed per step x 10 steps x 50 ns = 40 us off IL: floored at 60 us.
+  EXPECT_TRUE(has(t, row({"fused", "1", "10", "20", "20", "150.0", "1.50x", fixed("%+.1f%%", 100 * ((100.0 / 70) / 1.5 - 1)),
+                          "80.0", "40.00 us", "60.00 us", fixed("%.2fx", 100.0 / 60), fixed("%+.1f%%", 100 * ((100.0 / 60) / 1.5 - 1))})))
+      << t;
+  EXPECT_TRUE(has(t, row({"launch part (mean per launch)", "50 ns"}))) << t;
+  expect_no_keys(doc, t);
+}
+
+// A key the label list does not have (a later writer, a document from elsewhere) is still shown,
+// under its own name and in the units its name says; a labelled key no row has gets no column.
+TEST(HtmlDocTables, UnlabelledKeysAreShownAndAbsentColumnsLeftOut) {
+  const json doc = {{"kind", "sweep"},
+                    {"points", json::array({{{"batch", 1}, {"tklqt_ns", 2'500}, {"new_figure_ns", 1'500}}})}};
+  const std::string t = doc_section(doc);
+  EXPECT_TRUE(has(t, row({"batch", "TKLQT", "new_figure_ns"}))) << t;
+  EXPECT_TRUE(has(t, row({"1", "2.50 us", "1.50 us"}))) << t;
+  EXPECT_FALSE(has(t, "GPU idle (% of IL)")) << t;
+}
