@@ -419,6 +419,16 @@ TEST(LossRecords, ReadExportedToCsvAndSqlite) {
   EXPECT_EQ(scalar(db, "SELECT sum(api) FROM loss_window"), "7");
   EXPECT_EQ(scalar(db, "SELECT last_ts_ns - first_ts_ns FROM loss_window WHERE cpu = 1"), "4000");
   EXPECT_EQ(scalar(db, "SELECT lost_total FROM loss_window WHERE cpu = 0"), "5");
+  // The per-type columns are the recorder's list of lossable types, in its order (one list:
+  // IT_LOSSABLE_EVENTS), as are the reader's keys (the CSV's header is checked above, spelled out).
+  std::string names;
+  for (const itrace::LossableEvent& e : itrace::kLossableEvents) {
+    names += (names.empty() ? "" : ",") + std::string(e.name);
+    EXPECT_EQ(itrace::event_type_key(e.type), e.name);
+  }
+  EXPECT_EQ(scalar(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('loss_window') "
+                       "WHERE cid >= 4 ORDER BY cid)"),
+            names);
 
   sqlite3_close(db);
   EXPECT_EQ(write_sqlite_file(Trace{}, (dir / "none.sqlite").string(), {}).count("loss_window"), 0u);
