@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/compare.h"
 #include "analysis/loss_windows.h"
 #include "analysis/sched.h"
 #include "file_text.h"
@@ -329,6 +330,11 @@ TEST(SchedLoss, OffCpuIntervalsAndRunqWaitsMeetingAWindowAreLeftOut) {
   EXPECT_DOUBLE_EQ(j.at("main_thread").at("offcpu_share").get<double>(),
                    static_cast<double>(offcpu[kMain]) / static_cast<double>(12'100 - left_out[kMain]));
   EXPECT_EQ(j.at("runq_latency_ns").at("samples"), static_cast<int64_t>(waits.size()));
+  // compare's share is the same one, so a scenario read from the recording and one from its saved
+  // analysis agree.
+  const ScenarioMetrics m = scenario_from_analysis(a, "lossy", "lossy.itrace");
+  ASSERT_TRUE(m.offcpu_share);
+  EXPECT_DOUBLE_EQ(*m.offcpu_share, j.at("main_thread").at("offcpu_share").get<double>());
 
   // The verdict says how much was lost, the share of the launch window [0, 12000] the windows
   // cover (100 + 100 ns), and what was left out.
