@@ -371,3 +371,18 @@ TEST(HtmlSched, TailWithoutSwitchEventsKeepsOnlyTheAnyIrqShare) {
   std::snprintf(buf, sizeof buf, " >= P99 2.10 ms 40 not recorded not recorded not recorded not recorded %.1f%% ", 100 * any99);
   EXPECT_TRUE(has(t, buf)) << t;
 }
+
+// A recording with LOSS records: the off-CPU intervals and run-queue waits left out are rows of
+// their own, with the counts the document gives; a document without the keys (no loss, or saved
+// before 2026-12-03) has no such rows.
+TEST(HtmlSched, LossRowsForOffCpuIntervalsAndRunQueueWaitsLeftOut) {
+  json j = full_doc();
+  EXPECT_FALSE(has(section_text(j), "spanning a loss window"));
+  j["pairs_spanning_loss"] = 12, j["switch_ins_lost_by_recorder"] = 0, j["rates_over_loss"] = true;
+  j["offcpu_intervals_spanning_loss"] = 7, j["runq_waits_spanning_loss"] = 5;
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, "off-CPU intervals spanning a loss window")) << t;
+  EXPECT_TRUE(has(t, "7 (left out of off-CPU time and its share of wall)")) << t;
+  EXPECT_TRUE(has(t, "run-queue waits spanning a loss window")) << t;
+  EXPECT_TRUE(has(t, "5 (left out of run-queue latency)")) << t;
+}

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/compare.h"
 #include "analysis/loss_windows.h"
 #include "analysis/sched.h"
 #include "file_text.h"
@@ -49,6 +51,12 @@ void irq(Trace& t, ns_t ts, IrqKind kind, int64_t tid) {
   Irq q;
   q.ts = ts, q.dur = 10, q.cpu = 0, q.kind = kind, q.irq = 3, q.name = t.strings.intern("TIMER"), q.pid = kPid, q.tid = tid;
   t.irqs.push(q);
+}
+
+void wake(Trace& t, ns_t ts, int64_t tid) {
+  Wakeup w;
+  w.ts = ts, w.cpu = 0, w.pid = kPid, w.tid = tid;
+  t.wakeups.push(w);
 }
 
 LossWindow window(ns_t first, ns_t last, int32_t cpu, int64_t api, int64_t sw_lost) {
@@ -202,18 +210,147 @@ TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {
 }
 
 // Without any loss window, every figure is what it was: the JSON has no loss key, and a window
-// that overlaps nothing only adds the loss keys, byte for byte.
+// that overlaps nothing only adds the loss keys and the verdict's loss sentence, byte for byte; the
+// text report only adds its loss rows.
 TEST(SchedLoss, WithoutLossEveryFigureIsUnchanged) {
   Trace t = base_trace();
   sw(t, 3500, kMain, true, kOther);
-  const nlohmann::json plain = sched_analysis_json(t, analyze_sched(t));
-  for (const char* k : {"pairs_spanning_loss", "switch_ins_lost_by_recorder", "rates_over_loss", "loss"})
-    EXPECT_FALSE(plain.contains(k)) << k;
+  wake(t, 8000, kMain);  // a run-queue wait after the block at 6500
+  const char* loss_keys[] = {"pairs_spanning_loss", "switch_ins_lost_by_recorder", "offcpu_intervals_spanning_loss",
+                             "runq_waits_spanning_loss", "rates_over_loss", "loss"};
+  const SchedAnalysis plain_a = analyze_sched(t);
+  const nlohmann::json plain = sched_analysis_json(t, plain_a);
+  for (const char* k : loss_keys) EXPECT_FALSE(plain.contains(k)) << k;
+  EXPECT_FALSE(plain.at("main_thread").contains("offcpu_left_out_ns"));
+  EXPECT_EQ(plain.at("verdict").get<std::string>().find("recorder lost"), std::string::npos);
   t.loss_windows = {window(20000, 20100, 0, 2, 0)};  // after every event
-  nlohmann::json lossy = sched_analysis_json(t, analyze_sched(t));
+  const SchedAnalysis lossy_a = analyze_sched(t);
+  nlohmann::json lossy = sched_analysis_json(t, lossy_a);
   EXPECT_EQ(lossy.at("pairs_spanning_loss"), 0);
-  for (const char* k : {"pairs_spanning_loss", "switch_ins_lost_by_recorder", "rates_over_loss", "loss"}) lossy.erase(k);
+  EXPECT_EQ(lossy.at("offcpu_intervals_spanning_loss"), 0);
+  EXPECT_EQ(lossy.at("runq_waits_spanning_loss"), 0);
+  EXPECT_EQ(lossy.at("main_thread").at("offcpu_left_out_ns"), 0);
+  for (const char* k : loss_keys) lossy.erase(k);
+  lossy["main_thread"].erase("offcpu_left_out_ns");
+  // The verdict: the one without loss, then one sentence about the loss.
+  const std::string v = lossy.at("verdict"), v0 = plain.at("verdict");
+  ASSERT_EQ(v.compare(0, v0.size() + 1, v0 + " "), 0) << v;
+  EXPECT_NE(v.find("The recorder lost 2 event(s) in 1 loss window(s)", v0.size()), std::string::npos) << v;
+  lossy["verdict"] = v0;
   EXPECT_EQ(lossy.dump(), plain.dump());
+
+  // The text report: every line without loss is there, in order; the lines added name the loss.
+  std::ostringstream plain_text, lossy_text;
+  print_sched_report(plain_text, t, plain_a);
+  print_sched_report(lossy_text, t, lossy_a);
+  // The verdict is one line: it ends in the loss sentence, taken off here.
+  std::string lt = lossy_text.str();
+  const std::string sentence = " " + v.substr(v0.size() + 1);
+  const size_t at = lt.find(sentence);
+  ASSERT_NE(at, std::string::npos);
+  lt.erase(at, sentence.size());
+  std::istringstream p(plain_text.str()), l(lt);
+  std::string pl, ll;
+  int added = 0;
+  while (std::getline(p, pl)) {
+    while (std::getline(l, ll) && ll != pl) {
+      ++added;
+      EXPECT_NE(ll.find("loss"), std::string::npos) << ll;
+    }
+    EXPECT_EQ(ll, pl);
+  }
+  EXPECT_GT(added, 0);
+}
+
+// Off-CPU intervals and run-queue waits that meet a window are left out of off-CPU time and
+// run-queue latency and counted; the rest are what they were. The expected values come from the
+// interval table below, filtered by the windows here.
+TEST(SchedLoss, OffCpuIntervalsAndRunqWaitsMeetingAWindowAreLeftOut) {
+  struct Off {
+    int64_t tid;
+    ns_t out, wake, in;  // wake -1: preempted (runnable from the switch-out on)
+  };
+  const std::vector<Off> offs = {
+      {kMain, 2500, -1, 4000},      // a window inside: interval and wait left out
+      {kMain, 6500, 8000, 9000},    // a window while asleep: the interval left out, the wait kept
+      {kMain, 10500, -1, 10800},    // kept
+      {kSide, 1000, 1500, 1800},    // kept
+      {kSide, 3000, 3150, 3200},    // the window ends where the wait starts (closed spans): both left out
+  };
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched,wakeup,irq";
+  for (ns_t ts : kMainLaunches) launch(t, kMain, ts);
+  for (ns_t ts : kSideLaunches) launch(t, kSide, ts);
+  for (const Off& o : offs) {
+    sw(t, o.out, o.tid, o.wake < 0, kOther);
+    if (o.wake >= 0) wake(t, o.wake, o.tid);
+    sw(t, o.in, kOther, true, o.tid);
+  }
+  t.loss_windows = {window(3050, 3150, 1, 0, 2), window(7000, 7100, 0, 1, 0)};
+
+  std::map<int64_t, ns_t> offcpu, left_out;
+  int64_t off_spanning = 0, runq_spanning = 0;
+  std::vector<ns_t> waits, main_waits;
+  for (const Off& o : offs) {
+    if (meets(o.out, o.in, t.loss_windows)) ++off_spanning, left_out[o.tid] += o.in - o.out;
+    else offcpu[o.tid] += o.in - o.out;
+    const ns_t ready = o.wake < 0 ? o.out : o.wake;
+    if (meets(ready, o.in, t.loss_windows)) {
+      ++runq_spanning;
+    } else {
+      waits.push_back(o.in - ready);
+      if (o.tid == kMain) main_waits.push_back(o.in - ready);
+    }
+  }
+  ASSERT_EQ(off_spanning, 3);  // the table and windows do test both sides
+  ASSERT_EQ(runq_spanning, 2);
+
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.offcpu_intervals_spanning_loss, off_spanning);
+  EXPECT_EQ(a.runq_waits_spanning_loss, runq_spanning);
+  for (const ThreadSched& th : a.threads) {
+    EXPECT_EQ(th.offcpu, offcpu[th.tid]) << th.tid;
+    EXPECT_EQ(th.offcpu_left_out, left_out[th.tid]) << th.tid;
+  }
+  ASSERT_EQ(a.main_tid, kMain);
+  EXPECT_EQ(a.main_offcpu, offcpu[kMain]);
+  EXPECT_EQ(a.main_offcpu_left_out, left_out[kMain]);
+  EXPECT_EQ(a.runq_samples, static_cast<int64_t>(waits.size()));
+  EXPECT_EQ(a.runq_max, *std::max_element(waits.begin(), waits.end()));
+  EXPECT_EQ(a.main_runq_samples, static_cast<int64_t>(main_waits.size()));
+  EXPECT_EQ(a.main_runq_max, *std::max_element(main_waits.begin(), main_waits.end()));
+
+  const nlohmann::json j = sched_analysis_json(t, a);
+  EXPECT_EQ(j.at("offcpu_intervals_spanning_loss"), off_spanning);
+  EXPECT_EQ(j.at("runq_waits_spanning_loss"), runq_spanning);
+  EXPECT_EQ(j.at("offcpu_ns").at(std::to_string(kSide)), offcpu[kSide]);
+  EXPECT_EQ(j.at("main_thread").at("offcpu_left_out_ns"), left_out[kMain]);
+  // The share over the wall (first launch to the last one's end) less main's left-out intervals.
+  EXPECT_DOUBLE_EQ(j.at("main_thread").at("offcpu_share").get<double>(),
+                   static_cast<double>(offcpu[kMain]) / static_cast<double>(12'100 - left_out[kMain]));
+  EXPECT_EQ(j.at("runq_latency_ns").at("samples"), static_cast<int64_t>(waits.size()));
+  // compare's share is the same one, so a scenario read from the recording and one from its saved
+  // analysis agree.
+  const ScenarioMetrics m = scenario_from_analysis(a, "lossy", "lossy.itrace");
+  ASSERT_TRUE(m.offcpu_share);
+  EXPECT_DOUBLE_EQ(*m.offcpu_share, j.at("main_thread").at("offcpu_share").get<double>());
+
+  // The verdict says how much was lost, the share of the launch window [0, 12000] the windows
+  // cover (100 + 100 ns), and what was left out.
+  const std::string v = a.verdict;
+  EXPECT_NE(v.find("The recorder lost 3 event(s) in 2 loss window(s) covering 200 ns"), std::string::npos) << v;
+  char share[32];
+  std::snprintf(share, sizeof share, "(%.1f%%) of the launch window", 100.0 * 200 / 12000);
+  EXPECT_NE(v.find(share), std::string::npos) << v;
+  EXPECT_NE(v.find(std::to_string(off_spanning) + " off-CPU interval(s) and " + std::to_string(runq_spanning) +
+                   " run-queue wait(s) that meet one."),
+            std::string::npos)
+      << v;
+  std::ostringstream text;
+  print_sched_report(text, t, a);
+  EXPECT_NE(text.str().find("off-CPU intervals spanning a loss window"), std::string::npos);
+  EXPECT_NE(text.str().find("run-queue waits spanning a loss window"), std::string::npos);
 }
 
 std::vector<unsigned char> loss_bytes(uint64_t first, uint64_t last, uint32_t cpu, uint64_t api, uint64_t sw_lost) {
@@ -288,6 +425,17 @@ TEST(LossRecords, ReadExportedToCsvAndSqlite) {
   EXPECT_EQ(scalar(db, "SELECT sum(api) FROM loss_window"), "7");
   EXPECT_EQ(scalar(db, "SELECT last_ts_ns - first_ts_ns FROM loss_window WHERE cpu = 1"), "4000");
   EXPECT_EQ(scalar(db, "SELECT lost_total FROM loss_window WHERE cpu = 0"), "5");
+  // The per-type columns are the recorder's list of lossable types, in its order (one list:
+  // IT_LOSSABLE_EVENTS), as are the reader's keys (the CSV's header is checked above, spelled out).
+  std::string names;
+  for (const itrace::LossableEvent& e : itrace::kLossableEvents) {
+    names += (names.empty() ? "" : ",") + std::string(e.name);
+    EXPECT_EQ(itrace::event_type_key(e.type), e.name);
+  }
+  EXPECT_EQ(scalar(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('loss_window') "
+                       "WHERE cid >= 4 ORDER BY cid)"),
+            names);
+
   sqlite3_close(db);
   EXPECT_EQ(write_sqlite_file(Trace{}, (dir / "none.sqlite").string(), {}).count("loss_window"), 0u);
   std::filesystem::remove_all(dir);

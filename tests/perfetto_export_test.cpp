@@ -293,3 +293,72 @@ TEST(PerfettoExport, FlowStartsAtTheLaunchCallOfASharedCorrelation) {
                                                                    {"cudaMemcpy2D", "Memcpy 2D"}}));
   EXPECT_EQ(end_of.size(), start_of.size());
 }
+
+// A recording's LOSS records: one "recorder loss" track, a child per CPU (windows of two CPUs
+// overlap in time), a slice per window (an instant for a window of one failed reserve), each with
+// its counts as annotations. A trace without them has no such track (the test above counts 9).
+TEST(PerfettoExport, LossWindowsOnARecorderLossTrackPerCpu) {
+  Trace t = sample_trace();
+  auto window = [&](ns_t first, ns_t last, int32_t cpu, int64_t api, int64_t sw) {
+    LossWindow w;
+    w.first = first, w.last = last, w.cpu = cpu;
+    if (api) w.lost["api"] = api;
+    if (sw) w.lost["switch"] = sw;
+    t.loss_windows.push_back(w);
+  };
+  window(2'000, 4'000, 0, 5, 2);
+  window(3'000, 3'500, 1, 0, 4);
+  window(7'000, 7'000, 0, 1, 0);
+  const std::string path = tmp_path("perfetto_loss_test.pftrace");
+  write_perfetto_file(t, path);
+  const pb::Trace tr = read_back(path);
+  std::filesystem::remove(path);
+
+  std::map<uint64_t, pb::TrackDescriptor> tracks;
+  std::map<uint64_t, std::string> names, annotation_names;
+  // track -> (start, end or start for an instant, lost_total, lost_api, lost_switch); -1: no annotation
+  std::multiset<std::tuple<uint64_t, uint64_t, uint64_t, int64_t, int64_t, int64_t>> got;
+  std::map<uint64_t, std::tuple<uint64_t, int64_t, int64_t, int64_t>> open;  // track -> begin's fields
+  for (auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) tracks[p.track_descriptor().uuid()] = p.track_descriptor();
+    for (auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    for (auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
+    if (!p.has_track_event()) continue;
+    const auto& e = p.track_event();
+    if (e.track_uuid() >> 56 != static_cast<uint64_t>(PerfettoTrackKind::LossCpu)) continue;
+    if (e.type() == pb::TrackEvent::TYPE_SLICE_END) {
+      ASSERT_TRUE(open.count(e.track_uuid()));
+      const auto [start, total, api, sw] = open[e.track_uuid()];
+      got.insert({e.track_uuid(), start, p.timestamp(), total, api, sw});
+      open.erase(e.track_uuid());
+      continue;
+    }
+    EXPECT_EQ(names[e.name_iid()], "events lost");
+    int64_t total = -1, api = -1, sw = -1;
+    for (auto& a : e.debug_annotations()) {
+      const std::string& n = annotation_names[a.name_iid()];
+      if (n == "lost_total") total = a.int_value();
+      else if (n == "lost_api") api = a.int_value();
+      else if (n == "lost_switch") sw = a.int_value();
+      else ADD_FAILURE() << "unexpected annotation " << n;
+    }
+    if (e.type() == pb::TrackEvent::TYPE_SLICE_BEGIN) open[e.track_uuid()] = {p.timestamp(), total, api, sw};
+    else got.insert({e.track_uuid(), p.timestamp(), p.timestamp(), total, api, sw});
+  }
+  EXPECT_TRUE(open.empty());
+  const uint64_t root = perfetto_track_uuid(PerfettoTrackKind::Loss, 0);
+  ASSERT_TRUE(tracks.count(root));
+  EXPECT_EQ(tracks[root].name(), "recorder loss");
+  std::multiset<std::tuple<uint64_t, uint64_t, uint64_t, int64_t, int64_t, int64_t>> want;
+  for (const LossWindow& w : t.loss_windows) {
+    const uint64_t track = perfetto_track_uuid(PerfettoTrackKind::LossCpu, w.cpu);
+    ASSERT_TRUE(tracks.count(track));
+    EXPECT_EQ(tracks[track].parent_uuid(), root);
+    EXPECT_EQ(tracks[track].name(), "CPU " + std::to_string(w.cpu) + " loss");
+    const auto count = [&](const char* k) { return w.lost.count(k) ? w.lost.at(k) : int64_t{-1}; };
+    want.insert({track, static_cast<uint64_t>(w.first), static_cast<uint64_t>(w.last), w.total(), count("api"),
+                 count("switch")});
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(tracks.size(), 9u + 1u + 2u);  // the sample's tracks, the root and two CPUs
+}

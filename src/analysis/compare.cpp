@@ -19,7 +19,9 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   if (a.launches > 0 && a.switches_recorded && a.launch_window.defined) m.window_sched_per_1k = a.launch_window.sched_per_1k;
   if (a.launches > 0 && a.irqs_recorded) m.irq_per_1k_hard = a.irq_per_1k_hard, m.irq_per_1k_soft = a.irq_per_1k_soft;
   m.penalty = a.penalty;
-  if (a.main_tid >= 0 && a.wall > 0 && a.switches_recorded) m.offcpu_share = static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall);
+  // Over the wall less the intervals left out for meeting a loss window (sched.h; the wall without loss).
+  if (a.main_tid >= 0 && main_offcpu_wall(a) > 0 && a.switches_recorded)
+    m.offcpu_share = static_cast<double>(a.main_offcpu) / static_cast<double>(main_offcpu_wall(a));
   m.signature = a.signature;
   return m;
 }

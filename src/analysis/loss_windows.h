@@ -22,6 +22,7 @@ class LossSpans {
   size_t windows() const { return windows_; }  // LOSS records, before merging
   int64_t lost_events() const { return lost_; }
   ns_t covered() const;  // length of the union of the windows
+  ns_t covered_between(ns_t lo, ns_t hi) const { return union_length_between(spans_, lo, hi); }
   // Whether the closed interval [a, b] meets a window (a window is closed too: its first and last
   // failed reserve are both times at which an event was lost).
   bool overlaps(ns_t a, ns_t b) const;

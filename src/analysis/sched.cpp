@@ -70,13 +70,20 @@ TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>&
   return t;
 }
 
+// What offcpu_and_runq counts besides the per-thread times.
+struct OffcpuCounts {
+  int64_t switch_ins_missing = 0, switch_ins_lost = 0;
+  int64_t offcpu_spanning_loss = 0, runq_spanning_loss = 0;
+};
+
 // Off-CPU time and run-queue latency from each traced thread's switch-outs, switch-ins and wakeups.
 // Off-CPU time runs from a switch-out to the next switch-in; run-queue latency from the moment the
 // thread became runnable again (a wakeup after it blocked, or the involuntary switch-out itself)
-// to its next switch-in.
+// to its next switch-in. An interval or wait whose closed span meets a loss window is left out and
+// counted: any of its events, or one in between, may be the one the recorder lost.
 void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& loss,
                      std::map<int64_t, ThreadSched>& threads, std::map<int64_t, std::vector<ns_t>>& runq,
-                     int64_t& switch_ins_missing, int64_t& switch_ins_lost) {
+                     OffcpuCounts& n) {
   enum Kind : uint8_t { In = 0, Wake = 1, OutBlocked = 2, OutPreempted = 3 };
   struct Ev {
     ns_t ts;
@@ -91,6 +98,7 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
   }
   for (size_t i = 0; i < t.wakeups.size(); ++i)
     if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], Wake});
+  const auto meets_loss = [&](ns_t a, ns_t b) { return !loss.empty() && loss.overlaps(a, b); };
   for (auto& [tid, v] : ev) {
     // Events at one ns in the order the thread's place allows (analysis/switch_tie_order.h): on the
     // CPU it leaves and returns at once; off it, it returns before it leaves again.
@@ -105,18 +113,27 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
         // A second switch-out with no switch-in between: the thread ran in between (its switch-in
         // was not reported), so it has been off the CPU only since this one.
         // When the gap meets a loss window the recorder may have lost the switch-in itself.
-        if (out_at >= 0) ++(!loss.empty() && loss.overlaps(out_at, e.ts) ? switch_ins_lost : switch_ins_missing);
+        if (out_at >= 0) ++(meets_loss(out_at, e.ts) ? n.switch_ins_lost : n.switch_ins_missing);
         out_at = e.ts;
         ready_at = e.kind == OutPreempted ? e.ts : -1;
         blocked = e.kind == OutBlocked;
       } else if (e.kind == Wake) {
         if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // wakeups while running change nothing
       } else {
-        if (out_at >= 0) th.offcpu += e.ts - out_at;
-        if (ready_at >= 0) runq[tid].push_back(e.ts - ready_at);
-        if (out_at >= 0 && blocked) {
-          th.blocked_sleep += (ready_at >= 0 ? ready_at : e.ts) - out_at;
-          th.blocked_wait += ready_at >= 0 ? e.ts - ready_at : 0;
+        if (ready_at >= 0) {
+          if (meets_loss(ready_at, e.ts)) ++n.runq_spanning_loss;
+          else runq[tid].push_back(e.ts - ready_at);
+        }
+        if (out_at >= 0 && meets_loss(out_at, e.ts)) {
+          // Its sleep/wait split is part of it: both are left out with it.
+          ++n.offcpu_spanning_loss, ++th.offcpu_spanning_loss;
+          th.offcpu_left_out += e.ts - out_at;
+        } else if (out_at >= 0) {
+          th.offcpu += e.ts - out_at;
+          if (blocked) {
+            th.blocked_sleep += (ready_at >= 0 ? ready_at : e.ts) - out_at;
+            th.blocked_wait += ready_at >= 0 ? e.ts - ready_at : 0;
+          }
         }
         out_at = ready_at = -1;
       }
@@ -142,6 +159,7 @@ void outside_loss_rates(const Trace& t, const TracedScope& scope, const std::vec
   a.loss_windows = static_cast<int64_t>(loss.windows());
   a.lost_events = loss.lost_events();
   a.loss_covered = loss.covered();
+  if (a.launch_window.defined) a.loss_covered_in_launch_window = loss.covered_between(a.launch_window.begin, a.launch_window.end);
   for (const ThreadLaunches& th : launches)
     for (ns_t ts : th.ts) a.launches_outside_loss += loss.contains(ts) ? 0 : 1;
   const SwitchTable& s = t.switches;
@@ -202,7 +220,10 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
 
   std::map<int64_t, std::vector<ns_t>> runq_by_tid;
   const LossSpans loss(trace);
-  offcpu_and_runq(trace, scope, loss, threads, runq_by_tid, a.switch_ins_missing, a.switch_ins_lost_by_recorder);
+  OffcpuCounts oc;
+  offcpu_and_runq(trace, scope, loss, threads, runq_by_tid, oc);
+  a.switch_ins_missing = oc.switch_ins_missing, a.switch_ins_lost_by_recorder = oc.switch_ins_lost;
+  a.offcpu_intervals_spanning_loss = oc.offcpu_spanning_loss, a.runq_waits_spanning_loss = oc.runq_spanning_loss;
   std::vector<ns_t> runq;
   for (auto& [tid, v] : runq_by_tid) runq.insert(runq.end(), v.begin(), v.end());
   runq_figures(runq, a.runq_samples, a.runq_p50, a.runq_p99, a.runq_max);
@@ -217,6 +238,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   if (busiest_launch_thread(launches, main, main_launches)) {
     a.main_pid = main.first, a.main_tid = main.second;
     a.main_offcpu = threads[main.second].offcpu;
+    a.main_offcpu_left_out = threads[main.second].offcpu_left_out;
     runq_figures(runq_by_tid[main.second], a.main_runq_samples, a.main_runq_p50, a.main_runq_p99, a.main_runq_max);
   }
 

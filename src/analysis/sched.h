@@ -52,6 +52,10 @@ struct ThreadSched {
   // Blocks (voluntary switch-outs) split: asleep (switch-out -> wake-up) and then runnable, waiting
   // for a CPU (wake-up -> switch-in). A block without a recorded wake-up counts as sleep.
   ns_t blocked_sleep = 0, blocked_wait = 0;
+  // Off-CPU intervals (switch-out -> switch-in) that met a loss window and were left out of offcpu
+  // and of the two parts above (docs/sched.md, "Lost events"), and their summed length.
+  int64_t offcpu_spanning_loss = 0;
+  ns_t offcpu_left_out = 0;
 };
 
 struct SchedOptions {
@@ -127,8 +131,16 @@ struct SchedAnalysis {
   bool loss = false;
   int64_t loss_windows = 0, lost_events = 0;
   ns_t loss_covered = 0;  // length of the union of the windows
+  ns_t loss_covered_in_launch_window = 0;  // of that union, the part inside the launch window
   int64_t pairs_spanning_loss = 0;
   int64_t switch_ins_lost_by_recorder = 0;
+  // Off-CPU intervals and run-queue waits whose closed span meets a window: the switch-in, wake-up
+  // or a switch-out in between may be the event lost, so their length may be made up (a lost
+  // switch-in makes a thread look off the CPU until its next one). Left out of off-CPU time and of
+  // run-queue latency, and counted here. The main thread's off-CPU share is then taken over the wall
+  // less its left-out intervals (main_offcpu_left_out; one thread's intervals do not overlap).
+  int64_t offcpu_intervals_spanning_loss = 0, runq_waits_spanning_loss = 0;
+  ns_t main_offcpu_left_out = 0;
   int64_t launches_outside_loss = 0, switch_outs_outside_loss = 0;
   int64_t irqs_hard_outside_loss = 0, irqs_soft_outside_loss = 0;
   double sched_per_1k_outside_loss = 0, irq_per_1k_hard_outside_loss = 0, irq_per_1k_soft_outside_loss = 0;
@@ -144,6 +156,10 @@ struct SchedAnalysis {
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});
+
+// The wall time over which the main launching thread's off-CPU share is taken: the whole wall, less
+// its off-CPU intervals left out for meeting a loss window (none without loss).
+inline ns_t main_offcpu_wall(const SchedAnalysis& a) { return a.wall - a.main_offcpu_left_out; }
 
 // The signature, mitigation and verdict paragraph from a's figures (sched_verdict.cpp; the last
 // step of analyze_sched, public so that its rules can be tested on figures set by hand).

@@ -4,6 +4,8 @@
 // mostly the application itself and the scheduler took under 1% of wall time.
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "analysis/irq_stats.h"
 #include "analysis/sched.h"
@@ -107,6 +109,33 @@ std::string impact_phrase(const SchedAnalysis& a, double impact) {
   return buf;
 }
 
+// One sentence for a recording whose recorder lost events (review DE L8): how many, how much of the
+// launch window its loss windows cover (of the whole wall when there is no window), and that the
+// figures above leave out what met them.
+std::string loss_sentence(const SchedAnalysis& a) {
+  char buf[96];
+  const bool in_window = a.launches_measured && a.launch_window.defined;
+  const ns_t covered = in_window ? a.loss_covered_in_launch_window : a.loss_covered;
+  const ns_t whole = in_window ? a.launch_window.wall : a.wall;
+  if (whole > 0)
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(covered) / static_cast<double>(whole));
+  else
+    std::snprintf(buf, sizeof buf, "-");
+  std::string s = "The recorder lost " + std::to_string(a.lost_events) + " event(s) in " + std::to_string(a.loss_windows) +
+                  " loss window(s) covering " + format_ns(covered) + " (" + buf + ") of the " +
+                  (in_window ? "launch window" : "recorded wall");
+  std::vector<std::string> parts;
+  if (a.launches_measured) parts.push_back(std::to_string(a.pairs_spanning_loss) + " launch pair(s)");
+  if (a.switches_recorded) {
+    parts.push_back(std::to_string(a.offcpu_intervals_spanning_loss) + " off-CPU interval(s)");
+    parts.push_back(std::to_string(a.runq_waits_spanning_loss) + " run-queue wait(s)");
+  }
+  if (parts.empty()) return s + ".";
+  s += ": the figures above leave out the ";
+  for (size_t i = 0; i < parts.size(); ++i) s += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return s + " that meet one.";
+}
+
 // The verdict of a recording whose launches were measured (below).
 void sched_verdict_measured(const Trace& trace, SchedAnalysis& a);
 
@@ -120,11 +149,12 @@ void sched_verdict(const Trace& trace, SchedAnalysis& a) {
                 (a.has_os_events ? os_summary(trace, a) + " " : std::string()) +
                 "Record again where CUPTI accepts the launch callbacks (another CUDA or CUPTI version, or --cuda uprobe) "
                 "for the launch-pair analysis.";
-    return;
+  } else {
+    sched_verdict_measured(trace, a);
+    // Figures from a partial launch record: they leave out the refused APIs' calls, and say so.
+    if (!a.launch_partial_note.empty()) a.verdict += " Note: " + a.launch_partial_note + ".";
   }
-  sched_verdict_measured(trace, a);
-  // Figures from a partial launch record: they leave out the refused APIs' calls, and say so.
-  if (!a.launch_partial_note.empty()) a.verdict += " Note: " + a.launch_partial_note + ".";
+  if (a.loss) a.verdict += " " + loss_sentence(a);
 }
 
 namespace {

@@ -81,18 +81,11 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
   return n;
 }
 
+// The META events.<name> / dropped.<name> key of a record type: the lossable types by their one
+// list (record_events.h), which the reader keys LOSS records by too.
 const char* event_name(uint32_t type) {
-  switch (type) {
-    case IT_EV_API: return "api";
-    case IT_EV_SWITCH: return "switch";
-    case IT_EV_WAKEUP: return "wakeup";
-    case IT_EV_IRQ: return "irq";
-    case IT_EV_SYSCALL: return "syscall";
-    case IT_EV_TASK: return "task";
-    case IT_EV_FDNAME: return "fdname";
-    case IT_EV_LOSS: return "loss";
-    default: return "other";
-  }
+  if (const char* n = itrace::lossable_event_name(type)) return n;
+  return type == IT_EV_LOSS ? "loss" : "other";
 }
 
 // Through sudo, the command runs as the invoking user: that user's uid, gid and supplementary
@@ -613,12 +606,11 @@ std::map<uint32_t, uint64_t> Recorder::read_stats() {
 void Recorder::flush_loss_windows() {
   const int fd = bpf_map__fd(s_.skel->maps.loss_windows);
   const int ncpu = std::max(libbpf_num_possible_cpus(), 1);
-  struct Window {  // record.bpf.c's struct loss_window, field for field
-    uint64_t first_ts, last_ts, lost[IT_LOSS_SLOTS], busy;
-  };
-  // The per-CPU lookup copies the BPF side's value size for each CPU: a layout out of step would
-  // misread every CPU after the first (review DI). Said and skipped, not thrown: the recording
-  // itself is whole; only the windows still open at stop go unwritten.
+  using Window = it_loss_window;  // the BPF side's own layout (record_events.h)
+  // The per-CPU lookup copies the BPF side's value size for each CPU: an object built from another
+  // revision of record_events.h would misread every CPU after the first (review DI). Said and
+  // skipped, not thrown: the recording itself is whole; only the windows still open at stop go
+  // unwritten.
   if (bpf_map__value_size(s_.skel->maps.loss_windows) != sizeof(Window)) {
     std::fprintf(stderr, "record: the loss-window map's layout differs from the recorder's; windows still open at "
                          "stop are not written (a build out of step: rebuild infertrace)\n");

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ingest/recording/itrace_format.h"  // kLossableEvents
 #include "report/exports.h"
 #include "report/launch_call.h"
 #include "report/staged_tables.h"
@@ -81,9 +82,13 @@ class CsvTables {
   size_t count_ = 0;
 };
 
-// The per-type columns of loss_windows.csv and of SQLite's loss_window (the types the recorder
-// can lose, as META dropped.<type> names them).
-constexpr const char* kLossColumns[] = {"api", "switch", "wakeup", "irq", "syscall", "task", "fdname"};
+// loss_windows.csv's header: the window, then one column per type the recorder can lose, named as
+// META dropped.<type> names it (itrace::kLossableEvents, the recorder's own list).
+std::string loss_windows_header() {
+  std::string h = "cpu,first_ts_ns,last_ts_ns,lost_total";
+  for (const itrace::LossableEvent& e : itrace::kLossableEvents) h += std::string(",") + e.name;
+  return h;
+}
 
 }  // namespace
 
@@ -151,12 +156,13 @@ void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* ren
       f.opt(th.pid[i]).opt(th.tid[i]).str(t.str(th.comm[i])).num(th.first_ts[i]).num(th.last_ts[i]).end();
   });
   if (!t.loss_windows.empty()) {  // recordings whose ring was full at some point: where the loss was
-    out.table("loss_windows.csv", "cpu,first_ts_ns,last_ts_ns,lost_total,api,switch,wakeup,irq,syscall,task,fdname",
+    const std::string header = loss_windows_header();
+    out.table("loss_windows.csv", header.c_str(),
               [&](CsvFile& f) {
                 for (const LossWindow& w : t.loss_windows) {
                   f.opt(w.cpu).num(w.first).num(w.last).num(w.total());
-                  for (const char* type : kLossColumns) {
-                    const auto it = w.lost.find(type);
+                  for (const itrace::LossableEvent& e : itrace::kLossableEvents) {
+                    const auto it = w.lost.find(e.name);
                     f.num(it == w.lost.end() ? 0 : it->second);
                   }
                   f.end();

@@ -251,6 +251,13 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (auto m = num(doc, "switch_ins_lost_by_recorder"); m && *m > 0)
     tb.add_row({"switch-ins the recorder may have lost",
                 count_or(member(doc, "switch_ins_lost_by_recorder")) + " (switched out twice across a loss window)"});
+  // Left out of off-CPU time and run-queue latency (documents saved before 2026-12-03 lack them).
+  if (doc.contains("offcpu_intervals_spanning_loss") && r.switches)
+    tb.add_row({"off-CPU intervals spanning a loss window",
+                count_or(member(doc, "offcpu_intervals_spanning_loss")) + " (left out of off-CPU time and its share of wall)"});
+  if (doc.contains("runq_waits_spanning_loss") && r.switches)
+    tb.add_row({"run-queue waits spanning a loss window",
+                count_or(member(doc, "runq_waits_spanning_loss")) + " (left out of run-queue latency)"});
   if (doc.contains("pairs_spanning_loss"))
     tb.add_row({"launch pairs spanning a loss window",
                 count_or(member(doc, "pairs_spanning_loss")) +

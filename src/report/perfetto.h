@@ -3,7 +3,9 @@
 //    nest there; syscalls on a "syscalls" child track of the thread),
 //  - a track per CPU with the traced threads' on-CPU slices, and a child "IRQs" track per CPU,
 //  - a track per GPU device with a child track per stream (kernels, memcpys, memsets),
-//  - a flow from every launch call to each GPU activity it started (linked by correlation id).
+//  - a flow from every launch call to each GPU activity it started (linked by correlation id),
+//  - for a recording with LOSS records, a "recorder loss" track with a child track per CPU whose
+//    slices are the spans in which the recorder's ring was full (events of that CPU lost).
 // Events are streamed packet by packet, so memory stays proportional to the event count, not to
 // the output size. Schema: report/proto/perfetto_trace.proto (our subset of Perfetto's).
 #pragma once
@@ -27,7 +29,8 @@ struct PerfettoSummary {
 // Track uuids are derived from what the track shows, so a reader (and the tests) can find them.
 // The top byte says the kind, the rest the identity.
 enum class PerfettoTrackKind : uint8_t {
-  Process = 1, Thread = 2, ThreadSyscalls = 3, Cpu = 4, CpuIrqs = 5, GpuDevice = 6, GpuStream = 7
+  Process = 1, Thread = 2, ThreadSyscalls = 3, Cpu = 4, CpuIrqs = 5, GpuDevice = 6, GpuStream = 7,
+  Loss = 8, LossCpu = 9  // Loss: the one "recorder loss" track (a = 0); LossCpu: a = the CPU (-1: unknown)
 };
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b = 0);
 

@@ -32,7 +32,7 @@ uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
 
 namespace {
 
-enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu };
+enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu, Loss };
 
 // A launch's grid or block as "x,y,z" (a debug annotation).
 std::string dims_text(const uint32_t d[3]) {
@@ -310,6 +310,16 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
                perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev),
                "GPU " + std::to_string(dev) + " stream " + std::to_string(s), nullptr);
 
+  // Where the recorder lost events (LOSS records): per CPU, as the windows of one CPU never overlap
+  // but those of two CPUs do. A child of one "recorder loss" track, written only when there is one.
+  std::set<int32_t> loss_cpus;
+  for (const LossWindow& lw : t.loss_windows) loss_cpus.insert(lw.cpu);
+  if (!loss_cpus.empty())
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::Loss, 0), 0, "recorder loss", nullptr);
+  for (int32_t cpu : loss_cpus)
+    descriptor(perfetto_track_uuid(PerfettoTrackKind::LossCpu, cpu), perfetto_track_uuid(PerfettoTrackKind::Loss, 0),
+               cpu >= 0 ? "CPU " + std::to_string(cpu) + " loss" : std::string("unknown CPU loss"), nullptr);
+
   // ---- Launch -> GPU activity links (by correlation id) -------------------------------------
   // The call gpu.csv and the Chrome JSON name too (report/launch_call.h).
   const auto api_of_corr = launch_call_of_correlation(t);
@@ -350,6 +360,10 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   for (uint32_t i = 0; i < t.gpu.size(); ++i)
     add(t.gpu.start[i], t.gpu.dur[i], Table::Gpu, i,
         perfetto_track_uuid(PerfettoTrackKind::GpuStream, t.gpu.device[i], t.gpu.stream[i]));
+  for (uint32_t i = 0; i < t.loss_windows.size(); ++i) {
+    const LossWindow& lw = t.loss_windows[i];
+    add(lw.first, lw.last - lw.first, Table::Loss, i, perfetto_track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
+  }
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.phase != b.phase) return a.phase < b.phase;
@@ -440,6 +454,15 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         if (t.gpu.correlation[i] >= 0 && api_of_corr.count(t.gpu.correlation[i]))
           e->add_terminating_flow_ids(uint64_t{i} + 1);
         break;
+      case Table::Loss: {
+        // The counts per type, keyed as META dropped.<type> names them (Trace::loss_windows).
+        const LossWindow& lw = t.loss_windows[i];
+        e->set_name_iid(intern.name("events lost"));
+        e->add_category_iids(intern.category("recorder_loss"));
+        annotate(e, "lost_total", lw.total());
+        for (const auto& [type, n] : lw.lost) annotate(e, ("lost_" + type).c_str(), n);
+        break;
+      }
     }
     w.write(p);
   }

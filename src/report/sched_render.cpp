@@ -205,6 +205,9 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   if (a.loss) {
     j["pairs_spanning_loss"] = a.pairs_spanning_loss;
     j["switch_ins_lost_by_recorder"] = a.switch_ins_lost_by_recorder;
+    // Left out of off-CPU time (every thread's) and of run-queue latency (pooled and main's).
+    j["offcpu_intervals_spanning_loss"] = a.offcpu_intervals_spanning_loss;
+    j["runq_waits_spanning_loss"] = a.runq_waits_spanning_loss;
     // The rates above are over a recording that lost events: neither bound, both sides lost some.
     j["rates_over_loss"] = true;
     const auto outside = [&](double v, bool recorded) {
@@ -265,12 +268,16 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   }
   j["offcpu_ns"] = offcpu;
   j["threads"] = threads;
+  // The share over the wall less the main thread's intervals left out for a loss window (the wall
+  // without loss), whose length is given only for a recording with loss.
+  const ns_t offcpu_wall = main_offcpu_wall(a);
   j["main_thread"] = {{"pid", a.main_pid},
                       {"tid", a.main_tid},
                       {"offcpu_ns", if_sw(a.main_offcpu)},
-                      {"offcpu_share", a.main_tid >= 0 && a.wall > 0 && a.switches_recorded
-                                           ? json(static_cast<double>(a.main_offcpu) / static_cast<double>(a.wall))
+                      {"offcpu_share", a.main_tid >= 0 && offcpu_wall > 0 && a.switches_recorded
+                                           ? json(static_cast<double>(a.main_offcpu) / static_cast<double>(offcpu_wall))
                                            : json(nullptr)}};
+  if (a.loss) j["main_thread"]["offcpu_left_out_ns"] = if_sw(a.main_offcpu_left_out);
   // All traced threads pooled (the keys as before), and the main launching thread's own waits.
   j["runq_latency_ns"] = runq_json(a.runq_samples, a.runq_p50, a.runq_p99, a.runq_max);
   if (!sw) j["runq_latency_ns"]["samples"] = nullptr;  // no switch-ins to sample: unknown, not 0
@@ -423,6 +430,12 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   if (a.switch_ins_lost_by_recorder > 0)
     head.add_row({"switch-ins the recorder may have lost", format_count(a.switch_ins_lost_by_recorder) +
                                                                " (switched out twice across a loss window)"});
+  if (a.loss && a.switches_recorded) {
+    head.add_row({"off-CPU intervals spanning a loss window",
+                  format_count(a.offcpu_intervals_spanning_loss) + " (left out of off-CPU time and its share of wall)"});
+    head.add_row({"run-queue waits spanning a loss window",
+                  format_count(a.runq_waits_spanning_loss) + " (left out of run-queue latency)"});
+  }
   if (a.gpu_starvation.available) {
     const GpuStarvation& g = a.gpu_starvation;
     head.add_row({"GPU idle while launching thread off-CPU (scheduler)",
@@ -436,7 +449,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                                       : "n/a (launches not measured: no launching thread)"});
   }
   // Off-CPU time needs switch events: "0 ns" without them would read as measured.
-  head.add_row({"main launching thread off-CPU", a.main_tid >= 0 && !a.switches_recorded ? std::string("not recorded (--events)") : a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, a.wall) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
+  head.add_row({"main launching thread off-CPU", a.main_tid >= 0 && !a.switches_recorded ? std::string("not recorded (--events)") : a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, main_offcpu_wall(a)) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
   head.print(os);
 
   TextTable tail({"tail", "threshold", "pairs", "preempted", "blocked", "IRQ only", "application", "any IRQ"});

@@ -1,9 +1,11 @@
 #include "report/sqlite_export.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string_view>
 
 #include "ingest/recording/cupti_callbacks.h"  // recorded_calls_note
+#include "ingest/recording/itrace_format.h"   // kLossableEvents: loss_window's per-type columns
 #include "report/analyze_json.h"  // api_kind_label: one spelling of API kinds in JSON and SQLite
 #include "report/sqlite_db.h"
 
@@ -202,11 +204,15 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     rows["syscall"] = static_cast<int64_t>(s.size());
   }
   {
-    SqliteStmt st(db, "INSERT INTO loss_window VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    // One column per type the recorder can lose (itrace::kLossableEvents, in the schema's order): a
+    // type added there without its column in kSchema fails here, on the first export, not silently.
+    std::string insert = "INSERT INTO loss_window VALUES (?,?,?,?";
+    for (size_t i = 0; i < std::size(itrace::kLossableEvents); ++i) insert += ",?";
+    SqliteStmt st(db, insert + ")");
     for (const LossWindow& w : t.loss_windows) {
       st.opt(w.cpu).i64(w.first).i64(w.last).i64(w.total());
-      for (const char* type : {"api", "switch", "wakeup", "irq", "syscall", "task", "fdname"}) {
-        const auto it = w.lost.find(type);
+      for (const itrace::LossableEvent& e : itrace::kLossableEvents) {
+        const auto it = w.lost.find(e.name);
         st.i64(it == w.lost.end() ? 0 : it->second);
       }
       st.step();

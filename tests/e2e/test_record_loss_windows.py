@@ -3,7 +3,8 @@ while the fake CUDA workload launches into a ring sized for 1000 events/s, so th
 that LOSS records say where (export --csv loss_windows.csv, one row per record), that their counts
 per type add up to META dropped.<type> exactly, and that `sched --json` leaves the launch pairs
 spanning a window out: pairs kept + pairs_spanning_loss = every pair of every launching thread, and
-no kept pair is as long as the stop. Skips (77) when not root or without kernel BTF."""
+no kept pair is as long as the stop; off-CPU intervals and run-queue waits meeting a window are
+counted and the verdict names the loss. Skips (77) when not root or without kernel BTF."""
 import csv
 import json
 import os
@@ -73,8 +74,16 @@ with tempfile.TemporaryDirectory() as tmp:
     check(j["pairs"]["all"]["p99_ns"] is None or j["pairs"]["all"]["p99_ns"] < STOP_S * 1e9 / 2,
           f"p99 pair {j['pairs']['all']['p99_ns']}")
     check("may be off in either direction" in s.stderr, f"stderr note: {s.stderr}")
+    # Off-CPU intervals and run-queue waits meeting a window are counted (left out), and the verdict
+    # says what was lost: the count the loss object gives, which is META's.
+    for k in ("offcpu_intervals_spanning_loss", "runq_waits_spanning_loss"):
+        check(isinstance(j.get(k), int) and j[k] >= 0, f"{k}: {j.get(k)}")
+    check(j["loss"]["lost_events"] == sum(dropped.values()), f"loss.lost_events {j['loss']['lost_events']}")
+    check(f"The recorder lost {sum(dropped.values())} event(s) in {j['loss']['windows']} loss window(s)" in j["verdict"],
+          f"verdict without the loss sentence: {j['verdict']}")
     t = subprocess.run([EXE, "sched", rec], capture_output=True, text=True, timeout=600)
     check("launch pairs spanning a loss window" in t.stdout, "text does not name the pairs left out")
+    check("off-CPU intervals spanning a loss window" in t.stdout, "text does not name the off-CPU intervals left out")
 
 if failures:
     print("%d failure(s)" % len(failures))

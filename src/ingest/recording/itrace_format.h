@@ -48,19 +48,38 @@ inline uint32_t min_payload(uint32_t type) {
   }
 }
 
-// The name META dropped.<name> gives an event type (the recorder's event_name in record/recorder.cpp),
-// used to key a LOSS record's counts the same way; "type_N" for a type the recorder never drops.
+// The event types the recorder can lose, in column order, from the one list (IT_LOSSABLE_EVENTS in
+// record_events.h): the per-type columns of loss_windows.csv and SQLite's loss_window.
+struct LossableEvent {
+  uint32_t type;
+  const char* name;
+};
+#define INFERTRACE_LOSSABLE_ROW(type, name) LossableEvent{type, name},
+inline constexpr LossableEvent kLossableEvents[] = {IT_LOSSABLE_EVENTS(INFERTRACE_LOSSABLE_ROW)};
+#undef INFERTRACE_LOSSABLE_ROW
+
+// The BPF side counts a lost event in lost[type & (IT_LOSS_SLOTS - 1)] and its stat at
+// IT_STAT_LOST_BASE + type: every lossable type must have both to itself.
+constexpr bool lossable_types_fit() {
+  for (const LossableEvent& e : kLossableEvents)
+    if (e.type == 0 || e.type >= IT_EV_NTYPES || e.type >= IT_LOSS_SLOTS || IT_STAT_LOST_BASE + e.type >= IT_STAT_COUNT)
+      return false;
+  return true;
+}
+static_assert(lossable_types_fit(), "a lossable event type without its LOSS slot or lost-events stat");
+
+// The name META dropped.<name> gives a lossable event type; nullptr for a type never lost.
+constexpr const char* lossable_event_name(uint32_t type) {
+  for (const LossableEvent& e : kLossableEvents)
+    if (e.type == type) return e.name;
+  return nullptr;
+}
+
+// The key of a LOSS record's count of `type`, the same as its META dropped.<name> (the recorder's
+// event_name); "type_N" for a type the recorder never drops.
 inline std::string event_type_key(uint32_t type) {
-  switch (type) {
-    case IT_EV_API: return "api";
-    case IT_EV_SWITCH: return "switch";
-    case IT_EV_WAKEUP: return "wakeup";
-    case IT_EV_IRQ: return "irq";
-    case IT_EV_SYSCALL: return "syscall";
-    case IT_EV_TASK: return "task";
-    case IT_EV_FDNAME: return "fdname";
-    default: return "type_" + std::to_string(type);
-  }
+  if (const char* n = lossable_event_name(type)) return n;
+  return "type_" + std::to_string(type);
 }
 
 // Whether the reader keeps an event at `ts` lasting `dur`: times are u64 in the file and int64 in the

@@ -153,24 +153,19 @@ static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&
 // counts would otherwise let a nested report take the counts of the first window under a second
 // window's start, and the first window's span would be lost (review DE M1). A report that finds
 // another in progress leaves the window pending for the next reserve.
-// recorder.cpp (flush_loss_windows) reads this layout at stop: keep the two in step.
-struct loss_window {
-  __u64 first_ts;
-  __u64 last_ts;
-  __u64 lost[IT_LOSS_SLOTS];
-  __u64 busy;
-};
+// The window's layout is struct it_loss_window (record_events.h), which recorder.cpp
+// (flush_loss_windows) reads at stop too.
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 1);
   __type(key, __u32);
-  __type(value, struct loss_window);
+  __type(value, struct it_loss_window);
 } loss_windows SEC(".maps");
 
 static __always_inline void note_loss(__u32 type) {
   __u32 zero = 0;
-  struct loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
+  struct it_loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
   if (!w) return;
   __u64 now = bpf_ktime_get_ns();
   if (now > w->last_ts) w->last_ts = now;
@@ -180,7 +175,7 @@ static __always_inline void note_loss(__u32 type) {
 
 static __always_inline void report_loss(void) {
   __u32 zero = 0;
-  struct loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
+  struct it_loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
   if (!w || !w->first_ts) return;
   if (__sync_lock_test_and_set(&w->busy, 1)) return;  // a report this one interrupted is still running
   // Reserved before the window is taken: with the ring still full the window stays pending (and the

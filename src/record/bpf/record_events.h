@@ -190,6 +190,29 @@ struct it_loss {
   __u64 lost[IT_LOSS_SLOTS];
 };
 
+// The event types the kernel side can lose (a failed ring reserve), with the name META dropped.<name>,
+// a LOSS record's per-type keys, loss_windows.csv and SQLite's loss_window columns give them, in
+// that column order. The one list: the recorder, the reader and the exports expand it
+// (X(type, name)); a type added here reaches all of them.
+#define IT_LOSSABLE_EVENTS(X) \
+  X(IT_EV_API, "api")         \
+  X(IT_EV_SWITCH, "switch")   \
+  X(IT_EV_WAKEUP, "wakeup")   \
+  X(IT_EV_IRQ, "irq")         \
+  X(IT_EV_SYSCALL, "syscall") \
+  X(IT_EV_TASK, "task")       \
+  X(IT_EV_FDNAME, "fdname")
+
+// The per-CPU loss window the BPF side keeps between failed reserves (record.bpf.c, note_loss and
+// report_loss) and the recorder reads at stop for a window still open (recorder.cpp,
+// flush_loss_windows): one layout for both, so neither can fall out of step with the other.
+struct it_loss_window {
+  __u64 first_ts;  // the first failed reserve since the last report, 0 when none is pending
+  __u64 last_ts;   // the latest failed reserve
+  __u64 lost[IT_LOSS_SLOTS];
+  __u64 busy;      // a report is in progress on this CPU
+};
+
 // Payload of IT_EV_SYSCALL_COUNT (one per syscall number seen when counting in-kernel).
 struct it_syscall_count {
   __u32 nr;
