@@ -210,6 +210,41 @@ TEST(FusionChains, UnknownCallDurationChargesTheWholeLatency) {
   EXPECT_EQ(seq.launch_part, (std::vector<ns_t>{300, 50, 400, 0}));
   EXPECT_EQ(seq.graphs.launch_part, 400);
   EXPECT_EQ(analyze_launches(b.t).tklqt_launch, 300 + 50 + 400);
+  // The graph launch's API time is unknown, not 0 (review DF L2): counted, but not timed.
+  EXPECT_EQ(seq.graphs.launches, 1);
+  EXPECT_EQ(seq.graphs.kernels, 2);
+  EXPECT_EQ(seq.graphs.timed_launches, 0);
+  EXPECT_EQ(seq.graphs.timed_kernels, 0);
+  EXPECT_EQ(seq.graphs.api_time, 0);
+}
+
+// Two graph launches, one of 40 ns with two kernels and one of unknown duration with three: the
+// API time is the timed call's alone, with its own kernels, as analyze's api_total_ns and
+// timed_calls count the same calls.
+TEST(FusionChains, GraphApiTimeLeavesOutUnknownDurations) {
+  TraceBuilder b;
+  b.api("cudaGraphLaunch", ApiKind::GraphLaunch, 1000, 40, 98);
+  b.gpu("G1", 1100, 98);
+  b.gpu("G2", 1200, 98);
+  b.api("cudaGraphLaunch", ApiKind::GraphLaunch, 2000, -1, 99);
+  b.gpu("H1", 2100, 99);
+  b.gpu("H2", 2200, 99);
+  b.gpu("H3", 2300, 99);
+  const KernelSequences seq = build_kernel_sequences(b.t);
+  EXPECT_EQ(seq.graphs.launches, 2);
+  EXPECT_EQ(seq.graphs.kernels, 5);
+  EXPECT_EQ(seq.graphs.timed_launches, 1);
+  EXPECT_EQ(seq.graphs.timed_kernels, 2);
+  EXPECT_EQ(seq.graphs.api_time, 40);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  int graph_rows = 0;
+  for (const ApiBreakdownRow& row : a.by_api)
+    if (row.kind == ApiKind::GraphLaunch) {
+      ++graph_rows;
+      EXPECT_EQ(row.timed, seq.graphs.timed_launches);
+      EXPECT_EQ(row.api_total, seq.graphs.api_time);
+    }
+  EXPECT_EQ(graph_rows, 1);
 }
 
 TEST(FusionChains, RejectsBadOptions) {

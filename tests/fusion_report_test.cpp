@@ -37,6 +37,7 @@ FusionResult result() {
   };
   r.lengths = {length(2, 400, 20'000), length(4, 200, 30'000)};
   r.graphs.launches = 2, r.graphs.kernels = 10, r.graphs.api_time = 8'000, r.graphs.launch_part = 3'000;
+  r.graphs.timed_launches = 2, r.graphs.timed_kernels = 10;
   return r;
 }
 
@@ -108,6 +109,44 @@ TEST(FusionReport, GraphLineDividesByLaunchesAndByKernels) {
   const nlohmann::json j = fusion_json({&t, &r, &cpu});
   EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_launch"].get<double>(), 4'000.0);
   EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_kernel"].get<double>(), 800.0);
+}
+
+// Graph launch calls with unknown durations (review DF L2) are left out of the API time's means,
+// as analyze's timed_calls rule leaves them out: one of the two launches timed (8 us, 4 of the 10
+// kernels) is 8 us a launch and 2 us a kernel; none timed is no API time at all (null, no figure
+// in the text), while the launch part (known without the duration) stays.
+TEST(FusionReport, GraphApiTimeIsOverTimedLaunchesOnly) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  r.graphs.timed_launches = 1, r.graphs.timed_kernels = 4;
+  const LaunchAnalysis cpu = launch("cpu");
+  std::ostringstream os;
+  print_fusion(os, {&t, &r, &cpu});
+  const std::string want = "measured API time " + format_ns(8'000.0) + " per graph launch, " + format_ns(2'000.0) +
+                           " per kernel inside graphs, over the 1 of them with a known duration (launch part " +
+                           format_ns(1'500.0) + " per graph launch)";
+  EXPECT_NE(os.str().find(want), std::string::npos) << os.str();
+  nlohmann::json j = fusion_json({&t, &r, &cpu});
+  EXPECT_EQ(j["graphs"]["timed_launches"], 1);
+  EXPECT_EQ(j["graphs"]["api_ns"], 8'000);
+  EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_launch"].get<double>(), 8'000.0);
+  EXPECT_DOUBLE_EQ(j["graphs"]["api_ns_per_kernel"].get<double>(), 2'000.0);
+
+  r.graphs.timed_launches = 0, r.graphs.timed_kernels = 0, r.graphs.api_time = 0;
+  std::ostringstream none;
+  print_fusion(none, {&t, &r, &cpu});
+  EXPECT_NE(none.str().find("API time unknown (no graph launch call has a known duration) (launch part " + format_ns(1'500.0)),
+            std::string::npos)
+      << none.str();
+  EXPECT_EQ(none.str().find("measured API time"), std::string::npos) << none.str();
+  j = fusion_json({&t, &r, &cpu});
+  EXPECT_EQ(j["graphs"]["launches"], 2);
+  EXPECT_EQ(j["graphs"]["timed_launches"], 0);
+  EXPECT_TRUE(j["graphs"]["api_ns"].is_null());
+  EXPECT_TRUE(j["graphs"]["api_ns_per_launch"].is_null());
+  EXPECT_TRUE(j["graphs"]["api_ns_per_kernel"].is_null());
+  EXPECT_EQ(j["graphs"]["launch_part_ns"], 3'000);
 }
 
 // Two lengths with the same ideal speedup (L=2 fusing 300 chains and L=4 fusing 100 both leave 700

@@ -68,7 +68,11 @@ Linkage link_activities(const Trace& t) {
       if (t.api.kind[call] == ApiKind::GraphLaunch && kernels > 0) {
         L.graphs.launches += 1;
         L.graphs.kernels += kernels;
-        L.graphs.api_time = sat_add(L.graphs.api_time, std::max<ns_t>(0, t.api.dur[call]));
+        if (t.api.dur[call] >= 0) {  // -1: unknown, out of the sum and of its counts
+          L.graphs.timed_launches += 1;
+          L.graphs.timed_kernels += kernels;
+          L.graphs.api_time = sat_add(L.graphs.api_time, t.api.dur[call]);
+        }
         L.graphs.launch_part = sat_add(L.graphs.launch_part, launch_part_of(t.api, call, acts[g].start));
       }
     }

@@ -12,11 +12,16 @@ namespace infertrace {
 
 // What CUDA-graph launches in the trace cost, measured: a graph launch is already a full fusion of
 // its kernels as far as the host is concerned, so this is the floor a fusion can reach.
+// A call whose duration is unknown (dur -1: a recording without return probes) adds nothing to
+// api_time and is not counted in timed_launches / timed_kernels, as analyze's `timed_calls` leaves
+// it out of `api_total_ns` (review DF L2: it counted as 0 and pulled the per-launch figure down).
 struct GraphLaunchCost {
-  int64_t launches = 0;  // graph launch calls with at least one linked kernel
-  int64_t kernels = 0;   // kernels those launches started
-  ns_t api_time = 0;     // sum of a(c) over those calls
-  ns_t launch_part = 0;  // sum of l(c) - q(c) over those calls
+  int64_t launches = 0;        // graph launch calls with at least one linked kernel
+  int64_t kernels = 0;         // kernels those launches started
+  int64_t timed_launches = 0;  // those calls with a known duration
+  int64_t timed_kernels = 0;   // kernels the timed calls started
+  ns_t api_time = 0;           // sum of a(c) over the timed calls
+  ns_t launch_part = 0;        // sum of l(c) - q(c) over all of them (known without a(c): split_launch)
 };
 
 struct KernelSequences {

@@ -187,12 +187,15 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   j["candidates"] = std::move(cands);
   const GraphLaunchCost& g = r.graphs;
   const bool graphs_known = launches_measured(rep);
+  // API time over the calls with a known duration only; null when none has one.
+  const bool api_known = graphs_known && g.timed_launches > 0;
   j["graphs"] = {{"launches", graphs_known ? json(g.launches) : json(nullptr)},
                  {"kernels", g.kernels},
-                 {"api_ns", launch_ns_json(rep, g.api_time)},
+                 {"timed_launches", graphs_known ? json(g.timed_launches) : json(nullptr)},
+                 {"api_ns", api_known ? json(g.api_time) : json(nullptr)},
                  {"launch_part_ns", launch_ns_json(rep, g.launch_part)},
-                 {"api_ns_per_launch", graphs_known && g.launches ? json(static_cast<double>(g.api_time) / g.launches) : json(nullptr)},
-                 {"api_ns_per_kernel", graphs_known && g.kernels ? json(static_cast<double>(g.api_time) / g.kernels) : json(nullptr)}};
+                 {"api_ns_per_launch", api_known ? json(static_cast<double>(g.api_time) / g.timed_launches) : json(nullptr)},
+                 {"api_ns_per_kernel", api_known && g.timed_kernels ? json(static_cast<double>(g.api_time) / g.timed_kernels) : json(nullptr)}};
   j["verdict"] = fusion_verdict(rep);
   return j;
 }
@@ -252,11 +255,18 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
   }
   const GraphLaunchCost& g = r.graphs;
   os << "\n";
-  if (g.launches > 0 && launches_measured(rep))
-    os << "CUDA graphs: " << g.launches << " graph launch(es) ran " << g.kernels << " kernels; measured API time "
-       << format_ns(static_cast<double>(g.api_time) / g.launches) << " per graph launch, "
-       << format_ns(static_cast<double>(g.api_time) / g.kernels) << " per kernel inside graphs (launch part "
-       << format_ns(static_cast<double>(g.launch_part) / g.launches) << " per graph launch): this is what full fusion reaches.\n";
+  if (g.launches > 0 && launches_measured(rep)) {
+    os << "CUDA graphs: " << g.launches << " graph launch(es) ran " << g.kernels << " kernels; ";
+    if (g.timed_launches > 0)
+      os << "measured API time " << format_ns(static_cast<double>(g.api_time) / g.timed_launches) << " per graph launch, "
+         << format_ns(static_cast<double>(g.api_time) / g.timed_kernels) << " per kernel inside graphs";
+    else
+      os << "API time unknown (no graph launch call has a known duration)";
+    if (g.timed_launches > 0 && g.timed_launches < g.launches)
+      os << ", over the " << g.timed_launches << " of them with a known duration";
+    os << " (launch part " << format_ns(static_cast<double>(g.launch_part) / g.launches)
+       << " per graph launch): this is what full fusion reaches.\n";
+  }
   os << fusion_verdict(rep) << "\n";
 }
 

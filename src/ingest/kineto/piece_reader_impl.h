@@ -19,6 +19,7 @@
 #include "ingest/kineto/string_id.h"
 #include "ingest/kineto/structure_scan.h"
 #include "ingest/kineto/table_prefault.h"
+#include "ingest/kineto/value_token.h"
 #include "util/error.h"
 
 // The per-event loop, with everything it calls inlined into it (simdjson's functions included,
@@ -161,7 +162,7 @@ class PieceParser {
       ond::object o;
       if (auto err = ev.get_object().get(o)) {
         if (err != simdjson::INCORRECT_TYPE) fail_code(err);
-        check_literal(ev.raw_json_token());
+        check_passed_over(ev);
         t_.count_skipped("skipped_not_an_object");
         continue;
       }
@@ -178,7 +179,10 @@ class PieceParser {
   // `escaped` is set when escapes were undone: only then can the text hold a control character.
   void str(ond::value& v, std::string_view& out, bool* present = nullptr, bool* escaped = nullptr) {
     const std::string_view tok = v.raw_json_token();
-    if (tok.empty() || tok[0] != '"') return;
+    if (tok.empty() || tok[0] != '"') {
+      check_passed_over(v);  // not a string: left missing, but it must be JSON
+      return;
+    }
     size_t end = tok.size();
     while (end > 2 && is_json_space(tok[end - 1])) --end;
     if (end >= 2 && tok[end - 1] == '"' && std::memchr(tok.data() + 1, '\\', end - 2) == nullptr) {
@@ -193,34 +197,79 @@ class PieceParser {
 
   // simdjson's type() tells a literal by its first byte ('n' null, 't' / 'f' boolean), and the
   // on-demand parser checks an atom only when it converts it: `nul`, `nope` or `tru` would read as
-  // null or a boolean. Here a value starting with one of those letters must be the whole literal
-  // (trailing whitespace aside), else the document is invalid, as it is for the direct scan (which
-  // never takes such a value: it leaves the event to this reader). Only values this reader looks
-  // at are checked: every member of an event and of its args (read or passed over), the elements of
-  // traceEvents, grid and block, and the top-level members; one nested deeper in a value this
-  // reader passes over is not (docs/ingest.md, "Bad input").
-  void check_literal(std::string_view tok) {
-    // The first byte first: objects and arrays carry long runs of trailing layout white space in
-    // their tokens, and trimming those for every member cost 10% of this reader's instructions
-    // (review DD F1, cachegrind).
-    if (tok.empty() || (tok[0] != 'n' && tok[0] != 't' && tok[0] != 'f')) return;
-    while (!tok.empty() && is_json_space(tok.back())) tok.remove_suffix(1);
-    simdjson::error_code err;
-    switch (tok[0]) {
-      case 'n': err = tok == "null" ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR; break;
-      case 't': err = tok == "true" ? simdjson::SUCCESS : simdjson::T_ATOM_ERROR; break;
-      case 'f': err = tok == "false" ? simdjson::SUCCESS : simdjson::F_ATOM_ERROR; break;
-      default: return;
-    }
-    if (err) fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(err));
+  // null or a boolean, and `12abc`, `01`, `NaN` or `+7` in a member passed over would not be looked
+  // at. Here every value token this reader meets must be a whole literal or a JSON number (or begin
+  // a string, object or array), else the document is invalid at the token's byte, as it is for the
+  // direct scan (which never takes such a value: it leaves the event to this reader). That is every
+  // member of an event and of its args (read or passed over) and every value nested in one passed
+  // over, the elements of traceEvents, grid and block, and the top-level members with everything
+  // inside them (docs/ingest.md, "Bad input").
+  void check_token(std::string_view tok) {
+    const ValueToken c = check_value_token(tok);
+    if (c == ValueToken::Ok) return;
+    fail_token(tok, c);
   }
 
-  // type(), with a literal checked as above.
+  // Out of line and cold: check_token() is inlined at every member of the flattened event loop.
+  [[noreturn, gnu::noinline, gnu::cold]] void fail_token(std::string_view tok, ValueToken c) const {
+    size_t end = tok.size();
+    while (end > 0 && is_json_space(tok[end - 1])) --end;
+    const std::string text(tok.substr(0, std::min<size_t>(end, 40)));
+    switch (c) {
+      case ValueToken::BadNull: fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(simdjson::N_ATOM_ERROR));
+      case ValueToken::BadTrue: fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(simdjson::T_ATOM_ERROR));
+      case ValueToken::BadFalse: fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(simdjson::F_ATOM_ERROR));
+      case ValueToken::BadNumber: fail(tok.data(), "invalid number '" + text + "'");
+      default: fail(tok.data(), "invalid JSON: no value begins with '" + text.substr(0, 1) + "' ('" + text + "')");
+    }
+  }
+
+  // A value this reader passes over: its token checked, and when it is an object or an array,
+  // everything inside it, at any depth (simdjson's own depth limit applies).
+  void check_passed_over(ond::value& v) {
+    const std::string_view tok = v.raw_json_token();
+    check_token(tok);
+    if (!tok.empty() && (tok[0] == '[' || tok[0] == '{')) check_inside(v, tok[0] == '[');
+  }
+
+  // Out of line: it recurses, and read_event_array() is flattened (everything it calls inlined),
+  // which on a recursive call kept GCC inlining for minutes per kernel file.
+  [[gnu::noinline]] void check_inside(ond::value& v, bool is_array) {
+    if (is_array) {
+      ond::array arr;
+      check(v.get_array().get(arr));
+      for (auto xr : arr) {
+        ond::value x;
+        check(std::move(xr).get(x));
+        check_passed_over(x);
+      }
+    } else {
+      ond::object obj;
+      check(v.get_object().get(obj));
+      for (auto fr : obj) {
+        ond::field f = take(std::move(fr));
+        ond::value x = f.value();
+        check_passed_over(x);
+      }
+    }
+  }
+
+  static bool starts_number(char c) { return c == '-' || static_cast<unsigned char>(c - '0') < 10; }
+
+  // type(), with the token checked as above, except a number's: every caller that gets a number
+  // back converts it with parse_int64() / parse_us_to_ns(), which check the same grammar, or
+  // checks it itself (read_meta()): a second pass over every time and id would buy nothing.
   ond::json_type checked_type(ond::value& v) {
+    const std::string_view tok = v.raw_json_token();
+    if (!tok.empty() && !starts_number(tok[0])) check_token(tok);
     ond::json_type jt;
     check(v.type().get(jt));
-    if (jt == ond::json_type::null || jt == ond::json_type::boolean) check_literal(v.raw_json_token());
     return jt;
+  }
+
+  // An object or array where a scalar is read: a wrong type, whose contents must still be JSON.
+  void check_contents(ond::value& v, ond::json_type jt) {
+    if (jt == ond::json_type::array || jt == ond::json_type::object) check_passed_over(v);
   }
 
   // A time in microseconds -> ns. A string is a wrong type (only ids may be quoted).
@@ -228,6 +277,7 @@ class PieceParser {
     const ond::json_type jt = checked_type(v);
     if (jt != ond::json_type::number) {
       out.state = jt == ond::json_type::null ? FieldState::Missing : FieldState::BadType;  // null: absent
+      check_contents(v, jt);
       return;
     }
     const std::string_view tok = v.raw_json_token();
@@ -235,7 +285,7 @@ class PieceParser {
       case NumStatus::Ok: out.state = FieldState::Ok; break;
       case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
       case NumStatus::NotInteger: out.state = FieldState::BadType; break;
-      case NumStatus::Invalid: fail(tok.data(), "invalid number '" + std::string(tok.substr(0, 40)) + "'");
+      case NumStatus::Invalid: fail_token(tok, ValueToken::BadNumber);  // the message without the token's trailing space
     }
   }
 
@@ -264,13 +314,14 @@ class PieceParser {
     if (jt != ond::json_type::number) {
       out.state = jt == ond::json_type::null ? FieldState::Missing : FieldState::BadType;
       out.v = -1;
+      check_contents(v, jt);
       return;
     }
     switch (parse_int64(tok, out.v)) {
       case NumStatus::Ok: out.state = FieldState::Ok; break;
       case NumStatus::OutOfRange: out.state = FieldState::OutOfRange; break;
       case NumStatus::NotInteger: out.state = FieldState::BadType; break;
-      case NumStatus::Invalid: fail(tok.data(), "invalid number '" + std::string(tok.substr(0, 40)) + "'");
+      case NumStatus::Invalid: fail_token(tok, ValueToken::BadNumber);  // the message without the token's trailing space
     }
     if (out.state != FieldState::Ok) out.v = -1;
   }
@@ -280,6 +331,7 @@ class PieceParser {
     ond::array arr;
     if (auto err = v.get_array().get(arr)) {
       if (err != simdjson::INCORRECT_TYPE) fail_code(err);
+      check_passed_over(v);  // an object's contents checked (its token already was)
       return;
     }
     int i = 0;
@@ -289,50 +341,55 @@ class PieceParser {
       IntField f;
       const ond::json_type jt = checked_type(x);
       if (jt == ond::json_type::number) int_field(x, f);  // numbers only, as the direct scan reads dims
+      else check_contents(x, jt);
       if (i < 3 && f.ok() && f.v >= 0 && f.v <= 0xFFFFFFFFll) out[i] = static_cast<uint32_t>(f.v);
       ++i;
     }
   }
 
+  // read_args() and read_event(): a member read goes to its reader (str(), int_field(),
+  // time_field(), dims(), read_args()), which checks its token; a member passed over is checked
+  // here, its token and, for an object or array, everything inside it (check_passed_over()).
   void read_args(ond::value& v, RawEvent& e) {
     ond::object args;
     if (auto err = v.get_object().get(args)) {
       if (err != simdjson::INCORRECT_TYPE) fail_code(err);
+      check_passed_over(v);  // not an object: still JSON, contents too
       return;
     }
     for (auto fr : args) {
       ond::field f = take(std::move(fr));
       const char* k = f.key().raw();
       ond::value a = f.value();
-      check_literal(a.raw_json_token());  // also for the members passed over
       switch (k[0]) {
         case 'c':
-          if (key_is<"correlation">(k)) int_field(a, e.correlation);
+          if (key_is<"correlation">(k)) { int_field(a, e.correlation); continue; }
           break;
         case 'd':
-          if (key_is<"device">(k)) int_field(a, e.device);
+          if (key_is<"device">(k)) { int_field(a, e.device); continue; }
           break;
         case 's':
-          if (key_is<"stream">(k)) int_field(a, e.stream);
+          if (key_is<"stream">(k)) { int_field(a, e.stream); continue; }
           break;
         case 'E':
-          if (key_is<"External id">(k)) int_field(a, e.external_id);
+          if (key_is<"External id">(k)) { int_field(a, e.external_id); continue; }
           break;
         case 'e':
-          if (key_is<"external id">(k)) int_field(a, e.external_id);
+          if (key_is<"external id">(k)) { int_field(a, e.external_id); continue; }
           break;
         case 'g':
-          if (key_is<"grid">(k)) dims(a, e.grid);
+          if (key_is<"grid">(k)) { dims(a, e.grid); continue; }
           break;
         case 'b':
-          if (key_is<"block">(k)) dims(a, e.block);
+          if (key_is<"block">(k)) { dims(a, e.block); continue; }
           break;
         case 'n':
-          if (key_is<"name">(k)) str(a, e.arg_name, &e.has_arg_name, &e.arg_name_escaped);
+          if (key_is<"name">(k)) { str(a, e.arg_name, &e.has_arg_name, &e.arg_name_escaped); continue; }
           break;
         default:
           break;
       }
+      check_passed_over(a);
     }
   }
 
@@ -343,40 +400,42 @@ class PieceParser {
       const char* k = f.key().raw();
       if (!start) start = k;
       ond::value v = f.value();
-      check_literal(v.raw_json_token());  // also for the members passed over
       switch (k[0]) {
         case 'p':
-          if (key_is<"ph">(k)) str(v, e.ph);
-          else if (key_is<"pid">(k)) int_field(v, e.pid, true);
+          if (key_is<"ph">(k)) { str(v, e.ph); continue; }
+          if (key_is<"pid">(k)) { int_field(v, e.pid, true); continue; }
           break;
         case 'c':
-          if (key_is<"cat">(k)) str(v, e.cat);
+          if (key_is<"cat">(k)) { str(v, e.cat); continue; }
           break;
         case 'n':
-          if (key_is<"name">(k)) str(v, e.name, &e.has_name, &e.name_escaped);
+          if (key_is<"name">(k)) { str(v, e.name, &e.has_name, &e.name_escaped); continue; }
           break;
         case 't':
-          if (key_is<"ts">(k)) time_field(v, e.ts);
-          else if (key_is<"tid">(k)) int_field(v, e.tid, true);
+          if (key_is<"ts">(k)) { time_field(v, e.ts); continue; }
+          if (key_is<"tid">(k)) { int_field(v, e.tid, true); continue; }
           break;
         case 'd':
-          if (key_is<"dur">(k)) time_field(v, e.dur);
+          if (key_is<"dur">(k)) { time_field(v, e.dur); continue; }
           break;
         case 'a':
-          if (key_is<"args">(k)) read_args(v, e);
+          if (key_is<"args">(k)) { read_args(v, e); continue; }
           break;
         default:
           break;
       }
+      check_passed_over(v);
     }
     e.offset = start ? offset_of(start) : -1;
   }
 
   // Top-level keys other than traceEvents: scalars go to Trace::meta as text, device names too.
+  // Everything else is checked as a value passed over (a literal inside deviceProperties too).
   void read_meta(ond::field& f, ond::value& v) {
     std::string_view key;
     check(f.unescaped_key().get(key));
     const std::string k(key);
+    check_token(v.raw_json_token());  // a number too: it is kept as text, never parsed
     const ond::json_type jt = checked_type(v);
     if (jt == ond::json_type::string) {
       std::string_view s;
@@ -384,8 +443,7 @@ class PieceParser {
       t_.meta["kineto." + k] = std::string(s);
     } else if (jt == ond::json_type::number || jt == ond::json_type::boolean) {
       std::string_view tok = v.raw_json_token();
-      while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t'))
-        tok.remove_suffix(1);
+      while (!tok.empty() && is_json_space(tok.back())) tok.remove_suffix(1);
       t_.meta["kineto." + k] = std::string(tok);
     } else if (jt == ond::json_type::array && k == "deviceProperties") {
       ond::array arr;
@@ -395,17 +453,26 @@ class PieceParser {
         ond::value d;
         check(std::move(dr).get(d));
         ond::object dobj;
-        if (d.get_object().get(dobj)) continue;
+        if (d.get_object().get(dobj)) {
+          check_passed_over(d);
+          continue;
+        }
         for (auto pr : dobj) {
           ond::field p = take(std::move(pr));
-          if (p.key() == "name") {
-            ond::value pv = p.value();
+          ond::value pv = p.value();
+          const std::string_view tok = pv.raw_json_token();
+          if (p.key() == "name" && !tok.empty() && tok[0] == '"') {
             std::string_view name;
-            if (!pv.get_string().get(name)) t_.meta["device." + std::to_string(i) + ".name"] = std::string(name);
+            check(pv.get_string().get(name));
+            t_.meta["device." + std::to_string(i) + ".name"] = std::string(name);
+          } else {
+            check_passed_over(pv);
           }
         }
         ++i;
       }
+    } else {
+      check_passed_over(v);
     }
   }
 
