@@ -10,6 +10,7 @@
 
 #include "engine/model/chat_template_texts.h"
 #include "serve/chat_template.h"
+#include "thread_cpu_time.h"
 
 using namespace infertrace::serve;
 
@@ -488,18 +489,18 @@ TEST(ChatTemplate, ChatMlDefaultSystemOnlyWhereItRunsFirst) {
 TEST(ChatTemplate, ChatMlDefaultSystemUnderManyNestedIfsIsPlacedInLinearTime) {
   std::string opens, ends;
   for (int i = 0; i < 40000; ++i) opens += "{%if a%}", ends += "{%endif%}";
-  const auto tn = std::chrono::steady_clock::now();
+  const auto tn = infertrace::test::thread_cpu_now();
   EXPECT_NE(refusal(opens + kHead25 + ends + kLoop25 + kGen).find("blocks nested more than 80 deep"), std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - tn, std::chrono::seconds(5));
+  EXPECT_LT(infertrace::test::thread_cpu_now() - tn, infertrace::test::cpu_seconds(5));
   opens.resize(75 * std::string_view("{%if a%}").size());
   ends.resize(75 * std::string_view("{%endif%}").size());
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = infertrace::test::thread_cpu_now();
   EXPECT_NE(refusal(opens + kHead25 + ends + kLoop25 + kGen).find("default system message"), std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
-  const auto t1 = std::chrono::steady_clock::now();
+  EXPECT_LT(infertrace::test::thread_cpu_now() - t0, infertrace::test::cpu_seconds(5));
+  const auto t1 = infertrace::test::thread_cpu_now();
   EXPECT_NE(refusal(opens + ends + kHead25 + kLoop25 + kGen).find("it has {%if a%} (line 1) outside the parts"),
             std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
+  EXPECT_LT(infertrace::test::thread_cpu_now() - t1, infertrace::test::cpu_seconds(5));
   const ChatTemplate t = detect(kHead25 + kLoop25 + kGen);
   EXPECT_EQ(t.render({{"user", "hi"}}, kNoBos),
             "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
@@ -522,9 +523,9 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
                            spaces + "{% endif %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
                            "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}" +
                            "{{ '<|im_start|>assistant\\n' }}{% endif %}";
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = infertrace::test::thread_cpu_now();
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  EXPECT_LT(infertrace::test::thread_cpu_now() - t0, infertrace::test::cpu_seconds(20));
 }
 
 // 11,000 skips of the first system message in one `if`, its body long (29,000 empty ifs): the tag
@@ -537,10 +538,10 @@ TEST(ChatTemplate, ManySkipsInOneConditionAreJudgedOnce) {
   // The write first and the endif not before the endfor: each judgement read the whole body.
   const std::string text = kHead25 + "{%- for message in messages %}{%- if " + cond + " %}{{- message.content }}" +
                            body + "{%- endif %}{{- 'x' }}{%- endfor %}" + kGen;
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = infertrace::test::thread_cpu_now();
   EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
-  // 77 ms in the dev build, about 2 s under ASan+UBSan on a loaded 2-CPU machine; 6.85 s before.
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  // 77 ms in the dev build, about 3 s of CPU under ASan+UBSan; 6.85 s before.
+  EXPECT_LT(infertrace::test::thread_cpu_now() - t0, infertrace::test::cpu_seconds(5));
 }
 
 // 40,000 system headers with no <|im_end|> after them (about 1 MB from a model file): each header's
@@ -555,15 +556,15 @@ TEST(ChatTemplate, ManySystemHeadersWithoutAnEndAreReadInLinearTime) {
       "{%- endif %}";
   std::string headers;
   for (int i = 0; i < 40000; ++i) headers += "<|im_start|>system\n{{ x }}";
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = infertrace::test::thread_cpu_now();
   std::string why = refusal(headers + loop);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_LT(infertrace::test::thread_cpu_now() - t0, infertrace::test::cpu_seconds(5));
   EXPECT_NE(why.find("it writes the text '<|im_start|>system\\n' (line 1)"), std::string::npos) << why;
   std::string literal_headers;
   for (int i = 0; i < 40000; ++i) literal_headers += "'<|im_start|>system\\n' + x ";
-  const auto t1 = std::chrono::steady_clock::now();
+  const auto t1 = infertrace::test::thread_cpu_now();
   why = refusal(literal_headers + loop);
-  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(5));
+  EXPECT_LT(infertrace::test::thread_cpu_now() - t1, infertrace::test::cpu_seconds(5));
   EXPECT_NE(why.find("it writes the text ''<|im_start|>system"), std::string::npos) << why;
 }
 

@@ -131,8 +131,8 @@ with tempfile.TemporaryDirectory() as tmp:
         # 1. A head trickled a byte every 0.9 s: 408 (and the connection closed) about 10 s after
         # the connection opened, while the trickler is still sending.
         head = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + b"X-Slow: " + b"a" * 40
+        t0 = time.monotonic()  # before the connection: the server's deadline starts at its accept
         s = socket.create_connection((HOST, port))
-        t0 = time.time()
         stop = threading.Event()
 
         # Its socket and event bound here: the names are reused below while it may still run.
@@ -158,7 +158,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 got += b
         except OSError:
             pass
-        waited = time.time() - t0
+        waited = time.monotonic() - t0
         stop.set()
         s.close()
         sender.join(5)
@@ -294,10 +294,13 @@ with tempfile.TemporaryDirectory() as tmp:
         post_head = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         for what, head, sent in [("Content-Length", post_head + b"Content-Length: %d\r\n\r\n" % len(body), body),
                                  ("chunked", post_head + b"Transfer-Encoding: chunked\r\n\r\n", chunked_body)]:
+            # The clock starts before the head is sent, so the server's deadline (from its reading
+            # of the head) cannot have started before it: a pause of this thread after the send
+            # would shorten `waited` below 3 s (3.0 and 3.1 s were seen under the ASan stage).
+            t0 = time.monotonic()
             s = socket.create_connection((HOST, port))
             s.settimeout(30)
             s.sendall(head)
-            t0 = time.time()
             stop = threading.Event()
 
             def trickle_body(sock=s, data=sent, stop=stop):
@@ -313,7 +316,7 @@ with tempfile.TemporaryDirectory() as tmp:
             sender = threading.Thread(target=trickle_body, daemon=True)
             sender.start()
             got = read_until_closed(s)
-            waited = time.time() - t0
+            waited = time.monotonic() - t0
             stop.set()
             sender.join(5)
             # The connection is closed at once, not drained: a drain (as after other refusals) reads
