@@ -209,6 +209,69 @@ TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {
   EXPECT_EQ(text.str().find("switch-ins the kernel did not report"), std::string::npos);
 }
 
+// A switch-in or a switch-out the recorder lost shows as two switch-outs (switch-ins) in a row across
+// a window: where in that gap the thread was on the CPU is unknown, so the gap is left out of the
+// main thread's off-CPU share of wall like a left-out interval (review DO: it stayed in the wall).
+TEST(SchedLoss, GapsOfLostSwitchesAreLeftOutOfTheOffCpuShare) {
+  struct Switch {
+    ns_t ts;
+    bool out;  // main switched out (preempted) / in
+  };
+  // out 2000, [switch-in lost at ~2450], out 3000, in 3400, [switch-out lost at ~4950], in 5200,
+  // out 6000, in 7600.
+  const std::vector<Switch> main_switches = {{2000, true}, {3000, true}, {3400, false},
+                                             {5200, false}, {6000, true}, {7600, false}};
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched,wakeup,irq";
+  for (ns_t ts : kMainLaunches) launch(t, kMain, ts);
+  for (const Switch& x : main_switches) x.out ? sw(t, x.ts, kMain, true, kOther) : sw(t, x.ts, kOther, true, kMain);
+  t.loss_windows = {window(2400, 2500, 0, 0, 1), window(4900, 5100, 1, 0, 1)};
+
+  // Expected, from the list: an out followed by an in is an off-CPU interval (kept: neither meets a
+  // window); two outs or two ins in a row are a gap of a lost switch, and both gaps meet a window.
+  ns_t offcpu = 0, left_out = 0;
+  int64_t ins_lost = 0, outs_lost = 0;
+  for (size_t i = 1; i < main_switches.size(); ++i) {
+    const Switch &p = main_switches[i - 1], &c = main_switches[i];
+    ASSERT_FALSE(p.out && !c.out && meets(p.ts, c.ts, t.loss_windows));
+    if (p.out && !c.out) offcpu += c.ts - p.ts;
+    if (p.out == c.out) {
+      ASSERT_TRUE(meets(p.ts, c.ts, t.loss_windows));
+      left_out += c.ts - p.ts;
+      ++(p.out ? ins_lost : outs_lost);
+    }
+  }
+  ASSERT_EQ(ins_lost, 1);
+  ASSERT_EQ(outs_lost, 1);
+
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.switch_ins_lost_by_recorder, ins_lost);
+  EXPECT_EQ(a.switch_outs_lost_by_recorder, outs_lost);
+  EXPECT_EQ(a.switch_ins_missing, 0);
+  EXPECT_EQ(a.offcpu_intervals_spanning_loss, 0);
+  EXPECT_EQ(a.main_offcpu, offcpu);
+  EXPECT_EQ(a.main_offcpu_left_out, left_out);
+  const nlohmann::json j = sched_analysis_json(t, a);
+  EXPECT_EQ(j.at("switch_outs_lost_by_recorder"), outs_lost);
+  EXPECT_EQ(j.at("main_thread").at("offcpu_left_out_ns"), left_out);
+  // The wall runs from the first launch (0) to the last one's end (12,100).
+  EXPECT_DOUBLE_EQ(j.at("main_thread").at("offcpu_share").get<double>(),
+                   static_cast<double>(offcpu) / static_cast<double>(12'100 - left_out));
+  std::ostringstream text;
+  print_sched_report(text, t, a);
+  EXPECT_NE(text.str().find("switch-outs the recorder lost"), std::string::npos) << text.str();
+
+  // Switches not recorded: the lost-switch counts are unknown, not 0.
+  t.meta["events"] = "launch,irq";
+  const nlohmann::json no_sw = sched_analysis_json(t, analyze_sched(t));
+  for (const char* k : {"switch_ins_lost_by_recorder", "switch_outs_lost_by_recorder", "offcpu_intervals_spanning_loss",
+                        "runq_waits_spanning_loss"}) {
+    ASSERT_TRUE(no_sw.contains(k)) << k;
+    EXPECT_TRUE(no_sw.at(k).is_null()) << k;
+  }
+}
+
 // Without any loss window, every figure is what it was: the JSON has no loss key, and a window
 // that overlaps nothing only adds the loss keys and the verdict's loss sentence, byte for byte; the
 // text report only adds its loss rows.
@@ -216,7 +279,8 @@ TEST(SchedLoss, WithoutLossEveryFigureIsUnchanged) {
   Trace t = base_trace();
   sw(t, 3500, kMain, true, kOther);
   wake(t, 8000, kMain);  // a run-queue wait after the block at 6500
-  const char* loss_keys[] = {"pairs_spanning_loss", "switch_ins_lost_by_recorder", "offcpu_intervals_spanning_loss",
+  const char* loss_keys[] = {"pairs_spanning_loss", "switch_ins_lost_by_recorder", "switch_outs_lost_by_recorder",
+                             "offcpu_intervals_spanning_loss",
                              "runq_waits_spanning_loss", "rates_over_loss", "loss"};
   const SchedAnalysis plain_a = analyze_sched(t);
   const nlohmann::json plain = sched_analysis_json(t, plain_a);

@@ -72,7 +72,7 @@ TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>&
 
 // What offcpu_and_runq counts besides the per-thread times.
 struct OffcpuCounts {
-  int64_t switch_ins_missing = 0, switch_ins_lost = 0;
+  int64_t switch_ins_missing = 0, switch_ins_lost = 0, switch_outs_lost = 0;
   int64_t offcpu_spanning_loss = 0, runq_spanning_loss = 0;
 };
 
@@ -104,7 +104,7 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
     // CPU it leaves and returns at once; off it, it returns before it leaves again.
     switch_ties::sort_events(v);
     ThreadSched& th = threads[tid];
-    ns_t out_at = -1, ready_at = -1;
+    ns_t out_at = -1, ready_at = -1, in_at = -1;
     bool blocked = false;
     for (size_t i = 0; i < v.size(); ++i) {
       switch_ties::order_tie_at(v, i, out_at < 0);
@@ -112,21 +112,35 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
       if (e.kind == OutBlocked || e.kind == OutPreempted) {
         // A second switch-out with no switch-in between: the thread ran in between (its switch-in
         // was not reported), so it has been off the CPU only since this one.
-        // When the gap meets a loss window the recorder may have lost the switch-in itself.
-        if (out_at >= 0) ++(meets_loss(out_at, e.ts) ? n.switch_ins_lost : n.switch_ins_missing);
+        // When the gap meets a loss window the recorder may have lost the switch-in itself, and
+        // where in the gap the thread was on the CPU is unknown: the gap is left out of the share of
+        // wall with the off-CPU intervals (review DO).
+        if (out_at >= 0 && meets_loss(out_at, e.ts)) {
+          ++n.switch_ins_lost;
+          th.offcpu_left_out += e.ts - out_at;
+        } else if (out_at >= 0) {
+          ++n.switch_ins_missing;
+        }
         out_at = e.ts;
         ready_at = e.kind == OutPreempted ? e.ts : -1;
         blocked = e.kind == OutBlocked;
       } else if (e.kind == Wake) {
         if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // wakeups while running change nothing
       } else {
+        // A second switch-in with no switch-out between, across a loss window: the switch-out was
+        // lost, and so was the off-CPU interval in the gap (its time unknown: left out as above).
+        if (out_at < 0 && in_at >= 0 && meets_loss(in_at, e.ts)) {
+          ++n.switch_outs_lost;
+          th.offcpu_left_out += e.ts - in_at;
+        }
+        in_at = e.ts;
         if (ready_at >= 0) {
           if (meets_loss(ready_at, e.ts)) ++n.runq_spanning_loss;
           else runq[tid].push_back(e.ts - ready_at);
         }
         if (out_at >= 0 && meets_loss(out_at, e.ts)) {
           // Its sleep/wait split is part of it: both are left out with it.
-          ++n.offcpu_spanning_loss, ++th.offcpu_spanning_loss;
+          ++n.offcpu_spanning_loss;
           th.offcpu_left_out += e.ts - out_at;
         } else if (out_at >= 0) {
           th.offcpu += e.ts - out_at;
@@ -223,6 +237,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   OffcpuCounts oc;
   offcpu_and_runq(trace, scope, loss, threads, runq_by_tid, oc);
   a.switch_ins_missing = oc.switch_ins_missing, a.switch_ins_lost_by_recorder = oc.switch_ins_lost;
+  a.switch_outs_lost_by_recorder = oc.switch_outs_lost;
   a.offcpu_intervals_spanning_loss = oc.offcpu_spanning_loss, a.runq_waits_spanning_loss = oc.runq_spanning_loss;
   std::vector<ns_t> runq;
   for (auto& [tid, v] : runq_by_tid) runq.insert(runq.end(), v.begin(), v.end());

@@ -52,9 +52,9 @@ struct ThreadSched {
   // Blocks (voluntary switch-outs) split: asleep (switch-out -> wake-up) and then runnable, waiting
   // for a CPU (wake-up -> switch-in). A block without a recorded wake-up counts as sleep.
   ns_t blocked_sleep = 0, blocked_wait = 0;
-  // Off-CPU intervals (switch-out -> switch-in) that met a loss window and were left out of offcpu
-  // and of the two parts above (docs/sched.md, "Lost events"), and their summed length.
-  int64_t offcpu_spanning_loss = 0;
+  // The summed length of the off-CPU intervals (switch-out -> switch-in) that met a loss window and
+  // were left out of offcpu and of the two parts above, and of the gaps where the recorder lost a
+  // switch-in or switch-out (docs/sched.md, "Lost events").
   ns_t offcpu_left_out = 0;
 };
 
@@ -134,11 +134,15 @@ struct SchedAnalysis {
   ns_t loss_covered_in_launch_window = 0;  // of that union, the part inside the launch window
   int64_t pairs_spanning_loss = 0;
   int64_t switch_ins_lost_by_recorder = 0;
+  // Two switch-ins of a thread with no switch-out between, across a window: the switch-out (and the
+  // off-CPU interval after it) was lost. The gap's time is left out like a left-out interval's.
+  int64_t switch_outs_lost_by_recorder = 0;
   // Off-CPU intervals and run-queue waits whose closed span meets a window: the switch-in, wake-up
   // or a switch-out in between may be the event lost, so their length may be made up (a lost
-  // switch-in makes a thread look off the CPU until its next one). Left out of off-CPU time and of
+  // wake-up, or a lost switch-in and switch-out pair, lengthens one). Left out of off-CPU time and of
   // run-queue latency, and counted here. The main thread's off-CPU share is then taken over the wall
-  // less its left-out intervals (main_offcpu_left_out; one thread's intervals do not overlap).
+  // less its left-out time (main_offcpu_left_out: those intervals and the gaps of lost switch-ins
+  // and switch-outs; one thread's intervals and gaps do not overlap).
   int64_t offcpu_intervals_spanning_loss = 0, runq_waits_spanning_loss = 0;
   ns_t main_offcpu_left_out = 0;
   int64_t launches_outside_loss = 0, switch_outs_outside_loss = 0;

@@ -204,10 +204,14 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   // document is what it was.
   if (a.loss) {
     j["pairs_spanning_loss"] = a.pairs_spanning_loss;
-    j["switch_ins_lost_by_recorder"] = a.switch_ins_lost_by_recorder;
+    // Switch events the recorder lost, seen as two switch-outs (or switch-ins) in a row across a
+    // window; the counts below are unknown (null) where switches were not recorded.
+    const auto if_switches = [&](int64_t v) { return a.switches_recorded ? json(v) : json(nullptr); };
+    j["switch_ins_lost_by_recorder"] = if_switches(a.switch_ins_lost_by_recorder);
+    j["switch_outs_lost_by_recorder"] = if_switches(a.switch_outs_lost_by_recorder);
     // Left out of off-CPU time (every thread's) and of run-queue latency (pooled and main's).
-    j["offcpu_intervals_spanning_loss"] = a.offcpu_intervals_spanning_loss;
-    j["runq_waits_spanning_loss"] = a.runq_waits_spanning_loss;
+    j["offcpu_intervals_spanning_loss"] = if_switches(a.offcpu_intervals_spanning_loss);
+    j["runq_waits_spanning_loss"] = if_switches(a.runq_waits_spanning_loss);
     // The rates above are over a recording that lost events: neither bound, both sides lost some.
     j["rates_over_loss"] = true;
     const auto outside = [&](double v, bool recorded) {
@@ -430,6 +434,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   if (a.switch_ins_lost_by_recorder > 0)
     head.add_row({"switch-ins the recorder may have lost", format_count(a.switch_ins_lost_by_recorder) +
                                                                " (switched out twice across a loss window)"});
+  if (a.switch_outs_lost_by_recorder > 0)
+    head.add_row({"switch-outs the recorder lost", format_count(a.switch_outs_lost_by_recorder) +
+                                                       " (switched in twice across a loss window)"});
   if (a.loss && a.switches_recorded) {
     head.add_row({"off-CPU intervals spanning a loss window",
                   format_count(a.offcpu_intervals_spanning_loss) + " (left out of off-CPU time and its share of wall)"});
