@@ -345,5 +345,24 @@ TEST(Sweep, EveryPointKeyHasOneReportLabel) {
   EXPECT_EQ(label_check::distinct_labels(sweep_point_columns()), sweep_point_columns().size());
 }
 
+// A point with GPU activity but an empty inference latency: its idle shares are undefined, null in
+// the JSON as the terminal's "-", not 0 ("never idle"; review DN).
+TEST(Sweep, IdleSharesOfAnEmptyInferenceLatencyAreNull) {
+  SweepResult r;
+  SweepPoint empty, full;
+  empty.batch = 1, empty.source = "empty.json", empty.bound = "cpu";
+  full.batch = 2, full.source = "full.json", full.bound = "gpu";
+  full.inference_latency = 1000, full.gpu_idle = 250, full.cpu_idle = 500;
+  full.gpu_idle_share = 0.25, full.cpu_idle_share = 0.5;
+  r.points = {empty, full};
+  const nlohmann::json j = sweep_json(r);
+  for (const char* k : {"gpu_idle_share", "cpu_idle_share"}) {
+    EXPECT_TRUE(j["points"][0][k].is_null()) << k;
+    EXPECT_TRUE(j["points"][1][k].is_number()) << k;
+  }
+  EXPECT_DOUBLE_EQ(j["points"][1]["gpu_idle_share"].get<double>(), 250.0 / 1000.0);
+  EXPECT_DOUBLE_EQ(j["points"][1]["cpu_idle_share"].get<double>(), 500.0 / 1000.0);
+}
+
 }  // namespace
 }  // namespace infertrace

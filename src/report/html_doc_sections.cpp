@@ -63,7 +63,8 @@ std::string sweep_section(const json& doc) {
   if (auto s = str_or(doc, "summary", ""); !s.empty()) verdict += s;
   if (!verdict.empty()) body = "<p class=\"verdict\">" + escape(verdict) + "</p>" + body;
   // The table shows no idle share of an empty inference latency, as the terminal's "-" (a share of
-  // 0 ns reads as "never idle").
+  // 0 ns reads as "never idle"; sweep --json writes null there since 2026-12-03, documents saved
+  // before have 0).
   json rows = pts;
   for (auto& p : rows) {
     auto il = num(p, "inference_latency_ns");

@@ -25,8 +25,10 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"inference_latency_ns", fig(p.inference_latency)},
                    {"gpu_idle_ns", fig(p.gpu_idle)},
                    {"cpu_idle_ns", launch_fig(p.cpu_idle)},
-                   {"gpu_idle_share", fig(p.gpu_idle_share)},
-                   {"cpu_idle_share", launch_fig(p.cpu_idle_share)},
+                   // A share of an empty inference latency is undefined (the terminal's "-"), not
+                   // "never idle" (review DN).
+                   {"gpu_idle_share", p.inference_latency > 0 ? fig(p.gpu_idle_share) : json(nullptr)},
+                   {"cpu_idle_share", p.inference_latency > 0 ? launch_fig(p.cpu_idle_share) : json(nullptr)},
                    {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
                    {"balanced", p.balanced},
                    {"orphan_activities", p.orphan_activities},
