@@ -224,24 +224,32 @@ class PieceParser {
     }
   }
 
+  // Containers nested deeper than this inside a value passed over are not looked into: simdjson
+  // skips them whole, as it did every passed-over value before these checks (their scalars are not
+  // checked: docs/ingest.md, "Bad input"). The walk recurses: unbounded, 50,000 nested `[` overflowed
+  // the stack (review DP), and simdjson's development checks (the asan preset) abort at a document
+  // depth of 1,024, which this bound keeps clear of.
+  static constexpr int kMaxCheckedDepth = 64;
+
   // A value this reader passes over: its token checked, and when it is an object or an array,
-  // everything inside it, at any depth (simdjson's own depth limit applies).
-  void check_passed_over(ond::value& v) {
+  // everything inside it down to kMaxCheckedDepth levels below the value.
+  void check_passed_over(ond::value& v, int depth = 0) {
     const std::string_view tok = v.raw_json_token();
     check_token(tok);
-    if (!tok.empty() && (tok[0] == '[' || tok[0] == '{')) check_inside(v, tok[0] == '[');
+    if (!tok.empty() && (tok[0] == '[' || tok[0] == '{') && depth < kMaxCheckedDepth)
+      check_inside(v, tok[0] == '[', depth + 1);
   }
 
   // Out of line: it recurses, and read_event_array() is flattened (everything it calls inlined),
   // which on a recursive call kept GCC inlining for minutes per kernel file.
-  [[gnu::noinline]] void check_inside(ond::value& v, bool is_array) {
+  [[gnu::noinline]] void check_inside(ond::value& v, bool is_array, int depth) {
     if (is_array) {
       ond::array arr;
       check(v.get_array().get(arr));
       for (auto xr : arr) {
         ond::value x;
         check(std::move(xr).get(x));
-        check_passed_over(x);
+        check_passed_over(x, depth);
       }
     } else {
       ond::object obj;
@@ -249,7 +257,7 @@ class PieceParser {
       for (auto fr : obj) {
         ond::field f = take(std::move(fr));
         ond::value x = f.value();
-        check_passed_over(x);
+        check_passed_over(x, depth);
       }
     }
   }
