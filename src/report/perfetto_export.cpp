@@ -310,8 +310,10 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
                perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev),
                "GPU " + std::to_string(dev) + " stream " + std::to_string(s), nullptr);
 
-  // Where the recorder lost events (LOSS records): per CPU, as the windows of one CPU never overlap
-  // but those of two CPUs do. A child of one "recorder loss" track, written only when there is one.
+  // Where the recorder lost events (LOSS records): per CPU, as the windows of one CPU at most touch
+  // (one may end where the next begins) but those of two CPUs overlap. Windows of an unknown CPU
+  // (-1) share one track and may overlap there (the viewer then nests them). A child of one
+  // "recorder loss" track, written only when there is one.
   std::set<int32_t> loss_cpus;
   for (const LossWindow& lw : t.loss_windows) loss_cpus.insert(lw.cpu);
   if (!loss_cpus.empty())

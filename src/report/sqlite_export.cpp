@@ -204,11 +204,12 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     rows["syscall"] = static_cast<int64_t>(s.size());
   }
   {
-    // One column per type the recorder can lose (itrace::kLossableEvents, in the schema's order): a
-    // type added there without its column in kSchema fails here, on the first export, not silently.
-    std::string insert = "INSERT INTO loss_window VALUES (?,?,?,?";
-    for (size_t i = 0; i < std::size(itrace::kLossableEvents); ++i) insert += ",?";
-    SqliteStmt st(db, insert + ")");
+    // One column per type the recorder can lose (itrace::kLossableEvents), named here: a type added
+    // there without its column in kSchema fails here, on the first export, and a reordered list
+    // still fills each column with its own type (review DO).
+    std::string columns = "cpu,first_ts_ns,last_ts_ns,lost_total", values = "?,?,?,?";
+    for (const itrace::LossableEvent& e : itrace::kLossableEvents) columns += std::string(",") + e.name, values += ",?";
+    SqliteStmt st(db, "INSERT INTO loss_window (" + columns + ") VALUES (" + values + ")");
     for (const LossWindow& w : t.loss_windows) {
       st.opt(w.cpu).i64(w.first).i64(w.last).i64(w.total());
       for (const itrace::LossableEvent& e : itrace::kLossableEvents) {
