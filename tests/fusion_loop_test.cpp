@@ -323,7 +323,7 @@ TEST(TraceWindow, SchedulerRowsAreCutByTheSameBounds) {
 }
 
 // The report's label lists name exactly the scalar keys fusion_loop_json writes in "eager" (the
-// reason of an undefined bound too; "baseline", an object, is no row), in a prediction and in a
+// reason of an undefined bound too, and the eager baseline run's, lifted out of "baseline"), in a prediction and in a
 // measured mode with its launch-matched figures, each with its own label.
 TEST(FusionLoop, EveryKeyOfTheClosedLoopHasOneReportLabel) {
   LaunchAnalysis undefined = launch_of("", 100'000, 60'000);

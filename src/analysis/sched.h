@@ -162,7 +162,8 @@ struct SchedAnalysis {
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});
 
 // The wall time over which the main launching thread's off-CPU share is taken: the whole wall, less
-// its off-CPU intervals left out for meeting a loss window (none without loss).
+// its left-out time (main_offcpu_left_out: off-CPU intervals meeting a loss window and the gaps of
+// lost switch-ins and switch-outs; none without loss).
 inline ns_t main_offcpu_wall(const SchedAnalysis& a) { return a.wall - a.main_offcpu_left_out; }
 
 // The signature, mitigation and verdict paragraph from a's figures (sched_verdict.cpp; the last

@@ -252,7 +252,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     tb.add_row({"switch-ins the recorder may have lost",
                 count_or(member(doc, "switch_ins_lost_by_recorder")) + " (switched out twice across a loss window)"});
   if (auto m = num(doc, "switch_outs_lost_by_recorder"); m && *m > 0)
-    tb.add_row({"switch-outs the recorder lost",
+    tb.add_row({"switch-outs the recorder may have lost",
                 count_or(member(doc, "switch_outs_lost_by_recorder")) + " (switched in twice across a loss window)"});
   // Left out of off-CPU time and run-queue latency (documents saved before 2026-12-03 lack them).
   if (doc.contains("offcpu_intervals_spanning_loss") && r.switches)

@@ -435,7 +435,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     head.add_row({"switch-ins the recorder may have lost", format_count(a.switch_ins_lost_by_recorder) +
                                                                " (switched out twice across a loss window)"});
   if (a.switch_outs_lost_by_recorder > 0)
-    head.add_row({"switch-outs the recorder lost", format_count(a.switch_outs_lost_by_recorder) +
+    head.add_row({"switch-outs the recorder may have lost", format_count(a.switch_outs_lost_by_recorder) +
                                                        " (switched in twice across a loss window)"});
   if (a.loss && a.switches_recorded) {
     head.add_row({"off-CPU intervals spanning a loss window",

@@ -22,7 +22,7 @@ struct Frame {
 
 class Reader {
  public:
-  explicit Reader(JinjaTemplate t) : t_(std::move(t)) {
+  explicit Reader(JinjaTemplate tmpl) : t_(std::move(tmpl)) {
     // The fields a namespace(...) call names: read as fields like a message's.
     for (const Tokens& t : t_.tokens)
       for (size_t i = 0; i + 1 < t.size(); ++i)
