@@ -36,8 +36,6 @@ namespace ond = simdjson::ondemand;
 
 namespace {
 
-bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
 // Keys are compared with the direct scan's key_is<"...">(k) (event_scan_impl.h): the raw key text
 // at `k` (just after the opening quote) is exactly the name, then the closing quote. Every key lies
 // in a document followed by simdjson's padding (64 bytes), so the 16 bytes it reads for these
@@ -262,14 +260,12 @@ class PieceParser {
     }
   }
 
-  static bool starts_number(char c) { return c == '-' || static_cast<unsigned char>(c - '0') < 10; }
-
   // type(), with the token checked as above, except a number's: every caller that gets a number
   // back converts it with parse_int64() / parse_us_to_ns(), which check the same grammar, or
   // checks it itself (read_meta()): a second pass over every time and id would buy nothing.
   ond::json_type checked_type(ond::value& v) {
     const std::string_view tok = v.raw_json_token();
-    if (!tok.empty() && !starts_number(tok[0])) check_token(tok);
+    if (!tok.empty() && !starts_json_number(tok[0])) check_token(tok);
     ond::json_type jt;
     check(v.type().get(jt));
     return jt;
@@ -443,7 +439,9 @@ class PieceParser {
     std::string_view key;
     check(f.unescaped_key().get(key));
     const std::string k(key);
-    check_token(v.raw_json_token());  // a number too: it is kept as text, never parsed
+    // checked_type() checks every token but a number's; a number here is kept as text, never
+    // parsed, so it is checked here.
+    if (const std::string_view tok = v.raw_json_token(); !tok.empty() && starts_json_number(tok[0])) check_token(tok);
     const ond::json_type jt = checked_type(v);
     if (jt == ond::json_type::string) {
       std::string_view s;

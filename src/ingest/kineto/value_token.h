@@ -21,9 +21,12 @@ enum class ValueToken : uint8_t {
   NoValue,      // begins with a byte no JSON value begins with (`NaN`, `+7`, `.5`, `'a'`)
 };
 
+// JSON's white space (RFC 8259 section 2), and the bytes a number begins with.
+inline bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+inline bool starts_json_number(char c) { return c == '-' || static_cast<unsigned char>(c - '0') < 10; }
+
 namespace value_token_detail {
 
-inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? then only white space to the token's end. No byte
@@ -48,12 +51,12 @@ inline bool is_number(const char* p, const char* end) {
     while (p != end && is_digit(*p)) ++p;
     if (p == e) return false;
   }
-  return p == end || is_space(*p);
+  return p == end || is_json_space(*p);
 }
 
 // `lit` then only white space to the token's end.
 inline bool is_literal(std::string_view tok, std::string_view lit) {
-  return tok.substr(0, lit.size()) == lit && (tok.size() == lit.size() || is_space(tok[lit.size()]));
+  return tok.substr(0, lit.size()) == lit && (tok.size() == lit.size() || is_json_space(tok[lit.size()]));
 }
 
 }  // namespace value_token_detail
@@ -66,6 +69,8 @@ inline ValueToken check_value_token(std::string_view tok) {
   // Strings, objects and arrays first: most members are one of them (their contents are checked
   // by stage 1 or by walking them). Then numbers, the other common case.
   if (c == '"' || c == '{' || c == '[') return ValueToken::Ok;
+  // A digit tested first (not starts_json_number's '-' first): most numbers are positive, and the
+  // other order cost 0.75% of the on-demand reader's instructions (cachegrind).
   if (is_digit(c) || c == '-') return is_number(tok.data(), tok.data() + tok.size()) ? ValueToken::Ok : ValueToken::BadNumber;
   switch (c) {
     case 'n': return is_literal(tok, "null") ? ValueToken::Ok : ValueToken::BadNull;
