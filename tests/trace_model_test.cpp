@@ -179,6 +179,8 @@ TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_count(-1000), "-1,000");
   EXPECT_EQ(format_count(INT64_MIN), "-9,223,372,036,854,775,808");  // -n would overflow
   EXPECT_EQ(format_pct(0.125), "12.5%");
+  EXPECT_EQ(format_signed_pct(0.125), "+12.5%");
+  EXPECT_EQ(format_signed_pct(-0.04), "-4.0%");
 }
 
 TEST(TextTable, ShortKernelNames) {

@@ -10,12 +10,6 @@ namespace infertrace {
 
 namespace {
 
-std::string signed_pct(double fraction) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%+.1f%%", fraction * 100.0);
-  return buf;
-}
-
 // A prediction error in words: "12.5% low", "3.0% high" (to one decimal), "exact".
 std::string how_far(double error) {
   const std::string pct = format_fixed(std::fabs(error) * 100.0, 1);
@@ -208,8 +202,8 @@ void print_fusion_loop(std::ostream& os, const FusionLoop& loop) {
     for (const LoopComparison& c : loop.comparisons)
       meas.add_row({c.run.mode, std::to_string(c.run.launches_per_step), std::to_string(c.run.kernels_per_step),
                     format_fixed(c.run.tg_tokens_per_s, 1), format_fixed(c.measured_speedup, 2) + "x",
-                    best ? format_fixed(best->predicted_speedup, 2) + "x" : "-", signed_pct(c.best_error),
-                    format_fixed(c.matched.predicted_speedup, 2) + "x", signed_pct(c.matched.error)});
+                    best ? format_fixed(best->predicted_speedup, 2) + "x" : "-", format_signed_pct(c.best_error),
+                    format_fixed(c.matched.predicted_speedup, 2) + "x", format_signed_pct(c.matched.error)});
     os << "\n";
     meas.print(os, "Measured");
   }

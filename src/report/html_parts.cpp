@@ -119,7 +119,7 @@ std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& 
     case CellFormat::Ns: return number ? format_ns(d) : scalar_text(v);
     case CellFormat::Share: return number ? format_pct(d) : scalar_text(v);
     case CellFormat::Percent: return number ? format_fixed(d, 1) + "%" : scalar_text(v);
-    case CellFormat::SignedShare: return number ? fmt::format("{:+.1f}%", d * 100.0) : scalar_text(v);
+    case CellFormat::SignedShare: return number ? format_signed_pct(d) : scalar_text(v);
     case CellFormat::Times1: return number ? format_fixed(d, 1) + "x" : scalar_text(v);
     case CellFormat::Times2: return number ? format_fixed(d, 2) + "x" : scalar_text(v);
     case CellFormat::Times3: return number ? format_fixed(d, 3) + "x" : scalar_text(v);

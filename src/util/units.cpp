@@ -46,6 +46,12 @@ std::string format_pct(double f) {
   return buf;
 }
 
+std::string format_signed_pct(double f) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", f * 100.0);
+  return buf;
+}
+
 std::string format_count(int64_t n) {
   // The magnitude as unsigned: -n overflows for INT64_MIN.
   const uint64_t magnitude = n < 0 ? uint64_t{0} - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);

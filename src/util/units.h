@@ -16,6 +16,8 @@ std::string format_bytes(double bytes);
 std::string format_fixed(double v, int digits);
 // 0.1234 -> "12.3%".
 std::string format_pct(double fraction);
+// The same with its sign: 0.125 -> "+12.5%", -0.04 -> "-4.0%" (prediction errors).
+std::string format_signed_pct(double fraction);
 // Thousands separators: 1234567 -> "1,234,567".
 std::string format_count(int64_t n);
 
