@@ -142,6 +142,26 @@ TEST(KinetoValueToken, EveryBadTokenIsAnErrorAtItsByteInEveryPosition) {
   }
 }
 
+// A token that begins with a non-ASCII character is quoted by whole characters: the "begins with"
+// quote is the whole first character (two bytes for é), and the 40-character quote of a long token
+// ends on a character boundary, never inside one (a cut byte would make the message invalid UTF-8).
+TEST(KinetoValueToken, QuotesOfNonAsciiTokensEndOnCharacterBoundaries) {
+  std::string long_token;
+  for (int i = 0; i < 30; ++i) long_token += "\xE2\x82\xAC";  // 30 x €, 90 bytes
+  const std::string first = "\xC3\xA9";
+  const std::string token = first + long_token;
+  const std::string expected_quote = first + long_token.substr(0, 39 * 3);  // 40 characters
+  for (const Position& p : positions()) {
+    size_t at = 0;
+    const std::string doc = place(p, token, at);
+    for (const auto& [how, r] : readings(doc)) {
+      SCOPED_TRACE(p.name + ", " + how);
+      EXPECT_NE(r.error.find(": byte " + std::to_string(at) + ": "), std::string::npos) << r.error;
+      EXPECT_NE(r.error.find("no value begins with '" + first + "' ('" + expected_quote + "')"), std::string::npos) << r.error;
+    }
+  }
+}
+
 // The same positions with valid numbers and literals: no error, and the scan and the on-demand
 // reader fill identical tables (the checks reject nothing valid, and change nothing read).
 TEST(KinetoValueToken, ValidTokensInEveryPositionAreRead) {

@@ -42,3 +42,25 @@ TEST(TextClean, ReplacesEveryByteOfInvalidSequences) {
   EXPECT_EQ(clean("\x80x"), "?x");             // a lone continuation byte
   EXPECT_EQ(clean("\xC3\xA9\xC3"), "\xC3\xA9?");
 }
+
+// A prefix counts characters, not bytes: it never ends inside a multi-byte character, and a
+// replaced byte is one character.
+TEST(TextClean, PrefixEndsOnACharacterBoundary) {
+  using infertrace::clean_text_prefix;
+  bool changed = true;
+  const std::string s = "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z";  // é € 😀 z: 2+3+4+1 bytes
+  EXPECT_EQ(clean_text_prefix(s, 0, changed), "");
+  EXPECT_EQ(clean_text_prefix(s, 1, changed), "\xC3\xA9");
+  EXPECT_EQ(clean_text_prefix(s, 2, changed), "\xC3\xA9\xE2\x82\xAC");
+  EXPECT_EQ(clean_text_prefix(s, 3, changed), s.substr(0, 9));
+  EXPECT_FALSE(changed);
+  EXPECT_EQ(clean_text_prefix(s, 4, changed), s);
+  EXPECT_EQ(clean_text_prefix(s, 99, changed), s);
+  // Each byte of a broken sequence counts as one replaced character.
+  EXPECT_EQ(clean_text_prefix("\xE2\x82x\x01yz", 4, changed), "??x?");
+  EXPECT_TRUE(changed);
+  // The whole-text form is the prefix of every character.
+  bool whole_changed = false;
+  EXPECT_EQ(infertrace::clean_text("\xE2\x82x\x01yz", whole_changed), clean_text_prefix("\xE2\x82x\x01yz", 6, changed));
+  EXPECT_EQ(whole_changed, changed);
+}

@@ -32,11 +32,12 @@ size_t utf8_sequence(std::string_view s, size_t i) {
 
 }  // namespace
 
-std::string clean_text(std::string_view in, bool& changed) {
+std::string clean_text_prefix(std::string_view in, size_t max_chars, bool& changed) {
   changed = false;
   std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size();) {
+  out.reserve(in.size() < max_chars * 4 ? in.size() : max_chars * 4);
+  size_t chars = 0;
+  for (size_t i = 0; i < in.size() && chars < max_chars; ++chars) {
     const uint8_t c = static_cast<uint8_t>(in[i]);
     if (c < 0x20 || c == 0x7F) {
       out += '?', changed = true, ++i;
@@ -51,6 +52,10 @@ std::string clean_text(std::string_view in, bool& changed) {
     i += n;
   }
   return out;
+}
+
+std::string clean_text(std::string_view in, bool& changed) {
+  return clean_text_prefix(in, in.size(), changed);
 }
 
 }  // namespace infertrace

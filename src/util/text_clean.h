@@ -14,4 +14,8 @@ namespace infertrace {
 // characters are kept. `changed` says whether any was.
 std::string clean_text(std::string_view in, bool& changed);
 
+// The same for at most the first `max_chars` characters of `in` (a valid sequence or a replaced
+// byte is one character): a quote of bad input in an error message never ends inside a character.
+std::string clean_text_prefix(std::string_view in, size_t max_chars, bool& changed);
+
 }  // namespace infertrace

@@ -21,6 +21,7 @@
 #include "ingest/kineto/table_prefault.h"
 #include "ingest/kineto/value_token.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 
 // The per-event loop, with everything it calls inlined into it (simdjson's functions included,
 // whether or not the including file lets simdjson force its own inlining).
@@ -212,13 +213,16 @@ class PieceParser {
   [[noreturn, gnu::noinline, gnu::cold]] void fail_token(std::string_view tok, ValueToken c) const {
     size_t end = tok.size();
     while (end > 0 && is_json_space(tok[end - 1])) --end;
-    const std::string text(tok.substr(0, std::min<size_t>(end, 40)));
+    // Quoted as characters, not bytes: a cut never ends inside a UTF-8 character, and control bytes
+    // (valid JSON text outside strings holds none, but this one is not valid) show as '?'.
+    bool changed = false;
+    const std::string text = clean_text_prefix(tok.substr(0, end), 40, changed);
     switch (c) {
       case ValueToken::BadNull: fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(simdjson::N_ATOM_ERROR));
       case ValueToken::BadTrue: fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(simdjson::T_ATOM_ERROR));
       case ValueToken::BadFalse: fail(tok.data(), std::string("invalid JSON: ") + simdjson::error_message(simdjson::F_ATOM_ERROR));
       case ValueToken::BadNumber: fail(tok.data(), "invalid number '" + text + "'");
-      default: fail(tok.data(), "invalid JSON: no value begins with '" + text.substr(0, 1) + "' ('" + text + "')");
+      default: fail(tok.data(), "invalid JSON: no value begins with '" + clean_text_prefix(tok, 1, changed) + "' ('" + text + "')");
     }
   }
 
