@@ -94,6 +94,31 @@ TEST(FusionReport, IlColumnOnlyForACpuBoundTrace) {
   EXPECT_EQ(gpu_csv.str().find("-1"), std::string::npos) << gpu_csv.str();
 }
 
+// A trace with launch figures but no CPU- or GPU-bound verdict (every kernel started at or before
+// its launch call, so TKLQT is 0): IL and GPU busy are still reported, with the reason for the
+// missing bound, as analyze --json does (audit DU F1); no IL is predicted and the verdict says why.
+TEST(FusionReport, NoBoundStillReportsIlGpuBusyAndTheReason) {
+  Trace t;
+  t.file = "f.json";
+  const FusionResult r = result();
+  LaunchAnalysis none = launch("");
+  none.bound_undefined_reason = "TKLQT is 0: every kernel started at or before its launch call";
+  const nlohmann::json j = fusion_json({&t, &r, &none});
+  EXPECT_TRUE(j["bound"].is_null());
+  EXPECT_EQ(j["bound_undefined_reason"], none.bound_undefined_reason);
+  EXPECT_EQ(j["inference_latency_ns"], 100'000);
+  EXPECT_EQ(j["gpu_busy_ns"], 75'000);
+  EXPECT_TRUE(j["lengths"][0]["predicted_il_ns"].is_null());
+  const std::string v = fusion_verdict({&t, &r, &none});
+  EXPECT_NE(v.find("No CPU- or GPU-bound verdict: " + none.bound_undefined_reason), std::string::npos) << v;
+  // With a verdict there is no reason key; without the launch analysis, no IL either.
+  const LaunchAnalysis cpu = launch("cpu");
+  EXPECT_FALSE(fusion_json({&t, &r, &cpu}).contains("bound_undefined_reason"));
+  const nlohmann::json bare = fusion_json({&t, &r, nullptr});
+  EXPECT_TRUE(bare["inference_latency_ns"].is_null());
+  EXPECT_FALSE(bare.contains("bound_undefined_reason"));
+}
+
 // Graph launches: 8 us of API time over 2 launches is 4 us a launch, over 10 kernels 800 ns a
 // kernel; 3 us of launch part is 1.5 us a launch.
 TEST(FusionReport, GraphLineDividesByLaunchesAndByKernels) {

@@ -43,7 +43,10 @@ const ChainLengthResult* best_length(const FusionResult& r) {
   return best;
 }
 
-bool has_launch_analysis(const FusionReport& rep) { return rep.launch && !rep.launch->bound.empty(); }
+// A CPU- or GPU-bound verdict. Without one (e.g. TKLQT 0: every kernel started before its launch
+// call) the launch analysis still has IL and GPU busy, and says why there is no verdict
+// (LaunchAnalysis::bound_undefined_reason), as `analyze` reports them (audit DU F1).
+bool has_bound(const FusionReport& rep) { return rep.launch && !rep.launch->bound.empty(); }
 
 // Launch calls not recorded (Trace::launch_coverage): no launch time saved, no bound, no predicted
 // IL can be stated from them.
@@ -82,8 +85,12 @@ std::string fusion_verdict(const FusionReport& rep) {
            cov.unmeasured_reason + ".";
   s += ", saving " + format_ns(best->launch_time_saved) + " of measured launch time.";
   if (cov.partial()) s += " Note: " + cov.partial_note + ": the saving is a lower bound.";
-  if (!has_launch_analysis(rep)) return s;
+  if (!rep.launch) return s;
   const LaunchAnalysis& a = *rep.launch;
+  if (a.bound.empty()) {
+    if (!a.gpu_undefined()) s += " No CPU- or GPU-bound verdict: " + a.bound_undefined_reason + ".";
+    return s;
+  }
   if (a.bound == "gpu") {
     s += " This trace is GPU-bound (queue part " + format_ns(a.tklqt_queue) + " > launch part " + format_ns(a.tklqt_launch) +
          "): launches already hide behind queued GPU work, so fusing for launch savings will not shorten it; "
@@ -149,8 +156,11 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   j["launch_part_total_ns"] = launch_ns_json(rep, r.launch_part_total);
   if (!launches_measured(rep)) j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
   if (t.launch_coverage.partial()) j["launch_partial_note"] = t.launch_coverage.partial_note;
-  const bool have = has_launch_analysis(rep), bound_known = have && launches_measured(rep);
+  const bool have = rep.launch != nullptr, bound_known = has_bound(rep) && launches_measured(rep);
   j["bound"] = bound_known ? json(rep.launch->bound) : json(nullptr);
+  // As analyze --json: the reason where the launches were measured and the GPU ran but no verdict.
+  if (have && rep.launch->bound.empty() && launches_measured(rep) && !rep.launch->gpu_undefined())
+    j["bound_undefined_reason"] = rep.launch->bound_undefined_reason;
   j["inference_latency_ns"] = have ? json(rep.launch->inference_latency) : json(nullptr);
   j["gpu_busy_ns"] = have ? json(rep.launch->gpu_busy) : json(nullptr);
   json lengths = json::array();
@@ -203,7 +213,7 @@ nlohmann::json fusion_json(const FusionReport& rep) {
 namespace {
 
 TextTable length_table(const FusionReport& rep, bool raw) {
-  const bool have = has_launch_analysis(rep) && launches_measured(rep) && rep.launch->bound == "cpu";
+  const bool have = has_bound(rep) && launches_measured(rep) && rep.launch->bound == "cpu";
   std::vector<std::string> head = {"L", "unique", "instances", "deterministic", "fused", "K_eager", "K_fused", "speedup",
                                    raw ? "launch_time_saved_ns" : "launch saved"};
   if (have) head.push_back(raw ? "predicted_il_ns" : "IL after");
