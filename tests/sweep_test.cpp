@@ -55,6 +55,27 @@ TEST(Sweep, TransitionAndBalancedRegion) {
   EXPECT_NE(r.summary.find("batch 4 to 8"), std::string::npos) << r.summary;
 }
 
+// Balanced batches outside the longest run (a sweep that is not monotone) are named in the summary
+// with the run, as the table and balanced_batches show them (audit DU F6); a single run is said as
+// before.
+TEST(Sweep, SummaryNamesBalancedBatchesOutsideTheRegion) {
+  std::vector<SweepPoint> pts;
+  pts.push_back(sweep_point(1, "a", analysis(false, 100, 100)));  // balanced
+  pts.push_back(sweep_point(2, "b", analysis(false, 200, 300)));  // balanced
+  pts.push_back(sweep_point(4, "c", analysis(false, 100, 600)));  // CPU idle 60%: not balanced
+  pts.push_back(sweep_point(8, "d", analysis(false, 400, 100)));  // balanced
+  const SweepResult r = analyze_sweep(pts);
+  EXPECT_EQ(r.balanced_batches, (std::vector<int64_t>{1, 2, 8}));
+  ASSERT_TRUE(r.balanced_region.has_value());
+  EXPECT_EQ(r.balanced_region->from, 1);
+  EXPECT_EQ(r.balanced_region->to, 2);
+  EXPECT_NE(r.summary.find("at batches 1, 2 and 8 (the longest run of consecutive batches: 1 to 2)."), std::string::npos)
+      << r.summary;
+  pts.pop_back();
+  const SweepResult run = analyze_sweep(pts);
+  EXPECT_NE(run.summary.find("half of the inference latency) at batch 1 to 2."), std::string::npos) << run.summary;
+}
+
 // A batch without a verdict below the transition is named with its reason, never called
 // launch-bound, and never left out (review CQ M1).
 TEST(Sweep, BatchesWithoutAVerdictBelowTheTransitionAreNamed) {

@@ -43,6 +43,13 @@ std::string no_verdict_reason(const SweepPoint& p) {
 
 namespace {
 
+// "batch 4" or "batches 1, 2 and 8".
+std::string batches(const std::vector<int64_t>& v) {
+  std::string out = v.size() == 1 ? "batch " : "batches ";
+  for (size_t i = 0; i < v.size(); ++i) out += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") + std::to_string(v[i]);
+  return out;
+}
+
 std::string summarize(const SweepResult& r) {
   const auto& pts = r.points;
   std::string s;
@@ -64,12 +71,6 @@ std::string summarize(const SweepResult& r) {
       below = p.batch;
       (p.bound == "gpu" ? gpu_bound_below : launch_bound).push_back(p.batch);
     }
-    const auto batches = [](const std::vector<int64_t>& v) {
-      std::string out = v.size() == 1 ? "batch " : "batches ";
-      for (size_t i = 0; i < v.size(); ++i)
-        out += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") + std::to_string(v[i]);
-      return out;
-    };
     if (below && gpu_bound_below.empty() && no_verdict.empty()) {
       s = "Launch-bound up to batch " + std::to_string(*below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
           std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
@@ -131,13 +132,21 @@ std::string summarize(const SweepResult& r) {
   if (!unmeasured.empty())
     s += " Launches were not measured at batch " + unmeasured + " (see each point's note): those batches have no launch "
          "figures, verdict or balance.";
-  if (r.balanced_region)
-    s += " Balanced (GPU and CPU each idle less than half of the inference latency) at batch " +
-         (r.balanced_region->from == r.balanced_region->to
-              ? std::to_string(r.balanced_region->from)
-              : std::to_string(r.balanced_region->from) + " to " + std::to_string(r.balanced_region->to)) +
-         ".";
-  else if (unmeasured.empty())
+  if (r.balanced_region) {
+    const std::string region = r.balanced_region->from == r.balanced_region->to
+                                   ? std::to_string(r.balanced_region->from)
+                                   : std::to_string(r.balanced_region->from) + " to " + std::to_string(r.balanced_region->to);
+    const auto in_region = std::count_if(r.balanced_batches.begin(), r.balanced_batches.end(), [&](int64_t b) {
+      return b >= r.balanced_region->from && b <= r.balanced_region->to;
+    });
+    s += " Balanced (GPU and CPU each idle less than half of the inference latency) at ";
+    // Balanced batches outside the region (a sweep that is not monotone) are named too: the sentence
+    // would otherwise say less than the table (audit DU F6).
+    if (static_cast<size_t>(in_region) == r.balanced_batches.size())
+      s += "batch " + region + ".";
+    else
+      s += batches(r.balanced_batches) + " (the longest run of consecutive batches: " + region + ").";
+  } else if (unmeasured.empty())
     s += " No batch size keeps both GPU and CPU idle below half of the inference latency.";
   else if (std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.launches_unmeasured; }))
     // The unmeasured batches have no balance to judge (review AR, L3); with none measured, nothing to say.
