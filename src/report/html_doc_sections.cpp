@@ -300,7 +300,18 @@ std::string compare_section(const json& doc) {
                    : b == "none"        ? "nothing (not every scenario has a rate)"
                                         : b) +
             "; the rate column is that figure.</p>";
-  return bar_chart(cats, {slow}, o) + basis + labelled_table(sc, comparison_scenario_columns(), "Scenarios");
+  // A figure whose events a scenario's input does not hold (a Kineto trace: no context switches or
+  // IRQs) reads "not recorded", as in the terminal, where "-" would read as "none"; the flags that
+  // say so are then in those cells, not columns of their own.
+  json rows = sc;
+  for (auto& r : rows) {
+    if (!r.is_object()) continue;
+    for (auto& [key, v] : r.items())
+      if (const char* flag = comparison_unrecorded_flag(key); flag && v.is_null() && member(r, flag) == false)
+        v = "not recorded";
+    r.erase("switches_recorded"), r.erase("irqs_recorded");
+  }
+  return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, comparison_scenario_columns(), "Scenarios");
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------
