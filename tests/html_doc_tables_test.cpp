@@ -98,6 +98,50 @@ TEST(HtmlDocTables, SweepShowsNoShareOfAnEmptyInferenceLatency) {
   EXPECT_FALSE(has(empty_row, "%")) << empty_row;
 }
 
+// Batch sizes are labels, not counts: "1024" as the terminal prints it, never "1,024", in the
+// table, the verdict line and the findings; a count beside them keeps its separators.
+TEST(HtmlDocTables, BatchSizesHaveNoThousandsSeparators) {
+  const SweepResult r = analyze_sweep({sweep_point(1024, "b1024.json", launch_figures(true, 123, 456)),
+                                       sweep_point(2048, "b2048.json", launch_figures(true, 123, 456))});
+  html::ReportInputs in;
+  in.docs.push_back({"doc.json", sweep_json(r)});
+  const std::string page = html::render_report(in);
+  const std::string t = html_text::section_text(page, "doc-0");
+  EXPECT_TRUE(has(t, row({"1024", "1,234", "400 ns"}))) << t;
+  EXPECT_TRUE(has(t, row({"2048", "1,234", "400 ns"}))) << t;
+  // Both points GPU-bound: the transition is at the smallest batch.
+  EXPECT_TRUE(has(t, "Transition to GPU-bound at batch 1024.")) << t;
+  EXPECT_FALSE(has(page, "1,024") || has(page, "2,048")) << t;
+  const std::vector<std::string> found = html::findings(in);
+  ASSERT_FALSE(found.empty());
+  EXPECT_TRUE(has(found[0], "from batch 1024 on")) << found[0];
+  // A document of an unknown kind: keys naming a batch, thread count or id are labels there too,
+  // other integers counts.
+  const json other = {{"best_batch", 4096}, {"requests", 4096}, {"tid", 12345}};
+  const std::string o = doc_section(other);
+  EXPECT_TRUE(has(o, row({"best_batch", "4096"}))) << o;
+  EXPECT_TRUE(has(o, row({"requests", "4,096"}))) << o;
+  EXPECT_TRUE(has(o, row({"tid", "12345"}))) << o;
+}
+
+// Input events a point's reader could not use (`skipped`) are listed under the table, one row per
+// batch and reason with the reason in words, as the terminal lists them under its own.
+TEST(HtmlDocTables, SweepListsSkippedInputEvents) {
+  SweepPoint a = sweep_point(1, "b1.json", launch_figures(false, 900, 125));
+  SweepPoint b = sweep_point(2, "b2.json", launch_figures(true, 123, 456));
+  a.skipped = {{"skipped_missing_ts", 3}, {"skipped_bad_type", 1200}};
+  const json doc = sweep_json(analyze_sweep({a, b}));
+  const std::string t = doc_section(doc);
+  EXPECT_TRUE(has(t, "Input events the readers could not use")) << t;
+  EXPECT_TRUE(has(t, row({"1", "b1.json", "missing ts", "3"}))) << t;
+  EXPECT_TRUE(has(t, row({"1", "b1.json", "bad type", "1,200"}))) << t;
+  EXPECT_FALSE(has(t, row({"2", "b2.json", "missing ts"}))) << t;  // b2 skipped nothing
+  expect_no_keys(doc, t);
+  // Without skipped events there is no such table.
+  const std::string none = doc_section(sweep_json(analyze_sweep({b})));
+  EXPECT_FALSE(has(none, "could not use")) << none;
+}
+
 TEST(HtmlDocTables, CompareTableHasLabelsRatiosAndShares) {
   // Baseline 1000 launches in 1 s; "cpu" 1000 in 1.25 s: 800/s, 20% slower; Sched/1K 10 -> 35 (3.5x).
   ScenarioMetrics base, cpu;

@@ -169,6 +169,53 @@ TEST(SchedNotRecorded, ThreadIrqCountsWithoutIrqEvents) {
   EXPECT_TRUE(has(page, " " + format_ns(e.offcpu) + " not recorded ")) << page;
 }
 
+// The top-level counts follow the thread rows: an event class not recorded has null counts (with
+// the report's dedup key, cli/cmd_report.cpp, keying that null), one recorded keeps its count, and
+// the outputs say "not recorded" where the count would show. The counts expected are the trace's
+// own rows (expected() above).
+TEST(SchedNotRecorded, TopLevelCountsOfEventsNotRecordedAreNull) {
+  const char* switch_keys[] = {"switch_outs", "preemptions", "blocks", "switch_ins_missing"};
+  const char* irq_keys[] = {"irq_count_hard", "irq_count_soft", "irq_nested", "irq_stolen_ns"};
+  {  // IRQs recorded, switches not
+    const Trace t = trace_with(TraceSource::Recording, "launch,irq", false, true);
+    const Expected e = expected(t);
+    ASSERT_GT(e.hard + e.soft, 0);
+    const nlohmann::json j = sched_analysis_json(t, analyze_sched(t));
+    for (const char* k : switch_keys) EXPECT_TRUE(j.at(k).is_null()) << k << " = " << j.at(k);
+    EXPECT_EQ(j.at("irq_count_hard"), e.hard);
+    EXPECT_EQ(j.at("irq_count_soft"), e.soft);
+    EXPECT_EQ(j.at("irq_nested"), 0);  // the three IRQs are 50 ns each at 500, 2400 and 5200: none nested
+  }
+  {  // switches recorded, IRQs not
+    const Trace t = trace_with(TraceSource::Recording, "launch,sched,wakeup", true, false);
+    const Expected e = expected(t);
+    ASSERT_GT(e.outs, 0);
+    const SchedAnalysis a = analyze_sched(t);
+    const nlohmann::json j = sched_analysis_json(t, a);
+    EXPECT_EQ(j.at("switch_outs"), e.outs);
+    EXPECT_EQ(j.at("preemptions"), e.preempted);
+    EXPECT_EQ(j.at("blocks"), e.blocked);
+    EXPECT_EQ(j.at("switch_ins_missing"), 0);  // every switch-out of the trace has its switch-in
+    for (const char* k : irq_keys) EXPECT_TRUE(j.at(k).is_null()) << k << " = " << j.at(k);
+    const std::string text = text_of(t, a);
+    EXPECT_TRUE(std::regex_search(text, std::regex("IRQ time on traced threads \\(nesting counted once\\) +not recorded")))
+        << text;
+    EXPECT_TRUE(has(html_text(j), "IRQ time on traced threads (nesting counted once) not recorded")) << html_text(j);
+  }
+  {  // a Kineto trace: neither
+    const Trace t = trace_with(TraceSource::Kineto, nullptr, false, false);
+    const nlohmann::json j = sched_analysis_json(t, analyze_sched(t));
+    for (const char* k : switch_keys) EXPECT_TRUE(j.at(k).is_null()) << k << " = " << j.at(k);
+    for (const char* k : irq_keys) EXPECT_TRUE(j.at(k).is_null()) << k << " = " << j.at(k);
+  }
+  {  // both recorded, none happened: zeros, measured
+    const Trace t = trace_with(TraceSource::Recording, "launch,sched,wakeup,irq", false, false);
+    const nlohmann::json j = sched_analysis_json(t, analyze_sched(t));
+    for (const char* k : switch_keys) EXPECT_EQ(j.at(k), 0) << k;
+    for (const char* k : irq_keys) EXPECT_EQ(j.at(k), 0) << k;
+  }
+}
+
 // Recorded, and none happened: zeros, measured.
 TEST(SchedNotRecorded, RecordedEventsThatDidNotHappenStayZero) {
   const Trace t = trace_with(TraceSource::Recording, "launch,sched,wakeup,irq", false, false);

@@ -23,6 +23,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   if (a.main_tid >= 0 && main_offcpu_wall(a) > 0 && a.switches_recorded)
     m.offcpu_share = static_cast<double>(a.main_offcpu) / static_cast<double>(main_offcpu_wall(a));
   m.signature = a.signature;
+  m.switches_recorded = a.switches_recorded, m.irqs_recorded = a.irqs_recorded;
   return m;
 }
 

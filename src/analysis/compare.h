@@ -29,6 +29,10 @@ struct ScenarioMetrics {
   std::optional<ns_t> penalty;
   std::optional<double> offcpu_share;  // main launching thread's off-CPU time / wall; none without one
   std::string signature;    // from the scheduler verdict, when known
+  // Whether the input holds context switches / IRQs at all (SchedAnalysis::switches_recorded,
+  // irqs_recorded; a Kineto trace has neither): without them the rates, penalty and off-CPU share
+  // above are unset because they were not recorded, not for want of launches, and say so.
+  bool switches_recorded = true, irqs_recorded = true;
 };
 
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <utility>
 
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
@@ -37,12 +38,20 @@ namespace {
 // was computed from: its file name and nanosecond time span, with two counts; "" for anything
 // else. Not the path: a saved document holds the path as typed where `sched` ran, which need not
 // resolve from here; a span to the nanosecond on the monotonic clock, the same file name and the
-// same counts do not happen for two different recordings.
+// same counts do not happen for two different recordings. A count may be null (launches not
+// measured, switches not recorded: sched --json writes null, not 0): it then keys as "null", the
+// same in the saved document and the one made here, so those recordings are matched too.
 std::string sched_key(const nlohmann::json& doc) {
   if (!doc.is_object() || doc.value("kind", nlohmann::json()) != "sched") return "";
   std::string key;
-  for (const char* k : {"t_begin_ns", "t_end_ns", "launches", "switch_outs"}) {
+  // (key, may be null): the span's ends never are.
+  for (auto [k, nullable] : {std::pair{"t_begin_ns", false}, std::pair{"t_end_ns", false}, std::pair{"launches", true},
+                             std::pair{"switch_outs", true}}) {
     const auto v = doc.find(k);
+    if (v != doc.end() && nullable && v->is_null()) {
+      key += "null\n";
+      continue;
+    }
     if (v == doc.end() || !v->is_number_integer()) return "";
     key += std::to_string(v->get<int64_t>()) + "\n";
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "report/json_brief.h"
 #include "report/text_table.h"
@@ -45,6 +46,18 @@ int64_t whole_member(const json& o, const char* key, const std::string& file) {
 json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? format_fixed(*v, digits) : "-"; }
 
+// A figure whose events the input does not hold (a Kineto trace has no context switches or IRQs):
+// said so, as `sched` says it, where "-" would read as "no launches" or "nothing happened".
+constexpr const char* kNotRecorded = "not recorded";
+
+// The scenarios without switches (or IRQs), by name: "" when every one has them.
+std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorded) {
+  std::string names;
+  for (const ComparisonRow& r : c.rows)
+    if (!(r.m.*recorded)) names += (names.empty() ? "" : ", ") + r.m.name;
+  return names;
+}
+
 }  // namespace
 
 ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
@@ -76,6 +89,13 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (s->contains("main_thread") && (*s)["main_thread"].is_object())
     m.offcpu_share = optional_number((*s)["main_thread"], "offcpu_share", file);
   if (s->contains("signature") && (*s)["signature"].is_string()) m.signature = (*s)["signature"].get<std::string>();
+  // Whether the events behind the rates were recorded (a Kineto trace's analysis says false); a
+  // document saved before sched --json wrote these flags says nothing: taken as recorded, as before.
+  for (auto [key, flag] : {std::pair{"switches_recorded", &m.switches_recorded}, std::pair{"irqs_recorded", &m.irqs_recorded}}) {
+    if (!s->contains(key) || (*s)[key].is_null()) continue;
+    if (!(*s)[key].is_boolean()) throw InputError(file, -1, std::string("\"") + key + "\" is not true, false or null");
+    *flag = (*s)[key].get<bool>();
+  }
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
@@ -96,11 +116,17 @@ void print_comparison(std::ostream& os, const Comparison& c) {
                TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right,
                TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Left});
   const auto ratio = [](const std::optional<double>& v) { return v ? format_fixed(*v, 2) + "x" : "-"; };
-  for (const ComparisonRow& r : c.rows)
+  for (const ComparisonRow& r : c.rows) {
+    // A null figure is "-" (as every table of the project shows one); one whose events this input
+    // does not hold is "not recorded" (comparison_unrecorded_flag lists the same cells for the HTML).
+    const auto sw = [&](std::string v) { return r.m.switches_recorded ? v : std::string(kNotRecorded); };
+    const auto irq = [&](std::string v) { return r.m.irqs_recorded ? v : std::string(kNotRecorded); };
     t.add_row({r.m.name, r.rate ? format_fixed(*r.rate, 1) : "-", r.slowdown_pct ? format_fixed(*r.slowdown_pct, 1) + "%" : "-",
-               opt_fixed(r.m.sched_per_1k, 1), ratio(r.sched_increase), opt_fixed(r.m.window_sched_per_1k, 1),
-               ratio(r.window_sched_increase), opt_fixed(r.m.irq_per_1k_hard, 1), opt_fixed(r.m.irq_per_1k_soft, 1), r.m.penalty ? format_ns(*r.m.penalty) : "n/a",
-               r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.verdict});
+               sw(opt_fixed(r.m.sched_per_1k, 1)), sw(ratio(r.sched_increase)), sw(opt_fixed(r.m.window_sched_per_1k, 1)),
+               sw(ratio(r.window_sched_increase)), irq(opt_fixed(r.m.irq_per_1k_hard, 1)), irq(opt_fixed(r.m.irq_per_1k_soft, 1)),
+               sw(r.m.penalty ? format_ns(*r.m.penalty) : "-"), sw(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-"),
+               r.verdict});
+  }
   // A baseline without a rate (its launch calls not measured) leaves no slowdown to compute.
   const bool base_has_rate = c.basis == "none" || c.rows.front().rate.has_value();
   t.print(os, "Scenarios against " + c.rows.front().m.name +
@@ -109,6 +135,10 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.m.window_sched_per_1k.has_value(); }))
     os << "window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
           "whole-trace Sched/1K counts\n";
+  if (const std::string n = unrecorded_names(c, &ScenarioMetrics::switches_recorded); !n.empty())
+    os << "not recorded: " << n << " hold no context switches (a Kineto trace, or a recording without --events sched)\n";
+  if (const std::string n = unrecorded_names(c, &ScenarioMetrics::irqs_recorded); !n.empty())
+    os << "not recorded: " << n << " hold no IRQs (a Kineto trace, or a recording without --events irq)\n";
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
@@ -151,8 +181,22 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"signature", "signature", F::Signature},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
+      // The HTML report shows these as "not recorded" in the cells they empty
+      // (comparison_unrecorded_flag), not as columns of their own.
+      {"switches_recorded", "context switches recorded", F::YesNo},
+      {"irqs_recorded", "IRQs recorded", F::YesNo},
   };
   return cols;
+}
+
+const char* comparison_unrecorded_flag(const std::string& key) {
+  // print_comparison's cells wrapped in sw() and irq().
+  for (const char* k : {"sched_per_1k", "sched_increase", "launch_window_sched_per_1k", "launch_window_sched_increase",
+                        "penalty_ns", "offcpu_share"})
+    if (key == k) return "switches_recorded";
+  for (const char* k : {"irq_per_1k_hard", "irq_per_1k_soft"})
+    if (key == k) return "irqs_recorded";
+  return nullptr;
 }
 
 json comparison_json(const Comparison& c) {
@@ -174,7 +218,9 @@ json comparison_json(const Comparison& c) {
                     {"penalty_ns", r.m.penalty ? json(*r.m.penalty) : json(nullptr)},
                     {"offcpu_share", opt_json(r.m.offcpu_share)},
                     {"signature", r.m.signature},
-                    {"verdict", r.verdict}});
+                    {"verdict", r.verdict},
+                    {"switches_recorded", r.m.switches_recorded},
+                    {"irqs_recorded", r.m.irqs_recorded}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}};
 }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "analysis/compare.h"
@@ -21,5 +22,9 @@ nlohmann::json comparison_json(const Comparison& c);
 // The keys of comparison_json()'s "scenarios" with the labels and units the HTML report shows
 // them in (print_comparison's names and units; every key comparison_json writes has one).
 const std::vector<JsonColumn>& comparison_scenario_columns();
+// For a key of a scenario row whose figure needs events an input may not hold: the row's flag that
+// says whether it holds them ("switches_recorded" or "irqs_recorded"); nullptr for any other key.
+// With the flag false the figure is null and shown as "not recorded", as print_comparison does.
+const char* comparison_unrecorded_flag(const std::string& key);
 
 }  // namespace infertrace

@@ -129,7 +129,7 @@ const std::vector<JsonColumn>& fusion_loop_eager_columns() {
       {"recorded_tg_tokens_per_second", "recorded run tg (tokens/s)", F::Fixed1},
       {"mode", "eager baseline mode", F::Text, "baseline"},
       {"source", "eager baseline file", F::Text, "baseline"},
-      {"n_seq", "eager baseline sequences", F::Count, "baseline"},
+      {"n_seq", "eager baseline sequences", F::Label, "baseline"},
       {"decode_steps", "eager baseline decode steps", F::Count, "baseline"},
       {"tg_tokens_per_second", "eager baseline tg (tokens/s)", F::Fixed1, "baseline"},
       {"launches_per_step", "eager baseline launches per step", F::Fixed1, "baseline"},
@@ -141,7 +141,7 @@ const std::vector<JsonColumn>& fusion_loop_eager_columns() {
 const std::vector<JsonColumn>& fusion_loop_prediction_columns() {
   using F = CellFormat;
   static const std::vector<JsonColumn> cols = {
-      {"length", "chain length L", F::Count},
+      {"length", "chain length L", F::Label},
       {"kernels_per_step", "kernels per step", F::Fixed1},
       {"launches_removed_per_step", "launches removed per step", F::Fixed1},
       {"launch_time_saved_ns", "launch time saved (total)", F::Ns},
@@ -157,7 +157,7 @@ const std::vector<JsonColumn>& fusion_loop_measured_columns() {
   using F = CellFormat;
   static const std::vector<JsonColumn> cols = {
       {"mode", "mode", F::Text},
-      {"n_seq", "sequences", F::Count},
+      {"n_seq", "sequences", F::Label},
       {"decode_steps", "decode steps", F::Count},
       {"launches_per_step", "launches per step", F::Count},
       {"kernels_per_step", "kernels per step", F::Count},

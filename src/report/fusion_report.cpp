@@ -107,7 +107,7 @@ std::string fusion_verdict(const FusionReport& rep) {
 const std::vector<JsonColumn>& fusion_length_columns() {
   using F = CellFormat;
   static const std::vector<JsonColumn> cols = {
-      {"length", "chain length L", F::Count},
+      {"length", "chain length L", F::Label},
       {"unique_chains", "unique chains", F::Count},
       {"chain_instances", "chain instances", F::Count},
       {"deterministic_chains", "deterministic chains", F::Count},
@@ -125,7 +125,7 @@ const std::vector<JsonColumn>& fusion_candidate_columns() {
   using F = CellFormat;
   // "kernels" (the chain's names, an array) is not a column: "chain" names them in one cell.
   static const std::vector<JsonColumn> cols = {
-      {"length", "L", F::Count},
+      {"length", "L", F::Label},
       {"fused", "instances fused", F::Count},
       {"ps", "PS (proximity score)", F::Fixed3},
       {"occurrences", "occurrences", F::Count},

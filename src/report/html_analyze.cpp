@@ -52,13 +52,6 @@ const char* const kShownKeys[] = {
     "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
     "recorded_calls_note"};
 
-// A key this page has no label for (a later schema addition) in words: "foo_bar_ns" -> "foo bar".
-std::string words(std::string key) {
-  if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ns") == 0) key.resize(key.size() - 3);
-  std::replace(key.begin(), key.end(), '_', ' ');
-  return key;
-}
-
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
 // the terminal prints it; `cupti_callbacks`, `launch_undefined_reason`, `launch_partial_note`).
 std::string callback_notes(const json& t) {
@@ -75,7 +68,7 @@ std::string callback_notes(const json& t) {
       if (member(p, "refused_unlisted").is_number() && !is_zero(member(p, "refused_unlisted")))
         list += ", and " + count_or(member(p, "refused_unlisted")) + " more not listed";
       out += "<p class=\"note\">CUPTI refused " + escape(count_or(member(p, "refused"))) + " callback(s) in pid " +
-             escape(count_or(member(p, "pid"))) + ", not recorded: " + escape(list) + "</p>";
+             escape(label_or(member(p, "pid"))) + ", not recorded: " + escape(list) + "</p>";
     }
   for (const char* key : {"launch_undefined_reason", "launch_partial_note"})
     if (const std::string s = str_or(t, key, ""); !s.empty()) out += "<p class=\"note\">" + escape(s) + ".</p>";
@@ -168,10 +161,9 @@ std::string summary_table(const json& t) {
     tb.add_row({text.first, c(key),
                 ops_only ? "kept as they are: an operator of 0 us (under 1 us in whole-microsecond traces) has no time" : text.second});
   }
-  // Reasons are machine words ("skipped_missing_ts"): in words, without the repeated "skipped".
   for (auto& [reason, n] : member(t, "skipped").items())
     if (n.is_number())
-      tb.add_row({"skipped: " + words(reason.rfind("skipped_", 0) == 0 ? reason.substr(8) : reason), count_or(n),
+      tb.add_row({"skipped: " + skipped_reason_words(reason), count_or(n),
                   "input events the reader could not use"});
   const json& links = member(t, "operator_links");
   if (links.is_object()) {
@@ -296,7 +288,7 @@ std::string host_tables(const json& h) {
     HtmlTable tb({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
     for (size_t k = 0; k < threads.size() && k < kMaxRows; ++k) {
       const json& x = threads[k];
-      tb.add_row({count_or(member(x, "pid")), count_or(member(x, "tid")), str_or(x, "name", ""), count_or(member(x, "operators")),
+      tb.add_row({label_or(member(x, "pid")), label_or(member(x, "tid")), str_or(x, "name", ""), count_or(member(x, "operators")),
                   ns_or(member(x, "active_ns")), ns_or(member(x, "idle_ns")), pct_or(member(x, "idle_fraction"))});
     }
     out += tb.render("Host threads (active: union of the thread's operators inside the host span)") +

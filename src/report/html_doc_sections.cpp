@@ -34,6 +34,17 @@ const json& first_array(const json& doc, std::initializer_list<const char*> keys
 
 // ---- sweep (docs/metrics.md section 3) ----------------------------------------------------------
 
+// Input events each point's reader could not use (`skipped`, by reason), which the terminal lists
+// under its table per batch: one row per batch and reason; "" when no point skipped any.
+std::string sweep_skipped_table(const json& pts) {
+  HtmlTable t({"batch", "file", "reason", "events skipped"}, 3);
+  for (auto& p : pts)
+    for (auto& [reason, n] : member(p, "skipped").items())
+      if (n.is_number() && n.get<double>() > 0)
+        t.add_row({label_or(member(p, "batch")), str_or(p, "source", ""), skipped_reason_words(reason), count_or(n)});
+  return t.empty() ? "" : t.render("Input events the readers could not use (not in any figure above)");
+}
+
 std::string sweep_section(const json& doc) {
   const json& pts = member(doc, "points");
   Series launch{"TKLQT launch part", {}, {}}, queue{"TKLQT queue part", {}, {}};
@@ -58,7 +69,7 @@ std::string sweep_section(const json& doc) {
   std::string body = "<div class=\"cols\">" + line_chart({launch, queue}, o1) + line_chart({gpu_idle, cpu_idle}, o2) + "</div>";
   std::string verdict;
   const json& tr = member(doc, "transition_batch");
-  if (tr.is_number()) verdict += fmt::format("Transition to GPU-bound at batch {}. ", scalar_text(tr));
+  if (tr.is_number()) verdict += fmt::format("Transition to GPU-bound at batch {}. ", label_or(tr));
   else if (doc.contains("transition_batch")) verdict += "No transition: the sweep never becomes GPU-bound for good. ";
   if (auto s = str_or(doc, "summary", ""); !s.empty()) verdict += s;
   if (!verdict.empty()) body = "<p class=\"verdict\">" + escape(verdict) + "</p>" + body;
@@ -73,7 +84,7 @@ std::string sweep_section(const json& doc) {
         if (p.contains(k)) p[k] = nullptr;
   }
   body += labelled_table(rows, sweep_point_columns(), "Per batch size");
-  return body;
+  return body + sweep_skipped_table(pts);
 }
 
 void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
@@ -85,11 +96,11 @@ void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (tr.is_number() && smallest && tr.get<double>() <= *smallest)
     out.push_back(fmt::format("Batch sweep ({}): GPU-bound at every batch size, from batch {} on: the GPU is the limit; "
                               "fusing kernels or CUDA graphs will not shorten these runs much.",
-                              in.label, scalar_text(tr)));
+                              in.label, label_or(tr)));
   else if (tr.is_number())
     out.push_back(fmt::format("Batch sweep ({}): launch-bound below batch {}, GPU-bound from batch {} on: fusing kernels "
                               "or CUDA graphs pays below it, the GPU is the limit above.",
-                              in.label, scalar_text(tr), scalar_text(tr)));
+                              in.label, label_or(tr), label_or(tr)));
   else if (in.doc.contains("transition_batch"))
     out.push_back(fmt::format("Batch sweep ({}): no CPU-to-GPU-bound transition in the measured batch range.", in.label));
 }
@@ -163,7 +174,7 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (auto s = num(*best, "launch_time_saved_ns")) saved = fmt::format(", saving {} of launch time", format_ns(*s));
   out.push_back(fmt::format("Kernel fusion ({}): fusing deterministic chains of length {} gives the best ideal speedup, "
                             "{:.2f}x (kernel count before / after){}.",
-                            in.label, scalar_text((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+                            in.label, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));
   if (auto s = str_or(member(in.doc, "closed_loop"), "summary", ""); !s.empty())
     out.push_back(fmt::format("Closed loop ({}): {}", in.label, s));
 }
@@ -289,7 +300,18 @@ std::string compare_section(const json& doc) {
                    : b == "none"        ? "nothing (not every scenario has a rate)"
                                         : b) +
             "; the rate column is that figure.</p>";
-  return bar_chart(cats, {slow}, o) + basis + labelled_table(sc, comparison_scenario_columns(), "Scenarios");
+  // A figure whose events a scenario's input does not hold (a Kineto trace: no context switches or
+  // IRQs) reads "not recorded", as in the terminal, where "-" would read as "none"; the flags that
+  // say so are then in those cells, not columns of their own.
+  json rows = sc;
+  for (auto& r : rows) {
+    if (!r.is_object()) continue;
+    for (auto& [key, v] : r.items())
+      if (const char* flag = comparison_unrecorded_flag(key); flag && v.is_null() && member(r, flag) == false)
+        v = "not recorded";
+    r.erase("switches_recorded"), r.erase("irqs_recorded");
+  }
+  return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, comparison_scenario_columns(), "Scenarios");
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "report/html_svg.h"
 #include "report/json_brief.h"
@@ -68,6 +69,26 @@ std::string count_or(const nlohmann::json& v, const std::string& missing) {
   return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
 }
 
+std::string label_or(const nlohmann::json& v, const std::string& missing) {
+  if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  // A whole number written as a float (JSON from elsewhere: 1024.0) is still the label 1024.
+  return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
+}
+
+bool is_label_key(const std::string& key) {
+  static const char* const names[] = {"batch", "threads", "length", "n_seq", "pid", "tid", "id"};
+  for (const char* n : names) {
+    const std::string_view name(n);
+    if (key == name) return true;
+    // "transition_batch", "launch_thread_tid": the name as the key's last word.
+    if (key.size() > name.size() && key.compare(key.size() - name.size(), name.size(), name) == 0 &&
+        key[key.size() - name.size() - 1] == '_')
+      return true;
+  }
+  return false;
+}
+
 std::string more_rows_note(size_t total, size_t shown, const char* what, const char* source) {
   return total > shown ? fmt::format("<p class=\"note\">... {} more {} ({} has all).</p>", total - shown, what, source) : "";
 }
@@ -82,6 +103,7 @@ std::string scalar_text(const nlohmann::json& v, const std::string& key) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
   if (v.is_null()) return "-";
+  if (v.is_number() && is_label_key(key)) return label_or(v);
   if (v.is_number_integer()) {
     const int64_t n = v.get<int64_t>();
     // Keys ending in _ns are durations (project convention): show them with units.
@@ -94,6 +116,16 @@ std::string scalar_text(const nlohmann::json& v, const std::string& key) {
     return format_value(d, "");
   }
   return json_brief(v);
+}
+
+std::string words(std::string key) {
+  if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ns") == 0) key.resize(key.size() - 3);
+  std::replace(key.begin(), key.end(), '_', ' ');
+  return key;
+}
+
+std::string skipped_reason_words(const std::string& reason) {
+  return words(reason.rfind("skipped_", 0) == 0 ? reason.substr(8) : reason);
 }
 
 std::string signature_label(const std::string& sig) {
@@ -116,6 +148,7 @@ std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& 
   switch (f) {
     case CellFormat::Text: return v.is_string() ? v.get<std::string>() : scalar_text(v);
     case CellFormat::Count: return number ? count_or(v, missing) : scalar_text(v);
+    case CellFormat::Label: return number ? label_or(v, missing) : scalar_text(v);
     case CellFormat::Ns: return number ? format_ns(d) : scalar_text(v);
     case CellFormat::Share: return number ? format_pct(d) : scalar_text(v);
     case CellFormat::Percent: return number ? format_fixed(d, 1) + "%" : scalar_text(v);

@@ -45,10 +45,24 @@ const nlohmann::json& member(const nlohmann::json& j, const char* key);
 std::string ns_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string pct_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string count_or(const nlohmann::json& v, const std::string& missing = "-");
+// An integer that names rather than counts (a batch size, thread count, chain length, pid, tid):
+// its digits alone, as the terminal prints it, never "1,024".
+std::string label_or(const nlohmann::json& v, const std::string& missing = "-");
+// Keys whose integers are such names (scalar_text shows them with label_or): batch, threads,
+// length, n_seq (a run's batch of sequences), pid, tid, id, and keys ending in one of those after
+// an underscore (transition_batch, best_threads, best_length, launch_thread_tid, ...).
+bool is_label_key(const std::string& key);
 // Under a table cut to `shown` rows: "... N more WHAT (SOURCE has all)." when there were more.
 std::string more_rows_note(size_t total, size_t shown, const char* what, const char* source);
-// A scalar JSON value as display text.
+// A scalar JSON value as display text: a duration for a key ending in _ns, a label for a key
+// is_label_key() names, else a count with thousands separators.
 std::string scalar_text(const nlohmann::json& v, const std::string& key = "");
+
+// A key the page has no label for (a later schema addition) in words: "foo_bar_ns" -> "foo bar".
+std::string words(std::string key);
+// A reason of a `skipped` object (events the reader could not use, "skipped_missing_ts") in words,
+// without the repeated "skipped": "missing ts".
+std::string skipped_reason_words(const std::string& reason);
 
 // A scheduler verdict's signature (a machine value: clean, cpu_contention, ...) in words.
 std::string signature_label(const std::string& sig);

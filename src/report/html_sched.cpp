@@ -20,8 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// A thread id: a plain integer (no thousands separators).
-std::string id_text(const json& v) { return v.is_number_integer() ? std::to_string(v.get<int64_t>()) : "-"; }
 // A per-1000-launches rate as the terminal prints it (one decimal).
 std::string rate_text(const json& v) { return format_fixed(v.get<double>(), 1); }
 
@@ -241,8 +239,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
       tb.add_row({"  of the main launching thread",
                   num(m, "samples").value_or(0) > 0
                       ? ns_or(member(m, "p50")) + " / " + ns_or(member(m, "p99")) + " / " + ns_or(member(m, "max")) + " (" +
-                            count_or(member(m, "samples")) + " samples, tid " + id_text(member(m, "tid")) + ")"
-                      : "no samples (tid " + id_text(member(m, "tid")) + ")"});
+                            count_or(member(m, "samples")) + " samples, tid " + label_or(member(m, "tid")) + ")"
+                      : "no samples (tid " + label_or(member(m, "tid")) + ")"});
   }
   if (auto m = num(doc, "switch_ins_missing"); m && *m > 0)
     tb.add_row({"switch-ins the kernel did not report",
@@ -283,7 +281,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     if (num(mt, "tid").value_or(-1) >= 0)
       s = !r.switches ? not_recorded
                       : ns_or(member(mt, "offcpu_ns")) + " (" + pct_or(member(mt, "offcpu_share")) + " of wall, tid " +
-                            id_text(member(mt, "tid")) + ")";
+                            label_or(member(mt, "tid")) + ")";
     tb.add_row({"main launching thread off-CPU", s});
   }
   return tb.empty() ? "" : tb.render("Scheduler and IRQ impact");
@@ -368,7 +366,7 @@ std::string threads_part(const json& doc, const Recorded& r) {
   const auto sw = [&](const std::string& v) { return r.switches ? v : unknown; };
   for (size_t i = 0; i < listed.size() && i < kMaxRows; ++i) {
     const json& t = *listed[i];
-    tb.add_row({id_text(member(t, "tid")), str_or(t, "comm", ""), count_or(member(t, "launches")),
+    tb.add_row({label_or(member(t, "tid")), str_or(t, "comm", ""), count_or(member(t, "launches")),
                 sw(count_or(member(t, "switch_outs"))), sw(count_or(member(t, "preemptions"))),
                 sw(count_or(member(t, "blocks"))), sw(ns_or(member(t, "offcpu_ns"))),
                 r.irqs ? count_or(member(t, "irqs_hard")) + "/" + count_or(member(t, "irqs_soft")) : unknown});
@@ -416,7 +414,7 @@ std::string syscall_part(const json& doc) {
   }
   const json& per = member(doc, "syscalls_by_thread");
   if (per.is_array())
-    for (auto& th : per) s += syscall_rows_table(member(th, "syscalls"), "Syscalls of tid " + id_text(member(th, "tid")), false);
+    for (auto& th : per) s += syscall_rows_table(member(th, "syscalls"), "Syscalls of tid " + label_or(member(th, "tid")), false);
   return s;
 }
 

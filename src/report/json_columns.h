@@ -13,6 +13,8 @@ namespace infertrace {
 enum class CellFormat {
   Text,         // a string as it is
   Count,        // an integer with thousands separators
+  Label,        // an integer that names a point rather than counts (batch size, chain length, thread
+                // count, an id): its digits alone, as the terminal prints it ("1024", not "1,024")
   Ns,           // a duration in ns, shown with its unit (format_ns: "1.23 ms")
   Share,        // a fraction of a whole, shown as a percentage with one decimal (0.123 -> "12.3%")
   Percent,      // a value already in percent, one decimal ("12.3%")

@@ -190,7 +190,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["scheduler_impact_per_thread"] = a.scheduler_impact && a.pair_threads > 0
                                          ? json(*a.scheduler_impact / static_cast<double>(a.pair_threads))
                                          : json(nullptr);
-  j["switch_outs"] = a.switch_outs, j["preemptions"] = a.preemptions, j["blocks"] = a.blocks;
+  // Counts and times of an event class the recording did not ask for (or a Kineto trace, which has
+  // none) are unknown: null, where a 0 would read as "none happened" (the thread rows' too).
+  const auto if_sw = [&](int64_t v) { return sw ? json(v) : json(nullptr); };
+  const auto if_irq = [&](int64_t v) { return irq ? json(v) : json(nullptr); };
+  j["switch_outs"] = if_sw(a.switch_outs), j["preemptions"] = if_sw(a.preemptions), j["blocks"] = if_sw(a.blocks);
   // Per 1000 launches: undefined (null) without launches, not 0.
   // Null too when the recording did not ask for those events (--events).
   const auto per_1k = [&](double v, bool recorded) { return a.launches > 0 && recorded ? json(v) : json(nullptr); };
@@ -221,9 +225,9 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                  {"lost_events", a.lost_events},
                  {"covered_ns", a.loss_covered},
                  {"launches_outside", a.launches_outside_loss},
-                 {"switch_outs_outside", a.switch_outs_outside_loss},
-                 {"irqs_hard_outside", a.irqs_hard_outside_loss},
-                 {"irqs_soft_outside", a.irqs_soft_outside_loss},
+                 {"switch_outs_outside", if_sw(a.switch_outs_outside_loss)},
+                 {"irqs_hard_outside", if_irq(a.irqs_hard_outside_loss)},
+                 {"irqs_soft_outside", if_irq(a.irqs_soft_outside_loss)},
                  {"sched_per_1k_outside", outside(a.sched_per_1k_outside_loss, a.switches_recorded)},
                  {"irq_per_1k_hard_outside", outside(a.irq_per_1k_hard_outside_loss, a.irqs_recorded)},
                  {"irq_per_1k_soft_outside", outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded)}};
@@ -246,16 +250,13 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                                                              : json(nullptr)}}
                   : json(nullptr);
   }
-  j["irq_count_hard"] = a.irqs.hard_count, j["irq_count_soft"] = a.irqs.soft_count;
-  j["irq_nested"] = a.irqs.nested, j["irq_stolen_ns"] = a.irqs.stolen;
+  j["irq_count_hard"] = if_irq(a.irqs.hard_count), j["irq_count_soft"] = if_irq(a.irqs.soft_count);
+  j["irq_nested"] = if_irq(a.irqs.nested), j["irq_stolen_ns"] = if_irq(a.irqs.stolen);
   j["irq_stolen_share"] = share_json(irq_wall_share(a));
   j["hardirqs"] = irq_table_json(t, a.irqs.hard);
   j["softirqs"] = irq_table_json(t, a.irqs.soft);
 
-  // Per-thread counts and times of an event class the recording did not ask for (or a Kineto trace,
-  // which has none) are unknown: null, where a 0 would read as "none happened".
-  const auto if_sw = [&](int64_t v) { return sw ? json(v) : json(nullptr); };
-  const auto if_irq = [&](int64_t v) { return irq ? json(v) : json(nullptr); };
+  // Per-thread counts and times: null for an event class not recorded, as above.
   json offcpu = json::object(), threads = json::array();
   for (const ThreadSched& th : a.threads) {
     offcpu[std::to_string(th.tid)] = if_sw(th.offcpu);
@@ -292,7 +293,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   } else {
     j["runq_latency_ns"]["main_thread"] = nullptr;
   }
-  j["switch_ins_missing"] = a.switch_ins_missing;
+  j["switch_ins_missing"] = if_sw(a.switch_ins_missing);  // two switch-outs in a row: needs switches
   j["tail"] = {{"p95", tail_json(a, a.tail95)}, {"p99", tail_json(a, a.tail99)}};
   {
     const GpuStarvation& g = a.gpu_starvation;

@@ -58,7 +58,7 @@ const std::vector<JsonColumn>& sweep_point_columns() {
   using F = CellFormat;
   // In print_sweep's order; the ns figures and their shares of IL side by side.
   static const std::vector<JsonColumn> cols = {
-      {"batch", "batch", F::Count},
+      {"batch", "batch", F::Label},
       {"kernels", "kernels", F::Count},
       {"tklqt_ns", "TKLQT", F::Ns},
       {"tklqt_launch_ns", "launch part", F::Ns},

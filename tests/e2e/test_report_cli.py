@@ -135,7 +135,7 @@ with tempfile.TemporaryDirectory() as tmp:
     else:
         docs = {k: json.loads(r.stdout) for k, r in docs.items()}
         html = os.path.join(out_dir, "cli_verb_docs.html")
-        r = run("report", *[write(k + ".json", d) for k, d in docs.items()], "-o", html)
+        r = run("report", *[write("verb_" + k + ".json", d) for k, d in docs.items()], "-o", html)
         with open(html) as f:
             page = f.read()
         texts = {k: section_text(page, "doc-%d" % i) for i, k in enumerate(docs)}

@@ -2,8 +2,9 @@
 gives the verdict alone, naming the trace a profiler's and `infertrace record`; `--json` puts the
 null pair groups down to what the trace is (not to `record --events`, an option of a command that
 did not make it), counts each thread's launches from the trace and leaves its switch, off-CPU and
-IRQ figures null rather than 0 (docs/sched.md "Events not recorded"); its saved analysis in the
-HTML report says the same. Skips (77) without the example traces."""
+IRQ figures null rather than 0 (docs/sched.md "Events not recorded"), the top-level counts too;
+its saved analysis in the HTML report says the same, and `compare` of it says "not recorded" in its
+scheduler and IRQ cells. Skips (77) without the example traces."""
 import glob
 import gzip
 import json
@@ -58,6 +59,43 @@ check(per_tid and set(launching) == set(per_tid), f"launching threads {sorted(la
 check(sum(launching.values()) == sum(per_tid.values()) - d.get("merged_launch_calls", -1),
       f"launches {launching}, launch calls {per_tid}, merged {d.get('merged_launch_calls')}")
 check(d.get("main_thread", {}).get("offcpu_ns", 0) is None, f"main_thread {d.get('main_thread')}")
+# The top-level counts too: unknown, not 0 (the trace has no switch or IRQ event to count).
+for k in ("switch_outs", "preemptions", "blocks", "switch_ins_missing", "irq_count_hard", "irq_count_soft",
+          "irq_nested", "irq_stolen_ns"):
+    check(k in d and d[k] is None, f"{k} = {d.get(k, 'absent')}, not null")
+
+# `compare` of two Kineto inputs (the trace analysed here, and its saved analysis): every cell that
+# needs switches or IRQs says "not recorded", in the terminal and on the report page, as `sched`
+# says it; the JSON keeps those figures null and says why per scenario.
+sched_cols = ("Sched/1K", "x base", "window Sched/1K", "window x base", "IRQ/1K hard", "IRQ/1K soft", "penalty", "off-CPU")
+with tempfile.TemporaryDirectory() as tmp:
+    saved = os.path.join(tmp, "saved.json")
+    with open(saved, "w") as f:
+        f.write(r.stdout)
+    c = run("compare", "live=" + trace, "saved=" + saved)
+    check(c.returncode == 0, f"compare exit {c.returncode}: {c.stderr}")
+    lines = c.stdout.splitlines()
+    head = next((l for l in lines if l.startswith("scenario ")), "")
+    cols = re.split(r" {2,}", head.strip())
+    for name in ("live", "saved"):
+        line = next((l for l in lines if l.startswith(name + " ")), "")
+        cells = dict(zip(cols, re.split(r" {2,}", line.strip())))
+        for col in sched_cols:
+            check(cells.get(col) == "not recorded", f"compare {name} {col}: {cells.get(col)!r} in\n{c.stdout}")
+    cj = run("compare", "--json", "live=" + trace, "saved=" + saved)
+    doc = as_json(cj, "compare --json")
+    for sc in doc.get("scenarios", []):
+        check(sc.get("switches_recorded") is False and sc.get("irqs_recorded") is False, f"flags of {sc.get('name')}")
+        check(sc.get("sched_per_1k", 0) is None and sc.get("penalty_ns", 0) is None, f"figures of {sc.get('name')}")
+    cdoc, page = os.path.join(tmp, "verb_compare.json"), os.path.join(tmp, "compare.html")
+    with open(cdoc, "w") as f:
+        f.write(cj.stdout)
+    h = run("report", cdoc, "-o", page)
+    check(h.returncode == 0, f"report of compare --json: {h.returncode} {h.stderr}")
+    if h.returncode == 0:
+        with open(page) as f:
+            text = section_text(f.read(), "doc-0")
+        check(text.count(" not recorded") == 2 * len(sched_cols), f"page of compare: {text[:1500]}")
 
 with tempfile.TemporaryDirectory() as tmp:
     saved, page = os.path.join(tmp, "kineto.sched.json"), os.path.join(tmp, "kineto.html")

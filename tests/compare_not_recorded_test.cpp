@@ -1,0 +1,144 @@
+// `compare` of an input without scheduler events (a Kineto trace): its Sched/1K, IRQ/1K, penalty and
+// off-CPU cells say "not recorded" in the terminal and in the HTML report, as `sched` says it, and
+// a figure that is only missing (a penalty without clean or switched pairs) is "-" in both, the
+// project's one convention for null. The scenario is read both ways (from the trace's analysis and
+// from its saved `sched --json`); what is expected follows from what the inputs hold.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analysis/compare.h"
+#include "analysis/sched.h"
+#include "html_text.h"
+#include "report/compare_render.h"
+#include "report/html_report.h"
+#include "report/sched_render.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+using html_text::has;
+using nlohmann::json;
+
+// A Kineto trace of one thread's `n` launches, 1000 ns apart: launch calls, no OS event.
+Trace kineto_launches(int n) {
+  Trace t;
+  t.source = TraceSource::Kineto;
+  t.threads.push({100, 101, t.strings.intern("python"), 0, 1000 * n});
+  for (int i = 0; i < n; ++i) {
+    ApiCall c;
+    c.start = 1000 * i, c.dur = 100, c.pid = 100, c.tid = 101, c.name = t.strings.intern("cudaLaunchKernel");
+    c.kind = classify_api("cudaLaunchKernel");
+    t.api.push(c);
+  }
+  return t;
+}
+
+// A recorded scenario: 1000 launches in 1 s, Sched/1K 10, IRQ/1K 1 and 2, no penalty (no clean or
+// no switched pairs: a null figure, not an unrecorded one), off-CPU 25%.
+ScenarioMetrics recorded(const char* name) {
+  ScenarioMetrics m;
+  m.name = name, m.launches = 1000, m.wall = 1'000'000'000;
+  m.sched_per_1k = 10.0, m.window_sched_per_1k = 12.0, m.irq_per_1k_hard = 1.0, m.irq_per_1k_soft = 2.0;
+  m.offcpu_share = 0.25;
+  return m;
+}
+
+// The text table's row of scenario `name`: its cells (two or more spaces apart).
+std::vector<std::string> text_row(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(name + "  ", 0) == 0) {
+      std::vector<std::string> cells;
+      const std::regex gap(" {2,}");
+      for (std::sregex_token_iterator it(line.begin(), line.end(), gap, -1), end; it != end; ++it) cells.push_back(*it);
+      return cells;
+    }
+  ADD_FAILURE() << "no row " << name << " in\n" << text;
+  return {};
+}
+
+std::string html_of(const json& doc) {
+  html::ReportInputs in;
+  in.docs.push_back({"compare.json", doc});
+  return html_text::section_text(html::render_report(in), "doc-0");
+}
+
+TEST(CompareNotRecorded, KinetoScenarioSaysNotRecordedInTextAndPage) {
+  const Trace t = kineto_launches(6);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_FALSE(a.switches_recorded || a.irqs_recorded);  // a Kineto trace holds neither
+  const ScenarioMetrics fresh = scenario_from_analysis(a, "kineto", "k.json");
+  const ScenarioMetrics saved = scenario_from_json(sched_analysis_json(t, a), "kineto", "k.sched.json");
+  for (const ScenarioMetrics* m : {&fresh, &saved}) {
+    EXPECT_FALSE(m->switches_recorded) << m->source;
+    EXPECT_FALSE(m->irqs_recorded) << m->source;
+    EXPECT_FALSE(m->sched_per_1k || m->irq_per_1k_hard || m->penalty || m->offcpu_share) << m->source;
+  }
+
+  const Comparison c = compare_scenarios({recorded("base"), saved});
+  std::ostringstream os;
+  print_comparison(os, c);
+  const std::string text = os.str();
+  // scenario, launches/s, slowdown, then the eight cells that need switches or IRQs, then the verdict.
+  const std::vector<std::string> k = text_row(text, "kineto");
+  ASSERT_EQ(k.size(), 12u) << text;
+  for (size_t i = 3; i <= 10; ++i) EXPECT_EQ(k[i], "not recorded") << i << "\n" << text;
+  // The baseline's penalty is null while its switches were recorded: "-", as every other null cell.
+  const std::vector<std::string> b = text_row(text, "base");
+  ASSERT_EQ(b.size(), 12u) << text;
+  EXPECT_EQ(b[9], "-") << text;
+  EXPECT_EQ(b[3], "10.0") << text;
+  EXPECT_FALSE(has(text, "n/a")) << text;
+  EXPECT_TRUE(has(text, "not recorded: kineto hold no context switches")) << text;
+  EXPECT_TRUE(has(text, "not recorded: kineto hold no IRQs")) << text;
+
+  const json doc = comparison_json(c);
+  EXPECT_EQ(doc["scenarios"][1]["switches_recorded"], false);
+  EXPECT_EQ(doc["scenarios"][1]["irqs_recorded"], false);
+  EXPECT_EQ(doc["scenarios"][0]["switches_recorded"], true);
+  EXPECT_TRUE(doc["scenarios"][1]["sched_per_1k"].is_null());  // the JSON keeps its nulls
+  // The page: the same eight cells (throughput "-", rate, slowdown, launches, wall before them).
+  const std::string page = html_of(doc);
+  std::string eight;
+  for (int i = 0; i < 8; ++i) eight += " not recorded";
+  EXPECT_TRUE(has(page, eight + " ")) << page;
+  // The baseline's null penalty is "-" there too, between its IRQ/1K soft and off-CPU share.
+  EXPECT_TRUE(has(page, html_text::row({"2.0", "-", "25.0%"}))) << page;
+  // The flags are said in those cells, not as columns of their own.
+  EXPECT_FALSE(has(page, "context switches recorded")) << page;
+}
+
+// A saved analysis from before the flags existed says nothing: its figures are taken as recorded
+// (null ones "-"); a flag that is not a boolean is an input error naming the file.
+TEST(CompareNotRecorded, DocumentsWithoutFlagsAndBadFlags) {
+  const json old = {{"launches", 10}, {"wall_ns", 1000}, {"sched_per_1k", nullptr}};
+  const ScenarioMetrics m = scenario_from_json(old, "old", "old.json");
+  EXPECT_TRUE(m.switches_recorded && m.irqs_recorded);
+  json bad = old;
+  bad["switches_recorded"] = "no";
+  try {
+    scenario_from_json(bad, "bad", "bad.json");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), "bad.json");
+  }
+  // Only the IRQ cells of a scenario without IRQs say "not recorded".
+  ScenarioMetrics no_irq = recorded("no_irq");
+  no_irq.irqs_recorded = false, no_irq.irq_per_1k_hard.reset(), no_irq.irq_per_1k_soft.reset();
+  std::ostringstream os;
+  print_comparison(os, compare_scenarios({recorded("base"), no_irq}));
+  const std::vector<std::string> r = text_row(os.str(), "no_irq");
+  ASSERT_EQ(r.size(), 12u) << os.str();
+  EXPECT_EQ(r[3], "10.0");
+  EXPECT_EQ(r[7], "not recorded");
+  EXPECT_EQ(r[8], "not recorded");
+  EXPECT_EQ(r[10], "25.0%");
+}
+
+}  // namespace
+}  // namespace infertrace
