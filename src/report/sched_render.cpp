@@ -312,6 +312,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                            {"gaps_starved", g.gaps_starved},
                            {"share_of_idle", g.share_of_idle}}
                     : json(nullptr);
+    // Only with LOSS records, as the other loss keys: a recording without gives the object it gave.
+    if (g.available && a.loss) {
+      j["gpu_starved_by_scheduler"]["offcpu_intervals_spanning_loss"] = g.intervals_spanning_loss;
+      j["gpu_starved_by_scheduler"]["idle_left_out_ns"] = g.idle_left_out;
+    }
   }
 
   j["syscall_totals"] = {{"count", a.syscalls.count},
@@ -447,9 +452,13 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     const GpuStarvation& g = a.gpu_starvation;
     head.add_row({"GPU idle while launching thread off-CPU (scheduler)",
                   format_ns(g.starved_by_scheduler) + " of " + format_ns(g.gpu_idle) + " GPU idle (" +
-                      pct_of(g.starved_by_scheduler, g.gpu_idle) + "; preempted " + format_ns(g.idle_while_preempted) +
+                      pct_of(g.starved_by_scheduler, g.gpu_idle - g.idle_left_out) + "; preempted " + format_ns(g.idle_while_preempted) +
                       ", run queue " + format_ns(g.idle_while_runqueue) + "; sleeping " + format_ns(g.idle_while_blocked) +
                       " not counted)"});
+    if (a.loss)
+      head.add_row({"GPU idle: launching thread's intervals spanning a loss window",
+                    format_count(g.intervals_spanning_loss) + " (left out; " + format_ns(g.idle_left_out) +
+                        " of GPU idle left out of the share)"});
   } else {
     head.add_row({"GPU idle while launching thread off-CPU",
                   a.launches_measured ? "n/a (no GPU activities: record with --cuda cupti)"
