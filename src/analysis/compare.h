@@ -29,6 +29,8 @@ struct ScenarioMetrics {
   std::optional<ns_t> penalty;
   std::optional<double> offcpu_share;  // main launching thread's off-CPU time / wall; none without one
   std::string signature;    // from the scheduler verdict, when known
+  // SchedAnalysis::irq_system_vectors; none also for an analysis saved before the key existed.
+  std::optional<bool> irq_system_vectors;
 };
 
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
@@ -40,6 +42,9 @@ struct ComparisonRow {
   std::optional<double> sched_increase; // scenario Sched/1K / baseline Sched/1K (whole trace)
   // The same ratio over each one's launch window; none when either window rate is missing.
   std::optional<double> window_sched_increase;
+  // This scenario's hard IRQs and the baseline's are not the same kind: one counts the x86 system
+  // vectors (tick, IPIs), the other device IRQs only. Known only when both say which.
+  bool irq_sources_differ = false;
   std::string verdict;
 };
 

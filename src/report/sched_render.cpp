@@ -200,6 +200,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard, a.irqs_recorded);
   j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft, a.irqs_recorded);
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
+  j["irq_system_vectors"] = a.irq_system_vectors ? json(*a.irq_system_vectors) : json(nullptr);
   // Only for a recording with LOSS records (docs/sched.md, "Lost events"): without loss the
   // document is what it was.
   if (a.loss) {
