@@ -154,7 +154,7 @@ TEST(GpuStarvationLoss, SchedReportNamesWhatWasLeftOut) {
   EXPECT_EQ(j["starved_ns"], x.preempted + x.runqueue);
   std::ostringstream text;
   print_sched_report(text, t, a, {});
-  EXPECT_NE(text.str().find("GPU idle: launching thread's intervals spanning a loss window"), std::string::npos)
+  EXPECT_NE(text.str().find("GPU idle: launching thread off-CPU intervals spanning a loss window"), std::string::npos)
       << text.str();
 
   const Trace clean = build(false);

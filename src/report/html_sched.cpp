@@ -274,7 +274,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
                       ", run queue " + ns_or(member(g, "idle_while_runqueue_ns")) + "; sleeping " +
                       ns_or(member(g, "idle_while_blocked_ns")) + " not counted)"});
     if (g.is_object() && g.contains("offcpu_intervals_spanning_loss"))
-      tb.add_row({"GPU idle: launching thread's intervals spanning a loss window",
+      tb.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
                   count_or(member(g, "offcpu_intervals_spanning_loss")) + " (left out; " +
                       ns_or(member(g, "idle_left_out_ns")) + " of GPU idle left out of the share)"});
     if (!g.is_object())

@@ -457,7 +457,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                       ", run queue " + format_ns(g.idle_while_runqueue) + "; sleeping " + format_ns(g.idle_while_blocked) +
                       " not counted)"});
     if (a.loss)
-      head.add_row({"GPU idle: launching thread's intervals spanning a loss window",
+      head.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
                     format_count(g.intervals_spanning_loss) + " (left out; " + format_ns(g.idle_left_out) +
                         " of GPU idle left out of the share)"});
   } else {
