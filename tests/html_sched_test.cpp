@@ -300,6 +300,14 @@ TEST(HtmlSched, GpuStarvationRowWhenTheRecordingHasGpuActivities) {
                           "60.00 ms not counted)"})))
       << t;
   EXPECT_FALSE(has(t, "record with --cuda cupti")) << t;
+  EXPECT_FALSE(has(t, "spanning a loss window")) << t;  // a recording without LOSS records
+  // With LOSS records the object names the intervals left out and their GPU idle time.
+  j["gpu_starved_by_scheduler"]["offcpu_intervals_spanning_loss"] = 3;
+  j["gpu_starved_by_scheduler"]["idle_left_out_ns"] = 20'000'000;
+  const std::string l = section_text(j);
+  EXPECT_TRUE(has(l, row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
+                          "3 (left out; 20.00 ms of GPU idle left out of the share)"})))
+      << l;
 }
 
 // A pair group that is empty while others are not (no blocked pair here): sched --json writes 0

@@ -33,6 +33,8 @@ struct ScenarioMetrics {
   // irqs_recorded; a Kineto trace has neither): without them the rates, penalty and off-CPU share
   // above are unset because they were not recorded, not for want of launches, and say so.
   bool switches_recorded = true, irqs_recorded = true;
+  // SchedAnalysis::irq_system_vectors; none also for an analysis saved before the key existed.
+  std::optional<bool> irq_system_vectors;
 };
 
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
@@ -44,6 +46,9 @@ struct ComparisonRow {
   std::optional<double> sched_increase; // scenario Sched/1K / baseline Sched/1K (whole trace)
   // The same ratio over each one's launch window; none when either window rate is missing.
   std::optional<double> window_sched_increase;
+  // This scenario's hard IRQs and the baseline's are not the same kind: one counts the x86 system
+  // vectors (tick, IPIs), the other device IRQs only. Known only when both say which.
+  bool irq_sources_differ = false;
   std::string verdict;
 };
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "analysis/launch_thread_choice.h"
+#include "analysis/loss_windows.h"
 #include "analysis/switch_tie_order.h"
 
 namespace infertrace {
@@ -90,7 +91,8 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   // Events at one ns in the order the thread's place allows (analysis/switch_tie_order.h, as in the
   // off-CPU accounting of sched.cpp): off the CPU, the switch-in first.
   switch_ties::sort_events(ev);
-  std::vector<Span> preempted, runqueue, blocked;
+  const LossSpans loss(t);
+  std::vector<Span> preempted, runqueue, blocked, left_out;
   ns_t out_at = -1, wake_at = -1;
   bool was_preempted = false;
   for (size_t i = 0; i < ev.size(); ++i) {
@@ -103,7 +105,10 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
     } else if (e.kind == 1) {
       if (out_at >= 0 && !was_preempted && wake_at < 0) wake_at = e.ts;
     } else if (out_at >= 0) {
-      if (was_preempted) {
+      if (!loss.empty() && loss.overlaps(out_at, e.ts)) {
+        ++g.intervals_spanning_loss;  // the whole interval, its wait and sleep alike
+        left_out.push_back({out_at, e.ts});
+      } else if (was_preempted) {
         preempted.push_back({out_at, e.ts});
       } else if (wake_at >= 0) {
         blocked.push_back({out_at, wake_at});
@@ -117,6 +122,7 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   preempted = merge_spans(std::move(preempted));
   runqueue = merge_spans(std::move(runqueue));
   blocked = merge_spans(std::move(blocked));
+  left_out = merge_spans(std::move(left_out));
   g.available = true;
   g.idle_while_preempted = overlap(idle, preempted);
   g.idle_while_runqueue = overlap(idle, runqueue);
@@ -124,7 +130,9 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   g.starved_by_scheduler = g.idle_while_preempted + g.idle_while_runqueue;
   for (const Span& gap : idle)
     if (overlaps_any(gap, preempted) || overlaps_any(gap, runqueue)) ++g.gaps_starved;
-  g.share_of_idle = g.gpu_idle > 0 ? static_cast<double>(g.starved_by_scheduler) / static_cast<double>(g.gpu_idle) : 0.0;
+  g.idle_left_out = overlap(idle, left_out);
+  const ns_t idle_known = g.gpu_idle - g.idle_left_out;
+  g.share_of_idle = idle_known > 0 ? static_cast<double>(g.starved_by_scheduler) / static_cast<double>(idle_known) : 0.0;
   return g;
 }
 

@@ -22,7 +22,15 @@ struct GpuStarvation {
   ns_t idle_while_blocked = 0;    // idle ∩ switched out sleeping, until its wakeup
   ns_t starved_by_scheduler = 0;  // preempted + runqueue
   int64_t gaps_starved = 0;       // idle gaps overlapping preempted or run-queue time
-  double share_of_idle = 0;       // starved_by_scheduler / gpu_idle (0 when no idle)
+  double share_of_idle = 0;       // starved_by_scheduler / (gpu_idle - idle_left_out) (0 when none)
+  // The thread's off-CPU intervals (switch-out to switch-in) whose closed span meets a recorder loss
+  // window (analysis/loss_windows.h), as sched's off-CPU figures leave them out: an event of the
+  // interval, or one in between (a lost wake-up, a lost switch-in and switch-out pair), may be the
+  // one lost, so its preempted / run-queue / sleeping split may be made up. They are in none of the
+  // three, counted here, and the GPU idle time they cover (idle_left_out: what the thread did then
+  // is unknown) is left out of the share's denominator. Both 0 for a recording without loss.
+  int64_t intervals_spanning_loss = 0;
+  ns_t idle_left_out = 0;
 };
 
 // tid < 0: the launching thread by the rule analyze and sched use (launch_thread_choice.h: most

@@ -268,6 +268,10 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   } else if (!a.has_os_events) {
     a.switches_recorded = a.irqs_recorded = false;
   }
+  if (a.irqs_recorded) {
+    const auto sv = trace.meta.find("irq.system_vectors");
+    a.irq_system_vectors = sv != trace.meta.end() && !sv->second.empty();
+  }
 
   for (const ThreadLaunches& t : launches) a.pair_threads += t.ts.size() >= 2 ? 1 : 0;
   a.launch_window = launch_window_rates(trace, scope, launches);

@@ -94,6 +94,12 @@ struct SchedAnalysis {
   // trace with OS events, false for one with none, such as a profiler trace): a rate of events
   // that were not recorded is unknown, not 0.
   bool switches_recorded = true, irqs_recorded = true;
+  // Whether the hard-IRQ figures include the x86 system vectors (the timer tick, IPIs: META
+  // irq.system_vectors lists some) or are device IRQs only (no such META: recorded before
+  // 2026-12-03; or empty: a kernel without the irq_vectors tracepoints). None when IRQs were not
+  // recorded. An old recording's hard-IRQ rate is several times a new one's on the same workload,
+  // so `compare` says when two scenarios differ here (review DB L5).
+  std::optional<bool> irq_system_vectors;
   // Whether those two flags come from the recording's own list (META events) rather than from the
   // presence of OS events: a Kineto trace never lists any, so "not recorded (--events)" would point
   // its reader at an option of a command that did not make it.

@@ -96,6 +96,11 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
     if (!(*s)[key].is_boolean()) throw InputError(file, -1, std::string("\"") + key + "\" is not true, false or null");
     *flag = (*s)[key].get<bool>();
   }
+  // Absent from analyses saved before it existed, null without IRQs: unknown either way.
+  if (s->contains("irq_system_vectors") && !(*s)["irq_system_vectors"].is_null()) {
+    if (!(*s)["irq_system_vectors"].is_boolean()) throw InputError(file, -1, "\"irq_system_vectors\" is not a boolean or null");
+    m.irq_system_vectors = (*s)["irq_system_vectors"].get<bool>();
+  }
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
@@ -139,6 +144,13 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     os << "not recorded: " << n << " hold no context switches (a Kineto trace, or a recording without --events sched)\n";
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::irqs_recorded); !n.empty())
     os << "not recorded: " << n << " hold no IRQs (a Kineto trace, or a recording without --events irq)\n";
+  // Old recordings count device IRQs only: their IRQ/1K hard is several times lower on the same
+  // workload, a jump a reader would otherwise take for the scenario's (review DB L5).
+  if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.irq_sources_differ; }))
+    os << "IRQ/1K hard: " << (*c.rows.front().m.irq_system_vectors ? "the baseline counts" : "the baseline does not count")
+       << " the x86 system vectors (timer tick, IPIs) and some scenarios "
+       << (*c.rows.front().m.irq_system_vectors ? "do not" : "do")
+       << " (recordings made before 2026-12-03, or on a kernel without them, have device IRQs only): not comparable\n";
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
@@ -179,6 +191,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"penalty_ns", "preemption penalty", F::Ns},
       {"offcpu_share", "launching thread off-CPU (% of wall)", F::Share},
       {"signature", "signature", F::Signature},
+      {"irq_system_vectors", "IRQ/1K hard counts system vectors (tick, IPIs)", F::YesNo},
+      {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
       // The HTML report shows these as "not recorded" in the cells they empty
@@ -218,6 +232,8 @@ json comparison_json(const Comparison& c) {
                     {"penalty_ns", r.m.penalty ? json(*r.m.penalty) : json(nullptr)},
                     {"offcpu_share", opt_json(r.m.offcpu_share)},
                     {"signature", r.m.signature},
+                    {"irq_system_vectors", r.m.irq_system_vectors ? json(*r.m.irq_system_vectors) : json(nullptr)},
+                    {"irq_sources_differ", r.irq_sources_differ},
                     {"verdict", r.verdict},
                     {"switches_recorded", r.m.switches_recorded},
                     {"irqs_recorded", r.m.irqs_recorded}});

@@ -271,7 +271,11 @@ std::string impact_table(const json& doc, const Recorded& r) {
                       pct_or(member(g, "share_of_idle")) + "; preempted " + ns_or(member(g, "idle_while_preempted_ns")) +
                       ", run queue " + ns_or(member(g, "idle_while_runqueue_ns")) + "; sleeping " +
                       ns_or(member(g, "idle_while_blocked_ns")) + " not counted)"});
-    else
+    if (g.is_object() && g.contains("offcpu_intervals_spanning_loss"))
+      tb.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
+                  count_or(member(g, "offcpu_intervals_spanning_loss")) + " (left out; " +
+                      ns_or(member(g, "idle_left_out_ns")) + " of GPU idle left out of the share)"});
+    if (!g.is_object())
       tb.add_row({"GPU idle while launching thread off-CPU", flag_or(doc, "launches_measured", true)
                                                                  ? "n/a (no GPU activities: record with --cuda cupti)"
                                                                  : "n/a (launches not measured: no launching thread)"});

@@ -204,6 +204,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard, a.irqs_recorded);
   j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft, a.irqs_recorded);
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
+  j["irq_system_vectors"] = a.irq_system_vectors ? json(*a.irq_system_vectors) : json(nullptr);
   // Only for a recording with LOSS records (docs/sched.md, "Lost events"): without loss the
   // document is what it was.
   if (a.loss) {
@@ -313,6 +314,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                            {"gaps_starved", g.gaps_starved},
                            {"share_of_idle", g.share_of_idle}}
                     : json(nullptr);
+    // Only with LOSS records, as the other loss keys: a recording without gives the object it gave.
+    if (g.available && a.loss) {
+      j["gpu_starved_by_scheduler"]["offcpu_intervals_spanning_loss"] = g.intervals_spanning_loss;
+      j["gpu_starved_by_scheduler"]["idle_left_out_ns"] = g.idle_left_out;
+    }
   }
 
   j["syscall_totals"] = {{"count", a.syscalls.count},
@@ -448,9 +454,13 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     const GpuStarvation& g = a.gpu_starvation;
     head.add_row({"GPU idle while launching thread off-CPU (scheduler)",
                   format_ns(g.starved_by_scheduler) + " of " + format_ns(g.gpu_idle) + " GPU idle (" +
-                      pct_of(g.starved_by_scheduler, g.gpu_idle) + "; preempted " + format_ns(g.idle_while_preempted) +
+                      pct_of(g.starved_by_scheduler, g.gpu_idle - g.idle_left_out) + "; preempted " + format_ns(g.idle_while_preempted) +
                       ", run queue " + format_ns(g.idle_while_runqueue) + "; sleeping " + format_ns(g.idle_while_blocked) +
                       " not counted)"});
+    if (a.loss)
+      head.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
+                    format_count(g.intervals_spanning_loss) + " (left out; " + format_ns(g.idle_left_out) +
+                        " of GPU idle left out of the share)"});
   } else {
     head.add_row({"GPU idle while launching thread off-CPU",
                   a.launches_measured ? "n/a (no GPU activities: record with --cuda cupti)"

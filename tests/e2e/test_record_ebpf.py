@@ -22,6 +22,9 @@ import tempfile
 import time
 from collections import Counter
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _proctree import descendant_named  # noqa: E402
+
 exe = os.path.abspath(os.environ["INFERTRACE"])
 bindir = os.environ["INFERTRACE_BINARY_DIR"]
 fake = os.path.join(bindir, "tests", "support", "fakecuda")
@@ -51,26 +54,7 @@ WORKERS, LAUNCHES, BUSY, CHILD = 4, 400, 3, 25
 
 def sleep_under(pid):
     """Whether a `sleep` process runs below pid (its child's child, or deeper)."""
-    parents, comms = {}, {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                st = f.read()
-        except OSError:
-            continue
-        comms[int(d)] = st[st.index("(") + 1:st.rindex(")")]
-        parents[int(d)] = int(st[st.rindex(")") + 2:].split()[1])
-    for p, comm in comms.items():
-        if comm != "sleep":
-            continue
-        q = parents.get(p)
-        for _ in range(8):
-            if q == pid:
-                return True
-            q = parents.get(q)
-    return False
+    return descendant_named(pid, "sleep") is not None
 
 
 def check(cond, msg):
@@ -345,8 +329,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check("incomplete recording" not in e.stderr, f"a complete recording got the note: {e.stderr!r}")
 
     # --pid with --duration: the recording ends at the stop even though the process runs on and the
-    # probes take seconds to detach (launches used to keep arriving for ~3 s after it).
-    long_run = subprocess.Popen([workload, "1", "400000", "0", "0"], stdout=subprocess.DEVNULL)
+    # probes take seconds to detach (launches used to keep arriving for ~3 s after it). The workload
+    # launches until killed: a fixed count (400000, ~10 s) could end before an ASan recorder's
+    # start-up, 1 s and detach under load.
+    long_run = subprocess.Popen([workload, "1", "forever", "0", "0"], stdout=subprocess.DEVNULL)
     time.sleep(0.3)
     pid_rec = os.path.join(tmp, "pid.itrace")
     rec_proc = subprocess.Popen([exe, "record", "-o", pid_rec, "--cuda", "uprobe", "--duration", "1", "--lib",
@@ -387,7 +373,7 @@ with tempfile.TemporaryDirectory() as tmp:
     long_run.kill()
     long_run.wait()
     check(p3.returncode == 0, f"record --pid: rc={p3.returncode} {p3.stderr}")
-    check(still_running, "the workload ended before the --pid recording stopped: make it longer")
+    check(still_running, f"the run-until-killed workload ended before the --pid recording stopped: rc {long_run.returncode}")
     e = run("export", pid_rec, "--csv", os.path.join(tmp, "pid"))
     check(e.returncode == 0, f"export of the --pid recording: {e.stderr}")
     if e.returncode == 0:
@@ -596,9 +582,17 @@ with tempfile.TemporaryDirectory() as tmp:
     sleeper = subprocess.Popen([sys.executable, "-c", "import threading, time\n"
                                 "t = threading.Thread(target=lambda: [time.sleep(0.01) for _ in iter(int, 1)])\n"
                                 "t.start(); t.join()"])
-    time.sleep(0.5)
-    tids = sorted(int(x) for x in os.listdir(f"/proc/{sleeper.pid}/task"))
+    # Polled until the second thread exists (bounded at 30 s, far over an ASan interpreter's start):
+    # a fixed sleep skipped the check silently when it had not started yet.
+    deadline = time.monotonic() + 30
+    tids = []
+    while time.monotonic() < deadline and sleeper.poll() is None:
+        tids = sorted(int(x) for x in os.listdir(f"/proc/{sleeper.pid}/task"))
+        if len(tids) >= 2:
+            break
+        time.sleep(0.02)
     thread = next((t for t in tids if t != sleeper.pid), None)
+    check(thread is not None, f"the sleeper's second thread did not start within 30 s: tasks {tids}")
     if thread is not None:
         th = os.path.join(tmp, "thread.itrace")
         e = run("record", "-o", th, "--events", "syscall", "--pid", str(thread), "--duration", "0.5")

@@ -6,7 +6,10 @@ it was shown (here: a file size limit reached) continued that line. The pty's ou
 on a small terminal model (\\r, \\n, ESC[K, printable characters) and the screen that results is
 checked. The line is erased before the recorder stops a command still running (--duration), so
 what the command prints on its SIGTERM starts a line of its own, and it is shown only where TERM is
-set and not "dumb" (as ninja decides). Skips (77) when not root or without kernel BTF, as the other
+set and not "dumb" (as ninja decides). Where the line must have been shown while the command ran,
+the command waits on its stdin (record passes it on) and the test writes to it only after it has
+read that many updates from the pty: an order, not a count within a fixed time that an ASan recorder
+on a loaded machine can miss. Skips (77) when not root or without kernel BTF, as the other
 recording tests."""
 import os
 import pty
@@ -52,20 +55,32 @@ def screen_of(data):
     return lines
 
 
-def record_on_pty(*args, timeout=120, preexec_fn=None, term="xterm"):
+UPDATE = r"\rrecording +[0-9.]+ s"
+
+
+def record_on_pty(*args, timeout=120, preexec_fn=None, term="xterm", release_after=None):
     """Runs `infertrace record ARGS` with stdout and stderr on one pty and TERM=term (the line is
     shown only on a terminal whose TERM is set and not "dumb"; None: unset); returns (exit code,
-    output)."""
+    output). With release_after=N the command's stdin is a pipe that gets one line once N progress
+    updates have been read (a command that reads it ends only after them, or when the timeout
+    kills the recorder if they never come); stdin is /dev/null otherwise."""
     env = {k: v for k, v in os.environ.items() if k != "TERM"}
     if term is not None:
         env["TERM"] = term
     master, slave = pty.openpty()
-    p = subprocess.Popen([EXE, "record", *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
-                         preexec_fn=preexec_fn, env=env)
+    p = subprocess.Popen([EXE, "record", *args], stdin=subprocess.PIPE if release_after else subprocess.DEVNULL,
+                         stdout=slave, stderr=slave, preexec_fn=preexec_fn, env=env)
     os.close(slave)
     out = b""
-    end = time.time() + timeout
-    while time.time() < end:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if release_after and not p.stdin.closed and \
+                len(re.findall(UPDATE, out.decode("utf-8", "replace"))) >= release_after:
+            try:
+                p.stdin.write(b"go\n")
+                p.stdin.close()
+            except BrokenPipeError:  # the command ended already: the checks say what it printed
+                pass
         ready, _, _ = select.select([master], [], [], 1)
         if not ready:
             if p.poll() is not None:
@@ -81,17 +96,21 @@ def record_on_pty(*args, timeout=120, preexec_fn=None, term="xterm"):
     if p.poll() is None:
         p.kill()
     rc = p.wait()
+    if release_after and not p.stdin.closed:
+        p.stdin.close()
     os.close(master)
     return rc, out.decode("utf-8", "replace")
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    # The command prints before the first update (about 1 s in), then runs past two more.
+    # The command prints before the first update (about 1 s in), then runs until two updates have
+    # been shown (its `read` returns once the test has seen them; without them it never ends and
+    # the recorder is killed at the timeout).
     rc, out = record_on_pty("-o", os.path.join(tmp, "p.itrace"), "--events", "sched",
-                            "--", "sh", "-c", "echo COMMAND-SAYS-HI; sleep 3.2")
+                            "--", "sh", "-c", "echo COMMAND-SAYS-HI; read go", release_after=2)
     screen = screen_of(out)
     check(rc == 0, "record on a pty: exit %d, %r" % (rc, out[-500:]))
-    updates = re.findall(r"\rrecording +[0-9.]+ s", out)
+    updates = re.findall(UPDATE, out)
     check(len(updates) >= 2, "progress updates seen: %d in %r" % (len(updates), out[:400]))
     check(all(re.match(r"\rrecording [^\r\n]*\x1b\[K", out[m.start():]) for m in re.finditer(r"\rrecording ", out)),
           "each update erases what a longer one left: %r" % out[:400])
@@ -128,15 +147,16 @@ with tempfile.TemporaryDirectory() as tmp:
               "TERM=%s on a pty: no progress line, exit %d, %r" % (term, rc, out[:300]))
 
     # An error while the line is shown: the recording outgrows a file size limit (RLIMIT_FSIZE, its
-    # SIGXFSZ ignored so that the write fails with EFBIG) once the command makes syscalls, about 3 s
-    # in, with the line shown. The error starts a line of its own (it continued the progress line).
+    # SIGXFSZ ignored so that the write fails with EFBIG) once the command makes syscalls, after the
+    # first update (its `read`, a few syscalls, returns then), with the line shown. The error starts
+    # a line of its own (it continued the progress line).
     def small_files():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 10, 256 << 10))
 
     rc, out = record_on_pty("-o", os.path.join(tmp, "f.itrace"), "--events", "syscall", "--", "sh", "-c",
-                            "sleep 3.3; dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null",
-                            preexec_fn=small_files)
+                            "read go; dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null",
+                            preexec_fn=small_files, release_after=1)
     screen = screen_of(out)
     errors = [line for line in screen if "infertrace: error:" in line]
     check(rc == 1 and len(re.findall(r"\rrecording ", out)) >= 1 and len(errors) == 1

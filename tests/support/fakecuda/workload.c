@@ -5,7 +5,10 @@
  * Each worker reads its own voluntary/nonvoluntary switch counters from /proc just before it
  * exits, between two CLOCK_MONOTONIC stamps it prints with them; everything is printed as one JSON object per line after the threads are joined.
  *
- * usage: fakecuda_workload WORKERS LAUNCHES BUSY CHILD_LAUNCHES
+ * LAUNCHES "forever": the workers launch until the process is killed (prints nothing), for tests
+ * that need a traced process to outlive a recorder whose start-up time load decides (ASan: seconds).
+ *
+ * usage: fakecuda_workload WORKERS LAUNCHES|forever BUSY CHILD_LAUNCHES
  *        fakecuda_workload child LAUNCHES */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -23,7 +26,7 @@
 enum { kSleepEvery = 10, kMemcpys = 5, kGraphs = 2, kDriverLaunches = 7, kLaunchEx = 3, kSyncs = 4 };
 
 typedef struct {
-  int index, launches;
+  int index, launches, forever;
   pid_t tid;
   long vol, nonvol, getppid_calls;
   long long read_begin_ns, read_end_ns; /* CLOCK_MONOTONIC around the /proc read */
@@ -54,7 +57,7 @@ static void* worker(void* arg) {
   Worker* w = arg;
   w->tid = (pid_t)syscall(SYS_gettid);
   cudaStream_t stream = (cudaStream_t)(unsigned long)(0x1000 + w->index);
-  for (int i = 0; i < w->launches; ++i) {
+  for (long i = 0; w->forever || i < w->launches; ++i) {
     dim3 g = {(unsigned)(i % 7 + 1), 2, 3}, b = {128, 1, 1};
     cudaLaunchKernel((void*)worker, g, b, 0, 0, stream);
     syscall(SYS_getppid);
@@ -100,10 +103,12 @@ static int child_mode(int launches) {
 int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "child") == 0) return child_mode(atoi(argv[2]));
   if (argc != 5) {
-    fprintf(stderr, "usage: %s WORKERS LAUNCHES BUSY CHILD_LAUNCHES | child LAUNCHES\n", argv[0]);
+    fprintf(stderr, "usage: %s WORKERS LAUNCHES|forever BUSY CHILD_LAUNCHES | child LAUNCHES\n", argv[0]);
     return 2;
   }
-  const int workers = atoi(argv[1]), launches = atoi(argv[2]), nbusy = atoi(argv[3]), child_launches = atoi(argv[4]);
+  const int forever = strcmp(argv[2], "forever") == 0;
+  const int workers = atoi(argv[1]), launches = forever ? 0 : atoi(argv[2]), nbusy = atoi(argv[3]),
+            child_launches = atoi(argv[4]);
   pid_t child = -1;
   if (child_launches > 0) {
     fflush(stdout);
@@ -122,6 +127,7 @@ int main(int argc, char** argv) {
     memset(&w[i], 0, sizeof(w[i]));
     w[i].index = i;
     w[i].launches = launches;
+    w[i].forever = forever;
     pthread_create(&wt[i], 0, worker, &w[i]);
   }
   for (int i = 0; i < workers && i < 256; ++i) pthread_join(wt[i], 0);

@@ -1,0 +1,104 @@
+// Whether a recording's hard IRQs include the x86 system vectors (META irq.system_vectors, since
+// 2026-12-03) reaches `sched --json` and `compare`, which says when a scenario and its baseline
+// differ: an old recording counts device IRQs only, several times fewer (review DB L5).
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/compare.h"
+#include "analysis/sched.h"
+#include "report/compare_render.h"
+#include "report/sched_render.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+// A recording of no events whose META says what was asked for; `vectors` null: no
+// irq.system_vectors key (a recording from before it existed).
+Trace recording(const char* events, const char* vectors) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = events;
+  if (vectors) t.meta["irq.system_vectors"] = vectors;
+  return t;
+}
+
+TEST(CompareIrqSources, SchedSaysWhetherSystemVectorsWereTraced) {
+  struct Case {
+    const char* events;
+    const char* vectors;
+    nlohmann::json want;
+  };
+  for (const Case& c : {Case{"sched,irq", "LOC,RES,CAL", true}, Case{"sched,irq", nullptr, false},
+                        Case{"sched,irq", "", false}, Case{"sched", "LOC", nullptr}}) {
+    const Trace t = recording(c.events, c.vectors);
+    const SchedAnalysis a = analyze_sched(t);
+    const nlohmann::json j = sched_analysis_json(t, a);
+    ASSERT_TRUE(j.contains("irq_system_vectors"));
+    EXPECT_EQ(j["irq_system_vectors"], c.want) << c.events << " / " << (c.vectors ? c.vectors : "(absent)");
+    // compare reads the same from the recording and from its saved analysis.
+    const ScenarioMetrics from_trace = scenario_from_analysis(a, "r", "r.itrace");
+    const ScenarioMetrics from_json = scenario_from_json(j, "r", "r.json");
+    EXPECT_EQ(from_trace.irq_system_vectors.has_value(), !c.want.is_null());
+    EXPECT_EQ(from_json.irq_system_vectors, from_trace.irq_system_vectors);
+    if (!c.want.is_null()) {
+      EXPECT_EQ(*from_trace.irq_system_vectors, c.want.get<bool>());
+    }
+  }
+}
+
+ScenarioMetrics scenario(const char* name, std::optional<bool> vectors) {
+  ScenarioMetrics m;
+  m.name = name, m.launches = 1000, m.wall = 1'000'000'000, m.irq_per_1k_hard = 10.0;
+  m.irq_system_vectors = vectors;
+  return m;
+}
+
+TEST(CompareIrqSources, CompareSaysWhenTheBaselineCountsAnotherKind) {
+  // Baseline recorded before system vectors; "new" with them; "old" like the baseline; "saved" an
+  // analysis that does not say (no note: unknown is not "different").
+  const Comparison c = compare_scenarios(
+      {scenario("base", false), scenario("new", true), scenario("old", false), scenario("saved", std::nullopt)});
+  ASSERT_EQ(c.rows.size(), 4u);
+  EXPECT_FALSE(c.rows[0].irq_sources_differ);
+  EXPECT_TRUE(c.rows[1].irq_sources_differ);
+  EXPECT_FALSE(c.rows[2].irq_sources_differ);
+  EXPECT_FALSE(c.rows[3].irq_sources_differ);
+  EXPECT_NE(c.rows[1].verdict.find("hard IRQ/1K not comparable: the x86 system vectors (timer tick, IPIs) were "
+                                   "traced in this recording, not in the baseline's"),
+            std::string::npos)
+      << c.rows[1].verdict;
+  for (size_t i : {0, 2, 3}) EXPECT_EQ(c.rows[i].verdict.find("not comparable"), std::string::npos) << c.rows[i].verdict;
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find("IRQ/1K hard: the baseline does not count the x86 system vectors"), std::string::npos)
+      << text.str();
+  const nlohmann::json j = comparison_json(c);
+  EXPECT_EQ(j["scenarios"][0]["irq_system_vectors"], false);
+  EXPECT_EQ(j["scenarios"][1]["irq_system_vectors"], true);
+  EXPECT_TRUE(j["scenarios"][3]["irq_system_vectors"].is_null());
+  EXPECT_EQ(j["scenarios"][1]["irq_sources_differ"], true);
+  EXPECT_EQ(j["scenarios"][2]["irq_sources_differ"], false);
+
+  // The other way round, and two of one kind: no line.
+  const Comparison r = compare_scenarios({scenario("base", true), scenario("old", false)});
+  EXPECT_NE(r.rows[1].verdict.find("traced in the baseline's recording, not in this one"), std::string::npos)
+      << r.rows[1].verdict;
+  std::ostringstream same;
+  print_comparison(same, compare_scenarios({scenario("a", true), scenario("b", true)}));
+  EXPECT_EQ(same.str().find("IRQ/1K hard:"), std::string::npos) << same.str();
+}
+
+TEST(CompareIrqSources, ASavedAnalysisWithAnotherTypeIsAnInputError) {
+  nlohmann::json doc = {{"sched_per_1k", 1.0}, {"launches", 10}, {"wall_ns", 100}, {"irq_system_vectors", "yes"}};
+  EXPECT_THROW(scenario_from_json(doc, "x", "x.json"), InputError);
+  doc.erase("irq_system_vectors");  // saved before the key existed: unknown
+  EXPECT_FALSE(scenario_from_json(doc, "x", "x.json").irq_system_vectors.has_value());
+}
+
+}  // namespace
+}  // namespace infertrace
