@@ -24,6 +24,9 @@ FIRST, GAP = 0.200, 0.050
 # How long a "linger" server holds a connection after [DONE]: longer than the bench's --timeout
 # below, by more than the 5 s every timing bound here leaves for a loaded machine.
 HOLD_S = 12
+# How long the "stall" and "mute" servers keep silent: past the bench's --timeout 0.5 by more than
+# the 5 s a loaded machine (a sanitizer build's client, its watchdog) may need to act on it.
+SILENT_S = 10
 fail_count = [0]
 lock = threading.Lock()
 
@@ -32,9 +35,9 @@ class Fake(FakeModelsHandler):
     def do_POST(self):
         with lock:
             self.server.posts += 1
-        if self.server.mode == "mute":  # reads the request, sends nothing (no status line) for 3 s
+        if self.server.mode == "mute":  # reads the request, sends nothing (no status line) for SILENT_S
             self.rfile.read(int(self.headers["Content-Length"]))
-            time.sleep(3)
+            time.sleep(SILENT_S)
             return
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         # Stamped once the request is read: the client stamped its send before connecting.
@@ -64,10 +67,10 @@ class Fake(FakeModelsHandler):
             self.wfile.flush()
             return
         if self.server.mode == "stall":
-            # Nothing for 3 s, or until the client closes the connection (its --timeout): which one
+            # Nothing for SILENT_S, or until the client closes the connection (its --timeout): which one
             # came first is noted for the test (an order, not a wall time: a sanitizer build's
             # start-up and exit are slow, its watchdog not).
-            end = time.monotonic() + 3
+            end = time.monotonic() + SILENT_S
             while (left := end - time.monotonic()) > 0:
                 if not select.select([self.connection], [], [], left)[0]:
                     continue
@@ -272,12 +275,12 @@ if d:
     check(d["points"][0]["errors"] == {"timeout": 1}, "stall -> timeout: %s" % d["points"][0]["errors"])
     check(d["points"][0]["error_examples"] == {"timeout": "no end of stream within 0.5 s of the send"},
           "timeout detail: %s" % d["points"][0]["error_examples"])
-for _ in range(100):  # the server's thread notes the outcome at most 3 s after the request came
+for _ in range(SILENT_S * 40):  # the server's thread notes the outcome at most SILENT_S after the request came
     if stall.stall_outcomes:
         break
     time.sleep(0.05)
 check(stall.stall_outcomes == ["client closed"],
-      "timeout ends the request before the server's 3 s stall: %s" % stall.stall_outcomes)
+      "timeout ends the request before the server's %d s stall: %s" % (SILENT_S, stall.stall_outcomes))
 # ... and so does one that never sends its status line (the client's read fails when stopped there).
 d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "0.5", url=start("mute"), none_completes=True)
 if d:
