@@ -45,12 +45,15 @@ def start_server(model, *extra):
     return serve_on_free_port(model, "-t", "1", "--ctx", str(CTX), "--model-name", "tiny", *(extra or ("--max-batch", "4")))
 
 
+SIGTERM_WAIT_S = 10  # how long a server may take to exit after SIGTERM
+
+
 def sigterm_and_wait(server):
-    """SIGTERM, then the exit status within 10 s, or None: a hung server is killed (before anyone
-    reads its stderr, which would wait for it)."""
+    """SIGTERM, then the exit status within SIGTERM_WAIT_S, or None: a hung server is killed
+    (before anyone reads its stderr, which would wait for it)."""
     server.send_signal(signal.SIGTERM)
     try:
-        return server.wait(timeout=10)
+        return server.wait(timeout=SIGTERM_WAIT_S)
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
@@ -362,7 +365,11 @@ with tempfile.TemporaryDirectory() as tmp:
                 break
             print("%s, try %d of 5 says nothing: the stream ended first" % (what, attempt + 1))
         check(rc == 0, "%s: exit status %s" % (what, rc))
-        check(dt < 2.0, "%s: SIGTERM to exit took %.2f s" % (what, dt))
+        # Bounded by sigterm_and_wait's own wait, not a shorter one: under the sanitizers the
+        # exit includes LSan's leak scan, and a loaded machine delays it further. That the stream
+        # was cut rather than run to its end is what the stats (one cancelled) and the missing
+        # finish_reason "length" prove.
+        check(dt < SIGTERM_WAIT_S, "%s: SIGTERM to exit took %.2f s" % (what, dt))
         check(m is not None, "%s: stats line" % what)
         if m:
             check(int(m.group(2)) == 1 and int(m.group(3)) == 0, "%s: one request cancelled, none failed: %s"

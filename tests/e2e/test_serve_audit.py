@@ -118,14 +118,15 @@ with tempfile.TemporaryDirectory() as tmp:
               "form-encoded 9 KB body: %d %s %s" % (status, ctype, text[:200]))
 
         # 15 connections that send nothing, three per handler thread: each holds its thread for 1 s,
-        # so /health waits about 3 s (it waited 15 s with cpp-httplib's default of 5 s).
+        # so /health waits about 3 s (it waited 15 s with cpp-httplib's default of 5 s). The bound
+        # leaves 5 s under those 15 s and 7 s over the 3 s for a loaded machine and the sanitizers.
         idle = [socket.create_connection((HOST, port)) for _ in range(15)]
         t0 = time.time()
         c = http.client.HTTPConnection(HOST, port, timeout=60)
         c.request("GET", "/health")
         ok = c.getresponse().status == 200
         waited = time.time() - t0
-        check(ok and waited < 8, "/health behind 15 idle connections took %.2f s" % waited)
+        check(ok and waited < 10, "/health behind 15 idle connections took %.2f s" % waited)
         # The server closed them (an empty read), unanswered.
         closed = 0
         for s in idle:

@@ -468,13 +468,21 @@ with tempfile.TemporaryDirectory() as tmp:
                  "<|im_start|>assistant\nhi there<|im_end|>\n<|im_start|>user\ntell me a story<|im_end|>\n"
                  "<|im_start|>assistant\n")
 
-    # Llama 3.2: the system message trimmed into the dated system header, contents trimmed.
-    today = time.strftime("%d %b %Y")
+    # Llama 3.2: the system message trimmed into the dated system header, contents trimmed. The
+    # server and jinja2 date the prompt when they render it: a run across midnight would compare
+    # two dates, so the date is read before and after, and a check that spanned a change of date
+    # says nothing (its failures dropped) and is made again, within one date.
     conv = [{"role": "system", "content": " Be brief. "}, {"role": "user", "content": "hello world \n"}]
-    check_family(llama, "chat template: llama3.1+", conv,
-                 "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
-                 "Today Date: %s\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
-                 "hello world<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" % today)
+    for _ in range(2):
+        today, failed_before = time.strftime("%d %b %Y"), len(failures)
+        check_family(llama, "chat template: llama3.1+", conv,
+                     "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\n"
+                     "Today Date: %s\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+                     "hello world<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" % today)
+        if time.strftime("%d %b %Y") == today:
+            break
+        print("the date changed during the llama3.1+ check (%s): made again" % today)
+        del failures[failed_before:]
 
     # tiny-qwen2: ChatML of Qwen2.5's shape with the preset's own default system message, written in
     # front of a conversation that has none; a later system message stays where it is.
