@@ -270,6 +270,17 @@ TEST(SchedLoss, GapsOfLostSwitchesAreLeftOutOfTheOffCpuShare) {
     ASSERT_TRUE(no_sw.contains(k)) << k;
     EXPECT_TRUE(no_sw.at(k).is_null()) << k;
   }
+
+  // Two switch-ins in a row whose gap meets no window are not the recorder's loss: not counted as a
+  // lost switch-out, and the gap stays in the wall (only the first gap, 2000..3000, is left out).
+  t.meta["events"] = "launch,sched,wakeup,irq";
+  t.loss_windows = {window(2400, 2500, 0, 0, 1)};
+  ASSERT_FALSE(meets(3400, 5200, t.loss_windows));
+  const SchedAnalysis one = analyze_sched(t);
+  EXPECT_EQ(one.switch_outs_lost_by_recorder, 0);
+  EXPECT_EQ(one.switch_ins_lost_by_recorder, 1);
+  EXPECT_EQ(one.main_offcpu_left_out, 3000 - 2000);
+  EXPECT_EQ(one.main_offcpu, offcpu);
 }
 
 // Without any loss window, every figure is what it was: the JSON has no loss key, and a window
