@@ -333,45 +333,51 @@ with tempfile.TemporaryDirectory() as tmp:
     # launches until killed: a fixed count (400000, ~10 s) could end before an ASan recorder's
     # start-up, 1 s and detach under load.
     long_run = subprocess.Popen([workload, "1", "forever", "0", "0"], stdout=subprocess.DEVNULL)
-    time.sleep(0.3)
-    pid_rec = os.path.join(tmp, "pid.itrace")
-    rec_proc = subprocess.Popen([exe, "record", "-o", pid_rec, "--cuda", "uprobe", "--duration", "1", "--lib",
-                                 os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
-                                 "--pid", str(long_run.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # The last CLOCK_MONOTONIC time (bpf_ktime_get_ns's clock) at which the recorder held no BPF link
-    # yet: nothing of the process can be recorded before it, so no thread of it may be stamped earlier
-    # (its live threads were stamped with the recorder's start, before the ~70 ms of loading).
-    # An attachment is a bpf_link fd, or a perf_event fd where the kernel attaches a uprobe or
-    # tracepoint through perf_event_open instead. Each fd is read on its own: one closing between
-    # listdir and readlink (the loader's temporaries) is skipped, not taken for "no link" (which
-    # moved before_links past the first link: a flake).
-    def attached(pid):
-        try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            return False
-        for fd in fds:
+    rec_proc = None
+    try:
+        time.sleep(0.3)
+        pid_rec = os.path.join(tmp, "pid.itrace")
+        rec_proc = subprocess.Popen([exe, "record", "-o", pid_rec, "--cuda", "uprobe", "--duration", "1", "--lib",
+                                     os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
+                                     "--pid", str(long_run.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The last CLOCK_MONOTONIC time (bpf_ktime_get_ns's clock) at which the recorder held no BPF link
+        # yet: nothing of the process can be recorded before it, so no thread of it may be stamped earlier
+        # (its live threads were stamped with the recorder's start, before the ~70 ms of loading).
+        # An attachment is a bpf_link fd, or a perf_event fd where the kernel attaches a uprobe or
+        # tracepoint through perf_event_open instead. Each fd is read on its own: one closing between
+        # listdir and readlink (the loader's temporaries) is skipped, not taken for "no link" (which
+        # moved before_links past the first link: a flake).
+        def attached(pid):
             try:
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                fds = os.listdir(f"/proc/{pid}/fd")
             except OSError:
-                continue
-            if target in ("anon_inode:bpf_link", "anon_inode:[perf_event]"):
-                return True
-        return False
+                return False
+            for fd in fds:
+                try:
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target in ("anon_inode:bpf_link", "anon_inode:[perf_event]"):
+                    return True
+            return False
 
-    before_links, saw_link = None, False
-    while rec_proc.poll() is None:
-        t = time.monotonic_ns()
-        if attached(rec_proc.pid):
-            saw_link = True
-            break
-        before_links = t
-        time.sleep(0.001)
-    out3, err3 = rec_proc.communicate(timeout=300)
-    p3 = subprocess.CompletedProcess(rec_proc.args, rec_proc.returncode, out3, err3)
-    still_running = long_run.poll() is None
-    long_run.kill()
-    long_run.wait()
+        before_links, saw_link = None, False
+        while rec_proc.poll() is None:
+            t = time.monotonic_ns()
+            if attached(rec_proc.pid):
+                saw_link = True
+                break
+            before_links = t
+            time.sleep(0.001)
+        out3, err3 = rec_proc.communicate(timeout=300)
+        p3 = subprocess.CompletedProcess(rec_proc.args, rec_proc.returncode, out3, err3)
+        still_running = long_run.poll() is None
+    finally:
+        # Also when an assertion or a timeout above fails: neither process may outlive the test.
+        for proc in (rec_proc, long_run):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
     check(p3.returncode == 0, f"record --pid: rc={p3.returncode} {p3.stderr}")
     check(still_running, f"the run-until-killed workload ended before the --pid recording stopped: rc {long_run.returncode}")
     e = run("export", pid_rec, "--csv", os.path.join(tmp, "pid"))

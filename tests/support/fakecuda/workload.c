@@ -6,7 +6,8 @@
  * exits, between two CLOCK_MONOTONIC stamps it prints with them; everything is printed as one JSON object per line after the threads are joined.
  *
  * LAUNCHES "forever": the workers launch until the process is killed (prints nothing), for tests
- * that need a traced process to outlive a recorder whose start-up time load decides (ASan: seconds).
+ * that need a traced process to outlive a recorder whose start-up time load decides (ASan: seconds);
+ * it is killed with its parent too (PR_SET_PDEATHSIG), so a test that dies cannot leave it running.
  *
  * usage: fakecuda_workload WORKERS LAUNCHES|forever BUSY CHILD_LAUNCHES
  *        fakecuda_workload child LAUNCHES */
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -107,6 +110,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int forever = strcmp(argv[2], "forever") == 0;
+  /* A run-until-killed workload must not outlive its test: a test killed by ctest's timeout, or one
+   * that fails before its kill, would leave it launching forever. It dies with the process that
+   * started it (the parent's death is checked once more after the request: it may have come first). */
+  if (forever) {
+    const pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) return 1;
+  }
   const int workers = atoi(argv[1]), launches = forever ? 0 : atoi(argv[2]), nbusy = atoi(argv[3]),
             child_launches = atoi(argv[4]);
   pid_t child = -1;
