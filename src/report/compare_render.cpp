@@ -89,13 +89,27 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (s->contains("main_thread") && (*s)["main_thread"].is_object())
     m.offcpu_share = optional_number((*s)["main_thread"], "offcpu_share", file);
   if (s->contains("signature") && (*s)["signature"].is_string()) m.signature = (*s)["signature"].get<std::string>();
-  // Whether the events behind the rates were recorded (a Kineto trace's analysis says false); a
-  // document saved before sched --json wrote these flags says nothing: taken as recorded, as before.
+  // Whether the events behind the rates were recorded (a Kineto trace's analysis says false).
   for (auto [key, flag] : {std::pair{"switches_recorded", &m.switches_recorded}, std::pair{"irqs_recorded", &m.irqs_recorded}}) {
     if (!s->contains(key) || (*s)[key].is_null()) continue;
     if (!(*s)[key].is_boolean()) throw InputError(file, -1, std::string("\"") + key + "\" is not true, false or null");
     *flag = (*s)[key].get<bool>();
   }
+  // The flags are as the analysis decides them (the recording's META events, else whether the trace
+  // holds any OS event) in documents written since 2026-12-02 06:24, which all have
+  // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
+  // true by default whatever the trace held (a Kineto trace's analysis claimed both, with rates 0):
+  // there `has_os_events`, which every scheduler analysis has written (false: not one switch,
+  // wakeup, IRQ or syscall in the trace), decides as the analysis now would. A trace without any
+  // OS event recorded none; one with some keeps the flag, or without it counts as recorded, as
+  // before.
+  if (!s->contains("launches_measured") && s->contains("has_os_events") && (*s)["has_os_events"].is_boolean() &&
+      !(*s)["has_os_events"].get<bool>())
+    m.switches_recorded = m.irqs_recorded = false;
+  // A figure of events not recorded is unknown, as scenario_from_analysis leaves it: such an old
+  // document's 0.0 rates must not reach the ratios, the verdict or compare --json.
+  if (!m.switches_recorded) m.sched_per_1k.reset(), m.window_sched_per_1k.reset(), m.penalty.reset(), m.offcpu_share.reset();
+  if (!m.irqs_recorded) m.irq_per_1k_hard.reset(), m.irq_per_1k_soft.reset();
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
