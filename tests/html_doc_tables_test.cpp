@@ -146,7 +146,7 @@ TEST(HtmlDocTables, FractionsUnderLabelKeysKeepTheirDecimals) {
 }
 
 // Input events a point's reader could not use (`skipped`) are listed under the table, one row per
-// batch and reason with the reason in words, as the terminal lists them under its own.
+// batch and reason with the reason in words (the terminal lists them under its own by the key).
 TEST(HtmlDocTables, SweepListsSkippedInputEvents) {
   SweepPoint a = sweep_point(1, "b1.json", launch_figures(false, 900, 125));
   SweepPoint b = sweep_point(2, "b2.json", launch_figures(true, 123, 456));
