@@ -94,8 +94,16 @@ TEST(CompareNotRecorded, KinetoScenarioSaysNotRecordedInTextAndPage) {
   EXPECT_EQ(b[9], "-") << text;
   EXPECT_EQ(b[3], "10.0") << text;
   EXPECT_FALSE(has(text, "n/a")) << text;
-  EXPECT_TRUE(has(text, "not recorded: kineto hold no context switches")) << text;
-  EXPECT_TRUE(has(text, "not recorded: kineto hold no IRQs")) << text;
+  EXPECT_TRUE(has(text, "not recorded: kineto holds no context switches")) << text;
+  EXPECT_TRUE(has(text, "not recorded: kineto holds no IRQs")) << text;
+  {  // two such scenarios: the verb agrees with both names
+    ScenarioMetrics again = saved;
+    again.name = "kineto2";
+    std::ostringstream two;
+    print_comparison(two, compare_scenarios({recorded("base"), saved, again}));
+    EXPECT_TRUE(has(two.str(), "not recorded: kineto, kineto2 hold no context switches")) << two.str();
+    EXPECT_TRUE(has(two.str(), "not recorded: kineto, kineto2 hold no IRQs")) << two.str();
+  }
 
   const json doc = comparison_json(c);
   EXPECT_EQ(doc["scenarios"][1]["switches_recorded"], false);

@@ -50,12 +50,14 @@ std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? f
 // said so, as `sched` says it, where "-" would read as "no launches" or "nothing happened".
 constexpr const char* kNotRecorded = "not recorded";
 
-// The scenarios without switches (or IRQs), by name: "" when every one has them.
+// The scenarios without switches (or IRQs), by name, with the verb that agrees with them: "k holds",
+// "k, j hold"; "" when every one has them.
 std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorded) {
   std::string names;
+  size_t n = 0;
   for (const ComparisonRow& r : c.rows)
-    if (!(r.m.*recorded)) names += (names.empty() ? "" : ", ") + r.m.name;
-  return names;
+    if (!(r.m.*recorded)) names += (names.empty() ? "" : ", ") + r.m.name, ++n;
+  return n == 0 ? "" : names + (n == 1 ? " holds" : " hold");
 }
 
 }  // namespace
@@ -150,9 +152,9 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     os << "window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
           "whole-trace Sched/1K counts\n";
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::switches_recorded); !n.empty())
-    os << "not recorded: " << n << " hold no context switches (a Kineto trace, or a recording without --events sched)\n";
+    os << "not recorded: " << n << " no context switches (a Kineto trace, or a recording without --events sched)\n";
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::irqs_recorded); !n.empty())
-    os << "not recorded: " << n << " hold no IRQs (a Kineto trace, or a recording without --events irq)\n";
+    os << "not recorded: " << n << " no IRQs (a Kineto trace, or a recording without --events irq)\n";
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
