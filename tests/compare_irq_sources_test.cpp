@@ -64,10 +64,11 @@ TEST(CompareIrqSources, CompareSaysWhenTheBaselineCountsAnotherKind) {
   const Comparison c = compare_scenarios(
       {scenario("base", false), scenario("new", true), scenario("old", false), scenario("saved", std::nullopt)});
   ASSERT_EQ(c.rows.size(), 4u);
-  EXPECT_FALSE(c.rows[0].irq_sources_differ);
-  EXPECT_TRUE(c.rows[1].irq_sources_differ);
-  EXPECT_FALSE(c.rows[2].irq_sources_differ);
-  EXPECT_FALSE(c.rows[3].irq_sources_differ);
+  EXPECT_EQ(c.rows[0].irq_sources_differ, std::optional<bool>(false));
+  EXPECT_EQ(c.rows[1].irq_sources_differ, std::optional<bool>(true));
+  EXPECT_EQ(c.rows[2].irq_sources_differ, std::optional<bool>(false));
+  // Unknown is neither "different" nor "the same" (review DX M3).
+  EXPECT_FALSE(c.rows[3].irq_sources_differ.has_value());
   EXPECT_NE(c.rows[1].verdict.find("hard IRQ/1K not comparable: the x86 system vectors (timer tick, IPIs) were "
                                    "traced in this recording, not in the baseline's"),
             std::string::npos)
@@ -83,6 +84,11 @@ TEST(CompareIrqSources, CompareSaysWhenTheBaselineCountsAnotherKind) {
   EXPECT_TRUE(j["scenarios"][3]["irq_system_vectors"].is_null());
   EXPECT_EQ(j["scenarios"][1]["irq_sources_differ"], true);
   EXPECT_EQ(j["scenarios"][2]["irq_sources_differ"], false);
+  EXPECT_TRUE(j["scenarios"][3]["irq_sources_differ"].is_null());
+  // The text names the scenario whose kind is unknown beside known ones.
+  EXPECT_NE(text.str().find("IRQ/1K hard: whether saved count the x86 system vectors (timer tick, IPIs) is unknown"),
+            std::string::npos)
+      << text.str();
 
   // The other way round, and two of one kind: no line.
   const Comparison r = compare_scenarios({scenario("base", true), scenario("old", false)});
@@ -91,6 +97,10 @@ TEST(CompareIrqSources, CompareSaysWhenTheBaselineCountsAnotherKind) {
   std::ostringstream same;
   print_comparison(same, compare_scenarios({scenario("a", true), scenario("b", true)}));
   EXPECT_EQ(same.str().find("IRQ/1K hard:"), std::string::npos) << same.str();
+  // All unknown (every input saved before the key): nothing known to set them against, no line.
+  std::ostringstream all_unknown;
+  print_comparison(all_unknown, compare_scenarios({scenario("a", std::nullopt), scenario("b", std::nullopt)}));
+  EXPECT_EQ(all_unknown.str().find("IRQ/1K hard:"), std::string::npos) << all_unknown.str();
 }
 
 TEST(CompareIrqSources, ASavedAnalysisWithAnotherTypeIsAnInputError) {

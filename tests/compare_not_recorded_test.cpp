@@ -94,8 +94,16 @@ TEST(CompareNotRecorded, KinetoScenarioSaysNotRecordedInTextAndPage) {
   EXPECT_EQ(b[9], "-") << text;
   EXPECT_EQ(b[3], "10.0") << text;
   EXPECT_FALSE(has(text, "n/a")) << text;
-  EXPECT_TRUE(has(text, "not recorded: kineto hold no context switches")) << text;
-  EXPECT_TRUE(has(text, "not recorded: kineto hold no IRQs")) << text;
+  EXPECT_TRUE(has(text, "not recorded: kineto holds no context switches")) << text;
+  EXPECT_TRUE(has(text, "not recorded: kineto holds no IRQs")) << text;
+  {  // two such scenarios: the verb agrees with both names
+    ScenarioMetrics again = saved;
+    again.name = "kineto2";
+    std::ostringstream two;
+    print_comparison(two, compare_scenarios({recorded("base"), saved, again}));
+    EXPECT_TRUE(has(two.str(), "not recorded: kineto, kineto2 hold no context switches")) << two.str();
+    EXPECT_TRUE(has(two.str(), "not recorded: kineto, kineto2 hold no IRQs")) << two.str();
+  }
 
   const json doc = comparison_json(c);
   EXPECT_EQ(doc["scenarios"][1]["switches_recorded"], false);
@@ -113,12 +121,60 @@ TEST(CompareNotRecorded, KinetoScenarioSaysNotRecordedInTextAndPage) {
   EXPECT_FALSE(has(page, "context switches recorded")) << page;
 }
 
-// A saved analysis from before the flags existed says nothing: its figures are taken as recorded
-// (null ones "-"); a flag that is not a boolean is an input error naming the file.
+// Flags of documents saved before they were right: absent (before 2026-11-30) or true by default
+// (a Kineto trace's analysis until 2026-12-02, rates 0.0). Such a document (no launches_measured)
+// without any OS event (has_os_events false) recorded neither, as the analysis now decides, and its
+// 0.0 rates are unknown; with OS events, or without has_os_events, it counts as recorded, as before.
+// A document written since keeps its flags: a recording that asked for switches and IRQs and holds
+// none reads 0.0, as compare of the recording itself does. A flag that is not a boolean is an input
+// error naming the file.
 TEST(CompareNotRecorded, DocumentsWithoutFlagsAndBadFlags) {
   const json old = {{"launches", 10}, {"wall_ns", 1000}, {"sched_per_1k", nullptr}};
   const ScenarioMetrics m = scenario_from_json(old, "old", "old.json");
   EXPECT_TRUE(m.switches_recorded && m.irqs_recorded);
+  json old_os = old;
+  old_os["has_os_events"] = true, old_os["sched_per_1k"] = 2.5;
+  const ScenarioMetrics with_os = scenario_from_json(old_os, "old_os", "old_os.json");
+  EXPECT_TRUE(with_os.switches_recorded && with_os.irqs_recorded);
+  EXPECT_EQ(with_os.sched_per_1k, 2.5);
+
+  // A Kineto trace's analysis rewritten to the two old forms: flags true with rates 0.0, no flags.
+  const Trace k = kineto_launches(6);
+  const json now = sched_analysis_json(k, analyze_sched(k));
+  ASSERT_EQ(now.at("has_os_events"), false);  // launch calls only
+  json claimed = now;
+  claimed.erase("launches_measured");
+  claimed["switches_recorded"] = true, claimed["irqs_recorded"] = true;
+  for (const char* r : {"sched_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"}) claimed[r] = 0.0;
+  json no_flags = claimed;
+  no_flags.erase("switches_recorded"), no_flags.erase("irqs_recorded");
+  for (const json* d : {&claimed, &no_flags}) {
+    const ScenarioMetrics o = scenario_from_json(*d, "kin_old", "kin_old.json");
+    EXPECT_FALSE(o.switches_recorded || o.irqs_recorded) << *d;
+    EXPECT_FALSE(o.sched_per_1k || o.irq_per_1k_hard || o.irq_per_1k_soft) << *d;
+    std::ostringstream os;
+    print_comparison(os, compare_scenarios({recorded("base"), o}));
+    const std::vector<std::string> r = text_row(os.str(), "kin_old");
+    ASSERT_EQ(r.size(), 12u) << os.str();
+    for (size_t i = 3; i <= 10; ++i) EXPECT_EQ(r[i], "not recorded") << i << "\n" << os.str();
+  }
+
+  // A recording that listed sched and irq and holds no OS event: recorded, none happened. Its saved
+  // analysis (written now, so with launches_measured) reads as the recording itself does.
+  Trace empty_os = kineto_launches(6);
+  empty_os.source = TraceSource::Recording, empty_os.meta["events"] = "launch,sched,irq";
+  const SchedAnalysis ea = analyze_sched(empty_os);
+  const json saved = sched_analysis_json(empty_os, ea);
+  ASSERT_EQ(saved.at("has_os_events"), false);
+  ASSERT_TRUE(saved.contains("launches_measured"));
+  const ScenarioMetrics fresh = scenario_from_analysis(ea, "rec", "rec.itrace");
+  const ScenarioMetrics read = scenario_from_json(saved, "rec", "rec.sched.json");
+  EXPECT_TRUE(read.switches_recorded && read.irqs_recorded);
+  EXPECT_EQ(read.switches_recorded, fresh.switches_recorded);
+  EXPECT_EQ(read.irqs_recorded, fresh.irqs_recorded);
+  EXPECT_EQ(read.sched_per_1k, std::optional<double>(0.0));  // no switch in 6 launches
+  EXPECT_EQ(read.sched_per_1k, fresh.sched_per_1k);
+
   json bad = old;
   bad["switches_recorded"] = "no";
   try {

@@ -15,6 +15,7 @@
 #include "report/compare_render.h"
 #include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
+#include "report/html_parts.h"
 #include "report/html_report.h"
 #include "report/sweep_report.h"
 #include "util/units.h"
@@ -124,8 +125,28 @@ TEST(HtmlDocTables, BatchSizesHaveNoThousandsSeparators) {
   EXPECT_TRUE(has(o, row({"tid", "12345"}))) << o;
 }
 
+// Only whole numbers under those keys are names: a fraction (an average batch, a mean length) keeps
+// its decimals, shown as the same value under a key that names nothing; rounded, 1.5 would read as
+// a batch of 2. A whole number written as a float is still a name.
+TEST(HtmlDocTables, FractionsUnderLabelKeysKeepTheirDecimals) {
+  const json doc = {{"avg_batch", 1.5},          {"mean_prompt_length", 3.75}, {"worker_threads", 0.5},
+                    {"max_length", 8192.0},      {"requests", 4096},           {"mean_rate", 1.5}};
+  const std::string o = doc_section(doc);
+  // Two decimals, the page's rule for a plain fraction.
+  EXPECT_TRUE(has(o, row({"avg_batch", fixed("%.2f", 1.5)}))) << o;
+  EXPECT_TRUE(has(o, row({"mean_prompt_length", fixed("%.2f", 3.75)}))) << o;
+  EXPECT_TRUE(has(o, row({"worker_threads", fixed("%.2f", 0.5)}))) << o;
+  EXPECT_TRUE(has(o, row({"mean_rate", fixed("%.2f", 1.5)}))) << o;  // the same figure, no label key
+  EXPECT_TRUE(has(o, row({"max_length", fixed("%.0f", 8192.0)}))) << o;  // a name: no separator
+  EXPECT_TRUE(has(o, row({"requests", "4,096"}))) << o;                 // a count
+  // The same through the function the typed tables use (CellFormat::Label).
+  EXPECT_EQ(html::label_or(json(2.25)), fixed("%.2f", 2.25));
+  EXPECT_EQ(html::label_or(json(1024.0)), "1024");
+  EXPECT_EQ(html::label_or(json(-3)), "-3");
+}
+
 // Input events a point's reader could not use (`skipped`) are listed under the table, one row per
-// batch and reason with the reason in words, as the terminal lists them under its own.
+// batch and reason with the reason in words (the terminal lists them under its own by the key).
 TEST(HtmlDocTables, SweepListsSkippedInputEvents) {
   SweepPoint a = sweep_point(1, "b1.json", launch_figures(false, 900, 125));
   SweepPoint b = sweep_point(2, "b2.json", launch_figures(true, 123, 456));

@@ -169,8 +169,8 @@ TEST(SchedNotRecorded, ThreadIrqCountsWithoutIrqEvents) {
   EXPECT_TRUE(has(page, " " + format_ns(e.offcpu) + " not recorded ")) << page;
 }
 
-// The top-level counts follow the thread rows: an event class not recorded has null counts (with
-// the report's dedup key, cli/cmd_report.cpp, keying that null), one recorded keeps its count, and
+// The top-level counts follow the thread rows: an event class not recorded has null counts (the
+// report's dedup key leaves counts out: sched_recording_key_test.cpp), one recorded keeps its count, and
 // the outputs say "not recorded" where the count would show. The counts expected are the trace's
 // own rows (expected() above).
 TEST(SchedNotRecorded, TopLevelCountsOfEventsNotRecordedAreNull) {

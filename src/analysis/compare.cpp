@@ -61,7 +61,7 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
       !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
     v += "; " + r.m.signature;
-  if (r.irq_sources_differ)
+  if (r.irq_sources_differ.value_or(false))
     v += std::string("; hard IRQ/1K not comparable: the x86 system vectors (timer tick, IPIs) were traced in ") +
          (*r.m.irq_system_vectors ? "this recording, not in the baseline's" : "the baseline's recording, not in this one");
   return v;
@@ -100,8 +100,8 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
       r.sched_increase = *r.m.sched_per_1k / *base.m.sched_per_1k;
     if (base.m.window_sched_per_1k && r.m.window_sched_per_1k && *base.m.window_sched_per_1k > 0)
       r.window_sched_increase = *r.m.window_sched_per_1k / *base.m.window_sched_per_1k;
-    r.irq_sources_differ = base.m.irq_system_vectors && r.m.irq_system_vectors &&
-                           *base.m.irq_system_vectors != *r.m.irq_system_vectors;
+    if (base.m.irq_system_vectors && r.m.irq_system_vectors)
+      r.irq_sources_differ = *base.m.irq_system_vectors != *r.m.irq_system_vectors;
     r.verdict = row_verdict(r, i == 0, base, c.basis);
   }
   return c;

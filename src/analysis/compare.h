@@ -47,8 +47,9 @@ struct ComparisonRow {
   // The same ratio over each one's launch window; none when either window rate is missing.
   std::optional<double> window_sched_increase;
   // This scenario's hard IRQs and the baseline's are not the same kind: one counts the x86 system
-  // vectors (tick, IPIs), the other device IRQs only. Known only when both say which.
-  bool irq_sources_differ = false;
+  // vectors (tick, IPIs), the other device IRQs only. Known only when both say which: none when
+  // either does not (an analysis saved before the key, or no IRQs recorded; review DX M3).
+  std::optional<bool> irq_sources_differ;
   std::string verdict;
 };
 

@@ -13,6 +13,7 @@
 #include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
+#include "report/sched_recording_key.h"
 #include "report/sched_render.h"
 #include "util/error.h"
 #include "util/read_whole_file.h"
@@ -34,38 +35,12 @@ bool is_result_document(const std::string& path) {
 
 namespace {
 
-// The recording a scheduler analysis (`kind` "sched": a saved `sched --json`, or one made here)
-// was computed from: its file name and nanosecond time span, with two counts; "" for anything
-// else. Not the path: a saved document holds the path as typed where `sched` ran, which need not
-// resolve from here; a span to the nanosecond on the monotonic clock, the same file name and the
-// same counts do not happen for two different recordings. A count may be null (launches not
-// measured, switches not recorded: sched --json writes null, not 0): it then keys as "null", the
-// same in the saved document and the one made here, so those recordings are matched too.
-std::string sched_key(const nlohmann::json& doc) {
-  if (!doc.is_object() || doc.value("kind", nlohmann::json()) != "sched") return "";
-  std::string key;
-  // (key, may be null): the span's ends never are.
-  for (auto [k, nullable] : {std::pair{"t_begin_ns", false}, std::pair{"t_end_ns", false}, std::pair{"launches", true},
-                             std::pair{"switch_outs", true}}) {
-    const auto v = doc.find(k);
-    if (v != doc.end() && nullable && v->is_null()) {
-      key += "null\n";
-      continue;
-    }
-    if (v == doc.end() || !v->is_number_integer()) return "";
-    key += std::to_string(v->get<int64_t>()) + "\n";
-  }
-  const auto src = doc.find("source");
-  if (src == doc.end() || !src->is_string()) return "";
-  return key + std::filesystem::path(src->get<std::string>()).filename().string();
-}
-
 // Adds a result document; a scheduler analysis only once per recording (a recording and its saved
 // `sched --json` given together would be two identical sections). Kept: a saved one with per-thread
 // syscall tables (`sched --json --per-thread`: content the one made here lacks), else the one
 // computed now from the recording, whichever came first.
 void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, bool fresh) {
-  const std::string key = sched_key(doc);
+  const std::string key = sched_recording_key(doc);
   if (!key.empty()) {
     const auto [it, added] = data.sched_shown.emplace(key, ReportData::SchedShown{data.inputs.docs.size(), fresh});
     if (!added) {

@@ -19,7 +19,7 @@ struct ReportData {
   std::vector<std::unique_ptr<Trace>> traces;
   std::vector<std::unique_ptr<LaunchAnalysis>> analyses;
   html::ReportInputs inputs;
-  // Scheduler analyses already in `inputs.docs`, by recording (file name, time span, counts): a
+  // Scheduler analyses already in `inputs.docs`, by recording (sched_recording_key: file name and time span): a
   // recording and its saved `sched --json` given together are one analysis, shown once.
   struct SchedShown {
     size_t doc = 0;      // index in inputs.docs

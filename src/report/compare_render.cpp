@@ -50,12 +50,14 @@ std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? f
 // said so, as `sched` says it, where "-" would read as "no launches" or "nothing happened".
 constexpr const char* kNotRecorded = "not recorded";
 
-// The scenarios without switches (or IRQs), by name: "" when every one has them.
+// The scenarios without switches (or IRQs), by name, with the verb that agrees with them: "k holds",
+// "k, j hold"; "" when every one has them.
 std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorded) {
   std::string names;
+  size_t n = 0;
   for (const ComparisonRow& r : c.rows)
-    if (!(r.m.*recorded)) names += (names.empty() ? "" : ", ") + r.m.name;
-  return names;
+    if (!(r.m.*recorded)) names += (names.empty() ? "" : ", ") + r.m.name, ++n;
+  return n == 0 ? "" : names + (n == 1 ? " holds" : " hold");
 }
 
 }  // namespace
@@ -89,8 +91,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (s->contains("main_thread") && (*s)["main_thread"].is_object())
     m.offcpu_share = optional_number((*s)["main_thread"], "offcpu_share", file);
   if (s->contains("signature") && (*s)["signature"].is_string()) m.signature = (*s)["signature"].get<std::string>();
-  // Whether the events behind the rates were recorded (a Kineto trace's analysis says false); a
-  // document saved before sched --json wrote these flags says nothing: taken as recorded, as before.
+  // Whether the events behind the rates were recorded (a Kineto trace's analysis says false).
   for (auto [key, flag] : {std::pair{"switches_recorded", &m.switches_recorded}, std::pair{"irqs_recorded", &m.irqs_recorded}}) {
     if (!s->contains(key) || (*s)[key].is_null()) continue;
     if (!(*s)[key].is_boolean()) throw InputError(file, -1, std::string("\"") + key + "\" is not true, false or null");
@@ -101,6 +102,21 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
     if (!(*s)["irq_system_vectors"].is_boolean()) throw InputError(file, -1, "\"irq_system_vectors\" is not a boolean or null");
     m.irq_system_vectors = (*s)["irq_system_vectors"].get<bool>();
   }
+  // The flags are as the analysis decides them (the recording's META events, else whether the trace
+  // holds any OS event) in documents written since 2026-12-02 06:24, which all have
+  // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
+  // true by default whatever the trace held (a Kineto trace's analysis claimed both, with rates 0):
+  // there `has_os_events`, which every scheduler analysis has written (false: not one switch,
+  // wakeup, IRQ or syscall in the trace), decides as the analysis now would. A trace without any
+  // OS event recorded none; one with some keeps the flag, or without it counts as recorded, as
+  // before.
+  if (!s->contains("launches_measured") && s->contains("has_os_events") && (*s)["has_os_events"].is_boolean() &&
+      !(*s)["has_os_events"].get<bool>())
+    m.switches_recorded = m.irqs_recorded = false;
+  // A figure of events not recorded is unknown, as scenario_from_analysis leaves it: such an old
+  // document's 0.0 rates must not reach the ratios, the verdict or compare --json.
+  if (!m.switches_recorded) m.sched_per_1k.reset(), m.window_sched_per_1k.reset(), m.penalty.reset(), m.offcpu_share.reset();
+  if (!m.irqs_recorded) m.irq_per_1k_hard.reset(), m.irq_per_1k_soft.reset();
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
@@ -141,16 +157,32 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     os << "window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
           "whole-trace Sched/1K counts\n";
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::switches_recorded); !n.empty())
-    os << "not recorded: " << n << " hold no context switches (a Kineto trace, or a recording without --events sched)\n";
+    os << "not recorded: " << n << " no context switches (a Kineto trace, or a recording without --events sched)\n";
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::irqs_recorded); !n.empty())
-    os << "not recorded: " << n << " hold no IRQs (a Kineto trace, or a recording without --events irq)\n";
+    os << "not recorded: " << n << " no IRQs (a Kineto trace, or a recording without --events irq)\n";
   // Old recordings count device IRQs only: their IRQ/1K hard is several times lower on the same
   // workload, a jump a reader would otherwise take for the scenario's (review DB L5).
-  if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.irq_sources_differ; }))
+  if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.irq_sources_differ.value_or(false); }))
     os << "IRQ/1K hard: " << (*c.rows.front().m.irq_system_vectors ? "the baseline counts" : "the baseline does not count")
        << " the x86 system vectors (timer tick, IPIs) and some scenarios "
        << (*c.rows.front().m.irq_system_vectors ? "do not" : "do")
        << " (recordings made before 2026-12-03, or on a kernel without them, have device IRQs only): not comparable\n";
+  // Unknown beside known: an analysis saved before irq_system_vectors existed may count device IRQs
+  // only, so its hard rate beside a recording that counts the vectors may be several times lower
+  // for that reason alone. Said, not taken as "the same kind" (review DX M3).
+  {
+    std::string unknown;
+    bool some_known = false;
+    for (const ComparisonRow& r : c.rows) {
+      if (!r.m.irqs_recorded || !r.m.irq_per_1k_hard) continue;
+      if (r.m.irq_system_vectors) some_known = true;
+      else unknown += (unknown.empty() ? "" : ", ") + r.m.name;
+    }
+    if (some_known && !unknown.empty())
+      os << "IRQ/1K hard: whether " << unknown
+         << " count the x86 system vectors (timer tick, IPIs) is unknown (analyses saved before 2026-12-03 do not "
+            "say; recordings made before then have device IRQs only): compare their hard IRQ/1K with care\n";
+  }
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
@@ -233,7 +265,7 @@ json comparison_json(const Comparison& c) {
                     {"offcpu_share", opt_json(r.m.offcpu_share)},
                     {"signature", r.m.signature},
                     {"irq_system_vectors", r.m.irq_system_vectors ? json(*r.m.irq_system_vectors) : json(nullptr)},
-                    {"irq_sources_differ", r.irq_sources_differ},
+                    {"irq_sources_differ", r.irq_sources_differ ? json(*r.irq_sources_differ) : json(nullptr)},
                     {"verdict", r.verdict},
                     {"switches_recorded", r.m.switches_recorded},
                     {"irqs_recorded", r.m.irqs_recorded}});

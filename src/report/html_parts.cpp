@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 
 #include "report/html_svg.h"
@@ -72,8 +73,12 @@ std::string count_or(const nlohmann::json& v, const std::string& missing) {
 std::string label_or(const nlohmann::json& v, const std::string& missing) {
   if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
   if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  // A whole number written as a float (JSON from elsewhere: 1024.0) is still the label 1024.
-  return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
+  if (!v.is_number()) return missing;
+  // A whole number written as a float (JSON from elsewhere: 1024.0) is still the label 1024. A
+  // fraction is no name (an average batch of 1.5, a mean length of 3.75): it keeps its decimals,
+  // as the same value under any other key would (rounded, 1.5 would read as a batch of 2).
+  const double d = v.get<double>();
+  return d == std::floor(d) ? format_fixed(d, 0) : format_value(d, "");
 }
 
 bool is_label_key(const std::string& key) {

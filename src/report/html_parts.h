@@ -46,9 +46,10 @@ std::string ns_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string pct_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string count_or(const nlohmann::json& v, const std::string& missing = "-");
 // An integer that names rather than counts (a batch size, thread count, chain length, pid, tid):
-// its digits alone, as the terminal prints it, never "1,024".
+// its digits alone, as the terminal prints it, never "1,024". Only whole numbers are names: a
+// fraction (an average batch, 1.5) keeps its decimals, as scalar_text shows any other number.
 std::string label_or(const nlohmann::json& v, const std::string& missing = "-");
-// Keys whose integers are such names (scalar_text shows them with label_or): batch, threads,
+// Keys whose whole numbers are such names (scalar_text shows them with label_or): batch, threads,
 // length, n_seq (a run's batch of sequences), pid, tid, id, and keys ending in one of those after
 // an underscore (transition_batch, best_threads, best_length, launch_thread_tid, ...).
 bool is_label_key(const std::string& key);
