@@ -141,6 +141,43 @@ TEST(GpuStarvationLoss, WithoutLossWindowsNothingIsLeftOut) {
   EXPECT_DOUBLE_EQ(g.share_of_idle, static_cast<double>(x.preempted + x.runqueue) / static_cast<double>(x.idle));
 }
 
+// The gaps of lost switches (review DX M1), as sched's off-CPU share leaves them out: two
+// switch-outs in a row across a window (the switch-in between was lost) and two switch-ins in a row
+// across one (a switch-out and its off-CPU interval were lost). Main: preempted at 120, [switch-in
+// lost in 140..160], preempted again at 170, in at 180, [switch-out lost in 400..410], in at 450.
+// GPU idle [100,200] and [350,500] (250 ns): left out [120,170] (50 ns) and, of the gap [180,450],
+// [180,200] and [350,450] (120 ns); preempted and kept [170,180] (10 ns): share 10 / (250 - 170).
+TEST(GpuStarvationLoss, GapsOfLostSwitchesAreLeftOut) {
+  Trace t = build(false);
+  t.switches = SwitchTable{};
+  t.wakeups = WakeupTable{};
+  const auto sw = [&](ns_t ts, bool out) {
+    ContextSwitch c;
+    c.ts = ts, c.cpu = 0, c.preempted = true, c.prev_state = 0;
+    c.prev_pid = out ? kPid : kOther, c.prev_tid = out ? kMain : kOther;
+    c.next_pid = out ? kOther : kPid, c.next_tid = out ? kOther : kMain;
+    t.switches.push(c);
+  };
+  sw(120, true), sw(170, true), sw(180, false), sw(450, false);
+  for (const auto& [first, last] : std::vector<std::pair<ns_t, ns_t>>{{140, 160}, {400, 410}}) {
+    LossWindow w;
+    w.first = first, w.last = last, w.cpu = 1, w.lost["switch"] = 1;
+    t.loss_windows.push_back(w);
+  }
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  ASSERT_TRUE(g.available);
+  EXPECT_EQ(g.gpu_idle, 250);
+  EXPECT_EQ(g.idle_left_out, (170 - 120) + (200 - 180) + (450 - 350));
+  EXPECT_EQ(g.idle_while_preempted, 180 - 170);
+  EXPECT_EQ(g.intervals_spanning_loss, 0);  // no whole off-CPU interval met a window
+  EXPECT_DOUBLE_EQ(g.share_of_idle, 10.0 / (250.0 - 170.0));
+  // Without the windows the same gaps are the kernel's (switch-ins not reported): nothing left out.
+  t.loss_windows.clear();
+  const GpuStarvation k = analyze_gpu_starvation(t);
+  EXPECT_EQ(k.idle_left_out, 0);
+  EXPECT_DOUBLE_EQ(k.share_of_idle, 10.0 / 250.0);
+}
+
 // JSON and text carry the two figures only for a recording with loss windows (the keys of one
 // without stay as they were).
 TEST(GpuStarvationLoss, SchedReportNamesWhatWasLeftOut) {

@@ -93,19 +93,30 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   switch_ties::sort_events(ev);
   const LossSpans loss(t);
   std::vector<Span> preempted, runqueue, blocked, left_out;
-  ns_t out_at = -1, wake_at = -1;
+  ns_t out_at = -1, wake_at = -1, in_at = -1;
   bool was_preempted = false;
+  const auto meets_loss = [&](ns_t a, ns_t b) { return !loss.empty() && loss.overlaps(a, b); };
   for (size_t i = 0; i < ev.size(); ++i) {
     switch_ties::order_tie_at(ev, i, out_at < 0);
     const Ev& e = ev[i];
     if (e.kind >= 2) {
       // A second switch-out with no switch-in between: the thread ran in between (its switch-in
       // was not reported, see SchedAnalysis::switch_ins_missing), so it is off the CPU from here.
+      // Across a loss window the recorder may have lost that switch-in, and where in the gap the
+      // thread was off the CPU is unknown: the gap is left out, as sched's off-CPU share leaves it
+      // out (review DX M1).
+      if (out_at >= 0 && meets_loss(out_at, e.ts)) left_out.push_back({out_at, e.ts});
       out_at = e.ts, was_preempted = e.kind == 3, wake_at = -1;
     } else if (e.kind == 1) {
       if (out_at >= 0 && !was_preempted && wake_at < 0) wake_at = e.ts;
-    } else if (out_at >= 0) {
-      if (!loss.empty() && loss.overlaps(out_at, e.ts)) {
+    } else if (out_at < 0) {
+      // A second switch-in with no switch-out between, across a loss window: a switch-out and the
+      // off-CPU interval after it were lost somewhere in the gap (left out as above).
+      if (in_at >= 0 && meets_loss(in_at, e.ts)) left_out.push_back({in_at, e.ts});
+      in_at = e.ts;
+    } else {
+      in_at = e.ts;
+      if (meets_loss(out_at, e.ts)) {
         ++g.intervals_spanning_loss;  // the whole interval, its wait and sleep alike
         left_out.push_back({out_at, e.ts});
       } else if (was_preempted) {
