@@ -14,6 +14,7 @@
 #include "analysis/gpu_starvation.h"
 #include "analysis/sched.h"
 #include "report/sched_render.h"
+#include "util/units.h"
 
 namespace infertrace {
 namespace {
@@ -193,6 +194,8 @@ TEST(GpuStarvationLoss, SchedReportNamesWhatWasLeftOut) {
   print_sched_report(text, t, a, {});
   EXPECT_NE(text.str().find("GPU idle: launching thread off-CPU intervals spanning a loss window"), std::string::npos)
       << text.str();
+  // The share's denominator is named: the idle time not left out (review DX L1).
+  EXPECT_NE(text.str().find(" of the " + format_ns(x.idle - x.left_out) + " not left out"), std::string::npos) << text.str();
 
   const Trace clean = build(false);
   const SchedAnalysis b = analyze_sched(clean);

@@ -308,6 +308,8 @@ TEST(HtmlSched, GpuStarvationRowWhenTheRecordingHasGpuActivities) {
   EXPECT_TRUE(has(l, row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
                           "3 (left out; 20.00 ms of GPU idle left out of the share)"})))
       << l;
+  // The share is of the idle time not left out (500 - 20 ms), and the row says so (review DX L1).
+  EXPECT_TRUE(has(l, "GPU idle (25.0% of the 480.00 ms not left out; preempted")) << l;
 }
 
 // A pair group that is empty while others are not (no blocked pair here): sched --json writes 0

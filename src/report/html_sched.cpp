@@ -18,6 +18,15 @@ namespace infertrace::html {
 
 namespace {
 
+// After the GPU-starvation share: " of the N not left out" when loss windows took idle time out of
+// its denominator (the share is of that, not of all GPU idle; review DX L1).
+std::string known_idle_note(const nlohmann::json& g) {
+  if (!g.contains("idle_left_out_ns") || !g["idle_left_out_ns"].is_number_integer() || g["idle_left_out_ns"].get<int64_t>() <= 0 ||
+      !g.contains("gpu_idle_ns") || !g["gpu_idle_ns"].is_number_integer())
+    return "";
+  return " of the " + format_ns(g["gpu_idle_ns"].get<int64_t>() - g["idle_left_out_ns"].get<int64_t>()) + " not left out";
+}
+
 using json = nlohmann::json;
 
 // A per-1000-launches rate as the terminal prints it (one decimal).
@@ -268,7 +277,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
     if (g.is_object())
       tb.add_row({"GPU idle while launching thread off-CPU (scheduler)",
                   ns_or(member(g, "starved_ns")) + " of " + ns_or(member(g, "gpu_idle_ns")) + " GPU idle (" +
-                      pct_or(member(g, "share_of_idle")) + "; preempted " + ns_or(member(g, "idle_while_preempted_ns")) +
+                      pct_or(member(g, "share_of_idle")) + known_idle_note(g) + "; preempted " +
+                      ns_or(member(g, "idle_while_preempted_ns")) +
                       ", run queue " + ns_or(member(g, "idle_while_runqueue_ns")) + "; sleeping " +
                       ns_or(member(g, "idle_while_blocked_ns")) + " not counted)"});
     if (g.is_object() && g.contains("offcpu_intervals_spanning_loss"))

@@ -454,7 +454,10 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     const GpuStarvation& g = a.gpu_starvation;
     head.add_row({"GPU idle while launching thread off-CPU (scheduler)",
                   format_ns(g.starved_by_scheduler) + " of " + format_ns(g.gpu_idle) + " GPU idle (" +
-                      pct_of(g.starved_by_scheduler, g.gpu_idle - g.idle_left_out) + "; preempted " + format_ns(g.idle_while_preempted) +
+                      pct_of(g.starved_by_scheduler, g.gpu_idle - g.idle_left_out) +
+                      // The share is of the idle time not left out: said, or a reader divides by the total (review DX L1).
+                      (g.idle_left_out > 0 ? " of the " + format_ns(g.gpu_idle - g.idle_left_out) + " not left out" : "") +
+                      "; preempted " + format_ns(g.idle_while_preempted) +
                       ", run queue " + format_ns(g.idle_while_runqueue) + "; sleeping " + format_ns(g.idle_while_blocked) +
                       " not counted)"});
     if (a.loss)
