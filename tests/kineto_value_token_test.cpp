@@ -147,7 +147,7 @@ TEST(KinetoValueToken, EveryBadTokenIsAnErrorAtItsByteInEveryPosition) {
 // ends on a character boundary, never inside one (a cut byte would make the message invalid UTF-8).
 TEST(KinetoValueToken, QuotesOfNonAsciiTokensEndOnCharacterBoundaries) {
   std::string long_token;
-  for (int i = 0; i < 30; ++i) long_token += "\xE2\x82\xAC";  // 30 x €, 90 bytes
+  for (int i = 0; i < 50; ++i) long_token += "\xE2\x82\xAC";  // 50 x €, 150 bytes: 51 characters with é
   const std::string first = "\xC3\xA9";
   const std::string token = first + long_token;
   const std::string expected_quote = first + long_token.substr(0, 39 * 3);  // 40 characters
