@@ -37,3 +37,15 @@ def within_server_stamps(client, server, what):
           % (what, [round(x, 3) for x in client], [round(x, 3) for x in server]))
     check(client[-1] <= server[-1] + SLACK_MS, "%s: client's largest %.1f ms over the server's %.1f ms + %.0f ms"
           % (what, client[-1], server[-1], SLACK_MS))
+
+
+def gap_near_server_gap(client, server, what):
+    """One request's interval between two of its events as the client read them (client, ms) and as
+    the server stamped their writes (server, ms). The client reads the later event after its write
+    and the earlier one at most SLACK_MS after its write (the same read lag the bound above allows),
+    so client >= server - SLACK_MS; and late by at most SLACK_MS on the later event, client <=
+    server + SLACK_MS. Against a server gap longer than SLACK_MS, the lower bound is what catches a
+    client that reads the stream as it arrives no longer: one that buffers the body and stamps
+    every event at its end gives gaps of about 0."""
+    check(server - SLACK_MS <= client <= server + SLACK_MS, "%s: client %.1f ms, the server's %.1f ms +- %.0f ms"
+          % (what, client, server, SLACK_MS))

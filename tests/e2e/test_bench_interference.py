@@ -5,7 +5,6 @@ per-run numbers; a custom command's metric is parsed; a missing tool skips its s
 an interrupted experiment exits 130 and leaves no load running. Skips (77) without stress-ng."""
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -175,30 +174,39 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not loads_alive(tag), f"loads left running after isolated: {loads_alive(tag)}")
 
     # A recorded run's wall time is the command's own, not the recorder's start-up and shutdown.
-    # Both are measured, not assumed: the recorder's start-up and shutdown are what a recording of
-    # `true` takes beyond its command (seconds in a dev build, more under the sanitizers or load).
-    # `sleep 0.3` ran at least 0.3 s (from its release to its exit); a wall that included them
-    # would be over 0.3 s plus half of them.
+    # The recorded command stamps CLOCK_MONOTONIC (as the test does) when it starts and when its
+    # 0.3 s sleep ends: the recorder released it before its first stamp and it exits after its last,
+    # so the wall is at least their interval (exact). From above, the bound is taken from this same
+    # run, not from a separate recording of `true`, whose start-up varies independently under
+    # load: everything from the test's launch of the bench to the command's first stamp (the bench's
+    # own start, the recorder's start-up, Python's) is `before`. A wall counted from the recorder's
+    # start is over the interval by nearly all of `before`, the recorder's start-up being most of it
+    # (about 0.2 of 0.22 s in a dev build here; more under the sanitizers, which slow the recorder
+    # and not the uninstrumented Python); the right wall is over it only by Python's start-up and
+    # exit (-I -S: about 0.03 s here). Half of `before` lies between the two, and as both sides are
+    # from the same run, load that slows one slows the other. No 5 s margin is possible here: the
+    # start-up that a wrong wall would add is itself well under 5 s in a dev build.
     if os.geteuid() == 0 and os.path.exists("/sys/kernel/btf/vmlinux"):
+        stamps = os.path.join(tmp, "recorded-stamps")
+        stamper = ("import sys, time\na = time.monotonic()\ntime.sleep(0.3)\nb = time.monotonic()\n"
+                   "open(sys.argv[1], 'w').write('%r %r' % (a, b))\n")
         t0 = time.monotonic()
-        r = subprocess.run([exe, "record", "-o", os.path.join(tmp, "startup.itrace"), "--", "true"],
-                           capture_output=True, text=True, timeout=120)
-        whole = time.monotonic() - t0
-        ran = re.search(r"command ran: ([0-9.]+) s", r.stdout)
-        check(r.returncode == 0 and ran is not None, f"record -- true: exit {r.returncode}: {r.stdout} {r.stderr}")
-        recorder_s = whole - float(ran.group(1)) if ran else 0.0
         r = subprocess.run([exe, "bench", "interference", "--scenarios", "baseline", "-r", "1", "--record", "on",
-                            "--warmup", "0", "--out-dir", out_dir, "--json", "--", "sleep", "0.3"],
+                            "--warmup", "0", "--out-dir", out_dir, "--json", "--",
+                            sys.executable, "-I", "-S", "-c", stamper, stamps],
                            capture_output=True, text=True, timeout=120)
-        check(r.returncode == 0, f"recorded run exit {r.returncode}: {r.stderr}")
-        if r.returncode == 0:
+        check(r.returncode == 0 and os.path.exists(stamps), f"recorded run exit {r.returncode}: {r.stderr}")
+        if r.returncode == 0 and os.path.exists(stamps):
             doc = json.loads(r.stdout)
             wall = doc["scenarios"][0]["runs"][0]["wall_s"]
-            check(0.3 <= wall < 0.3 + recorder_s / 2,
-                  f"recorded `sleep 0.3` ran {wall} s by the table (the recorder's own start-up and shutdown: "
-                  f"{recorder_s:.2f} s)")
-            print(f"recorded `sleep 0.3`: {wall:.3f} s; the recorder's start-up and shutdown: {recorder_s:.2f} s")
-            # The analysed recording is counted: a number (0 for `sleep`, which makes a few events),
+            with open(stamps) as f:
+                first, last = map(float, f.read().split())
+            ran, before = last - first, first - t0
+            check(ran <= wall < ran + before / 2,
+                  f"recorded command ran {wall} s by the table; by its own stamps {ran:.3f} s, after {before:.3f} s "
+                  f"of the bench's, the recorder's and Python's start-up")
+            print(f"recorded command: wall {wall:.3f} s, its own stamps {ran:.3f} s, start-up before it {before:.3f} s")
+            # The analysed recording is counted: a number (0 for a command that makes few events),
             # not null, per run and for the scenario; and no note on stderr when nothing was lost.
             lost = doc["scenarios"][0]["runs"][0]["lost_events"]
             check(lost == doc["scenarios"][0]["lost_events"] == 0 and doc["scenarios"][0]["runs_with_lost_events"] == 0,

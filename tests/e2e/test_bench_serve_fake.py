@@ -1,6 +1,6 @@
 """`infertrace bench serve` against a fake OpenAI-compatible SSE server written here (the independent
 reference): it sends the first token 200 ms after the request and then one every 50 ms, so TTFT,
-ITL, TPOT and E2E are known; a second server answers 500 to every other request, a third never sends a token;
+ITL, TPOT and E2E are known; a "slow" one sends its second token SLOW_GAP after the first; a second server answers 500 to every other request, a third never sends a token;
 others send two tokens per event, a stream with no token event, nothing at all (no status line), or
 [DONE] and then hold the connection open HOLD_S. Checks the metrics against the fake's own stamps
 of each request (_latency_bounds.py), the counts and error kinds, the open-loop sends of the
@@ -15,12 +15,16 @@ import time
 
 from _fake_openai import FakeModelsHandler
 from _harness import EXE, check, failures, run, skip
-from _latency_bounds import server_ms, within_server_stamps
+from _latency_bounds import gap_near_server_gap, server_ms, within_server_stamps
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
 
 FIRST, GAP = 0.200, 0.050
+# The "slow" server's gap between its two tokens: over the 5 s every timing bound here leaves for a
+# loaded machine, by 2 s, so a client that reads the stream only once it has ended (TTFT about the
+# whole stream, ITL about 0) is out of bounds while one that reads events as they come is not.
+SLOW_GAP = 7.0
 # How long a "linger" server holds a connection after [DONE]: longer than the bench's --timeout
 # below, by more than the 5 s every timing bound here leaves for a loaded machine.
 HOLD_S = 12
@@ -104,10 +108,13 @@ class Fake(FakeModelsHandler):
             # "packed": two tokens per event (as a server that streams in steps of two does); usage
             # still counts every token.
             per_event = 2 if self.server.mode == "packed" else 1
+            gap = SLOW_GAP if self.server.mode == "slow" else GAP
             for i in range(body["max_tokens"] // per_event):
-                time.sleep(max(0, t0 + FIRST + i * GAP - time.monotonic()))
+                time.sleep(max(0, t0 + FIRST + i * gap - time.monotonic()))
                 # Stamped before the write: the client can read the event only after it.
-                stamp.setdefault("first", time.monotonic())
+                now = time.monotonic()
+                stamp.setdefault("first", now)
+                stamp.setdefault("events", []).append(now)
                 ev = {"choices": [{"index": 0, "text": "x" * per_event, "finish_reason": None}]}
                 # An event split across two writes, with \r\n line ends, exercises the parser.
                 raw = ("data: " + json.dumps(ev) + "\r\n\r\n").encode()
@@ -222,15 +229,43 @@ if d:
         check(others <= 1, "concurrency 2: %d requests in flight at a send" % others)
     check(ok_srv.most_active == 2, "concurrency 2: the fake streamed %d at once at most" % ok_srv.most_active)
 
-# 2) constant rate 10/s: sends 100 ms apart, independent of the 400 ms responses (open loop).
+# 1b) the slow server: one request, its second token SLOW_GAP (7 s) after the first. The bounds
+# above leave 5 s for a loaded machine, so on 200-400 ms streams they pass a client that reads the
+# whole body before it parses it (TTFT about E2E, ITLs about 0). Here such a client's TTFT is over
+# 7.2 s, past the fake's first token (200 ms) + 5 s, and its ITL and TPOT about 0, under the fake's
+# gap - 5 s (2 s): the figures must be taken as the events are read.
+slow_url = start("slow")
+slow = servers[-1]
+d = bench("--requests", "1", "--output-tokens", "2", url=slow_url)
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 1 and len(slow.stamps) == 1 and len(slow.stamps[0].get("events", ())) == 2,
+          "slow: one request of two events, completed %d; stamps %s" % (p["completed"], slow.stamps))
+    if p["completed"] == 1 and len(slow.stamps) == 1 and len(slow.stamps[0].get("events", ())) == 2:
+        st, r = slow.stamps[0], p["requests"][0]
+        against_stamps(p, slow.stamps, "slow")  # TTFT <= the fake's first token + 5 s
+        server_gap = 1000 * (st["events"][1] - st["events"][0])
+        check(len(r["itl_ms"]) == 1, "slow: one ITL, got %s" % r["itl_ms"])
+        if len(r["itl_ms"]) == 1:
+            gap_near_server_gap(r["itl_ms"][0], server_gap, "slow: ITL")
+        # TPOT of 2 tokens is (E2E - TTFT) / 1: from the first token's read to [DONE]'s, against the
+        # fake's first token to [DONE] written.
+        gap_near_server_gap(p["tpot_ms"]["mean"], 1000 * (st["done"] - st["first"]), "slow: TPOT")
+        print("slow stream: TTFT %.1f ms, ITL %.1f ms, TPOT %.1f ms; the fake's gap %.1f ms"
+              % (r["ttft_ms"], r["itl_ms"][0] if r["itl_ms"] else -1, p["tpot_ms"]["mean"], server_gap))
+
+# 2) constant rate 40/s: sends 25 ms apart, independent of the 250 ms responses (open loop). 280
+# requests make a 6.975 s schedule, so a sender at half the rate (2/rate apart) sends the last one
+# 6.975 s late: over the 5 s lateness bound below, which is the only check of the send times.
+RATE, N_SENDS = 40, 280
 mark = fresh(ok_srv)
-d = bench("--profile", "constant", "--rate", "10", "--requests", "8", "--output-tokens", "5")
+d = bench("--profile", "constant", "--rate", str(RATE), "--requests", str(N_SENDS), "--output-tokens", "2")
 if d:
     rs = d["points"][0]["requests"]
-    check(d["points"][0]["completed"] == 8, "constant: all 8 completed")
+    check(d["points"][0]["completed"] == N_SENDS, "constant: all %d completed" % N_SENDS)
     sched = sorted(r["scheduled_s"] for r in rs)
     for i in range(1, len(sched)):
-        near(sched[i] - sched[i - 1], 0.1, 1e-6, "constant 10/s scheduled gap %d" % i)
+        near(sched[i] - sched[i - 1], 1 / RATE, 1e-6, "constant %d/s scheduled gap %d" % (RATE, i))
     # The send instant is read after the sender woke and started the request's thread (tens of
     # microseconds at least), so it is strictly later than the schedule: a send time copied from
     # the schedule would hide a late sender and take its lateness out of TTFT and E2E. How late
@@ -241,18 +276,27 @@ if d:
     # Open loop: sends follow the schedule, not the answers, so the 400 ms streams overlap (a
     # closed loop would stream one at a time), seen by the fake itself.
     check(ok_srv.most_active >= 2, "constant: open loop, the fake streamed %d at once at most" % ok_srv.most_active)
-    against_stamps(d["points"][0], ok_srv.stamps[mark:], "constant 10/s")
+    against_stamps(d["points"][0], ok_srv.stamps[mark:], "constant %d/s" % RATE)
+    print("constant %d/s, %d requests: latest send %.3f s after its schedule"
+          % (RATE, N_SENDS, max(r["start_s"] - r["scheduled_s"] for r in rs)))
 
-# 3) poisson 20/s, seeded: 40 requests, mean gap 50 ms (+- 40%: 40 exponential samples), gaps vary.
-# The schedule is checked (seeded, so the same on every run); the sends only follow it, late.
-d = bench("--profile", "poisson", "--rate", "20", "--requests", "40", "--output-tokens", "2", "--seed", "7")
+# 3) poisson 40/s, seeded: 280 requests, mean gap 25 ms (+- 40%: 279 exponential samples), gaps vary.
+# The schedule is checked (seeded, so the same on every run); the sends only follow it, late. Its
+# span is checked to be over 6 s, so that, as for the constant profile, a sender at half the rate
+# would send the last request over 6 s late, past the 5 s lateness bound.
+d = bench("--profile", "poisson", "--rate", str(RATE), "--requests", str(N_SENDS), "--output-tokens", "2",
+          "--seed", "7")
 if d:
     rs = d["points"][0]["requests"]
+    check(d["points"][0]["completed"] == N_SENDS, "poisson: all %d completed" % N_SENDS)
     sched = sorted(r["scheduled_s"] for r in rs)
     gaps = [b - a for a, b in zip(sched, sched[1:])]
-    near(statistics.mean(gaps), 0.05, 0.02, "poisson mean scheduled gap")
-    check(statistics.pstdev(gaps) > 0.01, "poisson gaps are not constant")
+    near(statistics.mean(gaps), 1 / RATE, 0.4 / RATE, "poisson mean scheduled gap")
+    check(statistics.pstdev(gaps) > 0.1 / RATE, "poisson gaps are not constant")
+    check(sched[-1] - sched[0] > 6, "poisson schedule spans %.3f s, want over 6 s" % (sched[-1] - sched[0]))
     check(all(0 < r["start_s"] - r["scheduled_s"] < 5 for r in rs), "poisson: every send after its schedule")
+    print("poisson %d/s, %d requests over %.3f s: latest send %.3f s after its schedule"
+          % (RATE, N_SENDS, sched[-1] - sched[0], max(r["start_s"] - r["scheduled_s"] for r in rs)))
 
 # 4) errors: the fail server answers 500 to every second request.
 d = bench("--requests", "4", "--output-tokens", "2", url=FAIL_URL)
