@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "json_labels.h"
+#include "report/analyze_json.h"
 #include "report/fusion_report.h"
 #include "util/units.h"
 
@@ -114,6 +115,16 @@ TEST(FusionReport, NoBoundStillReportsIlGpuBusyAndTheReason) {
   // With a verdict there is no reason key; without the launch analysis, no IL either.
   const LaunchAnalysis cpu = launch("cpu");
   EXPECT_FALSE(fusion_json({&t, &r, &cpu}).contains("bound_undefined_reason"));
+  // No GPU activity at all: IL and GPU busy are null with analyze's reason, not 0 (review EA M1).
+  LaunchAnalysis nogpu;
+  nogpu.no_gpu_activity = true;
+  nogpu.bound_undefined_reason = "no launch call is linked to GPU work";
+  const nlohmann::json ng = fusion_json({&t, &r, &nogpu});
+  EXPECT_TRUE(ng["inference_latency_ns"].is_null());
+  EXPECT_TRUE(ng["gpu_busy_ns"].is_null());
+  EXPECT_TRUE(ng["bound"].is_null());
+  EXPECT_EQ(ng["undefined_reason"], kNoGpuReason);
+  EXPECT_FALSE(ng.contains("bound_undefined_reason"));
   const nlohmann::json bare = fusion_json({&t, &r, nullptr});
   EXPECT_TRUE(bare["inference_latency_ns"].is_null());
   EXPECT_FALSE(bare.contains("bound_undefined_reason"));

@@ -1,9 +1,12 @@
 #include "report/fusion_report.h"
 
+#include "report/analyze_json.h"
+
 #include <algorithm>
 #include <cstdio>
 
 #include "analysis/fusion_loop.h"
+#include "report/analyze_json.h"
 #include "report/kernel_display_names.h"
 #include "report/text_table.h"
 #include "util/units.h"
@@ -156,7 +159,11 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   j["launch_part_total_ns"] = launch_ns_json(rep, r.launch_part_total);
   if (!launches_measured(rep)) j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
   if (t.launch_coverage.partial()) j["launch_partial_note"] = t.launch_coverage.partial_note;
-  const bool have = rep.launch != nullptr, bound_known = has_bound(rep) && launches_measured(rep);
+  // A trace without GPU activity has no IL or GPU busy: null with analyze's undefined_reason, as
+  // analyze --json writes them, not 0s that read as measurements (review EA M1).
+  const bool no_gpu = rep.launch && rep.launch->gpu_undefined();
+  const bool have = rep.launch != nullptr && !no_gpu, bound_known = has_bound(rep) && launches_measured(rep);
+  if (no_gpu) j["undefined_reason"] = kNoGpuReason;
   j["bound"] = bound_known ? json(rep.launch->bound) : json(nullptr);
   // As analyze --json: the reason where the launches were measured and the GPU ran but no verdict.
   if (have && rep.launch->bound.empty() && launches_measured(rep) && !rep.launch->gpu_undefined())
