@@ -171,11 +171,44 @@ TEST(GpuStarvationLoss, GapsOfLostSwitchesAreLeftOut) {
   EXPECT_EQ(g.idle_left_out, (170 - 120) + (200 - 180) + (450 - 350));
   EXPECT_EQ(g.idle_while_preempted, 180 - 170);
   EXPECT_EQ(g.intervals_spanning_loss, 0);  // no whole off-CPU interval met a window
+  EXPECT_EQ(g.lost_switch_gaps, 2);
   EXPECT_DOUBLE_EQ(g.share_of_idle, 10.0 / (250.0 - 170.0));
+  {
+    const SchedAnalysis a = analyze_sched(t);
+    const nlohmann::json j = sched_analysis_json(t, a)["gpu_starved_by_scheduler"];
+    EXPECT_EQ(j["lost_switch_gaps"], 2);
+    EXPECT_EQ(j["idle_left_out_ns"], 170);
+    std::ostringstream text;
+    print_sched_report(text, t, a, {});
+    EXPECT_NE(text.str().find("0, and 2 gap(s) of lost switches (left out; "), std::string::npos) << text.str();
+  }
+  // A window over the whole run leaves no idle time to divide by: the share is null, not 0
+  // (review EA L2).
+  {
+    // Off the CPU from 50 to 550, over both idle gaps, and that interval meets a window.
+    Trace all = build(false);
+    all.switches = SwitchTable{};
+    all.wakeups = WakeupTable{};
+    for (const auto& [ts, out] : std::vector<std::pair<ns_t, bool>>{{50, true}, {550, false}}) {
+      ContextSwitch c;
+      c.ts = ts, c.cpu = 0, c.preempted = true, c.prev_state = 0;
+      c.prev_pid = out ? kPid : kOther, c.prev_tid = out ? kMain : kOther;
+      c.next_pid = out ? kOther : kPid, c.next_tid = out ? kOther : kMain;
+      all.switches.push(c);
+    }
+    LossWindow w;
+    w.first = 300, w.last = 310, w.cpu = 1, w.lost["switch"] = 1;
+    all.loss_windows.push_back(w);
+    const SchedAnalysis a = analyze_sched(all);
+    ASSERT_EQ(a.gpu_starvation.idle_left_out, 250);
+    ASSERT_EQ(a.gpu_starvation.gpu_idle, 250);
+    EXPECT_TRUE(sched_analysis_json(all, a)["gpu_starved_by_scheduler"]["share_of_idle"].is_null());
+  }
   // Without the windows the same gaps are the kernel's (switch-ins not reported): nothing left out.
   t.loss_windows.clear();
   const GpuStarvation k = analyze_gpu_starvation(t);
   EXPECT_EQ(k.idle_left_out, 0);
+  EXPECT_EQ(k.lost_switch_gaps, 0);
   EXPECT_DOUBLE_EQ(k.share_of_idle, 10.0 / 250.0);
 }
 

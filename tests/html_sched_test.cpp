@@ -310,6 +310,9 @@ TEST(HtmlSched, GpuStarvationRowWhenTheRecordingHasGpuActivities) {
       << l;
   // The share is of the idle time not left out (500 - 20 ms), and the row says so (review DX L1).
   EXPECT_TRUE(has(l, "GPU idle (25.0% of the 480.00 ms not left out; preempted")) << l;
+  // Gaps of lost switches are named after the intervals (review EA L1).
+  j["gpu_starved_by_scheduler"]["lost_switch_gaps"] = 2;
+  EXPECT_TRUE(has(section_text(j), "3, and 2 gap(s) of lost switches (left out; 20.00 ms")) << section_text(j);
 }
 
 // A pair group that is empty while others are not (no blocked pair here): sched --json writes 0

@@ -105,14 +105,14 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
       // Across a loss window the recorder may have lost that switch-in, and where in the gap the
       // thread was off the CPU is unknown: the gap is left out, as sched's off-CPU share leaves it
       // out (review DX M1).
-      if (out_at >= 0 && meets_loss(out_at, e.ts)) left_out.push_back({out_at, e.ts});
+      if (out_at >= 0 && meets_loss(out_at, e.ts)) left_out.push_back({out_at, e.ts}), ++g.lost_switch_gaps;
       out_at = e.ts, was_preempted = e.kind == 3, wake_at = -1;
     } else if (e.kind == 1) {
       if (out_at >= 0 && !was_preempted && wake_at < 0) wake_at = e.ts;
     } else if (out_at < 0) {
       // A second switch-in with no switch-out between, across a loss window: a switch-out and the
       // off-CPU interval after it were lost somewhere in the gap (left out as above).
-      if (in_at >= 0 && meets_loss(in_at, e.ts)) left_out.push_back({in_at, e.ts});
+      if (in_at >= 0 && meets_loss(in_at, e.ts)) left_out.push_back({in_at, e.ts}), ++g.lost_switch_gaps;
       in_at = e.ts;
     } else {
       in_at = e.ts;

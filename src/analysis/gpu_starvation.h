@@ -22,7 +22,7 @@ struct GpuStarvation {
   ns_t idle_while_blocked = 0;    // idle ∩ switched out sleeping, until its wakeup
   ns_t starved_by_scheduler = 0;  // preempted + runqueue
   int64_t gaps_starved = 0;       // idle gaps overlapping preempted or run-queue time
-  double share_of_idle = 0;       // starved_by_scheduler / (gpu_idle - idle_left_out) (0 when none)
+  double share_of_idle = 0;       // starved_by_scheduler / (gpu_idle - idle_left_out) (0 when none; JSON null when all of it was left out)
   // The thread's off-CPU intervals (switch-out to switch-in) whose closed span meets a recorder loss
   // window (analysis/loss_windows.h), as sched's off-CPU figures leave them out: an event of the
   // interval, or one in between (a lost wake-up, a lost switch-in and switch-out pair), may be the
@@ -31,6 +31,10 @@ struct GpuStarvation {
   // is unknown) is left out of the share's denominator. Both 0 for a recording without loss.
   int64_t intervals_spanning_loss = 0;
   ns_t idle_left_out = 0;
+  // Gaps of lost switches left out the same way (two switch-outs or two switch-ins in a row across
+  // a loss window: where in the gap the thread was off the CPU is unknown); their idle time is in
+  // idle_left_out. 0 for a recording without loss.
+  int64_t lost_switch_gaps = 0;
 };
 
 // tid < 0: the launching thread by the rule analyze and sched use (launch_thread_choice.h: most

@@ -24,7 +24,15 @@ std::string known_idle_note(const nlohmann::json& g) {
   if (!g.contains("idle_left_out_ns") || !g["idle_left_out_ns"].is_number_integer() || g["idle_left_out_ns"].get<int64_t>() <= 0 ||
       !g.contains("gpu_idle_ns") || !g["gpu_idle_ns"].is_number_integer())
     return "";
-  return " of the " + format_ns(g["gpu_idle_ns"].get<int64_t>() - g["idle_left_out_ns"].get<int64_t>()) + " not left out";
+  const int64_t known = g["gpu_idle_ns"].get<int64_t>() - g["idle_left_out_ns"].get<int64_t>();
+  return known > 0 ? " of the " + format_ns(known) + " not left out" : "";  // none left: the share is "-"
+}
+
+// ", and N gap(s) of lost switches" after the count of intervals left out, when there are any.
+std::string lost_gaps_note(const nlohmann::json& g) {
+  if (!g.contains("lost_switch_gaps") || !g["lost_switch_gaps"].is_number_integer() || g["lost_switch_gaps"].get<int64_t>() <= 0)
+    return "";
+  return ", and " + format_count(g["lost_switch_gaps"].get<int64_t>()) + " gap(s) of lost switches";
 }
 
 using json = nlohmann::json;
@@ -283,7 +291,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
                       ns_or(member(g, "idle_while_blocked_ns")) + " not counted)"});
     if (g.is_object() && g.contains("offcpu_intervals_spanning_loss"))
       tb.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
-                  count_or(member(g, "offcpu_intervals_spanning_loss")) + " (left out; " +
+                  count_or(member(g, "offcpu_intervals_spanning_loss")) + lost_gaps_note(g) + " (left out; " +
                       ns_or(member(g, "idle_left_out_ns")) + " of GPU idle left out of the share)"});
     if (!g.is_object())
       tb.add_row({"GPU idle while launching thread off-CPU", flag_or(doc, "launches_measured", true)

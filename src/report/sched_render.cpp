@@ -312,12 +312,15 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                            {"idle_while_blocked_ns", g.idle_while_blocked},
                            {"starved_ns", g.starved_by_scheduler},
                            {"gaps_starved", g.gaps_starved},
-                           {"share_of_idle", g.share_of_idle}}
+                           // Null when loss windows took all the idle time out of its denominator (review EA L2).
+                           {"share_of_idle", g.idle_left_out > 0 && g.gpu_idle - g.idle_left_out <= 0 ? json(nullptr)
+                                                                                                    : json(g.share_of_idle)}}
                     : json(nullptr);
     // Only with LOSS records, as the other loss keys: a recording without gives the object it gave.
     if (g.available && a.loss) {
       j["gpu_starved_by_scheduler"]["offcpu_intervals_spanning_loss"] = g.intervals_spanning_loss;
       j["gpu_starved_by_scheduler"]["idle_left_out_ns"] = g.idle_left_out;
+      j["gpu_starved_by_scheduler"]["lost_switch_gaps"] = g.lost_switch_gaps;
     }
   }
 
@@ -456,14 +459,15 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                   format_ns(g.starved_by_scheduler) + " of " + format_ns(g.gpu_idle) + " GPU idle (" +
                       pct_of(g.starved_by_scheduler, g.gpu_idle - g.idle_left_out) +
                       // The share is of the idle time not left out: said, or a reader divides by the total (review DX L1).
-                      (g.idle_left_out > 0 ? " of the " + format_ns(g.gpu_idle - g.idle_left_out) + " not left out" : "") +
+                      (g.idle_left_out > 0 && g.gpu_idle > g.idle_left_out ? " of the " + format_ns(g.gpu_idle - g.idle_left_out) + " not left out" : "") +
                       "; preempted " + format_ns(g.idle_while_preempted) +
                       ", run queue " + format_ns(g.idle_while_runqueue) + "; sleeping " + format_ns(g.idle_while_blocked) +
                       " not counted)"});
     if (a.loss)
       head.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
-                    format_count(g.intervals_spanning_loss) + " (left out; " + format_ns(g.idle_left_out) +
-                        " of GPU idle left out of the share)"});
+                    format_count(g.intervals_spanning_loss) +
+                        (g.lost_switch_gaps > 0 ? ", and " + format_count(g.lost_switch_gaps) + " gap(s) of lost switches" : "") +
+                        " (left out; " + format_ns(g.idle_left_out) + " of GPU idle left out of the share)"});
   } else {
     head.add_row({"GPU idle while launching thread off-CPU",
                   a.launches_measured ? "n/a (no GPU activities: record with --cuda cupti)"
