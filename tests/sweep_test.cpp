@@ -71,6 +71,21 @@ TEST(Sweep, SummaryNamesBalancedBatchesOutsideTheRegion) {
   EXPECT_EQ(r.balanced_region->to, 2);
   EXPECT_NE(r.summary.find("at batches 1, 2 and 8 (the longest run of consecutive batches: 1 to 2)."), std::string::npos)
       << r.summary;
+  // A tie: 1-2 and 8-16 are both two batches long; the region is the first, and says so.
+  pts.push_back(sweep_point(16, "e", analysis(false, 300, 300)));
+  const SweepResult tie = analyze_sweep(pts);
+  EXPECT_EQ(tie.balanced_batches, (std::vector<int64_t>{1, 2, 8, 16}));
+  EXPECT_NE(tie.summary.find("at batches 1, 2, 8 and 16 (the first of the longest runs of consecutive batches: 1 to 2)."),
+            std::string::npos)
+      << tie.summary;
+  pts.pop_back();
+  // No two consecutive balanced batches: the batches alone, no run named.
+  std::vector<SweepPoint> apart;
+  apart.push_back(sweep_point(1, "a", analysis(false, 100, 100)));
+  apart.push_back(sweep_point(2, "b", analysis(false, 100, 600)));
+  apart.push_back(sweep_point(4, "c", analysis(false, 100, 100)));
+  const SweepResult single = analyze_sweep(apart);
+  EXPECT_NE(single.summary.find("half of the inference latency) at batches 1 and 4."), std::string::npos) << single.summary;
   pts.pop_back();
   const SweepResult run = analyze_sweep(pts);
   EXPECT_NE(run.summary.find("half of the inference latency) at batch 1 to 2."), std::string::npos) << run.summary;

@@ -142,10 +142,25 @@ std::string summarize(const SweepResult& r) {
     s += " Balanced (GPU and CPU each idle less than half of the inference latency) at ";
     // Balanced batches outside the region (a sweep that is not monotone) are named too: the sentence
     // would otherwise say less than the table (audit DU F6).
+    // Runs of consecutive balanced batches of the region's length: more than one is a tie (the
+    // region is the first of them).
+    int64_t runs_as_long = 0, run = 0;
+    for (size_t i = 0; i <= r.points.size(); ++i) {
+      if (i < r.points.size() && r.points[i].balanced) {
+        ++run;
+        continue;
+      }
+      if (run == in_region) ++runs_as_long;
+      run = 0;
+    }
     if (static_cast<size_t>(in_region) == r.balanced_batches.size())
       s += "batch " + region + ".";
+    else if (in_region == 1)  // no two consecutive batches are balanced: no run to name
+      s += batches(r.balanced_batches) + ".";
     else
-      s += batches(r.balanced_batches) + " (the longest run of consecutive batches: " + region + ").";
+      s += batches(r.balanced_batches) + (runs_as_long > 1 ? " (the first of the longest runs of consecutive batches: "
+                                                            : " (the longest run of consecutive batches: ") +
+           region + ").";
   } else if (unmeasured.empty())
     s += " No batch size keeps both GPU and CPU idle below half of the inference latency.";
   else if (std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.launches_unmeasured; }))
