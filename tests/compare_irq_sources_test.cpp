@@ -86,7 +86,7 @@ TEST(CompareIrqSources, CompareSaysWhenTheBaselineCountsAnotherKind) {
   EXPECT_EQ(j["scenarios"][2]["irq_sources_differ"], false);
   EXPECT_TRUE(j["scenarios"][3]["irq_sources_differ"].is_null());
   // The text names the scenario whose kind is unknown beside known ones.
-  EXPECT_NE(text.str().find("IRQ/1K hard: whether saved count the x86 system vectors (timer tick, IPIs) is unknown"),
+  EXPECT_NE(text.str().find("IRQ/1K hard: whether saved counts the x86 system vectors (timer tick, IPIs) is unknown"),
             std::string::npos)
       << text.str();
 

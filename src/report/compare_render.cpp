@@ -172,16 +172,18 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   // for that reason alone. Said, not taken as "the same kind" (review DX M3).
   {
     std::string unknown;
+    size_t n_unknown = 0;
     bool some_known = false;
     for (const ComparisonRow& r : c.rows) {
       if (!r.m.irqs_recorded || !r.m.irq_per_1k_hard) continue;
       if (r.m.irq_system_vectors) some_known = true;
-      else unknown += (unknown.empty() ? "" : ", ") + r.m.name;
+      else unknown += (unknown.empty() ? "" : ", ") + r.m.name, ++n_unknown;
     }
     if (some_known && !unknown.empty())
-      os << "IRQ/1K hard: whether " << unknown
-         << " count the x86 system vectors (timer tick, IPIs) is unknown (analyses saved before 2026-12-03 do not "
-            "say; recordings made before then have device IRQs only): compare their hard IRQ/1K with care\n";
+      os << "IRQ/1K hard: whether " << unknown << (n_unknown == 1 ? " counts" : " count")
+         << " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
+            "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
+            "only): compare hard IRQ/1K with care\n";
   }
   if (!c.rate_not_measured.empty()) {
     std::string names;

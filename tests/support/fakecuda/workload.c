@@ -7,7 +7,7 @@
  *
  * LAUNCHES "forever": the workers launch until the process is killed (prints nothing), for tests
  * that need a traced process to outlive a recorder whose start-up time load decides (ASan: seconds);
- * it is killed with its parent too (PR_SET_PDEATHSIG), so a test that dies cannot leave it running.
+ * it is killed with its parent thread too (PR_SET_PDEATHSIG), so a test that dies cannot leave it running.
  *
  * usage: fakecuda_workload WORKERS LAUNCHES|forever BUSY CHILD_LAUNCHES
  *        fakecuda_workload child LAUNCHES */
@@ -111,8 +111,10 @@ int main(int argc, char** argv) {
   }
   const int forever = strcmp(argv[2], "forever") == 0;
   /* A run-until-killed workload must not outlive its test: a test killed by ctest's timeout, or one
-   * that fails before its kill, would leave it launching forever. It dies with the process that
-   * started it (the parent's death is checked once more after the request: it may have come first). */
+   * that fails before its kill, would leave it launching forever. It dies with the thread that
+   * started it (PR_SET_PDEATHSIG follows the parent thread: the tests start it from their main
+   * thread). The parent's death is checked once more after the request, as it may have come first;
+   * a parent that died before this process read getppid() is not seen (a window of microseconds). */
   if (forever) {
     const pid_t parent = getppid();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
