@@ -67,6 +67,20 @@ for k in ("switch_outs", "preemptions", "blocks", "switch_ins_missing", "irq_cou
 # `compare` of two Kineto inputs (the trace analysed here, and its saved analysis): every cell that
 # needs switches or IRQs says "not recorded", in the terminal and on the report page, as `sched`
 # says it; the JSON keeps those figures null and says why per scenario.
+def report_page(tmp, name, doc_text):
+    """The text of the first document's section of `report`'s page for doc_text (saved as
+    tmp/name); None (a failure recorded) when report fails."""
+    doc, page = os.path.join(tmp, name), os.path.join(tmp, name + ".html")
+    with open(doc, "w") as f:
+        f.write(doc_text)
+    h = run("report", doc, "-o", page)
+    check(h.returncode == 0, f"report of {name}: exit {h.returncode}: {h.stderr}")
+    if h.returncode != 0:
+        return None
+    with open(page) as f:
+        return section_text(f.read(), "doc-0")
+
+
 sched_cols = ("Sched/1K", "x base", "window Sched/1K", "window x base", "IRQ/1K hard", "IRQ/1K soft", "penalty", "off-CPU")
 with tempfile.TemporaryDirectory() as tmp:
     saved = os.path.join(tmp, "saved.json")
@@ -87,25 +101,13 @@ with tempfile.TemporaryDirectory() as tmp:
     for sc in doc.get("scenarios", []):
         check(sc.get("switches_recorded") is False and sc.get("irqs_recorded") is False, f"flags of {sc.get('name')}")
         check(sc.get("sched_per_1k", 0) is None and sc.get("penalty_ns", 0) is None, f"figures of {sc.get('name')}")
-    cdoc, page = os.path.join(tmp, "verb_compare.json"), os.path.join(tmp, "compare.html")
-    with open(cdoc, "w") as f:
-        f.write(cj.stdout)
-    h = run("report", cdoc, "-o", page)
-    check(h.returncode == 0, f"report of compare --json: {h.returncode} {h.stderr}")
-    if h.returncode == 0:
-        with open(page) as f:
-            text = section_text(f.read(), "doc-0")
+    text = report_page(tmp, "verb_compare.json", cj.stdout)
+    if text is not None:
         check(text.count(" not recorded") == 2 * len(sched_cols), f"page of compare: {text[:1500]}")
 
 with tempfile.TemporaryDirectory() as tmp:
-    saved, page = os.path.join(tmp, "kineto.sched.json"), os.path.join(tmp, "kineto.html")
-    with open(saved, "w") as f:
-        f.write(r.stdout)
-    h = run("report", saved, "-o", page)
-    check(h.returncode == 0, f"report exit {h.returncode}: {h.stderr}")
-    if h.returncode == 0:
-        with open(page) as f:
-            text = section_text(f.read(), "doc-0")
+    text = report_page(tmp, "kineto.sched.json", r.stdout)
+    if text is not None:
         check("record the run with infertrace record" in text and "--events" not in text, f"page: {text[:600]}")
 
 if failures:
