@@ -588,27 +588,30 @@ with tempfile.TemporaryDirectory() as tmp:
     sleeper = subprocess.Popen([sys.executable, "-c", "import threading, time\n"
                                 "t = threading.Thread(target=lambda: [time.sleep(0.01) for _ in iter(int, 1)])\n"
                                 "t.start(); t.join()"])
-    # Polled until the second thread exists (bounded at 30 s, far over an ASan interpreter's start):
-    # a fixed sleep skipped the check silently when it had not started yet.
-    deadline = time.monotonic() + 30
-    tids = []
-    while time.monotonic() < deadline and sleeper.poll() is None:
-        tids = sorted(int(x) for x in os.listdir(f"/proc/{sleeper.pid}/task"))
-        if len(tids) >= 2:
-            break
-        time.sleep(0.02)
-    thread = next((t for t in tids if t != sleeper.pid), None)
-    check(thread is not None, f"the sleeper's second thread did not start within 30 s: tasks {tids}")
-    if thread is not None:
-        th = os.path.join(tmp, "thread.itrace")
-        e = run("record", "-o", th, "--events", "syscall", "--pid", str(thread), "--duration", "0.5")
-        check(e.returncode == 0 and f"thread of process {sleeper.pid}" in e.stderr, f"--pid TID: {e.stderr}")
-        out = os.path.join(tmp, "thread_csv")
-        run("export", th, "--csv", out)
-        _, sc = read_csv(os.path.join(out, "syscalls.csv"))
-        check(any(int(r["tid"]) == thread for r in sc), "--pid TID recorded none of the thread's syscalls")
-    sleeper.kill()
-    sleeper.wait(timeout=30)
+    try:
+        # Polled until the second thread exists (bounded at 30 s, far over an ASan interpreter's start):
+        # a fixed sleep skipped the check silently when it had not started yet.
+        deadline = time.monotonic() + 30
+        tids = []
+        while time.monotonic() < deadline and sleeper.poll() is None:
+            tids = sorted(int(x) for x in os.listdir(f"/proc/{sleeper.pid}/task"))
+            if len(tids) >= 2:
+                break
+            time.sleep(0.02)
+        thread = next((t for t in tids if t != sleeper.pid), None)
+        check(thread is not None, f"the sleeper's second thread did not start within 30 s: tasks {tids}")
+        if thread is not None:
+            th = os.path.join(tmp, "thread.itrace")
+            e = run("record", "-o", th, "--events", "syscall", "--pid", str(thread), "--duration", "0.5")
+            check(e.returncode == 0 and f"thread of process {sleeper.pid}" in e.stderr, f"--pid TID: {e.stderr}")
+            out = os.path.join(tmp, "thread_csv")
+            run("export", th, "--csv", out)
+            _, sc = read_csv(os.path.join(out, "syscalls.csv"))
+            check(any(int(r["tid"]) == thread for r in sc), "--pid TID recorded none of the thread's syscalls")
+    finally:
+        # Also when a check above raises or the recorder times out: the sleeper never ends by itself.
+        sleeper.kill()
+        sleeper.wait(timeout=30)
 
     # Without privileges: says what is missing and how to fix it.
     if subprocess.run(["which", "setpriv"], capture_output=True).returncode == 0:
