@@ -50,14 +50,20 @@ std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? f
 // said so, as `sched` says it, where "-" would read as "no launches" or "nothing happened".
 constexpr const char* kNotRecorded = "not recorded";
 
-// The scenarios without switches (or IRQs), by name, with the verb that agrees with them: "k holds",
-// "k, j hold"; "" when every one has them.
-std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorded) {
+// The names of the scenarios `pick` selects, comma-separated, then `one` or `many` (the verb that
+// agrees with them: "k holds", "k, j hold"); "" when it selects none.
+template <typename Pick>
+std::string scenario_names(const Comparison& c, Pick pick, const char* one, const char* many) {
   std::string names;
   size_t n = 0;
   for (const ComparisonRow& r : c.rows)
-    if (!(r.m.*recorded)) names += (names.empty() ? "" : ", ") + r.m.name, ++n;
-  return n == 0 ? "" : names + (n == 1 ? " holds" : " hold");
+    if (pick(r)) names += (names.empty() ? "" : ", ") + r.m.name, ++n;
+  return n == 0 ? "" : names + (n == 1 ? one : many);
+}
+
+// The scenarios without switches (or IRQs): "k holds", "k, j hold"; "" when every one has them.
+std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorded) {
+  return scenario_names(c, [&](const ComparisonRow& r) { return !(r.m.*recorded); }, " holds", " hold");
 }
 
 }  // namespace
@@ -171,17 +177,14 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   // only, so its hard rate beside a recording that counts the vectors may be several times lower
   // for that reason alone. Said, not taken as "the same kind" (review DX M3).
   {
-    std::string unknown;
-    size_t n_unknown = 0;
-    bool some_known = false;
-    for (const ComparisonRow& r : c.rows) {
-      if (!r.m.irqs_recorded || !r.m.irq_per_1k_hard) continue;
-      if (r.m.irq_system_vectors) some_known = true;
-      else unknown += (unknown.empty() ? "" : ", ") + r.m.name, ++n_unknown;
-    }
+    const auto with_irqs = [](const ComparisonRow& r) { return r.m.irqs_recorded && r.m.irq_per_1k_hard.has_value(); };
+    const bool some_known = std::any_of(c.rows.begin(), c.rows.end(), [&](const ComparisonRow& r) {
+      return with_irqs(r) && r.m.irq_system_vectors.has_value();
+    });
+    const std::string unknown = scenario_names(
+        c, [&](const ComparisonRow& r) { return with_irqs(r) && !r.m.irq_system_vectors; }, " counts", " count");
     if (some_known && !unknown.empty())
-      os << "IRQ/1K hard: whether " << unknown << (n_unknown == 1 ? " counts" : " count")
-         << " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
+      os << "IRQ/1K hard: whether " << unknown << " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
             "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
             "only): compare hard IRQ/1K with care\n";
   }
