@@ -5,7 +5,7 @@
 
 #include "analysis/launch_thread_choice.h"
 #include "analysis/loss_windows.h"
-#include "analysis/switch_tie_order.h"
+#include "analysis/offcpu_walk.h"
 
 namespace infertrace {
 
@@ -73,61 +73,45 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   for (const Span& s : idle) g.gpu_idle += s.e - s.b;
   g.idle_gaps = static_cast<int64_t>(idle.size());
 
-  // The thread's off-CPU intervals, split where a wakeup makes a blocked thread runnable again.
-  struct Ev {
-    ns_t ts;
-    int kind;  // 0 in, 1 wake, 2 out blocked, 3 out preempted
-  };
-  std::vector<Ev> ev;
+  // The thread's off-CPU intervals, split where a wakeup makes a blocked thread runnable again, by
+  // the walk sched.cpp's off-CPU accounting uses too (analysis/offcpu_walk.h).
+  std::vector<OffcpuEvent> ev;
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s.prev_tid[i] == tid) ev.push_back({s.ts[i], s.preempted[i] ? 3 : 2});
-    if (s.next_tid[i] == tid) ev.push_back({s.ts[i], 0});
+    if (s.prev_tid[i] == tid) ev.push_back({s.ts[i], s.preempted[i] ? kOutPreempted : kOutBlocked});
+    if (s.next_tid[i] == tid) ev.push_back({s.ts[i], kSwitchIn});
     if (s.prev_tid[i] == tid && g.pid < 0) g.pid = s.prev_pid[i];
   }
   if (ev.empty()) return g;
   for (size_t i = 0; i < t.wakeups.size(); ++i)
-    if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], 1});
-  // Events at one ns in the order the thread's place allows (analysis/switch_tie_order.h, as in the
-  // off-CPU accounting of sched.cpp): off the CPU, the switch-in first.
-  switch_ties::sort_events(ev);
+    if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], kWakeup});
   const LossSpans loss(t);
+  std::vector<OffcpuPiece> pieces;
+  walk_offcpu(ev, loss, pieces);
   std::vector<Span> preempted, runqueue, blocked, left_out;
-  ns_t out_at = -1, wake_at = -1, in_at = -1;
-  bool was_preempted = false;
-  const auto meets_loss = [&](ns_t a, ns_t b) { return !loss.empty() && loss.overlaps(a, b); };
-  for (size_t i = 0; i < ev.size(); ++i) {
-    switch_ties::order_tie_at(ev, i, out_at < 0);
-    const Ev& e = ev[i];
-    if (e.kind >= 2) {
-      // A second switch-out with no switch-in between: the thread ran in between (its switch-in
-      // was not reported, see SchedAnalysis::switch_ins_missing), so it is off the CPU from here.
-      // Across a loss window the recorder may have lost that switch-in, and where in the gap the
-      // thread was off the CPU is unknown: the gap is left out, as sched's off-CPU share leaves it
-      // out (review DX M1).
-      if (out_at >= 0 && meets_loss(out_at, e.ts)) left_out.push_back({out_at, e.ts}), ++g.lost_switch_gaps;
-      out_at = e.ts, was_preempted = e.kind == 3, wake_at = -1;
-    } else if (e.kind == 1) {
-      if (out_at >= 0 && !was_preempted && wake_at < 0) wake_at = e.ts;
-    } else if (out_at < 0) {
-      // A second switch-in with no switch-out between, across a loss window: a switch-out and the
-      // off-CPU interval after it were lost somewhere in the gap (left out as above).
-      if (in_at >= 0 && meets_loss(in_at, e.ts)) left_out.push_back({in_at, e.ts}), ++g.lost_switch_gaps;
-      in_at = e.ts;
-    } else {
-      in_at = e.ts;
-      if (meets_loss(out_at, e.ts)) {
+  for (const OffcpuPiece& p : pieces) {
+    switch (p.kind) {
+      case OffcpuPieceKind::SwitchInMissing: break;  // the thread ran in the gap: off the CPU from its end
+      case OffcpuPieceKind::SwitchInLost:
+      case OffcpuPieceKind::SwitchOutLost:
+        // Where in the gap the thread was off the CPU is unknown: left out, as sched's off-CPU share
+        // leaves it out (review DX M1).
+        left_out.push_back({p.begin, p.end}), ++g.lost_switch_gaps;
+        break;
+      case OffcpuPieceKind::IntervalSpanningLoss:
         ++g.intervals_spanning_loss;  // the whole interval, its wait and sleep alike
-        left_out.push_back({out_at, e.ts});
-      } else if (was_preempted) {
-        preempted.push_back({out_at, e.ts});
-      } else if (wake_at >= 0) {
-        blocked.push_back({out_at, wake_at});
-        runqueue.push_back({wake_at, e.ts});
-      } else {
-        blocked.push_back({out_at, e.ts});  // no wakeup recorded: all of it counts as sleeping
-      }
-      out_at = -1;
+        left_out.push_back({p.begin, p.end});
+        break;
+      case OffcpuPieceKind::Interval:
+        if (p.preempted) {
+          preempted.push_back({p.begin, p.end});
+        } else if (p.ready >= 0) {
+          blocked.push_back({p.begin, p.ready});
+          runqueue.push_back({p.ready, p.end});
+        } else {
+          blocked.push_back({p.begin, p.end});  // no wakeup recorded: all of it counts as sleeping
+        }
+        break;
     }
   }
   preempted = merge_spans(std::move(preempted));

@@ -6,10 +6,10 @@
 
 #include "analysis/launch_thread_choice.h"
 #include "analysis/loss_windows.h"
+#include "analysis/offcpu_walk.h"
 #include "analysis/percentile.h"
 #include "analysis/sched_pairs.h"
 #include "analysis/sched_scope.h"
-#include "analysis/switch_tie_order.h"
 
 namespace infertrace {
 
@@ -79,77 +79,49 @@ struct OffcpuCounts {
 // Off-CPU time and run-queue latency from each traced thread's switch-outs, switch-ins and wakeups.
 // Off-CPU time runs from a switch-out to the next switch-in; run-queue latency from the moment the
 // thread became runnable again (a wakeup after it blocked, or the involuntary switch-out itself)
-// to its next switch-in. An interval or wait whose closed span meets a loss window is left out and
-// counted: any of its events, or one in between, may be the one the recorder lost.
+// to its next switch-in. The walk and its rules (ties, missing and lost switches, intervals meeting
+// a loss window) are analysis/offcpu_walk.h's, shared with gpu_starvation.cpp; what is left out is
+// counted here, and its time kept out of the share of wall (review DO).
 void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& loss,
                      std::map<int64_t, ThreadSched>& threads, std::map<int64_t, std::vector<ns_t>>& runq,
                      OffcpuCounts& n) {
-  enum Kind : uint8_t { In = 0, Wake = 1, OutBlocked = 2, OutPreempted = 3 };
-  struct Ev {
-    ns_t ts;
-    Kind kind;
-  };
-  std::map<int64_t, std::vector<Ev>> ev;
+  std::map<int64_t, std::vector<OffcpuEvent>> ev;
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
     if (scope.contains(s.prev_pid[i], s.prev_tid[i]))
-      ev[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] ? OutPreempted : OutBlocked});
-    if (scope.contains(s.next_pid[i], s.next_tid[i])) ev[s.next_tid[i]].push_back({s.ts[i], In});
+      ev[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] ? kOutPreempted : kOutBlocked});
+    if (scope.contains(s.next_pid[i], s.next_tid[i])) ev[s.next_tid[i]].push_back({s.ts[i], kSwitchIn});
   }
   for (size_t i = 0; i < t.wakeups.size(); ++i)
-    if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], Wake});
-  const auto meets_loss = [&](ns_t a, ns_t b) { return !loss.empty() && loss.overlaps(a, b); };
+    if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], kWakeup});
+  std::vector<OffcpuPiece> pieces;  // reused across threads
   for (auto& [tid, v] : ev) {
-    // Events at one ns in the order the thread's place allows (analysis/switch_tie_order.h): on the
-    // CPU it leaves and returns at once; off it, it returns before it leaves again.
-    switch_ties::sort_events(v);
+    walk_offcpu(v, loss, pieces);
     ThreadSched& th = threads[tid];
-    ns_t out_at = -1, ready_at = -1, in_at = -1;
-    bool blocked = false;
-    for (size_t i = 0; i < v.size(); ++i) {
-      switch_ties::order_tie_at(v, i, out_at < 0);
-      const Ev& e = v[i];
-      if (e.kind == OutBlocked || e.kind == OutPreempted) {
-        // A second switch-out with no switch-in between: the thread ran in between (its switch-in
-        // was not reported), so it has been off the CPU only since this one.
-        // When the gap meets a loss window the recorder may have lost the switch-in itself, and
-        // where in the gap the thread was on the CPU is unknown: the gap is left out of the share of
-        // wall with the off-CPU intervals (review DO).
-        if (out_at >= 0 && meets_loss(out_at, e.ts)) {
-          ++n.switch_ins_lost;
-          th.offcpu_left_out += e.ts - out_at;
-        } else if (out_at >= 0) {
-          ++n.switch_ins_missing;
-        }
-        out_at = e.ts;
-        ready_at = e.kind == OutPreempted ? e.ts : -1;
-        blocked = e.kind == OutBlocked;
-      } else if (e.kind == Wake) {
-        if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // wakeups while running change nothing
-      } else {
-        // A second switch-in with no switch-out between, across a loss window: the switch-out was
-        // lost, and so was the off-CPU interval in the gap (its time unknown: left out as above).
-        if (out_at < 0 && in_at >= 0 && meets_loss(in_at, e.ts)) {
-          ++n.switch_outs_lost;
-          th.offcpu_left_out += e.ts - in_at;
-        }
-        in_at = e.ts;
-        if (ready_at >= 0) {
-          if (meets_loss(ready_at, e.ts)) ++n.runq_spanning_loss;
-          else runq[tid].push_back(e.ts - ready_at);
-        }
-        if (out_at >= 0 && meets_loss(out_at, e.ts)) {
-          // Its sleep/wait split is part of it: both are left out with it.
-          ++n.offcpu_spanning_loss;
-          th.offcpu_left_out += e.ts - out_at;
-        } else if (out_at >= 0) {
-          th.offcpu += e.ts - out_at;
-          if (blocked) {
-            th.blocked_sleep += (ready_at >= 0 ? ready_at : e.ts) - out_at;
-            th.blocked_wait += ready_at >= 0 ? e.ts - ready_at : 0;
+    for (const OffcpuPiece& p : pieces) {
+      const ns_t len = p.end - p.begin;
+      switch (p.kind) {
+        case OffcpuPieceKind::SwitchInMissing: ++n.switch_ins_missing; break;
+        case OffcpuPieceKind::SwitchInLost: ++n.switch_ins_lost, th.offcpu_left_out += len; break;
+        case OffcpuPieceKind::SwitchOutLost: ++n.switch_outs_lost, th.offcpu_left_out += len; break;
+        case OffcpuPieceKind::IntervalSpanningLoss:
+        case OffcpuPieceKind::Interval:
+          if (p.ready >= 0) {
+            if (p.wait_meets_loss) ++n.runq_spanning_loss;
+            else runq[tid].push_back(p.end - p.ready);
           }
-        }
-        out_at = ready_at = -1;
+          if (p.kind == OffcpuPieceKind::IntervalSpanningLoss) {
+            // Its sleep/wait split is part of it: both are left out with it.
+            ++n.offcpu_spanning_loss;
+            th.offcpu_left_out += len;
+          } else {
+            th.offcpu += len;
+            if (!p.preempted) {
+              th.blocked_sleep += (p.ready >= 0 ? p.ready : p.end) - p.begin;
+              th.blocked_wait += p.ready >= 0 ? p.end - p.ready : 0;
+            }
+          }
+          break;
       }
     }
   }

@@ -1,0 +1,48 @@
+#include "analysis/offcpu_walk.h"
+
+#include "analysis/switch_tie_order.h"
+
+namespace infertrace {
+
+void walk_offcpu(std::vector<OffcpuEvent>& v, const LossSpans& loss, std::vector<OffcpuPiece>& pieces) {
+  pieces.clear();
+  switch_ties::sort_events(v);
+  const auto meets_loss = [&](ns_t a, ns_t b) { return !loss.empty() && loss.overlaps(a, b); };
+  const auto gap = [](OffcpuPieceKind kind, ns_t begin, ns_t end) {
+    OffcpuPiece p;
+    p.kind = kind, p.begin = begin, p.end = end;
+    return p;
+  };
+  // out_at: the open stay's switch-out (-1 on the CPU); ready_at: when that stay became runnable;
+  // in_at: the last switch-in, whatever came before it.
+  ns_t out_at = -1, ready_at = -1, in_at = -1;
+  bool preempted = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    switch_ties::order_tie_at(v, i, out_at < 0);
+    const OffcpuEvent& e = v[i];
+    if (e.kind == kOutBlocked || e.kind == kOutPreempted) {
+      // The thread ran between two switch-outs, so it has been off the CPU only since this one.
+      if (out_at >= 0)
+        pieces.push_back(gap(meets_loss(out_at, e.ts) ? OffcpuPieceKind::SwitchInLost : OffcpuPieceKind::SwitchInMissing,
+                             out_at, e.ts));
+      out_at = e.ts;
+      preempted = e.kind == kOutPreempted;
+      ready_at = preempted ? e.ts : -1;  // a preempted thread is runnable from the switch-out on
+    } else if (e.kind == kWakeup) {
+      if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // the first wake-up of a blocked stay only
+    } else if (out_at < 0) {
+      if (in_at >= 0 && meets_loss(in_at, e.ts)) pieces.push_back(gap(OffcpuPieceKind::SwitchOutLost, in_at, e.ts));
+      in_at = e.ts;
+    } else {
+      OffcpuPiece p =
+          gap(meets_loss(out_at, e.ts) ? OffcpuPieceKind::IntervalSpanningLoss : OffcpuPieceKind::Interval, out_at, e.ts);
+      p.preempted = preempted, p.ready = ready_at;
+      p.wait_meets_loss = ready_at >= 0 && meets_loss(ready_at, e.ts);
+      pieces.push_back(p);
+      in_at = e.ts;
+      out_at = ready_at = -1;
+    }
+  }
+}
+
+}  // namespace infertrace

@@ -1,0 +1,58 @@
+// One thread's walk through its switch-outs, wake-ups and switch-ins, cut into the pieces that the
+// scheduler analysis (sched.cpp: off-CPU time, run-queue latency, the switch counts) and the GPU
+// starvation analysis (gpu_starvation.cpp: preempted / run-queue / blocked spans) both read. The
+// rules live here once so that the two analyses cannot read one recording two ways (reviews DO, DX
+// M1 and EA each had to re-align two copies by hand):
+//   - events at one ns are ordered by where the thread is (analysis/switch_tie_order.h);
+//   - a second switch-out with no switch-in between: the thread ran in between unreported (a
+//     missing switch-in), or, when the gap meets a loss window, the recorder may have lost that
+//     switch-in and where in the gap the thread ran is unknown (the gap is left out);
+//   - a second switch-in with no switch-out between, across a loss window: a switch-out and the
+//     off-CPU interval after it were lost in the gap (left out); without loss nothing is known lost;
+//   - an off-CPU interval whose closed span meets a loss window is left out whole (any of its
+//     events, or one in between, may be the one lost), its wait and sleep split with it.
+// The walk starts the thread on the CPU; wake-ups while it runs change nothing.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "analysis/loss_windows.h"
+#include "trace/trace.h"
+
+namespace infertrace {
+
+// Numbered as analysis/switch_tie_order.h reads event kinds (0 in, 1 wake-up, 2 and 3 out).
+enum OffcpuEventKind : uint8_t { kSwitchIn = 0, kWakeup = 1, kOutBlocked = 2, kOutPreempted = 3 };
+
+struct OffcpuEvent {
+  ns_t ts;
+  OffcpuEventKind kind;
+};
+
+enum class OffcpuPieceKind : uint8_t {
+  Interval,              // [switch-out, next switch-in], meeting no loss window
+  IntervalSpanningLoss,  // the same, meeting a loss window: left out
+  SwitchInMissing,       // [switch-out, second switch-out], meeting no loss window
+  SwitchInLost,          // [switch-out, second switch-out], meeting a loss window: left out
+  SwitchOutLost,         // [switch-in, second switch-in], meeting a loss window: left out
+};
+
+struct OffcpuPiece {
+  OffcpuPieceKind kind = OffcpuPieceKind::Interval;
+  ns_t begin = 0, end = 0;
+  // Intervals only. `ready`: when the thread became runnable again, the switch-out itself when it
+  // was preempted, else the first wake-up after it, -1 when none was recorded. `wait_meets_loss`:
+  // the run-queue wait [ready, end] meets a loss window (a wait can stay clear of one that the
+  // interval's sleep meets).
+  bool preempted = false;
+  ns_t ready = -1;
+  bool wait_meets_loss = false;
+};
+
+// Sorts `events` (one thread's, any order) by time and walks them, replacing `pieces` with what the
+// walk finds, in time order. `pieces` is the caller's to reuse across threads: the walk allocates
+// nothing else, as a recording can hold millions of switches.
+void walk_offcpu(std::vector<OffcpuEvent>& events, const LossSpans& loss, std::vector<OffcpuPiece>& pieces);
+
+}  // namespace infertrace
