@@ -1,5 +1,5 @@
 // The order of one thread's switch-outs, wake-ups and switch-ins that share a nanosecond, for the
-// off-CPU walks of sched.cpp and gpu_starvation.cpp. A real context switch takes microseconds, so a
+// off-CPU walk that sched.cpp and gpu_starvation.cpp share (analysis/offcpu_walk.h). A real context switch takes microseconds, so a
 // recording never holds one thread's switch-out and switch-in at the same ns, but a synthetic or
 // merged trace (or a coarse clock) can, and the walk must not depend on the order they were listed.
 // What happened first follows from where the thread was before the tie:
@@ -19,7 +19,7 @@
 // thread ({in, out, in}, {out, in, out}) is ordered by the two rules above, not replayed; a
 // thread's first event decides nothing (the walks start it on the CPU); two switch-outs of
 // different kinds at one ns keep the order they were listed in.
-// Event kinds as both walks number them: 0 switch-in, 1 wake-up, 2 and 3 switch-out.
+// Event kinds as offcpu_walk.h numbers them: 0 switch-in, 1 wake-up, 2 and 3 switch-out.
 #pragma once
 
 #include <algorithm>
