@@ -38,15 +38,16 @@ enum class OffcpuPieceKind : uint8_t {
   SwitchOutLost,         // [switch-in, second switch-in], meeting a loss window: left out
 };
 
+// 32 bytes (the flags after the times): a walk of millions of switches yields as many pieces.
 struct OffcpuPiece {
-  OffcpuPieceKind kind = OffcpuPieceKind::Interval;
   ns_t begin = 0, end = 0;
   // Intervals only. `ready`: when the thread became runnable again, the switch-out itself when it
   // was preempted, else the first wake-up after it, -1 when none was recorded. `wait_meets_loss`:
   // the run-queue wait [ready, end] meets a loss window (a wait can stay clear of one that the
   // interval's sleep meets).
-  bool preempted = false;
   ns_t ready = -1;
+  OffcpuPieceKind kind = OffcpuPieceKind::Interval;
+  bool preempted = false;
   bool wait_meets_loss = false;
 };
 
