@@ -227,6 +227,13 @@ TEST(SchedLoss, EachThreadsImpactIsOverItsOwnKnownWall) {
   ASSERT_TRUE(a.launch_window.defined && a.launch_window.scheduler_impact);
   EXPECT_EQ(a.launch_window.wall, 22'000);
   EXPECT_NEAR(*a.launch_window.scheduler_impact, 2000.0 / 20'500.0 + 3000.0 / 20'000.0, 1e-15);
+
+  // The terminal names the shorter wall, and the one empty group as why a penalty is missing
+  // (audit EE L1, L5): clean and preempted pairs exist, blocked ones do not.
+  std::ostringstream text;
+  print_sched_report(text, t, a);
+  EXPECT_NE(text.str().find("scheduler impact (share of wall less left-out pairs)"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("blocked only                                        n/a (no blocked pairs)"), std::string::npos) << text.str();
 }
 
 TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {
