@@ -68,6 +68,18 @@ TEST(HtmlReportParts, DocumentTableShowsNsIntegersAsDurationsAndLeadsWithTheFirs
   EXPECT_LT(wait, cnt) << s;
 }
 
+// Whole numbers under naming keys (a batch, a thread count, a tid, and keys ending in one of those
+// words) are shown as their digits; counts that merely end in such a word keep the separators.
+TEST(HtmlReportParts, ScalarTextLabelsNamesAndSeparatesCounts) {
+  EXPECT_EQ(html::scalar_text(json(1024), "batch"), "1024");
+  EXPECT_EQ(html::scalar_text(json(1024), "transition_batch"), "1024");
+  EXPECT_EQ(html::scalar_text(json(12345), "launch_thread_tid"), "12345");
+  EXPECT_EQ(html::scalar_text(json(1.5), "batch"), "1.50");
+  EXPECT_EQ(html::scalar_text(json(1024), "launch_pair_threads"), "1,024");
+  EXPECT_EQ(html::scalar_text(json(12345), "by_external_id"), "12,345");
+  EXPECT_EQ(html::scalar_text(json(12345), "nobatch"), "12,345");  // a word, not a last word
+}
+
 TEST(HtmlTimelineGeometry, SliceStartsAtItsStartAndTheArrowAtTheCallsStart) {
   Trace t;
   push_api(t, "cudaLaunchKernel", 0, 100, 1);  // 0..100 ns

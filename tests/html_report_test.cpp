@@ -273,6 +273,21 @@ TEST(HtmlReport, TraceSummaryHasApiTimeAndGpuBusyAsAnalyzeWritesThem) {
   EXPECT_TRUE(html_text::has(s, html_text::row({"API time", "unknown", "no linked launch call has a recorded duration"}))) << s;
 }
 
+// Input events the reader skipped are named in words in the trace's summary, as the saved-analysis
+// section and the sweep's skipped table name them: "missing ts", not the key "skipped_missing_ts".
+TEST(HtmlReport, TraceSummaryNamesSkippedReasonsInWords) {
+  Trace t = small_launch_trace();
+  t.skipped["skipped_missing_ts"] = 4;
+  t.skipped["skipped_bad_type_arg"] = 1200;
+  const LaunchAnalysis a = plain_analysis(t);
+  html::ReportInputs in;
+  in.traces.push_back({"unit trace", &t, &a});
+  const std::string s = html_text::section_text(html::render_report(in), "trace-0");
+  EXPECT_TRUE(html_text::has(s, html_text::row({"skipped: missing ts", "4", "input events the reader could not use"}))) << s;
+  EXPECT_TRUE(html_text::has(s, html_text::row({"skipped: bad type arg", "1,200", "input events the reader could not use"}))) << s;
+  EXPECT_FALSE(html_text::has(s, "skipped_")) << s;
+}
+
 // A saved `bench threads -o json` shows each rate's mean and sample standard deviation (metrics.md
 // section 6), the repetitions behind them and the pinning, not only the flat means.
 TEST(HtmlReport, ThreadSweepTableShowsSpreadAndPinning) {

@@ -118,7 +118,8 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
 
   // The headline: a share as a percentage, rates per 1000 launches, times with units.
   EXPECT_TRUE(has(t, row({"preemption penalty (switched - clean median)", "1.14 ms"}))) << t;
-  EXPECT_TRUE(has(t, row({"preemption penalty, blocked pairs only", "n/a (needs clean and switched pairs)"}))) << t;
+  // 49 blocked pairs and 3,500 clean ones but no penalty in the document: no group to blame.
+  EXPECT_TRUE(has(t, row({"preemption penalty, blocked pairs only", "n/a"}))) << t;
   EXPECT_TRUE(has(t, row({"scheduler impact (share of wall)", "39.1%"}))) << t;
   EXPECT_TRUE(has(t, row({"scheduler impact, preempted pairs", "30.1%"}))) << t;
   EXPECT_TRUE(has(t, row({"scheduler impact, blocked pairs", "9.0%"}))) << t;
@@ -325,6 +326,14 @@ TEST(HtmlSched, EmptyPairGroupShowsDashesNotZeroTimes) {
   EXPECT_TRUE(has(t, row({"switched: blocked", "0", "0.0%", "-", "-", "-"}))) << t;
   EXPECT_FALSE(has(t, "p50, blocked")) << t;  // no bars of 0 ns in the percentile chart
   EXPECT_TRUE(has(t, "p50, preempted")) << t;
+  // The missing penalty names the empty group (audit EE L5), and an empty clean group before it.
+  EXPECT_TRUE(has(t, row({"preemption penalty, blocked pairs only", "n/a (no blocked pairs)"}))) << t;
+  j["pairs"]["clean"] = group(0, 0, 0, 0);
+  j["penalty_ns"] = {{"overall", nullptr}, {"preempted", nullptr}, {"blocked", nullptr}};
+  add_shares(j["pairs"]);
+  const std::string c = section_text(j);
+  EXPECT_TRUE(has(c, row({"preemption penalty (switched - clean median)", "n/a (no clean pairs)"}))) << c;
+  EXPECT_TRUE(has(c, row({"preemption penalty, preempted pairs only", "n/a (no clean pairs)"}))) << c;
 }
 
 // The main launching thread's own run-queue waits get a row under the pooled one (audit CK D3), and
@@ -398,4 +407,37 @@ TEST(HtmlSched, LossRowsForOffCpuIntervalsAndRunQueueWaitsLeftOut) {
   EXPECT_TRUE(has(t, "7 (left out of off-CPU time and its share of wall)")) << t;
   EXPECT_TRUE(has(t, "run-queue waits spanning a loss window")) << t;
   EXPECT_TRUE(has(t, "5 (left out of run-queue latency)")) << t;
+  // With pairs left out the impact is over each thread's wall less them: the label says so.
+  EXPECT_TRUE(has(t, row({"scheduler impact (share of wall less left-out pairs)", "39.1%"}))) << t;
+  EXPECT_FALSE(has(t, row({"scheduler impact (share of wall)", "39.1%"}))) << t;
+}
+
+// How much the recorder lost and the rates outside the loss windows, as the terminal's two rows
+// (audit EE L2: the page had neither); the main thread's off-CPU share names its shorter wall.
+TEST(HtmlSched, RecorderLossAndRatesOutsideTheLossWindows) {
+  json j = full_doc();
+  const std::string before = section_text(j);
+  EXPECT_FALSE(has(before, "recorder loss")) << before;
+  j["pairs_spanning_loss"] = 3, j["rates_over_loss"] = true;
+  j["loss"] = {{"windows", 2},
+               {"lost_events", 24192},
+               {"covered_ns", 1'250'000'000},
+               {"launches_outside", 3800},
+               {"switch_outs_outside", 240},
+               {"irqs_hard_outside", 10},
+               {"irqs_soft_outside", 20},
+               {"sched_per_1k_outside", 1000.0 * 240 / 3800},
+               {"irq_per_1k_hard_outside", 1000.0 * 10 / 3800},
+               {"irq_per_1k_soft_outside", 1000.0 * 20 / 3800}};
+  j["main_thread"]["offcpu_left_out_ns"] = 1'000'000;
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"recorder loss",
+                          "24,192 events lost in 2 window(s) covering 1.250 s: the rates above lost events on both sides, neither bound"})))
+      << t;
+  // 240 / 3.8 = 63.2, 10 / 3.8 = 2.6, 20 / 3.8 = 5.3 per 1000 launches.
+  EXPECT_TRUE(has(t, row({"rates outside the loss windows", "Sched/1K 63.2, IRQ/1K hard 2.6, soft 5.3 (3,800 launches)"}))) << t;
+  EXPECT_TRUE(has(t, "of wall less left-out time, tid")) << t;
+  j["loss"]["launches_outside"] = 0;
+  const std::string none = section_text(j);
+  EXPECT_TRUE(has(none, "Sched/1K n/a (no launch outside the loss)")) << none;
 }

@@ -149,23 +149,24 @@ TEST(SchedLoss, PairsOverlappingAWindowAreLeftOutAndCounted) {
   EXPECT_EQ(a.loss_windows, 2);
   EXPECT_EQ(a.lost_events, 4);
   EXPECT_EQ(a.loss_covered, 200 + 10);
-  // The scheduler impact: the kept switched pairs' excess over the clean median, over the wall less
-  // the time of the pairs left out (reviews DE M2, DI). The wall runs from the first launch (0) to
-  // the last launch's end (12000 + 100). Left out here: main's [5000, 6000] and [6000, 10000] and
-  // the side thread's [300, 7000], whose union is [300, 10000].
+  // The scheduler impact: each thread's kept switched pairs' excess over the clean median, over the
+  // wall less the time of THAT thread's pairs left out (reviews DE M2, DI; audit EE M1), summed over
+  // the threads. The wall runs from the first launch (0) to the last launch's end (12000 + 100).
+  // Left out here: main's [5000, 6000] and [6000, 10000] (5000 ns) and the side thread's
+  // [300, 7000]; only main has switched pairs, so the side thread's loss does not shorten main's
+  // wall (the union of both, [300, 10000], did before).
   EXPECT_EQ(a.wall, 12'100);
   double excess = 0;
-  std::vector<bool> covered(12'100, false);  // 1 ns cells of the wall that some left-out pair holds
-  for (const auto* v : {&kMainLaunches, &kSideLaunches})
-    for (size_t k = 1; k < v->size(); ++k) {
-      const ns_t p = (*v)[k - 1], q = (*v)[k];
-      if (meets(p, q, t.loss_windows))
-        for (ns_t c = p; c < q; ++c) covered[static_cast<size_t>(c)] = true;
-      else if (v == &kMainLaunches && ((p <= 2500 && 2500 < q) || (p <= 6500 && 6500 < q)))
-        excess += static_cast<double>(q - p) - a.clean.median;
-    }
+  std::vector<bool> covered(12'100, false);  // 1 ns cells of the wall that a left-out pair of main holds
+  for (size_t k = 1; k < kMainLaunches.size(); ++k) {
+    const ns_t p = kMainLaunches[k - 1], q = kMainLaunches[k];
+    if (meets(p, q, t.loss_windows))
+      for (ns_t c = p; c < q; ++c) covered[static_cast<size_t>(c)] = true;
+    else if ((p <= 2500 && 2500 < q) || (p <= 6500 && 6500 < q))
+      excess += static_cast<double>(q - p) - a.clean.median;
+  }
   const ns_t left_out = static_cast<ns_t>(std::count(covered.begin(), covered.end(), true));
-  EXPECT_EQ(left_out, 10'000 - 300);
+  EXPECT_EQ(left_out, 10'000 - 5'000);
   ASSERT_TRUE(a.scheduler_impact);
   EXPECT_DOUBLE_EQ(*a.scheduler_impact, excess / static_cast<double>(12'100 - left_out));
 
@@ -185,6 +186,54 @@ TEST(SchedLoss, LossOutsideEveryPairLeavesTheImpactAlone) {
   EXPECT_EQ(a.pairs_spanning_loss, 0);
   ASSERT_TRUE(none.scheduler_impact && a.scheduler_impact);
   EXPECT_DOUBLE_EQ(*a.scheduler_impact, *none.scheduler_impact);
+}
+
+// Two launching threads, each preempted in a kept pair and each with a pair left out at a different
+// time: each thread's excess is over the wall less its own left-out time, and the shares add (audit
+// EE M1: one wall less the union of both threads' left-out pairs measured each thread's kept pairs
+// over time only the other had lost, and read high).
+TEST(SchedLoss, EachThreadsImpactIsOverItsOwnKnownWall) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched,wakeup,irq";
+  // Main launches over [0, 10000], the side thread over [12000, 22000]: a window in one's launches
+  // takes out none of the other's pairs.
+  for (ns_t ts : {0, 1000, 2000, 5000, 6000, 7000, 7500, 9000, 10000}) launch(t, kMain, ts);
+  for (ns_t ts : {12000, 13000, 14000, 15000, 19000, 21000, 22000}) launch(t, kSide, ts);
+  sw(t, 2500, kMain, true, kOther);
+  sw(t, 4000, kOther, true, kMain);
+  sw(t, 16500, kSide, true, kOther);
+  sw(t, 18000, kOther, true, kSide);
+  t.loss_windows = {window(8000, 8100, 0, 1, 0), window(20000, 20100, 1, 1, 0)};
+  const SchedAnalysis a = analyze_sched(t);
+  // Worked by hand. Main's pairs: 1000, 1000, 3000 [2000, 5000] (preempted at 2500), 1000, 1000,
+  // 500, [7500, 9000] left out (1500 ns), 1000. The side's: 1000, 1000, 1000, 4000 [15000, 19000]
+  // (preempted at 16500), [19000, 21000] left out (2000 ns), 1000. Clean: 500 and nine of 1000:
+  // median 1000.
+  EXPECT_EQ(a.pairs_spanning_loss, 2);
+  EXPECT_EQ(a.clean.count, 10);
+  EXPECT_DOUBLE_EQ(a.clean.median, 1000.0);
+  EXPECT_EQ(a.switched.count, 2);
+  // Wall [0, 22100] (the last launch's end). Main: excess 3000 - 1000 = 2000 over 22100 - 1500;
+  // side: 4000 - 1000 = 3000 over 22100 - 2000. (The union of both left-out pairs, 3500 ns, taken
+  // from one wall for both gave 5000 / 18600.)
+  EXPECT_EQ(a.wall, 22'100);
+  const double want = 2000.0 / 20'600.0 + 3000.0 / 20'100.0;
+  ASSERT_TRUE(a.scheduler_impact && a.impact_preempted && a.impact_blocked);
+  EXPECT_NEAR(*a.scheduler_impact, want, 1e-15);
+  EXPECT_NEAR(*a.impact_preempted, want, 1e-15);
+  EXPECT_EQ(*a.impact_blocked, 0.0);
+  // The launch window [0, 22000] (first to last launch start): the same excess over 20500 and 20000.
+  ASSERT_TRUE(a.launch_window.defined && a.launch_window.scheduler_impact);
+  EXPECT_EQ(a.launch_window.wall, 22'000);
+  EXPECT_NEAR(*a.launch_window.scheduler_impact, 2000.0 / 20'500.0 + 3000.0 / 20'000.0, 1e-15);
+
+  // The terminal names the shorter wall, and the one empty group as why a penalty is missing
+  // (audit EE L1, L5): clean and preempted pairs exist, blocked ones do not.
+  std::ostringstream text;
+  print_sched_report(text, t, a);
+  EXPECT_NE(text.str().find("scheduler impact (share of wall less left-out pairs)"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("blocked only                                        n/a (no blocked pairs)"), std::string::npos) << text.str();
 }
 
 TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {

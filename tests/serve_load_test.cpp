@@ -254,6 +254,23 @@ TEST(SseParser, ChatChunks) {
   EXPECT_EQ(classify_sse_data(R"({"choices":[],"usage":{"prompt_tokens":"37","completion_tokens":5}})").prompt_tokens, -1);
 }
 
+// A quote of a bad event is cut by whole characters: 78 ASCII bytes, a BEL and a two-byte "é"
+// straddling byte 80, so a cut by bytes would end the message with half a character (review EA).
+// The 80 characters kept are the 78 letters, the BEL (made '?': no control character reaches a
+// terminal) and the whole "é". An error event's own text (its error not an object or a string) is
+// cut at 200 characters the same way.
+TEST(SseParser, BadEventQuotesCutByCharacters) {
+  const std::string head(78, 'x');
+  const auto bad = classify_sse_data(head + "\x07\xc3\xa9" + "tail");
+  EXPECT_EQ(bad.kind, SseKind::kMalformed);
+  EXPECT_EQ(bad.message, "data is not a JSON object: " + head + "?\xc3\xa9");
+  const std::string opening = R"({"error":[")", pad(188, 'y');
+  ASSERT_EQ(opening.size(), 11u);  // 11 + 188 = 199 characters, then "é" is the 200th
+  const auto e = classify_sse_data(opening + pad + "\xc3\xa9" + R"(zz"]})");
+  EXPECT_EQ(e.kind, SseKind::kError);
+  EXPECT_EQ(e.message, opening + pad + "\xc3\xa9");
+}
+
 // Feeds whole streams through the parser and counts token events, so a server's framing of the
 // role is checked end to end, not just one chunk.
 static size_t count_tokens(const std::vector<std::string>& datas, size_t* malformed) {

@@ -1,6 +1,7 @@
 #include "analysis/sched.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -271,27 +272,50 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (a.preempted.count > 0) a.penalty_preempted = penalty(a.preempted);
     if (a.blocked.count > 0) a.penalty_blocked = penalty(a.blocked);
     // Without switch events every pair looks clean: the impact is unknown, not 0.
-    const auto excess = [&](const std::vector<ns_t>& ds) {
-      double sum = 0;
-      for (ns_t d : ds) sum += static_cast<double>(d) - a.clean.median;
-      return sum;
+    // Pairs meeting a loss span are left out of the excess, so their time is left out of the wall
+    // too (review DE M2: over the whole wall the impact read ~22% low on the audit's loss run;
+    // review DI: the left-out pairs' own time, not the spans', which may lie outside any pair or
+    // inside a longer one). Per thread (audit EE M1): a thread's kept pairs are measured over the
+    // wall less ITS left-out pairs, and the threads' shares are summed as the pairs are; one wall
+    // less the union over every thread counted other threads' kept pairs over time they were not
+    // measured in (255.8% where each thread's own wall gives 203.9%). A thread all of whose time is
+    // left out makes the sum unknown. Without loss every thread's wall is the wall, and the figure
+    // is docs/metrics.md's sum of excess over wall time.
+    const auto impacts = [&](ns_t lo, ns_t hi, ns_t wall_all, double out[3]) {
+      const size_t n = launches.size();
+      std::vector<std::vector<std::pair<ns_t, ns_t>>> left(n);
+      std::vector<uint8_t> has_pairs(n, 0);
+      for (size_t i = 0; i < pa.left_out.size(); ++i) left[pa.left_out_thread[i]].push_back(pa.left_out[i]);
+      for (uint32_t k : pa.thread) has_pairs[k] = 1;
+      for (uint32_t k : pa.left_out_thread) has_pairs[k] = 1;
+      std::vector<ns_t> wall(n, wall_all);
+      for (size_t k = 0; k < n; ++k) {
+        if (!left[k].empty()) wall[k] -= union_length_between(std::move(left[k]), lo, hi);
+        if (has_pairs[k] && wall[k] <= 0) return false;
+      }
+      // Excess summed per distinct wall in pair order, then divided: without loss that is one sum
+      // over every pair, divided once, as before the per-thread walls (the same bits).
+      std::map<ns_t, std::array<double, 3>> by_wall;  // switched, preempted, blocked
+      for (size_t i = 0; i < pa.d.size(); ++i) {
+        const PairGroup g = pa.group[i];
+        if (g != PairGroup::Preempted && g != PairGroup::Blocked) continue;
+        const double e = static_cast<double>(pa.d[i]) - a.clean.median;
+        std::array<double, 3>& acc = by_wall.try_emplace(wall[pa.thread[i]], std::array<double, 3>{0.0, 0.0, 0.0}).first->second;
+        acc[0] += e;
+        acc[g == PairGroup::Preempted ? 1 : 2] += e;
+      }
+      out[0] = out[1] = out[2] = 0.0;
+      for (const auto& [w, acc] : by_wall)
+        for (int j = 0; j < 3; ++j) out[j] += acc[j] / static_cast<double>(w);
+      return true;
     };
-    // Pairs meeting a loss span are left out of the excess, so their time is left out of the wall too
-    // (review DE M2: over the whole wall the impact read ~22% low on the audit's loss run; review DI:
-    // the left-out pairs' own time, not the spans', which may lie outside any pair or inside a longer
-    // one). Without loss both are as docs/metrics.md defines them.
-    const ns_t wall = a.wall - union_length_between(pa.left_out, a.t_begin, a.t_end);
-    if (wall > 0 && a.switches_recorded) {
-      const auto share = [&](const std::vector<ns_t>& ds) { return excess(ds) / static_cast<double>(wall); };
-      a.scheduler_impact = share(switched);
-      a.impact_preempted = share(by_group[static_cast<int>(PairGroup::Preempted)]);
-      a.impact_blocked = share(by_group[static_cast<int>(PairGroup::Blocked)]);
-    }
+    double share[3];
+    if (a.wall > 0 && a.switches_recorded && impacts(a.t_begin, a.t_end, a.wall, share))
+      a.scheduler_impact = share[0], a.impact_preempted = share[1], a.impact_blocked = share[2];
     // Every pair lies inside the launch window, so the same excess over its shorter wall.
-    const ns_t window_wall =
-        a.launch_window.wall - union_length_between(pa.left_out, a.launch_window.begin, a.launch_window.end);
-    if (a.launch_window.defined && a.switches_recorded && window_wall > 0)
-      a.launch_window.scheduler_impact = excess(switched) / static_cast<double>(window_wall);
+    if (a.launch_window.defined && a.switches_recorded && a.launch_window.wall > 0 &&
+        impacts(a.launch_window.begin, a.launch_window.end, a.launch_window.wall, share))
+      a.launch_window.scheduler_impact = share[0];
   }
   a.tail95 = tail_shares(pa.d, pa.group, pa.irq, 95);
   a.tail99 = tail_shares(pa.d, pa.group, pa.irq, 99);

@@ -47,7 +47,8 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
   static const SwitchOuts kNone{{}, {0}};
   static const std::vector<ns_t> kNoIrq;
   PairAttribution pa;
-  for (const ThreadLaunches& t : launches) {
+  for (size_t ti = 0; ti < launches.size(); ++ti) {
+    const ThreadLaunches& t = launches[ti];
     auto so = outs.find(t.tid);
     const SwitchOuts& sw = so != outs.end() ? so->second : kNone;
     auto iq = irq_ts.find(t.tid);
@@ -57,6 +58,7 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
       if (!loss.empty() && loss.overlaps(a, b)) {
         ++pa.spanning_loss;
         pa.left_out.emplace_back(a, b);
+        pa.left_out_thread.push_back(static_cast<uint32_t>(ti));
         continue;
       }
       size_t first = 0;
@@ -72,6 +74,7 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
       pa.d.push_back(b - a);
       pa.group.push_back(g);
       pa.irq.push_back(irq ? 1 : 0);
+      pa.thread.push_back(static_cast<uint32_t>(ti));
     }
   }
   return pa;

@@ -24,10 +24,12 @@ struct PairAttribution {
   std::vector<ns_t> d;
   std::vector<PairGroup> group;  // exclusive: a switch takes precedence over an IRQ
   std::vector<uint8_t> irq;      // 1 when an IRQ ran in between (switched or not)
+  std::vector<uint32_t> thread;  // the pair's thread: its index in the launches given
   // Pairs left out because [ts1, ts2] overlaps a loss window: the recorder may have lost launches
   // between them (so they are not consecutive) and the switches or IRQs that would classify them.
   int64_t spanning_loss = 0;
   std::vector<std::pair<ns_t, ns_t>> left_out;  // those pairs' [ts1, ts2]: their time leaves the impact's wall
+  std::vector<uint32_t> left_out_thread;         // ... and each one's thread, as `thread`
 };
 
 // Switch-outs of traced threads, by tid.

@@ -83,6 +83,11 @@ std::string label_or(const nlohmann::json& v, const std::string& missing) {
 
 bool is_label_key(const std::string& key) {
   static const char* const names[] = {"batch", "threads", "length", "n_seq", "pid", "tid", "id"};
+  // Counts whose last word happens to be one of those: how many threads had launch pairs, how many
+  // operator links were made by external id (review DV low: they read "1234", not "1,234").
+  static const char* const counts[] = {"launch_pair_threads", "by_external_id"};
+  for (const char* c : counts)
+    if (key == c) return false;
   for (const char* n : names) {
     const std::string_view name(n);
     if (key == name) return true;

@@ -51,7 +51,8 @@ std::string count_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string label_or(const nlohmann::json& v, const std::string& missing = "-");
 // Keys whose whole numbers are such names (scalar_text shows them with label_or): batch, threads,
 // length, n_seq (a run's batch of sequences), pid, tid, id, and keys ending in one of those after
-// an underscore (transition_batch, best_threads, best_length, launch_thread_tid, ...).
+// an underscore (transition_batch, best_threads, best_length, launch_thread_tid, ...), except two
+// counts named that way (launch_pair_threads, by_external_id).
 bool is_label_key(const std::string& key);
 // Under a table cut to `shown` rows: "... N more WHAT (SOURCE has all)." when there were more.
 std::string more_rows_note(size_t total, size_t shown, const char* what, const char* source);

@@ -176,20 +176,32 @@ std::string impact_table(const json& doc, const Recorded& r) {
   HtmlTable tb({"metric", "value"}, 2);
   const std::string not_recorded = "not recorded (--events)";
   const json& pen = member(doc, "penalty_ns");
-  const std::string no_penalty = "n/a (needs clean and switched pairs)";
+  // Why a penalty is missing: the group without pairs, as the terminal says it (audit EE L5). A
+  // document without pair counts says only "n/a".
+  const auto no_penalty = [&](const char* group) {
+    const json& pairs = member(doc, "pairs");
+    const auto count = [&](const char* g) { return num(member(pairs, g), "count"); };
+    if (count("clean") == std::optional<double>(0.0)) return std::string("n/a (no clean pairs)");
+    if (count(group) == std::optional<double>(0.0)) return "n/a (no " + std::string(group) + " pairs)";
+    return std::string("n/a");
+  };
   if (pen.is_object()) {
     if (r.switches) {
-      tb.add_row({"preemption penalty (switched - clean median)", ns_or(member(pen, "overall"), no_penalty)});
-      tb.add_row({"preemption penalty, preempted pairs only", ns_or(member(pen, "preempted"), no_penalty)});
-      tb.add_row({"preemption penalty, blocked pairs only", ns_or(member(pen, "blocked"), no_penalty)});
+      tb.add_row({"preemption penalty (switched - clean median)", ns_or(member(pen, "overall"), no_penalty("switched"))});
+      tb.add_row({"preemption penalty, preempted pairs only", ns_or(member(pen, "preempted"), no_penalty("preempted"))});
+      tb.add_row({"preemption penalty, blocked pairs only", ns_or(member(pen, "blocked"), no_penalty("blocked"))});
     } else {
       tb.add_row({"preemption penalty (switched - clean median)", not_recorded});
     }
   } else if (pen.is_number()) {
     tb.add_row({"preemption penalty (switched - clean median)", ns_or(pen)});
   }
+  // Under loss each thread's wall is less its left-out pairs (docs/sched.md): said in the label
+  // (audit EE L1), as the terminal says it.
   if (doc.contains("scheduler_impact"))
-    tb.add_row({"scheduler impact (share of wall)", r.switches ? pct_or(member(doc, "scheduler_impact"), "n/a") : not_recorded});
+    tb.add_row({num(doc, "pairs_spanning_loss").value_or(0) > 0 ? "scheduler impact (share of wall less left-out pairs)"
+                                                                 : "scheduler impact (share of wall)",
+                r.switches ? pct_or(member(doc, "scheduler_impact"), "n/a") : not_recorded});
   // Its two parts (analyses saved before they existed lack them: no row then).
   if (doc.contains("impact_preempted") && doc.contains("impact_blocked")) {
     tb.add_row({"scheduler impact, preempted pairs", r.switches ? pct_or(member(doc, "impact_preempted"), "n/a") : not_recorded});
@@ -212,6 +224,24 @@ std::string impact_table(const json& doc, const Recorded& r) {
   }
   if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
   if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
+  // A recording whose ring was full: how much was lost, and the rates again over the launches and
+  // events outside every loss window, as the terminal's two rows (audit EE L2: the page had neither).
+  if (const json& loss = member(doc, "loss"); loss.is_object()) {
+    tb.add_row({"recorder loss", count_or(member(loss, "lost_events")) + " events lost in " + count_or(member(loss, "windows")) +
+                                     " window(s) covering " + ns_or(member(loss, "covered_ns")) +
+                                     ": the rates above lost events on both sides, neither bound"});
+    const bool any_outside = num(loss, "launches_outside").value_or(0) > 0;
+    const auto outside = [&](const char* key, bool rec) {
+      if (!rec) return not_recorded;
+      if (!any_outside) return std::string("n/a (no launch outside the loss)");
+      const json& v = member(loss, key);
+      return v.is_number() ? rate_text(v) : std::string("n/a");
+    };
+    tb.add_row({"rates outside the loss windows",
+                "Sched/1K " + outside("sched_per_1k_outside", r.switches) + ", IRQ/1K hard " +
+                    outside("irq_per_1k_hard_outside", r.irqs) + ", soft " + outside("irq_per_1k_soft_outside", r.irqs) +
+                    " (" + count_or(member(loss, "launches_outside")) + " launches)"});
+  }
   // The same rates over [first launch, last launch] (docs/sched.md "Two windows"), as the terminal's
   // line; analyses saved before the key existed have no row.
   if (const json& w = member(doc, "launch_window"); w.is_object()) {
@@ -302,7 +332,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
     std::string s = "n/a (no launching thread)";
     if (num(mt, "tid").value_or(-1) >= 0)
       s = !r.switches ? not_recorded
-                      : ns_or(member(mt, "offcpu_ns")) + " (" + pct_or(member(mt, "offcpu_share")) + " of wall, tid " +
+                      : ns_or(member(mt, "offcpu_ns")) + " (" + pct_or(member(mt, "offcpu_share")) +
+                            (num(mt, "offcpu_left_out_ns").value_or(0) > 0 ? " of wall less left-out time, tid " : " of wall, tid ") +
                             label_or(member(mt, "tid")) + ")";
     tb.add_row({"main launching thread off-CPU", s});
   }

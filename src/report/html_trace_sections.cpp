@@ -57,7 +57,9 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
     row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), cov.measured() ? format_count(a.orphan_launch_calls) : "-"),
         orphan_activities_meaning(cov).empty() ? "GPU work without a launch call / launch calls without GPU work"
                                                : orphan_activities_meaning(cov) + " / launch calls without GPU work");
-  for (auto& [reason, n] : t.skipped) row("skipped: " + reason, format_count(n), "input events the reader could not use");
+  // In words, as the analyze section and the sweep skipped table say them (review DV low).
+  for (auto& [reason, n] : t.skipped)
+    row("skipped: " + skipped_reason_words(reason), format_count(n), "input events the reader could not use");
   // What CUPTI refused, per process, and what that leaves unmeasured or partial.
   std::string notes;
   for (const std::string& line : cupti_coverage_lines(cupti_callback_statuses(t), cov))

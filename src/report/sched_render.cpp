@@ -141,7 +141,13 @@ std::string launch_window_text(const SchedAnalysis& a) {
   return s;
 }
 
-std::string opt_ns(const std::optional<ns_t>& v) { return v ? format_ns(*v) : "n/a (needs clean and switched pairs)"; }
+// A penalty, or why there is none: the group that has no pairs (audit EE L5: "needs clean and
+// switched pairs" read as if both were missing when only the blocked group was empty).
+std::string opt_ns(const std::optional<ns_t>& v, int64_t clean, int64_t group, const char* name) {
+  if (v) return format_ns(*v);
+  if (clean == 0) return "n/a (no clean pairs)";
+  return group == 0 ? std::string("n/a (no ") + name + " pairs)" : std::string("n/a");
+}
 
 }  // namespace
 
@@ -378,14 +384,19 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
 
   TextTable head({"metric", "value"}, {TextTable::Align::Left, TextTable::Align::Left});
   // Without switch events there is no switched group to compare: not recorded, not "needs pairs".
-  const auto penalty = [&](const std::optional<ns_t>& v) { return a.switches_recorded ? opt_ns(v) : std::string("not recorded (--events)"); };
-  head.add_row({"preemption penalty (switched - clean median)", penalty(a.penalty)});
-  head.add_row({"  preempted only", penalty(a.penalty_preempted)});
-  head.add_row({"  blocked only", penalty(a.penalty_blocked)});
+  const auto penalty = [&](const std::optional<ns_t>& v, const IntervalStats& g, const char* name) {
+    return a.switches_recorded ? opt_ns(v, a.clean.count, g.count, name) : std::string("not recorded (--events)");
+  };
+  head.add_row({"preemption penalty (switched - clean median)", penalty(a.penalty, a.switched, "switched")});
+  head.add_row({"  preempted only", penalty(a.penalty_preempted, a.preempted, "preempted")});
+  head.add_row({"  blocked only", penalty(a.penalty_blocked, a.blocked, "blocked")});
   const auto impact = [&](const std::optional<double>& v) {
     return !a.switches_recorded ? std::string("not recorded (--events)") : v ? format_pct(*v) : std::string("n/a");
   };
-  head.add_row({"scheduler impact (share of wall)", impact(a.scheduler_impact)});
+  // Under loss each thread's wall is less its left-out pairs (docs/sched.md): the label says so
+  // (audit EE L1), as the GPU starvation row names its reduced denominator.
+  head.add_row({a.pairs_spanning_loss > 0 ? "scheduler impact (share of wall less left-out pairs)" : "scheduler impact (share of wall)",
+                impact(a.scheduler_impact)});
   head.add_row({"  in preempted pairs", impact(a.impact_preempted)});
   head.add_row({"  in blocked pairs", impact(a.impact_blocked)});
   char buf[64];
@@ -474,7 +485,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                                       : "n/a (launches not measured: no launching thread)"});
   }
   // Off-CPU time needs switch events: "0 ns" without them would read as measured.
-  head.add_row({"main launching thread off-CPU", a.main_tid >= 0 && !a.switches_recorded ? std::string("not recorded (--events)") : a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, main_offcpu_wall(a)) + " of wall, tid " + std::to_string(a.main_tid) + ")" : "-"});
+  head.add_row({"main launching thread off-CPU", a.main_tid >= 0 && !a.switches_recorded ? std::string("not recorded (--events)") : a.main_tid >= 0 ? format_ns(a.main_offcpu) + " (" + pct_of(a.main_offcpu, main_offcpu_wall(a)) + (a.loss && a.main_offcpu_left_out > 0 ? " of wall less left-out time, tid " : " of wall, tid ") + std::to_string(a.main_tid) + ")" : "-"});
   head.print(os);
 
   TextTable tail({"tail", "threshold", "pairs", "preempted", "blocked", "IRQ only", "application", "any IRQ"});

@@ -3,7 +3,20 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "util/text_clean.h"
+
 namespace infertrace::serve::load {
+
+namespace {
+
+// A quote of the server's bytes in a message: cut by whole characters, with invalid UTF-8 and
+// control characters replaced, so an error line never ends inside a character (review EA).
+std::string quote(std::string_view data, size_t max_chars) {
+  bool changed = false;
+  return clean_text_prefix(data, max_chars, changed);
+}
+
+}  // namespace
 
 SseEvent classify_sse_data(std::string_view data) {
   SseEvent ev;
@@ -13,7 +26,7 @@ SseEvent classify_sse_data(std::string_view data) {
   }
   nlohmann::json j = nlohmann::json::parse(data.begin(), data.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    ev.message = "data is not a JSON object: " + std::string(data.substr(0, 80));
+    ev.message = "data is not a JSON object: " + quote(data, 80);
     return ev;
   }
   if (j.contains("error")) {
@@ -27,7 +40,7 @@ SseEvent classify_sse_data(std::string_view data) {
     else if (e.is_string())
       ev.message = e.get<std::string>();
     else
-      ev.message = std::string(data.substr(0, 200));
+      ev.message = quote(data, 200);
     return ev;
   }
   if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("completion_tokens") &&
