@@ -245,6 +245,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"offcpu_share", "launching thread off-CPU (% of wall)", F::Share},
       {"signature", "signature", F::Signature},
       {"irq_system_vectors", "IRQ/1K hard counts system vectors (tick, IPIs)", F::YesNo},
+      {"irq_system_vectors_traced", "system vectors traced", F::Text},
+      {"irq_system_vectors_missing", "system-vector tracepoints missing", F::Text},
       {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
