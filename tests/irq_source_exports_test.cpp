@@ -17,6 +17,7 @@
 #include "report/exports.h"
 #include "report/perfetto.h"
 #include "report/proto/perfetto_trace.pb.h"
+#include "report/sqlite_export.h"
 #include "sqlite_query.h"
 
 namespace infertrace {
@@ -62,6 +63,7 @@ fs::path scratch(const char* name) {
 
 TEST(IrqSourceExports, CsvHasASourceColumnAfterTheOldOnes) {
   const fs::path dir = scratch("csv");
+  fs::create_directories(dir);
   write_csv_tables(trace(), dir.string());
   std::istringstream in(slurp(dir / "irqs.csv"));
   std::string line;
@@ -76,7 +78,7 @@ TEST(IrqSourceExports, CsvHasASourceColumnAfterTheOldOnes) {
 
 TEST(IrqSourceExports, SqliteIrqTableHasSource) {
   const fs::path path = scratch("db.sqlite");
-  write_sqlite(trace(), path.string());
+  write_sqlite_file(trace(), path.string(), SqliteAnalyses{});
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   for (size_t i = 0; i < kIrqs.size(); ++i)
