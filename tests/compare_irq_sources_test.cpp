@@ -3,8 +3,10 @@
 // differ: an old recording counts device IRQs only, several times fewer (review DB L5).
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -103,11 +105,55 @@ TEST(CompareIrqSources, CompareSaysWhenTheBaselineCountsAnotherKind) {
   EXPECT_EQ(all_unknown.str().find("IRQ/1K hard:"), std::string::npos) << all_unknown.str();
 }
 
+// Both count system vectors, but not the same ones (review DX/EA: both said `true`). The sets come
+// from the recordings' META, through sched --json, into compare.
+TEST(CompareIrqSources, DifferentVectorSetsAreNotComparable) {
+  const auto from = [](const char* name, const char* traced, const char* missing, bool saved) {
+    Trace t = recording("sched,irq", traced);
+    if (missing) t.meta["irq.system_vectors_missing"] = missing;
+    const SchedAnalysis a = analyze_sched(t);
+    ScenarioMetrics m = saved ? scenario_from_json(sched_analysis_json(t, a), name, "s.json")
+                              : scenario_from_analysis(a, name, "r.itrace");
+    m.launches = 1000, m.wall = 1'000'000'000, m.irq_per_1k_hard = 10.0;  // a rate to compare
+    return m;
+  };
+  for (bool saved : {false, true}) {
+    const Comparison c = compare_scenarios({from("base", "LOC,RES,CAL", "thermal_apic", saved),
+                                            from("same", "LOC,RES,CAL", "thermal_apic", saved),
+                                            from("fewer", "LOC,RES", "thermal_apic,call_function,call_function_single", saved),
+                                            from("half_cal", "LOC,RES,CAL", "thermal_apic,call_function_single", saved),
+                                            from("unsaid", "LOC,RES,CAL", nullptr, saved)});
+    const std::vector<std::optional<bool>> want = {false, false, true, true, false};
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(c.rows[i].irq_sources_differ, want[i]) << c.rows[i].m.name << (saved ? " (saved)" : "");
+      EXPECT_EQ(c.rows[i].verdict.find("not comparable") != std::string::npos, want[i].value_or(false))
+          << c.rows[i].verdict;
+    }
+    EXPECT_NE(c.rows[2].verdict.find("other x86 system vectors were traced (LOC,RES; not traced: "
+                                     "thermal_apic,call_function,call_function_single) than in the baseline's "
+                                     "recording (LOC,RES,CAL; not traced: thermal_apic)"),
+              std::string::npos)
+        << c.rows[2].verdict;
+    std::ostringstream text;
+    print_comparison(text, c);
+    EXPECT_NE(text.str().find("IRQ/1K hard: fewer, half_cal count other x86 system vectors than the baseline"),
+              std::string::npos)
+        << text.str();
+    // Not the device-only line: every scenario counts system vectors.
+    EXPECT_EQ(text.str().find("the baseline counts the x86 system vectors"), std::string::npos) << text.str();
+    const nlohmann::json j = comparison_json(c);
+    EXPECT_EQ(j["scenarios"][2]["irq_system_vectors_traced"], nlohmann::json({"LOC", "RES"}));
+    EXPECT_TRUE(j["scenarios"][4]["irq_system_vectors_missing"].is_null());
+  }
+}
+
 TEST(CompareIrqSources, ASavedAnalysisWithAnotherTypeIsAnInputError) {
   nlohmann::json doc = {{"sched_per_1k", 1.0}, {"launches", 10}, {"wall_ns", 100}, {"irq_system_vectors", "yes"}};
   EXPECT_THROW(scenario_from_json(doc, "x", "x.json"), InputError);
   doc.erase("irq_system_vectors");  // saved before the key existed: unknown
   EXPECT_FALSE(scenario_from_json(doc, "x", "x.json").irq_system_vectors.has_value());
+  doc["irq_system_vectors"] = true, doc["irq_system_vectors_traced"] = "LOC";  // not a list
+  EXPECT_THROW(scenario_from_json(doc, "x", "x.json"), InputError);
 }
 
 }  // namespace

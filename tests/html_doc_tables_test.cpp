@@ -180,6 +180,14 @@ TEST(HtmlDocTables, CompareTableHasLabelsRatiosAndShares) {
       << t;
   EXPECT_TRUE(has(t, row({"51.00 us", pct(1, 4), "CPU contention"}))) << t;
   expect_no_keys(doc, t);
+
+  // The system-vector lists read as names ("none" for an empty one), not "[2 items]".
+  base.irq_system_vectors = cpu.irq_system_vectors = true;
+  base.irq_vectors_traced = cpu.irq_vectors_traced = std::vector<std::string>{"LOC", "RES"};
+  base.irq_vectors_missing = cpu.irq_vectors_missing = std::vector<std::string>{};
+  const std::string v = doc_section(comparison_json(compare_scenarios({base, cpu})));
+  EXPECT_TRUE(has(v, row({"yes", "LOC, RES", "none", "no"}))) << v;
+  EXPECT_FALSE(has(v, "items]")) << v;
 }
 
 // 1000 kernels over 10 decode steps; length 2 fuses 400 chains (600 kernels left) saving 20 us of

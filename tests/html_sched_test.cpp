@@ -163,6 +163,25 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
 // thread with more time off the CPU: here the P95 tail's IRQ-only and application shares differ
 // (4% and 1%), and the busy thread without launches was off the CPU 900 ms, longer than the
 // launching one's 250 ms.
+// The terminal's "hard IRQs counted" row, from the document's flag and lists: which system vectors,
+// device IRQs only, or unknown for a document saved before the flag.
+TEST(HtmlSched, SaysWhatTheHardIrqFiguresCount) {
+  json j = full_doc();
+  j["irq_system_vectors"] = true;
+  j["irq_system_vectors_traced"] = {"LOC", "RES"};
+  j["irq_system_vectors_missing"] = {"thermal_apic"};
+  std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"hard IRQs counted", "device IRQs and the x86 system vectors LOC, RES (not traced: thermal_apic)"})))
+      << t;
+  j["irq_system_vectors"] = false, j["irq_system_vectors_traced"] = json::array(), j["irq_system_vectors_missing"] = nullptr;
+  t = section_text(j);
+  EXPECT_TRUE(has(t, "hard IRQs counted")) << t;
+  EXPECT_TRUE(has(t, "device IRQs only, no x86 system vectors")) << t;
+  j.erase("irq_system_vectors"), j.erase("irq_system_vectors_traced"), j.erase("irq_system_vectors_missing");
+  t = section_text(j);
+  EXPECT_TRUE(has(t, "unknown whether they include the x86 system vectors")) << t;
+}
+
 TEST(HtmlSched, TailCellsReadTheirOwnSharesAndLaunchingThreadsComeFirst) {
   json j = full_doc();
   j["tail"]["p95"] = tail(1'000'000, 200, 0.8, 0.15, 0.04, 0.01, 0.3);

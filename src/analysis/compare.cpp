@@ -1,5 +1,6 @@
 #include "analysis/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -25,6 +26,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.signature = a.signature;
   m.switches_recorded = a.switches_recorded, m.irqs_recorded = a.irqs_recorded;
   m.irq_system_vectors = a.irq_system_vectors;
+  if (a.irq_system_vectors.value_or(false)) m.irq_vectors_traced = a.irq_vectors_traced, m.irq_vectors_missing = a.irq_vectors_missing;
   return m;
 }
 
@@ -35,6 +37,29 @@ constexpr double kNoisePct = 2.0;
 
 // The words for a row without a launch rate because a recording did not measure its launch calls.
 constexpr const char* kNotMeasured = "launch calls not measured in its recording (no launch rate)";
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// "LOC,RES,CAL; not traced: thermal_apic" (the names traced, then the tracepoints missing).
+std::string vector_set_text(const ScenarioMetrics& m) {
+  std::string s = joined(m.irq_vectors_traced.value_or(std::vector<std::string>{}));
+  if (m.irq_vectors_missing && !m.irq_vectors_missing->empty()) s += "; not traced: " + joined(*m.irq_vectors_missing);
+  return s;
+}
+
+// Both count system vectors and say which, and not the same ones: the names traced differ, or (both
+// saying) the tracepoints missing do (call_function_single missing still leaves CAL traced).
+bool vector_sets_differ(const ScenarioMetrics& a, const ScenarioMetrics& b) {
+  if (!a.irq_system_vectors.value_or(false) || !b.irq_system_vectors.value_or(false)) return false;
+  if (!a.irq_vectors_traced || !b.irq_vectors_traced) return false;
+  const auto sorted = [](std::vector<std::string> v) { return std::sort(v.begin(), v.end()), v; };
+  if (sorted(*a.irq_vectors_traced) != sorted(*b.irq_vectors_traced)) return true;
+  return a.irq_vectors_missing && b.irq_vectors_missing && sorted(*a.irq_vectors_missing) != sorted(*b.irq_vectors_missing);
+}
 
 std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonRow& base, const std::string& basis) {
   // On the launch-rate basis a scenario whose launches were not measured has no rate: said in its
@@ -61,7 +86,10 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
       !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
     v += "; " + r.m.signature;
-  if (r.irq_sources_differ.value_or(false))
+  if (r.irq_vector_sets_differ)
+    v += "; hard IRQ/1K not comparable: other x86 system vectors were traced (" + vector_set_text(r.m) +
+         ") than in the baseline's recording (" + vector_set_text(base.m) + ")";
+  else if (r.irq_sources_differ.value_or(false))
     v += std::string("; hard IRQ/1K not comparable: the x86 system vectors (timer tick, IPIs) were traced in ") +
          (*r.m.irq_system_vectors ? "this recording, not in the baseline's" : "the baseline's recording, not in this one");
   return v;
@@ -100,8 +128,10 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
       r.sched_increase = *r.m.sched_per_1k / *base.m.sched_per_1k;
     if (base.m.window_sched_per_1k && r.m.window_sched_per_1k && *base.m.window_sched_per_1k > 0)
       r.window_sched_increase = *r.m.window_sched_per_1k / *base.m.window_sched_per_1k;
-    if (base.m.irq_system_vectors && r.m.irq_system_vectors)
-      r.irq_sources_differ = *base.m.irq_system_vectors != *r.m.irq_system_vectors;
+    if (base.m.irq_system_vectors && r.m.irq_system_vectors) {
+      r.irq_vector_sets_differ = vector_sets_differ(base.m, r.m);
+      r.irq_sources_differ = *base.m.irq_system_vectors != *r.m.irq_system_vectors || r.irq_vector_sets_differ;
+    }
     r.verdict = row_verdict(r, i == 0, base, c.basis);
   }
   return c;

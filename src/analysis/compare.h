@@ -35,6 +35,9 @@ struct ScenarioMetrics {
   bool switches_recorded = true, irqs_recorded = true;
   // SchedAnalysis::irq_system_vectors; none also for an analysis saved before the key existed.
   std::optional<bool> irq_system_vectors;
+  // Which system vectors (SchedAnalysis::irq_vectors_traced, irq_vectors_missing): none when not
+  // known (no vectors, or an analysis saved before sched --json listed them).
+  std::optional<std::vector<std::string>> irq_vectors_traced, irq_vectors_missing;
 };
 
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
@@ -48,8 +51,10 @@ struct ComparisonRow {
   std::optional<double> window_sched_increase;
   // This scenario's hard IRQs and the baseline's are not the same kind: one counts the x86 system
   // vectors (tick, IPIs), the other device IRQs only. Known only when both say which: none when
-  // either does not (an analysis saved before the key, or no IRQs recorded; review DX M3).
+  // either does not (an analysis saved before the key, or no IRQs recorded; review DX M3). Also true
+  // when both count system vectors but not the same ones (irq_vector_sets_differ), where both say.
   std::optional<bool> irq_sources_differ;
+  bool irq_vector_sets_differ = false;
   std::string verdict;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 namespace infertrace {
 
@@ -40,21 +41,36 @@ IrqSummary summarize_irqs(const Trace& trace) {
     }
   }
 
-  std::map<std::pair<IrqKind, StrId>, IrqStat> by_name;
+  // By source and number as well as name: a vector and an IRQ of one number are different
+  // interrupts, and the name alone merged the two CAL vectors (and two devices of one handler name).
+  std::map<std::tuple<IrqKind, bool, int32_t, StrId>, IrqStat> by_id;
   for (size_t i = 0; i < q.size(); ++i) {
-    IrqStat& st = by_name[{q.kind[i], q.name[i]}];
-    if (st.count == 0) st.kind = q.kind[i], st.name = q.name[i], st.irq = q.irq[i];
+    const bool vector = q.kind[i] == IrqKind::Hard && q.system_vector[i] != 0;
+    IrqStat& st = by_id[{q.kind[i], vector, q.irq[i], q.name[i]}];
+    if (st.count == 0) st.kind = q.kind[i], st.system_vector = vector, st.name = q.name[i], st.irq = q.irq[i];
     ++st.count;
     st.total += q.dur[i];
     st.self += self[i];
     st.max = std::max(st.max, q.dur[i]);
     (q.kind[i] == IrqKind::Hard ? s.hard_count : s.soft_count)++;
   }
-  for (auto& [key, st] : by_name) (st.kind == IrqKind::Hard ? s.hard : s.soft).push_back(st);
+  for (auto& [key, st] : by_id) (st.kind == IrqKind::Hard ? s.hard : s.soft).push_back(st);
   auto by_total = [](const IrqStat& a, const IrqStat& b) { return a.total > b.total; };
   std::stable_sort(s.hard.begin(), s.hard.end(), by_total);
   std::stable_sort(s.soft.begin(), s.soft.end(), by_total);
   return s;
+}
+
+std::string irq_stat_label(const Trace& trace, const std::vector<IrqStat>& rows, size_t i, const std::string& unnamed) {
+  const IrqStat& s = rows[i];
+  const std::string_view name = trace.str(s.name);
+  if (s.system_vector)
+    return (name.empty() ? std::string("vector ") : std::string(name) + " (vector ") + std::to_string(s.irq) + (name.empty() ? "" : ")");
+  if (name.empty()) return unnamed;
+  const bool shared = std::any_of(rows.begin(), rows.end(), [&](const IrqStat& o) {
+    return &o != &s && !o.system_vector && o.name == s.name;
+  });
+  return shared ? std::string(name) + " (irq " + std::to_string(s.irq) + ")" : std::string(name);
 }
 
 bool is_system_vector_name(std::string_view name) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,10 +16,14 @@
 
 namespace infertrace {
 
+// One row of a table: the IRQs of one kind, source, number and name. A device IRQ and a system
+// vector of the same number are two rows (Irq::system_vector), and so are the two call-function
+// IPIs (both "CAL", two vectors) and two device IRQs whose handlers share a name.
 struct IrqStat {
   IrqKind kind = IrqKind::Hard;
-  StrId name = kNoString;  // handler name (hard) or vector name (soft)
-  int32_t irq = -1;        // IRQ number / vector number of the first row with this name
+  bool system_vector = false;  // an x86 system vector (hard): `irq` is a vector number
+  StrId name = kNoString;  // handler name (hard), /proc/interrupts name (system vector) or vector name (soft)
+  int32_t irq = -1;        // IRQ number / system vector number / softirq vector number
   int64_t count = 0;
   ns_t total = 0;  // sum of measured durations
   ns_t self = 0;   // total minus the time of IRQs nested inside these
@@ -33,6 +38,11 @@ struct IrqSummary {
 };
 
 IrqSummary summarize_irqs(const Trace& trace);
+
+// The label of rows[i] in the tables of `sched` (text, and the key of --json's hardirqs/softirqs):
+// a system vector "LOC (vector 236)"; a device IRQ or softirq its name, "NAME (irq N)" when another
+// row of `rows` has that name too (keys stay unique), or `unnamed` when it has no name.
+std::string irq_stat_label(const Trace& trace, const std::vector<IrqStat>& rows, size_t i, const std::string& unnamed);
 
 // True for the names `record` gives the x86 system vectors it times as hard IRQs (the local timer
 // tick LOC, the IPIs RES, CAL, IWI, PLT and the APIC events TRM, ERR, SPU: /proc/interrupts' names,

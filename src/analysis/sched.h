@@ -100,6 +100,13 @@ struct SchedAnalysis {
   // recorded. An old recording's hard-IRQ rate is several times a new one's on the same workload,
   // so `compare` says when two scenarios differ here (review DB L5).
   std::optional<bool> irq_system_vectors;
+  // Which system vectors: their /proc/interrupts names (META irq.system_vectors, "LOC", "RES", ...;
+  // empty when none) and the irq_vectors tracepoints the recorder could not attach (META
+  // irq.system_vectors_missing; none when the recording does not say: made before 2026-12-03).
+  // Two recordings on kernels with different tracepoints count different interrupts as hard IRQs
+  // although both have irq_system_vectors true. Both empty/none when IRQs were not recorded.
+  std::vector<std::string> irq_vectors_traced;
+  std::optional<std::vector<std::string>> irq_vectors_missing;
   // Whether those two flags come from the recording's own list (META events) rather than from the
   // presence of OS events: a Kineto trace never lists any, so "not recorded (--events)" would point
   // its reader at an option of a command that did not make it.

@@ -302,9 +302,11 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     if (!a.irqs.hard.empty()) heavy += (heavy.empty() ? "" : ", ") + std::string(trace.str(a.irqs.hard.front().name)) + " hard IRQs";
     // The x86 system vectors (the local timer tick, IPIs) have no /proc/irq/N entry to steer: when
     // one leads the hard IRQs the advice is the cores' own tick and isolation (review DB M2).
+    // Marked so by the recorder since late 2026-12-03; by name in a recording made that day before.
     const std::string lead_hard = a.irqs.hard.empty() ? "" : std::string(trace.str(a.irqs.hard.front().name));
+    const bool lead_vector = !a.irqs.hard.empty() && (a.irqs.hard.front().system_vector || is_system_vector_name(lead_hard));
     const std::string steer =
-        is_system_vector_name(lead_hard)
+        lead_vector
             ? "The leading hard IRQ, " + lead_hard + ", is " +
                   (lead_hard == "LOC" ? std::string("the local timer tick") : std::string("an inter-processor or APIC interrupt")) +
                   ", which no IRQ affinity steers: run the launching thread on isolated cores with the tick stopped "

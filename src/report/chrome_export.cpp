@@ -168,8 +168,9 @@ void cpu_tracks(const Trace& t, Writer& w) {
   for (size_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
     w.slice(kCpuPid, t.irqs.cpu[i], t.irqs.ts[i], t.irqs.dur[i],
-            std::string(soft ? "softirq " : "irq ") + std::string(t.str(t.irqs.name[i])), soft ? "softirq" : "hardirq",
-            "\"irq\":" + std::to_string(t.irqs.irq[i]) + ",\"tid\":" + std::to_string(t.irqs.tid[i]));
+            t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i])), soft ? "softirq" : "hardirq",
+            "\"irq\":" + std::to_string(t.irqs.irq[i]) + ",\"tid\":" + std::to_string(t.irqs.tid[i]) +
+                ",\"source\":\"" + t.irqs.source_name(i) + "\"");
   }
 }
 

@@ -108,6 +108,16 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
     if (!(*s)["irq_system_vectors"].is_boolean()) throw InputError(file, -1, "\"irq_system_vectors\" is not a boolean or null");
     m.irq_system_vectors = (*s)["irq_system_vectors"].get<bool>();
   }
+  // Which ones (added later on 2026-12-03): the lists are kept only beside a true flag, as
+  // scenario_from_analysis keeps them.
+  for (auto [key, list] : {std::pair{"irq_system_vectors_traced", &m.irq_vectors_traced},
+                           std::pair{"irq_system_vectors_missing", &m.irq_vectors_missing}}) {
+    if (!s->contains(key) || (*s)[key].is_null() || !m.irq_system_vectors.value_or(false)) continue;
+    const json& v = (*s)[key];
+    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const json& n) { return n.is_string(); }))
+      throw InputError(file, -1, std::string("\"") + key + "\" is not a list of names or null");
+    *list = v.get<std::vector<std::string>>();
+  }
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
   // holds any OS event) in documents written since 2026-12-02 06:24, which all have
   // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
@@ -168,11 +178,17 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     os << "not recorded: " << n << " no IRQs (a Kineto trace, or a recording without --events irq)\n";
   // Old recordings count device IRQs only: their IRQ/1K hard is several times lower on the same
   // workload, a jump a reader would otherwise take for the scenario's (review DB L5).
-  if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.irq_sources_differ.value_or(false); }))
+  if (std::any_of(c.rows.begin(), c.rows.end(),
+                  [](const ComparisonRow& r) { return r.irq_sources_differ.value_or(false) && !r.irq_vector_sets_differ; }))
     os << "IRQ/1K hard: " << (*c.rows.front().m.irq_system_vectors ? "the baseline counts" : "the baseline does not count")
        << " the x86 system vectors (timer tick, IPIs) and some scenarios "
        << (*c.rows.front().m.irq_system_vectors ? "do not" : "do")
        << " (recordings made before 2026-12-03, or on a kernel without them, have device IRQs only): not comparable\n";
+  // Both count system vectors, but not the same ones (kernels with other irq_vectors tracepoints).
+  if (const std::string n = scenario_names(
+          c, [](const ComparisonRow& r) { return r.irq_vector_sets_differ; }, " counts", " count");
+      !n.empty())
+    os << "IRQ/1K hard: " << n << " other x86 system vectors than the baseline (their verdicts list which): not comparable\n";
   // Unknown beside known: an analysis saved before irq_system_vectors existed may count device IRQs
   // only, so its hard rate beside a recording that counts the vectors may be several times lower
   // for that reason alone. Said, not taken as "the same kind" (review DX M3).
@@ -229,6 +245,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"offcpu_share", "launching thread off-CPU (% of wall)", F::Share},
       {"signature", "signature", F::Signature},
       {"irq_system_vectors", "IRQ/1K hard counts system vectors (tick, IPIs)", F::YesNo},
+      {"irq_system_vectors_traced", "system vectors traced", F::Text},
+      {"irq_system_vectors_missing", "system-vector tracepoints missing", F::Text},
       {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
@@ -270,6 +288,8 @@ json comparison_json(const Comparison& c) {
                     {"offcpu_share", opt_json(r.m.offcpu_share)},
                     {"signature", r.m.signature},
                     {"irq_system_vectors", r.m.irq_system_vectors ? json(*r.m.irq_system_vectors) : json(nullptr)},
+                    {"irq_system_vectors_traced", r.m.irq_vectors_traced ? json(*r.m.irq_vectors_traced) : json(nullptr)},
+                    {"irq_system_vectors_missing", r.m.irq_vectors_missing ? json(*r.m.irq_vectors_missing) : json(nullptr)},
                     {"irq_sources_differ", r.irq_sources_differ ? json(*r.irq_sources_differ) : json(nullptr)},
                     {"verdict", r.verdict},
                     {"switches_recorded", r.m.switches_recorded},

@@ -138,11 +138,11 @@ void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* ren
     for (size_t i = 0; i < w.size(); ++i)
       f.num(w.ts[i]).opt(w.cpu[i]).opt(w.pid[i]).opt(w.tid[i]).opt(w.waker_pid[i]).opt(w.waker_tid[i]).end();
   });
-  out.table("irqs.csv", "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid", [&](CsvFile& f) {
+  out.table("irqs.csv", "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid,source", [&](CsvFile& f) {
     const auto& q = t.irqs;
     for (size_t i = 0; i < q.size(); ++i) {
       f.num(q.ts[i]).opt(q.cpu[i]).str(q.kind[i] == IrqKind::Soft ? "soft" : "hard").opt(q.irq[i]).str(t.str(q.name[i]));
-      f.num(q.dur[i]).opt(q.pid[i]).opt(q.tid[i]).end();
+      f.num(q.dur[i]).opt(q.pid[i]).opt(q.tid[i]).str(q.source_name(i)).end();
     }
   });
   out.table("syscalls.csv", "ts_ns,pid,tid,nr,name,dur_ns,ret", [&](CsvFile& f) {

@@ -151,12 +151,23 @@ std::string signature_label(const std::string& sig) {
   return s;
 }
 
+// A list of names (compare's irq_system_vectors_traced) as "LOC, RES", "none" when empty; a list
+// holding anything else keeps json_brief's "[N items]".
+static std::string name_list(const nlohmann::json& v) {
+  std::string out;
+  for (const auto& n : v) {
+    if (!n.is_string()) return scalar_text(v);
+    out += (out.empty() ? "" : ", ") + n.get<std::string>();
+  }
+  return out.empty() ? "none" : out;
+}
+
 std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& missing) {
   if (v.is_null()) return missing;
   const bool number = v.is_number();
   const double d = number ? v.get<double>() : 0;
   switch (f) {
-    case CellFormat::Text: return v.is_string() ? v.get<std::string>() : scalar_text(v);
+    case CellFormat::Text: return v.is_string() ? v.get<std::string>() : v.is_array() ? name_list(v) : scalar_text(v);
     case CellFormat::Count: return number ? count_or(v, missing) : scalar_text(v);
     case CellFormat::Label: return number ? label_or(v, missing) : scalar_text(v);
     case CellFormat::Ns: return number ? format_ns(d) : scalar_text(v);

@@ -7,11 +7,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
+#include "report/irq_sources_text.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -171,6 +174,23 @@ std::string pairs_part(const json& doc, const Recorded& r) {
          tb.render("Launch pairs (interval d between consecutive launches of a thread)");
 }
 
+// As the terminal's "hard IRQs counted" row, from the document's keys (a document saved before
+// irq_system_vectors existed: unknown; before its lists existed: without the names).
+std::string hard_irq_sources(const json& doc) {
+  const auto names = [&](const char* key) -> std::optional<std::vector<std::string>> {
+    const json& v = member(doc, key);
+    if (!v.is_array()) return std::nullopt;
+    std::vector<std::string> out;
+    for (const json& n : v)
+      if (n.is_string()) out.push_back(n.get<std::string>());
+    return out;
+  };
+  const json& flag = member(doc, "irq_system_vectors");
+  return hard_irq_sources_text(flag.is_boolean() ? std::optional<bool>(flag.get<bool>()) : std::nullopt,
+                               names("irq_system_vectors_traced").value_or(std::vector<std::string>{}),
+                               names("irq_system_vectors_missing"));
+}
+
 // The terminal's "metric / value" table: penalty, impact, rates, IRQ time, run queue, GPU starvation.
 std::string impact_table(const json& doc, const Recorded& r) {
   HtmlTable tb({"metric", "value"}, 2);
@@ -224,6 +244,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   }
   if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
   if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
+  if (r.irqs && doc.contains("irq_per_1k_hard")) tb.add_row({"hard IRQs counted", hard_irq_sources(doc)});
   // A recording whose ring was full: how much was lost, and the rates again over the launches and
   // events outside every loss window, as the terminal's two rows (audit EE L2: the page had neither).
   if (const json& loss = member(doc, "loss"); loss.is_object()) {

@@ -101,7 +101,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
         return fmt::format("{} {} on CPU {}", t.str(s.comm), s.tid, s.cpu);
       }
       case Src::Irq:
-        return fmt::format("{} {}", t.irqs.kind[it.row] == IrqKind::Soft ? "softirq" : "irq", t.str(t.irqs.name[it.row]));
+        return fmt::format("{}{}", t.irqs.label_prefix(it.row), t.str(t.irqs.name[it.row]));
       case Src::Op: return std::string(t.str(t.ops.name[it.row]));
       case Src::Api: return std::string(t.str(t.api.name[it.row]));
       case Src::Sys: return std::string(t.str(t.syscalls.name[it.row]));

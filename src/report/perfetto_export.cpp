@@ -437,9 +437,10 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       }
       case Table::Irq: {
         const bool soft = t.irqs.kind[i] == IrqKind::Soft;
-        e->set_name_iid(intern.name(std::string(soft ? "softirq " : "irq ") + std::string(t.str(t.irqs.name[i]))));
+        e->set_name_iid(intern.name(t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i]))));
         e->add_category_iids(intern.category(soft ? "softirq" : "irq"));
         annotate(e, soft ? "vector" : "irq", int64_t{t.irqs.irq[i]});
+        annotate(e, "source", std::string(t.irqs.source_name(i)));
         if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
         break;
       }

@@ -3,7 +3,9 @@
 #include <optional>
 #include <string>
 
+#include "analysis/irq_stats.h"
 #include "ingest/recording/recorder_drops.h"
+#include "report/irq_sources_text.h"
 #include "report/text_table.h"
 #include "util/units.h"
 
@@ -90,12 +92,17 @@ json runq_json(int64_t samples, ns_t p50, ns_t p99, ns_t max) {
   return {{"samples", samples}, {"p50", v(p50)}, {"p99", v(p99)}, {"max", v(max)}};
 }
 
+// Keyed by irq_stat_label (a system vector "LOC (vector 236)", apart from a device IRQ 236);
+// "source" says which a hard IRQ is (device / system_vector), "softirq" for a softirq.
 json irq_table_json(const Trace& t, const std::vector<IrqStat>& rows) {
   json o = json::object();
-  for (const IrqStat& s : rows)
-    o[name_or(t, s.name, "irq_" + std::to_string(s.irq))] = {
-        {"irq", s.irq},     {"count", s.count}, {"total_ns", s.total},
-        {"self_ns", s.self}, {"max_ns", s.max},  {"mean_ns", mean_of(s.total, s.count)}};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const IrqStat& s = rows[i];
+    o[irq_stat_label(t, rows, i, "irq_" + std::to_string(s.irq))] = {
+        {"irq", s.irq},      {"count", s.count}, {"total_ns", s.total},
+        {"self_ns", s.self}, {"max_ns", s.max},  {"mean_ns", mean_of(s.total, s.count)},
+        {"source", s.kind == IrqKind::Soft ? "softirq" : s.system_vector ? "system_vector" : "device"}};
+  }
   return o;
 }
 
@@ -211,6 +218,9 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft, a.irqs_recorded);
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
   j["irq_system_vectors"] = a.irq_system_vectors ? json(*a.irq_system_vectors) : json(nullptr);
+  // Which ones: null when IRQs were not recorded; missing also null when the recording does not say.
+  j["irq_system_vectors_traced"] = a.irqs_recorded ? json(a.irq_vectors_traced) : json(nullptr);
+  j["irq_system_vectors_missing"] = a.irqs_recorded && a.irq_vectors_missing ? json(*a.irq_vectors_missing) : json(nullptr);
   // Only for a recording with LOSS records (docs/sched.md, "Lost events"): without loss the
   // document is what it was.
   if (a.loss) {
@@ -414,6 +424,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                           rate(a.block_per_1k, true) + ")"});
   head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded)});
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded)});
+  if (a.irqs_recorded)
+    head.add_row({"hard IRQs counted", hard_irq_sources_text(a.irq_system_vectors, a.irq_vectors_traced, a.irq_vectors_missing)});
   if (a.loss) {
     head.add_row({"recorder loss", format_count(a.lost_events) + " events lost in " + format_count(a.loss_windows) +
                                        " window(s) covering " + format_ns(a.loss_covered) +
@@ -512,7 +524,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     TextTable tb({what, "count", "total", "self", "mean", "max"});
     for (size_t i = 0; i < rows.size() && i < opts.top; ++i) {
       const IrqStat& s = rows[i];
-      tb.add_row({name_or(t, s.name, "irq " + std::to_string(s.irq)), format_count(s.count), format_ns(s.total),
+      tb.add_row({irq_stat_label(t, rows, i, "irq " + std::to_string(s.irq)), format_count(s.count), format_ns(s.total),
                   format_ns(s.self), format_ns(mean_of(s.total, s.count)), format_ns(s.max)});
     }
     tb.print(os, title);

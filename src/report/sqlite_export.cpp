@@ -35,7 +35,7 @@ CREATE TABLE sched_switch (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, cpu I
 CREATE TABLE wakeup (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, cpu INTEGER, pid INTEGER,
   tid INTEGER, waker_pid INTEGER, waker_tid INTEGER);
 CREATE TABLE irq (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL, cpu INTEGER,
-  kind TEXT NOT NULL, irq INTEGER, name TEXT, pid INTEGER, tid INTEGER);
+  kind TEXT NOT NULL, irq INTEGER, name TEXT, pid INTEGER, tid INTEGER, source TEXT NOT NULL);
 CREATE TABLE loss_window (cpu INTEGER, first_ts_ns INTEGER NOT NULL, last_ts_ns INTEGER NOT NULL,
   lost_total INTEGER NOT NULL, api INTEGER NOT NULL, switch INTEGER NOT NULL, wakeup INTEGER NOT NULL,
   irq INTEGER NOT NULL, syscall INTEGER NOT NULL, task INTEGER NOT NULL, fdname INTEGER NOT NULL);
@@ -180,12 +180,12 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
     rows["wakeup"] = static_cast<int64_t>(w.size());
   }
   {
-    SqliteStmt st(db, "INSERT INTO irq VALUES (?,?,?,?,?,?,?,?,?)");
+    SqliteStmt st(db, "INSERT INTO irq VALUES (?,?,?,?,?,?,?,?,?,?)");
     const auto& q = t.irqs;
     for (size_t i = 0; i < q.size(); ++i)
       st.i64(static_cast<int64_t>(i)).i64(q.ts[i]).i64(q.dur[i]).opt(q.cpu[i])
           .text(q.kind[i] == IrqKind::Soft ? "soft" : "hard").opt(q.irq[i]).opt_text(t.str(q.name[i]))
-          .opt(q.pid[i]).opt(q.tid[i]).step();
+          .opt(q.pid[i]).opt(q.tid[i]).text(q.source_name(i)).step();
     rows["irq"] = static_cast<int64_t>(q.size());
   }
   {

@@ -174,10 +174,19 @@ void IrqTable::push(const Irq& q) {
   name.push_back(q.name);
   pid.push_back(q.pid);
   tid.push_back(q.tid);
+  system_vector.push_back(q.system_vector ? 1 : 0);
 }
 
 Irq IrqTable::row(size_t i) const {
-  return Irq{ts[i], dur[i], cpu[i], kind[i], irq[i], name[i], pid[i], tid[i]};
+  return Irq{ts[i], dur[i], cpu[i], kind[i], irq[i], name[i], pid[i], tid[i], system_vector[i] != 0};
+}
+
+const char* IrqTable::source_name(size_t i) const {
+  return kind[i] == IrqKind::Soft ? "softirq" : system_vector[i] ? "system_vector" : "device";
+}
+
+const char* IrqTable::label_prefix(size_t i) const {
+  return kind[i] == IrqKind::Soft ? "softirq " : system_vector[i] ? "vector " : "irq ";
 }
 
 void SyscallTable::push(const Syscall& s) {

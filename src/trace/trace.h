@@ -206,6 +206,14 @@ enum class IrqKind : uint8_t { Hard = 0, Soft = 1 };
 // A hard IRQ handler or softirq vector run on `cpu` while a traced thread (pid/tid) was current.
 // `irq` is the IRQ number (hard) or the softirq vector number (soft); name is the handler name
 // (hard) or the vector name ("TIMER", "NET_RX", ...) (soft).
+//
+// A hard IRQ is either a device IRQ (irq:irq_handler_entry: `irq` an IRQ number, name the handler)
+// or an x86 system vector (irq_vectors tracepoints: the local timer tick, IPIs; `irq` the CPU's
+// vector number, name its /proc/interrupts row, "LOC", "RES", ...): `system_vector` tells them
+// apart, as vector 236 and IRQ 236 are different interrupts. Both stay IrqKind::Hard, as the hard
+// IRQ counts and rates include both (docs/metrics.md §5); only where IRQs are listed or labelled
+// are the two kept apart. A recording made before the recorder marked vectors (docs/
+// recording-format.md) reads every hard IRQ as a device IRQ.
 struct Irq {
   ns_t ts = 0;
   ns_t dur = 0;
@@ -214,6 +222,7 @@ struct Irq {
   int32_t irq = -1;
   StrId name = kNoString;
   int64_t pid = -1, tid = -1;
+  bool system_vector = false;  // a hard IRQ that is an x86 system vector (false for softirqs)
 };
 
 struct IrqTable {
@@ -223,10 +232,15 @@ struct IrqTable {
   std::vector<int32_t> irq;
   std::vector<StrId> name;
   std::vector<int64_t> pid, tid;
+  std::vector<uint8_t> system_vector;  // Irq::system_vector (0/1)
 
   size_t size() const { return ts.size(); }
   void push(const Irq& q);
   Irq row(size_t i) const;
+  // What row i is, as the exports spell it: "device", "system_vector" (hard IRQs) or "softirq".
+  const char* source_name(size_t i) const;
+  // Its slice label in the timelines: "irq NAME", "vector NAME" or "softirq NAME".
+  const char* label_prefix(size_t i) const;
 };
 
 struct Syscall {

@@ -107,7 +107,7 @@ with tempfile.TemporaryDirectory() as tmp:
         "launches.csv": "ts_ns,pid,tid,cpu,api,dur_ns,stream",
         "switches.csv": "ts_ns,cpu,prev_pid,prev_tid,prev_comm,prev_state,preempted,next_pid,next_tid,next_comm",
         "wakeups.csv": "ts_ns,cpu,pid,tid,waker_pid,waker_tid",
-        "irqs.csv": "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid",
+        "irqs.csv": "ts_ns,cpu,kind,irq,name,dur_ns,pid,tid,source",
         "syscalls.csv": "ts_ns,pid,tid,nr,name,dur_ns,ret",
         "threads.csv": "pid,tid,comm,first_ts_ns,last_ts_ns",
     }

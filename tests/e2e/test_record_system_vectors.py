@@ -146,14 +146,39 @@ with tempfile.TemporaryDirectory() as tmp:
     vec_rows = [r for r in rows if r["name"] in ("LOC", "RES", "CAL", "IWI", "PLT", "TRM", "ERR")]
     check(all(r["kind"] == "hard" and 0xec <= int(r["irq"]) <= 0xff for r in vec_rows),
           f"system-vector rows: {sorted({(r['kind'], r['irq'], r['name']) for r in vec_rows})}")
+    # The source column keeps them apart from device IRQs (vector 236 is not IRQ 236): every row the
+    # recorder took from an irq_vectors tracepoint says system_vector and carries a /proc/interrupts
+    # name; the others say device (hard) or softirq. A device handler could not be named LOC here
+    # (irq_handler_entry gives the driver's names), so the names tell which rows must be which.
+    vector_names = set(SYSTEM_VECTORS.values())
+    wrong = sorted({(r["kind"], r["name"], r["source"]) for r in rows
+                    if r["source"] != ("softirq" if r["kind"] == "soft" else
+                                       "system_vector" if r["name"] in vector_names else "device")})
+    check(not wrong, f"irqs.csv rows with the wrong source (kind, name, source): {wrong}")
+    check(any(r["source"] == "system_vector" and r["name"] == "LOC" for r in rows), "no LOC row with source system_vector")
 
     s = run("sched", rec, "--json")
     check(s.returncode == 0, f"sched --json failed: {s.stderr}")
     if s.returncode == 0:
         d = json.loads(s.stdout)
-        hard = {name: h["count"] for name, h in d["hardirqs"].items()}
-        all_loc = sum(1 for r in rows if r["name"] == "LOC")
-        check(hard.get("LOC") == all_loc, f"sched --json hardirqs LOC {hard.get('LOC')} != CSV rows {all_loc}: {hard}")
+        # One entry per (source, vector or IRQ number, name): LOC rows under "LOC (vector N)", marked
+        # system_vector; device IRQs under their handler name, marked device.
+        want = {}
+        for r in rows:
+            if r["kind"] == "hard" and r["source"] == "system_vector":
+                key = f"{r['name']} (vector {r['irq']})"
+                want[key] = want.get(key, 0) + 1
+        got = {name: h["count"] for name, h in d["hardirqs"].items() if h.get("source") == "system_vector"}
+        check(got == want, f"sched --json system-vector entries {got} != CSV rows per (name, vector) {want}")
+        check(all(h["source"] == "device" for name, h in d["hardirqs"].items() if name not in want),
+              f"sched --json hardirqs not marked device: {d['hardirqs']}")
+        check(any(k.startswith("LOC (vector ") for k in got), f"no LOC (vector N) entry: {sorted(d['hardirqs'])}")
+        traced_names = sorted({SYSTEM_VECTORS[t] for t in available if t in SYSTEM_VECTORS})
+        check(sorted(d["irq_system_vectors_traced"]) == traced_names,
+              f"irq_system_vectors_traced {d['irq_system_vectors_traced']} != {traced_names}")
+        t = run("sched", rec)
+        check("hard IRQs counted" in t.stdout and "device IRQs and the x86 system vectors LOC" in t.stdout,
+              f"sched text does not say which hard IRQs it counts: {t.stdout}")
         check(d["irq_count_hard"] == sum(1 for r in rows if r["kind"] == "hard"),
               f"irq_count_hard {d['irq_count_hard']} is not every hard row, system vectors included")
 

@@ -142,6 +142,8 @@ class Builder {
     q.dur = static_cast<ns_t>(e.dur);
     q.cpu = static_cast<int32_t>(e.h.cpu);
     q.kind = e.kind == IT_IRQ_SOFT ? IrqKind::Soft : IrqKind::Hard;
+    // Files recorded before IT_IRQ_VECTOR wrote system vectors as IT_IRQ_HARD: read as device IRQs.
+    q.system_vector = e.kind == IT_IRQ_VECTOR;
     q.irq = static_cast<int32_t>(e.irq);
     q.name = t_.strings.intern(q.kind == IrqKind::Soft ? std::string(softirq_name(e.irq)) : clean(fixed_str(e.name, IT_IRQ_NAME_LEN)));
     q.pid = e.h.pid;

@@ -602,8 +602,9 @@ SEC("raw_tp/softirq_exit")
 int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT, IT_IRQ_SOFT); }
 
 // x86 system vectors: the local APIC timer and IPIs never pass through irq_handler_entry, which
-// fires for device IRQs only. Each is a hard IRQ named as /proc/interrupts names it (both
-// call-function IPIs count as CAL there), `irq` = the vector number the tracepoint passes. The
+// fires for device IRQs only. Each is a hard IRQ of kind IT_IRQ_VECTOR (so a reader keeps vector
+// 236 apart from IRQ 236) named as /proc/interrupts names it (both call-function IPIs count as CAL
+// there), `irq` = the vector number the tracepoint passes. The
 // names are packed little-endian into a u32 (the name field is NUL-padded). These tracepoints
 // exist on x86 only: user space loads and attaches them one by one and records which it got
 // (record/irq_vectors.h; the program names are parsed there: sysvec_<tracepoint>_{entry,exit}_*).
@@ -620,9 +621,9 @@ static __always_inline int sysvec_enter(int vector, __u32 name4) {
   SEC("raw_tp/" #tp "_entry")                                                                               \
   int BPF_PROG(sysvec_##tp##_entry_raw, int vector) { return sysvec_enter(vector, IT_NAME4(a, b, c)); }     \
   SEC("tp_btf/" #tp "_exit")                                                                                \
-  int BPF_PROG(sysvec_##tp##_exit_btf) { return irq_exit(IT_IRQ_SLOT_VECTOR, IT_IRQ_HARD); }                \
+  int BPF_PROG(sysvec_##tp##_exit_btf) { return irq_exit(IT_IRQ_SLOT_VECTOR, IT_IRQ_VECTOR); }              \
   SEC("raw_tp/" #tp "_exit")                                                                                \
-  int BPF_PROG(sysvec_##tp##_exit_raw) { return irq_exit(IT_IRQ_SLOT_VECTOR, IT_IRQ_HARD); }
+  int BPF_PROG(sysvec_##tp##_exit_raw) { return irq_exit(IT_IRQ_SLOT_VECTOR, IT_IRQ_VECTOR); }
 
 IT_SYSVEC(local_timer, 'L', 'O', 'C')
 IT_SYSVEC(reschedule, 'R', 'E', 'S')

@@ -112,12 +112,16 @@ struct it_wakeup {
 
 #define IT_IRQ_HARD 0u
 #define IT_IRQ_SOFT 1u
+// An x86 system vector (local timer, IPIs: irq_vectors tracepoints), a hard IRQ whose `irq` is the
+// vector number, not an IRQ number. Written since 2026-12-03 (late); before, system vectors were
+// written as IT_IRQ_HARD, which a reader that predates this kind still takes them for.
+#define IT_IRQ_VECTOR 2u
 
 struct it_irq {
   struct it_hdr h;  // ts = handler entry; pid/tid = the traced thread it interrupted
   __u64 dur;
-  __u32 kind;  // IT_IRQ_HARD / IT_IRQ_SOFT
-  __u32 irq;   // IRQ number or softirq vector
+  __u32 kind;  // IT_IRQ_HARD / IT_IRQ_SOFT / IT_IRQ_VECTOR
+  __u32 irq;   // IRQ number, softirq vector or system vector number
   char name[IT_IRQ_NAME_LEN];  // hard IRQ handler name (empty for softirqs)
 };
 

@@ -1,0 +1,26 @@
+#include "report/irq_sources_text.h"
+
+namespace infertrace {
+
+namespace {
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+}  // namespace
+
+std::string hard_irq_sources_text(const std::optional<bool>& vectors, const std::vector<std::string>& traced,
+                                  const std::optional<std::vector<std::string>>& missing) {
+  if (!vectors) return "unknown whether they include the x86 system vectors (an analysis saved before sched --json said)";
+  if (!*vectors)
+    return "device IRQs only, no x86 system vectors (a recording made before 2026-12-03, or a kernel without the "
+           "irq_vectors tracepoints)";
+  // An analysis saved before the list existed says "true" only.
+  std::string s = traced.empty() ? std::string("device IRQs and x86 system vectors (which ones not said)")
+                                 : "device IRQs and the x86 system vectors " + joined(traced);
+  if (missing && !missing->empty()) s += " (not traced: " + joined(*missing) + ")";
+  return s;
+}
+
+}  // namespace infertrace
