@@ -108,10 +108,18 @@ int64_t EventSink::named_id(NamedIds& n, std::string_view name) {
   return it->second;
 }
 
+int64_t EventSink::stored_id(NamedIds& n, const IntField& f) {
+  if (f.named()) return named_id(n, f.name());
+  if (!f.ok()) return -1;
+  // -1 stays the number it is ("none"); below it, the number is read as a name (its decimal text:
+  // 12 and "12" are one pid, so -2 and "-2" are one name too), which a named id cannot collide with.
+  if (f.v < -1) [[unlikely]]
+    return named_id(n, std::to_string(f.v));
+  return f.v;
+}
+
 std::pair<int64_t, int64_t> EventSink::named_thread(const RawEvent& e) {
-  const int64_t pid = e.pid.ok() ? e.pid.v : e.pid.named() ? named_id(named_pids_, e.pid.name()) : -1;
-  const int64_t tid = e.tid.ok() ? e.tid.v : e.tid.named() ? named_id(named_tids_, e.tid.name()) : -1;
-  return {pid, tid};
+  return {stored_id(named_pids_, e.pid), stored_id(named_tids_, e.tid)};
 }
 
 void EventSink::add_not_complete(const RawEvent& e) {
@@ -162,7 +170,7 @@ void EventSink::add_complete(const RawEvent& e) {
   // OutOfRange = 3 both have bit 1; Missing = 0 and Ok = 1 do not): one test of all the states
   // ORed together, and of the two times, passes those. The rest (which may still be usable: a
   // bad pid, say) is checked exactly, in the original order, by usable().
-  static_assert(static_cast<unsigned>(FieldState::Named) == 4);  // (the named-id test below)
+  static_assert(static_cast<unsigned>(FieldState::Named) == 4);  // (needs_named_thread)
   static_assert(static_cast<unsigned>(FieldState::Missing) == 0 && static_cast<unsigned>(FieldState::Ok) == 1 &&
                 static_cast<unsigned>(FieldState::BadType) == 2 && static_cast<unsigned>(FieldState::OutOfRange) == 3);
   const unsigned states = static_cast<unsigned>(e.ts.state) | static_cast<unsigned>(e.dur.state) |
@@ -224,7 +232,7 @@ void EventSink::add_complete(const RawEvent& e) {
       a.stream[i] = -1;  // nor this (a launch's stream is on its kernel)
       a.name[i] = name;
       a.kind[i] = kind;
-      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
+      if (needs_named_thread(e)) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         a.pid[i] = pid, a.tid[i] = tid;
         if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
@@ -243,7 +251,7 @@ void EventSink::add_complete(const RawEvent& e) {
       o.external_id[i] = id(e.external_id);
       o.name[i] = name;
       o.user_annotation[i] = info.user_annotation ? 1 : 0;
-      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
+      if (needs_named_thread(e)) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         o.pid[i] = pid, o.tid[i] = tid;
         if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
