@@ -209,7 +209,8 @@ TEST(KinetoEdge, NegativeNumericPidsAndTidsAreNames) {
     {"ph": "X", "cat": "cpu_op", "name": "d", "ts": 13, "dur": 5, "pid": 7, "tid": 8},
     {"ph": "X", "cat": "cpu_op", "name": "e", "ts": 14, "dur": 5, "pid": "-2", "tid": -3},
     {"ph": "X", "cat": "cpu_op", "name": "f", "ts": 15, "dur": 5, "pid": -1, "tid": 8},
-    {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 16, "dur": 2, "pid": -2, "tid": "-3",
+    {"ph": "X", "cat": "cpu_op", "name": "g", "ts": 16, "dur": 5, "pid": "-002", "tid": "-0003"},
+    {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 17, "dur": 2, "pid": -2, "tid": "-3",
      "args": {"correlation": 9}},
     {"ph": "M", "name": "thread_name", "pid": -2, "tid": -2, "args": {"name": "loader"}},
     {"ph": "M", "name": "process_name", "pid": "-3", "args": {"name": "the -3 process"}}])js";
@@ -227,11 +228,11 @@ TEST(KinetoEdge, NegativeNumericPidsAndTidsAreNames) {
 
   const Trace& t = scan.trace;
   EXPECT_TRUE(t.skipped.empty());
-  // Pids in order of first use: "Spans" -2, -2 -3, "-3" -4 (and "-2" is the number -2's name);
-  // tids: "main" -2, -2 -3, "-3" -4.
-  ASSERT_EQ(t.ops.size(), 6u);
-  const int64_t pid[] = {-2, -3, -4, 7, -3, -1}, tid[] = {-2, -3, -4, 8, -4, 8};
-  for (size_t i = 0; i < 6; ++i) {
+  // Pids in order of first use: "Spans" -2, -2 -3, "-3" -4 (and "-2", "-002" are the number -2's
+  // name: its decimal text); tids: "main" -2, -2 -3, "-3" -4 ("-0003" too).
+  ASSERT_EQ(t.ops.size(), 7u);
+  const int64_t pid[] = {-2, -3, -4, 7, -3, -1, -3}, tid[] = {-2, -3, -4, 8, -4, 8, -4};
+  for (size_t i = 0; i < 7; ++i) {
     EXPECT_EQ(t.ops.pid[i], pid[i]) << i;
     EXPECT_EQ(t.ops.tid[i], tid[i]) << i;
   }
@@ -282,10 +283,14 @@ TEST(KinetoEdge, LegacyExportDeviceEventsAndTimeZero) {
   const Trace k = load_text(R"js([{"ph": "X", "cat": "cpu_op", "name": "a", "ts": 0, "dur": 5, "pid": 1, "tid": 1}])js");
   EXPECT_EQ(k.ops.size(), 0u);
   EXPECT_EQ(k.skipped.at("skipped_zero_ts"), 1);
-  // An empty category with a numeric pid is not the legacy export: its ts 0 is a zeroed field too.
-  const Trace z = load_text(R"js([{"ph": "X", "cat": "", "name": "a", "ts": 0, "dur": 5, "pid": 439, "tid": 439}])js");
-  EXPECT_EQ(z.ops.size(), 0u);
-  EXPECT_EQ(z.skipped.at("skipped_zero_ts"), 1);
+  // An empty category with a numeric pid is not the legacy export: its ts 0 is a zeroed field too,
+  // also when the pid is read as a name for being below -1 (docs/ingest.md, "Named pids and tids").
+  for (const std::string pid : {"439", "-2", "\"-2\""}) {
+    const Trace z = load_text(R"js([{"ph": "X", "cat": "", "name": "a", "ts": 0, "dur": 5, "pid": )js" + pid +
+                              R"js(, "tid": 439}])js");
+    EXPECT_EQ(z.ops.size(), 0u) << pid;
+    EXPECT_EQ(z.skipped.at("skipped_zero_ts"), 1) << pid;
+  }
 }
 
 TEST(KinetoEdge, GzipSingleAndMultiMember) {
