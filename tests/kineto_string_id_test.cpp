@@ -64,6 +64,7 @@ const std::vector<Case>& cases() {
       {"\"-7\"", Want::Value, -7},
       {"-7", Want::Value, -7},  // negative numbers: ids as any other, but a pid or tid below -1 is a name
       {"-2", Want::Value, -2},
+      {"-9223372036854775808", Want::Value, kMin},  // (as a pid or tid: the name "-9223372036854775808")
       {"-1", Want::Value, -1},  // ("none" in a pid or tid, as it stands)
       {"\"-1\"", Want::Value, -1},
       {"\"007\"", Want::Value, 7},

@@ -3,6 +3,7 @@
 #include "ingest/kineto/category_table.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -113,8 +114,12 @@ int64_t EventSink::stored_id(NamedIds& n, const IntField& f) {
   if (!f.ok()) return -1;
   // -1 stays the number it is ("none"); below it, the number is read as a name (its decimal text:
   // 12 and "12" are one pid, so -2 and "-2" are one name too), which a named id cannot collide with.
-  if (f.v < -1) [[unlikely]]
-    return named_id(n, std::to_string(f.v));
+  // (Formatted on the stack: the map takes a string_view lookup, so only a new name allocates.)
+  if (f.v < -1) [[unlikely]] {
+    char text[24];  // INT64_MIN is 20 characters
+    const auto r = std::to_chars(text, text + sizeof(text), f.v);
+    return named_id(n, std::string_view(text, static_cast<size_t>(r.ptr - text)));
+  }
   return f.v;
 }
 
@@ -129,12 +134,13 @@ void EventSink::add_not_complete(const RawEvent& e) {
   }
   if (e.ph[0] == 'M') {
     // Metadata: thread names become the threads' comm, also of a named pid or tid.
-    if (e.has_arg_name && e.name == "thread_name" && (e.pid.ok() || e.pid.named()) &&
-        (e.tid.ok() || e.tid.named())) {
+    if (e.has_arg_name && e.name == "thread_name" && present(e.pid) && present(e.tid)) {
       const auto [pid, tid] = named_thread(e);
       threads_[ThreadKey{pid, tid}].comm = intern_name(e.arg_name, e.arg_name_escaped);
-    } else if (e.has_arg_name && e.name == "process_name" && (e.pid.ok() || e.pid.named())) {
-      process_names_[named_thread(e).first] = std::string(e.arg_name);
+    } else if (e.has_arg_name && e.name == "process_name" && present(e.pid)) {
+      // The pid alone: a process_name's tid (0, or anything) names nothing, and numbering it would
+      // shift the ids of the named tids used after it.
+      process_names_[stored_id(named_pids_, e.pid)] = std::string(e.arg_name);
     }
   }
 }
@@ -235,7 +241,7 @@ void EventSink::add_complete(const RawEvent& e) {
       if (needs_named_thread(e)) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         a.pid[i] = pid, a.tid[i] = tid;
-        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        if (present(e.pid) && present(e.tid)) note_thread(pid, tid, e.ts.v, end);
         break;
       }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
@@ -254,7 +260,7 @@ void EventSink::add_complete(const RawEvent& e) {
       if (needs_named_thread(e)) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         o.pid[i] = pid, o.tid[i] = tid;
-        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        if (present(e.pid) && present(e.tid)) note_thread(pid, tid, e.ts.v, end);
         break;
       }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);

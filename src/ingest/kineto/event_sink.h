@@ -115,6 +115,10 @@ class EventSink {
   static int64_t named_id(NamedIds& n, std::string_view name);
   // One pid or tid as stored: the number, the named id, or -1.
   static int64_t stored_id(NamedIds& n, const IntField& f);
+  // Whether a pid or tid field was given (a number, -1 included, or a name). An API call or
+  // operator makes a thread row when both of its fields are (docs/ingest.md, "Named pids and
+  // tids"): the fast path tests ok() alone, as it only sees numbers.
+  static bool present(const IntField& f) { return f.ok() || f.named(); }
   // The event's pid and tid as stored (stored_id).
   [[gnu::noinline]] std::pair<int64_t, int64_t> named_thread(const RawEvent& e);
   // Whether the event may need named_thread(): a named pid or tid, or a number below -1. One test
