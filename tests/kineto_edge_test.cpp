@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ingest/load.h"
+#include "kineto_reading.h"
 #include "kineto_test_util.h"
 #include "util/error.h"
 
@@ -197,6 +198,67 @@ TEST(KinetoEdge, NamedPidsAndTids) {
   EXPECT_EQ(comm(7, -2), "worker");
 }
 
+TEST(KinetoEdge, NegativeNumericPidsAndTidsAreNames) {
+  // A pid or tid below -1, written as a number or as a digit string, is no OS id: it is read as a
+  // name, its decimal text, so it cannot take the id of a named one. Here "Spans" is used first and
+  // gets -2: the number -2 must not merge with it. -1 stays "none", as it stands.
+  const std::string events = R"js([
+    {"ph": "X", "cat": "cpu_op", "name": "a", "ts": 10, "dur": 5, "pid": "Spans", "tid": "main"},
+    {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 11, "dur": 5, "pid": -2, "tid": -2},
+    {"ph": "X", "cat": "cpu_op", "name": "c", "ts": 12, "dur": 5, "pid": "-3", "tid": "-3"},
+    {"ph": "X", "cat": "cpu_op", "name": "d", "ts": 13, "dur": 5, "pid": 7, "tid": 8},
+    {"ph": "X", "cat": "cpu_op", "name": "e", "ts": 14, "dur": 5, "pid": "-2", "tid": -3},
+    {"ph": "X", "cat": "cpu_op", "name": "f", "ts": 15, "dur": 5, "pid": -1, "tid": 8},
+    {"ph": "X", "cat": "cpu_op", "name": "g", "ts": 16, "dur": 5, "pid": "-002", "tid": "-0003"},
+    {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 17, "dur": 2, "pid": -2, "tid": "-3",
+     "args": {"correlation": 9}},
+    {"ph": "M", "name": "thread_name", "pid": -2, "tid": -2, "args": {"name": "loader"}},
+    {"ph": "M", "name": "process_name", "pid": "-3", "args": {"name": "the -3 process"}}])js";
+  // Cut between every two events (each middle one read by the direct scan, or by the on-demand
+  // reader when the scan is off) and whole: all readings must agree.
+  const std::string d = doc(events.substr(1, events.size() - 2));
+  Reading scan = read_doc(d, 1, true), on_demand = read_doc(d, 1, false), whole = read_doc(d, 0, true);
+  ASSERT_EQ(scan.error, "");
+  ASSERT_EQ(on_demand.error, "");
+  ASSERT_EQ(whole.error, "");
+  EXPECT_GT(direct_bytes(scan.trace), 0);
+  for (Reading* r : {&scan, &on_demand, &whole}) strip_ingest_meta(r->trace);
+  expect_same_trace(scan.trace, on_demand.trace);
+  expect_same_trace(scan.trace, whole.trace);
+
+  const Trace& t = scan.trace;
+  EXPECT_TRUE(t.skipped.empty());
+  // Pids in order of first use: "Spans" -2, -2 -3, "-3" -4 (and "-2", "-002" are the number -2's
+  // name: its decimal text); tids: "main" -2, -2 -3, "-3" -4 ("-0003" too).
+  ASSERT_EQ(t.ops.size(), 7u);
+  const int64_t pid[] = {-2, -3, -4, 7, -3, -1, -3}, tid[] = {-2, -3, -4, 8, -4, 8, -4};
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(t.ops.pid[i], pid[i]) << i;
+    EXPECT_EQ(t.ops.tid[i], tid[i]) << i;
+  }
+  ASSERT_EQ(t.api.size(), 1u);
+  EXPECT_EQ(t.api.pid[0], -3);
+  EXPECT_EQ(t.api.tid[0], -4);
+  EXPECT_EQ(t.api.correlation[0], 9);
+  // Process names: the name itself, unless process_name metadata gives one.
+  EXPECT_EQ(t.meta.at("process_name.-2"), "Spans");
+  EXPECT_EQ(t.meta.at("process_name.-3"), "-2");
+  EXPECT_EQ(t.meta.at("process_name.-4"), "the -3 process");
+  EXPECT_EQ(t.meta.count("process_name.-1"), 0u);
+  EXPECT_EQ(t.meta.count("process_name.7"), 0u);
+  // Thread names: the tid's name, unless thread_name metadata gives one.
+  const auto comm = [&](int64_t p, int64_t d) {
+    for (size_t k = 0; k < t.threads.size(); ++k)
+      if (t.threads.pid[k] == p && t.threads.tid[k] == d) return std::string(t.str(t.threads.comm[k]));
+    return std::string("(none)");
+  };
+  EXPECT_EQ(comm(-2, -2), "main");
+  EXPECT_EQ(comm(-3, -3), "loader");
+  EXPECT_EQ(comm(-4, -4), "-3");
+  EXPECT_EQ(comm(-3, -4), "-3");
+  EXPECT_EQ(comm(7, 8), "");
+}
+
 TEST(KinetoEdge, LegacyExportDeviceEventsAndTimeZero) {
   // The legacy autograd export (no categories): host events under "CPU functions", kernels under
   // "CUDA functions" (tid = device) linked by flows only. Kernels are skipped and counted, not read
@@ -221,10 +283,14 @@ TEST(KinetoEdge, LegacyExportDeviceEventsAndTimeZero) {
   const Trace k = load_text(R"js([{"ph": "X", "cat": "cpu_op", "name": "a", "ts": 0, "dur": 5, "pid": 1, "tid": 1}])js");
   EXPECT_EQ(k.ops.size(), 0u);
   EXPECT_EQ(k.skipped.at("skipped_zero_ts"), 1);
-  // An empty category with a numeric pid is not the legacy export: its ts 0 is a zeroed field too.
-  const Trace z = load_text(R"js([{"ph": "X", "cat": "", "name": "a", "ts": 0, "dur": 5, "pid": 439, "tid": 439}])js");
-  EXPECT_EQ(z.ops.size(), 0u);
-  EXPECT_EQ(z.skipped.at("skipped_zero_ts"), 1);
+  // An empty category with a numeric pid is not the legacy export: its ts 0 is a zeroed field too,
+  // also when the pid is read as a name for being below -1 (docs/ingest.md, "Named pids and tids").
+  for (const std::string pid : {"439", "-2", "\"-2\""}) {
+    const Trace z = load_text(R"js([{"ph": "X", "cat": "", "name": "a", "ts": 0, "dur": 5, "pid": )js" + pid +
+                              R"js(, "tid": 439}])js");
+    EXPECT_EQ(z.ops.size(), 0u) << pid;
+    EXPECT_EQ(z.skipped.at("skipped_zero_ts"), 1) << pid;
+  }
 }
 
 TEST(KinetoEdge, GzipSingleAndMultiMember) {

@@ -62,6 +62,11 @@ const std::vector<Case>& cases() {
   static const std::vector<Case> c = {
       {"\"7\"", Want::Value, 7},
       {"\"-7\"", Want::Value, -7},
+      {"-7", Want::Value, -7},  // negative numbers: ids as any other, but a pid or tid below -1 is a name
+      {"-2", Want::Value, -2},
+      {"-9223372036854775808", Want::Value, kMin},  // (as a pid or tid: the name "-9223372036854775808")
+      {"-1", Want::Value, -1},  // ("none" in a pid or tid, as it stands)
+      {"\"-1\"", Want::Value, -1},
       {"\"007\"", Want::Value, 7},
       {"\"9223372036854775807\"", Want::Value, kMax},
       {"\"-9223372036854775808\"", Want::Value, kMin},
@@ -205,15 +210,25 @@ TEST(KinetoStringId, PidAndTidReadByTheRuleInBothReaders) {
           continue;
         }
         // A wrong type in a pid or tid is no id (-1), the call kept and not counted; a string
-        // that is no digit string, not escaped and not empty is a name (ids from -2 down).
+        // that is no digit string, not escaped and not empty is a name (ids from -2 down), and so
+        // is a value below -1, by its decimal text ("-7", whether written -7 or "-7").
         EXPECT_TRUE(t.skipped.empty());
         ASSERT_EQ(t.api.size(), 1u);
         const bool is_string = c.token[0] == '"';
-        const bool name = c.want == Want::BadType && is_string && c.token != "\"\"" && scan_takes(c.token);
-        const int64_t want = c.want == Want::Value ? c.value : name ? -2 : -1;
+        const bool text_name = c.want == Want::BadType && is_string && c.token != "\"\"" && scan_takes(c.token);
+        const bool number_name = c.want == Want::Value && c.value < -1;
+        const int64_t want = number_name || text_name ? -2 : c.want == Want::Value ? c.value : -1;
         EXPECT_EQ(field == "pid" ? t.api.pid[0] : t.api.tid[0], want);
-        if (name && field == "pid") {
-          EXPECT_EQ(t.meta.at("process_name.-2"), c.token.substr(1, c.token.size() - 2));
+        if (!text_name && !number_name) continue;
+        // The name read back: the process's name, or the thread's (none is given in metadata).
+        const std::string name = text_name ? c.token.substr(1, c.token.size() - 2) : std::to_string(c.value);
+        if (field == "pid") {
+          EXPECT_EQ(t.meta.at("process_name.-2"), name);
+        } else {
+          ASSERT_EQ(t.threads.size(), 2u);  // (1, 1) of the operators, then (439, -2) (sorted by pid)
+          EXPECT_EQ(t.threads.pid[1], 439);
+          EXPECT_EQ(t.threads.tid[1], -2);
+          EXPECT_EQ(t.str(t.threads.comm[1]), name);
         }
       }
     }

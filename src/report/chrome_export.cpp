@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <vector>
 
 #include "report/exports.h"
 #include "report/kineto_category.h"
@@ -112,21 +113,69 @@ std::string process_name(const Trace& t, int64_t pid) {
   return n.empty() ? "process " + std::to_string(pid) : n;
 }
 
-void thread_tracks(const Trace& t, Writer& w) {
-  std::set<int64_t> pids;
-  std::set<std::pair<int64_t, int64_t>> named;
-  for (size_t i = 0; i < t.threads.size(); ++i) {
-    pids.insert(t.threads.pid[i]);
-    std::string n(t.str(t.threads.comm[i]));
-    // PyTorch's own names already carry the id ("thread 439 (python3)"): it is not added twice.
-    const std::string tid = std::to_string(t.threads.tid[i]);
-    if (n.empty()) n = "thread " + tid;
-    else if (n.rfind("thread " + tid + " (", 0) != 0) n += " " + tid;
-    w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], n);
-    named.insert({t.threads.pid[i], t.threads.tid[i]});
+// A thread's track name. PyTorch's own names already carry the id ("thread 439 (python3)"): it is
+// not added twice.
+std::string thread_name(const Trace& t, size_t i) {
+  std::string n(t.str(t.threads.comm[i]));
+  const std::string tid = std::to_string(t.threads.tid[i]);
+  if (n.empty()) n = "thread " + tid;
+  else if (n.rfind("thread " + tid + " (", 0) != 0) n += " " + tid;
+  return n;
+}
+
+// At most this many ids no row keeps are written between named ones (below): a trace holds a few
+// (Kineto's "Spans" process), and a made-up id such as INT64_MIN must not cost billions of records.
+constexpr int64_t kMaxUnusedNamedIds = 1 << 16;
+
+// The named ids to write, in the order -2, -3, ...: `used` (its members below -1), with the ids
+// between them that no row keeps.
+std::vector<int64_t> named_ids_in_order(const std::set<int64_t>& used) {
+  std::vector<int64_t> order;
+  int64_t unused = 0, next = -2;
+  for (auto it = used.rbegin(); it != used.rend(); ++it) {
+    if (*it >= -1) continue;
+    for (; next > *it && unused < kMaxUnusedNamedIds; --next, ++unused) order.push_back(next);
+    order.push_back(*it);
+    next = *it - 1;
   }
-  for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]);
-  for (int64_t p : pids) w.name_meta("process_name", p, 0, process_name(t, p));
+  return order;
+}
+
+// Process and thread names, before any slice. A named pid or tid (below -1: a Kineto trace's
+// string pid such as "Spans", or a pid below -1) is written as its number, which the Kineto reader
+// takes as a name again and numbers by first use, from -2 down, pids and tids apart
+// (docs/ingest.md, "Named pids and tids"). So that each comes back as the id it has here, with its
+// name, the named pids first appear in the order -2, -3, ... (their process_name records), then
+// the named tids (the first thread_name record of each). An id between them that no row keeps
+// gets a record too (process_name: the process of a "Spans" span, say; thread_name under pid -1,
+// "none"), or every id after it would come back one higher.
+void name_tracks(const Trace& t, Writer& w) {
+  std::set<int64_t> pids, tids;
+  for (size_t i = 0; i < t.threads.size(); ++i) pids.insert(t.threads.pid[i]), tids.insert(t.threads.tid[i]);
+  for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]), tids.insert(t.api.tid[i]);
+  for (size_t i = 0; i < t.ops.size(); ++i) pids.insert(t.ops.pid[i]), tids.insert(t.ops.tid[i]);
+  for (int64_t p : named_ids_in_order(pids)) w.name_meta("process_name", p, 0, process_name(t, p));
+  for (int64_t p : pids)
+    if (p >= -1) w.name_meta("process_name", p, 0, process_name(t, p));
+
+  std::map<int64_t, size_t> first_thread_of_tid;
+  for (size_t i = 0; i < t.threads.size(); ++i) first_thread_of_tid.try_emplace(t.threads.tid[i], i);
+  std::vector<bool> written(t.threads.size(), false);
+  for (int64_t tid : named_ids_in_order(tids)) {
+    auto it = first_thread_of_tid.find(tid);
+    if (it == first_thread_of_tid.end()) {
+      w.name_meta("thread_name", -1, tid, "thread " + std::to_string(tid));  // (no thread row: none to name)
+      continue;
+    }
+    w.name_meta("thread_name", t.threads.pid[it->second], tid, thread_name(t, it->second));
+    written[it->second] = true;
+  }
+  for (size_t i = 0; i < t.threads.size(); ++i)
+    if (!written[i]) w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], thread_name(t, i));
+}
+
+void thread_tracks(const Trace& t, Writer& w) {
+  name_tracks(t, w);
   for (size_t i = 0; i < t.api.size(); ++i) {
     std::string args;
     if (t.api.cpu[i] != -1) append_arg(args, "\"cpu\":" + std::to_string(t.api.cpu[i]));

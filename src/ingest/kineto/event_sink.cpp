@@ -3,6 +3,7 @@
 #include "ingest/kineto/category_table.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -108,10 +109,22 @@ int64_t EventSink::named_id(NamedIds& n, std::string_view name) {
   return it->second;
 }
 
+int64_t EventSink::stored_id(NamedIds& n, const IntField& f) {
+  if (f.named()) return named_id(n, f.name());
+  if (!f.ok()) return -1;
+  // -1 stays the number it is ("none"); below it, the number is read as a name (its decimal text:
+  // 12 and "12" are one pid, so -2 and "-2" are one name too), which a named id cannot collide with.
+  // (Formatted on the stack: the map takes a string_view lookup, so only a new name allocates.)
+  if (f.v < -1) [[unlikely]] {
+    char text[24];  // INT64_MIN is 20 characters
+    const auto r = std::to_chars(text, text + sizeof(text), f.v);
+    return named_id(n, std::string_view(text, static_cast<size_t>(r.ptr - text)));
+  }
+  return f.v;
+}
+
 std::pair<int64_t, int64_t> EventSink::named_thread(const RawEvent& e) {
-  const int64_t pid = e.pid.ok() ? e.pid.v : e.pid.named() ? named_id(named_pids_, e.pid.name()) : -1;
-  const int64_t tid = e.tid.ok() ? e.tid.v : e.tid.named() ? named_id(named_tids_, e.tid.name()) : -1;
-  return {pid, tid};
+  return {stored_id(named_pids_, e.pid), stored_id(named_tids_, e.tid)};
 }
 
 void EventSink::add_not_complete(const RawEvent& e) {
@@ -121,12 +134,13 @@ void EventSink::add_not_complete(const RawEvent& e) {
   }
   if (e.ph[0] == 'M') {
     // Metadata: thread names become the threads' comm, also of a named pid or tid.
-    if (e.has_arg_name && e.name == "thread_name" && (e.pid.ok() || e.pid.named()) &&
-        (e.tid.ok() || e.tid.named())) {
+    if (e.has_arg_name && e.name == "thread_name" && present(e.pid) && present(e.tid)) {
       const auto [pid, tid] = named_thread(e);
       threads_[ThreadKey{pid, tid}].comm = intern_name(e.arg_name, e.arg_name_escaped);
-    } else if (e.has_arg_name && e.name == "process_name" && (e.pid.ok() || e.pid.named())) {
-      process_names_[named_thread(e).first] = std::string(e.arg_name);
+    } else if (e.has_arg_name && e.name == "process_name" && present(e.pid)) {
+      // The pid alone: a process_name's tid (0, or anything) names nothing, and numbering it would
+      // shift the ids of the named tids used after it.
+      process_names_[stored_id(named_pids_, e.pid)] = std::string(e.arg_name);
     }
   }
 }
@@ -162,7 +176,7 @@ void EventSink::add_complete(const RawEvent& e) {
   // OutOfRange = 3 both have bit 1; Missing = 0 and Ok = 1 do not): one test of all the states
   // ORed together, and of the two times, passes those. The rest (which may still be usable: a
   // bad pid, say) is checked exactly, in the original order, by usable().
-  static_assert(static_cast<unsigned>(FieldState::Named) == 4);  // (the named-id test below)
+  static_assert(static_cast<unsigned>(FieldState::Named) == 4);  // (needs_named_thread)
   static_assert(static_cast<unsigned>(FieldState::Missing) == 0 && static_cast<unsigned>(FieldState::Ok) == 1 &&
                 static_cast<unsigned>(FieldState::BadType) == 2 && static_cast<unsigned>(FieldState::OutOfRange) == 3);
   const unsigned states = static_cast<unsigned>(e.ts.state) | static_cast<unsigned>(e.dur.state) |
@@ -224,10 +238,10 @@ void EventSink::add_complete(const RawEvent& e) {
       a.stream[i] = -1;  // nor this (a launch's stream is on its kernel)
       a.name[i] = name;
       a.kind[i] = kind;
-      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
+      if (needs_named_thread(e)) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         a.pid[i] = pid, a.tid[i] = tid;
-        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        if (present(e.pid) && present(e.tid)) note_thread(pid, tid, e.ts.v, end);
         break;
       }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);
@@ -243,10 +257,10 @@ void EventSink::add_complete(const RawEvent& e) {
       o.external_id[i] = id(e.external_id);
       o.name[i] = name;
       o.user_annotation[i] = info.user_annotation ? 1 : 0;
-      if (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) [[unlikely]] {
+      if (needs_named_thread(e)) [[unlikely]] {
         const auto [pid, tid] = named_thread(e);
         o.pid[i] = pid, o.tid[i] = tid;
-        if (pid != -1 && tid != -1) note_thread(pid, tid, e.ts.v, end);
+        if (present(e.pid) && present(e.tid)) note_thread(pid, tid, e.ts.v, end);
         break;
       }
       if (e.pid.ok() && e.tid.ok()) note_thread(e.pid.v, e.tid.v, e.ts.v, end);

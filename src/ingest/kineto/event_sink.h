@@ -106,14 +106,31 @@ class EventSink {
   }
   // A pid or tid that is a name, not a number: each distinct name gets an id counting down from
   // -2 (-1 stays "none"), pids and tids separately, in order of first use (docs/ingest.md,
-  // "Named pids and tids").
+  // "Named pids and tids"). A number below -1 is read as a name too, its decimal text ("-2"):
+  // no OS gives such an id, and kept as a number it would be some name's id.
   struct NamedIds {
     std::map<std::string, int64_t, std::less<>> ids;
     int64_t next = -2;
   };
   static int64_t named_id(NamedIds& n, std::string_view name);
-  // The event's pid and tid as stored: the number, the named id, or -1.
+  // One pid or tid as stored: the number, the named id, or -1.
+  static int64_t stored_id(NamedIds& n, const IntField& f);
+  // Whether a pid or tid field was given (a number, -1 included, or a name). An API call or
+  // operator makes a thread row when both of its fields are (docs/ingest.md, "Named pids and
+  // tids"): the fast path tests ok() alone, as it only sees numbers.
+  static bool present(const IntField& f) { return f.ok() || f.named(); }
+  // The event's pid and tid as stored (stored_id).
   [[gnu::noinline]] std::pair<int64_t, int64_t> named_thread(const RawEvent& e);
+  // Whether the event may need named_thread(): a named pid or tid, or a number below -1. One test
+  // for both numbers (the hot path: ~3 instructions an event): v + 1 is negative for a v below -1,
+  // so the OR of the two sums has the sign bit when either has. A false alarm only costs the slow
+  // path, which reads every field exactly (a v of INT64_MAX wraps round; a name's v is its address,
+  // a missing or bad field's -1).
+  static bool needs_named_thread(const RawEvent& e) {
+    const uint64_t sums = (static_cast<uint64_t>(e.pid.v) + 1) | (static_cast<uint64_t>(e.tid.v) + 1);
+    return (((static_cast<unsigned>(e.pid.state) | static_cast<unsigned>(e.tid.state)) & 4u) != 0) |
+           (static_cast<int64_t>(sums) < 0);
+  }
   // The record of a thread not the last one seen (a hash lookup).
   ThreadSeen& thread_seen(int64_t pid, int64_t tid);
   void note_thread(int64_t pid, int64_t tid, ns_t start, ns_t end) {
