@@ -16,16 +16,23 @@ struct Avx2Int8 {
   // 1.6-2.2; G MAC/s, F32 tile -> int8): Q8_0 35.0 -> 43.0 (6 tokens) but 52.1 -> 45.3 (128),
   // Q4_K 34.8 -> 41.0 (6) but 53.1 -> 40.6 (128 tokens, a prompt's usual batch): both keep the
   // F32 tile on AVX2.
-  // AVX-VNNI: VNNI_FLAGS_Q8_Q4K
-  static constexpr bool kFasterQ8_0 = false, kFasterQ4K = false;
+  // AVX-VNNI, the same bench on this VM's EPYC (which has AVX-VNNI; 2026-12-03 12:18-12:23 UTC,
+  // load 4.2-7.6: medians of 5 alternating rounds, median per-round ratio to the F32 tile):
+  // Q8_0 34.0 -> 54.0 (6 tokens), 48.2 -> 54.5 (128, x1.14, 0.85-1.24); Q4_K 30.5 -> 47.4 (6)
+  // but 50.6 -> 46.6 (128, x0.91, 0.70-1.07): the int8 tile for Q8_0 only. vpdpbusd gave
+  // x1.09-1.20 over vpmaddubsw + vpmaddwd for both, but Q4_K's tile, 3 tokens a call, unpacks
+  // each super-block for every 3 tokens while the F32 tile converts a row once per call.
+  static constexpr bool kFasterQ8_0 = kVnni, kFasterQ4K = false;
   // Without VNNI: Q5_K 28.5 -> 37.1 (6), 52.6 -> 38.8 (128); Q6_K 23.5 -> 35.0 (6), 50.6 -> 33.8
   // (128) (14:48 UTC, load 2.1-2.4): the F32 tile as well.
-  // AVX-VNNI: VNNI_FLAGS_Q5K_Q6K
+  // AVX-VNNI (the same rounds): Q5_K 26.1 -> 39.5 (6), 48.7 -> 36.8 (128, x0.75); Q6_K 19.0 ->
+  // 33.6 (6), 44.8 -> 32.1 (128, x0.68): the F32 tile.
   static constexpr bool kFasterQ5K = false, kFasterQ6K = false;
   // Without VNNI: Q4_0, Q4_1, Q5_0, Q5_1, tile -> int8 tile, medians of 5 alternating rounds (20:08
   // UTC, load 4.5-6.5): 32.7 -> 38.0, 32.0 -> 38.6, 24.0 -> 28.4, 24.4 -> 28.3 (6 tokens) but
   // 49.8 -> 37.6, 47.1 -> 39.6, 46.6 -> 27.9, 45.9 -> 30.0 (128): the F32 tile.
-  // AVX-VNNI: VNNI_FLAGS_LEGACY
+  // AVX-VNNI (the same rounds): 33.1 -> 43.4, 32.5 -> 43.2, 24.6 -> 33.3, 25.7 -> 32.9 (6) but
+  // 50.2 -> 42.8, 50.2 -> 43.6, 49.3 -> 32.8, 43.9 -> 32.7 (128): the F32 tile.
   static constexpr bool kFasterQ4_0 = false, kFasterQ4_1 = false, kFasterQ5_0 = false, kFasterQ5_1 = false;
   static vi load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static vi zero_i() { return _mm256_setzero_si256(); }
