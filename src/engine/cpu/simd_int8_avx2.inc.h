@@ -20,8 +20,9 @@ struct Avx2Int8 {
   // load 4.2-7.6: medians of 5 alternating rounds, median per-round ratio to the F32 tile):
   // Q8_0 34.0 -> 54.0 (6 tokens), 48.2 -> 54.5 (128, x1.14, 0.85-1.24); Q4_K 30.5 -> 47.4 (6)
   // but 50.6 -> 46.6 (128, x0.91, 0.70-1.07): the int8 tile for Q8_0 only. vpdpbusd gave
-  // x1.09-1.20 over vpmaddubsw + vpmaddwd for both, but Q4_K's tile, 3 tokens a call, unpacks
-  // each super-block for every 3 tokens while the F32 tile converts a row once per call.
+  // x1.09-1.20 over vpmaddubsw + vpmaddwd for both; Q4_K's tile, 3 tokens a call, unpacks each
+  // super-block again for every 3 tokens while the F32 tile converts a row once per call (the
+  // likely reason it loses; not measured apart).
   static constexpr bool kFasterQ8_0 = kVnni, kFasterQ4K = false;
   // Without VNNI: Q5_K 28.5 -> 37.1 (6), 52.6 -> 38.8 (128); Q6_K 23.5 -> 35.0 (6), 50.6 -> 33.8
   // (128) (14:48 UTC, load 2.1-2.4): the F32 tile as well.
