@@ -73,6 +73,7 @@ const GgmlType kTypes[] = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlT
 const int registered = [] {
   std::vector<const cpu::Int8Kernels*> variants;
   if (cpu::isa_supported(cpu::Isa::Avx2)) variants.push_back(&cpu::avx2_int8_kernels());
+  if (cpu::cpu_has_avx_vnni()) variants.push_back(&cpu::avx_vnni_int8_kernels());
   if (cpu::isa_supported(cpu::Isa::Avx512)) variants.push_back(&cpu::avx512_int8_kernels());
   if (cpu::cpu_has_avx512_vnni()) variants.push_back(&cpu::avx512_vnni_int8_kernels());
   for (GgmlType t : kTypes)

@@ -1,5 +1,5 @@
 // The integer prefill kernels (int8 activations, kernel_table.h): every variant this CPU can run
-// (scalar, AVX2, AVX-512 with and without VNNI) against computations written here from the
+// (scalar, AVX2 with and without AVX-VNNI, AVX-512 with and without VNNI) against computations written here from the
 // definitions: the activation quantization bit for bit; the tiles against integer block dots and
 // scales done in double; and matmul's int8 path against the exact F32 product within a bound
 // derived from the quantization step.
@@ -9,6 +9,7 @@
 #include <cmath>
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ namespace {
 std::vector<const cpu::Int8Kernels*> variants() {
   std::vector<const cpu::Int8Kernels*> v{&cpu::scalar_int8_kernels()};
   if (cpu::isa_supported(cpu::Isa::Avx2)) v.push_back(&cpu::avx2_int8_kernels());
+  if (cpu::cpu_has_avx_vnni()) v.push_back(&cpu::avx_vnni_int8_kernels());
   if (cpu::isa_supported(cpu::Isa::Avx512)) v.push_back(&cpu::avx512_int8_kernels());
   if (cpu::cpu_has_avx512_vnni()) v.push_back(&cpu::avx512_vnni_int8_kernels());
   return v;
@@ -602,16 +604,38 @@ TEST(EngineInt8Prefill, NaNActivationGivesNaNOnEveryVariant) {
   for (int r = 0; r < 4; ++r) EXPECT_TRUE(std::isnan(y[4 + r]) && !std::isnan(y[r]) && !std::isnan(y[8 + r])) << r;
 }
 
+// The AVX2 table (what a CPU without AVX-512 runs, or `--isa avx2`) takes the AVX-VNNI variant
+// exactly where cpuid reports AVX-VNNI; and that cpuid check agrees with the kernel's own reading
+// of the CPU where the kernel lists it (Linux 5.12+ names it avx_vnni in /proc/cpuinfo's flags; an
+// older kernel omits it, so only that direction is checked).
+TEST(EngineInt8Prefill, Avx2TableTakesAvxVnniWhereTheCpuHasIt) {
+  if (!cpu::isa_supported(cpu::Isa::Avx2)) GTEST_SKIP() << "no AVX2";
+  EXPECT_STREQ(cpu::kernels_for(cpu::Isa::Avx2).int8->name, cpu::cpu_has_avx_vnni() ? "avx-vnni" : "avx2");
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  bool listed = false;
+  while (std::getline(info, line))
+    if (line.rfind("flags", 0) == 0) {
+      listed = (line + " ").find(" avx_vnni ") != std::string::npos;
+      break;
+    }
+  if (listed) {
+    EXPECT_TRUE(cpu::cpu_has_avx_vnni());
+  }
+}
+
 // PrefillPath::Auto's choices as docs/benchmarks.md's "Int8 activations" sections measured them:
-// the integer tiles only with AVX512_VNNI and only for Q8_0, Q4_K, Q5_K and Q6_K (slots 3-6); the
-// legacy types (7-10) were not faster at 128 tokens on any variant, AVX2 and AVX-512 without VNNI
-// on none; the scalar variant is a reference only. A new measurement changes this test with the
+// the integer tiles with AVX512_VNNI for Q8_0, Q4_K, Q5_K and Q6_K (slots 3-6) and with AVX-VNNI
+// for Q8_0 only (slot 3; its K-quant tiles lost at 128 tokens); the legacy types (7-10) were not
+// faster at 128 tokens on any variant, AVX2 and AVX-512 without VNNI on none; the scalar variant
+// is a reference only. A new measurement changes this test with the
 // document. Every slot from Q8_0 on has a tile, F32/F16/BF16 none.
 TEST(EngineInt8Prefill, AutoChoicesAreTheDocumentedMeasurements) {
   for (const cpu::Int8Kernels* k : variants())
     for (int slot = 0; slot < cpu::kWeightSlots; ++slot) {
-      const bool vnni = std::string(k->name) == "avx512-vnni";
-      EXPECT_EQ(k->faster[slot], vnni && slot >= 3 && slot <= 6) << k->name << " slot " << slot;
+      const bool vnni = std::string(k->name) == "avx512-vnni", avx_vnni = std::string(k->name) == "avx-vnni";
+      EXPECT_EQ(k->faster[slot], (vnni && slot >= 3 && slot <= 6) || (avx_vnni && slot == 3))
+          << k->name << " slot " << slot;
       EXPECT_EQ(k->tile[slot] != nullptr, slot >= 3) << k->name << " slot " << slot;
     }
 }

@@ -46,6 +46,19 @@ bool cpuid_avx512_vnni() {
 #endif
 }
 
+// CPUID leaf 7, sub-leaf 1, EAX bit 4: AVX-VNNI (the VEX-encoded vpdpbusd / vpdpwssd on 16- and
+// 32-byte vectors). Sub-leaf 1 exists where leaf 7's sub-leaf 0 reports it in EAX (the highest
+// sub-leaf); older CPUs may return anything for it.
+bool cpuid_avx_vnni() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || eax < 1) return false;
+  return __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)) != 0;
+#else
+  return false;
+#endif
+}
+
 std::atomic<int>& forced() {
   static std::atomic<int> v{-1};
   return v;
@@ -88,6 +101,11 @@ Isa best_isa() {
 
 bool cpu_has_avx512_vnni() {
   static const bool has = cpu_has_avx512() && cpuid_avx512_vnni();
+  return has;
+}
+
+bool cpu_has_avx_vnni() {
+  static const bool has = cpu_has_avx2() && cpuid_avx_vnni();
   return has;
 }
 

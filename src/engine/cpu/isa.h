@@ -19,6 +19,9 @@ bool isa_supported(Isa isa);             // by this CPU and this build
 Isa best_isa();                          // the highest supported level
 // AVX512_VNNI (vpdpbusd, vpdpwssd): the AVX-512 level's integer prefill kernels use it when present.
 bool cpu_has_avx512_vnni();
+// AVX-VNNI (the same two instructions on 32-byte vectors, VEX-encoded): the AVX2 level's integer
+// prefill kernels use it when present (with AVX2/FMA/F16C).
+bool cpu_has_avx_vnni();
 Isa active_isa();                        // what the kernels use now (best_isa() unless forced)
 // Forces a level; throws Error when the CPU lacks it.
 void set_active_isa(Isa isa);

@@ -83,7 +83,7 @@ using QuantizeRowFn = void (*)(const float* x, int64_t n, int block, int8_t* q, 
 using GemmInt8TileFn = void (*)(const uint8_t* w, uint64_t row_bytes, int nrows, const Int8Row* x, int ntok,
                                 int64_t n, float* y, int64_t ldy);
 struct Int8Kernels {
-  const char* name;  // "avx512-vnni", ... (tests name the variant they check)
+  const char* name;  // "avx512-vnni", "avx-vnni", ... (tests name the variant they check)
   QuantizeRowFn quantize;
   GemmInt8TileFn tile[kWeightSlots];  // null: the type has no integer kernel (the F32 tile is used)
   int tokens;                         // tokens per tile call (<= kMaxTokenBlock)
@@ -125,10 +125,12 @@ const KernelTable& avx2_kernels();
 const KernelTable& avx512_kernels();
 const KernelTable& kernels_for(Isa isa);
 
-// The integer prefill kernels per instruction set; AVX-512 has two, with vpdpbusd/vpdpwssd
-// (AVX512_VNNI) and without (vpmaddubsw + vpmaddwd), chosen by cpuid when its table is built.
+// The integer prefill kernels per instruction set; AVX2 and AVX-512 have two each, with
+// vpdpbusd/vpdpwssd (AVX-VNNI, AVX512_VNNI) and without (vpmaddubsw + vpmaddwd), chosen by cpuid
+// when the level's table is built.
 const Int8Kernels& scalar_int8_kernels();
 const Int8Kernels& avx2_int8_kernels();
+const Int8Kernels& avx_vnni_int8_kernels();
 const Int8Kernels& avx512_int8_kernels();
 const Int8Kernels& avx512_vnni_int8_kernels();
 

@@ -74,7 +74,10 @@ struct Avx2 {
 }  // namespace
 
 const KernelTable& avx2_kernels() {
-  static const KernelTable t = make_table<Avx2>(&avx2_int8_kernels());
+  // AVX-VNNI's vpdpbusd variant of the integer kernels where the CPU has it (isa.cpp): on a CPU with
+  // AVX-512 this table runs only when forced (`--isa avx2`), and then it takes AVX-VNNI too.
+  static const KernelTable t =
+      make_table<Avx2>(cpu_has_avx_vnni() ? &avx_vnni_int8_kernels() : &avx2_int8_kernels());
   return t;
 }
 

@@ -1,7 +1,7 @@
 // The integer prefill kernels (int8 activations, kernel_table.h), written once over an integer
 // vector-traits type T and instantiated by kernels_int8_avx2.cpp (32-byte vectors, vpmaddubsw +
-// vpmaddwd), kernels_int8_avx512.cpp (64-byte, the same) and kernels_int8_avx512_vnni.cpp
-// (vpdpbusd / vpdpwssd). Included inside the including file's anonymous namespace after its ISA
+// vpmaddwd), kernels_int8_avx_vnni.cpp (32-byte, vpdpbusd / vpdpwssd), kernels_int8_avx512.cpp
+// (64-byte, vpmaddubsw + vpmaddwd) and kernels_int8_avx512_vnni.cpp (64-byte, vpdpbusd / vpdpwssd). Included inside the including file's anonymous namespace after its ISA
 // flags are set, like simd_kernels.inc.h.
 //
 // The blocking is matmul.cpp's (kRowBlock rows x T::kTokens tokens per call); here, per row and
