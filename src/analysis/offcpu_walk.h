@@ -50,6 +50,7 @@ struct OffcpuPiece {
   bool preempted = false;
   bool wait_meets_loss = false;
 };
+static_assert(sizeof(OffcpuPiece) == 32, "a piece is three times and three one-byte fields");
 
 // Sorts `events` (one thread's, any order) by time and walks them, replacing `pieces` with what the
 // walk finds, in time order. `pieces` is the caller's to reuse across threads: the walk allocates

@@ -17,7 +17,7 @@
 //     second switch-out resets the stay, review BM M2).
 // Limits (synthetic traces only; reviews BM L2, BO L4): a tie of three or more switches of one
 // thread ({in, out, in}, {out, in, out}) is ordered by the two rules above, not replayed; a
-// thread's first event decides nothing (the walks start it on the CPU); two switch-outs of
+// thread's first event decides nothing (the walk starts it on the CPU); two switch-outs of
 // different kinds at one ns keep the order they were listed in.
 // Event kinds as offcpu_walk.h numbers them: 0 switch-in, 1 wake-up, 2 and 3 switch-out.
 #pragma once
