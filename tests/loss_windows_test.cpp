@@ -232,8 +232,27 @@ TEST(SchedLoss, EachThreadsImpactIsOverItsOwnKnownWall) {
   // (audit EE L1, L5): clean and preempted pairs exist, blocked ones do not.
   std::ostringstream text;
   print_sched_report(text, t, a);
-  EXPECT_NE(text.str().find("scheduler impact (share of wall less left-out pairs)"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("blocked only                                        n/a (no blocked pairs)"), std::string::npos) << text.str();
+  const std::string s = text.str();
+  EXPECT_NE(s.find("scheduler impact (share of wall less left-out pairs)"), std::string::npos) << s;
+  const size_t blocked = s.find("  blocked only ");
+  ASSERT_NE(blocked, std::string::npos) << s;
+  EXPECT_NE(s.substr(blocked, s.find('\n', blocked) - blocked).find("n/a (no blocked pairs)"), std::string::npos) << s;
+  // The verdict's impact phrase names the same wall (review EJ L3).
+  EXPECT_NE(a.verdict.find("of wall time less the pairs left out for loss summed over 2 launching threads"), std::string::npos)
+      << a.verdict;
+
+  // A third thread launching at the launch window's two ends, its one pair across a window: all of
+  // its time in the window is left out, so what the scheduler cost it there is unknown, and so is
+  // the window's sum (review EJ L1). Over the whole trace its wall keeps the last launch's 100 ns.
+  launch(t, 103, 0);
+  launch(t, 103, 22'000);
+  const SchedAnalysis b = analyze_sched(t);
+  EXPECT_EQ(b.pairs_spanning_loss, 3);
+  ASSERT_TRUE(b.launch_window.defined);
+  EXPECT_EQ(b.launch_window.wall, 22'000);
+  EXPECT_FALSE(b.launch_window.scheduler_impact.has_value());
+  ASSERT_TRUE(b.scheduler_impact.has_value());
+  EXPECT_NEAR(*b.scheduler_impact, want, 1e-15);  // the third thread's excess is 0 over its 100 ns
 }
 
 TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {
@@ -310,6 +329,8 @@ TEST(SchedLoss, GapsOfLostSwitchesAreLeftOutOfTheOffCpuShare) {
   std::ostringstream text;
   print_sched_report(text, t, a);
   EXPECT_NE(text.str().find("switch-outs the recorder may have lost"), std::string::npos) << text.str();
+  // The main thread's share is over the wall less what was left out, and its label says so.
+  EXPECT_NE(text.str().find(" of wall less left-out time, tid " + std::to_string(kMain)), std::string::npos) << text.str();
 
   // Switches not recorded: the lost-switch counts are unknown, not 0.
   t.meta["events"] = "launch,irq";

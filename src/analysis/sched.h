@@ -83,7 +83,8 @@ struct SchedAnalysis {
   // (unset without both).
   std::optional<ns_t> penalty, penalty_preempted, penalty_blocked;
   // Sum over switched pairs of (d - median clean d) / wall, and its two parts (preempted pairs,
-  // blocked pairs), which name the signature when the scheduler's cost lies below the tail.
+  // blocked pairs), which name the signature when the scheduler's cost lies below the tail. Under
+  // loss, per launching thread over the wall less that thread's left-out pairs, summed (sched.cpp).
   std::optional<double> scheduler_impact, impact_preempted, impact_blocked;
   // Threads with at least one launch pair. The impact sums the pairs of all of them, which overlap in
   // time, so with several it can pass 1; the verdict then also gives the mean per thread.

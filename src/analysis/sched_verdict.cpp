@@ -98,14 +98,16 @@ std::string runq_phrase(const SchedAnalysis& a) {
 
 // Scheduler impact in words. With several launching threads it sums pairs that overlap in time and
 // can pass 100%: say it is a sum, and give the mean per thread, which reads as a share of wall time.
+// Under loss each thread's wall is less its left-out pairs (docs/sched.md "Lost events"): the
+// phrase names that wall, as the impact row does (review EJ L3).
 std::string impact_phrase(const SchedAnalysis& a, double impact) {
-  char buf[160];
+  char buf[200];
+  const char* wall = a.pairs_spanning_loss > 0 ? "of wall time less the pairs left out for loss" : "of wall time";
   if (a.pair_threads > 1)
-    std::snprintf(buf, sizeof buf,
-                  "the scheduler cost %.2f%% of wall time summed over %lld launching threads (%.2f%% per thread on average)",
-                  impact * 100, static_cast<long long>(a.pair_threads), impact * 100 / static_cast<double>(a.pair_threads));
+    std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% %s summed over %lld launching threads (%.2f%% per thread on average)",
+                  impact * 100, wall, static_cast<long long>(a.pair_threads), impact * 100 / static_cast<double>(a.pair_threads));
   else
-    std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% of wall time", impact * 100);
+    std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% %s", impact * 100, wall);
   return buf;
 }
 
@@ -277,8 +279,9 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   if (below_tail) {
     std::snprintf(buf, sizeof buf,
                   " No cause explains %.0f%% of the slowest pairs: the scheduler's cost lies in pairs below the tail "
-                  "(preempted pairs %.2f%%, blocked pairs %.2f%% of wall time).",
-                  kCauseShare * 100, a.impact_preempted.value_or(0.0) * 100, a.impact_blocked.value_or(0.0) * 100);
+                  "(preempted pairs %.2f%%, blocked pairs %.2f%% %s).",
+                  kCauseShare * 100, a.impact_preempted.value_or(0.0) * 100, a.impact_blocked.value_or(0.0) * 100,
+                  a.pairs_spanning_loss > 0 ? "of wall time less the pairs left out for loss" : "of wall time");
     where = buf;
   }
   // "Waited for a CPU" when the blocked part folded into contention is at least the preempted part

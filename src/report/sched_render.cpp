@@ -430,8 +430,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     head.add_row({"recorder loss", format_count(a.lost_events) + " events lost in " + format_count(a.loss_windows) +
                                        " window(s) covering " + format_ns(a.loss_covered) +
                                        ": the rates above lost events on both sides, neither bound"});
+    // Not recorded first, as the page says it (review EJ L4).
     auto outside = [&](double v, bool recorded) {
-      return a.launches_outside_loss > 0 ? rate(v, recorded) : std::string("n/a (no launch outside the loss)");
+      return a.launches_outside_loss > 0 || !recorded ? rate(v, recorded) : std::string("n/a (no launch outside the loss)");
     };
     head.add_row({"  rates outside the loss windows",
                   "Sched/1K " + outside(a.sched_per_1k_outside_loss, a.switches_recorded) + ", IRQ/1K hard " +
