@@ -65,11 +65,14 @@ TEST(KinetoThreadRows, BothFieldsGivenMakeARowOnEitherPath) {
       op(R"("tid": "B")", 18),             // no pid: no row (named path)
       op(R"("pid": 5)", 19),               // no tid: no row (plain path)
       op(R"("pid": "A", "tid": true)", 20),  // a tid of a wrong type is none, not given: no row
+      op(R"("pid": null, "tid": 8)", 21),    // a null pid is none, not given: no row (plain path)
+      op(R"("pid": "C", "tid": null)", 22),  // a null tid: no row (named path), pid -4 ("C")
   });
   EXPECT_TRUE(t.skipped.empty());
-  ASSERT_EQ(t.ops.size(), 10u);
-  const int64_t pid[] = {-2, -1, -1, 5, -1, -1, -3, -1, 5, -3}, tid[] = {-1, -2, 6, -1, -1, -3, -1, -3, -1, -1};
-  for (size_t i = 0; i < 10; ++i) {
+  ASSERT_EQ(t.ops.size(), 12u);
+  const int64_t pid[] = {-2, -1, -1, 5, -1, -1, -3, -1, 5, -3, -1, -4},
+                tid[] = {-1, -2, 6, -1, -1, -3, -1, -3, -1, -1, 8, -1};
+  for (size_t i = 0; i < 12; ++i) {
     EXPECT_EQ(t.ops.pid[i], pid[i]) << i;
     EXPECT_EQ(t.ops.tid[i], tid[i]) << i;
   }
@@ -84,6 +87,7 @@ TEST(KinetoThreadRows, BothFieldsGivenMakeARowOnEitherPath) {
   // process lost its name).
   EXPECT_EQ(t.meta.at("process_name.-2"), "-2");
   EXPECT_EQ(t.meta.at("process_name.-3"), "A");
+  EXPECT_EQ(t.meta.count("process_name.-4"), 0u);  // "C" ran no thread
 }
 
 TEST(KinetoThreadRows, ProcessNameNumbersItsPidOnly) {

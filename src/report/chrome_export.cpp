@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "report/chrome_ids.h"
 #include "report/exports.h"
 #include "report/kineto_category.h"
 #include "report/launch_call.h"
@@ -86,10 +87,11 @@ class Writer {
     out_ << (first_ ? "" : ",\n") << '{' << body << '}';
     first_ = false;
   }
-  void slice(int64_t pid, int64_t tid, int64_t ts, int64_t dur, std::string_view name, std::string_view cat,
+  // `ids`: the "pid" and "tid" fields (ids() below, or ChromeHostIds), either or both may be left out.
+  void slice(const std::string& ids, int64_t ts, int64_t dur, std::string_view name, std::string_view cat,
              const std::string& args = "") {
-    event("\"ph\":\"X\",\"pid\":" + std::to_string(pid) + ",\"tid\":" + std::to_string(tid) + ",\"ts\":" + us(ts) +
-          ",\"dur\":" + us(dur < 0 ? 0 : dur) + ",\"name\":" + json_str(name) + ",\"cat\":" + json_str(cat) +
+    event("\"ph\":\"X\"," + (ids.empty() ? "" : ids + ",") + "\"ts\":" + us(ts) + ",\"dur\":" +
+          us(dur < 0 ? 0 : dur) + ",\"name\":" + json_str(name) + ",\"cat\":" + json_str(cat) +
           (args.empty() ? "" : ",\"args\":{" + args + "}"));
   }
   void name_meta(const char* what, int64_t pid, int64_t tid, std::string_view name) {
@@ -108,6 +110,10 @@ class Writer {
   bool first_ = true;
 };
 
+std::string ids(int64_t pid, int64_t tid) {
+  return "\"pid\":" + std::to_string(pid) + ",\"tid\":" + std::to_string(tid);
+}
+
 std::string process_name(const Trace& t, int64_t pid) {
   std::string n = trace_process_name(t, pid);
   return n.empty() ? "process " + std::to_string(pid) : n;
@@ -123,24 +129,6 @@ std::string thread_name(const Trace& t, size_t i) {
   return n;
 }
 
-// At most this many ids no row keeps are written between named ones (below): a trace holds a few
-// (Kineto's "Spans" process), and a made-up id such as INT64_MIN must not cost billions of records.
-constexpr int64_t kMaxUnusedNamedIds = 1 << 16;
-
-// The named ids to write, in the order -2, -3, ...: `used` (its members below -1), with the ids
-// between them that no row keeps.
-std::vector<int64_t> named_ids_in_order(const std::set<int64_t>& used) {
-  std::vector<int64_t> order;
-  int64_t unused = 0, next = -2;
-  for (auto it = used.rbegin(); it != used.rend(); ++it) {
-    if (*it >= -1) continue;
-    for (; next > *it && unused < kMaxUnusedNamedIds; --next, ++unused) order.push_back(next);
-    order.push_back(*it);
-    next = *it - 1;
-  }
-  return order;
-}
-
 // Process and thread names, before any slice. A named pid or tid (below -1: a Kineto trace's
 // string pid such as "Spans", or a pid below -1) is written as its number, which the Kineto reader
 // takes as a name again and numbers by first use, from -2 down, pids and tids apart
@@ -148,20 +136,25 @@ std::vector<int64_t> named_ids_in_order(const std::set<int64_t>& used) {
 // name, the named pids first appear in the order -2, -3, ... (their process_name records), then
 // the named tids (the first thread_name record of each). An id between them that no row keeps
 // gets a record too (process_name: the process of a "Spans" span, say; thread_name under pid -1,
-// "none"), or every id after it would come back one higher.
+// "none"), or every id after it would come back one higher (chrome_named_ids_in_order).
 void name_tracks(const Trace& t, Writer& w) {
   std::set<int64_t> pids, tids;
   for (size_t i = 0; i < t.threads.size(); ++i) pids.insert(t.threads.pid[i]), tids.insert(t.threads.tid[i]);
-  for (size_t i = 0; i < t.api.size(); ++i) pids.insert(t.api.pid[i]), tids.insert(t.api.tid[i]);
-  for (size_t i = 0; i < t.ops.size(); ++i) pids.insert(t.ops.pid[i]), tids.insert(t.ops.tid[i]);
-  for (int64_t p : named_ids_in_order(pids)) w.name_meta("process_name", p, 0, process_name(t, p));
+  // A call's or operator's -1 ("none") is written only where a thread row has it (ChromeHostIds),
+  // so it is a thread's id here already, or is not written at all: no "process -1" of its own.
+  const auto used = [](std::set<int64_t>& s, int64_t id) {
+    if (id != -1) s.insert(id);
+  };
+  for (size_t i = 0; i < t.api.size(); ++i) used(pids, t.api.pid[i]), used(tids, t.api.tid[i]);
+  for (size_t i = 0; i < t.ops.size(); ++i) used(pids, t.ops.pid[i]), used(tids, t.ops.tid[i]);
+  for (int64_t p : chrome_named_ids_in_order(pids)) w.name_meta("process_name", p, 0, process_name(t, p));
   for (int64_t p : pids)
     if (p >= -1) w.name_meta("process_name", p, 0, process_name(t, p));
 
   std::map<int64_t, size_t> first_thread_of_tid;
   for (size_t i = 0; i < t.threads.size(); ++i) first_thread_of_tid.try_emplace(t.threads.tid[i], i);
   std::vector<bool> written(t.threads.size(), false);
-  for (int64_t tid : named_ids_in_order(tids)) {
+  for (int64_t tid : chrome_named_ids_in_order(tids)) {
     auto it = first_thread_of_tid.find(tid);
     if (it == first_thread_of_tid.end()) {
       w.name_meta("thread_name", -1, tid, "thread " + std::to_string(tid));  // (no thread row: none to name)
@@ -174,7 +167,12 @@ void name_tracks(const Trace& t, Writer& w) {
     if (!written[i]) w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], thread_name(t, i));
 }
 
-void thread_tracks(const Trace& t, Writer& w) {
+// The "pid" and "tid" of API call i (its flow arrow starts on its track).
+std::string api_ids(const Trace& t, const ChromeHostIds& host, size_t i) {
+  return host.fields(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i]);
+}
+
+void thread_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
   name_tracks(t, w);
   for (size_t i = 0; i < t.api.size(); ++i) {
     std::string args;
@@ -184,14 +182,15 @@ void thread_tracks(const Trace& t, Writer& w) {
     if (t.api.external_id[i] != -1) append_arg(args, external_id_arg(t.api.external_id[i]));
     if (t.api.dur[i] < 0) append_arg(args, "\"duration\":\"not measured\"");
     if (t.api.has_geometry(i)) append_arg(args, geometry_args(t.api.geometry[i].grid, t.api.geometry[i].block));
-    w.slice(t.api.pid[i], t.api.tid[i], t.api.start[i], t.api.dur[i], t.str(t.api.name[i]),
+    w.slice(api_ids(t, host, i), t.api.start[i], t.api.dur[i], t.str(t.api.name[i]),
             kineto_api_category(t.str(t.api.name[i])), args);
   }
   for (size_t i = 0; i < t.syscalls.size(); ++i)
-    w.slice(t.syscalls.pid[i], t.syscalls.tid[i], t.syscalls.ts[i], t.syscalls.dur[i], t.str(t.syscalls.name[i]),
+    w.slice(ids(t.syscalls.pid[i], t.syscalls.tid[i]), t.syscalls.ts[i], t.syscalls.dur[i], t.str(t.syscalls.name[i]),
             "syscall", "\"nr\":" + std::to_string(t.syscalls.nr[i]) + ",\"ret\":" + std::to_string(t.syscalls.ret[i]));
   for (size_t i = 0; i < t.ops.size(); ++i)
-    w.slice(t.ops.pid[i], t.ops.tid[i], t.ops.start[i], t.ops.dur[i], t.str(t.ops.name[i]),
+    w.slice(host.fields(t.ops.pid[i], t.ops.tid[i], t.ops.start[i], t.ops.dur[i]), t.ops.start[i], t.ops.dur[i],
+            t.str(t.ops.name[i]),
             t.ops.user_annotation[i] ? "user_annotation" : "cpu_op",
             t.ops.external_id[i] != -1 ? external_id_arg(t.ops.external_id[i]) : "");
 }
@@ -211,19 +210,19 @@ void cpu_tracks(const Trace& t, Writer& w) {
       args += ",\"end_state\":" + std::to_string(t.switches.prev_state[e]) +
               ",\"preempted\":" + (t.switches.preempted[e] ? "true" : "false");
     }
-    w.slice(kCpuPid, o.cpu, o.start, o.end - o.start, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
+    w.slice(ids(kCpuPid, o.cpu), o.start, o.end - o.start, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
             args);
   }
   for (size_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
-    w.slice(kCpuPid, t.irqs.cpu[i], t.irqs.ts[i], t.irqs.dur[i],
+    w.slice(ids(kCpuPid, t.irqs.cpu[i]), t.irqs.ts[i], t.irqs.dur[i],
             t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i])), soft ? "softirq" : "hardirq",
             "\"irq\":" + std::to_string(t.irqs.irq[i]) + ",\"tid\":" + std::to_string(t.irqs.tid[i]) +
                 ",\"source\":\"" + t.irqs.source_name(i) + "\"");
   }
 }
 
-void gpu_tracks(const Trace& t, Writer& w) {
+void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
   if (t.gpu.size() == 0) return;
   std::set<std::pair<int32_t, int64_t>> streams;
   for (size_t i = 0; i < t.gpu.size(); ++i) streams.insert({t.gpu.device[i], t.gpu.stream[i]});
@@ -245,7 +244,7 @@ void gpu_tracks(const Trace& t, Writer& w) {
       const uint32_t block[3] = {t.gpu.block_x[i], t.gpu.block_y[i], t.gpu.block_z[i]};
       append_arg(args, geometry_args(grid, block));
     }
-    w.slice(pid, t.gpu.stream[i], t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
+    w.slice(ids(pid, t.gpu.stream[i]), t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
             kCat[static_cast<int>(t.gpu.kind[i]) % 3], args);
     auto it = corr < 0 ? launch_of.end() : launch_of.find(corr);
     if (it == launch_of.end()) continue;
@@ -255,8 +254,8 @@ void gpu_tracks(const Trace& t, Writer& w) {
     // id is already open (flow_duplicate_id) and each "f" after the first ends nothing, so only
     // one kernel of a graph would get its arrow. The correlation stays in the slices' args.
     const std::string id = std::to_string(i + 1);
-    w.event("\"ph\":\"s\",\"id\":" + id + ",\"pid\":" + std::to_string(t.api.pid[a]) + ",\"tid\":" +
-            std::to_string(t.api.tid[a]) + ",\"ts\":" + us(t.api.start[a]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
+    const std::string from = api_ids(t, host, a);
+    w.event("\"ph\":\"s\",\"id\":" + id + "," + (from.empty() ? "" : from + ",") + "\"ts\":" + us(t.api.start[a]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
     w.event("\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + ",\"pid\":" + std::to_string(pid) + ",\"tid\":" +
             std::to_string(t.gpu.stream[i]) + ",\"ts\":" + us(t.gpu.start[i]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
   }
@@ -266,9 +265,10 @@ void gpu_tracks(const Trace& t, Writer& w) {
 
 void write_chrome_json(const Trace& trace, const std::string& path) {
   Writer w(path);
-  thread_tracks(trace, w);
+  const ChromeHostIds host(trace);
+  thread_tracks(trace, host, w);
   cpu_tracks(trace, w);
-  gpu_tracks(trace, w);
+  gpu_tracks(trace, host, w);
   w.finish();
 }
 

@@ -3,7 +3,9 @@ read back: every API call, operator and thread keeps its pid and tid, and every 
 thread its name. The export writes a named id as its number, which the reader takes as a name
 and numbers again by first use (docs/ingest.md, "Named pids and tids"), so the metadata must
 come in the id order -2, -3, ..., gaps included; once it came in ascending pid order, and -4
-read back as -2."""
+read back as -2. A call or operator without a pid or tid (stored -1) must come back without one:
+the reader makes a thread of any event with both given, -1 included, and the export once wrote
+both always, so such an event gained a thread (review EL)."""
 import json
 import os
 import sqlite3
@@ -14,8 +16,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _harness import check, failures, run  # noqa: E402
 
 
+MISSING = object()  # a pid or tid left out of the event (None writes a JSON null)
+
+
 def x(cat, name, ts, pid, tid, **args):
-    e = {"ph": "X", "cat": cat, "name": name, "ts": ts, "dur": 3, "pid": pid, "tid": tid}
+    e = {"ph": "X", "cat": cat, "name": name, "ts": ts, "dur": 3}
+    for k, v in (("pid", pid), ("tid", tid)):
+        if v is not MISSING:
+            e[k] = v
     if args:
         e["args"] = args
     return e
@@ -46,15 +54,35 @@ EVENTS = [
     x("kernel", "k1", 1012, 0, 7, correlation=1, device=0, stream=7, **{"External id": 11}),
     x("kernel", "k2", 1024, 0, 7, correlation=2, device=0, stream=7, **{"External id": 12}),
     x("gpu_memcpy", "Memcpy HtoD", 1034, 0, 7, correlation=3, device=0, stream=7),
+    # A pid or tid missing (or null): none of these makes a thread. New names: pid "-11" -6, tid "spare" -6.
+    x("cpu_op", "aten::mul", 1050, "Worker", MISSING),  # (-3, -1)
+    x("cpu_op", "aten::sub", 1052, None, "loader"),  # (-1, -5): a row's key, after the row's last end
+    x("cpu_op", "aten::sum", 1044, MISSING, "loader"),  # (-1, -5), within the row's times (its end too)
+    x("cuda_runtime", "cudaStreamSynchronize", 1054, 5, MISSING),  # (5, -1)
+    x("cpu_op", "aten::neg", 1056, -11, None),  # (-6, -1)
+    x("cpu_op", "aten::abs", 1058, MISSING, "spare"),  # (-1, -6)
+    x("cpu_op", "aten::exp", 1060, MISSING, MISSING),  # (-1, -1)
 ]
+# A gap of named ids no row keeps: 300 pids named by process_name alone (-7..-306), 300 tids by
+# thread_name alone (-7..-306, under pid -1: a number, so no pid is numbered), then a thread of a
+# new pid and tid (-307, -307), which reads back as itself only if every id of the gap is written.
+GAP = 300
+EVENTS += [meta("process_name", "gap pid %d" % i, 0, "unused %d" % i) for i in range(GAP)]
+EVENTS += [meta("thread_name", -1, "gap tid %d" % i, "unused %d" % i) for i in range(GAP)]
+EVENTS.append(x("cpu_op", "aten::late", 1070, "Late", "late"))
+LATE = -(6 + GAP + 1)
 
 # What the reading must give, written out by hand from the rules above: (pid, tid) of each row.
 WANT_OPS = {"aten::mm": (-4, -4), "aten::add": (-5, -5), "aten::relu": (-4, -3), "aten::copy_": (439, 440),
-            "aten::view": (-1, -5)}
-WANT_API = {1010: (-3, -3), 1022: (-5, -5), 1032: (-3, -4)}
+            "aten::view": (-1, -5), "aten::mul": (-3, -1), "aten::sub": (-1, -5), "aten::sum": (-1, -5),
+            "aten::neg": (-6, -1), "aten::abs": (-1, -6), "aten::exp": (-1, -1), "aten::late": (LATE, LATE)}
+WANT_API = {1010: (-3, -3), 1022: (-5, -5), 1032: (-3, -4), 1054: (5, -1)}
 WANT_THREADS = {(-5, -5): "loader", (-4, -4): "dataloader", (-4, -3): "main", (-3, -4): "-7",
-                (-3, -3): "main", (-1, -5): "loader", (439, 440): ""}
-WANT_PROCESSES = {-5: "the server", -4: "-9", -3: "Worker"}  # (-1 and 439 have no name)
+                (-3, -3): "main", (-1, -5): "loader", (439, 440): "", (LATE, LATE): "late"}
+# (-1 and 439 have no name; -6 and 5 ran no thread, and only processes that did are named)
+WANT_PROCESSES = {-5: "the server", -4: "-9", -3: "Worker", LATE: "Late"}
+# (-1, -5) runs from aten::view's start to its end: neither missing-pid operator is its.
+WANT_TIMES = {(-1, -5): (1044000, 1047000)}
 
 
 def tables(path, d, tag):
@@ -94,6 +122,9 @@ with tempfile.TemporaryDirectory() as d:
         check(a["api"] == WANT_API, "original: API calls %r, want %r" % (a["api"], WANT_API))
         check(a["threads"] == WANT_THREADS, "original: threads %r, want %r" % (a["threads"], WANT_THREADS))
         check(a["processes"] == WANT_PROCESSES, "original: processes %r, want %r" % (a["processes"], WANT_PROCESSES))
+        for k, v in WANT_TIMES.items():
+            check(a["thread_times"].get(k) == v, "original: thread %r runs %r, want %r" %
+                  (k, a["thread_times"].get(k), v))
 
     chrome = os.path.join(d, "named.chrome.json")
     e = run("export", src, "--chrome", chrome)
