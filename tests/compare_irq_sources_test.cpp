@@ -147,6 +147,55 @@ TEST(CompareIrqSources, DifferentVectorSetsAreNotComparable) {
   }
 }
 
+// An analysis saved after irq_system_vectors but before the lists (early 2026-12-03) counts
+// vectors without saying which: beside one that lists them its set is unknown, not "the same"
+// (review EK M3). A device-only scenario beside it still differs by kind, which both say.
+TEST(CompareIrqSources, AnUnlistedVectorSetIsUnknownNotTheSame) {
+  const auto from = [](const char* name, const char* events, const char* traced, bool drop_lists) {
+    Trace t = recording(events, traced);
+    const SchedAnalysis a = analyze_sched(t);
+    nlohmann::json j = sched_analysis_json(t, a);
+    if (drop_lists) j.erase("irq_system_vectors_traced"), j.erase("irq_system_vectors_missing");
+    ScenarioMetrics m = scenario_from_json(j, name, "s.json");
+    m.launches = 1000, m.wall = 1'000'000'000, m.irq_per_1k_hard = 10.0;  // a rate to compare
+    return m;
+  };
+  const ScenarioMetrics saved_early = from("saved_early", "sched,irq", "LOC,RES,CAL", true);
+  ASSERT_EQ(saved_early.irq_system_vectors, std::optional<bool>(true));
+  ASSERT_FALSE(saved_early.irq_vectors_traced.has_value());
+  const ScenarioMetrics fewer = from("fewer", "sched,irq", "LOC", false);
+  const ScenarioMetrics old = from("old", "sched,irq", nullptr, false);
+  const ScenarioMetrics listed = from("listed", "sched,irq", "LOC,RES,CAL", false);
+
+  // As the baseline: every row counting vectors is unknown; the device-only one differs.
+  const Comparison c = compare_scenarios({saved_early, fewer, old});
+  EXPECT_FALSE(c.rows[0].irq_sources_differ.has_value());
+  EXPECT_FALSE(c.rows[1].irq_sources_differ.has_value());
+  EXPECT_EQ(c.rows[2].irq_sources_differ, std::optional<bool>(true));
+  EXPECT_EQ(c.rows[1].verdict.find("not comparable"), std::string::npos) << c.rows[1].verdict;
+  const nlohmann::json j = comparison_json(c);
+  EXPECT_TRUE(j["scenarios"][1]["irq_sources_differ"].is_null());
+  EXPECT_EQ(j["scenarios"][2]["irq_sources_differ"], true);
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find("IRQ/1K hard: which x86 system vectors saved_early counts is unknown"), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("compare hard IRQ/1K with care"), std::string::npos) << text.str();
+
+  // As a scenario beside a listing baseline: the same.
+  const Comparison r = compare_scenarios({listed, saved_early});
+  EXPECT_EQ(r.rows[0].irq_sources_differ, std::optional<bool>(false));
+  EXPECT_FALSE(r.rows[1].irq_sources_differ.has_value());
+  std::ostringstream rtext;
+  print_comparison(rtext, r);
+  EXPECT_NE(rtext.str().find("which x86 system vectors saved_early counts is unknown"), std::string::npos) << rtext.str();
+
+  // Both unlisted: nothing listed to set them against, no line (as when every flag is unknown).
+  std::ostringstream none;
+  print_comparison(none, compare_scenarios({saved_early, from("also_early", "sched,irq", "LOC", true)}));
+  EXPECT_EQ(none.str().find("which x86 system vectors"), std::string::npos) << none.str();
+}
+
 TEST(CompareIrqSources, ASavedAnalysisWithAnotherTypeIsAnInputError) {
   nlohmann::json doc = {{"sched_per_1k", 1.0}, {"launches", 10}, {"wall_ns", 100}, {"irq_system_vectors", "yes"}};
   EXPECT_THROW(scenario_from_json(doc, "x", "x.json"), InputError);

@@ -159,10 +159,6 @@ TEST(HtmlSched, RecordingSectionUsesTheTerminalsLabelsAndUnits) {
   EXPECT_FALSE(has(t, "0.39")) << t;
 }
 
-// Each tail cell reads its own share, and the threads table puts launching threads before any
-// thread with more time off the CPU: here the P95 tail's IRQ-only and application shares differ
-// (4% and 1%), and the busy thread without launches was off the CPU 900 ms, longer than the
-// launching one's 250 ms.
 // The terminal's "hard IRQs counted" row, from the document's flag and lists: which system vectors,
 // device IRQs only, or unknown for a document saved before the flag.
 TEST(HtmlSched, SaysWhatTheHardIrqFiguresCount) {
@@ -182,6 +178,10 @@ TEST(HtmlSched, SaysWhatTheHardIrqFiguresCount) {
   EXPECT_TRUE(has(t, "unknown whether they include the x86 system vectors")) << t;
 }
 
+// Each tail cell reads its own share, and the threads table puts launching threads before any
+// thread with more time off the CPU: here the P95 tail's IRQ-only and application shares differ
+// (4% and 1%), and the busy thread without launches was off the CPU 900 ms, longer than the
+// launching one's 250 ms.
 TEST(HtmlSched, TailCellsReadTheirOwnSharesAndLaunchingThreadsComeFirst) {
   json j = full_doc();
   j["tail"]["p95"] = tail(1'000'000, 200, 0.8, 0.15, 0.04, 0.01, 0.3);

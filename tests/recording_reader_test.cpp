@@ -8,6 +8,7 @@
 #include <iterator>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,8 +114,8 @@ File sample() {
 Trace read(const File& f) { return read_recording_bytes(f.b.data(), f.b.size(), "mem.itrace"); }
 
 // IRQ kind 2 (docs/recording-format.md): an x86 system vector, a hard IRQ whose number is a
-// vector; kind 0 beside it with the same number is a device IRQ (so is every system vector of a
-// file recorded before kind 2 existed, whose META still lists the vectors).
+// vector; kind 0 beside it with the same number is a device IRQ, whatever its name, in a file
+// that has kind-2 rows (EarlyVectorsOfKindZeroByMeta covers a file without).
 TEST(RecordingReader, SystemVectorIrqKind) {
   File f(2);
   f.meta("irq.system_vectors", "LOC");
@@ -135,6 +136,40 @@ TEST(RecordingReader, SystemVectorIrqKind) {
     EXPECT_EQ(t.irqs.kind[i], recs[i].kind == 1 ? IrqKind::Soft : IrqKind::Hard) << i;
     EXPECT_EQ(t.irqs.system_vector[i] != 0, recs[i].kind == 2) << i;
     EXPECT_EQ(t.irqs.row(i).system_vector, recs[i].kind == 2) << i;
+  }
+}
+
+// Recordings made earlier on 2026-12-03 wrote the vectors as kind 0 and listed them in META
+// irq.system_vectors: a kind-0 row named in that list reads as a vector, as a newer file's kind 2
+// would (review EK M1); others stay device IRQs. Without the META (before 2026-12-03) every kind-0
+// row is a device IRQ. A kind past 2 is counted as unknown and still read as a hard IRQ.
+TEST(RecordingReader, EarlyVectorsOfKindZeroByMeta) {
+  struct Rec {
+    uint32_t kind, irq;
+    const char* name;
+  };
+  const Rec recs[] = {{0, 236, "LOC"}, {0, 251, "CAL"}, {0, 252, "CAL"}, {0, 41, "ahci"},
+                      {0, 42, "LOCX"},  {1, 1, ""},     {3, 60, "gpu"}};
+  const std::set<std::string> listed = {"LOC", "RES", "CAL"};
+  for (const char* vectors : {"LOC,RES,CAL", static_cast<const char*>(nullptr)}) {
+    File f(2);
+    if (vectors) f.meta("irq.system_vectors", vectors);
+    uint64_t ts = 1000;
+    for (const Rec& r : recs) {
+      const size_t p = f.event(5, 72, 0, ts, 100, 100);
+      put64(f.b, p + 24, 50), put32(f.b, p + 32, r.kind), put32(f.b, p + 36, r.irq), putstr(f.b, p + 40, r.name);
+      ts += 1000;
+    }
+    const Trace t = read(f);
+    ASSERT_EQ(t.irqs.size(), std::size(recs));
+    for (size_t i = 0; i < std::size(recs); ++i) {
+      const bool want = vectors && recs[i].kind == 0 && listed.count(recs[i].name);
+      EXPECT_EQ(t.irqs.system_vector[i] != 0, want) << recs[i].name << (vectors ? "" : " (no META)");
+      EXPECT_EQ(t.irqs.kind[i], recs[i].kind == 1 ? IrqKind::Soft : IrqKind::Hard) << i;
+      EXPECT_EQ(t.irqs.irq[i], static_cast<int32_t>(recs[i].irq)) << i;
+    }
+    ASSERT_EQ(t.skipped.count("irq_unknown_kind"), 1u);
+    EXPECT_EQ(t.skipped.at("irq_unknown_kind"), 1);
   }
 }
 

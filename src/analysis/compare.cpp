@@ -130,7 +130,12 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
       r.window_sched_increase = *r.m.window_sched_per_1k / *base.m.window_sched_per_1k;
     if (base.m.irq_system_vectors && r.m.irq_system_vectors) {
       r.irq_vector_sets_differ = vector_sets_differ(base.m, r.m);
-      r.irq_sources_differ = *base.m.irq_system_vectors != *r.m.irq_system_vectors || r.irq_vector_sets_differ;
+      // Both count vectors but one does not say which (an analysis saved before sched --json listed
+      // them): unknown, not "the same set" (review EK M3, the DX M3 rule for the flag).
+      const bool set_unknown = *base.m.irq_system_vectors && *r.m.irq_system_vectors &&
+                               (!base.m.irq_vectors_traced || !r.m.irq_vectors_traced);
+      if (!set_unknown)
+        r.irq_sources_differ = *base.m.irq_system_vectors != *r.m.irq_system_vectors || r.irq_vector_sets_differ;
     }
     r.verdict = row_verdict(r, i == 0, base, c.basis);
   }

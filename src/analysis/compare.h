@@ -52,7 +52,8 @@ struct ComparisonRow {
   // This scenario's hard IRQs and the baseline's are not the same kind: one counts the x86 system
   // vectors (tick, IPIs), the other device IRQs only. Known only when both say which: none when
   // either does not (an analysis saved before the key, or no IRQs recorded; review DX M3). Also true
-  // when both count system vectors but not the same ones (irq_vector_sets_differ), where both say.
+  // when both count system vectors but not the same ones (irq_vector_sets_differ), where both say;
+  // none when both count them and either does not say which (irq_vectors_traced unset; review EK M3).
   std::optional<bool> irq_sources_differ;
   bool irq_vector_sets_differ = false;
   std::string verdict;

@@ -203,6 +203,18 @@ void print_comparison(std::ostream& os, const Comparison& c) {
       os << "IRQ/1K hard: whether " << unknown << " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
             "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
             "only): compare hard IRQ/1K with care\n";
+    // The same for the set: an analysis saved before the lists existed counts vectors but not
+    // which, beside one that lists them (review EK M3); its row's irq_sources_differ is null.
+    const auto counts_vectors = [&](const ComparisonRow& r) { return with_irqs(r) && r.m.irq_system_vectors.value_or(false); };
+    const bool some_listed = std::any_of(c.rows.begin(), c.rows.end(), [&](const ComparisonRow& r) {
+      return counts_vectors(r) && r.m.irq_vectors_traced.has_value();
+    });
+    const std::string unlisted = scenario_names(
+        c, [&](const ComparisonRow& r) { return counts_vectors(r) && !r.m.irq_vectors_traced; }, " counts", " count");
+    if (some_listed && !unlisted.empty())
+      os << "IRQ/1K hard: which x86 system vectors " << unlisted << " is unknown (an analysis saved before sched --json "
+            "wrote irq_system_vectors_traced, late on 2026-12-03, does not say; kernels without some irq_vectors "
+            "tracepoints trace fewer): compare hard IRQ/1K with care\n";
   }
   if (!c.rate_not_measured.empty()) {
     std::string names;

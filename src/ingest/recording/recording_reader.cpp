@@ -142,8 +142,12 @@ class Builder {
     q.dur = static_cast<ns_t>(e.dur);
     q.cpu = static_cast<int32_t>(e.h.cpu);
     q.kind = e.kind == IT_IRQ_SOFT ? IrqKind::Soft : IrqKind::Hard;
-    // Files recorded before IT_IRQ_VECTOR wrote system vectors as IT_IRQ_HARD: read as device IRQs.
+    // Files recorded before IT_IRQ_VECTOR wrote system vectors as IT_IRQ_HARD (mark_early_vectors
+    // tells those of early 2026-12-03 apart by META).
     q.system_vector = e.kind == IT_IRQ_VECTOR;
+    if (e.kind == IT_IRQ_VECTOR) saw_vector_kind_ = true;
+    // A kind from a newer recorder: still a hard IRQ to every count, but said (as gpu_unknown_kind).
+    if (e.kind > IT_IRQ_VECTOR) t_.count_skipped("irq_unknown_kind");
     q.irq = static_cast<int32_t>(e.irq);
     q.name = t_.strings.intern(q.kind == IrqKind::Soft ? std::string(softirq_name(e.irq)) : clean(fixed_str(e.name, IT_IRQ_NAME_LEN)));
     q.pid = e.h.pid;
@@ -234,6 +238,7 @@ class Builder {
     for (auto& a : gpu_) t_.gpu.push(a);
     sort_by_ts(switches_);
     sort_by_ts(wakeups_);
+    mark_early_vectors();
     sort_by_ts(irqs_);
     // An ioctl's fd is named by the latest FDNAME of that (process, fd) at or before the call.
     for (auto& [key, names] : fd_names_) std::stable_sort(names.begin(), names.end());
@@ -292,7 +297,27 @@ class Builder {
     return th;
   }
 
+  // Recordings made earlier on 2026-12-03 traced the system vectors but wrote them as kind 0, with
+  // META irq.system_vectors naming them: a kind-0 row with one of those names is a vector, so such
+  // a file groups its vectors as a newer one does (review EK M1; CAL's two vectors one `CAL`, not
+  // two "device IRQs"). Only in a file with no kind-2 row: in a newer one kind 0 is a device IRQ,
+  // whatever its handler's name. (A newer file without a single vector row and with a device
+  // handler named LOC, CAL, ... would be misread; the tick alone makes such a file unlikely.)
+  void mark_early_vectors() {
+    const auto it = t_.meta.find("irq.system_vectors");
+    if (saw_vector_kind_ || it == t_.meta.end() || it->second.empty()) return;
+    std::unordered_set<std::string> names;
+    for (size_t from = 0; from <= it->second.size();) {
+      const size_t comma = std::min(it->second.find(',', from), it->second.size());
+      names.insert(it->second.substr(from, comma - from));
+      from = comma + 1;
+    }
+    for (Irq& q : irqs_)
+      if (q.kind == IrqKind::Hard && names.count(std::string(t_.str(q.name)))) q.system_vector = true;
+  }
+
   Trace& t_;
+  bool saw_vector_kind_ = false;
   std::unordered_map<uint32_t, std::string> api_names_;
   std::unordered_set<int64_t> traced_pids_;
   std::unordered_map<int64_t, ThreadSeen> threads_;
