@@ -48,20 +48,20 @@ TEST(ChromeHostIds, NoneIsLeftOutUnlessItsEventMayHaveMadeTheRow) {
   EXPECT_EQ(h.fields(7, 8, 500, 10), "\"pid\":7,\"tid\":8");
   EXPECT_EQ(h.fields(3, 4, 500, 10), "\"pid\":3,\"tid\":4");
   // A -1 with no row of its key: that field left out, both when both are -1.
-  EXPECT_EQ(h.fields(-1, 9, 150, 10), "\"tid\":9");
-  EXPECT_EQ(h.fields(9, -1, 150, 10), "\"pid\":9");
-  EXPECT_EQ(h.fields(-3, -1, 150, 10), "\"pid\":-3");
+  EXPECT_EQ(h.fields(-1, 9, 150, 10), "\"pid\":null,\"tid\":9");
+  EXPECT_EQ(h.fields(9, -1, 150, 10), "\"pid\":9,\"tid\":null");
+  EXPECT_EQ(h.fields(-3, -1, 150, 10), "\"pid\":-3,\"tid\":null");
   // A row's key, within the row's times (the ends included): both, as the event may be one of the row's.
   EXPECT_EQ(h.fields(-1, 6, 100, 100), "\"pid\":-1,\"tid\":6");
   EXPECT_EQ(h.fields(5, -1, 150, 0), "\"pid\":5,\"tid\":-1");
   EXPECT_EQ(h.fields(-1, -1, 120, 30), "\"pid\":-1,\"tid\":-1");
   // Outside them it cannot be (it would have widened the row): the -1 left out.
-  EXPECT_EQ(h.fields(-1, 6, 99, 5), "\"tid\":6");
-  EXPECT_EQ(h.fields(5, -1, 150, 51), "\"pid\":5");
-  EXPECT_EQ(h.fields(-1, -1, 201, 0), "");
+  EXPECT_EQ(h.fields(-1, 6, 99, 5), "\"pid\":null,\"tid\":6");
+  EXPECT_EQ(h.fields(5, -1, 150, 51), "\"pid\":5,\"tid\":null");
+  EXPECT_EQ(h.fields(-1, -1, 201, 0), "\"pid\":null,\"tid\":null");
   // An unknown (negative) duration is written as 0; an end past INT64_MAX is past every row.
   EXPECT_EQ(h.fields(-1, 6, 200, -1), "\"pid\":-1,\"tid\":6");
-  EXPECT_EQ(h.fields(-1, 6, 150, INT64_MAX), "\"tid\":6");
+  EXPECT_EQ(h.fields(-1, 6, 150, INT64_MAX), "\"pid\":null,\"tid\":6");
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ class Writer {
     out_ << (first_ ? "" : ",\n") << '{' << body << '}';
     first_ = false;
   }
-  // `ids`: the "pid" and "tid" fields (ids() below, or ChromeHostIds), either or both may be left out.
+  // `ids`: the "pid" and "tid" fields (ids() below, or ChromeHostIds, where either may be null).
   void slice(const std::string& ids, int64_t ts, int64_t dur, std::string_view name, std::string_view cat,
              const std::string& args = "") {
     event("\"ph\":\"X\"," + (ids.empty() ? "" : ids + ",") + "\"ts\":" + us(ts) + ",\"dur\":" +

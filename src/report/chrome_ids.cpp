@@ -32,10 +32,11 @@ std::string ChromeHostIds::fields(int64_t pid, int64_t tid, int64_t start, int64
     auto it = rows_with_none_.find({pid, tid});
     both = it != rows_with_none_.end() && it->second.first <= start && end <= it->second.second;
   }
-  std::string s;
-  if (both || pid != -1) s = "\"pid\":" + std::to_string(pid);
-  if (both || tid != -1) s += (s.empty() ? "\"tid\":" : ",\"tid\":") + std::to_string(tid);
-  return s;
+  // A field not written as a number is null, not left out: chrome://tracing (catapult) refuses a
+  // whole file with one event without a pid (review EP); the Kineto reader and ui.perfetto.dev take
+  // null as absent, as they took the missing field.
+  const auto field = [&](int64_t v) { return both || v != -1 ? std::to_string(v) : std::string("null"); };
+  return "\"pid\":" + field(pid) + ",\"tid\":" + field(tid);
 }
 
 }  // namespace infertrace

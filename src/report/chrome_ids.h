@@ -30,8 +30,8 @@ std::vector<int64_t> chrome_named_ids_in_order(const std::set<int64_t>& used);
 class ChromeHostIds {
  public:
   explicit ChromeHostIds(const Trace& t);
-  // The fields, comma-separated ("\"pid\":5", or "" for neither), of an event at `start` lasting
-  // `dur` (a negative one, unknown, is written as 0).
+  // The two fields, comma-separated ("\"pid\":5,\"tid\":null": a -1 not written as a number is
+  // null), of an event at `start` lasting `dur` (a negative one, unknown, is written as 0).
   std::string fields(int64_t pid, int64_t tid, int64_t start, int64_t dur) const;
 
  private:
