@@ -1,7 +1,8 @@
 // Kernels written once over a vector-traits type S (S::W floats per register), instantiated by
-// kernels_avx2.cpp (8 lanes) and kernels_avx512.cpp (16 lanes). Included only after the
-// including file's `#pragma GCC target`, inside its anonymous namespace, so every function here
-// is compiled for that ISA and stays private to that file (no ODR mixing of ISAs).
+// kernels_avx2.cpp (8 lanes) and kernels_avx512.cpp (16 lanes). Included inside the
+// including file's anonymous namespace, in a file compiled with that ISA's own -m flags
+// (src/engine/CMakeLists.txt), so every function here is compiled for that ISA and stays private
+// to that file (no ODR mixing of ISAs).
 //
 // Decode is a matrix-vector product, bound by memory bandwidth for F32/F16/BF16 (for Q8_0 and the
 // K-quants on these VMs the unpacking per weight limits it first: docs/benchmarks.md): dot_rows reads each weight once,

@@ -299,8 +299,8 @@ class Builder {
 
   // Recordings made earlier on 2026-12-03 traced the system vectors but wrote them as kind 0, with
   // META irq.system_vectors naming them: a kind-0 row with one of those names is a vector, so such
-  // a file groups its vectors as a newer one does (review EK M1; CAL's two vectors one `CAL`, not
-  // two "device IRQs"). Only in a file with no kind-2 row: in a newer one kind 0 is a device IRQ,
+  // a file groups its vectors as a newer one does (review EK M1; CAL's two vectors `CAL (vector 251)`
+  // and `CAL (vector 252)`, not two "device IRQs"). Only in a file with no kind-2 row: in a newer one kind 0 is a device IRQ,
   // whatever its handler's name. (A newer file without a single vector row and with a device
   // handler named LOC, CAL, ... would be misread; the tick alone makes such a file unlikely.)
   void mark_early_vectors() {
