@@ -87,10 +87,11 @@ class Writer {
     out_ << (first_ ? "" : ",\n") << '{' << body << '}';
     first_ = false;
   }
-  // `ids`: the "pid" and "tid" fields (ids() below, or ChromeHostIds, where either may be null).
+  // `ids`: the "pid" and "tid" fields, both always there (ids() below, or ChromeHostIds, where
+  // either may be null).
   void slice(const std::string& ids, int64_t ts, int64_t dur, std::string_view name, std::string_view cat,
              const std::string& args = "") {
-    event("\"ph\":\"X\"," + (ids.empty() ? "" : ids + ",") + "\"ts\":" + us(ts) + ",\"dur\":" +
+    event("\"ph\":\"X\"," + ids + "," + "\"ts\":" + us(ts) + ",\"dur\":" +
           us(dur < 0 ? 0 : dur) + ",\"name\":" + json_str(name) + ",\"cat\":" + json_str(cat) +
           (args.empty() ? "" : ",\"args\":{" + args + "}"));
   }
@@ -255,7 +256,7 @@ void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
     // one kernel of a graph would get its arrow. The correlation stays in the slices' args.
     const std::string id = std::to_string(i + 1);
     const std::string from = api_ids(t, host, a);
-    w.event("\"ph\":\"s\",\"id\":" + id + "," + (from.empty() ? "" : from + ",") + "\"ts\":" + us(t.api.start[a]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
+    w.event("\"ph\":\"s\",\"id\":" + id + "," + from + "," + "\"ts\":" + us(t.api.start[a]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
     w.event("\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + ",\"pid\":" + std::to_string(pid) + ",\"tid\":" +
             std::to_string(t.gpu.stream[i]) + ",\"ts\":" + us(t.gpu.start[i]) + ",\"name\":\"launch\",\"cat\":\"flow\"");
   }
