@@ -11,6 +11,7 @@
 #include "analysis/percentile.h"
 #include "analysis/sched_pairs.h"
 #include "analysis/sched_scope.h"
+#include "util/comma_list.h"
 
 namespace infertrace {
 
@@ -25,17 +26,6 @@ std::string_view pair_group_name(PairGroup g) {
 }
 
 namespace {
-
-// "LOC,RES,CAL" -> {"LOC", "RES", "CAL"}; "" -> {} (META lists, record/irq_vectors.h).
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> out;
-  for (size_t at = 0; at < list.size();) {
-    const size_t comma = std::min(list.find(',', at), list.size());
-    if (comma > at) out.push_back(list.substr(at, comma - at));
-    at = comma + 1;
-  }
-  return out;
-}
 
 IntervalStats interval_stats(std::vector<ns_t> d) {
   std::sort(d.begin(), d.end());
@@ -255,9 +245,9 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   if (a.irqs_recorded) {
     const auto sv = trace.meta.find("irq.system_vectors");
     a.irq_system_vectors = sv != trace.meta.end() && !sv->second.empty();
-    if (sv != trace.meta.end()) a.irq_vectors_traced = split_list(sv->second);
+    if (sv != trace.meta.end()) a.irq_vectors_traced = split_commas(sv->second);
     if (const auto miss = trace.meta.find("irq.system_vectors_missing"); miss != trace.meta.end())
-      a.irq_vectors_missing = split_list(miss->second);
+      a.irq_vectors_missing = split_commas(miss->second);
   }
 
   for (const ThreadLaunches& t : launches) a.pair_threads += t.ts.size() >= 2 ? 1 : 0;

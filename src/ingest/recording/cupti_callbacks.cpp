@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "util/comma_list.h"
+
 namespace infertrace {
 
 namespace {
@@ -27,18 +29,6 @@ std::string join(const std::vector<std::string>& names, const char* sep) {
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) out += (i ? sep : "") + names[i];
   return out;
-}
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  if (s.empty()) return out;
-  size_t at = 0;
-  for (;;) {
-    const size_t comma = s.find(',', at);
-    out.push_back(s.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-    if (comma == std::string::npos) return out;
-    at = comma + 1;
-  }
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "ingest/recording/zero_filled_tail.h"
+#include "util/comma_list.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -299,19 +300,15 @@ class Builder {
 
   // Recordings made earlier on 2026-12-03 traced the system vectors but wrote them as kind 0, with
   // META irq.system_vectors naming them: a kind-0 row with one of those names is a vector, so such
-  // a file groups its vectors as a newer one does (review EK M1; CAL's two vectors `CAL (vector 251)`
-  // and `CAL (vector 252)`, not two "device IRQs"). Only in a file with no kind-2 row: in a newer one kind 0 is a device IRQ,
-  // whatever its handler's name. (A newer file without a single vector row and with a device
+  // a file groups its vectors as a newer one does (review EK M1; CAL's two vectors
+  // `CAL (vector 251)` and `CAL (vector 252)`, not two "device IRQs"). Only in a file with no
+  // kind-2 row: in a newer one kind 0 is a device IRQ, whatever its handler's name. (A newer file without a single vector row and with a device
   // handler named LOC, CAL, ... would be misread; the tick alone makes such a file unlikely.)
   void mark_early_vectors() {
     const auto it = t_.meta.find("irq.system_vectors");
     if (saw_vector_kind_ || it == t_.meta.end() || it->second.empty()) return;
-    std::unordered_set<std::string> names;
-    for (size_t from = 0; from <= it->second.size();) {
-      const size_t comma = std::min(it->second.find(',', from), it->second.size());
-      names.insert(it->second.substr(from, comma - from));
-      from = comma + 1;
-    }
+    const std::vector<std::string> list = split_commas(it->second);
+    const std::unordered_set<std::string> names(list.begin(), list.end());
     for (Irq& q : irqs_)
       if (q.kind == IrqKind::Hard && names.count(std::string(t_.str(q.name)))) q.system_vector = true;
   }
