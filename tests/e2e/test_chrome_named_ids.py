@@ -147,6 +147,15 @@ with tempfile.TemporaryDirectory() as d:
         # A process without a name is written as "process N" (a track name for the viewers).
         want = {p: a["processes"].get(p, "process %d" % p) for p, _ in a["threads"]}
         check(b["processes"] == want, "processes after the round trip: %r, want %r" % (b["processes"], want))
+        # A second round trip changes nothing: a name read back already ends with its tid, and
+        # once gained another " tid" on every export.
+        chrome2 = os.path.join(d, "named.chrome2.json")
+        e2 = run("export", chrome, "--chrome", chrome2)
+        check(e2.returncode == 0, "second export --chrome: %s" % e2.stderr)
+        c = tables(chrome2, d, "chrome2") if e2.returncode == 0 else None
+        if c:
+            for k in ("threads", "processes", "ops", "api", "thread_times"):
+                check(c[k] == b[k], "%s changed in the second round trip: %r, read back %r" % (k, b[k], c[k]))
         ra, rb = run("analyze", src, "--json"), run("analyze", chrome, "--json")
         check(ra.returncode == 0 and rb.returncode == 0, "analyze failed: %s %s" % (ra.stderr, rb.stderr))
         if ra.returncode == 0 and rb.returncode == 0:
