@@ -332,7 +332,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # probes take seconds to detach (launches used to keep arriving for ~3 s after it). The workload
     # launches until killed: a fixed count (400000, ~10 s) could end before an ASan recorder's
     # start-up, 1 s and detach under load.
-    long_run = subprocess.Popen([workload, "1", "forever", "0", "0"], stdout=subprocess.DEVNULL)
+    long_run = subprocess.Popen([workload, "1", "forever", "0", "0"], stdout=subprocess.DEVNULL,
+                                env=dict(os.environ, INFERTRACE_WORKLOAD_PARENT=str(os.getpid())))
     rec_proc = None
     try:
         time.sleep(0.3)

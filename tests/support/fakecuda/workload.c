@@ -113,12 +113,17 @@ int main(int argc, char** argv) {
   /* A run-until-killed workload must not outlive its test: a test killed by ctest's timeout, or one
    * that fails before its kill, would leave it launching forever. It dies with the thread that
    * started it (PR_SET_PDEATHSIG follows the parent thread: the tests start it from their main
-   * thread). The parent's death is checked once more after the request, as it may have come first;
-   * a parent that died before this process read getppid() is not seen (a window of microseconds). */
+   * thread). The parent's death is checked once more after the request, as it may have come first.
+   * The parent's pid comes from INFERTRACE_WORKLOAD_PARENT where the test sets it: a parent that died
+   * before this process's first getppid() would otherwise be taken as the reaper it was given to. */
   if (forever) {
-    const pid_t parent = getppid();
+    const char* given = getenv("INFERTRACE_WORKLOAD_PARENT");
+    const pid_t parent = given && *given ? (pid_t)atoi(given) : getppid();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) return 1;
+    if (getppid() != parent) {
+      fprintf(stderr, "workload: parent %d is gone (now %d): not starting\n", (int)parent, (int)getppid());
+      return 1;
+    }
   }
   const int workers = atoi(argv[1]), launches = forever ? 0 : atoi(argv[2]), nbusy = atoi(argv[3]),
             child_launches = atoi(argv[4]);
