@@ -6,6 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <new>
 #include <string>
@@ -16,6 +19,30 @@
 #include "util/error.h"
 
 namespace infertrace::cli {
+
+// Whether what the verb wrote to standard output reached it. A write to a full disk or a closed
+// file fails only when the buffer is flushed, after the verb returned: unchecked, `analyze --json
+// T > out.json` on a full disk left an empty file and exit 0 (audit EW M1). std::cout writes
+// through C's stdout (synced with stdio), so both are flushed and checked. Empty when all went out.
+inline std::string standard_output_error() {
+  errno = 0;  // (std::cout's flush is stdout's fflush: the error may come from either)
+  std::cout.flush();
+  const bool stdio_failed = std::fflush(stdout) != 0 || std::ferror(stdout);
+  const int err = errno;
+  if (!stdio_failed && std::cout.good()) return {};
+  // (errno is the flush's own; a write that failed earlier, when the buffer filled, left its
+  // error flag but not its errno)
+  return err != 0 ? std::strerror(err) : "a write to it failed";
+}
+
+// `code` when standard output took everything, else 1 (a runtime error: what was printed is
+// incomplete, whatever the verb found) with the reason on stderr.
+inline int checked_output(int code) {
+  const std::string why = standard_output_error();
+  if (why.empty()) return code;
+  std::cerr << "infertrace: error: cannot write standard output: " << why << "\n";
+  return 1;
+}
 
 // `verb_exit_code`: what a verb that completed set (findings); read after a successful parse.
 inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
@@ -31,11 +58,11 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
   try {
     app.parse(static_cast<int>(word_ptrs.size()), word_ptrs.data());
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return checked_output(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return checked_output(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return checked_output(app.exit(e));
   } catch (const CLI::ParseError& e) {
     // One line in the form of every other error (CLI11's own print is two, without the prefix).
     std::cerr << "infertrace: error: " << e.what() << " (see --help)\n";
@@ -50,7 +77,7 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
     std::cerr << "infertrace: error: " << e.what() << "\n";
     return 1;
   }
-  return verb_exit_code();
+  return checked_output(verb_exit_code());
 }
 
 }  // namespace infertrace::cli

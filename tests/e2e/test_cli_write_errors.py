@@ -1,0 +1,67 @@
+"""Input the tool cannot use and output it cannot write both end in one error line and exit 1
+(audit EW): standard output on a full disk (/dev/full) once ended with exit 0 and an empty or cut
+file; an endless stream that is no trace (/dev/zero) was read until memory ran out; a file of no
+stated size with content (/proc) was "empty"; a trace through a pipe is still read whole."""
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import EXE, check, failures, run  # noqa: E402
+
+src = os.environ.get("INFERTRACE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+trace = os.path.join(src, "examples", "traces", "gpt2_prefill_bs1.json.gz")
+
+
+def to_full(*args):
+    with open("/dev/full", "w") as full:
+        return subprocess.run([EXE, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=600)
+
+
+# Standard output that cannot be written: every verb that prints to it (short and long output).
+for args in (["analyze", trace], ["analyze", "--json", trace], ["fusion", "--csv", trace], ["ingest", "--json", trace],
+             ["sweep", "--json", trace, trace.replace("bs1", "bs2")], ["--version"], ["analyze", "--help"]):
+    r = to_full(*args)
+    last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    check(r.returncode == 1 and last.startswith("infertrace: error: cannot write standard output: "),
+          "%s > /dev/full: rc %d, stderr %r" % (" ".join(args[:2]), r.returncode, r.stderr[-300:]))
+
+# The same verbs to a writable file still succeed, with the output whole.
+ok = run("analyze", "--json", trace)
+check(ok.returncode == 0 and json.loads(ok.stdout).get("launch_calls", 0) > 0, "analyze --json to a pipe: %r" % ok.stderr)
+
+# Endless streams that are no trace: refused from their first bytes (a timeout is a failure).
+for dev in ("/dev/zero", "/dev/urandom"):
+    try:
+        r = run("analyze", dev, timeout=60)
+        check(r.returncode == 1 and "unknown format" in r.stderr, "analyze %s: rc %d %r" % (dev, r.returncode, r.stderr))
+    except subprocess.TimeoutExpired:
+        check(False, "analyze %s read on for 60 s" % dev)
+r = run("analyze", "/dev/null")
+check(r.returncode == 1 and "empty input" in r.stderr, "analyze /dev/null: rc %d %r" % (r.returncode, r.stderr))
+# procfs states size 0 for a file with content: it is read, and refused for what it is.
+r = run("analyze", "/proc/self/status")
+check(r.returncode == 1 and "unknown format" in r.stderr, "analyze /proc/self/status: rc %d %r" % (r.returncode, r.stderr))
+
+# A trace through a pipe, plain and gzip, gives what the file gives.
+with open(trace, "rb") as f:
+    packed = f.read()
+want = json.loads(ok.stdout)
+for name, data in (("gzip", packed), ("plain", gzip.decompress(packed))):
+    p = subprocess.run([EXE, "analyze", "--json", "/dev/stdin"], input=data, capture_output=True, timeout=600)
+    check(p.returncode == 0, "%s through a pipe: rc %d %r" % (name, p.returncode, p.stderr[-300:]))
+    if p.returncode == 0:
+        got = json.loads(p.stdout)
+        for k in want:
+            if k != "file":
+                check(got.get(k) == want[k], "%s through a pipe: %s %r, the file gives %r" % (name, k, got.get(k), want[k]))
+# A stream holding only the recording header's first bytes is no recording and no JSON.
+p = subprocess.run([EXE, "analyze", "/dev/stdin"], input=b"INFT", capture_output=True, timeout=600)
+check(p.returncode == 1 and b"unknown format" in p.stderr, "a stream of 'INFT': rc %d %r" % (p.returncode, p.stderr))
+
+if failures:
+    print("FAILED:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("ok")
