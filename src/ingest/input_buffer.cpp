@@ -179,7 +179,7 @@ void InputBuffer::prefault() const {
 #endif
 }
 
-InputBuffer InputBuffer::open(const std::string& path, bool prefault) {
+InputBuffer InputBuffer::open(const std::string& path, bool prefault, const HeadCheck& check_head) {
   Fd fd;
   fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd.fd < 0) throw InputError(path, -1, std::string("cannot open: ") + std::strerror(errno));
@@ -188,17 +188,22 @@ InputBuffer InputBuffer::open(const std::string& path, bool prefault) {
   if (S_ISDIR(st.st_mode)) throw InputError(path, -1, "is a directory");
 
   InputBuffer b;
-  if (!S_ISREG(st.st_mode)) {
-    // A pipe or device: read it all, then treat it like bytes in memory.
+  if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+    // A pipe or device, or a file of no stated size (procfs gives 0 for files with content; a
+    // really empty one reads 0 bytes here): read it all, then treat it like bytes in memory.
+    // Its first bytes are checked as they come, so an endless stream of something that is no
+    // trace is refused at once instead of read until memory runs out.
     PaddedBlock blk;
     blk.reserve(1 << 20);
+    bool head_checked = !check_head;
     for (;;) {
       if (blk.size == blk.cap) blk.reserve(blk.cap * 2);
       const ssize_t r = read(fd.fd, blk.p + blk.size, blk.cap - blk.size);
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) throw InputError(path, static_cast<int64_t>(blk.size), std::string("read error: ") + std::strerror(errno));
-      if (r == 0) break;
       blk.size += static_cast<size_t>(r);
+      if (!head_checked) head_checked = check_head(blk.p, blk.size, r == 0);
+      if (r == 0) break;
     }
     return from_memory(blk.p, blk.size, path);
   }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace infertrace {
@@ -15,10 +16,17 @@ class InputBuffer {
  public:
   static constexpr size_t kPadding = 64;  // >= SIMDJSON_PADDING
 
+  // Called on the first bytes of an input that is read as a stream (a pipe, a device, a file
+  // whose size the kernel does not give, as in /proc), after each read until it returns true:
+  // `complete` says the stream has ended. It throws (InputError) to refuse the input, returns
+  // false to see more bytes first. Without it, /dev/zero was read until memory ran out.
+  using HeadCheck = std::function<bool(const char* data, size_t size, bool complete)>;
+
   // Reads `path`; gzip is recognised by its magic bytes, not the file name. Throws InputError.
   // `prefault`: map every page of a plain file at once (else they fault in as they are read, or
-  // a reader maps them piece by piece: see file_backed()).
-  static InputBuffer open(const std::string& path, bool prefault = true);
+  // a reader maps them piece by piece: see file_backed()). `check_head`: see HeadCheck (a
+  // mapped file is whole at once: the caller checks it after).
+  static InputBuffer open(const std::string& path, bool prefault = true, const HeadCheck& check_head = nullptr);
   // Wraps bytes already in memory (copied into a padded buffer); used by the fuzzer and tests.
   static InputBuffer from_memory(const void* data, size_t size, const std::string& name);
 

@@ -1,35 +1,61 @@
 #include "ingest/load.h"
 #include "ingest/recording/recording_reader.h"
 
+#include <cstring>
+
 #include "ingest/input_buffer.h"
 #include "ingest/kineto/kineto_reader.h"
+#include "ingest/recording/itrace_format.h"
 #include "util/error.h"
 
 namespace infertrace {
+
+namespace {
+
+enum class Format { Undecided, Recording, Json };
+
+// Which format plain (not gzip) bytes are, from their start: an infertrace recording by its
+// header, JSON by its first byte after white space. Throws InputError for anything else.
+// `complete`: these are all the bytes (else a prefix too short to tell is Undecided).
+Format sniff_format(const char* data, size_t size, bool complete, const std::string& path) {
+  if (is_recording(data, size)) return Format::Recording;
+  size_t i = 0;
+  while (i < size && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) ++i;
+  if (i == size) {
+    if (complete) throw InputError(path, 0, "empty input: not a trace");
+    return Format::Undecided;
+  }
+  const char first = data[i];
+  if (first == '{' || first == '[') return Format::Json;
+  // (a prefix of the recording header is no JSON, but may still become the header)
+  if (!complete && i == 0 && size < sizeof(itrace::kMagic) && std::memcmp(data, itrace::kMagic, size) == 0)
+    return Format::Undecided;
+  throw InputError(path, static_cast<int64_t>(i),
+                   "unknown format: expected a Kineto JSON trace (plain or gzip) or an infertrace recording");
+}
+
+}  // namespace
 
 Trace load_trace(const std::string& path, const LoadOptions& opts) {
   // gzip is undone here by its magic bytes, so every format below sees plain bytes.
   // Pages are mapped as the reader needs them: a Kineto document read in pieces maps and drops
   // one piece at a time (kineto_reader.h, ReadOptions::release_input).
-  const InputBuffer in = InputBuffer::open(path, /*prefault=*/false);
+  // A stream (pipe, device) is checked as it is read: gzip is taken whole (its bytes are checked
+  // once inflated), anything else must look like a trace from its first bytes.
+  const auto check_head = [&path](const char* data, size_t size, bool complete) {
+    if (size < 2 && !complete) return false;
+    if (is_gzip(data, size)) return true;
+    return sniff_format(data, size, complete, path) != Format::Undecided;
+  };
+  const InputBuffer in = InputBuffer::open(path, /*prefault=*/false, check_head);
   Trace t;
   t.file = path;
 
   // An infertrace recording (.itrace) is recognised from its content, before the JSON check.
-  if (is_recording(in.data(), in.size())) {
+  if (sniff_format(in.data(), in.size(), /*complete=*/true, path) == Format::Recording) {
     in.prefault();
     return read_recording_bytes(in.data(), in.size(), path);
   }
-
-  size_t i = 0;
-  while (i < in.size() && (in.data()[i] == ' ' || in.data()[i] == '\n' || in.data()[i] == '\r' ||
-                           in.data()[i] == '\t'))
-    ++i;
-  if (i == in.size()) throw InputError(path, 0, "empty input: not a trace");
-  const char first = in.data()[i];
-  if (first != '{' && first != '[')
-    throw InputError(path, static_cast<int64_t>(i),
-                     "unknown format: expected a Kineto JSON trace (plain or gzip) or an infertrace recording");
 
   t.source = TraceSource::Kineto;
   kineto::ReadOptions ro;
