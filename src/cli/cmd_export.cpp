@@ -51,15 +51,26 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   }
   const std::string file = spec.substr(eq + 1);
   const std::string text = read_whole_file(file, "--attach");
+  nlohmann::json doc;
   try {
     // Store only valid JSON: json_extract() fails on anything else.
-    if (!nlohmann::json::accept(text)) (void)nlohmann::json::parse(text).is_null();
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(file, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
   } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400): out_of_range
     throw InputError(file, -1, "unreadable JSON: " + std::string(e.what()));
   }
-  return {spec.substr(0, eq), text};
+  // The verb is what a reader selects the document by: an analyze document stored as `sched`
+  // would be found, silently, by a query for scheduler results (audit EW M3). What the document
+  // is comes from its own `kind` (or its keys, for documents saved before `kind`), as `report`
+  // reads it.
+  const std::string kind = html::classify_document(doc);
+  if (kind != verb)
+    throw InputError(file, -1, "--attach " + verb + "=: the file is " +
+                                   (kind.empty() ? std::string("no result document infertrace writes")
+                                                 : "the --json output of " + std::string(kind == "threads" ? "bench threads" : kind)) +
+                                   ", not of " + (verb == "threads" ? "bench threads" : verb));
+  return {verb, text};
 }
 
 // The entry of `created` for `option`, where the clean-up learns what this run wrote: null when the

@@ -154,10 +154,39 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("export", trace, "--sqlite", os.path.join(tmp, "v.db"), "--attach", "bogus=" + os.path.join(tmp, "missing"))
     if r.returncode != 2 or "unknown verb 'bogus'" not in r.stderr:
         failures.append("--attach bogus= of a missing file: the verb is checked first: rc=%d %s" % (r.returncode, r.stderr.strip()))
-    for verb in ("analyze", "sched", "fusion", "sweep", "compare", "threads"):
+    # The document must be that verb's: its own `kind`, or for documents saved before `kind` its
+    # keys (audit EW M3: an analyze document was stored as `sched`). A JSON object of neither kind
+    # is refused under every verb, and each verb's document under every other verb.
+    kinds = ("analyze", "sched", "fusion", "sweep", "compare", "threads")
+    for verb in kinds:
         r = run("export", trace, "--sqlite", os.path.join(tmp, verb + ".db"), "--attach", verb + "=" + doc)
+        if r.returncode != 1 or "no result document infertrace writes" not in r.stderr:
+            failures.append("--attach %s= of {\"a\": 1}: rc=%d %s" % (verb, r.returncode, r.stderr.strip()))
+        for other in kinds:
+            typed = os.path.join(tmp, "kind_%s.json" % other)
+            with open(typed, "w") as f:
+                json.dump({"kind": other}, f)
+            db = os.path.join(tmp, "k_%s_%s.db" % (verb, other))
+            r = run("export", trace, "--sqlite", db, "--attach", verb + "=" + typed)
+            if other == verb:
+                if r.returncode != 0:
+                    failures.append("--attach %s= of its own kind: rc=%d %s" % (verb, r.returncode, r.stderr.strip()))
+            elif r.returncode != 1 or "not of " not in r.stderr or os.path.exists(db):
+                failures.append("--attach %s= of a %s document: rc=%d %s" % (verb, other, r.returncode, r.stderr.strip()))
+    # A real analyze document without `kind` (as saved before it) is still known by its keys.
+    saved = os.path.join(tmp, "saved_analyze.json")
+    a = run("analyze", "--json", trace)
+    if a.returncode == 0:
+        d = json.loads(a.stdout)
+        d.pop("kind", None)
+        with open(saved, "w") as f:
+            json.dump(d, f)
+        r = run("export", trace, "--sqlite", os.path.join(tmp, "sa.db"), "--attach", "analyze=" + saved)
         if r.returncode != 0:
-            failures.append("--attach %s=: rc=%d %s" % (verb, r.returncode, r.stderr.strip()))
+            failures.append("--attach analyze= of a saved analyze document without kind: rc=%d %s" % (r.returncode, r.stderr.strip()))
+        r = run("export", trace, "--sqlite", os.path.join(tmp, "sb.db"), "--attach", "sched=" + saved)
+        if r.returncode != 1 or "the --json output of analyze, not of sched" not in r.stderr:
+            failures.append("--attach sched= of an analyze document: rc=%d %s" % (r.returncode, r.stderr.strip()))
     # JSON that parses as text but holds a number beyond double is an input error naming the file
     # (it was nlohmann's raw out_of_range message, no file named).
     huge = os.path.join(tmp, "huge.json")
