@@ -582,9 +582,17 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   EXPECT_TRUE(a.has_os_events);
   EXPECT_EQ(a.launches, 0);
   EXPECT_EQ(a.signature, "too_few_launches");
+  EXPECT_EQ(a.mitigation, "record a run that launches CUDA work");  // not "a longer run": it would have none either
   const std::string& v = a.verdict;
   EXPECT_NE(v.find("no CUDA launches (a CPU-only run), so there are no launch pairs"), std::string::npos) << v;
   EXPECT_EQ(v.find("Only 0"), std::string::npos) << v;
+  // One launch is a run that launches CUDA work, too short for a pair: there a longer run helps.
+  launch(t, kMain, 2000, 100);
+  const SchedAnalysis b = analyze_sched(t);
+  EXPECT_EQ(b.launches, 1);
+  EXPECT_EQ(b.signature, "too_few_launches");
+  EXPECT_EQ(b.mitigation, "record a longer run");
+  EXPECT_NE(b.verdict.find("Only 0 launch pair(s) were recorded"), std::string::npos) << b.verdict;
   EXPECT_NE(v.find("Its 1 traced thread(s) were switched out 2 time(s) (1 preempted, 1 blocked)"), std::string::npos) << v;
   EXPECT_NE(v.find("spent " + format_ns(int64_t{3500}) + " off the CPU"), std::string::npos) << v;
   // Run-queue samples 1500 (preempted) and 1000 (woken): the median of the two is 1250.

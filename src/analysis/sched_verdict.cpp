@@ -194,7 +194,9 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   }
   if (a.all.count < 2) {
     a.signature = "too_few_launches", a.mitigation = "record a longer run";
-    // A CPU-only run has nothing to pair: say that, not "only 0 pairs".
+    // A CPU-only run has nothing to pair: say that, not "only 0 pairs"; a longer run of it would
+    // have none either (audit EW L3: the header advised one under a paragraph saying otherwise).
+    if (a.launches == 0) a.mitigation = "record a run that launches CUDA work";
     if (a.launches == 0)
       a.verdict = "The recording has no CUDA launches (a CPU-only run), so there are no launch pairs to attribute delays to. " +
                   os_summary(trace, a) + " Record a run that launches CUDA work for the launch-pair analysis.";
