@@ -2,6 +2,7 @@
 // CPU-bound (launch-dominated) to GPU-bound (queue-dominated) (docs/fusion.md, docs/metrics.md
 // section 3). With --decode-window, each trace is a recording of `engine run` cut to its decode steps
 // (the window its --json printed), and its batch size defaults to that run's n_seq.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -106,6 +107,13 @@ void run(const Options& o) {
       !resolve_output_target(o.plot).stream)
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
   if (!o.plot.empty()) refuse_our_stderr(o.plot, "--plot", "sweep");
+  // Every trace opened first: a missing file is an input error a user can act on, not a missing
+  // batch size in its name (audit EW L5: "missing.json.gz: no batch size", exit 2).
+  for (const std::string& t : o.traces) {
+    struct stat st {};
+    if (::stat(t.c_str(), &st) != 0) throw InputError(t, -1, std::string("cannot open: ") + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throw InputError(t, -1, "is a directory");
+  }
   const std::vector<EngineRunDoc> runs = engine_runs(o);
   const std::vector<int64_t> batches = batch_sizes(o, runs);
   const bool progress = isatty(STDERR_FILENO);

@@ -140,6 +140,14 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("sweep", *copies[:2])
     if "run0.json.gz" not in r.stderr:
         failures.append("missing batch size should name the file: " + r.stderr)
+    # A missing trace or a directory is an input error naming it, before any batch size is read
+    # (it was "no batch size" for a missing file, exit 2).
+    for what, bad in (("missing", os.path.join(tmp, "missing.json.gz")), ("directory", tmp)):
+        r = run("sweep", gpt2[0], bad)
+        msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+        want = "cannot open: No such file or directory" if what == "missing" else "is a directory"
+        if r.returncode != 1 or bad not in msg or want not in msg or "batch size" in msg:
+            failures.append("%s trace: want exit 1 '%s' naming it, got %d: %s" % (what, want, r.returncode, r.stderr))
     broken = os.path.join(tmp, "broken_bs2.json")
     with open(broken, "w") as f:
         f.write('{"traceEvents": [{"ph": "X",, }]}')
