@@ -98,7 +98,7 @@ void run_engine(RunArgs a) {
 
   const auto model = engine::Model::load(a.model, placement);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
-  const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed);
+  const std::vector<int32_t> prompt = build_prompt(tok, a.prompt, a.prompt_tokens, a.sampling.seed, a.prompt_given);
   const int64_t ctx = run_context(a, prompt.size(), model->config().n_ctx_train);
   engine::ThreadPool pool(threads, placement.cpus);
   engine::Session session(*model, pool, ctx, a.ubatch, placement);
@@ -156,7 +156,7 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("-m,--model", a->model,
                   "GGUF file (llama, qwen2 or qwen3; f32/f16/bf16/q8_0, q4_0/q4_1/q5_0/q5_1 or q4_k/q5_k/q6_k weights)")
       ->required();
-  run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens)");
+  auto* prompt_opt = run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens)");
   run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text");
   run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
   run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per CPU the threads may "
@@ -184,7 +184,10 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
   add_prompt_math_option(run, a->prompt_math);
   run->add_flag("--json", a->json, "Print one JSON object (schema in docs/engine.md) instead of text");
-  run->callback([a] { run_engine(*a); });
+  run->callback([a, prompt_opt] {
+    a->prompt_given = prompt_opt->count() > 0;
+    run_engine(*a);
+  });
 });
 
 }  // namespace

@@ -27,6 +27,7 @@ struct RunArgs {
   // judges a value against double's range, so 1e39 would pass it and become a float inf.
   double temperature = 0.0, top_p = 0.95;
   engine::SamplerOptions sampling;  // its temperature and top_p: set from the two above
+  bool prompt_given = false;        // -p was given, maybe empty (a prompt of BOS alone)
 };
 
 // One sequence generated for the console, either backend: the prompt text echoed and each token

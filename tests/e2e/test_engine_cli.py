@@ -230,6 +230,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check("hello world" in r.stdout, "prompt text echoed")
     check(any(line.startswith("pp: ") for line in r.stdout.splitlines()), "pp line")
     check(any(line.startswith("tg: ") for line in r.stdout.splitlines()), "tg line")
+    # An empty -p is a prompt of BOS alone (the tokenizer's encoding of "", as `model tokenize -p ''`
+    # gives); no -p at all is a usage error (an empty -p was refused as "give a prompt").
+    tok = run("model", "tokenize", "-m", models["tiny-llama"], "-p", "", "--json")
+    r = run("engine", "run", "-m", models["tiny-llama"], "-p", "", "-n", "2", "-t", "1", "--json")
+    check(r.returncode == 0 and tok.returncode == 0, "empty prompt: %s %s" % (r.stderr, tok.stderr))
+    if r.returncode == 0 and tok.returncode == 0:
+        ids = json.loads(tok.stdout)["ids"]
+        check(len(ids) == 1 and json.loads(r.stdout)["prompt_ids"] == ids, "empty prompt ids %r, tokenize gives %r" %
+              (json.loads(r.stdout)["prompt_ids"], ids))
+    r = run("engine", "run", "-m", models["tiny-llama"], "-n", "2", "-t", "1")
+    check(r.returncode == 2 and "give a prompt" in r.stderr, "no prompt: rc %d %r" % (r.returncode, r.stderr))
     # The text output's rates, each over its own window: pp = prompt tokens / prefill time, tg =
     # decode steps (one fewer than the tokens generated) / decode time, recomputed here from the
     # count and the time the line prints (format_ns: three significant digits or more, so 1%).
