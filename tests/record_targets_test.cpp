@@ -160,3 +160,28 @@ TEST(RecordTargets, DescriptorOutputIsRefused) {
 
 }  // namespace
 }  // namespace infertrace
+
+namespace infertrace {
+
+// A --lib named on the command line must be there to probe: a mistyped path was a warning, and the
+// run was recorded without its launches (audit EW L9). Checked before the output is touched.
+TEST(RecordTargets, MissingOrDirectoryLibIsRefused) {
+  TempDir d("record-targets-lib");
+  const fs::path out = d.path / "out.itrace";
+  RecordOptions o = with_command(out.string(), "/bin/true");
+  o.libs = {(d.path / "libcudart-typo.so").string()};
+  std::string why = error_message_of([&] { check_record_targets(o); });
+  EXPECT_NE(why.find("--lib " + o.libs[0] + ": No such file or directory"), std::string::npos) << why;
+  EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 1);
+  o.libs = {d.path.string()};
+  why = error_message_of([&] { check_record_targets(o); });
+  EXPECT_NE(why.find("Is a directory"), std::string::npos) << why;
+  EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 1);
+  const fs::path lib = d.path / "libreal.so";
+  std::ofstream(lib) << "a library";
+  o.libs = {lib.string()};
+  EXPECT_EQ(error_code_of([&] { check_record_targets(o); }), 0);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace infertrace

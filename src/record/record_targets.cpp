@@ -74,6 +74,16 @@ void check_record_targets(const RecordOptions& o) {
   for (int pid : o.pids)
     if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM))
       throw Error("record: no process with pid " + std::to_string(pid));
+  // A library named on the command line is one the user wants probed: a mistyped path used to be
+  // a warning, and the run was recorded without its launches (audit EW L9).
+  for (const std::string& lib : o.libs) {
+    struct stat st{};
+    const char* why = ::stat(lib.c_str(), &st) != 0 ? std::strerror(errno)
+                      : S_ISDIR(st.st_mode)          ? std::strerror(EISDIR)
+                      : ::access(lib.c_str(), R_OK) != 0 ? std::strerror(errno)
+                                                         : nullptr;
+    if (why) throw Error("record: --lib " + lib + ": " + why);
+  }
   check_output(o, exe);
 }
 

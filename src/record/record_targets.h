@@ -14,7 +14,8 @@ namespace infertrace {
 std::string command_executable(const std::string& command);
 
 // Every check that needs no privilege, in the order a user fixes them: the command resolves to an
-// executable, each --pid is a live process, and the output may be written. The output is refused
+// executable, each --pid is a live process, each --lib is a readable file (Error, exit 1), and the
+// output may be written. The output is refused
 // (UsageError) when it is a directory, the command's executable, a --lib file, or an existing
 // non-empty file that does not start with the recording header "INFTRACE" (only a recording is
 // overwritten); a character device or FIFO is written into, a block device is refused (Error).
