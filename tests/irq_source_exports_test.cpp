@@ -30,14 +30,15 @@ struct In {
   bool vector;
   int32_t irq;
   const char* name;
-  const char* source;  // as the exports should spell it
+  const char* source;      // as the exports should spell it
+  const char* number_arg;  // the name of its number's arg / annotation in Chrome and Perfetto
 };
 
 // Vector 236 and device IRQ 236 at distinct times, so each row is found by its start.
 const std::vector<In> kIrqs = {
-    {IrqKind::Hard, false, 236, "eth0", "device"},
-    {IrqKind::Hard, true, 236, "LOC", "system_vector"},
-    {IrqKind::Soft, false, 1, "TIMER", "softirq"},
+    {IrqKind::Hard, false, 236, "eth0", "device", "irq"},
+    {IrqKind::Hard, true, 236, "LOC", "system_vector", "vector"},
+    {IrqKind::Soft, false, 1, "TIMER", "softirq", "softirq_vector"},
 };
 
 ns_t start_of(size_t i) { return 1000 + static_cast<ns_t>(i) * 1000; }
@@ -102,7 +103,10 @@ TEST(IrqSourceExports, ChromeArgsAndNames) {
     ASSERT_TRUE(irq_at.count(start_of(i))) << kIrqs[i].name;
     const nlohmann::json& e = *irq_at[start_of(i)];
     EXPECT_EQ(e["args"]["source"], kIrqs[i].source);
-    EXPECT_EQ(e["args"]["irq"], kIrqs[i].irq);
+    // The number under the one name that says which number it is (review EK L5), no other.
+    EXPECT_EQ(e["args"][kIrqs[i].number_arg], kIrqs[i].irq);
+    for (const char* other : {"irq", "vector", "softirq_vector"})
+      EXPECT_EQ(e["args"].contains(other), std::string(other) == kIrqs[i].number_arg) << kIrqs[i].name << " " << other;
     const std::string prefix = kIrqs[i].kind == IrqKind::Soft ? "softirq " : kIrqs[i].vector ? "vector " : "irq ";
     EXPECT_EQ(e["name"], prefix + kIrqs[i].name);
   }
@@ -116,16 +120,24 @@ TEST(IrqSourceExports, PerfettoSourceAnnotation) {
   ASSERT_TRUE(tr.ParseFromString(slurp(path)));
   std::map<uint64_t, std::string> names, annotation_names;
   std::map<uint64_t, std::string> source_at;  // slice start -> source annotation
+  std::map<uint64_t, std::map<std::string, int64_t>> numbers_at;  // slice start -> int annotations
   for (const auto& p : tr.packet()) {
     for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
     for (const auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
     if (!p.has_track_event() || p.track_event().type() == pftrace::TrackEvent::TYPE_SLICE_END) continue;
     for (const auto& a : p.track_event().debug_annotations())
       if (annotation_names[a.name_iid()] == "source") source_at[p.timestamp()] = a.string_value();
+      else if (a.has_int_value()) numbers_at[p.timestamp()][annotation_names[a.name_iid()]] = a.int_value();
   }
   ASSERT_EQ(source_at.size(), kIrqs.size());
-  for (size_t i = 0; i < kIrqs.size(); ++i)
-    EXPECT_EQ(source_at[static_cast<uint64_t>(start_of(i))], kIrqs[i].source) << kIrqs[i].name;
+  for (size_t i = 0; i < kIrqs.size(); ++i) {
+    const uint64_t at = static_cast<uint64_t>(start_of(i));
+    EXPECT_EQ(source_at[at], kIrqs[i].source) << kIrqs[i].name;
+    // The number's annotation says which number it is (review EK L5): a vector's is no `irq`.
+    std::map<std::string, int64_t> want = {{kIrqs[i].number_arg, kIrqs[i].irq}};
+    want["interrupted_tid"] = 10;  // the thread trace() puts every row on
+    EXPECT_EQ(numbers_at[at], want) << kIrqs[i].name;
+  }
   fs::remove(path);
 }
 
