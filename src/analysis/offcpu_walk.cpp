@@ -29,7 +29,9 @@ void walk_offcpu(std::vector<OffcpuEvent>& v, const LossSpans& loss, std::vector
       preempted = e.kind == OffcpuEventKind::OutPreempted;
       ready_at = preempted ? e.ts : -1;  // a preempted thread is runnable from the switch-out on
     } else if (e.kind == OffcpuEventKind::Wakeup) {
-      if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // the first wake-up of a blocked stay only
+      // The first wake-up of a blocked stay only. One while the thread runs (out_at < 0) may set
+      // ready_at too, but nothing reads it before the next switch-out resets it (review EI L1).
+      if (ready_at < 0) ready_at = e.ts;
     } else if (out_at < 0) {
       if (in_at >= 0 && meets_loss(in_at, e.ts)) pieces.push_back(gap(OffcpuPieceKind::SwitchOutLost, in_at, e.ts));
       in_at = e.ts;
