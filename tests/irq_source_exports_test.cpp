@@ -4,10 +4,15 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <stdlib.h>  // mkdtemp
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -30,14 +35,15 @@ struct In {
   bool vector;
   int32_t irq;
   const char* name;
-  const char* source;  // as the exports should spell it
+  const char* source;      // as the exports should spell it
+  const char* number_arg;  // the name of its number's arg / annotation in Chrome and Perfetto
 };
 
 // Vector 236 and device IRQ 236 at distinct times, so each row is found by its start.
 const std::vector<In> kIrqs = {
-    {IrqKind::Hard, false, 236, "eth0", "device"},
-    {IrqKind::Hard, true, 236, "LOC", "system_vector"},
-    {IrqKind::Soft, false, 1, "TIMER", "softirq"},
+    {IrqKind::Hard, false, 236, "eth0", "device", "irq"},
+    {IrqKind::Hard, true, 236, "LOC", "system_vector", "vector"},
+    {IrqKind::Soft, false, 1, "TIMER", "softirq", "softirq_vector"},
 };
 
 ns_t start_of(size_t i) { return 1000 + static_cast<ns_t>(i) * 1000; }
@@ -55,14 +61,30 @@ Trace trace() {
   return t;
 }
 
-fs::path scratch(const char* name) {
-  const fs::path p = fs::temp_directory_path() / (std::string("infertrace_irq_source_") + name);
-  fs::remove_all(p);
-  return p;
-}
+// A directory of the test's own (mkdtemp), removed with everything in it when the test ends, even
+// after a failed ASSERT: fixed /tmp names were shared by every build's tests run at once, so one
+// run could read or delete another's file (review EK L6).
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    std::string name = (fs::temp_directory_path() / "infertrace_irq_source_XXXXXX").string();
+    if (::mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp " + name + ": " + std::strerror(errno));
+    path = name;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path operator/(const char* name) const { return path / name; }
+};
+
+std::string label_of(const In& q) { return (q.kind == IrqKind::Soft ? "softirq " : q.vector ? "vector " : "irq ") + std::string(q.name); }
 
 TEST(IrqSourceExports, CsvHasASourceColumnAfterTheOldOnes) {
-  const fs::path dir = scratch("csv");
+  const ScratchDir scratch;
+  const fs::path dir = scratch / "csv";
   fs::create_directories(dir);
   write_csv_tables(trace(), dir.string());
   std::istringstream in(slurp(dir / "irqs.csv"));
@@ -73,11 +95,11 @@ TEST(IrqSourceExports, CsvHasASourceColumnAfterTheOldOnes) {
   while (std::getline(in, line)) source_at[std::stoll(line.substr(0, line.find(',')))] = line.substr(line.rfind(',') + 1);
   ASSERT_EQ(source_at.size(), kIrqs.size());
   for (size_t i = 0; i < kIrqs.size(); ++i) EXPECT_EQ(source_at[start_of(i)], kIrqs[i].source) << kIrqs[i].name;
-  fs::remove_all(dir);
 }
 
 TEST(IrqSourceExports, SqliteIrqTableHasSource) {
-  const fs::path path = scratch("db.sqlite");
+  const ScratchDir scratch;
+  const fs::path path = scratch / "db.sqlite";
   write_sqlite_file(trace(), path.string(), SqliteAnalyses{});
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
@@ -86,11 +108,11 @@ TEST(IrqSourceExports, SqliteIrqTableHasSource) {
   // Vector 236 and IRQ 236: one row each, told apart by source.
   EXPECT_EQ(scalar(db, "select count(distinct source) from irq where irq = 236 and kind = 'hard'"), "2");
   sqlite3_close(db);
-  fs::remove(path);
 }
 
 TEST(IrqSourceExports, ChromeArgsAndNames) {
-  const fs::path path = scratch("chrome.json");
+  const ScratchDir scratch;
+  const fs::path path = scratch / "chrome.json";
   write_chrome_json(trace(), path.string());
   const nlohmann::json doc = nlohmann::json::parse(slurp(path));
   std::map<int64_t, const nlohmann::json*> irq_at;  // ts in us * 1000 -> event
@@ -102,31 +124,44 @@ TEST(IrqSourceExports, ChromeArgsAndNames) {
     ASSERT_TRUE(irq_at.count(start_of(i))) << kIrqs[i].name;
     const nlohmann::json& e = *irq_at[start_of(i)];
     EXPECT_EQ(e["args"]["source"], kIrqs[i].source);
-    EXPECT_EQ(e["args"]["irq"], kIrqs[i].irq);
-    const std::string prefix = kIrqs[i].kind == IrqKind::Soft ? "softirq " : kIrqs[i].vector ? "vector " : "irq ";
-    EXPECT_EQ(e["name"], prefix + kIrqs[i].name);
+    // The number under the one name that says which number it is (review EK L5), no other.
+    EXPECT_EQ(e["args"][kIrqs[i].number_arg], kIrqs[i].irq);
+    for (const char* other : {"irq", "vector", "softirq_vector"})
+      EXPECT_EQ(e["args"].contains(other), std::string(other) == kIrqs[i].number_arg) << kIrqs[i].name << " " << other;
+    EXPECT_EQ(e["name"], label_of(kIrqs[i]));
   }
-  fs::remove(path);
 }
 
 TEST(IrqSourceExports, PerfettoSourceAnnotation) {
-  const fs::path path = scratch("trace.pftrace");
+  const ScratchDir scratch;
+  const fs::path path = scratch / "trace.pftrace";
   write_perfetto_file(trace(), path.string());
   pftrace::Trace tr;
   ASSERT_TRUE(tr.ParseFromString(slurp(path)));
   std::map<uint64_t, std::string> names, annotation_names;
   std::map<uint64_t, std::string> source_at;  // slice start -> source annotation
+  std::map<uint64_t, std::string> name_at;    // slice start -> slice name
+  std::map<uint64_t, std::map<std::string, int64_t>> numbers_at;  // slice start -> int annotations
   for (const auto& p : tr.packet()) {
     for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
     for (const auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
     if (!p.has_track_event() || p.track_event().type() == pftrace::TrackEvent::TYPE_SLICE_END) continue;
+    const auto& ev = p.track_event();
+    name_at[p.timestamp()] = ev.has_name_iid() ? names.at(ev.name_iid()) : ev.name();
     for (const auto& a : p.track_event().debug_annotations())
       if (annotation_names[a.name_iid()] == "source") source_at[p.timestamp()] = a.string_value();
+      else if (a.has_int_value()) numbers_at[p.timestamp()][annotation_names[a.name_iid()]] = a.int_value();
   }
   ASSERT_EQ(source_at.size(), kIrqs.size());
-  for (size_t i = 0; i < kIrqs.size(); ++i)
-    EXPECT_EQ(source_at[static_cast<uint64_t>(start_of(i))], kIrqs[i].source) << kIrqs[i].name;
-  fs::remove(path);
+  for (size_t i = 0; i < kIrqs.size(); ++i) {
+    const uint64_t at = static_cast<uint64_t>(start_of(i));
+    EXPECT_EQ(source_at[at], kIrqs[i].source) << kIrqs[i].name;
+    EXPECT_EQ(name_at[at], label_of(kIrqs[i]));  // "vector LOC", not "irq LOC" (review EK L6)
+    // The number's annotation says which number it is (review EK L5): a vector's is no `irq`.
+    std::map<std::string, int64_t> want = {{kIrqs[i].number_arg, kIrqs[i].irq}};
+    want["interrupted_tid"] = 10;  // the thread trace() puts every row on
+    EXPECT_EQ(numbers_at[at], want) << kIrqs[i].name;
+  }
 }
 
 }  // namespace

@@ -19,10 +19,12 @@
 #include "analysis/loss_windows.h"
 #include "analysis/sched.h"
 #include "file_text.h"
+#include "html_text.h"
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/recording_reader.h"
 #include "record/itrace_writer.h"
 #include "report/exports.h"
+#include "report/html_report.h"
 #include "report/sched_render.h"
 #include "report/sqlite_export.h"
 #include "sqlite_query.h"
@@ -253,6 +255,26 @@ TEST(SchedLoss, EachThreadsImpactIsOverItsOwnKnownWall) {
   EXPECT_FALSE(b.launch_window.scheduler_impact.has_value());
   ASSERT_TRUE(b.scheduler_impact.has_value());
   EXPECT_NEAR(*b.scheduler_impact, want, 1e-15);  // the third thread's excess is 0 over its 100 ns
+
+  // The terminal and the HTML report say why the window's impact is missing, not a bare "n/a"
+  // that reads as "no pairs" (review EQ L5); with a known impact neither says it.
+  const std::string why = "scheduler impact n/a (a thread's whole window time left out for loss)";
+  std::ostringstream b_text;
+  print_sched_report(b_text, t, b);
+  const size_t line = b_text.str().find("rates over the launch window");
+  ASSERT_NE(line, std::string::npos) << b_text.str();
+  EXPECT_NE(b_text.str().substr(line, b_text.str().find('\n', line) - line).find(why), std::string::npos) << b_text.str();
+  EXPECT_EQ(s.find("whole window time left out"), std::string::npos) << s;
+  const auto html_section = [&](const SchedAnalysis& x) {
+    html::ReportInputs in;
+    in.docs.push_back({"run.itrace (scheduler)", sched_analysis_json(t, x)});
+    return html_text::section_text(html::render_report(in), "doc-0");
+  };
+  const std::string b_html = html_section(b);
+  const size_t row = b_html.find("rates over the launch window");
+  ASSERT_NE(row, std::string::npos) << b_html;
+  EXPECT_NE(b_html.find(why, row), std::string::npos) << b_html;
+  EXPECT_EQ(html_section(a).find("whole window time left out"), std::string::npos);
 }
 
 TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {

@@ -13,7 +13,8 @@
 namespace infertrace {
 namespace {
 
-constexpr OffcpuEventKind In = kSwitchIn, Wake = kWakeup, OutB = kOutBlocked, OutP = kOutPreempted;
+constexpr OffcpuEventKind In = OffcpuEventKind::SwitchIn, Wake = OffcpuEventKind::Wakeup, OutB = OffcpuEventKind::OutBlocked,
+                          OutP = OffcpuEventKind::OutPreempted;
 
 std::string kind_name(OffcpuPieceKind k) {
   switch (k) {

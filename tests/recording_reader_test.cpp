@@ -716,7 +716,7 @@ TEST(RecordingExports, ChromeJsonTracks) {
   EXPECT_EQ(by_name["write"]["args"]["nr"], 1);
   ASSERT_TRUE(by_name.count("softirq TIMER") && by_name.count("irq nvme0q1"));
   EXPECT_EQ(by_name["softirq TIMER"]["cat"], "softirq");
-  EXPECT_EQ(by_name["softirq TIMER"]["args"]["irq"], 1);
+  EXPECT_EQ(by_name["softirq TIMER"]["args"]["softirq_vector"], 1);
   EXPECT_EQ(by_name["irq nvme0q1"]["cat"], "hardirq");
   EXPECT_EQ(by_name["irq nvme0q1"]["args"]["irq"], 33);
   EXPECT_EQ(by_name["irq nvme0q1"]["args"]["tid"], 101);

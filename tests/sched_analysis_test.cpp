@@ -530,6 +530,45 @@ TEST(SchedAnalysis, TickPressureAdvisesIsolationNotAffinity) {
   EXPECT_EQ(a.verdict.find("Steer those IRQs to other CPUs"), std::string::npos) << a.verdict;
 }
 
+// The tick-pressure run of a recording that marks its system vectors (META irq.system_vectors, as
+// every recording since the recorder first timed them): the lead hard IRQ is named LOC either way,
+// `vector` says whether the reader marked it a system vector.
+Trace marked_recording_led_by_loc(bool vector) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["irq.system_vectors"] = "LOC,RES,CAL";
+  ns_t ts = 0;
+  for (int i = 0; i < 150; ++i) {
+    launch(t, kMain, ts, 100);
+    if (i % 5 == 0) {
+      irq(t, IrqKind::Hard, "LOC", ts + 300, 200, kMain);
+      t.irqs.system_vector.back() = vector ? 1 : 0;
+    }
+    ts += i % 5 == 0 ? 1500 : 1000;
+  }
+  return t;
+}
+
+// Marked a vector: the tick advice, as by name above.
+TEST(SchedAnalysis, MarkedVectorLeadAdvisesIsolation) {
+  const Trace t = marked_recording_led_by_loc(true);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.signature, "irq_pressure") << a.verdict;
+  EXPECT_NE(a.verdict.find("LOC, is the local timer tick, which no IRQ affinity steers"), std::string::npos) << a.verdict;
+  EXPECT_EQ(a.verdict.find("Steer those IRQs to other CPUs"), std::string::npos) << a.verdict;
+}
+
+// Not marked in a recording that marks its vectors: a device IRQ whose handler is named LOC, which
+// /proc/irq/N/smp_affinity does steer, so the advice is affinity, not the tick's (review EK L2).
+TEST(SchedAnalysis, UnmarkedDeviceNamedLikeVectorAdvisesAffinity) {
+  const Trace t = marked_recording_led_by_loc(false);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.signature, "irq_pressure") << a.verdict;
+  EXPECT_NE(a.verdict.find("Steer those IRQs to other CPUs"), std::string::npos) << a.verdict;
+  EXPECT_EQ(a.verdict.find("local timer tick"), std::string::npos) << a.verdict;
+  EXPECT_EQ(a.verdict.find("nohz_full="), std::string::npos) << a.verdict;
+}
+
 TEST(SchedAnalysis, ProfilerTraceWithoutOsEventsSaysSo) {
   Trace t;
   t.source = TraceSource::Kineto;

@@ -78,13 +78,13 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   std::vector<OffcpuEvent> ev;
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s.prev_tid[i] == tid) ev.push_back({s.ts[i], s.preempted[i] ? kOutPreempted : kOutBlocked});
-    if (s.next_tid[i] == tid) ev.push_back({s.ts[i], kSwitchIn});
+    if (s.prev_tid[i] == tid) ev.push_back({s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
+    if (s.next_tid[i] == tid) ev.push_back({s.ts[i], OffcpuEventKind::SwitchIn});
     if (s.prev_tid[i] == tid && g.pid < 0) g.pid = s.prev_pid[i];
   }
   if (ev.empty()) return g;
   for (size_t i = 0; i < t.wakeups.size(); ++i)
-    if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], kWakeup});
+    if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], OffcpuEventKind::Wakeup});
   const LossSpans loss(t);
   std::vector<OffcpuPiece> pieces;
   walk_offcpu(ev, loss, pieces);

@@ -78,4 +78,6 @@ bool is_system_vector_name(std::string_view name) {
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
+bool irq_system_vectors_marked(const Trace& trace) { return trace.meta.count("irq.system_vectors") != 0; }
+
 }  // namespace infertrace

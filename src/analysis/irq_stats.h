@@ -49,4 +49,11 @@ std::string irq_stat_label(const Trace& trace, const std::vector<IrqStat>& rows,
 // record/irq_vectors.h, which a test checks this list against). No /proc/irq/N steers them.
 bool is_system_vector_name(std::string_view name);
 
+// Whether `trace` says itself which of its hard IRQs are system vectors: the recorder writes META
+// irq.system_vectors (empty on a kernel without the irq_vectors tracepoints) since it first timed
+// them, and the reader marks each vector row (IRQ kind 2, or by that list in a file of early
+// 2026-12-03). In such a trace a hard IRQ without the mark is a device IRQ whatever its handler's
+// name; only in one without the META (an older recording, a hand-built trace) can the name tell.
+bool irq_system_vectors_marked(const Trace& trace);
+
 }  // namespace infertrace

@@ -20,16 +20,18 @@ void walk_offcpu(std::vector<OffcpuEvent>& v, const LossSpans& loss, std::vector
   for (size_t i = 0; i < v.size(); ++i) {
     switch_ties::order_tie_at(v, i, out_at < 0);
     const OffcpuEvent& e = v[i];
-    if (e.kind == kOutBlocked || e.kind == kOutPreempted) {
+    if (e.kind == OffcpuEventKind::OutBlocked || e.kind == OffcpuEventKind::OutPreempted) {
       // The thread ran between two switch-outs, so it has been off the CPU only since this one.
       if (out_at >= 0)
         pieces.push_back(gap(meets_loss(out_at, e.ts) ? OffcpuPieceKind::SwitchInLost : OffcpuPieceKind::SwitchInMissing,
                              out_at, e.ts));
       out_at = e.ts;
-      preempted = e.kind == kOutPreempted;
+      preempted = e.kind == OffcpuEventKind::OutPreempted;
       ready_at = preempted ? e.ts : -1;  // a preempted thread is runnable from the switch-out on
-    } else if (e.kind == kWakeup) {
-      if (out_at >= 0 && ready_at < 0) ready_at = e.ts;  // the first wake-up of a blocked stay only
+    } else if (e.kind == OffcpuEventKind::Wakeup) {
+      // The first wake-up of a blocked stay only. One while the thread runs (out_at < 0) may set
+      // ready_at too, but nothing reads it before the next switch-out resets it (review EI L1).
+      if (ready_at < 0) ready_at = e.ts;
     } else if (out_at < 0) {
       if (in_at >= 0 && meets_loss(in_at, e.ts)) pieces.push_back(gap(OffcpuPieceKind::SwitchOutLost, in_at, e.ts));
       in_at = e.ts;

@@ -22,8 +22,9 @@
 
 namespace infertrace {
 
-// Numbered as analysis/switch_tie_order.h reads event kinds (0 in, 1 wake-up, 2 and 3 out).
-enum OffcpuEventKind : uint8_t { kSwitchIn = 0, kWakeup = 1, kOutBlocked = 2, kOutPreempted = 3 };
+// Numbered as analysis/switch_tie_order.h reads event kinds (0 in, 1 wake-up, 2 and 3 out). Scoped:
+// the names are the walk's, not the whole namespace's (review EI L3).
+enum class OffcpuEventKind : uint8_t { SwitchIn = 0, Wakeup = 1, OutBlocked = 2, OutPreempted = 3 };
 
 struct OffcpuEvent {
   ns_t ts;

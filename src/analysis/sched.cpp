@@ -91,11 +91,11 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
     if (scope.contains(s.prev_pid[i], s.prev_tid[i]))
-      ev[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] ? kOutPreempted : kOutBlocked});
-    if (scope.contains(s.next_pid[i], s.next_tid[i])) ev[s.next_tid[i]].push_back({s.ts[i], kSwitchIn});
+      ev[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
+    if (scope.contains(s.next_pid[i], s.next_tid[i])) ev[s.next_tid[i]].push_back({s.ts[i], OffcpuEventKind::SwitchIn});
   }
   for (size_t i = 0; i < t.wakeups.size(); ++i)
-    if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], kWakeup});
+    if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], OffcpuEventKind::Wakeup});
   std::vector<OffcpuPiece> pieces;  // reused across threads
   for (auto& [tid, v] : ev) {
     walk_offcpu(v, loss, pieces);

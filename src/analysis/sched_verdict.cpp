@@ -307,9 +307,12 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     if (!a.irqs.hard.empty()) heavy += (heavy.empty() ? "" : ", ") + std::string(trace.str(a.irqs.hard.front().name)) + " hard IRQs";
     // The x86 system vectors (the local timer tick, IPIs) have no /proc/irq/N entry to steer: when
     // one leads the hard IRQs the advice is the cores' own tick and isolation (review DB M2).
-    // Marked so by the recorder since late 2026-12-03; by name in a recording made that day before.
+    // Marked so wherever the recording says which rows are vectors; by name only where it does not:
+    // in a marked recording an unmarked LOC is a device IRQ that /proc/irq/N does steer (review EK L2).
     const std::string lead_hard = a.irqs.hard.empty() ? "" : std::string(trace.str(a.irqs.hard.front().name));
-    const bool lead_vector = !a.irqs.hard.empty() && (a.irqs.hard.front().system_vector || is_system_vector_name(lead_hard));
+    const bool lead_vector = !a.irqs.hard.empty() &&
+                             (a.irqs.hard.front().system_vector ||
+                              (!irq_system_vectors_marked(trace) && is_system_vector_name(lead_hard)));
     const std::string steer =
         lead_vector
             ? "The leading hard IRQ, " + lead_hard + ", is " +

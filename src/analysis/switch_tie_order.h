@@ -19,7 +19,8 @@
 // thread ({in, out, in}, {out, in, out}) is ordered by the two rules above, not replayed; a
 // thread's first event decides nothing (the walk starts it on the CPU); two switch-outs of
 // different kinds at one ns keep the order they were listed in.
-// Event kinds as offcpu_walk.h numbers them: 0 switch-in, 1 wake-up, 2 and 3 switch-out.
+// Event kinds as offcpu_walk.h numbers them: 0 switch-in, 1 wake-up, 2 and 3 switch-out (read as
+// int, so a scoped enum of those numbers serves as well as a plain one).
 #pragma once
 
 #include <algorithm>
@@ -27,6 +28,9 @@
 #include <vector>
 
 namespace infertrace::switch_ties {
+
+template <class Kind>
+int kind_number(Kind k) { return static_cast<int>(k); }
 
 inline bool is_out(int kind) { return kind >= 2; }
 
@@ -36,7 +40,7 @@ template <class Ev>
 void sort_events(std::vector<Ev>& v) {
   const auto off_cpu_rank = [](int kind) { return kind == 1 ? 0 : kind == 0 ? 1 : 2; };
   std::stable_sort(v.begin(), v.end(), [&](const Ev& a, const Ev& b) {
-    return a.ts != b.ts ? a.ts < b.ts : off_cpu_rank(a.kind) < off_cpu_rank(b.kind);
+    return a.ts != b.ts ? a.ts < b.ts : off_cpu_rank(kind_number(a.kind)) < off_cpu_rank(kind_number(b.kind));
   });
 }
 
@@ -50,8 +54,8 @@ void order_tie_at(std::vector<Ev>& v, size_t i, bool on_cpu) {
   while (end < v.size() && v[end].ts == v[i].ts) ++end;
   if (end - i < 2) return;
   const auto first = v.begin() + static_cast<std::ptrdiff_t>(i), last = v.begin() + static_cast<std::ptrdiff_t>(end);
-  if (!on_cpu && std::any_of(first, last, [](const Ev& e) { return e.kind == 0; })) return;
-  std::stable_partition(first, last, [](const Ev& e) { return is_out(e.kind); });
+  if (!on_cpu && std::any_of(first, last, [](const Ev& e) { return kind_number(e.kind) == 0; })) return;
+  std::stable_partition(first, last, [](const Ev& e) { return is_out(kind_number(e.kind)); });
 }
 
 }  // namespace infertrace::switch_ties

@@ -19,6 +19,7 @@
 
 #include "report/chrome_ids.h"
 #include "report/exports.h"
+#include "report/irq_number_arg.h"
 #include "report/kineto_category.h"
 #include "report/launch_call.h"
 #include "report/perfetto.h"  // on_cpu_slices
@@ -221,7 +222,8 @@ void cpu_tracks(const Trace& t, Writer& w) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
     w.slice(ids(kCpuPid, t.irqs.cpu[i]), t.irqs.ts[i], t.irqs.dur[i],
             t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i])), soft ? "softirq" : "hardirq",
-            "\"irq\":" + std::to_string(t.irqs.irq[i]) + ",\"tid\":" + std::to_string(t.irqs.tid[i]) +
+            "\"" + std::string(irq_number_arg(t.irqs, i)) + "\":" + std::to_string(t.irqs.irq[i]) +
+                ",\"tid\":" + std::to_string(t.irqs.tid[i]) +
                 ",\"source\":\"" + t.irqs.source_name(i) + "\"");
   }
 }

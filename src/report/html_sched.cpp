@@ -15,6 +15,7 @@
 #include "report/html_sections.h"
 #include "report/html_svg.h"
 #include "report/irq_sources_text.h"
+#include "report/sched_phrases.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -272,7 +273,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     };
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
-                    ", scheduler impact " + (r.switches ? pct_or(member(w, "scheduler_impact"), "n/a") : "not recorded");
+                    ", scheduler impact " + (r.switches ? pct_or(member(w, "scheduler_impact"), kWindowImpactLost) : "not recorded");
     if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
                                                             member(w, "scheduler_impact").is_number())
       s += " summed over " + std::to_string(n.get<int64_t>()) + " launching threads (" +

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "report/exports.h"
+#include "report/irq_number_arg.h"
 #include "report/kineto_category.h"
 #include "report/launch_call.h"
 #include "report/proto/perfetto_trace.pb.h"
@@ -439,7 +440,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         const bool soft = t.irqs.kind[i] == IrqKind::Soft;
         e->set_name_iid(intern.name(t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i]))));
         e->add_category_iids(intern.category(soft ? "softirq" : "irq"));
-        annotate(e, soft ? "vector" : "irq", int64_t{t.irqs.irq[i]});
+        annotate(e, irq_number_arg(t.irqs, i), int64_t{t.irqs.irq[i]});
         annotate(e, "source", std::string(t.irqs.source_name(i)));
         if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
         break;

@@ -6,6 +6,7 @@
 #include "analysis/irq_stats.h"
 #include "ingest/recording/recorder_drops.h"
 #include "report/irq_sources_text.h"
+#include "report/sched_phrases.h"
 #include "report/text_table.h"
 #include "util/units.h"
 
@@ -137,10 +138,12 @@ std::string launch_window_text(const SchedAnalysis& a) {
     std::snprintf(buf, sizeof buf, "%.1f / %.1f", w.irq_per_1k_hard, w.irq_per_1k_soft), s += buf;
   else
     s += "not recorded";
-  // Without switch events the impact is unknown for want of events, not of pairs.
+  // Without switch events the impact is unknown for want of events, not of pairs; with them it is
+  // unknown only when a launching thread's pairs take all its window time out for loss (sched.cpp),
+  // which a bare "n/a" read as "no pairs" (review EQ L5).
   s += ", scheduler impact " + (!a.switches_recorded  ? std::string("not recorded")
                                 : w.scheduler_impact ? format_pct(*w.scheduler_impact)
-                                                     : std::string("n/a"));
+                                                     : std::string(kWindowImpactLost));
   // Summed over several launching threads it can pass 100% (as the whole-trace figure; review CP).
   if (w.scheduler_impact && a.pair_threads > 1)
     s += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
