@@ -65,7 +65,7 @@ const cpu::Int8Kernels* find_variant(const Variant& v, std::string* why) {
   for (const cpu::Int8Kernels* k : cpu::int8_variants(v.isa))
     if (name == k->name) return k;
   if (name == "avx-vnni" && cpu::cpu_has_avx_vnni())
-    *why = "the CPU has AVX-VNNI but this build has no avx-vnni kernels (compiler without -mavxvnni)";
+    *why = "the CPU has AVX-VNNI but this build has none (built without -mavxvnni: src/engine/CMakeLists.txt)";
   else
     *why = "this CPU has no " + std::string(name == "avx-vnni" ? "AVX-VNNI" : "AVX512_VNNI") + " (cpuid)";
   return nullptr;
