@@ -2,7 +2,8 @@
 // tile (rows converted to F32) against the integer kernels (int8 activations), on a 1024 x 1024
 // matrix (0.6-1.1 MB of Q4_0..Q8_0: in L2) for 3..128 tokens. Reports multiply-adds per second
 // (rows x cols x tokens), CPU time, the activation quantization included. Used to choose
-// matmul.cpp's path per type and ISA (PrefillPath::Auto). prefill/TYPE/VARIANT/tile/N drives one
+// matmul.cpp's path per type and ISA (PrefillPath::Auto); prefill/TYPE/ISA/int8/N runs the variant
+// cpuid picks for that level, which its label names. prefill/TYPE/VARIANT/tile/N drives one
 // integer kernel variant directly (AVX-512 without VNNI cannot be reached through matmul on a CPU
 // that has VNNI), with matmul.cpp's blocking written out here.
 // usage: prefill_tile_bench [--benchmark_filter=q4_K/avx512]
@@ -31,6 +32,9 @@ void BM_prefill(benchmark::State& st, GgmlType type, cpu::Isa isa, cpu::PrefillP
   constexpr int64_t kRows = 1024, kCols = 1024;
   const bench_inputs::RandomWeights in(type, kRows, kCols, kCols * ntok);
   std::vector<float> y(static_cast<size_t>(kRows * ntok));
+  // The level's name does not say which int8 variant cpuid picked (avx2/int8 is vpdpbusd on a CPU
+  // with AVX-VNNI, vpmaddubsw elsewhere): the label (the console's last column, "label" in JSON) does.
+  if (path == cpu::PrefillPath::Int8) st.SetLabel(cpu::int8_variant_name(static_cast<int>(isa)));
   for (auto _ : st) {
     cpu::matmul_rows_isa(static_cast<int>(isa), in.w, in.x.data(), kCols, ntok, y.data(), kRows, 0, kRows, path);
     benchmark::DoNotOptimize(y.data());
@@ -72,10 +76,8 @@ const GgmlType kTypes[] = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlT
 
 const int registered = [] {
   std::vector<const cpu::Int8Kernels*> variants;
-  if (cpu::isa_supported(cpu::Isa::Avx2)) variants.push_back(&cpu::avx2_int8_kernels());
-  if (cpu::cpu_has_avx_vnni()) variants.push_back(&cpu::avx_vnni_int8_kernels());
-  if (cpu::isa_supported(cpu::Isa::Avx512)) variants.push_back(&cpu::avx512_int8_kernels());
-  if (cpu::cpu_has_avx512_vnni()) variants.push_back(&cpu::avx512_vnni_int8_kernels());
+  for (cpu::Isa isa : {cpu::Isa::Avx2, cpu::Isa::Avx512})
+    for (const cpu::Int8Kernels* k : cpu::int8_variants(isa)) variants.push_back(k);
   for (GgmlType t : kTypes)
     for (const cpu::Int8Kernels* k : variants)
       for (int ntok : {3, 6, 16, 128}) {

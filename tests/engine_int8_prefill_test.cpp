@@ -1,8 +1,9 @@
 // The integer prefill kernels (int8 activations, kernel_table.h): every variant this CPU can run
-// (scalar, AVX2 with and without AVX-VNNI, AVX-512 with and without VNNI) against computations written here from the
-// definitions: the activation quantization bit for bit; the tiles against integer block dots and
-// scales done in double; and matmul's int8 path against the exact F32 product within a bound
-// derived from the quantization step.
+// (scalar, AVX2 with and without AVX-VNNI, AVX-512 with and without VNNI) against computations
+// written here from the definitions: the activation quantization bit for bit; the tiles against
+// integer block dots and scales done in double; and matmul's int8 path, with each variant
+// (matmul_rows_variant, not only cpuid's choice per level), against the exact F32 product within
+// a bound derived from the quantization step.
 #include <gtest/gtest.h>
 
 #include <cfloat>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "engine/gguf/dtype.h"
 #include "engine/gguf/kquant.h"
 #include "matmul_reference.h"
+#include "util/error.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
@@ -27,13 +30,45 @@ using gguf::GgmlType;
 
 namespace {
 
+const cpu::Isa kIsas[] = {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512};
+
+// Every variant this CPU and build can run, each once.
 std::vector<const cpu::Int8Kernels*> variants() {
-  std::vector<const cpu::Int8Kernels*> v{&cpu::scalar_int8_kernels()};
-  if (cpu::isa_supported(cpu::Isa::Avx2)) v.push_back(&cpu::avx2_int8_kernels());
-  if (cpu::cpu_has_avx_vnni()) v.push_back(&cpu::avx_vnni_int8_kernels());
-  if (cpu::isa_supported(cpu::Isa::Avx512)) v.push_back(&cpu::avx512_int8_kernels());
-  if (cpu::cpu_has_avx512_vnni()) v.push_back(&cpu::avx512_vnni_int8_kernels());
+  std::vector<const cpu::Int8Kernels*> v;
+  for (cpu::Isa isa : kIsas)
+    for (const cpu::Int8Kernels* k : cpu::int8_variants(isa)) v.push_back(k);
   return v;
+}
+
+// The variants by name, with the level whose F32 kernels they run with: the matmul-level tests
+// below are instantiated for each, so the maddubs variants (avx2, avx512) are checked through
+// matmul on a CPU with VNNI too (where cpuid's table takes the VNNI ones: review EN L3).
+struct Variant {
+  const char* name;
+  cpu::Isa isa;
+};
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }  // gtest's failure lines
+const Variant kVariants[] = {{"scalar", cpu::Isa::Scalar},
+                             {"avx2", cpu::Isa::Avx2},
+                             {"avx_vnni", cpu::Isa::Avx2},
+                             {"avx512", cpu::Isa::Avx512},
+                             {"avx512_vnni", cpu::Isa::Avx512}};
+
+// The variant's kernels, or null with why this CPU or build cannot run it (the test's skip reason).
+const cpu::Int8Kernels* find_variant(const Variant& v, std::string* why) {
+  std::string name = v.name;
+  std::replace(name.begin(), name.end(), '_', '-');  // gtest names allow no '-'
+  if (!cpu::isa_supported(v.isa)) {
+    *why = std::string("this CPU has no ") + cpu::isa_name(v.isa) + " level (cpuid)";
+    return nullptr;
+  }
+  for (const cpu::Int8Kernels* k : cpu::int8_variants(v.isa))
+    if (name == k->name) return k;
+  if (name == "avx-vnni" && cpu::cpu_has_avx_vnni())
+    *why = "the CPU has AVX-VNNI but this build has none (built without -mavxvnni: src/engine/CMakeLists.txt)";
+  else
+    *why = "this CPU has no " + std::string(name == "avx-vnni" ? "AVX-VNNI" : "AVX512_VNNI") + " (cpuid)";
+  return nullptr;
 }
 
 // The definition (kernel_table.h), written out: per block d = max|x| / 127, q = x * (127 / max)
@@ -360,7 +395,22 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
 // 1e-6 allowance), so |int8 - exact| <= sum over blocks of (d_b / 2) * sum_b |w_i|, plus the F32
 // rounding the F32 path is allowed (1e-6 * n * sum |w_i x_i|). 13 rows (a ragged row block), two
 // calls splitting the rows like the thread pool, 1..kMaxTokenBlock+1 tokens.
-TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
+class EngineInt8Matmul : public ::testing::TestWithParam<Variant> {
+ protected:
+  void SetUp() override {
+    std::string why;
+    k_ = find_variant(GetParam(), &why);
+    if (k_ == nullptr) GTEST_SKIP() << GetParam().name << ": " << why;
+  }
+  // The product through matmul with this variant (matmul_rows_variant).
+  void matmul(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y, int64_t ldy, int64_t r0,
+              int64_t r1, cpu::PrefillPath path) const {
+    cpu::matmul_rows_variant(static_cast<int>(GetParam().isa), *k_, w, x, ldx, n_tok, y, ldy, r0, r1, path);
+  }
+  const cpu::Int8Kernels* k_ = nullptr;
+};
+
+TEST_P(EngineInt8Matmul, MatmulWithinTheQuantizationBound) {
   std::mt19937 rng(21);
   for (GgmlType type : kInt8Types)
     for (bool foreign : {false, true}) {
@@ -393,38 +443,35 @@ TEST(EngineInt8Prefill, MatmulWithinTheQuantizationBound) {
           x.insert(x.end(), xt.begin(), xt.end());
           xq.push_back(quantize_by_definition(xt.data(), n, block));
         }
-        for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
-          if (!cpu::isa_supported(isa)) continue;
-          for (cpu::PrefillPath path : {cpu::PrefillPath::Int8, cpu::PrefillPath::Auto}) {
-            std::vector<float> y(ntok * rows, -99.0f);
-            cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, y.data(), rows, 0, 5, path);
-            cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, y.data(), rows, 5, rows, path);
-            for (int t = 0; t < ntok; ++t)
-              for (int64_t r = 0; r < rows; ++r) {
-                double exact = 0, mag = 0, bound = 0;
-                for (int64_t b = 0; b < n / block; ++b) {
-                  double wsum = 0;
-                  for (int i = 0; i < block; ++i) {
-                    const int64_t j = b * block + i;
-                    const double p = static_cast<double>(deq[r * n + j]) * x[t * n + j];
-                    exact += p, mag += std::abs(p), wsum += std::abs(deq[r * n + j]);
-                  }
-                  bound += xq[t].d[b] / 2 * wsum;
+        for (cpu::PrefillPath path : {cpu::PrefillPath::Int8, cpu::PrefillPath::Auto}) {
+          std::vector<float> y(ntok * rows, -99.0f);
+          matmul(w, x.data(), n, ntok, y.data(), rows, 0, 5, path);
+          matmul(w, x.data(), n, ntok, y.data(), rows, 5, rows, path);
+          for (int t = 0; t < ntok; ++t)
+            for (int64_t r = 0; r < rows; ++r) {
+              double exact = 0, mag = 0, bound = 0;
+              for (int64_t b = 0; b < n / block; ++b) {
+                double wsum = 0;
+                for (int i = 0; i < block; ++i) {
+                  const int64_t j = b * block + i;
+                  const double p = static_cast<double>(deq[r * n + j]) * x[t * n + j];
+                  exact += p, mag += std::abs(p), wsum += std::abs(deq[r * n + j]);
                 }
-                EXPECT_NEAR(y[t * rows + r], exact, bound * (1 + 1e-6) + 1e-6 * n * mag + 1e-6)
-                    << gguf::type_name(static_cast<uint32_t>(type)) << (foreign ? " foreign" : "") << " isa "
-                    << cpu::isa_name(isa) << " path " << static_cast<int>(path) << " tokens " << ntok << " row " << r
-                    << " token " << t;
+                bound += xq[t].d[b] / 2 * wsum;
               }
-          }
+              EXPECT_NEAR(y[t * rows + r], exact, bound * (1 + 1e-6) + 1e-6 * n * mag + 1e-6)
+                  << gguf::type_name(static_cast<uint32_t>(type)) << (foreign ? " foreign" : "") << " "
+                  << k_->name << " path " << static_cast<int>(path) << " tokens " << ntok << " row " << r
+                  << " token " << t;
+            }
         }
       }
     }
 }
 
 // Auto is exactly the path the variant's measurement chose (Int8Kernels::faster): bit for bit the
-// int8 result where set, the F32 tile's where not, on every ISA.
-TEST(EngineInt8Prefill, AutoTakesTheMeasuredPath) {
+// int8 result where set, the F32 tile's where not, on every variant.
+TEST_P(EngineInt8Matmul, AutoTakesTheMeasuredPath) {
   std::mt19937 rng(9);
   for (GgmlType type : kInt8Types) {
     const int64_t n = 512, rows = 8, ntok = 7;
@@ -437,17 +484,12 @@ TEST(EngineInt8Prefill, AutoTakesTheMeasuredPath) {
       const std::vector<float> xt = activations(n, 40 + t);
       x.insert(x.end(), xt.begin(), xt.end());
     }
-    for (cpu::Isa isa : {cpu::Isa::Scalar, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
-      if (!cpu::isa_supported(isa)) continue;
-      const bool faster = cpu::kernels_for(isa).int8->faster[cpu::weight_slot(type)];
-      std::vector<float> ya(ntok * rows), ych(ntok * rows);
-      cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, ya.data(), rows, 0, rows,
-                           cpu::PrefillPath::Auto);
-      cpu::matmul_rows_isa(static_cast<int>(isa), w, x.data(), n, ntok, ych.data(), rows, 0, rows,
-                           faster ? cpu::PrefillPath::Int8 : cpu::PrefillPath::F32);
-      EXPECT_EQ(ya, ych) << gguf::type_name(static_cast<uint32_t>(type)) << " " << cpu::isa_name(isa)
-                         << (faster ? " int8" : " f32");
-    }
+    const bool faster = k_->faster[cpu::weight_slot(type)];
+    std::vector<float> ya(ntok * rows), ych(ntok * rows);
+    matmul(w, x.data(), n, ntok, ya.data(), rows, 0, rows, cpu::PrefillPath::Auto);
+    matmul(w, x.data(), n, ntok, ych.data(), rows, 0, rows, faster ? cpu::PrefillPath::Int8 : cpu::PrefillPath::F32);
+    EXPECT_EQ(ya, ych) << gguf::type_name(static_cast<uint32_t>(type)) << " " << k_->name
+                       << (faster ? " int8" : " f32");
   }
 }
 
@@ -506,7 +548,7 @@ TEST(EngineInt8Prefill, PreparedInputEqualsQuantizingPerCall) {
 
 // The bound above is not vacuous: the int8 result differs from the F32 path's (the quantization
 // is really applied), and by no more than a small part of the bound's slack.
-TEST(EngineInt8Prefill, Int8PathDiffersFromF32PathByQuantizationOnly) {
+TEST_P(EngineInt8Matmul, Int8PathDiffersFromF32PathByQuantizationOnly) {
   std::mt19937 rng(5);
   const int64_t n = 256, rows = 4;
   const std::vector<uint8_t> bytes = random_rows(GgmlType::Q4_K, rows, n, rng);
@@ -519,12 +561,46 @@ TEST(EngineInt8Prefill, Int8PathDiffersFromF32PathByQuantizationOnly) {
     x.insert(x.end(), xt.begin(), xt.begin() + n);
   }
   std::vector<float> yi(3 * rows), yf(3 * rows);
-  const int isa = static_cast<int>(cpu::best_isa());
-  cpu::matmul_rows_isa(isa, w, x.data(), n, 3, yi.data(), rows, 0, rows, cpu::PrefillPath::Int8);
-  cpu::matmul_rows_isa(isa, w, x.data(), n, 3, yf.data(), rows, 0, rows, cpu::PrefillPath::F32);
+  matmul(w, x.data(), n, 3, yi.data(), rows, 0, rows, cpu::PrefillPath::Int8);
+  matmul(w, x.data(), n, 3, yf.data(), rows, 0, rows, cpu::PrefillPath::F32);
   int differ = 0;
   for (int i = 0; i < 3 * rows; ++i) differ += yi[i] != yf[i];
   EXPECT_GT(differ, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, EngineInt8Matmul, ::testing::ValuesIn(kVariants),
+                         [](const ::testing::TestParamInfo<Variant>& info) { return std::string(info.param.name); });
+
+// matmul_rows_variant runs a variant only at its own level and only where the CPU and build have
+// it (int8_variants): a VNNI variant elsewhere would be SIGILL, another level's variant would mix
+// F32 kernels and int8 ones of different levels.
+TEST(EngineInt8Prefill, MatmulVariantRefusesOthersVariants) {
+  std::mt19937 rng(3);
+  const int64_t n = 256, rows = 4;
+  const std::vector<uint8_t> bytes = random_rows(GgmlType::Q8_0, rows, n, rng);
+  WeightTensor w;
+  w.data = bytes.data(), w.type = GgmlType::Q8_0, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
+  w.name = "refused";
+  const std::vector<float> x = activations(3 * n, 4);
+  std::vector<float> y(3 * rows);
+  for (cpu::Isa isa : kIsas)
+    for (const cpu::Int8Kernels* k : variants()) {
+      const std::vector<const cpu::Int8Kernels*> own = cpu::int8_variants(isa);
+      const auto call = [&] {
+        cpu::matmul_rows_variant(static_cast<int>(isa), *k, w, x.data(), n, 3, y.data(), rows, 0, rows,
+                                 cpu::PrefillPath::Int8);
+      };
+      if (std::find(own.begin(), own.end(), k) != own.end()) {
+        EXPECT_NO_THROW(call()) << k->name << " at " << cpu::isa_name(isa);
+      } else {
+        EXPECT_THROW(call(), Error) << k->name << " at " << cpu::isa_name(isa);
+      }
+    }
+  // The AVX-VNNI variant where the CPU lacks AVX-VNNI (built or not): never listed.
+  if (!cpu::cpu_has_avx_vnni()) {
+    for (cpu::Isa isa : kIsas)
+      for (const cpu::Int8Kernels* k : cpu::int8_variants(isa)) EXPECT_STRNE(k->name, "avx-vnni");
+  }
 }
 
 // NaN, infinity and blocks too small for 127 / max quantize to the same bits on every variant
@@ -605,12 +681,23 @@ TEST(EngineInt8Prefill, NaNActivationGivesNaNOnEveryVariant) {
 }
 
 // The AVX2 table (what a CPU without AVX-512 runs, or `--isa avx2`) takes the AVX-VNNI variant
-// exactly where cpuid reports AVX-VNNI; and that cpuid check agrees with the kernel's own reading
-// of the CPU where the kernel lists it (Linux 5.12+ names it avx_vnni in /proc/cpuinfo's flags; an
-// older kernel omits it, so only that direction is checked).
+// exactly where cpuid reports AVX-VNNI and the compiler built it; and that cpuid check agrees with
+// the kernel's own reading of the CPU where the kernel lists it (Linux 5.12+ names it avx_vnni in
+// /proc/cpuinfo's flags; an older kernel omits it, so only that direction is checked). Every
+// level's table takes the first of int8_variants, and int8_variant_name (the JSON's int8_kernels)
+// names it.
 TEST(EngineInt8Prefill, Avx2TableTakesAvxVnniWhereTheCpuHasIt) {
   if (!cpu::isa_supported(cpu::Isa::Avx2)) GTEST_SKIP() << "no AVX2";
-  EXPECT_STREQ(cpu::kernels_for(cpu::Isa::Avx2).int8->name, cpu::cpu_has_avx_vnni() ? "avx-vnni" : "avx2");
+  const bool vnni = cpu::cpu_has_avx_vnni() && cpu::avx_vnni_int8_kernels() != nullptr;
+  EXPECT_STREQ(cpu::kernels_for(cpu::Isa::Avx2).int8->name, vnni ? "avx-vnni" : "avx2");
+  for (cpu::Isa isa : kIsas) {
+    if (!cpu::isa_supported(isa)) continue;
+    EXPECT_EQ(cpu::kernels_for(isa).int8, cpu::int8_variants(isa).front()) << cpu::isa_name(isa);
+    EXPECT_STREQ(cpu::int8_variant_name(static_cast<int>(isa)), cpu::kernels_for(isa).int8->name);
+  }
+  if (cpu::isa_supported(cpu::Isa::Avx512)) {
+    EXPECT_STREQ(cpu::kernels_for(cpu::Isa::Avx512).int8->name, cpu::cpu_has_avx512_vnni() ? "avx512-vnni" : "avx512");
+  }
   std::ifstream info("/proc/cpuinfo");
   std::string line;
   bool listed = false;

@@ -139,6 +139,7 @@ void run_threads(const ThreadsArgs& a) {
   if (a.membw_mib < 1 || a.membw_mib > (int64_t{1} << 30))
     throw UsageError("--membw-mib " + std::to_string(a.membw_mib) + ": expected 1 to 1073741824 MiB");
   apply_prompt_math(a.prompt_math);
+  const char* int8 = prompt_int8_kernels(a.prompt_math);
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);
@@ -201,6 +202,7 @@ void run_threads(const ThreadsArgs& a) {
                         {"summary", model->config().summary()},
                         {"isa", engine::cpu::isa_name(engine::cpu::active_isa())},
                         {"prompt_math", a.prompt_math},
+                        {"int8_kernels", int8 ? nlohmann::json(int8) : nlohmann::json()},
                         {"n_prompt", a.n_prompt},
                         {"n_gen", a.n_gen},
                         {"repetitions", a.reps},
@@ -225,11 +227,11 @@ void run_threads(const ThreadsArgs& a) {
     std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token,"
                 "pp_median,tg_median\n");
   else
-    std::printf("%s, %s kernels, prompt math %s, pp %lld / tg %lld tokens, %d repetitions\n\n"
+    std::printf("%s, %s kernels, prompt math %s%s%s, pp %lld / tg %lld tokens, %d repetitions\n\n"
                 "| threads | pp t/s median | pp t/s mean +- sd | tg t/s median | tg t/s mean +- sd | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
                 "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
                 model->config().summary().c_str(), engine::cpu::isa_name(engine::cpu::active_isa()), a.prompt_math.c_str(),
-                static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen), a.reps);
+                int8 ? " (int8 " : "", int8 ? (std::string(int8) + ")").c_str() : "", static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen), a.reps);
   for (const Point& p : points) {
     const MeanSd pp = mean_sd(p.pp), tg = mean_sd(p.tg);
     char roof[64] = "n/a", frac[32] = "n/a", ipc[32] = "not supported", llc[32] = "not supported";

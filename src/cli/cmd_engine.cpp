@@ -105,6 +105,7 @@ void run_engine(RunArgs a) {
   engine::Sampler sampler(a.sampling);
   const engine::GenerateResult r = generate_on_console(session, tok, prompt, a, sampler);
   const char* isa = engine::cpu::isa_name(engine::cpu::active_isa());
+  const char* int8 = prompt_int8_kernels(a.prompt_math);
 
   if (a.json) {
     nlohmann::json j = {{"schema_version", 1},
@@ -115,6 +116,7 @@ void run_engine(RunArgs a) {
                         {"cpus", placement.cpus},
                         {"isa", isa},
                         {"prompt_math", a.prompt_math},
+                        {"int8_kernels", int8 ? nlohmann::json(int8) : nlohmann::json()},
                         {"placement", model->placement_note()},
                         {"n_prompt", r.n_prompt},
                         {"n_generated", r.output.size()},
@@ -133,8 +135,8 @@ void run_engine(RunArgs a) {
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
-  std::printf("\n\n%s | %d threads | %s kernels | %s\n", model->config().summary().c_str(), threads, isa,
-              model->placement_note().c_str());
+  std::printf("\n\n%s | %d threads | %s kernels%s%s | %s\n", model->config().summary().c_str(), threads, isa,
+              int8 ? ", int8 " : "", int8 ? int8 : "", model->placement_note().c_str());
   // Times as format_ns() writes them: "%.3f s" printed 0.000 s for a small model's prefill.
   std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(r.n_prompt),
               format_ns(r.prefill_s * 1e9).c_str(), r.pp());

@@ -1,5 +1,6 @@
 #include "cli/prompt_math_option.h"
 
+#include "engine/cpu/isa.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -32,5 +33,10 @@ engine::cpu::PrefillPath parse_prompt_math(const std::string& value) {
 // The int8 prompt path changes logits by the activations' quantization: f32 keeps a prompt in F32
 // arithmetic (comparisons with an F32 reference, or with runs before the int8 path).
 void apply_prompt_math(const std::string& value) { engine::cpu::set_prefill_path(parse_prompt_math(value)); }
+
+const char* prompt_int8_kernels(const std::string& value) {
+  if (parse_prompt_math(value) == engine::cpu::PrefillPath::F32) return nullptr;
+  return engine::cpu::int8_variant_name(static_cast<int>(engine::cpu::active_isa()));
+}
 
 }  // namespace infertrace::cli

@@ -26,4 +26,10 @@ engine::cpu::PrefillPath parse_prompt_math(const std::string& value);
 // Makes `value` the process-wide choice (engine::cpu::set_prefill_path), before any prompt is evaluated.
 void apply_prompt_math(const std::string& value);
 
+// The integer prefill variant that a prompt's products taking the int8 path run at the active ISA
+// under `value` (engine::cpu::int8_variant_name: "avx-vnni" or "avx2" at `--isa avx2`, ...), or
+// null for f32, where none does. `--isa` alone does not say it: cpuid picks the variant within a
+// level (review EN L4). The JSON's "int8_kernels" and the text lines' "int8 NAME".
+const char* prompt_int8_kernels(const std::string& value);
+
 }  // namespace infertrace::cli

@@ -171,12 +171,13 @@ void run_serve(const ServeArgs& a) {
     if (print_stats(stats, " (idle connections closed at exit)")) std::_Exit(0);
   }).detach();
 
+  const char* int8 = cli::prompt_int8_kernels(a.prompt_math);
   std::fprintf(stderr, "infertrace serve: %s | model '%s' | %d threads | %s kernels | ctx %lld | max batch %d | "
-               "max queue %d | prefill chunk %s | prompt math %s | %s\n",
+               "max queue %d | prefill chunk %s | prompt math %s%s%s | %s\n",
                model->config().summary().c_str(), limits.name.c_str(), threads,
                engine::cpu::isa_name(engine::cpu::active_isa()), static_cast<long long>(limits.ctx), a.max_batch,
                a.max_queue, a.prefill_chunk > 0 ? std::to_string(a.prefill_chunk).c_str() : "off",
-               a.prompt_math.c_str(), model->placement_note().c_str());
+               a.prompt_math.c_str(), int8 ? ", int8 " : "", int8 ? int8 : "", model->placement_note().c_str());
   std::fprintf(stderr, "infertrace serve: chat template: %s\n",
                chat.tmpl ? (chat.tmpl->name() + " (/v1/chat/completions)").c_str()
                          : (chat.refusal + ": /v1/chat/completions refuses every request").c_str());

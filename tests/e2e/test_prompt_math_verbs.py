@@ -23,6 +23,12 @@ with tempfile.TemporaryDirectory() as tmp:
         if r.returncode == 0:
             j = as_json(r, "bench threads")
             check(j.get("prompt_math") == math, "bench threads prompt_math %r" % j.get("prompt_math"))
+            # the integer variant (engine run's key): null for f32, a name of the run's level otherwise
+            want = None if math == "f32" else {"scalar": ("scalar",), "avx2": ("avx2", "avx-vnni"),
+                                               "avx512": ("avx512", "avx512-vnni")}.get(j.get("isa"), ())
+            got = j.get("int8_kernels", "missing")
+            check(got is None if want is None else got in want, "bench threads --prompt-math %s: int8_kernels %r at %s"
+                  % (math, got, j.get("isa")))
     r = run("bench", "threads", "-m", model, "-t", "1", "-r", "1", "-p", "8", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "prompt math auto" in r.stdout, "bench threads md names the default: %r" % r.stdout[:300])
     # One wording for every verb, and for parse_prompt_math (review BT L8: CLI11's own differed).

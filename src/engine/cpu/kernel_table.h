@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "engine/cpu/isa.h"
 #include "engine/gguf/ggml_type.h"
@@ -130,8 +131,16 @@ const KernelTable& kernels_for(Isa isa);
 // when the level's table is built.
 const Int8Kernels& scalar_int8_kernels();
 const Int8Kernels& avx2_int8_kernels();
-const Int8Kernels& avx_vnni_int8_kernels();
+// Null where this build has no AVX-VNNI variant: a compiler without -mavxvnni (gcc < 11,
+// clang < 12; src/engine/CMakeLists.txt), or not x86-64. The AVX2 level then runs avx2 (maddubs).
+const Int8Kernels* avx_vnni_int8_kernels();
 const Int8Kernels& avx512_int8_kernels();
 const Int8Kernels& avx512_vnni_int8_kernels();
+
+// The integer prefill variants this CPU and build can run at a level, the one its table takes
+// first (cpuid's choice): avx512-vnni (with AVX512_VNNI) then avx512; avx-vnni (with AVX-VNNI,
+// where built) then avx2; scalar. Empty where the CPU lacks the level. Tests and benchmarks
+// reach the second one through matmul_rows_variant (matmul.h).
+std::vector<const Int8Kernels*> int8_variants(Isa isa);
 
 }  // namespace infertrace::engine::cpu

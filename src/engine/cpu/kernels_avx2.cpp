@@ -74,10 +74,11 @@ struct Avx2 {
 }  // namespace
 
 const KernelTable& avx2_kernels() {
-  // AVX-VNNI's vpdpbusd variant of the integer kernels where the CPU has it (isa.cpp): on a CPU with
-  // AVX-512 this table runs only when forced (`--isa avx2`), and then it takes AVX-VNNI too.
-  static const KernelTable t =
-      make_table<Avx2>(cpu_has_avx_vnni() ? &avx_vnni_int8_kernels() : &avx2_int8_kernels());
+  // AVX-VNNI's vpdpbusd variant of the integer kernels where the CPU has it (isa.cpp) and the
+  // compiler built it: on a CPU with AVX-512 this table runs only when forced (`--isa avx2`), and
+  // then it takes AVX-VNNI too.
+  const Int8Kernels* vnni = cpu_has_avx_vnni() ? avx_vnni_int8_kernels() : nullptr;
+  static const KernelTable t = make_table<Avx2>(vnni ? vnni : &avx2_int8_kernels());
   return t;
 }
 

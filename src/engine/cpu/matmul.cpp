@@ -161,6 +161,22 @@ void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx
   matmul_with(kernels_for(i), w, x, ldx, n_tok, y, ldy, r0, r1, path, nullptr);
 }
 
+void matmul_rows_variant(int isa, const Int8Kernels& int8, const WeightTensor& w, const float* x, int64_t ldx,
+                         int n_tok, float* y, int64_t ldy, int64_t r0, int64_t r1, PrefillPath path) {
+  const Isa i = static_cast<Isa>(isa);
+  const std::vector<const Int8Kernels*> runnable = int8_variants(i);
+  // The check keeps a VNNI variant off a CPU without VNNI (SIGILL), and a variant off the level
+  // whose F32 kernels it does not belong with.
+  if (std::find(runnable.begin(), runnable.end(), &int8) == runnable.end())
+    throw Error(std::string("the ") + int8.name + " integer kernels do not run at the " + isa_name(i) +
+                " level on this CPU and build");
+  KernelTable k = kernels_for(i);
+  k.int8 = &int8;
+  matmul_with(k, w, x, ldx, n_tok, y, ldy, r0, r1, path, nullptr);
+}
+
+const char* int8_variant_name(int isa) { return kernels_for(static_cast<Isa>(isa)).int8->name; }
+
 void dot_f32_rows(const float* rows, int64_t stride, int nrows, const float* x, int64_t n, float* out) {
   kernels_for(active_isa()).dot_rows[0](reinterpret_cast<const uint8_t*>(rows), stride * sizeof(float), nrows, x, n, nullptr,
                                         out);

@@ -13,6 +13,8 @@
 
 namespace infertrace::engine::cpu {
 
+struct Int8Kernels;  // kernel_table.h
+
 // How prefill (3 or more tokens) multiplies: Auto takes the integer kernels (int8 activations,
 // kernel_table.h) for the types and ISAs where they were measured faster, F32 the F32 tile
 // always, Int8 the integer kernels wherever the type has them (tests). Int8 changes results by
@@ -57,6 +59,18 @@ void matmul_rows(const WeightTensor& w, const float* x, int64_t ldx, int n_tok, 
 // Same, with the kernels of a given ISA (tests compare ISAs with this).
 void matmul_rows_isa(int isa, const WeightTensor& w, const float* x, int64_t ldx, int n_tok, float* y,
                      int64_t ldy, int64_t r0, int64_t r1, PrefillPath path = PrefillPath::Auto);
+
+// Same, with the ISA's kernels but the integer prefill variant `int8` in place of the one cpuid
+// chose for the level (kernel_table.h int8_variants): on a CPU with VNNI, the maddubs variant
+// that CPUs without it run is reached here only. PrefillPath::Auto follows that variant's
+// measured choice. Throws Error when `int8` is not one of int8_variants(isa) on this CPU.
+void matmul_rows_variant(int isa, const Int8Kernels& int8, const WeightTensor& w, const float* x, int64_t ldx,
+                         int n_tok, float* y, int64_t ldy, int64_t r0, int64_t r1,
+                         PrefillPath path = PrefillPath::Auto);
+
+// The integer prefill variant a product at this ISA takes when it takes the int8 path (Int8Kernels::
+// name: "avx512-vnni", "avx512", "avx-vnni", "avx2" or "scalar"): what `--isa` alone does not say.
+const char* int8_variant_name(int isa);
 
 // out[i] = dot(rows + i * stride, x) for i < nrows (1..4), F32: attention scores against
 // keys in the KV cache (stride = the cache row length).

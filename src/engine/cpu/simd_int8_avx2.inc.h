@@ -5,6 +5,20 @@
 // (simd_int8_avx512.inc.h): a file compiled with -mavxvnni may get vpdpwssd where its source says
 // vpmaddwd + vpaddd (clang fuses them), which a CPU without AVX-VNNI cannot run.
 
+// The AVX-VNNI instructions, named through a type that depends on kVnni: a discarded
+// `if constexpr` branch is not instantiated, but a non-dependent call in it is still looked up
+// where the template is defined, so kernels_int8_avx2.cpp would need the intrinsics' declarations
+// (gcc < 11 and clang < 12 have none). Defined only where -mavxvnni is on (__AVXVNNI__).
+template <bool kVnni>
+struct AvxVnniOps;
+#if defined(__AVXVNNI__)
+template <>
+struct AvxVnniOps<true> {
+  static __m256i dpbusd(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_avx_epi32(acc, u, s); }
+  static __m256i dpwssd(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_avx_epi32(acc, a, b); }
+};
+#endif
+
 template <bool kVnni>
 struct Avx2Int8 {
   using vi = __m256i;
@@ -86,7 +100,7 @@ struct Avx2Int8 {
   // Per 32-bit lane sum(u * s) over its 4 bytes (u unsigned, s signed; callers keep each pair sum
   // within int16, which vpmaddubsw needs): one vpdpbusd with VNNI.
   static vi dot4(vi u, vi s) {
-    if constexpr (kVnni) return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s);
+    if constexpr (kVnni) return AvxVnniOps<kVnni>::dpbusd(_mm256_setzero_si256(), u, s);
     else return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
   }
   // Q4_K: vector k = the 32 quants of sub-block k (byte 32*(k/2) + l: low nibble for even k).
@@ -140,8 +154,8 @@ struct Avx2Int8 {
   static vi scaled_pairs(vi p0, vi p1, vi p2, vi p3, vi p4, vi p5, vi p6, vi p7, const vi* sc) {
     const __m256i a = _mm256_madd_epi16(_mm256_packs_epi32(p0, p1), sc[0]);
     const __m256i b = _mm256_madd_epi16(_mm256_packs_epi32(p2, p3), sc[2]);
-    return _mm256_add_epi32(_mm256_dpwssd_avx_epi32(a, _mm256_packs_epi32(p4, p5), sc[4]),
-                            _mm256_dpwssd_avx_epi32(b, _mm256_packs_epi32(p6, p7), sc[6]));
+    return _mm256_add_epi32(AvxVnniOps<kVnni>::dpwssd(a, _mm256_packs_epi32(p4, p5), sc[4]),
+                            AvxVnniOps<kVnni>::dpwssd(b, _mm256_packs_epi32(p6, p7), sc[6]));
   }
   static vi q4k_dot(const vi* wq, const int8_t* xq, const vi* sc) {
     if constexpr (kVnni) {
