@@ -168,27 +168,33 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   const bool base_has_rate = c.basis == "none" || c.rows.front().rate.has_value();
   t.print(os, "Scenarios against " + c.rows.front().m.name +
                   (base_has_rate ? " (slowdown from " + c.basis + ")" : " (no slowdown: the baseline has no " + c.basis + ")"));
+  for (const std::string& n : comparison_notes(c)) os << n << "\n";
+}
+
+std::vector<std::string> comparison_notes(const Comparison& c) {
+  std::vector<std::string> notes;
   // Said only when some scenario has a window rate: the columns are all "-" otherwise.
   if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.m.window_sched_per_1k.has_value(); }))
-    os << "window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
-          "whole-trace Sched/1K counts\n";
+    notes.push_back("window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
+                    "whole-trace Sched/1K counts");
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::switches_recorded); !n.empty())
-    os << "not recorded: " << n << " no context switches (a Kineto trace, or a recording without --events sched)\n";
+    notes.push_back("not recorded: " + n + " no context switches (a Kineto trace, or a recording without --events sched)");
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::irqs_recorded); !n.empty())
-    os << "not recorded: " << n << " no IRQs (a Kineto trace, or a recording without --events irq)\n";
+    notes.push_back("not recorded: " + n + " no IRQs (a Kineto trace, or a recording without --events irq)");
   // Old recordings count device IRQs only: their IRQ/1K hard is several times lower on the same
   // workload, a jump a reader would otherwise take for the scenario's (review DB L5).
   if (std::any_of(c.rows.begin(), c.rows.end(),
                   [](const ComparisonRow& r) { return r.irq_sources_differ.value_or(false) && !r.irq_vector_sets_differ; }))
-    os << "IRQ/1K hard: " << (*c.rows.front().m.irq_system_vectors ? "the baseline counts" : "the baseline does not count")
-       << " the x86 system vectors (timer tick, IPIs) and some scenarios "
-       << (*c.rows.front().m.irq_system_vectors ? "do not" : "do")
-       << " (recordings made before 2026-12-03, or on a kernel without them, have device IRQs only): not comparable\n";
+    notes.push_back(std::string("IRQ/1K hard: ") +
+                    (*c.rows.front().m.irq_system_vectors ? "the baseline counts" : "the baseline does not count") +
+                    " the x86 system vectors (timer tick, IPIs) and some scenarios " +
+                    (*c.rows.front().m.irq_system_vectors ? "do not" : "do") +
+                    " (recordings made before 2026-12-03, or on a kernel without them, have device IRQs only): not comparable");
   // Both count system vectors, but not the same ones (kernels with other irq_vectors tracepoints).
   if (const std::string n = scenario_names(
           c, [](const ComparisonRow& r) { return r.irq_vector_sets_differ; }, " counts", " count");
       !n.empty())
-    os << "IRQ/1K hard: " << n << " other x86 system vectors than the baseline (their verdicts list which): not comparable\n";
+    notes.push_back("IRQ/1K hard: " + n + " other x86 system vectors than the baseline (their verdicts list which): not comparable");
   // Unknown beside known: an analysis saved before irq_system_vectors existed may count device IRQs
   // only, so its hard rate beside a recording that counts the vectors may be several times lower
   // for that reason alone. Said, not taken as "the same kind" (review DX M3).
@@ -200,9 +206,10 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     const std::string unknown = scenario_names(
         c, [&](const ComparisonRow& r) { return with_irqs(r) && !r.m.irq_system_vectors; }, " counts", " count");
     if (some_known && !unknown.empty())
-      os << "IRQ/1K hard: whether " << unknown << " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
-            "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
-            "only): compare hard IRQ/1K with care\n";
+      notes.push_back("IRQ/1K hard: whether " + unknown +
+                      " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
+                      "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
+                      "only): compare hard IRQ/1K with care");
     // The same for the set: an analysis saved before the lists existed counts vectors but not
     // which, beside one that lists them (review EK M3); its row's irq_sources_differ is null.
     const auto counts_vectors = [&](const ComparisonRow& r) { return with_irqs(r) && r.m.irq_system_vectors.value_or(false); };
@@ -212,14 +219,15 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     const std::string unlisted = scenario_names(
         c, [&](const ComparisonRow& r) { return counts_vectors(r) && !r.m.irq_vectors_traced; }, " counts", " count");
     if (some_listed && !unlisted.empty())
-      os << "IRQ/1K hard: which x86 system vectors " << unlisted << " is unknown (an analysis saved before sched --json "
-            "wrote irq_system_vectors_traced, late on 2026-12-03, does not say; kernels without some irq_vectors "
-            "tracepoints trace fewer): compare hard IRQ/1K with care\n";
+      notes.push_back("IRQ/1K hard: which x86 system vectors " + unlisted +
+                      " is unknown (an analysis saved before sched --json wrote irq_system_vectors_traced, late on "
+                      "2026-12-03, does not say; kernels without some irq_vectors tracepoints trace fewer): compare "
+                      "hard IRQ/1K with care");
   }
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
-    os << "no launch rate for " << names << ": their recordings did not measure launch calls (the other scenarios keep theirs)\n";
+    notes.push_back("no launch rate for " + names + ": their recordings did not measure launch calls (the other scenarios keep theirs)");
   }
   // Throughputs some inputs carry are still shown when not every scenario has one (the slowdown
   // then had to use the launch rate).
@@ -229,11 +237,11 @@ void print_comparison(std::ostream& os, const Comparison& c) {
       known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? format_fixed(*r.m.throughput, 1) : "-");
     for (const ComparisonRow& r : c.rows)
       if (r.m.throughput) {
-        os << "throughput where known (not every scenario has one, so the slowdown uses " << c.basis << "): " << known
-           << "\n";
+        notes.push_back("throughput where known (not every scenario has one, so the slowdown uses " + c.basis + "): " + known);
         break;
       }
   }
+  return notes;
 }
 
 const std::vector<JsonColumn>& comparison_scenario_columns() {
@@ -307,7 +315,7 @@ json comparison_json(const Comparison& c) {
                     {"switches_recorded", r.m.switches_recorded},
                     {"irqs_recorded", r.m.irqs_recorded}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
-          {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}};
+          {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
 }
 
 }  // namespace infertrace

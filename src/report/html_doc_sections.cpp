@@ -311,7 +311,12 @@ std::string compare_section(const json& doc) {
         v = "not recorded";
     r.erase("switches_recorded"), r.erase("irqs_recorded");
   }
-  return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, comparison_scenario_columns(), "Scenarios");
+  // The terminal's sentences under its table (compare --json "notes" since 2026-12-03): what a null
+  // or a hard IRQ rate of another kind means, which the cells alone cannot say.
+  std::string notes;
+  for (auto& n : member(doc, "notes"))
+    if (n.is_string()) notes += "<p class=\"note\">" + escape(n.get<std::string>()) + "</p>";
+  return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, comparison_scenario_columns(), "Scenarios") + notes;
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------
