@@ -211,14 +211,16 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                       "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
                       "only): compare hard IRQ/1K with care");
     // The same for the set: an analysis saved before the lists existed counts vectors but not
-    // which, beside one that lists them (review EK M3); its row's irq_sources_differ is null.
+    // which (review EK M3). Wherever that leaves a row's irq_sources_differ null (both it and the
+    // baseline count vectors, one does not list them: beside a listing one, or beside another
+    // unlisted one, review EQ L6) the null is explained.
     const auto counts_vectors = [&](const ComparisonRow& r) { return with_irqs(r) && r.m.irq_system_vectors.value_or(false); };
-    const bool some_listed = std::any_of(c.rows.begin(), c.rows.end(), [&](const ComparisonRow& r) {
-      return counts_vectors(r) && r.m.irq_vectors_traced.has_value();
+    const bool set_unknown = std::any_of(c.rows.begin(), c.rows.end(), [&](const ComparisonRow& r) {
+      return counts_vectors(r) && counts_vectors(c.rows.front()) && !r.irq_sources_differ.has_value();
     });
     const std::string unlisted = scenario_names(
         c, [&](const ComparisonRow& r) { return counts_vectors(r) && !r.m.irq_vectors_traced; }, " counts", " count");
-    if (some_listed && !unlisted.empty())
+    if (set_unknown && !unlisted.empty())
       notes.push_back("IRQ/1K hard: which x86 system vectors " + unlisted +
                       " is unknown (an analysis saved before sched --json wrote irq_system_vectors_traced, late on "
                       "2026-12-03, does not say; kernels without some irq_vectors tracepoints trace fewer): compare "
