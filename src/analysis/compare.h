@@ -38,7 +38,24 @@ struct ScenarioMetrics {
   // Which system vectors (SchedAnalysis::irq_vectors_traced, irq_vectors_missing): none when not
   // known (no vectors, or an analysis saved before sched --json listed them).
   std::optional<std::vector<std::string>> irq_vectors_traced, irq_vectors_missing;
+  // The recorder's loss windows (SchedAnalysis::loss, lost_events; sched --json `rates_over_loss`,
+  // `loss.lost_events`): the rates per 1000 launches above lost events on both sides, so they are
+  // neither bound, as `sched` says (docs/sched.md, "Lost events").
+  bool rates_over_loss = false;
+  int64_t lost_events = 0;
+  // Records the recorder lost that may have been launch calls (drop_may_hold_launches): `launches`
+  // counts the recorded ones, so at most this many are missing and a launch rate is a lower bound
+  // (the wall time is not shortened by loss: audit EE L4). 0 without such loss.
+  int64_t launch_records_lost = 0;
 };
+
+// Whether a recorder drop counter (RecorderDrop::key, sched --json `dropped`) counts records that
+// may have been launch calls: the eBPF ring's API events ("api") and the CUPTI ring's records
+// ("cupti_ring", API callbacks and GPU records alike). The one list for a recording and a saved
+// analysis of it.
+bool drop_may_hold_launches(const std::string& drop_key);
+// m.launch_records_lost += count for such a counter (held at INT64_MAX: counts come from META text).
+void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count);
 
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
 
@@ -56,6 +73,13 @@ struct ComparisonRow {
   // none when both count them and either does not say which (irq_vectors_traced unset; review EK M3).
   std::optional<bool> irq_sources_differ;
   bool irq_vector_sets_differ = false;
+  // On the launch-rate basis, `rate` counts recorded launches only while launch records were lost
+  // (m.launch_records_lost > 0): the true rate is at least this.
+  bool rate_lower_bound = false;
+  // Which way the slowdown may be off when a rate is a lower bound: "" exact, "at_most" (this row's
+  // rate is a lower bound: its true slowdown is at most this), "at_least" (the baseline's is), or
+  // "either_way" (both are). "" for the baseline's own row.
+  std::string slowdown_bound;
   std::string verdict;
 };
 

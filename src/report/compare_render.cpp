@@ -68,6 +68,10 @@ std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorde
 
 }  // namespace
 
+std::string slowdown_mark(const std::string& bound) {
+  return bound == "at_most" ? "<=" : bound == "at_least" ? ">=" : bound == "either_way" ? "~" : "";
+}
+
 ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
   if (!doc.is_object()) throw InputError(file, -1, "expected a JSON object with a scheduler analysis");
   const json* s = &doc;
@@ -118,6 +122,13 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
       throw InputError(file, -1, std::string("\"") + key + "\" is not a list of names or null");
     *list = v.get<std::vector<std::string>>();
   }
+  // The recorder's loss (sched --json writes `rates_over_loss` and `loss` only with LOSS records;
+  // `dropped` per counter since 2026-12-01): what marks the rates in the table, as for a recording.
+  if (s->contains("rates_over_loss") && (*s)["rates_over_loss"].is_boolean()) m.rates_over_loss = (*s)["rates_over_loss"].get<bool>();
+  if (s->contains("loss") && (*s)["loss"].is_object()) m.lost_events = whole_member((*s)["loss"], "lost_events", file);
+  if (s->contains("dropped") && (*s)["dropped"].is_object())
+    for (const auto& [key, n] : (*s)["dropped"].items())
+      if (n.is_number()) add_launch_records_lost(m, key, whole(n, "dropped", file));
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
   // holds any OS event) in documents written since 2026-12-02 06:24, which all have
   // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
@@ -158,7 +169,12 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     // does not hold is "not recorded" (comparison_unrecorded_flag lists the same cells for the HTML).
     const auto sw = [&](std::string v) { return r.m.switches_recorded ? v : std::string(kNotRecorded); };
     const auto irq = [&](std::string v) { return r.m.irqs_recorded ? v : std::string(kNotRecorded); };
-    t.add_row({r.m.name, r.rate ? format_fixed(*r.rate, 1) : "-", r.slowdown_pct ? format_fixed(*r.slowdown_pct, 1) + "%" : "-",
+    // A rate of recorded launches while launch records were lost is a lower bound (">="); the
+    // slowdown from it is bounded one way ("<=", ">=") or, both rates bounds, neither ("~").
+    const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + format_fixed(*r.rate, 1) : "-";
+    const std::string slow_cell =
+        r.slowdown_pct ? slowdown_mark(r.slowdown_bound) + format_fixed(*r.slowdown_pct, 1) + "%" : "-";
+    t.add_row({r.m.name, rate_cell, slow_cell,
                sw(opt_fixed(r.m.sched_per_1k, 1)), sw(ratio(r.sched_increase)), sw(opt_fixed(r.m.window_sched_per_1k, 1)),
                sw(ratio(r.window_sched_increase)), irq(opt_fixed(r.m.irq_per_1k_hard, 1)), irq(opt_fixed(r.m.irq_per_1k_soft, 1)),
                sw(r.m.penalty ? format_ns(*r.m.penalty) : "-"), sw(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-"),
@@ -226,6 +242,20 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                       "2026-12-03, does not say; kernels without some irq_vectors tracepoints trace fewer): compare "
                       "hard IRQ/1K with care");
   }
+  // Launch rates of recorded launches while the recorder lost some (audit EE L4): the wall time is
+  // whole, the count is not, so the rate is a lower bound and a slowdown from it bounded one way.
+  if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.rate_lower_bound; }, "", "");
+      !n.empty())
+    notes.push_back("launches/s >=: a lower bound for " + n +
+                    ": the recorder lost records that may be launch calls (API events, or CUPTI ring records) and "
+                    "the rate counts recorded launches only; a slowdown from it is marked <= (its rate is the "
+                    "bound), >= (the baseline's is) or ~ (both are: it may be off either way)");
+  // The rates per 1000 launches of a recording with loss windows, in sched's words.
+  if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss; }, "", "");
+      !n.empty())
+    notes.push_back("recorder loss in " + n +
+                    ": its Sched/1K and IRQ/1K lost events on both sides (switches or IRQs and launches), "
+                    "neither bound; `infertrace sched` gives them outside the loss windows");
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
@@ -270,12 +300,18 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"irq_system_vectors_traced", "system vectors traced", F::Text},
       {"irq_system_vectors_missing", "system-vector tracepoints missing", F::Text},
       {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
+      {"launch_records_lost", "records lost that may be launch calls", F::Count},
+      {"lost_events", "events the recorder lost", F::Count},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
       // The HTML report shows these as "not recorded" in the cells they empty
       // (comparison_unrecorded_flag), not as columns of their own.
       {"switches_recorded", "context switches recorded", F::YesNo},
       {"irqs_recorded", "IRQs recorded", F::YesNo},
+      // Shown as marks in the rate and slowdown cells (slowdown_mark) and the notes.
+      {"rate_lower_bound", "launch rate a lower bound", F::YesNo},
+      {"slowdown_bound", "slowdown bound", F::Text},
+      {"rates_over_loss", "rates over recorder loss", F::YesNo},
   };
   return cols;
 }
@@ -315,7 +351,12 @@ json comparison_json(const Comparison& c) {
                     {"irq_sources_differ", r.irq_sources_differ ? json(*r.irq_sources_differ) : json(nullptr)},
                     {"verdict", r.verdict},
                     {"switches_recorded", r.m.switches_recorded},
-                    {"irqs_recorded", r.m.irqs_recorded}});
+                    {"irqs_recorded", r.m.irqs_recorded},
+                    {"rate_lower_bound", r.rate_lower_bound},
+                    {"launch_records_lost", r.m.launch_records_lost},
+                    {"slowdown_bound", r.slowdown_bound.empty() ? json(nullptr) : json(r.slowdown_bound)},
+                    {"rates_over_loss", r.m.rates_over_loss},
+                    {"lost_events", r.m.lost_events}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
 }

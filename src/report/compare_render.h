@@ -30,5 +30,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns();
 // says whether it holds them ("switches_recorded" or "irqs_recorded"); nullptr for any other key.
 // With the flag false the figure is null and shown as "not recorded", as print_comparison does.
 const char* comparison_unrecorded_flag(const std::string& key);
+// The mark before a slowdown whose rate(s) are lower bounds (ComparisonRow::slowdown_bound):
+// "<=" at_most, ">=" at_least, "~" either_way, "" exact. The text table's and the report page's.
+std::string slowdown_mark(const std::string& bound);
 
 }  // namespace infertrace

@@ -310,6 +310,16 @@ std::string compare_section(const json& doc) {
       if (const char* flag = comparison_unrecorded_flag(key); flag && v.is_null() && member(r, flag) == false)
         v = "not recorded";
     r.erase("switches_recorded"), r.erase("irqs_recorded");
+    // A lower-bound launch rate and the slowdown it bounds carry the terminal's marks (audit EE L4);
+    // the flags are then in those cells, as above, and the notes say what the marks mean.
+    if (member(r, "rate_lower_bound") == true && member(r, "rate").is_number())
+      r["rate"] = "≥ " + format_fixed(r["rate"].get<double>(), 1);
+    if (const json& b = member(r, "slowdown_bound"); b.is_string() && member(r, "slowdown_pct").is_number()) {
+      const std::string mark = slowdown_mark(b.get<std::string>());
+      r["slowdown_pct"] = (mark == "<=" ? "≤ " : mark == ">=" ? "≥ " : mark == "~" ? "~ " : "") +
+                          format_fixed(r["slowdown_pct"].get<double>(), 1) + "%";
+    }
+    r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
   }
   // The terminal's sentences under its table (compare --json "notes" since 2026-12-03): what a null
   // or a hard IRQ rate of another kind means, which the cells alone cannot say.
