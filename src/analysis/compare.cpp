@@ -28,7 +28,27 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.irq_system_vectors = a.irq_system_vectors;
   if (a.irq_system_vectors.value_or(false)) m.irq_vectors_traced = a.irq_vectors_traced, m.irq_vectors_missing = a.irq_vectors_missing;
   m.rates_over_loss = a.loss, m.lost_events = a.lost_events;
+  // Not for figures whose events were not recorded: those read "not recorded" already.
+  m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
+  if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count);
+  if (a.switches_recorded && !m.offcpu_share) m.offcpu_undefined_reason = offcpu_undefined_reason(a.main_tid, main_offcpu_wall(a));
   return m;
+}
+
+std::string rates_undefined_reason(std::optional<int64_t> launches) {
+  if (!launches) return "launches not measured";
+  return *launches == 0 ? "no launch calls" : "";
+}
+
+// In sched's order (sched_render.cpp opt_ns): the clean group first, the median every penalty is from.
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs) {
+  if (clean_pairs == 0) return "no clean pairs";
+  return switched_pairs == 0 ? "no switched pairs" : "";
+}
+
+std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall) {
+  if (main_tid < 0) return "no launching thread";
+  return offcpu_wall <= 0 ? "its loss windows cover the wall" : "";
 }
 
 bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }

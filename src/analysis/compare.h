@@ -47,6 +47,11 @@ struct ScenarioMetrics {
   // counts the recorded ones, so at most this many are missing and a launch rate is a lower bound
   // (the wall time is not shortened by loss: audit EE L4). 0 without such loss.
   int64_t launch_records_lost = 0;
+  // Why a figure above is null where `sched` prints "n/a (reason)": the rates per 1000 launches
+  // ("no launch calls", "launches not measured"), the penalty ("no clean pairs", "no switched
+  // pairs") and the off-CPU share ("no launching thread"); "" when it is set, not recorded (the
+  // flags above say so) or the reason is not known (an analysis saved without what decides it).
+  std::string rates_undefined_reason, penalty_undefined_reason, offcpu_undefined_reason;
 };
 
 // Whether a recorder drop counter (RecorderDrop::key, sched --json `dropped`) counts records that
@@ -58,6 +63,14 @@ bool drop_may_hold_launches(const std::string& drop_key);
 void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count);
 
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
+
+// The reasons of ScenarioMetrics' *_undefined_reason from the figures that decide them, for a
+// recording's analysis and a saved one alike (`sched`'s own words): `launches` unset when not
+// measured; clean / switched pair counts; the launching thread's tid (< 0: none) and the wall its
+// share is over.
+std::string rates_undefined_reason(std::optional<int64_t> launches);
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs);
+std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall);
 
 struct ComparisonRow {
   ScenarioMetrics m;

@@ -44,6 +44,7 @@ int64_t whole_member(const json& o, const char* key, const std::string& file) {
 }
 
 json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json opt_reason(const std::string& r) { return r.empty() ? json(nullptr) : json(r); }
 std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? format_fixed(*v, digits) : "-"; }
 
 // A figure whose events the input does not hold (a Kineto trace has no context switches or IRQs):
@@ -144,6 +145,25 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   // document's 0.0 rates must not reach the ratios, the verdict or compare --json.
   if (!m.switches_recorded) m.sched_per_1k.reset(), m.window_sched_per_1k.reset(), m.penalty.reset(), m.offcpu_share.reset();
   if (!m.irqs_recorded) m.irq_per_1k_hard.reset(), m.irq_per_1k_soft.reset();
+  // Why a null figure is null, as sched says it, from what the saved analysis holds; unknown ("")
+  // where it lacks what decides it.
+  m.rates_undefined_reason = rates_undefined_reason(m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
+  const auto pair_count = [&](const char* group) -> std::optional<int64_t> {
+    if (!s->contains("pairs") || !(*s)["pairs"].is_object()) return std::nullopt;
+    const json& g = (*s)["pairs"].contains(group) ? (*s)["pairs"][group] : json(nullptr);
+    if (!g.is_object() || !g.contains("count") || !g["count"].is_number()) return std::nullopt;
+    return whole(g["count"], "count", file);
+  };
+  if (m.switches_recorded && !m.penalty)
+    if (const auto clean = pair_count("clean"), switched = pair_count("switched"); clean && switched)
+      m.penalty_undefined_reason = penalty_undefined_reason(*clean, *switched);
+  if (m.switches_recorded && !m.offcpu_share && s->contains("main_thread") && (*s)["main_thread"].is_object()) {
+    const json& mt = (*s)["main_thread"];
+    const int64_t left_out = mt.contains("offcpu_left_out_ns") && mt["offcpu_left_out_ns"].is_number()
+                                 ? whole(mt["offcpu_left_out_ns"], "offcpu_left_out_ns", file) : 0;
+    if (mt.contains("tid") && mt["tid"].is_number())
+      m.offcpu_undefined_reason = offcpu_undefined_reason(whole(mt["tid"], "tid", file), m.wall - left_out);
+  }
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
@@ -169,16 +189,21 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     // does not hold is "not recorded" (comparison_unrecorded_flag lists the same cells for the HTML).
     const auto sw = [&](std::string v) { return r.m.switches_recorded ? v : std::string(kNotRecorded); };
     const auto irq = [&](std::string v) { return r.m.irqs_recorded ? v : std::string(kNotRecorded); };
+    // A null whose reason is known reads "n/a", as sched's "n/a (reason)", the reason in a note
+    // below (comparison_notes), so the columns stay narrow; "-" where it is not known.
+    const auto na = [](std::string v, const std::string& reason) { return v == "-" && !reason.empty() ? "n/a" : v; };
     // A rate of recorded launches while launch records were lost is a lower bound (">="); the
     // slowdown from it is bounded one way ("<=", ">=") or, both rates bounds, neither ("~").
     const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + format_fixed(*r.rate, 1) : "-";
     const std::string slow_cell =
         r.slowdown_pct ? slowdown_mark(r.slowdown_bound) + format_fixed(*r.slowdown_pct, 1) + "%" : "-";
     t.add_row({r.m.name, rate_cell, slow_cell,
-               sw(opt_fixed(r.m.sched_per_1k, 1)), sw(ratio(r.sched_increase)), sw(opt_fixed(r.m.window_sched_per_1k, 1)),
-               sw(ratio(r.window_sched_increase)), irq(opt_fixed(r.m.irq_per_1k_hard, 1)), irq(opt_fixed(r.m.irq_per_1k_soft, 1)),
-               sw(r.m.penalty ? format_ns(*r.m.penalty) : "-"), sw(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-"),
-               r.verdict});
+               sw(na(opt_fixed(r.m.sched_per_1k, 1), r.m.rates_undefined_reason)), sw(ratio(r.sched_increase)),
+               sw(na(opt_fixed(r.m.window_sched_per_1k, 1), r.m.rates_undefined_reason)), sw(ratio(r.window_sched_increase)),
+               irq(na(opt_fixed(r.m.irq_per_1k_hard, 1), r.m.rates_undefined_reason)),
+               irq(na(opt_fixed(r.m.irq_per_1k_soft, 1), r.m.rates_undefined_reason)),
+               sw(na(r.m.penalty ? format_ns(*r.m.penalty) : "-", r.m.penalty_undefined_reason)),
+               sw(na(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.m.offcpu_undefined_reason)), r.verdict});
   }
   // A baseline without a rate (its launch calls not measured) leaves no slowdown to compute.
   const bool base_has_rate = c.basis == "none" || c.rows.front().rate.has_value();
@@ -256,6 +281,21 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
     notes.push_back("recorder loss in " + n +
                     ": its Sched/1K and IRQ/1K lost events on both sides (switches or IRQs and launches), "
                     "neither bound; `infertrace sched` gives them outside the loss windows");
+  // The reasons behind the table's "n/a" cells (review: sched says "n/a (reason)" for them).
+  {
+    std::string why;
+    const auto add = [&](const ComparisonRow& r, bool null_shown, const char* what, const std::string& reason) {
+      if (null_shown && !reason.empty()) why += (why.empty() ? "" : "; ") + r.m.name + " " + what + ": " + reason;
+    };
+    for (const ComparisonRow& r : c.rows) {
+      const bool sw = r.m.switches_recorded, irq = r.m.irqs_recorded;
+      const bool rates_null = (sw && !r.m.sched_per_1k) || (irq && (!r.m.irq_per_1k_hard || !r.m.irq_per_1k_soft));
+      add(r, rates_null, "rates per 1000 launches", r.m.rates_undefined_reason);
+      add(r, sw && !r.m.penalty, "penalty", r.m.penalty_undefined_reason);
+      add(r, sw && !r.m.offcpu_share, "off-CPU", r.m.offcpu_undefined_reason);
+    }
+    if (!why.empty()) notes.push_back("n/a: " + why);
+  }
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
@@ -304,6 +344,10 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"lost_events", "events the recorder lost", F::Count},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
+      // Shown as "n/a (reason)" in the cells they explain (compare_section), not columns of their own.
+      {"rates_undefined_reason", "why the rates per 1000 launches are n/a", F::Text},
+      {"penalty_undefined_reason", "why the penalty is n/a", F::Text},
+      {"offcpu_undefined_reason", "why the off-CPU share is n/a", F::Text},
       // The HTML report shows these as "not recorded" in the cells they empty
       // (comparison_unrecorded_flag), not as columns of their own.
       {"switches_recorded", "context switches recorded", F::YesNo},
@@ -356,7 +400,10 @@ json comparison_json(const Comparison& c) {
                     {"launch_records_lost", r.m.launch_records_lost},
                     {"slowdown_bound", r.slowdown_bound.empty() ? json(nullptr) : json(r.slowdown_bound)},
                     {"rates_over_loss", r.m.rates_over_loss},
-                    {"lost_events", r.m.lost_events}});
+                    {"lost_events", r.m.lost_events},
+                    {"rates_undefined_reason", opt_reason(r.m.rates_undefined_reason)},
+                    {"penalty_undefined_reason", opt_reason(r.m.penalty_undefined_reason)},
+                    {"offcpu_undefined_reason", opt_reason(r.m.offcpu_undefined_reason)}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
 }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "report/compare_render.h"
 #include "report/fusion_loop_report.h"
@@ -320,6 +322,17 @@ std::string compare_section(const json& doc) {
                           format_fixed(r["slowdown_pct"].get<double>(), 1) + "%";
     }
     r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
+    // A null with a known reason reads "n/a (reason)", as `sched` prints it; "-" otherwise.
+    for (auto [reason_key, keys] :
+         {std::pair<const char*, std::vector<const char*>>{"rates_undefined_reason",
+                                                           {"sched_per_1k", "launch_window_sched_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"}},
+          {"penalty_undefined_reason", {"penalty_ns"}},
+          {"offcpu_undefined_reason", {"offcpu_share"}}}) {
+      if (const json& why = member(r, reason_key); why.is_string())
+        for (const char* k : keys)
+          if (member(r, k).is_null() && r.contains(k)) r[k] = "n/a (" + why.get<std::string>() + ")";
+      r.erase(reason_key);
+    }
   }
   // The terminal's sentences under its table (compare --json "notes" since 2026-12-03): what a null
   // or a hard IRQ rate of another kind means, which the cells alone cannot say.
