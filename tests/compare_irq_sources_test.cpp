@@ -96,8 +96,12 @@ TEST(CompareIrqSources, CompareSaysWhenTheBaselineCountsAnotherKind) {
   const Comparison r = compare_scenarios({scenario("base", true), scenario("old", false)});
   EXPECT_NE(r.rows[1].verdict.find("traced in the baseline's recording, not in this one"), std::string::npos)
       << r.rows[1].verdict;
+  // (Both listing the same vectors: two that count them without saying which are of unknown sets,
+  // which a line says; AnUnlistedVectorSetIsUnknownNotTheSame.)
+  ScenarioMetrics a = scenario("a", true), b = scenario("b", true);
+  a.irq_vectors_traced = b.irq_vectors_traced = std::vector<std::string>{"LOC", "RES"};
   std::ostringstream same;
-  print_comparison(same, compare_scenarios({scenario("a", true), scenario("b", true)}));
+  print_comparison(same, compare_scenarios({a, b}));
   EXPECT_EQ(same.str().find("IRQ/1K hard:"), std::string::npos) << same.str();
   // All unknown (every input saved before the key): nothing known to set them against, no line.
   std::ostringstream all_unknown;
@@ -190,10 +194,26 @@ TEST(CompareIrqSources, AnUnlistedVectorSetIsUnknownNotTheSame) {
   print_comparison(rtext, r);
   EXPECT_NE(rtext.str().find("which x86 system vectors saved_early counts is unknown"), std::string::npos) << rtext.str();
 
-  // Both unlisted: nothing listed to set them against, no line (as when every flag is unknown).
-  std::ostringstream none;
-  print_comparison(none, compare_scenarios({saved_early, from("also_early", "sched,irq", "LOC", true)}));
-  EXPECT_EQ(none.str().find("which x86 system vectors"), std::string::npos) << none.str();
+  // Both unlisted: both rows' irq_sources_differ are null, and the line says why (review EQ L6:
+  // the JSON had [null, null] and the text nothing), naming both.
+  const Comparison both = compare_scenarios({saved_early, from("also_early", "sched,irq", "LOC", true)});
+  EXPECT_FALSE(both.rows[0].irq_sources_differ.has_value());
+  EXPECT_FALSE(both.rows[1].irq_sources_differ.has_value());
+  std::ostringstream btext;
+  print_comparison(btext, both);
+  EXPECT_NE(btext.str().find("IRQ/1K hard: which x86 system vectors saved_early, also_early count is unknown"),
+            std::string::npos)
+      << btext.str();
+
+  // Listed on both sides and the same: no row is unknown, no line.
+  std::ostringstream known;
+  print_comparison(known, compare_scenarios({listed, from("listed_too", "sched,irq", "LOC,RES,CAL", false)}));
+  EXPECT_EQ(known.str().find("which x86 system vectors"), std::string::npos) << known.str();
+  // An unlisted baseline beside a device-only scenario: the baseline's row is null (its set against
+  // itself is unknown), so the line names it.
+  std::ostringstream alone;
+  print_comparison(alone, compare_scenarios({saved_early, old}));
+  EXPECT_NE(alone.str().find("which x86 system vectors saved_early counts is unknown"), std::string::npos) << alone.str();
 }
 
 TEST(CompareIrqSources, ASavedAnalysisWithAnotherTypeIsAnInputError) {

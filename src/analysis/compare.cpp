@@ -27,7 +27,35 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.switches_recorded = a.switches_recorded, m.irqs_recorded = a.irqs_recorded;
   m.irq_system_vectors = a.irq_system_vectors;
   if (a.irq_system_vectors.value_or(false)) m.irq_vectors_traced = a.irq_vectors_traced, m.irq_vectors_missing = a.irq_vectors_missing;
+  m.rates_over_loss = a.loss, m.lost_events = a.lost_events;
+  // Not for figures whose events were not recorded: those read "not recorded" already.
+  m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
+  if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count);
+  if (a.switches_recorded && !m.offcpu_share) m.offcpu_undefined_reason = offcpu_undefined_reason(a.main_tid, main_offcpu_wall(a));
   return m;
+}
+
+std::string rates_undefined_reason(std::optional<int64_t> launches) {
+  if (!launches) return "launches not measured";
+  return *launches == 0 ? "no launch calls" : "";
+}
+
+// In sched's order (sched_render.cpp opt_ns): the clean group first, the median every penalty is from.
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs) {
+  if (clean_pairs == 0) return "no clean pairs";
+  return switched_pairs == 0 ? "no switched pairs" : "";
+}
+
+std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall) {
+  if (main_tid < 0) return "no launching thread";
+  return offcpu_wall <= 0 ? "its loss windows cover the wall" : "";
+}
+
+bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
+
+void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count) {
+  if (!drop_may_hold_launches(drop_key) || count <= 0) return;
+  if (__builtin_add_overflow(m.launch_records_lost, count, &m.launch_records_lost)) m.launch_records_lost = INT64_MAX;
 }
 
 namespace {
@@ -65,6 +93,9 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   // On the launch-rate basis a scenario whose launches were not measured has no rate: said in its
   // verdict (the baseline's too), and in a measured row the baseline's lack of one.
   const bool rate_basis = basis == "launch_rate";
+  if (baseline && r.rate_lower_bound)
+    return "baseline; its launch rate is a lower bound (the recorder lost " + std::to_string(r.m.launch_records_lost) +
+           " records that may be launch calls)";
   if (baseline) return rate_basis && !r.m.launches_measured ? std::string("baseline; ") + kNotMeasured : "baseline";
   std::string v;
   if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
@@ -82,6 +113,18 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
                     std::abs(*r.slowdown_pct) < 0.05 ? 0.0 : *r.slowdown_pct);
     v = buf;
   }
+  // A rate that counts recorded launches only (audit EE L4): which way the slowdown may be off.
+  // Said of the verdict's own word: a slowdown at most x% is "at least" |x|% faster.
+  const bool faster = r.slowdown_pct && *r.slowdown_pct < 0;
+  if (r.slowdown_bound == "at_most")
+    v += "; its launch rate is a lower bound (the recorder lost " + std::to_string(r.m.launch_records_lost) +
+         " records that may be launch calls), so " + (faster ? "it is at least this much faster" : "the slowdown is at most this");
+  else if (r.slowdown_bound == "at_least")
+    v += "; the baseline's launch rate is a lower bound (its recorder lost " + std::to_string(base.m.launch_records_lost) +
+         " records that may be launch calls), so " + (faster ? "it is at most this much faster" : "the slowdown is at least this");
+  else if (r.slowdown_bound == "either_way")
+    v += "; both launch rates are lower bounds (their recorders lost records that may be launch calls), so the "
+         "slowdown may be off either way";
   // (launches_not_measured repeats what an unmeasured row's verdict already says)
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
       !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
@@ -116,7 +159,10 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     ComparisonRow r;
     r.m = s;
     if (all_tp) r.rate = *s.throughput;
-    else if (all_rate && s.launches_measured) r.rate = static_cast<double>(s.launches) * 1e9 / static_cast<double>(s.wall);
+    else if (all_rate && s.launches_measured) {
+      r.rate = static_cast<double>(s.launches) * 1e9 / static_cast<double>(s.wall);
+      r.rate_lower_bound = s.launch_records_lost > 0;
+    }
     else if (all_rate) c.rate_not_measured.push_back(s.name);
     c.rows.push_back(r);
   }
@@ -124,6 +170,10 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
   for (size_t i = 0; i < c.rows.size(); ++i) {
     ComparisonRow& r = c.rows[i];
     if (r.rate && base.rate) r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
+    // (base - r) / base falls as r rises and rises as base rises: a lower-bound rate of this row
+    // bounds the slowdown from above, the baseline's from below.
+    if (r.slowdown_pct && i > 0 && (r.rate_lower_bound || base.rate_lower_bound))
+      r.slowdown_bound = r.rate_lower_bound && base.rate_lower_bound ? "either_way" : r.rate_lower_bound ? "at_most" : "at_least";
     if (base.m.sched_per_1k && r.m.sched_per_1k && *base.m.sched_per_1k > 0)
       r.sched_increase = *r.m.sched_per_1k / *base.m.sched_per_1k;
     if (base.m.window_sched_per_1k && r.m.window_sched_per_1k && *base.m.window_sched_per_1k > 0)

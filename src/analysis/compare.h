@@ -38,9 +38,39 @@ struct ScenarioMetrics {
   // Which system vectors (SchedAnalysis::irq_vectors_traced, irq_vectors_missing): none when not
   // known (no vectors, or an analysis saved before sched --json listed them).
   std::optional<std::vector<std::string>> irq_vectors_traced, irq_vectors_missing;
+  // The recorder's loss windows (SchedAnalysis::loss, lost_events; sched --json `rates_over_loss`,
+  // `loss.lost_events`): the rates per 1000 launches above lost events on both sides, so they are
+  // neither bound, as `sched` says (docs/sched.md, "Lost events").
+  bool rates_over_loss = false;
+  int64_t lost_events = 0;
+  // Records the recorder lost that may have been launch calls (drop_may_hold_launches): `launches`
+  // counts the recorded ones, so at most this many are missing and a launch rate is a lower bound
+  // (the wall time is not shortened by loss: audit EE L4). 0 without such loss.
+  int64_t launch_records_lost = 0;
+  // Why a figure above is null where `sched` prints "n/a (reason)": the rates per 1000 launches
+  // ("no launch calls", "launches not measured"), the penalty ("no clean pairs", "no switched
+  // pairs") and the off-CPU share ("no launching thread"); "" when it is set, not recorded (the
+  // flags above say so) or the reason is not known (an analysis saved without what decides it).
+  std::string rates_undefined_reason, penalty_undefined_reason, offcpu_undefined_reason;
 };
 
+// Whether a recorder drop counter (RecorderDrop::key, sched --json `dropped`) counts records that
+// may have been launch calls: the eBPF ring's API events ("api") and the CUPTI ring's records
+// ("cupti_ring", API callbacks and GPU records alike). The one list for a recording and a saved
+// analysis of it.
+bool drop_may_hold_launches(const std::string& drop_key);
+// m.launch_records_lost += count for such a counter (held at INT64_MAX: counts come from META text).
+void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count);
+
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
+
+// The reasons of ScenarioMetrics' *_undefined_reason from the figures that decide them, for a
+// recording's analysis and a saved one alike (`sched`'s own words): `launches` unset when not
+// measured; clean / switched pair counts; the launching thread's tid (< 0: none) and the wall its
+// share is over.
+std::string rates_undefined_reason(std::optional<int64_t> launches);
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs);
+std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall);
 
 struct ComparisonRow {
   ScenarioMetrics m;
@@ -56,6 +86,13 @@ struct ComparisonRow {
   // none when both count them and either does not say which (irq_vectors_traced unset; review EK M3).
   std::optional<bool> irq_sources_differ;
   bool irq_vector_sets_differ = false;
+  // On the launch-rate basis, `rate` counts recorded launches only while launch records were lost
+  // (m.launch_records_lost > 0): the true rate is at least this.
+  bool rate_lower_bound = false;
+  // Which way the slowdown may be off when a rate is a lower bound: "" exact, "at_most" (this row's
+  // rate is a lower bound: its true slowdown is at most this), "at_least" (the baseline's is), or
+  // "either_way" (both are). "" for the baseline's own row.
+  std::string slowdown_bound;
   std::string verdict;
 };
 

@@ -44,6 +44,7 @@ int64_t whole_member(const json& o, const char* key, const std::string& file) {
 }
 
 json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json opt_reason(const std::string& r) { return r.empty() ? json(nullptr) : json(r); }
 std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? format_fixed(*v, digits) : "-"; }
 
 // A figure whose events the input does not hold (a Kineto trace has no context switches or IRQs):
@@ -67,6 +68,10 @@ std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorde
 }
 
 }  // namespace
+
+std::string slowdown_mark(const std::string& bound) {
+  return bound == "at_most" ? "<=" : bound == "at_least" ? ">=" : bound == "either_way" ? "~" : "";
+}
 
 ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
   if (!doc.is_object()) throw InputError(file, -1, "expected a JSON object with a scheduler analysis");
@@ -118,6 +123,13 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
       throw InputError(file, -1, std::string("\"") + key + "\" is not a list of names or null");
     *list = v.get<std::vector<std::string>>();
   }
+  // The recorder's loss (sched --json writes `rates_over_loss` and `loss` only with LOSS records;
+  // `dropped` per counter since 2026-12-01): what marks the rates in the table, as for a recording.
+  if (s->contains("rates_over_loss") && (*s)["rates_over_loss"].is_boolean()) m.rates_over_loss = (*s)["rates_over_loss"].get<bool>();
+  if (s->contains("loss") && (*s)["loss"].is_object()) m.lost_events = whole_member((*s)["loss"], "lost_events", file);
+  if (s->contains("dropped") && (*s)["dropped"].is_object())
+    for (const auto& [key, n] : (*s)["dropped"].items())
+      if (n.is_number()) add_launch_records_lost(m, key, whole(n, "dropped", file));
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
   // holds any OS event) in documents written since 2026-12-02 06:24, which all have
   // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
@@ -133,6 +145,25 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   // document's 0.0 rates must not reach the ratios, the verdict or compare --json.
   if (!m.switches_recorded) m.sched_per_1k.reset(), m.window_sched_per_1k.reset(), m.penalty.reset(), m.offcpu_share.reset();
   if (!m.irqs_recorded) m.irq_per_1k_hard.reset(), m.irq_per_1k_soft.reset();
+  // Why a null figure is null, as sched says it, from what the saved analysis holds; unknown ("")
+  // where it lacks what decides it.
+  m.rates_undefined_reason = rates_undefined_reason(m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
+  const auto pair_count = [&](const char* group) -> std::optional<int64_t> {
+    if (!s->contains("pairs") || !(*s)["pairs"].is_object()) return std::nullopt;
+    const json& g = (*s)["pairs"].contains(group) ? (*s)["pairs"][group] : json(nullptr);
+    if (!g.is_object() || !g.contains("count") || !g["count"].is_number()) return std::nullopt;
+    return whole(g["count"], "count", file);
+  };
+  if (m.switches_recorded && !m.penalty)
+    if (const auto clean = pair_count("clean"), switched = pair_count("switched"); clean && switched)
+      m.penalty_undefined_reason = penalty_undefined_reason(*clean, *switched);
+  if (m.switches_recorded && !m.offcpu_share && s->contains("main_thread") && (*s)["main_thread"].is_object()) {
+    const json& mt = (*s)["main_thread"];
+    const int64_t left_out = mt.contains("offcpu_left_out_ns") && mt["offcpu_left_out_ns"].is_number()
+                                 ? whole(mt["offcpu_left_out_ns"], "offcpu_left_out_ns", file) : 0;
+    if (mt.contains("tid") && mt["tid"].is_number())
+      m.offcpu_undefined_reason = offcpu_undefined_reason(whole(mt["tid"], "tid", file), m.wall - left_out);
+  }
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
@@ -158,37 +189,53 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     // does not hold is "not recorded" (comparison_unrecorded_flag lists the same cells for the HTML).
     const auto sw = [&](std::string v) { return r.m.switches_recorded ? v : std::string(kNotRecorded); };
     const auto irq = [&](std::string v) { return r.m.irqs_recorded ? v : std::string(kNotRecorded); };
-    t.add_row({r.m.name, r.rate ? format_fixed(*r.rate, 1) : "-", r.slowdown_pct ? format_fixed(*r.slowdown_pct, 1) + "%" : "-",
-               sw(opt_fixed(r.m.sched_per_1k, 1)), sw(ratio(r.sched_increase)), sw(opt_fixed(r.m.window_sched_per_1k, 1)),
-               sw(ratio(r.window_sched_increase)), irq(opt_fixed(r.m.irq_per_1k_hard, 1)), irq(opt_fixed(r.m.irq_per_1k_soft, 1)),
-               sw(r.m.penalty ? format_ns(*r.m.penalty) : "-"), sw(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-"),
-               r.verdict});
+    // A null whose reason is known reads "n/a", as sched's "n/a (reason)", the reason in a note
+    // below (comparison_notes), so the columns stay narrow; "-" where it is not known.
+    const auto na = [](std::string v, const std::string& reason) { return v == "-" && !reason.empty() ? "n/a" : v; };
+    // A rate of recorded launches while launch records were lost is a lower bound (">="); the
+    // slowdown from it is bounded one way ("<=", ">=") or, both rates bounds, neither ("~").
+    const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + format_fixed(*r.rate, 1) : "-";
+    const std::string slow_cell =
+        r.slowdown_pct ? slowdown_mark(r.slowdown_bound) + format_fixed(*r.slowdown_pct, 1) + "%" : "-";
+    t.add_row({r.m.name, rate_cell, slow_cell,
+               sw(na(opt_fixed(r.m.sched_per_1k, 1), r.m.rates_undefined_reason)), sw(ratio(r.sched_increase)),
+               sw(na(opt_fixed(r.m.window_sched_per_1k, 1), r.m.rates_undefined_reason)), sw(ratio(r.window_sched_increase)),
+               irq(na(opt_fixed(r.m.irq_per_1k_hard, 1), r.m.rates_undefined_reason)),
+               irq(na(opt_fixed(r.m.irq_per_1k_soft, 1), r.m.rates_undefined_reason)),
+               sw(na(r.m.penalty ? format_ns(*r.m.penalty) : "-", r.m.penalty_undefined_reason)),
+               sw(na(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.m.offcpu_undefined_reason)), r.verdict});
   }
   // A baseline without a rate (its launch calls not measured) leaves no slowdown to compute.
   const bool base_has_rate = c.basis == "none" || c.rows.front().rate.has_value();
   t.print(os, "Scenarios against " + c.rows.front().m.name +
                   (base_has_rate ? " (slowdown from " + c.basis + ")" : " (no slowdown: the baseline has no " + c.basis + ")"));
+  for (const std::string& n : comparison_notes(c)) os << n << "\n";
+}
+
+std::vector<std::string> comparison_notes(const Comparison& c) {
+  std::vector<std::string> notes;
   // Said only when some scenario has a window rate: the columns are all "-" otherwise.
   if (std::any_of(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.m.window_sched_per_1k.has_value(); }))
-    os << "window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
-          "whole-trace Sched/1K counts\n";
+    notes.push_back("window: from the first launch to the last (docs/sched.md \"Two windows\"), without the start-up the "
+                    "whole-trace Sched/1K counts");
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::switches_recorded); !n.empty())
-    os << "not recorded: " << n << " no context switches (a Kineto trace, or a recording without --events sched)\n";
+    notes.push_back("not recorded: " + n + " no context switches (a Kineto trace, or a recording without --events sched)");
   if (const std::string n = unrecorded_names(c, &ScenarioMetrics::irqs_recorded); !n.empty())
-    os << "not recorded: " << n << " no IRQs (a Kineto trace, or a recording without --events irq)\n";
+    notes.push_back("not recorded: " + n + " no IRQs (a Kineto trace, or a recording without --events irq)");
   // Old recordings count device IRQs only: their IRQ/1K hard is several times lower on the same
   // workload, a jump a reader would otherwise take for the scenario's (review DB L5).
   if (std::any_of(c.rows.begin(), c.rows.end(),
                   [](const ComparisonRow& r) { return r.irq_sources_differ.value_or(false) && !r.irq_vector_sets_differ; }))
-    os << "IRQ/1K hard: " << (*c.rows.front().m.irq_system_vectors ? "the baseline counts" : "the baseline does not count")
-       << " the x86 system vectors (timer tick, IPIs) and some scenarios "
-       << (*c.rows.front().m.irq_system_vectors ? "do not" : "do")
-       << " (recordings made before 2026-12-03, or on a kernel without them, have device IRQs only): not comparable\n";
+    notes.push_back(std::string("IRQ/1K hard: ") +
+                    (*c.rows.front().m.irq_system_vectors ? "the baseline counts" : "the baseline does not count") +
+                    " the x86 system vectors (timer tick, IPIs) and some scenarios " +
+                    (*c.rows.front().m.irq_system_vectors ? "do not" : "do") +
+                    " (recordings made before 2026-12-03, or on a kernel without them, have device IRQs only): not comparable");
   // Both count system vectors, but not the same ones (kernels with other irq_vectors tracepoints).
   if (const std::string n = scenario_names(
           c, [](const ComparisonRow& r) { return r.irq_vector_sets_differ; }, " counts", " count");
       !n.empty())
-    os << "IRQ/1K hard: " << n << " other x86 system vectors than the baseline (their verdicts list which): not comparable\n";
+    notes.push_back("IRQ/1K hard: " + n + " other x86 system vectors than the baseline (their verdicts list which): not comparable");
   // Unknown beside known: an analysis saved before irq_system_vectors existed may count device IRQs
   // only, so its hard rate beside a recording that counts the vectors may be several times lower
   // for that reason alone. Said, not taken as "the same kind" (review DX M3).
@@ -200,26 +247,59 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     const std::string unknown = scenario_names(
         c, [&](const ComparisonRow& r) { return with_irqs(r) && !r.m.irq_system_vectors; }, " counts", " count");
     if (some_known && !unknown.empty())
-      os << "IRQ/1K hard: whether " << unknown << " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
-            "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
-            "only): compare hard IRQ/1K with care\n";
+      notes.push_back("IRQ/1K hard: whether " + unknown +
+                      " the x86 system vectors (timer tick, IPIs) is unknown (an analysis saved before sched --json wrote "
+                      "irq_system_vectors, late on 2026-12-03, does not say; recordings made before that day have device IRQs "
+                      "only): compare hard IRQ/1K with care");
     // The same for the set: an analysis saved before the lists existed counts vectors but not
-    // which, beside one that lists them (review EK M3); its row's irq_sources_differ is null.
+    // which (review EK M3). Wherever that leaves a row's irq_sources_differ null (both it and the
+    // baseline count vectors, one does not list them: beside a listing one, or beside another
+    // unlisted one, review EQ L6) the null is explained.
     const auto counts_vectors = [&](const ComparisonRow& r) { return with_irqs(r) && r.m.irq_system_vectors.value_or(false); };
-    const bool some_listed = std::any_of(c.rows.begin(), c.rows.end(), [&](const ComparisonRow& r) {
-      return counts_vectors(r) && r.m.irq_vectors_traced.has_value();
+    const bool set_unknown = std::any_of(c.rows.begin(), c.rows.end(), [&](const ComparisonRow& r) {
+      return counts_vectors(r) && counts_vectors(c.rows.front()) && !r.irq_sources_differ.has_value();
     });
     const std::string unlisted = scenario_names(
         c, [&](const ComparisonRow& r) { return counts_vectors(r) && !r.m.irq_vectors_traced; }, " counts", " count");
-    if (some_listed && !unlisted.empty())
-      os << "IRQ/1K hard: which x86 system vectors " << unlisted << " is unknown (an analysis saved before sched --json "
-            "wrote irq_system_vectors_traced, late on 2026-12-03, does not say; kernels without some irq_vectors "
-            "tracepoints trace fewer): compare hard IRQ/1K with care\n";
+    if (set_unknown && !unlisted.empty())
+      notes.push_back("IRQ/1K hard: which x86 system vectors " + unlisted +
+                      " is unknown (an analysis saved before sched --json wrote irq_system_vectors_traced, late on "
+                      "2026-12-03, does not say; kernels without some irq_vectors tracepoints trace fewer): compare "
+                      "hard IRQ/1K with care");
+  }
+  // Launch rates of recorded launches while the recorder lost some (audit EE L4): the wall time is
+  // whole, the count is not, so the rate is a lower bound and a slowdown from it bounded one way.
+  if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.rate_lower_bound; }, "", "");
+      !n.empty())
+    notes.push_back("launches/s >=: a lower bound for " + n +
+                    ": the recorder lost records that may be launch calls (API events, or CUPTI ring records) and "
+                    "the rate counts recorded launches only; a slowdown from it is marked <= (its rate is the "
+                    "bound), >= (the baseline's is) or ~ (both are: it may be off either way)");
+  // The rates per 1000 launches of a recording with loss windows, in sched's words.
+  if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss; }, "", "");
+      !n.empty())
+    notes.push_back("recorder loss in " + n +
+                    ": its Sched/1K and IRQ/1K lost events on both sides (switches or IRQs and launches), "
+                    "neither bound; `infertrace sched` gives them outside the loss windows");
+  // The reasons behind the table's "n/a" cells (review: sched says "n/a (reason)" for them).
+  {
+    std::string why;
+    const auto add = [&](const ComparisonRow& r, bool null_shown, const char* what, const std::string& reason) {
+      if (null_shown && !reason.empty()) why += (why.empty() ? "" : "; ") + r.m.name + " " + what + ": " + reason;
+    };
+    for (const ComparisonRow& r : c.rows) {
+      const bool sw = r.m.switches_recorded, irq = r.m.irqs_recorded;
+      const bool rates_null = (sw && !r.m.sched_per_1k) || (irq && (!r.m.irq_per_1k_hard || !r.m.irq_per_1k_soft));
+      add(r, rates_null, "rates per 1000 launches", r.m.rates_undefined_reason);
+      add(r, sw && !r.m.penalty, "penalty", r.m.penalty_undefined_reason);
+      add(r, sw && !r.m.offcpu_share, "off-CPU", r.m.offcpu_undefined_reason);
+    }
+    if (!why.empty()) notes.push_back("n/a: " + why);
   }
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
-    os << "no launch rate for " << names << ": their recordings did not measure launch calls (the other scenarios keep theirs)\n";
+    notes.push_back("no launch rate for " + names + ": their recordings did not measure launch calls (the other scenarios keep theirs)");
   }
   // Throughputs some inputs carry are still shown when not every scenario has one (the slowdown
   // then had to use the launch rate).
@@ -229,11 +309,11 @@ void print_comparison(std::ostream& os, const Comparison& c) {
       known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? format_fixed(*r.m.throughput, 1) : "-");
     for (const ComparisonRow& r : c.rows)
       if (r.m.throughput) {
-        os << "throughput where known (not every scenario has one, so the slowdown uses " << c.basis << "): " << known
-           << "\n";
+        notes.push_back("throughput where known (not every scenario has one, so the slowdown uses " + c.basis + "): " + known);
         break;
       }
   }
+  return notes;
 }
 
 const std::vector<JsonColumn>& comparison_scenario_columns() {
@@ -260,12 +340,22 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"irq_system_vectors_traced", "system vectors traced", F::Text},
       {"irq_system_vectors_missing", "system-vector tracepoints missing", F::Text},
       {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
+      {"launch_records_lost", "records lost that may be launch calls", F::Count},
+      {"lost_events", "events the recorder lost", F::Count},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
+      // Shown as "n/a (reason)" in the cells they explain (compare_section), not columns of their own.
+      {"rates_undefined_reason", "why the rates per 1000 launches are n/a", F::Text},
+      {"penalty_undefined_reason", "why the penalty is n/a", F::Text},
+      {"offcpu_undefined_reason", "why the off-CPU share is n/a", F::Text},
       // The HTML report shows these as "not recorded" in the cells they empty
       // (comparison_unrecorded_flag), not as columns of their own.
       {"switches_recorded", "context switches recorded", F::YesNo},
       {"irqs_recorded", "IRQs recorded", F::YesNo},
+      // Shown as marks in the rate and slowdown cells (slowdown_mark) and the notes.
+      {"rate_lower_bound", "launch rate a lower bound", F::YesNo},
+      {"slowdown_bound", "slowdown bound", F::Text},
+      {"rates_over_loss", "rates over recorder loss", F::YesNo},
   };
   return cols;
 }
@@ -305,9 +395,17 @@ json comparison_json(const Comparison& c) {
                     {"irq_sources_differ", r.irq_sources_differ ? json(*r.irq_sources_differ) : json(nullptr)},
                     {"verdict", r.verdict},
                     {"switches_recorded", r.m.switches_recorded},
-                    {"irqs_recorded", r.m.irqs_recorded}});
+                    {"irqs_recorded", r.m.irqs_recorded},
+                    {"rate_lower_bound", r.rate_lower_bound},
+                    {"launch_records_lost", r.m.launch_records_lost},
+                    {"slowdown_bound", r.slowdown_bound.empty() ? json(nullptr) : json(r.slowdown_bound)},
+                    {"rates_over_loss", r.m.rates_over_loss},
+                    {"lost_events", r.m.lost_events},
+                    {"rates_undefined_reason", opt_reason(r.m.rates_undefined_reason)},
+                    {"penalty_undefined_reason", opt_reason(r.m.penalty_undefined_reason)},
+                    {"offcpu_undefined_reason", opt_reason(r.m.offcpu_undefined_reason)}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
-          {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}};
+          {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
 }
 
 }  // namespace infertrace

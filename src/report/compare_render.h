@@ -18,6 +18,10 @@ namespace infertrace {
 ScenarioMetrics scenario_from_json(const nlohmann::json& doc, const std::string& name, const std::string& file);
 
 void print_comparison(std::ostream& os, const Comparison& c);
+// The sentences print_comparison writes under its table (what a "-", "not recorded" or a hard IRQ
+// rate of another kind means), one a line, without the newline: also compare --json's "notes" and
+// the report page's, so that no surface says less than the terminal (review EA L5).
+std::vector<std::string> comparison_notes(const Comparison& c);
 nlohmann::json comparison_json(const Comparison& c);
 // The keys of comparison_json()'s "scenarios" with the labels and units the HTML report shows
 // them in (print_comparison's names and units; every key comparison_json writes has one).
@@ -26,5 +30,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns();
 // says whether it holds them ("switches_recorded" or "irqs_recorded"); nullptr for any other key.
 // With the flag false the figure is null and shown as "not recorded", as print_comparison does.
 const char* comparison_unrecorded_flag(const std::string& key);
+// The mark before a slowdown whose rate(s) are lower bounds (ComparisonRow::slowdown_bound):
+// "<=" at_most, ">=" at_least, "~" either_way, "" exact. The text table's and the report page's.
+std::string slowdown_mark(const std::string& bound);
 
 }  // namespace infertrace

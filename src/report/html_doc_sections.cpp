@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "report/compare_render.h"
 #include "report/fusion_loop_report.h"
@@ -310,8 +312,34 @@ std::string compare_section(const json& doc) {
       if (const char* flag = comparison_unrecorded_flag(key); flag && v.is_null() && member(r, flag) == false)
         v = "not recorded";
     r.erase("switches_recorded"), r.erase("irqs_recorded");
+    // A lower-bound launch rate and the slowdown it bounds carry the terminal's marks (audit EE L4);
+    // the flags are then in those cells, as above, and the notes say what the marks mean.
+    if (member(r, "rate_lower_bound") == true && member(r, "rate").is_number())
+      r["rate"] = "≥ " + format_fixed(r["rate"].get<double>(), 1);
+    if (const json& b = member(r, "slowdown_bound"); b.is_string() && member(r, "slowdown_pct").is_number()) {
+      const std::string mark = slowdown_mark(b.get<std::string>());
+      r["slowdown_pct"] = (mark == "<=" ? "≤ " : mark == ">=" ? "≥ " : mark == "~" ? "~ " : "") +
+                          format_fixed(r["slowdown_pct"].get<double>(), 1) + "%";
+    }
+    r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
+    // A null with a known reason reads "n/a (reason)", as `sched` prints it; "-" otherwise.
+    for (auto [reason_key, keys] :
+         {std::pair<const char*, std::vector<const char*>>{"rates_undefined_reason",
+                                                           {"sched_per_1k", "launch_window_sched_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"}},
+          {"penalty_undefined_reason", {"penalty_ns"}},
+          {"offcpu_undefined_reason", {"offcpu_share"}}}) {
+      if (const json& why = member(r, reason_key); why.is_string())
+        for (const char* k : keys)
+          if (member(r, k).is_null() && r.contains(k)) r[k] = "n/a (" + why.get<std::string>() + ")";
+      r.erase(reason_key);
+    }
   }
-  return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, comparison_scenario_columns(), "Scenarios");
+  // The terminal's sentences under its table (compare --json "notes" since 2026-12-03): what a null
+  // or a hard IRQ rate of another kind means, which the cells alone cannot say.
+  std::string notes;
+  for (auto& n : member(doc, "notes"))
+    if (n.is_string()) notes += "<p class=\"note\">" + escape(n.get<std::string>()) + "</p>";
+  return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, comparison_scenario_columns(), "Scenarios") + notes;
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------

@@ -103,7 +103,9 @@ with tempfile.TemporaryDirectory() as tmp:
         check(sc.get("sched_per_1k", 0) is None and sc.get("penalty_ns", 0) is None, f"figures of {sc.get('name')}")
     text = report_page(tmp, "verb_compare.json", cj.stdout)
     if text is not None:
-        check(text.count(" not recorded") == 2 * len(sched_cols), f"page of compare: {text[:1500]}")
+        # The cells (each followed by the next cell); the notes under the table say "not recorded: ..."
+        check(len(re.findall(r" not recorded(?=\s)", text)) == 2 * len(sched_cols), f"page of compare: {text[:1500]}")
+        check("not recorded: live, saved hold no context switches" in text, f"page of compare, notes: {text[-600:]}")
 
 with tempfile.TemporaryDirectory() as tmp:
     text = report_page(tmp, "kineto.sched.json", r.stdout)

@@ -1,0 +1,151 @@
+// compare of a recording whose recorder lost events (audit EE L4): its launch rate counts recorded
+// launches over a whole wall time, so it is a lower bound, and a slowdown from it is bounded one way
+// (or neither, when both rates are bounds); its rates per 1000 launches lost events on both sides,
+// neither bound, as `sched` says. Marked in the text, the JSON and the report page, and read alike
+// from a recording's analysis and from its saved `sched --json`.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+#include "analysis/compare.h"
+#include "analysis/sched.h"
+#include "html_text.h"
+#include "ingest/recording/recorder_drops.h"
+#include "report/compare_render.h"
+#include "report/html_report.h"
+#include "report/sched_render.h"
+
+namespace infertrace {
+namespace {
+
+using html_text::has;
+using nlohmann::json;
+
+// `launches` recorded in 1 s; `lost` records that may have been launch calls.
+ScenarioMetrics scenario(const char* name, int64_t launches, int64_t lost) {
+  ScenarioMetrics m;
+  m.name = name, m.launches = launches, m.wall = 1'000'000'000;
+  m.launch_records_lost = lost;
+  return m;
+}
+
+std::string fixed1(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+std::string page_section(const json& doc) {
+  html::ReportInputs in;
+  in.docs.push_back({"cmp.json", doc});
+  return html_text::section_text(html::render_report(in), "doc-0");
+}
+
+TEST(CompareLoss, ALaunchRateOfALossyRecordingIsALowerBound) {
+  // base 1000 launches/s, exact; lossy 900 recorded of at most 1000 (100 records lost): the true
+  // slowdown lies in [0%, 10%], so 10% is an upper bound.
+  const double base_rate = 1000.0, lossy_rate = 900.0, slowdown = (base_rate - lossy_rate) / base_rate * 100.0;
+  const Comparison c = compare_scenarios({scenario("base", 1000, 0), scenario("lossy", 900, 100)});
+  ASSERT_EQ(c.basis, "launch_rate");
+  EXPECT_FALSE(c.rows[0].rate_lower_bound);
+  EXPECT_TRUE(c.rows[1].rate_lower_bound);
+  EXPECT_EQ(c.rows[0].slowdown_bound, "");
+  EXPECT_EQ(c.rows[1].slowdown_bound, "at_most");
+  EXPECT_NE(c.rows[1].verdict.find("its launch rate is a lower bound (the recorder lost 100 records that may be "
+                                   "launch calls), so the slowdown is at most this"),
+            std::string::npos)
+      << c.rows[1].verdict;
+
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find(">=" + fixed1(lossy_rate)), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("<=" + fixed1(slowdown) + "%"), std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find(">=" + fixed1(base_rate)), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("launches/s >=: a lower bound for lossy:"), std::string::npos) << text.str();
+
+  const json j = comparison_json(c);
+  EXPECT_EQ(j["scenarios"][0]["rate_lower_bound"], false);
+  EXPECT_TRUE(j["scenarios"][0]["slowdown_bound"].is_null());
+  EXPECT_EQ(j["scenarios"][1]["rate_lower_bound"], true);
+  EXPECT_EQ(j["scenarios"][1]["launch_records_lost"], 100);
+  EXPECT_EQ(j["scenarios"][1]["slowdown_bound"], "at_most");
+
+  const std::string page = page_section(j);
+  EXPECT_TRUE(has(page, "≥ " + fixed1(lossy_rate))) << page;
+  EXPECT_TRUE(has(page, "≤ " + fixed1(slowdown) + "%")) << page;
+  EXPECT_TRUE(has(page, "launches/s >=: a lower bound for lossy")) << page;
+
+  // The baseline lost them: its true rate is higher, so the slowdown is at least this.
+  const Comparison r = compare_scenarios({scenario("lossy", 900, 100), scenario("exact", 800, 0)});
+  EXPECT_EQ(r.rows[1].slowdown_bound, "at_least");
+  EXPECT_NE(r.rows[0].verdict.find("baseline; its launch rate is a lower bound"), std::string::npos) << r.rows[0].verdict;
+  std::ostringstream rtext;
+  print_comparison(rtext, r);
+  EXPECT_NE(rtext.str().find(">=" + fixed1((900.0 - 800.0) / 900.0 * 100.0) + "%"), std::string::npos) << rtext.str();
+
+  // Faster than the baseline: said in the verdict's own words.
+  const Comparison f = compare_scenarios({scenario("base", 1000, 0), scenario("lossy", 1200, 100)});
+  EXPECT_EQ(f.rows[1].slowdown_bound, "at_most");
+  EXPECT_NE(f.rows[1].verdict.find("faster; its launch rate is a lower bound"), std::string::npos) << f.rows[1].verdict;
+  EXPECT_NE(f.rows[1].verdict.find("so it is at least this much faster"), std::string::npos) << f.rows[1].verdict;
+
+  // Both did: neither way.
+  const Comparison both = compare_scenarios({scenario("a", 900, 100), scenario("b", 800, 5)});
+  EXPECT_EQ(both.rows[1].slowdown_bound, "either_way");
+  std::ostringstream btext;
+  print_comparison(btext, both);
+  EXPECT_NE(btext.str().find("~" + fixed1((900.0 - 800.0) / 900.0 * 100.0) + "%"), std::string::npos) << btext.str();
+
+  // A throughput from the workload itself does not count recorded launches: no bound.
+  ScenarioMetrics tb = scenario("base", 1000, 0), tl = scenario("lossy", 900, 100);
+  tb.throughput = 50.0, tl.throughput = 40.0;
+  const Comparison t = compare_scenarios({tb, tl});
+  ASSERT_EQ(t.basis, "throughput");
+  EXPECT_FALSE(t.rows[1].rate_lower_bound);
+  EXPECT_EQ(t.rows[1].slowdown_bound, "");
+}
+
+// From a recording with a LOSS record and META dropped.* (the eBPF ring's API events and the CUPTI
+// ring's records may be launch calls, switches may not), and from its saved analysis: the same.
+TEST(CompareLoss, RecordingAndSavedAnalysisAgree) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched";
+  t.meta["dropped.api"] = "30";
+  t.meta["dropped.switch"] = "7";
+  t.meta["cupti.ring_dropped_records"] = "5";
+  LossWindow w;
+  w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 30}, {"switch", 7}};
+  t.loss_windows.push_back(w);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_TRUE(a.loss);
+  ScenarioMetrics from_trace = scenario_from_analysis(a, "r", "r.itrace");
+  for (const RecorderDrop& d : recorder_drops(t)) add_launch_records_lost(from_trace, d.key, d.count);
+  EXPECT_EQ(from_trace.launch_records_lost, 30 + 5);
+  EXPECT_TRUE(from_trace.rates_over_loss);
+  EXPECT_EQ(from_trace.lost_events, 30 + 7);
+  const ScenarioMetrics from_json = scenario_from_json(sched_analysis_json(t, a), "r", "r.json");
+  EXPECT_EQ(from_json.launch_records_lost, from_trace.launch_records_lost);
+  EXPECT_EQ(from_json.rates_over_loss, true);
+  EXPECT_EQ(from_json.lost_events, from_trace.lost_events);
+
+  // Its Sched/1K is marked as sched marks it: lost on both sides, neither bound.
+  ScenarioMetrics base = scenario("base", 1000, 0), lossy = from_json;
+  lossy.launches = 900, lossy.wall = 1'000'000'000, lossy.sched_per_1k = 12.0;
+  const Comparison c = compare_scenarios({base, lossy});
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find("recorder loss in r: its Sched/1K and IRQ/1K lost events on both sides"), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("neither bound"), std::string::npos) << text.str();
+  const json j = comparison_json(c);
+  EXPECT_EQ(j["scenarios"][1]["rates_over_loss"], true);
+  EXPECT_EQ(j["scenarios"][1]["lost_events"], 37);
+  EXPECT_EQ(j["scenarios"][0]["rates_over_loss"], false);
+  EXPECT_TRUE(has(page_section(j), "recorder loss in r")) << page_section(j);
+}
+
+}  // namespace
+}  // namespace infertrace
