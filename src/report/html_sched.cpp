@@ -192,6 +192,13 @@ std::string hard_irq_sources(const json& doc) {
                                names("irq_system_vectors_missing"));
 }
 
+// The clean pairs' count of a saved analysis (`pairs.clean.count`), unset when it has none.
+std::optional<int64_t> clean_pair_count(const json& doc) {
+  const std::optional<double> n = num(member(member(doc, "pairs"), "clean"), "count");
+  if (!n) return std::nullopt;
+  return static_cast<int64_t>(*n);
+}
+
 // The terminal's "metric / value" table: penalty, impact, rates, IRQ time, run queue, GPU starvation.
 std::string impact_table(const json& doc, const Recorded& r) {
   HtmlTable tb({"metric", "value"}, 2);
@@ -219,14 +226,15 @@ std::string impact_table(const json& doc, const Recorded& r) {
   }
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): said in the label
   // (audit EE L1), as the terminal says it.
+  const char* unknown_impact = impact_unknown_reason(clean_pair_count(doc), false);
   if (doc.contains("scheduler_impact"))
     tb.add_row({num(doc, "pairs_spanning_loss").value_or(0) > 0 ? "scheduler impact (share of wall less left-out pairs)"
                                                                  : "scheduler impact (share of wall)",
-                r.switches ? pct_or(member(doc, "scheduler_impact"), "n/a") : not_recorded});
+                r.switches ? pct_or(member(doc, "scheduler_impact"), unknown_impact) : not_recorded});
   // Its two parts (analyses saved before they existed lack them: no row then).
   if (doc.contains("impact_preempted") && doc.contains("impact_blocked")) {
-    tb.add_row({"scheduler impact, preempted pairs", r.switches ? pct_or(member(doc, "impact_preempted"), "n/a") : not_recorded});
-    tb.add_row({"scheduler impact, blocked pairs", r.switches ? pct_or(member(doc, "impact_blocked"), "n/a") : not_recorded});
+    tb.add_row({"scheduler impact, preempted pairs", r.switches ? pct_or(member(doc, "impact_preempted"), unknown_impact) : not_recorded});
+    tb.add_row({"scheduler impact, blocked pairs", r.switches ? pct_or(member(doc, "impact_blocked"), unknown_impact) : not_recorded});
   }
   // Rates per 1000 launches: null without launches or when the events were not recorded.
   auto rate = [&](const char* key, bool rec) {
@@ -273,7 +281,9 @@ std::string impact_table(const json& doc, const Recorded& r) {
     };
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
-                    ", scheduler impact " + (r.switches ? pct_or(member(w, "scheduler_impact"), kWindowImpactLost) : "not recorded");
+                    ", scheduler impact " +
+                    (r.switches ? pct_or(member(w, "scheduler_impact"), impact_unknown_reason(clean_pair_count(doc), true))
+                                : "not recorded");
     if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
                                                             member(w, "scheduler_impact").is_number())
       s += " summed over " + std::to_string(n.get<int64_t>()) + " launching threads (" +

@@ -139,11 +139,11 @@ std::string launch_window_text(const SchedAnalysis& a) {
   else
     s += "not recorded";
   // Without switch events the impact is unknown for want of events, not of pairs; with them it is
-  // unknown only when a launching thread's pairs take all its window time out for loss (sched.cpp),
-  // which a bare "n/a" read as "no pairs" (review EQ L5).
+  // unknown without clean pairs, or when a launching thread's pairs take all its window time out
+  // for loss (sched.cpp), which a bare "n/a" read as "no pairs" (review EQ L5).
   s += ", scheduler impact " + (!a.switches_recorded  ? std::string("not recorded")
                                 : w.scheduler_impact ? format_pct(*w.scheduler_impact)
-                                                     : std::string(kWindowImpactLost));
+                                                     : std::string(impact_unknown_reason(a.clean.count, true)));
   // Summed over several launching threads it can pass 100% (as the whole-trace figure; review CP).
   if (w.scheduler_impact && a.pair_threads > 1)
     s += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
@@ -404,7 +404,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"  preempted only", penalty(a.penalty_preempted, a.preempted, "preempted")});
   head.add_row({"  blocked only", penalty(a.penalty_blocked, a.blocked, "blocked")});
   const auto impact = [&](const std::optional<double>& v) {
-    return !a.switches_recorded ? std::string("not recorded (--events)") : v ? format_pct(*v) : std::string("n/a");
+    return !a.switches_recorded ? std::string("not recorded (--events)")
+           : v                  ? format_pct(*v)
+                                : std::string(impact_unknown_reason(a.clean.count, false));
   };
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): the label says so
   // (audit EE L1), as the GPU starvation row names its reduced denominator.

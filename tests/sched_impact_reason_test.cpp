@@ -1,0 +1,84 @@
+// Why a scheduler impact is unknown, in the terminal and in the HTML report: a run whose launch
+// pairs were all blocked has no clean median to measure an excess against, and nothing was lost,
+// so neither the whole trace's impact nor the launch window's may blame lost events (review EY M1:
+// both read "n/a (a thread's whole window time left out for loss)" while the verdict said "no clean
+// pairs"). The loss case is tests/loss_windows_test.cpp's SchedLoss.EachThreadsImpactIsOverItsOwnKnownWall.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include "analysis/sched.h"
+#include "html_text.h"
+#include "report/html_report.h"
+#include "report/sched_render.h"
+
+namespace infertrace {
+namespace {
+
+constexpr int64_t kPid = 200, kMain = 201;
+
+void launch(Trace& t, ns_t ts) {
+  ApiCall c;
+  c.start = ts, c.dur = 100, c.pid = kPid, c.tid = kMain, c.name = t.strings.intern("cudaLaunchKernel");
+  c.kind = classify_api("cudaLaunchKernel");
+  t.api.push(c);
+}
+
+void sw(Trace& t, ns_t ts, bool out) {
+  ContextSwitch s;
+  s.ts = ts, s.cpu = 0, s.preempted = false, s.prev_state = 1;
+  if (out) s.prev_pid = kPid, s.prev_tid = kMain, s.next_pid = 0, s.next_tid = 0;
+  else s.prev_pid = 0, s.prev_tid = 0, s.next_pid = kPid, s.next_tid = kMain;
+  t.switches.push(s);
+}
+
+// The line of `text` that holds `key`, from it to the line's end.
+std::string line_of(const std::string& text, const std::string& key) {
+  const size_t at = text.find(key);
+  return at == std::string::npos ? "" : text.substr(at, text.find('\n', at) - at);
+}
+
+TEST(SchedImpactReason, AllPairsBlockedSaysNoCleanPairsNotLoss) {
+  // Launches at 0, 1000 and 2000; the thread blocks inside each pair (switched out at 300 and
+  // 1300, woken and back at 600 and 1600): two blocked pairs, no clean one, no loss.
+  Trace t;
+  t.source = TraceSource::Recording;
+  ThreadInfo th;
+  th.pid = kPid, th.tid = kMain, th.first_ts = 0, th.last_ts = 2100;
+  t.threads.push(th);
+  for (ns_t ts : {0, 1000, 2000}) launch(t, ts);
+  for (ns_t ts : {300, 1300}) {
+    sw(t, ts, true);
+    Wakeup w;
+    w.ts = ts + 200, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+    t.wakeups.push(w);
+    sw(t, ts + 300, false);
+  }
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.blocked.count, 2);
+  ASSERT_EQ(a.clean.count, 0);
+  EXPECT_EQ(a.pairs_spanning_loss, 0);
+  EXPECT_FALSE(a.scheduler_impact.has_value());
+  ASSERT_TRUE(a.launch_window.defined);
+  EXPECT_FALSE(a.launch_window.scheduler_impact.has_value());
+
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  const std::string text = os.str();
+  EXPECT_NE(line_of(text, "rates over the launch window").find("scheduler impact n/a (no clean pairs)"), std::string::npos)
+      << text;
+  EXPECT_NE(line_of(text, "scheduler impact (share of wall)").find("n/a (no clean pairs)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("left out for loss"), std::string::npos) << text;
+
+  html::ReportInputs in;
+  in.docs.push_back({"run.itrace (scheduler)", sched_analysis_json(t, a)});
+  const std::string page = html_text::section_text(html::render_report(in), "doc-0");
+  EXPECT_NE(line_of(page, "rates over the launch window").find("scheduler impact n/a (no clean pairs)"), std::string::npos)
+      << page;
+  EXPECT_NE(page.find("n/a (no clean pairs)", page.find("scheduler impact (share of wall)")), std::string::npos) << page;
+  EXPECT_EQ(page.find("left out for loss"), std::string::npos) << page;
+}
+
+}  // namespace
+}  // namespace infertrace
