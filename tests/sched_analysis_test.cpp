@@ -526,6 +526,7 @@ TEST(SchedAnalysis, TickPressureAdvisesIsolationNotAffinity) {
   const SchedAnalysis a = analyze_sched(t);
   EXPECT_EQ(a.signature, "irq_pressure") << a.verdict;
   EXPECT_NE(a.verdict.find("LOC, is the local timer tick, which no IRQ affinity steers"), std::string::npos) << a.verdict;
+  EXPECT_EQ(a.mitigation, "isolated cores with the tick stopped (nohz_full)");  // the header says what the paragraph does
   EXPECT_NE(a.verdict.find("nohz_full="), std::string::npos) << a.verdict;
   EXPECT_EQ(a.verdict.find("Steer those IRQs to other CPUs"), std::string::npos) << a.verdict;
 }
@@ -555,6 +556,7 @@ TEST(SchedAnalysis, MarkedVectorLeadAdvisesIsolation) {
   const SchedAnalysis a = analyze_sched(t);
   EXPECT_EQ(a.signature, "irq_pressure") << a.verdict;
   EXPECT_NE(a.verdict.find("LOC, is the local timer tick, which no IRQ affinity steers"), std::string::npos) << a.verdict;
+  EXPECT_EQ(a.mitigation, "isolated cores with the tick stopped (nohz_full)");  // the header says what the paragraph does
   EXPECT_EQ(a.verdict.find("Steer those IRQs to other CPUs"), std::string::npos) << a.verdict;
 }
 
@@ -565,6 +567,7 @@ TEST(SchedAnalysis, UnmarkedDeviceNamedLikeVectorAdvisesAffinity) {
   const SchedAnalysis a = analyze_sched(t);
   EXPECT_EQ(a.signature, "irq_pressure") << a.verdict;
   EXPECT_NE(a.verdict.find("Steer those IRQs to other CPUs"), std::string::npos) << a.verdict;
+  EXPECT_EQ(a.mitigation, "IRQ affinity");
   EXPECT_EQ(a.verdict.find("local timer tick"), std::string::npos) << a.verdict;
   EXPECT_EQ(a.verdict.find("nohz_full="), std::string::npos) << a.verdict;
 }

@@ -313,6 +313,9 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     const bool lead_vector = !a.irqs.hard.empty() &&
                              (a.irqs.hard.front().system_vector ||
                               (!irq_system_vectors_marked(trace) && is_system_vector_name(lead_hard)));
+    // The header's mitigation names the same remedy as the paragraph (review EY M2: "IRQ affinity"
+    // stood over a paragraph saying no IRQ affinity steers the tick).
+    if (lead_vector) a.mitigation = "isolated cores with the tick stopped (nohz_full)";
     const std::string steer =
         lead_vector
             ? "The leading hard IRQ, " + lead_hard + ", is " +
