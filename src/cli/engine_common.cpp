@@ -18,7 +18,8 @@ std::vector<int32_t> bench_prompt(const engine::Tokenizer& tok, int64_t n, uint6
 
 std::vector<int32_t> build_prompt(const engine::Tokenizer& tok, const std::string& text, int64_t prompt_tokens,
                                   uint64_t seed, bool text_given) {
-  if (!text.empty() && prompt_tokens > 0) throw UsageError("give either -p TEXT or --prompt-tokens N, not both");
+  if ((text_given || !text.empty()) && prompt_tokens > 0)
+    throw UsageError("give either -p TEXT or --prompt-tokens N, not both");  // (an empty -p is a prompt too)
   if (prompt_tokens > 0) return bench_prompt(tok, prompt_tokens, seed);
   if (text.empty() && !text_given) throw UsageError("give a prompt: -p TEXT or --prompt-tokens N");
   if (const std::string w = tok.approximation_warning(); !w.empty()) std::cerr << "warning: " << w << "\n";

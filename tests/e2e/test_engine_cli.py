@@ -241,6 +241,8 @@ with tempfile.TemporaryDirectory() as tmp:
               (json.loads(r.stdout)["prompt_ids"], ids))
     r = run("engine", "run", "-m", models["tiny-llama"], "-n", "2", "-t", "1")
     check(r.returncode == 2 and "give a prompt" in r.stderr, "no prompt: rc %d %r" % (r.returncode, r.stderr))
+    r = run("engine", "run", "-m", models["tiny-llama"], "-p", "", "--prompt-tokens", "3", "-n", "2", "-t", "1")
+    check(r.returncode == 2 and "not both" in r.stderr, "-p '' with --prompt-tokens: rc %d %r" % (r.returncode, r.stderr))
     # The text output's rates, each over its own window: pp = prompt tokens / prefill time, tg =
     # decode steps (one fewer than the tokens generated) / decode time, recomputed here from the
     # count and the time the line prints (format_ns: three significant digits or more, so 1%).
