@@ -14,6 +14,8 @@ namespace {
 
 enum class Format { Undecided, Recording, Json };
 
+constexpr size_t kMaxLeadingWhiteSpace = size_t{1} << 20;
+
 // Which format plain (not gzip) bytes are, from their start: an infertrace recording by its
 // header, JSON by its first byte after white space. Throws InputError for anything else.
 // `complete`: these are all the bytes (else a prefix too short to tell is Undecided).
@@ -23,6 +25,10 @@ Format sniff_format(const char* data, size_t size, bool complete, const std::str
   while (i < size && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) ++i;
   if (i == size) {
     if (complete) throw InputError(path, 0, "empty input: not a trace");
+    // A stream of nothing but white space (`yes ''`) would be read until memory runs out: no
+    // trace starts with a mebibyte of it.
+    if (size > kMaxLeadingWhiteSpace)
+      throw InputError(path, static_cast<int64_t>(size), "only white space in the first MiB: not a trace");
     return Format::Undecided;
   }
   const char first = data[i];

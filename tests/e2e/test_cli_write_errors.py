@@ -39,6 +39,17 @@ for dev in ("/dev/zero", "/dev/urandom"):
         check(r.returncode == 1 and "unknown format" in r.stderr, "analyze %s: rc %d %r" % (dev, r.returncode, r.stderr))
     except subprocess.TimeoutExpired:
         check(False, "analyze %s read on for 60 s" % dev)
+# Endless white space: nothing but it in the first MiB is no trace.
+blanks = subprocess.Popen(["yes", ""], stdout=subprocess.PIPE)
+try:
+    r = subprocess.run([EXE, "analyze", "/dev/stdin"], stdin=blanks.stdout, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "only white space" in r.stderr, "analyze of endless white space: rc %d %r" %
+          (r.returncode, r.stderr))
+except subprocess.TimeoutExpired:
+    check(False, "analyze of endless white space read on for 60 s")
+finally:
+    blanks.kill()
+    blanks.wait()
 r = run("analyze", "/dev/null")
 check(r.returncode == 1 and "empty input" in r.stderr, "analyze /dev/null: rc %d %r" % (r.returncode, r.stderr))
 # procfs states size 0 for a file with content: it is read, and refused for what it is.
