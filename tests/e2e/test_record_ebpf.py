@@ -317,6 +317,11 @@ with tempfile.TemporaryDirectory() as tmp:
     check("incomplete recording" in e.stderr, f"export did not say the recording is incomplete: {e.stderr!r}")
     e = run("analyze", killed)
     check(e.returncode == 0 and "incomplete recording" in e.stderr, f"analyze: rc={e.returncode} {e.stderr!r}")
+    # ingest too (it said nothing), and its metadata has its own heading, not under "not used:"
+    e = run("ingest", killed)
+    check(e.returncode == 0 and "incomplete recording" in e.stderr, f"ingest: rc={e.returncode} {e.stderr!r}")
+    check("\nmetadata:\n" in e.stdout and " = " not in e.stdout.split("metadata:")[0].split("not used:")[-1],
+          f"ingest: metadata lines not under their own heading: {e.stdout[-600:]!r}")
     with open(killed, "rb") as f:
         whole = f.read()
     cut = os.path.join(tmp, "cut.itrace")
