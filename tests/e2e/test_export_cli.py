@@ -173,6 +173,19 @@ with tempfile.TemporaryDirectory() as tmp:
                     failures.append("--attach %s= of its own kind: rc=%d %s" % (verb, r.returncode, r.stderr.strip()))
             elif r.returncode != 1 or "not of " not in r.stderr or os.path.exists(db):
                 failures.append("--attach %s= of a %s document: rc=%d %s" % (verb, other, r.returncode, r.stderr.strip()))
+    # --attach takes one value per use, so a trace after it is the trace (it was swallowed as a
+    # second attachment: "trace is required"), and it can be given twice (audit EW L2).
+    both = os.path.join(tmp, "both.db")
+    r = run("export", "--attach", "fusion=" + os.path.join(tmp, "kind_fusion.json"), trace, "--sqlite", both,
+            "--attach", "sched=" + os.path.join(tmp, "kind_sched.json"))
+    if r.returncode != 0:
+        failures.append("--attach before the trace, twice: rc=%d %s" % (r.returncode, r.stderr.strip()))
+    else:
+        c = sqlite3.connect(both)
+        verbs = sorted(v for (v,) in c.execute("SELECT verb FROM analysis_json"))
+        c.close()
+        if verbs != ["fusion", "sched"]:
+            failures.append("--attach twice stored %r" % verbs)
     # A real analyze document without `kind` (as saved before it) is still known by its keys.
     saved = os.path.join(tmp, "saved_analyze.json")
     a = run("analyze", "--json", trace)
