@@ -53,6 +53,16 @@ void check_output(const RecordOptions& o, const std::string& exe) {
                      "only an earlier recording: remove the file or name another one");
 }
 
+// Why `path` is no file this user may open with `mode` (access(2)'s R_OK, X_OK): missing, a
+// directory, or not permitted; nullptr when it is fine.
+const char* unusable_file(const std::string& path, int mode) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return std::strerror(EISDIR);
+  if (::access(path.c_str(), mode) != 0) return std::strerror(errno);
+  return nullptr;
+}
+
 }  // namespace
 
 std::string command_executable(const std::string& command) {
@@ -60,12 +70,7 @@ std::string command_executable(const std::string& command) {
   if (exe.empty()) throw Error("record: cannot run " + command + ": not found in PATH");
   // A path given with a '/' is taken as it stands: checked here, so that a command that cannot
   // start is an error of `record` (exit 1), not a recording of a child that exited 127.
-  struct stat st{};
-  const char* why = ::stat(exe.c_str(), &st) != 0      ? std::strerror(errno)
-                    : S_ISDIR(st.st_mode)              ? std::strerror(EISDIR)
-                    : ::access(exe.c_str(), X_OK) != 0 ? std::strerror(errno)
-                                                       : nullptr;
-  if (why) throw Error("record: cannot run " + exe + ": " + why);
+  if (const char* why = unusable_file(exe, X_OK)) throw Error("record: cannot run " + exe + ": " + why);
   return exe;
 }
 
@@ -76,14 +81,8 @@ void check_record_targets(const RecordOptions& o) {
       throw Error("record: no process with pid " + std::to_string(pid));
   // A library named on the command line is one the user wants probed: a mistyped path used to be
   // a warning, and the run was recorded without its launches (audit EW L9).
-  for (const std::string& lib : o.libs) {
-    struct stat st{};
-    const char* why = ::stat(lib.c_str(), &st) != 0 ? std::strerror(errno)
-                      : S_ISDIR(st.st_mode)          ? std::strerror(EISDIR)
-                      : ::access(lib.c_str(), R_OK) != 0 ? std::strerror(errno)
-                                                         : nullptr;
-    if (why) throw Error("record: --lib " + lib + ": " + why);
-  }
+  for (const std::string& lib : o.libs)
+    if (const char* why = unusable_file(lib, R_OK)) throw Error("record: --lib " + lib + ": " + why);
   check_output(o, exe);
 }
 
