@@ -32,10 +32,12 @@ fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fa
 workload = os.path.join(fake, "fakecuda_workload")
 STOP_S = 3
 FILL_SLEEPS = 4000
-# Launches per worker: about 15 s of workload on a quiet host (a sleep of 200 us every 10). With
-# 150000 (4 s) a fast host had under a second of launches left after the 3 s stop, and a launch
-# after the loss window is what makes a launch pair span it (pairs_spanning_loss below).
-LAUNCHES = 600000
+# Launches per worker: about 7.5 s of workload on a fast quiet host (a sleep of 200 us every 10),
+# so about 4 s of launches after the 3 s stop. With 150000 (3.75 s) such a host had under a second
+# left, and a launch after the loss window is what makes a launch pair span it (pairs_spanning_loss
+# below); the check after SIGCONT says so if it ever runs short. (600000 made the test 4-5 times
+# longer, 60-80 s instead of 15 s in the dev build on a loaded 2-core machine, for no more safety.)
+LAUNCHES = 300000
 RESUMED_SLEEPS = 500
 
 
@@ -60,7 +62,7 @@ with tempfile.TemporaryDirectory() as tmp:
                           os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"), "--",
                           workload, "2", str(LAUNCHES), "0", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # The recorder starts its command once its probes are attached: from then on every launch goes
-    # through the ring. The workload runs about 15 s by itself (60000 sleeps of 200 us per worker),
+    # through the ring. The workload runs about 7.5 s by itself (30000 sleeps of 200 us per worker),
     # so it is still launching when the stop ends (checked below).
     started = wait_for_descendant(p, "fakecuda_workload", 120)
     stop_begin_ns = time.monotonic_ns()
