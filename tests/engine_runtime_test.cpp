@@ -2,6 +2,7 @@
 // CPU lists, sampler, synthetic prompts, bandwidth measurement sanity.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -69,6 +70,31 @@ TEST(EngineThreadPool, PinsToCpuList) {
   });
   EXPECT_EQ(seen, std::set<int>{0});
   EXPECT_THROW(ThreadPool(1, {100000}), Error);
+}
+
+// A pinned pool gives its creator's CPU mask back when it goes: left pinned, the calling thread
+// (gtest's main thread here) ran every later test on one CPU.
+TEST(EngineThreadPool, RestoresTheCallersCpuMask) {
+  cpu_set_t before;
+  ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof before, &before), 0);
+  if (CPU_COUNT(&before) < 2) GTEST_SKIP() << "one allowed CPU: pinning to it changes no mask";
+  int last = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &before)) last = c;
+  {
+    ThreadPool pool(2, {last});
+    cpu_set_t inside;
+    ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof inside, &inside), 0);
+    EXPECT_EQ(CPU_COUNT(&inside), 1);
+    EXPECT_TRUE(CPU_ISSET(last, &inside));
+  }
+  cpu_set_t after;
+  ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof after, &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&before, &after)) << CPU_COUNT(&after) << " CPUs after, " << CPU_COUNT(&before) << " before";
+  // A pool of the calling thread alone (no workers) is pinned and restored the same way.
+  { ThreadPool single(1, {last}); }
+  ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof after, &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&before, &after));
 }
 
 TEST(CpuList, ParsesTheKernelSyntaxAndNamesTheOptionOnErrors) {

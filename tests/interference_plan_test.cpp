@@ -92,8 +92,10 @@ TEST(InterferenceChild, StopEndsAWorkerThatLeftTheProcessGroup) {
   ChildProcess c = ChildProcess::start(
       {"sh", "-c", "setsid sleep 60 >/dev/null 2>&1 & echo $! > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file + "; wait"},
       false);
+  // Polled to a deadline of 30 s (wall time: the shell's start on a loaded ASan machine is slow).
   pid_t stray = -1;
-  for (int i = 0; i < 500 && stray < 0; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (stray < 0 && std::chrono::steady_clock::now() < deadline) {
     std::ifstream f(pid_file);
     if (!(f >> stray)) stray = -1, std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

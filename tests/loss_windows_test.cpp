@@ -28,6 +28,7 @@
 #include "report/sched_render.h"
 #include "report/sqlite_export.h"
 #include "sqlite_query.h"
+#include "temp_dir.h"
 
 namespace infertrace {
 namespace {
@@ -534,9 +535,8 @@ std::vector<unsigned char> loss_bytes(uint64_t first, uint64_t last, uint32_t cp
 // (it would leave pairs out for no loss), one that ends before it starts is out of range, and a CPU
 // beyond int32 reads as unknown (-1), not negative.
 TEST(LossRecords, DamagedRecordsAreLeftOutAndCounted) {
-  const auto dir = std::filesystem::temp_directory_path() / "infertrace_loss_damaged_test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const infertrace::TempDir tmp("infertrace-loss-damaged");  // unique: other checkouts run ctest too
+  const std::filesystem::path& dir = tmp.path;
   const std::string path = (dir / "damaged.itrace").string();
   {
     ItraceWriter w(path);
@@ -551,12 +551,11 @@ TEST(LossRecords, DamagedRecordsAreLeftOutAndCounted) {
   EXPECT_EQ(t.loss_windows[0].first, 300);
   EXPECT_EQ(t.skipped.at("loss_without_counts"), 1);
   EXPECT_EQ(t.skipped.at("time_out_of_range"), 1);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(LossRecords, ReadExportedToCsvAndSqlite) {
-  const auto dir = std::filesystem::temp_directory_path() / "infertrace_loss_test";
-  std::filesystem::remove_all(dir);
+  const infertrace::TempDir tmp("infertrace-loss");  // unique: other checkouts run ctest too
+  const std::filesystem::path& dir = tmp.path;
   std::filesystem::create_directories(dir / "csv");
   const std::string path = (dir / "loss.itrace").string();
   {
@@ -605,7 +604,6 @@ TEST(LossRecords, ReadExportedToCsvAndSqlite) {
 
   sqlite3_close(db);
   EXPECT_EQ(write_sqlite_file(Trace{}, (dir / "none.sqlite").string(), {}).count("loss_window"), 0u);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "file_text.h"
 #include "report/perfetto.h"
 #include "report/proto/perfetto_trace.pb.h"
+#include "temp_dir.h"
 #include "util/error.h"
 
 using namespace infertrace;
@@ -72,8 +73,11 @@ pb::Trace read_back(const std::string& path) {
   return tr;
 }
 
+// A file in this process's own temporary directory (removed at exit): a fixed name in /tmp was
+// shared with every other checkout's ctest running at the same time.
 std::string tmp_path(const char* name) {
-  return (std::filesystem::temp_directory_path() / (std::string("infertrace_") + name)).string();
+  static const infertrace::TempDir dir("infertrace-perfetto-export");
+  return (dir.path / name).string();
 }
 
 }  // namespace

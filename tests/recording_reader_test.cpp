@@ -18,6 +18,7 @@
 #include "ingest/recording/recording_reader.h"
 #include "record/itrace_writer.h"
 #include "report/exports.h"
+#include "temp_dir.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -643,7 +644,8 @@ TEST(RecordingReader, ErrorsNameFileAndOffset) {
 }
 
 TEST(RecordingReader, WriterRoundTrip) {
-  const std::string path = (std::filesystem::temp_directory_path() / "infertrace_writer_test.itrace").string();
+  const infertrace::TempDir tmp("infertrace-writer");  // unique: other checkouts run ctest too
+  const std::string path = (tmp.path / "writer.itrace").string();
   {
     ItraceWriter w(path);
     w.meta("api.3", "cudaMemcpyAsync");
@@ -668,8 +670,9 @@ TEST(RecordingReader, WriterRoundTrip) {
 TEST(RecordingExports, CsvRowsAndEmptyUnknowns) {
   File f = sample();
   const Trace t = read(f);
-  const auto dir = std::filesystem::temp_directory_path() / "infertrace_csv_test";
-  std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
+  // The directory exists, as the CLI makes it (cli/export_outputs.h); unique per run.
+  const infertrace::TempDir tmp("infertrace-csv");
+  const std::filesystem::path& dir = tmp.path;
   write_csv_tables(t, dir.string());
   EXPECT_EQ(slurp(dir / "launches.csv"),
             "ts_ns,pid,tid,cpu,api,dur_ns,stream\n2000,100,101,1,cudaLaunchKernel,500,7\n3000,100,101,1,cuLaunchKernel,,9\n");
@@ -683,13 +686,13 @@ TEST(RecordingExports, CsvRowsAndEmptyUnknowns) {
   EXPECT_NE(sw.find("6000,1,100,101,worker,0,1,555,555,other\n"), std::string::npos) << sw;
   // Thread 100 first appears as the waker of the wake-up at 4900, last at the end of its write.
   EXPECT_EQ(slurp(dir / "threads.csv"), "pid,tid,comm,first_ts_ns,last_ts_ns\n100,100,,4900,5310\n100,101,worker,1000,6000\n");
-  std::filesystem::remove_all(dir);
 }
 
 TEST(RecordingExports, ChromeJsonTracks) {
   File f = sample();
   const Trace t = read(f);
-  const auto path = std::filesystem::temp_directory_path() / "infertrace_chrome_test.json";
+  const infertrace::TempDir tmp("infertrace-chrome");  // unique: other checkouts run ctest too
+  const auto path = tmp.path / "chrome.json";
   write_chrome_json(t, path.string());
   const auto j = nlohmann::json::parse(slurp(path));
   int api = 0, sys = 0, irq = 0;
@@ -771,7 +774,8 @@ TEST(RecordingExports, ApiGeometryFromFlaggedRecords) {
   EXPECT_EQ(t.api.geometry[3].grid[1], 2u);
   EXPECT_EQ(t.api.geometry[3].block[0], 64u);
 
-  const auto path = std::filesystem::temp_directory_path() / "infertrace_chrome_geometry_test.json";
+  const infertrace::TempDir tmp("infertrace-chrome-geometry");  // unique: other checkouts run ctest too
+  const auto path = tmp.path / "chrome.json";
   write_chrome_json(t, path.string());
   const auto j = nlohmann::json::parse(slurp(path));
   std::filesystem::remove(path);

@@ -9,6 +9,7 @@
 
 #include "analysis/launch.h"
 #include "report/sqlite_export.h"
+#include "temp_dir.h"
 #include "util/error.h"
 #include "sqlite_query.h"
 
@@ -16,8 +17,11 @@ using namespace infertrace;
 
 namespace {
 
+// A file in this process's own temporary directory (removed at exit): a fixed name in /tmp was
+// shared with every other checkout's ctest running at the same time.
 std::string tmp_db(const char* name) {
-  return (std::filesystem::temp_directory_path() / (std::string("infertrace_") + name)).string();
+  static const infertrace::TempDir dir("infertrace-sqlite-export");
+  return (dir.path / name).string();
 }
 
 Trace recording_like_trace() {

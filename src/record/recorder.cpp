@@ -288,9 +288,19 @@ class Recorder {
   std::string cupti_lib_;
 };
 
+// The directory of CUPTI rings: /dev/shm, or INFERTRACE_CUPTI_RING_DIR when set and not empty.
+// /dev/shm is shared by every recorder of the machine, and the clean-up below removes any stale
+// ring there; a test that plants stale rings and counts what is removed points this at a directory
+// of its own, so other recordings running meanwhile neither remove its rings nor get theirs removed.
+static std::string cupti_ring_dir() {
+  const char* dir = std::getenv("INFERTRACE_CUPTI_RING_DIR");
+  return dir && *dir ? dir : "/dev/shm";
+}
+
 // CUPTI mode: the ring the injection library writes into, as a file in /dev/shm so every process
 // of the traced tree can open it by path (file descriptors do not survive close_fds=True spawns).
 void Recorder::create_cupti_ring() {
+  const std::string ring_dir = cupti_ring_dir();
   cupti_lib_ = cupti_library_path();
   // Room for a second of records at the expected rate (two per launch: API + GPU), so a drain
   // every 100 ms absorbs bursts of 10x the rate.
@@ -301,13 +311,13 @@ void Recorder::create_cupti_ring() {
   const uid_t ring_uid = sudo_uid ? static_cast<uid_t>(std::atoi(sudo_uid)) : ::getuid();
   // A recorder killed by SIGKILL or the OOM killer could not remove its ring (up to ~1 GiB of RAM
   // until reboot): the next CUPTI recording does, for rings whose recorder no longer runs.
-  for (const cupti::RemovedRing& r : cupti::remove_stale_cupti_rings("/dev/shm", ring_uid))
+  for (const cupti::RemovedRing& r : cupti::remove_stale_cupti_rings(ring_dir, ring_uid))
     warn("removed " + r.path + " (" + format_bytes(static_cast<double>(r.bytes)) + "), the CUPTI ring of recorder " +
          std::to_string(r.pid) + ", which no longer runs");
   static int counter = 0;
   std::string path;
   try {
-    cupti_ring_ = cupti::create_named_ring("/dev/shm", ::getpid(), &counter, std::min<uint64_t>(slots, 1ull << 24), &path);
+    cupti_ring_ = cupti::create_named_ring(ring_dir, ::getpid(), &counter, std::min<uint64_t>(slots, 1ull << 24), &path);
   } catch (const std::exception& e) {
     throw Error(std::string("record: ") + e.what());
   }

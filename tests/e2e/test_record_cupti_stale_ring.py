@@ -1,9 +1,11 @@
 """A CUPTI recording removes the ring files of recorders that no longer run (record/cupti_ring_cleanup.*,
 docs/record.md "The recorder killed"), end to end with real eBPF: a recorder SIGKILLed mid-run leaves
-/dev/shm/infertrace-cupti-l-PID-0 (its command runs on); a second recording started while the first
+its ring infertrace-cupti-l-PID-0 (its command runs on); a second recording started while the first
 still runs leaves the first's ring alone (the first holds its lock); a recording after the kill removes it and says so on
 stderr, with a planted ring of a dead PID, and keeps a planted ring of a dead PID owned by another
-user and one of the name before the lock rule. Skips (77) without root/eBPF or in a build without the CUPTI library."""
+user and one of the name before the lock rule. The rings live in a directory of this test
+(INFERTRACE_CUPTI_RING_DIR), not the machine-wide /dev/shm: there a CUPTI recording of another
+checkout, made between the kill and the last recording, removed A's ring and the planted one. Skips (77) without root/eBPF or in a build without the CUPTI library."""
 import os
 import signal
 import subprocess
@@ -38,6 +40,9 @@ def record(out, *cmd):
 
 
 with tempfile.TemporaryDirectory() as d:
+    shm = os.path.join(d, "shm")
+    os.mkdir(shm)
+    os.environ["INFERTRACE_CUPTI_RING_DIR"] = shm  # every recorder below inherits it
     r = record(os.path.join(d, "probe.itrace"), "true")
     if r.returncode != 0 and "not available in this build" in r.stderr:
         skip("build without the CUPTI injection library")
@@ -50,7 +55,7 @@ with tempfile.TemporaryDirectory() as d:
     a = subprocess.Popen([exe, "record", "--cuda", "cupti", "-o", os.path.join(d, "a.itrace"), "--", "sh", "-c",
                           f"echo $$ > {pidfile}; exec sleep 60"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
-    ring_a = f"/dev/shm/infertrace-cupti-l-{a.pid}-0"
+    ring_a = os.path.join(shm, f"infertrace-cupti-l-{a.pid}-0")
     deadline = time.time() + 30
     while time.time() < deadline and not (os.path.exists(pidfile) and os.path.getsize(pidfile) > 0):
         time.sleep(0.05)
@@ -67,9 +72,9 @@ with tempfile.TemporaryDirectory() as d:
 
     # Planted: a ring of a dead PID (ours to remove) and one owned by another user (not ours).
     dead = dead_pid()
-    planted = f"/dev/shm/infertrace-cupti-l-{dead}-7"
-    foreign = f"/dev/shm/infertrace-cupti-l-{dead}-8"
-    legacy = f"/dev/shm/infertrace-cupti-{dead}-9"  # the name before the lock rule: never removed
+    planted = os.path.join(shm, f"infertrace-cupti-l-{dead}-7")
+    foreign = os.path.join(shm, f"infertrace-cupti-l-{dead}-8")
+    legacy = os.path.join(shm, f"infertrace-cupti-{dead}-9")  # the name before the lock rule: never removed
     for path in (planted, foreign, legacy):
         with open(path, "wb") as f:
             f.write(b"\0" * 8192)

@@ -289,24 +289,24 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # A recorder killed with SIGKILL leaves a readable prefix, and the command it started runs on
     # to its end, untraced (as under perf record or strace -f; docs/record.md): it touches a file
-    # once its 4 s sleep is over, about 3 s after the kill.
+    # once its 10 s sleep is over, about 7 s after the kill.
     killed = os.path.join(tmp, "killed.itrace")
     finished = os.path.join(tmp, "killed.command-finished")
-    proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sh", "-c", 'sleep 4; touch "$0"', finished],
+    proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sh", "-c", 'sleep 10; touch "$0"', finished],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Killed once the command's sleep runs (plus 1 s for its events to reach the file), not after a
+    # Killed once the command's sleep runs (plus 3 s for its events to reach the file: an ASan
+    # recorder on a loaded machine may need more than the 1 s this test gave it), not after a
     # fixed time: on a loaded machine loading and attaching the probes took longer than the 2.5 s
     # this test used to wait, and the recorder died before starting the command.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None and not sleep_under(proc.pid):
         time.sleep(0.05)
     check(sleep_under(proc.pid), "the recorder did not start its command's sleep within 60 s")
-    time.sleep(1.0)
+    time.sleep(3.0)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    for _ in range(100):
-        if os.path.exists(finished):
-            break
+    deadline = time.monotonic() + 30  # the sleep ends about 7 s after the kill
+    while time.monotonic() < deadline and not os.path.exists(finished):
         time.sleep(0.1)
     check(os.path.exists(finished), "the command of a killed recorder did not run to its end")
     e = run("export", killed, "--csv", os.path.join(tmp, "killed"))

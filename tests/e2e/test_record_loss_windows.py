@@ -32,6 +32,13 @@ fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fa
 workload = os.path.join(fake, "fakecuda_workload")
 STOP_S = 3
 FILL_SLEEPS = 4000
+# Launches per worker: about 7.5 s of workload on a fast quiet host (a sleep of 200 us every 10),
+# so about 4 s of launches after the 3 s stop. With 150000 (3.75 s) such a host had under a second
+# left, and a launch after the loss window is what makes a launch pair span it (pairs_spanning_loss
+# below); the check after SIGCONT says so if it ever runs short. (600000 made the test 4-5 times
+# longer, 60-80 s instead of 15 s in the dev build on a loaded 2-core machine, for no more safety.)
+LAUNCHES = 300000
+RESUMED_SLEEPS = 500
 
 
 def voluntary_switches(pid):
@@ -39,13 +46,20 @@ def voluntary_switches(pid):
     or None once it is gone."""
     total = 0
     try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        # A thread that exits between the listing and this read is skipped, not taken for the
+        # process's end. (One run saw None at the stop's start, so no stop at all: "recorder
+        # stopped 0.10 s"; this race is one candidate, not a proven cause.)
+        try:
             with open(f"/proc/{pid}/task/{tid}/status") as f:
                 for line in f:
                     if line.startswith("voluntary_ctxt_switches:"):
                         total += int(line.split()[1])
-    except (OSError, ValueError):
-        return None
+        except (OSError, ValueError):
+            continue
     return total
 
 
@@ -53,10 +67,10 @@ with tempfile.TemporaryDirectory() as tmp:
     rec = os.path.join(tmp, "loss.itrace")
     p = subprocess.Popen([EXE, "record", "-o", rec, "--expected-rate", "1000", "--cuda", "uprobe", "--lib",
                           os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"), "--",
-                          workload, "2", "150000", "0", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          workload, "2", str(LAUNCHES), "0", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # The recorder starts its command once its probes are attached: from then on every launch goes
-    # through the ring. The workload runs about 4 s by itself (15000 sleeps of 200 us per worker),
-    # so it is still launching when the stop ends.
+    # through the ring. The workload runs about 7.5 s by itself (30000 sleeps of 200 us per worker),
+    # so it is still launching when the stop ends (checked below).
     started = wait_for_descendant(p, "fakecuda_workload", 120)
     stop_begin_ns = time.monotonic_ns()
     p.send_signal(signal.SIGSTOP)
@@ -75,6 +89,16 @@ with tempfile.TemporaryDirectory() as tmp:
     p.send_signal(signal.SIGCONT)
     stop_end_ns = time.monotonic_ns()
     slept = voluntary_switches(started) if started else None
+    # The workload must go on launching after the stop, into a running recorder: otherwise no launch
+    # pair can span the loss window and pairs_spanning_loss below fails for a reason that is not
+    # the recorder's. RESUMED_SLEEPS more sleeps (5000 launches) say it did.
+    resumed = None
+    while started and slept is not None:
+        now = voluntary_switches(started)
+        if now is None or now - slept >= RESUMED_SLEEPS or time.monotonic_ns() - stop_end_ns >= 120e9:
+            resumed = None if now is None else now - slept
+            break
+        time.sleep(0.05)
     print(f"recorder stopped {(stop_end_ns - stop_begin_ns) / 1e9:.2f} s; the workload slept "
           f"{'?' if slept is None or slept_at_stop is None else slept - slept_at_stop} times meanwhile")
     out, err = p.communicate(timeout=600)
@@ -82,6 +106,9 @@ with tempfile.TemporaryDirectory() as tmp:
         skip("recorder cannot run here: " + err.strip()[:200])
     check(started is not None, f"the recorder did not start the workload within 120 s: {err}")
     check(p.returncode == 0, f"record rc={p.returncode}: {err}")
+    check(resumed is not None and resumed >= RESUMED_SLEEPS,
+          f"the workload ended (or stalled) before it launched again after the stop: {resumed} sleeps "
+          f"after SIGCONT; raise LAUNCHES")
 
     db = os.path.join(tmp, "loss.sqlite")
     e = subprocess.run([EXE, "export", "--sqlite", db, "--csv", os.path.join(tmp, "csv"), rec],

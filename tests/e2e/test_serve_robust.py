@@ -381,24 +381,31 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         stop_server(server)
 
-    # 4. With a model slow enough that 1000 tokens take seconds (SmolLM2-135M's shapes, Q8_0): a
-    # non-streamed request for 1000 tokens, its client gone after 0.3 s; the next request is served
+    # 4. With a model slow enough that 4000 tokens take seconds (SmolLM2-135M's shapes, Q8_0): a
+    # non-streamed request for 4000 tokens, its client gone after 0.3 s; the next request is served
     # well before the first could have ended (503 while it still holds the only slot), and the first
     # counts as cancelled.
     slow = os.path.join(tmp, "smol.gguf")
     r = run("model", "synth", "--preset", "smollm2-135m", "--dtype", "q8_0", "--seed", "3", "-t", "2", "-o", slow)
     check(r.returncode == 0, "synth smollm2: " + r.stderr)
-    server, port = start_server(slow, "-t", "1", "--ctx", "1024", "--max-batch", "1", "--max-queue", "0")
+    server, port = start_server(slow, "-t", "1", "--ctx", "4096", "--max-batch", "1", "--max-queue", "0")
     err = ""
     try:
-        # How long 20 tokens take here: 1000 would take fifty times as long. (Under ASan on a loaded
-        # machine 100 tokens took 95 s, so the calibration stays short.)
+        # How long 20 tokens take here: 4000 would take two hundred times as long (or more: later
+        # tokens attend over more context). (Under ASan on a loaded machine 100 tokens took 95 s, so
+        # the calibration stays short.)
         t0 = time.time()
         status, text = post_when_free(port, {"prompt": "a b c", "max_tokens": 20, "ignore_eos": True,
                                              "temperature": 0})
         t20 = time.time() - t0
-        check(status == 200 and 50 * t20 > 4, "20 tokens: %d in %.2f s" % (status, t20))
-        body = json.dumps({"prompt": "a b c", "max_tokens": 1000, "ignore_eos": True, "temperature": 0}).encode()
+        # The bound on a cancelled request's slot: 10 * t20 (a twentieth of the uncancelled time), at
+        # least 5 s (the rule for timing bounds: ASan on a loaded 2-core machine, where t20 may also
+        # have been measured before a ctest -j2 neighbour started). The uncancelled request must take
+        # over twice the bound, or a request that is never cancelled could pass.
+        bound = max(5.0, 10 * t20)
+        check(status == 200 and 200 * t20 > 2 * bound,
+              "20 tokens: %d in %.2f s: 4000 tokens would not take twice the %.2f s bound" % (status, t20, bound))
+        body = json.dumps({"prompt": "a b c", "max_tokens": 4000, "ignore_eos": True, "temperature": 0}).encode()
         for _ in range(100):  # until it is admitted: the previous request's slot may still be held
             s = socket.create_connection((HOST, port))
             s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -416,14 +423,12 @@ with tempfile.TemporaryDirectory() as tmp:
         t0 = time.time()
         status, text = post_until_admitted(port, {"prompt": "a b c", "max_tokens": 2})
         freed = time.time() - t0
-        # Served uncancelled, the request would hold the slot for about 50 * t20 (1000 tokens); a
-        # cancelled one frees it within a decode step or two, plus the 2-token request's own time.
-        # A fifth of the uncancelled time (at least 2 s) separates them also under ASan on a loaded
-        # 2-core machine, where 4.6 s was seen with 100 tokens taking 95 s.
-        bound = max(2.0, 10 * t20)
+        # Served uncancelled, the request would hold the slot for 200 * t20 or more (4000 tokens); a
+        # cancelled one frees it within a decode step or two, plus the 2-token request's own time:
+        # 4.6 s was seen under ASan on a loaded 2-core machine with 100 tokens taking 95 s.
         check(status == 200 and freed < bound, "after a closed non-streamed request: %s after %.2f s (bound %.2f s)"
               % (status, freed, bound))
-        print("slot of a closed 1000-token request free after %.2f s (20 tokens take %.2f s)" % (freed, t20))
+        print("slot of a closed 4000-token request free after %.2f s (20 tokens take %.2f s)" % (freed, t20))
         # A client that half-closes its sending side after a whole request is taken as gone
         # (docs/serve.md): no answer, its connection closed at once, its request cancelled and its
         # slot free for the next one. (Waiting first: the slot of the request just answered is freed

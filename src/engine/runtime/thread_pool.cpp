@@ -87,7 +87,13 @@ void pin_current_thread(int cpu) {
 
 ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cpus_(std::move(cpus)) {
   if (n_ < 1) throw UsageError("thread count must be at least 1");
-  if (!cpus_.empty()) pin_current_thread(cpus_[0]);
+  if (!cpus_.empty()) {
+    caller_ = pthread_self();
+    if (const int rc = pthread_getaffinity_np(caller_, sizeof caller_mask_, &caller_mask_); rc != 0)
+      throw Error(std::string("cannot read the calling thread's CPU mask: ") + std::strerror(rc));
+    pin_current_thread(cpus_[0]);
+    caller_pinned_ = true;
+  }
   threads_.reserve(n_ - 1);
   try {
     for (int t = 1; t < n_; ++t) threads_.emplace_back([this, t] { worker(t); });
@@ -97,6 +103,7 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
     // exception std::thread raises (bad_alloc too) gets here; a refused thread is said as Error.
     const size_t started = threads_.size() + 1;
     stop_and_join();
+    restore_caller_affinity();
     try {
       throw;
     } catch (const std::system_error& e) {
@@ -106,7 +113,17 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
   }
 }
 
-ThreadPool::~ThreadPool() { stop_and_join(); }
+ThreadPool::~ThreadPool() {
+  stop_and_join();
+  restore_caller_affinity();
+}
+
+void ThreadPool::restore_caller_affinity() {
+  if (!caller_pinned_ || !pthread_equal(caller_, pthread_self())) return;
+  // Best effort: a CPU of the old mask may have gone offline since, and a destructor cannot throw.
+  (void)pthread_setaffinity_np(caller_, sizeof caller_mask_, &caller_mask_);
+  caller_pinned_ = false;
+}
 
 void ThreadPool::stop_and_join() {
   stop_.store(true);

@@ -8,6 +8,9 @@
 // run(), the others wait a full time slice for it at every barrier).
 #pragma once
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <atomic>
 #include <cstdint>
 #include <exception>
@@ -50,6 +53,9 @@ class ThreadPool {
   // `cpus` non-empty: thread i (the caller included) is pinned to cpus[i % cpus.size()];
   // throws Error when the kernel refuses (a CPU outside the allowed set).
   explicit ThreadPool(int n_threads, std::vector<int> cpus = {});
+  // Gives the calling thread back the CPU mask it had before the constructor pinned it, when
+  // destroyed on that thread (a pool destroyed elsewhere cannot know its creator still runs): a
+  // pool is a scope's, and the thread goes on after it, e.g. gtest's main thread into later tests.
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -75,8 +81,14 @@ class ThreadPool {
   void publish(const std::function<void(int, int)>* plain, const std::function<void(int, int64_t)>* chunked,
                int64_t n_chunks);
 
+  // Restores caller_mask_ on the constructing thread (the destructor, and a constructor that failed).
+  void restore_caller_affinity();
+
   int n_;
   std::vector<int> cpus_;
+  pthread_t caller_{};         // the constructing thread, pinned when cpus_ is not empty
+  cpu_set_t caller_mask_{};    // its mask before that
+  bool caller_pinned_ = false;
   std::vector<std::thread> threads_;
   std::atomic<const std::function<void(int, int)>*> job_{nullptr};
   std::atomic<const std::function<void(int, int64_t)>*> chunk_job_{nullptr};
