@@ -147,5 +147,44 @@ TEST(CompareLoss, RecordingAndSavedAnalysisAgree) {
   EXPECT_TRUE(has(page_section(j), "recorder loss in r")) << page_section(j);
 }
 
+// Launch callbacks CUPTI refused (LaunchCoverage::partial_note, sched --json `launch_partial_note`):
+// the calls of those APIs were never seen, so the launch rate is a lower bound as under loss, with
+// no count (review EZ M1: 900 launches read "10.0%" with no mark).
+TEST(CompareLoss, ALaunchRateWithRefusedLaunchCallbacksIsALowerBound) {
+  const std::string note = "launch figures are partial: they leave out, in pid 7, cudaLaunchKernel";
+  SchedAnalysis a;
+  a.launches = 900, a.wall = 1'000'000'000, a.launch_partial_note = note;
+  const ScenarioMetrics from_analysis = scenario_from_analysis(a, "partial", "p.itrace");
+  EXPECT_EQ(from_analysis.launch_partial_note, note);
+  const json saved = {{"sched_per_1k", nullptr}, {"launches", 900}, {"wall_ns", 1'000'000'000}, {"launch_partial_note", note}};
+  const ScenarioMetrics from_json = scenario_from_json(saved, "partial", "p.json");
+  EXPECT_EQ(from_json.launch_partial_note, note);
+  EXPECT_EQ(from_json.launch_records_lost, 0);
+
+  const double slowdown = (1000.0 - 900.0) / 1000.0 * 100.0;
+  const Comparison c = compare_scenarios({scenario("base", 1000, 0), from_json});
+  ASSERT_EQ(c.basis, "launch_rate");
+  EXPECT_TRUE(c.rows[1].rate_lower_bound);
+  EXPECT_EQ(c.rows[1].slowdown_bound, "at_most");
+  EXPECT_NE(c.rows[1].verdict.find("its launch rate is a lower bound (CUPTI refused some launch callbacks"), std::string::npos)
+      << c.rows[1].verdict;
+  EXPECT_EQ(c.rows[1].verdict.find("records that may be launch calls"), std::string::npos) << c.rows[1].verdict;
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find(">=900.0"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("<=" + fixed1(slowdown) + "%"), std::string::npos) << text.str();
+  const json j = comparison_json(c);
+  EXPECT_EQ(j["scenarios"][1]["rate_lower_bound"], true);
+  EXPECT_EQ(j["scenarios"][1]["launch_partial_note"], note);
+  EXPECT_TRUE(j["scenarios"][0]["launch_partial_note"].is_null());
+
+  // As the baseline: the row's slowdown is bounded from below, the verdict names the refusal.
+  const Comparison b = compare_scenarios({from_json, scenario("other", 800, 0)});
+  EXPECT_EQ(b.rows[1].slowdown_bound, "at_least");
+  EXPECT_NE(b.rows[0].verdict.find("CUPTI refused some launch callbacks"), std::string::npos) << b.rows[0].verdict;
+  EXPECT_NE(b.rows[1].verdict.find("the baseline's launch rate is a lower bound (CUPTI refused"), std::string::npos)
+      << b.rows[1].verdict;
+}
+
 }  // namespace
 }  // namespace infertrace
