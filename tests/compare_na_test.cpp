@@ -151,5 +151,26 @@ TEST(CompareNa, ARecordingWithoutLaunchesIsNaEverywhereSchedSaysSo) {
   EXPECT_FALSE(has(oos.str(), "n/a")) << oos.str();
 }
 
+// Rates whose events were not recorded (a Kineto trace: no switches, no IRQs) read "not recorded",
+// so they have no n/a reason, as docs/sched.md says (review EZ L1: "no launch calls" was set beside
+// "not recorded" cells). With either recorded the reason stands.
+TEST(CompareNa, RatesNotRecordedHaveNoUndefinedReason) {
+  SchedAnalysis a;
+  a.launches = 0, a.switches_recorded = false, a.irqs_recorded = false;
+  const json saved = {{"launches", 0}, {"wall_ns", 1000}, {"sched_per_1k", nullptr},
+                      {"switches_recorded", false}, {"irqs_recorded", false}};
+  for (const ScenarioMetrics& m : {scenario_from_analysis(a, "kin0", "k.json"), scenario_from_json(saved, "kin0", "k.json")}) {
+    EXPECT_EQ(m.rates_undefined_reason, "") << m.source;
+    const json j = comparison_json(compare_scenarios({base(), m}));
+    EXPECT_TRUE(j["scenarios"][1]["rates_undefined_reason"].is_null()) << j["scenarios"][1];
+    for (const auto& n : j["notes"]) EXPECT_FALSE(has(n.get<std::string>(), "kin0 rates per 1000 launches")) << n;
+  }
+  a.irqs_recorded = true;
+  EXPECT_EQ(scenario_from_analysis(a, "irq0", "i.itrace").rates_undefined_reason, "no launch calls");
+  json with_irqs = saved;
+  with_irqs["irqs_recorded"] = true;
+  EXPECT_EQ(scenario_from_json(with_irqs, "irq0", "i.json").rates_undefined_reason, "no launch calls");
+}
+
 }  // namespace
 }  // namespace infertrace

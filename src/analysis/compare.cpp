@@ -30,7 +30,8 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.rates_over_loss = a.loss, m.lost_events = a.lost_events;
   m.launch_partial_note = a.launch_partial_note;
   // Not for figures whose events were not recorded: those read "not recorded" already.
-  m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
+  if (a.switches_recorded || a.irqs_recorded)
+    m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
   if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count);
   if (a.switches_recorded && !m.offcpu_share) m.offcpu_undefined_reason = offcpu_undefined_reason(a.main_tid, main_offcpu_wall(a));
   return m;

@@ -149,8 +149,9 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (!m.switches_recorded) m.sched_per_1k.reset(), m.window_sched_per_1k.reset(), m.penalty.reset(), m.offcpu_share.reset();
   if (!m.irqs_recorded) m.irq_per_1k_hard.reset(), m.irq_per_1k_soft.reset();
   // Why a null figure is null, as sched says it, from what the saved analysis holds; unknown ("")
-  // where it lacks what decides it.
-  m.rates_undefined_reason = rates_undefined_reason(m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
+  // where it lacks what decides it; none for rates whose events were not recorded (review EZ L1).
+  if (m.switches_recorded || m.irqs_recorded)
+    m.rates_undefined_reason = rates_undefined_reason(m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
   const auto pair_count = [&](const char* group) -> std::optional<int64_t> {
     if (!s->contains("pairs") || !(*s)["pairs"].is_object()) return std::nullopt;
     const json& g = (*s)["pairs"].contains(group) ? (*s)["pairs"][group] : json(nullptr);
