@@ -48,9 +48,12 @@ std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs
   return switched_pairs == 0 ? "no switched pairs" : "";
 }
 
+// `sched` prints the share over "wall less left-out time" (its off-CPU intervals meeting a loss span
+// and the gaps of lost switches) and "-" where none is left; the reason says that in its words
+// (review EZ L2).
 std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall) {
   if (main_tid < 0) return "no launching thread";
-  return offcpu_wall <= 0 ? "its loss windows cover the wall" : "";
+  return offcpu_wall <= 0 ? "no wall time less left-out time" : "";
 }
 
 bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
