@@ -186,5 +186,29 @@ TEST(CompareLoss, ALaunchRateWithRefusedLaunchCallbacksIsALowerBound) {
       << b.rows[1].verdict;
 }
 
+// The bound is said of the verdict's own word: "faster" outside the noise band, the slowdown inside
+// it, where the verdict reads "no measurable change" (review EZ L6), both ways round.
+TEST(CompareLoss, TheBoundWordingFollowsTheVerdictsWord) {
+  // 1015 recorded against 1000: slowdown -1.5%, inside the +-2% band.
+  const Comparison in_band = compare_scenarios({scenario("base", 1000, 0), scenario("row", 1015, 10)});
+  ASSERT_EQ(in_band.rows[1].slowdown_bound, "at_most");
+  const std::string& v = in_band.rows[1].verdict;
+  EXPECT_NE(v.find("no measurable change (slowdown " + fixed1((1000.0 - 1015.0) / 1000.0 * 100.0) + "%)"), std::string::npos) << v;
+  EXPECT_NE(v.find("so the slowdown is at most this"), std::string::npos) << v;
+  EXPECT_EQ(v.find("faster"), std::string::npos) << v;
+  const Comparison base_bound = compare_scenarios({scenario("base", 1000, 10), scenario("row", 1015, 0)});
+  ASSERT_EQ(base_bound.rows[1].slowdown_bound, "at_least");
+  EXPECT_NE(base_bound.rows[1].verdict.find("so the slowdown is at least this"), std::string::npos) << base_bound.rows[1].verdict;
+  EXPECT_EQ(base_bound.rows[1].verdict.find("faster"), std::string::npos) << base_bound.rows[1].verdict;
+
+  // Outside the band (1100 against 1000: 10% faster) the bound is said of "faster": the baseline's
+  // bound makes the true slowdown at least -10%, so at most 10% faster.
+  const Comparison out = compare_scenarios({scenario("base", 1000, 10), scenario("row", 1100, 0)});
+  EXPECT_NE(out.rows[1].verdict.find("10.0% faster"), std::string::npos) << out.rows[1].verdict;
+  EXPECT_NE(out.rows[1].verdict.find("so it is at most this much faster"), std::string::npos) << out.rows[1].verdict;
+  const Comparison out_row = compare_scenarios({scenario("base", 1000, 0), scenario("row", 1100, 10)});
+  EXPECT_NE(out_row.rows[1].verdict.find("so it is at least this much faster"), std::string::npos) << out_row.rows[1].verdict;
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -129,8 +129,10 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
     v = buf;
   }
   // A rate that counts recorded launches only (audit EE L4): which way the slowdown may be off.
-  // Said of the verdict's own word: a slowdown at most x% is "at least" |x|% faster.
-  const bool faster = r.slowdown_pct && *r.slowdown_pct < 0;
+  // Said of the verdict's own word: a slowdown at most x% is "at least" |x|% faster. Inside the
+  // noise band the verdict says "no measurable change (slowdown x%)", so the bound is said of the
+  // slowdown, never "this much faster" (review EZ L6).
+  const bool faster = r.slowdown_pct && *r.slowdown_pct <= -kNoisePct;
   if (r.slowdown_bound == "at_most")
     v += "; its launch rate is a lower bound (" + lower_bound_cause(r.m) + "), so " +
          (faster ? "it is at least this much faster" : "the slowdown is at most this");
