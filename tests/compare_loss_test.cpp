@@ -75,7 +75,7 @@ TEST(CompareLoss, ALaunchRateOfALossyRecordingIsALowerBound) {
   const std::string page = page_section(j);
   EXPECT_TRUE(has(page, "≥ " + fixed1(lossy_rate))) << page;
   EXPECT_TRUE(has(page, "≤ " + fixed1(slowdown) + "%")) << page;
-  EXPECT_TRUE(has(page, "launches/s >=: a lower bound for lossy")) << page;
+  EXPECT_TRUE(has(page, "rate ≥: a lower bound for lossy")) << page;  // the page's marks and column name
 
   // The baseline lost them: its true rate is higher, so the slowdown is at least this.
   const Comparison r = compare_scenarios({scenario("lossy", 900, 100), scenario("exact", 800, 0)});
@@ -208,6 +208,23 @@ TEST(CompareLoss, TheBoundWordingFollowsTheVerdictsWord) {
   EXPECT_NE(out.rows[1].verdict.find("so it is at most this much faster"), std::string::npos) << out.rows[1].verdict;
   const Comparison out_row = compare_scenarios({scenario("base", 1000, 0), scenario("row", 1100, 10)});
   EXPECT_NE(out_row.rows[1].verdict.find("so it is at least this much faster"), std::string::npos) << out_row.rows[1].verdict;
+}
+
+// The page says what its cells say: the notes in its marks ("≥", "≤", not the terminal's ASCII) and
+// the bar chart's tooltip with the slowdown's mark (review EZ L4).
+TEST(CompareLoss, ThePageNotesAndTooltipCarryTheMarks) {
+  const json j = comparison_json(compare_scenarios({scenario("base", 1000, 0), scenario("lossy", 900, 100)}));
+  ASSERT_EQ(j["scenarios"][1]["slowdown_bound"], "at_most");
+  const std::string section = page_section(j);
+  EXPECT_TRUE(has(section, "rate ≥: a lower bound for lossy")) << section;
+  EXPECT_TRUE(has(section, "marked ≤ (its rate is the bound), ≥ (the baseline's is)")) << section;
+  EXPECT_FALSE(has(section, ">=")) << section;
+  EXPECT_FALSE(has(section, "<=")) << section;
+  html::ReportInputs in;
+  in.docs.push_back({"cmp.json", j});
+  const std::string page = html::render_report(in);
+  EXPECT_NE(page.find("<title>lossy: ≤ "), std::string::npos) << page;
+  EXPECT_EQ(page.find("<title>base: ≤ "), std::string::npos);  // the baseline's bar, if any, is exact
 }
 
 }  // namespace
