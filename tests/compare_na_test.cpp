@@ -151,5 +151,48 @@ TEST(CompareNa, ARecordingWithoutLaunchesIsNaEverywhereSchedSaysSo) {
   EXPECT_FALSE(has(oos.str(), "n/a")) << oos.str();
 }
 
+// Rates whose events were not recorded (a Kineto trace: no switches, no IRQs) read "not recorded",
+// so they have no n/a reason, as docs/sched.md says (review EZ L1: "no launch calls" was set beside
+// "not recorded" cells). With either recorded the reason stands.
+TEST(CompareNa, RatesNotRecordedHaveNoUndefinedReason) {
+  SchedAnalysis a;
+  a.launches = 0, a.switches_recorded = false, a.irqs_recorded = false;
+  const json saved = {{"launches", 0}, {"wall_ns", 1000}, {"sched_per_1k", nullptr},
+                      {"switches_recorded", false}, {"irqs_recorded", false}};
+  for (const ScenarioMetrics& m : {scenario_from_analysis(a, "kin0", "k.json"), scenario_from_json(saved, "kin0", "k.json")}) {
+    EXPECT_EQ(m.rates_undefined_reason, "") << m.source;
+    const json j = comparison_json(compare_scenarios({base(), m}));
+    EXPECT_TRUE(j["scenarios"][1]["rates_undefined_reason"].is_null()) << j["scenarios"][1];
+    for (const auto& n : j["notes"]) EXPECT_FALSE(has(n.get<std::string>(), "kin0 rates per 1000 launches")) << n;
+  }
+  a.irqs_recorded = true;
+  EXPECT_EQ(scenario_from_analysis(a, "irq0", "i.itrace").rates_undefined_reason, "no launch calls");
+  json with_irqs = saved;
+  with_irqs["irqs_recorded"] = true;
+  EXPECT_EQ(scenario_from_json(with_irqs, "irq0", "i.json").rates_undefined_reason, "no launch calls");
+}
+
+// The launching thread's whole wall left out for loss (its off-CPU intervals meeting loss spans):
+// `sched` prints its share as "-" over "wall less left-out time"; compare's reason says so in those
+// words, from the analysis and from its saved JSON alike (review EZ L2).
+TEST(CompareNa, AnOffCpuShareWithAllItsWallLeftOutSaysSo) {
+  const std::string reason = "no wall time less left-out time";
+  SchedAnalysis a;
+  a.launches = 10, a.wall = 5'000, a.main_tid = 101, a.loss = true;
+  a.main_offcpu = 5'000, a.main_offcpu_left_out = a.wall;
+  ASSERT_EQ(main_offcpu_wall(a), 0);
+  const ScenarioMetrics fresh = scenario_from_analysis(a, "lost", "l.itrace");
+  EXPECT_FALSE(fresh.offcpu_share.has_value());
+  EXPECT_EQ(fresh.offcpu_undefined_reason, reason);
+  const json saved = {{"launches", 10}, {"wall_ns", a.wall}, {"sched_per_1k", 0.0},
+                      {"main_thread", {{"tid", 101}, {"offcpu_share", nullptr}, {"offcpu_left_out_ns", a.wall}}}};
+  EXPECT_EQ(scenario_from_json(saved, "lost", "l.json").offcpu_undefined_reason, reason);
+  // One ns of wall left: the share is defined, no reason.
+  a.main_offcpu_left_out = a.wall - 1;
+  EXPECT_EQ(scenario_from_analysis(a, "lost", "l.itrace").offcpu_undefined_reason, "");
+  const std::string page = page_section(comparison_json(compare_scenarios({base(), fresh})));
+  EXPECT_TRUE(has(page, "n/a (" + reason + ")")) << page;
+}
+
 }  // namespace
 }  // namespace infertrace

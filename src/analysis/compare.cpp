@@ -28,8 +28,10 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.irq_system_vectors = a.irq_system_vectors;
   if (a.irq_system_vectors.value_or(false)) m.irq_vectors_traced = a.irq_vectors_traced, m.irq_vectors_missing = a.irq_vectors_missing;
   m.rates_over_loss = a.loss, m.lost_events = a.lost_events;
+  m.launch_partial_note = a.launch_partial_note;
   // Not for figures whose events were not recorded: those read "not recorded" already.
-  m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
+  if (a.switches_recorded || a.irqs_recorded)
+    m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
   if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count);
   if (a.switches_recorded && !m.offcpu_share) m.offcpu_undefined_reason = offcpu_undefined_reason(a.main_tid, main_offcpu_wall(a));
   return m;
@@ -46,9 +48,12 @@ std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs
   return switched_pairs == 0 ? "no switched pairs" : "";
 }
 
+// `sched` prints the share over "wall less left-out time" (its off-CPU intervals meeting a loss span
+// and the gaps of lost switches) and "-" where none is left; the reason says that in its words
+// (review EZ L2).
 std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall) {
   if (main_tid < 0) return "no launching thread";
-  return offcpu_wall <= 0 ? "its loss windows cover the wall" : "";
+  return offcpu_wall <= 0 ? "no wall time less left-out time" : "";
 }
 
 bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
@@ -89,13 +94,23 @@ bool vector_sets_differ(const ScenarioMetrics& a, const ScenarioMetrics& b) {
   return a.irq_vectors_missing && b.irq_vectors_missing && sorted(*a.irq_vectors_missing) != sorted(*b.irq_vectors_missing);
 }
 
+// Why a scenario's launch rate is a lower bound, for its verdict: the records lost (a count) and
+// the launch callbacks CUPTI refused (no count: their calls were never seen), either or both.
+std::string lower_bound_cause(const ScenarioMetrics& m) {
+  std::string why;
+  if (m.launch_records_lost > 0)
+    why = "the recorder lost " + std::to_string(m.launch_records_lost) + " records that may be launch calls";
+  if (!m.launch_partial_note.empty())
+    why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
+  return why;
+}
+
 std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonRow& base, const std::string& basis) {
   // On the launch-rate basis a scenario whose launches were not measured has no rate: said in its
   // verdict (the baseline's too), and in a measured row the baseline's lack of one.
   const bool rate_basis = basis == "launch_rate";
   if (baseline && r.rate_lower_bound)
-    return "baseline; its launch rate is a lower bound (the recorder lost " + std::to_string(r.m.launch_records_lost) +
-           " records that may be launch calls)";
+    return "baseline; its launch rate is a lower bound (" + lower_bound_cause(r.m) + ")";
   if (baseline) return rate_basis && !r.m.launches_measured ? std::string("baseline; ") + kNotMeasured : "baseline";
   std::string v;
   if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
@@ -114,17 +129,19 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
     v = buf;
   }
   // A rate that counts recorded launches only (audit EE L4): which way the slowdown may be off.
-  // Said of the verdict's own word: a slowdown at most x% is "at least" |x|% faster.
-  const bool faster = r.slowdown_pct && *r.slowdown_pct < 0;
+  // Said of the verdict's own word: a slowdown at most x% is "at least" |x|% faster. Inside the
+  // noise band the verdict says "no measurable change (slowdown x%)", so the bound is said of the
+  // slowdown, never "this much faster" (review EZ L6).
+  const bool faster = r.slowdown_pct && *r.slowdown_pct <= -kNoisePct;
   if (r.slowdown_bound == "at_most")
-    v += "; its launch rate is a lower bound (the recorder lost " + std::to_string(r.m.launch_records_lost) +
-         " records that may be launch calls), so " + (faster ? "it is at least this much faster" : "the slowdown is at most this");
+    v += "; its launch rate is a lower bound (" + lower_bound_cause(r.m) + "), so " +
+         (faster ? "it is at least this much faster" : "the slowdown is at most this");
   else if (r.slowdown_bound == "at_least")
-    v += "; the baseline's launch rate is a lower bound (its recorder lost " + std::to_string(base.m.launch_records_lost) +
-         " records that may be launch calls), so " + (faster ? "it is at most this much faster" : "the slowdown is at least this");
+    v += "; the baseline's launch rate is a lower bound (" + lower_bound_cause(base.m) + "), so " +
+         (faster ? "it is at most this much faster" : "the slowdown is at least this");
   else if (r.slowdown_bound == "either_way")
-    v += "; both launch rates are lower bounds (their recorders lost records that may be launch calls), so the "
-         "slowdown may be off either way";
+    v += "; both launch rates are lower bounds (their recorders lost records that may be launch calls, or CUPTI "
+         "refused launch callbacks), so the slowdown may be off either way";
   // (launches_not_measured repeats what an unmeasured row's verdict already says)
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
       !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
@@ -161,7 +178,7 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     if (all_tp) r.rate = *s.throughput;
     else if (all_rate && s.launches_measured) {
       r.rate = static_cast<double>(s.launches) * 1e9 / static_cast<double>(s.wall);
-      r.rate_lower_bound = s.launch_records_lost > 0;
+      r.rate_lower_bound = s.launch_records_lost > 0 || !s.launch_partial_note.empty();
     }
     else if (all_rate) c.rate_not_measured.push_back(s.name);
     c.rows.push_back(r);

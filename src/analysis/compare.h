@@ -47,6 +47,10 @@ struct ScenarioMetrics {
   // counts the recorded ones, so at most this many are missing and a launch rate is a lower bound
   // (the wall time is not shortened by loss: audit EE L4). 0 without such loss.
   int64_t launch_records_lost = 0;
+  // Some launch-class callbacks refused by CUPTI while others were recorded (LaunchCoverage's
+  // partial_note, sched --json `launch_partial_note`): the launches left out are of unknown number,
+  // so a launch rate is a lower bound too (review EZ M1). "" when every launch API was recorded.
+  std::string launch_partial_note;
   // Why a figure above is null where `sched` prints "n/a (reason)": the rates per 1000 launches
   // ("no launch calls", "launches not measured"), the penalty ("no clean pairs", "no switched
   // pairs") and the off-CPU share ("no launching thread"); "" when it is set, not recorded (the
@@ -87,7 +91,8 @@ struct ComparisonRow {
   std::optional<bool> irq_sources_differ;
   bool irq_vector_sets_differ = false;
   // On the launch-rate basis, `rate` counts recorded launches only while launch records were lost
-  // (m.launch_records_lost > 0): the true rate is at least this.
+  // (m.launch_records_lost > 0) or some launch APIs were not recorded (m.launch_partial_note): the
+  // true rate is at least this.
   bool rate_lower_bound = false;
   // Which way the slowdown may be off when a rate is a lower bound: "" exact, "at_most" (this row's
   // rate is a lower bound: its true slowdown is at most this), "at_least" (the baseline's is), or

@@ -7,13 +7,12 @@
 #include <memory>
 
 #include "analysis/compare.h"
-#include "analysis/sched.h"
 #include "cli/cmd_report.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
-#include "ingest/recording/recorder_drops.h"
 #include "report/compare_render.h"
+#include "report/compare_trace.h"
 #include "util/error.h"
 #include "util/read_whole_file.h"
 
@@ -54,11 +53,7 @@ ScenarioMetrics load_scenario(const std::string& arg) {
     }
     return scenario_from_json(doc, name, path);
   }
-  const Trace trace = load_trace_noting(path);
-  ScenarioMetrics m = scenario_from_analysis(analyze_sched(trace), name, path);
-  // The recorder's drop counters, as a saved analysis's `dropped` gives them (scenario_from_json).
-  for (const RecorderDrop& d : recorder_drops(trace)) add_launch_records_lost(m, d.key, d.count);
-  return m;
+  return scenario_from_trace(load_trace_noting(path), name, path);
 }
 
 void run(const CompareArgs& a) {

@@ -130,6 +130,9 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (s->contains("dropped") && (*s)["dropped"].is_object())
     for (const auto& [key, n] : (*s)["dropped"].items())
       if (n.is_number()) add_launch_records_lost(m, key, whole(n, "dropped", file));
+  // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
+  if (s->contains("launch_partial_note") && (*s)["launch_partial_note"].is_string())
+    m.launch_partial_note = (*s)["launch_partial_note"].get<std::string>();
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
   // holds any OS event) in documents written since 2026-12-02 06:24, which all have
   // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
@@ -146,8 +149,9 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   if (!m.switches_recorded) m.sched_per_1k.reset(), m.window_sched_per_1k.reset(), m.penalty.reset(), m.offcpu_share.reset();
   if (!m.irqs_recorded) m.irq_per_1k_hard.reset(), m.irq_per_1k_soft.reset();
   // Why a null figure is null, as sched says it, from what the saved analysis holds; unknown ("")
-  // where it lacks what decides it.
-  m.rates_undefined_reason = rates_undefined_reason(m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
+  // where it lacks what decides it; none for rates whose events were not recorded (review EZ L1).
+  if (m.switches_recorded || m.irqs_recorded)
+    m.rates_undefined_reason = rates_undefined_reason(m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
   const auto pair_count = [&](const char* group) -> std::optional<int64_t> {
     if (!s->contains("pairs") || !(*s)["pairs"].is_object()) return std::nullopt;
     const json& g = (*s)["pairs"].contains(group) ? (*s)["pairs"][group] : json(nullptr);
@@ -272,8 +276,8 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
   if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.rate_lower_bound; }, "", "");
       !n.empty())
     notes.push_back("launches/s >=: a lower bound for " + n +
-                    ": the recorder lost records that may be launch calls (API events, or CUPTI ring records) and "
-                    "the rate counts recorded launches only; a slowdown from it is marked <= (its rate is the "
+                    ": the recorder lost records that may be launch calls (API events, or CUPTI ring records), or "
+                    "CUPTI refused some launch callbacks, and the rate counts recorded launches only; a slowdown from it is marked <= (its rate is the "
                     "bound), >= (the baseline's is) or ~ (both are: it may be off either way)");
   // The rates per 1000 launches of a recording with loss windows, in sched's words.
   if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss; }, "", "");
@@ -341,6 +345,7 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"irq_system_vectors_missing", "system-vector tracepoints missing", F::Text},
       {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
       {"launch_records_lost", "records lost that may be launch calls", F::Count},
+      {"launch_partial_note", "launch calls left out (CUPTI refused their callbacks)", F::Text},
       {"lost_events", "events the recorder lost", F::Count},
       {"verdict", "verdict", F::Text},
       {"source", "file", F::Text},
@@ -398,6 +403,7 @@ json comparison_json(const Comparison& c) {
                     {"irqs_recorded", r.m.irqs_recorded},
                     {"rate_lower_bound", r.rate_lower_bound},
                     {"launch_records_lost", r.m.launch_records_lost},
+                    {"launch_partial_note", opt_reason(r.m.launch_partial_note)},
                     {"slowdown_bound", r.slowdown_bound.empty() ? json(nullptr) : json(r.slowdown_bound)},
                     {"rates_over_loss", r.m.rates_over_loss},
                     {"lost_events", r.m.lost_events},

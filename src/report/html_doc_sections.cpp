@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -284,12 +285,32 @@ std::string threads_section(const json& doc) {
 
 // ---- compare and interference ------------------------------------------------------------------
 
+// The terminal's ASCII bound marks as the page's cells show them: "<=" as "≤ ", ">=" as "≥ ", "~" as
+// "~ " ("" stays "").
+std::string page_mark(const std::string& mark) {
+  return mark == "<=" ? "≤ " : mark == ">=" ? "≥ " : mark == "~" ? "~ " : "";
+}
+
+// A note of the terminal's (compare --json `notes`) in the page's marks (review EZ L4): its "<=" and
+// ">=" are the bound marks, and its "launches/s" column is the page's rate column.
+std::string page_marks(std::string note) {
+  for (auto [from, to] : {std::pair{"launches/s >=", "rate ≥"}, std::pair{"<=", "≤"}, std::pair{">=", "≥"}})
+    for (size_t at = note.find(from); at != std::string::npos; at = note.find(from, at + std::strlen(to)))
+      note.replace(at, std::strlen(from), to);
+  return note;
+}
+
 std::string compare_section(const json& doc) {
   const json& sc = first_array(doc, {"scenarios", "rows"});
   std::vector<std::string> cats;
   BarGroup slow{"slowdown %", {}};
+  // A bounded slowdown's bar carries its cell's mark in the tooltip (review EZ L4).
   for (auto& r : sc)
-    if (auto v = num(r, "slowdown_pct")) cats.push_back(str_or(r, "name", str_or(r, "scenario", "?"))), slow.values.push_back(*v);
+    if (auto v = num(r, "slowdown_pct")) {
+      cats.push_back(str_or(r, "name", str_or(r, "scenario", "?"))), slow.values.push_back(*v);
+      const json& b = member(r, "slowdown_bound");
+      slow.marks.push_back(b.is_string() ? page_mark(slowdown_mark(b.get<std::string>())) : "");
+    }
   ChartOptions o;
   o.title = "Slowdown against the baseline";
   o.x_label = "scenario", o.y_label = "slowdown %";
@@ -317,9 +338,7 @@ std::string compare_section(const json& doc) {
     if (member(r, "rate_lower_bound") == true && member(r, "rate").is_number())
       r["rate"] = "≥ " + format_fixed(r["rate"].get<double>(), 1);
     if (const json& b = member(r, "slowdown_bound"); b.is_string() && member(r, "slowdown_pct").is_number()) {
-      const std::string mark = slowdown_mark(b.get<std::string>());
-      r["slowdown_pct"] = (mark == "<=" ? "≤ " : mark == ">=" ? "≥ " : mark == "~" ? "~ " : "") +
-                          format_fixed(r["slowdown_pct"].get<double>(), 1) + "%";
+      r["slowdown_pct"] = page_mark(slowdown_mark(b.get<std::string>())) + format_fixed(r["slowdown_pct"].get<double>(), 1) + "%";
     }
     r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
     // A null with a known reason reads "n/a (reason)", as `sched` prints it; "-" otherwise.
@@ -338,7 +357,7 @@ std::string compare_section(const json& doc) {
   // or a hard IRQ rate of another kind means, which the cells alone cannot say.
   std::string notes;
   for (auto& n : member(doc, "notes"))
-    if (n.is_string()) notes += "<p class=\"note\">" + escape(n.get<std::string>()) + "</p>";
+    if (n.is_string()) notes += "<p class=\"note\">" + escape(page_marks(n.get<std::string>())) + "</p>";
   return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, comparison_scenario_columns(), "Scenarios") + notes;
 }
 

@@ -219,7 +219,7 @@ std::string bar_chart(const std::vector<std::string>& categories, const std::vec
                        "<title>{}{}: {}</title></rect>",
                        px, std::min(py, pzero), bw, std::abs(pzero - py), kPalette[k % 8],
                        groups.size() > 1 ? escape(groups[k].name) + ", " : std::string(), escape(categories[c]),
-                       escape(format_value(v, opt.y_unit)));
+                       escape((c < groups[k].marks.size() ? groups[k].marks[c] : std::string()) + format_value(v, opt.y_unit)));
     }
     if (c % every == 0)
       s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>",

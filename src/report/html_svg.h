@@ -33,6 +33,9 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& op
 struct BarGroup {
   std::string name;
   std::vector<double> values;  // one per category
+  // Optional, one per value: written before the value in its bar's tooltip (compare's bound marks
+  // "≤", "≥", "~", so that the tooltip says what its table cell says).
+  std::vector<std::string> marks = {};
 };
 std::string bar_chart(const std::vector<std::string>& categories, const std::vector<BarGroup>& groups,
                       const ChartOptions& opt);
