@@ -89,6 +89,13 @@ static void init_segment(int fd, uint64_t capacity, const std::string& what, Rin
   };
   const size_t n = ring_segment_bytes(capacity);
   if (::ftruncate(fd, static_cast<off_t>(n)) != 0) give_up(": cannot size the ring");
+  // Every page allocated now: a sparse file on a filesystem that then runs out of room (a full
+  // /dev/shm, a small ring directory) ends in SIGBUS at the first write to a missing page, in
+  // the traced application (review FB M2). Failing here ends the recording before it starts.
+  if (const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(n)); rc != 0) {
+    errno = rc;
+    give_up(": cannot allocate the ring's " + std::to_string(n) + " bytes");
+  }
   void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) give_up(": cannot map the ring");
   if (!keep_fd) ::close(fd);

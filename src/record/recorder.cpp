@@ -292,9 +292,19 @@ class Recorder {
 // /dev/shm is shared by every recorder of the machine, and the clean-up below removes any stale
 // ring there; a test that plants stale rings and counts what is removed points this at a directory
 // of its own, so other recordings running meanwhile neither remove its rings nor get theirs removed.
+// The directory must be absolute (the traced processes get the ring's path and may change their
+// working directory: a relative one lost every CUDA record, review FB M1) and an existing directory.
 static std::string cupti_ring_dir() {
   const char* dir = std::getenv("INFERTRACE_CUPTI_RING_DIR");
-  return dir && *dir ? dir : "/dev/shm";
+  if (!dir || !*dir) return "/dev/shm";
+  const std::string d(dir);
+  if (d[0] != '/')
+    throw Error("record: INFERTRACE_CUPTI_RING_DIR=" + d + " is not an absolute path; the traced processes open the "
+                "ring by its path from their own working directory");
+  struct stat st{};
+  if (::stat(d.c_str(), &st) != 0) throw Error("record: INFERTRACE_CUPTI_RING_DIR=" + d + ": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) throw Error("record: INFERTRACE_CUPTI_RING_DIR=" + d + " is not a directory");
+  return d;
 }
 
 // CUPTI mode: the ring the injection library writes into, as a file in /dev/shm so every process
@@ -323,10 +333,16 @@ void Recorder::create_cupti_ring() {
   }
   s_.cupti_ring_path = path;
   // Through sudo the command runs as the invoking user, who must be able to open the ring.
+  // Through the file itself, never a symlink put in its place (review FB L1: chown followed one,
+  // so a user owning the ring directory could have root hand them another file).
   if (sudo_uid) {
     const char* sg = std::getenv("SUDO_GID");
-    if (::chown(path.c_str(), ring_uid, sg ? static_cast<gid_t>(std::atoi(sg)) : gid_t(-1)) != 0)
-      throw Error("record: cannot hand the CUPTI ring " + path + " to the invoking user: " + std::strerror(errno));
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    const bool handed = fd >= 0 && ::fchown(fd, ring_uid, sg ? static_cast<gid_t>(std::atoi(sg)) : gid_t(-1)) == 0;
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    if (!handed)
+      throw Error("record: cannot hand the CUPTI ring " + path + " to the invoking user: " + std::strerror(err));
   }
   merge_ = std::make_unique<CuptiMerge>(out_, static_cast<uint32_t>(cuda_apis().size()));
   out_.meta("cupti.library", cupti_lib_);

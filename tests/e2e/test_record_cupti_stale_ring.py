@@ -99,6 +99,16 @@ with tempfile.TemporaryDirectory() as d:
         except (OSError, ValueError):
             pass
 
+    # The ring directory must be an absolute path to a directory: the traced processes open the ring
+    # by its path from their own working directory (a relative one lost every record, review FB M1).
+    for bad, why in (("shm", "is not an absolute path"), (os.path.join(d, "missing"), "No such file or directory"),
+                     (pidfile, "is not a directory")):
+        os.environ["INFERTRACE_CUPTI_RING_DIR"] = bad
+        r = record(os.path.join(d, "bad.itrace"), "true")
+        check(r.returncode == 1 and "INFERTRACE_CUPTI_RING_DIR=" + bad in r.stderr and why in r.stderr,
+              f"ring dir {bad!r}: rc {r.returncode} {r.stderr!r}")
+    os.environ["INFERTRACE_CUPTI_RING_DIR"] = shm
+
 if failures:
     sys.exit(1)
 print("ok")
