@@ -69,6 +69,11 @@ TEST(Compare, UnmeasuredScenarioKeepsTheMeasuredLaunchRates) {
   EXPECT_NE(text.str().find("(slowdown from launch_rate)"), std::string::npos) << text.str();
   // Nothing measured, or a measured 0: no basis, as before.
   EXPECT_EQ(compare_scenarios({nl, nl}).basis, "none");
+  std::ostringstream none_text;  // (the header said "slowdown from none": audit EW L7)
+  print_comparison(none_text, compare_scenarios({nl, nl}));
+  EXPECT_NE(none_text.str().find("(no slowdown: not every scenario has a launch rate or a throughput)"), std::string::npos)
+      << none_text.str();
+  EXPECT_EQ(none_text.str().find("slowdown from"), std::string::npos) << none_text.str();
   EXPECT_EQ(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).basis, "none");
   EXPECT_TRUE(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).rate_not_measured.empty());
 }

@@ -209,10 +209,14 @@ void print_comparison(std::ostream& os, const Comparison& c) {
                sw(na(r.m.penalty ? format_ns(*r.m.penalty) : "-", r.m.penalty_undefined_reason)),
                sw(na(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.m.offcpu_undefined_reason)), r.verdict});
   }
-  // A baseline without a rate (its launch calls not measured) leaves no slowdown to compute.
-  const bool base_has_rate = c.basis == "none" || c.rows.front().rate.has_value();
-  t.print(os, "Scenarios against " + c.rows.front().m.name +
-                  (base_has_rate ? " (slowdown from " + c.basis + ")" : " (no slowdown: the baseline has no " + c.basis + ")"));
+  // A baseline without a rate (its launch calls not measured) leaves no slowdown to compute; no
+  // basis at all (CPU-only recordings, no launches) none either: "(slowdown from none)" read as a
+  // bug (audit EW L7), the HTML page says "from nothing (not every scenario has a rate)".
+  const std::string header =
+      c.basis == "none"                 ? " (no slowdown: not every scenario has a launch rate or a throughput)"
+      : c.rows.front().rate.has_value() ? " (slowdown from " + c.basis + ")"
+                                        : " (no slowdown: the baseline has no " + c.basis + ")";
+  t.print(os, "Scenarios against " + c.rows.front().m.name + header);
   for (const std::string& n : comparison_notes(c)) os << n << "\n";
 }
 
