@@ -4,7 +4,6 @@
 // not known stays "-". The reasons are checked against sched's own report of the same analysis.
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "report/compare_render.h"
 #include "report/html_report.h"
 #include "report/sched_render.h"
+#include "text_table_row.h"
 
 namespace infertrace {
 namespace {
@@ -47,20 +47,6 @@ ScenarioMetrics base() {
   m.name = "base", m.launches = 1000, m.wall = 1'000'000'000;
   m.sched_per_1k = 10.0, m.irq_per_1k_hard = 1.0, m.irq_per_1k_soft = 2.0, m.penalty = 5'000, m.offcpu_share = 0.25;
   return m;
-}
-
-// The text table's row of scenario `name`: its cells (two or more spaces apart).
-std::vector<std::string> text_row(const std::string& text, const std::string& name) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(name + "  ", 0) == 0) {
-      std::vector<std::string> cells;
-      const std::regex gap(" {2,}");
-      for (std::sregex_token_iterator it(line.begin(), line.end(), gap, -1), end; it != end; ++it) cells.push_back(*it);
-      return cells;
-    }
-  ADD_FAILURE() << "no row " << name << " in\n" << text;
-  return {};
 }
 
 std::string sched_text(const Trace& t, const SchedAnalysis& a) {

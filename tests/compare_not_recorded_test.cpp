@@ -5,7 +5,6 @@
 // from its saved `sched --json`); what is expected follows from what the inputs hold.
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "report/compare_render.h"
 #include "report/html_report.h"
 #include "report/sched_render.h"
+#include "text_table_row.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -46,20 +46,6 @@ ScenarioMetrics recorded(const char* name) {
   m.sched_per_1k = 10.0, m.window_sched_per_1k = 12.0, m.irq_per_1k_hard = 1.0, m.irq_per_1k_soft = 2.0;
   m.offcpu_share = 0.25;
   return m;
-}
-
-// The text table's row of scenario `name`: its cells (two or more spaces apart).
-std::vector<std::string> text_row(const std::string& text, const std::string& name) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(name + "  ", 0) == 0) {
-      std::vector<std::string> cells;
-      const std::regex gap(" {2,}");
-      for (std::sregex_token_iterator it(line.begin(), line.end(), gap, -1), end; it != end; ++it) cells.push_back(*it);
-      return cells;
-    }
-  ADD_FAILURE() << "no row " << name << " in\n" << text;
-  return {};
 }
 
 std::string html_of(const json& doc) {
