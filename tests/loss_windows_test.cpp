@@ -276,6 +276,37 @@ TEST(SchedLoss, EachThreadsImpactIsOverItsOwnKnownWall) {
   ASSERT_NE(row, std::string::npos) << b_html;
   EXPECT_NE(b_html.find(why, row), std::string::npos) << b_html;
   EXPECT_EQ(html_section(a).find("whole window time left out"), std::string::npos);
+
+  // A fourth thread whose one pair runs from the trace's start to its end (its last launch ends
+  // the trace: no measured duration) and meets the loss windows: all of its whole-trace wall is left
+  // out, so the whole trace's impact is unknown too, and each of its rows, the verdict included,
+  // says why (review FC M2, M3: the verdict said "no clean or no switched pairs").
+  launch(t, 104, 0);
+  ApiCall end;
+  end.start = 22'100, end.dur = 0, end.pid = kPid, end.tid = 104, end.name = t.strings.intern("cudaLaunchKernel");
+  end.kind = classify_api("cudaLaunchKernel");
+  t.api.push(end);
+  const SchedAnalysis c = analyze_sched(t);
+  EXPECT_EQ(c.wall, 22'100);
+  EXPECT_GT(c.clean.count, 0);
+  EXPECT_FALSE(c.scheduler_impact.has_value());
+  const std::string whole = "n/a (a thread's whole time left out for loss)";
+  std::ostringstream c_text;
+  print_sched_report(c_text, t, c);
+  for (const char* label : {"scheduler impact (share of wall less left-out pairs)", "  in preempted pairs", "  in blocked pairs"}) {
+    const size_t at = c_text.str().find(label);
+    ASSERT_NE(at, std::string::npos) << label << "\n" << c_text.str();
+    EXPECT_NE(c_text.str().substr(at, c_text.str().find('\n', at) - at).find(whole), std::string::npos) << label << "\n" << c_text.str();
+  }
+  EXPECT_NE(c.verdict.find("scheduler impact " + whole), std::string::npos) << c.verdict;
+  EXPECT_EQ(c.verdict.find("no switched pairs"), std::string::npos) << c.verdict;
+  const std::string c_html = html_section(c);
+  for (const char* label : {"scheduler impact (share of wall less left-out pairs)", "scheduler impact, preempted pairs",
+                            "scheduler impact, blocked pairs"}) {
+    const size_t at = c_html.find(label);
+    ASSERT_NE(at, std::string::npos) << label << "\n" << c_html;
+    EXPECT_NE(c_html.substr(at, c_html.find('\n', at) - at).find(whole), std::string::npos) << label << "\n" << c_html;
+  }
 }
 
 TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {

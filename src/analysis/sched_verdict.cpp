@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
 #include "analysis/sched.h"
 #include "util/units.h"
@@ -227,7 +228,7 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     std::snprintf(buf, sizeof buf, "%.1f context switches per 1000 launches", a.sched_per_1k);
   numbers += std::string(buf) + "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
              (a.scheduler_impact ? impact_phrase(a, impact)
-                                 : std::string("scheduler impact n/a (no clean or no switched pairs to measure it)")) +
+                                 : "scheduler impact " + std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false))) +
              ".";
   std::snprintf(buf, sizeof buf, " Of the %lld slowest pairs (%s and above, d >= %s): %.0f%% preempted, %.0f%% blocked, ",
                 static_cast<long long>(t.pairs), pct, format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100);
@@ -262,8 +263,13 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   const double top = std::max({preempted, blocked, irq_share});
   if (top < kCauseShare && impact < kImpactFloor) {
     a.signature = "clean", a.mitigation = "nothing";
-    a.verdict = "Clean: the OS barely touched the launching threads; the slow launch pairs come from the application "
-                "itself, so no scheduling change will help. " + numbers;
+    // An unknown impact is not one under 1% (review FC M2): the tail clears the OS, the cost below
+    // it could not be weighed, and the verdict says so instead of "barely touched".
+    a.verdict = a.scheduler_impact
+                    ? "Clean: the OS barely touched the launching threads; the slow launch pairs come from the "
+                      "application itself, so no scheduling change will help. " + numbers
+                    : "Clean in the slow pairs: no OS cause explains them, so they come from the application itself; "
+                      "the scheduler's cost below them could not be weighed (its impact is unknown). " + numbers;
     return;
   }
   // No cause explains the tail, yet the scheduler cost 1% of wall time or more: that cost lies in

@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/impact_unknown_reason.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
 #include "report/irq_sources_text.h"
-#include "report/sched_phrases.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -192,11 +192,16 @@ std::string hard_irq_sources(const json& doc) {
                                names("irq_system_vectors_missing"));
 }
 
-// The clean pairs' count of a saved analysis (`pairs.clean.count`), unset when it has none.
-std::optional<int64_t> clean_pair_count(const json& doc) {
-  const std::optional<double> n = num(member(member(doc, "pairs"), "clean"), "count");
+// A whole-number field of a saved analysis, unset when it has none.
+std::optional<int64_t> whole_number_of(const json& obj, const char* key) {
+  const std::optional<double> n = num(obj, key);
   if (!n) return std::nullopt;
   return static_cast<int64_t>(*n);
+}
+
+// The clean pairs' count of a saved analysis (`pairs.clean.count`), unset when it has none.
+std::optional<int64_t> clean_pair_count(const json& doc) {
+  return whole_number_of(member(member(doc, "pairs"), "clean"), "count");
 }
 
 // The terminal's "metric / value" table: penalty, impact, rates, IRQ time, run queue, GPU starvation.
@@ -226,7 +231,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   }
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): said in the label
   // (audit EE L1), as the terminal says it.
-  const char* unknown_impact = impact_unknown_reason(clean_pair_count(doc), false);
+  const char* unknown_impact = impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), false);
   if (doc.contains("scheduler_impact"))
     tb.add_row({num(doc, "pairs_spanning_loss").value_or(0) > 0 ? "scheduler impact (share of wall less left-out pairs)"
                                                                  : "scheduler impact (share of wall)",
@@ -282,7 +287,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
                     ", scheduler impact " +
-                    (r.switches ? pct_or(member(w, "scheduler_impact"), impact_unknown_reason(clean_pair_count(doc), true))
+                    (r.switches ? pct_or(member(w, "scheduler_impact"), impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), true))
                                 : "not recorded");
     if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
                                                             member(w, "scheduler_impact").is_number())

@@ -3,10 +3,10 @@
 #include <optional>
 #include <string>
 
+#include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
 #include "ingest/recording/recorder_drops.h"
 #include "report/irq_sources_text.h"
-#include "report/sched_phrases.h"
 #include "report/text_table.h"
 #include "util/units.h"
 
@@ -143,7 +143,7 @@ std::string launch_window_text(const SchedAnalysis& a) {
   // for loss (sched.cpp), which a bare "n/a" read as "no pairs" (review EQ L5).
   s += ", scheduler impact " + (!a.switches_recorded  ? std::string("not recorded")
                                 : w.scheduler_impact ? format_pct(*w.scheduler_impact)
-                                                     : std::string(impact_unknown_reason(a.clean.count, true)));
+                                                     : std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, true)));
   // Summed over several launching threads it can pass 100% (as the whole-trace figure; review CP).
   if (w.scheduler_impact && a.pair_threads > 1)
     s += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
@@ -406,7 +406,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   const auto impact = [&](const std::optional<double>& v) {
     return !a.switches_recorded ? std::string("not recorded (--events)")
            : v                  ? format_pct(*v)
-                                : std::string(impact_unknown_reason(a.clean.count, false));
+                                : std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false));
   };
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): the label says so
   // (audit EE L1), as the GPU starvation row names its reduced denominator.
