@@ -6,6 +6,8 @@
 
 #include "analysis/compare.h"
 #include "report/compare_render.h"
+#include "report/html_report.h"
+#include "html_text.h"
 #include "json_labels.h"
 #include "util/error.h"
 
@@ -74,6 +76,20 @@ TEST(Compare, UnmeasuredScenarioKeepsTheMeasuredLaunchRates) {
   EXPECT_NE(none_text.str().find("(no slowdown: not every scenario has a launch rate or a throughput)"), std::string::npos)
       << none_text.str();
   EXPECT_EQ(none_text.str().find("slowdown from"), std::string::npos) << none_text.str();
+  // The report page says it in the same words, as it does for a baseline without a rate (review FC
+  // L2: "from nothing (...); the rate column is that figure", and "from launches per second").
+  const auto page = [](const Comparison& x) {
+    html::ReportInputs in;
+    in.docs.push_back({"cmp.json", comparison_json(x)});
+    return html_text::section_text(html::render_report(in), "doc-0");
+  };
+  const std::string none_page = page(compare_scenarios({nl, nl}));
+  EXPECT_NE(none_page.find("No slowdown: not every scenario has a launch rate or a throughput."), std::string::npos) << none_page;
+  EXPECT_EQ(none_page.find("Slowdown against"), std::string::npos) << none_page;
+  const std::string b_page = page(b);
+  EXPECT_NE(b_page.find("No slowdown: the baseline, " + b.rows.front().m.name + ", has no launch rate."), std::string::npos)
+      << b_page;
+  EXPECT_NE(page(c).find("Slowdown against"), std::string::npos);
   EXPECT_EQ(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).basis, "none");
   EXPECT_TRUE(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).rate_not_measured.empty());
 }

@@ -211,7 +211,7 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   }
   // A baseline without a rate (its launch calls not measured) leaves no slowdown to compute; no
   // basis at all (CPU-only recordings, no launches) none either: "(slowdown from none)" read as a
-  // bug (audit EW L7), the HTML page says "from nothing (not every scenario has a rate)".
+  // bug (audit EW L7). The HTML page's basis line says the same (html_doc_sections.cpp).
   const std::string header =
       c.basis == "none"                 ? " (no slowdown: not every scenario has a launch rate or a throughput)"
       : c.rows.front().rate.has_value() ? " (slowdown from " + c.basis + ")"
@@ -317,7 +317,10 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
       known += (known.empty() ? "" : ", ") + r.m.name + " " + (r.m.throughput ? format_fixed(*r.m.throughput, 1) : "-");
     for (const ComparisonRow& r : c.rows)
       if (r.m.throughput) {
-        notes.push_back("throughput where known (not every scenario has one, so the slowdown uses " + c.basis + "): " + known);
+        notes.push_back("throughput where known (not every scenario has one, so " +
+                        std::string(c.basis == "none" ? "there is no slowdown: not every one has a launch rate either"
+                                                      : "the slowdown uses " + c.basis) +
+                        "): " + known);
         break;
       }
   }

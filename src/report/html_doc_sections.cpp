@@ -315,14 +315,22 @@ std::string compare_section(const json& doc) {
   o.title = "Slowdown against the baseline";
   o.x_label = "scenario", o.y_label = "slowdown %";
   // What the rate column counts: the terminal names it in the header, the labels once here.
+  // The terminal's header in words: no basis, or a baseline without the rate, is no slowdown at all
+  // (review FC L2: "from nothing ...; the rate column is that figure").
   std::string basis;
-  if (auto b = str_or(doc, "basis", ""); !b.empty())
-    basis = "<p class=\"note\">Slowdown against " + escape(str_or(doc, "baseline", "the first scenario")) + " from " +
-            escape(b == "throughput"    ? "the throughput (work/s)"
-                   : b == "launch_rate" ? "launches per second of wall time"
-                   : b == "none"        ? "nothing (not every scenario has a rate)"
-                                        : b) +
-            "; the rate column is that figure.</p>";
+  if (auto b = str_or(doc, "basis", ""); !b.empty()) {
+    const std::string base = escape(str_or(doc, "baseline", "the first scenario"));
+    const bool base_rate = !sc.empty() && member(sc[0], "rate").is_number();
+    if (b == "none")
+      basis = "<p class=\"note\">No slowdown: not every scenario has a launch rate or a throughput.</p>";
+    else if (!base_rate)
+      basis = "<p class=\"note\">No slowdown: the baseline, " + base + ", has no " +
+              (b == "throughput" ? std::string("throughput") : std::string("launch rate")) + ".</p>";
+    else
+      basis = "<p class=\"note\">Slowdown against " + base + " from " +
+              escape(b == "throughput" ? "the throughput (work/s)" : b == "launch_rate" ? "launches per second of wall time" : b) +
+              "; the rate column is that figure.</p>";
+  }
   // A figure whose events a scenario's input does not hold (a Kineto trace: no context switches or
   // IRQs) reads "not recorded", as in the terminal, where "-" would read as "none"; the flags that
   // say so are then in those cells, not columns of their own.
