@@ -91,6 +91,9 @@ class Ring {
 
   bool valid() const { return h_ != nullptr; }
   uint64_t capacity() const { return h_ ? h_->capacity : 0; }
+  // The ring file a create() made and holds open (-1 otherwise): its owner is changed through it,
+  // never through its path (which a symlink or FIFO may replace in a user's ring directory).
+  int file_descriptor() const { return lock_fd_; }
   // Largest payload one record may carry.
   uint32_t max_payload() const;
   // create(): removes the file now (the mapping stays; producers keep theirs); no-op otherwise.

@@ -333,16 +333,15 @@ void Recorder::create_cupti_ring() {
   }
   s_.cupti_ring_path = path;
   // Through sudo the command runs as the invoking user, who must be able to open the ring.
-  // Through the file itself, never a symlink put in its place (review FB L1: chown followed one,
-  // so a user owning the ring directory could have root hand them another file).
+  // Through the descriptor of the file we created, never its path (review FB L1, FC L4: chown
+  // followed a symlink, and a reopen by path could meet a swapped file or a FIFO, in a ring
+  // directory the user owns).
   if (sudo_uid) {
     const char* sg = std::getenv("SUDO_GID");
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    const bool handed = fd >= 0 && ::fchown(fd, ring_uid, sg ? static_cast<gid_t>(std::atoi(sg)) : gid_t(-1)) == 0;
-    const int err = errno;
-    if (fd >= 0) ::close(fd);
-    if (!handed)
-      throw Error("record: cannot hand the CUPTI ring " + path + " to the invoking user: " + std::strerror(err));
+    const int fd = cupti_ring_.file_descriptor();
+    if (fd < 0 || ::fchown(fd, ring_uid, sg ? static_cast<gid_t>(std::atoi(sg)) : gid_t(-1)) != 0)
+      throw Error("record: cannot hand the CUPTI ring " + path + " to the invoking user: " +
+                  std::strerror(fd < 0 ? EBADF : errno));
   }
   merge_ = std::make_unique<CuptiMerge>(out_, static_cast<uint32_t>(cuda_apis().size()));
   out_.meta("cupti.library", cupti_lib_);
