@@ -37,12 +37,6 @@ std::string fixed1(double v) {
   return buf;
 }
 
-std::string page_section(const json& doc) {
-  html::ReportInputs in;
-  in.docs.push_back({"cmp.json", doc});
-  return html_text::section_text(html::render_report(in), "doc-0");
-}
-
 TEST(CompareLoss, ALaunchRateOfALossyRecordingIsALowerBound) {
   // base 1000 launches/s, exact; lossy 900 recorded of at most 1000 (100 records lost): the true
   // slowdown lies in [0%, 10%], so 10% is an upper bound.
@@ -72,7 +66,7 @@ TEST(CompareLoss, ALaunchRateOfALossyRecordingIsALowerBound) {
   EXPECT_EQ(j["scenarios"][1]["launch_records_lost"], 100);
   EXPECT_EQ(j["scenarios"][1]["slowdown_bound"], "at_most");
 
-  const std::string page = page_section(j);
+  const std::string page = html_text::doc_page(j);
   EXPECT_TRUE(has(page, "≥ " + fixed1(lossy_rate))) << page;
   EXPECT_TRUE(has(page, "≤ " + fixed1(slowdown) + "%")) << page;
   EXPECT_TRUE(has(page, "rate ≥: a lower bound for lossy")) << page;  // the page's marks and column name
@@ -144,7 +138,7 @@ TEST(CompareLoss, RecordingAndSavedAnalysisAgree) {
   EXPECT_EQ(j["scenarios"][1]["rates_over_loss"], true);
   EXPECT_EQ(j["scenarios"][1]["lost_events"], 37);
   EXPECT_EQ(j["scenarios"][0]["rates_over_loss"], false);
-  EXPECT_TRUE(has(page_section(j), "recorder loss in r")) << page_section(j);
+  EXPECT_TRUE(has(html_text::doc_page(j), "recorder loss in r")) << html_text::doc_page(j);
 }
 
 // Launch callbacks CUPTI refused (LaunchCoverage::partial_note, sched --json `launch_partial_note`):
@@ -215,7 +209,7 @@ TEST(CompareLoss, TheBoundWordingFollowsTheVerdictsWord) {
 TEST(CompareLoss, ThePageNotesAndTooltipCarryTheMarks) {
   const json j = comparison_json(compare_scenarios({scenario("base", 1000, 0), scenario("lossy", 900, 100)}));
   ASSERT_EQ(j["scenarios"][1]["slowdown_bound"], "at_most");
-  const std::string section = page_section(j);
+  const std::string section = html_text::doc_page(j);
   EXPECT_TRUE(has(section, "rate ≥: a lower bound for lossy")) << section;
   EXPECT_TRUE(has(section, "marked ≤ (its rate is the bound), ≥ (the baseline's is)")) << section;
   EXPECT_FALSE(has(section, ">=")) << section;

@@ -55,12 +55,6 @@ std::string sched_text(const Trace& t, const SchedAnalysis& a) {
   return os.str();
 }
 
-std::string page_section(const json& doc) {
-  html::ReportInputs in;
-  in.docs.push_back({"cmp.json", doc});
-  return html_text::section_text(html::render_report(in), "doc-0");
-}
-
 TEST(CompareNa, APenaltyWithoutSwitchedPairsIsNaWithSchedsReason) {
   const Trace t = recording(6);
   const SchedAnalysis a = analyze_sched(t);
@@ -90,7 +84,7 @@ TEST(CompareNa, APenaltyWithoutSwitchedPairsIsNaWithSchedsReason) {
   EXPECT_EQ(j["scenarios"][1]["penalty_undefined_reason"], reason);
   EXPECT_TRUE(j["scenarios"][1]["penalty_ns"].is_null());  // the figure stays null
   EXPECT_TRUE(j["scenarios"][0]["penalty_undefined_reason"].is_null());
-  const std::string page = page_section(j);
+  const std::string page = html_text::doc_page(j);
   EXPECT_TRUE(has(page, "n/a (" + reason + ")")) << page;
 }
 
@@ -120,7 +114,7 @@ TEST(CompareNa, ARecordingWithoutLaunchesIsNaEverywhereSchedSaysSo) {
   EXPECT_TRUE(has(os.str(), "n/a: empty rates per 1000 launches: no launch calls; empty penalty: no clean pairs; "
                             "empty off-CPU: no launching thread"))
       << os.str();
-  const std::string page = page_section(comparison_json(c));
+  const std::string page = html_text::doc_page(comparison_json(c));
   EXPECT_TRUE(has(page, "n/a (no launch calls)")) << page;
   EXPECT_TRUE(has(page, "n/a (no launching thread)")) << page;
 
@@ -176,7 +170,7 @@ TEST(CompareNa, AnOffCpuShareWithAllItsWallLeftOutSaysSo) {
   // One ns of wall left: the share is defined, no reason.
   a.main_offcpu_left_out = a.wall - 1;
   EXPECT_EQ(scenario_from_analysis(a, "lost", "l.itrace").offcpu_undefined_reason, "");
-  const std::string page = page_section(comparison_json(compare_scenarios({base(), fresh})));
+  const std::string page = html_text::doc_page(comparison_json(compare_scenarios({base(), fresh})));
   EXPECT_TRUE(has(page, "n/a (" + reason + ")")) << page;
 }
 

@@ -48,12 +48,6 @@ ScenarioMetrics recorded(const char* name) {
   return m;
 }
 
-std::string html_of(const json& doc) {
-  html::ReportInputs in;
-  in.docs.push_back({"compare.json", doc});
-  return html_text::section_text(html::render_report(in), "doc-0");
-}
-
 TEST(CompareNotRecorded, KinetoScenarioSaysNotRecordedInTextAndPage) {
   const Trace t = kineto_launches(6);
   const SchedAnalysis a = analyze_sched(t);
@@ -97,7 +91,7 @@ TEST(CompareNotRecorded, KinetoScenarioSaysNotRecordedInTextAndPage) {
   EXPECT_EQ(doc["scenarios"][0]["switches_recorded"], true);
   EXPECT_TRUE(doc["scenarios"][1]["sched_per_1k"].is_null());  // the JSON keeps its nulls
   // The page: the same eight cells (throughput "-", rate, slowdown, launches, wall before them).
-  const std::string page = html_of(doc);
+  const std::string page = html_text::doc_page(doc);
   std::string eight;
   for (int i = 0; i < 8; ++i) eight += " not recorded";
   EXPECT_TRUE(has(page, eight + " ")) << page;

@@ -25,12 +25,6 @@ ScenarioMetrics scenario(const char* name, std::optional<bool> vectors) {
   return m;
 }
 
-std::string page_section(const json& doc) {
-  html::ReportInputs in;
-  in.docs.push_back({"cmp.json", doc});
-  return html_text::section_text(html::render_report(in), "doc-0");
-}
-
 // The lines print_comparison writes after its table (the table ends at its last row's verdict).
 std::vector<std::string> text_lines_after(const std::string& text, const std::string& last_row_end) {
   std::vector<std::string> out;
@@ -56,13 +50,13 @@ TEST(CompareNotes, TheUnknownIrqKindSentenceReachesJsonAndThePage) {
   for (const json& n : j["notes"]) found = found || n.get<std::string>().find(sentence) != std::string::npos;
   EXPECT_TRUE(found) << j["notes"].dump(1);
 
-  const std::string page = page_section(j);
+  const std::string page = html_text::doc_page(j);
   EXPECT_TRUE(html_text::has(page, sentence)) << page;
 
   // Nothing to say: an empty list, no note on the page.
   const json quiet = comparison_json(compare_scenarios({scenario("a", false), scenario("b", false)}));
   EXPECT_TRUE(quiet["notes"].empty()) << quiet["notes"].dump();
-  EXPECT_FALSE(html_text::has(page_section(quiet), "IRQ/1K hard: "));  // the sentences, not the column
+  EXPECT_FALSE(html_text::has(html_text::doc_page(quiet), "IRQ/1K hard: "));  // the sentences, not the column
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 
 #include "analysis/compare.h"
 #include "report/compare_render.h"
-#include "report/html_report.h"
 #include "html_text.h"
 #include "json_labels.h"
 #include "util/error.h"
@@ -78,11 +77,7 @@ TEST(Compare, UnmeasuredScenarioKeepsTheMeasuredLaunchRates) {
   EXPECT_EQ(none_text.str().find("slowdown from"), std::string::npos) << none_text.str();
   // The report page says it in the same words, as it does for a baseline without a rate (review FC
   // L2: "from nothing (...); the rate column is that figure", and "from launches per second").
-  const auto page = [](const Comparison& x) {
-    html::ReportInputs in;
-    in.docs.push_back({"cmp.json", comparison_json(x)});
-    return html_text::section_text(html::render_report(in), "doc-0");
-  };
+  const auto page = [](const Comparison& x) { return html_text::doc_page(comparison_json(x)); };
   const std::string none_page = page(compare_scenarios({nl, nl}));
   EXPECT_NE(none_page.find("No slowdown: not every scenario has a launch rate or a throughput."), std::string::npos) << none_page;
   EXPECT_EQ(none_page.find("Slowdown against"), std::string::npos) << none_page;

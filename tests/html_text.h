@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/html_report.h"
+
 #include <initializer_list>
 #include <regex>
 #include <string>
@@ -27,6 +29,13 @@ inline std::string section_text(const std::string& page, const std::string& id) 
 }
 
 inline bool has(const std::string& text, const std::string& s) { return text.find(s) != std::string::npos; }
+
+// The text of a report made of one saved --json document, `doc` (its section "doc-0").
+inline std::string doc_page(const nlohmann::json& doc, const std::string& label = "doc.json") {
+  html::ReportInputs in;
+  in.docs.push_back({label, doc});
+  return section_text(html::render_report(in), "doc-0");
+}
 
 // A table row's cells as section_text renders them, for a substring check.
 inline std::string row(std::initializer_list<std::string> cells) {

@@ -301,12 +301,10 @@ TEST(SchedLoss, EachThreadsImpactIsOverItsOwnKnownWall) {
   EXPECT_NE(c.verdict.find("scheduler impact " + whole), std::string::npos) << c.verdict;
   EXPECT_EQ(c.verdict.find("no switched pairs"), std::string::npos) << c.verdict;
   const std::string c_html = html_section(c);
+  // (The page's text is one line, cells a space apart: each row's value right after its label.)
   for (const char* label : {"scheduler impact (share of wall less left-out pairs)", "scheduler impact, preempted pairs",
-                            "scheduler impact, blocked pairs"}) {
-    const size_t at = c_html.find(label);
-    ASSERT_NE(at, std::string::npos) << label << "\n" << c_html;
-    EXPECT_NE(c_html.substr(at, c_html.find('\n', at) - at).find(whole), std::string::npos) << label << "\n" << c_html;
-  }
+                            "scheduler impact, blocked pairs"})
+    EXPECT_TRUE(html_text::has(c_html, html_text::row({label, whole}))) << label << "\n" << c_html;
 }
 
 TEST(SchedLoss, SwitchInGapOverAWindowIsTheRecordersNotTheKernels) {
