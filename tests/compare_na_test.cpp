@@ -11,6 +11,7 @@
 #include "analysis/compare.h"
 #include "analysis/sched.h"
 #include "html_text.h"
+#include "one_thread_launches.h"
 #include "report/compare_render.h"
 #include "report/html_report.h"
 #include "report/sched_render.h"
@@ -26,16 +27,8 @@ using nlohmann::json;
 // 1000 ns apart, and one IRQ on another thread (an OS event, so sched reports in full): every pair
 // is clean, none switched.
 Trace recording(int n) {
-  Trace t;
-  t.source = TraceSource::Recording;
+  Trace t = one_thread_launches(n, TraceSource::Recording);
   t.meta["events"] = "launch,sched,irq";
-  t.threads.push({100, 101, t.strings.intern("python"), 0, 1000 * n});
-  for (int i = 0; i < n; ++i) {
-    ApiCall c;
-    c.start = 1000 * i, c.dur = 100, c.pid = 100, c.tid = 101, c.name = t.strings.intern("cudaLaunchKernel");
-    c.kind = classify_api("cudaLaunchKernel");
-    t.api.push(c);
-  }
   Irq irq;
   irq.ts = 10, irq.dur = 5, irq.cpu = 1, irq.irq = 30, irq.pid = 200, irq.tid = 201;
   t.irqs.push(irq);

@@ -12,6 +12,7 @@
 #include "analysis/compare.h"
 #include "analysis/sched.h"
 #include "html_text.h"
+#include "one_thread_launches.h"
 #include "report/compare_render.h"
 #include "report/html_report.h"
 #include "report/sched_render.h"
@@ -25,18 +26,7 @@ using html_text::has;
 using nlohmann::json;
 
 // A Kineto trace of one thread's `n` launches, 1000 ns apart: launch calls, no OS event.
-Trace kineto_launches(int n) {
-  Trace t;
-  t.source = TraceSource::Kineto;
-  t.threads.push({100, 101, t.strings.intern("python"), 0, 1000 * n});
-  for (int i = 0; i < n; ++i) {
-    ApiCall c;
-    c.start = 1000 * i, c.dur = 100, c.pid = 100, c.tid = 101, c.name = t.strings.intern("cudaLaunchKernel");
-    c.kind = classify_api("cudaLaunchKernel");
-    t.api.push(c);
-  }
-  return t;
-}
+Trace kineto_launches(int n) { return one_thread_launches(n, TraceSource::Kineto); }
 
 // A recorded scenario: 1000 launches in 1 s, Sched/1K 10, IRQ/1K 1 and 2, no penalty (no clean or
 // no switched pairs: a null figure, not an unrecorded one), off-CPU 25%.
