@@ -123,6 +123,14 @@ std::vector<float> activations(int64_t n, uint32_t seed) {
   return x;
 }
 
+
+// A weight tensor over `bytes`: `rows` rows of `cols` weights of `type` (the tests' quantized rows).
+WeightTensor tensor_over(const std::vector<uint8_t>& bytes, GgmlType type, int64_t rows, int64_t cols, const char* name) {
+  WeightTensor w;
+  w.data = bytes.data(), w.type = type, w.cols = cols, w.rows = rows, w.row_bytes = bytes.size() / rows;
+  w.name = name;
+  return w;
+}
 TEST(EngineInt8Prefill, QuantizationIsTheDefinitionBitForBit) {
   for (int block : {32, 256})
     for (uint32_t seed : {1u, 2u}) {
@@ -430,9 +438,7 @@ TEST_P(EngineInt8Matmul, MatmulWithinTheQuantizationBound) {
           gguf::quantize_row(type, row.data(), bytes.data() + r * rb, n);
         }
       }
-      WeightTensor w;
-      w.data = bytes.data(), w.type = type, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
-      w.name = "int8";
+      const WeightTensor w = tensor_over(bytes, type, rows, n, "int8");
       std::vector<float> deq(rows * n);
       for (int64_t r = 0; r < rows; ++r) gguf::dequantize_row(type, w.row(r), deq.data() + r * n, n);
       for (int ntok = 1; ntok <= cpu::kMaxTokenBlock + 1; ++ntok) {
@@ -476,9 +482,7 @@ TEST_P(EngineInt8Matmul, AutoTakesTheMeasuredPath) {
   for (GgmlType type : kInt8Types) {
     const int64_t n = 512, rows = 8, ntok = 7;
     const std::vector<uint8_t> bytes = random_rows(type, rows, n, rng);
-    WeightTensor w;
-    w.data = bytes.data(), w.type = type, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
-    w.name = "auto";
+    const WeightTensor w = tensor_over(bytes, type, rows, n, "auto");
     std::vector<float> x;
     for (int t = 0; t < ntok; ++t) {
       const std::vector<float> xt = activations(n, 40 + t);
@@ -500,13 +504,8 @@ TEST(EngineInt8Prefill, PreparedInputEqualsQuantizingPerCall) {
   std::mt19937 rng(13);
   const int64_t n = 512, rows = 12, ntok = 7;
   const std::vector<uint8_t> q4 = random_rows(GgmlType::Q4_K, rows, n, rng), q8 = random_rows(GgmlType::Q8_0, rows, n, rng);
-  auto tensor = [&](GgmlType t, const std::vector<uint8_t>& b) {
-    WeightTensor w;
-    w.data = b.data(), w.type = t, w.cols = n, w.rows = rows, w.row_bytes = b.size() / rows;
-    w.name = "prepared";
-    return w;
-  };
-  const WeightTensor w4 = tensor(GgmlType::Q4_K, q4), w8 = tensor(GgmlType::Q8_0, q8);
+  const WeightTensor w4 = tensor_over(q4, GgmlType::Q4_K, rows, n, "prepared"),
+                     w8 = tensor_over(q8, GgmlType::Q8_0, rows, n, "prepared");
   std::vector<float> x, other;
   for (int t = 0; t < ntok; ++t) {
     const std::vector<float> a = activations(n, 60 + t), b = activations(n, 90 + t);
@@ -552,9 +551,7 @@ TEST_P(EngineInt8Matmul, Int8PathDiffersFromF32PathByQuantizationOnly) {
   std::mt19937 rng(5);
   const int64_t n = 256, rows = 4;
   const std::vector<uint8_t> bytes = random_rows(GgmlType::Q4_K, rows, n, rng);
-  WeightTensor w;
-  w.data = bytes.data(), w.type = GgmlType::Q4_K, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
-  w.name = "int8";
+  const WeightTensor w = tensor_over(bytes, GgmlType::Q4_K, rows, n, "int8");
   std::vector<float> x;
   for (int t = 0; t < 3; ++t) {
     const std::vector<float> xt = activations(n, 7 + t);
@@ -578,9 +575,7 @@ TEST(EngineInt8Prefill, MatmulVariantRefusesOthersVariants) {
   std::mt19937 rng(3);
   const int64_t n = 256, rows = 4;
   const std::vector<uint8_t> bytes = random_rows(GgmlType::Q8_0, rows, n, rng);
-  WeightTensor w;
-  w.data = bytes.data(), w.type = GgmlType::Q8_0, w.cols = n, w.rows = rows, w.row_bytes = bytes.size() / rows;
-  w.name = "refused";
+  const WeightTensor w = tensor_over(bytes, GgmlType::Q8_0, rows, n, "refused");
   const std::vector<float> x = activations(3 * n, 4);
   std::vector<float> y(3 * rows);
   for (cpu::Isa isa : kIsas)
@@ -671,9 +666,7 @@ TEST(EngineInt8Prefill, NaNActivationGivesNaNOnEveryVariant) {
   }
   // the F32 path, for comparison: NaN too
   const std::vector<uint8_t> bytes = random_rows(GgmlType::Q4_0, 4, 64, rng);
-  WeightTensor w;
-  w.data = bytes.data(), w.type = GgmlType::Q4_0, w.cols = 64, w.rows = 4, w.row_bytes = bytes.size() / 4;
-  w.name = "nan";
+  const WeightTensor w = tensor_over(bytes, GgmlType::Q4_0, 4, 64, "nan");
   std::vector<float> x = activations(3 * 64, 8), y(3 * 4);
   x[64 + 5] = NAN;
   cpu::matmul_rows_isa(static_cast<int>(cpu::best_isa()), w, x.data(), 64, 3, y.data(), 4, 0, 4, cpu::PrefillPath::F32);
