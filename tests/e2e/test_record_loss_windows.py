@@ -41,26 +41,64 @@ LAUNCHES = 300000
 RESUMED_SLEEPS = 500
 
 
+# Why a read of the workload's /proc files failed or came back without its count: printed with the
+# stop's length, and in the failure it leads to (one run printed "slept ?" and nothing else).
+read_problems = []
+
+
+def proc_text(path):
+    """The whole of a /proc file, or the reason it could not be read (a str starting "unreadable")."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError as e:
+        return f"unreadable ({e!r})"
+
+
+def thread_voluntary(pid, tid):
+    """The voluntary_ctxt_switches of one thread, or None when the thread is gone. A read that fails
+    or lacks the line (a short read) is retried; when it still does while the thread is there, the
+    reason goes into read_problems and the thread counts 0 (so the stop waits longer, no less)."""
+    path = f"/proc/{pid}/task/{tid}/status"
+    why = ""
+    for _ in range(3):
+        try:
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError as e:
+            why = f"{e!r}"
+        else:
+            for line in text.splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    fields = line.split()
+                    if len(fields) == 2 and fields[1].isdigit():
+                        return int(fields[1])
+            why = f"no voluntary_ctxt_switches count in {text!r}"
+        if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+            return None  # the thread exited between the listing and the read
+        time.sleep(0.01)
+    read_problems.append(f"{path}: {why}")
+    return 0
+
+
 def voluntary_switches(pid):
     """The voluntary context switches of every thread of pid so far (the workload's usleep calls),
-    or None once it is gone."""
-    total = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return None
-    for tid in tids:
-        # A thread that exits between the listing and this read is skipped, not taken for the
-        # process's end. (One run saw None at the stop's start, so no stop at all: "recorder
-        # stopped 0.10 s"; this race is one candidate, not a proven cause.)
+    or None once its thread list cannot be read (it is gone); then read_problems says why."""
+    tids, why = None, ""
+    for _ in range(3):  # a failed listing is retried before the process is taken for gone
         try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for line in f:
-                    if line.startswith("voluntary_ctxt_switches:"):
-                        total += int(line.split()[1])
-        except (OSError, ValueError):
-            continue
-    return total
+            tids = os.listdir(f"/proc/{pid}/task")
+            break
+        except OSError as e:
+            why = f"{e!r}"
+            time.sleep(0.01)
+    if tids is None:
+        read_problems.append(f"/proc/{pid}/task: {why}; /proc/{pid}/stat: {proc_text(f'/proc/{pid}/stat')!r}")
+        return None
+    # A thread that exits between the listing and its read is skipped, not taken for the process's
+    # end (bb76193: one run saw None 0.1 s into the stop, "recorder stopped 0.10 s"; that race was
+    # one candidate, not a proven cause: read_problems now says what failed).
+    return sum(n for n in (thread_voluntary(pid, tid) for tid in tids) if n is not None)
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -101,6 +139,8 @@ with tempfile.TemporaryDirectory() as tmp:
         time.sleep(0.05)
     print(f"recorder stopped {(stop_end_ns - stop_begin_ns) / 1e9:.2f} s; the workload slept "
           f"{'?' if slept is None or slept_at_stop is None else slept - slept_at_stop} times meanwhile")
+    for problem in read_problems:
+        print("reading the workload's switch counts:", problem)
     out, err = p.communicate(timeout=600)
     if p.returncode != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
         skip("recorder cannot run here: " + err.strip()[:200])
@@ -108,7 +148,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 0, f"record rc={p.returncode}: {err}")
     check(resumed is not None and resumed >= RESUMED_SLEEPS,
           f"the workload ended (or stalled) before it launched again after the stop: {resumed} sleeps "
-          f"after SIGCONT; raise LAUNCHES")
+          f"after SIGCONT; raise LAUNCHES (/proc reads: {read_problems or 'all read'})")
 
     db = os.path.join(tmp, "loss.sqlite")
     e = subprocess.run([EXE, "export", "--sqlite", db, "--csv", os.path.join(tmp, "csv"), rec],
