@@ -7,14 +7,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "engine/runtime/generate.h"
 #include "engine/runtime/membw.h"
 #include "engine/runtime/sampler.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/cpu_list.h"
+#include "util/cpu_mask.h"
 #include "util/error.h"
 
 using namespace infertrace;
@@ -95,6 +99,64 @@ TEST(EngineThreadPool, RestoresTheCallersCpuMask) {
   { ThreadPool single(1, {last}); }
   ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof after, &after), 0);
   EXPECT_TRUE(CPU_EQUAL(&before, &after));
+}
+
+// The calling thread's mask, with the CPUs it holds.
+std::vector<int> own_cpus() {
+  CpuMask m;
+  EXPECT_EQ(read_thread_cpu_mask(pthread_self(), m), 0);
+  return m.cpus();
+}
+
+// A pool made on one thread and destroyed on another (review FB: the mask was then never given
+// back, its creator stayed pinned to one CPU): restored while the creator runs and is pinned as
+// the pool left it; left alone when the creator set a mask of its own since, or has ended.
+TEST(EngineThreadPool, RestoresTheCreatorsMaskWhenDestroyedOnAnotherThread) {
+  const std::vector<int> before = own_cpus();
+  if (before.size() < 2) GTEST_SKIP() << "one allowed CPU: pinning to it changes no mask";
+  const int first = before.front(), last = before.back();
+  std::mutex m;
+  std::condition_variable cv;
+  int step = 0;  // 1: the creator made the pool; 2: this thread destroyed it
+  auto wait_for = [&](int s) {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait(l, [&] { return step >= s; });
+  };
+  auto go = [&](int s) {
+    {
+      std::lock_guard<std::mutex> l(m);
+      step = s;
+    }
+    cv.notify_all();
+  };
+  for (const bool own_mask_since : {false, true}) {
+    step = 0;
+    std::unique_ptr<ThreadPool> pool;
+    std::vector<int> inside, after;
+    std::thread creator([&] {
+      pool = std::make_unique<ThreadPool>(2, std::vector<int>{last});
+      inside = own_cpus();
+      if (own_mask_since) pin_current_thread(first);  // the creator's own choice, after the pool's
+      go(1);
+      wait_for(2);
+      after = own_cpus();
+    });
+    wait_for(1);
+    pool.reset();  // on this thread
+    go(2);
+    creator.join();
+    EXPECT_EQ(inside, std::vector<int>{last});
+    if (own_mask_since)
+      EXPECT_EQ(after, std::vector<int>{first}) << "a mask the creator set itself is kept";
+    else
+      EXPECT_EQ(after, before) << "the creator's mask from before the pool";
+  }
+  // The creator has ended before the pool goes: nothing is set (its handle may be another
+  // thread's by then), and this thread's own mask is not touched.
+  std::unique_ptr<ThreadPool> orphan;
+  std::thread([&] { orphan = std::make_unique<ThreadPool>(2, std::vector<int>{last}); }).join();
+  orphan.reset();
+  EXPECT_EQ(own_cpus(), before);
 }
 
 TEST(CpuList, ParsesTheKernelSyntaxAndNamesTheOptionOnErrors) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "util/cpu_mask.h"
 #include "util/error.h"
 
 namespace infertrace::serve {
@@ -110,13 +111,9 @@ Topology plan_topology(const std::string& name, const std::vector<int>& allowed_
 }
 
 std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  return cpus;
+  CpuMask mask;  // sized as the kernel's (util/cpu_mask.h): a fixed cpu_set_t failed above 1024 CPUs
+  if (read_process_cpu_mask(mask) != 0) return {};
+  return mask.cpus();
 }
 
 }  // namespace infertrace::serve

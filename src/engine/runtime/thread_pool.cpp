@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
 
 #include "engine/runtime/pinnable_cpus.h"
 #include "util/cpu_list.h"
+#include "util/cpu_mask.h"
 #include "util/error.h"
 
 #if defined(__x86_64__)
@@ -28,10 +31,35 @@ namespace {
 constexpr int kSpinIterations = 20000;
 }  // namespace
 
+// Whether a thread still runs, for a pool destroyed on another thread than the one it pinned: a
+// pthread_t may be used only until its thread ends (then glibc hands it to the next thread). Every
+// thread that makes a pinned pool has one (thread_local, below); its owner's destructor runs as the
+// thread ends, before its handle is released, and takes the mutex, so a pool that holds the mutex
+// and sees `alive` may set that thread's mask.
+struct ThreadPool::ThreadLife {
+  std::mutex m;
+  bool alive = true;
+};
+
+namespace {
+struct ThreadLifeOwner {
+  std::shared_ptr<ThreadPool::ThreadLife> life = std::make_shared<ThreadPool::ThreadLife>();
+  ~ThreadLifeOwner() {
+    std::lock_guard<std::mutex> lock(life->m);
+    life->alive = false;
+  }
+};
+}  // namespace
+
+std::shared_ptr<ThreadPool::ThreadLife> ThreadPool::this_thread_life() {
+  thread_local ThreadLifeOwner owner;
+  return owner.life;
+}
+
 int allowed_cpu_count() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
+  CpuMask mask;
+  if (read_process_cpu_mask(mask) != 0) return 1;
+  return std::max(1, mask.count());
 }
 
 std::vector<int> parse_pinning_cpus(const std::string& text, const std::string& option_text) {
@@ -89,8 +117,9 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
   if (n_ < 1) throw UsageError("thread count must be at least 1");
   if (!cpus_.empty()) {
     caller_ = pthread_self();
-    if (const int rc = pthread_getaffinity_np(caller_, sizeof caller_mask_, &caller_mask_); rc != 0)
+    if (const int rc = read_thread_cpu_mask(caller_, caller_mask_); rc != 0)
       throw Error(std::string("cannot read the calling thread's CPU mask: ") + std::strerror(rc));
+    caller_life_ = this_thread_life();
     pin_current_thread(cpus_[0]);
     caller_pinned_ = true;
   }
@@ -119,10 +148,22 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::restore_caller_affinity() {
-  if (!caller_pinned_ || !pthread_equal(caller_, pthread_self())) return;
-  // Best effort: a CPU of the old mask may have gone offline since, and a destructor cannot throw.
-  (void)pthread_setaffinity_np(caller_, sizeof caller_mask_, &caller_mask_);
+  if (!caller_pinned_) return;
   caller_pinned_ = false;
+  // Best effort: a CPU of the old mask may have gone offline since, and a destructor cannot throw.
+  if (pthread_equal(caller_, pthread_self())) {
+    (void)pthread_setaffinity_np(caller_, caller_mask_.bytes(), caller_mask_.set());
+    return;
+  }
+  // Destroyed on another thread: the creator's mask is set only while the creator runs (its handle
+  // is valid; the lock holds its end back meanwhile), and only when it is still the one this pool
+  // left it (pinned to cpus_[0]): a mask the thread set itself since is its own to keep. (Before,
+  // nothing was restored here: the creator stayed pinned to one CPU.)
+  std::lock_guard<std::mutex> lock(caller_life_->m);
+  if (!caller_life_->alive) return;
+  CpuMask now;
+  if (read_thread_cpu_mask(caller_, now) != 0 || now.count() != 1 || !now.has(cpus_[0])) return;
+  (void)pthread_setaffinity_np(caller_, caller_mask_.bytes(), caller_mask_.set());
 }
 
 void ThreadPool::stop_and_join() {

@@ -15,10 +15,13 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "util/cpu_mask.h"
 
 namespace infertrace::engine {
 
@@ -50,12 +53,15 @@ std::vector<int> parse_pinning_cpus(const std::string& text, const std::string& 
 
 class ThreadPool {
  public:
+  struct ThreadLife;  // whether a thread still runs (thread_pool.cpp)
+
   // `cpus` non-empty: thread i (the caller included) is pinned to cpus[i % cpus.size()];
   // throws Error when the kernel refuses (a CPU outside the allowed set).
   explicit ThreadPool(int n_threads, std::vector<int> cpus = {});
-  // Gives the calling thread back the CPU mask it had before the constructor pinned it, when
-  // destroyed on that thread (a pool destroyed elsewhere cannot know its creator still runs): a
-  // pool is a scope's, and the thread goes on after it, e.g. gtest's main thread into later tests.
+  // Gives the calling thread back the CPU mask it had before the constructor pinned it: a pool is
+  // a scope's, and the thread goes on after it, e.g. gtest's main thread into later tests. When
+  // destroyed on another thread, only while the creator still runs and is still pinned as the pool
+  // left it (to cpus[0]: a mask it set itself since stays).
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -83,12 +89,15 @@ class ThreadPool {
 
   // Restores caller_mask_ on the constructing thread (the destructor, and a constructor that failed).
   void restore_caller_affinity();
+  // The calling thread's ThreadLife (thread_pool.cpp), made on its first call.
+  static std::shared_ptr<ThreadLife> this_thread_life();
 
   int n_;
   std::vector<int> cpus_;
-  pthread_t caller_{};         // the constructing thread, pinned when cpus_ is not empty
-  cpu_set_t caller_mask_{};    // its mask before that
+  pthread_t caller_{};  // the constructing thread, pinned when cpus_ is not empty
+  CpuMask caller_mask_;  // its mask before that (sized as the kernel's: util/cpu_mask.h)
   bool caller_pinned_ = false;
+  std::shared_ptr<ThreadLife> caller_life_;  // whether it still runs
   std::vector<std::thread> threads_;
   std::atomic<const std::function<void(int, int)>*> job_{nullptr};
   std::atomic<const std::function<void(int, int64_t)>*> chunk_job_{nullptr};
