@@ -1,6 +1,7 @@
 // `infertrace fusion TRACE`: proximity-score kernel fusion candidates (docs/fusion.md,
 // docs/metrics.md section 4), with the launch time each fusion would save; with --decode-window
 // and --measured, the closed loop against the engine's measured fused and graph modes.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -25,10 +26,14 @@ namespace {
 
 struct Options {
   std::string trace;
+  std::vector<std::string> more_words;  // positional words after the trace: an error, said below
   std::string lengths = "2,4,8,16,32,64,128,256";
   double threshold = 1.0;
   size_t top = 10;
   bool json = false, csv = false;
+  // --csv as given: "true" for the flag alone, else the VALUE of `--csv=VALUE` (refused below; a
+  // bool flag said only "Could not convert: --csv = out.csv").
+  std::string csv_given;
   std::string decode_window;          // engine run --json of the recorded run
   std::vector<std::string> measured;  // MODE=RUN.json
 };
@@ -78,7 +83,36 @@ std::vector<MeasuredRun> measured_runs(const std::vector<std::string>& specs) {
   return out;
 }
 
+// fusion reads one trace, and --csv is a flag here (the table goes to standard output) where
+// analyze and export take `--csv DIR`. A second word is most often a value meant for --csv: CLI11
+// said only "arguments were not expected", and with `--csv out.csv TRACE` the trace it blamed was
+// out.csv (audit EW L1). `--csv=VALUE` is refused here too, saying what --csv takes.
+void refuse_stray_words(const Options& o) {
+  if (!o.csv_given.empty() && o.csv_given != "true")
+    throw UsageError("--csv=" + o.csv_given + ": --csv takes no file or directory, it prints the per-length table as "
+                     "CSV on standard output (fusion TRACE --csv > FILE.csv)");
+  if (o.more_words.empty()) return;
+  std::string words = "'" + o.trace + "'";
+  for (const std::string& w : o.more_words) words += ", '" + w + "'";
+  std::string msg = "fusion reads one trace (given " + words + ")";
+  if (o.csv)
+    msg += ": --csv takes no file or directory, it prints the per-length table as CSV on standard output "
+           "(fusion TRACE --csv > FILE.csv)";
+  throw UsageError(msg);
+}
+
+// `fusion --csv DIR` (DIR read as the trace, as --csv takes no value): said as what --csv takes,
+// where reading the trace said only that DIR is a directory.
+void refuse_directory_with_csv(const Options& o) {
+  std::error_code ec;
+  if (!o.csv || !std::filesystem::is_directory(o.trace, ec)) return;
+  throw UsageError("fusion: " + o.trace + " is a directory, not a trace: --csv takes no directory, it prints the "
+                   "per-length table as CSV on standard output (fusion TRACE --csv > FILE.csv)");
+}
+
 void run(const Options& o) {
+  refuse_stray_words(o);
+  refuse_directory_with_csv(o);
   if (o.json && o.csv) throw UsageError("fusion: choose one of --json and --csv");
   if (!o.measured.empty() && o.decode_window.empty())
     throw UsageError("--measured needs --decode-window RUN.json: the recorded eager run, whose decode steps the "
@@ -130,20 +164,26 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
                                            "each fusion would save");
   cmd->add_option("trace", opt->trace, "Kineto trace (.json/.json.gz) or recording (.itrace)")
       ->required();
+  cmd->add_option("more", opt->more_words)->group("");  // hidden: refused by refuse_stray_words
   cmd->add_option("--lengths", opt->lengths, "Comma-separated chain lengths L (each >= 2)")->capture_default_str();
   cmd->add_option("--threshold", opt->threshold, "Fuse chains with proximity score PS >= T, 0 < T <= 1")
       ->capture_default_str();
   cmd->add_option("--top", opt->top, "Candidate chains to list")->capture_default_str()
       ->check(CLI::Range(1, 1000000));  // as analyze and sched: a list of no rows is no request
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
-  cmd->add_flag("--csv", opt->csv, "The per-length table as CSV");
+  cmd->add_flag("--csv", opt->csv_given,
+                "Print the per-length table as CSV on standard output (takes no file or directory, unlike "
+                "analyze/export --csv DIR: redirect it, > FILE.csv)");
   cmd->add_option("--decode-window", opt->decode_window,
                   "engine run --json of the recorded run: analyze only its decode steps (decode_window_ns)");
   cmd->add_option("--measured", opt->measured,
                   "MODE=RUN.json[,...]: engine run --json results (eager = baseline, fused, graph) to compare the "
                   "prediction with (needs --decode-window)")
       ->delimiter(',');
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt]() {
+    opt->csv = !opt->csv_given.empty();
+    run(*opt);
+  });
 });
 
 }  // namespace

@@ -118,6 +118,29 @@ r = run("fusion", os.path.join(traces_dir, "missing.json"))
 if r.returncode != 1 or "missing.json" not in r.stderr:
     failures.append("missing file should be exit 1 naming it, got %d: %s" % (r.returncode, r.stderr))
 
+# --csv is a flag (the table on standard output), where analyze and export take --csv DIR (audit
+# EW L1): a file or directory given to it is a usage error that says what --csv takes, and nothing
+# is written there; the error used to blame the trace.
+h = run("fusion", "--help")
+if "standard output" not in h.stdout or "takes no file or directory" not in h.stdout:
+    failures.append("fusion --help does not say what --csv takes: %s" % h.stdout)
+with tempfile.TemporaryDirectory() as tmp:
+    out_csv, out_dir = os.path.join(tmp, "lengths.csv"), os.path.join(tmp, "dir")
+    os.mkdir(out_dir)
+    for args in ([bs1, "--csv", out_csv], ["--csv", out_csv, bs1], [bs1, "--csv", out_dir], ["--csv", out_dir, bs1],
+                 ["--csv", out_dir], [bs1, "--csv=" + out_csv], [bs1, "--csv=" + out_dir]):
+        r = run("fusion", *args)
+        last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+        if r.returncode != 2 or "--csv takes no" not in last or "standard output" not in last or r.stdout:
+            failures.append("fusion %s: want exit 2 saying what --csv takes, got %d: %r %r"
+                            % (" ".join(args), r.returncode, r.stdout[:200], r.stderr))
+    if os.path.exists(out_csv) or os.listdir(out_dir):
+        failures.append("fusion --csv FILE/DIR wrote there: %s" % os.listdir(tmp))
+    # Without --csv a second word is refused too, naming both words.
+    r = run("fusion", bs1, out_csv)
+    if r.returncode != 2 or "reads one trace" not in r.stderr or "lengths.csv" not in r.stderr or "--csv" in r.stderr:
+        failures.append("fusion T EXTRA: want exit 2 naming the words, got %d: %s" % (r.returncode, r.stderr))
+
 for f in failures:
     print("FAIL:", f)
 sys.exit(1 if failures else 0)
