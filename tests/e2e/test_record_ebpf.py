@@ -294,15 +294,30 @@ with tempfile.TemporaryDirectory() as tmp:
     finished = os.path.join(tmp, "killed.command-finished")
     proc = subprocess.Popen([exe, "record", "-o", killed, "--", "sh", "-c", 'sleep 10; touch "$0"', finished],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Killed once the command's sleep runs (plus 3 s for its events to reach the file: an ASan
-    # recorder on a loaded machine may need more than the 1 s this test gave it), not after a
-    # fixed time: on a loaded machine loading and attaching the probes took longer than the 2.5 s
-    # this test used to wait, and the recorder died before starting the command.
+    # Killed once the command's sleep runs and its thread is in the file, not after a fixed time:
+    # on a loaded machine loading and attaching the probes took longer than the 2.5 s this test
+    # used to wait, and the recorder died before starting the command; then a fixed 3 s for the
+    # sleep's events to reach the file (review FB: an ASan recorder on a loaded machine may need
+    # more). The file is read as it grows, as after the kill: export's threads.csv names the sleep.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None and not sleep_under(proc.pid):
         time.sleep(0.05)
     check(sleep_under(proc.pid), "the recorder did not start its command's sleep within 60 s")
-    time.sleep(3.0)
+
+    def sleep_in_file(n):
+        out = os.path.join(tmp, f"killed-poll-{n}")
+        r = subprocess.run([exe, "export", killed, "--csv", out], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            return False
+        _, rows = read_csv(os.path.join(out, "threads.csv"))
+        return any(row["comm"] == "sleep" for row in rows)
+
+    polls, deadline = 0, time.monotonic() + 30  # the sleep lasts 10 s: it must be there well before
+    while proc.poll() is None and not sleep_in_file(polls) and time.monotonic() < deadline:
+        polls += 1
+        time.sleep(0.2)
+    print(f"the sleep's thread was in the growing file after {polls + 1} read(s)")
+    check(proc.poll() is None, "the recorder ended before it was killed")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 30  # the sleep ends about 7 s after the kill
