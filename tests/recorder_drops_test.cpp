@@ -1,12 +1,12 @@
-// recorder_drops() (ingest/recording/recorder_drops.h): every drop counter of a recording's META,
+// recorder_drops() (trace/recorder_drops.h): every drop counter of a recording's META,
 // with its cause, and sched.dropped in the JSON built from it (docs/sched.md).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "analysis/sched.h"
-#include "ingest/recording/recorder_drops.h"
 #include "report/sched_render.h"
+#include "trace/recorder_drops.h"
 
 namespace infertrace {
 namespace {

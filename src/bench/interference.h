@@ -31,7 +31,7 @@ struct RunResult {
   std::optional<double> metric;  // from --metric-regex
   std::string recording;         // path, when recorded
   std::string error;             // why this run has no usable number
-  // Events the recorder lost in this run's recording (ingest/recording/recorder_drops.h); none when
+  // Events the recorder lost in this run's recording (trace/recorder_drops.h); none when
   // the run was not recorded or its recording could not be analysed.
   std::optional<int64_t> lost_events;
 };

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "ingest/recording/recorder_drops.h"
+#include "trace/recorder_drops.h"
 #include "report/text_table.h"
 #include "util/units.h"
 

@@ -18,8 +18,8 @@
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
 #include "cli/registry.h"
-#include "ingest/recording/recorder_drops.h"
 #include "report/sched_render.h"
+#include "trace/recorder_drops.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
 

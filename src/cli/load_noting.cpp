@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "ingest/recording/recorder_drops.h"
+#include "trace/recorder_drops.h"
 
 namespace infertrace::cli {
 

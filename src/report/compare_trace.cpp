@@ -1,7 +1,7 @@
 #include "report/compare_trace.h"
 
 #include "analysis/sched.h"
-#include "ingest/recording/recorder_drops.h"
+#include "trace/recorder_drops.h"
 
 namespace infertrace {
 

@@ -5,7 +5,7 @@
 
 #include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
-#include "ingest/recording/recorder_drops.h"
+#include "trace/recorder_drops.h"
 #include "report/irq_sources_text.h"
 #include "report/text_table.h"
 #include "util/units.h"

@@ -1,4 +1,4 @@
-#include "ingest/recording/recorder_drops.h"
+#include "trace/recorder_drops.h"
 
 #include <cerrno>
 #include <cstdlib>
