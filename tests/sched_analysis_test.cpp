@@ -2,6 +2,8 @@
 // comments from the events the test inserts (docs/metrics.md §5).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "analysis/irq_stats.h"
@@ -210,7 +212,19 @@ TEST(SchedAnalysis, UnmeasuredLaunchesGiveNoPairsRatesOrVerdictFromThem) {
   const SchedAnalysis b = analyze_sched(p), whole = analyze_sched(build_trace());
   EXPECT_EQ(b.signature, whole.signature);
   EXPECT_EQ(b.launches, whole.launches);
-  EXPECT_EQ(b.verdict, whole.verdict + " Note: " + p.launch_coverage.partial_note + ".");
+  // Its rates divide by fewer launches than ran: upper bounds, said in the verdict (review FC L6).
+  // 8 launches; 2 traced switch-outs, 1 hard and 3 soft IRQs.
+  char rates[160], bounded[200];
+  std::snprintf(rates, sizeof rates, "%.1f context switches and %.1f hard + %.1f soft IRQs per 1000 launches", 2000.0 / 8,
+                1000.0 / 8, 3000.0 / 8);
+  std::snprintf(bounded, sizeof bounded, "at most %.1f context switches and at most %.1f hard + %.1f soft IRQs per 1000 launches",
+                2000.0 / 8, 1000.0 / 8, 3000.0 / 8);
+  std::string expected = whole.verdict;
+  ASSERT_NE(expected.find(rates), std::string::npos) << expected;
+  expected.replace(expected.find(rates), std::strlen(rates),
+                   std::string(bounded) + " (upper bounds: " + b.per_1k_upper_bound_reason + ")");
+  EXPECT_NE(b.per_1k_upper_bound_reason.find("CUPTI refused some launch callbacks"), std::string::npos);
+  EXPECT_EQ(b.verdict, expected + " Note: " + p.launch_coverage.partial_note + ".");
   EXPECT_EQ(sched_analysis_json(p, b)["launch_partial_note"], p.launch_coverage.partial_note);
 }
 

@@ -29,6 +29,10 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   if (a.irq_system_vectors.value_or(false)) m.irq_vectors_traced = a.irq_vectors_traced, m.irq_vectors_missing = a.irq_vectors_missing;
   m.rates_over_loss = a.loss, m.lost_events = a.lost_events;
   m.launch_partial_note = a.launch_partial_note;
+  // The drops that may have been launch calls (audit EE L4), as the analysis read them from the
+  // recording's META, and what they and the partial note make of the rates per 1000 launches.
+  m.launch_records_lost = a.launch_records_lost;
+  m.per_1k_upper_bound_reason = a.per_1k_upper_bound_reason;
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
@@ -55,8 +59,6 @@ std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall) {
   if (main_tid < 0) return "no launching thread";
   return offcpu_wall <= 0 ? "no wall time less left-out time" : "";
 }
-
-bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
 
 void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count) {
   if (!drop_may_hold_launches(drop_key) || count <= 0) return;
@@ -97,12 +99,7 @@ bool vector_sets_differ(const ScenarioMetrics& a, const ScenarioMetrics& b) {
 // Why a scenario's launch rate is a lower bound, for its verdict: the records lost (a count) and
 // the launch callbacks CUPTI refused (no count: their calls were never seen), either or both.
 std::string lower_bound_cause(const ScenarioMetrics& m) {
-  std::string why;
-  if (m.launch_records_lost > 0)
-    why = "the recorder lost " + std::to_string(m.launch_records_lost) + " records that may be launch calls";
-  if (!m.launch_partial_note.empty())
-    why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
-  return why;
+  return launch_undercount_cause(m.launch_records_lost, m.launch_partial_note);
 }
 
 std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonRow& base, const std::string& basis) {
@@ -195,6 +192,12 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
       r.sched_increase = *r.m.sched_per_1k / *base.m.sched_per_1k;
     if (base.m.window_sched_per_1k && r.m.window_sched_per_1k && *base.m.window_sched_per_1k > 0)
       r.window_sched_increase = *r.m.window_sched_per_1k / *base.m.window_sched_per_1k;
+    // Both ratios divide this row's launches-counted rate by the baseline's (the window's rates count
+    // the same launches): an upper-bound numerator bounds the ratio from above, an upper-bound
+    // denominator from below, both leave it either way (review FC L6).
+    if (i > 0 && (r.sched_increase || r.window_sched_increase))
+      r.sched_increase_bound =
+          ratio_of_upper_bounds(!r.m.per_1k_upper_bound_reason.empty(), !base.m.per_1k_upper_bound_reason.empty());
     if (base.m.irq_system_vectors && r.m.irq_system_vectors) {
       r.irq_vector_sets_differ = vector_sets_differ(base.m, r.m);
       // Both count vectors but one does not say which (an analysis saved before sched --json listed

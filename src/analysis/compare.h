@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/launch_undercount.h"
 #include "analysis/sched.h"
 
 namespace infertrace {
@@ -56,13 +57,13 @@ struct ScenarioMetrics {
   // pairs") and the off-CPU share ("no launching thread"); "" when it is set, not recorded (the
   // flags above say so) or the reason is not known (an analysis saved without what decides it).
   std::string rates_undefined_reason, penalty_undefined_reason, offcpu_undefined_reason;
+  // Why the rates per 1000 launches above (whole trace and launch window) are upper bounds: launches
+  // under-counted while their own events were complete (per_1k_upper_bound_reason,
+  // analysis/launch_undercount.h; sched --json `per_1k_upper_bound_reason`); "" when they are not.
+  std::string per_1k_upper_bound_reason;
 };
 
-// Whether a recorder drop counter (RecorderDrop::key, sched --json `dropped`) counts records that
-// may have been launch calls: the eBPF ring's API events ("api") and the CUPTI ring's records
-// ("cupti_ring", API callbacks and GPU records alike). The one list for a recording and a saved
-// analysis of it.
-bool drop_may_hold_launches(const std::string& drop_key);
+// drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.
 // m.launch_records_lost += count for such a counter (held at INT64_MAX: counts come from META text).
 void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count);
 
@@ -99,6 +100,11 @@ struct ComparisonRow {
   // "either_way" (both are). "" for the baseline's own row.
   std::string slowdown_bound;
   std::string verdict;
+  // Which way sched_increase and window_sched_increase may be off when a rate per 1000 launches is an
+  // upper bound (ratio_of_upper_bounds): "" exact, "at_most" (this row's rates are upper bounds, the
+  // baseline's exact: the true increase is at most this), "at_least" (the baseline's are), or
+  // "either_way" (both are). "" for the baseline's own row and where there is no ratio.
+  std::string sched_increase_bound;
 };
 
 struct Comparison {

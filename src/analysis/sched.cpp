@@ -6,11 +6,13 @@
 #include <map>
 
 #include "analysis/launch_thread_choice.h"
+#include "analysis/launch_undercount.h"
 #include "analysis/loss_windows.h"
 #include "analysis/offcpu_walk.h"
 #include "analysis/percentile.h"
 #include "analysis/sched_pairs.h"
 #include "analysis/sched_scope.h"
+#include "trace/recorder_drops.h"
 #include "util/comma_list.h"
 
 namespace infertrace {
@@ -334,6 +336,16 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.irq_per_1k_hard = per_1k(a.irqs.hard_count, a.launches);
   a.irq_per_1k_soft = per_1k(a.irqs.soft_count, a.launches);
   if (!loss.empty()) outside_loss_rates(trace, scope, launches, loss, a);
+  // Launches counted fewer than ran make the rates above upper bounds, unless the switches or IRQs
+  // they count were lost too (loss windows, dropped switch or IRQ events): then neither bound.
+  bool rate_events_lost = !loss.empty();
+  for (const RecorderDrop& d : recorder_drops(trace)) {
+    if (d.count <= 0) continue;
+    if (drop_may_hold_launches(d.key)) a.launch_records_lost = saturating_add_drops(a.launch_records_lost, d.count);
+    if (drop_counted_by_per_1k_rates(d.key)) rate_events_lost = true;
+  }
+  a.per_1k_upper_bound_reason =
+      per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost);
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)

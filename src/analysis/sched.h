@@ -171,6 +171,15 @@ struct SchedAnalysis {
   // Verdict: signature is one of "launches_not_measured", "no_os_events", "too_few_launches", "clean", "cpu_contention",
   // "irq_pressure", "blocking"; mitigation names the matching remedy; verdict is a paragraph.
   std::string signature, mitigation, verdict;
+
+  // Records the recorder lost that may have been launch calls (drop_may_hold_launches: META
+  // dropped.api, cupti.ring_dropped_records; 0 without): `launches` counts the recorded ones.
+  int64_t launch_records_lost = 0;
+  // Why the rates per 1000 launches (sched_per_1k and its parts, irq_per_1k_*, the launch window's)
+  // are upper bounds: launches under-counted (launch_records_lost, launch_partial_note) while the
+  // switches and IRQs they count were not lost (analysis/launch_undercount.h); "" when they are not.
+  // The rates outside the loss windows are not judged here (docs/sched.md, "Lost events").
+  std::string per_1k_upper_bound_reason;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

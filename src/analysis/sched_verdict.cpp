@@ -221,12 +221,15 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   char buf[640];
   // IRQ rates only when IRQs were recorded: "0.0 hard + 0.0 soft" would read as measured.
   std::string numbers = std::to_string(a.launches) + " launches, ";
+  // Launches counted fewer than ran: the rates are upper bounds, said with them (review FC L6).
+  const bool upper = !a.per_1k_upper_bound_reason.empty();
   if (a.irqs_recorded)
-    std::snprintf(buf, sizeof buf, "%.1f context switches and %.1f hard + %.1f soft IRQs per 1000 launches",
-                  a.sched_per_1k, a.irq_per_1k_hard, a.irq_per_1k_soft);
+    std::snprintf(buf, sizeof buf, "%s%.1f context switches and %s%.1f hard + %.1f soft IRQs per 1000 launches",
+                  upper ? "at most " : "", a.sched_per_1k, upper ? "at most " : "", a.irq_per_1k_hard, a.irq_per_1k_soft);
   else
-    std::snprintf(buf, sizeof buf, "%.1f context switches per 1000 launches", a.sched_per_1k);
-  numbers += std::string(buf) + "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
+    std::snprintf(buf, sizeof buf, "%s%.1f context switches per 1000 launches", upper ? "at most " : "", a.sched_per_1k);
+  numbers += std::string(buf) + (upper ? " (upper bounds: " + a.per_1k_upper_bound_reason + ")" : std::string()) +
+             "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
              (a.scheduler_impact ? impact_phrase(a, impact)
                                  : "scheduler impact " + std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false))) +
              ".";

@@ -4,8 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "trace/recorder_drops.h"
+#include "report/compare_render.h"
 #include "report/text_table.h"
+#include "trace/recorder_drops.h"
 #include "util/units.h"
 
 namespace infertrace::bench {
@@ -84,6 +85,7 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
       for (const auto& m : sched[i]) {
         if (!m) continue;
         ++s.analysed;
+        s.runs_per_1k_upper_bound += m->per_1k_upper_bound_reason.empty() ? 0 : 1;
         if (m->sched_per_1k) sp.push_back(*m->sched_per_1k);
         if (m->irq_per_1k_hard) ih.push_back(*m->irq_per_1k_hard);
         if (m->irq_per_1k_soft) is.push_back(*m->irq_per_1k_soft);
@@ -107,6 +109,8 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
     for (ScenarioSummary& s : out) {
       if (s.median && *b.median > 0) s.slowdown_pct = (*b.median - *s.median) / *b.median * 100.0;
       if (s.sched_per_1k && b.sched_per_1k && *b.sched_per_1k > 0) s.sched_increase = *s.sched_per_1k / *b.sched_per_1k;
+      if (s.sched_increase && &s != base)
+        s.sched_increase_bound = ratio_of_upper_bounds(s.runs_per_1k_upper_bound > 0, b.runs_per_1k_upper_bound > 0);
       s.verdict = &s == base ? "baseline" : verdict_against(s, b);
     }
   }
@@ -121,10 +125,17 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
       t.add_row({s.name, "-", "skipped: " + s.skip_reason, "", "", "", "", "", "", "", "", "", "", ""});
       continue;
     }
+    // Medians of rates some of which are upper bounds (launches counted fewer than ran): "<=", and
+    // the increase from them with compare's marks (review FC L6).
+    const auto bounded = [&](const std::optional<double>& v, int digits) {
+      return v && s.runs_per_1k_upper_bound > 0 ? "<=" + fixed(v, digits) : fixed(v, digits);
+    };
+    const std::string increase =
+        s.sched_increase ? slowdown_mark(s.sched_increase_bound) + fixed(s.sched_increase, 2, "x") : std::string("-");
     t.add_row({s.name, std::to_string(s.runs_ok) + "/" + std::to_string(s.runs), fixed(s.median, 3), fixed(s.min, 3),
                fixed(s.max, 3), fixed(s.spread_pct, 1, "%"), format_ns(s.wall_median_s * 1e9), fixed(s.slowdown_pct, 1, "%"),
-               fixed(s.sched_per_1k, 1), fixed(s.sched_increase, 2, "x"),
-               s.irq_per_1k_hard ? fixed(s.irq_per_1k_hard, 1) + "/" + fixed(s.irq_per_1k_soft, 1) : "-",
+               bounded(s.sched_per_1k, 1), increase,
+               s.irq_per_1k_hard ? bounded(s.irq_per_1k_hard, 1) + "/" + bounded(s.irq_per_1k_soft, 1) : "-",
                s.penalty_ns ? format_ns(*s.penalty_ns) : "-", s.offcpu_share ? format_pct(*s.offcpu_share) : "-",
                s.lost_events ? std::to_string(*s.lost_events) : "-"});
   }
@@ -141,6 +152,11 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
     if (s.runs_with_lost_events > 0)
       os << "; the recorder lost " << *s.lost_events << " events in " << s.runs_with_lost_events << " of " << s.analysed
          << " analysed run" << (s.analysed == 1 ? "" : "s") << ": its scheduler figures are from an incomplete record";
+    if (s.runs_per_1k_upper_bound > 0)
+      os << "; launches were counted fewer than ran in " << s.runs_per_1k_upper_bound << " of " << s.analysed
+         << " analysed run" << (s.analysed == 1 ? "" : "s")
+         << " (records lost that may be launch calls, or launch callbacks CUPTI refused): its Sched/1K and IRQ/1K "
+            "medians are upper bounds (<=)";
     os << "\n";
   }
 }
@@ -179,6 +195,9 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"offcpu_share", opt(s.offcpu_share)},
                     {"lost_events", s.lost_events ? json(*s.lost_events) : json(nullptr)},
                     {"runs_with_lost_events", s.runs_with_lost_events},
+                    {"per_1k_upper_bound", s.runs_per_1k_upper_bound > 0},
+                    {"runs_per_1k_upper_bound", s.runs_per_1k_upper_bound},
+                    {"sched_increase_bound", s.sched_increase_bound.empty() ? json(nullptr) : json(s.sched_increase_bound)},
                     {"runs", runs}});
   }
   return {{"kind", "compare"},

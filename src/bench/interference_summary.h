@@ -31,6 +31,13 @@ struct ScenarioSummary {
   // "baseline", or the slowdown said in words with whether it stands out of the run-to-run spread
   // (every run of one scenario beyond every run of the other) or not.
   std::string verdict;
+  // Analysed runs whose rates per 1000 launches are upper bounds (launches counted fewer than ran:
+  // ScenarioMetrics::per_1k_upper_bound_reason). With any, the medians sched_per_1k and irq_per_1k_*
+  // are upper bounds too (a median never falls when a value rises) and marked "<=".
+  int runs_per_1k_upper_bound = 0;
+  // Which way sched_increase may be off (ratio_of_upper_bounds: "", "at_most", "at_least",
+  // "either_way"); "" for the baseline's own row and without an increase.
+  std::string sched_increase_bound;
 };
 
 // The median of the values (the mean of the middle two for an even count).

@@ -45,7 +45,6 @@ int64_t whole_member(const json& o, const char* key, const std::string& file) {
 
 json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 json opt_reason(const std::string& r) { return r.empty() ? json(nullptr) : json(r); }
-std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? format_fixed(*v, digits) : "-"; }
 
 // A figure whose events the input does not hold (a Kineto trace has no context switches or IRQs):
 // said so, as `sched` says it, where "-" would read as "no launches" or "nothing happened".
@@ -127,12 +126,32 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   // `dropped` per counter since 2026-12-01): what marks the rates in the table, as for a recording.
   if (s->contains("rates_over_loss") && (*s)["rates_over_loss"].is_boolean()) m.rates_over_loss = (*s)["rates_over_loss"].get<bool>();
   if (s->contains("loss") && (*s)["loss"].is_object()) m.lost_events = whole_member((*s)["loss"], "lost_events", file);
+  bool rate_events_lost = m.rates_over_loss;  // switches or IRQs lost too: the rates are neither bound
   if (s->contains("dropped") && (*s)["dropped"].is_object())
     for (const auto& [key, n] : (*s)["dropped"].items())
-      if (n.is_number()) add_launch_records_lost(m, key, whole(n, "dropped", file));
+      if (n.is_number()) {
+        const int64_t count = whole(n, "dropped", file);
+        add_launch_records_lost(m, key, count);
+        if (count > 0 && drop_counted_by_per_1k_rates(key)) rate_events_lost = true;
+      }
   // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
   if (s->contains("launch_partial_note") && (*s)["launch_partial_note"].is_string())
     m.launch_partial_note = (*s)["launch_partial_note"].get<std::string>();
+  // Whether the rates per 1000 launches are upper bounds: as the document says (`per_1k_upper_bound`,
+  // since 2026-12-03); a document saved before the key, by the same rule from what it holds (the
+  // partial note, the drop counters, the loss), so that it reads as its recording does.
+  const json& bound = s->contains("per_1k_upper_bound") ? (*s)["per_1k_upper_bound"] : json(nullptr);
+  if (!bound.is_null() && !bound.is_boolean()) throw InputError(file, -1, "\"per_1k_upper_bound\" is not true, false or null");
+  const std::string rule = per_1k_upper_bound_reason(m.launches_measured ? m.launches : 0, m.launch_records_lost,
+                                                     m.launch_partial_note, rate_events_lost);
+  if (bound.is_boolean() && bound.get<bool>()) {
+    const json& why = s->contains("per_1k_upper_bound_reason") ? (*s)["per_1k_upper_bound_reason"] : json(nullptr);
+    m.per_1k_upper_bound_reason = why.is_string() && !why.get<std::string>().empty() ? why.get<std::string>()
+                                  : !rule.empty()                                     ? rule
+                                                                                      : std::string("fewer launches counted than ran");
+  } else if (!bound.is_boolean()) {
+    m.per_1k_upper_bound_reason = rule;
+  }
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
   // holds any OS event) in documents written since 2026-12-02 06:24, which all have
   // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
@@ -201,11 +220,16 @@ void print_comparison(std::ostream& os, const Comparison& c) {
     const std::string rate_cell = r.rate ? (r.rate_lower_bound ? ">=" : "") + format_fixed(*r.rate, 1) : "-";
     const std::string slow_cell =
         r.slowdown_pct ? slowdown_mark(r.slowdown_bound) + format_fixed(*r.slowdown_pct, 1) + "%" : "-";
+    // A rate per 1000 launches of launches counted fewer than ran is an upper bound ("<="), and the
+    // Sched/1K increase from it bounded one way or neither, with the slowdown's marks (review FC L6).
+    const std::string per_1k_mark = r.m.per_1k_upper_bound_reason.empty() ? "" : "<=";
+    const auto per_1k = [&](const std::optional<double>& v) { return v ? per_1k_mark + format_fixed(*v, 1) : "-"; };
+    const auto increase = [&](const std::optional<double>& v) { return v ? slowdown_mark(r.sched_increase_bound) + ratio(v) : "-"; };
     t.add_row({r.m.name, rate_cell, slow_cell,
-               sw(na(opt_fixed(r.m.sched_per_1k, 1), r.m.rates_undefined_reason)), sw(ratio(r.sched_increase)),
-               sw(na(opt_fixed(r.m.window_sched_per_1k, 1), r.m.rates_undefined_reason)), sw(ratio(r.window_sched_increase)),
-               irq(na(opt_fixed(r.m.irq_per_1k_hard, 1), r.m.rates_undefined_reason)),
-               irq(na(opt_fixed(r.m.irq_per_1k_soft, 1), r.m.rates_undefined_reason)),
+               sw(na(per_1k(r.m.sched_per_1k), r.m.rates_undefined_reason)), sw(increase(r.sched_increase)),
+               sw(na(per_1k(r.m.window_sched_per_1k), r.m.rates_undefined_reason)), sw(increase(r.window_sched_increase)),
+               irq(na(per_1k(r.m.irq_per_1k_hard), r.m.rates_undefined_reason)),
+               irq(na(per_1k(r.m.irq_per_1k_soft), r.m.rates_undefined_reason)),
                sw(na(r.m.penalty ? format_ns(*r.m.penalty) : "-", r.m.penalty_undefined_reason)),
                sw(na(r.m.offcpu_share ? format_pct(*r.m.offcpu_share) : "-", r.m.offcpu_undefined_reason)), r.verdict});
   }
@@ -283,6 +307,18 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                     ": the recorder lost records that may be launch calls (API events, or CUPTI ring records), or "
                     "CUPTI refused some launch callbacks, and the rate counts recorded launches only; a slowdown from it is marked <= (its rate is the "
                     "bound), >= (the baseline's is) or ~ (both are: it may be off either way)");
+  // Rates per 1000 launches of launches counted fewer than ran (review FC L6): upper bounds, each
+  // scenario with its reason, and what the marks on the increase mean.
+  {
+    std::string bounded;
+    for (const ComparisonRow& r : c.rows)
+      if (!r.m.per_1k_upper_bound_reason.empty())
+        bounded += (bounded.empty() ? "" : "; ") + r.m.name + ": " + r.m.per_1k_upper_bound_reason;
+    if (!bounded.empty())
+      notes.push_back("Sched/1K, IRQ/1K <=: upper bounds (they divide by the launches counted) for " + bounded +
+                      "; a Sched/1K increase (x base) from them is marked <= (its rates are the bounds), >= (the "
+                      "baseline's are) or ~ (both are: it may be off either way)");
+  }
   // The rates per 1000 launches of a recording with loss windows, in sched's words.
   if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss; }, "", "");
       !n.empty())
@@ -368,6 +404,10 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"rate_lower_bound", "launch rate a lower bound", F::YesNo},
       {"slowdown_bound", "slowdown bound", F::Text},
       {"rates_over_loss", "rates over recorder loss", F::YesNo},
+      // Shown as marks in the per-1000-launch and increase cells, the reason in the notes.
+      {"per_1k_upper_bound", "rates per 1000 launches upper bounds", F::YesNo},
+      {"per_1k_upper_bound_reason", "why the rates per 1000 launches are upper bounds", F::Text},
+      {"sched_increase_bound", "Sched/1K increase bound", F::Text},
   };
   return cols;
 }
@@ -416,7 +456,10 @@ json comparison_json(const Comparison& c) {
                     {"lost_events", r.m.lost_events},
                     {"rates_undefined_reason", opt_reason(r.m.rates_undefined_reason)},
                     {"penalty_undefined_reason", opt_reason(r.m.penalty_undefined_reason)},
-                    {"offcpu_undefined_reason", opt_reason(r.m.offcpu_undefined_reason)}});
+                    {"offcpu_undefined_reason", opt_reason(r.m.offcpu_undefined_reason)},
+                    {"per_1k_upper_bound", !r.m.per_1k_upper_bound_reason.empty()},
+                    {"per_1k_upper_bound_reason", opt_reason(r.m.per_1k_upper_bound_reason)},
+                    {"sched_increase_bound", opt_reason(r.sched_increase_bound)}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
 }

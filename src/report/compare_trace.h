@@ -1,7 +1,7 @@
-// A compare scenario from a trace (a recording, or any trace `load` reads): its scheduler analysis
-// plus the recorder's drop counters, read as a saved analysis's `dropped` is (scenario_from_json).
-// Here, not in cmd_compare.cpp, so that the unit tests go through the path `compare` takes (review
-// EZ M2); in report/ because the drop counters are read by ingest/, which analysis/ does not link.
+// A compare scenario from a trace (a recording, or any trace `load` reads): its scheduler analysis,
+// which holds the recorder's drop counters that may be launch calls as a saved analysis's `dropped`
+// gives them (scenario_from_json). Here, not in cmd_compare.cpp, so that the unit tests go through
+// the path `compare` takes (review EZ M2).
 #pragma once
 
 #include <string>

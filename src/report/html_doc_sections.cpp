@@ -348,7 +348,17 @@ std::string compare_section(const json& doc) {
     if (const json& b = member(r, "slowdown_bound"); b.is_string() && member(r, "slowdown_pct").is_number()) {
       r["slowdown_pct"] = page_mark(slowdown_mark(b.get<std::string>())) + format_fixed(r["slowdown_pct"].get<double>(), 1) + "%";
     }
+    // Rates per 1000 launches of launches counted fewer than ran: "≤ " (the terminal's "<="), and the
+    // Sched/1K increases from them the slowdown's marks (review FC L6); the reasons are in the notes.
+    if (member(r, "per_1k_upper_bound") == true)
+      for (const char* k : {"sched_per_1k", "launch_window_sched_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"})
+        if (member(r, k).is_number()) r[k] = "≤ " + format_fixed(r[k].get<double>(), 1);
+    if (const json& b = member(r, "sched_increase_bound"); b.is_string())
+      for (const char* k : {"sched_increase", "launch_window_sched_increase"})
+        if (member(r, k).is_number())
+          r[k] = page_mark(slowdown_mark(b.get<std::string>())) + format_fixed(r[k].get<double>(), 2) + "x";
     r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
+    r.erase("per_1k_upper_bound"), r.erase("per_1k_upper_bound_reason"), r.erase("sched_increase_bound");
     // A null with a known reason reads "n/a (reason)", as `sched` prints it; "-" otherwise.
     for (auto [reason_key, keys] :
          {std::pair<const char*, std::vector<const char*>>{"rates_undefined_reason",

@@ -241,23 +241,29 @@ std::string impact_table(const json& doc, const Recorded& r) {
     tb.add_row({"scheduler impact, preempted pairs", r.switches ? pct_or(member(doc, "impact_preempted"), unknown_impact) : not_recorded});
     tb.add_row({"scheduler impact, blocked pairs", r.switches ? pct_or(member(doc, "impact_blocked"), unknown_impact) : not_recorded});
   }
-  // Rates per 1000 launches: null without launches or when the events were not recorded.
+  // Rates per 1000 launches: null without launches or when the events were not recorded. Upper
+  // bounds ("≤ ", the terminal's "<= ") when the document says launches were counted fewer than ran
+  // (`per_1k_upper_bound`; a document saved before the key: not marked).
+  const std::string bound = member(doc, "per_1k_upper_bound") == true ? "≤ " : "";
   auto rate = [&](const char* key, bool rec) {
     const json& v = member(doc, key);
     if (!rec) return not_recorded;
     if (!r.launches_measured) return std::string("n/a (launches not measured)");
     if (r.launches == 0) return std::string("n/a (no launch calls)");
-    return v.is_number() ? rate_text(v) : std::string("n/a");
+    return v.is_number() ? bound + rate_text(v) : std::string("n/a");
   };
   if (doc.contains("sched_per_1k")) {
     std::string s = rate("sched_per_1k", r.switches);
     if (r.switches && member(doc, "sched_per_1k").is_number() && member(doc, "preempt_per_1k").is_number() &&
         member(doc, "block_per_1k").is_number())
-      s += "  (preempt " + rate_text(member(doc, "preempt_per_1k")) + ", block " + rate_text(member(doc, "block_per_1k")) + ")";
+      s += "  (preempt " + bound + rate_text(member(doc, "preempt_per_1k")) + ", block " + bound +
+           rate_text(member(doc, "block_per_1k")) + ")";
     tb.add_row({"Sched/1K (switch-outs per 1000 launches)", s});
   }
   if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
   if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
+  if (!bound.empty())
+    tb.add_row({"rates per 1000 launches", "upper bounds (≤): " + str_or(doc, "per_1k_upper_bound_reason", "fewer launches counted than ran")});
   if (r.irqs && doc.contains("irq_per_1k_hard")) tb.add_row({"hard IRQs counted", hard_irq_sources(doc)});
   // A recording whose ring was full: how much was lost, and the rates again over the launches and
   // events outside every loss window, as the terminal's two rows (audit EE L2: the page had neither).
@@ -282,7 +288,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (const json& w = member(doc, "launch_window"); w.is_object()) {
     const auto known = [&](const char* key, bool rec) {
       const json& v = member(w, key);
-      return !rec ? std::string("not recorded") : v.is_number() ? rate_text(v) : std::string("n/a");
+      return !rec ? std::string("not recorded") : v.is_number() ? bound + rate_text(v) : std::string("n/a");
     };
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +

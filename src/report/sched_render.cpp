@@ -5,9 +5,9 @@
 
 #include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
-#include "trace/recorder_drops.h"
 #include "report/irq_sources_text.h"
 #include "report/text_table.h"
+#include "trace/recorder_drops.h"
 #include "util/units.h"
 
 namespace infertrace {
@@ -128,14 +128,16 @@ std::string pct_of(ns_t part, ns_t whole) {
 std::string launch_window_text(const SchedAnalysis& a) {
   const LaunchWindowRates& w = a.launch_window;
   char buf[200];
+  // The same launches divide them: upper bounds as the whole trace's (per_1k_upper_bound_reason).
+  const char* mark = a.per_1k_upper_bound_reason.empty() ? "" : "<= ";
   std::string s = format_ns(w.wall) + " from first to last launch: Sched/1K ";
   if (a.switches_recorded)
-    std::snprintf(buf, sizeof buf, "%.1f", w.sched_per_1k), s += buf;
+    std::snprintf(buf, sizeof buf, "%s%.1f", mark, w.sched_per_1k), s += buf;
   else
     s += "not recorded";
   s += ", IRQ/1K hard/soft ";
   if (a.irqs_recorded)
-    std::snprintf(buf, sizeof buf, "%.1f / %.1f", w.irq_per_1k_hard, w.irq_per_1k_soft), s += buf;
+    std::snprintf(buf, sizeof buf, "%s%.1f / %s%.1f", mark, w.irq_per_1k_hard, mark, w.irq_per_1k_soft), s += buf;
   else
     s += "not recorded";
   // Without switch events the impact is unknown for want of events, not of pairs; with them it is
@@ -219,6 +221,10 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["block_per_1k"] = per_1k(a.block_per_1k, a.switches_recorded);
   j["irq_per_1k_hard"] = per_1k(a.irq_per_1k_hard, a.irqs_recorded);
   j["irq_per_1k_soft"] = per_1k(a.irq_per_1k_soft, a.irqs_recorded);
+  // Launches counted fewer than ran (review FC L6): every rate per 1000 launches above, and the
+  // launch window's, is then an upper bound; the reason only then.
+  j["per_1k_upper_bound"] = !a.per_1k_upper_bound_reason.empty();
+  if (!a.per_1k_upper_bound_reason.empty()) j["per_1k_upper_bound_reason"] = a.per_1k_upper_bound_reason;
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
   j["irq_system_vectors"] = a.irq_system_vectors ? json(*a.irq_system_vectors) : json(nullptr);
   // Which ones: null when IRQs were not recorded; missing also null when the recording does not say.
@@ -419,7 +425,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     if (!a.launches_measured) return std::string("n/a (launches not measured)");
     if (a.launches == 0) return std::string("n/a (no launch calls)");
     if (!recorded) return std::string("not recorded (--events)");
-    std::snprintf(buf, sizeof buf, "%.1f", v);
+    // Launches counted fewer than ran: an upper bound (review FC L6; the row below says why).
+    std::snprintf(buf, sizeof buf, "%s%.1f", a.per_1k_upper_bound_reason.empty() ? "" : "<= ", v);
     return std::string(buf);
   };
   head.add_row({"Sched/1K (switch-outs per 1000 launches)",
@@ -429,6 +436,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                           rate(a.block_per_1k, true) + ")"});
   head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded)});
   head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded)});
+  if (!a.per_1k_upper_bound_reason.empty())
+    head.add_row({"rates per 1000 launches", "upper bounds (<=): " + a.per_1k_upper_bound_reason});
   if (a.irqs_recorded)
     head.add_row({"hard IRQs counted", hard_irq_sources_text(a.irq_system_vectors, a.irq_vectors_traced, a.irq_vectors_missing)});
   if (a.loss) {

@@ -1,0 +1,30 @@
+#include "analysis/launch_undercount.h"
+
+namespace infertrace {
+
+bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
+
+bool drop_counted_by_per_1k_rates(const std::string& drop_key) { return drop_key == "switch" || drop_key == "irq"; }
+
+std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note) {
+  std::string why;
+  if (launch_records_lost > 0)
+    why = "the recorder lost " + std::to_string(launch_records_lost) + " records that may be launch calls";
+  if (!launch_partial_note.empty())
+    why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
+  return why;
+}
+
+std::string per_1k_upper_bound_reason(int64_t launches, int64_t launch_records_lost, const std::string& launch_partial_note,
+                                      bool rate_events_lost) {
+  if (launches <= 0 || rate_events_lost) return "";
+  const std::string cause = launch_undercount_cause(launch_records_lost, launch_partial_note);
+  return cause.empty() ? "" : "fewer launches counted than ran (" + cause + ")";
+}
+
+std::string ratio_of_upper_bounds(bool numerator_upper, bool denominator_upper) {
+  if (numerator_upper && denominator_upper) return "either_way";
+  return numerator_upper ? "at_most" : denominator_upper ? "at_least" : "";
+}
+
+}  // namespace infertrace
