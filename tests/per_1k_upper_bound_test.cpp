@@ -1,0 +1,324 @@
+// Rates per 1000 launches when launches were counted fewer than ran (review FC L6): CUPTI refused
+// some launch callbacks (LaunchCoverage::partial_note) or the recorder lost records that may be
+// launch calls (META dropped.api, cupti.ring_dropped_records) while the switches and IRQs were
+// whole. Sched/1K, IRQ/1K (and the launch window's) are then upper bounds: marked in `sched` (text,
+// --json, HTML), in `compare` (cells, the Sched/1K increase, --json, HTML; from recordings and from
+// saved analyses, old ones included) and in bench interference's medians. Every expected rate is
+// worked out here from the events the test inserts.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+#include "analysis/compare.h"
+#include "analysis/launch_undercount.h"
+#include "analysis/sched.h"
+#include "bench/interference_summary.h"
+#include "html_text.h"
+#include "one_thread_launches.h"
+#include "report/compare_render.h"
+#include "report/compare_trace.h"
+#include "report/sched_render.h"
+#include "util/error.h"
+
+namespace infertrace {
+namespace {
+
+using html_text::has;
+using html_text::row;
+using nlohmann::json;
+
+constexpr int kLaunches = 8;
+const char* const kPartialNote = "launch figures are partial: they leave out, in pid 100: the calls of cuLaunchKernelEx";
+
+std::string fixed1(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+double per_1k(int events, int launches) { return 1000.0 * events / launches; }
+
+void sw(Trace& t, ns_t ts, int64_t prev_tid, bool preempted, int64_t next_tid) {
+  ContextSwitch s;
+  s.ts = ts, s.cpu = 0, s.prev_pid = prev_tid == 101 ? 100 : 0, s.prev_tid = prev_tid, s.preempted = preempted;
+  s.prev_state = preempted ? 0 : 1, s.next_pid = next_tid == 101 ? 100 : 0, s.next_tid = next_tid;
+  t.switches.push(s);
+}
+
+void irq(Trace& t, IrqKind kind, ns_t ts) {
+  Irq q;
+  q.ts = ts, q.dur = 10, q.cpu = 0, q.kind = kind, q.irq = kind == IrqKind::Hard ? 42 : 3;
+  q.name = t.strings.intern(kind == IrqKind::Hard ? "eth0" : "TIMER"), q.pid = 100, q.tid = 101;
+  t.irqs.push(q);
+}
+
+// Thread 101 launches 8 times, 1000 ns apart (0 .. 7000); it is preempted at 1500 (back at 1600)
+// and blocks at 4500 (back at 4800): 2 switch-outs, 1 preemption, 1 block. One hard IRQ (3300) and
+// three softirqs (500, 2500, 6500), all inside [0, 7000], the launch window: Sched/1K 2 / 8 x 1000
+// = 250.0 (preempt 125.0, block 125.0), IRQ/1K hard 125.0, soft 375.0, the window's the same.
+Trace recording() {
+  Trace t = one_thread_launches(kLaunches, TraceSource::Recording);
+  t.meta["events"] = "launch,sched,wakeup,irq";
+  sw(t, 1500, 101, true, 0), sw(t, 1600, 0, false, 101);
+  sw(t, 4500, 101, false, 0), sw(t, 4800, 0, false, 101);
+  irq(t, IrqKind::Hard, 3300);
+  for (ns_t ts : {500, 2500, 6500}) irq(t, IrqKind::Soft, ts);
+  return t;
+}
+
+Trace partial_recording() {
+  Trace t = recording();
+  t.launch_coverage.partial_pids = {100};
+  t.launch_coverage.partial_note = kPartialNote;
+  return t;
+}
+
+const std::string kPartialReason = "fewer launches counted than ran (CUPTI refused some launch callbacks, whose calls it leaves out)";
+
+std::string text_of(const Trace& t, const SchedAnalysis& a) {
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  return os.str();
+}
+
+TEST(Per1kUpperBound, TheRuleAndItsCauses) {
+  EXPECT_EQ(per_1k_upper_bound_reason(10, 0, "", false), "");
+  EXPECT_EQ(per_1k_upper_bound_reason(10, 0, kPartialNote, false), kPartialReason);
+  EXPECT_EQ(per_1k_upper_bound_reason(10, 7, "", false),
+            "fewer launches counted than ran (the recorder lost 7 records that may be launch calls)");
+  EXPECT_EQ(per_1k_upper_bound_reason(10, 7, kPartialNote, false),
+            "fewer launches counted than ran (the recorder lost 7 records that may be launch calls; CUPTI refused some "
+            "launch callbacks, whose calls it leaves out)");
+  // The numerators lost events too: neither bound. No launches: no rate to bound.
+  EXPECT_EQ(per_1k_upper_bound_reason(10, 7, kPartialNote, true), "");
+  EXPECT_EQ(per_1k_upper_bound_reason(0, 7, kPartialNote, false), "");
+  EXPECT_EQ(ratio_of_upper_bounds(false, false), "");
+  EXPECT_EQ(ratio_of_upper_bounds(true, false), "at_most");
+  EXPECT_EQ(ratio_of_upper_bounds(false, true), "at_least");
+  EXPECT_EQ(ratio_of_upper_bounds(true, true), "either_way");
+}
+
+TEST(Per1kUpperBound, SchedMarksRatesOfAPartialRecording) {
+  const double sched = per_1k(2, kLaunches), half = per_1k(1, kLaunches), soft = per_1k(3, kLaunches);
+  const Trace exact_t = recording(), t = partial_recording();
+  const SchedAnalysis exact = analyze_sched(exact_t), a = analyze_sched(t);
+  ASSERT_EQ(a.launches, kLaunches);
+  EXPECT_DOUBLE_EQ(a.sched_per_1k, sched);
+  EXPECT_DOUBLE_EQ(a.irq_per_1k_soft, soft);
+  EXPECT_EQ(exact.per_1k_upper_bound_reason, "");
+  EXPECT_EQ(a.per_1k_upper_bound_reason, kPartialReason);
+
+  const std::string text = text_of(t, a);
+  EXPECT_TRUE(has(text, "<= " + fixed1(sched) + "  (preempt <= " + fixed1(half) + ", block <= " + fixed1(half) + ")")) << text;
+  EXPECT_TRUE(has(text, "IRQ/1K soft")) << text;
+  EXPECT_TRUE(has(text, "<= " + fixed1(soft))) << text;
+  EXPECT_TRUE(has(text, "upper bounds (<=): " + kPartialReason)) << text;
+  EXPECT_TRUE(has(text, "from first to last launch: Sched/1K <= " + fixed1(sched) + ", IRQ/1K hard/soft <= " + fixed1(half) +
+                            " / <= " + fixed1(soft)))
+      << text;
+  EXPECT_TRUE(has(a.verdict, "at most " + fixed1(sched) + " context switches and at most " + fixed1(half) + " hard + " +
+                                 fixed1(soft) + " soft IRQs per 1000 launches (upper bounds: " + kPartialReason + ")"))
+      << a.verdict;
+  const std::string exact_text = text_of(exact_t, exact);
+  EXPECT_FALSE(has(exact_text, "<=")) << exact_text;
+  EXPECT_FALSE(has(exact_text, "upper bound")) << exact_text;
+  EXPECT_TRUE(has(exact.verdict, fixed1(sched) + " context switches and " + fixed1(half) + " hard")) << exact.verdict;
+
+  const json j = sched_analysis_json(t, a), je = sched_analysis_json(exact_t, exact);
+  EXPECT_EQ(j["per_1k_upper_bound"], true);
+  EXPECT_EQ(j["per_1k_upper_bound_reason"], kPartialReason);
+  EXPECT_EQ(je["per_1k_upper_bound"], false);
+  EXPECT_FALSE(je.contains("per_1k_upper_bound_reason"));
+
+  const std::string page = html_text::doc_page(j), exact_page = html_text::doc_page(je);
+  EXPECT_TRUE(has(page, row({"Sched/1K (switch-outs per 1000 launches)",
+                             "≤ " + fixed1(sched) + " (preempt ≤ " + fixed1(half) + ", block ≤ " + fixed1(half) + ")"})))
+      << page;
+  EXPECT_TRUE(has(page, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "≤ " + fixed1(half)}))) << page;
+  EXPECT_TRUE(has(page, row({"IRQ/1K soft (softirqs per 1000 launches)", "≤ " + fixed1(soft)}))) << page;
+  EXPECT_TRUE(has(page, row({"rates per 1000 launches", "upper bounds (≤): " + kPartialReason}))) << page;
+  EXPECT_TRUE(has(page, "Sched/1K ≤ " + fixed1(sched) + ", IRQ/1K hard/soft ≤ " + fixed1(half))) << page;
+  EXPECT_TRUE(has(exact_page, row({"IRQ/1K hard (hard IRQs per 1000 launches)", fixed1(half)}))) << exact_page;
+  EXPECT_FALSE(has(exact_page, "≤")) << exact_page;
+}
+
+// Records lost that may be launch calls, switches and IRQs whole: upper bounds with the count; with
+// switch or IRQ events dropped too, or loss windows, neither bound (and not marked).
+TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
+  Trace t = recording();
+  t.meta["dropped.api"] = "5";
+  t.meta["dropped.switch"] = "0";
+  t.meta["cupti.ring_dropped_records"] = "3";
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.launch_records_lost, 5 + 3);
+  const std::string reason = "fewer launches counted than ran (the recorder lost 8 records that may be launch calls)";
+  EXPECT_EQ(a.per_1k_upper_bound_reason, reason);
+  EXPECT_TRUE(has(text_of(t, a), "<= " + fixed1(per_1k(2, kLaunches)))) << text_of(t, a);
+  EXPECT_EQ(sched_analysis_json(t, a)["per_1k_upper_bound_reason"], reason);
+
+  for (const char* key : {"dropped.switch", "dropped.irq"}) {
+    Trace both = recording();
+    both.meta["dropped.api"] = "5";
+    both.meta[key] = "2";
+    const SchedAnalysis b = analyze_sched(both);
+    EXPECT_EQ(b.launch_records_lost, 5) << key;
+    EXPECT_EQ(b.per_1k_upper_bound_reason, "") << key;
+    EXPECT_EQ(sched_analysis_json(both, b)["per_1k_upper_bound"], false) << key;
+    EXPECT_FALSE(has(text_of(both, b), "<=")) << key;
+  }
+  Trace lossy = partial_recording();
+  lossy.meta["dropped.api"] = "4";
+  LossWindow w;
+  w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 4}};
+  lossy.loss_windows.push_back(w);
+  const SchedAnalysis l = analyze_sched(lossy);
+  ASSERT_TRUE(l.loss);
+  EXPECT_EQ(l.per_1k_upper_bound_reason, "");  // rates_over_loss: neither bound, as before
+  EXPECT_TRUE(has(text_of(lossy, l), "neither bound")) << text_of(lossy, l);
+}
+
+ScenarioMetrics rates(const char* name, double sched, bool bounded) {
+  ScenarioMetrics m;
+  m.name = name, m.launches = 1000, m.wall = 1'000'000'000;
+  m.sched_per_1k = sched, m.window_sched_per_1k = sched / 2;
+  m.irq_per_1k_hard = sched / 4, m.irq_per_1k_soft = sched / 8;
+  m.throughput = 10.0;  // a throughput basis: the launch rate's own bound stays out of it
+  if (bounded) m.per_1k_upper_bound_reason = kPartialReason;
+  return m;
+}
+
+TEST(Per1kUpperBound, CompareMarksCellsAndBoundsTheIncrease) {
+  // base 10.0 exact, row 24.0 an upper bound: the increase 2.40x is at most that.
+  const Comparison c = compare_scenarios({rates("base", 10.0, false), rates("row", 24.0, true)});
+  ASSERT_TRUE(c.rows[1].sched_increase.has_value());
+  EXPECT_DOUBLE_EQ(*c.rows[1].sched_increase, 24.0 / 10.0);
+  EXPECT_EQ(c.rows[0].sched_increase_bound, "");
+  EXPECT_EQ(c.rows[1].sched_increase_bound, "at_most");
+  std::ostringstream text;
+  print_comparison(text, c);
+  const std::string s = text.str();
+  for (double v : {24.0, 24.0 / 2, 24.0 / 4, 24.0 / 8}) EXPECT_TRUE(has(s, "<=" + fixed1(v))) << v << "\n" << s;
+  EXPECT_TRUE(has(s, "<=2.40x")) << s;
+  EXPECT_FALSE(has(s, "<=" + fixed1(10.0))) << s;  // the baseline's are exact
+  EXPECT_TRUE(has(s, "Sched/1K, IRQ/1K <=: upper bounds (they divide by the launches counted) for row: " + kPartialReason)) << s;
+
+  const json j = comparison_json(c);
+  EXPECT_EQ(j["scenarios"][0]["per_1k_upper_bound"], false);
+  EXPECT_TRUE(j["scenarios"][0]["per_1k_upper_bound_reason"].is_null());
+  EXPECT_TRUE(j["scenarios"][0]["sched_increase_bound"].is_null());
+  EXPECT_EQ(j["scenarios"][1]["per_1k_upper_bound"], true);
+  EXPECT_EQ(j["scenarios"][1]["per_1k_upper_bound_reason"], kPartialReason);
+  EXPECT_EQ(j["scenarios"][1]["sched_increase_bound"], "at_most");
+  const std::string page = html_text::doc_page(j);
+  // The row's cells, Sched/1K to IRQ/1K soft, in the table's order; the baseline's unmarked.
+  EXPECT_TRUE(has(page, row({"≤ 24.0", "≤ 2.40x", "≤ 12.0", "≤ 2.40x", "≤ 6.0", "≤ 3.0"}))) << page;
+  EXPECT_TRUE(has(page, row({"10.0", "5.0", "2.5"})) || has(page, " 10.0 ")) << page;
+  EXPECT_FALSE(has(page, "≤ 10.0")) << page;
+  EXPECT_TRUE(has(page, "Sched/1K, IRQ/1K ≤: upper bounds")) << page;
+  EXPECT_FALSE(has(page, "per_1k_upper_bound")) << page;
+
+  // The baseline's rates are the bounds: a smaller true baseline rate makes the increase larger.
+  const Comparison b = compare_scenarios({rates("base", 10.0, true), rates("row", 24.0, false)});
+  EXPECT_EQ(b.rows[1].sched_increase_bound, "at_least");
+  std::ostringstream btext;
+  print_comparison(btext, b);
+  EXPECT_TRUE(has(btext.str(), ">=2.40x")) << btext.str();
+  EXPECT_TRUE(has(btext.str(), "<=" + fixed1(10.0))) << btext.str();
+  EXPECT_TRUE(has(html_text::doc_page(comparison_json(b)), "≥ 2.40x"));
+  // Both: either way.
+  const Comparison e = compare_scenarios({rates("base", 10.0, true), rates("row", 24.0, true)});
+  EXPECT_EQ(e.rows[1].sched_increase_bound, "either_way");
+  std::ostringstream etext;
+  print_comparison(etext, e);
+  EXPECT_TRUE(has(etext.str(), "~2.40x")) << etext.str();
+  EXPECT_TRUE(has(html_text::doc_page(comparison_json(e)), "~ 2.40x"));
+}
+
+// compare of two saved `sched --json` documents: the flag and its reason carried through, the
+// same as from the recordings; a document saved before the key read by the same rule.
+TEST(Per1kUpperBound, CompareOfSavedAnalysesCarriesTheBound) {
+  const Trace exact_t = recording(), partial_t = partial_recording();
+  const json exact_doc = sched_analysis_json(exact_t, analyze_sched(exact_t));
+  const json partial_doc = sched_analysis_json(partial_t, analyze_sched(partial_t));
+  const ScenarioMetrics base = scenario_from_json(exact_doc, "base", "base.json");
+  const ScenarioMetrics part = scenario_from_json(partial_doc, "partial", "partial.json");
+  EXPECT_EQ(base.per_1k_upper_bound_reason, "");
+  EXPECT_EQ(part.per_1k_upper_bound_reason, kPartialReason);
+  EXPECT_EQ(scenario_from_trace(partial_t, "partial", "p.itrace").per_1k_upper_bound_reason, kPartialReason);
+  EXPECT_EQ(scenario_from_trace(exact_t, "base", "b.itrace").per_1k_upper_bound_reason, "");
+
+  const Comparison c = compare_scenarios({base, part});
+  // Both have 2 switch-outs over 8 launches: the ratio 1.00x, at most that.
+  ASSERT_TRUE(c.rows[1].sched_increase.has_value());
+  EXPECT_DOUBLE_EQ(*c.rows[1].sched_increase, per_1k(2, kLaunches) / per_1k(2, kLaunches));
+  EXPECT_EQ(c.rows[1].sched_increase_bound, "at_most");
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_TRUE(has(text.str(), "<=" + fixed1(per_1k(2, kLaunches)))) << text.str();
+  EXPECT_TRUE(has(text.str(), "<=1.00x")) << text.str();
+  EXPECT_EQ(comparison_json(c)["scenarios"][1]["per_1k_upper_bound"], true);
+
+  // Saved before the key: the launch partial note decides, as does an API drop count.
+  json old = partial_doc;
+  old.erase("per_1k_upper_bound"), old.erase("per_1k_upper_bound_reason");
+  EXPECT_EQ(scenario_from_json(old, "old", "old.json").per_1k_upper_bound_reason, kPartialReason);
+  json old_drop = exact_doc;
+  old_drop.erase("per_1k_upper_bound");
+  old_drop["dropped"] = {{"api", 6}, {"switch", 0}};
+  EXPECT_EQ(scenario_from_json(old_drop, "d", "d.json").per_1k_upper_bound_reason,
+            "fewer launches counted than ran (the recorder lost 6 records that may be launch calls)");
+  old_drop["dropped"]["switch"] = 1;  // switches lost too: neither bound
+  EXPECT_EQ(scenario_from_json(old_drop, "d", "d.json").per_1k_upper_bound_reason, "");
+  json old_exact = exact_doc;
+  old_exact.erase("per_1k_upper_bound");
+  EXPECT_EQ(scenario_from_json(old_exact, "e", "e.json").per_1k_upper_bound_reason, "");
+  // The document's own word stands; a malformed one is refused.
+  json said_false = partial_doc;
+  said_false["per_1k_upper_bound"] = false;
+  EXPECT_EQ(scenario_from_json(said_false, "f", "f.json").per_1k_upper_bound_reason, "");
+  json bad = partial_doc;
+  bad["per_1k_upper_bound"] = "yes";
+  EXPECT_THROW(scenario_from_json(bad, "b", "b.json"), InputError);
+}
+
+// bench interference: the median of runs any of which is an upper bound is one too.
+TEST(Per1kUpperBound, InterferenceMediansOfBoundedRunsAreMarked) {
+  bench::ScenarioResult base, cpu;
+  base.name = "baseline", cpu.name = "cpu";
+  for (bench::ScenarioResult* r : {&base, &cpu})
+    for (int i = 0; i < 3; ++i) {
+      bench::RunResult run;
+      run.wall_s = 1.0 + 0.1 * i;
+      r->runs.push_back(run);
+    }
+  // Baseline Sched/1K 10, 12, 14 (median 12), exact; cpu 30, 36, 40 (median 36), one run bounded.
+  std::vector<std::vector<std::optional<ScenarioMetrics>>> sched(2);
+  for (double v : {10.0, 12.0, 14.0}) sched[0].push_back(rates("baseline", v, false));
+  for (double v : {30.0, 36.0, 40.0}) sched[1].push_back(rates("cpu", v, v == 40.0));
+  const auto s = bench::summarize_interference({base, cpu}, sched, false);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].runs_per_1k_upper_bound, 0);
+  EXPECT_EQ(s[1].runs_per_1k_upper_bound, 1);
+  EXPECT_DOUBLE_EQ(s[1].sched_per_1k.value_or(-1), 36.0);
+  EXPECT_DOUBLE_EQ(s[1].sched_increase.value_or(-1), 36.0 / 12.0);
+  EXPECT_EQ(s[0].sched_increase_bound, "");
+  EXPECT_EQ(s[1].sched_increase_bound, "at_most");
+  std::ostringstream text;
+  bench::print_interference(text, s, false);
+  EXPECT_TRUE(has(text.str(), "<=" + fixed1(36.0))) << text.str();
+  EXPECT_TRUE(has(text.str(), "<=3.00x")) << text.str();
+  EXPECT_TRUE(has(text.str(), "<=" + fixed1(36.0 / 4) + "/<=" + fixed1(36.0 / 8))) << text.str();
+  EXPECT_FALSE(has(text.str(), "<=" + fixed1(12.0))) << text.str();
+  EXPECT_TRUE(has(text.str(), "launches were counted fewer than ran in 1 of 3 analysed runs")) << text.str();
+  const json j = bench::interference_json(bench::InterferenceOptions{}, {base, cpu}, s);
+  EXPECT_EQ(j["scenarios"][0]["per_1k_upper_bound"], false);
+  EXPECT_EQ(j["scenarios"][1]["per_1k_upper_bound"], true);
+  EXPECT_EQ(j["scenarios"][1]["runs_per_1k_upper_bound"], 1);
+  EXPECT_EQ(j["scenarios"][1]["sched_increase_bound"], "at_most");
+  EXPECT_TRUE(j["scenarios"][0]["sched_increase_bound"].is_null());
+}
+
+}  // namespace
+}  // namespace infertrace
