@@ -151,16 +151,19 @@ void ThreadPool::restore_caller_affinity() {
   if (!caller_pinned_) return;
   caller_pinned_ = false;
   // Best effort: a CPU of the old mask may have gone offline since, and a destructor cannot throw.
+  // The creator's mask is set only while the creator runs (its handle is valid; the lock holds its
+  // end back meanwhile). Checked first: once it has ended, glibc may give its pthread_t to a new
+  // thread, this one included, and pthread_equal would then take that thread for the creator
+  // (review FG M1).
+  std::lock_guard<std::mutex> lock(caller_life_->m);
+  if (!caller_life_->alive) return;
   if (pthread_equal(caller_, pthread_self())) {
     (void)pthread_setaffinity_np(caller_, caller_mask_.bytes(), caller_mask_.set());
     return;
   }
-  // Destroyed on another thread: the creator's mask is set only while the creator runs (its handle
-  // is valid; the lock holds its end back meanwhile), and only when it is still the one this pool
-  // left it (pinned to cpus_[0]): a mask the thread set itself since is its own to keep. (Before,
-  // nothing was restored here: the creator stayed pinned to one CPU.)
-  std::lock_guard<std::mutex> lock(caller_life_->m);
-  if (!caller_life_->alive) return;
+  // Destroyed on another thread: only when the creator is still pinned as this pool left it (to
+  // cpus_[0]): a mask the thread set itself since is its own to keep. (Before, nothing was restored
+  // here: the creator stayed pinned to one CPU.)
   CpuMask now;
   if (read_thread_cpu_mask(caller_, now) != 0 || now.count() != 1 || !now.has(cpus_[0])) return;
   (void)pthread_setaffinity_np(caller_, caller_mask_.bytes(), caller_mask_.set());
