@@ -160,6 +160,40 @@ TEST(EngineThreadPool, RestoresTheCreatorsMaskWhenDestroyedOnAnotherThread) {
   EXPECT_EQ(own_cpus(), before);
 }
 
+// Pinned pools of one thread that end out of order (review FG M2): an earlier pool that ends while
+// a later one lives leaves the thread pinned by the later one, and the thread gets back its mask
+// from before both once both have ended, whichever thread destroys the earlier one. In order, each
+// gives back the mask it found. On a thread of its own, so a failure leaves the test thread's mask.
+TEST(EngineThreadPool, PoolsOfOneThreadMayEndInAnyOrder) {
+  const std::vector<int> before = own_cpus();
+  if (before.size() < 2) GTEST_SKIP() << "one allowed CPU: pinning to it changes no mask";
+  const int first = before.front(), last = before.back();
+  std::thread([&] {
+    for (const bool earlier_ends_elsewhere : {false, true}) {
+      // The first pool pins to `first` on the same thread, to `last` (as the later one) on another:
+      // the case where the earlier pool cannot tell its pin from the later pool's.
+      const int first_pin = earlier_ends_elsewhere ? last : first;
+      auto p1 = std::make_unique<ThreadPool>(2, std::vector<int>{first_pin});
+      auto p2 = std::make_unique<ThreadPool>(2, std::vector<int>{last});
+      if (earlier_ends_elsewhere)
+        std::thread([&] { p1.reset(); }).join();
+      else
+        p1.reset();
+      EXPECT_EQ(own_cpus(), std::vector<int>{last}) << "the later pool still pins its thread; elsewhere "
+                                                   << earlier_ends_elsewhere;
+      p2.reset();
+      EXPECT_EQ(own_cpus(), before) << "the mask from before both pools; elsewhere " << earlier_ends_elsewhere;
+    }
+    auto p1 = std::make_unique<ThreadPool>(2, std::vector<int>{first});
+    auto p2 = std::make_unique<ThreadPool>(2, std::vector<int>{last});
+    p2.reset();
+    EXPECT_EQ(own_cpus(), std::vector<int>{first}) << "in order: the mask the later pool found";
+    p1.reset();
+    EXPECT_EQ(own_cpus(), before) << "in order: the mask from before both";
+  }).join();
+  EXPECT_EQ(own_cpus(), before);
+}
+
 // The creator has ended and a new thread destroys its pool (review FG M1): glibc hands an ended
 // thread's pthread_t to the next thread it starts (a cached stack), so the destroying thread often
 // has the creator's handle. It must keep its own mask all the same. The creator pins itself to one

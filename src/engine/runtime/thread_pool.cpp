@@ -36,9 +36,17 @@ constexpr int kSpinIterations = 20000;
 // thread that makes a pinned pool has one (thread_local, below); its owner's destructor runs as the
 // thread ends, before its handle is released, and takes the mutex, so a pool that holds the mutex
 // and sees `alive` may set that thread's mask.
+// It also holds the thread's pins, one per pinned pool it made that has not ended, oldest first,
+// each with the mask the thread had before that pool pinned it: pools that end out of order
+// (review FG M2) give the mask back through the one above (see restore_caller_affinity).
 struct ThreadPool::ThreadLife {
+  struct Pin {
+    const ThreadPool* pool;
+    CpuMask saved;
+  };
   std::mutex m;
   bool alive = true;
+  std::vector<Pin> pins;
 };
 
 namespace {
@@ -117,10 +125,14 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
   if (n_ < 1) throw UsageError("thread count must be at least 1");
   if (!cpus_.empty()) {
     caller_ = pthread_self();
-    if (const int rc = read_thread_cpu_mask(caller_, caller_mask_); rc != 0)
-      throw Error(std::string("cannot read the calling thread's CPU mask: ") + std::strerror(rc));
     caller_life_ = this_thread_life();
+    // Under the lock: a pool of this thread that ends on another thread meanwhile sees this pin.
+    std::lock_guard<std::mutex> lock(caller_life_->m);
+    CpuMask saved;
+    if (const int rc = read_thread_cpu_mask(caller_, saved); rc != 0)
+      throw Error(std::string("cannot read the calling thread's CPU mask: ") + std::strerror(rc));
     pin_current_thread(cpus_[0]);
+    caller_life_->pins.push_back({this, std::move(saved)});
     caller_pinned_ = true;
   }
   threads_.reserve(n_ - 1);
@@ -157,16 +169,28 @@ void ThreadPool::restore_caller_affinity() {
   // (review FG M1).
   std::lock_guard<std::mutex> lock(caller_life_->m);
   if (!caller_life_->alive) return;
-  if (pthread_equal(caller_, pthread_self())) {
-    (void)pthread_setaffinity_np(caller_, caller_mask_.bytes(), caller_mask_.set());
+  std::vector<ThreadLife::Pin>& pins = caller_life_->pins;
+  const auto mine = std::find_if(pins.begin(), pins.end(), [this](const ThreadLife::Pin& p) { return p.pool == this; });
+  if (mine == pins.end()) return;
+  // A pool the thread made after this one still pins it: the thread is that pool's until it ends,
+  // and then gets back the mask it had before this one (review FG M2: this pool restored its mask
+  // at once, unpinning the later pool's thread, and that pool then restored this one's pin).
+  if (mine + 1 != pins.end()) {
+    (mine + 1)->saved = std::move(mine->saved);
+    pins.erase(mine);
     return;
   }
+  const CpuMask saved = std::move(mine->saved);
+  pins.erase(mine);
   // Destroyed on another thread: only when the creator is still pinned as this pool left it (to
   // cpus_[0]): a mask the thread set itself since is its own to keep. (Before, nothing was restored
-  // here: the creator stayed pinned to one CPU.)
-  CpuMask now;
-  if (read_thread_cpu_mask(caller_, now) != 0 || now.count() != 1 || !now.has(cpus_[0])) return;
-  (void)pthread_setaffinity_np(caller_, caller_mask_.bytes(), caller_mask_.set());
+  // here: the creator stayed pinned to one CPU.) Best effort: the creator may change its mask
+  // between this read and the set below.
+  if (!pthread_equal(caller_, pthread_self())) {
+    CpuMask now;
+    if (read_thread_cpu_mask(caller_, now) != 0 || now.count() != 1 || !now.has(cpus_[0])) return;
+  }
+  (void)pthread_setaffinity_np(caller_, saved.bytes(), saved.set());
 }
 
 void ThreadPool::stop_and_join() {

@@ -61,7 +61,10 @@ class ThreadPool {
   // Gives the calling thread back the CPU mask it had before the constructor pinned it: a pool is
   // a scope's, and the thread goes on after it, e.g. gtest's main thread into later tests. When
   // destroyed on another thread, only while the creator still runs and is still pinned as the pool
-  // left it (to cpus[0]: a mask it set itself since stays).
+  // left it (to cpus[0]: a mask it set itself since stays; best effort, as the creator may set one
+  // between that check and the restore). Pinned pools of one thread may end in any order: while a
+  // later one lives, an earlier one that ends sets nothing and hands its saved mask to the next,
+  // so the thread gets back its mask from before the first once the last has ended.
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -95,9 +98,10 @@ class ThreadPool {
   int n_;
   std::vector<int> cpus_;
   pthread_t caller_{};  // the constructing thread, pinned when cpus_ is not empty
-  CpuMask caller_mask_;  // its mask before that (sized as the kernel's: util/cpu_mask.h)
   bool caller_pinned_ = false;
-  std::shared_ptr<ThreadLife> caller_life_;  // whether it still runs
+  // Whether it still runs, and its pins: this pool's holds the thread's mask before this pool pinned
+  // it (sized as the kernel's: util/cpu_mask.h).
+  std::shared_ptr<ThreadLife> caller_life_;
   std::vector<std::thread> threads_;
   std::atomic<const std::function<void(int, int)>*> job_{nullptr};
   std::atomic<const std::function<void(int, int64_t)>*> chunk_job_{nullptr};
