@@ -303,6 +303,7 @@ with tempfile.TemporaryDirectory() as tmp:
     while time.monotonic() < deadline and proc.poll() is None and not sleep_under(proc.pid):
         time.sleep(0.05)
     check(sleep_under(proc.pid), "the recorder did not start its command's sleep within 60 s")
+    sleep_seen = time.monotonic()  # the sleep started at most 0.05 s before: it ends 10 s after this, or later
 
     def sleep_in_file(n):
         out = os.path.join(tmp, f"killed-poll-{n}")
@@ -312,15 +313,23 @@ with tempfile.TemporaryDirectory() as tmp:
         _, rows = read_csv(os.path.join(out, "threads.csv"))
         return any(row["comm"] == "sleep" for row in rows)
 
-    polls, deadline = 0, time.monotonic() + 30  # the sleep lasts 10 s: it must be there well before
-    while proc.poll() is None and not sleep_in_file(polls) and time.monotonic() < deadline:
+    # The kill must come while the sleep still runs (the command is then shown to run on): polled
+    # until 7 s after the sleep was seen, 3 s before it ends (an export can take a while).
+    polls, found, deadline = 0, False, sleep_seen + 7
+    while proc.poll() is None and time.monotonic() < deadline:
         polls += 1
+        found = sleep_in_file(polls)
+        if found:
+            break
         time.sleep(0.2)
-    print(f"the sleep's thread was in the growing file after {polls + 1} read(s)")
+    check(found or proc.poll() is not None,
+          f"the sleep's thread was not in the growing file within 7 s of its start ({polls} reads)")
+    print(f"the sleep's thread was in the growing file after {polls} read(s), "
+          f"{time.monotonic() - sleep_seen:.1f} s after the sleep started")
     check(proc.poll() is None, "the recorder ended before it was killed")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    deadline = time.monotonic() + 30  # the sleep ends about 7 s after the kill
+    deadline = sleep_seen + 10 + 30  # the sleep ends 10 s after it started, 3 to 10 s after the kill
     while time.monotonic() < deadline and not os.path.exists(finished):
         time.sleep(0.1)
     check(os.path.exists(finished), "the command of a killed recorder did not run to its end")
