@@ -55,10 +55,19 @@ def proc_text(path):
         return f"unreadable ({e!r})"
 
 
-def thread_voluntary(pid, tid):
+# The last count read of each thread: counts only grow, so a failed read of a sample compared with
+# a baseline takes the thread's last good count (0 before any), which is low, never high.
+last_good = {}
+# What a baseline gets for a thread that exists but could not be read: no count (a low baseline
+# makes every later difference too large, and the stop could end before the ring filled).
+UNKNOWN = "unknown"
+
+
+def thread_voluntary(pid, tid, baseline):
     """The voluntary_ctxt_switches of one thread, or None when the thread is gone. A read that fails
     or lacks the line (a short read) is retried; when it still does while the thread is there, the
-    reason goes into read_problems and the thread counts 0 (so the stop waits longer, no less)."""
+    reason goes into read_problems and the thread counts its last good count (last_good), so a
+    sample is low and the waits below last longer, no less; a baseline gets UNKNOWN instead."""
     path = f"/proc/{pid}/task/{tid}/status"
     why = ""
     for _ in range(3):
@@ -72,18 +81,20 @@ def thread_voluntary(pid, tid):
                 if line.startswith("voluntary_ctxt_switches:"):
                     fields = line.split()
                     if len(fields) == 2 and fields[1].isdigit():
-                        return int(fields[1])
+                        last_good[tid] = max(last_good.get(tid, 0), int(fields[1]))
+                        return last_good[tid]
             why = f"no voluntary_ctxt_switches count in {text!r}"
         if not os.path.exists(f"/proc/{pid}/task/{tid}"):
             return None  # the thread exited between the listing and the read
         time.sleep(0.01)
     read_problems.append(f"{path}: {why}")
-    return 0
+    return UNKNOWN if baseline else last_good.get(tid, 0)
 
 
-def voluntary_switches(pid):
+def voluntary_switches(pid, baseline=False):
     """The voluntary context switches of every thread of pid so far (the workload's usleep calls),
-    or None once its thread list cannot be read (it is gone); then read_problems says why."""
+    or None once its thread list cannot be read (it is gone); then read_problems says why. With
+    `baseline`, UNKNOWN when a thread that is there could not be read (read again: baseline_switches)."""
     tids, why = None, ""
     for _ in range(3):  # a failed listing is retried before the process is taken for gone
         try:
@@ -98,7 +109,22 @@ def voluntary_switches(pid):
     # A thread that exits between the listing and its read is skipped, not taken for the process's
     # end (bb76193: one run saw None 0.1 s into the stop, "recorder stopped 0.10 s"; that race was
     # one candidate, not a proven cause: read_problems now says what failed).
-    return sum(n for n in (thread_voluntary(pid, tid) for tid in tids) if n is not None)
+    counts = [thread_voluntary(pid, tid, baseline) for tid in tids]
+    if any(n is UNKNOWN for n in counts):
+        return UNKNOWN
+    return sum(n for n in counts if n is not None)
+
+
+def baseline_switches(pid):
+    """voluntary_switches to compare later samples with: read again until every thread's count was
+    read (each try is retried 3 times per thread already), else None, as for a process gone."""
+    for _ in range(20):
+        n = voluntary_switches(pid, baseline=True)
+        if n is not UNKNOWN:
+            return n
+        time.sleep(0.05)
+    read_problems.append(f"no baseline count of /proc/{pid}'s threads in 20 tries")
+    return None
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -117,7 +143,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # ring holds): at least STOP_S, and until its threads slept FILL_SLEEPS times since the stop
     # began, each sleep after 10 launches (40,000 launch records, over twice the 1 MiB ring the
     # rate of 1000/s asks for, before the switch and wake-up records of the sleeps themselves).
-    slept_at_stop = voluntary_switches(started) if started else None
+    slept_at_stop = baseline_switches(started) if started else None
     while started and slept_at_stop is not None:
         time.sleep(0.1)
         now = voluntary_switches(started)
@@ -126,7 +152,7 @@ with tempfile.TemporaryDirectory() as tmp:
             break
     p.send_signal(signal.SIGCONT)
     stop_end_ns = time.monotonic_ns()
-    slept = voluntary_switches(started) if started else None
+    slept = baseline_switches(started) if started else None
     # The workload must go on launching after the stop, into a running recorder: otherwise no launch
     # pair can span the loss window and pairs_spanning_loss below fails for a reason that is not
     # the recorder's. RESUMED_SLEEPS more sleeps (5000 launches) say it did.
