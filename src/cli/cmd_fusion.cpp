@@ -24,6 +24,9 @@ namespace infertrace::cli {
 
 namespace {
 
+// What --csv gets for the flag alone (see its registration below): no word one can type.
+const std::string kCsvAlone = "\x01--csv";
+
 struct Options {
   std::string trace;
   std::vector<std::string> more_words;  // positional words after the trace: an error, said below
@@ -31,9 +34,10 @@ struct Options {
   double threshold = 1.0;
   size_t top = 10;
   bool json = false, csv = false;
-  // --csv as given: "true" for the flag alone, else the VALUE of `--csv=VALUE` (refused below; a
-  // bool flag said only "Could not convert: --csv = out.csv").
-  std::string csv_given;
+  // --csv as given, once per time: kCsvAlone for the flag alone, else the VALUE of `--csv=VALUE`
+  // (refused below; a bool flag said only "Could not convert: --csv = out.csv", and a string flag
+  // took `--csv=true` for the flag alone: review FG L6).
+  std::vector<std::string> csv_given;
   std::string decode_window;          // engine run --json of the recorded run
   std::vector<std::string> measured;  // MODE=RUN.json
 };
@@ -88,9 +92,10 @@ std::vector<MeasuredRun> measured_runs(const std::vector<std::string>& specs) {
 // said only "arguments were not expected", and with `--csv out.csv TRACE` the trace it blamed was
 // out.csv (audit EW L1). `--csv=VALUE` is refused here too, saying what --csv takes.
 void refuse_stray_words(const Options& o) {
-  if (!o.csv_given.empty() && o.csv_given != "true")
-    throw UsageError("--csv=" + o.csv_given + ": --csv takes no file or directory, it prints the per-length table as "
-                     "CSV on standard output (fusion TRACE --csv > FILE.csv)");
+  for (const std::string& given : o.csv_given)
+    if (given != kCsvAlone)
+      throw UsageError("--csv=" + given + ": --csv takes no file or directory, it prints the per-length table as "
+                       "CSV on standard output (fusion TRACE --csv > FILE.csv)");
   if (o.more_words.empty()) return;
   std::string words = "'" + o.trace + "'";
   for (const std::string& w : o.more_words) words += ", '" + w + "'";
@@ -171,9 +176,17 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   cmd->add_option("--top", opt->top, "Candidate chains to list")->capture_default_str()
       ->check(CLI::Range(1, 1000000));  // as analyze and sched: a list of no rows is no request
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
-  cmd->add_flag("--csv", opt->csv_given,
-                "Print the per-length table as CSV on standard output (takes no file or directory, unlike "
-                "analyze/export --csv DIR: redirect it, > FILE.csv)");
+  // A flag whose value, given alone, is kCsvAlone (the option's default string), so that any
+  // `--csv=VALUE` can be told apart and refused: add_flag gives "true" for the flag alone and for
+  // `--csv=true` alike. type_size(0): a flag to the pre-passes of cli/parse_and_run.h too.
+  cmd->add_option("--csv", opt->csv_given,
+                  "Print the per-length table as CSV on standard output (takes no file or directory, unlike "
+                  "analyze/export --csv DIR: redirect it, > FILE.csv)")
+      ->expected(0, 0)
+      ->type_size(0)
+      ->allow_extra_args(false)
+      ->default_str(kCsvAlone)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--decode-window", opt->decode_window,
                   "engine run --json of the recorded run: analyze only its decode steps (decode_window_ns)");
   cmd->add_option("--measured", opt->measured,

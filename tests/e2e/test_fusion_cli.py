@@ -128,7 +128,9 @@ with tempfile.TemporaryDirectory() as tmp:
     out_csv, out_dir = os.path.join(tmp, "lengths.csv"), os.path.join(tmp, "dir")
     os.mkdir(out_dir)
     for args in ([bs1, "--csv", out_csv], ["--csv", out_csv, bs1], [bs1, "--csv", out_dir], ["--csv", out_dir, bs1],
-                 ["--csv", out_dir], [bs1, "--csv=" + out_csv], [bs1, "--csv=" + out_dir]):
+                 ["--csv", out_dir], [bs1, "--csv=" + out_csv], [bs1, "--csv=" + out_dir],
+                 # any value, even one CLI11 reads as the flag's own (review FG L6: =true was taken)
+                 [bs1, "--csv=true"], [bs1, "--csv=false"], [bs1, "--csv", "--csv=1"]):
         r = run("fusion", *args)
         last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
         if r.returncode != 2 or "--csv takes no" not in last or "standard output" not in last or r.stdout:
