@@ -118,7 +118,7 @@ TEST(Per1kUpperBound, SchedMarksRatesOfAPartialRecording) {
   EXPECT_TRUE(has(text, "from first to last launch: Sched/1K <= " + fixed1(sched) + ", IRQ/1K hard/soft <= " + fixed1(half) +
                             " / <= " + fixed1(soft)))
       << text;
-  EXPECT_TRUE(has(a.verdict, "at most " + fixed1(sched) + " context switches and at most " + fixed1(half) + " hard + " +
+  EXPECT_TRUE(has(a.verdict, "at most " + fixed1(sched) + " context switches and at most " + fixed1(half) + " hard and at most " +
                                  fixed1(soft) + " soft IRQs per 1000 launches (upper bounds: " + kPartialReason + ")"))
       << a.verdict;
   const std::string exact_text = text_of(exact_t, exact);
@@ -214,7 +214,8 @@ TEST(Per1kUpperBound, CompareMarksCellsAndBoundsTheIncrease) {
   const std::string page = html_text::doc_page(j);
   // The row's cells, Sched/1K to IRQ/1K soft, in the table's order; the baseline's unmarked.
   EXPECT_TRUE(has(page, row({"≤ 24.0", "≤ 2.40x", "≤ 12.0", "≤ 2.40x", "≤ 6.0", "≤ 3.0"}))) << page;
-  EXPECT_TRUE(has(page, row({"10.0", "5.0", "2.5"})) || has(page, " 10.0 ")) << page;
+  // The baseline's, unmarked: its Sched/1K, x base, window Sched/1K, x base and IRQ/1K hard (review FH L4).
+  EXPECT_TRUE(has(page, row({fixed1(10.0), "1.00x", fixed1(10.0 / 2), "1.00x", fixed1(10.0 / 4)}))) << page;
   EXPECT_FALSE(has(page, "≤ 10.0")) << page;
   EXPECT_TRUE(has(page, "Sched/1K, IRQ/1K ≤: upper bounds")) << page;
   EXPECT_FALSE(has(page, "per_1k_upper_bound")) << page;
@@ -318,6 +319,133 @@ TEST(Per1kUpperBound, InterferenceMediansOfBoundedRunsAreMarked) {
   EXPECT_EQ(j["scenarios"][1]["runs_per_1k_upper_bound"], 1);
   EXPECT_EQ(j["scenarios"][1]["sched_increase_bound"], "at_most");
   EXPECT_TRUE(j["scenarios"][0]["sched_increase_bound"].is_null());
+  // Its page (no `notes`): what "≤" means, and the count under a label (review FH L6).
+  const std::string page = html_text::doc_page(j);
+  EXPECT_TRUE(has(page, "Sched/1K, IRQ/1K ≤: medians over runs some of which counted fewer launches than ran")) << page;
+  EXPECT_TRUE(has(page, "analysed runs whose rates per 1000 launches are upper bounds")) << page;
+}
+
+// Review FH M1: a side whose rates are neither bound (recorder loss, switch or IRQ drops) beside an
+// upper bound leaves the increase's direction unknown: "~", never "<=" or ">=".
+TEST(Per1kUpperBound, IncreaseAgainstRatesOverLossIsEitherWay) {
+  EXPECT_EQ(ratio_of_per_1k_rates(true, false, false, true), "either_way");
+  EXPECT_EQ(ratio_of_per_1k_rates(false, true, true, false), "either_way");
+  EXPECT_EQ(ratio_of_per_1k_rates(false, true, false, false), "");
+  EXPECT_EQ(ratio_of_per_1k_rates(true, false, false, false), "at_most");
+
+  ScenarioMetrics lossy = rates("base", 10.0, false);
+  lossy.rates_over_loss = true;
+  const Comparison c = compare_scenarios({lossy, rates("row", 24.0, true)});
+  EXPECT_EQ(c.rows[1].sched_increase_bound, "either_way");
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_TRUE(has(text.str(), "~2.40x")) << text.str();
+  EXPECT_FALSE(has(text.str(), "<=2.40x")) << text.str();
+  ScenarioMetrics dropped = rates("row", 24.0, false);
+  dropped.per_1k_events_lost = true;  // switch events dropped, no loss window
+  EXPECT_EQ(compare_scenarios({rates("base", 10.0, true), dropped}).rows[1].sched_increase_bound, "either_way");
+  // Without an upper bound anywhere the loss alone marks nothing, as before.
+  EXPECT_EQ(compare_scenarios({lossy, rates("row", 24.0, false)}).rows[1].sched_increase_bound, "");
+
+  // From recordings and saved analyses: a baseline with dropped switch events and a partial row.
+  Trace base_t = recording();
+  base_t.meta["dropped.switch"] = "2";
+  const SchedAnalysis ba = analyze_sched(base_t);
+  EXPECT_TRUE(ba.per_1k_events_lost);
+  const Trace part_t = partial_recording();
+  const Comparison r = compare_scenarios({scenario_from_analysis(ba, "base", "b.itrace"), scenario_from_trace(part_t, "p", "p.itrace")});
+  EXPECT_EQ(r.rows[1].sched_increase_bound, "either_way");
+  json lossy_doc = sched_analysis_json(recording(), analyze_sched(recording()));
+  lossy_doc["rates_over_loss"] = true;  // a saved analysis with loss windows
+  const json part_doc = sched_analysis_json(part_t, analyze_sched(part_t));
+  const Comparison saved = compare_scenarios({scenario_from_json(lossy_doc, "base", "b.json"), scenario_from_json(part_doc, "p", "p.json")});
+  EXPECT_EQ(saved.rows[1].sched_increase_bound, "either_way");
+  std::ostringstream stext;
+  print_comparison(stext, saved);
+  EXPECT_TRUE(has(stext.str(), "~1.00x")) << stext.str();
+  EXPECT_FALSE(has(stext.str(), "<=1.00x")) << stext.str();
+}
+
+// Review FH M1, bench: one run over loss beside a bounded one: the medians are not marked and the
+// increase is "~".
+TEST(Per1kUpperBound, InterferenceMediansWithARunOverLossAreNotMarked) {
+  bench::ScenarioResult base, cpu;
+  base.name = "baseline", cpu.name = "cpu";
+  for (bench::ScenarioResult* r : {&base, &cpu})
+    for (int i = 0; i < 3; ++i) {
+      bench::RunResult run;
+      run.wall_s = 1.0 + 0.1 * i;
+      r->runs.push_back(run);
+    }
+  std::vector<std::vector<std::optional<ScenarioMetrics>>> sched(2);
+  for (double v : {10.0, 12.0, 14.0}) sched[0].push_back(rates("baseline", v, false));
+  for (double v : {30.0, 36.0, 40.0}) {
+    ScenarioMetrics m = rates("cpu", v, v == 40.0);
+    m.rates_over_loss = v == 30.0;
+    sched[1].push_back(m);
+  }
+  const auto s = bench::summarize_interference({base, cpu}, sched, false);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[1].runs_per_1k_upper_bound, 1);
+  EXPECT_EQ(s[1].runs_per_1k_neither_bound, 1);
+  EXPECT_DOUBLE_EQ(s[1].sched_increase.value_or(-1), 36.0 / 12.0);
+  EXPECT_EQ(s[1].sched_increase_bound, "either_way");
+  std::ostringstream text;
+  bench::print_interference(text, s, false);
+  EXPECT_FALSE(has(text.str(), "<=")) << text.str();
+  EXPECT_TRUE(has(text.str(), "~3.00x")) << text.str();
+  EXPECT_TRUE(has(text.str(), "medians are neither bound (not marked)")) << text.str();
+  const json j = bench::interference_json(bench::InterferenceOptions{}, {base, cpu}, s);
+  EXPECT_EQ(j["scenarios"][1]["per_1k_upper_bound"], false);
+  EXPECT_EQ(j["scenarios"][1]["runs_per_1k_neither_bound"], 1);
+  EXPECT_EQ(j["scenarios"][1]["sched_increase_bound"], "either_way");
+}
+
+// Review FH M3: the report page of a `sched --json` saved before `per_1k_upper_bound` reads it by
+// the same rule as compare (its launch_partial_note): marked, with the reason.
+TEST(Per1kUpperBound, HtmlOfAnOldSavedAnalysisIsMarkedByTheRule) {
+  const double sched = per_1k(2, kLaunches), half = per_1k(1, kLaunches), soft = per_1k(3, kLaunches);
+  const Trace t = partial_recording();
+  json old = sched_analysis_json(t, analyze_sched(t));
+  old.erase("per_1k_upper_bound"), old.erase("per_1k_upper_bound_reason");
+  ASSERT_TRUE(old.contains("launch_partial_note"));
+  EXPECT_EQ(per_1k_bound_of_saved_sched(old, "old.json").upper_bound_reason, kPartialReason);
+  const std::string page = html_text::doc_page(old);
+  EXPECT_TRUE(has(page, row({"Sched/1K (switch-outs per 1000 launches)",
+                             "≤ " + fixed1(sched) + " (preempt ≤ " + fixed1(half) + ", block ≤ " + fixed1(half) + ")"})))
+      << page;
+  EXPECT_TRUE(has(page, row({"IRQ/1K soft (softirqs per 1000 launches)", "≤ " + fixed1(soft)}))) << page;
+  EXPECT_TRUE(has(page, row({"rates per 1000 launches", "upper bounds (≤): " + kPartialReason}))) << page;
+  // The same old document of the exact recording: unmarked.
+  const Trace e = recording();
+  json old_exact = sched_analysis_json(e, analyze_sched(e));
+  old_exact.erase("per_1k_upper_bound");
+  EXPECT_FALSE(has(html_text::doc_page(old_exact), "≤"));
+}
+
+// Review FH L1: without switches or IRQs recorded no rate is shown, so none is called a bound.
+TEST(Per1kUpperBound, NoBoundWhereNoRateIsShown) {
+  Trace t = partial_recording();
+  t.meta["events"] = "launch";
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_FALSE(a.switches_recorded);
+  ASSERT_FALSE(a.irqs_recorded);
+  EXPECT_EQ(a.per_1k_upper_bound_reason, "");
+  EXPECT_FALSE(has(text_of(t, a), "upper bound")) << text_of(t, a);
+  const json j = sched_analysis_json(t, a);
+  EXPECT_EQ(j["per_1k_upper_bound"], false);
+  EXPECT_FALSE(has(html_text::doc_page(j), "≤"));
+  // An old document of it (no key) and one that claims the bound: compare names neither.
+  json old = j;
+  old.erase("per_1k_upper_bound");
+  EXPECT_EQ(scenario_from_json(old, "o", "o.json").per_1k_upper_bound_reason, "");
+  json said = j;
+  said["per_1k_upper_bound"] = true;
+  EXPECT_EQ(scenario_from_json(said, "s", "s.json").per_1k_upper_bound_reason, "");
+  EXPECT_FALSE(has(html_text::doc_page(said), "≤"));
+  // With switches recorded (IRQs not) the bound stands.
+  t.meta["events"] = "launch,sched";
+  EXPECT_EQ(analyze_sched(t).per_1k_upper_bound_reason, kPartialReason);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/sched.h"
+#include "cli/load_noting.h"
 #include "report/sched_render.h"
 #include "trace/recorder_drops.h"
 
@@ -81,6 +82,52 @@ TEST(RecorderDrops, TotalsHoldAtTheLimitOnCorruptCounts) {
   EXPECT_EQ(recorder_lost_total(t), INT64_MAX);
   EXPECT_EQ(saturating_add_drops(INT64_MAX - 1, 1), INT64_MAX);
   EXPECT_EQ(saturating_add_drops(2, 3), 5);
+}
+
+// The stderr note agrees with the table (review FH M2): with only records lost that may be launch
+// calls (api, cupti_ring), switches and IRQs whole and no LOSS record, the rates per 1000 launches
+// are upper bounds, as `sched` marks them; with switch or IRQ events lost too, or a loss window,
+// they may be off either way.
+TEST(RecorderDropsNote, LaunchOnlyDropsMakeTheRatesUpperBounds) {
+  const auto launch_drops = [](Trace& t) {
+    t.source = TraceSource::Recording;
+    t.file = "r.itrace";
+    t.meta["dropped.api"] = "5";
+    t.meta["dropped.switch"] = "0";
+    t.meta["cupti.ring_dropped_records"] = "3";
+  };
+  Trace t;
+  launch_drops(t);
+  const std::string note = cli::dropped_events_note(t);
+  EXPECT_NE(note.find("lost 8 events"), std::string::npos) << note;
+  EXPECT_NE(note.find("rates per 1000 launches are upper bounds (fewer launches counted than ran: the recorder lost 8 "
+                      "records that may be launch calls, while no switch or IRQ event was lost)"),
+            std::string::npos)
+      << note;
+  EXPECT_EQ(note.find("rates per 1000 launches, launch-pair"), std::string::npos) << note;
+
+  for (const char* key : {"dropped.switch", "dropped.irq"}) {
+    Trace both;
+    launch_drops(both);
+    both.meta[key] = "1";
+    const std::string n = cli::dropped_events_note(both);
+    EXPECT_NE(n.find("rates per 1000 launches, launch-pair figures and the scheduler impact may be off in either direction"),
+              std::string::npos)
+        << key << ": " << n;
+    EXPECT_EQ(n.find("upper bounds"), std::string::npos) << key << ": " << n;
+  }
+  Trace lossy;
+  launch_drops(lossy);
+  LossWindow w;
+  w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 5}};
+  lossy.loss_windows.push_back(w);
+  EXPECT_EQ(cli::dropped_events_note(lossy).find("upper bounds"), std::string::npos) << cli::dropped_events_note(lossy);
+  // No launch records lost (syscalls only): either way, as before.
+  Trace sys;
+  sys.source = TraceSource::Recording;
+  sys.meta["dropped.syscall"] = "4";
+  EXPECT_NE(cli::dropped_events_note(sys).find("may be off in either direction (a rate loses"), std::string::npos);
+  EXPECT_EQ(cli::dropped_events_note(sys).find("upper bounds"), std::string::npos);
 }
 
 }  // namespace infertrace

@@ -217,7 +217,7 @@ TEST(SchedAnalysis, UnmeasuredLaunchesGiveNoPairsRatesOrVerdictFromThem) {
   char rates[160], bounded[200];
   std::snprintf(rates, sizeof rates, "%.1f context switches and %.1f hard + %.1f soft IRQs per 1000 launches", 2000.0 / 8,
                 1000.0 / 8, 3000.0 / 8);
-  std::snprintf(bounded, sizeof bounded, "at most %.1f context switches and at most %.1f hard + %.1f soft IRQs per 1000 launches",
+  std::snprintf(bounded, sizeof bounded, "at most %.1f context switches and at most %.1f hard and at most %.1f soft IRQs per 1000 launches",
                 2000.0 / 8, 1000.0 / 8, 3000.0 / 8);
   std::string expected = whole.verdict;
   ASSERT_NE(expected.find(rates), std::string::npos) << expected;

@@ -33,12 +33,17 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   // recording's META, and what they and the partial note make of the rates per 1000 launches.
   m.launch_records_lost = a.launch_records_lost;
   m.per_1k_upper_bound_reason = a.per_1k_upper_bound_reason;
+  m.per_1k_events_lost = a.per_1k_events_lost || a.loss;
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
   if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count);
   if (a.switches_recorded && !m.offcpu_share) m.offcpu_undefined_reason = offcpu_undefined_reason(a.main_tid, main_offcpu_wall(a));
   return m;
+}
+
+std::string slowdown_mark(const std::string& bound) {
+  return bound == "at_most" ? "<=" : bound == "at_least" ? ">=" : bound == "either_way" ? "~" : "";
 }
 
 std::string rates_undefined_reason(std::optional<int64_t> launches) {
@@ -194,10 +199,12 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
       r.window_sched_increase = *r.m.window_sched_per_1k / *base.m.window_sched_per_1k;
     // Both ratios divide this row's launches-counted rate by the baseline's (the window's rates count
     // the same launches): an upper-bound numerator bounds the ratio from above, an upper-bound
-    // denominator from below, both leave it either way (review FC L6).
+    // denominator from below, both leave it either way (review FC L6); so does one side's rates
+    // being neither bound (their own events lost) beside an upper bound (review FH M1).
     if (i > 0 && (r.sched_increase || r.window_sched_increase))
       r.sched_increase_bound =
-          ratio_of_upper_bounds(!r.m.per_1k_upper_bound_reason.empty(), !base.m.per_1k_upper_bound_reason.empty());
+          ratio_of_per_1k_rates(!r.m.per_1k_upper_bound_reason.empty(), r.m.per_1k_events_lost || r.m.rates_over_loss,
+                                !base.m.per_1k_upper_bound_reason.empty(), base.m.per_1k_events_lost || base.m.rates_over_loss);
     if (base.m.irq_system_vectors && r.m.irq_system_vectors) {
       r.irq_vector_sets_differ = vector_sets_differ(base.m, r.m);
       // Both count vectors but one does not say which (an analysis saved before sched --json listed

@@ -61,11 +61,20 @@ struct ScenarioMetrics {
   // under-counted while their own events were complete (per_1k_upper_bound_reason,
   // analysis/launch_undercount.h; sched --json `per_1k_upper_bound_reason`); "" when they are not.
   std::string per_1k_upper_bound_reason;
+  // Whether those rates' own events were lost (SchedAnalysis::per_1k_events_lost: loss windows, or
+  // dropped switch or IRQ events; a saved analysis: `rates_over_loss` or its `dropped` counters):
+  // neither bound, so a Sched/1K increase against them has no known direction (review FH M1).
+  bool per_1k_events_lost = false;
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.
 // m.launch_records_lost += count for such a counter (held at INT64_MAX: counts come from META text).
 void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count);
+
+// The mark before a slowdown whose rate(s) are lower bounds (ComparisonRow::slowdown_bound), or a
+// Sched/1K increase from upper-bound rates (sched_increase_bound): "<=" at_most, ">=" at_least, "~"
+// either_way, "" exact. Compare's text table, the report page and bench interference's summary.
+std::string slowdown_mark(const std::string& bound);
 
 ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string& name, const std::string& source);
 

@@ -27,4 +27,11 @@ std::string ratio_of_upper_bounds(bool numerator_upper, bool denominator_upper) 
   return numerator_upper ? "at_most" : denominator_upper ? "at_least" : "";
 }
 
+std::string ratio_of_per_1k_rates(bool numerator_upper, bool numerator_neither, bool denominator_upper,
+                                  bool denominator_neither) {
+  if (!numerator_upper && !denominator_upper) return "";
+  if (numerator_neither || denominator_neither) return "either_way";
+  return ratio_of_upper_bounds(numerator_upper, denominator_upper);
+}
+
 }  // namespace infertrace

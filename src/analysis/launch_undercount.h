@@ -38,5 +38,11 @@ std::string per_1k_upper_bound_reason(int64_t launches, int64_t launch_records_l
 // words for the slowdown: "" exact, "at_most" (the numerator is an upper bound: the true ratio is at
 // most this), "at_least" (the denominator is), "either_way" (both are).
 std::string ratio_of_upper_bounds(bool numerator_upper, bool denominator_upper);
+// The same for rates that may also be neither bound (`*_neither`: their own events were lost, loss
+// windows or dropped switch or IRQ events): once either side is an upper bound, a neither-bound rate
+// on either side leaves the ratio's direction unknown, "either_way" (review FH M1); without any
+// upper bound "" (the loss is said apart, as `rates_over_loss`).
+std::string ratio_of_per_1k_rates(bool numerator_upper, bool numerator_neither, bool denominator_upper,
+                                  bool denominator_neither);
 
 }  // namespace infertrace

@@ -344,8 +344,12 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (drop_may_hold_launches(d.key)) a.launch_records_lost = saturating_add_drops(a.launch_records_lost, d.count);
     if (drop_counted_by_per_1k_rates(d.key)) rate_events_lost = true;
   }
-  a.per_1k_upper_bound_reason =
-      per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost);
+  // Said only where a rate is shown: with neither switches nor IRQs recorded every rate reads "not
+  // recorded" (review FH L1).
+  if (a.switches_recorded || a.irqs_recorded)
+    a.per_1k_upper_bound_reason =
+        per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost);
+  a.per_1k_events_lost = rate_events_lost;
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)

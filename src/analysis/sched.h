@@ -180,6 +180,9 @@ struct SchedAnalysis {
   // switches and IRQs they count were not lost (analysis/launch_undercount.h); "" when they are not.
   // The rates outside the loss windows are not judged here (docs/sched.md, "Lost events").
   std::string per_1k_upper_bound_reason;
+  // Whether the events those rates count were lost too (loss windows, dropped switch or IRQ events):
+  // then they are neither bound, whatever the launches (review FH M1: a ratio against one is too).
+  bool per_1k_events_lost = false;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

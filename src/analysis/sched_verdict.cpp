@@ -224,7 +224,10 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   // Launches counted fewer than ran: the rates are upper bounds, said with them (review FC L6).
   const bool upper = !a.per_1k_upper_bound_reason.empty();
   if (a.irqs_recorded)
-    std::snprintf(buf, sizeof buf, "%s%.1f context switches and %s%.1f hard + %.1f soft IRQs per 1000 launches",
+    // Bounded: each rate its own "at most", so that it does not read as a bound on the sum (review FH L7).
+    std::snprintf(buf, sizeof buf,
+                  upper ? "%s%.1f context switches and %s%.1f hard and at most %.1f soft IRQs per 1000 launches"
+                        : "%s%.1f context switches and %s%.1f hard + %.1f soft IRQs per 1000 launches",
                   upper ? "at most " : "", a.sched_per_1k, upper ? "at most " : "", a.irq_per_1k_hard, a.irq_per_1k_soft);
   else
     std::snprintf(buf, sizeof buf, "%s%.1f context switches per 1000 launches", upper ? "at most " : "", a.sched_per_1k);

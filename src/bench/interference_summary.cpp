@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "report/compare_render.h"
 #include "report/text_table.h"
 #include "trace/recorder_drops.h"
 #include "util/units.h"
@@ -53,6 +52,10 @@ std::string verdict_against(const ScenarioSummary& s, const ScenarioSummary& bas
 
 }  // namespace
 
+bool per_1k_medians_upper_bounds(const ScenarioSummary& s) {
+  return s.runs_per_1k_upper_bound > 0 && s.runs_per_1k_neither_bound == 0;
+}
+
 std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioResult>& results,
                                                     const std::vector<std::vector<std::optional<ScenarioMetrics>>>& sched,
                                                     bool metric_from_output) {
@@ -86,6 +89,7 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
         if (!m) continue;
         ++s.analysed;
         s.runs_per_1k_upper_bound += m->per_1k_upper_bound_reason.empty() ? 0 : 1;
+        s.runs_per_1k_neither_bound += m->per_1k_events_lost || m->rates_over_loss ? 1 : 0;
         if (m->sched_per_1k) sp.push_back(*m->sched_per_1k);
         if (m->irq_per_1k_hard) ih.push_back(*m->irq_per_1k_hard);
         if (m->irq_per_1k_soft) is.push_back(*m->irq_per_1k_soft);
@@ -110,7 +114,8 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
       if (s.median && *b.median > 0) s.slowdown_pct = (*b.median - *s.median) / *b.median * 100.0;
       if (s.sched_per_1k && b.sched_per_1k && *b.sched_per_1k > 0) s.sched_increase = *s.sched_per_1k / *b.sched_per_1k;
       if (s.sched_increase && &s != base)
-        s.sched_increase_bound = ratio_of_upper_bounds(s.runs_per_1k_upper_bound > 0, b.runs_per_1k_upper_bound > 0);
+        s.sched_increase_bound = ratio_of_per_1k_rates(s.runs_per_1k_upper_bound > 0, s.runs_per_1k_neither_bound > 0,
+                                                       b.runs_per_1k_upper_bound > 0, b.runs_per_1k_neither_bound > 0);
       s.verdict = &s == base ? "baseline" : verdict_against(s, b);
     }
   }
@@ -126,9 +131,10 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
       continue;
     }
     // Medians of rates some of which are upper bounds (launches counted fewer than ran): "<=", and
-    // the increase from them with compare's marks (review FC L6).
+    // the increase from them with compare's marks (review FC L6); not when some run's rates are
+    // neither bound (review FH M1).
     const auto bounded = [&](const std::optional<double>& v, int digits) {
-      return v && s.runs_per_1k_upper_bound > 0 ? "<=" + fixed(v, digits) : fixed(v, digits);
+      return v && per_1k_medians_upper_bounds(s) ? "<=" + fixed(v, digits) : fixed(v, digits);
     };
     const std::string increase =
         s.sched_increase ? slowdown_mark(s.sched_increase_bound) + fixed(s.sched_increase, 2, "x") : std::string("-");
@@ -152,11 +158,15 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
     if (s.runs_with_lost_events > 0)
       os << "; the recorder lost " << *s.lost_events << " events in " << s.runs_with_lost_events << " of " << s.analysed
          << " analysed run" << (s.analysed == 1 ? "" : "s") << ": its scheduler figures are from an incomplete record";
-    if (s.runs_per_1k_upper_bound > 0)
+    if (s.runs_per_1k_upper_bound > 0) {
       os << "; launches were counted fewer than ran in " << s.runs_per_1k_upper_bound << " of " << s.analysed
-         << " analysed run" << (s.analysed == 1 ? "" : "s")
-         << " (records lost that may be launch calls, or launch callbacks CUPTI refused): its Sched/1K and IRQ/1K "
-            "medians are upper bounds (<=)";
+         << " analysed run" << (s.analysed == 1 ? "" : "s") << " (records lost that may be launch calls, or launch callbacks CUPTI refused): ";
+      if (per_1k_medians_upper_bounds(s))
+        os << "its Sched/1K and IRQ/1K medians are upper bounds (<=)";
+      else
+        os << "with the rates of " << s.runs_per_1k_neither_bound << " run" << (s.runs_per_1k_neither_bound == 1 ? "" : "s")
+           << " neither bound (switches or IRQs lost too), its Sched/1K and IRQ/1K medians are neither bound (not marked)";
+    }
     os << "\n";
   }
 }
@@ -195,8 +205,9 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"offcpu_share", opt(s.offcpu_share)},
                     {"lost_events", s.lost_events ? json(*s.lost_events) : json(nullptr)},
                     {"runs_with_lost_events", s.runs_with_lost_events},
-                    {"per_1k_upper_bound", s.runs_per_1k_upper_bound > 0},
+                    {"per_1k_upper_bound", per_1k_medians_upper_bounds(s)},
                     {"runs_per_1k_upper_bound", s.runs_per_1k_upper_bound},
+                    {"runs_per_1k_neither_bound", s.runs_per_1k_neither_bound},
                     {"sched_increase_bound", s.sched_increase_bound.empty() ? json(nullptr) : json(s.sched_increase_bound)},
                     {"runs", runs}});
   }

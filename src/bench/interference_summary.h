@@ -38,7 +38,16 @@ struct ScenarioSummary {
   // Which way sched_increase may be off (ratio_of_upper_bounds: "", "at_most", "at_least",
   // "either_way"); "" for the baseline's own row and without an increase.
   std::string sched_increase_bound;
+  // Analysed runs whose rates per 1000 launches are neither bound (their own events lost: loss
+  // windows, dropped switch or IRQ events; ScenarioMetrics::per_1k_events_lost). With any, the
+  // medians are not marked "<=" (a value off either way moves the median either way), and an
+  // increase beside an upper bound is "either_way" (review FH M1).
+  int runs_per_1k_neither_bound = 0;
 };
+
+// Whether s's median rates per 1000 launches are upper bounds: some analysed run's are, and none is
+// neither bound (a median is monotone only in values that are all exact or all bounded one way).
+bool per_1k_medians_upper_bounds(const ScenarioSummary& s);
 
 // The median of the values (the mean of the middle two for an even count).
 double median_of(std::vector<double> v);

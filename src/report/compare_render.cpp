@@ -68,8 +68,36 @@ std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorde
 
 }  // namespace
 
-std::string slowdown_mark(const std::string& bound) {
-  return bound == "at_most" ? "<=" : bound == "at_least" ? ">=" : bound == "either_way" ? "~" : "";
+SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& file) {
+  SavedPer1kBound out;
+  bool rate_events_lost = s.contains("rates_over_loss") && s["rates_over_loss"] == true;  // switches or IRQs lost too
+  ScenarioMetrics sum;  // add_launch_records_lost's saturating sum
+  if (s.contains("dropped") && s["dropped"].is_object())
+    for (const auto& [key, n] : s["dropped"].items())
+      if (n.is_number()) {
+        const int64_t count = whole(n, "dropped", file);
+        add_launch_records_lost(sum, key, count);
+        if (count > 0 && drop_counted_by_per_1k_rates(key)) rate_events_lost = true;
+      }
+  out.launch_records_lost = sum.launch_records_lost, out.events_lost = rate_events_lost;
+  // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
+  if (s.contains("launch_partial_note") && s["launch_partial_note"].is_string())
+    out.launch_partial_note = s["launch_partial_note"].get<std::string>();
+  const int64_t launches = s.contains("launches") && s["launches"].is_number() ? whole(s["launches"], "launches", file) : 0;
+  // As the document says (`per_1k_upper_bound`, since 2026-12-03); a document saved before the key,
+  // by the same rule from what it holds, so that it reads as its recording does.
+  const json& bound = s.contains("per_1k_upper_bound") ? s["per_1k_upper_bound"] : json(nullptr);
+  if (!bound.is_null() && !bound.is_boolean()) throw InputError(file, -1, "\"per_1k_upper_bound\" is not true, false or null");
+  const std::string rule = per_1k_upper_bound_reason(launches, out.launch_records_lost, out.launch_partial_note, rate_events_lost);
+  if (bound.is_boolean() && bound.get<bool>()) {
+    const json& why = s.contains("per_1k_upper_bound_reason") ? s["per_1k_upper_bound_reason"] : json(nullptr);
+    out.upper_bound_reason = why.is_string() && !why.get<std::string>().empty() ? why.get<std::string>()
+                             : !rule.empty()                                     ? rule
+                                                                                 : std::string("fewer launches counted than ran");
+  } else if (!bound.is_boolean()) {
+    out.upper_bound_reason = rule;
+  }
+  return out;
 }
 
 ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, const std::string& file) {
@@ -126,32 +154,11 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   // `dropped` per counter since 2026-12-01): what marks the rates in the table, as for a recording.
   if (s->contains("rates_over_loss") && (*s)["rates_over_loss"].is_boolean()) m.rates_over_loss = (*s)["rates_over_loss"].get<bool>();
   if (s->contains("loss") && (*s)["loss"].is_object()) m.lost_events = whole_member((*s)["loss"], "lost_events", file);
-  bool rate_events_lost = m.rates_over_loss;  // switches or IRQs lost too: the rates are neither bound
-  if (s->contains("dropped") && (*s)["dropped"].is_object())
-    for (const auto& [key, n] : (*s)["dropped"].items())
-      if (n.is_number()) {
-        const int64_t count = whole(n, "dropped", file);
-        add_launch_records_lost(m, key, count);
-        if (count > 0 && drop_counted_by_per_1k_rates(key)) rate_events_lost = true;
-      }
-  // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
-  if (s->contains("launch_partial_note") && (*s)["launch_partial_note"].is_string())
-    m.launch_partial_note = (*s)["launch_partial_note"].get<std::string>();
-  // Whether the rates per 1000 launches are upper bounds: as the document says (`per_1k_upper_bound`,
-  // since 2026-12-03); a document saved before the key, by the same rule from what it holds (the
-  // partial note, the drop counters, the loss), so that it reads as its recording does.
-  const json& bound = s->contains("per_1k_upper_bound") ? (*s)["per_1k_upper_bound"] : json(nullptr);
-  if (!bound.is_null() && !bound.is_boolean()) throw InputError(file, -1, "\"per_1k_upper_bound\" is not true, false or null");
-  const std::string rule = per_1k_upper_bound_reason(m.launches_measured ? m.launches : 0, m.launch_records_lost,
-                                                     m.launch_partial_note, rate_events_lost);
-  if (bound.is_boolean() && bound.get<bool>()) {
-    const json& why = s->contains("per_1k_upper_bound_reason") ? (*s)["per_1k_upper_bound_reason"] : json(nullptr);
-    m.per_1k_upper_bound_reason = why.is_string() && !why.get<std::string>().empty() ? why.get<std::string>()
-                                  : !rule.empty()                                     ? rule
-                                                                                      : std::string("fewer launches counted than ran");
-  } else if (!bound.is_boolean()) {
-    m.per_1k_upper_bound_reason = rule;
-  }
+  // The drops that may be launch calls, the launch partial note (a launch rate from either is a
+  // lower bound) and whether the rates per 1000 launches are upper bounds or neither bound.
+  const SavedPer1kBound bound = per_1k_bound_of_saved_sched(*s, file);
+  m.launch_records_lost = bound.launch_records_lost, m.launch_partial_note = bound.launch_partial_note;
+  m.per_1k_upper_bound_reason = bound.upper_bound_reason, m.per_1k_events_lost = bound.events_lost;
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
   // holds any OS event) in documents written since 2026-12-02 06:24, which all have
   // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
@@ -167,6 +174,8 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   // document's 0.0 rates must not reach the ratios, the verdict or compare --json.
   if (!m.switches_recorded) m.sched_per_1k.reset(), m.window_sched_per_1k.reset(), m.penalty.reset(), m.offcpu_share.reset();
   if (!m.irqs_recorded) m.irq_per_1k_hard.reset(), m.irq_per_1k_soft.reset();
+  // No rate shown, none to bound (review FH L1), as scenario_from_analysis has it.
+  if (!m.switches_recorded && !m.irqs_recorded) m.per_1k_upper_bound_reason.clear();
   // Why a null figure is null, as sched says it, from what the saved analysis holds; unknown ("")
   // where it lacks what decides it; none for rates whose events were not recorded (review EZ L1).
   if (m.switches_recorded || m.irqs_recorded)
@@ -317,7 +326,7 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
     if (!bounded.empty())
       notes.push_back("Sched/1K, IRQ/1K <=: upper bounds (they divide by the launches counted) for " + bounded +
                       "; a Sched/1K increase (x base) from them is marked <= (its rates are the bounds), >= (the "
-                      "baseline's are) or ~ (both are: it may be off either way)");
+                      "baseline's are) or ~ (both are, or one side's are neither bound for recorder loss: it may be off either way)");
   }
   // The rates per 1000 launches of a recording with loss windows, in sched's words.
   if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss; }, "", "");

@@ -17,6 +17,20 @@ namespace infertrace {
 // Throws InputError naming `file` when the document has no scheduler analysis.
 ScenarioMetrics scenario_from_json(const nlohmann::json& doc, const std::string& name, const std::string& file);
 
+// Whether a saved scheduler analysis (the object that holds "sched_per_1k") says its rates per 1000
+// launches are upper bounds, the one reading for compare and the report page (review FH M3): as
+// its `per_1k_upper_bound` says (since 2026-12-03; with its reason, else the rule's), and for a
+// document saved before the key by the rule of analysis/launch_undercount.h over what it holds
+// (`launch_partial_note`, `dropped`, `rates_over_loss`, `launches`). Throws InputError naming `file`
+// for a malformed key or count.
+struct SavedPer1kBound {
+  std::string upper_bound_reason;  // "" when not upper bounds
+  bool events_lost = false;        // the rates' own events lost (loss windows, switch or IRQ drops): neither bound
+  int64_t launch_records_lost = 0;  // the `dropped` counters that may hold launch calls, summed
+  std::string launch_partial_note;  // `launch_partial_note`, "" without
+};
+SavedPer1kBound per_1k_bound_of_saved_sched(const nlohmann::json& s, const std::string& file);
+
 void print_comparison(std::ostream& os, const Comparison& c);
 // The sentences print_comparison writes under its table (what a "-", "not recorded" or a hard IRQ
 // rate of another kind means), one a line, without the newline: also compare --json's "notes" and
@@ -30,8 +44,6 @@ const std::vector<JsonColumn>& comparison_scenario_columns();
 // says whether it holds them ("switches_recorded" or "irqs_recorded"); nullptr for any other key.
 // With the flag false the figure is null and shown as "not recorded", as print_comparison does.
 const char* comparison_unrecorded_flag(const std::string& key);
-// The mark before a slowdown whose rate(s) are lower bounds (ComparisonRow::slowdown_bound):
-// "<=" at_most, ">=" at_least, "~" either_way, "" exact. The text table's and the report page's.
-std::string slowdown_mark(const std::string& bound);
+// slowdown_mark, the text table's and the report page's marks: analysis/compare.h (review FH L8).
 
 }  // namespace infertrace

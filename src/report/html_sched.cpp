@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "analysis/impact_unknown_reason.h"
+#include "report/compare_render.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
 #include "report/irq_sources_text.h"
+#include "util/error.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -242,9 +244,16 @@ std::string impact_table(const json& doc, const Recorded& r) {
     tb.add_row({"scheduler impact, blocked pairs", r.switches ? pct_or(member(doc, "impact_blocked"), unknown_impact) : not_recorded});
   }
   // Rates per 1000 launches: null without launches or when the events were not recorded. Upper
-  // bounds ("≤ ", the terminal's "<= ") when the document says launches were counted fewer than ran
-  // (`per_1k_upper_bound`; a document saved before the key: not marked).
-  const std::string bound = member(doc, "per_1k_upper_bound") == true ? "≤ " : "";
+  // bounds ("≤ ", the terminal's "<= ") when launches were counted fewer than ran, read as compare
+  // reads it (`per_1k_upper_bound`; a document saved before the key by the same rule: review FH M3);
+  // a malformed key or count leaves them unmarked. Not said where no rate is shown (review FH L1).
+  std::string bound_reason;
+  try {
+    bound_reason = per_1k_bound_of_saved_sched(doc, "sched").upper_bound_reason;
+  } catch (const InputError&) {
+  }
+  if (!r.switches && !r.irqs) bound_reason.clear();
+  const std::string bound = bound_reason.empty() ? "" : "≤ ";
   auto rate = [&](const char* key, bool rec) {
     const json& v = member(doc, key);
     if (!rec) return not_recorded;
@@ -263,7 +272,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
   if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
   if (!bound.empty())
-    tb.add_row({"rates per 1000 launches", "upper bounds (≤): " + str_or(doc, "per_1k_upper_bound_reason", "fewer launches counted than ran")});
+    tb.add_row({"rates per 1000 launches", "upper bounds (≤): " + bound_reason});
   if (r.irqs && doc.contains("irq_per_1k_hard")) tb.add_row({"hard IRQs counted", hard_irq_sources(doc)});
   // A recording whose ring was full: how much was lost, and the rates again over the launches and
   // events outside every loss window, as the terminal's two rows (audit EE L2: the page had neither).
