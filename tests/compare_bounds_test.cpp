@@ -17,7 +17,7 @@
 #include "analysis/compare.h"
 #include "analysis/sched.h"
 #include "html_text.h"
-#include "ingest/recording/recorder_drops.h"
+#include "trace/recorder_drops.h"
 #include "report/compare_render.h"
 #include "report/compare_trace.h"
 #include "report/sched_render.h"
