@@ -95,6 +95,10 @@ TEST(RecorderDropsNote, LaunchOnlyDropsMakeTheRatesUpperBounds) {
     t.meta["dropped.api"] = "5";
     t.meta["dropped.switch"] = "0";
     t.meta["cupti.ring_dropped_records"] = "3";
+    t.meta["events"] = "launch,sched";
+    ApiCall c;
+    c.start = 5, c.dur = 1, c.pid = c.tid = 1, c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
   };
   Trace t;
   launch_drops(t);
@@ -122,9 +126,21 @@ TEST(RecorderDropsNote, LaunchOnlyDropsMakeTheRatesUpperBounds) {
   w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 5}};
   lossy.loss_windows.push_back(w);
   EXPECT_EQ(cli::dropped_events_note(lossy).find("upper bounds"), std::string::npos) << cli::dropped_events_note(lossy);
+  // No rate shown (launches alone recorded, or no launch): the note names no rate at all (review FK).
+  for (const char* events : {"launch", ""}) {
+    Trace plain;
+    launch_drops(plain);
+    if (*events) plain.meta["events"] = events;
+    else plain.api = ApiCallTable{};
+    const std::string n = cli::dropped_events_note(plain);
+    EXPECT_EQ(n.find("rates per 1000"), std::string::npos) << events << ": " << n;
+    EXPECT_NE(n.find("launch-pair figures and the scheduler impact may be off in either direction"), std::string::npos)
+        << events << ": " << n;
+  }
   // No launch records lost (syscalls only): either way, as before.
   Trace sys;
-  sys.source = TraceSource::Recording;
+  launch_drops(sys);
+  sys.meta.erase("dropped.api"), sys.meta.erase("cupti.ring_dropped_records");
   sys.meta["dropped.syscall"] = "4";
   EXPECT_NE(cli::dropped_events_note(sys).find("may be off in either direction (a rate loses"), std::string::npos);
   EXPECT_EQ(cli::dropped_events_note(sys).find("upper bounds"), std::string::npos);

@@ -46,6 +46,20 @@ std::string drop_label(const RecorderDrop& d) {
   return d.key;
 }
 
+// Whether `sched` shows rates per 1000 launches for this recording (analyze_sched: launches, and
+// switches or IRQs recorded by META events, or present in a recording that does not list them):
+// without them the note has no rate to call a bound (review FK).
+bool per_1k_rates_shown(const Trace& t) {
+  bool launches = false;
+  for (ApiKind k : t.api.kind) launches = launches || is_launch(k);
+  if (!launches || !t.launch_coverage.measured()) return false;
+  if (const auto ev = t.meta.find("events"); ev != t.meta.end()) {
+    const std::string list = "," + ev->second + ",";
+    return list.find(",sched,") != std::string::npos || list.find(",irq,") != std::string::npos;
+  }
+  return t.switches.size() + t.irqs.size() + t.wakeups.size() + t.syscalls.size() > 0;
+}
+
 }  // namespace
 
 std::string dropped_events_note(const Trace& t) {
@@ -80,8 +94,11 @@ std::string dropped_events_note(const Trace& t) {
   // Only launch records lost (switches and IRQs whole, no LOSS records): the rates per 1000
   // launches are upper bounds, as the tables mark them (review FH M2); the one rule is
   // per_1k_upper_bound_reason's, its words too.
-  if (const std::string cause = launch_undercount_cause(launch_records_lost, "");
-      !cause.empty() && !rate_events_lost)
+  if (!per_1k_rates_shown(t))
+    note += "launch-pair figures and the scheduler impact may be off in either direction (a pair or gap can span the "
+            "loss).";
+  else if (const std::string cause = launch_undercount_cause(launch_records_lost, "");
+           !cause.empty() && !rate_events_lost)
     note += "rates per 1000 launches are upper bounds (fewer launches counted than ran: " + cause +
             ", while no switch or IRQ event was lost); launch-pair figures and the scheduler impact may be off in either "
             "direction (a pair or gap can span the loss).";

@@ -123,6 +123,9 @@ void pin_current_thread(int cpu) {
 
 ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cpus_(std::move(cpus)) {
   if (n_ < 1) throw UsageError("thread count must be at least 1");
+  // Reserved before the pin: a throw between the pin and the try below would leave the thread
+  // pinned, and its list with an entry for a pool that never was (review FK).
+  threads_.reserve(n_ - 1);
   if (!cpus_.empty()) {
     caller_ = pthread_self();
     caller_life_ = this_thread_life();
@@ -131,11 +134,11 @@ ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cp
     CpuMask saved;
     if (const int rc = read_thread_cpu_mask(caller_, saved); rc != 0)
       throw Error(std::string("cannot read the calling thread's CPU mask: ") + std::strerror(rc));
+    caller_life_->pins.reserve(caller_life_->pins.size() + 1);
     pin_current_thread(cpus_[0]);
     caller_life_->pins.push_back({this, std::move(saved)});
     caller_pinned_ = true;
   }
-  threads_.reserve(n_ - 1);
   try {
     for (int t = 1; t < n_; ++t) threads_.emplace_back([this, t] { worker(t); });
   } catch (...) {
@@ -187,8 +190,12 @@ void ThreadPool::restore_caller_affinity() {
   // here: the creator stayed pinned to one CPU.) Best effort: the creator may change its mask
   // between this read and the set below.
   if (!pthread_equal(caller_, pthread_self())) {
-    CpuMask now;
-    if (read_thread_cpu_mask(caller_, now) != 0 || now.count() != 1 || !now.has(cpus_[0])) return;
+    try {  // the read allocates; a destructor must not throw (std::terminate)
+      CpuMask now;
+      if (read_thread_cpu_mask(caller_, now) != 0 || now.count() != 1 || !now.has(cpus_[0])) return;
+    } catch (...) {
+      return;
+    }
   }
   (void)pthread_setaffinity_np(caller_, saved.bytes(), saved.set());
 }
