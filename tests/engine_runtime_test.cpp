@@ -220,7 +220,7 @@ TEST(EngineThreadPool, AThreadWithTheEndedCreatorsHandleKeepsItsOwnMask) {
       a = own_cpus();
     }).join();
     reused += same_handle;
-    EXPECT_EQ(b, before) << "a new thread starts with the process's mask";
+    EXPECT_EQ(b, before) << "a new thread starts with its creator's mask (this thread's, unpinned)";
     EXPECT_EQ(a, b) << "round " << round << (same_handle ? " (the creator's handle)" : " (another handle)");
   }
   // A run where no handle was reused checks less: say so.

@@ -32,11 +32,13 @@ struct ScenarioSummary {
   // (every run of one scenario beyond every run of the other) or not.
   std::string verdict;
   // Analysed runs whose rates per 1000 launches are upper bounds (launches counted fewer than ran:
-  // ScenarioMetrics::per_1k_upper_bound_reason). With any, the medians sched_per_1k and irq_per_1k_*
-  // are upper bounds too (a median never falls when a value rises) and marked "<=".
+  // ScenarioMetrics::per_1k_upper_bound_reason). With any, and no run of runs_per_1k_neither_bound,
+  // the medians sched_per_1k and irq_per_1k_* are upper bounds too (a median never falls when a value
+  // rises) and marked "<="; a run whose rates are neither bound (loss) leaves them unmarked.
   int runs_per_1k_upper_bound = 0;
-  // Which way sched_increase may be off (ratio_of_upper_bounds: "", "at_most", "at_least",
-  // "either_way"); "" for the baseline's own row and without an increase.
+  // Which way sched_increase may be off (ratio_of_per_1k_rates: "", "at_most", "at_least",
+  // "either_way"; either_way also when one side is bounded and either side has a neither-bound run);
+  // "" for the baseline's own row and without an increase.
   std::string sched_increase_bound;
   // Analysed runs whose rates per 1000 launches are neither bound (their own events lost: loss
   // windows, dropped switch or IRQ events; ScenarioMetrics::per_1k_events_lost). With any, the
