@@ -18,6 +18,7 @@
 #include "analysis/sched.h"
 #include "html_text.h"
 #include "trace/recorder_drops.h"
+#include "compare_scenario.h"
 #include "report/compare_render.h"
 #include "report/compare_trace.h"
 #include "report/sched_render.h"
@@ -29,19 +30,8 @@ using html_text::has;
 using html_text::row;
 using nlohmann::json;
 
-// `launches` recorded in 1 s; `lost` records that may have been launch calls.
-ScenarioMetrics scenario(const char* name, int64_t launches, int64_t lost) {
-  ScenarioMetrics m;
-  m.name = name, m.launches = launches, m.wall = 1'000'000'000;
-  m.launch_records_lost = lost;
-  return m;
-}
-
-std::string fixed1(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
+using compare_scenario::fixed1;
+using compare_scenario::scenario;
 
 // The slowdown of `rate` against `base` in percent, from the definition (docs/metrics.md §5).
 double slowdown(double base, double rate) { return (base - rate) / base * 100.0; }

@@ -12,6 +12,7 @@
 #include "analysis/compare.h"
 #include "analysis/sched.h"
 #include "html_text.h"
+#include "compare_scenario.h"
 #include "report/compare_render.h"
 #include "report/compare_trace.h"
 #include "report/html_report.h"
@@ -23,19 +24,8 @@ namespace {
 using html_text::has;
 using nlohmann::json;
 
-// `launches` recorded in 1 s; `lost` records that may have been launch calls.
-ScenarioMetrics scenario(const char* name, int64_t launches, int64_t lost) {
-  ScenarioMetrics m;
-  m.name = name, m.launches = launches, m.wall = 1'000'000'000;
-  m.launch_records_lost = lost;
-  return m;
-}
-
-std::string fixed1(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
+using compare_scenario::fixed1;
+using compare_scenario::scenario;
 
 TEST(CompareLoss, ALaunchRateOfALossyRecordingIsALowerBound) {
   // base 1000 launches/s, exact; lossy 900 recorded of at most 1000 (100 records lost): the true
