@@ -284,16 +284,21 @@ TEST(Per1kUpperBound, CompareOfSavedAnalysesCarriesTheBound) {
   EXPECT_THROW(scenario_from_json(bad, "b", "b.json"), InputError);
 }
 
+// A bench scenario of three runs of 1.0, 1.1 and 1.2 s wall time.
+bench::ScenarioResult three_runs(const char* name) {
+  bench::ScenarioResult r;
+  r.name = name;
+  for (int i = 0; i < 3; ++i) {
+    bench::RunResult run;
+    run.wall_s = 1.0 + 0.1 * i;
+    r.runs.push_back(run);
+  }
+  return r;
+}
+
 // bench interference: the median of runs any of which is an upper bound is one too.
 TEST(Per1kUpperBound, InterferenceMediansOfBoundedRunsAreMarked) {
-  bench::ScenarioResult base, cpu;
-  base.name = "baseline", cpu.name = "cpu";
-  for (bench::ScenarioResult* r : {&base, &cpu})
-    for (int i = 0; i < 3; ++i) {
-      bench::RunResult run;
-      run.wall_s = 1.0 + 0.1 * i;
-      r->runs.push_back(run);
-    }
+  bench::ScenarioResult base = three_runs("baseline"), cpu = three_runs("cpu");
   // Baseline Sched/1K 10, 12, 14 (median 12), exact; cpu 30, 36, 40 (median 36), one run bounded.
   std::vector<std::vector<std::optional<ScenarioMetrics>>> sched(2);
   for (double v : {10.0, 12.0, 14.0}) sched[0].push_back(rates("baseline", v, false));
@@ -369,14 +374,7 @@ TEST(Per1kUpperBound, IncreaseAgainstRatesOverLossIsEitherWay) {
 // Review FH M1, bench: one run over loss beside a bounded one: the medians are not marked and the
 // increase is "~".
 TEST(Per1kUpperBound, InterferenceMediansWithARunOverLossAreNotMarked) {
-  bench::ScenarioResult base, cpu;
-  base.name = "baseline", cpu.name = "cpu";
-  for (bench::ScenarioResult* r : {&base, &cpu})
-    for (int i = 0; i < 3; ++i) {
-      bench::RunResult run;
-      run.wall_s = 1.0 + 0.1 * i;
-      r->runs.push_back(run);
-    }
+  bench::ScenarioResult base = three_runs("baseline"), cpu = three_runs("cpu");
   std::vector<std::vector<std::optional<ScenarioMetrics>>> sched(2);
   for (double v : {10.0, 12.0, 14.0}) sched[0].push_back(rates("baseline", v, false));
   for (double v : {30.0, 36.0, 40.0}) {
