@@ -168,15 +168,100 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
     EXPECT_EQ(sched_analysis_json(both, b)["per_1k_upper_bound"], false) << key;
     EXPECT_FALSE(has(text_of(both, b), "<=")) << key;
   }
-  Trace lossy = partial_recording();
-  lossy.meta["dropped.api"] = "4";
+  // Review FH L3: a loss window that lost only launch records (api) leaves switches and IRQs whole:
+  // upper bounds, with both causes; the window's rates outside the loss are upper bounds by the
+  // partial note alone (the api records were lost inside the window). One that lost switches or
+  // IRQs too: neither bound.
   LossWindow w;
   w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 4}};
-  lossy.loss_windows.push_back(w);
+  const auto lossy_recording = [&] {
+    Trace t = partial_recording();
+    t.meta["dropped.api"] = "4";
+    t.loss_windows.push_back(w);
+    return t;
+  };
+  const Trace lossy = lossy_recording();
   const SchedAnalysis l = analyze_sched(lossy);
   ASSERT_TRUE(l.loss);
-  EXPECT_EQ(l.per_1k_upper_bound_reason, "");  // rates_over_loss: neither bound, as before
-  EXPECT_TRUE(has(text_of(lossy, l), "neither bound")) << text_of(lossy, l);
+  EXPECT_FALSE(l.per_1k_events_lost);
+  EXPECT_EQ(l.per_1k_upper_bound_reason,
+            "fewer launches counted than ran (the recorder lost 4 records that may be launch calls; CUPTI refused some "
+            "launch callbacks, whose calls it leaves out)");
+  EXPECT_EQ(l.per_1k_outside_loss_upper_bound_reason, kPartialReason);
+  // The window [10, 20] holds no launch (they are at 0, 1000, ..): all 8 are outside it, as are
+  // both switch-outs and every IRQ.
+  ASSERT_EQ(l.launches_outside_loss, kLaunches);
+  const std::string ltext = text_of(lossy, l);
+  EXPECT_FALSE(has(ltext, "neither bound")) << ltext;
+  EXPECT_TRUE(has(ltext, "Sched/1K <= " + fixed1(per_1k(2, kLaunches)) + ", IRQ/1K hard <= " + fixed1(per_1k(1, kLaunches)) +
+                             ", soft <= " + fixed1(per_1k(3, kLaunches)) + " (8 launches); upper bounds (<=): " + kPartialReason))
+      << ltext;
+  const json lj = sched_analysis_json(lossy, l);
+  EXPECT_EQ(lj["per_1k_upper_bound"], true);
+  EXPECT_EQ(lj["loss"]["lost_by_type"], json({{"api", 4}}));
+  EXPECT_EQ(lj["loss"]["per_1k_outside_upper_bound"], true);
+  const std::string lpage = html_text::doc_page(lj);
+  EXPECT_TRUE(has(lpage, "Sched/1K ≤ " + fixed1(per_1k(2, kLaunches)) + ", IRQ/1K hard ≤ " + fixed1(per_1k(1, kLaunches)))) << lpage;
+  EXPECT_FALSE(has(lpage, "neither bound")) << lpage;
+  // The saved analysis reads as its recording does.
+  EXPECT_EQ(scenario_from_json(lj, "l", "l.json").per_1k_upper_bound_reason, l.per_1k_upper_bound_reason);
+  EXPECT_FALSE(scenario_from_json(lj, "l", "l.json").per_1k_events_lost);
+  for (const char* type : {"switch", "irq"}) {
+    Trace both = lossy_recording();
+    both.loss_windows[0].lost[type] = 1;
+    const SchedAnalysis b = analyze_sched(both);
+    EXPECT_TRUE(b.per_1k_events_lost) << type;
+    EXPECT_EQ(b.per_1k_upper_bound_reason, "") << type;
+    EXPECT_TRUE(has(text_of(both, b), "neither bound")) << type << text_of(both, b);
+    const json bj = sched_analysis_json(both, b);
+    EXPECT_EQ(bj["per_1k_upper_bound"], false) << type;
+    EXPECT_TRUE(scenario_from_json(bj, "b", "b.json").per_1k_events_lost) << type;
+    // Saved before `loss.lost_by_type`: the loss alone, neither bound as then.
+    json old = bj;
+    old["loss"].erase("lost_by_type");
+    old.erase("per_1k_upper_bound");
+    EXPECT_TRUE(scenario_from_json(old, "o", "o.json").per_1k_events_lost) << type;
+  }
+  // Only wakeups lost in the window: nothing the rates count or divide by; launches as the partial
+  // note says.
+  Trace wake = partial_recording();
+  LossWindow ww = w;
+  ww.lost = {{"wakeup", 3}};
+  wake.loss_windows.push_back(ww);
+  EXPECT_EQ(analyze_sched(wake).per_1k_upper_bound_reason, kPartialReason);
+}
+
+ScenarioMetrics rates(const char* name, double sched, bool bounded);
+
+// Review FH L2: an exact 0 (no event counted) is exact however many launches ran: no mark on it,
+// in the text, the page and compare's cells; `per_1k_upper_bound` stays the recording's flag.
+TEST(Per1kUpperBound, AnExactZeroIsNotMarked) {
+  Trace t = partial_recording();
+  t.irqs = IrqTable{};  // no IRQ at all: IRQ/1K hard and soft are 0
+  for (ns_t ts : {500, 2500, 6500}) irq(t, IrqKind::Soft, ts);  // soft ones back: 375.0, marked
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.irqs.hard_count, 0);
+  ASSERT_EQ(a.per_1k_upper_bound_reason, kPartialReason);
+  const std::string text = text_of(t, a);
+  EXPECT_TRUE(has(text, "IRQ/1K hard")) << text;
+  EXPECT_FALSE(has(text, "<= 0.0")) << text;
+  EXPECT_TRUE(has(text, "IRQ/1K hard/soft 0.0 / <= " + fixed1(per_1k(3, kLaunches)))) << text;
+  const json j = sched_analysis_json(t, a);
+  EXPECT_EQ(j["per_1k_upper_bound"], true);
+  const std::string page = html_text::doc_page(j);
+  EXPECT_TRUE(has(page, row({"IRQ/1K hard (hard IRQs per 1000 launches)", "0.0"}))) << page;
+  EXPECT_TRUE(has(page, row({"IRQ/1K soft (softirqs per 1000 launches)", "≤ " + fixed1(per_1k(3, kLaunches))}))) << page;
+  EXPECT_FALSE(has(page, "≤ 0.0")) << page;
+  // compare: a bounded row whose IRQ/1K hard is 0 and soft 3.0.
+  ScenarioMetrics m = rates("row", 24.0, true);
+  m.irq_per_1k_hard = 0.0;
+  const Comparison c = compare_scenarios({rates("base", 10.0, false), m});
+  std::ostringstream ctext;
+  print_comparison(ctext, c);
+  EXPECT_FALSE(has(ctext.str(), "<=0.0")) << ctext.str();
+  EXPECT_TRUE(has(ctext.str(), "<=" + fixed1(24.0 / 8))) << ctext.str();
+  const std::string cpage = html_text::doc_page(comparison_json(c));
+  EXPECT_TRUE(has(cpage, row({"≤ 24.0", "≤ 2.40x", "≤ 12.0", "≤ 2.40x", "0.0", "≤ 3.0"}))) << cpage;
 }
 
 ScenarioMetrics rates(const char* name, double sched, bool bounded) {
@@ -339,7 +424,7 @@ TEST(Per1kUpperBound, IncreaseAgainstRatesOverLossIsEitherWay) {
   EXPECT_EQ(ratio_of_per_1k_rates(true, false, false, false), "at_most");
 
   ScenarioMetrics lossy = rates("base", 10.0, false);
-  lossy.rates_over_loss = true;
+  lossy.rates_over_loss = lossy.per_1k_events_lost = true;  // loss windows that lost switches
   const Comparison c = compare_scenarios({lossy, rates("row", 24.0, true)});
   EXPECT_EQ(c.rows[1].sched_increase_bound, "either_way");
   std::ostringstream text;
@@ -379,7 +464,7 @@ TEST(Per1kUpperBound, InterferenceMediansWithARunOverLossAreNotMarked) {
   for (double v : {10.0, 12.0, 14.0}) sched[0].push_back(rates("baseline", v, false));
   for (double v : {30.0, 36.0, 40.0}) {
     ScenarioMetrics m = rates("cpu", v, v == 40.0);
-    m.rates_over_loss = v == 30.0;
+    m.rates_over_loss = m.per_1k_events_lost = v == 30.0;
     sched[1].push_back(m);
   }
   const auto s = bench::summarize_interference({base, cpu}, sched, false);
@@ -397,6 +482,78 @@ TEST(Per1kUpperBound, InterferenceMediansWithARunOverLossAreNotMarked) {
   EXPECT_EQ(j["scenarios"][1]["per_1k_upper_bound"], false);
   EXPECT_EQ(j["scenarios"][1]["runs_per_1k_neither_bound"], 1);
   EXPECT_EQ(j["scenarios"][1]["sched_increase_bound"], "either_way");
+  // Its page (no `notes`, no "≤" cell): what "~" means all the same, and the counts under labels
+  // (review FK b). The second run of cpu lost 5 events: one run with lost events.
+  cpu.runs[1].lost_events = 5;
+  const auto s2 = bench::summarize_interference({base, cpu}, sched, false);
+  ASSERT_EQ(s2[1].runs_with_lost_events, 1);
+  const std::string page = html_text::doc_page(bench::interference_json(bench::InterferenceOptions{}, {base, cpu}, s2));
+  EXPECT_FALSE(has(page, "≤ 36.0")) << page;
+  EXPECT_TRUE(has(page, "~ 3.00x")) << page;
+  EXPECT_TRUE(has(page, "~ (it may be off either way: both are bounds, or one side's medians are upper bounds while the other "
+                        "side has a neither-bound run"))
+      << page;
+  // The table's header labels the three counts side by side; the cpu row has them 1, 1, 1 before
+  // its 3 analysed recordings (the baseline's 0, 0, 0).
+  EXPECT_TRUE(has(page, row({"analysed runs whose rates per 1000 launches are upper bounds",
+                             "analysed runs whose rates per 1000 launches are neither bound (recorder loss)",
+                             "analysed runs whose recorder lost events"})))
+      << page;
+  EXPECT_TRUE(has(page, row({"baseline", "0", "0", "0", "3"}))) << page;
+  EXPECT_TRUE(has(page, row({"1", "1", "1", "3"}))) << page;
+  for (const char* key : {"runs_per_1k_upper_bound", "runs_per_1k_neither_bound", "runs_with_lost_events"})
+    EXPECT_FALSE(has(page, key)) << key;
+  // Without any mark (every run exact) no such note.
+  std::vector<std::vector<std::optional<ScenarioMetrics>>> exact(2);
+  for (double v : {10.0, 12.0, 14.0}) exact[0].push_back(rates("baseline", v, false));
+  for (double v : {30.0, 36.0, 40.0}) exact[1].push_back(rates("cpu", v, false));
+  const auto s3 = bench::summarize_interference({base, cpu}, exact, false);
+  EXPECT_FALSE(has(html_text::doc_page(bench::interference_json(bench::InterferenceOptions{}, {base, cpu}, s3)),
+                   "it may be off either way"));
+}
+
+// Review FH L5: compare of recordings and compare of the saved `sched --json` of the same
+// recordings say the same, text and JSON, once `source` (the file named) is set aside: an exact
+// baseline, a partial recording, one with META dropped.api, one whose loss window lost only api
+// records and one whose window lost switches too.
+TEST(Per1kUpperBound, CompareFromRecordingsEqualsCompareFromSavedAnalyses) {
+  std::vector<Trace> traces;
+  for (int i = 0; i < 5; ++i) traces.push_back(i == 0 || i == 2 ? recording() : partial_recording());
+  traces[2].meta["dropped.api"] = "5";
+  traces[2].meta["dropped.switch"] = "0";
+  LossWindow w;
+  w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 4}};
+  traces[3].meta["dropped.api"] = "4";
+  traces[3].loss_windows.push_back(w);
+  w.lost["switch"] = 1;
+  traces[4].meta["dropped.api"] = "4";
+  traces[4].meta["dropped.switch"] = "1";
+  traces[4].loss_windows.push_back(w);
+  std::vector<ScenarioMetrics> from_traces, from_docs;
+  for (size_t i = 0; i < traces.size(); ++i) {
+    const std::string name = i == 0 ? "baseline" : "s" + std::to_string(i);
+    from_traces.push_back(scenario_from_trace(traces[i], name, name + ".itrace"));
+    from_docs.push_back(scenario_from_json(sched_analysis_json(traces[i], analyze_sched(traces[i])), name, name + ".json"));
+  }
+  Comparison a = compare_scenarios(from_traces), b = compare_scenarios(from_docs);
+  // What the cases are meant to be, so that equal outputs are not equal for want of a bound.
+  EXPECT_EQ(a.rows[1].sched_increase_bound, "at_most");
+  EXPECT_EQ(a.rows[3].sched_increase_bound, "at_most");
+  EXPECT_EQ(a.rows[4].sched_increase_bound, "");
+  EXPECT_TRUE(a.rows[4].m.per_1k_events_lost);
+  json ja = comparison_json(a), jb = comparison_json(b);
+  ASSERT_EQ(ja["scenarios"].size(), traces.size());
+  for (size_t i = 0; i < traces.size(); ++i) {
+    EXPECT_NE(ja["scenarios"][i]["source"], jb["scenarios"][i]["source"]);
+    ja["scenarios"][i].erase("source"), jb["scenarios"][i].erase("source");
+  }
+  EXPECT_EQ(ja, jb) << ja.dump(1) << "\n" << jb.dump(1);
+  for (Comparison* c : {&a, &b})
+    for (ComparisonRow& r : c->rows) r.m.source.clear();
+  std::ostringstream ta, tb;
+  print_comparison(ta, a);
+  print_comparison(tb, b);
+  EXPECT_EQ(ta.str(), tb.str());
 }
 
 // Review FH M3: the report page of a `sched --json` saved before `per_1k_upper_bound` reads it by

@@ -125,6 +125,11 @@ TEST(RecorderDropsNote, LaunchOnlyDropsMakeTheRatesUpperBounds) {
   LossWindow w;
   w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 5}};
   lossy.loss_windows.push_back(w);
+  // A window that lost only api records leaves switches and IRQs whole: upper bounds, as sched
+  // marks them (review FH L3); one that lost switches too: neither bound.
+  EXPECT_NE(cli::dropped_events_note(lossy).find("rates per 1000 launches are upper bounds"), std::string::npos)
+      << cli::dropped_events_note(lossy);
+  lossy.loss_windows[0].lost["switch"] = 2;
   EXPECT_EQ(cli::dropped_events_note(lossy).find("upper bounds"), std::string::npos) << cli::dropped_events_note(lossy);
   // No rate shown (launches alone recorded, or no launch): the note names no rate at all (review FK).
   for (const char* events : {"launch", ""}) {

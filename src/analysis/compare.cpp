@@ -33,7 +33,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   // recording's META, and what they and the partial note make of the rates per 1000 launches.
   m.launch_records_lost = a.launch_records_lost;
   m.per_1k_upper_bound_reason = a.per_1k_upper_bound_reason;
-  m.per_1k_events_lost = a.per_1k_events_lost || a.loss;
+  m.per_1k_events_lost = a.per_1k_events_lost;  // loss windows only when they lost switches or IRQs (review FH L3)
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
@@ -66,8 +66,9 @@ std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall) {
 }
 
 void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count) {
-  if (!drop_may_hold_launches(drop_key) || count <= 0) return;
-  if (__builtin_add_overflow(m.launch_records_lost, count, &m.launch_records_lost)) m.launch_records_lost = INT64_MAX;
+  Per1kDropTally t{m.launch_records_lost};
+  tally_per_1k_drop(t, drop_key, count);
+  m.launch_records_lost = t.launch_records_lost;
 }
 
 namespace {
@@ -203,8 +204,8 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     // being neither bound (their own events lost) beside an upper bound (review FH M1).
     if (i > 0 && (r.sched_increase || r.window_sched_increase))
       r.sched_increase_bound =
-          ratio_of_per_1k_rates(!r.m.per_1k_upper_bound_reason.empty(), r.m.per_1k_events_lost || r.m.rates_over_loss,
-                                !base.m.per_1k_upper_bound_reason.empty(), base.m.per_1k_events_lost || base.m.rates_over_loss);
+          ratio_of_per_1k_rates(!r.m.per_1k_upper_bound_reason.empty(), r.m.per_1k_events_lost,
+                                !base.m.per_1k_upper_bound_reason.empty(), base.m.per_1k_events_lost);
     if (base.m.irq_system_vectors && r.m.irq_system_vectors) {
       r.irq_vector_sets_differ = vector_sets_differ(base.m, r.m);
       // Both count vectors but one does not say which (an analysis saved before sched --json listed

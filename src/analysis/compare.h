@@ -40,8 +40,9 @@ struct ScenarioMetrics {
   // known (no vectors, or an analysis saved before sched --json listed them).
   std::optional<std::vector<std::string>> irq_vectors_traced, irq_vectors_missing;
   // The recorder's loss windows (SchedAnalysis::loss, lost_events; sched --json `rates_over_loss`,
-  // `loss.lost_events`): the rates per 1000 launches above lost events on both sides, so they are
-  // neither bound, as `sched` says (docs/sched.md, "Lost events").
+  // `loss.lost_events`). The rates per 1000 launches above are neither bound only when the windows
+  // lost switches or IRQs too (per_1k_events_lost; review FH L3), as `sched` says (docs/sched.md,
+  // "Lost events").
   bool rates_over_loss = false;
   int64_t lost_events = 0;
   // Records the recorder lost that may have been launch calls (drop_may_hold_launches): `launches`
@@ -61,8 +62,9 @@ struct ScenarioMetrics {
   // under-counted while their own events were complete (per_1k_upper_bound_reason,
   // analysis/launch_undercount.h; sched --json `per_1k_upper_bound_reason`); "" when they are not.
   std::string per_1k_upper_bound_reason;
-  // Whether those rates' own events were lost (SchedAnalysis::per_1k_events_lost: loss windows, or
-  // dropped switch or IRQ events; a saved analysis: `rates_over_loss` or its `dropped` counters):
+  // Whether those rates' own events were lost (SchedAnalysis::per_1k_events_lost: loss windows that
+  // lost switches or IRQs, or dropped switch or IRQ events; a saved analysis: its `dropped` counters
+  // and `loss.lost_by_type`, or `rates_over_loss` alone in one saved before that key):
   // neither bound, so a Sched/1K increase against them has no known direction (review FH M1).
   bool per_1k_events_lost = false;
 };

@@ -1,10 +1,34 @@
 #include "analysis/launch_undercount.h"
 
+#include "trace/recorder_drops.h"
+
 namespace infertrace {
 
 bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
 
 bool drop_counted_by_per_1k_rates(const std::string& drop_key) { return drop_key == "switch" || drop_key == "irq"; }
+
+void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t count) {
+  if (count <= 0) return;
+  if (drop_may_hold_launches(drop_key)) {
+    t.launch_records_lost = saturating_add_drops(t.launch_records_lost, count);
+    // The eBPF ring's counters (dropped.<type>) count failed reserves, each inside a LOSS window;
+    // the CUPTI ones ("cupti_...") have no windows.
+    if (drop_key.rfind("cupti_", 0) == 0)
+      t.launch_records_lost_anywhere = saturating_add_drops(t.launch_records_lost_anywhere, count);
+  }
+  if (drop_counted_by_per_1k_rates(drop_key)) t.rate_events_lost = true;
+}
+
+bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type) {
+  for (const auto& [type, count] : lost_by_type)
+    if (count > 0 && drop_counted_by_per_1k_rates(type)) return true;
+  return false;
+}
+
+std::string per_1k_marked(bool upper_bound, double value, const std::string& mark, const std::string& text) {
+  return (upper_bound && value != 0.0 ? mark : std::string()) + text;
+}
 
 std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note) {
   std::string why;

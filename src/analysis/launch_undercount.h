@@ -6,10 +6,12 @@
 // rate_lower_bound); a rate per 1000 launches (Sched/1K and its preempt/block parts, IRQ/1K hard
 // and soft, the launch window's) an upper bound, unless its own events were lost too (loss windows,
 // or dropped switch or IRQ events): then both sides of the ratio lost some and it is neither bound
-// (docs/sched.md, "Lost events"), which `rates_over_loss` already says.
+// (docs/sched.md, "Lost events"). Loss windows make it so only when they lost switches or IRQs
+// (loss_lost_per_1k_events): a window that lost only launch records gives upper bounds (review FH L3).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace infertrace {
@@ -23,6 +25,32 @@ bool drop_may_hold_launches(const std::string& drop_key);
 // and IRQs ("irq").
 bool drop_counted_by_per_1k_rates(const std::string& drop_key);
 
+// The drop counters (RecorderDrop, sched --json `dropped`) tallied for the rates per 1000 launches:
+// the one sum for a recording, its stderr note and a saved analysis (review FK d).
+struct Per1kDropTally {
+  // Records lost that may be launch calls (drop_may_hold_launches): the positive counts summed,
+  // held at INT64_MAX (saturating_add_drops).
+  int64_t launch_records_lost = 0;
+  // Whether switch or IRQ events were dropped (drop_counted_by_per_1k_rates, a positive count).
+  bool rate_events_lost = false;
+  // Of launch_records_lost, those a ring without loss windows lost (the CUPTI ring's "cupti_ring"):
+  // they may be missing outside the windows too, where the eBPF ring's ("api") are not.
+  int64_t launch_records_lost_anywhere = 0;
+};
+// Adds one counter; a count <= 0 (nothing lost, or a corrupt negative) adds nothing.
+void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t count);
+// Whether a loss window (LossWindow::lost; sched --json `loss.lost_by_type`, the windows' per-type
+// sums) lost events a rate per 1000 launches counts: a positive count of a
+// drop_counted_by_per_1k_rates type (review FH L3). A window that lost only launch records (or
+// other types) leaves the numerators whole: with launches under-counted the rates are then upper
+// bounds, not neither bound.
+bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type);
+
+// A rate per 1000 launches with its bound mark: `mark` before `text` when the rates are upper bounds
+// (`upper_bound`), except on an exact 0: no event counted is 0 of any number of launches, exact
+// however many ran (review FH L2). The JSON's `per_1k_upper_bound` stays a flag of the recording.
+std::string per_1k_marked(bool upper_bound, double value, const std::string& mark, const std::string& text);
+
 // Why launches are under-counted, in words ("the recorder lost N records that may be launch
 // calls", "CUPTI refused some launch callbacks, whose calls it leaves out", or both joined by "; "),
 // from the records lost that may be launch calls and the coverage's partial note; "" when neither.
@@ -30,7 +58,8 @@ std::string launch_undercount_cause(int64_t launch_records_lost, const std::stri
 
 // Why the rates per 1000 launches are upper bounds; "" when they are not: no launches to divide by,
 // launches not under-counted, or `rate_events_lost` (the recording has loss windows, or dropped
-// switch or IRQ events: the numerators lost some too, so neither bound).
+// switch or IRQ events: the numerators lost some too, so neither bound; loss windows that lost
+// only other types, launch records among them, leave it false: loss_lost_per_1k_events).
 std::string per_1k_upper_bound_reason(int64_t launches, int64_t launch_records_lost, const std::string& launch_partial_note,
                                       bool rate_events_lost);
 

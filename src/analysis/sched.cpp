@@ -337,19 +337,24 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.irq_per_1k_soft = per_1k(a.irqs.soft_count, a.launches);
   if (!loss.empty()) outside_loss_rates(trace, scope, launches, loss, a);
   // Launches counted fewer than ran make the rates above upper bounds, unless the switches or IRQs
-  // they count were lost too (loss windows, dropped switch or IRQ events): then neither bound.
-  bool rate_events_lost = !loss.empty();
-  for (const RecorderDrop& d : recorder_drops(trace)) {
-    if (d.count <= 0) continue;
-    if (drop_may_hold_launches(d.key)) a.launch_records_lost = saturating_add_drops(a.launch_records_lost, d.count);
-    if (drop_counted_by_per_1k_rates(d.key)) rate_events_lost = true;
-  }
+  // they count were lost too (loss windows that lost some, dropped switch or IRQ events): then
+  // neither bound. A loss window that lost only launch records leaves them upper bounds (review FH L3).
+  Per1kDropTally drops;
+  for (const RecorderDrop& d : recorder_drops(trace)) tally_per_1k_drop(drops, d.key, d.count);
+  for (const LossWindow& w : trace.loss_windows) drops.rate_events_lost = drops.rate_events_lost || loss_lost_per_1k_events(w.lost);
+  a.launch_records_lost = drops.launch_records_lost;
+  const bool rate_events_lost = drops.rate_events_lost;
   // Said only where a rate is shown: with neither switches nor IRQs recorded every rate reads "not
   // recorded" (review FH L1).
   if (a.switches_recorded || a.irqs_recorded)
     a.per_1k_upper_bound_reason =
         per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost);
   a.per_1k_events_lost = rate_events_lost;
+  for (const LossWindow& w : trace.loss_windows)
+    for (const auto& [type, n] : w.lost) a.lost_by_type[type] = saturating_add_drops(a.lost_by_type[type], n);
+  if (a.loss && (a.switches_recorded || a.irqs_recorded))
+    a.per_1k_outside_loss_upper_bound_reason = per_1k_upper_bound_reason(
+        a.launches_outside_loss, drops.launch_records_lost_anywhere, a.launch_partial_note, false);
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)

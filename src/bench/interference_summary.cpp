@@ -89,7 +89,7 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
         if (!m) continue;
         ++s.analysed;
         s.runs_per_1k_upper_bound += m->per_1k_upper_bound_reason.empty() ? 0 : 1;
-        s.runs_per_1k_neither_bound += m->per_1k_events_lost || m->rates_over_loss ? 1 : 0;
+        s.runs_per_1k_neither_bound += m->per_1k_events_lost ? 1 : 0;
         if (m->sched_per_1k) sp.push_back(*m->sched_per_1k);
         if (m->irq_per_1k_hard) ih.push_back(*m->irq_per_1k_hard);
         if (m->irq_per_1k_soft) is.push_back(*m->irq_per_1k_soft);
@@ -132,9 +132,10 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
     }
     // Medians of rates some of which are upper bounds (launches counted fewer than ran): "<=", and
     // the increase from them with compare's marks (review FC L6); not when some run's rates are
-    // neither bound (review FH M1).
+    // neither bound (review FH M1). A median of exactly 0 unmarked: at least half the runs counted
+    // no event, exact whatever their launches (per_1k_marked).
     const auto bounded = [&](const std::optional<double>& v, int digits) {
-      return v && per_1k_medians_upper_bounds(s) ? "<=" + fixed(v, digits) : fixed(v, digits);
+      return v ? per_1k_marked(per_1k_medians_upper_bounds(s), *v, "<=", fixed(v, digits)) : fixed(v, digits);
     };
     const std::string increase =
         s.sched_increase ? slowdown_mark(s.sched_increase_bound) + fixed(s.sched_increase, 2, "x") : std::string("-");

@@ -65,13 +65,15 @@ bool per_1k_rates_shown(const Trace& t) {
 std::string dropped_events_note(const Trace& t) {
   if (t.source != TraceSource::Recording) return {};
   std::string what, ring, cupti, unusable;
-  int64_t total = 0, launch_records_lost = 0;
-  bool rate_events_lost = !t.loss_windows.empty();  // as analyze_sched decides it (launch_undercount.h)
+  int64_t total = 0;
+  // As analyze_sched decides it (launch_undercount.h): the drops' tally, and loss windows that lost
+  // switches or IRQs.
+  Per1kDropTally drops;
+  for (const LossWindow& w : t.loss_windows) drops.rate_events_lost = drops.rate_events_lost || loss_lost_per_1k_events(w.lost);
   for (const RecorderDrop& d : recorder_drops(t)) {
+    tally_per_1k_drop(drops, d.key, d.count);
     if (d.count <= 0) continue;
     total = saturating_add_drops(total, d.count);
-    if (drop_may_hold_launches(d.key)) launch_records_lost = saturating_add_drops(launch_records_lost, d.count);
-    if (drop_counted_by_per_1k_rates(d.key)) rate_events_lost = true;
     const std::string label = drop_label(d);
     what += (what.empty() ? "" : ", ") + label + " " + std::to_string(d.count);
     // The remedy depends on where they were lost: both rings are sized by --expected-rate; CUPTI's
@@ -91,14 +93,14 @@ std::string dropped_events_note(const Trace& t) {
   if (total == 0) return {};
   std::string note = t.file + ": the recorder lost " + std::to_string(total) + " events (" + what +
                      "). Counts and profiles of those event types are lower bounds; ";
-  // Only launch records lost (switches and IRQs whole, no LOSS records): the rates per 1000
+  // Only launch records lost (switches and IRQs whole, in the drops and the loss windows): the rates per 1000
   // launches are upper bounds, as the tables mark them (review FH M2); the one rule is
   // per_1k_upper_bound_reason's, its words too.
   if (!per_1k_rates_shown(t))
     note += "launch-pair figures and the scheduler impact may be off in either direction (a pair or gap can span the "
             "loss).";
-  else if (const std::string cause = launch_undercount_cause(launch_records_lost, "");
-           !cause.empty() && !rate_events_lost)
+  else if (const std::string cause = launch_undercount_cause(drops.launch_records_lost, "");
+           !cause.empty() && !drops.rate_events_lost)
     note += "rates per 1000 launches are upper bounds (fewer launches counted than ran: " + cause +
             ", while no switch or IRQ event was lost); launch-pair figures and the scheduler impact may be off in either "
             "direction (a pair or gap can span the loss).";

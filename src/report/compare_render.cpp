@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <utility>
+
+#include "analysis/launch_undercount.h"
 
 #include "report/json_brief.h"
 #include "report/text_table.h"
@@ -70,16 +73,23 @@ std::string unrecorded_names(const Comparison& c, bool ScenarioMetrics::*recorde
 
 SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& file) {
   SavedPer1kBound out;
-  bool rate_events_lost = s.contains("rates_over_loss") && s["rates_over_loss"] == true;  // switches or IRQs lost too
-  ScenarioMetrics sum;  // add_launch_records_lost's saturating sum
+  // The drop counters, summed as for the recording (tally_per_1k_drop).
+  Per1kDropTally drops;
   if (s.contains("dropped") && s["dropped"].is_object())
     for (const auto& [key, n] : s["dropped"].items())
-      if (n.is_number()) {
-        const int64_t count = whole(n, "dropped", file);
-        add_launch_records_lost(sum, key, count);
-        if (count > 0 && drop_counted_by_per_1k_rates(key)) rate_events_lost = true;
-      }
-  out.launch_records_lost = sum.launch_records_lost, out.events_lost = rate_events_lost;
+      if (n.is_number()) tally_per_1k_drop(drops, key, whole(n, "dropped", file));
+  // Loss windows lost switches or IRQs too (`loss.lost_by_type`, since 2026-12-04); a document
+  // saved before it says only that there was loss: neither bound, as its recording was then read.
+  if (s.contains("rates_over_loss") && s["rates_over_loss"] == true) {
+    const json& loss = s.contains("loss") ? s["loss"] : json(nullptr);
+    const json& by_type = loss.is_object() && loss.contains("lost_by_type") ? loss["lost_by_type"] : json(nullptr);
+    std::map<std::string, int64_t> lost;
+    if (by_type.is_object())
+      for (const auto& [key, n] : by_type.items()) lost[key] = whole(n, "loss.lost_by_type", file);
+    if (!by_type.is_object() || loss_lost_per_1k_events(lost)) drops.rate_events_lost = true;
+  }
+  const bool rate_events_lost = drops.rate_events_lost;
+  out.launch_records_lost = drops.launch_records_lost, out.events_lost = rate_events_lost;
   // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
   if (s.contains("launch_partial_note") && s["launch_partial_note"].is_string())
     out.launch_partial_note = s["launch_partial_note"].get<std::string>();
@@ -231,8 +241,11 @@ void print_comparison(std::ostream& os, const Comparison& c) {
         r.slowdown_pct ? slowdown_mark(r.slowdown_bound) + format_fixed(*r.slowdown_pct, 1) + "%" : "-";
     // A rate per 1000 launches of launches counted fewer than ran is an upper bound ("<="), and the
     // Sched/1K increase from it bounded one way or neither, with the slowdown's marks (review FC L6).
-    const std::string per_1k_mark = r.m.per_1k_upper_bound_reason.empty() ? "" : "<=";
-    const auto per_1k = [&](const std::optional<double>& v) { return v ? per_1k_mark + format_fixed(*v, 1) : "-"; };
+    // An exact 0 unmarked (per_1k_marked).
+    const bool per_1k_upper = !r.m.per_1k_upper_bound_reason.empty();
+    const auto per_1k = [&](const std::optional<double>& v) {
+      return v ? per_1k_marked(per_1k_upper, *v, "<=", format_fixed(*v, 1)) : std::string("-");
+    };
     const auto increase = [&](const std::optional<double>& v) { return v ? slowdown_mark(r.sched_increase_bound) + ratio(v) : "-"; };
     t.add_row({r.m.name, rate_cell, slow_cell,
                sw(na(per_1k(r.m.sched_per_1k), r.m.rates_undefined_reason)), sw(increase(r.sched_increase)),
@@ -329,7 +342,8 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                       "baseline's are) or ~ (both are, or one side's are neither bound for recorder loss: it may be off either way)");
   }
   // The rates per 1000 launches of a recording with loss windows, in sched's words.
-  if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss; }, "", "");
+  if (const std::string n =
+          scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss && r.m.per_1k_events_lost; }, "", "");
       !n.empty())
     notes.push_back("recorder loss in " + n +
                     ": its Sched/1K and IRQ/1K lost events on both sides (switches or IRQs and launches), "

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/launch_undercount.h"
 #include "report/compare_render.h"
 #include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
@@ -352,7 +353,8 @@ std::string compare_section(const json& doc) {
     // Sched/1K increases from them the slowdown's marks (review FC L6); the reasons are in the notes.
     if (member(r, "per_1k_upper_bound") == true)
       for (const char* k : {"sched_per_1k", "launch_window_sched_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"})
-        if (member(r, k).is_number()) r[k] = "≤ " + format_fixed(r[k].get<double>(), 1);
+        if (member(r, k).is_number())  // an exact 0 unmarked (per_1k_marked)
+          r[k] = per_1k_marked(true, r[k].get<double>(), "≤ ", format_fixed(r[k].get<double>(), 1));
     if (const json& b = member(r, "sched_increase_bound"); b.is_string())
       for (const char* k : {"sched_increase", "launch_window_sched_increase"})
         if (member(r, k).is_number())
@@ -376,19 +378,22 @@ std::string compare_section(const json& doc) {
   std::string notes;
   for (auto& n : member(doc, "notes"))
     if (n.is_string()) notes += "<p class=\"note\">" + escape(page_marks(n.get<std::string>())) + "</p>";
-  // A bench interference document has no notes: what its "≤" medians mean is said here (review FH L6).
+  // A bench interference document has no notes: what its "≤" and "~" marks mean is said here, when
+  // a row carries either (review FH L6, FK b: a neither-bound run's "~" beside an exact baseline).
   if (!doc.contains("notes") && std::any_of(sc.begin(), sc.end(), [](const json& r) {
-        return member(r, "per_1k_upper_bound") == true;
+        return member(r, "per_1k_upper_bound") == true || member(r, "sched_increase_bound").is_string();
       }))
     notes += "<p class=\"note\">Sched/1K, IRQ/1K ≤: medians over runs some of which counted fewer launches than ran "
              "(records lost that may be launch calls, or launch callbacks CUPTI refused), and none lost switches or IRQs: "
-             "upper bounds; a Sched/1K increase (x base) from them is marked ≤ (its medians are the bounds), ≥ (the "
-             "baseline's are) or ~ (it may be off either way).</p>";
+             "upper bounds. A Sched/1K increase (x base) is marked ≤ (its medians are the bounds), ≥ (the "
+             "baseline's are) or ~ (it may be off either way: both are bounds, or one side's medians are upper bounds "
+             "while the other side has a neither-bound run, one that lost switches or IRQs as well as launches).</p>";
   // bench interference's counts of the runs behind its marks, labelled (review FH L6: the raw key showed).
   std::vector<JsonColumn> cols = comparison_scenario_columns();
   cols.push_back({"runs_per_1k_upper_bound", "analysed runs whose rates per 1000 launches are upper bounds", CellFormat::Count});
   cols.push_back({"runs_per_1k_neither_bound", "analysed runs whose rates per 1000 launches are neither bound (recorder loss)",
                   CellFormat::Count});
+  cols.push_back({"runs_with_lost_events", "analysed runs whose recorder lost events", CellFormat::Count});
   return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios") + notes;
 }
 

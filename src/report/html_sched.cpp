@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/impact_unknown_reason.h"
+#include "analysis/launch_undercount.h"
 #include "report/compare_render.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
@@ -248,30 +249,32 @@ std::string impact_table(const json& doc, const Recorded& r) {
   // reads it (`per_1k_upper_bound`; a document saved before the key by the same rule: review FH M3);
   // a malformed key or count leaves them unmarked. Not said where no rate is shown (review FH L1).
   std::string bound_reason;
+  bool rates_events_lost = true;  // the loss rows' "neither bound" (review FH L3); kept where unreadable
   try {
-    bound_reason = per_1k_bound_of_saved_sched(doc, "sched").upper_bound_reason;
+    const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "sched");
+    bound_reason = b.upper_bound_reason, rates_events_lost = b.events_lost;
   } catch (const InputError&) {
   }
   if (!r.switches && !r.irqs) bound_reason.clear();
-  const std::string bound = bound_reason.empty() ? "" : "≤ ";
+  // The mark on each rate, an exact 0 unmarked (per_1k_marked).
+  const auto marked = [&](const json& v) { return per_1k_marked(!bound_reason.empty(), v.get<double>(), "≤ ", rate_text(v)); };
   auto rate = [&](const char* key, bool rec) {
     const json& v = member(doc, key);
     if (!rec) return not_recorded;
     if (!r.launches_measured) return std::string("n/a (launches not measured)");
     if (r.launches == 0) return std::string("n/a (no launch calls)");
-    return v.is_number() ? bound + rate_text(v) : std::string("n/a");
+    return v.is_number() ? marked(v) : std::string("n/a");
   };
   if (doc.contains("sched_per_1k")) {
     std::string s = rate("sched_per_1k", r.switches);
     if (r.switches && member(doc, "sched_per_1k").is_number() && member(doc, "preempt_per_1k").is_number() &&
         member(doc, "block_per_1k").is_number())
-      s += "  (preempt " + bound + rate_text(member(doc, "preempt_per_1k")) + ", block " + bound +
-           rate_text(member(doc, "block_per_1k")) + ")";
+      s += "  (preempt " + marked(member(doc, "preempt_per_1k")) + ", block " + marked(member(doc, "block_per_1k")) + ")";
     tb.add_row({"Sched/1K (switch-outs per 1000 launches)", s});
   }
   if (doc.contains("irq_per_1k_hard")) tb.add_row({"IRQ/1K hard (hard IRQs per 1000 launches)", rate("irq_per_1k_hard", r.irqs)});
   if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
-  if (!bound.empty())
+  if (!bound_reason.empty())
     tb.add_row({"rates per 1000 launches", "upper bounds (≤): " + bound_reason});
   if (r.irqs && doc.contains("irq_per_1k_hard")) tb.add_row({"hard IRQs counted", hard_irq_sources(doc)});
   // A recording whose ring was full: how much was lost, and the rates again over the launches and
@@ -279,25 +282,32 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (const json& loss = member(doc, "loss"); loss.is_object()) {
     tb.add_row({"recorder loss", count_or(member(loss, "lost_events")) + " events lost in " + count_or(member(loss, "windows")) +
                                      " window(s) covering " + ns_or(member(loss, "covered_ns")) +
-                                     ": the rates above lost events on both sides, neither bound"});
+                                     (rates_events_lost ? ": the rates above lost events on both sides, neither bound"
+                                                        : ": no switch or IRQ lost, only other events (launch records "
+                                                          "among them: the rates above are then upper bounds)")});
     const bool any_outside = num(loss, "launches_outside").value_or(0) > 0;
+    // Upper bounds by their own reason (review FH L3), as the terminal marks them.
+    const bool outside_upper = member(loss, "per_1k_outside_upper_bound") == true;
     const auto outside = [&](const char* key, bool rec) {
       if (!rec) return not_recorded;
       if (!any_outside) return std::string("n/a (no launch outside the loss)");
       const json& v = member(loss, key);
-      return v.is_number() ? rate_text(v) : std::string("n/a");
+      return v.is_number() ? per_1k_marked(outside_upper, v.get<double>(), "≤ ", rate_text(v)) : std::string("n/a");
     };
     tb.add_row({"rates outside the loss windows",
                 "Sched/1K " + outside("sched_per_1k_outside", r.switches) + ", IRQ/1K hard " +
                     outside("irq_per_1k_hard_outside", r.irqs) + ", soft " + outside("irq_per_1k_soft_outside", r.irqs) +
-                    " (" + count_or(member(loss, "launches_outside")) + " launches)"});
+                    " (" + count_or(member(loss, "launches_outside")) + " launches)" +
+                    (outside_upper && member(loss, "per_1k_outside_upper_bound_reason").is_string()
+                         ? "; upper bounds (≤): " + member(loss, "per_1k_outside_upper_bound_reason").get<std::string>()
+                         : std::string())});
   }
   // The same rates over [first launch, last launch] (docs/sched.md "Two windows"), as the terminal's
   // line; analyses saved before the key existed have no row.
   if (const json& w = member(doc, "launch_window"); w.is_object()) {
     const auto known = [&](const char* key, bool rec) {
       const json& v = member(w, key);
-      return !rec ? std::string("not recorded") : v.is_number() ? bound + rate_text(v) : std::string("n/a");
+      return !rec ? std::string("not recorded") : v.is_number() ? marked(v) : std::string("n/a");
     };
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
@@ -361,7 +371,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (doc.contains("pairs_spanning_loss"))
     tb.add_row({"launch pairs spanning a loss window",
                 count_or(member(doc, "pairs_spanning_loss")) +
-                    " (left out of every pair figure; the rates lost events on both sides, neither bound)"});
+                    (rates_events_lost ? " (left out of every pair figure; the rates lost events on both sides, neither bound)"
+                                       : " (left out of every pair figure)")});
   if (doc.contains("gpu_starved_by_scheduler")) {
     const json& g = member(doc, "gpu_starved_by_scheduler");
     if (g.is_object())

@@ -5,6 +5,7 @@
 
 #include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
+#include "analysis/launch_undercount.h"
 #include "report/irq_sources_text.h"
 #include "report/text_table.h"
 #include "trace/recorder_drops.h"
@@ -129,15 +130,20 @@ std::string launch_window_text(const SchedAnalysis& a) {
   const LaunchWindowRates& w = a.launch_window;
   char buf[200];
   // The same launches divide them: upper bounds as the whole trace's (per_1k_upper_bound_reason).
-  const char* mark = a.per_1k_upper_bound_reason.empty() ? "" : "<= ";
+  // An exact 0 unmarked (per_1k_marked).
+  const bool upper = !a.per_1k_upper_bound_reason.empty();
+  const auto rate = [&](double v) {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return per_1k_marked(upper, v, "<= ", buf);
+  };
   std::string s = format_ns(w.wall) + " from first to last launch: Sched/1K ";
   if (a.switches_recorded)
-    std::snprintf(buf, sizeof buf, "%s%.1f", mark, w.sched_per_1k), s += buf;
+    s += rate(w.sched_per_1k);
   else
     s += "not recorded";
   s += ", IRQ/1K hard/soft ";
   if (a.irqs_recorded)
-    std::snprintf(buf, sizeof buf, "%s%.1f / %s%.1f", mark, w.irq_per_1k_hard, mark, w.irq_per_1k_soft), s += buf;
+    s += rate(w.irq_per_1k_hard) + " / " + rate(w.irq_per_1k_soft);
   else
     s += "not recorded";
   // Without switch events the impact is unknown for want of events, not of pairs; with them it is
@@ -242,8 +248,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
     // Left out of off-CPU time (every thread's) and of run-queue latency (pooled and main's).
     j["offcpu_intervals_spanning_loss"] = if_switches(a.offcpu_intervals_spanning_loss);
     j["runq_waits_spanning_loss"] = if_switches(a.runq_waits_spanning_loss);
-    // The rates above are over a recording that lost events: neither bound, both sides lost some.
+    // The rates above are over a recording that lost events: neither bound when the windows lost
+    // switches or IRQs (both sides lost some), upper bounds by `per_1k_upper_bound` when they lost
+    // launch records only (loss.lost_by_type, review FH L3).
     j["rates_over_loss"] = true;
+    // Neither bound only when the windows lost switches or IRQs (review FH L3): the lost events by type.
     const auto outside = [&](double v, bool recorded) {
       return a.launches_outside_loss > 0 && recorded ? json(v) : json(nullptr);
     };
@@ -256,7 +265,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                  {"irqs_soft_outside", if_irq(a.irqs_soft_outside_loss)},
                  {"sched_per_1k_outside", outside(a.sched_per_1k_outside_loss, a.switches_recorded)},
                  {"irq_per_1k_hard_outside", outside(a.irq_per_1k_hard_outside_loss, a.irqs_recorded)},
-                 {"irq_per_1k_soft_outside", outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded)}};
+                 {"irq_per_1k_soft_outside", outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded)},
+                 {"lost_by_type", a.lost_by_type},
+                 {"per_1k_outside_upper_bound", !a.per_1k_outside_loss_upper_bound_reason.empty()}};
+    if (!a.per_1k_outside_loss_upper_bound_reason.empty())
+      j["loss"]["per_1k_outside_upper_bound_reason"] = a.per_1k_outside_loss_upper_bound_reason;
   }
   {
     // The launch window [first launch, last launch] (sched_window.h); null when it has no length.
@@ -421,21 +434,23 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"  in preempted pairs", impact(a.impact_preempted)});
   head.add_row({"  in blocked pairs", impact(a.impact_blocked)});
   char buf[64];
-  auto rate = [&](double v, bool recorded) {
+  // `upper`: launches counted fewer than ran make it an upper bound (review FC L6; the row below says
+  // why), an exact 0 excepted (per_1k_marked).
+  auto rate = [&](double v, bool recorded, bool upper) {
     if (!a.launches_measured) return std::string("n/a (launches not measured)");
     if (a.launches == 0) return std::string("n/a (no launch calls)");
     if (!recorded) return std::string("not recorded (--events)");
-    // Launches counted fewer than ran: an upper bound (review FC L6; the row below says why).
-    std::snprintf(buf, sizeof buf, "%s%.1f", a.per_1k_upper_bound_reason.empty() ? "" : "<= ", v);
-    return std::string(buf);
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return per_1k_marked(upper, v, "<= ", buf);
   };
+  const bool upper = !a.per_1k_upper_bound_reason.empty();
   head.add_row({"Sched/1K (switch-outs per 1000 launches)",
                 a.launches == 0 || !a.switches_recorded
-                    ? rate(0, a.switches_recorded)
-                    : rate(a.sched_per_1k, true) + "  (preempt " + rate(a.preempt_per_1k, true) + ", block " +
-                          rate(a.block_per_1k, true) + ")"});
-  head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded)});
-  head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded)});
+                    ? rate(0, a.switches_recorded, upper)
+                    : rate(a.sched_per_1k, true, upper) + "  (preempt " + rate(a.preempt_per_1k, true, upper) + ", block " +
+                          rate(a.block_per_1k, true, upper) + ")"});
+  head.add_row({"IRQ/1K hard", rate(a.irq_per_1k_hard, a.irqs_recorded, upper)});
+  head.add_row({"IRQ/1K soft", rate(a.irq_per_1k_soft, a.irqs_recorded, upper)});
   if (!a.per_1k_upper_bound_reason.empty())
     head.add_row({"rates per 1000 launches", "upper bounds (<=): " + a.per_1k_upper_bound_reason});
   if (a.irqs_recorded)
@@ -443,16 +458,22 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   if (a.loss) {
     head.add_row({"recorder loss", format_count(a.lost_events) + " events lost in " + format_count(a.loss_windows) +
                                        " window(s) covering " + format_ns(a.loss_covered) +
-                                       ": the rates above lost events on both sides, neither bound"});
-    // Not recorded first, as the page says it (review EJ L4).
+                                       (a.per_1k_events_lost ? ": the rates above lost events on both sides, neither bound"
+                                                             : ": no switch or IRQ lost, only other events (launch records "
+                                                               "among them: the rates above are then upper bounds)")});
+    // Not recorded first, as the page says it (review EJ L4). Upper bounds by their own reason
+    // (review FH L3: launch callbacks CUPTI refused are missing outside the windows too).
+    const bool outside_upper = !a.per_1k_outside_loss_upper_bound_reason.empty();
     auto outside = [&](double v, bool recorded) {
-      return a.launches_outside_loss > 0 || !recorded ? rate(v, recorded) : std::string("n/a (no launch outside the loss)");
+      return a.launches_outside_loss > 0 || !recorded ? rate(v, recorded, outside_upper)
+                                                      : std::string("n/a (no launch outside the loss)");
     };
     head.add_row({"  rates outside the loss windows",
                   "Sched/1K " + outside(a.sched_per_1k_outside_loss, a.switches_recorded) + ", IRQ/1K hard " +
                       outside(a.irq_per_1k_hard_outside_loss, a.irqs_recorded) + ", soft " +
                       outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded) + " (" +
-                      format_count(a.launches_outside_loss) + " launches)"});
+                      format_count(a.launches_outside_loss) + " launches)" +
+                      (outside_upper ? "; upper bounds (<=): " + a.per_1k_outside_loss_upper_bound_reason : "")});
     head.add_row({"  launch pairs spanning a loss window", format_count(a.pairs_spanning_loss) +
                                                                " (left out of every pair figure above and below)"});
   }
