@@ -1,5 +1,7 @@
 #include "analysis/launch_undercount.h"
 
+#include "util/plural.h"
+
 namespace infertrace {
 
 bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
@@ -9,7 +11,8 @@ bool drop_counted_by_per_1k_rates(const std::string& drop_key) { return drop_key
 std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note) {
   std::string why;
   if (launch_records_lost > 0)
-    why = "the recorder lost " + std::to_string(launch_records_lost) + " records that may be launch calls";
+    why = "the recorder lost " + std::to_string(launch_records_lost) +
+          plural(launch_records_lost, " record that may be a launch call", " records that may be launch calls");
   if (!launch_partial_note.empty())
     why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
   return why;
