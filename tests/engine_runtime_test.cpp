@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -225,6 +227,72 @@ TEST(EngineThreadPool, AThreadWithTheEndedCreatorsHandleKeepsItsOwnMask) {
   }
   // A run where no handle was reused checks less: say so.
   std::printf("[          ] the destroying thread had the ended creator's handle in %d of 4 rounds\n", reused);
+}
+
+// A child of fork() destroys a pool that another thread of the parent made (review FG L2). That
+// thread does not run in the child, and its pthread_t is stale there: glibc clears its TID at the
+// fork, so a call on it reads and sets the CALLING thread's mask (TID 0 is the caller to the
+// kernel), and a libc that kept the TID would reach the parent's thread. Both are checked: the
+// forking thread is pinned as the other pool left its creator (to `last`), which a restore in the
+// child would undo, and the parent reads the creator's mask after the child has exited. The forking
+// thread's own pool is still its own in the child: destroyed there, it restores the child's mask.
+// The child reports by its exit status (no gtest in a forked child).
+TEST(EngineThreadPool, AChildOfForkSetsNoMaskOfTheParentsOtherThreads) {
+  const std::vector<int> before = own_cpus();
+  if (before.size() < 2) GTEST_SKIP() << "one allowed CPU: pinning to it changes no mask";
+  const int last = before.back();
+  std::mutex m;
+  std::condition_variable cv;
+  int step = 0;  // 1: the creator made its pool; 2: the parent checked its mask and destroyed the pool
+  auto wait_for = [&](int s) {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait(l, [&] { return step >= s; });
+  };
+  auto go = [&](int s) {
+    {
+      std::lock_guard<std::mutex> l(m);
+      step = s;
+    }
+    cv.notify_all();
+  };
+  std::unique_ptr<ThreadPool> theirs;  // one thread: no worker, which a child could not join
+  std::vector<int> creator_after;
+  std::thread creator([&] {
+    theirs = std::make_unique<ThreadPool>(1, std::vector<int>{last});
+    go(1);
+    wait_for(2);
+    creator_after = own_cpus();
+  });
+  wait_for(1);
+  auto mine = std::make_unique<ThreadPool>(1, std::vector<int>{last});
+  const pid_t child = fork();
+  if (child == 0) {
+    const auto cpus = [] {
+      CpuMask mask;
+      return read_thread_cpu_mask(pthread_self(), mask) == 0 ? mask.cpus() : std::vector<int>{};
+    };
+    theirs.reset();  // the creator's: nothing read or set
+    const bool pinned_still = cpus() == std::vector<int>{last};
+    mine.reset();  // this thread's: its mask from before
+    const bool restored = cpus() == before;
+    _exit((pinned_still ? 0 : 1) | (restored ? 0 : 2));
+  }
+  int status = -1;
+  const bool reaped = child > 0 && waitpid(child, &status, 0) == child;
+  CpuMask creator_mask;
+  const int read_rc = read_thread_cpu_mask(creator.native_handle(), creator_mask);
+  theirs.reset();  // here, while the creator runs: restored
+  mine.reset();
+  go(2);
+  creator.join();
+  ASSERT_TRUE(reaped) << "fork " << child;
+  ASSERT_TRUE(WIFEXITED(status)) << "child status " << status;
+  EXPECT_EQ(WEXITSTATUS(status) & 1, 0) << "the child's own pin changed when the other thread's pool went";
+  EXPECT_EQ(WEXITSTATUS(status) & 2, 0) << "the forking thread's own pool did not restore its mask in the child";
+  ASSERT_EQ(read_rc, 0);
+  EXPECT_EQ(creator_mask.cpus(), std::vector<int>{last}) << "the child set the parent's creator thread's mask";
+  EXPECT_EQ(creator_after, before);
+  EXPECT_EQ(own_cpus(), before);
 }
 
 TEST(CpuList, ParsesTheKernelSyntaxAndNamesTheOptionOnErrors) {

@@ -180,7 +180,7 @@ TEST(GpuStarvationLoss, GapsOfLostSwitchesAreLeftOut) {
     EXPECT_EQ(j["idle_left_out_ns"], 170);
     std::ostringstream text;
     print_sched_report(text, t, a, {});
-    EXPECT_NE(text.str().find("0, and 2 gap(s) of lost switches (left out; "), std::string::npos) << text.str();
+    EXPECT_NE(text.str().find("0, and 2 gaps of lost switches (left out; "), std::string::npos) << text.str();
   }
   // A window over the whole run leaves no idle time to divide by: the share is null, not 0
   // (review EA L2).

@@ -332,7 +332,9 @@ TEST(HtmlSched, GpuStarvationRowWhenTheRecordingHasGpuActivities) {
   EXPECT_TRUE(has(l, "GPU idle (25.0% of the 480.00 ms not left out; preempted")) << l;
   // Gaps of lost switches are named after the intervals (review EA L1).
   j["gpu_starved_by_scheduler"]["lost_switch_gaps"] = 2;
-  EXPECT_TRUE(has(section_text(j), "3, and 2 gap(s) of lost switches (left out; 20.00 ms")) << section_text(j);
+  EXPECT_TRUE(has(section_text(j), "3, and 2 gaps of lost switches (left out; 20.00 ms")) << section_text(j);
+  j["gpu_starved_by_scheduler"]["lost_switch_gaps"] = 1;
+  EXPECT_TRUE(has(section_text(j), "3, and 1 gap of lost switches (left out; 20.00 ms")) << section_text(j);
 }
 
 // A pair group that is empty while others are not (no blocked pair here): sched --json writes 0
@@ -451,8 +453,16 @@ TEST(HtmlSched, RecorderLossAndRatesOutsideTheLossWindows) {
   j["main_thread"]["offcpu_left_out_ns"] = 1'000'000;
   const std::string t = section_text(j);
   EXPECT_TRUE(has(t, row({"recorder loss",
-                          "24,192 events lost in 2 window(s) covering 1.250 s: the rates above lost events on both sides, neither bound"})))
+                          "24,192 events lost in 2 windows covering 1.250 s: the rates above lost events on both sides, neither bound"})))
       << t;
+  {  // a count of one in the singular, as the terminal says it
+    json one = j;
+    one["loss"]["windows"] = 1, one["loss"]["lost_events"] = 1;
+    const std::string o = section_text(one);
+    EXPECT_TRUE(has(o, row({"recorder loss",
+                            "1 event lost in 1 window covering 1.250 s: the rates above lost events on both sides, neither bound"})))
+        << o;
+  }
   // 240 / 3.8 = 63.2, 10 / 3.8 = 2.6, 20 / 3.8 = 5.3 per 1000 launches.
   EXPECT_TRUE(has(t, row({"rates outside the loss windows", "Sched/1K 63.2, IRQ/1K hard 2.6, soft 5.3 (3,800 launches)"}))) << t;
   EXPECT_TRUE(has(t, "of wall less left-out time, tid")) << t;

@@ -50,6 +50,14 @@ TEST(InterferenceLost, PerScenarioCountTextAndJson) {
   EXPECT_NE(text.str().find("lost"), std::string::npos);
   EXPECT_NE(text.str().find("the recorder lost 12 events in 2 of 2 analysed runs"), std::string::npos) << text.str();
   EXPECT_EQ(text.str().find("the recorder lost 0"), std::string::npos) << text.str();
+  {  // one event lost, in one run: both in the singular
+    std::vector<ScenarioResult> one(1);
+    one[0].name = "cpu", one[0].runs = {recorded_run(2.0, 1)};
+    const std::vector<ScenarioSummary> s1 = summarize_interference(one, {{analysed("cpu")}}, false);
+    std::ostringstream t1;
+    print_interference(t1, s1, false);
+    EXPECT_NE(t1.str().find("the recorder lost 1 event in 1 of 1 analysed run:"), std::string::npos) << t1.str();
+  }
 
   InterferenceOptions o;
   const nlohmann::json j = interference_json(o, res, s);

@@ -8,8 +8,13 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <thread>
+
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bench/interference_loads.h"
@@ -36,13 +41,21 @@ std::string after(const std::vector<std::string>& argv, const std::string& flag)
   return it == argv.end() || it + 1 == argv.end() ? "" : *(it + 1);
 }
 
-// Whether `pid` is gone (or a zombie nobody reaped yet: it runs no more).
-bool gone(pid_t pid) {
-  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(st, line)) return true;
-  const size_t p = line.rfind(')');
-  return p != std::string::npos && p + 2 < line.size() && line[p + 2] == 'Z';
+// A descriptor of process `pid` (pidfd_open, Linux 5.3; syscall(): glibc before 2.36 has no
+// wrapper), or -1 with errno. It names that process only, even after its pid is reused.
+int pidfd_of(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+// Whether the process of `pidfd` has ended by `deadline` (polled: readable once it has exited,
+// zombie or reaped).
+bool ends_by(int pidfd, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{pidfd, POLLIN, 0};
+    const int rc = poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (rc > 0) return true;
+    if (rc == 0) return false;
+    if (errno != EINTR) return false;
+  }
 }
 
 }  // namespace
@@ -100,14 +113,18 @@ TEST(InterferenceChild, StopEndsAWorkerThatLeftTheProcessGroup) {
     if (!(f >> stray)) stray = -1, std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::remove(pid_file.c_str());
+  // The worker, by a pidfd taken as soon as its pid is read (review FG L7): once it has ended, its
+  // pid may be another process's, which a kill by pid would hit. It has not ended by now: it sleeps
+  // 60 s, and nothing has signalled it yet.
+  const int pidfd = stray > 0 ? pidfd_of(stray) : -1;
+  const int open_errno = errno;
   ASSERT_GT(stray, 0) << "the worker's pid never came";
+  ASSERT_GE(pidfd, 0) << "pidfd_open(" << stray << "): " << std::strerror(open_errno);
   c.stop(2000);
-  // Polled to a deadline of 10 s, not for a fixed 2 s (review FB): stop() signals the worker, but a
+  // Waited for to a deadline of 10 s, not a fixed 2 s (review FB): stop() signals the worker, but a
   // loaded machine may run the dying process late.
-  bool ended = gone(stray);
-  const auto end_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!ended && std::chrono::steady_clock::now() < end_deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20)), ended = gone(stray);
-  if (!ended) kill(stray, SIGKILL);  // leave nothing behind either way
+  const bool ended = ends_by(pidfd, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  if (!ended) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);  // leave nothing behind either way
+  close(pidfd);
   EXPECT_TRUE(ended) << "worker " << stray << " outlived stop()";
 }

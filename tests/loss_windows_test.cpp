@@ -432,7 +432,7 @@ TEST(SchedLoss, WithoutLossEveryFigureIsUnchanged) {
   // The verdict: the one without loss, then one sentence about the loss.
   const std::string v = lossy.at("verdict"), v0 = plain.at("verdict");
   ASSERT_EQ(v.compare(0, v0.size() + 1, v0 + " "), 0) << v;
-  EXPECT_NE(v.find("The recorder lost 2 event(s) in 1 loss window(s)", v0.size()), std::string::npos) << v;
+  EXPECT_NE(v.find("The recorder lost 2 events in 1 loss window covering", v0.size()), std::string::npos) << v;
   lossy["verdict"] = v0;
   EXPECT_EQ(lossy.dump(), plain.dump());
 
@@ -457,6 +457,34 @@ TEST(SchedLoss, WithoutLossEveryFigureIsUnchanged) {
     EXPECT_EQ(ll, pl);
   }
   EXPECT_GT(added, 0);
+}
+
+// Counts of one in the singular (review: "the recorder lost 1 records"): one event in one window,
+// met by one launch pair, in the verdict and the text report. Launches only, so that the pairs are
+// the verdict's one count ("the 1 launch pair that meets one").
+TEST(SchedLoss, CountsOfOneAreSaidInTheSingular) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch";
+  for (ns_t ts : kMainLaunches) launch(t, kMain, ts);
+  for (ns_t ts : kSideLaunches) launch(t, kSide, ts);
+  t.loss_windows = {window(10500, 10500, 0, 1, 0)};
+  int64_t spanning = 0;
+  for (const auto* v : {&kMainLaunches, &kSideLaunches})
+    for (size_t k = 1; k < v->size(); ++k) spanning += meets((*v)[k - 1], (*v)[k], t.loss_windows);
+  ASSERT_EQ(spanning, 1);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.pairs_spanning_loss, spanning);
+  ASSERT_FALSE(a.switches_recorded);
+  EXPECT_NE(a.verdict.find("The recorder lost 1 event in 1 loss window covering 0 ns"), std::string::npos) << a.verdict;
+  EXPECT_NE(a.verdict.find("the figures above leave out the 1 launch pair that meets one."), std::string::npos)
+      << a.verdict;
+  // The text report's loss row (a recording with switches: one without prints the verdict alone).
+  Trace sched = base_trace();
+  sched.loss_windows = {window(20000, 20100, 0, 1, 0)};  // after every event
+  std::ostringstream text;
+  print_sched_report(text, sched, analyze_sched(sched));
+  EXPECT_NE(text.str().find("1 event lost in 1 window covering 100 ns"), std::string::npos) << text.str();
 }
 
 // Off-CPU intervals and run-queue waits that meet a window are left out of off-CPU time and
@@ -536,12 +564,13 @@ TEST(SchedLoss, OffCpuIntervalsAndRunqWaitsMeetingAWindowAreLeftOut) {
   // The verdict says how much was lost, the share of the launch window [0, 12000] the windows
   // cover (100 + 100 ns), and what was left out.
   const std::string v = a.verdict;
-  EXPECT_NE(v.find("The recorder lost 3 event(s) in 2 loss window(s) covering 200 ns"), std::string::npos) << v;
+  EXPECT_NE(v.find("The recorder lost 3 events in 2 loss windows covering 200 ns"), std::string::npos) << v;
   char share[32];
   std::snprintf(share, sizeof share, "(%.1f%%) of the launch window", 100.0 * 200 / 12000);
   EXPECT_NE(v.find(share), std::string::npos) << v;
-  EXPECT_NE(v.find(std::to_string(off_spanning) + " off-CPU interval(s) and " + std::to_string(runq_spanning) +
-                   " run-queue wait(s) that meet one."),
+  const auto counted = [](int64_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); };
+  EXPECT_NE(v.find(counted(off_spanning, "off-CPU interval") + " and " + counted(runq_spanning, "run-queue wait") +
+                   " that meet one."),
             std::string::npos)
       << v;
   std::ostringstream text;

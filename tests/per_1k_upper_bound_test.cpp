@@ -91,6 +91,9 @@ TEST(Per1kUpperBound, TheRuleAndItsCauses) {
   EXPECT_EQ(per_1k_upper_bound_reason(10, 7, kPartialNote, false),
             "fewer launches counted than ran (the recorder lost 7 records that may be launch calls; CUPTI refused some "
             "launch callbacks, whose calls it leaves out)");
+  // One record in the singular (review: "the recorder lost 1 records").
+  EXPECT_EQ(per_1k_upper_bound_reason(10, 1, "", false),
+            "fewer launches counted than ran (the recorder lost 1 record that may be a launch call)");
   // The numerators lost events too: neither bound. No launches: no rate to bound.
   EXPECT_EQ(per_1k_upper_bound_reason(10, 7, kPartialNote, true), "");
   EXPECT_EQ(per_1k_upper_bound_reason(0, 7, kPartialNote, false), "");

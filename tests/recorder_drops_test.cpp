@@ -109,6 +109,15 @@ TEST(RecorderDropsNote, LaunchOnlyDropsMakeTheRatesUpperBounds) {
             std::string::npos)
       << note;
   EXPECT_EQ(note.find("rates per 1000 launches, launch-pair"), std::string::npos) << note;
+  {  // one event lost: said in the singular, in the count and in the cause
+    Trace one;
+    launch_drops(one);
+    one.meta["dropped.api"] = "1";
+    one.meta.erase("cupti.ring_dropped_records");
+    const std::string n1 = cli::dropped_events_note(one);
+    EXPECT_NE(n1.find("r.itrace: the recorder lost 1 event ("), std::string::npos) << n1;
+    EXPECT_NE(n1.find("the recorder lost 1 record that may be a launch call, while"), std::string::npos) << n1;
+  }
 
   for (const char* key : {"dropped.switch", "dropped.irq"}) {
     Trace both;

@@ -1,6 +1,7 @@
 #include "analysis/launch_undercount.h"
 
 #include "trace/recorder_drops.h"
+#include "util/plural.h"
 
 namespace infertrace {
 
@@ -33,7 +34,8 @@ std::string per_1k_marked(bool upper_bound, double value, const std::string& mar
 std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note) {
   std::string why;
   if (launch_records_lost > 0)
-    why = "the recorder lost " + std::to_string(launch_records_lost) + " records that may be launch calls";
+    why = "the recorder lost " + std::to_string(launch_records_lost) +
+          plural(launch_records_lost, " record that may be a launch call", " records that may be launch calls");
   if (!launch_partial_note.empty())
     why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
   return why;

@@ -10,6 +10,7 @@
 #include "analysis/impact_unknown_reason.h"
 #include "analysis/irq_stats.h"
 #include "analysis/sched.h"
+#include "util/plural.h"
 #include "util/units.h"
 
 namespace infertrace {
@@ -124,19 +125,25 @@ std::string loss_sentence(const SchedAnalysis& a) {
     std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(covered) / static_cast<double>(whole));
   else
     std::snprintf(buf, sizeof buf, "-");
-  std::string s = "The recorder lost " + std::to_string(a.lost_events) + " event(s) in " + std::to_string(a.loss_windows) +
-                  " loss window(s) covering " + format_ns(covered) + " (" + buf + ") of the " +
+  std::string s = "The recorder lost " + std::to_string(a.lost_events) + plural(a.lost_events, " event", " events") +
+                  " in " + std::to_string(a.loss_windows) + plural(a.loss_windows, " loss window", " loss windows") +
+                  " covering " + format_ns(covered) + " (" + buf + ") of the " +
                   (in_window ? "launch window" : "recorded wall");
   std::vector<std::string> parts;
-  if (a.launches_measured) parts.push_back(std::to_string(a.pairs_spanning_loss) + " launch pair(s)");
+  int64_t only = 0;  // the count of the one part, when there is one: "the 1 launch pair that meets one"
+  const auto part = [&](int64_t n, const char* one, const char* many) {
+    parts.push_back(std::to_string(n) + plural(n, one, many));
+    only = n;
+  };
+  if (a.launches_measured) part(a.pairs_spanning_loss, " launch pair", " launch pairs");
   if (a.switches_recorded) {
-    parts.push_back(std::to_string(a.offcpu_intervals_spanning_loss) + " off-CPU interval(s)");
-    parts.push_back(std::to_string(a.runq_waits_spanning_loss) + " run-queue wait(s)");
+    part(a.offcpu_intervals_spanning_loss, " off-CPU interval", " off-CPU intervals");
+    part(a.runq_waits_spanning_loss, " run-queue wait", " run-queue waits");
   }
   if (parts.empty()) return s + ".";
   s += ": the figures above leave out the ";
   for (size_t i = 0; i < parts.size(); ++i) s += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
-  return s + " that meet one.";
+  return s + (parts.size() == 1 && only == 1 ? " that meets one." : " that meet one.");
 }
 
 // The verdict of a recording whose launches were measured (below).

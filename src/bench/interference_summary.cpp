@@ -6,6 +6,7 @@
 
 #include "report/text_table.h"
 #include "trace/recorder_drops.h"
+#include "util/plural.h"
 #include "util/units.h"
 
 namespace infertrace::bench {
@@ -157,7 +158,8 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
     // A lossy recording is most likely here (its recorder shares the machine with the loads); its
     // Sched/1K, IRQ/1K, penalty and off-CPU come from an incomplete record.
     if (s.runs_with_lost_events > 0)
-      os << "; the recorder lost " << *s.lost_events << " events in " << s.runs_with_lost_events << " of " << s.analysed
+      os << "; the recorder lost " << *s.lost_events << plural(*s.lost_events, " event", " events") << " in "
+         << s.runs_with_lost_events << " of " << s.analysed
          << " analysed run" << (s.analysed == 1 ? "" : "s") << ": its scheduler figures are from an incomplete record";
     if (s.runs_per_1k_upper_bound > 0) {
       os << "; launches were counted fewer than ran in " << s.runs_per_1k_upper_bound << " of " << s.analysed

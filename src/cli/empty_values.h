@@ -50,12 +50,17 @@ namespace detail {
 struct ValueOptions {
   std::map<std::string, bool> longs;
   std::set<std::string> shorts;
+  std::set<std::string> flags;  // long names of the options that take no value (type size 0)
 };
 
 inline ValueOptions value_options_of(const CLI::App& app) {
   ValueOptions v;
   for (const CLI::Option* opt : app.get_options()) {
-    if (!opt->nonpositional() || opt->get_type_size_max() == 0) continue;
+    if (!opt->nonpositional()) continue;
+    if (opt->get_type_size_max() == 0) {
+      for (const std::string& name : opt->get_lnames()) v.flags.insert(name);
+      continue;
+    }
     for (const std::string& name : opt->get_lnames()) v.longs[name] = v.longs[name] || empty_value_allowed(*opt);
     for (const std::string& name : opt->get_snames()) v.shorts.insert(name);
   }
@@ -77,7 +82,10 @@ inline const CLI::App* subcommand_named(const CLI::App& app, const std::string& 
 // CLI11 parses, such a word naming a value-taking long option of the subcommand reached so far is
 // refused (the returned message), or, for an option whose empty value means something (a
 // prompt), split into `--opt` and "" in `args`; a name that subcommand lacks is left to CLI11's
-// own "not expected". Words after `--` are the command's or the server's, not ours: left alone.
+// own "not expected". An option of it that takes no value at all (type size 0: fusion's --csv;
+// add_flag's bool flags take one, "true" or "false", and are refused above) is refused given so
+// too: CLI11 takes `--csv=` for the flag alone, where any other `--csv=VALUE` is fusion's usage
+// error. Words after `--` are the command's or the server's, not ours: left alone.
 inline std::string split_empty_equals(const CLI::App& app, std::vector<std::string>& args) {
   const CLI::App* at = &app;  // the (sub)command the words have reached
   detail::ValueOptions known = detail::value_options_of(*at);
@@ -98,6 +106,8 @@ inline std::string split_empty_equals(const CLI::App& app, std::vector<std::stri
     }
     if (word.size() < 4 || word.compare(0, 2, "--") != 0 || word.back() != '=') continue;
     const std::string name = word.substr(2, word.size() - 3);
+    if (known.flags.count(name) && !known.longs.count(name))
+      return word + ": empty value (--" + name + " takes none: give it alone)";
     const auto found = known.longs.find(name);
     if (found == known.longs.end()) continue;  // CLI11 says what is wrong with it
     if (!found->second) return word + ": empty value (leave the option out for its default)";

@@ -6,6 +6,7 @@
 
 #include "analysis/launch_undercount.h"
 #include "trace/recorder_drops.h"
+#include "util/plural.h"
 
 namespace infertrace::cli {
 
@@ -91,7 +92,7 @@ std::string dropped_events_note(const Trace& t) {
     list += (list.empty() ? "" : ", ") + label;
   }
   if (total == 0) return {};
-  std::string note = t.file + ": the recorder lost " + std::to_string(total) + " events (" + what +
+  std::string note = t.file + ": the recorder lost " + std::to_string(total) + plural(total, " event (", " events (") + what +
                      "). Counts and profiles of those event types are lower bounds; ";
   // Only launch records lost (switches and IRQs whole, in the drops and the loss windows): the rates per 1000
   // launches are upper bounds, as the tables mark them (review FH M2); the one rule is

@@ -19,6 +19,7 @@
 #include "report/html_svg.h"
 #include "report/irq_sources_text.h"
 #include "util/error.h"
+#include "util/plural.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -35,11 +36,17 @@ std::string known_idle_note(const nlohmann::json& g) {
   return known > 0 ? " of the " + format_ns(known) + " not left out" : "";  // none left: the share is "-"
 }
 
-// ", and N gap(s) of lost switches" after the count of intervals left out, when there are any.
+// The noun after a JSON count (count_or): singular for exactly 1, plural otherwise (also for "-").
+std::string count_noun(const nlohmann::json& v, const char* one, const char* many) {
+  return v.is_number() && v.get<double>() == 1 ? one : many;
+}
+
+// ", and N gaps of lost switches" after the count of intervals left out, when there are any.
 std::string lost_gaps_note(const nlohmann::json& g) {
   if (!g.contains("lost_switch_gaps") || !g["lost_switch_gaps"].is_number_integer() || g["lost_switch_gaps"].get<int64_t>() <= 0)
     return "";
-  return ", and " + format_count(g["lost_switch_gaps"].get<int64_t>()) + " gap(s) of lost switches";
+  const int64_t gaps = g["lost_switch_gaps"].get<int64_t>();
+  return ", and " + format_count(gaps) + plural(gaps, " gap", " gaps") + " of lost switches";
 }
 
 using json = nlohmann::json;
@@ -280,8 +287,10 @@ std::string impact_table(const json& doc, const Recorded& r) {
   // A recording whose ring was full: how much was lost, and the rates again over the launches and
   // events outside every loss window, as the terminal's two rows (audit EE L2: the page had neither).
   if (const json& loss = member(doc, "loss"); loss.is_object()) {
-    tb.add_row({"recorder loss", count_or(member(loss, "lost_events")) + " events lost in " + count_or(member(loss, "windows")) +
-                                     " window(s) covering " + ns_or(member(loss, "covered_ns")) +
+    tb.add_row({"recorder loss", count_or(member(loss, "lost_events")) + count_noun(member(loss, "lost_events"), " event", " events") +
+                                     " lost in " + count_or(member(loss, "windows")) +
+                                     count_noun(member(loss, "windows"), " window", " windows") + " covering " +
+                                     ns_or(member(loss, "covered_ns")) +
                                      (rates_events_lost ? ": the rates above lost events on both sides, neither bound"
                                                         : ": no switch or IRQ lost, only other events (launch records "
                                                           "among them: the rates above are then upper bounds)")});

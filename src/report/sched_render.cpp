@@ -9,6 +9,7 @@
 #include "report/irq_sources_text.h"
 #include "report/text_table.h"
 #include "trace/recorder_drops.h"
+#include "util/plural.h"
 #include "util/units.h"
 
 namespace infertrace {
@@ -456,8 +457,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   if (a.irqs_recorded)
     head.add_row({"hard IRQs counted", hard_irq_sources_text(a.irq_system_vectors, a.irq_vectors_traced, a.irq_vectors_missing)});
   if (a.loss) {
-    head.add_row({"recorder loss", format_count(a.lost_events) + " events lost in " + format_count(a.loss_windows) +
-                                       " window(s) covering " + format_ns(a.loss_covered) +
+    head.add_row({"recorder loss", format_count(a.lost_events) + plural(a.lost_events, " event", " events") +
+                                       " lost in " + format_count(a.loss_windows) +
+                                       plural(a.loss_windows, " window", " windows") + " covering " + format_ns(a.loss_covered) +
                                        (a.per_1k_events_lost ? ": the rates above lost events on both sides, neither bound"
                                                              : ": no switch or IRQ lost, only other events (launch records "
                                                                "among them: the rates above are then upper bounds)")});
@@ -525,7 +527,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     if (a.loss)
       head.add_row({"GPU idle: launching thread off-CPU intervals spanning a loss window",
                     format_count(g.intervals_spanning_loss) +
-                        (g.lost_switch_gaps > 0 ? ", and " + format_count(g.lost_switch_gaps) + " gap(s) of lost switches" : "") +
+                        (g.lost_switch_gaps > 0 ? ", and " + format_count(g.lost_switch_gaps) +
+                                                      plural(g.lost_switch_gaps, " gap", " gaps") + " of lost switches" : "") +
                         " (left out; " + format_ns(g.idle_left_out) + " of GPU idle left out of the share)"});
   } else {
     head.add_row({"GPU idle while launching thread off-CPU",

@@ -136,6 +136,13 @@ with tempfile.TemporaryDirectory() as tmp:
         if r.returncode != 2 or "--csv takes no" not in last or "standard output" not in last or r.stdout:
             failures.append("fusion %s: want exit 2 saying what --csv takes, got %d: %r %r"
                             % (" ".join(args), r.returncode, r.stdout[:200], r.stderr))
+    # `--csv=` with no value (an unset variable, `--csv=$OUT`): CLI11 took it for the flag alone and
+    # printed the CSV; refused as any empty value is (cli/empty_values.h), naming the word.
+    r = run("fusion", bs1, "--csv=")
+    last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    if r.returncode != 2 or "--csv=: empty value" not in last or "takes none" not in last or r.stdout:
+        failures.append("fusion T --csv=: want exit 2 saying --csv takes no value, got %d: %r %r"
+                        % (r.returncode, r.stdout[:200], r.stderr))
     if os.path.exists(out_csv) or os.listdir(out_dir):
         failures.append("fusion --csv FILE/DIR wrote there: %s" % os.listdir(tmp))
     # Without --csv a second word is refused too, naming both words.

@@ -59,7 +59,9 @@ def proc_text(path):
 # a baseline takes the thread's last good count (0 before any), which is low, never high.
 last_good = {}
 # What a baseline gets for a thread that exists but could not be read: no count (a low baseline
-# makes every later difference too large, and the stop could end before the ring filled).
+# makes every later difference too large, and the stop could end before the ring filled). The waits
+# below then read it again while they wait: a later baseline counts fewer sleeps after it, so the
+# wait lasts longer, no less.
 UNKNOWN = "unknown"
 
 
@@ -117,14 +119,21 @@ def voluntary_switches(pid, baseline=False):
 
 def baseline_switches(pid):
     """voluntary_switches to compare later samples with: read again until every thread's count was
-    read (each try is retried 3 times per thread already), else None, as for a process gone."""
+    read (each try is retried 3 times per thread already), else UNKNOWN, which the waits below read
+    again while they wait (never the end of a wait: that made the stop end at once); None when the
+    process is gone."""
     for _ in range(20):
         n = voluntary_switches(pid, baseline=True)
         if n is not UNKNOWN:
             return n
         time.sleep(0.05)
     read_problems.append(f"no baseline count of /proc/{pid}'s threads in 20 tries")
-    return None
+    return UNKNOWN
+
+
+def known(n):
+    """Whether a count is one (not None for a process gone, nor UNKNOWN)."""
+    return n is not None and n is not UNKNOWN
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -143,12 +152,18 @@ with tempfile.TemporaryDirectory() as tmp:
     # ring holds): at least STOP_S, and until its threads slept FILL_SLEEPS times since the stop
     # began, each sleep after 10 launches (40,000 launch records, over twice the 1 MiB ring the
     # rate of 1000/s asks for, before the switch and wake-up records of the sleeps themselves).
+    # Without a baseline yet (UNKNOWN) the stop goes on while it is read again.
     slept_at_stop = baseline_switches(started) if started else None
     while started and slept_at_stop is not None:
         time.sleep(0.1)
-        now = voluntary_switches(started)
         waited = (time.monotonic_ns() - stop_begin_ns) / 1e9
-        if now is None or waited >= 120 or (waited >= STOP_S and now - slept_at_stop >= FILL_SLEEPS):
+        if waited >= 120:
+            break
+        if slept_at_stop is UNKNOWN:
+            slept_at_stop = baseline_switches(started)
+            continue
+        now = voluntary_switches(started)
+        if now is None or (waited >= STOP_S and now - slept_at_stop >= FILL_SLEEPS):
             break
     p.send_signal(signal.SIGCONT)
     stop_end_ns = time.monotonic_ns()
@@ -158,13 +173,19 @@ with tempfile.TemporaryDirectory() as tmp:
     # the recorder's. RESUMED_SLEEPS more sleeps (5000 launches) say it did.
     resumed = None
     while started and slept is not None:
+        if slept is UNKNOWN:  # as in the stop: read again, a later baseline only asks more
+            if time.monotonic_ns() - stop_end_ns >= 120e9:
+                break
+            time.sleep(0.05)
+            slept = baseline_switches(started)
+            continue
         now = voluntary_switches(started)
         if now is None or now - slept >= RESUMED_SLEEPS or time.monotonic_ns() - stop_end_ns >= 120e9:
             resumed = None if now is None else now - slept
             break
         time.sleep(0.05)
     print(f"recorder stopped {(stop_end_ns - stop_begin_ns) / 1e9:.2f} s; the workload slept "
-          f"{'?' if slept is None or slept_at_stop is None else slept - slept_at_stop} times meanwhile")
+          f"{slept - slept_at_stop if known(slept) and known(slept_at_stop) else '?'} times meanwhile")
     for problem in read_problems:
         print("reading the workload's switch counts:", problem)
     out, err = p.communicate(timeout=600)
@@ -225,8 +246,9 @@ with tempfile.TemporaryDirectory() as tmp:
     for k in ("offcpu_intervals_spanning_loss", "runq_waits_spanning_loss"):
         check(isinstance(j.get(k), int) and j[k] >= 0, f"{k}: {j.get(k)}")
     check(j["loss"]["lost_events"] == sum(dropped.values()), f"loss.lost_events {j['loss']['lost_events']}")
-    check(f"The recorder lost {sum(dropped.values())} event(s) in {j['loss']['windows']} loss window(s)" in j["verdict"],
-          f"verdict without the loss sentence: {j['verdict']}")
+    lost, wins = sum(dropped.values()), j["loss"]["windows"]
+    check(f"The recorder lost {lost} event{'' if lost == 1 else 's'} in {wins} loss window{'' if wins == 1 else 's'} "
+          f"covering" in j["verdict"], f"verdict without the loss sentence: {j['verdict']}")
     t = subprocess.run([EXE, "sched", rec], capture_output=True, text=True, timeout=600)
     check("launch pairs spanning a loss window" in t.stdout, "text does not name the pairs left out")
     check("off-CPU intervals spanning a loss window" in t.stdout, "text does not name the off-CPU intervals left out")

@@ -110,7 +110,7 @@ with tempfile.TemporaryDirectory() as tmp:
               d.get("cupti_ring") == 0 and "cupti_gpu_records" not in d, f"unusable sched.dropped: {d}")
     # Only one kind non-zero: the other is neither counted nor explained.
     p = subprocess.run([exe, "sched", only_ts], capture_output=True, text=True, timeout=120)
-    check("lost 1 events (CUPTI GPU records without timestamps 1)" in p.stderr and "clock sample" not in p.stderr,
+    check("lost 1 event (CUPTI GPU records without timestamps 1)" in p.stderr and "clock sample" not in p.stderr,
           f"sched note of one unusable record: {p.stderr!r}")
 
     p = subprocess.run([exe, "analyze", "--json", clean], capture_output=True, text=True, timeout=120)

@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,11 @@ namespace {
 // Spin this many times before sleeping: long enough to cover the gap between two products of
 // one layer (a few microseconds), short enough not to starve other processes on a busy host.
 constexpr int kSpinIterations = 20000;
+
+// The process's fork generation: a child of fork() bumps it (fork_child below), so that the
+// ThreadLife of every thread it did not inherit running, all but the forking one, is of an older
+// epoch there (review FG L2).
+std::atomic<uint64_t> process_epoch{0};
 }  // namespace
 
 // Whether a thread still runs, for a pool destroyed on another thread than the one it pinned: a
@@ -39,6 +45,12 @@ constexpr int kSpinIterations = 20000;
 // It also holds the thread's pins, one per pinned pool it made that has not ended, oldest first,
 // each with the mask the thread had before that pool pinned it: pools that end out of order
 // (review FG M2) give the mask back through the one above (see restore_caller_affinity).
+// `epoch` is the process_epoch the thread runs in: in a child of fork() only the forking thread
+// runs on (its life moves to the child's epoch); another thread's life is of the parent's, and its
+// pthread_t is stale there: glibc clears its TID at the fork, so a call on it reads and sets the
+// calling thread's mask (TID 0 is the caller to the kernel; another libc could name the parent's
+// thread). Such a life counts as ended in the child, and its mutex, which a parent thread may have
+// held at the fork, is never taken.
 struct ThreadPool::ThreadLife {
   struct Pin {
     const ThreadPool* pool;
@@ -47,14 +59,43 @@ struct ThreadPool::ThreadLife {
   std::mutex m;
   bool alive = true;
   std::vector<Pin> pins;
+  std::atomic<uint64_t> epoch{process_epoch.load()};
 };
 
 namespace {
+// The calling thread's life while its owner lives, for the fork handlers (a plain pointer: it has
+// no destructor whose order against the owner's would matter).
+thread_local ThreadPool::ThreadLife* this_life = nullptr;
+
+// The forking thread's own life goes on in the child: its mutex is held across fork() so that no
+// other thread holds it then (a pool of this thread being destroyed elsewhere), and it is of the
+// child's epoch there.
+void fork_prepare() {
+  if (this_life) this_life->m.lock();
+}
+void fork_parent() {
+  if (this_life) this_life->m.unlock();
+}
+void fork_child() {
+  const uint64_t epoch = process_epoch.fetch_add(1) + 1;
+  if (this_life) {
+    this_life->epoch.store(epoch);
+    this_life->m.unlock();
+  }
+}
+
 struct ThreadLifeOwner {
   std::shared_ptr<ThreadPool::ThreadLife> life = std::make_shared<ThreadPool::ThreadLife>();
+  ThreadLifeOwner() {
+    // Once per process (a child inherits the handlers), before the first life can be forked over.
+    static const bool registered = pthread_atfork(fork_prepare, fork_parent, fork_child) == 0;
+    (void)registered;
+    this_life = life.get();
+  }
   ~ThreadLifeOwner() {
     std::lock_guard<std::mutex> lock(life->m);
     life->alive = false;
+    this_life = nullptr;
   }
 };
 }  // namespace
@@ -169,7 +210,9 @@ void ThreadPool::restore_caller_affinity() {
   // The creator's mask is set only while the creator runs (its handle is valid; the lock holds its
   // end back meanwhile). Checked first: once it has ended, glibc may give its pthread_t to a new
   // thread, this one included, and pthread_equal would then take that thread for the creator
-  // (review FG M1).
+  // (review FG M1). A creator of the parent process, in a child of fork(), has ended for this one
+  // (ThreadLife::epoch; its mutex is not taken: it may have been held at the fork).
+  if (caller_life_->epoch.load() != process_epoch.load()) return;
   std::lock_guard<std::mutex> lock(caller_life_->m);
   if (!caller_life_->alive) return;
   std::vector<ThreadLife::Pin>& pins = caller_life_->pins;

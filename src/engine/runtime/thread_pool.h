@@ -64,7 +64,10 @@ class ThreadPool {
   // left it (to cpus[0]: a mask it set itself since stays; best effort, as the creator may set one
   // between that check and the restore). Pinned pools of one thread may end in any order: while a
   // later one lives, an earlier one that ends sets nothing and hands its saved mask to the next,
-  // so the thread gets back its mask from before the first once the last has ended.
+  // so the thread gets back its mask from before the first once the last has ended. In a child of
+  // fork(), a pool made on another thread of the parent reads and sets no mask (that thread does
+  // not run there, and its stale handle would reach the calling thread, or the parent's thread);
+  // the forking thread's own pools still restore its mask.
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
