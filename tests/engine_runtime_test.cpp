@@ -29,6 +29,28 @@ using namespace infertrace::engine;
 
 namespace {
 
+// Two threads taking turns in order: go(s) marks step s done, wait_for(s) blocks until it is.
+class Steps {
+ public:
+  void go(int s) {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      step_ = s;
+    }
+    cv_.notify_all();
+  }
+  void wait_for(int s) {
+    std::unique_lock<std::mutex> l(m_);
+    cv_.wait(l, [&] { return step_ >= s; });
+  }
+  void reset() { go(0); }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  int step_ = 0;
+};
+
 TEST(EngineThreadPool, EveryThreadRunsEveryRoundOnce) {
   for (int n : {1, 2, 3}) {
     ThreadPool pool(n);
@@ -118,35 +140,22 @@ TEST(EngineThreadPool, RestoresTheCreatorsMaskWhenDestroyedOnAnotherThread) {
   const std::vector<int> before = own_cpus();
   if (before.size() < 2) GTEST_SKIP() << "one allowed CPU: pinning to it changes no mask";
   const int first = before.front(), last = before.back();
-  std::mutex m;
-  std::condition_variable cv;
-  int step = 0;  // 1: the creator made the pool; 2: this thread destroyed it
-  auto wait_for = [&](int s) {
-    std::unique_lock<std::mutex> l(m);
-    cv.wait(l, [&] { return step >= s; });
-  };
-  auto go = [&](int s) {
-    {
-      std::lock_guard<std::mutex> l(m);
-      step = s;
-    }
-    cv.notify_all();
-  };
+  Steps steps;  // 1: the creator made the pool; 2: this thread destroyed it
   for (const bool own_mask_since : {false, true}) {
-    step = 0;
+    steps.reset();
     std::unique_ptr<ThreadPool> pool;
     std::vector<int> inside, after;
     std::thread creator([&] {
       pool = std::make_unique<ThreadPool>(2, std::vector<int>{last});
       inside = own_cpus();
       if (own_mask_since) pin_current_thread(first);  // the creator's own choice, after the pool's
-      go(1);
-      wait_for(2);
+      steps.go(1);
+      steps.wait_for(2);
       after = own_cpus();
     });
-    wait_for(1);
+    steps.wait_for(1);
     pool.reset();  // on this thread
-    go(2);
+    steps.go(2);
     creator.join();
     EXPECT_EQ(inside, std::vector<int>{last});
     if (own_mask_since)
@@ -241,29 +250,16 @@ TEST(EngineThreadPool, AChildOfForkSetsNoMaskOfTheParentsOtherThreads) {
   const std::vector<int> before = own_cpus();
   if (before.size() < 2) GTEST_SKIP() << "one allowed CPU: pinning to it changes no mask";
   const int last = before.back();
-  std::mutex m;
-  std::condition_variable cv;
-  int step = 0;  // 1: the creator made its pool; 2: the parent checked its mask and destroyed the pool
-  auto wait_for = [&](int s) {
-    std::unique_lock<std::mutex> l(m);
-    cv.wait(l, [&] { return step >= s; });
-  };
-  auto go = [&](int s) {
-    {
-      std::lock_guard<std::mutex> l(m);
-      step = s;
-    }
-    cv.notify_all();
-  };
+  Steps steps;  // 1: the creator made its pool; 2: the parent checked its mask and destroyed the pool
   std::unique_ptr<ThreadPool> theirs;  // one thread: no worker, which a child could not join
   std::vector<int> creator_after;
   std::thread creator([&] {
     theirs = std::make_unique<ThreadPool>(1, std::vector<int>{last});
-    go(1);
-    wait_for(2);
+    steps.go(1);
+    steps.wait_for(2);
     creator_after = own_cpus();
   });
-  wait_for(1);
+  steps.wait_for(1);
   auto mine = std::make_unique<ThreadPool>(1, std::vector<int>{last});
   const pid_t child = fork();
   if (child == 0) {
@@ -283,7 +279,7 @@ TEST(EngineThreadPool, AChildOfForkSetsNoMaskOfTheParentsOtherThreads) {
   const int read_rc = read_thread_cpu_mask(creator.native_handle(), creator_mask);
   theirs.reset();  // here, while the creator runs: restored
   mine.reset();
-  go(2);
+  steps.go(2);
   creator.join();
   ASSERT_TRUE(reaped) << "fork " << child;
   ASSERT_TRUE(WIFEXITED(status)) << "child status " << status;
