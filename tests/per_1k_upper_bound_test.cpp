@@ -172,9 +172,9 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
     EXPECT_FALSE(has(text_of(both, b), "<=")) << key;
   }
   // Review FH L3: a loss window that lost only launch records (api) leaves switches and IRQs whole:
-  // upper bounds, with both causes; the window's rates outside the loss are upper bounds by the
-  // partial note alone (the api records were lost inside the window). One that lost switches or
-  // IRQs too: neither bound.
+  // upper bounds, with both causes; the window's rates outside the loss are upper bounds by both
+  // too (review FN M1: a lost launch's time is taken before the failed reserve that opens the
+  // window, so it lies outside it). One that lost switches or IRQs too: neither bound.
   LossWindow w;
   w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 4}};
   const auto lossy_recording = [&] {
@@ -187,17 +187,18 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
   const SchedAnalysis l = analyze_sched(lossy);
   ASSERT_TRUE(l.loss);
   EXPECT_FALSE(l.per_1k_events_lost);
-  EXPECT_EQ(l.per_1k_upper_bound_reason,
-            "fewer launches counted than ran (the recorder lost 4 records that may be launch calls; CUPTI refused some "
-            "launch callbacks, whose calls it leaves out)");
-  EXPECT_EQ(l.per_1k_outside_loss_upper_bound_reason, kPartialReason);
+  const std::string lreason =
+      "fewer launches counted than ran (the recorder lost 4 records that may be launch calls; CUPTI refused some "
+      "launch callbacks, whose calls it leaves out)";
+  EXPECT_EQ(l.per_1k_upper_bound_reason, lreason);
+  EXPECT_EQ(l.per_1k_outside_loss_upper_bound_reason, lreason);
   // The window [10, 20] holds no launch (they are at 0, 1000, ..): all 8 are outside it, as are
   // both switch-outs and every IRQ.
   ASSERT_EQ(l.launches_outside_loss, kLaunches);
   const std::string ltext = text_of(lossy, l);
   EXPECT_FALSE(has(ltext, "neither bound")) << ltext;
   EXPECT_TRUE(has(ltext, "Sched/1K <= " + fixed1(per_1k(2, kLaunches)) + ", IRQ/1K hard <= " + fixed1(per_1k(1, kLaunches)) +
-                             ", soft <= " + fixed1(per_1k(3, kLaunches)) + " (8 launches); upper bounds (<=): " + kPartialReason))
+                             ", soft <= " + fixed1(per_1k(3, kLaunches)) + " (8 launches); upper bounds (<=): " + lreason))
       << ltext;
   const json lj = sched_analysis_json(lossy, l);
   EXPECT_EQ(lj["per_1k_upper_bound"], true);
@@ -225,13 +226,57 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
     old.erase("per_1k_upper_bound");
     EXPECT_TRUE(scenario_from_json(old, "o", "o.json").per_1k_events_lost) << type;
   }
-  // Only wakeups lost in the window: nothing the rates count or divide by; launches as the partial
-  // note says.
-  Trace wake = partial_recording();
-  LossWindow ww = w;
-  ww.lost = {{"wakeup", 3}};
-  wake.loss_windows.push_back(ww);
-  EXPECT_EQ(analyze_sched(wake).per_1k_upper_bound_reason, kPartialReason);
+  // Review FN M3: wakeups, task or syscall records (or a type this build does not know) lost in the
+  // window may decide which threads the rates count: neither bound, beside the partial note too.
+  for (const char* type : {"wakeup", "task", "syscall", "a_type_from_a_later_recorder"}) {
+    Trace other = partial_recording();
+    LossWindow ow = w;
+    ow.lost = {{"api", 1}, {type, 3}};
+    other.loss_windows.push_back(ow);
+    const SchedAnalysis o = analyze_sched(other);
+    EXPECT_TRUE(o.per_1k_events_lost) << type;
+    EXPECT_EQ(o.per_1k_upper_bound_reason, "") << type;
+    const json oj = sched_analysis_json(other, o);
+    EXPECT_EQ(oj["per_1k_upper_bound"], false) << type;
+    EXPECT_TRUE(scenario_from_json(oj, "o", "o.json").per_1k_events_lost) << type;
+  }
+}
+
+// Review FN M2: a recorder killed before its stop writes no drop counters (META dropped.*), only
+// its loss windows: the launch records the windows lost make the rates upper bounds all the same.
+// With both, the same loss is not counted twice (the larger); the CUPTI ring's (no windows) add.
+TEST(Per1kUpperBound, ACutRecordingBoundsItsRatesByTheLaunchRecordsItsWindowsLost) {
+  LossWindow w;
+  w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 4}};
+  LossWindow w2 = w;
+  w2.first = 30, w2.last = 40, w2.lost = {{"api", 2}};
+  const auto cut_recording = [&] {
+    Trace t = recording();
+    t.loss_windows = {w, w2};
+    return t;
+  };
+  const Trace cut = cut_recording();
+  const SchedAnalysis c = analyze_sched(cut);
+  EXPECT_FALSE(c.per_1k_events_lost);
+  EXPECT_EQ(c.launch_records_lost, 6);
+  const std::string reason = "fewer launches counted than ran (the recorder lost 6 records that may be launch calls)";
+  EXPECT_EQ(c.per_1k_upper_bound_reason, reason);
+  EXPECT_EQ(c.per_1k_outside_loss_upper_bound_reason, reason);
+  const json cj = sched_analysis_json(cut, c);
+  EXPECT_EQ(cj["per_1k_upper_bound"], true);
+  EXPECT_EQ(scenario_from_json(cj, "c", "c.json").per_1k_upper_bound_reason, reason);
+
+  Trace stopped = cut_recording();
+  stopped.meta["dropped.api"] = "6";
+  EXPECT_EQ(analyze_sched(stopped).launch_records_lost, 6) << "one loss, counted by the counter and the windows";
+  stopped.meta["cupti.ring_dropped_records"] = "3";
+  EXPECT_EQ(analyze_sched(stopped).launch_records_lost, 9);
+  Trace cupti_cut = cut_recording();
+  cupti_cut.meta["cupti.ring_dropped_records"] = "3";
+  EXPECT_EQ(analyze_sched(cupti_cut).launch_records_lost, 9) << "the CUPTI ring's losses have no windows";
+  const json sj = sched_analysis_json(cupti_cut, analyze_sched(cupti_cut));
+  EXPECT_EQ(scenario_from_json(sj, "s", "s.json").per_1k_upper_bound_reason,
+            "fewer launches counted than ran (the recorder lost 9 records that may be launch calls)");
 }
 
 ScenarioMetrics rates(const char* name, double sched, bool bounded);
@@ -249,6 +294,10 @@ TEST(Per1kUpperBound, AnExactZeroIsNotMarked) {
   EXPECT_TRUE(has(text, "IRQ/1K hard")) << text;
   EXPECT_FALSE(has(text, "<= 0.0")) << text;
   EXPECT_TRUE(has(text, "IRQ/1K hard/soft 0.0 / <= " + fixed1(per_1k(3, kLaunches)))) << text;
+  // The verdict says it the same way: each bounded rate its own "at most", none on the 0.
+  EXPECT_TRUE(has(a.verdict, "at most " + fixed1(per_1k(2, kLaunches)) + " context switches and 0.0 hard and at most " +
+                                 fixed1(per_1k(3, kLaunches)) + " soft IRQs per 1000 launches"))
+      << a.verdict;
   const json j = sched_analysis_json(t, a);
   EXPECT_EQ(j["per_1k_upper_bound"], true);
   const std::string page = html_text::doc_page(j);

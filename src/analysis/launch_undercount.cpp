@@ -1,5 +1,7 @@
 #include "analysis/launch_undercount.h"
 
+#include <algorithm>
+
 #include "trace/recorder_drops.h"
 #include "util/plural.h"
 
@@ -22,9 +24,26 @@ void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t c
 }
 
 bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type) {
+  // Only launch records are known to leave the numerators whole: a lost task, wakeup or syscall
+  // record decides which threads the rates count (recording_reader, sched_scope), and a type this
+  // build does not know may matter too (review FN M3).
   for (const auto& [type, count] : lost_by_type)
-    if (count > 0 && drop_counted_by_per_1k_rates(type)) return true;
+    if (count > 0 && !drop_may_hold_launches(type)) return true;
   return false;
+}
+
+void tally_loss_window(Per1kDropTally& t, const std::map<std::string, int64_t>& lost_by_type) {
+  if (loss_lost_per_1k_events(lost_by_type)) t.rate_events_lost = true;
+  for (const auto& [type, count] : lost_by_type)
+    if (count > 0 && drop_may_hold_launches(type))
+      t.launch_records_in_windows = saturating_add_drops(t.launch_records_in_windows, count);
+}
+
+int64_t per_1k_launch_records_lost(const Per1kDropTally& t) {
+  // The same loss counted twice: the eBPF ring's drop counters (written at the stop) and its loss
+  // windows (written as they close). A recorder killed before its stop leaves only the windows
+  // (review FN M2); the CUPTI ring's losses have no windows and add to them.
+  return std::max(t.launch_records_lost, saturating_add_drops(t.launch_records_lost_anywhere, t.launch_records_in_windows));
 }
 
 std::string per_1k_marked(bool upper_bound, double value, const std::string& mark, const std::string& text) {

@@ -7,7 +7,8 @@
 // and soft, the launch window's) an upper bound, unless its own events were lost too (loss windows,
 // or dropped switch or IRQ events): then both sides of the ratio lost some and it is neither bound
 // (docs/sched.md, "Lost events"). Loss windows make it so only when they lost switches or IRQs
-// (loss_lost_per_1k_events): a window that lost only launch records gives upper bounds (review FH L3).
+// (loss_lost_per_1k_events): a window that lost only launch records gives upper bounds (review FH L3);
+// a lost task, wakeup or syscall record may change which threads are counted (review FN M3).
 #pragma once
 
 #include <cstdint>
@@ -36,15 +37,24 @@ struct Per1kDropTally {
   // Of launch_records_lost, those a ring without loss windows lost (the CUPTI ring's "cupti_ring"):
   // they may be missing outside the windows too, where the eBPF ring's ("api") are not.
   int64_t launch_records_lost_anywhere = 0;
+  // Launch records the loss windows lost (tally_loss_window): the eBPF ring's, as its "api"
+  // counter counts them once more (per_1k_launch_records_lost takes the larger).
+  int64_t launch_records_in_windows = 0;
 };
 // Adds one counter; a count <= 0 (nothing lost, or a corrupt negative) adds nothing.
 void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t count);
 // Whether a loss window (LossWindow::lost; sched --json `loss.lost_by_type`, the windows' per-type
-// sums) lost events a rate per 1000 launches counts: a positive count of a
-// drop_counted_by_per_1k_rates type (review FH L3). A window that lost only launch records (or
-// other types) leaves the numerators whole: with launches under-counted the rates are then upper
-// bounds, not neither bound.
+// sums) may have lost events a rate per 1000 launches counts, or that decide which threads it
+// counts: a positive count of any type but launch records (drop_may_hold_launches; review FH L3,
+// FN M3). A window that lost only launch records leaves the numerators whole: with launches
+// under-counted the rates are then upper bounds, not neither bound.
 bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type);
+// Adds one loss window (LossWindow::lost, or a saved analysis's `loss.lost_by_type`): whether it lost
+// events the rates count (loss_lost_per_1k_events) and the launch records it lost.
+void tally_loss_window(Per1kDropTally& t, const std::map<std::string, int64_t>& lost_by_type);
+// The records lost that may be launch calls, by the drop counters or, for a recording cut before
+// its stop (no counters written), by its loss windows: the larger.
+int64_t per_1k_launch_records_lost(const Per1kDropTally& t);
 
 // A rate per 1000 launches with its bound mark: `mark` before `text` when the rates are upper bounds
 // (`upper_bound`), except on an exact 0: no event counted is 0 of any number of launches, exact
@@ -59,7 +69,7 @@ std::string launch_undercount_cause(int64_t launch_records_lost, const std::stri
 // Why the rates per 1000 launches are upper bounds; "" when they are not: no launches to divide by,
 // launches not under-counted, or `rate_events_lost` (the recording has loss windows, or dropped
 // switch or IRQ events: the numerators lost some too, so neither bound; loss windows that lost
-// only other types, launch records among them, leave it false: loss_lost_per_1k_events).
+// only launch records leave it false: loss_lost_per_1k_events).
 std::string per_1k_upper_bound_reason(int64_t launches, int64_t launch_records_lost, const std::string& launch_partial_note,
                                       bool rate_events_lost);
 

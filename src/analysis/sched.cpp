@@ -341,8 +341,8 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   // neither bound. A loss window that lost only launch records leaves them upper bounds (review FH L3).
   Per1kDropTally drops;
   for (const RecorderDrop& d : recorder_drops(trace)) tally_per_1k_drop(drops, d.key, d.count);
-  for (const LossWindow& w : trace.loss_windows) drops.rate_events_lost = drops.rate_events_lost || loss_lost_per_1k_events(w.lost);
-  a.launch_records_lost = drops.launch_records_lost;
+  for (const LossWindow& w : trace.loss_windows) tally_loss_window(drops, w.lost);
+  a.launch_records_lost = per_1k_launch_records_lost(drops);
   const bool rate_events_lost = drops.rate_events_lost;
   // Said only where a rate is shown: with neither switches nor IRQs recorded every rate reads "not
   // recorded" (review FH L1).
@@ -354,7 +354,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     for (const auto& [type, n] : w.lost) a.lost_by_type[type] = saturating_add_drops(a.lost_by_type[type], n);
   if (a.loss && (a.switches_recorded || a.irqs_recorded))
     a.per_1k_outside_loss_upper_bound_reason = per_1k_upper_bound_reason(
-        a.launches_outside_loss, drops.launch_records_lost_anywhere, a.launch_partial_note, false);
+        a.launches_outside_loss, a.launch_records_lost, a.launch_partial_note, false);
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)

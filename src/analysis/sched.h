@@ -181,15 +181,17 @@ struct SchedAnalysis {
   // switches and IRQs they count were not lost (analysis/launch_undercount.h); "" when they are not.
   // The rates outside the loss windows are judged apart (per_1k_outside_loss_upper_bound_reason).
   std::string per_1k_upper_bound_reason;
-  // Whether the events those rates count were lost too (loss windows, dropped switch or IRQ events):
+  // Whether the events those rates count were lost too (loss windows that lost anything but launch
+  // records, dropped switch or IRQ events):
   // then they are neither bound, whatever the launches (review FH M1: a ratio against one is too).
   bool per_1k_events_lost = false;
   // The loss windows' lost events by type, summed over the windows (LossWindow::lost; empty without).
   std::map<std::string, int64_t> lost_by_type;
   // Why the `_outside_loss` rates are upper bounds, by the same rule over the launches outside the
-  // windows: launches there under-counted (launch callbacks CUPTI refused, records the CUPTI ring
-  // lost: Per1kDropTally::launch_records_lost_anywhere; the eBPF ring's lie inside the windows),
-  // while nothing outside a window lost switches or IRQs (review FH L3); "" when they are not.
+  // windows: launches there under-counted (launch callbacks CUPTI refused, launch records lost:
+  // a lost launch's time is taken before the failed reserve that opens its window, so it lies
+  // outside; review FN M1), while nothing outside a window lost switches or IRQs (review FH L3);
+  // "" when they are not.
   std::string per_1k_outside_loss_upper_bound_reason;
 };
 

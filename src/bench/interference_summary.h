@@ -41,7 +41,8 @@ struct ScenarioSummary {
   // "" for the baseline's own row and without an increase.
   std::string sched_increase_bound;
   // Analysed runs whose rates per 1000 launches are neither bound (their own events lost: loss
-  // windows, dropped switch or IRQ events; ScenarioMetrics::per_1k_events_lost). With any, the
+  // windows that lost anything but launch records, dropped switch or IRQ events;
+  // ScenarioMetrics::per_1k_events_lost). With any, the
   // medians are not marked "<=" (a value off either way moves the median either way), and an
   // increase beside an upper bound is "either_way" (review FH M1).
   int runs_per_1k_neither_bound = 0;

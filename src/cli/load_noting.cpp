@@ -70,7 +70,7 @@ std::string dropped_events_note(const Trace& t) {
   // As analyze_sched decides it (launch_undercount.h): the drops' tally, and loss windows that lost
   // switches or IRQs.
   Per1kDropTally drops;
-  for (const LossWindow& w : t.loss_windows) drops.rate_events_lost = drops.rate_events_lost || loss_lost_per_1k_events(w.lost);
+  for (const LossWindow& w : t.loss_windows) tally_loss_window(drops, w.lost);
   for (const RecorderDrop& d : recorder_drops(t)) {
     tally_per_1k_drop(drops, d.key, d.count);
     if (d.count <= 0) continue;
@@ -100,7 +100,7 @@ std::string dropped_events_note(const Trace& t) {
   if (!per_1k_rates_shown(t))
     note += "launch-pair figures and the scheduler impact may be off in either direction (a pair or gap can span the "
             "loss).";
-  else if (const std::string cause = launch_undercount_cause(drops.launch_records_lost, "");
+  else if (const std::string cause = launch_undercount_cause(per_1k_launch_records_lost(drops), "");
            !cause.empty() && !drops.rate_events_lost)
     note += "rates per 1000 launches are upper bounds (fewer launches counted than ran: " + cause +
             ", while no switch or IRQ event was lost); launch-pair figures and the scheduler impact may be off in either "

@@ -86,10 +86,11 @@ SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& fi
     std::map<std::string, int64_t> lost;
     if (by_type.is_object())
       for (const auto& [key, n] : by_type.items()) lost[key] = whole(n, "loss.lost_by_type", file);
-    if (!by_type.is_object() || loss_lost_per_1k_events(lost)) drops.rate_events_lost = true;
+    if (!by_type.is_object()) drops.rate_events_lost = true;
+    tally_loss_window(drops, lost);
   }
   const bool rate_events_lost = drops.rate_events_lost;
-  out.launch_records_lost = drops.launch_records_lost, out.events_lost = rate_events_lost;
+  out.launch_records_lost = per_1k_launch_records_lost(drops), out.events_lost = rate_events_lost;
   // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
   if (s.contains("launch_partial_note") && s["launch_partial_note"].is_string())
     out.launch_partial_note = s["launch_partial_note"].get<std::string>();
