@@ -197,6 +197,9 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
   ASSERT_EQ(l.launches_outside_loss, kLaunches);
   const std::string ltext = text_of(lossy, l);
   EXPECT_FALSE(has(ltext, "neither bound")) << ltext;
+  EXPECT_TRUE(has(ltext, "4 events lost in 1 window covering 10 ns: only launch records lost (no switch, IRQ or other "
+                         "event): the rates above are upper bounds"))
+      << ltext;
   EXPECT_TRUE(has(ltext, "Sched/1K <= " + fixed1(per_1k(2, kLaunches)) + ", IRQ/1K hard <= " + fixed1(per_1k(1, kLaunches)) +
                              ", soft <= " + fixed1(per_1k(3, kLaunches)) + " (8 launches); upper bounds (<=): " + lreason))
       << ltext;
@@ -207,6 +210,8 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
   const std::string lpage = html_text::doc_page(lj);
   EXPECT_TRUE(has(lpage, "Sched/1K ≤ " + fixed1(per_1k(2, kLaunches)) + ", IRQ/1K hard ≤ " + fixed1(per_1k(1, kLaunches)))) << lpage;
   EXPECT_FALSE(has(lpage, "neither bound")) << lpage;
+  EXPECT_TRUE(has(lpage, "only launch records lost (no switch, IRQ or other event): the rates above are upper bounds"))
+      << lpage;
   // The saved analysis reads as its recording does.
   EXPECT_EQ(scenario_from_json(lj, "l", "l.json").per_1k_upper_bound_reason, l.per_1k_upper_bound_reason);
   EXPECT_FALSE(scenario_from_json(lj, "l", "l.json").per_1k_events_lost);

@@ -292,8 +292,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
                                      count_noun(member(loss, "windows"), " window", " windows") + " covering " +
                                      ns_or(member(loss, "covered_ns")) +
                                      (rates_events_lost ? ": the rates above lost events on both sides, neither bound"
-                                                        : ": no switch or IRQ lost, only other events (launch records "
-                                                          "among them: the rates above are then upper bounds)")});
+                                                        : ": only launch records lost (no switch, IRQ or other event): the rates above are upper bounds")});
     const bool any_outside = num(loss, "launches_outside").value_or(0) > 0;
     // Upper bounds by their own reason (review FH L3), as the terminal marks them.
     const bool outside_upper = member(loss, "per_1k_outside_upper_bound") == true;
