@@ -339,9 +339,13 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   // Launches counted fewer than ran make the rates above upper bounds, unless the switches or IRQs
   // they count were lost too (loss windows that lost some, dropped switch or IRQ events): then
   // neither bound. A loss window that lost only launch records leaves them upper bounds (review FH L3).
+  // The windows by their per-type sums, as a saved analysis gives them (`loss.lost_by_type`), so
+  // that the recording and its saved analysis are judged from the same numbers.
+  for (const LossWindow& w : trace.loss_windows)
+    for (const auto& [type, n] : w.lost) a.lost_by_type[type] = saturating_add_drops(a.lost_by_type[type], n);
   Per1kDropTally drops;
   for (const RecorderDrop& d : recorder_drops(trace)) tally_per_1k_drop(drops, d.key, d.count);
-  for (const LossWindow& w : trace.loss_windows) tally_loss_window(drops, w.lost);
+  tally_loss_window(drops, a.lost_by_type);
   a.launch_records_lost = per_1k_launch_records_lost(drops);
   const bool rate_events_lost = drops.rate_events_lost;
   // Said only where a rate is shown: with neither switches nor IRQs recorded every rate reads "not
@@ -350,8 +354,6 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     a.per_1k_upper_bound_reason =
         per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost);
   a.per_1k_events_lost = rate_events_lost;
-  for (const LossWindow& w : trace.loss_windows)
-    for (const auto& [type, n] : w.lost) a.lost_by_type[type] = saturating_add_drops(a.lost_by_type[type], n);
   if (a.loss && (a.switches_recorded || a.irqs_recorded))
     a.per_1k_outside_loss_upper_bound_reason = per_1k_upper_bound_reason(
         a.launches_outside_loss, a.launch_records_lost, a.launch_partial_note, false);

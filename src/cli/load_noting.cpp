@@ -67,8 +67,8 @@ std::string dropped_events_note(const Trace& t) {
   if (t.source != TraceSource::Recording) return {};
   std::string what, ring, cupti, unusable;
   int64_t total = 0;
-  // As analyze_sched decides it (launch_undercount.h): the drops' tally, and loss windows that lost
-  // switches or IRQs.
+  // As analyze_sched decides it (launch_undercount.h): the drops' tally, and the loss windows (those
+  // that lost anything but launch records make the rates neither bound).
   Per1kDropTally drops;
   for (const LossWindow& w : t.loss_windows) tally_loss_window(drops, w.lost);
   for (const RecorderDrop& d : recorder_drops(t)) {
