@@ -627,7 +627,11 @@ std::map<uint32_t, uint64_t> Recorder::read_stats() {
 
 // Loss the kernel side had no later successful reserve on that CPU to report (record.bpf.c,
 // report_loss): written here, after the probes are detached, so that the LOSS records of a
-// recording add up to its META dropped.* counts.
+// recording add up to its META dropped.* counts. The window is the kernel side's: first_ts the
+// earliest stamp of a record lost in it, last_ts at or after the latest (note_loss), so the record
+// spans the lost records' own stamps as one the kernel side writes does; first_ts is 0 with counts
+// pending only when a program was cut between its count and its window (not once detached), when
+// last_ts, at or after every lost stamp, is the best start left.
 void Recorder::flush_loss_windows() {
   const int fd = bpf_map__fd(s_.skel->maps.loss_windows);
   const int ncpu = std::max(libbpf_num_possible_cpus(), 1);

@@ -129,8 +129,15 @@ static __always_inline void stat_add(__u32 idx) {
 
 static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&traced, &tgid) != 0; }
 
-// Where events were lost: per CPU, the first and last failed reserve of the loss not yet reported
-// and the count per event type. first_ts 0: nothing pending.
+// Where events were lost: per CPU, the window of the loss not yet reported and the count per event
+// type. A window spans the lost records' OWN timestamps (each record's h.ts, passed to reserve():
+// a launch's entry, an IRQ's or a syscall's start, ...), not the times of the failed reserves, which
+// can come later (a return probe fails at the call's return, up to milliseconds after its entry)
+// or, for a record stamped after its reserve, earlier: every caller stamps its record before it
+// reserves. first_ts is the earliest stamp of a record lost in the window (0: nothing pending);
+// last_ts the latest stamp of any record lost on this CPU so far (never reset: a window's last is
+// at or after each of its own records' stamps and no later than its last failed reserve, as every
+// stamp is taken before its reserve).
 //
 // Reported from here, not by user space polling the map: user space cannot take a per-CPU value and
 // reset it in one step while the program on that CPU keeps updating it, so counts would be lost or
@@ -141,18 +148,29 @@ static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&
 //
 // A program on this CPU can be interrupted by another one (an IRQ tracepoint inside a uprobe program)
 // that fails or reports too, so every step is atomic and ordered so that each lost event is
-// reported exactly once: a failure adds its count BEFORE it opens the window (compare-and-swap of
-// first_ts from 0), and a report takes first_ts (exchange) BEFORE it takes the counts. A count is
-// thus never left behind with no window open: either the report that takes it also takes the window
-// it was added in, or its own failure opens one afterwards. A window whose counts an earlier report
-// took is empty and is dropped unwritten. A failure sets last_ts before it adds its count, so a
-// report that takes the count reads a last_ts at or after that loss. last_ts is a plain maximum: a
-// nested failure's time can be overwritten by the interrupted program's slightly earlier one, moving
-// the end of a window back by less than one program's run.
-// One report at a time per CPU (`busy`): a report interrupted between taking first_ts and taking the
-// counts would otherwise let a nested report take the counts of the first window under a second
-// window's start, and the first window's span would be lost (review DE M1). A report that finds
-// another in progress leaves the window pending for the next reserve.
+// reported exactly once, in a window that spans its stamp:
+// - A failure raises last_ts to its stamp (compare-and-swap loop) BEFORE it adds its count, and
+//   adds its count BEFORE it opens the window (compare-and-swap of first_ts from 0) or, when one is
+//   open, lowers first_ts to its stamp (compare-and-swap loop). A report takes first_ts (exchange)
+//   BEFORE it takes the counts, and reads last_ts after them. A count is thus never left behind
+//   with no window open: either the report that takes it also takes the window it was added in, or
+//   its own failure opens one afterwards; and a report that takes a count reads a last_ts at or
+//   after that record's stamp. A window whose counts an earlier report took is empty and is
+//   dropped unwritten.
+// - One report at a time per CPU, and no report while a failure is being noted (`busy`, taken by
+//   both; a failure nested in a report or in another failure finds it taken and goes on without
+//   it). A report interrupted between taking first_ts and taking the counts would otherwise let a
+//   nested report take the counts of the first window under a second window's start, and the
+//   first window's span would be lost (review DE M1); a report nested in a failure between its
+//   count and its first_ts would take the count under a first_ts later than its stamp. A report
+//   that finds `busy` taken leaves the window pending for the next reserve.
+// - A failure nested in a report after the report took first_ts opens a new window; the report
+//   took its count if it came before the counts were taken, so the report reads first_ts again
+//   after the counts and starts at the earlier of the two (a window a little too wide when the
+//   count was not taken, never one that misses a lost record).
+// The compare-and-swap loops retry only when a program nested on this CPU changed the value between
+// the read and the swap: IT_LOSS_CAS_TRIES is more than the nesting of programs on one CPU allows
+// in practice; should the tries run out, that window's edge misses that one stamp.
 // The window's layout is struct it_loss_window (record_events.h), which recorder.cpp
 // (flush_loss_windows) reads at stop too.
 
@@ -163,21 +181,48 @@ struct {
   __type(value, struct it_loss_window);
 } loss_windows SEC(".maps");
 
-static __always_inline void note_loss(__u32 type) {
+#define IT_LOSS_CAS_TRIES 4
+
+// Raises last_ts to ts.
+static __always_inline void raise_last(struct it_loss_window* w, __u64 ts) {
+  __u64 cur = w->last_ts;
+  for (int i = 0; i < IT_LOSS_CAS_TRIES; ++i) {
+    if (ts <= cur) return;
+    __u64 seen = __sync_val_compare_and_swap(&w->last_ts, cur, ts);
+    if (seen == cur) return;
+    cur = seen;
+  }
+}
+
+// Lowers an open window's first_ts (cur: its value last seen) to ts; a window taken meanwhile
+// (first_ts 0) is left alone.
+static __always_inline void lower_first(struct it_loss_window* w, __u64 ts, __u64 cur) {
+  for (int i = 0; i < IT_LOSS_CAS_TRIES; ++i) {
+    if (!cur || ts >= cur) return;
+    __u64 seen = __sync_val_compare_and_swap(&w->first_ts, cur, ts);
+    if (seen == cur) return;
+    cur = seen;
+  }
+}
+
+// A record stamped `ts` (its h.ts) could not be reserved.
+static __always_inline void note_loss(__u32 type, __u64 ts) {
   __u32 zero = 0;
   struct it_loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
   if (!w) return;
-  __u64 now = bpf_ktime_get_ns();
-  if (now > w->last_ts) w->last_ts = now;
+  if (!ts) ts = 1;  // first_ts 0 means no window
+  const bool held = !__sync_lock_test_and_set(&w->busy, 1);
+  raise_last(w, ts);
   __sync_fetch_and_add(&w->lost[type & (IT_LOSS_SLOTS - 1)], 1);
-  __sync_val_compare_and_swap(&w->first_ts, 0, now);
+  lower_first(w, ts, __sync_val_compare_and_swap(&w->first_ts, 0, ts));  // 0 returned: opened at ts
+  if (held) __sync_lock_test_and_set(&w->busy, 0);
 }
 
 static __always_inline void report_loss(void) {
   __u32 zero = 0;
   struct it_loss_window* w = bpf_map_lookup_elem(&loss_windows, &zero);
   if (!w || !w->first_ts) return;
-  if (__sync_lock_test_and_set(&w->busy, 1)) return;  // a report this one interrupted is still running
+  if (__sync_lock_test_and_set(&w->busy, 1)) return;  // a report or a failure this one interrupted is still running
   // Reserved before the window is taken: with the ring still full the window stays pending (and the
   // caller's own reserve fails and extends it).
   struct it_loss* e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -196,7 +241,11 @@ static __always_inline void report_loss(void) {
     e->lost[i] = __sync_lock_test_and_set(&w->lost[i], 0);
     total += e->lost[i];
   }
-  __u64 last = w->last_ts;  // read after the counts: each failure counted set it first
+  __u64 last = w->last_ts;  // read after the counts: each failure counted raised it first
+  // A failure nested in this report opened a window since first_ts was taken: its count may be
+  // among those just taken, so this window starts no later than that one.
+  __u64 reopened = w->first_ts;
+  if (reopened && reopened < first) first = reopened;
   __sync_lock_test_and_set(&w->busy, 0);
   if (!total) {
     bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
@@ -211,10 +260,11 @@ static __always_inline void report_loss(void) {
   bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline void* reserve(__u64 size, __u32 type) {
+// Reserves a record of `type` stamped `ts` (the h.ts it will carry: taken before this call).
+static __always_inline void* reserve(__u64 size, __u32 type, __u64 ts) {
   report_loss();
   void* e = bpf_ringbuf_reserve(&events, size, 0);
-  if (!e) stat_add(IT_STAT_LOST_BASE + type), note_loss(type);
+  if (!e) stat_add(IT_STAT_LOST_BASE + type), note_loss(type, ts);
   return e;
 }
 
@@ -345,7 +395,7 @@ int BPF_KPROBE(api_entry) {
       return 0;
     }
   }
-  struct it_api* e = reserve(sizeof(*e), IT_EV_API);
+  struct it_api* e = reserve(sizeof(*e), IT_EV_API, now);
   if (!e) return 0;
   __builtin_memset(e, 0, sizeof(*e));
   fill_hdr(&e->h, IT_EV_API, now, tgid, tid);
@@ -364,7 +414,7 @@ int BPF_KRETPROBE(api_return) {
   __u64 cookie = bpf_get_attach_cookie(ctx);
   if (p->api != CK_API(cookie)) return 0;  // return of a nested call: the outer one is still open
   __u64 now = bpf_ktime_get_ns();
-  struct it_api* e = reserve(sizeof(*e), IT_EV_API);
+  struct it_api* e = reserve(sizeof(*e), IT_EV_API, p->h.ts);  // the record is stamped at the call's entry
   if (e) {
     __builtin_memcpy(e, p, sizeof(*e));
     e->dur = now - p->h.ts;
@@ -378,9 +428,10 @@ int BPF_KRETPROBE(api_return) {
 // ---- process tree -------------------------------------------------------------------------------
 
 static __always_inline void emit_task(struct task_struct* t, __u32 kind, __u32 parent_tid) {
-  struct it_task* e = reserve(sizeof(*e), IT_EV_TASK);
+  __u64 now = bpf_ktime_get_ns();
+  struct it_task* e = reserve(sizeof(*e), IT_EV_TASK, now);
   if (!e) return;
-  fill_hdr(&e->h, IT_EV_TASK, bpf_ktime_get_ns(), BPF_CORE_READ(t, tgid), BPF_CORE_READ(t, pid));
+  fill_hdr(&e->h, IT_EV_TASK, now, BPF_CORE_READ(t, tgid), BPF_CORE_READ(t, pid));
   e->kind = kind;
   e->parent_tid = parent_tid;
   BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
@@ -491,9 +542,10 @@ static __always_inline int on_switch(bool preempt, struct task_struct* prev, str
   if (!want_sched) return 0;
   __u32 ptgid = BPF_CORE_READ(prev, tgid), ntgid = BPF_CORE_READ(next, tgid);
   if (!is_traced(ptgid) && !is_traced(ntgid)) return 0;
-  struct it_switch* e = reserve(sizeof(*e), IT_EV_SWITCH);
+  __u64 now = bpf_ktime_get_ns();  // before the reserve: a lost switch's window spans it
+  struct it_switch* e = reserve(sizeof(*e), IT_EV_SWITCH, now);
   if (!e) return 0;
-  fill_hdr(&e->h, IT_EV_SWITCH, bpf_ktime_get_ns(), ptgid, BPF_CORE_READ(prev, pid));
+  fill_hdr(&e->h, IT_EV_SWITCH, now, ptgid, BPF_CORE_READ(prev, pid));
   e->next_pid = ntgid;
   e->next_tid = BPF_CORE_READ(next, pid);
   e->prev_state = prev_state;
@@ -518,10 +570,11 @@ static __always_inline int on_wakeup(struct task_struct* p, __u32 is_new) {
   if (!want_wakeup) return 0;
   __u32 tgid = BPF_CORE_READ(p, tgid);
   if (!is_traced(tgid)) return 0;
-  struct it_wakeup* e = reserve(sizeof(*e), IT_EV_WAKEUP);
+  __u64 now = bpf_ktime_get_ns();
+  struct it_wakeup* e = reserve(sizeof(*e), IT_EV_WAKEUP, now);
   if (!e) return 0;
   __u64 id = bpf_get_current_pid_tgid();
-  fill_hdr(&e->h, IT_EV_WAKEUP, bpf_ktime_get_ns(), tgid, BPF_CORE_READ(p, pid));
+  fill_hdr(&e->h, IT_EV_WAKEUP, now, tgid, BPF_CORE_READ(p, pid));
   e->waker_pid = id >> 32;
   e->waker_tid = (__u32)id;
   e->target_cpu = BPF_CORE_READ(p, wake_cpu);
@@ -569,10 +622,11 @@ static __always_inline int irq_exit(__u32 slot_idx, __u32 kind) {
   struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &slot_idx);
   if (!s || !s->active) return 0;
   s->active = 0;
-  struct it_irq* e = reserve(sizeof(*e), IT_EV_IRQ);
+  __u64 start = s->ts;
+  struct it_irq* e = reserve(sizeof(*e), IT_EV_IRQ, start);  // stamped at the interrupt's start
   if (!e) return 0;
-  fill_hdr(&e->h, IT_EV_IRQ, s->ts, s->pid, s->tid);
-  e->dur = bpf_ktime_get_ns() - s->ts;
+  fill_hdr(&e->h, IT_EV_IRQ, start, s->pid, s->tid);
+  e->dur = bpf_ktime_get_ns() - start;
   e->kind = kind;
   e->irq = s->irq;
   __builtin_memcpy(e->name, s->name, sizeof(e->name));
@@ -667,7 +721,7 @@ static __always_inline void name_ioctl_fd(__u32 tgid, __u32 tid, __u32 fd, __u64
   struct fd_seen now = {.file = (__u64)f, .dentry = (__u64)d, .mnt = (__u64)vm};
   struct fd_seen* seen = bpf_map_lookup_elem(&fd_file, &key);
   if (seen && seen->file == now.file && seen->dentry == now.dentry && seen->mnt == now.mnt) return;
-  struct it_fdname* e = reserve(sizeof(*e), IT_EV_FDNAME);
+  struct it_fdname* e = reserve(sizeof(*e), IT_EV_FDNAME, ts);
   if (!e) return;  // not remembered either: the next ioctl on this fd tries again
   bpf_map_update_elem(&fd_file, &key, &now, BPF_ANY);
   fill_hdr(&e->h, IT_EV_FDNAME, ts, tgid, tid);  // the ioctl's own entry time
@@ -741,7 +795,7 @@ static __always_inline int sys_exit(long ret) {
     }
     return 0;
   }
-  struct it_syscall* e = reserve(sizeof(*e), IT_EV_SYSCALL);
+  struct it_syscall* e = reserve(sizeof(*e), IT_EV_SYSCALL, start);  // stamped at the call's entry
   if (!e) return 0;
   fill_hdr(&e->h, IT_EV_SYSCALL, start, id >> 32, tid);
   e->dur = now - start;

@@ -189,8 +189,8 @@ static_assert(IT_EV_NTYPES <= IT_LOSS_SLOTS, "a LOSS record has one slot per eve
 _Static_assert(IT_EV_NTYPES <= IT_LOSS_SLOTS, "a LOSS record has one slot per event type");
 #endif
 struct it_loss {
-  struct it_hdr h;
-  __u64 last_ts;
+  struct it_hdr h;  // ts: the earliest stamp of a record lost in the window
+  __u64 last_ts;    // at or after the latest stamp of a record lost in it
   __u64 lost[IT_LOSS_SLOTS];
 };
 
@@ -211,10 +211,10 @@ struct it_loss {
 // report_loss) and the recorder reads at stop for a window still open (recorder.cpp,
 // flush_loss_windows): one layout for both, so neither can fall out of step with the other.
 struct it_loss_window {
-  __u64 first_ts;  // the first failed reserve since the last report, 0 when none is pending
-  __u64 last_ts;   // the latest failed reserve
+  __u64 first_ts;  // the earliest stamp (h.ts) of a record lost since the last report, 0 when none is pending
+  __u64 last_ts;   // the latest stamp of a record lost on this CPU (record.bpf.c, note_loss)
   __u64 lost[IT_LOSS_SLOTS];
-  __u64 busy;      // a report is in progress on this CPU
+  __u64 busy;      // a report, or a failure being noted, is in progress on this CPU
 };
 
 // Payload of IT_EV_SYSCALL_COUNT (one per syscall number seen when counting in-kernel).
