@@ -199,7 +199,7 @@ TEST(SchedAnalysis, UnmeasuredLaunchesGiveNoPairsRatesOrVerdictFromThem) {
   EXPECT_FALSE(a.penalty.has_value());
   EXPECT_NE(a.verdict.find("No launch-pair analysis: launch calls not measured in pid 100"), std::string::npos) << a.verdict;
   // The OS side stands: main's preemption at 2500 and block at 7000.
-  EXPECT_NE(a.verdict.find("were switched out 2 time(s) (1 preempted, 1 blocked)"), std::string::npos) << a.verdict;
+  EXPECT_NE(a.verdict.find("Its 1 traced thread was switched out 2 times (1 preempted, 1 blocked)"), std::string::npos) << a.verdict;
   const nlohmann::json j = sched_analysis_json(t, a);
   for (const char* k : {"launches", "sched_per_1k", "preempt_per_1k", "block_per_1k", "irq_per_1k_hard", "irq_per_1k_soft"})
     EXPECT_TRUE(j[k].is_null()) << k;
@@ -648,8 +648,8 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   EXPECT_EQ(b.launches, 1);
   EXPECT_EQ(b.signature, "too_few_launches");
   EXPECT_EQ(b.mitigation, "record a longer run");
-  EXPECT_NE(b.verdict.find("Only 0 launch pair(s) were recorded"), std::string::npos) << b.verdict;
-  EXPECT_NE(v.find("Its 1 traced thread(s) were switched out 2 time(s) (1 preempted, 1 blocked)"), std::string::npos) << v;
+  EXPECT_NE(b.verdict.find("Only 0 launch pairs were recorded"), std::string::npos) << b.verdict;
+  EXPECT_NE(v.find("Its 1 traced thread was switched out 2 times (1 preempted, 1 blocked)"), std::string::npos) << v;
   EXPECT_NE(v.find("spent " + format_ns(int64_t{3500}) + " off the CPU"), std::string::npos) << v;
   // Run-queue samples 1500 (preempted) and 1000 (woken): the median of the two is 1250.
   EXPECT_NE(v.find("run-queue latency p50 " + format_ns(int64_t{1250})), std::string::npos) << v;
@@ -805,7 +805,7 @@ TEST(SchedAnalysis, CpuOnlyVerdictCountsPreemptionsAndBlocksApart) {
   sw(t, 12000, 0, 0, false, kPid, kMain);
   const SchedAnalysis a = analyze_sched(t);
   ASSERT_EQ(a.signature, "too_few_launches");
-  EXPECT_NE(a.verdict.find("were switched out 3 time(s) (2 preempted, 1 blocked)"), std::string::npos) << a.verdict;
+  EXPECT_NE(a.verdict.find("Its 1 traced thread was switched out 3 times (2 preempted, 1 blocked)"), std::string::npos) << a.verdict;
 }
 
 TEST(SchedAnalysis, JsonCarriesTheDocumentedKeys) {

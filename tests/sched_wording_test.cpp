@@ -91,7 +91,7 @@ TEST(SchedWording, ContentionVerdictQuotesTheLaunchingThreadsOwnRunQueueLatency)
   EXPECT_EQ(a.main_runq_samples, 20);
   EXPECT_EQ(a.main_runq_p99, nearest(mine, 99));
   EXPECT_EQ(a.runq_p99, nearest(pooled, 99));
-  EXPECT_TRUE(has(a.verdict, "its run-queue latency p99 " + format_ns(nearest(mine, 99)) + " over 20 wait(s)")) << a.verdict;
+  EXPECT_TRUE(has(a.verdict, "its run-queue latency p99 " + format_ns(nearest(mine, 99)) + " over 20 waits")) << a.verdict;
   EXPECT_TRUE(has(a.verdict, "all traced threads' p99 " + format_ns(nearest(pooled, 99)))) << a.verdict;
   const nlohmann::json j = sched_analysis_json(t, a);
   const nlohmann::json& m = j.at("runq_latency_ns").at("main_thread");

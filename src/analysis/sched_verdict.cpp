@@ -71,9 +71,10 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
     offcpu += th.offcpu;
   }
   // Without switch events there are no switches to count, which is not the same as none happening.
-  std::string s = "Its " + std::to_string(a.threads.size()) + " traced thread(s) ";
+  const int64_t nthreads = static_cast<int64_t>(a.threads.size());
+  std::string s = "Its " + std::to_string(nthreads) + plural(nthreads, " traced thread ", " traced threads ");
   if (a.switches_recorded)
-    s += "were switched out " + std::to_string(outs) + " time(s) (" + std::to_string(preempted) + " preempted, " +
+    s += plural(nthreads, "was", "were") + " switched out " + std::to_string(outs) + plural(outs, " time (", " times (") + std::to_string(preempted) + " preempted, " +
          std::to_string(blocked) + " blocked) and spent " + format_ns(offcpu) + " off the CPU in " + format_ns(a.wall) +
          " of wall time";
   else
@@ -90,7 +91,7 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
 std::string runq_phrase(const SchedAnalysis& a) {
   if (a.main_runq_samples > 0) {
     std::string s = "its run-queue latency p99 " + format_ns(a.main_runq_p99) + " over " +
-                    std::to_string(a.main_runq_samples) + " wait(s)";
+                    std::to_string(a.main_runq_samples) + plural(a.main_runq_samples, " wait", " waits");
     if (a.runq_samples > a.main_runq_samples) s += "; all traced threads' p99 " + format_ns(a.runq_p99);
     return s;
   }
@@ -209,7 +210,7 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
       a.verdict = "The recording has no CUDA launches (a CPU-only run), so there are no launch pairs to attribute delays to. " +
                   os_summary(trace, a) + " Record a run that launches CUDA work for the launch-pair analysis.";
     else
-      a.verdict = "Only " + std::to_string(a.all.count) + " launch pair(s) were recorded: too few to attribute delays. " +
+      a.verdict = "Only " + std::to_string(a.all.count) + plural(a.all.count, " launch pair was", " launch pairs were") + " recorded: too few to attribute delays. " +
                   os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";
     return;
   }

@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "util/plural.h"
+
 namespace infertrace::serve {
 
 namespace {
@@ -65,7 +67,7 @@ Crossover find_crossover(const std::string& base, const std::vector<LoadThroughp
   } else {
     c.summary = alt + " does not overtake " + base + " beyond the " + number(tie_pct) + "% tie band: no crossover in this sweep";
   }
-  if (unmatched > 0) c.summary += " (" + std::to_string(unmatched) + " load(s) measured on one side only, left out)";
+  if (unmatched > 0) c.summary += " (" + std::to_string(unmatched) + plural(unmatched, " load", " loads") + " measured on one side only, left out)";
   return c;
 }
 
