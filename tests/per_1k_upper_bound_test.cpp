@@ -247,6 +247,97 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
   }
 }
 
+// Review FN: the rates outside the loss windows follow an allow-list too. A window that lost launch
+// records, switches (a lost switch lies inside its window, which those rates leave out) or fdname
+// records leaves them upper bounds (launches under-counted); one that lost wake-up, IRQ, syscall or
+// task records (they put their process in the scope) or a type this build does not know makes them
+// neither bound, in the text, the JSON, the page, a saved analysis and compare alike.
+TEST(Per1kUpperBound, RatesOutsideTheLossFollowTheScopeAllowList) {
+  const std::string sched = fixed1(per_1k(2, kLaunches)), hard = fixed1(per_1k(1, kLaunches)),
+                    soft = fixed1(per_1k(3, kLaunches));
+  // The window [10, 20] holds no launch, switch or IRQ: every one is outside it.
+  const auto lossy = [&](const char* type) {
+    Trace t = partial_recording();
+    LossWindow w;
+    w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 4}, {type, 2}};
+    t.loss_windows.push_back(w);
+    return t;
+  };
+  const std::string reason =
+      "fewer launches counted than ran (the recorder lost 4 records that may be launch calls; CUPTI refused some "
+      "launch callbacks, whose calls it leaves out)";
+  for (const char* type : {"switch", "fdname"}) {
+    const Trace t = lossy(type);
+    const SchedAnalysis a = analyze_sched(t);
+    ASSERT_EQ(a.launches_outside_loss, kLaunches) << type;
+    EXPECT_TRUE(a.per_1k_events_lost) << type;  // the whole recording's: neither bound
+    EXPECT_FALSE(a.per_1k_outside_events_lost) << type;
+    EXPECT_EQ(a.per_1k_outside_loss_upper_bound_reason, reason) << type;
+    const std::string text = text_of(t, a);
+    EXPECT_TRUE(has(text, "Sched/1K <= " + sched + ", IRQ/1K hard <= " + hard + ", soft <= " + soft +
+                              " (8 launches); upper bounds (<=): " + reason + "\n"))
+        << type << text;
+    const json j = sched_analysis_json(t, a);
+    EXPECT_EQ(j["loss"]["per_1k_outside_events_lost"], false) << type;
+    EXPECT_EQ(j["loss"]["per_1k_outside_upper_bound"], true) << type;
+    const std::string page = html_text::doc_page(j);
+    EXPECT_TRUE(has(page, "Sched/1K ≤ " + sched + ", IRQ/1K hard ≤ " + hard + ", soft ≤ " + soft)) << type << page;
+    EXPECT_FALSE(has(page, "which may decide which threads are counted")) << type << page;
+    EXPECT_FALSE(scenario_from_json(j, "s", "s.json").per_1k_outside_events_lost) << type;
+    EXPECT_FALSE(scenario_from_trace(t, "r", "r.itrace").per_1k_outside_events_lost) << type;
+  }
+  for (const char* type : {"wakeup", "irq", "syscall", "task", "a_type_from_a_later_recorder"}) {
+    const Trace t = lossy(type);
+    const SchedAnalysis a = analyze_sched(t);
+    ASSERT_EQ(a.launches_outside_loss, kLaunches) << type;
+    EXPECT_TRUE(a.per_1k_events_lost) << type;
+    EXPECT_TRUE(a.per_1k_outside_events_lost) << type;
+    EXPECT_EQ(a.per_1k_outside_loss_upper_bound_reason, "") << type;
+    const std::string why = std::string("neither bound: the loss windows lost ") + type +
+                            " records, which may decide which threads are counted";
+    const std::string text = text_of(t, a);
+    EXPECT_TRUE(has(text, "Sched/1K " + sched + ", IRQ/1K hard " + hard + ", soft " + soft + " (8 launches); " + why + "\n"))
+        << type << text;
+    EXPECT_FALSE(has(text, "<=")) << type << text;
+    const json j = sched_analysis_json(t, a);
+    EXPECT_EQ(j["loss"]["per_1k_outside_events_lost"], true) << type;
+    EXPECT_EQ(j["loss"]["per_1k_outside_upper_bound"], false) << type;
+    const std::string page = html_text::doc_page(j);
+    EXPECT_TRUE(has(page, "Sched/1K " + sched + ", IRQ/1K hard " + hard + ", soft " + soft + " (8 launches); " + why))
+        << type << page;
+    EXPECT_FALSE(has(page, "≤")) << type << page;
+    // Saved before `per_1k_outside_events_lost`, and with the outside rates still marked as then:
+    // read from `loss.lost_by_type` as the recording is.
+    json old = j;
+    old["loss"].erase("per_1k_outside_events_lost");
+    old["loss"]["per_1k_outside_upper_bound"] = true;
+    old["loss"]["per_1k_outside_upper_bound_reason"] = reason;
+    const std::string old_page = html_text::doc_page(old);
+    EXPECT_TRUE(has(old_page, why)) << type << old_page;
+    EXPECT_FALSE(has(old_page, "≤ " + sched)) << type << old_page;
+    EXPECT_TRUE(scenario_from_json(old, "s", "s.json").per_1k_outside_events_lost) << type;
+    // compare, from the recording and from its saved analysis: the note says the outside rates are
+    // neither bound too.
+    const std::string note = "recorder loss in r: its Sched/1K and IRQ/1K lost events on both sides, neither bound, as are "
+                             "the rates `infertrace sched` gives outside the loss windows";
+    for (const ScenarioMetrics& m : {scenario_from_trace(t, "r", "r.itrace"), scenario_from_json(j, "r", "r.json")}) {
+      EXPECT_TRUE(m.per_1k_outside_events_lost) << type;
+      std::string notes;
+      for (const std::string& n : comparison_notes(compare_scenarios({m}))) notes += n + "\n";
+      EXPECT_TRUE(has(notes, note)) << type << notes;
+      EXPECT_FALSE(has(notes, "neither bound; `infertrace sched` gives them outside")) << type << notes;
+    }
+  }
+  // A saved analysis without `loss.lost_by_type` says only that there was loss: neither bound outside
+  // too, the types unknown.
+  const Trace t = lossy("switch");
+  json old = sched_analysis_json(t, analyze_sched(t));
+  old["loss"].erase("lost_by_type");
+  old["loss"].erase("per_1k_outside_events_lost");
+  EXPECT_TRUE(scenario_from_json(old, "o", "o.json").per_1k_outside_events_lost);
+  EXPECT_TRUE(has(html_text::doc_page(old), "neither bound: the loss windows lost records of types not saved"));
+}
+
 // Review FN M2: a recorder killed before its stop writes no drop counters (META dropped.*), only
 // its loss windows: the launch records the windows lost make the rates upper bounds all the same.
 // With both, the same loss is not counted twice (the larger); the CUPTI ring's (no windows) add.

@@ -113,6 +113,10 @@ TEST(ServeCrossover, NoCrossoverWhenBaseLeadsAtTheEndOrOnlyTies) {
   const Crossover d = find_crossover("sn", {{1, 10}, {3, 10}}, "dp2", {{1, 20}, {2, 20}});
   EXPECT_EQ(d.rows.size(), 1u);
   EXPECT_NE(d.summary.find("one side only"), std::string::npos);
+  // Counted in their number: loads 3 (sn only) and 2 (dp2 only); then load 3 alone.
+  EXPECT_NE(d.summary.find("(2 loads measured on one side only, left out)"), std::string::npos) << d.summary;
+  const Crossover e = find_crossover("sn", {{1, 10}, {3, 10}}, "dp2", {{1, 20}});
+  EXPECT_NE(e.summary.find("(1 load measured on one side only, left out)"), std::string::npos) << e.summary;
 }
 
 TEST(ServeEnergy, FakePowercapTreeWithWrap) {

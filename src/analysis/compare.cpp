@@ -34,6 +34,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.launch_records_lost = a.launch_records_lost;
   m.per_1k_upper_bound_reason = a.per_1k_upper_bound_reason;
   m.per_1k_events_lost = a.per_1k_events_lost;  // loss windows only when they lost switches or IRQs (review FH L3)
+  m.per_1k_outside_events_lost = a.per_1k_outside_events_lost;
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);

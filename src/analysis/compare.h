@@ -67,6 +67,9 @@ struct ScenarioMetrics {
   // and `loss.lost_by_type`, or `rates_over_loss` alone in one saved before that key):
   // neither bound, so a Sched/1K increase against them has no known direction (review FH M1).
   bool per_1k_events_lost = false;
+  // Whether `sched`'s rates outside the loss windows are neither bound too
+  // (SchedAnalysis::per_1k_outside_events_lost; a saved analysis: SavedPer1kBound).
+  bool per_1k_outside_events_lost = false;
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.

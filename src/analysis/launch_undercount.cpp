@@ -32,8 +32,21 @@ bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type)
   return false;
 }
 
+std::string loss_types_changing_outside_rates(const std::map<std::string, int64_t>& lost_by_type) {
+  std::string types;
+  for (const auto& [type, count] : lost_by_type)
+    if (count > 0 && !drop_may_hold_launches(type) && type != "switch" && type != "fdname") types += (types.empty() ? "" : ", ") + type;
+  return types;
+}
+
+std::string outside_loss_scope_words(const std::string& types) {
+  return "the loss windows lost " + (types.empty() ? std::string("records of types not saved") : types + " records") +
+         ", which may decide which threads are counted";
+}
+
 void tally_loss_window(Per1kDropTally& t, const std::map<std::string, int64_t>& lost_by_type) {
   if (loss_lost_per_1k_events(lost_by_type)) t.rate_events_lost = true;
+  if (loss_changes_outside_rates(lost_by_type)) t.outside_rate_events_lost = true;
   for (const auto& [type, count] : lost_by_type)
     if (count > 0 && drop_may_hold_launches(type))
       t.launch_records_in_windows = saturating_add_drops(t.launch_records_in_windows, count);

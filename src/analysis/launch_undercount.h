@@ -40,6 +40,9 @@ struct Per1kDropTally {
   // Launch records the loss windows lost (tally_loss_window): the eBPF ring's, as its "api"
   // counter counts them once more (per_1k_launch_records_lost takes the larger).
   int64_t launch_records_in_windows = 0;
+  // Whether loss windows lost records that decide which threads the rates outside the windows count
+  // (loss_changes_outside_rates): then those rates are neither bound too.
+  bool outside_rate_events_lost = false;
 };
 // Adds one counter; a count <= 0 (nothing lost, or a corrupt negative) adds nothing.
 void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t count);
@@ -49,8 +52,25 @@ void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t c
 // FN M3). A window that lost only launch records leaves the numerators whole: with launches
 // under-counted the rates are then upper bounds, not neither bound.
 bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type);
+// The same for the rates counted outside the loss windows (sched's `loss.*_outside`): the types a
+// window lost, with a positive count, that may change them, joined by ", " in the map's order ("" when
+// none). A lost switch lies inside its window (it is stamped before its reserve, and a window spans
+// its lost records' stamps: record.bpf.c), which those rates leave out, and decides no thread's
+// scope; launch records make them upper bounds; an ioctl's file name (fdname) is counted by no rate
+// and names no thread. Every other type may: wake-up, IRQ, syscall and task records put their
+// process in the scope (recording_reader, sched_scope), and a type this build does not know may
+// matter too. An allow-list, as loss_lost_per_1k_events' (review FN).
+std::string loss_types_changing_outside_rates(const std::map<std::string, int64_t>& lost_by_type);
+inline bool loss_changes_outside_rates(const std::map<std::string, int64_t>& lost_by_type) {
+  return !loss_types_changing_outside_rates(lost_by_type).empty();
+}
+// Why the rates outside the loss windows are neither bound, in sched's words, from
+// loss_types_changing_outside_rates ("" when a saved analysis does not say which types were lost):
+// "the loss windows lost task, wakeup records, which may decide which threads are counted".
+std::string outside_loss_scope_words(const std::string& types);
 // Adds one loss window (LossWindow::lost, or a saved analysis's `loss.lost_by_type`): whether it lost
-// events the rates count (loss_lost_per_1k_events) and the launch records it lost.
+// events the rates count (loss_lost_per_1k_events), or that change the rates outside the windows
+// (loss_changes_outside_rates), and the launch records it lost.
 void tally_loss_window(Per1kDropTally& t, const std::map<std::string, int64_t>& lost_by_type);
 // The records lost that may be launch calls, by the drop counters or, for a recording cut before
 // its stop (no counters written), by its loss windows: the larger.

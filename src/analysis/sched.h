@@ -188,11 +188,15 @@ struct SchedAnalysis {
   // The loss windows' lost events by type, summed over the windows (LossWindow::lost; empty without).
   std::map<std::string, int64_t> lost_by_type;
   // Why the `_outside_loss` rates are upper bounds, by the same rule over the launches outside the
-  // windows: launches there under-counted (launch callbacks CUPTI refused, launch records lost:
-  // a lost launch's time is taken before the failed reserve that opens its window, so it lies
-  // outside; review FN M1), while nothing outside a window lost switches or IRQs (review FH L3);
-  // "" when they are not.
+  // windows: launches there under-counted (launch callbacks CUPTI refused, the CUPTI ring's loss; and
+  // launch records the eBPF ring lost, counted too: a recording made before 2026-12-04 has their
+  // windows start at the failed reserve, after a lost launch's time; review FN M1), while the
+  // windows lost no record that changes those rates (per_1k_outside_events_lost); "" when they are not.
   std::string per_1k_outside_loss_upper_bound_reason;
+  // Whether the loss windows lost records that decide which threads the `_outside_loss` rates count
+  // (loss_changes_outside_rates: anything but launch records, switches and fdname): then those rates are
+  // neither bound (review FN). False without loss windows.
+  bool per_1k_outside_events_lost = false;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

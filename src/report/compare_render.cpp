@@ -86,9 +86,11 @@ SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& fi
     std::map<std::string, int64_t> lost;
     if (by_type.is_object())
       for (const auto& [key, n] : by_type.items()) lost[key] = whole(n, "loss.lost_by_type", file);
-    if (!by_type.is_object()) drops.rate_events_lost = true;
+    if (!by_type.is_object()) drops.rate_events_lost = drops.outside_rate_events_lost = true;
     tally_loss_window(drops, lost);
+    out.outside_types_lost = loss_types_changing_outside_rates(lost);
   }
+  out.outside_events_lost = drops.outside_rate_events_lost;
   const bool rate_events_lost = drops.rate_events_lost;
   out.launch_records_lost = per_1k_launch_records_lost(drops), out.events_lost = rate_events_lost;
   // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
@@ -170,6 +172,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   const SavedPer1kBound bound = per_1k_bound_of_saved_sched(*s, file);
   m.launch_records_lost = bound.launch_records_lost, m.launch_partial_note = bound.launch_partial_note;
   m.per_1k_upper_bound_reason = bound.upper_bound_reason, m.per_1k_events_lost = bound.events_lost;
+  m.per_1k_outside_events_lost = bound.outside_events_lost;
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
   // holds any OS event) in documents written since 2026-12-02 06:24, which all have
   // `launches_measured`. Older ones have no flags (before 2026-11-30 22:46) or flags that were
@@ -342,13 +345,23 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                       "; a Sched/1K increase (x base) from them is marked <= (its rates are the bounds), >= (the "
                       "baseline's are) or ~ (both are, or one side's are neither bound for recorder loss: it may be off either way)");
   }
-  // The rates per 1000 launches of a recording with loss windows, in sched's words.
-  if (const std::string n =
-          scenario_names(c, [](const ComparisonRow& r) { return r.m.rates_over_loss && r.m.per_1k_events_lost; }, "", "");
+  // The rates per 1000 launches of a recording with loss windows, in sched's words; sched's rates
+  // outside the windows are neither bound too when the windows lost records that decide which
+  // threads they count (per_1k_outside_events_lost).
+  if (const std::string n = scenario_names(
+          c, [](const ComparisonRow& r) { return r.m.rates_over_loss && r.m.per_1k_events_lost && !r.m.per_1k_outside_events_lost; },
+          "", "");
       !n.empty())
     notes.push_back("recorder loss in " + n +
                     ": its Sched/1K and IRQ/1K lost events on both sides (switches or IRQs and launches), "
                     "neither bound; `infertrace sched` gives them outside the loss windows");
+  if (const std::string n = scenario_names(
+          c, [](const ComparisonRow& r) { return r.m.rates_over_loss && r.m.per_1k_events_lost && r.m.per_1k_outside_events_lost; },
+          "", "");
+      !n.empty())
+    notes.push_back("recorder loss in " + n +
+                    ": its Sched/1K and IRQ/1K lost events on both sides, neither bound, as are the rates `infertrace sched` "
+                    "gives outside the loss windows (the windows lost records that decide which threads are counted)");
   // The reasons behind the table's "n/a" cells (review: sched says "n/a (reason)" for them).
   {
     std::string why;

@@ -28,6 +28,12 @@ struct SavedPer1kBound {
   bool events_lost = false;        // the rates' own events lost (loss windows, switch or IRQ drops): neither bound
   int64_t launch_records_lost = 0;  // the `dropped` counters that may hold launch calls, summed
   std::string launch_partial_note;  // `launch_partial_note`, "" without
+  // The rates outside the loss windows (`loss.*_outside`) neither bound: the windows lost records
+  // that decide which threads they count (loss_types_changing_outside_rates of `loss.lost_by_type`,
+  // those types in `outside_types_lost`), or a document saved before `loss.lost_by_type` says only
+  // that there was loss (types "").
+  bool outside_events_lost = false;
+  std::string outside_types_lost;
 };
 SavedPer1kBound per_1k_bound_of_saved_sched(const nlohmann::json& s, const std::string& file);
 

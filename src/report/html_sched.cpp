@@ -294,8 +294,17 @@ std::string impact_table(const json& doc, const Recorded& r) {
                                      (rates_events_lost ? ": the rates above lost events on both sides, neither bound"
                                                         : ": only launch records lost (no switch, IRQ or other event): the rates above are upper bounds")});
     const bool any_outside = num(loss, "launches_outside").value_or(0) > 0;
-    // Upper bounds by their own reason (review FH L3), as the terminal marks them.
-    const bool outside_upper = member(loss, "per_1k_outside_upper_bound") == true;
+    // Upper bounds by their own reason (review FH L3), as the terminal marks them; neither bound when
+    // the windows lost records that decide which threads they count (SavedPer1kBound, from
+    // `loss.lost_by_type`: a document saved before `per_1k_outside_events_lost` reads as it would now).
+    bool outside_neither = member(loss, "per_1k_outside_events_lost") == true;
+    std::string outside_types;
+    try {
+      const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "sched");
+      outside_neither = b.outside_events_lost, outside_types = b.outside_types_lost;
+    } catch (const InputError&) {
+    }
+    const bool outside_upper = !outside_neither && member(loss, "per_1k_outside_upper_bound") == true;
     const auto outside = [&](const char* key, bool rec) {
       if (!rec) return not_recorded;
       if (!any_outside) return std::string("n/a (no launch outside the loss)");
@@ -308,7 +317,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
                     " (" + count_or(member(loss, "launches_outside")) + " launches)" +
                     (outside_upper && member(loss, "per_1k_outside_upper_bound_reason").is_string()
                          ? "; upper bounds (≤): " + member(loss, "per_1k_outside_upper_bound_reason").get<std::string>()
-                         : std::string())});
+                         : std::string()) +
+                    (outside_neither ? "; neither bound: " + outside_loss_scope_words(outside_types) : std::string())});
   }
   // The same rates over [first launch, last launch] (docs/sched.md "Two windows"), as the terminal's
   // line; analyses saved before the key existed have no row.

@@ -268,7 +268,8 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                  {"irq_per_1k_hard_outside", outside(a.irq_per_1k_hard_outside_loss, a.irqs_recorded)},
                  {"irq_per_1k_soft_outside", outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded)},
                  {"lost_by_type", a.lost_by_type},
-                 {"per_1k_outside_upper_bound", !a.per_1k_outside_loss_upper_bound_reason.empty()}};
+                 {"per_1k_outside_upper_bound", !a.per_1k_outside_loss_upper_bound_reason.empty()},
+                 {"per_1k_outside_events_lost", a.per_1k_outside_events_lost}};
     if (!a.per_1k_outside_loss_upper_bound_reason.empty())
       j["loss"]["per_1k_outside_upper_bound_reason"] = a.per_1k_outside_loss_upper_bound_reason;
   }
@@ -474,7 +475,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                       outside(a.irq_per_1k_hard_outside_loss, a.irqs_recorded) + ", soft " +
                       outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded) + " (" +
                       format_count(a.launches_outside_loss) + " launches)" +
-                      (outside_upper ? "; upper bounds (<=): " + a.per_1k_outside_loss_upper_bound_reason : "")});
+                      (outside_upper ? "; upper bounds (<=): " + a.per_1k_outside_loss_upper_bound_reason : "") +
+                      (a.per_1k_outside_events_lost ? "; neither bound: " + outside_loss_scope_words(loss_types_changing_outside_rates(a.lost_by_type))
+                                                    : "")});
     head.add_row({"  launch pairs spanning a loss window", format_count(a.pairs_spanning_loss) +
                                                                " (left out of every pair figure above and below)"});
   }
