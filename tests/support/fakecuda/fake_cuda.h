@@ -27,4 +27,11 @@ int cudaGraphLaunch(void* exec, cudaStream_t s);
 int cudaMemcpyAsync(void* dst, const void* src, size_t n, int kind, cudaStream_t s);
 int cudaStreamSynchronize(cudaStream_t s);
 int cudaDeviceSynchronize(void);
+
+/* For a workload that must know when each cudaLaunchKernel's body began (stamped_launches.c): with
+ * fakecuda_launch_spin_ns > 0, the body stores its CLOCK_MONOTONIC start (after the recorder's
+ * entry probe fired) in fakecuda_launch_body_ns, then spins that long before it returns. Unused (0)
+ * by default. */
+extern long long fakecuda_launch_body_ns;
+extern long long fakecuda_launch_spin_ns;
 #endif

@@ -5,7 +5,22 @@
 #include <errno.h>
 #include <time.h>
 
+long long fakecuda_launch_body_ns = 0;
+long long fakecuda_launch_spin_ns = 0;
+
+static long long fake_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 __attribute__((noinline)) int cudaLaunchKernel(const void* func, dim3 g, dim3 b, void** args, size_t shmem, cudaStream_t s) {
+  if (fakecuda_launch_spin_ns > 0) {
+    const long long body = fake_now_ns();
+    fakecuda_launch_body_ns = body;
+    while (fake_now_ns() - body < fakecuda_launch_spin_ns) {
+    }
+  }
   return cuLaunchKernel((void*)func, g.x, g.y, g.z, b.x, b.y, b.z, (unsigned)shmem, s, args, 0);
 }
 __attribute__((noinline)) int cudaGraphLaunch(void* exec, cudaStream_t s) { return cuGraphLaunch(exec, s); }

@@ -1,0 +1,61 @@
+/* Workload for tests/e2e/test_record_loss_window_stamps.py: one thread, pinned to the first CPU it
+ * may run on, makes BEFORE + DURING + AFTER cudaLaunchKernel calls, launch i with grid.x = i (so a
+ * recording shows which launches it lost). Around each it takes two CLOCK_MONOTONIC stamps: `pre`
+ * just before the call and `body`, the time the call's body began (fakecuda_launch_body_ns, after
+ * the recorder's entry probe fired); the probe's own stamp lies in [pre, body]. Each body spins
+ * SPIN_NS before it returns, so a return probe fires well after `body`. After BEFORE launches it
+ * stops its parent (the recorder) with SIGSTOP, so the ring fills and launches are lost, and
+ * resumes it with SIGCONT after DURING more. Writes the CPU, the recorder's pid, then one line per
+ * launch: "i pre body".
+ *
+ * usage: fakecuda_stamped BEFORE DURING AFTER SPIN_NS OUT_FILE */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fake_cuda.h"
+
+static long long monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 6) {
+    fprintf(stderr, "usage: %s BEFORE DURING AFTER SPIN_NS OUT_FILE\n", argv[0]);
+    return 2;
+  }
+  const long before = atol(argv[1]), during = atol(argv[2]), after = atol(argv[3]);
+  fakecuda_launch_spin_ns = atoll(argv[4]);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  int cpu = 0;
+  while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set)) ++cpu;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof(set), &set) != 0) return 1;
+  const long total = before + during + after;
+  long long* pre = malloc(sizeof(long long) * (size_t)total);
+  long long* body = malloc(sizeof(long long) * (size_t)total);
+  if (!pre || !body) return 1;
+  const pid_t recorder = getppid();
+  dim3 b = {128, 1, 1};
+  for (long i = 0; i < total; ++i) {
+    if (i == before) kill(recorder, SIGSTOP);
+    if (i == before + during) kill(recorder, SIGCONT);
+    dim3 g = {(unsigned)i, 1, 1};
+    pre[i] = monotonic_ns();
+    cudaLaunchKernel((void*)main, g, b, 0, 0, (cudaStream_t)0x1000);
+    body[i] = fakecuda_launch_body_ns;
+  }
+  FILE* f = fopen(argv[5], "w");
+  if (!f) return 1;
+  fprintf(f, "cpu %d\nrecorder %d\n", cpu, (int)recorder);
+  for (long i = 0; i < total; ++i) fprintf(f, "%ld %lld %lld\n", i, pre[i], body[i]);
+  return fclose(f) == 0 ? 0 : 1;
+}
