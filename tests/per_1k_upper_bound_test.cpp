@@ -173,8 +173,8 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
   }
   // Review FH L3: a loss window that lost only launch records (api) leaves switches and IRQs whole:
   // upper bounds, with both causes; the window's rates outside the loss are upper bounds by both
-  // too (review FN M1: a lost launch's time is taken before the failed reserve that opens the
-  // window, so it lies outside it). One that lost switches or IRQs too: neither bound.
+  // too (review FN M1: a recording made before 2026-12-04 started a window at its first failed
+  // reserve, after a lost launch's time). One that lost switches or IRQs too: neither bound.
   LossWindow w;
   w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"api", 4}};
   const auto lossy_recording = [&] {
