@@ -323,7 +323,8 @@ TEST(Per1kUpperBound, RatesOutsideTheLossFollowTheScopeAllowList) {
     for (const ScenarioMetrics& m : {scenario_from_trace(t, "r", "r.itrace"), scenario_from_json(j, "r", "r.json")}) {
       EXPECT_TRUE(m.per_1k_outside_events_lost) << type;
       std::string notes;
-      for (const std::string& n : comparison_notes(compare_scenarios({m}))) notes += n + "\n";
+      const ScenarioMetrics base = scenario_from_trace(recording(), "base", "b.itrace");
+      for (const std::string& n : comparison_notes(compare_scenarios({base, m}))) notes += n + "\n";
       EXPECT_TRUE(has(notes, note)) << type << notes;
       EXPECT_FALSE(has(notes, "neither bound; `infertrace sched` gives them outside")) << type << notes;
     }
