@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -289,6 +291,72 @@ TEST(EngineThreadPool, AChildOfForkSetsNoMaskOfTheParentsOtherThreads) {
   EXPECT_EQ(creator_mask.cpus(), std::vector<int>{last}) << "the child set the parent's creator thread's mask";
   EXPECT_EQ(creator_after, before);
   EXPECT_EQ(own_cpus(), before);
+}
+
+// A child of fork() destroys a pool with workers that the parent made (review FN L8). The workers
+// do not run in the child, and their handles are stale there: glibc puts their stacks, descriptors
+// and so pthread_t values in its cache at the fork, and a thread the child starts may take one.
+// Joining such a handle would wait for that thread, here one that waits until the pool has gone:
+// the child starts more of them than the cache can hold (so they take every cached stack, the
+// workers' among them), destroys the pool, lets them end and exits. A pool with workers does not
+// run in the child (its workers are not there to share the round): run() and run_chunks() throw.
+// The parent allows the child 10 s, and its own pool still runs afterwards.
+TEST(EngineThreadPool, AChildOfForkDestroysAPoolWithWorkersWithoutJoiningThem) {
+  auto pool = std::make_unique<ThreadPool>(4);
+  std::atomic<int> ran{0};
+  pool->run([&](int, int) { ran++; });  // every worker has started
+  ASSERT_EQ(ran.load(), 4);
+  const pid_t child = fork();
+  if (child == 0) {
+    std::atomic<bool> gone{false};
+    std::vector<std::thread> later;
+    try {
+      for (int i = 0; i < 32; ++i)
+        later.emplace_back([&] {
+          while (!gone.load()) gone.wait(false);
+        });
+    } catch (...) {
+      _exit(3);
+    }
+    int refused = 0;
+    try {
+      pool->run([](int, int) {});
+    } catch (const Error&) {
+      refused |= 1;
+    }
+    try {
+      pool->run_chunks(8, [](int, int64_t) {});
+    } catch (const Error&) {
+      refused |= 2;
+    }
+    pool.reset();
+    gone.store(true);
+    gone.notify_all();
+    for (auto& t : later) t.join();
+    _exit(refused == 3 ? 0 : 4);
+  }
+  ASSERT_GT(child, 0) << "fork";
+  int status = -1;
+  bool ended = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ended && std::chrono::steady_clock::now() < deadline) {
+    ended = waitpid(child, &status, WNOHANG) == child;
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!ended) {
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+  }
+  EXPECT_TRUE(ended) << "the child did not end within 10 s (killed): destroying the pool waited for a thread";
+  if (ended) {
+    ASSERT_TRUE(WIFEXITED(status)) << "child status " << status;
+    EXPECT_NE(WEXITSTATUS(status), 3) << "the child could not start its threads";
+    EXPECT_NE(WEXITSTATUS(status), 4) << "the pool ran in the child, where its workers do not exist";
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  ran = 0;
+  pool->run([&](int, int) { ran++; });
+  EXPECT_EQ(ran.load(), 4);
 }
 
 TEST(CpuList, ParsesTheKernelSyntaxAndNamesTheOptionOnErrors) {

@@ -119,6 +119,14 @@ TEST(InterferenceChild, StopEndsAWorkerThatLeftTheProcessGroup) {
   const int pidfd = stray > 0 ? pidfd_of(stray) : -1;
   const int open_errno = errno;
   ASSERT_GT(stray, 0) << "the worker's pid never came";
+  if (pidfd < 0 && (open_errno == ENOSYS || open_errno == EPERM)) {
+    // No pidfd_open here (a kernel before 5.3, or a seccomp filter that refuses it, as older
+    // container profiles do): the worker cannot be watched without a pid that may be reused.
+    // stop() still runs, so that the worker does not outlive the test unwatched.
+    c.stop(2000);
+    GTEST_SKIP() << "pidfd_open(" << stray << "): " << std::strerror(open_errno)
+                 << " (needs Linux 5.3 and a seccomp profile that allows it)";
+  }
   ASSERT_GE(pidfd, 0) << "pidfd_open(" << stray << "): " << std::strerror(open_errno);
   c.stop(2000);
   // Waited for to a deadline of 10 s, not a fixed 2 s (review FB): stop() signals the worker, but a

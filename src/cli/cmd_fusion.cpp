@@ -179,7 +179,8 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   // A flag whose value, given alone, is kCsvAlone (the option's default string), so that any
   // `--csv=VALUE` can be told apart and refused: add_flag gives "true" for the flag alone and for
   // `--csv=true` alike. type_size(0): a flag to the pre-passes of cli/parse_and_run.h too, where
-  // `--csv=` is refused (CLI11 gives it kCsvAlone, as the flag alone: cli/empty_values.h).
+  // `--csv=` and `--csv={}` are refused (CLI11 gives both kCsvAlone, as the flag alone:
+  // cli/empty_values.h).
   cmd->add_option("--csv", opt->csv_given,
                   "Print the per-length table as CSV on standard output (takes no file or directory, unlike "
                   "analyze/export --csv DIR: redirect it, > FILE.csv)")

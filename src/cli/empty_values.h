@@ -84,8 +84,9 @@ inline const CLI::App* subcommand_named(const CLI::App& app, const std::string& 
 // prompt), split into `--opt` and "" in `args`; a name that subcommand lacks is left to CLI11's
 // own "not expected". An option of it that takes no value at all (type size 0: fusion's --csv;
 // add_flag's bool flags take one, "true" or "false", and are refused above) is refused given so
-// too: CLI11 takes `--csv=` for the flag alone, where any other `--csv=VALUE` is fusion's usage
-// error. Words after `--` are the command's or the server's, not ours: left alone.
+// too, and given `={}`: CLI11 takes `--csv=` and `--csv={}` ("{}", its empty list) for the flag
+// alone, where any other `--csv=VALUE` reaches the verb, fusion's usage error. Words after `--`
+// are the command's or the server's, not ours: left alone.
 inline std::string split_empty_equals(const CLI::App& app, std::vector<std::string>& args) {
   const CLI::App* at = &app;  // the (sub)command the words have reached
   detail::ValueOptions known = detail::value_options_of(*at);
@@ -104,8 +105,13 @@ inline std::string split_empty_equals(const CLI::App& app, std::vector<std::stri
       known = detail::value_options_of(*at);
       continue;
     }
-    if (word.size() < 4 || word.compare(0, 2, "--") != 0 || word.back() != '=') continue;
-    const std::string name = word.substr(2, word.size() - 3);
+    if (word.size() < 4 || word.compare(0, 2, "--") != 0) continue;
+    const size_t eq = word.find('=');
+    if (eq == std::string::npos || eq < 3) continue;
+    const std::string name = word.substr(2, eq - 2), value = word.substr(eq + 1);
+    if (value == "{}" && known.flags.count(name) && !known.longs.count(name))
+      return word + ": empty value ({} is an empty list to the parser; --" + name + " takes none: give it alone)";
+    if (!value.empty()) continue;
     if (known.flags.count(name) && !known.longs.count(name))
       return word + ": empty value (--" + name + " takes none: give it alone)";
     const auto found = known.longs.find(name);

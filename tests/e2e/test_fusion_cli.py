@@ -143,6 +143,18 @@ with tempfile.TemporaryDirectory() as tmp:
     if r.returncode != 2 or "--csv=: empty value" not in last or "takes none" not in last or r.stdout:
         failures.append("fusion T --csv=: want exit 2 saying --csv takes no value, got %d: %r %r"
                         % (r.returncode, r.stdout[:200], r.stderr))
+    # `--csv={}`: "{}" is CLI11's empty list, which it also took for the flag alone (the CSV printed,
+    # exit 0); refused before CLI11 reads it, as `--csv=` is. A value-taking option still gets "{}"
+    # as typed (analyze --csv={} names a directory {}): --lengths={} is said as a bad length.
+    for args in ([bs1, "--csv={}"], ["--csv={}", bs1]):
+        r = run("fusion", *args)
+        last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+        if r.returncode != 2 or "--csv={}: empty value" not in last or "takes none" not in last or r.stdout:
+            failures.append("fusion %s: want exit 2 saying --csv takes no value, got %d: %r %r"
+                            % (" ".join(args), r.returncode, r.stdout[:200], r.stderr))
+    r = run("fusion", bs1, "--lengths={}")
+    if r.returncode != 2 or "--lengths: '{}' is not a whole number" not in r.stderr:
+        failures.append("fusion T --lengths={}: want fusion's own length error, got %d: %r" % (r.returncode, r.stderr))
     if os.path.exists(out_csv) or os.listdir(out_dir):
         failures.append("fusion --csv FILE/DIR wrote there: %s" % os.listdir(tmp))
     # Without --csv a second word is refused too, naming both words.

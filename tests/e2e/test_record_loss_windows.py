@@ -42,8 +42,19 @@ RESUMED_SLEEPS = 500
 
 
 # Why a read of the workload's /proc files failed or came back without its count: printed with the
-# stop's length, and in the failure it leads to (one run printed "slept ?" and nothing else).
-read_problems = []
+# stop's length, and in the failure it leads to (one run printed "slept ?" and nothing else). Each
+# reason once, with how many times it came (a baseline is read again on every wait step while it
+# is unknown: review FN L10 saw up to ~100 equal lines), in the order they first came.
+read_problems = {}
+
+
+def note_problem(why):
+    read_problems[why] = read_problems.get(why, 0) + 1
+
+
+def problems_said():
+    """read_problems as lines, each with its count when it came more than once."""
+    return [why if n == 1 else f"{why} ({n} times)" for why, n in read_problems.items()]
 
 
 def proc_text(path):
@@ -89,7 +100,7 @@ def thread_voluntary(pid, tid, baseline):
         if not os.path.exists(f"/proc/{pid}/task/{tid}"):
             return None  # the thread exited between the listing and the read
         time.sleep(0.01)
-    read_problems.append(f"{path}: {why}")
+    note_problem(f"{path}: {why}")
     return UNKNOWN if baseline else last_good.get(tid, 0)
 
 
@@ -106,7 +117,7 @@ def voluntary_switches(pid, baseline=False):
             why = f"{e!r}"
             time.sleep(0.01)
     if tids is None:
-        read_problems.append(f"/proc/{pid}/task: {why}; /proc/{pid}/stat: {proc_text(f'/proc/{pid}/stat')!r}")
+        note_problem(f"/proc/{pid}/task: {why}; /proc/{pid}/stat: {proc_text(f'/proc/{pid}/stat')!r}")
         return None
     # A thread that exits between the listing and its read is skipped, not taken for the process's
     # end (bb76193: one run saw None 0.1 s into the stop, "recorder stopped 0.10 s"; that race was
@@ -127,7 +138,7 @@ def baseline_switches(pid):
         if n is not UNKNOWN:
             return n
         time.sleep(0.05)
-    read_problems.append(f"no baseline count of /proc/{pid}'s threads in 20 tries")
+    note_problem(f"no baseline count of /proc/{pid}'s threads in 20 tries")
     return UNKNOWN
 
 
@@ -186,7 +197,7 @@ with tempfile.TemporaryDirectory() as tmp:
         time.sleep(0.05)
     print(f"recorder stopped {(stop_end_ns - stop_begin_ns) / 1e9:.2f} s; the workload slept "
           f"{slept - slept_at_stop if known(slept) and known(slept_at_stop) else '?'} times meanwhile")
-    for problem in read_problems:
+    for problem in problems_said():
         print("reading the workload's switch counts:", problem)
     out, err = p.communicate(timeout=600)
     if p.returncode != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
@@ -195,7 +206,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 0, f"record rc={p.returncode}: {err}")
     check(resumed is not None and resumed >= RESUMED_SLEEPS,
           f"the workload ended (or stalled) before it launched again after the stop: {resumed} sleeps "
-          f"after SIGCONT; raise LAUNCHES (/proc reads: {read_problems or 'all read'})")
+          f"after SIGCONT; raise LAUNCHES (/proc reads: {problems_said() or 'all read'})")
 
     db = os.path.join(tmp, "loss.sqlite")
     e = subprocess.run([EXE, "export", "--sqlite", db, "--csv", os.path.join(tmp, "csv"), rec],

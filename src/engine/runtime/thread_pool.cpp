@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -33,7 +34,8 @@ constexpr int kSpinIterations = 20000;
 
 // The process's fork generation: a child of fork() bumps it (fork_child below), so that the
 // ThreadLife of every thread it did not inherit running, all but the forking one, is of an older
-// epoch there (review FG L2).
+// epoch there (review FG L2), and so is every pool made before the fork, whose workers did not
+// come with it (ThreadPool::epoch_, review FN L8).
 std::atomic<uint64_t> process_epoch{0};
 }  // namespace
 
@@ -70,6 +72,15 @@ thread_local ThreadPool::ThreadLife* this_life = nullptr;
 // The forking thread's own life goes on in the child: its mutex is held across fork() so that no
 // other thread holds it then (a pool of this thread being destroyed elsewhere), and it is of the
 // child's epoch there.
+// Not for a fork() from a signal handler that interrupted this thread while it held its own
+// mutex (a pinned pool's constructor or restore_caller_affinity, ~ThreadLifeOwner): the lock
+// below then waits for the thread itself, for ever (review FN L7). A try_lock cannot tell that
+// case from another thread holding the mutex for a moment (which must be waited for, or the
+// child inherits it locked by a thread it does not have), nor from this thread waiting for it,
+// and a flag set around the lock leaves the same gap; POSIX leaves such a fork() undefined anyway,
+// as a handler that is not async-signal-safe runs in it (glibc's fork deadlocks likewise when the
+// handler interrupted malloc). A signal handler forks with _Fork(), vfork() or posix_spawn(),
+// which run no handlers, and execs at once (docs/engine.md).
 void fork_prepare() {
   if (this_life) this_life->m.lock();
 }
@@ -84,12 +95,18 @@ void fork_child() {
   }
 }
 
+// Once per process (a child inherits the handlers), before the first pool or life can be forked
+// over: every pool's constructor and every life's calls it, so a child of a process that has one
+// is of a newer epoch.
+void register_fork_handlers() {
+  static const bool registered = pthread_atfork(fork_prepare, fork_parent, fork_child) == 0;
+  (void)registered;
+}
+
 struct ThreadLifeOwner {
   std::shared_ptr<ThreadPool::ThreadLife> life = std::make_shared<ThreadPool::ThreadLife>();
   ThreadLifeOwner() {
-    // Once per process (a child inherits the handlers), before the first life can be forked over.
-    static const bool registered = pthread_atfork(fork_prepare, fork_parent, fork_child) == 0;
-    (void)registered;
+    register_fork_handlers();
     this_life = life.get();
   }
   ~ThreadLifeOwner() {
@@ -164,6 +181,8 @@ void pin_current_thread(int cpu) {
 
 ThreadPool::ThreadPool(int n_threads, std::vector<int> cpus) : n_(n_threads), cpus_(std::move(cpus)) {
   if (n_ < 1) throw UsageError("thread count must be at least 1");
+  register_fork_handlers();
+  epoch_ = process_epoch.load();
   // Reserved before the pin: a throw between the pin and the try below would leave the thread
   // pinned, and its list with an entry for a pool that never was (review FK).
   threads_.reserve(n_ - 1);
@@ -243,11 +262,29 @@ void ThreadPool::restore_caller_affinity() {
   (void)pthread_setaffinity_np(caller_, saved.bytes(), saved.set());
 }
 
+bool ThreadPool::workers_gone() const { return !threads_.empty() && epoch_ != process_epoch.load(); }
+
 void ThreadPool::stop_and_join() {
+  if (workers_gone()) {
+    // A child of fork(): the workers did not come with it, and their handles are stale (glibc
+    // caches their stacks and descriptors at the fork, and a thread the child starts may take one:
+    // joining or detaching the handle would then reach that thread). Nothing here waits for them;
+    // each std::thread is ended by building an empty one in its place, which neither joins nor
+    // detaches (a joinable one's destructor would call std::terminate) and leaves nothing to free.
+    for (auto& t : threads_) new (&t) std::thread();
+    threads_.clear();
+    return;
+  }
   stop_.store(true);
   generation_.fetch_add(2);  // stays even: workers skip odd (half-written) rounds
   generation_.notify_all();
   for (auto& t : threads_) t.join();
+}
+
+void ThreadPool::check_workers_here() const {
+  if (workers_gone())
+    throw Error("a pool of " + std::to_string(n_) +
+                " threads made before fork() cannot run in the child: its other threads do not exist there");
 }
 
 void ThreadPool::note_error() {
@@ -332,6 +369,7 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     fn(0, 1);
     return;
   }
+  check_workers_here();
   pending_.store(n_ - 1, std::memory_order_relaxed);
   publish(&fn, nullptr, 0);
   std::exception_ptr mine;
@@ -360,6 +398,7 @@ void ThreadPool::run_chunks(int64_t n_chunks, const std::function<void(int, int6
     for (int64_t c = 0; c < n_chunks; ++c) fn(0, c);
     return;
   }
+  check_workers_here();
   publish(nullptr, &fn, n_chunks);
   claim_chunks(0, generation_.load(std::memory_order_relaxed), fn, n_chunks);
   for (int spin = 0; chunks_done_.load(std::memory_order_acquire) != n_chunks; ++spin) {

@@ -67,7 +67,8 @@ class ThreadPool {
   // so the thread gets back its mask from before the first once the last has ended. In a child of
   // fork(), a pool made on another thread of the parent reads and sets no mask (that thread does
   // not run there, and its stale handle would reach the calling thread, or the parent's thread);
-  // the forking thread's own pools still restore its mask.
+  // the forking thread's own pools still restore its mask. A pool with workers (n_threads > 1)
+  // made before a fork() ends in the child without joining them: they do not exist there.
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -75,7 +76,8 @@ class ThreadPool {
   int size() const { return n_; }
   const std::vector<int>& cpus() const { return cpus_; }
 
-  // Runs fn on every thread; rethrows the first exception a thread raised.
+  // Runs fn on every thread; rethrows the first exception a thread raised. Throws Error in a
+  // child of fork() when the pool has workers and was made before the fork (as run_chunks).
   void run(const std::function<void(int tid, int n)>& fn);
 
   // Calls fn(tid, chunk) once for every chunk in [0, n_chunks), on whichever thread claims it
@@ -86,8 +88,13 @@ class ThreadPool {
   void worker(int tid);
   void claim_chunks(int tid, uint32_t round, const std::function<void(int, int64_t)>& fn, int64_t n_chunks);
   void note_error();
-  // Tells every worker to return and joins them (the destructor, and a constructor that failed).
+  // Tells every worker to return and joins them (the destructor, and a constructor that failed);
+  // in a child of fork(), where the workers do not exist, releases their handles untouched.
   void stop_and_join();
+  // Whether this pool has workers and was made before a fork() of which this is the child.
+  bool workers_gone() const;
+  // Throws Error when workers_gone(): a round would wait for threads that are not there.
+  void check_workers_here() const;
   // Makes a new round visible: generation_ is odd while the job fields are being written
   // (a seqlock), so a worker that reads them between two equal even values has a consistent set.
   void publish(const std::function<void(int, int)>* plain, const std::function<void(int, int64_t)>* chunked,
@@ -102,6 +109,9 @@ class ThreadPool {
   std::vector<int> cpus_;
   pthread_t caller_{};  // the constructing thread, pinned when cpus_ is not empty
   bool caller_pinned_ = false;
+  // The process's fork epoch when the pool was made (thread_pool.cpp): a child of fork() is of a
+  // newer one, and has none of the workers.
+  uint64_t epoch_ = 0;
   // Whether it still runs, and its pins: this pool's holds the thread's mask before this pool pinned
   // it (sized as the kernel's: util/cpu_mask.h).
   std::shared_ptr<ThreadLife> caller_life_;
