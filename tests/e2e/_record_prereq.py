@@ -10,18 +10,24 @@ import subprocess
 from _harness import EXE, check, skip
 
 
-def require_recorder_and_cc():
-    """Returns the C compiler's path once every prerequisite is there; skips otherwise."""
+def require_recorder():
+    """Skips unless root, the kernel's BTF and a build with the record verb are there; drops
+    SUDO_UID/SUDO_GID (see above)."""
     if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
         skip("needs root and /sys/kernel/btf/vmlinux")
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if not cc:
-        skip("no C compiler")
     rec_help = subprocess.run([EXE, "record", "--help"], capture_output=True, text=True)
     if rec_help.returncode != 0 or " record" not in rec_help.stdout:
         skip("this build has no record verb")
     for var in ("SUDO_UID", "SUDO_GID"):
         os.environ.pop(var, None)
+
+
+def require_recorder_and_cc():
+    """Returns the C compiler's path once every prerequisite is there; skips otherwise."""
+    require_recorder()
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        skip("no C compiler")
     return cc
 
 

@@ -19,11 +19,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
+from _record_prereq import require_recorder  # noqa: E402
 
-if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
-    skip("needs root and /sys/kernel/btf/vmlinux")
-for var in ("SUDO_UID", "SUDO_GID"):
-    os.environ.pop(var, None)
+require_recorder()
 
 fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 BEFORE, DURING, AFTER, SPIN_NS = 2000, 40000, 2000, 50000

@@ -22,11 +22,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
 from _proctree import wait_for_descendant  # noqa: E402
+from _record_prereq import require_recorder  # noqa: E402
 
-if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
-    skip("needs root and /sys/kernel/btf/vmlinux")
-for var in ("SUDO_UID", "SUDO_GID"):
-    os.environ.pop(var, None)
+require_recorder()
 
 fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 workload = os.path.join(fake, "fakecuda_workload")
