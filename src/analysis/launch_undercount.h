@@ -56,8 +56,11 @@ bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type)
 // window lost, with a positive count, that may change them, joined by ", " in the map's order ("" when
 // none). A lost switch lies inside its window (it is stamped before its reserve, and a window spans
 // its lost records' stamps: record.bpf.c), which those rates leave out, and decides no thread's
-// scope; launch records make them upper bounds; an ioctl's file name (fdname) is counted by no rate
-// and names no thread. Every other type may: wake-up, IRQ, syscall and task records put their
+// scope; launch records make them upper bounds (an API record names its process too, but every
+// traced process also has a TASK record: written by the recorder for a --pid process's threads, by
+// the kernel side at fork or exec, where a lost one makes these rates neither bound; so losing launch
+// records never takes a process out of the scope: review FQ M2); an ioctl's file name (fdname) is
+// counted by no rate and names no thread. Every other type may: wake-up, IRQ, syscall and task records put their
 // process in the scope (recording_reader, sched_scope), and a type this build does not know may
 // matter too. An allow-list, as loss_lost_per_1k_events' (review FN).
 std::string loss_types_changing_outside_rates(const std::map<std::string, int64_t>& lost_by_type);

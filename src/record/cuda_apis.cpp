@@ -1,5 +1,7 @@
 #include "record/cuda_apis.h"
 
+#include "record/bpf/record_events.h"
+
 namespace infertrace {
 
 namespace {
@@ -14,6 +16,8 @@ using F = ApiFamily;
 // three a return probe adds (--launch-durations restores it, with the launch's duration). Sync
 // calls always get a return probe: their duration is the point, and it delimits the nested
 // driver sync call.
+static_assert(static_cast<unsigned>(ApiFamily::Sync) == IT_API_FAMILY_SYNC, "the BPF side tests the cookie's family for Sync");
+
 constexpr CudaApi kApis[] = {
     // runtime
     {"cudaLaunchKernel", true, false, S::Stack2, G::RuntimeRegs, F::Kernel},

@@ -414,7 +414,13 @@ int BPF_KRETPROBE(api_return) {
   __u64 cookie = bpf_get_attach_cookie(ctx);
   if (p->api != CK_API(cookie)) return 0;  // return of a nested call: the outer one is still open
   __u64 now = bpf_ktime_get_ns();
-  struct it_api* e = reserve(sizeof(*e), IT_EV_API, p->h.ts);  // the record is stamped at the call's entry
+  // The record is stamped at the call's entry. A lost launch's loss is noted at that stamp (the
+  // window must hold the launch); a lost sync call's at its return: a sync can block for seconds,
+  // and a window reaching back over all of it would take every launch pair of every thread in that
+  // span out of the analysis (review FQ M1), while the pairs the lost record touches are this
+  // thread's, whose pair around the sync holds its return anyway.
+  __u64 loss_ts = CK_FAMILY(cookie) == IT_API_FAMILY_SYNC ? now : p->h.ts;
+  struct it_api* e = reserve(sizeof(*e), IT_EV_API, loss_ts);
   if (e) {
     __builtin_memcpy(e, p, sizeof(*e));
     e->dur = now - p->h.ts;
@@ -795,7 +801,9 @@ static __always_inline int sys_exit(long ret) {
     }
     return 0;
   }
-  struct it_syscall* e = reserve(sizeof(*e), IT_EV_SYSCALL, start);  // stamped at the call's entry
+  // Stamped at the call's entry, but a loss is noted at its return, as for a sync call (api_return):
+  // an epoll_wait or futex wait can last the whole recording.
+  struct it_syscall* e = reserve(sizeof(*e), IT_EV_SYSCALL, now);
   if (!e) return 0;
   fill_hdr(&e->h, IT_EV_SYSCALL, start, id >> 32, tid);
   e->dur = now - start;

@@ -48,6 +48,10 @@ struct it_hdr {
 };
 
 // Flags of it_api.flags.
+// The sync family of record/cuda_apis.h ApiFamily (bits 18-21 of a probe's cookie): the BPF side
+// notes a lost sync record's loss at the call's return, not its entry (record.bpf.c api_return).
+#define IT_API_FAMILY_SYNC 5u
+
 #define IT_API_HAS_DUR 1u
 #define IT_API_HAS_STREAM 2u
 #define IT_API_HAS_GEOMETRY 4u

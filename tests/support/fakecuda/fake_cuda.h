@@ -34,4 +34,11 @@ int cudaDeviceSynchronize(void);
  * by default. */
 extern long long fakecuda_launch_body_ns;
 extern long long fakecuda_launch_spin_ns;
+/* For a workload that must hold a sync call open (stamped_launches.c): while fakecuda_sync_hold is
+ * set, cudaDeviceSynchronize's body stores its start in fakecuda_sync_body_ns (after the entry
+ * probe fired), sleeps until the hold is cleared, and stores when it stopped waiting in
+ * fakecuda_sync_end_ns. Unset (0) by default: the call returns at once. */
+extern _Atomic int fakecuda_sync_hold;
+extern _Atomic long long fakecuda_sync_body_ns;
+extern _Atomic long long fakecuda_sync_end_ns;
 #endif

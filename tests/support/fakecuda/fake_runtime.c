@@ -7,6 +7,9 @@
 
 long long fakecuda_launch_body_ns = 0;
 long long fakecuda_launch_spin_ns = 0;
+_Atomic int fakecuda_sync_hold = 0;
+_Atomic long long fakecuda_sync_body_ns = 0;
+_Atomic long long fakecuda_sync_end_ns = 0;
 
 static long long fake_now_ns(void) {
   struct timespec ts;
@@ -43,4 +46,15 @@ __attribute__((noinline)) int cudaStreamSynchronize(cudaStream_t s) {
   }
   return r;
 }
-__attribute__((noinline)) int cudaDeviceSynchronize(void) { return cuCtxSynchronize(); }
+__attribute__((noinline)) int cudaDeviceSynchronize(void) {
+  const int r = cuCtxSynchronize();
+  if (fakecuda_sync_hold) {
+    fakecuda_sync_body_ns = fake_now_ns();
+    while (fakecuda_sync_hold) {
+      struct timespec tick = {0, 100000};
+      nanosleep(&tick, NULL);
+    }
+    fakecuda_sync_end_ns = fake_now_ns();
+  }
+  return r;
+}

@@ -8,8 +8,15 @@
  * resumes it with SIGCONT after DURING more. Writes the CPU, the recorder's pid, then one line per
  * launch: "i pre body".
  *
- * usage: fakecuda_stamped BEFORE DURING AFTER SPIN_NS OUT_FILE */
+ * With HOLD_SYNC 1, a second thread (on the same CPU: it inherits the pin) enters cudaDeviceSynchronize before the stop and
+ * the call is held open (fakecuda_sync_hold) until the DURING launches are made, so it returns,
+ * and its record is reserved, while the ring is full. The line "sync pre body end post stop"
+ * gives its stamps: before the call, its body's start and end, after it returns, and just before
+ * the SIGSTOP.
+ *
+ * usage: fakecuda_stamped BEFORE DURING AFTER SPIN_NS OUT_FILE [HOLD_SYNC] */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,11 +32,22 @@ static long long monotonic_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static long long sync_pre, sync_post;
+
+static void* held_sync(void* unused) {
+  (void)unused;
+  sync_pre = monotonic_ns();
+  cudaDeviceSynchronize();
+  sync_post = monotonic_ns();
+  return NULL;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: %s BEFORE DURING AFTER SPIN_NS OUT_FILE\n", argv[0]);
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: %s BEFORE DURING AFTER SPIN_NS OUT_FILE [HOLD_SYNC]\n", argv[0]);
     return 2;
   }
+  const int hold_sync = argc == 7 && atoi(argv[6]) == 1;
   const long before = atol(argv[1]), during = atol(argv[2]), after = atol(argv[3]);
   fakecuda_launch_spin_ns = atoll(argv[4]);
   cpu_set_t set;
@@ -49,9 +67,32 @@ int main(int argc, char** argv) {
   }
   const pid_t recorder = getppid();
   dim3 b = {128, 1, 1};
+  pthread_t syncer = 0;
+  long long stop_ns = 0;
   for (long i = 0; i < total; ++i) {
-    if (i == before) kill(recorder, SIGSTOP);
-    if (i == before + during) kill(recorder, SIGCONT);
+    if (i == before) {
+      if (hold_sync) {
+        fakecuda_sync_hold = 1;
+        if (pthread_create(&syncer, NULL, held_sync, NULL) != 0) {
+          free(pre);
+          free(body);
+          return 1;
+        }
+        while (!fakecuda_sync_body_ns) {  /* its entry probe has fired */
+          struct timespec tick = {0, 100000};
+          nanosleep(&tick, NULL);
+        }
+      }
+      stop_ns = monotonic_ns();
+      kill(recorder, SIGSTOP);
+    }
+    if (i == before + during) {
+      if (hold_sync) {
+        fakecuda_sync_hold = 0;
+        pthread_join(syncer, NULL);  /* its return probe fires while the ring is still full */
+      }
+      kill(recorder, SIGCONT);
+    }
     dim3 g = {(unsigned)i, 1, 1};
     pre[i] = monotonic_ns();
     cudaLaunchKernel((void*)main, g, b, 0, 0, (cudaStream_t)0x1000);
@@ -63,6 +104,9 @@ int main(int argc, char** argv) {
   int status = 1;
   if (f) {
     fprintf(f, "cpu %d\nrecorder %d\n", cpu, (int)recorder);
+    if (hold_sync)
+      fprintf(f, "sync %lld %lld %lld %lld %lld\n", sync_pre, (long long)fakecuda_sync_body_ns,
+              (long long)fakecuda_sync_end_ns, sync_post, stop_ns);
     for (long i = 0; i < total; ++i) fprintf(f, "%ld %lld %lld\n", i, pre[i], body[i]);
     status = fclose(f) == 0 ? 0 : 1;
   }
