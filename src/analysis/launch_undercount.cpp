@@ -24,11 +24,12 @@ void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t c
 }
 
 bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type) {
-  // Only launch records are known to leave the numerators whole: a lost task, wakeup or syscall
-  // record decides which threads the rates count (recording_reader, sched_scope), and a type this
-  // build does not know may matter too (review FN M3).
+  // Only launch records and an ioctl's file name (counted by no rate, naming no thread: the reader
+  // takes no process from it) are known to leave the numerators whole: a lost task, wakeup or
+  // syscall record decides which threads the rates count (recording_reader, sched_scope), and a
+  // type this build does not know may matter too (review FN M3; fdname: review FQ L1).
   for (const auto& [type, count] : lost_by_type)
-    if (count > 0 && !drop_may_hold_launches(type)) return true;
+    if (count > 0 && !drop_may_hold_launches(type) && type != "fdname") return true;
   return false;
 }
 

@@ -49,8 +49,8 @@ void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t c
 // Whether a loss window (LossWindow::lost; sched --json `loss.lost_by_type`, the windows' per-type
 // sums) may have lost events a rate per 1000 launches counts, or that decide which threads it
 // counts: a positive count of any type but launch records (drop_may_hold_launches; review FH L3,
-// FN M3). A window that lost only launch records leaves the numerators whole: with launches
-// under-counted the rates are then upper bounds, not neither bound.
+// FN M3) and ioctl file names (fdname: review FQ L1). A window that lost only those leaves the
+// numerators whole: with launches under-counted the rates are then upper bounds, not neither bound.
 bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type);
 // The same for the rates counted outside the loss windows (sched's `loss.*_outside`): the types a
 // window lost, with a positive count, that may change them, joined by ", " in the map's order ("" when

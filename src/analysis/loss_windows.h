@@ -24,7 +24,7 @@ class LossSpans {
   ns_t covered() const;  // length of the union of the windows
   ns_t covered_between(ns_t lo, ns_t hi) const { return union_length_between(spans_, lo, hi); }
   // Whether the closed interval [a, b] meets a window (a window is closed too: its first and last
-  // failed reserve are both times at which an event was lost).
+  // instants are both stamps of lost records).
   bool overlaps(ns_t a, ns_t b) const;
   bool contains(ns_t ts) const { return overlaps(ts, ts); }
 

@@ -292,7 +292,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
                                      count_noun(member(loss, "windows"), " window", " windows") + " covering " +
                                      ns_or(member(loss, "covered_ns")) +
                                      (rates_events_lost ? ": the rates above lost events on both sides, neither bound"
-                                                        : ": only launch records lost (no switch, IRQ or other event): the rates above are upper bounds")});
+                                                        : ": only launch records or ioctl file names lost (no switch, IRQ or other event): the rates above are upper bounds")});
     const bool any_outside = num(loss, "launches_outside").value_or(0) > 0;
     // Upper bounds by their own reason (review FH L3), as the terminal marks them; neither bound when
     // the windows lost records that decide which threads they count (SavedPer1kBound, from

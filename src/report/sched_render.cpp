@@ -462,7 +462,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                                        " lost in " + format_count(a.loss_windows) +
                                        plural(a.loss_windows, " window", " windows") + " covering " + format_ns(a.loss_covered) +
                                        (a.per_1k_events_lost ? ": the rates above lost events on both sides, neither bound"
-                                                             : ": only launch records lost (no switch, IRQ or other event): the rates above are upper bounds")});
+                                                             : ": only launch records or ioctl file names lost (no switch, IRQ or other event): the rates above are upper bounds")});
     // Not recorded first, as the page says it (review EJ L4). Upper bounds by their own reason
     // (review FH L3: launch callbacks CUPTI refused are missing outside the windows too).
     const bool outside_upper = !a.per_1k_outside_loss_upper_bound_reason.empty();

@@ -266,7 +266,9 @@ struct SyscallTable {
 };
 
 // A window of time on one CPU in which the recorder lost events to a full ring buffer (a LOSS record:
-// docs/recording-format.md): between `first` and `last` (its first and last failed reserve) `lost`
+// docs/recording-format.md): between `first` and `last` (the earliest and latest stamp of a record it
+// lost: a launch's entry, a sync call's or syscall's return; in recordings made before 2026-12-04
+// its first and last failed reserve) `lost`
 // events of each type were lost, keyed as META dropped.<type> ("api", "switch", ...). Events of
 // threads that ran on other CPUs meanwhile were kept, but a thread migrates, so an analysis treats
 // a window as a gap of every thread (analysis/loss_windows.h).

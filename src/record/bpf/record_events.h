@@ -180,8 +180,9 @@ struct it_fdname {
   char name[IT_FDNAME_LEN];
 };
 
-// Payload of IT_EV_LOSS: on CPU h.cpu, between h.ts (the first failed reserve) and last_ts (the
-// last one), lost[T] events of type T were lost because the ring buffer was full (h.pid = h.tid = 0).
+// Payload of IT_EV_LOSS: on CPU h.cpu, between h.ts and last_ts (the earliest and latest stamp of a
+// lost record: a launch's entry, a sync call's or syscall's return; before 2026-12-04 the first and
+// last failed reserve), lost[T] events of type T were lost because the ring buffer was full (h.pid = h.tid = 0).
 // Written by the kernel side at the first successful reserve on that CPU after the loss, and by
 // user space at stop for a window still open then; summed over a recording, lost[T] equals META
 // dropped.<T>. Added 2026-12-03 inside file version 2 (older readers skip it as an unknown type).
@@ -215,7 +216,7 @@ struct it_loss {
 // report_loss) and the recorder reads at stop for a window still open (recorder.cpp,
 // flush_loss_windows): one layout for both, so neither can fall out of step with the other.
 struct it_loss_window {
-  __u64 first_ts;  // the earliest stamp (h.ts) of a record lost since the last report, 0 when none is pending
+  __u64 first_ts;  // the earliest loss stamp (note_loss) of a record lost since the last report, 0 when none is pending
   __u64 last_ts;   // the latest stamp of a record lost on this CPU (record.bpf.c, note_loss)
   __u64 lost[IT_LOSS_SLOTS];
   __u64 busy;      // a report, or a failure being noted, is in progress on this CPU
