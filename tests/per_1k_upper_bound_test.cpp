@@ -755,5 +755,35 @@ TEST(Per1kUpperBound, NoBoundWhereNoRateIsShown) {
   EXPECT_EQ(analyze_sched(t).per_1k_upper_bound_reason, kPartialReason);
 }
 
+// Review FQ L3: a loss of wake-ups (which decide the rates' scope) in a recording with neither
+// switches nor IRQs: no rate is shown, so neither the loss row nor the rates outside the windows
+// call one "neither bound"; with switches recorded both do.
+TEST(Per1kUpperBound, NoNeitherBoundWhereNoRateIsShown) {
+  const auto lossy = [](const char* events) {
+    Trace t = recording();
+    t.meta["events"] = events;
+    LossWindow w;
+    w.first = 10, w.last = 20, w.cpu = 0, w.lost = {{"wakeup", 2}};
+    t.loss_windows.push_back(w);
+    return t;
+  };
+  const Trace none = lossy("launch,wakeup");
+  const SchedAnalysis a = analyze_sched(none);
+  ASSERT_TRUE(a.loss);
+  ASSERT_GT(a.launches_outside_loss, 0);
+  ASSERT_TRUE(a.per_1k_outside_events_lost);
+  EXPECT_FALSE(has(text_of(none, a), "neither bound")) << text_of(none, a);
+  EXPECT_FALSE(has(html_text::doc_page(sched_analysis_json(none, a)), "neither bound"));
+  const Trace shown = lossy("launch,sched,wakeup");
+  const SchedAnalysis b = analyze_sched(shown);
+  const std::string text = text_of(shown, b);
+  EXPECT_TRUE(has(text, "the rates above lost events on both sides, neither bound")) << text;
+  EXPECT_TRUE(has(text, "; neither bound: the loss windows lost wakeup records, which may decide which threads are counted"))
+      << text;
+  const std::string page = html_text::doc_page(sched_analysis_json(shown, b));
+  EXPECT_TRUE(has(page, "the rates above lost events on both sides, neither bound")) << page;
+  EXPECT_TRUE(has(page, "neither bound: the loss windows lost wakeup records")) << page;
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -291,8 +291,11 @@ std::string impact_table(const json& doc, const Recorded& r) {
                                      " lost in " + count_or(member(loss, "windows")) +
                                      count_noun(member(loss, "windows"), " window", " windows") + " covering " +
                                      ns_or(member(loss, "covered_ns")) +
-                                     (rates_events_lost ? ": the rates above lost events on both sides, neither bound"
-                                                        : ": only launch records or ioctl file names lost (no switch, IRQ or other event): the rates above are upper bounds")});
+                                     // Said only where a rate is shown, as the terminal does (review FQ L3).
+                                     (!r.switches && !r.irqs ? ""
+                                      : rates_events_lost
+                                          ? ": the rates above lost events on both sides, neither bound"
+                                          : ": only launch records or ioctl file names lost (no switch, IRQ or other event): the rates above are upper bounds")});
     const bool any_outside = num(loss, "launches_outside").value_or(0) > 0;
     // Upper bounds by their own reason (review FH L3), as the terminal marks them; neither bound when
     // the windows lost records that decide which threads they count (SavedPer1kBound, from
@@ -318,7 +321,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
                     (outside_upper && member(loss, "per_1k_outside_upper_bound_reason").is_string()
                          ? "; upper bounds (≤): " + member(loss, "per_1k_outside_upper_bound_reason").get<std::string>()
                          : std::string()) +
-                    (outside_neither ? "; neither bound: " + outside_loss_scope_words(outside_types) : std::string())});
+                    (outside_neither && (r.switches || r.irqs) && any_outside ? "; neither bound: " + outside_loss_scope_words(outside_types) : std::string())});
   }
   // The same rates over [first launch, last launch] (docs/sched.md "Two windows"), as the terminal's
   // line; analyses saved before the key existed have no row.
@@ -389,7 +392,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (doc.contains("pairs_spanning_loss"))
     tb.add_row({"launch pairs spanning a loss window",
                 count_or(member(doc, "pairs_spanning_loss")) +
-                    (rates_events_lost ? " (left out of every pair figure; the rates lost events on both sides, neither bound)"
+                    (rates_events_lost && (r.switches || r.irqs) ? " (left out of every pair figure; the rates lost events on both sides, neither bound)"
                                        : " (left out of every pair figure)")});
   if (doc.contains("gpu_starved_by_scheduler")) {
     const json& g = member(doc, "gpu_starved_by_scheduler");

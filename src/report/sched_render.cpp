@@ -458,11 +458,16 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   if (a.irqs_recorded)
     head.add_row({"hard IRQs counted", hard_irq_sources_text(a.irq_system_vectors, a.irq_vectors_traced, a.irq_vectors_missing)});
   if (a.loss) {
+    // A rate's bound is said only where a rate is shown (review FH L1, FQ L3): not when switches and
+    // IRQs were both not recorded, nor outside the windows when no launch lies there.
+    const bool rates_shown = a.switches_recorded || a.irqs_recorded;
     head.add_row({"recorder loss", format_count(a.lost_events) + plural(a.lost_events, " event", " events") +
                                        " lost in " + format_count(a.loss_windows) +
                                        plural(a.loss_windows, " window", " windows") + " covering " + format_ns(a.loss_covered) +
-                                       (a.per_1k_events_lost ? ": the rates above lost events on both sides, neither bound"
-                                                             : ": only launch records or ioctl file names lost (no switch, IRQ or other event): the rates above are upper bounds")});
+                                       (!rates_shown ? ""
+                                        : a.per_1k_events_lost
+                                            ? ": the rates above lost events on both sides, neither bound"
+                                            : ": only launch records or ioctl file names lost (no switch, IRQ or other event): the rates above are upper bounds")});
     // Not recorded first, as the page says it (review EJ L4). Upper bounds by their own reason
     // (review FH L3: launch callbacks CUPTI refused are missing outside the windows too).
     const bool outside_upper = !a.per_1k_outside_loss_upper_bound_reason.empty();
@@ -476,7 +481,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                       outside(a.irq_per_1k_soft_outside_loss, a.irqs_recorded) + " (" +
                       format_count(a.launches_outside_loss) + " launches)" +
                       (outside_upper ? "; upper bounds (<=): " + a.per_1k_outside_loss_upper_bound_reason : "") +
-                      (a.per_1k_outside_events_lost ? "; neither bound: " + outside_loss_scope_words(loss_types_changing_outside_rates(a.lost_by_type))
+                      (a.per_1k_outside_events_lost && rates_shown && a.launches_outside_loss > 0 ? "; neither bound: " + outside_loss_scope_words(loss_types_changing_outside_rates(a.lost_by_type))
                                                     : "")});
     head.add_row({"  launch pairs spanning a loss window", format_count(a.pairs_spanning_loss) +
                                                                " (left out of every pair figure above and below)"});

@@ -270,7 +270,9 @@ void ThreadPool::stop_and_join() {
     // caches their stacks and descriptors at the fork, and a thread the child starts may take one:
     // joining or detaching the handle would then reach that thread). Nothing here waits for them;
     // each std::thread is ended by building an empty one in its place, which neither joins nor
-    // detaches (a joinable one's destructor would call std::terminate) and leaves nothing to free.
+    // detaches (a joinable one's destructor would call std::terminate). The workers' small start-up
+    // states (the library's, held on their stacks in the parent) stay allocated in the child, which
+    // execs or exits (review FQ L5).
     for (auto& t : threads_) new (&t) std::thread();
     threads_.clear();
     return;
