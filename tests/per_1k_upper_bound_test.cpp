@@ -321,7 +321,8 @@ TEST(Per1kUpperBound, RatesOutsideTheLossFollowTheScopeAllowList) {
     EXPECT_TRUE(scenario_from_json(old, "s", "s.json").per_1k_outside_events_lost) << type;
     // compare, from the recording and from its saved analysis: the note says the outside rates are
     // neither bound too.
-    const std::string note = "recorder loss in r: its Sched/1K and IRQ/1K lost events on both sides, neither bound, as are "
+    const std::string note = "recorder loss in r: its Sched/1K and IRQ/1K are neither bound (the recorder lost events they "
+                             "count, or that decide their threads), as are "
                              "the rates `infertrace sched` gives outside the loss windows";
     for (const ScenarioMetrics& m : {scenario_from_trace(t, "r", "r.itrace"), scenario_from_json(j, "r", "r.json")}) {
       EXPECT_TRUE(m.per_1k_outside_events_lost) << type;

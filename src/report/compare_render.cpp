@@ -360,7 +360,8 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
           "", "");
       !n.empty())
     notes.push_back("recorder loss in " + n +
-                    ": its Sched/1K and IRQ/1K lost events on both sides, neither bound, as are the rates `infertrace sched` "
+                    ": its Sched/1K and IRQ/1K are neither bound (the recorder lost events they count, or that decide their "
+                    "threads), as are the rates `infertrace sched` "
                     "gives outside the loss windows (the windows lost records that decide which threads are counted)");
   // The reasons behind the table's "n/a" cells (review: sched says "n/a (reason)" for them).
   {
