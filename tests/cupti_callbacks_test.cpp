@@ -219,7 +219,7 @@ TEST(CuptiCallbacks, SomeLaunchCallbacksRefusedMakeTheFiguresPartial) {
   EXPECT_EQ(c["processes"][0]["launches_measured"], true);
   EXPECT_EQ(c["processes"][0]["launches_partial"], true);
   const std::string text = analyze_text(t, a);
-  EXPECT_NE(text.find("CUPTI refused 3 callback(s) in pid 500, not recorded: cuLaunchKernelEx, cudaLaunchKernelExC_v11060, "
+  EXPECT_NE(text.find("CUPTI refused 3 callbacks in pid 500, not recorded: cuLaunchKernelEx, cudaLaunchKernelExC_v11060, "
                       "cudaMalloc_v3020\n"),
             std::string::npos)
       << text;
@@ -433,7 +433,7 @@ TEST(CuptiCallbacks, LaunchRefusedOfAVersion2RecordingSaysWhenItIsALowerBound) {
   EXPECT_EQ(t.launch_coverage.partial_note,
             "launch figures are partial: they leave out, in pid 21: the calls of cudaMemcpyAsync_v3020 (CUPTI refused "
             "their callbacks); in pid 22: the calls of cudaMemsetAsync_v3020, and possibly some of the 3 refused "
-            "callback(s) not listed (CUPTI refused their callbacks)");
+            "callbacks not listed (CUPTI refused their callbacks)");
   const LaunchAnalysis a = analyze_launches(t);
   const nlohmann::json j = analyze_document({{&t, &a}});
   const nlohmann::json& procs = j["cupti_callbacks"]["processes"];
@@ -466,7 +466,11 @@ TEST(CuptiCallbacks, NotesNameTheUnlistedCount) {
   s.refused_names = {"a", "b"};
   EXPECT_EQ(cupti_callback_notes(s),
             (std::vector<std::string>{
-                "CUPTI refused 5 callback(s) in pid 9, not recorded: a, b, and 3 more not listed (the ring record holds 2 names)"}));
+                "CUPTI refused 5 callbacks in pid 9, not recorded: a, b, and 3 more not listed (the ring record holds 2 names)"}));
+  // One refused callback: its noun in the singular.
+  s.refused = 1;
+  s.refused_names = {"a"};
+  EXPECT_EQ(cupti_callback_notes(s), (std::vector<std::string>{"CUPTI refused 1 callback in pid 9, not recorded: a"}));
 }
 
 // A process whose META cannot be read is not silently measured: its callbacks are unknown, and

@@ -196,7 +196,7 @@ TEST(HtmlAnalyze, LaunchRowsOfAnUnmeasuredRecordingGiveTheCallbacksReason) {
   EXPECT_TRUE(has(t, row({"launch calls", "-", cb}))) << t;
   EXPECT_TRUE(has(t, row({"TKLQT", "-", cb}))) << t;
   EXPECT_TRUE(has(t, row({"AKD", "-", "undefined: " + gpu}))) << t;
-  EXPECT_TRUE(has(t, "CUPTI refused 2 callback(s) in pid 7, not recorded: cuLaunchKernel, cuMemAlloc")) << t;
+  EXPECT_TRUE(has(t, "CUPTI refused 2 callbacks in pid 7, not recorded: cuLaunchKernel, cuMemAlloc")) << t;
   EXPECT_TRUE(has(t, cb + ".")) << t;
   EXPECT_FALSE(has(t, "launching thread tid")) << t;
 }

@@ -357,14 +357,22 @@ TEST(HtmlReport, ThreadSweepAboveTheRooflineSaysWhy) {
   html::ReportInputs in;
   in.docs.push_back({"threads.json", doc});
   std::string page = html::render_report(in);
-  EXPECT_NE(page.find("Above 100% of the roofline at 1, 2 thread(s): the 1.6 MB read per token fit in the 32.0 MB "
+  EXPECT_NE(page.find("Above 100% of the roofline at 1, 2 threads: the 1.6 MB read per token fit in the 32.0 MB "
                       "last-level cache"),
             std::string::npos);
   doc["fits_in_last_level_cache"] = false;
   in.docs[0].doc = doc;
   page = html::render_report(in);
-  EXPECT_NE(page.find("Above 100% of the roofline at 1, 2 thread(s): decode read faster than the bandwidth test did"),
+  EXPECT_NE(page.find("Above 100% of the roofline at 1, 2 threads: decode read faster than the bandwidth test did"),
             std::string::npos);
+  // One count: "at 1 thread", "at 2 threads".
+  for (const int t : {1, 2}) {
+    doc["above_roofline"] = json::array({t});
+    in.docs[0].doc = doc;
+    page = html::render_report(in);
+    const std::string want = "Above 100% of the roofline at " + std::to_string(t) + (t == 1 ? " thread: " : " threads: ");
+    EXPECT_NE(page.find(want + "decode read faster"), std::string::npos) << want;
+  }
 }
 
 // A sweep that is GPU-bound from its smallest batch has nothing launch-bound "below" it.

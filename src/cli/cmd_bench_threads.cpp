@@ -280,14 +280,15 @@ void run_threads(const ThreadsArgs& a) {
       if (!above_roofline.empty()) {
         std::string list;
         for (int t : above_roofline) list += (list.empty() ? "" : ", ") + std::to_string(t);
+        const char* threads = above_roofline.size() == 1 && above_roofline[0] == 1 ? "thread" : "threads";
         if (fits_in_llc)
-          std::printf("  above 100%% at %s thread(s): the %.1f MB read per token fit in the %.1f MB last-level cache, so decode "
+          std::printf("  above 100%% at %s %s: the %.1f MB read per token fit in the %.1f MB last-level cache, so decode "
                       "reads the cache, not DRAM, and the DRAM roofline does not bound it\n",
-                      list.c_str(), bytes_per_token / 1e6, static_cast<double>(llc) / 1e6);
+                      list.c_str(), threads, bytes_per_token / 1e6, static_cast<double>(llc) / 1e6);
         else
-          std::printf("  above 100%% at %s thread(s): decode read faster than the bandwidth test did (part of the %.1f MB per "
+          std::printf("  above 100%% at %s %s: decode read faster than the bandwidth test did (part of the %.1f MB per "
                       "token came from caches, or the test ran on a busier machine): that roofline is no ceiling here\n",
-                      list.c_str(), bytes_per_token / 1e6);
+                      list.c_str(), threads, bytes_per_token / 1e6);
       }
     }
     if (!points.front().hw_supported)

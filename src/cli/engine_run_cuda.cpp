@@ -20,6 +20,7 @@
 #include "gpu/membw_bench.h"
 #include "util/error.h"
 #include "util/units.h"
+#include "util/plural.h"
 
 namespace infertrace::cli {
 
@@ -135,15 +136,16 @@ void run_engine_cuda(const RunArgs& a) {
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
-  std::printf("\n\n%s | cuda %s mode | %s | %lld sequence(s)\n", cfg.summary().c_str(), gpu::cuda_mode_name(mode),
-              cuda->device_name().c_str(), static_cast<long long>(a.batch));
+  std::printf("\n\n%s | cuda %s mode | %s | %lld %s\n", cfg.summary().c_str(), gpu::cuda_mode_name(mode),
+              cuda->device_name().c_str(), static_cast<long long>(a.batch), plural(a.batch, "sequence", "sequences").c_str());
   std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(n_prompt),
               format_ns(prefill_s * 1e9).c_str(), pp);
   if (n_decode_evals > 0) {
-    std::printf("tg: %lld steps x %lld sequence(s) in %s = %.2f tokens/s\n", static_cast<long long>(n_decode_evals),
-                static_cast<long long>(a.batch), format_ns(decode_s * 1e9).c_str(), tg);
-    std::printf("launches per decode step: %lld host launch(es), %lld kernels (model: %lld)\n",
-                static_cast<long long>(launches), static_cast<long long>(kernels),
+    std::printf("tg: %lld %s x %lld %s in %s = %.2f tokens/s\n", static_cast<long long>(n_decode_evals),
+                plural(n_decode_evals, "step", "steps").c_str(), static_cast<long long>(a.batch),
+                plural(a.batch, "sequence", "sequences").c_str(), format_ns(decode_s * 1e9).c_str(), tg);
+    std::printf("launches per decode step: %lld host %s, %lld kernels (model: %lld)\n",
+                static_cast<long long>(launches), plural(launches, "launch", "launches").c_str(), static_cast<long long>(kernels),
                 static_cast<long long>(predicted.kernels));
     std::printf("decode reads %.3f GB per token (weights %.3f GB per step, KV cache %.1f MB per sequence at %.1f "
                 "positions on average)\n",

@@ -10,6 +10,7 @@
 #include "report/kernel_display_names.h"
 #include "report/text_table.h"
 #include "util/units.h"
+#include "util/plural.h"
 
 namespace infertrace {
 
@@ -246,7 +247,7 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
   const FusionResult& r = *rep.result;
   const Trace& t = *rep.trace;
   os << "fusion: " << t.file << "\n  " << format_count(r.kernels) << " kernels (" << r.distinct_kernels << " distinct) on "
-     << r.streams << " stream(s), " << r.segments << " segment(s) (" << r.sync_splits << " split at sync calls), threshold T = "
+     << r.streams << plural(r.streams, " stream, ", " streams, ") << r.segments << plural(r.segments, " segment (", " segments (") << r.sync_splits << " split at sync calls), threshold T = "
      << r.threshold << "\n";
   if (r.unlinked_kernels > 0)
     os << "  " << format_count(r.unlinked_kernels) << " kernels have no launch call: they save no launch time and never split a segment\n";
@@ -273,7 +274,7 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
   const GraphLaunchCost& g = r.graphs;
   os << "\n";
   if (g.launches > 0 && launches_measured(rep)) {
-    os << "CUDA graphs: " << g.launches << " graph launch(es) ran " << g.kernels << " kernels; ";
+    os << "CUDA graphs: " << g.launches << plural(g.launches, " graph launch ran ", " graph launches ran ") << g.kernels << " kernels; ";
     if (g.timed_launches > 0)
       os << "measured API time " << format_ns(static_cast<double>(g.api_time) / g.timed_launches) << " per graph launch, "
          << format_ns(static_cast<double>(g.api_time) / g.timed_kernels) << " per kernel inside graphs";

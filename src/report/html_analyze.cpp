@@ -67,7 +67,8 @@ std::string callback_notes(const json& t) {
           if (n.is_string()) list += (list.empty() ? "" : ", ") + n.get<std::string>();
       if (member(p, "refused_unlisted").is_number() && !is_zero(member(p, "refused_unlisted")))
         list += ", and " + count_or(member(p, "refused_unlisted")) + " more not listed";
-      out += "<p class=\"note\">CUPTI refused " + escape(count_or(member(p, "refused"))) + " callback(s) in pid " +
+      out += "<p class=\"note\">CUPTI refused " + escape(count_or(member(p, "refused"))) +
+             count_noun(member(p, "refused"), " callback", " callbacks") + " in pid " +
              escape(label_or(member(p, "pid"))) + ", not recorded: " + escape(list) + "</p>";
     }
   for (const char* key : {"launch_undefined_reason", "launch_partial_note"})

@@ -70,6 +70,10 @@ std::string count_or(const nlohmann::json& v, const std::string& missing) {
   return v.is_number() ? format_fixed(v.get<double>(), 0) : missing;
 }
 
+std::string count_noun(const nlohmann::json& v, const char* one, const char* many) {
+  return v.is_number() && v.get<double>() == 1 ? one : many;
+}
+
 std::string label_or(const nlohmann::json& v, const std::string& missing) {
   if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
   if (v.is_number_integer()) return std::to_string(v.get<int64_t>());

@@ -45,6 +45,8 @@ const nlohmann::json& member(const nlohmann::json& j, const char* key);
 std::string ns_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string pct_or(const nlohmann::json& v, const std::string& missing = "-");
 std::string count_or(const nlohmann::json& v, const std::string& missing = "-");
+// The noun after a JSON count (count_or): singular for exactly 1, plural otherwise (also for "-").
+std::string count_noun(const nlohmann::json& v, const char* one, const char* many);
 // An integer that names rather than counts (a batch size, thread count, chain length, pid, tid):
 // its digits alone, as the terminal prints it, never "1,024". Only whole numbers are names: a
 // fraction (an average batch, 1.5) keeps its decimals, as scalar_text shows any other number.

@@ -36,11 +36,6 @@ std::string known_idle_note(const nlohmann::json& g) {
   return known > 0 ? " of the " + format_ns(known) + " not left out" : "";  // none left: the share is "-"
 }
 
-// The noun after a JSON count (count_or): singular for exactly 1, plural otherwise (also for "-").
-std::string count_noun(const nlohmann::json& v, const char* one, const char* many) {
-  return v.is_number() && v.get<double>() == 1 ? one : many;
-}
-
 // ", and N gaps of lost switches" after the count of intervals left out, when there are any.
 std::string lost_gaps_note(const nlohmann::json& g) {
   if (!g.contains("lost_switch_gaps") || !g["lost_switch_gaps"].is_number_integer() || g["lost_switch_gaps"].get<int64_t>() <= 0)

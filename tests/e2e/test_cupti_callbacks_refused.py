@@ -95,7 +95,7 @@ with tempfile.TemporaryDirectory() as d:
         # analyze text
         t = subprocess.run([exe, "analyze", path], capture_output=True, text=True)
         check(t.returncode == 0, "%s: analyze failed: %s" % (name, t.stderr))
-        line = "CUPTI refused %d callback(s) in pid %d, not recorded: %s" % (len(refused), PID, ", ".join(shown))
+        line = "CUPTI refused %d %s in pid %d, not recorded: %s" % (len(refused), "callback" if len(refused) == 1 else "callbacks", PID, ", ".join(shown))
         if unlisted:
             line += ", and %d more not listed (the ring record holds %d names)" % (unlisted, len(shown))
         check(line + "\n" in t.stdout, "%s: analyze text lacks %r:\n%s" % (name, line, t.stdout))
@@ -107,7 +107,7 @@ with tempfile.TemporaryDirectory() as d:
         what = ", ".join(listed_launch)
         if launch_refused > len(listed_launch):
             more = launch_refused - len(listed_launch)
-            what += (", and %d more not listed" % more) if listed_launch else "%d launch API(s) not listed" % more
+            what += (", and %d more not listed" % more) if listed_launch else "%d launch %s not listed" % (more, "API" if more == 1 else "APIs")
         note = ("launch figures are partial: they leave out, in pid %d: the calls of %s (CUPTI refused their callbacks)"
                 % (PID, what))
         check((note + "\n" in t.stdout) == partial, "%s: partial note %r in the text: %s" % (name, note, t.stdout))

@@ -123,7 +123,7 @@ with tempfile.TemporaryDirectory() as d:
     r = run("report", u1, "-o", html)
     noted(r, u1, REASON, "report")
     page = open(html).read() if os.path.exists(html) else ""
-    check("CUPTI refused 3 callback(s) in pid %d, not recorded: %s" % (PID, ", ".join(UNMEASURED_REFUSED)) in page,
+    check("CUPTI refused 3 callbacks in pid %d, not recorded: %s" % (PID, ", ".join(UNMEASURED_REFUSED)) in page,
           "report: refused names missing")
     check(REASON + ", so there is no launch metric and no CPU- or GPU-bound verdict" in page, "report: no finding says why")
     for shown in ("GPU (queue-bound)", "CPU (launch-bound)", "GPU-bound.", "GPU-bound by the queue criterion",

@@ -34,7 +34,7 @@ with tempfile.TemporaryDirectory() as d:
     check(len(truth) == 1 and truth[0]["lost"] == 0, "stand-in output: %r" % r.stdout)
     if truth:
         pid = truth[0]["pid"]
-        refused_line = "  CUPTI refused %d callback(s) in pid %d, not recorded: %s\n" % (len(REFUSED), pid, ", ".join(REFUSED))
+        refused_line = "  CUPTI refused %d callbacks in pid %d, not recorded: %s\n" % (len(REFUSED), pid, ", ".join(REFUSED))
         flag_line = ("  launch calls not measured in pid %d: no launch callback enabled (CUPTI refused %s)\n"
                      % (pid, ", ".join(REFUSED)))
         check(refused_line in r.stdout, "summary lacks %r:\n%s" % (refused_line, r.stdout))

@@ -54,7 +54,7 @@ Buffer::Buffer(size_t bytes, const PlacementOptions& opt, std::string* note) : s
       const std::vector<int> nodes = nodes_of(opt.cpus);
       const std::string failed = bind_to_numa_nodes(p, bytes, nodes);
       n += std::string(n.empty() ? "" : "; ");
-      if (!failed.empty()) n += "NUMA binding to node(s) " + join(nodes) + " failed (" + failed + ")";
+      if (!failed.empty()) n += std::string(nodes.size() == 1 ? "NUMA binding to node " : "NUMA binding to nodes ") + join(nodes) + " failed (" + failed + ")";
       else n += (nodes.size() == 1 ? "bound to NUMA node " : "interleaved over NUMA nodes ") + join(nodes);
     }
   }

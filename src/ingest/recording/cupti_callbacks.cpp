@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "util/comma_list.h"
+#include "util/plural.h"
 
 namespace infertrace {
 
@@ -115,11 +116,13 @@ std::string refused_launch_apis(const CuptiCallbackStatus& s) {
   std::string out = join(names, ", ");
   if (s.launch_refused > names.size()) {
     const std::string more = std::to_string(s.launch_refused - names.size());
-    out += names.empty() ? more + " launch API(s) not listed" : ", and " + more + " more not listed";
+    out += names.empty() ? more + plural(static_cast<int64_t>(s.launch_refused - names.size()), " launch API not listed", " launch APIs not listed")
+                         : ", and " + more + " more not listed";
   }
   // A count derived from a cut list (ring version 2): the unlisted refusals may hold more.
   if (!s.launch_refused_exact)
-    out += ", and possibly some of the " + std::to_string(s.unlisted()) + " refused callback(s) not listed";
+    out += ", and possibly some of the " + std::to_string(s.unlisted()) +
+           plural(static_cast<int64_t>(s.unlisted()), " refused callback not listed", " refused callbacks not listed");
   return out;
 }
 
@@ -169,7 +172,8 @@ std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s) {
   std::vector<std::string> lines;
   const std::string pid = std::to_string(s.pid);
   if (s.refused) {
-    std::string l = "CUPTI refused " + std::to_string(s.refused) + " callback(s) in pid " + pid + ", not recorded: ";
+    std::string l = "CUPTI refused " + std::to_string(s.refused) + plural(static_cast<int64_t>(s.refused), " callback", " callbacks") +
+                    " in pid " + pid + ", not recorded: ";
     l += s.refused_names.empty() ? "(no name listed)" : join(s.refused_names, ", ");
     if (s.unlisted() && !s.refused_names.empty())
       l += ", and " + std::to_string(s.unlisted()) + " more not listed (the ring record holds " +

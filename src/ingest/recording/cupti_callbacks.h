@@ -62,7 +62,7 @@ LaunchCoverage launch_coverage(const std::vector<CuptiCallbackStatus>& all, cons
 LaunchCoverage read_launch_coverage(const Trace& t);
 
 // The line every output prints for `s` when CUPTI refused something (none otherwise):
-//   "CUPTI refused 3 callback(s) in pid P, not recorded: a, b, c"  (+ ", and N more not listed")
+//   "CUPTI refused 3 callbacks in pid P, not recorded: a, b, c"  (+ ", and N more not listed")
 std::vector<std::string> cupti_callback_notes(const CuptiCallbackStatus& s);
 
 // When some launch calls were not recorded (coverage unmeasured or partial), what the per-API rows
