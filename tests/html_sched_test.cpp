@@ -481,3 +481,18 @@ TEST(HtmlSched, RecorderLossAndRatesOutsideTheLossWindows) {
   const std::string none = section_text(j);
   EXPECT_TRUE(has(none, "Sched/1K n/a (no launch outside the loss)")) << none;
 }
+
+// A saved analysis whose bound keys cannot be read (`per_1k_upper_bound` neither true nor false): the
+// rates are shown unmarked, and a row says why, with the reader's message (compare refuses such a
+// document with the same message). Before, the page kept its defaults without a word.
+TEST(HtmlSched, AnUnreadableBoundIsSaidNotSilentlyDropped) {
+  json j = full_doc();
+  j["per_1k_upper_bound"] = "yes";
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, "Sched/1K (switch-outs per 1000 launches) 65.0 (preempt 52.5, block 12.5)")) << t;
+  const size_t at = t.find("rates per 1000 launches bound unknown (unreadable: ");
+  ASSERT_NE(at, std::string::npos) << t;
+  EXPECT_TRUE(has(t.substr(at), "the saved analysis: &quot;per_1k_upper_bound&quot; is not true, false or null)")) << t.substr(at, 200);
+  // A readable one has no such row.
+  EXPECT_FALSE(has(section_text(full_doc()), "bound unknown")) << section_text(full_doc());
+}

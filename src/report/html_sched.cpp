@@ -250,14 +250,17 @@ std::string impact_table(const json& doc, const Recorded& r) {
   // bounds ("≤ ", the terminal's "<= ") when launches were counted fewer than ran, read as compare
   // reads it (`per_1k_upper_bound`; a document saved before the key by the same rule: review FH M3);
   // a malformed key or count leaves them unmarked. Not said where no rate is shown (review FH L1).
-  std::string bound_reason;
+  std::string bound_reason, bound_unreadable;
   bool rates_events_lost = true;  // the loss rows' "neither bound" (review FH L3); kept where unreadable
   try {
-    const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "sched");
+    const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "the saved analysis");
     bound_reason = b.upper_bound_reason, rates_events_lost = b.events_lost;
-  } catch (const InputError&) {
+  } catch (const InputError& e) {
+    // The page still shows what it can read, but says why the rates carry no mark (compare refuses
+    // such a document with the same message).
+    bound_unreadable = e.what();
   }
-  if (!r.switches && !r.irqs) bound_reason.clear();
+  if (!r.switches && !r.irqs) bound_reason.clear(), bound_unreadable.clear();
   // The mark on each rate, an exact 0 unmarked (per_1k_marked).
   const auto marked = [&](const json& v) { return per_1k_marked(!bound_reason.empty(), v.get<double>(), "≤ ", rate_text(v)); };
   auto rate = [&](const char* key, bool rec) {
@@ -278,6 +281,9 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (doc.contains("irq_per_1k_soft")) tb.add_row({"IRQ/1K soft (softirqs per 1000 launches)", rate("irq_per_1k_soft", r.irqs)});
   if (!bound_reason.empty())
     tb.add_row({"rates per 1000 launches", "upper bounds (≤): " + bound_reason});
+  if (!bound_unreadable.empty())
+    tb.add_row({"rates per 1000 launches", "bound unknown (unreadable: " +
+                                               bound_unreadable + ")"});
   if (r.irqs && doc.contains("irq_per_1k_hard")) tb.add_row({"hard IRQs counted", hard_irq_sources(doc)});
   // A recording whose ring was full: how much was lost, and the rates again over the launches and
   // events outside every loss window, as the terminal's two rows (audit EE L2: the page had neither).
@@ -298,9 +304,10 @@ std::string impact_table(const json& doc, const Recorded& r) {
     bool outside_neither = member(loss, "per_1k_outside_events_lost") == true;
     std::string outside_types;
     try {
-      const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "sched");
+      const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "the saved analysis");
       outside_neither = b.outside_events_lost, outside_types = b.outside_types_lost;
     } catch (const InputError&) {
+      // The same document as above: its rates row already says why.
     }
     const bool outside_upper = !outside_neither && member(loss, "per_1k_outside_upper_bound") == true;
     const auto outside = [&](const char* key, bool rec) {
