@@ -23,20 +23,21 @@ void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t c
   if (drop_counted_by_per_1k_rates(drop_key)) t.rate_events_lost = true;
 }
 
+bool loss_type_spares_rate_numerators(const std::string& type) { return drop_may_hold_launches(type) || type == "fdname"; }
+
 bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type) {
-  // Only launch records and an ioctl's file name (counted by no rate, naming no thread: the reader
-  // takes no process from it) are known to leave the numerators whole: a lost task, wakeup or
-  // syscall record decides which threads the rates count (recording_reader, sched_scope), and a
-  // type this build does not know may matter too (review FN M3; fdname: review FQ L1).
+  // Only the allow-list is known to leave the numerators whole: a lost task, wakeup or syscall
+  // record decides which threads the rates count (recording_reader, sched_scope), and a type this
+  // build does not know may matter too (review FN M3; fdname: review FQ L1).
   for (const auto& [type, count] : lost_by_type)
-    if (count > 0 && !drop_may_hold_launches(type) && type != "fdname") return true;
+    if (count > 0 && !loss_type_spares_rate_numerators(type)) return true;
   return false;
 }
 
 std::string loss_types_changing_outside_rates(const std::map<std::string, int64_t>& lost_by_type) {
   std::string types;
   for (const auto& [type, count] : lost_by_type)
-    if (count > 0 && !drop_may_hold_launches(type) && type != "switch" && type != "fdname") types += (types.empty() ? "" : ", ") + type;
+    if (count > 0 && !loss_type_spares_rate_numerators(type) && type != "switch") types += (types.empty() ? "" : ", ") + type;
   return types;
 }
 

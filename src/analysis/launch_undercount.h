@@ -25,6 +25,11 @@ bool drop_may_hold_launches(const std::string& drop_key);
 // Whether a drop counter counts events a rate per 1000 launches counts: context switches ("switch")
 // and IRQs ("irq").
 bool drop_counted_by_per_1k_rates(const std::string& drop_key);
+// Whether records of a loss window's type leave every rate per 1000 launches' numerator whole and
+// name no thread of its scope: launch records (drop_may_hold_launches: they only under-count the
+// launches, making the rates upper bounds) and an ioctl's file name ("fdname": counted by no rate,
+// the reader takes no process from it). The allow-list both loss rules below start from.
+bool loss_type_spares_rate_numerators(const std::string& type);
 
 // The drop counters (RecorderDrop, sched --json `dropped`) tallied for the rates per 1000 launches:
 // the one sum for a recording, its stderr note and a saved analysis (review FK d).
@@ -48,9 +53,9 @@ struct Per1kDropTally {
 void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t count);
 // Whether a loss window (LossWindow::lost; sched --json `loss.lost_by_type`, the windows' per-type
 // sums) may have lost events a rate per 1000 launches counts, or that decide which threads it
-// counts: a positive count of any type but launch records (drop_may_hold_launches; review FH L3,
-// FN M3) and ioctl file names (fdname: review FQ L1). A window that lost only those leaves the
-// numerators whole: with launches under-counted the rates are then upper bounds, not neither bound.
+// counts: a positive count of any type outside loss_type_spares_rate_numerators (review FH L3, FN
+// M3, FQ L1). A window that lost only those leaves the numerators whole: with launches under-counted
+// the rates are then upper bounds, not neither bound.
 bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type);
 // The same for the rates counted outside the loss windows (sched's `loss.*_outside`): the types a
 // window lost, with a positive count, that may change them, joined by ", " in the map's order ("" when
@@ -59,10 +64,10 @@ bool loss_lost_per_1k_events(const std::map<std::string, int64_t>& lost_by_type)
 // scope; launch records make them upper bounds (an API record names its process too, but every
 // traced process also has a TASK record: written by the recorder for a --pid process's threads, by
 // the kernel side at fork or exec, where a lost one makes these rates neither bound; so losing launch
-// records never takes a process out of the scope: review FQ M2); an ioctl's file name (fdname) is
-// counted by no rate and names no thread. Every other type may: wake-up, IRQ, syscall and task records put their
-// process in the scope (recording_reader, sched_scope), and a type this build does not know may
-// matter too. An allow-list, as loss_lost_per_1k_events' (review FN).
+// records never takes a process out of the scope: review FQ M2); ioctl file names, as
+// loss_type_spares_rate_numerators says. Every other type may: wake-up, IRQ, syscall and task
+// records put their process in the scope (recording_reader, sched_scope), and a type this build
+// does not know may matter too. An allow-list, as loss_lost_per_1k_events' (review FN).
 std::string loss_types_changing_outside_rates(const std::map<std::string, int64_t>& lost_by_type);
 inline bool loss_changes_outside_rates(const std::map<std::string, int64_t>& lost_by_type) {
   return !loss_types_changing_outside_rates(lost_by_type).empty();

@@ -264,9 +264,8 @@ std::string threads_section(const json& doc) {
     body = fmt::format("<p class=\"verdict\">Best thread count: {}{}.</p>", *best, escape(overlap_text(doc))) + body;
   // Decode faster than the DRAM roofline (`above_roofline`, files since 2026-12-01): say why.
   std::string above;
-  size_t above_counts = 0;
   for (auto& t : member(doc, "above_roofline"))
-    if (t.is_number()) above += (above.empty() ? "" : ", ") + json_brief(t), ++above_counts;
+    if (t.is_number()) above += (above.empty() ? "" : ", ") + json_brief(t);
   if (!above.empty()) {
     const auto bpt = num(doc, "bytes_per_token"), llc = num(doc, "last_level_cache_bytes");
     const std::string why =
@@ -276,7 +275,7 @@ std::string threads_section(const json& doc) {
                           *bpt / 1e6, *llc / 1e6)
             : "decode read faster than the bandwidth test did, so that roofline is no ceiling here";
     // "at 1 thread", "at 2 threads", "at 1, 2 threads".
-    const char* noun = above_counts == 1 && above == "1" ? " thread: " : " threads: ";
+    const char* noun = above == "1" ? " thread: " : " threads: ";
     body += "<p>Above 100% of the roofline at " + escape(above) + noun + escape(why) + ".</p>";
   }
   const std::string spread = threads_spread_table(pts);

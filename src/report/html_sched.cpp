@@ -249,17 +249,19 @@ std::string impact_table(const json& doc, const Recorded& r) {
   // Rates per 1000 launches: null without launches or when the events were not recorded. Upper
   // bounds ("≤ ", the terminal's "<= ") when launches were counted fewer than ran, read as compare
   // reads it (`per_1k_upper_bound`; a document saved before the key by the same rule: review FH M3);
-  // a malformed key or count leaves them unmarked. Not said where no rate is shown (review FH L1).
+  // a malformed key or count leaves them unmarked, and a row says why (compare refuses such a
+  // document with the same message). Not said where no rate is shown (review FH L1). Read once: the
+  // loss rows below take the rest of it.
   std::string bound_reason, bound_unreadable;
-  bool rates_events_lost = true;  // the loss rows' "neither bound" (review FH L3); kept where unreadable
+  std::optional<SavedPer1kBound> saved_bound;
   try {
-    const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "the saved analysis");
-    bound_reason = b.upper_bound_reason, rates_events_lost = b.events_lost;
+    saved_bound = per_1k_bound_of_saved_sched(doc, "the saved analysis");
+    bound_reason = saved_bound->upper_bound_reason;
   } catch (const InputError& e) {
-    // The page still shows what it can read, but says why the rates carry no mark (compare refuses
-    // such a document with the same message).
     bound_unreadable = e.what();
   }
+  // The loss rows' "neither bound" (review FH L3); kept where unreadable.
+  const bool rates_events_lost = !saved_bound || saved_bound->events_lost;
   if (!r.switches && !r.irqs) bound_reason.clear(), bound_unreadable.clear();
   // The mark on each rate, an exact 0 unmarked (per_1k_marked).
   const auto marked = [&](const json& v) { return per_1k_marked(!bound_reason.empty(), v.get<double>(), "≤ ", rate_text(v)); };
@@ -282,8 +284,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   if (!bound_reason.empty())
     tb.add_row({"rates per 1000 launches", "upper bounds (≤): " + bound_reason});
   if (!bound_unreadable.empty())
-    tb.add_row({"rates per 1000 launches", "bound unknown (unreadable: " +
-                                               bound_unreadable + ")"});
+    tb.add_row({"rates per 1000 launches", "bound unknown (unreadable: " + bound_unreadable + ")"});
   if (r.irqs && doc.contains("irq_per_1k_hard")) tb.add_row({"hard IRQs counted", hard_irq_sources(doc)});
   // A recording whose ring was full: how much was lost, and the rates again over the launches and
   // events outside every loss window, as the terminal's two rows (audit EE L2: the page had neither).
@@ -301,14 +302,10 @@ std::string impact_table(const json& doc, const Recorded& r) {
     // Upper bounds by their own reason (review FH L3), as the terminal marks them; neither bound when
     // the windows lost records that decide which threads they count (SavedPer1kBound, from
     // `loss.lost_by_type`: a document saved before `per_1k_outside_events_lost` reads as it would now).
-    bool outside_neither = member(loss, "per_1k_outside_events_lost") == true;
-    std::string outside_types;
-    try {
-      const SavedPer1kBound b = per_1k_bound_of_saved_sched(doc, "the saved analysis");
-      outside_neither = b.outside_events_lost, outside_types = b.outside_types_lost;
-    } catch (const InputError&) {
-      // The same document as above: its rates row already says why.
-    }
+    // Unreadable (the rates row above says why): as the document's own key says.
+    const bool outside_neither =
+        saved_bound ? saved_bound->outside_events_lost : member(loss, "per_1k_outside_events_lost") == true;
+    const std::string outside_types = saved_bound ? saved_bound->outside_types_lost : std::string();
     const bool outside_upper = !outside_neither && member(loss, "per_1k_outside_upper_bound") == true;
     const auto outside = [&](const char* key, bool rec) {
       if (!rec) return not_recorded;

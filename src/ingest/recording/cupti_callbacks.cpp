@@ -115,9 +115,9 @@ std::string refused_launch_apis(const CuptiCallbackStatus& s) {
     if (is_launch(classify_api(n))) names.push_back(n);
   std::string out = join(names, ", ");
   if (s.launch_refused > names.size()) {
-    const std::string more = std::to_string(s.launch_refused - names.size());
-    out += names.empty() ? more + plural(static_cast<int64_t>(s.launch_refused - names.size()), " launch API not listed", " launch APIs not listed")
-                         : ", and " + more + " more not listed";
+    const uint64_t more = s.launch_refused - names.size();
+    out += names.empty() ? std::to_string(more) + plural(static_cast<int64_t>(more), " launch API not listed", " launch APIs not listed")
+                         : ", and " + std::to_string(more) + " more not listed";
   }
   // A count derived from a cut list (ring version 2): the unlisted refusals may hold more.
   if (!s.launch_refused_exact)
