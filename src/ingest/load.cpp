@@ -1,6 +1,7 @@
 #include "ingest/load.h"
 #include "ingest/recording/recording_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ingest/input_buffer.h"
@@ -32,7 +33,23 @@ Format sniff_format(const char* data, size_t size, bool complete, const std::str
     return Format::Undecided;
   }
   const char first = data[i];
-  if (first == '{' || first == '[') return Format::Json;
+  if (first == '{' || first == '[') {
+    // A stream taken as JSON is read to its end, so an endless one that merely starts with an
+    // opener (/dev/urandom, 2 times in 256) would never stop: look past the opener first. JSON text
+    // holds no raw control byte but white space, which random bytes hold within a few dozen.
+    if (!complete) {
+      constexpr size_t kJsonProbe = 256;
+      const size_t end = std::min(size, i + kJsonProbe);
+      for (size_t k = i + 1; k < end; ++k) {
+        const auto c = static_cast<unsigned char>(data[k]);
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          throw InputError(path, static_cast<int64_t>(k),
+                           "unknown format: not JSON text (a raw control byte after the opening bracket)");
+      }
+      if (size - i < kJsonProbe) return Format::Undecided;
+    }
+    return Format::Json;
+  }
   // (a prefix of the recording header is no JSON, but may still become the header)
   if (!complete && i == 0 && size < sizeof(itrace::kMagic) && std::memcmp(data, itrace::kMagic, size) == 0)
     return Format::Undecided;

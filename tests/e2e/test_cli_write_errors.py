@@ -39,6 +39,18 @@ for dev in ("/dev/zero", "/dev/urandom"):
         check(r.returncode == 1 and "unknown format" in r.stderr, "analyze %s: rc %d %r" % (dev, r.returncode, r.stderr))
     except subprocess.TimeoutExpired:
         check(False, "analyze %s read on for 60 s" % dev)
+# Endless random bytes after a JSON opener (what /dev/urandom gives 2 times in 256): refused from
+# the bytes after it, every run, not by the luck of /dev/urandom's first byte.
+for opener in (b"{", b"["):
+    noise = subprocess.Popen(["sh", "-c", "printf '%s'; exec cat /dev/urandom" % opener.decode()], stdout=subprocess.PIPE)
+    try:
+        r = subprocess.run([EXE, "analyze", "/dev/stdin"], stdin=noise.stdout, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 1 and "not JSON text" in r.stderr, "analyze of %r + noise: rc %d %r" % (opener, r.returncode, r.stderr))
+    except subprocess.TimeoutExpired:
+        check(False, "analyze of %r + endless noise read on for 60 s" % opener)
+    finally:
+        noise.kill()
+        noise.wait()
 # Endless white space: nothing but it in the first MiB is no trace.
 blanks = subprocess.Popen(["yes", ""], stdout=subprocess.PIPE)
 try:
