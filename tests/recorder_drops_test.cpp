@@ -167,7 +167,7 @@ TEST(RecorderDrops, UnpublishedSlotsOnlyWhenAboveZero) {
   const Trace base = lossy_cupti_recording();
   const size_t n_base = recorder_drops(base).size();
   const int64_t exact = 3 + 416 + 5 + 2 + 11;
-  for (const char* v : {"", "0", "-3", "12x", " 4", "abc"}) {
+  for (const char* v : {"", "0", "-3", "12x", "4.5", "abc"}) {
     Trace t = lossy_cupti_recording();
     t.meta["cupti.ring_unpublished_slots"] = v;  // "" and the rest: malformed or not above 0
     const std::vector<RecorderDrop> d = recorder_drops(t);
