@@ -787,4 +787,30 @@ TEST(Per1kUpperBound, NoNeitherBoundWhereNoRateIsShown) {
 }
 
 }  // namespace
+// Only the CUPTI ring's unpublished slots lost (a producer killed mid-write), switches and IRQs
+// whole: the rates per 1000 launches are upper bounds, the count said as "up to"; 0 slots: exact.
+TEST(Per1kUpperBound, UnpublishedSlotsAloneMakeTheRatesUpperBounds) {
+  const int64_t slots = 7;
+  Trace t = recording();
+  t.meta["cupti.ring_unpublished_slots"] = std::to_string(slots);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.launch_records_lost, slots);
+  EXPECT_FALSE(a.per_1k_events_lost);
+  const std::string reason =
+      "fewer launches counted than ran (the recorder lost up to " + std::to_string(slots) + " records that may be launch calls)";
+  EXPECT_EQ(a.per_1k_upper_bound_reason, reason);
+  EXPECT_TRUE(has(text_of(t, a), "<= " + fixed1(per_1k(2, kLaunches)))) << text_of(t, a);
+  const nlohmann::json j = sched_analysis_json(t, a);
+  EXPECT_EQ(j["per_1k_upper_bound"], true);
+  EXPECT_EQ(j["per_1k_upper_bound_reason"], reason);
+  EXPECT_EQ(j["dropped"]["cupti_ring_unpublished"], slots);
+
+  Trace clean = recording();
+  clean.meta["cupti.ring_unpublished_slots"] = "0";
+  const SchedAnalysis c = analyze_sched(clean);
+  EXPECT_EQ(c.launch_records_lost, 0);
+  EXPECT_EQ(c.per_1k_upper_bound_reason, "");
+  EXPECT_FALSE(has(text_of(clean, c), "<=")) << text_of(clean, c);
+}
+
 }  // namespace infertrace

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/launch_undercount.h"
 #include "analysis/sched.h"
 #include "cli/load_noting.h"
 #include "report/sched_render.h"
@@ -158,6 +159,108 @@ TEST(RecorderDropsNote, LaunchOnlyDropsMakeTheRatesUpperBounds) {
   sys.meta["dropped.syscall"] = "4";
   EXPECT_NE(cli::dropped_events_note(sys).find("may be off in either direction (a rate loses"), std::string::npos);
   EXPECT_EQ(cli::dropped_events_note(sys).find("upper bounds"), std::string::npos);
+}
+
+// META cupti.ring_unpublished_slots: a drop of its own, cupti_ring_unpublished, only when above 0;
+// absent, 0, negative or malformed: nothing added, the other counters and the exact total as before.
+TEST(RecorderDrops, UnpublishedSlotsOnlyWhenAboveZero) {
+  const Trace base = lossy_cupti_recording();
+  const size_t n_base = recorder_drops(base).size();
+  const int64_t exact = 3 + 416 + 5 + 2 + 11;
+  for (const char* v : {"", "0", "-3", "12x", "4.5", "abc"}) {
+    Trace t = lossy_cupti_recording();
+    t.meta["cupti.ring_unpublished_slots"] = v;  // "" and the rest: malformed or not above 0
+    const std::vector<RecorderDrop> d = recorder_drops(t);
+    EXPECT_EQ(d.size(), n_base) << "'" << v << "'";
+    for (const RecorderDrop& x : d) {
+      EXPECT_NE(x.key, "cupti_ring_unpublished") << "'" << v << "'";
+      EXPECT_NE(x.cause, DropCause::CuptiRingUnpublished) << "'" << v << "'";
+    }
+    EXPECT_EQ(recorder_unpublished_slots(t), 0) << "'" << v << "'";
+    EXPECT_EQ(recorder_lost_total(t), exact) << "'" << v << "'";
+    EXPECT_FALSE(sched_analysis_json(t, analyze_sched(t))["dropped"].contains("cupti_ring_unpublished")) << v;
+  }
+  EXPECT_EQ(recorder_unpublished_slots(base), 0);  // absent
+  Trace t = lossy_cupti_recording();
+  const int64_t slots = 9;
+  t.meta["cupti.ring_unpublished_slots"] = std::to_string(slots);
+  const std::vector<RecorderDrop> d = recorder_drops(t);
+  ASSERT_EQ(d.size(), n_base + 1);
+  EXPECT_EQ(d.back().key, "cupti_ring_unpublished");
+  EXPECT_EQ(d.back().count, slots);
+  EXPECT_EQ(d.back().cause, DropCause::CuptiRingUnpublished);
+  // A slot count bounds the records: kept out of the exact total, read apart.
+  EXPECT_EQ(recorder_lost_total(t), exact);
+  EXPECT_EQ(recorder_unpublished_slots(t), slots);
+  EXPECT_EQ(sched_analysis_json(t, analyze_sched(t))["dropped"]["cupti_ring_unpublished"], slots);
+}
+
+TEST(RecorderDrops, UnpublishedSlotsMayHoldLaunches) {
+  EXPECT_TRUE(drop_may_hold_launches("cupti_ring_unpublished"));
+  EXPECT_FALSE(drop_counted_by_per_1k_rates("cupti_ring_unpublished"));
+  Per1kDropTally t;
+  tally_per_1k_drop(t, "cupti_ring", 3);
+  EXPECT_FALSE(t.launch_records_lost_up_to);
+  tally_per_1k_drop(t, "cupti_ring_unpublished", 0);  // nothing lost: still exact
+  EXPECT_FALSE(t.launch_records_lost_up_to);
+  tally_per_1k_drop(t, "cupti_ring_unpublished", 4);
+  EXPECT_EQ(t.launch_records_lost, 3 + 4);
+  EXPECT_EQ(t.launch_records_lost_anywhere, 3 + 4);  // the CUPTI ring has no loss windows
+  EXPECT_TRUE(t.launch_records_lost_up_to);
+  EXPECT_FALSE(t.rate_events_lost);
+  EXPECT_EQ(per_1k_launch_records_lost(t), 3 + 4);
+  EXPECT_EQ(launch_undercount_cause(7, "", true), "the recorder lost up to 7 records that may be launch calls");
+  EXPECT_EQ(launch_undercount_cause(7, ""), "the recorder lost 7 records that may be launch calls");
+}
+
+// The stderr note never states the slot count as an exact loss: "up to N", in the label, the total
+// and the per-1k cause, with its own remedy (not --expected-rate's).
+TEST(RecorderDrops, NoteSaysUpToForUnpublishedSlots) {
+  const int64_t slots = 6;
+  const auto recording = [&](int64_t api) {
+    Trace t;
+    t.source = TraceSource::Recording;
+    t.file = "r.itrace";
+    t.meta["events"] = "launch,sched";
+    t.meta["dropped.switch"] = "0";
+    if (api > 0) t.meta["dropped.api"] = std::to_string(api);
+    t.meta["cupti.ring_unpublished_slots"] = std::to_string(slots);
+    ApiCall c;
+    c.start = 5, c.dur = 1, c.pid = c.tid = 1, c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+    return t;
+  };
+  const std::string label = "CUPTI ring records a killed process left unwritten";
+  const std::string n = cli::dropped_events_note(recording(0));
+  EXPECT_NE(n.find("r.itrace: the recorder lost up to " + std::to_string(slots) + " events (" + label + " (up to " +
+                   std::to_string(slots) + "))"),
+            std::string::npos)
+      << n;
+  EXPECT_EQ(n.find("lost " + std::to_string(slots)), std::string::npos) << n;  // never the bare count
+  EXPECT_NE(n.find("rates per 1000 launches are upper bounds (fewer launches counted than ran: the recorder lost up to " +
+                   std::to_string(slots) + " records that may be launch calls, while no switch or IRQ event was lost)"),
+            std::string::npos)
+      << n;
+  EXPECT_NE(n.find(label + ": a process of the tree was killed while writing its CUPTI records; the records after that "
+                           "point in the ring were not read"),
+            std::string::npos)
+      << n;
+  EXPECT_EQ(n.find("--expected-rate."), std::string::npos) << n;  // no ring was full
+  // With exact counts too: their sum with the slots is "up to", the exact ones listed as they are.
+  const int64_t api = 5;
+  const std::string both = cli::dropped_events_note(recording(api));
+  EXPECT_NE(both.find("the recorder lost up to " + std::to_string(api + slots) + " events (api " + std::to_string(api) +
+                      ", " + label + " (up to " + std::to_string(slots) + "))"),
+            std::string::npos)
+      << both;
+  EXPECT_NE(both.find("the recorder lost up to " + std::to_string(api + slots) + " records that may be launch calls"),
+            std::string::npos)
+      << both;
+  EXPECT_NE(both.find("api: a ring buffer was full; record again with a larger --expected-rate."), std::string::npos) << both;
+  // 0 slots and nothing else lost: no note, as before.
+  Trace clean = recording(0);
+  clean.meta["cupti.ring_unpublished_slots"] = "0";
+  EXPECT_EQ(cli::dropped_events_note(clean), "");
 }
 
 }  // namespace infertrace

@@ -7,7 +7,7 @@
 
 namespace infertrace {
 
-bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring"; }
+bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring" || drop_key == "cupti_ring_unpublished"; }
 
 bool drop_counted_by_per_1k_rates(const std::string& drop_key) { return drop_key == "switch" || drop_key == "irq"; }
 
@@ -15,6 +15,8 @@ void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t c
   if (count <= 0) return;
   if (drop_may_hold_launches(drop_key)) {
     t.launch_records_lost = saturating_add_drops(t.launch_records_lost, count);
+    // A slot count bounds the records it held: the sum is then "up to" (review: unpublished slots).
+    if (drop_key == "cupti_ring_unpublished") t.launch_records_lost_up_to = true;
     // The eBPF ring's counters (dropped.<type>) count failed reserves, each inside a LOSS window;
     // the CUPTI ones ("cupti_...") have no windows.
     if (drop_key.rfind("cupti_", 0) == 0)
@@ -65,10 +67,10 @@ std::string per_1k_marked(bool upper_bound, double value, const std::string& mar
   return (upper_bound && value != 0.0 ? mark : std::string()) + text;
 }
 
-std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note) {
+std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note, bool up_to) {
   std::string why;
   if (launch_records_lost > 0)
-    why = "the recorder lost " + std::to_string(launch_records_lost) +
+    why = std::string("the recorder lost ") + (up_to ? "up to " : "") + std::to_string(launch_records_lost) +
           plural(launch_records_lost, " record that may be a launch call", " records that may be launch calls");
   if (!launch_partial_note.empty())
     why += std::string(why.empty() ? "" : "; ") + "CUPTI refused some launch callbacks, whose calls it leaves out";
@@ -76,9 +78,9 @@ std::string launch_undercount_cause(int64_t launch_records_lost, const std::stri
 }
 
 std::string per_1k_upper_bound_reason(int64_t launches, int64_t launch_records_lost, const std::string& launch_partial_note,
-                                      bool rate_events_lost) {
+                                      bool rate_events_lost, bool up_to) {
   if (launches <= 0 || rate_events_lost) return "";
-  const std::string cause = launch_undercount_cause(launch_records_lost, launch_partial_note);
+  const std::string cause = launch_undercount_cause(launch_records_lost, launch_partial_note, up_to);
   return cause.empty() ? "" : "fewer launches counted than ran (" + cause + ")";
 }
 

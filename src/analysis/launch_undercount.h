@@ -19,7 +19,8 @@ namespace infertrace {
 
 // Whether a recorder drop counter (RecorderDrop::key, sched --json `dropped`) counts records that
 // may have been launch calls: the eBPF ring's API events ("api") and the CUPTI ring's records
-// ("cupti_ring", API callbacks and GPU records alike). The one list for a recording and a saved
+// ("cupti_ring", API callbacks and GPU records alike; "cupti_ring_unpublished", the slots a killed
+// producer never published and the ring after them: up to that many records, of any kind). The one list for a recording and a saved
 // analysis of it.
 bool drop_may_hold_launches(const std::string& drop_key);
 // Whether a drop counter counts events a rate per 1000 launches counts: context switches ("switch")
@@ -48,6 +49,9 @@ struct Per1kDropTally {
   // Whether loss windows lost records that decide which threads the rates outside the windows count
   // (loss_changes_outside_rates): then those rates are neither bound too.
   bool outside_rate_events_lost = false;
+  // Whether launch_records_lost includes the CUPTI ring's unpublished slots ("cupti_ring_unpublished"):
+  // a slot count, at most that many records, so the sum is an upper bound and is worded "up to".
+  bool launch_records_lost_up_to = false;
 };
 // Adds one counter; a count <= 0 (nothing lost, or a corrupt negative) adds nothing.
 void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t count);
@@ -92,14 +96,17 @@ std::string per_1k_marked(bool upper_bound, double value, const std::string& mar
 // Why launches are under-counted, in words ("the recorder lost N records that may be launch
 // calls", "CUPTI refused some launch callbacks, whose calls it leaves out", or both joined by "; "),
 // from the records lost that may be launch calls and the coverage's partial note; "" when neither.
-std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note);
+// `up_to`: the count includes the CUPTI ring's unpublished slots (Per1kDropTally::launch_records_lost_up_to),
+// a bound on the records they held, so it reads "the recorder lost up to N records ...".
+std::string launch_undercount_cause(int64_t launch_records_lost, const std::string& launch_partial_note,
+                                    bool up_to = false);
 
 // Why the rates per 1000 launches are upper bounds; "" when they are not: no launches to divide by,
 // launches not under-counted, or `rate_events_lost` (the recording has loss windows, or dropped
 // switch or IRQ events: the numerators lost some too, so neither bound; loss windows that lost
-// only launch records leave it false: loss_lost_per_1k_events).
+// only launch records leave it false: loss_lost_per_1k_events). `up_to` as launch_undercount_cause's.
 std::string per_1k_upper_bound_reason(int64_t launches, int64_t launch_records_lost, const std::string& launch_partial_note,
-                                      bool rate_events_lost);
+                                      bool rate_events_lost, bool up_to = false);
 
 // Which way a ratio of two such rates (a scenario's over its baseline's) may be off, in compare's
 // words for the slowdown: "" exact, "at_most" (the numerator is an upper bound: the true ratio is at

@@ -352,14 +352,16 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   // recorded" (review FH L1).
   if (a.switches_recorded || a.irqs_recorded)
     a.per_1k_upper_bound_reason =
-        per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost);
+        per_1k_upper_bound_reason(a.launches, a.launch_records_lost, a.launch_partial_note, rate_events_lost,
+                                  drops.launch_records_lost_up_to);
   a.per_1k_events_lost = rate_events_lost;
   // Outside the windows by the same rule: neither bound when the windows lost records that decide
   // which threads those rates count (loss_changes_outside_rates), switches lost inside them aside.
   a.per_1k_outside_events_lost = a.loss && drops.outside_rate_events_lost;
   if (a.loss && (a.switches_recorded || a.irqs_recorded))
     a.per_1k_outside_loss_upper_bound_reason = per_1k_upper_bound_reason(
-        a.launches_outside_loss, a.launch_records_lost, a.launch_partial_note, a.per_1k_outside_events_lost);
+        a.launches_outside_loss, a.launch_records_lost, a.launch_partial_note, a.per_1k_outside_events_lost,
+        drops.launch_records_lost_up_to);
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)

@@ -43,6 +43,7 @@ std::string drop_label(const RecorderDrop& d) {
     case DropCause::CuptiUnusableGpuRecord:
       return d.key == "cupti_gpu_without_clock" ? "CUPTI GPU records without a clock sample"
                                                 : "CUPTI GPU records without timestamps";
+    case DropCause::CuptiRingUnpublished: return "CUPTI ring records a killed process left unwritten";
   }
   return d.key;
 }
@@ -65,8 +66,10 @@ bool per_1k_rates_shown(const Trace& t) {
 
 std::string dropped_events_note(const Trace& t) {
   if (t.source != TraceSource::Recording) return {};
-  std::string what, ring, cupti, unusable;
-  int64_t total = 0;
+  std::string what, ring, cupti, unusable, unpublished;
+  // The exact counts, and the CUPTI ring's unpublished slots apart: a slot count bounds the records
+  // they held, so a total that includes it is "up to".
+  int64_t total = 0, up_to = 0;
   // As analyze_sched decides it (launch_undercount.h): the drops' tally, and the loss windows (those
   // that lost anything but launch records make the rates neither bound).
   Per1kDropTally drops;
@@ -74,8 +77,15 @@ std::string dropped_events_note(const Trace& t) {
   for (const RecorderDrop& d : recorder_drops(t)) {
     tally_per_1k_drop(drops, d.key, d.count);
     if (d.count <= 0) continue;
-    total = saturating_add_drops(total, d.count);
     const std::string label = drop_label(d);
+    if (d.cause == DropCause::CuptiRingUnpublished) {
+      up_to = saturating_add_drops(up_to, d.count);
+      what += (what.empty() ? "" : ", ") + label + " (up to " + std::to_string(d.count) + ")";
+      unpublished = " " + label + ": a process of the tree was killed while writing its CUPTI records; the records after "
+                    "that point in the ring were not read (no option sizes this; a larger --expected-rate does not help).";
+      continue;
+    }
+    total = saturating_add_drops(total, d.count);
     what += (what.empty() ? "" : ", ") + label + " " + std::to_string(d.count);
     // The remedy depends on where they were lost: both rings are sized by --expected-rate; CUPTI's
     // activity buffers are its own (src/cupti_inject/inject_activity.cpp), no option of ours sizes them;
@@ -91,8 +101,10 @@ std::string dropped_events_note(const Trace& t) {
     std::string& list = d.cause == DropCause::CuptiActivity ? cupti : ring;
     list += (list.empty() ? "" : ", ") + label;
   }
-  if (total == 0) return {};
-  std::string note = t.file + ": the recorder lost " + std::to_string(total) + plural(total, " event (", " events (") + what +
+  if (total == 0 && up_to == 0) return {};
+  const int64_t shown = saturating_add_drops(total, up_to);
+  std::string note = t.file + ": the recorder lost " + (up_to > 0 ? "up to " : "") + std::to_string(shown) +
+                     plural(shown, " event (", " events (") + what +
                      "). Counts and profiles of those event types are lower bounds; ";
   // Only launch records lost (switches and IRQs whole, in the drops and the loss windows): the rates per 1000
   // launches are upper bounds, as the tables mark them (review FH M2); the one rule is
@@ -100,7 +112,8 @@ std::string dropped_events_note(const Trace& t) {
   if (!per_1k_rates_shown(t))
     note += "launch-pair figures and the scheduler impact may be off in either direction (a pair or gap can span the "
             "loss).";
-  else if (const std::string cause = launch_undercount_cause(per_1k_launch_records_lost(drops), "");
+  else if (const std::string cause =
+               launch_undercount_cause(per_1k_launch_records_lost(drops), "", drops.launch_records_lost_up_to);
            !cause.empty() && !drops.rate_events_lost)
     note += "rates per 1000 launches are upper bounds (fewer launches counted than ran: " + cause +
             ", while no switch or IRQ event was lost); launch-pair figures and the scheduler impact may be off in either "
@@ -112,6 +125,7 @@ std::string dropped_events_note(const Trace& t) {
     note += " " + ring + ": a ring buffer was full; record again with a larger --expected-rate.";
   if (!cupti.empty())
     note += " " + cupti + ": CUPTI dropped them itself (its own activity buffers were full, which --expected-rate does not size).";
+  if (!unpublished.empty()) note += unpublished;
   if (!unusable.empty())
     note += unusable + " The recorder left these GPU records out, as they could not be placed in time: the GPU work they "
                        "stand for is missing, and their launch calls show no GPU activity.";

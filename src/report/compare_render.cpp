@@ -101,7 +101,8 @@ SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& fi
   // by the same rule from what it holds, so that it reads as its recording does.
   const json& bound = s.contains("per_1k_upper_bound") ? s["per_1k_upper_bound"] : json(nullptr);
   if (!bound.is_null() && !bound.is_boolean()) throw InputError(file, -1, "\"per_1k_upper_bound\" is not true, false or null");
-  const std::string rule = per_1k_upper_bound_reason(launches, out.launch_records_lost, out.launch_partial_note, rate_events_lost);
+  const std::string rule = per_1k_upper_bound_reason(launches, out.launch_records_lost, out.launch_partial_note, rate_events_lost,
+                                                     drops.launch_records_lost_up_to);
   if (bound.is_boolean() && bound.get<bool>()) {
     const json& why = s.contains("per_1k_upper_bound_reason") ? s["per_1k_upper_bound_reason"] : json(nullptr);
     out.upper_bound_reason = why.is_string() && !why.get<std::string>().empty() ? why.get<std::string>()

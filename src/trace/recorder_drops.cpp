@@ -37,14 +37,25 @@ std::vector<RecorderDrop> recorder_drops(const Trace& t) {
     add("cupti_gpu_without_clock", it->second, DropCause::CuptiUnusableGpuRecord);
   if (const auto it = t.meta.find("cupti.gpu_without_timestamps"); it != t.meta.end())
     add("cupti_gpu_without_timestamps", it->second, DropCause::CuptiUnusableGpuRecord);
+  // Only a positive count: nothing to say of 0, and older recordings read as before.
+  if (const auto it = t.meta.find("cupti.ring_unpublished_slots"); it != t.meta.end()) {
+    int64_t n = 0;
+    if (parse_count(it->second, n) && n > 0) out.push_back({"cupti_ring_unpublished", n, DropCause::CuptiRingUnpublished});
+  }
   return out;
 }
 
 int64_t recorder_lost_total(const Trace& t) {
   int64_t total = 0;
   for (const RecorderDrop& d : recorder_drops(t))
-    if (d.count > 0) total = saturating_add_drops(total, d.count);
+    if (d.count > 0 && d.cause != DropCause::CuptiRingUnpublished) total = saturating_add_drops(total, d.count);
   return total;
+}
+
+int64_t recorder_unpublished_slots(const Trace& t) {
+  for (const RecorderDrop& d : recorder_drops(t))
+    if (d.cause == DropCause::CuptiRingUnpublished) return d.count;
+  return 0;
 }
 
 }  // namespace infertrace

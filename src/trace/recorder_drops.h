@@ -21,11 +21,18 @@ enum class DropCause {
   // CUPTI delivered these GPU records, but the merge could not place them in time and left them out
   // (no start or end time, or a raw GPU clock its process sent no sample to map): no buffer to size.
   CuptiUnusableGpuRecord,
+  // A producer (a process of the tree) was killed between claiming CUPTI ring slots and publishing
+  // them: the consumer stops at the first unpublished slot, so what was written after it in the ring
+  // is not read either. The count is of 64-byte slots, from the first unpublished one to the ring's
+  // head (those published after it included), and a record takes one or more: it holds AT
+  // MOST that many records (an upper bound, never stated as an exact loss). No option sizes it; a
+  // larger --expected-rate does not help.
+  CuptiRingUnpublished,
 };
 
 struct RecorderDrop {
-  // The event type for dropped.<type>; "cupti_ring", "cupti_activity", "cupti_gpu_without_clock" or
-  // "cupti_gpu_without_timestamps".
+  // The event type for dropped.<type>; "cupti_ring", "cupti_activity", "cupti_gpu_without_clock",
+  // "cupti_gpu_without_timestamps" or "cupti_ring_unpublished" (a slot count: up to that many records).
   std::string key;
   int64_t count = 0;
   DropCause cause = DropCause::EventRing;
@@ -33,12 +40,13 @@ struct RecorderDrop {
 
 // Every drop counter the META holds, zeros included: dropped.<type> in META order (sorted by
 // type), then cupti_ring, cupti_activity, cupti_gpu_without_clock and cupti_gpu_without_timestamps,
-// each when the recording has it (CUPTI mode). A value that
+// each when the recording has it (CUPTI mode), then cupti_ring_unpublished only when
+// `cupti.ring_unpublished_slots` is above 0 (a clean run and a recording older than the reader of it
+// look as before). A value that
 // is not an integer is left out, as the reader leaves any malformed META value alone. Empty for a
 // trace without such META (Kineto).
 std::vector<RecorderDrop> recorder_drops(const Trace& t);
 
-// The sum of the positive counts of recorder_drops(t): 0 when nothing was lost.
 // a + b, held at INT64_MAX (INT64_MIN): counts come from a file's META text, and a corrupt one
 // near INT64_MAX must not overflow a sum (header-only, so modules that only add counts need no link).
 inline int64_t saturating_add_drops(int64_t a, int64_t b) {
@@ -46,6 +54,12 @@ inline int64_t saturating_add_drops(int64_t a, int64_t b) {
   return __builtin_add_overflow(a, b, &r) ? (b < 0 ? INT64_MIN : INT64_MAX) : r;
 }
 
+// The sum of the positive exact counts of recorder_drops(t): 0 when nothing was lost. The CUPTI
+// ring's unpublished slots (CuptiRingUnpublished) are kept apart, as they bound the records lost
+// rather than count them: recorder_unpublished_slots.
 int64_t recorder_lost_total(const Trace& t);
+// The CUPTI ring's slots a killed producer left unpublished (`cupti.ring_unpublished_slots`), 0 when
+// none or unreadable: up to that many records lost, besides recorder_lost_total's.
+int64_t recorder_unpublished_slots(const Trace& t);
 
 }  // namespace infertrace
