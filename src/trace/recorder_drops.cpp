@@ -52,10 +52,4 @@ int64_t recorder_lost_total(const Trace& t) {
   return total;
 }
 
-int64_t recorder_unpublished_slots(const Trace& t) {
-  for (const RecorderDrop& d : recorder_drops(t))
-    if (d.cause == DropCause::CuptiRingUnpublished) return d.count;
-  return 0;
-}
-
 }  // namespace infertrace

@@ -56,10 +56,7 @@ inline int64_t saturating_add_drops(int64_t a, int64_t b) {
 
 // The sum of the positive exact counts of recorder_drops(t): 0 when nothing was lost. The CUPTI
 // ring's unpublished slots (CuptiRingUnpublished) are kept apart, as they bound the records lost
-// rather than count them: recorder_unpublished_slots.
+// rather than count them (recorder_drops lists them, cupti_ring_unpublished).
 int64_t recorder_lost_total(const Trace& t);
-// The CUPTI ring's slots a killed producer left unpublished (`cupti.ring_unpublished_slots`), 0 when
-// none or unreadable: up to that many records lost, besides recorder_lost_total's.
-int64_t recorder_unpublished_slots(const Trace& t);
 
 }  // namespace infertrace
