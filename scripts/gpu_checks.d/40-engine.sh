@@ -3,7 +3,7 @@
 # folder whose small files come back in results.tar.gz) and log().
 log "engine --backend cuda: unit tests (CUDA vs CPU logits and greedy tokens, launch counts, batches)"
 timeout 180 "$B/infertrace_tests" --gtest_filter='Cuda*:*CudaVsCpu*' >"$OUT/engine_cuda_unit.txt" 2>&1
-echo "rc $?"
+echo "rc $? (77: every selected test skipped: no usable GPU)"
 # The summary lines; if there are none the binary did not get that far (a missing library, a crash):
 # show how its output ends instead.
 grep -E '^\[  (PASSED|FAILED|SKIPPED)|FAILED  \]|tests ran' "$OUT/engine_cuda_unit.txt" | tail -n 25 ||
