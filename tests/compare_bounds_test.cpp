@@ -249,5 +249,77 @@ TEST(CompareBounds, TheNoteNamesRatesBoundByRefusedCallbacks) {
   EXPECT_TRUE(has(html_text::doc_page(j), "rate ≥: a lower bound for lossy, partial:"));
 }
 
+// The CUPTI ring's unpublished slots (META cupti.ring_unpublished_slots, a process killed mid-write)
+// bound the records they held: a lost count that includes them is "up to" it in the verdict, in
+// compare --json (launch_records_lost_up_to) and on the page, from a recording and from its saved
+// analysis alike; an exact count, or a document saved before `dropped` listed the slots, is not.
+TEST(CompareBounds, UnpublishedSlotsAreSaidUpTo) {
+  const int64_t api = 100, slots = 5;
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched";
+  t.meta["dropped.api"] = std::to_string(api);
+  t.meta["cupti.ring_unpublished_slots"] = std::to_string(slots);
+  const std::string lost = std::to_string(api + slots);
+  const std::string cause = "the recorder lost up to " + lost + " records that may be launch calls";
+  const ScenarioMetrics from_trace = scenario_from_trace(t, "slots", "s.itrace");
+  const ScenarioMetrics from_json = scenario_from_json(sched_analysis_json(t, analyze_sched(t)), "slots", "s.json");
+  for (ScenarioMetrics m : {from_trace, from_json}) {
+    EXPECT_EQ(m.launch_records_lost, api + slots) << m.source;
+    EXPECT_TRUE(m.launch_records_lost_up_to) << m.source;
+    m.launches = 900, m.wall = 1'000'000'000;
+    // This row's rate the bound, then the baseline's.
+    const Comparison c = compare_scenarios({scenario("base", 1000, 0), m});
+    EXPECT_NE(c.rows[1].verdict.find("; its launch rate is a lower bound (" + cause + "), so the slowdown is at most this"),
+              std::string::npos)
+        << m.source << ": " << c.rows[1].verdict;
+    EXPECT_NE(text_of(c).find(cause), std::string::npos) << text_of(c);
+    const json j = comparison_json(c);
+    EXPECT_EQ(j["scenarios"][1]["launch_records_lost"], api + slots);
+    EXPECT_EQ(j["scenarios"][1]["launch_records_lost_up_to"], true);
+    EXPECT_EQ(j["scenarios"][0]["launch_records_lost_up_to"], false);
+    // The page: the count's cell says "up to" (the next cells: no partial note, no lost events).
+    const std::string page = html_text::doc_page(j);
+    EXPECT_TRUE(has(page, row({"up to " + lost, "-", "0"}))) << page;
+    const Comparison b = compare_scenarios({m, scenario("exact", 800, 0)});
+    EXPECT_EQ(b.rows[0].verdict, "baseline; its launch rate is a lower bound (" + cause + ")");
+    EXPECT_NE(b.rows[1].verdict.find("the baseline's launch rate is a lower bound (" + cause + ")"), std::string::npos)
+        << b.rows[1].verdict;
+  }
+
+  // Without the slots the count is exact: no "up to" anywhere.
+  t.meta.erase("cupti.ring_unpublished_slots");
+  ScenarioMetrics exact = scenario_from_json(sched_analysis_json(t, analyze_sched(t)), "exact", "e.json");
+  EXPECT_EQ(exact.launch_records_lost, api);
+  EXPECT_FALSE(exact.launch_records_lost_up_to);
+  exact.launches = 900, exact.wall = 1'000'000'000;
+  const Comparison e = compare_scenarios({scenario("base", 1000, 0), exact});
+  EXPECT_NE(e.rows[1].verdict.find("(the recorder lost " + std::to_string(api) + " records"), std::string::npos)
+      << e.rows[1].verdict;
+  EXPECT_EQ(e.rows[1].verdict.find("up to"), std::string::npos) << e.rows[1].verdict;
+  EXPECT_EQ(comparison_json(e)["scenarios"][1]["launch_records_lost_up_to"], false);
+
+  // A saved analysis: `dropped.cupti_ring_unpublished` restores the flag; one saved without the key
+  // (before sched --json listed the slots) reads as exact, as its count then left them out.
+  const json with_key = {{"sched_per_1k", nullptr}, {"launches", 900}, {"wall_ns", 1'000'000'000},
+                         {"dropped", {{"api", api}, {"cupti_ring_unpublished", slots}}}};
+  const ScenarioMetrics restored = scenario_from_json(with_key, "r", "r.json");
+  EXPECT_EQ(restored.launch_records_lost, api + slots);
+  EXPECT_TRUE(restored.launch_records_lost_up_to);
+  const json old = {{"sched_per_1k", nullptr}, {"launches", 900}, {"wall_ns", 1'000'000'000}, {"dropped", {{"api", api}}}};
+  const ScenarioMetrics old_m = scenario_from_json(old, "o", "o.json");
+  EXPECT_EQ(old_m.launch_records_lost, api);
+  EXPECT_FALSE(old_m.launch_records_lost_up_to);
+
+  // add_launch_records_lost keeps the flag: only a positive slot count sets it, and it stays set.
+  ScenarioMetrics m;
+  add_launch_records_lost(m, "cupti_ring_unpublished", 0);
+  EXPECT_FALSE(m.launch_records_lost_up_to);
+  add_launch_records_lost(m, "cupti_ring_unpublished", 3);
+  add_launch_records_lost(m, "api", 4);
+  EXPECT_EQ(m.launch_records_lost, 3 + 4);
+  EXPECT_TRUE(m.launch_records_lost_up_to);
+}
+
 }  // namespace
 }  // namespace infertrace

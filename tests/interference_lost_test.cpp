@@ -5,9 +5,12 @@
 #include <sstream>
 
 #include "bench/interference_summary.h"
+#include "html_text.h"
 
 namespace infertrace::bench {
 namespace {
+
+using html_text::has;
 
 RunResult recorded_run(double wall_s, std::optional<int64_t> lost) {
   RunResult r;
@@ -67,6 +70,65 @@ TEST(InterferenceLost, PerScenarioCountTextAndJson) {
   EXPECT_EQ(j["scenarios"][1]["runs"][1]["lost_events"], 7);
   EXPECT_TRUE(j["scenarios"][1]["runs"][2]["lost_events"].is_null());
   EXPECT_TRUE(j["scenarios"][2]["lost_events"].is_null());
+}
+
+// The CUPTI ring's unpublished slots (a process killed mid-write) bound the records lost: kept out of
+// the exact `lost_events`, summed apart, and the table's "lost" cell is then "<=" the exact count
+// plus the slots, with the scenario's line saying why; without slots the cell is the exact count.
+TEST(InterferenceLost, UnpublishedSlotsMakeTheLostCellAnUpperBound) {
+  const auto with_slots = [](std::optional<int64_t> lost, std::optional<int64_t> slots) {
+    RunResult r = recorded_run(2.0, lost);
+    r.unpublished_slots = slots;
+    return r;
+  };
+  std::vector<ScenarioResult> res(2);
+  res[0].name = "baseline", res[0].runs = {with_slots(0, 0), with_slots(3, 0)};
+  // cpu: 5 exact and 8 slots in one run, 4 slots in another, a third not analysed.
+  res[1].name = "cpu", res[1].runs = {with_slots(5, 8), with_slots(0, 4), with_slots(std::nullopt, std::nullopt)};
+  const std::vector<std::vector<std::optional<ScenarioMetrics>>> sched = {{analysed("baseline"), analysed("baseline")},
+                                                                          {analysed("cpu"), analysed("cpu"), std::nullopt}};
+  const std::vector<ScenarioSummary> s = summarize_interference(res, sched, false);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].unpublished_slots, std::optional<int64_t>(0));
+  EXPECT_EQ(s[0].runs_with_unpublished_slots, 0);
+  EXPECT_EQ(s[1].lost_events, std::optional<int64_t>(5));
+  EXPECT_EQ(s[1].unpublished_slots, std::optional<int64_t>(8 + 4));
+  EXPECT_EQ(s[1].runs_with_unpublished_slots, 2);
+  EXPECT_EQ(lost_cell(s[0]), "3");
+  EXPECT_EQ(lost_cell(s[1]), "<=" + std::to_string(5 + 8 + 4));
+
+  std::ostringstream text;
+  print_interference(text, s, false);
+  const std::string t = text.str();
+  EXPECT_NE(t.find(" <=" + std::to_string(5 + 8 + 4) + "\n"), std::string::npos) << t;  // the last column
+  EXPECT_NE(t.find("the recorder lost 5 events in 1 of 2 analysed runs"), std::string::npos) << t;
+  EXPECT_NE(t.find("; up to " + std::to_string(8 + 4) + " CUPTI records unread in 2 of 2 analysed runs (a process was "
+                   "killed mid-write"),
+            std::string::npos)
+      << t;
+  EXPECT_EQ(t.find("up to 0"), std::string::npos) << t;  // the baseline: no slots, nothing said
+
+  InterferenceOptions o;
+  const nlohmann::json j = interference_json(o, res, s);
+  EXPECT_EQ(j["scenarios"][1]["lost_events"], 5);  // the exact part, as before
+  EXPECT_EQ(j["scenarios"][1]["unpublished_slots"], 8 + 4);
+  EXPECT_EQ(j["scenarios"][1]["runs_with_unpublished_slots"], 2);
+  EXPECT_EQ(j["scenarios"][1]["runs"][0]["unpublished_slots"], 8);
+  EXPECT_TRUE(j["scenarios"][1]["runs"][2]["unpublished_slots"].is_null());
+
+  // The report page: the cell "≤ " the same sum, and a note saying why (the document has no notes).
+  const std::string page = html_text::doc_page(j);
+  EXPECT_TRUE(has(page, "≤ " + std::to_string(5 + 8 + 4))) << page;
+  EXPECT_TRUE(has(page, "Events the recorder lost ≤: an upper bound where a process was killed while writing its CUPTI "
+                        "records"))
+      << page;
+  const std::string clean_page = html_text::doc_page(interference_json(o, {res[0]}, {s[0]}));
+  EXPECT_FALSE(has(clean_page, "≤")) << clean_page;
+  EXPECT_FALSE(has(clean_page, "Events the recorder lost ≤")) << clean_page;
+
+  // No analysed recording: "-", slots or not.
+  ScenarioSummary none;
+  EXPECT_EQ(lost_cell(none), "-");
 }
 
 }  // namespace

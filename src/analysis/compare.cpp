@@ -31,7 +31,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.launch_partial_note = a.launch_partial_note;
   // The drops that may have been launch calls (audit EE L4), as the analysis read them from the
   // recording's META, and what they and the partial note make of the rates per 1000 launches.
-  m.launch_records_lost = a.launch_records_lost;
+  m.launch_records_lost = a.launch_records_lost, m.launch_records_lost_up_to = a.launch_records_lost_up_to;
   m.per_1k_upper_bound_reason = a.per_1k_upper_bound_reason;
   m.per_1k_events_lost = a.per_1k_events_lost;  // loss windows only when they lost switches or IRQs (review FH L3)
   m.per_1k_outside_events_lost = a.per_1k_outside_events_lost;
@@ -67,9 +67,9 @@ std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall) {
 }
 
 void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count) {
-  Per1kDropTally t{m.launch_records_lost};
+  Per1kDropTally t{.launch_records_lost = m.launch_records_lost, .launch_records_lost_up_to = m.launch_records_lost_up_to};
   tally_per_1k_drop(t, drop_key, count);
-  m.launch_records_lost = t.launch_records_lost;
+  m.launch_records_lost = t.launch_records_lost, m.launch_records_lost_up_to = t.launch_records_lost_up_to;
 }
 
 namespace {
@@ -104,9 +104,10 @@ bool vector_sets_differ(const ScenarioMetrics& a, const ScenarioMetrics& b) {
 }
 
 // Why a scenario's launch rate is a lower bound, for its verdict: the records lost (a count) and
-// the launch callbacks CUPTI refused (no count: their calls were never seen), either or both.
+// the launch callbacks CUPTI refused (no count: their calls were never seen), either or both. A count
+// that includes the CUPTI ring's unpublished slots is "up to" it (a slot count bounds the records).
 std::string lower_bound_cause(const ScenarioMetrics& m) {
-  return launch_undercount_cause(m.launch_records_lost, m.launch_partial_note);
+  return launch_undercount_cause(m.launch_records_lost, m.launch_partial_note, m.launch_records_lost_up_to);
 }
 
 std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonRow& base, const std::string& basis) {

@@ -70,10 +70,16 @@ struct ScenarioMetrics {
   // Whether `sched`'s rates outside the loss windows are neither bound too
   // (SchedAnalysis::per_1k_outside_events_lost; a saved analysis: SavedPer1kBound).
   bool per_1k_outside_events_lost = false;
+  // Whether launch_records_lost includes the CUPTI ring's unpublished slots ("cupti_ring_unpublished":
+  // a slot count, at most that many records): the count is then an upper bound, and the verdict says
+  // "lost up to N" (SchedAnalysis::launch_records_lost_up_to; a saved analysis: its `dropped`,
+  // SavedPer1kBound). compare --json `launch_records_lost_up_to`.
+  bool launch_records_lost_up_to = false;
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.
-// m.launch_records_lost += count for such a counter (held at INT64_MAX: counts come from META text).
+// m.launch_records_lost += count for such a counter (held at INT64_MAX: counts come from META text);
+// a positive "cupti_ring_unpublished" sets m.launch_records_lost_up_to (tally_per_1k_drop).
 void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, int64_t count);
 
 // The mark before a slowdown whose rate(s) are lower bounds (ComparisonRow::slowdown_bound), or a

@@ -347,6 +347,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   for (const RecorderDrop& d : recorder_drops(trace)) tally_per_1k_drop(drops, d.key, d.count);
   tally_loss_window(drops, a.lost_by_type);
   a.launch_records_lost = per_1k_launch_records_lost(drops);
+  a.launch_records_lost_up_to = drops.launch_records_lost_up_to;
   const bool rate_events_lost = drops.rate_events_lost;
   // Said only where a rate is shown: with neither switches nor IRQs recorded every rate reads "not
   // recorded" (review FH L1).

@@ -197,6 +197,10 @@ struct SchedAnalysis {
   // (loss_changes_outside_rates: anything but launch records, switches and fdname): then those rates are
   // neither bound (review FN). False without loss windows.
   bool per_1k_outside_events_lost = false;
+  // Whether launch_records_lost includes the CUPTI ring's unpublished slots (drop key
+  // "cupti_ring_unpublished": a slot count, at most that many records; Per1kDropTally's flag), so
+  // that the count is an upper bound and said "up to" (compare's verdict and --json, as sched's reason).
+  bool launch_records_lost_up_to = false;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

@@ -34,6 +34,10 @@ struct RunResult {
   // Events the recorder lost in this run's recording (trace/recorder_drops.h); none when
   // the run was not recorded or its recording could not be analysed.
   std::optional<int64_t> lost_events;
+  // The CUPTI ring's unpublished slots in that recording (recorder_drops' cupti_ring_unpublished: a
+  // process killed mid-write; up to that many records unread, so not in lost_events, which is exact);
+  // set (0 without) when lost_events is.
+  std::optional<int64_t> unpublished_slots;
 };
 
 struct ScenarioResult {

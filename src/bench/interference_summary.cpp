@@ -53,6 +53,13 @@ std::string verdict_against(const ScenarioSummary& s, const ScenarioSummary& bas
 
 }  // namespace
 
+std::string lost_cell(const ScenarioSummary& s) {
+  if (!s.lost_events) return "-";
+  const int64_t slots = s.unpublished_slots.value_or(0);
+  if (slots <= 0) return std::to_string(*s.lost_events);
+  return "<=" + std::to_string(saturating_add_drops(*s.lost_events, slots));
+}
+
 bool per_1k_medians_upper_bounds(const ScenarioSummary& s) {
   return s.runs_per_1k_upper_bound > 0 && s.runs_per_1k_neither_bound == 0;
 }
@@ -71,6 +78,10 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
       if (run.lost_events) {
         s.lost_events = saturating_add_drops(s.lost_events.value_or(0), *run.lost_events);
         s.runs_with_lost_events += *run.lost_events > 0;
+      }
+      if (run.unpublished_slots) {
+        s.unpublished_slots = saturating_add_drops(s.unpublished_slots.value_or(0), *run.unpublished_slots);
+        s.runs_with_unpublished_slots += *run.unpublished_slots > 0;
       }
       if (!run.error.empty()) continue;
       ++s.runs_ok;
@@ -145,7 +156,7 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
                bounded(s.sched_per_1k, 1), increase,
                s.irq_per_1k_hard ? bounded(s.irq_per_1k_hard, 1) + "/" + bounded(s.irq_per_1k_soft, 1) : "-",
                s.penalty_ns ? format_ns(*s.penalty_ns) : "-", s.offcpu_share ? format_pct(*s.offcpu_share) : "-",
-               s.lost_events ? std::to_string(*s.lost_events) : "-"});
+               lost_cell(s)});
   }
   // Slowdowns exist only against a baseline with a usable run (summarize_interference).
   const bool has_baseline =
@@ -161,6 +172,12 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
       os << "; the recorder lost " << *s.lost_events << plural(*s.lost_events, " event", " events") << " in "
          << s.runs_with_lost_events << " of " << s.analysed
          << " analysed run" << (s.analysed == 1 ? "" : "s") << ": its scheduler figures are from an incomplete record";
+    // Apart from the exact count: a slot count bounds the records lost (the "lost" cell's "<=").
+    if (s.runs_with_unpublished_slots > 0)
+      os << "; up to " << *s.unpublished_slots << plural(*s.unpublished_slots, " CUPTI record", " CUPTI records")
+         << " unread in " << s.runs_with_unpublished_slots << " of " << s.analysed << " analysed run"
+         << (s.analysed == 1 ? "" : "s") << " (a process was killed mid-write: CUPTI ring slots never published), "
+         << "so its lost count is an upper bound (<=)";
     if (s.runs_per_1k_upper_bound > 0) {
       os << "; launches were counted fewer than ran in " << s.runs_per_1k_upper_bound << " of " << s.analysed
          << " analysed run" << (s.analysed == 1 ? "" : "s") << " (records lost that may be launch calls, or launch callbacks CUPTI refused): ";
@@ -186,7 +203,8 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                       {"metric", r.metric ? json(*r.metric) : json(nullptr)},
                       {"recording", r.recording.empty() ? json(nullptr) : json(r.recording)},
                       {"error", r.error.empty() ? json(nullptr) : json(r.error)},
-                      {"lost_events", r.lost_events ? json(*r.lost_events) : json(nullptr)}});
+                      {"lost_events", r.lost_events ? json(*r.lost_events) : json(nullptr)},
+                      {"unpublished_slots", r.unpublished_slots ? json(*r.unpublished_slots) : json(nullptr)}});
     scen.push_back({{"name", s.name},
                     {"description", s.description},
                     {"skipped", !s.skip_reason.empty()},
@@ -208,6 +226,8 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"offcpu_share", opt(s.offcpu_share)},
                     {"lost_events", s.lost_events ? json(*s.lost_events) : json(nullptr)},
                     {"runs_with_lost_events", s.runs_with_lost_events},
+                    {"unpublished_slots", s.unpublished_slots ? json(*s.unpublished_slots) : json(nullptr)},
+                    {"runs_with_unpublished_slots", s.runs_with_unpublished_slots},
                     {"per_1k_upper_bound", per_1k_medians_upper_bounds(s)},
                     {"runs_per_1k_upper_bound", s.runs_per_1k_upper_bound},
                     {"runs_per_1k_neither_bound", s.runs_per_1k_neither_bound},

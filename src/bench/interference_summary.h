@@ -46,7 +46,16 @@ struct ScenarioSummary {
   // medians are not marked "<=" (a value off either way moves the median either way), and an
   // increase beside an upper bound is "either_way" (review FH M1).
   int runs_per_1k_neither_bound = 0;
+  // The CUPTI ring's unpublished slots, summed over the analysed recordings (none without one), and
+  // in how many runs: up to that many records more were lost, so the table's "lost" cell is then
+  // an upper bound, "<=" lost_events + unpublished_slots (lost_events stays the exact part).
+  std::optional<int64_t> unpublished_slots;
+  int runs_with_unpublished_slots = 0;
 };
+
+// The table's "lost" cell: the exact count, or "<=" it plus the unpublished slots when there are
+// some (a slot count bounds the records it held); "-" without an analysed recording.
+std::string lost_cell(const ScenarioSummary& s);
 
 // Whether s's median rates per 1000 launches are upper bounds: some analysed run's are, and none is
 // neither bound (a median is monotone only in values that are all exact or all bounded one way).

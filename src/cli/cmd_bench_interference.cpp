@@ -82,6 +82,10 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(std:
         });
         out[i].back() = scenario_from_analysis(a, res[i].name, r.recording);
         r.lost_events = recorder_lost_total(trace);  // with the analysis, so it counts among the analysed runs
+        // The CUPTI ring's unpublished slots apart: up to that many records (recorder_lost_total is exact).
+        r.unpublished_slots = 0;
+        for (const RecorderDrop& d : recorder_drops(trace))
+          if (d.cause == DropCause::CuptiRingUnpublished) r.unpublished_slots = saturating_add_drops(*r.unpublished_slots, d.count);
       } catch (const Error& e) {
         std::cerr << "bench interference: cannot analyse " << r.recording << ": " << e.what() << "\n";
       }

@@ -12,6 +12,7 @@
 #include "cli/registry.h"
 #include "record/progress_line.h"
 #include "record/recorder.h"
+#include "record/summary_lines.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -80,6 +81,9 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   for (auto& [type, n] : s.dropped)
     if (n) std::printf(" %s %llu", type.c_str(), static_cast<unsigned long long>(n));
   std::printf("\n");
+  // The CUPTI ring's unpublished slots bound the records lost, never count them: apart, "up to".
+  if (const std::string line = unpublished_slots_line(s.cupti_ring_unpublished_slots); !line.empty())
+    std::printf("%s\n", line.c_str());
   // The kernel counts a fold whether or not the ring kept the runtime call's own record, so with API
   // drops this is not a count of recorded launches (audit CT F6).
   const auto api_drops = s.dropped.find("api");

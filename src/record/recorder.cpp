@@ -353,7 +353,8 @@ void Recorder::finish_cupti() {
   cupti_ring_.drain([&](uint32_t t, const unsigned char* p, uint32_t n) { merge_->consume(t, p, n); });
   const auto* h = cupti_ring_.header();
   // Positions claimed but never published: a producer died mid-copy (docs/record.md).
-  out_.meta("cupti.ring_unpublished_slots", std::to_string(cupti_ring_.pending()));
+  sum_.cupti_ring_unpublished_slots = cupti_ring_.pending();
+  out_.meta("cupti.ring_unpublished_slots", std::to_string(sum_.cupti_ring_unpublished_slots));
   merge_->finish(h->dropped_records.load(), h->dropped_bytes.load(), h->producers.load());
   const auto& st = merge_->stats();
   for (auto& [tid, n] : st.launches_per_thread) sum_.launches_per_thread[static_cast<int64_t>(tid)] += n;

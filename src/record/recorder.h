@@ -53,6 +53,10 @@ struct RecordSummary {
   // names both: cupti_callback_notes()).
   std::vector<CuptiCallbackStatus> cupti_callbacks;
   LaunchCoverage cupti_launch_coverage;  // which processes' launch figures are unmeasured or partial
+  // CUPTI ring slots from one a killed producer claimed and never published to the ring's head (META
+  // cupti.ring_unpublished_slots): up to that many records unread, not among `dropped` (exact
+  // counts); the summary says so when above 0 (record/summary_lines.h).
+  uint64_t cupti_ring_unpublished_slots = 0;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

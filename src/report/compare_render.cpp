@@ -93,6 +93,7 @@ SavedPer1kBound per_1k_bound_of_saved_sched(const json& s, const std::string& fi
   out.outside_events_lost = drops.outside_rate_events_lost;
   const bool rate_events_lost = drops.rate_events_lost;
   out.launch_records_lost = per_1k_launch_records_lost(drops), out.events_lost = rate_events_lost;
+  out.launch_records_lost_up_to = drops.launch_records_lost_up_to;
   // Launch APIs CUPTI refused (sched --json writes the note only then): the rate is a lower bound.
   if (s.contains("launch_partial_note") && s["launch_partial_note"].is_string())
     out.launch_partial_note = s["launch_partial_note"].get<std::string>();
@@ -172,6 +173,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   // lower bound) and whether the rates per 1000 launches are upper bounds or neither bound.
   const SavedPer1kBound bound = per_1k_bound_of_saved_sched(*s, file);
   m.launch_records_lost = bound.launch_records_lost, m.launch_partial_note = bound.launch_partial_note;
+  m.launch_records_lost_up_to = bound.launch_records_lost_up_to;
   m.per_1k_upper_bound_reason = bound.upper_bound_reason, m.per_1k_events_lost = bound.events_lost;
   m.per_1k_outside_events_lost = bound.outside_events_lost;
   // The flags are as the analysis decides them (the recording's META events, else whether the trace
@@ -427,6 +429,7 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"irq_system_vectors_missing", "system-vector tracepoints missing", F::Text},
       {"irq_sources_differ", "hard IRQs of another kind than the baseline's", F::YesNo},
       {"launch_records_lost", "records lost that may be launch calls", F::Count},
+      {"launch_records_lost_up_to", "records lost an upper bound (up to: CUPTI ring slots never published)", F::YesNo},
       {"launch_partial_note", "launch calls left out (CUPTI refused their callbacks)", F::Text},
       {"lost_events", "events the recorder lost", F::Count},
       {"verdict", "verdict", F::Text},
@@ -489,6 +492,7 @@ json comparison_json(const Comparison& c) {
                     {"irqs_recorded", r.m.irqs_recorded},
                     {"rate_lower_bound", r.rate_lower_bound},
                     {"launch_records_lost", r.m.launch_records_lost},
+                    {"launch_records_lost_up_to", r.m.launch_records_lost_up_to},
                     {"launch_partial_note", opt_reason(r.m.launch_partial_note)},
                     {"slowdown_bound", r.slowdown_bound.empty() ? json(nullptr) : json(r.slowdown_bound)},
                     {"rates_over_loss", r.m.rates_over_loss},

@@ -34,6 +34,10 @@ struct SavedPer1kBound {
   // that there was loss (types "").
   bool outside_events_lost = false;
   std::string outside_types_lost;
+  // launch_records_lost includes `dropped.cupti_ring_unpublished` (the CUPTI ring's unpublished
+  // slots, up to that many records): an upper bound. False for a document saved before sched
+  // --json wrote that key (2026-12-04), whose count did not include them either.
+  bool launch_records_lost_up_to = false;
 };
 SavedPer1kBound per_1k_bound_of_saved_sched(const nlohmann::json& s, const std::string& file);
 

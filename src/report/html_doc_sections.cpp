@@ -19,6 +19,7 @@
 #include "report/html_svg.h"
 #include "report/json_brief.h"
 #include "report/sweep_report.h"
+#include "trace/recorder_drops.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -361,6 +362,17 @@ std::string compare_section(const json& doc) {
       for (const char* k : {"sched_increase", "launch_window_sched_increase"})
         if (member(r, k).is_number())
           r[k] = page_mark(slowdown_mark(b.get<std::string>())) + format_fixed(r[k].get<double>(), 2) + "x";
+    // A lost count that includes the CUPTI ring's unpublished slots bounds the records from above:
+    // its cell says "up to", as the verdict does; the flag is then in that cell.
+    if (member(r, "launch_records_lost_up_to") == true && member(r, "launch_records_lost").is_number_integer())
+      r["launch_records_lost"] = "up to " + std::to_string(r["launch_records_lost"].get<int64_t>());
+    r.erase("launch_records_lost_up_to");
+    // bench interference: its exact lost count plus the CUPTI ring's unpublished slots, an upper bound
+    // (the terminal's "<="), as the terminal's "lost" cell (bench/interference_summary.h lost_cell).
+    if (const json& u = member(r, "unpublished_slots"); u.is_number_integer() && u.get<int64_t>() > 0 &&
+                                                        member(r, "lost_events").is_number_integer())
+      r["lost_events"] = "≤ " + std::to_string(saturating_add_drops(r["lost_events"].get<int64_t>(), u.get<int64_t>()));
+    r.erase("unpublished_slots"), r.erase("runs_with_unpublished_slots");
     r.erase("rate_lower_bound"), r.erase("slowdown_bound"), r.erase("rates_over_loss");
     r.erase("per_1k_upper_bound"), r.erase("per_1k_upper_bound_reason"), r.erase("sched_increase_bound");
     // A null with a known reason reads "n/a (reason)", as `sched` prints it; "-" otherwise.
@@ -390,6 +402,13 @@ std::string compare_section(const json& doc) {
              "upper bounds. A Sched/1K increase (x base) is marked ≤ (its medians are the bounds), ≥ (the "
              "baseline's are) or ~ (it may be off either way: both are bounds, or one side's medians are upper bounds "
              "while the other side has a neither-bound run, one that lost switches or IRQs as well as launches).</p>";
+  if (!doc.contains("notes") && std::any_of(sc.begin(), sc.end(), [](const json& r) {
+        const json& u = member(r, "unpublished_slots");
+        return u.is_number_integer() && u.get<int64_t>() > 0;
+      }))
+    notes += "<p class=\"note\">Events the recorder lost ≤: an upper bound where a process was killed while writing its "
+             "CUPTI records: the count adds the CUPTI ring's slots it never published, up to that many records (a record "
+             "takes one or more slots), to the exact losses (the JSON document keeps the two apart).</p>";
   // bench interference's counts of the runs behind its marks, labelled (review FH L6: the raw key showed).
   std::vector<JsonColumn> cols = comparison_scenario_columns();
   cols.push_back({"runs_per_1k_upper_bound", "analysed runs whose rates per 1000 launches are upper bounds", CellFormat::Count});
