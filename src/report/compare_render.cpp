@@ -356,8 +356,9 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
           "", "");
       !n.empty())
     notes.push_back("recorder loss in " + n +
-                    ": its Sched/1K and IRQ/1K lost events on both sides (switches or IRQs and launches), "
-                    "neither bound; `infertrace sched` gives them outside the loss windows");
+                    ": its Sched/1K and IRQ/1K lost events on both sides, neither bound, as `infertrace sched` says (its loss windows lost "
+                    "records besides launches: switches, IRQs or records that decide which threads are counted); "
+                    "it gives them outside the loss windows");
   if (const std::string n = scenario_names(
           c, [](const ComparisonRow& r) { return r.m.rates_over_loss && r.m.per_1k_events_lost && r.m.per_1k_outside_events_lost; },
           "", "");
