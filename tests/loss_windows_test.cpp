@@ -431,6 +431,10 @@ TEST(SchedLoss, WithoutLossEveryFigureIsUnchanged) {
   EXPECT_EQ(lossy.at("main_thread").at("offcpu_left_out_ns"), 0);
   for (const char* k : loss_keys) lossy.erase(k);
   lossy["main_thread"].erase("offcpu_left_out_ns");
+  // The rates read the same, but the switches they count were lost: neither bound now.
+  EXPECT_EQ(plain.at("per_1k_neither_bound"), false);
+  EXPECT_EQ(lossy.at("per_1k_neither_bound"), true);
+  lossy["per_1k_neither_bound"] = false;
   // The verdict: the one without loss, then one sentence about the loss.
   const std::string v = lossy.at("verdict"), v0 = plain.at("verdict");
   ASSERT_EQ(v.compare(0, v0.size() + 1, v0 + " "), 0) << v;

@@ -134,6 +134,8 @@ TEST(Per1kUpperBound, SchedMarksRatesOfAPartialRecording) {
   EXPECT_EQ(j["per_1k_upper_bound_reason"], kPartialReason);
   EXPECT_EQ(je["per_1k_upper_bound"], false);
   EXPECT_FALSE(je.contains("per_1k_upper_bound_reason"));
+  EXPECT_EQ(j["per_1k_neither_bound"], false);  // nothing lost that the rates count
+  EXPECT_EQ(je["per_1k_neither_bound"], false);
 
   const std::string page = html_text::doc_page(j), exact_page = html_text::doc_page(je);
   EXPECT_TRUE(has(page, row({"Sched/1K (switch-outs per 1000 launches)",
@@ -205,6 +207,7 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
       << ltext;
   const json lj = sched_analysis_json(lossy, l);
   EXPECT_EQ(lj["per_1k_upper_bound"], true);
+  EXPECT_EQ(lj["per_1k_neither_bound"], false);  // only launch records lost
   EXPECT_EQ(lj["loss"]["lost_by_type"], json({{"api", 4}}));
   EXPECT_EQ(lj["loss"]["per_1k_outside_upper_bound"], true);
   const std::string lpage = html_text::doc_page(lj);
@@ -224,6 +227,7 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
     EXPECT_TRUE(has(text_of(both, b), "neither bound")) << type << text_of(both, b);
     const json bj = sched_analysis_json(both, b);
     EXPECT_EQ(bj["per_1k_upper_bound"], false) << type;
+    EXPECT_EQ(bj["per_1k_neither_bound"], true) << type;
     EXPECT_TRUE(scenario_from_json(bj, "b", "b.json").per_1k_events_lost) << type;
     // Saved before `loss.lost_by_type`: the loss alone, neither bound as then.
     json old = bj;
@@ -243,6 +247,7 @@ TEST(Per1kUpperBound, SchedMarksRatesOfARecordingThatLostLaunchRecords) {
     EXPECT_EQ(o.per_1k_upper_bound_reason, "") << type;
     const json oj = sched_analysis_json(other, o);
     EXPECT_EQ(oj["per_1k_upper_bound"], false) << type;
+    EXPECT_EQ(oj["per_1k_neither_bound"], true) << type;
     EXPECT_TRUE(scenario_from_json(oj, "o", "o.json").per_1k_events_lost) << type;
   }
 }
@@ -775,12 +780,14 @@ TEST(Per1kUpperBound, NoNeitherBoundWhereNoRateIsShown) {
   ASSERT_TRUE(a.per_1k_outside_events_lost);
   EXPECT_FALSE(has(text_of(none, a), "neither bound")) << text_of(none, a);
   EXPECT_FALSE(has(html_text::doc_page(sched_analysis_json(none, a)), "neither bound"));
+  EXPECT_EQ(sched_analysis_json(none, a)["per_1k_neither_bound"], false);  // no rate shown
   const Trace shown = lossy("launch,sched,wakeup");
   const SchedAnalysis b = analyze_sched(shown);
   const std::string text = text_of(shown, b);
   EXPECT_TRUE(has(text, "the rates above lost events on both sides, neither bound")) << text;
   EXPECT_TRUE(has(text, "; neither bound: the loss windows lost wakeup records, which may decide which threads are counted"))
       << text;
+  EXPECT_EQ(sched_analysis_json(shown, b)["per_1k_neither_bound"], true);
   const std::string page = html_text::doc_page(sched_analysis_json(shown, b));
   EXPECT_TRUE(has(page, "the rates above lost events on both sides, neither bound")) << page;
   EXPECT_TRUE(has(page, "neither bound: the loss windows lost wakeup records")) << page;

@@ -232,6 +232,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   // launch window's, is then an upper bound; the reason only then.
   j["per_1k_upper_bound"] = !a.per_1k_upper_bound_reason.empty();
   if (!a.per_1k_upper_bound_reason.empty()) j["per_1k_upper_bound_reason"] = a.per_1k_upper_bound_reason;
+  // Neither bound: the recorder lost events the rates count (loss windows that lost anything but
+  // launch records, or dropped switch or IRQ events), whatever the launches; said only where a rate
+  // is shown, as the text says it. One key, so that a reader need not redo the rule over
+  // `loss.lost_by_type` and `dropped` (`rates_over_loss` says only that loss windows exist).
+  j["per_1k_neither_bound"] = a.per_1k_events_lost && (a.switches_recorded || a.irqs_recorded);
   j["switches_recorded"] = a.switches_recorded, j["irqs_recorded"] = a.irqs_recorded;
   j["irq_system_vectors"] = a.irq_system_vectors ? json(*a.irq_system_vectors) : json(nullptr);
   // Which ones: null when IRQs were not recorded; missing also null when the recording does not say.
