@@ -36,7 +36,10 @@ int main(int argc, char** argv) {
   const int launches = std::atoi(argv[1]);
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  const uint64_t base = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec) + 1000000;
+  // The scripted GPU window starts 50 ms from now: writing its records must end before it, or the
+  // launching thread is on the CPU, not asleep, through the window's first gaps (under ASan on a
+  // loaded 2-core machine the writing took several ms and left half the GPU idle time on-CPU).
+  const uint64_t base = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec) + 50000000;
   const char* refused_env = std::getenv("INFERTRACE_SYNTH_REFUSED");
   const char* no_launch_env = std::getenv("INFERTRACE_SYNTH_NO_LAUNCH");
   const bool launch_callbacks = !(no_launch_env && std::string(no_launch_env) == "1");
@@ -52,6 +55,10 @@ int main(int argc, char** argv) {
   }
   lost += synth::produce(ring, static_cast<uint32_t>(getpid()), static_cast<uint32_t>(syscall(SYS_gettid)), base,
                          launches, false, launch_callbacks, launch_callbacks);
+  // How late the writing ended past the window's start (0: before it), for the test's messages.
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const uint64_t written = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+  const uint64_t late_ns = written > base ? written - base : 0;
   // Sleep past the end of the scripted GPU window (base + launches x period + slack).
   const uint64_t end = base + static_cast<uint64_t>(launches + 2) * synth::kPeriod + 2000000;
   for (;;) {
@@ -59,7 +66,7 @@ int main(int argc, char** argv) {
     if (static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec) > end) break;
     usleep(1000);
   }
-  std::printf("{\"pid\": %d, \"tid\": %ld, \"lost\": %d, \"ring\": \"%s\"}\n", getpid(), syscall(SYS_gettid), lost,
-              path);
+  std::printf("{\"pid\": %d, \"tid\": %ld, \"lost\": %d, \"ring\": \"%s\", \"late_ns\": %llu}\n", getpid(),
+              syscall(SYS_gettid), lost, path, static_cast<unsigned long long>(late_ns));
   return lost == 0 ? 0 : 4;
 }
