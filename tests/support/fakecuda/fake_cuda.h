@@ -30,14 +30,16 @@ int cudaDeviceSynchronize(void);
 
 /* For a workload that must know when each cudaLaunchKernel's body began (stamped_launches.c): with
  * fakecuda_launch_spin_ns > 0, the body stores its CLOCK_MONOTONIC start (after the recorder's
- * entry probe fired) in fakecuda_launch_body_ns, then spins that long before it returns. Unused (0)
- * by default. */
+ * entry probe fired) in fakecuda_launch_body_ns, then spins that long before it calls the driver
+ * and returns (tid_reuse.c kills the process during a long spin: a runtime launch that never
+ * reached cuLaunchKernel). Unused (0) by default. */
 extern long long fakecuda_launch_body_ns;
 extern long long fakecuda_launch_spin_ns;
 /* For a workload that must hold a sync call open (stamped_launches.c): while fakecuda_sync_hold is
  * set, cudaDeviceSynchronize's body stores its start in fakecuda_sync_body_ns (after the entry
  * probe fired), sleeps until the hold is cleared, and stores when it stopped waiting in
- * fakecuda_sync_end_ns. Unset (0) by default: the call returns at once. */
+ * fakecuda_sync_end_ns (tid_reuse.c never clears it and kills the process inside the call). Unset
+ * (0) by default: the call returns at once. */
 extern _Atomic int fakecuda_sync_hold;
 extern _Atomic long long fakecuda_sync_body_ns;
 extern _Atomic long long fakecuda_sync_end_ns;
