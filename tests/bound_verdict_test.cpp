@@ -86,5 +86,17 @@ TEST(BoundVerdict, NothingToCompareLeavesItUndefinedWithTheReason) {
   EXPECT_EQ(a.bound_undefined_reason, "no launch call is linked to GPU work");
 }
 
+// The idle share from which a GPU-bound verdict is "in bursts" (review UX H1: an H100 BERT trace at
+// batch 32, GPU-bound with the GPU idle 55.6%, was told only faster kernels would help): half the
+// inference latency or more, for a GPU-bound verdict only, never for an empty window.
+TEST(BoundVerdict, GpuBoundInBurstsFromHalfTheLatencyIdle) {
+  EXPECT_TRUE(gpu_bound_in_bursts("gpu", 500, 1000));
+  EXPECT_TRUE(gpu_bound_in_bursts("gpu", 1000, 1000));
+  EXPECT_FALSE(gpu_bound_in_bursts("gpu", 499, 1000));
+  EXPECT_FALSE(gpu_bound_in_bursts("cpu", 900, 1000));
+  EXPECT_FALSE(gpu_bound_in_bursts("", 900, 1000));
+  EXPECT_FALSE(gpu_bound_in_bursts("gpu", 0, 0));
+}
+
 }  // namespace
 }  // namespace infertrace

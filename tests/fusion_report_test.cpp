@@ -130,6 +130,32 @@ TEST(FusionReport, NoBoundStillReportsIlGpuBusyAndTheReason) {
   EXPECT_FALSE(bare.contains("bound_undefined_reason"));
 }
 
+// A GPU-bound trace whose GPU idles half the inference latency or more is not told "only faster
+// kernels help" (review UX H1); below half it is told that faster kernels help more, with the idle
+// share that says so.
+TEST(FusionReport, GpuBoundAdviceFollowsTheIdleShare) {
+  Trace t;
+  t.file = "f.json";
+  const FusionResult r = result();
+  LaunchAnalysis busy = launch("gpu");
+  busy.gpu_idle = 25'000;  // of 100 us
+  const std::string b = fusion_verdict({&t, &r, &busy});
+  EXPECT_NE(b.find("GPU idle only 25.0% of the inference latency"), std::string::npos) << b;
+  EXPECT_NE(b.find("will not shorten it much; faster kernels will."), std::string::npos) << b;
+  EXPECT_EQ(b.find("bursts"), std::string::npos) << b;
+  LaunchAnalysis bursty = launch("gpu");
+  bursty.gpu_idle = 50'000;  // exactly half
+  const std::string v = fusion_verdict({&t, &r, &bursty});
+  EXPECT_NE(v.find("GPU-bound by the queue criterion"), std::string::npos) << v;
+  EXPECT_NE(v.find("yet its GPU is idle 50.0% of the"), std::string::npos) << v;
+  EXPECT_NE(v.find("faster kernels shorten the bursts"), std::string::npos) << v;
+  EXPECT_EQ(v.find("will not shorten"), std::string::npos) << v;
+  // A CPU-bound trace keeps its prediction whatever the idle share.
+  LaunchAnalysis cpu = launch("cpu");
+  cpu.gpu_idle = 60'000;
+  EXPECT_NE(fusion_verdict({&t, &r, &cpu}).find("CPU-bound (launch-dominated)"), std::string::npos);
+}
+
 // Graph launches: 8 us of API time over 2 launches is 4 us a launch, over 10 kernels 800 ns a
 // kernel; 3 us of launch part is 1.5 us a launch.
 TEST(FusionReport, GraphLineDividesByLaunchesAndByKernels) {

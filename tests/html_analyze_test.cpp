@@ -105,7 +105,8 @@ TEST(HtmlAnalyze, SavedAnalysisUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, row({"launch calls", "23", "22 linked to GPU work, 0 graph launches"}))) << t;
   EXPECT_TRUE(has(t, row({"CUDA API calls", "1,234", "2 of them synchronisation calls"}))) << t;
   EXPECT_TRUE(has(t, row({"TKLQT", "600.00 us",
-                          "total kernel launch and queue time: sum over launch calls of (first GPU start - call start)"})))
+                          "total kernel launch and queue time: sum over launch calls of (first GPU start - call start); their waits "
+                          "overlap, so it can exceed the inference latency"})))
       << t;
   EXPECT_TRUE(has(t, row({"TKLQT launch part", "100.00 us", "host-side launch cost"}))) << t;
   EXPECT_TRUE(has(t, row({"TKLQT queue part", "500.00 us", "waiting behind earlier GPU work"}))) << t;
@@ -119,7 +120,16 @@ TEST(HtmlAnalyze, SavedAnalysisUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, row({"CPU idle", "600.00 us",
                           "75.0% of inference latency, launching thread 2 (host active 200.00 us, in syncs 50.00 us)"})))
       << t;
-  EXPECT_TRUE(has(t, row({"bound", "GPU", "queue part > launch part: work waits for the GPU"}))) << t;
+  // GPU-bound with the GPU idle 80%: the terminal's bound row says the waits come in bursts
+  // (analysis/bound_verdict.h); idle below half, it does not.
+  EXPECT_TRUE(has(t, row({"bound", "GPU",
+                          "queue part > launch part, yet the GPU is idle 80.0% of inference latency: work waits for the "
+                          "GPU in bursts, with host-side gaps between them"})))
+      << t;
+  json steady = single_doc();
+  steady["gpu_idle_fraction"] = 0.4;
+  EXPECT_TRUE(has(section_text(steady), row({"bound", "GPU", "queue part > launch part: work waits for the GPU"})))
+      << section_text(steady);
   EXPECT_TRUE(has(t, row({"launching thread", "tid 2", "pid 1, 23 launch calls (the most of any thread)"}))) << t;
   // Counters: shown when not zero, as the terminal does.
   EXPECT_TRUE(has(t, row({"orphan GPU activities", "3", "GPU work whose correlation matches no API call"}))) << t;

@@ -125,6 +125,28 @@ TEST(HtmlDocTables, BatchSizesHaveNoThousandsSeparators) {
   EXPECT_TRUE(has(o, row({"tid", "12345"}))) << o;
 }
 
+// The report's sweep findings carry the sweep sentence's qualifier (review UX H1): a GPU-bound batch
+// past the transition whose GPU idles half the latency or more is named, and "will not shorten these
+// runs much" is not said of a sweep that has one.
+TEST(HtmlDocTables, SweepFindingsQualifyBurstyGpuBoundBatches) {
+  html::ReportInputs in;
+  in.docs.push_back({"doc.json", sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(true, 500, 100)),
+                                                          sweep_point(2, "b2.json", launch_figures(true, 499, 100))}))});
+  const std::vector<std::string> found = html::findings(in);
+  std::string all;
+  for (auto& f : found) all += f + "\n";
+  EXPECT_TRUE(has(all, "GPU-bound at every batch size, from batch 1 on.")) << all;
+  EXPECT_FALSE(has(all, "will not shorten")) << all;
+  EXPECT_TRUE(has(all, "nevertheless idle at least half the inference latency at batch 1: kernels queue in bursts"))
+      << all;
+  html::ReportInputs steady;
+  steady.docs.push_back({"doc.json", sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(true, 499, 100))}))});
+  std::string s;
+  for (auto& f : html::findings(steady)) s += f + "\n";
+  EXPECT_TRUE(has(s, "will not shorten these runs much")) << s;
+  EXPECT_FALSE(has(s, "bursts")) << s;
+}
+
 // Only whole numbers under those keys are names: a fraction (an average batch, a mean length) keeps
 // its decimals, shown as the same value under a key that names nothing; rounded, 1.5 would read as
 // a batch of 2. A whole number written as a float is still a name.

@@ -55,6 +55,32 @@ TEST(Sweep, TransitionAndBalancedRegion) {
   EXPECT_NE(r.summary.find("batch 4 to 8"), std::string::npos) << r.summary;
 }
 
+// Past the transition, a GPU-bound batch whose GPU idles half the inference latency or more is
+// named, since "the GPU is the limit" holds there only for bursts of queued kernels (review UX H1);
+// one below half is not, nor a GPU-bound batch below the transition.
+TEST(Sweep, BurstyGpuBoundBatchesPastTheTransitionAreQualified) {
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 800, 100)),
+                                       sweep_point(2, "b", analysis(true, 700, 100)),
+                                       sweep_point(4, "c", analysis(false, 600, 100)),
+                                       sweep_point(8, "d", analysis(true, 500, 100)),
+                                       sweep_point(16, "e", analysis(true, 499, 100))});
+  ASSERT_TRUE(r.transition_batch.has_value());
+  EXPECT_EQ(*r.transition_batch, 8);
+  EXPECT_NE(r.summary.find("Yet the GPU is idle at least half the inference latency at batch 8: kernels queue in bursts"),
+            std::string::npos)
+      << r.summary;
+  // GPU-bound at every batch: the run-wide "will not shorten these runs much" is left out when a
+  // batch is bursty, kept when none is.
+  const SweepResult all = analyze_sweep({sweep_point(1, "a", analysis(true, 600, 100)),
+                                         sweep_point(2, "b", analysis(true, 100, 100))});
+  EXPECT_EQ(all.summary.find("will not shorten"), std::string::npos) << all.summary;
+  EXPECT_NE(all.summary.find("at batch 1: kernels queue in bursts"), std::string::npos) << all.summary;
+  const SweepResult steady = analyze_sweep({sweep_point(1, "a", analysis(true, 100, 100)),
+                                            sweep_point(2, "b", analysis(true, 100, 100))});
+  EXPECT_NE(steady.summary.find("will not shorten these runs much"), std::string::npos) << steady.summary;
+  EXPECT_EQ(steady.summary.find("bursts"), std::string::npos) << steady.summary;
+}
+
 // Balanced batches outside the longest run (a sweep that is not monotone) are named in the summary
 // with the run, as the table and balanced_batches show them (audit DU F6); a single run is said as
 // before.

@@ -42,4 +42,9 @@ void decide_bound(LaunchAnalysis& a) {
   }
 }
 
+bool gpu_bound_in_bursts(std::string_view bound, ns_t gpu_idle, ns_t inference_latency) {
+  return bound == "gpu" && inference_latency > 0 &&
+         static_cast<double>(gpu_idle) >= kBurstyGpuIdleShare * static_cast<double>(inference_latency);
+}
+
 }  // namespace infertrace

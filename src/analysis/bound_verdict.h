@@ -2,6 +2,8 @@
 // JSON, the HTML report, sweep, fusion and SQLite: they all read LaunchAnalysis::bound.
 #pragma once
 
+#include <string_view>
+
 #include "analysis/launch.h"
 
 namespace infertrace {
@@ -15,5 +17,17 @@ namespace infertrace {
 // launch call. A verdict from the unclamped launches of a trace with some clamped ones stands.
 // Needs the IL window, the TKLQT parts and clock_skew_clamped already computed; reads operators.
 void decide_bound(LaunchAnalysis& a);
+
+// The share of the inference latency the GPU sits idle from which a GPU-bound verdict no longer
+// means "the GPU is the limit": the queue part sums each launch call's wait, so bursts of queued
+// kernels make a trace GPU-bound even when the GPU has nothing to do for most of the run (an H100
+// BERT trace at batch 32: GPU-bound, GPU idle 55.6%). The HTML findings, `fusion`'s advice,
+// `sweep`'s sentence and analyze's bound row all split on it, so none advises "only faster kernels
+// help" while another says the host's gaps matter as much.
+inline constexpr double kBurstyGpuIdleShare = 0.5;
+
+// Whether the verdict is GPU-bound and the GPU idles at least kBurstyGpuIdleShare of the inference
+// latency (false for any other verdict and for an empty window, which has no idle share).
+bool gpu_bound_in_bursts(std::string_view bound, ns_t gpu_idle, ns_t inference_latency);
 
 }  // namespace infertrace

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "analysis/bound_verdict.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -50,12 +51,26 @@ std::string batches(const std::vector<int64_t>& v) {
   return out;
 }
 
+// The GPU-bound batches at or past the transition whose GPU idles half the inference latency or more
+// (analysis/bound_verdict.h): there "the GPU is the limit" holds only for the bursts of queued
+// kernels, not for the run. Empty when there is no transition or no such batch.
+std::vector<int64_t> bursty_batches(const SweepResult& r) {
+  std::vector<int64_t> v;
+  if (!r.transition_batch) return v;
+  for (auto& p : r.points)
+    if (p.batch >= *r.transition_batch && gpu_bound_in_bursts(p.bound, p.gpu_idle, p.inference_latency))
+      v.push_back(p.batch);
+  return v;
+}
+
 std::string summarize(const SweepResult& r) {
   const auto& pts = r.points;
+  const std::vector<int64_t> bursty = bursty_batches(r);
   std::string s;
   if (r.transition_batch && *r.transition_batch == pts.front().batch) {
     s = "GPU-bound (queue-dominated) at every batch size from " + std::to_string(pts.front().batch) +
-        ": the GPU is the limit; fusing kernels or CUDA graphs will not shorten these runs much.";
+        (bursty.empty() ? ": the GPU is the limit; fusing kernels or CUDA graphs will not shorten these runs much."
+                        : ": kernels wait in the GPU's queue more than launches take.");
   } else if (r.transition_batch) {
     // Only batches with a verdict are called launch-bound: one without (no GPU activity, nothing
     // linked) would be invented.
@@ -125,6 +140,10 @@ std::string summarize(const SweepResult& r) {
         ", the largest measured, is not GPU-bound, so launch overhead matters across the whole sweep; "
         "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.";
   }
+  if (!bursty.empty())
+    s += " Yet the GPU is idle at least half the inference latency at " + batches(bursty) +
+         ": kernels queue in bursts with host-side gaps between them, so there the host's work between bursts "
+         "matters as much as faster kernels.";
   // A transition or balance read past an unmeasured batch would be a guess: say which batches.
   std::string unmeasured;
   for (auto& p : pts)

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "analysis/bound_verdict.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_json.h"
 #include "report/kernel_display_names.h"
@@ -55,7 +56,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
                           "GPU idle", "CPU idle", "bound"})
       row(m, "-", why);
   } else {
-    launch_row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start)");
+    launch_row("TKLQT", format_ns(a.tklqt), "sum over launch calls of (first GPU start - call start); their waits overlap, so it can exceed IL");
     launch_row("  launch part", format_ns(a.tklqt_launch), format_pct(share(a.tklqt_launch, a.tklqt)) + " of TKLQT: host-side launch cost");
     launch_row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
     launch_row("API time", a.api_time_unknown() ? "unknown" : format_ns(a.api_time),
@@ -70,8 +71,11 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
             format_ns(a.host_sync) + ")");
     launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
         a.bound.empty() ? "undefined: " + a.bound_undefined_reason
-                        : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
-                                           : "queue part > launch part: work waits for the GPU");
+        : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
+        : gpu_bound_in_bursts(a.bound, a.gpu_idle, a.inference_latency)
+            ? "queue part > launch part, yet the GPU is idle " + format_pct(share(a.gpu_idle, a.inference_latency)) +
+                  " of inference latency: work waits for the GPU in bursts, with host-side gaps between them"
+            : "queue part > launch part: work waits for the GPU");
   }
   auto counter = [&](const char* name, int64_t n, const char* why) {
     if (n) row(name, format_count(n), why);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "analysis/bound_verdict.h"
 #include "analysis/fusion_loop.h"
 #include "report/analyze_json.h"
 #include "report/kernel_display_names.h"
@@ -95,10 +96,21 @@ std::string fusion_verdict(const FusionReport& rep) {
     if (!a.gpu_undefined()) s += " No CPU- or GPU-bound verdict: " + a.bound_undefined_reason + ".";
     return s;
   }
-  if (a.bound == "gpu") {
+  const std::string idle = a.inference_latency > 0 ? format_pct(static_cast<double>(a.gpu_idle) /
+                                                                  static_cast<double>(a.inference_latency))
+                                                   : std::string();
+  if (gpu_bound_in_bursts(a.bound, a.gpu_idle, a.inference_latency)) {
+    // The queue criterion alone would say "only faster kernels help"; with the GPU idle half the run
+    // or more, the host's gaps between bursts are as much of the latency (kBurstyGpuIdleShare).
+    s += " This trace is GPU-bound by the queue criterion (queue part " + format_ns(a.tklqt_queue) + " > launch part " +
+         format_ns(a.tklqt_launch) + "), yet its GPU is idle " + idle + " of the " + format_ns(a.inference_latency) +
+         " inference latency: kernels queue in bursts with host-side gaps between them. The saving can come off "
+         "those gaps (at most all of it, where the GPU waits for the launches); faster kernels shorten the bursts.";
+  } else if (a.bound == "gpu") {
     s += " This trace is GPU-bound (queue part " + format_ns(a.tklqt_queue) + " > launch part " + format_ns(a.tklqt_launch) +
-         "): launches already hide behind queued GPU work, so fusing for launch savings will not shorten it; "
-         "only faster kernels will.";
+         (idle.empty() ? std::string() : ", GPU idle only " + idle + " of the inference latency") +
+         "): launches mostly hide behind queued GPU work, so fusing for launch savings will not shorten it much; "
+         "faster kernels will.";
   } else {
     const ns_t il = predicted_il_after_fusion(a, best->launch_time_saved);
     s += " The trace is CPU-bound (launch-dominated), so the saving comes off the inference latency: " +

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "analysis/bound_verdict.h"
 #include "report/analyze_json.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
@@ -108,7 +109,7 @@ std::string summary_table(const json& t) {
       c("linked_launch_calls") + " linked to GPU work, " + c("graph_launches") + " graph launches");
   row("api_calls", "CUDA API calls", c("api_calls"), c("sync_calls") + " of them synchronisation calls");
   row("operators", "operators", c("operators"), "operator events in the trace");
-  row("tklqt_ns", "TKLQT", ns("tklqt_ns"), "total kernel launch and queue time: sum over launch calls of (first GPU start - call start)");
+  row("tklqt_ns", "TKLQT", ns("tklqt_ns"), "total kernel launch and queue time: sum over launch calls of (first GPU start - call start); their waits overlap, so it can exceed the inference latency");
   row("tklqt_launch_ns", "TKLQT launch part", ns("tklqt_launch_ns"), "host-side launch cost");
   row("tklqt_queue_ns", "TKLQT queue part", ns("tklqt_queue_ns"), "waiting behind earlier GPU work");
   // Null with every linked call's duration unknown (a recording without return probes): said as the
@@ -138,8 +139,13 @@ std::string summary_table(const json& t) {
   const std::string b = str_or(t, "bound", "");
   row("bound", "bound", bound_text(t),
       b.empty() ? "undefined: " + str_or(t, "bound_undefined_reason", "no launch call is linked to GPU work")
-                : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
-                             : "queue part > launch part: work waits for the GPU");
+      : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
+      // The text's rule (analysis/bound_verdict.h), from the saved fraction.
+      : !is_zero(member(t, "inference_latency_ns")) && member(t, "gpu_idle_fraction").is_number() &&
+              member(t, "gpu_idle_fraction").get<double>() >= kBurstyGpuIdleShare
+          ? "queue part > launch part, yet the GPU is idle " + il_share(t, "gpu_idle_fraction") +
+                " of inference latency: work waits for the GPU in bursts, with host-side gaps between them"
+          : "queue part > launch part: work waits for the GPU");
   if (lt.is_object() && undefined.empty())
     tb.add_row({"launching thread", "tid " + (member(lt, "tid").is_number_integer() ? member(lt, "tid").dump() : "-"),
                 "pid " + (member(lt, "pid").is_number_integer() ? member(lt, "pid").dump() : "-") + ", " +

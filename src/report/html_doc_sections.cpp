@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/bound_verdict.h"
 #include "analysis/launch_undercount.h"
 #include "report/compare_render.h"
 #include "report/fusion_loop_report.h"
@@ -98,16 +99,34 @@ void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
   std::optional<double> smallest;
   for (auto& p : member(in.doc, "points"))
     if (auto b = num(p, "batch")) smallest = smallest ? std::min(*smallest, *b) : *b;
+  // The sweep sentence's qualifier (analysis/sweep.cpp, analysis/bound_verdict.h): GPU-bound batches
+  // past the transition whose GPU still idles half the inference latency or more.
+  std::string bursty;
+  if (tr.is_number())
+    for (auto& p : member(in.doc, "points")) {
+      const json& idle = member(p, "gpu_idle_share");
+      auto b = num(p, "batch");
+      if (b && *b >= tr.get<double>() && str_or(p, "bound", "") == "gpu" && idle.is_number() &&
+          idle.get<double>() >= kBurstyGpuIdleShare)
+        bursty += (bursty.empty() ? "" : ", ") + label_or(member(p, "batch"));
+    }
   if (tr.is_number() && smallest && tr.get<double>() <= *smallest)
-    out.push_back(fmt::format("Batch sweep ({}): GPU-bound at every batch size, from batch {} on: the GPU is the limit; "
-                              "fusing kernels or CUDA graphs will not shorten these runs much.",
-                              in.label, label_or(tr)));
+    out.push_back(fmt::format("Batch sweep ({}): GPU-bound at every batch size, from batch {} on{}.", in.label,
+                              label_or(tr),
+                              bursty.empty() ? ": the GPU is the limit; fusing kernels or CUDA graphs will not shorten "
+                                               "these runs much"
+                                             : ""));
   else if (tr.is_number())
     out.push_back(fmt::format("Batch sweep ({}): launch-bound below batch {}, GPU-bound from batch {} on: fusing kernels "
                               "or CUDA graphs pays below it, the GPU is the limit above.",
                               in.label, label_or(tr), label_or(tr)));
   else if (in.doc.contains("transition_batch"))
     out.push_back(fmt::format("Batch sweep ({}): no CPU-to-GPU-bound transition in the measured batch range.", in.label));
+  if (!bursty.empty())
+    out.push_back(fmt::format("Batch sweep ({}): the GPU is nevertheless idle at least half the inference latency at batch {}: "
+                              "kernels queue in bursts with host-side gaps between them, so there the host's work "
+                              "between bursts matters as much as faster kernels.",
+                              in.label, bursty));
 }
 
 // ---- fusion (docs/metrics.md section 4) ----------------------------------------------------------

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "analysis/bound_verdict.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
@@ -38,7 +39,7 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
       fmt::format("{} kernels, {} memcpy, {} memset", format_count(a.kernels), format_count(a.memcpys), format_count(a.memsets)));
   launch_row("launch calls", format_count(a.launch_calls), fmt::format("{} linked to GPU work, {} graph launches",
                                                                format_count(a.linked_launch_calls), format_count(a.graph_launches)));
-  launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start");
+  launch_row("TKLQT", format_ns(a.tklqt), "total kernel launch and queue time: sum of launch call start to GPU start; their waits overlap, so it can exceed the inference latency");
   launch_row("  launch part", format_ns(a.tklqt_launch), fmt::format("{} of TKLQT: host-side launch cost", format_pct(share(a.tklqt_launch, a.tklqt))));
   launch_row("  queue part", format_ns(a.tklqt_queue), fmt::format("{} of TKLQT: waiting behind earlier GPU work", format_pct(share(a.tklqt_queue, a.tklqt))));
   // The analysis' own figures, as analyze prints them and analyze --json writes them (api_time_ns
@@ -315,10 +316,10 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
         "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",
         in.label, format_pct(share(a.tklqt_launch, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
         format_ns(a.inference_latency)));
-  else if (gpu_idle < 0.5)
+  else if (!gpu_bound_in_bursts(a.bound, a.gpu_idle, a.inference_latency))
     out.push_back(fmt::format(
         "{}: GPU-bound. Kernels wait in the queue for {} of {} TKLQT; the GPU is idle only {} of the {} inference "
-        "latency, so faster kernels (not launch savings) are what helps.",
+        "latency, so faster kernels help more than launch savings.",
         in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
         format_ns(a.inference_latency)));
   else

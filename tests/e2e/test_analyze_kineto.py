@@ -348,6 +348,20 @@ if doc is not None:
                 b, t["bound"], t["tklqt_launch_ns"] // 1000, t["tklqt_queue_ns"] // 1000,
                 t["inference_latency_ns"] // 1000, 100 * t["gpu_idle_fraction"], 100 * t["cpu_idle_fraction"]))
 
+        # The sweep sentence names the GPU-bound batches past the transition whose GPU is still idle
+        # half the inference latency or more (their idle fractions were checked above against this
+        # test's own computation), and only those (review UX H1).
+        bursty = [b for b, t in zip(sorted(sweep), doc["traces"])
+                  if b >= 16 and t["bound"] == "gpu" and t["gpu_idle_fraction"] >= 0.5]
+        r = run("sweep", "--json", *[sweep[b] for b in sorted(sweep)])
+        summary = json.loads(r.stdout).get("summary", "") if r.returncode == 0 else ""
+        want = ("at %s %s: kernels queue in bursts" % ("batch" if len(bursty) == 1 else "batches",
+                                                       ", ".join(str(b) for b in bursty[:-1]) + " and " + str(bursty[-1])
+                                                       if len(bursty) > 1 else str(bursty[0]))) if bursty else None
+        if r.returncode != 0 or (want is None) != ("bursts" not in summary) or (want and want not in summary):
+            failures.append("sweep summary should name the bursty GPU-bound batches %r: %r (exit %d)" %
+                            (bursty, summary, r.returncode))
+
 # Text tables and CSV agree with the JSON.
 with tempfile.TemporaryDirectory() as d:
     two = [sweep[1], sweep[64]] if 1 in sweep and 64 in sweep else inputs[:2]
