@@ -37,7 +37,8 @@ Pieces resolve(const Raws& raw, std::string_view role) {
   for (const Raw& r : raw) {
     if (r.kind == Raw::Kind::kText) add_text(p, r.text);
     else if (r.kind == Raw::Kind::kRole) add_text(p, std::string(role));
-    else p.push_back(ZephyrPiece{r.kind == Raw::Kind::kContent ? ZephyrPiece::Kind::kContent : ZephyrPiece::Kind::kEos, ""});
+    else if (r.kind == Raw::Kind::kContent) p.push_back(ZephyrPiece{ZephyrPiece::Kind::kContent, ""});
+    else p.push_back(ZephyrPiece{ZephyrPiece::Kind::kEos, ""});
   }
   return p;
 }

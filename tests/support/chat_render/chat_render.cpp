@@ -2,11 +2,12 @@
 // JSON list TEMPLATES as the server does (serve/chat_template.h) and renders each conversation of
 // the JSON file CONVERSATIONS (a list of lists of {"role", "content"}) with the generation prompt, no
 // BOS, and EOS's text (default "") where a template writes eos_token (ChatRenderOptions::eos_token,
-// which the server takes from its vocabulary's EOS token: Zephyr's and [INST] templates write it). Prints one JSON list, one object per template in order: {"refused": why} when the template is
-// refused, else {"family": name, "prompts": [...]}, each prompt a string or {"error": what} where
-// rendering that conversation throws. All templates go through one process because the differential
-// test has hundreds of them and one process start costs ~0.15 s under ASan (93 s of the CI's ASan
-// stage when each template had its own run).
+// which the server takes from its vocabulary's EOS token). Prints one JSON list, one object per
+// template in order: {"refused": why} when the template is refused, else {"family": name,
+// "prompts": [...]}, each prompt a string or {"error": what} where rendering that conversation
+// throws. All templates go through one process because the differential test has hundreds of them
+// and one process start costs ~0.15 s under ASan (93 s of the CI's ASan stage when each template
+// had its own run).
 #include <fstream>
 #include <iostream>
 #include <sstream>
