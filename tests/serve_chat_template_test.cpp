@@ -972,3 +972,137 @@ TEST(ChatTemplate, Qwen3MarkedWriteDirectlyInTheMessageLoopIsRefused) {
   EXPECT_TRUE(refused_as_qwen3(qwen3_with("  {%- if (turn.role == \"user\")", "  {{- 'X' }}\n  {%- if (turn.role == \"user\")"),
                                "writing directly in the message loop"));
 }
+
+namespace {
+
+// Zephyr-shaped templates (written here, in the shape of zephyr-7b-beta's and TinyLlama-1.1B-Chat's):
+// one branch per role writing `<|ROLE|>\n` + content + eos_token, the generation prompt in the loop
+// under `loop.last and add_generation_prompt`. The expected prompts below were checked against
+// jinja2 (trim_blocks, lstrip_blocks) rendering the same texts with eos_token "</s>".
+// Laid out one tag a line: the newline after each `}}` is written (trim_blocks strips only the one
+// after a block tag), so every message and the generation prompt end with "\n".
+constexpr std::string_view kZephyrLaidOut =
+    "{% for turn in messages %}\n{% if turn['role'] == 'user' %}\n{{ '<|user|>\\n' + turn['content'] + eos_token }}\n"
+    "{% elif turn['role'] == 'system' %}\n{{ '<|system|>\\n' + turn['content'] + eos_token }}\n"
+    "{% elif turn['role'] == 'assistant' %}\n{{ '<|assistant|>\\n' + turn['content'] + eos_token }}\n{% endif %}\n"
+    "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
+
+std::string zephyr_one_line() {
+  std::string t(kZephyrLaidOut);
+  std::erase(t, '\n');
+  return t;
+}
+
+ChatRenderOptions eos(std::string text) {
+  ChatRenderOptions o;
+  o.eos_token = std::move(text);
+  return o;
+}
+
+const std::vector<ChatMessage> kZephyrTurns = {
+    {"system", "Be brief."}, {"user", "hi"}, {"assistant", " a \n"}, {"user", "q"}};
+
+}  // namespace
+
+TEST(ChatTemplate, ZephyrLaidOutWritesTheNewlinesAfterItsExpressions) {
+  const ChatTemplate t = detect(kZephyrLaidOut);
+  EXPECT_EQ(t.family(), ChatFamily::kZephyr);
+  EXPECT_EQ(t.name(), "zephyr");
+  EXPECT_FALSE(t.has_enable_thinking());
+  EXPECT_EQ(t.render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s>\n<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
+  EXPECT_EQ(t.render({{"assistant", "x"}}, eos("</s>")), "<|assistant|>\nx</s>\n<|assistant|>\n");
+  // eos_token is the option's text, written as it is (the server passes its vocabulary's EOS).
+  EXPECT_EQ(t.render({{"user", "hi"}}, eos("<|endoftext|>")), "<|user|>\nhi<|endoftext|>\n<|assistant|>\n");
+  EXPECT_EQ(t.render({{"user", "hi"}}, kNoBos), "<|user|>\nhi\n<|assistant|>\n");
+  EXPECT_THROW(t.render({}, eos("</s>")), std::invalid_argument);
+  EXPECT_THROW(t.render({{"tool", "x"}}, eos("</s>")), std::invalid_argument);
+}
+
+TEST(ChatTemplate, ZephyrOnOneLineWritesNoNewlines) {
+  const ChatTemplate t = detect(zephyr_one_line());
+  EXPECT_EQ(t.family(), ChatFamily::kZephyr);
+  EXPECT_EQ(t.render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  EXPECT_EQ(t.render({{"assistant", "x"}}, eos("</s>")), "<|assistant|>\nx</s><|assistant|>");
+}
+
+// Other spellings of the same parts: the header from the role, a dead `else` raising, an `else`
+// taking the role left, the generation prompt after the loop, raw template text, `~`, dashes.
+TEST(ChatTemplate, ZephyrVariantsRenderAsJinja2Does) {
+  const std::string raw_text =
+      "{#- written here -#}\n{%- for m in messages -%}\n  {%- if m.role == 'user' %}\n<|user|>\n{{ m.content ~ eos_token }}\n"
+      "  {%- elif m.role == 'system' %}\n<|system|>\n{{ m.content ~ eos_token }}\n"
+      "  {%- elif m.role == 'assistant' %}\n<|assistant|>\n{{ m.content ~ eos_token }}\n"
+      "  {%- endif %}\n\n{%- endfor %}\n{% if add_generation_prompt %}\n<|assistant|>\n{% endif %}\n";
+  EXPECT_EQ(detect(raw_text).render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>\n");
+  // Detected by the <|user|> marker only: the same parts with every header written from the role
+  // are of no family recognised.
+  EXPECT_NE(refusal("{%- for m in messages -%}{{- '<|' + m.role + '|>\\n' + m.content + eos_token -}}{% endfor -%}"
+                    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
+                .find("no family"),
+            std::string::npos);
+  const std::string else_dead =
+      "{% for message in messages %}{% if message.role == 'system' %}{{ '<|system|>\\n' + message.content + eos_token }}"
+      "{% elif message.role == 'user' %}{{ '<|user|>\\n' + message.content + eos_token }}"
+      "{% elif message.role == 'assistant' %}{{ '<|assistant|>\\n' + message.content + eos_token }}"
+      "{% else %}{{ raise_exception('roles are system, user, assistant') }}{% endif %}{% endfor %}"
+      "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
+  EXPECT_EQ(detect(else_dead).render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>\n");
+  const std::string else_assistant =
+      "{% for message in messages %}{% if message.role == 'user' %}{{ '<|user|>\\n' + message.content + eos_token }}\n"
+      "{% elif \"system\" == message['role'] %}<|system|>\n{{ message.content ~ eos_token }}\n"
+      "{% else %}{{ '<|' + message.role + '|>\\n' + message.content + eos_token }}\n{% endif %}"
+      "{% if add_generation_prompt and loop.last %}{{ '<|assistant|>\\n' }}{% endif %}{% endfor %}";
+  EXPECT_EQ(detect(else_assistant).render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s>\n<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
+}
+
+TEST(ChatTemplate, ZephyrRefusals) {
+  const std::string one_line = zephyr_one_line();
+  // GLM's templates have <|user|> too.
+  EXPECT_NE(refusal("[gMASK]<sop>" + one_line).find("'glm'"), std::string::npos);
+  EXPECT_NE(refusal(one_line + "{# <|endoftext|> #}").find("'glmedge'"), std::string::npos);
+  EXPECT_NE(refusal("{{ bos_token }}" + one_line).find("Zephyr that writes bos_token"), std::string::npos);
+  auto refused_as_zephyr = [](const std::string& text, std::string_view what) {
+    const std::string why = refusal(text);
+    EXPECT_NE(why.find("is Zephyr, but"), std::string::npos) << why;
+    EXPECT_NE(why.find(what), std::string::npos) << why;
+  };
+  auto with = [&](std::string_view from, std::string_view to) {
+    std::string t = one_line;
+    const size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? t : t.replace(at, from.size(), to);
+  };
+  // A role no branch writes: jinja2 drops that message.
+  refused_as_zephyr(with("{% elif turn['role'] == 'system' %}", "{% elif turn['role'] == 'developer' %}"),
+                    "writes a system message as nothing");
+  refused_as_zephyr(with("turn['content'] + eos_token }}{% elif turn['role'] == 'system'",
+                         "turn['content'] | trim + eos_token }}{% elif turn['role'] == 'system'"),
+                    "{{ '<|user|>\\n' + turn['content'] | trim + eos_token }} (line 1) where");
+  refused_as_zephyr(with("+ eos_token }}{% elif turn['role'] == 'system'", "+ '\\n' }}{% elif turn['role'] == 'system'"),
+                    "writes a user message as '<|user|>\\n' + content + '\\n', not as");
+  refused_as_zephyr(with("{{ '<|assistant|>' }}", "{{ '<|assistant|>' }}X"), "its generation prompt is '<|assistant|>X'");
+  refused_as_zephyr(with("{% endif %}{% endfor %}", "{% endif %} {% endfor %}"),
+                    "followed by text written after the generation prompt in the loop");
+  refused_as_zephyr(one_line + "X", "writes the text 'X'");
+  refused_as_zephyr(with("{% for turn in messages %}", "{% set n = 1 %}{% for turn in messages %}"), "{% set n = 1 %}");
+  refused_as_zephyr(with("{% if loop.last and add_generation_prompt %}", "{% if loop.first %}{% endif %}"
+                                                                         "{% if loop.last and add_generation_prompt %}"),
+                    "inside the message loop");
+  refused_as_zephyr(with("{% if loop.last and add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}", ""),
+                    "writes no generation prompt");
+  // An else a rendered role reaches, raising: the server would render what jinja2 refuses.
+  refused_as_zephyr(with("{% elif turn['role'] == 'assistant' %}{{ '<|assistant|>\\n' + turn['content'] + eos_token }}",
+                         "{% else %}{{ raise_exception('no') }}"),
+                    "raise_exception");
+  refused_as_zephyr(with("{% if turn['role'] == 'user' %}", "{% if turn['role'] == 'user' and loop.first %}"),
+                    "inside the message loop");
+  refused_as_zephyr(with("{% elif turn['role'] == 'system' %}", "{% elif turn['role'] == 'system' or loop.first %}"),
+                    "testing other than the message's role");
+  // jinja2 would not compile it.
+  EXPECT_NE(refusal(with("{% endfor %}", "")).find("would not compile"), std::string::npos);
+}

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <ctime>
 #include <stdexcept>
+#include <utility>
 
 namespace infertrace::serve {
 namespace {
@@ -228,7 +229,11 @@ std::string other_family(std::string_view t) {
   if (has(t, "<|header_start|>") && has(t, "<|header_end|>")) return "llama4";
   if (has(t, "<|start_of_role|>")) return "granite";
   if (has(t, "<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>")) return "deepseek3";
-  if (has(t, "<|user|>")) return "zephyr / glm";
+  // GLM's templates have <|user|> too: ChatGLM3's and GLM-4's open with [gMASK], GLM-Edge's end
+  // turns with <|endoftext|> (llama.cpp's chatglm3, chatglm4 and glmedge).
+  if (has(t, "[gMASK]")) return "glm";
+  if (has(t, "<|user|>") && has(t, "<|endoftext|>")) return "glmedge";
+  if (has(t, "<|user|>")) return "zephyr";
   return "";
 }
 
@@ -329,6 +334,23 @@ std::string render_llama3(const std::vector<ChatMessage>& messages, const ChatRe
   return out + header("assistant");
 }
 
+// What the template writes for each message of its role, then its generation prompt.
+std::string render_zephyr(const ZephyrStructure& z, const std::vector<ChatMessage>& messages,
+                          const ChatRenderOptions& o) {
+  std::string out;
+  for (const ChatMessage& m : messages) {
+    const std::vector<ZephyrPiece>& pieces = m.role == "system" ? z.system : m.role == "user" ? z.user : z.assistant;
+    for (const ZephyrPiece& p : pieces) {
+      switch (p.kind) {
+        case ZephyrPiece::Kind::kText: out += p.text; break;
+        case ZephyrPiece::Kind::kContent: out += m.content; break;
+        case ZephyrPiece::Kind::kEos: out += o.eos_token; break;
+      }
+    }
+  }
+  return out + z.prompt;
+}
+
 }  // namespace
 
 std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string* why) {
@@ -420,6 +442,18 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
     c.tests_tools_ = v->tests_tools_not_none;
     return c;
   }
+  if (other == "zephyr") {
+    // Read whole (serve/zephyr_structure.h): what each role and the generation prompt write is
+    // taken from the template, so its own white space is rendered.
+    if (has(t, "bos_token"))
+      return refuse("the model's chat template is Zephyr that writes bos_token, which this server does not render");
+    std::string shape;
+    std::optional<ZephyrStructure> z = read_zephyr_structure(t, &shape);
+    if (!z) return refuse("the model's chat template is Zephyr, but " + shape + ", which this server does not render");
+    c.family_ = ChatFamily::kZephyr;
+    c.zephyr_ = std::move(*z);
+    return c;
+  }
   if (!other.empty()) return refuse_other();
   if (has(t, "<|start_header_id|>") && has(t, "<|end_header_id|>")) {
     if (!trims_message_content(sq))
@@ -452,6 +486,7 @@ std::string ChatTemplate::name() const {
       return fixed_date_.empty() ? "llama3.1+ (system header with today's date)"
                                  : "llama3.1+ (system header dated " + fixed_date_ + ")";
     case ChatFamily::kInst: return inst_variant_name(inst_) + " ([INST])";
+    case ChatFamily::kZephyr: return "zephyr";
   }
   return "";
 }
@@ -480,6 +515,7 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const
       if (tests_tools_ && o.tools_listed)
         throw std::invalid_argument("with this template 'tools': [] writes an empty tool list; leave 'tools' out");
       return render_inst(inst_, messages, o);
+    case ChatFamily::kZephyr: return render_zephyr(zephyr_, messages, o);
   }
   return "";
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "serve/chat_inst.h"
+#include "serve/zephyr_structure.h"
 
 namespace infertrace::serve {
 
@@ -30,6 +31,7 @@ enum class ChatFamily {
   kLlama3,   // <|start_header_id|>role<|end_header_id|>\n\n...<|eot_id|> (Llama 3.0)
   kLlama31,  // Llama 3.1+: the same, after a system header with the knowledge date and today's date
   kInst,     // [INST] ... [/INST]: Llama 2 and Mistral variants (serve/chat_inst.h)
+  kZephyr,   // <|ROLE|>\n...EOS per message, then <|assistant|> (serve/zephyr_structure.h)
 };
 
 struct ChatRenderOptions {
@@ -37,7 +39,8 @@ struct ChatRenderOptions {
   // itself when encoding (then the template's BOS would be a second one).
   std::string bos;
   // The BOS and EOS tokens' texts, for [INST] templates: Llama 2's writes BOS before every user turn
-  // (the first is `bos`), and they end each assistant turn with EOS.
+  // (the first is `bos`), and they end each assistant turn with EOS. Zephyr's end every message
+  // with EOS.
   std::string bos_token, eos_token;
   bool tools_listed = false;  // the request has "tools": [] (a template may test `tools is not none`)
   std::optional<bool> enable_thinking;  // Qwen3: false pre-fills an empty think block
@@ -74,6 +77,7 @@ class ChatTemplate {
   // kChatMl: the system message the template writes when the conversation has none
   // (chatml_default_system.h); nullopt: it writes none.
   std::optional<std::string> default_system_;
+  ZephyrStructure zephyr_;  // kZephyr: what each role's message and the generation prompt write
 };
 
 }  // namespace infertrace::serve

@@ -24,6 +24,11 @@ serve::ChatSetup chat_setup(const gguf::File& file, const engine::Tokenizer& tok
     chat.tmpl.reset();
     chat.refusal = "the model's [INST] chat template writes BOS and EOS, and its vocabulary lacks one of them";
   }
+  // Zephyr templates end every message with EOS.
+  if (chat.tmpl && chat.tmpl->family() == serve::ChatFamily::kZephyr && tok.eos() < 0) {
+    chat.tmpl.reset();
+    chat.refusal = "the model's Zephyr chat template writes EOS after every message, and its vocabulary has none";
+  }
   return chat;
 }
 

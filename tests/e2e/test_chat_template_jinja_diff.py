@@ -14,6 +14,10 @@ too: our own Qwen3-shaped text and the qwen3 presets' template, with the constru
 Qwen3-marked templates that render otherwise (Qwen3.5-VL's generation prompt and think rule, a
 training variant's think block in every turn, a trimmed content, a macro), harmless changes, and the
 same random white space; conversations with think blocks and a tool response among the six (eight).
+Zephyr-shaped templates too (ours, laid out one tag a line and on one line), with GLM's marker,
+bos_token, a changed content, EOS or generation prompt, a role not written, refused, other
+spellings accepted, ChatML's mutations and the same random white space; every template is rendered
+with eos_token "</s>" (chat_render's third argument).
 INFERTRACE_QWEN3_TEMPLATES may name a folder of published Qwen3-marked texts (kept outside the
 repository), each held to the same rule and reported accepted or refused; one whose file name holds
 "official" must be accepted. Without jinja2 it is
@@ -54,6 +58,9 @@ CONVERSATIONS = [
 ]
 
 NL = "\\n"  # a newline escape inside a Jinja string literal
+# eos_token's text for every template, in jinja2 and in chat_render (its third argument, as the server
+# passes its vocabulary's EOS token): Zephyr's templates write it after every message.
+EOS = "</s>"
 
 # Our own ChatML templates of each shape the server renders.
 PLAIN = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '" + NL + "' + message['content'] + "
@@ -156,6 +163,52 @@ def qwen3_mutations(base):
     return [(label, text, must) for label, text, must in m if text is not None and text != base]
 
 
+# Our own Zephyr-shaped templates (the shape of zephyr-7b-beta's and TinyLlama-1.1B-Chat's): a
+# branch per role writing '<|ROLE|>\n' + content + eos_token, the generation prompt in the loop.
+# Laid out one tag a line (the newline after each `}}` is written) and on one line.
+ZEPHYR_SHAPE = ("{% for message in messages %}\n{% if message['role'] == 'user' %}\n"
+                "{{ '<|user|>" + NL + "' + message['content'] + eos_token }}\n{% elif message['role'] == 'system' %}\n"
+                "{{ '<|system|>" + NL + "' + message['content'] + eos_token }}\n"
+                "{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>" + NL + "' + message['content'] + "
+                "eos_token }}\n{% endif %}\n{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n"
+                "{% endif %}\n{% endfor %}")
+ZEPHYR_ONE_LINE = ZEPHYR_SHAPE.replace("\n", "")
+ZEPHYR_PROMPT = "{% if loop.last and add_generation_prompt %}"
+ZEPHYR_ASSISTANT = "{% elif message['role'] == 'assistant' %}"
+
+
+def zephyr_mutations(base):
+    """(label, text, must accept) for a Zephyr-shaped base: GLM's marker, bos_token, a transformed or
+    dropped content or EOS, a role not written, another generation prompt, refused; other spellings
+    jinja2 writes the same for, accepted."""
+    rep = lambda a, b: base.replace(a, b, 1) if a in base else None  # noqa: E731
+    prompt = base[base.find(ZEPHYR_PROMPT):base.find("{% endfor %}")]
+    assistant = base.find(ZEPHYR_ASSISTANT)
+    m = [
+        ("glm marker", "[gMASK]<sop>" + base, False),
+        ("bos_token first", "{{ bos_token }}" + base, False),
+        ("content trimmed", rep("message['content'] + eos_token", "message['content'] | trim + eos_token"), False),
+        ("no eos_token after a user message", rep("message['content'] + eos_token", "message['content']"), False),
+        ("no system branch", rep("{% elif message['role'] == 'system' %}", "{% elif message['role'] == 'tool' %}"), False),
+        ("another generation prompt", rep("{{ '<|assistant|>' }}", "{{ '<|assistant|>" + NL + "Sure' }}"), False),
+        ("generation prompt on the first message", rep("loop.last and", "loop.first and"), False),
+        ("text after the generation prompt", rep("{% endfor %}", "X{% endfor %}"), False),
+        ("an else an assistant message reaches, raising", base[:assistant] + "{% else %}{{ raise_exception('no') }}" +
+         base[base.find("{% endif %}", assistant):] if assistant >= 0 else None, False),
+        ("comment before the loop", "{# a note #}" + base, True),
+        ("a dead else raising", rep("{% endif %}", "{% else %}{{ raise_exception('roles: system, user, assistant') }}"
+                                                   "{% endif %}"), True),
+        ("a tool branch", rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'tool' %}{{ 'T' }}" + ZEPHYR_ASSISTANT), True),
+        ("a second user branch", rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'user' %}{{ 'U' }}" + ZEPHYR_ASSISTANT),
+         True),
+        ("~ for +, fields by dot", base.replace("' + message['content'] + ", "' ~ message.content ~ "), True),
+        ("the role test the other way round", base.replace("message['role'] == 'user'", "'user' == message.role"), True),
+        ("the generation prompt after the loop",
+         base.replace(prompt, "") + prompt.replace("loop.last and ", "") if prompt else None, True),
+    ]
+    return [(label, text, must) for label, text, must in m if text is not None and text != base]
+
+
 def synth_template(tmp, preset):
     """The template `model synth PRESET` writes into its file (None when the preset has none)."""
     path = os.path.join(tmp, preset + ".gguf")
@@ -186,7 +239,7 @@ def jinja_render(template):
     out = []
     for conv in CONVERSATIONS:
         try:
-            out.append(t.render(messages=conv, add_generation_prompt=True, bos_token="", eos_token=""))
+            out.append(t.render(messages=conv, add_generation_prompt=True, bos_token="", eos_token=EOS))
         except Exception as e:  # noqa: BLE001 -- any raise: the server must not render that conversation
             out.append({"raised": str(e)})
     return out, None
@@ -201,7 +254,7 @@ def ours(tmp, templates):
     cp = os.path.join(tmp, "conversations.json")
     with open(cp, "w", encoding="utf-8") as f:
         json.dump(CONVERSATIONS, f)
-    r = subprocess.run([RENDER, tp, cp], capture_output=True, text=True, timeout=600)
+    r = subprocess.run([RENDER, tp, cp, EOS], capture_output=True, text=True, timeout=600)
     check(r.returncode == 0, "chat_render exit %d: %s" % (r.returncode, r.stderr))
     got = json.loads(r.stdout) if r.returncode == 0 else []
     check(len(got) == len(templates), "chat_render gave %d verdicts for %d templates" % (len(got), len(templates)))
@@ -347,6 +400,15 @@ def main():
                 add("%s: %s" % (name, label), text, must_accept=must)
             for k, text in enumerate(whitespace_variants(base, rng, 40)):
                 add("%s: white space %d %r" % (name, k, text), text)
+        zephyr_bases = [("zephyr shape", ZEPHYR_SHAPE), ("zephyr shape, one line", ZEPHYR_ONE_LINE)]
+        for name, base in zephyr_bases:
+            add(name, base, must_accept=True)
+            # ChatML's mutations too, none required: the Zephyr reader takes no `set` and no
+            # add_generation_prompt prelude (refused, though jinja2 writes nothing more for them).
+            for label, text, must in zephyr_mutations(base) + [(lb, t, False) for lb, t, _ in mutations(base)]:
+                add("%s: %s" % (name, label), text, must_accept=must)
+            for k, text in enumerate(whitespace_variants(base, rng, 40)):
+                add("%s: white space %d %r" % (name, k, text), text)
         published = os.environ.get("INFERTRACE_QWEN3_TEMPLATES", "")
         if published:
             names = sorted(n for n in os.listdir(published) if os.path.isfile(os.path.join(published, n)))
@@ -365,7 +427,8 @@ def main():
             else:
                 counts[verdict] += 1
     print("templates: %d accepted and equal to jinja2, %d refused" % (counts["accepted"], counts["refused"]))
-    check(counts["accepted"] >= len(bases) + len(qwen3_bases), "fewer accepted templates than unmutated shapes")
+    check(counts["accepted"] >= len(bases) + len(qwen3_bases) + len(zephyr_bases),
+          "fewer accepted templates than unmutated shapes")
 
 main()
 if failures:

@@ -13,7 +13,8 @@ a template of a family the server does not render); and, when INFERTRACE_INST_TE
 folder of [INST] chat templates (one per file: published Llama-2 / Mistral templates, which the
 repository does not hold), each on a llama file: the server's start line naming an [INST] variant,
 and 200 random conversations against jinja2, including those the template raises on (the server's
-400); unset, that part is reported as not run. Without jinja2 (python3-jinja2, which
+400); unset, that part is reported as not run. A Zephyr-shaped template of our own on a llama
+file: its start line and 200 random conversations against jinja2 with eos_token </s>. Without jinja2 (python3-jinja2, which
 scripts/setup.sh installs) the other checks run and the test then ends as skipped, naming what
 did not run."""
 import http.client
@@ -330,6 +331,59 @@ def inst_family(tmp, label, template, count=200):
         label, named[0].split("chat template: ")[1].split("([INST])")[0] + "([INST])" if named else "not detected", count, texts.count(None)))
 
 
+# A Zephyr-shaped template (our own text, in the shape of zephyr-7b-beta's and TinyLlama-1.1B-Chat's),
+# laid out one tag a line: jinja2 writes the newline after each `}}`.
+ZEPHYR_TEMPLATE = ("{% for message in messages %}\n{% if message['role'] == 'user' %}\n"
+                   "{{ '<|user|>\\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'system' %}\n"
+                   "{{ '<|system|>\\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'assistant' %}\n"
+                   "{{ '<|assistant|>\\n' + message['content'] + eos_token }}\n{% endif %}\n"
+                   "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}")
+
+
+def zephyr_family(tmp, count=200):
+    """A llama-architecture file (SentencePiece vocabulary, EOS </s>) with ZEPHYR_TEMPLATE: the
+    server's start line names it, and for seeded random conversations its prompt ids are `model
+    tokenize --special` of jinja2's text with eos_token the vocabulary's </s> (as the server passes
+    it). Skipped without jinja2."""
+    if jinja2 is None:
+        return
+    import random
+    w = _gguf.mini_llama(n_ctx=512)
+    w.add("tokenizer.chat_template", _gguf.STR, ZEPHYR_TEMPLATE)
+    model = os.path.join(tmp, "zephyr.gguf")
+    with open(model, "wb") as f:
+        f.write(w.bytes())
+    compiled = jinja2.Environment(trim_blocks=True, lstrip_blocks=True).from_string(ZEPHYR_TEMPLATE)
+    rnd = random.Random(7)
+    atoms = ["a", "b a", "\n", " ", "\t", "\u00a0", "</s>", "<s>", "<|user|>", "<|assistant|>", "ab"]
+    convs = [[{"role": rnd.choice(["system", "user", "assistant"]),
+               "content": "".join(rnd.choice(atoms) for _ in range(rnd.randint(0, 4)))}
+              for _ in range(rnd.randint(1, 4))] for _ in range(count)]
+    texts = [compiled.render(messages=c, add_generation_prompt=True, bos_token="<s>", eos_token="</s>") for c in convs]
+    batch = os.path.join(tmp, "zephyr_batch.json")
+    with open(batch, "w") as f:
+        json.dump(texts, f)
+    r = run("model", "tokenize", "-m", model, "--special", "--batch", batch)
+    check(r.returncode == 0, "tokenize --batch: " + r.stderr)
+    want = [x["ids"] for x in json.loads(r.stdout)] if r.returncode == 0 else []
+    server, port = start_server(model, ctx=512)
+    try:
+        bad = 0
+        for conv, text, ids in zip(convs, texts, want):
+            status, body = post(port, "/v1/chat/completions", {"messages": conv, "max_tokens": 1, "temperature": 0,
+                                                               "return_token_ids": True})
+            if not (status == 200 and json.loads(body)["choices"][0]["prompt_token_ids"] == ids):
+                bad += 1
+                if bad <= 3:
+                    check(False, "conversation %s: jinja2 renders %r; server %d %s" % (conv, text, status, body[:300]))
+        bad += count - len(want)
+        check(bad == 0, "zephyr: %d of %d conversations differ from jinja2's rendering" % (bad, count))
+    finally:
+        err = stop_server(server)
+    check("chat template: zephyr" in err, "no start line naming the zephyr template in stderr:\n" + err)
+    print("zephyr: %d conversations, %d differ from jinja2's rendering" % (count, bad))
+
+
 # ChatML templates with a default system message in the shapes the server renders
 # (src/serve/chatml_default_system.h), our own texts: Qwen2.5's shape (an if/else on the first
 # message's role, the loop skipping a first system message; Jinja escapes for the newlines, white
@@ -499,6 +553,7 @@ with tempfile.TemporaryDirectory() as tmp:
     differential(tmp, qwen2)
     for label, template in inst_templates():
         inst_family(tmp, label, template)
+    zephyr_family(tmp)
     if not INST_TEMPLATES:
         print("not run: [INST] conversations against jinja2 (set INFERTRACE_INST_TEMPLATES to a folder of "
               "published Llama-2 / Mistral chat templates, one per file)")
