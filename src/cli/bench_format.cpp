@@ -1,5 +1,6 @@
 #include "cli/bench_format.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,12 @@
 #include "util/whole_number.h"
 
 namespace infertrace::cli {
+
+void add_format_options(CLI::App* cmd, std::string& format, const std::string& formats) {
+  CLI::Option* o = cmd->add_option("-o,--output", format, formats)->capture_default_str();
+  cmd->add_flag_callback("--json", [&format] { format = "json"; }, "JSON on standard output (the same as -o json)")
+      ->excludes(o);
+}
 
 std::vector<int> parse_thread_list(const std::string& text) {
   std::vector<int> out;

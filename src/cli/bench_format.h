@@ -4,7 +4,17 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace infertrace::cli {
+
+// The output format options of a bench sub-verb: `-o,--output FORMAT` (help: `formats`, e.g. "md,
+// csv or json") and `--json`, the flag every other verb has for JSON on standard output, as a
+// synonym of `-o json` (review UX M5: `bench threads --json` was "not expected"); the two together
+// are refused (CLI11's "excludes"), so neither silently wins.
+void add_format_options(CLI::App* cmd, std::string& format, const std::string& formats);
 
 // "1,2,4" -> {1, 2, 4}, a count given twice kept once ("1,1,2" -> {1, 2}); UsageError on
 // anything else or a count < 1.

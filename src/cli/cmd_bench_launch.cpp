@@ -96,7 +96,7 @@ const BenchRegistrar reg(40, [](CLI::App& bench) {
   cmd->add_option("-n,--launches", a->o.launches, "Measured launches per API")->capture_default_str();
   cmd->add_option("--graph-kernels", a->o.graph_kernels, "Kernels in the graph-of-N case")->capture_default_str();
   cmd->add_option("--device", a->o.device, "CUDA device index")->capture_default_str();
-  cmd->add_option("-o,--output", a->format, "md or json")->capture_default_str();
+  add_format_options(cmd, a->format, "md or json");
   cmd->footer(gpu::launch_bench_built() ? "Needs an NVIDIA GPU and driver."
                                         : "This build has no CUDA part (nvcc was not found at configure time).");
   cmd->callback([a] { run_launch(*a); });

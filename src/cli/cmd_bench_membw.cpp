@@ -86,7 +86,7 @@ const BenchRegistrar reg(20, [](CLI::App& bench) {
   auto* reps = cmd->add_option("-r,--repetitions", a->reps,
                                "Repetitions (the best is reported, as STREAM does; cuda: best and median, default 10)")
                    ->capture_default_str();
-  cmd->add_option("-o,--output", a->format, "md, csv or json (cuda: md or json)")->capture_default_str();
+  add_format_options(cmd, a->format, "md, csv or json (cuda: md or json)");
   cmd->add_option("--device", a->device,
                   "cpu, or cuda[:N]: the GPU's copy (read + write) and read bandwidth of device memory")
       ->capture_default_str();

@@ -310,7 +310,7 @@ const BenchRegistrar reg(10, [](CLI::App& bench) {
   cmd->add_option("--membw-mib", a->membw_mib, "Array size of the bandwidth measurement, MiB")->capture_default_str();
   cmd->add_flag("--no-roofline", a->no_roofline, "Skip the bandwidth measurement");
   add_prompt_math_option(cmd, a->prompt_math);
-  cmd->add_option("-o,--output", a->format, "md, csv or json")->capture_default_str();
+  add_format_options(cmd, a->format, "md, csv or json");
   cmd->callback([a, threads] {
     a->threads_given = threads->count() > 0;
     run_threads(*a);

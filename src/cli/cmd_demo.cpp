@@ -270,7 +270,7 @@ const CommandRegistrar reg(10, "demo", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Run the whole tool end to end on this machine (no GPU needed) and write "
                                          "an HTML report");
   cmd->add_option("--examples", opt->examples, "Folder with the example Kineto traces (default: examples/traces)");
-  cmd->add_option("-o,--out", opt->out_dir, "Folder for the report and intermediate files")->capture_default_str();
+  cmd->add_option("-o,--out,--output", opt->out_dir, "Folder for the report and intermediate files")->capture_default_str();
   cmd->add_flag("--no-engine", opt->no_engine, "Only analyze the example traces");
   cmd->callback([opt]() { Demo(*opt).run(); });
 });

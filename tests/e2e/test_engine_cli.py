@@ -386,6 +386,14 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("bench", "membw", "--size-mib", "1", "-r", "1", "-o", "json")
     check(r.returncode == 0 and [p["threads"] for p in json.loads(r.stdout)["points"]] == [len(os.sched_getaffinity(0))],
           "membw unpinned: default threads %s" % (r.stdout[-200:] if r.returncode == 0 else r.stderr))
+    # --json is -o json (the flag the other verbs have); given with -o it is refused, not overridden.
+    r = run("bench", "membw", "-t", "1", "--size-mib", "1", "-r", "1", "--json")
+    check(r.returncode == 0 and [p["threads"] for p in json.loads(r.stdout)["points"]] == [1],
+          "membw --json: %d %s" % (r.returncode, r.stdout[-200:] if r.returncode == 0 else r.stderr))
+    for verb in (["bench", "membw"], ["bench", "threads", "-m", models["tiny-qwen3"]], ["bench", "launch"]):
+        r = run(*verb, "--json", "-o", "md")
+        check(r.returncode == 2 and "excludes" in r.stderr and not r.stdout,
+              "%s --json -o md: want exit 2 naming the conflict: %d %s" % (" ".join(verb[:2]), r.returncode, r.stderr))
 
     # Errors.
     with open(models["tiny-qwen3"], "rb") as f:
