@@ -125,7 +125,7 @@ void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, si
   for (auto* k : ks) every_name.emplace_back(t.str(k->name));
   const KernelDisplayNames display(every_name);
   if (ks.size() > top) ks.resize(top);
-  TextTable tb({"kernel", "count", "total", "share", "mean", "min", "max"});
+  TextTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max"});
   for (auto* k : ks)
     tb.add_row({display(std::string(t.str(k->name))), format_count(k->count), format_ns(k->total),
                 format_pct(share(k->total, all)), mean(k->total, k->count), format_ns(k->min), format_ns(k->max)});

@@ -124,7 +124,7 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
       return by_time ? x.total > y.total : x.count > y.count;
     });
     if (ks.size() > 10) ks.resize(10);
-    HtmlTable tb({"kernel", "count", "total", "share", "mean", "min", "max"});
+    HtmlTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max"});
     for (size_t i = 0; i < ks.size(); ++i) {
       const std::string full(t.str(ks[i].name));
       tb.add_row({display(full), format_count(ks[i].count), format_ns(ks[i].total), format_pct(share(ks[i].total, all)),
