@@ -530,7 +530,8 @@ TEST(ChatTemplate, ChatMlDefaultSystemLongRunsAreRefusedQuickly) {
 
 // 11,000 skips of the first system message in one `if`, its body long (29,000 empty ifs): the tag
 // holding them is judged once, not once per match (7 s before: review CG M2); and such a
-// condition is no known one, so the default is refused.
+// condition is no known one, so the default is refused. (Since review ZR M3 such a condition is
+// refused for its length first; 75 skips still reach the judgement.)
 TEST(ChatTemplate, ManySkipsInOneConditionAreJudgedOnce) {
   std::string cond = "(message.role == 'system' and not loop.first)", body;
   for (int i = 1; i < 11000; ++i) cond += " or (message.role == 'system' and not loop.first)";
@@ -539,7 +540,16 @@ TEST(ChatTemplate, ManySkipsInOneConditionAreJudgedOnce) {
   const std::string text = kHead25 + "{%- for message in messages %}{%- if " + cond + " %}{{- message.content }}" +
                            body + "{%- endif %}{{- 'x' }}{%- endfor %}" + kGen;
   const auto t0 = infertrace::test::thread_cpu_now();
-  EXPECT_NE(refusal(text).find("default system message"), std::string::npos);
+  // Since review ZR M3 `and`/`or` count against the 150 operators a tag may hold (jinja2 compiles no
+  // more), so this condition is refused before any judgement; the 75 skips below (149 operators)
+  // are judged, with the same long body.
+  EXPECT_NE(refusal(text).find("more than 150 binary operators in one tag"), std::string::npos);
+  std::string legal = "(message.role == 'system' and not loop.first)";
+  for (int i = 1; i < 75; ++i) legal += " or (message.role == 'system' and not loop.first)";
+  EXPECT_NE(refusal(kHead25 + "{%- for message in messages %}{%- if " + legal + " %}{{- message.content }}" + body +
+                    "{%- endif %}{{- 'x' }}{%- endfor %}" + kGen)
+                .find("default system message"),
+            std::string::npos);
   // 77 ms in the dev build, about 3 s of CPU under ASan+UBSan; 6.85 s before.
   EXPECT_LT(infertrace::test::thread_cpu_now() - t0, infertrace::test::cpu_seconds(5));
 }

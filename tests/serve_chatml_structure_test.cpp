@@ -436,4 +436,47 @@ TEST(JinjaSyntax, LoopAssignmentAndLongOperatorChainsAreRefused) {
   EXPECT_TRUE(has(refusal(chain(151) + kLoop + kGen), "more than 150 binary operators in one tag"));
   // Counted per tag: two tags of 100 each compile.
   EXPECT_EQ(syntax_problem(chain(100) + chain(100)), "");
+  // `and`, `or`, filters (and tests) nest as deep (review ZR M3: 198 `and`, `or` or `|string` fail to
+  // compile with jinja2 3.1 on Python 3.11), so they count against the same limit, mixed or not.
+  const auto links = [](const std::string& link, int n) {
+    std::string e = "{{ a";
+    for (int i = 0; i < n; ++i) e += link;
+    return e + " }}";
+  };
+  for (const std::string link : {" and a", " or a", "|string"}) {
+    EXPECT_EQ(syntax_problem(links(link, 150)), "") << link;
+    EXPECT_TRUE(has(syntax_problem(links(link, 151)), "more than 150 binary operators in one tag")) << link;
+  }
+  std::string mixed = "{{ a";
+  for (int i = 0; i < 75; ++i) mixed += " + a";
+  for (int i = 0; i < 75; ++i) mixed += "|string";
+  EXPECT_EQ(syntax_problem(mixed + " }}"), "");
+  EXPECT_TRUE(has(syntax_problem(mixed + " and a }}"), "more than 150 binary operators in one tag"));
+}
+
+// Names jinja2 reads as constants cannot be assigned (review ZR M1: `for none in messages` was
+// accepted; jinja2: "can't assign to 'const'"), in a loop or a set, alone or in a tuple.
+TEST(JinjaSyntax, ConstantsAreNotAssignmentTargets) {
+  for (const std::string c : {"true", "false", "none", "True", "False", "None"}) {
+    EXPECT_TRUE(has(syntax_problem("{% for " + c + " in messages %}{% endfor %}"), "a constant jinja2 will not assign"))
+        << c;
+    EXPECT_TRUE(has(syntax_problem("{% set a, " + c + " = 1, 2 %}"), "a constant jinja2 will not assign")) << c;
+  }
+  // A name that merely starts like one is a name.
+  EXPECT_EQ(syntax_problem("{% for nonex in messages %}{% endfor %}"), "");
+  EXPECT_EQ(syntax_problem("{% set Trueish = 1 %}"), "");
+}
+
+// An elif chain is compiled recursively by jinja2 (review ZR M2: 2975 elifs exceed Python 3.11's
+// recursion limit): more than 400 in one if block are refused; 400 compile.
+TEST(JinjaSyntax, LongElifChainsAreRefused) {
+  const auto chain = [](int elifs) {
+    std::string t = "{% if a %}x";
+    for (int i = 0; i < elifs; ++i) t += "{% elif b %}y";
+    return t + "{% endif %}";
+  };
+  EXPECT_EQ(syntax_problem(chain(400)), "");
+  EXPECT_TRUE(has(syntax_problem(chain(401)), "more than 400 'elif' branches in one 'if' block"));
+  // Per block: two if blocks of 300 each compile.
+  EXPECT_EQ(syntax_problem(chain(300) + chain(300)), "");
 }

@@ -15,7 +15,9 @@ constexpr int kMaxDepth = 200;
 // jinja2 compiles a chain of binary operators (`a + b + c ...`) into Python source with one
 // parenthesis per operator, and Python refuses more than 200 nested parentheses: measured with
 // jinja2 3.1.6 on Python 3.11, a `+` chain compiles up to 197 operators and fails from 198 (review
-// DF L3). Fewer are accepted, with room for the parentheses around the chain.
+// DF L3). Fewer are accepted, with room for the parentheses around the chain. `and`, `or`, filters
+// and tests nest the same way (review ZR M3: 199 `and`, 250 `or` or 250 `|string` in one tag do not
+// compile; 198 `and` do), so they count against the same limit.
 constexpr int kMaxBinaryOperators = 150;
 
 class Parser {
@@ -126,11 +128,19 @@ class Parser {
   }
   void or_expr() {
     do and_expr();
-    while (!failed() && name("or"));
+    while (!failed() && name("or") && chained());
   }
   void and_expr() {
     do not_expr();
-    while (!failed() && name("and"));
+    while (!failed() && name("and") && chained());
+  }
+  // Counts one more link of a chain jinja2 compiles into nested parentheses (kMaxBinaryOperators);
+  // false, with the tag failed, past the limit.
+  bool chained() {
+    if (++binary_ops_ <= kMaxBinaryOperators) return true;
+    fail("more than " + std::to_string(kMaxBinaryOperators) + " binary operators in one tag (`and`, `or`, filters "
+         "and tests count as such), which jinja2 would not compile");
+    return false;
   }
   void not_expr() {
     Level l(*this);
@@ -163,10 +173,7 @@ class Parser {
           more = true;
           break;
         }
-      if (more && ++binary_ops_ > kMaxBinaryOperators)
-        fail("more than " + std::to_string(kMaxBinaryOperators) + " binary operators in one tag, which jinja2 "
-             "would not compile");
-      if (more) math(level + 1);
+      if (more && chained()) math(level + 1);
     }
   }
   void unary() {
@@ -176,10 +183,15 @@ class Parser {
     primary();
     postfix();
     while (!failed()) {
-      if (op("|")) filter_body();
-      else if (name("is")) test();
-      else if (peek_op("(")) call();
-      else break;
+      if (op("|")) {
+        if (chained()) filter_body();
+      } else if (name("is")) {
+        if (chained()) test();
+      } else if (peek_op("(")) {
+        call();
+      } else {
+        break;
+      }
     }
   }
   void primary() {
@@ -274,7 +286,7 @@ class Parser {
     if (peek_op("(")) call();
   }
   void filters() {
-    while (!failed() && op("|")) filter_body();
+    while (!failed() && op("|") && chained()) filter_body();
   }
   void test() {
     name("not");
@@ -295,6 +307,9 @@ class Parser {
     const bool paren = op("(");
     do {
       if (peek_name("loop")) fail("assigning to `loop`, which jinja2 refuses in a for loop");
+      // jinja2 reads these as constants, not names: "can't assign to 'const'" (review ZR M1).
+      for (std::string_view c : {"true", "false", "none", "True", "False", "None"})
+        if (peek_name(c)) fail("assigning to `" + std::string(c) + "`, a constant jinja2 will not assign");
       expect_plain_name();
       if (!paren && !failed() && op(".")) expect_plain_name();
     } while (!failed() && op(","));
@@ -316,7 +331,7 @@ class Parser {
   const std::vector<JinjaToken>& t_;
   size_t i_ = 0;
   int depth_ = 0;
-  int binary_ops_ = 0;  // + - ~ * / // % ** seen in this tag
+  int binary_ops_ = 0;  // + - ~ * / // % ** and or | is seen in this tag
   std::string error_;
 };
 

@@ -32,12 +32,17 @@ std::string line_of(std::string_view s, size_t at) {
 
 constexpr size_t kMaxBlockDepth = 80;
 constexpr size_t kMaxLoopDepth = 16;
+// jinja2 compiles an elif chain recursively: 2975 elifs in one if exceed Python 3.11's recursion
+// limit at compile time, 2970 do not (review ZR M2; the threshold moves with the Python version and
+// its stack use), so a chain is held far below it. No published template has more than a handful.
+constexpr size_t kMaxElifs = 400;
 
 struct Open {
   size_t index;          // the opening tag
   std::string keyword;   // "if", "for", ...
   size_t last;           // the block's last tag so far (its opening tag, an elif or its else)
   bool in_else = false;
+  size_t elifs = 0;      // elif tags of this if block so far
 };
 
 }  // namespace
@@ -88,6 +93,9 @@ std::optional<JinjaStructure> jinja_structure(std::string_view s, std::string* w
       out.next[open.back().last] = i;
       open.back().last = i;
       open.back().in_else = k == "else";
+      if (k == "elif" && ++open.back().elifs > kMaxElifs)
+        return refuse("more than " + std::to_string(kMaxElifs) + " 'elif' branches in one 'if' block, which jinja2 "
+                      "may not compile" + where());
     } else if (k.starts_with("end")) {
       if (open.empty() || open.back().keyword != k.substr(3))
         return refuse("'" + k + "' closes no open '" + k.substr(3) + "' block" + where());
