@@ -39,7 +39,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
-  if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count);
+  if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count, measured_launches(a));
   if (a.switches_recorded && !m.offcpu_share) m.offcpu_undefined_reason = offcpu_undefined_reason(a.main_tid, main_offcpu_wall(a));
   return m;
 }
@@ -54,7 +54,8 @@ std::string rates_undefined_reason(std::optional<int64_t> launches) {
 }
 
 // In sched's order (sched_render.cpp opt_ns): the clean group first, the median every penalty is from.
-std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs) {
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs, std::optional<int64_t> launches) {
+  if (launches && *launches < 2) return *launches == 0 ? "no launches" : "one launch: no pairs";  // review UX L2
   if (clean_pairs == 0) return "no clean pairs";
   return switched_pairs == 0 ? "no switched pairs" : "";
 }

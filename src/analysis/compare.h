@@ -94,7 +94,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
 // measured; clean / switched pair counts; the launching thread's tid (< 0: none) and the wall its
 // share is over.
 std::string rates_undefined_reason(std::optional<int64_t> launches);
-std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs);
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs, std::optional<int64_t> launches = std::nullopt);
 std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall);
 
 struct ComparisonRow {

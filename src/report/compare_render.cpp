@@ -205,7 +205,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   };
   if (m.switches_recorded && !m.penalty)
     if (const auto clean = pair_count("clean"), switched = pair_count("switched"); clean && switched)
-      m.penalty_undefined_reason = penalty_undefined_reason(*clean, *switched);
+      m.penalty_undefined_reason = penalty_undefined_reason(*clean, *switched, m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
   if (m.switches_recorded && !m.offcpu_share && s->contains("main_thread") && (*s)["main_thread"].is_object()) {
     const json& mt = (*s)["main_thread"];
     const int64_t left_out = mt.contains("offcpu_left_out_ns") && mt["offcpu_left_out_ns"].is_number()
