@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analysis/bound_verdict.h"
+#include "analysis/launch.h"
 #include "html_text.h"
 #include "report/analyze_json.h"
 #include "report/html_report.h"
@@ -109,6 +110,30 @@ TEST(HtmlReport, ClassifiesSavedDocumentsByTheirKeys) {
   EXPECT_EQ(html::classify_document(json{{"tklqt_ns", 5}}), "analyze");
   EXPECT_EQ(html::classify_document(json{{"something", 1}}), "");
   EXPECT_EQ(html::classify_document(json::array()), "");
+}
+
+// The Launch API breakdown in the terminal's order: launch calls first, then the rest by count
+// (review UX L11: a non-launch API with more calls stood above the launch APIs on the page).
+TEST(HtmlReport, LaunchApisComeFirstInTheApiBreakdown) {
+  Trace t = small_launch_trace();
+  for (int i = 0; i < 30; ++i) {
+    ApiCall c;
+    c.start = 900'000 + i * 100, c.dur = 50, c.pid = 1, c.tid = 2, c.correlation = 1000 + i;
+    c.name = t.strings.intern("cudaGetErrorString"), c.kind = ApiKind::Other;
+    t.api.push(c);
+  }
+  const LaunchAnalysis a = analyze_launches(t);
+  ASSERT_EQ(a.by_api.size(), 2u);
+  ASSERT_EQ(t.str(a.by_api[0].name), "cudaGetErrorString");  // by calls: the other first
+  html::ReportInputs in;
+  in.traces.push_back({"unit trace", &t, &a});
+  const std::string page = html::render_report(in);
+  const size_t table = page.find("Launch API breakdown");
+  ASSERT_NE(table, std::string::npos);
+  const size_t launch = page.find(">cudaLaunchKernel<", table), other = page.find(">cudaGetErrorString<", table);
+  ASSERT_NE(launch, std::string::npos);
+  ASSERT_NE(other, std::string::npos);
+  EXPECT_LT(launch, other);
 }
 
 TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
