@@ -88,12 +88,14 @@ TEST(CompareNa, ARecordingWithoutLaunchesIsNaEverywhereSchedSaysSo) {
   ASSERT_LT(a.main_tid, 0);
   const std::string st = sched_text(t, a);
   ASSERT_TRUE(has(st, "n/a (no launch calls)")) << st;
-  ASSERT_TRUE(has(st, "n/a (no clean pairs)")) << st;
+  // Not "no clean pairs": without launches there are no pairs at all (review UX L2).
+  ASSERT_TRUE(has(st, "n/a (no launches)")) << st;
+  ASSERT_FALSE(has(st, "no clean pairs")) << st;
 
   for (const ScenarioMetrics& m :
        {scenario_from_analysis(a, "empty", "e.itrace"), scenario_from_json(sched_analysis_json(t, a), "empty", "e.json")}) {
     EXPECT_EQ(m.rates_undefined_reason, "no launch calls") << m.source;
-    EXPECT_EQ(m.penalty_undefined_reason, "no clean pairs") << m.source;
+    EXPECT_EQ(m.penalty_undefined_reason, "no launches") << m.source;
     EXPECT_EQ(m.offcpu_undefined_reason, "no launching thread") << m.source;
   }
   // Its wall is 0 (no launch calls), so no launch-rate basis: the table still says why.
@@ -104,7 +106,7 @@ TEST(CompareNa, ARecordingWithoutLaunchesIsNaEverywhereSchedSaysSo) {
   ASSERT_EQ(row.size(), 12u) << os.str();
   for (size_t i : {3, 5, 7, 8, 9, 10}) EXPECT_EQ(row[i], "n/a") << i << "\n" << os.str();
   EXPECT_EQ(row[4], "-") << os.str();  // a ratio without a rate: no reason of its own
-  EXPECT_TRUE(has(os.str(), "n/a: empty rates per 1000 launches: no launch calls; empty penalty: no clean pairs; "
+  EXPECT_TRUE(has(os.str(), "n/a: empty rates per 1000 launches: no launch calls; empty penalty: no launches; "
                             "empty off-CPU: no launching thread"))
       << os.str();
   const std::string page = html_text::doc_page(comparison_json(c));

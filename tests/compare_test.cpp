@@ -239,6 +239,75 @@ TEST(Compare, SavedJsonThroughputAndPenaltyForms) {
 
 // The report's label list (comparison_scenario_columns) names exactly the keys comparison_json
 // writes in a scenario row, each with its own label.
+// Launch rate is throughput only for one workload (review UX M3: gpt2 prefill's 247 launches in
+// 22.4 ms against nullkernel_2000's 2000 in 27.2 ms read "567.4% faster"). Counts more than 5%
+// apart in walls more than 5% apart: different work, no slowdown, the verdict and a note say why.
+TEST(Compare, LaunchCountsOfDifferentWorkGiveNoSlowdown) {
+  const Comparison c = compare_scenarios({scenario("gpt2", 247, 22'411'000, 1.0), scenario("null", 2000, 27'193'000, 1.0)});
+  ASSERT_EQ(c.basis, "launch_rate");
+  EXPECT_EQ(c.rows[0].launch_count_mismatch, "");
+  EXPECT_EQ(c.rows[1].launch_count_mismatch, "different_work");
+  ASSERT_TRUE(c.rows[1].rate.has_value());  // the rate is a fact and stays
+  EXPECT_NEAR(*c.rows[1].rate, 2000 / 0.027193, 1e-6);
+  EXPECT_FALSE(c.rows[1].slowdown_pct.has_value());
+  EXPECT_EQ(c.rows[1].verdict.rfind("no verdict: 2000 launches against the baseline's 247", 0), 0u) << c.rows[1].verdict;
+  EXPECT_EQ(c.rows[1].verdict.find("faster"), std::string::npos) << c.rows[1].verdict;
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_EQ(text.str().find("faster"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("launches/s: null launched more than 5% more or fewer times than the baseline (247)"),
+            std::string::npos) << text.str();
+  const nlohmann::json j = comparison_json(c);
+  EXPECT_EQ(j["scenarios"][1]["launch_count_mismatch"], "different_work");
+  EXPECT_TRUE(j["scenarios"][1]["slowdown_pct"].is_null());
+  EXPECT_TRUE(j["scenarios"][0]["launch_count_mismatch"].is_null());
+  // The other way round too (fewer launches: "slower" is just as wrong).
+  const Comparison r = compare_scenarios({scenario("null", 2000, 27'193'000, 1.0), scenario("gpt2", 247, 22'411'000, 1.0)});
+  EXPECT_EQ(r.rows[1].launch_count_mismatch, "different_work");
+  EXPECT_FALSE(r.rows[1].slowdown_pct.has_value());
+}
+
+TEST(Compare, LaunchCountsApartOverOneWallKeepTheSlowdownAndSaySo) {
+  // A fixed-time run: 1000 and 800 launches, each in 1 s (walls 2% apart): the count is the work done.
+  const Comparison c = compare_scenarios({scenario("base", 1000, 1'000'000'000, 1.0), scenario("cpu", 800, 1'020'000'000, 1.0)});
+  EXPECT_EQ(c.rows[1].launch_count_mismatch, "same_wall");
+  ASSERT_TRUE(c.rows[1].slowdown_pct.has_value());
+  EXPECT_NEAR(*c.rows[1].slowdown_pct, (1000.0 - 800 / 1.02) / 1000.0 * 100.0, 1e-9);
+  EXPECT_NE(c.rows[1].verdict.find("% slower; 800 launches against the baseline's 1000 in about the same wall time: a "
+                                   "slowdown only if both ran one workload for a fixed time"),
+            std::string::npos) << c.rows[1].verdict;
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find("launches/s: cpu launched more than 5% more or fewer times than the baseline (1000) in about "
+                            "the same wall time"), std::string::npos) << text.str();
+  EXPECT_EQ(comparison_json(c)["scenarios"][1]["launch_count_mismatch"], "same_wall");
+}
+
+TEST(Compare, LaunchCountsWithinTheToleranceOrTheLossCompareAsBefore) {
+  // 960 against 1000 launches (4% apart) in 1.2 s against 1 s: one workload, a slowdown as before.
+  const Comparison c = compare_scenarios({scenario("base", 1000, 1'000'000'000, 1.0), scenario("slow", 960, 1'200'000'000, 1.0)});
+  EXPECT_EQ(c.rows[1].launch_count_mismatch, "");
+  ASSERT_TRUE(c.rows[1].slowdown_pct.has_value());
+  EXPECT_EQ(c.rows[1].verdict, "20.0% slower");
+  // 900 recorded and up to 100 lost: the true count may be the baseline's, so no mismatch.
+  ScenarioMetrics lossy = scenario("lossy", 900, 1'250'000'000, 1.0);
+  lossy.launch_records_lost = 100;
+  EXPECT_EQ(compare_scenarios({scenario("base", 1000, 1'000'000'000, 1.0), lossy}).rows[1].launch_count_mismatch, "");
+  lossy.launch_records_lost = 40;  // at most 940: 6% below
+  EXPECT_EQ(compare_scenarios({scenario("base", 1000, 1'000'000'000, 1.0), lossy}).rows[1].launch_count_mismatch,
+            "different_work");
+  // CUPTI refused launch callbacks: any number more may have run, so no lower count is apart.
+  lossy.launch_records_lost = 0, lossy.launch_partial_note = "launch figures are partial";
+  EXPECT_EQ(compare_scenarios({scenario("base", 1000, 1'000'000'000, 1.0), lossy}).rows[1].launch_count_mismatch, "");
+  // A throughput basis does not look at launch counts.
+  ScenarioMetrics a = scenario("a", 247, 22'411'000, 1.0), b = scenario("b", 2000, 27'193'000, 1.0);
+  a.throughput = 10.0, b.throughput = 5.0;
+  const Comparison t = compare_scenarios({a, b});
+  ASSERT_EQ(t.basis, "throughput");
+  EXPECT_EQ(t.rows[1].launch_count_mismatch, "");
+  EXPECT_EQ(t.rows[1].verdict, "50.0% slower");
+}
+
 TEST(Compare, EveryScenarioKeyHasOneReportLabel) {
   const Comparison c = compare_scenarios({scenario("baseline", 1000, 1'000'000'000, 10.0), scenario("cpu", 1000, 1'250'000'000, 35.0)});
   const nlohmann::json j = comparison_json(c);

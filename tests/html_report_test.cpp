@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analysis/bound_verdict.h"
+#include "analysis/launch.h"
 #include "html_text.h"
 #include "report/analyze_json.h"
 #include "report/html_report.h"
@@ -109,6 +110,30 @@ TEST(HtmlReport, ClassifiesSavedDocumentsByTheirKeys) {
   EXPECT_EQ(html::classify_document(json{{"tklqt_ns", 5}}), "analyze");
   EXPECT_EQ(html::classify_document(json{{"something", 1}}), "");
   EXPECT_EQ(html::classify_document(json::array()), "");
+}
+
+// The Launch API breakdown in the terminal's order: launch calls first, then the rest by count
+// (review UX L11: a non-launch API with more calls stood above the launch APIs on the page).
+TEST(HtmlReport, LaunchApisComeFirstInTheApiBreakdown) {
+  Trace t = small_launch_trace();
+  for (int i = 0; i < 30; ++i) {
+    ApiCall c;
+    c.start = 900'000 + i * 100, c.dur = 50, c.pid = 1, c.tid = 2, c.correlation = 1000 + i;
+    c.name = t.strings.intern("cudaGetErrorString"), c.kind = ApiKind::Other;
+    t.api.push(c);
+  }
+  const LaunchAnalysis a = analyze_launches(t);
+  ASSERT_EQ(a.by_api.size(), 2u);
+  ASSERT_EQ(t.str(a.by_api[0].name), "cudaGetErrorString");  // by calls: the other first
+  html::ReportInputs in;
+  in.traces.push_back({"unit trace", &t, &a});
+  const std::string page = html::render_report(in);
+  const size_t table = page.find("Launch API breakdown");
+  ASSERT_NE(table, std::string::npos);
+  const size_t launch = page.find(">cudaLaunchKernel<", table), other = page.find(">cudaGetErrorString<", table);
+  ASSERT_NE(launch, std::string::npos);
+  ASSERT_NE(other, std::string::npos);
+  EXPECT_LT(launch, other);
 }
 
 TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
@@ -474,6 +499,56 @@ TEST(HtmlSvg, EmptyDataGivesNoChartAndValuesAreEscaped) {
   EXPECT_NE(c.find("&lt;a&gt;"), std::string::npos);
   EXPECT_EQ(count(c, "class=\"mark\""), 1u);
   EXPECT_EQ(html::escape("a\x01<"), "a\xEF\xBF\xBD&lt;");
+}
+
+// The y of every mark of `svg`, in order.
+std::vector<double> mark_ys(const std::string& svg) {
+  std::vector<double> ys;
+  const std::regex cy("class=\"mark\" cx=\"[-0-9.]+\" cy=\"([-0-9.]+)\"");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), cy); it != std::sregex_iterator(); ++it)
+    ys.push_back(std::stod((*it)[1]));
+  return ys;
+}
+
+// gpt2 prefill's TKLQT parts at batch 1 .. 64 (shape of the shared fixtures: the queue part grows
+// from 0.3 ms to 1.67 s). On a linear axis batches 1 .. 32 sat on the zero line (review UX M2).
+TEST(HtmlSvg, LogYKeepsSmallValuesApart) {
+  const std::vector<double> b = {1, 2, 4, 8, 16, 32, 64};
+  const html::Series launch{"launch", b, {2.5e6, 2.6e6, 2.7e6, 3.0e6, 3.5e6, 4.0e6, 5.0e6}};
+  const html::Series queue{"queue", b, {3.2e5, 6.0e5, 1.5e6, 4.0e6, 1.2e7, 1.3e8, 1.665e9}};
+  ASSERT_TRUE(html::wide_y_span({launch, queue}));
+  html::ChartOptions o;
+  o.title = "t", o.y_unit = "ns", o.log2_x = true;
+  const std::vector<double> linear = mark_ys(html::line_chart({launch, queue}, o));
+  o.log10_y = true;
+  const std::string log = html::line_chart({launch, queue}, o);
+  const std::vector<double> ys = mark_ys(log);
+  ASSERT_EQ(ys.size(), 14u);
+  ASSERT_EQ(linear.size(), 14u);
+  // Linear: the queue part of batches 1 and 2 within a pixel of each other; log: apart, and each
+  // larger value higher (SVG y grows downwards) by at least 5 px.
+  EXPECT_LT(std::abs(linear[7] - linear[8]), 1.0);
+  for (size_t i = 8; i < 14; ++i) EXPECT_LT(ys[i], ys[i - 1] - 5) << i;
+  // Ticks at the powers of ten from 100 us to 10 s (five decades: no 2 and 5 between), in the unit.
+  for (const char* t : {">100 us<", ">1 ms<", ">10 ms<", ">100 ms<", ">1 s<", ">10 s<"})
+    EXPECT_NE(log.find(t), std::string::npos) << t << "\n" << log;
+  EXPECT_EQ(log.find(">200 us<"), std::string::npos) << log;
+  // Within three decades the 2 and 5 ticks are there too.
+  const std::string narrow = html::line_chart({{"s", {1, 2}, {2e3, 3e5}}}, o);
+  for (const char* t : {">1 us<", ">2 us<", ">5 us<", ">100 us<", ">200 us<", ">500 us<", ">1 ms<"})
+    EXPECT_NE(narrow.find(t), std::string::npos) << t << "\n" << narrow;
+  // Not when any y is 0 (it has no place on a log axis) or the span is 1.5 decades or less.
+  EXPECT_FALSE(html::wide_y_span({{"s", {1, 2, 4}, {0, 1e6, 1e9}}}));
+  EXPECT_FALSE(html::wide_y_span({{"s", {1, 2}, {1e6, 3.1e7}}}));
+  EXPECT_TRUE(html::wide_y_span({{"s", {1, 2}, {1e6, 3.2e7}}}));
+}
+
+TEST(HtmlSvg, TheSweepSectionTurnsLogYOnForAWideSpan) {
+  // sweep_doc's parts span 1 to 6 ms: linear. Scaled up at batch 32 to 6 s: log.
+  EXPECT_EQ(html_text::doc_page(sweep_doc()).find("time (log scale)"), std::string::npos);
+  json wide = sweep_doc();
+  wide["points"][5]["tklqt_queue_ns"] = 6'000'000'000;
+  EXPECT_NE(html_text::doc_page(wide).find("time (log scale)"), std::string::npos);
 }
 
 TEST(HtmlSvg, NegativeBarsHangBelowTheZeroLineInsideTheChart) {

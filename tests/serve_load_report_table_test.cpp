@@ -31,9 +31,18 @@ TEST(LoadReport, TableRowShowsEachColumnsOwnFigure) {
   EXPECT_NE(text.find("| Concurrency | OK/Tot | E2E p50 | TTFT p50 | ITL p50 | TPOT p50 | tok/s | req/s | Errors |"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("| 3 | 3/4 | 812.4 ms | 40.3 ms | 12.6 ms | 13.1 ms | 57.25 | 1.500 | 1 (http_500 1) |"),
+  EXPECT_NE(text.find("| 3 | 3/4 | 812.40 ms | 40.30 ms | 12.60 ms | 13.10 ms | 57.25 | 1.500 | 1 (http_500 1) |"),
             std::string::npos)
       << text;
+}
+
+TEST(LoadReport, SubMillisecondTimesKeepTheirDigits) {
+  // A tiny model's ITL of 0.0312 ms read "0.0 ms" in one-decimal ms (review UX L9).
+  BenchRun run = one_point_run(Profile::kConcurrent);
+  run.points[0].metrics.itl.p50 = 0.0312, run.points[0].metrics.tpot.p50 = 0.0004;
+  const std::string text = render_text(run, false);
+  EXPECT_NE(text.find("| 40.30 ms | 31.20 us | 400 ns |"), std::string::npos) << text;
+  EXPECT_EQ(text.find("0.0 ms"), std::string::npos) << text;
 }
 
 TEST(LoadReport, SynchronousPointIsConcurrencyOneNotARate) {

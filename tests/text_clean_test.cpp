@@ -1,6 +1,10 @@
 // clean_text (util/text_clean.h): what a binary input's names look like on a terminal or in JSON.
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
+#include <algorithm>
 
+#include "util/natural_order.h"
 #include "util/text_clean.h"
 
 using infertrace::clean_text;
@@ -63,4 +67,18 @@ TEST(TextClean, PrefixEndsOnACharacterBoundary) {
   bool whole_changed = false;
   EXPECT_EQ(infertrace::clean_text("\xE2\x82x\x01yz", whole_changed), clean_text_prefix("\xE2\x82x\x01yz", 6, changed));
   EXPECT_EQ(whole_changed, changed);
+}
+
+// ingest's metadata keys in natural order (review UX L11): numbers by value, the rest by byte.
+TEST(NaturalOrder, NumbersCompareByValue) {
+  using infertrace::natural_less;
+  std::vector<std::string> keys = {"api.10", "api.2", "api.0", "api.1", "events", "api.11", "api.", "apix", "cupti.ring"};
+  std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+  EXPECT_EQ(keys, (std::vector<std::string>{"api.", "api.0", "api.1", "api.2", "api.10", "api.11", "apix", "cupti.ring",
+                                            "events"}));
+  EXPECT_FALSE(natural_less("api.2", "api.2"));
+  EXPECT_TRUE(natural_less("a7", "a07"));  // equal values: the shorter run first, still a strict order
+  EXPECT_FALSE(natural_less("a07", "a7"));
+  EXPECT_TRUE(natural_less("a9b", "a10a"));
+  EXPECT_TRUE(natural_less("a99999999999999999999999", "a100000000000000000000000"));  // beyond 64 bits
 }

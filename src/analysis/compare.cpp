@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "util/error.h"
 
@@ -38,7 +39,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
-  if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count);
+  if (a.switches_recorded && !m.penalty) m.penalty_undefined_reason = penalty_undefined_reason(a.clean.count, a.switched.count, measured_launches(a));
   if (a.switches_recorded && !m.offcpu_share) m.offcpu_undefined_reason = offcpu_undefined_reason(a.main_tid, main_offcpu_wall(a));
   return m;
 }
@@ -53,7 +54,8 @@ std::string rates_undefined_reason(std::optional<int64_t> launches) {
 }
 
 // In sched's order (sched_render.cpp opt_ns): the clean group first, the median every penalty is from.
-std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs) {
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs, std::optional<int64_t> launches) {
+  if (launches && *launches < 2) return *launches == 0 ? "no launches" : "one launch: no pairs";  // review UX L2
   if (clean_pairs == 0) return "no clean pairs";
   return switched_pairs == 0 ? "no switched pairs" : "";
 }
@@ -70,6 +72,18 @@ void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, in
   Per1kDropTally t{.launch_records_lost = m.launch_records_lost, .launch_records_lost_up_to = m.launch_records_lost_up_to};
   tally_per_1k_drop(t, drop_key, count);
   m.launch_records_lost = t.launch_records_lost, m.launch_records_lost_up_to = t.launch_records_lost_up_to;
+}
+
+bool launch_counts_differ(const ScenarioMetrics& a, const ScenarioMetrics& b) {
+  // [lowest, highest] possible count of each: the recorded launches, plus what may have been lost.
+  const auto highest = [](const ScenarioMetrics& m) -> double {
+    if (!m.launch_partial_note.empty()) return std::numeric_limits<double>::infinity();
+    return static_cast<double>(m.launches) + static_cast<double>(m.launch_records_lost);
+  };
+  const auto apart = [](double low, double high) { return low < high * (1.0 - kLaunchCountTolerance); };
+  const double la = static_cast<double>(a.launches), lb = static_cast<double>(b.launches);
+  // Disjoint by more than the tolerance on either side.
+  return apart(highest(a), lb) || apart(highest(b), la);
 }
 
 namespace {
@@ -118,7 +132,12 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
     return "baseline; its launch rate is a lower bound (" + lower_bound_cause(r.m) + ")";
   if (baseline) return rate_basis && !r.m.launches_measured ? std::string("baseline; ") + kNotMeasured : "baseline";
   std::string v;
-  if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
+  const std::string counts =
+      std::to_string(r.m.launches) + " launches against the baseline's " + std::to_string(base.m.launches);
+  if (r.launch_count_mismatch == "different_work") {
+    v = "no verdict: " + counts + " in another wall time, so they ran different work and the launch rate is not "
+        "throughput (give each a throughput to compare)";
+  } else if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
     v = kNotMeasured;
   } else if (!r.slowdown_pct && rate_basis && !base.m.launches_measured) {
     v = "no launch rate of the baseline to compare (its launch calls were not measured)";
@@ -147,6 +166,8 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   else if (r.slowdown_bound == "either_way")
     v += "; both launch rates are lower bounds (their recorders lost records that may be launch calls, or CUPTI "
          "refused launch callbacks), so the slowdown may be off either way";
+  if (r.launch_count_mismatch == "same_wall")
+    v += "; " + counts + " in about the same wall time: a slowdown only if both ran one workload for a fixed time";
   // (launches_not_measured repeats what an unmeasured row's verdict already says)
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
       !(v == kNotMeasured && r.m.signature == "launches_not_measured"))
@@ -191,7 +212,15 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
   const ComparisonRow& base = c.rows.front();
   for (size_t i = 0; i < c.rows.size(); ++i) {
     ComparisonRow& r = c.rows[i];
-    if (r.rate && base.rate) r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
+    // Launch rates of different work (launch counts and walls too far apart) are not throughputs:
+    // no slowdown. Counts apart over one wall time: a fixed-time run's work done, said in the verdict.
+    if (i > 0 && c.basis == "launch_rate" && r.rate && base.rate && launch_counts_differ(base.m, r.m)) {
+      const double wa = static_cast<double>(base.m.wall), wb = static_cast<double>(r.m.wall);
+      r.launch_count_mismatch =
+          std::min(wa, wb) < std::max(wa, wb) * (1.0 - kLaunchCountTolerance) ? "different_work" : "same_wall";
+    }
+    if (r.rate && base.rate && r.launch_count_mismatch != "different_work")
+      r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
     // (base - r) / base falls as r rises and rises as base rises: a lower-bound rate of this row
     // bounds the slowdown from above, the baseline's from below.
     if (r.slowdown_pct && i > 0 && (r.rate_lower_bound || base.rate_lower_bound))

@@ -94,7 +94,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
 // measured; clean / switched pair counts; the launching thread's tid (< 0: none) and the wall its
 // share is over.
 std::string rates_undefined_reason(std::optional<int64_t> launches);
-std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs);
+std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs, std::optional<int64_t> launches = std::nullopt);
 std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall);
 
 struct ComparisonRow {
@@ -125,6 +125,14 @@ struct ComparisonRow {
   // baseline's exact: the true increase is at most this), "at_least" (the baseline's are), or
   // "either_way" (both are). "" for the baseline's own row and where there is no ratio.
   std::string sched_increase_bound;
+  // On the launch-rate basis, this scenario's launch count against the baseline's (review UX M3:
+  // gpt2 against nullkernel_2000 read "567.4% faster"): "" within kLaunchCountTolerance (or not that
+  // basis, or the baseline's row); "same_wall" when the counts are further apart but the wall times
+  // are within the tolerance (a fixed-time run of one workload, where the count is the work done:
+  // the slowdown stands, the verdict says what it assumes); "different_work" when both are apart
+  // (they ran different work, where a launch rate is not throughput: the rate stays, the slowdown is
+  // null and the verdict says why).
+  std::string launch_count_mismatch;
 };
 
 struct Comparison {
@@ -134,6 +142,19 @@ struct Comparison {
   // recording (Trace::launch_coverage); the other rows keep theirs. Empty on the other bases.
   std::vector<std::string> rate_not_measured;
 };
+
+// How far apart two scenarios' launch counts (and wall times) may be for their launch rates to
+// compare as throughput. A fixed-work workload launches the same kernels every run (equal counts,
+// or a few launches apart from warm-up or where a recording starts and stops); a fixed-time one runs
+// equally long and its count is the work done. Counts and walls both further apart mean different
+// work (another model or CUDA graphs), where more launches per second is not more work done.
+constexpr double kLaunchCountTolerance = 0.05;
+
+// Whether the launch counts of `a` and `b` are more than kLaunchCountTolerance apart (of the larger).
+// A count that is a lower bound (records lost that may be launch calls: up to that many more; CUPTI
+// refused launch callbacks: any number more) differs only when even its highest possible count is
+// too far below the other's lowest.
+bool launch_counts_differ(const ScenarioMetrics& a, const ScenarioMetrics& b);
 
 // Throws Error when fewer than two scenarios are given.
 Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios);

@@ -210,6 +210,12 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});
 // lost switch-ins and switch-outs; none without loss).
 inline ns_t main_offcpu_wall(const SchedAnalysis& a) { return a.wall - a.main_offcpu_left_out; }
 
+// The launch calls when the recording measured them, else none: what decides "no launches" as the
+// reason a pair figure is n/a (impact_unknown_reason, penalty_undefined_reason; review UX L2).
+inline std::optional<int64_t> measured_launches(const SchedAnalysis& a) {
+  return a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt;
+}
+
 // The signature, mitigation and verdict paragraph from a's figures (sched_verdict.cpp; the last
 // step of analyze_sched, public so that its rules can be tested on figures set by hand).
 void sched_verdict(const Trace& trace, SchedAnalysis& a);

@@ -243,7 +243,7 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   numbers += std::string(buf) + (upper ? " (upper bounds: " + a.per_1k_upper_bound_reason + ")" : std::string()) +
              "; preemption penalty " + (a.penalty ? format_ns(*a.penalty) : std::string("n/a")) + "; " +
              (a.scheduler_impact ? impact_phrase(a, impact)
-                                 : "scheduler impact " + std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false))) +
+                                 : "scheduler impact " + std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false, measured_launches(a)))) +
              ".";
   std::snprintf(buf, sizeof buf, " Of the %lld slowest pairs (%s and above, d >= %s): %.0f%% preempted, %.0f%% blocked, ",
                 static_cast<long long>(t.pairs), pct, format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100);

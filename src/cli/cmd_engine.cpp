@@ -158,8 +158,9 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("-m,--model", a->model,
                   "GGUF file (llama, qwen2 or qwen3; f32/f16/bf16/q8_0, q4_0/q4_1/q5_0/q5_1 or q4_k/q5_k/q6_k weights)")
       ->required();
-  auto* prompt_opt = run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens)");
-  run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text");
+  auto* prompt_opt = run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens); "
+                                    "this or --prompt-tokens is required");
+  run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text (this or -p is required)");
   run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
   run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per CPU the threads may "
                   "use, the allowed CPUs or the --cpus list when longer, and at most 1024 unless there are more)");

@@ -66,7 +66,7 @@ std::pair<std::string, std::string> read_attachment(const std::string& spec) {
   // reads it.
   const std::string kind = html::classify_document(doc);
   if (kind != verb)
-    throw InputError(file, -1, "--attach " + verb + "=: the file is " +
+    throw InputError(file, -1, "--attach " + verb + "=" + file + ": the file is " +
                                    (kind.empty() ? std::string("no result document infertrace writes")
                                                  : "the --json output of " + std::string(kind == "threads" ? "bench threads" : kind)) +
                                    ", not of " + (verb == "threads" ? "bench threads" : verb));
@@ -93,7 +93,7 @@ void write_plain_exports(const Options& o, const Trace& trace, std::vector<Expor
   if (!o.csv.empty()) {
     ExportOutput* csv = created_entry(created, "--csv");
     write_csv_tables(trace, o.csv, csv ? &csv->renamed : nullptr);
-    std::cout << "csv: " << o.csv << " (launches " << trace.api.size() << ", switches " << trace.switches.size()
+    std::cout << "csv: " << o.csv << " (API calls " << trace.api.size() << ", switches " << trace.switches.size()
               << ", wakeups " << trace.wakeups.size() << ", irqs " << trace.irqs.size() << ", syscalls "
               << trace.syscalls.size() << ", threads " << trace.threads.size() << ")\n";
   }

@@ -1,6 +1,7 @@
 // `infertrace ingest TRACE...`: read traces and say what the reader found (events per table,
 // events it could not use and why, facts about the source, read speed). The first thing to run on
 // a trace another tool rejects, and what the e2e tests compare with a plain Python reading.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "ingest/load.h"
 #include "report/text_table.h"
 #include "util/error.h"
+#include "util/natural_order.h"
 #include "util/units.h"
 
 namespace infertrace::cli {
@@ -113,7 +115,11 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
   // Under its own heading: printed straight after "not used:", the key = value lines read as more
   // items left out (audit EW L4).
   if (!t.meta.empty()) std::cout << "metadata:\n";
-  for (auto& [k, v] : t.meta) std::cout << "  " << k << " = " << v << "\n";
+  // Keys with numbers in numeric order (api.2 before api.10; review UX L11), the rest as the map has them.
+  std::vector<const std::pair<const std::string, std::string>*> meta;
+  for (auto& kv : t.meta) meta.push_back(&kv);
+  std::stable_sort(meta.begin(), meta.end(), [](auto* a, auto* b) { return natural_less(a->first, b->first); });
+  for (auto* kv : meta) std::cout << "  " << kv->first << " = " << kv->second << "\n";
   std::cout << "read " << format_bytes(static_cast<double>(bytes)) << " in " << format_ns(seconds * 1e9)
             << "\n";
 }

@@ -57,7 +57,7 @@ void run_synth(const SynthArgs& a) {
   }
   std::cout << "wrote " << a.out << ": " << preset.config.summary() << ", " << a.dtype << "\n"
             << "  " << format_count(r.n_params) << " parameters in " << r.n_tensors << " tensors, "
-            << format_bytes(static_cast<double>(r.file_bytes)) << " in " << r.seconds << " s ("
+            << format_bytes(static_cast<double>(r.file_bytes)) << " in " << format_ns(r.seconds * 1e9) << " ("
             << format_bytes(r.file_bytes / std::max(r.seconds, 1e-9)) << "/s)\n"
             << "  random weights: the model loads and runs, its text is meaningless\n";
 }

@@ -144,7 +144,7 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
 
 void run(Options& o) {
   parse_events(o.events, o.rec);
-  if (o.rec.duration_s < 0) throw UsageError("record: --duration must be positive");
+  if (o.rec.duration_s < 0) throw UsageError("record: --duration must not be negative (0, the default, records until the command ends)");
   // The recorder converts the rate to buffer slots (a double cast to an integer): a negative,
   // non-finite or absurd value was accepted and made that cast undefined.
   if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))

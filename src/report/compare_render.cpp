@@ -205,7 +205,7 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
   };
   if (m.switches_recorded && !m.penalty)
     if (const auto clean = pair_count("clean"), switched = pair_count("switched"); clean && switched)
-      m.penalty_undefined_reason = penalty_undefined_reason(*clean, *switched);
+      m.penalty_undefined_reason = penalty_undefined_reason(*clean, *switched, m.launches_measured ? std::optional<int64_t>(m.launches) : std::nullopt);
   if (m.switches_recorded && !m.offcpu_share && s->contains("main_thread") && (*s)["main_thread"].is_object()) {
     const json& mt = (*s)["main_thread"];
     const int64_t left_out = mt.contains("offcpu_left_out_ns") && mt["offcpu_left_out_ns"].is_number()
@@ -382,6 +382,26 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
     }
     if (!why.empty()) notes.push_back("n/a: " + why);
   }
+  // Launch counts apart from the baseline's (review UX M3): why those rows have no slowdown, or
+  // what their slowdown assumes.
+  {
+    char tol[16];
+    std::snprintf(tol, sizeof tol, "%.0f%%", kLaunchCountTolerance * 100.0);
+    const std::string base_n = std::to_string(c.rows.front().m.launches);
+    if (const std::string n = scenario_names(
+            c, [](const ComparisonRow& r) { return r.launch_count_mismatch == "different_work"; }, "", "");
+        !n.empty())
+      notes.push_back("launches/s: " + n + " launched more than " + tol + " more or fewer times than the baseline (" +
+                      base_n + ") in a wall time more than " + tol +
+                      " apart: different work, where a launch rate is not throughput, so no slowdown or verdict is "
+                      "given; to compare them, give each a \"throughput\" (a saved analysis with that key)");
+    if (const std::string n = scenario_names(
+            c, [](const ComparisonRow& r) { return r.launch_count_mismatch == "same_wall"; }, "", "");
+        !n.empty())
+      notes.push_back("launches/s: " + n + " launched more than " + tol + " more or fewer times than the baseline (" +
+                      base_n + ") in about the same wall time: the slowdown holds only for one workload run for a "
+                      "fixed time (its launch count is the work done), not for different work");
+  }
   if (!c.rate_not_measured.empty()) {
     std::string names;
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
@@ -451,6 +471,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"per_1k_upper_bound", "rates per 1000 launches upper bounds", F::YesNo},
       {"per_1k_upper_bound_reason", "why the rates per 1000 launches are upper bounds", F::Text},
       {"sched_increase_bound", "Sched/1K increase bound", F::Text},
+      // The reason for a null slowdown, said in the verdict and the notes.
+      {"launch_count_mismatch", "launch count apart from the baseline's (different_work: no slowdown)", F::Text},
   };
   return cols;
 }
@@ -503,7 +525,8 @@ json comparison_json(const Comparison& c) {
                     {"offcpu_undefined_reason", opt_reason(r.m.offcpu_undefined_reason)},
                     {"per_1k_upper_bound", !r.m.per_1k_upper_bound_reason.empty()},
                     {"per_1k_upper_bound_reason", opt_reason(r.m.per_1k_upper_bound_reason)},
-                    {"sched_increase_bound", opt_reason(r.sched_increase_bound)}});
+                    {"sched_increase_bound", opt_reason(r.sched_increase_bound)},
+                    {"launch_count_mismatch", opt_reason(r.launch_count_mismatch)}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
 }

@@ -236,7 +236,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
   }
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): said in the label
   // (audit EE L1), as the terminal says it.
-  const char* unknown_impact = impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), false);
+  const char* unknown_impact = impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), false, whole_number_of(doc, "launches"));
   if (doc.contains("scheduler_impact"))
     tb.add_row({num(doc, "pairs_spanning_loss").value_or(0) > 0 ? "scheduler impact (share of wall less left-out pairs)"
                                                                  : "scheduler impact (share of wall)",
@@ -332,7 +332,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     std::string s = ns_or(member(w, "wall_ns")) + " from first to last launch: Sched/1K " + known("sched_per_1k", r.switches) +
                     ", IRQ/1K hard/soft " + known("irq_per_1k_hard", r.irqs) + " / " + known("irq_per_1k_soft", r.irqs) +
                     ", scheduler impact " +
-                    (r.switches ? pct_or(member(w, "scheduler_impact"), impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), true))
+                    (r.switches ? pct_or(member(w, "scheduler_impact"), impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), true, whole_number_of(doc, "launches")))
                                 : "not recorded");
     if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
                                                             member(w, "scheduler_impact").is_number())

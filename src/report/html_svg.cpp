@@ -69,6 +69,20 @@ std::string axis_labels(const ChartOptions& opt) {
 std::string y_grid(const Axis& y, const ChartOptions& opt) {
   std::string s;
   const int x0 = kLeft, x1 = opt.width - kRight, y0 = kTop, y1 = opt.height - kBottom;
+  const auto tick = [&](double v) {
+    const double py = y.pos(v, y1, y0);
+    s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>"
+                     "<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>",
+                     x0, x1, py, py, x0 - 6, py + 4, escape(tick_value(v, opt.y_unit)));
+  };
+  if (y.log2) {  // a log y axis (log10_y; the position is the same in any base): lo, hi powers of ten
+    const int k0 = static_cast<int>(std::lround(std::log10(y.lo))), k1 = static_cast<int>(std::lround(std::log10(y.hi)));
+    for (int k = k0; k <= k1; ++k)
+      for (double m : {1.0, 2.0, 5.0})
+        if ((m == 1.0 || k1 - k0 <= 3) && (k < k1 || m == 1.0)) tick(m * std::pow(10.0, k));
+    s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", x0, x1, y1, y1);
+    return s;
+  }
   const double step = nice_step(y.hi - y.lo, 5);
   for (double v = std::ceil(y.lo / step) * step; v <= y.hi + step * 1e-9; v += step) {
     const double py = y.pos(v, y1, y0);
@@ -130,23 +144,39 @@ std::string format_value(double v, const std::string& unit) {
   return fmt::format("{:.2f}", v);
 }
 
+bool wide_y_span(const std::vector<Series>& series, double decades) {
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (const Series& se : series)
+    for (size_t i = 0; i < se.x.size() && i < se.y.size(); ++i) {
+      if (!std::isfinite(se.y[i]) || !std::isfinite(se.x[i])) continue;
+      if (se.y[i] <= 0) return false;  // not on a log axis
+      lo = std::min(lo, se.y[i]), hi = std::max(hi, se.y[i]);
+    }
+  return hi > 0 && hi > lo * std::pow(10.0, decades);
+}
+
 std::string line_chart(const std::vector<Series>& series, const ChartOptions& opt) {
   Axis x, y;
-  x.log2 = opt.log2_x;
+  x.log2 = opt.log2_x, y.log2 = opt.log10_y;
   double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
   size_t marks = 0;
   for (auto& s : series)
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (x.log2 && s.x[i] <= 0)) continue;
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (x.log2 && s.x[i] <= 0) || (y.log2 && s.y[i] <= 0)) continue;
       xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
       ylo = std::min(ylo, s.y[i]), yhi = std::max(yhi, s.y[i]);
       ++marks;
     }
   if (marks == 0) return "";  // nothing to draw: the caller leaves the chart out
-  if (opt.y_from_zero) ylo = std::min(0.0, ylo);
-  if (yhi == ylo) yhi = ylo + 1;
-  const double ystep = nice_step(yhi - ylo, 5);
-  y.lo = std::floor(ylo / ystep) * ystep, y.hi = std::ceil(yhi / ystep) * ystep;
+  if (y.log2) {  // log10_y: from the power of ten at or below the smallest y to the one at or above the largest
+    y.lo = std::pow(10.0, std::floor(std::log10(ylo))), y.hi = std::pow(10.0, std::ceil(std::log10(yhi)));
+    if (y.hi <= y.lo) y.hi = y.lo * 10;
+  } else {
+    if (opt.y_from_zero) ylo = std::min(0.0, ylo);
+    if (yhi == ylo) yhi = ylo + 1;
+    const double ystep = nice_step(yhi - ylo, 5);
+    y.lo = std::floor(ylo / ystep) * ystep, y.hi = std::ceil(yhi / ystep) * ystep;
+  }
   x.lo = xlo, x.hi = xhi == xlo ? xlo + 1 : xhi;
   const int x0 = kLeft, x1 = opt.width - kRight, y0 = kTop, y1 = opt.height - kBottom;
 
@@ -174,7 +204,7 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& op
     std::string path;
     std::string dots;
     for (size_t i = 0; i < se.x.size() && i < se.y.size(); ++i) {
-      if (!std::isfinite(se.x[i]) || !std::isfinite(se.y[i]) || (x.log2 && se.x[i] <= 0)) continue;
+      if (!std::isfinite(se.x[i]) || !std::isfinite(se.y[i]) || (x.log2 && se.x[i] <= 0) || (y.log2 && se.y[i] <= 0)) continue;
       const double px = x.pos(se.x[i], x0 + 10, x1 - 10), py = y.pos(se.y[i], y1, y0);
       path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", px, py);
       dots += fmt::format("<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {} = {}, {} = {}</title></circle>",

@@ -24,7 +24,20 @@ struct ChartOptions {
   // How y values are printed on the axis and in tooltips: "ns" (durations), "pct" (0..1 shares),
   // "x" (ratios), "" (plain numbers).
   std::string y_unit;
+  // A log10 y axis (line charts only): ticks at 1, 2, 5 x 10^k (powers of ten alone over more than
+  // three decades), labels in y_unit. Every y must be positive: a point with y <= 0 is not drawn,
+  // so callers turn it on through wide_y_span, which says no when any y is <= 0.
+  bool log10_y = false;
 };
+
+// The decades of y above which a chart of durations reads better on a log axis: over 1.5 (a 32x
+// span) the smallest values sit within a few pixels of the axis on a linear one (the sweep's small
+// batches under the largest's TKLQT: review UX M2).
+constexpr double kLogYDecades = 1.5;
+
+// Whether the finite y values of `series` are all positive and span more than `decades` decades
+// (max / min > 10^decades): then a log10 y axis shows every point apart.
+bool wide_y_span(const std::vector<Series>& series, double decades = kLogYDecades);
 
 // Lines with a dot per point.
 std::string line_chart(const std::vector<Series>& series, const ChartOptions& opt);

@@ -101,9 +101,14 @@ std::string latency_histogram(const LaunchAnalysis& a) {
 
 std::string api_table(const Trace& t, const LaunchAnalysis& a) {
   HtmlTable tb({"API", "calls", "linked", "mean API time", "mean latency", "mean launch part", "mean queue"});
-  for (auto& r : a.by_api)
-    tb.add_row({std::string(t.str(r.name)), format_count(r.calls), format_count(r.linked), mean_ns(r.api_total, r.timed),
-                mean_ns(r.latency_total, r.linked), mean_ns(r.launch_total, r.linked), mean_ns(r.queue_total, r.linked)});
+  // The terminal's order (analyze_text.cpp print_apis): launch calls first, then the rest by count
+  // (review UX L11: cudaGetErrorString stood above cudaMemsetAsync here).
+  std::vector<const ApiBreakdownRow*> rows;
+  for (auto& r : a.by_api) rows.push_back(&r);
+  std::stable_sort(rows.begin(), rows.end(), [](auto* x, auto* y) { return is_launch(x->kind) > is_launch(y->kind); });
+  for (const ApiBreakdownRow* r : rows)
+    tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean_ns(r->api_total, r->timed),
+                mean_ns(r->latency_total, r->linked), mean_ns(r->launch_total, r->linked), mean_ns(r->queue_total, r->linked)});
   if (tb.empty()) return "";
   // A recording that left launch calls unrecorded: its rows count what was recorded (as the terminal says).
   const std::string note = recorded_calls_note(t.launch_coverage);

@@ -152,7 +152,7 @@ std::string launch_window_text(const SchedAnalysis& a) {
   // for loss (sched.cpp), which a bare "n/a" read as "no pairs" (review EQ L5).
   s += ", scheduler impact " + (!a.switches_recorded  ? std::string("not recorded")
                                 : w.scheduler_impact ? format_pct(*w.scheduler_impact)
-                                                     : std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, true)));
+                                                     : std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, true, measured_launches(a))));
   // Summed over several launching threads it can pass 100% (as the whole-trace figure; review CP).
   if (w.scheduler_impact && a.pair_threads > 1)
     s += " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
@@ -162,8 +162,10 @@ std::string launch_window_text(const SchedAnalysis& a) {
 
 // A penalty, or why there is none: the group that has no pairs (audit EE L5: "needs clean and
 // switched pairs" read as if both were missing when only the blocked group was empty).
-std::string opt_ns(const std::optional<ns_t>& v, int64_t clean, int64_t group, const char* name) {
+std::string opt_ns(const std::optional<ns_t>& v, int64_t clean, int64_t group, const char* name,
+                   std::optional<int64_t> launches) {
   if (v) return format_ns(*v);
+  if (launches && *launches < 2) return *launches == 0 ? "n/a (no launches)" : "n/a (one launch: no pairs)";
   if (clean == 0) return "n/a (no clean pairs)";
   return group == 0 ? std::string("n/a (no ") + name + " pairs)" : std::string("n/a");
 }
@@ -424,7 +426,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   TextTable head({"metric", "value"}, {TextTable::Align::Left, TextTable::Align::Left});
   // Without switch events there is no switched group to compare: not recorded, not "needs pairs".
   const auto penalty = [&](const std::optional<ns_t>& v, const IntervalStats& g, const char* name) {
-    return a.switches_recorded ? opt_ns(v, a.clean.count, g.count, name) : std::string("not recorded (--events)");
+    return a.switches_recorded ? opt_ns(v, a.clean.count, g.count, name, measured_launches(a)) : std::string("not recorded (--events)");
   };
   head.add_row({"preemption penalty (switched - clean median)", penalty(a.penalty, a.switched, "switched")});
   head.add_row({"  preempted only", penalty(a.penalty_preempted, a.preempted, "preempted")});
@@ -432,7 +434,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   const auto impact = [&](const std::optional<double>& v) {
     return !a.switches_recorded ? std::string("not recorded (--events)")
            : v                  ? format_pct(*v)
-                                : std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false));
+                                : std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false, measured_launches(a)));
   };
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): the label says so
   // (audit EE L1), as the GPU starvation row names its reduced denominator.

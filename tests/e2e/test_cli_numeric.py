@@ -151,6 +151,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check("--temp FLOAT=0 " in h.stdout and "--top-p FLOAT=0.95 " in h.stdout and "--top-k INT=40 " in h.stdout,
           "engine run --help: types and defaults as before: %r" % h.stdout)
 
+# record --duration: 0 is the default (until the command ends), so a negative one is refused as
+# negative, not as "not positive" (review UX L7); checked before anything is recorded.
+r = run("record", "--duration", "-1", "-o", os.path.join(tempfile.gettempdir(), "never.itrace"), "--", "true")
+if run("record", "--help").returncode == 0:  # a build with the record verb
+    check(r.returncode == 2 and "--duration must not be negative" in r.stderr and "positive" not in r.stderr,
+          "record --duration -1: rc=%d %r" % (r.returncode, r.stderr))
+
 if failures:
     sys.exit(1)
 print("ok")

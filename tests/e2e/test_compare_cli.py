@@ -72,6 +72,24 @@ with tempfile.TemporaryDirectory() as tmp:
         check(rows["baseline"]["slowdown_pct"] == 0, "baseline slowdown is 0")
         check("slower" in rows["cpu"]["verdict"], f"cpu verdict {rows['cpu']['verdict']}")
 
+    # Different work (review UX M3): 247 launches in 22.4 ms against 2000 in 27.2 ms is no "faster".
+    small = os.path.join(tmp, "gpt2.json")
+    big = os.path.join(tmp, "nullk.json")
+    for path, (n, wall) in ((small, (247, 22_411_000)), (big, (2000, 27_193_000))):
+        with open(path, "w") as f:
+            json.dump(sched_doc(n, wall, 4.0, 1.0, 3.0, 800, 0.01, "clean"), f)
+    r = run("compare", "--json", small, big)
+    check(r.returncode == 0, f"compare different work exit {r.returncode}: {r.stderr}")
+    if r.returncode == 0:
+        row = json.loads(r.stdout)["scenarios"][1]
+        check(row["launch_count_mismatch"] == "different_work" and row["slowdown_pct"] is None
+              and abs(row["rate"] - 2000 / 0.027193) < 1e-6, f"different work row {row}")
+        check(row["verdict"].startswith("no verdict: 2000 launches against the baseline's 247"), f"verdict {row['verdict']}")
+    r = run("compare", small, big)
+    check(r.returncode == 0 and "faster" not in r.stdout and "slower" not in r.stdout
+          and "nullk launched more than 5% more or fewer times than the baseline (247)" in r.stdout,
+          f"different work text: {r.stdout} {r.stderr}")
+
     # With throughput in every document it is the basis.
     for name, tp in (("baseline", 50.0), ("cpu", 35.0)):
         docs[name]["throughput"] = tp

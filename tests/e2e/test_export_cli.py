@@ -173,6 +173,8 @@ with tempfile.TemporaryDirectory() as tmp:
                     failures.append("--attach %s= of its own kind: rc=%d %s" % (verb, r.returncode, r.stderr.strip()))
             elif r.returncode != 1 or "not of " not in r.stderr or os.path.exists(db):
                 failures.append("--attach %s= of a %s document: rc=%d %s" % (verb, other, r.returncode, r.stderr.strip()))
+            elif "--attach %s=%s: the file is" % (verb, typed) not in r.stderr:  # the path after '=' (review UX L6)
+                failures.append("--attach %s= of a %s document names no path after '=': %s" % (verb, other, r.stderr.strip()))
     # --attach takes one value per use, so a trace after it is the trace (it was swallowed as a
     # second attachment: "trace is required"), and it can be given twice (audit EW L2).
     both = os.path.join(tmp, "both.db")
@@ -249,6 +251,15 @@ with tempfile.TemporaryDirectory() as tmp:
     else:
         failures.append("chrome export of the trace: rc=%d, %d bytes (more than %d needed to fail a write part way)"
                         % (r.returncode, os.path.getsize(done) if os.path.exists(done) else -1, 4 * limit))
+
+# export --csv says what launches.csv holds: every API call, not the launches (review UX L5: "launches
+# 288" where analyze counts 247 launch calls).
+with tempfile.TemporaryDirectory() as tmp:
+    r = run("export", trace, "--csv", os.path.join(tmp, "csv"))
+    with open(os.path.join(tmp, "csv", "launches.csv")) as f:
+        rows = sum(1 for _ in f) - 1
+    if r.returncode != 0 or ("(API calls %d," % rows) not in r.stdout or "(launches " in r.stdout:
+        failures.append("export --csv: %d rows, stdout %r" % (rows, r.stdout))
 
 if failures:
     print("FAIL\n" + "\n".join(failures))

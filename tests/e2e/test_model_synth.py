@@ -3,6 +3,7 @@ parser (_gguf.py): exact tensor names and shapes per preset, alignment, weight s
 --json output, and clean errors (exit 1 with file + byte offset, exit 2 for usage)."""
 import json
 import math
+import re
 import os
 import struct
 import subprocess
@@ -162,6 +163,9 @@ with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "k.gguf")
     r = run("model", "synth", "--preset", "tiny-llama-k", "--dtype", "q4_k_m", "--seed", "3", "-o", path)
     check(r.returncode == 0, "q4_k_m synth: %s" % r.stderr)
+    # The time in the unit that fits, as every verb prints a duration (review UX L8: "in 0.0548408 s").
+    check(re.search(r" in [0-9.]+ (ns|us|ms|s) \(", r.stdout) is not None and not re.search(r" in \d\.\d{5,} s", r.stdout),
+          "synth time %r" % r.stdout)
     version, align, kv, tensors, data_off = _gguf.parse(open(path, "rb").read())
     check(kv["general.file_type"][1] == 15, "q4_k_m file_type %r" % (kv["general.file_type"],))
     for t in tensors:

@@ -80,6 +80,19 @@ def check_sweep(model, paths, want_transition, tmp):
         marks = [e for e in root.iter() if e.get("class") == "mark"]
         if len(marks) != 4 * len(batches):
             failures.append("%s plot: %d marks, want %d" % (model, len(marks), 4 * len(batches)))
+        # TKLQT parts spanning more than 1.5 decades are on a log y axis, so that every batch's
+        # point stands apart from the others (review UX M2: linear, batches 1-32 sat on the 0 line).
+        parts = [p[k] for k in ("tklqt_launch_ns", "tklqt_queue_ns") for p in doc["points"]]
+        want_log = min(parts) > 0 and max(parts) > min(parts) * 10 ** 1.5
+        if ("time (log scale)" in ET.tostring(root, encoding="unicode")) != want_log:
+            failures.append("%s plot: log scale %s, want %s (parts %s)" % (model, not want_log, want_log, parts))
+        if want_log and len(marks) == 4 * len(batches):
+            n = len(batches)
+            for k, key in enumerate(("tklqt_launch_ns", "tklqt_queue_ns")):
+                pts = [(doc["points"][i][key], float(marks[k * n + i].get("cy"))) for i in range(n)]
+                for (va, ya), (vb, yb) in ((a, b) for a in pts for b in pts if a[0] * 1.25 <= b[0]):
+                    if not yb < ya - 2:  # SVG y grows downwards: the larger value at least 2 px higher
+                        failures.append("%s plot: %s %d at y %.1f, %d at y %.1f" % (model, key, va, ya, vb, yb))
     except (OSError, ET.ParseError) as e:
         failures.append("%s plot: %s" % (model, e))
     return doc

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "util/units.h"
+
 namespace infertrace::serve::load {
 
 namespace {
@@ -45,9 +47,12 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
   o << "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& p : run.points) {
     const auto& m = p.metrics;
-    o << "| " << point_label(p.spec) << " | " << m.completed << "/" << m.sent << " | " << fmt("%.1f ms", m.e2e.p50)
-      << " | " << fmt("%.1f ms", m.ttft.p50) << " | " << fmt("%.1f ms", m.itl.p50) << " | "
-      << fmt("%.1f ms", m.tpot.p50) << " | " << fmt("%.2f", m.tok_per_s) << " | " << fmt("%.3f", m.req_per_s) << " | "
+    // Times in ms, shown in the unit that fits (format_ns, as every verb: "48.2 us", "12.60 ms"): a
+    // one-decimal ms read "0.0 ms" for a sub-0.05 ms ITL (review UX L9).
+    const auto ms = [](double v) { return format_ns(v * 1e6); };
+    o << "| " << point_label(p.spec) << " | " << m.completed << "/" << m.sent << " | " << ms(m.e2e.p50)
+      << " | " << ms(m.ttft.p50) << " | " << ms(m.itl.p50) << " | "
+      << ms(m.tpot.p50) << " | " << fmt("%.2f", m.tok_per_s) << " | " << fmt("%.3f", m.req_per_s) << " | "
       << m.failed;
     if (!m.errors.empty()) {
       o << " (";
@@ -68,8 +73,9 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
         << ", min " << m.server_prompt_tokens_min << ", max " << m.server_prompt_tokens_max << " (n "
         << m.server_prompt_tokens_n << ")\n";
     auto row = [&](const char* name, const Dist& d) {
-      o << "  " << name << fmt(" p50 %.1f", d.p50) << fmt("  p90 %.1f", d.p90) << fmt("  p99 %.1f", d.p99)
-        << fmt("  mean %.1f ms", d.mean) << "  (n " << d.n << ")\n";
+      const auto ms = [](double v) { return format_ns(v * 1e6); };  // as the table's times
+      o << "  " << name << " p50 " << ms(d.p50) << "  p90 " << ms(d.p90) << "  p99 " << ms(d.p99) << "  mean " << ms(d.mean)
+        << "  (n " << d.n << ")\n";
     };
     for (const auto& [kind, n] : m.errors) {
       const auto ex = m.error_examples.find(kind);
