@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "analysis/impact_unknown_reason.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -55,7 +56,7 @@ std::string rates_undefined_reason(std::optional<int64_t> launches) {
 
 // In sched's order (sched_render.cpp opt_ns): the clean group first, the median every penalty is from.
 std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs, std::optional<int64_t> launches) {
-  if (launches && *launches < 2) return *launches == 0 ? "no launches" : "one launch: no pairs";  // review UX L2
+  if (const char* few = too_few_launches(launches)) return few;  // review UX L2
   if (clean_pairs == 0) return "no clean pairs";
   return switched_pairs == 0 ? "no switched pairs" : "";
 }

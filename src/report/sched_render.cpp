@@ -165,7 +165,7 @@ std::string launch_window_text(const SchedAnalysis& a) {
 std::string opt_ns(const std::optional<ns_t>& v, int64_t clean, int64_t group, const char* name,
                    std::optional<int64_t> launches) {
   if (v) return format_ns(*v);
-  if (launches && *launches < 2) return *launches == 0 ? "n/a (no launches)" : "n/a (one launch: no pairs)";
+  if (const char* few = too_few_launches(launches, true)) return few;
   if (clean == 0) return "n/a (no clean pairs)";
   return group == 0 ? std::string("n/a (no ") + name + " pairs)" : std::string("n/a");
 }
