@@ -127,7 +127,7 @@ TEST(HtmlAnalyze, SavedAnalysisUsesTheTerminalsLabelsAndUnits) {
                           "GPU in bursts, with host-side gaps between them"})))
       << t;
   json steady = single_doc();
-  steady["gpu_idle_fraction"] = 0.4;
+  steady["gpu_idle_ns"] = 320'000, steady["gpu_idle_fraction"] = 0.4;  // 40% of the 800 us
   EXPECT_TRUE(has(section_text(steady), row({"bound", "GPU", "queue part > launch part: work waits for the GPU"})))
       << section_text(steady);
   EXPECT_TRUE(has(t, row({"launching thread", "tid 2", "pid 1, 23 launch calls (the most of any thread)"}))) << t;

@@ -140,9 +140,9 @@ std::string summary_table(const json& t) {
   row("bound", "bound", bound_text(t),
       b.empty() ? "undefined: " + str_or(t, "bound_undefined_reason", "no launch call is linked to GPU work")
       : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
-      // The text's rule (analysis/bound_verdict.h), from the saved fraction.
-      : !is_zero(member(t, "inference_latency_ns")) && member(t, "gpu_idle_fraction").is_number() &&
-              member(t, "gpu_idle_fraction").get<double>() >= kBurstyGpuIdleShare
+      // The text's rule (analysis/bound_verdict.h), on the saved times.
+      : gpu_bound_in_bursts(b, static_cast<ns_t>(num(t, "gpu_idle_ns").value_or(0)),
+                            static_cast<ns_t>(num(t, "inference_latency_ns").value_or(0)))
           ? "queue part > launch part, yet the GPU is idle " + il_share(t, "gpu_idle_fraction") +
                 " of inference latency: work waits for the GPU in bursts, with host-side gaps between them"
           : "queue part > launch part: work waits for the GPU");

@@ -106,15 +106,20 @@ void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
     if (auto b = num(p, "batch")) smallest = smallest ? std::min(*smallest, *b) : *b;
   // The sweep sentence's qualifier (analysis/sweep.cpp, analysis/bound_verdict.h): GPU-bound batches
   // past the transition whose GPU still idles half the inference latency or more.
-  std::string bursty;
+  std::vector<std::string> bursty_batches;
   if (tr.is_number())
     for (auto& p : member(in.doc, "points")) {
-      const json& idle = member(p, "gpu_idle_share");
       auto b = num(p, "batch");
-      if (b && *b >= tr.get<double>() && str_or(p, "bound", "") == "gpu" && idle.is_number() &&
-          idle.get<double>() >= kBurstyGpuIdleShare)
-        bursty += (bursty.empty() ? "" : ", ") + label_or(member(p, "batch"));
+      if (b && *b >= tr.get<double>() &&
+          gpu_bound_in_bursts(str_or(p, "bound", ""), static_cast<ns_t>(num(p, "gpu_idle_ns").value_or(0)),
+                              static_cast<ns_t>(num(p, "inference_latency_ns").value_or(0))))
+        bursty_batches.push_back(label_or(member(p, "batch")));
     }
+  // "batch 32" or "batches 16, 32 and 64", as the sweep sentence names them.
+  std::string bursty;
+  for (size_t i = 0; i < bursty_batches.size(); ++i)
+    bursty += (i == 0 ? (bursty_batches.size() == 1 ? "batch " : "batches ") : i + 1 == bursty_batches.size() ? " and " : ", ") +
+              bursty_batches[i];
   if (tr.is_number() && smallest && tr.get<double>() <= *smallest)
     out.push_back(fmt::format("Batch sweep ({}): GPU-bound at every batch size, from batch {} on{}.", in.label,
                               label_or(tr),
@@ -128,7 +133,7 @@ void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
   else if (in.doc.contains("transition_batch"))
     out.push_back(fmt::format("Batch sweep ({}): no CPU-to-GPU-bound transition in the measured batch range.", in.label));
   if (!bursty.empty())
-    out.push_back(fmt::format("Batch sweep ({}): the GPU is nevertheless idle at least half the inference latency at batch {}: "
+    out.push_back(fmt::format("Batch sweep ({}): the GPU is nevertheless idle at least half the inference latency at {}: "
                               "kernels queue in bursts with host-side gaps between them, so there the host's work "
                               "between bursts matters as much as faster kernels.",
                               in.label, bursty));
