@@ -23,6 +23,7 @@
 #include "engine/model/synth.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/error.h"
+#include "varied_norm_model.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
@@ -45,30 +46,11 @@ const std::vector<uint8_t>& model_bytes(const std::string& preset, GgmlType dtyp
   static std::map<std::pair<std::string, GgmlType>, std::vector<uint8_t>> cache;
   auto it = cache.find({preset, dtype});
   if (it != cache.end()) return it->second;
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("infertrace_batch_" + std::to_string(getpid()) + "_" + preset + ".gguf"))
-                               .string();
   SynthOptions o;
   o.dtype = dtype;
   o.seed = 7;
   o.threads = 1;
-  synth_model(find_preset(preset), o, path);
-  const gguf::File f = gguf::File::open(path);
-  gguf::Writer w;
-  for (const auto& kv : f.metadata()) w.set(kv.key, kv.value);
-  std::mt19937 rng(13);
-  std::uniform_real_distribution<float> u(0.5f, 1.5f);
-  for (const auto& t : f.tensors()) {
-    std::vector<uint8_t> data(t.data, t.data + t.n_bytes);
-    const std::string name(t.name);
-    if (name.size() > 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0) {
-      float* v = reinterpret_cast<float*>(data.data());
-      for (size_t i = 0; i < data.size() / 4; ++i) v[i] = u(rng);
-    }
-    w.add_tensor(name, std::vector<int64_t>(t.ne, t.ne + t.n_dims), t.type, data);
-  }
-  std::filesystem::remove(path);
-  return cache[{preset, dtype}] = w.to_bytes();
+  return cache[{preset, dtype}] = varied_norm_model(preset, o, 13, "batch");
 }
 
 std::unique_ptr<Model> load(const std::string& preset, GgmlType dtype) {

@@ -23,6 +23,7 @@
 #include "engine/runtime/generate.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/error.h"
+#include "varied_norm_model.h"
 
 using namespace infertrace;
 using namespace infertrace::engine;
@@ -30,34 +31,14 @@ using gguf::GgmlType;
 
 namespace {
 
-// A synthetic model whose norm weights are replaced by seeded values in [0.5, 1.5].
+// The model of `preset` in `dtype` with random norm weights (varied_norm_model.h).
 std::vector<uint8_t> model_bytes(const std::string& preset, GgmlType dtype) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("infertrace_fwd_" + std::to_string(getpid()) + "_" + preset + "_" +
-                             gguf::type_name(static_cast<uint32_t>(dtype)) + ".gguf"))
-                               .string();
   SynthOptions o;
   o.dtype = dtype;
   o.k_mix = dtype == GgmlType::Q4_K || dtype == GgmlType::Q5_K;  // q4_k_m / q5_k_m: Q6_K for some tensors
   o.seed = 7;
   o.threads = 1;
-  synth_model(find_preset(preset), o, path);
-  const gguf::File f = gguf::File::open(path);
-  gguf::Writer w;
-  for (const auto& kv : f.metadata()) w.set(kv.key, kv.value);
-  std::mt19937 rng(11);
-  std::uniform_real_distribution<float> u(0.5f, 1.5f);
-  for (const auto& t : f.tensors()) {
-    std::vector<uint8_t> data(t.data, t.data + t.n_bytes);
-    const std::string name(t.name);
-    if (name.size() > 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0) {
-      float* v = reinterpret_cast<float*>(data.data());
-      for (size_t i = 0; i < data.size() / 4; ++i) v[i] = u(rng);
-    }
-    w.add_tensor(name, std::vector<int64_t>(t.ne, t.ne + t.n_dims), t.type, data);
-  }
-  std::filesystem::remove(path);
-  return w.to_bytes();
+  return varied_norm_model(preset, o, 11, "fwd");
 }
 
 // --- the reference: doubles, straight from the definitions -------------------------------------

@@ -8,32 +8,20 @@
 
 #include "analysis/gpu_starvation.h"
 #include "analysis/sched.h"
+#include "one_process_events.h"
 #include "report/sched_render.h"
 
 namespace infertrace {
 namespace {
 
-constexpr int64_t kPid = 100, kMain = 101, kSide = 102, kOther = 999;
+using namespace one_process;
 
-void launch(Trace& t, int64_t tid, ns_t ts) {
-  ApiCall c;
-  c.start = ts, c.dur = 5, c.pid = kPid, c.tid = tid, c.name = t.strings.intern("cudaLaunchKernel");
-  c.kind = ApiKind::KernelLaunch;
-  t.api.push(c);
-}
+constexpr ns_t kLaunchDur = 5;  // launch calls far shorter than the gaps between kernels
 
 void kernel(Trace& t, ns_t start, ns_t end, int32_t device = 0) {
   GpuActivity a;
   a.start = start, a.dur = end - start, a.device = device, a.name = t.strings.intern("k");
   t.gpu.push(a);
-}
-
-void sw(Trace& t, ns_t ts, int64_t prev_tid, bool preempted, int64_t next_tid) {
-  ContextSwitch s;
-  s.ts = ts, s.cpu = 0, s.prev_pid = prev_tid == kOther ? kOther : kPid, s.prev_tid = prev_tid;
-  s.preempted = preempted, s.prev_state = preempted ? 0 : 1;
-  s.next_pid = next_tid == kOther ? kOther : kPid, s.next_tid = next_tid;
-  t.switches.push(s);
 }
 
 // GPU busy [0,100] [200,300] [280,350] (overlap on a second device) [500,600]:
@@ -48,8 +36,8 @@ void sw(Trace& t, ns_t ts, int64_t prev_tid, bool preempted, int64_t next_tid) {
 Trace build() {
   Trace t;
   t.source = TraceSource::Recording;
-  for (ns_t ts : {0, 190, 490}) launch(t, kMain, ts);
-  launch(t, kSide, 50);
+  for (ns_t ts : {0, 190, 490}) launch(t, kMain, ts, kLaunchDur);
+  launch(t, kSide, 50, kLaunchDur);
   kernel(t, 0, 100), kernel(t, 200, 300), kernel(t, 280, 350, 1), kernel(t, 500, 600);
   sw(t, 120, kMain, true, kOther), sw(t, 180, kOther, true, kMain);
   sw(t, 130, kSide, true, kOther), sw(t, 195, kOther, true, kSide);
@@ -128,7 +116,7 @@ TEST(GpuStarvation, SchedReportCarriesItAndSaysWhenItIsUnknown) {
 TEST(GpuStarvation, BusyIsTheUnionOfTouchingAndContainedKernels) {
   Trace t;
   t.source = TraceSource::Recording;
-  for (ns_t ts : {0, 250, 490, 690}) launch(t, kMain, ts);
+  for (ns_t ts : {0, 250, 490, 690}) launch(t, kMain, ts, kLaunchDur);
   kernel(t, 0, 300), kernel(t, 50, 100, 1), kernel(t, 300, 400), kernel(t, 500, 600), kernel(t, 700, 800);
   sw(t, 420, kMain, true, kOther), sw(t, 480, kOther, true, kMain);
   sw(t, 550, kMain, true, kOther), sw(t, 600, kOther, true, kMain);
@@ -153,7 +141,7 @@ TEST(GpuStarvation, BusyIsTheUnionOfTouchingAndContainedKernels) {
 TEST(GpuStarvation, OffCpuThreadSwitchedInAndOutAtOneNsComesBackFirst) {
   Trace t;
   t.source = TraceSource::Recording;
-  for (ns_t ts : {0, 190}) launch(t, kMain, ts);
+  for (ns_t ts : {0, 190}) launch(t, kMain, ts, kLaunchDur);
   kernel(t, 0, 100), kernel(t, 200, 300);
   sw(t, 120, kMain, true, kOther);
   sw(t, 150, kMain, true, kOther), sw(t, 150, kOther, true, kMain);
@@ -175,7 +163,7 @@ TEST(GpuStarvation, OffCpuThreadSwitchedInAndOutAtOneNsComesBackFirst) {
 TEST(GpuStarvation, WakeupSharingANsWithASwitchOutAfterAMissingSwitchInStartsTheWait) {
   Trace t;
   t.source = TraceSource::Recording;
-  for (ns_t ts : {0, 190}) launch(t, kMain, ts);
+  for (ns_t ts : {0, 190}) launch(t, kMain, ts, kLaunchDur);
   kernel(t, 0, 100), kernel(t, 200, 300);
   sw(t, 110, kMain, false, kOther);  // blocks; its switch-in is never reported
   sw(t, 130, kMain, false, kOther);  // blocks again

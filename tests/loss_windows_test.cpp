@@ -18,6 +18,7 @@
 #include "analysis/compare.h"
 #include "analysis/loss_windows.h"
 #include "analysis/sched.h"
+#include "one_process_events.h"
 #include "file_text.h"
 #include "html_text.h"
 #include "ingest/recording/itrace_format.h"
@@ -33,22 +34,7 @@
 namespace infertrace {
 namespace {
 
-constexpr int64_t kPid = 100, kMain = 101, kSide = 102, kOther = 999;
-
-void launch(Trace& t, int64_t tid, ns_t ts) {
-  ApiCall c;
-  c.start = ts, c.dur = 100, c.pid = kPid, c.tid = tid, c.name = t.strings.intern("cudaLaunchKernel");
-  c.kind = classify_api("cudaLaunchKernel");
-  t.api.push(c);
-}
-
-void sw(Trace& t, ns_t ts, int64_t prev_tid, bool preempted, int64_t next_tid) {
-  ContextSwitch s;
-  s.ts = ts, s.cpu = 0, s.preempted = preempted, s.prev_state = preempted ? 0 : 1;
-  s.prev_pid = prev_tid == kOther ? kOther : kPid, s.prev_tid = prev_tid;
-  s.next_pid = next_tid == kOther ? kOther : kPid, s.next_tid = next_tid;
-  t.switches.push(s);
-}
+using namespace one_process;
 
 void irq(Trace& t, ns_t ts, IrqKind kind, int64_t tid) {
   Irq q;

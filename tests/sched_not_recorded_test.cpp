@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "analysis/sched.h"
+#include "one_process_events.h"
 #include "report/html_report.h"
 #include "report/sched_render.h"
 #include "util/units.h"
@@ -16,22 +17,7 @@
 namespace infertrace {
 namespace {
 
-constexpr int64_t kPid = 100, kMain = 101, kOther = 999;
-
-void launch(Trace& t, int64_t tid, ns_t ts) {
-  ApiCall c;
-  c.start = ts, c.dur = 100, c.pid = kPid, c.tid = tid, c.name = t.strings.intern("cudaLaunchKernel");
-  c.kind = classify_api("cudaLaunchKernel");
-  t.api.push(c);
-}
-
-void sw(Trace& t, ns_t ts, int64_t prev_tid, bool preempted, int64_t next_tid) {
-  ContextSwitch s;
-  s.ts = ts, s.cpu = 0, s.preempted = preempted, s.prev_state = preempted ? 0 : 1;
-  s.prev_pid = prev_tid == kOther ? kOther : kPid, s.prev_tid = prev_tid;
-  s.next_pid = next_tid == kOther ? kOther : kPid, s.next_tid = next_tid;
-  t.switches.push(s);
-}
+using namespace one_process;
 
 void irq(Trace& t, IrqKind kind, ns_t ts) {
   Irq q;
