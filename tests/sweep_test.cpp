@@ -396,15 +396,45 @@ TEST(Sweep, EveryPointKeyHasOneReportLabel) {
   cpu_only.no_gpu_activity = true;
   LaunchAnalysis none;  // nothing linked: no verdict
   decide_bound(none);
+  LaunchAnalysis no_thread = analysis(true, 100, 100);  // GPU work, no launching thread
+  no_thread.host_undefined_reason = "no launch calls, so no launching thread";
   const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100), partial),
                                        sweep_point(2, "b", analysis(true, 100, 100), unmeasured),
                                        sweep_point(4, "c", cpu_only), sweep_point(8, "d", none),
-                                       sweep_point(16, "e", analysis(true, 100, 100))});
+                                       sweep_point(16, "e", analysis(true, 100, 100)), sweep_point(32, "f", no_thread)});
   const nlohmann::json j = sweep_json(r);
-  for (const char* k : {"undefined_reason", "bound_undefined_reason", "launch_undefined_reason", "launch_partial_note"})
+  for (const char* k : {"undefined_reason", "bound_undefined_reason", "launch_undefined_reason", "launch_partial_note",
+                        "host_undefined_reason"})
     EXPECT_EQ(label_check::row_keys(j["points"]).count(k), 1u) << k << " not written: the sweep above misses a kind";
   EXPECT_EQ(label_check::row_keys(j["points"]), label_check::column_keys(sweep_point_columns()));
   EXPECT_EQ(label_check::distinct_labels(sweep_point_columns()), sweep_point_columns().size());
+}
+
+// GPU work and no launching thread (no launch call: ROCm's hip* names): its CPU idle is unknown, so
+// the point is not balanced although both shares it was given are 10%, and the JSON says why.
+TEST(Sweep, NoLaunchingThreadIsNotBalanced) {
+  LaunchAnalysis a = analysis(true, 100, 100);
+  a.host_undefined_reason = "no launch calls, so no launching thread";
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(true, 100, 100)), sweep_point(2, "b", a)});
+  EXPECT_TRUE(r.points[0].balanced);
+  EXPECT_FALSE(r.points[1].balanced);
+  const nlohmann::json j = sweep_json(r);
+  EXPECT_TRUE(j["points"][1]["cpu_idle_ns"].is_null());
+  EXPECT_TRUE(j["points"][1]["cpu_idle_share"].is_null());
+  EXPECT_EQ(j["points"][1]["host_undefined_reason"], a.host_undefined_reason);
+  EXPECT_EQ(j["points"][0]["cpu_idle_ns"], 100);
+}
+
+// The launching thread's annotation ranges: the sentence gives each such batch's CPU idle without
+// them (600 of 1000 ns at batch 2: 60.0%); none without annotations.
+TEST(Sweep, SentenceGivesCpuIdleWithoutAnnotations) {
+  LaunchAnalysis a = analysis(true, 100, 100);
+  a.launch_thread_annotations = 1, a.cpu_idle_without_annotations = 600;
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100)), sweep_point(2, "b", a)});
+  EXPECT_NE(r.summary.find(" At batch 2 the launching thread's annotation ranges"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("without them CPU idle is 60.0% of the inference latency."), std::string::npos) << r.summary;
+  const SweepResult plain = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100)), sweep_point(2, "b", analysis(true, 100, 100))});
+  EXPECT_EQ(plain.summary.find("annotation"), std::string::npos);
 }
 
 // A point with GPU activity but an empty inference latency: its idle shares are undefined, null in

@@ -15,6 +15,7 @@
 
 #include "analysis/bound_verdict.h"
 #include "analysis/group_index.h"
+#include "analysis/host_annotations.h"
 #include "analysis/launch_gpu_pass.h"
 #include "analysis/launch_id_map.h"
 #include "analysis/launch_intervals.h"
@@ -30,7 +31,10 @@ constexpr uint32_t kNone = CorrelationMap::kNone;
 // Correlation id -> the launch call that owns it. Ids are unique per API call in CUPTI, but a
 // source that records both a runtime call and the driver call it makes may repeat one: the
 // earliest-starting launch call is the logical launch and the others are counted as duplicates.
-CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& duplicate, int64_t& n_dup) {
+// A duplicate of another process's call (n_cross, also in n_dup) is no such pair: per-process traces
+// merged into one repeat their ids, and their GPU rows carry no process to link by (review KV M2).
+CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& duplicate, int64_t& n_dup,
+                                int64_t& n_cross) {
   // Distinct ids in order (Kineto's API calls): no call can lose its id, and the map is the column.
   CorrelationMap m(api.correlation, CorrelationMap::SelfRows::IfDistinctAscending);
   if (m.self_rows()) return m;
@@ -51,6 +55,7 @@ CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& d
     if (is_launch(api.kind[loser])) {
       duplicate[loser] = 1;
       ++n_dup;
+      n_cross += api.pid[loser] != api.pid[r_wins ? r : prev];
     }
   }
   return m;
@@ -225,12 +230,26 @@ bool host_activity_in_order(const Trace& t, int64_t pid, int64_t tid, LaunchAnal
   return true;
 }
 
+// Why host active is undefined in a trace with GPU work and no launch call: ROCm's hip* launch
+// calls (review KV M1/L1) are named, the likeliest such trace.
+std::string no_launch_thread_reason(const Trace& t, const LaunchAnalysis& a) {
+  int64_t hip = 0;
+  for (const ApiBreakdownRow& r : a.by_api)
+    if (t.str(r.name).substr(0, 3) == "hip") hip += r.calls;
+  std::string s = "no launch calls, so no launching thread";
+  if (hip > 0)
+    s += " (" + std::to_string(hip) + " hip* API calls: ROCm's launch APIs are not among the launch calls read, "
+         "docs/metrics.md)";
+  return s;
+}
+
 // Host active on the thread that issued the most launches: union of its operators and API calls
 // minus the union of its sync calls (both inside the IL window).
 void host_activity(const Trace& t, const LaunchThreads& threads, LaunchAnalysis& a) {
   std::pair<int64_t, int64_t> thread;
   if (!threads.busiest(thread, a.launch_thread_launches)) {
-    a.cpu_idle = a.inference_latency;
+    // No thread to measure: with GPU work that is a reason (without, IL itself is undefined).
+    if (t.gpu.size()) a.host_undefined_reason = no_launch_thread_reason(t, a);
     return;
   }
   a.launch_thread_pid = thread.first, a.launch_thread_tid = thread.second;
@@ -378,7 +397,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   a.api_calls = static_cast<int64_t>(t.api.size());
   a.operators = static_cast<int64_t>(t.ops.size());
   std::vector<uint8_t> duplicate;  // per API row, filled only when some id is shared
-  const CorrelationMap owner = map_correlations(t.api, duplicate, a.duplicate_correlation_calls);
+  const CorrelationMap owner = map_correlations(t.api, duplicate, a.duplicate_correlation_calls, a.duplicate_calls_of_other_processes);
   LaunchThreads threads;
   const std::vector<uint32_t> link_of_call = open_links(t.api, duplicate, threads, a);
   // Row per string id (names only: a few thousand at most) of the operator table, kept until the
@@ -399,6 +418,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   gpu_pass(t, owner, link_of_call, name_rows, a);
   finish_links(t, name_rows, a);
   host_activity(t, threads, a);
+  host_annotation_figures(t, a);
   decide_bound(a);  // needs the TKLQT parts (finish_links) and the IL window (gpu_pass)
   // Self times per by_operator row (op_rows is each name's row until operator_breakdown sorts).
   const OperatorNesting nesting = nest_operators(t, op_rows, a.by_operator.size());

@@ -113,6 +113,21 @@ struct LaunchAnalysis {
   // No linked launch call has a duration (uprobe recordings without return probes): API time is
   // unknown, not 0.
   bool api_time_unknown() const { return linked_launch_calls > 0 && launch_calls_unknown_duration >= linked_launch_calls; }
+  // GPU work but no launch call on any thread (a trace of launch APIs the reader does not know, such
+  // as ROCm's hip*): host active has no thread to be measured on, so it, the sync time and CPU idle
+  // are undefined (outputs print "-" or null), not 0 and the whole IL. Why; "" when they are defined.
+  std::string host_undefined_reason;
+  bool host_undefined() const { return !host_undefined_reason.empty(); }
+  // Annotation ranges (host_annotations.h): the launching thread's annotations reaching into the IL
+  // window (user_annotation, ProfilerStep#N), and host active / CPU idle over the same window
+  // without them (the figures above when there are none).
+  int64_t launch_thread_annotations = 0;
+  ns_t host_active_without_annotations = 0, cpu_idle_without_annotations = 0;
+  // ProfilerStep#N ranges in the trace, on any thread: more than one, and IL spans several steps.
+  int64_t profiler_steps = 0;
+  // Of duplicate_correlation_calls, those whose id a call of another process owns: per-process traces
+  // merged into one (their ids repeat); those calls' GPU work is linked to the other process's calls.
+  int64_t duplicate_calls_of_other_processes = 0;
 };
 
 LaunchAnalysis analyze_launches(const Trace& trace);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 
 #include "analysis/bound_verdict.h"
@@ -19,10 +20,16 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.bound = a.bound, p.bound_undefined_reason = a.bound_undefined_reason;
   p.no_gpu = a.gpu_undefined();
   p.orphan_activities = a.orphan_activities, p.orphan_launch_calls = a.orphan_launch_calls;
+  p.host_undefined_reason = a.host_undefined_reason;
+  p.launch_thread_annotations = a.launch_thread_annotations, p.cpu_idle_without_annotations = a.cpu_idle_without_annotations;
+  p.profiler_steps = a.profiler_steps;
   if (a.inference_latency > 0) {
-    p.gpu_idle_share = static_cast<double>(a.gpu_idle) / a.inference_latency;
-    p.cpu_idle_share = static_cast<double>(a.cpu_idle) / a.inference_latency;
-    p.balanced = p.gpu_idle_share < 0.5 && p.cpu_idle_share < 0.5;
+    const double il = static_cast<double>(a.inference_latency);
+    p.gpu_idle_share = static_cast<double>(a.gpu_idle) / il;
+    p.cpu_idle_share = static_cast<double>(a.cpu_idle) / il;
+    p.cpu_idle_without_annotations_share = static_cast<double>(a.cpu_idle_without_annotations) / il;
+    // Without a launching thread CPU idle is unknown: no balance to judge.
+    p.balanced = p.gpu_idle_share < 0.5 && p.cpu_idle_share < 0.5 && !a.host_undefined();
   }
   // Unmeasured launches: no launch figure, no verdict, no balance (CPU idle is the launching
   // thread's); the transition is not computed from them.
@@ -61,6 +68,27 @@ std::vector<int64_t> bursty_batches(const SweepResult& r) {
     if (p.batch >= *r.transition_batch && gpu_bound_in_bursts(p.bound, p.gpu_idle, p.inference_latency))
       v.push_back(p.batch);
   return v;
+}
+
+// Where annotation ranges of the launching thread count in its host activity (ProfilerStep#N
+// around each step, record_function around the model: docs/analyze.md), CPU idle is as defined but
+// the gaps they cover are not host work: the shares without them, per batch. "" when no batch has any.
+std::string annotation_sentence(const std::vector<SweepPoint>& pts) {
+  std::vector<int64_t> with;
+  std::string shares;
+  for (const SweepPoint& p : pts) {
+    if (p.launch_thread_annotations == 0 || p.no_gpu || p.launches_unmeasured || !p.host_undefined_reason.empty() ||
+        p.inference_latency <= 0)
+      continue;
+    with.push_back(p.batch);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", p.cpu_idle_without_annotations_share * 100.0);
+    shares += (shares.empty() ? "" : ", ") + std::string(buf);
+  }
+  if (with.empty()) return "";
+  return " At " + batches(with) + " the launching thread's annotation ranges (ProfilerStep#, record_function) count "
+         "in its host activity as operators, which the CPU idle shares above follow; without them CPU idle is " + shares +
+         " of the inference latency.";
 }
 
 std::string summarize(const SweepResult& r) {
@@ -185,7 +213,7 @@ std::string summarize(const SweepResult& r) {
   else if (std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.launches_unmeasured; }))
     // The unmeasured batches have no balance to judge (review AR, L3); with none measured, nothing to say.
     s += " No batch size with measured launches keeps both GPU and CPU idle below half of the inference latency.";
-  return s;
+  return s + annotation_sentence(pts);
 }
 
 }  // namespace

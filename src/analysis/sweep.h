@@ -35,6 +35,15 @@ struct SweepPoint {
   // `skipped`, set by the caller) and orphans of the launch analysis.
   std::map<std::string, int64_t> skipped;
   int64_t orphan_activities = 0, orphan_launch_calls = 0;
+  // LaunchAnalysis::host_undefined_reason: no launching thread, so CPU idle (and its share) is
+  // unknown and the point is not balanced. "" when CPU idle is measured.
+  std::string host_undefined_reason;
+  // The launching thread's annotation ranges and CPU idle without them (host_annotations.h), and
+  // the trace's ProfilerStep# ranges.
+  int64_t launch_thread_annotations = 0;
+  ns_t cpu_idle_without_annotations = 0;
+  double cpu_idle_without_annotations_share = 0;  // of IL (0 when IL is 0)
+  int64_t profiler_steps = 0;
 };
 
 // Why a point has no CPU-/GPU-bound verdict, in the words the sweep sentence and JSON use: no GPU

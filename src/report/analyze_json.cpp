@@ -168,17 +168,27 @@ const std::vector<const char*>& launch_measured_keys() {
       "launch_calls", "linked_launch_calls", "graph_launches", "tklqt_ns", "tklqt_launch_ns", "tklqt_queue_ns",
       "api_time_ns", "bound", "orphan_launch_calls", "launch_calls_unknown_duration", "clock_skew_clamped",
       "duplicate_correlation_calls", "launch_thread", "launch_thread_pid", "launch_thread_tid", "host_active_ns",
-      "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "operator_links"};
+      "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "operator_links", "launch_thread_annotations",
+      "host_active_without_annotations_ns", "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction",
+      "duplicate_calls_of_other_processes"};
   return keys;
 }
 
 const char* const kNoGpuReason = "no GPU activity in the trace";
 
+const std::vector<const char*>& host_keys_without_thread() {
+  static const std::vector<const char*> keys = {
+      "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "host_active_without_annotations_ns",
+      "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction"};
+  return keys;
+}
+
 const std::vector<const char*>& gpu_defined_keys() {
   static const std::vector<const char*> keys = {
       "tklqt_ns",    "tklqt_launch_ns", "tklqt_queue_ns",    "api_time_ns",    "akd_ns",
       "inference_latency_ns", "t_begin_ns", "t_end_ns",   "gpu_busy_ns",    "gpu_idle_ns",
-      "gpu_idle_fraction",    "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound"};
+      "gpu_idle_fraction",    "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound",
+      "host_active_without_annotations_ns", "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction"};
   return keys;
 }
 
@@ -211,6 +221,16 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["host_sync_ns"] = a.host_sync;
   j["cpu_idle_ns"] = a.cpu_idle;
   j["cpu_idle_fraction"] = ratio(static_cast<double>(a.cpu_idle), il);
+  j["launch_thread_annotations"] = a.launch_thread_annotations;
+  j["host_active_without_annotations_ns"] = a.host_active_without_annotations;
+  j["cpu_idle_without_annotations_ns"] = a.cpu_idle_without_annotations;
+  j["cpu_idle_without_annotations_fraction"] = ratio(static_cast<double>(a.cpu_idle_without_annotations), il);
+  j["profiler_steps"] = a.profiler_steps;
+  if (a.host_undefined()) {
+    // No launching thread: null, not 0 and the whole IL (host_keys_without_thread()).
+    for (const char* k : host_keys_without_thread()) j[k] = nullptr;
+    j["host_undefined_reason"] = a.host_undefined_reason;
+  }
   j["bound"] = a.bound.empty() ? json(nullptr) : json(a.bound);
   if (a.bound.empty() && !a.gpu_undefined()) j["bound_undefined_reason"] = a.bound_undefined_reason;
   j["clock_skew_clamped"] = a.clock_skew_clamped;
@@ -218,6 +238,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["orphan_launch_calls"] = a.orphan_launch_calls;
   j["activities_of_other_calls"] = a.activities_of_other_calls;
   j["duplicate_correlation_calls"] = a.duplicate_correlation_calls;
+  j["duplicate_calls_of_other_processes"] = a.duplicate_calls_of_other_processes;
   j["launch_calls_unknown_duration"] = a.launch_calls_unknown_duration;
   j["launch_thread"] = {{"pid", a.launch_thread_pid}, {"tid", a.launch_thread_tid}, {"launches", a.launch_thread_launches}};
   j["operator_links"] = {{"by_external_id", a.calls_by_external_id},

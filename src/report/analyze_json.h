@@ -27,6 +27,9 @@ nlohmann::json analyze_document(const std::vector<AnalyzedTrace>& traces);
 // their keys (also the columns other outputs leave empty for such a trace).
 extern const char* const kNoGpuReason;
 const std::vector<const char*>& gpu_defined_keys();
+// The host figures, null when no thread issued a launch call (LaunchAnalysis::host_undefined;
+// the reason in `host_undefined_reason`).
+const std::vector<const char*>& host_keys_without_thread();
 
 // The figures a recording leaves unknown when a process's launches were not measured (no
 // launch-class callback enabled, Trace::launch_coverage): a sum with an unmeasured term is no

@@ -11,6 +11,7 @@
 #include "analysis/bound_verdict.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_json.h"
+#include "report/analyze_notes.h"
 #include "report/kernel_display_names.h"
 #include "report/staged_tables.h"
 #include "report/text_table.h"
@@ -65,10 +66,19 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
     row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
     row("GPU idle", format_ns(a.gpu_idle), format_pct(share(a.gpu_idle, a.inference_latency)) + " of inference latency");
-    launch_row("CPU idle", format_ns(a.cpu_idle),
-        format_pct(share(a.cpu_idle, a.inference_latency)) + " of inference latency, launching thread " +
-            std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
-            format_ns(a.host_sync) + ")");
+    if (a.host_undefined()) launch_row("CPU idle", "-", "undefined: " + a.host_undefined_reason);
+    else
+      launch_row("CPU idle", format_ns(a.cpu_idle),
+          format_pct(share(a.cpu_idle, a.inference_latency)) + " of inference latency, launching thread " +
+              std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
+              format_ns(a.host_sync) + ")");
+    if (a.launch_thread_annotations > 0 && !a.host_undefined())
+      launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
+          format_pct(share(a.cpu_idle_without_annotations, a.inference_latency)) + " of inference latency: " +
+              annotation_ranges_text(a.launch_thread_annotations) + " of the launching thread count in host active as "
+              "operators; without them it is " + format_ns(a.host_active_without_annotations));
+    if (a.profiler_steps > 1)
+      row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
     launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
         a.bound.empty() ? "undefined: " + a.bound_undefined_reason
         : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
@@ -87,6 +97,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   if (measured) counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
   counter("GPU work of other calls", a.activities_of_other_calls, "correlated with a non-launch call (e.g. cudaMemcpy)");
   if (measured) counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
+  if (measured) counter("  of other processes", a.duplicate_calls_of_other_processes, kOtherProcessIdsMeaning);
   if (measured) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
   counter("zero-duration events", t.zero_duration_events(),

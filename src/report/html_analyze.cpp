@@ -12,6 +12,7 @@
 
 #include "analysis/bound_verdict.h"
 #include "report/analyze_json.h"
+#include "report/analyze_notes.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
@@ -51,7 +52,9 @@ const char* const kShownKeys[] = {
     "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound", "clock_skew_clamped",
     "orphan_activities", "orphan_launch_calls", "activities_of_other_calls", "duplicate_correlation_calls",
     "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
-    "recorded_calls_note"};
+    "recorded_calls_note", "host_undefined_reason", "launch_thread_annotations", "host_active_without_annotations_ns",
+    "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
+    "duplicate_calls_of_other_processes"};
 
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
 // the terminal prints it; `cupti_callbacks`, `launch_undefined_reason`, `launch_partial_note`).
@@ -135,7 +138,21 @@ std::string summary_table(const json& t) {
   if (lt.is_object()) cpu_idle += ", launching thread " + (member(lt, "tid").is_number_integer() ? member(lt, "tid").dump() : "-");
   if (t.contains("host_active_ns") && t.contains("host_sync_ns"))
     cpu_idle += " (host active " + ns("host_active_ns") + ", in syncs " + ns("host_sync_ns") + ")";
-  row("cpu_idle_ns", "CPU idle", ns("cpu_idle_ns"), cpu_idle);
+  const std::string host_undefined = str_or(t, "host_undefined_reason", "");
+  if (!host_undefined.empty() && member(t, "cpu_idle_ns").is_null())
+    tb.add_row({"CPU idle", "-", "undefined: " + host_undefined});
+  else
+    row("cpu_idle_ns", "CPU idle", ns("cpu_idle_ns"), cpu_idle);
+  // As the terminal: what the launching thread's annotation ranges decide (analyze_notes.h).
+  const json& annotations = member(t, "launch_thread_annotations");
+  if (annotations.is_number_integer() && annotations.get<int64_t>() > 0 && member(t, "cpu_idle_without_annotations_ns").is_number())
+    tb.add_row({"CPU idle without annotations", ns("cpu_idle_without_annotations_ns"),
+                of_il("cpu_idle_without_annotations_fraction") + ": " + annotation_ranges_text(annotations.get<int64_t>()) +
+                    " of the launching thread count in host active as operators; without them it is " +
+                    ns("host_active_without_annotations_ns")});
+  const json& steps = member(t, "profiler_steps");
+  if (steps.is_number_integer() && steps.get<int64_t>() > 1)
+    tb.add_row({"profiler steps", c("profiler_steps"), profiler_steps_meaning(steps.get<int64_t>())});
   const std::string b = str_or(t, "bound", "");
   row("bound", "bound", bound_text(t),
       b.empty() ? "undefined: " + str_or(t, "bound_undefined_reason", "no launch call is linked to GPU work")
@@ -160,6 +177,7 @@ std::string summary_table(const json& t) {
       {"orphan_launch_calls", {"orphan launch calls", "launch calls with no GPU work in the trace"}},
       {"activities_of_other_calls", {"GPU work of other calls", "correlated with a non-launch call (e.g. cudaMemcpy)"}},
       {"duplicate_correlation_calls", {"duplicate correlations", "launch calls sharing an earlier call's correlation id"}},
+      {"duplicate_calls_of_other_processes", {"duplicates of other processes", kOtherProcessIdsMeaning}},
       {"launch_calls_unknown_duration", {"unknown call duration", "linked launch calls without an end (no queue part)"}},
       {"zero_duration_events", {"zero-duration events", "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time"}}};
   for (auto& [key, text] : counters) {

@@ -5,6 +5,7 @@
 
 #include "analysis/bound_verdict.h"
 #include "ingest/recording/cupti_callbacks.h"
+#include "report/analyze_notes.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
@@ -50,7 +51,14 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
   row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
   row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency", idle_pct(a.gpu_idle, a.inference_latency)));
-  launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
+  if (a.host_undefined()) launch_row("CPU idle", "-", "undefined: " + a.host_undefined_reason);
+  else launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
+  if (a.launch_thread_annotations > 0 && !a.host_undefined())
+    launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
+               fmt::format("{} of inference latency: {} of the launching thread count in host active as operators",
+                           idle_pct(a.cpu_idle_without_annotations, a.inference_latency),
+                           annotation_ranges_text(a.launch_thread_annotations)));
+  if (a.profiler_steps > 1) row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
   launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"),
              a.bound.empty() ? "undefined: " + a.bound_undefined_reason : "GPU-bound when the queue part exceeds the launch part");
   if (a.clock_skew_clamped && cov.measured()) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
@@ -232,7 +240,7 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
     }
     tb.add_row({t.label, format_count(a.kernels), format_ns(a.tklqt), format_ns(a.tklqt_launch), format_ns(a.tklqt_queue),
                 format_ns(a.inference_latency), idle_pct(a.gpu_idle, a.inference_latency),
-                idle_pct(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
+                a.host_undefined() ? "-" : idle_pct(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
   }
   return section("traces", "Traces at a glance", tb.render());
 }

@@ -249,7 +249,12 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"activities_of_other_calls", a.activities_of_other_calls},
         {"duplicate_correlation_calls", a.duplicate_correlation_calls},
         {"launch_calls_unknown_duration", a.launch_calls_unknown_duration},
-        {"zero_duration_events", t.zero_duration_events()}};
+        {"zero_duration_events", t.zero_duration_events()},
+        {"duplicate_calls_of_other_processes", a.duplicate_calls_of_other_processes},
+        {"launch_thread_annotations", a.launch_thread_annotations},
+        {"host_active_without_annotations_ns", a.host_active_without_annotations},
+        {"cpu_idle_without_annotations_ns", a.cpu_idle_without_annotations},
+        {"profiler_steps", a.profiler_steps}};
     // As analyze --json: without GPU activity the launch figures are NULL, not 0, and the reason
     // is stored under undefined_reason.
     // And as there: a process without a launch callback leaves every launch sum unknown.
@@ -261,7 +266,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     };
     const auto is_undefined = [&](std::string_view k) {
       return (a.gpu_undefined() && listed(undefined, k)) || (unmeasured && listed(launch_keys, k)) ||
-             (k == "api_time_ns" && a.api_time_unknown());
+             (a.host_undefined() && listed(host_keys_without_thread(), k)) || (k == "api_time_ns" && a.api_time_unknown());
     };
     for (auto& [k, v] : ints) {
       if (is_undefined(k))
@@ -274,7 +279,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
       return a.inference_latency > 0 ? static_cast<double>(x) / static_cast<double>(a.inference_latency) : 0.0;
     };
     const std::pair<const char*, double> reals[] = {
-        {"akd_ns", a.akd_ns}, {"gpu_idle_fraction", share(a.gpu_idle)}, {"cpu_idle_fraction", share(a.cpu_idle)}};
+        {"akd_ns", a.akd_ns}, {"gpu_idle_fraction", share(a.gpu_idle)}, {"cpu_idle_fraction", share(a.cpu_idle)},
+        {"cpu_idle_without_annotations_fraction", share(a.cpu_idle_without_annotations)}};
     for (auto& [k, v] : reals) {
       if (is_undefined(k))
         st.text(k).null().step();
@@ -286,6 +292,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     // Stored when analyze --json has it (review BD L8): why a trace with GPU work has no verdict.
     if (a.bound.empty() && !a.gpu_undefined()) st.text("bound_undefined_reason").text(a.bound_undefined_reason).step();
     if (a.gpu_undefined()) st.text("undefined_reason").text(kNoGpuReason).step();
+    if (a.host_undefined()) st.text("host_undefined_reason").text(a.host_undefined_reason).step();
     if (unmeasured) st.text("launch_undefined_reason").text(t.launch_coverage.unmeasured_reason).step();
     if (t.launch_coverage.partial()) st.text("launch_partial_note").text(t.launch_coverage.partial_note).step();
     // The API rows and orphan count of such a recording count what was recorded (as analyze --json says).

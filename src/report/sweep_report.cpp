@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "report/analyze_notes.h"
 #include "report/html_svg.h"
 #include "report/text_table.h"
 #include "util/units.h"
@@ -16,6 +17,9 @@ nlohmann::json sweep_json(const SweepResult& r) {
     const auto fig = [&](auto v) { return p.no_gpu ? json(nullptr) : json(v); };
     // Launch-derived figures: null too when the recording did not measure its launches.
     const auto launch_fig = [&](auto v) { return p.no_gpu || p.launches_unmeasured ? json(nullptr) : json(v); };
+    // The launching thread's figures: null too without one (no launch call: host_undefined_reason).
+    const bool host_known = !p.no_gpu && !p.launches_unmeasured && p.host_undefined_reason.empty();
+    const auto host_fig = [&](auto v) { return host_known ? json(v) : json(nullptr); };
     pts.push_back({{"batch", p.batch},
                    {"source", p.source},
                    {"kernels", p.kernels},
@@ -24,11 +28,11 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"tklqt_queue_ns", launch_fig(p.tklqt_queue)},
                    {"inference_latency_ns", fig(p.inference_latency)},
                    {"gpu_idle_ns", fig(p.gpu_idle)},
-                   {"cpu_idle_ns", launch_fig(p.cpu_idle)},
+                   {"cpu_idle_ns", host_fig(p.cpu_idle)},
                    // A share of an empty inference latency is undefined (the terminal's "-"), not
                    // "never idle" (review DN).
                    {"gpu_idle_share", p.inference_latency > 0 ? fig(p.gpu_idle_share) : json(nullptr)},
-                   {"cpu_idle_share", p.inference_latency > 0 ? launch_fig(p.cpu_idle_share) : json(nullptr)},
+                   {"cpu_idle_share", p.inference_latency > 0 ? host_fig(p.cpu_idle_share) : json(nullptr)},
                    {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
                    {"balanced", p.balanced},
                    {"orphan_activities", p.orphan_activities},
@@ -36,7 +40,14 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    // as analyze --json and the text below say (audit CU H2); null only when the
                    // launches were not measured.
                    {"orphan_launch_calls", p.launches_unmeasured ? json(nullptr) : json(p.orphan_launch_calls)},
-                   {"skipped", p.skipped}});
+                   {"skipped", p.skipped},
+                   {"launch_thread_annotations", launch_fig(p.launch_thread_annotations)},
+                   {"cpu_idle_without_annotations_ns", host_fig(p.cpu_idle_without_annotations)},
+                   {"cpu_idle_without_annotations_share",
+                    p.inference_latency > 0 ? host_fig(p.cpu_idle_without_annotations_share) : json(nullptr)},
+                   {"profiler_steps", p.profiler_steps}});
+    if (!p.no_gpu && !p.launches_unmeasured && !p.host_undefined_reason.empty())
+      pts.back()["host_undefined_reason"] = p.host_undefined_reason;
     if (p.no_gpu) pts.back()["undefined_reason"] = "no GPU activity in the trace";
     else if (p.bound.empty() && !p.launches_unmeasured) pts.back()["bound_undefined_reason"] = no_verdict_reason(p);
     if (p.launches_unmeasured) pts.back()["launch_undefined_reason"] = p.launch_note;
@@ -72,11 +83,16 @@ const std::vector<JsonColumn>& sweep_point_columns() {
       {"balanced", "balanced", F::YesNo},
       {"orphan_activities", "orphan GPU activities", F::Count},
       {"orphan_launch_calls", "orphan launch calls", F::Count},
+      {"cpu_idle_without_annotations_ns", "CPU idle without annotations", F::Ns},
+      {"cpu_idle_without_annotations_share", "CPU idle without annotations (% of IL)", F::Share},
+      {"launch_thread_annotations", "annotation ranges of the launching thread", F::Count},
+      {"profiler_steps", "profiler steps", F::Count},
       {"source", "file", F::Text},
       {"undefined_reason", "why no figures", F::Text},
       {"bound_undefined_reason", "why no bound", F::Text},
       {"launch_undefined_reason", "why no launch figures", F::Text},
       {"launch_partial_note", "launch figures partial", F::Text},
+      {"host_undefined_reason", "why no CPU idle", F::Text},
   };
   return cols;
 }
@@ -96,7 +112,7 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
                l ? format_ns(p.tklqt_queue) : "-", format_ns(p.inference_latency),
                // no inference latency (empty or CPU-only trace): no share, not "0.0% idle"
                p.inference_latency > 0 ? format_pct(p.gpu_idle_share) : "-",
-               p.inference_latency > 0 && l ? format_pct(p.cpu_idle_share) : "-",
+               p.inference_latency > 0 && l && p.host_undefined_reason.empty() ? format_pct(p.cpu_idle_share) : "-",
                !l ? "- (launches not measured)" : p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
                p.source});
   }
@@ -110,6 +126,8 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
     add("orphan GPU activities", p.orphan_activities);
     if (!p.launches_unmeasured) add("orphan launch calls", p.orphan_launch_calls);
     if (!p.launch_note.empty()) notes += (notes.empty() ? "" : ", ") + p.launch_note;
+    if (!p.no_gpu && !p.host_undefined_reason.empty()) notes += (notes.empty() ? "" : ", ") + ("CPU idle undefined: " + p.host_undefined_reason);
+    if (p.profiler_steps > 1) notes += (notes.empty() ? "" : ", ") + profiler_steps_meaning(p.profiler_steps);
     for (auto& [reason, n] : p.skipped) add("skipped: " + reason, n);
     if (!notes.empty()) os << "  batch " << p.batch << " (" << p.source << "): " << notes << "\n";
   }
@@ -144,7 +162,7 @@ std::string sweep_svg(const SweepResult& r) {
     }
     if (p.inference_latency > 0) {
       gpu.x.push_back(b), gpu.y.push_back(p.gpu_idle_share);
-      if (!p.launches_unmeasured) cpu.x.push_back(b), cpu.y.push_back(p.cpu_idle_share);
+      if (!p.launches_unmeasured && p.host_undefined_reason.empty()) cpu.x.push_back(b), cpu.y.push_back(p.cpu_idle_share);
     }
   }
   html::ChartOptions o1;
