@@ -149,7 +149,7 @@ const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
                   "(decode_window_ns); its n_seq is the batch size unless --label gives one")
       ->allow_extra_args(false);
   cmd->add_option("--plot", opt->plot, "Write a plot of TKLQT parts and idle shares against batch size (SVG)");
-  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
+  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md, section \"sweep --json\")");
   cmd->callback([opt]() { run(*opt); });
 });
 

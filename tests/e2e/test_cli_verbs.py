@@ -49,6 +49,18 @@ for words, expected in ((["fusion"], ["trace"]), (["sched"], ["input"]), (["expo
                         (["analyze"], ["traces..."]), (["sweep"], ["traces..."]), (["compare"], ["inputs..."])):
     tail = positionals_listed(words)
     check(tail == expected, "%s --help usage: %r, expected %r" % (" ".join(words), tail, expected))
+# Each option's type reads as CLI11's plain TEXT, INT, UINT or FLOAT (a range or a set of values is
+# said in the option's text): a validator's own text made "--top UINT:INT in [1 - 1000000]=10" and
+# "--cuda TEXT:{cupti,uprobe,auto}=auto" (review UX L12).
+for words in [[v] for v in VERBS] + SUBVERBS:
+    h = run(*words, "--help").stdout
+    for m in re.finditer(r"^  (-\S+) ((?:TEXT|INT|UINT|FLOAT)\S*)", h, re.M):
+        check(":" not in m.group(2), "%s --help: %s shows a validator's text in its type: %s"
+              % (" ".join(words), m.group(1), m.group(0)))
+for verb in ("analyze", "sched", "fusion"):
+    check(re.search(r"--top UINT=\d+ .*\(1 to 1000000\)", run(verb, "--help").stdout),
+          verb + " --help: --top UINT=N with its range in the text")
+check('docs/fusion.md, section "sweep --json"' in run("sweep", "--help").stdout, "sweep --json names its section")
 check("at least two" in run("sweep", "--help").stdout, "sweep --help says it needs at least two traces")
 check("then one or more scenarios" in run("compare", "--help").stdout, "compare --help says it needs a scenario")
 
