@@ -177,6 +177,9 @@ class Demo {
   explicit Demo(const Options& o) : opt_(o), out_(o.out_dir) {}
 
   void run() {
+    // The examples first: a wrong --examples leaves the folder as it was (it made an empty one, and
+    // would have removed an earlier run's files before failing).
+    const fs::path ex = find_examples(opt_.examples);
     std::error_code ec;
     fs::create_directories(out_, ec);  // the raw filesystem_error read "cannot create directories: ... [PATH]"
     if (ec || !fs::is_directory(out_))
@@ -184,7 +187,6 @@ class Demo {
                   (ec ? ec.message() : std::string("not a directory")));
     clear_earlier_run();
     data_.inputs.title = "infertrace demo";
-    const fs::path ex = find_examples(opt_.examples);
     std::vector<std::string> gpt2;
     std::vector<fs::path> traces;
     for (auto& e : fs::directory_iterator(ex))

@@ -17,9 +17,13 @@ out_dir = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "report-samples")
 os.makedirs(out_dir, exist_ok=True)
 failures = []
 
-r = subprocess.run([exe, "demo", "--examples", "/nonexistent-dir"], capture_output=True, text=True, timeout=60)
-if r.returncode != 2:
-    failures.append("--examples with a missing folder should be a usage error (2), got %d" % r.returncode)
+with tempfile.TemporaryDirectory() as tmp:
+    r = subprocess.run([exe, "demo", "--examples", "/nonexistent-dir"], capture_output=True, text=True, timeout=60, cwd=tmp)
+    if r.returncode != 2:
+        failures.append("--examples with a missing folder should be a usage error (2), got %d" % r.returncode)
+    # ... found before the output folder is touched (it made an empty infertrace-demo).
+    if os.listdir(tmp):
+        failures.append("demo with a missing --examples folder wrote %s" % os.listdir(tmp))
 # -o naming a file: one line naming the option and the file (it was the raw filesystem_error).
 with tempfile.NamedTemporaryFile() as f:
     r = subprocess.run([exe, "demo", "--no-engine", "-o", f.name], capture_output=True, text=True, timeout=60)
