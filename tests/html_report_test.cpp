@@ -547,6 +547,26 @@ TEST(HtmlSvg, LogYKeepsSmallValuesApart) {
   EXPECT_TRUE(html::wide_y_span({{"s", {1, 2}, {1e6, 3.2e7}}}));
 }
 
+// The tooltip of a point on a log y axis names the quantity and gives the value in its unit, once;
+// "(log scale)" is the axis label's alone (it was in every tooltip: "time (log scale) = 2.50 ms").
+TEST(HtmlSvg, LogYTooltipsSayTheValueWithoutTheAxisNote) {
+  html::ChartOptions o;
+  o.title = "t", o.x_label = "batch size", o.y_label = "time", o.y_unit = "ns", o.log2_x = true, o.log10_y = true;
+  const std::string svg = html::line_chart({{"queue part", {1, 64}, {3.258e5, 1.6647e9}}}, o);
+  EXPECT_EQ(count(svg, "(log scale)"), 1u) << svg;
+  EXPECT_NE(svg.find(">time (log scale)</text>"), std::string::npos) << svg;
+  const std::regex title("<title>([^<]*)</title>");
+  std::vector<std::string> titles;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), title); it != std::sregex_iterator(); ++it)
+    titles.push_back((*it)[1]);
+  ASSERT_EQ(titles.size(), 2u) << svg;
+  EXPECT_EQ(titles[0], "queue part: batch size = 1, time = " + format_ns(3.258e5));
+  EXPECT_EQ(titles[1], "queue part: batch size = 64, time = " + format_ns(1.6647e9));
+  // On a linear axis nothing says "log".
+  o.log10_y = false;
+  EXPECT_EQ(html::line_chart({{"queue part", {1, 64}, {3.258e5, 1.6647e9}}}, o).find("log"), std::string::npos);
+}
+
 TEST(HtmlSvg, TheSweepSectionTurnsLogYOnForAWideSpan) {
   // sweep_doc's parts span 1 to 6 ms: linear. Scaled up at batch 32 to 6 s: log.
   EXPECT_EQ(html_text::doc_page(sweep_doc()).find("time (log scale)"), std::string::npos);

@@ -7,6 +7,7 @@
 #include "analysis/sched.h"
 #include "cli/export_outputs.h"
 #include "cli/load_noting.h"
+#include "cli/numeric_options.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/analyze_json.h"
@@ -105,9 +106,10 @@ const CommandRegistrar reg(100, "analyze", [](CLI::App& app) {
       ->required();
   cmd->add_flag("--json", opt->json, "Print one JSON document (schema_version 1, docs/analyze.md) instead of tables");
   cmd->add_option("--csv", opt->csv_dir, "Also write one CSV file per table into this directory");
-  cmd->add_option("--top", opt->top, "Rows per table in the terminal output (JSON and CSV hold every row)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));  // as sched and fusion: a table of no rows is no request
+  // (as sched and fusion: a table of no rows is no request)
+  check_range(cmd->add_option("--top", opt->top, "Rows per table in the terminal output (JSON and CSV hold every row)")
+                  ->capture_default_str(),
+              1, 1000000);
   cmd->callback([opt]() { run(*opt); });
 });
 

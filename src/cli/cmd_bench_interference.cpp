@@ -17,6 +17,7 @@
 #include "bench/scenario_list.h"
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
+#include "cli/numeric_options.h"
 #include "cli/registry.h"
 #include "report/sched_render.h"
 #include "trace/recorder_drops.h"
@@ -165,14 +166,19 @@ const BenchRegistrar reg(50, [](CLI::App& bench) {
       "stopped (whole process groups) right after it, also on Ctrl-C; all network traffic stays on 127.0.0.1.\n"
       "Writes DIR/interference.json (open it with `infertrace report`). See docs/sched.md.");
   cmd->add_option("--scenarios", a->scenarios, "Comma-separated, each at most once: baseline,cpu,net,disk,heavy,pinned,isolated (slowdowns need baseline)")->capture_default_str();
-  cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str()->check(CLI::Range(1, 1000));
+  check_range(cmd->add_option("-r,--repetitions", a->reps, "Runs per scenario")->capture_default_str(), 1, 1000);
   cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match, so RE needs a capture group (default: 1 / wall time)");
   cmd->add_option("--out-dir", a->out_dir, "Directory for recordings and interference.json")->capture_default_str();
   cmd->add_option("--record", a->record, "auto, on or off")->capture_default_str();
   cmd->add_option("--pin-cpus", a->pin_cpus, "CPUs for CMD in pinned/isolated (default: the last CPU)");
-  cmd->add_option("--warmup", a->warmup, "Seconds the loads run before CMD starts")->capture_default_str()->check(CLI::Range(0.0, 60.0));
-  cmd->add_option("--load-limit", a->load_limit, "Every load ends by itself after this many seconds")->capture_default_str()->check(CLI::Range(1, 86400));
-  cmd->add_option("--workload-seconds", a->workload_seconds, "Duration of the built-in workload")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+  check_range(cmd->add_option("--warmup", a->warmup, "Seconds the loads run before CMD starts")->capture_default_str(),
+              0.0, 60.0);
+  check_range(cmd->add_option("--load-limit", a->load_limit, "Every load ends by itself after this many seconds")
+                  ->capture_default_str(),
+              1, 86400);
+  check_range(cmd->add_option("--workload-seconds", a->workload_seconds, "Seconds the built-in workload runs")
+                  ->capture_default_str(),
+              0.01, 3600.0);
   cmd->add_flag("--json", a->json, "Machine-readable output (docs/sched.md)");
   cmd->add_option("command", a->command, "-- CMD ARGS...");
   cmd->callback([a]() { run(*a); });

@@ -77,7 +77,9 @@ const CommandRegistrar reg(310, "compare", [](CLI::App& app) {
       "The first input is the baseline. Name a scenario with NAME=PATH. Slowdown is computed from a\n"
       "\"throughput\" value when every input has one (bench interference writes it), else from launches\n"
       "per second of wall time. See docs/sched.md.");
-  cmd->add_option("inputs", args->inputs, "Recordings (.itrace), traces, or saved analyses (.json); baseline first")
+  cmd->add_option("inputs", args->inputs,
+                  "Recordings (.itrace), traces, or saved analyses (.json): the baseline first, then one or more "
+                  "scenarios")
       ->required();
   cmd->add_flag("--json", args->json, "Machine-readable output (docs/sched.md)");
   cmd->callback([args]() { run(*args); });

@@ -17,6 +17,8 @@
 #include <system_error>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -106,18 +108,85 @@ fs::path find_examples(const std::string& given) {
   throw Error("demo: cannot find the example traces (examples/traces of the source tree); pass --examples DIR");
 }
 
+// Every file the demo writes into its folder, by name (verb_to_doc's FILE and FILE.stderr,
+// run_verb's LOG.out and LOG.stderr, the model, the recording, the report), and the list of those
+// a run wrote, kManifest. A run into a folder that an earlier demo wrote removes that run's files
+// first, so that none of them (engine.itrace, threads.json of a run with the engine) is left beside
+// the new report as if it were this run's (review UX L10); it removes only files the list names
+// with the size and modification time they had when that run wrote them, and refuses, before
+// writing anything, a folder holding a file of these names that no earlier run listed (the user's
+// own report.html in `-o .`, one changed since, or one of a demo without the list): the demo
+// would overwrite it, or leave it looking like its own (docs/report.md, "The demo's folder").
+const char* const kManifest = "demo-files.txt";
+const char* const kManifestHeader =
+    "# infertrace demo: the files this run wrote here (name, size, mtime ns); the next demo into this "
+    "folder removes them while unchanged";
+const std::vector<std::string>& demo_file_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = {"report.html", "tiny.gguf", "engine.itrace"};
+    for (const char* doc : {"sweep.json", "fusion.json", "engine_analysis.json", "threads.json"})
+      n.push_back(doc), n.push_back(std::string(doc) + ".stderr");
+    for (const char* log : {"model_synth", "record", "engine_run"})
+      n.push_back(std::string(log) + ".out"), n.push_back(std::string(log) + ".stderr");
+    return n;
+  }();
+  return names;
+}
+
+struct FileStamp {
+  uintmax_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp& o) const { return size == o.size && mtime_ns == o.mtime_ns; }
+};
+
+// The stamp of a regular file (not a link to one); none for anything else or nothing.
+std::optional<FileStamp> stamp_of(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(fs::symlink_status(p, ec))) return std::nullopt;
+  FileStamp s;
+  s.size = fs::file_size(p, ec);
+  if (ec) return std::nullopt;
+  const auto t = fs::last_write_time(p, ec);
+  if (ec) return std::nullopt;
+  const auto since_1970 = std::chrono::file_clock::to_sys(t).time_since_epoch();
+  s.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(since_1970).count();
+  return s;
+}
+
+// The earlier run's list: name -> stamp. Empty when there is none; nullopt when a file of that name
+// is there but is not such a list (then it is not the demo's either).
+std::optional<std::map<std::string, FileStamp>> read_manifest(const fs::path& p) {
+  std::map<std::string, FileStamp> out;
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(p, ec))) return out;
+  if (!stamp_of(p)) return std::nullopt;
+  std::ifstream in(p);
+  std::string line;
+  if (!std::getline(in, line) || line != kManifestHeader) return std::nullopt;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    FileStamp s;
+    if (std::getline(fields, name, '\t') && fields >> s.size >> s.mtime_ns) out[name] = s;
+  }
+  return out;
+}
+
 class Demo {
  public:
   explicit Demo(const Options& o) : opt_(o), out_(o.out_dir) {}
 
   void run() {
+    // The examples first: a wrong --examples leaves the folder as it was (it made an empty one, and
+    // would have removed an earlier run's files before failing).
+    const fs::path ex = find_examples(opt_.examples);
     std::error_code ec;
     fs::create_directories(out_, ec);  // the raw filesystem_error read "cannot create directories: ... [PATH]"
     if (ec || !fs::is_directory(out_))
       throw Error("-o " + out_.string() + ": cannot make it the demo's folder: " +
                   (ec ? ec.message() : std::string("not a directory")));
+    clear_earlier_run();
     data_.inputs.title = "infertrace demo";
-    const fs::path ex = find_examples(opt_.examples);
     std::vector<std::string> gpt2;
     std::vector<fs::path> traces;
     for (auto& e : fs::directory_iterator(ex))
@@ -153,6 +222,7 @@ class Demo {
     }
     const fs::path report = out_ / "report.html";
     const auto f = write_report(data_, report.string());
+    remember({"report.html"});
     std::cout << "\nHeadline findings:\n";
     for (auto& line : f) std::cout << "  - " << line << "\n";
     if (f.empty()) {
@@ -164,6 +234,52 @@ class Demo {
   }
 
  private:
+  // Removes the files an earlier demo run listed in kManifest, while unchanged; refuses the folder
+  // (Error, nothing written) when it holds a file of a demo name that run did not list as it is.
+  void clear_earlier_run() {
+    const fs::path list = out_ / kManifest;
+    const auto earlier = read_manifest(list);
+    std::vector<std::string> foreign, ours;
+    if (!earlier) foreign.push_back(kManifest);
+    std::error_code ec;
+    for (const std::string& name : demo_file_names()) {
+      if (!fs::exists(fs::symlink_status(out_ / name, ec))) continue;
+      const auto listed = earlier ? earlier->find(name) : std::map<std::string, FileStamp>::const_iterator{};
+      const auto now = stamp_of(out_ / name);
+      if (earlier && listed != earlier->end() && now && *now == listed->second) ours.push_back(name);
+      else foreign.push_back(name);
+    }
+    if (!foreign.empty()) {
+      std::string names;
+      for (const std::string& n : foreign) names += (names.empty() ? "" : ", ") + n;
+      const bool one = foreign.size() == 1;
+      throw Error("-o " + out_.string() + ": " + names + (one ? " is" : " are") +
+                  " there, not as an earlier demo run wrote " + (one ? "it" : "them") + " (" + kManifest +
+                  " lists what a run wrote), and the demo writes files of " + (one ? "that name" : "those names") +
+                  ": move " + (one ? "it" : "them") + " away or choose another folder");
+    }
+    for (const std::string& n : ours)
+      if (!fs::remove(out_ / n, ec))
+        throw Error("-o " + out_.string() + ": cannot remove the earlier demo run's " + n + ": " + ec.message());
+    if (fs::exists(fs::symlink_status(list, ec)) && !fs::remove(list, ec))
+      throw Error("-o " + out_.string() + ": cannot remove " + kManifest + ": " + ec.message());
+    if (!ours.empty())
+      std::cout << "demo: removed the " << ours.size() << " files an earlier demo run wrote in " << out_.string()
+                << " (" << kManifest << ")\n";
+  }
+
+  // Adds the files of these names that now exist to kManifest (rewritten whole after each step, so
+  // that a run stopped half-way still lists what it wrote before the step it was in).
+  void remember(const std::vector<std::string>& names) {
+    for (const std::string& n : names)
+      if (const auto s = stamp_of(out_ / n)) written_[n] = *s;
+    std::ofstream list(out_ / kManifest, std::ios::trunc);
+    list << kManifestHeader << "\n";
+    for (const auto& [name, s] : written_) list << name << "\t" << s.size << "\t" << s.mtime_ns << "\n";
+    list.close();
+    if (!list) std::cerr << "demo: cannot write " << (out_ / kManifest).string() << ": a later demo here will refuse this folder\n";
+  }
+
   void note(const std::string& what, const std::string& status) {
     std::cout << "demo: " << what << ": " << status << "\n" << std::flush;
     data_.inputs.notes.push_back({what, status});
@@ -194,6 +310,7 @@ class Demo {
     }
     const fs::path path = out_ / file;
     const RunResult r = run_self(args, path.string(), (out_ / (file + ".stderr")).string(), timeout_s);
+    remember({file, file + ".stderr"});
     if (r.code != 0) {
       note(what, "failed (exit " + std::to_string(r.code) + "): " + r.err_tail);
       return false;
@@ -212,6 +329,9 @@ class Demo {
     }
     const auto t0 = std::chrono::steady_clock::now();
     const RunResult r = run_self(args, (out_ / (log + ".out")).string(), (out_ / (log + ".stderr")).string(), timeout_s);
+    remember({log + ".out", log + ".stderr"});
+    if (verb == "model") remember({"tiny.gguf"});
+    if (verb == "record") remember({"engine.itrace"});
     if (r.code != 0) {
       note(what, "failed (exit " + std::to_string(r.code) + "): " + r.err_tail);
       return false;
@@ -263,6 +383,7 @@ class Demo {
   Options opt_;
   fs::path out_;
   ReportData data_;
+  std::map<std::string, FileStamp> written_;  // what this run wrote, as kManifest lists it
 };
 
 const CommandRegistrar reg(10, "demo", [](CLI::App& app) {

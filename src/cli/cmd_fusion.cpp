@@ -12,6 +12,7 @@
 #include "analysis/fusion_sequences.h"
 #include "cli/engine_run_doc.h"
 #include "cli/load_noting.h"
+#include "cli/numeric_options.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/fusion_loop_report.h"
@@ -173,9 +174,9 @@ const CommandRegistrar reg(310, "fusion", [](CLI::App& app) {
   cmd->add_option("--lengths", opt->lengths, "Comma-separated chain lengths L (each >= 2)")->capture_default_str();
   cmd->add_option("--threshold", opt->threshold, "Fuse chains with proximity score PS >= T, 0 < T <= 1")
       ->capture_default_str();
-  cmd->add_option("--top", opt->top, "Candidate chains to list")->capture_default_str()
-      ->check(CLI::Range(1, 1000000));  // as analyze and sched: a list of no rows is no request
-  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
+  // (as analyze and sched: a list of no rows is no request)
+  check_range(cmd->add_option("--top", opt->top, "Candidate chains to list")->capture_default_str(), 1, 1000000);
+  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md, section \"fusion --json\")");
   // A flag whose value, given alone, is kCsvAlone (the option's default string), so that any
   // `--csv=VALUE` can be told apart and refused: add_flag gives "true" for the flag alone and for
   // `--csv=true` alike. type_size(0): a flag to the pre-passes of cli/parse_and_run.h too, where

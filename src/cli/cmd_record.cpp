@@ -180,7 +180,7 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                   "CUDA side: cupti (injection library: API calls + GPU execution; -- CMD only), uprobe (eBPF "
                   "uprobes, host side only; works with --pid), auto (cupti when built with CUPTI and a GPU is "
                   "present and a command is started, else uprobe)")
-      ->check(CLI::IsMember({"cupti", "uprobe", "auto"}))
+      ->check(CLI::IsMember({"cupti", "uprobe", "auto"}).description(""))  // (the text names them)
       ->capture_default_str();
   // One value per occurrence (repeat the option for more): a vector option otherwise takes words up
   // to the `--` and swallows it, so `--lib X -- sh -c CMD` read -c as an option of record.

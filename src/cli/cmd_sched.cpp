@@ -5,6 +5,7 @@
 
 #include "analysis/sched.h"
 #include "cli/load_noting.h"
+#include "cli/numeric_options.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sched_render.h"
@@ -41,8 +42,8 @@ const CommandRegistrar reg(300, "sched", [](CLI::App& app) {
   cmd->add_option("input", a->input, "Recording (.itrace) or trace")->required();
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->add_flag("--per-thread", a->per_thread, "Syscall profile per thread as well");
-  cmd->add_option("--top", a->top, "Rows per table")->capture_default_str()
-      ->check(CLI::Range(1, 1000000));  // as analyze and fusion: a table of no rows is no request
+  // (as analyze and fusion: a table of no rows is no request)
+  check_range(cmd->add_option("--top", a->top, "Rows per table")->capture_default_str(), 1, 1000000);
   cmd->callback([a]() { run(*a); });
 });
 

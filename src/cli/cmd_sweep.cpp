@@ -140,7 +140,7 @@ const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sweep", "Batch sweep: TKLQT, idle time and the CPU-bound to GPU-bound transition across "
                                           "traces of one model at several batch sizes");
-  cmd->add_option("traces", opt->traces, "Kineto traces (.json/.json.gz) or recordings, one per batch size")
+  cmd->add_option("traces", opt->traces, "Kineto traces (.json/.json.gz) or recordings, one per batch size (at least two)")
       ->required();
   cmd->add_option("--label", opt->labels, "bs=N: batch size of each trace, in trace order (default: bs<N> in the file name)")
       ->allow_extra_args(false);
@@ -149,7 +149,7 @@ const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
                   "(decode_window_ns); its n_seq is the batch size unless --label gives one")
       ->allow_extra_args(false);
   cmd->add_option("--plot", opt->plot, "Write a plot of TKLQT parts and idle shares against batch size (SVG)");
-  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md)");
+  cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md, section \"sweep --json\")");
   cmd->callback([opt]() { run(*opt); });
 });
 

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 
 namespace infertrace::cli {
@@ -101,6 +102,22 @@ inline CLI::Option* check_floating(CLI::Option* opt) {
         return {};
       },
       ""));
+  return opt;
+}
+
+// A range check whose bounds the help gives in the option's description, "(1 to 1000000)", and not
+// in its type: CLI::Range adds its own text to the type name, so `--top` read "--top UINT:INT in
+// [1 - 1000000]=10" beside "--threshold FLOAT=1" (review UX L12). The check and its error are
+// CLI11's ("Value 0 not in range 1 to 1000000").
+template <class T>
+CLI::Option* check_range(CLI::Option* opt, T lo, T hi) {
+  const auto text = [](T v) {
+    std::ostringstream out;
+    out << v;  // 0.01, 60, 3600 (double); 1000000 (integer)
+    return out.str();
+  };
+  opt->check(CLI::Range(lo, hi).description(""));
+  opt->description(opt->get_description() + " (" + text(lo) + " to " + text(hi) + ")");
   return opt;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/empty_values.h"
+#include "cli/help_format.h"
 #include "cli/numeric_options.h"
 #include "util/error.h"
 
@@ -48,6 +49,7 @@ inline int checked_output(int code) {
 inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_code)()) {
   refuse_empty_values(app);    // first: "" is no number either, and this says so plainly
   check_numeric_options(app);  // every verb's numeric options, in one place
+  use_help_format(app);        // usage lines without hidden positionals
   std::vector<std::string> words(argv, argv + argc);
   if (const std::string refused = split_empty_equals(app, words); !refused.empty()) {
     std::cerr << "infertrace: error: " << refused << " (see --help)\n";

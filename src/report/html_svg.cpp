@@ -58,12 +58,16 @@ std::string header(const ChartOptions& opt, size_t marks) {
       marks, opt.width, opt.height, opt.width, opt.height, escape(opt.title), kLeft, escape(opt.title));
 }
 
+// The y axis says it is a log axis, once, on its label: the tooltips name the quantity alone
+// (y_label), with the value in its unit. Callers set y_label = "time (log scale)" and every
+// point's tooltip read "time (log scale) = 2.50 ms".
 std::string axis_labels(const ChartOptions& opt) {
   const int x0 = kLeft, x1 = opt.width - kRight, y1 = opt.height - kBottom;
+  const std::string y_label = !opt.log10_y ? opt.y_label : opt.y_label.empty() ? "log scale" : opt.y_label + " (log scale)";
   return fmt::format(
       "<text class=\"alabel\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>"
       "<text class=\"alabel\" transform=\"translate(14 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
-      (x0 + x1) / 2, opt.height - 8, escape(opt.x_label), (kTop + y1) / 2, escape(opt.y_label));
+      (x0 + x1) / 2, opt.height - 8, escape(opt.x_label), (kTop + y1) / 2, escape(y_label));
 }
 
 std::string y_grid(const Axis& y, const ChartOptions& opt) {

@@ -25,7 +25,8 @@ struct ChartOptions {
   // "x" (ratios), "" (plain numbers).
   std::string y_unit;
   // A log10 y axis (line charts only): ticks at 1, 2, 5 x 10^k (powers of ten alone over more than
-  // three decades), labels in y_unit. Every y must be positive: a point with y <= 0 is not drawn,
+  // three decades), labels in y_unit; the axis label adds " (log scale)" to y_label (tooltips keep
+  // y_label as it is). Every y must be positive: a point with y <= 0 is not drawn,
   // so callers turn it on through wide_y_span, which says no when any y is <= 0.
   bool log10_y = false;
 };

@@ -170,8 +170,7 @@ std::string sweep_svg(const SweepResult& r) {
   o1.x_label = "batch size", o1.y_label = "time", o1.y_unit = "ns", o1.log2_x = true;
   // TKLQT grows with the batch by orders of magnitude (gpt2 prefill: 2.8 ms at batch 1, 1.67 s at
   // 64): over 1.5 decades a log y axis keeps the small batches off the zero line (review UX M2).
-  o1.log10_y = html::wide_y_span({launch, queue});
-  if (o1.log10_y) o1.y_label = "time (log scale)";
+  o1.log10_y = html::wide_y_span({launch, queue});  // (the axis label then says "time (log scale)")
   html::ChartOptions o2 = o1;
   o2.log10_y = false;
   o2.title = "GPU and CPU idle against batch size";

@@ -340,8 +340,8 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
       ->description("With -m: the servers' --prompt-math auto|f32|int8 (how prompts' quantized products are computed; "
                     "default auto)");
   c->add_option("--start-timeout", o->start_timeout, "With -m: seconds a server may take to load (default 300)");
-  c->add_option("--profile", o->profile, "synchronous|concurrent|constant|poisson|sweep")
-      ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}));
+  c->add_option("--profile", o->profile, "Load profile: synchronous|concurrent|constant|poisson|sweep")
+      ->check(CLI::IsMember({"synchronous", "concurrent", "constant", "poisson", "sweep"}).description(""));
   c->add_option("--concurrency", o->concurrency, "In-flight requests per point (concurrent), e.g. 1,4,8")
       ->delimiter(',');
   c->add_option("--rate", o->rate, "Requests per second per point (constant, poisson, sweep), e.g. 1,2,4")
@@ -349,7 +349,7 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--endpoint", o->endpoint,
                  "completions (prompt = random token ids) or chat (/v1/chat/completions, one user message of "
                  "--prompt-tokens words)")
-      ->check(CLI::IsMember({"completions", "chat"}))
+      ->check(CLI::IsMember({"completions", "chat"}).description(""))
       ->capture_default_str();
   c->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length in tokens (default 256)");
   c->add_option("--output-tokens", o->output_tokens, "max_tokens per request, ignore_eos (default 128)");

@@ -132,7 +132,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 2 and "--temp" in r.stderr and "1e+39" in r.stderr and r.stderr.count("\n") == 1,
           "engine run --temp 1e39 (beyond float): one-line usage error, got %d %r" % (r.returncode, r.stderr))
 
-    # A double option with its own CLI::Range (type name "FLOAT:FLOAT in [0.01 - 3600]") is checked
+    # A double option with its own CLI::Range (check_range: type name "FLOAT", the bounds in its text) is checked
     # too: NaN passes any range (every comparison with it is false), so only this check refuses it
     # (bench launch-loop --seconds nan never reached its end time).
     for before, opt in ((["bench", "launch-loop"], "--seconds"), (["bench", "interference"], "--warmup")):

@@ -2,6 +2,7 @@
 verb must still parse, show its own help and reject what it rejected before; `infertrace --help`
 and a misspelt verb still see every verb."""
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -19,6 +20,49 @@ for verb in VERBS:
     check(("infertrace " + verb) in h.stdout, verb + " --help shows its usage line: " + h.stdout[:200])
     bad = run(verb, "--no-such-option-xyz")
     check(bad.returncode == 2, verb + " rejects an unknown option as a usage error (2), got %d" % bad.returncode)
+
+
+def positionals_listed(words):
+    """The usage line of `infertrace WORDS --help` names only positionals its Positionals section
+    lists (by name, without "[...]"): fusion's hidden catch-all once read "trace [...]" (review UX L3)."""
+    h = run(*words, "--help")
+    usage = next((l for l in h.stdout.splitlines() if l.startswith("Usage: ")), "")
+    tail = usage.split("[OPTIONS]", 1)[-1].split()
+    listed = re.findall(r"^  (\S+) ", h.stdout.split("Positionals:", 1)[1], re.M) if "Positionals:" in h.stdout else []
+    for word in tail:
+        name = word.strip("[]").replace("...", "")
+        if name in ("SUBCOMMAND", "SUBCOMMANDS"):
+            continue
+        check(name in listed, "%s --help: usage word %r is not a listed positional (%s)" % (" ".join(words), word, usage))
+    return tail
+
+
+SUBVERBS = [["model", "synth"], ["model", "info"], ["model", "preset"], ["model", "tokenize"], ["engine", "run"]] + \
+    [["bench", b] for b in ("threads", "membw", "launch", "launch-loop", "interference", "serve")]
+for words in [[v] for v in VERBS] + SUBVERBS:
+    positionals_listed(words)
+# What each verb takes, as its usage says it: fusion, sched, export one input; model preset an
+# optional name; analyze, sweep, compare, report, ingest one or more (sweep and compare at least two,
+# said in the description).
+for words, expected in ((["fusion"], ["trace"]), (["sched"], ["input"]), (["export"], ["trace"]),
+                        (["model", "info"], ["file"]), (["model", "preset"], ["[name]"]),
+                        (["analyze"], ["traces..."]), (["sweep"], ["traces..."]), (["compare"], ["inputs..."])):
+    tail = positionals_listed(words)
+    check(tail == expected, "%s --help usage: %r, expected %r" % (" ".join(words), tail, expected))
+# Each option's type reads as CLI11's plain TEXT, INT, UINT or FLOAT (a range or a set of values is
+# said in the option's text): a validator's own text made "--top UINT:INT in [1 - 1000000]=10" and
+# "--cuda TEXT:{cupti,uprobe,auto}=auto" (review UX L12).
+for words in [[v] for v in VERBS] + SUBVERBS:
+    h = run(*words, "--help").stdout
+    for m in re.finditer(r"^  (-\S+) ((?:TEXT|INT|UINT|FLOAT)\S*)", h, re.M):
+        check(":" not in m.group(2), "%s --help: %s shows a validator's text in its type: %s"
+              % (" ".join(words), m.group(1), m.group(0)))
+for verb in ("analyze", "sched", "fusion"):
+    check(re.search(r"--top UINT=\d+ .*\(1 to 1000000\)", run(verb, "--help").stdout),
+          verb + " --help: --top UINT=N with its range in the text")
+check('docs/fusion.md, section "sweep --json"' in run("sweep", "--help").stdout, "sweep --json names its section")
+check("at least two" in run("sweep", "--help").stdout, "sweep --help says it needs at least two traces")
+check("then one or more scenarios" in run("compare", "--help").stdout, "compare --help says it needs a scenario")
 
 # record: `--lib`/`--pid` take one value each, so the `--` after them still starts the command and
 # the command's own options are not read as record's (`--lib X -- sh -c CMD` was "unknown option -c").

@@ -17,9 +17,13 @@ out_dir = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "report-samples")
 os.makedirs(out_dir, exist_ok=True)
 failures = []
 
-r = subprocess.run([exe, "demo", "--examples", "/nonexistent-dir"], capture_output=True, text=True, timeout=60)
-if r.returncode != 2:
-    failures.append("--examples with a missing folder should be a usage error (2), got %d" % r.returncode)
+with tempfile.TemporaryDirectory() as tmp:
+    r = subprocess.run([exe, "demo", "--examples", "/nonexistent-dir"], capture_output=True, text=True, timeout=60, cwd=tmp)
+    if r.returncode != 2:
+        failures.append("--examples with a missing folder should be a usage error (2), got %d" % r.returncode)
+    # ... found before the output folder is touched (it made an empty infertrace-demo).
+    if os.listdir(tmp):
+        failures.append("demo with a missing --examples folder wrote %s" % os.listdir(tmp))
 # -o naming a file: one line naming the option and the file (it was the raw filesystem_error).
 with tempfile.NamedTemporaryFile() as f:
     r = subprocess.run([exe, "demo", "--no-engine", "-o", f.name], capture_output=True, text=True, timeout=60)
@@ -78,6 +82,45 @@ with tempfile.TemporaryDirectory() as tmp:
     print("demo took %.1f s" % elapsed)
     if elapsed > 180:
         failures.append("demo took %.0f s, more than 180 s" % elapsed)
+
+    # A second run into that folder (review UX L10): `--no-engine` writes no engine.itrace,
+    # threads.json, ...; those of the first run are removed, as demo-files.txt lists them, and
+    # nothing else is (a file of the user's beside them stays).
+    def listed(folder):
+        with open(os.path.join(folder, "demo-files.txt")) as f:
+            return {l.split("\t")[0] for l in f.read().splitlines()[1:]}
+    first = listed(work)
+    if not {"report.html", "sweep.json", "fusion.json"} <= first:
+        failures.append("demo-files.txt of the first run: %s" % sorted(first))
+    with open(os.path.join(work, "notes.txt"), "w") as f:
+        f.write("the user's own\n")
+    r2 = subprocess.run([exe, "demo", "--no-engine", "-o", work], capture_output=True, text=True, timeout=600, cwd=tmp)
+    second = listed(work) if os.path.exists(os.path.join(work, "demo-files.txt")) else set()
+    left = sorted(n for n in first - second if os.path.exists(os.path.join(work, n)))
+    if r2.returncode != 0 or left or not os.path.exists(os.path.join(work, "notes.txt")):
+        failures.append("demo --no-engine into the first run's folder: exit %d, left of the first run %s, notes.txt %s: %s"
+                        % (r2.returncode, left, os.path.exists(os.path.join(work, "notes.txt")), r2.stderr))
+    if "removed the %d files an earlier demo run wrote" % len(first) not in r2.stdout:
+        failures.append("the second run does not say what it removed: " + r2.stdout[:300])
+
+# A file of a demo name that no earlier run listed, or one changed since it was listed: the demo
+# refuses the folder (exit 1, the file named) before writing anything, and the file is untouched.
+with tempfile.TemporaryDirectory() as tmp:
+    mine = os.path.join(tmp, "threads.json")
+    with open(mine, "w") as f:
+        f.write("mine\n")
+    r = subprocess.run([exe, "demo", "--no-engine", "-o", tmp], capture_output=True, text=True, timeout=300)
+    if r.returncode != 1 or "threads.json is there, not as an earlier demo run wrote it" not in r.stderr \
+            or open(mine).read() != "mine\n" or sorted(os.listdir(tmp)) != ["threads.json"]:
+        failures.append("demo into a folder with the user's threads.json: %d %r %s" % (r.returncode, r.stderr, os.listdir(tmp)))
+    os.remove(mine)
+    r = subprocess.run([exe, "demo", "--no-engine", "-o", tmp], capture_output=True, text=True, timeout=300)
+    with open(os.path.join(tmp, "sweep.json"), "a") as f:
+        f.write(" ")
+    before = sorted(os.listdir(tmp))
+    r = subprocess.run([exe, "demo", "--no-engine", "-o", tmp], capture_output=True, text=True, timeout=300)
+    if r.returncode != 1 or "sweep.json is there" not in r.stderr or sorted(os.listdir(tmp)) != before:
+        failures.append("demo into a folder whose sweep.json changed since the demo wrote it: %d %r" % (r.returncode, r.stderr))
 
 
 # Examples that cannot be read: every analysis fails, so there is no finding, and that is a failure

@@ -99,7 +99,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for verb in (["analyze", trace], ["sched", trace], ["fusion", trace]):
         refused(verb + ["--top", "0"], "--top", "not in range 1 to 1000000")
         h = run(*verb[:1], "--help")
-        check("[1 - 1000000]" in h.stdout and "[0 - 1000000]" not in h.stdout, "%s --help range" % verb[0])
+        check("(1 to 1000000)" in h.stdout and "0 to 1000000" not in h.stdout, "%s --help range" % verb[0])
 
     refused(["bench", "launch", "-o", "xml"], "-o xml: expected md or json")
     refused(["bench", "launch", "-o", "csv"], "-o csv: expected md or json")

@@ -86,6 +86,10 @@ def check_sweep(model, paths, want_transition, tmp):
         want_log = min(parts) > 0 and max(parts) > min(parts) * 10 ** 1.5
         if ("time (log scale)" in ET.tostring(root, encoding="unicode")) != want_log:
             failures.append("%s plot: log scale %s, want %s (parts %s)" % (model, not want_log, want_log, parts))
+        # The axis label alone says "log scale"; a point's tooltip gives its value ("time = 2.50 ms").
+        noted = [t.text for t in root.iter() if t.tag.endswith("title") and "log scale" in (t.text or "")]
+        if noted:
+            failures.append("%s plot: tooltips repeat the axis note: %s" % (model, noted[:2]))
         if want_log and len(marks) == 4 * len(batches):
             n = len(batches)
             for k, key in enumerate(("tklqt_launch_ns", "tklqt_queue_ns")):
