@@ -1070,6 +1070,24 @@ TEST(ChatTemplate, ZephyrVariantsRenderAsJinja2Does) {
             "<|system|>\nBe brief.</s>\n<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
 }
 
+// What ChatML's reader passes over at the top level (serve/jinja_prelude.h), the Zephyr reader does
+// too: a `set` of a literal to a name the parts do not read, and axolotl's prelude before the loop
+// (it never runs: add_generation_prompt is always passed). jinja2 writes the same for them.
+TEST(ChatTemplate, ZephyrTakesChatMlsSetAndPrelude) {
+  const std::string one_line = zephyr_one_line();
+  const std::string want = "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>";
+  for (const std::string& text :
+       {"{% set sep = '\\n' %}\n" + one_line, "{%- set n = 3 -%}\n{% set flag = none %}" + one_line,
+        one_line + "{% set after = true %}",
+        "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}\n" + one_line,
+        "{%- if add_generation_prompt is not defined %}\n  {%- set add_generation_prompt = true %}\n{%- endif %}\n"
+        "{# axolotl #}" + one_line}) {
+    const ChatTemplate t = detect(text);
+    EXPECT_EQ(t.family(), ChatFamily::kZephyr) << text;
+    EXPECT_EQ(t.render(kZephyrTurns, eos("</s>")), want) << text;
+  }
+}
+
 TEST(ChatTemplate, ZephyrRefusals) {
   const std::string one_line = zephyr_one_line();
   // GLM's templates have <|user|> too.
@@ -1099,7 +1117,19 @@ TEST(ChatTemplate, ZephyrRefusals) {
   refused_as_zephyr(with("{% endif %}{% endfor %}", "{% endif %} {% endfor %}"),
                     "followed by text written after the generation prompt in the loop");
   refused_as_zephyr(one_line + "X", "writes the text 'X'");
-  refused_as_zephyr(with("{% for turn in messages %}", "{% set n = 1 %}{% for turn in messages %}"), "{% set n = 1 %}");
+  // A `set` of what the parts read, or of another value than a literal (which could raise).
+  refused_as_zephyr(with("{% for turn in messages %}", "{% set eos_token = '<e>' %}{% for turn in messages %}"),
+                    "{% set eos_token = '<e>' %}");
+  refused_as_zephyr(with("{% for turn in messages %}", "{% set n = messages|length %}{% for turn in messages %}"),
+                    "{% set n = messages|length %}");
+  // axolotl's prelude only before the loop, and only setting add_generation_prompt.
+  refused_as_zephyr(one_line + "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}"
+                               "{% endif %}",
+                    "outside the parts");
+  refused_as_zephyr("{% if not add_generation_prompt is defined %}X{% endif %}" + one_line, "writing text");
+  refused_as_zephyr("{% if add_generation_prompt is not defined %}{% set add_generation_prompt = 1 %}{% endif %}" +
+                        one_line,
+                    "doing other than `set add_generation_prompt = true`");
   refused_as_zephyr(with("{% if loop.last and add_generation_prompt %}", "{% if loop.first %}{% endif %}"
                                                                          "{% if loop.last and add_generation_prompt %}"),
                     "inside the message loop");

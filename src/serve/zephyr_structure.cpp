@@ -5,6 +5,7 @@
 
 #include "serve/jinja_cursor.h"
 #include "serve/jinja_lex.h"
+#include "serve/jinja_prelude.h"
 #include "serve/jinja_syntax.h"
 #include "serve/jinja_template.h"
 
@@ -129,6 +130,15 @@ class Reader {
         k = next(k);
         continue;
       }
+      c.i = 0;
+      // ChatML's two statements that write and change nothing rendered here (serve/jinja_prelude.h):
+      // axolotl's prelude before the loop, and a `set` of a literal to a name the parts do not read.
+      if (keyword(k) == "if" && !loop_ && jinja_is_prompt_default(c)) {
+        if (const std::string p = jinja_prompt_default_problem(t_, k); !p.empty()) return fail_tag(k, p);
+        k = next(k);
+        continue;
+      }
+      if (keyword(k) == "set" && jinja_sets_a_literal(a, {"messages", "add_generation_prompt", "eos_token"})) continue;
       return fail_tag(k, "outside the parts this server renders (the message loop and the generation prompt after it)");
     }
   }

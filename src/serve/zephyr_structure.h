@@ -3,9 +3,11 @@
 // as the template's own layout leaves there), then `<|assistant|>` (and white space) as the
 // generation prompt. What the template writes is read from it, not assumed, so its white space
 // (the newline jinja2 keeps after a `}}`, which trim_blocks does not strip) is the template's own.
-// Accepted, at the top level: template data jinja2 writes nothing of and comments, one
-// `for M in messages` loop and, when the loop does not write the generation prompt itself, one
-// `if add_generation_prompt` (no other branch) after it. The loop's body, in order: template data
+// Accepted, at the top level: template data jinja2 writes nothing of and comments, `set NAME =
+// LITERAL` of a name other than messages, add_generation_prompt and eos_token and axolotl's
+// `if not add_generation_prompt is defined` prelude before the loop (as ChatML's reader takes them:
+// serve/jinja_prelude.h), one `for M in messages` loop and, when the loop does not write the
+// generation prompt itself, one `if add_generation_prompt` (no other branch) after it. The loop's body, in order: template data
 // and expressions written for every message, at most one if-chain on the role (`if M.role == 'X'`,
 // `elif M.role == 'Y'`, ..., `M['role']` too, either side of `==`; an `else` taking the roles not
 // tested, or never reached when all three were), more data and expressions, and optionally

@@ -196,6 +196,12 @@ def zephyr_mutations(base):
         ("an else an assistant message reaches, raising", base[:assistant] + "{% else %}{{ raise_exception('no') }}" +
          base[base.find("{% endif %}", assistant):] if assistant >= 0 else None, False),
         ("comment before the loop", "{# a note #}" + base, True),
+        ("set of a string before the loop", "{% set sep = '" + NL + "' %}\n" + base, True),
+        ("set of a literal after the loop", base + "{%- set done = true %}", True),
+        ("set eos_token", "{% set eos_token = '<e>' %}" + base, False),
+        ("set of another name to a name", "{% set sep = eos_token %}" + base, False),
+        ("add_generation_prompt default after the loop", base + "{% if not add_generation_prompt is defined %}"
+         "{% set add_generation_prompt = true %}{% endif %}", False),
         ("a dead else raising", rep("{% endif %}", "{% else %}{{ raise_exception('roles: system, user, assistant') }}"
                                                    "{% endif %}"), True),
         ("a tool branch", rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'tool' %}{{ 'T' }}" + ZEPHYR_ASSISTANT), True),
@@ -403,9 +409,9 @@ def main():
         zephyr_bases = [("zephyr shape", ZEPHYR_SHAPE), ("zephyr shape, one line", ZEPHYR_ONE_LINE)]
         for name, base in zephyr_bases:
             add(name, base, must_accept=True)
-            # ChatML's mutations too, none required: the Zephyr reader takes no `set` and no
-            # add_generation_prompt prelude (refused, though jinja2 writes nothing more for them).
-            for label, text, must in zephyr_mutations(base) + [(lb, t, False) for lb, t, _ in mutations(base)]:
+            # ChatML's mutations too, with ChatML's verdicts: the Zephyr reader takes a `set` of a
+            # literal and axolotl's add_generation_prompt prelude as ChatML's does.
+            for label, text, must in zephyr_mutations(base) + mutations(base):
                 add("%s: %s" % (name, label), text, must_accept=must)
             for k, text in enumerate(whitespace_variants(base, rng, 40)):
                 add("%s: white space %d %r" % (name, k, text), text)
