@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -1047,12 +1047,19 @@ TEST(ChatTemplate, ZephyrVariantsRenderAsJinja2Does) {
       "  {%- endif %}\n\n{%- endfor %}\n{% if add_generation_prompt %}\n<|assistant|>\n{% endif %}\n";
   EXPECT_EQ(detect(raw_text).render(kZephyrTurns, eos("</s>")),
             "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>\n");
-  // Detected by the <|user|> marker only: the same parts with every header written from the role
-  // are of no family recognised.
-  EXPECT_NE(refusal("{%- for m in messages -%}{{- '<|' + m.role + '|>\\n' + m.content + eos_token -}}{% endfor -%}"
-                    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
-                .find("no family"),
-            std::string::npos);
+  // Every header written from the role, no <|user|> marker: read whole as Zephyr all the same. A
+  // role outside system, user and assistant (which jinja2 would write as '<|tool|>') is refused.
+  const ChatTemplate from_role =
+      detect("{%- for m in messages -%}{{- '<|' + m.role + '|>\\n' + m.content + eos_token -}}{% endfor -%}"
+             "{% if add_generation_prompt %}<|assistant|>\n{% endif %}");
+  EXPECT_EQ(from_role.family(), ChatFamily::kZephyr);
+  EXPECT_EQ(from_role.render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>\n");
+  EXPECT_THROW(from_role.render({{"tool", "x"}}, eos("</s>")), std::invalid_argument);
+  EXPECT_EQ(detect("{% for message in messages %}\n{{ \"<|\" ~ message['role'] ~ \"|>\\n\" ~ message['content'] ~ "
+                   "eos_token }}\n{% endfor %}\n{% if add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n")
+                .render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s>\n<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
   const std::string else_dead =
       "{% for message in messages %}{% if message.role == 'system' %}{{ '<|system|>\\n' + message.content + eos_token }}"
       "{% elif message.role == 'user' %}{{ '<|user|>\\n' + message.content + eos_token }}"
@@ -1145,4 +1152,18 @@ TEST(ChatTemplate, ZephyrRefusals) {
                     "testing other than the message's role");
   // jinja2 would not compile it.
   EXPECT_NE(refusal(with("{% endfor %}", "")).find("would not compile"), std::string::npos);
+  // Headers from the role, and something else than Zephyr's shape: refused saying what.
+  const std::string from_role = "{% for m in messages %}{{ '<|' + m.role + '|>\\n' + m.content + eos_token }}{% endfor %}"
+                                "{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
+  auto refused_from_role = [](const std::string& text, std::string_view what) {
+    const std::string why = refusal(text);
+    EXPECT_NE(why.find("writes '<|' + role + '|>' headers as Zephyr does, but"), std::string::npos) << why;
+    EXPECT_NE(why.find(what), std::string::npos) << why;
+  };
+  refused_from_role(std::regex_replace(from_role, std::regex("\\|>\\\\n"), "|>"),
+                    "writes a system message as '<|system|>' + content + eos_token, not as");
+  refused_from_role(std::regex_replace(from_role, std::regex("m\\.content"), "m.content|trim"), "|trim");
+  refused_from_role(std::regex_replace(from_role, std::regex("'<\\|assistant\\|>' "), "'<|bot|>' "),
+                    "its generation prompt is '<|bot|>'");
+  EXPECT_NE(refusal("{{ bos_token }}" + from_role).find("'<|' + role + '|>' headers and bos_token"), std::string::npos);
 }

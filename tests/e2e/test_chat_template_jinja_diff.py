@@ -215,6 +215,39 @@ def zephyr_mutations(base):
     return [(label, text, must) for label, text, must in m if text is not None and text != base]
 
 
+# Zephyr's shape with every header written from the role ('<|' + role + '|>', no <|user|> literal),
+# the generation prompt after the loop; laid out one tag a line and on one line.
+ZEPHYR_FROM_ROLE = ("{% for message in messages %}\n{{ '<|' + message['role'] + '|>" + NL + "' + message['content'] + "
+                    "eos_token }}\n{% endfor %}\n{% if add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n")
+ZEPHYR_FROM_ROLE_ONE_LINE = ZEPHYR_FROM_ROLE.replace("\n", "")
+
+
+def zephyr_from_role_mutations(base):
+    """(label, text, must accept) for a Zephyr base writing its headers from the role: another header,
+    role or generation prompt and bos_token refused; other spellings and the prompt in the loop
+    accepted."""
+    rep = lambda a, b: base.replace(a, b, 1) if a in base else None  # noqa: E731
+    expr = "'<|' + message['role'] + '|>" + NL + "' + message['content'] + eos_token"
+    start = base.find("{% if add_generation_prompt %}")
+    prompt = base[start:base.find("{% endif %}", start) + len("{% endif %}")]
+    m = [
+        ("bos_token first", "{{ bos_token }}" + base, False),
+        ("header without its newline", rep("'|>" + NL + "'", "'|>'"), False),
+        ("role written twice", rep("message['role'] + '|>", "message['role'] + message['role'] + '|>"), False),
+        ("role upper-cased", rep("message['role'] + '|>", "message['role'] | upper + '|>"), False),
+        ("one role for all", rep("message['role']", "'user'"), False),
+        ("no eos_token", rep(" + eos_token", ""), False),
+        ("another generation prompt", rep("{{ '<|assistant|>' }}", "{{ '<|' + 'bot|>' }}"), False),
+        ("~ and double quotes, fields by dot",
+         rep(expr, "\"<|\" ~ message.role ~ \"|>" + NL + "\" ~ message.content ~ eos_token"), True),
+        ("the generation prompt in the loop",
+         base.replace(prompt, "").replace("{% endfor %}", prompt.replace("if add_generation_prompt",
+                                                                         "if loop.last and add_generation_prompt") +
+                                          "{% endfor %}") if prompt else None, True),
+    ]
+    return [(label, text, must) for label, text, must in m if text is not None and text != base]
+
+
 def synth_template(tmp, preset):
     """The template `model synth PRESET` writes into its file (None when the preset has none)."""
     path = os.path.join(tmp, preset + ".gguf")
@@ -412,6 +445,15 @@ def main():
             # ChatML's mutations too, with ChatML's verdicts: the Zephyr reader takes a `set` of a
             # literal and axolotl's add_generation_prompt prelude as ChatML's does.
             for label, text, must in zephyr_mutations(base) + mutations(base):
+                add("%s: %s" % (name, label), text, must_accept=must)
+            for k, text in enumerate(whitespace_variants(base, rng, 40)):
+                add("%s: white space %d %r" % (name, k, text), text)
+        from_role_bases = [("zephyr from the role", ZEPHYR_FROM_ROLE),
+                           ("zephyr from the role, one line", ZEPHYR_FROM_ROLE_ONE_LINE)]
+        zephyr_bases += from_role_bases
+        for name, base in from_role_bases:
+            add(name, base, must_accept=True)
+            for label, text, must in zephyr_from_role_mutations(base) + mutations(base):
                 add("%s: %s" % (name, label), text, must_accept=must)
             for k, text in enumerate(whitespace_variants(base, rng, 40)):
                 add("%s: white space %d %r" % (name, k, text), text)
