@@ -1095,6 +1095,45 @@ TEST(ChatTemplate, ZephyrTakesChatMlsSetAndPrelude) {
   }
 }
 
+// A template with no system branch: jinja2 writes nothing of a system message (or raises, when the
+// branch it takes raises), and so does the server.
+TEST(ChatTemplate, ZephyrWithoutASystemBranch) {
+  const std::string one_line = zephyr_one_line();
+  auto with = [&](std::string_view from, std::string_view to) {
+    std::string t = one_line;
+    const size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? t : t.replace(at, from.size(), to);
+  };
+  const std::string system_branch = "{% elif turn['role'] == 'system' %}{{ '<|system|>\\n' + turn['content'] + eos_token }}";
+  const ChatTemplate none = detect(with(system_branch, ""));
+  EXPECT_EQ(none.family(), ChatFamily::kZephyr);
+  EXPECT_EQ(none.render(kZephyrTurns, eos("</s>")), "<|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  EXPECT_EQ(none.render({{"system", "S"}}, eos("</s>")), "<|assistant|>");
+  // Laid out: the system message writes nothing, the others the newline after their `}}`.
+  std::string laid_out(kZephyrLaidOut);
+  laid_out.erase(laid_out.find("{% elif turn['role'] == 'system' %}"),
+                 laid_out.find("{% elif turn['role'] == 'assistant' %}") - laid_out.find("{% elif turn['role'] == 'system' %}"));
+  EXPECT_EQ(detect(laid_out).render(kZephyrTurns, eos("</s>")),
+            "<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
+  // A branch for another role only: the same.
+  EXPECT_EQ(detect(with("turn['role'] == 'system'", "turn['role'] == 'developer'")).render(kZephyrTurns, eos("</s>")),
+            "<|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  // An else raising that a system message reaches: jinja2 renders no conversation holding one.
+  for (const std::string& text :
+       {std::regex_replace(with(system_branch, ""), std::regex("\\{% endif %\\}\\{% if loop"),
+                           "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}"
+                           "{% if loop"),
+        with("{{ '<|system|>\\n' + turn['content'] + eos_token }}", "{# none #}{{ raise_exception(\"no system\") }}")}) {
+    const ChatTemplate raises = detect(text);
+    EXPECT_EQ(raises.family(), ChatFamily::kZephyr) << text;
+    EXPECT_THROW(raises.render(kZephyrTurns, eos("</s>")), std::invalid_argument) << text;
+    EXPECT_THROW(raises.render({{"user", "u"}, {"system", "late"}}, eos("</s>")), std::invalid_argument) << text;
+    EXPECT_EQ(raises.render({{"user", "hi"}, {"assistant", "b"}}, eos("</s>")), "<|user|>\nhi</s><|assistant|>\nb</s><|assistant|>")
+        << text;
+  }
+}
+
 TEST(ChatTemplate, ZephyrRefusals) {
   const std::string one_line = zephyr_one_line();
   // GLM's templates have <|user|> too.
@@ -1112,9 +1151,19 @@ TEST(ChatTemplate, ZephyrRefusals) {
     EXPECT_NE(at, std::string::npos) << from;
     return at == std::string::npos ? t : t.replace(at, from.size(), to);
   };
-  // A role no branch writes: jinja2 drops that message.
-  refused_as_zephyr(with("{% elif turn['role'] == 'system' %}", "{% elif turn['role'] == 'developer' %}"),
-                    "writes a system message as nothing");
+  // A system message written otherwise than as Zephyr's or not at all.
+  refused_as_zephyr(with("'<|system|>\\n' + turn['content']", "turn['content']"),
+                    "writes a system message as content + eos_token, not as '<|system|>\\n' + content + eos_token (or "
+                    "nothing)");
+  // A user message no branch writes: jinja2 drops it, the server does not render that.
+  refused_as_zephyr(with("{% if turn['role'] == 'user' %}", "{% if turn['role'] == 'developer' %}"),
+                    "writes a user message as nothing, not as");
+  // A system message reaching a raise with more than a literal message, or other roles raising.
+  refused_as_zephyr(with("{{ '<|system|>\\n' + turn['content'] + eos_token }}",
+                         "{{ raise_exception('no ' + turn['role']) }}"),
+                    "{{ raise_exception('no ' + turn['role']) }} (line 1) where");
+  refused_as_zephyr(with("{{ '<|assistant|>\\n' + turn['content'] + eos_token }}", "{{ raise_exception('no') }}"),
+                    "raising (raise_exception) for an assistant message");
   refused_as_zephyr(with("turn['content'] + eos_token }}{% elif turn['role'] == 'system'",
                          "turn['content'] | trim + eos_token }}{% elif turn['role'] == 'system'"),
                     "{{ '<|user|>\\n' + turn['content'] | trim + eos_token }} (line 1) where");

@@ -339,6 +339,8 @@ std::string render_zephyr(const ZephyrStructure& z, const std::vector<ChatMessag
                           const ChatRenderOptions& o) {
   std::string out;
   for (const ChatMessage& m : messages) {
+    if (m.role == "system" && z.system_raises)
+      throw std::invalid_argument("the template raises for a system message: " + *z.system_raises);
     const std::vector<ZephyrPiece>& pieces = m.role == "system" ? z.system : m.role == "user" ? z.user : z.assistant;
     for (const ZephyrPiece& p : pieces) {
       switch (p.kind) {

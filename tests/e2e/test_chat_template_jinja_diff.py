@@ -14,10 +14,13 @@ too: our own Qwen3-shaped text and the qwen3 presets' template, with the constru
 Qwen3-marked templates that render otherwise (Qwen3.5-VL's generation prompt and think rule, a
 training variant's think block in every turn, a trimmed content, a macro), harmless changes, and the
 same random white space; conversations with think blocks and a tool response among the six (eight).
-Zephyr-shaped templates too (ours, laid out one tag a line and on one line), with GLM's marker,
-bos_token, a changed content, EOS or generation prompt, a role not written, refused, other
-spellings accepted, ChatML's mutations and the same random white space; every template is rendered
-with eos_token "</s>" (chat_render's third argument).
+Zephyr-shaped templates too (ours, laid out one tag a line and on one line, with literal headers
+and with every header written from the role), with GLM's marker, bos_token, a changed content, EOS,
+header or generation prompt, a user or assistant message not written or raising, refused; other
+spellings, no system branch (a system message writes nothing, or raises with a literal message),
+accepted; ChatML's mutations with ChatML's verdicts (a `set` of a literal and axolotl's prelude
+accepted) and the same random white space; every template is rendered with eos_token "</s>"
+(chat_render's third argument).
 INFERTRACE_QWEN3_TEMPLATES may name a folder of published Qwen3-marked texts (kept outside the
 repository), each held to the same rule and reported accepted or refused; one whose file name holds
 "official" must be accepted. Without jinja2 it is
@@ -175,6 +178,7 @@ ZEPHYR_SHAPE = ("{% for message in messages %}\n{% if message['role'] == 'user' 
 ZEPHYR_ONE_LINE = ZEPHYR_SHAPE.replace("\n", "")
 ZEPHYR_PROMPT = "{% if loop.last and add_generation_prompt %}"
 ZEPHYR_ASSISTANT = "{% elif message['role'] == 'assistant' %}"
+SYSTEM_WRITE = "{{ '<|system|>" + NL + "' + message['content'] + eos_token }}"
 
 
 def zephyr_mutations(base):
@@ -184,12 +188,27 @@ def zephyr_mutations(base):
     rep = lambda a, b: base.replace(a, b, 1) if a in base else None  # noqa: E731
     prompt = base[base.find(ZEPHYR_PROMPT):base.find("{% endfor %}")]
     assistant = base.find(ZEPHYR_ASSISTANT)
+    system = base.find("{% elif message['role'] == 'system' %}")
+    end = base.find("{% endif %}", assistant)
     m = [
         ("glm marker", "[gMASK]<sop>" + base, False),
         ("bos_token first", "{{ bos_token }}" + base, False),
         ("content trimmed", rep("message['content'] + eos_token", "message['content'] | trim + eos_token"), False),
         ("no eos_token after a user message", rep("message['content'] + eos_token", "message['content']"), False),
-        ("no system branch", rep("{% elif message['role'] == 'system' %}", "{% elif message['role'] == 'tool' %}"), False),
+        # No system branch: jinja2 writes nothing of a system message (or raises where its branch
+        # raises), as the server does; a raise it cannot name, or a system message written otherwise,
+        # is refused.
+        ("a tool branch for the system one", rep("{% elif message['role'] == 'system' %}",
+                                                 "{% elif message['role'] == 'tool' %}"), True),
+        ("no system branch", base[:system] + base[assistant:] if 0 <= system < assistant else None, True),
+        ("no system branch, an else raising", base[:system] + base[assistant:end] + "{% else %}{{ raise_exception("
+         "'Only user and assistant roles are supported!') }}" + base[end:] if 0 <= system < assistant < end else None,
+         True),
+        ("system branch raising", rep(SYSTEM_WRITE, "{{ raise_exception('no system messages') }}"), True),
+        ("system branch raising a built message", rep(SYSTEM_WRITE, "{{ raise_exception('no ' + message['role']) }}"),
+         False),
+        ("system branch writing and raising", rep(SYSTEM_WRITE, "{{ 'S' }}{{ raise_exception('no') }}"), False),
+        ("system branch writing the content only", rep("'<|system|>" + NL + "' + ", ""), False),
         ("another generation prompt", rep("{{ '<|assistant|>' }}", "{{ '<|assistant|>" + NL + "Sure' }}"), False),
         ("generation prompt on the first message", rep("loop.last and", "loop.first and"), False),
         ("text after the generation prompt", rep("{% endfor %}", "X{% endfor %}"), False),
