@@ -1082,7 +1082,8 @@ TEST(ChatTemplate, ZephyrVariantsRenderAsJinja2Does) {
 // (it never runs: add_generation_prompt is always passed). jinja2 writes the same for them.
 TEST(ChatTemplate, ZephyrTakesChatMlsSetAndPrelude) {
   const std::string one_line = zephyr_one_line();
-  const std::string want = "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>";
+  const std::string want =
+      "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>";
   for (const std::string& text :
        {"{% set sep = '\\n' %}\n" + one_line, "{%- set n = 3 -%}\n{% set flag = none %}" + one_line,
         one_line + "{% set after = true %}",
@@ -1105,15 +1106,17 @@ TEST(ChatTemplate, ZephyrWithoutASystemBranch) {
     EXPECT_NE(at, std::string::npos) << from;
     return at == std::string::npos ? t : t.replace(at, from.size(), to);
   };
-  const std::string system_branch = "{% elif turn['role'] == 'system' %}{{ '<|system|>\\n' + turn['content'] + eos_token }}";
+  const std::string system_branch =
+      "{% elif turn['role'] == 'system' %}{{ '<|system|>\\n' + turn['content'] + eos_token }}";
   const ChatTemplate none = detect(with(system_branch, ""));
   EXPECT_EQ(none.family(), ChatFamily::kZephyr);
-  EXPECT_EQ(none.render(kZephyrTurns, eos("</s>")), "<|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  EXPECT_EQ(none.render(kZephyrTurns, eos("</s>")),
+            "<|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
   EXPECT_EQ(none.render({{"system", "S"}}, eos("</s>")), "<|assistant|>");
   // Laid out: the system message writes nothing, the others the newline after their `}}`.
   std::string laid_out(kZephyrLaidOut);
-  laid_out.erase(laid_out.find("{% elif turn['role'] == 'system' %}"),
-                 laid_out.find("{% elif turn['role'] == 'assistant' %}") - laid_out.find("{% elif turn['role'] == 'system' %}"));
+  const size_t from = laid_out.find("{% elif turn['role'] == 'system' %}");
+  laid_out.erase(from, laid_out.find("{% elif turn['role'] == 'assistant' %}") - from);
   EXPECT_EQ(detect(laid_out).render(kZephyrTurns, eos("</s>")),
             "<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
   // A branch for another role only: the same.
@@ -1124,12 +1127,14 @@ TEST(ChatTemplate, ZephyrWithoutASystemBranch) {
        {std::regex_replace(with(system_branch, ""), std::regex("\\{% endif %\\}\\{% if loop"),
                            "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}"
                            "{% if loop"),
-        with("{{ '<|system|>\\n' + turn['content'] + eos_token }}", "{# none #}{{ raise_exception(\"no system\") }}")}) {
+        with("{{ '<|system|>\\n' + turn['content'] + eos_token }}",
+             "{# none #}{{ raise_exception(\"no system\") }}")}) {
     const ChatTemplate raises = detect(text);
     EXPECT_EQ(raises.family(), ChatFamily::kZephyr) << text;
     EXPECT_THROW(raises.render(kZephyrTurns, eos("</s>")), std::invalid_argument) << text;
     EXPECT_THROW(raises.render({{"user", "u"}, {"system", "late"}}, eos("</s>")), std::invalid_argument) << text;
-    EXPECT_EQ(raises.render({{"user", "hi"}, {"assistant", "b"}}, eos("</s>")), "<|user|>\nhi</s><|assistant|>\nb</s><|assistant|>")
+    EXPECT_EQ(raises.render({{"user", "hi"}, {"assistant", "b"}}, eos("</s>")),
+              "<|user|>\nhi</s><|assistant|>\nb</s><|assistant|>")
         << text;
   }
 }
@@ -1202,8 +1207,9 @@ TEST(ChatTemplate, ZephyrRefusals) {
   // jinja2 would not compile it.
   EXPECT_NE(refusal(with("{% endfor %}", "")).find("would not compile"), std::string::npos);
   // Headers from the role, and something else than Zephyr's shape: refused saying what.
-  const std::string from_role = "{% for m in messages %}{{ '<|' + m.role + '|>\\n' + m.content + eos_token }}{% endfor %}"
-                                "{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
+  const std::string from_role =
+      "{% for m in messages %}{{ '<|' + m.role + '|>\\n' + m.content + eos_token }}{% endfor %}"
+      "{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
   auto refused_from_role = [](const std::string& text, std::string_view what) {
     const std::string why = refusal(text);
     EXPECT_NE(why.find("writes '<|' + role + '|>' headers as Zephyr does, but"), std::string::npos) << why;

@@ -96,9 +96,9 @@ class Reader {
       const bool system = kRoles[r] == "system";
       if (system && (system_raises_ || writes_no_message(roles_[r]))) continue;
       if (!is_zephyr_message(roles_[r], kRoles[r]))
-        return refuse(why, "it writes a " + std::string(kRoles[r]) + " message as " + describe(roles_[r]) +
-                               ", not as '<|" + std::string(kRoles[r]) + "|>\\n' + content + eos_token" +
-                               (system ? " (or nothing)" : ""));
+        return refuse(why, std::string("it writes ") + (r == 2 ? "an " : "a ") + std::string(kRoles[r]) +
+                               " message as " + describe(roles_[r]) + ", not as '<|" + std::string(kRoles[r]) +
+                               "|>\\n' + content + eos_token" + (system ? " (or nothing)" : ""));
     }
     if (!prompt_text_.starts_with("<|assistant|>") || !plain_space(std::string_view(prompt_text_).substr(13)))
       return refuse(why, "its generation prompt is '" + jinja_quote(prompt_text_) + "', not '<|assistant|>'");
@@ -149,7 +149,9 @@ class Reader {
         k = next(k);
         continue;
       }
-      if (keyword(k) == "set" && jinja_sets_a_literal(a, {"messages", "add_generation_prompt", "eos_token", "raise_exception"})) continue;
+      if (keyword(k) == "set" &&
+          jinja_sets_a_literal(a, {"messages", "add_generation_prompt", "eos_token", "raise_exception"}))
+        continue;
       return fail_tag(k, "outside the parts this server renders (the message loop and the generation prompt after it)");
     }
   }
