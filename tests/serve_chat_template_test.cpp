@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -1047,12 +1047,19 @@ TEST(ChatTemplate, ZephyrVariantsRenderAsJinja2Does) {
       "  {%- endif %}\n\n{%- endfor %}\n{% if add_generation_prompt %}\n<|assistant|>\n{% endif %}\n";
   EXPECT_EQ(detect(raw_text).render(kZephyrTurns, eos("</s>")),
             "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>\n");
-  // Detected by the <|user|> marker only: the same parts with every header written from the role
-  // are of no family recognised.
-  EXPECT_NE(refusal("{%- for m in messages -%}{{- '<|' + m.role + '|>\\n' + m.content + eos_token -}}{% endfor -%}"
-                    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
-                .find("no family"),
-            std::string::npos);
+  // Every header written from the role, no <|user|> marker: read whole as Zephyr all the same. A
+  // role outside system, user and assistant (which jinja2 would write as '<|tool|>') is refused.
+  const ChatTemplate from_role =
+      detect("{%- for m in messages -%}{{- '<|' + m.role + '|>\\n' + m.content + eos_token -}}{% endfor -%}"
+             "{% if add_generation_prompt %}<|assistant|>\n{% endif %}");
+  EXPECT_EQ(from_role.family(), ChatFamily::kZephyr);
+  EXPECT_EQ(from_role.render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>\n");
+  EXPECT_THROW(from_role.render({{"tool", "x"}}, eos("</s>")), std::invalid_argument);
+  EXPECT_EQ(detect("{% for message in messages %}\n{{ \"<|\" ~ message['role'] ~ \"|>\\n\" ~ message['content'] ~ "
+                   "eos_token }}\n{% endfor %}\n{% if add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n")
+                .render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s>\n<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
   const std::string else_dead =
       "{% for message in messages %}{% if message.role == 'system' %}{{ '<|system|>\\n' + message.content + eos_token }}"
       "{% elif message.role == 'user' %}{{ '<|user|>\\n' + message.content + eos_token }}"
@@ -1068,6 +1075,68 @@ TEST(ChatTemplate, ZephyrVariantsRenderAsJinja2Does) {
       "{% if add_generation_prompt and loop.last %}{{ '<|assistant|>\\n' }}{% endif %}{% endfor %}";
   EXPECT_EQ(detect(else_assistant).render(kZephyrTurns, eos("</s>")),
             "<|system|>\nBe brief.</s>\n<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
+}
+
+// What ChatML's reader passes over at the top level (serve/jinja_prelude.h), the Zephyr reader does
+// too: a `set` of a literal to a name the parts do not read, and axolotl's prelude before the loop
+// (it never runs: add_generation_prompt is always passed). jinja2 writes the same for them.
+TEST(ChatTemplate, ZephyrTakesChatMlsSetAndPrelude) {
+  const std::string one_line = zephyr_one_line();
+  const std::string want =
+      "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>";
+  for (const std::string& text :
+       {"{% set sep = '\\n' %}\n" + one_line, "{%- set n = 3 -%}\n{% set flag = none %}" + one_line,
+        one_line + "{% set after = true %}",
+        "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}\n" + one_line,
+        "{%- if add_generation_prompt is not defined %}\n  {%- set add_generation_prompt = true %}\n{%- endif %}\n"
+        "{# axolotl #}" + one_line}) {
+    const ChatTemplate t = detect(text);
+    EXPECT_EQ(t.family(), ChatFamily::kZephyr) << text;
+    EXPECT_EQ(t.render(kZephyrTurns, eos("</s>")), want) << text;
+  }
+}
+
+// A template with no system branch: jinja2 writes nothing of a system message (or raises, when the
+// branch it takes raises), and so does the server.
+TEST(ChatTemplate, ZephyrWithoutASystemBranch) {
+  const std::string one_line = zephyr_one_line();
+  auto with = [&](std::string_view from, std::string_view to) {
+    std::string t = one_line;
+    const size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? t : t.replace(at, from.size(), to);
+  };
+  const std::string system_branch =
+      "{% elif turn['role'] == 'system' %}{{ '<|system|>\\n' + turn['content'] + eos_token }}";
+  const ChatTemplate none = detect(with(system_branch, ""));
+  EXPECT_EQ(none.family(), ChatFamily::kZephyr);
+  EXPECT_EQ(none.render(kZephyrTurns, eos("</s>")),
+            "<|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  EXPECT_EQ(none.render({{"system", "S"}}, eos("</s>")), "<|assistant|>");
+  // Laid out: the system message writes nothing, the others the newline after their `}}`.
+  std::string laid_out(kZephyrLaidOut);
+  const size_t from = laid_out.find("{% elif turn['role'] == 'system' %}");
+  laid_out.erase(from, laid_out.find("{% elif turn['role'] == 'assistant' %}") - from);
+  EXPECT_EQ(detect(laid_out).render(kZephyrTurns, eos("</s>")),
+            "<|user|>\nhi</s>\n<|assistant|>\n a \n</s>\n<|user|>\nq</s>\n<|assistant|>\n");
+  // A branch for another role only: the same.
+  EXPECT_EQ(detect(with("turn['role'] == 'system'", "turn['role'] == 'developer'")).render(kZephyrTurns, eos("</s>")),
+            "<|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  // An else raising that a system message reaches: jinja2 renders no conversation holding one.
+  for (const std::string& text :
+       {std::regex_replace(with(system_branch, ""), std::regex("\\{% endif %\\}\\{% if loop"),
+                           "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}"
+                           "{% if loop"),
+        with("{{ '<|system|>\\n' + turn['content'] + eos_token }}",
+             "{# none #}{{ raise_exception(\"no system\") }}")}) {
+    const ChatTemplate raises = detect(text);
+    EXPECT_EQ(raises.family(), ChatFamily::kZephyr) << text;
+    EXPECT_THROW(raises.render(kZephyrTurns, eos("</s>")), std::invalid_argument) << text;
+    EXPECT_THROW(raises.render({{"user", "u"}, {"system", "late"}}, eos("</s>")), std::invalid_argument) << text;
+    EXPECT_EQ(raises.render({{"user", "hi"}, {"assistant", "b"}}, eos("</s>")),
+              "<|user|>\nhi</s><|assistant|>\nb</s><|assistant|>")
+        << text;
+  }
 }
 
 TEST(ChatTemplate, ZephyrRefusals) {
@@ -1087,9 +1156,19 @@ TEST(ChatTemplate, ZephyrRefusals) {
     EXPECT_NE(at, std::string::npos) << from;
     return at == std::string::npos ? t : t.replace(at, from.size(), to);
   };
-  // A role no branch writes: jinja2 drops that message.
-  refused_as_zephyr(with("{% elif turn['role'] == 'system' %}", "{% elif turn['role'] == 'developer' %}"),
-                    "writes a system message as nothing");
+  // A system message written otherwise than as Zephyr's or not at all.
+  refused_as_zephyr(with("'<|system|>\\n' + turn['content']", "turn['content']"),
+                    "writes a system message as content + eos_token, not as '<|system|>\\n' + content + eos_token (or "
+                    "nothing)");
+  // A user message no branch writes: jinja2 drops it, the server does not render that.
+  refused_as_zephyr(with("{% if turn['role'] == 'user' %}", "{% if turn['role'] == 'developer' %}"),
+                    "writes a user message as nothing, not as");
+  // A system message reaching a raise with more than a literal message, or other roles raising.
+  refused_as_zephyr(with("{{ '<|system|>\\n' + turn['content'] + eos_token }}",
+                         "{{ raise_exception('no ' + turn['role']) }}"),
+                    "{{ raise_exception('no ' + turn['role']) }} (line 1) where");
+  refused_as_zephyr(with("{{ '<|assistant|>\\n' + turn['content'] + eos_token }}", "{{ raise_exception('no') }}"),
+                    "raising (raise_exception) for an assistant message");
   refused_as_zephyr(with("turn['content'] + eos_token }}{% elif turn['role'] == 'system'",
                          "turn['content'] | trim + eos_token }}{% elif turn['role'] == 'system'"),
                     "{{ '<|user|>\\n' + turn['content'] | trim + eos_token }} (line 1) where");
@@ -1099,7 +1178,19 @@ TEST(ChatTemplate, ZephyrRefusals) {
   refused_as_zephyr(with("{% endif %}{% endfor %}", "{% endif %} {% endfor %}"),
                     "followed by text written after the generation prompt in the loop");
   refused_as_zephyr(one_line + "X", "writes the text 'X'");
-  refused_as_zephyr(with("{% for turn in messages %}", "{% set n = 1 %}{% for turn in messages %}"), "{% set n = 1 %}");
+  // A `set` of what the parts read, or of another value than a literal (which could raise).
+  refused_as_zephyr(with("{% for turn in messages %}", "{% set eos_token = '<e>' %}{% for turn in messages %}"),
+                    "{% set eos_token = '<e>' %}");
+  refused_as_zephyr(with("{% for turn in messages %}", "{% set n = messages|length %}{% for turn in messages %}"),
+                    "{% set n = messages|length %}");
+  // axolotl's prelude only before the loop, and only setting add_generation_prompt.
+  refused_as_zephyr(one_line + "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}"
+                               "{% endif %}",
+                    "outside the parts");
+  refused_as_zephyr("{% if not add_generation_prompt is defined %}X{% endif %}" + one_line, "writing text");
+  refused_as_zephyr("{% if add_generation_prompt is not defined %}{% set add_generation_prompt = 1 %}{% endif %}" +
+                        one_line,
+                    "doing other than `set add_generation_prompt = true`");
   refused_as_zephyr(with("{% if loop.last and add_generation_prompt %}", "{% if loop.first %}{% endif %}"
                                                                          "{% if loop.last and add_generation_prompt %}"),
                     "inside the message loop");
@@ -1115,4 +1206,19 @@ TEST(ChatTemplate, ZephyrRefusals) {
                     "testing other than the message's role");
   // jinja2 would not compile it.
   EXPECT_NE(refusal(with("{% endfor %}", "")).find("would not compile"), std::string::npos);
+  // Headers from the role, and something else than Zephyr's shape: refused saying what.
+  const std::string from_role =
+      "{% for m in messages %}{{ '<|' + m.role + '|>\\n' + m.content + eos_token }}{% endfor %}"
+      "{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
+  auto refused_from_role = [](const std::string& text, std::string_view what) {
+    const std::string why = refusal(text);
+    EXPECT_NE(why.find("writes '<|' + role + '|>' headers as Zephyr does, but"), std::string::npos) << why;
+    EXPECT_NE(why.find(what), std::string::npos) << why;
+  };
+  refused_from_role(std::regex_replace(from_role, std::regex("\\|>\\\\n"), "|>"),
+                    "writes a system message as '<|system|>' + content + eos_token, not as");
+  refused_from_role(std::regex_replace(from_role, std::regex("m\\.content"), "m.content|trim"), "|trim");
+  refused_from_role(std::regex_replace(from_role, std::regex("'<\\|assistant\\|>' "), "'<|bot|>' "),
+                    "its generation prompt is '<|bot|>'");
+  EXPECT_NE(refusal("{{ bos_token }}" + from_role).find("'<|' + role + '|>' headers and bos_token"), std::string::npos);
 }

@@ -339,6 +339,8 @@ std::string render_zephyr(const ZephyrStructure& z, const std::vector<ChatMessag
                           const ChatRenderOptions& o) {
   std::string out;
   for (const ChatMessage& m : messages) {
+    if (m.role == "system" && z.system_raises)
+      throw std::invalid_argument("the template raises for a system message: " + *z.system_raises);
     const std::vector<ZephyrPiece>& pieces = m.role == "system" ? z.system : m.role == "user" ? z.user : z.assistant;
     for (const ZephyrPiece& p : pieces) {
       switch (p.kind) {
@@ -472,6 +474,23 @@ std::optional<ChatTemplate> ChatTemplate::detect(std::string_view t, std::string
       c.fixed_date_ = fixed_date(t);
       if (c.fixed_date_.empty()) return refuse("the model's Llama 3.1 chat template sets no date this server can read");
     }
+    return c;
+  }
+  // Zephyr's shape with every header written from the role ('<|' + M.role + '|>'), no literal
+  // <|user|> to tell it by: accepted when, read whole, it writes each of system, user and assistant
+  // as Zephyr does (the reader writes the role out for each; other roles are refused per
+  // conversation, as for every family).
+  if (has(sq, "'<|'+") || has(sq, "'<|'~") || has(sq, "\"<|\"+") || has(sq, "\"<|\"~")) {
+    if (has(t, "bos_token"))
+      return refuse("the model's chat template writes Zephyr's '<|' + role + '|>' headers and bos_token, which this "
+                    "server does not render");
+    std::string shape;
+    std::optional<ZephyrStructure> z = read_zephyr_structure(t, &shape);
+    if (!z)
+      return refuse("the model's chat template writes '<|' + role + '|>' headers as Zephyr does, but " + shape +
+                    ", which this server does not render");
+    c.family_ = ChatFamily::kZephyr;
+    c.zephyr_ = std::move(*z);
     return c;
   }
   return refuse("the model's chat template is of no family this server recognises");

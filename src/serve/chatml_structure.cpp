@@ -4,6 +4,7 @@
 
 #include "serve/jinja_cursor.h"
 #include "serve/jinja_lex.h"
+#include "serve/jinja_prelude.h"
 #include "serve/jinja_syntax.h"
 #include "serve/jinja_template.h"
 
@@ -162,8 +163,9 @@ class Reader {
         continue;
       }
       c.i = 0;
-      if (keyword(k) == "if" && !loop_ && is_prompt_default(c)) {
-        if (!prompt_default(k)) return false;
+      if (keyword(k) == "if" && !loop_ && jinja_is_prompt_default(c)) {
+        // axolotl's chatml prelude (review CL H2): only before the loop.
+        if (const std::string p = jinja_prompt_default_problem(t_, k); !p.empty()) return fail_tag(k, p);
         k = t_.st.next[k];
         continue;
       }
@@ -179,7 +181,7 @@ class Reader {
         k = end;
         continue;
       }
-      if (keyword(k) == "set" && assigns_a_literal(a)) continue;
+      if (keyword(k) == "set" && jinja_sets_a_literal(a, {"messages", "tools", "add_generation_prompt"})) continue;
       if (keyword(k) == "for" && !loop_) {
         if (!message_loop(k)) return false;
         k = t_.st.next[k];
@@ -187,20 +189,6 @@ class Reader {
       }
       return fail_outside(k);
     }
-  }
-
-  // `set NAME = LITERAL` (a string, a number, true/false/none) of a name the parts read do not:
-  // it writes nothing and cannot raise. Any other value could (`raise_exception(...)`, a method of
-  // the messages), and messages, tools or add_generation_prompt would change what they write.
-  static bool assigns_a_literal(const Tokens& a) {
-    if (a.size() != 3 || a[0].kind != Kind::kName || a[1].kind != Kind::kOperator || a[1].text != "=") return false;
-    for (std::string_view n : {"messages", "tools", "add_generation_prompt"})
-      if (a[0].text == n) return false;
-    const JinjaToken& v = a[2];
-    if (v.kind == Kind::kString || v.kind == Kind::kNumber) return true;
-    for (std::string_view n : {"true", "false", "none", "True", "False", "None"})
-      if (v.kind == Kind::kName && v.text == n) return true;
-    return false;
   }
 
   // The endif of the if at tags[k] (past its elif and else branches).
@@ -230,39 +218,6 @@ class Reader {
     if (!d) return fail_tag(else_, "writing other than one ChatML system message");
     default_ = d;
     return true;
-  }
-
-  // `not add_generation_prompt is defined` or `add_generation_prompt is not defined` (the whole
-  // condition).
-  static bool is_prompt_default(Cursor& c) {
-    const size_t at = c.i;
-    if (c.name("not") && c.name("add_generation_prompt") && c.name("is") && c.name("defined") && c.done()) return true;
-    c.i = at;
-    if (c.name("add_generation_prompt") && c.name("is") && c.name("not") && c.name("defined") && c.done()) return true;
-    c.i = at;
-    return false;
-  }
-
-  // axolotl's chatml prelude at tags[k] (review CL H2): `if not add_generation_prompt is defined`
-  // whose only content is `set add_generation_prompt = true|false`. It never runs here: the server
-  // (as transformers and llama.cpp do) always passes add_generation_prompt, so it changes nothing
-  // this rendering writes. Only before the loop, and with no other branch and no written text.
-  bool prompt_default(size_t k) {
-    const size_t end = t_.st.next[k];
-    if (keyword(end) != "endif") return fail_tag(k, "with another branch");
-    size_t set = 0;
-    for (size_t j = k + 1; j <= end; ++j) {
-      if (!jinja_data_before(t_.source, tags(), j).empty()) return fail_tag(k, "writing text");
-      if (j == end || tags()[j].kind == JinjaTag::Kind::kComment) continue;
-      const Tokens a = args(j);
-      if (set != 0 || keyword(j) != "set" || a.size() != 3 || a[0].kind != Kind::kName ||
-          a[0].text != "add_generation_prompt" || a[1].kind != Kind::kOperator || a[1].text != "=" ||
-          a[2].kind != Kind::kName || !(a[2].text == "true" || a[2].text == "false" || a[2].text == "True" ||
-                                        a[2].text == "False"))
-        return fail_tag(k, "doing other than `set add_generation_prompt = true` or `= false`");
-      set = j;
-    }
-    return set != 0 || fail_tag(k, "setting nothing");
   }
 
   // `M.role == 'X'` (the whole of the tokens from c.i on, or up to `and`): X.

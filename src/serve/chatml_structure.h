@@ -8,7 +8,8 @@
 //     number, true, false or none) of a name other than messages, tools, add_generation_prompt;
 //   - axolotl's prelude `if not add_generation_prompt is defined` (or `is not defined`) holding
 //     only `set add_generation_prompt = true|false`, before the loop: it never runs, as the
-//     server always passes add_generation_prompt;
+//     server always passes add_generation_prompt (these two checks: serve/jinja_prelude.h, which
+//     the Zephyr reader shares);
 //   - at most one system block before the loop, Qwen2.5's `if messages[0]['role'] == 'system'`
 //     writing that message, with no other branch or an `else` writing the default, alone or as
 //     the whole else branch of an `if tools` (whose first branch never runs: "tools" is absent or

@@ -5,6 +5,7 @@
 
 #include "serve/jinja_cursor.h"
 #include "serve/jinja_lex.h"
+#include "serve/jinja_prelude.h"
 #include "serve/jinja_syntax.h"
 #include "serve/jinja_template.h"
 
@@ -76,6 +77,13 @@ bool is_zephyr_message(const Pieces& p, std::string_view role) {
   return p.size() == 3 || (p[3].kind == ZephyrPiece::Kind::kText && plain_space(p[3].text));
 }
 
+// A template with no branch for a role (no system branch, as some Zephyr-shaped templates have)
+// writes nothing of its messages, or only the white space its layout leaves around the branches:
+// jinja2 drops such a message, and so does this rendering, writing the same pieces.
+bool writes_no_message(const Pieces& p) {
+  return p.empty() || (p.size() == 1 && p[0].kind == ZephyrPiece::Kind::kText && plain_space(p[0].text));
+}
+
 class Reader {
  public:
   explicit Reader(JinjaTemplate t) : t_(std::move(t)) {}
@@ -84,13 +92,17 @@ class Reader {
     if (!top_level()) return refuse(why, why_);
     if (!loop_) return refuse(why, "it has no `for ... in messages` loop at its top level");
     if (!prompt_) return refuse(why, "it writes no generation prompt under `if add_generation_prompt`");
-    for (size_t r = 0; r < kRoles.size(); ++r)
+    for (size_t r = 0; r < kRoles.size(); ++r) {
+      const bool system = kRoles[r] == "system";
+      if (system && (system_raises_ || writes_no_message(roles_[r]))) continue;
       if (!is_zephyr_message(roles_[r], kRoles[r]))
-        return refuse(why, "it writes a " + std::string(kRoles[r]) + " message as " + describe(roles_[r]) +
-                               ", not as '<|" + std::string(kRoles[r]) + "|>\\n' + content + eos_token");
+        return refuse(why, std::string("it writes ") + (r == 2 ? "an " : "a ") + std::string(kRoles[r]) +
+                               " message as " + describe(roles_[r]) + ", not as '<|" + std::string(kRoles[r]) +
+                               "|>\\n' + content + eos_token" + (system ? " (or nothing)" : ""));
+    }
     if (!prompt_text_.starts_with("<|assistant|>") || !plain_space(std::string_view(prompt_text_).substr(13)))
       return refuse(why, "its generation prompt is '" + jinja_quote(prompt_text_) + "', not '<|assistant|>'");
-    return ZephyrStructure{roles_[0], roles_[1], roles_[2], prompt_text_};
+    return ZephyrStructure{roles_[0], roles_[1], roles_[2], prompt_text_, system_raises_};
   }
 
  private:
@@ -129,6 +141,17 @@ class Reader {
         k = next(k);
         continue;
       }
+      c.i = 0;
+      // ChatML's two statements that write and change nothing rendered here (serve/jinja_prelude.h):
+      // axolotl's prelude before the loop, and a `set` of a literal to a name the parts do not read.
+      if (keyword(k) == "if" && !loop_ && jinja_is_prompt_default(c)) {
+        if (const std::string p = jinja_prompt_default_problem(t_, k); !p.empty()) return fail_tag(k, p);
+        k = next(k);
+        continue;
+      }
+      if (keyword(k) == "set" &&
+          jinja_sets_a_literal(a, {"messages", "add_generation_prompt", "eos_token", "raise_exception"}))
+        continue;
       return fail_tag(k, "outside the parts this server renders (the message loop and the generation prompt after it)");
     }
   }
@@ -209,6 +232,22 @@ class Reader {
     return true;
   }
 
+  // The message of the one `raise_exception('...')` between tags a and b (exclusive), when that
+  // and template data and comments are all there is (what is written before it is lost: jinja2
+  // renders nothing when it raises).
+  std::optional<std::string> raise_only(size_t a, size_t b) const {
+    std::optional<std::string> message;
+    for (size_t k = a + 1; k < b; ++k) {
+      if (tags()[k].kind == JinjaTag::Kind::kComment) continue;
+      if (tags()[k].kind != JinjaTag::Kind::kExpression || message) return std::nullopt;
+      Cursor c{t_.tokens[k]};
+      std::string m;
+      if (!(c.name("raise_exception") && c.op("(") && c.string(&m) && c.op(")") && c.done())) return std::nullopt;
+      message = m;
+    }
+    return message;
+  }
+
   // The if-chain on the role at tags[k]: each of system, user, assistant takes the first branch
   // testing it, else the `else` branch, else none. Branches no rendered role reaches (another role,
   // a role tested before) are not read: they never run.
@@ -228,6 +267,18 @@ class Reader {
           if (kRoles[r] == role && !taken[r]) reach.push_back(r);
       }
       if (reach.empty()) continue;
+      if (const std::optional<std::string> m = raise_only(b, next(b))) {
+        // jinja2 renders nothing of a conversation holding such a message: it raises. The server
+        // refuses that conversation the same way, for system messages only (a template without a
+        // system branch; user and assistant messages are what every conversation is made of).
+        for (size_t r : reach)
+          if (kRoles[r] != "system")
+            return fail_tag(b, std::string("raising (raise_exception) for ") + (r == 2 ? "an " : "a ") +
+                                   std::string(kRoles[r]) + " message");
+        taken[0] = true;
+        system_raises_ = *m;
+        continue;
+      }
       const std::optional<Raws> body = writes(b, next(b), var);
       if (!body) return false;
       for (size_t r : reach) {
@@ -287,6 +338,7 @@ class Reader {
   bool loop_ = false, prompt_ = false;
   std::array<Pieces, 3> roles_;  // kRoles' order
   std::string prompt_text_;
+  std::optional<std::string> system_raises_;  // what a system message's branch raises, if it does
 };
 
 }  // namespace

@@ -14,10 +14,13 @@ too: our own Qwen3-shaped text and the qwen3 presets' template, with the constru
 Qwen3-marked templates that render otherwise (Qwen3.5-VL's generation prompt and think rule, a
 training variant's think block in every turn, a trimmed content, a macro), harmless changes, and the
 same random white space; conversations with think blocks and a tool response among the six (eight).
-Zephyr-shaped templates too (ours, laid out one tag a line and on one line), with GLM's marker,
-bos_token, a changed content, EOS or generation prompt, a role not written, refused, other
-spellings accepted, ChatML's mutations and the same random white space; every template is rendered
-with eos_token "</s>" (chat_render's third argument).
+Zephyr-shaped templates too (ours, laid out one tag a line and on one line, with literal headers
+and with every header written from the role), with GLM's marker, bos_token, a changed content, EOS,
+header or generation prompt, a user or assistant message not written or raising, refused; other
+spellings, no system branch (a system message writes nothing, or raises with a literal message),
+accepted; ChatML's mutations with ChatML's verdicts (a `set` of a literal and axolotl's prelude
+accepted) and the same random white space; every template is rendered with eos_token "</s>"
+(chat_render's third argument).
 INFERTRACE_QWEN3_TEMPLATES may name a folder of published Qwen3-marked texts (kept outside the
 repository), each held to the same rule and reported accepted or refused; one whose file name holds
 "official" must be accepted. Without jinja2 it is
@@ -175,6 +178,7 @@ ZEPHYR_SHAPE = ("{% for message in messages %}\n{% if message['role'] == 'user' 
 ZEPHYR_ONE_LINE = ZEPHYR_SHAPE.replace("\n", "")
 ZEPHYR_PROMPT = "{% if loop.last and add_generation_prompt %}"
 ZEPHYR_ASSISTANT = "{% elif message['role'] == 'assistant' %}"
+SYSTEM_WRITE = "{{ '<|system|>" + NL + "' + message['content'] + eos_token }}"
 
 
 def zephyr_mutations(base):
@@ -184,18 +188,39 @@ def zephyr_mutations(base):
     rep = lambda a, b: base.replace(a, b, 1) if a in base else None  # noqa: E731
     prompt = base[base.find(ZEPHYR_PROMPT):base.find("{% endfor %}")]
     assistant = base.find(ZEPHYR_ASSISTANT)
+    system = base.find("{% elif message['role'] == 'system' %}")
+    end = base.find("{% endif %}", assistant)
     m = [
         ("glm marker", "[gMASK]<sop>" + base, False),
         ("bos_token first", "{{ bos_token }}" + base, False),
         ("content trimmed", rep("message['content'] + eos_token", "message['content'] | trim + eos_token"), False),
         ("no eos_token after a user message", rep("message['content'] + eos_token", "message['content']"), False),
-        ("no system branch", rep("{% elif message['role'] == 'system' %}", "{% elif message['role'] == 'tool' %}"), False),
+        # No system branch: jinja2 writes nothing of a system message (or raises where its branch
+        # raises), as the server does; a raise it cannot name, or a system message written otherwise,
+        # is refused.
+        ("a tool branch for the system one", rep("{% elif message['role'] == 'system' %}",
+                                                 "{% elif message['role'] == 'tool' %}"), True),
+        ("no system branch", base[:system] + base[assistant:] if 0 <= system < assistant else None, True),
+        ("no system branch, an else raising", base[:system] + base[assistant:end] + "{% else %}{{ raise_exception("
+         "'Only user and assistant roles are supported!') }}" + base[end:] if 0 <= system < assistant < end else None,
+         True),
+        ("system branch raising", rep(SYSTEM_WRITE, "{{ raise_exception('no system messages') }}"), True),
+        ("system branch raising a built message", rep(SYSTEM_WRITE, "{{ raise_exception('no ' + message['role']) }}"),
+         False),
+        ("system branch writing and raising", rep(SYSTEM_WRITE, "{{ 'S' }}{{ raise_exception('no') }}"), False),
+        ("system branch writing the content only", rep("'<|system|>" + NL + "' + ", ""), False),
         ("another generation prompt", rep("{{ '<|assistant|>' }}", "{{ '<|assistant|>" + NL + "Sure' }}"), False),
         ("generation prompt on the first message", rep("loop.last and", "loop.first and"), False),
         ("text after the generation prompt", rep("{% endfor %}", "X{% endfor %}"), False),
         ("an else an assistant message reaches, raising", base[:assistant] + "{% else %}{{ raise_exception('no') }}" +
          base[base.find("{% endif %}", assistant):] if assistant >= 0 else None, False),
         ("comment before the loop", "{# a note #}" + base, True),
+        ("set of a string before the loop", "{% set sep = '" + NL + "' %}\n" + base, True),
+        ("set of a literal after the loop", base + "{%- set done = true %}", True),
+        ("set eos_token", "{% set eos_token = '<e>' %}" + base, False),
+        ("set of another name to a name", "{% set sep = eos_token %}" + base, False),
+        ("add_generation_prompt default after the loop", base + "{% if not add_generation_prompt is defined %}"
+         "{% set add_generation_prompt = true %}{% endif %}", False),
         ("a dead else raising", rep("{% endif %}", "{% else %}{{ raise_exception('roles: system, user, assistant') }}"
                                                    "{% endif %}"), True),
         ("a tool branch", rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'tool' %}{{ 'T' }}" + ZEPHYR_ASSISTANT), True),
@@ -205,6 +230,39 @@ def zephyr_mutations(base):
         ("the role test the other way round", base.replace("message['role'] == 'user'", "'user' == message.role"), True),
         ("the generation prompt after the loop",
          base.replace(prompt, "") + prompt.replace("loop.last and ", "") if prompt else None, True),
+    ]
+    return [(label, text, must) for label, text, must in m if text is not None and text != base]
+
+
+# Zephyr's shape with every header written from the role ('<|' + role + '|>', no <|user|> literal),
+# the generation prompt after the loop; laid out one tag a line and on one line.
+ZEPHYR_FROM_ROLE = ("{% for message in messages %}\n{{ '<|' + message['role'] + '|>" + NL + "' + message['content'] + "
+                    "eos_token }}\n{% endfor %}\n{% if add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n")
+ZEPHYR_FROM_ROLE_ONE_LINE = ZEPHYR_FROM_ROLE.replace("\n", "")
+
+
+def zephyr_from_role_mutations(base):
+    """(label, text, must accept) for a Zephyr base writing its headers from the role: another header,
+    role or generation prompt and bos_token refused; other spellings and the prompt in the loop
+    accepted."""
+    rep = lambda a, b: base.replace(a, b, 1) if a in base else None  # noqa: E731
+    expr = "'<|' + message['role'] + '|>" + NL + "' + message['content'] + eos_token"
+    start = base.find("{% if add_generation_prompt %}")
+    prompt = base[start:base.find("{% endif %}", start) + len("{% endif %}")]
+    m = [
+        ("bos_token first", "{{ bos_token }}" + base, False),
+        ("header without its newline", rep("'|>" + NL + "'", "'|>'"), False),
+        ("role written twice", rep("message['role'] + '|>", "message['role'] + message['role'] + '|>"), False),
+        ("role upper-cased", rep("message['role'] + '|>", "message['role'] | upper + '|>"), False),
+        ("one role for all", rep("message['role']", "'user'"), False),
+        ("no eos_token", rep(" + eos_token", ""), False),
+        ("another generation prompt", rep("{{ '<|assistant|>' }}", "{{ '<|' + 'bot|>' }}"), False),
+        ("~ and double quotes, fields by dot",
+         rep(expr, "\"<|\" ~ message.role ~ \"|>" + NL + "\" ~ message.content ~ eos_token"), True),
+        ("the generation prompt in the loop",
+         base.replace(prompt, "").replace("{% endfor %}", prompt.replace("if add_generation_prompt",
+                                                                         "if loop.last and add_generation_prompt") +
+                                          "{% endfor %}") if prompt else None, True),
     ]
     return [(label, text, must) for label, text, must in m if text is not None and text != base]
 
@@ -403,9 +461,18 @@ def main():
         zephyr_bases = [("zephyr shape", ZEPHYR_SHAPE), ("zephyr shape, one line", ZEPHYR_ONE_LINE)]
         for name, base in zephyr_bases:
             add(name, base, must_accept=True)
-            # ChatML's mutations too, none required: the Zephyr reader takes no `set` and no
-            # add_generation_prompt prelude (refused, though jinja2 writes nothing more for them).
-            for label, text, must in zephyr_mutations(base) + [(lb, t, False) for lb, t, _ in mutations(base)]:
+            # ChatML's mutations too, with ChatML's verdicts: the Zephyr reader takes a `set` of a
+            # literal and axolotl's add_generation_prompt prelude as ChatML's does.
+            for label, text, must in zephyr_mutations(base) + mutations(base):
+                add("%s: %s" % (name, label), text, must_accept=must)
+            for k, text in enumerate(whitespace_variants(base, rng, 40)):
+                add("%s: white space %d %r" % (name, k, text), text)
+        from_role_bases = [("zephyr from the role", ZEPHYR_FROM_ROLE),
+                           ("zephyr from the role, one line", ZEPHYR_FROM_ROLE_ONE_LINE)]
+        zephyr_bases += from_role_bases
+        for name, base in from_role_bases:
+            add(name, base, must_accept=True)
+            for label, text, must in zephyr_from_role_mutations(base) + mutations(base):
                 add("%s: %s" % (name, label), text, must_accept=must)
             for k, text in enumerate(whitespace_variants(base, rng, 40)):
                 add("%s: white space %d %r" % (name, k, text), text)

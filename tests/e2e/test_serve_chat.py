@@ -9,7 +9,8 @@ the text and tokens non-streamed and streamed (role chunk, one chunk per token, 
 usage, [DONE]), the OpenAI Node client (when /tmp/auditB/node_modules/openai exists), 300 seeded
 random conversations per file against jinja2's rendering (when installed), the server's
 start line naming the template, and the 400s (image parts, tool role, a model without a template,
-a template of a family the server does not render); and, when INFERTRACE_INST_TEMPLATES names a
+a template of a family the server does not render, a Zephyr template on a vocabulary without EOS,
+served with one); and, when INFERTRACE_INST_TEMPLATES names a
 folder of [INST] chat templates (one per file: published Llama-2 / Mistral templates, which the
 repository does not hold), each on a llama file: the server's start line naming an [INST] variant,
 and 200 random conversations against jinja2, including those the template raises on (the server's
@@ -384,6 +385,24 @@ def zephyr_family(tmp, count=200):
     print("zephyr: %d conversations, %d differ from jinja2's rendering" % (count, bad))
 
 
+def zephyr_with_eos(tmp):
+    """ZEPHYR_TEMPLATE on the plain llama file with its EOS (</s>, the SentencePiece default): chat is
+    served, so a refusal of the same file without EOS is the missing EOS's, not the template's."""
+    w = _gguf.mini_llama()
+    w.add("tokenizer.chat_template", _gguf.STR, ZEPHYR_TEMPLATE)
+    path = os.path.join(tmp, "zephyr_eos.gguf")
+    with open(path, "wb") as f:
+        f.write(w.bytes())
+    server, port = start_server(path, ctx=64)
+    try:
+        status, text = post(port, "/v1/chat/completions", {"messages": [{"role": "user", "content": "a"}],
+                                                           "max_tokens": 1})
+        check(status == 200, "zephyr with EOS: %d %s" % (status, text[:300]))
+    finally:
+        err = stop_server(server)
+    check("chat template: zephyr" in err, "zephyr with EOS: start line:\n" + err)
+
+
 # ChatML templates with a default system message in the shapes the server renders
 # (src/serve/chatml_default_system.h), our own texts: Qwen2.5's shape (an if/else on the first
 # message's role, the loop skipping a first system message; Jinja escapes for the newlines, white
@@ -487,10 +506,12 @@ def chatml_default_misplaced(tmp, base, label, template, default):
     check("chat template: chatml (default system message)" not in err, "%s: start line:\n%s" % (label, err))
 
 
-def refused_without_template(tmp, template, needle, kind=_gguf.STR):
+def refused_without_template(tmp, template, needle, kind=_gguf.STR, extra=()):
     w = _gguf.mini_llama()
     if template is not None:
         w.add("tokenizer.chat_template", kind, template)
+    for key, t, v in extra:
+        w.add(key, t, v)
     path = os.path.join(tmp, "plain.gguf")
     with open(path, "wb") as f:
         f.write(w.bytes())
@@ -577,6 +598,12 @@ with tempfile.TemporaryDirectory() as tmp:
     refused_without_template(tmp, "{{ '<start_of_turn>' + message['role'] }}", "'gemma'")
     # A template that is not a string: chat refused, the server still up.
     refused_without_template(tmp, 7, "not a string", kind=_gguf.U32)
+    # A Zephyr template (EOS after every message) on a vocabulary without EOS (eos_token_id -1, which
+    # the SentencePiece default of 2 would otherwise fill): chat refused at start, naming why.
+    refused_without_template(tmp, ZEPHYR_TEMPLATE, "Zephyr chat template writes EOS after every message, and its "
+                             "vocabulary has none", extra=[("tokenizer.ggml.eos_token_id", _gguf.I32, -1)])
+    # The same file with its EOS: chat served (the refusal above is the missing EOS's).
+    zephyr_with_eos(tmp)
     # ChatML writing the generation prompt after each user turn (Yi's shape): refused at start.
     refused_without_template(tmp, "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
                              "message['content'] + '<|im_end|>\\n<|im_start|>assistant\\n' }}{% endfor %}",
