@@ -12,7 +12,10 @@ using namespace infertrace;
 
 namespace {
 
-Trace synthetic(int64_t n) {
+// `step`: a ProfilerStep#N range (user_annotation) around every `step` launches, as torch.profiler's
+// schedule writes one around each step: host active is then figured again without them
+// (analysis/host_annotations.h). 0: none.
+Trace synthetic(int64_t n, int64_t step = 0) {
   Trace t;
   std::vector<StrId> kernels;
   for (int k = 0; k < 64; ++k) kernels.push_back(t.strings.intern("void at::native::kernel_" + std::to_string(k) + "<float, 4>(float*)"));
@@ -23,6 +26,8 @@ Trace synthetic(int64_t n) {
   int64_t corr = 0;
   for (int64_t i = 0; i < n; ++i) {
     const ns_t ts = i * 10'000;
+    if (step > 0 && i % step == 0)
+      t.ops.push({ts, step * 10'000, 1000, 1001, -1, t.strings.intern("ProfilerStep#" + std::to_string(i / step)), true});
     if (i % 4 == 0) t.ops.push({ts, 39'000, 1000, 1001, i, layer, false});
     t.ops.push({ts + 500, 6'000, 1000, 1001, n + i, mm, false});
     ApiCall c;
@@ -48,7 +53,7 @@ Trace synthetic(int64_t n) {
 }
 
 void BM_AnalyzeLaunches(benchmark::State& state) {
-  const Trace t = synthetic(state.range(0));
+  const Trace t = synthetic(state.range(0), state.range(1));
   const double events = static_cast<double>(t.gpu.size() + t.api.size() + t.ops.size());
   for (auto _ : state) {
     LaunchAnalysis a = analyze_launches(t);
@@ -62,6 +67,12 @@ void BM_AnalyzeLaunches(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_AnalyzeLaunches)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+// Second argument: launches per profiler step (0: no steps).
+BENCHMARK(BM_AnalyzeLaunches)
+    ->Args({10'000, 0})
+    ->Args({100'000, 0})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1'000})
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -76,6 +76,32 @@ TEST(HostAnnotations, StepsOfOtherThreadsCountAsStepsNotAsTheLaunchingThreadsAnn
   EXPECT_EQ(a.cpu_idle_without_annotations, 6000);  // [6500, 6600) left out too
 }
 
+// Two merged ranks' ranges of one step (one name) are one step; a launching thread whose pid was
+// read from a name (negative) still has its annotations counted.
+TEST(HostAnnotations, StepsAreCountedByNameAndNamedPidsKeepTheirAnnotations) {
+  Trace t = stepped_trace();
+  op(t, 102, 0, 100, "ProfilerStep#1", true);
+  EXPECT_EQ(analyze_launches(t).profiler_steps, 1);
+  for (auto* col : {&t.ops.pid, &t.api.pid})
+    for (int64_t& pid : *col) pid = -2;
+  const LaunchAnalysis a = analyze_launches(t);
+  EXPECT_EQ(a.launch_thread_pid, -2);
+  EXPECT_EQ(a.launch_thread_annotations, 1);
+  EXPECT_EQ(a.cpu_idle_without_annotations, 6000);
+}
+
+// A recording whose launches were not measured: launch_undefined_reason says why there is no
+// launching thread; "no launch calls" would be wrong (review KV2 M1).
+TEST(HostAnnotations, UnmeasuredLaunchesGiveNoHostReason) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  kernel(t, 500, 900, 1);
+  t.launch_coverage.unmeasured_pids = {100};
+  t.launch_coverage.unmeasured_reason = "launch calls not measured in pid 100";
+  ASSERT_FALSE(t.launch_coverage.measured());
+  EXPECT_FALSE(analyze_launches(t).host_undefined());
+}
+
 TEST(HostAnnotations, WithoutAnnotationsTheFiguresAreTheFigures) {
   Trace t;
   op(t, 101, 1000, 2000, "aten::mm");

@@ -432,9 +432,16 @@ TEST(Sweep, SentenceGivesCpuIdleWithoutAnnotations) {
   a.launch_thread_annotations = 1, a.cpu_idle_without_annotations = 600;
   const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100)), sweep_point(2, "b", a)});
   EXPECT_NE(r.summary.find(" At batch 2 the launching thread's annotation ranges"), std::string::npos) << r.summary;
-  EXPECT_NE(r.summary.find("without them CPU idle is 60.0% of the inference latency."), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("without them CPU idle is 60.0% of the inference latency"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("60.0% of the inference latency, and by those shares the balanced batches would be 1."),
+            std::string::npos) << r.summary;
   const SweepResult plain = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100)), sweep_point(2, "b", analysis(true, 100, 100))});
   EXPECT_EQ(plain.summary.find("annotation"), std::string::npos);
+  // Annotations that leave the balance as it is: no clause about it.
+  LaunchAnalysis b = analysis(true, 100, 100);
+  b.launch_thread_annotations = 2, b.cpu_idle_without_annotations = 300;
+  const SweepResult same = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 100)), sweep_point(2, "b", b)});
+  EXPECT_NE(same.summary.find("without them CPU idle is 30.0% of the inference latency."), std::string::npos) << same.summary;
 }
 
 // A point with GPU activity but an empty inference latency: its idle shares are undefined, null in

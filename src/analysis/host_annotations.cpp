@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "analysis/launch_intervals.h"
+#include "analysis/host_union.h"
 
 namespace infertrace {
 
@@ -27,28 +27,22 @@ void host_annotation_figures(const Trace& t, LaunchAnalysis& a) {
   const auto annotation = [&](size_t o) { return t.ops.user_annotation[o] != 0 || step[t.ops.name[o]] != 0; };
   const int64_t pid = a.launch_thread_pid, tid = a.launch_thread_tid;
   const ns_t lo = a.t_begin, hi = a.t_end;
+  // (A pid or tid read from a name is negative: a launching thread is known by its launches.)
+  const bool thread = a.launch_thread_launches > 0;
+  std::vector<uint8_t> step_seen(step.size(), 0);
   for (size_t o = 0; o < n; ++o) {
-    a.profiler_steps += step[t.ops.name[o]];
+    // Steps by name: merged ranks' ProfilerStep#3 ranges, or one step's range on two threads, are one step.
+    if (step[t.ops.name[o]] && !step_seen[t.ops.name[o]]) step_seen[t.ops.name[o]] = 1, ++a.profiler_steps;
     // An annotation of the launching thread that reaches into the IL window.
-    if (a.launch_thread_pid >= 0 && t.ops.pid[o] == pid && t.ops.tid[o] == tid && annotation(o) &&
+    if (thread && t.ops.pid[o] == pid && t.ops.tid[o] == tid && annotation(o) &&
         end_of(t.ops.start[o], t.ops.dur[o]) > lo && t.ops.start[o] < hi)
       ++a.launch_thread_annotations;
   }
   if (a.launch_thread_annotations == 0 || a.host_undefined()) return;
-  // host_activity's union again, without the annotations: the thread's other operators and its API
-  // calls, less its sync calls (every sync call is in the union, so the difference is the rest).
-  std::vector<Interval> active, sync;
-  for (size_t o = 0; o < n; ++o)
-    if (t.ops.pid[o] == pid && t.ops.tid[o] == tid && !annotation(o))
-      active.emplace_back(t.ops.start[o], end_of(t.ops.start[o], t.ops.dur[o]));
-  for (size_t r = 0; r < t.api.size(); ++r) {
-    if (t.api.pid[r] != pid || t.api.tid[r] != tid) continue;
-    const Interval iv{t.api.start[r], end_of(t.api.start[r], t.api.dur[r])};
-    active.push_back(iv);
-    if (t.api.kind[r] == ApiKind::Sync) sync.push_back(iv);
-  }
-  const ns_t in_sync = union_length(sync, lo, hi);
-  a.host_active_without_annotations = union_length(active, lo, hi) - in_sync;
+  // host_activity's union again, without the annotations (every sync call is in the union, so the
+  // difference is the rest).
+  const HostUnion u = host_union(t, pid, tid, lo, hi, annotation);
+  a.host_active_without_annotations = u.active - u.sync;
   a.cpu_idle_without_annotations = a.inference_latency - a.host_active_without_annotations;
 }
 

@@ -123,7 +123,8 @@ struct LaunchAnalysis {
   // without them (the figures above when there are none).
   int64_t launch_thread_annotations = 0;
   ns_t host_active_without_annotations = 0, cpu_idle_without_annotations = 0;
-  // ProfilerStep#N ranges in the trace, on any thread: more than one, and IL spans several steps.
+  // Distinct ProfilerStep#N names in the trace, on any thread (merged ranks' ranges of one step are
+  // one): more than one, and IL spans several steps.
   int64_t profiler_steps = 0;
   // Of duplicate_correlation_calls, those whose id a call of another process owns: per-process traces
   // merged into one (their ids repeat); those calls' GPU work is linked to the other process's calls.

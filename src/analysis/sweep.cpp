@@ -86,9 +86,23 @@ std::string annotation_sentence(const std::vector<SweepPoint>& pts) {
     shares += (shares.empty() ? "" : ", ") + std::string(buf);
   }
   if (with.empty()) return "";
-  return " At " + batches(with) + " the launching thread's annotation ranges (ProfilerStep#, record_function) count "
-         "in its host activity as operators, which the CPU idle shares above follow; without them CPU idle is " + shares +
-         " of the inference latency.";
+  std::string s = " At " + batches(with) +
+                  " the launching thread's annotation ranges (ProfilerStep#, record_function) count in its host activity "
+                  "as operators, which the CPU idle shares above follow; without them CPU idle is " + shares +
+                  " of the inference latency";
+  // The balance by those shares (the other batches keep theirs), when it differs (review KV2 M2).
+  std::vector<int64_t> balanced, as_given;
+  for (const SweepPoint& p : pts) {
+    if (p.balanced) as_given.push_back(p.batch);
+    const bool annotated = std::find(with.begin(), with.end(), p.batch) != with.end();
+    if (annotated ? p.gpu_idle_share < 0.5 && p.cpu_idle_without_annotations_share < 0.5 : p.balanced)
+      balanced.push_back(p.batch);
+  }
+  if (balanced != as_given)
+    s += balanced.empty() ? ", and by those shares no batch would be balanced"
+                          : ", and by those shares the balanced batches would be " +
+                                batches(balanced).substr(balanced.size() == 1 ? 6 : 8);
+  return s + ".";
 }
 
 std::string summarize(const SweepResult& r) {

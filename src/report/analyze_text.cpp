@@ -76,7 +76,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
       launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
           format_pct(share(a.cpu_idle_without_annotations, a.inference_latency)) + " of inference latency: " +
               annotation_ranges_text(a.launch_thread_annotations) + " of the launching thread count in host active as "
-              "operators; without them it is " + format_ns(a.host_active_without_annotations));
+              "operators; without them host active is " + format_ns(a.host_active_without_annotations));
     if (a.profiler_steps > 1)
       row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
     launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",

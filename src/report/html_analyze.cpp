@@ -148,7 +148,7 @@ std::string summary_table(const json& t) {
   if (annotations.is_number_integer() && annotations.get<int64_t>() > 0 && member(t, "cpu_idle_without_annotations_ns").is_number())
     tb.add_row({"CPU idle without annotations", ns("cpu_idle_without_annotations_ns"),
                 of_il("cpu_idle_without_annotations_fraction") + ": " + annotation_ranges_text(annotations.get<int64_t>()) +
-                    " of the launching thread count in host active as operators; without them it is " +
+                    " of the launching thread count in host active as operators; without them host active is " +
                     ns("host_active_without_annotations_ns")});
   const json& steps = member(t, "profiler_steps");
   if (steps.is_number_integer() && steps.get<int64_t>() > 1)
