@@ -8,24 +8,17 @@ import copy
 import gzip
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _kineto_plain  # noqa: E402
+from _harness import check, failures  # noqa: E402
+import _harness  # noqa: E402
 
-exe = os.environ["INFERTRACE"]
 src = os.environ["INFERTRACE_SOURCE_DIR"]
 EXAMPLES = os.path.join(src, "examples", "traces")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def load(name):
@@ -50,7 +43,7 @@ def write(doc, path):
 
 
 def run(*args):
-    p = subprocess.run([exe, *args], capture_output=True, text=True)
+    p = _harness.run(*args)
     return p.returncode, p.stdout, p.stderr
 
 
