@@ -102,6 +102,16 @@ TEST(HostAnnotations, UnmeasuredLaunchesGiveNoHostReason) {
   EXPECT_FALSE(analyze_launches(t).host_undefined());
 }
 
+// An annotation of the launching thread after the IL window ([8500, 9000): the window ends at the
+// last GPU end, 8000) decides nothing there and is not counted; one reaching into it is.
+TEST(HostAnnotations, OnlyAnnotationsReachingIntoTheWindowCount) {
+  Trace t = stepped_trace();
+  op(t, 101, 8500, 9000, "record_function after", true);
+  EXPECT_EQ(analyze_launches(t).launch_thread_annotations, 1);
+  op(t, 101, 7900, 9000, "record_function across the end", true);
+  EXPECT_EQ(analyze_launches(t).launch_thread_annotations, 2);
+}
+
 TEST(HostAnnotations, WithoutAnnotationsTheFiguresAreTheFigures) {
   Trace t;
   op(t, 101, 1000, 2000, "aten::mm");
