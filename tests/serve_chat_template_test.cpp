@@ -1139,6 +1139,55 @@ TEST(ChatTemplate, ZephyrWithoutASystemBranch) {
   }
 }
 
+// A `set` of a number or string before Zephyr's or ChatML's template (or a number or string in a
+// branch no message reaches) is taken only where jinja2 compiles it: numbers it splits in two
+// (review Z2 M1) and escapes Python cannot decode (M2) are refused, naming the token.
+TEST(ChatTemplate, LiteralsJinja2CannotLexAreRefused) {
+  const std::string one_line = zephyr_one_line();
+  const std::string want =
+      "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>";
+  for (const std::string v : {"0", "10", "1_000", "1.5", "1e5", "1.5e-3", "0x1F", "0b101", "0o17", "'\\n'", "'\\x41'",
+                              "'\\u00e9'", "'\\q'"}) {
+    const std::string text = "{% set sep = " + v + " %}\n" + one_line;
+    const ChatTemplate t = detect(text);
+    EXPECT_EQ(t.family(), ChatFamily::kZephyr) << text;
+    EXPECT_EQ(t.render(kZephyrTurns, eos("</s>")), want) << text;
+    // (ChatML refuses a `set` of a non-empty string: it could be a default system message.)
+    if (v[0] != '\'') {
+      EXPECT_EQ(detect(std::string(kChatMl) + "{% set after = " + v + " %}").family(), ChatFamily::kChatMl) << v;
+    }
+  }
+  const std::pair<std::string_view, std::string_view> refused[] = {
+      {"08", "'08', which jinja2 reads as the number '0' and then '8'"},
+      {"1_", "'1_', which jinja2 reads as the number '1' and then '_'"},
+      {"1e", "'1e', which jinja2 reads as the number '1' and then 'e'"},
+      {"0x", "'0x', which jinja2 reads as the number '0' and then 'x'"},
+      {"1a", "'1a', which jinja2 reads as the number '1' and then 'a'"},
+      {"'\\x4'", "the escape '\\x4' in a string literal, which jinja2 cannot decode (truncated \\xXX escape)"},
+      {"'\\u12'", "the escape '\\u12' in a string literal, which jinja2 cannot decode (truncated \\uXXXX escape)"},
+      {"'\\N{NOPE}'", "the escape '\\N' in a string literal"},
+      {"'\\U00110000'", "the escape '\\U00110000' in a string literal, which jinja2 cannot decode (no Unicode"}};
+  for (const auto& [v, what] : refused) {
+    for (const std::string& text : {"{% set sep = " + std::string(v) + " %}\n" + one_line,
+                                    std::string(kChatMl) + "{% set after = " + std::string(v) + " %}"}) {
+      const std::string why = refusal(text);
+      EXPECT_NE(why.find("would not compile in jinja2"), std::string::npos) << text << ": " << why;
+      EXPECT_NE(why.find(what), std::string::npos) << text << ": " << why;
+    }
+  }
+  // In a branch no rendered role reaches, too: jinja2 lexes the whole template before rendering.
+  const size_t at = one_line.find("{% elif turn['role'] == 'system' %}");
+  ASSERT_NE(at, std::string::npos);
+  for (std::string_view tool : {"{{ 0x }}", "{{ '\\u12' }}"}) {
+    const std::string text = std::string(one_line).insert(at, "{% elif turn['role'] == 'tool' %}" + std::string(tool));
+    EXPECT_NE(refusal(text).find("would not compile in jinja2"), std::string::npos) << text;
+  }
+  for (std::string_view tool : {"{{ 0 }}", "{{ '\\u0012' }}"}) {
+    const std::string text = std::string(one_line).insert(at, "{% elif turn['role'] == 'tool' %}" + std::string(tool));
+    EXPECT_EQ(detect(text).render(kZephyrTurns, eos("</s>")), want) << text;
+  }
+}
+
 TEST(ChatTemplate, ZephyrRefusals) {
   const std::string one_line = zephyr_one_line();
   // GLM's templates have <|user|> too.

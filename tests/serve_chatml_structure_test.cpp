@@ -74,6 +74,67 @@ TEST(JinjaLex, DataAsJinjaWritesIt) {
   EXPECT_EQ(data_of("A {#-#} B"), (V{"A", " B"}));
 }
 
+// Numbers split and strings decoded as jinja2 3.1's lexer does (its integer and float rules, Python's
+// unicode-escape decoding of every string literal): what jinja2 splits into two tokens, or cannot
+// decode, is refused with the token named; the neighbours it reads as one token are taken as one.
+TEST(JinjaLex, NumbersAndStringEscapesAsJinja2ReadsThem) {
+  using Kind = JinjaToken::Kind;
+  auto lex = [](std::string_view body) {
+    std::string why;
+    const std::optional<std::vector<JinjaToken>> t = jinja_tokens(body, &why);
+    std::vector<std::string> out;
+    if (!t) return std::vector<std::string>{"refused: " + why};
+    for (const JinjaToken& k : *t)
+      out.push_back((k.kind == Kind::kNumber ? "N:" : k.kind == Kind::kString ? (k.plain_string ? "S:" : "s:")
+                     : k.kind == Kind::kName ? "n:" : "o:") + k.text);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  for (const std::string n : {"0", "10", "00", "0_0", "1_000", "1.5", "1e5", "1E5", "1.5e-3", "1e+5", "1.5_0",
+                              "1_0.2_5e1_0", "0x1F", "0X1f", "0x_1f", "0b101", "0B1_0", "0o17", "0O7", "007.5", "0e0"})
+    EXPECT_EQ(lex(n), (V{"N:" + n})) << n;
+  // A '.' that no fraction's digits follow is the attribute operator, as after a number right
+  // behind a '.', where jinja2's float rule does not start: 1.2.3 is 1.2, '.', 3.
+  EXPECT_EQ(lex("1.foo"), (V{"N:1", "o:.", "n:foo"}));
+  EXPECT_EQ(lex("1."), (V{"N:1", "o:."}));
+  EXPECT_EQ(lex("1.2.3"), (V{"N:1.2", "o:.", "N:3"}));
+  EXPECT_EQ(lex("x.1e5"), (V{"refused: '1e5', which jinja2 reads as the number '1' and then 'e5'"}));
+  EXPECT_EQ(lex("x. 1e5"), (V{"n:x", "o:.", "N:1e5"}));
+  EXPECT_EQ(lex("1 if x else 2"), (V{"N:1", "n:if", "n:x", "n:else", "N:2"}));
+  const std::pair<std::string_view, std::string_view> split[] = {
+      {"08", "'0' and then '8'"},   {"007", "'00' and then '7'"}, {"1_", "'1' and then '_'"},
+      {"1__0", "'1' and then '__0'"}, {"1e", "'1' and then 'e'"},  {"1.5e", "'1.5' and then 'e'"},
+      {"0x", "'0' and then 'x'"},   {"1a", "'1' and then 'a'"},   {"0x1g", "'0x1' and then 'g'"},
+      {"0b2", "'0' and then 'b2'"}, {"0o8", "'0' and then 'o8'"}, {"1_.5", "'1' and then '_'"},
+      {"1if", "'1' and then 'if'"}};
+  for (const auto& [text, what] : split) {
+    const V got = lex(text);
+    ASSERT_EQ(got.size(), 1u) << text;
+    EXPECT_TRUE(has(got[0], "refused: '")) << text << ": " << got[0];
+    EXPECT_TRUE(has(got[0], std::string("which jinja2 reads as the number ") + std::string(what))) << got[0];
+  }
+  // Strings: \n \t \r \\ \' \" are decoded here (as Python does); the other escapes Python takes
+  // are kept as written, the string not plain (nothing renders it); those it cannot decode refused.
+  EXPECT_EQ(lex(R"('a\n\t\r\\\'\"b')"), (V{"S:a\n\t\r\\'\"b"}));
+  for (const std::string ok : {R"('\x41')", R"('\u00e9')", R"('\U0010FFFF')", R"('\777')", R"('\8')", R"('\q')",
+                               R"('\a\b\f\v')", R"("\X4")", R"('\xfF')"})
+    EXPECT_EQ(lex(ok), (V{"s:" + ok.substr(1, ok.size() - 2)})) << ok;
+  EXPECT_EQ(lex(R"('\\x4')"), (V{R"(S:\x4)"}));  // an escaped backslash, then plain text
+  const std::pair<std::string_view, std::string_view> bad[] = {
+      {R"('\x4')", R"('\x4' in a string literal, which jinja2 cannot decode (truncated \xXX escape))"},
+      {R"('\xg1')", R"('\x' in a string literal, which jinja2 cannot decode (truncated \xXX escape))"},
+      {R"('\u12')", R"('\u12' in a string literal, which jinja2 cannot decode (truncated \uXXXX escape))"},
+      {R"("\U0011000")", R"('\U0011000' in a string literal, which jinja2 cannot decode (truncated \UXXXXXXXX)"},
+      {R"('\U00110000')", R"('\U00110000' in a string literal, which jinja2 cannot decode (no Unicode character))"},
+      {R"('\N{NOPE}')", R"('\N' in a string literal)"},
+      {R"('\N{LATIN SMALL LETTER A}')", R"('\N' in a string literal)"}};
+  for (const auto& [text, what] : bad) {
+    const V got = lex(text);
+    ASSERT_EQ(got.size(), 1u) << text;
+    EXPECT_TRUE(has(got[0], std::string("refused: the escape ") + std::string(what))) << text << ": " << got[0];
+  }
+}
+
 TEST(JinjaSyntax, RefusesWhatJinjaWouldNotCompile) {
   const std::string ok = kLoop + kGen;
   EXPECT_EQ(syntax_problem(ok), "");

@@ -8,6 +8,81 @@ bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
 bool is_sign(char c) { return c == '-' || c == '+'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// The length of `(\d+_)*\d+` at t[i]: digits, single underscores between them (0: no digit there).
+size_t digit_group(std::string_view t, size_t i) {
+  size_t j = i;
+  while (j < t.size() && is_digit(t[j])) {
+    ++j;
+    if (j + 1 < t.size() && t[j] == '_' && is_digit(t[j + 1])) ++j;
+  }
+  return j - i;
+}
+
+// The length of the number jinja2's lexer reads at t[i], a digit. Its float rule is tried first
+// (not right after a '.'): digits with a fraction `.digits`, an exponent `e[+-]digits`, or both;
+// then its integer rule: 0b/0o/0x and digits of that base, a decimal not starting with 0, or
+// zeros (`08` is `0` then `8`). Underscores stand only between digits; letters case-insensitive.
+size_t number_length(std::string_view t, size_t i) {
+  const size_t whole = digit_group(t, i);
+  if (i == 0 || t[i - 1] != '.') {
+    size_t j = i + whole;
+    const size_t frac = j + 1 < t.size() && t[j] == '.' ? digit_group(t, j + 1) : 0;
+    if (frac > 0) j += 1 + frac;
+    size_t exp = 0;
+    if (j < t.size() && (t[j] == 'e' || t[j] == 'E')) {
+      const size_t d = j + 1 + (j + 1 < t.size() && is_sign(t[j + 1]) ? 1 : 0);
+      if (const size_t n = digit_group(t, d); n > 0) exp = d + n - j;
+    }
+    if (frac > 0 || exp > 0) return j + exp - i;
+  }
+  // A run of `_?x` for the digits x of a base, after `from`.
+  const auto run = [&](size_t from, bool (*ok)(char)) {
+    size_t j = from;
+    while (j < t.size()) {
+      if (ok(t[j])) {
+        ++j;
+      } else if (t[j] == '_' && j + 1 < t.size() && ok(t[j + 1])) {
+        j += 2;
+      } else {
+        break;
+      }
+    }
+    return j - from;
+  };
+  if (t[i] == '0' && i + 1 < t.size()) {
+    const char b = t[i + 1];
+    size_t n = 0;
+    if (b == 'b' || b == 'B') n = run(i + 2, [](char c) { return c == '0' || c == '1'; });
+    if (b == 'o' || b == 'O') n = run(i + 2, [](char c) { return c >= '0' && c <= '7'; });
+    if (b == 'x' || b == 'X') n = run(i + 2, is_hex);
+    if (n > 0) return 2 + n;
+  }
+  if (t[i] == '0') return 1 + run(i + 1, [](char c) { return c == '0'; });
+  return 1 + run(i + 1, is_digit);
+}
+
+// Why Python's unicode-escape decoding (jinja2 decodes every string literal with it when it lexes a
+// template) refuses the escape at t[k] == '\\', or "". Those it takes: \\ \' \" \a \b \f \n \r \t \v,
+// octal, \x with 2 hex digits, \u with 4, \U with 8 up to 10FFFF, a backslash before a newline, and
+// a backslash before any other character (kept as written). \N{name} is refused whatever the name:
+// no table of Unicode names is carried here (the safe side).
+std::string bad_escape(std::string_view t, size_t k) {
+  const char e = k + 1 < t.size() ? t[k + 1] : 0;
+  const size_t want = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+  if (e == 'N') return "the escape '\\N' in a string literal (Unicode names are not read here)";
+  if (want == 0) return "";
+  size_t n = 0;
+  while (n < want && k + 2 + n < t.size() && is_hex(t[k + 2 + n])) ++n;
+  const std::string written(t.substr(k, 2 + n));
+  if (n < want)
+    return "the escape '" + written + "' in a string literal, which jinja2 cannot decode (truncated \\" + e +
+           std::string(want, 'X') + " escape)";
+  if (e == 'U' && std::stoul(written.substr(2), nullptr, 16) > 0x10FFFF)
+    return "the escape '" + written + "' in a string literal, which jinja2 cannot decode (no Unicode character)";
+  return "";
+}
 
 // The sign (`-`, `+`) that opens tag's body, or 0.
 char opening_sign(std::string_view s, const JinjaTag& tag) {
@@ -108,9 +183,17 @@ std::optional<std::vector<JinjaToken>> jinja_tokens(std::string_view t, std::str
       tok.text = std::string(t.substr(b, i - b));
     } else if (is_digit(c)) {
       const size_t b = i;
-      while (i < t.size() && (is_name_char(t[i]) || t[i] == '.')) ++i;
+      i += number_length(t, i);
       tok.kind = JinjaToken::Kind::kNumber;
       tok.text = std::string(t.substr(b, i - b));
+      // A name or number right after it: jinja2 reads them as two tokens, which its parser refuses
+      // (`08`, `1_`, `1e`, `0x`, `1a`); refused here, `1if` (jinja2 takes it) too (the safe side).
+      if (i < t.size() && is_name_char(t[i])) {
+        size_t e = i;
+        while (e < t.size() && is_name_char(t[e])) ++e;
+        return refuse("'" + std::string(t.substr(b, e - b)) + "', which jinja2 reads as the number '" + tok.text +
+                      "' and then '" + std::string(t.substr(i, e - i)) + "'");
+      }
     } else if (c == '\'' || c == '"') {
       tok.kind = JinjaToken::Kind::kString;
       size_t k = i + 1;
@@ -119,9 +202,10 @@ std::optional<std::vector<JinjaToken>> jinja_tokens(std::string_view t, std::str
           tok.text.push_back(t[k]);
           continue;
         }
+        if (const std::string bad = bad_escape(t, k); !bad.empty()) return refuse(bad);
         if (++k >= t.size()) break;
-        // Python's unicode-escape decoding: only the escapes below are decoded here; any other
-        // (\x41, \u00e9, \N{...}, octal) is kept as written and marks the string as not plain.
+        // Python's unicode-escape decoding: only the escapes below are decoded here; any other it
+        // takes (\x41, \u00e9, octal, \a, \q) is kept as written and marks the string as not plain.
         switch (t[k]) {
           case 'n': tok.text.push_back('\n'); break;
           case 't': tok.text.push_back('\t'); break;

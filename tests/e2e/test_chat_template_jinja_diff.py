@@ -7,7 +7,8 @@ written here (plain, raw-text, Qwen2.5-shaped with and without a default system 
 Qwen1.5-shaped with one, the qwen2 presets' own template from `model synth`), each mutated: text or
 an expression before, between or after the parts, a `set` of the messages, a second loop, a changed
 literal, axolotl's `add_generation_prompt is defined` prelude, Qwen2.5's loop condition without its
-assistant clause, jinja2 syntax errors, and seeded random white space and whitespace-control signs between the tags. The
+assistant clause, jinja2 syntax errors, a `set` of a number or string literal (those jinja2's lexer reads
+as one token and decodes accepted, those it splits in two or cannot decode refused), and seeded random white space and whitespace-control signs between the tags. The
 unmutated shapes must be accepted (so the test cannot pass by refusing everything), and so must the
 mutations jinja2 writes nothing more for (a comment, stripped white space). Qwen3-marked templates
 too: our own Qwen3-shaped text and the qwen3 presets' template, with the constructs of published
@@ -224,6 +225,10 @@ def zephyr_mutations(base):
         ("a dead else raising", rep("{% endif %}", "{% else %}{{ raise_exception('roles: system, user, assistant') }}"
                                                    "{% endif %}"), True),
         ("a tool branch", rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'tool' %}{{ 'T' }}" + ZEPHYR_ASSISTANT), True),
+        ("a tool branch writing a number jinja2 splits",
+         rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'tool' %}{{ 0x }}" + ZEPHYR_ASSISTANT), False),
+        ("a tool branch writing a string jinja2 cannot decode",
+         rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'tool' %}{{ '\\u12' }}" + ZEPHYR_ASSISTANT), False),
         ("a second user branch", rep(ZEPHYR_ASSISTANT, "{% elif message['role'] == 'user' %}{{ 'U' }}" + ZEPHYR_ASSISTANT),
          True),
         ("~ for +, fields by dot", base.replace("' + message['content'] + ", "' ~ message.content ~ "), True),
@@ -231,6 +236,8 @@ def zephyr_mutations(base):
         ("the generation prompt after the loop",
          base.replace(prompt, "") + prompt.replace("loop.last and ", "") if prompt else None, True),
     ]
+    m += [("set of a string %s before the loop" % v, "{% set sep = " + v + " %}\n" + base, True)
+          for v in LITERALS_JINJA2_READS if v.startswith(("'", '"'))]
     return [(label, text, must) for label, text, must in m if text is not None and text != base]
 
 
@@ -364,6 +371,13 @@ def without_assistant_clause(base):
     return t[:start] + t[end:] if start >= 0 and end >= 0 else t
 
 
+LITERALS_JINJA2_READS = ["0", "10", "00", "1_000", "1.5", "1e5", "1.5e-3", "1_0.2_5E1_0", "0x1F", "0b101", "0o17",
+                         "'" + NL + "'", "'\\x41'", "'\\u00e9'", "'\\U0001F600'", "'\\101'", "'\\q'",
+                         "\"\\x41\\t\\a\""]
+LITERALS_JINJA2_REFUSES = ["08", "007", "1_", "1__0", "1e", "1.5e", "1.", "0x", "0x1g", "0b2", "0o8", "1a", "1_.5",
+                           "'\\x4'", "'\\xg1'", "'\\u12'", "'\\U0011000'", "'\\U00110000'", "'\\N{NOPE}'"]
+
+
 def mutations(base):
     """(label, text, whether the server must accept it: jinja2 writes the same for it as for base,
     and the server knows why) for base."""
@@ -402,6 +416,12 @@ def mutations(base):
         ("unknown statement", insert_before(base, loop, "{% frobnicate %}"), False),
         ("else outside a block", insert_before(base, loop, "{% else %}"), False),
     ]
+    # Number literals jinja2 lexes as one token, accepted (strings too where the reader takes a `set`
+    # of one: Zephyr's, below; ChatML's refuses any non-empty one, a possible default system
+    # message); those it splits in two or cannot decode, refused (review Z2 M1, M2).
+    for v, must in [(v, not v.startswith(("'", '"'))) for v in LITERALS_JINJA2_READS] + \
+            [(v, False) for v in LITERALS_JINJA2_REFUSES]:
+        m.append(("set of another name to %s" % v, insert_before(base, loop, "{% set unused = " + v + " %}"), must))
     return [(label, text, must) for label, text, must in m if text is not None and text != base]
 
 
