@@ -51,12 +51,15 @@ std::string no_verdict_reason(const SweepPoint& p) {
 
 namespace {
 
-// "batch 4" or "batches 1, 2 and 8".
-std::string batches(const std::vector<int64_t>& v) {
-  std::string out = v.size() == 1 ? "batch " : "batches ";
+// "4" or "1, 2 and 8".
+std::string batch_list(const std::vector<int64_t>& v) {
+  std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") + std::to_string(v[i]);
   return out;
 }
+
+// "batch 4" or "batches 1, 2 and 8".
+std::string batches(const std::vector<int64_t>& v) { return (v.size() == 1 ? "batch " : "batches ") + batch_list(v); }
 
 // The GPU-bound batches at or past the transition whose GPU idles half the inference latency or more
 // (analysis/bound_verdict.h): there "the GPU is the limit" holds only for the bursts of queued
@@ -100,8 +103,7 @@ std::string annotation_sentence(const std::vector<SweepPoint>& pts) {
   }
   if (balanced != as_given)
     s += balanced.empty() ? ", and by those shares no batch would be balanced"
-                          : ", and by those shares the balanced batches would be " +
-                                batches(balanced).substr(balanced.size() == 1 ? 6 : 8);
+                          : ", and by those shares the balanced batches would be " + batch_list(balanced);
   return s + ".";
 }
 

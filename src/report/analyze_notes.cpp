@@ -2,15 +2,18 @@
 
 namespace infertrace {
 
-std::string annotation_ranges_text(int64_t n) {
-  return std::to_string(n) + (n == 1 ? " annotation range" : " annotation ranges") +
-         " (ProfilerStep#, record_function)";
+std::string without_annotations_meaning(const std::string& share_of_il, int64_t n, const std::string& host_active) {
+  return share_of_il + ": " + std::to_string(n) + (n == 1 ? " annotation range" : " annotation ranges") +
+         " (ProfilerStep#, record_function) of the launching thread count in host active as operators; without them "
+         "host active is " + host_active;
 }
 
 std::string profiler_steps_meaning(int64_t steps) {
   return "ProfilerStep# ranges: inference latency, TKLQT and the idle times span all " + std::to_string(steps) +
          " steps and the gaps between them (profile one step for per-step figures)";
 }
+
+const char* const kDuplicateCallsMeaning = "launch calls sharing an earlier call's correlation id";
 
 const char* const kOtherProcessIdsMeaning =
     "of those, launch calls whose id a call of another process owns: traces of several processes merged into one, "

@@ -8,13 +8,17 @@
 
 namespace infertrace {
 
-// "1 annotation range (ProfilerStep#, record_function)" / "N annotation ranges (...)".
-std::string annotation_ranges_text(int64_t n);
+// Meaning of CPU idle without annotations: `share_of_il` ("12.3% of inference latency"), then what
+// the `n` annotation ranges of the launching thread do and host active without them
+// (`host_active`, formatted).
+std::string without_annotations_meaning(const std::string& share_of_il, int64_t n, const std::string& host_active);
 
 // Meaning of the profiler-step count when there is more than one step in the trace.
 std::string profiler_steps_meaning(int64_t steps);
 
-// Meaning of the duplicate launch calls whose correlation id a call of another process owns.
+// Meaning of the duplicate correlation calls, and of those whose correlation id a call of another
+// process owns.
+extern const char* const kDuplicateCallsMeaning;
 extern const char* const kOtherProcessIdsMeaning;
 
 }  // namespace infertrace

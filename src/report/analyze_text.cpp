@@ -74,9 +74,9 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
               format_ns(a.host_sync) + ")");
     if (a.launch_thread_annotations > 0 && !a.host_undefined())
       launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
-          format_pct(share(a.cpu_idle_without_annotations, a.inference_latency)) + " of inference latency: " +
-              annotation_ranges_text(a.launch_thread_annotations) + " of the launching thread count in host active as "
-              "operators; without them host active is " + format_ns(a.host_active_without_annotations));
+          without_annotations_meaning(
+              format_pct(share(a.cpu_idle_without_annotations, a.inference_latency)) + " of inference latency",
+              a.launch_thread_annotations, format_ns(a.host_active_without_annotations)));
     if (a.profiler_steps > 1)
       row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
     launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
@@ -96,7 +96,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
           orphan_meaning.empty() ? "GPU work whose correlation matches no API call" : orphan_meaning.c_str());
   if (measured) counter("orphan launch calls", a.orphan_launch_calls, "launch calls with no GPU work in the trace");
   counter("GPU work of other calls", a.activities_of_other_calls, "correlated with a non-launch call (e.g. cudaMemcpy)");
-  if (measured) counter("duplicate correlations", a.duplicate_correlation_calls, "launch calls sharing an earlier call's correlation id");
+  if (measured) counter("duplicate correlations", a.duplicate_correlation_calls, kDuplicateCallsMeaning);
   if (measured) counter("  of other processes", a.duplicate_calls_of_other_processes, kOtherProcessIdsMeaning);
   if (measured) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");

@@ -147,9 +147,8 @@ std::string summary_table(const json& t) {
   const json& annotations = member(t, "launch_thread_annotations");
   if (annotations.is_number_integer() && annotations.get<int64_t>() > 0 && member(t, "cpu_idle_without_annotations_ns").is_number())
     tb.add_row({"CPU idle without annotations", ns("cpu_idle_without_annotations_ns"),
-                of_il("cpu_idle_without_annotations_fraction") + ": " + annotation_ranges_text(annotations.get<int64_t>()) +
-                    " of the launching thread count in host active as operators; without them host active is " +
-                    ns("host_active_without_annotations_ns")});
+                without_annotations_meaning(of_il("cpu_idle_without_annotations_fraction"), annotations.get<int64_t>(),
+                                            ns("host_active_without_annotations_ns"))});
   const json& steps = member(t, "profiler_steps");
   if (steps.is_number_integer() && steps.get<int64_t>() > 1)
     tb.add_row({"profiler steps", c("profiler_steps"), profiler_steps_meaning(steps.get<int64_t>())});
@@ -176,7 +175,7 @@ std::string summary_table(const json& t) {
                                                                  : "GPU work whose correlation matches no API call"}},
       {"orphan_launch_calls", {"orphan launch calls", "launch calls with no GPU work in the trace"}},
       {"activities_of_other_calls", {"GPU work of other calls", "correlated with a non-launch call (e.g. cudaMemcpy)"}},
-      {"duplicate_correlation_calls", {"duplicate correlations", "launch calls sharing an earlier call's correlation id"}},
+      {"duplicate_correlation_calls", {"duplicate correlations", kDuplicateCallsMeaning}},
       {"duplicate_calls_of_other_processes", {"duplicates of other processes", kOtherProcessIdsMeaning}},
       {"launch_calls_unknown_duration", {"unknown call duration", "linked launch calls without an end (no queue part)"}},
       {"zero_duration_events", {"zero-duration events", "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time"}}};

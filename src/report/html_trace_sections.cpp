@@ -55,10 +55,8 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   else launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
   if (a.launch_thread_annotations > 0 && !a.host_undefined())
     launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
-               fmt::format("{} of inference latency: {} of the launching thread count in host active as operators; "
-                           "without them host active is {}",
-                           idle_pct(a.cpu_idle_without_annotations, a.inference_latency),
-                           annotation_ranges_text(a.launch_thread_annotations), format_ns(a.host_active_without_annotations)));
+               without_annotations_meaning(idle_pct(a.cpu_idle_without_annotations, a.inference_latency) + " of inference latency",
+                                           a.launch_thread_annotations, format_ns(a.host_active_without_annotations)));
   if (a.profiler_steps > 1) row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
   launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"),
              a.bound.empty() ? "undefined: " + a.bound_undefined_reason : "GPU-bound when the queue part exceeds the launch part");
@@ -69,7 +67,7 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
                                                : orphan_activities_meaning(cov) + " / launch calls without GPU work");
   // As the terminal's counters (review KV2 L3).
   if (a.duplicate_correlation_calls && cov.measured())
-    row("duplicate correlations", format_count(a.duplicate_correlation_calls), "launch calls sharing an earlier call's correlation id");
+    row("duplicate correlations", format_count(a.duplicate_correlation_calls), kDuplicateCallsMeaning);
   if (a.duplicate_calls_of_other_processes && cov.measured())
     row("  of other processes", format_count(a.duplicate_calls_of_other_processes), kOtherProcessIdsMeaning);
   // In words, as the analyze section and the sweep skipped table say them (review DV low).
