@@ -37,6 +37,7 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
   m.per_1k_upper_bound_reason = a.per_1k_upper_bound_reason;
   m.per_1k_events_lost = a.per_1k_events_lost;  // loss windows only when they lost switches or IRQs (review FH L3)
   m.per_1k_outside_events_lost = a.per_1k_outside_events_lost;
+  m.launch_mix = a.launch_mix;
   // Not for figures whose events were not recorded: those read "not recorded" already.
   if (a.switches_recorded || a.irqs_recorded)
     m.rates_undefined_reason = rates_undefined_reason(a.launches_measured ? std::optional<int64_t>(a.launches) : std::nullopt);
@@ -138,6 +139,12 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   if (r.launch_count_mismatch == "different_work") {
     v = "no verdict: " + counts + " in another wall time, so they ran different work and the launch rate is not "
         "throughput (give each a throughput to compare)";
+  } else if (r.launch_mix_differs) {
+    char pct[16];
+    std::snprintf(pct, sizeof pct, "%.0f%%", *r.launch_mix_similarity * 100.0);
+    v = "no verdict: " + std::string(pct) + " of its launches match the baseline's " + launch_mix_basis_words(r.m.launch_mix->basis) +
+        ", so they ran different work (another batch size, sequence length or model) and the launch rate is not "
+        "throughput (give each a throughput to compare)";
   } else if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
     v = kNotMeasured;
   } else if (!r.slowdown_pct && rate_basis && !base.m.launches_measured) {
@@ -167,7 +174,7 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   else if (r.slowdown_bound == "either_way")
     v += "; both launch rates are lower bounds (their recorders lost records that may be launch calls, or CUPTI "
          "refused launch callbacks), so the slowdown may be off either way";
-  if (r.launch_count_mismatch == "same_wall")
+  if (r.launch_count_mismatch == "same_wall" && !r.launch_mix_differs)
     v += "; " + counts + " in about the same wall time: a slowdown only if both ran one workload for a fixed time";
   // (launches_not_measured repeats what an unmeasured row's verdict already says)
   if (!r.m.signature.empty() && r.m.signature != "clean" && r.m.signature != "no_os_events" &&
@@ -220,7 +227,10 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
       r.launch_count_mismatch =
           std::min(wa, wb) < std::max(wa, wb) * (1.0 - kLaunchCountTolerance) ? "different_work" : "same_wall";
     }
-    if (r.rate && base.rate && r.launch_count_mismatch != "different_work")
+    if (i > 0 && base.m.launch_mix && r.m.launch_mix)
+      r.launch_mix_similarity = launch_mix_similarity(*base.m.launch_mix, *r.m.launch_mix);
+    r.launch_mix_differs = c.basis == "launch_rate" && r.launch_mix_similarity && *r.launch_mix_similarity < kLaunchMixMinSimilarity;
+    if (r.rate && base.rate && r.launch_count_mismatch != "different_work" && !r.launch_mix_differs)
       r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
     // (base - r) / base falls as r rises and rises as base rises: a lower-bound rate of this row
     // bounds the slowdown from above, the baseline's from below.

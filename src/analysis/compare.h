@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/launch_mix.h"
 #include "analysis/launch_undercount.h"
 #include "analysis/sched.h"
 
@@ -75,6 +76,9 @@ struct ScenarioMetrics {
   // "lost up to N" (SchedAnalysis::launch_records_lost_up_to; a saved analysis: its `dropped`,
   // SavedPer1kBound). compare --json `launch_records_lost_up_to`.
   bool launch_records_lost_up_to = false;
+  // What the scenario launched, by shape (SchedAnalysis::launch_mix; a saved analysis: sched --json
+  // `launch_mix`, absent from analyses saved before 2026-12-05): none when not known.
+  std::optional<LaunchMix> launch_mix;
 };
 
 // drop_may_hold_launches, the one list of drop counters that may hold launch calls: analysis/launch_undercount.h.
@@ -133,6 +137,14 @@ struct ComparisonRow {
   // (they ran different work, where a launch rate is not throughput: the rate stays, the slowdown is
   // null and the verdict says why).
   std::string launch_count_mismatch;
+  // The share of launches this scenario and the baseline have in common by shape
+  // (launch_mix_similarity); none when either mix is unknown, their bases differ, or for the
+  // baseline's own row.
+  std::optional<double> launch_mix_similarity;
+  // On the launch-rate basis, launch_mix_similarity below kLaunchMixMinSimilarity: different work
+  // even where the launch counts match (bert prefill at batch 1 and 2: 165 launches each), so no
+  // slowdown, and the verdict says why.
+  bool launch_mix_differs = false;
 };
 
 struct Comparison {

@@ -168,6 +168,7 @@ void outside_loss_rates(const Trace& t, const TracedScope& scope, const std::vec
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   SchedAnalysis a;
   a.has_os_events = trace.switches.size() + trace.wakeups.size() + trace.irqs.size() + trace.syscalls.size() > 0;
+  a.launch_mix = launch_mix(trace);
   trace_span(trace, a.t_begin, a.t_end);
   a.wall = a.t_end - a.t_begin;
 

@@ -13,6 +13,7 @@
 
 #include "analysis/gpu_starvation.h"
 #include "analysis/irq_stats.h"
+#include "analysis/launch_mix.h"
 #include "analysis/sched_window.h"
 #include "analysis/syscall.h"
 #include "trace/trace.h"
@@ -201,6 +202,9 @@ struct SchedAnalysis {
   // "cupti_ring_unpublished": a slot count, at most that many records; Per1kDropTally's flag), so
   // that the count is an upper bound and said "up to" (compare's verdict and --json, as sched's reason).
   bool launch_records_lost_up_to = false;
+  // What the run launched, by shape (analysis/launch_mix.h): compare tells runs of one workload from
+  // different work by it. None without GPU kernels or launch calls of a known shape.
+  std::optional<LaunchMix> launch_mix;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

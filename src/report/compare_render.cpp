@@ -9,6 +9,7 @@
 #include "analysis/launch_undercount.h"
 
 #include "report/json_brief.h"
+#include "report/launch_mix_json.h"
 #include "report/text_table.h"
 #include "util/error.h"
 #include "util/json_int.h"
@@ -213,6 +214,8 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
     if (mt.contains("tid") && mt["tid"].is_number())
       m.offcpu_undefined_reason = offcpu_undefined_reason(whole(mt["tid"], "tid", file), m.wall - left_out);
   }
+  // What it launched, by shape (absent from analyses saved before 2026-12-05: unknown, not compared).
+  if (s->contains("launch_mix")) m.launch_mix = launch_mix_from_json((*s)["launch_mix"], file);
   // A throughput that is there must be usable: a string or a zero silently dropped would switch
   // the whole comparison to the launch-rate basis.
   for (const json* o : {&doc, s}) {
@@ -395,6 +398,22 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
                       base_n + ") in a wall time more than " + tol +
                       " apart: different work, where a launch rate is not throughput, so no slowdown or verdict is "
                       "given; to compare them, give each a \"throughput\" (a saved analysis with that key)");
+    // Other launch shapes than the baseline's (analysis/launch_mix.h), each row with its share.
+    std::string mixes;
+    for (const ComparisonRow& r : c.rows)
+      if (r.launch_mix_differs && r.launch_count_mismatch != "different_work") {
+        char pct[16];
+        std::snprintf(pct, sizeof pct, "%.0f%%", *r.launch_mix_similarity * 100.0);
+        mixes += (mixes.empty() ? "" : ", ") + r.m.name + " " + pct + " " + launch_mix_basis_words(r.m.launch_mix->basis);
+      }
+    if (!mixes.empty()) {
+      char min_pct[16];
+      std::snprintf(min_pct, sizeof min_pct, "%.0f%%", kLaunchMixMinSimilarity * 100.0);
+      notes.push_back("launches/s: launches in common with the baseline's: " + mixes + " (under " + min_pct +
+                      "): they launched other kernels or grids (another batch size, sequence length or model), "
+                      "different work where a launch rate is not throughput, so no slowdown or verdict is given; "
+                      "to compare them, give each a \"throughput\" (a saved analysis with that key)");
+    }
     if (const std::string n = scenario_names(
             c, [](const ComparisonRow& r) { return r.launch_count_mismatch == "same_wall"; }, "", "");
         !n.empty())
@@ -473,6 +492,8 @@ const std::vector<JsonColumn>& comparison_scenario_columns() {
       {"sched_increase_bound", "Sched/1K increase bound", F::Text},
       // The reason for a null slowdown, said in the verdict and the notes.
       {"launch_count_mismatch", "launch count apart from the baseline's (different_work: no slowdown)", F::Text},
+      {"launch_mix_similarity", "share of launches in common with the baseline's, by shape", F::Share},
+      {"launch_mix_differs", "launched other shapes than the baseline (no slowdown)", F::YesNo},
   };
   return cols;
 }
@@ -526,7 +547,9 @@ json comparison_json(const Comparison& c) {
                     {"per_1k_upper_bound", !r.m.per_1k_upper_bound_reason.empty()},
                     {"per_1k_upper_bound_reason", opt_reason(r.m.per_1k_upper_bound_reason)},
                     {"sched_increase_bound", opt_reason(r.sched_increase_bound)},
-                    {"launch_count_mismatch", opt_reason(r.launch_count_mismatch)}});
+                    {"launch_count_mismatch", opt_reason(r.launch_count_mismatch)},
+                    {"launch_mix_similarity", opt_json(r.launch_mix_similarity)},
+                    {"launch_mix_differs", r.launch_mix_differs}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
           {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
 }

@@ -7,6 +7,7 @@
 #include "analysis/irq_stats.h"
 #include "analysis/launch_undercount.h"
 #include "report/irq_sources_text.h"
+#include "report/launch_mix_json.h"
 #include "report/text_table.h"
 #include "trace/recorder_drops.h"
 #include "util/plural.h"
@@ -284,7 +285,9 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
     // The launch window [first launch, last launch] (sched_window.h); null when it has no length.
     const LaunchWindowRates& w = a.launch_window;
     const auto known = [&](double v, bool recorded) { return w.defined && recorded ? json(v) : json(nullptr); };
-    j["launch_window"] =
+    // What the run launched, by shape (analysis/launch_mix.h): compare reads it back from a saved analysis.
+  j["launch_mix"] = launch_mix_json(a.launch_mix);
+  j["launch_window"] =
         w.defined ? json{{"begin_ns", w.begin},
                          {"end_ns", w.end},
                          {"wall_ns", w.wall},
