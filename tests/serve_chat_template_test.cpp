@@ -1271,3 +1271,22 @@ TEST(ChatTemplate, ZephyrRefusals) {
                     "its generation prompt is '<|bot|>'");
   EXPECT_NE(refusal("{{ bos_token }}" + from_role).find("'<|' + role + '|>' headers and bos_token"), std::string::npos);
 }
+
+// Review Z2 L2: a loop variable named raise_exception hides the function in the loop: jinja2 calls
+// the message there (and fails), so the call is refused naming that, not read as a raise.
+TEST(ChatTemplate, ZephyrLoopVariableRaiseExceptionHidesTheFunction) {
+  const std::string shadowed = std::regex_replace(zephyr_one_line(), std::regex("turn"), "raise_exception");
+  // Without a call the template is Zephyr's: raise_exception['role'] is the message's role.
+  EXPECT_EQ(detect(shadowed).render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  const std::string text = std::regex_replace(
+      shadowed, std::regex("\\{\\{ '<\\|system\\|>\\\\n' \\+ raise_exception\\['content'\\] \\+ eos_token \\}\\}"),
+      "{{ raise_exception('x') }}");
+  ASSERT_NE(text, shadowed);
+  const std::string why = refusal(text);
+  EXPECT_NE(why.find("{{ raise_exception('x') }} (line 1) calling raise_exception(...), which the loop variable "
+                     "`raise_exception` hides"),
+            std::string::npos)
+      << why;
+  EXPECT_EQ(why.find("raises for a system message"), std::string::npos) << why;
+}

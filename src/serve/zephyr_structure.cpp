@@ -297,6 +297,18 @@ class Reader {
     const std::string var = a[0].text;
     const size_t end = next(k);
     if (keyword(end) != "endfor") return fail_tag(k, "with an else branch");
+    // A loop variable named raise_exception hides the function inside the loop: jinja2 calls the
+    // message there (and fails: a dict is not callable), so no call of it is read as a raise
+    // (review Z2 L2).
+    if (var == "raise_exception")
+      for (size_t j = k + 1; j < end; ++j) {
+        const Tokens& tk = t_.tokens[j];
+        for (size_t i = 0; i + 1 < tk.size(); ++i)
+          if (tk[i].kind == JinjaToken::Kind::kName && tk[i].text == "raise_exception" &&
+              tk[i + 1].kind == JinjaToken::Kind::kOperator && tk[i + 1].text == "(")
+            return fail_tag(j, "calling raise_exception(...), which the loop variable `raise_exception` hides: jinja2 "
+                               "calls the message there, not the function");
+      }
     loop_ = true;
     bool chain = false;
     for (size_t j = k + 1;; ++j) {
