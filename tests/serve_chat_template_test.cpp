@@ -1290,3 +1290,40 @@ TEST(ChatTemplate, ZephyrLoopVariableRaiseExceptionHidesTheFunction) {
       << why;
   EXPECT_EQ(why.find("raises for a system message"), std::string::npos) << why;
 }
+
+// Review Z2 L3: a raise in the system branch that is not the branch's one tag is named, with what
+// is written before it, not refused as an expression this server cannot render.
+TEST(ChatTemplate, ZephyrRaiseAfterTextOrTwiceIsNamed) {
+  const std::string one_line = zephyr_one_line();
+  const std::string system = "{{ '<|system|>\\n' + turn['content'] + eos_token }}";
+  auto with = [&](std::string_view to) {
+    std::string t = one_line;
+    return t.replace(t.find(system), system.size(), to);
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {"{{ 'S' }}{{ raise_exception('no') }}",
+       "it has {{ raise_exception('no') }} (line 1) raising (raise_exception) for a system message after writing 'S', "
+       "where this server takes one raise_exception('...') alone in the branch"},
+      {"P{{ 'S' + turn['role'] }}{# c #}{{ raise_exception('no') }}",
+       "raising (raise_exception) for a system message after writing 'PSsystem', where"},
+      {"{{ raise_exception('a') }}{{ raise_exception('b') }}",
+       "it has {{ raise_exception('b') }} (line 1) raising (raise_exception) a second time for a system message"},
+      {"{{ raise_exception('a') }}{{ 'S' }}",
+       "it has {{ 'S' }} (line 1) after raise_exception('...') for a system message"}};
+  for (const auto& [branch, what] : cases) {
+    const std::string why = refusal(with(branch));
+    EXPECT_NE(why.find("is Zephyr, but"), std::string::npos) << branch << ": " << why;
+    EXPECT_NE(why.find(what), std::string::npos) << branch << ": " << why;
+    EXPECT_EQ(why.find("where this server renders only"), std::string::npos) << branch << ": " << why;
+  }
+  // An assistant message reaching a raise after text: named for the assistant message.
+  const std::string assistant = "{{ '<|assistant|>\\n' + turn['content'] + eos_token }}";
+  std::string text = one_line;
+  text.replace(text.find(assistant), assistant.size(), "{{ 'A' }}{{ raise_exception('no') }}");
+  EXPECT_NE(refusal(text).find("raising (raise_exception) for an assistant message after writing 'A'"), std::string::npos)
+      << refusal(text);
+  // Template data before the one raise is taken, as before (jinja2 writes nothing when it raises).
+  const ChatTemplate data_first = detect(with("TEXT{{ raise_exception('no') }}"));
+  EXPECT_EQ(data_first.family(), ChatFamily::kZephyr);
+  EXPECT_THROW(data_first.render(kZephyrTurns, eos("</s>")), std::invalid_argument);
+}
