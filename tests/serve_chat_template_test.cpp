@@ -10,6 +10,7 @@
 
 #include "engine/model/chat_template_texts.h"
 #include "serve/chat_template.h"
+#include "serve/jinja_cursor.h"
 #include "thread_cpu_time.h"
 
 using namespace infertrace::serve;
@@ -1326,4 +1327,16 @@ TEST(ChatTemplate, ZephyrRaiseAfterTextOrTwiceIsNamed) {
   const ChatTemplate data_first = detect(with("TEXT{{ raise_exception('no') }}"));
   EXPECT_EQ(data_first.family(), ChatFamily::kZephyr);
   EXPECT_THROW(data_first.render(kZephyrTurns, eos("</s>")), std::invalid_argument);
+}
+
+// Review Z2 L4: a refusal quoting a template string shows its control characters escaped, as \n is.
+TEST(ChatTemplate, RefusalsQuoteControlCharactersEscaped) {
+  const std::string one_line = zephyr_one_line();
+  const std::string system = "{{ '<|system|>\\n' + turn['content'] + eos_token }}";
+  std::string text = one_line;
+  text.replace(text.find(system), system.size(), "{{ '\\r\\t\x01\x7f' + '\\n' }}");
+  const std::string why = refusal(text);
+  EXPECT_NE(why.find("writes a system message as '\\r\\t\\x01\\x7f\\n', not as"), std::string::npos) << why;
+  for (char c : why) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << why;
+  EXPECT_EQ(jinja_quote("a\rb\tc\x1f" "d\ne"), "a\\rb\\tc\\x1fd\\ne");
 }
