@@ -123,8 +123,11 @@ TEST(FusionReport, NoBoundStillReportsIlGpuBusyAndTheReason) {
   EXPECT_TRUE(ng["inference_latency_ns"].is_null());
   EXPECT_TRUE(ng["gpu_busy_ns"].is_null());
   EXPECT_TRUE(ng["bound"].is_null());
-  EXPECT_EQ(ng["undefined_reason"], kNoGpuReason);
+  EXPECT_EQ(ng["undefined_reason"], "no GPU activity in the trace");
   EXPECT_FALSE(ng.contains("bound_undefined_reason"));
+  // GPU events in the trace, every one skipped by the reader: the reason says so (review KV L2).
+  nogpu.skipped_gpu_events = 2;
+  EXPECT_EQ(fusion_json({&t, &r, &nogpu})["undefined_reason"], "no usable GPU activity (2 GPU events skipped: see skipped)");
   const nlohmann::json bare = fusion_json({&t, &r, nullptr});
   EXPECT_TRUE(bare["inference_latency_ns"].is_null());
   EXPECT_FALSE(bare.contains("bound_undefined_reason"));

@@ -10,6 +10,7 @@
 
 #include "engine/model/chat_template_texts.h"
 #include "serve/chat_template.h"
+#include "serve/jinja_cursor.h"
 #include "thread_cpu_time.h"
 
 using namespace infertrace::serve;
@@ -1270,4 +1271,72 @@ TEST(ChatTemplate, ZephyrRefusals) {
   refused_from_role(std::regex_replace(from_role, std::regex("'<\\|assistant\\|>' "), "'<|bot|>' "),
                     "its generation prompt is '<|bot|>'");
   EXPECT_NE(refusal("{{ bos_token }}" + from_role).find("'<|' + role + '|>' headers and bos_token"), std::string::npos);
+}
+
+// Review Z2 L2: a loop variable named raise_exception hides the function in the loop: jinja2 calls
+// the message there (and fails), so the call is refused naming that, not read as a raise.
+TEST(ChatTemplate, ZephyrLoopVariableRaiseExceptionHidesTheFunction) {
+  const std::string shadowed = std::regex_replace(zephyr_one_line(), std::regex("turn"), "raise_exception");
+  // Without a call the template is Zephyr's: raise_exception['role'] is the message's role.
+  EXPECT_EQ(detect(shadowed).render(kZephyrTurns, eos("</s>")),
+            "<|system|>\nBe brief.</s><|user|>\nhi</s><|assistant|>\n a \n</s><|user|>\nq</s><|assistant|>");
+  const std::string text = std::regex_replace(
+      shadowed, std::regex("\\{\\{ '<\\|system\\|>\\\\n' \\+ raise_exception\\['content'\\] \\+ eos_token \\}\\}"),
+      "{{ raise_exception('x') }}");
+  ASSERT_NE(text, shadowed);
+  const std::string why = refusal(text);
+  EXPECT_NE(why.find("{{ raise_exception('x') }} (line 1) calling raise_exception(...), which the loop variable "
+                     "`raise_exception` hides"),
+            std::string::npos)
+      << why;
+  EXPECT_EQ(why.find("raises for a system message"), std::string::npos) << why;
+}
+
+// Review Z2 L3: a raise in the system branch that is not the branch's one tag is named, with what
+// is written before it, not refused as an expression this server cannot render.
+TEST(ChatTemplate, ZephyrRaiseAfterTextOrTwiceIsNamed) {
+  const std::string one_line = zephyr_one_line();
+  const std::string system = "{{ '<|system|>\\n' + turn['content'] + eos_token }}";
+  auto with = [&](std::string_view to) {
+    std::string t = one_line;
+    return t.replace(t.find(system), system.size(), to);
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {"{{ 'S' }}{{ raise_exception('no') }}",
+       "it has {{ raise_exception('no') }} (line 1) raising (raise_exception) for a system message after writing 'S', "
+       "where this server takes one raise_exception('...') alone in the branch"},
+      {"P{{ 'S' + turn['role'] }}{# c #}{{ raise_exception('no') }}",
+       "raising (raise_exception) for a system message after writing 'PSsystem', where"},
+      {"{{ raise_exception('a') }}{{ raise_exception('b') }}",
+       "it has {{ raise_exception('b') }} (line 1) raising (raise_exception) a second time for a system message"},
+      {"{{ raise_exception('a') }}{{ 'S' }}",
+       "it has {{ 'S' }} (line 1) after raise_exception('...') for a system message"}};
+  for (const auto& [branch, what] : cases) {
+    const std::string why = refusal(with(branch));
+    EXPECT_NE(why.find("is Zephyr, but"), std::string::npos) << branch << ": " << why;
+    EXPECT_NE(why.find(what), std::string::npos) << branch << ": " << why;
+    EXPECT_EQ(why.find("where this server renders only"), std::string::npos) << branch << ": " << why;
+  }
+  // An assistant message reaching a raise after text: named for the assistant message.
+  const std::string assistant = "{{ '<|assistant|>\\n' + turn['content'] + eos_token }}";
+  std::string text = one_line;
+  text.replace(text.find(assistant), assistant.size(), "{{ 'A' }}{{ raise_exception('no') }}");
+  EXPECT_NE(refusal(text).find("raising (raise_exception) for an assistant message after writing 'A'"), std::string::npos)
+      << refusal(text);
+  // Template data before the one raise is taken, as before (jinja2 writes nothing when it raises).
+  const ChatTemplate data_first = detect(with("TEXT{{ raise_exception('no') }}"));
+  EXPECT_EQ(data_first.family(), ChatFamily::kZephyr);
+  EXPECT_THROW(data_first.render(kZephyrTurns, eos("</s>")), std::invalid_argument);
+}
+
+// Review Z2 L4: a refusal quoting a template string shows its control characters escaped, as \n is.
+TEST(ChatTemplate, RefusalsQuoteControlCharactersEscaped) {
+  const std::string one_line = zephyr_one_line();
+  const std::string system = "{{ '<|system|>\\n' + turn['content'] + eos_token }}";
+  std::string text = one_line;
+  text.replace(text.find(system), system.size(), "{{ '\\r\\t\x01\x7f' + '\\n' }}");
+  const std::string why = refusal(text);
+  EXPECT_NE(why.find("writes a system message as '\\r\\t\\x01\\x7f\\n', not as"), std::string::npos) << why;
+  for (char c : why) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << why;
+  EXPECT_EQ(jinja_quote("a\rb\tc\x1f" "d\ne"), "a\\rb\\tc\\x1fd\\ne");
 }

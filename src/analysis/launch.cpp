@@ -312,8 +312,21 @@ void self_time_breakdown(const Trace& t, const OperatorNesting& nesting, LaunchA
 
 }  // namespace
 
+std::string no_gpu_reason(int64_t skipped_gpu_events) {
+  if (skipped_gpu_events <= 0) return "no GPU activity in the trace";
+  return no_gpu_short(skipped_gpu_events) + " (" + std::to_string(skipped_gpu_events) +
+         (skipped_gpu_events == 1 ? " GPU event" : " GPU events") + " skipped: see skipped)";
+}
+
+std::string no_gpu_short(int64_t skipped_gpu_events) {
+  return skipped_gpu_events > 0 ? "no usable GPU activity" : "no GPU activity";
+}
+
+std::string LaunchAnalysis::gpu_undefined_reason() const { return no_gpu_reason(skipped_gpu_events); }
+
 LaunchAnalysis analyze_launches(const Trace& t) {
   LaunchAnalysis a;
+  a.skipped_gpu_events = t.skipped_gpu_events();
   a.api_calls = static_cast<int64_t>(t.api.size());
   a.operators = static_cast<int64_t>(t.ops.size());
   std::vector<uint8_t> duplicate;  // per API row, filled only when some id is shared

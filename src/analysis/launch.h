@@ -129,7 +129,20 @@ struct LaunchAnalysis {
   // Of duplicate_correlation_calls, those whose id a call of another process owns: per-process traces
   // merged into one (their ids repeat); those calls' GPU work is linked to the other process's calls.
   int64_t duplicate_calls_of_other_processes = 0;
+  // GPU events the reader left out (Trace::skipped_gpu_events): with none kept (gpu_undefined()),
+  // the trace had GPU work, none of it usable, and the reason says so.
+  int64_t skipped_gpu_events = 0;
+  // Why the GPU figures are undefined, when gpu_undefined() (no_gpu_reason below).
+  std::string gpu_undefined_reason() const;
 };
+
+// The one wording of "no GPU activity", for every output (analyze's text, JSON, both HTML paths and
+// SQLite, fusion, sweep): "no GPU activity in the trace" for a trace that has none (a CPU-only
+// profile, a recording without CUPTI); "no usable GPU activity (N GPU events skipped: see skipped)"
+// when it had some and the reader left every one out (their reasons are in Trace::skipped).
+std::string no_gpu_reason(int64_t skipped_gpu_events);
+// The same for a table cell: "no GPU activity" or "no usable GPU activity".
+std::string no_gpu_short(int64_t skipped_gpu_events);
 
 LaunchAnalysis analyze_launches(const Trace& trace);
 

@@ -23,6 +23,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.host_undefined_reason = a.host_undefined_reason;
   p.launch_thread_annotations = a.launch_thread_annotations, p.cpu_idle_without_annotations = a.cpu_idle_without_annotations;
   p.profiler_steps = a.profiler_steps;
+  p.skipped_gpu_events = a.skipped_gpu_events;
   if (a.inference_latency > 0) {
     const double il = static_cast<double>(a.inference_latency);
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / il;
@@ -43,7 +44,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
 }
 
 std::string no_verdict_reason(const SweepPoint& p) {
-  if (p.no_gpu) return "no GPU activity in the trace";
+  if (p.no_gpu) return no_gpu_reason(p.skipped_gpu_events);
   if (p.launches_unmeasured) return p.launch_note;
   if (!p.bound.empty()) return "";
   return p.bound_undefined_reason.empty() ? "no launch call is linked to GPU work" : p.bound_undefined_reason;
@@ -159,9 +160,13 @@ std::string summarize(const SweepResult& r) {
     }
   } else if (std::all_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.no_gpu; })) {
     // CPU-only profiles: no launch or queue figure exists to compare, and no idle share either.
-    return "No trace in this sweep has GPU activity (CPU-only profiles): there are no launch, queue or idle "
-           "figures to compare across batch sizes; `infertrace analyze` gives each trace's host span and "
-           "operators by self time.";
+    // (Traces whose GPU events were all skipped are not CPU-only: said so.)
+    const bool skipped = std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.skipped_gpu_events > 0; });
+    return std::string(skipped ? "No trace in this sweep has usable GPU activity (CPU-only profiles, or GPU events all "
+                                 "skipped: see each batch's skipped)"
+                               : "No trace in this sweep has GPU activity (CPU-only profiles)") +
+           ": there are no launch, queue or idle figures to compare across batch sizes; `infertrace analyze` gives "
+           "each trace's host span and operators by self time.";
   } else if (pts.back().launches_unmeasured) {
     s = "No transition: batch " + std::to_string(pts.back().batch) + ", the largest given, has no CPU- or GPU-bound verdict: " +
         pts.back().launch_note + ".";
@@ -174,7 +179,7 @@ std::string summarize(const SweepResult& r) {
     const bool nothing_linked = pts.back().no_gpu || pts.back().bound_undefined_reason.empty() ||
                                 pts.back().bound_undefined_reason == "no launch call is linked to GPU work";
     s = "No transition: batch " + std::to_string(pts.back().batch) + ", the largest given, has " +
-        (pts.back().no_gpu ? "no GPU activity, so it has no CPU- or GPU-bound verdict"
+        (pts.back().no_gpu ? no_gpu_short(pts.back().skipped_gpu_events) + ", so it has no CPU- or GPU-bound verdict"
                            : "no CPU- or GPU-bound verdict (" + no_verdict_reason(pts.back()) + ")") +
         (!any_verdict ? ", nor has any other trace in the sweep."
          : nothing_linked ? "; check that its trace holds the GPU run."

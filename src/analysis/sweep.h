@@ -44,6 +44,9 @@ struct SweepPoint {
   ns_t cpu_idle_without_annotations = 0;
   double cpu_idle_without_annotations_share = 0;  // of IL (0 when IL is 0)
   int64_t profiler_steps = 0;
+  // LaunchAnalysis::skipped_gpu_events: with no_gpu, the trace's GPU events were all left out, and
+  // its reason says so (no_gpu_reason).
+  int64_t skipped_gpu_events = 0;
 };
 
 // Why a point has no CPU-/GPU-bound verdict, in the words the sweep sentence and JSON use: no GPU

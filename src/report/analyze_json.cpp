@@ -174,8 +174,6 @@ const std::vector<const char*>& launch_measured_keys() {
   return keys;
 }
 
-const char* const kNoGpuReason = "no GPU activity in the trace";
-
 const std::vector<const char*>& host_keys_without_thread() {
   static const std::vector<const char*> keys = {
       "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "host_active_without_annotations_ns",
@@ -250,7 +248,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   if (a.gpu_undefined()) {
     // Same keys, null values: 0 would read as a measurement. The reason says why.
     for (const char* k : gpu_defined_keys()) j[k] = nullptr;
-    j["undefined_reason"] = kNoGpuReason;
+    j["undefined_reason"] = a.gpu_undefined_reason();
     if (a.host) j["host"] = host_json(t, *a.host, a.by_self);  // (not without operators: a recording)
   }
   const LaunchCoverage& coverage = t.launch_coverage;

@@ -23,9 +23,8 @@ nlohmann::json analyze_trace_json(const Trace& t, const LaunchAnalysis& a);
 // {schema_version, kind, traces: [object per trace]}.
 nlohmann::json analyze_document(const std::vector<AnalyzedTrace>& traces);
 
-// Why the launch metrics of a trace without GPU activity are null ("undefined_reason"), and
-// their keys (also the columns other outputs leave empty for such a trace).
-extern const char* const kNoGpuReason;
+// The keys of the launch metrics that a trace without GPU activity has null (its "undefined_reason",
+// LaunchAnalysis::gpu_undefined_reason, says why), also the columns other outputs leave empty for it.
 const std::vector<const char*>& gpu_defined_keys();
 // The host figures, null when no thread issued a launch call (LaunchAnalysis::host_undefined;
 // the reason in `host_undefined_reason`).

@@ -1,6 +1,9 @@
 // The words analyze's outputs (terminal, HTML) use for what decides a host figure or shapes the IL
 // window: annotation ranges in host active, several profiler steps, correlation ids of merged
 // processes (docs/analyze.md, "Annotations and profiler steps", "Merged processes").
+// (Why the launch figures are undefined without GPU activity, "no GPU activity in the trace" or "no
+// usable GPU activity (N GPU events skipped: see skipped)", is analysis/launch.h's no_gpu_reason():
+// sweep, in it_analysis, writes it too.)
 #pragma once
 
 #include <cstdint>

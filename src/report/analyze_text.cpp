@@ -52,7 +52,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
              format_count(a.linked_launch_calls) + " linked to GPU work, " + format_count(a.graph_launches) + " graph launches");
   if (a.gpu_undefined()) {
     // Without GPU work these are not measurements: "-", not 0 (the host section follows).
-    const std::string why = std::string("undefined: ") + kNoGpuReason;
+    const std::string why = "undefined: " + a.gpu_undefined_reason();
     for (const char* m : {"TKLQT", "  launch part", "  queue part", "API time", "AKD", "inference latency", "GPU busy",
                           "GPU idle", "CPU idle", "bound"})
       row(m, "-", why);
@@ -194,14 +194,15 @@ void print_self_times(std::ostream& os, const Trace& t, const OperatorSelfTimes&
 }
 
 // A trace without GPU activity: the host span, each thread's active and idle time in it, and the
-// operators by self time.
-void print_host(std::ostream& os, const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s, size_t top) {
+// operators by self time. `no_gpu` is why there is no GPU side (LaunchAnalysis::gpu_undefined_reason).
+void print_host(std::ostream& os, const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s, size_t top,
+                const std::string& no_gpu) {
   os << "\n";
   TextTable sm({"metric", "value", "meaning"}, {Align::Left, Align::Right, Align::Left});
   sm.add_row({"host span", format_ns(h.span), "first top-level operator start to last host event end"});
   sm.add_row({"top-level operators", format_count(s.top_level), "operators inside no other operator of their thread"});
   sm.add_row({"operator self time", format_ns(s.self_total), "sum of self times (the share column's whole)"});
-  sm.print(os, "Host (no GPU activity in the trace)");
+  sm.print(os, "Host (" + no_gpu + ")");
   TextTable th({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
   for (const HostThreadStat& x : h.threads)
     th.add_row({std::to_string(x.pid), std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.operators),
@@ -237,7 +238,7 @@ void print_analyze_text(std::ostream& os, const Trace& t, const LaunchAnalysis& 
   // section, where it has been since that section came).
   if (!a.host) print_self_times(os, t, a.by_self, top);
   print_streams(os, a);
-  if (a.host) print_host(os, t, *a.host, a.by_self, top);
+  if (a.host) print_host(os, t, *a.host, a.by_self, top, a.gpu_undefined_reason());
 }
 
 std::vector<std::string> write_analyze_csv(const std::string& dir, const std::vector<AnalyzedTrace>& traces,

@@ -176,7 +176,7 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   // analyze --json writes them, not 0s that read as measurements (review EA M1).
   const bool no_gpu = rep.launch && rep.launch->gpu_undefined();
   const bool have = rep.launch != nullptr && !no_gpu, bound_known = has_bound(rep) && launches_measured(rep);
-  if (no_gpu) j["undefined_reason"] = kNoGpuReason;
+  if (no_gpu) j["undefined_reason"] = rep.launch->gpu_undefined_reason();
   j["bound"] = bound_known ? json(rep.launch->bound) : json(nullptr);
   // As analyze --json: the reason where the launches were measured and the GPU ran but no verdict.
   if (have && rep.launch->bound.empty() && launches_measured(rep) && !rep.launch->gpu_undefined())

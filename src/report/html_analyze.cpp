@@ -298,15 +298,16 @@ std::string self_time_table(const json& ops) {
          more_note(ops.size(), "operators");
 }
 
-// A trace without GPU activity: its `host` object (span, threads, operators by self time).
-std::string host_tables(const json& h) {
+// A trace without GPU activity: its `host` object (span, threads, operators by self time), under
+// the document's `undefined_reason` (why there is no GPU side).
+std::string host_tables(const json& h, const std::string& no_gpu) {
   if (!h.is_object()) return "";
   HtmlTable sm({"metric", "value", "meaning"}, 1);
   sm.set_left(2);
   sm.add_row({"host span", ns_or(member(h, "span_ns")), "first top-level operator start to last host event end"});
   sm.add_row({"top-level operators", count_or(member(h, "top_level_operators")), "operators inside no other operator of their thread"});
   sm.add_row({"operator self time", ns_or(member(h, "self_total_ns")), "sum of self times (the share column's whole)"});
-  std::string out = sm.render("Host (no GPU activity in the trace)");
+  std::string out = sm.render("Host (" + no_gpu + ")");
   const json& threads = member(h, "threads");
   if (threads.is_array() && !threads.empty()) {
     HtmlTable tb({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
@@ -327,7 +328,7 @@ std::string trace_body(const json& t, const std::string& sched_heading) {
                      operator_table(member(t, "operator_stats"), member(t, "operator_links"));
   // A GPU trace's self-time table follows its launch-tax table; a CPU-only one has it in its host section.
   if (!member(t, "host").is_object()) body += self_time_table(member(member(t, "operators_by_self"), "operators"));
-  body += stream_tables(member(t, "streams"), member(t, "devices")) + host_tables(member(t, "host"));
+  body += stream_tables(member(t, "streams"), member(t, "devices")) + host_tables(member(t, "host"), str_or(t, "undefined_reason", no_gpu_reason(0)));
   if (member(t, "sched").is_object()) body += "<h3>" + escape(sched_heading) + "</h3>" + sched_section(t["sched"]);
   return body;
 }

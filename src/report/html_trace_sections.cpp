@@ -191,7 +191,7 @@ std::string self_time_table(const Trace& t, const OperatorSelfTimes& s) {
 
 // A trace without GPU activity (docs/analyze.md): the host span, each thread's active and idle
 // time, and the operators by self time, in place of the launch metrics it does not have.
-std::string host_tables(const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s) {
+std::string host_tables(const Trace& t, const HostAnalysis& h, const OperatorSelfTimes& s, const std::string& no_gpu) {
   HtmlTable sm({"metric", "value", "meaning"}, 1);
   sm.set_left(2);
   sm.add_row({"host span", format_ns(h.span), "first top-level operator start to last host event end"});
@@ -205,7 +205,7 @@ std::string host_tables(const Trace& t, const HostAnalysis& h, const OperatorSel
                 format_ns(x.active), format_ns(x.idle), format_pct(share(x.idle, h.span))});
   }
   HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
-  return sm.render("Host (no GPU activity in the trace)") +
+  return sm.render("Host (" + no_gpu + ")") +
          th.render("Host threads (active: union of the thread's operators inside the host span)") +
          more_rows_note(h.threads.size(), kShown, "threads", "analyze --json") +
          (s.operators.empty() ? op.render("Operators by self time (inclusive minus direct children on the same thread)")
@@ -234,7 +234,7 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
     if (!t.launch) continue;
     const auto& a = *t.launch;
     if (a.gpu_undefined()) {  // a CPU-only trace: none of these is measured (not "0 ns")
-      tb.add_row({t.label, format_count(a.kernels), "-", "-", "-", "-", "-", "-", "- (no GPU activity)"});
+      tb.add_row({t.label, format_count(a.kernels), "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(a.skipped_gpu_events) + ")"});
       continue;
     }
     if (!t.trace->launch_coverage.measured()) {  // launches not recorded: only the GPU side is measured
@@ -255,8 +255,11 @@ std::string trace_details(const TraceInput& in, size_t index) {
   body += event_counts(t);
   if (in.launch && in.launch->linked_launch_calls == 0 && !t.gpu.size()) {
     // A CPU-only run (e.g. a recording of the reference engine): no launch metrics to show.
-    body += "<p class=\"note\">No GPU activity in this trace, so there are no launch or queue metrics.</p>";
-    if (in.launch->host) body += host_tables(t, *in.launch->host, in.launch->by_self);
+    // (Every GPU event skipped: the shared reason, which says so, capitalised.)
+    std::string why = in.launch->skipped_gpu_events > 0 ? in.launch->gpu_undefined_reason() : "no GPU activity in this trace";
+    why[0] = 'N';
+    body += "<p class=\"note\">" + escape(why) + ", so there are no launch or queue metrics.</p>";
+    if (in.launch->host) body += host_tables(t, *in.launch->host, in.launch->by_self, in.launch->gpu_undefined_reason());
   } else if (in.launch) {
     body += summary_table(t, *in.launch);
     if (t.launch_coverage.measured()) body += latency_histogram(*in.launch);  // (of the launches some processes recorded)
@@ -293,6 +296,9 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
   if (a.bound.empty()) {
     out.push_back(in.trace->gpu.size()
                       ? fmt::format("{}: no CPU-bound or GPU-bound verdict: {}.", in.label, a.bound_undefined_reason)
+                      // GPU events in the file, none usable: not a CPU-only trace, nor a recording without CUPTI.
+                      : a.skipped_gpu_events > 0
+                      ? fmt::format("{}: {}, so launch metrics are not available.", in.label, a.gpu_undefined_reason())
                       : in.trace->api.size() && !in.trace->ops.size()
                           ? fmt::format("{}: no GPU activity recorded ({} CUDA API calls; a recording without CUPTI), so "
                                         "launch metrics are not available.", in.label, in.trace->api.size())

@@ -291,7 +291,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     else st.text("bound").opt_text(a.bound).step();
     // Stored when analyze --json has it (review BD L8): why a trace with GPU work has no verdict.
     if (a.bound.empty() && !a.gpu_undefined()) st.text("bound_undefined_reason").text(a.bound_undefined_reason).step();
-    if (a.gpu_undefined()) st.text("undefined_reason").text(kNoGpuReason).step();
+    if (a.gpu_undefined()) st.text("undefined_reason").text(a.gpu_undefined_reason()).step();
     if (a.host_undefined()) st.text("host_undefined_reason").text(a.host_undefined_reason).step();
     if (unmeasured) st.text("launch_undefined_reason").text(t.launch_coverage.unmeasured_reason).step();
     if (t.launch_coverage.partial()) st.text("launch_partial_note").text(t.launch_coverage.partial_note).step();

@@ -48,7 +48,7 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"profiler_steps", p.profiler_steps}});
     if (!p.no_gpu && !p.launches_unmeasured && !p.host_undefined_reason.empty())
       pts.back()["host_undefined_reason"] = p.host_undefined_reason;
-    if (p.no_gpu) pts.back()["undefined_reason"] = "no GPU activity in the trace";
+    if (p.no_gpu) pts.back()["undefined_reason"] = no_gpu_reason(p.skipped_gpu_events);
     else if (p.bound.empty() && !p.launches_unmeasured) pts.back()["bound_undefined_reason"] = no_verdict_reason(p);
     if (p.launches_unmeasured) pts.back()["launch_undefined_reason"] = p.launch_note;
     else if (!p.launch_note.empty()) pts.back()["launch_partial_note"] = p.launch_note;
@@ -104,7 +104,7 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
                TextTable::Align::Left, TextTable::Align::Left});
   for (auto& p : r.points) {
     if (p.no_gpu) {  // a CPU-only trace: nothing here is measured (not "0 ns")
-      t.add_row({std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "- (no GPU activity)", p.source});
+      t.add_row({std::to_string(p.batch), format_count(p.kernels), "-", "-", "-", "-", "-", "-", "- (" + no_gpu_short(p.skipped_gpu_events) + ")", p.source});
       continue;
     }
     const bool l = !p.launches_unmeasured;  // launch figures measured

@@ -74,13 +74,26 @@ inline std::string jinja_line(std::string_view source, size_t at) {
   return "line " + std::to_string(n);
 }
 
-// The first 60 bytes of v, newlines shown as \n, less a character they would cut in two (a refusal
-// is JSON in the server's reply: a cut UTF-8 character is no text; review CL L3).
+// The first 60 bytes of v, less a character they would cut in two (a refusal is JSON in the
+// server's reply: a cut UTF-8 character is no text; review CL L3), with the control characters
+// shown as escapes: \n, \r, \t, and \xNN for the other bytes below 0x20 and DEL (a raw CR in a
+// terminal's line overwrites the reason's start; review Z2 L4).
 inline std::string jinja_quote(std::string_view v) {
   std::string_view head = v.substr(0, 60);
   if (head.size() < v.size()) head.remove_suffix(utf8_incomplete_tail(head));
   std::string out;
-  for (char c : head) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  for (char c : head) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x", out += kHex[u >> 4], out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
   return head.size() < v.size() ? out + "..." : out;
 }
 

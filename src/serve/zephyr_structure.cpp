@@ -232,6 +232,38 @@ class Reader {
     return true;
   }
 
+  // Whether tags[k] is `raise_exception('literal')`, the whole expression.
+  bool literal_raise(size_t k) const {
+    if (tags()[k].kind != JinjaTag::Kind::kExpression) return false;
+    Cursor c{t_.tokens[k]};
+    std::string m;
+    return c.name("raise_exception") && c.op("(") && c.string(&m) && c.op(")") && c.done();
+  }
+
+  // A branch between tags a and b (exclusive) holding a `raise_exception('...')` that raise_only
+  // does not take (written text before it, a second raise, more after it): refused naming the
+  // raise and what comes before it (review Z2 L3), not as an expression this server cannot render.
+  // False (why_ set) when it refuses; true when the branch holds no such raise.
+  bool no_other_raise(size_t a, size_t b, const std::string& var, std::string_view role) {
+    size_t first = b;
+    for (size_t k = a + 1; k < b && first == b; ++k)
+      if (literal_raise(k)) first = k;
+    if (first == b) return true;
+    const std::string who = std::string(role == "assistant" ? "an " : "a ") + std::string(role) + " message";
+    for (size_t k = first + 1; k < b; ++k) {
+      if (tags()[k].kind == JinjaTag::Kind::kComment) continue;
+      return fail_tag(k, literal_raise(k) ? "raising (raise_exception) a second time for " + who + ", where this "
+                                            "server takes one raise_exception('...') alone in the branch"
+                                          : "after raise_exception('...') for " + who + ", where this server takes "
+                                            "one raise_exception('...') alone in the branch");
+    }
+    // What is written before it: expressions (template data alone is taken: raise_only).
+    const std::optional<Raws> before = writes(a, first, var);
+    if (!before) return false;
+    return fail_tag(first, "raising (raise_exception) for " + who + " after writing " + describe(resolve(*before, role)) +
+                               ", where this server takes one raise_exception('...') alone in the branch");
+  }
+
   // The message of the one `raise_exception('...')` between tags a and b (exclusive), when that
   // and template data and comments are all there is (what is written before it is lost: jinja2
   // renders nothing when it raises).
@@ -279,6 +311,9 @@ class Reader {
         system_raises_ = *m;
         continue;
       }
+      // (Named for a user or assistant message when one reaches it: raising for them is refused anyway.)
+      const size_t named = reach.size() > 1 && kRoles[reach.front()] == "system" ? reach[1] : reach.front();
+      if (!no_other_raise(b, next(b), var, kRoles[named])) return false;
       const std::optional<Raws> body = writes(b, next(b), var);
       if (!body) return false;
       for (size_t r : reach) {
@@ -297,6 +332,18 @@ class Reader {
     const std::string var = a[0].text;
     const size_t end = next(k);
     if (keyword(end) != "endfor") return fail_tag(k, "with an else branch");
+    // A loop variable named raise_exception hides the function inside the loop: jinja2 calls the
+    // message there (and fails: a dict is not callable), so no call of it is read as a raise
+    // (review Z2 L2).
+    if (var == "raise_exception")
+      for (size_t j = k + 1; j < end; ++j) {
+        const Tokens& tk = t_.tokens[j];
+        for (size_t i = 0; i + 1 < tk.size(); ++i)
+          if (tk[i].kind == JinjaToken::Kind::kName && tk[i].text == "raise_exception" &&
+              tk[i + 1].kind == JinjaToken::Kind::kOperator && tk[i + 1].text == "(")
+            return fail_tag(j, "calling raise_exception(...), which the loop variable `raise_exception` hides: jinja2 "
+                               "calls the message there, not the function");
+      }
     loop_ = true;
     bool chain = false;
     for (size_t j = k + 1;; ++j) {

@@ -317,6 +317,12 @@ struct Trace {
     const auto it = meta.find("kineto.zero_duration_events");
     return it == meta.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
   }
+  // GPU events the reader left out (meta "skipped_gpu_events"; each is also counted in `skipped`
+  // under its reason): a trace with none kept but some here had GPU work, just none usable.
+  int64_t skipped_gpu_events() const {
+    const auto it = meta.find("skipped_gpu_events");
+    return it == meta.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
+  }
   std::string_view str(StrId id) const { return strings.view(id); }
 };
 

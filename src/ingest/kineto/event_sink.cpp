@@ -188,7 +188,10 @@ void EventSink::add_complete(const RawEvent& e) {
   const bool overflow = __builtin_add_overflow(e.ts.v, e.dur.v, &end);
   const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow & ((e.ts.v != 0) | legacy);
   if (!plain) [[unlikely]] {
-    if (!usable(e, cat, legacy)) return;
+    if (!usable(e, cat, legacy)) {
+      skipped_gpu_ += cat == Cat::Gpu;  // a trace whose every GPU row is unusable is not a CPU-only one
+      return;
+    }
   }
   zero_dur_ += e.dur.v == 0;
 
@@ -204,6 +207,7 @@ void EventSink::add_complete(const RawEvent& e) {
     case Cat::Gpu: {
       if (e.device.ok() && (e.device.v < INT32_MIN || e.device.v > INT32_MAX)) {
         t_.count_skipped("skipped_int_out_of_range");
+        ++skipped_gpu_;
         return;
       }
       const size_t i = gpu_rows_.next();
@@ -301,6 +305,7 @@ void EventSink::finish() {
     if (it != process_names_.end()) t_.meta["process_name." + std::to_string(k.pid)] = it->second;
   }
   if (zero_dur_ > 0) t_.meta["kineto.zero_duration_events"] = std::to_string(zero_dur_);
+  if (skipped_gpu_ > 0) t_.meta["skipped_gpu_events"] = std::to_string(skipped_gpu_);
 }
 
 }  // namespace infertrace::kineto

@@ -151,6 +151,7 @@ class EventSink {
   ThreadKey last_key_{-1, -1};
   ThreadSeen* last_thread_ = nullptr;
   int64_t zero_dur_ = 0;  // kept, but reported in Trace::meta
+  int64_t skipped_gpu_ = 0;  // GPU rows left out (their reason is in Trace::skipped): Trace::meta
   uint64_t added_ = 0;
   static constexpr uint8_t kUnclassified = 0xFF;
   std::vector<uint8_t> api_kind_of_;  // ApiKind by name id, kUnclassified until first seen

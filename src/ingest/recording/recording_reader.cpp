@@ -367,6 +367,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   // the records before them are kept, as for a record cut off while it was written, and the one the
   // zeros begin inside is left out with them (it would read as an event with zeroed fields).
   const size_t zeros_from = itrace::final_zero_run_start(data, header_bytes, size);
+  int64_t skipped_gpu = 0;  // GPU records left out (Trace::skipped_gpu_events)
   while (off < size) {
     // Only a record that reaches the final zero run can start it: one comparison for every other
     // record (a clean recording's run is its END record's own zero bytes).
@@ -450,6 +451,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       else if (type == IT_EV_SYSCALL) dur = load<it_syscall>(p).dur;
       if (!itrace::event_time_fits(ts, dur)) {
         t.count_skipped("time_out_of_range");
+        skipped_gpu += type == IT_EV_GPU;
         off += itrace::kRecordHeaderBytes + len;
         continue;
       }
@@ -513,6 +515,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   }
   b.finish();
   t.meta["recording.complete"] = complete ? "true" : "false";
+  if (skipped_gpu > 0) t.meta["skipped_gpu_events"] = std::to_string(skipped_gpu);
   t.launch_coverage = read_launch_coverage(t);  // (META cupti.callbacks.<pid>.*: the launch figures' one rule)
   return t;
 }
