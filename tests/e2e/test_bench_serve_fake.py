@@ -159,9 +159,12 @@ def start(mode):
 URL, FAIL_URL, STALL_URL = start("ok"), start("fail"), start("stall")
 
 
-def bench(*args, url=URL, none_completes=False):
+def bench(*args, url=URL, none_completes=False, default_warmup=False):
     """The JSON document. none_completes: the point completes no request, so the bench exits 1 with
-    a line saying so, after writing the document as usual."""
+    a line saying so, after writing the document as usual. Without --warmup in args, --warmup 0
+    (the servers' request counts and stamps are the measured requests'), unless default_warmup."""
+    if "--warmup" not in args and not default_warmup:
+        args = args + ("--warmup", "0")
     r = run("bench", "serve", "--url", url, "--prompt-tokens", "8", "--json", *args, timeout=120)
     want = 1 if none_completes else 0
     check(r.returncode == want, "bench serve %s exits %d (rc %d: %s)" % (args, want, r.returncode, r.stderr[-400:]))
@@ -360,6 +363,22 @@ if d:
         check(len(seen) == 2 and sum(seen) <= 1, "request %d: in flight at its pick %s" % (i, seen))
         check(seen[r["url"]] == min(seen), "request %d went to URL %d with %s in flight" % (i, r["url"], seen))
     print("two-server target: %d and %d requests" % tuple(posts))
+
+# 7b) the default warm-up: one unmeasured request to each server before the point (review SB M1:
+# a fresh server's first request is cold), so each of two fresh servers gets one POST more than
+# the JSON sends it; the JSON's warmup is the count sent. --warmup 0 sends none.
+for given, want in (((), 2), (("--warmup", "0"), 0)):
+    pair = [start("ok"), start("ok")]
+    srvs = servers[-2:]
+    d = bench("--requests", "2", "--output-tokens", "2", *given, url=",".join(pair), default_warmup=True)
+    if d:
+        p = d["points"][0]
+        sent_to = [sum(1 for r in p["requests"] if r["url"] == k) for k in (0, 1)]
+        extra = [srvs[k].posts - sent_to[k] for k in (0, 1)]
+        check(p["completed"] == 2 and p["warmup"] == want,
+              "warm-up %s: completed %s, JSON warmup %s, want %d" % (given, p["completed"], p["warmup"], want))
+        check(extra == [want // 2, want // 2],
+              "warm-up %s: unmeasured POSTs per server %s, want %d each" % (given, extra, want // 2))
 
 # 8) an error event inside a 200 stream is a stream_error; -o writes the same document.
 out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bench_serve_fake_%d.json" % os.getpid())
