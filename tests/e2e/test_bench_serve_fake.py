@@ -206,6 +206,12 @@ if d:
     p = d["points"][0]
     check(d["schema"] == "infertrace.bench_serve/1" and d["model"] == "fake" and d["prompt_kind"] == "token_ids",
           "header fields")
+    # The document states its percentile method and definitions, as the text output does.
+    check(d.get("percentiles") == "nearest_rank" and "ceil(p/100 * n)" in d.get("percentile_rule", ""),
+          "percentile method %s / %s" % (d.get("percentiles"), d.get("percentile_rule")))
+    defs = d.get("definitions") or {}
+    check(all(k in defs for k in ("start", "token_event", "ttft", "itl", "tpot", "e2e", "tokens")),
+          "definitions %s" % sorted(defs))
     check(p["sent"] == 6 and p["completed"] == 6 and p["failed"] == 0 and p["output_tokens"] == 30, "counts")
     stamps = ok_srv.stamps[mark:]
     check(all(s["first"] - s["read"] >= FIRST and s["done"] - s["read"] >= FIRST + 4 * GAP for s in stamps),

@@ -115,6 +115,23 @@ nlohmann::json to_json(const BenchRun& run) {
   j["endpoint"] = chat ? "chat" : "completions";
   j["prompt_kind"] = chat ? "chat_words" : run.model.n_vocab > 0 ? "token_ids" : "text";
   j["profile"] = run.profile;
+  // The text output's definitions, stated in the document too (docs/metrics.md: the output states
+  // them), and the percentile method, which is not numpy's default (linear interpolation).
+  j["percentiles"] = "nearest_rank";
+  j["percentile_rule"] =
+      "p50 = median (the mean of the two middle samples for an even n); p90, p99 = the sample of 1-based rank "
+      "ceil(p/100 * n) in sorted order, not interpolated; mean = arithmetic mean";
+  j["definitions"] = {
+      {"start", "when the request was sent (before its connection is opened)"},
+      {"token_event", "completions: an SSE event with non-empty choices; chat: one whose "
+                      "choices[0].delta.content is a non-empty string"},
+      {"ttft", "start to the first token event"},
+      {"itl", "every gap between consecutive token events, one sample per gap, pooled over requests"},
+      {"tpot", "per request, (E2E - TTFT) / (tokens - 1), requests with >= 2 tokens"},
+      {"e2e", "start to the end of the stream ([DONE])"},
+      {"tokens", "usage.completion_tokens when the server sends it, else token events"},
+      {"latencies", "over completed requests only, in ms"},
+  };
   j["points"] = nlohmann::json::array();
   for (const auto& p : run.points) {
     const auto& m = p.metrics;
