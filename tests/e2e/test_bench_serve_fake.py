@@ -113,9 +113,13 @@ class Fake(FakeModelsHandler):
                 time.sleep(max(0, t0 + FIRST + i * gap - time.monotonic()))
                 # Stamped before the write: the client can read the event only after it.
                 now = time.monotonic()
-                stamp.setdefault("first", now)
-                stamp.setdefault("events", []).append(now)
-                ev = {"choices": [{"index": 0, "text": "x" * per_event, "finish_reason": None}]}
+                # "emptytext": every other event, the first included, has text "" (as ours sends
+                # while UTF-8 bytes are held back): no token, so not stamped as one.
+                text = "" if self.server.mode == "emptytext" and i % 2 == 0 else "x" * per_event
+                if text:
+                    stamp.setdefault("first", now)
+                    stamp.setdefault("events", []).append(now)
+                ev = {"choices": [{"index": 0, "text": text, "finish_reason": None}]}
                 # An event split across two writes, with \r\n line ends, exercises the parser.
                 raw = ("data: " + json.dumps(ev) + "\r\n\r\n").encode()
                 self.wfile.write(raw[:7])
@@ -412,6 +416,20 @@ if d:
     # The events' times against the fake's stamps (events at 200 and 250 ms at the earliest).
     against_stamps(p, packed.stamps, "packed")
     near(p["tok_per_s"], 8 / p["duration_s"], 1e-6, "packed: tok/s = 8 tokens / duration")
+
+# 9b) completions events with text "" are no token events, as chat's content "" (review SB M3):
+# 4 tokens in 4 events, the 1st and 3rd empty, give 2 token events a request, TTFT at the 2nd
+# event (at least FIRST + GAP after the read), one ITL gap a request; usage still counts 4 tokens.
+d = bench("--requests", "2", "--output-tokens", "4", url=start("emptytext"))
+et = servers[-1]
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 2 and [(r["tokens"], r["token_events"]) for r in p["requests"]] == [(4, 2), (4, 2)],
+          "emptytext: 4 tokens in 2 token events: %s" % [(r["tokens"], r["token_events"]) for r in p["requests"]])
+    check(p["itl_ms"]["n"] == 2, "emptytext: one gap a request, got %s" % p["itl_ms"]["n"])
+    check(all(r["ttft_ms"] >= (FIRST + GAP) * 1000 for r in p["requests"]),
+          "emptytext: TTFT on the first event with text: %s" % [r["ttft_ms"] for r in p["requests"]])
+    against_stamps(p, et.stamps, "emptytext")
 
 # 10) a stream with usage and [DONE] but no token event is malformed, not completed.
 d = bench("--requests", "2", "--output-tokens", "3", url=start("empty"), none_completes=True)

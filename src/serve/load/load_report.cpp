@@ -123,8 +123,8 @@ nlohmann::json to_json(const BenchRun& run) {
       "ceil(p/100 * n) in sorted order, not interpolated; mean = arithmetic mean";
   j["definitions"] = {
       {"start", "when the request was sent (before its connection is opened)"},
-      {"token_event", "completions: an SSE event with non-empty choices; chat: one whose "
-                      "choices[0].delta.content is a non-empty string"},
+      {"token_event", "an SSE event carrying text: choices[0].text (completions) or "
+                      "choices[0].delta.content (chat) a non-empty string"},
       {"ttft", "start to the first token event"},
       {"itl", "every gap between consecutive token events, one sample per gap, pooled over requests"},
       {"tpot", "per request, (E2E - TTFT) / (tokens - 1), requests with >= 2 tokens"},
