@@ -431,6 +431,23 @@ if d:
           "emptytext: TTFT on the first event with text: %s" % [r["ttft_ms"] for r in p["requests"]])
     against_stamps(p, et.stamps, "emptytext")
 
+# 9c) one token a request: ITL and TPOT have no samples, so their figures are null in the JSON and
+# "n/a" in the text (review SB L1), not a measured 0; TTFT and E2E are measured.
+d = bench("--requests", "2", "--output-tokens", "1")
+if d:
+    p = d["points"][0]
+    for k in ("itl_ms", "tpot_ms"):
+        check(p[k] == {"p50": None, "p90": None, "p99": None, "mean": None, "n": 0}, "1 token: %s %s" % (k, p[k]))
+    check(p["ttft_ms"]["n"] == 2 and p["ttft_ms"]["p50"] > 0, "1 token: TTFT %s" % p["ttft_ms"])
+r = run("bench", "serve", "--url", URL, "--prompt-tokens", "8", "--requests", "2", "--output-tokens", "1",
+        "--warmup", "0", timeout=120)
+check(r.returncode == 0, "1 token, text output: rc %d %s" % (r.returncode, r.stderr[-300:]))
+row = [l for l in r.stdout.splitlines() if l.startswith("| 1 |")]
+check(len(row) == 1 and [c.strip() for c in row[0].split("|")][5:7] == ["n/a", "n/a"],
+      "1 token: the table's ITL and TPOT p50 are n/a: %s" % row)
+check("  ITL  p50 n/a  p90 n/a  p99 n/a  mean n/a  (n 0)" in r.stdout, "1 token: ITL row n/a:\n%s" % r.stdout)
+check("  TPOT p50 n/a  p90 n/a  p99 n/a  mean n/a  (n 0)" in r.stdout, "1 token: TPOT row n/a:\n%s" % r.stdout)
+
 # 10) a stream with usage and [DONE] but no token event is malformed, not completed.
 d = bench("--requests", "2", "--output-tokens", "3", url=start("empty"), none_completes=True)
 if d:
