@@ -21,6 +21,7 @@ BenchRun one_point_run(Profile profile) {
   m.errors["http_500"] = 1;
   // Every figure distinct, so a column showing another's figure reads differently.
   m.e2e.p50 = 812.4, m.ttft.p50 = 40.3, m.itl.p50 = 12.6, m.tpot.p50 = 13.1;
+  m.e2e.n = m.ttft.n = m.tpot.n = 3, m.itl.n = 30;  // figures of samples (an empty one reads n/a)
   m.tok_per_s = 57.25, m.req_per_s = 1.5;
   run.points.push_back(p);
   return run;
@@ -43,6 +44,24 @@ TEST(LoadReport, SubMillisecondTimesKeepTheirDigits) {
   const std::string text = render_text(run, false);
   EXPECT_NE(text.find("| 40.30 ms | 31.20 us | 400 ns |"), std::string::npos) << text;
   EXPECT_EQ(text.find("0.0 ms"), std::string::npos) << text;
+}
+
+// No samples (ITL and TPOT of 1-token requests) is "n/a" and null, not a measured 0 (review SB L1).
+TEST(LoadReport, EmptyDistributionIsNotAZero) {
+  BenchRun run = one_point_run(Profile::kConcurrent);
+  PointMetrics& m = run.points[0].metrics;
+  m.itl = Dist{};
+  m.tpot = Dist{};
+  const std::string text = render_text(run, false);
+  EXPECT_NE(text.find("| 3 | 3/4 | 812.40 ms | 40.30 ms | n/a | n/a | 57.25 |"), std::string::npos) << text;
+  EXPECT_NE(text.find("  ITL  p50 n/a  p90 n/a  p99 n/a  mean n/a  (n 0)"), std::string::npos) << text;
+  EXPECT_NE(text.find("  TPOT p50 n/a  p90 n/a  p99 n/a  mean n/a  (n 0)"), std::string::npos) << text;
+  const nlohmann::json p = to_json(run)["points"][0];
+  for (const char* k : {"itl_ms", "tpot_ms"}) {
+    for (const char* f : {"p50", "p90", "p99", "mean"}) EXPECT_TRUE(p[k][f].is_null()) << k << " " << f << " " << p.dump();
+    EXPECT_EQ(p[k]["n"], 0);
+  }
+  EXPECT_DOUBLE_EQ(p["ttft_ms"]["p50"].get<double>(), 40.3);  // a distribution with samples keeps its figures
 }
 
 TEST(LoadReport, SynchronousPointIsConcurrencyOneNotARate) {

@@ -286,6 +286,25 @@ static size_t count_tokens(const std::vector<std::string>& datas, size_t* malfor
   return tokens;
 }
 
+// Completions follow the chat rule (review SB M3): an event is a token only when its choice's
+// "text" is a non-empty string; "" (ours while UTF-8 bytes are held back), null, absent or not a
+// string is not, with or without finish_reason, and a usage count on it is kept.
+TEST(SseParser, CompletionEventsWithoutTextAreNoTokens) {
+  EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"text":"a","finish_reason":null}]})").kind, SseKind::kToken);
+  EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"text":"","finish_reason":null}]})").kind, SseKind::kNoToken);
+  EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"text":null,"finish_reason":"length"}]})").kind, SseKind::kNoToken);
+  EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"finish_reason":"length"}]})").kind, SseKind::kNoToken);
+  EXPECT_EQ(classify_sse_data(R"({"choices":[{"index":0,"text":7}]})").kind, SseKind::kNoToken);
+  const auto last = classify_sse_data(R"({"choices":[{"index":0,"text":"","finish_reason":"length"}],"usage":{"completion_tokens":4}})");
+  EXPECT_EQ(last.kind, SseKind::kNoToken);
+  EXPECT_EQ(last.completion_tokens, 4);
+  size_t bad = 0;
+  const std::vector<std::string> ours = {R"({"choices":[{"index":0,"text":"x"}]})", R"({"choices":[{"index":0,"text":""}]})",
+                                         R"({"choices":[{"index":0,"text":"é"}]})"};
+  EXPECT_EQ(count_tokens(ours, &bad), 2u);
+  EXPECT_EQ(bad, 0u);
+}
+
 TEST(SseParser, ChatRoleFramingsOfOtherServers) {
   size_t bad = 0;
   // SGLang: "role": null in every chunk (pydantic model_dump without exclude_none), the first

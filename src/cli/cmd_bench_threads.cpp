@@ -110,9 +110,20 @@ std::string fmt_gbs(double gbs) {
 
 // Median, mean and sample stddev of the per-repetition rates, with each repetition's tokens and
 // seconds (samples[i] = tokens[i] / seconds[i]) so the rates can be recomputed from the output.
+// The sample stddev (N-1) of one repetition is undefined: null here, empty in the CSV, "n/a" in the
+// markdown (llama-bench prints 0; a 0 would read as a measured, perfectly steady rate; review SB L2).
 nlohmann::json stat_json(const std::vector<double>& v, const std::vector<int64_t>& tokens, const std::vector<double>& seconds) {
   const MeanSd m = mean_sd(v);
-  return {{"median", median_of(v)}, {"mean", m.mean}, {"stddev", m.sd}, {"samples", v}, {"tokens", tokens}, {"seconds", seconds}};
+  return {{"median", median_of(v)}, {"mean", m.mean}, {"stddev", v.size() > 1 ? nlohmann::json(m.sd) : nlohmann::json()},
+          {"samples", v}, {"tokens", tokens}, {"seconds", seconds}};
+}
+
+// A stddev field of the CSV ("%.3f", empty for one repetition) or the markdown ("%.2f", "n/a").
+std::string sd_field(const std::vector<double>& v, double sd, bool csv) {
+  if (v.size() < 2) return csv ? "" : "n/a";
+  char b[32];
+  std::snprintf(b, sizeof b, csv ? "%.3f" : "%.2f", sd);
+  return b;
 }
 
 // Decode rate the best point is chosen by (bench::best_tg_index), as printed.
@@ -247,14 +258,16 @@ void run_threads(const ThreadsArgs& a) {
       // Unknown values are empty fields (as in every CSV the project writes), never 0.00 or text in
       // a numeric column: read_gbs and the roofline when no bandwidth was measured (--no-roofline),
       // IPC and LLC misses without hardware counters.
-      std::printf("%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%s,%s,%.3f,%.3f\n", p.threads, pp.mean, pp.sd, tg.mean, tg.sd,
+      std::printf("%d,%.3f,%s,%.3f,%s,%.3f,%s,%s,%s,%s,%s,%.3f,%.3f\n", p.threads, pp.mean, sd_field(p.pp, pp.sd, true).c_str(),
+                  tg.mean, sd_field(p.tg, tg.sd, true).c_str(),
                   p.ctx_switches_per_token, p.read_gbs > 0 ? fmt_gbs(p.read_gbs).c_str() : "",
                   p.roofline_tg > 0 ? roof : "", p.roofline_tg > 0 ? std::to_string(tg.mean / p.roofline_tg).c_str() : "",
                   p.hw_supported ? ipc : "", p.hw_supported ? llc : "", median_of(p.pp), tg_median(p));
     else
-      std::printf("| %d%s | %.2f | %.2f +- %.2f | %.2f | %.2f +- %.2f | %.2f | %s | %s | %s | %s |\n", p.threads,
-                  p.threads > n_run_cpus ? " (oversubscribed)" : "", median_of(p.pp), pp.mean, pp.sd, tg_median(p), tg.mean,
-                  tg.sd, p.ctx_switches_per_token, roof, frac, ipc, llc);
+      std::printf("| %d%s | %.2f | %.2f +- %s | %.2f | %.2f +- %s | %.2f | %s | %s | %s | %s |\n", p.threads,
+                  p.threads > n_run_cpus ? " (oversubscribed)" : "", median_of(p.pp), pp.mean,
+                  sd_field(p.pp, pp.sd, false).c_str(), tg_median(p), tg.mean, sd_field(p.tg, tg.sd, false).c_str(),
+                  p.ctx_switches_per_token, roof, frac, ipc, llc);
   }
   if (!csv) {
     const int most = *std::max_element(counts.begin(), counts.end());

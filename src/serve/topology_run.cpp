@@ -106,7 +106,7 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
       measured.warmup = 0;
       run.energy.push_back(measure_point_energy(
           meter, [&] { run.run.points.push_back(load::run_point(target, run.run.model, measured)); }));
-      run.run.points.back().spec.warmup = spec.warmup;  // as asked, for the report
+      run.run.points.back().spec.warmup = load::warmup_requests(target, spec);  // the count sent, for the report
     }
     for (auto& s : servers) s.stop();
     study.runs.push_back(std::move(run));

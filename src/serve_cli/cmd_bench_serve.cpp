@@ -62,7 +62,8 @@ struct Opts {
   std::string profile = "synchronous", out, endpoint = "completions";
   std::vector<int> concurrency;
   std::vector<double> rate;
-  int64_t prompt_tokens = 256, output_tokens = 128, requests = 0, warmup = 0;
+  int64_t prompt_tokens = 256, output_tokens = 128, requests = 0;
+  std::optional<int64_t> warmup;  // not given: one per server (serve::load::kWarmupPerServer)
   double duration = 0, timeout = 600;
   uint64_t seed = 0;
   bool json = false;
@@ -258,7 +259,7 @@ void run(const Opts& o) {
                      " (each request's body is built in memory)");
   if ((o.requests > 0) == (o.duration > 0))
     throw UsageError("give exactly one of --requests N (> 0) and --duration S (> 0) per point");
-  if (o.requests < 0 || o.duration < 0 || o.warmup < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");
+  if (o.requests < 0 || o.duration < 0 || o.warmup.value_or(0) < 0) throw UsageError("--requests, --duration, --warmup must be >= 0");
   // Finite and bounded: infinity or 1e300 would overflow the deadline arithmetic.
   if (!(o.timeout > 0 && o.timeout <= 1e7)) throw UsageError("--timeout must be > 0 and at most 1e7 s");
   if (!(o.duration <= 1e7)) throw UsageError("--duration must be at most 1e7 s");
@@ -266,7 +267,7 @@ void run(const Opts& o) {
   serve::load::PointSpec base;
   base.requests = o.requests;
   base.duration_s = o.duration;
-  base.warmup = o.warmup;
+  base.warmup = o.warmup.value_or(serve::load::kWarmupPerServer);
   base.timeout_s = o.timeout;
   base.seed = o.seed;
   base.prompt_tokens = o.prompt_tokens;
@@ -355,7 +356,7 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--output-tokens", o->output_tokens, "max_tokens per request, ignore_eos (default 128)");
   c->add_option("--requests", o->requests, "Measured requests per point");
   c->add_option("--duration", o->duration, "Seconds of sending per point (instead of --requests)");
-  c->add_option("--warmup", o->warmup, "Unmeasured requests before each point, one at a time");
+  c->add_option("--warmup", o->warmup, "Unmeasured requests before each point, one at a time (default: one per server)");
   c->add_option("--timeout", o->timeout, "Per-request timeout in seconds (default 600)");
   c->add_option("--seed", o->seed, "Seed of the prompts and the poisson arrivals");
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");

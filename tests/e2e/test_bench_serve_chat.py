@@ -80,7 +80,8 @@ class FakeChat(http.server.BaseHTTPRequestHandler):
 
 
 def bench(url, *extra):
-    r = run("bench", "serve", "--url", url, "--endpoint", "chat", "--json", *extra, timeout=300)
+    # --warmup 0: the fake's requests and the server's stats are the measured requests' alone.
+    r = run("bench", "serve", "--url", url, "--endpoint", "chat", "--json", "--warmup", "0", *extra, timeout=300)
     check(r.returncode == 0, "bench serve: %s %s" % (r.stdout[-500:], r.stderr))
     return json.loads(r.stdout) if r.returncode == 0 else None
 

@@ -113,9 +113,13 @@ class Fake(FakeModelsHandler):
                 time.sleep(max(0, t0 + FIRST + i * gap - time.monotonic()))
                 # Stamped before the write: the client can read the event only after it.
                 now = time.monotonic()
-                stamp.setdefault("first", now)
-                stamp.setdefault("events", []).append(now)
-                ev = {"choices": [{"index": 0, "text": "x" * per_event, "finish_reason": None}]}
+                # "emptytext": every other event, the first included, has text "" (as ours sends
+                # while UTF-8 bytes are held back): no token, so not stamped as one.
+                text = "" if self.server.mode == "emptytext" and i % 2 == 0 else "x" * per_event
+                if text:
+                    stamp.setdefault("first", now)
+                    stamp.setdefault("events", []).append(now)
+                ev = {"choices": [{"index": 0, "text": text, "finish_reason": None}]}
                 # An event split across two writes, with \r\n line ends, exercises the parser.
                 raw = ("data: " + json.dumps(ev) + "\r\n\r\n").encode()
                 self.wfile.write(raw[:7])
@@ -159,9 +163,12 @@ def start(mode):
 URL, FAIL_URL, STALL_URL = start("ok"), start("fail"), start("stall")
 
 
-def bench(*args, url=URL, none_completes=False):
+def bench(*args, url=URL, none_completes=False, default_warmup=False):
     """The JSON document. none_completes: the point completes no request, so the bench exits 1 with
-    a line saying so, after writing the document as usual."""
+    a line saying so, after writing the document as usual. Without --warmup in args, --warmup 0
+    (the servers' request counts and stamps are the measured requests'), unless default_warmup."""
+    if "--warmup" not in args and not default_warmup:
+        args = args + ("--warmup", "0")
     r = run("bench", "serve", "--url", url, "--prompt-tokens", "8", "--json", *args, timeout=120)
     want = 1 if none_completes else 0
     check(r.returncode == want, "bench serve %s exits %d (rc %d: %s)" % (args, want, r.returncode, r.stderr[-400:]))
@@ -203,6 +210,12 @@ if d:
     p = d["points"][0]
     check(d["schema"] == "infertrace.bench_serve/1" and d["model"] == "fake" and d["prompt_kind"] == "token_ids",
           "header fields")
+    # The document states its percentile method and definitions, as the text output does.
+    check(d.get("percentiles") == "nearest_rank" and "ceil(p/100 * n)" in d.get("percentile_rule", ""),
+          "percentile method %s / %s" % (d.get("percentiles"), d.get("percentile_rule")))
+    defs = d.get("definitions") or {}
+    check(all(k in defs for k in ("start", "token_event", "ttft", "itl", "tpot", "e2e", "tokens")),
+          "definitions %s" % sorted(defs))
     check(p["sent"] == 6 and p["completed"] == 6 and p["failed"] == 0 and p["output_tokens"] == 30, "counts")
     stamps = ok_srv.stamps[mark:]
     check(all(s["first"] - s["read"] >= FIRST and s["done"] - s["read"] >= FIRST + 4 * GAP for s in stamps),
@@ -361,6 +374,22 @@ if d:
         check(seen[r["url"]] == min(seen), "request %d went to URL %d with %s in flight" % (i, r["url"], seen))
     print("two-server target: %d and %d requests" % tuple(posts))
 
+# 7b) the default warm-up: one unmeasured request to each server before the point (review SB M1:
+# a fresh server's first request is cold), so each of two fresh servers gets one POST more than
+# the JSON sends it; the JSON's warmup is the count sent. --warmup 0 sends none.
+for given, want in (((), 2), (("--warmup", "0"), 0)):
+    pair = [start("ok"), start("ok")]
+    srvs = servers[-2:]
+    d = bench("--requests", "2", "--output-tokens", "2", *given, url=",".join(pair), default_warmup=True)
+    if d:
+        p = d["points"][0]
+        sent_to = [sum(1 for r in p["requests"] if r["url"] == k) for k in (0, 1)]
+        extra = [srvs[k].posts - sent_to[k] for k in (0, 1)]
+        check(p["completed"] == 2 and p["warmup"] == want,
+              "warm-up %s: completed %s, JSON warmup %s, want %d" % (given, p["completed"], p["warmup"], want))
+        check(extra == [want // 2, want // 2],
+              "warm-up %s: unmeasured POSTs per server %s, want %d each" % (given, extra, want // 2))
+
 # 8) an error event inside a 200 stream is a stream_error; -o writes the same document.
 out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bench_serve_fake_%d.json" % os.getpid())
 d = bench("--requests", "2", "--output-tokens", "3", "-o", out, url=start("errstream"), none_completes=True)
@@ -387,6 +416,37 @@ if d:
     # The events' times against the fake's stamps (events at 200 and 250 ms at the earliest).
     against_stamps(p, packed.stamps, "packed")
     near(p["tok_per_s"], 8 / p["duration_s"], 1e-6, "packed: tok/s = 8 tokens / duration")
+
+# 9b) completions events with text "" are no token events, as chat's content "" (review SB M3):
+# 4 tokens in 4 events, the 1st and 3rd empty, give 2 token events a request, TTFT at the 2nd
+# event (at least FIRST + GAP after the read), one ITL gap a request; usage still counts 4 tokens.
+d = bench("--requests", "2", "--output-tokens", "4", url=start("emptytext"))
+et = servers[-1]
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 2 and [(r["tokens"], r["token_events"]) for r in p["requests"]] == [(4, 2), (4, 2)],
+          "emptytext: 4 tokens in 2 token events: %s" % [(r["tokens"], r["token_events"]) for r in p["requests"]])
+    check(p["itl_ms"]["n"] == 2, "emptytext: one gap a request, got %s" % p["itl_ms"]["n"])
+    check(all(r["ttft_ms"] >= (FIRST + GAP) * 1000 for r in p["requests"]),
+          "emptytext: TTFT on the first event with text: %s" % [r["ttft_ms"] for r in p["requests"]])
+    against_stamps(p, et.stamps, "emptytext")
+
+# 9c) one token a request: ITL and TPOT have no samples, so their figures are null in the JSON and
+# "n/a" in the text (review SB L1), not a measured 0; TTFT and E2E are measured.
+d = bench("--requests", "2", "--output-tokens", "1")
+if d:
+    p = d["points"][0]
+    for k in ("itl_ms", "tpot_ms"):
+        check(p[k] == {"p50": None, "p90": None, "p99": None, "mean": None, "n": 0}, "1 token: %s %s" % (k, p[k]))
+    check(p["ttft_ms"]["n"] == 2 and p["ttft_ms"]["p50"] > 0, "1 token: TTFT %s" % p["ttft_ms"])
+r = run("bench", "serve", "--url", URL, "--prompt-tokens", "8", "--requests", "2", "--output-tokens", "1",
+        "--warmup", "0", timeout=120)
+check(r.returncode == 0, "1 token, text output: rc %d %s" % (r.returncode, r.stderr[-300:]))
+row = [l for l in r.stdout.splitlines() if l.startswith("| 1 |")]
+check(len(row) == 1 and [c.strip() for c in row[0].split("|")][5:7] == ["n/a", "n/a"],
+      "1 token: the table's ITL and TPOT p50 are n/a: %s" % row)
+check("  ITL  p50 n/a  p90 n/a  p99 n/a  mean n/a  (n 0)" in r.stdout, "1 token: ITL row n/a:\n%s" % r.stdout)
+check("  TPOT p50 n/a  p90 n/a  p99 n/a  mean n/a  (n 0)" in r.stdout, "1 token: TPOT row n/a:\n%s" % r.stdout)
 
 # 10) a stream with usage and [DONE] but no token event is malformed, not completed.
 d = bench("--requests", "2", "--output-tokens", "3", url=start("empty"), none_completes=True)

@@ -110,6 +110,22 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0 and len(rows) == 2 and rows[0][:3] == ["threads", "pp_mean", "pp_sd"]
           and rows[0][-2:] == ["pp_median", "tg_median"] and len(rows[1]) == len(rows[0]), "csv shape: " + r.stdout)
 
+    # -r 1: one repetition has no sample standard deviation: null, an empty CSV field, "n/a" (review SB L2).
+    one = ["-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-t", "1"]
+    r = run("bench", "threads", "-m", model, *one, "-o", "json")
+    check(r.returncode == 0, "-r 1 json: " + r.stderr)
+    if r.returncode == 0:
+        p = json.loads(r.stdout)["points"][0]
+        check(p["pp_tokens_per_second"]["stddev"] is None and p["tg_tokens_per_second"]["stddev"] is None,
+              "-r 1: stddev null: %s %s" % (p["pp_tokens_per_second"], p["tg_tokens_per_second"]))
+    r = run("bench", "threads", "-m", model, *one, "-o", "csv")
+    rows = [line.split(",") for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and len(rows) == 2 and rows[1][2] == "" and rows[1][4] == "" and rows[1][1] != "",
+          "-r 1 csv: empty sd fields: " + r.stdout)
+    r = run("bench", "threads", "-m", model, *one)
+    row = [l for l in r.stdout.splitlines() if l.startswith("| 1 ")]
+    check(r.returncode == 0 and len(row) == 1 and row[0].count("+- n/a") == 2, "-r 1 md: +- n/a: %s" % r.stdout)
+
     # The cap, checked before the model loads: absent.gguf would be exit 1 if it were loaded.
     absent = os.path.join(tmp, "absent.gguf")
     for t in (str(cap + 1), "1,%d" % (cap + 1), "9999"):

@@ -159,6 +159,11 @@ class File {
   uint64_t data_offset() const { return data_offset_; }  // start of the tensor data section
   uint64_t file_size() const { return size_; }
   const uint8_t* bytes() const { return base_; }
+  // Maps every page of the file into this process now (madvise WILLNEED, then one read per page),
+  // reading from disk what the page cache lacks, so later reads of the weights take no page fault.
+  // A no-op for from_memory. Model::load calls it: timed evaluation must not pay first-touch
+  // faults (llama.cpp's loader maps with MAP_POPULATE for the same reason).
+  void prefault() const;
 
   const std::vector<KeyValue>& metadata() const { return kv_; }
   const Value* find(std::string_view key) const;  // nullptr when absent

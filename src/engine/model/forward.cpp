@@ -46,7 +46,8 @@ std::unique_ptr<Model> Model::from_file(gguf::File file, const PlacementOptions&
     rebase(m->weights_, section, static_cast<uint8_t*>(m->weight_copy_.data()));
     m->placement_note_ = "weights copied to anonymous memory (" + m->placement_note_ + ")";
   } else {
-    m->placement_note_ = "weights used in place from the file mapping";
+    m->file_.prefault();  // every page mapped now, not on the first timed eval
+    m->placement_note_ = "weights used in place from the file mapping (prefaulted at load)";
   }
   return m;
 }

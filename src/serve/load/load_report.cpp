@@ -23,9 +23,17 @@ std::string point_label(const PointSpec& s) {
   }
 }
 
+// An empty distribution (no samples: ITL and TPOT with --output-tokens 1, every latency when no
+// request completed) has null figures, not a measured 0 (review SB L1).
 nlohmann::json dist_json(const Dist& d) {
-  return {{"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}, {"mean", d.mean}, {"n", d.n}};
+  const auto v = [&](double x) { return d.n == 0 ? nlohmann::json() : nlohmann::json(x); };
+  return {{"p50", v(d.p50)}, {"p90", v(d.p90)}, {"p99", v(d.p99)}, {"mean", v(d.mean)}, {"n", d.n}};
 }
+
+// A figure of `d` for the text output, in the unit that fits (format_ns, as every verb: "48.2 us",
+// "12.60 ms"; a one-decimal ms read "0.0 ms" for a sub-0.05 ms ITL, review UX L9); "n/a" when
+// `d` has no samples.
+std::string ms_of(const Dist& d, double v) { return d.n == 0 ? "n/a" : format_ns(v * 1e6); }
 
 }  // namespace
 
@@ -47,12 +55,9 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
   o << "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& p : run.points) {
     const auto& m = p.metrics;
-    // Times in ms, shown in the unit that fits (format_ns, as every verb: "48.2 us", "12.60 ms"): a
-    // one-decimal ms read "0.0 ms" for a sub-0.05 ms ITL (review UX L9).
-    const auto ms = [](double v) { return format_ns(v * 1e6); };
-    o << "| " << point_label(p.spec) << " | " << m.completed << "/" << m.sent << " | " << ms(m.e2e.p50)
-      << " | " << ms(m.ttft.p50) << " | " << ms(m.itl.p50) << " | "
-      << ms(m.tpot.p50) << " | " << fmt("%.2f", m.tok_per_s) << " | " << fmt("%.3f", m.req_per_s) << " | "
+    o << "| " << point_label(p.spec) << " | " << m.completed << "/" << m.sent << " | " << ms_of(m.e2e, m.e2e.p50)
+      << " | " << ms_of(m.ttft, m.ttft.p50) << " | " << ms_of(m.itl, m.itl.p50) << " | "
+      << ms_of(m.tpot, m.tpot.p50) << " | " << fmt("%.2f", m.tok_per_s) << " | " << fmt("%.3f", m.req_per_s) << " | "
       << m.failed;
     if (!m.errors.empty()) {
       o << " (";
@@ -73,9 +78,8 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
         << ", min " << m.server_prompt_tokens_min << ", max " << m.server_prompt_tokens_max << " (n "
         << m.server_prompt_tokens_n << ")\n";
     auto row = [&](const char* name, const Dist& d) {
-      const auto ms = [](double v) { return format_ns(v * 1e6); };  // as the table's times
-      o << "  " << name << " p50 " << ms(d.p50) << "  p90 " << ms(d.p90) << "  p99 " << ms(d.p99) << "  mean " << ms(d.mean)
-        << "  (n " << d.n << ")\n";
+      o << "  " << name << " p50 " << ms_of(d, d.p50) << "  p90 " << ms_of(d, d.p90) << "  p99 " << ms_of(d, d.p99)
+        << "  mean " << ms_of(d, d.mean) << "  (n " << d.n << ")\n";
     };
     for (const auto& [kind, n] : m.errors) {
       const auto ex = m.error_examples.find(kind);
@@ -115,6 +119,23 @@ nlohmann::json to_json(const BenchRun& run) {
   j["endpoint"] = chat ? "chat" : "completions";
   j["prompt_kind"] = chat ? "chat_words" : run.model.n_vocab > 0 ? "token_ids" : "text";
   j["profile"] = run.profile;
+  // The text output's definitions, stated in the document too (docs/metrics.md: the output states
+  // them), and the percentile method, which is not numpy's default (linear interpolation).
+  j["percentiles"] = "nearest_rank";
+  j["percentile_rule"] =
+      "p50 = median (the mean of the two middle samples for an even n); p90, p99 = the sample of 1-based rank "
+      "ceil(p/100 * n) in sorted order, not interpolated; mean = arithmetic mean";
+  j["definitions"] = {
+      {"start", "when the request was sent (before its connection is opened)"},
+      {"token_event", "an SSE event carrying text: choices[0].text (completions) or "
+                      "choices[0].delta.content (chat) a non-empty string"},
+      {"ttft", "start to the first token event"},
+      {"itl", "every gap between consecutive token events, one sample per gap, pooled over requests"},
+      {"tpot", "per request, (E2E - TTFT) / (tokens - 1), requests with >= 2 tokens"},
+      {"e2e", "start to the end of the stream ([DONE])"},
+      {"tokens", "usage.completion_tokens when the server sends it, else token events"},
+      {"latencies", "over completed requests only, in ms; a distribution without samples has n 0 and null figures"},
+  };
   j["points"] = nlohmann::json::array();
   for (const auto& p : run.points) {
     const auto& m = p.metrics;

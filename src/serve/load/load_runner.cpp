@@ -296,10 +296,15 @@ ModelInfo fetch_model_info(const Target& target, double timeout_s) {
   return info;
 }
 
+int64_t warmup_requests(const Target& target, const PointSpec& spec) {
+  return spec.warmup == kWarmupPerServer ? static_cast<int64_t>(target.base_urls.size()) : spec.warmup;
+}
+
 void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& spec) {
   // One at a time, unmeasured, with prompt indices after any measured request's (a server with a
   // prefix cache must not have seen the measured prompts).
-  if (spec.warmup <= 0) return;
+  const int64_t n = warmup_requests(target, spec);
+  if (n <= 0) return;
   Shared w(target.base_urls.size());
   w.target = &target;
   w.model = &model;
@@ -307,7 +312,7 @@ void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& s
   w.t0 = Clock::now();
   std::atomic<bool> fin{false};
   std::thread dog([&] { watchdog(w, fin); });
-  for (int64_t i = 0; i < spec.warmup; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     RequestSample r;
     do_request(w, (1ULL << 40) + static_cast<uint64_t>(i), r);
   }
@@ -318,6 +323,7 @@ void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& s
 PointResult run_point(const Target& target, const ModelInfo& model, const PointSpec& spec) {
   PointResult out;
   out.spec = spec;
+  out.spec.warmup = warmup_requests(target, spec);  // the count sent, for the report
   run_warmup(target, model, spec);
 
   Shared s(target.base_urls.size());

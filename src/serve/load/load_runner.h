@@ -27,13 +27,16 @@ struct ModelInfo {
   int64_t n_vocab = 0;  // 0: absent, prompts are text
 };
 
+// PointSpec::warmup value for bench serve's default: one unmeasured request per server.
+constexpr int64_t kWarmupPerServer = -1;
+
 struct PointSpec {
   Profile profile = Profile::kSynchronous;
   int concurrency = 1;      // kConcurrent (kSynchronous is 1)
   double rate = 0;          // kConstant / kPoisson, requests per second
   int64_t requests = 0;     // > 0: this many measured requests ...
   double duration_s = 0;    // ... or > 0: send for this long
-  int64_t warmup = 0;       // sent one at a time before the point, not measured
+  int64_t warmup = 0;       // sent one at a time before the point, not measured (kWarmupPerServer: one per server)
   double timeout_s = 600;   // per request, from its send
   uint64_t seed = 0;
   int64_t prompt_tokens = 256;
@@ -58,6 +61,10 @@ ModelInfo fetch_model_info(const Target& target, double timeout_s);
 // that measures something around the point itself, like energy, runs them before with this and
 // passes warmup = 0 to run_point).
 void run_warmup(const Target& target, const ModelInfo& model, const PointSpec& spec);
+// The number of warm-up requests `spec` asks for: spec.warmup, or one per base URL for
+// kWarmupPerServer (the balancer's round-robin sends one to each: none of them measures its first,
+// cold request).
+int64_t warmup_requests(const Target& target, const PointSpec& spec);
 
 // Runs the warmup and then the point; never throws for a failing request (errors are counted).
 // Throws Error when a request's thread cannot be started (one per request in flight), after the

@@ -54,15 +54,21 @@ SseEvent classify_sse_data(std::string_view data) {
     return ev;
   }
   ev.kind = j["choices"].empty() ? SseKind::kUsage : SseKind::kToken;
-  if (ev.kind == SseKind::kToken && j["choices"][0].is_object() && j["choices"][0].contains("delta")) {
-    // Chat: a chunk is a token when its delta's content is a non-empty string, whatever "role"
-    // holds: SGLang sends "role": null in every chunk and TGI may repeat "role": "assistant", so
-    // the role key says nothing. Content "" (vLLM's and OpenAI's opening role chunk, text held
+  if (ev.kind == SseKind::kToken) {
+    // One rule for both endpoints: an event is a token when it carries text, a non-empty string
+    // in the chat delta's "content" or the completion choice's "text". Chat: whatever "role"
+    // holds (SGLang sends "role": null in every chunk and TGI may repeat "role": "assistant", so
+    // the role key says nothing); content "" (vLLM's and OpenAI's opening role chunk, text held
     // back), null or absent (llama.cpp's finish_reason-only last chunk) is no token, as vLLM's
-    // benchmark counts only chunks with text.
-    const auto& d = j["choices"][0]["delta"];
-    const bool text = d.is_object() && d.contains("content") && d["content"].is_string() &&
-                      !d["content"].get_ref<const std::string&>().empty();
+    // chat benchmark counts only chunks with text. Completions: "text": "" (ours while UTF-8
+    // bytes or a possible stop string are held back, a finish_reason-only last event), null or
+    // absent is no token either, so TTFT and ITL mean the same on both endpoints (review SB M3).
+    const auto& c = j["choices"][0];
+    const bool chat = c.is_object() && c.contains("delta");
+    const nlohmann::json* holder = chat ? &c["delta"] : &c;
+    const char* key = chat ? "content" : "text";
+    const bool text = holder->is_object() && holder->contains(key) && (*holder)[key].is_string() &&
+                      !(*holder)[key].get_ref<const std::string&>().empty();
     if (!text) ev.kind = SseKind::kNoToken;
   }
   if (ev.kind == SseKind::kUsage && ev.completion_tokens < 0) {

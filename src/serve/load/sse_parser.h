@@ -11,9 +11,10 @@
 namespace infertrace::serve::load {
 
 enum class SseKind {
-  kToken,      // a data event with a non-empty "choices" array: one generated token
-  kNoToken,    // a chat chunk without a token: its delta's content is "", null or absent (the
-               // role announcement, llama.cpp's last chunk holding only finish_reason)
+  kToken,      // an event whose first choice carries text (chat: delta.content, completions:
+               // text, a non-empty string): one or more generated tokens
+  kNoToken,    // a choice without text: "", null or absent (the chat role announcement, text held
+               // back, a last chunk holding only finish_reason)
   kUsage,      // "choices": [] with "usage": the final accounting event
   kDone,       // data: [DONE]
   kError,      // a JSON object with an "error" member
