@@ -22,7 +22,9 @@ for t in ${THREADS//,/ }; do
       "$INFERTRACE_BEFORE" engine run -m "$MODEL" --prompt-tokens "$NP" -n "$NG" -t "$t" --ignore-eos --json |
         python3 -c "import json,sys; j=json.load(sys.stdin); j['engine']='infertrace (before)'; print(json.dumps(j))" >> "$OUT"
     fi
-    "$INFERTRACE" engine run -m "$MODEL" --prompt-tokens "$NP" -n "$NG" -t "$t" --ignore-eos --json |
+    # --no-warmup: llama_cpp_compare.mjs times node-llama-cpp's first evaluation of a fresh context,
+    # so infertrace's first evaluation is timed too (engine run warms up by default since 2026-12-05).
+    "$INFERTRACE" engine run -m "$MODEL" --prompt-tokens "$NP" -n "$NG" -t "$t" --ignore-eos --json --no-warmup |
       python3 -c "import json,sys; j=json.load(sys.stdin); j['engine']='infertrace'; print(json.dumps(j))" >> "$OUT"
     (cd "$NLC_DIR" && node llama_cpp_compare.mjs "$MODEL" "$t" "$NG" "$IDS") | tail -1 >> "$OUT"
   done

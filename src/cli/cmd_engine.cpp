@@ -1,5 +1,6 @@
 // `infertrace engine run`: generate text with the reference engine (CPU, or CUDA with --backend cuda:
 // engine_run_cuda.cpp) and print pp/tg tokens/s.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -75,8 +76,9 @@ void check_backend_options(const RunArgs& a) {
   if (a.roofline_gbs < 0) throw UsageError("--roofline-gbs must be > 0");
   if (a.roofline_gbs > 0 && a.measure_roofline)
     throw UsageError("--roofline-gbs and --measure-roofline: give a bandwidth or measure it, not both");
-  if (a.threads > 0 || !a.cpus.empty() || a.numa || a.hugepages || !a.isa.empty() || a.prompt_math != kDefaultPromptMath)
-    throw UsageError("--threads, --cpus, --numa, --hugepages, --isa and --prompt-math apply to --backend cpu");
+  if (a.threads > 0 || !a.cpus.empty() || a.numa || a.hugepages || !a.isa.empty() || a.prompt_math != kDefaultPromptMath ||
+      a.no_warmup)
+    throw UsageError("--threads, --cpus, --numa, --hugepages, --isa, --prompt-math and --no-warmup apply to --backend cpu");
 }
 
 void run_engine(RunArgs a) {
@@ -103,6 +105,15 @@ void run_engine(RunArgs a) {
   engine::ThreadPool pool(threads, placement.cpus);
   engine::Session session(*model, pool, ctx, a.ubatch, placement);
   engine::Sampler sampler(a.sampling);
+  // Untimed warm-up (kCpuWarmupTokens): a greedy sampler of its own, so the run's sampler and seed
+  // are untouched, and the session reset after it, so the run's tokens are the same as without it.
+  const size_t warmup_tokens = a.no_warmup ? 0 : std::min(prompt.size(), kCpuWarmupTokens);
+  if (warmup_tokens > 0) {
+    engine::Sampler greedy;
+    engine::generate(session, std::vector<int32_t>(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(warmup_tokens)),
+                     2, greedy);
+    session.reset();
+  }
   const engine::GenerateResult r = generate_on_console(session, tok, prompt, a, sampler);
   const char* isa = engine::cpu::isa_name(engine::cpu::active_isa());
   const char* int8 = prompt_int8_kernels(a.prompt_math);
@@ -118,6 +129,7 @@ void run_engine(RunArgs a) {
                         {"prompt_math", a.prompt_math},
                         {"int8_kernels", int8 ? nlohmann::json(int8) : nlohmann::json()},
                         {"placement", model->placement_note()},
+                        {"warmup_tokens", warmup_tokens},
                         {"n_prompt", r.n_prompt},
                         {"n_generated", r.output.size()},
                         {"prompt_ids", prompt},
@@ -135,8 +147,10 @@ void run_engine(RunArgs a) {
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
-  std::printf("\n\n%s | %d threads | %s kernels%s%s | %s\n", model->config().summary().c_str(), threads, isa,
-              int8 ? ", int8 " : "", int8 ? int8 : "", model->placement_note().c_str());
+  std::printf("\n\n%s | %d threads | %s kernels%s%s | %s | %s\n", model->config().summary().c_str(), threads, isa,
+              int8 ? ", int8 " : "", int8 ? int8 : "", model->placement_note().c_str(),
+              warmup_tokens > 0 ? ("untimed warm-up of " + std::to_string(warmup_tokens) + " tokens first").c_str()
+                                : "no warm-up: the timed run is the process's first evaluation");
   // Times as format_ns() writes them: "%.3f s" printed 0.000 s for a small model's prefill.
   std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(r.n_prompt),
               format_ns(r.prefill_s * 1e9).c_str(), r.pp());
@@ -184,6 +198,9 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("--top-p", a->top_p, "Top-p")->capture_default_str();
   run->add_option("--seed", a->sampling.seed, "Seed for sampling and synthetic prompts")->capture_default_str();
   run->add_flag("--ignore-eos", a->ignore_eos, "Do not stop at end-of-generation tokens");
+  run->add_flag("--no-warmup", a->no_warmup,
+                "cpu: no untimed warm-up (8 prompt tokens and one decode step, then the cache cleared) before the "
+                "timed run, so pp and tg include the first evaluation's one-time costs");
   run->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
   add_prompt_math_option(run, a->prompt_math);
   run->add_flag("--json", a->json, "Print one JSON object (schema in docs/engine.md) instead of text");

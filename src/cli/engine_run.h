@@ -28,7 +28,14 @@ struct RunArgs {
   double temperature = 0.0, top_p = 0.95;
   engine::SamplerOptions sampling;  // its temperature and top_p: set from the two above
   bool prompt_given = false;        // -p was given, maybe empty (a prompt of BOS alone)
+  // cpu: skip the untimed warm-up evaluation (kCpuWarmupTokens) before the timed run.
+  bool no_warmup = false;
 };
+
+// cpu: prompt tokens the untimed warm-up evaluates (then one decode step) before the timed run, as
+// bench threads does and llama.cpp's tools do by default: the first evaluation of a process also pays
+// for its scratch buffers, the thread pool's first wake-ups and cold caches (review SB H1).
+constexpr size_t kCpuWarmupTokens = 8;
 
 // One sequence generated for the console, either backend: the prompt text echoed and each token
 // printed as it is chosen (nothing with --json), stopping at end-of-generation unless --ignore-eos.

@@ -223,6 +223,18 @@ with tempfile.TemporaryDirectory() as tmp:
             j3 = json.loads(r3.stdout)
             check(j3["output_ids"] == j["output_ids"], "%s: placement changes no token" % preset)
             check("copied" in j3["placement"] and j3["cpus"] == [0], "%s: placement reported" % preset)
+        # The untimed warm-up (6 prompt tokens here, fewer than 8) changes no token, sampled too:
+        # its own greedy sampler, and the cache is cleared after it.
+        check(j["warmup_tokens"] == 6, "%s: warmup_tokens %r" % (preset, j.get("warmup_tokens")))
+        for sampled in ([], ["--temp", "0.8", "--seed", "11"]):
+            runs = [run("engine", "run", "-m", path, "--prompt-tokens", "6", "-n", "8", "-t", "2", "--ignore-eos",
+                        "--json", *sampled, *prompt_math, *cold) for cold in ([], ["--no-warmup"])]
+            if all(x.returncode == 0 for x in runs):
+                warm, cold = (json.loads(x.stdout) for x in runs)
+                check(warm["output_ids"] == cold["output_ids"] and cold["warmup_tokens"] == 0 and warm["warmup_tokens"] == 6,
+                      "%s %s: tokens with the warm-up %s, without %s" % (preset, sampled, warm["output_ids"], cold["output_ids"]))
+            else:
+                check(False, "%s --no-warmup: %s" % (preset, [x.stderr for x in runs]))
 
     # Text prompt and plain output.
     r = run("engine", "run", "-m", models["tiny-llama"], "-p", "hello world", "-n", "4", "-t", "1")
@@ -230,6 +242,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check("hello world" in r.stdout, "prompt text echoed")
     check(any(line.startswith("pp: ") for line in r.stdout.splitlines()), "pp line")
     check(any(line.startswith("tg: ") for line in r.stdout.splitlines()), "tg line")
+    check("untimed warm-up of" in r.stdout, "the warm-up is said:\n" + r.stdout)
+    r = run("engine", "run", "-m", models["tiny-llama"], "--backend", "cuda", "-p", "hi", "-n", "1", "--no-warmup")
+    check(r.returncode == 2 and "--no-warmup apply to --backend cpu" in r.stderr, "--no-warmup on cuda: %r" % r.stderr)
     # An empty -p is a prompt of BOS alone (the tokenizer's encoding of "", as `model tokenize -p ''`
     # gives); no -p at all is a usage error (an empty -p was refused as "give a prompt").
     tok = run("model", "tokenize", "-m", models["tiny-llama"], "-p", "", "--json")
