@@ -366,3 +366,65 @@ TEST(PerfettoExport, LossWindowsOnARecorderLossTrackPerCpu) {
   EXPECT_EQ(got, want);
   EXPECT_EQ(tracks.size(), 9u + 1u + 2u);  // the sample's tracks, the root and two CPUs
 }
+
+// A child that ends after its parent on one track (a whole-us legacy trace: aten::random_ ends 1 us
+// past aten::randint, review FMT M1). An END closes the innermost open slice, so on one track
+// Perfetto would show the child 1 us short and the parent 1 us long. Every slice, replayed as
+// Perfetto pairs BEGIN/END per track, must keep the input's (name, start, end); the overrunning
+// child goes on an "overlaps 1" child track of the thread's track, and well-nested slices stay.
+TEST(PerfettoExport, OverrunningChildKeepsItsTimesOnAnotherLane) {
+  Trace t;
+  const auto op = [&](ns_t s, ns_t d, const char* name) { t.ops.push({s, d, 100, 101, -1, t.strings.intern(name), false}); };
+  op(172'000, 20'000, "aten::randint");   // ends 192000
+  op(181'000, 12'000, "aten::random_");   // ends 193000: past its parent
+  op(182'000, 3'000, "aten::inner");      // inside random_ (and randint)
+  op(190'000, 5'000, "aten::overrun2");   // starts inside randint and random_, overruns both
+  op(200'000, 10'000, "aten::next");      // after all of them: lane 0 again
+  op(201'000, 2'000, "aten::next_child");
+  const std::string path = tmp_path("perfetto_overrun.pftrace");
+  write_perfetto_file(t, path);
+  const pb::Trace tr = read_back(path);
+  std::filesystem::remove(path);
+
+  std::map<uint64_t, pb::TrackDescriptor> tracks;
+  std::map<uint64_t, std::string> names;
+  std::map<uint64_t, std::vector<std::pair<uint64_t, std::string>>> stacks;
+  std::multiset<std::tuple<std::string, uint64_t, uint64_t>> got;  // name, start, end
+  std::map<std::string, uint64_t> track_of;
+  for (auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) tracks[p.track_descriptor().uuid()] = p.track_descriptor();
+    for (auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    if (!p.has_track_event()) continue;
+    const auto& e = p.track_event();
+    ASSERT_TRUE(tracks.count(e.track_uuid())) << "event on an undeclared track";
+    auto& st = stacks[e.track_uuid()];
+    if (e.type() == pb::TrackEvent::TYPE_SLICE_BEGIN) {
+      st.push_back({p.timestamp(), names[e.name_iid()]});
+      track_of[names[e.name_iid()]] = e.track_uuid();
+    } else if (e.type() == pb::TrackEvent::TYPE_SLICE_END) {
+      ASSERT_FALSE(st.empty());
+      got.insert({st.back().second, st.back().first, p.timestamp()});
+      st.pop_back();
+    }
+  }
+  std::multiset<std::tuple<std::string, uint64_t, uint64_t>> want;
+  for (size_t i = 0; i < t.ops.size(); ++i)
+    want.insert({std::string(t.str(t.ops.name[i])), t.ops.start[i], t.ops.start[i] + t.ops.dur[i]});
+  EXPECT_EQ(got, want);
+
+  const uint64_t thread = perfetto_track_uuid(PerfettoTrackKind::Thread, 100, 101);
+  EXPECT_EQ(track_of["aten::randint"], thread);
+  EXPECT_EQ(track_of["aten::next"], thread);
+  EXPECT_EQ(track_of["aten::next_child"], thread);
+  const uint64_t lane1 = track_of["aten::random_"], lane2 = track_of["aten::overrun2"];
+  EXPECT_NE(lane1, thread);
+  EXPECT_EQ(track_of["aten::inner"], thread);  // nests in randint: the first lane it fits
+  EXPECT_NE(lane2, thread);
+  EXPECT_NE(lane2, lane1);
+  for (const uint64_t lane : {lane1, lane2}) {
+    ASSERT_TRUE(tracks.count(lane));
+    EXPECT_EQ(tracks[lane].parent_uuid(), thread);
+  }
+  EXPECT_EQ(tracks[lane1].name(), "overlaps 1");
+  EXPECT_EQ(tracks[lane2].name(), "overlaps 2");
+}

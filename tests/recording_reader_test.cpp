@@ -740,7 +740,57 @@ TEST(RecordingExports, ChromeJsonTracks) {
   // The slice from the switch at 5000 (swapper/1 -> worker) is the incoming thread's: 100/101.
   EXPECT_EQ(oncpu[1]["args"]["pid"], 100);
   EXPECT_EQ(oncpu[1]["args"]["tid"], 101);
+  EXPECT_FALSE(by_name.count("events lost"));  // no LOSS record, no loss track
   std::filesystem::remove(path);
+}
+
+// The recorder's loss windows, as --perfetto has them (review FMT L2: --chrome had none): one
+// "events lost" slice per window (its first to its last lost timestamp) on a thread per CPU of a
+// "recorder loss" process, with lost_total and lost_TYPE args.
+TEST(RecordingExports, ChromeJsonLossWindows) {
+  Trace t;
+  const auto window = [&](ns_t first, ns_t last, int32_t cpu, int64_t api, int64_t sw) {
+    LossWindow w;
+    w.first = first, w.last = last, w.cpu = cpu;
+    if (api) w.lost["api"] = api;
+    if (sw) w.lost["switch"] = sw;
+    t.loss_windows.push_back(w);
+  };
+  window(2'000, 4'500, 0, 5, 2);
+  window(3'000, 3'500, 1, 0, 4);
+  window(7'000, 7'000, -1, 1, 0);
+  const infertrace::TempDir tmp("infertrace-chrome-loss");
+  const auto path = tmp.path / "chrome.json";
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::map<std::pair<int64_t, int64_t>, std::string> names;  // (pid, tid) -> thread name
+  std::map<int64_t, std::string> process;                     // pid -> process name
+  std::vector<nlohmann::json> lost;
+  for (auto& e : j["traceEvents"]) {
+    if (e.value("name", "") == "process_name") process[e["pid"].get<int64_t>()] = e["args"]["name"];
+    if (e.value("name", "") == "thread_name")
+      names[{e["pid"].get<int64_t>(), e["tid"].get<int64_t>()}] = e["args"]["name"];
+    if (e.value("cat", "") == "recorder_loss") lost.push_back(e);
+  }
+  ASSERT_EQ(lost.size(), 3u);
+  const int64_t pid = lost[0]["pid"];
+  EXPECT_EQ(process[pid], "recorder loss");
+  EXPECT_EQ(names[std::make_pair(pid, int64_t{0})], "CPU 0 loss");
+  EXPECT_EQ(names[std::make_pair(pid, int64_t{1})], "CPU 1 loss");
+  EXPECT_EQ(names[std::make_pair(pid, int64_t{-1})], "unknown CPU loss");
+  for (size_t i = 0; i < 3; ++i) {
+    const LossWindow& w = t.loss_windows[i];
+    const auto& e = lost[i];
+    EXPECT_EQ(e["name"], "events lost");
+    EXPECT_EQ(e["ph"], "X");
+    EXPECT_EQ(e["pid"], pid);
+    EXPECT_EQ(e["tid"], w.cpu);
+    EXPECT_DOUBLE_EQ(e["ts"].get<double>(), static_cast<double>(w.first) / 1000.0);
+    EXPECT_DOUBLE_EQ(e["dur"].get<double>(), static_cast<double>(w.last - w.first) / 1000.0);
+    EXPECT_EQ(e["args"]["lost_total"], w.total());
+    for (const auto& [type, n] : w.lost) EXPECT_EQ(e["args"]["lost_" + type], n) << type;
+    EXPECT_EQ(e["args"].size(), 1 + w.lost.size());
+  }
 }
 
 }  // namespace

@@ -183,6 +183,16 @@ TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_signed_pct(-0.04), "-4.0%");
 }
 
+// A nonzero share that one decimal rounds to 0 must not read as nothing (review FMT M3): "<0.1%".
+TEST(Units, FormatsTinyNonzeroShareAsBelowOneTenth) {
+  EXPECT_EQ(format_pct(0.0), "0.0%");            // an exact 0 stays 0.0%
+  EXPECT_EQ(format_pct(0.000015), "<0.1%");      // 0.0015% (a 928 ns kernel of 62 ms)
+  EXPECT_EQ(format_pct(0.00045), "<0.1%");       // 0.045% (rseq's share of wall)
+  EXPECT_EQ(format_pct(0.00051), "0.1%");        // rounds up: printed as it is
+  EXPECT_EQ(format_pct(-0.00001), ">-0.1%");
+  EXPECT_EQ(format_pct(0.001), "0.1%");
+}
+
 TEST(TextTable, ShortKernelNames) {
   EXPECT_EQ(short_kernel_name("void at::native::vectorized_elementwise_kernel<4, at::native::Foo<float>, "
                               "std::array<char*, 2ul> >(int, at::native::Foo<float>, std::array<char*, 2ul>)"),

@@ -177,7 +177,7 @@ const CommandRegistrar reg(710, "export", [](CLI::App& app) {
                   "replaced, a device or FIFO named like a table is refused");
   cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing)");
   cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json (VERB: analyze, sched, "
-                  "fusion, sweep, compare or threads, for bench threads; repeatable)")
+                  "fusion, sweep, compare or threads, for bench threads)")
       ->allow_extra_args(false);  // one value each: `--attach A=F TRACE` took the trace for a second document
   cmd->callback([opt]() { run(*opt); });
 });

@@ -184,9 +184,9 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
       ->capture_default_str();
   // One value per occurrence (repeat the option for more): a vector option otherwise takes words up
   // to the `--` and swallows it, so `--lib X -- sh -c CMD` read -c as an option of record.
-  cmd->add_option("--pid", opt->rec.pids, "Attach to this running process and its threads (repeatable)")
+  cmd->add_option("--pid", opt->rec.pids, "Attach to this running process and its threads")
       ->allow_extra_args(false);
-  cmd->add_option("--lib", opt->rec.libs, "Also probe this CUDA driver/runtime library or executable (repeatable)")
+  cmd->add_option("--lib", opt->rec.libs, "Also probe this CUDA driver/runtime library or executable")
       ->allow_extra_args(false);
   cmd->add_flag("--launch-durations", opt->rec.launch_durations,
                 "Also time runtime launch calls (a return probe: a third probe hit per launch instead of two)");

@@ -1,5 +1,6 @@
 // The --help layout of both executables: CLI11's, except that the usage line names only the
-// positionals the help lists. CLI11 2.1 puts every positional into the usage line, hidden ones
+// positionals the help lists, and a flag that takes one value each time says "(repeatable)".
+// CLI11 2.1 puts every positional into the usage line, hidden ones
 // too (group ""), each as its bare "..." : `fusion --help` read "fusion [OPTIONS] trace [...]", as if
 // fusion took more traces, where its hidden positional only catches stray words to refuse them
 // (review UX L3). Header-only, as parse_and_run.h, which applies it to the whole command tree.
@@ -31,6 +32,16 @@ class HelpFormatter : public CLI::Formatter {
       line += " " + (app->get_require_subcommand_min() == 0 ? "[" + word + "]" : word);
     }
     return line + "\n";
+  }
+  // CLI11 marks every vector option "TEXT ...", as if one flag took several values. An option with
+  // allow_extra_args(false) takes one value per flag (`--attach A --attach B`; `--attach A B` is
+  // refused): its help says "(repeatable)" instead (review FMT L6).
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    std::string s = CLI::Formatter::make_option_opts(opt);
+    if (opt->nonpositional() && !opt->get_allow_extra_args() && opt->get_type_size() != 0 &&
+        opt->get_expected_max() == CLI::detail::expected_max_vector_size)
+      if (const size_t k = s.find(" ..."); k != std::string::npos) s.replace(k, 4, " (repeatable)");
+    return s;
   }
 };
 

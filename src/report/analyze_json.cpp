@@ -238,7 +238,11 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["duplicate_correlation_calls"] = a.duplicate_correlation_calls;
   j["duplicate_calls_of_other_processes"] = a.duplicate_calls_of_other_processes;
   j["launch_calls_unknown_duration"] = a.launch_calls_unknown_duration;
-  j["launch_thread"] = {{"pid", a.launch_thread_pid}, {"tid", a.launch_thread_tid}, {"launches", a.launch_thread_launches}};
+  // No launch call, no launching thread: null (docs/analyze.md), not pid/tid -1 (review FMT M2).
+  j["launch_thread"] = a.launch_thread_launches > 0 ? json{{"pid", a.launch_thread_pid},
+                                                           {"tid", a.launch_thread_tid},
+                                                           {"launches", a.launch_thread_launches}}
+                                                     : json(nullptr);
   j["operator_links"] = {{"by_external_id", a.calls_by_external_id},
                          {"by_containment", a.calls_by_containment},
                          {"none", a.calls_without_operator}};

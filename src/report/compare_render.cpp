@@ -211,8 +211,10 @@ ScenarioMetrics scenario_from_json(const json& doc, const std::string& name, con
     const json& mt = (*s)["main_thread"];
     const int64_t left_out = mt.contains("offcpu_left_out_ns") && mt["offcpu_left_out_ns"].is_number()
                                  ? whole(mt["offcpu_left_out_ns"], "offcpu_left_out_ns", file) : 0;
-    if (mt.contains("tid") && mt["tid"].is_number())
-      m.offcpu_undefined_reason = offcpu_undefined_reason(whole(mt["tid"], "tid", file), m.wall - left_out);
+    // tid null: no launching thread (a document saved before 2026-12-05 wrote -1 for it).
+    if (mt.contains("tid") && (mt["tid"].is_number() || mt["tid"].is_null()))
+      m.offcpu_undefined_reason =
+          offcpu_undefined_reason(mt["tid"].is_null() ? -1 : whole(mt["tid"], "tid", file), m.wall - left_out);
   }
   // What it launched, by shape (absent from analyses saved before 2026-12-05: unknown, not compared).
   if (s->contains("launch_mix")) m.launch_mix = launch_mix_from_json((*s)["launch_mix"], file);

@@ -133,7 +133,13 @@ std::string summary_table(const json& t) {
                                                       : il_share(t, key) + " of inference latency";
   };
   row("gpu_idle_ns", "GPU idle", ns("gpu_idle_ns"), of_il("gpu_idle_fraction"));
-  const json& lt = member(t, "launch_thread");
+  // The launching thread, if any: null in this schema when there is none; a document saved before
+  // 2026-12-05 wrote {"pid": -1, "tid": -1, "launches": 0} instead (review FMT M2), read the same.
+  const json& lt_saved = member(t, "launch_thread");
+  const bool no_thread = lt_saved.is_object() && member(lt_saved, "launches").is_number_integer() &&
+                         member(lt_saved, "launches").get<int64_t>() == 0;
+  static const json none;
+  const json& lt = no_thread ? none : lt_saved;
   std::string cpu_idle = of_il("cpu_idle_fraction");
   if (lt.is_object()) cpu_idle += ", launching thread " + (member(lt, "tid").is_number_integer() ? member(lt, "tid").dump() : "-");
   if (t.contains("host_active_ns") && t.contains("host_sync_ns"))

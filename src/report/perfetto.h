@@ -30,7 +30,8 @@ struct PerfettoSummary {
 // The top byte says the kind, the rest the identity.
 enum class PerfettoTrackKind : uint8_t {
   Process = 1, Thread = 2, ThreadSyscalls = 3, Cpu = 4, CpuIrqs = 5, GpuDevice = 6, GpuStream = 7,
-  Loss = 8, LossCpu = 9  // Loss: the one "recorder loss" track (a = 0); LossCpu: a = the CPU (-1: unknown)
+  Loss = 8, LossCpu = 9,  // Loss: the one "recorder loss" track (a = 0); LossCpu: a = the CPU (-1: unknown)
+  Lane = 10  // a child track for slices that do not nest on their own track (numbered in order, not by a, b)
 };
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b = 0);
 

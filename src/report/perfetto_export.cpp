@@ -335,14 +335,14 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
 
   // ---- Events, in time order ----------------------------------------------------------------
   std::vector<Ev> evs;
+  std::vector<Ev> spans;  // slices with a duration: ts = start, tie = end (placed on lanes below)
   auto add = [&](ns_t start, ns_t dur, Table table, uint32_t row, uint64_t track) {
     if (dur <= 0) {
       evs.push_back({start, kInstant, 0, table, row, track});
       ++sum.instants;
       return;
     }
-    evs.push_back({start, kBegin, -(start + dur), table, row, track});
-    evs.push_back({start + dur, kEnd, -start, table, row, track});
+    spans.push_back({start, kBegin, start + dur, table, row, track});
     ++sum.slices;
   };
   for (uint32_t i = 0; i < t.ops.size(); ++i)
@@ -366,6 +366,45 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   for (uint32_t i = 0; i < t.loss_windows.size(); ++i) {
     const LossWindow& lw = t.loss_windows[i];
     add(lw.first, lw.last - lw.first, Table::Loss, i, perfetto_track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
+  }
+  // A slice END names no slice: it closes the innermost open one on its track. A slice that ends
+  // after the slice it started in (whole-us legacy traces round a child 1 us past its parent,
+  // docs/analyze.md) would close its parent and both durations would change (review FMT M1). So
+  // each track's slices go on lanes where they nest properly, greedily (lane 0, the track itself,
+  // first), and a slice that nests on none of the lanes so far opens a new one: a child track of
+  // the track, named "overlaps N" (as the HTML timeline's extra lanes). Every slice keeps its
+  // true start and end.
+  std::stable_sort(spans.begin(), spans.end(), [](const Ev& a, const Ev& b) {
+    if (a.track != b.track) return a.track < b.track;
+    if (a.ts != b.ts) return a.ts < b.ts;
+    return a.tie > b.tie;  // the outer (longer) of two slices that start together first
+  });
+  uint64_t lane_uuid = static_cast<uint64_t>(PerfettoTrackKind::Lane) << 56;
+  for (size_t b = 0, e = 0; b < spans.size(); b = e) {
+    const uint64_t track = spans[b].track;
+    for (e = b; e < spans.size() && spans[e].track == track; ++e) {}
+    std::vector<std::vector<ns_t>> lanes;  // per lane, the ends of its open slices (innermost last)
+    std::vector<uint64_t> lane_track{track};
+    for (size_t i = b; i < e; ++i) {
+      Ev& sl = spans[i];
+      size_t lane = 0;
+      for (;; ++lane) {
+        if (lane == lanes.size()) lanes.emplace_back();
+        std::vector<ns_t>& open = lanes[lane];
+        while (!open.empty() && open.back() <= sl.ts) open.pop_back();  // ended by now
+        if (open.empty() || sl.tie <= open.back()) break;                 // nests in the innermost
+      }
+      lanes[lane].push_back(sl.tie);
+      if (lane == lane_track.size()) {
+        lane_track.push_back(++lane_uuid);
+        descriptor(lane_track.back(), track, "overlaps " + std::to_string(lane), nullptr);
+      }
+      sl.track = lane_track[lane];
+    }
+  }
+  for (const Ev& sl : spans) {
+    evs.push_back({sl.ts, kBegin, -sl.tie, sl.table, sl.row, sl.track});
+    evs.push_back({sl.tie, kEnd, -sl.ts, sl.table, sl.row, sl.track});
   }
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     if (a.ts != b.ts) return a.ts < b.ts;

@@ -327,8 +327,10 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   // The share over the wall less the main thread's intervals left out for a loss window (the wall
   // without loss), whose length is given only for a recording with loss.
   const ns_t offcpu_wall = main_offcpu_wall(a);
-  j["main_thread"] = {{"pid", a.main_pid},
-                      {"tid", a.main_tid},
+  // No launching thread: pid and tid null, not the model's -1 (review FMT M2).
+  const bool main_known = a.main_tid >= 0;
+  j["main_thread"] = {{"pid", main_known ? json(a.main_pid) : json(nullptr)},
+                      {"tid", main_known ? json(a.main_tid) : json(nullptr)},
                       {"offcpu_ns", if_sw(a.main_offcpu)},
                       {"offcpu_share", a.main_tid >= 0 && offcpu_wall > 0 && a.switches_recorded
                                            ? json(static_cast<double>(a.main_offcpu) / static_cast<double>(offcpu_wall))

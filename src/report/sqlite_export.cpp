@@ -266,7 +266,9 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     };
     const auto is_undefined = [&](std::string_view k) {
       return (a.gpu_undefined() && listed(undefined, k)) || (unmeasured && listed(launch_keys, k)) ||
-             (a.host_undefined() && listed(host_keys_without_thread(), k)) || (k == "api_time_ns" && a.api_time_unknown());
+             (a.host_undefined() && listed(host_keys_without_thread(), k)) || (k == "api_time_ns" && a.api_time_unknown()) ||
+             // No launching thread: NULL, as analyze --json's null launch_thread (not the model's -1).
+             (a.launch_thread_launches == 0 && (k == "launch_thread_pid" || k == "launch_thread_tid"));
     };
     for (auto& [k, v] : ints) {
       if (is_undefined(k))

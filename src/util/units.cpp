@@ -41,9 +41,14 @@ std::string format_fixed(double v, int digits) {
 }
 
 std::string format_pct(double f) {
+  // A nonzero share that one decimal would round to 0 reads "<0.1%", not "0.0%": 0.0% would claim
+  // nothing (review FMT M3). An exact 0 stays 0.0%.
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f%%", f * 100.0);
-  return buf;
+  const std::string s = buf;
+  if (f > 0 && s == "0.0%") return "<0.1%";
+  if (f < 0 && s == "-0.0%") return ">-0.1%";
+  return s;
 }
 
 std::string format_signed_pct(double f) {

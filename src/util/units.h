@@ -14,7 +14,7 @@ std::string format_ns(double ns);
 std::string format_bytes(double bytes);
 // 2.34567, 2 -> "2.35" (printf's %.*f).
 std::string format_fixed(double v, int digits);
-// 0.1234 -> "12.3%".
+// 0.1234 -> "12.3%"; a nonzero share that rounds to 0.0% -> "<0.1%" (">-0.1%" below 0); 0 -> "0.0%".
 std::string format_pct(double fraction);
 // The same with its sign: 0.125 -> "+12.5%", -0.04 -> "-4.0%" (prediction errors).
 std::string format_signed_pct(double fraction);

@@ -60,6 +60,13 @@ for words in [[v] for v in VERBS] + SUBVERBS:
 for verb in ("analyze", "sched", "fusion"):
     check(re.search(r"--top UINT=\d+ .*\(1 to 1000000\)", run(verb, "--help").stdout),
           verb + " --help: --top UINT=N with its range in the text")
+# A flag that takes one value each time (repeat the flag for more) says "(repeatable)", not CLI11's
+# "TEXT ...", which reads as several values after one flag (review FMT L6: `--attach A B` is refused).
+for words, flag in ((("export",), "--attach"), (("record",), "--pid"), (("record",), "--lib"),
+                    (("sweep",), "--label"), (("sweep",), "--decode-window")):
+    line = [ln for ln in run(*words, "--help").stdout.splitlines() if ln.strip().startswith(flag + " ")]
+    check(len(line) == 1 and "..." not in line[0].split("  ")[1] and "(repeatable)" in line[0],
+          "%s --help: %s %r" % (" ".join(words), flag, line))
 check('docs/fusion.md, section "sweep --json"' in run("sweep", "--help").stdout, "sweep --json names its section")
 check("at least two" in run("sweep", "--help").stdout, "sweep --help says it needs at least two traces")
 check("then one or more scenarios" in run("compare", "--help").stdout, "compare --help says it needs a scenario")
