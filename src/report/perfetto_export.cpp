@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -335,14 +336,14 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
 
   // ---- Events, in time order ----------------------------------------------------------------
   std::vector<Ev> evs;
-  std::vector<Ev> spans;  // slices with a duration: ts = start, tie = end (placed on lanes below)
   auto add = [&](ns_t start, ns_t dur, Table table, uint32_t row, uint64_t track) {
     if (dur <= 0) {
       evs.push_back({start, kInstant, 0, table, row, track});
       ++sum.instants;
       return;
     }
-    spans.push_back({start, kBegin, start + dur, table, row, track});
+    evs.push_back({start, kBegin, -(start + dur), table, row, track});
+    evs.push_back({start + dur, kEnd, -start, table, row, track});
     ++sum.slices;
   };
   for (uint32_t i = 0; i < t.ops.size(); ++i)
@@ -367,50 +368,64 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     const LossWindow& lw = t.loss_windows[i];
     add(lw.first, lw.last - lw.first, Table::Loss, i, perfetto_track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
   }
+  std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
+    if (a.ts != b.ts) return a.ts < b.ts;
+    if (a.phase != b.phase) return a.phase < b.phase;
+    return a.tie < b.tie;
+  });
   // A slice END names no slice: it closes the innermost open one on its track. A slice that ends
   // after the slice it started in (whole-us legacy traces round a child 1 us past its parent,
   // docs/analyze.md) would close its parent and both durations would change (review FMT M1). So
   // each track's slices go on lanes where they nest properly, greedily (lane 0, the track itself,
   // first), and a slice that nests on none of the lanes so far opens a new one: a child track of
   // the track, named "overlaps N" (as the HTML timeline's extra lanes). Every slice keeps its
-  // true start and end.
-  std::stable_sort(spans.begin(), spans.end(), [](const Ev& a, const Ev& b) {
-    if (a.track != b.track) return a.track < b.track;
-    if (a.ts != b.ts) return a.ts < b.ts;
-    return a.tie > b.tie;  // the outer (longer) of two slices that start together first
-  });
-  uint64_t lane_uuid = static_cast<uint64_t>(PerfettoTrackKind::Lane) << 56;
-  for (size_t b = 0, e = 0; b < spans.size(); b = e) {
-    const uint64_t track = spans[b].track;
-    for (e = b; e < spans.size() && spans[e].track == track; ++e) {}
-    std::vector<std::vector<ns_t>> lanes;  // per lane, the ends of its open slices (innermost last)
-    std::vector<uint64_t> lane_track{track};
-    for (size_t i = b; i < e; ++i) {
-      Ev& sl = spans[i];
+  // true start and end. One pass over the events in the order they are written (a track's begins
+  // come in start order, the outer of two that start together first): no second sort.
+  {
+    struct TrackLanes {
+      std::vector<std::vector<ns_t>> open;  // per lane, the ends of its open slices (innermost last)
+      std::vector<uint64_t> uuid;           // per lane, its track (lane 0: the track itself)
+    };
+    std::unordered_map<uint64_t, TrackLanes> lanes_of;
+    // Per table and row, the lane its slice's begin was put on, for its end.
+    const size_t rows[] = {t.ops.size(), t.api.size(), t.syscalls.size(), oncpu.size(), t.irqs.size(), t.gpu.size(),
+                           t.loss_windows.size()};
+    std::vector<std::vector<uint32_t>> lane_of_row(std::size(rows));
+    uint64_t lane_uuid = static_cast<uint64_t>(PerfettoTrackKind::Lane) << 56;
+    uint64_t last_track = 0;
+    TrackLanes* last = nullptr;
+    for (Ev& e : evs) {
+      if (e.phase == kInstant) continue;
+      const size_t table = static_cast<size_t>(e.table);
+      if (e.phase == kEnd) {
+        const std::vector<uint32_t>& lanes = lane_of_row[table];
+        if (e.row < lanes.size() && lanes[e.row] != 0) e.track = lanes_of[e.track].uuid[lanes[e.row]];
+        continue;
+      }
+      if (!last || last_track != e.track) last = &lanes_of[e.track], last_track = e.track;
+      TrackLanes& tl = *last;
+      if (tl.uuid.empty()) tl.uuid.push_back(e.track);
+      const ns_t slice_end = -e.tie;
       size_t lane = 0;
       for (;; ++lane) {
-        if (lane == lanes.size()) lanes.emplace_back();
-        std::vector<ns_t>& open = lanes[lane];
-        while (!open.empty() && open.back() <= sl.ts) open.pop_back();  // ended by now
-        if (open.empty() || sl.tie <= open.back()) break;                 // nests in the innermost
+        if (lane == tl.open.size()) tl.open.emplace_back();
+        std::vector<ns_t>& open = tl.open[lane];
+        while (!open.empty() && open.back() <= e.ts) open.pop_back();  // ended by now
+        if (open.empty() || slice_end <= open.back()) break;           // nests in the innermost
       }
-      lanes[lane].push_back(sl.tie);
-      if (lane == lane_track.size()) {
-        lane_track.push_back(++lane_uuid);
-        descriptor(lane_track.back(), track, "overlaps " + std::to_string(lane), nullptr);
+      tl.open[lane].push_back(slice_end);
+      if (lane == tl.uuid.size()) {
+        tl.uuid.push_back(++lane_uuid);
+        descriptor(tl.uuid.back(), e.track, "overlaps " + std::to_string(lane), nullptr);
       }
-      sl.track = lane_track[lane];
+      if (lane != 0) {
+        std::vector<uint32_t>& lanes = lane_of_row[table];
+        if (lanes.empty()) lanes.assign(rows[table], 0);
+        lanes[e.row] = static_cast<uint32_t>(lane);
+        e.track = tl.uuid[lane];
+      }
     }
   }
-  for (const Ev& sl : spans) {
-    evs.push_back({sl.ts, kBegin, -sl.tie, sl.table, sl.row, sl.track});
-    evs.push_back({sl.tie, kEnd, -sl.ts, sl.table, sl.row, sl.track});
-  }
-  std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
-    if (a.ts != b.ts) return a.ts < b.ts;
-    if (a.phase != b.phase) return a.phase < b.phase;
-    return a.tie < b.tie;
-  });
   // Perfetto timestamps are unsigned: shift a trace that starts before 0 (never seen in practice).
   const ns_t shift = (!evs.empty() && evs.front().ts < 0) ? -evs.front().ts : 0;
 
