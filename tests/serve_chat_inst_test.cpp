@@ -17,6 +17,7 @@
 #include "serve/chat_template.h"
 
 using namespace infertrace::serve;
+using infertrace::fnv1a64;  // util/fnv1a.h
 
 namespace {
 

@@ -3,23 +3,13 @@
 #include <algorithm>
 #include <vector>
 
+#include "util/fnv1a.h"
+
 namespace infertrace {
 
 namespace {
 
-// FNV-1a, 64 bits: stable across runs and builds (a saved analysis's buckets must match a
-// recording analysed later), unlike std::hash.
-struct Fnv1a {
-  uint64_t h = 14695981039346656037ull;
-  void byte(uint8_t b) { h = (h ^ b) * 1099511628211ull; }
-  void bytes(std::string_view s) {
-    for (const char c : s) byte(static_cast<uint8_t>(c));
-  }
-  void u32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) byte(static_cast<uint8_t>(v >> (8 * i)));
-  }
-};
-
+// (Fnv1a: stable across runs and builds, so a saved analysis's buckets match a recording analysed later.)
 size_t bucket_of(const Fnv1a& f) { return static_cast<size_t>(f.h % kLaunchMixBuckets); }
 
 std::optional<LaunchMix> gpu_kernel_mix(const Trace& trace) {

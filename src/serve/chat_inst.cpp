@@ -352,14 +352,6 @@ std::string without_dead_branches(const std::string& code, const std::vector<std
   return out;
 }
 
-uint64_t fnv1a64(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV's 64-bit offset basis
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;  // FNV's 64-bit prime
-  }
-  return h;
-}
 
 InstCode inst_code(std::string_view text) {
   const JinjaCode j = jinja_code(text);

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/fnv1a.h"
+
 namespace infertrace::serve {
 
 struct ChatMessage;
@@ -61,8 +63,7 @@ struct InstMatch {
   bool tests_tools_not_none = false;
 };
 
-// FNV-1a, 64 bits (FNV's offset basis and prime): the key the variants' code is stored under.
-uint64_t fnv1a64(std::string_view s);
+// The key the variants' code is stored under: fnv1a64 (util/fnv1a.h).
 
 // What detect_inst looks at in a template: `code` is jinja_code's without the tool branches that
 // cannot run here (without_dead_branches) and with each raise_exception's message left out (a
