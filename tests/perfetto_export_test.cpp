@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "loss_window_make.h"
 #include "file_text.h"
 #include "report/perfetto.h"
 #include "report/proto/perfetto_trace.pb.h"
@@ -303,12 +304,8 @@ TEST(PerfettoExport, FlowStartsAtTheLaunchCallOfASharedCorrelation) {
 // its counts as annotations. A trace without them has no such track (the test above counts 9).
 TEST(PerfettoExport, LossWindowsOnARecorderLossTrackPerCpu) {
   Trace t = sample_trace();
-  auto window = [&](ns_t first, ns_t last, int32_t cpu, int64_t api, int64_t sw) {
-    LossWindow w;
-    w.first = first, w.last = last, w.cpu = cpu;
-    if (api) w.lost["api"] = api;
-    if (sw) w.lost["switch"] = sw;
-    t.loss_windows.push_back(w);
+  const auto window = [&](ns_t first, ns_t last, int32_t cpu, int64_t api, int64_t sw) {
+    t.loss_windows.push_back(make_loss_window(first, last, cpu, api, sw));
   };
   window(2'000, 4'000, 0, 5, 2);
   window(3'000, 3'500, 1, 0, 4);

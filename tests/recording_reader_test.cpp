@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loss_window_make.h"
 #include "file_text.h"
 #include "ingest/recording/recording_reader.h"
 #include "record/itrace_writer.h"
@@ -750,11 +751,7 @@ TEST(RecordingExports, ChromeJsonTracks) {
 TEST(RecordingExports, ChromeJsonLossWindows) {
   Trace t;
   const auto window = [&](ns_t first, ns_t last, int32_t cpu, int64_t api, int64_t sw) {
-    LossWindow w;
-    w.first = first, w.last = last, w.cpu = cpu;
-    if (api) w.lost["api"] = api;
-    if (sw) w.lost["switch"] = sw;
-    t.loss_windows.push_back(w);
+    t.loss_windows.push_back(make_loss_window(first, last, cpu, api, sw));
   };
   window(2'000, 4'500, 0, 5, 2);
   window(3'000, 3'500, 1, 0, 4);
