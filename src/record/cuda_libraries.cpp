@@ -11,6 +11,8 @@
 #include <memory>
 #include <sstream>
 
+#include "record/elf_interpreter.h"
+
 namespace infertrace {
 
 namespace {
@@ -29,12 +31,6 @@ std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-bool is_elf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char m[4];
-  return in.read(m, 4) && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
 }
 
 }  // namespace
@@ -67,10 +63,18 @@ std::vector<std::string> standard_cuda_libraries() {
 }
 
 std::vector<std::string> elf_dependencies(const std::string& exe) {
-  if (!is_elf(exe)) return {};
-  // LD_TRACE_LOADED_OBJECTS makes the dynamic loader list the libraries and exit without running
-  // the program; lines look like "\tlibfoo.so => /path/libfoo.so (0x...)".
-  std::istringstream in(run_and_read("LD_TRACE_LOADED_OBJECTS=1 " + shell_quote(exe) + " 2>/dev/null"));
+  // Only a dynamically linked executable has libraries to list. A static one (no PT_INTERP) is never
+  // handed to a loader: it ignores LD_TRACE_LOADED_OBJECTS and runs (this is root, and the command
+  // then ran twice, once untraced), and `ld.so --list` crashes on it.
+  if (elf_interpreter(exe).empty()) return {};
+  // The loader that started this process lists them (`ld.so --list`, as ldd does), never the
+  // interpreter the command names, which could be any program. The loader maps the libraries and
+  // exits without relocating or running any of their code. Lines look like
+  // "\tlibfoo.so => /path/libfoo.so (0x...)"; the listing process is named after the loader, so it
+  // is not mistaken for the command (a test once took it for the workload: it is gone at once).
+  const std::string loader = elf_interpreter("/proc/self/exe");
+  if (loader.empty()) return {};
+  std::istringstream in(run_and_read(shell_quote(loader) + " --list " + shell_quote(exe) + " 2>/dev/null"));
   std::vector<std::string> out;
   std::string line;
   while (std::getline(in, line)) {

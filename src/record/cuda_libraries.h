@@ -11,8 +11,9 @@ namespace infertrace {
 // libcuda/libcudart found by the dynamic linker cache and under /usr/local/cuda.
 std::vector<std::string> standard_cuda_libraries();
 
-// The shared libraries an ELF executable will load (asks the dynamic loader, as ldd does);
-// empty for scripts and static executables.
+// The shared libraries a dynamically linked ELF executable will load, as this process's own dynamic
+// loader lists them (`ld.so --list`, as ldd does); nothing runs the executable or its interpreter.
+// Empty for scripts, static executables and other architectures.
 std::vector<std::string> elf_dependencies(const std::string& exe);
 
 // Files mapped executable by process `pid` whose name looks like a CUDA driver or runtime library,
