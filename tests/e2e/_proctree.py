@@ -33,12 +33,12 @@ def descendant_named(pid, comm, depth=8):
     return None
 
 
-def wait_for_descendant(proc, comm, timeout_s):
-    """Polls until a process named comm runs below the Popen proc; its pid, or None when proc ended
-    or timeout_s passed first."""
+def wait_for_descendant(proc, comm, timeout_s, depth=8):
+    """Polls until a process named comm runs below the Popen proc (depth 1: its own child); its pid,
+    or None when proc ended or timeout_s passed first."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and proc.poll() is None:
-        found = descendant_named(proc.pid, comm)
+        found = descendant_named(proc.pid, comm, depth)
         if found is not None:
             return found
         time.sleep(0.05)
