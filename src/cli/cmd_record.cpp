@@ -1,6 +1,8 @@
 // `infertrace record`: eBPF recording of a CUDA process tree (record/recorder.h) into a .itrace
 // file (docs/recording-format.md, docs/record.md).
 #include <cstdlib>
+#include <cstring>
+#include <string>
 #include <algorithm>
 #include <fstream>
 #include <unistd.h>
@@ -18,6 +20,12 @@
 namespace infertrace::cli {
 
 namespace {
+
+// "signal 11 (SIGSEGV)": a status of 139 alone does not say whether the command exited with 139 or died.
+std::string signal_named(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return "signal " + std::to_string(sig) + (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
+}
 
 struct Options {
   RecordOptions rec;
@@ -138,7 +146,9 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
     std::printf("left out: %llu events from after the stop (probes detach slowly; %s)\n",
                 static_cast<unsigned long long>(s.after_stop),
                 r.pids.empty() ? "the command was still ending" : "a --pid process runs on");
-  if (s.command_exit_status >= 0) std::printf("command exit status: %d\n", s.command_exit_status);
+  if (s.command_exit_status >= 0)
+    std::printf("command exit status: %d%s\n", s.command_exit_status,
+                s.command_signal > 0 ? (", killed by " + signal_named(s.command_signal)).c_str() : "");
   if (s.command_wall_ns >= 0) std::printf("command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
 }
 
@@ -158,8 +168,10 @@ void run(Options& o) {
   // alone would. Once record is told to stop (--duration, Ctrl-C, SIGTERM), whatever the command
   // then did (it may die of the same Ctrl-C first) is what was asked: 0.
   if (s.command_exit_status > 0 && !s.command_stopped) {
-    std::fprintf(stderr, "infertrace record: the command ended with status %d (128+S: killed by signal S): record exits with it (the recording "
-                 "is complete)\n", s.command_exit_status);
+    std::fprintf(stderr, "infertrace record: the command %s: record exits with %d (the recording is complete)\n",
+                 s.command_signal > 0 ? ("was killed by " + signal_named(s.command_signal)).c_str()
+                                      : ("exited with status " + std::to_string(s.command_exit_status)).c_str(),
+                 s.command_exit_status);
     set_exit_code(s.command_exit_status);
   }
 }

@@ -687,6 +687,7 @@ bool Recorder::command_done() {
   const pid_t r = ::waitpid(child_, &status, WNOHANG);
   if (r == child_) {
     sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    sum_.command_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     const int64_t end = g_child_exit_ns.load();
     sum_.command_wall_ns = (end > command_start_ns_ ? end : monotonic_ns()) - command_start_ns_;
     child_ = -1;
@@ -817,6 +818,7 @@ RecordSummary Recorder::run() {
     int status;
     ::waitpid(child_, &status, 0);
     sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    sum_.command_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   }
   sum_.seconds = now_s() - t0;
   drain();

@@ -57,6 +57,7 @@ struct RecordSummary {
   // cupti.ring_unpublished_slots): up to that many records unread, not among `dropped` (exact
   // counts); the summary says so when above 0 (record/summary_lines.h).
   uint64_t cupti_ring_unpublished_slots = 0;
+  int command_signal = 0;  // -- CMD: the signal that killed it (0: it exited; command_exit_status is then its own code)
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -18,16 +18,19 @@ if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
 os.environ.pop("SUDO_UID", None)
 os.environ.pop("SUDO_GID", None)
 
-CASES = [  # (command, extra record options, expected exit status)
-    (["/bin/true"], [], 0),
-    (["/bin/false"], [], 1),
-    (["sh", "-c", "exit 7"], [], 7),
-    (["sh", "-c", "kill -9 $$"], [], 137),
-    (["sleep", "5"], ["--duration", "0.5"], 0),
+CASES = [  # (command, extra record options, expected exit status, how record names the command's end)
+    (["/bin/true"], [], 0, None),
+    (["/bin/false"], [], 1, "the command exited with status 1"),
+    (["sh", "-c", "exit 7"], [], 7, "the command exited with status 7"),
+    (["sh", "-c", "kill -9 $$"], [], 137, "the command was killed by signal 9 (SIGKILL)"),
+    # The same status from an exit is not called a kill.
+    (["sh", "-c", "exit 137"], [], 137, "the command exited with status 137"),
+    # record's own stop: the summary says what ended the command (record's SIGTERM), the status is 0.
+    (["sleep", "5"], ["--duration", "0.5"], 0, None),
 ]
 
 with tempfile.TemporaryDirectory() as tmp:
-    for i, (cmd, extra, want) in enumerate(CASES):
+    for i, (cmd, extra, want, said) in enumerate(CASES):
         rec = os.path.join(tmp, "r%d.itrace" % i)
         r = run("record", "--cuda", "uprobe", "--events", "sched", *extra, "-o", rec, "--", *cmd, timeout=120)
         if i == 0 and r.returncode != 0:
@@ -35,7 +38,10 @@ with tempfile.TemporaryDirectory() as tmp:
                 skip("recorder cannot run here: " + r.stderr.strip()[:200])
         what = " ".join(extra + cmd)
         check(r.returncode == want, "%s: rc %d, want %d: %s" % (what, r.returncode, want, r.stderr.strip()[-300:]))
-        check(("record exits with it" in r.stderr) == (want != 0), "%s: stderr: %s" % (what, r.stderr.strip()[-300:]))
+        check(("record exits with %d" % want in r.stderr) == (want != 0), "%s: stderr: %s" % (what, r.stderr.strip()[-300:]))
+        check(said is None or said + ": record exits with" in r.stderr, "%s: stderr lacks %r: %s" % (what, said, r.stderr.strip()[-300:]))
+        killed = "killed by signal" in (said or "") or "--duration" in extra
+        check((", killed by signal" in r.stdout) == killed, "%s: summary line: %s" % (what, r.stdout.strip()[-300:]))
         i_ = run("ingest", rec)
         check(i_.returncode == 0 and "incomplete" not in i_.stderr, "%s: recording not complete: %s" % (what, i_.stderr.strip()))
 
@@ -92,7 +98,7 @@ with tempfile.TemporaryDirectory() as tmp:
                     os.killpg(p.pid, signal.SIGKILL)
                     p.wait()
             what = "killpg(%s) #%d" % (signal.Signals(sig).name, attempt)
-            check(p.returncode == 0 and "record exits with it" not in err,
+            check(p.returncode == 0 and "record exits with" not in err,
                   "%s: rc %d, want 0: %s" % (what, p.returncode, err.strip()[-300:]))
             i_ = run("ingest", rec)
             check(i_.returncode == 0 and "incomplete" not in i_.stderr,
