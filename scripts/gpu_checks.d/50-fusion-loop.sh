@@ -18,7 +18,7 @@ done
 
 log "fusion loop: each mode under record --cuda cupti (the eager recording is what the prediction reads)"
 for mode in eager fused graph; do
-  # The engine's JSON goes to its own file: record prints its summary on the same stdout.
+  # The engine's JSON goes to its own file (record's summary is on stderr, merged into the log here).
   timeout 120 "$IT" record --cuda cupti -o "$FL/$mode.itrace" -- \
     bash -c 'exec "$@" >"$0"' "$FL/${mode}_rec.json" "$IT" "${RUN_ARGS[@]}" --mode $mode >"$FL/record_$mode.txt" 2>&1
   echo "record $mode: rc $?"; tail -n 6 "$FL/record_$mode.txt"

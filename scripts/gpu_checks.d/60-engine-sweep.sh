@@ -14,7 +14,7 @@ uptime | tee "$SW/load.txt"
 log "engine sweep: $SWEEP_MODE mode, batch 1 2 4 8 16 32 64 (16-token prompt, 32 decode steps), each under record --cuda cupti"
 traces=() windows=()
 for b in 1 2 4 8 16 32 64; do
-  # The engine's JSON goes to its own file: record prints its summary on the same stdout.
+  # The engine's JSON goes to its own file (record's summary is on stderr, merged into the log here).
   timeout 90 "$IT" record --cuda cupti -o "$SW/bs$b.itrace" -- \
     bash -c 'exec "$@" >"$0"' "$SW/bs$b.json" "$IT" engine run -m "$M" --backend cuda --mode "$SWEEP_MODE" --batch $b \
     --prompt-tokens 16 -n 33 --ignore-eos --json >"$SW/record_bs$b.txt" 2>&1

@@ -76,62 +76,64 @@ void resolve_pids(std::vector<int>& pids) {
   pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
 }
 
+// On stderr, as time, strace and perf record report: stdout is the command's, byte for byte (a
+// summary appended there corrupted `record -- gen > out.json`, review RX M6).
 void print_summary(const RecordOptions& r, const RecordSummary& s) {
-  std::printf("recorded %.2f s into %s (%.1f MB)\n", s.seconds, r.output.c_str(), static_cast<double>(s.bytes) / 1e6);
-  std::printf("events:");
-  for (auto& [type, n] : s.events) std::printf(" %s %llu", type.c_str(), static_cast<unsigned long long>(n));
-  std::printf("\n");
+  std::fprintf(stderr, "recorded %.2f s into %s (%.1f MB)\n", s.seconds, r.output.c_str(), static_cast<double>(s.bytes) / 1e6);
+  std::fprintf(stderr, "events:");
+  for (auto& [type, n] : s.events) std::fprintf(stderr, " %s %llu", type.c_str(), static_cast<unsigned long long>(n));
+  std::fprintf(stderr, "\n");
   uint64_t dropped = 0;
   for (auto& [type, n] : s.dropped) dropped += n;
   // cupti_activity is CUPTI's own buffers, not a ring of ours: the label says both.
-  std::printf("dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): %llu",
+  std::fprintf(stderr, "dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): %llu",
               static_cast<unsigned long long>(dropped));
   for (auto& [type, n] : s.dropped)
-    if (n) std::printf(" %s %llu", type.c_str(), static_cast<unsigned long long>(n));
-  std::printf("\n");
+    if (n) std::fprintf(stderr, " %s %llu", type.c_str(), static_cast<unsigned long long>(n));
+  std::fprintf(stderr, "\n");
   // The CUPTI ring's unpublished slots bound the records lost, never count them: apart, "up to".
   if (const std::string line = unpublished_slots_line(s.cupti_ring_unpublished_slots); !line.empty())
-    std::printf("%s\n", line.c_str());
+    std::fprintf(stderr, "%s\n", line.c_str());
   // The kernel counts a fold whether or not the ring kept the runtime call's own record, so with API
   // drops this is not a count of recorded launches (audit CT F6).
   const auto api_drops = s.dropped.find("api");
   const bool api_lost = api_drops != s.dropped.end() && api_drops->second > 0;
-  std::printf("driver calls folded into their runtime call (one logical launch each): %llu%s\n",
+  std::fprintf(stderr, "driver calls folded into their runtime call (one logical launch each): %llu%s\n",
               static_cast<unsigned long long>(s.folded_driver_calls),
               api_lost ? " (API events were dropped: this counts folds whose runtime call's record may be lost)" : "");
   if (s.cuda_mode == "cupti") {
-    std::printf("CUDA side: cupti injection, %llu process(es) reported, %llu with GPU times on CLOCK_MONOTONIC\n",
+    std::fprintf(stderr, "CUDA side: cupti injection, %llu process(es) reported, %llu with GPU times on CLOCK_MONOTONIC\n",
                 static_cast<unsigned long long>(s.cupti_processes),
                 static_cast<unsigned long long>(s.cupti_processes_with_monotonic_clock));
     if (s.cupti_processes_not_traced)
-      std::printf("  %llu process(es) not traced: another CUPTI client (a profiler, Nsight, a sanitizer) held CUPTI "
+      std::fprintf(stderr, "  %llu process(es) not traced: another CUPTI client (a profiler, Nsight, a sanitizer) held CUPTI "
                   "or CUPTI refused the setup (META cupti.not_traced.<pid>; docs/record.md)\n",
                   static_cast<unsigned long long>(s.cupti_processes_not_traced));
     // Always printed, as the drops are: GPU records left out show up nowhere else in the summary,
     // only as launch calls without GPU activity in the analysis.
-    std::printf("  GPU records left out: %llu without timestamps (CUPTI left a start or end at 0), %llu without a "
+    std::fprintf(stderr, "  GPU records left out: %llu without timestamps (CUPTI left a start or end at 0), %llu without a "
                 "clock sample (a raw GPU clock its process sent no sample to map)\n",
                 static_cast<unsigned long long>(s.cupti_gpu_without_timestamps),
                 static_cast<unsigned long long>(s.cupti_gpu_without_clock));
     // Refused callbacks cost their calls only; a process without any launch callback has no launch
     // count at all (META cupti.callbacks.<pid>.*; docs/record.md).
     for (const std::string& line : cupti_coverage_lines(s.cupti_callbacks, s.cupti_launch_coverage))
-      std::printf("  %s\n", line.c_str());
+      std::fprintf(stderr, "  %s\n", line.c_str());
     if (s.cupti_processes == 0 && s.cupti_processes_not_traced == 0)
-      std::printf("  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
+      std::fprintf(stderr, "  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
                   "CUDA_INJECTION64_PATH (see its stderr)\n");
   } else if (s.libraries.empty() && r.launch) {
-    std::printf("CUDA libraries probed: none found (name one with --lib PATH)\n");
+    std::fprintf(stderr, "CUDA libraries probed: none found (name one with --lib PATH)\n");
   }
-  for (auto& l : s.libraries) std::printf("probed: %s\n", l.c_str());
+  for (auto& l : s.libraries) std::fprintf(stderr, "probed: %s\n", l.c_str());
   if (!s.launches_per_thread.empty()) {
     // Launch-class calls (async copies and sets too); where launches were not measured, only what
     // was recorded.
-    std::printf(s.cupti_launch_coverage.measured() ? "launches per thread:\n"
+    std::fprintf(stderr, s.cupti_launch_coverage.measured() ? "launches per thread:\n"
                                                    : "launches per thread (only the calls recorded: see the launch lines above):\n");
     for (auto& [tid, n] : s.launches_per_thread) {
       auto c = s.thread_comm.find(tid);
-      std::printf("  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),
+      std::fprintf(stderr, "  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),
                   static_cast<unsigned long long>(n));
     }
   }
@@ -139,17 +141,22 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   for (auto& [tid, n] : s.launches_per_thread) launches += n;
   // (Uprobe advice: a CUPTI process without launch callbacks has said why above.)
   if (r.launch && launches == 0 && s.cupti_launch_coverage.measured())
-    std::printf("no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
+    std::fprintf(stderr, "no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
                 "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
                 "cudart statically (--lib the executable)\n");
   if (s.after_stop)
-    std::printf("left out: %llu events from after the stop (probes detach slowly; %s)\n",
+    std::fprintf(stderr, "left out: %llu events from after the stop (probes detach slowly; %s)\n",
                 static_cast<unsigned long long>(s.after_stop),
                 r.pids.empty() ? "the command was still ending" : "a --pid process runs on");
-  if (s.command_exit_status >= 0)
-    std::printf("command exit status: %d%s\n", s.command_exit_status,
+  if (s.cut_at_stop)
+    std::fprintf(stderr, "cut at the stop: %llu calls still in progress then (their durations end at the stop)\n",
+                 static_cast<unsigned long long>(s.cut_at_stop));
+  if (s.command_not_started)
+    std::fprintf(stderr, "the command was not started: record was stopped during its start-up\n");
+  if (s.command_exit_status >= 0 && !s.command_not_started)
+    std::fprintf(stderr, "command exit status: %d%s\n", s.command_exit_status,
                 s.command_signal > 0 ? (", killed by " + signal_named(s.command_signal)).c_str() : "");
-  if (s.command_wall_ns >= 0) std::printf("command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
+  if (s.command_wall_ns >= 0) std::fprintf(stderr, "command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
 }
 
 void run(Options& o) {
@@ -157,6 +164,8 @@ void run(Options& o) {
   if (o.rec.duration_s < 0) throw UsageError("record: --duration must not be negative (0, the default, records until the command ends)");
   // The recorder converts the rate to buffer slots (a double cast to an integer): a negative,
   // non-finite or absurd value was accepted and made that cast undefined.
+  if (!(o.rec.stop_grace_s >= 0 && o.rec.stop_grace_s <= 3600))
+    throw UsageError("record: --stop-grace must be a number of seconds from 0 to 3600");
   if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))
     throw UsageError("record: --expected-rate must be a number of events per second above 0 and at most 1e9");
   resolve_pids(o.rec.pids);
@@ -204,6 +213,10 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                 "Also time runtime launch calls (a return probe: a third probe hit per launch instead of two)");
   cmd->add_option("--expected-rate", opt->rec.expected_rate, "Expected events per second (sizes the ring buffer)")
       ->capture_default_str();
+  cmd->add_option("--stop-grace", opt->rec.stop_grace_s,
+                  "After a stop, seconds the command gets at each step to end: after a terminal's Ctrl-C (which "
+                  "it got too) to end by itself, then after SIGTERM, before SIGKILL; a second Ctrl-C skips ahead")
+      ->capture_default_str();
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.
   cmd->add_option("command", opt->rec.command, "-- COMMAND [ARGS...]: start and trace this command");
   cmd->prefix_command();
@@ -212,13 +225,26 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
               "strace pass it on; 0 when it succeeds or once record is told to stop (--duration, Ctrl-C, SIGTERM; even "
               "when the command died of the same Ctrl-C first); 1 for an error of record, "
               "2 for a usage error.\n"
+              "A stop (Ctrl-C, SIGTERM, SIGHUP, --duration) ends the command's whole process tree: after a terminal's "
+              "Ctrl-C it may first end by itself, then SIGTERM, then SIGKILL, --stop-grace seconds apart; a second "
+              "Ctrl-C skips ahead. The summary goes to stderr; stdout is the command's.\n"
               "Example: sudo infertrace record -o run.itrace -- python3 infer.py");
   cmd->callback([opt, cmd]() {
     // The positional takes every word after `--`; what CLI11 leaves over is the `--` itself and
     // options it did not recognise before it.
-    for (auto& a : cmd->remaining())
-      if (a != "--")
-        throw UsageError("record: unknown option '" + a + "' (put the command after `--`: record [OPTIONS] -- CMD ARGS...)");
+    bool dashes = false;
+    for (auto& a : cmd->remaining()) {
+      if (a == "--") {
+        dashes = true;
+        continue;
+      }
+      throw UsageError("record: unknown option '" + a + "' (put the command after `--`: record [OPTIONS] -- CMD ARGS...)");
+    }
+    // Without `--`, CLI11 takes the first word for the command and goes on reading the words after it
+    // as record's options (`record ./prog -o x` read -o twice): the synopsis asks for `--` (review RX L4).
+    if (!opt->rec.command.empty() && !dashes)
+      throw UsageError("record: put the command after `--` (record [OPTIONS] -- " + opt->rec.command[0] +
+                       " ARGS...): the words after it would otherwise be read as record's options");
     run(*opt);
   });
 });

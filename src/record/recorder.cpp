@@ -37,6 +37,7 @@
 #include "record/cuda_mode.h"
 #include "record/cupti_merge.h"
 #include "record/cupti_ring.h"
+#include "record/command_end.h"
 #include "record/cupti_ring_cleanup.h"
 #include "record/irq_vectors.h"
 #include "record/itrace_writer.h"
@@ -44,26 +45,13 @@
 #include "record/progress_line.h"
 #include "record/record_targets.h"
 #include "record/record.skel.h"
+#include "record/stop_signals.h"
 #include "trace/trace.h"
 #include "util/units.h"
 
 namespace infertrace {
 
 namespace {
-
-volatile sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
-
-// CLOCK_MONOTONIC ns of the latest SIGCHLD: when the command ended, to the microsecond, whatever the
-// main loop was doing (draining, sleeping in the poll). The signal also interrupts the poll, so the
-// recording ends at once instead of at the next 100 ms poll timeout.
-std::atomic<int64_t> g_child_exit_ns{0};
-static_assert(std::atomic<int64_t>::is_always_lock_free, "used from a signal handler");
-void on_sigchld(int) {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe
-  g_child_exit_ns.store(static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
-}
 
 int64_t monotonic_ns() {
   timespec ts{};
@@ -260,6 +248,9 @@ class Recorder {
   void flush_loss_windows();
   void write_summary_meta();
   bool command_done();
+  bool stop_requested();
+  bool sent_by_tree(pid_t sender);
+  std::vector<pid_t> traced_processes();
   void create_cupti_ring();
   void finish_cupti();
 
@@ -269,6 +260,9 @@ class Recorder {
   RecordSummary sum_;
   pid_t child_ = -1;
   int release_fd_ = -1;
+  pid_t command_pid_ = -1;        // the command's pid, kept after it is reaped (child_ is then -1)
+  unsigned stops_handled_ = 0;    // StopSignals::count() already looked at
+  bool warned_tree_signal_ = false;
   int64_t command_start_ns_ = 0;  // when the command was released (-- CMD)
   int64_t first_traced_ns_ = 0;   // when the first --pid process was marked traced
   std::set<std::pair<dev_t, ino_t>> probed_files_;
@@ -505,9 +499,15 @@ void Recorder::start_or_attach_targets() {
     const InvokingUser user = invoking_user();  // looked up before fork: NSS is not fork-safe
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("record: pipe: ") + std::strerror(errno));
+    // The child gets the signal dispositions and mask record started with before anything can reach
+    // it (stop_signals.h): a stop signal sent meanwhile stays pending for it, never runs record's handler.
+    StopSignals::block_for_fork();
     child_ = ::fork();
-    if (child_ < 0) throw Error(std::string("record: fork: ") + std::strerror(errno));
+    const int fork_errno = errno;
+    if (child_ != 0) StopSignals::unblock_after_fork();
+    if (child_ < 0) throw Error(std::string("record: fork: ") + std::strerror(fork_errno));
     if (child_ == 0) {
+      StopSignals::restore_in_child();
       ::close(pipefd[1]);
       char c;
       // Wait until the parent has put this process in the traced set.
@@ -537,6 +537,7 @@ void Recorder::start_or_attach_targets() {
     }
     ::close(pipefd[0]);
     release_fd_ = pipefd[1];
+    command_pid_ = child_;
     // Traced from before its exec, but its syscalls only from the exec on: until then it runs the
     // recorder's own code (reading the release byte, dropping privileges).
     trace_tgid(static_cast<uint32_t>(child_), IT_TRACED_BEFORE_EXEC);
@@ -590,6 +591,30 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
     return 0;
   }
   const uint32_t type = h.type;
+  // A call in progress at the stop (a syscall, a synchronize or an IRQ, stamped at entry and written
+  // at its end) ends at the stop here: the recording spans nothing after it. A command slow to end
+  // after SIGTERM made a --duration 1 recording 3 s long (review RX M7). Counted: META
+  // events_cut_at_stop.
+  alignas(8) unsigned char cut[256];
+  if (self->stop_ns_ > 0 && size <= sizeof cut) {
+    size_t dur_at = 0;
+    if (type == IT_EV_SYSCALL && size >= sizeof(it_syscall)) dur_at = offsetof(it_syscall, dur);
+    if (type == IT_EV_IRQ && size >= sizeof(it_irq)) dur_at = offsetof(it_irq, dur);
+    if (type == IT_EV_API && size >= sizeof(it_api)) {
+      it_api a;
+      std::memcpy(&a, data, sizeof a);
+      if (a.flags & IT_API_HAS_DUR) dur_at = offsetof(it_api, dur);
+    }
+    uint64_t dur = 0;
+    if (dur_at) std::memcpy(&dur, static_cast<const unsigned char*>(data) + dur_at, sizeof dur);
+    if (dur_at && h.ts + dur > self->stop_ns_) {
+      std::memcpy(cut, data, size);
+      const uint64_t kept = self->stop_ns_ - h.ts;
+      std::memcpy(cut + dur_at, &kept, sizeof kept);
+      data = cut;
+      ++self->sum_.cut_at_stop;
+    }
+  }
   self->out_.record(type, data, static_cast<uint32_t>(size));
   self->counts_[type]++;
   if (type == IT_EV_API) {
@@ -686,14 +711,55 @@ bool Recorder::command_done() {
   int status;
   const pid_t r = ::waitpid(child_, &status, WNOHANG);
   if (r == child_) {
-    sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    sum_.command_exit_status = shell_status(status);
     sum_.command_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    const int64_t end = g_child_exit_ns.load();
+    const int64_t end = StopSignals::child_exit_ns();
     sum_.command_wall_ns = (end > command_start_ns_ ? end : monotonic_ns()) - command_start_ns_;
     child_ = -1;
     return true;
   }
   return false;
+}
+
+// A stop signal not yet looked at, from outside the command's tree: the command's own signal to its
+// process group (`kill 0`, a launcher cleaning up its workers) reaches record too and is not a request
+// to stop (review RX M4); it is said once on stderr.
+bool Recorder::stop_requested() {
+  const unsigned n = StopSignals::count();
+  if (n == stops_handled_) return false;
+  stops_handled_ = n;
+  const StopSignal s = StopSignals::latest();
+  if (s.sender > 0 && sent_by_tree(s.sender)) {
+    if (!warned_tree_signal_)
+      warn(std::string("ignored ") + (::sigabbrev_np(s.signo) ? std::string("SIG") + ::sigabbrev_np(s.signo) : "a signal") +
+           " from process " + std::to_string(s.sender) + " of the traced command (a signal to its own process group, "
+           "which record shares): not a stop");
+    warned_tree_signal_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool Recorder::sent_by_tree(pid_t sender) {
+  if (sender <= 0) return false;
+  if (sender == command_pid_) return true;
+  const auto key = static_cast<uint32_t>(sender);
+  it_traced v{};
+  return bpf_map_lookup_elem(bpf_map__fd(s_.skel->maps.traced), &key, &v) == 0;
+}
+
+std::vector<pid_t> Recorder::traced_processes() {
+  std::vector<pid_t> out;
+  if (o_.command.empty()) return out;  // --pid: those processes are not record's to end
+  const int fd = bpf_map__fd(s_.skel->maps.traced);
+  uint32_t key = 0, next;
+  uint32_t* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    out.push_back(static_cast<pid_t>(next));
+    key = next;
+    prev = &key;
+  }
+  return out;
 }
 
 void Recorder::write_summary_meta() {
@@ -705,6 +771,8 @@ void Recorder::write_summary_meta() {
   out_.meta("duration_s", std::to_string(sum_.seconds));
   for (auto& [type, n] : counts_) out_.meta(std::string("events.") + event_name(type), std::to_string(n));
   if (sum_.after_stop) out_.meta("events_after_stop", std::to_string(sum_.after_stop));
+  if (sum_.cut_at_stop) out_.meta("events_cut_at_stop", std::to_string(sum_.cut_at_stop));
+  if (sum_.command_not_started) out_.meta("command.not_started", "1");
   if (sum_.command_wall_ns >= 0) out_.meta("command.wall_ns", std::to_string(sum_.command_wall_ns));
   const auto stats = read_stats();
   for (uint32_t t : {IT_EV_API, IT_EV_SWITCH, IT_EV_WAKEUP, IT_EV_IRQ, IT_EV_SYSCALL, IT_EV_TASK, IT_EV_FDNAME}) {
@@ -750,27 +818,26 @@ RecordSummary Recorder::run() {
   if (!s_.rb) throw Error("record: cannot create the ring buffer reader: " + std::string(std::strerror(errno)));
   attach_tracepoints();
 
-  struct sigaction sa{};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  g_stop = 0;
-  if (child_ > 0 || o_.pids.empty()) {
-    struct sigaction sc{};
-    sc.sa_handler = on_sigchld;
-    sc.sa_flags = SA_NOCLDSTOP;  // no SA_RESTART: the poll returns EINTR when the command ends
-    ::sigaction(SIGCHLD, &sc, nullptr);
-  }
+  // SIGINT, SIGTERM, SIGHUP stop the recording; SIGCHLD ends it when the command ends. Put back as
+  // they were when run() returns.
+  StopSignals signals;
 
   start_or_attach_targets();
   out_.flush();
+  // A stop that came during the start-up: the command is not released at all (it was not asked to
+  // run any more); the closed pipe makes it exit 127 before its exec.
+  const bool stop_before_release = stop_requested();
   if (release_fd_ >= 0) {
-    command_start_ns_ = monotonic_ns();  // the command execs as soon as it reads this byte
-    (void)!::write(release_fd_, "g", 1);
+    if (!stop_before_release) {
+      command_start_ns_ = monotonic_ns();  // the command execs as soon as it reads this byte
+      (void)!::write(release_fd_, "g", 1);
+    }
     ::close(release_fd_);
     release_fd_ = -1;
   }
+  if (stop_before_release && child_ > 0) sum_.command_not_started = true;
   const double t0 = now_s();
+  const int64_t t0_ns = monotonic_ns();
   // --duration ends the recording S seconds after its events can start (the command's release, or
   // the first --pid process marked traced: attaching its libraries' uprobes after that can take
   // long) exactly: events after that instant are left out (stop_ns_, set now, so the loop below
@@ -782,7 +849,8 @@ RecordSummary Recorder::run() {
   stop_ns_ = static_cast<uint64_t>(deadline_ns);
   double last_progress = t0, last_scan = t0;
   bool command_ended = false, duration_ended = false;
-  while (!g_stop) {
+  bool stop_signal_in_loop = stop_before_release;
+  while (!stop_signal_in_loop) {
     int wait_ms = 100;
     if (deadline_ns > 0)
       wait_ms = static_cast<int>(std::clamp<int64_t>((deadline_ns - monotonic_ns() + 999'999) / 1'000'000, 0, 100));
@@ -800,10 +868,10 @@ RecordSummary Recorder::run() {
       command_ended = true;
       break;
     }
+    stop_signal_in_loop = stop_requested();
   }
-  // Whether record had been told to stop when the loop ended: a Ctrl-C that arrives later, during
-  // the teardown below, must not turn a command's own earlier failure into a stop.
-  const bool stop_signal_in_loop = g_stop != 0;
+  // stop_signal_in_loop: whether record had been told to stop when the loop ended. A Ctrl-C that
+  // arrives later, during the teardown below, must not turn a command's own earlier failure into a stop.
   // A signal's stop is its moment (or the deadline, if that came first); a command that ended
   // keeps every event up to the deadline, if any.
   if (!command_ended && !duration_ended)
@@ -812,15 +880,25 @@ RecordSummary Recorder::run() {
   // on a clean line instead of continuing the progress text. The summary printed later says all
   // the line did (and more).
   progress_.clear();
-  if (child_ > 0) {  // stopped by --duration or a signal while the command still runs
-    ::kill(child_, SIGTERM);
+  if (child_ > 0) {  // stopped by --duration or a signal while the command still runs (or never released)
     sum_.command_stopped = true;
-    int status;
-    ::waitpid(child_, &status, 0);
-    sum_.command_exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    sum_.command_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    CommandEndPlan plan;
+    plan.command = child_;
+    plan.tree = [this] { return traced_processes(); };
+    plan.in_tree = [this](pid_t p) { return sent_by_tree(p); };
+    plan.grace_s = o_.stop_grace_s;
+    // A terminal's Ctrl-C (or hang-up) reached the command too: it may be shutting down on its own.
+    plan.wait_first = !stop_before_release && !duration_ended && StopSignals::latest().from_tty;
+    plan.say = [](const std::string& m) { std::fprintf(stderr, "infertrace record: %s\n", m.c_str()); };
+    const int status = end_command(plan);
+    sum_.command_exit_status = shell_status(status);
+    sum_.command_signal = status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    child_ = -1;
   }
-  sum_.seconds = now_s() - t0;
+  // The time recorded: up to the stop when there was one (the command may take seconds to end after
+  // it, and nothing after the stop is kept), else up to the command's end.
+  sum_.seconds = stop_ns_ > 0 && !command_ended ? std::max<double>(0, static_cast<double>(static_cast<int64_t>(stop_ns_) - t0_ns) / 1e9)
+                                                : now_s() - t0;
   drain();
   // Detach everything before the summary so no late event changes the counts.
   s_.destroy_links();
@@ -834,7 +912,7 @@ RecordSummary Recorder::run() {
   sum_.bytes = out_.bytes_written();
   // Read here, long after the reap (the handler of a signal sent before the command died has run
   // by now); the rule: record/command_stop.h.
-  if (command_was_stopped(stop_signal_in_loop, duration_ended, g_stop != 0, sum_.command_exit_status))
+  if (command_was_stopped(stop_signal_in_loop, duration_ended, stop_requested(), sum_.command_exit_status))
     sum_.command_stopped = true;
   return sum_;
 }

@@ -24,6 +24,7 @@ struct RecordOptions {
   double expected_rate = 200000;     // events/s, sizes the ring buffer
   bool progress = false;             // progress line on stderr (set when a terminal takes it: progress_line_wanted)
   std::string cuda = "auto";         // cupti | uprobe | auto (record/cuda_mode.h)
+  double stop_grace_s = 5;           // after a stop, each step's wait for the command (record/command_end.h)
 };
 
 struct RecordSummary {
@@ -58,6 +59,8 @@ struct RecordSummary {
   // counts); the summary says so when above 0 (record/summary_lines.h).
   uint64_t cupti_ring_unpublished_slots = 0;
   int command_signal = 0;  // -- CMD: the signal that killed it (0: it exited; command_exit_status is then its own code)
+  bool command_not_started = false;  // a stop came during record's start-up: the command never ran
+  uint64_t cut_at_stop = 0;          // calls in progress at the stop, their durations cut at it
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

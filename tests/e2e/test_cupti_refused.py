@@ -48,11 +48,11 @@ with tempfile.TemporaryDirectory() as d:
                        capture_output=True, text=True, timeout=120, env=sanitizer_env(lib))
     if r.returncode != 0 and ("no eBPF recorder" in r.stderr or "CAP_BPF" in r.stderr or "BTF" in r.stderr):
         skip("no eBPF here: " + r.stderr.strip())
-    check(r.returncode == 0 and "command exit status: 0" in r.stdout, "record: %s %s" % (r.stdout, r.stderr))
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, "record: %s %s" % (r.stdout, r.stderr))
     check("InitializeInjection returned 1" in r.stdout and "program still running" in r.stdout,
           "the program must run on: %r" % r.stdout)
     check("this process is not traced" in r.stderr, "the library says why on stderr: %r" % r.stderr)
-    check("1 process(es) not traced" in r.stdout and "0 process(es) reported" in r.stdout, "summary: %s" % r.stdout)
+    check("1 process(es) not traced" in r.stderr and "0 process(es) reported" in r.stderr, "summary: %s" % r.stderr)
     m = re.search(r"program still running (\d+)", r.stdout)
     with open(rec, "rb") as f:
         data = f.read()

@@ -31,7 +31,7 @@ with tempfile.TemporaryDirectory() as d:
         skip("build without the CUPTI injection library")
     if r.returncode != 0 and ("no eBPF recorder" in r.stderr or "CAP_BPF" in r.stderr or "BTF" in r.stderr):
         skip("no eBPF here: " + r.stderr.strip())
-    check(r.returncode == 0 and "command exit status: 0" in r.stdout, "record failed: %s %s" % (r.stdout, r.stderr))
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, "record failed: %s %s" % (r.stdout, r.stderr))
     check("{" not in r.stdout, "the program's JSON leaked into record's output: %r" % r.stdout)
     with open(doc) as f:
         run_doc = json.load(f)

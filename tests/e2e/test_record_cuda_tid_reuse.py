@@ -41,9 +41,9 @@ with tempfile.TemporaryDirectory() as tmp:
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
-    if "command exit status: 77" in r.stdout:
+    if "command exit status: 77" in r.stderr:
         skip("no process got its killed predecessor's id: " + r.stderr.strip()[-300:])
-    check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
     ids = dict((m.group(1), int(m.group(2))) for m in re.finditer(r"^(sync|launch) (\d+)$", r.stdout, re.M))
     check(set(ids) == {"sync", "launch"}, f"the workload names both reused ids: {r.stdout}")
 

@@ -31,11 +31,11 @@ with tempfile.TemporaryDirectory() as d:
         skip("build without the CUPTI injection library")
     if r.returncode != 0 and ("no eBPF recorder" in r.stderr or "CAP_BPF" in r.stderr or "BTF" in r.stderr):
         skip("no eBPF here: " + r.stderr.strip())
-    check(r.returncode == 0 and "command exit status: 0" in r.stdout, "record failed: %s %s" % (r.stdout, r.stderr))
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, "record failed: %s %s" % (r.stdout, r.stderr))
     truth = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
     check(len(truth) == 1, "stand-in output: %r" % r.stdout)
-    check("CUDA side: cupti injection, 1 process(es) reported, 1 with GPU times on CLOCK_MONOTONIC" in r.stdout,
-          "summary: %s" % r.stdout)
+    check("CUDA side: cupti injection, 1 process(es) reported, 1 with GPU times on CLOCK_MONOTONIC" in r.stderr,
+          "summary: %s" % r.stderr)
     if truth:
         check(not os.path.exists(truth[0]["ring"]), "ring file %s left behind" % truth[0]["ring"])
 

@@ -29,7 +29,7 @@ with tempfile.TemporaryDirectory() as d:
         skip("build without the CUPTI injection library")
     if r.returncode != 0 and ("no eBPF recorder" in r.stderr or "CAP_BPF" in r.stderr or "BTF" in r.stderr):
         skip("no eBPF here: " + r.stderr.strip())
-    check(r.returncode == 0 and "command exit status: 0" in r.stdout, "record failed: %s %s" % (r.stdout, r.stderr))
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, "record failed: %s %s" % (r.stdout, r.stderr))
     truth = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
     check(len(truth) == 1 and truth[0]["lost"] == 0, "stand-in output: %r" % r.stdout)
     if truth:
@@ -37,10 +37,10 @@ with tempfile.TemporaryDirectory() as d:
         refused_line = "  CUPTI refused %d callbacks in pid %d, not recorded: %s\n" % (len(REFUSED), pid, ", ".join(REFUSED))
         flag_line = ("  launch calls not measured in pid %d: no launch callback enabled (CUPTI refused %s)\n"
                      % (pid, ", ".join(REFUSED)))
-        check(refused_line in r.stdout, "summary lacks %r:\n%s" % (refused_line, r.stdout))
-        check(flag_line in r.stdout, "summary lacks %r:\n%s" % (flag_line, r.stdout))
+        check(refused_line in r.stderr, "summary lacks %r:\n%s" % (refused_line, r.stderr))
+        check(flag_line in r.stderr, "summary lacks %r:\n%s" % (flag_line, r.stderr))
         # The uprobe-mode advice (another copy of the CUDA libraries, --lib) does not apply (review AN, L2).
-        check("no CUDA launch was recorded" not in r.stdout, "uprobe advice in a CUPTI summary:\n%s" % r.stdout)
+        check("no CUDA launch was recorded" not in r.stderr, "uprobe advice in a CUPTI summary:\n%s" % r.stderr)
         s = subprocess.run([exe, "sched", rec, "--json"], capture_output=True, text=True)
         check(s.returncode == 0, "sched failed: %s" % s.stderr)
         if s.returncode == 0:

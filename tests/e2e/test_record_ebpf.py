@@ -98,7 +98,7 @@ with tempfile.TemporaryDirectory() as tmp:
     workers = [t for t in truth if t["role"] == "worker"]
     child = [t for t in truth if t["role"] == "child"]
     check(len(workers) == WORKERS and len(child) == 1, f"workload output: {p.stdout}")
-    check("dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): 0" in p.stdout, f"events dropped: {p.stdout}")
+    check("dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): 0" in p.stderr, f"events dropped: {p.stderr}")
 
     out = os.path.join(tmp, "csv")
     e = run("export", rec, "--csv", out)
@@ -446,7 +446,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # Words after `--` belong to the command, options included; its exit status is reported.
     e = run("record", "-o", os.path.join(tmp, "sh.itrace"), "--events", "sched", "--", "sh", "-c", "exit 3", "-x")
     # record passes the command's failure on (docs/record.md "Exit status").
-    check(e.returncode == 3 and "command exit status: 3" in e.stdout, f"sh -c: rc={e.returncode} {e.stdout} {e.stderr}")
+    check(e.returncode == 3 and "command exit status: 3" in e.stderr, f"sh -c: rc={e.returncode} {e.stdout} {e.stderr}")
     e = run("record", "--bogus", "--", "true")
     check(e.returncode == 2 and "--bogus" in e.stderr, f"unknown option: rc={e.returncode} {e.stderr}")
     e = run("record", "--pid", "1", "--", "true")
@@ -563,7 +563,7 @@ with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, f"mix{attempt}_csv")
         x = run("export", mix, "--csv", out)
         need(e.returncode == 0 and x.returncode == 0, f"mixed recording: {e.stderr} {x.stderr}")
-        dropped = re.search(r"dropped \(buffers full[^)]*\): ([0-9,]+)", e.stdout)
+        dropped = re.search(r"dropped \(buffers full[^)]*\): ([0-9,]+)", e.stderr)
         need(dropped is not None and dropped.group(1) == "0", f"mixed recording dropped events: {dropped and dropped.group(0)}")
         if x.returncode != 0:
             return problems

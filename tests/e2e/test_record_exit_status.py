@@ -41,7 +41,7 @@ with tempfile.TemporaryDirectory() as tmp:
         check(("record exits with %d" % want in r.stderr) == (want != 0), "%s: stderr: %s" % (what, r.stderr.strip()[-300:]))
         check(said is None or said + ": record exits with" in r.stderr, "%s: stderr lacks %r: %s" % (what, said, r.stderr.strip()[-300:]))
         killed = "killed by signal" in (said or "") or "--duration" in extra
-        check((", killed by signal" in r.stdout) == killed, "%s: summary line: %s" % (what, r.stdout.strip()[-300:]))
+        check((", killed by signal" in r.stderr) == killed, "%s: summary line: %s" % (what, r.stderr.strip()[-300:]))
         i_ = run("ingest", rec)
         check(i_.returncode == 0 and "incomplete" not in i_.stderr, "%s: recording not complete: %s" % (what, i_.stderr.strip()))
 

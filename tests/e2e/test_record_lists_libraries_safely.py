@@ -153,14 +153,14 @@ with tempfile.TemporaryDirectory() as tmp:
     r, pids, traced = runs_of(static, tmp, "static")
     check(len(pids) == 1, f"the static command ran {len(pids)} times (pids {pids}), expected once")
     check(pids == [traced], f"the run was not the recorded process: marker {pids}, META traced.pid {traced}")
-    check("command exit status: 0" in r.stdout, f"static command's status: {r.stdout}")
+    check("command exit status: 0" in r.stderr, f"static command's status: {r.stderr}")
 
     if dynamic:
         r, pids, traced = runs_of(dynamic, tmp, "interp")
         check(len(pids) == 1, f"the command's interpreter ran {len(pids)} times (pids {pids}), expected once")
         check(pids == [traced], f"the interpreter's run was not the recorded process: {pids} vs {traced}")
         # The interpreter stood in for the program (exit 0), so the program's main (exit 7) never ran.
-        check("command exit status: 0" in r.stdout, f"interp command's status: {r.stdout}")
+        check("command exit status: 0" in r.stderr, f"interp command's status: {r.stderr}")
 
     launcher = fake_cuda_libraries(tmp)
     if launcher:

@@ -43,7 +43,7 @@ EXECVE = 59  # x86-64
 
 with tempfile.TemporaryDirectory() as tmp:
     r, rec = compile_and_record(cc, PROG, tmp, "thread_exec")
-    check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
     out = export_csv(rec, tmp)
     if out:
         threads = consistency.read_rows(out, "threads.csv")

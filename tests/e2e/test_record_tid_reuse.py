@@ -96,9 +96,9 @@ def command_pid(rec, tmp):
 
 with tempfile.TemporaryDirectory() as tmp:
     r, rec = compile_and_record(cc, PROG, tmp, "tid_reuse")
-    if "command exit status: %d" % NO_SET_TID in r.stdout:
+    if "command exit status: %d" % NO_SET_TID in r.stderr:
         skip("clone3 cannot choose the child's id here: " + r.stderr.strip()[-200:])
-    check(r.returncode == 0 and "command exit status: 0" in r.stdout, f"record: {r.returncode} {r.stdout} {r.stderr}")
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
     out = export_csv(rec, tmp)
     pid = command_pid(rec, tmp)
     if out and pid is not None:

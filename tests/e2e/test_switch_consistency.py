@@ -50,7 +50,7 @@ CPU = str(min(os.sched_getaffinity(0)))  # the workload's CPU: one this test may
 
 def record(tmp, prog, spinner, name, workload, neighbour):
     """Records `workload` pinned to CPU (with a busy untraced spinner there too when `neighbour`);
-    returns (csv dir, events dropped, record's stdout)."""
+    returns (csv dir, events dropped, record's stderr, which has its summary)."""
     rec = os.path.join(tmp, name + ".itrace")
     spinning = subprocess.Popen([taskset, "-c", CPU, spinner, "spin", "30"]) if neighbour else None
     try:
@@ -63,12 +63,12 @@ def record(tmp, prog, spinner, name, workload, neighbour):
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
     check(r.returncode == 0, f"{name}: record exit {r.returncode}: {r.stderr}")
-    m = re.search(r"^dropped \(.*\): (\d+)", r.stdout, re.M)
-    check(m is not None, f"{name}: no dropped line in {r.stdout}")
+    m = re.search(r"^dropped \(.*\): (\d+)", r.stderr, re.M)
+    check(m is not None, f"{name}: no dropped line in {r.stderr}")
     out = os.path.join(tmp, name)
     e = subprocess.run([exe, "export", "--csv", out, rec], capture_output=True, text=True, timeout=300)
     check(e.returncode == 0, f"{name}: export exit {e.returncode}: {e.stderr}")
-    return out, int(m.group(1)) if m else -1, r.stdout
+    return out, int(m.group(1)) if m else -1, r.stderr
 
 
 def without_row(src, dst, name, line):

@@ -1,0 +1,193 @@
+"""How `record -- CMD` stops and ends its command, against what CMD would see alone (review RX):
+- a command that ignores SIGTERM: a second stop signal sends SIGKILL at once (H1: the second signal
+  used to interrupt record's wait, which then exited 0 with a garbage status while the command ran
+  on), and --stop-grace ends the wait for SIGTERM with SIGKILL; the command is gone when record is;
+- a terminal's Ctrl-C (sent by the kernel to the whole foreground group, here through a pty) lets a
+  command that shuts down gracefully finish (M3), instead of SIGTERMing it inside its handler;
+- a stop ends the command's whole tree: a background child of the command does not outlive it (M5);
+- a stopped (SIGSTOP) command is continued, so the stop reaches it (L6);
+- the command's own signal to its process group, which record shares, is not a stop (M4): the
+  recording goes on and record exits with the command's status;
+- signals ignored by record's caller stay ignored for the command (M2: a shell's background job);
+- a call in progress at the stop ends at it: a --duration 1 recording spans at most 1 s (M7);
+- record's summary goes to stderr: the command's stdout is byte for byte its own (M6);
+- a command without `--` is refused (L4).
+Skips (77) when not root or without kernel BTF."""
+import csv
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import EXE, check, failures, skip  # noqa: E402
+from _record_prereq import require_recorder  # noqa: E402
+
+require_recorder()
+BASE = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
+
+
+def start(tmp, name, cmd, *opts, **kw):
+    """record -o tmp/name.itrace OPTS -- CMD in a session of its own (the command's group signals
+    must not reach the test), output piped."""
+    rec = os.path.join(tmp, name + ".itrace")
+    return subprocess.Popen(BASE + list(opts) + ["-o", rec, "--"] + cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **kw), rec
+
+
+def wait_line(p, timeout=120):
+    """The command's first stdout line (it prints once it has set itself up)."""
+    ready, _, _ = select.select([p.stdout], [], [], timeout)
+    return p.stdout.readline().strip() if ready else ""
+
+
+def alive(pid):
+    """Whether pid runs (a zombie awaiting its reaper counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def skip_unless_recording(p, err):
+    if p.returncode != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
+        skip("recorder cannot run here: " + err.strip()[:200])
+
+
+IGNORES_TERM = "import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(os.getpid(), flush=True)\ntime.sleep(60)\n"
+
+with tempfile.TemporaryDirectory() as tmp:
+    # H1: two SIGTERMs, a long grace: the second one is what ends the command (SIGKILL), at once.
+    p, _ = start(tmp, "twice", [sys.executable, "-c", IGNORES_TERM], "--stop-grace", "100")
+    pid = int(wait_line(p) or 0)
+    p.send_signal(signal.SIGTERM)
+    time.sleep(1)
+    check(p.poll() is None and alive(pid), "record or the command ended on the first SIGTERM though the command ignores it")
+    t = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=120)
+    skip_unless_recording(p, err)
+    check(time.monotonic() - t < 30, f"the second SIGTERM took {time.monotonic() - t:.1f} s to end record")
+    check(p.returncode == 0, f"twice: record rc {p.returncode}: {err[-400:]}")
+    check("another stop signal: sending the command SIGKILL" in err, f"twice: stderr {err[-600:]}")
+    check("command exit status: 137, killed by signal 9 (SIGKILL)" in err, f"twice: status line {err[-400:]}")
+    check(pid > 0 and not alive(pid), f"the command {pid} outlived record")
+
+    # --stop-grace 1: one SIGTERM, then SIGKILL a second later.
+    p, _ = start(tmp, "grace", [sys.executable, "-c", IGNORES_TERM], "--stop-grace", "1")
+    pid = int(wait_line(p) or 0)
+    t = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=120)
+    took = time.monotonic() - t
+    check(took >= 1 and took < 60, f"grace 1 s: record ended {took:.2f} s after SIGTERM")
+    check("the command did not end within 1 s of SIGTERM: sending it SIGKILL" in err, f"grace: stderr {err[-600:]}")
+    check(pid > 0 and not alive(pid), f"the command {pid} outlived record (grace)")
+
+    # M5: the command's background child ends with it.
+    p, _ = start(tmp, "tree", ["sh", "-c", "sleep 60 & echo $!; wait"], "--duration", "1")
+    child = int(wait_line(p) or 0)
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 0, f"tree: rc {p.returncode}: {err[-400:]}")
+    deadline = time.monotonic() + 10
+    while child > 0 and alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check(child > 0 and not alive(child), f"the command's background child {child} outlived the stop")
+
+    # L6: a command that stopped itself is continued, so SIGTERM ends it.
+    p, _ = start(tmp, "stopped", ["sh", "-c", "echo $$; kill -STOP $$; echo resumed; sleep 60"], "--stop-grace", "30")
+    pid = int(wait_line(p) or 0)
+    deadline = time.monotonic() + 30
+    while pid > 0 and time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                break
+        time.sleep(0.02)
+    t = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=120)
+    check(time.monotonic() - t < 20, f"a stopped command held record {time.monotonic() - t:.1f} s after SIGTERM")
+    check("command exit status: 143, killed by signal 15 (SIGTERM)" in err, f"stopped: {err[-400:]}")
+
+    # M4: the command signals its own process group (record's too) and exits 3.
+    KILLPG = ("import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(0.3)\n"
+              "os.killpg(0, signal.SIGTERM)\ntime.sleep(0.5)\nprint('after', flush=True)\nraise SystemExit(3)\n")
+    p, rec = start(tmp, "killpg", [sys.executable, "-c", KILLPG])
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 3, f"killpg: record rc {p.returncode} (the command's 3 expected): {err[-500:]}")
+    check("ignored SIGTERM from process" in err and "not a stop" in err, f"killpg: stderr {err[-500:]}")
+    check("left out:" not in err, f"killpg: events were left out as after a stop: {err[-500:]}")
+    check(out == "after\n", f"killpg: the command's output {out!r}")
+
+    # M2: a non-interactive shell starts its background jobs with SIGINT ignored; the command keeps that.
+    def sig_ignored(cmd):
+        r = subprocess.run(["bash", "-c", cmd + " & wait"], capture_output=True, text=True, timeout=120)
+        return [l for l in r.stdout.splitlines() if l.startswith("SigIgn:")]
+    alone = sig_ignored("grep SigIgn: /proc/self/status")
+    under = sig_ignored(" ".join(BASE + ["-o", os.path.join(tmp, "ign.itrace"), "--", "grep", "SigIgn:", "/proc/self/status"]))
+    check(alone and under == alone, f"ignored signals alone {alone}, under record {under}")
+
+    # M7 and M6: a command that ignores SIGTERM for its last 2 s after a --duration 1 stop.
+    p, rec = start(tmp, "span", ["sh", "-c", 'trap "" TERM; echo \'{"a": 1}\'; sleep 3'], "--duration", "1")
+    out, err = p.communicate(timeout=120)
+    check(out == '{"a": 1}\n', f"the command's stdout is not its own: {out!r}")
+    check("cut at the stop:" in err, f"span: no call cut at the stop: {err[-500:]}")
+    csv_dir = os.path.join(tmp, "span_csv")
+    e = subprocess.run([EXE, "export", "--csv", csv_dir, rec], capture_output=True, text=True, timeout=300)
+    check(e.returncode == 0, f"span: export {e.stderr}")
+    if e.returncode == 0:
+        with open(os.path.join(csv_dir, "syscalls.csv")) as f:
+            calls = [r for r in csv.DictReader(f)]
+        with open(os.path.join(csv_dir, "switches.csv")) as f:
+            switches = [int(r["ts_ns"]) for r in csv.DictReader(f)]
+        first = min([int(c["ts_ns"]) for c in calls] + switches)
+        last = max([int(c["ts_ns"]) + int(c["dur_ns"] or 0) for c in calls] + switches)
+        check(last - first <= 1_000_000_000, f"a --duration 1 recording spans {(last - first) / 1e9:.3f} s")
+
+    # L4: the command must follow `--`.
+    r = subprocess.run([EXE, "record", "-o", os.path.join(tmp, "nodash.itrace"), "true"], capture_output=True, text=True)
+    check(r.returncode == 2 and "put the command after `--`" in r.stderr, f"no --: rc {r.returncode} {r.stderr}")
+
+    # M3: Ctrl-C on a terminal reaches the command and record together (the foreground group); the
+    # command's own graceful shutdown runs to its end before anything else is sent.
+    GRACEFUL = ("import signal, sys, time\n"
+                "def done(*_):\n    time.sleep(1)\n    print('saved', flush=True)\n    sys.exit(0)\n"
+                "signal.signal(signal.SIGINT, done)\nprint('ready', flush=True)\ntime.sleep(60)\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(EXE, BASE + ["-o", os.path.join(tmp, "ctrlc.itrace"), "--stop-grace", "30", "--",
+                              sys.executable, "-c", GRACEFUL])
+    text = b""
+    deadline = time.monotonic() + 120
+    while b"ready" not in text and time.monotonic() < deadline:
+        if select.select([fd], [], [], 1)[0]:
+            try:
+                text += os.read(fd, 4096)
+            except OSError:
+                break
+    os.write(fd, b"\x03")  # the terminal's interrupt character: SIGINT to the foreground group
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 1)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            text += chunk
+    _, status = os.waitpid(pid, 0)
+    said = text.decode(errors="replace")
+    check(b"ready" in text, f"ctrl-c: the command never started: {said[-400:]}")
+    check("saved" in said, f"ctrl-c: the command's graceful shutdown was cut: {said[-600:]}")
+    check("command exit status: 0" in said, f"ctrl-c: status {said[-400:]}")
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"ctrl-c: record status {status}")
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
