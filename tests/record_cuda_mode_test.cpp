@@ -41,5 +41,17 @@ TEST(RecordCudaMode, CuptiRefusesPidAndABuildWithoutTheLibrary) {
   EXPECT_THROW(resolve_cuda_mode("nvtx", facts(true, false, true, true)), UsageError);
 }
 
+TEST(RecordCudaMode, AnotherInjectionLibraryIsLeftInPlace) {
+  CudaModeFacts f = facts(true, false, true, true);
+  f.other_injection = "/opt/tool/libinject.so";
+  EXPECT_EQ(resolve_cuda_mode("auto", f), CudaMode::Uprobe);
+  try {
+    resolve_cuda_mode("cupti", f);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("CUDA_INJECTION64_PATH=/opt/tool/libinject.so"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace infertrace

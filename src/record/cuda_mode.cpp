@@ -15,6 +15,9 @@ CudaMode resolve_cuda_mode(const std::string& requested, const CudaModeFacts& f)
     if (f.have_pids && !f.have_command)
       throw UsageError("record: --cuda cupti works only for a program it starts (-- CMD); --pid attaches with "
                        "--cuda uprobe (CUPTI must be loaded when CUDA initializes)");
+    if (!f.other_injection.empty())
+      throw UsageError("record: --cuda cupti would replace CUDA_INJECTION64_PATH=" + f.other_injection +
+                       " (CUDA loads one injection library): unset it, or record with --cuda uprobe");
     if (f.library.empty())
       throw Error("record: --cuda cupti is not available in this build: the CUPTI headers and libcupti were not "
                   "found at build time (install the CUDA toolkit, reconfigure so cmake finds cupti.h, rebuild), or "
@@ -22,7 +25,9 @@ CudaMode resolve_cuda_mode(const std::string& requested, const CudaModeFacts& f)
     return CudaMode::Cupti;
   }
   if (requested == "auto") {
-    return f.have_command && !f.have_pids && !f.library.empty() && f.gpu_present ? CudaMode::Cupti : CudaMode::Uprobe;
+    return f.have_command && !f.have_pids && !f.library.empty() && f.gpu_present && f.other_injection.empty()
+               ? CudaMode::Cupti
+               : CudaMode::Uprobe;
   }
   throw UsageError("record: --cuda must be cupti, uprobe or auto (got '" + requested + "')");
 }

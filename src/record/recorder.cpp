@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -931,6 +932,11 @@ RecordSummary record(const RecordOptions& opts) {
   facts.have_pids = !opts.pids.empty();
   facts.library = cupti_library_path();
   facts.gpu_present = opts.cuda == "auto" && facts.have_command && !facts.library.empty() && gpu_present();
+  if (const char* inj = std::getenv("CUDA_INJECTION64_PATH"); inj && *inj && std::string(inj) != facts.library)
+    facts.other_injection = inj;
+  if (opts.cuda == "auto" && !facts.other_injection.empty() && !facts.library.empty() && facts.gpu_present && opts.launch)
+    std::fprintf(stderr, "infertrace record: CUDA_INJECTION64_PATH=%s is set: recording with --cuda uprobe, which "
+                 "leaves it in place (cupti mode would replace it)\n", facts.other_injection.c_str());
   // Without launch events asked for, auto mode does not inject anything.
   const CudaMode mode = opts.cuda == "auto" && !opts.launch ? CudaMode::Uprobe : resolve_cuda_mode(opts.cuda, facts);
   check_record_prerequisites();
