@@ -500,6 +500,22 @@ void Recorder::start_or_attach_targets() {
     const InvokingUser user = invoking_user();  // looked up before fork: NSS is not fork-safe
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("record: pipe: ") + std::strerror(errno));
+    // The command's argv (as given, argv[0] included), the same through /bin/sh for a script without
+    // a #! line, and a #! line's interpreter for the message when it is missing: made before the fork.
+    std::vector<char*> argv, sh_argv{const_cast<char*>("sh"), const_cast<char*>(exe.c_str())};
+    for (auto& a : o_.command) argv.push_back(const_cast<char*>(a.c_str()));
+    for (size_t i = 1; i < o_.command.size(); ++i) sh_argv.push_back(const_cast<char*>(o_.command[i].c_str()));
+    argv.push_back(nullptr);
+    sh_argv.push_back(nullptr);
+    std::string interpreter;
+    {
+      std::ifstream script(exe);
+      std::string first;
+      if (std::getline(script, first) && first.rfind("#!", 0) == 0) {
+        const size_t b = first.find_first_not_of(" \t", 2), e = first.find_first_of(" \t", b);
+        if (b != std::string::npos) interpreter = first.substr(b, e == std::string::npos ? std::string::npos : e - b);
+      }
+    }
     // The child gets the signal dispositions and mask record started with before anything can reach
     // it (stop_signals.h): a stop signal sent meanwhile stays pending for it, never runs record's handler.
     StopSignals::block_for_fork();
@@ -529,11 +545,17 @@ void Recorder::start_or_attach_targets() {
         ::setenv("CUDA_INJECTION64_PATH", cupti_lib_.c_str(), 1);
         ::setenv("INFERTRACE_CUPTI_RING", s_.cupti_ring_path.c_str(), 1);
       }
-      std::vector<char*> argv;
-      for (auto& a : o_.command) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execvp(argv[0], argv.data());
-      std::fprintf(stderr, "infertrace: error: cannot run %s: %s\n", argv[0], std::strerror(errno));
+      // The file checked and probed above is the one run (execvp would search PATH again, with
+      // glibc's own default when PATH is unset: another file, review RX L2); a file the kernel cannot
+      // execute by itself goes to /bin/sh, as execvp does.
+      ::execv(exe.c_str(), argv.data());
+      const int exec_errno = errno;
+      if (exec_errno == ENOEXEC) ::execv("/bin/sh", sh_argv.data());
+      if (exec_errno == ENOENT && !interpreter.empty())
+        std::fprintf(stderr, "infertrace: error: cannot run %s: its interpreter %s was not found\n", exe.c_str(),
+                     interpreter.c_str());
+      else
+        std::fprintf(stderr, "infertrace: error: cannot run %s: %s\n", exe.c_str(), std::strerror(exec_errno));
       ::_exit(127);
     }
     ::close(pipefd[0]);
