@@ -11,7 +11,8 @@
 - signals ignored by record's caller stay ignored for the command (M2: a shell's background job);
 - a call in progress at the stop ends at it: a --duration 1 recording spans at most 1 s (M7);
 - record's summary goes to stderr: the command's stdout is byte for byte its own (M6);
-- a command without `--` is refused (L4).
+- the file run is the one checked (a script without #! through /bin/sh, a missing #! interpreter
+  named) (L2); a command without `--` is refused (L4).
 Skips (77) when not root or without kernel BTF."""
 import csv
 import os
@@ -148,6 +149,24 @@ with tempfile.TemporaryDirectory() as tmp:
         first = min([int(c["ts_ns"]) for c in calls] + switches)
         last = max([int(c["ts_ns"]) + int(c["dur_ns"] or 0) for c in calls] + switches)
         check(last - first <= 1_000_000_000, f"a --duration 1 recording spans {(last - first) / 1e9:.3f} s")
+
+    # L2: the file checked is the file run: a script without #! runs through /bin/sh (as execvp
+    # does), one whose #! interpreter is missing is named as such.
+    plain = os.path.join(tmp, "plain.sh")
+    with open(plain, "w") as f:
+        f.write('echo "plain $1"\n')
+    bad = os.path.join(tmp, "bad.sh")
+    with open(bad, "w") as f:
+        f.write("#!/nonexistent/interp\necho never\n")
+    os.chmod(plain, 0o755)
+    os.chmod(bad, 0o755)
+    p, _ = start(tmp, "plain", [plain, "x"])
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 0 and out == "plain x\n", f"script without #!: rc {p.returncode} {out!r} {err[-300:]}")
+    p, _ = start(tmp, "bad", [bad])
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 127 and "its interpreter /nonexistent/interp was not found" in err,
+          f"missing interpreter: rc {p.returncode} {err[-300:]}")
 
     # L4: the command must follow `--`.
     r = subprocess.run([EXE, "record", "-o", os.path.join(tmp, "nodash.itrace"), "true"], capture_output=True, text=True)
