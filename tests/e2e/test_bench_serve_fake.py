@@ -351,6 +351,43 @@ if d:
           % (p["sent"], p["incomplete"]))
     near(p["duration_s"], 1.0, 1e-9, "duration = the --duration window")
 
+# 6b) the streamed rate (review SB L3): tok/s counts completed requests' tokens only, so the tokens
+# a request cut by the close streamed inside the window are in no figure but streamed_tok_per_s.
+# Requests at 0 and 4 s, each 100 tokens over 5.15 s: the first completes at 5.15 s (if the machine
+# lets it: a loaded one may cut it too, exit 1), the second is cut at 8 s after some 76 events. The
+# count is redone here from the per-request JSON: each event's arrival = start + TTFT + the ITLs
+# before it, kept when at or before the window's end.
+r = run("bench", "serve", "--url", URL, "--prompt-tokens", "8", "--json", "--warmup", "0", "--profile", "constant",
+        "--rate", "0.25", "--duration", "8", "--output-tokens", "100", timeout=120)
+d = json.loads(r.stdout) if r.returncode in (0, 1) and r.stdout.strip() else None
+check(d is not None, "streamed rate: bench exits 0 or 1 with a document (rc %d: %s)" % (r.returncode, r.stderr[-300:]))
+if d:
+    p = d["points"][0]
+    end_ms = p["duration_s"] * 1000
+
+    def arrivals(q):
+        if q["ttft_ms"] is None:
+            return []
+        t = q["start_s"] * 1000 + q["ttft_ms"]
+        out = [t]
+        for g in q["itl_ms"]:
+            t += g
+            out.append(t)
+        return out
+
+    inside = [sum(1 for t in arrivals(q) if t <= end_ms + 1e-6) for q in p["requests"]]
+    cut_inside = sum(n for n, q in zip(inside, p["requests"]) if q["incomplete"])
+    check(p["sent"] == 2 and p["incomplete"] >= 1, "streamed rate: 2 sent, the last cut: %s sent, %s incomplete"
+          % (p["sent"], p["incomplete"]))
+    check(cut_inside > 0, "streamed rate: the cut request streamed events inside the window: %s" % inside)
+    check(p["streamed_token_events"] == sum(inside),
+          "streamed events %s, recounted %d (%s a request)" % (p["streamed_token_events"], sum(inside), inside))
+    near(p["streamed_tok_per_s"], sum(inside) / 8, 1e-9, "streamed tok/s = events inside the window / 8 s")
+    near(p["tok_per_s"], p["output_tokens"] / 8, 1e-9, "tok/s = completed requests' tokens / 8 s")
+    check(p["output_tokens"] == 100 * p["completed"], "completed requests' tokens: %s" % p["output_tokens"])
+    print("streamed rate: %.2f tok/s (%d events, %d of them cut requests'), completed tok/s %.2f"
+          % (p["streamed_tok_per_s"], sum(inside), cut_inside, p["tok_per_s"]))
+
 # 7) two servers as one target: every request goes to a server with the fewest in flight. Not an
 # exact 3/3 split: the workers are closed-loop, so one that runs late lets the other take a 4th
 # request, rightly sent to its own (then idle) server. What is checked is every choice, from the

@@ -50,10 +50,17 @@ struct PointMetrics {
   double req_per_s = 0, tok_per_s = 0;    // completed requests (tokens) / duration
   Dist ttft, itl, tpot, e2e;
   Dist lateness;  // start - scheduled: how far the sender ran behind the schedule
+  // Every token event of every measured request (completed, failed, or cut at a --duration
+  // window's close) that arrived inside the point's duration window, and that count / duration:
+  // the rate the server streamed at, which tok_per_s understates when the close cuts requests
+  // (their tokens are in no completed request's count; review SB L3). Events, not usage tokens:
+  // a cut request has no usage count, and an event carrying several tokens counts once.
+  int64_t streamed_token_events = 0;
+  double streamed_tok_per_s = 0;
 };
 
-// duration_ns: the --duration window when one was given (> 0); otherwise first send to last
-// completion of the measured requests.
+// window_ns: the --duration window when one was given (> 0; it opens at the point's start, t = 0);
+// otherwise the duration runs from the first send to the last completion of the measured requests.
 PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64_t window_ns);
 
 }  // namespace infertrace::serve::load

@@ -72,6 +72,8 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
     o << "\n" << (closed ? "concurrency " : "rate ") << point_label(p.spec) << ": sent " << m.sent << ", completed "
       << m.completed << ", failed " << m.failed << ", incomplete " << m.incomplete << ", output tokens "
       << m.output_tokens << ", duration " << fmt("%.3f s", m.duration_s) << "\n";
+    o << "  streamed " << fmt("%.2f tok/s", m.streamed_tok_per_s) << ": " << m.streamed_token_events
+      << " token events inside the duration, cut and failed requests' included (tok/s above: completed requests')\n";
     if (m.server_prompt_tokens_n > 0)
       o << "  prompt tokens (the server's usage.prompt_tokens): mean "
         << fmt("%.1f", static_cast<double>(m.server_prompt_tokens_sum) / static_cast<double>(m.server_prompt_tokens_n))
@@ -104,9 +106,10 @@ std::string metric_definitions() {
        "stream. Latencies over completed requests only. p50 = median, p90/p99 = nearest rank. tokens =\n"
        "usage.completion_tokens when the server sends it, else token events. duration = first send to last\n"
        "completion (--requests) or the --duration window; tok/s and req/s = completed requests' output tokens\n"
-       "and count / duration. Incomplete = in flight when the --duration window closed (not errors). Send\n"
-       "lateness = actual send - scheduled send (open-loop profiles: large values mean the load generator\n"
-       "could not keep the schedule).\n";
+       "and count / duration. streamed tok/s = token events of every request (cut and failed ones too) that\n"
+       "arrived inside the duration / duration. Incomplete = in flight when the --duration window closed (not\n"
+       "errors). Send lateness = actual send - scheduled send (open-loop profiles: large values mean the load\n"
+       "generator could not keep the schedule).\n";
 }
 
 nlohmann::json to_json(const BenchRun& run) {
@@ -134,6 +137,10 @@ nlohmann::json to_json(const BenchRun& run) {
       {"tpot", "per request, (E2E - TTFT) / (tokens - 1), requests with >= 2 tokens"},
       {"e2e", "start to the end of the stream ([DONE])"},
       {"tokens", "usage.completion_tokens when the server sends it, else token events"},
+      {"tok_per_s", "completed requests' tokens / duration_s"},
+      {"streamed_tok_per_s", "streamed_token_events / duration_s: every token event of every measured request "
+                             "(completed, failed, or cut when a --duration window closed) that arrived inside the "
+                             "duration (the --duration window, else first send to last completion)"},
       {"latencies", "over completed requests only, in ms; a distribution without samples has n 0 and null figures"},
   };
   j["points"] = nlohmann::json::array();
@@ -173,6 +180,8 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["duration_s"] = m.duration_s;
     pj["req_per_s"] = m.req_per_s;
     pj["tok_per_s"] = m.tok_per_s;
+    pj["streamed_token_events"] = m.streamed_token_events;
+    pj["streamed_tok_per_s"] = m.streamed_tok_per_s;
     pj["ttft_ms"] = dist_json(m.ttft);
     pj["itl_ms"] = dist_json(m.itl);
     pj["tpot_ms"] = dist_json(m.tpot);
