@@ -103,3 +103,30 @@ TEST(LoadMetrics, StreamedRateWithoutAWindowSpansFirstSendToLastCompletion) {
   EXPECT_DOUBLE_EQ(m.streamed_tok_per_s, 4 / 0.4);
   EXPECT_DOUBLE_EQ(m.tok_per_s, 2 / 0.4);
 }
+
+// A request never sent (due inside the --duration window, its sender woke after the close) enters
+// no distribution and no count but not_sent (review SB L4): before, its wake-up time stood in for a
+// send, so send lateness held a sample of a send that never happened.
+TEST(LoadMetrics, NeverSentRequestsAreCountedApartAndInNoDistribution) {
+  std::vector<RequestSample> rs(3);
+  // Sent 10 ms late (scheduled 0, sent 10 ms), events at 110, 160 ms, ends 200 ms, 2 tokens.
+  rs[0].start_ns = 10 * kMs, rs[0].token_ns = {110 * kMs, 160 * kMs}, rs[0].end_ns = 200 * kMs, rs[0].tokens = 2;
+  // Scheduled 500 ms, sent 530 ms (30 ms late), cut at the close at 1000 ms after one event.
+  rs[1].scheduled_ns = 500 * kMs, rs[1].start_ns = 530 * kMs, rs[1].token_ns = {800 * kMs};
+  rs[1].end_ns = 1002 * kMs, rs[1].incomplete = true;
+  // Scheduled 990 ms, never sent (a made-up send at its wake-up, 1400 ms, would be a 410 ms sample).
+  rs[2].scheduled_ns = 990 * kMs, rs[2].not_sent = true;
+  const PointMetrics m = compute_point_metrics(rs, 1000 * kMs);
+  EXPECT_EQ(m.not_sent, 1u);
+  EXPECT_EQ(m.sent, 2u);  // completed 1 + incomplete 1
+  EXPECT_EQ(m.completed, 1u);
+  EXPECT_EQ(m.incomplete, 1u);
+  EXPECT_EQ(m.failed, 0u);
+  EXPECT_EQ(m.lateness.n, 2u);
+  EXPECT_DOUBLE_EQ(m.lateness.p99, 30);
+  EXPECT_DOUBLE_EQ(m.lateness.mean, 20);  // (10 + 30) / 2
+  EXPECT_EQ(m.ttft.n, 1u);
+  EXPECT_EQ(m.e2e.n, 1u);
+  EXPECT_EQ(m.streamed_token_events, 3);
+  EXPECT_FALSE(rs[2].ok());
+}

@@ -26,6 +26,10 @@ PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64
   std::vector<int64_t> ttft, itl, tpot, e2e, late;
   int64_t first_send = std::numeric_limits<int64_t>::max(), last_end = 0;
   for (const auto& r : reqs) {
+    if (r.not_sent) {
+      ++m.not_sent;
+      continue;
+    }
     ++m.sent;
     late.push_back(r.start_ns - r.scheduled_ns);
     first_send = std::min(first_send, r.start_ns);

@@ -26,7 +26,11 @@ struct RequestSample {
   // counted) when it was given that URL: the balancer's choice and what it chose from.
   size_t url = 0;
   std::vector<int> in_flight_at_pick;
-  bool ok() const { return error.empty() && !incomplete; }
+  // Never sent: due inside a --duration window (open loop), its sender woke only after the window
+  // closed. It has no start, end or events, and enters no count but not_sent and no distribution
+  // (review SB L4: it had entered send_lateness with its wake-up as a made-up send).
+  bool not_sent = false;
+  bool ok() const { return error.empty() && !incomplete && !not_sent; }
 };
 
 // p50 = median (mean of the middle two for an even count), p90/p99 = nearest rank
@@ -38,7 +42,7 @@ struct Dist {
 Dist dist_ms(std::vector<int64_t> ns_samples);
 
 struct PointMetrics {
-  size_t sent = 0, completed = 0, incomplete = 0, failed = 0;
+  size_t sent = 0, completed = 0, incomplete = 0, failed = 0;  // sent = completed + incomplete + failed
   std::map<std::string, size_t> errors;  // kind -> count
   std::map<std::string, std::string> error_examples;  // kind -> the first such request's detail
   int64_t output_tokens = 0;              // completed requests' tokens
@@ -57,6 +61,9 @@ struct PointMetrics {
   // a cut request has no usage count, and an event carrying several tokens counts once.
   int64_t streamed_token_events = 0;
   double streamed_tok_per_s = 0;
+  // Requests the schedule had inside a --duration window that were never sent (RequestSample::
+  // not_sent): not in `sent` nor in any other count or distribution.
+  size_t not_sent = 0;
 };
 
 // window_ns: the --duration window when one was given (> 0; it opens at the point's start, t = 0);

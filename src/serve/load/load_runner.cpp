@@ -418,12 +418,11 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
       if (!r) break;
       next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
       if (s.window_closed.load()) {
-        // Due inside the window, but this thread woke after the close (a loaded machine): it
-        // counts as sent and incomplete, as a request the close cut, without being sent (it
-        // would be cut at once, or worse, answered fast and counted as completed after the
-        // window), so `sent` is the schedule's count whatever the machine's wake-ups.
-        r->start_ns = r->end_ns = since(s, Clock::now());
-        r->incomplete = true;
+        // Due inside the window, but this thread woke after the close (a loaded machine, or a
+        // rate the sender cannot keep): not sent (it would be cut at once, or worse, answered
+        // fast and counted as completed after the window). It is counted as not sent, with no
+        // made-up send time: it has none to enter send_lateness with (review SB L4).
+        r->not_sent = true;
         continue;
       }
       auto done = std::make_shared<std::atomic<bool>>(false);
