@@ -411,6 +411,30 @@ if d:
     print("streamed rate: %.2f tok/s (%d events, %d of them cut requests'), completed tok/s %.2f"
           % (p["streamed_tok_per_s"], sum(inside), cut_inside, p["tok_per_s"]))
 
+# 6c) a request still streaming when the window closes is incomplete, even while the watchdog that
+# stops the in-flight clients is held up: stopping a client whose connect is still pending waits for
+# that connect (cpp-httplib), and to a listener that never accepts (its backlog full) the connect
+# hangs until --timeout 8. Two URLs, the fake first: the requests alternate between it and the
+# hole. Each of the fake's streams lasts 6.15 s (120 tokens), so none can end inside the 0.5 s
+# window; before, the fake's requests after the first stuck one in the watchdog's list went on and
+# completed about 6 s after the close (counted completed, their tokens in tok/s).
+import socket  # noqa: E402
+hole = socket.socket()
+hole.bind(("127.0.0.1", 0))
+hole.listen(0)
+HOLE = "http://127.0.0.1:%d" % hole.getsockname()[1]
+d = bench("--profile", "constant", "--rate", "20", "--duration", "0.5", "--output-tokens", "120", "--timeout", "8",
+          url=URL + "," + HOLE, none_completes=True)
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 0 and p["failed"] == 0 and p["incomplete"] == p["sent"] > 0,
+          "cut while the watchdog waits on a connect: completed %d, failed %d (%s), incomplete %d of %d sent"
+          % (p["completed"], p["failed"], p["errors"], p["incomplete"], p["sent"]))
+    late = [q["start_s"] + q["e2e_ms"] / 1000 for q in p["requests"] if q["url"] == 0 and q["e2e_ms"] is not None]
+    print("cut while the watchdog waits: %d sent, the fake's requests ended at most %.2f s after the point's start"
+          % (p["sent"], max(late or [0])))
+hole.close()
+
 # 7) two servers as one target: every request goes to a server with the fewest in flight. Not an
 # exact 3/3 split: the workers are closed-loop, so one that runs late lets the other take a 4th
 # request, rightly sent to its own (then idle) server. What is checked is every choice, from the
