@@ -72,6 +72,27 @@ TEST(GenerateRules, TimingWindowsHoldThePrefillAndTheDecodeEvalsApart) {
   EXPECT_DOUBLE_EQ(r.pp(), 3 / r.prefill_s);
 }
 
+// engine run's text output prints each token from on_token, inside the decode loop: its time is
+// not the decode's (review SB L6: a pipe whose reader lags dragged tg down). An on_token that takes
+// 0.5 s a token, 20 times inside the window (10 s), against instant evals: decode_s stays under
+// 5 s (it is about 0), where counting the printing would make it at least 10 s. The decode
+// window keeps its bounds around both.
+TEST(GenerateRules, OnTokenTimeIsNotDecodeTime) {
+  Counter ev;
+  Sampler greedy;
+  std::vector<int32_t> seen;
+  const GenerateResult r = generate(ev, {3}, 21, greedy, {}, [&](int32_t t) {
+    seen.push_back(t);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  });
+  ASSERT_EQ(r.n_decode_evals, 20);
+  EXPECT_EQ(seen, r.output);  // every token, the prefill's first included, as it is chosen
+  EXPECT_GE(r.on_token_s, 20 * 0.5);
+  EXPECT_LT(r.decode_s, 5.0);
+  EXPECT_DOUBLE_EQ(r.tg(), 20 / r.decode_s);
+  EXPECT_NEAR((r.decode_end_ns - r.decode_start_ns) * 1e-9, r.decode_s + r.on_token_s, 1e-6);
+}
+
 TEST(GenerateRules, NTokensOutAndOneDecodeEvalPerTokenAfterTheFirst) {
   Counter ev;
   Sampler greedy;

@@ -66,3 +66,67 @@ TEST(LoadMetrics, P90AndP99AreTheirOwnNearestRanks) {
   EXPECT_EQ(m.tpot.n, 0u);  // one-token requests have no TPOT
   EXPECT_EQ(m.itl.n, 0u);
 }
+
+// tok/s counts completed requests' tokens only; streamed tok/s counts every token event inside the
+// --duration window, those of requests the close cut and of failed ones included (review SB L3),
+// and none that arrived after the close.
+TEST(LoadMetrics, StreamedRateCountsCutRequestsEventsInsideTheWindow) {
+  std::vector<RequestSample> rs(3);
+  // Completed: sent 0, events at 100 and 200 ms, ends 300 ms, usage 2 tokens.
+  rs[0].token_ns = {100 * kMs, 200 * kMs}, rs[0].end_ns = 300 * kMs, rs[0].tokens = 2;
+  // Cut by the close at 1000 ms: events at 700, 800, 900 ms inside, one at 1003 ms (read before
+  // the watchdog stopped it) outside.
+  rs[1].start_ns = 500 * kMs, rs[1].token_ns = {700 * kMs, 800 * kMs, 900 * kMs, 1003 * kMs};
+  rs[1].end_ns = 1005 * kMs, rs[1].incomplete = true;
+  // Failed after one event at 650 ms.
+  rs[2].start_ns = 600 * kMs, rs[2].token_ns = {650 * kMs}, rs[2].end_ns = 660 * kMs, rs[2].error = "stream_error";
+  const PointMetrics m = compute_point_metrics(rs, 1000 * kMs);
+  EXPECT_DOUBLE_EQ(m.duration_s, 1.0);
+  EXPECT_EQ(m.output_tokens, 2);
+  EXPECT_DOUBLE_EQ(m.tok_per_s, 2.0);
+  EXPECT_EQ(m.streamed_token_events, 6);  // 2 + 3 + 1
+  EXPECT_DOUBLE_EQ(m.streamed_tok_per_s, 6.0);
+}
+
+// Without a window the streamed events are those between the first send and the last completion,
+// as the duration: a failed request's event after the last completion is outside it.
+TEST(LoadMetrics, StreamedRateWithoutAWindowSpansFirstSendToLastCompletion) {
+  std::vector<RequestSample> rs(2);
+  // Completed: sent 1000 ms, events at 1100 and 1200 ms, ends 1400 ms.
+  rs[0].start_ns = 1000 * kMs, rs[0].token_ns = {1100 * kMs, 1200 * kMs}, rs[0].end_ns = 1400 * kMs, rs[0].tokens = 2;
+  // Failed: events at 1150, 1250 ms inside, 1500 ms after the last completion.
+  rs[1].start_ns = 1050 * kMs, rs[1].token_ns = {1150 * kMs, 1250 * kMs, 1500 * kMs}, rs[1].end_ns = 1600 * kMs;
+  rs[1].error = "read";
+  const PointMetrics m = compute_point_metrics(rs, 0);
+  EXPECT_DOUBLE_EQ(m.duration_s, 0.4);
+  EXPECT_EQ(m.streamed_token_events, 4);
+  EXPECT_DOUBLE_EQ(m.streamed_tok_per_s, 4 / 0.4);
+  EXPECT_DOUBLE_EQ(m.tok_per_s, 2 / 0.4);
+}
+
+// A request never sent (due inside the --duration window, its sender woke after the close) enters
+// no distribution and no count but not_sent (review SB L4): before, its wake-up time stood in for a
+// send, so send lateness held a sample of a send that never happened.
+TEST(LoadMetrics, NeverSentRequestsAreCountedApartAndInNoDistribution) {
+  std::vector<RequestSample> rs(3);
+  // Sent 10 ms late (scheduled 0, sent 10 ms), events at 110, 160 ms, ends 200 ms, 2 tokens.
+  rs[0].start_ns = 10 * kMs, rs[0].token_ns = {110 * kMs, 160 * kMs}, rs[0].end_ns = 200 * kMs, rs[0].tokens = 2;
+  // Scheduled 500 ms, sent 530 ms (30 ms late), cut at the close at 1000 ms after one event.
+  rs[1].scheduled_ns = 500 * kMs, rs[1].start_ns = 530 * kMs, rs[1].token_ns = {800 * kMs};
+  rs[1].end_ns = 1002 * kMs, rs[1].incomplete = true;
+  // Scheduled 990 ms, never sent (a made-up send at its wake-up, 1400 ms, would be a 410 ms sample).
+  rs[2].scheduled_ns = 990 * kMs, rs[2].not_sent = true;
+  const PointMetrics m = compute_point_metrics(rs, 1000 * kMs);
+  EXPECT_EQ(m.not_sent, 1u);
+  EXPECT_EQ(m.sent, 2u);  // completed 1 + incomplete 1
+  EXPECT_EQ(m.completed, 1u);
+  EXPECT_EQ(m.incomplete, 1u);
+  EXPECT_EQ(m.failed, 0u);
+  EXPECT_EQ(m.lateness.n, 2u);
+  EXPECT_DOUBLE_EQ(m.lateness.p99, 30);
+  EXPECT_DOUBLE_EQ(m.lateness.mean, 20);  // (10 + 30) / 2
+  EXPECT_EQ(m.ttft.n, 1u);
+  EXPECT_EQ(m.e2e.n, 1u);
+  EXPECT_EQ(m.streamed_token_events, 3);
+  EXPECT_FALSE(rs[2].ok());
+}

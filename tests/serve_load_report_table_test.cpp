@@ -64,6 +64,21 @@ TEST(LoadReport, EmptyDistributionIsNotAZero) {
   EXPECT_DOUBLE_EQ(p["ttft_ms"]["p50"].get<double>(), 40.3);  // a distribution with samples keeps its figures
 }
 
+// The streamed rate (review SB L3) has its own line in the text and its own keys in the JSON, each
+// showing its own figure, beside the completed-requests tok/s.
+TEST(LoadReport, StreamedRateIsShownBesideTokPerS) {
+  BenchRun run = one_point_run(Profile::kConcurrent);
+  run.points[0].metrics.streamed_token_events = 91, run.points[0].metrics.streamed_tok_per_s = 60.67;
+  const std::string text = render_text(run, false);
+  EXPECT_NE(text.find("  streamed 60.67 tok/s: 91 token events inside the duration"), std::string::npos) << text;
+  const nlohmann::json j = to_json(run);
+  EXPECT_EQ(j["points"][0]["streamed_token_events"], 91);
+  EXPECT_DOUBLE_EQ(j["points"][0]["streamed_tok_per_s"].get<double>(), 60.67);
+  EXPECT_DOUBLE_EQ(j["points"][0]["tok_per_s"].get<double>(), 57.25);
+  EXPECT_TRUE(j["definitions"].contains("streamed_tok_per_s")) << j["definitions"].dump();
+  EXPECT_NE(metric_definitions().find("streamed tok/s"), std::string::npos);
+}
+
 TEST(LoadReport, SynchronousPointIsConcurrencyOneNotARate) {
   const nlohmann::json j = to_json(one_point_run(Profile::kSynchronous));
   const nlohmann::json& p = j["points"][0];

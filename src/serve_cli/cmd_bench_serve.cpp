@@ -135,6 +135,8 @@ bool fail_on_empty_points(const serve::load::BenchRun& run, const std::string& w
     std::string why = m.sent == 0 ? "no request was sent" : std::to_string(m.sent) + " sent";
     if (m.failed > 0) why += ", " + std::to_string(m.failed) + " failed";
     if (m.incomplete > 0) why += ", " + std::to_string(m.incomplete) + " still in flight when the --duration window closed";
+    if (m.not_sent > 0)
+      why += ", " + std::to_string(m.not_sent) + " not sent (their sender woke after the --duration window closed)";
     if (!m.error_examples.empty())
       why += ", e.g. " + m.error_examples.begin()->first + ": " + m.error_examples.begin()->second;
     std::cerr << "infertrace bench serve: error: " << where << "the point at load "

@@ -347,9 +347,93 @@ if d:
 d = bench("--profile", "constant", "--rate", "4", "--duration", "1", "--output-tokens", "40", none_completes=True)
 if d:
     p = d["points"][0]
-    check(p["sent"] == 4 and p["incomplete"] == 4 and p["failed"] == 0, "duration window: %d sent, %d incomplete"
-          % (p["sent"], p["incomplete"]))
+    # (A sender that wakes after the close, on a loaded machine, leaves its request not sent.)
+    check(p["sent"] + p["not_sent"] == 4 and p["incomplete"] == p["sent"] and p["failed"] == 0,
+          "duration window: %d sent, %d not sent, %d incomplete" % (p["sent"], p["not_sent"], p["incomplete"]))
     near(p["duration_s"], 1.0, 1e-9, "duration = the --duration window")
+
+# 6a) requests never sent (review SB L4): at 1e6/s for 10 ms the schedule has 10000 arrivals in the
+# window, one a microsecond, and the sender starts a thread per request (tens of microseconds each),
+# so most are still unsent when the window closes: they are not_sent, not in `sent`, and none of
+# them is in send_lateness (before, each entered it with its wake-up as its send) or has a start.
+# The stalling server answers none of the sent ones, so no request can complete.
+d = bench("--profile", "constant", "--rate", "1e6", "--duration", "0.01", "--output-tokens", "2", "--timeout", "5",
+          url=STALL_URL, none_completes=True)
+if d:
+    p = d["points"][0]
+    rs = p["requests"]
+    never = [q for q in rs if q["not_sent"]]
+    check(len(never) == p["not_sent"] > 0 and p["sent"] + p["not_sent"] == len(rs) >= 9990,
+          "not sent: %d flagged, not_sent %d, sent %d, of %d scheduled" % (len(never), p["not_sent"], p["sent"], len(rs)))
+    check(p["sent"] == p["completed"] + p["failed"] + p["incomplete"],
+          "sent %d = completed %d + failed %d + incomplete %d" % (p["sent"], p["completed"], p["failed"], p["incomplete"]))
+    check(p["send_lateness_ms"]["n"] == p["sent"], "send lateness over the %d sent, n %d"
+          % (p["sent"], p["send_lateness_ms"]["n"]))
+    check(all(q["start_s"] is None and q["url"] is None and not q["incomplete"] and q["ttft_ms"] is None for q in never),
+          "never-sent requests have no start, URL or events: %s" % [q for q in never if q["start_s"] is not None][:2])
+    check(all(q["start_s"] is not None for q in rs if not q["not_sent"]), "every sent request has its start")
+    print("not sent: %d of %d scheduled (%d sent)" % (p["not_sent"], len(rs), p["sent"]))
+
+# 6b) the streamed rate (review SB L3): tok/s counts completed requests' tokens only, so the tokens
+# a request cut by the close streamed inside the window are in no figure but streamed_tok_per_s.
+# Requests at 0 and 4 s, each 100 tokens over 5.15 s: the first completes at 5.15 s (if the machine
+# lets it: a loaded one may cut it too, exit 1), the second is cut at 8 s after some 76 events. The
+# count is redone here from the per-request JSON: each event's arrival = start + TTFT + the ITLs
+# before it, kept when at or before the window's end.
+r = run("bench", "serve", "--url", URL, "--prompt-tokens", "8", "--json", "--warmup", "0", "--profile", "constant",
+        "--rate", "0.25", "--duration", "8", "--output-tokens", "100", timeout=120)
+d = json.loads(r.stdout) if r.returncode in (0, 1) and r.stdout.strip() else None
+check(d is not None, "streamed rate: bench exits 0 or 1 with a document (rc %d: %s)" % (r.returncode, r.stderr[-300:]))
+if d:
+    p = d["points"][0]
+    end_ms = p["duration_s"] * 1000
+
+    def arrivals(q):
+        if q["ttft_ms"] is None:
+            return []
+        t = q["start_s"] * 1000 + q["ttft_ms"]
+        out = [t]
+        for g in q["itl_ms"]:
+            t += g
+            out.append(t)
+        return out
+
+    inside = [sum(1 for t in arrivals(q) if t <= end_ms + 1e-6) for q in p["requests"]]
+    cut_inside = sum(n for n, q in zip(inside, p["requests"]) if q["incomplete"])
+    check(p["sent"] == 2 and p["incomplete"] >= 1, "streamed rate: 2 sent, the last cut: %s sent, %s incomplete"
+          % (p["sent"], p["incomplete"]))
+    check(cut_inside > 0, "streamed rate: the cut request streamed events inside the window: %s" % inside)
+    check(p["streamed_token_events"] == sum(inside),
+          "streamed events %s, recounted %d (%s a request)" % (p["streamed_token_events"], sum(inside), inside))
+    near(p["streamed_tok_per_s"], sum(inside) / 8, 1e-9, "streamed tok/s = events inside the window / 8 s")
+    near(p["tok_per_s"], p["output_tokens"] / 8, 1e-9, "tok/s = completed requests' tokens / 8 s")
+    check(p["output_tokens"] == 100 * p["completed"], "completed requests' tokens: %s" % p["output_tokens"])
+    print("streamed rate: %.2f tok/s (%d events, %d of them cut requests'), completed tok/s %.2f"
+          % (p["streamed_tok_per_s"], sum(inside), cut_inside, p["tok_per_s"]))
+
+# 6c) a request still streaming when the window closes is incomplete, even while the watchdog that
+# stops the in-flight clients is held up: stopping a client whose connect is still pending waits for
+# that connect (cpp-httplib), and to a listener that never accepts (its backlog full) the connect
+# hangs until --timeout 8. Two URLs, the fake first: the requests alternate between it and the
+# hole. Each of the fake's streams lasts 6.15 s (120 tokens), so none can end inside the 0.5 s
+# window; before, the fake's requests after the first stuck one in the watchdog's list went on and
+# completed about 6 s after the close (counted completed, their tokens in tok/s).
+import socket  # noqa: E402
+hole = socket.socket()
+hole.bind(("127.0.0.1", 0))
+hole.listen(0)
+HOLE = "http://127.0.0.1:%d" % hole.getsockname()[1]
+d = bench("--profile", "constant", "--rate", "20", "--duration", "0.5", "--output-tokens", "120", "--timeout", "8",
+          url=URL + "," + HOLE, none_completes=True)
+if d:
+    p = d["points"][0]
+    check(p["completed"] == 0 and p["failed"] == 0 and p["incomplete"] == p["sent"] > 0,
+          "cut while the watchdog waits on a connect: completed %d, failed %d (%s), incomplete %d of %d sent"
+          % (p["completed"], p["failed"], p["errors"], p["incomplete"], p["sent"]))
+    late = [q["start_s"] + q["e2e_ms"] / 1000 for q in p["requests"] if q["url"] == 0 and q["e2e_ms"] is not None]
+    print("cut while the watchdog waits: %d sent, the fake's requests ended at most %.2f s after the point's start"
+          % (p["sent"], max(late or [0])))
+hole.close()
 
 # 7) two servers as one target: every request goes to a server with the fewest in flight. Not an
 # exact 3/3 split: the workers are closed-loop, so one that runs late lets the other take a 4th

@@ -31,6 +31,9 @@ GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, 
   if (on_token) on_token(tok);
   t0 = std::chrono::steady_clock::now();
   r.decode_start_ns = monotonic_ns(t0);
+  // on_token (engine run's console output) is timed apart and left out of decode_s: a slow
+  // terminal or a pipe whose reader lags must not lower tg (review SB L6).
+  std::chrono::steady_clock::duration in_on_token{0};
   while (static_cast<int64_t>(r.output.size()) < n_predict) {
     if (is_eog && is_eog(tok)) {
       r.stopped_at_eog = true;
@@ -40,11 +43,16 @@ GenerateResult generate(Evaluator& session, const std::vector<int32_t>& prompt, 
     ++r.n_decode_evals;
     tok = sampler.sample(logits);
     r.output.push_back(tok);
-    if (on_token) on_token(tok);
+    if (on_token) {
+      const auto c0 = std::chrono::steady_clock::now();
+      on_token(tok);
+      in_on_token += std::chrono::steady_clock::now() - c0;
+    }
   }
   // No decode step ran: an empty window (start = end, 0 s), not the two clock reads around nothing.
   const auto t1 = r.n_decode_evals > 0 ? std::chrono::steady_clock::now() : t0;
-  r.decode_s = std::chrono::duration<double>(t1 - t0).count();
+  r.decode_s = std::chrono::duration<double>(t1 - t0 - in_on_token).count();
+  r.on_token_s = std::chrono::duration<double>(in_on_token).count();
   r.decode_end_ns = monotonic_ns(t1);
   if (is_eog && is_eog(tok)) r.stopped_at_eog = true;
   return r;

@@ -26,6 +26,10 @@ PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64
   std::vector<int64_t> ttft, itl, tpot, e2e, late;
   int64_t first_send = std::numeric_limits<int64_t>::max(), last_end = 0;
   for (const auto& r : reqs) {
+    if (r.not_sent) {
+      ++m.not_sent;
+      continue;
+    }
     ++m.sent;
     late.push_back(r.start_ns - r.scheduled_ns);
     first_send = std::min(first_send, r.start_ns);
@@ -64,6 +68,11 @@ PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64
   if (m.duration_s > 0) {
     m.req_per_s = static_cast<double>(m.completed) / m.duration_s;
     m.tok_per_s = static_cast<double>(m.output_tokens) / m.duration_s;
+    // The window the duration measures: [0, window] with --duration, else [first send, last end].
+    const int64_t lo = window_ns > 0 ? 0 : first_send, hi = window_ns > 0 ? window_ns : last_end;
+    for (const auto& r : reqs)
+      for (int64_t t : r.token_ns) m.streamed_token_events += (t >= lo && t <= hi) ? 1 : 0;
+    m.streamed_tok_per_s = static_cast<double>(m.streamed_token_events) / m.duration_s;
   }
   m.ttft = dist_ms(std::move(ttft));
   m.itl = dist_ms(std::move(itl));

@@ -26,7 +26,11 @@ struct RequestSample {
   // counted) when it was given that URL: the balancer's choice and what it chose from.
   size_t url = 0;
   std::vector<int> in_flight_at_pick;
-  bool ok() const { return error.empty() && !incomplete; }
+  // Never sent: due inside a --duration window (open loop), its sender woke only after the window
+  // closed. It has no start, end or events, and enters no count but not_sent and no distribution
+  // (review SB L4: it had entered send_lateness with its wake-up as a made-up send).
+  bool not_sent = false;
+  bool ok() const { return error.empty() && !incomplete && !not_sent; }
 };
 
 // p50 = median (mean of the middle two for an even count), p90/p99 = nearest rank
@@ -38,7 +42,7 @@ struct Dist {
 Dist dist_ms(std::vector<int64_t> ns_samples);
 
 struct PointMetrics {
-  size_t sent = 0, completed = 0, incomplete = 0, failed = 0;
+  size_t sent = 0, completed = 0, incomplete = 0, failed = 0;  // sent = completed + incomplete + failed
   std::map<std::string, size_t> errors;  // kind -> count
   std::map<std::string, std::string> error_examples;  // kind -> the first such request's detail
   int64_t output_tokens = 0;              // completed requests' tokens
@@ -50,10 +54,20 @@ struct PointMetrics {
   double req_per_s = 0, tok_per_s = 0;    // completed requests (tokens) / duration
   Dist ttft, itl, tpot, e2e;
   Dist lateness;  // start - scheduled: how far the sender ran behind the schedule
+  // Every token event of every measured request (completed, failed, or cut at a --duration
+  // window's close) that arrived inside the point's duration window, and that count / duration:
+  // the rate the server streamed at, which tok_per_s understates when the close cuts requests
+  // (their tokens are in no completed request's count; review SB L3). Events, not usage tokens:
+  // a cut request has no usage count, and an event carrying several tokens counts once.
+  int64_t streamed_token_events = 0;
+  double streamed_tok_per_s = 0;
+  // Requests the schedule had inside a --duration window that were never sent (RequestSample::
+  // not_sent): not in `sent` nor in any other count or distribution.
+  size_t not_sent = 0;
 };
 
-// duration_ns: the --duration window when one was given (> 0); otherwise first send to last
-// completion of the measured requests.
+// window_ns: the --duration window when one was given (> 0; it opens at the point's start, t = 0);
+// otherwise the duration runs from the first send to the last completion of the measured requests.
 PointMetrics compute_point_metrics(const std::vector<RequestSample>& reqs, int64_t window_ns);
 
 }  // namespace infertrace::serve::load

@@ -72,6 +72,12 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
     o << "\n" << (closed ? "concurrency " : "rate ") << point_label(p.spec) << ": sent " << m.sent << ", completed "
       << m.completed << ", failed " << m.failed << ", incomplete " << m.incomplete << ", output tokens "
       << m.output_tokens << ", duration " << fmt("%.3f s", m.duration_s) << "\n";
+    if (m.not_sent > 0)
+      o << "  not sent: " << m.not_sent
+        << " (due inside the --duration window, their sender woke after it closed: in no count above and no "
+           "distribution)\n";
+    o << "  streamed " << fmt("%.2f tok/s", m.streamed_tok_per_s) << ": " << m.streamed_token_events
+      << " token events inside the duration, cut and failed requests' included (tok/s above: completed requests')\n";
     if (m.server_prompt_tokens_n > 0)
       o << "  prompt tokens (the server's usage.prompt_tokens): mean "
         << fmt("%.1f", static_cast<double>(m.server_prompt_tokens_sum) / static_cast<double>(m.server_prompt_tokens_n))
@@ -104,9 +110,11 @@ std::string metric_definitions() {
        "stream. Latencies over completed requests only. p50 = median, p90/p99 = nearest rank. tokens =\n"
        "usage.completion_tokens when the server sends it, else token events. duration = first send to last\n"
        "completion (--requests) or the --duration window; tok/s and req/s = completed requests' output tokens\n"
-       "and count / duration. Incomplete = in flight when the --duration window closed (not errors). Send\n"
-       "lateness = actual send - scheduled send (open-loop profiles: large values mean the load generator\n"
-       "could not keep the schedule).\n";
+       "and count / duration. streamed tok/s = token events of every request (cut and failed ones too) that\n"
+       "arrived inside the duration / duration. Incomplete = in flight when the --duration window closed (not\n"
+       "errors). Send lateness = actual send - scheduled send (open-loop profiles: large values mean the load\n"
+       "generator could not keep the schedule); not sent = due inside the --duration window but never sent\n"
+       "(the sender woke after the close), in no distribution.\n";
 }
 
 nlohmann::json to_json(const BenchRun& run) {
@@ -134,7 +142,14 @@ nlohmann::json to_json(const BenchRun& run) {
       {"tpot", "per request, (E2E - TTFT) / (tokens - 1), requests with >= 2 tokens"},
       {"e2e", "start to the end of the stream ([DONE])"},
       {"tokens", "usage.completion_tokens when the server sends it, else token events"},
+      {"tok_per_s", "completed requests' tokens / duration_s"},
+      {"streamed_tok_per_s", "streamed_token_events / duration_s: every token event of every measured request "
+                             "(completed, failed, or cut when a --duration window closed) that arrived inside the "
+                             "duration (the --duration window, else first send to last completion)"},
       {"latencies", "over completed requests only, in ms; a distribution without samples has n 0 and null figures"},
+      {"send_lateness", "actual send - scheduled send, over the requests sent"},
+      {"not_sent", "requests due inside the --duration window whose sender woke after it closed: never sent, not in "
+                   "sent and in no distribution"},
   };
   j["points"] = nlohmann::json::array();
   for (const auto& p : run.points) {
@@ -159,6 +174,7 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["completed"] = m.completed;
     pj["failed"] = m.failed;
     pj["incomplete"] = m.incomplete;
+    pj["not_sent"] = m.not_sent;
     pj["errors"] = m.errors;
     pj["error_examples"] = m.error_examples;
     pj["output_tokens"] = m.output_tokens;
@@ -173,6 +189,8 @@ nlohmann::json to_json(const BenchRun& run) {
     pj["duration_s"] = m.duration_s;
     pj["req_per_s"] = m.req_per_s;
     pj["tok_per_s"] = m.tok_per_s;
+    pj["streamed_token_events"] = m.streamed_token_events;
+    pj["streamed_tok_per_s"] = m.streamed_tok_per_s;
     pj["ttft_ms"] = dist_json(m.ttft);
     pj["itl_ms"] = dist_json(m.itl);
     pj["tpot_ms"] = dist_json(m.tpot);
@@ -182,7 +200,7 @@ nlohmann::json to_json(const BenchRun& run) {
     for (const auto& r : p.requests) {
       nlohmann::json rj;
       rj["scheduled_s"] = static_cast<double>(r.scheduled_ns) / 1e9;
-      rj["start_s"] = static_cast<double>(r.start_ns) / 1e9;
+      rj["start_s"] = r.not_sent ? nlohmann::json() : nlohmann::json(static_cast<double>(r.start_ns) / 1e9);
       const bool has_tok = !r.token_ns.empty();
       rj["ttft_ms"] = has_tok ? nlohmann::json(static_cast<double>(r.token_ns[0] - r.start_ns) / 1e6) : nlohmann::json();
       rj["e2e_ms"] = r.end_ns >= 0 ? nlohmann::json(static_cast<double>(r.end_ns - r.start_ns) / 1e6) : nlohmann::json();
@@ -195,6 +213,7 @@ nlohmann::json to_json(const BenchRun& run) {
       rj["error"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error);
       rj["error_detail"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error_detail);
       rj["incomplete"] = r.incomplete;
+      rj["not_sent"] = r.not_sent;
       // Null for a request never sent (due inside a --duration window, its sender woke after it closed).
       const bool picked = !r.in_flight_at_pick.empty();
       rj["url"] = picked ? nlohmann::json(r.url) : nlohmann::json();

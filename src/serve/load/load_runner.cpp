@@ -142,6 +142,16 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   });
   std::string err_body;
   int status = 0;
+  // Whether the --duration window has closed on this request: then it stops at whatever comes next
+  // (headers or data), by itself. The watchdog stops it too, but can be held up (stopping a client
+  // whose connect is pending waits for that connect), and meanwhile a stream would go on to
+  // complete after the close.
+  const auto cut_by_window = [&] {
+    if (!s.window_closed.load()) return false;
+    int running = 0;
+    stop_reason.compare_exchange_strong(running, 2);
+    return true;
+  };
   httplib::Request req;
   req.method = "POST";
   req.path = s.spec->endpoint == Endpoint::kChat ? "/v1/chat/completions" : "/v1/completions";
@@ -149,6 +159,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   req.set_header("Content-Type", "application/json");
   req.set_header("Accept", "text/event-stream");
   req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    if (cut_by_window()) return false;  // what arrived after the close is not part of the point
     if (status != 0 && status != 200) {
       // Only the start of an error body is kept: the detail is cut to one short line anyway, and a
       // misbehaving server can send any amount (the transfer still runs to its end or timeout).
@@ -163,7 +174,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   };
   req.response_handler = [&](const httplib::Response& res) {
     status = res.status;
-    return true;
+    return !cut_by_window();
   };
   Shared::Slot slot{client.get(), Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                                       std::chrono::duration<double>(s.spec->timeout_s)),
@@ -220,13 +231,18 @@ void watchdog(Shared& s, const std::atomic<bool>& finished) {
     {
       std::lock_guard<std::mutex> lock(s.mu);
       const auto now = Clock::now();
+      const bool closed = s.window_closed.load();
+      // Every due request is marked before any client is stopped: a stop can wait (on a pending
+      // connect), and a marked request's receiver ends its transfer at its next data by itself.
+      std::vector<httplib::Client*> due;
       for (auto* sl : s.slots) {
-        if (s.window_closed.load() || now >= sl->deadline) {
+        if (closed || now >= sl->deadline) {
           int running = 0;
-          sl->stop_reason->compare_exchange_strong(running, s.window_closed.load() ? 2 : 1);
-          sl->client->stop();
+          sl->stop_reason->compare_exchange_strong(running, closed ? 2 : 1);
+          due.push_back(sl->client);
         }
       }
+      for (auto* c : due) c->stop();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -418,12 +434,11 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
       if (!r) break;
       next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
       if (s.window_closed.load()) {
-        // Due inside the window, but this thread woke after the close (a loaded machine): it
-        // counts as sent and incomplete, as a request the close cut, without being sent (it
-        // would be cut at once, or worse, answered fast and counted as completed after the
-        // window), so `sent` is the schedule's count whatever the machine's wake-ups.
-        r->start_ns = r->end_ns = since(s, Clock::now());
-        r->incomplete = true;
+        // Due inside the window, but this thread woke after the close (a loaded machine, or a
+        // rate the sender cannot keep): not sent (it would be cut at once, or worse, answered
+        // fast and counted as completed after the window). It is counted as not sent, with no
+        // made-up send time: it has none to enter send_lateness with (review SB L4).
+        r->not_sent = true;
         continue;
       }
       auto done = std::make_shared<std::atomic<bool>>(false);
