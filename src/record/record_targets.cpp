@@ -11,6 +11,7 @@
 
 #include "ingest/recording/itrace_format.h"
 #include "record/cuda_libraries.h"
+#include "record/invoking_user.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
@@ -71,6 +72,12 @@ std::string command_executable(const std::string& command) {
   // A path given with a '/' is taken as it stands: checked here, so that a command that cannot
   // start is an error of `record` (exit 1), not a recording of a child that exited 127.
   if (const char* why = unusable_file(exe, X_OK)) throw Error("record: cannot run " + exe + ": " + why);
+  // Through sudo the command is exec'd as the invoking user: what root may run, that user may not
+  // (a root-only directory; review RX L1: exit 127 after the recording had started).
+  if (const InvokingUser u = invoking_user(); u.switch_user)
+    if (const int e = access_as(u, exe, X_OK); e != 0)
+      throw Error("record: cannot run " + exe + " as uid " + std::to_string(u.uid) + " (SUDO_UID, the user sudo was run by): " +
+                  std::strerror(e));
   return exe;
 }
 

@@ -40,6 +40,7 @@
 #include "record/cupti_ring.h"
 #include "record/command_end.h"
 #include "record/cupti_ring_cleanup.h"
+#include "record/invoking_user.h"
 #include "record/irq_vectors.h"
 #include "record/itrace_writer.h"
 #include "record/preflight.h"
@@ -75,39 +76,6 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 const char* event_name(uint32_t type) {
   if (const char* n = itrace::lossable_event_name(type)) return n;
   return type == IT_EV_LOSS ? "loss" : "other";
-}
-
-// Through sudo, the command runs as the invoking user: that user's uid, gid and supplementary
-// groups (access to /dev/nvidia* or /dev/dri often comes from a group such as video or render),
-// and the HOME, USER and LOGNAME that go with them.
-struct InvokingUser {
-  bool switch_user = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
-  std::string name, home;
-};
-
-InvokingUser invoking_user() {
-  InvokingUser u;
-  const char* su = std::getenv("SUDO_UID");
-  if (!su || ::getuid() != 0) return u;
-  u.switch_user = true;
-  u.uid = static_cast<uid_t>(std::atoi(su));
-  const passwd* pw = ::getpwuid(u.uid);
-  const char* sg = std::getenv("SUDO_GID");
-  u.gid = sg ? static_cast<gid_t>(std::atoi(sg)) : pw ? pw->pw_gid : static_cast<gid_t>(u.uid);
-  if (pw) {
-    u.name = pw->pw_name, u.home = pw->pw_dir;
-    int n = 64;
-    u.groups.resize(static_cast<size_t>(n));
-    if (::getgrouplist(u.name.c_str(), u.gid, u.groups.data(), &n) < 0) {
-      u.groups.resize(static_cast<size_t>(n));
-      ::getgrouplist(u.name.c_str(), u.gid, u.groups.data(), &n);
-    }
-    u.groups.resize(static_cast<size_t>(std::max(n, 0)));
-  }
-  return u;
 }
 
 double now_s() {
@@ -533,8 +501,7 @@ void Recorder::start_or_attach_targets() {
       // groups (access to /dev/nvidia* or /dev/dri often comes from a group such as video or
       // render), and the HOME, USER and LOGNAME that go with them.
       if (user.switch_user) {
-        const int groups_ok = user.groups.empty() ? ::setgroups(0, nullptr) : ::setgroups(user.groups.size(), user.groups.data());
-        if (groups_ok != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0) ::_exit(126);
+        if (!become(user)) ::_exit(126);
         if (!user.name.empty()) {
           ::setenv("HOME", user.home.c_str(), 1);
           ::setenv("USER", user.name.c_str(), 1);

@@ -12,7 +12,8 @@
 - a call in progress at the stop ends at it: a --duration 1 recording spans at most 1 s (M7);
 - record's summary goes to stderr: the command's stdout is byte for byte its own (M6);
 - the file run is the one checked (a script without #! through /bin/sh, a missing #! interpreter
-  named) (L2); a command without `--` is refused (L4).
+  named) (L2); through sudo, a command the invoking user may not run is record's error (L1); a
+  command without `--` is refused (L4).
 Skips (77) when not root or without kernel BTF."""
 import csv
 import os
@@ -167,6 +168,14 @@ with tempfile.TemporaryDirectory() as tmp:
     out, err = p.communicate(timeout=120)
     check(p.returncode == 127 and "its interpreter /nonexistent/interp was not found" in err,
           f"missing interpreter: rc {p.returncode} {err[-300:]}")
+
+    # L1: through sudo the command is exec'd as the invoking user: a program that user may not run
+    # (this 0700 root-owned directory) is record's error (exit 1, no recording), not a child's 127.
+    su = os.path.join(tmp, "su.itrace")
+    r = subprocess.run(BASE + ["-o", su, "--", plain], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, SUDO_UID="65534", SUDO_GID="65534"))
+    check(r.returncode == 1 and "as uid 65534" in r.stderr and not os.path.exists(su),
+          f"sudo user without access: rc {r.returncode} {r.stderr[-300:]} (recording made: {os.path.exists(su)})")
 
     # L4: the command must follow `--`.
     r = subprocess.run([EXE, "record", "-o", os.path.join(tmp, "nodash.itrace"), "true"], capture_output=True, text=True)
