@@ -61,28 +61,31 @@ std::string seconds_text(double s) {
 int end_command(const CommandEndPlan& p) {
   int status = -1;
   unsigned seen = StopSignals::count();
-  auto say = [&](const std::string& m) {
-    if (p.say) p.say(m);
+  // The steps before SIGKILL: the signal each sends first (0: none), what it waits after, and the
+  // signal the next step sends.
+  struct Step {
+    bool taken;
+    int signo;
+    const char* after;
+    const char* next;
   };
-  if (p.wait_first) {
+  const Step steps[] = {{p.wait_first, 0, "the interrupt", "SIGTERM"}, {true, SIGTERM, "SIGTERM", "SIGKILL"}};
+  for (const Step& step : steps) {
+    if (!step.taken) continue;
+    if (step.signo) {
+      signal_all(p, step.signo);
+      signal_all(p, SIGCONT);
+    }
+    std::string said;
     switch (wait_for(p, p.grace_s, &status, &seen)) {
       case Waited::Ended: return status;
       case Waited::Lost: return -1;
       case Waited::TimedOut:
-        say("the command did not end within " + seconds_text(p.grace_s) + " of the interrupt: sending it SIGTERM");
+        said = "the command did not end within " + seconds_text(p.grace_s) + " of " + step.after + ": sending it " + step.next;
         break;
-      case Waited::Signalled: say("another stop signal: sending the command SIGTERM"); break;
+      case Waited::Signalled: said = std::string("another stop signal: sending the command ") + step.next; break;
     }
-  }
-  signal_all(p, SIGTERM);
-  signal_all(p, SIGCONT);
-  switch (wait_for(p, p.grace_s, &status, &seen)) {
-    case Waited::Ended: return status;
-    case Waited::Lost: return -1;
-    case Waited::TimedOut:
-      say("the command did not end within " + seconds_text(p.grace_s) + " of SIGTERM: sending it SIGKILL");
-      break;
-    case Waited::Signalled: say("another stop signal: sending the command SIGKILL"); break;
+    if (p.say) p.say(said);
   }
   signal_all(p, SIGKILL);
   for (;;) {  // SIGKILL cannot be caught: only an uninterruptible sleep in the kernel delays the end
