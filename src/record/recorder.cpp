@@ -591,9 +591,9 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
     if (type == IT_EV_SYSCALL && size >= sizeof(it_syscall)) dur_at = offsetof(it_syscall, dur);
     if (type == IT_EV_IRQ && size >= sizeof(it_irq)) dur_at = offsetof(it_irq, dur);
     if (type == IT_EV_API && size >= sizeof(it_api)) {
-      it_api a;
-      std::memcpy(&a, data, sizeof a);
-      if (a.flags & IT_API_HAS_DUR) dur_at = offsetof(it_api, dur);
+      uint32_t flags;
+      std::memcpy(&flags, static_cast<const unsigned char*>(data) + offsetof(it_api, flags), sizeof flags);
+      if (flags & IT_API_HAS_DUR) dur_at = offsetof(it_api, dur);
     }
     uint64_t dur = 0;
     if (dur_at) std::memcpy(&dur, static_cast<const unsigned char*>(data) + dur_at, sizeof dur);
