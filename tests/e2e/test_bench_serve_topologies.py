@@ -126,7 +126,7 @@ with tempfile.TemporaryDirectory() as d:
           "text: both topologies and the comparison")
     check("energy:" in r.stdout, "text says whether energy was measured")
     check(r.stdout.count("Definitions (docs/metrics.md section 6)") == 1 and
-          r.stdout.rstrip().endswith("(the sender woke after the close), in no distribution."), "the definitions once, at the end")
+          r.stdout.rstrip().endswith("(not yet sent at the close), in no distribution."), "the definitions once, at the end")
 
     # Ctrl-C in the middle: the bench dies of the signal, its servers go too, and so does the
     # servers' log directory it made in TMPDIR (before, every interrupted bench left one in /tmp).

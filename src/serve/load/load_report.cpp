@@ -74,7 +74,7 @@ std::string render_text(const BenchRun& run, bool with_definitions) {
       << m.output_tokens << ", duration " << fmt("%.3f s", m.duration_s) << "\n";
     if (m.not_sent > 0)
       o << "  not sent: " << m.not_sent
-        << " (due inside the --duration window, their sender woke after it closed: in no count above and no "
+        << " (due inside the --duration window, not yet sent when it closed: in no count above and no "
            "distribution)\n";
     o << "  streamed " << fmt("%.2f tok/s", m.streamed_tok_per_s) << ": " << m.streamed_token_events
       << " token events inside the duration, cut and failed requests' included (tok/s above: completed requests')\n";
@@ -114,7 +114,7 @@ std::string metric_definitions() {
        "arrived inside the duration / duration. Incomplete = in flight when the --duration window closed (not\n"
        "errors). Send lateness = actual send - scheduled send (open-loop profiles: large values mean the load\n"
        "generator could not keep the schedule); not sent = due inside the --duration window but never sent\n"
-       "(the sender woke after the close), in no distribution.\n";
+       "(not yet sent at the close), in no distribution.\n";
 }
 
 nlohmann::json to_json(const BenchRun& run) {
@@ -148,7 +148,7 @@ nlohmann::json to_json(const BenchRun& run) {
                              "duration (the --duration window, else first send to last completion)"},
       {"latencies", "over completed requests only, in ms; a distribution without samples has n 0 and null figures"},
       {"send_lateness", "actual send - scheduled send, over the requests sent"},
-      {"not_sent", "requests due inside the --duration window whose sender woke after it closed: never sent, not in "
+      {"not_sent", "requests due inside the --duration window and not yet sent when it closed: never sent, not in "
                    "sent and in no distribution"},
   };
   j["points"] = nlohmann::json::array();
@@ -214,8 +214,8 @@ nlohmann::json to_json(const BenchRun& run) {
       rj["error_detail"] = r.error.empty() ? nlohmann::json() : nlohmann::json(r.error_detail);
       rj["incomplete"] = r.incomplete;
       rj["not_sent"] = r.not_sent;
-      // Null for a request never sent (due inside a --duration window, its sender woke after it closed).
-      const bool picked = !r.in_flight_at_pick.empty();
+      // Null for a request never sent (due inside a --duration window, not yet sent when it closed).
+      const bool picked = !r.not_sent && !r.in_flight_at_pick.empty();
       rj["url"] = picked ? nlohmann::json(r.url) : nlohmann::json();
       rj["in_flight_at_pick"] = picked ? nlohmann::json(r.in_flight_at_pick) : nlohmann::json();
       rs.push_back(rj);

@@ -88,6 +88,9 @@ struct Shared {
   Clock::time_point t0;
   Balancer balancer;
   std::atomic<bool> window_closed{false};
+  // The --duration window's end (max() without one): the closer thread sets window_closed at it, but
+  // can wake late on a loaded machine, so the clock is read too (review SB2 L1).
+  Clock::time_point window_end = Clock::time_point::max();
   // In-flight clients, so the watchdog can stop one past its timeout or at the window's end.
   std::mutex mu;
   struct Slot {
@@ -102,6 +105,8 @@ struct Shared {
 int64_t since(const Shared& s, Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t - s.t0).count();
 }
+
+bool window_over(const Shared& s, Clock::time_point now) { return s.window_closed.load() || now >= s.window_end; }
 
 // Sends one request and streams its response into `r` (start_ns set here, at the send).
 void do_request(Shared& s, uint64_t index, RequestSample& r) {
@@ -147,7 +152,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   // whose connect is pending waits for that connect), and meanwhile a stream would go on to
   // complete after the close.
   const auto cut_by_window = [&] {
-    if (!s.window_closed.load()) return false;
+    if (!window_over(s, Clock::now())) return false;
     int running = 0;
     stop_reason.compare_exchange_strong(running, 2);
     return true;
@@ -185,7 +190,20 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   }
   httplib::Response res;
   httplib::Error err = httplib::Error::Success;
-  r.start_ns = since(s, Clock::now());
+  const auto send_at = Clock::now();
+  if (window_over(s, send_at)) {
+    // The window closed before this request went out (its sender thread started late: a loaded
+    // machine, or a rate the sender cannot keep): not sent, with no send time to enter
+    // send_lateness with (review SB2 M1: 74 of 78 requests of a 10 ms point went out after it).
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      s.slots.erase(std::find(s.slots.begin(), s.slots.end(), &slot));
+    }
+    s.balancer.release(which);
+    r.not_sent = true;
+    return;
+  }
+  r.start_ns = since(s, send_at);
   const bool sent = client->send(req, res, err);
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -231,7 +249,7 @@ void watchdog(Shared& s, const std::atomic<bool>& finished) {
     {
       std::lock_guard<std::mutex> lock(s.mu);
       const auto now = Clock::now();
-      const bool closed = s.window_closed.load();
+      const bool closed = window_over(s, now);
       // Every due request is marked before any client is stopped: a stop can wait (on a pending
       // connect), and a marked request's receiver ends its transfer at its next data by itself.
       std::vector<httplib::Client*> due;
@@ -364,6 +382,7 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
 
   std::atomic<bool> fin{false};
   s.t0 = Clock::now();
+  if (by_time) s.window_end = s.t0 + window;
   std::thread dog([&] { watchdog(s, fin); });
   std::thread closer;
   // Set when a request's thread cannot be started (the system's thread limit or memory): the point
@@ -387,7 +406,7 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
     for (int w = 0; w < n; ++w) {
       try {
         workers.emplace_back([&] {
-          while (!s.window_closed.load()) {
+          while (!window_over(s, Clock::now())) {
             uint64_t index = 0;
             RequestSample* r = new_sample(since(s, Clock::now()), &index);
             if (!r) break;
@@ -425,6 +444,7 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
       }
     };
     double next_s = 0;
+    uint64_t arrivals = 0;
     for (;;) {
       const auto when = s.t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(next_s));
       if (by_time && when >= s.t0 + window) break;
@@ -432,8 +452,11 @@ PointResult run_point(const Target& target, const ModelInfo& model, const PointS
       uint64_t index = 0;
       RequestSample* r = new_sample(since(s, when), &index);
       if (!r) break;
-      next_s += spec.profile == Profile::kConstant ? 1.0 / spec.rate : gap(rng);
-      if (s.window_closed.load()) {
+      // The k-th constant arrival at k / rate, not a sum of 1/rate steps, whose rounding put one
+      // more arrival a nanosecond before the close (6/s for 1 s scheduled 7; review SB2 M2).
+      ++arrivals;
+      next_s = spec.profile == Profile::kConstant ? static_cast<double>(arrivals) / spec.rate : next_s + gap(rng);
+      if (window_over(s, Clock::now())) {
         // Due inside the window, but this thread woke after the close (a loaded machine, or a
         // rate the sender cannot keep): not sent (it would be cut at once, or worse, answered
         // fast and counted as completed after the window). It is counted as not sent, with no
