@@ -178,6 +178,31 @@ TEST(AnalyzeOutput, TableMeansAndSharesUseTheirOwnDenominators) {
   EXPECT_EQ(idle[2], format_pct(4'000.0 / 7'000.0) + " of inference latency");
 }
 
+// An API with no linked call: its means are over nothing ("-", JSON null), its total latency a sum
+// over nothing, 0 in the text as in the JSON and apis.csv (review FMT L1: the text said "-").
+TEST(AnalyzeOutput, ApiWithoutLinkedCallsHasTotalZeroAndNoMeans) {
+  Trace t = tiny("c.json");
+  ApiCall c;
+  c.start = 7'000, c.dur = 400, c.pid = 1, c.tid = 2, c.correlation = 9;
+  c.name = t.strings.intern("cudaGetErrorString"), c.kind = ApiKind::Other;
+  t.api.push(c);
+  const LaunchAnalysis a = analyze_launches(t);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  EXPECT_EQ(row_of(os.str(), "cudaGetErrorString"),
+            (std::vector<std::string>{"cudaGetErrorString", "1", "0", "400 ns", "-", "-", "-", "0 ns"}))
+      << os.str();
+  const nlohmann::json j = analyze_trace_json(t, a);
+  bool found = false;
+  for (const auto& r : j["apis"])
+    if (r["name"] == "cudaGetErrorString") {
+      found = true;
+      EXPECT_EQ(r["latency_total_ns"], 0);
+      EXPECT_TRUE(r["mean_latency_ns"].is_null());
+    }
+  EXPECT_TRUE(found) << j["apis"].dump();
+}
+
 // A trace without GPU work: one thread's operators [0,1000] and [2000,4000] span 4000 ns, of which
 // the thread is active 3000 and idle 1000 (25.0%), in the text and in host_threads.csv.
 TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {

@@ -117,10 +117,11 @@ void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_
   size_t n = 0;
   for (const ApiBreakdownRow* r : rows) {
     if (n++ >= top) break;
-    const bool l = r->linked > 0;
+    // A mean over no linked call is unknown ("-", JSON null); the total is a sum over none, 0 as the
+    // JSON, CSV and SQLite write it (docs/analyze.md; review FMT L1).
     tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean(r->api_total, r->timed),
-                l ? mean(r->latency_total, r->linked) : "-", l ? mean(r->launch_total, r->linked) : "-",
-                l ? mean(r->queue_total, r->linked) : "-", l ? format_ns(r->latency_total) : "-"});
+                mean(r->latency_total, r->linked), mean(r->launch_total, r->linked), mean(r->queue_total, r->linked),
+                format_ns(r->latency_total)});
   }
   if (tb.rows()) os << "\n", tb.print(os, "CUDA API calls");
   if (const std::string note = recorded_calls_note(t.launch_coverage); tb.rows() && !note.empty()) os << note << "\n";
