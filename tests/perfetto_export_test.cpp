@@ -9,8 +9,11 @@
 #include <tuple>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "loss_window_make.h"
 #include "file_text.h"
+#include "report/exports.h"
 #include "report/perfetto.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "temp_dir.h"
@@ -193,7 +196,8 @@ TEST(PerfettoExport, TracksSlicesAndFlowsMatchTheInput) {
   EXPECT_EQ(launcher["graph_k2"], "cudaGraphLaunch");
   EXPECT_FALSE(launcher.count("orphan_kernel"));
   EXPECT_EQ(corr_of["gemm_b"], 2);
-  EXPECT_EQ(seen_categories, (std::set<std::string>{"cpu_op", "cuda_runtime", "kernel", "syscall", "sched", "softirq", "irq"}));
+  // The categories --chrome writes (review FMT L3: these were "sched" and "irq").
+  EXPECT_EQ(seen_categories, (std::set<std::string>{"cpu_op", "cuda_runtime", "kernel", "syscall", "on_cpu", "softirq", "hardirq"}));
   // Each distinct name is defined once: 1 op, 3 API names, 5 GPU names, 1 syscall, 1 on-CPU, 2 IRQs.
   EXPECT_EQ(names.size(), 13u);
 }
@@ -424,4 +428,42 @@ TEST(PerfettoExport, OverrunningChildKeepsItsTimesOnAnotherLane) {
   }
   EXPECT_EQ(tracks[lane1].name(), "overlaps 1");
   EXPECT_EQ(tracks[lane2].name(), "overlaps 2");
+}
+
+// One set of categories for both trace exports (review FMT L3: Perfetto wrote memcpy, memset, irq
+// and sched where Chrome wrote gpu_memcpy, gpu_memset, hardirq and on_cpu): every slice name of a
+// trace with each kind of slice has the same category in --perfetto as in --chrome.
+TEST(PerfettoExport, CategoriesAreChromes) {
+  Trace t = sample_trace();
+  t.ops.push({7'000, 500, 100, 101, -1, t.strings.intern("step_annotation"), true});
+  GpuActivity copy;
+  copy.start = 4'500, copy.dur = 100, copy.device = 0, copy.stream = 9, copy.kind = GpuKind::Memcpy;
+  copy.name = t.strings.intern("Memcpy HtoD");
+  t.gpu.push(copy);
+  copy.start = 4'700, copy.kind = GpuKind::Memset, copy.name = t.strings.intern("Memset");
+  t.gpu.push(copy);
+  t.loss_windows.push_back(make_loss_window(7'000, 7'100, 0, 0, 3));
+  const std::string pf = tmp_path("categories.pftrace"), ch = tmp_path("categories.json");
+  write_perfetto_file(t, pf);
+  write_chrome_json(t, ch);
+
+  std::map<std::string, std::set<std::string>> chrome, perfetto;  // slice name -> categories
+  const nlohmann::json doc = nlohmann::json::parse(slurp(ch));
+  for (const auto& e : doc["traceEvents"])
+    if (e.value("ph", "") == "X" || e.value("ph", "") == "i") chrome[e.value("name", "")].insert(e.value("cat", ""));
+  std::map<uint64_t, std::string> names, categories;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    for (const auto& n : p.interned_data().event_categories()) categories.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() == pb::TrackEvent::TYPE_SLICE_END) continue;
+    for (uint64_t c : p.track_event().category_iids()) perfetto[names[p.track_event().name_iid()]].insert(categories[c]);
+  }
+  EXPECT_EQ(perfetto, chrome);
+  EXPECT_EQ(perfetto["Memcpy HtoD"], std::set<std::string>{"gpu_memcpy"});
+  EXPECT_EQ(perfetto["Memset"], std::set<std::string>{"gpu_memset"});
+  EXPECT_EQ(perfetto["irq nvidia"], std::set<std::string>{"hardirq"});
+  EXPECT_EQ(perfetto["python3 101"], std::set<std::string>{"on_cpu"});
+  EXPECT_EQ(perfetto["step_annotation"], std::set<std::string>{"user_annotation"});
+  EXPECT_EQ(perfetto["events lost"], std::set<std::string>{"recorder_loss"});
 }

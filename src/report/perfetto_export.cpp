@@ -13,7 +13,7 @@
 
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
-#include "report/kineto_category.h"
+#include "report/export_categories.h"
 #include "report/launch_call.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "util/error.h"
@@ -136,15 +136,6 @@ class Interning {
   std::vector<uint64_t> name_of_str_;
   std::unordered_map<std::string, uint64_t> names_, categories_, annotations_;
 };
-
-const char* gpu_kind_name(GpuKind k) {
-  switch (k) {
-    case GpuKind::Kernel: return "kernel";
-    case GpuKind::Memcpy: return "memcpy";
-    case GpuKind::Memset: return "memset";
-  }
-  return "gpu";
-}
 
 // The threads the trace is about: its thread table plus every thread that issued an API call.
 std::set<std::pair<int64_t, int64_t>> traced_threads(const Trace& t) {
@@ -453,7 +444,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     switch (ev.table) {
       case Table::Op:
         e->set_name_iid(intern.name(t.ops.name[i]));
-        e->add_category_iids(intern.category(t.ops.user_annotation[i] ? "user_annotation" : "cpu_op"));
+        e->add_category_iids(intern.category(t.ops.user_annotation[i] ? category::kUserAnnotation : category::kOperator));
         if (t.ops.external_id[i] >= 0) annotate(e, "external_id", t.ops.external_id[i]);
         break;
       case Table::Api: {
@@ -477,7 +468,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       }
       case Table::Syscall:
         e->set_name_iid(intern.name(t.syscalls.name[i]));
-        e->add_category_iids(intern.category("syscall"));
+        e->add_category_iids(intern.category(category::kSyscall));
         annotate(e, "nr", int64_t{t.syscalls.nr[i]});
         annotate(e, "ret", t.syscalls.ret[i]);
         break;
@@ -485,7 +476,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         const OnCpuSlice& s = oncpu[i];
         std::string comm(t.str(s.comm));
         e->set_name_iid(intern.name((comm.empty() ? std::string("thread") : comm) + " " + std::to_string(s.tid)));
-        e->add_category_iids(intern.category("sched"));
+        e->add_category_iids(intern.category(category::kOnCpu));
         annotate(e, "pid", s.pid);
         annotate(e, "tid", s.tid);
         break;
@@ -493,7 +484,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       case Table::Irq: {
         const bool soft = t.irqs.kind[i] == IrqKind::Soft;
         e->set_name_iid(intern.name(t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i]))));
-        e->add_category_iids(intern.category(soft ? "softirq" : "irq"));
+        e->add_category_iids(intern.category(soft ? category::kSoftIrq : category::kHardIrq));
         annotate(e, irq_number_arg(t.irqs, i), int64_t{t.irqs.irq[i]});
         annotate(e, "source", std::string(t.irqs.source_name(i)));
         if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
@@ -501,7 +492,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       }
       case Table::Gpu:
         e->set_name_iid(intern.name(t.gpu.name[i]));
-        e->add_category_iids(intern.category(gpu_kind_name(t.gpu.kind[i])));
+        e->add_category_iids(intern.category(gpu_category(t.gpu.kind[i])));
         if (t.gpu.correlation[i] >= 0) annotate(e, "correlation", t.gpu.correlation[i]);
         if (t.gpu.kind[i] == GpuKind::Kernel && t.gpu.grid_x[i] > 0) {
           const uint32_t grid[3] = {t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]};
@@ -516,7 +507,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         // The counts per type, keyed as META dropped.<type> names them (Trace::loss_windows).
         const LossWindow& lw = t.loss_windows[i];
         e->set_name_iid(intern.name("events lost"));
-        e->add_category_iids(intern.category("recorder_loss"));
+        e->add_category_iids(intern.category(category::kRecorderLoss));
         annotate(e, "lost_total", lw.total());
         for (const auto& [type, n] : lw.lost) annotate(e, ("lost_" + type).c_str(), n);
         break;
