@@ -228,6 +228,10 @@ TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {
   write_analyze_csv(dir.string(), {{&t, &a}});
   EXPECT_NE(slurp(dir / "host_threads.csv").find("\nc.json,1,2,,2,3000,1000,4000\n"), std::string::npos)
       << slurp(dir / "host_threads.csv");
+  // The thread's name under `name`, as the JSON's host.threads[] and SQLite's host_thread_stat call
+  // it (review FMT L3: the CSV said `thread`).
+  const std::string csv = slurp(dir / "host_threads.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "file,pid,tid,name,operators,active_ns,idle_ns,span_ns");
   std::filesystem::remove_all(dir);
 }
 

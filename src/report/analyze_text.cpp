@@ -251,8 +251,9 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns"});
   TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
   TextTable devices({"file", "device", "busy_ns", "idle_ns"});
-  // Traces without GPU activity only (written when there is one): their host threads.
-  TextTable host_threads({"file", "pid", "tid", "thread", "operators", "active_ns", "idle_ns", "span_ns"});
+  // Traces without GPU activity only (written when there is one): their host threads, the name
+  // under `name` as in the JSON and SQLite (it was `thread` before 2026-12-05, review FMT L3).
+  TextTable host_threads({"file", "pid", "tid", "name", "operators", "active_ns", "idle_ns", "span_ns"});
   // Every trace: the operators by self time (the file kept its name from when only CPU-only
   // traces had them).
   TextTable host_ops({"file", "name", "count", "total_ns", "self_ns"});
