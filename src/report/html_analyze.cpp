@@ -25,7 +25,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr size_t kMaxRows = 15;
+constexpr size_t kMaxRows = kAnalysisTableRows;
 
 bool is_zero(const json& v) { return v.is_number() && v.get<double>() == 0; }
 
