@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -298,5 +300,44 @@ TEST(AnalyzeOutput, RowsOrderAndBoundLabel) {
   std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   write_analyze_csv(dir.string(), {{&t, &a}});
   EXPECT_NE(slurp(dir / "devices.csv").find("\nd.json,0,5300,3200\n"), std::string::npos) << slurp(dir / "devices.csv");
+  std::filesystem::remove_all(dir);
+}
+
+// docs/analyze.md "CSV (`--csv DIR`)" lists each file's header (review FMT L6: the columns were
+// documented nowhere); every file analyze --csv writes, for a GPU trace and a trace without GPU
+// activity (host_threads.csv), has exactly the documented header, and every documented file is written.
+TEST(AnalyzeOutput, CsvHeadersAreTheDocumentedOnes) {
+  std::map<std::string, std::string> documented;  // file -> header
+  {
+    std::ifstream doc(std::string(INFERTRACE_SOURCE_DIR) + "/docs/analyze.md");
+    ASSERT_TRUE(doc) << "docs/analyze.md";
+    bool in_section = false;
+    for (std::string line; std::getline(doc, line);) {
+      if (line.rfind("## ", 0) == 0) in_section = line == "## CSV (`--csv DIR`)";
+      if (!in_section || line.rfind("| ", 0) != 0 || line.find(".csv | ") == std::string::npos) continue;
+      const size_t bar = line.find(" | ");
+      const size_t cols = bar + 3, dash = line.find(" \xE2\x80\x94 ", cols);  // " — " ends the header
+      ASSERT_NE(dash, std::string::npos) << line;
+      documented[line.substr(2, bar - 2)] = line.substr(cols, dash - cols);
+    }
+  }
+  ASSERT_EQ(documented.size(), kAnalyzeCsvTableNames.size());
+
+  Trace gpu = tiny("g.json");
+  Trace cpu;
+  cpu.file = "c.json";
+  cpu.ops.push({0, 1'000, 1, 2, -1, cpu.strings.intern("aten::a"), false});
+  const LaunchAnalysis ga = analyze_launches(gpu), ca = analyze_launches(cpu);
+  ASSERT_TRUE(ca.host);
+  const auto dir = std::filesystem::temp_directory_path() / ("analyze_csv_doc_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto written = write_analyze_csv(dir.string(), {{&gpu, &ga}, {&cpu, &ca}});
+  EXPECT_EQ(written.size(), kAnalyzeCsvTableNames.size());
+  for (const std::string& name : kAnalyzeCsvTableNames) {
+    ASSERT_TRUE(documented.count(name)) << name << " is not in docs/analyze.md";
+    const std::string text = slurp(dir / name);
+    EXPECT_EQ(text.substr(0, text.find('\n')), documented[name]) << name;
+  }
   std::filesystem::remove_all(dir);
 }
