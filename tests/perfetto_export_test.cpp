@@ -3,6 +3,7 @@
 // what the input says (computed here independently of the writer).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -443,6 +444,7 @@ TEST(PerfettoExport, CategoriesAreChromes) {
   copy.start = 4'700, copy.kind = GpuKind::Memset, copy.name = t.strings.intern("Memset");
   t.gpu.push(copy);
   t.loss_windows.push_back(make_loss_window(7'000, 7'100, 0, 0, 3));
+  t.wakeups.push({6'400, 1, 100, 101, 0, 0});
   const std::string pf = tmp_path("categories.pftrace"), ch = tmp_path("categories.json");
   write_perfetto_file(t, pf);
   write_chrome_json(t, ch);
@@ -466,4 +468,54 @@ TEST(PerfettoExport, CategoriesAreChromes) {
   EXPECT_EQ(perfetto["python3 101"], std::set<std::string>{"on_cpu"});
   EXPECT_EQ(perfetto["step_annotation"], std::set<std::string>{"user_annotation"});
   EXPECT_EQ(perfetto["events lost"], std::set<std::string>{"recorder_loss"});
+  EXPECT_EQ(perfetto["wakeup"], std::set<std::string>{"wakeup"});
+}
+
+// Wake-ups (wakeups.csv, SQLite `wakeup`) in both trace exports (review FMT L2: in neither): an
+// instant "wakeup" on the woken thread's track at its time, with the waker's pid and tid and the
+// CPU it was woken onto; a wake-up of a thread the record does not name (tid -1) has no track.
+TEST(PerfettoExport, WakeupsAreInstantsOnTheWokenThreadsTrack) {
+  Trace t = sample_trace();
+  t.wakeups.push({6'400, 1, 100, 101, 0, 0});       // woken by the idle task (swapper)
+  t.wakeups.push({8'000, 0, 100, 102, 100, 101});   // 101 wakes 102, a thread with no other event
+  t.wakeups.push({8'500, 0, -1, -1, 100, 101});     // no woken thread: left out
+  const std::string pf = tmp_path("wakeups.pftrace"), ch = tmp_path("wakeups.json");
+  const PerfettoSummary sum = write_perfetto_file(t, pf);
+  EXPECT_EQ(sum.instants, 1 + 2);  // cudaStreamSynchronize and the two placed wake-ups
+  write_chrome_json(t, ch);
+
+  // (track or pid/tid, ts, waker_pid, waker_tid, cpu) of every wake-up mark.
+  using Mark = std::tuple<uint64_t, uint64_t, int64_t, int64_t, int64_t>;
+  const std::set<Mark> want = {{perfetto_track_uuid(PerfettoTrackKind::Thread, 100, 101), 6'400, 0, 0, 1},
+                               {perfetto_track_uuid(PerfettoTrackKind::Thread, 100, 102), 8'000, 100, 101, 0}};
+  std::set<Mark> perfetto;
+  std::set<uint64_t> declared;
+  std::map<uint64_t, std::string> names, annotation_names;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) declared.insert(p.track_descriptor().uuid());
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    for (const auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() != pb::TrackEvent::TYPE_INSTANT) continue;
+    const auto& e = p.track_event();
+    if (names[e.name_iid()] != "wakeup") continue;
+    std::map<std::string, int64_t> a;
+    for (const auto& d : e.debug_annotations()) a[annotation_names[d.name_iid()]] = d.int_value();
+    EXPECT_TRUE(declared.count(e.track_uuid())) << "wake-up on an undeclared track";
+    perfetto.insert({e.track_uuid(), p.timestamp(), a["waker_pid"], a["waker_tid"], a["cpu"]});
+  }
+  EXPECT_EQ(perfetto, want);
+
+  std::set<Mark> chrome;
+  const nlohmann::json doc = nlohmann::json::parse(slurp(ch));
+  for (const auto& e : doc["traceEvents"]) {
+    if (e.value("name", "") != "wakeup") continue;
+    EXPECT_EQ(e["ph"], "i");
+    EXPECT_EQ(e["s"], "t");
+    EXPECT_EQ(e["cat"], "wakeup");
+    chrome.insert({perfetto_track_uuid(PerfettoTrackKind::Thread, e["pid"].get<int64_t>(), e["tid"].get<int64_t>()),
+                   static_cast<uint64_t>(std::llround(e["ts"].get<double>() * 1000)), e["args"]["waker_pid"].get<int64_t>(),
+                   e["args"]["waker_tid"].get<int64_t>(), e["args"]["cpu"].get<int64_t>()});
+  }
+  EXPECT_EQ(chrome, want);
 }

@@ -23,6 +23,7 @@ inline constexpr const char* kOnCpu = "on_cpu";
 inline constexpr const char* kHardIrq = "hardirq";
 inline constexpr const char* kSoftIrq = "softirq";
 inline constexpr const char* kRecorderLoss = "recorder_loss";
+inline constexpr const char* kWakeup = "wakeup";
 }  // namespace category
 
 // The category Kineto (the PyTorch profiler) gives a CUDA API call. Driver entry points are cu*

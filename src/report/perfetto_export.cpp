@@ -34,7 +34,7 @@ uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
 
 namespace {
 
-enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu, Loss };
+enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu, Loss, Wakeup };
 
 // A launch's grid or block as "x,y,z" (a debug annotation).
 std::string dims_text(const uint32_t d[3]) {
@@ -251,6 +251,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   for (size_t i = 0; i < t.ops.size(); ++i) threads.insert({t.ops.pid[i], t.ops.tid[i]});
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     threads.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
+  // A woken thread's wake-ups go on its track (a wake-up of an unknown thread has no track: left out).
+  for (size_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] >= 0) threads.insert({t.wakeups.pid[i], t.wakeups.tid[i]});
   std::set<int64_t> pids;
   for (auto& [pid, tid] : threads) pids.insert(pid);
   for (int64_t pid : pids)
@@ -359,6 +362,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     const LossWindow& lw = t.loss_windows[i];
     add(lw.first, lw.last - lw.first, Table::Loss, i, perfetto_track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
   }
+  for (uint32_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] >= 0)
+      add(t.wakeups.ts[i], 0, Table::Wakeup, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.wakeups.pid[i], t.wakeups.tid[i]));
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.phase != b.phase) return a.phase < b.phase;
@@ -380,7 +386,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     std::unordered_map<uint64_t, TrackLanes> lanes_of;
     // Per table and row, the lane its slice's begin was put on, for its end.
     const size_t rows[] = {t.ops.size(), t.api.size(), t.syscalls.size(), oncpu.size(), t.irqs.size(), t.gpu.size(),
-                           t.loss_windows.size()};
+                           t.loss_windows.size(), t.wakeups.size()};
     std::vector<std::vector<uint32_t>> lane_of_row(std::size(rows));
     uint64_t lane_uuid = static_cast<uint64_t>(PerfettoTrackKind::Lane) << 56;
     uint64_t last_track = 0;
@@ -512,6 +518,14 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         for (const auto& [type, n] : lw.lost) annotate(e, ("lost_" + type).c_str(), n);
         break;
       }
+      case Table::Wakeup:
+        // On the woken thread's track: who woke it (-1: unknown) and the CPU it was woken onto.
+        e->set_name_iid(intern.name("wakeup"));
+        e->add_category_iids(intern.category(category::kWakeup));
+        annotate(e, "waker_pid", t.wakeups.waker_pid[i]);
+        annotate(e, "waker_tid", t.wakeups.waker_tid[i]);
+        annotate(e, "cpu", int64_t{t.wakeups.cpu[i]});
+        break;
     }
     w.write(p);
   }
