@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -178,6 +180,31 @@ TEST(AnalyzeOutput, TableMeansAndSharesUseTheirOwnDenominators) {
   EXPECT_EQ(idle[2], format_pct(4'000.0 / 7'000.0) + " of inference latency");
 }
 
+// An API with no linked call: its means are over nothing ("-", JSON null), its total latency a sum
+// over nothing, 0 in the text as in the JSON and apis.csv (review FMT L1: the text said "-").
+TEST(AnalyzeOutput, ApiWithoutLinkedCallsHasTotalZeroAndNoMeans) {
+  Trace t = tiny("c.json");
+  ApiCall c;
+  c.start = 7'000, c.dur = 400, c.pid = 1, c.tid = 2, c.correlation = 9;
+  c.name = t.strings.intern("cudaGetErrorString"), c.kind = ApiKind::Other;
+  t.api.push(c);
+  const LaunchAnalysis a = analyze_launches(t);
+  std::ostringstream os;
+  print_analyze_text(os, t, a, 5);
+  EXPECT_EQ(row_of(os.str(), "cudaGetErrorString"),
+            (std::vector<std::string>{"cudaGetErrorString", "1", "0", "400 ns", "-", "-", "-", "0 ns"}))
+      << os.str();
+  const nlohmann::json j = analyze_trace_json(t, a);
+  bool found = false;
+  for (const auto& r : j["apis"])
+    if (r["name"] == "cudaGetErrorString") {
+      found = true;
+      EXPECT_EQ(r["latency_total_ns"], 0);
+      EXPECT_TRUE(r["mean_latency_ns"].is_null());
+    }
+  EXPECT_TRUE(found) << j["apis"].dump();
+}
+
 // A trace without GPU work: one thread's operators [0,1000] and [2000,4000] span 4000 ns, of which
 // the thread is active 3000 and idle 1000 (25.0%), in the text and in host_threads.csv.
 TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {
@@ -203,6 +230,10 @@ TEST(AnalyzeOutput, HostThreadActiveAndIdleInTextAndCsv) {
   write_analyze_csv(dir.string(), {{&t, &a}});
   EXPECT_NE(slurp(dir / "host_threads.csv").find("\nc.json,1,2,,2,3000,1000,4000\n"), std::string::npos)
       << slurp(dir / "host_threads.csv");
+  // The thread's name under `name`, as the JSON's host.threads[] and SQLite's host_thread_stat call
+  // it (review FMT L3: the CSV said `thread`).
+  const std::string csv = slurp(dir / "host_threads.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "file,pid,tid,name,operators,active_ns,idle_ns,span_ns");
   std::filesystem::remove_all(dir);
 }
 
@@ -269,5 +300,44 @@ TEST(AnalyzeOutput, RowsOrderAndBoundLabel) {
   std::filesystem::create_directories(dir);  // made by the CLI (cli/export_outputs.h)
   write_analyze_csv(dir.string(), {{&t, &a}});
   EXPECT_NE(slurp(dir / "devices.csv").find("\nd.json,0,5300,3200\n"), std::string::npos) << slurp(dir / "devices.csv");
+  std::filesystem::remove_all(dir);
+}
+
+// docs/analyze.md "CSV (`--csv DIR`)" lists each file's header (review FMT L6: the columns were
+// documented nowhere); every file analyze --csv writes, for a GPU trace and a trace without GPU
+// activity (host_threads.csv), has exactly the documented header, and every documented file is written.
+TEST(AnalyzeOutput, CsvHeadersAreTheDocumentedOnes) {
+  std::map<std::string, std::string> documented;  // file -> header
+  {
+    std::ifstream doc(std::string(INFERTRACE_SOURCE_DIR) + "/docs/analyze.md");
+    ASSERT_TRUE(doc) << "docs/analyze.md";
+    bool in_section = false;
+    for (std::string line; std::getline(doc, line);) {
+      if (line.rfind("## ", 0) == 0) in_section = line == "## CSV (`--csv DIR`)";
+      if (!in_section || line.rfind("| ", 0) != 0 || line.find(".csv | ") == std::string::npos) continue;
+      const size_t bar = line.find(" | ");
+      const size_t cols = bar + 3, dash = line.find(" \xE2\x80\x94 ", cols);  // " — " ends the header
+      ASSERT_NE(dash, std::string::npos) << line;
+      documented[line.substr(2, bar - 2)] = line.substr(cols, dash - cols);
+    }
+  }
+  ASSERT_EQ(documented.size(), kAnalyzeCsvTableNames.size());
+
+  Trace gpu = tiny("g.json");
+  Trace cpu;
+  cpu.file = "c.json";
+  cpu.ops.push({0, 1'000, 1, 2, -1, cpu.strings.intern("aten::a"), false});
+  const LaunchAnalysis ga = analyze_launches(gpu), ca = analyze_launches(cpu);
+  ASSERT_TRUE(ca.host);
+  const auto dir = std::filesystem::temp_directory_path() / ("analyze_csv_doc_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto written = write_analyze_csv(dir.string(), {{&gpu, &ga}, {&cpu, &ca}});
+  EXPECT_EQ(written.size(), kAnalyzeCsvTableNames.size());
+  for (const std::string& name : kAnalyzeCsvTableNames) {
+    ASSERT_TRUE(documented.count(name)) << name << " is not in docs/analyze.md";
+    const std::string text = slurp(dir / name);
+    EXPECT_EQ(text.substr(0, text.find('\n')), documented[name]) << name;
+  }
   std::filesystem::remove_all(dir);
 }

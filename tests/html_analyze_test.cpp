@@ -138,9 +138,10 @@ TEST(HtmlAnalyze, SavedAnalysisUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, row({"skipped: missing ts", "4", "input events the reader could not use"}))) << t;
   EXPECT_TRUE(has(t, row({"launches without an operator", "2", "linked launch calls no operator contains"}))) << t;
 
-  // CUDA API calls: launch calls first; per-link means undefined ("-") without linked calls.
+  // CUDA API calls: launch calls first; per-link means undefined ("-") without linked calls, the
+  // total latency a sum over none: 0, as the document, CSV and terminal say (review FMT L1).
   const std::string launch = row({"cudaLaunchKernel", "kernel launch", "23", "22", "4.78 us", "27.27 us", "4.55 us", "22.73 us", "600.00 us"});
-  const std::string sync = row({"cudaDeviceSynchronize", "sync", "2", "0", "50.00 us", "-", "-", "-", "-"});
+  const std::string sync = row({"cudaDeviceSynchronize", "sync", "2", "0", "50.00 us", "-", "-", "-", "0 ns"});
   ASSERT_TRUE(has(t, launch)) << t;
   ASSERT_TRUE(has(t, sync)) << t;
   EXPECT_LT(t.find(launch), t.find(sync));

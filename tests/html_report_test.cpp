@@ -634,3 +634,77 @@ TEST(HtmlTimeline, FlowsStartAtTheCallTheExportsNameAsTheLaunch) {
   EXPECT_EQ(flow_x1, (std::vector<std::string>{mark_x("cudaMemcpy"), mark_x("cudaLaunchKernel")}));
   EXPECT_NE(mark_x("cuLaunchKernel"), mark_x("cudaLaunchKernel"));
 }
+
+namespace {
+
+// The first cells of the rows of the table whose caption starts with `caption`, inside the section
+// `id` of `page`, and the note right after that table ("" when none).
+std::pair<std::vector<std::string>, std::string> table_rows(const std::string& page, const std::string& id,
+                                                            const std::string& caption) {
+  const size_t sec = page.find("<section id=\"" + id + "\"");
+  if (sec == std::string::npos) return {};
+  const size_t end = page.find("</section>", sec);
+  const size_t at = page.find("<caption>" + caption, sec);
+  if (at == std::string::npos || at > end) return {};
+  const size_t stop = page.find("</table>", at);
+  std::vector<std::string> first;
+  static const std::regex row_re("<tr><td[^>]*>([^<]*)</td>");
+  const std::string body = page.substr(at, stop - at);
+  for (std::sregex_iterator it(body.begin(), body.end(), row_re), e; it != e; ++it) first.push_back((*it)[1]);
+  size_t after = page.find("</div>", stop) + 6;
+  while (after < page.size() && page[after] == '\n') ++after;
+  std::string note;
+  if (page.compare(after, 16, "<p class=\"note\">") == 0) note = page.substr(after, page.find("</p>", after) - after);
+  return {first, note};
+}
+
+// n operators, each launching one kernel of its own (distinct kernel times), and 3 that launch
+// nothing but take longer on the CPU.
+Trace operators_trace(int n) {
+  Trace t;
+  t.file = "ops.json";
+  t.threads.push({1, 2, t.strings.intern("python3"), 0, 1'000'000});
+  for (int i = 0; i < n; ++i) {
+    const ns_t s = i * 10'000;
+    t.ops.push({s, 5'000, 1, 2, i, t.strings.intern("op_" + std::to_string(i)), false});
+    ApiCall c;
+    c.start = s + 1'000, c.dur = 500 + i, c.pid = 1, c.tid = 2, c.correlation = i + 1, c.external_id = i;
+    c.name = t.strings.intern("cudaLaunchKernel"), c.kind = ApiKind::KernelLaunch;
+    t.api.push(c);
+    GpuActivity g;
+    g.start = s + 3'000, g.dur = 1'000 + 10 * i, g.device = 0, g.stream = 7, g.correlation = i + 1;
+    g.name = t.strings.intern("k_" + std::to_string(i));
+    t.gpu.push(g);
+  }
+  for (int i = 0; i < 3; ++i)
+    t.ops.push({n * 10'000 + i * 100'000, 90'000, 1, 2, -1, t.strings.intern("idle_" + std::to_string(i)), false});
+  return t;
+}
+
+}  // namespace
+
+// One rule for the analysis tables of a trace's section and of its saved analysis's section on one
+// page (review FMT L4: the trace's showed 15 operators including ones that launched nothing and 10
+// kernels, the saved one only launching operators and 15 kernels with "... N more"): the first 15
+// launching operators and the first 15 kernels by total time in both, with "... N more" where cut.
+TEST(HtmlReport, TraceAndSavedSectionsShowTheSameTopRows) {
+  for (const int n : {5, 17}) {
+    const Trace t = operators_trace(n);
+    const LaunchAnalysis a = analyze_launches(t);
+    html::ReportInputs in;
+    in.traces.push_back({"ops trace", &t, &a});
+    in.docs.push_back({"ops.analyze.json", analyze_document({{&t, &a}})});
+    const std::string page = html::render_report(in);
+    for (const char* caption : {"Operators by launch tax", "Top kernels by total time"}) {
+      const auto [live, live_note] = table_rows(page, "trace-0", caption);
+      const auto [saved, saved_note] = table_rows(page, "doc-0", caption);
+      SCOPED_TRACE(std::to_string(n) + " operators, " + caption);
+      EXPECT_EQ(live, saved);
+      EXPECT_EQ(live.size(), static_cast<size_t>(std::min(n, 15)));
+      for (const std::string& r : live) EXPECT_EQ(r.find("idle_"), std::string::npos) << r;
+      const std::string more = n > 15 ? "... 2 more" : "";
+      EXPECT_EQ(live_note.substr(0, more.size() + 16), more.empty() ? "" : "<p class=\"note\">" + more);
+      EXPECT_EQ(saved_note.substr(0, more.size() + 16), more.empty() ? "" : "<p class=\"note\">" + more);
+    }
+  }
+}

@@ -3,14 +3,18 @@
 // what the input says (computed here independently of the writer).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "loss_window_make.h"
 #include "file_text.h"
+#include "report/exports.h"
 #include "report/perfetto.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "temp_dir.h"
@@ -193,7 +197,8 @@ TEST(PerfettoExport, TracksSlicesAndFlowsMatchTheInput) {
   EXPECT_EQ(launcher["graph_k2"], "cudaGraphLaunch");
   EXPECT_FALSE(launcher.count("orphan_kernel"));
   EXPECT_EQ(corr_of["gemm_b"], 2);
-  EXPECT_EQ(seen_categories, (std::set<std::string>{"cpu_op", "cuda_runtime", "kernel", "syscall", "sched", "softirq", "irq"}));
+  // The categories --chrome writes (review FMT L3: these were "sched" and "irq").
+  EXPECT_EQ(seen_categories, (std::set<std::string>{"cpu_op", "cuda_runtime", "kernel", "syscall", "on_cpu", "softirq", "hardirq"}));
   // Each distinct name is defined once: 1 op, 3 API names, 5 GPU names, 1 syscall, 1 on-CPU, 2 IRQs.
   EXPECT_EQ(names.size(), 13u);
 }
@@ -424,4 +429,93 @@ TEST(PerfettoExport, OverrunningChildKeepsItsTimesOnAnotherLane) {
   }
   EXPECT_EQ(tracks[lane1].name(), "overlaps 1");
   EXPECT_EQ(tracks[lane2].name(), "overlaps 2");
+}
+
+// One set of categories for both trace exports (review FMT L3: Perfetto wrote memcpy, memset, irq
+// and sched where Chrome wrote gpu_memcpy, gpu_memset, hardirq and on_cpu): every slice name of a
+// trace with each kind of slice has the same category in --perfetto as in --chrome.
+TEST(PerfettoExport, CategoriesAreChromes) {
+  Trace t = sample_trace();
+  t.ops.push({7'000, 500, 100, 101, -1, t.strings.intern("step_annotation"), true});
+  GpuActivity copy;
+  copy.start = 4'500, copy.dur = 100, copy.device = 0, copy.stream = 9, copy.kind = GpuKind::Memcpy;
+  copy.name = t.strings.intern("Memcpy HtoD");
+  t.gpu.push(copy);
+  copy.start = 4'700, copy.kind = GpuKind::Memset, copy.name = t.strings.intern("Memset");
+  t.gpu.push(copy);
+  t.loss_windows.push_back(make_loss_window(7'000, 7'100, 0, 0, 3));
+  t.wakeups.push({6'400, 1, 100, 101, 0, 0});
+  const std::string pf = tmp_path("categories.pftrace"), ch = tmp_path("categories.json");
+  write_perfetto_file(t, pf);
+  write_chrome_json(t, ch);
+
+  std::map<std::string, std::set<std::string>> chrome, perfetto;  // slice name -> categories
+  const nlohmann::json doc = nlohmann::json::parse(slurp(ch));
+  for (const auto& e : doc["traceEvents"])
+    if (e.value("ph", "") == "X" || e.value("ph", "") == "i") chrome[e.value("name", "")].insert(e.value("cat", ""));
+  std::map<uint64_t, std::string> names, categories;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    for (const auto& n : p.interned_data().event_categories()) categories.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() == pb::TrackEvent::TYPE_SLICE_END) continue;
+    for (uint64_t c : p.track_event().category_iids()) perfetto[names[p.track_event().name_iid()]].insert(categories[c]);
+  }
+  EXPECT_EQ(perfetto, chrome);
+  EXPECT_EQ(perfetto["Memcpy HtoD"], std::set<std::string>{"gpu_memcpy"});
+  EXPECT_EQ(perfetto["Memset"], std::set<std::string>{"gpu_memset"});
+  EXPECT_EQ(perfetto["irq nvidia"], std::set<std::string>{"hardirq"});
+  EXPECT_EQ(perfetto["python3 101"], std::set<std::string>{"on_cpu"});
+  EXPECT_EQ(perfetto["step_annotation"], std::set<std::string>{"user_annotation"});
+  EXPECT_EQ(perfetto["events lost"], std::set<std::string>{"recorder_loss"});
+  EXPECT_EQ(perfetto["wakeup"], std::set<std::string>{"wakeup"});
+}
+
+// Wake-ups (wakeups.csv, SQLite `wakeup`) in both trace exports (review FMT L2: in neither): an
+// instant "wakeup" on the woken thread's track at its time, with the waker's pid and tid and the
+// CPU it was woken onto; a wake-up of a thread the record does not name (tid -1) has no track.
+TEST(PerfettoExport, WakeupsAreInstantsOnTheWokenThreadsTrack) {
+  Trace t = sample_trace();
+  t.wakeups.push({6'400, 1, 100, 101, 0, 0});       // woken by the idle task (swapper)
+  t.wakeups.push({8'000, 0, 100, 102, 100, 101});   // 101 wakes 102, a thread with no other event
+  t.wakeups.push({8'500, 0, -1, -1, 100, 101});     // no woken thread: left out
+  const std::string pf = tmp_path("wakeups.pftrace"), ch = tmp_path("wakeups.json");
+  const PerfettoSummary sum = write_perfetto_file(t, pf);
+  EXPECT_EQ(sum.instants, 1 + 2);  // cudaStreamSynchronize and the two placed wake-ups
+  write_chrome_json(t, ch);
+
+  // (track or pid/tid, ts, waker_pid, waker_tid, cpu) of every wake-up mark.
+  using Mark = std::tuple<uint64_t, uint64_t, int64_t, int64_t, int64_t>;
+  const std::set<Mark> want = {{perfetto_track_uuid(PerfettoTrackKind::Thread, 100, 101), 6'400, 0, 0, 1},
+                               {perfetto_track_uuid(PerfettoTrackKind::Thread, 100, 102), 8'000, 100, 101, 0}};
+  std::set<Mark> perfetto;
+  std::set<uint64_t> declared;
+  std::map<uint64_t, std::string> names, annotation_names;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) declared.insert(p.track_descriptor().uuid());
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    for (const auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() != pb::TrackEvent::TYPE_INSTANT) continue;
+    const auto& e = p.track_event();
+    if (names[e.name_iid()] != "wakeup") continue;
+    std::map<std::string, int64_t> a;
+    for (const auto& d : e.debug_annotations()) a[annotation_names[d.name_iid()]] = d.int_value();
+    EXPECT_TRUE(declared.count(e.track_uuid())) << "wake-up on an undeclared track";
+    perfetto.insert({e.track_uuid(), p.timestamp(), a["waker_pid"], a["waker_tid"], a["cpu"]});
+  }
+  EXPECT_EQ(perfetto, want);
+
+  std::set<Mark> chrome;
+  const nlohmann::json doc = nlohmann::json::parse(slurp(ch));
+  for (const auto& e : doc["traceEvents"]) {
+    if (e.value("name", "") != "wakeup") continue;
+    EXPECT_EQ(e["ph"], "i");
+    EXPECT_EQ(e["s"], "t");
+    EXPECT_EQ(e["cat"], "wakeup");
+    chrome.insert({perfetto_track_uuid(PerfettoTrackKind::Thread, e["pid"].get<int64_t>(), e["tid"].get<int64_t>()),
+                   static_cast<uint64_t>(std::llround(e["ts"].get<double>() * 1000)), e["args"]["waker_pid"].get<int64_t>(),
+                   e["args"]["waker_tid"].get<int64_t>(), e["args"]["cpu"].get<int64_t>()});
+  }
+  EXPECT_EQ(chrome, want);
 }

@@ -117,10 +117,11 @@ void print_apis(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_
   size_t n = 0;
   for (const ApiBreakdownRow* r : rows) {
     if (n++ >= top) break;
-    const bool l = r->linked > 0;
+    // A mean over no linked call is unknown ("-", JSON null); the total is a sum over none, 0 as the
+    // JSON, CSV and SQLite write it (docs/analyze.md; review FMT L1).
     tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean(r->api_total, r->timed),
-                l ? mean(r->latency_total, r->linked) : "-", l ? mean(r->launch_total, r->linked) : "-",
-                l ? mean(r->queue_total, r->linked) : "-", l ? format_ns(r->latency_total) : "-"});
+                mean(r->latency_total, r->linked), mean(r->launch_total, r->linked), mean(r->queue_total, r->linked),
+                format_ns(r->latency_total)});
   }
   if (tb.rows()) os << "\n", tb.print(os, "CUDA API calls");
   if (const std::string note = recorded_calls_note(t.launch_coverage); tb.rows() && !note.empty()) os << note << "\n";
@@ -250,8 +251,9 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns"});
   TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
   TextTable devices({"file", "device", "busy_ns", "idle_ns"});
-  // Traces without GPU activity only (written when there is one): their host threads.
-  TextTable host_threads({"file", "pid", "tid", "thread", "operators", "active_ns", "idle_ns", "span_ns"});
+  // Traces without GPU activity only (written when there is one): their host threads, the name
+  // under `name` as in the JSON and SQLite (it was `thread` before 2026-12-05, review FMT L3).
+  TextTable host_threads({"file", "pid", "tid", "name", "operators", "active_ns", "idle_ns", "span_ns"});
   // Every trace: the operators by self time (the file kept its name from when only CPU-only
   // traces had them).
   TextTable host_ops({"file", "name", "count", "total_ns", "self_ns"});

@@ -20,7 +20,7 @@
 #include "report/chrome_ids.h"
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
-#include "report/kineto_category.h"
+#include "report/export_categories.h"
 #include "report/launch_call.h"
 #include "report/perfetto.h"  // on_cpu_slices
 #include "util/error.h"
@@ -96,6 +96,11 @@ class Writer {
     event("\"ph\":\"X\"," + ids + "," + "\"ts\":" + us(ts) + ",\"dur\":" +
           us(dur < 0 ? 0 : dur) + ",\"name\":" + json_str(name) + ",\"cat\":" + json_str(cat) +
           (args.empty() ? "" : ",\"args\":{" + args + "}"));
+  }
+  // A thread-scoped instant ("s":"t": a mark on the thread's own track).
+  void instant(const std::string& ids, int64_t ts, std::string_view name, std::string_view cat, const std::string& args) {
+    event("\"ph\":\"i\",\"s\":\"t\"," + ids + ",\"ts\":" + us(ts) + ",\"name\":" + json_str(name) +
+          ",\"cat\":" + json_str(cat) + ",\"args\":{" + args + "}");
   }
   void name_meta(const char* what, int64_t pid, int64_t tid, std::string_view name) {
     event(std::string("\"ph\":\"M\",\"name\":\"") + what + "\",\"pid\":" + std::to_string(pid) + ",\"tid\":" +
@@ -193,12 +198,19 @@ void thread_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
   }
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     w.slice(ids(t.syscalls.pid[i], t.syscalls.tid[i]), t.syscalls.ts[i], t.syscalls.dur[i], t.str(t.syscalls.name[i]),
-            "syscall", "\"nr\":" + std::to_string(t.syscalls.nr[i]) + ",\"ret\":" + std::to_string(t.syscalls.ret[i]));
+            category::kSyscall, "\"nr\":" + std::to_string(t.syscalls.nr[i]) + ",\"ret\":" + std::to_string(t.syscalls.ret[i]));
   for (size_t i = 0; i < t.ops.size(); ++i)
     w.slice(host.fields(t.ops.pid[i], t.ops.tid[i], t.ops.start[i], t.ops.dur[i]), t.ops.start[i], t.ops.dur[i],
             t.str(t.ops.name[i]),
-            t.ops.user_annotation[i] ? "user_annotation" : "cpu_op",
+            t.ops.user_annotation[i] ? category::kUserAnnotation : category::kOperator,
             t.ops.external_id[i] != -1 ? external_id_arg(t.ops.external_id[i]) : "");
+  // Wake-ups on the woken thread's track, as --perfetto puts them (a wake-up of an unknown thread
+  // has no track: left out). The Kineto reader takes instants as context only: a round trip drops them.
+  for (size_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] >= 0)
+      w.instant(ids(t.wakeups.pid[i], t.wakeups.tid[i]), t.wakeups.ts[i], "wakeup", category::kWakeup,
+                "\"waker_pid\":" + std::to_string(t.wakeups.waker_pid[i]) + ",\"waker_tid\":" +
+                    std::to_string(t.wakeups.waker_tid[i]) + ",\"cpu\":" + std::to_string(t.wakeups.cpu[i]));
 }
 
 void cpu_tracks(const Trace& t, Writer& w) {
@@ -216,13 +228,13 @@ void cpu_tracks(const Trace& t, Writer& w) {
       args += ",\"end_state\":" + std::to_string(t.switches.prev_state[e]) +
               ",\"preempted\":" + (t.switches.preempted[e] ? "true" : "false");
     }
-    w.slice(ids(kCpuPid, o.cpu), o.start, o.end - o.start, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), "on_cpu",
+    w.slice(ids(kCpuPid, o.cpu), o.start, o.end - o.start, std::string(t.str(o.comm)) + " " + std::to_string(o.tid), category::kOnCpu,
             args);
   }
   for (size_t i = 0; i < t.irqs.size(); ++i) {
     const bool soft = t.irqs.kind[i] == IrqKind::Soft;
     w.slice(ids(kCpuPid, t.irqs.cpu[i]), t.irqs.ts[i], t.irqs.dur[i],
-            t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i])), soft ? "softirq" : "hardirq",
+            t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i])), soft ? category::kSoftIrq : category::kHardIrq,
             "\"" + std::string(irq_number_arg(t.irqs, i)) + "\":" + std::to_string(t.irqs.irq[i]) +
                 ",\"tid\":" + std::to_string(t.irqs.tid[i]) +
                 ",\"source\":\"" + t.irqs.source_name(i) + "\"");
@@ -241,7 +253,7 @@ void loss_tracks(const Trace& t, Writer& w) {
   for (const LossWindow& lw : t.loss_windows) {
     std::string args = "\"lost_total\":" + std::to_string(lw.total());
     for (const auto& [type, n] : lw.lost) append_arg(args, json_str("lost_" + type) + ":" + std::to_string(n));
-    w.slice(ids(kLossPid, lw.cpu), lw.first, lw.last - lw.first, "events lost", "recorder_loss", args);
+    w.slice(ids(kLossPid, lw.cpu), lw.first, lw.last - lw.first, "events lost", category::kRecorderLoss, args);
   }
 }
 
@@ -255,7 +267,6 @@ void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
     w.name_meta("thread_name", kGpuPidBase + d, s, "stream " + std::to_string(s));
   }
   const auto launch_of = launch_call_of_correlation(t);  // the call gpu.csv names as the launch
-  static constexpr const char* kCat[] = {"kernel", "gpu_memcpy", "gpu_memset"};
   for (size_t i = 0; i < t.gpu.size(); ++i) {
     const int64_t pid = kGpuPidBase + t.gpu.device[i];
     const int64_t corr = t.gpu.correlation[i];
@@ -268,7 +279,7 @@ void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
       append_arg(args, geometry_args(grid, block));
     }
     w.slice(ids(pid, t.gpu.stream[i]), t.gpu.start[i], t.gpu.dur[i], t.str(t.gpu.name[i]),
-            kCat[static_cast<int>(t.gpu.kind[i]) % 3], args);
+            gpu_category(t.gpu.kind[i]), args);
     auto it = corr < 0 ? launch_of.end() : launch_of.find(corr);
     if (it == launch_of.end()) continue;
     const size_t a = it->second;

@@ -25,7 +25,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr size_t kMaxRows = 15;
+constexpr size_t kMaxRows = kAnalysisTableRows;
 
 bool is_zero(const json& v) { return v.is_number() && v.get<double>() == 0; }
 
@@ -228,12 +228,13 @@ std::string api_table(const json& apis, const json& recorded_calls_note) {
     std::string kind = str_or(r, "kind", "-");
     for (auto& [k, label] : kinds)
       if (kind == k) kind = label;
-    // Means over linked calls are undefined without any (the document writes 0).
+    // Means over linked calls are undefined without any (documents saved before they were null
+    // wrote 0); the total latency is a sum over none, 0 as the document has it (review FMT L1).
     const bool linked = member(r, "linked").is_number() && !is_zero(member(r, "linked"));
     auto per_link = [&](const char* key) { return linked ? ns_or(member(r, key)) : std::string("-"); };
     tb.add_row({str_or(r, "name", "?"), kind, count_or(member(r, "calls")), count_or(member(r, "linked")),
                 ns_or(member(r, "mean_api_ns")), per_link("mean_latency_ns"), per_link("mean_launch_ns"),
-                per_link("mean_queue_ns"), per_link("latency_total_ns")});
+                per_link("mean_queue_ns"), ns_or(member(r, "latency_total_ns"))});
   }
   const std::string note = recorded_calls_note.is_string() ? "<p class=\"note\">" + escape(recorded_calls_note.get<std::string>()) + ".</p>" : "";
   return tb.render("CUDA API calls") + more_note(rows.size(), "APIs") + note;

@@ -58,6 +58,10 @@ std::string label_or(const nlohmann::json& v, const std::string& missing = "-");
 bool is_label_key(const std::string& key);
 // Under a table cut to `shown` rows: "... N more WHAT (SOURCE has all)." when there were more.
 std::string more_rows_note(size_t total, size_t shown, const char* what, const char* source);
+// The rows an analysis table shows on the page, in a trace's section and in a saved analysis's
+// alike (review FMT L4: the trace's showed 10 kernels and 15 operators, launching or not, without
+// a note), with more_rows_note under it when there are more.
+inline constexpr size_t kAnalysisTableRows = 15;
 // A scalar JSON value as display text: a duration for a key ending in _ns, a label for a key
 // is_label_key() names, else a count with thousands separators.
 std::string scalar_text(const nlohmann::json& v, const std::string& key = "");

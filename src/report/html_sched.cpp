@@ -180,6 +180,17 @@ std::string pairs_part(const json& doc, const Recorded& r) {
          tb.render("Launch pairs (interval d between consecutive launches of a thread)");
 }
 
+// Without OS events only the all-pairs group is known (as `sched` prints it in the terminal): the
+// overview line and that row.
+std::string all_pairs_part(const json& doc, const Recorded& r) {
+  const json& all = member(member(doc, "pairs"), "all");
+  if (!r.launches_measured || !all.is_object() || num(all, "count").value_or(0) <= 0) return "";
+  HtmlTable tb({"launch pairs", "count", "p50", "p90", "p99"});
+  tb.add_row({"all", count_or(member(all, "count")), ns_or(member(all, "p50_ns")), ns_or(member(all, "p90_ns")),
+              ns_or(member(all, "p99_ns"))});
+  return overview_line(doc) + tb.render("Launch pairs (interval d between consecutive launches of a thread)");
+}
+
 // As the terminal's "hard IRQs counted" row, from the document's keys (a document saved before
 // irq_system_vectors existed: unknown; before its lists existed: without the names).
 std::string hard_irq_sources(const json& doc) {
@@ -561,7 +572,8 @@ std::string sched_section(const json& doc) {
   std::string body = verdict_box(doc);
   if (!r.os_events)
     return body + "<p class=\"note\">This input has no scheduler, IRQ or syscall events, so there is nothing more "
-                  "to show here; record the run with infertrace record.</p>";
+                  "to show here than the launch pairs as a whole; record the run with infertrace record.</p>" +
+           all_pairs_part(doc, r);
   body += overview_line(doc);
   body += recorded_notes(r);
   body += pairs_part(doc, r);

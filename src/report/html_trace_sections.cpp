@@ -118,13 +118,16 @@ std::string api_table(const Trace& t, const LaunchAnalysis& a) {
   std::vector<const ApiBreakdownRow*> rows;
   for (auto& r : a.by_api) rows.push_back(&r);
   std::stable_sort(rows.begin(), rows.end(), [](auto* x, auto* y) { return is_launch(x->kind) > is_launch(y->kind); });
-  for (const ApiBreakdownRow* r : rows)
+  for (size_t i = 0; i < rows.size() && i < kAnalysisTableRows; ++i) {
+    const ApiBreakdownRow* r = rows[i];
     tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean_ns(r->api_total, r->timed),
                 mean_ns(r->latency_total, r->linked), mean_ns(r->launch_total, r->linked), mean_ns(r->queue_total, r->linked)});
+  }
   if (tb.empty()) return "";
   // A recording that left launch calls unrecorded: its rows count what was recorded (as the terminal says).
   const std::string note = recorded_calls_note(t.launch_coverage);
-  return tb.render("Launch API breakdown") + (note.empty() ? "" : "<p class=\"note\">" + escape(note) + ".</p>");
+  return tb.render("Launch API breakdown") + more_rows_note(rows.size(), kAnalysisTableRows, "APIs", "analyze --json") +
+         (note.empty() ? "" : "<p class=\"note\">" + escape(note) + ".</p>");
 }
 
 std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
@@ -140,7 +143,8 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
     std::stable_sort(ks.begin(), ks.end(), [&](const KernelStat& x, const KernelStat& y) {
       return by_time ? x.total > y.total : x.count > y.count;
     });
-    if (ks.size() > 10) ks.resize(10);
+    const size_t total = ks.size();
+    if (ks.size() > kAnalysisTableRows) ks.resize(kAnalysisTableRows);
     HtmlTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max"});
     for (size_t i = 0; i < ks.size(); ++i) {
       const std::string full(t.str(ks[i].name));
@@ -148,7 +152,8 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
                   mean_ns(ks[i].total, ks[i].count), format_ns(ks[i].min), format_ns(ks[i].max)});
       tb.set_title(i, 0, full);
     }
-    return tb.render(by_time ? "Top kernels by total time" : "Top kernels by count");
+    return tb.render(by_time ? "Top kernels by total time" : "Top kernels by count") +
+           more_rows_note(total, kAnalysisTableRows, "kernels", "analyze --json");
   };
   return "<div class=\"cols\">" + render(a.kernels_by_name, true) + render(a.kernels_by_name, false) + "</div>";
 }
@@ -156,14 +161,18 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
 std::string operator_table(const Trace& t, const LaunchAnalysis& a) {
   if (a.by_operator.empty()) return "";
   HtmlTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time", "launch tax / GPU time"});
-  size_t n = 0;
+  size_t launching = 0;
   for (auto& o : a.by_operator) {
-    if (n++ >= 15) break;
+    // Operators that launched nothing add no row, as in the terminal and a saved analysis's section.
+    if (o.kernels == 0) continue;
+    if (launching++ >= kAnalysisTableRows) continue;
     tb.add_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
                 format_ns(o.gpu_time), format_ns(o.cpu_time),
                 o.gpu_time > 0 ? fmt::format("{:.2f}", static_cast<double>(o.launch_tax) / static_cast<double>(o.gpu_time)) : "-"});
   }
-  return tb.render("Operators by launch tax (host time spent launching per op)");
+  if (tb.empty()) return "";
+  return tb.render("Operators by launch tax (host time spent launching per op)") +
+         more_rows_note(launching, kAnalysisTableRows, "operators", "analyze --json");
 }
 
 std::string stream_table(const LaunchAnalysis& a) {
@@ -180,13 +189,13 @@ std::string stream_table(const LaunchAnalysis& a) {
 std::string self_time_table(const Trace& t, const OperatorSelfTimes& s) {
   if (s.operators.empty()) return "";
   HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
-  size_t n = 0;
-  for (auto& o : s.operators) {
-    if (n++ >= 15) break;
+  for (size_t i = 0; i < s.operators.size() && i < kAnalysisTableRows; ++i) {
+    const HostOperatorStat& o = s.operators[i];
     op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
                 mean_ns(o.total, o.count), format_pct(share(o.self, s.self_total))});
   }
-  return op.render("Operators by self time (inclusive minus direct children on the same thread)");
+  return op.render("Operators by self time (inclusive minus direct children on the same thread)") +
+         more_rows_note(s.operators.size(), kAnalysisTableRows, "operators", "analyze --json");
 }
 
 // A trace without GPU activity (docs/analyze.md): the host span, each thread's active and idle
@@ -198,7 +207,7 @@ std::string host_tables(const Trace& t, const HostAnalysis& h, const OperatorSel
   sm.add_row({"top-level operators", format_count(s.top_level), "operators inside no other operator of their thread"});
   sm.add_row({"operator self time", format_ns(s.self_total), "sum of self times (the share column's whole)"});
   HtmlTable th({"pid", "tid", "thread", "operators", "active", "idle", "idle share"});
-  constexpr size_t kShown = 15;  // (as the other tables: the rest are in analyze --json)
+  constexpr size_t kShown = kAnalysisTableRows;  // (as the other tables: the rest are in analyze --json)
   for (size_t k = 0; k < h.threads.size() && k < kShown; ++k) {
     const HostThreadStat& x = h.threads[k];
     th.add_row({std::to_string(x.pid), std::to_string(x.tid), std::string(t.str(x.comm)), format_count(x.operators),

@@ -13,7 +13,7 @@
 
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
-#include "report/kineto_category.h"
+#include "report/export_categories.h"
 #include "report/launch_call.h"
 #include "report/proto/perfetto_trace.pb.h"
 #include "util/error.h"
@@ -34,7 +34,7 @@ uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
 
 namespace {
 
-enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu, Loss };
+enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu, Loss, Wakeup };
 
 // A launch's grid or block as "x,y,z" (a debug annotation).
 std::string dims_text(const uint32_t d[3]) {
@@ -136,15 +136,6 @@ class Interning {
   std::vector<uint64_t> name_of_str_;
   std::unordered_map<std::string, uint64_t> names_, categories_, annotations_;
 };
-
-const char* gpu_kind_name(GpuKind k) {
-  switch (k) {
-    case GpuKind::Kernel: return "kernel";
-    case GpuKind::Memcpy: return "memcpy";
-    case GpuKind::Memset: return "memset";
-  }
-  return "gpu";
-}
 
 // The threads the trace is about: its thread table plus every thread that issued an API call.
 std::set<std::pair<int64_t, int64_t>> traced_threads(const Trace& t) {
@@ -260,6 +251,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   for (size_t i = 0; i < t.ops.size(); ++i) threads.insert({t.ops.pid[i], t.ops.tid[i]});
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     threads.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
+  // A woken thread's wake-ups go on its track (a wake-up of an unknown thread has no track: left out).
+  for (size_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] >= 0) threads.insert({t.wakeups.pid[i], t.wakeups.tid[i]});
   std::set<int64_t> pids;
   for (auto& [pid, tid] : threads) pids.insert(pid);
   for (int64_t pid : pids)
@@ -368,6 +362,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     const LossWindow& lw = t.loss_windows[i];
     add(lw.first, lw.last - lw.first, Table::Loss, i, perfetto_track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
   }
+  for (uint32_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] >= 0)
+      add(t.wakeups.ts[i], 0, Table::Wakeup, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.wakeups.pid[i], t.wakeups.tid[i]));
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.phase != b.phase) return a.phase < b.phase;
@@ -389,7 +386,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     std::unordered_map<uint64_t, TrackLanes> lanes_of;
     // Per table and row, the lane its slice's begin was put on, for its end.
     const size_t rows[] = {t.ops.size(), t.api.size(), t.syscalls.size(), oncpu.size(), t.irqs.size(), t.gpu.size(),
-                           t.loss_windows.size()};
+                           t.loss_windows.size(), t.wakeups.size()};
     std::vector<std::vector<uint32_t>> lane_of_row(std::size(rows));
     uint64_t lane_uuid = static_cast<uint64_t>(PerfettoTrackKind::Lane) << 56;
     uint64_t last_track = 0;
@@ -453,7 +450,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     switch (ev.table) {
       case Table::Op:
         e->set_name_iid(intern.name(t.ops.name[i]));
-        e->add_category_iids(intern.category(t.ops.user_annotation[i] ? "user_annotation" : "cpu_op"));
+        e->add_category_iids(intern.category(t.ops.user_annotation[i] ? category::kUserAnnotation : category::kOperator));
         if (t.ops.external_id[i] >= 0) annotate(e, "external_id", t.ops.external_id[i]);
         break;
       case Table::Api: {
@@ -477,7 +474,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       }
       case Table::Syscall:
         e->set_name_iid(intern.name(t.syscalls.name[i]));
-        e->add_category_iids(intern.category("syscall"));
+        e->add_category_iids(intern.category(category::kSyscall));
         annotate(e, "nr", int64_t{t.syscalls.nr[i]});
         annotate(e, "ret", t.syscalls.ret[i]);
         break;
@@ -485,7 +482,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         const OnCpuSlice& s = oncpu[i];
         std::string comm(t.str(s.comm));
         e->set_name_iid(intern.name((comm.empty() ? std::string("thread") : comm) + " " + std::to_string(s.tid)));
-        e->add_category_iids(intern.category("sched"));
+        e->add_category_iids(intern.category(category::kOnCpu));
         annotate(e, "pid", s.pid);
         annotate(e, "tid", s.tid);
         break;
@@ -493,7 +490,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       case Table::Irq: {
         const bool soft = t.irqs.kind[i] == IrqKind::Soft;
         e->set_name_iid(intern.name(t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i]))));
-        e->add_category_iids(intern.category(soft ? "softirq" : "irq"));
+        e->add_category_iids(intern.category(soft ? category::kSoftIrq : category::kHardIrq));
         annotate(e, irq_number_arg(t.irqs, i), int64_t{t.irqs.irq[i]});
         annotate(e, "source", std::string(t.irqs.source_name(i)));
         if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
@@ -501,7 +498,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       }
       case Table::Gpu:
         e->set_name_iid(intern.name(t.gpu.name[i]));
-        e->add_category_iids(intern.category(gpu_kind_name(t.gpu.kind[i])));
+        e->add_category_iids(intern.category(gpu_category(t.gpu.kind[i])));
         if (t.gpu.correlation[i] >= 0) annotate(e, "correlation", t.gpu.correlation[i]);
         if (t.gpu.kind[i] == GpuKind::Kernel && t.gpu.grid_x[i] > 0) {
           const uint32_t grid[3] = {t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]};
@@ -516,11 +513,19 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         // The counts per type, keyed as META dropped.<type> names them (Trace::loss_windows).
         const LossWindow& lw = t.loss_windows[i];
         e->set_name_iid(intern.name("events lost"));
-        e->add_category_iids(intern.category("recorder_loss"));
+        e->add_category_iids(intern.category(category::kRecorderLoss));
         annotate(e, "lost_total", lw.total());
         for (const auto& [type, n] : lw.lost) annotate(e, ("lost_" + type).c_str(), n);
         break;
       }
+      case Table::Wakeup:
+        // On the woken thread's track: who woke it (-1: unknown) and the CPU it was woken onto.
+        e->set_name_iid(intern.name("wakeup"));
+        e->add_category_iids(intern.category(category::kWakeup));
+        annotate(e, "waker_pid", t.wakeups.waker_pid[i]);
+        annotate(e, "waker_tid", t.wakeups.waker_tid[i]);
+        annotate(e, "cpu", int64_t{t.wakeups.cpu[i]});
+        break;
     }
     w.write(p);
   }

@@ -401,6 +401,16 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   os << "\nScheduler and IRQ impact (docs/sched.md)\n";
   if (!a.has_os_events) {
     os << "  " << a.verdict << "\n";
+    // The launch pairs need no OS event: the all-pairs group is known, as `--json` `pairs.all` says
+    // (review FMT L2). Its subgroups need switches or IRQs, so only that row is shown.
+    if (a.launches_measured && a.all.count > 0) {
+      os << "  " << format_count(a.launches) << " logical launches";
+      if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
+      os << "; their intervals need no OS events:\n";
+      TextTable pairs({"launch pairs", "count", "p50", "p90", "p99"});
+      pairs.add_row({"all", format_count(a.all.count), format_ns(a.all.p50), format_ns(a.all.p90), format_ns(a.all.p99)});
+      pairs.print(os);
+    }
     return;
   }
   // Launches not measured: no count and no pair table (nothing was paired); the OS tables stand.

@@ -1,5 +1,6 @@
 """`infertrace sched` on a Kineto trace (examples/traces), which carries no scheduler events: the text
-gives the verdict alone, naming the trace a profiler's and `infertrace record`; `--json` puts the
+gives the verdict, naming the trace a profiler's and `infertrace record`, and the one pair group that
+needs no OS event, all pairs (count, p50/p90/p99), equal to `--json` `pairs.all` (review FMT L2); `--json` puts the
 null pair groups down to what the trace is (not to `record --events`, an option of a command that
 did not make it), counts each thread's launches from the trace and leaves its switch, off-CPU and
 IRQ figures null rather than 0 (docs/sched.md "Events not recorded"), the top-level counts too;
@@ -15,7 +16,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import as_json, check, failures, run, skip  # noqa: E402
-from _report_page import section_text  # noqa: E402
+from _report_page import fmt_ns, row, section_text  # noqa: E402
 
 examples = sorted(glob.glob(os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "examples", "traces", "*.json.gz")))
 if not examples:
@@ -35,13 +36,23 @@ for e in events:
             launch_re.match(e.get("name", "")):
         per_tid[e["tid"]] = per_tid.get(e["tid"], 0) + 1
 
-r = run("sched", trace)
-check(r.returncode == 0, f"sched exit {r.returncode}: {r.stderr}")
-check("a profiler trace, not a recording" in r.stdout and "`infertrace record`" in r.stdout, f"text: {r.stdout}")
-check("Traced threads" not in r.stdout and "0 ns" not in r.stdout, f"text shows tables of nothing: {r.stdout}")
+sched_text = run("sched", trace)
+check(sched_text.returncode == 0, f"sched exit {sched_text.returncode}: {sched_text.stderr}")
+check("a profiler trace, not a recording" in sched_text.stdout and "`infertrace record`" in sched_text.stdout, f"text: {sched_text.stdout}")
+# The all-pairs row is the one table; no other group (they need switches or IRQs) and no table of nothing.
+all_rows = [l.split() for l in sched_text.stdout.splitlines() if l.startswith("all ")]
+rest = "\n".join(l for l in sched_text.stdout.splitlines() if not l.startswith("all "))
+check("Traced threads" not in rest and "0 ns" not in rest and "clean" not in rest and "switched" not in rest,
+      f"text shows tables of nothing: {sched_text.stdout}")
 
 r = run("sched", "--json", trace)
 d = as_json(r, "sched --json")
+pa = d.get("pairs", {}).get("all") or {}
+check(pa.get("count", 0) > 0 and d.get("launches", 0) > pa.get("count", 0), f"pairs.all {pa}, launches {d.get('launches')}")
+if pa.get("count"):
+    want = ["all", f"{pa['count']:,}"] + " ".join(fmt_ns(pa[k]) for k in ("p50_ns", "p90_ns", "p99_ns")).split()
+    check(all_rows == [want], f"text all-pairs row {all_rows}, JSON says {want}:\n{sched_text.stdout}")
+    check(f"{d['launches']:,} logical launches" in sched_text.stdout, f"text launches, JSON {d['launches']}:\n{sched_text.stdout}")
 reason = d.get("pairs_undefined_reason", "")
 check("a Kineto trace carries no scheduler or IRQ events" in reason and "`infertrace record`" in reason
       and "--events" not in reason, f"pairs_undefined_reason {reason!r}")
@@ -108,9 +119,12 @@ with tempfile.TemporaryDirectory() as tmp:
         check("not recorded: live, saved hold no context switches" in text, f"page of compare, notes: {text[-600:]}")
 
 with tempfile.TemporaryDirectory() as tmp:
-    text = report_page(tmp, "kineto.sched.json", r.stdout)
-    if text is not None:
-        check("record the run with infertrace record" in text and "--events" not in text, f"page: {text[:600]}")
+    page = report_page(tmp, "kineto.sched.json", r.stdout)
+    if page is not None:
+        check("record the run with infertrace record" in page and "--events" not in page, f"page: {page[:600]}")
+        if pa.get("count"):
+            cells = row("all", f"{pa['count']:,}", *(fmt_ns(pa[k]) for k in ("p50_ns", "p90_ns", "p99_ns")))
+            check(cells in page and "clean" not in page, f"page lacks the all-pairs row {cells!r}: {page[:1500]}")
 
 if failures:
     print("\n".join(failures))
