@@ -18,6 +18,7 @@ TEST(CommandStop, TheCommandKilledByTheGroupSignalBeforeTheHandlerRanIsAStop) {
   // Reaped as if it ended by itself, the handler's flag seen only after the loop: 128+SIGINT, 128+SIGTERM.
   EXPECT_TRUE(command_was_stopped(false, false, true, 130));
   EXPECT_TRUE(command_was_stopped(false, false, true, 143));
+  EXPECT_TRUE(command_was_stopped(false, false, true, 129));  // a hang-up reached both (review RX2 L2)
 }
 
 TEST(CommandStop, AFailureBeforeALateSignalIsTheCommandsOwn) {

@@ -1,5 +1,6 @@
 // `infertrace record`: eBPF recording of a CUDA process tree (record/recorder.h) into a .itrace
 // file (docs/recording-format.md, docs/record.md).
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -171,6 +172,9 @@ void run(Options& o) {
   resolve_pids(o.rec.pids);
   o.rec.progress = progress_line_wanted_on_stderr();
   const RecordSummary s = record(o.rec);
+  // The summary's reader may be gone (`record ... 2>&1 | head`): the recording is complete, and
+  // record's status is the command's, not a SIGPIPE death (review RX2 L6).
+  std::signal(SIGPIPE, SIG_IGN);
   print_summary(o.rec, s);
   // As `time` and `strace` do: a command that failed on its own (exit status N, or killed by signal
   // S: 128+S) makes record exit with that status, so `record -- CMD` fails in a script where CMD

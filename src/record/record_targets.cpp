@@ -66,12 +66,27 @@ const char* unusable_file(const std::string& path, int mode) {
 
 }  // namespace
 
+std::string script_interpreter(const std::string& path) {
+  std::ifstream script(path);
+  std::string first;
+  if (!std::getline(script, first) || first.rfind("#!", 0) != 0) return {};
+  if (!first.empty() && first.back() == '\r') first.pop_back();  // a CRLF script
+  const size_t b = first.find_first_not_of(" \t", 2);
+  if (b == std::string::npos) return {};
+  const size_t e = first.find_first_of(" \t", b);
+  return first.substr(b, e == std::string::npos ? std::string::npos : e - b);
+}
+
 std::string command_executable(const std::string& command) {
   const std::string exe = resolve_in_path(command);
   if (exe.empty()) throw Error("record: cannot run " + command + ": not found in PATH");
   // A path given with a '/' is taken as it stands: checked here, so that a command that cannot
   // start is an error of `record` (exit 1), not a recording of a child that exited 127.
   if (const char* why = unusable_file(exe, X_OK)) throw Error("record: cannot run " + exe + ": " + why);
+  // A script whose #! interpreter is missing cannot start either: said before anything is recorded.
+  if (const std::string interp = script_interpreter(exe); !interp.empty() && interp[0] == '/')
+    if (const char* why = unusable_file(interp, X_OK))
+      throw Error("record: cannot run " + exe + ": its interpreter " + interp + ": " + why);
   // Through sudo the command is exec'd as the invoking user: what root may run, that user may not
   // (a root-only directory; review RX L1: exit 127 after the recording had started).
   if (const InvokingUser u = invoking_user(); u.switch_user)

@@ -9,6 +9,9 @@
 
 namespace infertrace {
 
+// The interpreter a script's "#!" line names (its first word), "" for anything else.
+std::string script_interpreter(const std::string& path);
+
 // The executable `execvp` would run for `command` (a PATH lookup when it has no '/'). Throws
 // Error (exit 1) "record: cannot run CMD: reason" when there is none or it cannot be executed.
 std::string command_executable(const std::string& command);

@@ -242,6 +242,7 @@ class Recorder {
   // out (the probes stay attached until they are detached, seconds for many uprobes, and with
   // --pid the traced process keeps running).
   uint64_t stop_ns_ = 0;
+  uint64_t lost_after_stop_[IT_LOSS_SLOTS] = {};  // per event type: lost in windows that began after the stop
   CudaMode mode_;
   // Cleared before the recorder prints anything else (warn()) and at the end; its destructor
   // clears it when an error ends the recording.
@@ -475,15 +476,7 @@ void Recorder::start_or_attach_targets() {
     for (size_t i = 1; i < o_.command.size(); ++i) sh_argv.push_back(const_cast<char*>(o_.command[i].c_str()));
     argv.push_back(nullptr);
     sh_argv.push_back(nullptr);
-    std::string interpreter;
-    {
-      std::ifstream script(exe);
-      std::string first;
-      if (std::getline(script, first) && first.rfind("#!", 0) == 0) {
-        const size_t b = first.find_first_not_of(" \t", 2), e = first.find_first_of(" \t", b);
-        if (b != std::string::npos) interpreter = first.substr(b, e == std::string::npos ? std::string::npos : e - b);
-      }
-    }
+    const std::string interpreter = script_interpreter(exe);
     // The child gets the signal dispositions and mask record started with before anything can reach
     // it (stop_signals.h): a stop signal sent meanwhile stays pending for it, never runs record's handler.
     StopSignals::block_for_fork();
@@ -574,10 +567,17 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
   if (size < sizeof(it_hdr)) return 0;
   it_hdr h;
   std::memcpy(&h, data, sizeof(h));
-  // A loss window is kept whenever it starts: its counts are in META dropped.* either way, and the
-  // two must add up (docs/recording-format.md, LOSS).
-  if (self->stop_ns_ > 0 && h.ts > self->stop_ns_ && h.type != IT_EV_LOSS) {
-    ++self->sum_.after_stop;
+  // A loss window that starts before the stop is kept whole; one that starts after it lost events
+  // the recording leaves out anyway: its counts come off META dropped.* (lost_after_stop_), so the
+  // windows written and the dropped counts still add up (docs/recording-format.md, LOSS).
+  if (self->stop_ns_ > 0 && h.ts > self->stop_ns_) {
+    if (h.type == IT_EV_LOSS && size >= sizeof(it_loss)) {
+      it_loss e;
+      std::memcpy(&e, data, sizeof e);
+      for (int i = 0; i < IT_LOSS_SLOTS; ++i) self->lost_after_stop_[i] += e.lost[i];
+    } else {
+      ++self->sum_.after_stop;
+    }
     return 0;
   }
   const uint32_t type = h.type;
@@ -674,6 +674,10 @@ void Recorder::flush_loss_windows() {
     e.h.cpu = static_cast<uint32_t>(cpu);
     e.h.ts = w.first_ts ? w.first_ts : w.last_ts;
     e.last_ts = std::max<uint64_t>(w.last_ts, e.h.ts);
+    if (stop_ns_ > 0 && e.h.ts > stop_ns_) {  // all after the stop: as in on_sample
+      for (int i = 0; i < IT_LOSS_SLOTS; ++i) lost_after_stop_[i] += e.lost[i];
+      continue;
+    }
     out_.record(IT_EV_LOSS, &e, sizeof(e));
     counts_[IT_EV_LOSS]++;
   }
@@ -722,8 +726,8 @@ bool Recorder::stop_requested() {
   if (s.sender > 0 && sent_by_tree(s.sender)) {
     if (!warned_tree_signal_)
       warn(std::string("ignored ") + (::sigabbrev_np(s.signo) ? std::string("SIG") + ::sigabbrev_np(s.signo) : "a signal") +
-           " from process " + std::to_string(s.sender) + " of the traced command (a signal to its own process group, "
-           "which record shares): not a stop");
+           " from process " + std::to_string(s.sender) + " of the traced command (its own signal, such as a kill of "
+           "its process group, which record shares): not a stop");
     warned_tree_signal_ = true;
     return false;
   }
@@ -731,7 +735,9 @@ bool Recorder::stop_requested() {
 }
 
 bool Recorder::sent_by_tree(pid_t sender) {
-  if (sender <= 0) return false;
+  // Only a started command shares record's process group and is record's to end; with --pid a stop
+  // signal from a traced process is a stop (a script's `record --pid $$ & ... kill $!`, review RX2 M1).
+  if (sender <= 0 || o_.command.empty()) return false;
   if (sender == command_pid_) return true;
   const auto key = static_cast<uint32_t>(sender);
   it_traced v{};
@@ -765,12 +771,18 @@ void Recorder::write_summary_meta() {
   if (sum_.command_not_started) out_.meta("command.not_started", "1");
   if (sum_.command_wall_ns >= 0) out_.meta("command.wall_ns", std::to_string(sum_.command_wall_ns));
   const auto stats = read_stats();
+  uint64_t lost_after_stop_total = 0;
   for (uint32_t t : {IT_EV_API, IT_EV_SWITCH, IT_EV_WAKEUP, IT_EV_IRQ, IT_EV_SYSCALL, IT_EV_TASK, IT_EV_FDNAME}) {
     auto it = stats.find(IT_STAT_LOST_BASE + t);
-    const uint64_t lost = it == stats.end() ? 0 : it->second;
+    const uint64_t all = it == stats.end() ? 0 : it->second, after = t < IT_LOSS_SLOTS ? lost_after_stop_[t] : 0;
+    const uint64_t lost = all > after ? all - after : 0;
+    lost_after_stop_total += all - lost;
     out_.meta(std::string("dropped.") + event_name(t), std::to_string(lost));
     sum_.dropped[event_name(t)] = lost;
   }
+  // Lost after the stop: events the recording leaves out anyway (a command still running while it
+  // ends fills the ring, review RX2 H1), not a loss of the recording.
+  if (lost_after_stop_total) out_.meta("lost_after_stop", std::to_string(lost_after_stop_total));
   auto get = [&](uint32_t k) { auto it = stats.find(k); return it == stats.end() ? 0 : it->second; };
   sum_.folded_driver_calls = get(IT_STAT_NESTED_DRIVER);
   sum_.nested_runtime_calls = get(IT_STAT_NESTED_RUNTIME);
@@ -878,7 +890,19 @@ RecordSummary Recorder::run() {
     plan.in_tree = [this](pid_t p) { return sent_by_tree(p); };
     plan.grace_s = o_.stop_grace_s;
     // A terminal's Ctrl-C (or hang-up) reached the command too: it may be shutting down on its own.
-    plan.wait_first = !stop_before_release && !duration_ended && StopSignals::latest().from_tty;
+    // Only when the command is still in record's process group: one that left it (setsid) did not get it.
+    plan.wait_first = !stop_before_release && !duration_ended && StopSignals::latest().from_tty &&
+                      ::getpgid(child_) == ::getpgrp();
+    // The probes stay attached while the command ends: the ring is kept drained (what comes after
+    // the stop is left out), else it fills and the loss is counted (review RX2 H1: 511,120 "dropped"
+    // after a clean --duration 2 recording of a busy command).
+    plan.idle = [this](int ms) {
+      if (ring_buffer__poll(s_.rb, ms) < 0) return;  // (EINTR: a signal; a failure shows at the final drain)
+      try {
+        drain();
+      } catch (const std::exception&) {  // said by the drain after the command has ended
+      }
+    };
     plan.say = [](const std::string& m) { std::fprintf(stderr, "infertrace record: %s\n", m.c_str()); };
     const int status = end_command(plan);
     sum_.command_exit_status = shell_status(status);

@@ -11,9 +11,12 @@
 - signals ignored by record's caller stay ignored for the command (M2: a shell's background job);
 - a call in progress at the stop ends at it: a --duration 1 recording spans at most 1 s (M7);
 - record's summary goes to stderr: the command's stdout is byte for byte its own (M6);
-- the file run is the one checked (a script without #! through /bin/sh, a missing #! interpreter
-  named) (L2); through sudo, a command the invoking user may not run is record's error (L1); a
+- the file run is the one checked (a script without #! through /bin/sh; a missing #! interpreter is
+  record's error, named, before anything is recorded) (L2); through sudo, a command the invoking user may not run is record's error (L1); a
   command without `--` is refused (L4).
+Then review RX2's: no "dropped" events from a command busy after the stop (H1), a tree process
+ignoring SIGTERM killed after the grace (M2), a group hang-up is a stop (L2), and with --pid a
+traced process's SIGTERM stops record (M1).
 Skips (77) when not root or without kernel BTF."""
 import csv
 import os
@@ -147,7 +150,9 @@ with tempfile.TemporaryDirectory() as tmp:
             calls = [r for r in csv.DictReader(f)]
         with open(os.path.join(csv_dir, "switches.csv")) as f:
             switches = [int(r["ts_ns"]) for r in csv.DictReader(f)]
-        first = min([int(c["ts_ns"]) for c in calls] + switches)
+        # From the first syscall (the command's exec: the release; its switches before, waiting for
+        # the release byte, come earlier) to the last end of anything.
+        first = min(int(c["ts_ns"]) for c in calls)
         last = max([int(c["ts_ns"]) + int(c["dur_ns"] or 0) for c in calls] + switches)
         check(last - first <= 1_000_000_000, f"a --duration 1 recording spans {(last - first) / 1e9:.3f} s")
 
@@ -164,10 +169,10 @@ with tempfile.TemporaryDirectory() as tmp:
     p, _ = start(tmp, "plain", [plain, "x"])
     out, err = p.communicate(timeout=120)
     check(p.returncode == 0 and out == "plain x\n", f"script without #!: rc {p.returncode} {out!r} {err[-300:]}")
-    p, _ = start(tmp, "bad", [bad])
+    p, bad_rec = start(tmp, "bad", [bad])
     out, err = p.communicate(timeout=120)
-    check(p.returncode == 127 and "its interpreter /nonexistent/interp was not found" in err,
-          f"missing interpreter: rc {p.returncode} {err[-300:]}")
+    check(p.returncode == 1 and "its interpreter /nonexistent/interp: No such file" in err and not os.path.exists(bad_rec),
+          f"missing interpreter: rc {p.returncode} {err[-300:]} (recording made: {os.path.exists(bad_rec)})")
 
     # L1: through sudo the command is exec'd as the invoking user: a program that user may not run
     # (this 0700 root-owned directory) is record's error (exit 1, no recording), not a child's 127.
@@ -176,6 +181,66 @@ with tempfile.TemporaryDirectory() as tmp:
                        env=dict(os.environ, SUDO_UID="65534", SUDO_GID="65534"))
     check(r.returncode == 1 and "as uid 65534" in r.stderr and not os.path.exists(su),
           f"sudo user without access: rc {r.returncode} {r.stderr[-300:]} (recording made: {os.path.exists(su)})")
+
+    # RX2 H1: a command that goes on making events for 2 s after the stop (its SIGTERM handler is a
+    # busy shutdown) must not fill the ring into "dropped" events: the ring is drained while it ends,
+    # and a loss that begins after the stop is no loss of the recording.
+    BUSY_END = ("import os, signal, time\n"
+                "def busy(*_):\n    t = time.monotonic()\n    while time.monotonic() - t < 2:\n        os.getppid()\n"
+                "    raise SystemExit(0)\n"
+                "signal.signal(signal.SIGTERM, busy)\ntime.sleep(60)\n")
+    p, rec = start(tmp, "busyend", [sys.executable, "-c", BUSY_END], "--duration", "1", "--expected-rate", "1000",
+                   "--stop-grace", "30")
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 0 and "dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): 0\n" in err,
+          f"busy end after the stop: rc {p.returncode}: {err[-700:]}")
+
+    # RX2 M2: a process of the tree that ignores SIGTERM gets SIGKILL after the grace, even once the
+    # command itself is gone.
+    p, _ = start(tmp, "survivor", ["sh", "-c", '(trap "" TERM; exec sleep 60) & echo $!; wait'], "--duration", "1",
+                 "--stop-grace", "1")
+    survivor = int(wait_line(p) or 0)
+    out, err = p.communicate(timeout=120)
+    check("the command's other processes did not end within 1 s of SIGTERM: sending them SIGKILL" in err,
+          f"survivor: stderr {err[-500:]}")
+    deadline = time.monotonic() + 10
+    while survivor > 0 and alive(survivor) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check(survivor > 0 and not alive(survivor), f"a tree process ignoring SIGTERM ({survivor}) outlived record")
+
+    # RX2 L2: a hang-up of the whole group (a closed terminal) stops record; the command died of the
+    # same SIGHUP (129), which is the stop's, not the command's own failure: record exits 0.
+    p, _ = start(tmp, "hangup", [sys.executable, "-c", "print('up', flush=True)\nimport time\ntime.sleep(60)\n"])
+    wait_line(p)
+    os.killpg(p.pid, signal.SIGHUP)
+    out, err = p.communicate(timeout=120)
+    check(p.returncode == 0, f"hang-up: record rc {p.returncode}: {err[-400:]}")
+
+    # RX2 M1: with --pid, a stop signal sent by a traced process stops record (a script's
+    # `record --pid $$ & ... kill $!`): those processes are not record's command.
+    pidfile = os.path.join(tmp, "recorder.pid")
+    STOPPER = ("import os, signal, time\nprint('up', flush=True)\n"
+               "while not os.path.exists(%r): time.sleep(0.05)\n"
+               "time.sleep(2)\nos.kill(int(open(%r).read()), signal.SIGTERM)\ntime.sleep(60)\n" % (pidfile, pidfile))
+    target = subprocess.Popen([sys.executable, "-c", STOPPER], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_line(target)
+        rp = subprocess.Popen(BASE + ["-o", os.path.join(tmp, "bypid.itrace"), "--pid", str(target.pid)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        with open(pidfile + ".tmp", "w") as f:
+            f.write(str(rp.pid))
+        os.rename(pidfile + ".tmp", pidfile)
+        try:
+            out, err = rp.communicate(timeout=60)
+            check(rp.returncode == 0 and "not a stop" not in err, f"--pid stopped by a traced process: rc {rp.returncode} {err[-400:]}")
+        except subprocess.TimeoutExpired:
+            rp.kill()
+            rp.communicate()
+            check(False, "--pid: a SIGTERM from the traced process did not stop record within 60 s")
+        check(target.poll() is None, "--pid: record signalled the attached process")
+    finally:
+        target.kill()
+        target.wait()
 
     # L4: the command must follow `--`.
     r = subprocess.run([EXE, "record", "-o", os.path.join(tmp, "nodash.itrace"), "true"], capture_output=True, text=True)
