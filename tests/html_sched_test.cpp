@@ -290,6 +290,13 @@ TEST(HtmlSched, NoOsEventsShowsTheVerdictOnly) {
   EXPECT_TRUE(has(t, "Verdict: No OS events")) << t;
   EXPECT_TRUE(has(t, "nothing more to show")) << t;
   EXPECT_FALSE(has(t, "Sched/1K")) << t;
+  // With fewer than two launches there are no pairs: the note does not promise them (review FMT2 L1).
+  const json none = {{"kind", "sched"}, {"has_os_events", false}, {"launches", 1}, {"signature", "no_os_events"},
+                     {"mitigation", "record the run"}, {"verdict", "This trace has no scheduler, IRQ or syscall events."},
+                     {"pairs", {{"all", group(0, 0, 0, 0)}}}, {"sched_per_1k", nullptr}};
+  const std::string u = section_text(none);
+  EXPECT_TRUE(has(u, "nothing more to show here;")) << u;
+  EXPECT_FALSE(has(u, "launch pairs as a whole")) << u;
 }
 
 // A saved `analyze --json` of one recording keeps the scheduler analysis under "sched": the report

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "analysis/bound_verdict.h"
 #include "ingest/recording/cupti_callbacks.h"
@@ -263,8 +264,13 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
     const LaunchAnalysis& a = *x.analysis;
     // The summary holds exactly the scalar figures of the JSON object, under the same keys.
     const nlohmann::json figures = analyze_trace_json(t, a);  // a named object: items() only views it
+    // Keys whose value is an object or array when there is one are no scalar figure even when null
+    // (launch_thread of a trace without launches): whether the file has the row must not depend on
+    // the trace (docs/analyze.md; review FMT2 L2).
+    static const std::set<std::string> structured = {"launch_thread", "operator_links", "skipped", "cupti_callbacks",
+                                                     "host", "operators_by_self", "sched"};
     for (auto& [k, v] : figures.items())
-      if (v.is_primitive() && k != "file")  // (null, an undefined figure: an empty field, as in every CSV here)
+      if (v.is_primitive() && k != "file" && !structured.count(k))  // (null, an undefined figure: an empty field)
         summary.add_row({t.file, k, v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump()});
     for (auto& r : a.by_api)
       apis.add_row({t.file, std::string(t.str(r.name)), api_kind_label(r.kind), i(r.calls), i(r.linked),

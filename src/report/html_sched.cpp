@@ -570,10 +570,13 @@ std::string syscall_part(const json& doc) {
 std::string sched_section(const json& doc) {
   const Recorded r = recorded(doc);
   std::string body = verdict_box(doc);
-  if (!r.os_events)
+  if (!r.os_events) {
+    // The launch pairs as a whole need no OS event; without two launches there are none to show.
+    const std::string pairs = all_pairs_part(doc, r);
     return body + "<p class=\"note\">This input has no scheduler, IRQ or syscall events, so there is nothing more "
-                  "to show here than the launch pairs as a whole; record the run with infertrace record.</p>" +
-           all_pairs_part(doc, r);
+                  "to show here" + (pairs.empty() ? std::string() : " than the launch pairs as a whole") +
+           "; record the run with infertrace record.</p>" + pairs;
+  }
   body += overview_line(doc);
   body += recorded_notes(r);
   body += pairs_part(doc, r);

@@ -179,6 +179,8 @@ def check_trace(path, label):
         with open(os.path.join(d, "summary.csv")) as f:
             summary = {row["metric"]: row["value"] for row in csv.DictReader(f)}
         check(summary.get("inference_latency_ns") == "", f"{label}: summary.csv IL {summary.get('inference_latency_ns')!r}")
+        # launch_thread is an object (or null here): no summary row either way (docs/analyze.md; review FMT2 L2).
+        check("launch_thread" not in summary, f"{label}: summary.csv has a launch_thread row")
 
 
 def torch_table(path):
