@@ -48,6 +48,33 @@ const ChainLengthResult* best_length(const FusionResult& r) {
   return best;
 }
 
+// The fusions of one length's chains seen at least twice: its figures less those of its chains seen
+// once (a one-off prologue scores PS 1 and is fused once: review FU-1), from the same greedy scan.
+struct RepeatedShare {
+  int64_t fused = 0, kernels_fused = 0;
+  double ideal_speedup = 1.0;
+  ns_t launch_time_saved = 0;
+};
+
+RepeatedShare repeated_share(const ChainLengthResult& l) {
+  RepeatedShare r;
+  r.fused = l.fused_chains - l.fused_seen_once;
+  r.kernels_fused = l.kernels_eager - r.fused * (l.length - 1);
+  r.ideal_speedup = r.kernels_fused > 0 ? static_cast<double>(l.kernels_eager) / static_cast<double>(r.kernels_fused) : 1.0;
+  r.launch_time_saved = l.launch_time_saved - l.launch_time_saved_seen_once;
+  return r;
+}
+
+// The length whose chains seen at least twice alone give the best ideal speedup (the shorter on a
+// tie, as best_length); null when no such chain is fused at any length.
+const ChainLengthResult* best_repeated_length(const FusionResult& r) {
+  const ChainLengthResult* best = nullptr;
+  for (auto& l : r.lengths)
+    if (repeated_share(l).fused > 0 && (!best || repeated_share(l).ideal_speedup > repeated_share(*best).ideal_speedup))
+      best = &l;
+  return best;
+}
+
 // A CPU- or GPU-bound verdict. Without one (e.g. TKLQT 0: every kernel started before its launch
 // call) the launch analysis still has IL and GPU busy, and says why there is no verdict
 // (LaunchAnalysis::bound_undefined_reason), as `analyze` reports them (audit DU F1).
@@ -64,6 +91,30 @@ nlohmann::json launch_ns_json(const FusionReport& rep, ns_t v) {
 std::string launch_ns_text(const FusionReport& rep, ns_t v, bool raw) {
   if (!launches_measured(rep)) return raw ? "" : "-";
   return raw ? std::to_string(v) : format_ns(v);
+}
+
+// When the best length's fusions include chains seen only once: how many, and the best length over
+// chains seen at least twice (review FU-1: BERT's length 128 was one chain, seen once).
+std::string seen_once_note(const FusionReport& rep, const ChainLengthResult& best) {
+  const int64_t once = best.fused_seen_once, all = best.fused_chains;
+  if (once == 0) return "";
+  const bool measured = launches_measured(rep);
+  std::string s = " ";
+  if (once == all)
+    s += all == 1 ? "Its 1 fused chain was" : "All " + format_count(all) + " of its fused chains were";
+  else
+    s += format_count(once) + " of its " + format_count(all) + " fused chains " + plural(once, "was", "were");
+  s += " seen only once in the trace (a one-off stretch, fused once";
+  if (measured) s += ": " + format_ns(best.launch_time_saved_seen_once) + " of the saving";
+  s += ").";
+  const ChainLengthResult* rep_best = best_repeated_length(*rep.result);
+  if (!rep_best) return s + " No chain seen at least twice is fused at any of the requested lengths.";
+  const RepeatedShare r = repeated_share(*rep_best);
+  s += " Over chains seen at least twice, the best is length " + std::to_string(rep_best->length) + ": " +
+       format_fixed(r.ideal_speedup, 2) + "x (" + format_count(rep_best->kernels_eager) + " -> " +
+       format_count(r.kernels_fused) + " kernels) from " + format_count(r.fused) + plural(r.fused, " fusion", " fusions");
+  if (measured) s += ", saving " + format_ns(r.launch_time_saved);
+  return s + ".";
 }
 
 }  // namespace
@@ -86,9 +137,11 @@ std::string fusion_verdict(const FusionReport& rep) {
                   format_count(best->kernels_fused) + " kernels)";
   const LaunchCoverage& cov = rep.trace->launch_coverage;
   if (!cov.measured())
-    return s + ". The launch time it would save, and whether the trace is CPU- or GPU-bound, are unknown: " +
+    return s + "." + seen_once_note(rep, *best) +
+           " The launch time it would save, and whether the trace is CPU- or GPU-bound, are unknown: " +
            cov.unmeasured_reason + ".";
   s += ", saving " + format_ns(best->launch_time_saved) + " of measured launch time.";
+  s += seen_once_note(rep, *best);
   if (cov.partial()) s += " Note: " + cov.partial_note + ": the saving is a lower bound.";
   if (!rep.launch) return s;
   const LaunchAnalysis& a = *rep.launch;
@@ -133,6 +186,8 @@ const std::vector<JsonColumn>& fusion_length_columns() {
       {"ideal_speedup", "ideal speedup (K_eager / K_fused)", F::Times3},
       {"launch_time_saved_ns", "launch time saved", F::Ns},
       {"predicted_il_ns", "IL after fusion (predicted)", F::Ns},
+      {"fused_chains_seen_once", "fused chains seen only once", F::Count},
+      {"launch_time_saved_seen_once_ns", "launch time saved by chains seen only once", F::Ns},
   };
   return cols;
 }
@@ -196,9 +251,32 @@ nlohmann::json fusion_json(const FusionReport& rep) {
               {"launch_time_saved_ns", launch_ns_json(rep, l.launch_time_saved)}};
     const ns_t il = bound_known ? predicted_il_after_fusion(*rep.launch, l.launch_time_saved) : -1;
     o["predicted_il_ns"] = il >= 0 ? json(il) : json(nullptr);
+    o["fused_chains_seen_once"] = l.fused_seen_once;
+    o["launch_time_saved_seen_once_ns"] = launch_ns_json(rep, l.launch_time_saved_seen_once);
     lengths.push_back(std::move(o));
   }
   j["lengths"] = std::move(lengths);
+  // The verdict's length, and the best over chains seen at least twice (review FU-1): null when
+  // nothing is fused (and, for the second, when only chains seen once are).
+  const ChainLengthResult* best = r.kernels > 0 ? best_length(r) : nullptr;
+  j["best_length"] = best && best->fused_chains > 0
+                         ? json{{"length", best->length},
+                                {"ideal_speedup", best->ideal_speedup},
+                                {"fused_chains", best->fused_chains},
+                                {"fused_chains_seen_once", best->fused_seen_once},
+                                {"launch_time_saved_ns", launch_ns_json(rep, best->launch_time_saved)}}
+                         : json(nullptr);
+  const ChainLengthResult* best_rep = r.kernels > 0 ? best_repeated_length(r) : nullptr;
+  if (best_rep) {
+    const RepeatedShare sh = repeated_share(*best_rep);
+    j["best_length_repeated"] = {{"length", best_rep->length},
+                                 {"ideal_speedup", sh.ideal_speedup},
+                                 {"fused_chains", sh.fused},
+                                 {"kernels_fused", sh.kernels_fused},
+                                 {"launch_time_saved_ns", launch_ns_json(rep, sh.launch_time_saved)}};
+  } else {
+    j["best_length_repeated"] = nullptr;
+  }
   json cands = json::array();
   const KernelDisplayNames display = chain_names(t, r, 40);
   for (auto& c : r.candidates) {

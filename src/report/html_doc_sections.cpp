@@ -208,6 +208,26 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   out.push_back(fmt::format("Kernel fusion ({}): fusing deterministic chains of length {} gives the best ideal speedup, "
                             "{:.2f}x (kernel count before / after){}.",
                             in.label, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+  // Chains seen once among them (a one-off prologue scores PS 1: review FU-1), and the best length
+  // over chains seen at least twice (fusion --json, written since 2026-12-05).
+  const auto once = num(*best, "fused_chains_seen_once"), fused = num(*best, "fused_chains");
+  if (once && fused && *once > 0) {
+    const int64_t n_once = static_cast<int64_t>(*once), n_fused = static_cast<int64_t>(*fused);
+    const std::string which = n_once == n_fused ? (n_fused == 1 ? "its 1 fused chain" : "all " + format_count(n_fused) + " of its fused chains")
+                                                : format_count(n_once) + " of its " + format_count(n_fused) + " fused chains";
+    std::string s = fmt::format("Kernel fusion ({}): at length {}, {} {} seen only once in the trace.", in.label,
+                                label_or((*best)["length"]), which, n_once == 1 ? "was" : "were");
+    const json& rep = member(in.doc, "best_length_repeated");
+    if (auto sp = num(rep, "ideal_speedup")) {
+      std::string rep_saved;
+      if (auto v = num(rep, "launch_time_saved_ns")) rep_saved = fmt::format(", saving {}", format_ns(*v));
+      s += fmt::format(" Over chains seen at least twice, the best is length {}: {:.2f}x from {} fusions{}.",
+                       label_or(member(rep, "length")), *sp, label_or(member(rep, "fused_chains")), rep_saved);
+    } else if (rep.is_null() && in.doc.contains("best_length_repeated")) {
+      s += " No chain seen at least twice is fused at any of the requested lengths.";
+    }
+    out.push_back(s);
+  }
   if (auto s = str_or(member(in.doc, "closed_loop"), "summary", ""); !s.empty())
     out.push_back(fmt::format("Closed loop ({}): {}", in.label, s));
 }
