@@ -11,6 +11,8 @@
 #include "json_labels.h"
 #include "report/analyze_json.h"
 #include "report/fusion_report.h"
+#include "report/html_parts.h"
+#include "util/error.h"
 #include "util/units.h"
 
 namespace infertrace {
@@ -260,6 +262,68 @@ TEST(FusionReport, CandidateRowShowsOccurrencesAndFusedApart) {
   EXPECT_EQ(j["candidates"][0]["occurrences"], 50);
   EXPECT_EQ(j["candidates"][0]["fused"], 30);
   EXPECT_EQ(j["candidates"][0]["first_kernel_occurrences"], 50);
+}
+
+// A PS that three decimals would round to 1 is not shown as "1.000" (only an exact 1 is): at T = 1
+// that chain is not deterministic (nullkernel_2000 at L = 2: 1999 / 2000 = 0.9995; review FU-10).
+// The HTML table's PS column alike.
+TEST(FusionReport, PsBelowOneIsNeverShownAsOne) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  FusionCandidate c;
+  c.length = 2, c.occurrences = 1999, c.first_occurrences = 2000, c.proximity = 1999.0 / 2000.0, c.fused = 1000;
+  c.kernels_removed = 1000, c.launch_time_saved = 3'000;
+  c.kernels = {t.strings.intern("kX"), t.strings.intern("kY")};
+  r.candidates.push_back(c);
+  const LaunchAnalysis cpu = launch("cpu");
+  std::ostringstream os;
+  print_fusion(os, {&t, &r, &cpu});
+  std::istringstream in(os.str());
+  std::vector<std::string> cells;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("kX -> kY") == std::string::npos) continue;
+    std::istringstream words(line);
+    for (std::string w; words >> w;) cells.push_back(w);
+  }
+  ASSERT_GE(cells.size(), 4u) << os.str();
+  EXPECT_EQ(cells[3], "0.9995") << os.str();
+  EXPECT_EQ(format_fixed_not_whole(1.0, 3), "1.000");
+  EXPECT_EQ(format_fixed_not_whole(0.9995, 3), "0.9995");
+  EXPECT_EQ(format_fixed_not_whole(0.99999, 3), "0.99999");
+  EXPECT_EQ(format_fixed_not_whole(0.25, 3), "0.250");
+  EXPECT_EQ(format_fixed_not_whole(0.00002, 3), "0.00002");
+  EXPECT_EQ(html::cell_text(nlohmann::json(0.9995), CellFormat::Fixed3), "0.9995");
+  EXPECT_EQ(html::cell_text(nlohmann::json(1.0), CellFormat::Fixed3), "1.000");
+}
+
+// A threshold is said as given, never rounded to a neighbour: "at least 1.00" for T = 0.9996 read
+// as T = 1 (review FU-2), and "threshold 1.000000 is outside (0, 1]" contradicted itself (FU-3).
+TEST(FusionReport, ThresholdIsSaidAsGiven) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  r.threshold = 0.9996;
+  for (auto& l : r.lengths) l.fused_chains = 0, l.kernels_fused = 1000, l.ideal_speedup = 1.0, l.launch_time_saved = 0;
+  const LaunchAnalysis cpu = launch("cpu");
+  const std::string v = fusion_verdict({&t, &r, &cpu});
+  EXPECT_NE(v.find("at least 0.9996: nothing to fuse"), std::string::npos) << v;
+  std::ostringstream os;
+  print_fusion(os, {&t, &r, &cpu});
+  EXPECT_NE(os.str().find("threshold T = 0.9996\n"), std::string::npos) << os.str();
+  r.threshold = 0.99999999;
+  EXPECT_NE(fusion_verdict({&t, &r, &cpu}).find("at least 0.99999999:"), std::string::npos);
+  const KernelSequences none;
+  for (const auto& [T, said] : std::vector<std::pair<double, std::string>>{{1.0000000001, "1.0000000001"}, {-1e-9, "-1e-09"}}) {
+    FusionOptions o;
+    o.threshold = T;
+    try {
+      analyze_fusion(none, o);
+      ADD_FAILURE() << "threshold " << said << " accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("threshold " + said + " is outside (0, 1]"), std::string::npos) << e.what();
+    }
+  }
 }
 
 // The report's label lists name exactly the scalar keys fusion_json writes in a length row (its IL

@@ -130,7 +130,7 @@ std::string fusion_verdict(const FusionReport& rep) {
   const ChainLengthResult* best = best_length(r);
   if (!best || r.kernels == 0) return "No kernels in this trace: nothing to fuse.";
   if (best->fused_chains == 0)
-    return "No chain of the requested lengths has a proximity score of at least " + format_fixed(r.threshold, 2) +
+    return "No chain of the requested lengths has a proximity score of at least " + format_shortest(r.threshold) +
            ": nothing to fuse at this threshold.";
   std::string s = "Fusing deterministic chains of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
                   format_fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
@@ -338,7 +338,7 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
   const Trace& t = *rep.trace;
   os << "fusion: " << t.file << "\n  " << format_count(r.kernels) << " kernels (" << r.distinct_kernels << " distinct) on "
      << r.streams << plural(r.streams, " stream, ", " streams, ") << r.segments << plural(r.segments, " segment (", " segments (") << r.sync_splits << " split at sync calls), threshold T = "
-     << r.threshold << "\n";
+     << format_shortest(r.threshold) << "\n";
   if (r.unlinked_kernels > 0)
     os << "  " << format_count(r.unlinked_kernels) << " kernels have no launch call: they save no launch time and never split a segment\n";
   for (auto& [reason, n] : t.skipped)
@@ -355,7 +355,7 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
     size_t i = 0;
     const KernelDisplayNames display = chain_names(t, r, 40);
     for (auto& k : r.candidates)
-      c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), format_fixed(k.proximity, 3),
+      c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), format_fixed_not_whole(k.proximity, 3),
                  std::to_string(k.occurrences), std::to_string(k.kernels_removed), launch_ns_text(rep, k.launch_time_saved, false),
                  chain_text(t, k, display, 4)});
     os << "\n";
