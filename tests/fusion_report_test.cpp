@@ -326,6 +326,20 @@ TEST(FusionReport, ThresholdIsSaidAsGiven) {
   }
 }
 
+// "Deterministic" means PS = 1: below T = 1 the verdict names the chains by their threshold
+// (nullkernel_2000 at T = 0.995 fused chains of PS 0.9965 as "deterministic": review FU-4).
+TEST(FusionReport, VerdictSaysDeterministicOnlyAtThresholdOne) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  const LaunchAnalysis cpu = launch("cpu");
+  EXPECT_NE(fusion_verdict({&t, &r, &cpu}).find("Fusing deterministic chains of length 4"), std::string::npos);
+  r.threshold = 0.995;
+  const std::string v = fusion_verdict({&t, &r, &cpu});
+  EXPECT_NE(v.find("Fusing chains with proximity score >= 0.995 of length 4"), std::string::npos) << v;
+  EXPECT_EQ(v.find("deterministic"), std::string::npos) << v;
+}
+
 // The report's label lists name exactly the scalar keys fusion_json writes in a length row (its IL
 // column too: a CPU-bound trace) and in a candidate row ("kernels", an array, is no column), each
 // with its own label.

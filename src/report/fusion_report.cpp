@@ -132,7 +132,10 @@ std::string fusion_verdict(const FusionReport& rep) {
   if (best->fused_chains == 0)
     return "No chain of the requested lengths has a proximity score of at least " + format_shortest(r.threshold) +
            ": nothing to fuse at this threshold.";
-  std::string s = "Fusing deterministic chains of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
+  // Deterministic means PS = 1 (SKIP): below T = 1 the chains are the ones with PS >= T (review FU-4).
+  const std::string chains = r.threshold == 1.0 ? "deterministic chains"
+                                                : "chains with proximity score >= " + format_shortest(r.threshold);
+  std::string s = "Fusing " + chains + " of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
                   format_fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
                   format_count(best->kernels_fused) + " kernels)";
   const LaunchCoverage& cov = rep.trace->launch_coverage;

@@ -205,9 +205,12 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (!best) return;
   std::string saved;
   if (auto s = num(*best, "launch_time_saved_ns")) saved = fmt::format(", saving {} of launch time", format_ns(*s));
-  out.push_back(fmt::format("Kernel fusion ({}): fusing deterministic chains of length {} gives the best ideal speedup, "
+  // "deterministic" is PS = 1; below T = 1 the fused chains are those with PS >= T (review FU-4).
+  const auto T = num(in.doc, "threshold");
+  const std::string chains = !T || *T == 1.0 ? "deterministic chains" : "chains with proximity score >= " + format_shortest(*T);
+  out.push_back(fmt::format("Kernel fusion ({}): fusing {} of length {} gives the best ideal speedup, "
                             "{:.2f}x (kernel count before / after){}.",
-                            in.label, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+                            in.label, chains, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));
   // Chains seen once among them (a one-off prologue scores PS 1: review FU-1), and the best length
   // over chains seen at least twice (fusion --json, written since 2026-12-05).
   const auto once = num(*best, "fused_chains_seen_once"), fused = num(*best, "fused_chains");

@@ -1,4 +1,4 @@
-"""`infertrace fusion` on the H100 BERT prefill trace (../shared/fixtures/kineto-h100): its best length
+"""`infertrace fusion` wording checked against the JSON. On the H100 BERT prefill trace (../shared/fixtures/kineto-h100): its best length
 (128) is one chain seen once, a one-off prologue that scores PS 1 (review FU-1). The verdict, the JSON
 (per-length fused_chains_seen_once / launch_time_saved_seen_once_ns, best_length, best_length_repeated)
 and the HTML report say how many of the best length's fused chains were seen only once and name the best
@@ -122,6 +122,22 @@ with tempfile.TemporaryDirectory() as tmp:
           "HTML: no seen-once finding")
     check("Over chains seen at least twice, the best is length %d: %.2fx from %d fusions" % (rep_best, rep_speed, expect[rep_best]["rep"])
           in html, "HTML: no best length over repeated chains")
+
+# Below T = 1 the chains are not "deterministic" (PS = 1): the verdict and the HTML finding name them
+# by the threshold (review FU-4; nullkernel at T = 0.995 fuses L = 8 chains of PS 0.9965).
+low = run("fusion", null, "--json", "--threshold", "0.995", "--lengths", "2,4,8,16")
+check(low.returncode == 0 and json.loads(low.stdout)["verdict"].startswith("Fusing chains with proximity score >= 0.995 of length 8"),
+      "T=0.995 verdict: %s" % low.stdout[-400:])
+with tempfile.TemporaryDirectory() as tmp:
+    saved = os.path.join(tmp, "null.json")
+    with open(saved, "w") as f:
+        f.write(low.stdout)
+    out = os.path.join(tmp, "r.html")
+    h = run("report", saved, "-o", out)
+    html = open(out).read() if h.returncode == 0 else ""
+    check("fusing chains with proximity score &gt;= 0.995 of length 8" in html or
+          "fusing chains with proximity score >= 0.995 of length 8" in html, "HTML at T=0.995: no threshold wording")
+    check("fusing deterministic chains" not in html, "HTML at T=0.995 says deterministic")
 
 if failures:
     print("\n".join(failures))
