@@ -340,6 +340,30 @@ TEST(FusionReport, VerdictSaysDeterministicOnlyAtThresholdOne) {
   EXPECT_EQ(v.find("deterministic"), std::string::npos) << v;
 }
 
+// Where the GPU's busy time floors the predicted IL, the verdict says how much of the saving comes
+// off (IL before - after) and that the rest hides behind GPU work, not that "the saving comes off
+// the inference latency" (review FU-5). IL 100 us, GPU busy 75 us: saving 30 us (L=4) -> 25 us off,
+// 5 us hidden; saving 20 us -> all of it comes off.
+TEST(FusionReport, VerdictSaysWhatTheGpuBusyFloorHides) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  const LaunchAnalysis cpu = launch("cpu");
+  const std::string v = fusion_verdict({&t, &r, &cpu});
+  EXPECT_EQ(v.find("so the saving comes off the inference latency"), std::string::npos) << v;
+  EXPECT_NE(v.find("GPU's busy time (" + format_ns(int64_t{75'000}) + ") floors the inference latency: only " +
+                   format_ns(int64_t{25'000}) + " of the saving comes off it, " + format_ns(int64_t{100'000}) + " -> about " +
+                   format_ns(int64_t{75'000})),
+            std::string::npos) << v;
+  EXPECT_NE(v.find("the other " + format_ns(int64_t{5'000}) + " would be hidden behind GPU work"), std::string::npos) << v;
+  r.lengths.pop_back();  // best is L=2, saving 20 us: IL 80 us, above the floor
+  const std::string all = fusion_verdict({&t, &r, &cpu});
+  EXPECT_NE(all.find("so the saving comes off the inference latency: " + format_ns(int64_t{100'000}) + " -> about " +
+                     format_ns(int64_t{80'000})),
+            std::string::npos) << all;
+  EXPECT_EQ(all.find("hidden"), std::string::npos) << all;
+}
+
 // The report's label lists name exactly the scalar keys fusion_json writes in a length row (its IL
 // column too: a CPU-bound trace) and in a candidate row ("kernels", an array, is no column), each
 // with its own label.

@@ -169,9 +169,18 @@ std::string fusion_verdict(const FusionReport& rep) {
          "faster kernels will.";
   } else {
     const ns_t il = predicted_il_after_fusion(a, best->launch_time_saved);
-    s += " The trace is CPU-bound (launch-dominated), so the saving comes off the inference latency: " +
-         format_ns(a.inference_latency) + " -> about " + format_ns(il) + " (" +
-         format_pct(a.inference_latency > 0 ? 1.0 - static_cast<double>(il) / a.inference_latency : 0.0) + " less).";
+    const std::string change = format_ns(a.inference_latency) + " -> about " + format_ns(il) + " (" +
+                               format_pct(a.inference_latency > 0 ? 1.0 - static_cast<double>(il) / a.inference_latency : 0.0) +
+                               " less)";
+    // The GPU's busy time floors the prediction: only IL - GPU busy of the saving comes off, the rest
+    // would be hidden behind GPU work (review FU-5: "the saving comes off" with 61.5 of 400 us).
+    const ns_t off = a.inference_latency - il;
+    if (off < best->launch_time_saved)
+      s += " The trace is CPU-bound (launch-dominated), but the GPU's busy time (" + format_ns(a.gpu_busy) +
+           ") floors the inference latency: only " + format_ns(off) + " of the saving comes off it, " + change +
+           "; the other " + format_ns(best->launch_time_saved - off) + " would be hidden behind GPU work.";
+    else
+      s += " The trace is CPU-bound (launch-dominated), so the saving comes off the inference latency: " + change + ".";
   }
   return s;
 }
