@@ -364,6 +364,23 @@ TEST(FusionReport, VerdictSaysWhatTheGpuBusyFloorHides) {
   EXPECT_EQ(all.find("hidden"), std::string::npos) << all;
 }
 
+// No kernels: the text says why, as the JSON's undefined_reason does (review FU-9): no GPU
+// activity, or GPU work that is memory copies and memsets only.
+TEST(FusionReport, NoKernelsSaysWhy) {
+  Trace t;
+  t.file = "f.json";
+  FusionResult r = result();
+  r.kernels = 0;
+  LaunchAnalysis nogpu;
+  nogpu.no_gpu_activity = true;
+  EXPECT_EQ(fusion_verdict({&t, &r, &nogpu}), "No kernels in this trace (no GPU activity in the trace): nothing to fuse.");
+  EXPECT_EQ(fusion_json({&t, &r, &nogpu})["undefined_reason"], "no GPU activity in the trace");
+  t.gpu.kind = {GpuKind::Memset, GpuKind::Memcpy, GpuKind::Memset};
+  const LaunchAnalysis cpu = launch("cpu");
+  EXPECT_EQ(fusion_verdict({&t, &r, &cpu}),
+            "No kernels in this trace (its 3 GPU activities are memory copies and memsets): nothing to fuse.");
+}
+
 // The report's label lists name exactly the scalar keys fusion_json writes in a length row (its IL
 // column too: a CPU-bound trace) and in a candidate row ("kernels", an array, is no column), each
 // with its own label.

@@ -128,7 +128,16 @@ ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved) 
 std::string fusion_verdict(const FusionReport& rep) {
   const FusionResult& r = *rep.result;
   const ChainLengthResult* best = best_length(r);
-  if (!best || r.kernels == 0) return "No kernels in this trace: nothing to fuse.";
+  if (!best || r.kernels == 0) {
+    // Why, as the JSON's undefined_reason says it (review FU-9): no (usable) GPU activity, or GPU
+    // work that is memory copies and memsets only.
+    std::string why;
+    if (rep.launch && rep.launch->gpu_undefined()) why = rep.launch->gpu_undefined_reason();
+    else if (const size_t n = rep.trace->gpu.kind.size(); n > 0)
+      why = "its " + format_count(static_cast<int64_t>(n)) + plural(static_cast<int64_t>(n), " GPU activity is a memory copy or memset",
+                                                                     " GPU activities are memory copies and memsets");
+    return "No kernels in this trace" + (why.empty() ? std::string() : " (" + why + ")") + ": nothing to fuse.";
+  }
   if (best->fused_chains == 0)
     return "No chain of the requested lengths has a proximity score of at least " + format_shortest(r.threshold) +
            ": nothing to fuse at this threshold.";

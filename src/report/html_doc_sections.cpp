@@ -194,7 +194,9 @@ std::string fusion_section(const json& doc) {
 void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (auto k = num(in.doc, "kernels"); k && *k == 0) {
     // An ideal speedup of 1.00x "saving 0 ns" over no kernels at all would read as a measurement.
-    out.push_back(fmt::format("Kernel fusion ({}): no kernels in the trace, nothing to fuse.", in.label));
+    const std::string why = str_or(in.doc, "undefined_reason", "");
+    out.push_back(fmt::format("Kernel fusion ({}): no kernels in the trace{}, nothing to fuse.", in.label,
+                              why.empty() ? std::string() : " (" + why + ")"));
     return;
   }
   const json* best = nullptr;
