@@ -102,6 +102,15 @@ check(want_rep in verdict, "verdict lacks %r: %s" % (want_rep, verdict))
 t = run("fusion", trace)
 check(t.returncode == 0 and want_once in t.stdout and want_rep in t.stdout, "text verdict:\n" + t.stdout + t.stderr)
 
+# The documented elision of a long chain (docs/fusion.md, review FU-8): JSON's chain keeps the first 7
+# kernels and the last, the text table's the first 3 and the last.
+long = [c for c in doc["candidates"] if c["length"] >= 16]
+check(bool(long), "no candidate of length 16 or more to check the elision on")
+for c in long[:1]:
+    L = c["length"]
+    check(c["chain"].count(" -> ") == 8 and "(%d more)" % (L - 8) in c["chain"], "JSON chain of L=%d: %s" % (L, c["chain"]))
+    check("(%d more)" % (L - 4) in t.stdout, "text chain of L=%d lacks '(%d more)'" % (L, L - 4))
+
 # A trace whose best length has no chain seen once: no such sentence (nullkernel, L=2 at T=0.5).
 null = os.path.join(src, "examples", "traces", "nullkernel_2000.json.gz")
 n = run("fusion", null, "--json", "--threshold", "0.5", "--lengths", "2,4")
