@@ -23,6 +23,8 @@ namespace {
 struct PlainLength {
   int64_t unique = 0, instances = 0, deterministic = 0, fused = 0;
   ns_t saved = 0;
+  int64_t fused_once = 0;  // fusions of chains seen once (f(C) = 1)
+  ns_t saved_once = 0;
   std::vector<FusionCandidate> candidates;  // every fused chain
 };
 
@@ -68,6 +70,7 @@ PlainLength plain_length(const KernelSequences& s, size_t L, double T) {
     cand.occurrences = fc[c];
     cand.first_occurrences = fk[c[0]];
     cand.proximity = static_cast<double>(cand.occurrences) / static_cast<double>(cand.first_occurrences);
+    if (fc[c] == 1) out.fused_once += fs.first, out.saved_once += fs.second;
     cand.fused = fs.first;
     cand.kernels_removed = fs.first * static_cast<int64_t>(L - 1);
     cand.launch_time_saved = fs.second;
@@ -81,6 +84,10 @@ bool plain_better(const FusionCandidate& a, const FusionCandidate& b) {
   return std::make_tuple(-a.kernels_removed, -a.launch_time_saved, a.length, a.kernels) <
          std::make_tuple(-b.kernels_removed, -b.launch_time_saved, b.length, b.kernels);
 }
+
+// Fusions of chains seen once over the checks since the last reset: the tests below make sure
+// their sequences have some, so that the seen-once figures are compared on real cases.
+int64_t seen_once_fusions = 0;
 
 void expect_same_by(const KernelSequences& s, const FusionOptions& opt, const std::string& what) {
   SCOPED_TRACE(what);
@@ -101,6 +108,9 @@ void expect_same_by(const KernelSequences& s, const FusionOptions& opt, const st
     EXPECT_EQ(g.deterministic_chains, want.deterministic);
     EXPECT_EQ(g.fused_chains, want.fused);
     EXPECT_EQ(g.launch_time_saved, want.saved);
+    EXPECT_EQ(g.fused_seen_once, want.fused_once);
+    EXPECT_EQ(g.launch_time_saved_seen_once, want.saved_once);
+    seen_once_fusions += want.fused_once;
     EXPECT_EQ(g.kernels_eager, static_cast<int64_t>(s.size()));
     EXPECT_EQ(g.kernels_fused, static_cast<int64_t>(s.size()) - want.fused * (L - 1));
     all.insert(all.end(), want.candidates.begin(), want.candidates.end());
@@ -154,6 +164,7 @@ const std::vector<double> kThresholds = {1.0, 0.75, 0.5, 1.0 / 3.0, 0.2, 0.01};
 
 TEST(FusionDifferential, RandomRepetitiveSequences) {
   std::mt19937 rng(2024);
+  seen_once_fusions = 0;
   for (int trial = 0; trial < 60; ++trial) {
     const uint32_t alphabet = 2 + rng() % 6;
     const size_t n = 1 + rng() % 160;
@@ -170,10 +181,12 @@ TEST(FusionDifferential, RandomRepetitiveSequences) {
     opt.top = trial % 3 == 0 ? 1000 : 5;
     expect_same(s, opt, "trial " + std::to_string(trial));
   }
+  EXPECT_GT(seen_once_fusions, 0);
 }
 
 TEST(FusionDifferential, ManyUniqueNames) {
   std::mt19937 rng(7);
+  seen_once_fusions = 0;
   for (double T : kThresholds) {
     // Every kernel distinct: every chain occurs once and has PS 1.
     KernelSequences s = make(90, 90, rng, [](size_t i) { return static_cast<uint32_t>(i); },
@@ -188,6 +201,7 @@ TEST(FusionDifferential, ManyUniqueNames) {
     opt.lengths = lengths_up_to(40);
     expect_same(m, opt, "mostly unique T=" + std::to_string(T));
   }
+  EXPECT_GT(seen_once_fusions, 0);
 }
 
 TEST(FusionDifferential, OneRepeatedName) {

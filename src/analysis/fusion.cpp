@@ -6,6 +6,7 @@
 #include "analysis/fusion_methods.h"
 #include "analysis/launch_intervals.h"
 #include "util/error.h"
+#include "util/units.h"
 
 namespace infertrace {
 
@@ -41,7 +42,7 @@ FusionResult analyze_fusion(const KernelSequences& seq, const FusionOptions& opt
   for (int L : opt.lengths)
     if (L < 2 || L > (1 << 20)) throw UsageError("fusion: chain length " + std::to_string(L) + " is outside 2..1048576");
   if (!(opt.threshold > 0.0 && opt.threshold <= 1.0))
-    throw UsageError("fusion: threshold " + std::to_string(opt.threshold) + " is outside (0, 1] (a proximity score is a share)");
+    throw UsageError("fusion: threshold " + format_shortest(opt.threshold) + " is outside (0, 1] (a proximity score is a share)");
 
   std::vector<uint32_t> lengths(opt.lengths.begin(), opt.lengths.end());
   std::sort(lengths.begin(), lengths.end());

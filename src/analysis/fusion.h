@@ -40,6 +40,11 @@ struct ChainLengthResult {
   // Sum over fused chains of the launch parts of their kernels' launch calls, minus one launch
   // per chain (the fused kernel still needs one: we keep the chain's first launch).
   ns_t launch_time_saved = 0;
+  // The part of fused_chains / launch_time_saved that comes from chains seen only once (f(C) = 1,
+  // e.g. a one-off prologue whose first kernel occurs once: PS 1). Such a chain is fused at most
+  // once, so this is also the number of distinct ones (review FU-1).
+  int64_t fused_seen_once = 0;
+  ns_t launch_time_saved_seen_once = 0;
 };
 
 // A chain the greedy scan fused at least once.

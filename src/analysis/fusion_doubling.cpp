@@ -85,6 +85,7 @@ class DoublingScan {
       if (fused[c] == 0) continue;
       out.fused_chains += fused[c];
       out.launch_time_saved += saved[c];
+      if (lv.count[c] == 1) out.fused_seen_once += fused[c], out.launch_time_saved_seen_once += saved[c];
       FusionCandidate cand;
       cand.length = out.length;
       cand.occurrences = lv.count[c];

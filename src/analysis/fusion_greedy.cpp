@@ -115,6 +115,12 @@ GreedyLength greedy_fuse(const GreedyInputs& in, uint32_t L, const std::vector<u
                             reaching.begin());
   }
 
+  // Chains seen once (f(C) = 1): their share of the figures (a chain is fused at most f(C) times,
+  // so an entry fused twice or more was seen twice or more; only the others are looked up).
+  for (const Fused& f : table.entries)
+    if (f.count == 1 && chain_occurrences(*in.order, in.order->rank[f.pos], L) == 1)
+      out.fused_seen_once += 1, out.launch_time_saved_seen_once += f.saved;
+
   // Best `top` of this length. Same length, so more kernels removed is more fusions; the name
   // comparison (rarely reached) reads the kernels in place instead of building every chain.
   auto names_less = [&](uint32_t a, uint32_t b) {

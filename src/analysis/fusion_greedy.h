@@ -29,6 +29,8 @@ struct GreedyInputs {
 struct GreedyLength {
   int64_t fused_chains = 0;
   ns_t launch_time_saved = 0;
+  int64_t fused_seen_once = 0;  // of fused_chains, those of chains seen once (f(C) = 1)
+  ns_t launch_time_saved_seen_once = 0;
   std::vector<FusionCandidate> candidates;  // the `top` best fused chains of this length, best first
 };
 

@@ -56,6 +56,8 @@ class SuffixScan {
       f.deterministic_chains = tally.deterministic[L];
       f.fused_chains = greedy[i].fused_chains;
       f.launch_time_saved = greedy[i].launch_time_saved;
+      f.fused_seen_once = greedy[i].fused_seen_once;
+      f.launch_time_saved_seen_once = greedy[i].launch_time_saved_seen_once;
       f.kernels_eager = static_cast<int64_t>(seq_.size());
       f.kernels_fused = f.kernels_eager - f.fused_chains * (static_cast<int64_t>(L) - 1);
       f.ideal_speedup = f.kernels_fused > 0 ? static_cast<double>(f.kernels_eager) / f.kernels_fused : 1.0;

@@ -48,6 +48,33 @@ const ChainLengthResult* best_length(const FusionResult& r) {
   return best;
 }
 
+// The fusions of one length's chains seen at least twice: its figures less those of its chains seen
+// once (a one-off prologue scores PS 1 and is fused once: review FU-1), from the same greedy scan.
+struct RepeatedShare {
+  int64_t fused = 0, kernels_fused = 0;
+  double ideal_speedup = 1.0;
+  ns_t launch_time_saved = 0;
+};
+
+RepeatedShare repeated_share(const ChainLengthResult& l) {
+  RepeatedShare r;
+  r.fused = l.fused_chains - l.fused_seen_once;
+  r.kernels_fused = l.kernels_eager - r.fused * (l.length - 1);
+  r.ideal_speedup = r.kernels_fused > 0 ? static_cast<double>(l.kernels_eager) / static_cast<double>(r.kernels_fused) : 1.0;
+  r.launch_time_saved = l.launch_time_saved - l.launch_time_saved_seen_once;
+  return r;
+}
+
+// The length whose chains seen at least twice alone give the best ideal speedup (the shorter on a
+// tie, as best_length); null when no such chain is fused at any length.
+const ChainLengthResult* best_repeated_length(const FusionResult& r) {
+  const ChainLengthResult* best = nullptr;
+  for (auto& l : r.lengths)
+    if (repeated_share(l).fused > 0 && (!best || repeated_share(l).ideal_speedup > repeated_share(*best).ideal_speedup))
+      best = &l;
+  return best;
+}
+
 // A CPU- or GPU-bound verdict. Without one (e.g. TKLQT 0: every kernel started before its launch
 // call) the launch analysis still has IL and GPU busy, and says why there is no verdict
 // (LaunchAnalysis::bound_undefined_reason), as `analyze` reports them (audit DU F1).
@@ -66,6 +93,30 @@ std::string launch_ns_text(const FusionReport& rep, ns_t v, bool raw) {
   return raw ? std::to_string(v) : format_ns(v);
 }
 
+// When the best length's fusions include chains seen only once: how many, and the best length over
+// chains seen at least twice (review FU-1: BERT's length 128 was one chain, seen once).
+std::string seen_once_note(const FusionReport& rep, const ChainLengthResult& best) {
+  const int64_t once = best.fused_seen_once, all = best.fused_chains;
+  if (once == 0) return "";
+  const bool measured = launches_measured(rep);
+  std::string s = " ";
+  if (once == all)
+    s += all == 1 ? "Its 1 fused chain was" : "All " + format_count(all) + " of its fused chains were";
+  else
+    s += format_count(once) + " of its " + format_count(all) + " fused chains " + plural(once, "was", "were");
+  s += " seen only once in the trace (a one-off stretch, fused once";
+  if (measured) s += ": " + format_ns(best.launch_time_saved_seen_once) + " of the saving";
+  s += ").";
+  const ChainLengthResult* rep_best = best_repeated_length(*rep.result);
+  if (!rep_best) return s + " No chain seen at least twice is fused at any of the requested lengths.";
+  const RepeatedShare r = repeated_share(*rep_best);
+  s += " Over chains seen at least twice, the best is length " + std::to_string(rep_best->length) + ": " +
+       format_fixed(r.ideal_speedup, 2) + "x (" + format_count(rep_best->kernels_eager) + " -> " +
+       format_count(r.kernels_fused) + " kernels) from " + format_count(r.fused) + plural(r.fused, " fusion", " fusions");
+  if (measured) s += ", saving " + format_ns(r.launch_time_saved);
+  return s + ".";
+}
+
 }  // namespace
 
 ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved) {
@@ -77,18 +128,32 @@ ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved) 
 std::string fusion_verdict(const FusionReport& rep) {
   const FusionResult& r = *rep.result;
   const ChainLengthResult* best = best_length(r);
-  if (!best || r.kernels == 0) return "No kernels in this trace: nothing to fuse.";
+  if (!best || r.kernels == 0) {
+    // Why, as the JSON's undefined_reason says it (review FU-9): no (usable) GPU activity, or GPU
+    // work that is memory copies and memsets only.
+    std::string why;
+    if (rep.launch && rep.launch->gpu_undefined()) why = rep.launch->gpu_undefined_reason();
+    else if (const size_t n = rep.trace->gpu.kind.size(); n > 0)
+      why = "its " + format_count(static_cast<int64_t>(n)) + plural(static_cast<int64_t>(n), " GPU activity is a memory copy or memset",
+                                                                     " GPU activities are memory copies and memsets");
+    return "No kernels in this trace" + (why.empty() ? std::string() : " (" + why + ")") + ": nothing to fuse.";
+  }
   if (best->fused_chains == 0)
-    return "No chain of the requested lengths has a proximity score of at least " + format_fixed(r.threshold, 2) +
+    return "No chain of the requested lengths has a proximity score of at least " + format_shortest(r.threshold) +
            ": nothing to fuse at this threshold.";
-  std::string s = "Fusing deterministic chains of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
+  // Deterministic means PS = 1 (SKIP): below T = 1 the chains are the ones with PS >= T (review FU-4).
+  const std::string chains = r.threshold == 1.0 ? "deterministic chains"
+                                                : "chains with proximity score >= " + format_shortest(r.threshold);
+  std::string s = "Fusing " + chains + " of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
                   format_fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
                   format_count(best->kernels_fused) + " kernels)";
   const LaunchCoverage& cov = rep.trace->launch_coverage;
   if (!cov.measured())
-    return s + ". The launch time it would save, and whether the trace is CPU- or GPU-bound, are unknown: " +
+    return s + "." + seen_once_note(rep, *best) +
+           " The launch time it would save, and whether the trace is CPU- or GPU-bound, are unknown: " +
            cov.unmeasured_reason + ".";
   s += ", saving " + format_ns(best->launch_time_saved) + " of measured launch time.";
+  s += seen_once_note(rep, *best);
   if (cov.partial()) s += " Note: " + cov.partial_note + ": the saving is a lower bound.";
   if (!rep.launch) return s;
   const LaunchAnalysis& a = *rep.launch;
@@ -96,6 +161,11 @@ std::string fusion_verdict(const FusionReport& rep) {
     if (!a.gpu_undefined()) s += " No CPU- or GPU-bound verdict: " + a.bound_undefined_reason + ".";
     return s;
   }
+  // "only" for an idle share below a quarter: "GPU idle only 43.4%" read oddly for a GPU idle
+  // almost half the time (review FU-6).
+  constexpr double kIdleWordedAsOnly = 0.25;
+  const double idle_share =
+      a.inference_latency > 0 ? static_cast<double>(a.gpu_idle) / static_cast<double>(a.inference_latency) : 0.0;
   const std::string idle = a.inference_latency > 0 ? format_pct(static_cast<double>(a.gpu_idle) /
                                                                   static_cast<double>(a.inference_latency))
                                                    : std::string();
@@ -108,14 +178,25 @@ std::string fusion_verdict(const FusionReport& rep) {
          "those gaps (at most all of it, where the GPU waits for the launches); faster kernels shorten the bursts.";
   } else if (a.bound == "gpu") {
     s += " This trace is GPU-bound (queue part " + format_ns(a.tklqt_queue) + " > launch part " + format_ns(a.tklqt_launch) +
-         (idle.empty() ? std::string() : ", GPU idle only " + idle + " of the inference latency") +
+         (idle.empty() ? std::string()
+                       : std::string(", GPU idle ") + (idle_share < kIdleWordedAsOnly ? "only " : "") + idle +
+                             " of the inference latency") +
          "): launches mostly hide behind queued GPU work, so fusing for launch savings will not shorten it much; "
          "faster kernels will.";
   } else {
     const ns_t il = predicted_il_after_fusion(a, best->launch_time_saved);
-    s += " The trace is CPU-bound (launch-dominated), so the saving comes off the inference latency: " +
-         format_ns(a.inference_latency) + " -> about " + format_ns(il) + " (" +
-         format_pct(a.inference_latency > 0 ? 1.0 - static_cast<double>(il) / a.inference_latency : 0.0) + " less).";
+    const std::string change = format_ns(a.inference_latency) + " -> about " + format_ns(il) + " (" +
+                               format_pct(a.inference_latency > 0 ? 1.0 - static_cast<double>(il) / a.inference_latency : 0.0) +
+                               " less)";
+    // The GPU's busy time floors the prediction: only IL - GPU busy of the saving comes off, the rest
+    // would be hidden behind GPU work (review FU-5: "the saving comes off" with 61.5 of 400 us).
+    const ns_t off = a.inference_latency - il;
+    if (off < best->launch_time_saved)
+      s += " The trace is CPU-bound (launch-dominated), but the GPU's busy time (" + format_ns(a.gpu_busy) +
+           ") floors the inference latency: only " + format_ns(off) + " of the saving comes off it, " + change +
+           "; the other " + format_ns(best->launch_time_saved - off) + " would be hidden behind GPU work.";
+    else
+      s += " The trace is CPU-bound (launch-dominated), so the saving comes off the inference latency: " + change + ".";
   }
   return s;
 }
@@ -133,6 +214,8 @@ const std::vector<JsonColumn>& fusion_length_columns() {
       {"ideal_speedup", "ideal speedup (K_eager / K_fused)", F::Times3},
       {"launch_time_saved_ns", "launch time saved", F::Ns},
       {"predicted_il_ns", "IL after fusion (predicted)", F::Ns},
+      {"fused_chains_seen_once", "fused chains seen only once", F::Count},
+      {"launch_time_saved_seen_once_ns", "launch time saved by chains seen only once", F::Ns},
   };
   return cols;
 }
@@ -196,9 +279,32 @@ nlohmann::json fusion_json(const FusionReport& rep) {
               {"launch_time_saved_ns", launch_ns_json(rep, l.launch_time_saved)}};
     const ns_t il = bound_known ? predicted_il_after_fusion(*rep.launch, l.launch_time_saved) : -1;
     o["predicted_il_ns"] = il >= 0 ? json(il) : json(nullptr);
+    o["fused_chains_seen_once"] = l.fused_seen_once;
+    o["launch_time_saved_seen_once_ns"] = launch_ns_json(rep, l.launch_time_saved_seen_once);
     lengths.push_back(std::move(o));
   }
   j["lengths"] = std::move(lengths);
+  // The verdict's length, and the best over chains seen at least twice (review FU-1): null when
+  // nothing is fused (and, for the second, when only chains seen once are).
+  const ChainLengthResult* best = r.kernels > 0 ? best_length(r) : nullptr;
+  j["best_length"] = best && best->fused_chains > 0
+                         ? json{{"length", best->length},
+                                {"ideal_speedup", best->ideal_speedup},
+                                {"fused_chains", best->fused_chains},
+                                {"fused_chains_seen_once", best->fused_seen_once},
+                                {"launch_time_saved_ns", launch_ns_json(rep, best->launch_time_saved)}}
+                         : json(nullptr);
+  const ChainLengthResult* best_rep = r.kernels > 0 ? best_repeated_length(r) : nullptr;
+  if (best_rep) {
+    const RepeatedShare sh = repeated_share(*best_rep);
+    j["best_length_repeated"] = {{"length", best_rep->length},
+                                 {"ideal_speedup", sh.ideal_speedup},
+                                 {"fused_chains", sh.fused},
+                                 {"kernels_fused", sh.kernels_fused},
+                                 {"launch_time_saved_ns", launch_ns_json(rep, sh.launch_time_saved)}};
+  } else {
+    j["best_length_repeated"] = nullptr;
+  }
   json cands = json::array();
   const KernelDisplayNames display = chain_names(t, r, 40);
   for (auto& c : r.candidates) {
@@ -260,7 +366,7 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
   const Trace& t = *rep.trace;
   os << "fusion: " << t.file << "\n  " << format_count(r.kernels) << " kernels (" << r.distinct_kernels << " distinct) on "
      << r.streams << plural(r.streams, " stream, ", " streams, ") << r.segments << plural(r.segments, " segment (", " segments (") << r.sync_splits << " split at sync calls), threshold T = "
-     << r.threshold << "\n";
+     << format_shortest(r.threshold) << "\n";
   if (r.unlinked_kernels > 0)
     os << "  " << format_count(r.unlinked_kernels) << " kernels have no launch call: they save no launch time and never split a segment\n";
   for (auto& [reason, n] : t.skipped)
@@ -277,7 +383,7 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
     size_t i = 0;
     const KernelDisplayNames display = chain_names(t, r, 40);
     for (auto& k : r.candidates)
-      c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), format_fixed(k.proximity, 3),
+      c.add_row({std::to_string(++i), std::to_string(k.length), std::to_string(k.fused), format_fixed_not_whole(k.proximity, 3),
                  std::to_string(k.occurrences), std::to_string(k.kernels_removed), launch_ns_text(rep, k.launch_time_saved, false),
                  chain_text(t, k, display, 4)});
     os << "\n";

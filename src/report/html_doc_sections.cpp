@@ -194,7 +194,9 @@ std::string fusion_section(const json& doc) {
 void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (auto k = num(in.doc, "kernels"); k && *k == 0) {
     // An ideal speedup of 1.00x "saving 0 ns" over no kernels at all would read as a measurement.
-    out.push_back(fmt::format("Kernel fusion ({}): no kernels in the trace, nothing to fuse.", in.label));
+    const std::string why = str_or(in.doc, "undefined_reason", "");
+    out.push_back(fmt::format("Kernel fusion ({}): no kernels in the trace{}, nothing to fuse.", in.label,
+                              why.empty() ? std::string() : " (" + why + ")"));
     return;
   }
   const json* best = nullptr;
@@ -205,9 +207,32 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (!best) return;
   std::string saved;
   if (auto s = num(*best, "launch_time_saved_ns")) saved = fmt::format(", saving {} of launch time", format_ns(*s));
-  out.push_back(fmt::format("Kernel fusion ({}): fusing deterministic chains of length {} gives the best ideal speedup, "
+  // "deterministic" is PS = 1; below T = 1 the fused chains are those with PS >= T (review FU-4).
+  const auto T = num(in.doc, "threshold");
+  const std::string chains = !T || *T == 1.0 ? "deterministic chains" : "chains with proximity score >= " + format_shortest(*T);
+  out.push_back(fmt::format("Kernel fusion ({}): fusing {} of length {} gives the best ideal speedup, "
                             "{:.2f}x (kernel count before / after){}.",
-                            in.label, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+                            in.label, chains, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));
+  // Chains seen once among them (a one-off prologue scores PS 1: review FU-1), and the best length
+  // over chains seen at least twice (fusion --json, written since 2026-12-05).
+  const auto once = num(*best, "fused_chains_seen_once"), fused = num(*best, "fused_chains");
+  if (once && fused && *once > 0) {
+    const int64_t n_once = static_cast<int64_t>(*once), n_fused = static_cast<int64_t>(*fused);
+    const std::string which = n_once == n_fused ? (n_fused == 1 ? "its 1 fused chain" : "all " + format_count(n_fused) + " of its fused chains")
+                                                : format_count(n_once) + " of its " + format_count(n_fused) + " fused chains";
+    std::string s = fmt::format("Kernel fusion ({}): at length {}, {} {} seen only once in the trace.", in.label,
+                                label_or((*best)["length"]), which, n_once == 1 ? "was" : "were");
+    const json& rep = member(in.doc, "best_length_repeated");
+    if (auto sp = num(rep, "ideal_speedup")) {
+      std::string rep_saved;
+      if (auto v = num(rep, "launch_time_saved_ns")) rep_saved = fmt::format(", saving {}", format_ns(*v));
+      s += fmt::format(" Over chains seen at least twice, the best is length {}: {:.2f}x from {} fusions{}.",
+                       label_or(member(rep, "length")), *sp, label_or(member(rep, "fused_chains")), rep_saved);
+    } else if (rep.is_null() && in.doc.contains("best_length_repeated")) {
+      s += " No chain seen at least twice is fused at any of the requested lengths.";
+    }
+    out.push_back(s);
+  }
   if (auto s = str_or(member(in.doc, "closed_loop"), "summary", ""); !s.empty())
     out.push_back(fmt::format("Closed loop ({}): {}", in.label, s));
 }

@@ -183,7 +183,7 @@ std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& 
     case CellFormat::Times3: return number ? format_fixed(d, 3) + "x" : scalar_text(v);
     case CellFormat::Fixed1: return number ? format_fixed(d, 1) : scalar_text(v);
     case CellFormat::Fixed2: return number ? format_fixed(d, 2) : scalar_text(v);
-    case CellFormat::Fixed3: return number ? format_fixed(d, 3) : scalar_text(v);
+    case CellFormat::Fixed3: return number ? format_fixed_not_whole(d, 3) : scalar_text(v);
     case CellFormat::YesNo: return scalar_text(v);
     case CellFormat::Signature: return v.is_string() ? signature_label(v.get<std::string>()) : scalar_text(v);
   }

@@ -24,7 +24,8 @@ enum class CellFormat {
   Times3,       // a ratio with three decimals and "x" ("1.234x")
   Fixed1,       // a plain number with one decimal (rates, per-step figures)
   Fixed2,       // a plain number with two decimals
-  Fixed3,       // a plain number with three decimals (proximity scores)
+  Fixed3,       // a plain number with three decimals, more where three would show it whole (proximity
+                // scores: 0.9995 is not "1.000", format_fixed_not_whole)
   YesNo,        // a boolean as "yes" / "no"
   Signature,    // a scheduler verdict's signature (docs/sched.md) in words ("cpu_contention" -> "CPU contention")
 };

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace infertrace {
 
@@ -37,6 +38,27 @@ std::string format_bytes(double b) {
 std::string format_fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string format_fixed_not_whole(double v, int digits) {
+  std::string s = format_fixed(v, digits);
+  if (!std::isfinite(v) || v == std::trunc(v)) return s;
+  // %.*f of a number that is not whole shows a whole one only by rounding: add digits until not.
+  auto shows_whole = [](const std::string& t) {
+    const size_t dot = t.find('.');
+    return dot == std::string::npos || t.find_first_not_of('0', dot + 1) == std::string::npos;
+  };
+  while (shows_whole(s) && digits < 20) s = format_fixed(v, ++digits);
+  return s;
+}
+
+std::string format_shortest(double v) {
+  char buf[64];
+  for (int p = 1; p <= 17; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*g", p, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
 }
 

@@ -14,6 +14,14 @@ std::string format_ns(double ns);
 std::string format_bytes(double bytes);
 // 2.34567, 2 -> "2.35" (printf's %.*f).
 std::string format_fixed(double v, int digits);
+// The same, with more digits where `digits` would show a number that is not whole as a whole one:
+// 0.9995, 3 -> "0.9995", not "1.000" (a proximity score of 1 means deterministic: review FU-10);
+// 1.0, 3 -> "1.000"; 0.00002, 3 -> "0.00002".
+std::string format_fixed_not_whole(double v, int digits);
+// The shortest text that reads back as the same double (%g with as many digits as needed):
+// 0.9996 -> "0.9996", 1.0000000001 -> "1.0000000001", -1e-9 -> "-1e-09", 1.0 -> "1". For values a
+// user gave (thresholds), which %.2f or %f would show as a neighbouring one (review FU-2, FU-3).
+std::string format_shortest(double v);
 // 0.1234 -> "12.3%"; a nonzero share that rounds to 0.0% -> "<0.1%" (">-0.1%" below 0); 0 -> "0.0%".
 std::string format_pct(double fraction);
 // The same with its sign: 0.125 -> "+12.5%", -0.04 -> "-4.0%" (prediction errors).
