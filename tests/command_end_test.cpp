@@ -120,12 +120,54 @@ TEST(CommandEnd, TheTreeEndsWithTheCommand) {
   ::close(pipefd[0]);
   ::close(pipefd[1]);
   CommandEndPlan p = plan_for(c, 30);
-  p.tree = [&] { return std::vector<pid_t>{c, grandchild, ::getpid()}; };  // record itself is never signalled
+  // As the traced set: the live processes (record itself listed too: it is never signalled).
+  p.tree = [&] {
+    std::vector<pid_t> v{c, ::getpid()};
+    if (alive(grandchild)) v.push_back(grandchild);
+    return v;
+  };
+  const auto t = std::chrono::steady_clock::now();
+  const int status = end_command(p);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  EXPECT_FALSE(alive(grandchild)) << "grandchild " << grandchild;
+  EXPECT_LT(seconds_since(t), 20);  // it died of the SIGTERM: no wait for the grace
+}
+
+// A process of the tree that ignores SIGTERM outlives the command's own end: SIGKILL after the grace.
+TEST(CommandEnd, ATreeProcessIgnoringSigtermIsKilledAfterTheGrace) {
+  int pipefd[2];
+  ASSERT_EQ(::pipe(pipefd), 0);
+  const pid_t c = ::fork();
+  ASSERT_GE(c, 0);
+  if (c == 0) {
+    const pid_t g = ::fork();
+    if (g == 0) {
+      ::signal(SIGTERM, SIG_IGN);
+      const pid_t me = ::getpid();
+      (void)!::write(pipefd[1], &me, sizeof me);
+      for (;;) ::pause();
+    }
+    for (;;) ::pause();
+  }
+  pid_t grandchild = -1;
+  ASSERT_EQ(::read(pipefd[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+  ::close(pipefd[0]);
+  ::close(pipefd[1]);
+  CommandEndPlan p = plan_for(c, 0.3);
+  p.tree = [&] {
+    std::vector<pid_t> v{c};
+    if (alive(grandchild)) v.push_back(grandchild);
+    return v;
+  };
+  std::string said;
+  p.say = [&](const std::string& m) { said += m + "\n"; };
   const int status = end_command(p);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
   const auto t = std::chrono::steady_clock::now();
   while (alive(grandchild) && seconds_since(t) < 20) ::usleep(10000);
   EXPECT_FALSE(alive(grandchild)) << "grandchild " << grandchild;
+  EXPECT_NE(said.find("the command's other processes did not end within 0.3 s of SIGTERM: sending them SIGKILL"),
+            std::string::npos) << said;
 }
 
 TEST(CommandEnd, ShellStatus) {
