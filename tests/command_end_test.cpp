@@ -10,7 +10,9 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -102,70 +104,68 @@ TEST(CommandEnd, AStoppedCommandIsContinuedSoSigtermReachesIt) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
 }
 
-TEST(CommandEnd, TheTreeEndsWithTheCommand) {
+// A command (a forked child) with a child of its own; `ignores_term`: that grandchild ignores
+// SIGTERM (set before it sends its pid, so in place once this returns). {-1, -1} on failure.
+struct CommandWithChild {
+  pid_t command = -1, grandchild = -1;
+};
+
+CommandWithChild spawn_command_with_child(bool ignores_term) {
   int pipefd[2];
-  ASSERT_EQ(::pipe(pipefd), 0);
+  if (::pipe(pipefd) != 0) return {};
   const pid_t c = ::fork();
-  ASSERT_GE(c, 0);
   if (c == 0) {
-    const pid_t g = ::fork();
-    if (g == 0) {
-      for (;;) ::pause();
+    if (::fork() == 0) {
+      if (ignores_term) ::signal(SIGTERM, SIG_IGN);
+      const pid_t me = ::getpid();
+      (void)!::write(pipefd[1], &me, sizeof me);
     }
-    (void)!::write(pipefd[1], &g, sizeof g);
     for (;;) ::pause();
   }
-  pid_t grandchild = -1;
-  ASSERT_EQ(::read(pipefd[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+  CommandWithChild out;
+  out.command = c;
+  if (c < 0 || ::read(pipefd[0], &out.grandchild, sizeof out.grandchild) != static_cast<ssize_t>(sizeof out.grandchild))
+    out = {};
   ::close(pipefd[0]);
   ::close(pipefd[1]);
-  CommandEndPlan p = plan_for(c, 30);
-  // As the traced set: the live processes (record itself listed too: it is never signalled).
-  p.tree = [&] {
-    std::vector<pid_t> v{c, ::getpid()};
-    if (alive(grandchild)) v.push_back(grandchild);
+  return out;
+}
+
+// As the traced set: the command and its grandchild while it lives, plus `extra`.
+std::function<std::vector<pid_t>()> live_tree(const CommandWithChild& t, std::vector<pid_t> extra = {}) {
+  return [t, extra] {
+    std::vector<pid_t> v = extra;
+    v.push_back(t.command);
+    if (alive(t.grandchild)) v.push_back(t.grandchild);
     return v;
   };
-  const auto t = std::chrono::steady_clock::now();
+}
+
+TEST(CommandEnd, TheTreeEndsWithTheCommand) {
+  const CommandWithChild t = spawn_command_with_child(false);
+  ASSERT_GT(t.grandchild, 0);
+  CommandEndPlan p = plan_for(t.command, 30);
+  p.tree = live_tree(t, {::getpid()});  // record itself listed too: it is never signalled
+  const auto start = std::chrono::steady_clock::now();
   const int status = end_command(p);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
-  EXPECT_FALSE(alive(grandchild)) << "grandchild " << grandchild;
-  EXPECT_LT(seconds_since(t), 20);  // it died of the SIGTERM: no wait for the grace
+  EXPECT_FALSE(alive(t.grandchild)) << "grandchild " << t.grandchild;
+  EXPECT_LT(seconds_since(start), 20);  // it died of the SIGTERM: no wait for the grace
 }
 
 // A process of the tree that ignores SIGTERM outlives the command's own end: SIGKILL after the grace.
 TEST(CommandEnd, ATreeProcessIgnoringSigtermIsKilledAfterTheGrace) {
-  int pipefd[2];
-  ASSERT_EQ(::pipe(pipefd), 0);
-  const pid_t c = ::fork();
-  ASSERT_GE(c, 0);
-  if (c == 0) {
-    const pid_t g = ::fork();
-    if (g == 0) {
-      ::signal(SIGTERM, SIG_IGN);
-      const pid_t me = ::getpid();
-      (void)!::write(pipefd[1], &me, sizeof me);
-      for (;;) ::pause();
-    }
-    for (;;) ::pause();
-  }
-  pid_t grandchild = -1;
-  ASSERT_EQ(::read(pipefd[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
-  ::close(pipefd[0]);
-  ::close(pipefd[1]);
-  CommandEndPlan p = plan_for(c, 0.3);
-  p.tree = [&] {
-    std::vector<pid_t> v{c};
-    if (alive(grandchild)) v.push_back(grandchild);
-    return v;
-  };
+  const CommandWithChild t = spawn_command_with_child(true);
+  ASSERT_GT(t.grandchild, 0);
+  CommandEndPlan p = plan_for(t.command, 0.3);
+  p.tree = live_tree(t);
   std::string said;
   p.say = [&](const std::string& m) { said += m + "\n"; };
   const int status = end_command(p);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
-  const auto t = std::chrono::steady_clock::now();
-  while (alive(grandchild) && seconds_since(t) < 20) ::usleep(10000);
-  EXPECT_FALSE(alive(grandchild)) << "grandchild " << grandchild;
+  const auto start = std::chrono::steady_clock::now();
+  while (alive(t.grandchild) && seconds_since(start) < 20) ::usleep(10000);
+  EXPECT_FALSE(alive(t.grandchild)) << "grandchild " << t.grandchild;
   EXPECT_NE(said.find("the command's other processes did not end within 0.3 s of SIGTERM: sending them SIGKILL"),
             std::string::npos) << said;
 }

@@ -15,18 +15,13 @@
 #include "cli/registry.h"
 #include "record/progress_line.h"
 #include "record/recorder.h"
+#include "record/stop_signals.h"
 #include "record/summary_lines.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
 
 namespace {
-
-// "signal 11 (SIGSEGV)": a status of 139 alone does not say whether the command exited with 139 or died.
-std::string signal_named(int sig) {
-  const char* abbrev = ::sigabbrev_np(sig);
-  return "signal " + std::to_string(sig) + (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
-}
 
 struct Options {
   RecordOptions rec;

@@ -220,6 +220,7 @@ class Recorder {
   bool stop_requested();
   bool sent_by_tree(pid_t sender);
   std::vector<pid_t> traced_processes();
+  std::vector<pid_t> traced_tgids();
   void create_cupti_ring();
   void finish_cupti();
 
@@ -431,16 +432,7 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib) {
 
 void Recorder::rescan_libraries() {
   if (!o_.launch) return;
-  uint32_t key = 0, next;
-  std::vector<uint32_t> tgids;
-  const int fd = bpf_map__fd(s_.skel->maps.traced);
-  uint32_t* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    tgids.push_back(next);
-    key = next;
-    prev = &key;
-  }
-  for (uint32_t tgid : tgids)
+  for (pid_t tgid : traced_tgids())
     for (auto& p : mapped_cuda_candidates(static_cast<int>(tgid)))
       if (looked_at_.insert(p).second) attach_library(p, false);
 }
@@ -725,7 +717,7 @@ bool Recorder::stop_requested() {
   const StopSignal s = StopSignals::latest();
   if (s.sender > 0 && sent_by_tree(s.sender)) {
     if (!warned_tree_signal_)
-      warn(std::string("ignored ") + (::sigabbrev_np(s.signo) ? std::string("SIG") + ::sigabbrev_np(s.signo) : "a signal") +
+      warn("ignored " + signal_named(s.signo) +
            " from process " + std::to_string(s.sender) + " of the traced command (its own signal, such as a kill of "
            "its process group, which record shares): not a stop");
     warned_tree_signal_ = true;
@@ -745,8 +737,13 @@ bool Recorder::sent_by_tree(pid_t sender) {
 }
 
 std::vector<pid_t> Recorder::traced_processes() {
+  if (o_.command.empty()) return {};  // --pid: those processes are not record's to end
+  return traced_tgids();
+}
+
+// The process ids in the kernel's traced set now.
+std::vector<pid_t> Recorder::traced_tgids() {
   std::vector<pid_t> out;
-  if (o_.command.empty()) return out;  // --pid: those processes are not record's to end
   const int fd = bpf_map__fd(s_.skel->maps.traced);
   uint32_t key = 0, next;
   uint32_t* prev = nullptr;

@@ -1,6 +1,7 @@
 #include "record/stop_signals.h"
 
 #include <csignal>
+#include <cstring>
 #include <ctime>
 
 #include <atomic>
@@ -43,6 +44,11 @@ void on_child(int) {
 }
 
 }  // namespace
+
+std::string signal_named(int signo) {
+  const char* abbrev = ::sigabbrev_np(signo);
+  return "signal " + std::to_string(signo) + (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
+}
 
 StopSignals::StopSignals() {
   g_count.store(0);

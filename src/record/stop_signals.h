@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include <string>
+
 namespace infertrace {
 
 // One stop signal as its handler saw it.
@@ -17,6 +19,10 @@ struct StopSignal {
   pid_t sender = 0;    // the sending process for kill()/sigqueue()/tgkill(), else 0
   bool from_tty = false;  // the kernel sent it (a terminal's Ctrl-C or hang-up): the foreground group got it too
 };
+
+// "signal 11 (SIGSEGV)", for messages: a status of 139 alone does not say whether a command exited
+// with 139 or died of signal 11.
+std::string signal_named(int signo);
 
 class StopSignals {
  public:

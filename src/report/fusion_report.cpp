@@ -125,6 +125,10 @@ ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved) 
   return loop_predicted_il(a.bound, a.inference_latency, a.gpu_busy, launch_time_saved);
 }
 
+std::string fused_chains_phrase(double threshold) {
+  return threshold == 1.0 ? "deterministic chains" : "chains with proximity score >= " + format_shortest(threshold);
+}
+
 std::string fusion_verdict(const FusionReport& rep) {
   const FusionResult& r = *rep.result;
   const ChainLengthResult* best = best_length(r);
@@ -141,10 +145,7 @@ std::string fusion_verdict(const FusionReport& rep) {
   if (best->fused_chains == 0)
     return "No chain of the requested lengths has a proximity score of at least " + format_shortest(r.threshold) +
            ": nothing to fuse at this threshold.";
-  // Deterministic means PS = 1 (SKIP): below T = 1 the chains are the ones with PS >= T (review FU-4).
-  const std::string chains = r.threshold == 1.0 ? "deterministic chains"
-                                                : "chains with proximity score >= " + format_shortest(r.threshold);
-  std::string s = "Fusing " + chains + " of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
+  std::string s = "Fusing " + fused_chains_phrase(r.threshold) + " of length " + std::to_string(best->length) + " gives the best ideal speedup, " +
                   format_fixed(best->ideal_speedup, 2) + "x (" + format_count(best->kernels_eager) + " -> " +
                   format_count(best->kernels_fused) + " kernels)";
   const LaunchCoverage& cov = rep.trace->launch_coverage;

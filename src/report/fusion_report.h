@@ -27,6 +27,10 @@ ns_t predicted_il_after_fusion(const LaunchAnalysis& a, ns_t launch_time_saved);
 // One or two plain sentences: what fusing would buy on this trace.
 std::string fusion_verdict(const FusionReport& rep);
 
+// What the fused chains are called at a threshold: "deterministic chains" (PS = 1, SKIP's word) at
+// T = 1, else "chains with proximity score >= T" (review FU-4); the verdict and the HTML page say it.
+std::string fused_chains_phrase(double threshold);
+
 nlohmann::json fusion_json(const FusionReport& rep);
 // The keys of fusion_json()'s "lengths" and "candidates" with the labels and units the HTML report
 // shows them in (print_fusion's units; every scalar key fusion_json writes there has one).

@@ -207,9 +207,8 @@ void fusion_findings(const JsonInput& in, std::vector<std::string>& out) {
   if (!best) return;
   std::string saved;
   if (auto s = num(*best, "launch_time_saved_ns")) saved = fmt::format(", saving {} of launch time", format_ns(*s));
-  // "deterministic" is PS = 1; below T = 1 the fused chains are those with PS >= T (review FU-4).
   const auto T = num(in.doc, "threshold");
-  const std::string chains = !T || *T == 1.0 ? "deterministic chains" : "chains with proximity score >= " + format_shortest(*T);
+  const std::string chains = fused_chains_phrase(T ? *T : 1.0);
   out.push_back(fmt::format("Kernel fusion ({}): fusing {} of length {} gives the best ideal speedup, "
                             "{:.2f}x (kernel count before / after){}.",
                             in.label, chains, label_or((*best)["length"]), *num(*best, "ideal_speedup"), saved));

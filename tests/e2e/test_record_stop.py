@@ -125,7 +125,7 @@ with tempfile.TemporaryDirectory() as tmp:
     p, rec = start(tmp, "killpg", [sys.executable, "-c", KILLPG])
     out, err = p.communicate(timeout=120)
     check(p.returncode == 3, f"killpg: record rc {p.returncode} (the command's 3 expected): {err[-500:]}")
-    check("ignored SIGTERM from process" in err and "not a stop" in err, f"killpg: stderr {err[-500:]}")
+    check("ignored signal 15 (SIGTERM) from process" in err and "not a stop" in err, f"killpg: stderr {err[-500:]}")
     check("left out:" not in err, f"killpg: events were left out as after a stop: {err[-500:]}")
     check(out == "after\n", f"killpg: the command's output {out!r}")
 
