@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
+#include "ingest/recording/recording_reader.h"
 #include "record/itrace_writer.h"
 #include "temp_dir.h"
 #include "util/error.h"
@@ -73,6 +76,58 @@ TEST(ItraceWriter, FirstWriteFailingClosesTheDescriptorItDuplicated) {
   expect_throw_without_leak("/dev/fd/" + std::to_string(fd));
   EXPECT_EQ(::fcntl(fd, F_GETFD), FD_CLOEXEC);  // still open
   ::close(fd);
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The recorder's writer (OpenLater) leaves the path alone until open(): a start-up that fails or is
+// stopped before it keeps an earlier recording (review RX2 L5). What was recorded before open()
+// is in the file after it, in order, ahead of what came later.
+TEST(ItraceWriter, OpenLaterTouchesNothingUntilOpened) {
+  TempDir dir("itrace-writer-later");
+  const std::string path = (dir.path / "run.itrace").string();
+  const std::string earlier = std::string("INFTRACE") + std::string(1000, 'x');
+  { std::ofstream(path, std::ios::binary) << earlier; }
+  {
+    ItraceWriter w(path, ItraceWriter::OpenLater{});
+    w.meta("before", "1");
+    w.flush();  // kept buffered: nothing to write to yet
+    EXPECT_FALSE(w.is_open());
+    EXPECT_THROW(w.finish(), Error);
+  }  // destroyed unopened
+  EXPECT_EQ(file_bytes(path), earlier);
+
+  {
+    ItraceWriter w(path, ItraceWriter::OpenLater{});
+    w.meta("before", "1");
+    EXPECT_EQ(file_bytes(path), earlier);
+    w.open();
+    EXPECT_TRUE(w.is_open());
+    EXPECT_THROW(w.open(), Error);
+    w.meta("after", "2");
+    w.finish();
+    EXPECT_THROW(w.open(), Error);
+  }
+  const Trace t = read_recording(path);
+  EXPECT_EQ(t.meta.at("before"), "1");
+  EXPECT_EQ(t.meta.at("after"), "2");
+  EXPECT_EQ(t.meta.at("recording.complete"), "true");  // ends in its END record
+}
+
+TEST(ItraceWriter, OpenLaterReportsACreateFailureAtOpen) {
+  TempDir dir("itrace-writer-later-fail");
+  const std::string path = (dir.path / "missing-dir" / "run.itrace").string();
+  ItraceWriter w(path, ItraceWriter::OpenLater{});  // nothing checked yet
+  try {
+    w.open();
+    ADD_FAILURE() << "open() into a missing directory did not throw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": cannot create recording"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(w.is_open());
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ namespace {
 struct Options {
   RecordOptions rec;
   std::string events = "launch,sched,wakeup,irq,syscall";
+  CLI::Option* stop_grace = nullptr;  // to tell a --stop-grace given from the default
 };
 
 void parse_events(const std::string& list, RecordOptions& r) {
@@ -162,11 +163,23 @@ void run(Options& o) {
   // non-finite or absurd value was accepted and made that cast undefined.
   if (!(o.rec.stop_grace_s >= 0 && o.rec.stop_grace_s <= 3600))
     throw UsageError("record: --stop-grace must be a number of seconds from 0 to 3600");
+  // record never ends --pid processes (they are not its to end): a grace for them would be ignored.
+  if (!o.rec.pids.empty() && o.stop_grace && o.stop_grace->count() > 0)
+    throw UsageError("record: --stop-grace applies to a command record starts (-- CMD); --pid processes are never ended by record");
   if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))
     throw UsageError("record: --expected-rate must be a number of events per second above 0 and at most 1e9");
   resolve_pids(o.rec.pids);
   o.rec.progress = progress_line_wanted_on_stderr();
   const RecordSummary s = record(o.rec);
+  if (s.stopped_before_recording) {
+    // Nothing was recorded and no file written: a status of its own (128 + the signal, as a shell
+    // reports a job it interrupted), so a script does not go on to analyze an older file.
+    std::fprintf(stderr, "infertrace record: stopped by %s while loading the probes: nothing recorded, %s left untouched%s\n",
+                 signal_named(s.stop_signal).c_str(), o.rec.output.c_str(),
+                 o.rec.command.empty() ? "" : ", the command not started");
+    set_exit_code(128 + s.stop_signal);
+    return;
+  }
   // The summary's reader may be gone (`record ... 2>&1 | head`): the recording is complete, and
   // record's status is the command's, not a SIGPIPE death (review RX2 L6).
   std::signal(SIGPIPE, SIG_IGN);
@@ -212,7 +225,7 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                 "Also time runtime launch calls (a return probe: a third probe hit per launch instead of two)");
   cmd->add_option("--expected-rate", opt->rec.expected_rate, "Expected events per second (sizes the ring buffer)")
       ->capture_default_str();
-  cmd->add_option("--stop-grace", opt->rec.stop_grace_s,
+  opt->stop_grace = cmd->add_option("--stop-grace", opt->rec.stop_grace_s,
                   "After a stop, seconds the command gets at each step to end: after a terminal's Ctrl-C (which "
                   "it got too) to end by itself, then after SIGTERM, before SIGKILL; a second Ctrl-C skips ahead")
       ->capture_default_str();

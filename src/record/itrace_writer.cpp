@@ -13,16 +13,7 @@
 
 namespace infertrace {
 
-ItraceWriter::ItraceWriter(const std::string& path) : path_(path) {
-  // record itself refuses a descriptor (record_targets.cpp: the command shares it); another user
-  // of this writer naming one gets it written at its offset, never a reopened, truncated file.
-  const OutputTarget target = resolve_output_target(path);
-  if (target.descriptor >= 0) {
-    fd_ = duplicate_descriptor(target.descriptor, path);
-  } else {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(path + ": cannot create recording: " + std::strerror(errno));
-  }
+ItraceWriter::ItraceWriter(const std::string& path, OpenLater) : path_(path) {
   unsigned char hdr[itrace::kFileHeaderBytes];
   std::memcpy(hdr, itrace::kMagic, 8);
   const uint32_t version = itrace::kVersion, size = itrace::kFileHeaderBytes;
@@ -30,9 +21,24 @@ ItraceWriter::ItraceWriter(const std::string& path) : path_(path) {
   std::memcpy(hdr + 12, &size, 4);
   buf_.insert(buf_.end(), hdr, hdr + sizeof(hdr));
   buf_.reserve(4 << 20);
+}
+
+ItraceWriter::ItraceWriter(const std::string& path) : ItraceWriter(path, OpenLater{}) { open(); }
+
+void ItraceWriter::open() {
+  if (fd_ >= 0 || finished_) throw Error(path_ + ": recording opened twice");
+  // record itself refuses a descriptor (record_targets.cpp: the command shares it); another user
+  // of this writer naming one gets it written at its offset, never a reopened, truncated file.
+  const OutputTarget target = resolve_output_target(path_);
+  if (target.descriptor >= 0) {
+    fd_ = duplicate_descriptor(target.descriptor, path_);
+  } else {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(path_ + ": cannot create recording: " + std::strerror(errno));
+  }
   try {
     flush();
-  } catch (...) {  // a throwing constructor runs no destructor: close the descriptor here
+  } catch (...) {  // a constructor that calls open() and throws runs no destructor: close it here
     ::close(fd_);
     fd_ = -1;
     throw;
@@ -68,6 +74,7 @@ void ItraceWriter::meta(std::string_view key, std::string_view value) {
 }
 
 void ItraceWriter::flush() {
+  if (fd_ < 0) return;  // not opened yet (OpenLater): kept for open()
   size_t done = 0;
   while (done < buf_.size()) {
     const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
@@ -82,6 +89,7 @@ void ItraceWriter::flush() {
 }
 
 void ItraceWriter::finish() {
+  if (fd_ < 0) throw Error(path_ + ": recording finished before it was opened");
   record(IT_EV_END, nullptr, 0);
   flush();
   if (::close(fd_) != 0) {
@@ -89,6 +97,7 @@ void ItraceWriter::finish() {
     throw Error(path_ + ": close failed: " + std::strerror(errno));
   }
   fd_ = -1;
+  finished_ = true;
 }
 
 }  // namespace infertrace

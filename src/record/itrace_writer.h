@@ -12,7 +12,16 @@ namespace infertrace {
 
 class ItraceWriter {
  public:
-  explicit ItraceWriter(const std::string& path);  // throws Error naming the path
+  // Opens (truncates) the file at once; throws Error naming the path.
+  explicit ItraceWriter(const std::string& path);
+  // Buffers the records without touching the file until open(): the recorder opens its output only
+  // once its probes are loaded and attached, so a failed start-up or a stop during it leaves an
+  // earlier file as it was (review RX2 L5).
+  struct OpenLater {};
+  ItraceWriter(const std::string& path, OpenLater);
+  // Opens (truncates) the file and writes what was buffered; throws Error naming the path.
+  void open();
+  bool is_open() const { return fd_ >= 0; }
   ~ItraceWriter();
   ItraceWriter(const ItraceWriter&) = delete;
   ItraceWriter& operator=(const ItraceWriter&) = delete;
@@ -20,6 +29,7 @@ class ItraceWriter {
   void meta(std::string_view key, std::string_view value);
   // One record; `payload` is copied (ring-buffer samples are only valid inside the callback).
   void record(uint32_t type, const void* payload, uint32_t len);
+  // Writes the buffered records (kept buffered until open() for a writer made with OpenLater).
   void flush();
   // Writes the END record and closes the file.
   void finish();
@@ -30,6 +40,7 @@ class ItraceWriter {
   int fd_ = -1;
   std::vector<unsigned char> buf_;
   uint64_t written_ = 0;
+  bool finished_ = false;
 };
 
 }  // namespace infertrace

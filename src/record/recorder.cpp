@@ -194,7 +194,7 @@ record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
 
 class Recorder {
  public:
-  Recorder(const RecordOptions& o, CudaMode mode) : o_(o), out_(o.output), mode_(mode), progress_(stderr, o.progress) {}
+  Recorder(const RecordOptions& o, CudaMode mode) : o_(o), out_(o.output, ItraceWriter::OpenLater{}), mode_(mode), progress_(stderr, o.progress) {}
 
   RecordSummary run();
 
@@ -801,6 +801,11 @@ void Recorder::write_summary_meta() {
 }
 
 RecordSummary Recorder::run() {
+  // SIGINT, SIGTERM, SIGHUP stop the recording; SIGCHLD ends it when the command ends. Put back as
+  // they were when run() returns. Installed first: loading and attaching the probes takes a good
+  // part of a second, and a Ctrl-C then is a stop like any other, not a death that leaves nothing
+  // said (review RX2 L5).
+  StopSignals signals;
   libbpf_set_print(libbpf_print);
   ts_start_ = static_cast<uint64_t>(monotonic_ns());
   const auto apis = cuda_apis();
@@ -817,10 +822,15 @@ RecordSummary Recorder::run() {
   if (!s_.rb) throw Error("record: cannot create the ring buffer reader: " + std::string(std::strerror(errno)));
   attach_tracepoints();
 
-  // SIGINT, SIGTERM, SIGHUP stop the recording; SIGCHLD ends it when the command ends. Put back as
-  // they were when run() returns.
-  StopSignals signals;
-
+  // The output is opened (truncated) only now: a start-up that failed (an error above) or was
+  // stopped leaves an earlier recording at that path as it was (review RX2 L5: it was replaced by a
+  // 16-byte header). Nothing has been traced yet, so nothing is lost.
+  if (stop_requested()) {
+    sum_.stopped_before_recording = true;
+    sum_.stop_signal = StopSignals::latest().signo;
+    return sum_;
+  }
+  out_.open();
   start_or_attach_targets();
   out_.flush();
   // A stop that came during the start-up: the command is not released at all (it was not asked to

@@ -61,6 +61,10 @@ struct RecordSummary {
   int command_signal = 0;  // -- CMD: the signal that killed it (0: it exited; command_exit_status is then its own code)
   bool command_not_started = false;  // a stop came during record's start-up: the command never ran
   uint64_t cut_at_stop = 0;          // calls in progress at the stop, their durations cut at it
+  // A stop came while record was still loading its probes: no command started, no process traced,
+  // the output not opened (an earlier file there is left as it was); stop_signal is that signal.
+  bool stopped_before_recording = false;
+  int stop_signal = 0;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -1,6 +1,6 @@
 """`record` refuses a bad command line before it opens its output, so an existing file survives
 every usage error: a command that cannot run, a dead --pid, an -o that is the command's executable
-or a --lib file, or an existing file that is not a recording. These checks come before the
+or a --lib file, an existing file that is not a recording, or --stop-grace with --pid. These checks come before the
 privilege checks, so this test needs no root; a build without the recorder is skipped."""
 import os
 import subprocess
@@ -59,6 +59,12 @@ with tempfile.TemporaryDirectory() as tmp:
 
     r = run("record", "-o", tmp, "--", "/bin/true")
     check(r.returncode == 1 and "is a directory" in r.stderr, "-o a directory: rc %d: %s" % (r.returncode, r.stderr.strip()))
+
+    # --stop-grace has no meaning with --pid (record never ends those processes): refused, not ignored.
+    r = run("record", "-o", good, "--stop-grace", "1", "--pid", str(os.getpid()))
+    check(r.returncode == 2 and "--stop-grace applies to a command" in r.stderr,
+          "--stop-grace with --pid: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(good, earlier, "--stop-grace with --pid")
 
 if failures:
     print("%d failure(s)" % len(failures))

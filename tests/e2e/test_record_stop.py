@@ -16,7 +16,8 @@
   command without `--` is refused (L4).
 Then review RX2's: no "dropped" events from a command busy after the stop (H1), a tree process
 ignoring SIGTERM killed after the grace (M2), a group hang-up is a stop (L2), and with --pid a
-traced process's SIGTERM stops record (M1).
+traced process's SIGTERM stops record (M1), and a stop while record loads its probes leaves an
+earlier recording at -o as it was (L5).
 Skips (77) when not root or without kernel BTF."""
 import csv
 import os
@@ -241,6 +242,39 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         target.kill()
         target.wait()
+
+    # RX2 L5: a stop while record loads its probes (its first BPF object exists, nothing is traced
+    # yet) is a stop: the command is not run, nothing is recorded, record exits 128 + the signal, and
+    # an earlier recording at -o is left as it was (it used to be cut to a 16-byte header: record
+    # opened its output before loading, and died of the signal before its handlers were installed).
+    early = os.path.join(tmp, "early.itrace")
+    earlier = b"INFTRACE" + bytes(range(256)) * 4
+    with open(early, "wb") as f:
+        f.write(earlier)
+    marker = os.path.join(tmp, "early-command-ran")
+    p = subprocess.Popen(BASE + ["-o", early, "--", "touch", marker], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def loading_probes(pid):
+        try:
+            return any(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("anon_inode:bpf") for fd in os.listdir(f"/proc/{pid}/fd"))
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 60
+    while p.poll() is None and time.monotonic() < deadline and not loading_probes(p.pid):
+        time.sleep(0.001)
+    seen = p.poll() is None and loading_probes(p.pid)
+    # SIGTERM, not SIGINT: a test run in a background job inherits SIGINT ignored, and record keeps it so.
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=120)
+    skip_unless_recording(p, err)
+    check(seen, f"never saw record load a BPF object: rc {p.returncode} {err.strip()[-300:]}")
+    check(p.returncode == 128 + signal.SIGTERM and "nothing recorded" in err and "SIGTERM" in err,
+          f"a stop during the start-up: rc {p.returncode}, stderr {err.strip()[-400:]}")
+    with open(early, "rb") as f:
+        check(f.read() == earlier, "a stop during the start-up changed the earlier recording at -o")
+    check(not os.path.exists(marker), "a stop during the start-up: the command ran anyway")
 
     # L4: the command must follow `--`.
     r = subprocess.run([EXE, "record", "-o", os.path.join(tmp, "nodash.itrace"), "true"], capture_output=True, text=True)
