@@ -142,11 +142,15 @@ nlohmann::json to_json(const BenchRun& run) {
       {"tpot", "per request, (E2E - TTFT) / (tokens - 1), requests with >= 2 tokens"},
       {"e2e", "start to the end of the stream ([DONE])"},
       {"tokens", "usage.completion_tokens when the server sends it, else token events"},
+      {"duration_s", "first send to the last completion (--requests), or the --duration window"},
+      {"req_per_s", "completed requests / duration_s"},
       {"tok_per_s", "completed requests' tokens / duration_s"},
       {"streamed_tok_per_s", "streamed_token_events / duration_s: every token event of every measured request "
                              "(completed, failed, or cut when a --duration window closed) that arrived inside the "
                              "duration (the --duration window, else first send to last completion)"},
       {"latencies", "over completed requests only, in ms; a distribution without samples has n 0 and null figures"},
+      {"incomplete", "requests in flight when the --duration window closed: stopped there, not errors; counted in sent "
+                     "and send_lateness, in no TTFT, ITL, TPOT or E2E distribution"},
       {"send_lateness", "actual send - scheduled send, over the requests sent"},
       {"not_sent", "requests due inside the --duration window and not yet sent when it closed: never sent, not in "
                    "sent and in no distribution"},

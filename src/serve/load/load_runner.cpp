@@ -36,14 +36,16 @@ void parse_base_url(const std::string& url, std::string* host, int* port) {
 
 namespace {
 
-std::unique_ptr<httplib::Client> make_client(const std::string& url, double timeout_s) {
+// connect_s (at most timeout_s) bounds the connect alone: see do_request.
+std::unique_ptr<httplib::Client> make_client(const std::string& url, double timeout_s, double connect_s) {
   std::string host;
   int port = 0;
   parse_base_url(url, &host, &port);
   auto c = std::make_unique<httplib::Client>(host, port);
+  const auto csec = static_cast<time_t>(connect_s);
+  c->set_connection_timeout(csec, static_cast<time_t>((connect_s - static_cast<double>(csec)) * 1e6));
   const auto sec = static_cast<time_t>(timeout_s);
   const auto usec = static_cast<time_t>((timeout_s - static_cast<double>(sec)) * 1e6);
-  c->set_connection_timeout(sec, usec);
   // Reads and writes get a second more than the timeout: the watchdog enforces the timeout over the
   // whole request (first byte to [DONE]) and names it; these only back it up.
   c->set_read_timeout(sec + 1, usec);
@@ -112,7 +114,16 @@ bool window_over(const Shared& s, Clock::time_point now) { return s.window_close
 void do_request(Shared& s, uint64_t index, RequestSample& r) {
   const size_t which = s.balancer.acquire(&r.in_flight_at_pick);
   r.url = which;
-  auto client = make_client(s.target->base_urls[which], s.spec->timeout_s);
+  // A connect never outlasts the --duration window: stopping a client whose connect is pending
+  // waits for that connect (cpp-httplib holds its socket lock through it), so to a listener that
+  // never accepts (its backlog full) one pending connect held the watchdog, and with it the whole
+  // point, until --timeout (review SB2 L2).
+  // The bound ends a little after the close (its timer's resolution could end it just before, and
+  // the request would count as a connect error instead of cut by the window).
+  double connect_s = s.spec->timeout_s;
+  if (s.window_end != Clock::time_point::max())
+    connect_s = std::clamp(std::chrono::duration<double>(s.window_end - Clock::now()).count() + 0.1, 0.001, connect_s);
+  auto client = make_client(s.target->base_urls[which], s.spec->timeout_s, connect_s);
   std::atomic<int> stop_reason{0};
   bool stream_error = false, malformed = false, done = false;
   int64_t done_ns = 0;  // when data: [DONE] arrived: the end of the stream, whenever the server closes
@@ -210,6 +221,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     s.slots.erase(std::find(s.slots.begin(), s.slots.end(), &slot));
   }
   if (sent && res.status == 200) parser.finish();
+  // Still unfinished when the window closed: cut by it, whatever ended the transfer after the close
+  // (a connect bounded by the window above fails just after it, perhaps before the watchdog marks it).
+  if (!done) (void)cut_by_window();
   // E2E ends with the stream ([DONE]), not when the transfer ends: after [DONE] the receiver
   // cancels it (send() then reports Canceled), and a watchdog stop or a transport error after
   // [DONE] (a chunked body cut before its last chunk) changes nothing: the stream was whole.
@@ -315,7 +329,7 @@ std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t
 }
 
 ModelInfo fetch_model_info(const Target& target, double timeout_s) {
-  auto c = make_client(target.base_urls.at(0), timeout_s);
+  auto c = make_client(target.base_urls.at(0), timeout_s, timeout_s);
   auto res = c->Get("/v1/models");
   if (!res) throw Error("cannot reach " + target.base_urls[0] + "/v1/models: " + httplib::to_string(res.error()));
   if (res->status != 200)
