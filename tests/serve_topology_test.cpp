@@ -248,3 +248,26 @@ TEST(ServeTopology, WattsUseTheEnergyWindowNotTheLoadDuration) {
   EXPECT_EQ(t["energy_j"], nlohmann::json::parse("[30.0, null]"));
   EXPECT_EQ(t["energy_window_s"], nlohmann::json::parse("[5.0, null]"));
 }
+
+// A --duration point is compared on its streamed rate (cut requests' tokens inside the window
+// included), a --requests point on completed requests' tokens (review SB2 L3); the text and the
+// JSON name the figure.
+TEST(ServeTopology, DurationPointsCompareStreamedTokensPerSecond) {
+  load::PointResult by_time;
+  by_time.spec.duration_s = 10;
+  by_time.metrics.tok_per_s = 40;           // completed requests only
+  by_time.metrics.streamed_tok_per_s = 55;  // every token event inside the window
+  EXPECT_EQ(compared_tok_s(by_time), 55);
+  EXPECT_STREQ(compared_figure(by_time.spec), "streamed_tok_per_s");
+  load::PointResult by_count = by_time;
+  by_count.spec.duration_s = 0;
+  by_count.spec.requests = 6;
+  EXPECT_EQ(compared_tok_s(by_count), 40);
+  EXPECT_STREQ(compared_figure(by_count.spec), "tok_per_s");
+
+  TopologyStudy study;
+  study.crossovers.push_back(find_crossover("sn", {{1, 40}}, "dp2", {{1, 60}}));
+  study.crossovers.back().figure = compared_figure(by_time.spec);
+  EXPECT_NE(render_study_text(study).find("(output tok/s streamed inside the --duration window"), std::string::npos);
+  EXPECT_EQ(study_json(study)["crossovers"][0]["figure"], "streamed_tok_per_s");
+}

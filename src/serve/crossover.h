@@ -29,6 +29,8 @@ struct Crossover {
   std::vector<CrossoverRow> rows;   // loads both sides measured, ascending
   std::optional<double> load;       // the crossover load, when there is one
   std::string summary;              // one sentence
+  // Which point figure the tok/s are (the JSON key of the point: tok_per_s or streamed_tok_per_s).
+  std::string figure = "tok_per_s";
 };
 
 // Loads present on only one side are left out (said in the summary).

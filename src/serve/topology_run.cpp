@@ -31,6 +31,14 @@ int64_t kv_tokens(const TopologyStudyOptions& o) {
 
 }  // namespace
 
+double compared_tok_s(const load::PointResult& point) {
+  return point.spec.duration_s > 0 ? point.metrics.streamed_tok_per_s : point.metrics.tok_per_s;
+}
+
+const char* compared_figure(const load::PointSpec& spec) {
+  return spec.duration_s > 0 ? "streamed_tok_per_s" : "tok_per_s";
+}
+
 double point_load(const load::PointSpec& spec) {
   switch (spec.profile) {
     case load::Profile::kSynchronous:
@@ -115,12 +123,15 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& o) {
   if (study.runs.size() > 1) {
     const auto throughput = [](const TopologyRun& r) {
       std::vector<LoadThroughput> v;
-      for (const auto& p : r.run.points) v.push_back({point_load(p.spec), p.metrics.tok_per_s});
+      for (const auto& p : r.run.points) v.push_back({point_load(p.spec), compared_tok_s(p)});
       return v;
     };
-    for (size_t i = 1; i < study.runs.size(); ++i)
+    for (size_t i = 1; i < study.runs.size(); ++i) {
       study.crossovers.push_back(find_crossover(study.runs[0].topology.name, throughput(study.runs[0]),
                                                 study.runs[i].topology.name, throughput(study.runs[i])));
+      // Every point of a study has the same --duration or --requests (the command line's).
+      if (!o.points.empty()) study.crossovers.back().figure = compared_figure(o.points.front());
+    }
   }
   return study;
 }
@@ -145,7 +156,10 @@ std::string render_study_text(const TopologyStudy& study) {
   }
   o << "energy: " << study.energy_note << "\n";
   for (const auto& c : study.crossovers) {
-    o << "\n## " << c.alt << " against " << c.base << " (output tok/s; ties within " << fmt("%g", c.tie_pct) << "%)\n\n";
+    o << "\n## " << c.alt << " against " << c.base << " ("
+      << (c.figure == "streamed_tok_per_s" ? "output tok/s streamed inside the --duration window, cut requests' included"
+                                           : "completed requests' output tok/s")
+      << "; ties within " << fmt("%g", c.tie_pct) << "%)\n\n";
     o << "| Load | " << c.base << " tok/s | " << c.alt << " tok/s | Delta | Winner |\n|---|---|---|---|---|\n";
     for (const auto& row : c.rows)
       o << "| " << fmt("%g", row.load) << " | " << fmt("%.2f", row.base_tok_s) << " | " << fmt("%.2f", row.alt_tok_s)
@@ -184,7 +198,7 @@ nlohmann::json study_json(const TopologyStudy& study) {
   }
   j["crossovers"] = nlohmann::json::array();
   for (const auto& c : study.crossovers) {
-    nlohmann::json x{{"base", c.base}, {"alt", c.alt}, {"tie_pct", c.tie_pct}, {"summary", c.summary}};
+    nlohmann::json x{{"base", c.base}, {"alt", c.alt}, {"tie_pct", c.tie_pct}, {"summary", c.summary}, {"figure", c.figure}};
     x["load"] = c.load ? nlohmann::json(*c.load) : nlohmann::json();
     x["rows"] = nlohmann::json::array();
     for (const auto& row : c.rows)

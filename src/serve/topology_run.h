@@ -64,6 +64,13 @@ TopologyStudy run_topology_study(const TopologyStudyOptions& options);
 // The load a point ran at: its rate (open loop) or concurrency (closed loop; 1 for synchronous).
 double point_load(const load::PointSpec& spec);
 
+// The output tokens/s topologies are compared on at one point: with a --duration window the streamed
+// rate (every token event inside the window, those of requests cut at its close included: a
+// topology whose long requests are still streaming at the close is not charged for them, review
+// SB2 L3), else completed requests' tokens / duration. Its JSON name: compared_figure().
+double compared_tok_s(const load::PointResult& point);
+const char* compared_figure(const load::PointSpec& spec);
+
 std::string render_study_text(const TopologyStudy& study);
 nlohmann::json study_json(const TopologyStudy& study);
 

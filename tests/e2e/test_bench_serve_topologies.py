@@ -75,6 +75,7 @@ with tempfile.TemporaryDirectory() as d:
     check(len(doc["crossovers"]) == 1, "one comparison")
     c = doc["crossovers"][0]
     check(c["base"] == "sn" and c["alt"] == "dp2", "compared with the first topology")
+    check(c["figure"] == "tok_per_s", f"a --requests study is compared on completed tok/s: {c.get('figure')}")
     base_pts = {p["concurrency"]: p["tok_per_s"] for p in topo["sn"]["run"]["points"]}
     alt_pts = {p["concurrency"]: p["tok_per_s"] for p in topo["dp2"]["run"]["points"]}
     check([row["load"] for row in c["rows"]] == [1, 3], f"crossover loads {[row['load'] for row in c['rows']]}")
