@@ -156,9 +156,9 @@ void run_engine(RunArgs a) {
               format_ns(r.prefill_s * 1e9).c_str(), r.pp());
   if (r.n_decode_evals > 0)
     std::printf("tg: %lld tokens in %s = %.2f tokens/s (decode steps; the first of the %lld generated came from the "
-                "prefill)\n",
+                "prefill%s)\n",
                 static_cast<long long>(r.n_decode_evals), format_ns(r.decode_s * 1e9).c_str(), r.tg(),
-                static_cast<long long>(r.output.size()));
+                static_cast<long long>(r.output.size()), printing_note(r).c_str());
   else
     std::printf("tg: n/a (fewer than 2 tokens generated)\n");
   if (r.stopped_at_eog) std::printf("stopped at an end-of-generation token\n");

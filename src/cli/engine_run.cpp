@@ -5,6 +5,7 @@
 #include <string>
 
 #include "util/error.h"
+#include "util/units.h"
 
 namespace infertrace::cli {
 
@@ -31,6 +32,11 @@ engine::GenerateResult generate_on_console(engine::Evaluator& evaluator, const e
     stream = [&](int32_t id) { std::cout << tok.token_to_piece(id) << std::flush; };
   }
   return engine::generate(evaluator, prompt, a.n_predict, sampler, eog, stream);
+}
+
+std::string printing_note(const engine::GenerateResult& r) {
+  if (r.on_token_s <= 0) return "";
+  return "; printing the tokens took " + format_ns(r.on_token_s * 1e9) + ", not counted";
 }
 
 }  // namespace infertrace::cli

@@ -43,6 +43,11 @@ engine::GenerateResult generate_on_console(engine::Evaluator& evaluator, const e
                                            const std::vector<int32_t>& prompt, const RunArgs& a,
                                            engine::Sampler& sampler);
 
+// The tg line's note on the time the console's printing of the tokens took inside the decode window
+// ("; printing the tokens took 3.1 ms, not counted"; empty when nothing was printed): tg leaves it
+// out, and the decode window (`--json` decode_window_ns) spans both.
+std::string printing_note(const engine::GenerateResult& r);
+
 // The context length of a run: --ctx, else exactly the prompt plus the tokens to generate. Throws
 // when the run does not fit it or it exceeds the model's training context (n_ctx_train, 0: unknown).
 int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train);

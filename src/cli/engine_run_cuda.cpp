@@ -48,6 +48,7 @@ void run_engine_cuda(const RunArgs& a) {
   double prefill_s = 0, decode_s = 0, pp = 0, tg = 0;
   int64_t decode_start_ns = 0, decode_end_ns = 0;  // CLOCK_MONOTONIC: cuts a recording to the decode steps
   bool stopped = false, identical = true;
+  std::string printing;  // printing_note(): batch 1 prints its tokens as they come
   if (a.batch == 1) {
     engine::Sampler sampler(a.sampling);
     const engine::GenerateResult r = generate_on_console(evaluator, tok, prompt, a, sampler);
@@ -61,6 +62,7 @@ void run_engine_cuda(const RunArgs& a) {
     pp = r.pp();
     tg = r.tg();
     stopped = r.stopped_at_eog;
+    printing = printing_note(r);
   } else {
     std::vector<engine::Sampler> samplers;
     for (int64_t s = 0; s < a.batch; ++s) {
@@ -141,9 +143,10 @@ void run_engine_cuda(const RunArgs& a) {
   std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(n_prompt),
               format_ns(prefill_s * 1e9).c_str(), pp);
   if (n_decode_evals > 0) {
-    std::printf("tg: %lld %s x %lld %s in %s = %.2f tokens/s\n", static_cast<long long>(n_decode_evals),
+    std::printf("tg: %lld %s x %lld %s in %s = %.2f tokens/s%s\n", static_cast<long long>(n_decode_evals),
                 plural(n_decode_evals, "step", "steps").c_str(), static_cast<long long>(a.batch),
-                plural(a.batch, "sequence", "sequences").c_str(), format_ns(decode_s * 1e9).c_str(), tg);
+                plural(a.batch, "sequence", "sequences").c_str(), format_ns(decode_s * 1e9).c_str(), tg,
+                printing.empty() ? "" : (" (" + printing.substr(2) + ")").c_str());
     std::printf("launches per decode step: %lld host %s, %lld kernels (model: %lld)\n",
                 static_cast<long long>(launches), plural(launches, "launch", "launches").c_str(), static_cast<long long>(kernels),
                 static_cast<long long>(predicted.kernels));

@@ -272,6 +272,9 @@ with tempfile.TemporaryDirectory() as tmp:
             secs = float(m.group(2)) * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(3)]
             check(abs(float(m.group(4)) * secs / count - 1) < 0.01, "%s rate is %d / its own time: %r" % (key, count, line))
     check("the first of the 8 generated" in rate_lines.get("tg", ""), "tg line: %r" % rate_lines.get("tg"))
+    # The printing of the tokens, left out of tg, is said with its time (review SB2 L6).
+    m = re.search(r"; printing the tokens took ([0-9.]+) (ns|us|ms|s), not counted\)$", rate_lines.get("tg", ""))
+    check(m is not None, "tg line names the printing time: %r" % rate_lines.get("tg"))
     # Control tokens written in the text are those tokens (llama-cli's and the serve API's reading):
     # the prompt ids equal `model tokenize --special`'s, whose ids are checked against the vocabulary.
     tokenized = run("model", "tokenize", "-m", models["tiny-llama"], "-p", "a</s>b<s>c", "--special", "--json")
