@@ -77,7 +77,7 @@ TEST(FusionReport, PredictedIlIsFlooredAtGpuBusyAndOnlyForCpuBound) {
 }
 
 // The per-length table has an "IL after" column only for a CPU-bound trace (a GPU-bound one has no
-// prediction to show); the CSV has it as predicted_il_ns.
+// prediction to show); the CSV always has predicted_il_ns, empty without a prediction.
 TEST(FusionReport, IlColumnOnlyForACpuBoundTrace) {
   Trace t;
   t.file = "f.json";
@@ -93,7 +93,19 @@ TEST(FusionReport, IlColumnOnlyForACpuBoundTrace) {
   EXPECT_EQ(gpu_text.str().find("IL after"), std::string::npos) << gpu_text.str();
   EXPECT_NE(cpu_csv.str().find("predicted_il_ns"), std::string::npos) << cpu_csv.str();
   EXPECT_NE(cpu_csv.str().find(",75000\n"), std::string::npos) << cpu_csv.str();
-  EXPECT_EQ(gpu_csv.str().find("predicted_il_ns"), std::string::npos) << gpu_csv.str();
+  // One CSV header for every trace: the GPU-bound one has the column, empty (FMT L5).
+  const auto header = [](const std::string& csv) { return csv.substr(0, csv.find('\n')); };
+  EXPECT_EQ(header(gpu_csv.str()), header(cpu_csv.str()));
+  EXPECT_NE(header(gpu_csv.str()).find(",predicted_il_ns"), std::string::npos) << gpu_csv.str();
+  std::istringstream rows(gpu_csv.str());
+  std::string line;
+  std::getline(rows, line);
+  size_t n = 0;
+  while (std::getline(rows, line)) {
+    EXPECT_EQ(line.back(), ',') << "the GPU-bound trace's predicted_il_ns is empty: " << line;
+    ++n;
+  }
+  EXPECT_GT(n, 0u);
   EXPECT_EQ(gpu_csv.str().find("-1"), std::string::npos) << gpu_csv.str();
 }
 

@@ -134,6 +134,15 @@ TEST(HtmlReport, LaunchApisComeFirstInTheApiBreakdown) {
   ASSERT_NE(launch, std::string::npos);
   ASSERT_NE(other, std::string::npos);
   EXPECT_LT(launch, other);
+  // Its columns are the terminal's: the total latency last (FMT L5), the launch API's own figure.
+  const size_t header_end = page.find("</tr>", table);
+  EXPECT_NE(page.substr(table, header_end - table).find(">total latency<"), std::string::npos);
+  const ApiBreakdownRow& row = a.by_api[1];
+  ASSERT_EQ(t.str(row.name), "cudaLaunchKernel");
+  ASSERT_GT(row.latency_total, 0);
+  const std::string launch_row = page.substr(launch, page.find("</tr>", launch) - launch);
+  const std::string total = ">" + format_ns(row.latency_total) + "</td>";
+  EXPECT_EQ(launch_row.size() - launch_row.rfind(total), total.size()) << launch_row;
 }
 
 TEST(HtmlReport, RendersEverySectionWithNonEmptyChartsAndPlainFindings) {
@@ -219,6 +228,11 @@ TEST(HtmlReport, GpuBoundFindingStatesAHighIdleShareHonestly) {
   a.gpu_busy = 719'100, a.gpu_idle = a.inference_latency - a.gpu_busy;
   f = html::findings(in).at(0);
   EXPECT_NE(f.find("idle only 10.0% of the"), std::string::npos) << f;
+  EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
+  // Idle 40%: below half (no bursts) but not "only" (fusion's verdict's rule, review FU-6).
+  a.gpu_busy = 479'400, a.gpu_idle = a.inference_latency - a.gpu_busy;
+  f = html::findings(in).at(0);
+  EXPECT_NE(f.find("the GPU is idle 40.0% of the"), std::string::npos) << f;
   EXPECT_NE(f.find("faster kernels"), std::string::npos) << f;
 
   // No inference latency (GPU work before the first operator; IL clamped to 0) with no latency

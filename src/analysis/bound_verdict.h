@@ -30,4 +30,10 @@ inline constexpr double kBurstyGpuIdleShare = 0.5;
 // latency (false for any other verdict and for an empty window, which has no idle share).
 bool gpu_bound_in_bursts(std::string_view bound, ns_t gpu_idle, ns_t inference_latency);
 
+// "only " before a GPU-bound trace's idle share below a quarter of the inference latency, else
+// nothing: "idle only 43.4%" read oddly for a GPU idle almost half the time (review FU-6). The one
+// rule for fusion's verdict and the HTML finding.
+inline constexpr double kIdleWordedAsOnly = 0.25;
+inline const char* idle_only_word(double idle_share) { return idle_share < kIdleWordedAsOnly ? "only " : ""; }
+
 }  // namespace infertrace

@@ -162,9 +162,6 @@ std::string fusion_verdict(const FusionReport& rep) {
     if (!a.gpu_undefined()) s += " No CPU- or GPU-bound verdict: " + a.bound_undefined_reason + ".";
     return s;
   }
-  // "only" for an idle share below a quarter: "GPU idle only 43.4%" read oddly for a GPU idle
-  // almost half the time (review FU-6).
-  constexpr double kIdleWordedAsOnly = 0.25;
   const double idle_share =
       a.inference_latency > 0 ? static_cast<double>(a.gpu_idle) / static_cast<double>(a.inference_latency) : 0.0;
   const std::string idle = a.inference_latency > 0 ? format_pct(static_cast<double>(a.gpu_idle) /
@@ -180,7 +177,7 @@ std::string fusion_verdict(const FusionReport& rep) {
   } else if (a.bound == "gpu") {
     s += " This trace is GPU-bound (queue part " + format_ns(a.tklqt_queue) + " > launch part " + format_ns(a.tklqt_launch) +
          (idle.empty() ? std::string()
-                       : std::string(", GPU idle ") + (idle_share < kIdleWordedAsOnly ? "only " : "") + idle +
+                       : std::string(", GPU idle ") + idle_only_word(idle_share) + idle +
                              " of the inference latency") +
          "): launches mostly hide behind queued GPU work, so fusing for launch savings will not shorten it much; "
          "faster kernels will.";
@@ -343,7 +340,10 @@ TextTable length_table(const FusionReport& rep, bool raw) {
   const bool have = has_bound(rep) && launches_measured(rep) && rep.launch->bound == "cpu";
   std::vector<std::string> head = {"L", "unique", "instances", "deterministic", "fused", "K_eager", "K_fused", "speedup",
                                    raw ? "launch_time_saved_ns" : "launch saved"};
-  if (have) head.push_back(raw ? "predicted_il_ns" : "IL after");
+  // The CSV keeps one header whatever the trace (a script reading several traces' tables gets the
+  // same columns): predicted_il_ns is empty where there is no prediction (FMT L5); the text table
+  // shows "IL after" only where there is one.
+  if (have || raw) head.push_back(raw ? "predicted_il_ns" : "IL after");
   TextTable tab(head);
   for (auto& l : rep.result->lengths) {
     std::vector<std::string> row = {std::to_string(l.length), std::to_string(l.unique_chains),
@@ -354,6 +354,8 @@ TextTable length_table(const FusionReport& rep, bool raw) {
     if (have) {
       const ns_t il = predicted_il_after_fusion(*rep.launch, l.launch_time_saved);
       row.push_back(raw ? std::to_string(il) : format_ns(il));
+    } else if (raw) {
+      row.push_back("");
     }
     tab.add_row(std::move(row));
   }

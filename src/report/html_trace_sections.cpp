@@ -112,7 +112,9 @@ std::string latency_histogram(const LaunchAnalysis& a) {
 }
 
 std::string api_table(const Trace& t, const LaunchAnalysis& a) {
-  HtmlTable tb({"API", "calls", "linked", "mean API time", "mean latency", "mean launch part", "mean queue"});
+  // The columns of the terminal's table and of the report from a saved analyze --json (FMT L5: the
+  // total latency was missing here).
+  HtmlTable tb({"API", "calls", "linked", "mean API time", "mean latency", "mean launch part", "mean queue", "total latency"});
   // The terminal's order (analyze_text.cpp print_apis): launch calls first, then the rest by count
   // (review UX L11: cudaGetErrorString stood above cudaMemsetAsync here).
   std::vector<const ApiBreakdownRow*> rows;
@@ -121,7 +123,8 @@ std::string api_table(const Trace& t, const LaunchAnalysis& a) {
   for (size_t i = 0; i < rows.size() && i < kAnalysisTableRows; ++i) {
     const ApiBreakdownRow* r = rows[i];
     tb.add_row({std::string(t.str(r->name)), format_count(r->calls), format_count(r->linked), mean_ns(r->api_total, r->timed),
-                mean_ns(r->latency_total, r->linked), mean_ns(r->launch_total, r->linked), mean_ns(r->queue_total, r->linked)});
+                mean_ns(r->latency_total, r->linked), mean_ns(r->launch_total, r->linked), mean_ns(r->queue_total, r->linked),
+                format_ns(r->latency_total)});
   }
   if (tb.empty()) return "";
   // A recording that left launch calls unrecorded: its rows count what was recorded (as the terminal says).
@@ -350,9 +353,9 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
         format_ns(a.inference_latency)));
   else if (!gpu_bound_in_bursts(a.bound, a.gpu_idle, a.inference_latency))
     out.push_back(fmt::format(
-        "{}: GPU-bound. Kernels wait in the queue for {} of {} TKLQT; the GPU is idle only {} of the {} inference "
+        "{}: GPU-bound. Kernels wait in the queue for {} of {} TKLQT; the GPU is idle {}{} of the {} inference "
         "latency, so faster kernels help more than launch savings.",
-        in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
+        in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), idle_only_word(gpu_idle), format_pct(gpu_idle),
         format_ns(a.inference_latency)));
   else
     // The queue criterion sums waits per launch, so bursts of queued kernels make a trace GPU-bound

@@ -95,8 +95,14 @@ if len(rows) != len(r_json["lengths"]):
     failures.append("csv rows %d, json lengths %d" % (len(rows), len(r_json["lengths"])))
 for row, l in zip(rows, r_json["lengths"]):
     if int(row["L"]) != l["length"] or int(row["fused"]) != l["fused_chains"] or \
-            int(row["launch_time_saved_ns"]) != l["launch_time_saved_ns"] or int(row["K_fused"]) != l["kernels_fused"]:
+            int(row["launch_time_saved_ns"]) != l["launch_time_saved_ns"] or int(row["K_fused"]) != l["kernels_fused"] or \
+            row["predicted_il_ns"] != ("" if l["predicted_il_ns"] is None else str(l["predicted_il_ns"])):
         failures.append("csv row %s disagrees with json %s" % (row, l))
+# One CSV header for every trace (FMT L5): a GPU-bound trace's has predicted_il_ns too.
+headers = {run("fusion", os.path.join(traces_dir, f), "--csv").stdout.split("\n", 1)[0]
+           for f in ("gpt2_prefill_bs1.json.gz", "gpt2_prefill_bs64.json.gz", "nullkernel_2000.json.gz")}
+if len(headers) != 1 or not next(iter(headers)).endswith(",predicted_il_ns"):
+    failures.append("fusion --csv headers differ between traces: %s" % headers)
 
 # Terminal output names the table, a candidate and the verdict.
 r = run("fusion", bs1)
