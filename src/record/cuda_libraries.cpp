@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -78,11 +79,18 @@ std::vector<std::string> elf_dependencies(const std::string& exe) {
   std::vector<std::string> out;
   std::string line;
   while (std::getline(in, line)) {
+    // A dependency named with a slash ("./libcudart.so.12": a library linked by its path, without a
+    // SONAME) is not searched for and has no "=>": "\t./libcudart.so.12 (0x...)", a path relative to
+    // the current directory, which the command starts in too (review BI: such a runtime was probed
+    // only when the scan found it mapped, 0.3 s in, and 90% of the launches were missing).
     const size_t arrow = line.find("=> ");
-    if (arrow == std::string::npos) continue;
-    std::string path = line.substr(arrow + 3);
+    std::string path = arrow == std::string::npos ? line.substr(std::min(line.size(), line.find_first_not_of(" \t")))
+                                                   : line.substr(arrow + 3);
     if (const size_t paren = path.find(" ("); paren != std::string::npos) path.resize(paren);
-    if (!path.empty() && path[0] == '/') out.push_back(path);
+    if (arrow == std::string::npos && path.find('/') == std::string::npos) continue;  // linux-vdso.so.1
+    std::error_code ec;
+    if (arrow == std::string::npos && path[0] != '/') path = std::filesystem::absolute(path, ec).lexically_normal().string();
+    if (!ec && !path.empty() && path[0] == '/') out.push_back(path);
   }
   return out;
 }
