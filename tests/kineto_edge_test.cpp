@@ -125,6 +125,32 @@ TEST(KinetoEdge, OldSpellingsAndTopLevelArray) {
   EXPECT_TRUE(t.skipped.empty());
 }
 
+// "thread N" for thread N is what an export names a nameless thread's track: no name (FMT L5: an
+// unnamed thread came back as "thread 1" after export --chrome). The same words for another tid,
+// Kineto's "thread N (comm)" and an escaped one are names.
+TEST(KinetoEdge, BareThreadIdNameIsNoName) {
+  const std::string events = R"js([
+    {"ph": "M", "name": "thread_name", "pid": 1, "tid": 1, "args": {"name": "thread 1"}},
+    {"ph": "M", "name": "thread_name", "pid": 1, "tid": 2, "args": {"name": "thread 1"}},
+    {"ph": "M", "name": "thread_name", "pid": 1, "tid": 3, "args": {"name": "thread 3 (python3)"}},
+    {"ph": "M", "name": "thread_name", "pid": 1, "tid": 4, "args": {"name": "thread \u0034"}},
+    {"ph": "X", "cat": "cpu_op", "name": "a", "ts": 10, "dur": 5, "pid": 1, "tid": 1},
+    {"ph": "X", "cat": "cpu_op", "name": "b", "ts": 11, "dur": 5, "pid": 1, "tid": 2},
+    {"ph": "X", "cat": "cpu_op", "name": "c", "ts": 12, "dur": 5, "pid": 1, "tid": 3},
+    {"ph": "X", "cat": "cpu_op", "name": "d", "ts": 13, "dur": 5, "pid": 1, "tid": 4}])js";
+  const Trace t = load_text(events);
+  ASSERT_EQ(t.threads.size(), 4u);
+  const auto comm = [&](int64_t d) {
+    for (size_t k = 0; k < t.threads.size(); ++k)
+      if (t.threads.tid[k] == d) return std::string(t.str(t.threads.comm[k]));
+    return std::string("(none)");
+  };
+  EXPECT_EQ(comm(1), "");
+  EXPECT_EQ(comm(2), "thread 1");
+  EXPECT_EQ(comm(3), "thread 3 (python3)");
+  EXPECT_EQ(comm(4), "thread 4");
+}
+
 TEST(KinetoEdge, LegacyAutogradExportEventsAreOperators) {
   // PyTorch without Kineto (Debian's 1.13): no "cat", pid the string "CPU functions", integer us
   // from the profile's start, empty args. A Kineto "Trace" span and python_function stay context.

@@ -107,9 +107,9 @@ def tables(path, d, tag):
 
 
 def exported_comm(tid, comm):
-    """The export names a thread's track with its tid after the name (a nameless one "thread N"),
-    and the name read back is that track name."""
-    return comm + " " + str(tid) if comm else "thread " + str(tid)
+    """The export names a thread's track with its tid after the name, and the name read back is
+    that track name; a nameless thread's track is "thread N", which reads back as no name."""
+    return comm + " " + str(tid) if comm else ""
 
 
 with tempfile.TemporaryDirectory() as d:

@@ -136,7 +136,12 @@ void EventSink::add_not_complete(const RawEvent& e) {
     // Metadata: thread names become the threads' comm, also of a named pid or tid.
     if (e.has_arg_name && e.name == "thread_name" && present(e.pid) && present(e.tid)) {
       const auto [pid, tid] = named_thread(e);
-      threads_[ThreadKey{pid, tid}].comm = intern_name(e.arg_name, e.arg_name_escaped);
+      auto& thread = threads_[ThreadKey{pid, tid}];
+      // "thread N" for thread N itself is no name: it is what an export gives a nameless thread's
+      // track (every track is named there), and read as a name it made a nameless thread "thread 1"
+      // after an --chrome round trip (review FMT L5).
+      if (e.arg_name_escaped || e.arg_name != "thread " + std::to_string(tid))
+        thread.comm = intern_name(e.arg_name, e.arg_name_escaped);
     } else if (e.has_arg_name && e.name == "process_name" && present(e.pid)) {
       // The pid alone: a process_name's tid (0, or anything) names nothing, and numbering it would
       // shift the ids of the named tids used after it.
