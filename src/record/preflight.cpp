@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "record/process_liveness.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -54,6 +55,13 @@ void check_record_prerequisites() {
   if (!exists("/sys/bus/event_source/devices/uprobe/type") && !tracefs_mounted())
     throw Error("record needs tracefs for uprobes on this kernel and it is not mounted: run "
                 "`sudo mount -t tracefs nodev /sys/kernel/tracing`");
+  // The probes see the kernel's (the initial namespace's) process ids; in a container's own PID
+  // namespace every id record knows is another number there, and it traced kthreadd for pid 2
+  // (review RP M5), or nothing of a started command.
+  if (in_nested_pid_namespace())
+    throw Error("record runs in a PID namespace of its own (a container): its process ids are not the ones the "
+                "kernel's probes see, so it would trace the wrong processes; run record on the host, or in a "
+                "container that shares the host's PID namespace (docker run --pid=host, podman --pid=host)");
 }
 
 }  // namespace infertrace

@@ -12,6 +12,7 @@
 #include "ingest/recording/itrace_format.h"
 #include "record/cuda_libraries.h"
 #include "record/invoking_user.h"
+#include "record/process_liveness.h"
 #include "util/error.h"
 #include "util/inherited_descriptor.h"
 #include "util/output_target.h"
@@ -98,9 +99,9 @@ std::string command_executable(const std::string& command) {
 
 void check_record_targets(const RecordOptions& o) {
   const std::string exe = o.command.empty() ? std::string() : command_executable(o.command[0]);
+  // A zombie (exited, its parent has not reaped it yet) answers kill(pid, 0) but runs no more.
   for (int pid : o.pids)
-    if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM))
-      throw Error("record: no process with pid " + std::to_string(pid));
+    if (!process_running(pid)) throw Error("record: no process with pid " + std::to_string(pid) + " (or it has exited)");
   // A library named on the command line is one the user wants probed: a mistyped path used to be
   // a warning, and the run was recorded without its launches (audit EW L9).
   for (const std::string& lib : o.libs)

@@ -44,6 +44,7 @@
 #include "record/irq_vectors.h"
 #include "record/itrace_writer.h"
 #include "record/preflight.h"
+#include "record/process_liveness.h"
 #include "record/progress_line.h"
 #include "record/record_targets.h"
 #include "record/record.skel.h"
@@ -236,6 +237,7 @@ class Recorder {
   int64_t command_start_ns_ = 0;  // when the command was released (-- CMD)
   int64_t first_traced_ns_ = 0;   // when the first --pid process was marked traced
   std::set<std::pair<dev_t, ino_t>> probed_files_;
+  std::map<int, unsigned long long> pid_start_ticks_;  // --pid: each process's start time at the attach
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
   uint64_t ts_start_ = 0;
@@ -519,9 +521,22 @@ void Recorder::start_or_attach_targets() {
     out_.meta("traced.command", o_.command[0]);
     out_.meta("traced.pid", std::to_string(child_));
   } else {
+    // Every process is checked and its CUDA libraries probed before any is marked traced: its
+    // launches then count from the moment it is (review RP M2: the second --pid was traced 64 ms
+    // after the first, behind the first's library probes, and a process's own launches between its
+    // mark and its probes were lost while the wall time counted them). Probes fire only for traced
+    // processes, so probing first records nothing early.
+    for (int pid : o_.pids) {
+      const unsigned long long start = process_start_ticks(pid);
+      if (!process_running(pid, start)) throw Error("record: no process with pid " + std::to_string(pid) + " (it has exited)");
+      pid_start_ticks_[pid] = start;
+      for (auto& p : mapped_cuda_candidates(pid))
+        if (looked_at_.insert(p).second) attach_library(p, false);
+    }
     for (int pid : o_.pids) {
       const std::string dir = "/proc/" + std::to_string(pid);
-      if (::access(dir.c_str(), F_OK) != 0) throw Error("record: no process with pid " + std::to_string(pid));
+      if (!process_running(pid, pid_start_ticks_[pid]))
+        throw Error("record: no process with pid " + std::to_string(pid) + " (it exited while record attached)");
       // The process's events are recorded from this moment on: its live threads are stamped with it.
       // (They were stamped with the start of the recorder, before the BPF programs were loaded and
       // attached: analyze's wall time then began ~70 ms before anything could be recorded, 7% of a
@@ -548,8 +563,6 @@ void Recorder::start_or_attach_targets() {
         out_.record(IT_EV_TASK, &e, sizeof(e));
         counts_[IT_EV_TASK]++;
       }
-      for (auto& p : mapped_cuda_candidates(pid))
-        if (looked_at_.insert(p).second) attach_library(p, false);
     }
   }
 }
@@ -689,10 +702,17 @@ void Recorder::progress_line(double elapsed) {
 
 bool Recorder::command_done() {
   if (child_ <= 0) {
-    // --pid mode: done when every traced process is gone.
+    // --pid mode: done when every traced process is gone: the named ones and what they started
+    // since (the kernel's traced set; review RP H2: a child making launches was cut off when its
+    // parent exited). A zombie (exited, not yet reaped) is gone, and a named pid that another
+    // process has taken since is too (review RP H1: kill(pid, 0) held a recording open for as long
+    // as the target's parent did not reap it).
+    if (o_.pids.empty()) return false;
     for (int pid : o_.pids)
-      if (::kill(pid, 0) == 0 || errno == EPERM) return false;
-    return !o_.pids.empty();
+      if (process_running(pid, pid_start_ticks_[pid])) return false;
+    for (pid_t pid : traced_tgids())
+      if (process_running(pid)) return false;
+    return true;
   }
   int status;
   const pid_t r = ::waitpid(child_, &status, WNOHANG);
@@ -830,9 +850,11 @@ RecordSummary Recorder::run() {
     sum_.stop_signal = StopSignals::latest().signo;
     return sum_;
   }
-  out_.open();
+  // And after the targets: a --pid process gone by now, or a command that cannot be set up, is an
+  // error that leaves the earlier file too (review RP M1). The command waits for its release byte;
+  // the --pid processes' first events wait in the ring.
   start_or_attach_targets();
-  out_.flush();
+  out_.open();
   // A stop that came during the start-up: the command is not released at all (it was not asked to
   // run any more); the closed pipe makes it exit 127 before its exec.
   const bool stop_before_release = stop_requested();

@@ -1,0 +1,131 @@
+"""`record --pid` against what its targets do (review RP):
+- H1: a target that has exited but is not yet reaped by its parent (a zombie) is gone: the recording
+  ends (kill(pid, 0), which a zombie answers, held it open for as long as the parent did not reap);
+  so is a zombie named on the command line: refused before anything is opened;
+- H2: the recording ends when every traced process is gone, the named one and what it started
+  since: a child that outlives its parent is recorded to its end (it ended with the parent);
+- M1: an error while record sets up its targets (here a CUPTI ring directory that does not exist)
+  leaves an earlier recording at -o as it was (the output is opened only once the targets are set);
+- M5: in a PID namespace of its own (a container) record refuses to run: its ids are not the
+  kernel's, and it traced kthreadd for "--pid 2".
+Skips (77) when not root or without kernel BTF."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import EXE, check, failures, skip  # noqa: E402
+from _record_prereq import require_recorder  # noqa: E402
+
+require_recorder()
+RECORD = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
+
+
+def skip_unless_recording(rc, err):
+    if rc != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
+        skip("recorder cannot run here: " + err.strip()[:200])
+
+
+def wait_attached(rec, p, timeout=120):
+    """record opens its output once its targets are traced: the file's first bytes say so."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and p.poll() is None:
+        if os.path.exists(rec) and os.path.getsize(rec) > 0:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # H1: the target (this test's child, never waited for until record has ended) exits 1 s after
+    # record attached; record must end by itself while the target is still a zombie.
+    target = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(1)"],
+                              stdin=subprocess.PIPE, text=True)
+    rec = os.path.join(tmp, "zombie.itrace")
+    p = subprocess.Popen(RECORD + ["-o", rec, "--pid", str(target.pid)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    attached = wait_attached(rec, p)
+    target.stdin.write("go\n")
+    target.stdin.flush()
+    try:
+        out, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        err += "\n(still recording 30 s after the attach: killed)"
+    skip_unless_recording(p.returncode, err)
+    check(attached, f"zombie: record never opened its output: {err[-300:]}")
+    check(p.returncode == 0, f"an exited but unreaped target did not end the recording: rc {p.returncode}: {err[-400:]}")
+    # The zombie named on the command line: no such process, refused before the output is opened.
+    earlier = b"INFTRACE" + bytes(range(256)) * 4
+    named = os.path.join(tmp, "named-zombie.itrace")
+    with open(named, "wb") as f:
+        f.write(earlier)
+    z = subprocess.run(RECORD + ["-o", named, "--pid", str(target.pid)], capture_output=True, text=True, timeout=120)
+    check(z.returncode == 1 and "no process with pid" in z.stderr, f"--pid of a zombie: rc {z.returncode}: {z.stderr}")
+    with open(named, "rb") as f:
+        check(f.read() == earlier, "--pid of a zombie changed the file at -o")
+    target.stdin.close()
+    target.wait()
+
+    # H2: the parent forks a child and exits at once; the child lives 2 s more and stamps its end
+    # (CLOCK_MONOTONIC, which time.monotonic() reads here too). The recording ends after it.
+    stamp = os.path.join(tmp, "child-end")
+    parent_code = ("import os, sys, time\nsys.stdin.readline()\nif os.fork() == 0:\n    time.sleep(2)\n"
+                   f"    open({stamp!r}, 'w').write(repr(time.monotonic()))\n    os._exit(0)\nos._exit(0)\n")
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdin=subprocess.PIPE, text=True)
+    rec = os.path.join(tmp, "tree.itrace")
+    p = subprocess.Popen(RECORD + ["-o", rec, "--pid", str(parent.pid)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    attached = wait_attached(rec, p)
+    parent.stdin.write("go\n")
+    parent.stdin.flush()
+    parent.wait()
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    ended = time.monotonic()
+    check(attached and p.returncode == 0, f"tree: rc {p.returncode}: {err[-400:]}")
+    deadline = time.monotonic() + 30
+    while not os.path.exists(stamp) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child_end = float(open(stamp).read()) if os.path.exists(stamp) else None
+    check(child_end is not None and ended >= child_end,
+          f"the recording ended before the parent's child did (record returned at {ended:.3f}, the child ended at "
+          f"{child_end}): {err[-300:]}")
+
+    # M1: an error while record sets up its targets (after loading its probes) leaves the file.
+    kept = os.path.join(tmp, "kept.itrace")
+    with open(kept, "wb") as f:
+        f.write(earlier)
+    env = dict(os.environ, INFERTRACE_CUPTI_RING_DIR=os.path.join(tmp, "no-such-dir"))
+    r = subprocess.run([EXE, "record", "--cuda", "cupti", "--events", "launch,sched", "-o", kept, "--", "true"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    if "INFERTRACE_CUPTI_RING_DIR" in r.stderr:
+        check(r.returncode == 1, f"a missing ring directory: rc {r.returncode}: {r.stderr}")
+        with open(kept, "rb") as f:
+            check(f.read() == earlier, "an error while setting up the command changed the earlier recording at -o")
+    else:
+        print("M1 part skipped (no CUPTI mode in this build): " + r.stderr.strip()[:200])
+
+    # M5: in a PID namespace of its own.
+    if shutil.which("unshare"):
+        ns = os.path.join(tmp, "ns.itrace")
+        r = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", EXE, "record", "-o", ns, "--", "true"],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0 and "unshare:" in r.stderr:
+            print("M5 part skipped (unshare refused here): " + r.stderr.strip()[:200])
+        else:
+            check(r.returncode == 1 and "PID namespace of its own" in r.stderr,
+                  f"record in a PID namespace: rc {r.returncode}: {r.stderr}")
+            check(not os.path.exists(ns), "record in a PID namespace wrote a recording")
+
+if failures:
+    print("%d failure(s)" % len(failures))
+    sys.exit(1)
+print("ok")
