@@ -533,6 +533,7 @@ void Recorder::start_or_attach_targets() {
       for (auto& p : mapped_cuda_candidates(pid))
         if (looked_at_.insert(p).second) attach_library(p, false);
     }
+    std::string traced_pids;  // META traced.pid: one key, every process (the reader keeps one value a key)
     for (int pid : o_.pids) {
       const std::string dir = "/proc/" + std::to_string(pid);
       if (!process_running(pid, pid_start_ticks_[pid]))
@@ -546,7 +547,7 @@ void Recorder::start_or_attach_targets() {
       const auto traced_from = static_cast<uint64_t>(monotonic_ns());
       if (first_traced_ns_ == 0) first_traced_ns_ = static_cast<int64_t>(traced_from);
       trace_tgid(static_cast<uint32_t>(pid), IT_TRACED);
-      out_.meta("traced.pid", std::to_string(pid));
+      traced_pids += (traced_pids.empty() ? "" : ",") + std::to_string(pid);
       // Threads alive now: the kernel reports only threads created from here on.
       std::error_code ec;
       for (auto& t : std::filesystem::directory_iterator(dir + "/task", ec)) {
@@ -564,6 +565,7 @@ void Recorder::start_or_attach_targets() {
         counts_[IT_EV_TASK]++;
       }
     }
+    out_.meta("traced.pid", traced_pids);
   }
 }
 

@@ -6,6 +6,8 @@
   since: a child that outlives its parent is recorded to its end (it ended with the parent);
 - M1: an error while record sets up its targets (here a CUPTI ring directory that does not exist)
   leaves an earlier recording at -o as it was (the output is opened only once the targets are set);
+- L1: META traced.pid names every --pid process (one key; it was one key each, and a reader kept
+  the last);
 - M5: in a PID namespace of its own (a container) record refuses to run: its ids are not the
   kernel's, and it traced kthreadd for "--pid 2".
 Skips (77) when not root or without kernel BTF."""
@@ -98,6 +100,25 @@ with tempfile.TemporaryDirectory() as tmp:
     check(child_end is not None and ended >= child_end,
           f"the recording ended before the parent's child did (record returned at {ended:.3f}, the child ended at "
           f"{child_end}): {err[-300:]}")
+
+    # L1: two --pid: META traced.pid names both (it was one key a process, and a reader kept the last).
+    sleepers = [subprocess.Popen(["sleep", "30"]) for _ in range(2)]
+    two = os.path.join(tmp, "two.itrace")
+    r = subprocess.run(RECORD + ["-o", two, "--duration", "0.5"] + [a for s in sleepers for a in ("--pid", str(s.pid))],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"two --pid: rc {r.returncode}: {r.stderr[-300:]}")
+    db = os.path.join(tmp, "two.sqlite")
+    e = subprocess.run([EXE, "export", "--sqlite", db, two], capture_output=True, text=True, timeout=120)
+    if e.returncode == 0:
+        import sqlite3
+        row = sqlite3.connect(db).execute("SELECT value FROM meta WHERE key = 'traced.pid'").fetchone()
+        want = ",".join(str(pid) for pid in sorted(s.pid for s in sleepers))
+        check(row is not None and row[0] == want, f"META traced.pid {row}, want {want!r}")
+    else:
+        check(False, f"two --pid: export: {e.stderr}")
+    for s in sleepers:
+        s.kill()
+        s.wait()
 
     # M1: an error while record sets up its targets (after loading its probes) leaves the file.
     kept = os.path.join(tmp, "kept.itrace")
