@@ -870,12 +870,11 @@ RecordSummary Recorder::run() {
   }
   if (stop_before_release && child_ > 0) sum_.command_not_started = true;
   const double t0 = now_s();
-  const int64_t t0_ns = monotonic_ns();
   // --duration ends the recording S seconds after its events can start (the command's release, or
-  // the first --pid process marked traced: attaching its libraries' uprobes after that can take
-  // long) exactly: events after that instant are left out (stop_ns_, set now, so the loop below
-  // drops them too), however late the loop notices it (a poll's wait, a library rescan, a loaded
-  // machine), and the poll waits no longer than the time left.
+  // the first --pid process marked traced: writing the threads of many processes after that can
+  // take a while) exactly: events after that instant are left out (stop_ns_, set now, so the loop
+  // below drops them too), however late the loop notices it (a poll's wait, a library rescan, a
+  // loaded machine), and the poll waits no longer than the time left.
   const int64_t events_from = first_traced_ns_ > 0 ? first_traced_ns_ : command_start_ns_ > 0 ? command_start_ns_ : monotonic_ns();
   const int64_t deadline_ns =
       o_.duration_s > 0 ? events_from + static_cast<int64_t>(std::llround(o_.duration_s * 1e9)) : 0;
@@ -940,10 +939,12 @@ RecordSummary Recorder::run() {
     sum_.command_signal = status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     child_ = -1;
   }
-  // The time recorded: up to the stop when there was one (the command may take seconds to end after
-  // it, and nothing after the stop is kept), else up to the command's end.
-  sum_.seconds = stop_ns_ > 0 && !command_ended ? std::max<double>(0, static_cast<double>(static_cast<int64_t>(stop_ns_) - t0_ns) / 1e9)
-                                                : now_s() - t0;
+  // The time recorded, from when its events could start (as --duration counts; review RP L2: from
+  // after the start-up, a --duration 2 recording said 1.93 s): up to the stop when there was one
+  // (the command may take seconds to end after it, and nothing after the stop is kept), else up to
+  // the command's end.
+  const int64_t recorded_to = stop_ns_ > 0 && !command_ended ? static_cast<int64_t>(stop_ns_) : monotonic_ns();
+  sum_.seconds = std::max<double>(0, static_cast<double>(recorded_to - events_from) / 1e9);
   drain();
   // Detach everything before the summary so no late event changes the counts.
   s_.destroy_links();

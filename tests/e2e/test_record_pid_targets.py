@@ -7,7 +7,8 @@
 - M1: an error while record sets up its targets (here a CUPTI ring directory that does not exist)
   leaves an earlier recording at -o as it was (the output is opened only once the targets are set);
 - L1: META traced.pid names every --pid process (one key; it was one key each, and a reader kept
-  the last);
+  the last); L2: META duration_s of a --duration 0.5 recording is 0.5 s (it counted from after the
+  start-up);
 - M5: in a PID namespace of its own (a container) record refuses to run: its ids are not the
   kernel's, and it traced kthreadd for "--pid 2".
 Skips (77) when not root or without kernel BTF."""
@@ -114,6 +115,9 @@ with tempfile.TemporaryDirectory() as tmp:
         row = sqlite3.connect(db).execute("SELECT value FROM meta WHERE key = 'traced.pid'").fetchone()
         want = ",".join(str(pid) for pid in sorted(s.pid for s in sleepers))
         check(row is not None and row[0] == want, f"META traced.pid {row}, want {want!r}")
+        # L2: the time recorded counts from when events could start, as --duration does: 0.5 s exactly.
+        row = sqlite3.connect(db).execute("SELECT value FROM meta WHERE key = 'duration_s'").fetchone()
+        check(row is not None and abs(float(row[0]) - 0.5) < 1e-5, f"META duration_s {row}, want 0.5")
     else:
         check(False, f"two --pid: export: {e.stderr}")
     for s in sleepers:
