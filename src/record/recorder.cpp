@@ -28,6 +28,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <thread>
@@ -209,6 +210,12 @@ class Recorder {
   static int on_sample(void* ctx, void* data, size_t size);
   void drain();
   std::map<uint32_t, uint64_t> read_stats();
+  std::vector<it_syscall_count> read_syscall_counts();
+  // The kernel side stops its counted totals at this CLOCK_MONOTONIC instant (record.bpf.c
+  // count_until_ns; its global data is mapped into this process).
+  void count_until(uint64_t ns) {
+    if (s_.skel && s_.skel->data) s_.skel->data->count_until_ns = ns;
+  }
   void progress_line(double elapsed);
   // Every message of the recorder while it records goes through here: on a line of its own.
   void warn(const std::string& message) {
@@ -238,6 +245,9 @@ class Recorder {
   int64_t first_traced_ns_ = 0;   // when the first --pid process was marked traced
   std::set<std::pair<dev_t, ino_t>> probed_files_;
   std::map<int, unsigned long long> pid_start_ticks_;  // --pid: each process's start time at the attach
+  // The kernel's counters (read_stats(), read_syscall_counts()) read at the stop, when there was one.
+  std::optional<std::map<uint32_t, uint64_t>> stats_at_stop_;
+  std::optional<std::vector<it_syscall_count>> syscall_counts_at_stop_;
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
   uint64_t ts_start_ = 0;
@@ -802,24 +812,35 @@ void Recorder::write_summary_meta() {
   // Lost after the stop: events the recording leaves out anyway (a command still running while it
   // ends fills the ring, review RX2 H1), not a loss of the recording.
   if (lost_after_stop_total) out_.meta("lost_after_stop", std::to_string(lost_after_stop_total));
-  auto get = [&](uint32_t k) { auto it = stats.find(k); return it == stats.end() ? 0 : it->second; };
+  // The kernel's running totals as they were at the stop, when there was one (review RP L4: read
+  // here, after the detach, they went on counting what the processes did meanwhile: 1,485,211
+  // syscalls counted against 1,483,368 made up to the stop).
+  const auto& counters = stats_at_stop_ ? *stats_at_stop_ : stats;
+  auto get = [&](uint32_t k) { auto it = counters.find(k); return it == counters.end() ? 0 : it->second; };
   sum_.folded_driver_calls = get(IT_STAT_NESTED_DRIVER);
   sum_.nested_runtime_calls = get(IT_STAT_NESTED_RUNTIME);
   out_.meta("folded_driver_calls", std::to_string(sum_.folded_driver_calls));
   out_.meta("nested_runtime_calls", std::to_string(sum_.nested_runtime_calls));
-  if (o_.syscall && o_.syscall_counts_only) {
-    const int fd = bpf_map__fd(s_.skel->maps.sys_counts);
-    const int ncpu = std::max(libbpf_num_possible_cpus(), 1);
-    struct Total { uint64_t count, dur; };
-    std::vector<Total> vals(static_cast<size_t>(ncpu));
-    for (uint32_t nr = 0; nr < 512; ++nr) {
-      if (bpf_map_lookup_elem(fd, &nr, vals.data()) != 0) continue;
-      it_syscall_count c{};
-      c.nr = nr;
-      for (auto& v : vals) c.count += v.count, c.total_dur += v.dur;
-      if (c.count) out_.record(IT_EV_SYSCALL_COUNT, &c, sizeof(c)), sum_.events["syscall (counted)"] += c.count;
-    }
+  if (o_.syscall && o_.syscall_counts_only)
+    for (const it_syscall_count& c : syscall_counts_at_stop_ ? *syscall_counts_at_stop_ : read_syscall_counts())
+      out_.record(IT_EV_SYSCALL_COUNT, &c, sizeof(c)), sum_.events["syscall (counted)"] += c.count;
+}
+
+// --events syscall-counts: the in-kernel totals per syscall number (those with a call).
+std::vector<it_syscall_count> Recorder::read_syscall_counts() {
+  std::vector<it_syscall_count> out;
+  const int fd = bpf_map__fd(s_.skel->maps.sys_counts);
+  const int ncpu = std::max(libbpf_num_possible_cpus(), 1);
+  struct Total { uint64_t count, dur; };
+  std::vector<Total> vals(static_cast<size_t>(ncpu));
+  for (uint32_t nr = 0; nr < 512; ++nr) {
+    if (bpf_map_lookup_elem(fd, &nr, vals.data()) != 0) continue;
+    it_syscall_count c{};
+    c.nr = nr;
+    for (auto& v : vals) c.count += v.count, c.total_dur += v.dur;
+    if (c.count) out.push_back(c);
   }
+  return out;
 }
 
 RecordSummary Recorder::run() {
@@ -879,6 +900,7 @@ RecordSummary Recorder::run() {
   const int64_t deadline_ns =
       o_.duration_s > 0 ? events_from + static_cast<int64_t>(std::llround(o_.duration_s * 1e9)) : 0;
   stop_ns_ = static_cast<uint64_t>(deadline_ns);
+  if (deadline_ns > 0) count_until(stop_ns_);
   double last_progress = t0, last_scan = t0;
   bool command_ended = false, duration_ended = false;
   bool stop_signal_in_loop = stop_before_release;
@@ -908,6 +930,11 @@ RecordSummary Recorder::run() {
   // keeps every event up to the deadline, if any.
   if (!command_ended && !duration_ended)
     stop_ns_ = static_cast<uint64_t>(deadline_ns > 0 ? std::min(deadline_ns, monotonic_ns()) : monotonic_ns());
+  if (!command_ended) {  // stopped: the counters as they are now, not after the teardown's seconds
+    count_until(stop_ns_);
+    stats_at_stop_ = read_stats();
+    if (o_.syscall && o_.syscall_counts_only) syscall_counts_at_stop_ = read_syscall_counts();
+  }
   // Erased before the command is stopped: what it prints as it ends (a handler of SIGTERM) starts
   // on a clean line instead of continuing the progress text. The summary printed later says all
   // the line did (and more).

@@ -31,6 +31,11 @@ const volatile bool syscall_counts_only = false;
 // Ring-buffer fill (bytes) above which a submit wakes the consumer; below it samples are batched
 // and the consumer drains them on its own timer.
 const volatile __u64 wakeup_threshold = 1 << 20;
+// The totals counted in the kernel (syscall-counts, folded driver calls) stop at this CLOCK_MONOTONIC
+// instant: user space sets it to the --duration deadline, or to a signal's stop (the ring's events
+// after the stop are left out in user space; these totals have no stamps to cut there, and went on
+// counting through the teardown, review RP L4).
+volatile __u64 count_until_ns = ~0ULL;
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -370,7 +375,7 @@ int BPF_KPROBE(api_entry) {
   // operation (cudaLaunchKernel -> cuLaunchKernel): it is folded into the runtime call.
   struct it_api* outer = bpf_map_lookup_elem(&api_pending, &tid);
   if (outer) {
-    stat_add(CK_RUNTIME(cookie) ? IT_STAT_NESTED_RUNTIME : IT_STAT_NESTED_DRIVER);
+    if (bpf_ktime_get_ns() <= count_until_ns) stat_add(CK_RUNTIME(cookie) ? IT_STAT_NESTED_RUNTIME : IT_STAT_NESTED_DRIVER);
     return 0;
   }
   __u64 now = bpf_ktime_get_ns();
@@ -391,7 +396,7 @@ int BPF_KPROBE(api_entry) {
     __u32* mark = bpf_map_lookup_elem(&fold_pending, &tid);
     if (mark && *mark == family) {
       bpf_map_delete_elem(&fold_pending, &tid);
-      stat_add(IT_STAT_NESTED_DRIVER);
+      if (now <= count_until_ns) stat_add(IT_STAT_NESTED_DRIVER);
       return 0;
     }
   }
@@ -794,10 +799,12 @@ static __always_inline int sys_exit(long ret) {
   bpf_map_delete_elem(&sys_pending, &tid);
   if (syscall_counts_only) {
     if (nr >= IT_MAX_SYSCALL) return 0;
+    const __u64 until = count_until_ns;
+    if (start > until) return 0;  // began after the stop
     struct sys_total* t = bpf_map_lookup_elem(&sys_counts, &nr);
     if (t) {
       t->count += 1;
-      t->total_dur += now - start;
+      t->total_dur += (now < until ? now : until) - start;  // a call in progress at the stop ends there
     }
     return 0;
   }
