@@ -95,11 +95,28 @@ std::vector<std::string> elf_dependencies(const std::string& exe) {
   return out;
 }
 
+namespace {
+
+// Whether pid sees the same mount namespace (the same files at the same paths) as this process;
+// true when either cannot be read.
+bool same_mount_namespace(int pid) {
+  struct stat self{}, other{};
+  if (::stat("/proc/self/ns/mnt", &self) != 0 || ::stat(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), &other) != 0)
+    return true;
+  return self.st_dev == other.st_dev && self.st_ino == other.st_ino;
+}
+
+}  // namespace
+
 std::vector<std::string> mapped_cuda_candidates(int pid) {
   std::vector<std::string> out;
   std::error_code ec;
+  // A process in another mount namespace (a container) names its files by its own paths: here the
+  // same path is another file, or none (review RP M4: the host's libcuda of that name was probed,
+  // none of the container's runtime calls recorded). Its files are reached through its root.
+  const std::string root = same_mount_namespace(pid) ? "" : "/proc/" + std::to_string(pid) + "/root";
   const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
-  if (!ec) out.push_back(exe.string());
+  if (!ec) out.push_back(root + exe.string());
   std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
   std::string line;
   while (std::getline(in, line)) {
@@ -109,7 +126,7 @@ std::vector<std::string> mapped_cuda_candidates(int pid) {
     ls >> addr >> perms >> off >> dev >> inode;
     std::getline(ls >> std::ws, path);
     if (perms.size() >= 3 && perms[2] == 'x' && !path.empty() && path[0] == '/' && looks_like_cuda_library(path))
-      out.push_back(path);
+      out.push_back(root + path);
   }
   return out;
 }

@@ -17,7 +17,8 @@ std::vector<std::string> standard_cuda_libraries();
 std::vector<std::string> elf_dependencies(const std::string& exe);
 
 // Files mapped executable by process `pid` whose name looks like a CUDA driver or runtime library,
-// plus the main executable (which may link cudart statically).
+// plus the main executable (which may link cudart statically); through /proc/PID/root when the
+// process is in another mount namespace (a container), whose paths name other files here.
 std::vector<std::string> mapped_cuda_candidates(int pid);
 
 // Resolves a command name through PATH like execvp does ("" when not found).

@@ -9,6 +9,8 @@
 - L1: META traced.pid names every --pid process (one key; it was one key each, and a reader kept
   the last); L2: META duration_s of a --duration 0.5 recording is 0.5 s (it counted from after the
   start-up);
+- M4: a target in a mount namespace of its own (a container) has its CUDA libraries probed through
+  /proc/PID/root (the same path here named another file, or none);
 - M5: in a PID namespace of its own (a container) record refuses to run: its ids are not the
   kernel's, and it traced kthreadd for "--pid 2".
 Skips (77) when not root or without kernel BTF."""
@@ -137,6 +139,68 @@ with tempfile.TemporaryDirectory() as tmp:
             check(f.read() == earlier, "an error while setting up the command changed the earlier recording at -o")
     else:
         print("M1 part skipped (no CUPTI mode in this build): " + r.stderr.strip()[:200])
+
+    # M4: a target in a mount namespace of its own (a container) maps its CUDA runtime at a path that
+    # is empty here (a bind mount only it sees): the library is probed through /proc/PID/root, and
+    # every launch made after the attach is recorded (none were: that path named no file here).
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc and shutil.which("unshare"):
+        src = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "tests", "support", "fakecuda")
+        built, inside = os.path.join(tmp, "ctr-lib"), os.path.join(tmp, "ctr-path")
+        os.makedirs(built)
+        os.makedirs(inside)
+        prog = os.path.join(tmp, "ctr-launcher")
+        with open(prog + ".c", "w") as f:
+            f.write('#include <stdio.h>\n#include "fake_cuda.h"\nint main(void) {\n  char line[8];\n'
+                    '  if (!fgets(line, sizeof line, stdin)) return 2;\n  dim3 g = {1, 1, 1}, b = {32, 1, 1};\n'
+                    '  for (int i = 0; i < 50; ++i) cudaLaunchKernel((const void*)main, g, b, 0, 0, (cudaStream_t)0);\n'
+                    '  return 0;\n}\n')
+        common = ["-O1", "-Wall", "-fPIC", "-I", src]
+        steps = [[cc, *common, "-shared", "-Wl,-soname,libcuda.so.1", "-o", os.path.join(built, "libcuda.so.1"),
+                  os.path.join(src, "fake_driver.c")],
+                 [cc, *common, "-shared", "-Wl,-soname,libcudart.so.12", "-o", os.path.join(built, "libcudart.so.12"),
+                  os.path.join(src, "fake_runtime.c"), os.path.join(built, "libcuda.so.1"), f"-Wl,-rpath,{inside}"],
+                 [cc, "-O1", "-Wall", "-I", src, "-o", prog, prog + ".c", os.path.join(built, "libcudart.so.12"),
+                  f"-Wl,-rpath,{inside}", f"-Wl,-rpath-link,{built}"]]
+        built_ok = [subprocess.run(step, capture_output=True, text=True) for step in steps]
+        ok = all(b.returncode == 0 for b in built_ok)
+        check(ok, "could not build the container launcher: " + " ".join(b.stderr for b in built_ok)[-400:])
+        target = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                                   f"mount --bind {built} {inside} && exec {prog}"],
+                                  stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Its runtime mapped (it has started and waits for its line): then record attaches.
+        deadline = time.monotonic() + 60
+        mapped = False
+        while ok and not mapped and time.monotonic() < deadline and target.poll() is None:
+            try:
+                with open(f"/proc/{target.pid}/maps") as f:
+                    mapped = "libcudart.so.12" in f.read()
+            except OSError:
+                pass
+            time.sleep(0.01)
+        if not mapped:
+            target.kill()
+            print("M4 part skipped (the namespace could not be set up): " + (target.communicate()[1] or "")[-200:])
+        else:
+            rec = os.path.join(tmp, "ctr.itrace")
+            p = subprocess.Popen([EXE, "record", "--cuda", "uprobe", "--events", "launch", "-o", rec, "--pid",
+                                  str(target.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            attached = wait_attached(rec, p)
+            target.stdin.write("go\n")
+            target.stdin.flush()
+            target.wait(timeout=60)
+            out, err = p.communicate(timeout=120)
+            check(attached and p.returncode == 0, f"container target: rc {p.returncode}: {err[-300:]}")
+            csv_dir = os.path.join(tmp, "ctr.csv")
+            e = subprocess.run([EXE, "export", "--csv", csv_dir, rec], capture_output=True, text=True, timeout=120)
+            if e.returncode == 0:
+                import csv
+                with open(os.path.join(csv_dir, "launches.csv")) as f:
+                    apis = [row["api"] for row in csv.DictReader(f)]
+                check(apis.count("cudaLaunchKernel") == 50,
+                      f"container target: {apis.count('cudaLaunchKernel')} of 50 launches recorded; record said: {err[-400:]}")
+            else:
+                check(False, f"container target: export: {e.stderr}")
 
     # M5: in a PID namespace of its own.
     if shutil.which("unshare"):
