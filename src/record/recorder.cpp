@@ -573,6 +573,9 @@ void Recorder::start_or_attach_targets() {
         std::strncpy(e.comm, comm.c_str(), IT_COMM_LEN - 1);
         out_.record(IT_EV_TASK, &e, sizeof(e));
         counts_[IT_EV_TASK]++;
+        // The summary's launches per thread name it too (review RP L3: only threads the kernel
+        // reported, those created or ended while recording, had a name there).
+        sum_.thread_comm[e.h.tid] = comm.substr(0, IT_COMM_LEN - 1);
       }
     }
     out_.meta("traced.pid", traced_pids);
