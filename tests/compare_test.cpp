@@ -2,6 +2,8 @@
 // round trip through a saved scheduler analysis JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "analysis/compare.h"
@@ -72,14 +74,14 @@ TEST(Compare, UnmeasuredScenarioKeepsTheMeasuredLaunchRates) {
   EXPECT_EQ(compare_scenarios({nl, nl}).basis, "none");
   std::ostringstream none_text;  // (the header said "slowdown from none": audit EW L7)
   print_comparison(none_text, compare_scenarios({nl, nl}));
-  EXPECT_NE(none_text.str().find("(no slowdown: not every scenario has a launch rate or a throughput)"), std::string::npos)
+  EXPECT_NE(none_text.str().find("(no slowdown: no scenario has a launch rate, and not every one has a throughput)"), std::string::npos)
       << none_text.str();
   EXPECT_EQ(none_text.str().find("slowdown from"), std::string::npos) << none_text.str();
   // The report page says it in the same words, as it does for a baseline without a rate (review FC
   // L2: "from nothing (...); the rate column is that figure", and "from launches per second").
   const auto page = [](const Comparison& x) { return html_text::doc_page(comparison_json(x)); };
   const std::string none_page = page(compare_scenarios({nl, nl}));
-  EXPECT_NE(none_page.find("No slowdown: not every scenario has a launch rate or a throughput."), std::string::npos) << none_page;
+  EXPECT_NE(none_page.find("No slowdown: no scenario has a launch rate, and not every one has a throughput."), std::string::npos) << none_page;
   EXPECT_EQ(none_page.find("Slowdown against"), std::string::npos) << none_page;
   const std::string b_page = page(b);
   EXPECT_NE(b_page.find("No slowdown: the baseline, " + b.rows.front().m.name + ", has no launch rate."), std::string::npos)
@@ -87,6 +89,59 @@ TEST(Compare, UnmeasuredScenarioKeepsTheMeasuredLaunchRates) {
   EXPECT_NE(page(c).find("Slowdown against"), std::string::npos);
   EXPECT_EQ(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).basis, "none");
   EXPECT_TRUE(compare_scenarios({scenario("zero", 0, 1000, 0.0), nl}).rate_not_measured.empty());
+}
+
+// A measured scenario without launch calls or wall time (an empty or GPU-only capture) has no launch
+// rate of its own, and the others keep theirs and their slowdowns (review SW M1: it made the basis
+// "none", and the measured row read "no throughput or launch rate to compare").
+TEST(Compare, CaptureWithoutLaunchesKeepsTheOthersSlowdowns) {
+  const ns_t base_wall = 1'000'000'000, slow_wall = 1'200'000'000;
+  const auto base = scenario("base", 1000, base_wall, 0.0), slow = scenario("slow", 1000, slow_wall, 0.0);
+  const auto empty = scenario("empty", 0, 0, 0.0), gpu_only = scenario("gpu_only", 0, 500'000'000, 0.0);
+  const auto no_wall = scenario("no_wall", 1, 0, 0.0);
+  const Comparison c = compare_scenarios({base, slow, empty, gpu_only, no_wall});
+  EXPECT_EQ(c.basis, "launch_rate");
+  const double rate_base = 1000 * 1e9 / static_cast<double>(base_wall), rate_slow = 1000 * 1e9 / static_cast<double>(slow_wall);
+  const double slowdown = (rate_base - rate_slow) / rate_base * 100.0;
+  ASSERT_TRUE(c.rows[1].slowdown_pct);
+  EXPECT_NEAR(*c.rows[1].slowdown_pct, slowdown, 1e-9);
+  char want[32];
+  std::snprintf(want, sizeof want, "%.1f%% slower", slowdown);
+  EXPECT_EQ(c.rows[1].verdict, want);
+  for (size_t i : {2u, 3u, 4u}) EXPECT_FALSE(c.rows[i].rate) << i;
+  EXPECT_EQ(c.rows[2].verdict, "no launch calls in its capture (no launch rate)");
+  EXPECT_EQ(c.rows[3].verdict, "no launch calls in its capture (no launch rate)");
+  EXPECT_EQ(c.rows[4].verdict, "no wall time in its capture (no launch rate)");
+  EXPECT_EQ(c.no_launch_rate, (std::vector<std::string>{"empty", "gpu_only", "no_wall"}));
+  EXPECT_TRUE(c.rate_not_measured.empty());
+  const nlohmann::json j = comparison_json(c);
+  EXPECT_EQ(j["no_launch_rate"], nlohmann::json::array({"empty", "gpu_only", "no_wall"}));
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find("(slowdown from launch_rate)"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("no launch rate for empty (no launch calls in its capture), gpu_only (no launch calls in its "
+                            "capture), no_wall (no wall time in its capture)"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("The other scenarios keep their rates and slowdowns"), std::string::npos) << text.str();
+
+  // The baseline without a rate: the others keep their rates, with no slowdown to draw; its row and
+  // theirs say why, and the note says what to do.
+  const Comparison b = compare_scenarios({empty, base, slow});
+  EXPECT_EQ(b.basis, "launch_rate");
+  EXPECT_DOUBLE_EQ(*b.rows[1].rate, rate_base);
+  EXPECT_DOUBLE_EQ(*b.rows[2].rate, rate_slow);
+  EXPECT_FALSE(b.rows[1].slowdown_pct);
+  EXPECT_FALSE(b.rows[2].slowdown_pct);
+  EXPECT_EQ(b.rows[0].verdict, "baseline; no launch calls in its capture (no launch rate)");
+  EXPECT_EQ(b.rows[1].verdict, "no launch rate of the baseline to compare (no launch calls in its capture)");
+  std::ostringstream b_text;
+  print_comparison(b_text, b);
+  EXPECT_NE(b_text.str().find("(no slowdown: the baseline has no launch_rate)"), std::string::npos) << b_text.str();
+  EXPECT_NE(b_text.str().find("Without the baseline's rate no scenario has a slowdown"), std::string::npos) << b_text.str();
+  // No scenario with a rate: no basis.
+  EXPECT_EQ(compare_scenarios({empty, gpu_only}).basis, "none");
+  EXPECT_TRUE(compare_scenarios({empty, gpu_only}).no_launch_rate.empty());
 }
 
 TEST(Compare, ThroughputWinsWhenEveryScenarioHasIt) {
@@ -265,6 +320,53 @@ TEST(Compare, LaunchCountsOfDifferentWorkGiveNoSlowdown) {
   const Comparison r = compare_scenarios({scenario("null", 2000, 27'193'000, 1.0), scenario("gpt2", 247, 22'411'000, 1.0)});
   EXPECT_EQ(r.rows[1].launch_count_mismatch, "different_work");
   EXPECT_FALSE(r.rows[1].slowdown_pct.has_value());
+}
+
+// Review SW L4: a capture cut short of the same run (counts and walls apart, the same launch shapes)
+// gets no slowdown but is not told it "ran different work": the shapes match and the amount differs.
+TEST(Compare, TruncatedCaptureOfTheSameWorkIsNotCalledDifferentWork) {
+  const auto mix = [](std::vector<std::pair<size_t, int64_t>> counts) {
+    LaunchMix m;
+    m.basis = "kernel_shapes";
+    for (const auto& [bucket, n] : counts) m.buckets[bucket] = n, m.launches += n;
+    return m;
+  };
+  ScenarioMetrics full = scenario("full", 259, 25'305'758, 0.0), half = scenario("half", 137, 12'716'630, 0.0);
+  ScenarioMetrics other = scenario("other", 137, 12'716'630, 0.0);
+  full.launch_mix = mix({{1, 120}, {2, 100}, {3, 39}});
+  half.launch_mix = mix({{1, 65}, {2, 52}, {3, 20}});
+  other.launch_mix = mix({{7, 100}, {8, 37}});
+  // The share in common, by hand: the smaller of the two shares per shape, summed.
+  const double sim = std::min(120.0 / 259, 65.0 / 137) + std::min(100.0 / 259, 52.0 / 137) + std::min(39.0 / 259, 20.0 / 137);
+  ASSERT_GE(sim, kLaunchMixMinSimilarity);
+  const Comparison c = compare_scenarios({full, half, other});
+  ASSERT_EQ(c.basis, "launch_rate");
+  EXPECT_EQ(c.rows[1].launch_count_mismatch, "different_work");
+  ASSERT_TRUE(c.rows[1].launch_mix_similarity);
+  EXPECT_NEAR(*c.rows[1].launch_mix_similarity, sim, 1e-12);
+  EXPECT_FALSE(c.rows[1].slowdown_pct);
+  char pct[16];
+  std::snprintf(pct, sizeof pct, "%.0f%%", sim * 100.0);
+  EXPECT_EQ(c.rows[1].verdict.rfind("no verdict: 137 launches against the baseline's 259 in another wall time; " +
+                                        std::string(pct) + " of its launches match the baseline's by kernel name, grid "
+                                        "and block, so the shapes match and the amount differs",
+                                    0),
+            0u)
+      << c.rows[1].verdict;
+  EXPECT_EQ(c.rows[1].verdict.find("different work"), std::string::npos) << c.rows[1].verdict;
+  // Other shapes as well: different work, as before.
+  EXPECT_EQ(c.rows[2].launch_count_mismatch, "different_work");
+  EXPECT_NE(c.rows[2].verdict.find("so they ran different work"), std::string::npos) << c.rows[2].verdict;
+  std::ostringstream text;
+  print_comparison(text, c);
+  EXPECT_NE(text.str().find("launches/s: half launched more than 5% more or fewer times than the baseline (259) in a wall "
+                            "time more than 5% apart, with the baseline's launch shapes"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("launches/s: other launched more than 5% more or fewer times than the baseline (259) in a "
+                            "wall time more than 5% apart: different work"),
+            std::string::npos)
+      << text.str();
 }
 
 TEST(Compare, LaunchCountsApartOverOneWallKeepTheSlowdownAndSaySo) {

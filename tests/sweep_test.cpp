@@ -1,6 +1,7 @@
 // Batch sweep logic (docs/metrics.md section 3) on hand-made LaunchAnalysis values.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
 
 #include "analysis/bound_verdict.h"
@@ -461,6 +462,120 @@ TEST(Sweep, IdleSharesOfAnEmptyInferenceLatencyAreNull) {
   }
   EXPECT_DOUBLE_EQ(j["points"][1]["gpu_idle_share"].get<double>(), 250.0 / 1000.0);
   EXPECT_DOUBLE_EQ(j["points"][1]["cpu_idle_share"].get<double>(), 500.0 / 1000.0);
+}
+
+
+// Review SW M2: the clamped launch latencies analyze reports (clock_skew_clamped) are in each point,
+// its JSON and its note; a verdict resting on them (more than half of the linked launch calls
+// clamped) is said beside it in the sentence, whatever path the sentence takes.
+TEST(Sweep, ClampedLatenciesAreCountedAndQualifyTheVerdict) {
+  const int64_t linked = 247, clamped = 246;
+  LaunchAnalysis skewed = analysis(false, 800, 100);
+  skewed.linked_launch_calls = linked, skewed.clock_skew_clamped = clamped;
+  LaunchAnalysis big = analysis(true, 100, 100);
+  big.linked_launch_calls = 235;
+  const SweepResult r = analyze_sweep({sweep_point(2, "skew.json", skewed), sweep_point(64, "big.json", big)});
+  ASSERT_TRUE(r.transition_batch.has_value());
+  const std::string counts = std::to_string(clamped) + " of " + std::to_string(linked) +
+                             " launch latencies clamped to 0 (GPU start before its launch call: clock skew)";
+  EXPECT_TRUE(verdict_on_clamped_latencies(r.points[0]));
+  EXPECT_FALSE(verdict_on_clamped_latencies(r.points[1]));
+  const nlohmann::json j = sweep_json(r);
+  EXPECT_EQ(j["points"][0]["clock_skew_clamped"], clamped);
+  EXPECT_EQ(j["points"][0]["linked_launch_calls"], linked);
+  EXPECT_EQ(j["points"][0]["verdict_on_clamped_latencies"], true);
+  EXPECT_EQ(j["points"][1]["clock_skew_clamped"], 0);
+  EXPECT_EQ(j["points"][1]["verdict_on_clamped_latencies"], false);
+  std::ostringstream os;
+  print_sweep(os, r);
+  EXPECT_NE(os.str().find("  batch 2 (skew.json): " + counts + ": the verdict rests on clamped values\n"), std::string::npos)
+      << os.str();
+  EXPECT_EQ(os.str().find("batch 64 (big.json)"), std::string::npos) << os.str();
+  // The sentence calls batch 2 launch-bound only with the clamping beside it.
+  const size_t called = r.summary.find("aunch-bound");
+  ASSERT_NE(called, std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("by clamped launch latencies: see below"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("The verdict at batch 2 rests on clamped launch latencies (batch 2: " + counts + ")"),
+            std::string::npos)
+      << r.summary;
+  // The other paths: no transition (the largest is CPU-bound and skewed), and GPU-bound everywhere.
+  const SweepResult none = analyze_sweep({sweep_point(1, "a", analysis(false, 800, 100)), sweep_point(2, "b", skewed)});
+  EXPECT_NE(none.summary.find("the largest measured, is not GPU-bound (by clamped launch latencies: see below)"),
+            std::string::npos)
+      << none.summary;
+  LaunchAnalysis skewed_gpu = analysis(true, 100, 100);
+  skewed_gpu.linked_launch_calls = 10, skewed_gpu.clock_skew_clamped = 9;
+  const SweepResult all_gpu = analyze_sweep({sweep_point(1, "a", skewed_gpu), sweep_point(2, "b", big)});
+  EXPECT_NE(all_gpu.summary.find("The verdict at batch 1 rests on clamped launch latencies"), std::string::npos)
+      << all_gpu.summary;
+  // Half or fewer clamped: counted in the note, the verdict not qualified.
+  LaunchAnalysis half = analysis(false, 800, 100);
+  half.linked_launch_calls = 10, half.clock_skew_clamped = 5;
+  const SweepResult h = analyze_sweep({sweep_point(2, "half.json", half), sweep_point(64, "big.json", big)});
+  EXPECT_FALSE(verdict_on_clamped_latencies(h.points[0]));
+  EXPECT_EQ(h.summary.find("clamped"), std::string::npos) << h.summary;
+  std::ostringstream hs;
+  print_sweep(hs, h);
+  EXPECT_NE(hs.str().find("  batch 2 (half.json): 5 of 10 launch latencies clamped to 0 (GPU start before its launch call: "
+                          "clock skew)\n"),
+            std::string::npos)
+      << hs.str();
+}
+
+// Review SW L1: a balanced batch without a verdict reads "- (balanced)" in the table, as its JSON
+// (balanced true) and the sentence say.
+TEST(Sweep, TableSaysBalancedWithoutAVerdict) {
+  LaunchAnalysis none = analysis(false, 100, 100);  // shares 10% and 10%: balanced
+  none.bound.clear(), none.bound_undefined_reason = "host and GPU clocks disagree";
+  const SweepResult r = analyze_sweep({sweep_point(8, "skew.json", none), sweep_point(16, "b.json", analysis(true, 900, 10))});
+  ASSERT_TRUE(r.points[0].balanced);
+  EXPECT_EQ(r.balanced_batches, (std::vector<int64_t>{8}));
+  std::ostringstream os;
+  print_sweep(os, r);
+  std::string row;  // the table's row of batch 8 (not its note line)
+  std::istringstream lines(os.str());
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("skew.json") != std::string::npos && line.rfind("  batch", 0) != 0) row = line;
+  ASSERT_FALSE(row.empty()) << os.str();
+  EXPECT_NE(row.find("- (balanced)"), std::string::npos) << row;
+}
+
+// Review SW L2: a bs<N> beyond int64 in a file name is refused as --label bs=N refuses it, not cut
+// to its first digits.
+TEST(Sweep, BatchFromFileNameRefusesTooLargeN) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(batch_from_file_name("run_bs" + std::to_string(max) + ".json"), max);
+  EXPECT_EQ(batch_from_file_name("run_bs0004.json"), 4);
+  try {
+    batch_from_file_name("/in/h_bs99999999999999999999.json.gz");
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("/in/h_bs99999999999999999999.json.gz: bs99999999999999999999 in the file name: N "
+                                         "is too large (at most " + std::to_string(max) + ")"),
+              std::string::npos)
+        << e.what();
+  }
+  // One past int64.
+  EXPECT_THROW(batch_from_file_name("run_bs9223372036854775808.json"), UsageError);
+}
+
+// Review SW L6: traces with launch calls but no GPU records are not CPU-only profiles: the GPU side
+// was not captured, and the sentence says how to capture it.
+TEST(Sweep, LaunchCallsWithoutGpuRecordsAreNotCpuOnly) {
+  LaunchAnalysis launched;
+  launched.no_gpu_activity = true;
+  launched.orphan_launch_calls = 46;
+  LaunchAnalysis cpu_only;
+  cpu_only.no_gpu_activity = true;
+  cpu_only.host = HostAnalysis{};
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", launched), sweep_point(2, "b", launched)});
+  EXPECT_EQ(r.summary.find("CPU-only"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("yet every one made launch calls"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("the GPU side was not captured"), std::string::npos) << r.summary;
+  const SweepResult mixed = analyze_sweep({sweep_point(1, "a", cpu_only), sweep_point(2, "b", launched)});
+  EXPECT_NE(mixed.summary.find("yet batch 2 made launch calls"), std::string::npos) << mixed.summary;
+  const SweepResult cpu = analyze_sweep({sweep_point(1, "a", cpu_only), sweep_point(2, "b", cpu_only)});
+  EXPECT_NE(cpu.summary.find("No trace in this sweep has GPU activity (CPU-only profiles)"), std::string::npos) << cpu.summary;
 }
 
 }  // namespace

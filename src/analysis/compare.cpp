@@ -50,6 +50,12 @@ std::string slowdown_mark(const std::string& bound) {
   return bound == "at_most" ? "<=" : bound == "at_least" ? ">=" : bound == "either_way" ? "~" : "";
 }
 
+std::string no_launch_rate_reason(const ScenarioMetrics& m) {
+  if (!m.launches_measured) return "launch calls not measured in its recording";
+  if (m.launches <= 0) return "no launch calls in its capture";
+  return m.wall <= 0 ? "no wall time in its capture" : "";
+}
+
 std::string rates_undefined_reason(std::optional<int64_t> launches) {
   if (!launches) return "launches not measured";
   return *launches == 0 ? "no launch calls" : "";
@@ -76,6 +82,11 @@ void add_launch_records_lost(ScenarioMetrics& m, const std::string& drop_key, in
   m.launch_records_lost = t.launch_records_lost, m.launch_records_lost_up_to = t.launch_records_lost_up_to;
 }
 
+bool same_shapes_other_amount(const ComparisonRow& r) {
+  return r.launch_count_mismatch == "different_work" && r.launch_mix_similarity &&
+         *r.launch_mix_similarity >= kLaunchMixMinSimilarity && r.m.launch_mix;
+}
+
 bool launch_counts_differ(const ScenarioMetrics& a, const ScenarioMetrics& b) {
   // [lowest, highest] possible count of each: the recorded launches, plus what may have been lost.
   const auto highest = [](const ScenarioMetrics& m) -> double {
@@ -95,6 +106,9 @@ constexpr double kNoisePct = 2.0;
 
 // The words for a row without a launch rate because a recording did not measure its launch calls.
 constexpr const char* kNotMeasured = "launch calls not measured in its recording (no launch rate)";
+
+// Whether a scenario has a launch rate: launches measured, some, over a wall time.
+bool has_launch_rate(const ScenarioMetrics& m) { return m.launches_measured && m.launches > 0 && m.wall > 0; }
 
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
@@ -132,11 +146,22 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
   const bool rate_basis = basis == "launch_rate";
   if (baseline && r.rate_lower_bound)
     return "baseline; its launch rate is a lower bound (" + lower_bound_cause(r.m) + ")";
-  if (baseline) return rate_basis && !r.m.launches_measured ? std::string("baseline; ") + kNotMeasured : "baseline";
+  if (baseline && rate_basis && !r.m.launches_measured) return std::string("baseline; ") + kNotMeasured;
+  if (baseline && rate_basis && !r.rate) return "baseline; " + no_launch_rate_reason(r.m) + " (no launch rate)";
+  if (baseline) return "baseline";
   std::string v;
   const std::string counts =
       std::to_string(r.m.launches) + " launches against the baseline's " + std::to_string(base.m.launches);
-  if (r.launch_count_mismatch == "different_work") {
+  if (same_shapes_other_amount(r)) {
+    // Launched the same shapes, only fewer or more of them: the same work captured over another
+    // length (a capture cut short, or a longer one), not different work (review SW L4).
+    char pct[16];
+    std::snprintf(pct, sizeof pct, "%.0f%%", *r.launch_mix_similarity * 100.0);
+    v = "no verdict: " + counts + " in another wall time; " + pct + " of its launches match the baseline's " +
+        launch_mix_basis_words(r.m.launch_mix->basis) +
+        ", so the shapes match and the amount differs (a capture of the same work over another length), and the "
+        "launch rate of another amount is not throughput (capture the same steps in each, or give each a throughput)";
+  } else if (r.launch_count_mismatch == "different_work") {
     v = "no verdict: " + counts + " in another wall time, so they ran different work and the launch rate is not "
         "throughput (give each a throughput to compare)";
   } else if (r.launch_mix_differs) {
@@ -147,8 +172,13 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
         "throughput (give each a throughput to compare)";
   } else if (!r.slowdown_pct && rate_basis && !r.m.launches_measured) {
     v = kNotMeasured;
+  } else if (!r.slowdown_pct && rate_basis && !r.rate) {
+    // A capture that missed the run (empty, GPU-only): its own row says so (review SW M1).
+    v = no_launch_rate_reason(r.m) + " (no launch rate)";
   } else if (!r.slowdown_pct && rate_basis && !base.m.launches_measured) {
     v = "no launch rate of the baseline to compare (its launch calls were not measured)";
+  } else if (!r.slowdown_pct && rate_basis && !base.rate) {
+    v = "no launch rate of the baseline to compare (" + no_launch_rate_reason(base.m) + ")";
   } else if (!r.slowdown_pct) {
     v = "no throughput or launch rate to compare";
   } else {
@@ -194,27 +224,27 @@ std::string row_verdict(const ComparisonRow& r, bool baseline, const ComparisonR
 Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
   if (scenarios.size() < 2) throw Error("compare needs at least two scenarios (the first is the baseline)");
   Comparison c;
-  // The launch rate is the basis when every scenario whose launches were measured has one: a
-  // scenario whose recording did not measure them has none (its row says so) but does not take the
-  // measured scenarios' rates away (review AR, L5). A measured 0 still leaves no basis.
-  bool all_tp = true, all_rate = true, any_measured = false;
+  // The launch rate is the basis when any scenario has one. A scenario without one does not take
+  // the others' away: one whose recording did not measure its launch calls (review AR, L5), and one
+  // whose capture holds no launch call or no wall time (an empty or GPU-only capture, review SW M1:
+  // it made the basis "none" for all, and a measured row read "no throughput or launch rate to
+  // compare"). Each such row says why; a baseline without a rate leaves no slowdown to compute.
+  bool all_tp = true, any_rate = false;
   for (const ScenarioMetrics& s : scenarios) {
     all_tp = all_tp && s.throughput && *s.throughput > 0;
-    if (!s.launches_measured) continue;
-    any_measured = true;
-    all_rate = all_rate && s.launches > 0 && s.wall > 0;
+    any_rate = any_rate || has_launch_rate(s);
   }
-  all_rate = all_rate && any_measured;
-  c.basis = all_tp ? "throughput" : all_rate ? "launch_rate" : "none";
+  c.basis = all_tp ? "throughput" : any_rate ? "launch_rate" : "none";
   for (const ScenarioMetrics& s : scenarios) {
     ComparisonRow r;
     r.m = s;
     if (all_tp) r.rate = *s.throughput;
-    else if (all_rate && s.launches_measured) {
+    else if (any_rate && has_launch_rate(s)) {
       r.rate = static_cast<double>(s.launches) * 1e9 / static_cast<double>(s.wall);
       r.rate_lower_bound = s.launch_records_lost > 0 || !s.launch_partial_note.empty();
     }
-    else if (all_rate) c.rate_not_measured.push_back(s.name);
+    else if (any_rate && !s.launches_measured) c.rate_not_measured.push_back(s.name);
+    else if (any_rate) c.no_launch_rate.push_back(s.name);
     c.rows.push_back(r);
   }
   const ComparisonRow& base = c.rows.front();
@@ -229,7 +259,10 @@ Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios) {
     }
     if (i > 0 && base.m.launch_mix && r.m.launch_mix)
       r.launch_mix_similarity = launch_mix_similarity(*base.m.launch_mix, *r.m.launch_mix);
-    r.launch_mix_differs = c.basis == "launch_rate" && r.launch_mix_similarity && *r.launch_mix_similarity < kLaunchMixMinSimilarity;
+    // (A measured row without a rate, an empty or GPU-only capture, has none to withhold: its verdict
+    // says why it has none.)
+    r.launch_mix_differs = c.basis == "launch_rate" && r.launch_mix_similarity && *r.launch_mix_similarity < kLaunchMixMinSimilarity &&
+                           !(r.m.launches_measured && !r.rate);
     if (r.rate && base.rate && r.launch_count_mismatch != "different_work" && !r.launch_mix_differs)
       r.slowdown_pct = (*base.rate - *r.rate) / *base.rate * 100.0;
     // (base - r) / base falls as r rises and rises as base rises: a lower-bound rate of this row

@@ -98,6 +98,9 @@ ScenarioMetrics scenario_from_analysis(const SchedAnalysis& a, const std::string
 // measured; clean / switched pair counts; the launching thread's tid (< 0: none) and the wall its
 // share is over.
 std::string rates_undefined_reason(std::optional<int64_t> launches);
+// Why a scenario has no launch rate: "launch calls not measured in its recording", "no launch calls
+// in its capture" (an empty or GPU-only capture) or "no wall time in its capture"; "" when it has one.
+std::string no_launch_rate_reason(const ScenarioMetrics& m);
 std::string penalty_undefined_reason(int64_t clean_pairs, int64_t switched_pairs, std::optional<int64_t> launches = std::nullopt);
 std::string offcpu_undefined_reason(int64_t main_tid, ns_t offcpu_wall);
 
@@ -142,7 +145,7 @@ struct ComparisonRow {
   // baseline's own row.
   std::optional<double> launch_mix_similarity;
   // On the launch-rate basis, launch_mix_similarity below kLaunchMixMinSimilarity: different work
-  // even where the launch counts match (bert prefill at batch 1 and 2: 165 launches each), so no
+  // even where the launch counts match (bert prefill at batch 1 and 2: 165 and 166 launches), so no
   // slowdown, and the verdict says why.
   bool launch_mix_differs = false;
 };
@@ -153,6 +156,10 @@ struct Comparison {
   // On the launch-rate basis: the scenarios without a rate, their launch calls not measured by their
   // recording (Trace::launch_coverage); the other rows keep theirs. Empty on the other bases.
   std::vector<std::string> rate_not_measured;
+  // On the launch-rate basis: the scenarios whose launches were measured but that have no rate, with
+  // no launch call or no wall time (an empty or GPU-only capture: review SW M1); the other rows keep
+  // theirs. Empty on the other bases.
+  std::vector<std::string> no_launch_rate;
 };
 
 // How far apart two scenarios' launch counts (and wall times) may be for their launch rates to
@@ -167,6 +174,11 @@ constexpr double kLaunchCountTolerance = 0.05;
 // refused launch callbacks: any number more) differs only when even its highest possible count is
 // too far below the other's lowest.
 bool launch_counts_differ(const ScenarioMetrics& a, const ScenarioMetrics& b);
+
+// A row whose launch counts and walls are apart from the baseline's ("different_work") while its
+// launch mix matches (launch_mix_similarity at least kLaunchMixMinSimilarity): the same shapes in
+// another amount, a capture of the same work over another length (review SW L4).
+bool same_shapes_other_amount(const ComparisonRow& r);
 
 // Throws Error when fewer than two scenarios are given.
 Comparison compare_scenarios(const std::vector<ScenarioMetrics>& scenarios);

@@ -1,7 +1,8 @@
 // What a run launched, as a distribution over launch shapes, so that `compare` can tell two runs of
 // one workload from runs of different work whose launch counts happen to match (docs/sched.md,
-// "Scenario comparison": bert prefill at batch 1 and 2 launch 165 kernels each, and their launch
-// rates differ because batch 2 does twice the work per launch, not because it ran slower).
+// "Scenario comparison": bert prefill at batch 1 and 2 make 165 and 166 launch calls (153 and 154
+// kernels), and their launch rates differ because batch 2 does twice the work per launch, not
+// because it ran slower).
 //
 // A shape is a GPU kernel's name with its grid and block (Kineto traces, CUPTI recordings), or,
 // without GPU activities, a launch call's grid and block (uprobe recordings read them from the

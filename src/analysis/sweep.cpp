@@ -4,9 +4,11 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 
 #include "analysis/bound_verdict.h"
 #include "util/error.h"
+#include "util/whole_number.h"
 
 namespace infertrace {
 
@@ -24,6 +26,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.launch_thread_annotations = a.launch_thread_annotations, p.cpu_idle_without_annotations = a.cpu_idle_without_annotations;
   p.profiler_steps = a.profiler_steps;
   p.skipped_gpu_events = a.skipped_gpu_events;
+  p.clock_skew_clamped = a.clock_skew_clamped, p.linked_launch_calls = a.linked_launch_calls;
   if (a.inference_latency > 0) {
     const double il = static_cast<double>(a.inference_latency);
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / il;
@@ -48,6 +51,16 @@ std::string no_verdict_reason(const SweepPoint& p) {
   if (p.launches_unmeasured) return p.launch_note;
   if (!p.bound.empty()) return "";
   return p.bound_undefined_reason.empty() ? "no launch call is linked to GPU work" : p.bound_undefined_reason;
+}
+
+bool verdict_on_clamped_latencies(const SweepPoint& p) {
+  return !p.bound.empty() && p.clock_skew_clamped > 0 && p.clock_skew_clamped * 2 > p.linked_launch_calls;
+}
+
+std::string clamped_latencies_text(const SweepPoint& p) {
+  if (p.clock_skew_clamped <= 0) return "";
+  return std::to_string(p.clock_skew_clamped) + " of " + std::to_string(p.linked_launch_calls) +
+         " launch latencies clamped to 0 (GPU start before its launch call: clock skew)";
 }
 
 namespace {
@@ -108,6 +121,15 @@ std::string annotation_sentence(const std::vector<SweepPoint>& pts) {
   return s + ".";
 }
 
+// The batches of `listed` whose verdict rests on clamped launch latencies.
+std::vector<int64_t> on_clamped(const std::vector<SweepPoint>& pts, const std::vector<int64_t>& listed) {
+  std::vector<int64_t> v;
+  for (const SweepPoint& p : pts)
+    if (verdict_on_clamped_latencies(p) && std::find(listed.begin(), listed.end(), p.batch) != listed.end())
+      v.push_back(p.batch);
+  return v;
+}
+
 std::string summarize(const SweepResult& r) {
   const auto& pts = r.points;
   const std::vector<int64_t> bursty = bursty_batches(r);
@@ -131,8 +153,12 @@ std::string summarize(const SweepResult& r) {
       below = p.batch;
       (p.bound == "gpu" ? gpu_bound_below : launch_bound).push_back(p.batch);
     }
+    const std::vector<int64_t> skewed_launch_bound = on_clamped(pts, launch_bound);
     if (below && gpu_bound_below.empty() && no_verdict.empty()) {
-      s = "Launch-bound up to batch " + std::to_string(*below) + ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
+      s = "Launch-bound up to batch " + std::to_string(*below) +
+          (skewed_launch_bound.empty() ? std::string("")
+                                       : " (at " + batches(skewed_launch_bound) + " by clamped launch latencies: see below)") +
+          ": fusing kernels or CUDA graphs pays there; queue-bound from batch " +
           std::to_string(*r.transition_batch) + " on: the GPU is the limit.";
     } else if (below) {
       // "Launch-bound up to" the last batch below the transition would call the GPU-bound ones
@@ -141,7 +167,10 @@ std::string summarize(const SweepResult& r) {
       s = "Queue-bound from batch " + std::to_string(*r.transition_batch) + " on: the GPU is the limit. Below it: ";
       std::vector<std::string> parts;
       if (!launch_bound.empty())
-        parts.push_back("launch-bound at " + batches(launch_bound) + " (fusing kernels or CUDA graphs pays there)");
+        parts.push_back("launch-bound at " + batches(launch_bound) + " (fusing kernels or CUDA graphs pays there" +
+                        (skewed_launch_bound.empty()
+                             ? std::string(")")
+                             : "; at " + batches(skewed_launch_bound) + " by clamped launch latencies: see below)"));
       if (!gpu_bound_below.empty())
         parts.push_back("GPU-bound at " + batches(gpu_bound_below) +
                         (launch_bound.empty() ? std::string(" (the transition is not placed there: a larger batch has no verdict)")
@@ -160,8 +189,19 @@ std::string summarize(const SweepResult& r) {
     }
   } else if (std::all_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.no_gpu; })) {
     // CPU-only profiles: no launch or queue figure exists to compare, and no idle share either.
-    // (Traces whose GPU events were all skipped are not CPU-only: said so.)
+    // (Traces whose GPU events were all skipped are not CPU-only: said so.) Traces that made launch
+    // calls ran GPU work whose side was not captured (review SW L6): they are not CPU-only, and
+    // the advice is to capture it.
     const bool skipped = std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.skipped_gpu_events > 0; });
+    std::vector<int64_t> launched;
+    for (const SweepPoint& p : pts)
+      if (p.orphan_launch_calls > 0 && !p.launches_unmeasured) launched.push_back(p.batch);
+    if (!launched.empty())
+      return "No trace in this sweep has " + std::string(skipped ? "usable " : "") + "GPU activity, yet " +
+             (launched.size() == pts.size() ? std::string("every one") : batches(launched)) +
+             " made launch calls (see each batch's orphan launch calls): the GPU side was not captured, so there are "
+             "no launch, queue or idle figures to compare across batch sizes; capture it again with the GPU's "
+             "activity (CUDA activities in the PyTorch profiler, or `infertrace record --cuda cupti`).";
     return std::string(skipped ? "No trace in this sweep has usable GPU activity (CPU-only profiles, or GPU events all "
                                  "skipped: see each batch's skipped)"
                                : "No trace in this sweep has GPU activity (CPU-only profiles)") +
@@ -185,9 +225,27 @@ std::string summarize(const SweepResult& r) {
          : nothing_linked ? "; check that its trace holds the GPU run."
                           : "; capture that batch again.");
   } else {
+    const bool skewed = verdict_on_clamped_latencies(pts.back());
     s = "No transition: batch " + std::to_string(pts.back().batch) +
-        ", the largest measured, is not GPU-bound, so launch overhead matters across the whole sweep; "
+        ", the largest measured, is not GPU-bound" + (skewed ? " (by clamped launch latencies: see below)" : "") +
+        ", so launch overhead matters across the whole sweep; "
         "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.";
+  }
+  // A verdict that rests on clamped latencies (clock skew) is said, whatever it is (review SW M2).
+  {
+    std::vector<int64_t> all;
+    for (const SweepPoint& p : pts) all.push_back(p.batch);
+    const std::vector<int64_t> skewed = on_clamped(pts, all);
+    if (!skewed.empty()) {
+      std::string counts;
+      for (const SweepPoint& p : pts)
+        if (verdict_on_clamped_latencies(p))
+          counts += (counts.empty() ? "" : "; ") + ("batch " + std::to_string(p.batch) + ": " + clamped_latencies_text(p));
+      s += (skewed.size() == 1 ? " The verdict at " : " The verdicts at ") + batches(skewed) +
+           (skewed.size() == 1 ? " rests" : " rest") + " on clamped launch latencies (" + counts +
+           "): TKLQT and its parts count only the latencies left there, so capture again with the host and GPU "
+           "clocks in step before acting on it.";
+    }
   }
   if (!bursty.empty())
     s += " Yet the GPU is idle at least half the inference latency at " + batches(bursty) +
@@ -277,11 +335,15 @@ std::optional<int64_t> batch_from_file_name(const std::string& path) {
   for (size_t i = 0; i + 2 < name.size(); ++i) {
     const bool word_start = i == 0 || !std::isalpha(static_cast<unsigned char>(name[i - 1]));
     if (!word_start || name.compare(i, 2, "bs") != 0 || !std::isdigit(static_cast<unsigned char>(name[i + 2]))) continue;
-    int64_t v = 0;
     size_t j = i + 2;
-    for (; j < name.size() && std::isdigit(static_cast<unsigned char>(name[j])) && v < (int64_t{1} << 40); ++j)
-      v = v * 10 + (name[j] - '0');
-    if (v > 0) return v;
+    while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
+    const std::string digits = name.substr(i + 2, j - (i + 2));
+    const int64_t max = std::numeric_limits<int64_t>::max();
+    const WholeNumber n = parse_whole_number(digits, 0, max);
+    if (n.status == WholeNumber::Status::above_max)
+      throw UsageError(path + ": bs" + digits + " in the file name: N is too large (at most " + std::to_string(max) +
+                       "); give --label bs=N for every trace");
+    if (n.status == WholeNumber::Status::ok && n.value > 0) return n.value;
   }
   return std::nullopt;
 }

@@ -47,7 +47,21 @@ struct SweepPoint {
   // LaunchAnalysis::skipped_gpu_events: with no_gpu, the trace's GPU events were all left out, and
   // its reason says so (no_gpu_reason).
   int64_t skipped_gpu_events = 0;
+  // LaunchAnalysis::clock_skew_clamped and linked_launch_calls: launch latencies that were negative
+  // (GPU start before its launch call: clock skew) and clamped to 0, of the linked launch calls
+  // (review SW M2: analyze reported them, sweep did not).
+  int64_t clock_skew_clamped = 0, linked_launch_calls = 0;
 };
+
+// Whether a point's CPU-/GPU-bound verdict rests on clamped launch latencies: it has one, and more
+// than half of its linked launch calls had their latency clamped to 0 (clock skew), so its TKLQT
+// and both parts come from the few left (docs/fusion.md). The verdict stands (analyze gives the
+// same); the sweep's sentence says this beside it.
+bool verdict_on_clamped_latencies(const SweepPoint& p);
+
+// "246 of 247 launch latencies clamped to 0 (GPU start before its launch call: clock skew)"; "" when
+// none was clamped.
+std::string clamped_latencies_text(const SweepPoint& p);
 
 // Why a point has no CPU-/GPU-bound verdict, in the words the sweep sentence and JSON use: no GPU
 // activity, launches not measured (the recording's note), or the analysis's own reason (no linked
@@ -74,7 +88,8 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
 // Sorts by batch; throws UsageError when a batch size appears twice.
 SweepResult analyze_sweep(std::vector<SweepPoint> points);
 
-// Batch size from a file name's "bs<N>" (gpt2_prefill_bs16.json.gz -> 16), or nullopt.
+// Batch size from a file name's "bs<N>" (gpt2_prefill_bs16.json.gz -> 16), or nullopt. Throws
+// UsageError when N is beyond int64, as --label bs=N does (review SW L2: it was cut to its first digits).
 std::optional<int64_t> batch_from_file_name(const std::string& path);
 
 }  // namespace infertrace

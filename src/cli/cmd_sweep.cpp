@@ -86,9 +86,7 @@ std::vector<int64_t> batch_sizes(const Options& o, const std::vector<EngineRunDo
   return out;
 }
 
-void write_plot(const SweepResult& r, const std::string& path) {
-  const std::string svg = sweep_svg(r);
-  if (svg.empty()) throw Error("sweep: nothing to plot (no trace has launch figures)");
+void write_plot(const std::string& svg, const std::string& path) {
   write_whole(path, [&](const std::string& to) {
     std::ofstream out(to, std::ios::binary);
     if (!out) throw Error("cannot write " + to + ": " + std::strerror(errno));
@@ -127,12 +125,23 @@ void run(const Options& o) {
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;
   const SweepResult r = analyze_sweep(std::move(points));
-  if (!o.plot.empty()) write_plot(r, o.plot);
+  // The plot is written before the output (a plot that cannot be written stops the verb first); a
+  // sweep with nothing to plot (no batch has a launch figure or an idle share: no GPU activity, or
+  // launches not measured) still prints its table and sentence, or JSON, then says why no plot was
+  // written and exits 1: the output asked for does not exist (review SW L3).
+  const std::string svg = o.plot.empty() ? "" : sweep_svg(r);
+  if (!svg.empty()) write_plot(svg, o.plot);
   if (o.json) {
     std::cout << sweep_json(r).dump(2) << "\n";
   } else {
     print_sweep(std::cout, r);
-    if (!o.plot.empty()) std::cout << "plot: " << o.plot << "\n";
+    if (!svg.empty()) std::cout << "plot: " << o.plot << "\n";
+  }
+  if (!o.plot.empty() && svg.empty()) {
+    std::cout << std::flush;
+    throw Error("sweep: no plot written to " + o.plot +
+                ": no batch has a launch figure or an idle share to plot (" +
+                (o.json ? "the summary says why" : "the sentence above says why") + ")");
   }
 }
 

@@ -271,7 +271,7 @@ void print_comparison(std::ostream& os, const Comparison& c) {
   // basis at all (CPU-only recordings, no launches) none either: "(slowdown from none)" read as a
   // bug (audit EW L7). The HTML page's basis line says the same (html_doc_sections.cpp).
   const std::string header =
-      c.basis == "none"                 ? " (no slowdown: not every scenario has a launch rate or a throughput)"
+      c.basis == "none"                 ? " (no slowdown: no scenario has a launch rate, and not every one has a throughput)"
       : c.rows.front().rate.has_value() ? " (slowdown from " + c.basis + ")"
                                         : " (no slowdown: the baseline has no " + c.basis + ")";
   t.print(os, "Scenarios against " + c.rows.front().m.name + header);
@@ -394,12 +394,23 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
     std::snprintf(tol, sizeof tol, "%.0f%%", kLaunchCountTolerance * 100.0);
     const std::string base_n = std::to_string(c.rows.front().m.launches);
     if (const std::string n = scenario_names(
-            c, [](const ComparisonRow& r) { return r.launch_count_mismatch == "different_work"; }, "", "");
+            c, [](const ComparisonRow& r) { return r.launch_count_mismatch == "different_work" && !same_shapes_other_amount(r); }, "", "");
         !n.empty())
       notes.push_back("launches/s: " + n + " launched more than " + tol + " more or fewer times than the baseline (" +
                       base_n + ") in a wall time more than " + tol +
                       " apart: different work, where a launch rate is not throughput, so no slowdown or verdict is "
                       "given; to compare them, give each a \"throughput\" (a saved analysis with that key)");
+    // The same shapes in another amount (review SW L4): a capture of the same work over another length.
+    if (const std::string n = scenario_names(c, [](const ComparisonRow& r) { return same_shapes_other_amount(r); }, "", "");
+        !n.empty()) {
+      char min_pct[16];
+      std::snprintf(min_pct, sizeof min_pct, "%.0f%%", kLaunchMixMinSimilarity * 100.0);
+      notes.push_back("launches/s: " + n + " launched more than " + tol + " more or fewer times than the baseline (" +
+                      base_n + ") in a wall time more than " + tol + " apart, with the baseline's launch shapes (at least " +
+                      min_pct + " in common): the same work captured over another length (a capture cut short, or a "
+                      "longer one), whose launch rate is not throughput, so no slowdown or verdict is given; capture "
+                      "the same steps in each, or give each a \"throughput\" (a saved analysis with that key)");
+    }
     // Other launch shapes than the baseline's (analysis/launch_mix.h), each row with its share.
     std::string mixes;
     for (const ComparisonRow& r : c.rows)
@@ -428,6 +439,19 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
     for (const std::string& n : c.rate_not_measured) names += (names.empty() ? "" : ", ") + n;
     notes.push_back("no launch rate for " + names + ": their recordings did not measure launch calls (the other scenarios keep theirs)");
   }
+  // Measured, but no launch call or no wall time (review SW M1): each with its reason.
+  if (!c.no_launch_rate.empty()) {
+    std::string names;
+    const auto without = [](const ComparisonRow& r) { return r.m.launches_measured && !r.rate; };
+    for (const ComparisonRow& r : c.rows)
+      if (without(r)) names += (names.empty() ? "" : ", ") + r.m.name + " (" + no_launch_rate_reason(r.m) + ")";
+    const bool baseline = without(c.rows.front());
+    notes.push_back("no launch rate for " + names +
+                    ": a capture that missed the run (empty, GPU-only, or the wrong file)? " +
+                    (baseline ? "Without the baseline's rate no scenario has a slowdown: give a baseline that launched "
+                                "(put it first)"
+                              : "The other scenarios keep their rates and slowdowns"));
+  }
   // Throughputs some inputs carry are still shown when not every scenario has one (the slowdown
   // then had to use the launch rate).
   if (c.basis != "throughput") {
@@ -437,7 +461,7 @@ std::vector<std::string> comparison_notes(const Comparison& c) {
     for (const ComparisonRow& r : c.rows)
       if (r.m.throughput) {
         notes.push_back("throughput where known (not every scenario has one, so " +
-                        std::string(c.basis == "none" ? "there is no slowdown: not every one has a launch rate either"
+                        std::string(c.basis == "none" ? "there is no slowdown: no scenario has a launch rate either"
                                                       : "the slowdown uses " + c.basis) +
                         "): " + known);
         break;
@@ -553,7 +577,8 @@ json comparison_json(const Comparison& c) {
                     {"launch_mix_similarity", opt_json(r.launch_mix_similarity)},
                     {"launch_mix_differs", r.launch_mix_differs}});
   return {{"kind", "compare"}, {"schema_version", 1}, {"basis", c.basis}, {"baseline", c.rows.front().m.name},
-          {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)}};
+          {"rate_not_measured", c.rate_not_measured}, {"scenarios", rows}, {"notes", comparison_notes(c)},
+          {"no_launch_rate", c.no_launch_rate}};
 }
 
 }  // namespace infertrace

@@ -378,7 +378,7 @@ std::string compare_section(const json& doc) {
     const std::string base = escape(str_or(doc, "baseline", "the first scenario"));
     const bool base_rate = !sc.empty() && member(sc[0], "rate").is_number();
     if (b == "none")
-      basis = "<p class=\"note\">No slowdown: not every scenario has a launch rate or a throughput.</p>";
+      basis = "<p class=\"note\">No slowdown: no scenario has a launch rate, and not every one has a throughput.</p>";
     else if (!base_rate)
       basis = "<p class=\"note\">No slowdown: the baseline, " + base + ", has no " +
               (b == "throughput" ? std::string("throughput") : std::string("launch rate")) + ".</p>";

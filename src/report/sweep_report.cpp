@@ -45,7 +45,11 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"cpu_idle_without_annotations_ns", host_fig(p.cpu_idle_without_annotations)},
                    {"cpu_idle_without_annotations_share",
                     p.inference_latency > 0 ? host_fig(p.cpu_idle_without_annotations_share) : json(nullptr)},
-                   {"profiler_steps", p.profiler_steps}});
+                   {"profiler_steps", p.profiler_steps},
+                   // as analyze --json counts them (review SW M2), and whether the verdict rests on them
+                   {"clock_skew_clamped", launch_fig(p.clock_skew_clamped)},
+                   {"linked_launch_calls", launch_fig(p.linked_launch_calls)},
+                   {"verdict_on_clamped_latencies", verdict_on_clamped_latencies(p)}});
     if (!p.no_gpu && !p.launches_unmeasured && !p.host_undefined_reason.empty())
       pts.back()["host_undefined_reason"] = p.host_undefined_reason;
     if (p.no_gpu) pts.back()["undefined_reason"] = no_gpu_reason(p.skipped_gpu_events);
@@ -87,6 +91,9 @@ const std::vector<JsonColumn>& sweep_point_columns() {
       {"cpu_idle_without_annotations_share", "CPU idle without annotations (% of IL)", F::Share},
       {"launch_thread_annotations", "annotation ranges of the launching thread", F::Count},
       {"profiler_steps", "profiler steps", F::Count},
+      {"clock_skew_clamped", "launch latencies clamped (clock skew)", F::Count},
+      {"linked_launch_calls", "linked launch calls", F::Count},
+      {"verdict_on_clamped_latencies", "verdict rests on clamped latencies", F::YesNo},
       {"source", "file", F::Text},
       {"undefined_reason", "why no figures", F::Text},
       {"bound_undefined_reason", "why no bound", F::Text},
@@ -113,7 +120,8 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
                // no inference latency (empty or CPU-only trace): no share, not "0.0% idle"
                p.inference_latency > 0 ? format_pct(p.gpu_idle_share) : "-",
                p.inference_latency > 0 && l && p.host_undefined_reason.empty() ? format_pct(p.cpu_idle_share) : "-",
-               !l ? "- (launches not measured)" : p.bound.empty() ? "-" : p.bound + (p.balanced ? " (balanced)" : ""),
+               // balanced without a verdict too: JSON and the sentence say it (review SW L1)
+               !l ? "- (launches not measured)" : (p.bound.empty() ? "-" : p.bound) + (p.balanced ? " (balanced)" : ""),
                p.source});
   }
   t.print(os, "Batch sweep: TKLQT = launch part + queue part; idle shares are of the inference latency (IL)");
@@ -125,6 +133,9 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
     };
     add("orphan GPU activities", p.orphan_activities);
     if (!p.launches_unmeasured) add("orphan launch calls", p.orphan_launch_calls);
+    if (!p.launches_unmeasured && p.clock_skew_clamped > 0)
+      notes += (notes.empty() ? "" : ", ") + clamped_latencies_text(p) +
+               (verdict_on_clamped_latencies(p) ? ": the verdict rests on clamped values" : "");
     if (!p.launch_note.empty()) notes += (notes.empty() ? "" : ", ") + p.launch_note;
     if (!p.no_gpu && !p.host_undefined_reason.empty()) notes += (notes.empty() ? "" : ", ") + ("CPU idle undefined: " + p.host_undefined_reason);
     if (p.profiler_steps > 1) notes += (notes.empty() ? "" : ", ") + profiler_steps_meaning(p.profiler_steps);
