@@ -67,8 +67,8 @@ MetricScan extract_metric(const std::string& out, const std::regex& re, size_t m
 
 // The longest line extract_metric matches: 1 character per 4 KiB of the stack limit (RLIMIT_STACK),
 // at most 2048. Measured (g++ 12, 8 MiB stack): a match covering ~26,000 characters crashed the -O2
-// build, ~18,000 with an alternation inside the repetition; ~18,000 and ~13,800 under ASan -O0:
-// 2048 leaves a margin of 6x or more.
+// build, ~18,000 with an alternation inside the repetition, ~13,800 with nested alternations; under
+// ASan -O0 ~18,000, ~13,800 and ~11,200: 2048 leaves a margin of 5x or more.
 size_t metric_line_limit();
 
 // Runs every scenario; progress lines go to `log`. Stops early (returning what it has) when
