@@ -54,7 +54,7 @@ TEST(InterferenceSummary, WithoutAMetricThroughputIsRunsPerSecond) {
   }
   const auto s = summarize_interference({r}, {}, false);
   EXPECT_DOUBLE_EQ(s[0].median.value_or(-1), 2.0);
-  EXPECT_DOUBLE_EQ(s[0].wall_median_s, 0.5);
+  EXPECT_DOUBLE_EQ(s[0].wall_median_s.value_or(-1), 0.5);
 }
 
 TEST(InterferenceSummary, FailedRunsAreCountedButNotMeasured) {
@@ -134,6 +134,49 @@ TEST(InterferenceSummary, SkippedScenarioIsOneRowWithItsReason) {
   print_interference(text, s, true);
   EXPECT_EQ(count_of(text.str(), "diskless"), 1u) << text.str();
   EXPECT_EQ(count_of(text.str(), "skipped: fio not installed"), 1u) << text.str();
+}
+
+// Review BI L2: a scenario without a usable run has no wall time ("-", null), not 0.
+TEST(InterferenceSummary, NoUsableRunHasNoWallTime) {
+  ScenarioResult failed;
+  failed.name = "cpu";
+  failed.runs.resize(2);
+  failed.runs[0].wall_s = failed.runs[1].wall_s = 0.75;
+  failed.runs[0].error = failed.runs[1].error = "exited with status 1";
+  const auto s = summarize_interference({with_metrics("baseline", {2, 3}), failed}, {}, true);
+  EXPECT_FALSE(s[1].wall_median_s.has_value());
+  EXPECT_DOUBLE_EQ(s[0].wall_median_s.value_or(-1), 1.0);  // with_metrics' runs last 1 s
+  InterferenceOptions o;
+  const auto j = interference_json(o, {with_metrics("baseline", {2, 3}), failed}, s);
+  EXPECT_TRUE(j["scenarios"][1]["wall_s"].is_null()) << j["scenarios"][1].dump();
+  EXPECT_DOUBLE_EQ(j["scenarios"][0]["wall_s"].get<double>(), 1.0);
+  std::ostringstream text;
+  print_interference(text, s, true);
+  EXPECT_EQ(text.str().find("0 ns"), std::string::npos) << text.str();
+}
+
+// Review BI L3: a baseline median of 0 gives no slowdown, and the verdict says so (it said "no usable
+// runs" of a scenario with two); a skipped scenario has no verdict, with a baseline as without.
+TEST(InterferenceSummary, ZeroBaselineMedianAndSkippedScenarioVerdicts) {
+  ScenarioResult skipped;
+  skipped.name = "isolated", skipped.skip_reason = "no CPU left for the load outside 0-1";
+  const auto s = summarize_interference({with_metrics("baseline", {0, 0}), with_metrics("cpu", {0, 0}), skipped}, {}, true);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[1].runs_ok, 2);
+  EXPECT_FALSE(s[1].slowdown_pct.has_value());
+  EXPECT_EQ(s[1].verdict, "no slowdown: the baseline median is 0 (a slowdown is a share of it)");
+  EXPECT_EQ(s[2].verdict, "");
+  InterferenceOptions o;
+  const auto j = interference_json(o, {with_metrics("baseline", {0, 0}), with_metrics("cpu", {0, 0}), skipped}, s);
+  EXPECT_TRUE(j["scenarios"][2]["verdict"].is_null()) << j["scenarios"][2].dump();
+  std::ostringstream text;
+  print_interference(text, s, true);
+  EXPECT_EQ(text.str().find("slowdown against the baseline median"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("baseline median not above 0"), std::string::npos) << text.str();
+  // With a positive baseline the skipped scenario still has none: (2 - 1) / 2 = 50% for cpu.
+  const auto p = summarize_interference({with_metrics("baseline", {2}), with_metrics("cpu", {1}), skipped}, {}, true);
+  EXPECT_DOUBLE_EQ(p[1].slowdown_pct.value_or(-1), 50.0);
+  EXPECT_EQ(p[2].verdict, "");
 }
 
 }  // namespace

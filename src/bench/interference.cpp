@@ -8,13 +8,16 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <sched.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include "bench/interference_loads.h"
 #include "bench/interference_proc.h"
+#include "engine/runtime/thread_pool.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
 #include "util/finite_number.h"
@@ -22,6 +25,9 @@
 namespace infertrace::bench {
 
 namespace fs = std::filesystem;
+
+// The isolated scenario's cpuset cgroup: PREFIX + PID + "-" + scenario (remove_stale_cgroups).
+const std::string cgroup_prefix = "infertrace-noise-";
 
 std::regex compile_metric_regex(const std::string& text) {
   std::regex re;
@@ -34,6 +40,41 @@ std::regex compile_metric_regex(const std::string& text) {
     throw UsageError("--metric-regex " + text + ": needs a capture group around the number (the metric is group 1), "
                      "e.g. 'tokens/s: ([0-9.]+)'");
   return re;
+}
+
+size_t metric_line_limit() {
+  constexpr size_t kMax = 2048, kStackPerChar = 4096;
+  rlimit rl{};
+  if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return kMax;
+  return std::clamp<size_t>(static_cast<size_t>(rl.rlim_cur) / kStackPerChar, 16, kMax);
+}
+
+MetricScan extract_metric(const std::string& out, const std::regex& re, size_t max_line) {
+  MetricScan scan;
+  size_t end = out.size();
+  while (true) {
+    // The line [begin, end): after the previous '\n' or '\r' before `end`.
+    const size_t nl = end == 0 ? std::string::npos : out.find_last_of("\r\n", end - 1);
+    const size_t begin = nl == std::string::npos ? 0 : nl + 1;
+    if (end - begin > max_line) {
+      ++scan.long_lines_skipped;
+    } else if (end > begin) {
+      std::optional<double> v;
+      const auto first = out.begin() + static_cast<std::ptrdiff_t>(begin), last = out.begin() + static_cast<std::ptrdiff_t>(end);
+      for (auto it = std::sregex_iterator(first, last, re); it != std::sregex_iterator(); ++it) {
+        scan.matched = true;
+        // The whole group, finite: "12abc" or "inf" is no measurement (std::stod took both).
+        if (const std::optional<double> number = parse_finite_number((*it)[1].str())) v = number;
+      }
+      if (v) {
+        scan.value = v;
+        break;
+      }
+    }
+    if (nl == std::string::npos) break;
+    end = nl;
+  }
+  return scan;
 }
 
 std::vector<std::string> known_scenarios() { return {"baseline", "cpu", "net", "disk", "heavy", "pinned", "isolated"}; }
@@ -50,19 +91,6 @@ std::string join_cpus(const std::vector<int>& v) {
 void settle(double seconds) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (!interrupted() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
-// Group 1 of the last match that holds a number (programs print their final figure last);
-// `matched` says whether the expression matched at all, for the message when no number came out.
-std::optional<double> extract_metric(const std::string& out, const std::regex& re, bool& matched) {
-  std::optional<double> v;
-  matched = false;
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator(); ++it) {
-    matched = true;
-    // The whole group, finite: "12abc" or "inf" is no measurement (std::stod took both).
-    if (const std::optional<double> number = parse_finite_number((*it)[1].str())) v = number;
-  }
-  return v;
 }
 
 // A TCP port nothing listens on now, from the kernel (bind to port 0): a fixed or pid-derived port
@@ -98,6 +126,18 @@ void remove_stale_scratch(const std::string& out_dir, std::ostream& log) {
   }
 }
 
+std::vector<int> allowed_cpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  if (cpus.empty())
+    for (long c = 0; c < std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)); ++c) cpus.push_back(static_cast<int>(c));
+  return cpus;
+}
+
 std::string tail_of(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
 
 }  // namespace
@@ -107,10 +147,15 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   if (o.repetitions < 1) throw UsageError("-r must be at least 1");
   std::optional<std::regex> re;
   if (!o.metric_regex.empty()) re = compile_metric_regex(o.metric_regex);
-  const int ncpu = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
-  const std::vector<int> pin = o.pin_cpus.empty() ? std::vector<int>{ncpu - 1} : parse_cpu_list(o.pin_cpus, "--pin-cpus");
+  // The CPUs this process may run on (its affinity mask: `taskset -c 0 infertrace ...` means CPU 0):
+  // the default PIN is the last of them, and the isolated load gets the others (review BI L1: the
+  // last online CPU, outside the user's mask). A --pin-cpus CPU outside the cgroup's cpuset fails
+  // every pinned run, so it is a usage error (parse_pinning_cpus, as bench threads --cpus).
+  const std::vector<int> allowed = allowed_cpus();
+  const std::vector<int> pin =
+      o.pin_cpus.empty() ? std::vector<int>{allowed.back()} : engine::parse_pinning_cpus(o.pin_cpus, "--pin-cpus");
   std::vector<int> others;
-  for (int c = 0; c < ncpu; ++c)
+  for (int c : allowed)
     if (std::find(pin.begin(), pin.end(), c) == pin.end()) others.push_back(c);
 
   {
@@ -123,6 +168,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
                        (ec ? ec.message() : std::string("a file of that name exists")) + ")");
   }
   remove_stale_scratch(o.out_dir, log);
+  if (geteuid() == 0) remove_stale_cgroups(cgroup_prefix, log);
   const fs::path scratch = fs::path(o.out_dir) / ("noise-scratch-" + std::to_string(getpid()));
   PlanContext ctx;
   ctx.load_seconds = o.load_limit_s;
@@ -132,6 +178,9 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
   ctx.other_cpus = join_cpus(others);
   std::string why;
   ctx.have_cpuset_cgroup = cpuset_cgroup_available(why);
+
+  const size_t max_line = metric_line_limit();
+  bool told_long_lines = false;  // the long lines --metric-regex left out are said once per experiment
 
   install_interrupt_handlers();
   // Plans (and the cpuset cgroup of a confined load) first; a scenario that cannot run is reported
@@ -146,7 +195,7 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
     sr.name = name, sr.description = plan.description, sr.skip_reason = plan.skip_reason;
     cgroups.emplace_back();
     if (sr.skip_reason.empty() && plan.confine_loads) {
-      cgroups.back() = std::make_unique<CpusetCgroup>("infertrace-noise-" + std::to_string(getpid()) + "-" + name,
+      cgroups.back() = std::make_unique<CpusetCgroup>(cgroup_prefix + std::to_string(getpid()) + "-" + name,
                                                       ctx.other_cpus);
       if (!cgroups.back()->ok()) sr.skip_reason = cgroups.back()->why();
     }
@@ -189,7 +238,6 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
         rr.error = load_failed;
         log << "bench interference: " << name << " run " << (rep + 1) << ": " << rr.error << "\n";
         for (ChildProcess& l : loads) l.stop();
-        fs::remove_all(scratch);
         sr.runs.push_back(rr);
         continue;
       }
@@ -198,7 +246,10 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       std::vector<std::string> argv;
       if (o.record) {
         rr.recording = (fs::path(o.out_dir) / (name + "-" + std::to_string(rep + 1) + ".itrace")).string();
-        argv = {o.self_exe, "record", "-o", rr.recording, "--"};
+        // record's summary (numbers: "command ran: 0.203 s", "recorded ... (0.0 MB)") goes to a file
+        // of its own: printed on the stderr the command shares, it came last in the capture, so
+        // --metric-regex's last match could be record's number (review BI M3).
+        argv = {o.self_exe, "record", "-o", rr.recording, "--summary-file", rr.recording + ".summary.txt", "--"};
       }
       argv.insert(argv.end(), plan.cmd_prefix.begin(), plan.cmd_prefix.end());
       argv.insert(argv.end(), o.command.begin(), o.command.end());
@@ -206,22 +257,49 @@ std::vector<ScenarioResult> run_interference(const InterferenceOptions& o, std::
       const auto t0 = std::chrono::steady_clock::now();
       ChildProcess cmd = ChildProcess::start(argv, true);
       std::string out;
-      rr.exit_code = cmd.wait_capture(out);
-      rr.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      auto exited_at = std::chrono::steady_clock::now();
+      rr.exit_code = cmd.wait_capture(out, &exited_at);
+      if (rr.exit_code < 0) exited_at = std::chrono::steady_clock::now();  // interrupted: until then
+      // Until the command exited, not until its output's end (a background child can hold the pipe).
+      rr.wall_s = std::chrono::duration<double>(exited_at - t0).count();
+      // A load that ended while CMD ran (its --load-limit reached, a crash) left CMD without its
+      // neighbour for part of the run: measured, that run passed for one made beside the load
+      // (review BI M2: "11.1% slower" where the hog present throughout gives 62-66%).
+      std::string load_ended;
+      for (size_t k = 0; k < loads.size() && load_ended.empty() && rr.exit_code >= 0; ++k) {
+        int status = 0;
+        if (loads[k].exited_early(status))
+          load_ended = "the load `" + plan.loads[k].argv[0] + "` ended (status " + std::to_string(status) +
+                       ") while the command ran: no neighbour for part of the run, so it is not counted" +
+                       " (--load-limit is " + std::to_string(o.load_limit_s) + " s)";
+      }
+      // The scratch directory (fio's 4 x 64 MiB files) stays until the experiment ends: removed and
+      // laid out again for every disk/heavy run, fio's sequential layout ran beside CMD instead of the
+      // random writes (with a short --warmup), and the deletes stalled the bench for tens of seconds
+      // on a discard-mounted disk (review BI L5).
       for (ChildProcess& l : loads) l.stop();
-      fs::remove_all(scratch);
       if (rr.exit_code < 0) {
         rr.error = "interrupted";
       } else if (rr.exit_code != 0) {
         rr.error = "exited with status " + std::to_string(rr.exit_code) + ": " + tail_of(out, 400);
       } else if (re) {
-        bool matched = false;
-        rr.metric = extract_metric(out, *re, matched);
+        const MetricScan scan = extract_metric(out, *re, max_line);
+        rr.metric = scan.value;
+        if (scan.long_lines_skipped > 0 && !told_long_lines) {
+          told_long_lines = true;
+          log << "bench interference: " << name << " run " << (rep + 1) << ": --metric-regex left out "
+              << scan.long_lines_skipped << " output line" << (scan.long_lines_skipped == 1 ? "" : "s") << " longer than "
+              << max_line << " characters (the regex engine could overflow the stack on them); said once\n";
+        }
         if (!rr.metric)
-          rr.error = std::string(matched ? "--metric-regex matched, but its group 1 is no number in any match: "
-                                         : "--metric-regex matched nothing in the output: ") +
+          rr.error = std::string(scan.matched ? "--metric-regex matched, but its group 1 is no number in any match: "
+                                              : "--metric-regex matched nothing in the output: ") +
+                     (scan.long_lines_skipped ? "(" + std::to_string(scan.long_lines_skipped) + " line(s) longer than " +
+                                                    std::to_string(max_line) + " characters not matched) "
+                                              : std::string()) +
                      tail_of(out, 400);
       }
+      if (rr.error.empty() && !load_ended.empty()) rr.error = load_ended;
       if (!rr.error.empty()) log << "bench interference: " << name << " run " << (rep + 1) << ": " << rr.error << "\n";
       if (!rr.recording.empty() && !fs::exists(rr.recording)) rr.recording.clear();
       sr.runs.push_back(rr);

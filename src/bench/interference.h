@@ -22,7 +22,7 @@ struct InterferenceOptions {
   std::string self_exe;                // this binary (for record)
   double warmup_s = 1.0;               // loads run this long before CMD starts
   int load_limit_s = 600;              // every load stops by itself after this long at the latest
-  std::string pin_cpus;                // CPU list for pinned/isolated CMD ("" = the last CPU)
+  std::string pin_cpus;                // CPU list for pinned/isolated CMD ("" = the last CPU of the affinity mask)
 };
 
 struct RunResult {
@@ -51,6 +51,25 @@ std::vector<std::string> known_scenarios();
 // --metric-regex compiled (ECMAScript); UsageError when it does not compile or has no capture
 // group: the metric is group 1 of the last match, so an expression without one has no number.
 std::regex compile_metric_regex(const std::string& text);
+
+// What --metric-regex found in a run's output. The output is matched one line at a time ('\n' and
+// '\r' end a line: a metric never spans lines, and a progress bar redraws with '\r'), from the last
+// line back, and the first line holding a match with a number gives the metric (its last such
+// match). libstdc++'s std::regex recurses once per character a repetition covers, so a long line
+// (a progress line of dots, a one-line JSON dump) overflowed the stack and killed the bench (review
+// BI H1): lines longer than `max_line` characters are not matched, and counted.
+struct MetricScan {
+  std::optional<double> value;
+  bool matched = false;          // the expression matched some line (with or without a number)
+  size_t long_lines_skipped = 0; // lines not matched for their length: after the metric's line (all, without a metric)
+};
+MetricScan extract_metric(const std::string& out, const std::regex& re, size_t max_line);
+
+// The longest line extract_metric matches: 1 character per 4 KiB of the stack limit (RLIMIT_STACK),
+// at most 2048. Measured (g++ 12, 8 MiB stack): a match covering ~26,000 characters crashed the -O2
+// build, ~18,000 with an alternation inside the repetition, ~13,800 with nested alternations; under
+// ASan -O0 ~18,000, ~13,800 and ~11,200: 2048 leaves a margin of 5x or more.
+size_t metric_line_limit();
 
 // Runs every scenario; progress lines go to `log`. Stops early (returning what it has) when
 // interrupted; every load is stopped and every temporary directory and cgroup removed on return.

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -79,6 +80,28 @@ bool cpuset_cgroup_available(std::string& why) {
   if (v2_has_cpuset(find_mount(true)) || !find_mount(false).empty()) return true;
   why = "no cgroup v2 cpuset controller and no cgroup v1 cpuset hierarchy mounted";
   return false;
+}
+
+void remove_stale_cgroups(const std::string& prefix, std::ostream& log, std::vector<std::string> roots) {
+  if (roots.empty())
+    for (const std::string& r : {find_mount(true), find_mount(false)})
+      if (!r.empty()) roots.push_back(r);
+  for (const std::string& root : roots) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind(prefix, 0) != 0 || !e.is_directory(ec)) continue;
+      const std::string rest = name.substr(prefix.size());
+      const std::string pid = rest.substr(0, rest.find('-'));
+      if (pid.empty() || pid.size() == rest.size() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (std::filesystem::exists("/proc/" + pid, ec)) continue;  // that run is still going
+      if (rmdir(e.path().c_str()) == 0)
+        log << "bench interference: removed the cgroup " << e.path().string() << " (left by a killed run)\n";
+      else
+        log << "bench interference: cannot remove the cgroup " << e.path().string() << " left by a killed run: "
+            << std::strerror(errno) << (errno == EBUSY ? " (its processes still run)" : "") << "\n";
+    }
+  }
 }
 
 CpusetCgroup::CpusetCgroup(const std::string& name, const std::string& cpus) {

@@ -2,6 +2,7 @@
 // and the cpuset cgroup that confines the load for the "isolated" scenario.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,11 @@ class CpusetCgroup {
 
 // Whether a cpuset cgroup can be made here (without making one); `why` says what is missing.
 bool cpuset_cgroup_available(std::string& why);
+
+// Cpuset cgroups a killed run left (named `prefix`PID-SCENARIO, as run_interference names them, in the
+// v2 or v1 cpuset hierarchy) whose PID no longer runs: removed (review BI L4: a SIGKILLed bench's
+// cgroup stayed for good), each said on `log`; one that still holds processes stays, said too.
+// `roots`: the hierarchies to look in (empty: the mounted v2 and v1 cpuset ones).
+void remove_stale_cgroups(const std::string& prefix, std::ostream& log, std::vector<std::string> roots = {});
 
 }  // namespace infertrace::bench

@@ -24,7 +24,7 @@ namespace {
 
 volatile sig_atomic_t g_interrupted = 0;
 
-void on_signal(int) { g_interrupted = 1; }
+void on_signal(int sig) { g_interrupted = sig; }
 
 int status_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1; }
 
@@ -37,9 +37,14 @@ void install_interrupt_handlers() {
   sa.sa_flags = 0;  // no SA_RESTART: blocking reads and waits return EINTR
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal or a dropped ssh session is the same request (review BI M1: it left stress-ng,
+  // the cgroup and the scratch directory behind), as for record and serve.
+  sigaction(SIGHUP, &sa, nullptr);
 }
 
 bool interrupted() { return g_interrupted != 0; }
+
+int interrupt_signal() { return g_interrupted; }
 
 bool have_tool(const std::string& tool) {
   if (tool.find('/') != std::string::npos) return access(tool.c_str(), X_OK) == 0;
@@ -90,7 +95,7 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv, bool capt
       close(cg);
     }
     // The child must not inherit the runner's handlers' flag semantics: default dispositions.
-    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGHUP, SIG_DFL);
     const int out = capture ? fds[1] : open("/dev/null", O_WRONLY);
     if (out >= 0) dup2(out, STDOUT_FILENO), dup2(out, STDERR_FILENO);
     const int in = open("/dev/null", O_RDONLY);
@@ -106,25 +111,59 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv, bool capt
   return c;
 }
 
-int ChildProcess::wait_capture(std::string& output) {
+int ChildProcess::wait_capture(std::string& output, std::chrono::steady_clock::time_point* exited_at) {
   if (pid_ <= 0) return -1;
   char buf[4096];
-  while (out_fd_ >= 0) {
-    const ssize_t n = read(out_fd_, buf, sizeof buf);
-    if (n > 0) {
-      output.append(buf, static_cast<size_t>(n));
-    } else if (n == 0) {
-      close(out_fd_), out_fd_ = -1;
-    } else if (errno == EINTR) {
-      if (interrupted()) return stop(), -1;
-    } else {
-      close(out_fd_), out_fd_ = -1;
-    }
-  }
+  // The child is reaped as soon as it exits, not after the output's end: a background process it
+  // left keeps the pipe open (`sh -c 'sleep 4 & echo v: 1'`), and its wall time then included that
+  // process's life (review BI L6). The output is still read to its end.
+  bool reaped = false;
   int st = 0;
-  while (waitpid(pid_, &st, 0) < 0) {
+  const auto reap = [&] {
+    if (!reaped && waitpid(pid_, &st, WNOHANG) == pid_) {
+      reaped = true;
+      if (exited_at) *exited_at = std::chrono::steady_clock::now();
+    }
+  };
+  // Interrupted: the group goes (a background process of the command too), as stop() does.
+  const auto give_up = [&] {
+    if (!reaped) return stop(), -1;
+    if (out_fd_ >= 0) close(out_fd_), out_fd_ = -1;
+    kill(-pid_, SIGKILL);
+    pid_ = -1;
+    return -1;
+  };
+  while (out_fd_ >= 0) {
+    pollfd p{out_fd_, POLLIN, 0};
+    const int ready = poll(&p, 1, reaped ? -1 : 50);
+    if (ready < 0) {
+      if (errno != EINTR) break;
+      if (interrupted()) return give_up();
+      continue;
+    }
+    if (ready > 0) {
+      const ssize_t n = read(out_fd_, buf, sizeof buf);
+      if (n > 0) {
+        output.append(buf, static_cast<size_t>(n));
+      } else if (n == 0) {
+        close(out_fd_), out_fd_ = -1;
+      } else if (errno == EINTR) {
+        if (interrupted()) return give_up();
+      } else {
+        close(out_fd_), out_fd_ = -1;
+      }
+    }
+    reap();
+  }
+  if (out_fd_ >= 0) close(out_fd_), out_fd_ = -1;
+  while (!reaped) {
+    if (waitpid(pid_, &st, 0) == pid_) {
+      reaped = true;
+      if (exited_at) *exited_at = std::chrono::steady_clock::now();
+      break;
+    }
     if (errno != EINTR) return pid_ = -1, -1;
-    if (interrupted()) return stop(), -1;
+    if (interrupted()) return give_up();
   }
   pid_ = -1;
   return status_code(st);

@@ -3,16 +3,19 @@
 // SIGTERM) still stops every load it started.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
 namespace infertrace::bench {
 
-// Installs SIGINT/SIGTERM handlers (without SA_RESTART) that only set a flag, so waits return and
-// the runner cleans up through its normal path.
+// Installs SIGINT/SIGTERM/SIGHUP handlers (without SA_RESTART) that only set a flag, so waits return
+// and the runner cleans up through its normal path.
 void install_interrupt_handlers();
 bool interrupted();
+// The signal that interrupted the experiment (the last one), 0 when none did.
+int interrupt_signal();
 
 // True when `tool` is an executable on PATH (or an executable path).
 bool have_tool(const std::string& tool);
@@ -34,9 +37,11 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
-  // Reads all output until the child exits; returns its exit status (128+signal when killed) or -1
-  // when interrupted (the child group is then stopped).
-  int wait_capture(std::string& output);
+  // Reads all output to its end; returns the child's exit status (128+signal when killed) or -1
+  // when interrupted (the child group is then stopped). `exited_at`, when given, is set to when the
+  // child itself was seen to exit (within 50 ms), which may be long before the output's end: a
+  // background process it started can hold the pipe open.
+  int wait_capture(std::string& output, std::chrono::steady_clock::time_point* exited_at = nullptr);
   // SIGTERM to the group, up to `grace_ms` for it to exit, then SIGKILL; reaps the child. Children
   // that left the group (fio's job workers make their own) are found by parent pid and killed too.
   void stop(int grace_ms = 2000);

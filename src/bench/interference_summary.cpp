@@ -38,7 +38,14 @@ json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); 
 // A median difference means something only when it stands out of the run-to-run spread: on a
 // shared machine a slow stretch can move one scenario's median by more than the load does.
 std::string verdict_against(const ScenarioSummary& s, const ScenarioSummary& base) {
-  if (!s.slowdown_pct || !s.min || !base.min) return "no usable runs";
+  if (!s.median || !s.min || !base.min) return "no usable runs";
+  // A slowdown is a share of the baseline's median: none of 0 or less (review BI L3: this said "no
+  // usable runs" of a scenario with usable runs).
+  if (!s.slowdown_pct) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "no slowdown: the baseline median is %g (a slowdown is a share of it)", *base.median);
+    return buf;
+  }
   const double pct = *s.slowdown_pct;
   char buf[160];
   const char* dir = pct >= 0 ? "slower" : "faster";
@@ -88,7 +95,7 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
       walls.push_back(run.wall_s);
       s.throughput.push_back(metric_from_output ? *run.metric : 1.0 / run.wall_s);
     }
-    s.wall_median_s = median_of(walls);
+    s.wall_median_s = median_opt(walls);
     s.median = median_opt(s.throughput);
     if (s.median) {
       s.min = *std::min_element(s.throughput.begin(), s.throughput.end());
@@ -128,7 +135,8 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
       if (s.sched_increase && &s != base)
         s.sched_increase_bound = ratio_of_per_1k_rates(s.runs_per_1k_upper_bound > 0, s.runs_per_1k_neither_bound > 0,
                                                        b.runs_per_1k_upper_bound > 0, b.runs_per_1k_neither_bound > 0);
-      s.verdict = &s == base ? "baseline" : verdict_against(s, b);
+      // A skipped scenario has no verdict, as without a baseline (it said "no usable runs" in JSON).
+      if (s.skip_reason.empty()) s.verdict = &s == base ? "baseline" : verdict_against(s, b);
     }
   }
   return out;
@@ -152,7 +160,7 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
     const std::string increase =
         s.sched_increase ? slowdown_mark(s.sched_increase_bound) + fixed(s.sched_increase, 2, "x") : std::string("-");
     t.add_row({s.name, std::to_string(s.runs_ok) + "/" + std::to_string(s.runs), fixed(s.median, 3), fixed(s.min, 3),
-               fixed(s.max, 3), fixed(s.spread_pct, 1, "%"), format_ns(s.wall_median_s * 1e9), fixed(s.slowdown_pct, 1, "%"),
+               fixed(s.max, 3), fixed(s.spread_pct, 1, "%"), s.wall_median_s ? format_ns(*s.wall_median_s * 1e9) : std::string("-"), fixed(s.slowdown_pct, 1, "%"),
                bounded(s.sched_per_1k, 1), increase,
                s.irq_per_1k_hard ? bounded(s.irq_per_1k_hard, 1) + "/" + bounded(s.irq_per_1k_soft, 1) : "-",
                s.penalty_ns ? format_ns(*s.penalty_ns) : "-", s.offcpu_share ? format_pct(*s.offcpu_share) : "-",
@@ -161,8 +169,12 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
   // Slowdowns exist only against a baseline with a usable run (summarize_interference).
   const bool has_baseline =
       std::any_of(v.begin(), v.end(), [](const ScenarioSummary& s) { return s.name == "baseline" && s.median; });
-  t.print(os, has_baseline ? "Interference scenarios (slowdown against the baseline median)"
-                           : "Interference scenarios (no baseline run to compare with: no slowdown)");
+  const bool positive_baseline = std::any_of(v.begin(), v.end(), [](const ScenarioSummary& s) {
+    return s.name == "baseline" && s.median && *s.median > 0;
+  });
+  t.print(os, positive_baseline ? "Interference scenarios (slowdown against the baseline median)"
+              : has_baseline    ? "Interference scenarios (baseline median not above 0: no slowdown)"
+                                : "Interference scenarios (no baseline run to compare with: no slowdown)");
   for (const ScenarioSummary& s : v) {
     if (!s.skip_reason.empty()) continue;
     os << "  " << s.name << ": " << s.description << (s.verdict.empty() ? "" : " -> ") << s.verdict;
@@ -192,7 +204,7 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
 }
 
 json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
-                       const std::vector<ScenarioSummary>& sums) {
+                       const std::vector<ScenarioSummary>& sums, bool complete) {
   json scen = json::array();
   for (size_t i = 0; i < sums.size(); ++i) {
     const ScenarioSummary& s = sums[i];
@@ -214,7 +226,7 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"throughput_min", opt(s.min)},
                     {"throughput_max", opt(s.max)},
                     {"spread_pct", opt(s.spread_pct)},
-                    {"wall_s", s.wall_median_s},
+                    {"wall_s", opt(s.wall_median_s)},
                     {"slowdown_pct", opt(s.slowdown_pct)},
                     {"verdict", s.verdict.empty() ? json(nullptr) : json(s.verdict)},
                     {"analysed_recordings", s.analysed},
@@ -242,7 +254,8 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
           {"metric_regex", o.metric_regex.empty() ? json(nullptr) : json(o.metric_regex)},
           {"basis", o.metric_regex.empty() ? "runs_per_second" : "metric"},
           {"recorded", o.record},
-          {"scenarios", scen}};
+          {"scenarios", scen},
+          {"complete", complete}};
 }
 
 }  // namespace infertrace::bench

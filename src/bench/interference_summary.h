@@ -18,7 +18,7 @@ struct ScenarioSummary {
   int runs = 0, runs_ok = 0;
   std::vector<double> throughput;  // per usable run: the metric, or 1 / wall seconds
   std::optional<double> median, min, max, spread_pct;  // spread = (max - min) / median x 100
-  double wall_median_s = 0;
+  std::optional<double> wall_median_s;  // none without a usable run (review BI L2: it showed "0 ns")
   std::optional<double> slowdown_pct;  // against the baseline's median
   // Medians over the analysed recordings of this scenario.
   int analysed = 0;
@@ -73,7 +73,9 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
 void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& s, bool metric_from_output);
 
 // "kind": "compare", "experiment": "interference", schema_version 1 (docs/sched.md).
+// `complete`: false when the experiment was interrupted before every run was made ("complete": false,
+// a partial matrix; review BI L7).
 nlohmann::json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
-                                 const std::vector<ScenarioSummary>& s);
+                                 const std::vector<ScenarioSummary>& s, bool complete = true);
 
 }  // namespace infertrace::bench

@@ -21,6 +21,7 @@
 #include "cli/registry.h"
 #include "report/sched_render.h"
 #include "trace/recorder_drops.h"
+#include "engine/runtime/thread_pool.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
 
@@ -107,7 +108,7 @@ void run(Args a) {
   o.warmup_s = a.warmup;
   o.load_limit_s = a.load_limit;
   o.pin_cpus = a.pin_cpus;
-  if (!a.pin_cpus.empty()) parse_cpu_list(a.pin_cpus, "--pin-cpus");  // usage error early
+  if (!a.pin_cpus.empty()) engine::parse_pinning_cpus(a.pin_cpus, "--pin-cpus");  // usage errors early (syntax, CPUs outside the cpuset)
   o.metric_regex = a.metric_regex;
   if (!o.metric_regex.empty()) bench::compile_metric_regex(o.metric_regex);  // usage errors before anything runs
   o.command = a.command;
@@ -115,6 +116,15 @@ void run(Args a) {
     // The built-in launch loop; its own figure is the metric unless the user chose another.
     char secs[32];
     std::snprintf(secs, sizeof secs, "%g", a.workload_seconds);
+    // Its length is known: loads that bound themselves to less than the warm-up and the run would
+    // end during it (review BI M2). Recording adds record's start-up on top; a load that still ends
+    // during CMD marks that run as not counted.
+    if (a.load_limit < a.warmup + a.workload_seconds) {
+      char warm[32];
+      std::snprintf(warm, sizeof warm, "%g", a.warmup);
+      throw UsageError("--load-limit " + std::to_string(a.load_limit) + " is shorter than --warmup + --workload-seconds (" +
+                       warm + " s of warm-up, then " + secs + " s of the built-in workload): the loads would end during the runs");
+    }
     o.command = {o.self_exe, "bench", "launch-loop", "--seconds", secs};
     if (o.metric_regex.empty()) o.metric_regex = "launches/s: ([0-9.eE+-]+)";
   }
@@ -132,7 +142,7 @@ void run(Args a) {
   auto results = bench::run_interference(o, std::cerr);
   const auto sched = analyse_recordings(results);
   const auto sums = bench::summarize_interference(results, sched, !o.metric_regex.empty());
-  const nlohmann::json j = bench::interference_json(o, results, sums);
+  const nlohmann::json j = bench::interference_json(o, results, sums, !bench::interrupted());
   bool any = false;
   for (const auto& s : sums) any = any || s.runs_ok > 0;
   // Without a single number the document is no result: `report` would chart it as one. It is not
@@ -152,7 +162,9 @@ void run(Args a) {
   }
   if (a.json) std::cout << j.dump(2) << "\n";
   else bench::print_interference(std::cout, sums, !o.metric_regex.empty());
-  if (bench::interrupted()) throw Error("bench interference: interrupted; loads stopped, partial results above", 130);
+  // 128 + the signal, as a shell reports a job it interrupted: 130 for Ctrl-C, 129 for a hang-up.
+  if (bench::interrupted())
+    throw Error("bench interference: interrupted; loads stopped, partial results above", 128 + bench::interrupt_signal());
   if (!any)
     throw Error("bench interference: no run produced a number (see the messages above); " + doc + " not written");
 }
@@ -170,7 +182,7 @@ const BenchRegistrar reg(50, [](CLI::App& bench) {
   cmd->add_option("--metric-regex", a->metric_regex, "Throughput from CMD's output: group 1 of the last match, so RE needs a capture group (default: 1 / wall time)");
   cmd->add_option("--out-dir", a->out_dir, "Directory for recordings and interference.json")->capture_default_str();
   cmd->add_option("--record", a->record, "auto, on or off")->capture_default_str();
-  cmd->add_option("--pin-cpus", a->pin_cpus, "CPUs for CMD in pinned/isolated (default: the last CPU)");
+  cmd->add_option("--pin-cpus", a->pin_cpus, "CPUs for CMD in pinned/isolated (default: the last CPU of this process's affinity mask)");
   check_range(cmd->add_option("--warmup", a->warmup, "Seconds the loads run before CMD starts")->capture_default_str(),
               0.0, 60.0);
   check_range(cmd->add_option("--load-limit", a->load_limit, "Every load ends by itself after this many seconds")

@@ -1,5 +1,6 @@
 // `infertrace record`: eBPF recording of a CUDA process tree (record/recorder.h) into a .itrace
 // file (docs/recording-format.md, docs/record.md).
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +28,10 @@ struct Options {
   RecordOptions rec;
   std::string events = "launch,sched,wakeup,irq,syscall";
   CLI::Option* stop_grace = nullptr;  // to tell a --stop-grace given from the default
+  // --summary-file: the end-of-run summary goes there instead of stderr, which the command shares,
+  // so a reader of the command's output (bench interference's --metric-regex) does not see record's
+  // numbers as the command's (review BI M3).
+  std::string summary_file;
 };
 
 void parse_events(const std::string& list, RecordOptions& r) {
@@ -73,64 +78,64 @@ void resolve_pids(std::vector<int>& pids) {
   pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
 }
 
-// On stderr, as time, strace and perf record report: stdout is the command's, byte for byte (a
+// On stderr (or --summary-file), as time, strace and perf record report: stdout is the command's, byte for byte (a
 // summary appended there corrupted `record -- gen > out.json`, review RX M6).
-void print_summary(const RecordOptions& r, const RecordSummary& s) {
-  std::fprintf(stderr, "recorded %.2f s into %s (%.1f MB)\n", s.seconds, r.output.c_str(), static_cast<double>(s.bytes) / 1e6);
-  std::fprintf(stderr, "events:");
-  for (auto& [type, n] : s.events) std::fprintf(stderr, " %s %llu", type.c_str(), static_cast<unsigned long long>(n));
-  std::fprintf(stderr, "\n");
+void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& s) {
+  std::fprintf(out, "recorded %.2f s into %s (%.1f MB)\n", s.seconds, r.output.c_str(), static_cast<double>(s.bytes) / 1e6);
+  std::fprintf(out, "events:");
+  for (auto& [type, n] : s.events) std::fprintf(out, " %s %llu", type.c_str(), static_cast<unsigned long long>(n));
+  std::fprintf(out, "\n");
   uint64_t dropped = 0;
   for (auto& [type, n] : s.dropped) dropped += n;
   // cupti_activity is CUPTI's own buffers, not a ring of ours: the label says both.
-  std::fprintf(stderr, "dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): %llu",
+  std::fprintf(out, "dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): %llu",
               static_cast<unsigned long long>(dropped));
   for (auto& [type, n] : s.dropped)
-    if (n) std::fprintf(stderr, " %s %llu", type.c_str(), static_cast<unsigned long long>(n));
-  std::fprintf(stderr, "\n");
+    if (n) std::fprintf(out, " %s %llu", type.c_str(), static_cast<unsigned long long>(n));
+  std::fprintf(out, "\n");
   // The CUPTI ring's unpublished slots bound the records lost, never count them: apart, "up to".
   if (const std::string line = unpublished_slots_line(s.cupti_ring_unpublished_slots); !line.empty())
-    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fprintf(out, "%s\n", line.c_str());
   // The kernel counts a fold whether or not the ring kept the runtime call's own record, so with API
   // drops this is not a count of recorded launches (audit CT F6).
   const auto api_drops = s.dropped.find("api");
   const bool api_lost = api_drops != s.dropped.end() && api_drops->second > 0;
-  std::fprintf(stderr, "driver calls folded into their runtime call (one logical launch each): %llu%s\n",
+  std::fprintf(out, "driver calls folded into their runtime call (one logical launch each): %llu%s\n",
               static_cast<unsigned long long>(s.folded_driver_calls),
               api_lost ? " (API events were dropped: this counts folds whose runtime call's record may be lost)" : "");
   if (s.cuda_mode == "cupti") {
-    std::fprintf(stderr, "CUDA side: cupti injection, %llu process(es) reported, %llu with GPU times on CLOCK_MONOTONIC\n",
+    std::fprintf(out, "CUDA side: cupti injection, %llu process(es) reported, %llu with GPU times on CLOCK_MONOTONIC\n",
                 static_cast<unsigned long long>(s.cupti_processes),
                 static_cast<unsigned long long>(s.cupti_processes_with_monotonic_clock));
     if (s.cupti_processes_not_traced)
-      std::fprintf(stderr, "  %llu process(es) not traced: another CUPTI client (a profiler, Nsight, a sanitizer) held CUPTI "
+      std::fprintf(out, "  %llu process(es) not traced: another CUPTI client (a profiler, Nsight, a sanitizer) held CUPTI "
                   "or CUPTI refused the setup (META cupti.not_traced.<pid>; docs/record.md)\n",
                   static_cast<unsigned long long>(s.cupti_processes_not_traced));
     // Always printed, as the drops are: GPU records left out show up nowhere else in the summary,
     // only as launch calls without GPU activity in the analysis.
-    std::fprintf(stderr, "  GPU records left out: %llu without timestamps (CUPTI left a start or end at 0), %llu without a "
+    std::fprintf(out, "  GPU records left out: %llu without timestamps (CUPTI left a start or end at 0), %llu without a "
                 "clock sample (a raw GPU clock its process sent no sample to map)\n",
                 static_cast<unsigned long long>(s.cupti_gpu_without_timestamps),
                 static_cast<unsigned long long>(s.cupti_gpu_without_clock));
     // Refused callbacks cost their calls only; a process without any launch callback has no launch
     // count at all (META cupti.callbacks.<pid>.*; docs/record.md).
     for (const std::string& line : cupti_coverage_lines(s.cupti_callbacks, s.cupti_launch_coverage))
-      std::fprintf(stderr, "  %s\n", line.c_str());
+      std::fprintf(out, "  %s\n", line.c_str());
     if (s.cupti_processes == 0 && s.cupti_processes_not_traced == 0)
-      std::fprintf(stderr, "  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
+      std::fprintf(out, "  no process loaded the injection library: the command made no CUDA call, or CUDA ignored "
                   "CUDA_INJECTION64_PATH (see its stderr)\n");
   } else if (s.libraries.empty() && r.launch) {
-    std::fprintf(stderr, "CUDA libraries probed: none found (name one with --lib PATH)\n");
+    std::fprintf(out, "CUDA libraries probed: none found (name one with --lib PATH)\n");
   }
-  for (auto& l : s.libraries) std::fprintf(stderr, "probed: %s\n", l.c_str());
+  for (auto& l : s.libraries) std::fprintf(out, "probed: %s\n", l.c_str());
   if (!s.launches_per_thread.empty()) {
     // Launch-class calls (async copies and sets too); where launches were not measured, only what
     // was recorded.
-    std::fprintf(stderr, s.cupti_launch_coverage.measured() ? "launches per thread:\n"
+    std::fprintf(out, s.cupti_launch_coverage.measured() ? "launches per thread:\n"
                                                    : "launches per thread (only the calls recorded: see the launch lines above):\n");
     for (auto& [tid, n] : s.launches_per_thread) {
       auto c = s.thread_comm.find(tid);
-      std::fprintf(stderr, "  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),
+      std::fprintf(out, "  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),
                   static_cast<unsigned long long>(n));
     }
   }
@@ -138,22 +143,22 @@ void print_summary(const RecordOptions& r, const RecordSummary& s) {
   for (auto& [tid, n] : s.launches_per_thread) launches += n;
   // (Uprobe advice: a CUPTI process without launch callbacks has said why above.)
   if (r.launch && launches == 0 && s.cupti_launch_coverage.measured())
-    std::fprintf(stderr, "no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
+    std::fprintf(out, "no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
                 "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
                 "cudart statically (--lib the executable)\n");
   if (s.after_stop)
-    std::fprintf(stderr, "left out: %llu events from after the stop (probes detach slowly; %s)\n",
+    std::fprintf(out, "left out: %llu events from after the stop (probes detach slowly; %s)\n",
                 static_cast<unsigned long long>(s.after_stop),
                 r.pids.empty() ? "the command was still ending" : "a --pid process runs on");
   if (s.cut_at_stop)
-    std::fprintf(stderr, "cut at the stop: %llu calls still in progress then (their durations end at the stop)\n",
+    std::fprintf(out, "cut at the stop: %llu calls still in progress then (their durations end at the stop)\n",
                  static_cast<unsigned long long>(s.cut_at_stop));
   if (s.command_not_started)
-    std::fprintf(stderr, "the command was not started: record was stopped during its start-up\n");
+    std::fprintf(out, "the command was not started: record was stopped during its start-up\n");
   if (s.command_exit_status >= 0 && !s.command_not_started)
-    std::fprintf(stderr, "command exit status: %d%s\n", s.command_exit_status,
+    std::fprintf(out, "command exit status: %d%s\n", s.command_exit_status,
                 s.command_signal > 0 ? (", killed by " + signal_named(s.command_signal)).c_str() : "");
-  if (s.command_wall_ns >= 0) std::fprintf(stderr, "command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
+  if (s.command_wall_ns >= 0) std::fprintf(out, "command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
 }
 
 void run(Options& o) {
@@ -183,18 +188,29 @@ void run(Options& o) {
   // The summary's reader may be gone (`record ... 2>&1 | head`): the recording is complete, and
   // record's status is the command's, not a SIGPIPE death (review RX2 L6).
   std::signal(SIGPIPE, SIG_IGN);
-  print_summary(o.rec, s);
+  // Opened only now, after the command ended.
+  std::FILE* out = stderr;
+  std::FILE* file = nullptr;
+  if (!o.summary_file.empty()) {
+    file = std::fopen(o.summary_file.c_str(), "w");
+    if (file) out = file;
+    else std::fprintf(stderr, "infertrace record: cannot write --summary-file %s (%s): the summary follows here\n",
+                      o.summary_file.c_str(), std::strerror(errno));
+  }
+  print_summary(out, o.rec, s);
   // As `time` and `strace` do: a command that failed on its own (exit status N, or killed by signal
   // S: 128+S) makes record exit with that status, so `record -- CMD` fails in a script where CMD
   // alone would. Once record is told to stop (--duration, Ctrl-C, SIGTERM), whatever the command
   // then did (it may die of the same Ctrl-C first) is what was asked: 0.
   if (s.command_exit_status > 0 && !s.command_stopped) {
-    std::fprintf(stderr, "infertrace record: the command %s: record exits with %d (the recording is complete)\n",
+    std::fprintf(out, "infertrace record: the command %s: record exits with %d (the recording is complete)\n",
                  s.command_signal > 0 ? ("was killed by " + signal_named(s.command_signal)).c_str()
                                       : ("exited with status " + std::to_string(s.command_exit_status)).c_str(),
                  s.command_exit_status);
     set_exit_code(s.command_exit_status);
   }
+  if (file && std::fclose(file) != 0)
+    std::fprintf(stderr, "infertrace record: writing --summary-file %s failed: %s\n", o.summary_file.c_str(), std::strerror(errno));
 }
 
 const CommandRegistrar reg(300, "record", [](CLI::App& app) {
@@ -229,6 +245,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                   "After a stop, seconds the command gets at each step to end: after a terminal's Ctrl-C (which "
                   "it got too) to end by itself, then after SIGTERM, before SIGKILL; a second Ctrl-C skips ahead")
       ->capture_default_str();
+  cmd->add_option("--summary-file", opt->summary_file,
+                  "Write the summary printed after the run to this file instead of stderr (which the command shares)");
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.
   cmd->add_option("command", opt->rec.command, "-- COMMAND [ARGS...]: start and trace this command");
   cmd->prefix_command();
@@ -239,7 +257,7 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
               "2 for a usage error.\n"
               "A stop (Ctrl-C, SIGTERM, SIGHUP, --duration) ends the command's whole process tree: after a terminal's "
               "Ctrl-C it may first end by itself, then SIGTERM, then SIGKILL, --stop-grace seconds apart; a second "
-              "Ctrl-C skips ahead. The summary goes to stderr; stdout is the command's.\n"
+              "Ctrl-C skips ahead. The summary goes to stderr (or --summary-file); stdout is the command's.\n"
               "Example: sudo infertrace record -o run.itrace -- python3 infer.py");
   cmd->callback([opt, cmd]() {
     // The positional takes every word after `--`; what CLI11 leaves over is the `--` itself and

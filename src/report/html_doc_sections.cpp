@@ -467,7 +467,14 @@ std::string compare_section(const json& doc) {
   cols.push_back({"runs_per_1k_neither_bound", "analysed runs whose rates per 1000 launches are neither bound (recorder loss)",
                   CellFormat::Count});
   cols.push_back({"runs_with_lost_events", "analysed runs whose recorder lost events", CellFormat::Count});
-  return bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios") + notes;
+  // An interrupted bench interference (Ctrl-C, SIGTERM, SIGHUP) writes what it measured with
+  // "complete": false (review BI L7: it was charted as a finished matrix).
+  const std::string partial =
+      member(doc, "complete") == false
+          ? "<p class=\"note\">Partial matrix: the experiment was interrupted before every run was made; "
+            "its scenarios have fewer runs than asked (repetitions), some none.</p>"
+          : "";
+  return partial + bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios") + notes;
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------
@@ -530,6 +537,9 @@ void document_findings(const JsonInput& in, const std::string& kind, std::vector
   else if (kind == "fusion") fusion_findings(in, out);
   else if (kind == "sched") sched_findings(in, out);
   else if (kind == "analyze") analyze_findings(in, out);
+  else if (kind == "compare" && member(in.doc, "complete") == false)
+    out.push_back(fmt::format("Interference matrix ({}) is partial: the experiment was interrupted before every run was made.",
+                              in.label));
   else if (kind == "threads") {
     if (auto b = num(in.doc, "best_threads"))
       out.push_back(fmt::format("Thread sweep ({}): best at {} thread{}{}.", in.label, *b, *b == 1 ? "" : "s", overlap_text(in.doc)));
