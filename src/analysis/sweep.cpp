@@ -196,8 +196,9 @@ std::string summarize(const SweepResult& r) {
     std::vector<int64_t> launched;
     for (const SweepPoint& p : pts)
       if (p.orphan_launch_calls > 0 && !p.launches_unmeasured) launched.push_back(p.batch);
-    if (!launched.empty())
-      return "No trace in this sweep has " + std::string(skipped ? "usable " : "") + "GPU activity, yet " +
+    // (With GPU events skipped the GPU side was captured, but not usably: the sentence below says so.)
+    if (!launched.empty() && !skipped)
+      return "No trace in this sweep has GPU activity, yet " +
              (launched.size() == pts.size() ? std::string("every one") : batches(launched)) +
              " made launch calls (see each batch's orphan launch calls): the GPU side was not captured, so there are "
              "no launch, queue or idle figures to compare across batch sizes; capture it again with the GPU's "
