@@ -44,26 +44,35 @@ def wait_attached(rec, p, timeout=120):
     return False
 
 
+def record_released(target, rec, before_end=None, timeout=60, cmd=RECORD):
+    """record --pid TARGET -o REC; once attached, the target gets its go line (then before_end(), if
+    any). Returns (whether it attached, record's return code, its stderr); a record still running
+    after `timeout` seconds is killed (said in the stderr returned)."""
+    p = subprocess.Popen(cmd + ["-o", rec, "--pid", str(target.pid)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    attached = wait_attached(rec, p)
+    target.stdin.write("go\n")
+    target.stdin.flush()
+    if before_end:
+        before_end()
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        err += f"\n(still recording {timeout} s after the attach: killed)"
+    return attached, p.returncode, err
+
+
 with tempfile.TemporaryDirectory() as tmp:
     # H1: the target (this test's child, never waited for until record has ended) exits 1 s after
     # record attached; record must end by itself while the target is still a zombie.
     target = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(1)"],
                               stdin=subprocess.PIPE, text=True)
-    rec = os.path.join(tmp, "zombie.itrace")
-    p = subprocess.Popen(RECORD + ["-o", rec, "--pid", str(target.pid)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    attached = wait_attached(rec, p)
-    target.stdin.write("go\n")
-    target.stdin.flush()
-    try:
-        out, err = p.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        err += "\n(still recording 30 s after the attach: killed)"
-    skip_unless_recording(p.returncode, err)
+    attached, rc, err = record_released(target, os.path.join(tmp, "zombie.itrace"), timeout=30)
+    skip_unless_recording(rc, err)
     check(attached, f"zombie: record never opened its output: {err[-300:]}")
-    check(p.returncode == 0, f"an exited but unreaped target did not end the recording: rc {p.returncode}: {err[-400:]}")
+    check(rc == 0, f"an exited but unreaped target did not end the recording: rc {rc}: {err[-400:]}")
     # The zombie named on the command line: no such process, refused before the output is opened.
     earlier = b"INFTRACE" + bytes(range(256)) * 4
     named = os.path.join(tmp, "named-zombie.itrace")
@@ -82,20 +91,9 @@ with tempfile.TemporaryDirectory() as tmp:
     parent_code = ("import os, sys, time\nsys.stdin.readline()\nif os.fork() == 0:\n    time.sleep(2)\n"
                    f"    open({stamp!r}, 'w').write(repr(time.monotonic()))\n    os._exit(0)\nos._exit(0)\n")
     parent = subprocess.Popen([sys.executable, "-c", parent_code], stdin=subprocess.PIPE, text=True)
-    rec = os.path.join(tmp, "tree.itrace")
-    p = subprocess.Popen(RECORD + ["-o", rec, "--pid", str(parent.pid)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    attached = wait_attached(rec, p)
-    parent.stdin.write("go\n")
-    parent.stdin.flush()
-    parent.wait()
-    try:
-        out, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
+    attached, rc, err = record_released(parent, os.path.join(tmp, "tree.itrace"), before_end=parent.wait)
     ended = time.monotonic()
-    check(attached and p.returncode == 0, f"tree: rc {p.returncode}: {err[-400:]}")
+    check(attached and rc == 0, f"tree: rc {rc}: {err[-400:]}")
     deadline = time.monotonic() + 30
     while not os.path.exists(stamp) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -183,14 +181,9 @@ with tempfile.TemporaryDirectory() as tmp:
             print("M4 part skipped (the namespace could not be set up): " + (target.communicate()[1] or "")[-200:])
         else:
             rec = os.path.join(tmp, "ctr.itrace")
-            p = subprocess.Popen([EXE, "record", "--cuda", "uprobe", "--events", "launch", "-o", rec, "--pid",
-                                  str(target.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            attached = wait_attached(rec, p)
-            target.stdin.write("go\n")
-            target.stdin.flush()
-            target.wait(timeout=60)
-            out, err = p.communicate(timeout=120)
-            check(attached and p.returncode == 0, f"container target: rc {p.returncode}: {err[-300:]}")
+            attached, rc, err = record_released(target, rec, before_end=lambda: target.wait(timeout=60), timeout=120,
+                                                cmd=[EXE, "record", "--cuda", "uprobe", "--events", "launch"])
+            check(attached and rc == 0, f"container target: rc {rc}: {err[-300:]}")
             csv_dir = os.path.join(tmp, "ctr.csv")
             e = subprocess.run([EXE, "export", "--csv", csv_dir, rec], capture_output=True, text=True, timeout=120)
             if e.returncode == 0:
