@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
@@ -173,6 +174,12 @@ void run(Options& o) {
     throw UsageError("record: --stop-grace applies to a command record starts (-- CMD); --pid processes are never ended by record");
   if (!(o.rec.expected_rate > 0 && o.rec.expected_rate <= 1e9))
     throw UsageError("record: --expected-rate must be a number of events per second above 0 and at most 1e9");
+  // The summary is written after the recording: into the recording itself it would replace it.
+  if (!o.summary_file.empty()) {
+    std::error_code e1, e2;
+    if (std::filesystem::weakly_canonical(o.summary_file, e1) == std::filesystem::weakly_canonical(o.rec.output, e2) && !e1 && !e2)
+      throw UsageError("record: --summary-file " + o.summary_file + " is the recording (-o): name another file");
+  }
   resolve_pids(o.rec.pids);
   o.rec.progress = progress_line_wanted_on_stderr();
   const RecordSummary s = record(o.rec);
@@ -253,8 +260,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   cmd->footer("Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF. Through sudo, the command runs as the invoking user.\n"
               "Exit status: the command's own when it fails by itself (N, or 128+signal when killed), as `time` and "
               "strace pass it on; 0 when it succeeds or once record is told to stop (--duration, Ctrl-C, SIGTERM; even "
-              "when the command died of the same Ctrl-C first); 1 for an error of record, "
-              "2 for a usage error.\n"
+              "when the command died of the same Ctrl-C first); 128+signal when stopped while the probes load (nothing "
+              "recorded, the output left as it was); 1 for an error of record, 2 for a usage error.\n"
               "A stop (Ctrl-C, SIGTERM, SIGHUP, --duration) ends the command's whole process tree: after a terminal's "
               "Ctrl-C it may first end by itself, then SIGTERM, then SIGKILL, --stop-grace seconds apart; a second "
               "Ctrl-C skips ahead. The summary goes to stderr (or --summary-file); stdout is the command's.\n"

@@ -60,6 +60,11 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("record", "-o", tmp, "--", "/bin/true")
     check(r.returncode == 1 and "is a directory" in r.stderr, "-o a directory: rc %d: %s" % (r.returncode, r.stderr.strip()))
 
+    # --summary-file naming the recording would replace it with the summary: refused.
+    r = run("record", "-o", good, "--summary-file", os.path.join(tmp, ".", "good.itrace"), "--", "/bin/true")
+    check(r.returncode == 2 and "is the recording" in r.stderr, "--summary-file = -o: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    unchanged(good, earlier, "--summary-file = -o")
+
     # --stop-grace has no meaning with --pid (record never ends those processes): refused, not ignored.
     r = run("record", "-o", good, "--stop-grace", "1", "--pid", str(os.getpid()))
     check(r.returncode == 2 and "--stop-grace applies to a command" in r.stderr,
