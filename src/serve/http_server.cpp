@@ -245,8 +245,11 @@ void HttpServer::read_then_complete(const httplib::Request& req, httplib::Respon
 }
 
 void HttpServer::completions(const std::string& body, httplib::Response& res, bool chat) {
-  // OpenAI's "created": when this completion was created (not when the server started).
-  const int64_t created = std::time(nullptr);
+  // OpenAI's "created": when this completion was created (not when the server started). From the
+  // precise clock: glibc's time() reads the coarse one, up to a tick behind, so a request sent just
+  // after a second began could be stamped with the second before it (a CI failure under ASan).
+  const int64_t created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   CompletionRequest r;
   try {
     // A request without a seed samples from a fresh one (as vLLM does); with temperature 0 it
