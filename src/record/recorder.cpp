@@ -28,7 +28,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <memory>
 #include <set>
 #include <thread>
@@ -245,9 +244,6 @@ class Recorder {
   int64_t first_traced_ns_ = 0;   // when the first --pid process was marked traced
   std::set<std::pair<dev_t, ino_t>> probed_files_;
   std::map<int, unsigned long long> pid_start_ticks_;  // --pid: each process's start time at the attach
-  // The kernel's counters (read_stats(), read_syscall_counts()) read at the stop, when there was one.
-  std::optional<std::map<uint32_t, uint64_t>> stats_at_stop_;
-  std::optional<std::vector<it_syscall_count>> syscall_counts_at_stop_;
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
   uint64_t ts_start_ = 0;
@@ -815,17 +811,17 @@ void Recorder::write_summary_meta() {
   // Lost after the stop: events the recording leaves out anyway (a command still running while it
   // ends fills the ring, review RX2 H1), not a loss of the recording.
   if (lost_after_stop_total) out_.meta("lost_after_stop", std::to_string(lost_after_stop_total));
-  // The kernel's running totals as they were at the stop, when there was one (review RP L4: read
-  // here, after the detach, they went on counting what the processes did meanwhile: 1,485,211
-  // syscalls counted against 1,483,368 made up to the stop).
-  const auto& counters = stats_at_stop_ ? *stats_at_stop_ : stats;
-  auto get = [&](uint32_t k) { auto it = counters.find(k); return it == counters.end() ? 0 : it->second; };
+  // Read once, after the detach: the kernel side stopped these totals at the stop itself
+  // (count_until_ns, review RP L4: read without it, they went on counting what the processes did
+  // during the teardown: 1,485,211 syscalls counted against 1,483,368 made up to the stop). A call
+  // in progress at the stop is counted when it returns, its time cut at the stop.
+  auto get = [&](uint32_t k) { auto it = stats.find(k); return it == stats.end() ? 0 : it->second; };
   sum_.folded_driver_calls = get(IT_STAT_NESTED_DRIVER);
   sum_.nested_runtime_calls = get(IT_STAT_NESTED_RUNTIME);
   out_.meta("folded_driver_calls", std::to_string(sum_.folded_driver_calls));
   out_.meta("nested_runtime_calls", std::to_string(sum_.nested_runtime_calls));
   if (o_.syscall && o_.syscall_counts_only)
-    for (const it_syscall_count& c : syscall_counts_at_stop_ ? *syscall_counts_at_stop_ : read_syscall_counts())
+    for (const it_syscall_count& c : read_syscall_counts())
       out_.record(IT_EV_SYSCALL_COUNT, &c, sizeof(c)), sum_.events["syscall (counted)"] += c.count;
 }
 
@@ -933,11 +929,8 @@ RecordSummary Recorder::run() {
   // keeps every event up to the deadline, if any.
   if (!command_ended && !duration_ended)
     stop_ns_ = static_cast<uint64_t>(deadline_ns > 0 ? std::min(deadline_ns, monotonic_ns()) : monotonic_ns());
-  if (!command_ended) {  // stopped: the counters as they are now, not after the teardown's seconds
-    count_until(stop_ns_);
-    stats_at_stop_ = read_stats();
-    if (o_.syscall && o_.syscall_counts_only) syscall_counts_at_stop_ = read_syscall_counts();
-  }
+  // Stopped: the kernel's counted totals end here, not after the teardown's seconds.
+  if (!command_ended) count_until(stop_ns_);
   // Erased before the command is stopped: what it prints as it ends (a handler of SIGTERM) starts
   // on a clean line instead of continuing the progress text. The summary printed later says all
   // the line did (and more).

@@ -20,6 +20,7 @@ traced process's SIGTERM stops record (M1), and a stop while record loads its pr
 earlier recording at -o as it was (L5).
 Skips (77) when not root or without kernel BTF."""
 import csv
+import json
 import os
 import pty
 import select
@@ -195,6 +196,37 @@ with tempfile.TemporaryDirectory() as tmp:
     out, err = p.communicate(timeout=120)
     check(p.returncode == 0 and "dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): 0\n" in err,
           f"busy end after the stop: rc {p.returncode}: {err[-700:]}")
+
+    # RP L4: --events syscall-counts totals end at the stop (a --duration's or a signal's). The
+    # command counts its own getppid calls; at SIGTERM (sent after the stop) it writes that count,
+    # then makes ~2 s more of them while it ends. Counted in the kernel up to the detach, the
+    # recording held about three times what was made before the stop.
+    COUNTER = ("import os, signal, sys, time\nn = 0\n"
+               "def end(*_):\n    open(sys.argv[1], 'w').write(str(n))\n    t = time.monotonic()\n"
+               "    while time.monotonic() - t < 2:\n        os.getppid()\n    raise SystemExit(0)\n"
+               "signal.signal(signal.SIGTERM, end)\nprint('up', flush=True)\n"
+               "while True:\n    os.getppid()\n    n += 1\n")
+    for how in ("duration", "signal"):
+        made_file = os.path.join(tmp, "made-before-term-" + how)
+        counted_rec = os.path.join(tmp, "counted-" + how + ".itrace")
+        p = subprocess.Popen([EXE, "record", "--events", "syscall-counts", "--stop-grace", "30", "-o", counted_rec]
+                             + (["--duration", "1"] if how == "duration" else [])
+                             + ["--", sys.executable, "-c", COUNTER, made_file],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        if how == "signal":
+            wait_line(p)
+            time.sleep(1)
+            p.send_signal(signal.SIGTERM)  # record alone: it stops the command itself
+        out, err = p.communicate(timeout=120)
+        s = subprocess.run([EXE, "sched", "--json", counted_rec], capture_output=True, text=True, timeout=120)
+        if p.returncode != 0 or s.returncode != 0 or not os.path.exists(made_file):
+            check(False, f"syscall counts, {how} stop: record rc {p.returncode} {err[-400:]} sched {s.stderr[-300:]}")
+            continue
+        made = int(open(made_file).read())
+        counted = json.loads(s.stdout)["syscalls"].get("getppid", {}).get("count", 0)
+        # (made + 1: the handler can run between a call and the count's increment)
+        check(made > 1000 and made * 0.3 <= counted <= made + 1,
+              f"{how} stop: getppid counted {counted}, made {made} before the SIGTERM (and ~2 s more after the stop)")
 
     # RX2 M2: a process of the tree that ignores SIGTERM gets SIGKILL after the grace, even once the
     # command itself is gone.
