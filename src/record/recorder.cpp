@@ -638,6 +638,9 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
 
 void Recorder::drain() {
   const int n = ring_buffer__consume(s_.rb);
+  // The next fill past the threshold may wake the consumer again (record.bpf.c wake_sent). Data that
+  // arrived meanwhile is not missed: a poll of a ring holding data returns at once.
+  if (s_.skel && s_.skel->bss) s_.skel->bss->wake_sent = 0;
   if (n < 0 && n != -EINTR) throw Error("record: reading the ring buffer failed: " + std::string(std::strerror(-n)));
   if (merge_) cupti_ring_.drain([&](uint32_t t, const unsigned char* p, uint32_t len) { merge_->consume(t, p, len); });
   out_.flush();
