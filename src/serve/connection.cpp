@@ -245,6 +245,11 @@ std::chrono::milliseconds ms(time_t sec, time_t usec) {
 
 }  // namespace
 
+int GuardedServer::widen_listen_queue() {
+  // listen() again on a listening socket only sets its queue's length (Linux).
+  return ::listen(svr_sock_, SOMAXCONN) == 0 ? 0 : errno;
+}
+
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   if (svr_sock_ != INVALID_SOCKET) return serve_connection(sock);
   shutdown(sock, SHUT_RDWR);

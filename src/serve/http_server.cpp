@@ -178,6 +178,8 @@ int HttpServer::bind(const std::string& host, int port) {
     const int err = errno;
     throw Error("cannot listen on " + host_port(host, port) + ": " + (err != 0 ? std::strerror(err) : "no address to bind"));
   }
+  if (const int err = server_.widen_listen_queue(); err != 0)
+    throw Error("cannot listen on " + host_port(host, bound) + ": " + std::strerror(err));
   return bound;
 }
 
