@@ -2,6 +2,7 @@
 // spellings, and each kind of malformed input (error naming file and byte offset, or a counter).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "ingest/load.h"
@@ -612,4 +613,47 @@ TEST(KinetoEdge, ThreadLastTimeIsTheEndOfItsLastApiCall) {
   ASSERT_EQ(t.threads.size(), 1u);
   EXPECT_EQ(t.threads.first_ts[0], 1000000);
   EXPECT_EQ(t.threads.last_ts[0], 1320750);
+}
+
+// infertrace's Chrome export writes a call whose duration was not recorded with "dur" 0 and args
+// "duration": "not measured" (the viewers need a dur). Read back, that call's duration is unknown
+// (-1), as in the recording it came from; a zero without the marker, the marker on an operator, or
+// the marker with a non-zero dur are read as written. Both readers (the direct scan and the
+// on-demand one), each event a piece of its own or all in one.
+TEST(KinetoEdge, NotMeasuredApiDurationReadsUnknown) {
+  const std::string marked =
+      R"({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 1, "tid": 2, "ts": 90, "dur": 0,
+          "args": {"correlation": 5, "duration": "not measured"}})";
+  const std::string zero =
+      R"({"ph": "X", "cat": "cuda_runtime", "name": "cudaMemcpyAsync", "pid": 1, "tid": 2, "ts": 95, "dur": 0,
+          "args": {"correlation": 6}})";
+  const std::string marked_nonzero =
+      R"({"ph": "X", "cat": "cuda_driver", "name": "cuLaunchKernel", "pid": 1, "tid": 2, "ts": 97, "dur": 0.5,
+          "args": {"duration": "not measured", "correlation": 7}})";
+  const std::string other_text =
+      R"({"ph": "X", "cat": "cuda_runtime", "name": "cudaStreamSynchronize", "pid": 1, "tid": 2, "ts": 98, "dur": 0,
+          "args": {"duration": "measured", "correlation": 8}})";
+  const std::string op_marked =
+      R"({"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 1, "tid": 2, "ts": 99, "dur": 0,
+          "args": {"duration": "not measured"}})";
+  const std::string text = doc(marked + "," + zero + "," + marked_nonzero + "," + other_text + "," + op_marked);
+  for (const bool direct : {false, true})
+    for (const size_t chunk : {size_t{1}, size_t{1} << 20}) {
+      SCOPED_TRACE(testing::Message() << "direct " << direct << " chunk " << chunk);
+      const Reading r = read_doc(text, chunk, direct);
+      ASSERT_EQ(r.error, "");
+      const Trace& t = r.trace;
+      ASSERT_EQ(t.api.size(), 4u);
+      ASSERT_EQ(t.ops.size(), 1u);
+      std::map<int64_t, int64_t> dur_by_correlation;
+      for (size_t i = 0; i < t.api.size(); ++i) dur_by_correlation[t.api.correlation[i]] = t.api.dur[i];
+      EXPECT_EQ(dur_by_correlation[5], -1);
+      EXPECT_EQ(dur_by_correlation[6], 0);
+      EXPECT_EQ(dur_by_correlation[7], 500);
+      EXPECT_EQ(dur_by_correlation[8], 0);
+      EXPECT_EQ(t.ops.dur[0], 0);
+      // The unknown one is no zero-length event: the unmarked API zero, the other text, the operator.
+      ASSERT_TRUE(t.meta.count("kineto.zero_duration_events"));
+      EXPECT_EQ(t.meta.at("kineto.zero_duration_events"), "3");
+    }
 }

@@ -187,3 +187,37 @@ TEST(KinetoExports, GpuCsvAndChromeNameTheSameLaunchCall) {
   }
   EXPECT_EQ(arrows, (std::set<std::tuple<int64_t, double, double>>{{440, 201.0, 205.0}, {441, 220.0, 222.0}}));
 }
+
+TEST(KinetoExports, LaunchCallIsTheEarliestStartingLaunchNotTheFirstRow) {
+  // Correlation 40: the driver call cuLaunchKernel (tid 441, 1012 us) is listed before the runtime
+  // call cudaLaunchKernel that made it (tid 440, 1010 us). The analysis takes the earliest-starting
+  // launch call as the logical launch (analysis/launch.cpp); gpu.csv and the Chrome arrow name the
+  // same call (review RT L1: they took the first row, the driver call).
+  const Trace t = load_text(R"J({"traceEvents": [
+  {"ph": "X", "cat": "cuda_driver", "name": "cuLaunchKernel", "pid": 439, "tid": 441, "ts": 1012, "dur": 2, "args": {"correlation": 40}},
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 439, "tid": 440, "ts": 1010, "dur": 6, "args": {"correlation": 40}},
+  {"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 7, "ts": 1020, "dur": 3, "args": {"device": 0, "stream": 7, "correlation": 40}}
+]})J");
+  ASSERT_EQ(t.api.size(), 2u);
+  ASSERT_TRUE(is_launch(t.api.kind[0]) && is_launch(t.api.kind[1]));
+  const auto dir = std::filesystem::temp_directory_path() / ("infertrace_kineto_earliest_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  write_csv_tables(t, dir.string());
+  EXPECT_EQ(slurp(dir / "gpu.csv"),
+            "ts_ns,dur_ns,kind,device,stream,correlation,launch_ts_ns,launch_tid,name,grid_x,grid_y,grid_z,block_x,"
+            "block_y,block_z\n"
+            "1020000,3000,kernel,0,7,40,1010000,440,k,,,,,,\n");
+  std::filesystem::remove_all(dir);
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_earliest_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::filesystem::remove(path);
+  int arrows = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e.value("ph", "") == "s") {
+      ++arrows;
+      EXPECT_EQ(e["tid"], 440);
+      EXPECT_DOUBLE_EQ(e["ts"].get<double>(), 1010.0);
+    }
+  EXPECT_EQ(arrows, 1);
+}

@@ -523,7 +523,7 @@ class EventScanner {
   }
 
   // What args() does with the value of an args key.
-  enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name };
+  enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name, Duration };
   using ArgKeys = KeyCache<A>;
 
   // The args key at `k` (its closing quote is known to follow within the piece).
@@ -533,7 +533,7 @@ class EventScanner {
       case 'e': return key_is<"external id">(k) ? A::ExternalId : A::Other;
       case 'c': return key_is<"correlation">(k) ? A::Correlation : A::Other;
       case 's': return key_is<"stream">(k) ? A::Stream : A::Other;
-      case 'd': return key_is<"device">(k) ? A::Device : A::Other;
+      case 'd': return key_is<"device">(k) ? A::Device : key_is<"duration">(k) ? A::Duration : A::Other;
       case 'g': return key_is<"grid">(k) ? A::Grid : A::Other;
       case 'b': return key_is<"block">(k) ? A::Block : A::Other;
       case 'n': return key_is<"name">(k) ? A::Name : A::Other;
@@ -872,6 +872,12 @@ class EventScanner {
           case A::Grid: p = dims(p, e.grid); break;
           case A::Block: p = dims(p, e.block); break;
           case A::Name: p = str(p, e.arg_name, &e.has_arg_name); break;
+          case A::Duration: {
+            std::string_view d;
+            p = str(p, d);
+            e.dur_not_measured = d == "not measured";
+            break;
+          }
           case A::Other: break;
         }
       }

@@ -58,6 +58,9 @@ struct RawEvent {
   bool has_arg_name = false;
   bool arg_name_escaped = false;
   int64_t offset = 0;  // byte offset of the event in the input (for messages)
+  // args "duration": "not measured": infertrace's Chrome export of a call whose duration was not
+  // recorded, written with "dur" 0 for the viewers (report/chrome_export.cpp).
+  bool dur_not_measured = false;
 };
 
 class EventSink {

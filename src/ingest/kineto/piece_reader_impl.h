@@ -375,6 +375,12 @@ class PieceParser {
           break;
         case 'd':
           if (key_is<"device">(k)) { int_field(a, e.device); continue; }
+          if (key_is<"duration">(k)) {
+            std::string_view d;
+            str(a, d);
+            e.dur_not_measured = d == "not measured";
+            continue;
+          }
           break;
         case 's':
           if (key_is<"stream">(k)) { int_field(a, e.stream); continue; }
