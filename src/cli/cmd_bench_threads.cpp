@@ -22,6 +22,7 @@
 #include "engine/runtime/hw_counters.h"
 #include "engine/runtime/membw.h"
 #include "engine/runtime/thread_pool.h"
+#include "gpu/engine/decode_traffic.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "util/error.h"
 
@@ -154,12 +155,18 @@ void run_threads(const ThreadsArgs& a) {
   const auto model = engine::Model::load(a.model);
   const engine::Tokenizer tok = engine::Tokenizer::from_gguf(model->file());
   const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);
-  // Decode reads every weight once per token, plus the KV cache up to the current position
-  // (on average the prompt plus half the generated tokens).
+  // Decode reads every weight once per token (an untied model's embedding lookup one row of the
+  // table), plus the KV cache up to the current position: the CUDA engine's rule
+  // (gpu/engine/decode_traffic.h), with this engine's KV bytes per position. Evaluation i (0-based)
+  // attends to positions 0..p + i: on average p + (n + 1) / 2. (Before 2026-12-05 the whole
+  // embedding table of an untied model was counted, 845,312 against 706,184 bytes on tiny-qwen3
+  // q8_0, and the mean position was p + n / 2; review EN M2, L1.)
   engine::ThreadPool probe(1);
   const engine::Session probe_session(*model, probe, 1, 1);
-  const double kv_avg = probe_session.kv_bytes_per_token() * (a.n_prompt + a.n_gen / 2.0);
-  const double bytes_per_token = static_cast<double>(model->weights().total_bytes) + kv_avg;
+  gpu::DecodeTraffic traffic = gpu::decode_traffic(model->config(), model->weights(), 1, 0.0);
+  traffic.kv_bytes_per_seq = static_cast<double>(probe_session.kv_bytes_per_token()) *
+                             gpu::mean_attended_positions(a.n_prompt, a.n_gen);
+  const double bytes_per_token = traffic.bytes_per_token();
 
   std::vector<Point> points;
   for (int t : counts) points.push_back(measure(*model, prompt, a, t, cpus, bytes_per_token));

@@ -121,7 +121,10 @@ class Ref:
 def bench_bytes_per_token(path, n_prompt, n_gen):
     """The bytes `bench threads` says a decoded token reads, from the file's own bytes (this
     script's GGUF reader) rather than the program's: every weight once, plus the KV cache at the
-    average position (the prompt plus half the generated tokens). Weights are each tensor's data
+    average attended position. Decode evaluation i (0-based) reads positions 0..n_prompt + i, so
+    over n_gen evaluations the mean is n_prompt + (n_gen + 1) / 2. An untied model (it has an
+    output.weight) looks up one row of its embedding table per token, not the table; a tied one
+    reads the whole table as its output product. Weights are each tensor's data
     bytes (elements / block size x block bytes), not the file's data section: the engine sums the
     tensors it binds (ModelWeights::total_bytes), so the zeros that pad a tensor to the file's
     alignment are not read and not counted. The KV cache is F32 (engine Session): K and V, each
@@ -136,7 +139,11 @@ def bench_bytes_per_token(path, n_prompt, n_gen):
     # Every tensor synth writes is one the engine binds (a tied output has no output.weight).
     bound = ("token_embd.weight", "output_norm.weight", "output.weight", "rope_freqs.weight")
     check(all(t["name"] in bound or t["name"].startswith("blk.") for t in tensors), "only bound tensors in " + path)
-    return sum(t["nbytes"] for t in tensors) + kv_per_token * (n_prompt + n_gen / 2)
+    weights = sum(t["nbytes"] for t in tensors)
+    if any(t["name"] == "output.weight" for t in tensors):
+        embd = next(t for t in tensors if t["name"] == "token_embd.weight")
+        weights += embd["nbytes"] // embd["ne"][1] - embd["nbytes"]
+    return weights + kv_per_token * (n_prompt + (n_gen + 1) / 2)
 
 
 def realigned(path, out, align):
@@ -356,6 +363,13 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("bench", "threads", "-m", padded, "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline", "-o", "json")
     check(r.returncode == 0 and json.loads(r.stdout)["bytes_per_token"] == bench_bytes_per_token(padded, 4, 2)
           == bench_bytes_per_token(models["tiny-qwen3"], 4, 2), "padded copy: bytes_per_token %s" % r.stdout[-300:])
+    # Each architecture's tensors, tied or not (qwen2's q, k and v biases included).
+    for preset in ("tiny-llama", "tiny-qwen2"):
+        r = run("bench", "threads", "-m", models[preset], "-t", "1", "-r", "1", "-p", "5", "-n", "3", "--no-roofline",
+                "-o", "json")
+        want = bench_bytes_per_token(models[preset], 5, 3)
+        check(r.returncode == 0 and json.loads(r.stdout)["bytes_per_token"] == want,
+              "%s: bytes_per_token %s, want %s" % (preset, r.stdout[-200:], want))
     r = run("bench", "threads", "-m", models["tiny-qwen3"], "-t", "1", "-r", "1", "-p", "4", "-n", "2", "--no-roofline")
     check(r.returncode == 0 and "best thread count: 1" in r.stdout, "bench threads md")
     check("measured read bandwidth" not in r.stdout, "--no-roofline: no roofline line: " + r.stdout)

@@ -29,8 +29,8 @@ DecodeTraffic decode_traffic(const engine::ModelConfig& config, const engine::Mo
   // already read the whole table.
   if (!config.tied_output) bytes += static_cast<uint64_t>(n_seq) * w.token_embd.row_bytes;
   for (const engine::LayerWeights& L : w.layers)
-    for (const engine::WeightTensor* x : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.q_norm, &L.k_norm, &L.ffn_norm,
-                                          &L.w_gate, &L.w_down, &L.w_up})
+    for (const engine::WeightTensor* x : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.q_norm, &L.k_norm, &L.bq, &L.bk,
+                                          &L.bv, &L.ffn_norm, &L.w_gate, &L.w_down, &L.w_up})
       bytes += tensor_bytes(*x);
   t.weight_bytes_per_step = bytes;
   t.kv_bytes_per_seq = mean_positions * static_cast<double>(kv_bytes_per_position(config, kv_elem_bytes));
