@@ -198,12 +198,7 @@ void EventSink::add_complete(const RawEvent& e) {
       return;
     }
   }
-  // A call the export marked "not measured" is written with dur 0 for the viewers: its duration is
-  // unknown (-1, as in the recording it came from), not a measured zero (review RT M1: a round trip
-  // through --chrome turned 4,556 unmeasured launch calls into zero-length ones, and a linked
-  // launch's whole latency from its launch part into its queue part).
-  const bool dur_unknown = e.dur_not_measured & (e.dur.v == 0) & (cat == Cat::Api);
-  zero_dur_ += (e.dur.v == 0) & !dur_unknown;
+  zero_dur_ += e.dur.v == 0;
 
   StrId name = kNoString;
   if (e.has_name) name = e.name_escaped ? intern_name(e.name, true) : t_.strings.intern(e.name);
@@ -243,7 +238,15 @@ void EventSink::add_complete(const RawEvent& e) {
       const size_t i = api_rows_.next();
       ApiCallTable& a = t_.api;
       a.start[i] = e.ts.v;
-      a.dur[i] = dur_unknown ? -1 : e.dur.v;
+      a.dur[i] = e.dur.v;
+      // A call the export marked "not measured" is written with dur 0 for the viewers: its duration
+      // is unknown (-1, as in the recording it came from), not a measured zero (review RT M1: a round
+      // trip through --chrome turned 4,556 unmeasured launch calls into zero-length ones, and a
+      // linked launch's whole latency from its launch part into its queue part).
+      if (e.dur_not_measured && e.dur.v == 0) [[unlikely]] {
+        a.dur[i] = -1;
+        --zero_dur_;
+      }
       a.pid[i] = id(e.pid);
       a.tid[i] = id(e.tid);
       a.cpu[i] = -1;  // Kineto does not say
