@@ -304,6 +304,14 @@ with tempfile.TemporaryDirectory() as tmp:
         check_error(port, {"prompt": "x", "stop": ["a", ""]}, 400, "stop")
         check_error(port, {"prompt": "x", "stop": 3}, 400, "stop")
         check_error(port, {"prompt": "x", "stop_token_ids": [1024]}, 400, "1024")
+        # Integer fields take a float with no fractional part, as vLLM's (pydantic, lax) models do:
+        # 2.0 tokens are 2 tokens (review SL L5); 2.5 stays refused, and so does 1e20 (beyond int64).
+        j = complete(port, {"prompt": [1, 2], "max_tokens": 2.0, "ignore_eos": True, "temperature": 0,
+                            "seed": 5.0, "top_k": 0.0})
+        check(j is not None and j["usage"]["completion_tokens"] == 2 and j["choices"][0]["finish_reason"] == "length",
+              "max_tokens 2.0: %s" % j)
+        check_error(port, {"prompt": "x", "max_tokens": 2.5}, 400, "'max_tokens' must be an integer")
+        check_error(port, {"prompt": "x", "max_tokens": 1e20}, 400, "'max_tokens' is too large")
         status, ctype, text = request(port, "GET", "/v1/chat/completions")
         check(status == 404 and json.loads(text)["error"]["code"] == 404, "unknown route: %d %s" % (status, text))
 
