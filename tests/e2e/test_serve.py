@@ -312,8 +312,25 @@ with tempfile.TemporaryDirectory() as tmp:
               "max_tokens 2.0: %s" % j)
         check_error(port, {"prompt": "x", "max_tokens": 2.5}, 400, "'max_tokens' must be an integer")
         check_error(port, {"prompt": "x", "max_tokens": 1e20}, 400, "'max_tokens' is too large")
-        status, ctype, text = request(port, "GET", "/v1/chat/completions")
-        check(status == 404 and json.loads(text)["error"]["code"] == 404, "unknown route: %d %s" % (status, text))
+        # A path served with another method: 405, the methods it takes in Allow (RFC 9110 15.5.6,
+        # as FastAPI answers), the spec's JSON error; a path not served: 404 (review SL L3).
+        for method, path, allow in [("GET", "/v1/completions", "POST"), ("GET", "/v1/chat/completions", "POST"),
+                                    ("PUT", "/v1/completions", "POST"), ("POST", "/health", "GET, HEAD"),
+                                    ("DELETE", "/v1/models", "GET, HEAD"), ("GET", "/v1/embeddings", None)]:
+            c = http.client.HTTPConnection(HOST, port, timeout=120)
+            c.request(method, path, body="{}" if method != "GET" else None,
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            got_allow, text = r.getheader("Allow"), r.read().decode("utf-8", "replace")
+            c.close()
+            want = 404 if allow is None else 405
+            try:
+                code = json.loads(text)["error"]["code"]
+            except (ValueError, KeyError, TypeError):
+                code = None
+            check(r.status == want and code == want and got_allow == allow,
+                  "%s %s: %d, Allow %r, %s" % (method, path, r.status, got_allow, text))
+
 
         # The server's own stats at SIGTERM: nothing cancelled or failed so far (the cases that
         # cancel run on servers of their own below).
