@@ -57,6 +57,18 @@ TEST(ServeChatRequest, TextPartsJoinedWithNewlines) {
   EXPECT_EQ(text, "<|im_start|>user\na\nb<|im_end|>\n<|im_start|>assistant\n");
 }
 
+// Review SL L5: chat's own integer fields take whole floats too, as vLLM's lax models do.
+TEST(ServeChatRequest, IntegralFloatsAreIntegers) {
+  const CompletionRequest r =
+      parse(R"({"messages":[{"role":"user","content":"x"}],"max_completion_tokens":4.0,"top_logprobs":0.0})");
+  EXPECT_EQ(r.max_tokens, 4);
+  for (const char* body : {R"({"messages":[{"role":"user","content":"x"}],"max_completion_tokens":4.5})",
+                           R"({"messages":[{"role":"user","content":"x"}],"max_completion_tokens":1e20})",
+                           R"({"messages":[{"role":"user","content":"x"}],"top_logprobs":0.5})",
+                           R"({"messages":[{"role":"user","content":"x"}],"top_logprobs":1.0})"})
+    EXPECT_EQ(status_of(body), 400) << body;
+}
+
 TEST(ServeChatRequest, ChatFields) {
   std::string text;
   const CompletionRequest r = parse(

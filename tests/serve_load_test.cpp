@@ -2,7 +2,9 @@
 // streams and values written out by hand here.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -212,6 +214,22 @@ TEST(ErrorDetail, UntrustedBytesAreCleanedAndCut) {
   const std::string a = short_detail(accents);
   EXPECT_EQ(a.size(), kMaxDetail + 3);
   EXPECT_EQ(a.substr(0, 4), "\xc3\xa9\xc3\xa9");
+}
+
+// Review SL L4: a `read` error said only "Read". It says whether the answer's head had come and
+// whether the connection was reset (the errno cpp-httplib leaves then, see error_detail.h) or closed.
+TEST(ErrorDetail, ReadErrorSaysWhatHappened) {
+  EXPECT_EQ(read_error_detail(0, 0, ENOTCONN),
+            std::string("the connection was reset before its answer (no status line came) (errno after the read: ") +
+                std::strerror(ENOTCONN) + ")");
+  EXPECT_EQ(read_error_detail(0, 0, EINPROGRESS),
+            "the server closed the connection before its answer (no status line came)");
+  EXPECT_EQ(read_error_detail(200, 3, 0),
+            "the server closed the connection after the answer's head (HTTP 200) and 3 token events, before its end");
+  EXPECT_EQ(read_error_detail(200, 1, ECONNRESET),
+            std::string("the connection was reset after the answer's head (HTTP 200) and 1 token event, before its "
+                        "end (errno after the read: ") + std::strerror(ECONNRESET) + ")");
+  for (int e : {ENOTCONN, ECONNRESET, ECONNABORTED, EPIPE}) EXPECT_LE(read_error_detail(503, 0, e).size(), kMaxDetail);
 }
 
 TEST(LoadMetrics, FirstDetailOfEachErrorKindIsKept) {

@@ -66,7 +66,7 @@ TEST(ServeRequest, BadInputIs400) {
            R"({"prompt":3})", R"({"prompt":{"a":1}})", R"({"prompt":["a","b"]})", R"({"prompt":[[1,2]]})",
            R"({"prompt":[1,2.5]})", R"({"prompt":[1,-1]})", R"({"prompt":[100]})",
            R"({"prompt":[18446744073709551615]})", R"({"prompt":"a","max_tokens":0})",
-           R"({"prompt":"a","max_tokens":-4})", R"({"prompt":"a","max_tokens":2.0})", R"({"prompt":"a","max_tokens":"2"})",
+           R"({"prompt":"a","max_tokens":-4})", R"({"prompt":"a","max_tokens":2.5})", R"({"prompt":"a","max_tokens":"2"})",
            R"({"prompt":"a","temperature":-0.1})", R"({"prompt":"a","temperature":"hot"})", R"({"prompt":"a","top_p":0})",
            R"({"prompt":"a","top_p":1.5})", R"({"prompt":"a","top_k":-2})", R"({"prompt":"a","stream":1})",
            R"({"prompt":"a","stream":true,"stream_options":true})",
@@ -75,6 +75,51 @@ TEST(ServeRequest, BadInputIs400) {
            R"({"prompt":"a","n":2})", R"({"prompt":"a","logprobs":3})", R"({"prompt":"a","echo":true})",
 R"({"prompt":"a","model":5})", R"({"prompt":"a","seed":1.5})"})
     EXPECT_EQ(status_of(body), 400) << body;
+}
+
+// Review SL L5: an integer field takes a number with no fractional part (2.0, 1e1), as vLLM's
+// pydantic models do in lax mode (a JavaScript client computing max_tokens sends 2.0); 2.5, "2",
+// true and a whole number beyond int64 are refused with the wording a JSON integer would get.
+static std::string message_of(const std::string& body) {
+  try {
+    parse(body);
+  } catch (const RequestError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ServeRequest, IntegralFloatsAreIntegers) {
+  const CompletionRequest r =
+      parse(R"({"prompt":[0.0,5.0,99.0],"max_tokens":2.0,"top_k":3.0,"seed":12.0,"n":1.0,"best_of":1e0,
+               "stop_token_ids":[7.0,-0.0]})");
+  EXPECT_EQ(r.prompt, (std::vector<int32_t>{0, 5, 99}));
+  EXPECT_EQ(r.max_tokens, 2);
+  EXPECT_EQ(r.sampling.top_k, 3);
+  EXPECT_EQ(r.sampling.seed, 12u);
+  EXPECT_EQ(r.stop_token_ids, (std::vector<int32_t>{0, 7}));
+  EXPECT_EQ(parse(R"({"prompt":"a","max_tokens":1e1})").max_tokens, 10);
+  // The largest double below 2^63 is 2^63 - 1024: a whole number, in range.
+  EXPECT_EQ(parse(R"({"prompt":"a","seed":9223372036854774784.0})").sampling.seed, (uint64_t{1} << 63) - 1024);
+  EXPECT_EQ(parse(R"({"prompt":"a","seed":-2.0})").sampling.seed, static_cast<uint64_t>(int64_t{-2}));
+  // The same checks as for the integer: 0.0 is below 1, 2.0 for n is not 1.
+  EXPECT_EQ(message_of(R"({"prompt":"a","max_tokens":0.0})"), "'max_tokens' must be >= 1");
+  EXPECT_EQ(message_of(R"({"prompt":"a","n":2.0})"), "'n' other than 1 is not supported");
+  for (const char* field : {"max_tokens", "top_k", "seed", "n"}) {
+    const std::string f = field;
+    for (const char* v : {"2.5", "-0.5", "1e-3", "\"2\"", "true", "[2]"})
+      EXPECT_EQ(message_of(R"({"prompt":"a",")" + f + R"(":)" + v + "}"), "'" + f + "' must be an integer") << v;
+    // 2^63 and above, as an integer or as a float: out of int64.
+    for (const char* v : {"9223372036854775808", "9223372036854775808.0", "1e20"})
+      EXPECT_EQ(message_of(R"({"prompt":"a",")" + f + R"(":)" + v + "}"), "'" + f + "' is too large") << v;
+    EXPECT_EQ(message_of(R"({"prompt":"a",")" + f + R"(":-1e20})"), "'" + f + "' is too small");
+  }
+  EXPECT_EQ(message_of(R"({"prompt":[1,2.5]})"), "'prompt'[1] is not an integer token id");
+  EXPECT_EQ(message_of(R"({"prompt":[1,100.0]})"), "token id 100.0 at 'prompt'[1] is outside the vocabulary [0, 100)");
+  EXPECT_EQ(message_of(R"({"prompt":[1e20]})"), "token id 1e+20 at 'prompt'[0] is outside the vocabulary [0, 100)");
+  EXPECT_EQ(message_of(R"({"prompt":"a","stop_token_ids":[0.5]})"), "'stop_token_ids[0]' is not an integer token id");
+  EXPECT_EQ(message_of(R"({"prompt":"a","stop_token_ids":[-1.0]})"),
+            "token id -1.0 at 'stop_token_ids[0]' is outside the vocabulary [0, 100)");
 }
 
 // Found by fuzz_request: 1e300 passed every check and reached the sampler as a float inf.

@@ -72,8 +72,7 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
   CompletionRequest r = parse_request_options(j, limits, seed, [&](const std::string& key, const json& v) {
     if (key == "messages") return true;  // after the options: its errors come with a known max_tokens
     if (key == "max_completion_tokens") {  // OpenAI's newer name for max_tokens; it wins when both are given
-      if (!v.is_number_integer()) bad("'max_completion_tokens' must be an integer");
-      const int64_t n = v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
+      const int64_t n = integer(v, "max_completion_tokens");
       if (n < 1) bad("'max_completion_tokens' must be >= 1");
       max_completion_tokens = n;
     } else if (key == "tools" || key == "functions") {
@@ -86,7 +85,8 @@ CompletionRequest parse_chat_request(std::string_view body, const ModelLimits& l
       if (!(v.is_object() && v.contains("type") && v["type"] == "text"))
         bad("'response_format' is not supported (only {\"type\": \"text\"})");
     } else if (key == "top_logprobs") {
-      if (!(v.is_number_integer() && v.get<int64_t>() == 0)) bad("'top_logprobs' is not supported (only 0)");
+      int64_t n = -1;
+      if (whole_number(v, n) != WholeNumber::kOk || n != 0) bad("'top_logprobs' is not supported (only 0)");
     } else if (key == "add_generation_prompt") {
       if (!(v.is_boolean() && v.get<bool>())) bad("'add_generation_prompt' is not supported (only true)");
     } else if (key == "continue_final_message") {

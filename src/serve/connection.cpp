@@ -64,17 +64,15 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 // once the headers are parsed) reads wait for the head's deadline rather than a per-read timeout,
 // and count against kMaxHeadBytes; past either, the stream answers 408 or 431 itself and fails
 // every later read and write, so cpp-httplib's own answer (a 400 for unfinished headers) is not sent.
-// After it, reads wait at most the per-read timeout and never past the body's deadline, counted
-// from head_done(); past that deadline the stream answers 408 the same way.
+// After it, reads wait for the body's deadline, counted from head_done(), and past it the stream
+// answers 408 the same way: not cpp-httplib's per-read timeout, after which its read failed and the
+// client got a 400 "could not read the request body" for a body stalled 5 s, though it still had
+// time (review SL L1). A client that closes its side instead reads as the end of the bytes.
 class ConnectionStream : public httplib::Stream {
  public:
   ConnectionStream(int fd, Clock::time_point head_deadline, std::chrono::seconds body_time,
-                   std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout)
-      : fd_(fd),
-        head_deadline_(head_deadline),
-        body_time_(body_time),
-        read_timeout_(read_timeout),
-        write_timeout_(write_timeout) {}
+                   std::chrono::milliseconds write_timeout)
+      : fd_(fd), head_deadline_(head_deadline), body_time_(body_time), write_timeout_(write_timeout) {}
 
   // chunked: the body is chunked, its trailer fields to be dropped (serve/chunk_trailers.h).
   void head_done(bool chunked) {
@@ -92,8 +90,7 @@ class ConnectionStream : public httplib::Stream {
   bool is_readable() const override {
     if (refused_) return false;
     if (pos_ < len_ || out_pos_ < out_.size()) return true;
-    const int64_t wait_ms =
-        in_head_ ? ms_until(head_deadline_) : std::min<int64_t>(read_timeout_.count(), ms_until(body_deadline_));
+    const int64_t wait_ms = ms_until(in_head_ ? head_deadline_ : body_deadline_);
     return (wait_for(fd_, POLLIN, wait_ms) & (POLLIN | POLLHUP | POLLERR)) != 0;
   }
 
@@ -130,7 +127,8 @@ class ConnectionStream : public httplib::Stream {
     if (refused_) return -1;
     if (pos_ == len_) {
       if (!is_readable()) {
-        // In the head, only its deadline makes a socket unreadable (a closed one reads as 0 bytes).
+        // Only a deadline makes a socket unreadable (a closed one reads as 0 bytes; a failed poll
+        // before the deadline fails the read, as before).
         if (in_head_)
           refuse(408, "the request head did not arrive within " + std::to_string(kHeadDeadline.count()) + " s");
         else if (Clock::now() >= body_deadline_)
@@ -193,7 +191,7 @@ class ConnectionStream : public httplib::Stream {
   const Clock::time_point head_deadline_;
   const std::chrono::seconds body_time_;
   Clock::time_point body_deadline_ = Clock::time_point::max();  // set by head_done()
-  const std::chrono::milliseconds read_timeout_, write_timeout_;
+  const std::chrono::milliseconds write_timeout_;
   bool in_head_ = true, refused_ = false, body_unread_ = false, chunked_ = false, deadline_passed_ = false;
   ChunkTrailerFilter trailers_;
   std::string out_;  // a chunked body's bytes passed by trailers_, from out_pos_ on not read yet
@@ -270,8 +268,7 @@ bool GuardedServer::serve_connection(socket_t sock) {
   // A connection that sends nothing within the keep-alive timeout is closed unanswered, as
   // cpp-httplib does.
   if ((wait_for(sock, POLLIN, keep_alive_timeout_sec_ * 1000) & POLLIN) != 0) {
-    ConnectionStream conn(sock, head_deadline, body_time_, ms(read_timeout_sec_, read_timeout_usec_),
-                          ms(write_timeout_sec_, write_timeout_usec_));
+    ConnectionStream conn(sock, head_deadline, body_time_, ms(write_timeout_sec_, write_timeout_usec_));
     t_connection = &conn;
     bool connection_closed = false;
     ret = process_request(conn, /*close_connection=*/true, connection_closed,

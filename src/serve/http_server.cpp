@@ -47,7 +47,16 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 // Seconds a connection may stay silent before its request (see the constructor).
 constexpr time_t kFirstRequestWaitSeconds = 1;
 
+// The methods a path of this server takes (the Allow header of its 405), null for a path it
+// does not serve. cpp-httplib routes HEAD to the GET handlers.
+const char* allowed_methods(const std::string& path) {
+  if (path == "/v1/completions" || path == "/v1/chat/completions") return "POST";
+  if (path == "/health" || path == "/v1/models") return "GET, HEAD";
+  return nullptr;
+}
+
 // Answers (true) a request that is refused on its head alone, without reading its body:
+// - a method a served path does not take: 405 with an Allow header;
 // - a body sent, or possibly sent, to anything but the two completion routes and GET/HEAD ones: 404
 //   (cpp-httplib reads the body of a POST, PUT, PATCH or DELETE whole, however large, before
 //   answering 404, and one without a length until the client closes);
@@ -65,6 +74,16 @@ bool refused_on_head(const httplib::Request& req, httplib::Response& res) {
     send_error(res, status, message);
     return true;
   };
+  // A path this server serves, asked with another method: 405 with the methods it takes (RFC 9110
+  // section 15.5.6; FastAPI, vLLM's server, answers so), not the 404 of a path it does not know.
+  if (const char* allow = allowed_methods(req.path)) {
+    const bool allowed = std::strcmp(allow, "POST") == 0 ? req.method == "POST"
+                                                          : req.method == "GET" || req.method == "HEAD";
+    if (!allowed) {
+      res.set_header("Allow", allow);
+      return refuse(405, "method " + req.method + " is not allowed for " + req.path + " (allowed: " + allow + ")");
+    }
+  }
   if (!ours) {
     // cpp-httplib reads no body for GET and HEAD: those go to their routes (a body left unread is
     // drained before the close).

@@ -14,16 +14,44 @@ using nlohmann::json;
 
 [[noreturn]] void bad(const std::string& message) { throw RequestError(400, message); }
 
-// An integer field: JSON integers only (2.0 or "2" are refused, as vLLM's validation does).
-int64_t integer(const json& v, const char* name) {
+}  // namespace
+
+WholeNumber whole_number(const json& v, int64_t& out) {
   if (v.is_number_unsigned()) {
-    if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      bad(std::string("'") + name + "' is too large");
-    return static_cast<int64_t>(v.get<uint64_t>());
+    if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return WholeNumber::kTooLarge;
+    out = static_cast<int64_t>(v.get<uint64_t>());
+    return WholeNumber::kOk;
   }
-  if (v.is_number_integer()) return v.get<int64_t>();
-  bad(std::string("'") + name + "' must be an integer");
+  if (v.is_number_integer()) {
+    out = v.get<int64_t>();
+    return WholeNumber::kOk;
+  }
+  if (!v.is_number_float()) return WholeNumber::kNot;
+  const double d = v.get<double>();
+  if (!std::isfinite(d) || std::trunc(d) != d) return WholeNumber::kNot;
+  // [-2^63, 2^63): every double in it converts exactly (a double this large is a whole number).
+  if (d >= 0x1p63) return WholeNumber::kTooLarge;
+  if (d < -0x1p63) return WholeNumber::kTooSmall;
+  out = static_cast<int64_t>(d);
+  return WholeNumber::kOk;
 }
+
+int64_t integer(const json& v, const std::string& name) {
+  int64_t out = 0;
+  switch (whole_number(v, out)) {
+    case WholeNumber::kOk:
+      return out;
+    case WholeNumber::kTooLarge:
+      bad("'" + name + "' is too large");
+    case WholeNumber::kTooSmall:
+      bad("'" + name + "' is too small");
+    case WholeNumber::kNot:
+      break;
+  }
+  bad("'" + name + "' must be an integer");
+}
+
+namespace {
 
 double number(const json& v, const char* name) {
   if (!v.is_number()) bad(std::string("'") + name + "' must be a number");
@@ -75,13 +103,13 @@ std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_
     const json& v = p[i];
     if (v.is_string() || v.is_array())
       bad("'prompt' must be one string or one array of token ids (batched prompts are not supported)");
-    if (!v.is_number_integer()) bad("'prompt'[" + std::to_string(i) + "] is not an integer token id");
-    const bool negative = v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0;
-    if (negative || (v.is_number_unsigned() ? v.get<uint64_t>() >= static_cast<uint64_t>(limits.n_vocab)
-                                            : v.get<int64_t>() >= limits.n_vocab))
+    int64_t id = -1;
+    const WholeNumber w = whole_number(v, id);
+    if (w == WholeNumber::kNot) bad("'prompt'[" + std::to_string(i) + "] is not an integer token id");
+    if (w != WholeNumber::kOk || id < 0 || id >= limits.n_vocab)
       bad("token id " + v.dump() + " at 'prompt'[" + std::to_string(i) + "] is outside the vocabulary [0, " +
           std::to_string(limits.n_vocab) + ")");
-    ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
+    ids.push_back(static_cast<int32_t>(id));
   }
   return ids;
 }
@@ -119,12 +147,13 @@ std::vector<int32_t> stop_token_ids(const json& v, const ModelLimits& limits) {
   std::vector<int32_t> ids;
   for (size_t i = 0; i < v.size(); ++i) {
     const std::string name = "stop_token_ids[" + std::to_string(i) + "]";
-    if (!v[i].is_number_integer()) bad("'" + name + "' is not an integer token id");
-    const bool negative = !v[i].is_number_unsigned() && v[i].get<int64_t>() < 0;
-    if (negative || v[i].get<uint64_t>() >= static_cast<uint64_t>(limits.n_vocab))
+    int64_t id = -1;
+    const WholeNumber w = whole_number(v[i], id);
+    if (w == WholeNumber::kNot) bad("'" + name + "' is not an integer token id");
+    if (w != WholeNumber::kOk || id < 0 || id >= limits.n_vocab)
       bad("token id " + v[i].dump() + " at '" + name + "' is outside the vocabulary [0, " +
           std::to_string(limits.n_vocab) + ")");
-    ids.push_back(static_cast<int32_t>(v[i].get<int64_t>()));
+    ids.push_back(static_cast<int32_t>(id));
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -217,7 +246,7 @@ CompletionRequest parse_request_options(const json& j, const ModelLimits& limits
     } else if (key == "return_token_ids") {
       r.return_token_ids = boolean(v, "return_token_ids");
     } else if (key == "n" || key == "best_of") {
-      if (integer(v, key.c_str()) != 1) bad("'" + key + "' other than 1 is not supported");
+      if (integer(v, key) != 1) bad("'" + key + "' other than 1 is not supported");
     } else if (key == "stop") {
       r.stop = stop_strings(v);
     } else if (key == "stop_token_ids") {

@@ -13,6 +13,16 @@
 
 namespace infertrace::serve {
 
+// An integer field's value, read as vLLM's request models (pydantic, lax mode) read one: a JSON
+// integer, or a number with no fractional part (2.0, 1e3: a client computing max_tokens in
+// JavaScript sends 2.0). kNot for anything else (2.5, "2", true, null); kTooLarge and kTooSmall for
+// a whole number outside int64 (`out` then untouched).
+enum class WholeNumber { kOk, kNot, kTooLarge, kTooSmall };
+WholeNumber whole_number(const nlohmann::json& v, int64_t& out);
+// Such a field's value; throws RequestError 400 "'NAME' must be an integer" (or "is too large",
+// "is too small") otherwise.
+int64_t integer(const nlohmann::json& v, const std::string& name);
+
 // The body as a JSON object; throws RequestError 400 when it is not one and 404 when it names
 // another model.
 nlohmann::json parse_request_object(std::string_view body, const ModelLimits& limits);

@@ -1,15 +1,18 @@
 """`infertrace bench serve` against a fake OpenAI-compatible SSE server written here (the independent
 reference): it sends the first token 200 ms after the request and then one every 50 ms, so TTFT,
 ITL, TPOT and E2E are known; a "slow" one sends its second token SLOW_GAP after the first; a second server answers 500 to every other request, a third never sends a token;
-others send two tokens per event, a stream with no token event, nothing at all (no status line), or
-[DONE] and then hold the connection open HOLD_S. Checks the metrics against the fake's own stamps
+others send two tokens per event, a stream with no token event, nothing at all (no status line),
+[DONE] and then hold the connection open HOLD_S, or close or reset the connection (a `read`
+error, whose detail says which and when). Checks the metrics against the fake's own stamps
 of each request (_latency_bounds.py), the counts and error kinds, the open-loop sends of the
 constant and poisson profiles, a --duration point's incomplete requests, and usage errors."""
 import http.server
 import json
 import os
 import select
+import socket
 import statistics
+import struct
 import threading
 import time
 
@@ -35,6 +38,13 @@ fail_count = [0]
 lock = threading.Lock()
 
 
+def reset(conn):
+    """Ends `conn` with a reset (RST) rather than a FIN: SO_LINGER 0, then its descriptor closed
+    (detached first, so the handler's own close later touches no other connection's descriptor)."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    os.close(conn.detach())
+
+
 class Fake(FakeModelsHandler):
     def do_POST(self):
         with lock:
@@ -42,6 +52,12 @@ class Fake(FakeModelsHandler):
         if self.server.mode == "mute":  # reads the request, sends nothing (no status line) for SILENT_S
             self.rfile.read(int(self.headers["Content-Length"]))
             time.sleep(SILENT_S)
+            return
+        if self.server.mode in ("close", "reset"):  # reads the request, ends the connection unanswered
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if self.server.mode == "reset":
+                reset(self.connection)
+            self.close_connection = True
             return
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         # Stamped once the request is read: the client stamped its send before connecting.
@@ -69,6 +85,13 @@ class Fake(FakeModelsHandler):
             self.wfile.write(b'data: {"choices":[{"index":0,"text":"x"}]}\n\n'
                              b'data: {"error":{"message":"engine died","type":"server_error","code":500}}\n\n')
             self.wfile.flush()
+            return
+        if self.server.mode == "cut":  # the head and one token event, then a reset
+            self.wfile.write(b'data: {"choices":[{"index":0,"text":"x","finish_reason":null}]}\n\n')
+            self.wfile.flush()
+            time.sleep(0.3)
+            reset(self.connection)
+            self.close_connection = True
             return
         if self.server.mode == "stall":
             # Nothing for SILENT_S, or until the client closes the connection (its --timeout): which one
@@ -343,6 +366,20 @@ check(stall.stall_outcomes == ["client closed"],
 d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "0.5", url=start("mute"), none_completes=True)
 if d:
     check(d["points"][0]["errors"] == {"timeout": 1}, "mute -> timeout: %s" % d["points"][0]["errors"])
+
+# 5b) a `read` error says what happened (review SL L4: its detail was cpp-httplib's "Read"): a
+# server that closes (FIN) or resets (RST) the connection after reading the request, unanswered,
+# and one that resets it after the answer's head and a token event.
+for mode, want in [("close", "the server closed the connection before its answer (no status line came)"),
+                   ("reset", "the connection was reset before its answer (no status line came) (errno after the read: "),
+                   ("cut", "the connection was reset after the answer's head (HTTP 200) and ")]:
+    d = bench("--requests", "1", "--output-tokens", "2", "--timeout", "20", url=start(mode), none_completes=True)
+    if d:
+        p = d["points"][0]
+        detail = p["error_examples"].get("read", "")
+        check(p["errors"] == {"read": 1} and (detail == want if mode == "close" else detail.startswith(want))
+              and (mode == "close" or detail.endswith(")")), "%s -> read: %s %s" % (mode, p["errors"], detail))
+        print("%s: %s" % (mode, detail))
 
 # 6) --duration 1 at 4/s with 2 s responses: the last ones are still in flight -> incomplete.
 d = bench("--profile", "constant", "--rate", "4", "--duration", "1", "--output-tokens", "40", none_completes=True)

@@ -5,7 +5,9 @@ event per token, finish_reason on the last, usage, [DONE]), four concurrent stre
 prompts (continuous batching must not mix sequences), seeded sampling that hits an end-of-generation
 token (finish_reason "stop") and the same with ignore_eos, stop strings (cut taken from the greedy
 text; streamed and not) and stop_token_ids. Also /health, /v1/models, the JSON errors
-(invalid JSON, prompt too long, token id out of range, unknown model, unknown route, 503 when full), a client that
+(invalid JSON, prompt too long, token id out of range, unknown model, unknown route, 503 when full),
+whole floats in integer fields (max_tokens 2.0), 405 with Allow for a wrong method, /health across
+SIGTERM (200, then 503, then refused, never back), a client that
 disconnects mid-stream (the next request is still right, the request counts as cancelled),
 SIGTERM during a stream (exit 0 promptly, stats on stderr), SIGTERM with a non-streamed request
 waiting (answered 503, server_error, "cancelled") and chunked prefill (--prefill-chunk 4:
@@ -304,12 +306,66 @@ with tempfile.TemporaryDirectory() as tmp:
         check_error(port, {"prompt": "x", "stop": ["a", ""]}, 400, "stop")
         check_error(port, {"prompt": "x", "stop": 3}, 400, "stop")
         check_error(port, {"prompt": "x", "stop_token_ids": [1024]}, 400, "1024")
-        status, ctype, text = request(port, "GET", "/v1/chat/completions")
-        check(status == 404 and json.loads(text)["error"]["code"] == 404, "unknown route: %d %s" % (status, text))
+        # Integer fields take a float with no fractional part, as vLLM's (pydantic, lax) models do:
+        # 2.0 tokens are 2 tokens (review SL L5); 2.5 stays refused, and so does 1e20 (beyond int64).
+        j = complete(port, {"prompt": [1, 2], "max_tokens": 2.0, "ignore_eos": True, "temperature": 0,
+                            "seed": 5.0, "top_k": 0.0})
+        check(j is not None and j["usage"]["completion_tokens"] == 2 and j["choices"][0]["finish_reason"] == "length",
+              "max_tokens 2.0: %s" % j)
+        check_error(port, {"prompt": "x", "max_tokens": 2.5}, 400, "'max_tokens' must be an integer")
+        check_error(port, {"prompt": "x", "max_tokens": 1e20}, 400, "'max_tokens' is too large")
+        # A path served with another method: 405, the methods it takes in Allow (RFC 9110 15.5.6,
+        # as FastAPI answers), the spec's JSON error; a path not served: 404 (review SL L3).
+        for method, path, allow in [("GET", "/v1/completions", "POST"), ("GET", "/v1/chat/completions", "POST"),
+                                    ("PUT", "/v1/completions", "POST"), ("POST", "/health", "GET, HEAD"),
+                                    ("DELETE", "/v1/models", "GET, HEAD"), ("GET", "/v1/embeddings", None)]:
+            c = http.client.HTTPConnection(HOST, port, timeout=120)
+            c.request(method, path, body="{}" if method != "GET" else None,
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            got_allow, text = r.getheader("Allow"), r.read().decode("utf-8", "replace")
+            c.close()
+            want = 404 if allow is None else 405
+            try:
+                code = json.loads(text)["error"]["code"]
+            except (ValueError, KeyError, TypeError):
+                code = None
+            check(r.status == want and code == want and got_allow == allow,
+                  "%s %s: %d, Allow %r, %s" % (method, path, r.status, got_allow, text))
 
+        # /health while the server stops (docs/serve.md, API; review SL L2): 200 until the signal
+        # is taken, then 503 "the server is stopping" while it still listens, then a connection
+        # closed unanswered (accepted as the listener closed) or refused, until the exit; never
+        # back to an earlier state. Probed one after another, from before the signal to the exit.
+        probes = []
+
+        def probe():
+            while server.poll() is None:
+                try:
+                    st, _, tx = request(port, "GET", "/health")
+                    probes.append("200" if st == 200 and tx == "ok" else
+                                  "503" if st == 503 and "the server is stopping" in tx else "%d %s" % (st, tx))
+                except ConnectionRefusedError:
+                    probes.append("refused")
+                except (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError):
+                    probes.append("closed")
+                except OSError as e:
+                    probes.append(repr(e))
+                time.sleep(0.005)
+
+        prober = threading.Thread(target=probe, daemon=True)
+        prober.start()
+        time.sleep(0.2)
         # The server's own stats at SIGTERM: nothing cancelled or failed so far (the cases that
         # cancel run on servers of their own below).
         rc = sigterm_and_wait(server)
+        prober.join(30)
+        rank = {"200": 0, "503": 1, "closed": 2, "refused": 3}
+        ranks = [rank.get(p, 9) for p in probes]
+        seen = [p for i, p in enumerate(probes) if i == 0 or p != probes[i - 1]]
+        check(probes and probes[0] == "200" and 9 not in ranks and ranks == sorted(ranks),
+              "/health across SIGTERM, in order: %s" % seen)
+        print("/health across SIGTERM: %s (%d probes)" % (" -> ".join(seen), len(probes)))
         check(rc == 0, "exit status after SIGTERM: %s" % rc)
         m = STATS.search(server.stderr.read())
         check(m is not None and int(m.group(2)) == 0 and int(m.group(3)) == 0,

@@ -4,7 +4,8 @@ limits"), each checked on a running server:
   the head's 10 s deadline passes (cpp-httplib's 5 s timeout counted per read, so it held a
   handler thread for as long as it kept trickling); a head over 64 KiB gets 431; a body trickled
   after its head gets 408 once the whole-body deadline (--body-deadline) passes, and its
-  connection closed at once (not drained for 2 s as after other refusals);
+  connection closed at once (not drained for 2 s as after other refusals); so does a body that
+  stops coming (it got 400 after cpp-httplib's 5 s per-read timeout);
 - a chunked body with trailer fields is served;
 - a body over the 32 MiB cap is refused with 413 whether it comes chunked (de-chunked bytes count),
   gzipped (inflated bytes count)
@@ -185,15 +186,14 @@ with tempfile.TemporaryDirectory() as tmp:
         check(status_of(got) == 431 and b'"code":431' in got, "80 KB head: %r" % got[:300])
         # A body sent to another path is not read: 404 at once, though 1 GiB is declared, and the
         # connection ended by the server. No clock: a server that read the body would wait for
-        # bytes that never come until cpp-httplib's per-read timeout (5 s, no option changes it)
-        # and answer 400 (measured: 400 after 5.0 s for a POST to /v1/completions declaring 10
-        # bytes and sending none), so the 404 alone tells the two apart.
+        # bytes that never come until the body's deadline (30 s; before review SL L1, cpp-httplib's
+        # 5 s per-read timeout, then 400) and answer 408, so the 404 alone tells the two apart.
         got, closed = exchange(port, b"POST /v1/other HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (1 << 30),
                                timeout=20)
         check(status_of(got) == 404 and closed, "body to /v1/other: closed %s %r" % (closed, got[:200]))
 
         # Refused on the head alone: a POST there without any length (cpp-httplib would read its
-        # body until the client closes: 5 s, then 400); on the completion routes, one
+        # body until the client closes: 408 at the body's deadline); on the completion routes, one
         # with neither Content-Length nor Transfer-Encoding (411; its body, sent all the same,
         # drained so the client reads the answer), and one whose Transfer-Encoding is not chunked
         # alone (501: cpp-httplib took "gzip, chunked" for a body without a length).
@@ -210,8 +210,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 ("two Transfer-Encoding headers",
                  post_head + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
                  [b"%x\r\n" % len(small_body) + small_body + b"\r\n0\r\n\r\n"], 501)]:
-            # No clock: each status differs from what reading the body would have given (400
-            # after 5 s), and `closed` says the server ended the connection after its answer.
+            # No clock: each status differs from what reading the body would have given (408
+            # after 30 s), and `closed` says the server ended the connection after its answer.
             got, closed = exchange(port, head, body_chunks, timeout=20)
             check(status_of(got) == want and (want == 200 or b'"code":%d' % want in got) and closed,
                   "%s: closed %s %r" % (what, closed, got[:200]))
@@ -259,7 +259,7 @@ with tempfile.TemporaryDirectory() as tmp:
         got = raw_exchange(port, gz_head % len(small), [small])
         check(status_of(got) == 200 and b'"text_completion"' in got, "small gzip body: %r" % got[:300])
         # A declared Content-Length over the cap: 413 at once, nothing of the body sent (reading
-        # it would end in a 400 after cpp-httplib's 5 s per-read timeout, so no clock).
+        # it would end in a 408 at the body's 30 s deadline, so no clock).
         got, closed = exchange(port, b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                      b"Content-Length: %d\r\n\r\n" % (1 << 30), timeout=20)
         check(status_of(got) == 413 and b'"code":413' in got and closed,
@@ -378,6 +378,41 @@ with tempfile.TemporaryDirectory() as tmp:
             print("halves 1.5 s apart: try %d of 5 took %.2f s to send, says nothing" % (attempt + 1, spread))
         check(spread < 3.0 and status_of(got) == 200 and b'"text_completion"' in got,
               "body in two halves 1.5 s apart (sent within %.2f s): %r" % (spread, got[:300]))
+    finally:
+        stop_server(server)
+
+    # 1c. A body that stops coming (15 of 100 bytes sent, then silence; a chunked one cut inside its
+    # chunk): 408 once --body-deadline passes (7 s here, past cpp-httplib's 5 s per-read timeout),
+    # not the 400 "could not read the request body" that timeout gave after 5.0 s (review SL L1).
+    # Both at once, each on its own connection; the clock of each starts before its connect.
+    server, port = start_server(model, "-t", "1", "--ctx", "128", "--body-deadline", "7")
+    try:
+        post_head = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        stalled = {}
+
+        def stall(what, data):
+            t0 = time.monotonic()
+            sock = socket.create_connection((HOST, port))
+            sock.settimeout(30)
+            sock.sendall(data)
+            got = read_until_closed(sock)
+            stalled[what] = (got, time.monotonic() - t0)
+            sock.close()
+
+        senders = [threading.Thread(target=stall, args=args, daemon=True) for args in [
+            ("Content-Length", post_head + b'Content-Length: 100\r\n\r\n{"prompt":"hi"}'),
+            ("chunked", post_head + b'Transfer-Encoding: chunked\r\n\r\n64\r\n{"prompt":"hi"}')]]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join(60)
+        for what in ("Content-Length", "chunked"):
+            got, waited = stalled.get(what, (b"", -1.0))
+            # Below: exact (the server's deadline starts after the connect). Above: the deadline
+            # plus the 5 s a loaded machine may add.
+            check(status_of(got) == 408 and b"request body did not arrive within 7 s" in got and 7.0 <= waited < 12,
+                  "stalled body (%s): %.1f s, %r" % (what, waited, got[:300]))
+            print("stalled body (%s) answered after %.1f s" % (what, waited))
     finally:
         stop_server(server)
 

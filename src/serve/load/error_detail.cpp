@@ -1,5 +1,7 @@
 #include "serve/load/error_detail.h"
 
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "util/text_clean.h"
@@ -59,6 +61,19 @@ std::string error_detail_of_body(std::string_view body) {
     if (d != j.end()) return short_detail(text_of(*d));
   }
   return short_detail(body);
+}
+
+std::string read_error_detail(int http_status, size_t events, int err) {
+  const bool reset = err == ENOTCONN || err == ECONNRESET || err == ECONNABORTED || err == EPIPE;
+  std::string what = reset ? "the connection was reset" : "the server closed the connection";
+  if (http_status <= 0) {
+    what += " before its answer (no status line came)";
+  } else {
+    what += " after the answer's head (HTTP " + std::to_string(http_status) + ") and " + std::to_string(events) +
+            (events == 1 ? " token event" : " token events") + ", before its end";
+  }
+  if (reset) what += std::string(" (errno after the read: ") + std::strerror(err) + ")";
+  return what;
 }
 
 }  // namespace infertrace::serve::load

@@ -20,4 +20,13 @@ std::string short_detail(std::string_view text);
 
 constexpr size_t kMaxDetail = 200;
 
+// The detail of a `read` error (cpp-httplib's Error::Read, whose own text is just "Read"): whether
+// the answer's head had come (http_status, 0 when no status line came), how many token events the
+// stream had brought, and errno as cpp-httplib leaves it after a failed read. cpp-httplib shuts the
+// socket down after the failure: on a connection the server reset, that fails with ENOTCONN (the
+// read's ECONNRESET overwritten); after an orderly close it succeeds, and errno is whatever an
+// earlier call left (EINPROGRESS from the connect). So ENOTCONN, ECONNRESET, ECONNABORTED and EPIPE
+// read as a reset, named with their errno text, anything else as a close by the server.
+std::string read_error_detail(int http_status, size_t events, int err);
+
 }  // namespace infertrace::serve::load

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -215,7 +216,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     return;
   }
   r.start_ns = since(s, send_at);
+  errno = 0;  // read_error_detail reads what cpp-httplib's failed read leaves
   const bool sent = client->send(req, res, err);
+  const int send_errno = errno;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.slots.erase(std::find(s.slots.begin(), s.slots.end(), &slot));
@@ -241,7 +244,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     r.error = (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout) ? "connect"
               : (err == httplib::Error::Read)                                                ? "read"
                                                                                              : "transport";
-    r.error_detail = short_detail(httplib::to_string(err));
+    // "Read" alone said nothing (review SL L4): what had come, and whether the connection was reset.
+    r.error_detail = err == httplib::Error::Read ? read_error_detail(status, r.token_ns.size(), send_errno)
+                                                 : short_detail(httplib::to_string(err));
   } else if (!done && res.status != 200) {  // ([DONE] was parsed, so the status was 200)
     r.error = "http_" + std::to_string(res.status);
     // A status with a body in `res` (no content receiver ran) or streamed through it.
