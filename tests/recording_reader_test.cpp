@@ -327,6 +327,28 @@ TEST(RecordingReader, TaskStateAtTheAttachAndTheOldLayout) {
   EXPECT_THROW(read(g), InputError);
 }
 
+// The list's meta key is the reader's own: a META of that name in a file is replaced by what the
+// TASK records say (none: no key), and an entry that does not read as one is left out.
+TEST(RecordingReader, AttachStatesKeyIsTheReadersOwn) {
+  File f(2);
+  f.meta("recording.attach_states", "1:2:3:S");
+  EXPECT_EQ(read(f).meta.count("recording.attach_states"), 0u);
+  size_t p = f.event(7, 56, 0, 900, 100, 101);
+  put32(f.b, p + 48, 'D');
+  const Trace t = read(f);
+  EXPECT_EQ(t.meta.at("recording.attach_states"), "100:101:900:D");
+  Trace odd;
+  odd.meta["recording.attach_states"] = "1:2:3:S,x:2:3:S,1:2:3,1:2:3:SS,4:5:6:-,-1:2:3:R,7:8:9:R";
+  const std::vector<ThreadAtAttach> a = attach_states(odd);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].tid, 2);
+  EXPECT_EQ(a[0].state, 'S');
+  EXPECT_EQ(a[1].pid, 4);
+  EXPECT_EQ(a[1].state, 0);  // '-': unknown
+  EXPECT_EQ(a[2].ts, 9);
+  EXPECT_EQ(a[2].state, 'R');
+}
+
 TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   File f = sample();
   const size_t full = f.b.size();
