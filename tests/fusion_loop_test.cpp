@@ -9,6 +9,7 @@
 
 #include "analysis/fusion_loop.h"
 #include "analysis/trace_window.h"
+#include "trace/attach_states.h"
 #include "json_labels.h"
 #include "report/fusion_loop_report.h"
 #include "util/units.h"
@@ -242,8 +243,19 @@ TEST(TraceWindow, KeepsHostEventsInsideAndTheWorkTheirCallsLaunched) {
   sw.ts = 250;
   t.switches.push(sw);
   t.threads.push(ThreadInfo{1, 1, kNoString, 0, 400});
+  // States at a --pid attach (trace/attach_states.h): only a stamp inside the window is kept (one
+  // outside would start an off-CPU interval where the window cut the switches away).
+  ThreadAtAttach before, inside;
+  before.ts = 50, before.pid = 1, before.tid = 1, before.state = 'S';
+  inside.ts = 150, inside.pid = 1, inside.tid = 2, inside.state = 'D';
+  set_attach_states(t, {before, inside});
 
   restrict_to_window(t, TraceWindow{100, 250});
+  const std::vector<ThreadAtAttach> kept = attach_states(t);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].tid, 2);
+  EXPECT_EQ(kept[0].ts, 150);
+  EXPECT_EQ(kept[0].state, 'D');
   EXPECT_EQ(t.api.start, (std::vector<ns_t>{100, 200}));
   EXPECT_EQ(t.gpu.start, (std::vector<ns_t>{110, 260, 150}));
   EXPECT_EQ(t.ops.start, (std::vector<ns_t>{120}));

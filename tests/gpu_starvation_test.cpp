@@ -10,6 +10,7 @@
 #include "analysis/sched.h"
 #include "one_process_events.h"
 #include "report/sched_render.h"
+#include "trace/attach_states.h"
 
 namespace infertrace {
 namespace {
@@ -177,6 +178,40 @@ TEST(GpuStarvation, WakeupSharingANsWithASwitchOutAfterAMissingSwitchInStartsThe
   EXPECT_EQ(g.idle_while_runqueue, 40);
   EXPECT_EQ(g.idle_while_blocked, 0);
   EXPECT_EQ(g.starved_by_scheduler, 40);
+}
+
+// A launching thread asleep when `record --pid` attached (state S at the stamp 0, review RP M3):
+// sleeping from the stamp to its wake-up at 150, then waiting for a CPU until its switch-in at 200.
+// GPU busy [0,100] [300,400]: idle [100,300]; sleeping in it [100,150] = 50, run queue [150,200] = 50.
+// In state R, or with no state (a recording made before states were recorded), the walk starts the
+// thread on the CPU: its first event, the switch-in, ends nothing, and none of the idle time is its.
+TEST(GpuStarvation, ThreadAsleepAtTheAttachIsBlockedFromTheStamp) {
+  for (const char state : {'S', 'R', '\0'}) {
+    Trace t;
+    t.source = TraceSource::Recording;
+    for (ns_t ts : {250, 260}) launch(t, kMain, ts, kLaunchDur);
+    kernel(t, 0, 100), kernel(t, 300, 400);
+    Wakeup w;
+    w.ts = 150, w.cpu = 0, w.pid = kPid, w.tid = kMain;
+    t.wakeups.push(w);
+    sw(t, 200, kOther, true, kMain);
+    sw(t, 380, kMain, true, kOther);  // busy GPU then: no idle time
+    sw(t, 390, kOther, true, kMain);
+    if (state != '\0') {
+      ThreadAtAttach a;
+      a.ts = 0, a.pid = kPid, a.tid = kMain, a.state = state;
+      set_attach_states(t, {a});
+    }
+    const GpuStarvation g = analyze_gpu_starvation(t);
+    ASSERT_TRUE(g.available);
+    EXPECT_EQ(g.tid, kMain);
+    EXPECT_EQ(g.gpu_idle, 300 - 100);
+    const bool asleep = state == 'S';
+    EXPECT_EQ(g.idle_while_blocked, asleep ? 150 - 100 : 0) << state;
+    EXPECT_EQ(g.idle_while_runqueue, asleep ? 200 - 150 : 0) << state;
+    EXPECT_EQ(g.idle_while_preempted, 0) << state;
+    EXPECT_EQ(g.starved_by_scheduler, asleep ? 200 - 150 : 0) << state;
+  }
 }
 
 }  // namespace

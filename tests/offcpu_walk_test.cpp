@@ -34,11 +34,14 @@ std::string describe(const OffcpuPiece& p) {
   s += p.preempted ? " preempted" : " blocked";
   s += p.ready >= 0 ? " ready " + std::to_string(p.ready) : " ready -";
   if (p.wait_meets_loss) s += " wait-loss";
+  if (p.from_attach) s += " attach";
   return s;
 }
 
-// Walks `events` (in the order listed) against the loss windows [first, last].
-std::vector<std::string> walk(std::vector<OffcpuEvent> events, const std::vector<std::pair<ns_t, ns_t>>& windows = {}) {
+// Walks `events` (in the order listed) against the loss windows [first, last], the thread starting
+// as `start` says (on the CPU by default).
+std::vector<std::string> walk(std::vector<OffcpuEvent> events, const std::vector<std::pair<ns_t, ns_t>>& windows = {},
+                              OffcpuStart start = {}) {
   Trace t;
   for (const auto& [first, last] : windows) {
     LossWindow w;
@@ -47,7 +50,7 @@ std::vector<std::string> walk(std::vector<OffcpuEvent> events, const std::vector
   }
   const LossSpans loss(t);
   std::vector<OffcpuPiece> pieces;
-  walk_offcpu(events, loss, pieces);
+  walk_offcpu(events, loss, pieces, start);
   std::vector<std::string> out;
   for (const OffcpuPiece& p : pieces) out.push_back(describe(p));
   return out;
@@ -139,6 +142,70 @@ TEST(OffcpuWalk, IntervalMeetingALossWindowIsMarkedWithItsWait) {
   // later does not.
   EXPECT_EQ(walk({{100, OutP}, {400, In}}, {{400, 410}}), Lines({"interval-loss [100,400] preempted ready 100 wait-loss"}));
   EXPECT_EQ(walk({{100, OutP}, {400, In}}, {{401, 410}}), Lines({"interval [100,400] preempted ready 100"}));
+}
+
+// A thread off the CPU at the attach (review RP M3): the state read from /proc ('S', 'D', 'R', or 0
+// unknown) decides whether the walk starts it off the CPU at its TASK stamp.
+OffcpuStart at_attach(ns_t ts, char state) {
+  OffcpuStart s;
+  s.ts = ts, s.off_cpu = offcpu_state(state);
+  return s;
+}
+
+// The summed length of the closed intervals kept (what sched counts as off-CPU time).
+ns_t offcpu_total(std::vector<OffcpuEvent> events, OffcpuStart start) {
+  const LossSpans loss{Trace{}};
+  std::vector<OffcpuPiece> pieces;
+  walk_offcpu(events, loss, pieces, start);
+  ns_t total = 0;
+  for (const OffcpuPiece& p : pieces)
+    if (p.kind == OffcpuPieceKind::Interval) total += p.end - p.begin;
+  return total;
+}
+
+TEST(OffcpuWalk, BlockedAtTheAttachIsOffTheCpuFromTheStamp) {
+  // Stamped at t0 in state S, first switched in at t1, out again at t2 (blocked), back at t3: off
+  // the CPU t1 - t0 (from the attach) plus t3 - t2.
+  const ns_t t0 = 1'000'000, t1 = t0 + 1'515'300'000, t2 = t1 + 20'000, t3 = t2 + 30'000;
+  const std::vector<OffcpuEvent> ev{{t1, In}, {t2, OutB}, {t3, In}};
+  EXPECT_EQ(offcpu_total(ev, at_attach(t0, 'S')), (t1 - t0) + (t3 - t2));
+  EXPECT_EQ(walk(ev, {}, at_attach(t0, 'S')),
+            Lines({"interval [" + std::to_string(t0) + "," + std::to_string(t1) + "] blocked ready - attach",
+                   "interval [" + std::to_string(t2) + "," + std::to_string(t3) + "] blocked ready -"}));
+  // D (uninterruptible) and T (stopped) are off the CPU as S is; a wake-up before the switch-in is
+  // when it became runnable, as for any block.
+  EXPECT_EQ(offcpu_total(ev, at_attach(t0, 'D')), (t1 - t0) + (t3 - t2));
+  EXPECT_EQ(offcpu_total(ev, at_attach(t0, 'T')), (t1 - t0) + (t3 - t2));
+  EXPECT_EQ(walk({{500, Wake}, {700, In}}, {}, at_attach(100, 'S')), Lines({"interval [100,700] blocked ready 500 attach"}));
+  // Running or runnable (R), or unknown (0: a recording without states): the walk starts on the CPU,
+  // as before: only t3 - t2 counts.
+  EXPECT_EQ(offcpu_total(ev, at_attach(t0, 'R')), t3 - t2);
+  EXPECT_EQ(offcpu_total(ev, at_attach(t0, 0)), t3 - t2);
+  EXPECT_EQ(offcpu_total(ev, OffcpuStart{}), t3 - t2);
+}
+
+TEST(OffcpuWalk, SwitchOutFirstAfterAnOffCpuStateCountsNothingTwice) {
+  // /proc said S, but the first event is a switch-out at 300: the thread ran after the stamp (it
+  // woke between the stamp and the read and blocked again). Off the CPU only from 300 to 500: no
+  // interval from the stamp, no missing switch-in, nothing counted twice or negative.
+  EXPECT_EQ(walk({{300, OutB}, {500, In}}, {}, at_attach(100, 'S')), Lines({"interval [300,500] blocked ready -"}));
+  EXPECT_EQ(offcpu_total({{300, OutP}, {500, In}, {600, OutB}, {900, In}}, at_attach(100, 'S')), (500 - 300) + (900 - 600));
+  // The same events with the state R give the same pieces.
+  EXPECT_EQ(walk({{300, OutB}, {500, In}}, {}, at_attach(100, 'R')), walk({{300, OutB}, {500, In}}, {}, at_attach(100, 'S')));
+}
+
+TEST(OffcpuWalk, AttachIntervalMeetingALossWindowIsLeftOut) {
+  // Blocked from the stamp 100 to the switch-in at 900; a loss window [400, 450] lies inside: the
+  // switch-out and switch-in that may have been lost there make the span unknown, left out.
+  EXPECT_EQ(walk({{900, In}}, {{400, 450}}, at_attach(100, 'S')), Lines({"interval-loss [100,900] blocked ready - attach"}));
+}
+
+TEST(OffcpuWalk, AttachStateIgnoredWhenAnEventPrecedesTheStamp) {
+  // No recorded event can precede the stamp; a trace that holds one (merged, damaged) keeps the
+  // walk's start on the CPU: the switch-in at 50 is not the end of a stay begun at 100.
+  EXPECT_EQ(walk({{50, In}, {200, OutB}, {300, In}}, {}, at_attach(100, 'S')), Lines({"interval [200,300] blocked ready -"}));
+  // A thread with no event at all yields nothing: no switch-in ends the stay (as a last switch-out).
+  EXPECT_EQ(walk({}, {}, at_attach(100, 'S')), Lines({}));
 }
 
 TEST(OffcpuWalk, PiecesAreReplacedOnEachWalk) {

@@ -19,6 +19,7 @@
 #include "ingest/recording/recording_reader.h"
 #include "record/itrace_writer.h"
 #include "report/exports.h"
+#include "trace/attach_states.h"
 #include "temp_dir.h"
 #include "util/error.h"
 
@@ -286,6 +287,66 @@ TEST(RecordingReader, Version1ShortGpuRecordIsAnUnknownType) {
   File g(2);
   g.rec(10, 2);
   EXPECT_THROW(read(g), InputError);
+}
+
+// TASK kind 0 (a thread alive when its process entered the recording): since 2026-12-05 56 bytes,
+// the state letter from /proc as a u32 at offset 48; the 48-byte layout of older recordings reads
+// with the state unknown (0), as does a value that is no letter. Other kinds are not attach states.
+TEST(RecordingReader, TaskStateAtTheAttachAndTheOldLayout) {
+  File f(2);
+  const auto task = [&](uint32_t len, uint32_t tid, uint32_t kind, uint32_t state) {
+    const size_t p = f.event(7, len, 0, 1000 + tid, 100, tid);
+    put32(f.b, p + 24, kind);
+    putstr(f.b, p + 32, "t" + std::to_string(tid));
+    if (len >= 56) put32(f.b, p + 48, state);
+  };
+  task(48, 100, 0, 0);    // the old layout: no state field
+  task(56, 101, 0, 'S');  // sleeping at the attach
+  task(56, 102, 0, 'R');
+  task(56, 103, 0, 'D');
+  task(56, 104, 0, 7);    // not a letter: unknown
+  task(48, 105, 1, 0);    // a new thread: no attach state
+  task(64, 106, 0, 't');  // a longer record (a later writer's appended field) keeps its state
+  const Trace t = read(f);
+  const std::vector<ThreadAtAttach> attached = attach_states(t);
+  ASSERT_EQ(attached.size(), 6u);
+  const std::vector<std::pair<int64_t, char>> want{{100, 0}, {101, 'S'}, {102, 'R'}, {103, 'D'}, {104, 0}, {106, 't'}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(attached[i].tid, want[i].first) << i;
+    EXPECT_EQ(attached[i].pid, 100) << i;
+    EXPECT_EQ(attached[i].ts, 1000 + want[i].first) << i;
+    EXPECT_EQ(attached[i].state, want[i].second) << i;
+  }
+  // The old layout is still a thread of the table, named by its record.
+  ASSERT_EQ(t.threads.size(), 7u);
+  EXPECT_EQ(t.str(t.threads.comm[0]), "t100");
+  EXPECT_EQ(t.skipped.count("unknown_record_type"), 0u);
+  // A kind-0 record shorter than the old 48 bytes is still an error.
+  File g(2);
+  g.event(7, 40, 0, 1000, 100, 100);
+  EXPECT_THROW(read(g), InputError);
+}
+
+// The list's meta key is the reader's own: a META of that name in a file is replaced by what the
+// TASK records say (none: no key), and an entry that does not read as one is left out.
+TEST(RecordingReader, AttachStatesKeyIsTheReadersOwn) {
+  File f(2);
+  f.meta("recording.attach_states", "1:2:3:S");
+  EXPECT_EQ(read(f).meta.count("recording.attach_states"), 0u);
+  size_t p = f.event(7, 56, 0, 900, 100, 101);
+  put32(f.b, p + 48, 'D');
+  const Trace t = read(f);
+  EXPECT_EQ(t.meta.at("recording.attach_states"), "100:101:900:D");
+  Trace odd;
+  odd.meta["recording.attach_states"] = "1:2:3:S,x:2:3:S,1:2:3,1:2:3:SS,4:5:6:-,-1:2:3:R,7:8:9:R";
+  const std::vector<ThreadAtAttach> a = attach_states(odd);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].tid, 2);
+  EXPECT_EQ(a[0].state, 'S');
+  EXPECT_EQ(a[1].pid, 4);
+  EXPECT_EQ(a[1].state, 0);  // '-': unknown
+  EXPECT_EQ(a[2].ts, 9);
+  EXPECT_EQ(a[2].state, 'R');
 }
 
 TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {

@@ -4,11 +4,13 @@
 
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "analysis/irq_stats.h"
 #include "analysis/sched.h"
 #include "report/sched_render.h"
+#include "trace/attach_states.h"
 #include "util/units.h"
 
 namespace infertrace {
@@ -875,6 +877,76 @@ TEST(SchedAnalysis, JsonCarriesTheTerminalsShares) {
   sw(e, 100, kPid, kMain, true, kOther, kOther);
   const nlohmann::json k = sched_analysis_json(e, analyze_sched(e));
   EXPECT_TRUE(k["pairs"]["clean"].at("share").is_null()) << k["pairs"].dump();
+}
+
+// `record --pid` (review RP M3): a thread off the CPU when its process entered the recording counts
+// off the CPU from its TASK stamp to its first switch-in; one in state R or of unknown state (a
+// recording made before the state was recorded) from its first switch-out only, as before.
+// Main (S at 1000): back at 5000, blocked 6000-7000    -> 4000 + 1000 = 5000, 4000 from the attach.
+// Side (R at 1000): in at 3000, blocked 4000-4500       -> 500.
+// Third (unknown at 1000): in at 2000, blocked 2500-2600 -> 100.
+// Fourth (S at 1000, but its first event a switch-out at 1500: it woke between the stamp and the
+// /proc read): preempted 1500-1800                       -> 300, nothing from the attach.
+TEST(SchedAnalysis, ThreadOffTheCpuAtTheAttachCountsFromItsStamp) {
+  constexpr int64_t kThird = 103, kFourth = 104;
+  Trace t;
+  t.source = TraceSource::Recording;
+  const ns_t stamp = 1000;
+  const std::vector<std::pair<int64_t, char>> states{{kMain, 'S'}, {kSide, 'R'}, {kThird, 0}, {kFourth, 'S'}};
+  std::vector<ThreadAtAttach> attached;
+  for (const auto& [tid, state] : states) {
+    ThreadInfo th;
+    th.pid = kPid, th.tid = tid, th.first_ts = stamp, th.last_ts = 7000;
+    t.threads.push(th);
+    ThreadAtAttach a;
+    a.ts = stamp, a.pid = kPid, a.tid = tid, a.state = state;
+    attached.push_back(a);
+  }
+  set_attach_states(t, attached);
+  sw(t, 5000, kOther, kOther, true, kPid, kMain);
+  sw(t, 6000, kPid, kMain, false, 0, 0);
+  sw(t, 7000, 0, 0, false, kPid, kMain);
+  sw(t, 3000, 0, 0, false, kPid, kSide);
+  sw(t, 4000, kPid, kSide, false, 0, 0);
+  sw(t, 4500, 0, 0, false, kPid, kSide);
+  sw(t, 2000, 0, 0, false, kPid, kThird);
+  sw(t, 2500, kPid, kThird, false, 0, 0);
+  sw(t, 2600, 0, 0, false, kPid, kThird);
+  sw(t, 1500, kPid, kFourth, true, kOther, kOther);
+  sw(t, 1800, 0, 0, false, kPid, kFourth);
+  const SchedAnalysis a = analyze_sched(t);
+  std::map<int64_t, const ThreadSched*> by_tid;
+  for (const ThreadSched& th : a.threads) by_tid[th.tid] = &th;
+  ASSERT_EQ(by_tid.count(kMain), 1u);
+  EXPECT_EQ(by_tid[kMain]->offcpu, (5000 - stamp) + (7000 - 6000));
+  EXPECT_EQ(by_tid[kMain]->offcpu_at_attach, 5000 - stamp);
+  EXPECT_EQ(by_tid[kMain]->attach_state, 'S');
+  // No wake-up recorded: the whole block counts as sleep.
+  EXPECT_EQ(by_tid[kMain]->blocked_sleep, (5000 - stamp) + (7000 - 6000));
+  EXPECT_EQ(by_tid[kSide]->offcpu, 4500 - 4000);
+  EXPECT_EQ(by_tid[kSide]->offcpu_at_attach, 0);
+  EXPECT_EQ(by_tid[kThird]->offcpu, 2600 - 2500);
+  EXPECT_EQ(by_tid[kThird]->attach_state, 0);
+  EXPECT_EQ(by_tid[kFourth]->offcpu, 1800 - 1500);
+  EXPECT_EQ(by_tid[kFourth]->offcpu_at_attach, 0);
+  EXPECT_EQ(a.switch_ins_missing, 0);
+  // --json: the state and the part from the attach per thread; null where the state is unknown.
+  const nlohmann::json j = sched_analysis_json(t, a);
+  bool seen_main = false, seen_third = false;
+  for (const auto& th : j["threads"]) {
+    if (th["tid"] == kMain) {
+      seen_main = true;
+      EXPECT_EQ(th["attach_state"], "S");
+      EXPECT_EQ(th["offcpu_at_attach_ns"], 5000 - stamp);
+      EXPECT_EQ(th["offcpu_ns"], (5000 - stamp) + (7000 - 6000));
+    }
+    if (th["tid"] == kThird) {
+      seen_third = true;
+      EXPECT_TRUE(th["attach_state"].is_null());
+      EXPECT_TRUE(th["offcpu_at_attach_ns"].is_null());
+    }
+  }
+  EXPECT_TRUE(seen_main && seen_third);
 }
 
 }  // namespace

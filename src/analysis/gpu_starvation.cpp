@@ -6,6 +6,7 @@
 #include "analysis/launch_thread_choice.h"
 #include "analysis/loss_windows.h"
 #include "analysis/offcpu_walk.h"
+#include "trace/attach_states.h"
 
 namespace infertrace {
 
@@ -87,7 +88,11 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
     if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], OffcpuEventKind::Wakeup});
   const LossSpans loss(t);
   std::vector<OffcpuPiece> pieces;
-  walk_offcpu(ev, loss, pieces);
+  // Off the CPU at the attach (`record --pid`): blocked from the stamp on, as sched counts it.
+  OffcpuStart start;
+  for (const ThreadAtAttach& a : attach_states(t))
+    if (a.tid == tid && start.ts < 0) start.ts = a.ts, start.off_cpu = offcpu_state(a.state);
+  walk_offcpu(ev, loss, pieces, start);
   std::vector<Span> preempted, runqueue, blocked, left_out;
   for (const OffcpuPiece& p : pieces) {
     switch (p.kind) {

@@ -11,7 +11,8 @@
 //     off-CPU interval after it were lost in the gap (left out); without loss nothing is known lost;
 //   - an off-CPU interval whose closed span meets a loss window is left out whole (any of its
 //     events, or one in between, may be the one lost), its wait and sleep split with it.
-// The walk starts the thread on the CPU; wake-ups while it runs change nothing.
+// The walk starts the thread on the CPU, unless it was off the CPU when its recording began (its
+// state at the attach, OffcpuStart below); wake-ups while it runs change nothing.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +34,7 @@ struct OffcpuEvent {
 
 enum class OffcpuPieceKind : uint8_t {
   Interval,              // [switch-out, next switch-in], meeting no loss window
-  IntervalSpanningLoss,  // the same, meeting a loss window: left out
+  IntervalSpanningLoss,  // the same, meeting a loss window: left out (an attach interval too)
   SwitchInMissing,       // [switch-out, second switch-out], meeting no loss window
   SwitchInLost,          // [switch-out, second switch-out], meeting a loss window: left out
   SwitchOutLost,         // [switch-in, second switch-in], meeting a loss window: left out
@@ -50,12 +51,35 @@ struct OffcpuPiece {
   OffcpuPieceKind kind = OffcpuPieceKind::Interval;
   bool preempted = false;
   bool wait_meets_loss = false;
+  // An interval that began at the attach, not at a switch-out: [the thread's TASK stamp, its first
+  // switch-in], for a thread /proc had off the CPU then (OffcpuStart). Never preempted: /proc's
+  // letters S, D, T, ... are not runnable, so it is a block whose cause the recording did not see.
+  bool from_attach = false;
 };
-static_assert(sizeof(OffcpuPiece) == 32, "a piece is three times and three one-byte fields");
+static_assert(sizeof(OffcpuPiece) == 32, "a piece is three times and four one-byte fields");
+
+// Where the thread was when its recording began (trace/attach_states.h): `ts` its TASK stamp, `off_cpu`
+// whether /proc's state letter was one of a thread off the CPU (anything but R). The recorder marks
+// the process traced (every switch recorded from then on), stamps its threads just before, and
+// reads their state after, so a thread whose first recorded event is a switch-in was off the CPU at
+// the stamp, and one whose first event is a switch-out was on it, whatever /proc said (it woke, or
+// blocked, between the stamp and the read). The walk therefore starts an interval at `ts` only for
+// an off-CPU state, and only the first switch-in closes it; a switch-out first drops it (the thread
+// ran after the stamp: no interval, and no missing switch-in counted). Default: on the CPU.
+struct OffcpuStart {
+  ns_t ts = -1;
+  bool off_cpu = false;
+};
+
+// Whether /proc's state letter says the thread was off the CPU (0, unknown, and 'R' do not).
+inline bool offcpu_state(char state) { return state != 0 && state != 'R'; }
 
 // Sorts `events` (one thread's, any order) by time and walks them, replacing `pieces` with what the
 // walk finds, in time order. `pieces` is the caller's to reuse across threads: the walk allocates
 // nothing else, as a recording can hold millions of switches.
-void walk_offcpu(std::vector<OffcpuEvent>& events, const LossSpans& loss, std::vector<OffcpuPiece>& pieces);
+// `start`: the thread's state at the attach (on the CPU when not given, as for a started command's
+// threads and recordings without states).
+void walk_offcpu(std::vector<OffcpuEvent>& events, const LossSpans& loss, std::vector<OffcpuPiece>& pieces,
+                 OffcpuStart start = {});
 
 }  // namespace infertrace

@@ -58,6 +58,12 @@ struct ThreadSched {
   // were left out of offcpu and of the two parts above, and of the gaps where the recorder lost a
   // switch-in or switch-out (docs/sched.md, "Lost events").
   ns_t offcpu_left_out = 0;
+  // `record --pid`: the thread's state when its process entered the recording, /proc's letter (0:
+  // unknown, a recording made before 2026-12-05 or a thread that came later), and the part of
+  // `offcpu` from that moment to its first switch-in when the letter was not R (a block in
+  // progress at the attach; also in blocked_sleep/blocked_wait).
+  char attach_state = 0;
+  ns_t offcpu_at_attach = 0;
 };
 
 struct SchedOptions {

@@ -54,6 +54,24 @@ bool process_running(pid_t pid, unsigned long long start_ticks) {
   return start_ticks == 0 || start == start_ticks;
 }
 
+char stat_state(std::string_view text) {
+  const size_t paren = text.rfind(')');
+  if (paren == std::string_view::npos) return 0;
+  const size_t at = text.find_first_not_of(' ', paren + 1);
+  if (at == std::string_view::npos) return 0;
+  const char c = text[at];
+  // One letter, then a space (or the end): anything else is not a state field.
+  const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  return letter && (at + 1 == text.size() || text[at + 1] == ' ') ? c : 0;
+}
+
+char thread_state(pid_t pid, pid_t tid) {
+  if (pid <= 0 || tid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return stat_state(text);
+}
+
 bool nested_pid_namespace(std::string_view proc_status) {
   size_t at = 0;
   while (at < proc_status.size()) {

@@ -554,10 +554,18 @@ void Recorder::start_or_attach_targets() {
       if (first_traced_ns_ == 0) first_traced_ns_ = static_cast<int64_t>(traced_from);
       trace_tgid(static_cast<uint32_t>(pid), IT_TRACED);
       traced_pids += (traced_pids.empty() ? "" : ",") + std::to_string(pid);
-      // Threads alive now: the kernel reports only threads created from here on.
+      // Threads alive now: the kernel reports only threads created from here on. Each one's state
+      // is read here, after the stamp and after the process entered the traced set (the switch
+      // probes were attached before): every switch from the mark on, microseconds after the stamp, is
+      // recorded, so the walk can tell a thread that blocked or woke between the stamp and this read
+      // by its first switch (a switch-in first: off the CPU at the stamp; a switch-out first: on it;
+      // offcpu_walk.h). Read before the stamp instead, a thread that woke in between would have no
+      // such witness. A thread that blocked between the stamp and the mark is counted off the CPU
+      // from the stamp: up to that gap (a map update) too early.
       std::error_code ec;
       for (auto& t : std::filesystem::directory_iterator(dir + "/task", ec)) {
-        it_task e{};
+        it_task_state s{};
+        it_task& e = s.t;
         e.h.type = IT_EV_TASK;
         e.h.ts = traced_from;
         e.h.pid = static_cast<uint32_t>(pid);
@@ -567,7 +575,8 @@ void Recorder::start_or_attach_targets() {
         std::string comm;
         std::getline(cf, comm);
         std::strncpy(e.comm, comm.c_str(), IT_COMM_LEN - 1);
-        out_.record(IT_EV_TASK, &e, sizeof(e));
+        s.state = static_cast<uint8_t>(thread_state(pid, static_cast<pid_t>(e.h.tid)));
+        out_.record(IT_EV_TASK, &s, sizeof(s));
         counts_[IT_EV_TASK]++;
         // The summary's launches per thread name it too (review RP L3: only threads the kernel
         // reported, those created or ended while recording, had a name there).

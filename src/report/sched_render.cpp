@@ -320,7 +320,11 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                        {"blocks", if_sw(th.blocks)},
                        {"irqs_hard", if_irq(th.irqs_hard)},
                        {"irqs_soft", if_irq(th.irqs_soft)},
-                       {"offcpu_ns", if_sw(th.offcpu)}});
+                       {"offcpu_ns", if_sw(th.offcpu)},
+                       // `record --pid`: /proc's state letter at the attach and the off-CPU time from
+                       // then to the first switch-in (part of offcpu_ns); null when not known.
+                       {"attach_state", th.attach_state ? json(std::string(1, th.attach_state)) : json(nullptr)},
+                       {"offcpu_at_attach_ns", th.attach_state ? if_sw(th.offcpu_at_attach) : json(nullptr)}});
   }
   j["offcpu_ns"] = offcpu;
   j["threads"] = threads;

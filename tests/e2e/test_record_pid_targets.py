@@ -12,7 +12,9 @@
 - M4: a target in a mount namespace of its own (a container) has its CUDA libraries probed through
   /proc/PID/root (the same path here named another file, or none);
 - M5: in a PID namespace of its own (a container) record refuses to run: its ids are not the
-  kernel's, and it traced kthreadd for "--pid 2".
+  kernel's, and it traced kthreadd for "--pid 2";
+- M3: a thread asleep (in open() of a FIFO) when record attaches is off the CPU from the attach in
+  `sched --json` (it counted as on the CPU until its first switch-out).
 Skips (77) when not root or without kernel BTF."""
 import os
 import shutil
@@ -123,6 +125,70 @@ with tempfile.TemporaryDirectory() as tmp:
     for s in sleepers:
         s.kill()
         s.wait()
+
+    # M3: a thread blocked when record attaches (here in open() of a FIFO with no writer yet) is off
+    # the CPU from the attach: it counted as on the CPU until its first switch-out (2% off-CPU for a
+    # thread blocked 98% of the wall). The target says "ready" just before its open(); once /proc
+    # says it sleeps, record attaches; 3 s after the attach this test opens the FIFO for writing,
+    # and the target exits at once.
+    fifo = os.path.join(tmp, "gate")
+    os.mkfifo(fifo)
+    blocked_code = (f"import os, sys\nprint('ready', flush=True)\nfd = os.open({fifo!r}, os.O_RDONLY)\n"
+                    "os.read(fd, 1)\nos._exit(0)\n")
+    target = subprocess.Popen([sys.executable, "-c", blocked_code], stdout=subprocess.PIPE, text=True)
+    check(target.stdout.readline().strip() == "ready", "fifo: the target did not start")
+    deadline = time.monotonic() + 30
+    state = ""
+    while state != "S" and time.monotonic() < deadline:
+        with open(f"/proc/{target.pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        if state != "S":
+            time.sleep(0.01)
+    check(state == "S", f"fifo: the target never slept in its open() (state {state!r})")
+    rec = os.path.join(tmp, "fifo.itrace")
+    before_record = time.monotonic()
+    p = subprocess.Popen([EXE, "record", "--cuda", "uprobe", "--events", "sched", "-o", rec, "--pid", str(target.pid)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    attached = wait_attached(rec, p)
+    seen_attached = time.monotonic()  # after the TASK stamp: the file is opened once the targets are traced
+    time.sleep(3)
+    released = time.monotonic()  # the target sleeps in open() from before the stamp until after this
+    with open(fifo, "w") as w:
+        w.write("x")
+    target.wait(timeout=60)
+    try:
+        _, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    ended = time.monotonic()  # after every recorded event
+    check(attached and p.returncode == 0, f"fifo: rc {p.returncode}: {err[-300:]}")
+    r = subprocess.run([EXE, "sched", "--json", rec], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"fifo: sched --json: rc {r.returncode}: {r.stderr[-300:]}")
+    if r.returncode == 0:
+        import json
+        j = json.loads(r.stdout)
+        th = [t for t in j["threads"] if t["tid"] == target.pid]
+        check(len(th) == 1, f"fifo: thread {target.pid} not in sched --json threads: {j['threads']}")
+        if th:
+            th = th[0]
+            # From this test's clock (CLOCK_MONOTONIC, the recording's too): the thread slept over
+            # [seen_attached, released], inside its interval [stamp, first switch-in]; the wall lies
+            # inside [before_record, ended].
+            blocked_at_least = int((released - seen_attached) * 1e9)
+            wall_at_most = int((ended - before_record) * 1e9)
+            check(th["attach_state"] == "S", f"fifo: attach_state {th['attach_state']!r}, want 'S'")
+            check(th["offcpu_ns"] >= blocked_at_least,
+                  f"fifo: off-CPU {th['offcpu_ns']} ns, want at least {blocked_at_least} (asleep from before the attach)")
+            check(th["offcpu_at_attach_ns"] >= blocked_at_least,
+                  f"fifo: off-CPU from the attach {th['offcpu_at_attach_ns']} ns, want at least {blocked_at_least}")
+            # The wall runs from the stamp to the target's exit, a few ms after its release: all
+            # but those ms asleep.
+            share = th["offcpu_ns"] / j["wall_ns"] if j["wall_ns"] > 0 else 0.0
+            check(blocked_at_least <= j["wall_ns"] <= wall_at_most,
+                  f"fifo: wall {j['wall_ns']} ns, want within [{blocked_at_least}, {wall_at_most}] (timed here)")
+            check(0.8 <= share <= 1.0, f"fifo: off-CPU share {share:.4f} of the wall, want >= 0.8 (timed here: asleep "
+                  f">= {blocked_at_least} ns, {blocked_at_least / j['wall_ns'] if j['wall_ns'] else 0:.4f} of the wall)")
 
     # M1: an error while record sets up its targets (after loading its probes) leaves the file.
     kept = os.path.join(tmp, "kept.itrace")

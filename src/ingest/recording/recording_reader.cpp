@@ -19,6 +19,7 @@
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "ingest/recording/zero_filled_tail.h"
+#include "trace/attach_states.h"
 #include "util/comma_list.h"
 #include "util/error.h"
 
@@ -175,7 +176,15 @@ class Builder {
     touch(e.h.pid, e.h.tid, e.h.ts);
   }
 
-  void task(const it_task& e) {
+  // `state`: the kind-0 record's state letter, 0 when the record has none (48 bytes, or not read).
+  void task(const it_task& e, uint32_t state) {
+    if (e.kind == IT_TASK_EXISTING) {
+      ThreadAtAttach a;
+      a.ts = static_cast<ns_t>(e.h.ts), a.pid = e.h.pid, a.tid = e.h.tid;
+      // A letter /proc can print, else unknown (a newer writer's code, or a damaged byte).
+      a.state = (state >= 'A' && state <= 'Z') || (state >= 'a' && state <= 'z') ? static_cast<char>(state) : 0;
+      attached_.push_back(a);
+    }
     traced_pids_.insert(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
     // exec renames the thread; later names win over earlier ones.
@@ -215,6 +224,8 @@ class Builder {
   }
 
   void finish() {
+    // The threads' states at the attach, in file order (a META of that name in the file is replaced).
+    set_attach_states(t_, attached_);
     // Switch sides belong to the threads table only for traced processes.
     for (auto& s : switches_) {
       if (traced_pids_.count(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
@@ -323,6 +334,7 @@ class Builder {
   std::vector<uint32_t> gpu_name_;
   std::unordered_map<uint32_t, std::string> strings_;
   std::vector<ContextSwitch> switches_;
+  std::vector<ThreadAtAttach> attached_;  // TASK kind 0 (trace/attach_states.h)
   std::vector<Wakeup> wakeups_;
   std::vector<Irq> irqs_;
   std::vector<Syscall> syscalls_;
@@ -481,7 +493,10 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
       case IT_EV_WAKEUP: b.wakeup(load<it_wakeup>(p)); break;
       case IT_EV_IRQ: b.irq(load<it_irq>(p)); break;
       case IT_EV_SYSCALL: b.syscall(load<it_syscall>(p)); break;
-      case IT_EV_TASK: b.task(load<it_task>(p)); break;
+      case IT_EV_TASK:
+        // The attach state follows the 48 bytes in a kind-0 record written since 2026-12-05.
+        b.task(load<it_task>(p), len >= sizeof(it_task_state) ? load<it_task_state>(p).state : 0);
+        break;
       case IT_EV_FDNAME: b.fdname(load<it_fdname>(p)); break;
       case IT_EV_SYSCALL_COUNT: b.syscall_count(load<it_syscall_count>(p)); break;
       case IT_EV_LOSS: {

@@ -166,6 +166,17 @@ struct it_task {
   char comm[IT_COMM_LEN];
 };
 
+// An IT_TASK_EXISTING record as user space writes it since 2026-12-05 (inside file version 2): the
+// 48 bytes above, then the thread's state letter at the attach, field 3 of /proc/PID/task/TID/stat
+// read after the process entered the traced set ('R' running or runnable; 'S', 'D', 'T', 't', 'I',
+// ... off the CPU; 0 when it could not be read). The kernel side never writes it: its TASK records
+// stay 48 bytes. A 48-byte kind-0 record (older recordings) has no state: unknown.
+struct it_task_state {
+  struct it_task t;
+  __u32 state;
+  __u32 pad;
+};
+
 // Payload of IT_EV_FDNAME: the last two components of the path of the file an fd of process
 // `h.pid` refers to, within its mount (dentry names: "dev" + "nvidia0"), written by sys_enter of an
 // ioctl when the fd is seen on another file, dentry or mount than last time. Names are read in the
