@@ -382,7 +382,7 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
     ASSERT_EQ(xq.q[257], -127);
     const std::vector<cpu::Int8Row> xr(cpu::kMaxTokenBlock, cpu::Int8Row{xq.q.data(), xq.d.data(), xq.sums.data()});
     for (const cpu::Int8Kernels* k : variants())
-      for (int nt : {1, k->tokens}) {
+      for (int nt = 1; nt <= k->tokens; ++nt) {  // every tile width (review EN M1: 3+ tokens)
         std::vector<float> y(nt * 4, -99.0f);
         k->tile[slot](w.data(), rb, 4, xr.data(), nt, n, y.data(), 4);
         for (int r = 0; r < 4; ++r) {
@@ -394,6 +394,68 @@ TEST(EngineInt8Prefill, ExtremeBlocksEqualIntegerBlockDots) {
                 << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " tokens " << nt << " row " << r;
         }
       }
+  }
+}
+
+// Why the variants' end-to-end logits can differ (review EN M1; docs/engine.md "Int8 activations
+// across ISAs"): not the kernels. Given the same activations every variant quantizes to the same
+// bits and its products equal the integer block dots up to F32 summation order, but an activation
+// within an ulp of a rounding midpoint (x * 127 / max = k + 0.5) changes its quant by one when F32
+// ordering noise upstream (attention, the tiles' own epilogues) moves it by an ulp, and the
+// product then moves by d_x * d_w * |w| (plus, for Q4_1 / Q5_1, m times the sum's change), far more
+// than the ulp. Here x[5] lies one ulp either side of -78.5 in a block whose max is 127 (so
+// 127 / max = 1 exactly): quants -78 and -79, the case of the Q8_0 reproducer. Every variant must
+// round both like the definition and move each of 3 rows by the independently computed change
+// (double, from plain_dot), which is at least 100 times the summation-order allowance.
+TEST(EngineInt8Prefill, OneUlpAtARoundingMidpointMovesEveryVariantAlike) {
+  std::mt19937 rng(31);
+  const int64_t n = 256, rows = 3;
+  for (GgmlType type : kInt8Types) {
+    const int slot = cpu::weight_slot(type), block = cpu::int8_block_values(slot);
+    const int64_t rb = gguf::bytes_for(type, n);
+    const std::vector<uint8_t> w = random_rows(type, rows, n, rng);
+    std::vector<float> lo = activations(n, 71);
+    lo[0] = 127.0f;  // the block's max: 127 / max = 1
+    lo[5] = std::nextafter(-78.5f, 0.0f);
+    std::vector<float> hi = lo;
+    hi[5] = std::nextafter(-78.5f, -1000.0f);
+    const Quantized qlo = quantize_by_definition(lo.data(), n, block), qhi = quantize_by_definition(hi.data(), n, block);
+    ASSERT_EQ(qlo.d[0], 1.0f);
+    ASSERT_EQ(qlo.q[5], -78);
+    ASSERT_EQ(qhi.q[5], -79);
+    double lo_mag[rows] = {}, hi_mag[rows] = {}, want_lo[rows], want_hi[rows];
+    bool amplified = false;
+    for (int r = 0; r < rows; ++r) {
+      want_lo[r] = plain_dot(type, w.data() + r * rb, qlo, n, &lo_mag[r]);
+      want_hi[r] = plain_dot(type, w.data() + r * rb, qhi, n, &hi_mag[r]);
+      const double allow = (n / 32 + 16) * FLT_EPSILON * (lo_mag[r] + hi_mag[r]);
+      amplified = amplified || std::abs(want_hi[r] - want_lo[r]) > 100 * allow;
+    }
+    ASSERT_TRUE(amplified) << gguf::type_name(static_cast<uint32_t>(type)) << ": no row's product moved";
+    for (const cpu::Int8Kernels* k : variants()) {
+      // each variant's own quantization of both inputs, tokens alternating lo, hi, lo, ...
+      std::vector<int8_t> q(2 * n);
+      std::vector<float> d(2 * n / block), sums(2 * n / 32);
+      k->quantize(lo.data(), n, block, q.data(), d.data(), sums.data());
+      k->quantize(hi.data(), n, block, q.data() + n, d.data() + n / block, sums.data() + n / 32);
+      ASSERT_EQ(q[5], -78) << k->name;
+      ASSERT_EQ(q[n + 5], -79) << k->name;
+      std::vector<cpu::Int8Row> xr;
+      for (int t = 0; t < k->tokens; ++t) {
+        const int64_t o = t % 2;
+        xr.push_back({q.data() + o * n, d.data() + o * (n / block), sums.data() + o * (n / 32)});
+      }
+      ASSERT_GE(k->tokens, 2) << k->name;
+      std::vector<float> y(k->tokens * rows);
+      k->tile[slot](w.data(), rb, rows, xr.data(), k->tokens, n, y.data(), rows);
+      for (int r = 0; r < rows; ++r) {
+        const double allow = (n / 32 + 16) * FLT_EPSILON * (lo_mag[r] + hi_mag[r]);
+        for (int t = 0; t + 1 < k->tokens; t += 2)
+          EXPECT_NEAR(static_cast<double>(y[(t + 1) * rows + r]) - y[t * rows + r], want_hi[r] - want_lo[r], allow)
+              << gguf::type_name(static_cast<uint32_t>(type)) << " " << k->name << " row " << r << " tokens " << t
+              << ", " << t + 1;
+      }
+    }
   }
 }
 

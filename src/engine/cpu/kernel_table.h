@@ -59,7 +59,9 @@ constexpr int kWeightSlots = 11;
 //   max |x| is below about 3.7e-37, where 127 / max overflows F32 (values that small add nothing
 //   visible to a product). A block holding a NaN or an infinity has d = NaN and q = 0: every
 //   product with it is NaN, as F32 arithmetic gives NaN for a NaN activation (an infinity, which
-//   F32 would carry as +-inf or NaN, gives NaN too). Every variant gives these same bits: the SIMD
+//   F32 would carry as +-inf or NaN, gives NaN too). Every variant gives these same bits for the
+//   same x (end-to-end, x itself differs between ISAs in the last bits, which can move a value
+//   across a rounding midpoint: docs/engine.md "Int8 activations across ISAs"): the SIMD
 //   block maxima compare |x| as integers, so a NaN cannot be dropped by a max instruction's
 //   operand order, and no cvtps2dq sees a NaN or infinite product (it would give -128).
 //   Round-to-nearest-even rather than half away from zero: it is what the SIMD conversions do
