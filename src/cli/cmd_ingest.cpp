@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/text_table.h"
+#include "trace/attach_states.h"
 #include "util/error.h"
 #include "util/natural_order.h"
 #include "util/units.h"
@@ -119,7 +121,20 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
   std::vector<const std::pair<const std::string, std::string>*> meta;
   for (auto& kv : t.meta) meta.push_back(&kv);
   std::stable_sort(meta.begin(), meta.end(), [](auto* a, auto* b) { return natural_less(a->first, b->first); });
-  for (auto* kv : meta) std::cout << "  " << kv->first << " = " << kv->second << "\n";
+  for (auto* kv : meta) {
+    if (kv->first == kAttachStatesKey) {  // one entry per thread: counted by state, not listed
+      std::map<char, int64_t> by_state;
+      for (const ThreadAtAttach& a : attach_states(t)) ++by_state[a.state];
+      std::string counts;
+      for (const auto& [state, n] : by_state)
+        counts += (counts.empty() ? "" : ", ") + std::string(state ? std::string(1, state) : "unknown") + " " +
+                  std::to_string(n);
+      std::cout << "  " << kv->first << " = threads by state at the attach: " << counts
+                << " (each thread's: sched --json)\n";
+      continue;
+    }
+    std::cout << "  " << kv->first << " = " << kv->second << "\n";
+  }
   std::cout << "read " << format_bytes(static_cast<double>(bytes)) << " in " << format_ns(seconds * 1e9)
             << "\n";
 }

@@ -189,6 +189,11 @@ with tempfile.TemporaryDirectory() as tmp:
                   f"fifo: wall {j['wall_ns']} ns, want within [{blocked_at_least}, {wall_at_most}] (timed here)")
             check(0.8 <= share <= 1.0, f"fifo: off-CPU share {share:.4f} of the wall, want >= 0.8 (timed here: asleep "
                   f">= {blocked_at_least} ns, {blocked_at_least / j['wall_ns'] if j['wall_ns'] else 0:.4f} of the wall)")
+    # `ingest` counts the threads by state instead of printing one entry per thread.
+    r = subprocess.run([EXE, "ingest", rec], capture_output=True, text=True, timeout=120)
+    states = [line for line in r.stdout.splitlines() if "recording.attach_states" in line]
+    check(r.returncode == 0 and len(states) == 1 and "threads by state at the attach: S 1 " in states[0],
+          f"fifo: ingest's attach states line: {states}")
 
     # M1: an error while record sets up its targets (after loading its probes) leaves the file.
     kept = os.path.join(tmp, "kept.itrace")
