@@ -35,6 +35,7 @@ std::string describe(const OffcpuPiece& p) {
   s += p.ready >= 0 ? " ready " + std::to_string(p.ready) : " ready -";
   if (p.wait_meets_loss) s += " wait-loss";
   if (p.from_attach) s += " attach";
+  if (p.open_end) s += " open-end";
   return s;
 }
 
@@ -206,6 +207,34 @@ TEST(OffcpuWalk, AttachStateIgnoredWhenAnEventPrecedesTheStamp) {
   EXPECT_EQ(walk({{50, In}, {200, OutB}, {300, In}}, {}, at_attach(100, 'S')), Lines({"interval [200,300] blocked ready -"}));
   // A thread with no event at all yields nothing: no switch-in ends the stay (as a last switch-out).
   EXPECT_EQ(walk({}, {}, at_attach(100, 'S')), Lines({}));
+}
+
+OffcpuStart at_attach_until(ns_t ts, char state, ns_t until) {
+  OffcpuStart s = at_attach(ts, state);
+  s.until = until;
+  return s;
+}
+
+TEST(OffcpuWalk, OffTheCpuFromTheAttachToTheRecordingsEnd) {
+  // Asleep at the stamp 100 and never switched in before the end 1000 (review S39 L1): off the CPU
+  // [100, 1000], an open end (no run-queue sample can come of it).
+  EXPECT_EQ(walk({}, {}, at_attach_until(100, 'S', 1000)), Lines({"interval [100,1000] blocked ready - attach open-end"}));
+  // Woken at 700 and still waiting for a CPU at the end: asleep [100, 700], waiting [700, 1000].
+  EXPECT_EQ(walk({{700, Wake}}, {}, at_attach_until(100, 'S', 1000)),
+            Lines({"interval [100,1000] blocked ready 700 attach open-end"}));
+  // A loss window inside: left out as any interval meeting one.
+  EXPECT_EQ(walk({}, {{400, 450}}, at_attach_until(100, 'D', 1000)),
+            Lines({"interval-loss [100,1000] blocked ready - attach open-end"}));
+  // Closed by a switch-in: the end plays no part, and the stay after the next switch-out is open
+  // as any last switch-out (nothing).
+  EXPECT_EQ(walk({{300, In}, {500, OutB}}, {}, at_attach_until(100, 'S', 1000)),
+            Lines({"interval [100,300] blocked ready - attach"}));
+  // A switch-out first (it ran after the stamp), R, or unknown: nothing from the stamp.
+  EXPECT_EQ(walk({{300, OutB}}, {}, at_attach_until(100, 'S', 1000)), Lines({}));
+  EXPECT_EQ(walk({}, {}, at_attach_until(100, 'R', 1000)), Lines({}));
+  EXPECT_EQ(walk({}, {}, at_attach_until(100, 0, 1000)), Lines({}));
+  // An end at or before the stamp: nothing.
+  EXPECT_EQ(walk({}, {}, at_attach_until(100, 'S', 100)), Lines({}));
 }
 
 TEST(OffcpuWalk, PiecesAreReplacedOnEachWalk) {

@@ -949,5 +949,46 @@ TEST(SchedAnalysis, ThreadOffTheCpuAtTheAttachCountsFromItsStamp) {
   EXPECT_TRUE(seen_main && seen_third);
 }
 
+// A thread asleep at the attach that never switches in before the recording ends (an idle server's
+// worker through a --duration recording; review S39 L1) is off the CPU from its stamp to the wall's
+// end. Idle (S at 1000): woken at 6500, no switch-in; the wall ends at 7000 (main's last switch)
+// -> off the CPU 6000, all from the attach: asleep 5500, waiting 500, no run-queue sample (the
+// wait had not ended). Main: S at 1000, back at 2000, blocked 3000-7000 -> 1000 + 4000.
+TEST(SchedAnalysis, ThreadAsleepFromTheAttachToTheEndIsOffTheCpuThroughout) {
+  constexpr int64_t kIdle = 105;
+  Trace t;
+  t.source = TraceSource::Recording;
+  const ns_t stamp = 1000, wall_end = 7000;
+  std::vector<ThreadAtAttach> attached;
+  for (const int64_t tid : {kMain, kIdle}) {
+    ThreadInfo th;
+    th.pid = kPid, th.tid = tid, th.first_ts = stamp, th.last_ts = tid == kMain ? wall_end : stamp;
+    t.threads.push(th);
+    ThreadAtAttach a;
+    a.ts = stamp, a.pid = kPid, a.tid = tid, a.state = 'S';
+    attached.push_back(a);
+  }
+  set_attach_states(t, attached);
+  sw(t, 2000, 0, 0, false, kPid, kMain);
+  sw(t, 3000, kPid, kMain, false, 0, 0);
+  sw(t, wall_end, 0, 0, false, kPid, kMain);
+  Wakeup w;
+  w.ts = 6500, w.cpu = 0, w.pid = kPid, w.tid = kIdle;
+  t.wakeups.push(w);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.t_end, wall_end);
+  std::map<int64_t, const ThreadSched*> by_tid;
+  for (const ThreadSched& th : a.threads) by_tid[th.tid] = &th;
+  ASSERT_EQ(by_tid.count(kIdle), 1u);
+  EXPECT_EQ(by_tid[kIdle]->offcpu, wall_end - stamp);
+  EXPECT_EQ(by_tid[kIdle]->offcpu_at_attach, wall_end - stamp);
+  EXPECT_EQ(by_tid[kIdle]->blocked_sleep, 6500 - stamp);
+  EXPECT_EQ(by_tid[kIdle]->blocked_wait, wall_end - 6500);
+  EXPECT_EQ(by_tid[kMain]->offcpu, (2000 - stamp) + (wall_end - 3000));
+  // No wake-up ended in a switch-in: no run-queue sample (none from the idle thread's open end).
+  EXPECT_EQ(a.runq_samples, 0);
+  EXPECT_EQ(a.switch_ins_missing, 0);
+}
+
 }  // namespace
 }  // namespace infertrace

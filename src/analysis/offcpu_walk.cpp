@@ -56,6 +56,15 @@ void walk_offcpu(std::vector<OffcpuEvent>& v, const LossSpans& loss, std::vector
       out_at = ready_at = -1;
     }
   }
+  // Still off the CPU since the attach when the recording ended (no switch in or out at all).
+  if (from_attach && start.until > out_at) {
+    OffcpuPiece p = gap(meets_loss(out_at, start.until) ? OffcpuPieceKind::IntervalSpanningLoss : OffcpuPieceKind::Interval,
+                        out_at, start.until);
+    p.ready = ready_at;
+    p.wait_meets_loss = ready_at >= 0 && meets_loss(ready_at, start.until);
+    p.from_attach = p.open_end = true;
+    pieces.push_back(p);
+  }
 }
 
 }  // namespace infertrace

@@ -55,8 +55,11 @@ struct OffcpuPiece {
   // switch-in], for a thread /proc had off the CPU then (OffcpuStart). Never preempted: /proc's
   // letters S, D, T, ... are not runnable, so it is a block whose cause the recording did not see.
   bool from_attach = false;
+  // A stay from the attach that the recording's end closed, not a switch-in (OffcpuStart::until):
+  // a wait for a CPU in it has no end, so it is no run-queue sample.
+  bool open_end = false;
 };
-static_assert(sizeof(OffcpuPiece) == 32, "a piece is three times and four one-byte fields");
+static_assert(sizeof(OffcpuPiece) == 32, "a piece is three times and five one-byte fields");
 
 // Where the thread was when its recording began (trace/attach_states.h): `ts` its TASK stamp, `off_cpu`
 // whether /proc's state letter was one of a thread off the CPU (anything but R). The recorder marks
@@ -66,9 +69,15 @@ static_assert(sizeof(OffcpuPiece) == 32, "a piece is three times and four one-by
 // blocked, between the stamp and the read). The walk therefore starts an interval at `ts` only for
 // an off-CPU state, and only the first switch-in closes it; a switch-out first drops it (the thread
 // ran after the stamp: no interval, and no missing switch-in counted). Default: on the CPU.
+// `until`: the end of the recording as the caller measures it (sched: the wall's end), or -1. A
+// thread off the CPU at the attach that never switched in or out before it was off the CPU from
+// `ts` to `until` (it cannot have exited: a thread exits on a CPU, after a switch-in): that stay
+// is counted to `until`, marked open_end (review S39 L1: an idle server's thread blocked through a
+// --duration recording read 0 off-CPU). Without `until` it adds nothing, as a last switch-out.
 struct OffcpuStart {
   ns_t ts = -1;
   bool off_cpu = false;
+  ns_t until = -1;
 };
 
 // Whether /proc's state letter says the thread was off the CPU (0, unknown, and 'R' do not).

@@ -92,7 +92,8 @@ struct OffcpuCounts {
 // to its next switch-in. The walk and its rules (ties, missing and lost switches, intervals meeting
 // a loss window) are analysis/offcpu_walk.h's, shared with gpu_starvation.cpp; what is left out is
 // counted here, and its time kept out of the share of wall (review DO).
-void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& loss,
+// `end`: the wall's end, where a stay off the CPU since the attach with no switch at all ends.
+void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& loss, ns_t end,
                      std::map<int64_t, ThreadSched>& threads, std::map<int64_t, std::vector<ns_t>>& runq,
                      OffcpuCounts& n) {
   std::map<int64_t, std::vector<OffcpuEvent>> ev;
@@ -109,13 +110,16 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
   // 1,546 ms wall read as 2% off the CPU). A tid listed twice keeps its first stamp.
   std::map<int64_t, ThreadAtAttach> at_attach;
   for (const ThreadAtAttach& a : attach_states(t))
-    if (scope.contains(a.pid, a.tid) && at_attach.emplace(a.tid, a).second) threads[a.tid].attach_state = a.state;
+    if (scope.contains(a.pid, a.tid) && at_attach.emplace(a.tid, a).second) {
+      threads[a.tid].attach_state = a.state;
+      if (offcpu_state(a.state)) ev[a.tid];  // walked even without a switch: off the CPU throughout
+    }
   std::vector<OffcpuPiece> pieces;  // reused across threads
   for (auto& [tid, v] : ev) {
     OffcpuStart start;
     ThreadSched& th = threads[tid];
     if (const auto a = at_attach.find(tid); a != at_attach.end()) {
-      start.ts = a->second.ts, start.off_cpu = offcpu_state(a->second.state);
+      start.ts = a->second.ts, start.off_cpu = offcpu_state(a->second.state), start.until = end;
     }
     walk_offcpu(v, loss, pieces, start);
     for (const OffcpuPiece& p : pieces) {
@@ -126,7 +130,7 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
         case OffcpuPieceKind::SwitchOutLost: ++n.switch_outs_lost, th.offcpu_left_out += len; break;
         case OffcpuPieceKind::IntervalSpanningLoss:
         case OffcpuPieceKind::Interval:
-          if (p.ready >= 0) {
+          if (p.ready >= 0 && !p.open_end) {
             if (p.wait_meets_loss) ++n.runq_spanning_loss;
             else runq[tid].push_back(p.end - p.ready);
           }
@@ -229,7 +233,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   std::map<int64_t, std::vector<ns_t>> runq_by_tid;
   const LossSpans loss(trace);
   OffcpuCounts oc;
-  offcpu_and_runq(trace, scope, loss, threads, runq_by_tid, oc);
+  offcpu_and_runq(trace, scope, loss, a.t_end, threads, runq_by_tid, oc);
   a.switch_ins_missing = oc.switch_ins_missing, a.switch_ins_lost_by_recorder = oc.switch_ins_lost;
   a.switch_outs_lost_by_recorder = oc.switch_outs_lost;
   a.offcpu_intervals_spanning_loss = oc.offcpu_spanning_loss, a.runq_waits_spanning_loss = oc.runq_spanning_loss;

@@ -189,6 +189,35 @@ with tempfile.TemporaryDirectory() as tmp:
                   f"fifo: wall {j['wall_ns']} ns, want within [{blocked_at_least}, {wall_at_most}] (timed here)")
             check(0.8 <= share <= 1.0, f"fifo: off-CPU share {share:.4f} of the wall, want >= 0.8 (timed here: asleep "
                   f">= {blocked_at_least} ns, {blocked_at_least / j['wall_ns'] if j['wall_ns'] else 0:.4f} of the wall)")
+    # Review S39 L1: a thread asleep from before the attach to the end of a --duration recording (a
+    # second thread ticking gives the wall its length) is off the CPU for the whole wall (it read 0).
+    fifo2 = os.path.join(tmp, "gate2")
+    os.mkfifo(fifo2)
+    code = ("import os, threading, time\n"
+            "def tick():\n    while True: time.sleep(0.01)\n"
+            "threading.Thread(target=tick, daemon=True).start()\nprint('ready', flush=True)\n"
+            f"os.read(os.open({fifo2!r}, os.O_RDONLY), 1)\nos._exit(0)\n")
+    idle = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        check(idle.stdout.readline().strip() == "ready", "idle: the target did not start")
+        time.sleep(0.3)  # in its open() by now (the ready line is printed just before)
+        rec2 = os.path.join(tmp, "idle.itrace")
+        r = subprocess.run([EXE, "record", "--events", "sched", "--duration", "2", "-o", rec2, "--pid", str(idle.pid)],
+                           capture_output=True, text=True, timeout=120)
+        s = subprocess.run([EXE, "sched", "--json", rec2], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0 and s.returncode == 0, f"idle: record {r.stderr[-300:]} sched {s.stderr[-300:]}")
+        if r.returncode == 0 and s.returncode == 0:
+            import json
+            j = json.loads(s.stdout)
+            main = [t for t in j["threads"] if t["tid"] == idle.pid]
+            check(len(main) == 1 and main[0]["attach_state"] == "S" and j["wall_ns"] > 1e9
+                  and main[0]["offcpu_ns"] >= 0.95 * j["wall_ns"] and main[0]["offcpu_at_attach_ns"] == main[0]["offcpu_ns"],
+                  f"idle: wall {j['wall_ns']}, main thread {main}")
+    finally:
+        with open(fifo2, "w") as w:
+            w.write("x")
+        idle.wait(timeout=60)
+
     # `ingest` counts the threads by state instead of printing one entry per thread.
     r = subprocess.run([EXE, "ingest", rec], capture_output=True, text=True, timeout=120)
     states = [line for line in r.stdout.splitlines() if "recording.attach_states" in line]
