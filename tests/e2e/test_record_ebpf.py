@@ -632,7 +632,9 @@ with tempfile.TemporaryDirectory() as tmp:
         d = json.loads(s.stdout)
         calls = d["syscall_totals"]["count"]
         iwi = sum(v["count"] for k, v in d["hardirqs"].items() if v.get("irq") == 246 and k.startswith("IWI"))
-        check(calls >= 160000 and iwi <= calls / 100,
+        # (Not every call need be recorded: a slower consumer, as under ASan, loses some of the
+        # 160,000 to the small ring; 20,000 still fill it a few times over.)
+        check(calls >= 20000 and iwi <= calls / 100,
               f"burst: {iwi} irq_work interrupts (IWI) on the traced threads for {calls} syscalls recorded")
 
     # --pid given a thread id records that thread's process.
