@@ -157,15 +157,12 @@ void run_threads(const ThreadsArgs& a) {
   const std::vector<int32_t> prompt = bench_prompt(tok, a.n_prompt, 42);
   // Decode reads every weight once per token (an untied model's embedding lookup one row of the
   // table), plus the KV cache up to the current position: the CUDA engine's rule
-  // (gpu/engine/decode_traffic.h), with this engine's KV bytes per position. Evaluation i (0-based)
-  // attends to positions 0..p + i: on average p + (n + 1) / 2. (Before 2026-12-05 the whole
-  // embedding table of an untied model was counted, 845,312 against 706,184 bytes on tiny-qwen3
-  // q8_0, and the mean position was p + n / 2; review EN M2, L1.)
-  engine::ThreadPool probe(1);
-  const engine::Session probe_session(*model, probe, 1, 1);
-  gpu::DecodeTraffic traffic = gpu::decode_traffic(model->config(), model->weights(), 1, 0.0);
-  traffic.kv_bytes_per_seq = static_cast<double>(probe_session.kv_bytes_per_token()) *
-                             gpu::mean_attended_positions(a.n_prompt, a.n_gen);
+  // (gpu/engine/decode_traffic.h), with this engine's F32 KV cache (Session::kv_bytes_per_token).
+  // Evaluation i (0-based) attends to positions 0..p + i: on average p + (n + 1) / 2. (Before
+  // 2026-12-05 the whole embedding table of an untied model was counted, 845,312 against 706,184
+  // bytes on tiny-qwen3 q8_0, and the mean position was p + n / 2; review EN M2, L1.)
+  const gpu::DecodeTraffic traffic = gpu::decode_traffic(model->config(), model->weights(), 1,
+                                                         gpu::mean_attended_positions(a.n_prompt, a.n_gen), sizeof(float));
   const double bytes_per_token = traffic.bytes_per_token();
 
   std::vector<Point> points;
