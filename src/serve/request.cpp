@@ -71,6 +71,18 @@ std::string context_message(const ModelLimits& limits, const std::string& prompt
          " and asks for " + std::to_string(max_tokens) + " completion tokens (max_tokens)";
 }
 
+// One token id of a prompt or stop list, `where` naming it as the errors quote it: an integer (a
+// whole float too, as whole_number reads one) in [0, n_vocab).
+int32_t token_id(const json& v, const std::string& where, const ModelLimits& limits) {
+  int64_t id = -1;
+  const WholeNumber w = whole_number(v, id);
+  if (w == WholeNumber::kNot) bad(where + " is not an integer token id");
+  if (w != WholeNumber::kOk || id < 0 || id >= limits.n_vocab)
+    bad("token id " + v.dump() + " at " + where + " is outside the vocabulary [0, " + std::to_string(limits.n_vocab) +
+        ")");
+  return static_cast<int32_t>(id);
+}
+
 std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_t max_tokens,
                                 const std::function<std::vector<int32_t>(const std::string&)>& encode) {
   std::vector<int32_t> ids;
@@ -103,13 +115,7 @@ std::vector<int32_t> prompt_ids(const json& p, const ModelLimits& limits, int64_
     const json& v = p[i];
     if (v.is_string() || v.is_array())
       bad("'prompt' must be one string or one array of token ids (batched prompts are not supported)");
-    int64_t id = -1;
-    const WholeNumber w = whole_number(v, id);
-    if (w == WholeNumber::kNot) bad("'prompt'[" + std::to_string(i) + "] is not an integer token id");
-    if (w != WholeNumber::kOk || id < 0 || id >= limits.n_vocab)
-      bad("token id " + v.dump() + " at 'prompt'[" + std::to_string(i) + "] is outside the vocabulary [0, " +
-          std::to_string(limits.n_vocab) + ")");
-    ids.push_back(static_cast<int32_t>(id));
+    ids.push_back(token_id(v, "'prompt'[" + std::to_string(i) + "]", limits));
   }
   return ids;
 }
@@ -146,14 +152,7 @@ std::vector<int32_t> stop_token_ids(const json& v, const ModelLimits& limits) {
         std::to_string(CompletionRequest::kMaxStopTokenIds) + " are allowed");
   std::vector<int32_t> ids;
   for (size_t i = 0; i < v.size(); ++i) {
-    const std::string name = "stop_token_ids[" + std::to_string(i) + "]";
-    int64_t id = -1;
-    const WholeNumber w = whole_number(v[i], id);
-    if (w == WholeNumber::kNot) bad("'" + name + "' is not an integer token id");
-    if (w != WholeNumber::kOk || id < 0 || id >= limits.n_vocab)
-      bad("token id " + v[i].dump() + " at '" + name + "' is outside the vocabulary [0, " +
-          std::to_string(limits.n_vocab) + ")");
-    ids.push_back(static_cast<int32_t>(id));
+    ids.push_back(token_id(v[i], "'stop_token_ids[" + std::to_string(i) + "]'", limits));
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
