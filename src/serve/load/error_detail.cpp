@@ -1,7 +1,6 @@
 #include "serve/load/error_detail.h"
 
 #include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "util/text_clean.h"
@@ -72,7 +71,12 @@ std::string read_error_detail(int http_status, size_t events, int err) {
     what += " after the answer's head (HTTP " + std::to_string(http_status) + ") and " + std::to_string(events) +
             (events == 1 ? " token event" : " token events") + ", before its end";
   }
-  if (reset) what += std::string(" (errno after the read: ") + std::strerror(err) + ")";
+  // The errno by its symbolic name: strerror(ENOTCONN), "Transport endpoint is not connected", read
+  // as if the reset had not been seen; say where that ENOTCONN comes from instead.
+  if (err == ENOTCONN) what += " (errno ENOTCONN, left by the HTTP client's shutdown of the reset socket)";
+  if (err == ECONNRESET) what += " (errno ECONNRESET)";
+  if (err == ECONNABORTED) what += " (errno ECONNABORTED)";
+  if (err == EPIPE) what += " (errno EPIPE)";
   return what;
 }
 

@@ -26,7 +26,8 @@ constexpr size_t kMaxDetail = 200;
 // socket down after the failure: on a connection the server reset, that fails with ENOTCONN (the
 // read's ECONNRESET overwritten); after an orderly close it succeeds, and errno is whatever an
 // earlier call left (EINPROGRESS from the connect). So ENOTCONN, ECONNRESET, ECONNABORTED and EPIPE
-// read as a reset, named with their errno text, anything else as a close by the server.
+// read as a reset, named by their errno's symbol (ENOTCONN with where it comes from), anything else
+// as a close by the server.
 std::string read_error_detail(int http_status, size_t events, int err);
 
 }  // namespace infertrace::serve::load
