@@ -186,6 +186,70 @@ TEST_F(ServeScheduler, StopCancelsEverything) {
   EXPECT_EQ(sched.submit(request(prompt_of(2), 4)), nullptr);
 }
 
+// drain() (serve --drain-timeout): from its call new requests are refused, while the requests
+// already in, the active one held in its prefill and one queued behind it (--max-batch 1), go on
+// to their last token, each exactly as alone; drain returns 0 once both have ended, not before.
+TEST_F(ServeScheduler, DrainLetsRequestsInFlightFinish) {
+  EngineGate gate;
+  SchedulerOptions o = options(1, 4);
+  const size_t first_prompt = prompt_of(0).size();
+  o.on_prefill_chunk = [&](TokenStream&, int64_t, int64_t prompt) {
+    if (static_cast<size_t>(prompt) == first_prompt) gate.hold();
+  };
+  Scheduler sched(*model_, {}, o);
+  const EngineGate::OpensAtExit opens{gate};
+  auto a = sched.submit(request(prompt_of(0), 30));
+  auto b = sched.submit(request(prompt_of(1), 20));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(gate.reached()) << "the engine never prefilled the first request";
+  std::atomic<int64_t> left{-1};
+  std::thread drainer([&] { left = sched.drain(std::chrono::steady_clock::now() + std::chrono::seconds(120)); });
+  for (int i = 0; i < 60'000 && !sched.stopping(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(sched.stopping());  // /health answers 503 from here
+  EXPECT_EQ(sched.submit(request(prompt_of(2), 4)), nullptr);
+  EXPECT_EQ(sched.in_system(), 2);  // the held request cannot have ended: drain is still waiting
+  EXPECT_EQ(left.load(), -1);
+  gate.open();
+  drainer.join();
+  EXPECT_EQ(left.load(), 0);
+  EXPECT_EQ(drain(*a), alone(prompt_of(0), 30, {0.0f}));
+  EXPECT_EQ(drain(*b), alone(prompt_of(1), 20, {0.0f}));
+  EXPECT_EQ(a->finish(), Finish::Length);
+  EXPECT_EQ(b->finish(), Finish::Length);
+  sched.stop();
+  EXPECT_EQ(sched.stats().requests_completed, 2);
+  EXPECT_EQ(sched.stats().requests_cancelled, 0);
+}
+
+// A drain whose deadline passes first returns how many were left and has the engine thread stop
+// at its next loop: the held request gets at most the tokens of the loop it is in, the queued one
+// none, and both end cancelled once stop() follows.
+TEST_F(ServeScheduler, DrainDeadlineCutsTheRest) {
+  EngineGate gate;
+  SchedulerOptions o = options(1, 4);
+  const size_t first_prompt = prompt_of(0).size();
+  o.on_prefill_chunk = [&](TokenStream&, int64_t, int64_t prompt) {
+    if (static_cast<size_t>(prompt) == first_prompt) gate.hold();
+  };
+  Scheduler sched(*model_, {}, o);
+  const EngineGate::OpensAtExit opens{gate};
+  auto a = sched.submit(request(prompt_of(0), 400));
+  auto b = sched.submit(request(prompt_of(1), 400));
+  ASSERT_TRUE(gate.reached()) << "the engine never prefilled the first request";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(sched.drain(t0 + std::chrono::milliseconds(300)), 2);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(300));
+  gate.open();
+  sched.stop();
+  EXPECT_LE(drain(*a).size(), 2u);  // the prompt's first token and one decode step's, at most
+  EXPECT_TRUE(drain(*b).empty());
+  EXPECT_EQ(a->finish(), Finish::Cancelled);
+  EXPECT_EQ(b->finish(), Finish::Cancelled);
+  EXPECT_EQ(sched.stats().requests_completed, 0);
+  EXPECT_EQ(sched.stats().requests_cancelled, 2);
+}
+
 // Options the scheduler cannot run with are usage errors, not a hang.
 TEST_F(ServeScheduler, BadOptions) {
   EXPECT_ANY_THROW(Scheduler(*model_, {}, options(0)));

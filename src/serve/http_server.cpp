@@ -31,8 +31,8 @@ json usage(int64_t prompt, int64_t completion) {
   return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
 }
 
-constexpr const char* kFullOrStopping =
-    "the server is full (--max-batch active and --max-queue waiting requests) or stopping";
+constexpr const char* kFull = "the server is full (--max-batch active and --max-queue waiting requests)";
+constexpr const char* kStopping = "the server is stopping";
 
 // How often a handler wakes without a token to notice a client that went away.
 constexpr std::chrono::milliseconds kPoll{50};
@@ -136,7 +136,7 @@ HttpServer::HttpServer(Scheduler& scheduler, const engine::Tokenizer& tokenizer,
   // Stopping (the second or so while cut streams write their last events), a load balancer's
   // health check must see that this server takes no more requests.
   server_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
-    if (scheduler_.stopping()) return send_error(res, 503, "the server is stopping");
+    if (scheduler_.stopping()) return send_error(res, 503, kStopping);
     res.set_content("ok", "text/plain");
   });
   server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
@@ -288,7 +288,8 @@ void HttpServer::completions(const std::string& body, httplib::Response& res, bo
   }
   if (!r.stream) {
     std::shared_ptr<TokenStream> stream = scheduler_.submit(r);
-    if (!stream) return send_error(res, 503, kFullOrStopping);
+    // Refused: stopping (never undone) or full; a client retries the one, not the other.
+    if (!stream) return send_error(res, 503, scheduler_.stopping() ? kStopping : kFull);
     return respond_whole(r, stream, created, chat, res);
   }
   // A stream is counted before submit(): a stop between the two would find nothing to wait for,
@@ -307,7 +308,7 @@ void HttpServer::completions(const std::string& body, httplib::Response& res, bo
     }
   } guard{this, nullptr};
   guard.stream = scheduler_.submit(r);  // after the guard exists: a throwing submit() is given back too
-  if (!guard.stream) return send_error(res, 503, kFullOrStopping);
+  if (!guard.stream) return send_error(res, 503, scheduler_.stopping() ? kStopping : kFull);
   respond_stream(r, guard.stream, created, chat, res);
   guard.armed = false;
 }

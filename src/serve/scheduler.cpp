@@ -47,7 +47,7 @@ std::shared_ptr<TokenStream> Scheduler::submit(CompletionRequest request) {
   auto stream = std::make_shared<TokenStream>(static_cast<int64_t>(request.prompt.size()));
   {
     std::lock_guard lk(mu_);
-    if (stopping_ || in_system_ >= opt_.max_batch + opt_.max_queue) return nullptr;
+    if (stopping_ || draining_ || in_system_ >= opt_.max_batch + opt_.max_queue) return nullptr;
     ++in_system_;
     waiting_.push_back({std::move(request), stream});
   }
@@ -64,9 +64,28 @@ void Scheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+int64_t Scheduler::drain(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lk(mu_);
+  draining_ = true;
+  // count_end notifies when a request leaves; the engine thread's own waits share cv_, and their
+  // predicates make the extra wake-ups harmless.
+  cv_.wait_until(lk, deadline, [&] { return in_system_ == 0; });
+  const int64_t left = in_system_;
+  if (left > 0) {
+    stopping_ = true;  // what is left is cut at the engine thread's next loop, not later
+    cv_.notify_all();
+  }
+  return left;
+}
+
+int64_t Scheduler::in_system() const {
+  std::lock_guard lk(mu_);
+  return in_system_;
+}
+
 bool Scheduler::stopping() const {
   std::lock_guard lk(mu_);
-  return stopping_;
+  return stopping_ || draining_;
 }
 
 SchedulerStats Scheduler::stats() const {
@@ -75,11 +94,14 @@ SchedulerStats Scheduler::stats() const {
 }
 
 void Scheduler::count_end(Finish finish) {
-  std::lock_guard lk(mu_);
-  --in_system_;
-  if (finish == Finish::Length || finish == Finish::Stop) ++stats_.requests_completed;
-  else if (finish == Finish::Cancelled) ++stats_.requests_cancelled;
-  else ++stats_.requests_failed;
+  {
+    std::lock_guard lk(mu_);
+    --in_system_;
+    if (finish == Finish::Length || finish == Finish::Stop) ++stats_.requests_completed;
+    else if (finish == Finish::Cancelled) ++stats_.requests_cancelled;
+    else ++stats_.requests_failed;
+  }
+  cv_.notify_all();  // drain() waits for the last one
 }
 
 std::string Scheduler::piece(int32_t token) {

@@ -13,6 +13,7 @@
 // submit and read their TokenStream.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -86,8 +87,17 @@ class Scheduler {
   // Ends every request (Finish::Cancelled) and joins the engine thread. Idempotent.
   void stop();
 
+  // The graceful part of a shutdown (serve --drain-timeout): new requests are refused from now on,
+  // as by stop(), while the engine thread goes on with the requests already in the system, active
+  // and waiting, until none is left or `deadline` passes. Returns how many were left then (0: all
+  // ended by themselves); when some were, the engine thread has been told to stop at its next
+  // loop, and stop() (which the caller still calls) cancels them.
+  int64_t drain(std::chrono::steady_clock::time_point deadline);
+  // Requests submitted and not yet ended (waiting + active).
+  int64_t in_system() const;
+
   SchedulerStats stats() const;
-  // True from stop() on: new requests are refused (and /health says so).
+  // True from stop() or drain() on: new requests are refused (and /health says so).
   bool stopping() const;
 
  private:
@@ -114,7 +124,8 @@ class Scheduler {
   std::condition_variable cv_;
   std::deque<Waiting> waiting_;
   int in_system_ = 0;  // waiting + active
-  bool stopping_ = false;
+  bool stopping_ = false;  // the engine thread ends at its next loop
+  bool draining_ = false;  // new requests are refused; the engine thread goes on
   bool started_ = false;           // the engine thread's pool and sessions exist
   std::exception_ptr start_error_;  // or why they could not be made
   SchedulerStats stats_;

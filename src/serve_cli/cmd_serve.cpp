@@ -59,6 +59,7 @@ struct ServeArgs {
   std::string prompt_math = cli::kDefaultPromptMath;  // the scheduler's prefill pieces (eval_prompt)
   int port = 8000, threads = 0, max_batch = 8, max_queue = 64;
   int64_t body_deadline = serve::kDefaultBodyDeadline.count();  // seconds
+  int64_t drain_timeout = 0;  // seconds the requests in flight get after a stop signal
   int64_t ctx = 0, ubatch = 256, prefill_chunk = serve::SchedulerOptions::kDefaultPrefillChunk;
   bool numa = false, hugepages = false;
 };
@@ -95,6 +96,8 @@ void check_options(const ServeArgs& a) {
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, the training context, at most 4096)");
   if (a.port < 0 || a.port > 65535) throw UsageError("--port must be between 0 and 65535");
   if (a.body_deadline < 1 || a.body_deadline > 3600) throw UsageError("--body-deadline must be between 1 and 3600 seconds");
+  if (a.drain_timeout < 0 || a.drain_timeout > 3600)
+    throw UsageError("--drain-timeout must be between 0 and 3600 seconds (0: requests in flight are cut at once)");
 }
 
 void run_serve(const ServeArgs& a) {
@@ -144,15 +147,31 @@ void run_serve(const ServeArgs& a) {
   http.set_body_deadline(std::chrono::seconds(a.body_deadline));
   const int port = http.bind(a.host, a.port);
 
-  std::thread([stop_signals, &scheduler, &http] {
+  std::thread([stop_signals, &scheduler, &http, drain_timeout = a.drain_timeout] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    // A second signal while stopping (a long prefill in progress) ends the process at once.
+    // A second signal while stopping (a long prefill in progress, a drain) ends the process at once.
     std::thread([stop_signals] {
       int again = 0;
       sigwait(&stop_signals, &again);
       std::_Exit(128 + again);
     }).detach();
+    if (drain_timeout > 0) {
+      // Graceful part: new requests get 503 while the ones already in (active and queued) finish,
+      // within the timeout; what is left then is cut as without one.
+      const auto t0 = std::chrono::steady_clock::now();
+      std::fprintf(stderr, "infertrace serve: stopping: %lld requests in flight get up to %lld s to finish (new ones get 503; "
+                           "a second signal exits at once)\n",
+                   static_cast<long long>(scheduler.in_system()), static_cast<long long>(drain_timeout));
+      const int64_t left = scheduler.drain(t0 + std::chrono::seconds(drain_timeout));
+      const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (left > 0)
+        std::fprintf(stderr, "infertrace serve: --drain-timeout %lld s passed: %lld requests still in flight are cancelled\n",
+                     static_cast<long long>(drain_timeout), static_cast<long long>(left));
+      else
+        std::fprintf(stderr, "infertrace serve: every request in flight ended in %.3f s\n", took);
+      std::fflush(stderr);
+    }
     scheduler.stop();  // in-flight requests end cancelled, so their handlers return
     const serve::SchedulerStats stats = scheduler.stats();  // final: the engine thread has ended
     // Every stream the stop cut writes its error event and [DONE] before the server stops
@@ -211,6 +230,10 @@ const VerbRegistrar reg(100, [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--body-deadline", a->body_deadline,
                   "Seconds a request's body may take to arrive after its head (more: HTTP 408, connection closed)")
+      ->capture_default_str();
+  cmd->add_option("--drain-timeout", a->drain_timeout,
+                  "Seconds the requests in flight (decoding and queued) get to finish after SIGINT/SIGTERM, new ones answered 503 "
+                  "meanwhile; then the rest are cancelled (0: cancelled at once; a second signal exits at once)")
       ->capture_default_str();
   cmd->add_option("--model-name", a->model_name, "Model id in the API (default: the file name without .gguf)");
   cmd->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");

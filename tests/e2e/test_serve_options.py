@@ -53,6 +53,8 @@ for args, names in [
         (["--ubatch", "0"], "--ubatch"),
         (["--body-deadline", "0"], "--body-deadline"),
         (["--body-deadline", "3601"], "--body-deadline"),
+        (["--drain-timeout", "-1"], "--drain-timeout"),
+        (["--drain-timeout", "3601"], "--drain-timeout"),
         (["-t", "-1"], "-t"),
         (["-t", "100000"], "-t 100000"),
         (["--isa", "sse9"], "--isa"),
