@@ -62,14 +62,14 @@ TEST(TracedScope, ThreadTableAndLaunchCallsNameProcessesAndThreads) {
   t.threads.push(ThreadInfo{-1, 12, kNoString, 0, 100});  // pid unknown
   launch(t, 21, 0, 5);                                   // pid 1, tid 21
   const TracedScope s = traced_scope(t);
-  EXPECT_TRUE(s.contains(10, -1));
-  EXPECT_TRUE(s.contains(1, -1));
-  EXPECT_TRUE(s.contains(-1, 11));
-  EXPECT_TRUE(s.contains(-1, 12));
-  EXPECT_TRUE(s.contains(-1, 21));
-  EXPECT_FALSE(s.contains(-1, 13));
-  EXPECT_FALSE(s.contains(30, 31));
-  EXPECT_FALSE(s.contains(-1, -1));
+  EXPECT_TRUE(s.contains(10, -1, 0));
+  EXPECT_TRUE(s.contains(1, -1, 0));
+  EXPECT_TRUE(s.contains(-1, 11, 0));
+  EXPECT_TRUE(s.contains(-1, 12, 0));
+  EXPECT_TRUE(s.contains(-1, 21, 0));
+  EXPECT_FALSE(s.contains(-1, 13, 0));
+  EXPECT_FALSE(s.contains(30, 31, 0));
+  EXPECT_FALSE(s.contains(-1, -1, 0));
 }
 
 }  // namespace

@@ -96,29 +96,38 @@ struct OffcpuCounts {
 void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& loss, ns_t end,
                      std::map<int64_t, ThreadSched>& threads, std::map<int64_t, std::vector<ns_t>>& runq,
                      OffcpuCounts& n) {
-  std::map<int64_t, std::vector<OffcpuEvent>> ev;
+  // One walk per thread life (analysis/thread_lives.h): a reused id's new thread starts its own, so
+  // that no interval runs from a dead thread's last switch-out to the next one's first switch-in.
+  using Life = std::pair<int64_t, uint32_t>;  // (tid, life)
+  std::map<Life, std::vector<OffcpuEvent>> ev;
+  const auto life = [&](int64_t tid, ns_t ts) { return Life{tid, scope.lives.life(tid, ts)}; };
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i]))
-      ev[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
-    if (scope.contains(s.next_pid[i], s.next_tid[i])) ev[s.next_tid[i]].push_back({s.ts[i], OffcpuEventKind::SwitchIn});
+    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i]))
+      ev[life(s.prev_tid[i], s.ts[i])].push_back(
+          {s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
+    if (scope.contains(s.next_pid[i], s.next_tid[i], s.ts[i]))
+      ev[life(s.next_tid[i], s.ts[i])].push_back({s.ts[i], OffcpuEventKind::SwitchIn});
   }
   for (size_t i = 0; i < t.wakeups.size(); ++i)
-    if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i])) ev[t.wakeups.tid[i]].push_back({t.wakeups.ts[i], OffcpuEventKind::Wakeup});
+    if (scope.contains(t.wakeups.pid[i], t.wakeups.tid[i], t.wakeups.ts[i]))
+      ev[life(t.wakeups.tid[i], t.wakeups.ts[i])].push_back({t.wakeups.ts[i], OffcpuEventKind::Wakeup});
   // Threads off the CPU when their process entered the recording (`record --pid`): their stay
   // from the stamp to the first switch-in counts (review RP M3: a thread blocked 1,515 ms of a
   // 1,546 ms wall read as 2% off the CPU). A tid listed twice keeps its first stamp.
   std::map<int64_t, ThreadAtAttach> at_attach;
   for (const ThreadAtAttach& a : attach_states(t))
-    if (scope.contains(a.pid, a.tid) && at_attach.emplace(a.tid, a).second) {
+    if (scope.contains(a.pid, a.tid, a.ts) && at_attach.emplace(a.tid, a).second) {
       threads[a.tid].attach_state = a.state;
-      if (offcpu_state(a.state)) ev[a.tid];  // walked even without a switch: off the CPU throughout
+      if (offcpu_state(a.state)) ev[life(a.tid, a.ts)];  // walked even without a switch: off the CPU throughout
     }
   std::vector<OffcpuPiece> pieces;  // reused across threads
-  for (auto& [tid, v] : ev) {
+  for (auto& [key, v] : ev) {
+    const int64_t tid = key.first;
     OffcpuStart start;
     ThreadSched& th = threads[tid];
-    if (const auto a = at_attach.find(tid); a != at_attach.end()) {
+    // The attach state is the first life's (an id alive at the attach died, if at all, after it).
+    if (const auto a = at_attach.find(tid); a != at_attach.end() && key.second == life(tid, a->second.ts).second) {
       start.ts = a->second.ts, start.off_cpu = offcpu_state(a->second.state), start.until = end;
     }
     walk_offcpu(v, loss, pieces, start);
@@ -175,7 +184,7 @@ void outside_loss_rates(const Trace& t, const TracedScope& scope, const std::vec
     for (ns_t ts : th.ts) a.launches_outside_loss += loss.contains(ts) ? 0 : 1;
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i)
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i]) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
+    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i]) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
   // The IRQs the whole-recording rates count (summarize_irqs: every recorded IRQ row).
   for (size_t i = 0; i < t.irqs.size(); ++i)
     if (!loss.contains(t.irqs.ts[i])) ++(t.irqs.kind[i] == IrqKind::Hard ? a.irqs_hard_outside_loss : a.irqs_soft_outside_loss);
@@ -215,7 +224,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   }
   const SwitchTable& s = trace.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (!scope.contains(s.prev_pid[i], s.prev_tid[i])) continue;
+    if (!scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i])) continue;
     ThreadSched& th = threads[s.prev_tid[i]];
     th.pid = s.prev_pid[i], th.tid = s.prev_tid[i];
     if (th.comm == kNoString) th.comm = s.prev_comm[i];
@@ -278,8 +287,10 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.launch_window = launch_window_rates(trace, scope, launches);
 
   // Launch pairs and what they show.
-  PairAttribution pa = attribute_pairs(trace, launches, outs, loss);
+  PairAttribution pa = attribute_pairs(trace, launches, outs, loss, scope.lives);
   a.pairs_spanning_loss = pa.spanning_loss;
+  a.pairs_across_thread_end = pa.across_thread_end;
+  a.thread_ids_reused = scope.lives.ids_reused();
   std::vector<ns_t> by_group[4], switched, interrupted;
   for (size_t i = 0; i < pa.d.size(); ++i) {
     by_group[static_cast<int>(pa.group[i])].push_back(pa.d[i]);

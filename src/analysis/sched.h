@@ -211,6 +211,11 @@ struct SchedAnalysis {
   // What the run launched, by shape (analysis/launch_mix.h): compare tells runs of one workload from
   // different work by it. None without GPU kernels or launch calls of a known shape.
   std::optional<LaunchMix> launch_mix;
+  // Thread ids that named two threads in turn within the recording (the first exited, the kernel
+  // handed the id out again: analysis/thread_lives.h), and the launch "pairs" such a reuse would
+  // have made from one thread's last launch to the next one's first, left out of every pair figure.
+  int64_t thread_ids_reused = 0;
+  int64_t pairs_across_thread_end = 0;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

@@ -9,7 +9,7 @@ std::unordered_map<int64_t, SwitchOuts> switch_outs_by_thread(const Trace& trace
   const SwitchTable& s = trace.switches;
   std::unordered_map<int64_t, std::vector<std::pair<ns_t, bool>>> raw;
   for (size_t i = 0; i < s.size(); ++i)
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i])) raw[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] != 0});
+    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i])) raw[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] != 0});
   std::unordered_map<int64_t, SwitchOuts> out;
   for (auto& [tid, v] : raw) {
     std::sort(v.begin(), v.end());
@@ -38,7 +38,8 @@ size_t count_in(const std::vector<ns_t>& v, ns_t lo, ns_t hi, size_t* first = nu
 }  // namespace
 
 PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaunches>& launches,
-                                const std::unordered_map<int64_t, SwitchOuts>& outs, const LossSpans& loss) {
+                                const std::unordered_map<int64_t, SwitchOuts>& outs, const LossSpans& loss,
+                                const ThreadLives& lives) {
   // IRQs that ran while a traced thread was current, by that thread.
   std::unordered_map<int64_t, std::vector<ns_t>> irq_ts;
   for (size_t i = 0; i < trace.irqs.size(); ++i) irq_ts[trace.irqs.tid[i]].push_back(trace.irqs.ts[i]);
@@ -55,6 +56,11 @@ PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaun
     const std::vector<ns_t>& irqs = iq != irq_ts.end() ? iq->second : kNoIrq;
     for (size_t k = 1; k < t.ts.size(); ++k) {
       const ns_t a = t.ts[k - 1], b = t.ts[k];
+      // Two threads that had the same id in turn (analysis/thread_lives.h): not a pair.
+      if (lives.life(t.tid, a) != lives.life(t.tid, b)) {
+        ++pa.across_thread_end;
+        continue;
+      }
       if (!loss.empty() && loss.overlaps(a, b)) {
         ++pa.spanning_loss;
         pa.left_out.emplace_back(a, b);

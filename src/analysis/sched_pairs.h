@@ -30,12 +30,16 @@ struct PairAttribution {
   int64_t spanning_loss = 0;
   std::vector<std::pair<ns_t, ns_t>> left_out;  // those pairs' [ts1, ts2]: their time leaves the impact's wall
   std::vector<uint32_t> left_out_thread;         // ... and each one's thread, as `thread`
+  // Consecutive launches of one id made by two threads that had it in turn (the first exited, the
+  // id was handed out again: analysis/thread_lives.h): no pair, counted here.
+  int64_t across_thread_end = 0;
 };
 
 // Switch-outs of traced threads, by tid.
 std::unordered_map<int64_t, SwitchOuts> switch_outs_by_thread(const Trace& trace, const TracedScope& scope);
 
 PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaunches>& launches,
-                                const std::unordered_map<int64_t, SwitchOuts>& outs, const LossSpans& loss);
+                                const std::unordered_map<int64_t, SwitchOuts>& outs, const LossSpans& loss,
+                                const ThreadLives& lives);
 
 }  // namespace infertrace

@@ -15,6 +15,7 @@ TracedScope traced_scope(const Trace& trace) {
     if (trace.api.pid[i] >= 0) s.pids.insert(trace.api.pid[i]);
     if (trace.api.tid[i] >= 0) s.tids.insert(trace.api.tid[i]);
   }
+  s.lives = ThreadLives(trace);
   return s;
 }
 

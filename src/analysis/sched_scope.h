@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "analysis/thread_lives.h"
 #include "trace/trace.h"
 
 namespace infertrace {
@@ -18,9 +19,12 @@ namespace infertrace {
 struct TracedScope {
   std::unordered_set<int64_t> pids;  // thread-group ids of the traced process tree
   std::unordered_set<int64_t> tids;  // threads known by id (thread table, launch calls)
+  ThreadLives lives;                 // which thread an id names when (ids are reused)
 
-  bool contains(int64_t pid, int64_t tid) const {
-    return (pid >= 0 && pids.count(pid)) || (tid >= 0 && tids.count(tid));
+  // Whether the thread (pid, tid) seen at `ts` is a traced one: its ids are the traced tree's and
+  // the life of `tid` at `ts` is a traced thread's (a reused id's outsider life is not).
+  bool contains(int64_t pid, int64_t tid, ns_t ts) const {
+    return ((pid >= 0 && pids.count(pid)) || (tid >= 0 && tids.count(tid))) && lives.traced(tid, ts);
   }
 };
 

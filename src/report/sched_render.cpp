@@ -351,6 +351,10 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
     j["runq_latency_ns"]["main_thread"] = nullptr;
   }
   j["switch_ins_missing"] = if_sw(a.switch_ins_missing);  // two switch-outs in a row: needs switches
+  // Thread ids that named two threads in turn (analysis/thread_lives.h): a death is a switch-out,
+  // so unknown (null) without switches; the pairs such a reuse would have made, left out.
+  j["thread_ids_reused"] = if_sw(a.thread_ids_reused);
+  j["pairs_across_thread_end"] = a.pairs_across_thread_end;
   j["tail"] = {{"p95", tail_json(a, a.tail95)}, {"p99", tail_json(a, a.tail99)}};
   {
     const GpuStarvation& g = a.gpu_starvation;
@@ -535,6 +539,11 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   if (a.switch_ins_missing > 0)
     head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +
                                                               " (a thread switched out twice; off-CPU time counts from the later one)"});
+  if (a.thread_ids_reused > 0)
+    head.add_row({"thread ids reused", format_count(a.thread_ids_reused) +
+                                           " (an id named a second thread after its first exited: each life counted apart, "
+                                           "an outsider's switches left out; " +
+                                           format_count(a.pairs_across_thread_end) + " launch pairs across an exit left out)"});
   if (a.switch_ins_lost_by_recorder > 0)
     head.add_row({"switch-ins the recorder may have lost", format_count(a.switch_ins_lost_by_recorder) +
                                                                " (switched out twice across a loss window)"});

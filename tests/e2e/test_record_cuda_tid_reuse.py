@@ -16,6 +16,7 @@ sync has no record (it never returned), A's runtime launch has one (recorded at 
 cuLaunchKernel of A's. Without on_exit's delete of api_pending, B's N launches are all dropped as
 nested; without the delete of fold_pending, B's first cuLaunchKernel is folded away (N - 1).
 Skips (77) without root, kernel BTF or the record verb, or when no attempt reused the id."""
+import json
 import os
 import re
 import sqlite3
@@ -35,7 +36,7 @@ N = 40
 
 with tempfile.TemporaryDirectory() as tmp:
     rec = os.path.join(tmp, "run.itrace")
-    r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe",
+    r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch,sched", "--cuda", "uprobe",
                         "--lib", os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
                         "--", os.path.join(fake, "fakecuda_tid_reuse"), str(N)],
                        capture_output=True, text=True, timeout=300)
@@ -70,5 +71,26 @@ with tempfile.TemporaryDirectory() as tmp:
             # record); the runtime launch is recorded at its entry, its driver call never made.
             rest = Counter(c[2] for c in on_id if c[2] != b_api)
             check(rest == a_apis, f"{scenario}: A's calls on id {tid}: {dict(rest)}, expected {dict(a_apis)}")
+
+        # The scheduler analysis reads each reused id as the two threads it named (review SP M1):
+        # launch pairs only within one thread, from the workload's known split of the calls on a
+        # reused id (A's are the ones other than B's API), so none from A's last launch to B's first.
+        launches = [c for c in calls if c[2] in ("cudaLaunchKernel", "cuLaunchKernel")]
+        per_thread = Counter()
+        for pid, tid, name, _ in launches:
+            owner = "B" if (tid == ids["sync"] and name == "cudaLaunchKernel") or \
+                           (tid == ids["launch"] and name == "cuLaunchKernel") else "A"
+            per_thread[(tid, owner if tid in ids.values() else "-")] += 1
+        want_pairs = sum(n - 1 for n in per_thread.values())
+        want_across = sum(1 for t in ids.values() if per_thread[(t, "A")] and per_thread[(t, "B")])
+        sr = subprocess.run([EXE, "sched", "--json", rec], capture_output=True, text=True, timeout=300)
+        check(sr.returncode == 0, f"sched --json: {sr.stderr}")
+        if sr.returncode == 0:
+            j = json.loads(sr.stdout)
+            got_pairs = j["pairs"]["all"]["count"] + j.get("pairs_spanning_loss", 0)
+            check(got_pairs == want_pairs and j.get("pairs_across_thread_end") == want_across,
+                  f"launch pairs {got_pairs} (want {want_pairs}), across a thread's end "
+                  f"{j.get('pairs_across_thread_end')} (want {want_across})")
+            check((j.get("thread_ids_reused") or 0) >= 2, f"thread ids reused: {j.get('thread_ids_reused')} (want >= 2)")
 
 sys.exit(1 if failures else 0)

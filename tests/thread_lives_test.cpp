@@ -1,0 +1,130 @@
+// A thread id that names two threads in turn (analysis/thread_lives.h; review SP M1), on hand-built
+// traces whose expected figures are worked out in the comments from the events inserted.
+#include <gtest/gtest.h>
+
+#include "analysis/sched.h"
+#include "analysis/thread_lives.h"
+
+namespace infertrace {
+namespace {
+
+constexpr int64_t kPid = 100, kMain = 101, kOther = 999;
+
+void launch(Trace& t, int64_t pid, int64_t tid, ns_t ts) {
+  ApiCall c;
+  c.start = ts, c.dur = 10, c.pid = pid, c.tid = tid, c.name = t.strings.intern("cudaLaunchKernel");
+  c.kind = classify_api("cudaLaunchKernel");
+  t.api.push(c);
+}
+
+// prev_state: 0 runnable (preempted), 1 interruptible (blocked), kTaskDead its final switch.
+void sw(Trace& t, ns_t ts, int64_t prev_pid, int64_t prev_tid, int64_t prev_state, int64_t next_pid, int64_t next_tid) {
+  ContextSwitch s;
+  s.ts = ts, s.cpu = 0, s.prev_pid = prev_pid, s.prev_tid = prev_tid, s.prev_state = prev_state;
+  s.preempted = prev_state == 0, s.next_pid = next_pid, s.next_tid = next_tid;
+  t.switches.push(s);
+}
+
+void wakeup(Trace& t, ns_t ts, int64_t pid, int64_t tid) {
+  Wakeup w;
+  w.ts = ts, w.cpu = 0, w.pid = pid, w.tid = tid, w.waker_pid = kPid, w.waker_tid = kMain;
+  t.wakeups.push(w);
+}
+
+const ThreadSched* thread_of(const SchedAnalysis& a, int64_t tid) {
+  for (const ThreadSched& th : a.threads)
+    if (th.tid == tid) return &th;
+  return nullptr;
+}
+
+// Lives are split at each final switch-out; the switch-out belongs to the life it ends.
+TEST(ThreadLives, LifeAndTracedByEventsAfterEachDeath) {
+  Trace t;
+  sw(t, 100, 7, 7, kTaskDead, kOther, kOther);  // 7 dies at 100
+  sw(t, 300, 7, 7, kTaskDead, kOther, kOther);  // the next 7 dies at 300
+  launch(t, 7, 7, 200);                          // life 1 made a launch: traced
+  const ThreadLives lives(t);
+  EXPECT_EQ(lives.life(7, 50), 0u);
+  EXPECT_EQ(lives.life(7, 100), 0u);
+  EXPECT_EQ(lives.life(7, 101), 1u);
+  EXPECT_EQ(lives.life(7, 300), 1u);
+  EXPECT_EQ(lives.life(7, 301), 2u);
+  EXPECT_EQ(lives.life(8, 301), 0u);  // an id that never died
+  EXPECT_TRUE(lives.traced(7, 50));
+  EXPECT_TRUE(lives.traced(7, 200));
+  EXPECT_FALSE(lives.traced(7, 400));  // nothing only a traced thread gets after 300
+  EXPECT_TRUE(lives.traced(8, 400));
+  EXPECT_EQ(lives.ids_reused(), 1);
+}
+
+// The traced child (pid = tid 200) launches twice, blocks once (1800 -> 2200) and exits at 2800. An
+// untraced busy process then gets id 200 and shares the CPU with the traced main thread: it
+// preempts main at 5000 and 7000 and is preempted back at 5500 and 7400 (recorded because main is
+// the other side). Expected: switch-outs of traced threads are main's 2 preemptions and the child's
+// block and final switch-out: 4 (2 preempted), not 6 (4 preempted); the child's off-CPU time is its
+// one block, 400 ns, not that plus [2800, 5000] and [5500, 7000] (3,700 more).
+TEST(ThreadLives, UntracedThreadWithAReusedIdIsNotTraced) {
+  Trace t;
+  for (int i = 1; i <= 10; ++i) launch(t, kPid, kMain, 1000 * i);
+  launch(t, 200, 200, 1500);
+  launch(t, 200, 200, 2500);
+  sw(t, 1800, 200, 200, 1, kOther, kOther);
+  sw(t, 2200, kOther, kOther, 0, 200, 200);
+  sw(t, 2800, 200, 200, kTaskDead, kOther, kOther);
+  sw(t, 5000, kPid, kMain, 0, 200, 200);
+  sw(t, 5500, 200, 200, 0, kPid, kMain);
+  sw(t, 7000, kPid, kMain, 0, 200, 200);
+  sw(t, 7400, 200, 200, 0, kPid, kMain);
+  const SchedAnalysis a = analyze_sched(t, {});
+  EXPECT_EQ(a.switch_outs, 4);
+  EXPECT_EQ(a.preemptions, 2);
+  EXPECT_EQ(a.blocks, 2);
+  EXPECT_EQ(a.launches, 12);
+  EXPECT_DOUBLE_EQ(a.sched_per_1k, 1000.0 * 4 / 12);
+  const ThreadSched* child = thread_of(a, 200);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->offcpu, 400);
+  EXPECT_EQ(child->switch_outs, 2);
+  EXPECT_EQ(child->preemptions, 0);
+  const ThreadSched* main = thread_of(a, kMain);
+  ASSERT_NE(main, nullptr);
+  EXPECT_EQ(main->offcpu, (5500 - 5000) + (7400 - 7000));
+  EXPECT_EQ(a.thread_ids_reused, 1);
+  EXPECT_EQ(a.pairs_across_thread_end, 0);
+}
+
+// A traced process (pid = tid 300) launches at 100 and 200 and exits at 250; a new process of the
+// traced tree gets id 300: woken new at 400, on the CPU at 450, launches at 500 and 600, blocks 650
+// -> 700, launches at 800. Expected pairs: (100, 200), (500, 600), (600, 800) = 3, all but the block
+// clean; (200, 500) spans the two threads: no pair, counted. Off-CPU of id 300: the block, 50 ns,
+// not [250, 450] from the dead thread's final switch-out to the new one's first switch-in.
+TEST(ThreadLives, TracedThreadWithAReusedIdStartsItsOwnPairsAndWalk) {
+  Trace t;
+  launch(t, 300, 300, 100);
+  launch(t, 300, 300, 200);
+  sw(t, 250, 300, 300, kTaskDead, kOther, kOther);
+  wakeup(t, 400, 300, 300);
+  sw(t, 450, kOther, kOther, 0, 300, 300);
+  launch(t, 300, 300, 500);
+  launch(t, 300, 300, 600);
+  sw(t, 650, 300, 300, 1, kOther, kOther);
+  sw(t, 700, kOther, kOther, 0, 300, 300);
+  launch(t, 300, 300, 800);
+  const SchedAnalysis a = analyze_sched(t, {});
+  EXPECT_EQ(a.all.count, 3);
+  EXPECT_EQ(a.clean.count, 2);
+  EXPECT_EQ(a.blocked.count, 1);
+  EXPECT_EQ(a.pairs_across_thread_end, 1);
+  EXPECT_EQ(a.thread_ids_reused, 1);
+  const ThreadSched* th = thread_of(a, 300);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->offcpu, 50);
+  EXPECT_EQ(th->switch_outs, 2);  // the final switch-out of the first thread, the block of the second
+  // No run-queue sample: the block had no wake-up recorded, and the new thread's wake-up at 400
+  // comes before any switch-out of its own (without lives, it read as the dead thread's wake-up
+  // after its final switch-out: a 50 ns wait from 400 to 450).
+  EXPECT_EQ(a.runq_samples, 0);
+}
+
+}  // namespace
+}  // namespace infertrace
