@@ -2,6 +2,7 @@
 // traces whose expected figures are worked out in the comments from the events inserted.
 #include <gtest/gtest.h>
 
+#include "analysis/gpu_starvation.h"
 #include "analysis/sched.h"
 #include "analysis/thread_lives.h"
 
@@ -124,6 +125,34 @@ TEST(ThreadLives, TracedThreadWithAReusedIdStartsItsOwnPairsAndWalk) {
   // comes before any switch-out of its own (without lives, it read as the dead thread's wake-up
   // after its final switch-out: a 50 ns wait from 400 to 450).
   EXPECT_EQ(a.runq_samples, 0);
+}
+
+// GPU starvation of a launching thread whose id an outsider gets after its exit: the launching
+// thread (tid 200, 3 launches, the most) is preempted once, 1000 -> 1400, during a GPU idle gap
+// [900, 1500], and exits at 1600; the outsider with id 200 is preempted at 2100 and back at 2900,
+// during the gap [2000, 3000]. Expected: 400 ns idle while preempted (the thread's own), not 1200
+// (the outsider's 800 with it).
+TEST(ThreadLives, GpuStarvationLeavesOutAnOutsiderWithTheLaunchingThreadsId) {
+  Trace t;
+  for (ns_t ts : {100, 200, 300}) launch(t, 200, 200, ts);
+  launch(t, kPid, kMain, 150);
+  const auto kernel = [&](ns_t a, ns_t b) {
+    GpuActivity g;
+    g.start = a, g.dur = b - a, g.device = 0, g.stream = 7;
+    t.gpu.push(g);
+  };
+  kernel(400, 900);
+  kernel(1500, 2000);
+  kernel(3000, 3100);
+  sw(t, 1000, 200, 200, 0, kOther, kOther);
+  sw(t, 1400, kOther, kOther, 0, 200, 200);
+  sw(t, 1600, 200, 200, kTaskDead, kOther, kOther);
+  sw(t, 2100, 200, 200, 0, kPid, kMain);
+  sw(t, 2900, kPid, kMain, 0, 200, 200);
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  EXPECT_EQ(g.tid, 200);
+  EXPECT_EQ(g.idle_while_preempted, 400);
+  EXPECT_EQ(g.gpu_idle, 600 + 1000);
 }
 
 }  // namespace

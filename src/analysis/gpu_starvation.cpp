@@ -1,11 +1,13 @@
 #include "analysis/gpu_starvation.h"
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "analysis/launch_thread_choice.h"
 #include "analysis/loss_windows.h"
 #include "analysis/offcpu_walk.h"
+#include "analysis/thread_lives.h"
 #include "trace/attach_states.h"
 
 namespace infertrace {
@@ -76,23 +78,35 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
 
   // The thread's off-CPU intervals, split where a wakeup makes a blocked thread runnable again, by
   // the walk sched.cpp's off-CPU accounting uses too (analysis/offcpu_walk.h).
-  std::vector<OffcpuEvent> ev;
+  // One walk per life of the id (analysis/thread_lives.h): an outsider given the id after the
+  // thread's exit is not the thread, and a traced thread that got it later starts a walk of its own.
+  const ThreadLives lives(t);
+  std::map<uint32_t, std::vector<OffcpuEvent>> ev;  // by life
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s.prev_tid[i] == tid) ev.push_back({s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
-    if (s.next_tid[i] == tid) ev.push_back({s.ts[i], OffcpuEventKind::SwitchIn});
+    if (!lives.traced(tid, s.ts[i])) continue;
+    const uint32_t life = lives.life(tid, s.ts[i]);
+    if (s.prev_tid[i] == tid) ev[life].push_back({s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
+    if (s.next_tid[i] == tid) ev[life].push_back({s.ts[i], OffcpuEventKind::SwitchIn});
     if (s.prev_tid[i] == tid && g.pid < 0) g.pid = s.prev_pid[i];
   }
   if (ev.empty()) return g;
   for (size_t i = 0; i < t.wakeups.size(); ++i)
-    if (t.wakeups.tid[i] == tid) ev.push_back({t.wakeups.ts[i], OffcpuEventKind::Wakeup});
+    if (t.wakeups.tid[i] == tid) {
+      const auto it = ev.find(lives.life(tid, t.wakeups.ts[i]));
+      if (it != ev.end()) it->second.push_back({t.wakeups.ts[i], OffcpuEventKind::Wakeup});
+    }
   const LossSpans loss(t);
-  std::vector<OffcpuPiece> pieces;
-  // Off the CPU at the attach (`record --pid`): blocked from the stamp on, as sched counts it.
+  std::vector<OffcpuPiece> pieces, life_pieces;
+  // Off the CPU at the attach (`record --pid`): blocked from the stamp on, as sched counts it (in
+  // the life the stamp falls in).
   OffcpuStart start;
   for (const ThreadAtAttach& a : attach_states(t))
     if (a.tid == tid && start.ts < 0) start.ts = a.ts, start.off_cpu = offcpu_state(a.state);
-  walk_offcpu(ev, loss, pieces, start);
+  for (auto& [life, v] : ev) {
+    walk_offcpu(v, loss, life_pieces, start.ts >= 0 && lives.life(tid, start.ts) == life ? start : OffcpuStart{});
+    pieces.insert(pieces.end(), life_pieces.begin(), life_pieces.end());
+  }
   std::vector<Span> preempted, runqueue, blocked, left_out;
   for (const OffcpuPiece& p : pieces) {
     switch (p.kind) {
