@@ -297,3 +297,68 @@ TEST(SchedWording, UnknownImpactIsNotZero) {
 
 }  // namespace
 }  // namespace infertrace
+
+namespace infertrace {
+namespace {
+
+// Review SP L2: 200 pairs all 100 ns long, one of them preempted (switch-out at 150, back at 160):
+// the P95 and P99 tails hold every pair (all tie at the threshold), so the verdict says "all", not
+// "the slowest"; its shares are 1/200 = 0.5% preempted and 199/200 = 99.5% application, which whole
+// percents rounded to "0%" and "100%".
+TEST(SchedWording, TiedTailIsEveryPairAndSmallSharesAreNotZero) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched,irq";
+  for (int i = 0; i <= 200; ++i) launch(t, kMain, 100 * i, 10);
+  sw(t, 150, kPid, kMain, true, kOther, kOther);
+  sw(t, 160, kOther, kOther, false, kPid, kMain);
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.all.count, 200);
+  EXPECT_TRUE(has(a.verdict, "All 200 pairs are at or above the P")) << a.verdict;
+  EXPECT_FALSE(has(a.verdict, "slowest pairs")) << a.verdict;
+  EXPECT_TRUE(has(a.verdict, "<1% preempted, 0% blocked, 0% interrupted by IRQs only, >99% application.")) << a.verdict;
+}
+
+// Review SP L4: a thread that sleeps between launches (blocked 5 us in every 10th pair) gets the
+// blocking verdict, and the impact says which part of it is the thread's own waits: here all of it.
+// Per pair: clean d = 1000; blocked d = 100 + 5000 + 900 = 6000, excess 5000; 20 of 200 pairs.
+TEST(SchedWording, BlockingImpactSaysItIsTheThreadsOwnWaits) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched,irq";
+  ns_t ts = 0;
+  for (int i = 0; i <= 200; ++i) {
+    launch(t, kMain, ts, 10);
+    if (i % 10 == 5 && i < 200) {
+      sw(t, ts + 100, kPid, kMain, false, kOther, kOther);
+      sw(t, ts + 5100, kOther, kOther, false, kPid, kMain);
+      ts += 6000;
+    } else {
+      ts += 1000;
+    }
+  }
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_TRUE(a.impact_blocked);
+  const double blocked = 20 * 5000.0 / static_cast<double>(a.wall);
+  EXPECT_NEAR(*a.impact_blocked, blocked, 1e-12);
+  char want[160];
+  std::snprintf(want, sizeof want, ", %.2f%% of it in pairs where the thread blocked (its own waits, not preemption)", blocked * 100);
+  EXPECT_EQ(a.signature, "blocking") << a.verdict;
+  EXPECT_TRUE(has(a.verdict, want)) << a.verdict;
+}
+
+// Review SP L2: one launch is "1 logical launch".
+TEST(SchedWording, OneLaunchIsSingular) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "launch,sched";
+  launch(t, kMain, 1000, 10);
+  sw(t, 1500, kPid, kMain, true, kOther, kOther);
+  std::ostringstream os;
+  print_sched_report(os, t, analyze_sched(t));
+  EXPECT_TRUE(has(os.str(), " 1 logical launch\n") || has(os.str(), " 1 logical launch ")) << os.str();
+  EXPECT_FALSE(has(os.str(), "1 logical launches")) << os.str();
+}
+
+}  // namespace
+}  // namespace infertrace

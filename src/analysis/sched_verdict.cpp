@@ -111,7 +111,27 @@ std::string impact_phrase(const SchedAnalysis& a, double impact) {
                   impact * 100, wall, static_cast<long long>(a.pair_threads), impact * 100 / static_cast<double>(a.pair_threads));
   else
     std::snprintf(buf, sizeof buf, "the scheduler cost %.2f%% %s", impact * 100, wall);
-  return buf;
+  std::string out = buf;
+  // Blocked pairs' excess is the thread's own waits (sleeps, I/O): "scheduler cost" alone read as
+  // the scheduler's doing right after a verdict that pinning will not help (review SP L4).
+  if (a.impact_blocked && *a.impact_blocked > 0) {
+    std::snprintf(buf, sizeof buf, ", %.2f%% of it in pairs where the thread blocked (its own waits, not preemption)",
+                  *a.impact_blocked * 100);
+    out += buf;
+  }
+  return out;
+}
+
+// A share as a whole percent that never reads 0% or 100% when it is neither (review SP L2: 0.5%
+// preempted printed "0%").
+std::string whole_percent(double share) {
+  const double v = share * 100;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f", v);  // printf's rounding: 0.5 reads "0"
+  const std::string whole = buf;
+  if (v > 0 && whole == "0") return "<1%";
+  if (v < 100 && whole == "100") return ">99%";
+  return whole + "%";
 }
 
 // One sentence for a recording whose recorder lost events (review DE L8): how many, how much of the
@@ -245,16 +265,21 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
              (a.scheduler_impact ? impact_phrase(a, impact)
                                  : "scheduler impact " + std::string(impact_unknown_reason(a.clean.count, a.pairs_spanning_loss, false, measured_launches(a)))) +
              ".";
-  std::snprintf(buf, sizeof buf, " Of the %lld slowest pairs (%s and above, d >= %s): %.0f%% preempted, %.0f%% blocked, ",
-                static_cast<long long>(t.pairs), pct, format_ns(t.threshold).c_str(), t.preempted * 100, t.blocked * 100);
+  // Ties at the threshold can put every pair in the tail (all pairs of one length): then it is not
+  // "the slowest" of anything (review SP L2).
+  if (t.pairs == a.all.count)
+    std::snprintf(buf, sizeof buf, " All %lld pairs are at or above the %s (d >= %s): ", static_cast<long long>(t.pairs), pct,
+                  format_ns(t.threshold).c_str());
+  else
+    std::snprintf(buf, sizeof buf, " Of the %lld slowest pairs (%s and above, d >= %s): ", static_cast<long long>(t.pairs), pct,
+                  format_ns(t.threshold).c_str());
   numbers += buf;
+  numbers += whole_percent(t.preempted) + " preempted, " + whole_percent(t.blocked) + " blocked, ";
   // Without IRQ events no pair is seen interrupted: the rest is "not switched", not "application".
   if (a.irqs_recorded)
-    std::snprintf(buf, sizeof buf, "%.0f%% interrupted by IRQs only, %.0f%% application.", t.interrupted_only * 100,
-                  t.application * 100);
+    numbers += whole_percent(t.interrupted_only) + " interrupted by IRQs only, " + whole_percent(t.application) + " application.";
   else
-    std::snprintf(buf, sizeof buf, "%.0f%% not switched.", (t.interrupted_only + t.application) * 100);
-  numbers += buf;
+    numbers += whole_percent(t.interrupted_only + t.application) + " not switched.";
   if (!a.irqs_recorded)
     numbers += " IRQs were not recorded (--events " + events_asked(trace) +
                "): IRQ pressure is not judged, and the \"clean\" pairs the penalty and the impact are measured "

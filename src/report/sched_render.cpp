@@ -412,7 +412,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     // The launch pairs need no OS event: the all-pairs group is known, as `--json` `pairs.all` says
     // (review FMT L2). Its subgroups need switches or IRQs, so only that row is shown.
     if (a.launches_measured && a.all.count > 0) {
-      os << "  " << format_count(a.launches) << " logical launches";
+      os << "  " << format_count(a.launches) << plural(a.launches, " logical launch", " logical launches");
       if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
       os << "; their intervals need no OS events:\n";
       TextTable pairs({"launch pairs", "count", "p50", "p90", "p99"});
@@ -423,7 +423,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   }
   // Launches not measured: no count and no pair table (nothing was paired); the OS tables stand.
   os << "  wall " << format_ns(a.wall) << ", "
-     << (a.launches_measured ? format_count(a.launches) + " logical launches" : std::string("launches not measured"));
+     << (a.launches_measured ? format_count(a.launches) + plural(a.launches, " logical launch", " logical launches")
+                             : std::string("launches not measured"));
   if (!a.launch_partial_note.empty()) os << " (" << a.launch_partial_note << ")";
   if (a.merged_launch_calls) os << " (" << format_count(a.merged_launch_calls) << " nested runtime/driver calls merged)";
   os << "\n";
@@ -527,7 +528,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                 !a.switches_recorded ? std::string("not recorded (--events)")
                 : a.runq_samples > 0 ? format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " +
                                            format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"
-                                     : std::string("no samples (needs sched and wakeup events)")});
+                                     : std::string("no samples (no wake-up or preemption was followed by a switch-in)")});
   // The launching thread's own waits: the pooled figures above include every traced thread.
   if (a.switches_recorded && a.main_tid >= 0)
     head.add_row({"  of the main launching thread", a.main_runq_samples > 0
