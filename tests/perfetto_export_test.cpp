@@ -3,6 +3,8 @@
 // what the input says (computed here independently of the writer).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -252,6 +254,33 @@ TEST(PerfettoExport, OnCpuSlicesAtTheEdgesOfTheRecording) {
       {0, 450, 500, 102, 2},   // an ordinary switch-in to switch-out
       {1, 600, 850, 101, -1},  // to the end of the last IRQ taken from it
   };
+  EXPECT_EQ(got, want);
+}
+
+// Review SP M1 in the timeline: traced thread 101 (pid 100) exits at 300 (its final switch-out,
+// TASK_DEAD); an untraced process then gets id 101 and runs on CPU 0 from 400 to 500 between a
+// traced thread's switches (102 out at 400, back at 500). Its time is no slice of the traced
+// thread's: the slices are 101's [100, 300] and 102's [500, 600] only.
+TEST(PerfettoExport, OnCpuSlicesLeaveOutAnOutsiderWithADeadThreadsId) {
+  Trace t;
+  t.threads.push({100, 101, t.strings.intern("main"), 100, 300});
+  t.threads.push({100, 102, t.strings.intern("side"), 100, 600});
+  auto sw = [&](ns_t ts, int64_t prev_pid, int64_t prev, int64_t prev_state, int64_t next_pid, int64_t next) {
+    ContextSwitch s;
+    s.ts = ts, s.cpu = 0, s.prev_pid = prev_pid, s.prev_tid = prev, s.prev_state = prev_state;
+    s.next_pid = next_pid, s.next_tid = next;
+    t.switches.push(s);
+  };
+  sw(100, 0, 0, 0, 100, 101);
+  sw(300, 100, 101, 0x80, 0, 0);  // 101's final switch-out
+  sw(350, 0, 0, 0, 100, 102);
+  sw(400, 100, 102, 0, 101, 101);  // the outsider (pid 101) with the dead thread's id
+  sw(500, 101, 101, 0, 100, 102);
+  sw(600, 100, 102, 1, 0, 0);
+  std::vector<std::tuple<ns_t, ns_t, int64_t>> got;
+  for (const OnCpuSlice& o : on_cpu_slices(t)) got.emplace_back(o.start, o.end, o.tid);
+  std::sort(got.begin(), got.end());
+  const std::vector<std::tuple<ns_t, ns_t, int64_t>> want = {{100, 300, 101}, {350, 400, 102}, {500, 600, 102}};
   EXPECT_EQ(got, want);
 }
 

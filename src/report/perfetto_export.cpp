@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/thread_lives.h"
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
 #include "report/export_categories.h"
@@ -160,7 +161,12 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   const auto traced = traced_threads(t);
   std::set<int64_t> traced_tids;
   for (auto& [pid, tid] : traced) traced_tids.insert(tid);
-  const auto is_traced = [&](int64_t tid) { return tid > 0 && (traced_tids.empty() || traced_tids.count(tid)); };
+  // An id an outsider got after a traced thread's exit is not the traced thread then
+  // (analysis/thread_lives.h): its time on a CPU is no slice of the traced thread's.
+  const ThreadLives lives(t);
+  const auto is_traced = [&](int64_t tid, ns_t ts) {
+    return tid > 0 && (traced_tids.empty() || traced_tids.count(tid)) && lives.traced(tid, ts);
+  };
   std::vector<uint32_t> order(t.switches.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -173,7 +179,7 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   for (size_t k = 0; k < order.size(); ++k) {
     const uint32_t i = order[k];
     const int64_t tid = t.switches.next_tid[i];
-    if (!is_traced(tid)) continue;
+    if (!is_traced(tid, t.switches.ts[i])) continue;
     // The thread runs until the next switch on the same CPU; the last one is handled below.
     if (k + 1 >= order.size() || t.switches.cpu[order[k + 1]] != t.switches.cpu[i]) continue;
     const uint32_t j = order[k + 1];
@@ -191,7 +197,7 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
   std::unordered_map<int64_t, std::pair<uint32_t, uint32_t>> first_last;  // tid -> switch rows
   for (uint32_t i = 0; i < t.switches.size(); ++i)
     for (int64_t tid : {t.switches.prev_tid[i], t.switches.next_tid[i]}) {
-      if (!is_traced(tid)) continue;
+      if (!is_traced(tid, t.switches.ts[i])) continue;
       auto [it, fresh] = first_last.emplace(tid, std::make_pair(i, i));
       if (fresh) continue;
       if (t.switches.ts[i] < t.switches.ts[it->second.first]) it->second.first = i;
