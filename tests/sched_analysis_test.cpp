@@ -2,10 +2,12 @@
 // comments from the events the test inserts (docs/metrics.md §5).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "analysis/irq_stats.h"
 #include "analysis/sched.h"
@@ -988,6 +990,94 @@ TEST(SchedAnalysis, ThreadAsleepFromTheAttachToTheEndIsOffTheCpuThroughout) {
   // No wake-up ended in a switch-in: no run-queue sample (none from the idle thread's open end).
   EXPECT_EQ(a.runq_samples, 0);
   EXPECT_EQ(a.switch_ins_missing, 0);
+}
+
+// The wall of a recording whose META gives its window (recorded_from_ns / recorded_to_ns) is that
+// window, widened to hold any event outside it; a Kineto trace, or a recording without those keys,
+// keeps the span of its events (docs/sched.md, "Wall time").
+TEST(SchedAnalysis, RecordingWindowIsTheWall) {
+  // build_trace's events span [0, 10100] (first launch at 0, last ends at 10000 + 100).
+  const ns_t span_begin = 0, span_end = 10000 + 100;
+  const double excess = (3000.0 - 600.0) + (4000.0 - 600.0);  // its two switched pairs over the clean median
+  {  // A window holding every event: it is the wall.
+    Trace t = build_trace();
+    const ns_t from = -2000, to = 25000;
+    t.meta["recorded_from_ns"] = std::to_string(from), t.meta["recorded_to_ns"] = std::to_string(to);
+    const SchedAnalysis a = analyze_sched(t);
+    EXPECT_EQ(a.t_begin, from);
+    EXPECT_EQ(a.t_end, to);
+    EXPECT_EQ(a.wall, to - from);
+    EXPECT_EQ(a.wall_source, "recording_window");
+    ASSERT_TRUE(a.scheduler_impact);
+    EXPECT_DOUBLE_EQ(*a.scheduler_impact, excess / static_cast<double>(to - from));
+    const nlohmann::json j = sched_analysis_json(t, a);
+    EXPECT_EQ(j["wall_ns"], to - from);
+    EXPECT_EQ(j["wall_source"], "recording_window");
+  }
+  {  // A window that events lie outside of, on both sides: widened to hold them.
+    Trace t = build_trace();
+    const ns_t from = 500, to = 8000;
+    t.meta["recorded_from_ns"] = std::to_string(from), t.meta["recorded_to_ns"] = std::to_string(to);
+    const SchedAnalysis a = analyze_sched(t);
+    EXPECT_EQ(a.t_begin, std::min(from, span_begin));
+    EXPECT_EQ(a.t_end, std::max(to, span_end));
+    EXPECT_EQ(a.wall_source, "recording_window");
+  }
+  {  // The same META in a profiler trace, a recording without the keys, and keys that are no window.
+    std::vector<Trace> traces;
+    for (int i = 0; i < 4; ++i) traces.push_back(build_trace());
+    traces[0].source = TraceSource::Kineto;
+    traces[0].meta["recorded_from_ns"] = "-2000", traces[0].meta["recorded_to_ns"] = "25000";
+    traces[2].meta["recorded_from_ns"] = "9000", traces[2].meta["recorded_to_ns"] = "8000";
+    traces[3].meta["recorded_from_ns"] = "-2000", traces[3].meta["recorded_to_ns"] = "25000x";
+    for (const Trace& t : traces) {
+      const SchedAnalysis a = analyze_sched(t);
+      EXPECT_EQ(a.t_begin, span_begin);
+      EXPECT_EQ(a.t_end, span_end);
+      EXPECT_EQ(a.wall, span_end - span_begin);
+      EXPECT_EQ(a.wall_source, "event_span");
+      EXPECT_EQ(sched_analysis_json(t, a)["wall_source"], "event_span");
+    }
+  }
+  {  // A trace cut to a time window (trace_window.h) keeps the part of the recording window inside it.
+    Trace t = build_trace();
+    const ns_t from = -2000, to = 25000, cut_from = 1000, cut_to = 30000;
+    t.meta["recorded_from_ns"] = std::to_string(from), t.meta["recorded_to_ns"] = std::to_string(to);
+    t.meta["window_from_ns"] = std::to_string(cut_from), t.meta["window_to_ns"] = std::to_string(cut_to);
+    const SchedAnalysis a = analyze_sched(t);
+    EXPECT_EQ(a.t_begin, std::min(span_begin, std::max(from, cut_from)));
+    EXPECT_EQ(a.t_end, std::max(span_end, std::min(to, cut_to)));
+  }
+}
+
+// An idle `record --pid` recording: one thread asleep at the attach and no event after its stamp.
+// The events' span was a single instant (wall 0); the recording's window gives the wall, and the
+// thread is off the CPU from its stamp to the window's end.
+TEST(SchedAnalysis, IdleRecordingTakesItsWindowAsTheWall) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "sched";
+  const ns_t from = 1'000'000'000, stamp = from - 20'000, to = from + 2'000'000'000;
+  ThreadInfo th;
+  th.pid = kPid, th.tid = kMain, th.first_ts = stamp, th.last_ts = stamp;
+  t.threads.push(th);
+  ThreadAtAttach at;
+  at.ts = stamp, at.pid = kPid, at.tid = kMain, at.state = 'S';
+  set_attach_states(t, {at});
+  {
+    const SchedAnalysis a = analyze_sched(t);
+    EXPECT_EQ(a.wall, 0);  // without the window: one instant
+    EXPECT_EQ(a.wall_source, "event_span");
+  }
+  t.meta["recorded_from_ns"] = std::to_string(from), t.meta["recorded_to_ns"] = std::to_string(to);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.t_begin, stamp);  // the stamp precedes the window's start: widened to hold it
+  EXPECT_EQ(a.t_end, to);
+  EXPECT_EQ(a.wall, to - stamp);
+  EXPECT_EQ(a.wall_source, "recording_window");
+  ASSERT_EQ(a.threads.size(), 1u);
+  EXPECT_EQ(a.threads[0].offcpu, to - stamp);
+  EXPECT_EQ(a.threads[0].offcpu_at_attach, to - stamp);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "trace/attach_states.h"
 #include "trace/recorder_drops.h"
 #include "util/comma_list.h"
+#include "util/whole_number.h"
 
 namespace infertrace {
 
@@ -44,7 +45,8 @@ IntervalStats interval_stats(std::vector<ns_t> d) {
 // operators too, so a capture whose GPU work outlasts its last host event (no trailing sync) has a
 // wall that holds that work (review SW M3: compare's launch rate read a 1.5x slower GPU as "no
 // measurable change").
-void trace_span(const Trace& t, ns_t& begin, ns_t& end) {
+// False (and both 0) when the trace has no event at all.
+bool trace_span(const Trace& t, ns_t& begin, ns_t& end) {
   begin = INT64_MAX, end = INT64_MIN;
   auto see = [&](ns_t a, ns_t dur) {
     begin = std::min(begin, a);
@@ -61,7 +63,31 @@ void trace_span(const Trace& t, ns_t& begin, ns_t& end) {
     if (t.threads.first_ts[i] > 0) see(t.threads.first_ts[i], 0);
     if (t.threads.last_ts[i] > 0) see(t.threads.last_ts[i], 0);
   }
-  if (begin > end) begin = end = 0;
+  if (begin <= end) return true;
+  begin = end = 0;
+  return false;
+}
+
+// The recording's own window (META recorded_from_ns / recorded_to_ns, written by record since
+// 2026-12-05: from when its events could start to its stop or its command's end, on the clock of
+// the events' stamps). An idle `record --pid` recording (a sleeping target) has few events or none:
+// their span read a wall of 0 over a 2 s recording. False for a Kineto trace, a recording made
+// before, or META that does not read as a window. A trace cut to a time window (trace_window.h,
+// META window_from_ns / window_to_ns) keeps the part of it inside the cut; none: false.
+bool recording_window(const Trace& t, ns_t& from, ns_t& to) {
+  if (t.source != TraceSource::Recording) return false;
+  const auto whole = [&](const char* key, ns_t& v) {
+    const auto it = t.meta.find(key);
+    if (it == t.meta.end()) return false;
+    const WholeNumber n = parse_whole_number(it->second, INT64_MIN, INT64_MAX);
+    v = n.value;
+    return n.status == WholeNumber::Status::ok;
+  };
+  if (!whole("recorded_from_ns", from) || !whole("recorded_to_ns", to) || from > to) return false;
+  ns_t cut_from = 0, cut_to = 0;
+  if (whole("window_from_ns", cut_from) && whole("window_to_ns", cut_to))
+    from = std::max(from, cut_from), to = std::min(to, cut_to);
+  return from <= to;
 }
 
 TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>& g, const std::vector<uint8_t>& irq,
@@ -199,7 +225,15 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   SchedAnalysis a;
   a.has_os_events = trace.switches.size() + trace.wakeups.size() + trace.irqs.size() + trace.syscalls.size() > 0;
   a.launch_mix = launch_mix(trace);
-  trace_span(trace, a.t_begin, a.t_end);
+  // The wall: a recording's window when its META gives it, widened to hold any event stamped
+  // outside it (the command's own switches before its release, a GPU activity that ends after the
+  // stop); else the span of the events.
+  const bool any_event = trace_span(trace, a.t_begin, a.t_end);
+  if (ns_t from = 0, to = 0; recording_window(trace, from, to)) {
+    a.t_begin = any_event ? std::min(a.t_begin, from) : from;
+    a.t_end = any_event ? std::max(a.t_end, to) : to;
+    a.wall_source = "recording_window";
+  }
   a.wall = a.t_end - a.t_begin;
 
   const TracedScope scope = traced_scope(trace);

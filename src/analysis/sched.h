@@ -79,7 +79,7 @@ struct SchedAnalysis {
   std::string launch_partial_note;  // the coverage's note when some launch APIs were left out
   int64_t launches = 0;        // logical launches of traced threads
   int64_t merged_launch_calls = 0;  // runtime/driver calls folded into one logical launch
-  ns_t t_begin = 0, t_end = 0, wall = 0;  // span of every event in the trace
+  ns_t t_begin = 0, t_end = 0, wall = 0;  // the wall: see wall_source (the last member)
 
   // Launch pairs. `interrupted`: every pair an IRQ interrupted (also when switched);
   // `interrupted_only`: the exclusive group (interrupted and not switched).
@@ -216,6 +216,10 @@ struct SchedAnalysis {
   // have made from one thread's last launch to the next one's first, left out of every pair figure.
   int64_t thread_ids_reused = 0;
   int64_t pairs_across_thread_end = 0;
+  // What t_begin..t_end (the wall) is: "recording_window" (a recording whose META gives its window,
+  // recorded_from_ns / recorded_to_ns: record since 2026-12-05; widened to hold any event outside
+  // it) or "event_span" (from the first to the last event: Kineto traces, older recordings).
+  std::string wall_source = "event_span";
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

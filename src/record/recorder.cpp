@@ -247,6 +247,9 @@ class Recorder {
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
   uint64_t ts_start_ = 0;
+  // The recording window duration_s measures (META recorded_from_ns / recorded_to_ns): from when
+  // its events could start to the stop, or to the command's end (CLOCK_MONOTONIC, as event stamps).
+  int64_t recorded_from_ns_ = 0, recorded_to_ns_ = 0;
   // Set when a signal or --duration stops the recording: events that happened after it are left
   // out (the probes stay attached until they are detached, seconds for many uprobes, and with
   // --pid the traced process keeps running).
@@ -805,6 +808,8 @@ void Recorder::write_summary_meta() {
   out_.meta("cpus", std::to_string(libbpf_num_possible_cpus()));
   out_.meta("clock", "CLOCK_MONOTONIC");
   out_.meta("duration_s", std::to_string(sum_.seconds));
+  out_.meta("recorded_from_ns", std::to_string(recorded_from_ns_));
+  out_.meta("recorded_to_ns", std::to_string(recorded_to_ns_));
   for (auto& [type, n] : counts_) out_.meta(std::string("events.") + event_name(type), std::to_string(n));
   if (sum_.after_stop) out_.meta("events_after_stop", std::to_string(sum_.after_stop));
   if (sum_.cut_at_stop) out_.meta("events_cut_at_stop", std::to_string(sum_.cut_at_stop));
@@ -980,6 +985,7 @@ RecordSummary Recorder::run() {
   // the command's end.
   const int64_t recorded_to = stop_ns_ > 0 && !command_ended ? static_cast<int64_t>(stop_ns_) : monotonic_ns();
   sum_.seconds = std::max<double>(0, static_cast<double>(recorded_to - events_from) / 1e9);
+  recorded_from_ns_ = events_from, recorded_to_ns_ = std::max(recorded_to, events_from);
   drain();
   // Detach everything before the summary so no late event changes the counts.
   s_.destroy_links();

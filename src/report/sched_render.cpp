@@ -186,6 +186,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   if (!a.launch_partial_note.empty()) j["launch_partial_note"] = a.launch_partial_note;
   j["merged_launch_calls"] = a.merged_launch_calls;
   j["t_begin_ns"] = a.t_begin, j["t_end_ns"] = a.t_end, j["wall_ns"] = a.wall;
+  j["wall_source"] = a.wall_source;  // "recording_window" or "event_span" (SchedAnalysis::wall_source)
   // Events the recorder lost, per type as its META says (dropped.<type>: its ring buffer was full),
   // and in CUPTI mode the CUPTI ring's and CUPTI's own (cupti_ring, cupti_activity) and the GPU
   // records the merge left out (cupti_gpu_without_clock, cupti_gpu_without_timestamps): the counts

@@ -14,7 +14,9 @@
 - M5: in a PID namespace of its own (a container) record refuses to run: its ids are not the
   kernel's, and it traced kthreadd for "--pid 2";
 - M3: a thread asleep (in open() of a FIFO) when record attaches is off the CPU from the attach in
-  `sched --json` (it counted as on the CPU until its first switch-out).
+  `sched --json` (it counted as on the CPU until its first switch-out);
+- a sleeping target recorded for --duration 2 has a `sched` wall of the recording's window, ~2 s
+  (META recorded_from_ns / recorded_to_ns; the span of its few events read 0).
 Skips (77) when not root or without kernel BTF."""
 import os
 import shutil
@@ -217,6 +219,52 @@ with tempfile.TemporaryDirectory() as tmp:
         with open(fifo2, "w") as w:
             w.write("x")
         idle.wait(timeout=60)
+
+    # A sleeping target and nothing else: its only events are the attach stamps, whose span read a
+    # wall of 0 (no rate, no share). The wall is the recording's window (META recorded_from_ns to
+    # recorded_to_ns: --duration 2 from the attach), widened only by events outside it.
+    sleeper = subprocess.Popen(["sleep", "600"])
+    try:
+        deadline = time.monotonic() + 30
+        state = ""
+        while state != "S" and time.monotonic() < deadline:
+            with open(f"/proc/{sleeper.pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            if state != "S":
+                time.sleep(0.01)
+        rec3 = os.path.join(tmp, "asleep.itrace")
+        r = subprocess.run([EXE, "record", "--events", "sched", "--duration", "2", "-o", rec3, "--pid", str(sleeper.pid)],
+                           capture_output=True, text=True, timeout=120)
+        s = subprocess.run([EXE, "sched", "--json", rec3], capture_output=True, text=True, timeout=120)
+        db3 = os.path.join(tmp, "asleep.sqlite")
+        e = subprocess.run([EXE, "export", "--sqlite", db3, rec3], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0 and s.returncode == 0 and e.returncode == 0,
+              f"asleep: record {r.stderr[-300:]} sched {s.stderr[-300:]} export {e.stderr[-300:]}")
+        if r.returncode == 0 and s.returncode == 0 and e.returncode == 0:
+            import json
+            import sqlite3
+            j = json.loads(s.stdout)
+            con = sqlite3.connect(db3)
+            try:
+                meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            finally:
+                con.close()
+            # The stop came at the --duration deadline: the window is 2 s to the nanosecond.
+            window = int(meta.get("recorded_to_ns", -1)) - int(meta.get("recorded_from_ns", 0))
+            check(window == 2_000_000_000, f"asleep: META window {meta.get('recorded_from_ns')}.."
+                  f"{meta.get('recorded_to_ns')} is {window} ns, want 2 s (--duration 2)")
+            check(abs(float(meta.get("duration_s", -1)) - window / 1e9) < 1e-5,
+                  f"asleep: META duration_s {meta.get('duration_s')} against the window's {window} ns")
+            check(j.get("wall_source") == "recording_window" and 1.9e9 <= j["wall_ns"] <= 4e9
+                  and j["t_begin_ns"] <= int(meta.get("recorded_from_ns", 0)) and j["t_end_ns"] >= int(meta.get("recorded_to_ns", 0)),
+                  f"asleep: wall {j['wall_ns']} ns from {j.get('wall_source')} ({j['t_begin_ns']}..{j['t_end_ns']}), "
+                  f"want the recording's window of ~2 s")
+            th = [t for t in j["threads"] if t["tid"] == sleeper.pid]
+            check(len(th) == 1 and th[0]["offcpu_ns"] >= 0.95 * j["wall_ns"],
+                  f"asleep: the sleeper's off-CPU time against the wall {j['wall_ns']}: {th}")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 
     # `ingest` counts the threads by state instead of printing one entry per thread.
     r = subprocess.run([EXE, "ingest", rec], capture_output=True, text=True, timeout=120)

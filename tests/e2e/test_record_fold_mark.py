@@ -1,0 +1,75 @@
+"""`infertrace record` folds exactly one driver call into each runtime launch-type call.
+Without --launch-durations a runtime launch marks its thread with its family (fold_pending); the
+next driver call of that family on the thread is the one the runtime made: counted in
+folded_driver_calls, not recorded, and the mark deleted (docs/record.md, "Probes"). A direct
+driver call of the same family that the thread makes next, with no runtime call in between, is the
+application's own call and must be recorded: were the mark kept, it would be folded too.
+
+The workload (tests/support/fakecuda/fold_sequence.c), on one thread, makes ROUNDS rounds of
+cudaLaunchKernel then a direct cuLaunchKernel, cudaMemcpyAsync then a direct cuMemcpyAsync,
+cudaGraphLaunch then a direct cuGraphLaunch, and prints what it made. Checks (SQLite export):
+every call of each API recorded exactly as many times as the workload made it, on its thread; the
+recorded cuLaunchKernel calls are the direct ones (their grid.x values, not the runtime's);
+folded_driver_calls equals the driver calls the workload made through the runtime; no drops.
+Skips (77) without root, kernel BTF or the record verb."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import EXE, check, failures, skip  # noqa: E402
+from _record_prereq import require_recorder  # noqa: E402
+
+require_recorder()
+
+fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
+ROUNDS = 25
+APIS = ("cudaLaunchKernel", "cuLaunchKernel", "cudaMemcpyAsync", "cuMemcpyAsync", "cudaGraphLaunch", "cuGraphLaunch")
+
+with tempfile.TemporaryDirectory() as tmp:
+    rec = os.path.join(tmp, "run.itrace")
+    r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe",
+                        "--lib", os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
+                        "--", os.path.join(fake, "fakecuda_fold_sequence"), str(ROUNDS)],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
+        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
+    made = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("{"):
+            made = json.loads(line)
+    check(all(made.get(a, 0) > 0 for a in APIS), f"the workload reports its calls: {r.stdout!r}")
+
+    db = os.path.join(tmp, "run.sqlite")
+    e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
+    check(e.returncode == 0, f"export --sqlite: {e.stderr}")
+    if e.returncode == 0 and made:
+        con = sqlite3.connect(db)
+        try:
+            calls = con.execute("SELECT pid, tid, name, grid_x FROM api_call").fetchall()
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            con.close()
+        check(meta.get("dropped.api", "0") == "0", f"API events dropped: {meta.get('dropped.api')}")
+        per = Counter(c[2] for c in calls)
+        for api in APIS:
+            check(per[api] == made[api], f"{api}: made {made[api]}, recorded {per[api]}")
+        check(set(per) <= set(APIS), f"APIs recorded that the workload did not call directly: {dict(per)}")
+        check(all(c[0] == made["pid"] and c[1] == made["tid"] for c in calls),
+              f"calls recorded on another thread than {made['pid']}/{made['tid']}: "
+              f"{sorted(set((c[0], c[1]) for c in calls))}")
+        # The recorded driver launches are the direct ones: the one each runtime launch made (its
+        # grid.x odd) is folded, the direct one after it (its grid.x even) recorded.
+        drv_grids = sorted(c[3] for c in calls if c[2] == "cuLaunchKernel")
+        check(drv_grids == sorted(made["direct_grid_x"]),
+              f"recorded cuLaunchKernel grid.x {drv_grids}, the direct calls' {made['direct_grid_x']}")
+        check(meta.get("folded_driver_calls") == str(made["through_runtime"]),
+              f"folded_driver_calls {meta.get('folded_driver_calls')}, "
+              f"the workload made {made['through_runtime']} driver calls through the runtime")
+
+sys.exit(1 if failures else 0)

@@ -1,0 +1,54 @@
+/* Workload for tests/e2e/test_record_fold_mark.py: on one thread, each round makes a runtime call
+ * that goes through its driver call (the recorder marks the thread with the call's family at the
+ * runtime entry and folds the driver call into it), then a direct driver call of the same family
+ * with no runtime call in between. The fold mark must be consumed by the first driver call: the
+ * direct one is the application's own call and must be recorded.
+ *
+ * Each round, for round index r (0-based):
+ *   cudaLaunchKernel with grid.x = 2r + 1, then cuLaunchKernel (direct) with grid.x = 2r + 2;
+ *   cudaMemcpyAsync (a non-empty copy, so it reaches cuMemcpyAsync), then cuMemcpyAsync (direct);
+ *   cudaGraphLaunch, then cuGraphLaunch (direct).
+ * Prints one JSON object: the thread, how many calls of each API it made and, separately, how many
+ * driver calls the runtime calls made (through_runtime) and the grid.x values of the direct
+ * cuLaunchKernel calls.
+ *
+ * usage: fakecuda_fold_sequence ROUNDS */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fake_cuda.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2 || atoi(argv[1]) <= 0) {
+    fprintf(stderr, "usage: %s ROUNDS\n", argv[0]);
+    return 2;
+  }
+  const int rounds = atoi(argv[1]);
+  cudaStream_t stream = (cudaStream_t)0x3000;
+  long runtime_launch = 0, driver_launch = 0, runtime_copy = 0, driver_copy = 0, runtime_graph = 0,
+       driver_graph = 0, through_runtime = 0;
+  printf("{\"pid\": %d, \"tid\": %d, \"direct_grid_x\": [", (int)getpid(), (int)syscall(SYS_gettid));
+  for (int r = 0; r < rounds; ++r) {
+    dim3 g = {(unsigned)(2 * r + 1), 1, 1}, b = {32, 1, 1};
+    cudaLaunchKernel((void*)main, g, b, 0, 0, stream);
+    runtime_launch++, through_runtime++;  // the fake runtime launch always calls cuLaunchKernel
+    cuLaunchKernel((void*)main, (unsigned)(2 * r + 2), 1, 1, 32, 1, 1, 0, stream, 0, 0);
+    driver_launch++;
+    printf("%s%d", r ? ", " : "", 2 * r + 2);
+    cudaMemcpyAsync((void*)16, (void*)32, 64, 1, stream);
+    runtime_copy++, through_runtime++;  // non-empty: reaches cuMemcpyAsync
+    cuMemcpyAsync(16, 32, 64, stream);
+    driver_copy++;
+    cudaGraphLaunch((void*)48, stream);
+    runtime_graph++, through_runtime++;
+    cuGraphLaunch((void*)48, stream);
+    driver_graph++;
+  }
+  printf("], \"cudaLaunchKernel\": %ld, \"cuLaunchKernel\": %ld, \"cudaMemcpyAsync\": %ld, \"cuMemcpyAsync\": %ld, "
+         "\"cudaGraphLaunch\": %ld, \"cuGraphLaunch\": %ld, \"through_runtime\": %ld}\n",
+         runtime_launch, driver_launch, runtime_copy, driver_copy, runtime_graph, driver_graph, through_runtime);
+  return 0;
+}
