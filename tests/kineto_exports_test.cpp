@@ -221,3 +221,43 @@ TEST(KinetoExports, LaunchCallIsTheEarliestStartingLaunchNotTheFirstRow) {
     }
   EXPECT_EQ(arrows, 1);
 }
+
+// A legacy autograd trace (no category, pid "CPU functions", times from the profile's start) whose
+// first operator starts at 0: the reader keeps it (docs/ingest.md). Exported, it is a Kineto
+// operator at ts 0, which the reader would take as a zeroed field; the export marks it
+// ("zero_ts": "real", only on that event), so read back every operator is there at its time
+// (review RT M2).
+TEST(KinetoExports, LegacyOperatorAtZeroSurvivesTheChromeRoundTrip) {
+  const Trace t = load_text(R"J([
+  {"name": "aten::empty", "ph": "X", "ts": 0, "dur": 5, "tid": 1, "pid": "CPU functions", "args": {}},
+  {"name": "aten::add", "ph": "X", "ts": 3, "dur": 10, "tid": 1, "pid": "CPU functions", "args": {}},
+  {"name": "aten::mul", "ph": "X", "ts": 20, "dur": 4, "tid": 1, "pid": "CPU functions", "args": {}}
+])J");
+  ASSERT_EQ(t.ops.size(), 3u);
+  ASSERT_EQ(t.ops.start[0], 0);
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_zero_ts_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const std::string text = slurp(path);
+  const auto j = nlohmann::json::parse(text);
+  int marked = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e.value("ph", "") == "X") {
+      const bool at_zero = e["ts"].get<double>() == 0.0;
+      const bool mark = e.contains("args") && e["args"].value("zero_ts", "") == "real";
+      EXPECT_EQ(mark, at_zero) << e.dump();
+      marked += mark;
+    }
+  EXPECT_EQ(marked, 1);
+  const Trace back = load_trace(path.string());
+  std::filesystem::remove(path);
+  EXPECT_TRUE(back.skipped.empty());
+  ASSERT_EQ(back.ops.size(), t.ops.size());
+  for (size_t i = 0; i < t.ops.size(); ++i) {
+    EXPECT_EQ(back.str(back.ops.name[i]), t.str(t.ops.name[i]));
+    EXPECT_EQ(back.ops.start[i], t.ops.start[i]);
+    EXPECT_EQ(back.ops.dur[i], t.ops.dur[i]);
+    EXPECT_EQ(back.ops.pid[i], t.ops.pid[i]);
+    EXPECT_EQ(back.ops.tid[i], t.ops.tid[i]);
+  }
+}
+

@@ -6,7 +6,7 @@
 // The categories and args follow the PyTorch profiler's (Kineto) trace, so the file loads back into
 // infertrace as a Kineto trace with the same launch and fusion analysis (CUDA calls as cuda_runtime /
 // cuda_driver with their correlation, GPU work with device and stream in args; checked by
-// tests/e2e/test_chrome_roundtrip.py).
+// tests/e2e/test_chrome_roundtrip.py). An event at ts 0 is marked a real time (Writer::slice).
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -91,8 +91,18 @@ class Writer {
   }
   // `ids`: the "pid" and "tid" fields, both always there (ids() below, or ChromeHostIds, where
   // either may be null).
+  // A slice that starts at exactly 0 carries "zero_ts": "real" in args. The trace had the time 0
+  // (a legacy autograd trace's operator opened as profiling began: the reader keeps it there), but
+  // written as a Kineto event (a category, a numeric pid) it would read back as a Kineto ts of 0, a
+  // field some tool zeroed, and be left out (review RT M2). The mark is on the event, not on the
+  // file: a file-wide mark would have to be read before every event it governs (a top-level key
+  // after the event array, where Kineto writes traceName, is met after the events), and a tool
+  // that merges, filters or re-serialises files need not keep it there; an event carries its own
+  // mark wherever it goes. A real Kineto trace never has it, so
+  // its events at ts 0 are still left out. Only events at 0 carry it (no byte more for the rest).
   void slice(const std::string& ids, int64_t ts, int64_t dur, std::string_view name, std::string_view cat,
-             const std::string& args = "") {
+             std::string args = "") {
+    if (ts == 0) append_arg(args, "\"zero_ts\":\"real\"");
     event("\"ph\":\"X\"," + ids + "," + "\"ts\":" + us(ts) + ",\"dur\":" +
           us(dur < 0 ? 0 : dur) + ",\"name\":" + json_str(name) + ",\"cat\":" + json_str(cat) +
           (args.empty() ? "" : ",\"args\":{" + args + "}"));
