@@ -261,3 +261,66 @@ TEST(KinetoExports, LegacyOperatorAtZeroSurvivesTheChromeRoundTrip) {
   }
 }
 
+// The facts the reader keeps from a Kineto trace's top level (meta "kineto.KEY" for a scalar
+// member, "device.N.name" for deviceProperties) are written back as top-level members, so a round
+// trip reads the same facts (review RT L2): numbers, booleans, a string that looks like a number,
+// one with escapes, a device list with a nameless entry between two named ones, a member written
+// after the event array. The reader's own count (kineto.zero_duration_events) is no member.
+TEST(KinetoExports, TopLevelFactsSurviveTheChromeRoundTrip) {
+  const Trace t = load_text(R"J({"schemaVersion": 1, "cuda_driver_version": 13000, "flag": true, "numstr": "123",
+  "trace_id": "2B3F", "weird": "a\"b\\c\td\u0001", "displayTimeUnit": "ms", "baseTimeNanoseconds": 1790857026000000000,
+  "ratio": -1.5e-3, "distributedInfo": {"rank": 0},
+  "deviceProperties": [{"id": 0, "name": "GPU \"A\""}, {"id": 1, "totalGlobalMem": 5}, {"id": 2, "name": "GPU C"}],
+  "traceEvents": [
+  {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 439, "tid": 440, "ts": 80, "dur": 0, "args": {}}
+], "traceName": "/tmp/t.json"})J");
+  const auto facts = [](const Trace& x) {
+    std::map<std::string, std::string> m;
+    for (const auto& [k, v] : x.meta)
+      if (k.rfind("kineto.", 0) == 0 || k.rfind("device.", 0) == 0) m[k] = v;
+    return m;
+  };
+  const auto before = facts(t);
+  // What the reader kept (docs/ingest.md): every scalar member as its text (not distributedInfo),
+  // the two device names, and its own count.
+  std::set<std::string> keys;
+  for (const auto& [k, v] : before) keys.insert(k);
+  EXPECT_EQ(keys, (std::set<std::string>{"kineto.schemaVersion", "kineto.cuda_driver_version", "kineto.flag",
+                                         "kineto.numstr", "kineto.trace_id", "kineto.weird", "kineto.displayTimeUnit",
+                                         "kineto.baseTimeNanoseconds", "kineto.ratio", "kineto.traceName",
+                                         "device.0.name", "device.2.name", "kineto.zero_duration_events"}));
+  EXPECT_EQ(before.at("kineto.weird"), "a\"b\\c\td\x01");
+  EXPECT_EQ(before.at("device.2.name"), "GPU C");
+  EXPECT_EQ(before.count("device.1.name"), 0u);
+  EXPECT_EQ(before.at("kineto.zero_duration_events"), "1");
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_facts_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  EXPECT_FALSE(j.contains("zero_duration_events"));
+  EXPECT_EQ(j["displayTimeUnit"], "ms");
+  EXPECT_EQ(j["cuda_driver_version"], 13000);  // a number stays a number
+  EXPECT_EQ(j["flag"], true);
+  ASSERT_EQ(j["deviceProperties"].size(), 3u);
+  EXPECT_EQ(j["deviceProperties"][1], nlohmann::json::object());
+  const Trace back = load_trace(path.string());
+  EXPECT_EQ(facts(back), before);
+  // Written again from the re-read trace: the same bytes.
+  const auto again = std::filesystem::temp_directory_path() / ("infertrace_kineto_facts2_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(back, again.string());
+  EXPECT_EQ(slurp(again), slurp(path));
+  std::filesystem::remove(path);
+  std::filesystem::remove(again);
+}
+
+// A trace without Kineto facts (a recording, a bare event list) gets displayTimeUnit "ns" alone.
+TEST(KinetoExports, NoFactsGiveDisplayTimeUnitNanoseconds) {
+  const Trace t = load_text(kTrace);
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_nofacts_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::filesystem::remove(path);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.insert(k);
+  EXPECT_EQ(keys, (std::set<std::string>{"traceEvents", "displayTimeUnit"}));
+  EXPECT_EQ(j["displayTimeUnit"], "ns");
+}

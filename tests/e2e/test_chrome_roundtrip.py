@@ -3,6 +3,8 @@ recording exported and read back as a Kineto trace gives the same launch analysi
 the same fusion analysis (`fusion`, also cut to a decode window), on CUPTI-mode recordings made
 without a GPU (tests/support/cupti_synth: the plain launch loop, the same on a raw GPU clock, and
 the eager-decode-shaped recording of the closed-loop test)."""
+import glob
+import gzip
 import json
 import os
 import subprocess
@@ -134,6 +136,41 @@ with tempfile.TemporaryDirectory() as d:
         kept_ops = sum(1 for x in kineto_events if x["cat"] == "cpu_op" and x["ts"] != 0)
         check(k["skipped"].get("skipped_zero_ts") == zero and k["operators"] == kept_ops and k["kernels"] == 0,
               "kineto0: a Kineto event at ts 0 was not left out: skipped %r, operators %r" % (k["skipped"], k["operators"]))
+
+    # A Kineto trace's top-level facts (device names, CUDA driver/runtime/CUPTI versions,
+    # baseTimeNanoseconds, traceName, trace_id, schemaVersion, displayTimeUnit), as the reader keeps
+    # them in meta, are the same after the round trip (review RT L2: the export wrote none). What
+    # to expect is worked out here from the file's own top level (scalar members as their JSON
+    # text, deviceProperties' names by position), and the original's ingest must hold exactly that.
+    shared_dirs = [os.environ.get("INFERTRACE_SHARED_DIR", ""), os.path.join(src, "..", "shared"),
+                   os.path.join(src, "..", "..", "shared")]
+    fixtures = next((sorted(glob.glob(os.path.join(s, "fixtures", "kineto-h100", "*_bs1.json.gz")))
+                     for s in shared_dirs if s and os.path.isdir(os.path.join(s, "fixtures", "kineto-h100"))), [])
+    for trace in [os.path.join(src, "examples", "traces", "gpt2_prefill_bs1.json.gz")] + fixtures:
+        name = os.path.basename(trace)
+        with gzip.open(trace, "rt") as f:
+            top = json.load(f, parse_int=str, parse_float=str)  # numbers as their text
+        expected = {}
+        for key, v in top.items():
+            if isinstance(v, bool):
+                expected["kineto." + key] = "true" if v else "false"
+            elif isinstance(v, str):
+                expected["kineto." + key] = v
+        for i, dev in enumerate(x for x in top.get("deviceProperties", []) if isinstance(x, dict)):
+            if isinstance(dev.get("name"), str):
+                expected["device.%d.name" % i] = dev["name"]
+        check(any(k.startswith("device.") for k in expected) and "kineto.cuda_driver_version" in expected,
+              "%s: no device name or driver version at its top level: %r" % (name, sorted(expected)))
+        chrome = os.path.join(d, name + ".facts.json")
+        e = run("export", trace, "--chrome", chrome)
+        check(e.returncode == 0, "%s: export --chrome: %s" % (name, e.stderr))
+        a, b = json_of("ingest", trace, "--json"), json_of("ingest", chrome, "--json") if e.returncode == 0 else None
+        if a and b:
+            facts = lambda doc: {k: v for k, v in doc["meta"].items()
+                                 if k in expected or (k.startswith(("kineto.", "device.")) and
+                                                      k != "kineto.zero_duration_events")}
+            check(facts(a) == expected, "%s: ingest --json meta %r, the file's top level %r" % (name, facts(a), expected))
+            check(facts(b) == facts(a), "%s: the round trip's facts %r, the original's %r" % (name, facts(b), facts(a)))
 
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))
