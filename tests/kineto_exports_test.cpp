@@ -324,3 +324,26 @@ TEST(KinetoExports, NoFactsGiveDisplayTimeUnitNanoseconds) {
   EXPECT_EQ(keys, (std::set<std::string>{"traceEvents", "displayTimeUnit"}));
   EXPECT_EQ(j["displayTimeUnit"], "ns");
 }
+
+// A trace with facts but no displayTimeUnit gets "ns", and written again from the trace read back
+// (where "ns" is now a fact) the file is the same bytes: the unit comes first either way (once it
+// was appended after the trace's facts the first time and sorted among them the second).
+TEST(KinetoExports, SecondRoundTripIsTheSameBytesWithoutADisplayTimeUnit) {
+  const Trace t = load_text(R"J({"schemaVersion": 1, "deviceProperties": [{"id": 0, "name": "NVIDIA H100"}],
+  "traceEvents": [
+  {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 439, "tid": 440, "ts": 80, "dur": 3, "args": {}}
+]})J");
+  ASSERT_EQ(t.meta.count("kineto.displayTimeUnit"), 0u);
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto first = dir / ("infertrace_kineto_unit1_" + std::to_string(getpid()) + ".json");
+  const auto second = dir / ("infertrace_kineto_unit2_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, first.string());
+  const Trace back = load_trace(first.string());
+  EXPECT_EQ(back.meta.at("kineto.displayTimeUnit"), "ns");
+  EXPECT_EQ(back.meta.at("kineto.schemaVersion"), "1");
+  EXPECT_EQ(back.meta.at("device.0.name"), "NVIDIA H100");
+  write_chrome_json(back, second.string());
+  EXPECT_EQ(slurp(second), slurp(first));
+  std::filesystem::remove(first);
+  std::filesystem::remove(second);
+}

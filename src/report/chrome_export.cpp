@@ -357,18 +357,21 @@ std::string trace_facts(const Trace& t) {
     if (std::from_chars(n.data(), n.data() + n.size(), v).ptr != n.data() + n.size()) continue;
     if (v < kMaxDevices) device_names[v] = value;
   }
-  std::string out;
-  bool unit = false;
+  const auto member = [](std::string_view k, const std::string& value) {
+    const bool bare = value == "true" || value == "false" || is_json_number(value);
+    return json_str(k) + ":" + (bare ? value : json_str(value)) + ",";
+  };
+  // displayTimeUnit first, whether the trace's or the default: written again from the trace read
+  // back, the members come in the same order (the same bytes).
+  const auto unit = t.meta.find("kineto.displayTimeUnit");
+  std::string out = member("displayTimeUnit", unit == t.meta.end() ? std::string("ns") : unit->second);
   for (const auto& [key, value] : t.meta) {
     if (key.rfind(kKineto, 0) != 0) continue;
     const std::string_view k = std::string_view(key).substr(kKineto.size());
-    if (k == "zero_duration_events" || k == "traceEvents") continue;
+    if (k == "zero_duration_events" || k == "traceEvents" || k == "displayTimeUnit") continue;
     if (k == "deviceProperties" && !device_names.empty()) continue;  // (a scalar one: the names win)
-    unit = unit || k == "displayTimeUnit";
-    const bool bare = value == "true" || value == "false" || is_json_number(value);
-    out += json_str(k) + ":" + (bare ? value : json_str(value)) + ",";
+    out += member(k, value);
   }
-  if (!unit) out += "\"displayTimeUnit\":\"ns\",";
   if (!device_names.empty()) {
     out += "\"deviceProperties\":[";
     for (size_t d = 0; d <= device_names.rbegin()->first; ++d) {
