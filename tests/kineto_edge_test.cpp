@@ -657,3 +657,47 @@ TEST(KinetoEdge, NotMeasuredApiDurationReadsUnknown) {
       EXPECT_EQ(t.meta.at("kineto.zero_duration_events"), "3");
     }
 }
+
+// infertrace's Chrome export writes an event that starts at exactly 0 (a legacy autograd trace's
+// operator, kept there) with args "zero_ts": "real": read back, it is kept at 0 (review RT M2). A
+// Kineto event at ts 0 without the mark, or with any other text, is still a zeroed field, left out
+// and counted. Both readers, each event a piece of its own or all in one.
+TEST(KinetoEdge, ZeroTsMarkedRealIsKeptUnmarkedIsSkipped) {
+  const std::string marked_op =
+      R"({"ph": "X", "cat": "cpu_op", "name": "aten::empty", "pid": -2, "tid": 1, "ts": 0, "dur": 5,
+          "args": {"zero_ts": "real"}})";
+  const std::string marked_call =
+      R"({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 1, "tid": 2, "ts": 0.000, "dur": 1,
+          "args": {"correlation": 5, "zero_ts": "real"}})";
+  const std::string unmarked_op =
+      R"({"ph": "X", "cat": "cpu_op", "name": "aten::zero", "pid": 1, "tid": 2, "ts": 0, "dur": 3, "args": {}})";
+  const std::string other_text =
+      R"({"ph": "X", "cat": "cpu_op", "name": "aten::other", "pid": 1, "tid": 2, "ts": 0, "dur": 3,
+          "args": {"zero_ts": "zeroed"}})";
+  const std::string unmarked_kernel =
+      R"({"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 7, "ts": 0, "dur": 2,
+          "args": {"device": 0, "stream": 7, "correlation": 5}})";
+  const std::string later_op =
+      R"({"ph": "X", "cat": "cpu_op", "name": "aten::add", "pid": -2, "tid": 1, "ts": 3, "dur": 10,
+          "args": {"zero_ts": "real"}})";
+  const std::string text =
+      doc(marked_op + "," + marked_call + "," + unmarked_op + "," + other_text + "," + unmarked_kernel + "," + later_op);
+  for (const bool direct : {false, true})
+    for (const size_t chunk : {size_t{1}, size_t{1} << 20}) {
+      SCOPED_TRACE(testing::Message() << "direct " << direct << " chunk " << chunk);
+      const Reading r = read_doc(text, chunk, direct);
+      ASSERT_EQ(r.error, "");
+      const Trace& t = r.trace;
+      ASSERT_EQ(t.ops.size(), 2u);
+      EXPECT_EQ(t.str(t.ops.name[0]), "aten::empty");
+      EXPECT_EQ(t.ops.start[0], 0);
+      EXPECT_EQ(t.ops.dur[0], 5000);
+      EXPECT_EQ(t.str(t.ops.name[1]), "aten::add");  // (the mark on a non-zero ts changes nothing)
+      EXPECT_EQ(t.ops.start[1], 3000);
+      ASSERT_EQ(t.api.size(), 1u);
+      EXPECT_EQ(t.api.start[0], 0);
+      EXPECT_EQ(t.gpu.size(), 0u);
+      ASSERT_TRUE(t.skipped.count("skipped_zero_ts"));
+      EXPECT_EQ(t.skipped.at("skipped_zero_ts"), 3);  // unmarked op, other text, unmarked kernel
+    }
+}

@@ -221,3 +221,129 @@ TEST(KinetoExports, LaunchCallIsTheEarliestStartingLaunchNotTheFirstRow) {
     }
   EXPECT_EQ(arrows, 1);
 }
+
+// A legacy autograd trace (no category, pid "CPU functions", times from the profile's start) whose
+// first operator starts at 0: the reader keeps it (docs/ingest.md). Exported, it is a Kineto
+// operator at ts 0, which the reader would take as a zeroed field; the export marks it
+// ("zero_ts": "real", only on that event), so read back every operator is there at its time
+// (review RT M2).
+TEST(KinetoExports, LegacyOperatorAtZeroSurvivesTheChromeRoundTrip) {
+  const Trace t = load_text(R"J([
+  {"name": "aten::empty", "ph": "X", "ts": 0, "dur": 5, "tid": 1, "pid": "CPU functions", "args": {}},
+  {"name": "aten::add", "ph": "X", "ts": 3, "dur": 10, "tid": 1, "pid": "CPU functions", "args": {}},
+  {"name": "aten::mul", "ph": "X", "ts": 20, "dur": 4, "tid": 1, "pid": "CPU functions", "args": {}}
+])J");
+  ASSERT_EQ(t.ops.size(), 3u);
+  ASSERT_EQ(t.ops.start[0], 0);
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_zero_ts_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const std::string text = slurp(path);
+  const auto j = nlohmann::json::parse(text);
+  int marked = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e.value("ph", "") == "X") {
+      const bool at_zero = e["ts"].get<double>() == 0.0;
+      const bool mark = e.contains("args") && e["args"].value("zero_ts", "") == "real";
+      EXPECT_EQ(mark, at_zero) << e.dump();
+      marked += mark;
+    }
+  EXPECT_EQ(marked, 1);
+  const Trace back = load_trace(path.string());
+  std::filesystem::remove(path);
+  EXPECT_TRUE(back.skipped.empty());
+  ASSERT_EQ(back.ops.size(), t.ops.size());
+  for (size_t i = 0; i < t.ops.size(); ++i) {
+    EXPECT_EQ(back.str(back.ops.name[i]), t.str(t.ops.name[i]));
+    EXPECT_EQ(back.ops.start[i], t.ops.start[i]);
+    EXPECT_EQ(back.ops.dur[i], t.ops.dur[i]);
+    EXPECT_EQ(back.ops.pid[i], t.ops.pid[i]);
+    EXPECT_EQ(back.ops.tid[i], t.ops.tid[i]);
+  }
+}
+
+// The facts the reader keeps from a Kineto trace's top level (meta "kineto.KEY" for a scalar
+// member, "device.N.name" for deviceProperties) are written back as top-level members, so a round
+// trip reads the same facts (review RT L2): numbers, booleans, a string that looks like a number,
+// one with escapes, a device list with a nameless entry between two named ones, a member written
+// after the event array. The reader's own count (kineto.zero_duration_events) is no member.
+TEST(KinetoExports, TopLevelFactsSurviveTheChromeRoundTrip) {
+  const Trace t = load_text(R"J({"schemaVersion": 1, "cuda_driver_version": 13000, "flag": true, "numstr": "123",
+  "trace_id": "2B3F", "weird": "a\"b\\c\td\u0001", "displayTimeUnit": "ms", "baseTimeNanoseconds": 1790857026000000000,
+  "ratio": -1.5e-3, "distributedInfo": {"rank": 0},
+  "deviceProperties": [{"id": 0, "name": "GPU \"A\""}, {"id": 1, "totalGlobalMem": 5}, {"id": 2, "name": "GPU C"}],
+  "traceEvents": [
+  {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 439, "tid": 440, "ts": 80, "dur": 0, "args": {}}
+], "traceName": "/tmp/t.json"})J");
+  const auto facts = [](const Trace& x) {
+    std::map<std::string, std::string> m;
+    for (const auto& [k, v] : x.meta)
+      if (k.rfind("kineto.", 0) == 0 || k.rfind("device.", 0) == 0) m[k] = v;
+    return m;
+  };
+  const auto before = facts(t);
+  // What the reader kept (docs/ingest.md): every scalar member as its text (not distributedInfo),
+  // the two device names, and its own count.
+  std::set<std::string> keys;
+  for (const auto& [k, v] : before) keys.insert(k);
+  EXPECT_EQ(keys, (std::set<std::string>{"kineto.schemaVersion", "kineto.cuda_driver_version", "kineto.flag",
+                                         "kineto.numstr", "kineto.trace_id", "kineto.weird", "kineto.displayTimeUnit",
+                                         "kineto.baseTimeNanoseconds", "kineto.ratio", "kineto.traceName",
+                                         "device.0.name", "device.2.name", "kineto.zero_duration_events"}));
+  EXPECT_EQ(before.at("kineto.weird"), "a\"b\\c\td\x01");
+  EXPECT_EQ(before.at("device.2.name"), "GPU C");
+  EXPECT_EQ(before.count("device.1.name"), 0u);
+  EXPECT_EQ(before.at("kineto.zero_duration_events"), "1");
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_facts_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  EXPECT_FALSE(j.contains("zero_duration_events"));
+  EXPECT_EQ(j["displayTimeUnit"], "ms");
+  EXPECT_EQ(j["cuda_driver_version"], 13000);  // a number stays a number
+  EXPECT_EQ(j["flag"], true);
+  ASSERT_EQ(j["deviceProperties"].size(), 3u);
+  EXPECT_EQ(j["deviceProperties"][1], nlohmann::json::object());
+  const Trace back = load_trace(path.string());
+  EXPECT_EQ(facts(back), before);
+  // Written again from the re-read trace: the same bytes.
+  const auto again = std::filesystem::temp_directory_path() / ("infertrace_kineto_facts2_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(back, again.string());
+  EXPECT_EQ(slurp(again), slurp(path));
+  std::filesystem::remove(path);
+  std::filesystem::remove(again);
+}
+
+// A trace without Kineto facts (a recording, a bare event list) gets displayTimeUnit "ns" alone.
+TEST(KinetoExports, NoFactsGiveDisplayTimeUnitNanoseconds) {
+  const Trace t = load_text(kTrace);
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_kineto_nofacts_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  const auto j = nlohmann::json::parse(slurp(path));
+  std::filesystem::remove(path);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.insert(k);
+  EXPECT_EQ(keys, (std::set<std::string>{"traceEvents", "displayTimeUnit"}));
+  EXPECT_EQ(j["displayTimeUnit"], "ns");
+}
+
+// A trace with facts but no displayTimeUnit gets "ns", and written again from the trace read back
+// (where "ns" is now a fact) the file is the same bytes: the unit comes first either way (once it
+// was appended after the trace's facts the first time and sorted among them the second).
+TEST(KinetoExports, SecondRoundTripIsTheSameBytesWithoutADisplayTimeUnit) {
+  const Trace t = load_text(R"J({"schemaVersion": 1, "deviceProperties": [{"id": 0, "name": "NVIDIA H100"}],
+  "traceEvents": [
+  {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 439, "tid": 440, "ts": 80, "dur": 3, "args": {}}
+]})J");
+  ASSERT_EQ(t.meta.count("kineto.displayTimeUnit"), 0u);
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto first = dir / ("infertrace_kineto_unit1_" + std::to_string(getpid()) + ".json");
+  const auto second = dir / ("infertrace_kineto_unit2_" + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, first.string());
+  const Trace back = load_trace(first.string());
+  EXPECT_EQ(back.meta.at("kineto.displayTimeUnit"), "ns");
+  EXPECT_EQ(back.meta.at("kineto.schemaVersion"), "1");
+  EXPECT_EQ(back.meta.at("device.0.name"), "NVIDIA H100");
+  write_chrome_json(back, second.string());
+  EXPECT_EQ(slurp(second), slurp(first));
+  std::filesystem::remove(first);
+  std::filesystem::remove(second);
+}

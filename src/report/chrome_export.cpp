@@ -6,8 +6,10 @@
 // The categories and args follow the PyTorch profiler's (Kineto) trace, so the file loads back into
 // infertrace as a Kineto trace with the same launch and fusion analysis (CUDA calls as cuda_runtime /
 // cuda_driver with their correlation, GPU work with device and stream in args; checked by
-// tests/e2e/test_chrome_roundtrip.py).
+// tests/e2e/test_chrome_roundtrip.py). After the events, a Kineto trace's top-level facts as the
+// reader kept them (trace_facts()); an event at ts 0 is marked a real time (Writer::slice).
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -83,7 +85,7 @@ class Writer {
  public:
   explicit Writer(const std::string& path) : path_(path), out_(path) {
     if (!out_) throw Error(path + ": cannot create: " + std::strerror(errno));
-    out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+    out_ << "{\"traceEvents\":[\n";
   }
   void event(const std::string& body) {
     out_ << (first_ ? "" : ",\n") << '{' << body << '}';
@@ -91,8 +93,18 @@ class Writer {
   }
   // `ids`: the "pid" and "tid" fields, both always there (ids() below, or ChromeHostIds, where
   // either may be null).
+  // A slice that starts at exactly 0 carries "zero_ts": "real" in args. The trace had the time 0
+  // (a legacy autograd trace's operator opened as profiling began: the reader keeps it there), but
+  // written as a Kineto event (a category, a numeric pid) it would read back as a Kineto ts of 0, a
+  // field some tool zeroed, and be left out (review RT M2). The mark is on the event, not on the
+  // file: a file-wide mark would have to be read before every event it governs (a top-level key
+  // after the event array, where Kineto writes traceName and this export its trace facts, is met
+  // after the events), and a tool that merges, filters or re-serialises files need not keep it
+  // there; an event carries its own mark wherever it goes. A real Kineto trace never has it, so
+  // its events at ts 0 are still left out. Only events at 0 carry it (no byte more for the rest).
   void slice(const std::string& ids, int64_t ts, int64_t dur, std::string_view name, std::string_view cat,
-             const std::string& args = "") {
+             std::string args = "") {
+    if (ts == 0) append_arg(args, "\"zero_ts\":\"real\"");
     event("\"ph\":\"X\"," + ids + "," + "\"ts\":" + us(ts) + ",\"dur\":" +
           us(dur < 0 ? 0 : dur) + ",\"name\":" + json_str(name) + ",\"cat\":" + json_str(cat) +
           (args.empty() ? "" : ",\"args\":{" + args + "}"));
@@ -106,8 +118,9 @@ class Writer {
     event(std::string("\"ph\":\"M\",\"name\":\"") + what + "\",\"pid\":" + std::to_string(pid) + ",\"tid\":" +
           std::to_string(tid) + ",\"args\":{\"name\":" + json_str(name) + "}");
   }
-  void finish() {
-    out_ << "\n]}\n";
+  // `members`: the top-level members after the event array (trace_facts()).
+  void finish(const std::string& members) {
+    out_ << "\n]," << members << "}\n";
     out_.flush();
     if (!out_) throw Error(path_ + ": write failed");
   }
@@ -295,6 +308,82 @@ void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
   }
 }
 
+// Whether `s` is a JSON number (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?).
+bool is_json_number(std::string_view s) {
+  size_t i = 0;
+  const auto digits = [&] {
+    const size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') ++i;
+  else if (!digits()) return false;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+// The top-level facts of a Kineto trace, as the reader kept them in Trace::meta (docs/ingest.md),
+// written back where the reader finds them (review RT L2): "kineto.KEY" (a scalar top-level member,
+// kept as its text) as the member KEY, and "device.N.name" (the name of deviceProperties' Nth
+// object) as deviceProperties, an object per N with its name ({} for an N without one, so each
+// name keeps its position). A value whose text is a JSON number, true or false is written bare,
+// anything else as a string: read back, both give the same text, which is all the reader keeps
+// (a string "1" and the number 1 are one fact there). The reader's own count
+// "kineto.zero_duration_events" is no member of the file and is not written (read back, the events
+// count themselves). displayTimeUnit is "ns" unless the trace names its own. After the event
+// array, where Kineto writes traceName too: a reader that looks for "traceEvents" in a file's first
+// bytes (report's is_result_document) finds it however long the facts are.
+std::string trace_facts(const Trace& t) {
+  constexpr std::string_view kKineto = "kineto.";
+  constexpr size_t kMaxDevices = 65536;  // device.N.name from a recording's META: no array of billions
+  std::map<size_t, std::string_view> device_names;
+  for (const auto& [key, value] : t.meta) {
+    constexpr std::string_view kHead = "device.", kTail = ".name";
+    if (key.size() <= kHead.size() + kTail.size() || key.rfind(kHead, 0) != 0 ||
+        key.compare(key.size() - kTail.size(), kTail.size(), kTail) != 0)
+      continue;
+    const std::string_view n(key.data() + kHead.size(), key.size() - kHead.size() - kTail.size());
+    if (n.size() > 5 || (n[0] == '0' && n.size() > 1)) continue;  // (as the reader writes N: no leading 0)
+    size_t v = 0;
+    if (std::from_chars(n.data(), n.data() + n.size(), v).ptr != n.data() + n.size()) continue;
+    if (v < kMaxDevices) device_names[v] = value;
+  }
+  const auto member = [](std::string_view k, const std::string& value) {
+    const bool bare = value == "true" || value == "false" || is_json_number(value);
+    return json_str(k) + ":" + (bare ? value : json_str(value)) + ",";
+  };
+  // displayTimeUnit first, whether the trace's or the default: written again from the trace read
+  // back, the members come in the same order (the same bytes).
+  const auto unit = t.meta.find("kineto.displayTimeUnit");
+  std::string out = member("displayTimeUnit", unit == t.meta.end() ? std::string("ns") : unit->second);
+  for (const auto& [key, value] : t.meta) {
+    if (key.rfind(kKineto, 0) != 0) continue;
+    const std::string_view k = std::string_view(key).substr(kKineto.size());
+    if (k == "zero_duration_events" || k == "traceEvents" || k == "displayTimeUnit") continue;
+    if (k == "deviceProperties" && !device_names.empty()) continue;  // (a scalar one: the names win)
+    out += member(k, value);
+  }
+  if (!device_names.empty()) {
+    out += "\"deviceProperties\":[";
+    for (size_t d = 0; d <= device_names.rbegin()->first; ++d) {
+      auto it = device_names.find(d);
+      out += std::string(d ? "," : "") + (it == device_names.end() ? "{}" : "{\"name\":" + json_str(it->second) + "}");
+    }
+    out += "],";
+  }
+  out.pop_back();  // the last ','
+  return out;
+}
+
 }  // namespace
 
 void write_chrome_json(const Trace& trace, const std::string& path) {
@@ -304,7 +393,7 @@ void write_chrome_json(const Trace& trace, const std::string& path) {
   cpu_tracks(trace, w);
   loss_tracks(trace, w);
   gpu_tracks(trace, host, w);
-  w.finish();
+  w.finish(trace_facts(trace));
 }
 
 }  // namespace infertrace

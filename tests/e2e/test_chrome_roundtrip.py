@@ -3,6 +3,8 @@ recording exported and read back as a Kineto trace gives the same launch analysi
 the same fusion analysis (`fusion`, also cut to a decode window), on CUPTI-mode recordings made
 without a GPU (tests/support/cupti_synth: the plain launch loop, the same on a raw GPU clock, and
 the eager-decode-shaped recording of the closed-loop test)."""
+import glob
+import gzip
 import json
 import os
 import subprocess
@@ -91,6 +93,84 @@ with tempfile.TemporaryDirectory() as d:
                 if k != "file":
                     check(a.get(k) == b.get(k), "%s: analyze %s differs after the round trip: %r vs %r" %
                           (name, k, str(a.get(k))[:200], str(b.get(k))[:200]))
+
+    # A legacy autograd trace (no category, pid "CPU functions", times from the profile's start)
+    # whose first operator starts at 0, a real time there that the reader keeps: read back from the
+    # export every operator is there, with the same host span and t_begin (review RT M2: the export
+    # wrote it as a Kineto operator at ts 0, which the reader left out as a zeroed field).
+    legacy_ops = [("aten::empty", 0, 5), ("aten::add", 3, 10), ("aten::mul", 20, 4)]
+    legacy = os.path.join(d, "legacy0.json")
+    with open(legacy, "w") as f:
+        json.dump([{"name": n, "ph": "X", "ts": ts, "dur": dur, "tid": 1, "pid": "CPU functions", "args": {}}
+                   for n, ts, dur in legacy_ops], f)
+    legacy_chrome = os.path.join(d, "legacy0.chrome.json")
+    e = run("export", legacy, "--chrome", legacy_chrome)
+    check(e.returncode == 0, "legacy0: export --chrome: %s" % e.stderr)
+    a, b = json_of("analyze", legacy, "--json"), json_of("analyze", legacy_chrome, "--json") if e.returncode == 0 else None
+    if a and b:
+        # The original as the input says (us -> ns), so that equal figures are the right ones.
+        begin = min(ts for _, ts, _ in legacy_ops) * 1000
+        end = max(ts + dur for _, ts, dur in legacy_ops) * 1000
+        check(a["operators"] == len(legacy_ops) and a["host"]["t_begin_ns"] == begin and
+              a["host"]["span_ns"] == end - begin, "legacy0: the original reads %r operators, host %r" %
+              (a["operators"], {k: a["host"].get(k) for k in ("t_begin_ns", "span_ns")}))
+        check(b["skipped"] == {}, "legacy0: the round trip skipped %r" % b["skipped"])
+        for k in sorted(set(a) | set(b)):
+            if k != "file":
+                check(a.get(k) == b.get(k), "legacy0: analyze %s differs after the round trip: %r vs %r" %
+                      (k, str(a.get(k))[:200], str(b.get(k))[:200]))
+
+    # A real Kineto trace's event at ts 0 is still a zeroed field, left out and counted: only the
+    # export's mark (args "zero_ts": "real") keeps one.
+    kineto0 = os.path.join(d, "kineto0.json")
+    kineto_events = [{"ph": "X", "cat": "cpu_op", "name": "aten::zeroed", "pid": 439, "tid": 440, "ts": 0, "dur": 3},
+                     {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 439, "tid": 440, "ts": 1790857026000000,
+                      "dur": 40},
+                     {"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 7, "ts": 0, "dur": 2,
+                      "args": {"device": 0, "stream": 7, "correlation": 3}}]
+    with open(kineto0, "w") as f:
+        json.dump({"schemaVersion": 1, "traceEvents": kineto_events}, f)
+    k = json_of("ingest", kineto0, "--json")
+    if k:
+        zero = sum(1 for x in kineto_events if x["ts"] == 0)
+        kept_ops = sum(1 for x in kineto_events if x["cat"] == "cpu_op" and x["ts"] != 0)
+        check(k["skipped"].get("skipped_zero_ts") == zero and k["operators"] == kept_ops and k["kernels"] == 0,
+              "kineto0: a Kineto event at ts 0 was not left out: skipped %r, operators %r" % (k["skipped"], k["operators"]))
+
+    # A Kineto trace's top-level facts (device names, CUDA driver/runtime/CUPTI versions,
+    # baseTimeNanoseconds, traceName, trace_id, schemaVersion, displayTimeUnit), as the reader keeps
+    # them in meta, are the same after the round trip (review RT L2: the export wrote none). What
+    # to expect is worked out here from the file's own top level (scalar members as their JSON
+    # text, deviceProperties' names by position), and the original's ingest must hold exactly that.
+    shared_dirs = [os.environ.get("INFERTRACE_SHARED_DIR", ""), os.path.join(src, "..", "shared"),
+                   os.path.join(src, "..", "..", "shared")]
+    fixtures = next((sorted(glob.glob(os.path.join(s, "fixtures", "kineto-h100", "*_bs1.json.gz")))
+                     for s in shared_dirs if s and os.path.isdir(os.path.join(s, "fixtures", "kineto-h100"))), [])
+    for trace in [os.path.join(src, "examples", "traces", "gpt2_prefill_bs1.json.gz")] + fixtures:
+        name = os.path.basename(trace)
+        with gzip.open(trace, "rt") as f:
+            top = json.load(f, parse_int=str, parse_float=str)  # numbers as their text
+        expected = {}
+        for key, v in top.items():
+            if isinstance(v, bool):
+                expected["kineto." + key] = "true" if v else "false"
+            elif isinstance(v, str):
+                expected["kineto." + key] = v
+        for i, dev in enumerate(x for x in top.get("deviceProperties", []) if isinstance(x, dict)):
+            if isinstance(dev.get("name"), str):
+                expected["device.%d.name" % i] = dev["name"]
+        check(any(k.startswith("device.") for k in expected) and "kineto.cuda_driver_version" in expected,
+              "%s: no device name or driver version at its top level: %r" % (name, sorted(expected)))
+        chrome = os.path.join(d, name + ".facts.json")
+        e = run("export", trace, "--chrome", chrome)
+        check(e.returncode == 0, "%s: export --chrome: %s" % (name, e.stderr))
+        a, b = json_of("ingest", trace, "--json"), json_of("ingest", chrome, "--json") if e.returncode == 0 else None
+        if a and b:
+            facts = lambda doc: {k: v for k, v in doc["meta"].items()
+                                 if k in expected or (k.startswith(("kineto.", "device.")) and
+                                                      k != "kineto.zero_duration_events")}
+            check(facts(a) == expected, "%s: ingest --json meta %r, the file's top level %r" % (name, facts(a), expected))
+            check(facts(b) == facts(a), "%s: the round trip's facts %r, the original's %r" % (name, facts(b), facts(a)))
 
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))

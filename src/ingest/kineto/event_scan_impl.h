@@ -523,7 +523,7 @@ class EventScanner {
   }
 
   // What args() does with the value of an args key.
-  enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name, Duration };
+  enum class A : uint8_t { Other, ExternalId, Correlation, Stream, Device, Grid, Block, Name, Duration, ZeroTs };
   using ArgKeys = KeyCache<A>;
 
   // The args key at `k` (its closing quote is known to follow within the piece).
@@ -537,6 +537,7 @@ class EventScanner {
       case 'g': return key_is<"grid">(k) ? A::Grid : A::Other;
       case 'b': return key_is<"block">(k) ? A::Block : A::Other;
       case 'n': return key_is<"name">(k) ? A::Name : A::Other;
+      case 'z': return key_is<"zero_ts">(k) ? A::ZeroTs : A::Other;
       default: return A::Other;
     }
   }
@@ -876,6 +877,12 @@ class EventScanner {
             std::string_view d;
             p = str(p, d);
             e.dur_not_measured = d == "not measured";
+            break;
+          }
+          case A::ZeroTs: {
+            std::string_view z;
+            p = str(p, z);
+            e.zero_ts_real = z == "real";
             break;
           }
           case A::Other: break;

@@ -79,8 +79,11 @@ bool EventSink::usable(const RawEvent& e, Cat cat, bool legacy) {
   // Kineto writes absolute times (microseconds of a system clock, 10^12 and more): a ts of exactly 0
   // is a field a tool zeroed, and kept it would stretch every span (inference latency, a launch's
   // latency) across the whole clock. The legacy export counts from the profile's start, where 0
-  // is a real time (a range opened as profiling began).
-  if (e.ts.v == 0 && !legacy) {
+  // is a real time (a range opened as profiling began). So is one that infertrace's Chrome export
+  // marked (args "zero_ts": "real", RawEvent::zero_ts_real): it writes the times of the trace it
+  // read, where a legacy trace's 0 was kept, and writes them as a Kineto trace's (category, numeric
+  // pid), which the legacy rule no longer recognises (review RT M2).
+  if (e.ts.v == 0 && !legacy && !e.zero_ts_real) {
     t_.count_skipped("skipped_zero_ts");
     return false;
   }

@@ -61,6 +61,10 @@ struct RawEvent {
   // args "duration": "not measured": infertrace's Chrome export of a call whose duration was not
   // recorded, written with "dur" 0 for the viewers (report/chrome_export.cpp).
   bool dur_not_measured = false;
+  // args "zero_ts": "real": infertrace's Chrome export of an event whose start is exactly 0 in the
+  // trace it came from (a legacy autograd trace's range opened as profiling began), so that the
+  // Kineto rule for a ts of 0 (a zeroed field, EventSink::usable) does not leave it out (review RT M2).
+  bool zero_ts_real = false;
 };
 
 class EventSink {

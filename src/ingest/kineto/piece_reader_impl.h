@@ -400,6 +400,14 @@ class PieceParser {
         case 'n':
           if (key_is<"name">(k)) { str(a, e.arg_name, &e.has_arg_name, &e.arg_name_escaped); continue; }
           break;
+        case 'z':
+          if (key_is<"zero_ts">(k)) {
+            std::string_view z;
+            str(a, z);
+            e.zero_ts_real = z == "real";
+            continue;
+          }
+          break;
         default:
           break;
       }
