@@ -503,3 +503,14 @@ TEST(HtmlSched, AnUnreadableBoundIsSaidNotSilentlyDropped) {
   // A readable one has no such row.
   EXPECT_FALSE(has(section_text(full_doc()), "bound unknown")) << section_text(full_doc());
 }
+
+// Thread ids reused (docs/sched.md): the page says it as the terminal does, only when there were some.
+TEST(HtmlSched, ReusedThreadIdsAreSaidAsTheTerminalSaysThem) {
+  json j = full_doc();
+  EXPECT_FALSE(has(section_text(j), "thread ids reused")) << section_text(j);
+  j["thread_ids_reused"] = 2, j["pairs_across_thread_end"] = 1;
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"thread ids reused", "2 (an id named a second thread after its first exited: each life counted "
+                                               "apart, an outsider&#39;s switches left out; 1 launch pairs across an exit left out)"})))
+      << t;
+}
