@@ -511,6 +511,6 @@ TEST(HtmlSched, ReusedThreadIdsAreSaidAsTheTerminalSaysThem) {
   j["thread_ids_reused"] = 2, j["pairs_across_thread_end"] = 1;
   const std::string t = section_text(j);
   EXPECT_TRUE(has(t, row({"thread ids reused", "2 (an id named a second thread after its first exited: each life counted "
-                                               "apart, an outsider&#39;s switches left out; 1 launch pairs across an exit left out)"})))
+                                               "apart, an outsider&#39;s switches left out; 1 launch pair across an exit left out)"})))
       << t;
 }

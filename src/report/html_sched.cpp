@@ -390,7 +390,9 @@ std::string impact_table(const json& doc, const Recorded& r) {
     tb.add_row({"thread ids reused",
                 count_or(member(doc, "thread_ids_reused")) +
                     " (an id named a second thread after its first exited: each life counted apart, an outsider's switches left out; " +
-                    count_or(member(doc, "pairs_across_thread_end")) + " launch pairs across an exit left out)"});
+                    count_or(member(doc, "pairs_across_thread_end")) +
+                    (num(doc, "pairs_across_thread_end").value_or(0) == 1 ? " launch pair" : " launch pairs") +
+                    " across an exit left out)"});
   // A recording whose ring was full (docs/sched.md, "Lost events"): these keys exist only then.
   if (auto m = num(doc, "switch_ins_lost_by_recorder"); m && *m > 0)
     tb.add_row({"switch-ins the recorder may have lost",

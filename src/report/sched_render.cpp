@@ -545,7 +545,8 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     head.add_row({"thread ids reused", format_count(a.thread_ids_reused) +
                                            " (an id named a second thread after its first exited: each life counted apart, "
                                            "an outsider's switches left out; " +
-                                           format_count(a.pairs_across_thread_end) + " launch pairs across an exit left out)"});
+                                           format_count(a.pairs_across_thread_end) +
+                                           plural(a.pairs_across_thread_end, " launch pair", " launch pairs") + " across an exit left out)"});
   if (a.switch_ins_lost_by_recorder > 0)
     head.add_row({"switch-ins the recorder may have lost", format_count(a.switch_ins_lost_by_recorder) +
                                                                " (switched out twice across a loss window)"});
