@@ -2,9 +2,12 @@
 // traces whose expected figures are worked out in the comments from the events inserted.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "analysis/gpu_starvation.h"
 #include "analysis/sched.h"
 #include "analysis/thread_lives.h"
+#include "report/sched_render.h"
 
 namespace infertrace {
 namespace {
@@ -117,6 +120,15 @@ TEST(ThreadLives, TracedThreadWithAReusedIdStartsItsOwnPairsAndWalk) {
   EXPECT_EQ(a.blocked.count, 1);
   EXPECT_EQ(a.pairs_across_thread_end, 1);
   EXPECT_EQ(a.thread_ids_reused, 1);
+  std::ostringstream text;
+  t.meta["events"] = "launch,sched";
+  print_sched_report(text, t, a);
+  const size_t row = text.str().find("thread ids reused ");
+  ASSERT_NE(row, std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find(" 1 (an id named a second thread after its first exited", row),
+            text.str().find_first_not_of(' ', row + 17) - 1)
+      << text.str();
+  EXPECT_NE(text.str().find("; 1 launch pair across an exit left out)"), std::string::npos) << text.str();
   const ThreadSched* th = thread_of(a, 300);
   ASSERT_NE(th, nullptr);
   EXPECT_EQ(th->offcpu, 50);
