@@ -247,12 +247,17 @@ TEST(SchedAnalysis, RunQueueLineSaysWhyItIsEmpty) {
   EXPECT_NE(runq_line(t).find("not recorded (--events)"), std::string::npos) << runq_line(t);
   Trace quiet;  // sched recorded, but the traced thread was never switched (one IRQ): no sample
   quiet.source = TraceSource::Recording;
-  quiet.meta["events"] = "launch,sched,irq";
+  quiet.meta["events"] = "launch,sched,wakeup,irq";
   for (ns_t ts : {0, 1000, 2000}) launch(quiet, kMain, ts, 100);
   irq(quiet, IrqKind::Soft, "TIMER", 500, 100, kMain);
   const std::string l = runq_line(quiet);
   EXPECT_NE(l.find("no samples (no wake-up or preemption was followed by a switch-in)"), std::string::npos) << l;
   EXPECT_EQ(l.find("not recorded"), std::string::npos) << l;
+  quiet.meta["events"] = "launch,sched";  // no wakeup: the empty line says they were not recorded (review S40 L2)
+  const std::string no_wakeups = runq_line(quiet);
+  EXPECT_NE(no_wakeups.find("no samples (no preemption was followed by a switch-in; wake-ups not recorded: --events)"),
+            std::string::npos)
+      << no_wakeups;
 }
 
 // The tail's shares when the slowest pair was both preempted and interrupted: it counts as

@@ -342,7 +342,7 @@ TEST(SchedWording, BlockingImpactSaysItIsTheThreadsOwnWaits) {
   const double blocked = 20 * 5000.0 / static_cast<double>(a.wall);
   EXPECT_NEAR(*a.impact_blocked, blocked, 1e-12);
   char want[160];
-  std::snprintf(want, sizeof want, ", %.2f%% of it in pairs where the thread blocked (its own waits, not preemption)", blocked * 100);
+  std::snprintf(want, sizeof want, ", of which %.2f%% of wall time in pairs where the thread blocked (its own waits, not preemption)", blocked * 100);
   EXPECT_EQ(a.signature, "blocking") << a.verdict;
   EXPECT_TRUE(has(a.verdict, want)) << a.verdict;
 }

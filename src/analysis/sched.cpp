@@ -306,8 +306,9 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     a.events_listed = true;
     a.switches_recorded = list.find(",sched,") != std::string::npos;
     a.irqs_recorded = list.find(",irq,") != std::string::npos;
+    a.wakeups_recorded = list.find(",wakeup,") != std::string::npos;
   } else if (!a.has_os_events) {
-    a.switches_recorded = a.irqs_recorded = false;
+    a.switches_recorded = a.irqs_recorded = a.wakeups_recorded = false;
   }
   if (a.irqs_recorded) {
     const auto sv = trace.meta.find("irq.system_vectors");

@@ -220,6 +220,9 @@ struct SchedAnalysis {
   // recorded_from_ns / recorded_to_ns: record since 2026-12-05; widened to hold any event outside
   // it) or "event_span" (from the first to the last event: Kineto traces, older recordings).
   std::string wall_source = "event_span";
+  // Whether wake-ups were recorded (META events lists "wakeup"; a trace that does not list its
+  // events: as switches_recorded). Without them a blocked thread has no run-queue sample.
+  bool wakeups_recorded = true;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

@@ -115,7 +115,7 @@ std::string impact_phrase(const SchedAnalysis& a, double impact) {
   // Blocked pairs' excess is the thread's own waits (sleeps, I/O): "scheduler cost" alone read as
   // the scheduler's doing right after a verdict that pinning will not help (review SP L4).
   if (a.impact_blocked && *a.impact_blocked > 0) {
-    std::snprintf(buf, sizeof buf, ", %.2f%% of it in pairs where the thread blocked (its own waits, not preemption)",
+    std::snprintf(buf, sizeof buf, ", of which %.2f%% of wall time in pairs where the thread blocked (its own waits, not preemption)",
                   *a.impact_blocked * 100);
     out += buf;
   }

@@ -372,7 +372,9 @@ std::string impact_table(const json& doc, const Recorded& r) {
       s = num(rq, "samples").value_or(0) > 0
               ? ns_or(member(rq, "p50")) + " / " + ns_or(member(rq, "p99")) + " / " + ns_or(member(rq, "max")) + " (" +
                     count_or(member(rq, "samples")) + " samples)"
-              : "no samples (no wake-up or preemption was followed by a switch-in)";
+              : member(doc, "wakeups_recorded") == json(false)
+                  ? "no samples (no preemption was followed by a switch-in; wake-ups not recorded: --events)"
+                  : "no samples (no wake-up or preemption was followed by a switch-in)";
     tb.add_row({"run-queue latency p50 / p99 / max", s});
     // The main launching thread's own waits (documents saved before 2026-12-02 lack them).
     if (const json& m = member(rq, "main_thread"); m.is_object() && r.switches)

@@ -352,6 +352,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
     j["runq_latency_ns"]["main_thread"] = nullptr;
   }
   j["switch_ins_missing"] = if_sw(a.switch_ins_missing);  // two switch-outs in a row: needs switches
+  j["wakeups_recorded"] = a.wakeups_recorded;
   // Thread ids that named two threads in turn (analysis/thread_lives.h): a death is a switch-out,
   // so unknown (null) without switches; the pairs such a reuse would have made, left out.
   j["thread_ids_reused"] = if_sw(a.thread_ids_reused);
@@ -529,7 +530,9 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                 !a.switches_recorded ? std::string("not recorded (--events)")
                 : a.runq_samples > 0 ? format_ns(a.runq_p50) + " / " + format_ns(a.runq_p99) + " / " +
                                            format_ns(a.runq_max) + " (" + format_count(a.runq_samples) + " samples)"
-                                     : std::string("no samples (no wake-up or preemption was followed by a switch-in)")});
+                                     : std::string(a.wakeups_recorded ? "no samples (no wake-up or preemption was followed by a switch-in)"
+                                                                      : "no samples (no preemption was followed by a switch-in; wake-ups not "
+                                                                        "recorded: --events)")});
   // The launching thread's own waits: the pooled figures above include every traced thread.
   if (a.switches_recorded && a.main_tid >= 0)
     head.add_row({"  of the main launching thread", a.main_runq_samples > 0

@@ -64,6 +64,12 @@ void Scheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+int64_t Scheduler::start_draining() {
+  std::lock_guard lk(mu_);
+  draining_ = true;
+  return in_system_;
+}
+
 int64_t Scheduler::drain(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lk(mu_);
   draining_ = true;

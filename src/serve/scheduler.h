@@ -93,6 +93,9 @@ class Scheduler {
   // ended by themselves); when some were, the engine thread has been told to stop at its next
   // loop, and stop() (which the caller still calls) cancels them.
   int64_t drain(std::chrono::steady_clock::time_point deadline);
+  // drain()'s first step alone: refuses new requests from now on and returns how many are in the
+  // system at that moment (the ones a drain then waits for; none can join them).
+  int64_t start_draining();
   // Requests submitted and not yet ended (waiting + active).
   int64_t in_system() const;
 

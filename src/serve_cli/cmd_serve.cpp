@@ -162,7 +162,7 @@ void run_serve(const ServeArgs& a) {
       const auto t0 = std::chrono::steady_clock::now();
       std::fprintf(stderr, "infertrace serve: stopping: %lld requests in flight get up to %lld s to finish (new ones get 503; "
                            "a second signal exits at once)\n",
-                   static_cast<long long>(scheduler.in_system()), static_cast<long long>(drain_timeout));
+                   static_cast<long long>(scheduler.start_draining()), static_cast<long long>(drain_timeout));
       const int64_t left = scheduler.drain(t0 + std::chrono::seconds(drain_timeout));
       const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (left > 0)
