@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -327,26 +328,51 @@ TEST(RecordingReader, TaskStateAtTheAttachAndTheOldLayout) {
   EXPECT_THROW(read(g), InputError);
 }
 
-// The list's meta key is the reader's own: a META of that name in a file is replaced by what the
-// TASK records say (none: no key), and an entry that does not read as one is left out.
-TEST(RecordingReader, AttachStatesKeyIsTheReadersOwn) {
+// Every TASK record is a row of the process tree's table (Trace::tasks), by time, with its kind,
+// parent (New), state (Existing) and name; a kind past Exit is counted, not kept. A file's META named
+// "recording.attach_states" (the key the reader derived before 2026-12-05) is an ordinary key.
+TEST(RecordingReader, TaskRecordsAreTheProcessTreeTable) {
   File f(2);
   f.meta("recording.attach_states", "1:2:3:S");
-  EXPECT_EQ(read(f).meta.count("recording.attach_states"), 0u);
-  size_t p = f.event(7, 56, 0, 900, 100, 101);
-  put32(f.b, p + 48, 'D');
+  const auto task = [&](uint64_t ts, uint32_t pid, uint32_t tid, uint32_t kind, uint32_t parent, uint32_t len = 48) {
+    const size_t p = f.event(7, len, 0, ts, pid, tid);
+    put32(f.b, p + 24, kind);
+    put32(f.b, p + 28, parent);
+    putstr(f.b, p + 32, "c" + std::to_string(tid));
+    return p;
+  };
+  task(500, 100, 102, 1, 101);  // written before an earlier one: the table is by time
+  put32(f.b, task(300, 100, 101, 0, 0, 56) + 48, 'S');
+  task(700, 100, 102, 2, 0);
+  task(900, 100, 102, 3, 0);
+  task(950, 100, 103, 9, 0);  // a later writer's kind
   const Trace t = read(f);
-  EXPECT_EQ(t.meta.at("recording.attach_states"), "100:101:900:D");
-  Trace odd;
-  odd.meta["recording.attach_states"] = "1:2:3:S,x:2:3:S,1:2:3,1:2:3:SS,4:5:6:-,-1:2:3:R,7:8:9:R";
-  const std::vector<ThreadAtAttach> a = attach_states(odd);
-  ASSERT_EQ(a.size(), 3u);
-  EXPECT_EQ(a[0].tid, 2);
+  EXPECT_EQ(t.meta.at("recording.attach_states"), "1:2:3:S");
+  ASSERT_EQ(t.tasks.size(), 4u);
+  const std::vector<std::tuple<ns_t, int64_t, TaskKind, int64_t, char, std::string>> want{
+      {300, 101, TaskKind::Existing, -1, 'S', "c101"},
+      {500, 102, TaskKind::New, 101, 0, "c102"},
+      {700, 102, TaskKind::Exec, -1, 0, "c102"},
+      {900, 102, TaskKind::Exit, -1, 0, "c102"}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    const TaskEvent e = t.tasks.row(i);
+    EXPECT_EQ(std::make_tuple(e.ts, e.tid, e.kind, e.parent_tid, e.state, std::string(t.str(e.comm))), want[i]) << i;
+    EXPECT_EQ(e.pid, 100) << i;
+  }
+  EXPECT_EQ(t.skipped.at("task_unknown_kind"), 1);
+  const std::vector<ThreadAtAttach> a = attach_states(t);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].tid, 101);
   EXPECT_EQ(a[0].state, 'S');
-  EXPECT_EQ(a[1].pid, 4);
-  EXPECT_EQ(a[1].state, 0);  // '-': unknown
-  EXPECT_EQ(a[2].ts, 9);
-  EXPECT_EQ(a[2].state, 'R');
+  // set_attach_states replaces the Existing rows alone, and keeps the table by time.
+  Trace u;
+  for (size_t i = 0; i < t.tasks.size(); ++i) u.tasks.push(t.tasks.row(i));
+  set_attach_states(u, {{600, 100, 104, 'D'}, {100, 100, 105, 0}});
+  ASSERT_EQ(u.tasks.size(), 5u);
+  EXPECT_EQ(u.tasks.tid[0], 105);
+  EXPECT_EQ(u.tasks.tid[1], 102);
+  EXPECT_EQ(u.tasks.tid[2], 104);
+  EXPECT_EQ(u.tasks.state[2], 'D');
 }
 
 TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {

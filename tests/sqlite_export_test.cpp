@@ -213,6 +213,33 @@ TEST(SqliteExport, NamedNegativePidsStayAndOnlyMinusOneIsNull) {
   std::filesystem::remove(path);
 }
 
+// The process tree (Trace::tasks) as the `task` table: kind by name, the attach state as a letter
+// (NULL unknown and for other kinds), parent_tid for a new one only, comm.
+TEST(SqliteExport, TaskTableHoldsTheProcessTree) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.tasks.push({100, 10, 11, TaskKind::Existing, -1, 'S', t.strings.intern("main")});
+  t.tasks.push({200, 10, 12, TaskKind::New, 11, 0, t.strings.intern("worker")});
+  t.tasks.push({300, 10, 10, TaskKind::Exec, -1, 0, t.strings.intern("python3")});
+  t.tasks.push({400, 10, 12, TaskKind::Exit, -1, 0, t.strings.intern("worker")});
+  t.tasks.push({500, 20, 20, TaskKind::Existing, -1, 0, kNoString});
+  const std::string path = tmp_db("sqlite_task.db");
+  write_sqlite_file(t, path, SqliteAnalyses{});
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(scalar(db, "select count(*) from task"), "5");
+  EXPECT_EQ(scalar(db, "select group_concat(kind, ',') from (select kind from task order by ts_ns)"), "existing,new,exec,exit,existing");
+  EXPECT_EQ(scalar(db, "select state from task where tid = 11"), "S");
+  EXPECT_EQ(scalar(db, "select state from task where tid = 20"), "NULL");
+  EXPECT_EQ(scalar(db, "select parent_tid from task where kind = 'new'"), "11");
+  EXPECT_EQ(scalar(db, "select parent_tid from task where kind = 'exec'"), "NULL");
+  EXPECT_EQ(scalar(db, "select comm from task where kind = 'exec'"), "python3");
+  EXPECT_EQ(scalar(db, "select comm from task where tid = 20"), "NULL");
+  EXPECT_EQ(scalar(db, "select pid || ':' || ts_ns from task where kind = 'exit'"), "10:400");
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+}
+
 TEST(SqliteExport, ReplacesAnExistingFileAndReportsUnwritablePaths) {
   const Trace t = recording_like_trace();
   const std::string path = tmp_db("sqlite_replace.db");

@@ -41,12 +41,20 @@ const ThreadSched* thread_of(const SchedAnalysis& a, int64_t tid) {
   return nullptr;
 }
 
+void task(Trace& t, ns_t ts, int64_t pid, int64_t tid, TaskKind kind) {
+  TaskEvent e;
+  e.ts = ts, e.pid = pid, e.tid = tid, e.kind = kind;
+  t.tasks.push(e);
+}
+
 // Lives are split at each final switch-out; the switch-out belongs to the life it ends.
 TEST(ThreadLives, LifeAndTracedByEventsAfterEachDeath) {
   Trace t;
+  task(t, 10, 7, 7, TaskKind::Existing);        // life 0: alive at the attach
   sw(t, 100, 7, 7, kTaskDead, kOther, kOther);  // 7 dies at 100
   sw(t, 300, 7, 7, kTaskDead, kOther, kOther);  // the next 7 dies at 300
   launch(t, 7, 7, 200);                          // life 1 made a launch: traced
+  sw(t, 400, 7, 7, 0, kOther, kOther);           // life 2: a switch only (an outsider)
   const ThreadLives lives(t);
   EXPECT_EQ(lives.life(7, 50), 0u);
   EXPECT_EQ(lives.life(7, 100), 0u);
@@ -59,6 +67,64 @@ TEST(ThreadLives, LifeAndTracedByEventsAfterEachDeath) {
   EXPECT_FALSE(lives.traced(7, 400));  // nothing only a traced thread gets after 300
   EXPECT_TRUE(lives.traced(8, 400));
   EXPECT_EQ(lives.ids_reused(), 1);
+}
+
+// Review S40 H1: with --events launch,sched (no wake-ups, no syscalls) a thread of a traced pool
+// that gets a dead pool thread's id has no event but its switches and its TASK record: that record
+// says it is traced. Thread 500 of process 100, made at 10, preempted 50 -> 60, exits at 100; a new
+// thread of process 100 gets id 500 at 150, is preempted 200 -> 260 and 300 -> 330, exits at 400.
+// Expected: 5 switch-outs (3 preempted), off-CPU 10 + 60 + 30 = 100.
+TEST(ThreadLives, TaskRecordMakesASwitchOnlyLifeTraced) {
+  Trace t;
+  t.meta["events"] = "launch,sched";
+  for (int i = 1; i <= 4; ++i) launch(t, kPid, kMain, 100 * i);
+  task(t, 10, kPid, 500, TaskKind::New);
+  sw(t, 50, kPid, 500, 0, kOther, kOther);
+  sw(t, 60, kOther, kOther, 0, kPid, 500);
+  sw(t, 100, kPid, 500, kTaskDead, kOther, kOther);
+  task(t, 150, kPid, 500, TaskKind::New);
+  sw(t, 160, kOther, kOther, 0, kPid, 500);
+  sw(t, 200, kPid, 500, 0, kOther, kOther);
+  sw(t, 260, kOther, kOther, 0, kPid, 500);
+  sw(t, 300, kPid, 500, 0, kOther, kOther);
+  sw(t, 330, kOther, kOther, 0, kPid, 500);
+  sw(t, 400, kPid, 500, kTaskDead, kOther, kOther);
+  const SchedAnalysis a = analyze_sched(t, {});
+  const ThreadSched* th = thread_of(a, 500);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->switch_outs, 5);
+  EXPECT_EQ(th->preemptions, 3);
+  EXPECT_EQ(th->offcpu, 10 + 60 + 30);
+  EXPECT_EQ(a.thread_ids_reused, 1);
+}
+
+// Review S40 M1: an untraced process (pid = tid 600) shares the CPU with the traced main thread
+// (preempts it at 100, preempted back at 150, again 200 / 260) and exits at 300; then the traced
+// process makes a thread that gets id 600 (TASK New at 400), which blocks 450 -> 500 and exits at
+// 600. Expected: the first life is the outsider's (no record of a traced thread in it while the
+// later one has one): switch-outs main's 2 preemptions + 600's block and exit = 4, not 7 (with the
+// outsider's 3); 600's off-CPU time its block's 50 alone, none of the outsider's.
+TEST(ThreadLives, UntracedProcessBeforeATracedThreadWithItsIdIsNotTraced) {
+  Trace t;
+  for (int i = 1; i <= 6; ++i) launch(t, kPid, kMain, 100 * i + 10);
+  sw(t, 100, kPid, kMain, 0, 600, 600);
+  sw(t, 150, 600, 600, 0, kPid, kMain);
+  sw(t, 200, kPid, kMain, 0, 600, 600);
+  sw(t, 260, 600, 600, 0, kPid, kMain);
+  sw(t, 300, 600, 600, kTaskDead, kOther, kOther);
+  task(t, 400, kPid, 600, TaskKind::New);
+  sw(t, 420, kOther, kOther, 0, kPid, 600);
+  sw(t, 450, kPid, 600, 1, kOther, kOther);
+  sw(t, 500, kOther, kOther, 0, kPid, 600);
+  sw(t, 600, kPid, 600, kTaskDead, kOther, kOther);
+  const SchedAnalysis a = analyze_sched(t, {});
+  EXPECT_EQ(a.switch_outs, 4);
+  EXPECT_EQ(a.preemptions, 2);
+  const ThreadSched* th = thread_of(a, 600);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->switch_outs, 2);
+  EXPECT_EQ(th->offcpu, 50);
+  EXPECT_EQ(a.thread_ids_reused, 1);
 }
 
 // The traced child (pid = tid 200) launches twice, blocks once (1800 -> 2200) and exits at 2800. An

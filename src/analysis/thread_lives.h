@@ -9,12 +9,17 @@
 //
 // A thread's death is its last switch-out, the one whose prev_state has TASK_DEAD (0x80): the
 // kernel sets it before the final schedule. An id's lives are the spans between its deaths: life 0
-// up to and including its first death, life k after the k-th. Life 0 is whoever the scope says
-// (analysis/sched_scope.h); a later life is a traced thread's only when the recording holds an event
-// the recorder writes for traced threads alone in it (a launch or sync call, a syscall, an IRQ that
-// interrupted it, a wake-up of it: a new thread's wake-up is recorded before its first switch-in),
-// else it is an outsider's and its switches are not the traced threads'. A death the recorder lost
-// (a full ring) leaves the lives around it joined, as before this rule.
+// up to and including its first death, life k after the k-th. A life is a traced thread's when the
+// recording holds, in it, a record the recorder writes for traced threads alone: one of the process
+// tree (Trace::tasks: a thread made while recording, the command's exec, a thread alive at the
+// attach, an exit), a launch or sync call, a syscall, an IRQ that interrupted it, a wake-up of it.
+// Every traced thread has at least the first kind, whatever --events asked for (a TASK record is
+// always written), so a later life without any is an outsider's, seen only as a traced thread's
+// switch partner. Life 0 is the scope's to judge (analysis/sched_scope.h), unless it has no such
+// record while a later life has: then it was an untraced process's before a traced thread got the
+// id. A death the recorder lost (a full ring) leaves the lives around it joined, as before this
+// rule; a lost TASK record, with no other record of that life, makes the life read as an
+// outsider's.
 #pragma once
 
 #include <cstdint>
@@ -34,15 +39,15 @@ class ThreadLives {
 
   // The life of `tid` that `ts` falls in (0 for an id that never died).
   uint32_t life(int64_t tid, ns_t ts) const;
-  // Whether that life is one of a traced thread (life 0: always; the scope decides).
+  // Whether that life is a traced thread's (an id that never died: true, the scope decides).
   bool traced(int64_t tid, ns_t ts) const;
-  // Ids that died and came back within the recording (as a traced or an untraced thread).
+  // Ids that named two threads in turn within the recording, one of them a traced thread's.
   int64_t ids_reused() const { return ids_reused_; }
 
  private:
   struct Deaths {
     std::vector<ns_t> at;              // ascending
-    std::vector<uint8_t> life_traced;  // per life after a death: life_traced[k - 1] for life k
+    std::vector<uint8_t> life_traced;  // per life, 0 .. deaths
   };
   std::unordered_map<int64_t, Deaths> by_tid_;
   int64_t ids_reused_ = 0;

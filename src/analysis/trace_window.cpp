@@ -4,7 +4,6 @@
 #include <string>
 #include <unordered_set>
 
-#include "trace/attach_states.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -56,13 +55,10 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
   filter_rows(t.wakeups, [&](size_t i) { return inside(t.wakeups.ts[i]); });
   filter_rows(t.irqs, [&](size_t i) { return inside(t.irqs.ts[i]); });
   filter_rows(t.syscalls, [&](size_t i) { return inside(t.syscalls.ts[i]); });
-  // A thread's state at the attach says where it was at that moment: outside the window it would
-  // start an off-CPU interval at a time whose switches were cut away.
-  if (t.meta.count(kAttachStatesKey)) {
-    std::vector<ThreadAtAttach> attached = attach_states(t);
-    std::erase_if(attached, [&](const ThreadAtAttach& a) { return !inside(a.ts); });
-    set_attach_states(t, attached);
-  }
+  // The process tree's records as the other tables: a thread's state at the attach says where it
+  // was at that moment, and outside the window it would start an off-CPU interval at a time whose
+  // switches were cut away.
+  filter_rows(t.tasks, [&](size_t i) { return inside(t.tasks.ts[i]); });
   // A window that keeps none of the trace's CUDA work is an error: analyzing the empty rest printed
   // "0 kernels". Outside the span of that work it is another run's window (or a trace on another
   // clock, such as a PyTorch profiler trace); inside it, the recording has a hole there.

@@ -15,7 +15,7 @@ struct TraceWindow {
 // inside the window, and the GPU activities launched by a kept API call (matched by correlation
 // id, so work a call queued inside the window stays even if it runs after `to`); a GPU activity
 // whose correlation matches no API call of the trace is kept when it starts inside the window.
-// Threads' states at the attach (trace/attach_states.h) stay when their stamp is inside the window.
+// The task table (Trace::tasks: the attach states among them) keeps the rows inside the window.
 // Threads, strings, skipped counters and meta stay; meta gains "window_from_ns"/"window_to_ns".
 // Throws UsageError when from > to, Error when the trace has API calls or GPU activities
 // and the window keeps none of them (a window of another run, or a trace on another clock, when

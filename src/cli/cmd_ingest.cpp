@@ -13,7 +13,6 @@
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/text_table.h"
-#include "trace/attach_states.h"
 #include "util/error.h"
 #include "util/natural_order.h"
 #include "util/units.h"
@@ -45,6 +44,31 @@ Counts count(const Trace& t) {
     if (k == ApiKind::Sync) ++c.sync_calls;
   }
   return c;
+}
+
+// The process tree's records by kind; the threads alive at the attach by their /proc state letter
+// ("unknown" for a record without one).
+struct TaskCounts {
+  int64_t existing = 0, created = 0, execs = 0, exits = 0;
+  std::map<std::string, int64_t> state_counts;
+  std::string by_state;  // "S 3, R 1"
+};
+
+TaskCounts count_tasks(const Trace& t) {
+  TaskCounts k;
+  for (size_t i = 0; i < t.tasks.size(); ++i) {
+    switch (t.tasks.kind[i]) {
+      case TaskKind::Existing:
+        ++k.existing;
+        ++k.state_counts[t.tasks.state[i] ? std::string(1, t.tasks.state[i]) : "unknown"];
+        break;
+      case TaskKind::New: ++k.created; break;
+      case TaskKind::Exec: ++k.execs; break;
+      case TaskKind::Exit: ++k.exits; break;
+    }
+  }
+  for (const auto& [state, n] : k.state_counts) k.by_state += (k.by_state.empty() ? "" : ", ") + state + " " + std::to_string(n);
+  return k;
 }
 
 nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
@@ -81,6 +105,9 @@ nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
     j["wakeups"] = t.wakeups.size();
     j["irqs"] = t.irqs.size();
     j["syscalls"] = t.syscalls.size();
+    const TaskCounts k = count_tasks(t);
+    j["tasks"] = {{"records", t.tasks.size()}, {"existing", k.existing}, {"existing_by_state", k.state_counts},
+                  {"new", k.created}, {"exec", k.execs}, {"exit", k.exits}};
   }
   return j;
 }
@@ -104,6 +131,12 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
     tab.add_row({"wake-ups", format_count(static_cast<int64_t>(t.wakeups.size()))});
     tab.add_row({"IRQs", format_count(static_cast<int64_t>(t.irqs.size()))});
     tab.add_row({"syscalls", format_count(static_cast<int64_t>(t.syscalls.size()))});
+    tab.add_row({"process tree records", format_count(static_cast<int64_t>(t.tasks.size()))});
+    const TaskCounts k = count_tasks(t);
+    if (k.existing > 0) tab.add_row({"  alive at the attach", format_count(k.existing) + " (by state: " + k.by_state + ")"});
+    tab.add_row({"  new threads and processes", format_count(k.created)});
+    tab.add_row({"  execs", format_count(k.execs)});
+    tab.add_row({"  exits", format_count(k.exits)});
   }
   tab.print(std::cout);
   if (t.skipped.empty()) {
@@ -122,17 +155,6 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
   for (auto& kv : t.meta) meta.push_back(&kv);
   std::stable_sort(meta.begin(), meta.end(), [](auto* a, auto* b) { return natural_less(a->first, b->first); });
   for (auto* kv : meta) {
-    if (kv->first == kAttachStatesKey) {  // one entry per thread: counted by state, not listed
-      std::map<char, int64_t> by_state;
-      for (const ThreadAtAttach& a : attach_states(t)) ++by_state[a.state];
-      std::string counts;
-      for (const auto& [state, n] : by_state)
-        counts += (counts.empty() ? "" : ", ") + std::string(state ? std::string(1, state) : "unknown") + " " +
-                  std::to_string(n);
-      std::cout << "  " << kv->first << " = threads by state at the attach: " << counts
-                << " (each thread's: sched --json)\n";
-      continue;
-    }
     std::cout << "  " << kv->first << " = " << kv->second << "\n";
   }
   std::cout << "read " << format_bytes(static_cast<double>(bytes)) << " in " << format_ns(seconds * 1e9)

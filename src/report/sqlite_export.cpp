@@ -41,6 +41,8 @@ CREATE TABLE loss_window (cpu INTEGER, first_ts_ns INTEGER NOT NULL, last_ts_ns 
   irq INTEGER NOT NULL, syscall INTEGER NOT NULL, task INTEGER NOT NULL, fdname INTEGER NOT NULL);
 CREATE TABLE syscall (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,
   pid INTEGER, tid INTEGER, nr INTEGER, name TEXT, ret INTEGER, fd_target TEXT);
+CREATE TABLE task (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, pid INTEGER, tid INTEGER,
+  kind TEXT NOT NULL, parent_tid INTEGER, state TEXT, comm TEXT);
 CREATE TABLE launch (api_id INTEGER PRIMARY KEY REFERENCES api_call(id),
   gpu_id INTEGER NOT NULL REFERENCES gpu_activity(id), activities INTEGER NOT NULL,
   latency_ns INTEGER NOT NULL, launch_ns INTEGER NOT NULL, queue_ns INTEGER NOT NULL,
@@ -202,6 +204,23 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
       st.step();
     }
     rows["syscall"] = static_cast<int64_t>(s.size());
+  }
+  {
+    // The process tree (Trace::tasks): kind by name; the attach state as /proc's letter (NULL
+    // unknown, and for the other kinds); parent_tid for a new thread or process only.
+    SqliteStmt st(db, "INSERT INTO task VALUES (?,?,?,?,?,?,?,?)");
+    const TaskTable& k = t.tasks;
+    for (size_t i = 0; i < k.size(); ++i) {
+      const char* kind = k.kind[i] == TaskKind::Existing ? "existing"
+                         : k.kind[i] == TaskKind::New    ? "new"
+                         : k.kind[i] == TaskKind::Exec   ? "exec"
+                                                         : "exit";
+      st.i64(static_cast<int64_t>(i)).i64(k.ts[i]).opt(k.pid[i]).opt(k.tid[i]).text(kind).opt(k.parent_tid[i]);
+      if (k.state[i]) st.text(std::string(1, k.state[i]));
+      else st.null();
+      st.opt_text(t.str(k.comm[i])).step();
+    }
+    rows["task"] = static_cast<int64_t>(k.size());
   }
   {
     // One column per type the recorder can lose (itrace::kLossableEvents), named here: a type added

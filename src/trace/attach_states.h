@@ -1,8 +1,8 @@
 // The threads alive when their process entered a recording (`record --pid`: TASK records of kind 0,
-// docs/recording-format.md), each with its state then as /proc spelled it. The recording reader
-// keeps them in the trace's meta under kAttachStatesKey (a key it derives, as it does
-// "recording.complete"), one entry a thread, "PID:TID:TS:C" joined by commas, C the state letter or
-// '-' when unknown; the off-CPU walk (analysis/offcpu_walk.h) starts a thread off the CPU at TS by it.
+// docs/recording-format.md), each with its state then as /proc spelled it: the Existing rows of the
+// trace's task table (Trace::tasks), in table order. The off-CPU walk (analysis/offcpu_walk.h)
+// starts a thread off the CPU at its stamp by it. (Until 2026-12-05 they travelled as the meta
+// string "recording.attach_states"; a file's META of that name is now an ordinary key.)
 #pragma once
 
 #include <cstdint>
@@ -12,8 +12,6 @@
 
 namespace infertrace {
 
-inline constexpr const char* kAttachStatesKey = "recording.attach_states";
-
 struct ThreadAtAttach {
   ns_t ts = 0;                 // the TASK stamp: the thread's events are recorded from then on
   int64_t pid = -1, tid = -1;
@@ -22,11 +20,11 @@ struct ThreadAtAttach {
   char state = 0;
 };
 
-// Replaces the trace's list (none: the key is removed).
+// Replaces the trace's Existing task rows with `threads` (the other kinds stay), keeping the table
+// sorted by time.
 void set_attach_states(Trace& t, const std::vector<ThreadAtAttach>& threads);
 
-// The trace's list in the order set; entries that do not read as one (a META of that name written
-// by something else) are left out.
+// The trace's Existing task rows, in table order.
 std::vector<ThreadAtAttach> attach_states(const Trace& t);
 
 }  // namespace infertrace

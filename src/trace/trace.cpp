@@ -204,4 +204,18 @@ Syscall SyscallTable::row(size_t i) const {
   return Syscall{ts[i], dur[i], pid[i], tid[i], nr[i], name[i], ret[i], fd_target[i]};
 }
 
+void TaskTable::push(const TaskEvent& e) {
+  ts.push_back(e.ts);
+  pid.push_back(e.pid);
+  tid.push_back(e.tid);
+  parent_tid.push_back(e.parent_tid);
+  kind.push_back(e.kind);
+  state.push_back(e.state);
+  comm.push_back(e.comm);
+}
+
+TaskEvent TaskTable::row(size_t i) const {
+  return TaskEvent{ts[i], pid[i], tid[i], kind[i], parent_tid[i], state[i], comm[i]};
+}
+
 }  // namespace infertrace

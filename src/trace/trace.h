@@ -265,6 +265,37 @@ struct SyscallTable {
   Syscall row(size_t i) const;
 };
 
+// ---- The traced process tree (a recording's TASK records; empty for Kineto traces) ----------
+
+// What a TASK record says (docs/recording-format.md): a thread alive when its process entered the
+// recording (Existing: `record --pid`, or the command at its start), one made while it ran (New: a
+// thread or a process of the traced tree), an exec, an exit.
+enum class TaskKind : uint8_t { Existing = 0, New = 1, Exec = 2, Exit = 3 };
+
+struct TaskEvent {
+  ns_t ts = 0;
+  int64_t pid = -1, tid = -1;
+  TaskKind kind = TaskKind::New;
+  int64_t parent_tid = -1;  // New: the thread that made it; else -1
+  // Existing: the thread's state at the attach as /proc spelled it ('R' running or runnable; 'S',
+  // 'D', 'T', 't', 'I', ...: off the CPU); 0 unknown (a recording made before 2026-12-05, a read
+  // that failed) and for the other kinds.
+  char state = 0;
+  StrId comm = kNoString;  // the thread's name in the record
+};
+
+struct TaskTable {
+  std::vector<ns_t> ts;
+  std::vector<int64_t> pid, tid, parent_tid;
+  std::vector<TaskKind> kind;
+  std::vector<char> state;
+  std::vector<StrId> comm;
+
+  size_t size() const { return ts.size(); }
+  void push(const TaskEvent& e);
+  TaskEvent row(size_t i) const;
+};
+
 // A window of time on one CPU in which the recorder lost events to a full ring buffer (a LOSS record:
 // docs/recording-format.md): between `first` and `last` (the earliest and latest stamp of a record it
 // lost: a launch's entry, a sync call's or syscall's return; in recordings made before 2026-12-04
@@ -310,6 +341,9 @@ struct Trace {
   // Whether the launch calls were all recorded (a CUPTI recording whose process had launch callbacks
   // refused: trace/launch_coverage.h); filled by the recording reader from its META.
   LaunchCoverage launch_coverage;
+  // The traced process tree's TASK records, sorted by time (recordings only). Before 2026-12-05 the
+  // attach states alone travelled, as the meta string "recording.attach_states".
+  TaskTable tasks;
 
   void count_skipped(const std::string& reason, int64_t n = 1) { skipped[reason] += n; }
   // Kineto events kept with a duration of 0 (meta "kineto.zero_duration_events"; 0 when absent).

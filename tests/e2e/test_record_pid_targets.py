@@ -18,6 +18,7 @@
 - a sleeping target recorded for --duration 2 has a `sched` wall of the recording's window, ~2 s
   (META recorded_from_ns / recorded_to_ns; the span of its few events read 0).
 Skips (77) when not root or without kernel BTF."""
+import json
 import os
 import shutil
 import subprocess
@@ -168,7 +169,6 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([EXE, "sched", "--json", rec], capture_output=True, text=True, timeout=120)
     check(r.returncode == 0, f"fifo: sched --json: rc {r.returncode}: {r.stderr[-300:]}")
     if r.returncode == 0:
-        import json
         j = json.loads(r.stdout)
         th = [t for t in j["threads"] if t["tid"] == target.pid]
         check(len(th) == 1, f"fifo: thread {target.pid} not in sched --json threads: {j['threads']}")
@@ -209,7 +209,6 @@ with tempfile.TemporaryDirectory() as tmp:
         s = subprocess.run([EXE, "sched", "--json", rec2], capture_output=True, text=True, timeout=120)
         check(r.returncode == 0 and s.returncode == 0, f"idle: record {r.stderr[-300:]} sched {s.stderr[-300:]}")
         if r.returncode == 0 and s.returncode == 0:
-            import json
             j = json.loads(s.stdout)
             main = [t for t in j["threads"] if t["tid"] == idle.pid]
             check(len(main) == 1 and main[0]["attach_state"] == "S" and j["wall_ns"] > 1e9
@@ -241,7 +240,6 @@ with tempfile.TemporaryDirectory() as tmp:
         check(r.returncode == 0 and s.returncode == 0 and e.returncode == 0,
               f"asleep: record {r.stderr[-300:]} sched {s.stderr[-300:]} export {e.stderr[-300:]}")
         if r.returncode == 0 and s.returncode == 0 and e.returncode == 0:
-            import json
             import sqlite3
             j = json.loads(s.stdout)
             con = sqlite3.connect(db3)
@@ -266,11 +264,16 @@ with tempfile.TemporaryDirectory() as tmp:
         sleeper.kill()
         sleeper.wait()
 
-    # `ingest` counts the threads by state instead of printing one entry per thread.
+    # `ingest` counts the threads alive at the attach by state (the process tree's table), in its
+    # text and in --json.
     r = subprocess.run([EXE, "ingest", rec], capture_output=True, text=True, timeout=120)
-    states = [line for line in r.stdout.splitlines() if "recording.attach_states" in line]
-    check(r.returncode == 0 and len(states) == 1 and "threads by state at the attach: S 1 " in states[0],
+    states = [line for line in r.stdout.splitlines() if "alive at the attach" in line]
+    check(r.returncode == 0 and len(states) == 1 and "1 (by state: S 1)" in states[0],
           f"fifo: ingest's attach states line: {states}")
+    r = subprocess.run([EXE, "ingest", "--json", rec], capture_output=True, text=True, timeout=120)
+    tasks = json.loads(r.stdout).get("tasks", {}) if r.returncode == 0 else {}
+    check(tasks.get("existing") == 1 and tasks.get("existing_by_state") == {"S": 1},
+          f"fifo: ingest --json tasks: {tasks}")
 
     # M1: an error while record sets up its targets (after loading its probes) leaves the file.
     kept = os.path.join(tmp, "kept.itrace")

@@ -19,7 +19,6 @@
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "ingest/recording/zero_filled_tail.h"
-#include "trace/attach_states.h"
 #include "util/comma_list.h"
 #include "util/error.h"
 
@@ -178,13 +177,22 @@ class Builder {
 
   // `state`: the kind-0 record's state letter, 0 when the record has none (48 bytes, or not read).
   void task(const it_task& e, uint32_t state) {
-    if (e.kind == IT_TASK_EXISTING) {
-      ThreadAtAttach a;
-      a.ts = static_cast<ns_t>(e.h.ts), a.pid = e.h.pid, a.tid = e.h.tid;
-      // A letter /proc can print, else unknown (a newer writer's code, or a damaged byte).
-      a.state = (state >= 'A' && state <= 'Z') || (state >= 'a' && state <= 'z') ? static_cast<char>(state) : 0;
-      attached_.push_back(a);
+    TaskEvent r;
+    r.ts = static_cast<ns_t>(e.h.ts), r.pid = e.h.pid, r.tid = e.h.tid;
+    r.comm = t_.strings.intern(clean(fixed_str(e.comm, IT_COMM_LEN)));
+    switch (e.kind) {
+      case IT_TASK_EXISTING:
+        r.kind = TaskKind::Existing;
+        // A letter /proc can print, else unknown (a newer writer's code, or a damaged byte).
+        r.state = (state >= 'A' && state <= 'Z') || (state >= 'a' && state <= 'z') ? static_cast<char>(state) : 0;
+        break;
+      case IT_TASK_NEW: r.kind = TaskKind::New, r.parent_tid = e.parent_tid; break;
+      case IT_TASK_EXEC: r.kind = TaskKind::Exec; break;
+      case IT_TASK_EXIT: r.kind = TaskKind::Exit; break;
+      default: break;  // a later writer's kind: its thread is still seen below, the record not kept
     }
+    if (e.kind <= IT_TASK_EXIT) tasks_.push_back(r);
+    else t_.count_skipped("task_unknown_kind");
     traced_pids_.insert(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
     // exec renames the thread; later names win over earlier ones.
@@ -224,8 +232,10 @@ class Builder {
   }
 
   void finish() {
-    // The threads' states at the attach, in file order (a META of that name in the file is replaced).
-    set_attach_states(t_, attached_);
+    // The process tree's records by time (file order is not time order; records of one instant
+    // keep theirs).
+    std::stable_sort(tasks_.begin(), tasks_.end(), [](const TaskEvent& a, const TaskEvent& b) { return a.ts < b.ts; });
+    for (const TaskEvent& r : tasks_) t_.tasks.push(r);
     // Switch sides belong to the threads table only for traced processes.
     for (auto& s : switches_) {
       if (traced_pids_.count(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
@@ -334,7 +344,7 @@ class Builder {
   std::vector<uint32_t> gpu_name_;
   std::unordered_map<uint32_t, std::string> strings_;
   std::vector<ContextSwitch> switches_;
-  std::vector<ThreadAtAttach> attached_;  // TASK kind 0 (trace/attach_states.h)
+  std::vector<TaskEvent> tasks_;  // TASK records (Trace::tasks)
   std::vector<Wakeup> wakeups_;
   std::vector<Irq> irqs_;
   std::vector<Syscall> syscalls_;
