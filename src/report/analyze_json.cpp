@@ -224,6 +224,10 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["cpu_idle_without_annotations_ns"] = a.cpu_idle_without_annotations;
   j["cpu_idle_without_annotations_fraction"] = ratio(static_cast<double>(a.cpu_idle_without_annotations), il);
   j["profiler_steps"] = a.profiler_steps;
+  // An empty inference-latency window: its shares are 0/0, unknown (null), as sweep --json gives
+  // them, not a measured 0.0 (review AK L2).
+  if (a.inference_latency <= 0)
+    for (const char* k : {"gpu_idle_fraction", "cpu_idle_fraction", "cpu_idle_without_annotations_fraction"}) j[k] = nullptr;
   if (a.host_undefined()) {
     // No launching thread: null, not 0 and the whole IL (host_keys_without_thread()).
     for (const char* k : host_keys_without_thread()) j[k] = nullptr;
