@@ -98,5 +98,30 @@ TEST(BoundVerdict, GpuBoundInBurstsFromHalfTheLatencyIdle) {
   EXPECT_FALSE(gpu_bound_in_bursts("gpu", 0, 0));
 }
 
+// The mirror (review AK M1): a CPU-bound verdict whose GPU idles under a tenth of the inference
+// latency (a host that syncs after each kernel) is flagged; the verdict stays CPU-bound.
+TEST(BoundVerdict, CpuBoundWithBusyGpuBelowATenthIdle) {
+  EXPECT_TRUE(cpu_bound_gpu_busy("cpu", 99, 1000));
+  EXPECT_TRUE(cpu_bound_gpu_busy("cpu", 0, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("cpu", 100, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("gpu", 10, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("", 10, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("cpu", 0, 0));
+  LaunchAnalysis a = measured(15, 0, 50'044'000);  // 5 launches of 3 us, queue 0 (the reviewer's trace)
+  a.gpu_idle = 44'000;
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "cpu");
+  EXPECT_TRUE(a.cpu_bound_gpu_busy);
+  a = measured(15, 0, 1000);
+  a.gpu_idle = 500;
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "cpu");
+  EXPECT_FALSE(a.cpu_bound_gpu_busy);
+  const std::string m = cpu_bound_gpu_busy_meaning("0.1%", "99.9%");
+  EXPECT_NE(m.find("idle only 0.1% of inference latency"), std::string::npos) << m;
+  EXPECT_NE(m.find("in syncs 99.9%"), std::string::npos) << m;
+  EXPECT_EQ(cpu_bound_gpu_busy_meaning("0.1%", "").find("syncs"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace infertrace

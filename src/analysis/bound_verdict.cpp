@@ -40,6 +40,22 @@ void decide_bound(LaunchAnalysis& a) {
   } else {
     a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
   }
+  a.cpu_bound_gpu_busy = cpu_bound_gpu_busy(a.bound, a.gpu_idle, a.inference_latency);
+}
+
+bool cpu_bound_gpu_busy(std::string_view bound, ns_t gpu_idle, ns_t inference_latency) {
+  return bound == "cpu" && inference_latency > 0 &&
+         static_cast<double>(gpu_idle) < kBusyGpuIdleShare * static_cast<double>(inference_latency);
+}
+
+std::string cpu_bound_gpu_busy_meaning(const std::string& gpu_idle_pct, const std::string& sync_pct) {
+  return "launch part >= queue part, yet the GPU is idle only " + gpu_idle_pct + " of inference latency: " +
+         (sync_pct.empty()
+              ? std::string("each launch found an empty queue because the host launched only once the GPU had "
+                            "finished earlier work")
+              : "each launch found an empty queue because the host waited for the GPU (in syncs " + sync_pct +
+                    " of inference latency), so removing or deferring the syncs lets launches queue ahead") +
+         "; fusing kernels or CUDA graphs would save at most that idle time";
 }
 
 bool gpu_bound_in_bursts(std::string_view bound, ns_t gpu_idle, ns_t inference_latency) {

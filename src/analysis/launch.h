@@ -134,6 +134,10 @@ struct LaunchAnalysis {
   int64_t skipped_gpu_events = 0;
   // Why the GPU figures are undefined, when gpu_undefined() (no_gpu_reason below).
   std::string gpu_undefined_reason() const;
+  // A CPU-bound verdict whose GPU is nonetheless busy nearly all the inference latency
+  // (cpu_bound_gpu_busy in analysis/bound_verdict.h; set by decide_bound): the launches found an
+  // empty queue because the host waited for the GPU (syncs), not because they were slow.
+  bool cpu_bound_gpu_busy = false;
 };
 
 // The one wording of "no GPU activity", for every output (analyze's text, JSON, both HTML paths and

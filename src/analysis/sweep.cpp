@@ -27,6 +27,8 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.profiler_steps = a.profiler_steps;
   p.skipped_gpu_events = a.skipped_gpu_events;
   p.clock_skew_clamped = a.clock_skew_clamped, p.linked_launch_calls = a.linked_launch_calls;
+  p.cpu_bound_gpu_busy = a.cpu_bound_gpu_busy;
+  p.host_sync = a.host_undefined() ? 0 : a.host_sync;
   if (a.inference_latency > 0) {
     const double il = static_cast<double>(a.inference_latency);
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / il;
@@ -40,6 +42,7 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   if (!coverage.measured()) {
     p.launches_unmeasured = true, p.launch_note = coverage.unmeasured_reason;
     p.bound.clear(), p.balanced = false;
+    p.cpu_bound_gpu_busy = false;
   } else if (coverage.partial()) {
     p.launch_note = coverage.partial_note;
   }
@@ -128,6 +131,38 @@ std::vector<int64_t> on_clamped(const std::vector<SweepPoint>& pts, const std::v
     if (verdict_on_clamped_latencies(p) && std::find(listed.begin(), listed.end(), p.batch) != listed.end())
       v.push_back(p.batch);
   return v;
+}
+
+// The CPU-bound batches whose GPU idles less than kBusyGpuIdleShare of the inference latency
+// (analysis/bound_verdict.h): there the launches found an empty queue because the host waited.
+std::vector<int64_t> busy_gpu_batches(const std::vector<SweepPoint>& pts) {
+  std::vector<int64_t> v;
+  for (const SweepPoint& p : pts)
+    if (p.cpu_bound_gpu_busy) v.push_back(p.batch);
+  return v;
+}
+
+// The sentence that qualifies "fusing kernels or CUDA graphs pays" at those batches; "" when none.
+std::string busy_gpu_sentence(const std::vector<SweepPoint>& pts) {
+  const std::vector<int64_t> busy = busy_gpu_batches(pts);
+  if (busy.empty()) return "";
+  std::string idle, syncs;
+  bool any_sync = false;
+  for (const SweepPoint& p : pts) {
+    if (!p.cpu_bound_gpu_busy) continue;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", p.gpu_idle_share * 100.0);
+    idle += (idle.empty() ? "" : ", ") + std::string(buf);
+    std::snprintf(buf, sizeof buf, "%.1f%%",
+                  100.0 * static_cast<double>(p.host_sync) / static_cast<double>(p.inference_latency));
+    syncs += (syncs.empty() ? "" : ", ") + std::string(buf);
+    any_sync = any_sync || p.host_sync > 0;
+  }
+  return " Yet at " + batches(busy) + " the GPU is idle only " + idle +
+         " of the inference latency: the launches found an empty queue because the host waited for the GPU" +
+         (any_sync ? " (in syncs " + syncs + " of the inference latency), so removing or deferring the syncs pays there"
+                   : ", so launching ahead of the GPU pays there") +
+         "; fusing kernels or CUDA graphs would save at most that idle time.";
 }
 
 std::string summarize(const SweepResult& r) {
@@ -229,8 +264,11 @@ std::string summarize(const SweepResult& r) {
     const bool skewed = verdict_on_clamped_latencies(pts.back());
     s = "No transition: batch " + std::to_string(pts.back().batch) +
         ", the largest measured, is not GPU-bound" + (skewed ? " (by clamped launch latencies: see below)" : "") +
-        ", so launch overhead matters across the whole sweep; "
-        "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.";
+        (pts.back().cpu_bound_gpu_busy
+             // Review AK M1: its GPU is busy nearly all the run; the sentence below says why.
+             ? ", yet its GPU is busy nearly all the inference latency: launch overhead is not what limits it."
+             : ", so launch overhead matters across the whole sweep; "
+               "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.");
   }
   // A verdict that rests on clamped latencies (clock skew) is said, whatever it is (review SW M2).
   {
@@ -248,6 +286,7 @@ std::string summarize(const SweepResult& r) {
            "clocks in step before acting on it.";
     }
   }
+  s += busy_gpu_sentence(pts);
   if (!bursty.empty())
     s += " Yet the GPU is idle at least half the inference latency at " + batches(bursty) +
          ": kernels queue in bursts with host-side gaps between them, so there the host's work between bursts "

@@ -235,6 +235,7 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   }
   j["bound"] = a.bound.empty() ? json(nullptr) : json(a.bound);
   if (a.bound.empty() && !a.gpu_undefined()) j["bound_undefined_reason"] = a.bound_undefined_reason;
+  j["cpu_bound_gpu_busy"] = a.cpu_bound_gpu_busy;  // analysis/bound_verdict.h: the text and HTML read it
   j["clock_skew_clamped"] = a.clock_skew_clamped;
   j["orphan_activities"] = a.orphan_activities;
   j["orphan_launch_calls"] = a.orphan_launch_calls;

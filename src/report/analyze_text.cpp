@@ -86,6 +86,11 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
       row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
     launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
         a.bound.empty() ? "undefined: " + a.bound_undefined_reason
+        : a.cpu_bound_gpu_busy
+            ? cpu_bound_gpu_busy_meaning(format_pct(share(a.gpu_idle, a.inference_latency)),
+                                         a.host_undefined() || a.host_sync <= 0
+                                             ? std::string()
+                                             : format_pct(share(a.host_sync, a.inference_latency)))
         : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
         : gpu_bound_in_bursts(a.bound, a.gpu_idle, a.inference_latency)
             ? "queue part > launch part, yet the GPU is idle " + format_pct(share(a.gpu_idle, a.inference_latency)) +

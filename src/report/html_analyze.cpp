@@ -35,6 +35,14 @@ std::string il_share(const json& t, const char* key) {
   return is_zero(member(t, "inference_latency_ns")) ? "-" : pct_or(member(t, key));
 }
 
+// The launching thread's sync time as a share of the inference latency, for the bound row of a
+// CPU-bound trace with a busy GPU; "" when it is 0 or unknown (as analyze's text).
+std::string sync_share(const json& t) {
+  const auto il = num(t, "inference_latency_ns"), sync = num(t, "host_sync_ns");
+  if (!il || !sync || *il <= 0 || *sync <= 0) return "";
+  return format_pct(*sync / *il);
+}
+
 std::string bound_text(const json& t) {
   const std::string b = str_or(t, "bound", "");
   return b == "cpu" ? "CPU" : b == "gpu" ? "GPU" : "-";
@@ -161,6 +169,9 @@ std::string summary_table(const json& t) {
   const std::string b = str_or(t, "bound", "");
   row("bound", "bound", bound_text(t),
       b.empty() ? "undefined: " + str_or(t, "bound_undefined_reason", "no launch call is linked to GPU work")
+      // The analysis's flag (analysis/bound_verdict.h), with the terminal's wording.
+      : b == "cpu" && member(t, "cpu_bound_gpu_busy").is_boolean() && member(t, "cpu_bound_gpu_busy").get<bool>()
+          ? cpu_bound_gpu_busy_meaning(il_share(t, "gpu_idle_fraction"), sync_share(t))
       : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
       // The text's rule (analysis/bound_verdict.h), on the saved times.
       : gpu_bound_in_bursts(b, static_cast<ns_t>(num(t, "gpu_idle_ns").value_or(0)),

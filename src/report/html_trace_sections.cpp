@@ -345,7 +345,19 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
         "the first top-level operator starts), so there is no idle share to weigh it with.",
         in.label, gpu ? "GPU-bound" : "CPU-bound (launch-dominated)", gpu ? "queue" : "launch",
         format_pct(share(gpu ? a.tklqt_queue : a.tklqt_launch, a.tklqt)), format_ns(a.tklqt)));
-  } else if (a.bound == "cpu")
+  } else if (a.cpu_bound_gpu_busy)
+    // Review AK M1: the launches found an empty queue because the host waited, not because it was slow.
+    out.push_back(fmt::format(
+        "{}: CPU-bound by the launch criterion (launch part {} of {} TKLQT), yet the GPU is idle only {} of the {} "
+        "inference latency{}: the launches find an empty queue because the host waits for the GPU, so {}fusing "
+        "kernels or CUDA graphs would save at most that idle time.",
+        in.label, format_pct(share(a.tklqt_launch, a.tklqt)), format_ns(a.tklqt), format_pct(gpu_idle),
+        format_ns(a.inference_latency),
+        a.host_undefined() || a.host_sync <= 0 ? std::string()
+                                               : " (the launching thread is in syncs " +
+                                                     format_pct(share(a.host_sync, a.inference_latency)) + " of it)",
+        a.host_undefined() || a.host_sync <= 0 ? "" : "removing or deferring the syncs lets launches queue ahead; "));
+  else if (a.bound == "cpu")
     out.push_back(fmt::format(
         "{}: CPU-bound (launch-dominated). The launch part is {} of {} TKLQT and the GPU sits idle {} of the {} "
         "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",
