@@ -40,7 +40,8 @@ void decide_bound(LaunchAnalysis& a) {
   } else {
     a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
   }
-  a.cpu_bound_gpu_busy = cpu_bound_gpu_busy(a.bound, a.gpu_idle, a.inference_latency);
+  // By the most idle device (review AK M2): with one device that is GPU idle.
+  a.cpu_bound_gpu_busy = cpu_bound_gpu_busy(a.bound, a.most_idle_gpu_idle(), a.inference_latency);
 }
 
 bool cpu_bound_gpu_busy(std::string_view bound, ns_t gpu_idle, ns_t inference_latency) {
@@ -48,8 +49,13 @@ bool cpu_bound_gpu_busy(std::string_view bound, ns_t gpu_idle, ns_t inference_la
          static_cast<double>(gpu_idle) < kBusyGpuIdleShare * static_cast<double>(inference_latency);
 }
 
-std::string cpu_bound_gpu_busy_meaning(const std::string& gpu_idle_pct, const std::string& sync_pct) {
-  return "launch part >= queue part, yet the GPU is idle only " + gpu_idle_pct + " of inference latency: " +
+std::string idle_gpu_words(size_t devices, int64_t most_idle_device) {
+  if (devices <= 1) return "the GPU";
+  return "device " + std::to_string(most_idle_device) + ", the most idle of " + std::to_string(devices) + " GPUs,";
+}
+
+std::string cpu_bound_gpu_busy_meaning(const std::string& gpu, const std::string& gpu_idle_pct, const std::string& sync_pct) {
+  return "launch part >= queue part, yet " + gpu + " is idle only " + gpu_idle_pct + " of inference latency: " +
          (sync_pct.empty()
               ? std::string("each launch found an empty queue because the host launched only once the GPU had "
                             "finished earlier work")

@@ -46,10 +46,16 @@ inline constexpr double kBusyGpuIdleShare = 0.1;
 bool cpu_bound_gpu_busy(std::string_view bound, ns_t gpu_idle, ns_t inference_latency);
 
 // The bound row's meaning for such a verdict, one wording for the terminal and the HTML report:
-// gpu_idle_pct and sync_pct are formatted shares of the inference latency; sync_pct is "" when the
-// launching thread spent no time in syncs (or it is unknown).
-std::string cpu_bound_gpu_busy_meaning(const std::string& gpu_idle_pct, const std::string& sync_pct);
+// gpu is idle_gpu_words()'s subject, gpu_idle_pct and sync_pct are formatted shares of the
+// inference latency; sync_pct is "" when the launching thread spent no time in syncs (or it is
+// unknown).
+std::string cpu_bound_gpu_busy_meaning(const std::string& gpu, const std::string& gpu_idle_pct, const std::string& sync_pct);
 
+// Several devices (review AK M2): the caveats above and sweep's balance judge the GPU by its most
+// idle device (LaunchAnalysis::most_idle_device), not by the union of all devices, which reads
+// busy while the devices take turns. The subject the sentences name: "the GPU" with one device (or
+// none known), "device N, the most idle of K GPUs," with several.
+std::string idle_gpu_words(size_t devices, int64_t most_idle_device);
 
 // "only " before a GPU-bound trace's idle share below a quarter of the inference latency, else
 // nothing: "idle only 43.4%" read oddly for a GPU idle almost half the time (review FU-6). The one

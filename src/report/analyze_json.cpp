@@ -93,7 +93,12 @@ json stream_rows(const LaunchAnalysis& a) {
 
 json device_rows(const LaunchAnalysis& a) {
   json rows = json::array();
-  for (const DeviceStat& d : a.by_device) rows.push_back({{"device", d.device}, {"busy_ns", d.busy}, {"idle_ns", d.idle}});
+  for (const DeviceStat& d : a.by_device) {
+    rows.push_back({{"device", d.device}, {"busy_ns", d.busy}, {"idle_ns", d.idle}});
+    // Its share of IL (review AK M2); null for an empty window, as gpu_idle_fraction.
+    rows.back()["idle_fraction"] = a.inference_latency > 0 ? json(ratio(static_cast<double>(d.idle), static_cast<double>(a.inference_latency)))
+                                                           : json(nullptr);
+  }
   return rows;
 }
 
@@ -236,6 +241,15 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["bound"] = a.bound.empty() ? json(nullptr) : json(a.bound);
   if (a.bound.empty() && !a.gpu_undefined()) j["bound_undefined_reason"] = a.bound_undefined_reason;
   j["cpu_bound_gpu_busy"] = a.cpu_bound_gpu_busy;  // analysis/bound_verdict.h: the text and HTML read it
+  // The device the caveats judge by (review AK M2; with one device its idle is gpu_idle_ns).
+  j["most_idle_device"] =
+      !a.by_device.empty()
+          ? json{{"device", a.most_idle_device},
+                 {"devices", a.by_device.size()},
+                 {"idle_ns", a.most_idle_gpu_idle()},
+                 {"idle_fraction", a.inference_latency > 0 ? json(ratio(static_cast<double>(a.most_idle_gpu_idle()), il))
+                                                           : json(nullptr)}}
+          : json(nullptr);
   j["clock_skew_clamped"] = a.clock_skew_clamped;
   j["orphan_activities"] = a.orphan_activities;
   j["orphan_launch_calls"] = a.orphan_launch_calls;

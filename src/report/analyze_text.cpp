@@ -70,7 +70,14 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     row("AKD", format_ns(a.akd_ns), "average kernel duration");
     row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
     row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
-    row("GPU idle", format_ns(a.gpu_idle), il_pct(a.gpu_idle, a.inference_latency) + " of inference latency");
+    row("GPU idle", format_ns(a.gpu_idle), il_pct(a.gpu_idle, a.inference_latency) + " of inference latency" +
+        (a.by_device.size() > 1 ? std::string(", union of ") + std::to_string(a.by_device.size()) + " devices" : ""));
+    // Several devices (review AK M2): the union reads busy while they take turns; each device's
+    // idle is in the GPU devices table, and the most idle one is what the bound row judges by.
+    if (a.by_device.size() > 1)
+      row("  most idle device", format_ns(a.most_idle_gpu_idle()),
+          "device " + std::to_string(a.most_idle_device) + ", " + il_pct(a.most_idle_gpu_idle(), a.inference_latency) +
+              " of inference latency (per device: GPU devices below; the bound row judges by it)");
     if (a.host_undefined()) launch_row("CPU idle", "-", "undefined: " + a.host_undefined_reason);
     else
       launch_row("CPU idle", format_ns(a.cpu_idle),
@@ -87,13 +94,15 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
         a.bound.empty() ? "undefined: " + a.bound_undefined_reason
         : a.cpu_bound_gpu_busy
-            ? cpu_bound_gpu_busy_meaning(format_pct(share(a.gpu_idle, a.inference_latency)),
+            ? cpu_bound_gpu_busy_meaning(idle_gpu_words(a.by_device.size(), a.most_idle_device),
+                                         format_pct(share(a.most_idle_gpu_idle(), a.inference_latency)),
                                          a.host_undefined() || a.host_sync <= 0
                                              ? std::string()
                                              : format_pct(share(a.host_sync, a.inference_latency)))
         : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
-        : gpu_bound_in_bursts(a.bound, a.gpu_idle, a.inference_latency)
-            ? "queue part > launch part, yet the GPU is idle " + format_pct(share(a.gpu_idle, a.inference_latency)) +
+        : gpu_bound_in_bursts(a.bound, a.most_idle_gpu_idle(), a.inference_latency)
+            ? "queue part > launch part, yet " + idle_gpu_words(a.by_device.size(), a.most_idle_device) + " is idle " +
+                  format_pct(share(a.most_idle_gpu_idle(), a.inference_latency)) +
                   " of inference latency: work waits for the GPU in bursts, with host-side gaps between them"
             : "queue part > launch part: work waits for the GPU");
   }
