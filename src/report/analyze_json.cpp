@@ -175,7 +175,7 @@ const std::vector<const char*>& launch_measured_keys() {
       "duplicate_correlation_calls", "launch_thread", "launch_thread_pid", "launch_thread_tid", "host_active_ns",
       "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "operator_links", "launch_thread_annotations",
       "host_active_without_annotations_ns", "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction",
-      "duplicate_calls_of_other_processes"};
+      "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy"};
   return keys;
 }
 

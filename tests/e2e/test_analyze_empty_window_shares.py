@@ -5,6 +5,7 @@ shares, `analyze --json` null for the fractions, as `sweep` (its "-" and null) a
 printed "0.0%" and 0.0. A trace whose window is not empty keeps its measured shares."""
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 
@@ -44,6 +45,15 @@ with tempfile.TemporaryDirectory() as tmp:
     for name in ("GPU idle", "CPU idle"):
         line = row(text, name)
         check(line != "" and "0.0%" not in line and " - of inference latency" in line, "late: %s row %r" % (name, line))
+
+    # export --sqlite's launch_summary stores the same NULLs.
+    db = os.path.join(tmp, "late.db")
+    r = run("export", late, "--sqlite", db)
+    check(r.returncode == 0, "export --sqlite exit %d: %s" % (r.returncode, r.stderr))
+    if r.returncode == 0:
+        summary = dict(sqlite3.connect(db).execute("SELECT metric, value FROM launch_summary"))
+        for k in ("gpu_idle_fraction", "cpu_idle_fraction", "cpu_idle_without_annotations_fraction"):
+            check(k in summary and summary[k] is None, "late: launch_summary %s is %r, not NULL" % (k, summary.get(k)))
 
     # Control: operator at 90 us, IL 90-115 = 25 us, GPU busy 10 us, idle 15 us: 60.0%.
     d = json.loads(run("analyze", "--json", early).stdout or "{}")
