@@ -98,5 +98,54 @@ TEST(BoundVerdict, GpuBoundInBurstsFromHalfTheLatencyIdle) {
   EXPECT_FALSE(gpu_bound_in_bursts("gpu", 0, 0));
 }
 
+// The mirror (review AK M1): a CPU-bound verdict whose GPU idles under a tenth of the inference
+// latency (a host that syncs after each kernel) is flagged; the verdict stays CPU-bound.
+TEST(BoundVerdict, CpuBoundWithBusyGpuBelowATenthIdle) {
+  EXPECT_TRUE(cpu_bound_gpu_busy("cpu", 99, 1000));
+  EXPECT_TRUE(cpu_bound_gpu_busy("cpu", 0, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("cpu", 100, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("gpu", 10, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("", 10, 1000));
+  EXPECT_FALSE(cpu_bound_gpu_busy("cpu", 0, 0));
+  LaunchAnalysis a = measured(15, 0, 50'044'000);  // 5 launches of 3 us, queue 0 (the reviewer's trace)
+  a.gpu_idle = 44'000;
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "cpu");
+  EXPECT_TRUE(a.cpu_bound_gpu_busy);
+  a = measured(15, 0, 1000);
+  a.gpu_idle = 500;
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "cpu");
+  EXPECT_FALSE(a.cpu_bound_gpu_busy);
+  const std::string m = cpu_bound_gpu_busy_meaning("the GPU", "0.1%", "99.9%");
+  EXPECT_NE(m.find("idle only 0.1% of inference latency"), std::string::npos) << m;
+  EXPECT_NE(m.find("in syncs 99.9%"), std::string::npos) << m;
+  EXPECT_EQ(cpu_bound_gpu_busy_meaning("the GPU", "0.1%", "").find("syncs"), std::string::npos);
+}
+
+// Several devices (review AK M2): the busy-GPU flag judges by the most idle device. Two GPUs in turn,
+// each idle 51.2% of 205 us while their union is idle 2.4%: no flag; both busy: the flag stands.
+TEST(BoundVerdict, SeveralDevicesJudgedByTheMostIdleOne) {
+  LaunchAnalysis a = measured(40, 0, 205);
+  a.gpu_idle = 5;
+  a.by_device = {DeviceStat{0, 100, 105}, DeviceStat{1, 100, 105}};
+  a.most_idle_device = 0, a.most_idle_device_idle = 105;
+  EXPECT_EQ(a.most_idle_gpu_idle(), 105);
+  decide_bound(a);
+  EXPECT_EQ(a.bound, "cpu");
+  EXPECT_FALSE(a.cpu_bound_gpu_busy);
+  a.by_device = {DeviceStat{0, 200, 5}, DeviceStat{1, 196, 9}};
+  a.most_idle_device = 1, a.most_idle_device_idle = 9;
+  decide_bound(a);
+  EXPECT_TRUE(a.cpu_bound_gpu_busy);
+  // Without a device table (an analysis built by hand) the union's idle stands in.
+  LaunchAnalysis b = measured(40, 0, 205);
+  b.gpu_idle = 120;
+  EXPECT_EQ(b.most_idle_gpu_idle(), 120);
+  EXPECT_EQ(idle_gpu_words(1, 0), "the GPU");
+  EXPECT_EQ(idle_gpu_words(0, -1), "the GPU");
+  EXPECT_EQ(idle_gpu_words(2, 1), "device 1, the most idle of 2 GPUs,");
+}
+
 }  // namespace
 }  // namespace infertrace

@@ -159,6 +159,29 @@ TEST(FusionChains, SyncCallSplitsSegments) {
   EXPECT_EQ(build_kernel_sequences(c.t).sync_splits, 0);
 }
 
+// Review AK L3: an unlinked kernel between two linked ones does not hide a sync between their calls.
+// Linked A (call at 1000), orphan X (no call), linked B (call at 30000), a cudaDeviceSynchronize
+// at 5000: B's call is compared with A's, the last linked kernel's, so the sync cuts before B.
+TEST(FusionChains, UnlinkedKernelDoesNotStopASyncSplit) {
+  TraceBuilder b;
+  b.kernel("A", 1000, 10, 2000);
+  b.gpu("X", 3000, /*corr=*/999);  // no call has this correlation
+  b.api("cudaDeviceSynchronize", ApiKind::Sync, 5000, 100);
+  b.kernel("B", 30000, 10, 31000);
+  const KernelSequences seq = build_kernel_sequences(b.t);
+  EXPECT_EQ(seq.unlinked_kernels, 1);
+  EXPECT_EQ(seq.sync_splits, 1);
+  EXPECT_EQ(seq.segment_end, (std::vector<uint32_t>{2, 3}));  // [A X] [B]
+
+  // Without the sync the three stay one segment.
+  TraceBuilder c;
+  c.kernel("A", 1000, 10, 2000);
+  c.gpu("X", 3000, 999);
+  c.kernel("B", 30000, 10, 31000);
+  EXPECT_EQ(build_kernel_sequences(c.t).sync_splits, 0);
+  EXPECT_EQ(build_kernel_sequences(c.t).segment_end, (std::vector<uint32_t>{3}));
+}
+
 TEST(FusionChains, StreamsAreSeparateAndOrderedByStart) {
   TraceBuilder b;
   // Rows out of time order and two streams interleaved in time.

@@ -76,6 +76,20 @@ TEST(ClassifyApi, CoversEveryLaunchApiOfTheMetricsDoc) {
   EXPECT_FALSE(is_launch(ApiKind::Sync));
 }
 
+// Review AK L1: the runtime async copies whose driver counterparts (cuMemcpy*Async) were launch
+// calls came out as "other", so their copies went to activities_of_other_calls. The synchronous
+// runtime copies with the same stems stay "other".
+TEST(ClassifyApi, EveryRuntimeAsyncCopyIsALaunchAsItsDriverCounterpart) {
+  for (const char* n : {"cudaMemcpyBatchAsync", "cudaMemcpy3DBatchAsync", "cudaMemcpy3DPeerAsync",
+                        "cudaMemcpy2DToArrayAsync", "cudaMemcpy2DFromArrayAsync", "cudaMemcpyToArrayAsync",
+                        "cudaMemcpyFromArrayAsync", "cudaMemcpyBatchAsync_v12080", "cudaMemcpy3DPeerAsync_ptsz_v7000",
+                        "cuMemcpyBatchAsync", "cuMemcpy3DBatchAsync", "cuMemcpy3DPeerAsync"})
+    EXPECT_EQ(classify_api(n), ApiKind::MemcpyAsync) << n;
+  for (const char* n : {"cudaMemcpy3DPeer", "cudaMemcpy2DToArray", "cudaMemcpyToArray", "cudaMemcpyFromArray",
+                        "cudaMemcpy2DArrayToArray", "cudaMemcpyArrayToArray", "cudaMemcpyToSymbol"})
+    EXPECT_EQ(classify_api(n), ApiKind::Other) << n;
+}
+
 // CUPTI's callback names of the per-thread-default-stream variants (cupti_runtime_cbid.h and
 // cupti_driver_cbid.h of CUDA 13.0), with the two suffixes in both orders: the injection library
 // enables the callbacks whose names classify as launches, so a miss here is a launch not traced.

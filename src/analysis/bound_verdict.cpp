@@ -40,6 +40,28 @@ void decide_bound(LaunchAnalysis& a) {
   } else {
     a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
   }
+  // By the most idle device (review AK M2): with one device that is GPU idle.
+  a.cpu_bound_gpu_busy = cpu_bound_gpu_busy(a.bound, a.most_idle_gpu_idle(), a.inference_latency);
+}
+
+bool cpu_bound_gpu_busy(std::string_view bound, ns_t gpu_idle, ns_t inference_latency) {
+  return bound == "cpu" && inference_latency > 0 &&
+         static_cast<double>(gpu_idle) < kBusyGpuIdleShare * static_cast<double>(inference_latency);
+}
+
+std::string idle_gpu_words(size_t devices, int64_t most_idle_device) {
+  if (devices <= 1) return "the GPU";
+  return "device " + std::to_string(most_idle_device) + ", the most idle of " + std::to_string(devices) + " GPUs,";
+}
+
+std::string cpu_bound_gpu_busy_meaning(const std::string& gpu, const std::string& gpu_idle_pct, const std::string& sync_pct) {
+  return "launch part >= queue part, yet " + gpu + " is idle only " + gpu_idle_pct + " of inference latency: " +
+         (sync_pct.empty()
+              ? std::string("each launch found an empty queue because the host launched only once the GPU had "
+                            "finished earlier work")
+              : "each launch found an empty queue because the host waited for the GPU (in syncs " + sync_pct +
+                    " of inference latency), so removing or deferring the syncs lets launches queue ahead") +
+         "; fusing kernels or CUDA graphs would save at most that idle time";
 }
 
 bool gpu_bound_in_bursts(std::string_view bound, ns_t gpu_idle, ns_t inference_latency) {

@@ -114,6 +114,10 @@ KernelSequences build_kernel_sequences(const Trace& t) {
   std::vector<uint32_t> dense(t.strings.size(), kNone);
   seq.name.reserve(order.size());
   seq.launch_part.reserve(order.size());
+  // The launch call of the last linked kernel on this stream: a sync is looked for between it and
+  // the next linked kernel's call, so an unlinked kernel between them does not hide one (review AK
+  // L3); the cut goes before that next linked kernel.
+  uint32_t last_call = kNone;
   for (size_t k = 0; k < order.size(); ++k) {
     const uint32_t row = order[k];
     const bool new_stream = k == 0 || t.gpu.device[row] != t.gpu.device[order[k - 1]] ||
@@ -121,9 +125,10 @@ KernelSequences build_kernel_sequences(const Trace& t) {
     if (new_stream) {
       if (k > 0) seq.segment_end.push_back(static_cast<uint32_t>(k));
       seq.streams += 1;
+      last_call = kNone;
     } else {
-      const uint32_t prev_call = link.api[order[k - 1]], call = link.api[row];
-      if (prev_call != kNone && call != kNone && sync_between(t.api.start[prev_call], t.api.start[call])) {
+      const uint32_t call = link.api[row];
+      if (last_call != kNone && call != kNone && sync_between(t.api.start[last_call], t.api.start[call])) {
         seq.segment_end.push_back(static_cast<uint32_t>(k));
         seq.sync_splits += 1;
       }
@@ -136,6 +141,7 @@ KernelSequences build_kernel_sequences(const Trace& t) {
     seq.name.push_back(dense[sid]);
     const uint32_t call = link.api[row];
     if (call == kNone) seq.unlinked_kernels += 1;
+    else last_call = call;
     seq.launch_part.push_back(call != kNone && link.earliest[row] ? launch_part_of(t.api, call, t.gpu.start[row]) : 0);
   }
   if (!order.empty()) seq.segment_end.push_back(static_cast<uint32_t>(order.size()));

@@ -134,6 +134,20 @@ struct LaunchAnalysis {
   int64_t skipped_gpu_events = 0;
   // Why the GPU figures are undefined, when gpu_undefined() (no_gpu_reason below).
   std::string gpu_undefined_reason() const;
+  // A CPU-bound verdict whose GPU is nonetheless busy nearly all the inference latency
+  // (cpu_bound_gpu_busy in analysis/bound_verdict.h; set by decide_bound): the launches found an
+  // empty queue because the host waited for the GPU (syncs), not because they were slow.
+  bool cpu_bound_gpu_busy = false;
+  // The device idle longest inside the IL window (by_device; the lowest id on a tie) and its idle
+  // time. GPU idle above is the union's (docs/metrics.md), which hides a device idle while another
+  // works (two GPUs used in turn: union idle 2.4%, each device 51.2%); the bound row's caveats and
+  // sweep's balance judge the GPU by this device instead (review AK M2). With one device it equals
+  // gpu_idle; -1 and 0 without GPU activity.
+  int32_t most_idle_device = -1;
+  ns_t most_idle_device_idle = 0;
+  // What the caveats judge the GPU by: the most idle device's idle, never less than the union's
+  // (an analysis built without the device table, as in unit tests, has only gpu_idle).
+  ns_t most_idle_gpu_idle() const { return most_idle_device_idle > gpu_idle ? most_idle_device_idle : gpu_idle; }
 };
 
 // The one wording of "no GPU activity", for every output (analyze's text, JSON, both HTML paths and

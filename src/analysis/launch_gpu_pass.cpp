@@ -186,6 +186,9 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
     a.by_device.push_back(s);
   }
   std::sort(a.by_device.begin(), a.by_device.end(), [](const DeviceStat& x, const DeviceStat& y) { return x.device < y.device; });
+  for (size_t d = 0; d < a.by_device.size(); ++d)  // ascending device: a tie keeps the lowest id
+    if (d == 0 || a.by_device[d].idle > a.most_idle_device_idle)
+      a.most_idle_device = a.by_device[d].device, a.most_idle_device_idle = a.by_device[d].idle;
 }
 
 }  // namespace infertrace

@@ -27,19 +27,25 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
   p.profiler_steps = a.profiler_steps;
   p.skipped_gpu_events = a.skipped_gpu_events;
   p.clock_skew_clamped = a.clock_skew_clamped, p.linked_launch_calls = a.linked_launch_calls;
+  p.cpu_bound_gpu_busy = a.cpu_bound_gpu_busy;
+  p.host_sync = a.host_undefined() ? 0 : a.host_sync;
+  p.devices = static_cast<int64_t>(a.by_device.size()), p.most_idle_device_idle = a.most_idle_gpu_idle();
   if (a.inference_latency > 0) {
     const double il = static_cast<double>(a.inference_latency);
     p.gpu_idle_share = static_cast<double>(a.gpu_idle) / il;
     p.cpu_idle_share = static_cast<double>(a.cpu_idle) / il;
     p.cpu_idle_without_annotations_share = static_cast<double>(a.cpu_idle_without_annotations) / il;
-    // Without a launching thread CPU idle is unknown: no balance to judge.
-    p.balanced = p.gpu_idle_share < 0.5 && p.cpu_idle_share < 0.5 && !a.host_undefined();
+    p.most_idle_device_share = static_cast<double>(a.most_idle_gpu_idle()) / il;
+    // Without a launching thread CPU idle is unknown: no balance to judge. The GPU side by the most
+    // idle device (review AK M2): every device, not only their union, idles under half.
+    p.balanced = p.most_idle_device_share < 0.5 && p.cpu_idle_share < 0.5 && !a.host_undefined();
   }
   // Unmeasured launches: no launch figure, no verdict, no balance (CPU idle is the launching
   // thread's); the transition is not computed from them.
   if (!coverage.measured()) {
     p.launches_unmeasured = true, p.launch_note = coverage.unmeasured_reason;
     p.bound.clear(), p.balanced = false;
+    p.cpu_bound_gpu_busy = false;
   } else if (coverage.partial()) {
     p.launch_note = coverage.partial_note;
   }
@@ -82,7 +88,8 @@ std::vector<int64_t> bursty_batches(const SweepResult& r) {
   std::vector<int64_t> v;
   if (!r.transition_batch) return v;
   for (auto& p : r.points)
-    if (p.batch >= *r.transition_batch && gpu_bound_in_bursts(p.bound, p.gpu_idle, p.inference_latency))
+    if (p.batch >= *r.transition_batch &&
+        gpu_bound_in_bursts(p.bound, std::max(p.gpu_idle, p.most_idle_device_idle), p.inference_latency))
       v.push_back(p.batch);
   return v;
 }
@@ -112,13 +119,32 @@ std::string annotation_sentence(const std::vector<SweepPoint>& pts) {
   for (const SweepPoint& p : pts) {
     if (p.balanced) as_given.push_back(p.batch);
     const bool annotated = std::find(with.begin(), with.end(), p.batch) != with.end();
-    if (annotated ? p.gpu_idle_share < 0.5 && p.cpu_idle_without_annotations_share < 0.5 : p.balanced)
+    if (annotated ? std::max(p.gpu_idle_share, p.most_idle_device_share) < 0.5 && p.cpu_idle_without_annotations_share < 0.5
+                  : p.balanced)
       balanced.push_back(p.batch);
   }
   if (balanced != as_given)
     s += balanced.empty() ? ", and by those shares no batch would be balanced"
                           : ", and by those shares the balanced batches would be " + batch_list(balanced);
   return s + ".";
+}
+
+// Batches whose trace uses several GPUs (review AK M2): their GPU idle share in the table is the
+// union's, which reads busy while the devices take turns; the balance and the caveats above judge
+// by the most idle device, whose shares this names. "" when every trace has at most one device.
+std::string devices_sentence(const std::vector<SweepPoint>& pts) {
+  std::vector<int64_t> several;
+  std::string shares;
+  for (const SweepPoint& p : pts) {
+    if (p.devices <= 1 || p.no_gpu || p.inference_latency <= 0) continue;
+    several.push_back(p.batch);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", p.most_idle_device_share * 100.0);
+    shares += (shares.empty() ? "" : ", ") + std::string(buf);
+  }
+  if (several.empty()) return "";
+  return " At " + batches(several) + " the trace uses several GPUs: its GPU idle share is the union's, and the most "
+         "idle device is idle " + shares + " of the inference latency, which the balance and the caveats above judge by.";
 }
 
 // The batches of `listed` whose verdict rests on clamped launch latencies.
@@ -128,6 +154,39 @@ std::vector<int64_t> on_clamped(const std::vector<SweepPoint>& pts, const std::v
     if (verdict_on_clamped_latencies(p) && std::find(listed.begin(), listed.end(), p.batch) != listed.end())
       v.push_back(p.batch);
   return v;
+}
+
+// The CPU-bound batches whose GPU idles less than kBusyGpuIdleShare of the inference latency
+// (analysis/bound_verdict.h): there the launches found an empty queue because the host waited.
+std::vector<int64_t> busy_gpu_batches(const std::vector<SweepPoint>& pts) {
+  std::vector<int64_t> v;
+  for (const SweepPoint& p : pts)
+    if (p.cpu_bound_gpu_busy) v.push_back(p.batch);
+  return v;
+}
+
+// The sentence that qualifies "fusing kernels or CUDA graphs pays" at those batches; "" when none.
+std::string busy_gpu_sentence(const std::vector<SweepPoint>& pts) {
+  const std::vector<int64_t> busy = busy_gpu_batches(pts);
+  if (busy.empty()) return "";
+  std::string idle, syncs;
+  bool any_sync = false;
+  for (const SweepPoint& p : pts) {
+    if (!p.cpu_bound_gpu_busy) continue;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", std::max(p.gpu_idle_share, p.most_idle_device_share) * 100.0);  // its most idle device
+    idle += (idle.empty() ? "" : ", ") + std::string(buf);
+    std::snprintf(buf, sizeof buf, "%.1f%%",
+                  100.0 * static_cast<double>(p.host_sync) / static_cast<double>(p.inference_latency));
+    syncs += (syncs.empty() ? "" : ", ") + std::string(buf);
+    any_sync = any_sync || p.host_sync > 0;
+  }
+  const bool several = std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.cpu_bound_gpu_busy && p.devices > 1; });
+  return " Yet at " + batches(busy) + (several ? " every GPU is idle at most " : " the GPU is idle only ") + idle +
+         " of the inference latency: the launches found an empty queue because the host waited for the GPU" +
+         (any_sync ? " (in syncs " + syncs + " of the inference latency), so removing or deferring the syncs pays there"
+                   : ", so launching ahead of the GPU pays there") +
+         "; fusing kernels or CUDA graphs would save at most that idle time.";
 }
 
 std::string summarize(const SweepResult& r) {
@@ -229,8 +288,11 @@ std::string summarize(const SweepResult& r) {
     const bool skewed = verdict_on_clamped_latencies(pts.back());
     s = "No transition: batch " + std::to_string(pts.back().batch) +
         ", the largest measured, is not GPU-bound" + (skewed ? " (by clamped launch latencies: see below)" : "") +
-        ", so launch overhead matters across the whole sweep; "
-        "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.";
+        (pts.back().cpu_bound_gpu_busy
+             // Review AK M1: its GPU is busy nearly all the run; the sentence below says why.
+             ? ", yet its GPU is busy nearly all the inference latency: launch overhead is not what limits it."
+             : ", so launch overhead matters across the whole sweep; "
+               "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.");
   }
   // A verdict that rests on clamped latencies (clock skew) is said, whatever it is (review SW M2).
   {
@@ -248,6 +310,7 @@ std::string summarize(const SweepResult& r) {
            "clocks in step before acting on it.";
     }
   }
+  s += busy_gpu_sentence(pts);
   if (!bursty.empty())
     s += " Yet the GPU is idle at least half the inference latency at " + batches(bursty) +
          ": kernels queue in bursts with host-side gaps between them, so there the host's work between bursts "
@@ -266,7 +329,9 @@ std::string summarize(const SweepResult& r) {
     const auto in_region = std::count_if(r.balanced_batches.begin(), r.balanced_batches.end(), [&](int64_t b) {
       return b >= r.balanced_region->from && b <= r.balanced_region->to;
     });
-    s += " Balanced (GPU and CPU each idle less than half of the inference latency) at ";
+    s += std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return p.devices > 1; })
+             ? " Balanced (every GPU and the CPU each idle less than half of the inference latency) at "
+             : " Balanced (GPU and CPU each idle less than half of the inference latency) at ";
     // Balanced batches outside the region (a sweep that is not monotone) are named too: the sentence
     // would otherwise say less than the table (audit DU F6).
     // Runs of consecutive balanced batches of the region's length: more than one is a tie (the
@@ -293,7 +358,7 @@ std::string summarize(const SweepResult& r) {
   else if (std::any_of(pts.begin(), pts.end(), [](const SweepPoint& p) { return !p.launches_unmeasured; }))
     // The unmeasured batches have no balance to judge (review AR, L3); with none measured, nothing to say.
     s += " No batch size with measured launches keeps both GPU and CPU idle below half of the inference latency.";
-  return s + annotation_sentence(pts);
+  return s + devices_sentence(pts) + annotation_sentence(pts);
 }
 
 }  // namespace

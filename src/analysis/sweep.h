@@ -51,6 +51,16 @@ struct SweepPoint {
   // (GPU start before its launch call: clock skew) and clamped to 0, of the linked launch calls
   // (review SW M2: analyze reported them, sweep did not).
   int64_t clock_skew_clamped = 0, linked_launch_calls = 0;
+  // LaunchAnalysis::cpu_bound_gpu_busy (cleared with the verdict when launches are unmeasured) and
+  // the launching thread's sync time: a CPU-bound batch whose GPU is busy nearly all the run, where
+  // the sweep sentence advises removing syncs rather than fusing (review AK M1).
+  bool cpu_bound_gpu_busy = false;
+  ns_t host_sync = 0;
+  // The GPU devices and LaunchAnalysis::most_idle_device_idle with its share of IL (0 when IL is 0):
+  // the balance and the bursts caveat judge by that device, not by the union (review AK M2).
+  int64_t devices = 0;
+  ns_t most_idle_device_idle = 0;
+  double most_idle_device_share = 0;
 };
 
 // Whether a point's CPU-/GPU-bound verdict rests on clamped launch latencies: it has one, and more

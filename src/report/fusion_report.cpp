@@ -162,16 +162,19 @@ std::string fusion_verdict(const FusionReport& rep) {
     if (!a.gpu_undefined()) s += " No CPU- or GPU-bound verdict: " + a.bound_undefined_reason + ".";
     return s;
   }
+  // By the most idle device (review AK M2; with one device, GPU idle).
   const double idle_share =
-      a.inference_latency > 0 ? static_cast<double>(a.gpu_idle) / static_cast<double>(a.inference_latency) : 0.0;
-  const std::string idle = a.inference_latency > 0 ? format_pct(static_cast<double>(a.gpu_idle) /
+      a.inference_latency > 0 ? static_cast<double>(a.most_idle_gpu_idle()) / static_cast<double>(a.inference_latency) : 0.0;
+  const std::string idle = a.inference_latency > 0 ? format_pct(static_cast<double>(a.most_idle_gpu_idle()) /
                                                                   static_cast<double>(a.inference_latency))
                                                    : std::string();
-  if (gpu_bound_in_bursts(a.bound, a.gpu_idle, a.inference_latency)) {
+  if (gpu_bound_in_bursts(a.bound, a.most_idle_gpu_idle(), a.inference_latency)) {
     // The queue criterion alone would say "only faster kernels help"; with the GPU idle half the run
     // or more, the host's gaps between bursts are as much of the latency (kBurstyGpuIdleShare).
     s += " This trace is GPU-bound by the queue criterion (queue part " + format_ns(a.tklqt_queue) + " > launch part " +
-         format_ns(a.tklqt_launch) + "), yet its GPU is idle " + idle + " of the " + format_ns(a.inference_latency) +
+         format_ns(a.tklqt_launch) + "), yet " +
+         (a.by_device.size() > 1 ? idle_gpu_words(a.by_device.size(), a.most_idle_device) : std::string("its GPU")) +
+         " is idle " + idle + " of the " + format_ns(a.inference_latency) +
          " inference latency: kernels queue in bursts with host-side gaps between them. The saving can come off "
          "those gaps (at most all of it, where the GPU waits for the launches); faster kernels shorten the bursts.";
   } else if (a.bound == "gpu") {

@@ -35,6 +35,36 @@ std::string il_share(const json& t, const char* key) {
   return is_zero(member(t, "inference_latency_ns")) ? "-" : pct_or(member(t, key));
 }
 
+// The launching thread's sync time as a share of the inference latency, for the bound row of a
+// CPU-bound trace with a busy GPU; "" when it is 0 or unknown (as analyze's text).
+std::string sync_share(const json& t) {
+  const auto il = num(t, "inference_latency_ns"), sync = num(t, "host_sync_ns");
+  if (!il || !sync || *il <= 0 || *sync <= 0) return "";
+  return format_pct(*sync / *il);
+}
+
+// The device the bound row's caveats judge by (analyze --json's most_idle_device, review AK M2):
+// its idle time and share, and the subject the sentence names. A document saved before it had
+// the union's figures, which it falls back to.
+struct IdleGpu {
+  ns_t idle = 0;
+  std::string share, words = "the GPU";
+};
+IdleGpu idle_gpu(const json& t) {
+  IdleGpu g;
+  const json& m = member(t, "most_idle_device");
+  if (m.is_object() && member(m, "idle_ns").is_number()) {
+    g.idle = static_cast<ns_t>(num(m, "idle_ns").value_or(0));
+    g.share = is_zero(member(t, "inference_latency_ns")) ? "-" : pct_or(member(m, "idle_fraction"));
+    g.words = idle_gpu_words(static_cast<size_t>(num(m, "devices").value_or(1)),
+                             static_cast<int64_t>(num(m, "device").value_or(-1)));
+  } else {
+    g.idle = static_cast<ns_t>(num(t, "gpu_idle_ns").value_or(0));
+    g.share = il_share(t, "gpu_idle_fraction");
+  }
+  return g;
+}
+
 std::string bound_text(const json& t) {
   const std::string b = str_or(t, "bound", "");
   return b == "cpu" ? "CPU" : b == "gpu" ? "GPU" : "-";
@@ -132,7 +162,15 @@ std::string summary_table(const json& t) {
     return is_zero(member(t, "inference_latency_ns")) ? std::string("no share (the inference latency is 0)")
                                                       : il_share(t, key) + " of inference latency";
   };
-  row("gpu_idle_ns", "GPU idle", ns("gpu_idle_ns"), of_il("gpu_idle_fraction"));
+  // As the terminal: several devices, the union and the most idle one (review AK M2).
+  const json& most_idle = member(t, "most_idle_device");
+  const bool several = most_idle.is_object() && num(most_idle, "devices").value_or(1) > 1;
+  row("gpu_idle_ns", "GPU idle", ns("gpu_idle_ns"),
+      of_il("gpu_idle_fraction") + (several ? ", union of " + count_or(member(most_idle, "devices")) + " devices" : ""));
+  if (several)
+    tb.add_row({"  most idle device", ns_or(member(most_idle, "idle_ns")),
+                "device " + count_or(member(most_idle, "device")) + ", " + idle_gpu(t).share +
+                    " of inference latency (per device: GPU devices below; the bound row judges by it)"});
   // The launching thread, if any: null in this schema when there is none; a document saved before
   // 2026-12-05 wrote {"pid": -1, "tid": -1, "launches": 0} instead (review FMT M2), read the same.
   const json& lt_saved = member(t, "launch_thread");
@@ -161,11 +199,13 @@ std::string summary_table(const json& t) {
   const std::string b = str_or(t, "bound", "");
   row("bound", "bound", bound_text(t),
       b.empty() ? "undefined: " + str_or(t, "bound_undefined_reason", "no launch call is linked to GPU work")
+      // The analysis's flag (analysis/bound_verdict.h), with the terminal's wording.
+      : b == "cpu" && member(t, "cpu_bound_gpu_busy").is_boolean() && member(t, "cpu_bound_gpu_busy").get<bool>()
+          ? cpu_bound_gpu_busy_meaning(idle_gpu(t).words, idle_gpu(t).share, sync_share(t))
       : b == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
-      // The text's rule (analysis/bound_verdict.h), on the saved times.
-      : gpu_bound_in_bursts(b, static_cast<ns_t>(num(t, "gpu_idle_ns").value_or(0)),
-                            static_cast<ns_t>(num(t, "inference_latency_ns").value_or(0)))
-          ? "queue part > launch part, yet the GPU is idle " + il_share(t, "gpu_idle_fraction") +
+      // The text's rule (analysis/bound_verdict.h), on the saved times, by the most idle device.
+      : gpu_bound_in_bursts(b, idle_gpu(t).idle, static_cast<ns_t>(num(t, "inference_latency_ns").value_or(0)))
+          ? "queue part > launch part, yet " + idle_gpu(t).words + " is idle " + idle_gpu(t).share +
                 " of inference latency: work waits for the GPU in bursts, with host-side gaps between them"
           : "queue part > launch part: work waits for the GPU");
   if (lt.is_object() && undefined.empty())
@@ -284,8 +324,10 @@ std::string stream_tables(const json& streams, const json& devices) {
   }
   // One device: its busy and idle time are the summary's GPU busy and idle.
   if (devices.is_array() && devices.size() > 1) {
-    HtmlTable tb({"device", "busy", "idle"});
-    for (auto& d : devices) tb.add_row({count_or(member(d, "device")), ns_or(member(d, "busy_ns")), ns_or(member(d, "idle_ns"))});
+    HtmlTable tb({"device", "busy", "idle", "idle share"});
+    for (auto& d : devices)
+      tb.add_row({count_or(member(d, "device")), ns_or(member(d, "busy_ns")), ns_or(member(d, "idle_ns")),
+                  pct_or(member(d, "idle_fraction"))});
     s += tb.render("GPU devices");
   }
   return s;

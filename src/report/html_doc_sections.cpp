@@ -110,7 +110,9 @@ void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
     for (auto& p : member(in.doc, "points")) {
       auto b = num(p, "batch");
       if (b && *b >= tr.get<double>() &&
-          gpu_bound_in_bursts(str_or(p, "bound", ""), static_cast<ns_t>(num(p, "gpu_idle_ns").value_or(0)),
+          // By the most idle device (review AK M2); a document saved before has the union's idle.
+          gpu_bound_in_bursts(str_or(p, "bound", ""),
+                              static_cast<ns_t>(num(p, "most_idle_device_idle_ns").value_or(num(p, "gpu_idle_ns").value_or(0))),
                               static_cast<ns_t>(num(p, "inference_latency_ns").value_or(0))))
         bursty_batches.push_back(label_or(member(p, "batch")));
     }

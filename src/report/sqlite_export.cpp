@@ -273,7 +273,9 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"launch_thread_annotations", a.launch_thread_annotations},
         {"host_active_without_annotations_ns", a.host_active_without_annotations},
         {"cpu_idle_without_annotations_ns", a.cpu_idle_without_annotations},
-        {"profiler_steps", a.profiler_steps}};
+        {"profiler_steps", a.profiler_steps},
+        // analyze --json's bool (review AK M1), as 0 or 1.
+        {"cpu_bound_gpu_busy", a.cpu_bound_gpu_busy ? 1 : 0}};
     // As analyze --json: without GPU activity the launch figures are NULL, not 0, and the reason
     // is stored under undefined_reason.
     // And as there: a process without a launch callback leaves every launch sum unknown.
@@ -295,7 +297,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
       else
         st.text(k).i64(v).step();
     }
-    // As analyze --json: a share of the inference latency, 0 without one.
+    // As analyze --json: a share of the inference latency (NULL below without one).
     const auto share = [&](ns_t x) {
       return a.inference_latency > 0 ? static_cast<double>(x) / static_cast<double>(a.inference_latency) : 0.0;
     };
@@ -303,7 +305,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"akd_ns", a.akd_ns}, {"gpu_idle_fraction", share(a.gpu_idle)}, {"cpu_idle_fraction", share(a.cpu_idle)},
         {"cpu_idle_without_annotations_fraction", share(a.cpu_idle_without_annotations)}};
     for (auto& [k, v] : reals) {
-      if (is_undefined(k))
+      // A share of an empty inference latency is unknown: NULL, as analyze --json (review AK L2).
+      if (is_undefined(k) || (a.inference_latency <= 0 && std::string_view(k) != "akd_ns"))
         st.text(k).null().step();
       else
         st.text(k).dbl(v).step();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "report/analyze_notes.h"
 #include "report/html_svg.h"
 #include "report/text_table.h"
@@ -35,6 +37,12 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    {"cpu_idle_share", p.inference_latency > 0 ? host_fig(p.cpu_idle_share) : json(nullptr)},
                    {"bound", p.bound.empty() ? json(nullptr) : json(p.bound)},
                    {"balanced", p.balanced},
+                   {"cpu_bound_gpu_busy", p.cpu_bound_gpu_busy},  // analysis/bound_verdict.h (review AK M1)
+                   // The device the balance and the caveats judge by (review AK M2).
+                   {"devices", p.devices},
+                   {"most_idle_device_idle_ns", fig(std::max(p.gpu_idle, p.most_idle_device_idle))},
+                   {"most_idle_device_idle_share",
+                    p.inference_latency > 0 ? fig(std::max(p.gpu_idle_share, p.most_idle_device_share)) : json(nullptr)},
                    {"orphan_activities", p.orphan_activities},
                    // A count, not a GPU figure: without GPU activity every launch call is an orphan,
                    // as analyze --json and the text below say (audit CU H2); null only when the
@@ -94,6 +102,10 @@ const std::vector<JsonColumn>& sweep_point_columns() {
       {"clock_skew_clamped", "launch latencies clamped (clock skew)", F::Count},
       {"linked_launch_calls", "linked launch calls", F::Count},
       {"verdict_on_clamped_latencies", "verdict rests on clamped latencies", F::YesNo},
+      {"cpu_bound_gpu_busy", "CPU-bound with the GPU idle under 10% (the host waits in syncs)", F::YesNo},
+      {"devices", "GPU devices", F::Count},
+      {"most_idle_device_idle_ns", "most idle GPU device: idle", F::Ns},
+      {"most_idle_device_idle_share", "most idle GPU device: idle (% of IL)", F::Share},
       {"source", "file", F::Text},
       {"undefined_reason", "why no figures", F::Text},
       {"bound_undefined_reason", "why no bound", F::Text},
