@@ -10,6 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _fusion_plain import union_length as union  # noqa: E402
 from _harness import check, failures, run  # noqa: E402
 
 N, DUR, PERIOD, LAT = 10, 20, 20, 4  # us
@@ -27,18 +28,6 @@ def trace():
                    "args": {"correlation": i + 1, "device": i % 2, "stream": 7}})
         kernels.append((i % 2, s, s + DUR))
     return {"traceEvents": ev}, kernels
-
-
-def union(iv):
-    total, end = 0, None
-    for s, e in sorted(iv):
-        if end is None or s > end:
-            total += e - s
-            end = e
-        elif e > end:
-            total += e - end
-            end = e
-    return total
 
 
 doc, kernels = trace()
