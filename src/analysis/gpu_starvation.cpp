@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "analysis/launch_thread_choice.h"
@@ -57,7 +58,7 @@ int64_t launching_thread(const Trace& t, int64_t& pid) {
 
 }  // namespace
 
-GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
+GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid, const ThreadLives* given_lives) {
   GpuStarvation g;
   if (t.gpu.size() == 0) return g;
   if (tid < 0) tid = launching_thread(t, g.pid);
@@ -80,7 +81,8 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid) {
   // the walk sched.cpp's off-CPU accounting uses too (analysis/offcpu_walk.h).
   // One walk per life of the id (analysis/thread_lives.h): an outsider given the id after the
   // thread's exit is not the thread, and a traced thread that got it later starts a walk of its own.
-  const ThreadLives lives(t);
+  std::optional<ThreadLives> own;
+  const ThreadLives& lives = given_lives ? *given_lives : own.emplace(t);
   std::map<uint32_t, std::vector<OffcpuEvent>> ev;  // by life
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -37,8 +37,11 @@ struct GpuStarvation {
   int64_t lost_switch_gaps = 0;
 };
 
+class ThreadLives;
+
 // tid < 0: the launching thread by the rule analyze and sched use (launch_thread_choice.h: most
-// logical launches, ties to the lowest (pid, tid)).
-GpuStarvation analyze_gpu_starvation(const Trace& trace, int64_t tid = -1);
+// logical launches, ties to the lowest (pid, tid)). `lives`: the trace's thread lives
+// (analysis/thread_lives.h) when the caller has them (sched: its scope's), else built here.
+GpuStarvation analyze_gpu_starvation(const Trace& trace, int64_t tid = -1, const ThreadLives* lives = nullptr);
 
 }  // namespace infertrace

@@ -434,7 +434,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)
-  a.gpu_starvation = analyze_gpu_starvation(trace, a.main_tid);
+  a.gpu_starvation = analyze_gpu_starvation(trace, a.main_tid, &scope.lives);
   sched_verdict(trace, a);
   return a;
 }
