@@ -18,6 +18,7 @@
 #include "report/html_sections.h"
 #include "report/html_svg.h"
 #include "report/irq_sources_text.h"
+#include "report/thread_reuse_text.h"
 #include "util/error.h"
 #include "util/plural.h"
 #include "util/units.h"
@@ -389,12 +390,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
                 count_or(member(doc, "switch_ins_missing")) + " (a thread switched out twice; off-CPU time counts from the later one)"});
   // As the terminal says it (docs/sched.md, "Thread ids reused"); documents saved before have no key.
   if (auto m = num(doc, "thread_ids_reused"); m && *m > 0)
-    tb.add_row({"thread ids reused",
-                count_or(member(doc, "thread_ids_reused")) +
-                    " (an id named a second thread after its first exited: each life counted apart, an outsider's switches left out; " +
-                    count_or(member(doc, "pairs_across_thread_end")) +
-                    (num(doc, "pairs_across_thread_end").value_or(0) == 1 ? " launch pair" : " launch pairs") +
-                    " across an exit left out)"});
+    tb.add_row({"thread ids reused", thread_ids_reused_text(static_cast<int64_t>(*m),
+                                                            static_cast<int64_t>(num(doc, "pairs_across_thread_end").value_or(0)))});
   // A recording whose ring was full (docs/sched.md, "Lost events"): these keys exist only then.
   if (auto m = num(doc, "switch_ins_lost_by_recorder"); m && *m > 0)
     tb.add_row({"switch-ins the recorder may have lost",

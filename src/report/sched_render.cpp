@@ -10,6 +10,7 @@
 #include "report/launch_mix_json.h"
 #include "report/text_table.h"
 #include "trace/recorder_drops.h"
+#include "report/thread_reuse_text.h"
 #include "util/plural.h"
 #include "util/units.h"
 
@@ -545,11 +546,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     head.add_row({"switch-ins the kernel did not report", format_count(a.switch_ins_missing) +
                                                               " (a thread switched out twice; off-CPU time counts from the later one)"});
   if (a.thread_ids_reused > 0)
-    head.add_row({"thread ids reused", format_count(a.thread_ids_reused) +
-                                           " (an id named a second thread after its first exited: each life counted apart, "
-                                           "an outsider's switches left out; " +
-                                           format_count(a.pairs_across_thread_end) +
-                                           plural(a.pairs_across_thread_end, " launch pair", " launch pairs") + " across an exit left out)"});
+    head.add_row({"thread ids reused", thread_ids_reused_text(a.thread_ids_reused, a.pairs_across_thread_end)});
   if (a.switch_ins_lost_by_recorder > 0)
     head.add_row({"switch-ins the recorder may have lost", format_count(a.switch_ins_lost_by_recorder) +
                                                                " (switched out twice across a loss window)"});
