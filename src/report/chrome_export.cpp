@@ -224,6 +224,16 @@ void thread_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
       w.instant(ids(t.wakeups.pid[i], t.wakeups.tid[i]), t.wakeups.ts[i], "wakeup", category::kWakeup,
                 "\"waker_pid\":" + std::to_string(t.wakeups.waker_pid[i]) + ",\"waker_tid\":" +
                     std::to_string(t.wakeups.waker_tid[i]) + ",\"cpu\":" + std::to_string(t.wakeups.cpu[i]));
+  // The process tree's records (birth, exec, exit, attach) likewise, with the --perfetto args.
+  for (size_t i = 0; i < t.tasks.size(); ++i) {
+    if (t.tasks.tid[i] < 0) continue;
+    std::string args;
+    if (t.tasks.comm[i] != kNoString) append_arg(args, "\"comm\":" + json_str(t.str(t.tasks.comm[i])));
+    if (t.tasks.parent_tid[i] >= 0) append_arg(args, "\"parent_tid\":" + std::to_string(t.tasks.parent_tid[i]));
+    if (t.tasks.state[i] != 0) append_arg(args, "\"state\":" + json_str(std::string(1, t.tasks.state[i])));
+    w.instant(ids(t.tasks.pid[i], t.tasks.tid[i]), t.tasks.ts[i], task_instant_name(t.tasks.kind[i]),
+              category::kProcessTree, args);
+  }
 }
 
 void cpu_tracks(const Trace& t, Writer& w) {
