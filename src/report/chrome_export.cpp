@@ -351,7 +351,7 @@ bool is_json_number(std::string_view s) {
 // "kineto.zero_duration_events" is no member of the file and is not written (read back, the events
 // count themselves). displayTimeUnit is "ns" unless the trace names its own. After the event
 // array, where Kineto writes traceName too: a reader that looks for "traceEvents" in a file's first
-// bytes (report's is_result_document) finds it however long the facts are.
+// bytes finds it there however long the facts are (report's cli/result_document.h reads on).
 std::string trace_facts(const Trace& t) {
   constexpr std::string_view kKineto = "kineto.";
   constexpr size_t kMaxDevices = 65536;  // device.N.name from a recording's META: no array of billions

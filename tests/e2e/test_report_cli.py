@@ -198,6 +198,34 @@ with tempfile.TemporaryDirectory() as tmp:
                 if "kernel_launch" in text:
                     failures.append("%s: API kind shown as a machine value" % name)
 
+    # A saved result is read gzipped or after a UTF-8 byte-order mark as written (review HR L9: both
+    # were refused with a trace reader's message), and a trace whose keys come after a long first
+    # member is still a trace (review HR M2: shown as "Other results", its raw events in a table).
+    if r1.returncode == 0:
+        import gzip
+        with gzip.open(os.path.join(tmp, "one.json.gz"), "wt") as f:
+            json.dump(one, f)
+        with open(os.path.join(tmp, "bom.json"), "w", encoding="utf-8-sig") as f:
+            json.dump(one, f)
+        for name in ("one.json.gz", "bom.json"):
+            html = os.path.join(tmp, name + ".html")
+            r = run("report", os.path.join(tmp, name), "-o", html)
+            if r.returncode != 0:
+                failures.append("report of saved %s: rc %d %s" % (name, r.returncode, r.stderr))
+                continue
+            with open(html) as f:
+                check_saved_analysis(section_text(f.read(), "doc-0"), one, terminal[paths[0]])
+        with gzip.open(paths[0], "rt") as f:
+            trace = json.load(f)
+        late = {"traceName": "x" * 5000}
+        late.update({k: v for k, v in trace.items() if k != "traceName"})
+        r = run("report", write("late.json", late), "-o", os.path.join(tmp, "late.html"))
+        with open(os.path.join(tmp, "late.html")) as f:
+            page = f.read()
+        if r.returncode != 0 or "Other results" in page or \
+                row("GPU busy", fmt_ns(one["gpu_busy_ns"]), "union of GPU activity intervals") not in section_text(page, "trace-0"):
+            failures.append("a trace with a 5000-byte first member is not read as a trace (rc %d)" % r.returncode)
+
     # The page may not replace one of its inputs: exit 1, the input untouched, no partial file.
     with open(sweep, "rb") as f:
         before = f.read()
