@@ -84,7 +84,7 @@ const char* const kShownKeys[] = {
     "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
     "recorded_calls_note", "host_undefined_reason", "launch_thread_annotations", "host_active_without_annotations_ns",
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
-    "duplicate_calls_of_other_processes"};
+    "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy", "bound_undefined_reason"};
 
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
 // the terminal prints it; `cupti_callbacks`, `launch_undefined_reason`, `launch_partial_note`).
