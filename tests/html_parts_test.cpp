@@ -104,6 +104,24 @@ TEST(HtmlTimelineGeometry, TouchingOperatorsShareARowAndOnlyANestedOneGetsItsOwn
   EXPECT_EQ(count(tl.svg, "ops +2"), 0u) << tl.svg;
 }
 
+// A thread's lanes carry its track name as the exports write it, once per lane kind (review HR L5:
+// "thread 1 (python3) 1 ops" beside "tid 1 CUDA API").
+TEST(HtmlTimelineGeometry, AThreadsLanesShareItsTrackName) {
+  Trace t;
+  push_op(t, 0, 100);
+  push_api(t, "cudaLaunchKernel", 10, 20, 1);
+  ThreadInfo th;
+  th.pid = 1, th.tid = 1, th.comm = t.strings.intern("thread 1 (python3)");
+  t.threads.push(th);
+  const html::Timeline tl = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(tl.svg, ">thread 1 (python3) ops<"), 1u) << tl.svg;
+  EXPECT_EQ(count(tl.svg, ">thread 1 (python3) CUDA API<"), 1u) << tl.svg;
+  t.threads.comm[0] = t.strings.intern("worker");
+  const html::Timeline named = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(named.svg, ">worker 1 ops<"), 1u) << named.svg;
+  EXPECT_EQ(count(named.svg, ">worker 1 CUDA API<"), 1u) << named.svg;
+}
+
 TEST(HtmlReportParts, FindingsAreEscaped) {
   html::ReportInputs in;
   in.docs.push_back({"a<b>", json{{"points", json::array({{{"threads", 1}, {"tg_mean", 5.0}},

@@ -23,6 +23,7 @@
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
 #include "report/export_categories.h"
+#include "report/thread_track_name.h"
 #include "report/launch_call.h"
 #include "report/perfetto.h"  // on_cpu_slices
 #include "util/error.h"
@@ -140,18 +141,7 @@ std::string process_name(const Trace& t, int64_t pid) {
   return n.empty() ? "process " + std::to_string(pid) : n;
 }
 
-// A thread's track name: its name and tid. A name that already carries the id is left as it is:
-// PyTorch's own ("thread 439 (python3)"), and one this export wrote and the Kineto reader read back
-// ("python3 439"), which would otherwise grow by " 439" on every round trip.
-std::string thread_name(const Trace& t, size_t i) {
-  std::string n(t.str(t.threads.comm[i]));
-  const std::string tid = std::to_string(t.threads.tid[i]);
-  const std::string tail = " " + tid;
-  const bool ends_with_tid = n.size() > tail.size() && n.compare(n.size() - tail.size(), tail.size(), tail) == 0;
-  if (n.empty()) n = "thread " + tid;
-  else if (n.rfind("thread " + tid + " (", 0) != 0 && !ends_with_tid) n += tail;
-  return n;
-}
+std::string thread_name(const Trace& t, size_t i) { return thread_track_name(t.str(t.threads.comm[i]), t.threads.tid[i]); }
 
 // Process and thread names, before any slice. A named pid or tid (below -1: a Kineto trace's
 // string pid such as "Spans", or a pid below -1) is written as its number, which the Kineto reader
