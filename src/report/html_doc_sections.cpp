@@ -465,6 +465,21 @@ std::string compare_section(const json& doc) {
              "takes one or more slots), to the exact losses (the JSON document keeps the two apart).</p>";
   // bench interference's counts of the runs behind its marks, labelled (review FH L6: the raw key showed).
   std::vector<JsonColumn> cols = comparison_scenario_columns();
+  // Its per-scenario figures beside the throughput, as its terminal table has them (review HR L8:
+  // shown under their keys, "wall_s 0.31", "spread_pct 33.15").
+  const auto after_throughput = std::find_if(cols.begin(), cols.end(), [](const JsonColumn& c) {
+    return std::string_view(c.key) == "throughput";
+  });
+  cols.insert(after_throughput == cols.end() ? cols.end() : after_throughput + 1,
+              {{"throughput_min", "throughput min (work/s)", CellFormat::Fixed1},
+               {"throughput_max", "throughput max (work/s)", CellFormat::Fixed1},
+               {"spread_pct", "spread (max - min, % of the median)", CellFormat::Percent},
+               {"runs_ok", "runs that finished", CellFormat::Count},
+               {"wall_s", "wall time per run (median)", CellFormat::Seconds}});
+  cols.push_back({"description", "what the scenario adds", CellFormat::Text});
+  cols.push_back({"skipped", "skipped", CellFormat::YesNo});
+  cols.push_back({"skip_reason", "why skipped", CellFormat::Text});
+  cols.push_back({"analysed_recordings", "recordings analysed", CellFormat::Count});
   cols.push_back({"runs_per_1k_upper_bound", "analysed runs whose rates per 1000 launches are upper bounds", CellFormat::Count});
   cols.push_back({"runs_per_1k_neither_bound", "analysed runs whose rates per 1000 launches are neither bound (recorder loss)",
                   CellFormat::Count});

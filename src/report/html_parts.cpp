@@ -186,6 +186,7 @@ std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& 
     case CellFormat::Fixed3: return number ? format_fixed_not_whole(d, 3) : scalar_text(v);
     case CellFormat::YesNo: return scalar_text(v);
     case CellFormat::Signature: return v.is_string() ? signature_label(v.get<std::string>()) : scalar_text(v);
+    case CellFormat::Seconds: return number ? format_ns(d * 1e9) : scalar_text(v);
   }
   return scalar_text(v);
 }
