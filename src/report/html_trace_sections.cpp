@@ -167,7 +167,7 @@ std::string operator_table(const Trace& t, const LaunchAnalysis& a) {
     // Operators that launched nothing add no row, as in the terminal and a saved analysis's section.
     if (o.kernels == 0) continue;
     if (launching++ >= kAnalysisTableRows) continue;
-    tb.add_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
+    tb.add_name_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
                 format_ns(o.gpu_time), format_ns(o.cpu_time),
                 o.gpu_time > 0 ? fmt::format("{:.2f}", static_cast<double>(o.launch_tax) / static_cast<double>(o.gpu_time)) : "-"});
   }
@@ -200,7 +200,7 @@ std::string self_time_table(const Trace& t, const OperatorSelfTimes& s) {
   HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
   for (size_t i = 0; i < s.operators.size() && i < kAnalysisTableRows; ++i) {
     const HostOperatorStat& o = s.operators[i];
-    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
+    op.add_name_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
                 mean_ns(o.total, o.count), format_pct(share(o.self, s.self_total))});
   }
   return op.render("Operators by self time (inclusive minus direct children on the same thread)") +
