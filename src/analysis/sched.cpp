@@ -140,10 +140,10 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
   const auto life = [&](int64_t tid, ns_t ts) { return Life{tid, scope.lives.life(tid, ts)}; };
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i]))
+    if (scope.prev_in(s, i))
       ev[life(s.prev_tid[i], s.ts[i])].push_back(
           {s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
-    if (scope.contains(s.next_pid[i], s.next_tid[i], s.ts[i]))
+    if (scope.next_in(s, i))
       ev[life(s.next_tid[i], s.ts[i])].push_back({s.ts[i], OffcpuEventKind::SwitchIn});
   }
   for (size_t i = 0; i < t.wakeups.size(); ++i)
@@ -226,7 +226,7 @@ void outside_loss_rates(const Trace& t, const TracedScope& scope, const std::vec
     for (ns_t ts : th.ts) a.launches_outside_loss += loss.contains(ts) ? 0 : 1;
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i)
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i]) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
+    if (scope.prev_in(s, i) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
   // The IRQs the whole-recording rates count (summarize_irqs: every recorded IRQ row).
   for (size_t i = 0; i < t.irqs.size(); ++i)
     if (!loss.contains(t.irqs.ts[i])) ++(t.irqs.kind[i] == IrqKind::Hard ? a.irqs_hard_outside_loss : a.irqs_soft_outside_loss);
@@ -274,7 +274,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   }
   const SwitchTable& s = trace.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (!scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i])) continue;
+    if (!scope.prev_in(s, i)) continue;
     ThreadSched& th = threads[s.prev_tid[i]];
     th.pid = s.prev_pid[i], th.tid = s.prev_tid[i];
     if (th.comm == kNoString) th.comm = s.prev_comm[i];
