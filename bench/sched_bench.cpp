@@ -23,6 +23,7 @@
 //   build/dev/bench/sched_bench --events 1000000 [--repeat 3] [--file PATH] [--keep]
 //   build/dev/bench/sched_bench --events 10000000 --repeat 3 --keep --file /tmp/sched10m.itrace
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
@@ -446,6 +447,24 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// CPU seconds of this process: on a shared, loaded machine (this VM's 2 cores), where the wall time
+// of a stage swings by 2x from run to run, the CPU time is the steadier figure to compare builds by.
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Wall and CPU seconds of one stage.
+struct Stage {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  double c0 = cpu_now();
+  void done(std::vector<double>& wall, std::vector<double>& cpu) const {
+    wall.push_back(seconds_since(t0));
+    cpu.push_back(cpu_now() - c0);
+  }
+};
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -487,23 +506,23 @@ int main(int argc, char** argv) try {
   const double mb = static_cast<double>(std::filesystem::file_size(file)) / 1e6;
   std::printf("recording %s: %lld records, %.1f MB, written in %.2f s\n", file.c_str(), static_cast<long long>(written), mb, write_s);
 
-  std::vector<double> read_s, analyze_s, text_s, json_s;
+  std::vector<double> read_s, analyze_s, text_s, json_s, read_c, analyze_c, text_c, json_c;
   size_t text_bytes = 0, json_bytes = 0;
   int64_t switches = 0, launches = 0, pairs = 0;
   for (int r = 0; r < repeat; ++r) {
-    t0 = std::chrono::steady_clock::now();
+    Stage st;
     const Trace trace = load_trace(file);
-    read_s.push_back(seconds_since(t0));
-    t0 = std::chrono::steady_clock::now();
+    st.done(read_s, read_c);
+    st = Stage{};
     const SchedAnalysis s = analyze_sched(trace, {});
-    analyze_s.push_back(seconds_since(t0));
-    t0 = std::chrono::steady_clock::now();
+    st.done(analyze_s, analyze_c);
+    st = Stage{};
     std::ostringstream text;
     print_sched_report(text, trace, s, {});
-    text_s.push_back(seconds_since(t0));
-    t0 = std::chrono::steady_clock::now();
+    st.done(text_s, text_c);
+    st = Stage{};
     const std::string json = sched_analysis_json(trace, s).dump(2);
-    json_s.push_back(seconds_since(t0));
+    st.done(json_s, json_c);
     text_bytes = text.str().size(), json_bytes = json.size();
     switches = static_cast<int64_t>(trace.switches.size()), launches = s.launches;
     pairs = static_cast<int64_t>(s.pair_interval.size());
@@ -512,10 +531,15 @@ int main(int argc, char** argv) try {
   std::printf("%lld switches, %lld logical launches, %lld launch pairs; text %zu bytes, json %zu bytes\n",
               static_cast<long long>(switches), static_cast<long long>(launches), static_cast<long long>(pairs), text_bytes,
               json_bytes);
-  std::printf("median of %d: read %.3f s (%.2f M events/s), analyze %.3f s (%.2f M events/s), text %.4f s, json %.4f s; "
-              "read+analyze+text %.3f s\n",
-              repeat, median(read_s), n / median(read_s) / 1e6, median(analyze_s), n / median(analyze_s) / 1e6, median(text_s),
-              median(json_s), median(read_s) + median(analyze_s) + median(text_s));
+  std::printf("median of %d (wall s / CPU s):\n", repeat);
+  const auto row = [&](const char* name, const std::vector<double>& wall, const std::vector<double>& cpu) {
+    std::printf("  %-8s %8.4f / %8.4f   %7.2f M events/s (wall)\n", name, median(wall), median(cpu), n / median(wall) / 1e6);
+  };
+  row("read", read_s, read_c);
+  row("analyze", analyze_s, analyze_c);
+  row("text", text_s, text_c);
+  row("json", json_s, json_c);
+  std::printf("  read+analyze+text %.3f s wall\n", median(read_s) + median(analyze_s) + median(text_s));
   std::printf("peak RSS %ld MB\n", peak_rss_mb());
   std::printf("end to end: /usr/bin/time -v build/dev/src/infertrace sched %s > /dev/null   (and --json)\n", file.c_str());
   if (!keep) std::filesystem::remove(file);
