@@ -276,3 +276,30 @@ TEST(HtmlDocTables, UnlabelledKeysAreShownAndAbsentColumnsLeftOut) {
   EXPECT_TRUE(has(t, row({"1", "2.50 us", "1.50 us"}))) << t;
   EXPECT_FALSE(has(t, "GPU idle (% of IL)")) << t;
 }
+
+// A saved sweep's points are charted by batch size whatever their order in the document (review HR
+// L7: a reordered document's line went back and forth), and a point the log2 batch axis cannot
+// place (batch 0) is in the table only, with a note saying so.
+TEST(HtmlDocTables, SweepChartsFollowTheBatchOrder) {
+  const json sorted = sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(false, 900, 125)),
+                                                sweep_point(2, "b2.json", launch_figures(false, 700, 300)),
+                                                sweep_point(8, "b8.json", launch_figures(true, 123, 456))}));
+  json shuffled = sorted;
+  std::swap(shuffled["points"][0], shuffled["points"][2]);  // 8, 2, 1
+  ASSERT_EQ(shuffled["points"][0]["batch"], 8);
+  auto charts = [](const json& doc) {
+    html::ReportInputs in;
+    in.docs.push_back({"doc.json", doc});
+    const std::string page = html::render_report(in);
+    const size_t b = page.find("<div class=\"cols\">"), e = page.find("</div>", b);
+    return b == std::string::npos ? std::string() : page.substr(b, e - b);
+  };
+  EXPECT_FALSE(charts(sorted).empty());
+  EXPECT_EQ(charts(shuffled), charts(sorted));
+  json with_zero = sorted;
+  with_zero["points"].push_back(sorted["points"][0]);
+  with_zero["points"].back()["batch"] = 0;
+  const std::string t = doc_section(with_zero);
+  EXPECT_TRUE(has(t, "1 point has no batch size above 0, which the log2 batch axis cannot place: in the table only")) << t;
+  EXPECT_FALSE(has(doc_section(sorted), "cannot place"));
+}

@@ -55,9 +55,20 @@ std::string sweep_section(const json& doc) {
   const json& pts = member(doc, "points");
   Series launch{"TKLQT launch part", {}, {}}, queue{"TKLQT queue part", {}, {}};
   Series gpu_idle{"GPU idle / IL", {}, {}}, cpu_idle{"CPU idle / IL", {}, {}};
+  // By batch size, whatever the document's order (a hand-edited or merged document: its line went
+  // back and forth, review HR L7); a batch a log2 axis cannot place (none, 0 or below) is left to
+  // the table, and said so.
+  std::vector<std::pair<double, const json*>> plotted;
+  size_t unplaceable = 0;
   for (auto& p : pts) {
     auto b = num(p, "batch");
-    if (!b) continue;
+    if (b && *b > 0) plotted.emplace_back(*b, &p);
+    else ++unplaceable;
+  }
+  std::stable_sort(plotted.begin(), plotted.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (const auto& [batch, point] : plotted) {
+    const json& p = *point;
+    const std::optional<double> b = batch;
     if (auto v = num(p, "tklqt_launch_ns")) launch.x.push_back(*b), launch.y.push_back(*v);
     if (auto v = num(p, "tklqt_queue_ns")) queue.x.push_back(*b), queue.y.push_back(*v);
     auto il = num(p, "inference_latency_ns");
@@ -77,6 +88,10 @@ std::string sweep_section(const json& doc) {
   o2.title = "GPU and CPU idle against batch size";
   o2.y_label = "share of inference latency", o2.y_unit = "pct";
   std::string body = "<div class=\"cols\">" + line_chart({launch, queue}, o1) + line_chart({gpu_idle, cpu_idle}, o2) + "</div>";
+  if (unplaceable > 0)
+    body += fmt::format("<p class=\"note\">{} {} no batch size above 0, which the log2 batch axis cannot place: in the "
+                        "table only, not charted.</p>",
+                        unplaceable, unplaceable == 1 ? "point has" : "points have");
   std::string verdict;
   const json& tr = member(doc, "transition_batch");
   if (tr.is_number()) verdict += fmt::format("Transition to GPU-bound at batch {}. ", label_or(tr));
