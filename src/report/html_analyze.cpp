@@ -13,6 +13,7 @@
 #include "analysis/bound_verdict.h"
 #include "report/analyze_json.h"
 #include "report/analyze_notes.h"
+#include "report/bound_finding.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
@@ -407,15 +408,33 @@ std::string analyze_section(const json& doc) {
   return body;
 }
 
+// The CPU-/GPU-bound sentence of one saved trace, as a trace analyzed here gets it (review HR L2:
+// a saved analysis on its own had no findings).
+void saved_bound_finding(const std::string& label, const json& t, std::vector<std::string>& out) {
+  BoundFigures f;
+  f.bound = str_or(t, "bound", "");
+  f.cpu_bound_gpu_busy = member(t, "cpu_bound_gpu_busy") == true;
+  const auto ns = [&](const char* key) { return static_cast<ns_t>(num(t, key).value_or(0)); };
+  f.tklqt = ns("tklqt_ns"), f.tklqt_launch = ns("tklqt_launch_ns"), f.tklqt_queue = ns("tklqt_queue_ns");
+  f.inference_latency = ns("inference_latency_ns");
+  const IdleGpu g = idle_gpu(t);
+  f.gpu_idle = g.idle, f.gpu = g.words;
+  if (ns("host_sync_ns") > 0 && str_or(t, "host_undefined_reason", "").empty()) f.host_sync = ns("host_sync_ns");
+  if (std::string s = bound_finding(label, f); !s.empty()) out.push_back(std::move(s));
+}
+
 void analyze_findings(const JsonInput& in, std::vector<std::string>& out) {
   const json& traces = member(in.doc, "traces");
   if (!traces.is_array()) {
+    saved_bound_finding(in.label, in.doc, out);
     if (member(in.doc, "sched").is_object()) sched_findings({in.label, in.doc["sched"]}, out);
     return;
   }
-  // Each recording's verdict, named by its trace.
-  for (size_t i = 0; i < traces.size(); ++i)
+  // Each trace's verdict, and each recording's scheduler verdict, named by its trace.
+  for (size_t i = 0; i < traces.size(); ++i) {
+    saved_bound_finding(in.label + ": " + file_of(traces[i], i), traces[i], out);
     if (member(traces[i], "sched").is_object()) sched_findings({in.label + ": " + file_of(traces[i], i), traces[i]["sched"]}, out);
+  }
 }
 
 }  // namespace infertrace::html

@@ -7,6 +7,7 @@
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_notes.h"
 #include "report/analyze_rows.h"
+#include "report/bound_finding.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
@@ -340,54 +341,13 @@ void trace_findings(const TraceInput& in, std::vector<std::string>& out) {
     }
     return;
   }
-  // By the most idle device (review AK M2): with one device that is GPU idle, with several the
-  // union would read busy while they take turns.
-  const double gpu_idle = share(a.most_idle_gpu_idle(), a.inference_latency);
-  const std::string gpu = idle_gpu_words(a.by_device.size(), a.most_idle_device);
-  if (a.inference_latency <= 0) {
-    // A verdict with an empty IL window (an operator that starts after the GPU work; decide_bound
-    // keeps it when no latency was clamped): the parts are measured, an idle share of nothing is
-    // not, and "idle only 0.0%" would read as "never idle".
-    const bool gpu = a.bound == "gpu";
-    out.push_back(fmt::format(
-        "{}: {} (the {} part is {} of {} TKLQT); the inference-latency window is empty (the GPU work ends before "
-        "the first top-level operator starts), so there is no idle share to weigh it with.",
-        in.label, gpu ? "GPU-bound" : "CPU-bound (launch-dominated)", gpu ? "queue" : "launch",
-        format_pct(share(gpu ? a.tklqt_queue : a.tklqt_launch, a.tklqt)), format_ns(a.tklqt)));
-  } else if (a.cpu_bound_gpu_busy)
-    // Review AK M1: the launches found an empty queue because the host waited, not because it was slow.
-    out.push_back(fmt::format(
-        "{}: CPU-bound by the launch criterion (launch part {} of {} TKLQT), yet {} is idle only {} of the {} "
-        "inference latency{}: the launches find an empty queue because the host waits for the GPU, so {}fusing "
-        "kernels or CUDA graphs would save at most that idle time.",
-        in.label, format_pct(share(a.tklqt_launch, a.tklqt)), format_ns(a.tklqt), gpu, format_pct(gpu_idle),
-        format_ns(a.inference_latency),
-        a.host_undefined() || a.host_sync <= 0 ? std::string()
-                                               : " (the launching thread is in syncs " +
-                                                     format_pct(share(a.host_sync, a.inference_latency)) + " of it)",
-        a.host_undefined() || a.host_sync <= 0 ? "" : "removing or deferring the syncs lets launches queue ahead; "));
-  else if (a.bound == "cpu")
-    out.push_back(fmt::format(
-        "{}: CPU-bound (launch-dominated). The launch part is {} of {} TKLQT and {} sits idle {} of the {} "
-        "inference latency: fewer, larger kernels (fusion) or CUDA graphs would pay off.",
-        in.label, format_pct(share(a.tklqt_launch, a.tklqt)), format_ns(a.tklqt), gpu, format_pct(gpu_idle),
-        format_ns(a.inference_latency)));
-  else if (!gpu_bound_in_bursts(a.bound, a.most_idle_gpu_idle(), a.inference_latency))
-    out.push_back(fmt::format(
-        "{}: GPU-bound. Kernels wait in the queue for {} of {} TKLQT; {} is idle {}{} of the {} inference "
-        "latency, so faster kernels help more than launch savings.",
-        in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), gpu, idle_only_word(gpu_idle), format_pct(gpu_idle),
-        format_ns(a.inference_latency)));
-  else
-    // The queue criterion sums waits per launch, so bursts of queued kernels make a trace GPU-bound
-    // even when the GPU has nothing to do for most of the run: "idle only 55%" and "faster kernels
-    // help" would then be false, so the sentence says what the idle share shows.
-    out.push_back(fmt::format(
-        "{}: GPU-bound by the queue criterion (kernels wait in the queue for {} of {} TKLQT), yet {} is idle "
-        "{} of the {} inference latency: kernels queue in bursts with host-side gaps between them, so shortening "
-        "the host's work between bursts matters as much as faster kernels.",
-        in.label, format_pct(share(a.tklqt_queue, a.tklqt)), format_ns(a.tklqt), gpu, format_pct(gpu_idle),
-        format_ns(a.inference_latency)));
+  BoundFigures f;
+  f.bound = a.bound, f.cpu_bound_gpu_busy = a.cpu_bound_gpu_busy;
+  f.tklqt = a.tklqt, f.tklqt_launch = a.tklqt_launch, f.tklqt_queue = a.tklqt_queue;
+  f.inference_latency = a.inference_latency, f.gpu_idle = a.most_idle_gpu_idle();
+  f.gpu = idle_gpu_words(a.by_device.size(), a.most_idle_device);
+  if (!a.host_undefined() && a.host_sync > 0) f.host_sync = a.host_sync;
+  out.push_back(bound_finding(in.label, f));
   if (!a.kernels_by_name.empty()) {
     auto top = std::max_element(a.kernels_by_name.begin(), a.kernels_by_name.end(),
                                 [](const KernelStat& x, const KernelStat& y) { return x.total < y.total; });

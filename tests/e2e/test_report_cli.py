@@ -207,6 +207,21 @@ with tempfile.TemporaryDirectory() as tmp:
                 if "kernel_launch" in text:
                     failures.append("%s: API kind shown as a machine value" % name)
 
+    # A saved analysis alone has the trace's CPU-/GPU-bound finding, word for word, under its own
+    # label (review HR L2: it had no findings at all); a two-trace document one per trace.
+    if r1.returncode == 0 and r2.returncode == 0:
+        def bound_lines(stdout, label):
+            return [l[len("- " + label + ": "):] for l in stdout.splitlines()
+                    if l.startswith("- " + label + ": ") and "-bound" in l]
+        from_trace = bound_lines(run("report", paths[0], "-o", os.path.join(tmp, "t.html")).stdout, gz[0])
+        saved = bound_lines(run("report", os.path.join(tmp, "one.json"), "-o", os.path.join(tmp, "s.html")).stdout, "one.json")
+        if len(from_trace) != 1 or saved != from_trace:
+            failures.append("saved analysis finding %r, the trace's %r" % (saved, from_trace))
+        out2 = run("report", os.path.join(tmp, "two.json"), "-o", os.path.join(tmp, "s2.html")).stdout
+        for t in two["traces"]:
+            if len(bound_lines(out2, "two.json: " + t["file"])) != 1:
+                failures.append("two.json: no bound finding for %s:\n%s" % (t["file"], out2))
+
     # A saved result is read gzipped or after a UTF-8 byte-order mark as written (review HR L9: both
     # were refused with a trace reader's message), and a trace whose keys come after a long first
     # member is still a trace (review HR M2: shown as "Other results", its raw events in a table).
