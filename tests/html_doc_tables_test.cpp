@@ -303,3 +303,13 @@ TEST(HtmlDocTables, SweepChartsFollowTheBatchOrder) {
   EXPECT_TRUE(has(t, "1 point has no batch size above 0, which the log2 batch axis cannot place: in the table only")) << t;
   EXPECT_FALSE(has(doc_section(sorted), "cannot place"));
 }
+
+// A document from a later writer (a schema_version above this build's) is shown with a note saying
+// so (review HR L3: shown without a word); one of this build's version has none.
+TEST(HtmlDocTables, LaterSchemaVersionIsSaid) {
+  json doc = sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(false, 900, 125))}));
+  EXPECT_FALSE(has(doc_section(doc), "Written by a later infertrace")) << doc_section(doc);
+  doc["schema_version"] = 99;
+  EXPECT_TRUE(has(doc_section(doc), "Written by a later infertrace (schema_version 99; this one writes 1)"))
+      << doc_section(doc);
+}

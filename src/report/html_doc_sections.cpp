@@ -12,6 +12,7 @@
 
 #include "analysis/bound_verdict.h"
 #include "analysis/launch_undercount.h"
+#include "report/analyze_json.h"
 #include "report/compare_render.h"
 #include "report/fusion_loop_report.h"
 #include "report/fusion_report.h"
@@ -558,8 +559,19 @@ std::string classify_document(const json& doc) {
   return "";
 }
 
+// The newest schema_version any verb of this build writes (every document is at 1; analyze's is
+// kAnalyzeSchemaVersion).
+constexpr int kNewestSchemaVersion = std::max(1, kAnalyzeSchemaVersion);
+
 std::string document_section(const JsonInput& in, const std::string& kind, size_t index) {
   std::string body = fmt::format("<p class=\"src\">{}</p>", escape(in.label));
+  // A document of a later writer is shown as far as this one reads it, and said so (review HR L3:
+  // it was shown without a word).
+  if (const auto v = num(in.doc, "schema_version"); v && *v > kNewestSchemaVersion)
+    body += fmt::format("<p class=\"note\">Written by a later infertrace (schema_version {}; this one writes {}): "
+                        "figures it added show under their own names, and one whose meaning changed may read "
+                        "wrongly here.</p>",
+                        label_or(member(in.doc, "schema_version")), kNewestSchemaVersion);
   std::string title;
   if (kind == "sweep") title = "Batch sweep", body += sweep_section(in.doc);
   else if (kind == "fusion") title = "Kernel fusion by proximity score", body += fusion_section(in.doc);
