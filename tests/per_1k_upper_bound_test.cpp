@@ -587,6 +587,12 @@ TEST(Per1kUpperBound, InterferencePageLabelsEveryScenarioFigure) {
   }
   EXPECT_TRUE(has(page, "wall time per run (median)")) << page;
   EXPECT_TRUE(has(page, format_ns(1.1e9))) << page;  // the median of 1.0, 1.1 and 1.2 s
+  // Runs per second of those runs, at the terminal's three decimals (review S41 L5).
+  for (double runs_per_s : {1 / 1.2, 1 / 1.1, 1 / 1.0}) {
+    char want[32];
+    std::snprintf(want, sizeof want, "%.3f", runs_per_s);
+    EXPECT_TRUE(has(page, want)) << want << "\n" << page;
+  }
 }
 
 // Review FH M1: a side whose rates are neither bound (recorder loss, switch or IRQ drops) beside an

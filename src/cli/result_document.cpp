@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -16,9 +17,18 @@ namespace {
 constexpr std::string_view kTraceKeys[] = {"\"traceEvents\"", "\"schemaVersion\"", "\"deviceProperties\""};
 constexpr size_t kLongestKey = 18;  // "\"deviceProperties\""
 
-bool names_a_trace_key(std::string_view s) {
+// A trace key as a key: the quoted name followed by ':' (after white space), so that a saved
+// result whose text merely holds the string "traceEvents" as a value is not taken for a trace
+// (review S41 L2). `undecided` gets the offset of a match that only white space follows so far: the
+// next read decides it (at the end of the file it is no key).
+bool names_a_trace_key(std::string_view s, size_t& undecided) {
+  undecided = std::string_view::npos;
   for (std::string_view k : kTraceKeys)
-    if (s.find(k) != std::string_view::npos) return true;
+    for (size_t at = s.find(k); at != std::string_view::npos; at = s.find(k, at + 1)) {
+      const size_t next = s.find_first_not_of(" \t\r\n", at + k.size());
+      if (next == std::string_view::npos) undecided = std::min(undecided, at);
+      else if (s[next] == ':') return true;
+    }
   return false;
 }
 
@@ -30,7 +40,9 @@ std::optional<std::string> read_result_document(const std::string& path) {
   if (!f) throw InputError(path, -1, std::string("cannot open: ") + std::strerror(errno ? errno : ENOMEM));
   struct Closer {
     gzFile f;
-    ~Closer() { gzclose(f); }
+    ~Closer() {
+      if (f) gzclose(f);
+    }
   } closer{f};
   std::string text;
   size_t scanned = 0;  // text before this offset holds no trace key starting there
@@ -62,11 +74,20 @@ std::optional<std::string> read_result_document(const std::string& path) {
     }
     // Kineto traces name their keys early, but a long first member (a re-serialised trace's
     // traceName or metadata) can push them anywhere: the whole text is searched (review HR M2).
-    if (names_a_trace_key(std::string_view(text).substr(scanned))) return std::nullopt;
-    scanned = text.size() > kLongestKey ? text.size() - kLongestKey : 0;
+    size_t undecided = 0;
+    if (names_a_trace_key(std::string_view(text).substr(scanned), undecided)) return std::nullopt;
+    scanned = undecided != std::string_view::npos ? scanned + undecided
+              : text.size() > kLongestKey         ? std::max(scanned, text.size() - kLongestKey)
+                                                  : scanned;
     if (n == 0) break;
   }
   if (!object_checked) return std::nullopt;
+  // gzread ends a gzip stream cut short (its data or its 8-byte trailer) as if it were complete;
+  // only the close says so (review S41 L1: such a file was read, or refused as invalid JSON).
+  const int closed = gzclose(f);
+  closer.f = nullptr;
+  if (closed == Z_BUF_ERROR) throw InputError(path, static_cast<int64_t>(text.size()), "gzip stream is truncated");
+  if (closed != Z_OK) throw InputError(path, -1, "cannot read the gzip stream (zlib error " + std::to_string(closed) + ")");
   if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
   return text;
 }
