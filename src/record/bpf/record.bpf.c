@@ -315,6 +315,7 @@ static __always_inline void fill_hdr(struct it_hdr* h, __u32 type, __u64 ts, __u
 #define ST_STACK2 7 // second stack slot (cudaLaunchKernel: after sharedMem)
 #define ST_STACK3 8 // third stack slot (cuLaunchKernel: after blockDimZ, sharedMemBytes)
 #define ST_CONFIG 9 // launch-config struct in arg 1, stream at offset 32 (CUlaunchConfig, cudaLaunchConfig_t)
+#define ST_STACK1 10 // first stack slot (cudaMemcpyToArrayAsync: the seventh argument)
 // Geometry locations.
 #define GE_NONE 0
 #define GE_RT_REGS 1  // dim3 grid in rsi+rdx, dim3 block in rcx+r8 (cudaLaunchKernel)
@@ -346,9 +347,9 @@ static __always_inline void read_call_args(struct pt_regs* ctx, __u64 cookie, st
   if (st >= ST_ARG1 && st <= 6) {
     e->stream = arg_n(ctx, st);
     e->flags |= IT_API_HAS_STREAM;
-  } else if (st == ST_STACK2 || st == ST_STACK3) {
+  } else if (st == ST_STACK1 || st == ST_STACK2 || st == ST_STACK3) {
     // A read that fails leaves the stream unknown: the zeros it writes would read as the default stream.
-    if (stack_slot(ctx, st == ST_STACK2 ? 2 : 3, &e->stream)) e->flags |= IT_API_HAS_STREAM;
+    if (stack_slot(ctx, st == ST_STACK1 ? 1 : st == ST_STACK2 ? 2 : 3, &e->stream)) e->flags |= IT_API_HAS_STREAM;
   } else if (st == ST_CONFIG) {
     if (bpf_probe_read_user(&e->stream, sizeof(e->stream), (void*)(PT_REGS_PARM1(ctx) + 32)) == 0)
       e->flags |= IT_API_HAS_STREAM;
