@@ -12,10 +12,11 @@ using S = StreamAt;
 using G = GeometryAt;
 using F = ApiFamily;
 
-// Launch-type calls are recorded at entry only. A runtime launch marks its thread with its family
-// (kernel, graph, memcpy, memset); the next driver call of that family on the thread is the same
-// logical launch and is folded into it. That costs two probe hits per runtime launch instead of the
-// three a return probe adds (--launch-durations restores it, with the launch's duration). Sync
+// Launch-type calls are recorded at entry only. A runtime launch marks its thread with where its
+// return address is; a driver call made while that frame is live (nested in the runtime call, or
+// its tail call) is the same logical launch and is folded into it (bpf/record.bpf.c api_entry).
+// That costs two probe hits per runtime launch instead of the three a return probe adds
+// (--launch-durations restores it, with the launch's duration). Sync
 // calls always get a return probe: their duration is the point, and it delimits the nested
 // driver sync call.
 static_assert(static_cast<unsigned>(ApiFamily::Sync) == IT_API_FAMILY_SYNC, "the BPF side tests the cookie's family for Sync");

@@ -27,8 +27,8 @@ __attribute__((noinline)) int cudaLaunchKernel(const void* func, dim3 g, dim3 b,
   return cuLaunchKernel((void*)func, g.x, g.y, g.z, b.x, b.y, b.z, (unsigned)shmem, s, args, 0);
 }
 __attribute__((noinline)) int cudaGraphLaunch(void* exec, cudaStream_t s) { return cuGraphLaunch(exec, s); }
-/* A zero-byte copy returns before reaching the driver: a runtime call that leaves its thread's fold
- * mark unconsumed (the recorder must not fold the next driver call of another family into it). */
+/* A zero-byte copy returns before reaching the driver: a runtime call whose fold mark no driver call
+ * is nested in (the recorder must not fold the thread's next direct driver call into it). */
 __attribute__((noinline)) int cudaMemcpyAsync(void* dst, const void* src, size_t n, int kind, cudaStream_t s) {
   (void)kind;
   if (n == 0) return 0;
