@@ -11,10 +11,10 @@ namespace infertrace {
 
 // Must match the ST_* / GE_* codes of bpf/record.bpf.c.
 enum class StreamAt : uint8_t { None = 0, Arg1 = 1, Arg2 = 2, Arg3 = 3, Arg4 = 4, Arg5 = 5, Arg6 = 6,
-                                Stack2 = 7, Stack3 = 8, Config = 9 };
+                                Stack2 = 7, Stack3 = 8, Config = 9, Stack1 = 10 };
 enum class GeometryAt : uint8_t { None = 0, RuntimeRegs = 1, DriverRegs = 2, Config = 3 };
-// Which runtime and driver calls are the same kind of operation (a runtime call folds the next
-// driver call of its family on the same thread). Must match the FAM_* codes of bpf/record.bpf.c.
+// What kind of operation a call is (the BPF side tests for Sync: IT_API_FAMILY_SYNC); every probed
+// name classes as its family under classify_api() (cuda_apis_test.cpp).
 enum class ApiFamily : uint8_t { Kernel = 1, Graph = 2, Memcpy = 3, Memset = 4, Sync = 5 };
 
 struct CudaApi {

@@ -1,8 +1,8 @@
 """`infertrace record` forgets a thread's pending CUDA call and its fold mark when the thread exits.
 The recorder keeps, per thread id, the CUDA call whose return probe has not fired yet (api_pending:
 while it is there, every other CUDA call on that id is taken as nested and not recorded) and the
-family of a runtime launch whose driver call has not come yet (fold_pending: the next driver call
-of that family on that id is folded into it, not recorded). A thread killed inside such a call
+mark of the last runtime launch (fold_pending: its stack pointer and return address; a driver call
+on that id that looks nested in it is folded into it, not recorded). A thread killed inside such a call
 leaves both behind; a new task that gets the same id must not have its calls dropped as nested in,
 or folded into, the dead thread's call.
 

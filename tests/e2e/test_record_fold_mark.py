@@ -1,16 +1,21 @@
-"""`infertrace record` folds exactly one driver call into each runtime launch-type call.
-Without --launch-durations a runtime launch marks its thread with its family (fold_pending); the
-next driver call of that family on the thread is the one the runtime made: counted in
-folded_driver_calls, not recorded, and the mark deleted (docs/record.md, "Probes"). A direct
-driver call of the same family that the thread makes next, with no runtime call in between, is the
-application's own call and must be recorded: were the mark kept, it would be folded too.
+"""`infertrace record` folds into a runtime launch-type call exactly the driver calls it makes.
+Without --launch-durations a runtime launch marks its thread with its stack pointer at entry and
+its return address (fold_pending); a driver call entered while that frame is live (stack pointer at
+or below the mark, the mark's slot still holding that return address) is the runtime call's own:
+counted in folded_driver_calls, not recorded (docs/record.md, "Probes"). A direct driver call the
+thread makes afterwards is the application's own and must be recorded, also after a runtime call
+that returned before reaching the driver (review AC M2: a family mark folded it away).
 
 The workload (tests/support/fakecuda/fold_sequence.c), on one thread, makes ROUNDS rounds of
 cudaLaunchKernel then a direct cuLaunchKernel, cudaMemcpyAsync then a direct cuMemcpyAsync,
-cudaGraphLaunch then a direct cuGraphLaunch, and prints what it made. Checks (SQLite export):
-every call of each API recorded exactly as many times as the workload made it, on its thread; the
-recorded cuLaunchKernel calls are the direct ones (their grid.x values, not the runtime's);
-folded_driver_calls equals the driver calls the workload made through the runtime; no drops.
+cudaGraphLaunch (a tail call to cuGraphLaunch in the fake) then a direct cuGraphLaunch, and four
+zero-byte cudaMemcpyAsync calls (they return before the driver) each followed by a direct driver
+call: cuMemcpyAsync from the same frame, from a deeper one, from higher up after the helper that
+made the runtime call returned, and cuLaunchKernel (grid.x 1000 + r) whose pushed stack arguments
+leave the runtime call's return address in an unwritten alignment slot; it prints what it made. Checks (SQLite export): every call of each API
+recorded exactly as many times as the workload made it, on its thread; the recorded cuLaunchKernel
+calls are the direct ones (their grid.x values, not the runtime's); folded_driver_calls equals the
+driver calls the workload made through the runtime; no drops.
 Skips (77) without root, kernel BTF or the record verb."""
 import json
 import os

@@ -71,13 +71,19 @@ struct {
   __type(value, struct it_api);
 } api_pending SEC(".maps");
 
-// A runtime launch-type call (no return probe) seen on a thread, by family: the next driver call
-// of the same family on that thread is the call it made, and is folded into it.
+// The last runtime launch-type call (no return probe) entered on a thread: its stack pointer at
+// entry (where its return address is) and that return address. A driver call is nested in it, and
+// folded into it, while that frame is live (api_entry).
+struct fold_mark {
+  __u64 sp;
+  __u64 ret;
+  __u64 ip;  // the runtime function's entry: an address in its library's text
+};
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 16384);
   __type(key, __u32);
-  __type(value, __u32);
+  __type(value, struct fold_mark);
 } fold_pending SEC(".maps");
 
 struct sys_start {
@@ -315,6 +321,7 @@ static __always_inline void fill_hdr(struct it_hdr* h, __u32 type, __u64 ts, __u
 #define ST_STACK2 7 // second stack slot (cudaLaunchKernel: after sharedMem)
 #define ST_STACK3 8 // third stack slot (cuLaunchKernel: after blockDimZ, sharedMemBytes)
 #define ST_CONFIG 9 // launch-config struct in arg 1, stream at offset 32 (CUlaunchConfig, cudaLaunchConfig_t)
+#define ST_STACK1 10 // first stack slot (cudaMemcpyToArrayAsync: the seventh argument)
 // Geometry locations.
 #define GE_NONE 0
 #define GE_RT_REGS 1  // dim3 grid in rsi+rdx, dim3 block in rcx+r8 (cudaLaunchKernel)
@@ -346,9 +353,9 @@ static __always_inline void read_call_args(struct pt_regs* ctx, __u64 cookie, st
   if (st >= ST_ARG1 && st <= 6) {
     e->stream = arg_n(ctx, st);
     e->flags |= IT_API_HAS_STREAM;
-  } else if (st == ST_STACK2 || st == ST_STACK3) {
+  } else if (st == ST_STACK1 || st == ST_STACK2 || st == ST_STACK3) {
     // A read that fails leaves the stream unknown: the zeros it writes would read as the default stream.
-    if (stack_slot(ctx, st == ST_STACK2 ? 2 : 3, &e->stream)) e->flags |= IT_API_HAS_STREAM;
+    if (stack_slot(ctx, st == ST_STACK1 ? 1 : st == ST_STACK2 ? 2 : 3, &e->stream)) e->flags |= IT_API_HAS_STREAM;
   } else if (st == ST_CONFIG) {
     if (bpf_probe_read_user(&e->stream, sizeof(e->stream), (void*)(PT_REGS_PARM1(ctx) + 32)) == 0)
       e->flags |= IT_API_HAS_STREAM;
@@ -376,6 +383,31 @@ static __always_inline void read_call_args(struct pt_regs* ctx, __u64 cookie, st
   }
 }
 
+struct text_holds {
+  __u64 addr;
+  __u32 holds;
+};
+
+static long vma_holds_addr(struct task_struct* task, struct vm_area_struct* vma, void* data) {
+  struct text_holds* c = data;
+  __u64 start = BPF_CORE_READ(vma, vm_start), end = BPF_CORE_READ(vma, vm_end);
+  c->holds = c->addr >= start && c->addr < end;
+  return 0;
+}
+
+// Whether a driver call entered with stack pointer `sp` (its return address at sp) was called from
+// the mapping that holds the runtime function at `runtime_ip`: from inside the runtime library. An
+// application's own driver call returns into the application. Undecided (true: the stack test
+// alone) where bpf_find_vma is missing (before 5.17) or the address space's lock is taken.
+static __always_inline bool called_from_runtime_text(__u64 sp, __u64 runtime_ip) {
+  if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma)) return true;
+  __u64 ret = 0;
+  if (bpf_probe_read_user(&ret, sizeof(ret), (void*)sp) != 0) return true;
+  struct text_holds c = {.addr = runtime_ip};
+  if (bpf_find_vma(bpf_get_current_task_btf(), ret, vma_holds_addr, &c, 0) != 0) return true;
+  return c.holds;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(api_entry) {
   __u64 id = bpf_get_current_pid_tgid();
@@ -398,17 +430,35 @@ int BPF_KPROBE(api_entry) {
     bpf_map_update_elem(&api_pending, &tid, &p, BPF_ANY);
     return 0;
   }
-  // No return probe: the event is complete at entry. A runtime launch marks the thread so that the
-  // driver call it makes next is folded into it; a driver call matching the mark is that call.
-  __u32 family = CK_FAMILY(cookie);
+  // No return probe: the event is complete at entry. A runtime launch marks the thread with where
+  // its return address is (the stack pointer at its entry, SP_r), that address and its own entry
+  // address. A driver call is the runtime call's own (folded) when it is
+  //  - its tail call: entered with SP == SP_r and the runtime call's return address at SP, or
+  //  - nested in it: entered below SP_r while the slot at SP_r still holds the runtime call's
+  //    return address, and called from the runtime's library (its own return address lies in the
+  //    mapping of the runtime function's entry; bpf_find_vma, 5.17+).
+  // Once the runtime call has returned, a direct driver call from its caller either writes its own
+  // return address at SP_r (same depth, another call site), starts above SP_r, or (stack arguments
+  // pushed below an alignment slot left unwritten at SP_r) returns into the application, not the
+  // runtime library: it is recorded, also after a runtime launch that returned before reaching the
+  // driver (review AC M2: a family mark folded it away). A driver call that is not the runtime
+  // call's ends the mark: the runtime call is over.
   if (CK_RUNTIME(cookie)) {
-    bpf_map_update_elem(&fold_pending, &tid, &family, BPF_ANY);
+    struct fold_mark m = {.sp = PT_REGS_SP(ctx), .ip = PT_REGS_IP(ctx)};
+    if (bpf_probe_read_user(&m.ret, sizeof(m.ret), (void*)m.sp) == 0)
+      bpf_map_update_elem(&fold_pending, &tid, &m, BPF_ANY);
+    else
+      bpf_map_delete_elem(&fold_pending, &tid);  // an older mark must not stand for this call
   } else {
-    __u32* mark = bpf_map_lookup_elem(&fold_pending, &tid);
-    if (mark && *mark == family) {
+    struct fold_mark* m = bpf_map_lookup_elem(&fold_pending, &tid);
+    if (m) {
+      __u64 sp = PT_REGS_SP(ctx), slot = 0, mark_sp = m->sp, mark_ret = m->ret, mark_ip = m->ip;
+      if (sp <= mark_sp && bpf_probe_read_user(&slot, sizeof(slot), (void*)mark_sp) == 0 && slot == mark_ret &&
+          (sp == mark_sp || called_from_runtime_text(sp, mark_ip))) {
+        if (now <= count_until_ns) stat_add(IT_STAT_NESTED_DRIVER);
+        return 0;
+      }
       bpf_map_delete_elem(&fold_pending, &tid);
-      if (now <= count_until_ns) stat_add(IT_STAT_NESTED_DRIVER);
-      return 0;
     }
   }
   struct it_api* e = reserve(sizeof(*e), IT_EV_API, now);

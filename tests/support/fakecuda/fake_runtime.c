@@ -27,8 +27,8 @@ __attribute__((noinline)) int cudaLaunchKernel(const void* func, dim3 g, dim3 b,
   return cuLaunchKernel((void*)func, g.x, g.y, g.z, b.x, b.y, b.z, (unsigned)shmem, s, args, 0);
 }
 __attribute__((noinline)) int cudaGraphLaunch(void* exec, cudaStream_t s) { return cuGraphLaunch(exec, s); }
-/* A zero-byte copy returns before reaching the driver: a runtime call that leaves its thread's fold
- * mark unconsumed (the recorder must not fold the next driver call of another family into it). */
+/* A zero-byte copy returns before reaching the driver: a runtime call whose fold mark no driver call
+ * is nested in (the recorder must not fold the thread's next direct driver call into it). */
 __attribute__((noinline)) int cudaMemcpyAsync(void* dst, const void* src, size_t n, int kind, cudaStream_t s) {
   (void)kind;
   if (n == 0) return 0;
@@ -57,4 +57,55 @@ __attribute__((noinline)) int cudaDeviceSynchronize(void) {
     fakecuda_sync_end_ns = fake_now_ns();
   }
   return r;
+}
+
+/* The runtime launch APIs of apis.c: each reaches the driver call the real libcudart makes for it
+ * (the copy descriptors the real one builds are left out: only the stream matters here). */
+__attribute__((noinline)) int cudaLaunchCooperativeKernel_ptsz(const void* func, dim3 g, dim3 b, void** args,
+                                                               size_t shmem, cudaStream_t s) {
+  return cuLaunchCooperativeKernel_ptsz((void*)func, g.x, g.y, g.z, b.x, b.y, b.z, (unsigned)shmem, s, args);
+}
+__attribute__((noinline)) int cudaMemcpyAsync_ptsz(void* dst, const void* src, size_t n, int kind, cudaStream_t s) {
+  (void)kind;
+  return cuMemcpyAsync_ptsz((unsigned long long)dst, (unsigned long long)src, n, s);
+}
+__attribute__((noinline)) int cudaMemcpy2DAsync(void* dst, size_t dpitch, const void* src, size_t spitch, size_t w,
+                                                size_t h, int kind, cudaStream_t s) {
+  const unsigned long long d[7] = {(unsigned long long)dst, dpitch, (unsigned long long)src, spitch, w, h,
+                                   (unsigned long long)kind};
+  return cuMemcpy2DAsync_v2(d, s);
+}
+__attribute__((noinline)) int cudaMemcpy2DToArrayAsync(cudaArray_t dst, size_t woff, size_t hoff, const void* src,
+                                                       size_t spitch, size_t w, size_t h, int kind, cudaStream_t s) {
+  const unsigned long long d[8] = {(unsigned long long)dst, woff, hoff, (unsigned long long)src, spitch, w, h,
+                                   (unsigned long long)kind};
+  return cuMemcpy2DAsync_v2(d, s);
+}
+__attribute__((noinline)) int cudaMemcpy3DAsync(const void* params, cudaStream_t s) { return cuMemcpy3DAsync_v2(params, s); }
+__attribute__((noinline)) int cudaMemcpyToArrayAsync(cudaArray_t dst, size_t woff, size_t hoff, const void* src,
+                                                     size_t n, int kind, cudaStream_t s) {
+  (void)kind;
+  return cuMemcpyHtoAAsync_v2(dst, woff + hoff, src, n, s);
+}
+__attribute__((noinline)) int cudaMemcpyToSymbolAsync(const void* symbol, const void* src, size_t n, size_t off,
+                                                      int kind, cudaStream_t s) {
+  (void)kind;
+  return cuMemcpyHtoDAsync_v2((unsigned long long)symbol + off, src, n, s);
+}
+__attribute__((noinline)) int cudaMemcpyPeerAsync(void* dst, int ddev, const void* src, int sdev, size_t n,
+                                                  cudaStream_t s) {
+  return cuMemcpyPeerAsync((unsigned long long)dst, (CUcontext)(long)ddev, (unsigned long long)src,
+                           (CUcontext)(long)sdev, n, s);
+}
+__attribute__((noinline)) int cudaMemcpyBatchAsync(void* const* dsts, const void* const* srcs, const size_t* sizes,
+                                                   size_t count, void* attrs, size_t* attrs_idxs, size_t num_attrs,
+                                                   cudaStream_t s) {
+  return cuMemcpyBatchAsync_v2((unsigned long long*)dsts, (unsigned long long*)srcs, (size_t*)sizes, count, attrs,
+                               attrs_idxs, num_attrs, s);
+}
+__attribute__((noinline)) int cudaMemset2DAsync(void* p, size_t pitch, int v, size_t w, size_t h, cudaStream_t s) {
+  return cuMemsetD2D8Async((unsigned long long)p, pitch, (unsigned char)v, w, h, s);
+}
+__attribute__((noinline)) int cudaMemset3DAsync(struct cudaPitchedPtr p, int v, struct cudaExtent e, cudaStream_t s) {
+  return cuMemsetD2D8Async((unsigned long long)p.ptr, p.pitch, (unsigned char)v, e.width, e.height * e.depth, s);
 }

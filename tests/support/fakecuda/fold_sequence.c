@@ -7,7 +7,17 @@
  * Each round, for round index r (0-based):
  *   cudaLaunchKernel with grid.x = 2r + 1, then cuLaunchKernel (direct) with grid.x = 2r + 2;
  *   cudaMemcpyAsync (a non-empty copy, so it reaches cuMemcpyAsync), then cuMemcpyAsync (direct);
- *   cudaGraphLaunch, then cuGraphLaunch (direct).
+ *   cudaGraphLaunch, then cuGraphLaunch (direct);
+ *   a zero-byte cudaMemcpyAsync (it returns before reaching the driver), then cuMemcpyAsync (direct);
+ *   a zero-byte cudaMemcpyAsync, then cuMemcpyAsync (direct) made from a helper function, one frame
+ *   deeper than the runtime call was (review AC M2: both direct copies were folded into the
+ *   runtime calls that never reached the driver);
+ *   a zero-byte cudaMemcpyAsync made from a helper function that then returns, then cuMemcpyAsync
+ *   (direct) from main, higher up the stack than the runtime call was (its return address is
+ *   still in the dead frame below);
+ *   a zero-byte cudaMemcpyAsync, then cuLaunchKernel (direct) with grid.x = 1000 + r: its five stack
+ *   arguments are pushed below an alignment slot the compiler leaves unwritten, which still holds
+ *   the runtime call's return address.
  * Prints one JSON object: the thread, how many calls of each API it made and, separately, how many
  * driver calls the runtime calls made (through_runtime) and the grid.x values of the direct
  * cuLaunchKernel calls.
@@ -20,6 +30,22 @@
 #include <unistd.h>
 
 #include "fake_cuda.h"
+
+/* A direct driver copy made one frame below main, with a frame of its own (not a tail call). */
+__attribute__((noinline)) static int copy_from_helper(cudaStream_t stream) {
+  volatile char pad[64];
+  pad[0] = 1;
+  const int r = cuMemcpyAsync(16, 32, 64, stream);
+  return r + pad[0];
+}
+
+/* A zero-byte runtime copy made one frame below main; the helper returns right after it. */
+__attribute__((noinline)) static int empty_copy_in_helper(cudaStream_t stream) {
+  volatile char pad[64];
+  pad[0] = 1;
+  const int r = cudaMemcpyAsync((void*)16, (void*)32, 0, 1, stream);
+  return r + pad[0];
+}
 
 int main(int argc, char** argv) {
   if (argc != 2 || atoi(argv[1]) <= 0) {
@@ -46,6 +72,23 @@ int main(int argc, char** argv) {
     runtime_graph++, through_runtime++;
     cuGraphLaunch((void*)48, stream);
     driver_graph++;
+    cudaMemcpyAsync((void*)16, (void*)32, 0, 1, stream);
+    runtime_copy++;  // zero bytes: returns before the driver
+    cuMemcpyAsync(16, 32, 64, stream);
+    driver_copy++;
+    cudaMemcpyAsync((void*)16, (void*)32, 0, 1, stream);
+    runtime_copy++;
+    copy_from_helper(stream);
+    driver_copy++;
+    empty_copy_in_helper(stream);
+    runtime_copy++;
+    cuMemcpyAsync(16, 32, 64, stream);
+    driver_copy++;
+    cudaMemcpyAsync((void*)16, (void*)32, 0, 1, stream);
+    runtime_copy++;
+    cuLaunchKernel((void*)main, (unsigned)(1000 + r), 1, 1, 32, 1, 1, 0, stream, 0, 0);
+    driver_launch++;
+    printf(", %d", 1000 + r);
   }
   printf("], \"cudaLaunchKernel\": %ld, \"cuLaunchKernel\": %ld, \"cudaMemcpyAsync\": %ld, \"cuMemcpyAsync\": %ld, "
          "\"cudaGraphLaunch\": %ld, \"cuGraphLaunch\": %ld, \"through_runtime\": %ld}\n",

@@ -1,0 +1,86 @@
+"""`infertrace record` says so when it probes a CUDA library that a traced process mapped after the
+recording started (review AC M1: launches made right after a dlopen were lost until the next 0.25 s
+library scan, and nothing said so). The workload (tests/support/fakecuda/dlopen_late.c) dlopens a
+fake runtime (a copy of libfakecudart.so named libcudart.so.12, so that the scan takes it for a CUDA
+runtime), makes BURST cudaGraphLaunch calls at once, sleeps 1.5 s (several scans), makes BURST
+more, and prints CLOCK_MONOTONIC stamps taken before the dlopen and before the second burst.
+
+Checks: a warning on stderr names the library, the pid that mapped it and says the launches before
+it were not recorded; the summary's `probed:` line says the same; META library.<n> is the file, its
+probed_late_ns lies between the two stamps and mapped_by_pid is the workload's pid; every call of
+the second burst is recorded, at most BURST before it. Control: the same run with the copy named by
+--lib (probed from the start) gives no such warning or META key and records all 2 x BURST calls.
+Skips (77) without root, kernel BTF or the record verb."""
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import EXE, check, failures, skip  # noqa: E402
+from _record_prereq import require_recorder  # noqa: E402
+
+require_recorder()
+
+fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
+BURST = 1000
+LATE = "after the recording started"
+
+
+def run(tmp, name, lib, extra):
+    rec = os.path.join(tmp, name + ".itrace")
+    env = dict(os.environ, LD_LIBRARY_PATH=fake)
+    r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe", *extra,
+                        "--", os.path.join(fake, "fakecuda_dlopen_late"), lib, str(BURST), "1500"],
+                       capture_output=True, text=True, timeout=300, env=env)
+    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
+        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"{name}: record: {r.returncode} {r.stderr}")
+    made = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("{"):
+            made = json.loads(line)
+    check(made.get("first") == BURST and made.get("second") == BURST, f"{name}: the workload reports its calls: {r.stdout!r}")
+    db = os.path.join(tmp, name + ".sqlite")
+    e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
+    check(e.returncode == 0, f"{name}: export --sqlite: {e.stderr}")
+    con = sqlite3.connect(db)
+    try:
+        ts = [row[0] for row in con.execute("SELECT ts_ns FROM api_call WHERE name = 'cudaGraphLaunch'")]
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    return r.stderr, made, ts, meta
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    lib = os.path.join(tmp, "libcudart.so.12")
+    shutil.copyfile(os.path.join(fake, "libfakecudart.so"), lib)
+
+    err, made, ts, meta = run(tmp, "late", lib, [])
+    warnings = [line for line in err.splitlines() if LATE in line]
+    check(len(warnings) == 1 and lib in warnings[0] and f"pid {made.get('pid')}" in warnings[0]
+          and "not recorded" in warnings[0], f"one warning naming {lib} and its pid: {warnings} (stderr {err!r})")
+    check(any(line.startswith("probed: " + lib) and "earlier launches are not recorded" in line
+              for line in err.splitlines()), f"the summary's probed: line says it was probed late: {err!r}")
+    keys = [k for k, v in meta.items() if v == lib and k.startswith("library.")]
+    check(len(keys) == 1, f"META library.<n> = {lib}: {keys}")
+    if keys and made:
+        late = int(meta.get(keys[0] + ".probed_late_ns", "0"))
+        check(made["open_ns"] <= late <= made["second_ns"],
+              f"probed_late_ns {late} not between the dlopen ({made['open_ns']}) and the second burst ({made['second_ns']})")
+        check(meta.get(keys[0] + ".mapped_by_pid") == str(made["pid"]), f"mapped_by_pid {meta.get(keys[0] + '.mapped_by_pid')}")
+        after = sum(1 for t in ts if t >= made["second_ns"])
+        before = len(ts) - after
+        check(after == made["second"], f"second burst: made {made['second']}, recorded {after}")
+        check(before <= made["first"], f"first burst: made {made['first']}, recorded {before}")
+
+    err, made, ts, meta = run(tmp, "control", lib, ["--lib", lib])
+    check(not any(LATE in line for line in err.splitlines()), f"control (--lib): no late-probe warning: {err!r}")
+    check(not any(k.endswith(".probed_late_ns") for k in meta), f"control: no probed_late_ns key: {sorted(meta)}")
+    check(len(ts) == 2 * BURST, f"control: recorded {len(ts)} of {2 * BURST} launches")
+
+sys.exit(1 if failures else 0)
