@@ -239,6 +239,23 @@ with tempfile.TemporaryDirectory() as tmp:
                 continue
             with open(html) as f:
                 check_saved_analysis(section_text(f.read(), "doc-0"), one, terminal[paths[0]])
+        # A gzip stream cut short (in its data, or only its 8-byte trailer) is refused as such, not
+        # read or called invalid JSON (review S41 L1); a result that merely holds the string
+        # "traceEvents" as a value is still a result (review S41 L2).
+        with open(os.path.join(tmp, "one.json.gz"), "rb") as f:
+            packed = f.read()
+        for cut in (len(packed) // 2, len(packed) - 4):
+            with open(os.path.join(tmp, "cut.json.gz"), "wb") as f:
+                f.write(packed[:cut])
+            r = run("report", os.path.join(tmp, "cut.json.gz"), "-o", os.path.join(tmp, "cut.html"))
+            if r.returncode != 1 or "gzip stream is truncated" not in r.stderr:
+                failures.append("a saved result cut at %d of %d bytes: rc %d %r" % (cut, len(packed), r.returncode, r.stderr))
+        valued = dict(one, note="traceEvents")
+        r = run("report", write("valued.json", valued), "-o", os.path.join(tmp, "valued.html"))
+        valued_page = os.path.join(tmp, "valued.html")
+        with open(valued_page if os.path.exists(valued_page) else os.devnull) as f:
+            if r.returncode != 0 or "Saved analysis: valued.json" not in f.read():
+                failures.append("a result with the value \"traceEvents\" is not read as a result: rc %d %r" % (r.returncode, r.stderr))
         with gzip.open(paths[0], "rt") as f:
             trace = json.load(f)
         late = {"traceName": "x" * 5000}
