@@ -120,6 +120,16 @@ TEST(HtmlTimelineGeometry, AThreadsLanesShareItsTrackName) {
   const html::Timeline named = html::render_timeline(t, html::TimelineOptions{});
   EXPECT_EQ(count(named.svg, ">worker 1 ops<"), 1u) << named.svg;
   EXPECT_EQ(count(named.svg, ">worker 1 CUDA API<"), 1u) << named.svg;
+  // The same id in a second process (a reused id): each lane says whose it is (review S41 L6).
+  ApiCall other;
+  other.start = 50, other.dur = 10, other.pid = 2, other.tid = 1, other.correlation = -1;
+  other.name = t.strings.intern("cudaStreamSynchronize");
+  other.kind = classify_api("cudaStreamSynchronize");
+  t.api.push(other);
+  const html::Timeline two = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(two.svg, ">worker 1 (pid 1) CUDA API<"), 1u) << two.svg;
+  EXPECT_EQ(count(two.svg, ">worker 1 (pid 2) CUDA API<"), 1u) << two.svg;
+  EXPECT_EQ(count(two.svg, ">worker 1 (pid 1) ops<"), 1u) << two.svg;
 }
 
 // A very long name (an operator, a record_function label) is cut in the middle, whole UTF-8

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -139,14 +140,21 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   };
 
   // Lanes that have something inside the window.
-  // A thread's lanes share its track name in the exports (its name and tid, once).
-  auto thread_lane = [&](int64_t tid) {
-    auto c = comm.find(tid);
-    return thread_track_name(c != comm.end() ? t.str(c->second) : std::string_view(), tid);
-  };
   std::map<LaneKey, int> lane_y;
   for (auto& it : items)
     if (shown(it)) lane_y[it.lane] = 0;
+  // A thread's lanes share its track name in the exports (its name and tid, once), with its pid
+  // when the id has lanes under another process too (a reused id: review S41 L6, two lanes read
+  // "x 8240 syscalls").
+  std::map<int64_t, std::set<int64_t>> pids_of_tid;
+  for (auto& [key, ly] : lane_y)
+    if (std::get<0>(key) == 1) pids_of_tid[std::get<2>(key)].insert(std::get<1>(key));
+  auto thread_lane = [&](int64_t pid, int64_t tid) {
+    auto c = comm.find(tid);
+    std::string name = thread_track_name(c != comm.end() ? t.str(c->second) : std::string_view(), tid);
+    if (pids_of_tid[tid].size() > 1) name += fmt::format(" (pid {})", pid);
+    return name;
+  };
   int y = 0;
   std::string labels;
   for (auto& [key, ly] : lane_y) {
@@ -157,10 +165,10 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
       case LaneKind::Cpu: name = fmt::format("CPU {}", a); break;
       case LaneKind::CpuIrq: name = fmt::format("CPU {} IRQs", a); break;
       case LaneKind::ThreadOps:
-        name = fmt::format("{} ops{}", thread_lane(b), depth ? fmt::format(" +{}", depth) : "");
+        name = fmt::format("{} ops{}", thread_lane(a, b), depth ? fmt::format(" +{}", depth) : "");
         break;
-      case LaneKind::ThreadApi: name = thread_lane(b) + " CUDA API"; break;
-      case LaneKind::ThreadSys: name = thread_lane(b) + " syscalls"; break;
+      case LaneKind::ThreadApi: name = thread_lane(a, b) + " CUDA API"; break;
+      case LaneKind::ThreadSys: name = thread_lane(a, b) + " syscalls"; break;
       case LaneKind::Gpu: name = fmt::format("GPU {} stream {}", a, b); break;
     }
     labels += fmt::format("<text class=\"lane\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", kLabelWidth - 6,

@@ -2,8 +2,10 @@
 recording started (review AC M1: launches made right after a dlopen were lost until the next 0.25 s
 library scan, and nothing said so). The workload (tests/support/fakecuda/dlopen_late.c) dlopens a
 fake runtime (a copy of libfakecudart.so named libcudart.so.12, so that the scan takes it for a CUDA
-runtime), makes BURST cudaGraphLaunch calls at once, sleeps 1.5 s (several scans), makes BURST
-more, and prints CLOCK_MONOTONIC stamps taken before the dlopen and before the second burst.
+runtime), makes BURST cudaGraphLaunch calls at once, waits until this test saw record's warning that it
+probed the library (a fixed 1.5 s pause failed on a loaded machine, where a scan came later), makes
+BURST more, and prints CLOCK_MONOTONIC stamps taken before the dlopen and before the second burst.
+The control run pauses 1.5 s.
 
 Checks: a warning on stderr names the library, the pid that mapped it and says the launches before
 it were not recorded; the summary's `probed:` line says the same; META library.<n> is the file, its
@@ -18,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
@@ -30,12 +33,28 @@ BURST = 1000
 LATE = "after the recording started"
 
 
-def run(tmp, name, lib, extra):
+def run(tmp, name, lib, extra, wait_for_warning):
     rec = os.path.join(tmp, name + ".itrace")
     env = dict(os.environ, LD_LIBRARY_PATH=fake)
-    r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe", *extra,
-                        "--", os.path.join(fake, "fakecuda_dlopen_late"), lib, str(BURST), "1500"],
-                       capture_output=True, text=True, timeout=300, env=env)
+    go = os.path.join(tmp, name + ".go")
+    p = subprocess.Popen([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe", *extra,
+                          "--", os.path.join(fake, "fakecuda_dlopen_late"), lib, str(BURST),
+                          go if wait_for_warning else "1500"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    err_lines = []
+
+    def read_stderr():
+        for line in p.stderr:
+            err_lines.append(line)
+            if LATE in line:
+                open(go, "w").close()  # the workload's second burst may start
+
+    reader = threading.Thread(target=read_stderr)
+    reader.start()
+    out = p.stdout.read()
+    p.wait(timeout=300)
+    reader.join()
+    r = subprocess.CompletedProcess(p.args, p.returncode, out, "".join(err_lines))
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
     check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"{name}: record: {r.returncode} {r.stderr}")
@@ -60,7 +79,7 @@ with tempfile.TemporaryDirectory() as tmp:
     lib = os.path.join(tmp, "libcudart.so.12")
     shutil.copyfile(os.path.join(fake, "libfakecudart.so"), lib)
 
-    err, made, ts, meta = run(tmp, "late", lib, [])
+    err, made, ts, meta = run(tmp, "late", lib, [], True)
     warnings = [line for line in err.splitlines() if LATE in line]
     check(len(warnings) == 1 and lib in warnings[0] and f"pid {made.get('pid')}" in warnings[0]
           and "not recorded" in warnings[0], f"one warning naming {lib} and its pid: {warnings} (stderr {err!r})")
@@ -78,7 +97,7 @@ with tempfile.TemporaryDirectory() as tmp:
         check(after == made["second"], f"second burst: made {made['second']}, recorded {after}")
         check(before <= made["first"], f"first burst: made {made['first']}, recorded {before}")
 
-    err, made, ts, meta = run(tmp, "control", lib, ["--lib", lib])
+    err, made, ts, meta = run(tmp, "control", lib, ["--lib", lib], False)
     check(not any(LATE in line for line in err.splitlines()), f"control (--lib): no late-probe warning: {err!r}")
     check(not any(k.endswith(".probed_late_ns") for k in meta), f"control: no probed_late_ns key: {sorted(meta)}")
     check(len(ts) == 2 * BURST, f"control: recorded {len(ts)} of {2 * BURST} launches")
