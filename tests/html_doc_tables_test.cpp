@@ -137,8 +137,19 @@ TEST(HtmlDocTables, SweepFindingsQualifyBurstyGpuBoundBatches) {
   for (auto& f : found) all += f + "\n";
   EXPECT_TRUE(has(all, "GPU-bound at every batch size, from batch 1 on.")) << all;
   EXPECT_FALSE(has(all, "will not shorten")) << all;
-  EXPECT_TRUE(has(all, "nevertheless idle at least half the inference latency at batch 1: kernels queue in bursts"))
+  EXPECT_TRUE(has(all, "the GPU is nevertheless idle at least half the inference latency at batch 1: kernels queue in bursts"))
       << all;
+  // Several devices: the finding names what it judges by, the most idle device, which the idle chart
+  // (the union) does not show (review HR L10).
+  json two = in.docs[0].doc;
+  for (json& p : two["points"]) p["devices"] = 2;
+  html::ReportInputs multi;
+  multi.docs.push_back({"doc.json", two});
+  std::string m;
+  for (auto& f : html::findings(multi)) m += f + "\n";
+  EXPECT_TRUE(has(m, "the most idle GPU device (the table's \"most idle GPU device\"; the idle chart shows the union of all "
+                     "devices) is nevertheless idle at least half"))
+      << m;
   html::ReportInputs steady;
   steady.docs.push_back({"doc.json", sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(true, 499, 100))}))});
   std::string s;

@@ -104,6 +104,57 @@ TEST(HtmlTimelineGeometry, TouchingOperatorsShareARowAndOnlyANestedOneGetsItsOwn
   EXPECT_EQ(count(tl.svg, "ops +2"), 0u) << tl.svg;
 }
 
+// A thread's lanes carry its track name as the exports write it, once per lane kind (review HR L5:
+// "thread 1 (python3) 1 ops" beside "tid 1 CUDA API").
+TEST(HtmlTimelineGeometry, AThreadsLanesShareItsTrackName) {
+  Trace t;
+  push_op(t, 0, 100);
+  push_api(t, "cudaLaunchKernel", 10, 20, 1);
+  ThreadInfo th;
+  th.pid = 1, th.tid = 1, th.comm = t.strings.intern("thread 1 (python3)");
+  t.threads.push(th);
+  const html::Timeline tl = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(tl.svg, ">thread 1 (python3) ops<"), 1u) << tl.svg;
+  EXPECT_EQ(count(tl.svg, ">thread 1 (python3) CUDA API<"), 1u) << tl.svg;
+  t.threads.comm[0] = t.strings.intern("worker");
+  const html::Timeline named = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(named.svg, ">worker 1 ops<"), 1u) << named.svg;
+  EXPECT_EQ(count(named.svg, ">worker 1 CUDA API<"), 1u) << named.svg;
+}
+
+// A very long name (an operator, a record_function label) is cut in the middle, whole UTF-8
+// characters kept, with the full name on hover (review HR L4: a 5000-character name pushed every
+// other column off-screen); one within the limit is left as it is.
+TEST(HtmlReportParts, LongNamesAreCutInTheMiddleWithTheFullNameOnHover) {
+  const std::string name = std::string(100, 'a') + "\xc3\xa9" + std::string(3000, 'b') + "::tail_op";
+  html::HtmlTable tb({"operator", "count"});
+  tb.add_name_row({name, "1"});
+  tb.add_name_row({"aten::mm", "2"});
+  const std::string page = tb.render();
+  const std::string shown = html::middle_ellipsis(name, html::HtmlTable::kNameChars);
+  EXPECT_LE(shown.size(), html::HtmlTable::kNameChars);
+  EXPECT_EQ(shown.substr(0, 10), name.substr(0, 10));
+  EXPECT_EQ(shown.substr(shown.size() - 9), "::tail_op");
+  EXPECT_NE(shown.find("..."), std::string::npos);
+  EXPECT_NE(page.find(">" + shown + "<"), std::string::npos) << page;
+  EXPECT_NE(page.find("title=\"" + name + "\""), std::string::npos);
+  EXPECT_NE(page.find(">aten::mm<"), std::string::npos) << page;
+  // A cut never splits a character: every cut point of a name of two-byte characters.
+  const std::string accents = [] {
+    std::string s;
+    for (int i = 0; i < 100; ++i) s += "\xc3\xa9";
+    return s;
+  }();
+  for (size_t max = 4; max < 60; ++max) {
+    const std::string cut = html::middle_ellipsis(accents, max);
+    const size_t dots = cut.find("...");
+    ASSERT_NE(dots, std::string::npos);
+    EXPECT_EQ(dots % 2, 0u) << max;
+    EXPECT_EQ((cut.size() - dots - 3) % 2, 0u) << max;
+    EXPECT_LE(cut.size(), max);
+  }
+}
+
 TEST(HtmlReportParts, FindingsAreEscaped) {
   html::ReportInputs in;
   in.docs.push_back({"a<b>", json{{"points", json::array({{{"threads", 1}, {"tg_mean", 5.0}},

@@ -21,6 +21,7 @@
 #include "report/compare_trace.h"
 #include "report/sched_render.h"
 #include "util/error.h"
+#include "util/units.h"
 
 namespace infertrace {
 namespace {
@@ -573,6 +574,21 @@ TEST(Per1kUpperBound, InterferenceMediansOfBoundedRunsAreMarked) {
   EXPECT_TRUE(has(page, "analysed runs whose rates per 1000 launches are upper bounds")) << page;
 }
 
+// Every figure of a bench interference scenario under a label with its unit (review HR L8: wall_s,
+// spread_pct, throughput_min/max, runs_ok, ... showed as their keys, "wall_s 1.1").
+TEST(Per1kUpperBound, InterferencePageLabelsEveryScenarioFigure) {
+  bench::ScenarioResult base = three_runs("baseline"), cpu = three_runs("cpu");
+  const auto s = bench::summarize_interference({base, cpu}, {}, false);
+  const json j = bench::interference_json(bench::InterferenceOptions{}, {base, cpu}, s);
+  const std::string page = html_text::doc_page(j);
+  for (const auto& [key, value] : j["scenarios"][0].items()) {
+    if (value.is_structured() || key.find('_') == std::string::npos) continue;
+    EXPECT_FALSE(has(page, key)) << "raw key " << key << " on the page:\n" << page;
+  }
+  EXPECT_TRUE(has(page, "wall time per run (median)")) << page;
+  EXPECT_TRUE(has(page, format_ns(1.1e9))) << page;  // the median of 1.0, 1.1 and 1.2 s
+}
+
 // Review FH M1: a side whose rates are neither bound (recorder loss, switch or IRQ drops) beside an
 // upper bound leaves the increase's direction unknown: "~", never "<=" or ">=".
 TEST(Per1kUpperBound, IncreaseAgainstRatesOverLossIsEitherWay) {
@@ -651,14 +667,15 @@ TEST(Per1kUpperBound, InterferenceMediansWithARunOverLossAreNotMarked) {
   EXPECT_TRUE(has(page, "~ (it may be off either way: both are bounds, or one side's medians are upper bounds while the other "
                         "side has a neither-bound run"))
       << page;
-  // The table's header labels the three counts side by side; the cpu row has them 1, 1, 1 before
-  // its 3 analysed recordings (the baseline's 0, 0, 0).
+  // The table's header labels the three counts side by side; the cpu row has them 1, 1, 1 after
+  // its 3 analysed recordings (the baseline's 0, 0, 0; since review HR L8 the recordings' count has
+  // a label too, "recordings analysed", before them, after the description and skip columns).
   EXPECT_TRUE(has(page, row({"analysed runs whose rates per 1000 launches are upper bounds",
                              "analysed runs whose rates per 1000 launches are neither bound (recorder loss)",
                              "analysed runs whose recorder lost events"})))
       << page;
-  EXPECT_TRUE(has(page, row({"baseline", "0", "0", "0", "3"}))) << page;
-  EXPECT_TRUE(has(page, row({"1", "1", "1", "3"}))) << page;
+  EXPECT_TRUE(has(page, row({"baseline", "no", "-", "3", "0", "0", "0"}))) << page;
+  EXPECT_TRUE(has(page, row({"no", "-", "3", "1", "1", "1"}))) << page;
   for (const char* key : {"runs_per_1k_upper_bound", "runs_per_1k_neither_bound", "runs_with_lost_events"})
     EXPECT_FALSE(has(page, key)) << key;
   // Without any mark (every run exact) no such note.

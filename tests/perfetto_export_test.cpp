@@ -474,6 +474,7 @@ TEST(PerfettoExport, CategoriesAreChromes) {
   t.gpu.push(copy);
   t.loss_windows.push_back(make_loss_window(7'000, 7'100, 0, 0, 3));
   t.wakeups.push({6'400, 1, 100, 101, 0, 0});
+  t.tasks.push({6'500, 100, 101, TaskKind::Exec, -1, 0, t.strings.intern("python3")});
   const std::string pf = tmp_path("categories.pftrace"), ch = tmp_path("categories.json");
   write_perfetto_file(t, pf);
   write_chrome_json(t, ch);
@@ -498,6 +499,7 @@ TEST(PerfettoExport, CategoriesAreChromes) {
   EXPECT_EQ(perfetto["step_annotation"], std::set<std::string>{"user_annotation"});
   EXPECT_EQ(perfetto["events lost"], std::set<std::string>{"recorder_loss"});
   EXPECT_EQ(perfetto["wakeup"], std::set<std::string>{"wakeup"});
+  EXPECT_EQ(perfetto["exec"], std::set<std::string>{"process_tree"});
 }
 
 // Wake-ups (wakeups.csv, SQLite `wakeup`) in both trace exports (review FMT L2: in neither): an
@@ -545,6 +547,71 @@ TEST(PerfettoExport, WakeupsAreInstantsOnTheWokenThreadsTrack) {
     chrome.insert({perfetto_track_uuid(PerfettoTrackKind::Thread, e["pid"].get<int64_t>(), e["tid"].get<int64_t>()),
                    static_cast<uint64_t>(std::llround(e["ts"].get<double>() * 1000)), e["args"]["waker_pid"].get<int64_t>(),
                    e["args"]["waker_tid"].get<int64_t>(), e["args"]["cpu"].get<int64_t>()});
+  }
+  EXPECT_EQ(chrome, want);
+}
+
+// The process tree (TASK records: Trace::tasks, SQLite `task`) in both trace exports: an instant per
+// record on the thread's own track, named by its kind, with the record's comm, the parent of a new
+// thread and an attached thread's state; a thread with no other event gets a track for it.
+TEST(PerfettoExport, ProcessTreeRecordsAreInstantsOnTheThreadsTrack) {
+  Trace t = sample_trace();
+  const StrId py = t.strings.intern("python3"), worker = t.strings.intern("wo\"rker");
+  t.tasks.push({1'000, 100, 101, TaskKind::Existing, -1, 'S', py});
+  t.tasks.push({2'000, 100, 105, TaskKind::New, 101, 0, worker});  // a thread with no other event
+  t.tasks.push({3'000, 100, 101, TaskKind::Exec, -1, 0, t.strings.intern("bash")});
+  t.tasks.push({9'000, 100, 105, TaskKind::Exit, -1, 0, worker});
+  t.tasks.push({9'500, 100, -1, TaskKind::Exit, -1, 0, kNoString});  // no thread: no track
+  const std::string pf = tmp_path("tasks.pftrace"), ch = tmp_path("tasks.json");
+  const PerfettoSummary sum = write_perfetto_file(t, pf);
+  EXPECT_EQ(sum.instants, 1 + 4);  // cudaStreamSynchronize and the four placed records
+  write_chrome_json(t, ch);
+
+  // (track, ts, name, comm, parent_tid (-1: none), state ("" none)) of every process-tree mark.
+  using Mark = std::tuple<uint64_t, uint64_t, std::string, std::string, int64_t, std::string>;
+  const uint64_t main_track = perfetto_track_uuid(PerfettoTrackKind::Thread, 100, 101);
+  const uint64_t worker_track = perfetto_track_uuid(PerfettoTrackKind::Thread, 100, 105);
+  const std::set<Mark> want = {{main_track, 1'000, "attached", "python3", -1, "S"},
+                               {worker_track, 2'000, "thread start", "wo\"rker", 101, ""},
+                               {main_track, 3'000, "exec", "bash", -1, ""},
+                               {worker_track, 9'000, "thread exit", "wo\"rker", -1, ""}};
+  std::set<Mark> perfetto;
+  std::set<uint64_t> declared;
+  std::map<uint64_t, std::string> names, categories, annotation_names;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) declared.insert(p.track_descriptor().uuid());
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    for (const auto& n : p.interned_data().event_categories()) categories.emplace(n.iid(), n.name());
+    for (const auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() != pb::TrackEvent::TYPE_INSTANT) continue;
+    const auto& e = p.track_event();
+    ASSERT_EQ(e.category_iids_size(), 1);
+    if (categories[e.category_iids(0)] != "process_tree") continue;
+    std::string comm, state;
+    int64_t parent = -1;
+    for (const auto& d : e.debug_annotations()) {
+      const std::string& key = annotation_names[d.name_iid()];
+      if (key == "comm") comm = d.string_value();
+      else if (key == "state") state = d.string_value();
+      else if (key == "parent_tid") parent = d.int_value();
+      else ADD_FAILURE() << "unexpected annotation " << key;
+    }
+    EXPECT_TRUE(declared.count(e.track_uuid())) << "process-tree mark on an undeclared track";
+    perfetto.insert({e.track_uuid(), p.timestamp(), names[e.name_iid()], comm, parent, state});
+  }
+  EXPECT_EQ(perfetto, want);
+
+  std::set<Mark> chrome;
+  const nlohmann::json doc = nlohmann::json::parse(slurp(ch));
+  for (const auto& e : doc["traceEvents"]) {
+    if (e.value("cat", "") != "process_tree") continue;
+    EXPECT_EQ(e["ph"], "i");
+    EXPECT_EQ(e["s"], "t");
+    const nlohmann::json& a = e["args"];
+    chrome.insert({perfetto_track_uuid(PerfettoTrackKind::Thread, e["pid"].get<int64_t>(), e["tid"].get<int64_t>()),
+                   static_cast<uint64_t>(std::llround(e["ts"].get<double>() * 1000)), e["name"].get<std::string>(),
+                   a.value("comm", ""), a.value("parent_tid", int64_t{-1}), a.value("state", "")});
   }
   EXPECT_EQ(chrome, want);
 }

@@ -189,6 +189,14 @@ TEST(Units, FormatsDurationsAndCounts) {
   EXPECT_EQ(format_ns(int64_t{0}), "0 ns");
   EXPECT_EQ(format_ns(int64_t{1234}), "1.23 us");
   EXPECT_EQ(format_ns(int64_t{2500000}), "2.50 ms");
+  // The unit follows the rounded value (review HR L6: "1000 ns", "1000.00 us", "1000.00 ms").
+  EXPECT_EQ(format_ns(999.4), "999 ns");
+  EXPECT_EQ(format_ns(999.6), "1.00 us");
+  EXPECT_EQ(format_ns(int64_t{999994}), "999.99 us");
+  EXPECT_EQ(format_ns(int64_t{999996}), "1.00 ms");
+  EXPECT_EQ(format_ns(int64_t{-999996}), "-1.00 ms");
+  EXPECT_EQ(format_ns(int64_t{999996000}), "1.000 s");
+  EXPECT_EQ(format_ns(int64_t{3'600'000'000'000}), "3600.000 s");
   EXPECT_EQ(format_count(1234567), "1,234,567");
   EXPECT_EQ(format_count(-1000), "-1,000");
   EXPECT_EQ(format_count(INT64_MIN), "-9,223,372,036,854,775,808");  // -n would overflow

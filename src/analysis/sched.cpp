@@ -31,10 +31,19 @@ std::string_view pair_group_name(PairGroup g) {
 
 namespace {
 
+// The median, p90 and p99 are read at their ranks after placing just those (percentile.h,
+// place_ranks): sorting every group's intervals, and all of them twice more for the tails, was over
+// a quarter of the analysis of a large recording (docs/benchmarks.md, "sched analysis on a large
+// recording").
 IntervalStats interval_stats(std::vector<ns_t> d) {
-  std::sort(d.begin(), d.end());
   IntervalStats s;
   s.count = static_cast<int64_t>(d.size());
+  if (!d.empty()) {
+    std::vector<size_t> at = median_indices(d.size());
+    at.push_back(nearest_rank_index(d.size(), 90));
+    at.push_back(nearest_rank_index(d.size(), 99));
+    place_ranks(d, std::move(at));
+  }
   s.median = median_of_sorted(d);
   s.p50 = std::llround(s.median);
   s.p90 = nearest_rank(d, 90), s.p99 = nearest_rank(d, 99);
@@ -94,7 +103,9 @@ TailShares tail_shares(const std::vector<ns_t>& d, const std::vector<PairGroup>&
                        double pct) {
   TailShares t;
   if (d.empty()) return t;
-  t.threshold = percentile_of(d, pct);
+  std::vector<ns_t> placed = d;
+  place_ranks(placed, {nearest_rank_index(placed.size(), pct)});
+  t.threshold = nearest_rank(placed, pct);
   int64_t n[4] = {0, 0, 0, 0}, interrupted = 0;
   for (size_t i = 0; i < d.size(); ++i)
     if (d[i] >= t.threshold) ++t.pairs, ++n[static_cast<int>(g[i])], interrupted += irq[i];
@@ -131,10 +142,10 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
   const auto life = [&](int64_t tid, ns_t ts) { return Life{tid, scope.lives.life(tid, ts)}; };
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i]))
+    if (scope.prev_in(s, i))
       ev[life(s.prev_tid[i], s.ts[i])].push_back(
           {s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
-    if (scope.contains(s.next_pid[i], s.next_tid[i], s.ts[i]))
+    if (scope.next_in(s, i))
       ev[life(s.next_tid[i], s.ts[i])].push_back({s.ts[i], OffcpuEventKind::SwitchIn});
   }
   for (size_t i = 0; i < t.wakeups.size(); ++i)
@@ -205,8 +216,13 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
 
 // Samples, p50 (the median, rounded), nearest-rank p99 and max of run-queue waits; 0 without samples.
 void runq_figures(std::vector<ns_t> v, int64_t& samples, ns_t& p50, ns_t& p99, ns_t& max) {
-  std::sort(v.begin(), v.end());
   samples = static_cast<int64_t>(v.size());
+  if (!v.empty()) {
+    std::vector<size_t> at = median_indices(v.size());
+    at.push_back(nearest_rank_index(v.size(), 99));
+    at.push_back(v.size() - 1);
+    place_ranks(v, std::move(at));
+  }
   p50 = std::llround(median_of_sorted(v)), p99 = nearest_rank(v, 99);
   max = v.empty() ? 0 : v.back();
 }
@@ -226,7 +242,7 @@ void outside_loss_rates(const Trace& t, const TracedScope& scope, const std::vec
     for (ns_t ts : th.ts) a.launches_outside_loss += loss.contains(ts) ? 0 : 1;
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i)
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i]) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
+    if (scope.prev_in(s, i) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
   // The IRQs the whole-recording rates count (summarize_irqs: every recorded IRQ row).
   for (size_t i = 0; i < t.irqs.size(); ++i)
     if (!loss.contains(t.irqs.ts[i])) ++(t.irqs.kind[i] == IrqKind::Hard ? a.irqs_hard_outside_loss : a.irqs_soft_outside_loss);
@@ -274,7 +290,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   }
   const SwitchTable& s = trace.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (!scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i])) continue;
+    if (!scope.prev_in(s, i)) continue;
     ThreadSched& th = threads[s.prev_tid[i]];
     th.pid = s.prev_pid[i], th.tid = s.prev_tid[i];
     if (th.comm == kNoString) th.comm = s.prev_comm[i];
@@ -357,12 +373,12 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (pa.irq[i]) interrupted.push_back(pa.d[i]);
   }
   a.all = interval_stats(pa.d);
-  a.clean = interval_stats(by_group[0]);
-  a.interrupted_only = interval_stats(by_group[1]);
-  a.preempted = interval_stats(by_group[2]);
-  a.blocked = interval_stats(by_group[3]);
-  a.switched = interval_stats(switched);
-  a.interrupted = interval_stats(interrupted);
+  a.clean = interval_stats(std::move(by_group[0]));
+  a.interrupted_only = interval_stats(std::move(by_group[1]));
+  a.preempted = interval_stats(std::move(by_group[2]));
+  a.blocked = interval_stats(std::move(by_group[3]));
+  a.switched = interval_stats(std::move(switched));
+  a.interrupted = interval_stats(std::move(interrupted));
   if (a.clean.count > 0) {
     // From the exact medians (a half-nanosecond each), rounded once.
     const auto penalty = [&](const IntervalStats& g) { return static_cast<ns_t>(std::llround(g.median - a.clean.median)); };

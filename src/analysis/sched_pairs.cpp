@@ -9,7 +9,7 @@ std::unordered_map<int64_t, SwitchOuts> switch_outs_by_thread(const Trace& trace
   const SwitchTable& s = trace.switches;
   std::unordered_map<int64_t, std::vector<std::pair<ns_t, bool>>> raw;
   for (size_t i = 0; i < s.size(); ++i)
-    if (scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i])) raw[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] != 0});
+    if (scope.prev_in(s, i)) raw[s.prev_tid[i]].push_back({s.ts[i], s.preempted[i] != 0});
   std::unordered_map<int64_t, SwitchOuts> out;
   for (auto& [tid, v] : raw) {
     std::sort(v.begin(), v.end());

@@ -17,6 +17,13 @@ TracedScope traced_scope(const Trace& trace) {
     if (trace.api.tid[i] >= 0) s.tids.insert(trace.api.tid[i]);
   }
   s.lives = ThreadLives(trace);
+  const SwitchTable& sw = trace.switches;
+  s.switch_prev_in.resize(sw.size());
+  s.switch_next_in.resize(sw.size());
+  for (size_t i = 0; i < sw.size(); ++i) {
+    s.switch_prev_in[i] = s.contains(sw.prev_pid[i], sw.prev_tid[i], sw.ts[i]) ? 1 : 0;
+    s.switch_next_in[i] = s.contains(sw.next_pid[i], sw.next_tid[i], sw.ts[i]) ? 1 : 0;
+  }
   return s;
 }
 

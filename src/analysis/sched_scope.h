@@ -26,6 +26,19 @@ struct TracedScope {
   bool contains(int64_t pid, int64_t tid, ns_t ts) const {
     return ((pid >= 0 && pids.count(pid)) || (tid >= 0 && tids.count(tid))) && lives.traced(tid, ts);
   }
+
+  // contains() for each side of every switch of the trace the scope was made from, worked out once
+  // by traced_scope(): the analysis asks it up to five times per switch, two hash lookups each
+  // (docs/benchmarks.md, "sched analysis on a large recording").
+  std::vector<uint8_t> switch_prev_in, switch_next_in;
+  // Whether switch i of `s`'s outgoing (prev) / incoming (next) thread is a traced one; the same as
+  // contains() on its ids and stamp (also for a table the scope was not made from).
+  bool prev_in(const SwitchTable& s, size_t i) const {
+    return switch_prev_in.size() == s.size() ? switch_prev_in[i] != 0 : contains(s.prev_pid[i], s.prev_tid[i], s.ts[i]);
+  }
+  bool next_in(const SwitchTable& s, size_t i) const {
+    return switch_next_in.size() == s.size() ? switch_next_in[i] != 0 : contains(s.next_pid[i], s.next_tid[i], s.ts[i]);
+  }
 };
 
 TracedScope traced_scope(const Trace& trace);

@@ -19,7 +19,7 @@ LaunchWindowRates launch_window_rates(const Trace& trace, const TracedScope& sco
   const auto inside = [&](ns_t ts) { return ts >= first && ts <= last; };
   const SwitchTable& s = trace.switches;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (!inside(s.ts[i]) || !scope.contains(s.prev_pid[i], s.prev_tid[i], s.ts[i])) continue;
+    if (!inside(s.ts[i]) || !scope.prev_in(s, i)) continue;
     ++w.switch_outs;
     (s.preempted[i] ? w.preemptions : w.blocks)++;
   }

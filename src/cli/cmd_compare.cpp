@@ -7,14 +7,13 @@
 #include <memory>
 
 #include "analysis/compare.h"
-#include "cli/cmd_report.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
+#include "cli/result_document.h"
 #include "ingest/load.h"
 #include "report/compare_render.h"
 #include "report/compare_trace.h"
 #include "util/error.h"
-#include "util/read_whole_file.h"
 
 namespace infertrace::cli {
 
@@ -41,11 +40,10 @@ std::pair<std::string, std::string> split_label(const std::string& arg) {
 
 ScenarioMetrics load_scenario(const std::string& arg) {
   const auto [name, path] = split_label(arg);
-  if (is_result_document(path)) {
-    const std::string text = read_whole_file(path);  // errors name the path (a directory, unreadable)
+  if (const std::optional<std::string> text = read_result_document(path)) {
     nlohmann::json doc;
     try {
-      doc = nlohmann::json::parse(text);
+      doc = nlohmann::json::parse(*text);
     } catch (const nlohmann::json::parse_error& e) {
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));
     } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double (1e400)

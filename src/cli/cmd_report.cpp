@@ -11,27 +11,14 @@
 
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
+#include "cli/result_document.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/sched_recording_key.h"
 #include "report/sched_render.h"
 #include "util/error.h"
-#include "util/read_whole_file.h"
 
 namespace infertrace::cli {
-
-bool is_result_document(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, -1, std::string("cannot open: ") + std::strerror(errno));
-  char head[4096];
-  in.read(head, sizeof head);
-  const std::string_view s(head, static_cast<size_t>(in.gcount()));
-  const size_t first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || s[first] != '{') return false;  // gzip, recordings, ...
-  // Kineto traces announce themselves early; everything else that is a JSON object is a result.
-  return s.find("\"traceEvents\"") == std::string_view::npos && s.find("\"schemaVersion\"") == std::string_view::npos &&
-         s.find("\"deviceProperties\"") == std::string_view::npos;
-}
 
 namespace {
 
@@ -61,10 +48,9 @@ void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, boo
 
 void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
   const std::string name = label.empty() ? std::filesystem::path(path).filename().string() : label;
-  if (is_result_document(path)) {
-    const std::string text = read_whole_file(path);  // errors name the path (a directory, unreadable)
+  if (const std::optional<std::string> text = read_result_document(path)) {
     try {
-      add_doc(data, name, nlohmann::json::parse(text), false);
+      add_doc(data, name, nlohmann::json::parse(*text), false);
     } catch (const nlohmann::json::parse_error& e) {
       // nlohmann counts bytes from 1; offsets in our errors count from 0.
       throw InputError(path, static_cast<int64_t>(e.byte > 0 ? e.byte - 1 : 0), "not valid JSON: " + std::string(e.what()));

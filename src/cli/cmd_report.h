@@ -28,9 +28,6 @@ struct ReportData {
   std::map<std::string, SchedShown> sched_shown;
 };
 
-// True when `path` holds a JSON document that is not a Kineto trace (a saved verb result).
-bool is_result_document(const std::string& path);
-
 // Adds one input: a trace (loaded and analyzed) or a result document. Throws InputError.
 void add_report_input(ReportData& data, const std::string& path, const std::string& label = "");
 

@@ -13,6 +13,7 @@
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_json.h"
 #include "report/analyze_notes.h"
+#include "report/analyze_rows.h"
 #include "report/kernel_display_names.h"
 #include "report/staged_tables.h"
 #include "report/text_table.h"
@@ -26,10 +27,6 @@ namespace {
 using Align = TextTable::Align;
 
 double share(ns_t part, ns_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0; }
-
-// A share of the inference latency; "-" when the window is empty, where 0/0 is unknown, not "0.0%"
-// (review AK L2: sweep and the HTML report already print "-", analyze --json null).
-std::string il_pct(ns_t part, ns_t il) { return il > 0 ? format_pct(share(part, il)) : "-"; }
 
 std::string fixed2(double v) {
   char buf[32];
@@ -70,41 +67,22 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     row("AKD", format_ns(a.akd_ns), "average kernel duration");
     row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
     row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
-    row("GPU idle", format_ns(a.gpu_idle), il_pct(a.gpu_idle, a.inference_latency) + " of inference latency" +
-        (a.by_device.size() > 1 ? std::string(", union of ") + std::to_string(a.by_device.size()) + " devices" : ""));
-    // Several devices (review AK M2): the union reads busy while they take turns; each device's
-    // idle is in the GPU devices table, and the most idle one is what the bound row judges by.
-    if (a.by_device.size() > 1)
-      row("  most idle device", format_ns(a.most_idle_gpu_idle()),
-          "device " + std::to_string(a.most_idle_device) + ", " + il_pct(a.most_idle_gpu_idle(), a.inference_latency) +
-              " of inference latency (per device: GPU devices below; the bound row judges by it)");
+    row("GPU idle", format_ns(a.gpu_idle), gpu_idle_meaning(a));
+    if (has_most_idle_device_row(a)) row("  most idle device", format_ns(a.most_idle_gpu_idle()), most_idle_device_meaning(a));
     if (a.host_undefined()) launch_row("CPU idle", "-", "undefined: " + a.host_undefined_reason);
     else
       launch_row("CPU idle", format_ns(a.cpu_idle),
-          il_pct(a.cpu_idle, a.inference_latency) + " of inference latency, launching thread " +
+          il_share_text(a.cpu_idle, a.inference_latency) + " of inference latency, launching thread " +
               std::to_string(a.launch_thread_tid) + " (host active " + format_ns(a.host_active) + ", in syncs " +
               format_ns(a.host_sync) + ")");
     if (a.launch_thread_annotations > 0 && !a.host_undefined())
       launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
           without_annotations_meaning(
-              il_pct(a.cpu_idle_without_annotations, a.inference_latency) + " of inference latency",
+              il_share_text(a.cpu_idle_without_annotations, a.inference_latency) + " of inference latency",
               a.launch_thread_annotations, format_ns(a.host_active_without_annotations)));
     if (a.profiler_steps > 1)
       row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
-    launch_row("bound", a.bound.empty() ? "-" : a.bound == "cpu" ? "CPU" : "GPU",
-        a.bound.empty() ? "undefined: " + a.bound_undefined_reason
-        : a.cpu_bound_gpu_busy
-            ? cpu_bound_gpu_busy_meaning(idle_gpu_words(a.by_device.size(), a.most_idle_device),
-                                         format_pct(share(a.most_idle_gpu_idle(), a.inference_latency)),
-                                         a.host_undefined() || a.host_sync <= 0
-                                             ? std::string()
-                                             : format_pct(share(a.host_sync, a.inference_latency)))
-        : a.bound == "cpu" ? "launch part >= queue part: the host cannot keep the GPU fed"
-        : gpu_bound_in_bursts(a.bound, a.most_idle_gpu_idle(), a.inference_latency)
-            ? "queue part > launch part, yet " + idle_gpu_words(a.by_device.size(), a.most_idle_device) + " is idle " +
-                  format_pct(share(a.most_idle_gpu_idle(), a.inference_latency)) +
-                  " of inference latency: work waits for the GPU in bursts, with host-side gaps between them"
-            : "queue part > launch part: work waits for the GPU");
+    launch_row("bound", bound_value(a), bound_meaning(a));
   }
   auto counter = [&](const char* name, int64_t n, const char* why) {
     if (n) row(name, format_count(n), why);
@@ -186,13 +164,13 @@ void print_streams(std::ostream& os, const LaunchAnalysis& a) {
   TextTable tb({"device", "stream", "kernels", "memcpy", "memset", "busy", "busy share", "kernel time"});
   for (const StreamStat& s : a.by_stream)
     tb.add_row({std::to_string(s.device), std::to_string(s.stream), format_count(s.kernels), format_count(s.memcpys),
-                format_count(s.memsets), format_ns(s.busy), il_pct(s.busy, a.inference_latency),
+                format_count(s.memsets), format_ns(s.busy), il_share_text(s.busy, a.inference_latency),
                 format_ns(s.kernel_time)});
   if (tb.rows()) os << "\n", tb.print(os, "GPU streams (busy inside the inference-latency window)");
   if (a.by_device.size() > 1) {
     TextTable dv({"device", "busy", "idle", "idle share"});
     for (const DeviceStat& d : a.by_device)
-      dv.add_row({std::to_string(d.device), format_ns(d.busy), format_ns(d.idle), il_pct(d.idle, a.inference_latency)});
+      dv.add_row({std::to_string(d.device), format_ns(d.busy), format_ns(d.idle), il_share_text(d.idle, a.inference_latency)});
     os << "\n";
     dv.print(os, "GPU devices");
   }

@@ -23,6 +23,7 @@
 #include "report/exports.h"
 #include "report/irq_number_arg.h"
 #include "report/export_categories.h"
+#include "report/thread_track_name.h"
 #include "report/launch_call.h"
 #include "report/perfetto.h"  // on_cpu_slices
 #include "util/error.h"
@@ -140,18 +141,7 @@ std::string process_name(const Trace& t, int64_t pid) {
   return n.empty() ? "process " + std::to_string(pid) : n;
 }
 
-// A thread's track name: its name and tid. A name that already carries the id is left as it is:
-// PyTorch's own ("thread 439 (python3)"), and one this export wrote and the Kineto reader read back
-// ("python3 439"), which would otherwise grow by " 439" on every round trip.
-std::string thread_name(const Trace& t, size_t i) {
-  std::string n(t.str(t.threads.comm[i]));
-  const std::string tid = std::to_string(t.threads.tid[i]);
-  const std::string tail = " " + tid;
-  const bool ends_with_tid = n.size() > tail.size() && n.compare(n.size() - tail.size(), tail.size(), tail) == 0;
-  if (n.empty()) n = "thread " + tid;
-  else if (n.rfind("thread " + tid + " (", 0) != 0 && !ends_with_tid) n += tail;
-  return n;
-}
+std::string thread_name(const Trace& t, size_t i) { return thread_track_name(t.str(t.threads.comm[i]), t.threads.tid[i]); }
 
 // Process and thread names, before any slice. A named pid or tid (below -1: a Kineto trace's
 // string pid such as "Spans", or a pid below -1) is written as its number, which the Kineto reader
@@ -224,6 +214,16 @@ void thread_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
       w.instant(ids(t.wakeups.pid[i], t.wakeups.tid[i]), t.wakeups.ts[i], "wakeup", category::kWakeup,
                 "\"waker_pid\":" + std::to_string(t.wakeups.waker_pid[i]) + ",\"waker_tid\":" +
                     std::to_string(t.wakeups.waker_tid[i]) + ",\"cpu\":" + std::to_string(t.wakeups.cpu[i]));
+  // The process tree's records (birth, exec, exit, attach) likewise, with the --perfetto args.
+  for (size_t i = 0; i < t.tasks.size(); ++i) {
+    if (t.tasks.tid[i] < 0) continue;
+    std::string args;
+    if (t.tasks.comm[i] != kNoString) append_arg(args, "\"comm\":" + json_str(t.str(t.tasks.comm[i])));
+    if (t.tasks.parent_tid[i] >= 0) append_arg(args, "\"parent_tid\":" + std::to_string(t.tasks.parent_tid[i]));
+    if (t.tasks.state[i] != 0) append_arg(args, "\"state\":" + json_str(std::string(1, t.tasks.state[i])));
+    w.instant(ids(t.tasks.pid[i], t.tasks.tid[i]), t.tasks.ts[i], task_instant_name(t.tasks.kind[i]),
+              category::kProcessTree, args);
+  }
 }
 
 void cpu_tracks(const Trace& t, Writer& w) {
@@ -341,7 +341,7 @@ bool is_json_number(std::string_view s) {
 // "kineto.zero_duration_events" is no member of the file and is not written (read back, the events
 // count themselves). displayTimeUnit is "ns" unless the trace names its own. After the event
 // array, where Kineto writes traceName too: a reader that looks for "traceEvents" in a file's first
-// bytes (report's is_result_document) finds it however long the facts are.
+// bytes finds it there however long the facts are (report's cli/result_document.h reads on).
 std::string trace_facts(const Trace& t) {
   constexpr std::string_view kKineto = "kineto.";
   constexpr size_t kMaxDevices = 65536;  // device.N.name from a recording's META: no array of billions

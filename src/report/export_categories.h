@@ -24,7 +24,20 @@ inline constexpr const char* kHardIrq = "hardirq";
 inline constexpr const char* kSoftIrq = "softirq";
 inline constexpr const char* kRecorderLoss = "recorder_loss";
 inline constexpr const char* kWakeup = "wakeup";
+inline constexpr const char* kProcessTree = "process_tree";
 }  // namespace category
+
+// The instant each kind of TASK record (Trace::tasks) is in both trace exports, on the thread's
+// track: its birth, an exec, its exit, or its presence at a --pid attach.
+inline const char* task_instant_name(TaskKind k) {
+  switch (k) {
+    case TaskKind::Existing: return "attached";
+    case TaskKind::New: return "thread start";
+    case TaskKind::Exec: return "exec";
+    case TaskKind::Exit: return "thread exit";
+  }
+  return "task";
+}
 
 // The category Kineto (the PyTorch profiler) gives a CUDA API call. Driver entry points are cu*
 // (not cuda*): "cuda_driver"; everything else "cuda_runtime".

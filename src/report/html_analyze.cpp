@@ -84,7 +84,7 @@ const char* const kShownKeys[] = {
     "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
     "recorded_calls_note", "host_undefined_reason", "launch_thread_annotations", "host_active_without_annotations_ns",
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
-    "duplicate_calls_of_other_processes"};
+    "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy", "bound_undefined_reason"};
 
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
 // the terminal prints it; `cupti_callbacks`, `launch_undefined_reason`, `launch_partial_note`).
@@ -303,7 +303,7 @@ std::string operator_table(const json& ops, const json& links) {
     // Sorted by launch tax: operators that launched nothing add no row, as in the terminal.
     if (!member(o, "kernels").is_number() || is_zero(member(o, "kernels"))) continue;
     if (launching++ >= kMaxRows) continue;
-    tb.add_row({str_or(o, "name", "?"), count_or(member(o, "calls")), count_or(member(o, "kernels")),
+    tb.add_name_row({str_or(o, "name", "?"), count_or(member(o, "calls")), count_or(member(o, "kernels")),
                 ns_or(member(o, "launch_tax_ns")), ns_or(member(o, "gpu_time_ns")), ns_or(member(o, "cpu_time_ns"))});
   }
   if (tb.empty()) return "";
@@ -340,7 +340,7 @@ std::string self_time_table(const json& ops) {
   HtmlTable tb({"operator", "count", "total", "self", "mean", "self share"});
   for (size_t i = 0; i < ops.size() && i < kMaxRows; ++i) {
     const json& o = ops[i];
-    tb.add_row({str_or(o, "name", "?"), count_or(member(o, "count")), ns_or(member(o, "total_ns")), ns_or(member(o, "self_ns")),
+    tb.add_name_row({str_or(o, "name", "?"), count_or(member(o, "count")), ns_or(member(o, "total_ns")), ns_or(member(o, "self_ns")),
                 ns_or(member(o, "mean_ns")), pct_or(member(o, "self_share"))});
   }
   return tb.render("Operators by self time (inclusive minus direct children on the same thread)") +

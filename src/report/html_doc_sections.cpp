@@ -133,11 +133,19 @@ void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {
                               in.label, label_or(tr), label_or(tr)));
   else if (in.doc.contains("transition_batch"))
     out.push_back(fmt::format("Batch sweep ({}): no CPU-to-GPU-bound transition in the measured batch range.", in.label));
+  // With several devices the rule judges by the most idle one, which the idle chart (the union of
+  // all devices) does not show: said so (review HR L10: "idle at least half" beside a chart at 4%).
+  bool several_devices = false;
+  for (auto& p : member(in.doc, "points")) several_devices = several_devices || num(p, "devices").value_or(1) > 1;
   if (!bursty.empty())
-    out.push_back(fmt::format("Batch sweep ({}): the GPU is nevertheless idle at least half the inference latency at {}: "
+    out.push_back(fmt::format("Batch sweep ({}): {} nevertheless idle at least half the inference latency at {}: "
                               "kernels queue in bursts with host-side gaps between them, so there the host's work "
                               "between bursts matters as much as faster kernels.",
-                              in.label, bursty));
+                              in.label,
+                              several_devices ? "the most idle GPU device (the table's \"most idle GPU device\"; the idle "
+                                                "chart shows the union of all devices) is"
+                                              : "the GPU is",
+                              bursty));
 }
 
 // ---- fusion (docs/metrics.md section 4) ----------------------------------------------------------
@@ -465,6 +473,21 @@ std::string compare_section(const json& doc) {
              "takes one or more slots), to the exact losses (the JSON document keeps the two apart).</p>";
   // bench interference's counts of the runs behind its marks, labelled (review FH L6: the raw key showed).
   std::vector<JsonColumn> cols = comparison_scenario_columns();
+  // Its per-scenario figures beside the throughput, as its terminal table has them (review HR L8:
+  // shown under their keys, "wall_s 0.31", "spread_pct 33.15").
+  const auto after_throughput = std::find_if(cols.begin(), cols.end(), [](const JsonColumn& c) {
+    return std::string_view(c.key) == "throughput";
+  });
+  cols.insert(after_throughput == cols.end() ? cols.end() : after_throughput + 1,
+              {{"throughput_min", "throughput min (work/s)", CellFormat::Fixed1},
+               {"throughput_max", "throughput max (work/s)", CellFormat::Fixed1},
+               {"spread_pct", "spread (max - min, % of the median)", CellFormat::Percent},
+               {"runs_ok", "runs that finished", CellFormat::Count},
+               {"wall_s", "wall time per run (median)", CellFormat::Seconds}});
+  cols.push_back({"description", "what the scenario adds", CellFormat::Text});
+  cols.push_back({"skipped", "skipped", CellFormat::YesNo});
+  cols.push_back({"skip_reason", "why skipped", CellFormat::Text});
+  cols.push_back({"analysed_recordings", "recordings analysed", CellFormat::Count});
   cols.push_back({"runs_per_1k_upper_bound", "analysed runs whose rates per 1000 launches are upper bounds", CellFormat::Count});
   cols.push_back({"runs_per_1k_neither_bound", "analysed runs whose rates per 1000 launches are neither bound (recorder loss)",
                   CellFormat::Count});

@@ -21,6 +21,11 @@ class HtmlTable {
   void set_left(size_t col) { extra_left_.push_back(col); }
   // A cell's full text shown on hover when the visible one is shortened (kernel names).
   void set_title(size_t row, size_t col, std::string title);
+  // A row whose first cell is a name that can be very long (an operator, a record_function label):
+  // past kNameChars bytes it shows its start and end around "...", the full name on hover (review
+  // HR L4: one 5000-character operator name pushed every other column off-screen).
+  static constexpr size_t kNameChars = 80;
+  void add_name_row(std::vector<std::string> cells);
   bool empty() const { return rows_.empty(); }
   std::string render(const std::string& caption = "") const;
 
@@ -31,6 +36,10 @@ class HtmlTable {
   std::vector<std::vector<std::string>> rows_;
   std::vector<std::tuple<size_t, size_t, std::string>> titles_;
 };
+
+// `s` cut to at most `max_bytes` bytes (more than 3) when longer: its start and end around "...",
+// each cut at a UTF-8 character boundary.
+std::string middle_ellipsis(const std::string& s, size_t max_bytes);
 
 // <section> with a heading and an anchor for the table of contents.
 std::string section(const std::string& id, const std::string& title, const std::string& body);

@@ -11,6 +11,7 @@
 #include "report/html_svg.h"
 #include "report/launch_call.h"
 #include "report/perfetto.h"
+#include "report/thread_track_name.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -138,6 +139,11 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   };
 
   // Lanes that have something inside the window.
+  // A thread's lanes share its track name in the exports (its name and tid, once).
+  auto thread_lane = [&](int64_t tid) {
+    auto c = comm.find(tid);
+    return thread_track_name(c != comm.end() ? t.str(c->second) : std::string_view(), tid);
+  };
   std::map<LaneKey, int> lane_y;
   for (auto& it : items)
     if (shown(it)) lane_y[it.lane] = 0;
@@ -150,14 +156,11 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     switch (static_cast<LaneKind>(kind)) {
       case LaneKind::Cpu: name = fmt::format("CPU {}", a); break;
       case LaneKind::CpuIrq: name = fmt::format("CPU {} IRQs", a); break;
-      case LaneKind::ThreadOps: {
-        auto c = comm.find(b);
-        name = fmt::format("{} {} ops{}", c != comm.end() ? std::string(t.str(c->second)) : "tid", b,
-                           depth ? fmt::format(" +{}", depth) : "");
+      case LaneKind::ThreadOps:
+        name = fmt::format("{} ops{}", thread_lane(b), depth ? fmt::format(" +{}", depth) : "");
         break;
-      }
-      case LaneKind::ThreadApi: name = fmt::format("tid {} CUDA API", b); break;
-      case LaneKind::ThreadSys: name = fmt::format("tid {} syscalls", b); break;
+      case LaneKind::ThreadApi: name = thread_lane(b) + " CUDA API"; break;
+      case LaneKind::ThreadSys: name = thread_lane(b) + " syscalls"; break;
       case LaneKind::Gpu: name = fmt::format("GPU {} stream {}", a, b); break;
     }
     labels += fmt::format("<text class=\"lane\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", kLabelWidth - 6,

@@ -6,6 +6,7 @@
 #include "analysis/bound_verdict.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "report/analyze_notes.h"
+#include "report/analyze_rows.h"
 #include "report/html_parts.h"
 #include "report/html_sections.h"
 #include "report/html_svg.h"
@@ -19,10 +20,6 @@ namespace infertrace::html {
 namespace {
 
 double share(ns_t part, ns_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0; }
-
-// An idle share of a zero inference latency (empty or CPU-only trace, GPU work before the first
-// operator) is undefined: "0.0%" would read as "never idle".
-std::string idle_pct(ns_t idle, ns_t il) { return il > 0 ? format_pct(share(idle, il)) : "-"; }
 
 std::string mean_ns(ns_t total, int64_t n) { return n > 0 ? format_ns(static_cast<double>(total) / static_cast<double>(n)) : "-"; }
 
@@ -50,16 +47,17 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   row("AKD", format_ns(a.akd_ns), "average kernel duration");
   row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
   row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
-  row("GPU idle", format_ns(a.gpu_idle), fmt::format("{} of inference latency", idle_pct(a.gpu_idle, a.inference_latency)));
+  row("GPU idle", format_ns(a.gpu_idle), gpu_idle_meaning(a));
+  if (has_most_idle_device_row(a)) row("  most idle device", format_ns(a.most_idle_gpu_idle()), most_idle_device_meaning(a));
   if (a.host_undefined()) launch_row("CPU idle", "-", "undefined: " + a.host_undefined_reason);
-  else launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", idle_pct(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
+  else launch_row("CPU idle", format_ns(a.cpu_idle), fmt::format("{} of inference latency, launching thread {}", il_share_text(a.cpu_idle, a.inference_latency), a.launch_thread_tid));
   if (a.launch_thread_annotations > 0 && !a.host_undefined())
     launch_row("  without annotations", format_ns(a.cpu_idle_without_annotations),
-               without_annotations_meaning(idle_pct(a.cpu_idle_without_annotations, a.inference_latency) + " of inference latency",
+               without_annotations_meaning(il_share_text(a.cpu_idle_without_annotations, a.inference_latency) + " of inference latency",
                                            a.launch_thread_annotations, format_ns(a.host_active_without_annotations)));
   if (a.profiler_steps > 1) row("profiler steps", format_count(a.profiler_steps), profiler_steps_meaning(a.profiler_steps));
   launch_row("bound", a.bound.empty() ? "-" : (a.bound == "cpu" ? "CPU (launch-bound)" : "GPU (queue-bound)"),
-             a.bound.empty() ? "undefined: " + a.bound_undefined_reason : "GPU-bound when the queue part exceeds the launch part");
+             bound_meaning(a));
   if (a.clock_skew_clamped && cov.measured()) row("clock skew clamped", format_count(a.clock_skew_clamped), "launches whose GPU start preceded the call (clamped to 0)");
   if (a.orphan_activities || a.orphan_launch_calls)
     row("orphans", fmt::format("{} GPU / {} launch", format_count(a.orphan_activities), cov.measured() ? format_count(a.orphan_launch_calls) : "-"),
@@ -169,7 +167,7 @@ std::string operator_table(const Trace& t, const LaunchAnalysis& a) {
     // Operators that launched nothing add no row, as in the terminal and a saved analysis's section.
     if (o.kernels == 0) continue;
     if (launching++ >= kAnalysisTableRows) continue;
-    tb.add_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
+    tb.add_name_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
                 format_ns(o.gpu_time), format_ns(o.cpu_time),
                 o.gpu_time > 0 ? fmt::format("{:.2f}", static_cast<double>(o.launch_tax) / static_cast<double>(o.gpu_time)) : "-"});
   }
@@ -184,7 +182,15 @@ std::string stream_table(const LaunchAnalysis& a) {
   for (auto& s : a.by_stream)
     tb.add_row({std::to_string(s.device), std::to_string(s.stream), format_count(s.kernels), format_count(s.memcpys),
                 format_count(s.memsets), format_ns(s.busy), format_ns(s.kernel_time)});
-  return tb.render("GPU streams");
+  std::string s = tb.render("GPU streams");
+  // Several devices: each one's idle time, as analyze prints them (one device: the summary's).
+  if (a.by_device.size() > 1) {
+    HtmlTable dv({"device", "busy", "idle", "idle share"});
+    for (const DeviceStat& d : a.by_device)
+      dv.add_row({std::to_string(d.device), format_ns(d.busy), format_ns(d.idle), il_share_text(d.idle, a.inference_latency)});
+    s += dv.render("GPU devices");
+  }
+  return s;
 }
 
 // Every trace: the operators by self time (docs/analyze.md), beside the launch-tax table whose
@@ -194,7 +200,7 @@ std::string self_time_table(const Trace& t, const OperatorSelfTimes& s) {
   HtmlTable op({"operator", "count", "total", "self", "mean", "self share"});
   for (size_t i = 0; i < s.operators.size() && i < kAnalysisTableRows; ++i) {
     const HostOperatorStat& o = s.operators[i];
-    op.add_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
+    op.add_name_row({std::string(t.str(o.name)), format_count(o.count), format_ns(o.total), format_ns(o.self),
                 mean_ns(o.total, o.count), format_pct(share(o.self, s.self_total))});
   }
   return op.render("Operators by self time (inclusive minus direct children on the same thread)") +
@@ -251,12 +257,12 @@ std::string traces_overview(const std::vector<TraceInput>& traces) {
     }
     if (!t.trace->launch_coverage.measured()) {  // launches not recorded: only the GPU side is measured
       tb.add_row({t.label, format_count(a.kernels), "-", "-", "-", format_ns(a.inference_latency),
-                  idle_pct(a.gpu_idle, a.inference_latency), "-", "- (launches not measured)"});
+                  il_share_text(a.gpu_idle, a.inference_latency), "-", "- (launches not measured)"});
       continue;
     }
     tb.add_row({t.label, format_count(a.kernels), format_ns(a.tklqt), format_ns(a.tklqt_launch), format_ns(a.tklqt_queue),
-                format_ns(a.inference_latency), idle_pct(a.gpu_idle, a.inference_latency),
-                a.host_undefined() ? "-" : idle_pct(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
+                format_ns(a.inference_latency), il_share_text(a.gpu_idle, a.inference_latency),
+                a.host_undefined() ? "-" : il_share_text(a.cpu_idle, a.inference_latency), a.bound.empty() ? "-" : a.bound});
   }
   return section("traces", "Traces at a glance", tb.render());
 }

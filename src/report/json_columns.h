@@ -28,6 +28,7 @@ enum class CellFormat {
                 // scores: 0.9995 is not "1.000", format_fixed_not_whole)
   YesNo,        // a boolean as "yes" / "no"
   Signature,    // a scheduler verdict's signature (docs/sched.md) in words ("cpu_contention" -> "CPU contention")
+  Seconds,      // a duration in seconds, shown with its unit as Ns is (0.314 -> "314.00 ms")
 };
 
 struct JsonColumn {

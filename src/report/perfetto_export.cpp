@@ -35,7 +35,7 @@ uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
 
 namespace {
 
-enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu, Loss, Wakeup };
+enum class Table : uint8_t { Op, Api, Syscall, OnCpu, Irq, Gpu, Loss, Wakeup, Task };
 
 // A launch's grid or block as "x,y,z" (a debug annotation).
 std::string dims_text(const uint32_t d[3]) {
@@ -260,6 +260,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   // A woken thread's wake-ups go on its track (a wake-up of an unknown thread has no track: left out).
   for (size_t i = 0; i < t.wakeups.size(); ++i)
     if (t.wakeups.tid[i] >= 0) threads.insert({t.wakeups.pid[i], t.wakeups.tid[i]});
+  // And a thread's process-tree records (birth, exec, exit, attach) on its own.
+  for (size_t i = 0; i < t.tasks.size(); ++i)
+    if (t.tasks.tid[i] >= 0) threads.insert({t.tasks.pid[i], t.tasks.tid[i]});
   std::set<int64_t> pids;
   for (auto& [pid, tid] : threads) pids.insert(pid);
   for (int64_t pid : pids)
@@ -371,6 +374,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   for (uint32_t i = 0; i < t.wakeups.size(); ++i)
     if (t.wakeups.tid[i] >= 0)
       add(t.wakeups.ts[i], 0, Table::Wakeup, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.wakeups.pid[i], t.wakeups.tid[i]));
+  for (uint32_t i = 0; i < t.tasks.size(); ++i)
+    if (t.tasks.tid[i] >= 0)
+      add(t.tasks.ts[i], 0, Table::Task, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.tasks.pid[i], t.tasks.tid[i]));
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.phase != b.phase) return a.phase < b.phase;
@@ -392,7 +398,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     std::unordered_map<uint64_t, TrackLanes> lanes_of;
     // Per table and row, the lane its slice's begin was put on, for its end.
     const size_t rows[] = {t.ops.size(), t.api.size(), t.syscalls.size(), oncpu.size(), t.irqs.size(), t.gpu.size(),
-                           t.loss_windows.size(), t.wakeups.size()};
+                           t.loss_windows.size(), t.wakeups.size(), t.tasks.size()};
     std::vector<std::vector<uint32_t>> lane_of_row(std::size(rows));
     uint64_t lane_uuid = static_cast<uint64_t>(PerfettoTrackKind::Lane) << 56;
     uint64_t last_track = 0;
@@ -531,6 +537,15 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         annotate(e, "waker_pid", t.wakeups.waker_pid[i]);
         annotate(e, "waker_tid", t.wakeups.waker_tid[i]);
         annotate(e, "cpu", int64_t{t.wakeups.cpu[i]});
+        break;
+      case Table::Task:
+        // The thread's name in the record (after an exec: the new program's), who made a new
+        // thread, and an attached thread's state as /proc spelled it.
+        e->set_name_iid(intern.name(task_instant_name(t.tasks.kind[i])));
+        e->add_category_iids(intern.category(category::kProcessTree));
+        if (t.tasks.comm[i] != kNoString) annotate(e, "comm", std::string(t.str(t.tasks.comm[i])));
+        if (t.tasks.parent_tid[i] >= 0) annotate(e, "parent_tid", t.tasks.parent_tid[i]);
+        if (t.tasks.state[i] != 0) annotate(e, "state", std::string(1, t.tasks.state[i]));
         break;
     }
     w.write(p);

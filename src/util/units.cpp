@@ -7,16 +7,16 @@
 namespace infertrace {
 
 std::string format_ns(double ns) {
-  const double a = std::fabs(ns);
+  // The unit is chosen on the rounded value: 999.6 ns prints "1.00 us", not "1000 ns" (review HR L6).
+  struct Unit {
+    double scale;
+    const char* format;
+  };
+  static constexpr Unit kUnits[] = {{1, "%.0f ns"}, {1e3, "%.2f us"}, {1e6, "%.2f ms"}, {1e9, "%.3f s"}};
   char buf[64];
-  if (a < 1e3) {
-    std::snprintf(buf, sizeof buf, "%.0f ns", ns);
-  } else if (a < 1e6) {
-    std::snprintf(buf, sizeof buf, "%.2f us", ns / 1e3);
-  } else if (a < 1e9) {
-    std::snprintf(buf, sizeof buf, "%.2f ms", ns / 1e6);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3f s", ns / 1e9);
+  for (const Unit& u : kUnits) {
+    std::snprintf(buf, sizeof buf, u.format, ns / u.scale);
+    if (u.scale == 1e9 || !(std::fabs(std::strtod(buf, nullptr)) >= 1e3)) break;
   }
   return buf;
 }

@@ -7,7 +7,8 @@
 
 namespace infertrace {
 
-// 1234 -> "1.23 us", 1234567 -> "1.23 ms", 0 -> "0 ns". Negative values keep their sign.
+// 1234 -> "1.23 us", 1234567 -> "1.23 ms", 0 -> "0 ns". Negative values keep their sign. The unit is
+// the one the rounded value needs: 999.6 -> "1.00 us", 999996 -> "1.00 ms".
 std::string format_ns(int64_t ns);
 std::string format_ns(double ns);
 // 1536 -> "1.5 KiB".

@@ -5,15 +5,11 @@ import re
 
 
 def fmt_ns(ns):
-    """util/units.cpp format_ns, as docs/report.md states it."""
-    a = abs(ns)
-    if a < 1e3:
-        return "%.0f ns" % ns
-    if a < 1e6:
-        return "%.2f us" % (ns / 1e3)
-    if a < 1e9:
-        return "%.2f ms" % (ns / 1e6)
-    return "%.3f s" % (ns / 1e9)
+    """util/units.cpp format_ns, as docs/report.md states it: the unit the rounded value needs."""
+    for scale, form in ((1, "%.0f ns"), (1e3, "%.2f us"), (1e6, "%.2f ms"), (1e9, "%.3f s")):
+        text = form % (ns / scale)
+        if scale == 1e9 or abs(float(text.split()[0])) < 1e3:
+            return text
 
 
 def section_text(page, section_id):

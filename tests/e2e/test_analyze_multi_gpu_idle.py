@@ -72,6 +72,23 @@ with tempfile.TemporaryDirectory() as tmp:
     bound = next((l for l in lines if l.startswith("bound ")), "")
     check("the host cannot keep the GPU fed" in bound and "idle only" not in bound, "bound row %r" % bound)
 
+    # The report's trace section: the terminal's rows and the GPU devices table (review HR M3: it had
+    # neither, while its own finding quoted the most idle device's share).
+    html = os.path.join(tmp, "mg.html")
+    r = run("report", paths[0], "-o", html)
+    check(r.returncode == 0, "report exit %d: %s" % (r.returncode, r.stderr))
+    if r.returncode == 0:
+        from _report_page import fmt_ns, row, section_text  # noqa: E402
+        with open(html) as f:
+            page = section_text(f.read(), "trace-0")
+        check(row("GPU idle", fmt_ns(union_idle * 1000), "%.1f%% of inference latency, union of 2 devices" % (100.0 * union_idle / il))
+              in page, "report: GPU idle row")
+        check(row("most idle device", fmt_ns(worst * 1000)) in page and
+              "device %d, %.1f%% of inference latency" % (worst_dev, 100.0 * worst / il) in page, "report: most idle device row")
+        for dev, idle in sorted(dev_idle.items()):
+            check(row(str(dev), fmt_ns((il - idle) * 1000), fmt_ns(idle * 1000), "%.1f%%" % (100.0 * idle / il)) in page,
+                  "report: GPU devices row of device %d" % dev)
+
     r = run("sweep", *paths, "--json")
     check(r.returncode == 0, "sweep exit %d: %s" % (r.returncode, r.stderr))
     if r.returncode == 0:

@@ -79,6 +79,12 @@ with tempfile.TemporaryDirectory() as tmp:
         _, problems = _browser.check_report(report, os.path.join(out_dir, "demo_report.png"),
                                             expect_charts=1 if analyzed else 0)
         failures += ["demo report: " + p for p in problems]
+    # Each step's time covers its work: a verb run in a child counts from its start (review HR M1:
+    # the thread sweep's few seconds printed "(0.0 s)", the clock started once the child had
+    # ended). The demo does little but its steps, so their times add up to most of its wall time.
+    step_s = sum(float(m.group(1)) for m in (re.search(r"\((\d+\.\d) s\)$", l) for l in steps) if m)
+    if r.returncode == 0 and step_s < 0.75 * elapsed:
+        failures.append("the steps' printed times add up to %.1f s of the demo's %.1f s" % (step_s, elapsed))
     print("demo took %.1f s" % elapsed)
     if elapsed > 180:
         failures.append("demo took %.0f s, more than 180 s" % elapsed)

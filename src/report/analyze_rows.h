@@ -1,0 +1,28 @@
+// The meanings of analyze's summary rows whose wording depends on the analysis (several GPU
+// devices, the bound verdict's caveats): one text for the terminal (analyze_text.cpp) and the HTML
+// report's trace section (html_trace_sections.cpp), which once lacked the multi-device rows and the
+// caveats the terminal had (review HR M3).
+#pragma once
+
+#include <string>
+
+#include "analysis/launch.h"
+
+namespace infertrace {
+
+// A share of the inference latency; "-" when the window is empty (0/0 is unknown, not "0.0%").
+std::string il_share_text(ns_t part, ns_t inference_latency);
+
+// "X% of inference latency", with ", union of N devices" when there are several.
+std::string gpu_idle_meaning(const LaunchAnalysis& a);
+
+// Whether the summary has a "most idle device" row (several devices), and its meaning.
+bool has_most_idle_device_row(const LaunchAnalysis& a);
+std::string most_idle_device_meaning(const LaunchAnalysis& a);
+
+// The bound row's value ("CPU", "GPU", "-") and meaning: the verdict's rule, or its caveat when the
+// GPU (the most idle device) is busy nearly all the run or idle in bursts (analysis/bound_verdict.h).
+std::string bound_value(const LaunchAnalysis& a);
+std::string bound_meaning(const LaunchAnalysis& a);
+
+}  // namespace infertrace
