@@ -104,6 +104,7 @@ inline void expect_same_trace(const Trace& a, const Trace& b) {
   }
   EXPECT_EQ(a.skipped, b.skipped);
   EXPECT_EQ(a.meta, b.meta);
+  EXPECT_EQ(a.other_host_starts, b.other_host_starts);
 }
 
 }  // namespace infertrace::testing_kineto

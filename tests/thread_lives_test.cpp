@@ -2,6 +2,7 @@
 // traces whose expected figures are worked out in the comments from the events inserted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "analysis/gpu_starvation.h"
@@ -231,6 +232,124 @@ TEST(ThreadLives, GpuStarvationLeavesOutAnOutsiderWithTheLaunchingThreadsId) {
   EXPECT_EQ(g.tid, 200);
   EXPECT_EQ(g.idle_while_preempted, 400);
   EXPECT_EQ(g.gpu_idle, 600 + 1000);
+}
+
+// The launching thread is chosen per thread life (launch_thread_choice.h busiest_launch_life), and
+// only its life's off-CPU time is walked. Both traces below have GPU kernels [50,500] [800,900]
+// [1500,1600] [2000,2100], so the GPU idles in [500,800] [900,1500] [1600,2000] (1300 ns);
+// kIdle lists these gaps and idle_in() intersects a span with them, by hand, for the expectations.
+constexpr ns_t kIdle[][2] = {{500, 800}, {900, 1500}, {1600, 2000}};
+ns_t idle_in(ns_t b, ns_t e) {
+  ns_t sum = 0;
+  for (const auto& gap : kIdle) sum += std::max<ns_t>(0, std::min(e, gap[1]) - std::max(b, gap[0]));
+  return sum;
+}
+
+void kernels_with_idle_gaps(Trace& t) {
+  const ns_t busy[][2] = {{50, 500}, {800, 900}, {1500, 1600}, {2000, 2100}};
+  for (const auto& b : busy) {
+    GpuActivity g;
+    g.start = b[0], g.dur = b[1] - b[0], g.device = 0, g.stream = 7, g.name = t.strings.intern("k");
+    t.gpu.push(g);
+  }
+}
+
+// Thread 7 (life A) launches 3 times, is preempted 600 -> 780 and exits at 1000; thread 8 launches 4
+// times, is preempted 550 -> 650 and blocks 1650 -> (woken 1700) -> 1750; a new thread made at 1100
+// gets id 7 (life B), launches twice and is preempted 1250 -> 1450. By id, 7 has 5 launches and wins
+// (its two lives' preemptions, 180 + 200 of GPU idle, read as the launching thread's); by life,
+// thread 8 with 4 does. Its starved time: preempted [550,650] and run queue [1700,1750] against the
+// idle gaps; sleeping [1650,1700] is reported beside it.
+TEST(ThreadLives, LaunchingThreadIsTheLifeWithTheMostLaunches) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  kernels_with_idle_gaps(t);
+  for (ns_t ts : {100, 200, 300}) launch(t, kPid, 7, ts);
+  for (ns_t ts : {150, 250, 350, 450}) launch(t, kPid, 8, ts);
+  sw(t, 550, kPid, 8, 0, kOther, kOther), sw(t, 650, kOther, kOther, 0, kPid, 8);
+  sw(t, 600, kPid, 7, 0, kOther, kOther), sw(t, 780, kOther, kOther, 0, kPid, 7);
+  sw(t, 1000, kPid, 7, kTaskDead, kOther, kOther);
+  task(t, 1100, kPid, 7, TaskKind::New);
+  for (ns_t ts : {1150, 1460}) launch(t, kPid, 7, ts);
+  sw(t, 1250, kPid, 7, 0, kOther, kOther), sw(t, 1450, kOther, kOther, 0, kPid, 7);
+  sw(t, 1650, kPid, 8, 1, kOther, kOther), wakeup(t, 1700, kPid, 8), sw(t, 1750, kOther, kOther, 0, kPid, 8);
+
+  const ns_t preempted = idle_in(550, 650), runqueue = idle_in(1700, 1750), sleeping = idle_in(1650, 1700);
+  ns_t idle = 0;
+  for (const auto& gap : kIdle) idle += gap[1] - gap[0];
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  EXPECT_EQ(g.pid, kPid);
+  EXPECT_EQ(g.tid, 8);
+  EXPECT_EQ(g.gpu_idle, idle);
+  EXPECT_EQ(g.idle_while_preempted, preempted);
+  EXPECT_EQ(g.idle_while_runqueue, runqueue);
+  EXPECT_EQ(g.idle_while_blocked, sleeping);
+  EXPECT_EQ(g.starved_by_scheduler, preempted + runqueue);
+  EXPECT_EQ(g.gaps_starved, 2);  // [500,800] (preempted) and [1600,2000] (run queue)
+  EXPECT_DOUBLE_EQ(g.share_of_idle, static_cast<double>(preempted + runqueue) / static_cast<double>(idle));
+
+  // sched names the same thread, and its off-CPU time and run-queue waits are thread 8's own:
+  // (650 - 550) + (1750 - 1650) off the CPU; waits 650 - 550 (preempted) and 1750 - 1700.
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.main_pid, kPid);
+  EXPECT_EQ(a.main_tid, 8);
+  EXPECT_EQ(a.main_offcpu, (650 - 550) + (1750 - 1650));
+  EXPECT_EQ(a.main_runq_samples, 2);
+  EXPECT_EQ(a.main_runq_max, 650 - 550);
+  EXPECT_EQ(a.gpu_starvation.tid, 8);
+  EXPECT_EQ(a.gpu_starvation.starved_by_scheduler, preempted + runqueue);
+}
+
+// The chosen life's id had another thread later: thread 7 (life A) launches 3 times, is preempted
+// 600 -> 780 and exits at 1000; thread 8 launches once; a new thread made at 1100 gets id 7 (life B),
+// launches twice and is preempted 1250 -> 1450, all of it GPU idle. Life A is the launching thread
+// (3 launches): only its 180 ns of idle while preempted count, not life B's 200.
+TEST(ThreadLives, GpuStarvationWalksOnlyTheChosenLife) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  kernels_with_idle_gaps(t);
+  for (ns_t ts : {100, 200, 300}) launch(t, kPid, 7, ts);
+  launch(t, kPid, 8, 150);
+  sw(t, 600, kPid, 7, 0, kOther, kOther), sw(t, 780, kOther, kOther, 0, kPid, 7);
+  sw(t, 1000, kPid, 7, kTaskDead, kOther, kOther);
+  task(t, 1100, kPid, 7, TaskKind::New);
+  for (ns_t ts : {1150, 1460}) launch(t, kPid, 7, ts);
+  sw(t, 1250, kPid, 7, 0, kOther, kOther), sw(t, 1450, kOther, kOther, 0, kPid, 7);
+
+  const ns_t life_a = idle_in(600, 780);
+  ASSERT_GT(idle_in(1250, 1450), 0);  // life B's preemption does fall in GPU idle time
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  EXPECT_EQ(g.tid, 7);
+  EXPECT_EQ(g.idle_while_preempted, life_a);
+  EXPECT_EQ(g.starved_by_scheduler, life_a);
+  EXPECT_EQ(g.gaps_starved, 1);
+  const SchedAnalysis a = analyze_sched(t);
+  EXPECT_EQ(a.main_tid, 7);
+  EXPECT_EQ(a.main_offcpu, 780 - 600);
+  EXPECT_EQ(a.gpu_starvation.starved_by_scheduler, life_a);
+  // The per-thread table keeps one row per id, both lives summed.
+  const ThreadSched* th = thread_of(a, 7);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->offcpu, (780 - 600) + (1450 - 1250));
+}
+
+// A tie between two lives of one id goes to the earlier one: thread 7 (life A) and the thread that
+// gets id 7 after it (life B) launch twice each, as does thread 9. By (pid, tid) 7 beats 9, and life
+// A comes first. (By id, 7 read 4 launches.)
+TEST(ThreadLives, TieBetweenLivesGoesToTheEarlierLife) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  kernels_with_idle_gaps(t);
+  for (ns_t ts : {100, 200}) launch(t, kPid, 7, ts);
+  for (ns_t ts : {110, 210}) launch(t, kPid, 9, ts);
+  sw(t, 600, kPid, 7, 0, kOther, kOther), sw(t, 780, kOther, kOther, 0, kPid, 7);
+  sw(t, 1000, kPid, 7, kTaskDead, kOther, kOther);
+  task(t, 1100, kPid, 7, TaskKind::New);
+  for (ns_t ts : {1150, 1460}) launch(t, kPid, 7, ts);
+  sw(t, 1250, kPid, 7, 0, kOther, kOther), sw(t, 1450, kOther, kOther, 0, kPid, 7);
+  const GpuStarvation g = analyze_gpu_starvation(t);
+  EXPECT_EQ(g.tid, 7);
+  EXPECT_EQ(g.starved_by_scheduler, idle_in(600, 780));
 }
 
 }  // namespace

@@ -48,22 +48,21 @@ bool overlaps_any(const Span& s, const std::vector<Span>& v) {
   return it != v.end() && it->b < s.e;
 }
 
-int64_t launching_thread(const Trace& t, int64_t& pid) {
-  ThreadId best;
-  int64_t launches = 0;
-  if (!busiest_launch_thread(logical_launches(t), best, launches)) return -1;
-  pid = best.first;
-  return best.second;
-}
-
 }  // namespace
 
-GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid, const ThreadLives* given_lives) {
+GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid, const ThreadLives* given_lives, int64_t only_life) {
   GpuStarvation g;
   if (t.gpu.size() == 0) return g;
-  if (tid < 0) tid = launching_thread(t, g.pid);
+  std::optional<ThreadLives> own;
+  const ThreadLives& lives = given_lives ? *given_lives : own.emplace(t);
+  if (tid < 0) {
+    // Chosen per life: launches of two threads that had the id in turn are not summed, and the
+    // walk below keeps to the chosen one's off-CPU time.
+    LaunchLife best;
+    if (!busiest_launch_life(logical_launches_by_life(t, lives), best)) return g;
+    tid = best.tid, g.pid = best.pid, only_life = best.life;
+  }
   g.tid = tid;
-  if (tid < 0) return g;
 
   std::vector<Span> busy;
   busy.reserve(t.gpu.size());
@@ -81,13 +80,13 @@ GpuStarvation analyze_gpu_starvation(const Trace& t, int64_t tid, const ThreadLi
   // the walk sched.cpp's off-CPU accounting uses too (analysis/offcpu_walk.h).
   // One walk per life of the id (analysis/thread_lives.h): an outsider given the id after the
   // thread's exit is not the thread, and a traced thread that got it later starts a walk of its own.
-  std::optional<ThreadLives> own;
-  const ThreadLives& lives = given_lives ? *given_lives : own.emplace(t);
+  // With a life chosen, only its walk counts.
   std::map<uint32_t, std::vector<OffcpuEvent>> ev;  // by life
   const SwitchTable& s = t.switches;
   for (size_t i = 0; i < s.size(); ++i) {
     if (!lives.traced(tid, s.ts[i])) continue;
     const uint32_t life = lives.life(tid, s.ts[i]);
+    if (only_life >= 0 && life != static_cast<uint32_t>(only_life)) continue;
     if (s.prev_tid[i] == tid) ev[life].push_back({s.ts[i], s.preempted[i] ? OffcpuEventKind::OutPreempted : OffcpuEventKind::OutBlocked});
     if (s.next_tid[i] == tid) ev[life].push_back({s.ts[i], OffcpuEventKind::SwitchIn});
     if (s.prev_tid[i] == tid && g.pid < 0) g.pid = s.prev_pid[i];

@@ -13,7 +13,7 @@ namespace infertrace {
 
 struct GpuStarvation {
   bool available = false;  // the trace has GPU activities and context switches of the thread
-  int64_t pid = -1, tid = -1;  // the launching thread (most launch calls)
+  int64_t pid = -1, tid = -1;  // the launching thread (the thread life with the most logical launches)
   ns_t window_begin = 0, window_end = 0;  // first GPU activity start .. last GPU activity end
   ns_t gpu_busy = 0, gpu_idle = 0;        // union of activity intervals (all devices) / the rest of the window
   int64_t idle_gaps = 0;                  // maximal idle intervals inside the window
@@ -39,9 +39,13 @@ struct GpuStarvation {
 
 class ThreadLives;
 
-// tid < 0: the launching thread by the rule analyze and sched use (launch_thread_choice.h: most
-// logical launches, ties to the lowest (pid, tid)). `lives`: the trace's thread lives
-// (analysis/thread_lives.h) when the caller has them (sched: its scope's), else built here.
-GpuStarvation analyze_gpu_starvation(const Trace& trace, int64_t tid = -1, const ThreadLives* lives = nullptr);
+// tid < 0: the launching thread by the rule sched uses (launch_thread_choice.h busiest_launch_life:
+// the thread life with the most logical launches, ties to the lowest (pid, tid), then the earliest
+// life), and only that life's off-CPU intervals count: a thread that had the id before or after it is
+// another thread. tid >= 0: that id, in life `life`, or in every traced life of the id when `life` < 0.
+// `lives`: the trace's thread lives (analysis/thread_lives.h) when the caller has them (sched: its
+// scope's), else built here.
+GpuStarvation analyze_gpu_starvation(const Trace& trace, int64_t tid = -1, const ThreadLives* lives = nullptr,
+                                     int64_t life = -1);
 
 }  // namespace infertrace

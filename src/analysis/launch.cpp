@@ -338,14 +338,18 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   std::vector<int32_t> op_rows(t.strings.size(), -1), name_rows(t.strings.size(), -1);
   const ns_t first_op = tally_operators(t, op_rows, a);
   // The IL window: from the first start of any top-level operator, or of any host event when there
-  // are none (or of the GPU work when there is none), to the last GPU end, which the GPU pass
-  // finds. No GPU work, no window.
+  // are none (a CUDA API call, or another host event of a Kineto trace: a python_function range,
+  // Trace::other_host_starts; or of the GPU work when there is none), to the last GPU end, which
+  // the GPU pass finds. No GPU work, no window.
   // A recording whose launches were not all recorded (trace/launch_coverage.h) may have GPU work
   // before its first recorded call: the window starts at the earlier of the two, so IL and GPU
   // busy/idle stay measurements of the GPU side.
   if (t.gpu.size()) {
-    a.t_begin = t.ops.size() ? first_op : earliest(t.api.size() ? t.api.start : t.gpu.start);
-    if (!t.ops.size() && t.api.size() && (!t.launch_coverage.measured() || t.launch_coverage.partial()))
+    const bool host_events = t.api.size() || !t.other_host_starts.empty();
+    if (t.ops.size()) a.t_begin = first_op;
+    else if (host_events) a.t_begin = std::min(earliest(t.api.start), earliest(t.other_host_starts));
+    else a.t_begin = earliest(t.gpu.start);
+    if (!t.ops.size() && host_events && (!t.launch_coverage.measured() || t.launch_coverage.partial()))
       a.t_begin = std::min(a.t_begin, earliest(t.gpu.start));
   }
   gpu_pass(t, owner, link_of_call, name_rows, a);

@@ -130,12 +130,14 @@ struct OffcpuCounts {
 // a loss window) are analysis/offcpu_walk.h's, shared with gpu_starvation.cpp; what is left out is
 // counted here, and its time kept out of the share of wall (review DO).
 // `end`: the wall's end, where a stay off the CPU since the attach with no switch at all ends.
+// `threads` and `runq` get each id's lives summed; `main` and `main_runq` the figures of the one
+// life `main_life` (the launching thread's; none when null).
+using Life = std::pair<int64_t, uint32_t>;  // (tid, life)
 void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& loss, ns_t end,
                      std::map<int64_t, ThreadSched>& threads, std::map<int64_t, std::vector<ns_t>>& runq,
-                     OffcpuCounts& n) {
+                     OffcpuCounts& n, const Life* main_life, ThreadSched& main, std::vector<ns_t>& main_runq) {
   // One walk per thread life (analysis/thread_lives.h): a reused id's new thread starts its own, so
   // that no interval runs from a dead thread's last switch-out to the next one's first switch-in.
-  using Life = std::pair<int64_t, uint32_t>;  // (tid, life)
   std::map<Life, std::vector<OffcpuEvent>> ev;
   const auto life = [&](int64_t tid, ns_t ts) { return Life{tid, scope.lives.life(tid, ts)}; };
   const SwitchTable& s = t.switches;
@@ -168,28 +170,42 @@ void offcpu_and_runq(const Trace& t, const TracedScope& scope, const LossSpans& 
       start.ts = a->second.ts, start.off_cpu = offcpu_state(a->second.state), start.until = end;
     }
     walk_offcpu(v, loss, pieces, start);
+    // The pieces' times go to the id's row and, for the launching thread's life, to its own.
+    const bool is_main = main_life && key == *main_life;
+    ThreadSched* const rows[] = {&th, is_main ? &main : nullptr};
+    std::vector<ns_t>* const waits[] = {&runq[tid], is_main ? &main_runq : nullptr};
     for (const OffcpuPiece& p : pieces) {
       const ns_t len = p.end - p.begin;
       switch (p.kind) {
         case OffcpuPieceKind::SwitchInMissing: ++n.switch_ins_missing; break;
-        case OffcpuPieceKind::SwitchInLost: ++n.switch_ins_lost, th.offcpu_left_out += len; break;
-        case OffcpuPieceKind::SwitchOutLost: ++n.switch_outs_lost, th.offcpu_left_out += len; break;
+        case OffcpuPieceKind::SwitchInLost:
+        case OffcpuPieceKind::SwitchOutLost:
+          ++(p.kind == OffcpuPieceKind::SwitchInLost ? n.switch_ins_lost : n.switch_outs_lost);
+          for (ThreadSched* r : rows)
+            if (r) r->offcpu_left_out += len;
+          break;
         case OffcpuPieceKind::IntervalSpanningLoss:
         case OffcpuPieceKind::Interval:
           if (p.ready >= 0 && !p.open_end) {
             if (p.wait_meets_loss) ++n.runq_spanning_loss;
-            else runq[tid].push_back(p.end - p.ready);
+            else
+              for (std::vector<ns_t>* w : waits)
+                if (w) w->push_back(p.end - p.ready);
           }
           if (p.kind == OffcpuPieceKind::IntervalSpanningLoss) {
             // Its sleep/wait split is part of it: both are left out with it.
             ++n.offcpu_spanning_loss;
-            th.offcpu_left_out += len;
+            for (ThreadSched* r : rows)
+              if (r) r->offcpu_left_out += len;
           } else {
-            th.offcpu += len;
-            if (p.from_attach) th.offcpu_at_attach += len;
-            if (!p.preempted) {
-              th.blocked_sleep += (p.ready >= 0 ? p.ready : p.end) - p.begin;
-              th.blocked_wait += p.ready >= 0 ? p.end - p.ready : 0;
+            for (ThreadSched* r : rows) {
+              if (!r) continue;
+              r->offcpu += len;
+              if (p.from_attach) r->offcpu_at_attach += len;
+              if (!p.preempted) {
+                r->blocked_sleep += (p.ready >= 0 ? p.ready : p.end) - p.begin;
+                r->blocked_wait += p.ready >= 0 ? p.end - p.ready : 0;
+              }
             }
           }
           break;
@@ -289,10 +305,21 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     (trace.irqs.kind[i] == IrqKind::Hard ? it->second.irqs_hard : it->second.irqs_soft)++;
   }
 
+  // The main launching thread, by the rule the GPU starvation uses too (launch_thread_choice.h): the
+  // thread life with the most logical launches. Launches of two threads that had one id in turn are
+  // not summed, and its off-CPU time and run-queue waits are that life's alone.
+  LaunchLife main;
+  const bool main_found =
+      a.launches_measured && busiest_launch_life(logical_launches_by_life(trace, scope.lives), main);
+  const Life main_life{main.tid, main.life};
+  ThreadSched main_row;
+  std::vector<ns_t> main_runq;
+
   std::map<int64_t, std::vector<ns_t>> runq_by_tid;
   const LossSpans loss(trace);
   OffcpuCounts oc;
-  offcpu_and_runq(trace, scope, loss, a.t_end, threads, runq_by_tid, oc);
+  offcpu_and_runq(trace, scope, loss, a.t_end, threads, runq_by_tid, oc, main_found ? &main_life : nullptr, main_row,
+                  main_runq);
   a.switch_ins_missing = oc.switch_ins_missing, a.switch_ins_lost_by_recorder = oc.switch_ins_lost;
   a.switch_outs_lost_by_recorder = oc.switch_outs_lost;
   a.offcpu_intervals_spanning_loss = oc.offcpu_spanning_loss, a.runq_waits_spanning_loss = oc.runq_spanning_loss;
@@ -304,14 +331,11 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (th.tid < 0) th.tid = tid;
     a.threads.push_back(th);
   }
-  // The main launching thread, by the rule analyze uses too (launch_thread_choice.h).
-  ThreadId main;
-  int64_t main_launches = 0;
-  if (busiest_launch_thread(launches, main, main_launches)) {
-    a.main_pid = main.first, a.main_tid = main.second;
-    a.main_offcpu = threads[main.second].offcpu;
-    a.main_offcpu_left_out = threads[main.second].offcpu_left_out;
-    runq_figures(runq_by_tid[main.second], a.main_runq_samples, a.main_runq_p50, a.main_runq_p99, a.main_runq_max);
+  if (main_found) {
+    a.main_pid = main.pid, a.main_tid = main.tid;
+    a.main_offcpu = main_row.offcpu;
+    a.main_offcpu_left_out = main_row.offcpu_left_out;
+    runq_figures(main_runq, a.main_runq_samples, a.main_runq_p50, a.main_runq_p99, a.main_runq_max);
   }
 
   // Which events the recording asked for. A trace that does not say (a profiler trace, or a
@@ -450,7 +474,7 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
 
   a.syscalls = profile_syscalls(trace, opts.syscalls_per_thread);
   if (a.syscalls.counted_in_kernel) a.has_os_events = true;  // counts only (record --events syscall-counts)
-  a.gpu_starvation = analyze_gpu_starvation(trace, a.main_tid, &scope.lives);
+  a.gpu_starvation = analyze_gpu_starvation(trace, a.main_tid, &scope.lives, main_found ? int64_t{main.life} : -1);
   sched_verdict(trace, a);
   return a;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace infertrace {
 
@@ -26,10 +27,35 @@ TracedScope traced_scope(const Trace& trace) {
   return s;
 }
 
+namespace {
+
+struct Call {
+  ns_t start, dur;
+};
+
+// The start times of the logical launches among one thread's calls; `dropped` counts the calls
+// merged into an enclosing call of the same launch.
+std::vector<ns_t> fold_nested(std::vector<Call>& calls, int64_t& dropped) {
+  // Enclosing call first when two start together (longer duration first).
+  std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) {
+    return a.start != b.start ? a.start < b.start : a.dur > b.dur;
+  });
+  std::vector<ns_t> ts;
+  ns_t kept_end = INT64_MIN;  // end of the last kept call; unknown duration covers only its start
+  for (const Call& c : calls) {
+    if (!ts.empty() && (c.start < kept_end || c.start == ts.back())) {
+      ++dropped;
+      continue;
+    }
+    ts.push_back(c.start);
+    kept_end = c.dur > 0 ? c.start + c.dur : c.start;
+  }
+  return ts;
+}
+
+}  // namespace
+
 std::vector<ThreadLaunches> logical_launches(const Trace& trace, int64_t* nested_dropped) {
-  struct Call {
-    ns_t start, dur;
-  };
   std::map<int64_t, std::pair<int64_t, std::vector<Call>>> by_tid;  // tid -> (pid, calls)
   const ApiCallTable& api = trace.api;
   for (size_t i = 0; i < api.size(); ++i) {
@@ -42,26 +68,31 @@ std::vector<ThreadLaunches> logical_launches(const Trace& trace, int64_t* nested
   std::vector<ThreadLaunches> out;
   out.reserve(by_tid.size());
   for (auto& [tid, entry] : by_tid) {
-    auto& calls = entry.second;
-    // Enclosing call first when two start together (longer duration first).
-    std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) {
-      return a.start != b.start ? a.start < b.start : a.dur > b.dur;
-    });
     ThreadLaunches t;
     t.pid = entry.first;
     t.tid = tid;
-    ns_t kept_end = INT64_MIN;  // end of the last kept call; unknown duration covers only its start
-    for (const Call& c : calls) {
-      if (!t.ts.empty() && (c.start < kept_end || c.start == t.ts.back())) {
-        ++dropped;
-        continue;
-      }
-      t.ts.push_back(c.start);
-      kept_end = c.dur > 0 ? c.start + c.dur : c.start;
-    }
+    t.ts = fold_nested(entry.second, dropped);
     out.push_back(std::move(t));
   }
   if (nested_dropped) *nested_dropped = dropped;
+  return out;
+}
+
+std::vector<LifeLaunches> logical_launches_by_life(const Trace& trace, const ThreadLives& lives) {
+  std::map<std::tuple<int64_t, int64_t, uint32_t>, std::vector<Call>> by_life;  // (pid, tid, life) -> calls
+  const ApiCallTable& api = trace.api;
+  for (size_t i = 0; i < api.size(); ++i)
+    if (is_launch(api.kind[i]))
+      by_life[{api.pid[i], api.tid[i], lives.life(api.tid[i], api.start[i])}].push_back({api.start[i], api.dur[i]});
+  int64_t dropped = 0;
+  std::vector<LifeLaunches> out;
+  out.reserve(by_life.size());
+  for (auto& [key, calls] : by_life) {
+    LifeLaunches l;
+    std::tie(l.pid, l.tid, l.life) = key;
+    l.ts = fold_nested(calls, dropped);
+    out.push_back(std::move(l));
+  }
   return out;
 }
 

@@ -53,4 +53,14 @@ struct ThreadLaunches {
 // of calls merged into an enclosing call of the same logical launch.
 std::vector<ThreadLaunches> logical_launches(const Trace& trace, int64_t* nested_dropped = nullptr);
 
+// Logical launch start times per thread life (analysis/thread_lives.h): a thread id that named two
+// threads in turn, or two processes' threads, gives one entry per (pid, tid, life of the id at the
+// launch). Ascending times; entries ordered by (pid, tid, life). The same nested-call rule as above.
+struct LifeLaunches {
+  int64_t pid = -1, tid = -1;
+  uint32_t life = 0;
+  std::vector<ns_t> ts;
+};
+std::vector<LifeLaunches> logical_launches_by_life(const Trace& trace, const ThreadLives& lives);
+
 }  // namespace infertrace

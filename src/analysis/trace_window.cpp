@@ -59,6 +59,7 @@ void restrict_to_window(Trace& t, const TraceWindow& w) {
   // was at that moment, and outside the window it would start an off-CPU interval at a time whose
   // switches were cut away.
   filter_rows(t.tasks, [&](size_t i) { return inside(t.tasks.ts[i]); });
+  std::erase_if(t.other_host_starts, [&](ns_t ts) { return !inside(ts); });
   // A window that keeps none of the trace's CUDA work is an error: analyzing the empty rest printed
   // "0 kernels". Outside the span of that work it is another run's window (or a trace on another
   // clock, such as a PyTorch profiler trace); inside it, the recording has a hole there.

@@ -344,6 +344,13 @@ struct Trace {
   // The traced process tree's TASK records, sorted by time (recordings only). Before 2026-12-05 the
   // attach states alone travelled, as the meta string "recording.attach_states".
   TaskTable tasks;
+  // Start times of a Kineto trace's host events that no table above keeps (python_function ranges,
+  // other CPU-side categories infertrace does not read), in file order: with no operator in the
+  // trace, the inference latency starts at the earliest host event (docs/metrics.md "Inference
+  // latency"), and these are host events too. The profiler's own spans (the "Trace" span of the
+  // profiling window, CUPTI "overhead") and device-side ranges are not here
+  // (ingest/kineto/event_sink.cpp). Empty for recordings. Since 2026-12-05.
+  std::vector<ns_t> other_host_starts;
 
   void count_skipped(const std::string& reason, int64_t n = 1) { skipped[reason] += n; }
   // Kineto events kept with a duration of 0 (meta "kineto.zero_duration_events"; 0 when absent).

@@ -166,7 +166,7 @@ void EventSink::add(const RawEvent& e) {
 void EventSink::add_complete(const RawEvent& e) {
   const CatInfo info = classify_category(e.cat);  // (no category: an operator of the legacy export)
   const Cat cat = info.cat;
-  if (cat == Cat::Other) return;
+  if (cat == Cat::Other) return add_other_host(e);
   // Only the legacy autograd export writes complete events without a category: its host events
   // under pid "CPU functions", its device events (kernels) under "CUDA functions" (the device's
   // name, "NPU functions", ...) with the device as tid and no correlation. Those are not read as
@@ -289,6 +289,29 @@ void EventSink::add_complete(const RawEvent& e) {
     case Cat::Other:
       break;
   }
+}
+
+void EventSink::add_other_host(const RawEvent& e) {
+  // Categories that are not the traced program's host work, and so do not open the inference
+  // latency window of a trace without operators (docs/metrics.md "Inference latency"):
+  //   - the profiler's own bookkeeping: "Trace" is Kineto's span of the whole profiling window
+  //     ("PyTorch Profiler (0)" on the "Spans" track: it starts before the first event the program
+  //     made, when the profiler was armed), and "overhead" ("Overhead" in older Kineto) is CUPTI's
+  //     own time (e.g. "Activity Buffer Request"), which the program did not ask for; every
+  //     fixture in tests/ has one of each;
+  //   - ranges on a device's track that are not read as GPU activity: "gpu_user_annotation" (a
+  //     record_function range as the GPU ran it), "cuda_sync" (CUPTI's synchronization records on
+  //     a stream's track) and "cuda_profiler_range" (CUPTI profiler ranges).
+  // Every other category of a complete event (python_function above all, a runtime of another
+  // vendor, a category of a newer Kineto) is a host event.
+  static constexpr std::string_view kNotHost[] = {"Trace",    "overhead",  "Overhead",
+                                                  "gpu_user_annotation", "cuda_sync", "cuda_profiler_range"};
+  for (const std::string_view c : kNotHost)
+    if (e.cat == c) return;
+  // Only a usable start: a ts of 0 is a zeroed field in a Kineto trace (as usable() reads it); an
+  // event without one says nothing. Nothing is counted as skipped: these events were never rows.
+  if (!e.ts.ok() || (e.ts.v == 0 && !e.zero_ts_real)) return;
+  t_.other_host_starts.push_back(e.ts.v);
 }
 
 void EventSink::finish() {

@@ -90,6 +90,9 @@ class EventSink {
   // A complete event ("X"): a row of the GPU, API or operator table, or nothing. Not inlined into
   // add(), so that add() saves no registers (see there).
   [[gnu::noinline]] void add_complete(const RawEvent& e);
+  // A complete event of a category the tables do not keep: its start goes to
+  // Trace::other_host_starts when it is a host event (not the profiler's own, not a device's).
+  [[gnu::cold]] void add_other_host(const RawEvent& e);
   // Metadata ("M") and unknown or missing phases (few: out of line).
   void add_not_complete(const RawEvent& e);
   StrId intern_name(std::string_view s, bool escaped);
