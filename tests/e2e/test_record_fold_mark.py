@@ -17,49 +17,26 @@ recorded exactly as many times as the workload made it, on its thread; the recor
 calls are the direct ones (their grid.x values, not the runtime's); folded_driver_calls equals the
 driver calls the workload made through the runtime; no drops.
 Skips (77) without root, kernel BTF or the record verb."""
-import json
 import os
-import sqlite3
-import subprocess
 import sys
 import tempfile
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import EXE, check, failures, skip  # noqa: E402
+from _fake_record import record_fake, recorded_calls  # noqa: E402
+from _harness import check, failures  # noqa: E402
 from _record_prereq import require_recorder  # noqa: E402
 
 require_recorder()
 
-fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 ROUNDS = 25
 APIS = ("cudaLaunchKernel", "cuLaunchKernel", "cudaMemcpyAsync", "cuMemcpyAsync", "cudaGraphLaunch", "cuGraphLaunch")
 
 with tempfile.TemporaryDirectory() as tmp:
-    rec = os.path.join(tmp, "run.itrace")
-    r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe",
-                        "--lib", os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
-                        "--", os.path.join(fake, "fakecuda_fold_sequence"), str(ROUNDS)],
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
-    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
-    made = {}
-    for line in r.stdout.splitlines():
-        if line.startswith("{"):
-            made = json.loads(line)
-    check(all(made.get(a, 0) > 0 for a in APIS), f"the workload reports its calls: {r.stdout!r}")
-
-    db = os.path.join(tmp, "run.sqlite")
-    e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
-    check(e.returncode == 0, f"export --sqlite: {e.stderr}")
-    if e.returncode == 0 and made:
-        con = sqlite3.connect(db)
-        try:
-            calls = con.execute("SELECT pid, tid, name, grid_x FROM api_call").fetchall()
-            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        finally:
-            con.close()
+    made = record_fake(tmp, "fakecuda_fold_sequence", ROUNDS)
+    check(all(made.get(a, 0) > 0 for a in APIS), f"the workload reports its calls: {made!r}")
+    calls, meta = recorded_calls(tmp, ("pid", "tid", "name", "grid_x"))
+    if calls is not None and made:
         check(meta.get("dropped.api", "0") == "0", f"API events dropped: {meta.get('dropped.api')}")
         per = Counter(c[2] for c in calls)
         for api in APIS:

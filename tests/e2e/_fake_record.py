@@ -1,0 +1,47 @@
+"""Recording a fake-CUDA workload (tests/support/fakecuda) with both fake libraries probed, as the
+record tests of launch APIs and of the runtime->driver fold do: run it, take the JSON object the
+workload prints of what it made, and read the recording back through the SQLite export."""
+import json
+import os
+import sqlite3
+import subprocess
+
+from _harness import EXE, check, skip
+
+FAKE = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
+
+
+def record_fake(tmp, workload, *args):
+    """Records `workload` ARGS... (a program in FAKE); returns the JSON object it printed ({} when
+    none). Skips (77) where the recorder cannot run; a failed record is a failure."""
+    rec = os.path.join(tmp, "run.itrace")
+    r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe",
+                        "--lib", os.path.join(FAKE, "libfakecudart.so"), "--lib", os.path.join(FAKE, "libfakecuda.so"),
+                        "--", os.path.join(FAKE, workload), *[str(a) for a in args]],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
+        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
+    made = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("{"):
+            made = json.loads(line)
+    return made
+
+
+def recorded_calls(tmp, columns):
+    """The api_call rows (the given columns) and the meta table of the recording record_fake made,
+    read through `export --sqlite`; (None, None) when the export fails (a failure)."""
+    db = os.path.join(tmp, "run.sqlite")
+    e = subprocess.run([EXE, "export", "--sqlite", db, os.path.join(tmp, "run.itrace")], capture_output=True, text=True,
+                       timeout=300)
+    check(e.returncode == 0, f"export --sqlite: {e.stderr}")
+    if e.returncode != 0:
+        return None, None
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT %s FROM api_call" % ", ".join(columns)).fetchall()
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    return rows, meta
