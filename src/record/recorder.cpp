@@ -36,6 +36,7 @@
 #include "record/cuda_apis.h"
 #include "record/cuda_libraries.h"
 #include "record/cuda_mode.h"
+#include "record/elf_functions.h"
 #include "record/cupti_merge.h"
 #include "record/cupti_ring.h"
 #include "record/command_end.h"
@@ -49,6 +50,7 @@
 #include "record/record_targets.h"
 #include "record/record.skel.h"
 #include "record/stop_signals.h"
+#include "record/uprobe_multi_link.h"
 #include "trace/trace.h"
 #include "util/units.h"
 
@@ -93,20 +95,27 @@ std::string last_lines(const std::string& s, size_t n) {
 struct Session {
   record_bpf* skel = nullptr;
   std::vector<bpf_link*> links;
+  // uprobe_multi links (uprobe_multi_link.h): plain fds, libbpf 1.1 cannot wrap them.
+  std::vector<int> link_fds;
   // Detaches every link, from several threads. A uprobe's detach waits for an RCU grace period
   // (~90 ms each on Linux 6.18) and the kernel still runs those waits one after the other, so the
   // total is the same; but detached together every probe stops firing at once instead of one by
   // one over seconds: a --pid recording stopped under load got 15 events after the stop instead
   // of 5,449 (each one a trap into a process that keeps running).
   void destroy_links() {
-    const size_t n = links.size(), workers = std::min<size_t>(n, 32);
+    const size_t n = links.size() + link_fds.size(), workers = std::min<size_t>(n, 32);
     std::vector<std::thread> pool;
     for (size_t w = 0; w < workers; ++w)
       pool.emplace_back([this, w, n, workers] {
-        for (size_t i = w; i < n; i += workers) bpf_link__destroy(links[i]);
+        for (size_t i = w; i < n; i += workers)
+          if (i < links.size())
+            bpf_link__destroy(links[i]);
+          else
+            ::close(link_fds[i - links.size()]);
       });
     for (auto& t : pool) t.join();
     links.clear();
+    link_fds.clear();
   }
   ring_buffer* rb = nullptr;
   // The CUPTI ring's file, for the command's environment. Not removed here: the Recorder's
@@ -161,8 +170,13 @@ bool kernel_has_tracepoint(const std::string& tp) {
   return vmlinux && btf__find_by_name_kind(vmlinux, ("btf_trace_" + tp).c_str(), BTF_KIND_TYPEDEF) > 0;
 }
 
-// Opens and loads the skeleton with the tp_btf programs (raw_tp when `raw`).
-record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
+bool is_multi_program(const std::string& name) {
+  return name.size() > 6 && name.compare(name.size() - 6, 6, "_multi") == 0;
+}
+
+// Opens and loads the skeleton with the tp_btf programs (raw_tp when `raw`), and with the
+// uprobe_multi programs when `multi`.
+record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size, bool multi) {
   record_bpf* skel = record_bpf__open();
   if (!skel) throw Error("record: cannot open the BPF object: " + last_lines(g_libbpf_log, 5));
   skel->rodata->want_launch = o.launch;
@@ -184,6 +198,10 @@ record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size) {
     // raw_tp programs load whether or not their tracepoint exists; attaching tells (below).
     const std::string sysvec = sysvec_tracepoint(name);
     if (load && is_btf && !sysvec.empty() && !kernel_has_tracepoint(sysvec + "_entry")) load = false;
+    if (is_multi_program(name)) {
+      load = load && multi;
+      bpf_program__set_expected_attach_type(prog, static_cast<bpf_attach_type>(kAttachUprobeMulti));
+    }
     bpf_program__set_autoload(prog, load);
   }
   if (record_bpf__load(skel) != 0) {
@@ -207,6 +225,9 @@ class Recorder {
   // mapped_late_by: the traced process found to have mapped `path` after the recording started
   // (the periodic scan), 0 otherwise: its launches through it until now were not recorded.
   void attach_library(const std::string& path, bool explicit_lib, pid_t mapped_late_by = 0);
+  bool attach_library_multi(const std::string& path, const std::vector<uint64_t>& entry_offsets,
+                            const std::vector<uint64_t>& entry_cookies, const std::vector<uint64_t>& return_offsets,
+                            const std::vector<uint64_t>& return_cookies);
   void rescan_libraries();
   static int on_sample(void* ctx, void* data, size_t size);
   void drain();
@@ -353,11 +374,19 @@ void Recorder::finish_cupti() {
 
 void Recorder::load() {
   const uint64_t rb = ring_bytes(o_.expected_rate);
-  s_.skel = open_and_load(o_, /*raw=*/false, rb);
+  // The uprobe_multi programs load on any kernel that has bpf_get_attach_cookie; an older one that
+  // refuses them is tried again without (every library then gets per-function links).
+  const char* multi_env = std::getenv("INFERTRACE_UPROBE_MULTI");
+  const bool multi = o_.launch && !(multi_env && std::string(multi_env) == "0");
+  auto try_load = [&](bool raw) {
+    record_bpf* skel = open_and_load(o_, raw, rb, multi);
+    if (!skel && multi) skel = open_and_load(o_, raw, rb, false);
+    return skel;
+  };
+  s_.skel = try_load(/*raw=*/false);
   std::string mode = "tp_btf";
   if (!s_.skel) {
-    const std::string btf_log = g_libbpf_log;
-    s_.skel = open_and_load(o_, /*raw=*/true, rb);
+    s_.skel = try_load(/*raw=*/true);
     mode = "raw_tp";
     if (!s_.skel)
       throw Error("record: the kernel refused the BPF programs (tp_btf and raw_tp): " + last_lines(g_libbpf_log, 8));
@@ -418,19 +447,48 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib, pid_t 
     return;
   }
   if (!probed_files_.insert({st.st_dev, st.st_ino}).second) return;
-  int n = 0;
   const auto apis = cuda_apis();
+  std::vector<std::string> names;
+  for (const auto& a : apis) names.emplace_back(a.symbol);
+  const auto offsets = elf_function_offsets(path, names);
+  // The probes this file gets: every API it defines, at entry, and at return where wanted.
+  std::vector<uint64_t> entry_offsets, entry_cookies, return_offsets, return_cookies;
   for (uint32_t i = 0; i < apis.size(); ++i) {
-    const std::string sym(apis[i].symbol);
-    for (bool ret : {false, true}) {
-      if (ret && !wants_return_probe(apis[i], o_.launch_durations)) continue;
-      LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = api_cookie(i, o_.launch_durations), .retprobe = ret, .func_name = sym.c_str());
-      bpf_link* l = bpf_program__attach_uprobe_opts(ret ? s_.skel->progs.api_return : s_.skel->progs.api_entry, -1,
-                                                    path.c_str(), 0, &uo);
-      if (!l) break;  // symbol not in this file
-      s_.links.push_back(l);
-      if (!ret) ++n;
+    const auto at = offsets.find(names[i]);
+    if (at == offsets.end()) continue;
+    const uint64_t cookie = api_cookie(i, o_.launch_durations);
+    entry_offsets.push_back(at->second);
+    entry_cookies.push_back(cookie);
+    if (wants_return_probe(apis[i], o_.launch_durations)) {
+      return_offsets.push_back(at->second);
+      return_cookies.push_back(cookie);
     }
+  }
+  int n = 0;
+  const char* links_kind = "";
+  if (!entry_offsets.empty() && attach_library_multi(path, entry_offsets, entry_cookies, return_offsets, return_cookies)) {
+    n = static_cast<int>(entry_offsets.size());
+    links_kind = "uprobe_multi";
+  } else {
+    // One link per probe (a kernel before 6.6, or INFERTRACE_UPROBE_MULTI=0).
+    auto attach_each = [&](bpf_program* prog, const std::vector<uint64_t>& at, const std::vector<uint64_t>& cookies,
+                           bool ret) {
+      int attached = 0;
+      for (size_t k = 0; k < at.size(); ++k) {
+        LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookies[k], .retprobe = ret);
+        bpf_link* l = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), at[k], &uo);
+        if (!l) {
+          warn("cannot probe " + path + " at offset " + std::to_string(at[k]) + ": " + std::strerror(errno));
+          continue;
+        }
+        s_.links.push_back(l);
+        ++attached;
+      }
+      return attached;
+    };
+    n = attach_each(s_.skel->progs.api_entry, entry_offsets, entry_cookies, false);
+    attach_each(s_.skel->progs.api_return, return_offsets, return_cookies, true);
+    links_kind = "per_function";
   }
   if (n == 0) {
     if (explicit_lib)
@@ -442,6 +500,7 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib, pid_t 
   std::string entry = path + " (" + std::to_string(n) + " functions";
   const std::string key = "library." + std::to_string(sum_.libraries.size());
   out_.meta(key, path);
+  out_.meta(key + ".links", links_kind);
   if (mapped_late_by > 0) {
     // Review AC M1: a library dlopen'ed during the recording is probed at the next scan; the
     // launches made through it before then were lost without a word.
@@ -459,6 +518,30 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib, pid_t 
          "looked for every 0.25 s; --lib PATH probes one from the start)");
   }
   sum_.libraries.push_back(entry + ")");
+}
+
+// Every probe of one file in one uprobe_multi link for the entries and one for the returns; false
+// (nothing left attached) where the multi programs did not load or the kernel refuses the link.
+bool Recorder::attach_library_multi(const std::string& path, const std::vector<uint64_t>& entry_offsets,
+                                    const std::vector<uint64_t>& entry_cookies,
+                                    const std::vector<uint64_t>& return_offsets,
+                                    const std::vector<uint64_t>& return_cookies) {
+  const int entry_prog = bpf_program__fd(s_.skel->progs.api_entry_multi);
+  const int return_prog = bpf_program__fd(s_.skel->progs.api_return_multi);
+  if (entry_prog < 0 || return_prog < 0) return false;
+  const int entry_fd = create_uprobe_multi_link(entry_prog, path, entry_offsets, entry_cookies, false);
+  if (entry_fd < 0) return false;
+  int return_fd = -1;
+  if (!return_offsets.empty()) {
+    return_fd = create_uprobe_multi_link(return_prog, path, return_offsets, return_cookies, true);
+    if (return_fd < 0) {
+      ::close(entry_fd);
+      return false;
+    }
+  }
+  s_.link_fds.push_back(entry_fd);
+  if (return_fd >= 0) s_.link_fds.push_back(return_fd);
+  return true;
 }
 
 void Recorder::rescan_libraries() {

@@ -11,14 +11,16 @@ from _harness import EXE, check, skip
 FAKE = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 
 
-def record_fake(tmp, workload, *args):
+def record_fake(tmp, workload, *args, env=None, runtime="libfakecudart.so"):
     """Records `workload` ARGS... (a program in FAKE); returns the JSON object it printed ({} when
-    none). Skips (77) where the recorder cannot run; a failed record is a failure."""
+    none). `env`: variables added to record's environment (and so the workload's); `runtime`: the
+    fake runtime probed with --lib (another build of it must be preloaded through `env` to be the
+    one called). Skips (77) where the recorder cannot run; a failed record is a failure."""
     rec = os.path.join(tmp, "run.itrace")
     r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe",
-                        "--lib", os.path.join(FAKE, "libfakecudart.so"), "--lib", os.path.join(FAKE, "libfakecuda.so"),
+                        "--lib", os.path.join(FAKE, runtime), "--lib", os.path.join(FAKE, "libfakecuda.so"),
                         "--", os.path.join(FAKE, workload), *[str(a) for a in args]],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, env=dict(os.environ, **(env or {})))
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
     check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")

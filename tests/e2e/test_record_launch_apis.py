@@ -18,7 +18,7 @@ import tempfile
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _fake_record import record_fake, recorded_calls  # noqa: E402
+from _fake_record import FAKE, record_fake, recorded_calls  # noqa: E402
 from _harness import EXE, check, failures  # noqa: E402
 from _record_prereq import require_recorder  # noqa: E402
 
@@ -26,34 +26,58 @@ require_recorder()
 
 ROUNDS = 100
 
-with tempfile.TemporaryDirectory() as tmp:
-    rec = os.path.join(tmp, "run.itrace")
-    made = record_fake(tmp, "fakecuda_apis", ROUNDS)
-    calls = made.get("calls", {})
-    check(len(calls) == 19 and all(n == ROUNDS for n in calls.values()), f"the workload reports its calls: {made!r}")
-    rows, meta = recorded_calls(tmp, ("pid", "tid", "name", "stream"))
-    if rows is not None and calls:
-        check(meta.get("dropped.api", "0") == "0", f"API events dropped: {meta.get('dropped.api')}")
-        per = Counter(row[2] for row in rows)
-        for api, n in calls.items():
-            check(per[api] == n, f"{api}: called {n} times, recorded {per[api]}")
-        check(set(per) <= set(calls), f"APIs recorded that the workload did not call directly: {dict(per)}")
-        check(all(row[0] == made["pid"] and row[1] == made["tid"] for row in rows),
-              f"calls recorded on another thread: {sorted(set((row[0], row[1]) for row in rows))}")
-        streams = {}
-        for _, _, name, stream in rows:
-            streams.setdefault(name, set()).add(stream)
-        for api, want in made["streams"].items():
-            check(streams.get(api) == {want}, f"{api}: stream passed {want}, recorded {streams.get(api)}")
-        check(meta.get("folded_driver_calls") == str(made["through_runtime"]),
-              f"folded_driver_calls {meta.get('folded_driver_calls')}, "
-              f"the workload made {made['through_runtime']} driver calls through the runtime")
 
-    a = subprocess.run([EXE, "analyze", "--json", rec], capture_output=True, text=True, timeout=300)
-    check(a.returncode == 0, f"analyze --json: {a.stderr}")
-    if a.returncode == 0 and calls:
-        launches = json.loads(a.stdout)
-        got = launches.get("launch_calls")
-        check(got == sum(calls.values()), f"launch calls {got}, the workload made {sum(calls.values())}")
+
+def kernel_has_uprobe_multi():
+    """Linux 6.6 added uprobe_multi links."""
+    release = os.uname().release.split("-")[0].split(".")
+    return tuple(int(x) for x in release[:2] if x.isdigit()) >= (6, 6)
+
+
+def check_recording(label, env=None, runtime="libfakecudart.so", links=None):
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = os.path.join(tmp, "run.itrace")
+        made = record_fake(tmp, "fakecuda_apis", ROUNDS, env=env, runtime=runtime)
+        calls = made.get("calls", {})
+        check(len(calls) == 19 and all(n == ROUNDS for n in calls.values()),
+              f"{label}: the workload reports its calls: {made!r}")
+        rows, meta = recorded_calls(tmp, ("pid", "tid", "name", "stream"))
+        if rows is not None and calls:
+            probed = {meta[k]: meta.get(k + ".links") for k in meta if k.startswith("library.") and k.count(".") == 1}
+            check(os.path.join(FAKE, runtime) in probed, f"{label}: {runtime} probed: {probed}")
+            if links:
+                check(set(probed.values()) == {links}, f"{label}: links {probed}, expected {links} for every library")
+            check(meta.get("dropped.api", "0") == "0", f"{label}: API events dropped: {meta.get('dropped.api')}")
+            per = Counter(row[2] for row in rows)
+            for api, n in calls.items():
+                check(per[api] == n, f"{label}: {api}: called {n} times, recorded {per[api]}")
+            check(set(per) <= set(calls), f"{label}: APIs recorded that the workload did not call directly: {dict(per)}")
+            check(all(row[0] == made["pid"] and row[1] == made["tid"] for row in rows),
+                  f"{label}: calls recorded on another thread: {sorted(set((row[0], row[1]) for row in rows))}")
+            streams = {}
+            for _, _, name, stream in rows:
+                streams.setdefault(name, set()).add(stream)
+            for api, want in made["streams"].items():
+                check(streams.get(api) == {want}, f"{label}: {api}: stream passed {want}, recorded {streams.get(api)}")
+            check(meta.get("folded_driver_calls") == str(made["through_runtime"]),
+                  f"{label}: folded_driver_calls {meta.get('folded_driver_calls')}, "
+                  f"the workload made {made['through_runtime']} driver calls through the runtime")
+
+        a = subprocess.run([EXE, "analyze", "--json", rec], capture_output=True, text=True, timeout=300)
+        check(a.returncode == 0, f"{label}: analyze --json: {a.stderr}")
+        if a.returncode == 0 and calls:
+            launches = json.loads(a.stdout)
+            got = launches.get("launch_calls")
+            check(got == sum(calls.values()), f"{label}: launch calls {got}, the workload made {sum(calls.values())}")
+
+
+# Each library's probes in one uprobe_multi link where the kernel has them (Linux 6.6+), one link
+# per probe otherwise and with INFERTRACE_UPROBE_MULTI=0: the same calls either way. The third run
+# calls a build of the runtime whose .text is linked away from its file offset (preloaded, so its
+# functions are the ones called): probes placed at symbol values instead of file offsets miss it.
+check_recording("default links", links="uprobe_multi" if kernel_has_uprobe_multi() else "per_function")
+check_recording("per-function links", env={"INFERTRACE_UPROBE_MULTI": "0"}, links="per_function")
+check_recording("shifted runtime", env={"LD_PRELOAD": os.path.join(FAKE, "libfakecudart_shifted.so")},
+                runtime="libfakecudart_shifted.so")
 
 sys.exit(1 if failures else 0)

@@ -408,8 +408,11 @@ static __always_inline bool called_from_runtime_text(__u64 sp, __u64 runtime_ip)
   return c.holds;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(api_entry) {
+// The entry and return bodies, each behind two programs: one attached per function (a perf-event
+// uprobe) and one loaded for uprobe_multi links (Linux 6.6+; user space sets that one's expected
+// attach type). The kernel picks bpf_get_attach_cookie's implementation by the program's attach
+// type, so one program cannot serve both kinds of link.
+static __always_inline int on_api_entry(struct pt_regs* ctx) {
   __u64 id = bpf_get_current_pid_tgid();
   __u32 tgid = id >> 32, tid = (__u32)id;
   if (!is_traced(tgid)) return 0;
@@ -471,8 +474,7 @@ int BPF_KPROBE(api_entry) {
   return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(api_return) {
+static __always_inline int on_api_return(struct pt_regs* ctx) {
   __u64 id = bpf_get_current_pid_tgid();
   __u32 tid = (__u32)id;
   struct it_api* p = bpf_map_lookup_elem(&api_pending, &tid);
@@ -496,6 +498,18 @@ int BPF_KRETPROBE(api_return) {
   bpf_map_delete_elem(&api_pending, &tid);
   return 0;
 }
+
+SEC("uprobe")
+int BPF_KPROBE(api_entry) { return on_api_entry(ctx); }
+
+SEC("uretprobe")
+int BPF_KRETPROBE(api_return) { return on_api_return(ctx); }
+
+SEC("uprobe")
+int BPF_KPROBE(api_entry_multi) { return on_api_entry(ctx); }
+
+SEC("uretprobe")
+int BPF_KRETPROBE(api_return_multi) { return on_api_return(ctx); }
 
 // ---- process tree -------------------------------------------------------------------------------
 
