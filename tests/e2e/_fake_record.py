@@ -14,8 +14,8 @@ FAKE = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fa
 def record_fake(tmp, workload, *args, env=None, runtime="libfakecudart.so"):
     """Records `workload` ARGS... (a program in FAKE); returns the JSON object it printed ({} when
     none). `env`: variables added to record's environment (and so the workload's); `runtime`: the
-    fake runtime probed with --lib (another build of it must be preloaded through `env` to be the
-    one called). Skips (77) where the recorder cannot run; a failed record is a failure."""
+    fake runtime probed with --lib (the one the workload is linked to). Skips (77) where the
+    recorder cannot run; a failed record is a failure."""
     rec = os.path.join(tmp, "run.itrace")
     r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe",
                         "--lib", os.path.join(FAKE, runtime), "--lib", os.path.join(FAKE, "libfakecuda.so"),

@@ -34,10 +34,10 @@ def kernel_has_uprobe_multi():
     return tuple(int(x) for x in release[:2] if x.isdigit()) >= (6, 6)
 
 
-def check_recording(label, env=None, runtime="libfakecudart.so", links=None):
+def check_recording(label, env=None, workload="fakecuda_apis", runtime="libfakecudart.so", links=None):
     with tempfile.TemporaryDirectory() as tmp:
         rec = os.path.join(tmp, "run.itrace")
-        made = record_fake(tmp, "fakecuda_apis", ROUNDS, env=env, runtime=runtime)
+        made = record_fake(tmp, workload, ROUNDS, env=env, runtime=runtime)
         calls = made.get("calls", {})
         check(len(calls) == 19 and all(n == ROUNDS for n in calls.values()),
               f"{label}: the workload reports its calls: {made!r}")
@@ -73,11 +73,10 @@ def check_recording(label, env=None, runtime="libfakecudart.so", links=None):
 
 # Each library's probes in one uprobe_multi link where the kernel has them (Linux 6.6+), one link
 # per probe otherwise and with INFERTRACE_UPROBE_MULTI=0: the same calls either way. The third run
-# calls a build of the runtime whose .text is linked away from its file offset (preloaded, so its
-# functions are the ones called): probes placed at symbol values instead of file offsets miss it.
+# calls a build of the runtime whose .text is linked away from its file offset: probes placed at
+# symbol values instead of file offsets miss it.
 check_recording("default links", links="uprobe_multi" if kernel_has_uprobe_multi() else "per_function")
 check_recording("per-function links", env={"INFERTRACE_UPROBE_MULTI": "0"}, links="per_function")
-check_recording("shifted runtime", env={"LD_PRELOAD": os.path.join(FAKE, "libfakecudart_shifted.so")},
-                runtime="libfakecudart_shifted.so")
+check_recording("shifted runtime", workload="fakecuda_apis_shifted", runtime="libfakecudart_shifted.so")
 
 sys.exit(1 if failures else 0)
