@@ -10,7 +10,7 @@ packages=(
   clang llvm libclang-rt-14-dev
   libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libzstd-dev libdeflate-dev
   libbpf-dev bpftool libelf-dev linux-libc-dev
-  libhwloc-dev libsqlite3-dev sqlite3 libprotobuf-dev protobuf-compiler libcpp-httplib-dev
+  libsqlite3-dev sqlite3 libprotobuf-dev protobuf-compiler libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
   stress-ng iperf3 fio util-linux procps

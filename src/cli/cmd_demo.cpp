@@ -396,7 +396,8 @@ const CommandRegistrar reg(10, "demo", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("demo", "Run the whole tool end to end on this machine (no GPU needed) and write "
                                          "an HTML report");
-  cmd->add_option("--examples", opt->examples, "Folder with the example Kineto traces (default: examples/traces)");
+  cmd->add_option("--examples", opt->examples, "Folder with the example Kineto traces (default: the source tree's examples/traces: "
+                  "$INFERTRACE_SOURCE_DIR's, the one in a folder above the executable, or the one it was built from)");
   cmd->add_option("-o,--out,--output", opt->out_dir, "Folder for the report and intermediate files")->capture_default_str();
   cmd->add_flag("--no-engine", opt->no_engine, "Only analyze the example traces");
   cmd->callback([opt]() { Demo(*opt).run(); });

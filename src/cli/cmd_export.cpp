@@ -173,7 +173,8 @@ const CommandRegistrar reg(710, "export", [](CLI::App& app) {
       ->required();
   cmd->add_option("--perfetto", opt->perfetto, "Perfetto trace to write (open in ui.perfetto.dev)");
   cmd->add_option("--sqlite", opt->sqlite, "SQLite database to write (docs/sqlite-schema.md)");
-  cmd->add_option("--csv", opt->csv, "Directory for the recording tables as CSV (docs/recording-format.md); a symlinked table's target is "
+  cmd->add_option("--csv", opt->csv, "Directory for the trace's tables as CSV, from a Kineto trace or a recording (docs/recording-format.md); "
+                  "a symlinked table's target is "
                   "replaced, a device or FIFO named like a table is refused");
   cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing)");
   cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json (VERB: analyze, sched, "

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -65,6 +66,17 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, int (*verb_exit_c
     return checked_output(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
     return checked_output(app.exit(e));
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 checks requirements before it complains about words it did not take: `analyze
+    // --trcaes T` said "traces is required" and hid the misspelt option (review DJ M2). An unknown
+    // option is the error to name (a lone "-" is a path, "-5" a number).
+    for (const std::string& w : app.remaining(true))
+      if (w.size() > 1 && w[0] == '-' && !std::isdigit(static_cast<unsigned char>(w[1])) && w[1] != '.') {
+        std::cerr << "infertrace: error: The following argument was not expected: " << w << " (see --help)\n";
+        return 2;
+      }
+    std::cerr << "infertrace: error: " << e.what() << " (see --help)\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
     // One line in the form of every other error (CLI11's own print is two, without the prefix).
     std::cerr << "infertrace: error: " << e.what() << " (see --help)\n";

@@ -324,7 +324,7 @@ void run(const Opts& o) {
 
 const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   auto o = std::make_shared<Opts>();
-  auto* c = bench.add_subcommand("serve", "Load-test an OpenAI-compatible completions server (docs/serve.md)");
+  auto* c = bench.add_subcommand("serve", "Load-test an OpenAI-compatible completions or chat server (docs/serve.md)");
   c->add_option("--url", o->urls,
                  "Server base URL http://HOST:PORT; a comma list spreads requests over several servers "
                  "(each to the one with the fewest in flight)")

@@ -20,6 +20,9 @@ for verb in VERBS:
     check(("infertrace " + verb) in h.stdout, verb + " --help shows its usage line: " + h.stdout[:200])
     bad = run(verb, "--no-such-option-xyz")
     check(bad.returncode == 2, verb + " rejects an unknown option as a usage error (2), got %d" % bad.returncode)
+    # Named even when a required positional, option or subcommand is missing too (review DJ M2:
+    # "traces is required" / "A subcommand is required" hid the misspelt option).
+    check("--no-such-option-xyz" in bad.stderr, verb + " names the unknown option: " + bad.stderr.strip()[:200])
 
 
 def positionals_listed(words):
