@@ -90,15 +90,19 @@ INSTANTIATE_TEST_SUITE_P(Builds, ElfFunctionsFake, testing::Values("libfakecudar
 // dlsym returns. memcpy's default version is an IFUNC (its address is the resolver's): left out
 // rather than probing the older plain version no call reaches.
 TEST(ElfFunctions, LibcDefaultVersionWinsAndIfuncIsLeftOut) {
+  // libc's own definitions, through its handle: under ASan the process-wide lookup finds the
+  // sanitizer's interceptors first.
+  void* libc_handle = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+  ASSERT_NE(libc_handle, nullptr) << dlerror();
   Dl_info info{};
-  void* realpath_addr = dlsym(RTLD_DEFAULT, "realpath");
+  void* realpath_addr = dlsym(libc_handle, "realpath");
   ASSERT_NE(realpath_addr, nullptr);
   ASSERT_TRUE(dladdr(realpath_addr, &info) && info.dli_fname);
   const std::string libc = std::filesystem::canonical(info.dli_fname).string();
   const auto found = elf_function_offsets(libc, {"realpath", "pthread_cond_wait", "memcpy", "no_such_function_x"});
   ASSERT_EQ(found.count("realpath"), 1u);
   EXPECT_EQ(static_cast<int64_t>(found.at("realpath")), mapped_file_offset(realpath_addr, libc));
-  void* cond_wait = dlsym(RTLD_DEFAULT, "pthread_cond_wait");
+  void* cond_wait = dlsym(libc_handle, "pthread_cond_wait");
   ASSERT_NE(cond_wait, nullptr);
   if (dladdr(cond_wait, &info) && info.dli_fname && std::filesystem::equivalent(info.dli_fname, libc)) {
     ASSERT_EQ(found.count("pthread_cond_wait"), 1u);
@@ -106,6 +110,7 @@ TEST(ElfFunctions, LibcDefaultVersionWinsAndIfuncIsLeftOut) {
   }
   EXPECT_EQ(found.count("memcpy"), 0u);
   EXPECT_EQ(found.count("no_such_function_x"), 0u);
+  dlclose(libc_handle);
 }
 
 // Damaged or foreign files: nothing found, no crash, no read past the end.
