@@ -2,7 +2,7 @@
 // dlsym'ed, and the address is turned into a file offset through the mapping /proc/self/maps shows
 // for it (start, file offset). The two routes share nothing (section headers vs program headers and
 // the kernel's mappings), so an offset that would put a uprobe beside the function differs.
-#include "record/elf_functions.h"
+#include "util/elf_functions.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>

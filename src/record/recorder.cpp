@@ -36,7 +36,7 @@
 #include "record/cuda_apis.h"
 #include "record/cuda_libraries.h"
 #include "record/cuda_mode.h"
-#include "record/elf_functions.h"
+#include "util/elf_functions.h"
 #include "record/cupti_merge.h"
 #include "record/cupti_ring.h"
 #include "record/command_end.h"

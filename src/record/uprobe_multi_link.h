@@ -16,7 +16,7 @@ namespace infertrace {
 constexpr uint32_t kAttachUprobeMulti = 48;
 
 // A uprobe (a uretprobe when `return_probes`) at each of `offsets` (file offsets,
-// elf_functions.h) of `path`, each with the BPF cookie at the same index, for every process, all
+// util/elf_functions.h) of `path`, each with the BPF cookie at the same index, for every process, all
 // in one link of the program `prog_fd`. The link's fd (closing it detaches every probe), or
 // -errno: a kernel before 6.6 answers EINVAL.
 int create_uprobe_multi_link(int prog_fd, const std::string& path, const std::vector<uint64_t>& offsets,

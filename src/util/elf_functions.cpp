@@ -1,4 +1,4 @@
-#include "record/elf_functions.h"
+#include "util/elf_functions.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -77,7 +77,9 @@ void scan_table(int fd, uint64_t file_size, const std::vector<Elf64_Shdr>& sh, s
     if (w == wanted.end()) continue;
     const Elf64_Shdr& sec = sh[s.st_shndx];
     if (sec.sh_type == SHT_NOBITS || s.st_value < sec.sh_addr || s.st_value - sec.sh_addr >= sec.sh_size) continue;
-    const uint64_t offset = s.st_value - sec.sh_addr + sec.sh_offset;
+    const uint64_t into = s.st_value - sec.sh_addr;  // < sh_size
+    if (sec.sh_offset > file_size || into >= file_size - sec.sh_offset) continue;  // past the file's end
+    const uint64_t offset = sec.sh_offset + into;
     const int rank = definition_rank(default_version, bind != STB_WEAK);
     Found& f = found[w->second];
     if (rank > f.rank)
