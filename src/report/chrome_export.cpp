@@ -179,6 +179,27 @@ void name_tracks(const Trace& t, Writer& w) {
   }
   for (size_t i = 0; i < t.threads.size(); ++i)
     if (!written[i]) w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], thread_name(t, i));
+
+  // Every other track a thread's events go on, named as --perfetto names it (by its tid's thread
+  // row): Trace::threads has one row per tid, so a reused tid's earlier life under another process
+  // (a thread of one process, later a process of its own) had events on a track with no name
+  // (review S41 L8). Syscalls, wake-ups and process-tree records; a call's or operator's ids are
+  // thread rows already (the reader made them), or -1, which gets no track of its own here either.
+  std::set<std::pair<int64_t, int64_t>> named;
+  for (size_t i = 0; i < t.threads.size(); ++i) named.insert({t.threads.pid[i], t.threads.tid[i]});
+  std::set<std::pair<int64_t, int64_t>> tracks;
+  for (size_t i = 0; i < t.syscalls.size(); ++i) tracks.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
+  for (size_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] >= 0) tracks.insert({t.wakeups.pid[i], t.wakeups.tid[i]});
+  for (size_t i = 0; i < t.tasks.size(); ++i)
+    if (t.tasks.tid[i] >= 0) tracks.insert({t.tasks.pid[i], t.tasks.tid[i]});
+  for (const auto& [pid, tid] : tracks) {
+    // (a named id below -1 only as the rows above numbered it: a new one would shift the others)
+    if (named.count({pid, tid}) || (tid < -1 && !tids.count(tid)) || (pid < -1 && !pids.count(pid))) continue;
+    if (pid >= -1 && pids.insert(pid).second) w.name_meta("process_name", pid, 0, process_name(t, pid));
+    auto it = first_thread_of_tid.find(tid);
+    w.name_meta("thread_name", pid, tid, it == first_thread_of_tid.end() ? thread_track_name("", tid) : thread_name(t, it->second));
+  }
 }
 
 // The "pid" and "tid" of API call i (its flow arrow starts on its track).
