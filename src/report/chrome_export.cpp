@@ -36,6 +36,7 @@ namespace {
 constexpr int64_t kCpuPid = 1000000000;
 constexpr int64_t kGpuPidBase = 1000000100;
 constexpr int64_t kLossPid = 1000000050;  // "recorder loss": a thread per CPU (tid = the CPU, -1 unknown)
+constexpr int64_t kOtherHostPid = 1000000060;  // "other host events": Trace::other_host_starts
 
 std::string json_str(std::string_view s) {
   std::string o = "\"";
@@ -291,6 +292,18 @@ void loss_tracks(const Trace& t, Writer& w) {
   }
 }
 
+// A Kineto trace's host events that no table keeps (python_function ranges, ...; Trace::other_host_starts):
+// only their starts were kept, and with no operator in the trace the inference latency starts at
+// the earliest host event, so they are written back, as slices of no duration on one track of an
+// "other host events" process; read back, each is such a start again (a round trip had dropped
+// them, and the IL of a trace without operators started later).
+void other_host_tracks(const Trace& t, Writer& w) {
+  if (t.other_host_starts.empty()) return;
+  w.name_meta("process_name", kOtherHostPid, 0, "other host events");
+  w.name_meta("thread_name", kOtherHostPid, 0, "starts of host events not read (python_function, ...)");
+  for (ns_t ts : t.other_host_starts) w.slice(ids(kOtherHostPid, 0), ts, 0, "host event start", category::kOtherHost);
+}
+
 void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
   if (t.gpu.size() == 0) return;
   std::set<std::pair<int32_t, int64_t>> streams;
@@ -413,6 +426,7 @@ void write_chrome_json(const Trace& trace, const std::string& path) {
   thread_tracks(trace, host, w);
   cpu_tracks(trace, w);
   loss_tracks(trace, w);
+  other_host_tracks(trace, w);
   gpu_tracks(trace, host, w);
   w.finish(trace_facts(trace));
 }
