@@ -300,8 +300,61 @@ TEST(HtmlDocTables, SweepChartsFollowTheBatchOrder) {
   with_zero["points"].push_back(sorted["points"][0]);
   with_zero["points"].back()["batch"] = 0;
   const std::string t = doc_section(with_zero);
-  EXPECT_TRUE(has(t, "1 point has no batch size above 0, which the log2 batch axis cannot place: in the table only")) << t;
-  EXPECT_FALSE(has(doc_section(sorted), "cannot place"));
+  EXPECT_TRUE(has(t, "1 point has no batch size of 1 or more (a batch counts sequences; the log2 batch axis starts at 1): "
+                     "in the table only, not charted.")) << t;
+  EXPECT_FALSE(has(doc_section(sorted), "not charted"));
+}
+
+// A batch written as text ("8") is charted as that number, and said so; one that is no number
+// ("abc") and one below 1 (1e-300: a log2 axis put it ~1000 doublings left of the others and
+// squeezed them to the right edge) are left to the table with a note each (review S41 L7: "8" was
+// counted as "no batch size above 0", 1e-300 charted).
+TEST(HtmlDocTables, SweepBatchAsTextOrBelowOne) {
+  const json sorted = sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(false, 900, 125)),
+                                                sweep_point(2, "b2.json", launch_figures(false, 700, 300)),
+                                                sweep_point(8, "b8.json", launch_figures(true, 123, 456))}));
+  auto charts = [](const json& doc) {
+    html::ReportInputs in;
+    in.docs.push_back({"doc.json", doc});
+    const std::string page = html::render_report(in);
+    const size_t b = page.find("<div class=\"cols\">"), e = page.find("</div>", b);
+    return b == std::string::npos ? std::string() : page.substr(b, e - b);
+  };
+  json edited = sorted;
+  edited["points"][2]["batch"] = "8";
+  json tiny = sorted["points"][0], word = sorted["points"][1];
+  tiny["batch"] = 1e-300;
+  word["batch"] = "abc";
+  edited["points"].push_back(tiny);
+  edited["points"].push_back(word);
+  // Charted exactly as the document with 8 as a number and without the two others.
+  EXPECT_FALSE(charts(sorted).empty());
+  EXPECT_EQ(charts(edited), charts(sorted));
+  const std::string t = doc_section(edited);
+  EXPECT_TRUE(has(t, "1 point gives the batch as text, not as a JSON number (\"8\"): charted as the number it reads.")) << t;
+  EXPECT_TRUE(has(t, "1 point has a batch that is not a number (\"abc\"): in the table only, not charted.")) << t;
+  EXPECT_TRUE(has(t, "1 point has no batch size of 1 or more")) << t;
+  json one_text = sorted;
+  one_text["points"][0]["batch"] = " 1 ";
+  EXPECT_EQ(charts(one_text), charts(sorted));
+  one_text["points"][0]["batch"] = "0x1";  // (hex is no batch written as a number)
+  EXPECT_TRUE(has(doc_section(one_text), "1 point has a batch that is not a number (\"0x1\")")) << doc_section(one_text);
+}
+
+// A figure of a column of numbers that is no number (hand-edited: "abc" for a time) is shown as
+// written with a note under its table naming it (review HR L3: shown as "abc" without a word);
+// a document of numbers has no such note.
+TEST(HtmlDocTables, NonNumericFigureIsSaid) {
+  json doc = sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(false, 900, 125))}));
+  EXPECT_FALSE(has(doc_section(doc), "not a number")) << doc_section(doc);
+  doc["points"][0]["tklqt_ns"] = "abc";
+  const std::string t = doc_section(doc);
+  EXPECT_TRUE(has(t, "1 figure of a column of numbers is not a number (TKLQT \"abc\"): shown as written.")) << t;
+  // In a saved analysis's figure table too (labelled_scalars).
+  const std::string s = html::labelled_scalars({{"tklqt_ns", "12 ms"}, {"kernels", 3}},
+                                               {{"tklqt_ns", "TKLQT", CellFormat::Ns}, {"kernels", "kernels", CellFormat::Count}},
+                                               "figures");
+  EXPECT_TRUE(has(s, "1 figure of a column of numbers is not a number (TKLQT &quot;12 ms&quot;): shown as written.")) << s;
 }
 
 // A document from a later writer (a schema_version above this build's) is shown with a note saying

@@ -347,3 +347,63 @@ TEST(KinetoExports, SecondRoundTripIsTheSameBytesWithoutADisplayTimeUnit) {
   std::filesystem::remove(first);
   std::filesystem::remove(second);
 }
+
+namespace {
+
+// The trace a --chrome export of `t` reads back as.
+Trace chrome_round_trip(const Trace& t, const std::string& tag) {
+  const auto path = std::filesystem::temp_directory_path() / ("infertrace_chrome_rt_" + tag + std::to_string(getpid()) + ".json");
+  write_chrome_json(t, path.string());
+  Trace back = load_text(slurp(path));
+  std::filesystem::remove(path);
+  return back;
+}
+
+}  // namespace
+
+// A trace without operators: its inference latency starts at its earliest host event, which may be
+// one that no table keeps (a python_function range; Trace::other_host_starts). The --chrome export
+// writes those starts back, so `analyze` of the export gives the original's window (before, the
+// export dropped them and the IL started at the first CUDA call: 1.5 ms shorter on gpt2 bs1).
+TEST(KinetoExports, ChromeRoundTripKeepsOtherHostStarts) {
+  constexpr double kPy = 100, kKernel = 1020, kKernelDur = 30;  // us, as written below
+  const Trace t = load_text(R"J({"traceEvents": [
+  {"ph": "X", "cat": "python_function", "name": "model.py(12): forward", "pid": 439, "tid": 440, "ts": 100, "dur": 2000},
+  {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 439, "tid": 440, "ts": 1000, "dur": 10, "args": {"correlation": 5}},
+  {"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 7, "ts": 1020, "dur": 30, "args": {"device": 0, "stream": 7, "correlation": 5}}
+]})J");
+  ASSERT_EQ(t.other_host_starts, std::vector<ns_t>{static_cast<ns_t>(kPy * 1000)});
+  const ns_t want_il = static_cast<ns_t>((kKernel + kKernelDur - kPy) * 1000);
+  EXPECT_EQ(analyze_launches(t).inference_latency, want_il);
+  const Trace back = chrome_round_trip(t, "py");
+  EXPECT_EQ(back.other_host_starts, t.other_host_starts);
+  const LaunchAnalysis a = analyze_launches(t), b = analyze_launches(back);
+  EXPECT_EQ(b.inference_latency, want_il);
+  EXPECT_EQ(b.t_begin, a.t_begin);
+  EXPECT_EQ(b.gpu_idle, a.gpu_idle);
+  EXPECT_EQ(b.cpu_idle, a.cpu_idle);
+  EXPECT_EQ(back.ops.size(), 0u);
+}
+
+// A recording's OS events in the export (a syscall before the first CUDA call here) are no host
+// starts of a Kineto trace: read back, the IL still starts at the first call, as the recording's.
+TEST(KinetoExports, ChromeRoundTripOfOsEventsAddsNoHostStarts) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  constexpr ns_t kSys = 100'000, kCall = 1'000'000, kKernel = 1'020'000, kKernelDur = 30'000;
+  Syscall s;
+  s.ts = kSys, s.dur = 5'000, s.pid = 439, s.tid = 440, s.nr = 16, s.name = t.strings.intern("ioctl");
+  t.syscalls.push(s);
+  ApiCall c;
+  c.start = kCall, c.dur = 10'000, c.pid = 439, c.tid = 440, c.correlation = 5;
+  c.name = t.strings.intern("cudaLaunchKernel"), c.kind = classify_api("cudaLaunchKernel");
+  t.api.push(c);
+  GpuActivity g;
+  g.start = kKernel, g.dur = kKernelDur, g.device = 0, g.stream = 7, g.correlation = 5, g.name = t.strings.intern("k");
+  t.gpu.push(g);
+  const ns_t want_il = kKernel + kKernelDur - kCall;
+  EXPECT_EQ(analyze_launches(t).inference_latency, want_il);
+  const Trace back = chrome_round_trip(t, "os");
+  EXPECT_TRUE(back.other_host_starts.empty());
+  EXPECT_EQ(analyze_launches(back).inference_latency, want_il);
+}

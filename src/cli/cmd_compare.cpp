@@ -40,7 +40,8 @@ std::pair<std::string, std::string> split_label(const std::string& arg) {
 
 ScenarioMetrics load_scenario(const std::string& arg) {
   const auto [name, path] = split_label(arg);
-  if (const std::optional<std::string> text = read_result_document(path)) {
+  ResultOrTrace in = read_result_or_trace(path);
+  if (const std::optional<std::string>& text = in.result) {
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(*text);
@@ -51,7 +52,7 @@ ScenarioMetrics load_scenario(const std::string& arg) {
     }
     return scenario_from_json(doc, name, path);
   }
-  return scenario_from_trace(load_trace_noting(path), name, path);
+  return scenario_from_trace(in.bytes ? load_trace_noting(std::move(*in.bytes), path) : load_trace_noting(path), name, path);
 }
 
 void run(const CompareArgs& a) {

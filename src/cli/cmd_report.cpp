@@ -48,7 +48,8 @@ void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, boo
 
 void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
   const std::string name = label.empty() ? std::filesystem::path(path).filename().string() : label;
-  if (const std::optional<std::string> text = read_result_document(path)) {
+  ResultOrTrace in = read_result_or_trace(path);
+  if (const std::optional<std::string>& text = in.result) {
     try {
       add_doc(data, name, nlohmann::json::parse(*text), false);
     } catch (const nlohmann::json::parse_error& e) {
@@ -59,7 +60,7 @@ void add_report_input(ReportData& data, const std::string& path, const std::stri
     }
     return;
   }
-  auto trace = std::make_unique<Trace>(load_trace_noting(path));
+  auto trace = std::make_unique<Trace>(in.bytes ? load_trace_noting(std::move(*in.bytes), path) : load_trace_noting(path));
   auto analysis = std::make_unique<LaunchAnalysis>(analyze_launches(*trace));
   // A recording's scheduler and IRQ analysis is its main content: the same section a saved
   // `sched --json` gets. Syscalls counted in the kernel (--events syscall-counts) are in META, not

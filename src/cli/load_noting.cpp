@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "analysis/launch_undercount.h"
 #include "trace/recorder_drops.h"
@@ -142,12 +143,21 @@ std::string launch_coverage_note(const Trace& t) {
   return note.empty() ? note : t.file + ": " + note;
 }
 
-Trace load_trace_noting(const std::string& path, const LoadOptions& opts) {
-  Trace t = load_trace(path, opts);
+namespace {
+
+Trace noting(Trace t) {
   if (const std::string note = incomplete_recording_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   if (const std::string note = dropped_events_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   if (const std::string note = launch_coverage_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   return t;
+}
+
+}  // namespace
+
+Trace load_trace_noting(const std::string& path, const LoadOptions& opts) { return noting(load_trace(path, opts)); }
+
+Trace load_trace_noting(InputBuffer in, const std::string& path, const LoadOptions& opts) {
+  return noting(load_trace(std::move(in), path, opts));
 }
 
 }  // namespace infertrace::cli

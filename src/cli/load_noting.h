@@ -28,5 +28,7 @@ std::string launch_coverage_note(const Trace& t);
 // load_trace(path, opts), then incomplete_recording_note(), dropped_events_note() and
 // launch_coverage_note() on stderr when there are any.
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts = {});
+// The same for bytes read already (load_trace(InputBuffer, ...)).
+Trace load_trace_noting(InputBuffer in, const std::string& path, const LoadOptions& opts = {});
 
 }  // namespace infertrace::cli

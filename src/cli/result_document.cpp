@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "ingest/load.h"
 #include "util/error.h"
 
 namespace infertrace::cli {
@@ -90,6 +91,30 @@ std::optional<std::string> read_result_document(const std::string& path) {
   if (closed != Z_OK) throw InputError(path, -1, "cannot read the gzip stream (zlib error " + std::to_string(closed) + ")");
   if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
   return text;
+}
+
+std::optional<std::string> result_document_text(const char* data, size_t size) {
+  std::string_view s(data, size);
+  if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
+  const size_t first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || s[first] != '{') return std::nullopt;
+  size_t undecided = 0;  // (a match at the very end is no key: the text is whole)
+  if (names_a_trace_key(s, undecided)) return std::nullopt;
+  return std::string(s);
+}
+
+ResultOrTrace read_result_or_trace(const std::string& path) {
+  ResultOrTrace r;
+  if (!input_read_only_once(path)) {
+    r.result = read_result_document(path);
+    return r;
+  }
+  // Read as the trace loader reads a stream (gzip inflated, its first bytes checked: a result is a
+  // JSON object, which that check lets through).
+  InputBuffer in = read_trace_input(path);
+  r.result = result_document_text(in.data(), in.size());
+  if (!r.result) r.bytes.emplace(std::move(in));
+  return r;
 }
 
 }  // namespace infertrace::cli

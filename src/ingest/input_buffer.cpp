@@ -164,6 +164,14 @@ void inflate_all(const unsigned char* in, size_t n, const std::string& file, Pad
 
 }  // namespace
 
+// The one rule for a stream, here and in open() (its fstat of the open file).
+static bool read_as_stream(const struct stat& st) { return !S_ISREG(st.st_mode) || st.st_size == 0; }
+
+bool input_read_only_once(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) && read_as_stream(st);
+}
+
 bool is_gzip(const void* data, size_t size) {
   const auto* b = static_cast<const unsigned char*>(data);
   return size >= 2 && b[0] == 0x1f && b[1] == 0x8b;
@@ -188,7 +196,7 @@ InputBuffer InputBuffer::open(const std::string& path, bool prefault, const Head
   if (S_ISDIR(st.st_mode)) throw InputError(path, -1, "is a directory");
 
   InputBuffer b;
-  if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+  if (read_as_stream(st)) {
     // A pipe or device, or a file of no stated size (procfs gives 0 for files with content; a
     // really empty one reads 0 bytes here): read it all, then treat it like bytes in memory.
     // Its first bytes are checked as they come, so an endless stream of something that is no

@@ -63,6 +63,12 @@ class InputBuffer {
   char* heap_ = nullptr;
 };
 
+// Whether open(path) reads `path` as a stream (a pipe, a FIFO, a device, a file of no stated size):
+// such an input may give its bytes only once, so a caller that looks at them before they are read
+// as a trace keeps the InputBuffer instead of opening the path again. False for a path it cannot
+// stat (open() then names the error).
+bool input_read_only_once(const std::string& path);
+
 // True when the bytes start with the gzip magic (1f 8b).
 bool is_gzip(const void* data, size_t size);
 

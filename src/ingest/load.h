@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "ingest/input_buffer.h"
 #include "ingest/kineto/parser_kernel.h"
 #include "trace/trace.h"
 
@@ -24,5 +25,14 @@ struct LoadOptions {
 // Throws InputError (file + byte offset) on input it cannot read; events it can read but not use
 // are counted in Trace::skipped.
 Trace load_trace(const std::string& path, const LoadOptions& opts = {});
+
+// The bytes load_trace(path) reads (gzip inflated), with a stream's first bytes checked as it
+// checks them (an endless stream of something that is no trace is refused at once).
+InputBuffer read_trace_input(const std::string& path);
+// load_trace() on bytes read_trace_input() read already: for an input that can be read only once
+// (input_read_only_once: a pipe, a FIFO, /dev/stdin) and that a caller looked into first (report and
+// compare tell a saved result from a trace; review S41 L4: the loader reopened the pipe and found
+// only what the look had left). A regular file is better given to load_trace(path), which maps it.
+Trace load_trace(InputBuffer in, const std::string& path, const LoadOptions& opts = {});
 
 }  // namespace infertrace

@@ -36,6 +36,7 @@ namespace {
 constexpr int64_t kCpuPid = 1000000000;
 constexpr int64_t kGpuPidBase = 1000000100;
 constexpr int64_t kLossPid = 1000000050;  // "recorder loss": a thread per CPU (tid = the CPU, -1 unknown)
+constexpr int64_t kOtherHostPid = 1000000060;  // "other host events": Trace::other_host_starts
 
 std::string json_str(std::string_view s) {
   std::string o = "\"";
@@ -179,6 +180,27 @@ void name_tracks(const Trace& t, Writer& w) {
   }
   for (size_t i = 0; i < t.threads.size(); ++i)
     if (!written[i]) w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], thread_name(t, i));
+
+  // Every other track a thread's events go on, named as --perfetto names it (by its tid's thread
+  // row): Trace::threads has one row per tid, so a reused tid's earlier life under another process
+  // (a thread of one process, later a process of its own) had events on a track with no name
+  // (review S41 L8). Syscalls, wake-ups and process-tree records; a call's or operator's ids are
+  // thread rows already (the reader made them), or -1, which gets no track of its own here either.
+  std::set<std::pair<int64_t, int64_t>> named;
+  for (size_t i = 0; i < t.threads.size(); ++i) named.insert({t.threads.pid[i], t.threads.tid[i]});
+  std::set<std::pair<int64_t, int64_t>> tracks;
+  for (size_t i = 0; i < t.syscalls.size(); ++i) tracks.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
+  for (size_t i = 0; i < t.wakeups.size(); ++i)
+    if (t.wakeups.tid[i] >= 0) tracks.insert({t.wakeups.pid[i], t.wakeups.tid[i]});
+  for (size_t i = 0; i < t.tasks.size(); ++i)
+    if (t.tasks.tid[i] >= 0) tracks.insert({t.tasks.pid[i], t.tasks.tid[i]});
+  for (const auto& [pid, tid] : tracks) {
+    // (a named id below -1 only as the rows above numbered it: a new one would shift the others)
+    if (named.count({pid, tid}) || (tid < -1 && !tids.count(tid)) || (pid < -1 && !pids.count(pid))) continue;
+    if (pid >= -1 && pids.insert(pid).second) w.name_meta("process_name", pid, 0, process_name(t, pid));
+    auto it = first_thread_of_tid.find(tid);
+    w.name_meta("thread_name", pid, tid, it == first_thread_of_tid.end() ? thread_track_name("", tid) : thread_name(t, it->second));
+  }
 }
 
 // The "pid" and "tid" of API call i (its flow arrow starts on its track).
@@ -268,6 +290,18 @@ void loss_tracks(const Trace& t, Writer& w) {
     for (const auto& [type, n] : lw.lost) append_arg(args, json_str("lost_" + type) + ":" + std::to_string(n));
     w.slice(ids(kLossPid, lw.cpu), lw.first, lw.last - lw.first, "events lost", category::kRecorderLoss, args);
   }
+}
+
+// A Kineto trace's host events that no table keeps (python_function ranges, ...; Trace::other_host_starts):
+// only their starts were kept, and with no operator in the trace the inference latency starts at
+// the earliest host event, so they are written back, as slices of no duration on one track of an
+// "other host events" process; read back, each is such a start again (a round trip had dropped
+// them, and the IL of a trace without operators started later).
+void other_host_tracks(const Trace& t, Writer& w) {
+  if (t.other_host_starts.empty()) return;
+  w.name_meta("process_name", kOtherHostPid, 0, "other host events");
+  w.name_meta("thread_name", kOtherHostPid, 0, "starts of host events not read (python_function, ...)");
+  for (ns_t ts : t.other_host_starts) w.slice(ids(kOtherHostPid, 0), ts, 0, "host event start", category::kOtherHost);
 }
 
 void gpu_tracks(const Trace& t, const ChromeHostIds& host, Writer& w) {
@@ -392,6 +426,7 @@ void write_chrome_json(const Trace& trace, const std::string& path) {
   thread_tracks(trace, host, w);
   cpu_tracks(trace, w);
   loss_tracks(trace, w);
+  other_host_tracks(trace, w);
   gpu_tracks(trace, host, w);
   w.finish(trace_facts(trace));
 }

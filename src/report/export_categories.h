@@ -25,6 +25,9 @@ inline constexpr const char* kSoftIrq = "softirq";
 inline constexpr const char* kRecorderLoss = "recorder_loss";
 inline constexpr const char* kWakeup = "wakeup";
 inline constexpr const char* kProcessTree = "process_tree";
+// A Kineto trace's host event of a category no table keeps (python_function, ...): only its start is
+// kept (Trace::other_host_starts), written back as a mark of no duration (--chrome only).
+inline constexpr const char* kOtherHost = "other_host";
 }  // namespace category
 
 // The instant each kind of TASK record (Trace::tasks) is in both trace exports, on the thread's

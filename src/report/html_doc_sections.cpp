@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -41,6 +43,20 @@ const json& first_array(const json& doc, std::initializer_list<const char*> keys
 
 // ---- sweep (docs/metrics.md section 3) ----------------------------------------------------------
 
+// The finite number a text is, whole (a hand-edited "8", " 8" or "8.0"), or nullopt ("abc", "8x", "").
+std::optional<double> number_in_text(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  if (b == std::string::npos) return std::nullopt;
+  const std::string t = s.substr(b, e - b + 1);
+  char* end = nullptr;
+  errno = 0;
+  const double d = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size() || errno == ERANGE || !std::isfinite(d)) return std::nullopt;
+  // (strtod also reads hex and "inf"/"nan": only decimal digits, a sign, '.' and an exponent count)
+  if (t.find_first_not_of("+-0123456789.eE") != std::string::npos) return std::nullopt;
+  return d;
+}
+
 // Input events each point's reader could not use (`skipped`, by reason), which the terminal lists
 // under its table per batch: one row per batch and reason; "" when no point skipped any.
 std::string sweep_skipped_table(const json& pts) {
@@ -57,14 +73,25 @@ std::string sweep_section(const json& doc) {
   Series launch{"TKLQT launch part", {}, {}}, queue{"TKLQT queue part", {}, {}};
   Series gpu_idle{"GPU idle / IL", {}, {}}, cpu_idle{"CPU idle / IL", {}, {}};
   // By batch size, whatever the document's order (a hand-edited or merged document: its line went
-  // back and forth, review HR L7); a batch a log2 axis cannot place (none, 0 or below) is left to
-  // the table, and said so.
+  // back and forth, review HR L7). A batch size counts sequences: one below 1 (none, 0, negative,
+  // or a fraction such as 1e-300, which a log2 axis would place a thousand doublings left of every
+  // other point, review S41 L7) is left to the table, and said so; so is one that is no number. A
+  // number written as text ("8") is that number, and said so too.
   std::vector<std::pair<double, const json*>> plotted;
-  size_t unplaceable = 0;
+  size_t below_one = 0;
+  std::vector<std::string> as_text, not_number;
   for (auto& p : pts) {
-    auto b = num(p, "batch");
-    if (b && *b > 0) plotted.emplace_back(*b, &p);
-    else ++unplaceable;
+    const json& v = member(p, "batch");
+    std::optional<double> b = num(p, "batch");
+    if (v.is_string()) {
+      b = number_in_text(v.get<std::string>());
+      (b ? as_text : not_number).push_back(v.get<std::string>());
+    } else if (!v.is_null() && !v.is_number()) {
+      not_number.push_back(v.dump());
+      continue;
+    }
+    if (b && *b >= 1) plotted.emplace_back(*b, &p);
+    else if (!v.is_string() || b) ++below_one;
   }
   std::stable_sort(plotted.begin(), plotted.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   for (const auto& [batch, point] : plotted) {
@@ -89,10 +116,23 @@ std::string sweep_section(const json& doc) {
   o2.title = "GPU and CPU idle against batch size";
   o2.y_label = "share of inference latency", o2.y_unit = "pct";
   std::string body = "<div class=\"cols\">" + line_chart({launch, queue}, o1) + line_chart({gpu_idle, cpu_idle}, o2) + "</div>";
-  if (unplaceable > 0)
-    body += fmt::format("<p class=\"note\">{} {} no batch size above 0, which the log2 batch axis cannot place: in the "
-                        "table only, not charted.</p>",
-                        unplaceable, unplaceable == 1 ? "point has" : "points have");
+  // Up to 3 of the values as written, quoted.
+  const auto quoted = [](const std::vector<std::string>& vs) {
+    std::string q;
+    for (size_t i = 0; i < vs.size() && i < 3; ++i) q += (i ? ", \"" : "\"") + vs[i] + "\"";
+    return vs.size() > 3 ? q + ", ..." : q;
+  };
+  if (below_one > 0)
+    body += fmt::format("<p class=\"note\">{} {} no batch size of 1 or more (a batch counts sequences; the log2 batch "
+                        "axis starts at 1): in the table only, not charted.</p>",
+                        below_one, below_one == 1 ? "point has" : "points have");
+  if (!not_number.empty())
+    body += fmt::format("<p class=\"note\">{} {} a batch that is not a number ({}): in the table only, not charted.</p>",
+                        not_number.size(), not_number.size() == 1 ? "point has" : "points have", escape(quoted(not_number)));
+  if (!as_text.empty())
+    body += fmt::format("<p class=\"note\">{} {} the batch as text, not as a JSON number ({}): charted as the number it "
+                        "reads.</p>",
+                        as_text.size(), as_text.size() == 1 ? "point gives" : "points give", escape(quoted(as_text)));
   std::string verdict;
   const json& tr = member(doc, "transition_batch");
   if (tr.is_number()) verdict += fmt::format("Transition to GPU-bound at batch {}. ", label_or(tr));

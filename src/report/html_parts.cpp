@@ -223,6 +223,27 @@ bool has_column(const nlohmann::json& row, const JsonColumn& c) {
   return o.is_object() && o.contains(c.key);
 }
 
+// Figures of columns of numbers that are no number (a hand-edited or another writer's document:
+// "abc" where a time belongs), which the cells show as written: said under the table, so that a
+// text is not read as a figure (review HR L3: shown without a word).
+struct NotNumbers {
+  size_t count = 0;
+  std::string listed;  // the first three: LABEL "VALUE"
+  void check(const nlohmann::json& v, const JsonColumn& c) {
+    if (c.format == CellFormat::Text || c.format == CellFormat::Signature || c.format == CellFormat::YesNo) return;
+    if (v.is_null() || v.is_number()) return;
+    if (count++ < 3)
+      listed += (listed.empty() ? "" : ", ") + std::string(c.label) + " " +
+                middle_ellipsis(v.is_string() ? "\"" + v.get<std::string>() + "\"" : v.dump(), 40);
+  }
+  std::string note() const {
+    if (count == 0) return "";
+    return fmt::format("<p class=\"note\">{} {} not a number ({}{}): shown as written.</p>", count,
+                       count == 1 ? "figure of a column of numbers is" : "figures of columns of numbers are",
+                       escape(listed), count > 3 ? ", ..." : "");
+  }
+};
+
 // True when `key` (a top-level scalar of a row) is one of the labelled columns.
 bool labelled(const std::vector<JsonColumn>& cols, const std::string& key) {
   return std::any_of(cols.begin(), cols.end(), [&](const JsonColumn& c) { return !c.within && key == c.key; });
@@ -251,15 +272,19 @@ std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColu
   for (size_t i = 0; i < shown.size(); ++i)
     if (shown[i]->format == CellFormat::Text || shown[i]->format == CellFormat::Signature) t.set_left(i);
   size_t n = 0;
+  NotNumbers not_numbers;
   for (auto& o : arr) {
     if (!o.is_object() || n++ >= max_rows) continue;
     std::vector<std::string> row;
     // A column a row lacks is blank; one it has as null is "-" (not measured), as in the terminal.
-    for (const JsonColumn* c : shown) row.push_back(has_column(o, *c) ? cell_text(column_value(o, *c), c->format) : "");
+    for (const JsonColumn* c : shown) {
+      if (has_column(o, *c)) not_numbers.check(column_value(o, *c), *c);
+      row.push_back(has_column(o, *c) ? cell_text(column_value(o, *c), c->format) : "");
+    }
     for (auto& k : others) row.push_back(o.contains(k) ? scalar_text(o[k], k) : "");
     t.add_row(std::move(row));
   }
-  std::string s = t.render(caption);
+  std::string s = t.render(caption) + not_numbers.note();
   if (arr.size() > max_rows) s += fmt::format("<p class=\"note\">{} more rows not shown.</p>", arr.size() - max_rows);
   return s;
 }
@@ -267,11 +292,15 @@ std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColu
 std::string labelled_scalars(const nlohmann::json& obj, const std::vector<JsonColumn>& cols, const std::string& caption) {
   if (!obj.is_object()) return "";
   HtmlTable t({"figure", "value"}, 1);
+  NotNumbers not_numbers;
   for (const JsonColumn& c : cols)
-    if (has_column(obj, c)) t.add_row({c.label, cell_text(column_value(obj, c), c.format)});
+    if (has_column(obj, c)) {
+      not_numbers.check(column_value(obj, c), c);
+      t.add_row({c.label, cell_text(column_value(obj, c), c.format)});
+    }
   for (auto& [k, v] : obj.items())
     if (!v.is_structured() && !labelled(cols, k)) t.add_row({k, scalar_text(v, k)});
-  return t.empty() ? "" : t.render(caption);
+  return t.empty() ? "" : t.render(caption) + not_numbers.note();
 }
 
 std::string objects_table(const nlohmann::json& arr, const std::string& caption, size_t max_rows,

@@ -302,10 +302,15 @@ void EventSink::add_other_host(const RawEvent& e) {
   //   - ranges on a device's track that are not read as GPU activity: "gpu_user_annotation" (a
   //     record_function range as the GPU ran it), "cuda_sync" (CUPTI's synchronization records on
   //     a stream's track) and "cuda_profiler_range" (CUPTI profiler ranges).
+  //   - the OS events of a recording as infertrace's --chrome export writes them (syscall, on_cpu,
+  //     hardirq, softirq, recorder_loss: report/export_categories.h; no Kineto trace has them): the
+  //     recording had no such host starts, so its export read back has none either (a syscall
+  //     before the first CUDA call would have moved the start of its inference latency).
   // Every other category of a complete event (python_function above all, a runtime of another
   // vendor, a category of a newer Kineto) is a host event.
-  static constexpr std::string_view kNotHost[] = {"Trace",    "overhead",  "Overhead",
-                                                  "gpu_user_annotation", "cuda_sync", "cuda_profiler_range"};
+  static constexpr std::string_view kNotHost[] = {"Trace",         "overhead",  "Overhead", "gpu_user_annotation",
+                                                  "cuda_sync",     "cuda_profiler_range",   "syscall",
+                                                  "on_cpu",        "hardirq",   "softirq",  "recorder_loss"};
   for (const std::string_view c : kNotHost)
     if (e.cat == c) return;
   // Only a usable start: a ts of 0 is a zeroed field in a Kineto trace (as usable() reads it); an
