@@ -8,8 +8,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 exe="${INFERTRACE:-$here/build/dev/src/infertrace}"
-rounds="${1:-3}"
-shift || true
+rounds=3
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+  rounds="$1"
+  shift
+fi
 libs=("$@")
 if [ ${#libs[@]} -eq 0 ]; then
   for l in /usr/local/cuda/lib64/libcudart.so /usr/local/cuda/lib64/stubs/libcuda.so; do

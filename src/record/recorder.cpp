@@ -259,6 +259,7 @@ class Recorder {
   Session s_;
   RecordSummary sum_;
   pid_t child_ = -1;
+  bool multi_link_refusal_said_ = false;
   int release_fd_ = -1;
   pid_t command_pid_ = -1;        // the command's pid, kept after it is reaped (child_ is then -1)
   unsigned stops_handled_ = 0;    // StopSignals::count() already looked at
@@ -376,8 +377,7 @@ void Recorder::load() {
   const uint64_t rb = ring_bytes(o_.expected_rate);
   // The uprobe_multi programs load on any kernel that has bpf_get_attach_cookie; an older one that
   // refuses them is tried again without (every library then gets per-function links).
-  const char* multi_env = std::getenv("INFERTRACE_UPROBE_MULTI");
-  const bool multi = o_.launch && !(multi_env && std::string(multi_env) == "0");
+  const bool multi = o_.launch && uprobe_multi_wanted(std::getenv("INFERTRACE_UPROBE_MULTI"));
   auto try_load = [&](bool raw) {
     record_bpf* skel = open_and_load(o_, raw, rb, multi);
     if (!skel && multi) skel = open_and_load(o_, raw, rb, false);
@@ -446,6 +446,10 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib, pid_t 
     if (explicit_lib) warn("--lib " + path + ": " + std::strerror(errno));
     return;
   }
+  if (!S_ISREG(st.st_mode)) {  // a uprobe needs a file's inode; a FIFO would block its reader
+    if (explicit_lib) warn("--lib " + path + ": not a regular file; nothing probed there");
+    return;
+  }
   if (!probed_files_.insert({st.st_dev, st.st_ino}).second) return;
   const auto apis = cuda_apis();
   std::vector<std::string> names;
@@ -493,7 +497,7 @@ void Recorder::attach_library(const std::string& path, bool explicit_lib, pid_t 
   if (n == 0) {
     if (explicit_lib)
       warn("--lib " + path +
-           ": not an ELF file exporting any CUDA launch or sync symbol (cuLaunchKernel, cudaLaunchKernel, ...); "
+           ": not a 64-bit ELF file exporting any CUDA launch or sync symbol (cuLaunchKernel, cudaLaunchKernel, ...); "
            "nothing probed there");
     return;
   }
@@ -529,14 +533,25 @@ bool Recorder::attach_library_multi(const std::string& path, const std::vector<u
   const int entry_prog = bpf_program__fd(s_.skel->progs.api_entry_multi);
   const int return_prog = bpf_program__fd(s_.skel->progs.api_return_multi);
   if (entry_prog < 0 || return_prog < 0) return false;
+  // Said once: every library after this one is tried again (the kernel may refuse one file, not
+  // all), and without it the only sign of the slower path is the exit taking ~0.1 s per probe.
+  auto refused = [&](int err) {
+    if (!multi_link_refusal_said_) {
+      multi_link_refusal_said_ = true;
+      warn("the kernel refused a uprobe_multi link for " + path + " (" + std::strerror(-err) +
+           "; Linux 6.6 or later has them): one link per probe instead, and record will take about 0.1 s per "
+           "probed function to detach at its end");
+    }
+    return false;
+  };
   const int entry_fd = create_uprobe_multi_link(entry_prog, path, entry_offsets, entry_cookies, false);
-  if (entry_fd < 0) return false;
+  if (entry_fd < 0) return refused(entry_fd);
   int return_fd = -1;
   if (!return_offsets.empty()) {
     return_fd = create_uprobe_multi_link(return_prog, path, return_offsets, return_cookies, true);
     if (return_fd < 0) {
       ::close(entry_fd);
-      return false;
+      return refused(return_fd);
     }
   }
   s_.link_fds.push_back(entry_fd);

@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstddef>
 
@@ -48,6 +49,13 @@ int create_uprobe_multi_link(int prog_fd, const std::string& path, const std::ve
   attr.multi_flags = return_probes ? kUprobeMultiReturn : 0;
   const long fd = ::syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof attr);
   return fd < 0 ? -errno : static_cast<int>(fd);
+}
+
+bool uprobe_multi_wanted(const char* value) {
+  if (!value) return true;
+  std::string v(value);
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v != "0" && v != "false" && v != "no" && v != "off";
 }
 
 }  // namespace infertrace

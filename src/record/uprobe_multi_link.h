@@ -22,4 +22,8 @@ constexpr uint32_t kAttachUprobeMulti = 48;
 int create_uprobe_multi_link(int prog_fd, const std::string& path, const std::vector<uint64_t>& offsets,
                              const std::vector<uint64_t>& cookies, bool return_probes);
 
+// Whether the environment variable INFERTRACE_UPROBE_MULTI (`value`, null when unset) leaves
+// uprobe_multi links on: off for 0, false, no or off (any case), on otherwise.
+bool uprobe_multi_wanted(const char* value);
+
 }  // namespace infertrace

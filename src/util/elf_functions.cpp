@@ -93,7 +93,8 @@ void scan_table(int fd, uint64_t file_size, const std::vector<Elf64_Shdr>& sh, s
 
 std::map<std::string, uint64_t> elf_function_offsets(const std::string& path, const std::vector<std::string>& names) {
   std::map<std::string, uint64_t> out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO given as a library must not hang the open (it is refused just below).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return out;
   struct stat st{};
   Elf64_Ehdr eh{};
