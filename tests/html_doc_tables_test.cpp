@@ -223,6 +223,25 @@ TEST(HtmlDocTables, CompareTableHasLabelsRatiosAndShares) {
   EXPECT_FALSE(has(v, "items]")) << v;
 }
 
+// compare's own cells made text ("not recorded" for a trace without switches, "n/a (reason)" for a
+// null with its reason) are no figure that is "not a number" (review S42 M1: 16 such notes on an
+// untouched compare --json); a figure the document itself has as text still is.
+TEST(HtmlDocTables, CompareCellsMadeTextAreNoNonNumbers) {
+  ScenarioMetrics base, kineto;
+  base.name = "baseline", base.launches = 1000, base.wall = 1'000'000'000, base.sched_per_1k = 10.0;
+  base.penalty_undefined_reason = penalty_undefined_reason(0, 0, 1000);
+  kineto.name = "kineto", kineto.launches = 1000, kineto.wall = 1'250'000'000;
+  kineto.switches_recorded = kineto.irqs_recorded = false;
+  json doc = comparison_json(compare_scenarios({base, kineto}));
+  const std::string t = doc_section(doc);
+  EXPECT_TRUE(has(t, "not recorded")) << t;
+  EXPECT_TRUE(has(t, "n/a (")) << t;
+  EXPECT_FALSE(has(t, "not a number")) << t;
+  doc["scenarios"][1]["wall_ns"] = "abc";
+  const std::string e = doc_section(doc);
+  EXPECT_TRUE(has(e, "1 figure of a column of numbers is not a number (")) << e;
+}
+
 // 1000 kernels over 10 decode steps; length 2 fuses 400 chains (600 kernels left) saving 20 us of
 // launch time, length 4 fuses 200 (400 left) saving 30 us; IL 100 us with the GPU busy 60 us.
 TEST(HtmlDocTables, FusionTablesHaveLabelsSpeedupsAndSignedErrors) {
@@ -339,6 +358,18 @@ TEST(HtmlDocTables, SweepBatchAsTextOrBelowOne) {
   EXPECT_EQ(charts(one_text), charts(sorted));
   one_text["points"][0]["batch"] = "0x1";  // (hex is no batch written as a number)
   EXPECT_TRUE(has(doc_section(one_text), "1 point has a batch that is not a number (\"0x1\")")) << doc_section(one_text);
+  // A text batch that reads as a number is that number in the table too: no "not a number" note
+  // (review S42 L3). One below 1 is said once, with the batches below 1, not also as "charted"
+  // (L2); "1e-400" underflows to a tiny number, below 1, not "not a number" (L4).
+  EXPECT_TRUE(has(t, "1 figure of a column of numbers is not a number (batch \"abc\")")) << t;
+  for (const char* small : {"0", "-1", "1e-300", "1e-400"}) {
+    json s = sorted;
+    s["points"][0]["batch"] = small;
+    const std::string d = doc_section(s);
+    EXPECT_TRUE(has(d, "1 point has no batch size of 1 or more")) << small << d;
+    EXPECT_FALSE(has(d, "charted as the number it reads")) << small << d;
+    EXPECT_FALSE(has(d, "not a number")) << small << d;
+  }
 }
 
 // A figure of a column of numbers that is no number (hand-edited: "abc" for a time) is shown as

@@ -49,9 +49,9 @@ std::optional<double> number_in_text(const std::string& s) {
   if (b == std::string::npos) return std::nullopt;
   const std::string t = s.substr(b, e - b + 1);
   char* end = nullptr;
-  errno = 0;
   const double d = std::strtod(t.c_str(), &end);
-  if (end != t.c_str() + t.size() || errno == ERANGE || !std::isfinite(d)) return std::nullopt;
+  // (an underflow, "1e-400", is the tiny number it reads; an overflow is no finite number)
+  if (end != t.c_str() + t.size() || !std::isfinite(d)) return std::nullopt;
   // (strtod also reads hex and "inf"/"nan": only decimal digits, a sign, '.' and an exponent count)
   if (t.find_first_not_of("+-0123456789.eE") != std::string::npos) return std::nullopt;
   return d;
@@ -85,7 +85,9 @@ std::string sweep_section(const json& doc) {
     std::optional<double> b = num(p, "batch");
     if (v.is_string()) {
       b = number_in_text(v.get<std::string>());
-      (b ? as_text : not_number).push_back(v.get<std::string>());
+      // (a text below 1 is said once, with the other batches below 1: review S42 L2)
+      if (!b) not_number.push_back(v.get<std::string>());
+      else if (*b >= 1) as_text.push_back(v.get<std::string>());
     } else if (!v.is_null() && !v.is_number()) {
       not_number.push_back(v.dump());
       continue;
@@ -144,6 +146,10 @@ std::string sweep_section(const json& doc) {
   // before have 0).
   json rows = pts;
   for (auto& p : rows) {
+    // A batch given as text that reads as a number is that number in the table too (it was charted
+    // so, and the table's note would call it no number: review S42 L3).
+    if (const json& v = member(p, "batch"); v.is_string())
+      if (const auto b = number_in_text(v.get<std::string>())) p["batch"] = *b;
     auto il = num(p, "inference_latency_ns");
     if (p.is_object() && il && *il <= 0)
       for (const char* k : {"gpu_idle_share", "cpu_idle_share"})
@@ -559,7 +565,10 @@ std::string compare_section(const json& doc) {
           ? "<p class=\"note\">Partial matrix: the experiment was interrupted before every run was made; "
             "its scenarios have fewer runs than asked (repetitions), some none.</p>"
           : "";
-  return partial + bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios") + notes;
+  // (the figures that are no number are looked for in the document's rows, before the cells above
+  // were made text: review S42 M1)
+  return partial + bar_chart(cats, {slow}, o) + basis + labelled_table(rows, cols, "Scenarios", 50, false) +
+         non_number_note(sc, cols) + notes;
 }
 
 // ---- a saved `analyze --json`: src/report/html_analyze.cpp ------------------------------------

@@ -251,8 +251,20 @@ bool labelled(const std::vector<JsonColumn>& cols, const std::string& key) {
 
 }  // namespace
 
+std::string non_number_note(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, size_t max_rows) {
+  if (!arr.is_array()) return "";
+  NotNumbers not_numbers;
+  size_t n = 0;
+  for (auto& o : arr) {
+    if (!o.is_object() || n++ >= max_rows) continue;
+    for (const JsonColumn& c : cols)
+      if (has_column(o, c)) not_numbers.check(column_value(o, c), c);
+  }
+  return not_numbers.note();
+}
+
 std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, const std::string& caption,
-                           size_t max_rows) {
+                           size_t max_rows, bool note_non_numbers) {
   if (!arr.is_array() || arr.empty()) return "";
   std::vector<const JsonColumn*> shown;
   for (const JsonColumn& c : cols)
@@ -284,7 +296,7 @@ std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColu
     for (auto& k : others) row.push_back(o.contains(k) ? scalar_text(o[k], k) : "");
     t.add_row(std::move(row));
   }
-  std::string s = t.render(caption) + not_numbers.note();
+  std::string s = t.render(caption) + (note_non_numbers ? not_numbers.note() : "");
   if (arr.size() > max_rows) s += fmt::format("<p class=\"note\">{} more rows not shown.</p>", arr.size() - max_rows);
   return s;
 }

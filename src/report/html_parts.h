@@ -89,8 +89,14 @@ std::string cell_text(const nlohmann::json& v, CellFormat f, const std::string& 
 // A table for an array of objects under readable headers: the columns of `cols` (in that order)
 // that some row has, then any other scalar key under its own name (a key added to a writer after
 // its label list, or a document from elsewhere: shown, not dropped). Text columns align left.
+// A figure of a column of numbers that is no number (hand-edited "abc") is named in a note under the
+// table; `note_non_numbers` false leaves that to the caller, whose rows hold cells it made text itself
+// (compare's "not recorded", "≥ 12.5"), which non_number_note() then checks as the document had them.
 std::string labelled_table(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, const std::string& caption,
-                           size_t max_rows = 50);
+                           size_t max_rows = 50, bool note_non_numbers = true);
+// The note labelled_table writes for the figures of its first `max_rows` rows that are no number;
+// "" when every one is a number or null.
+std::string non_number_note(const nlohmann::json& arr, const std::vector<JsonColumn>& cols, size_t max_rows = 50);
 // A two-column table (figure, value) of an object's members, labelled the same way.
 std::string labelled_scalars(const nlohmann::json& obj, const std::vector<JsonColumn>& cols, const std::string& caption);
 
