@@ -152,6 +152,7 @@ struct ThreadTable {
   size_t size() const { return pid.size(); }
   void push(const ThreadInfo& t);
   ThreadInfo row(size_t i) const;
+  void reserve(size_t n);  // every column
 };
 
 // ---- OS events (filled by recordings; empty for Kineto traces) ------------------------------
@@ -182,6 +183,7 @@ struct SwitchTable {
   size_t size() const { return ts.size(); }
   void push(const ContextSwitch& s);
   ContextSwitch row(size_t i) const;
+  void reserve(size_t n);  // every column
 };
 
 struct Wakeup {
@@ -199,6 +201,7 @@ struct WakeupTable {
   size_t size() const { return ts.size(); }
   void push(const Wakeup& w);
   Wakeup row(size_t i) const;
+  void reserve(size_t n);  // every column
 };
 
 enum class IrqKind : uint8_t { Hard = 0, Soft = 1 };
@@ -237,6 +240,7 @@ struct IrqTable {
   size_t size() const { return ts.size(); }
   void push(const Irq& q);
   Irq row(size_t i) const;
+  void reserve(size_t n);  // every column
   // What row i is, as the exports spell it: "device", "system_vector" (hard IRQs) or "softirq".
   const char* source_name(size_t i) const;
   // Its slice label in the timelines: "irq NAME", "vector NAME" or "softirq NAME".
@@ -263,6 +267,7 @@ struct SyscallTable {
   size_t size() const { return ts.size(); }
   void push(const Syscall& s);
   Syscall row(size_t i) const;
+  void reserve(size_t n);  // every column
 };
 
 // ---- The traced process tree (a recording's TASK records; empty for Kineto traces) ----------
@@ -294,6 +299,7 @@ struct TaskTable {
   size_t size() const { return ts.size(); }
   void push(const TaskEvent& e);
   TaskEvent row(size_t i) const;
+  void reserve(size_t n);  // every column
 };
 
 // A window of time on one CPU in which the recorder lost events to a full ring buffer (a LOSS record:

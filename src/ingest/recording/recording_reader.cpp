@@ -5,6 +5,7 @@
 #include "util/text_clean.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
 #include <fstream>
@@ -47,9 +48,39 @@ T load(const unsigned char* p) {
   return v;
 }
 
-template <class Row>
-void sort_by_ts(std::vector<Row>& rows) {
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ts < b.ts; });
+// The rows of `rows` into `table` by time, rows of one time in file order (what a stable sort by
+// time gives), then `rows` freed. Records arrive mostly in time order (per CPU, and an API call at
+// its return): rows already in order are copied as they are; otherwise (time, row) keys are sorted,
+// 16 bytes each instead of the row, and the rows gathered once into the table's columns.
+template <class Row, class Table, class Time>
+void push_by_time(std::vector<Row>& rows, Table& table, Time time) {
+  const size_t n = rows.size();
+  table.reserve(n);
+  size_t i = 1;
+  while (i < n && time(rows[i - 1]) <= time(rows[i])) ++i;
+  if (i >= n) {
+    for (const Row& r : rows) table.push(r);
+  } else {
+    std::vector<std::pair<ns_t, size_t>> keys(n);
+    for (size_t k = 0; k < n; ++k) keys[k] = {time(rows[k]), k};
+    // Keys are distinct (the row number breaks ties), so the order is that of a stable sort.
+    std::sort(keys.begin(), keys.end());
+    for (const auto& [ts, k] : keys) table.push(rows[k]);
+  }
+  std::vector<Row>().swap(rows);
+}
+
+// Records of each type by their headers alone, from `off` up to the first header that does not fit
+// (what the reader then finds there is its business): to reserve the Builder's rows once.
+std::array<size_t, IT_EV_NTYPES> count_records(const unsigned char* data, size_t off, size_t size) {
+  std::array<size_t, IT_EV_NTYPES> count{};
+  while (size - off >= itrace::kRecordHeaderBytes) {
+    const uint32_t type = load<uint32_t>(data + off), len = load<uint32_t>(data + off + 4);
+    if (len > size - off - itrace::kRecordHeaderBytes) break;
+    if (type < IT_EV_NTYPES) ++count[type];
+    off += itrace::kRecordHeaderBytes + len;
+  }
+  return count;
 }
 
 struct ThreadSeen {
@@ -62,6 +93,18 @@ struct ThreadSeen {
 class Builder {
  public:
   explicit Builder(Trace& t) : t_(t) {}
+
+  // Room for the events of each record type (`count` by type, from the record headers).
+  void reserve(const std::array<size_t, IT_EV_NTYPES>& count) {
+    apis_.reserve(count[IT_EV_API]);
+    gpu_.reserve(count[IT_EV_GPU]);
+    gpu_name_.reserve(count[IT_EV_GPU]);
+    switches_.reserve(count[IT_EV_SWITCH]);
+    tasks_.reserve(count[IT_EV_TASK]);
+    wakeups_.reserve(count[IT_EV_WAKEUP]);
+    irqs_.reserve(count[IT_EV_IRQ]);
+    syscalls_.reserve(count[IT_EV_SYSCALL]);
+  }
 
   void api(const it_api& e, int64_t correlation = -1) {
     ApiCall c;
@@ -77,17 +120,20 @@ class Builder {
       for (int i = 0; i < 3; ++i) c.grid[i] = e.grid[i], c.block[i] = e.block[i];
     }
     auto it = api_names_.find(e.api);
-    std::string name;
     if (it != api_names_.end()) {
-      name = it->second;
+      // Interned at its first call (ids are given in the order names are first met), then reused.
+      ApiName& n = it->second;
+      if (!n.interned) n.id = t_.strings.intern(n.name), n.kind = classify_api(n.name), n.interned = true;
+      c.name = n.id;
+      c.kind = n.kind;
     } else {
-      name = "api#" + std::to_string(e.api);
+      const std::string name = "api#" + std::to_string(e.api);
       t_.count_skipped("api_index_without_name");
+      c.name = t_.strings.intern(name);
+      c.kind = classify_api(name);
     }
-    c.name = t_.strings.intern(name);
-    c.kind = classify_api(name);
     apis_.push_back(c);
-    traced_pids_.insert(e.h.pid);
+    traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);
   }
 
@@ -113,14 +159,14 @@ class Builder {
     s.cpu = static_cast<int32_t>(e.h.cpu);
     s.prev_pid = e.h.pid;
     s.prev_tid = e.h.tid;
-    s.prev_comm = t_.strings.intern(clean(fixed_str(e.prev_comm, IT_COMM_LEN)));
+    s.prev_comm = intern_clean(fixed_str(e.prev_comm, IT_COMM_LEN));
     s.prev_state = static_cast<int64_t>(e.prev_state);
     // The kernel counts a switch as involuntary when it preempts, or when the thread is still
     // runnable (state 0, e.g. sched_yield); any other state is a block (a voluntary switch).
     s.preempted = e.preempt != 0 || e.prev_state == 0;
     s.next_pid = e.next_pid;
     s.next_tid = e.next_tid;
-    s.next_comm = t_.strings.intern(clean(fixed_str(e.next_comm, IT_COMM_LEN)));
+    s.next_comm = intern_clean(fixed_str(e.next_comm, IT_COMM_LEN));
     switches_.push_back(s);
   }
 
@@ -133,8 +179,10 @@ class Builder {
     w.waker_pid = e.waker_pid;
     w.waker_tid = e.waker_tid;
     wakeups_.push_back(w);
-    traced_pids_.insert(e.h.pid);
-    touch(e.h.pid, e.h.tid, e.h.ts, clean(fixed_str(e.comm, IT_COMM_LEN)));
+    traced(e.h.pid);
+    const std::string_view comm = fixed_str(e.comm, IT_COMM_LEN);
+    if (printable_ascii(comm)) touch(e.h.pid, e.h.tid, e.h.ts, comm);
+    else touch(e.h.pid, e.h.tid, e.h.ts, clean(comm));
   }
 
   void irq(const it_irq& e) {
@@ -150,11 +198,11 @@ class Builder {
     // A kind from a newer recorder: still a hard IRQ to every count, but said (as gpu_unknown_kind).
     if (e.kind > IT_IRQ_VECTOR) t_.count_skipped("irq_unknown_kind");
     q.irq = static_cast<int32_t>(e.irq);
-    q.name = t_.strings.intern(q.kind == IrqKind::Soft ? std::string(softirq_name(e.irq)) : clean(fixed_str(e.name, IT_IRQ_NAME_LEN)));
+    q.name = q.kind == IrqKind::Soft ? t_.strings.intern(softirq_name(e.irq)) : intern_clean(fixed_str(e.name, IT_IRQ_NAME_LEN));
     q.pid = e.h.pid;
     q.tid = e.h.tid;
     irqs_.push_back(q);
-    traced_pids_.insert(e.h.pid);
+    traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);  // the interrupted thread is current from start to end
     touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
   }
@@ -166,11 +214,11 @@ class Builder {
     s.pid = e.h.pid;
     s.tid = e.h.tid;
     s.nr = static_cast<int32_t>(e.nr);
-    s.name = t_.strings.intern(syscall_label(e.nr));
+    s.name = syscall_id(e.nr);
     s.ret = e.ret;
     if (e.nr == IT_NR_IOCTL && e.fd_plus1 > 0) ioctl_fds_.push_back({syscalls_.size(), e.fd_plus1 - 1});
     syscalls_.push_back(s);
-    traced_pids_.insert(e.h.pid);
+    traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
     touch(e.h.pid, e.h.tid, e.h.ts);
   }
@@ -179,7 +227,7 @@ class Builder {
   void task(const it_task& e, uint32_t state) {
     TaskEvent r;
     r.ts = static_cast<ns_t>(e.h.ts), r.pid = e.h.pid, r.tid = e.h.tid;
-    r.comm = t_.strings.intern(clean(fixed_str(e.comm, IT_COMM_LEN)));
+    r.comm = intern_clean(fixed_str(e.comm, IT_COMM_LEN));
     switch (e.kind) {
       case IT_TASK_EXISTING:
         r.kind = TaskKind::Existing;
@@ -193,7 +241,7 @@ class Builder {
     }
     if (e.kind <= IT_TASK_EXIT) tasks_.push_back(r);
     else t_.count_skipped("task_unknown_kind");
-    traced_pids_.insert(e.h.pid);
+    traced(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
     // exec renames the thread; later names win over earlier ones.
     th.comm = clean(fixed_str(e.comm, IT_COMM_LEN));
@@ -223,7 +271,7 @@ class Builder {
     key = clean(key), value = clean(value);
     if (key.rfind("api.", 0) == 0) {
       try {
-        api_names_[static_cast<uint32_t>(std::stoul(key.substr(4)))] = value;
+        api_names_[static_cast<uint32_t>(std::stoul(key.substr(4)))] = ApiName{value};
       } catch (const std::exception&) {
         t_.count_skipped("bad_api_name_record");
       }
@@ -234,16 +282,15 @@ class Builder {
   void finish() {
     // The process tree's records by time (file order is not time order; records of one instant
     // keep theirs).
-    std::stable_sort(tasks_.begin(), tasks_.end(), [](const TaskEvent& a, const TaskEvent& b) { return a.ts < b.ts; });
-    for (const TaskEvent& r : tasks_) t_.tasks.push(r);
+    push_by_time(tasks_, t_.tasks, [](const TaskEvent& r) { return r.ts; });
     // Switch sides belong to the threads table only for traced processes.
     for (auto& s : switches_) {
-      if (traced_pids_.count(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
-      if (traced_pids_.count(s.next_pid)) touch(s.next_pid, s.next_tid, s.ts, t_.str(s.next_comm));
+      if (is_traced(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
+      if (is_traced(s.next_pid)) touch(s.next_pid, s.next_tid, s.ts, t_.str(s.next_comm));
     }
     // So does the waker of a wake-up (e.g. a thread waking its parent as it exits).
     for (auto& w : wakeups_)
-      if (traced_pids_.count(w.waker_pid)) touch(w.waker_pid, w.waker_tid, w.ts);
+      if (is_traced(w.waker_pid)) touch(w.waker_pid, w.waker_tid, w.ts);
     // GPU names are resolved at the end: a STRING record may follow the first activity using it.
     for (size_t i = 0; i < gpu_.size(); ++i) {
       const uint32_t id = gpu_name_[i];
@@ -255,13 +302,12 @@ class Builder {
       if (it == strings_.end()) t_.count_skipped("gpu_name_id_without_string");
       gpu_[i].name = t_.strings.intern(it == strings_.end() ? "kernel#" + std::to_string(id) : it->second);
     }
-    std::stable_sort(gpu_.begin(), gpu_.end(), [](const GpuActivity& a, const GpuActivity& b) { return a.start < b.start; });
-    t_.gpu.reserve(gpu_.size());
-    for (auto& a : gpu_) t_.gpu.push(a);
-    sort_by_ts(switches_);
-    sort_by_ts(wakeups_);
+    push_by_time(gpu_, t_.gpu, [](const GpuActivity& a) { return a.start; });
+    std::vector<uint32_t>().swap(gpu_name_);
+    push_by_time(switches_, t_.switches, [](const ContextSwitch& s) { return s.ts; });
+    push_by_time(wakeups_, t_.wakeups, [](const Wakeup& w) { return w.ts; });
     mark_early_vectors();
-    sort_by_ts(irqs_);
+    push_by_time(irqs_, t_.irqs, [](const Irq& q) { return q.ts; });
     // An ioctl's fd is named by the latest FDNAME of that (process, fd) at or before the call.
     for (auto& [key, names] : fd_names_) std::stable_sort(names.begin(), names.end());
     for (auto [row, fd] : ioctl_fds_) {
@@ -272,15 +318,13 @@ class Builder {
       if (after != it->second.begin() && std::prev(after)->second != kNoString)
         syscalls_[row].fd_target = std::prev(after)->second;
     }
-    sort_by_ts(syscalls_);
-    std::stable_sort(apis_.begin(), apis_.end(), [](const ApiCall& a, const ApiCall& b) { return a.start < b.start; });
-    t_.api.reserve(apis_.size());
-    for (auto& c : apis_) t_.api.push(c);
-    for (auto& s : switches_) t_.switches.push(s);
-    for (auto& w : wakeups_) t_.wakeups.push(w);
-    for (auto& q : irqs_) t_.irqs.push(q);
-    for (auto& s : syscalls_) t_.syscalls.push(s);
+    push_by_time(syscalls_, t_.syscalls, [](const Syscall& s) { return s.ts; });
+    // (Once a call has launch geometry, every row from the first such call on has an entry.)
+    if (std::any_of(apis_.begin(), apis_.end(), [](const ApiCall& c) { return c.geometry_known; }))
+      t_.api.geometry.reserve(apis_.size());
+    push_by_time(apis_, t_.api, [](const ApiCall& c) { return c.start; });
     std::vector<std::pair<int64_t, ThreadSeen*>> order;
+    order.reserve(threads_.size());
     for (auto& [tid, th] : threads_) order.push_back({tid, &th});
     std::sort(order.begin(), order.end(), [](auto& a, auto& b) {
       return a.second->pid != b.second->pid ? a.second->pid < b.second->pid : a.first < b.first;
@@ -310,8 +354,49 @@ class Builder {
     return s;
   }
 
+  // clean() leaves printable ASCII as it is: such a name (nearly every one) is interned without a copy.
+  static bool printable_ascii(std::string_view s) {
+    for (const char ch : s)
+      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7F) return false;
+    return true;
+  }
+  StrId intern_clean(std::string_view raw) {
+    return printable_ascii(raw) ? t_.strings.intern(raw) : t_.strings.intern(clean(raw));
+  }
+
+  // A syscall's interned label, by number (the same id intern(syscall_label(nr)) gives).
+  StrId syscall_id(uint32_t nr) {
+    if (nr < syscall_ids_.size() && syscall_ids_[nr] != kNoString) return syscall_ids_[nr];
+    const StrId id = t_.strings.intern(syscall_label(nr));
+    if (nr < 1024) {
+      if (nr >= syscall_ids_.size()) syscall_ids_.resize(nr + 1, kNoString);
+      syscall_ids_[nr] = id;
+    }
+    return id;
+  }
+
+  // traced_pids_.insert(pid), without the set's lookup when pid is the one added last.
+  void traced(int64_t pid) {
+    if (pid == last_traced_pid_ && !traced_pids_.empty()) return;
+    traced_pids_.insert(pid);
+    last_traced_pid_ = pid;
+  }
+
+  // traced_pids_.count(pid) != 0, for finish() (the set no longer grows): the last answer kept for
+  // each of the last two pids asked (a switch's two sides).
+  bool is_traced(int64_t pid) {
+    for (auto& [p, yes] : traced_asked_)
+      if (p == pid) return yes;
+    traced_asked_[1] = traced_asked_[0];
+    traced_asked_[0] = {pid, traced_pids_.count(pid) != 0};
+    return traced_asked_[0].second;
+  }
+
   ThreadSeen& touch(int64_t pid, int64_t tid, uint64_t ts, std::string_view comm = {}) {
-    ThreadSeen& th = threads_[tid];
+    // The thread touched last is touched again by most events (a syscall's two ends, a thread's run
+    // of events on its CPU): its entry is kept (unordered_map entries do not move on a rehash).
+    if (!last_thread_ || tid != last_tid_) last_thread_ = &threads_[tid], last_tid_ = tid;
+    ThreadSeen& th = *last_thread_;
     th.pid = pid;
     th.first = std::min<ns_t>(th.first, static_cast<ns_t>(ts));
     th.last = std::max<ns_t>(th.last, static_cast<ns_t>(ts));
@@ -336,9 +421,20 @@ class Builder {
 
   Trace& t_;
   bool saw_vector_kind_ = false;
-  std::unordered_map<uint32_t, std::string> api_names_;
+  struct ApiName {
+    std::string name;
+    bool interned = false;  // id and kind below are set
+    StrId id = kNoString;
+    ApiKind kind = ApiKind::Other;
+  };
+  std::unordered_map<uint32_t, ApiName> api_names_;
   std::unordered_set<int64_t> traced_pids_;
+  int64_t last_traced_pid_ = 0;
+  std::pair<int64_t, bool> traced_asked_[2] = {{INT64_MIN, false}, {INT64_MIN, false}};  // is_traced()
   std::unordered_map<int64_t, ThreadSeen> threads_;
+  ThreadSeen* last_thread_ = nullptr;
+  int64_t last_tid_ = 0;
+  std::vector<StrId> syscall_ids_;  // syscall_id(): by number below 1024, kNoString until met
   std::vector<ApiCall> apis_;
   std::vector<GpuActivity> gpu_;
   std::vector<uint32_t> gpu_name_;
@@ -383,6 +479,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     throw InputError(name, 12, "bad header size " + std::to_string(header_bytes));
 
   Builder b(t);
+  b.reserve(count_records(data, header_bytes, size));
   bool complete = false;
   size_t off = header_bytes;
   // A crash before the last blocks reached the disk leaves zeros at the end (zero_filled_tail.h):
