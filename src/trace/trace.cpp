@@ -218,28 +218,24 @@ TaskEvent TaskTable::row(size_t i) const {
   return TaskEvent{ts[i], pid[i], tid[i], kind[i], parent_tid[i], state[i], comm[i]};
 }
 
-void ThreadTable::reserve(size_t n) {
-  std::apply([n](auto&... column) { (column.reserve(n), ...); }, std::tie(pid, tid, comm, first_ts, last_ts));
-}
-
 void SwitchTable::reserve(size_t n) {
-  std::apply([n](auto&... column) { (column.reserve(n), ...); }, std::tie(ts, cpu, prev_pid, prev_tid, prev_comm, prev_state, preempted, next_pid, next_tid, next_comm));
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
 }
 
 void WakeupTable::reserve(size_t n) {
-  std::apply([n](auto&... column) { (column.reserve(n), ...); }, std::tie(ts, cpu, pid, tid, waker_pid, waker_tid));
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
 }
 
 void IrqTable::reserve(size_t n) {
-  std::apply([n](auto&... column) { (column.reserve(n), ...); }, std::tie(ts, dur, cpu, kind, irq, name, pid, tid, system_vector));
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
 }
 
 void SyscallTable::reserve(size_t n) {
-  std::apply([n](auto&... column) { (column.reserve(n), ...); }, std::tie(ts, dur, pid, tid, nr, name, ret, fd_target));
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
 }
 
 void TaskTable::reserve(size_t n) {
-  std::apply([n](auto&... column) { (column.reserve(n), ...); }, std::tie(ts, pid, tid, parent_tid, kind, state, comm));
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
 }
 
 }  // namespace infertrace

@@ -1,5 +1,5 @@
-// Turns the records of a .itrace file into the Trace tables. Records are collected, then each
-// table is sorted by time: the ring buffer interleaves CPUs and an API call is written at its
+// Turns the records of a .itrace file into the Trace tables. Rows are added in file order, then each
+// table is put in time order: the ring buffer interleaves CPUs and an API call is written at its
 // return, so file order is not time order.
 #include "ingest/recording/recording_reader.h"
 #include "util/text_clean.h"
@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <tuple>
 #include <map>
 #include <fstream>
 #include <iterator>
@@ -48,26 +49,38 @@ T load(const unsigned char* p) {
   return v;
 }
 
-// The rows of `rows` into `table` by time, rows of one time in file order (what a stable sort by
-// time gives), then `rows` freed. Records arrive mostly in time order (per CPU, and an API call at
-// its return): rows already in order are copied as they are; otherwise (time, row) keys are sorted,
-// 16 bytes each instead of the row, and the rows gathered once into the table's columns.
-template <class Row, class Table, class Time>
-void push_by_time(std::vector<Row>& rows, Table& table, Time time) {
-  const size_t n = rows.size();
-  table.reserve(n);
+// Row numbers in time order, rows of one time in file order (what a stable sort by time gives);
+// empty when the rows are in that order already. Records arrive mostly in time order (per CPU; an
+// API call is written at its return): (time, row) keys, 16 bytes, are sorted instead of the rows.
+std::vector<size_t> time_order(const std::vector<ns_t>& ts) {
+  const size_t n = ts.size();
   size_t i = 1;
-  while (i < n && time(rows[i - 1]) <= time(rows[i])) ++i;
-  if (i >= n) {
-    for (const Row& r : rows) table.push(r);
-  } else {
-    std::vector<std::pair<ns_t, size_t>> keys(n);
-    for (size_t k = 0; k < n; ++k) keys[k] = {time(rows[k]), k};
-    // Keys are distinct (the row number breaks ties), so the order is that of a stable sort.
-    std::sort(keys.begin(), keys.end());
-    for (const auto& [ts, k] : keys) table.push(rows[k]);
-  }
-  std::vector<Row>().swap(rows);
+  while (i < n && ts[i - 1] <= ts[i]) ++i;
+  if (i >= n) return {};
+  std::vector<std::pair<ns_t, size_t>> keys(n);
+  for (size_t k = 0; k < n; ++k) keys[k] = {ts[k], k};
+  // Keys are distinct (the row number breaks ties), so the order is that of a stable sort.
+  std::sort(keys.begin(), keys.end());
+  std::vector<size_t> order(n);
+  for (size_t k = 0; k < n; ++k) order[k] = keys[k].second;
+  return order;
+}
+
+// column = column[order[0]], column[order[1]], ... (one column at a time: the memory of one more).
+template <class T>
+void permute(std::vector<T>& column, const std::vector<size_t>& order) {
+  std::vector<T> out;
+  out.reserve(order.size());
+  for (const size_t k : order) out.push_back(column[k]);
+  column.swap(out);
+}
+
+// A table's rows (in file order) into time order.
+template <class Table>
+void sort_table_by_time(Table& table, const std::vector<ns_t>& ts) {
+  const std::vector<size_t> order = time_order(ts);
+  if (order.empty()) return;
+  std::apply([&order](auto&... column) { (permute(column, order), ...); }, table.columns());
 }
 
 // Records of each type by their headers alone, from `off` up to the first header that does not fit
@@ -77,7 +90,8 @@ std::array<size_t, IT_EV_NTYPES> count_records(const unsigned char* data, size_t
   while (size - off >= itrace::kRecordHeaderBytes) {
     const uint32_t type = load<uint32_t>(data + off), len = load<uint32_t>(data + off + 4);
     if (len > size - off - itrace::kRecordHeaderBytes) break;
-    if (type < IT_EV_NTYPES) ++count[type];
+    // (Only records long enough to be read: rows reserved stay within a small multiple of the file.)
+    if (type < IT_EV_NTYPES && len >= itrace::min_payload(type)) ++count[type];
     off += itrace::kRecordHeaderBytes + len;
   }
   return count;
@@ -96,14 +110,15 @@ class Builder {
 
   // Room for the events of each record type (`count` by type, from the record headers).
   void reserve(const std::array<size_t, IT_EV_NTYPES>& count) {
-    apis_.reserve(count[IT_EV_API]);
-    gpu_.reserve(count[IT_EV_GPU]);
+    t_.api.reserve(count[IT_EV_API]);
+    api_rows_ = count[IT_EV_API];
+    t_.gpu.reserve(count[IT_EV_GPU]);
     gpu_name_.reserve(count[IT_EV_GPU]);
-    switches_.reserve(count[IT_EV_SWITCH]);
-    tasks_.reserve(count[IT_EV_TASK]);
-    wakeups_.reserve(count[IT_EV_WAKEUP]);
-    irqs_.reserve(count[IT_EV_IRQ]);
-    syscalls_.reserve(count[IT_EV_SYSCALL]);
+    t_.switches.reserve(count[IT_EV_SWITCH]);
+    t_.tasks.reserve(count[IT_EV_TASK]);
+    t_.wakeups.reserve(count[IT_EV_WAKEUP]);
+    t_.irqs.reserve(count[IT_EV_IRQ]);
+    t_.syscalls.reserve(count[IT_EV_SYSCALL]);
   }
 
   void api(const it_api& e, int64_t correlation = -1) {
@@ -132,7 +147,9 @@ class Builder {
       c.name = t_.strings.intern(name);
       c.kind = classify_api(name);
     }
-    apis_.push_back(c);
+    // The geometry column, once a call has some, has a row for every call (ApiCallTable::push).
+    if (c.geometry_known && t_.api.geometry.empty()) t_.api.geometry.reserve(std::max(api_rows_, t_.api.size() + 1));
+    t_.api.push(c);
     traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);
   }
@@ -146,7 +163,7 @@ class Builder {
     a.stream = static_cast<int64_t>(e.stream);
     a.correlation = static_cast<int64_t>(e.correlation);
     for (int i = 0; i < 3; ++i) a.grid[i] = e.grid[i], a.block[i] = e.block[i];
-    gpu_.push_back(a);
+    t_.gpu.push(a);
     gpu_name_.push_back(e.name);
     if (e.kind > IT_GPU_MEMSET) t_.count_skipped("gpu_unknown_kind");
   }
@@ -167,7 +184,7 @@ class Builder {
     s.next_pid = e.next_pid;
     s.next_tid = e.next_tid;
     s.next_comm = intern_clean(fixed_str(e.next_comm, IT_COMM_LEN));
-    switches_.push_back(s);
+    t_.switches.push(s);
   }
 
   void wakeup(const it_wakeup& e) {
@@ -178,7 +195,7 @@ class Builder {
     w.tid = e.h.tid;
     w.waker_pid = e.waker_pid;
     w.waker_tid = e.waker_tid;
-    wakeups_.push_back(w);
+    t_.wakeups.push(w);
     traced(e.h.pid);
     const std::string_view comm = fixed_str(e.comm, IT_COMM_LEN);
     if (printable_ascii(comm)) touch(e.h.pid, e.h.tid, e.h.ts, comm);
@@ -201,7 +218,7 @@ class Builder {
     q.name = q.kind == IrqKind::Soft ? t_.strings.intern(softirq_name(e.irq)) : intern_clean(fixed_str(e.name, IT_IRQ_NAME_LEN));
     q.pid = e.h.pid;
     q.tid = e.h.tid;
-    irqs_.push_back(q);
+    t_.irqs.push(q);
     traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);  // the interrupted thread is current from start to end
     touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
@@ -216,8 +233,8 @@ class Builder {
     s.nr = static_cast<int32_t>(e.nr);
     s.name = syscall_id(e.nr);
     s.ret = e.ret;
-    if (e.nr == IT_NR_IOCTL && e.fd_plus1 > 0) ioctl_fds_.push_back({syscalls_.size(), e.fd_plus1 - 1});
-    syscalls_.push_back(s);
+    if (e.nr == IT_NR_IOCTL && e.fd_plus1 > 0) ioctl_fds_.push_back({t_.syscalls.size(), e.fd_plus1 - 1});
+    t_.syscalls.push(s);
     traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
     touch(e.h.pid, e.h.tid, e.h.ts);
@@ -239,7 +256,7 @@ class Builder {
       case IT_TASK_EXIT: r.kind = TaskKind::Exit; break;
       default: break;  // a later writer's kind: its thread is still seen below, the record not kept
     }
-    if (e.kind <= IT_TASK_EXIT) tasks_.push_back(r);
+    if (e.kind <= IT_TASK_EXIT) t_.tasks.push(r);
     else t_.count_skipped("task_unknown_kind");
     traced(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
@@ -279,50 +296,59 @@ class Builder {
     t_.meta[std::move(key)] = std::move(value);
   }
 
+  // The tables were filled in file order; each is put in time order here.
   void finish() {
     // The process tree's records by time (file order is not time order; records of one instant
     // keep theirs).
-    push_by_time(tasks_, t_.tasks, [](const TaskEvent& r) { return r.ts; });
+    sort_table_by_time(t_.tasks, t_.tasks.ts);
     // Switch sides belong to the threads table only for traced processes.
-    for (auto& s : switches_) {
-      if (is_traced(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
-      if (is_traced(s.next_pid)) touch(s.next_pid, s.next_tid, s.ts, t_.str(s.next_comm));
+    const SwitchTable& sw = t_.switches;
+    for (size_t i = 0; i < sw.size(); ++i) {
+      if (is_traced(sw.prev_pid[i])) touch(sw.prev_pid[i], sw.prev_tid[i], sw.ts[i], t_.str(sw.prev_comm[i]));
+      if (is_traced(sw.next_pid[i])) touch(sw.next_pid[i], sw.next_tid[i], sw.ts[i], t_.str(sw.next_comm[i]));
     }
     // So does the waker of a wake-up (e.g. a thread waking its parent as it exits).
-    for (auto& w : wakeups_)
-      if (is_traced(w.waker_pid)) touch(w.waker_pid, w.waker_tid, w.ts);
+    const WakeupTable& wk = t_.wakeups;
+    for (size_t i = 0; i < wk.size(); ++i)
+      if (is_traced(wk.waker_pid[i])) touch(wk.waker_pid[i], wk.waker_tid[i], wk.ts[i]);
     // GPU names are resolved at the end: a STRING record may follow the first activity using it.
-    for (size_t i = 0; i < gpu_.size(); ++i) {
+    GpuActivityTable& gpu = t_.gpu;
+    for (size_t i = 0; i < gpu.size(); ++i) {
       const uint32_t id = gpu_name_[i];
       if (id == 0) {
-        gpu_[i].name = t_.strings.intern(gpu_[i].kind == GpuKind::Memcpy ? "Memcpy" : "Memset");
+        gpu.name[i] = t_.strings.intern(gpu.kind[i] == GpuKind::Memcpy ? "Memcpy" : "Memset");
         continue;
       }
       auto it = strings_.find(id);
       if (it == strings_.end()) t_.count_skipped("gpu_name_id_without_string");
-      gpu_[i].name = t_.strings.intern(it == strings_.end() ? "kernel#" + std::to_string(id) : it->second);
+      gpu.name[i] = t_.strings.intern(it == strings_.end() ? "kernel#" + std::to_string(id) : it->second);
     }
-    push_by_time(gpu_, t_.gpu, [](const GpuActivity& a) { return a.start; });
     std::vector<uint32_t>().swap(gpu_name_);
-    push_by_time(switches_, t_.switches, [](const ContextSwitch& s) { return s.ts; });
-    push_by_time(wakeups_, t_.wakeups, [](const Wakeup& w) { return w.ts; });
+    sort_table_by_time(gpu, gpu.start);
+    sort_table_by_time(t_.switches, t_.switches.ts);
+    sort_table_by_time(t_.wakeups, t_.wakeups.ts);
     mark_early_vectors();
-    push_by_time(irqs_, t_.irqs, [](const Irq& q) { return q.ts; });
+    sort_table_by_time(t_.irqs, t_.irqs.ts);
     // An ioctl's fd is named by the latest FDNAME of that (process, fd) at or before the call.
     for (auto& [key, names] : fd_names_) std::stable_sort(names.begin(), names.end());
+    SyscallTable& sc = t_.syscalls;
     for (auto [row, fd] : ioctl_fds_) {
-      const auto it = fd_names_.find({syscalls_[row].pid, fd});
+      const auto it = fd_names_.find({sc.pid[row], fd});
       if (it == fd_names_.end()) continue;
       const auto after = std::upper_bound(it->second.begin(), it->second.end(),
-                                          std::pair<ns_t, StrId>{syscalls_[row].ts, std::numeric_limits<StrId>::max()});
-      if (after != it->second.begin() && std::prev(after)->second != kNoString)
-        syscalls_[row].fd_target = std::prev(after)->second;
+                                          std::pair<ns_t, StrId>{sc.ts[row], std::numeric_limits<StrId>::max()});
+      if (after != it->second.begin() && std::prev(after)->second != kNoString) sc.fd_target[row] = std::prev(after)->second;
     }
-    push_by_time(syscalls_, t_.syscalls, [](const Syscall& s) { return s.ts; });
-    // (Once a call has launch geometry, every row from the first such call on has an entry.)
-    if (std::any_of(apis_.begin(), apis_.end(), [](const ApiCall& c) { return c.geometry_known; }))
-      t_.api.geometry.reserve(apis_.size());
-    push_by_time(apis_, t_.api, [](const ApiCall& c) { return c.start; });
+    sort_table_by_time(sc, sc.ts);
+    {
+      // (geometry is not among the columns; when present it has a row for every call.)
+      ApiCallTable& api = t_.api;
+      const std::vector<size_t> order = time_order(api.start);
+      if (!order.empty()) {
+        std::apply([&order](auto&... column) { (permute(column, order), ...); }, api.columns());
+        if (!api.geometry.empty()) permute(api.geometry, order);
+      }
+    }
     std::vector<std::pair<int64_t, ThreadSeen*>> order;
     order.reserve(threads_.size());
     for (auto& [tid, th] : threads_) order.push_back({tid, &th});
@@ -415,8 +441,9 @@ class Builder {
     if (saw_vector_kind_ || it == t_.meta.end() || it->second.empty()) return;
     const std::vector<std::string> list = split_commas(it->second);
     const std::unordered_set<std::string> names(list.begin(), list.end());
-    for (Irq& q : irqs_)
-      if (q.kind == IrqKind::Hard && names.count(std::string(t_.str(q.name)))) q.system_vector = true;
+    IrqTable& q = t_.irqs;
+    for (size_t i = 0; i < q.size(); ++i)
+      if (q.kind[i] == IrqKind::Hard && names.count(std::string(t_.str(q.name[i])))) q.system_vector[i] = 1;
   }
 
   Trace& t_;
@@ -435,16 +462,10 @@ class Builder {
   ThreadSeen* last_thread_ = nullptr;
   int64_t last_tid_ = 0;
   std::vector<StrId> syscall_ids_;  // syscall_id(): by number below 1024, kNoString until met
-  std::vector<ApiCall> apis_;
-  std::vector<GpuActivity> gpu_;
-  std::vector<uint32_t> gpu_name_;
+  size_t api_rows_ = 0;  // API records counted by reserve()
+  std::vector<uint32_t> gpu_name_;  // the STRING id of each row of t_.gpu (file order)
   std::unordered_map<uint32_t, std::string> strings_;
-  std::vector<ContextSwitch> switches_;
-  std::vector<TaskEvent> tasks_;  // TASK records (Trace::tasks)
-  std::vector<Wakeup> wakeups_;
-  std::vector<Irq> irqs_;
-  std::vector<Syscall> syscalls_;
-  std::vector<std::pair<size_t, uint32_t>> ioctl_fds_;  // (row in syscalls_, fd) of ioctls
+  std::vector<std::pair<size_t, uint32_t>> ioctl_fds_;  // (row in t_.syscalls, file order; fd) of ioctls
   std::map<std::pair<int64_t, uint32_t>, std::vector<std::pair<ns_t, StrId>>> fd_names_;  // (pid, fd) -> (ts, name)
 };
 
