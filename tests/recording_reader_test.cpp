@@ -117,6 +117,64 @@ File sample() {
 
 Trace read(const File& f) { return read_recording_bytes(f.b.data(), f.b.size(), "mem.itrace"); }
 
+// Each table is put in time order with rows of one time in file order (a stable sort by time), and
+// every column moves with its row, launch geometry too: records written out of order with many
+// equal times, each row told apart by fields set from its place in the file.
+TEST(RecordingReader, RowsOfOneTimeKeepFileOrderAndColumnsMoveTogether) {
+  File f(2);
+  f.meta("api.0", "cudaLaunchKernel");
+  constexpr uint32_t kRows = 300;
+  std::vector<uint64_t> ts(kRows);
+  uint64_t x = 12345;
+  for (uint32_t i = 0; i < kRows; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    ts[i] = 1000 + (x >> 33) % 40;  // 40 distinct times for 300 rows: many ties, out of order
+  }
+  for (uint32_t i = 0; i < kRows; ++i) {
+    size_t p = f.event(3, 80, i % 4, ts[i], 100, 100);  // switch: 100 out, (700, 700 + i) in
+    put32(f.b, p + 24, 700), put32(f.b, p + 28, 700 + i), put64(f.b, p + 32, i), put32(f.b, p + 40, 0);
+    putstr(f.b, p + 48, "main"), putstr(f.b, p + 64, "n" + std::to_string(i % 7));
+    p = f.event(2, 72, i % 4, ts[kRows - 1 - i], 100, 100);  // API call i: the times backwards
+    put32(f.b, p + 24, 0);
+    put32(f.b, p + 28, i % 3 == 0 ? 2 : 6);  // stream, and geometry on two calls in three
+    put64(f.b, p + 40, i);
+    put32(f.b, p + 48, i + 1), put32(f.b, p + 52, 1), put32(f.b, p + 56, 1);
+    put32(f.b, p + 60, 32), put32(f.b, p + 64, 1), put32(f.b, p + 68, 1);
+  }
+  const Trace t = read(f);
+
+  // The expected order, by a stable sort of the file's row numbers by time.
+  const auto stable_order = [&](auto time_of) {
+    std::vector<uint32_t> order(kRows);
+    for (uint32_t i = 0; i < kRows; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return time_of(a) < time_of(b); });
+    return order;
+  };
+  const std::vector<uint32_t> sw = stable_order([&](uint32_t i) { return ts[i]; });
+  ASSERT_EQ(t.switches.size(), kRows);
+  for (uint32_t k = 0; k < kRows; ++k) {
+    const uint32_t i = sw[k];
+    EXPECT_EQ(t.switches.ts[k], static_cast<ns_t>(ts[i])) << k;
+    EXPECT_EQ(t.switches.prev_state[k], static_cast<int64_t>(i)) << k;
+    EXPECT_EQ(t.switches.next_tid[k], 700 + static_cast<int64_t>(i)) << k;
+    EXPECT_EQ(t.switches.cpu[k], static_cast<int32_t>(i % 4)) << k;
+    EXPECT_EQ(t.str(t.switches.next_comm[k]), "n" + std::to_string(i % 7)) << k;
+  }
+  const std::vector<uint32_t> api = stable_order([&](uint32_t i) { return ts[kRows - 1 - i]; });
+  ASSERT_EQ(t.api.size(), kRows);
+  ASSERT_EQ(t.api.geometry.size(), kRows);
+  for (uint32_t k = 0; k < kRows; ++k) {
+    const uint32_t i = api[k];
+    EXPECT_EQ(t.api.start[k], static_cast<ns_t>(ts[kRows - 1 - i])) << k;
+    EXPECT_EQ(t.api.stream[k], static_cast<int64_t>(i)) << k;
+    EXPECT_EQ(t.api.cpu[k], static_cast<int32_t>(i % 4)) << k;
+    EXPECT_EQ(t.api.has_geometry(k), i % 3 != 0) << k;
+    if (i % 3 != 0) {
+      EXPECT_EQ(t.api.geometry[k].grid[0], i + 1) << k;
+    }
+  }
+}
+
 // IRQ kind 2 (docs/recording-format.md): an x86 system vector, a hard IRQ whose number is a
 // vector; kind 0 beside it with the same number is a device IRQ, whatever its name, in a file
 // that has kind-2 rows (EarlyVectorsOfKindZeroByMeta covers a file without).

@@ -218,4 +218,24 @@ TaskEvent TaskTable::row(size_t i) const {
   return TaskEvent{ts[i], pid[i], tid[i], kind[i], parent_tid[i], state[i], comm[i]};
 }
 
+void SwitchTable::reserve(size_t n) {
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
+}
+
+void WakeupTable::reserve(size_t n) {
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
+}
+
+void IrqTable::reserve(size_t n) {
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
+}
+
+void SyscallTable::reserve(size_t n) {
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
+}
+
+void TaskTable::reserve(size_t n) {
+  std::apply([n](auto&... column) { (column.reserve(n), ...); }, columns());
+}
+
 }  // namespace infertrace

@@ -182,6 +182,9 @@ struct SwitchTable {
   size_t size() const { return ts.size(); }
   void push(const ContextSwitch& s);
   ContextSwitch row(size_t i) const;
+  // Every column (see GpuActivityTable::columns).
+  auto columns() { return std::tie(ts, cpu, prev_pid, prev_tid, prev_comm, prev_state, preempted, next_pid, next_tid, next_comm); }
+  void reserve(size_t n);
 };
 
 struct Wakeup {
@@ -199,6 +202,9 @@ struct WakeupTable {
   size_t size() const { return ts.size(); }
   void push(const Wakeup& w);
   Wakeup row(size_t i) const;
+  // Every column (see GpuActivityTable::columns).
+  auto columns() { return std::tie(ts, cpu, pid, tid, waker_pid, waker_tid); }
+  void reserve(size_t n);
 };
 
 enum class IrqKind : uint8_t { Hard = 0, Soft = 1 };
@@ -237,6 +243,9 @@ struct IrqTable {
   size_t size() const { return ts.size(); }
   void push(const Irq& q);
   Irq row(size_t i) const;
+  // Every column (see GpuActivityTable::columns).
+  auto columns() { return std::tie(ts, dur, cpu, kind, irq, name, pid, tid, system_vector); }
+  void reserve(size_t n);
   // What row i is, as the exports spell it: "device", "system_vector" (hard IRQs) or "softirq".
   const char* source_name(size_t i) const;
   // Its slice label in the timelines: "irq NAME", "vector NAME" or "softirq NAME".
@@ -263,6 +272,9 @@ struct SyscallTable {
   size_t size() const { return ts.size(); }
   void push(const Syscall& s);
   Syscall row(size_t i) const;
+  // Every column (see GpuActivityTable::columns).
+  auto columns() { return std::tie(ts, dur, pid, tid, nr, name, ret, fd_target); }
+  void reserve(size_t n);
 };
 
 // ---- The traced process tree (a recording's TASK records; empty for Kineto traces) ----------
@@ -294,6 +306,9 @@ struct TaskTable {
   size_t size() const { return ts.size(); }
   void push(const TaskEvent& e);
   TaskEvent row(size_t i) const;
+  // Every column (see GpuActivityTable::columns).
+  auto columns() { return std::tie(ts, pid, tid, parent_tid, kind, state, comm); }
+  void reserve(size_t n);
 };
 
 // A window of time on one CPU in which the recorder lost events to a full ring buffer (a LOSS record:

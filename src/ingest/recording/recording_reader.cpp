@@ -1,11 +1,13 @@
-// Turns the records of a .itrace file into the Trace tables. Records are collected, then each
-// table is sorted by time: the ring buffer interleaves CPUs and an API call is written at its
+// Turns the records of a .itrace file into the Trace tables. Rows are added in file order, then each
+// table is put in time order: the ring buffer interleaves CPUs and an API call is written at its
 // return, so file order is not time order.
 #include "ingest/recording/recording_reader.h"
 #include "util/text_clean.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
+#include <tuple>
 #include <map>
 #include <fstream>
 #include <iterator>
@@ -47,9 +49,52 @@ T load(const unsigned char* p) {
   return v;
 }
 
-template <class Row>
-void sort_by_ts(std::vector<Row>& rows) {
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ts < b.ts; });
+// Row numbers in time order, rows of one time in file order (what a stable sort by time gives);
+// empty when the rows are in that order already. Records arrive mostly in time order (per CPU; an
+// API call is written at its return): (time, row) keys, 16 bytes, are sorted instead of the rows.
+std::vector<size_t> time_order(const std::vector<ns_t>& ts) {
+  const size_t n = ts.size();
+  size_t i = 1;
+  while (i < n && ts[i - 1] <= ts[i]) ++i;
+  if (i >= n) return {};
+  std::vector<std::pair<ns_t, size_t>> keys(n);
+  for (size_t k = 0; k < n; ++k) keys[k] = {ts[k], k};
+  // Keys are distinct (the row number breaks ties), so the order is that of a stable sort.
+  std::sort(keys.begin(), keys.end());
+  std::vector<size_t> order(n);
+  for (size_t k = 0; k < n; ++k) order[k] = keys[k].second;
+  return order;
+}
+
+// column = column[order[0]], column[order[1]], ... (one column at a time: the memory of one more).
+template <class T>
+void permute(std::vector<T>& column, const std::vector<size_t>& order) {
+  std::vector<T> out;
+  out.reserve(order.size());
+  for (const size_t k : order) out.push_back(column[k]);
+  column.swap(out);
+}
+
+// A table's rows (in file order) into time order.
+template <class Table>
+void sort_table_by_time(Table& table, const std::vector<ns_t>& ts) {
+  const std::vector<size_t> order = time_order(ts);
+  if (order.empty()) return;
+  std::apply([&order](auto&... column) { (permute(column, order), ...); }, table.columns());
+}
+
+// Records of each type by their headers alone, from `off` up to the first header that does not fit
+// (what the reader then finds there is its business): to reserve the Builder's rows once.
+std::array<size_t, IT_EV_NTYPES> count_records(const unsigned char* data, size_t off, size_t size) {
+  std::array<size_t, IT_EV_NTYPES> count{};
+  while (size - off >= itrace::kRecordHeaderBytes) {
+    const uint32_t type = load<uint32_t>(data + off), len = load<uint32_t>(data + off + 4);
+    if (len > size - off - itrace::kRecordHeaderBytes) break;
+    // (Only records long enough to be read: rows reserved stay within a small multiple of the file.)
+    if (type < IT_EV_NTYPES && len >= itrace::min_payload(type)) ++count[type];
+    off += itrace::kRecordHeaderBytes + len;
+  }
+  return count;
 }
 
 struct ThreadSeen {
@@ -62,6 +107,19 @@ struct ThreadSeen {
 class Builder {
  public:
   explicit Builder(Trace& t) : t_(t) {}
+
+  // Room for the events of each record type (`count` by type, from the record headers).
+  void reserve(const std::array<size_t, IT_EV_NTYPES>& count) {
+    t_.api.reserve(count[IT_EV_API]);
+    api_rows_ = count[IT_EV_API];
+    t_.gpu.reserve(count[IT_EV_GPU]);
+    gpu_name_.reserve(count[IT_EV_GPU]);
+    t_.switches.reserve(count[IT_EV_SWITCH]);
+    t_.tasks.reserve(count[IT_EV_TASK]);
+    t_.wakeups.reserve(count[IT_EV_WAKEUP]);
+    t_.irqs.reserve(count[IT_EV_IRQ]);
+    t_.syscalls.reserve(count[IT_EV_SYSCALL]);
+  }
 
   void api(const it_api& e, int64_t correlation = -1) {
     ApiCall c;
@@ -77,17 +135,22 @@ class Builder {
       for (int i = 0; i < 3; ++i) c.grid[i] = e.grid[i], c.block[i] = e.block[i];
     }
     auto it = api_names_.find(e.api);
-    std::string name;
     if (it != api_names_.end()) {
-      name = it->second;
+      // Interned at its first call (ids are given in the order names are first met), then reused.
+      ApiName& n = it->second;
+      if (!n.interned) n.id = t_.strings.intern(n.name), n.kind = classify_api(n.name), n.interned = true;
+      c.name = n.id;
+      c.kind = n.kind;
     } else {
-      name = "api#" + std::to_string(e.api);
+      const std::string name = "api#" + std::to_string(e.api);
       t_.count_skipped("api_index_without_name");
+      c.name = t_.strings.intern(name);
+      c.kind = classify_api(name);
     }
-    c.name = t_.strings.intern(name);
-    c.kind = classify_api(name);
-    apis_.push_back(c);
-    traced_pids_.insert(e.h.pid);
+    // The geometry column, once a call has some, has a row for every call (ApiCallTable::push).
+    if (c.geometry_known && t_.api.geometry.empty()) t_.api.geometry.reserve(std::max(api_rows_, t_.api.size() + 1));
+    t_.api.push(c);
+    traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);
   }
 
@@ -100,7 +163,7 @@ class Builder {
     a.stream = static_cast<int64_t>(e.stream);
     a.correlation = static_cast<int64_t>(e.correlation);
     for (int i = 0; i < 3; ++i) a.grid[i] = e.grid[i], a.block[i] = e.block[i];
-    gpu_.push_back(a);
+    t_.gpu.push(a);
     gpu_name_.push_back(e.name);
     if (e.kind > IT_GPU_MEMSET) t_.count_skipped("gpu_unknown_kind");
   }
@@ -113,15 +176,15 @@ class Builder {
     s.cpu = static_cast<int32_t>(e.h.cpu);
     s.prev_pid = e.h.pid;
     s.prev_tid = e.h.tid;
-    s.prev_comm = t_.strings.intern(clean(fixed_str(e.prev_comm, IT_COMM_LEN)));
+    s.prev_comm = intern_clean(fixed_str(e.prev_comm, IT_COMM_LEN));
     s.prev_state = static_cast<int64_t>(e.prev_state);
     // The kernel counts a switch as involuntary when it preempts, or when the thread is still
     // runnable (state 0, e.g. sched_yield); any other state is a block (a voluntary switch).
     s.preempted = e.preempt != 0 || e.prev_state == 0;
     s.next_pid = e.next_pid;
     s.next_tid = e.next_tid;
-    s.next_comm = t_.strings.intern(clean(fixed_str(e.next_comm, IT_COMM_LEN)));
-    switches_.push_back(s);
+    s.next_comm = intern_clean(fixed_str(e.next_comm, IT_COMM_LEN));
+    t_.switches.push(s);
   }
 
   void wakeup(const it_wakeup& e) {
@@ -132,9 +195,11 @@ class Builder {
     w.tid = e.h.tid;
     w.waker_pid = e.waker_pid;
     w.waker_tid = e.waker_tid;
-    wakeups_.push_back(w);
-    traced_pids_.insert(e.h.pid);
-    touch(e.h.pid, e.h.tid, e.h.ts, clean(fixed_str(e.comm, IT_COMM_LEN)));
+    t_.wakeups.push(w);
+    traced(e.h.pid);
+    const std::string_view comm = fixed_str(e.comm, IT_COMM_LEN);
+    if (printable_ascii(comm)) touch(e.h.pid, e.h.tid, e.h.ts, comm);
+    else touch(e.h.pid, e.h.tid, e.h.ts, clean(comm));
   }
 
   void irq(const it_irq& e) {
@@ -150,11 +215,11 @@ class Builder {
     // A kind from a newer recorder: still a hard IRQ to every count, but said (as gpu_unknown_kind).
     if (e.kind > IT_IRQ_VECTOR) t_.count_skipped("irq_unknown_kind");
     q.irq = static_cast<int32_t>(e.irq);
-    q.name = t_.strings.intern(q.kind == IrqKind::Soft ? std::string(softirq_name(e.irq)) : clean(fixed_str(e.name, IT_IRQ_NAME_LEN)));
+    q.name = q.kind == IrqKind::Soft ? t_.strings.intern(softirq_name(e.irq)) : intern_clean(fixed_str(e.name, IT_IRQ_NAME_LEN));
     q.pid = e.h.pid;
     q.tid = e.h.tid;
-    irqs_.push_back(q);
-    traced_pids_.insert(e.h.pid);
+    t_.irqs.push(q);
+    traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);  // the interrupted thread is current from start to end
     touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
   }
@@ -166,11 +231,11 @@ class Builder {
     s.pid = e.h.pid;
     s.tid = e.h.tid;
     s.nr = static_cast<int32_t>(e.nr);
-    s.name = t_.strings.intern(syscall_label(e.nr));
+    s.name = syscall_id(e.nr);
     s.ret = e.ret;
-    if (e.nr == IT_NR_IOCTL && e.fd_plus1 > 0) ioctl_fds_.push_back({syscalls_.size(), e.fd_plus1 - 1});
-    syscalls_.push_back(s);
-    traced_pids_.insert(e.h.pid);
+    if (e.nr == IT_NR_IOCTL && e.fd_plus1 > 0) ioctl_fds_.push_back({t_.syscalls.size(), e.fd_plus1 - 1});
+    t_.syscalls.push(s);
+    traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts + e.dur);
     touch(e.h.pid, e.h.tid, e.h.ts);
   }
@@ -179,7 +244,7 @@ class Builder {
   void task(const it_task& e, uint32_t state) {
     TaskEvent r;
     r.ts = static_cast<ns_t>(e.h.ts), r.pid = e.h.pid, r.tid = e.h.tid;
-    r.comm = t_.strings.intern(clean(fixed_str(e.comm, IT_COMM_LEN)));
+    r.comm = intern_clean(fixed_str(e.comm, IT_COMM_LEN));
     switch (e.kind) {
       case IT_TASK_EXISTING:
         r.kind = TaskKind::Existing;
@@ -191,9 +256,9 @@ class Builder {
       case IT_TASK_EXIT: r.kind = TaskKind::Exit; break;
       default: break;  // a later writer's kind: its thread is still seen below, the record not kept
     }
-    if (e.kind <= IT_TASK_EXIT) tasks_.push_back(r);
+    if (e.kind <= IT_TASK_EXIT) t_.tasks.push(r);
     else t_.count_skipped("task_unknown_kind");
-    traced_pids_.insert(e.h.pid);
+    traced(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
     // exec renames the thread; later names win over earlier ones.
     th.comm = clean(fixed_str(e.comm, IT_COMM_LEN));
@@ -223,7 +288,7 @@ class Builder {
     key = clean(key), value = clean(value);
     if (key.rfind("api.", 0) == 0) {
       try {
-        api_names_[static_cast<uint32_t>(std::stoul(key.substr(4)))] = value;
+        api_names_[static_cast<uint32_t>(std::stoul(key.substr(4)))] = ApiName{value};
       } catch (const std::exception&) {
         t_.count_skipped("bad_api_name_record");
       }
@@ -231,56 +296,61 @@ class Builder {
     t_.meta[std::move(key)] = std::move(value);
   }
 
+  // The tables were filled in file order; each is put in time order here.
   void finish() {
     // The process tree's records by time (file order is not time order; records of one instant
     // keep theirs).
-    std::stable_sort(tasks_.begin(), tasks_.end(), [](const TaskEvent& a, const TaskEvent& b) { return a.ts < b.ts; });
-    for (const TaskEvent& r : tasks_) t_.tasks.push(r);
+    sort_table_by_time(t_.tasks, t_.tasks.ts);
     // Switch sides belong to the threads table only for traced processes.
-    for (auto& s : switches_) {
-      if (traced_pids_.count(s.prev_pid)) touch(s.prev_pid, s.prev_tid, s.ts, t_.str(s.prev_comm));
-      if (traced_pids_.count(s.next_pid)) touch(s.next_pid, s.next_tid, s.ts, t_.str(s.next_comm));
+    const SwitchTable& sw = t_.switches;
+    for (size_t i = 0; i < sw.size(); ++i) {
+      if (is_traced(sw.prev_pid[i])) touch(sw.prev_pid[i], sw.prev_tid[i], sw.ts[i], t_.str(sw.prev_comm[i]));
+      if (is_traced(sw.next_pid[i])) touch(sw.next_pid[i], sw.next_tid[i], sw.ts[i], t_.str(sw.next_comm[i]));
     }
     // So does the waker of a wake-up (e.g. a thread waking its parent as it exits).
-    for (auto& w : wakeups_)
-      if (traced_pids_.count(w.waker_pid)) touch(w.waker_pid, w.waker_tid, w.ts);
+    const WakeupTable& wk = t_.wakeups;
+    for (size_t i = 0; i < wk.size(); ++i)
+      if (is_traced(wk.waker_pid[i])) touch(wk.waker_pid[i], wk.waker_tid[i], wk.ts[i]);
     // GPU names are resolved at the end: a STRING record may follow the first activity using it.
-    for (size_t i = 0; i < gpu_.size(); ++i) {
+    GpuActivityTable& gpu = t_.gpu;
+    for (size_t i = 0; i < gpu.size(); ++i) {
       const uint32_t id = gpu_name_[i];
       if (id == 0) {
-        gpu_[i].name = t_.strings.intern(gpu_[i].kind == GpuKind::Memcpy ? "Memcpy" : "Memset");
+        gpu.name[i] = t_.strings.intern(gpu.kind[i] == GpuKind::Memcpy ? "Memcpy" : "Memset");
         continue;
       }
       auto it = strings_.find(id);
       if (it == strings_.end()) t_.count_skipped("gpu_name_id_without_string");
-      gpu_[i].name = t_.strings.intern(it == strings_.end() ? "kernel#" + std::to_string(id) : it->second);
+      gpu.name[i] = t_.strings.intern(it == strings_.end() ? "kernel#" + std::to_string(id) : it->second);
     }
-    std::stable_sort(gpu_.begin(), gpu_.end(), [](const GpuActivity& a, const GpuActivity& b) { return a.start < b.start; });
-    t_.gpu.reserve(gpu_.size());
-    for (auto& a : gpu_) t_.gpu.push(a);
-    sort_by_ts(switches_);
-    sort_by_ts(wakeups_);
+    std::vector<uint32_t>().swap(gpu_name_);
+    sort_table_by_time(gpu, gpu.start);
+    sort_table_by_time(t_.switches, t_.switches.ts);
+    sort_table_by_time(t_.wakeups, t_.wakeups.ts);
     mark_early_vectors();
-    sort_by_ts(irqs_);
+    sort_table_by_time(t_.irqs, t_.irqs.ts);
     // An ioctl's fd is named by the latest FDNAME of that (process, fd) at or before the call.
     for (auto& [key, names] : fd_names_) std::stable_sort(names.begin(), names.end());
+    SyscallTable& sc = t_.syscalls;
     for (auto [row, fd] : ioctl_fds_) {
-      const auto it = fd_names_.find({syscalls_[row].pid, fd});
+      const auto it = fd_names_.find({sc.pid[row], fd});
       if (it == fd_names_.end()) continue;
       const auto after = std::upper_bound(it->second.begin(), it->second.end(),
-                                          std::pair<ns_t, StrId>{syscalls_[row].ts, std::numeric_limits<StrId>::max()});
-      if (after != it->second.begin() && std::prev(after)->second != kNoString)
-        syscalls_[row].fd_target = std::prev(after)->second;
+                                          std::pair<ns_t, StrId>{sc.ts[row], std::numeric_limits<StrId>::max()});
+      if (after != it->second.begin() && std::prev(after)->second != kNoString) sc.fd_target[row] = std::prev(after)->second;
     }
-    sort_by_ts(syscalls_);
-    std::stable_sort(apis_.begin(), apis_.end(), [](const ApiCall& a, const ApiCall& b) { return a.start < b.start; });
-    t_.api.reserve(apis_.size());
-    for (auto& c : apis_) t_.api.push(c);
-    for (auto& s : switches_) t_.switches.push(s);
-    for (auto& w : wakeups_) t_.wakeups.push(w);
-    for (auto& q : irqs_) t_.irqs.push(q);
-    for (auto& s : syscalls_) t_.syscalls.push(s);
+    sort_table_by_time(sc, sc.ts);
+    {
+      // (geometry is not among the columns; when present it has a row for every call.)
+      ApiCallTable& api = t_.api;
+      const std::vector<size_t> order = time_order(api.start);
+      if (!order.empty()) {
+        std::apply([&order](auto&... column) { (permute(column, order), ...); }, api.columns());
+        if (!api.geometry.empty()) permute(api.geometry, order);
+      }
+    }
     std::vector<std::pair<int64_t, ThreadSeen*>> order;
+    order.reserve(threads_.size());
     for (auto& [tid, th] : threads_) order.push_back({tid, &th});
     std::sort(order.begin(), order.end(), [](auto& a, auto& b) {
       return a.second->pid != b.second->pid ? a.second->pid < b.second->pid : a.first < b.first;
@@ -310,8 +380,49 @@ class Builder {
     return s;
   }
 
+  // clean() leaves printable ASCII as it is: such a name (nearly every one) is interned without a copy.
+  static bool printable_ascii(std::string_view s) {
+    for (const char ch : s)
+      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7F) return false;
+    return true;
+  }
+  StrId intern_clean(std::string_view raw) {
+    return printable_ascii(raw) ? t_.strings.intern(raw) : t_.strings.intern(clean(raw));
+  }
+
+  // A syscall's interned label, by number (the same id intern(syscall_label(nr)) gives).
+  StrId syscall_id(uint32_t nr) {
+    if (nr < syscall_ids_.size() && syscall_ids_[nr] != kNoString) return syscall_ids_[nr];
+    const StrId id = t_.strings.intern(syscall_label(nr));
+    if (nr < 1024) {
+      if (nr >= syscall_ids_.size()) syscall_ids_.resize(nr + 1, kNoString);
+      syscall_ids_[nr] = id;
+    }
+    return id;
+  }
+
+  // traced_pids_.insert(pid), without the set's lookup when pid is the one added last.
+  void traced(int64_t pid) {
+    if (pid == last_traced_pid_ && !traced_pids_.empty()) return;
+    traced_pids_.insert(pid);
+    last_traced_pid_ = pid;
+  }
+
+  // traced_pids_.count(pid) != 0, for finish() (the set no longer grows): the last answer kept for
+  // each of the last two pids asked (a switch's two sides).
+  bool is_traced(int64_t pid) {
+    for (auto& [p, yes] : traced_asked_)
+      if (p == pid) return yes;
+    traced_asked_[1] = traced_asked_[0];
+    traced_asked_[0] = {pid, traced_pids_.count(pid) != 0};
+    return traced_asked_[0].second;
+  }
+
   ThreadSeen& touch(int64_t pid, int64_t tid, uint64_t ts, std::string_view comm = {}) {
-    ThreadSeen& th = threads_[tid];
+    // The thread touched last is touched again by most events (a syscall's two ends, a thread's run
+    // of events on its CPU): its entry is kept (unordered_map entries do not move on a rehash).
+    if (!last_thread_ || tid != last_tid_) last_thread_ = &threads_[tid], last_tid_ = tid;
+    ThreadSeen& th = *last_thread_;
     th.pid = pid;
     th.first = std::min<ns_t>(th.first, static_cast<ns_t>(ts));
     th.last = std::max<ns_t>(th.last, static_cast<ns_t>(ts));
@@ -330,25 +441,31 @@ class Builder {
     if (saw_vector_kind_ || it == t_.meta.end() || it->second.empty()) return;
     const std::vector<std::string> list = split_commas(it->second);
     const std::unordered_set<std::string> names(list.begin(), list.end());
-    for (Irq& q : irqs_)
-      if (q.kind == IrqKind::Hard && names.count(std::string(t_.str(q.name)))) q.system_vector = true;
+    IrqTable& q = t_.irqs;
+    for (size_t i = 0; i < q.size(); ++i)
+      if (q.kind[i] == IrqKind::Hard && names.count(std::string(t_.str(q.name[i])))) q.system_vector[i] = 1;
   }
 
   Trace& t_;
   bool saw_vector_kind_ = false;
-  std::unordered_map<uint32_t, std::string> api_names_;
+  struct ApiName {
+    std::string name;
+    bool interned = false;  // id and kind below are set
+    StrId id = kNoString;
+    ApiKind kind = ApiKind::Other;
+  };
+  std::unordered_map<uint32_t, ApiName> api_names_;
   std::unordered_set<int64_t> traced_pids_;
+  int64_t last_traced_pid_ = 0;
+  std::pair<int64_t, bool> traced_asked_[2] = {{INT64_MIN, false}, {INT64_MIN, false}};  // is_traced()
   std::unordered_map<int64_t, ThreadSeen> threads_;
-  std::vector<ApiCall> apis_;
-  std::vector<GpuActivity> gpu_;
-  std::vector<uint32_t> gpu_name_;
+  ThreadSeen* last_thread_ = nullptr;
+  int64_t last_tid_ = 0;
+  std::vector<StrId> syscall_ids_;  // syscall_id(): by number below 1024, kNoString until met
+  size_t api_rows_ = 0;  // API records counted by reserve()
+  std::vector<uint32_t> gpu_name_;  // the STRING id of each row of t_.gpu (file order)
   std::unordered_map<uint32_t, std::string> strings_;
-  std::vector<ContextSwitch> switches_;
-  std::vector<TaskEvent> tasks_;  // TASK records (Trace::tasks)
-  std::vector<Wakeup> wakeups_;
-  std::vector<Irq> irqs_;
-  std::vector<Syscall> syscalls_;
-  std::vector<std::pair<size_t, uint32_t>> ioctl_fds_;  // (row in syscalls_, fd) of ioctls
+  std::vector<std::pair<size_t, uint32_t>> ioctl_fds_;  // (row in t_.syscalls, file order; fd) of ioctls
   std::map<std::pair<int64_t, uint32_t>, std::vector<std::pair<ns_t, StrId>>> fd_names_;  // (pid, fd) -> (ts, name)
 };
 
@@ -383,6 +500,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     throw InputError(name, 12, "bad header size " + std::to_string(header_bytes));
 
   Builder b(t);
+  b.reserve(count_records(data, header_bytes, size));
   bool complete = false;
   size_t off = header_bytes;
   // A crash before the last blocks reached the disk leaves zeros at the end (zero_filled_tail.h):
