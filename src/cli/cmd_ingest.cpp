@@ -11,6 +11,7 @@
 
 #include "cli/load_noting.h"
 #include "cli/registry.h"
+#include "ingest/input_buffer.h"
 #include "ingest/load.h"
 #include "report/text_table.h"
 #include "util/error.h"
@@ -71,7 +72,8 @@ TaskCounts count_tasks(const Trace& t) {
   return k;
 }
 
-nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
+// `bytes`: the file's size; -1 for a pipe or FIFO, whose size is not known (review S42 L6: "read 0 B").
+nlohmann::json to_json(const Trace& t, double seconds, int64_t bytes) {
   const Counts c = count(t);
   int64_t annotations = 0;
   for (uint8_t u : t.ops.user_annotation) annotations += u;
@@ -91,7 +93,7 @@ nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
                       {"skipped", t.skipped},
                       {"meta", t.meta},
                       {"read_seconds", seconds},
-                      {"file_bytes", bytes}};
+                      {"file_bytes", bytes >= 0 ? nlohmann::json(bytes) : nlohmann::json(nullptr)}};
   // Launch calls of a process CUPTI recorded none of (its launch callbacks refused) are unknown,
   // not the rows read: null and why; a partial count says what it leaves out (trace/launch_coverage.h).
   if (!t.launch_coverage.measured()) {
@@ -112,7 +114,7 @@ nlohmann::json to_json(const Trace& t, double seconds, uint64_t bytes) {
   return j;
 }
 
-void print(const Trace& t, double seconds, uint64_t bytes) {
+void print(const Trace& t, double seconds, int64_t bytes) {
   const Counts c = count(t);
   std::cout << t.file << "\n";
   TextTable tab({"table", "rows"});
@@ -157,8 +159,8 @@ void print(const Trace& t, double seconds, uint64_t bytes) {
   for (auto* kv : meta) {
     std::cout << "  " << kv->first << " = " << kv->second << "\n";
   }
-  std::cout << "read " << format_bytes(static_cast<double>(bytes)) << " in " << format_ns(seconds * 1e9)
-            << "\n";
+  std::cout << "read " << (bytes >= 0 ? format_bytes(static_cast<double>(bytes)) : std::string("a stream (size not known)"))
+            << " in " << format_ns(seconds * 1e9) << "\n";
 }
 
 void run(const Options& o) {
@@ -169,14 +171,16 @@ void run(const Options& o) {
     const auto t0 = std::chrono::steady_clock::now();
     // The notes every verb gives (an incomplete recording, lost events, unmeasured launches): ingest
     // printed only the last (audit EW L4). Their time is counted in the read, as small as it is.
+    const bool stream = input_read_only_once(path);  // (asked before the read: a FIFO's state may change)
     const Trace t = load_trace_noting(path, lo);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::error_code ec;
-    const uint64_t bytes = std::filesystem::file_size(path, ec);
+    const uint64_t size = std::filesystem::file_size(path, ec);
+    const int64_t bytes = stream || ec ? -1 : static_cast<int64_t>(size);
     if (o.json) {
-      all.push_back(to_json(t, s, ec ? 0 : bytes));
+      all.push_back(to_json(t, s, bytes));
     } else {
-      print(t, s, ec ? 0 : bytes);
+      print(t, s, bytes);
     }
   }
   if (o.json) {

@@ -24,6 +24,16 @@ for verb in VERBS:
     # "traces is required" / "A subcommand is required" hid the misspelt option).
     check("--no-such-option-xyz" in bad.stderr, verb + " names the unknown option: " + bad.stderr.strip()[:200])
 
+# An unknown option with its value as a word of its own, before a command after `--`: named, not
+# the command's words (review S42 M2: "not expected: hi /bin/echo"); a bare `--` is no option (L1).
+for words, want in ((["record", "-o", "x.itrace", "--durration", "1", "--", "/bin/echo", "hi"], "--durration"),
+                    (["record", "--bogus", "2", "--", "/bin/echo", "--weird"], "--bogus"),
+                    (["analyze", "--json", "--"], "traces is required"),
+                    (["sched", "--json", "--"], "input is required")):
+    r = run(*words)
+    check(r.returncode == 2 and want in r.stderr and "/bin/echo" not in r.stderr,
+          " ".join(words) + ": expected exit 2 naming " + want + ", got %d %s" % (r.returncode, r.stderr.strip()[:200]))
+
 
 def positionals_listed(words):
     """The usage line of `infertrace WORDS --help` names only positionals its Positionals section
