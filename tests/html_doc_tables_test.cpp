@@ -296,6 +296,15 @@ TEST(HtmlDocTables, UnlabelledKeysAreShownAndAbsentColumnsLeftOut) {
   EXPECT_FALSE(has(t, "GPU idle (% of IL)")) << t;
 }
 
+// The sweep section's two charts as the page draws them.
+static std::string sweep_charts(const json& doc) {
+  html::ReportInputs in;
+  in.docs.push_back({"doc.json", doc});
+  const std::string page = html::render_report(in);
+  const size_t b = page.find("<div class=\"cols\">"), e = page.find("</div>", b);
+  return b == std::string::npos ? std::string() : page.substr(b, e - b);
+}
+
 // A saved sweep's points are charted by batch size whatever their order in the document (review HR
 // L7: a reordered document's line went back and forth), and a point the log2 batch axis cannot
 // place (batch 0) is in the table only, with a note saying so.
@@ -306,15 +315,8 @@ TEST(HtmlDocTables, SweepChartsFollowTheBatchOrder) {
   json shuffled = sorted;
   std::swap(shuffled["points"][0], shuffled["points"][2]);  // 8, 2, 1
   ASSERT_EQ(shuffled["points"][0]["batch"], 8);
-  auto charts = [](const json& doc) {
-    html::ReportInputs in;
-    in.docs.push_back({"doc.json", doc});
-    const std::string page = html::render_report(in);
-    const size_t b = page.find("<div class=\"cols\">"), e = page.find("</div>", b);
-    return b == std::string::npos ? std::string() : page.substr(b, e - b);
-  };
-  EXPECT_FALSE(charts(sorted).empty());
-  EXPECT_EQ(charts(shuffled), charts(sorted));
+  EXPECT_FALSE(sweep_charts(sorted).empty());
+  EXPECT_EQ(sweep_charts(shuffled), sweep_charts(sorted));
   json with_zero = sorted;
   with_zero["points"].push_back(sorted["points"][0]);
   with_zero["points"].back()["batch"] = 0;
@@ -332,13 +334,6 @@ TEST(HtmlDocTables, SweepBatchAsTextOrBelowOne) {
   const json sorted = sweep_json(analyze_sweep({sweep_point(1, "b1.json", launch_figures(false, 900, 125)),
                                                 sweep_point(2, "b2.json", launch_figures(false, 700, 300)),
                                                 sweep_point(8, "b8.json", launch_figures(true, 123, 456))}));
-  auto charts = [](const json& doc) {
-    html::ReportInputs in;
-    in.docs.push_back({"doc.json", doc});
-    const std::string page = html::render_report(in);
-    const size_t b = page.find("<div class=\"cols\">"), e = page.find("</div>", b);
-    return b == std::string::npos ? std::string() : page.substr(b, e - b);
-  };
   json edited = sorted;
   edited["points"][2]["batch"] = "8";
   json tiny = sorted["points"][0], word = sorted["points"][1];
@@ -347,15 +342,15 @@ TEST(HtmlDocTables, SweepBatchAsTextOrBelowOne) {
   edited["points"].push_back(tiny);
   edited["points"].push_back(word);
   // Charted exactly as the document with 8 as a number and without the two others.
-  EXPECT_FALSE(charts(sorted).empty());
-  EXPECT_EQ(charts(edited), charts(sorted));
+  EXPECT_FALSE(sweep_charts(sorted).empty());
+  EXPECT_EQ(sweep_charts(edited), sweep_charts(sorted));
   const std::string t = doc_section(edited);
   EXPECT_TRUE(has(t, "1 point gives the batch as text, not as a JSON number (\"8\"): charted as the number it reads.")) << t;
   EXPECT_TRUE(has(t, "1 point has a batch that is not a number (\"abc\"): in the table only, not charted.")) << t;
   EXPECT_TRUE(has(t, "1 point has no batch size of 1 or more")) << t;
   json one_text = sorted;
   one_text["points"][0]["batch"] = " 1 ";
-  EXPECT_EQ(charts(one_text), charts(sorted));
+  EXPECT_EQ(sweep_charts(one_text), sweep_charts(sorted));
   one_text["points"][0]["batch"] = "0x1";  // (hex is no batch written as a number)
   EXPECT_TRUE(has(doc_section(one_text), "1 point has a batch that is not a number (\"0x1\")")) << doc_section(one_text);
   // A text batch that reads as a number is that number in the table too: no "not a number" note

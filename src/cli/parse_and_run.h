@@ -46,7 +46,7 @@ inline int checked_output(int code) {
   return 1;
 }
 
-// The first `--NAME` (or `--NAME=VALUE`) before a `--` that the verb on the command line (and its
+// The first `--NAME` (or `--NAME=VALUE`, returned whole) before a `--` that the verb on the command line (and its
 // sub-verbs) has no option for; "" when there is none. Asked only once parsing failed: CLI11 can
 // report another word instead (record's `--durration 1 -- CMD ARGS` read 1 as the command and
 // named ARGS as unexpected; a missing required argument hid it: review DJ M2, S42 M2).
@@ -67,7 +67,7 @@ inline std::string unknown_long_option(CLI::App& app, const std::vector<std::str
     const std::string& w = words[i];
     if (w.size() < 3 || w.compare(0, 2, "--") != 0) continue;
     const std::string name = w.substr(0, w.find('='));
-    if (!verb->get_option_no_throw(name) && !app.get_option_no_throw(name)) return name;
+    if (!verb->get_option_no_throw(name) && !app.get_option_no_throw(name)) return w;  // as given: "--size-mib="
   }
   return "";
 }
