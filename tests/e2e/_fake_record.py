@@ -6,7 +6,8 @@ import os
 import sqlite3
 import subprocess
 
-from _harness import EXE, check, skip
+from _harness import EXE, check
+from _record_prereq import skip_if_recorder_refused
 
 FAKE = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 
@@ -21,8 +22,7 @@ def record_fake(tmp, workload, *args, env=None, runtime="libfakecudart.so"):
                         "--lib", os.path.join(FAKE, runtime), "--lib", os.path.join(FAKE, "libfakecuda.so"),
                         "--", os.path.join(FAKE, workload), *[str(a) for a in args]],
                        capture_output=True, text=True, timeout=300, env=dict(os.environ, **(env or {})))
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    skip_if_recorder_refused(r)
     check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
     made = {}
     for line in r.stdout.splitlines():

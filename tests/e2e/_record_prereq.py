@@ -41,8 +41,7 @@ def compile_and_record(cc, source, tmp, name, events="sched,syscall"):
     rec = os.path.join(tmp, "run.itrace")
     r = subprocess.run([EXE, "record", "--cuda", "uprobe", "--events", events, "-o", rec, "--", prog],
                        capture_output=True, text=True, timeout=300)
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    skip_if_recorder_refused(r)
     return r, rec
 
 
@@ -52,3 +51,10 @@ def export_csv(rec, tmp):
     e = subprocess.run([EXE, "export", "--csv", out, rec], capture_output=True, text=True, timeout=300)
     check(e.returncode == 0, f"export: {e.stderr}")
     return out if e.returncode == 0 else None
+
+
+def skip_if_recorder_refused(r):
+    """Skips (77) when a `record` run (a CompletedProcess with text stderr) failed because the
+    recorder cannot run on this machine: no CAP_BPF, no kernel BTF, no tracefs."""
+    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
+        skip("recorder cannot run here: " + r.stderr.strip()[:200])

@@ -27,7 +27,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import require_recorder, skip_if_recorder_refused  # noqa: E402
 
 require_recorder()
 
@@ -40,8 +40,7 @@ with tempfile.TemporaryDirectory() as tmp:
                         "--lib", os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
                         "--", os.path.join(fake, "fakecuda_tid_reuse"), str(N)],
                        capture_output=True, text=True, timeout=300)
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    skip_if_recorder_refused(r)
     if "command exit status: 77" in r.stderr:
         skip("no process got its killed predecessor's id: " + r.stderr.strip()[-300:])
     check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")

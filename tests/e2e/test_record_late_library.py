@@ -23,8 +23,8 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _harness import EXE, check, failures  # noqa: E402
+from _record_prereq import require_recorder, skip_if_recorder_refused  # noqa: E402
 
 require_recorder()
 
@@ -55,8 +55,7 @@ def run(tmp, name, lib, extra, wait_for_warning):
     p.wait(timeout=300)
     reader.join()
     r = subprocess.CompletedProcess(p.args, p.returncode, out, "".join(err_lines))
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    skip_if_recorder_refused(r)
     check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"{name}: record: {r.returncode} {r.stderr}")
     made = {}
     for line in r.stdout.splitlines():

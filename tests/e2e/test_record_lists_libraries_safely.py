@@ -22,7 +22,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder_and_cc  # noqa: E402
+from _record_prereq import require_recorder_and_cc, skip_if_recorder_refused  # noqa: E402
 
 cc = require_recorder_and_cc()
 
@@ -122,8 +122,7 @@ def runs_of(prog, tmp, label):
     env = dict(os.environ, LISTING_TEST_MARKER=marker)
     r = subprocess.run([EXE, "record", "--cuda", "uprobe", "--events", "sched", "-o", rec, "--", prog],
                        capture_output=True, text=True, timeout=300, env=env)
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    skip_if_recorder_refused(r)
     check(r.returncode == 0, f"{label}: record rc={r.returncode}: {r.stderr}")
     db = os.path.join(tmp, label + ".sqlite")
     e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)

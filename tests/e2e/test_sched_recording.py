@@ -18,6 +18,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE as exe, check, failures, skip  # noqa: E402
+from _record_prereq import skip_if_recorder_refused  # noqa: E402
 from _report_page import fmt_ns, row, section_text  # noqa: E402
 
 
@@ -111,8 +112,7 @@ with tempfile.TemporaryDirectory() as tmp:
     if "--cuda" in rec_help.stdout:
         args += ["--cuda", "uprobe"]  # the fake library is probed with uprobes, GPU or not
     r = subprocess.run(args + ["--", prog], capture_output=True, text=True, timeout=300)
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    skip_if_recorder_refused(r)
     check(r.returncode == 0, f"record exit {r.returncode}: {r.stderr}")
 
     probe = subprocess.run([exe, "sched", rec], capture_output=True, text=True, timeout=300)

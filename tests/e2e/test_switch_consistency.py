@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE as exe, check, failures, skip  # noqa: E402
 import _ftrace_sched as ftrace  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
-from _record_prereq import require_recorder_and_cc  # noqa: E402
+from _record_prereq import require_recorder_and_cc, skip_if_recorder_refused  # noqa: E402
 
 cc = require_recorder_and_cc()  # root, BTF, a C compiler, the record verb; commands run as root
 taskset = shutil.which("taskset")
@@ -60,8 +60,7 @@ def record(tmp, prog, spinner, name, workload, neighbour):
         if spinning:
             spinning.kill()
             spinning.wait()
-    if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
-        skip("recorder cannot run here: " + r.stderr.strip()[:200])
+    skip_if_recorder_refused(r)
     check(r.returncode == 0, f"{name}: record exit {r.returncode}: {r.stderr}")
     m = re.search(r"^dropped \(.*\): (\d+)", r.stderr, re.M)
     check(m is not None, f"{name}: no dropped line in {r.stderr}")
