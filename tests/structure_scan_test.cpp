@@ -4,16 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "ingest/input_buffer.h"
-#include "ingest/kineto/input_pages.h"
+#include "ingest/input_pages.h"
 #include "ingest/kineto/structure_scan.h"
 #include "kineto_test_util.h"
+#include "mapped_kb.h"
 
 namespace infertrace::kineto {
 namespace {
@@ -62,26 +61,6 @@ TEST(QuickCuts, CutsSitBetweenEventsAPieceApartAndEachSearchSaysWhatItRead) {
   }
   // Without the callback: the same cuts.
   EXPECT_EQ(quick_cuts(doc.data(), doc.size(), chunk, edge), cuts);
-}
-
-// Kilobytes of the mapping containing `p` that are resident (its "Rss:" in /proc/self/smaps).
-long mapped_kb(const void* p) {
-  std::ifstream smaps("/proc/self/smaps");
-  const auto a = reinterpret_cast<uintptr_t>(p);
-  std::string line;
-  bool inside = false;
-  while (std::getline(smaps, line)) {
-    uintptr_t lo = 0, hi = 0;
-    char dash = 0;
-    std::istringstream head(line);
-    if (head >> std::hex >> lo >> dash >> hi && dash == '-' && line.find(' ') != std::string::npos &&
-        line.find(':') > line.find(' ')) {
-      inside = lo <= a && a < hi;
-      continue;
-    }
-    if (inside && line.rfind("Rss:", 0) == 0) return std::stol(line.substr(4));
-  }
-  return -1;
 }
 
 TEST(DropBlocks, UnmapsTheWholeBlocksARangeTouches) {

@@ -95,8 +95,8 @@ Trace load_trace(InputBuffer in, const std::string& path, const LoadOptions& opt
 
   // An infertrace recording (.itrace) is recognised from its content, before the JSON check.
   if (sniff_format(in.data(), in.size(), /*complete=*/true, path) == Format::Recording) {
-    in.prefault();
-    return read_recording_bytes(in.data(), in.size(), path);
+    // A mapped file is mapped in a window at a time as it is read (SequentialPages).
+    return read_recording_bytes(in.data(), in.size(), path, /*release_input=*/in.file_backed());
   }
 
   t.source = TraceSource::Kineto;

@@ -1,6 +1,6 @@
 #include "ingest/kineto/kineto_reader.h"
 
-#include "ingest/kineto/input_pages.h"
+#include "ingest/input_pages.h"
 
 #include <functional>
 #include <string>

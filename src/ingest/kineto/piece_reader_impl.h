@@ -13,7 +13,7 @@
 
 #include "ingest/kineto/event_scan_impl.h"
 #include "ingest/kineto/event_sink.h"
-#include "ingest/kineto/input_pages.h"
+#include "ingest/input_pages.h"
 #include "ingest/kineto/json_number.h"
 #include "ingest/kineto/piece_reader.h"
 #include "ingest/kineto/string_id.h"

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ingest/input_pages.h"
 #include "ingest/recording/cupti_callbacks.h"
 #include "ingest/recording/cut_record_check.h"
 #include "ingest/recording/impossible_threads.h"
@@ -85,9 +86,11 @@ void sort_table_by_time(Table& table, const std::vector<ns_t>& ts) {
 
 // Records of each type by their headers alone, from `off` up to the first header that does not fit
 // (what the reader then finds there is its business): to reserve the Builder's rows once.
-std::array<size_t, IT_EV_NTYPES> count_records(const unsigned char* data, size_t off, size_t size) {
+std::array<size_t, IT_EV_NTYPES> count_records(const unsigned char* data, size_t off, size_t size, bool release_input) {
   std::array<size_t, IT_EV_NTYPES> count{};
+  SequentialPages pages(reinterpret_cast<const char*>(data), size, release_input);
   while (size - off >= itrace::kRecordHeaderBytes) {
+    pages.at(off);
     const uint32_t type = load<uint32_t>(data + off), len = load<uint32_t>(data + off + 4);
     if (len > size - off - itrace::kRecordHeaderBytes) break;
     // (Only records long enough to be read: rows reserved stay within a small multiple of the file.)
@@ -481,7 +484,7 @@ bool is_recording(const char* data, size_t size) {
   return size >= sizeof(itrace::kMagic) && std::memcmp(data, itrace::kMagic, sizeof(itrace::kMagic)) == 0;
 }
 
-Trace read_recording_bytes(const unsigned char* data, size_t size, const std::string& name) {
+Trace read_recording_bytes(const unsigned char* data, size_t size, const std::string& name, bool release_input) {
   Trace t;
   t.source = TraceSource::Recording;
   t.file = name;
@@ -500,7 +503,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     throw InputError(name, 12, "bad header size " + std::to_string(header_bytes));
 
   Builder b(t);
-  b.reserve(count_records(data, header_bytes, size));
+  b.reserve(count_records(data, header_bytes, size, release_input));
   bool complete = false;
   size_t off = header_bytes;
   // A crash before the last blocks reached the disk leaves zeros at the end (zero_filled_tail.h):
@@ -508,7 +511,9 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
   // zeros begin inside is left out with them (it would read as an event with zeroed fields).
   const size_t zeros_from = itrace::final_zero_run_start(data, header_bytes, size);
   int64_t skipped_gpu = 0;  // GPU records left out (Trace::skipped_gpu_events)
+  SequentialPages pages(reinterpret_cast<const char*>(data), size, release_input);
   while (off < size) {
+    pages.at(off);
     // Only a record that reaches the final zero run can start it: one comparison for every other
     // record (a clean recording's run is its END record's own zero bytes).
     const bool whole_header = size - off >= itrace::kRecordHeaderBytes;
@@ -656,6 +661,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
     }
     off += itrace::kRecordHeaderBytes + len;
   }
+  pages.finish();  // (before the tables are put in time order: the file's pages are not needed there)
   b.finish();
   t.meta["recording.complete"] = complete ? "true" : "false";
   if (skipped_gpu > 0) t.meta["skipped_gpu_events"] = std::to_string(skipped_gpu);

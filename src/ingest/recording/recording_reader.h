@@ -18,9 +18,12 @@ bool is_recording(const char* data, size_t size);
 Trace read_recording(const std::string& path);
 
 // The same from bytes already in memory (`name` is used in errors); the fuzz target calls this.
-Trace read_recording_bytes(const unsigned char* data, size_t size, const std::string& name);
-inline Trace read_recording_bytes(const char* data, size_t size, const std::string& name) {
-  return read_recording_bytes(reinterpret_cast<const unsigned char*>(data), size, name);
+// `release_input`: the bytes are a private mapping of the file, not yet mapped in
+// (InputBuffer::file_backed()): a window of them is mapped in as the reader goes and the pages
+// behind it dropped (SequentialPages), so the file does not stay in memory beside its tables.
+Trace read_recording_bytes(const unsigned char* data, size_t size, const std::string& name, bool release_input = false);
+inline Trace read_recording_bytes(const char* data, size_t size, const std::string& name, bool release_input = false) {
+  return read_recording_bytes(reinterpret_cast<const unsigned char*>(data), size, name, release_input);
 }
 
 }  // namespace infertrace
