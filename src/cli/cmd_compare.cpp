@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "analysis/compare.h"
+#include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "cli/result_document.h"
@@ -76,10 +77,11 @@ const CommandRegistrar reg(310, "compare", [](CLI::App& app) {
       "The first input is the baseline. Name a scenario with NAME=PATH. Slowdown is computed from a\n"
       "\"throughput\" value when every input has one (bench interference writes it), else from launches\n"
       "per second of wall time. See docs/sched.md.");
-  cmd->add_option("inputs", args->inputs,
-                  "Recordings (.itrace), traces, or saved analyses (.json): the baseline first, then one or more "
-                  "scenarios")
+  CLI::Option* inputs = cmd->add_option("inputs", args->inputs,
+                                        "Recordings (.itrace), traces, or saved analyses (.json): the baseline "
+                                        "first, then one or more scenarios")
       ->required();
+  inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
   cmd->add_flag("--json", args->json, "Machine-readable output (docs/sched.md)");
   cmd->callback([args]() { run(*args); });
 });

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <utility>
 
+#include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
 #include "cli/result_document.h"
@@ -99,9 +100,11 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report (charts, tables, timeline) from traces "
                                            "and saved --json results of other verbs");
-  cmd->add_option("inputs", opt->inputs, "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
-                                         "results (sweep, fusion, bench threads, analyze, sched, compare)")
+  CLI::Option* inputs = cmd->add_option("inputs", opt->inputs,
+                                        "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
+                                        "results (sweep, fusion, bench threads, analyze, sched, compare)")
       ->required();
+  inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
   cmd->add_option("-o,--output", opt->out, "HTML file to write (/dev/stdout: into the open stdout, at its offset)")
       ->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
