@@ -6,6 +6,7 @@
 #include "analysis/launch.h"
 #include "analysis/sched.h"
 #include "cli/export_outputs.h"
+#include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/numeric_options.h"
 #include "cli/registry.h"
@@ -102,8 +103,9 @@ const CommandRegistrar reg(100, "analyze", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("analyze", "Launch and queue metrics of PyTorch profiler traces: TKLQT (launch and "
                                             "queue parts), AKD, inference latency, GPU/CPU idle, CPU- or GPU-bound, "
                                             "per API, kernel, operator and stream");
-  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz) or recordings (.itrace, with the scheduler analysis); one section per trace")
+  CLI::Option* inputs = cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz) or recordings (.itrace, with the scheduler analysis); one section per trace")
       ->required();
+  inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
   cmd->add_flag("--json", opt->json, "Print one JSON document (schema_version 1, docs/analyze.md) instead of tables");
   cmd->add_option("--csv", opt->csv_dir, "Also write one CSV file per table into this directory");
   // (as sched and fusion: a table of no rows is no request)

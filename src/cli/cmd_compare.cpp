@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "analysis/compare.h"
+#include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "cli/result_document.h"
@@ -24,22 +25,20 @@ struct CompareArgs {
   bool json = false;
 };
 
-// "NAME=PATH" names a scenario; a plain path is named after its file.
-std::pair<std::string, std::string> split_label(const std::string& arg) {
-  const size_t eq = arg.find('=');
-  if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(arg)) {
-    // "a=" names a scenario and no file: said so, not ": cannot open" about an empty path.
-    if (eq + 1 == arg.size()) throw UsageError("compare: " + arg + " names no file (expected NAME=PATH)");
-    return {arg.substr(0, eq), arg.substr(eq + 1)};
-  }
+// "NAME=PATH" names a scenario; a plain path is named after its file, less .gz, .json, .itrace; an
+// inherited descriptor (<(...)'s /dev/fd/63) after its place among the inputs, `place`.
+std::pair<std::string, std::string> split_label(const std::string& arg, size_t place) {
+  NamedInput in = split_named_input(arg, "compare");
+  if (!in.name.empty()) return {in.name, in.path};
+  if (std::string name = descriptor_input_name("compare", arg, place); !name.empty()) return {name, arg};
   std::string stem = std::filesystem::path(arg).filename().string();
   for (const char* ext : {".gz", ".json", ".itrace"})  // ".gz" first: x.json.gz is "x"
     if (stem.size() > std::strlen(ext) && stem.ends_with(ext)) stem.resize(stem.size() - std::strlen(ext));
   return {stem, arg};
 }
 
-ScenarioMetrics load_scenario(const std::string& arg) {
-  const auto [name, path] = split_label(arg);
+ScenarioMetrics load_scenario(const std::string& arg, size_t place) {
+  const auto [name, path] = split_label(arg, place);
   ResultOrTrace in = read_result_or_trace(path);
   if (const std::optional<std::string>& text = in.result) {
     nlohmann::json doc;
@@ -59,7 +58,7 @@ void run(const CompareArgs& a) {
   if (a.inputs.size() < 2) throw UsageError("compare needs at least two inputs: the baseline first, then the scenarios");
   std::vector<ScenarioMetrics> scenarios;
   for (const std::string& in : a.inputs) {
-    scenarios.push_back(load_scenario(in));
+    scenarios.push_back(load_scenario(in, scenarios.size() + 1));
     for (size_t i = 0; i + 1 < scenarios.size(); ++i)
       if (scenarios[i].name == scenarios.back().name)
         throw UsageError("compare: two scenarios are named '" + scenarios.back().name + "'; name them with NAME=PATH");
@@ -76,10 +75,11 @@ const CommandRegistrar reg(310, "compare", [](CLI::App& app) {
       "The first input is the baseline. Name a scenario with NAME=PATH. Slowdown is computed from a\n"
       "\"throughput\" value when every input has one (bench interference writes it), else from launches\n"
       "per second of wall time. See docs/sched.md.");
-  cmd->add_option("inputs", args->inputs,
-                  "Recordings (.itrace), traces, or saved analyses (.json): the baseline first, then one or more "
-                  "scenarios")
+  CLI::Option* inputs = cmd->add_option("inputs", args->inputs,
+                                        "Recordings (.itrace), traces, or saved analyses (.json): the baseline "
+                                        "first, then one or more scenarios")
       ->required();
+  inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
   cmd->add_flag("--json", args->json, "Machine-readable output (docs/sched.md)");
   cmd->callback([args]() { run(*args); });
 });

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/registry.h"
 #include "ingest/input_buffer.h"
@@ -193,7 +194,8 @@ void run(const Options& o) {
 const CommandRegistrar reg(150, "ingest", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("ingest", "Read traces and show what the reader found (tables, skipped events)");
-  cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz) or recordings (.itrace)")->required();
+  CLI::Option* inputs = cmd->add_option("traces", opt->traces, "Kineto traces (.json or .json.gz) or recordings (.itrace)")->required();
+  inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/ingest.md)");
   cmd->add_option("--chunk-bytes", opt->chunk_bytes,
                   "Read the traceEvents array in pieces of about this many bytes (0 = automatic)");

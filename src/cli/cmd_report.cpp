@@ -9,6 +9,7 @@
 #include <iostream>
 #include <utility>
 
+#include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
 #include "cli/result_document.h"
@@ -99,18 +100,31 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report (charts, tables, timeline) from traces "
                                            "and saved --json results of other verbs");
-  cmd->add_option("inputs", opt->inputs, "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
-                                         "results (sweep, fusion, bench threads, analyze, sched, compare)")
+  CLI::Option* inputs = cmd->add_option("inputs", opt->inputs,
+                                        "Kineto traces (.json/.json.gz), recordings (.itrace) and saved --json "
+                                        "results (sweep, fusion, bench threads, analyze, sched, compare); NAME=PATH "
+                                        "names one (default: its file name)")
       ->required();
+  inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
   cmd->add_option("-o,--output", opt->out, "HTML file to write (/dev/stdout: into the open stdout, at its offset)")
       ->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
   cmd->callback([opt]() {
+    // NAME=PATH names an input (as in compare); a descriptor (<(...)) is named after its place.
+    std::vector<NamedInput> named;
+    std::vector<std::string> paths;
+    for (const std::string& arg : opt->inputs) {
+      named.push_back(split_named_input(arg, "report"));
+      paths.push_back(named.back().path);
+    }
     // Checked before anything is read: the page must not replace an input nor a directory.
-    check_output_file(opt->out, opt->inputs, "an input of the report");
+    check_output_file(opt->out, paths, "an input of the report");
     ReportData data;
     data.inputs.title = opt->title;
-    for (auto& in : opt->inputs) add_report_input(data, in);
+    for (size_t i = 0; i < named.size(); ++i) {
+      const std::string& path = named[i].path;
+      add_report_input(data, path, named[i].name.empty() ? descriptor_input_name("report", path, i + 1) : named[i].name);
+    }
     const auto f = write_report(data, opt->out);
     for (auto& line : f) std::cout << "- " << line << "\n";
     std::cout << "report: " << opt->out << "\n";

@@ -14,6 +14,7 @@
 
 #include "analysis/sweep.h"
 #include "cli/engine_run_doc.h"
+#include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/output_file.h"
 #include "cli/registry.h"
@@ -149,8 +150,9 @@ const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sweep", "Batch sweep: TKLQT, idle time and the CPU-bound to GPU-bound transition across "
                                           "traces of one model at several batch sizes");
-  cmd->add_option("traces", opt->traces, "Kineto traces (.json/.json.gz) or recordings, one per batch size (at least two)")
+  CLI::Option* inputs = cmd->add_option("traces", opt->traces, "Kineto traces (.json/.json.gz) or recordings, one per batch size (at least two)")
       ->required();
+  inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
   cmd->add_option("--label", opt->labels, "bs=N: batch size of each trace, in trace order (default: bs<N> in the file name)")
       ->allow_extra_args(false);
   cmd->add_option("--decode-window", opt->decode_windows,

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <iostream>
 #include <string_view>
 
 #include "ingest/load.h"
@@ -115,6 +117,42 @@ ResultOrTrace read_result_or_trace(const std::string& path) {
   r.result = result_document_text(in.data(), in.size());
   if (!r.result) r.bytes.emplace(std::move(in));
   return r;
+}
+
+NamedInput split_named_input(const std::string& arg, const std::string& verb) {
+  const size_t eq = arg.find('=');
+  std::error_code ec;  // (an unreadable directory on the way: no such file, so NAME=PATH)
+  if (eq == std::string::npos || eq == 0 || std::filesystem::exists(arg, ec)) return {"", arg};
+  // "a=" names an input and no file: said so, not ": cannot open" about an empty path.
+  if (eq + 1 == arg.size()) throw UsageError(verb + ": " + arg + " names no file (expected NAME=PATH)");
+  return {arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+namespace {
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// /dev/fd/N, /proc/self/fd/N, /proc/thread-self/fd/N, /proc/PID/fd/N (as written: not resolved).
+bool names_a_descriptor(std::string_view p) {
+  for (std::string_view dir : {"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/"})
+    if (p.starts_with(dir)) return all_digits(p.substr(dir.size()));
+  if (!p.starts_with("/proc/")) return false;
+  p.remove_prefix(6);
+  const size_t slash = p.find('/');
+  return slash != std::string_view::npos && all_digits(p.substr(0, slash)) && p.substr(slash).starts_with("/fd/") &&
+         all_digits(p.substr(slash + 4));
+}
+
+}  // namespace
+
+std::string descriptor_input_name(const std::string& verb, const std::string& path, size_t place) {
+  if (!names_a_descriptor(path)) return "";
+  const std::string name = "input " + std::to_string(place);
+  std::cerr << verb << ": " << path << " is named '" << name
+            << "' (its place among the inputs); NAME=PATH names an input, as name=<(...) does\n";
+  return name;
 }
 
 }  // namespace infertrace::cli

@@ -1,5 +1,6 @@
 // Tells a saved verb result (a JSON document `analyze`, `sched`, `sweep`, `fusion`, `compare` or
-// `bench` wrote) from a trace among the inputs of `report` and `compare`, and reads it.
+// `bench` wrote) from a trace among the inputs of `report` and `compare`, and reads it; and names
+// those inputs (NAME=PATH, a descriptor by its place).
 #pragma once
 
 #include <cstddef>
@@ -31,5 +32,21 @@ struct ResultOrTrace {
   std::optional<InputBuffer> bytes;
 };
 ResultOrTrace read_result_or_trace(const std::string& path);
+
+// A `report` or `compare` input as given: "NAME=PATH" names it NAME, unless a file is called
+// "NAME=PATH" itself; `name` stays empty for a plain path. "NAME=" (no path) is a usage error of
+// `verb`.
+struct NamedInput {
+  std::string name;
+  std::string path;
+};
+NamedInput split_named_input(const std::string& arg, const std::string& verb);
+
+// The name of an input that is an inherited descriptor: /dev/fd/N, /proc/self/fd/N,
+// /proc/thread-self/fd/N or /proc/PID/fd/N, what the shell's <(...) hands a verb, whose file name
+// ("63") says nothing of which input it is (review S42 L8). "input P", P its place among the verb's
+// inputs (from 1), said once on stderr with how to name it instead (NAME=PATH); "" for any other
+// path.
+std::string descriptor_input_name(const std::string& verb, const std::string& path, size_t place);
 
 }  // namespace infertrace::cli

@@ -1,13 +1,12 @@
 """Recording a fake-CUDA workload (tests/support/fakecuda) with both fake libraries probed, as the
 record tests of launch APIs and of the runtime->driver fold do: run it, take the JSON object the
 workload prints of what it made, and read the recording back through the SQLite export."""
-import json
 import os
 import sqlite3
 import subprocess
 
 from _harness import EXE, check
-from _record_prereq import skip_if_recorder_refused
+from _record_prereq import recorded_json
 
 FAKE = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 
@@ -22,13 +21,7 @@ def record_fake(tmp, workload, *args, env=None, runtime="libfakecudart.so"):
                         "--lib", os.path.join(FAKE, runtime), "--lib", os.path.join(FAKE, "libfakecuda.so"),
                         "--", os.path.join(FAKE, workload), *[str(a) for a in args]],
                        capture_output=True, text=True, timeout=300, env=dict(os.environ, **(env or {})))
-    skip_if_recorder_refused(r)
-    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"record: {r.returncode} {r.stdout} {r.stderr}")
-    made = {}
-    for line in r.stdout.splitlines():
-        if line.startswith("{"):
-            made = json.loads(line)
-    return made
+    return recorded_json(r)
 
 
 def recorded_calls(tmp, columns):

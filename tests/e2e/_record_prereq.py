@@ -3,6 +3,7 @@ root and the kernel's BTF, a C compiler, a build with the record verb. Each miss
 test (77) saying which. Also drops SUDO_UID/SUDO_GID: under sudo the recorder runs its command as
 the invoking user (docs/record.md), who cannot run a program from the test's root-owned 0700
 temporary directory, so every command here runs as root."""
+import json
 import os
 import shutil
 import subprocess
@@ -58,3 +59,17 @@ def skip_if_recorder_refused(r):
     recorder cannot run on this machine: no CAP_BPF, no kernel BTF, no tracefs."""
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
+
+
+def recorded_json(r, what="record"):
+    """For a `record -- WORKLOAD` run (a CompletedProcess with text output) whose workload prints
+    what it made as a JSON object on a line of its own: skips (77) when the recorder cannot run here
+    (skip_if_recorder_refused), checks that record and the workload succeeded (a failure named
+    `what`), and returns the last such object ({} when none)."""
+    skip_if_recorder_refused(r)
+    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"{what}: {r.returncode} {r.stdout} {r.stderr}")
+    made = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("{"):
+            made = json.loads(line)
+    return made

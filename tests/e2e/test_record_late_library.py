@@ -13,7 +13,6 @@ probed_late_ns lies between the two stamps and mapped_by_pid is the workload's p
 the second burst is recorded, at most BURST before it. Control: the same run with the copy named by
 --lib (probed from the start) gives no such warning or META key and records all 2 x BURST calls.
 Skips (77) without root, kernel BTF or the record verb."""
-import json
 import os
 import shutil
 import sqlite3
@@ -24,7 +23,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures  # noqa: E402
-from _record_prereq import require_recorder, skip_if_recorder_refused  # noqa: E402
+from _record_prereq import recorded_json, require_recorder  # noqa: E402
 
 require_recorder()
 
@@ -55,12 +54,7 @@ def run(tmp, name, lib, extra, wait_for_warning):
     p.wait(timeout=300)
     reader.join()
     r = subprocess.CompletedProcess(p.args, p.returncode, out, "".join(err_lines))
-    skip_if_recorder_refused(r)
-    check(r.returncode == 0 and "command exit status: 0" in r.stderr, f"{name}: record: {r.returncode} {r.stderr}")
-    made = {}
-    for line in r.stdout.splitlines():
-        if line.startswith("{"):
-            made = json.loads(line)
+    made = recorded_json(r, f"{name}: record")
     check(made.get("first") == BURST and made.get("second") == BURST, f"{name}: the workload reports its calls: {r.stdout!r}")
     db = os.path.join(tmp, name + ".sqlite")
     e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
