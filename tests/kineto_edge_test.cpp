@@ -510,10 +510,34 @@ TEST(KinetoEdge, MissingOrZeroTimes) {
   EXPECT_EQ(t.meta.at("kineto.zero_duration_events"), "1");
 }
 
+// Text after a whole document is named as such at its first byte, not as a truncated file (review
+// CX L1: simdjson calls most of these an incomplete document), read whole or in pieces.
 TEST(KinetoEdge, TrailingContentIsAnError) {
   const std::string d = doc(kOp);
-  expect_error_at(d + " x", -2);
-  expect_error_at(d + " {}", -2);
+  const int64_t after = static_cast<int64_t>(d.size());
+  for (const std::string& tail : {std::string("x"), std::string("]"), std::string(","), std::string("{}")})
+    expect_error_at(d + tail, after, "unexpected content after the end of the JSON document");
+  for (const std::string& tail : {std::string(" x"), std::string("\n 1"), std::string(" \"s\""), std::string(" null")})
+    expect_error_at(d + tail, after + 1 + (tail[1] == ' '), "unexpected content after the end of the JSON document");
+  // A string holding brackets and an escaped quote does not end the document early.
+  const std::string tricky = doc(R"({"ph": "X", "cat": "cpu_op", "name": "a}]\"}", "ts": 1, "dur": 1})");
+  expect_error_at(tricky + "x", static_cast<int64_t>(tricky.size()), "after the end of the JSON document");
+  // In pieces: 30 events, read 100 bytes at a time.
+  std::string events;
+  for (int i = 0; i < 30; ++i) events += std::string(i ? "," : "") + R"({"ph": "X", "cat": "cpu_op", "name": "op", "ts": 1, "dur": 1})";
+  const std::string text = "{\"traceEvents\": [" + events + "]}";
+  TempFile f(text + "\ngarbage");
+  LoadOptions o;
+  o.chunk_bytes = 100;
+  try {
+    (void)load_trace(f.path(), o);
+    FAIL() << "no error for text after the document, read in pieces";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.offset(), static_cast<int64_t>(text.size() + 1)) << e.what();
+    EXPECT_NE(std::string(e.what()).find("after the end of the JSON document"), std::string::npos) << e.what();
+  }
+  // A document cut short is still called truncated.
+  expect_error_at(d.substr(0, d.size() - 1), after - 1, "truncated");
 }
 
 TEST(KinetoEdge, ChunkedReadingEqualsWholeReadingAtEveryPieceSize) {
