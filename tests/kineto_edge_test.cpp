@@ -334,6 +334,15 @@ TEST(KinetoEdge, GzipSingleAndMultiMember) {
   Trace m = load_trace(multi.path());
   m.meta.erase("compressed");
   expect_same_trace(p, m);
+  // Zero bytes after the last member are padding, as gzip reads them (review CX L10), after one
+  // member or several; a non-zero byte among them is still an error at its offset.
+  for (const std::string& members : {gzip_member(a), gzip_member(a.substr(0, half)) + gzip_member(a.substr(half))}) {
+    TempFile padded(members + std::string(100, '\0'), ".gz");
+    Trace z2 = load_trace(padded.path());
+    z2.meta.erase("compressed");
+    expect_same_trace(p, z2);
+  }
+  expect_error_at(gzip_member(a) + std::string(10, '\0') + "x", static_cast<int64_t>(gzip_member(a).size()), "trailing");
 }
 
 TEST(KinetoEdge, CorruptOrTruncatedGzipNamesTheByte) {
