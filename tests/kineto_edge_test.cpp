@@ -96,6 +96,34 @@ TEST(KinetoEdge, ReadsEveryFieldOfEachTable) {
   EXPECT_TRUE(t.skipped.empty());
 }
 
+// A GPU row without args.device / args.stream takes them from its numeric pid / tid, where Kineto
+// writes them too (review CX L6); args win where present; a named or negative pid or tid leaves -1.
+// Read whole and in pieces (the direct event scan and the on-demand reader).
+TEST(KinetoEdge, GpuRowWithoutDeviceArgsTakesPidAndTid) {
+  const std::string events =
+      R"({"ph": "X", "cat": "kernel", "name": "a", "pid": 3, "tid": 9, "ts": 1, "dur": 1, "args": {"correlation": 1}},)"
+      R"({"ph": "X", "cat": "kernel", "name": "b", "pid": 3, "tid": 9, "ts": 2, "dur": 1, "args": {"device": 1, "stream": 5}},)"
+      R"({"ph": "X", "cat": "kernel", "name": "c", "pid": 4, "tid": 2, "ts": 3, "dur": 1, "args": {"stream": 6}},)"
+      R"({"ph": "X", "cat": "kernel", "name": "d", "pid": "GPU 2", "tid": -4, "ts": 4, "dur": 1},)"
+      R"({"ph": "X", "cat": "gpu_memcpy", "name": "e", "pid": 2, "tid": 11, "ts": 5, "dur": 1})";
+  std::string padded = events;
+  for (int i = 0; i < 40; ++i)
+    padded += R"(,{"ph": "X", "cat": "cpu_op", "name": "op", "pid": 7, "tid": 7, "ts": 9, "dur": 1})";
+  for (size_t chunk : {size_t(0), size_t(200)}) {
+    TempFile f(doc(padded));
+    LoadOptions o;
+    o.chunk_bytes = chunk;
+    const Trace t = load_trace(f.path(), o);
+    ASSERT_EQ(t.gpu.size(), 5u) << chunk;
+    const std::vector<int32_t> device = {3, 1, 4, -1, 2};
+    const std::vector<int64_t> stream = {9, 5, 6, -1, 11};
+    for (size_t i = 0; i < 5; ++i) {
+      EXPECT_EQ(t.gpu.device[i], device[i]) << t.str(t.gpu.name[i]) << " chunk " << chunk;
+      EXPECT_EQ(t.gpu.stream[i], stream[i]) << t.str(t.gpu.name[i]) << " chunk " << chunk;
+    }
+  }
+}
+
 TEST(KinetoEdge, OldSpellingsAndTopLevelArray) {
   // PyTorch 1.8/1.9: capitalised categories, "external id", string tids for GPU rows.
   const std::string events = R"([
