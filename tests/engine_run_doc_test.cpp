@@ -48,7 +48,8 @@ TEST(EngineRunDoc, ReadsTheFieldsItUses) {
 TEST(EngineRunDoc, CountsMustBeWholeNumbersInRange) {
   const auto refused = [](const char* key, const nlohmann::json& v) {
     nlohmann::json d = run_doc();
-    if (std::string(key) == "start") d["decode_window_ns"]["start"] = v;
+    // (the end as far as it goes, so that a start in range is never after it)
+    if (std::string(key) == "start") d["decode_window_ns"]["start"] = v, d["decode_window_ns"]["end"] = INT64_MAX;
     else d[key] = v;
     try {
       parse_engine_run(d.dump(), "run.json");
@@ -92,6 +93,27 @@ TEST(EngineRunDoc, CountsMustNotBeBelowTheirMinimum) {
     EXPECT_TRUE(refused(key, -1)) << key;
     EXPECT_FALSE(refused(key, 0)) << key;
   }
+}
+
+// A window that ends before it starts is the file's fault: an InputError naming the file and the
+// field (exit 1), not a usage error without either (review CX L7); start == end is one instant.
+TEST(EngineRunDoc, ReversedDecodeWindowIsRefusedNamingTheFile) {
+  nlohmann::json d = run_doc();
+  d["decode_window_ns"] = {{"start", 1100000}, {"end", 1000000}};
+  try {
+    parse_engine_run(d.dump(), "dw_rev.json");
+    FAIL() << "a reversed window was read";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("dw_rev.json"), std::string::npos) << what;
+    EXPECT_NE(what.find("decode_window_ns"), std::string::npos) << what;
+    EXPECT_NE(what.find("1100000"), std::string::npos) << what;
+    EXPECT_EQ(e.exit_code(), 1);
+  }
+  d["decode_window_ns"] = {{"start", 1000}, {"end", 1000}};
+  const EngineRunDoc one = parse_engine_run(d.dump(), "run.json");
+  ASSERT_TRUE(one.window);
+  EXPECT_EQ(one.window->from, one.window->to);
 }
 
 // A trace without CUDA work (a CPU-only run) has no decode steps' launches to cut and nothing to

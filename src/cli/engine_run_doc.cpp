@@ -65,9 +65,14 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
     r.tg_tokens_per_s = number_or_zero(j, "tg_tokens_per_second");
     r.launches_per_step = whole_or_zero(j, "launches_per_decode_step", path);
     r.kernels_per_step = whole_or_zero(j, "kernels_per_decode_step", path);
-    if (auto w = j.find("decode_window_ns"); w != j.end() && r.decode_steps > 0)
+    if (auto w = j.find("decode_window_ns"); w != j.end() && r.decode_steps > 0) {
       d.window = TraceWindow{whole((*w)["start"], "decode_window_ns.start", path),
                              whole((*w)["end"], "decode_window_ns.end", path)};
+      // The file's content is wrong, not the option: named here, exit 1 (review CX L7).
+      if (d.window->from > d.window->to)
+        throw InputError(path, -1, "decode_window_ns: start " + std::to_string(d.window->from) +
+                                       " ns is after its end " + std::to_string(d.window->to) + " ns");
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, -1, std::string("engine run document with an unexpected field: ") + e.what());
   }
