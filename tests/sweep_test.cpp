@@ -300,6 +300,23 @@ TEST(Sweep, BatchFromFileName) {
   EXPECT_EQ(batch_from_file_name("jobs12.json"), std::nullopt);    // "bs" inside a word
   EXPECT_EQ(batch_from_file_name("model_bs0_bs32.json"), 32);      // batch 0 is no batch
   EXPECT_EQ(batch_from_file_name("trace.json"), std::nullopt);
+  // Review CX L4: two different batch sizes are refused, the same one twice is that batch size, and
+  // a bs0 alone is named as no batch size rather than "no bs<N>".
+  EXPECT_EQ(batch_from_file_name("m_bs16_run_bs16.json"), 16);
+  for (const char* ambiguous : {"x_bs16_bs2.json", "bs2_bs0_bs16.json"}) {
+    try {
+      (void)batch_from_file_name(ambiguous);
+      ADD_FAILURE() << ambiguous;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("two batch sizes"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    (void)batch_from_file_name("/t/bs0.json");
+    ADD_FAILURE() << "bs0 read";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("bs0 in the file name is no batch size"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Sweep, FirstOfTwoEquallyLongBalancedRunsWins) {

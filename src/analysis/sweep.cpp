@@ -398,6 +398,8 @@ SweepResult analyze_sweep(std::vector<SweepPoint> points) {
 
 std::optional<int64_t> batch_from_file_name(const std::string& path) {
   const std::string name = std::filesystem::path(path).filename().string();
+  std::optional<int64_t> found;
+  bool zero = false;  // a bs0, which names no batch: kept only to say so when it is all there is
   for (size_t i = 0; i + 2 < name.size(); ++i) {
     const bool word_start = i == 0 || !std::isalpha(static_cast<unsigned char>(name[i - 1]));
     if (!word_start || name.compare(i, 2, "bs") != 0 || !std::isdigit(static_cast<unsigned char>(name[i + 2]))) continue;
@@ -409,9 +411,23 @@ std::optional<int64_t> batch_from_file_name(const std::string& path) {
     if (n.status == WholeNumber::Status::above_max)
       throw UsageError(path + ": bs" + digits + " in the file name: N is too large (at most " + std::to_string(max) +
                        "); give --label bs=N for every trace");
-    if (n.status == WholeNumber::Status::ok && n.value > 0) return n.value;
+    if (n.status != WholeNumber::Status::ok) continue;
+    if (n.value == 0) {
+      zero = true;
+      continue;
+    }
+    // Two different batch sizes in one name (x_bs16_bs2) is no answer: the first was taken silently
+    // (review CX L4).
+    if (found && *found != n.value)
+      throw UsageError(path + ": the file name holds two batch sizes, bs" + std::to_string(*found) + " and bs" +
+                       std::to_string(n.value) + "; give --label bs=N for every trace");
+    found = n.value;
   }
-  return std::nullopt;
+  // "bs0" alone was "the file name has no bs<N>", which it has (review CX L4).
+  if (!found && zero)
+    throw UsageError(path + ": bs0 in the file name is no batch size (N must be a positive whole number); give "
+                            "--label bs=N for every trace");
+  return found;
 }
 
 }  // namespace infertrace

@@ -99,7 +99,8 @@ SweepPoint sweep_point(int64_t batch, const std::string& source, const LaunchAna
 SweepResult analyze_sweep(std::vector<SweepPoint> points);
 
 // Batch size from a file name's "bs<N>" (gpt2_prefill_bs16.json.gz -> 16), or nullopt. Throws
-// UsageError when N is beyond int64, as --label bs=N does (review SW L2: it was cut to its first digits).
+// UsageError when N is beyond int64, as --label bs=N does (review SW L2: it was cut to its first digits),
+// when the name holds two different positive N, and when its only bs<N> is bs0 (no batch size).
 std::optional<int64_t> batch_from_file_name(const std::string& path);
 
 }  // namespace infertrace
