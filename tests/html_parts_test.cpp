@@ -93,6 +93,19 @@ TEST(HtmlTimelineGeometry, SliceStartsAtItsStartAndTheArrowAtTheCallsStart) {
       << tl.svg;
 }
 
+// Review CX L3: times that span more than int64 nanoseconds (a call near -9.2e18 ns, its kernel near
+// +9.2e18 ns) gave a negative span ("-46744073.710 s shown", signed overflow): the span saturates at
+// INT64_MAX ns and no position or offset is negative.
+TEST(HtmlTimelineGeometry, ASpanBeyondInt64SaturatesInsteadOfWrapping) {
+  Trace t;
+  push_api(t, "cudaLaunchKernel", -9'200'000'000'000'000'000, 5000, 1);
+  push_kernel(t, 9'200'000'000'000'000'000, 5000, 1);
+  const html::Timeline tl = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_NE(tl.svg.find("9223372036.855 s shown"), std::string::npos) << tl.svg.substr(0, 600);
+  EXPECT_EQ(tl.svg.find("at +-"), std::string::npos);
+  EXPECT_EQ(tl.svg.find("x=\"-"), std::string::npos);
+}
+
 TEST(HtmlTimelineGeometry, TouchingOperatorsShareARowAndOnlyANestedOneGetsItsOwn) {
   Trace t;
   push_op(t, 0, 100);

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/launch_intervals.h"
 #include "report/html_svg.h"
 #include "report/launch_call.h"
 #include "report/perfetto.h"
@@ -130,9 +131,11 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     tl.end = tl.begin;
     for (auto& it : items) tl.end = std::max(tl.end, it.end);
   }
-  if (tl.end <= tl.begin) tl.end = tl.begin + 1;
-  const double scale = kViewWidth / static_cast<double>(tl.end - tl.begin);
-  auto tx = [&](ns_t v) { return static_cast<double>(std::clamp(v, tl.begin, tl.end) - tl.begin) * scale; };
+  if (tl.end <= tl.begin) tl.end = sat_add(tl.begin, 1);
+  // Differences saturate: a trace whose times span more than int64 nanoseconds (review CX L3) read
+  // as a negative span here (signed overflow).
+  const double scale = kViewWidth / static_cast<double>(std::max<ns_t>(sat_sub(tl.end, tl.begin), 1));
+  auto tx = [&](ns_t v) { return static_cast<double>(sat_sub(std::clamp(v, tl.begin, tl.end), tl.begin)) * scale; };
   // What is drawn: in an excerpt, the events starting before its end; of a whole trace, every event
   // (one of no duration at the last end included).
   auto shown = [&](const Item& it) {
@@ -187,7 +190,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
         "<title>{} ({}, at +{})</title></rect>",
         x0, lane_y[it.lane] + 1, std::max(x1 - x0, 0.0), kLaneHeight - 2, it.color, it.color,
-        escape(label(it)), escape(format_ns(it.end - it.start)), escape(format_ns(it.start - tl.begin)));
+        escape(label(it)), escape(format_ns(sat_sub(it.end, it.start))), escape(format_ns(sat_sub(it.start, tl.begin))));
     ++tl.events;
     if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }
@@ -215,7 +218,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
       "<svg class=\"plot tl\" data-marks=\"{}\" width=\"{}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">{}"
       "<svg class=\"tl-view\" x=\"{}\" y=\"0\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
       "preserveAspectRatio=\"none\" data-full=\"{}\">{}<g class=\"flows\">{}</g></svg></svg></div>\n",
-      tl.begin, tl.end, escape(format_ns(tl.end - tl.begin)), tl.events, opt.width, height, labels, kLabelWidth,
+      tl.begin, tl.end, escape(format_ns(sat_sub(tl.end, tl.begin))), tl.events, opt.width, height, labels, kLabelWidth,
       plot_w, height, kViewWidth, height, kViewWidth, marks, flows);
   return tl;
 }
