@@ -40,3 +40,15 @@ def refused(args, *needles, rc=2, runner=None):
     msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
     check(r.returncode == rc and all(n in msg for n in needles),
           "%s: exit %d, %r (want %d with %r)" % (" ".join(args), r.returncode, msg, rc, needles))
+
+
+def h100_fixtures(needed="gpt2_prefill_bs1.json.gz"):
+    """The directory of the H100 Kineto traces (../shared/fixtures/kineto-h100 beside the
+    repository, or INFERTRACE_SHARED_DIR's) that holds `needed`, or None. A git worktree sits one
+    level deeper than the repository, hence the second candidate."""
+    src = os.environ["INFERTRACE_SOURCE_DIR"]
+    for d in (os.environ.get("INFERTRACE_SHARED_DIR", ""), os.path.join(src, "..", "shared"),
+              os.path.join(src, "..", "..", "shared")):
+        if d and os.path.isfile(os.path.join(d, "fixtures", "kineto-h100", needed)):
+            return os.path.join(d, "fixtures", "kineto-h100")
+    return None

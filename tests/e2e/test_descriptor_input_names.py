@@ -14,14 +14,9 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import EXE, as_json, check, failures, run, skip  # noqa: E402
+from _harness import h100_fixtures, EXE, as_json, check, failures, run, skip  # noqa: E402
 
-src = os.environ["INFERTRACE_SOURCE_DIR"]
-# ../shared beside the repository (a git worktree sits one level deeper, hence the second candidate).
-shared_dirs = [os.environ.get("INFERTRACE_SHARED_DIR", ""), os.path.join(src, "..", "shared"),
-               os.path.join(src, "..", "..", "shared")]
-fixtures = next((os.path.join(d, "fixtures", "kineto-h100") for d in shared_dirs
-                 if d and os.path.isfile(os.path.join(d, "fixtures", "kineto-h100", "gpt2_prefill_bs1.json.gz"))), None)
+fixtures = h100_fixtures()
 if fixtures is None:
     skip("no ../shared/fixtures/kineto-h100")
 if shutil.which("bash") is None or shutil.which("zcat") is None:
