@@ -271,11 +271,11 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   // The kernel side's maps are preallocated: a larger one costs kernel memory for the whole recording.
   cmd->add_option("--max-processes", opt->max_processes,
                   "Processes the recorder can trace at once (default " + std::to_string(kDefaultMapEntries) +
-                  ", or the machine's pid_max/threads-max when lower; about 80 bytes of kernel memory each): a new "
+                  ", or the machine's pid_max/threads-max when lower; about 90 bytes of kernel memory each): a new "
                   "process of the traced tree beyond it is not traced, which the summary and the recording say");
   cmd->add_option("--max-threads", opt->max_threads,
                   "Threads that can be inside a recorded syscall or CUDA call at once (default as --max-processes; "
-                  "about 300 bytes of kernel memory each): a call beyond it is not recorded, which the summary and the "
+                  "about 330 bytes of kernel memory each): a call beyond it is not recorded, which the summary and the "
                   "recording say");
   cmd->add_option("--summary-file", opt->summary_file,
                   "Write the summary printed after the run to this file instead of stderr (which the command shares)");

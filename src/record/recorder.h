@@ -33,7 +33,7 @@ struct RecordOptions {
   uint32_t max_threads = 0;
 };
 
-// 64 Ki: a preallocated hash map of it holds about 5 MB (traced, sys_pending) to 9 MB (api_pending)
+// 64 Ki: a preallocated hash map of it holds about 6 MB (traced, sys_pending) to 9.5 MB (api_pending)
 // of kernel memory.
 inline constexpr uint32_t kDefaultMapEntries = 65536;
 // kDefaultMapEntries, or fewer when the machine's pid_max or threads-max allow fewer tasks at once
