@@ -198,6 +198,33 @@ TEST(FusionChains, StreamsAreSeparateAndOrderedByStart) {
   EXPECT_EQ(seq.segment_end, (std::vector<uint32_t>{2, 4}));
 }
 
+// Review CX L12: kernels of one stream that start at the same time are in submission order (their
+// launch calls' starts, then correlation ids), whatever their places in the file. X, then A and B
+// launched in that order and both starting at 1520 (zero-length kernels with rounded times), then Y:
+// the order is XABY with either row of A and B first. Two kernels of one graph launch (one call, one
+// id) that start together keep their file order: nothing else tells them apart.
+TEST(FusionChains, EqualStartsOnAStreamGoInLaunchOrder) {
+  for (const bool b_row_first : {false, true}) {
+    TraceBuilder b;
+    b.kernel("X", 1000, 10, 1500);
+    const int64_t ca = b.next_corr++, cb = b.next_corr++;
+    b.api("cudaLaunchKernel", ApiKind::KernelLaunch, 1100, 10, ca);
+    b.api("cudaLaunchKernel", ApiKind::KernelLaunch, 1200, 10, cb);
+    if (b_row_first) b.gpu("B", 1520, cb), b.gpu("A", 1520, ca);
+    else b.gpu("A", 1520, ca), b.gpu("B", 1520, cb);
+    b.kernel("Y", 1300, 10, 1700);
+    const int64_t cg = b.next_corr++;  // a graph launch whose two kernels start together: by id
+    b.api("cudaGraphLaunch", ApiKind::GraphLaunch, 1400, 10, cg);
+    if (b_row_first) b.gpu("Q", 1800, cg), b.gpu("P", 1800, cg);
+    else b.gpu("P", 1800, cg), b.gpu("Q", 1800, cg);
+    const KernelSequences seq = build_kernel_sequences(b.t);
+    std::string order;
+    for (uint32_t n : seq.name) order += b.t.str(seq.names[n]);
+    // (P and Q share the call and the id: they keep their file order, the only order left)
+    EXPECT_EQ(order, b_row_first ? "XABYQP" : "XABYPQ") << (b_row_first ? "B's row first" : "A's row first");
+  }
+}
+
 TEST(FusionChains, LaunchPartOfOverlappingCallAndGraphLaunch) {
   TraceBuilder b;
   // Kernel starts 30 ns into a 100 ns call: l = 30, q = 0, launch part 30.

@@ -281,6 +281,20 @@ TEST(HtmlSched, SyscallCountsOnlyRecordingShowsUnknownsAsDashes) {
   EXPECT_FALSE(has(t, "ioctl by file")) << t;
 }
 
+// The syscall column is the call's time summed over its threads per wall time, as the terminal
+// heads it (review RC L1): 1.2 reads 120.0% under "thread time / wall" with a note saying why it
+// can pass 100%; at 4% (full_doc) there is no note.
+TEST(HtmlSched, SyscallThreadTimePerWallOver100PercentIsExplained) {
+  json j = full_doc();
+  EXPECT_FALSE(has(section_text(j), "over 100% when several threads")) << section_text(j);
+  j["syscalls"]["clock_nanosleep"]["wall_share"] = 1.2;
+  const std::string t = section_text(j);
+  EXPECT_TRUE(has(t, row({"syscall", "calls", "errors", "total", "mean", "max", "thread time / wall"}))) << t;
+  EXPECT_FALSE(has(t, "max % of wall")) << t;
+  EXPECT_TRUE(has(t, row({"clock_nanosleep", "20", "0", "100.00 ms", "5.00 ms", "5.20 ms", "120.0%"}))) << t;
+  EXPECT_TRUE(has(t, "over 100% when several threads were in it at once")) << t;
+}
+
 // A trace without OS events (a Kineto trace given to `sched --json`): the verdict, nothing more.
 TEST(HtmlSched, NoOsEventsShowsTheVerdictOnly) {
   const json j = {{"kind", "sched"}, {"has_os_events", false}, {"launches", 10}, {"signature", "no_os_events"},

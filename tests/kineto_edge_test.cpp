@@ -96,6 +96,34 @@ TEST(KinetoEdge, ReadsEveryFieldOfEachTable) {
   EXPECT_TRUE(t.skipped.empty());
 }
 
+// A GPU row without args.device / args.stream takes them from its numeric pid / tid, where Kineto
+// writes them too (review CX L6); args win where present; a named or negative pid or tid leaves -1.
+// Read whole and in pieces (the direct event scan and the on-demand reader).
+TEST(KinetoEdge, GpuRowWithoutDeviceArgsTakesPidAndTid) {
+  const std::string events =
+      R"({"ph": "X", "cat": "kernel", "name": "a", "pid": 3, "tid": 9, "ts": 1, "dur": 1, "args": {"correlation": 1}},)"
+      R"({"ph": "X", "cat": "kernel", "name": "b", "pid": 3, "tid": 9, "ts": 2, "dur": 1, "args": {"device": 1, "stream": 5}},)"
+      R"({"ph": "X", "cat": "kernel", "name": "c", "pid": 4, "tid": 2, "ts": 3, "dur": 1, "args": {"stream": 6}},)"
+      R"({"ph": "X", "cat": "kernel", "name": "d", "pid": "GPU 2", "tid": -4, "ts": 4, "dur": 1},)"
+      R"({"ph": "X", "cat": "gpu_memcpy", "name": "e", "pid": 2, "tid": 11, "ts": 5, "dur": 1})";
+  std::string padded = events;
+  for (int i = 0; i < 40; ++i)
+    padded += R"(,{"ph": "X", "cat": "cpu_op", "name": "op", "pid": 7, "tid": 7, "ts": 9, "dur": 1})";
+  for (size_t chunk : {size_t(0), size_t(200)}) {
+    TempFile f(doc(padded));
+    LoadOptions o;
+    o.chunk_bytes = chunk;
+    const Trace t = load_trace(f.path(), o);
+    ASSERT_EQ(t.gpu.size(), 5u) << chunk;
+    const std::vector<int32_t> device = {3, 1, 4, -1, 2};
+    const std::vector<int64_t> stream = {9, 5, 6, -1, 11};
+    for (size_t i = 0; i < 5; ++i) {
+      EXPECT_EQ(t.gpu.device[i], device[i]) << t.str(t.gpu.name[i]) << " chunk " << chunk;
+      EXPECT_EQ(t.gpu.stream[i], stream[i]) << t.str(t.gpu.name[i]) << " chunk " << chunk;
+    }
+  }
+}
+
 TEST(KinetoEdge, OldSpellingsAndTopLevelArray) {
   // PyTorch 1.8/1.9: capitalised categories, "external id", string tids for GPU rows.
   const std::string events = R"([
@@ -334,6 +362,15 @@ TEST(KinetoEdge, GzipSingleAndMultiMember) {
   Trace m = load_trace(multi.path());
   m.meta.erase("compressed");
   expect_same_trace(p, m);
+  // Zero bytes after the last member are padding, as gzip reads them (review CX L10), after one
+  // member or several; a non-zero byte among them is still an error at its offset.
+  for (const std::string& members : {gzip_member(a), gzip_member(a.substr(0, half)) + gzip_member(a.substr(half))}) {
+    TempFile padded(members + std::string(100, '\0'), ".gz");
+    Trace z2 = load_trace(padded.path());
+    z2.meta.erase("compressed");
+    expect_same_trace(p, z2);
+  }
+  expect_error_at(gzip_member(a) + std::string(10, '\0') + "x", static_cast<int64_t>(gzip_member(a).size()), "trailing");
 }
 
 TEST(KinetoEdge, CorruptOrTruncatedGzipNamesTheByte) {
@@ -510,10 +547,34 @@ TEST(KinetoEdge, MissingOrZeroTimes) {
   EXPECT_EQ(t.meta.at("kineto.zero_duration_events"), "1");
 }
 
+// Text after a whole document is named as such at its first byte, not as a truncated file (review
+// CX L1: simdjson calls most of these an incomplete document), read whole or in pieces.
 TEST(KinetoEdge, TrailingContentIsAnError) {
   const std::string d = doc(kOp);
-  expect_error_at(d + " x", -2);
-  expect_error_at(d + " {}", -2);
+  const int64_t after = static_cast<int64_t>(d.size());
+  for (const std::string& tail : {std::string("x"), std::string("]"), std::string(","), std::string("{}")})
+    expect_error_at(d + tail, after, "unexpected content after the end of the JSON document");
+  for (const std::string& tail : {std::string(" x"), std::string("\n 1"), std::string(" \"s\""), std::string(" null")})
+    expect_error_at(d + tail, after + 1 + (tail[1] == ' '), "unexpected content after the end of the JSON document");
+  // A string holding brackets and an escaped quote does not end the document early.
+  const std::string tricky = doc(R"({"ph": "X", "cat": "cpu_op", "name": "a}]\"}", "ts": 1, "dur": 1})");
+  expect_error_at(tricky + "x", static_cast<int64_t>(tricky.size()), "after the end of the JSON document");
+  // In pieces: 30 events, read 100 bytes at a time.
+  std::string events;
+  for (int i = 0; i < 30; ++i) events += std::string(i ? "," : "") + R"({"ph": "X", "cat": "cpu_op", "name": "op", "ts": 1, "dur": 1})";
+  const std::string text = "{\"traceEvents\": [" + events + "]}";
+  TempFile f(text + "\ngarbage");
+  LoadOptions o;
+  o.chunk_bytes = 100;
+  try {
+    (void)load_trace(f.path(), o);
+    FAIL() << "no error for text after the document, read in pieces";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.offset(), static_cast<int64_t>(text.size() + 1)) << e.what();
+    EXPECT_NE(std::string(e.what()).find("after the end of the JSON document"), std::string::npos) << e.what();
+  }
+  // A document cut short is still called truncated.
+  expect_error_at(d.substr(0, d.size() - 1), after - 1, "truncated");
 }
 
 TEST(KinetoEdge, ChunkedReadingEqualsWholeReadingAtEveryPieceSize) {

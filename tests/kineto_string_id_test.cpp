@@ -175,7 +175,10 @@ TEST(KinetoStringId, ArgIdsReadByTheRuleInBothReaders) {
         } else {
           EXPECT_TRUE(t.skipped.empty());
           ASSERT_EQ(t.gpu.size(), 1u);
-          const int64_t want = c.want == Want::Value ? c.value : -1;  // null: absent, the row kept
+          // null: absent, the row kept; an absent device (stream) is then the row's pid 0 (tid 7),
+          // where Kineto writes them too (docs/ingest.md)
+          const int64_t absent = field == "device" ? 0 : field == "stream" ? 7 : -1;
+          const int64_t want = c.want == Want::Value ? c.value : absent;
           const GpuActivity g = t.gpu.row(0);
           const int64_t got = field == "correlation" ? g.correlation
                               : field == "device"    ? g.device

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "record/summary_lines.h"
@@ -26,6 +27,32 @@ TEST(RecordSummaryLines, UnpublishedSlotsAreUpTo) {
   // One slot: the singular, still "up to" (a record may take more than one slot, so fewer were lost).
   EXPECT_TRUE(starts_with(unpublished_slots_line(1), "up to 1 CUPTI record unread: a process was killed mid-write (1 ring slot "))
       << unpublished_slots_line(1);
+}
+
+// "launches per thread" counts the calls recorded: its heading says they are lower bounds when records
+// that may have been launch calls were lost (review RC L2: after a ring overflow the counts read as
+// the program's), and not for losses of other records, which leave the launch counts whole.
+TEST(RecordSummaryLines, LaunchesPerThreadHeadingSaysLowerBoundsAfterLaunchRecordLoss) {
+  EXPECT_EQ(launches_per_thread_heading({}, 0, true), "launches per thread:");
+  EXPECT_EQ(launches_per_thread_heading({{"api", 0}, {"switch", 7}, {"task", 3}, {"cupti_activity", 9}}, 0, true),
+            "launches per thread:");
+  EXPECT_EQ(launches_per_thread_heading({{"api", 379421}, {"switch", 2}}, 0, true),
+            "launches per thread (lower bounds: 379421 records that may have been launch calls were lost):");
+  EXPECT_EQ(launches_per_thread_heading({{"cupti_ring", 1}}, 0, true),
+            "launches per thread (lower bounds: 1 record that may have been a launch call was lost):");
+  // Unpublished CUPTI ring slots bound the records lost: "up to", added to the counted ones.
+  EXPECT_EQ(launches_per_thread_heading({{"cupti_ring", 5}}, 4, true),
+            "launches per thread (lower bounds: up to 9 records that may have been launch calls were lost):");
+  // CUPTI's launch callbacks not all measured: the existing wording, with the loss after it.
+  EXPECT_EQ(launches_per_thread_heading({}, 0, false),
+            "launches per thread (only the calls recorded: see the launch lines above):");
+  EXPECT_EQ(launches_per_thread_heading({{"api", 2}}, 0, false),
+            "launches per thread (only the calls recorded: see the launch lines above; lower bounds: 2 records that may "
+            "have been launch calls were lost):");
+  // A sum past 64 bits stays at the largest count, not wrapped to a small one.
+  EXPECT_EQ(launches_per_thread_heading({{"api", UINT64_MAX}, {"cupti_ring", 3}}, 0, true),
+            "launches per thread (lower bounds: " + std::to_string(UINT64_MAX) +
+                " records that may have been launch calls were lost):");
 }
 
 }  // namespace

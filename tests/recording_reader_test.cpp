@@ -436,6 +436,71 @@ TEST(RecordingReader, TaskRecordsAreTheProcessTreeTable) {
   EXPECT_EQ(u.tasks.state[2], 'D');
 }
 
+// A thread is named by the name it had last in the recording (review RC M1): a thread that renamed
+// itself after its TASK record (pthread_setname_np, prctl) carries its new name in its later switch
+// rows and wake-ups, and keeps it when it is still alive at the end. An exit record's name is final:
+// later rows of its id (its final switch-out, an outsider given the id) do not rename it, until a
+// new TASK record of the id. A TASK record wins a tie; a switch side of an untraced process never
+// names a traced thread. Records written out of time order (file order is not time order).
+TEST(RecordingReader, ThreadNamedByTheNameItHadLast) {
+  File f(2);
+  const auto task = [&](uint64_t ts, uint32_t tid, uint32_t kind, const std::string& comm) {
+    const size_t p = f.event(7, 48, 0, ts, 100, tid);
+    put32(f.b, p + 24, kind);
+    put32(f.b, p + 28, kind == 1 ? 100 : 0);
+    putstr(f.b, p + 32, comm);
+  };
+  const auto sw = [&](uint64_t ts, uint32_t prev_pid, uint32_t prev_tid, const std::string& prev_comm, uint32_t next_pid,
+                      uint32_t next_tid, const std::string& next_comm) {
+    const size_t p = f.event(3, 80, 1, ts, prev_pid, prev_tid);
+    put32(f.b, p + 24, next_pid), put32(f.b, p + 28, next_tid), put64(f.b, p + 32, 1);
+    putstr(f.b, p + 48, prev_comm), putstr(f.b, p + 64, next_comm);
+  };
+  const auto wake = [&](uint64_t ts, uint32_t tid, const std::string& comm) {
+    const size_t p = f.event(4, 56, 0, ts, 100, tid);
+    put32(f.b, p + 24, 100), put32(f.b, p + 28, 100);
+    putstr(f.b, p + 40, comm);
+  };
+  task(500, 100, 0, "prog");  // the process, alive at the attach
+  // 101: created with its parent's name, renamed itself, alive at the end. Its newest switch is
+  // written first, an older wake-up with the old name last.
+  task(1000, 101, 1, "prog");
+  sw(3000, 0, 0, "swapper/1", 100, 101, "worker1");
+  sw(2000, 100, 101, "prog", 0, 0, "swapper/1");
+  wake(2500, 101, "prog");
+  // 102: renamed, then exited (its exit record says "final2"); a later row of its id names another
+  // thread of the same process id (the id given again, the exit record lost for it): not its name.
+  task(1000, 102, 1, "prog");
+  sw(3000, 100, 102, "renamed2", 0, 0, "swapper/1");
+  task(4000, 102, 3, "final2");
+  sw(5000, 0, 0, "swapper/1", 100, 102, "outsider");
+  // 103: a switch before its exec and one at the exec's instant, written after it: the exec wins.
+  task(1000, 103, 1, "prog");
+  sw(1500, 100, 103, "r103", 0, 0, "swapper/1");
+  task(2000, 103, 2, "execd");
+  sw(2000, 100, 103, "r103", 0, 0, "swapper/1");
+  // 104: an exit, then a traced thread given the id (a new record) that renames itself.
+  task(1000, 104, 3, "old104");
+  task(2000, 104, 1, "prog");
+  sw(3000, 100, 104, "new104", 0, 0, "swapper/1");
+  // 100: renamed after its attach record; an untraced process's thread given its id later (555)
+  // does not rename it, though a switch of it meets a traced thread.
+  sw(2000, 100, 100, "main", 0, 0, "swapper/0");
+  sw(6000, 555, 100, "intruder", 100, 101, "worker1");
+  // 105: only rows without a TASK record: the newest of them, by time.
+  wake(3000, 105, "late105");
+  wake(2000, 105, "early105");
+  const Trace t = read(f);
+  std::map<int64_t, std::string> names;
+  for (size_t i = 0; i < t.threads.size(); ++i) names[t.threads.tid[i]] = std::string(t.str(t.threads.comm[i]));
+  const std::map<int64_t, std::string> want{{100, "main"},  {101, "worker1"}, {102, "final2"},
+                                            {103, "execd"}, {104, "new104"},  {105, "late105"}};
+  EXPECT_EQ(names, want);
+  // The process tree's table keeps each record's own name.
+  ASSERT_EQ(t.tasks.size(), 8u);
+  EXPECT_EQ(t.str(t.tasks.comm[1]), "prog");
+}
+
 TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   File f = sample();
   const size_t full = f.b.size();

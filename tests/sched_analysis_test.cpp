@@ -445,6 +445,42 @@ TEST(SchedAnalysis, JsonPercentilesAreNearestRank) {
   EXPECT_DOUBLE_EQ(j["syscalls"]["read"]["wall_share"].get<double>(), 1000.0 / 21010.0);
 }
 
+// The syscall table's last column is the call's time summed over its threads per wall time (JSON
+// wall_share), headed so: two threads each in futex 60% of the wall read 120.0%, not a share of the
+// wall, and a note under the table says why (review RC L1: "% wall" read 105.3%). Without a row
+// over 100% the note is not printed.
+TEST(SchedAnalysis, SyscallThreadTimePerWallSumsThreads) {
+  const auto run = [](ns_t each) {
+    Trace t;
+    t.source = TraceSource::Recording;
+    launch(t, kMain, 0, 10);
+    launch(t, kMain, 9990, 10);  // wall 0..10000
+    for (const int64_t tid : {kMain, kSide}) {
+      Syscall c;
+      c.ts = 1000, c.dur = each, c.pid = kPid, c.tid = tid, c.nr = 202, c.name = t.strings.intern("futex"), c.ret = 0;
+      t.syscalls.push(c);
+    }
+    const SchedAnalysis a = analyze_sched(t);
+    const nlohmann::json j = sched_analysis_json(t, a);
+    EXPECT_EQ(j["wall_ns"], 10000);
+    EXPECT_DOUBLE_EQ(j["syscalls"]["futex"]["wall_share"].get<double>(), 2.0 * static_cast<double>(each) / 10000.0);
+    std::ostringstream os;
+    print_sched_report(os, t, a);
+    return os.str();
+  };
+  const std::string over = run(6000);
+  EXPECT_NE(over.find("thread-time/wall"), std::string::npos) << over;
+  EXPECT_EQ(over.find("% wall"), std::string::npos) << over;
+  const size_t row = over.find("\nfutex ");
+  ASSERT_NE(row, std::string::npos) << over;
+  const std::string line = over.substr(row + 1, over.find('\n', row + 1) - row - 1);
+  EXPECT_EQ(line.substr(line.find_last_not_of(' ', line.size() - 1) - 5, 6), "120.0%") << line;
+  EXPECT_NE(over.find("over 100% when several threads were in it at once"), std::string::npos) << over;
+  const std::string under = run(4000);  // 80.0%
+  EXPECT_NE(under.find("80.0%"), std::string::npos) << under;
+  EXPECT_EQ(under.find("over 100% when several threads"), std::string::npos) << under;
+}
+
 TEST(SchedAnalysis, NestedIrqsKeepTheirOwnDurations) {
   Trace t;
   // CPU 1: softirq 0..1000; hard A 100..300 inside it; hard B 150..200 inside A; hard C 1500..1600 alone.

@@ -70,6 +70,40 @@ TEST(ThreadLives, LifeAndTracedByEventsAfterEachDeath) {
   EXPECT_EQ(lives.ids_reused(), 1);
 }
 
+// The same lives for ids on both sides of the bitmap that answers "never died" (2^22 ids, Linux's
+// largest pid_max) and for ids past it: 3 and 64 (bit 0 of the second word) die, 65 does not;
+// 2^22 + 5 dies, 2^22 + 6 and 2^22 - 1 do not; a negative id never dies.
+TEST(ThreadLives, IdsOnBothSidesOfTheBitmap) {
+  constexpr int64_t kBig = (int64_t{1} << 22) + 5;
+  for (const bool with_big : {false, true}) {
+    Trace t;
+    for (const int64_t tid : {int64_t{3}, int64_t{64}}) {
+      task(t, 10, tid, tid, TaskKind::Existing);
+      sw(t, 100, tid, tid, kTaskDead, kOther, kOther);
+      launch(t, tid, tid, 200);  // the next life of the id is traced too
+    }
+    if (with_big) {
+      task(t, 10, kBig, kBig, TaskKind::Existing);
+      sw(t, 100, kBig, kBig, kTaskDead, kOther, kOther);
+      sw(t, 150, kBig, kBig, 0, kOther, kOther);  // a switch only after the death: an outsider
+    }
+    const ThreadLives lives(t);
+    SCOPED_TRACE(with_big ? "an id past the bitmap died" : "ids inside the bitmap only");
+    for (const int64_t tid : {int64_t{3}, int64_t{64}}) {
+      EXPECT_EQ(lives.life(tid, 100), 0u) << tid;
+      EXPECT_EQ(lives.life(tid, 101), 1u) << tid;
+      EXPECT_TRUE(lives.traced(tid, 200)) << tid;
+    }
+    for (const int64_t tid : {int64_t{65}, (int64_t{1} << 22) - 1, kBig + 1, int64_t{-1}}) {
+      EXPECT_EQ(lives.life(tid, 500), 0u) << tid;
+      EXPECT_TRUE(lives.traced(tid, 500)) << tid;
+    }
+    EXPECT_EQ(lives.life(kBig, 101), with_big ? 1u : 0u);
+    EXPECT_EQ(lives.traced(kBig, 150), !with_big);
+    EXPECT_EQ(lives.ids_reused(), 2 + with_big);
+  }
+}
+
 // Review S40 H1: with --events launch,sched (no wake-ups, no syscalls) a thread of a traced pool
 // that gets a dead pool thread's id has no event but its switches and its TASK record: that record
 // says it is traced. Thread 500 of process 100, made at 10, preempted 50 -> 60, exits at 100; a new

@@ -91,10 +91,21 @@ KernelSequences build_kernel_sequences(const Trace& t) {
   std::vector<uint32_t> order;
   for (size_t i = 0; i < t.gpu.size(); ++i)
     if (t.gpu.kind[i] == GpuKind::Kernel) order.push_back(static_cast<uint32_t>(i));
+  // Kernels of one stream that start at the same time (zero-length or sub-microsecond kernels in
+  // a trace with rounded times) run in the order they were submitted: their launch calls' starts,
+  // then their correlation ids, not their places in the file (review CX L12: swapping two rows
+  // changed the chains). Every row gets one key, so the order is total whatever links exist.
+  const auto call_start = [&](uint32_t r) {
+    const uint32_t call = link.api[r];
+    return call == kNone ? std::numeric_limits<ns_t>::max() : t.api.start[call];
+  };
   auto stream_time_order = [&](uint32_t a, uint32_t b) {
     if (t.gpu.device[a] != t.gpu.device[b]) return t.gpu.device[a] < t.gpu.device[b];
     if (t.gpu.stream[a] != t.gpu.stream[b]) return t.gpu.stream[a] < t.gpu.stream[b];
     if (t.gpu.start[a] != t.gpu.start[b]) return t.gpu.start[a] < t.gpu.start[b];
+    const ns_t ca = call_start(a), cb = call_start(b);
+    if (ca != cb) return ca < cb;
+    if (t.gpu.correlation[a] != t.gpu.correlation[b]) return t.gpu.correlation[a] < t.gpu.correlation[b];
     return a < b;
   };
   if (!std::is_sorted(order.begin(), order.end(), stream_time_order)) std::sort(order.begin(), order.end(), stream_time_order);

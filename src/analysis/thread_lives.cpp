@@ -9,6 +9,14 @@ ThreadLives::ThreadLives(const Trace& trace) {
   for (size_t i = 0; i < s.size(); ++i)
     if (s.prev_tid[i] > 0 && (s.prev_state[i] & kTaskDead) != 0) by_tid_[s.prev_tid[i]].at.push_back(s.ts[i]);
   if (by_tid_.empty()) return;
+  // (ids up to 2^22, Linux's largest pid_max: at most 512 KB of bits)
+  constexpr int64_t kBitmapIds = int64_t{1} << 22;
+  int64_t most = 0;
+  for (const auto& entry : by_tid_) most = std::max(most, entry.first);
+  died_.assign(static_cast<size_t>(std::min(most, kBitmapIds - 1) / 64 + 1), 0);
+  died_covers_all_ = most < kBitmapIds;
+  for (const auto& entry : by_tid_)
+    if (entry.first < kBitmapIds) died_[static_cast<uint64_t>(entry.first) >> 6] |= uint64_t{1} << (entry.first & 63);
   // Per id and life: whether an event only a traced thread gets falls in it (`evidence`), and
   // whether anything of the id does (`active`: those, or a switch of either side).
   struct Seen {
@@ -21,6 +29,7 @@ ThreadLives::ThreadLives(const Trace& trace) {
     seen[tid] = Seen{std::vector<uint8_t>(d.at.size() + 1, 0), std::vector<uint8_t>(d.at.size() + 1, 0)};
   }
   const auto mark = [&](int64_t tid, ns_t ts, bool evidence) {
+    if (!may_have_died(tid)) return;
     const auto it = seen.find(tid);
     if (it == seen.end()) return;
     const uint32_t k = life(tid, ts);
@@ -54,6 +63,7 @@ ThreadLives::ThreadLives(const Trace& trace) {
 }
 
 uint32_t ThreadLives::life(int64_t tid, ns_t ts) const {
+  if (!may_have_died(tid)) return 0;
   const auto it = by_tid_.find(tid);
   if (it == by_tid_.end()) return 0;
   // Deaths strictly before ts: the final switch-out itself belongs to the life it ends.
@@ -61,6 +71,7 @@ uint32_t ThreadLives::life(int64_t tid, ns_t ts) const {
 }
 
 bool ThreadLives::traced(int64_t tid, ns_t ts) const {
+  if (!may_have_died(tid)) return true;
   const auto it = by_tid_.find(tid);
   if (it == by_tid_.end()) return true;
   return it->second.life_traced[life(tid, ts)] != 0;

@@ -137,10 +137,11 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   }
   for (auto& l : s.libraries) std::fprintf(out, "probed: %s\n", l.c_str());
   if (!s.launches_per_thread.empty()) {
-    // Launch-class calls (async copies and sets too); where launches were not measured, only what
-    // was recorded.
-    std::fprintf(out, s.cupti_launch_coverage.measured() ? "launches per thread:\n"
-                                                   : "launches per thread (only the calls recorded: see the launch lines above):\n");
+    // Launch-class calls (async copies and sets too); where launches were not measured, or records
+    // that may have been launches were lost, only what was recorded (review RC L2).
+    std::fprintf(out, "%s\n",
+                 launches_per_thread_heading(s.dropped, s.cupti_ring_unpublished_slots, s.cupti_launch_coverage.measured())
+                     .c_str());
     for (auto& [tid, n] : s.launches_per_thread) {
       auto c = s.thread_comm.find(tid);
       std::fprintf(out, "  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),

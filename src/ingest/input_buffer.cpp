@@ -146,6 +146,9 @@ void inflate_all(const unsigned char* in, size_t n, const std::string& file, Pad
         inflateReset(&zs);  // next member
         continue;
       }
+      // Zeros after the last member are padding (a copy padded to a block size: tape, some object
+      // stores), which gzip itself ignores (review CX L10); anything else is an error.
+      if (std::all_of(in + in_pos, in + n, [](unsigned char c) { return c == 0; })) break;
       inflateEnd(&zs);
       throw InputError(file, static_cast<int64_t>(in_pos), "trailing bytes after the last gzip member");
     }

@@ -49,6 +49,7 @@ uint32_t default_map_entries() {
 #include <memory>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "ingest/recording/itrace_format.h"
 #include "record/cuda_apis.h"
@@ -69,6 +70,7 @@ uint32_t default_map_entries() {
 #include "record/record.skel.h"
 #include "record/stop_signals.h"
 #include "record/uprobe_multi_link.h"
+#include "trace/thread_name.h"
 #include "trace/trace.h"
 #include "util/units.h"
 
@@ -277,6 +279,15 @@ class Recorder {
   void flush_loss_windows();
   void write_summary_meta();
   bool command_done();
+  // The summary's thread names (launches per thread), by the rule the reader's threads table has
+  // (trace/thread_name.h): the name each thread had last in the recording.
+  void note_task(uint64_t ts, uint32_t pid, uint32_t tid, std::string_view comm, bool exit) {
+    task_pids_.insert(pid);
+    thread_names_[tid].task(static_cast<int64_t>(ts), comm, exit);
+  }
+  void note_seen(uint64_t ts, uint32_t pid, uint32_t tid, std::string_view comm) {
+    if (task_pids_.count(pid)) thread_names_[tid].seen(static_cast<int64_t>(ts), comm);
+  }
   bool stop_requested();
   bool sent_by_tree(pid_t sender);
   std::vector<pid_t> traced_processes();
@@ -300,6 +311,10 @@ class Recorder {
   std::map<int, unsigned long long> pid_start_ticks_;  // --pid: each process's start time at the attach
   std::set<std::string> looked_at_;
   std::map<uint32_t, uint64_t> counts_;
+  // Processes with a TASK record so far (every traced process has one before its first switch: the
+  // command's exec, a --pid attach's, a new process's at its fork), and each thread's names.
+  std::set<uint32_t> task_pids_;
+  std::unordered_map<uint32_t, ThreadNameSources> thread_names_;
   uint64_t ts_start_ = 0;
   // The recording window duration_s measures (META recorded_from_ns / recorded_to_ns): from when
   // its events could start to the stop, or to the command's end (CLOCK_MONOTONIC, as event stamps).
@@ -732,7 +747,7 @@ void Recorder::start_or_attach_targets() {
         counts_[IT_EV_TASK]++;
         // The summary's launches per thread name it too (review RP L3: only threads the kernel
         // reported, those created or ended while recording, had a name there).
-        sum_.thread_comm[e.h.tid] = comm.substr(0, IT_COMM_LEN - 1);
+        note_task(e.h.ts, e.h.pid, e.h.tid, comm.substr(0, IT_COMM_LEN - 1), false);
       }
     }
     out_.meta("traced.pid", traced_pids);
@@ -792,7 +807,18 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
   } else if (type == IT_EV_TASK && size >= sizeof(it_task)) {
     it_task e;
     std::memcpy(&e, data, sizeof(e));
-    self->sum_.thread_comm[e.h.tid] = std::string(e.comm, strnlen(e.comm, IT_COMM_LEN));
+    self->note_task(e.h.ts, e.h.pid, e.h.tid, std::string_view(e.comm, strnlen(e.comm, IT_COMM_LEN)), e.kind == IT_TASK_EXIT);
+  } else if (type == IT_EV_SWITCH && size >= sizeof(it_switch)) {
+    // A thread that renamed itself after its TASK record is named by its switches (review RC M1);
+    // a side of a process without a TASK record is another process's thread.
+    it_switch e;
+    std::memcpy(&e, data, sizeof(e));
+    self->note_seen(e.h.ts, e.h.pid, e.h.tid, std::string_view(e.prev_comm, strnlen(e.prev_comm, IT_COMM_LEN)));
+    self->note_seen(e.h.ts, e.next_pid, e.next_tid, std::string_view(e.next_comm, strnlen(e.next_comm, IT_COMM_LEN)));
+  } else if (type == IT_EV_WAKEUP && size >= sizeof(it_wakeup)) {
+    it_wakeup e;
+    std::memcpy(&e, data, sizeof(e));
+    self->note_seen(e.h.ts, e.h.pid, e.h.tid, std::string_view(e.comm, strnlen(e.comm, IT_COMM_LEN)));
   } else if (type == IT_EV_UNTRACED) {
     self->sum_.untraced_pids.push_back(h.pid);
   }
@@ -1167,6 +1193,7 @@ RecordSummary Recorder::run() {
   write_summary_meta();
   finish_cupti();
   sum_.cuda_mode = cuda_mode_name(mode_);
+  for (auto& [tid, names] : thread_names_) sum_.thread_comm[tid] = std::string(names.name());
   for (auto& [type, n] : counts_) sum_.events[event_name(type)] += n;
   out_.finish();
   sum_.bytes = out_.bytes_written();

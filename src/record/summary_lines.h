@@ -15,6 +15,14 @@ namespace infertrace {
 // lost (a record takes one or more 64-byte slots), so it says "up to". "" for 0.
 std::string unpublished_slots_line(uint64_t slots);
 
+// The heading of the summary's "launches per thread" (review RC L2). The counts are of the calls
+// recorded: lower bounds when records that may have been launch calls were lost (`dropped`,
+// RecordSummary::dropped, keys analysis/launch_undercount.h's drop_may_hold_launches takes: "api",
+// "cupti_ring"; and the CUPTI ring's unpublished slots, "up to" that many records), and only the
+// calls CUPTI reported when its launch callbacks were not all measured (`coverage_measured` false).
+std::string launches_per_thread_heading(const std::map<std::string, uint64_t>& dropped, uint64_t unpublished_slots,
+                                        bool coverage_measured);
+
 // The kernel side's maps that were full (RecordSummary::untraced_processes, untraced_pids,
 // pending_full; META untraced.* and pending_full.*): one line per map that lost anything, naming
 // what went unrecorded and the option that sizes it; none when nothing was lost.

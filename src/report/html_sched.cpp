@@ -531,16 +531,23 @@ std::string threads_part(const json& doc, const Recorded& r) {
 
 std::string syscall_rows_table(const json& obj, const std::string& caption, bool full) {
   const auto rows = by_total(obj);
-  HtmlTable tb = full ? HtmlTable({"syscall", "calls", "errors", "total", "mean", "max", "% of wall"})
+  HtmlTable tb = full ? HtmlTable({"syscall", "calls", "errors", "total", "mean", "max", "thread time / wall"})
                       : HtmlTable({"syscall", "calls", "errors", "total"});
+  bool over_wall = false;
   for (size_t i = 0; i < rows.size() && i < kMaxRows; ++i) {
     const json& v = *rows[i].second;
     // errors and max are null when the kernel only counted the calls (--events syscall-counts).
     std::vector<std::string> cells = {rows[i].first, count_or(member(v, "count")), count_or(member(v, "errors")), ns_or(member(v, "total_ns"))};
     if (full) cells.insert(cells.end(), {ns_or(member(v, "mean_ns")), ns_or(member(v, "max_ns")), pct_or(member(v, "wall_share"))});
+    const json& share = member(v, "wall_share");
+    over_wall = over_wall || (full && share.is_number() && share.get<double>() > 1.0);
     tb.add_row(std::move(cells));
   }
-  return tb.render(caption) + more_note(rows.size(), "syscalls");
+  // As the terminal (sched_render.cpp): the call's time summed over its threads, not a share.
+  return tb.render(caption) + more_note(rows.size(), "syscalls") +
+         (over_wall ? "<p class=\"note\">Thread time / wall: a call's time summed over its threads per wall time; over "
+                      "100% when several threads were in it at once, 200% is two threads in it the whole wall.</p>"
+                    : "");
 }
 
 std::string syscall_part(const json& doc) {

@@ -639,14 +639,22 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   more(listed.size(), "threads");
 
   if (!a.syscalls.by_name.empty()) {
-    TextTable sc({"syscall", "calls", "errors", "total", "mean", "max", "% wall"});
+    // The call's time summed over every thread that made it, per wall time (JSON wall_share): not a
+    // share of the wall, as threads in the call at once add up; 200% is two threads in it all along
+    // (review RC L1: futex read 105.3% "% wall" for two threads each blocked half the time).
+    TextTable sc({"syscall", "calls", "errors", "total", "mean", "max", "thread-time/wall"});
+    bool over_wall = false;
     for (size_t i = 0; i < a.syscalls.by_name.size() && i < opts.top; ++i) {
       const SyscallStat& s = a.syscalls.by_name[i];
+      over_wall = over_wall || (a.wall > 0 && s.total > a.wall);
       sc.add_row({syscall_name(t, s), format_count(s.count), s.errors >= 0 ? format_count(s.errors) : "-", format_ns(s.total),
                   format_ns(mean_of(s.total, s.count)), s.max >= 0 ? format_ns(s.max) : "-", pct_of(s.total, a.wall)});
     }
     sc.print(os, "Syscalls (" + format_count(a.syscalls.count) + " calls, " + format_ns(a.syscalls.total) + ")");
     more(a.syscalls.by_name.size(), "syscalls");
+    if (over_wall)
+      os << "(thread-time/wall: a call's time summed over its threads per wall time; over 100% when several threads "
+            "were in it at once, 200% is two threads in it the whole wall)\n";
     if (a.syscalls.counted_in_kernel)
       os << "(counted in the kernel: record --events syscall-counts keeps counts and total times only, no errors or maxima)\n";
     if (!a.syscalls.ioctl_targets.empty()) {

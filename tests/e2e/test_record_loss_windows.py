@@ -8,7 +8,8 @@ no kept pair is as long as the stop; off-CPU intervals and run-queue waits meeti
 counted and the verdict names the loss. The stop is sent once the workload runs (not after a fixed
 time an ASan recorder may still be loading in), and the test checks that the stop caused the loss it
 asserts on: a loss window covers a quarter of the stop or more, stamped with CLOCK_MONOTONIC (the clock of
-bpf_ktime_get_ns) around SIGSTOP and SIGCONT. Skips (77) when not root or without kernel BTF."""
+bpf_ktime_get_ns) around SIGSTOP and SIGCONT. record's "launches per thread" heading says its counts are lower
+bounds, with the API events lost (META dropped.api). Skips (77) when not root or without kernel BTF."""
 import csv
 import json
 import os
@@ -224,6 +225,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check(traced is not None and int(traced[0]) == started,
           f"the waits read pid {started}, the recorder started {traced and traced[0]}")
     check(sum(dropped.values()) > 0, f"no loss was forced (dropped {dropped}); stdout {out}")
+    # record's "launches per thread" counts only the launches recorded: with API events lost its
+    # heading says they are lower bounds and how many records were lost (review RC L2).
+    lost_api = dropped.get("api", 0)
+    heading = ("launches per thread:" if lost_api == 0 else
+               f"launches per thread (lower bounds: {lost_api} record{'s' if lost_api > 1 else ''} that may have been "
+               f"{'launch calls were' if lost_api > 1 else 'a launch call was'} lost):")
+    check(heading in err.splitlines(), f"record's heading for {lost_api} API events lost, want {heading!r}: {err}")
     types = ["api", "switch", "wakeup", "irq", "syscall", "task", "fdname"]
     sums = con.execute("SELECT count(*), " + ", ".join(f"coalesce(sum({t}), 0)" for t in types) +
                        ", coalesce(sum(lost_total), 0) FROM loss_window").fetchone()

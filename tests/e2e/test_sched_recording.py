@@ -78,7 +78,15 @@ def nearest_rank(sorted_vals, p):
 
 
 def fmt_pct(share):
-    return "%.1f%%" % (share * 100.0)
+    """As the tool's format_pct (src/util/units.cpp): a nonzero share that one decimal rounds to 0
+    reads "<0.1%" (">-0.1%" below 0), an exact 0 "0.0%". (An IRQ share under 0.05% of a loaded run's
+    wall printed "<0.1%" and failed the comparison with "0.0%".)"""
+    s = "%.1f%%" % (share * 100.0)
+    if share > 0 and s == "0.0%":
+        return "<0.1%"
+    if share < 0 and s == "-0.0%":
+        return ">-0.1%"
+    return s
 
 
 def pct_or(share):

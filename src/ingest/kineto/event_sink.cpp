@@ -223,8 +223,16 @@ void EventSink::add_complete(const RawEvent& e) {
       g.start[i] = e.ts.v;
       g.dur[i] = e.dur.v;
       g.kind[i] = info.kind;
-      g.device[i] = static_cast<int32_t>(id(e.device));  // (in int32 range when ok: checked above)
-      g.stream[i] = id(e.stream);
+      // Kineto writes a GPU row's device as its pid and its stream as its tid too: a row without
+      // args.device (args.stream) takes them from there, so rows of two GPUs are not one device -1
+      // whose kernels fusion chains together (review CX L6).
+      int64_t device = id(e.device), stream = id(e.stream);
+      if (!e.device.ok() && e.pid.ok() && e.pid.v >= 0 && e.pid.v <= INT32_MAX) [[unlikely]]
+        device = e.pid.v;
+      if (!e.stream.ok() && e.tid.ok() && e.tid.v >= 0) [[unlikely]]
+        stream = e.tid.v;
+      g.device[i] = static_cast<int32_t>(device);  // (in int32 range: checked above, or just now)
+      g.stream[i] = stream;
       g.correlation[i] = id(e.correlation);
       g.external_id[i] = id(e.external_id);
       g.name[i] = name;

@@ -121,6 +121,9 @@ class PieceParser {
       at = buf_ + first_invalid_utf8(b, len_);
     } else if (err == simdjson::UNESCAPED_CHARS) {
       at = buf_ + first_unescaped_control(b, len_);
+    } else if (err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT && content_after_document(b, len_) < len_) {
+      // A whole document with more text after it (an appended line), not a cut-off file.
+      fail(buf_ + content_after_document(b, len_), "unexpected content after the end of the JSON document");
     } else if (err == simdjson::UNCLOSED_STRING || err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT ||
                err == simdjson::EMPTY) {
       at = buf_ + len_;

@@ -160,4 +160,28 @@ size_t first_unescaped_control(const unsigned char* p, size_t n) {
   return n;
 }
 
+size_t content_after_document(const unsigned char* p, size_t n) {
+  const auto space = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  size_t i = 0;
+  while (i < n && space(p[i])) ++i;
+  if (i == n || (p[i] != '{' && p[i] != '[')) return n;
+  int64_t depth = 0;
+  bool in_string = false;
+  for (; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      for (++i; i < n && space(p[i]);) ++i;
+      return i;
+    }
+  }
+  return n;
+}
+
 }  // namespace infertrace::kineto

@@ -33,5 +33,10 @@ ExactCuts exact_cuts(const char* data, size_t size, size_t chunk, bool object_fo
 size_t first_invalid_utf8(const unsigned char* p, size_t n);
 // Offset of the first byte < 0x20 inside a string (size when none).
 size_t first_unescaped_control(const unsigned char* p, size_t n);
+// Offset of the first byte that is not white space after the top-level object or array that the
+// text starts with, once its brackets close (strings and escapes skipped); n when they never close
+// or only white space follows. Only for an error message: simdjson calls a document followed by
+// more text "incomplete", which read as a truncated file (review CX L1).
+size_t content_after_document(const unsigned char* p, size_t n);
 
 }  // namespace infertrace::kineto

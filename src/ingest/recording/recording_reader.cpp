@@ -22,6 +22,7 @@
 #include "ingest/recording/itrace_format.h"
 #include "ingest/recording/syscall_names.h"
 #include "ingest/recording/zero_filled_tail.h"
+#include "trace/thread_name.h"
 #include "util/comma_list.h"
 #include "util/error.h"
 
@@ -102,9 +103,8 @@ std::array<size_t, IT_EV_NTYPES> count_records(const unsigned char* data, size_t
 
 struct ThreadSeen {
   int64_t pid = -1;
-  std::string comm;
   ns_t first = INT64_MAX, last = INT64_MIN;
-  bool comm_from_task = false;
+  ThreadNameSources names;  // its name: the one it had last (trace/thread_name.h)
 };
 
 class Builder {
@@ -263,9 +263,9 @@ class Builder {
     else t_.count_skipped("task_unknown_kind");
     traced(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
-    // exec renames the thread; later names win over earlier ones.
-    th.comm = clean(fixed_str(e.comm, IT_COMM_LEN));
-    th.comm_from_task = true;
+    // exec renames the thread, and so does the thread itself (prctl); the name it had last wins,
+    // an exit record's over any later switch row of its id (trace/thread_name.h).
+    th.names.task(static_cast<ns_t>(e.h.ts), clean(fixed_str(e.comm, IT_COMM_LEN)), e.kind == IT_TASK_EXIT);
   }
 
   // A new process the recorder's traced set had no room for: not a traced process (no thread of the
@@ -374,7 +374,7 @@ class Builder {
       ThreadInfo ti;
       ti.pid = th->pid;
       ti.tid = tid;
-      ti.comm = t_.strings.intern(th->comm);
+      ti.comm = t_.strings.intern(th->names.name());
       ti.first_ts = th->first;
       ti.last_ts = th->last;
       t_.threads.push(ti);
@@ -441,7 +441,7 @@ class Builder {
     th.pid = pid;
     th.first = std::min<ns_t>(th.first, static_cast<ns_t>(ts));
     th.last = std::max<ns_t>(th.last, static_cast<ns_t>(ts));
-    if (!comm.empty() && !th.comm_from_task) th.comm = std::string(comm);
+    if (!comm.empty()) th.names.seen(static_cast<ns_t>(ts), comm);
     return th;
   }
 
