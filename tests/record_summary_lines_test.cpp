@@ -78,5 +78,12 @@ TEST(RecordSummaryLines, FullMaps) {
   EXPECT_EQ(map_full_lines(2, {101, 102}, 40, {}, 4)[0].find("..."), std::string::npos);
 }
 
+// Timed CUDA calls a full map could not keep (record passes them as "pending_full_api") may have been
+// launches: the launches per thread are lower bounds.
+TEST(RecordSummaryLines, LaunchesHeadingCountsCallsAFullMapLost) {
+  EXPECT_EQ(launches_per_thread_heading({{"api", 0}, {"pending_full_api", 3}}, 0, true),
+            "launches per thread (lower bounds: 3 records that may have been launch calls were lost):");
+}
+
 }  // namespace
 }  // namespace infertrace
