@@ -57,3 +57,33 @@ TEST(RecordSummaryLines, LaunchesPerThreadHeadingSaysLowerBoundsAfterLaunchRecor
 
 }  // namespace
 }  // namespace infertrace
+
+namespace infertrace {
+namespace {
+
+// The kernel side's full maps in record's summary (review RC M2): a line per map that lost anything,
+// with the count, the size and the option; none when nothing was lost.
+TEST(RecordSummaryLines, FullMaps) {
+  EXPECT_TRUE(map_full_lines(0, {}, 65536, {{"syscall", 0}, {"api", 0}, {"fold", 0}}, 65536).empty());
+  const auto lines = map_full_lines(81, {101, 102}, 40, {{"syscall", 7}, {"api", 1}, {"fold", 0}}, 4);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "NOT TRACED: 81 new processes of the traced tree, nor anything they started (the traced set was "
+                      "full: 40 processes at once; record again with a larger --max-processes); pids 101, 102, ...");
+  EXPECT_TRUE(starts_with(lines[1], "NOT RECORDED: 7 syscalls (the map of calls in progress was full: 4 threads at once; "
+                                    "record again with a larger --max-threads)"))
+      << lines[1];
+  EXPECT_TRUE(starts_with(lines[2], "NOT RECORDED: 1 timed CUDA call (")) << lines[2];
+  // Every pid listed when the record of each was read: no "...".
+  EXPECT_EQ(map_full_lines(2, {101, 102}, 40, {}, 4)[0].substr(0, 20), "NOT TRACED: 2 new pr");
+  EXPECT_EQ(map_full_lines(2, {101, 102}, 40, {}, 4)[0].find("..."), std::string::npos);
+}
+
+// Timed CUDA calls a full map could not keep (record passes them as "pending_full_api") may have been
+// launches: the launches per thread are lower bounds.
+TEST(RecordSummaryLines, LaunchesHeadingCountsCallsAFullMapLost) {
+  EXPECT_EQ(launches_per_thread_heading({{"api", 0}, {"pending_full_api", 3}}, 0, true),
+            "launches per thread (lower bounds: 3 records that may have been launch calls were lost):");
+}
+
+}  // namespace
+}  // namespace infertrace

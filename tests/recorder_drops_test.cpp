@@ -261,3 +261,76 @@ TEST(RecorderDrops, NoteSaysUpToForUnpublishedSlots) {
 }
 
 }  // namespace infertrace
+
+namespace infertrace {
+namespace {
+
+// The kernel side's full maps (META untraced.processes, pending_full.*; review RC M2): each a drop of
+// its own cause, only when above 0, in sched.dropped, and said by map_full_note (not as events lost
+// to a ring: dropped_events_note leaves them to it), with the pids and the option that sizes the map.
+Trace map_full_recording(const char* untraced, const char* syscall) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.file = "m.itrace";
+  t.meta["dropped.switch"] = "0";
+  t.meta["max_processes"] = "40";
+  t.meta["max_threads"] = "4";
+  t.meta["untraced.processes"] = untraced;
+  t.meta["untraced.pids"] = "101,102";
+  t.meta["pending_full.syscall"] = syscall;
+  t.meta["pending_full.api"] = "0";
+  t.meta["pending_full.fold"] = "0";
+  return t;
+}
+
+TEST(RecorderDrops, FullMapsOnlyWhenAboveZero) {
+  const Trace none = map_full_recording("0", "0");
+  EXPECT_EQ(recorder_drops(none).size(), 1u);  // dropped.switch alone
+  EXPECT_EQ(cli::map_full_note(none), "");
+  EXPECT_FALSE(sched_analysis_json(none, analyze_sched(none))["dropped"].contains("untraced_processes"));
+
+  const Trace t = map_full_recording("81", "7");
+  const std::vector<RecorderDrop> d = recorder_drops(t);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[1].key, "untraced_processes");
+  EXPECT_EQ(d[1].count, 81);
+  EXPECT_EQ(d[1].cause, DropCause::MapFull);
+  EXPECT_EQ(d[2].key, "pending_full_syscall");
+  EXPECT_EQ(d[2].count, 7);
+  EXPECT_EQ(recorder_lost_total(t), 81 + 7);
+  const auto j = sched_analysis_json(t, analyze_sched(t))["dropped"];
+  EXPECT_EQ(j["untraced_processes"], 81);
+  EXPECT_EQ(j["pending_full_syscall"], 7);
+  // Not events lost to a full ring: no ring note, no --expected-rate.
+  EXPECT_EQ(cli::dropped_events_note(t), "");
+  const std::string n = cli::map_full_note(t);
+  EXPECT_NE(n.find("m.itrace: 81 new processes of the traced tree were not traced, nor anything they started (the "
+                   "recorder's traced set was full: 40 processes at once; record again with a larger --max-processes); "
+                   "pids 101, 102, ...: every figure leaves them out"),
+            std::string::npos)
+      << n;
+  EXPECT_NE(n.find("7 syscalls were not recorded (the recorder's map of calls in progress was full: 4 threads at once; "
+                   "record again with a larger --max-threads)"),
+            std::string::npos)
+      << n;
+  EXPECT_EQ(n.find("--expected-rate"), std::string::npos) << n;
+}
+
+TEST(RecorderDrops, FullMapsDecideTheRateBounds) {
+  // Untraced processes lose switches and IRQs with their launches; a fold not kept counts a launch
+  // twice: neither bound. A timed CUDA call not kept may be a launch.
+  EXPECT_TRUE(drop_counted_by_per_1k_rates("untraced_processes"));
+  EXPECT_TRUE(drop_counted_by_per_1k_rates("pending_full_fold"));
+  EXPECT_FALSE(drop_counted_by_per_1k_rates("pending_full_syscall"));
+  EXPECT_TRUE(drop_may_hold_launches("pending_full_api"));
+  EXPECT_FALSE(drop_may_hold_launches("untraced_processes"));
+  Per1kDropTally t;
+  tally_per_1k_drop(t, "pending_full_api", 5);
+  EXPECT_EQ(t.launch_records_lost, 5);
+  EXPECT_FALSE(t.rate_events_lost);
+  tally_per_1k_drop(t, "untraced_processes", 1);
+  EXPECT_TRUE(t.rate_events_lost);
+}
+
+}  // namespace
+}  // namespace infertrace

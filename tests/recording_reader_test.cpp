@@ -20,6 +20,7 @@
 #include "file_text.h"
 #include "ingest/load.h"
 #include "ingest/recording/recording_reader.h"
+#include "ingest/recording/itrace_format.h"
 #include "record/itrace_writer.h"
 #include "report/exports.h"
 #include "trace/attach_states.h"
@@ -1091,6 +1092,44 @@ TEST(RecordingExports, ApiGeometryFromFlaggedRecords) {
   EXPECT_EQ(api_args[7.0]["block"], nlohmann::json::parse("[32, 1, 1]"));
   EXPECT_EQ(api_args[8.0]["grid"], nlohmann::json::parse("[4, 2, 1]"));
   EXPECT_EQ(api_args[8.0]["block"], nlohmann::json::parse("[64, 1, 1]"));
+}
+
+}  // namespace
+}  // namespace infertrace
+
+namespace infertrace {
+namespace {
+
+// An UNTRACED record (review RC M2): a child the full traced set could not take. It is in no table,
+// its switches against a traced thread are an outsider's side, and a recording cut before its stop
+// (no META untraced.*) gets the count and the pids from the records; the recorder's META wins.
+TEST(RecordingReader, UntracedChildIsNoThreadOfTheTrace) {
+  for (const bool with_meta : {false, true}) {
+    File f = sample();
+    size_t p = f.event(IT_EV_UNTRACED, 48, 0, 6500, 777, 777);
+    put32(f.b, p + 24, IT_TASK_NEW);
+    put32(f.b, p + 28, 100);
+    putstr(f.b, p + 32, "parent");
+    p = f.event(IT_EV_UNTRACED, 48, 0, 6600, 778, 778);
+    put32(f.b, p + 24, IT_TASK_NEW);
+    // The untraced child runs after traced thread 101 and hands back to it.
+    p = f.event(3, 80, 1, 7000, 100, 101);
+    put32(f.b, p + 24, 777), put32(f.b, p + 28, 777), put64(f.b, p + 32, 1);
+    putstr(f.b, p + 48, "worker"), putstr(f.b, p + 64, "parent");
+    p = f.event(3, 80, 1, 7100, 777, 777);
+    put32(f.b, p + 24, 100), put32(f.b, p + 28, 101), put64(f.b, p + 32, 1);
+    putstr(f.b, p + 48, "parent"), putstr(f.b, p + 64, "worker");
+    if (with_meta) f.meta("untraced.processes", "5"), f.meta("untraced.pids", "777,778,779");
+    const Trace t = read(f);
+    for (size_t i = 0; i < t.threads.size(); ++i) {
+      EXPECT_NE(t.threads.pid[i], 777) << with_meta;
+      EXPECT_NE(t.threads.pid[i], 778) << with_meta;
+    }
+    for (size_t i = 0; i < t.tasks.size(); ++i) EXPECT_NE(t.tasks.pid[i], 777) << with_meta;
+    EXPECT_EQ(t.skipped.count("unknown_record_type"), 0u);
+    EXPECT_EQ(t.meta.at("untraced.processes"), with_meta ? "5" : "2");
+    EXPECT_EQ(t.meta.at("untraced.pids"), with_meta ? "777,778,779" : "777,778");
+  }
 }
 
 }  // namespace

@@ -7,9 +7,18 @@
 
 namespace infertrace {
 
-bool drop_may_hold_launches(const std::string& drop_key) { return drop_key == "api" || drop_key == "cupti_ring" || drop_key == "cupti_ring_unpublished"; }
+bool drop_may_hold_launches(const std::string& drop_key) {
+  // pending_full_api: a timed CUDA call whose entry the kernel side could not keep (a full map).
+  return drop_key == "api" || drop_key == "cupti_ring" || drop_key == "cupti_ring_unpublished" ||
+         drop_key == "pending_full_api";
+}
 
-bool drop_counted_by_per_1k_rates(const std::string& drop_key) { return drop_key == "switch" || drop_key == "irq"; }
+bool drop_counted_by_per_1k_rates(const std::string& drop_key) {
+  // untraced_processes: processes not traced at all, their switches and IRQs as much as their
+  // launches; pending_full_fold: a driver call recorded beside its runtime call, a launch counted
+  // twice. Either leaves the rates neither bound.
+  return drop_key == "switch" || drop_key == "irq" || drop_key == "untraced_processes" || drop_key == "pending_full_fold";
+}
 
 void tally_per_1k_drop(Per1kDropTally& t, const std::string& drop_key, int64_t count) {
   if (count <= 0) return;

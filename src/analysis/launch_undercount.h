@@ -20,11 +20,14 @@ namespace infertrace {
 // Whether a recorder drop counter (RecorderDrop::key, sched --json `dropped`) counts records that
 // may have been launch calls: the eBPF ring's API events ("api") and the CUPTI ring's records
 // ("cupti_ring", API callbacks and GPU records alike; "cupti_ring_unpublished", the slots a killed
-// producer never published and the ring after them: up to that many records, of any kind). The one list for a recording and a saved
-// analysis of it.
+// producer never published and the ring after them: up to that many records, of any kind), and the
+// timed CUDA calls the kernel side kept no entry for ("pending_full_api": its map was full). The one
+// list for a recording and a saved analysis of it.
 bool drop_may_hold_launches(const std::string& drop_key);
 // Whether a drop counter counts events a rate per 1000 launches counts: context switches ("switch")
-// and IRQs ("irq").
+// and IRQs ("irq"), and processes not traced at all ("untraced_processes": their switches and IRQs
+// with their launches); or launches counted twice ("pending_full_fold": a driver call not folded
+// into its runtime call). Each makes the rates neither bound.
 bool drop_counted_by_per_1k_rates(const std::string& drop_key);
 // Whether records of a loss window's type leave every rate per 1000 launches' numerator whole and
 // name no thread of its scope: launch records (drop_may_hold_launches: they only under-count the

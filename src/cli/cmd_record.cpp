@@ -4,7 +4,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
+#include <tuple>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,8 @@ struct Options {
   // so a reader of the command's output (bench interference's --metric-regex) does not see record's
   // numbers as the command's (review BI M3).
   std::string summary_file;
+  // --max-processes, --max-threads as given (0: not given), checked in run().
+  int64_t max_processes = 0, max_threads = 0;
 };
 
 void parse_events(const std::string& list, RecordOptions& r) {
@@ -97,6 +101,10 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   // The CUPTI ring's unpublished slots bound the records lost, never count them: apart, "up to".
   if (const std::string line = unpublished_slots_line(s.cupti_ring_unpublished_slots); !line.empty())
     std::fprintf(out, "%s\n", line.c_str());
+  // Not among "dropped" either: not a full ring (--expected-rate), a full map of the kernel side.
+  for (const std::string& line : map_full_lines(s.untraced_processes, s.untraced_pids, s.max_processes, s.pending_full,
+                                                s.max_threads))
+    std::fprintf(out, "%s\n", line.c_str());
   // The kernel counts a fold whether or not the ring kept the runtime call's own record, so with API
   // drops this is not a count of recorded launches (audit CT F6).
   const auto api_drops = s.dropped.find("api");
@@ -132,8 +140,12 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   if (!s.launches_per_thread.empty()) {
     // Launch-class calls (async copies and sets too); where launches were not measured, or records
     // that may have been launches were lost, only what was recorded (review RC L2).
+    // Timed CUDA calls whose entry a full map could not keep were not recorded either (may be launches).
+    std::map<std::string, uint64_t> lost = s.dropped;
+    if (const auto api = s.pending_full.find("api"); api != s.pending_full.end() && api->second > 0)
+      lost["pending_full_api"] = api->second;
     std::fprintf(out, "%s\n",
-                 launches_per_thread_heading(s.dropped, s.cupti_ring_unpublished_slots, s.cupti_launch_coverage.measured())
+                 launches_per_thread_heading(lost, s.cupti_ring_unpublished_slots, s.cupti_launch_coverage.measured())
                      .c_str());
     for (auto& [tid, n] : s.launches_per_thread) {
       auto c = s.thread_comm.find(tid);
@@ -180,6 +192,15 @@ void run(Options& o) {
     std::error_code e1, e2;
     if (std::filesystem::weakly_canonical(o.summary_file, e1) == std::filesystem::weakly_canonical(o.rec.output, e2) && !e1 && !e2)
       throw UsageError("record: --summary-file " + o.summary_file + " is the recording (-o): name another file");
+  }
+  // 4194304: the kernel's PID_MAX_LIMIT, more tasks than can ever exist at once.
+  for (auto [given, name, field] : {std::tuple{o.max_processes, "--max-processes", &o.rec.max_processes},
+                                    {o.max_threads, "--max-threads", &o.rec.max_threads}}) {
+    if (given == 0) continue;  // not given: the default
+    if (given < 1 || given > 4194304)
+      throw UsageError(std::string("record: ") + name + " must be a whole number from 1 to 4194304 (the kernel's "
+                       "PID_MAX_LIMIT), not " + std::to_string(given));
+    *field = static_cast<uint32_t>(given);
   }
   resolve_pids(o.rec.pids);
   o.rec.progress = progress_line_wanted_on_stderr();
@@ -253,6 +274,15 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
                   "After a stop, seconds the command gets at each step to end: after a terminal's Ctrl-C (which "
                   "it got too) to end by itself, then after SIGTERM, before SIGKILL; a second Ctrl-C skips ahead")
       ->capture_default_str();
+  // The kernel side's maps are preallocated: a larger one costs kernel memory for the whole recording.
+  cmd->add_option("--max-processes", opt->max_processes,
+                  "Processes the recorder can trace at once (default " + std::to_string(kDefaultMapEntries) +
+                  ", or the machine's pid_max/threads-max when lower; about 90 bytes of kernel memory each): a new "
+                  "process of the traced tree beyond it is not traced, which the summary and the recording say");
+  cmd->add_option("--max-threads", opt->max_threads,
+                  "Threads that can be inside a recorded syscall or CUDA call at once (default as --max-processes; "
+                  "about 330 bytes of kernel memory each): a call beyond it is not recorded, which the summary and the "
+                  "recording say");
   cmd->add_option("--summary-file", opt->summary_file,
                   "Write the summary printed after the run to this file instead of stderr (which the command shares)");
   // prefix_command() makes CLI11 hand every word after `--` to the positional, options included.

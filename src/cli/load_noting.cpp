@@ -1,5 +1,6 @@
 #include "cli/load_noting.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -45,6 +46,7 @@ std::string drop_label(const RecorderDrop& d) {
       return d.key == "cupti_gpu_without_clock" ? "CUPTI GPU records without a clock sample"
                                                 : "CUPTI GPU records without timestamps";
     case DropCause::CuptiRingUnpublished: return "CUPTI ring records a killed process left unwritten";
+    case DropCause::MapFull: return d.key;  // (map_full_note says these)
   }
   return d.key;
 }
@@ -77,7 +79,9 @@ std::string dropped_events_note(const Trace& t) {
   for (const LossWindow& w : t.loss_windows) tally_loss_window(drops, w.lost);
   for (const RecorderDrop& d : recorder_drops(t)) {
     tally_per_1k_drop(drops, d.key, d.count);
-    if (d.count <= 0) continue;
+    // Full maps of the kernel side: not events lost to a buffer, map_full_note() says them; their
+    // tally above still decides what the rates are.
+    if (d.count <= 0 || d.cause == DropCause::MapFull) continue;
     const std::string label = drop_label(d);
     if (d.cause == DropCause::CuptiRingUnpublished) {
       up_to = saturating_add_drops(up_to, d.count);
@@ -133,6 +137,54 @@ std::string dropped_events_note(const Trace& t) {
   return note;
 }
 
+std::string map_full_note(const Trace& t) {
+  if (t.source != TraceSource::Recording) return {};
+  const auto meta = [&](const char* key) {
+    const auto it = t.meta.find(key);
+    return it == t.meta.end() ? std::string() : it->second;
+  };
+  std::string note;
+  for (const RecorderDrop& d : recorder_drops(t)) {
+    if (d.cause != DropCause::MapFull || d.count <= 0) continue;
+    const std::string n = std::to_string(d.count);
+    if (d.key == "untraced_processes") {
+      const std::string cap = meta("max_processes");
+      // The first ten of META untraced.pids (which holds up to 64).
+      std::string pids;
+      size_t listed = 0, at = 0;
+      for (const std::string all = meta("untraced.pids"); at < all.size() && listed < 10; ++listed) {
+        const size_t comma = std::min(all.find(',', at), all.size());
+        pids += (listed ? ", " : "") + all.substr(at, comma - at);
+        at = comma + 1;
+      }
+      if (listed > 0 && static_cast<int64_t>(listed) < d.count) pids += ", ...";
+      note += std::string(note.empty() ? "" : " ") + n + plural(d.count, " new process", " new processes") +
+              " of the traced tree " + (d.count == 1 ? "was" : "were") + " not traced, nor anything " +
+              (d.count == 1 ? "it" : "they") + " started (the recorder's traced set was full" +
+              (cap.empty() ? "" : ": " + cap + " processes at once") + "; record again with a larger --max-processes)" +
+              (pids.empty() ? "" : "; pids " + pids) +
+              ": every figure leaves " + (d.count == 1 ? "it" : "them") + " out, so counts and profiles of the "
+              "traced tree are lower bounds and rates per 1000 launches may be off in either direction.";
+      continue;
+    }
+    const std::string cap = meta("max_threads");
+    const std::string sized = " (the recorder's map of calls in progress was full" +
+                              (cap.empty() ? std::string() : ": " + cap + " threads at once") +
+                              "; record again with a larger --max-threads)";
+    if (d.key == "pending_full_syscall")
+      note += std::string(note.empty() ? "" : " ") + n + plural(d.count, " syscall was", " syscalls were") +
+              " not recorded" + sized + ": syscall counts and times are lower bounds.";
+    else if (d.key == "pending_full_api")
+      note += std::string(note.empty() ? "" : " ") + n + plural(d.count, " timed CUDA call was", " timed CUDA calls were") +
+              " not recorded" + sized + ": CUDA call counts are lower bounds.";
+    else if (d.key == "pending_full_fold")
+      note += std::string(note.empty() ? "" : " ") + n +
+              plural(d.count, " runtime launch was", " runtime launches were") +
+              " not marked for folding" + sized + ": a driver call each made may be counted as a launch of its own.";
+  }
+  return note.empty() ? note : t.file + ": " + note;
+}
+
 std::string launch_coverage_note(const Trace& t) {
   const LaunchCoverage& c = t.launch_coverage;
   std::string note;
@@ -148,6 +200,7 @@ namespace {
 Trace noting(Trace t) {
   if (const std::string note = incomplete_recording_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   if (const std::string note = dropped_events_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
+  if (const std::string note = map_full_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   if (const std::string note = launch_coverage_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   return t;
 }

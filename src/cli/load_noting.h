@@ -19,14 +19,19 @@ std::string incomplete_recording_note(const Trace& t);
 // activity drops); empty when none were lost.
 std::string dropped_events_note(const Trace& t);
 
+// The note for a recording whose recorder's kernel-side maps were full (recorder_drops' MapFull:
+// META untraced.processes, pending_full.*): which processes were not traced, how many calls were not
+// recorded, and the option that sizes each map; empty when none was full.
+std::string map_full_note(const Trace& t);
+
 // The note for a CUPTI recording whose launch calls were not all recorded (CUPTI refused launch
 // callbacks, or a process's record of them was lost): which pids and APIs, and that unmeasured
 // launch figures are shown as unknown, partial ones as lower bounds (trace/launch_coverage.h).
 // Empty when every launch was measured.
 std::string launch_coverage_note(const Trace& t);
 
-// load_trace(path, opts), then incomplete_recording_note(), dropped_events_note() and
-// launch_coverage_note() on stderr when there are any.
+// load_trace(path, opts), then incomplete_recording_note(), dropped_events_note(), map_full_note()
+// and launch_coverage_note() on stderr when there are any.
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts = {});
 // The same for bytes read already (load_trace(InputBuffer, ...)).
 Trace load_trace_noting(InputBuffer in, const std::string& path, const LoadOptions& opts = {});

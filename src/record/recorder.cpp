@@ -4,6 +4,24 @@
 #include "record/command_stop.h"
 #include "util/error.h"
 
+#include <fstream>
+
+namespace infertrace {
+
+// /proc/sys/kernel/pid_max bounds the processes and threads that exist at once, threads-max the
+// threads: a map larger than the smaller could never fill.
+uint32_t default_map_entries() {
+  uint64_t n = kDefaultMapEntries;
+  for (const char* path : {"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"}) {
+    std::ifstream in(path);
+    uint64_t v = 0;
+    if (in >> v && v > 0 && v < n) n = v;
+  }
+  return static_cast<uint32_t>(n);
+}
+
+}  // namespace infertrace
+
 #if INFERTRACE_HAVE_BPF
 
 #include <bpf/bpf.h>
@@ -80,8 +98,11 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 // list (record_events.h), which the reader keys LOSS records by too.
 const char* event_name(uint32_t type) {
   if (const char* n = itrace::lossable_event_name(type)) return n;
-  return type == IT_EV_LOSS ? "loss" : "other";
+  return type == IT_EV_LOSS ? "loss" : type == IT_EV_UNTRACED ? "untraced" : "other";
 }
+
+// META untraced.pids lists at most this many (one META value; the count is untraced.processes).
+constexpr size_t kUntracedPidsListed = 64;
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -178,6 +199,10 @@ bool is_multi_program(const std::string& name) {
 
 // Opens and loads the skeleton with the tp_btf programs (raw_tp when `raw`), and with the
 // uprobe_multi programs when `multi`.
+// The sizes of the traced set and of the per-thread maps (--max-processes, --max-threads).
+uint32_t max_processes(const RecordOptions& o) { return o.max_processes ? o.max_processes : default_map_entries(); }
+uint32_t max_threads(const RecordOptions& o) { return o.max_threads ? o.max_threads : default_map_entries(); }
+
 record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size, bool multi) {
   record_bpf* skel = record_bpf__open();
   if (!skel) throw Error("record: cannot open the BPF object: " + last_lines(g_libbpf_log, 5));
@@ -189,6 +214,11 @@ record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size, bo
   skel->rodata->syscall_counts_only = o.syscall_counts_only;
   skel->rodata->wakeup_threshold = rb_size / 4;
   bpf_map__set_max_entries(skel->maps.events, static_cast<uint32_t>(rb_size));
+  // Hash maps are preallocated: a map no program of this recording uses gets one entry.
+  bpf_map__set_max_entries(skel->maps.traced, max_processes(o));
+  bpf_map__set_max_entries(skel->maps.sys_pending, o.syscall ? max_threads(o) : 1);
+  bpf_map__set_max_entries(skel->maps.api_pending, o.launch ? max_threads(o) : 1);
+  bpf_map__set_max_entries(skel->maps.fold_pending, o.launch ? max_threads(o) : 1);
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel->obj) {
     const std::string name = bpf_program__name(prog);
@@ -587,7 +617,8 @@ void Recorder::start_or_attach_targets() {
     it_traced v{};
     v.state = state;  // leader_start 0: this entry is not tied to one incarnation of the id
     if (bpf_map_update_elem(fd, &tgid, &v, BPF_ANY) != 0)
-      throw Error("record: cannot add pid " + std::to_string(tgid) + " to the traced set: " + std::strerror(errno));
+      throw Error("record: cannot add pid " + std::to_string(tgid) + " to the traced set: " + std::strerror(errno) +
+                  (errno == E2BIG ? " (it holds " + std::to_string(max_processes(o_)) + " processes: --max-processes)" : ""));
   };
   out_.meta("cuda.mode", cuda_mode_name(mode_));
   for (const auto& lib : o_.libs) attach_library(lib, true);
@@ -788,6 +819,8 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
     it_wakeup e;
     std::memcpy(&e, data, sizeof(e));
     self->note_seen(e.h.ts, e.h.pid, e.h.tid, std::string_view(e.comm, strnlen(e.comm, IT_COMM_LEN)));
+  } else if (type == IT_EV_UNTRACED) {
+    self->sum_.untraced_pids.push_back(h.pid);
   }
   return 0;
 }
@@ -981,6 +1014,28 @@ void Recorder::write_summary_meta() {
   sum_.nested_runtime_calls = get(IT_STAT_NESTED_RUNTIME);
   out_.meta("folded_driver_calls", std::to_string(sum_.folded_driver_calls));
   out_.meta("nested_runtime_calls", std::to_string(sum_.nested_runtime_calls));
+  // The kernel side's maps that were full (record.bpf.c): counted over the whole recording, the
+  // teardown included (a child forked then was not traced either way). Zeros written too, so a
+  // reader tells "none" from a recorder that did not count (docs/recording-format.md).
+  sum_.max_processes = max_processes(o_);
+  sum_.max_threads = max_threads(o_);
+  out_.meta("max_processes", std::to_string(sum_.max_processes));
+  out_.meta("max_threads", std::to_string(sum_.max_threads));
+  sum_.untraced_processes = get(IT_STAT_UNTRACED_PROCESS);
+  out_.meta("untraced.processes", std::to_string(sum_.untraced_processes));
+  if (!sum_.untraced_pids.empty()) {
+    // Those whose UNTRACED record reached the ring (a full ring can lose some: the count above is
+    // exact), the first kUntracedPidsListed of them.
+    std::string pids;
+    for (size_t i = 0; i < sum_.untraced_pids.size() && i < kUntracedPidsListed; ++i)
+      pids += (i ? "," : "") + std::to_string(sum_.untraced_pids[i]);
+    out_.meta("untraced.pids", pids);
+  }
+  for (auto [name, stat] : {std::pair{"syscall", IT_STAT_PENDING_SYSCALL}, {"api", IT_STAT_PENDING_API},
+                            {"fold", IT_STAT_PENDING_FOLD}}) {
+    sum_.pending_full[name] = get(stat);
+    out_.meta(std::string("pending_full.") + name, std::to_string(sum_.pending_full[name]));
+  }
   if (o_.syscall && o_.syscall_counts_only)
     for (const it_syscall_count& c : read_syscall_counts())
       out_.record(IT_EV_SYSCALL_COUNT, &c, sizeof(c)), sum_.events["syscall (counted)"] += c.count;

@@ -25,7 +25,20 @@ struct RecordOptions {
   bool progress = false;             // progress line on stderr (set when a terminal takes it: progress_line_wanted)
   std::string cuda = "auto";         // cupti | uprobe | auto (record/cuda_mode.h)
   double stop_grace_s = 5;           // after a stop, each step's wait for the command (record/command_end.h)
+  // The kernel side's maps (record.bpf.c): how many processes the traced set holds at once
+  // (--max-processes) and how many threads can be in a recorded call at once (--max-threads, the
+  // per-thread maps of calls in progress). 0: the default, kDefaultMapEntries held to the machine's
+  // pid_max and threads-max (default_map_entries()). Past either, what is not kept is counted.
+  uint32_t max_processes = 0;
+  uint32_t max_threads = 0;
 };
+
+// 64 Ki: a preallocated hash map of it holds about 6 MB (traced, sys_pending) to 9.5 MB (api_pending)
+// of kernel memory.
+inline constexpr uint32_t kDefaultMapEntries = 65536;
+// kDefaultMapEntries, or fewer when the machine's pid_max or threads-max allow fewer tasks at once
+// (more entries than tasks could never be used).
+uint32_t default_map_entries();
 
 struct RecordSummary {
   double seconds = 0;
@@ -65,6 +78,14 @@ struct RecordSummary {
   // the output not opened (an earlier file there is left as it was); stop_signal is that signal.
   bool stopped_before_recording = false;
   int stop_signal = 0;
+  // The kernel side's maps full (record.bpf.c): new processes of the traced tree it could not add to
+  // the traced set (not traced, nor what they started: META untraced.processes), the pids of those
+  // whose UNTRACED record was read (META untraced.pids), and calls whose entry a per-thread map
+  // could not keep, by map ("syscall", "api", "fold": META pending_full.<name>). The sizes used:
+  uint64_t untraced_processes = 0;
+  std::vector<int64_t> untraced_pids;
+  std::map<std::string, uint64_t> pending_full;
+  uint32_t max_processes = 0, max_threads = 0;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -30,4 +30,38 @@ std::string launches_per_thread_heading(const std::map<std::string, uint64_t>& d
   return why.empty() ? "launches per thread:" : "launches per thread (" + why + "):";
 }
 
+std::vector<std::string> map_full_lines(uint64_t untraced_processes, const std::vector<int64_t>& untraced_pids,
+                                        uint32_t max_processes, const std::map<std::string, uint64_t>& pending_full,
+                                        uint32_t max_threads) {
+  std::vector<std::string> lines;
+  if (untraced_processes > 0) {
+    std::string line = "NOT TRACED: " + std::to_string(untraced_processes) +
+                       (untraced_processes == 1 ? " new process" : " new processes") +
+                       " of the traced tree, nor anything they started (the traced set was full: " +
+                       std::to_string(max_processes) + " processes at once; record again with a larger --max-processes)";
+    if (!untraced_pids.empty()) {
+      line += "; pids";
+      const size_t shown = untraced_pids.size() < 10 ? untraced_pids.size() : 10;
+      for (size_t i = 0; i < shown; ++i) line += (i ? ", " : " ") + std::to_string(untraced_pids[i]);
+      if (untraced_pids.size() > shown || untraced_processes > shown) line += ", ...";
+    }
+    lines.push_back(line);
+  }
+  const auto count = [&](const char* name) {
+    const auto it = pending_full.find(name);
+    return it == pending_full.end() ? uint64_t{0} : it->second;
+  };
+  const std::string sized = " (the map of calls in progress was full: " + std::to_string(max_threads) +
+                            " threads at once; record again with a larger --max-threads)";
+  if (const uint64_t n = count("syscall"))
+    lines.push_back("NOT RECORDED: " + std::to_string(n) + (n == 1 ? " syscall" : " syscalls") + sized);
+  if (const uint64_t n = count("api"))
+    lines.push_back("NOT RECORDED: " + std::to_string(n) + (n == 1 ? " timed CUDA call" : " timed CUDA calls") + sized);
+  if (const uint64_t n = count("fold"))
+    lines.push_back("NOT FOLDED: " + std::to_string(n) +
+                    (n == 1 ? " runtime launch" : " runtime launches") +
+                    " whose driver call may be recorded as a launch of its own" + sized);
+  return lines;
+}
+
 }  // namespace infertrace

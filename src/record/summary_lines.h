@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace infertrace {
 
@@ -21,5 +22,12 @@ std::string unpublished_slots_line(uint64_t slots);
 // calls CUPTI reported when its launch callbacks were not all measured (`coverage_measured` false).
 std::string launches_per_thread_heading(const std::map<std::string, uint64_t>& dropped, uint64_t unpublished_slots,
                                         bool coverage_measured);
+
+// The kernel side's maps that were full (RecordSummary::untraced_processes, untraced_pids,
+// pending_full; META untraced.* and pending_full.*): one line per map that lost anything, naming
+// what went unrecorded and the option that sizes it; none when nothing was lost.
+std::vector<std::string> map_full_lines(uint64_t untraced_processes, const std::vector<int64_t>& untraced_pids,
+                                        uint32_t max_processes, const std::map<std::string, uint64_t>& pending_full,
+                                        uint32_t max_threads);
 
 }  // namespace infertrace

@@ -42,6 +42,15 @@ std::vector<RecorderDrop> recorder_drops(const Trace& t) {
     int64_t n = 0;
     if (parse_count(it->second, n) && n > 0) out.push_back({"cupti_ring_unpublished", n, DropCause::CuptiRingUnpublished});
   }
+  // The kernel side's full maps (written since 2026-12-06): only a positive count, as above.
+  for (const auto& [meta_key, key] : {std::pair{"untraced.processes", "untraced_processes"},
+                                      {"pending_full.syscall", "pending_full_syscall"},
+                                      {"pending_full.api", "pending_full_api"},
+                                      {"pending_full.fold", "pending_full_fold"}})
+    if (const auto it = t.meta.find(meta_key); it != t.meta.end()) {
+      int64_t n = 0;
+      if (parse_count(it->second, n) && n > 0) out.push_back({key, n, DropCause::MapFull});
+    }
   return out;
 }
 

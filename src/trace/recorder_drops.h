@@ -28,11 +28,21 @@ enum class DropCause {
   // MOST that many records (an upper bound, never stated as an exact loss). No option sizes it; a
   // larger --expected-rate does not help.
   CuptiRingUnpublished,
+  // A map of the recorder's kernel side was full (record.bpf.c), so its insert failed: a new process
+  // of the traced tree was not traced, nor anything it started ("untraced_processes", META
+  // untraced.processes; --max-processes sizes the set), or a call's entry was not kept, so the call
+  // was not recorded ("pending_full_syscall", "pending_full_api") or a runtime launch's driver call
+  // may be recorded as a launch of its own ("pending_full_fold"; META pending_full.<name>;
+  // --max-threads sizes those maps). Not buffers: --expected-rate does not help. Exact counts; the
+  // first is of processes, the others of calls.
+  MapFull,
 };
 
 struct RecorderDrop {
   // The event type for dropped.<type>; "cupti_ring", "cupti_activity", "cupti_gpu_without_clock",
-  // "cupti_gpu_without_timestamps" or "cupti_ring_unpublished" (a slot count: up to that many records).
+  // "cupti_gpu_without_timestamps" or "cupti_ring_unpublished" (a slot count: up to that many records);
+  // "untraced_processes" (a process count), "pending_full_syscall", "pending_full_api" or
+  // "pending_full_fold" (DropCause::MapFull).
   std::string key;
   int64_t count = 0;
   DropCause cause = DropCause::EventRing;
@@ -42,7 +52,8 @@ struct RecorderDrop {
 // type), then cupti_ring, cupti_activity, cupti_gpu_without_clock and cupti_gpu_without_timestamps,
 // each when the recording has it (CUPTI mode), then cupti_ring_unpublished only when
 // `cupti.ring_unpublished_slots` is above 0 (a clean run and a recording older than the reader of it
-// look as before). A value that
+// look as before), then the MapFull counters above 0 (untraced_processes, pending_full_syscall,
+// pending_full_api, pending_full_fold; likewise absent at 0). A value that
 // is not an integer is left out, as the reader leaves any malformed META value alone. Empty for a
 // trace without such META (Kineto).
 std::vector<RecorderDrop> recorder_drops(const Trace& t);
@@ -56,7 +67,8 @@ inline int64_t saturating_add_drops(int64_t a, int64_t b) {
 
 // The sum of the positive exact counts of recorder_drops(t): 0 when nothing was lost. The CUPTI
 // ring's unpublished slots (CuptiRingUnpublished) are kept apart, as they bound the records lost
-// rather than count them (recorder_drops lists them, cupti_ring_unpublished).
+// rather than count them (recorder_drops lists them, cupti_ring_unpublished). The MapFull counts
+// are in it (a process not traced counts once: at least that much was lost).
 int64_t recorder_lost_total(const Trace& t);
 
 }  // namespace infertrace

@@ -44,6 +44,7 @@ inline uint32_t min_payload(uint32_t type) {
     case IT_EV_GPU: return sizeof(it_gpu);
     case IT_EV_STRING: return 4;
     case IT_EV_LOSS: return sizeof(it_loss);
+    case IT_EV_UNTRACED: return sizeof(it_task);
     default: return 0;
   }
 }

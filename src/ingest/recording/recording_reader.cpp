@@ -268,6 +268,12 @@ class Builder {
     th.names.task(static_cast<ns_t>(e.h.ts), clean(fixed_str(e.comm, IT_COMM_LEN)), e.kind == IT_TASK_EXIT);
   }
 
+  // A new process the recorder's traced set had no room for: not a traced process (no thread of the
+  // table, its switches against traced threads are the outsider's side), only counted. The META the
+  // recorder writes at its stop (untraced.processes, an exact counter, and untraced.pids) says the
+  // same; a recording cut before its stop has only these records, which finish() turns into that META.
+  void untraced(const it_task& e) { untraced_pids_.push_back(e.h.pid); }
+
   // "dev" + "nvidia0" -> "dev/nvidia0" (the last two components of the file's path).
   void fdname(const it_fdname& e) {
     const std::string dir = clean(fixed_str(e.dir, IT_FDNAME_LEN)), name = clean(fixed_str(e.name, IT_FDNAME_LEN));
@@ -301,6 +307,12 @@ class Builder {
 
   // The tables were filled in file order; each is put in time order here.
   void finish() {
+    if (!untraced_pids_.empty() && !t_.meta.count("untraced.processes")) {
+      t_.meta["untraced.processes"] = std::to_string(untraced_pids_.size());
+      std::string pids;
+      for (size_t i = 0; i < untraced_pids_.size() && i < 64; ++i) pids += (i ? "," : "") + std::to_string(untraced_pids_[i]);
+      t_.meta["untraced.pids"] = pids;
+    }
     // The process tree's records by time (file order is not time order; records of one instant
     // keep theirs).
     sort_table_by_time(t_.tasks, t_.tasks.ts);
@@ -459,6 +471,7 @@ class Builder {
   };
   std::unordered_map<uint32_t, ApiName> api_names_;
   std::unordered_set<int64_t> traced_pids_;
+  std::vector<int64_t> untraced_pids_;  // IT_EV_UNTRACED records' processes, in file order
   int64_t last_traced_pid_ = 0;
   std::pair<int64_t, bool> traced_asked_[2] = {{INT64_MIN, false}, {INT64_MIN, false}};  // is_traced()
   std::unordered_map<int64_t, ThreadSeen> threads_;
@@ -631,6 +644,7 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
         b.task(load<it_task>(p), len >= sizeof(it_task_state) ? load<it_task_state>(p).state : 0);
         break;
       case IT_EV_FDNAME: b.fdname(load<it_fdname>(p)); break;
+      case IT_EV_UNTRACED: b.untraced(load<it_task>(p)); break;
       case IT_EV_SYSCALL_COUNT: b.syscall_count(load<it_syscall_count>(p)); break;
       case IT_EV_LOSS: {
         const it_loss l = load<it_loss>(p);

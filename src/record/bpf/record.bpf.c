@@ -48,10 +48,13 @@ struct {
   __uint(max_entries, 8 << 20);  // resized by user space from the expected event rate
 } events SEC(".maps");
 
-// Thread groups being traced (key: tgid).
+// Thread groups being traced (key: tgid). Sized by user space (--max-processes): a full set cannot
+// take a traced process's new child, which is then counted (IT_STAT_UNTRACED_PROCESS) and written as
+// an IT_EV_UNTRACED record instead of a TASK one (on_fork). Preallocated, as every hash map here: no
+// allocation in a tracepoint.
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 8192);
+  __uint(max_entries, 65536);  // resized by user space
   __type(key, __u32);
   __type(value, struct it_traced);
 } traced SEC(".maps");
@@ -63,10 +66,15 @@ struct {
   __type(value, __u64);
 } stats SEC(".maps");
 
+// The per-thread maps below (a call in progress, a launch's fold mark) are plain hash maps sized by
+// user space (--max-threads), not LRU ones: an LRU map evicted another thread's entry when full and
+// that call was lost without a word. Entries leave at the call's return or the thread's exit
+// (on_exit), so a full map means that many traced threads in a call at once; an insert that fails is
+// counted (IT_STAT_PENDING_*, META pending_full.*). Replacing a thread's own entry never fails.
 // A CUDA call in progress on a thread (entry seen, return not yet).
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 16384);
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);  // resized by user space
   __type(key, __u32);
   __type(value, struct it_api);
 } api_pending SEC(".maps");
@@ -80,8 +88,8 @@ struct fold_mark {
   __u64 ip;  // the runtime function's entry: an address in its library's text
 };
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 16384);
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);  // resized by user space
   __type(key, __u32);
   __type(value, struct fold_mark);
 } fold_pending SEC(".maps");
@@ -93,8 +101,8 @@ struct sys_start {
 };
 
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 16384);
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);  // resized by user space
   __type(key, __u32);
   __type(value, struct sys_start);
 } sys_pending SEC(".maps");
@@ -430,7 +438,7 @@ static __always_inline int on_api_entry(struct pt_regs* ctx) {
     fill_hdr(&p.h, IT_EV_API, now, tgid, tid);
     p.api = CK_API(cookie);
     read_call_args(ctx, cookie, &p);
-    bpf_map_update_elem(&api_pending, &tid, &p, BPF_ANY);
+    if (bpf_map_update_elem(&api_pending, &tid, &p, BPF_ANY) != 0) stat_add(IT_STAT_PENDING_API);
     return 0;
   }
   // No return probe: the event is complete at entry. A runtime launch marks the thread with where
@@ -448,9 +456,9 @@ static __always_inline int on_api_entry(struct pt_regs* ctx) {
   // call's ends the mark: the runtime call is over.
   if (CK_RUNTIME(cookie)) {
     struct fold_mark m = {.sp = PT_REGS_SP(ctx), .ip = PT_REGS_IP(ctx)};
-    if (bpf_probe_read_user(&m.ret, sizeof(m.ret), (void*)m.sp) == 0)
-      bpf_map_update_elem(&fold_pending, &tid, &m, BPF_ANY);
-    else
+    if (bpf_probe_read_user(&m.ret, sizeof(m.ret), (void*)m.sp) == 0) {
+      if (bpf_map_update_elem(&fold_pending, &tid, &m, BPF_ANY) != 0) stat_add(IT_STAT_PENDING_FOLD);
+    } else
       bpf_map_delete_elem(&fold_pending, &tid);  // an older mark must not stand for this call
   } else {
     struct fold_mark* m = bpf_map_lookup_elem(&fold_pending, &tid);
@@ -536,7 +544,22 @@ static __always_inline int on_fork(struct task_struct* parent, struct task_struc
   }
   if (ctgid != ptgid) {
     struct it_traced v = {.state = IT_TRACED, .leader_start = BPF_CORE_READ(child, start_time)};
-    bpf_map_update_elem(&traced, &ctgid, &v, BPF_ANY);
+    if (bpf_map_update_elem(&traced, &ctgid, &v, BPF_ANY) != 0) {
+      // The set is full: the child is not traced (nor what it starts). Counted, and written as
+      // UNTRACED, not as a traced process's TASK record: its switches against traced threads would
+      // otherwise make it a traced process with no calls (review RC M2). Not a lossable type: the
+      // counter is the exact count, the record (when the ring has room) says which process.
+      stat_add(IT_STAT_UNTRACED_PROCESS);
+      __u64 now = bpf_ktime_get_ns();
+      struct it_task* e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+      if (!e) return 0;
+      fill_hdr(&e->h, IT_EV_UNTRACED, now, ctgid, BPF_CORE_READ(child, pid));
+      e->kind = IT_TASK_NEW;
+      e->parent_tid = BPF_CORE_READ(parent, pid);
+      BPF_CORE_READ_STR_INTO(&e->comm, child, comm);
+      submit(e);
+      return 0;
+    }
   }
   emit_task(child, IT_TASK_NEW, BPF_CORE_READ(parent, pid));
   return 0;
@@ -551,8 +574,9 @@ static __always_inline void move_pending_syscall(__u32 old_tid, __u32 new_tid) {
   struct sys_start* s = bpf_map_lookup_elem(&sys_pending, &old_tid);
   if (!s) return;
   struct sys_start moved = *s;
-  bpf_map_update_elem(&sys_pending, &new_tid, &moved, BPF_ANY);
+  // Deleted first: in a full map the old entry's room takes the moved one.
   bpf_map_delete_elem(&sys_pending, &old_tid);
+  if (bpf_map_update_elem(&sys_pending, &new_tid, &moved, BPF_ANY) != 0) stat_add(IT_STAT_PENDING_SYSCALL);
 }
 
 static __always_inline int on_exec(struct task_struct* p, pid_t old_pid) {
@@ -857,7 +881,7 @@ static __always_inline int sys_enter(struct pt_regs* regs, long nr) {
     if (!syscall_counts_only) name_ioctl_fd(tgid, tid, fd, s.ts);
   }
 #endif
-  bpf_map_update_elem(&sys_pending, &tid, &s, BPF_ANY);
+  if (bpf_map_update_elem(&sys_pending, &tid, &s, BPF_ANY) != 0) stat_add(IT_STAT_PENDING_SYSCALL);
   return 0;
 }
 

@@ -28,13 +28,20 @@ enum it_event_type {
   IT_EV_STRING = 11,        // user space only: an interned string (kernel names), id + bytes
   IT_EV_FDNAME = 12,        // the file behind an ioctl's fd, when that fd is first seen on a new file
   IT_EV_LOSS = 13,          // a window of time on one CPU in which events were lost to a full ring
-  IT_EV_NTYPES = 14,
+  IT_EV_UNTRACED = 14,      // a new process of a traced one that the traced set had no room for
+  IT_EV_NTYPES = 15,
 };
 
 // Counters kept in the `stats` per-CPU array (lost events per type use the event type as index).
 enum it_stat {
   IT_STAT_NESTED_DRIVER = 0,  // driver calls made inside a runtime call: folded into it, not recorded
   IT_STAT_NESTED_RUNTIME = 1, // runtime calls made inside another runtime call
+  // A map the kernel side keeps was full (its insert failed), so something went unrecorded:
+  IT_STAT_UNTRACED_PROCESS = 2,  // `traced`: a traced process's new child process was not added (not traced)
+  IT_STAT_PENDING_SYSCALL = 3,   // `sys_pending`: a syscall's entry was not kept: the call is not recorded
+  IT_STAT_PENDING_API = 4,       // `api_pending`: a timed CUDA call's entry was not kept: the call is not recorded
+  IT_STAT_PENDING_FOLD = 5,      // `fold_pending`: a runtime launch's mark was not kept: a driver call it
+                                 // made may be recorded as a launch of its own instead of folded into it
   IT_STAT_LOST_BASE = 16,     // + event type: ring buffer full, event lost
   IT_STAT_COUNT = 32,
 };
@@ -165,6 +172,14 @@ struct it_task {
   __u32 parent_tid;  // IT_TASK_NEW: the thread that created it
   char comm[IT_COMM_LEN];
 };
+
+// Payload of IT_EV_UNTRACED: the same layout as it_task (kind IT_TASK_NEW): a traced process forked
+// process h.pid (thread h.tid, by thread parent_tid; comm is the parent's name the child starts with),
+// but the traced set (record.bpf.c `traced`, --max-processes) was full, so neither it nor anything it
+// starts is traced. Written instead of its TASK record, so that no reader takes it for a traced process
+// whose calls and switches are all missing. The count is META untraced.processes (an exact counter,
+// also when this record was lost to a full ring: it is not among the lossable types). Added
+// 2026-12-06 inside file version 2 (older readers skip it as an unknown type).
 
 // An IT_TASK_EXISTING record as user space writes it since 2026-12-05 (inside file version 2): the
 // 48 bytes above, then the thread's state letter at the attach, field 3 of /proc/PID/task/TID/stat
