@@ -34,6 +34,7 @@ struct Options {
 std::vector<ExportOutput> check_csv_dir(const Options& o) {
   if (o.csv_dir.empty()) return {};
   const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true, kAnalyzeCsvTableNames}};
+  check_outputs_against_inputs(outputs, o.traces, "an input trace");  // a table at a trace's place (review CX M2)
   check_export_outputs(outputs);  // with the tables' places (check_table_places), as for export
   return outputs;
 }

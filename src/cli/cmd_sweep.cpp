@@ -106,6 +106,11 @@ void run(const Options& o) {
       !resolve_output_target(o.plot).stream)
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
   if (!o.plot.empty()) refuse_our_stderr(o.plot, "--plot", "sweep");
+  if (!o.plot.empty()) {  // a trace (or a link to one) at the plot's name was replaced by it (review CX M2)
+    std::vector<std::string> inputs = o.traces;
+    inputs.insert(inputs.end(), o.decode_windows.begin(), o.decode_windows.end());
+    refuse_input_as_output(o.plot, inputs, "an input of this sweep", "--plot " + o.plot);
+  }
   // Every trace opened first: a missing file is an input error a user can act on, not a missing
   // batch size in its name (audit EW L5: "missing.json.gz: no batch size", exit 2).
   for (const std::string& t : o.traces) {
