@@ -9,6 +9,7 @@
 #include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/numeric_options.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/analyze_json.h"
@@ -113,7 +114,10 @@ const CommandRegistrar reg(100, "analyze", [](CLI::App& app) {
   check_range(cmd->add_option("--top", opt->top, "Rows per table in the terminal output (JSON and CSV hold every row)")
                   ->capture_default_str(),
               1, 1000000);
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt]() {
+    refuse_dash(opt->csv_dir, "--csv", "a directory of CSV tables");  // it made a directory called - (review CX L9)
+    run(*opt);
+  });
 });
 
 }  // namespace

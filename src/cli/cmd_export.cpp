@@ -176,16 +176,24 @@ const CommandRegistrar reg(710, "export", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Export a trace to Perfetto (native protobuf), SQLite, CSV tables or Chrome JSON");
   cmd->add_option("trace", opt->trace, "Kineto trace (.json/.json.gz) or recording (.itrace)")
       ->required();
-  cmd->add_option("--perfetto", opt->perfetto, "Perfetto trace to write (open in ui.perfetto.dev)");
+  cmd->add_option("--perfetto", opt->perfetto, "Perfetto trace to write (open in ui.perfetto.dev; -: stdout)");
   cmd->add_option("--sqlite", opt->sqlite, "SQLite database to write (docs/sqlite-schema.md)");
   cmd->add_option("--csv", opt->csv, "Directory for the trace's tables as CSV, from a Kineto trace or a recording (docs/recording-format.md); "
                   "a symlinked table's target is "
                   "replaced, a device or FIFO named like a table, or a table that is an input, is refused");
-  cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing)");
+  cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing; -: stdout)");
   cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json (VERB: analyze, sched, "
                   "fusion, sweep, compare or threads, for bench threads)")
       ->allow_extra_args(false);  // one value each: `--attach A=F TRACE` took the trace for a second document
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt]() {
+    // `-` (review CX L9): the Chrome JSON and the Perfetto trace can go to stdout, a database and a
+    // directory of tables cannot (it made a file or a directory called -).
+    opt->chrome = dash_as_stdout(opt->chrome);
+    opt->perfetto = dash_as_stdout(opt->perfetto);
+    refuse_dash(opt->sqlite, "--sqlite", "an SQLite database");
+    refuse_dash(opt->csv, "--csv", "a directory of CSV tables");
+    run(*opt);
+  });
 });
 
 }  // namespace

@@ -166,7 +166,10 @@ const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_option("--plot", opt->plot, "Write a plot of TKLQT parts and idle shares against batch size (SVG)");
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md, section \"sweep --json\")");
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt]() {
+    opt->plot = dash_as_stdout(opt->plot);  // `--plot -`: the SVG on stdout (review CX L9)
+    run(*opt);
+  });
 });
 
 }  // namespace
