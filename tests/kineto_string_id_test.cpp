@@ -168,6 +168,11 @@ TEST(KinetoStringId, ArgIdsReadByTheRuleInBothReaders) {
           EXPECT_EQ(skipped(t, "skipped_int_out_of_range"), 1);
           EXPECT_EQ(skipped(t, "skipped_bad_type_arg"), 0);
           EXPECT_EQ(t.gpu.size(), 0u);
+        } else if (field == "correlation" && c.want == Want::Value && c.value < -1) {
+          // A negative correlation (not -1, "none") leaves the GPU row out (review CX L2).
+          EXPECT_EQ(skipped(t, "skipped_negative_correlation"), 1);
+          EXPECT_EQ(t.skipped.size(), 1u);
+          EXPECT_EQ(t.gpu.size(), 0u);
         } else if (c.want == Want::BadType) {
           EXPECT_EQ(skipped(t, "skipped_bad_type_arg"), 1);
           EXPECT_EQ(skipped(t, "skipped_int_out_of_range"), 0);

@@ -6,9 +6,11 @@ namespace infertrace {
 
 namespace {
 
-// Where the IL window starts (analysis/launch.cpp): at the first top-level operator when the trace
-// has operators, else at the first host event.
+// Where the IL window starts (analysis/launch.cpp, LaunchAnalysis::t_begin_from): at the first
+// top-level operator when the trace has operators, else at the first host event, else (or with GPU
+// work before the first recorded call) at the first GPU activity.
 std::string window_start(const LaunchAnalysis& a) {
+  if (a.t_begin_from == "gpu_activity") return "the first GPU activity";
   return a.operators > 0 ? "the first top-level operator" : "the first host event";
 }
 

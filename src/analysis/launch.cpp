@@ -324,6 +324,13 @@ std::string no_gpu_short(int64_t skipped_gpu_events) {
 
 std::string LaunchAnalysis::gpu_undefined_reason() const { return no_gpu_reason(skipped_gpu_events); }
 
+std::string inference_latency_meaning(const std::string& t_begin_from) {
+  const char* start = t_begin_from == "host_event"     ? "first host event start"
+                      : t_begin_from == "gpu_activity" ? "first GPU activity start (no host event)"
+                                                       : "first operator start";
+  return std::string(start) + " to last GPU end";
+}
+
 LaunchAnalysis analyze_launches(const Trace& t) {
   LaunchAnalysis a;
   a.skipped_gpu_events = t.skipped_gpu_events();
@@ -349,8 +356,12 @@ LaunchAnalysis analyze_launches(const Trace& t) {
     if (t.ops.size()) a.t_begin = first_op;
     else if (host_events) a.t_begin = std::min(earliest(t.api.start), earliest(t.other_host_starts));
     else a.t_begin = earliest(t.gpu.start);
-    if (!t.ops.size() && host_events && (!t.launch_coverage.measured() || t.launch_coverage.partial()))
-      a.t_begin = std::min(a.t_begin, earliest(t.gpu.start));
+    a.t_begin_from = t.ops.size() ? "operator" : host_events ? "host_event" : "gpu_activity";
+    if (!t.ops.size() && host_events && (!t.launch_coverage.measured() || t.launch_coverage.partial()) &&
+        earliest(t.gpu.start) < a.t_begin) {
+      a.t_begin = earliest(t.gpu.start);
+      a.t_begin_from = "gpu_activity";
+    }
   }
   gpu_pass(t, owner, link_of_call, name_rows, a);
   finish_links(t, name_rows, a);

@@ -148,7 +148,20 @@ struct LaunchAnalysis {
   // What the caveats judge the GPU by: the most idle device's idle, never less than the union's
   // (an analysis built without the device table, as in unit tests, has only gpu_idle).
   ns_t most_idle_gpu_idle() const { return most_idle_device_idle > gpu_idle ? most_idle_device_idle : gpu_idle; }
+  // GPU work but no kernel (memcpy and memset only): AKD, the mean of no durations, is undefined
+  // (n/a in the text, null in JSON and SQLite), not a measured 0 (review CX L5).
+  bool akd_undefined() const { return kernels == 0; }
+  // What the IL window starts at (t_begin): "operator" (the first top-level operator), "host_event"
+  // (no operators: the earliest API call or other host event) or "gpu_activity" (no host event at
+  // all, or a partly recorded trace whose GPU work starts before its first recorded call); "" without
+  // GPU work (no window). The IL row's meaning says which (review CX L5: it said "first operator
+  // start" for a trace of kernels only).
+  std::string t_begin_from;
 };
+
+// The IL row's meaning for a window starting at `t_begin_from` (LaunchAnalysis::t_begin_from; a
+// saved analysis from before the key: the first operator): "first operator start to last GPU end".
+std::string inference_latency_meaning(const std::string& t_begin_from);
 
 // The one wording of "no GPU activity", for every output (analyze's text, JSON, both HTML paths and
 // SQLite, fusion, sweep): "no GPU activity in the trace" for a trace that has none (a CPU-only

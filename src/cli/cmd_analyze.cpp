@@ -9,6 +9,7 @@
 #include "cli/inputs_after_dash.h"
 #include "cli/load_noting.h"
 #include "cli/numeric_options.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "ingest/load.h"
 #include "report/analyze_json.h"
@@ -34,6 +35,7 @@ struct Options {
 std::vector<ExportOutput> check_csv_dir(const Options& o) {
   if (o.csv_dir.empty()) return {};
   const std::vector<ExportOutput> outputs{{"--csv", o.csv_dir, true, kAnalyzeCsvTableNames}};
+  check_outputs_against_inputs(outputs, o.traces, "an input trace");  // a table at a trace's place (review CX M2)
   check_export_outputs(outputs);  // with the tables' places (check_table_places), as for export
   return outputs;
 }
@@ -112,7 +114,10 @@ const CommandRegistrar reg(100, "analyze", [](CLI::App& app) {
   check_range(cmd->add_option("--top", opt->top, "Rows per table in the terminal output (JSON and CSV hold every row)")
                   ->capture_default_str(),
               1, 1000000);
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt]() {
+    refuse_dash(opt->csv_dir, "--csv", "a directory of CSV tables");  // it made a directory called - (review CX L9)
+    run(*opt);
+  });
 });
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "cli/cmd_report.h"
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "util/error.h"
 
@@ -400,7 +401,10 @@ const CommandRegistrar reg(10, "demo", [](CLI::App& app) {
                   "$INFERTRACE_SOURCE_DIR's, the one in a folder above the executable, or the one it was built from)");
   cmd->add_option("-o,--out,--output", opt->out_dir, "Folder for the report and intermediate files")->capture_default_str();
   cmd->add_flag("--no-engine", opt->no_engine, "Only analyze the example traces");
-  cmd->callback([opt]() { Demo(*opt).run(); });
+  cmd->callback([opt]() {
+    refuse_dash(opt->out_dir, "-o", "the demo's folder");  // made a folder called - (review CX L9)
+    Demo(*opt).run();
+  });
 });
 
 }  // namespace

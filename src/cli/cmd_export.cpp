@@ -117,15 +117,20 @@ void run(const Options& o) {
     throw UsageError("--attach stores documents in the SQLite table analysis_json: give --sqlite FILE too");
   std::vector<std::pair<std::string, std::string>> attachments;
   for (auto& a : o.attach) attachments.push_back(read_attachment(a));
-  // Every output checked before anything is read or written, alone and against the others.
+  // Every output checked before anything is read or written, alone, against the others and against
+  // every input (the trace and the --attach documents; a --csv table too: review CX M2).
   for (const std::string* f : {&o.perfetto, &o.sqlite, &o.chrome})
-    if (!f->empty()) check_output_file(*f, {o.trace}, "the input trace");
+    if (!f->empty()) check_output_file(*f, {}, "");  // a directory, a socket
   if (!o.sqlite.empty()) require_regular_output(o.sqlite, "an SQLite database");
   std::vector<ExportOutput> outputs;
   if (!o.csv.empty()) outputs.push_back({"--csv", o.csv, true});
   if (!o.chrome.empty()) outputs.push_back({"--chrome", o.chrome, false});
   if (!o.perfetto.empty()) outputs.push_back({"--perfetto", o.perfetto, false});
   if (!o.sqlite.empty()) outputs.push_back({"--sqlite", o.sqlite, false});
+  check_outputs_against_inputs(outputs, {o.trace}, "the input trace");
+  std::vector<std::string> documents;
+  for (const std::string& a : o.attach) documents.push_back(a.substr(a.find('=') + 1));
+  check_outputs_against_inputs(outputs, documents, "an --attach document");
   check_export_outputs(outputs);
   const Trace trace = load_trace_noting(o.trace);  // Kineto JSON or recording, by content
   // A later output that fails takes the earlier ones this run created with it: a failed export
@@ -171,16 +176,24 @@ const CommandRegistrar reg(710, "export", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Export a trace to Perfetto (native protobuf), SQLite, CSV tables or Chrome JSON");
   cmd->add_option("trace", opt->trace, "Kineto trace (.json/.json.gz) or recording (.itrace)")
       ->required();
-  cmd->add_option("--perfetto", opt->perfetto, "Perfetto trace to write (open in ui.perfetto.dev)");
+  cmd->add_option("--perfetto", opt->perfetto, "Perfetto trace to write (open in ui.perfetto.dev; -: stdout)");
   cmd->add_option("--sqlite", opt->sqlite, "SQLite database to write (docs/sqlite-schema.md)");
   cmd->add_option("--csv", opt->csv, "Directory for the trace's tables as CSV, from a Kineto trace or a recording (docs/recording-format.md); "
                   "a symlinked table's target is "
-                  "replaced, a device or FIFO named like a table is refused");
-  cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing)");
+                  "replaced, a device or FIFO named like a table, or a table that is an input, is refused");
+  cmd->add_option("--chrome", opt->chrome, "Chrome trace-event JSON to write (Perfetto UI, chrome://tracing; -: stdout)");
   cmd->add_option("--attach", opt->attach, "VERB=FILE: store a saved --json result in the SQLite table analysis_json (VERB: analyze, sched, "
                   "fusion, sweep, compare or threads, for bench threads)")
       ->allow_extra_args(false);  // one value each: `--attach A=F TRACE` took the trace for a second document
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt]() {
+    // `-` (review CX L9): the Chrome JSON and the Perfetto trace can go to stdout, a database and a
+    // directory of tables cannot (it made a file or a directory called -).
+    opt->chrome = dash_as_stdout(opt->chrome);
+    opt->perfetto = dash_as_stdout(opt->perfetto);
+    refuse_dash(opt->sqlite, "--sqlite", "an SQLite database");
+    refuse_dash(opt->csv, "--csv", "a directory of CSV tables");
+    run(*opt);
+  });
 });
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "engine/gguf/gguf.h"
 #include "util/text_clean.h"
@@ -291,7 +292,10 @@ const CommandRegistrar reg(700, "model", [](CLI::App& app) {
   synth->add_option("-t,--threads", a->threads, "Threads generating weights (0: all CPUs)")->capture_default_str();
   synth->add_option("-o,--output", a->out, "Output .gguf path")->required();
   synth->add_flag("--json", a->json, "Print the result as JSON");
-  synth->callback([a] { run_synth(*a); });
+  synth->callback([a] {
+    refuse_dash(a->out, "-o", "a GGUF model (read back by -m FILE)");  // made a file called - (review CX L9)
+    run_synth(*a);
+  });
 
   auto path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/output_file.h"
 #include "cli/registry.h"
 #include "record/progress_line.h"
 #include "record/recorder.h"
@@ -298,6 +299,7 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
               "Ctrl-C skips ahead. The summary goes to stderr (or --summary-file); stdout is the command's.\n"
               "Example: sudo infertrace record -o run.itrace -- python3 infer.py");
   cmd->callback([opt, cmd]() {
+    refuse_dash(opt->rec.output, "-o", "a recording (written as the events arrive)");  // made a file called - (review CX L9)
     // The positional takes every word after `--`; what CLI11 leaves over is the `--` itself and
     // options it did not recognise before it.
     bool dashes = false;

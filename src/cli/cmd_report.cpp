@@ -106,10 +106,11 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
                                         "names one (default: its file name)")
       ->required();
   inputs_on_both_sides_of_dash(cmd, inputs);  // `A -- B`: A, then B
-  cmd->add_option("-o,--output", opt->out, "HTML file to write (/dev/stdout: into the open stdout, at its offset)")
+  cmd->add_option("-o,--output", opt->out, "HTML file to write (- or /dev/stdout: into the open stdout, at its offset)")
       ->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
   cmd->callback([opt]() {
+    opt->out = dash_as_stdout(opt->out);  // `-o -`: the page on stdout (review CX L9)
     // NAME=PATH names an input (as in compare); a descriptor (<(...)) is named after its place.
     std::vector<NamedInput> named;
     std::vector<std::string> paths;

@@ -106,6 +106,11 @@ void run(const Options& o) {
       !resolve_output_target(o.plot).stream)
     throw UsageError("--plot " + o.plot + ": the plot is written as SVG; name it *.svg");
   if (!o.plot.empty()) refuse_our_stderr(o.plot, "--plot", "sweep");
+  if (!o.plot.empty()) {  // a trace (or a link to one) at the plot's name was replaced by it (review CX M2)
+    std::vector<std::string> inputs = o.traces;
+    inputs.insert(inputs.end(), o.decode_windows.begin(), o.decode_windows.end());
+    refuse_input_as_output(o.plot, inputs, "an input of this sweep", "--plot " + o.plot);
+  }
   // Every trace opened first: a missing file is an input error a user can act on, not a missing
   // batch size in its name (audit EW L5: "missing.json.gz: no batch size", exit 2).
   for (const std::string& t : o.traces) {
@@ -161,7 +166,10 @@ const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_option("--plot", opt->plot, "Write a plot of TKLQT parts and idle shares against batch size (SVG)");
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md, section \"sweep --json\")");
-  cmd->callback([opt]() { run(*opt); });
+  cmd->callback([opt]() {
+    opt->plot = dash_as_stdout(opt->plot);  // `--plot -`: the SVG on stdout (review CX L9)
+    run(*opt);
+  });
 });
 
 }  // namespace

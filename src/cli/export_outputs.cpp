@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "cli/output_file.h"
 #include "report/exports.h"
 #include "report/staged_tables.h"
 #include "util/error.h"
@@ -103,6 +104,18 @@ void check_export_outputs(const std::vector<ExportOutput>& outputs) {
     }
   }
   for (const ExportOutput& o : outputs) check_directory(o, outputs);
+}
+
+void check_outputs_against_inputs(const std::vector<ExportOutput>& outputs, const std::vector<std::string>& inputs,
+                                  const std::string& what) {
+  for (const ExportOutput& o : outputs) {
+    if (!o.directory) {
+      refuse_input_as_output(o.path, inputs, what, named(o));
+      continue;
+    }
+    for (const std::string& table : table_names(o))
+      refuse_input_as_output((fs::path(o.path) / table).string(), inputs, what, named(o) + ": its table " + table);
+  }
 }
 
 std::vector<std::string> table_names(const ExportOutput& o) {

@@ -57,6 +57,13 @@ std::vector<std::string> table_names(const ExportOutput& o);
 // taken (check_table_places).
 void check_export_outputs(const std::vector<ExportOutput>& outputs);
 
+// Throws Error (exit 1) when an output is one of the verb's `inputs` (refuse_input_as_output): a
+// file output at its name, a directory output at each of its tables' names (DIR/TABLE, also a
+// symlink there that leads to an input, or an input named like a table in DIR: review CX M2, where
+// `--csv DIR` replaced the trace). `what` names the inputs in the message ("the input trace").
+void check_outputs_against_inputs(const std::vector<ExportOutput>& outputs, const std::vector<std::string>& inputs,
+                                  const std::string& what);
+
 // The outputs that do not exist yet: the ones this run creates, and removes again if it fails.
 std::vector<ExportOutput> outputs_to_be_created(const std::vector<ExportOutput>& outputs);
 

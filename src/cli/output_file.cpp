@@ -11,10 +11,27 @@ namespace infertrace::cli {
 
 void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what) {
   resolve_output_target(out);  // throws for a directory or a socket, before anything is read
-  std::error_code ec;
-  if (!std::filesystem::exists(out, ec)) return;
-  for (const std::string& in : inputs)
-    if (std::filesystem::equivalent(out, in, ec)) throw Error(out + ": is " + what + "; name another file");
+  refuse_input_as_output(out, inputs, what);
+}
+
+void refuse_input_as_output(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
+                            const std::string& label) {
+  struct stat o{};
+  if (::stat(out.c_str(), &o) != 0 || !S_ISREG(o.st_mode)) return;  // not there (yet), or no file to lose
+  for (const std::string& in : inputs) {
+    struct stat i{};
+    if (::stat(in.c_str(), &i) == 0 && i.st_dev == o.st_dev && i.st_ino == o.st_ino)
+      throw Error((label.empty() ? out : label) + ": is " + what + (in == out ? "" : " (" + in + ")") +
+                  "; name another file");
+  }
+}
+
+std::string dash_as_stdout(const std::string& out) { return out == "-" ? "/dev/stdout" : out; }
+
+void refuse_dash(const std::string& out, const std::string& option, const std::string& what) {
+  if (out == "-")
+    throw UsageError(option + " -: " + what + " cannot be written to standard output; name a file or directory "
+                     "(./- for one called -)");
 }
 
 namespace {

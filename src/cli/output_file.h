@@ -15,6 +15,27 @@ namespace infertrace::cli {
 // inputs (it would be overwritten); `what` names the inputs in the message ("the input trace").
 void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what);
 
+// The one check every output of every verb goes through against the verb's inputs, before anything
+// is written (review CX M2): throws Error (exit 1) "OUT: is WHAT (INPUT); name another file" when
+// `out` is the same file as one of `inputs` (st_dev/st_ino, symlinks followed: a link at the
+// output's name that leads to an input, also a hard link). Only regular files are compared (an
+// output and an input on one terminal or pipe are no overwrite). An output that does not exist yet
+// is none of the inputs; a dangling link's target is not an existing input either. `label`, when
+// not empty, replaces `out` at the start of the message (a --csv table: "--csv DIR: table T").
+void refuse_input_as_output(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
+                            const std::string& label = "");
+
+// `-` as an output name (review CX L9): for an output that can go to stdout (a JSON, SVG, HTML or
+// protobuf file, written in one pass), `-` is /dev/stdout, with what /dev/stdout means there (the
+// verb's own stdout lines move to stderr); other names are returned as they are.
+std::string dash_as_stdout(const std::string& out);
+
+// For an output that cannot go to stdout (a directory of CSV tables, an SQLite database, a
+// recording): throws UsageError for `-`, saying what the output is and that ./- names a file called
+// `-` (it was written silently before). `option` ("--csv") and `what` ("a directory of CSV tables")
+// name it in the message.
+void refuse_dash(const std::string& out, const std::string& option, const std::string& what);
+
 // Throws UsageError when `out` names our stderr (/dev/stderr, /dev/fd/2, /proc/self/fd/2 or a link
 // to one) for a verb that writes lines of its own there while it runs (bench serve's progress,
 // sweep's progress and notes, an error at the end): the output would be mixed with them. Nothing

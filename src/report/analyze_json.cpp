@@ -189,7 +189,7 @@ const std::vector<const char*>& host_keys_without_thread() {
 const std::vector<const char*>& gpu_defined_keys() {
   static const std::vector<const char*> keys = {
       "tklqt_ns",    "tklqt_launch_ns", "tklqt_queue_ns",    "api_time_ns",    "akd_ns",
-      "inference_latency_ns", "t_begin_ns", "t_end_ns",   "gpu_busy_ns",    "gpu_idle_ns",
+      "inference_latency_ns", "t_begin_ns", "t_end_ns", "t_begin_from",   "gpu_busy_ns",    "gpu_idle_ns",
       "gpu_idle_fraction",    "host_active_ns", "host_sync_ns", "cpu_idle_ns", "cpu_idle_fraction", "bound",
       "host_active_without_annotations_ns", "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction"};
   return keys;
@@ -213,10 +213,11 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["tklqt_launch_ns"] = a.tklqt_launch;
   j["tklqt_queue_ns"] = a.tklqt_queue;
   j["api_time_ns"] = a.api_time_unknown() ? json(nullptr) : json(a.api_time);
-  j["akd_ns"] = a.akd_ns;
+  j["akd_ns"] = a.akd_undefined() ? json(nullptr) : json(a.akd_ns);  // no kernels: no mean (review CX L5)
   j["inference_latency_ns"] = a.inference_latency;
   j["t_begin_ns"] = a.t_begin;
   j["t_end_ns"] = a.t_end;
+  j["t_begin_from"] = a.t_begin_from;  // what the window starts at (review CX L5)
   j["gpu_busy_ns"] = a.gpu_busy;
   j["gpu_idle_ns"] = a.gpu_idle;
   j["gpu_idle_fraction"] = ratio(static_cast<double>(a.gpu_idle), il);

@@ -64,8 +64,9 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
     launch_row("  queue part", format_ns(a.tklqt_queue), format_pct(share(a.tklqt_queue, a.tklqt)) + " of TKLQT: waiting behind earlier GPU work");
     launch_row("API time", a.api_time_unknown() ? "unknown" : format_ns(a.api_time),
                a.api_time_unknown() ? "no linked launch call has a recorded duration" : "sum of launch call durations");
-    row("AKD", format_ns(a.akd_ns), "average kernel duration");
-    row("inference latency", format_ns(a.inference_latency), "first operator start to last GPU end");
+    row("AKD", a.akd_undefined() ? "n/a" : format_ns(a.akd_ns),
+        a.akd_undefined() ? "average kernel duration: undefined, no kernels" : "average kernel duration");
+    row("inference latency", format_ns(a.inference_latency), inference_latency_meaning(a.t_begin_from));
     row("GPU busy", format_ns(a.gpu_busy), "union of GPU activity intervals");
     row("GPU idle", format_ns(a.gpu_idle), gpu_idle_meaning(a));
     if (has_most_idle_device_row(a)) row("  most idle device", format_ns(a.most_idle_gpu_idle()), most_idle_device_meaning(a));

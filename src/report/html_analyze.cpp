@@ -85,7 +85,8 @@ const char* const kShownKeys[] = {
     "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
     "recorded_calls_note", "host_undefined_reason", "launch_thread_annotations", "host_active_without_annotations_ns",
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
-    "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy", "bound_undefined_reason"};
+    "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy", "bound_undefined_reason",
+    "t_begin_from"};  // (in the inference latency row's meaning)
 
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
 // the terminal prints it; `cupti_callbacks`, `launch_undefined_reason`, `launch_partial_note`).
@@ -153,8 +154,14 @@ std::string summary_table(const json& t) {
                                 member(t, "launch_calls_unknown_duration") == member(t, "linked_launch_calls");
   row("api_time_ns", "API time", api_time_unknown ? std::string("unknown") : ns("api_time_ns"),
       api_time_unknown ? "no linked launch call has a recorded duration" : "sum of launch call durations");
-  row("akd_ns", "AKD", ns("akd_ns"), "average kernel duration");
-  row("inference_latency_ns", "inference latency", ns("inference_latency_ns"), "first operator start to last GPU end");
+  // Null AKD with GPU work but no kernel: a mean of nothing (review CX L5), not a missing figure.
+  const bool no_kernels = member(t, "akd_ns").is_null() && is_zero(member(t, "kernels")) &&
+                          member(t, "inference_latency_ns").is_number();
+  row("akd_ns", "AKD", no_kernels ? std::string("n/a") : ns("akd_ns"),
+      no_kernels ? "average kernel duration: undefined, no kernels" : "average kernel duration");
+  const json& from = member(t, "t_begin_from");
+  row("inference_latency_ns", "inference latency", ns("inference_latency_ns"),
+      inference_latency_meaning(from.is_string() ? from.get<std::string>() : ""));
   if (member(t, "t_begin_ns").is_number() && member(t, "t_end_ns").is_number())
     tb.add_row({"inference latency window", c("t_begin_ns") + " to " + c("t_end_ns") + " ns", "on the trace's clock"});
   row("gpu_busy_ns", "GPU busy", ns("gpu_busy_ns"), "union of GPU activity intervals");

@@ -288,6 +288,7 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     const auto is_undefined = [&](std::string_view k) {
       return (a.gpu_undefined() && listed(undefined, k)) || (unmeasured && listed(launch_keys, k)) ||
              (a.host_undefined() && listed(host_keys_without_thread(), k)) || (k == "api_time_ns" && a.api_time_unknown()) ||
+             (k == "akd_ns" && a.akd_undefined()) ||
              // No launching thread: NULL, as analyze --json's null launch_thread (not the model's -1).
              (a.launch_thread_launches == 0 && (k == "launch_thread_pid" || k == "launch_thread_tid"));
     };
@@ -313,6 +314,9 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     }
     if (is_undefined("bound")) st.text("bound").null().step();
     else st.text("bound").opt_text(a.bound).step();
+    // As analyze --json: what the IL window starts at (review CX L5).
+    if (is_undefined("t_begin_from")) st.text("t_begin_from").null().step();
+    else st.text("t_begin_from").text(a.t_begin_from).step();
     // Stored when analyze --json has it (review BD L8): why a trace with GPU work has no verdict.
     if (a.bound.empty() && !a.gpu_undefined()) st.text("bound_undefined_reason").text(a.bound_undefined_reason).step();
     if (a.gpu_undefined()) st.text("undefined_reason").text(a.gpu_undefined_reason()).step();

@@ -362,10 +362,11 @@ const BenchVerbRegistrar reg(10, [](CLI::App& bench) {
   c->add_option("--timeout", o->timeout, "Per-request timeout in seconds (default 600)");
   c->add_option("--seed", o->seed, "Seed of the prompts and the poisson arrivals");
   c->add_flag("--json", o->json, "Print the JSON document instead of the table");
-  c->add_option("-o,--output", o->out, "Also write the JSON document to FILE");
+  c->add_option("-o,--output", o->out, "Also write the JSON document to FILE (-: stdout)");
   c->callback([o, c] {
     for (const char* name : {"--max-batch", "--ctx", "--prefill-chunk", "--prompt-math", "--start-timeout"})
       if (c->count(name) > 0) o->server_options_given.push_back(name);
+    o->out = cli::dash_as_stdout(o->out);  // `-o -`: the document on stdout (review CX L9)
     run(*o);
   });
 });

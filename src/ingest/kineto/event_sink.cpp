@@ -103,6 +103,16 @@ bool EventSink::usable(const RawEvent& e, Cat cat, bool legacy) {
     t_.count_skipped("skipped_bad_type_arg");
     return false;
   }
+  // A correlation id below -1 on a call or a GPU row (review CX L2). CUPTI's ids are unsigned and
+  // Kineto writes them as they are, so a negative one comes from a damaged or synthetic file; -1
+  // stays "no id" (the value of the id column for none, which infertrace's own Chrome export writes
+  // for GPU work without a call). Read as "no id", the call and its GPU work were reported as
+  // orphans "whose correlation matches no API call" though their ids matched, and TKLQT lost them
+  // silently; left out and counted here, as any other unusable id is.
+  if (e.correlation.ok() && e.correlation.v < -1 && (cat == Cat::Gpu || cat == Cat::Api)) {
+    t_.count_skipped("skipped_negative_correlation");
+    return false;
+  }
   return true;
 }
 
@@ -194,7 +204,9 @@ void EventSink::add_complete(const RawEvent& e) {
   const unsigned both_times = static_cast<unsigned>(e.ts.state) & static_cast<unsigned>(e.dur.state);
   ns_t end;  // (meaningful only when both times are Ok: a missing field's v is -1)
   const bool overflow = __builtin_add_overflow(e.ts.v, e.dur.v, &end);
-  const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow & ((e.ts.v != 0) | legacy);
+  // (A correlation below -1 goes to usable(), which leaves a call's or GPU row's out: review CX L2.)
+  const bool plain = ((states & 2u) == 0) & ((both_times & 1u) != 0) & (e.dur.v >= 0) & !overflow & ((e.ts.v != 0) | legacy) &
+                     (e.correlation.v >= -1);
   if (!plain) [[unlikely]] {
     if (!usable(e, cat, legacy)) {
       skipped_gpu_ += cat == Cat::Gpu;  // a trace whose every GPU row is unusable is not a CPU-only one

@@ -1,0 +1,136 @@
+"""No output of any verb may be one of its inputs (review CX M2): `analyze --csv DIR`,
+`export --csv DIR` and `sweep --plot` replaced the trace when a table or the plot had the trace's
+name, or a symlink at that name led to it, and exited 0. Every such run must now fail (exit 1,
+"is the input trace" or the like) before anything is written, and leave the trace byte for byte as it was; the
+outputs already refused before (--chrome, --sqlite on the input or an --attach document) stay
+refused."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import check, failures, run  # noqa: E402
+
+
+def trace_doc(shift):
+    """One operator, two launches and their kernels; `shift` moves the kernels (sweep wants two traces)."""
+    ev = [{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "ts": 100, "dur": 50, "pid": 1, "tid": 1, "args": {}}]
+    for i, t in enumerate((110, 116)):
+        ev.append({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": t, "dur": 5, "pid": 1,
+                   "tid": 1, "args": {"correlation": i + 1}})
+        ev.append({"ph": "X", "cat": "kernel", "name": "k%d" % i, "ts": 120 + 10 * i + shift, "dur": 5, "pid": 0,
+                   "tid": 7, "args": {"device": 0, "stream": 7, "correlation": i + 1}})
+    return json.dumps({"schemaVersion": 1, "traceEvents": ev})
+
+
+def write(path, shift=0):
+    with open(path, "w") as f:
+        f.write(trace_doc(shift))
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def refused(case, args, trace, before, d, allowed):
+    r = run(*args)
+    said = ("is the input trace", "is an input trace", "is an --attach document", "is an input of this sweep")
+    check(r.returncode == 1 and any(w in r.stderr for w in said) and "name another file" in r.stderr, "%s: rc %d: %s" % (case, r.returncode, r.stderr.strip()))
+    with open(trace, "rb") as f:
+        check(f.read() == before, "%s: the input trace was changed" % case)
+    left = sorted(os.listdir(d))
+    check(left == sorted(allowed), "%s: left %s (want %s)" % (case, left, sorted(allowed)))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # analyze --csv DIR, a table's name in DIR a symlink to the trace.
+    d = os.path.join(tmp, "a1")
+    os.makedirs(d + "/out")
+    before = write(d + "/trace.json")
+    os.symlink("../trace.json", d + "/out/kernels.csv")
+    refused("analyze --csv, table linked to the trace", ["analyze", d + "/trace.json", "--csv", d + "/out"],
+            d + "/trace.json", before, d + "/out", ["kernels.csv"])
+
+    # analyze --csv DIR, the trace itself named like a table in DIR.
+    d = os.path.join(tmp, "a2")
+    os.mkdir(d)
+    before = write(d + "/summary.csv")
+    refused("analyze --csv, trace named summary.csv", ["analyze", d + "/summary.csv", "--csv", d],
+            d + "/summary.csv", before, d, ["summary.csv"])
+
+    # The same through a second trace only (every input counts, not just the first).
+    d = os.path.join(tmp, "a3")
+    os.mkdir(d)
+    write(d + "/first.json")
+    before = write(d + "/apis.csv", 3)
+    refused("analyze --csv, second trace named apis.csv", ["analyze", d + "/first.json", d + "/apis.csv", "--csv", d],
+            d + "/apis.csv", before, d, ["apis.csv", "first.json"])
+
+    # export --csv DIR: a link at gpu.csv, a trace named launches.csv, a hard link at threads.csv.
+    d = os.path.join(tmp, "e1")
+    os.makedirs(d + "/out")
+    before = write(d + "/trace.json")
+    os.symlink("../trace.json", d + "/out/gpu.csv")
+    refused("export --csv, table linked to the trace", ["export", d + "/trace.json", "--csv", d + "/out"],
+            d + "/trace.json", before, d + "/out", ["gpu.csv"])
+    d = os.path.join(tmp, "e2")
+    os.mkdir(d)
+    before = write(d + "/launches.csv")
+    refused("export --csv, trace named launches.csv", ["export", d + "/launches.csv", "--csv", d],
+            d + "/launches.csv", before, d, ["launches.csv"])
+    d = os.path.join(tmp, "e3")
+    os.makedirs(d + "/out")
+    before = write(d + "/trace.json")
+    os.link(d + "/trace.json", d + "/out/threads.csv")
+    refused("export --csv, table a hard link of the trace", ["export", d + "/trace.json", "--csv", d + "/out"],
+            d + "/trace.json", before, d + "/out", ["threads.csv"])
+
+    # export's single-file outputs: a link to the trace (refused before too) and an --attach
+    # document as the SQLite output.
+    d = os.path.join(tmp, "e4")
+    os.mkdir(d)
+    before = write(d + "/trace.json")
+    os.symlink("trace.json", d + "/link.json")
+    refused("export --chrome, link to the trace", ["export", d + "/trace.json", "--chrome", d + "/link.json"],
+            d + "/trace.json", before, d, ["link.json", "trace.json"])
+    r = run("analyze", d + "/trace.json", "--json")
+    check(r.returncode == 0, "analyze --json: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    with open(d + "/doc.json", "w") as f:
+        f.write(r.stdout)
+    with open(d + "/doc.json", "rb") as f:
+        doc_before = f.read()
+    refused("export --sqlite onto an --attach document",
+            ["export", d + "/trace.json", "--attach", "analyze=" + d + "/doc.json", "--sqlite", d + "/doc.json"],
+            d + "/doc.json", doc_before, d, ["doc.json", "link.json", "trace.json"])
+
+    # sweep --plot: a trace named like the plot, and a link at the plot's name to a trace.
+    d = os.path.join(tmp, "s1")
+    os.mkdir(d)
+    before = write(d + "/t_bs1.svg")
+    write(d + "/t_bs2.json", 5)
+    refused("sweep --plot, trace named like the plot", ["sweep", d + "/t_bs1.svg", d + "/t_bs2.json", "--plot",
+                                                         d + "/t_bs1.svg"], d + "/t_bs1.svg", before, d,
+            ["t_bs1.svg", "t_bs2.json"])
+    d = os.path.join(tmp, "s2")
+    os.mkdir(d)
+    before = write(d + "/m_bs1.json")
+    write(d + "/m_bs2.json", 5)
+    os.symlink("m_bs1.json", d + "/p.svg")
+    refused("sweep --plot, link to a trace", ["sweep", d + "/m_bs1.json", d + "/m_bs2.json", "--plot", d + "/p.svg"],
+            d + "/m_bs1.json", before, d, ["m_bs1.json", "m_bs2.json", "p.svg"])
+
+    # Controls: the same runs with outputs that are no input succeed and write what they should.
+    d = os.path.join(tmp, "ok")
+    os.mkdir(d)
+    write(d + "/m_bs1.json")
+    write(d + "/m_bs2.json", 5)
+    r = run("analyze", d + "/m_bs1.json", "--csv", d + "/csv")
+    check(r.returncode == 0 and os.path.isfile(d + "/csv/kernels.csv"), "analyze --csv: rc %d: %s" % (r.returncode, r.stderr))
+    r = run("export", d + "/m_bs1.json", "--csv", d + "/ecsv", "--chrome", d + "/c.json")
+    check(r.returncode == 0 and os.path.isfile(d + "/ecsv/gpu.csv") and os.path.isfile(d + "/c.json"),
+          "export: rc %d: %s" % (r.returncode, r.stderr))
+    r = run("sweep", d + "/m_bs1.json", d + "/m_bs2.json", "--plot", d + "/p.svg")
+    check(r.returncode == 0 and os.path.isfile(d + "/p.svg"), "sweep --plot: rc %d: %s" % (r.returncode, r.stderr))
+
+if failures:
+    sys.exit(1)
+print("ok")
