@@ -18,6 +18,7 @@
 #include "util/error.h"
 #include "util/natural_order.h"
 #include "util/units.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -187,7 +188,7 @@ void run(const Options& o) {
   if (o.json) {
     nlohmann::json out = o.traces.size() == 1 ? all[0] : nlohmann::json{{"traces", all}};
     out["schema_version"] = 1;
-    std::cout << out.dump(2) << "\n";
+    std::cout << result_json_text(out) << "\n";
   }
 }
 

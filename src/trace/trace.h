@@ -335,7 +335,7 @@ enum class TraceSource : uint8_t { Unknown = 0, Kineto = 1, Recording = 2 };
 
 struct Trace {
   TraceSource source = TraceSource::Unknown;
-  std::string file;  // path it was read from
+  std::string file;  // path it was read from, as text: not-UTF-8 bytes and control characters read ?
 
   StringTable strings;
   GpuActivityTable gpu;
