@@ -19,8 +19,9 @@ const std::string kFFFD = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 // The count the reader keeps for strings whose surrogates it replaced (0 when absent).
 int64_t surrogate_count(const Trace& t) {
-  const auto it = t.skipped.find("names_with_surrogates_replaced");
-  return it == t.skipped.end() ? 0 : it->second;
+  EXPECT_EQ(t.skipped.count("names_with_surrogates_replaced"), 0u);  // kept, so not skipped (review CX L8)
+  const auto it = t.names_cleaned.find("names_with_surrogates_replaced");
+  return it == t.names_cleaned.end() ? 0 : it->second;
 }
 
 std::string op(const std::string& name_json, int ts) {

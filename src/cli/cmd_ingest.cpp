@@ -93,6 +93,7 @@ nlohmann::json to_json(const Trace& t, double seconds, int64_t bytes) {
                       {"threads", t.threads.size()},
                       {"strings", t.strings.size()},
                       {"skipped", t.skipped},
+                      {"names_cleaned", t.names_cleaned},
                       {"meta", t.meta},
                       {"read_seconds", seconds},
                       {"file_bytes", bytes >= 0 ? nlohmann::json(bytes) : nlohmann::json(nullptr)}};
@@ -148,6 +149,10 @@ void print(const Trace& t, double seconds, int64_t bytes) {
   } else {
     std::cout << "not used:\n";
     for (auto& [reason, n] : t.skipped) std::cout << "  " << reason << ": " << format_count(n) << "\n";
+  }
+  if (!t.names_cleaned.empty()) {
+    std::cout << "names cleaned (" << kNamesCleanedMeaning << "):\n";
+    for (auto& [reason, n] : t.names_cleaned) std::cout << "  " << reason << ": " << format_count(n) << "\n";
   }
   if (!t.launch_coverage.measured()) std::cout << t.launch_coverage.unmeasured_reason << "\n";
   if (t.launch_coverage.partial()) std::cout << t.launch_coverage.partial_note << "\n";

@@ -213,7 +213,7 @@ class PieceParser {
     std::string& text = lenient_.emplace_back();
     size_t replaced = 0;
     if (!unescape_json_string(tok.substr(1, end - 2), text, replaced) || replaced == 0) fail_code(err);
-    if (counted) t_.count_skipped("names_with_surrogates_replaced");
+    if (counted) t_.count_cleaned("names_with_surrogates_replaced");
     out = text;
   }
 
