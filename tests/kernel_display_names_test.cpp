@@ -111,6 +111,23 @@ TEST(KernelDisplayNames, UncollidingNameCutToTheLimit) {
   EXPECT_EQ(display(kLayerNorm).size(), 20u);
 }
 
+// A non-ASCII name is cut between characters, not bytes (review CX M1): 50 x U+00E9 (100 bytes)
+// to 20 characters is 17 of them and "..."; with a tag " [MulFunctor]" (13 characters) in 40, the
+// name keeps 40 - 13 - 3 = 24 of them. A byte-wise cut ended inside a character.
+TEST(KernelDisplayNames, NonAsciiNameCutBetweenCharacters) {
+  std::string e50, e17, e24;
+  for (int i = 0; i < 50; ++i) e50 += "\xC3\xA9";
+  for (int i = 0; i < 17; ++i) e17 += "\xC3\xA9";
+  for (int i = 0; i < 24; ++i) e24 += "\xC3\xA9";
+  const KernelDisplayNames alone({e50}, 20);
+  EXPECT_EQ(alone(e50), e17 + "...");
+  EXPECT_EQ(short_kernel_name("void " + e50 + "(int)", 20), e17 + "...");
+  const std::string mul = "void " + e50 + "<8, MulFunctor<float> >(int)", add = "void " + e50 + "<8, AddFunctor<float> >(int)";
+  const KernelDisplayNames group({mul, add}, 40);
+  EXPECT_EQ(group(mul), e24 + "... [MulFunctor]");
+  EXPECT_EQ(group(add), e24 + "... [AddFunctor]");
+}
+
 // A hint over 32 characters is cut to 29 and "..." (32 in all), so one long functor name does
 // not push the kernel's own name out of the column.
 TEST(KernelDisplayNames, LongHintCutTo32Characters) {

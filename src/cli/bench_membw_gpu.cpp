@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 #include "util/whole_number.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -61,7 +62,7 @@ void run_membw_gpu(const gpu::GpuMembwOptions& o, const std::string& format) {
                          "copy: cudaMemcpyAsync D2D of half the buffer onto the other half, bytes = read + write; "
                          "read: streaming XOR reduction of the whole buffer; CUDA events per repetition, copy and "
                          "read alternating after one warm-up each; GB/s = 1e9 bytes/s"}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << result_json_text(j) << "\n";
     return;
   }
   std::printf("bench membw --device cuda:%d: %s, %d SMs, L2 %.0f MiB, buffer %.0f MiB%s\n", r.device,

@@ -16,6 +16,7 @@
 #include "report/analyze_text.h"
 #include "report/sched_render.h"
 #include "util/error.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -85,7 +86,7 @@ void run(const Options& o) {
     for (size_t k = 0; k < all.size(); ++k)
       if (scheds[k])
         (all.size() == 1 ? doc : doc["traces"][k])["sched"] = sched_analysis_json(*all[k].trace, *scheds[k]);
-    std::cout << doc.dump(2) << "\n";
+    std::cout << result_json_text(doc) << "\n";
     return;
   }
   for (size_t k = 0; k < all.size(); ++k) {

@@ -24,6 +24,7 @@
 #include "engine/runtime/thread_pool.h"
 #include "util/cpu_list.h"
 #include "util/error.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -74,7 +75,7 @@ std::vector<std::vector<std::optional<ScenarioMetrics>>> analyse_recordings(std:
         if (wall_ns >= 0 && end && *end == '\0') r.wall_s = wall_ns / 1e9;
         else std::cerr << "bench interference: " << r.recording << " does not say how long the command ran; its wall time includes the recorder's\n";
         const SchedAnalysis a = analyze_sched(trace);
-        const std::string doc = sched_analysis_json(trace, a).dump(2) + "\n";
+        const std::string doc = result_json_text(sched_analysis_json(trace, a)) + "\n";
         write_whole(r.recording + ".sched.json", [&](const std::string& to) {  // checked, whole, as every output
           std::ofstream f(to, std::ios::binary);
           f << doc;
@@ -151,7 +152,7 @@ void run(Args a) {
   if (any) {
     write_whole(doc, [&](const std::string& to) {
       std::ofstream f(to, std::ios::binary);
-      f << j.dump(2) << "\n";
+      f << result_json_text(j) << "\n";
       f.close();
       if (!f) throw Error("cannot write " + to + ": " + std::strerror(errno));
       return 0;
@@ -160,7 +161,7 @@ void run(Args a) {
     std::error_code ec;
     if (std::filesystem::remove(doc, ec)) std::cerr << "bench interference: removed " << doc << " (an earlier run's)\n";
   }
-  if (a.json) std::cout << j.dump(2) << "\n";
+  if (a.json) std::cout << result_json_text(j) << "\n";
   else bench::print_interference(std::cout, sums, !o.metric_regex.empty());
   // 128 + the signal, as a shell reports a job it interrupted: 130 for Ctrl-C, 129 for a hang-up.
   if (bench::interrupted())

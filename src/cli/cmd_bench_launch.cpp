@@ -10,6 +10,7 @@
 #include "cli/registry.h"
 #include "gpu/launch_bench.h"
 #include "util/error.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -55,7 +56,7 @@ void print_json(const gpu::LaunchBenchResult& r, const LaunchArgs& a) {
                         {"consistent", r.clock.before().intervals_consistent && r.clock.after().intervals_consistent}}},
                       {"apis", apis},
                       {"skip_table_v", skip}};
-  std::cout << j.dump(2) << "\n";
+  std::cout << result_json_text(j) << "\n";
 }
 
 void print_table(const gpu::LaunchBenchResult& r, const LaunchArgs& a) {

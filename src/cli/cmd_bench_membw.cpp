@@ -15,6 +15,7 @@
 #include "engine/runtime/membw.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/error.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -60,7 +61,7 @@ void run_membw(const MembwArgs& a) {
                      {"read_samples_gbs", r.read_samples}, {"triad_samples_gbs", r.triad_samples}});
     nlohmann::json j = {{"schema_version", 1}, {"array_bytes", results.front().array_bytes},
                         {"repetitions", a.reps}, {"statistic", "best of repetitions"}, {"points", pts}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << result_json_text(j) << "\n";
     return;
   }
   const bool csv = a.format == "csv";

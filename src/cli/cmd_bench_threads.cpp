@@ -25,6 +25,7 @@
 #include "gpu/engine/decode_traffic.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -233,7 +234,7 @@ void run_threads(const ThreadsArgs& a) {
                         {"best_threads", best->threads},
                         {"best_by", "tg_median"},
                         {"best_overlaps", overlap}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << result_json_text(j) << "\n";
     return;
   }
   const bool csv = a.format == "csv";

@@ -15,6 +15,8 @@
 #include "report/compare_render.h"
 #include "report/compare_trace.h"
 #include "util/error.h"
+#include "util/text_clean.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -54,17 +56,25 @@ ScenarioMetrics load_scenario(const std::string& arg, size_t place) {
   return scenario_from_trace(in.bytes ? load_trace_noting(std::move(*in.bytes), path) : load_trace_noting(path), name, path);
 }
 
+// The scenario's name and file as the outputs show them: a file name that is not UTF-8 reads '?'
+// there (util/text_clean.h), or the JSON document could not be written (review CX M1).
+ScenarioMetrics load_scenario_shown(const std::string& arg, size_t place) {
+  ScenarioMetrics m = load_scenario(arg, place);
+  m.name = clean_text(m.name), m.source = clean_text(m.source);
+  return m;
+}
+
 void run(const CompareArgs& a) {
   if (a.inputs.size() < 2) throw UsageError("compare needs at least two inputs: the baseline first, then the scenarios");
   std::vector<ScenarioMetrics> scenarios;
   for (const std::string& in : a.inputs) {
-    scenarios.push_back(load_scenario(in, scenarios.size() + 1));
+    scenarios.push_back(load_scenario_shown(in, scenarios.size() + 1));
     for (size_t i = 0; i + 1 < scenarios.size(); ++i)
       if (scenarios[i].name == scenarios.back().name)
         throw UsageError("compare: two scenarios are named '" + scenarios.back().name + "'; name them with NAME=PATH");
   }
   const Comparison c = compare_scenarios(scenarios);
-  if (a.json) std::cout << comparison_json(c).dump(2) << "\n";
+  if (a.json) std::cout << result_json_text(comparison_json(c)) << "\n";
   else print_comparison(std::cout, c);
 }
 

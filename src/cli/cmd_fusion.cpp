@@ -20,6 +20,8 @@
 #include "util/error.h"
 #include "util/whole_number.h"
 #include "util/units.h"
+#include "util/text_clean.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -147,12 +149,12 @@ void run(const Options& o) {
   if (o.json) {
     nlohmann::json j = fusion_json(rep);
     if (recorded)
-      j["decode_window"] = {{"source", o.decode_window},
+      j["decode_window"] = {{"source", clean_text(o.decode_window)},
                             {"from_ns", recorded->window->from},
                             {"to_ns", recorded->window->to},
                             {"decode_steps", recorded->run.decode_steps}};
     if (loop) j["closed_loop"] = fusion_loop_json(*loop);
-    std::cout << j.dump(2) << "\n";
+    std::cout << result_json_text(j) << "\n";
   } else if (o.csv) {
     print_fusion_csv(std::cout, rep);
   } else {

@@ -18,6 +18,7 @@
 #include "util/error.h"
 #include "util/natural_order.h"
 #include "util/units.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -92,6 +93,7 @@ nlohmann::json to_json(const Trace& t, double seconds, int64_t bytes) {
                       {"threads", t.threads.size()},
                       {"strings", t.strings.size()},
                       {"skipped", t.skipped},
+                      {"names_cleaned", t.names_cleaned},
                       {"meta", t.meta},
                       {"read_seconds", seconds},
                       {"file_bytes", bytes >= 0 ? nlohmann::json(bytes) : nlohmann::json(nullptr)}};
@@ -148,6 +150,10 @@ void print(const Trace& t, double seconds, int64_t bytes) {
     std::cout << "not used:\n";
     for (auto& [reason, n] : t.skipped) std::cout << "  " << reason << ": " << format_count(n) << "\n";
   }
+  if (!t.names_cleaned.empty()) {
+    std::cout << "names cleaned (" << kNamesCleanedMeaning << "):\n";
+    for (auto& [reason, n] : t.names_cleaned) std::cout << "  " << reason << ": " << format_count(n) << "\n";
+  }
   if (!t.launch_coverage.measured()) std::cout << t.launch_coverage.unmeasured_reason << "\n";
   if (t.launch_coverage.partial()) std::cout << t.launch_coverage.partial_note << "\n";
   // Under its own heading: printed straight after "not used:", the key = value lines read as more
@@ -187,7 +193,7 @@ void run(const Options& o) {
   if (o.json) {
     nlohmann::json out = o.traces.size() == 1 ? all[0] : nlohmann::json{{"traces", all}};
     out["schema_version"] = 1;
-    std::cout << out.dump(2) << "\n";
+    std::cout << result_json_text(out) << "\n";
   }
 }
 

@@ -14,6 +14,7 @@
 #include "cli/registry.h"
 #include "engine/gguf/gguf.h"
 #include "util/text_clean.h"
+#include "util/utf8_cut.h"
 #include "engine/model/model_config.h"
 #include "engine/model/presets.h"
 #include "engine/model/synth.h"
@@ -24,6 +25,7 @@
 #include "util/error.h"
 #include "util/read_whole_file.h"
 #include "util/units.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -53,7 +55,7 @@ void run_synth(const SynthArgs& a) {
                         {"file_bytes", r.file_bytes}, {"n_params", r.n_params}, {"n_tensors", r.n_tensors},
                         {"seconds", r.seconds},
                         {"write_bytes_per_second", r.seconds > 0 ? r.file_bytes / r.seconds : 0.0}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << result_json_text(j) << "\n";
     return;
   }
   std::cout << "wrote " << a.out << ": " << preset.config.summary() << ", " << a.dtype << "\n"
@@ -73,8 +75,9 @@ std::string value_summary(const gguf::Value& v) {
   using gguf::ValueType;
   switch (v.type) {
     case ValueType::STRING: {
-      const std::string s = printable(v.str.substr(0, 60));
-      return "\"" + s + (v.str.size() > 60 ? "...\"" : "\"");
+      const size_t keep = utf8_prefix_bytes(v.str, 60);  // 60 characters, never a cut inside one
+      const std::string s = printable(std::string_view(v.str).substr(0, keep));
+      return "\"" + s + (keep < v.str.size() ? "...\"" : "\"");
     }
     case ValueType::ARRAY: {
       std::string s = std::string("[") + gguf::value_type_name(v.elem_type) + " x " + std::to_string(v.items.size());
@@ -137,13 +140,13 @@ void run_preset(const std::optional<std::string>& given, bool json) {
       if (json) all.push_back({{"name", p.name}, {"description", p.description}, {"model", model_json(p.config)}});
       else std::cout << p.name << ": " << p.description << "\n";
     }
-    if (json) std::cout << all.dump(2) << "\n";
+    if (json) std::cout << result_json_text(all) << "\n";
     return;
   }
   const engine::ModelPreset& p = engine::find_preset(name);
   if (json) {
     nlohmann::json j = {{"name", p.name}, {"description", p.description}, {"model", model_json(p.config)}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << result_json_text(j) << "\n";
     return;
   }
   std::cout << p.name << ": " << p.config.summary() << "\n";

@@ -18,6 +18,7 @@
 #include "report/sched_recording_key.h"
 #include "report/sched_render.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 
 namespace infertrace::cli {
 
@@ -48,7 +49,8 @@ void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, boo
 }  // namespace
 
 void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
-  const std::string name = label.empty() ? std::filesystem::path(path).filename().string() : label;
+  // As the page shows it: a file name or label that is not UTF-8 reads '?' (util/text_clean.h).
+  const std::string name = clean_text(label.empty() ? std::filesystem::path(path).filename().string() : label);
   ResultOrTrace in = read_result_or_trace(path);
   if (const std::optional<std::string>& text = in.result) {
     try {
@@ -121,7 +123,7 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
     // Checked before anything is read: the page must not replace an input nor a directory.
     check_output_file(opt->out, paths, "an input of the report");
     ReportData data;
-    data.inputs.title = opt->title;
+    data.inputs.title = clean_text(opt->title);
     for (size_t i = 0; i < named.size(); ++i) {
       const std::string& path = named[i].path;
       add_report_input(data, path, named[i].name.empty() ? descriptor_input_name("report", path, i + 1) : named[i].name);

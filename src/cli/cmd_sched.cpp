@@ -10,6 +10,7 @@
 #include "ingest/load.h"
 #include "report/sched_render.h"
 #include "util/error.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -27,7 +28,7 @@ void run(const SchedArgs& a) {
   opts.syscalls_per_thread = a.per_thread;
   const SchedAnalysis s = analyze_sched(trace, opts);
   if (a.json) {
-    std::cout << sched_analysis_json(trace, s).dump(2) << "\n";
+    std::cout << result_json_text(sched_analysis_json(trace, s)) << "\n";
   } else {
     SchedPrintOptions p;
     p.top = a.top;

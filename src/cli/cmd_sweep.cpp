@@ -22,6 +22,8 @@
 #include "report/sweep_report.h"
 #include "util/error.h"
 #include "util/whole_number.h"
+#include "util/text_clean.h"
+#include "report/json_text.h"
 
 namespace infertrace::cli {
 
@@ -126,7 +128,7 @@ void run(const Options& o) {
     if (progress) std::cerr << "\r[" << i + 1 << "/" << o.traces.size() << "] " << o.traces[i] << "\033[K" << std::flush;
     Trace trace = load_trace_noting(o.traces[i]);
     if (!runs.empty()) cut_to_decode_window(trace, o.traces[i], *runs[i].window, o.decode_windows[i]);
-    points.push_back(sweep_point(batches[i], o.traces[i], analyze_launches(trace), trace.launch_coverage));
+    points.push_back(sweep_point(batches[i], clean_text(o.traces[i]), analyze_launches(trace), trace.launch_coverage));
     points.back().skipped = trace.skipped;
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;
@@ -138,7 +140,7 @@ void run(const Options& o) {
   const std::string svg = o.plot.empty() ? "" : sweep_svg(r);
   if (!svg.empty()) write_plot(svg, o.plot);
   if (o.json) {
-    std::cout << sweep_json(r).dump(2) << "\n";
+    std::cout << result_json_text(sweep_json(r)) << "\n";
   } else {
     print_sweep(std::cout, r);
     if (!svg.empty()) std::cout << "plot: " << o.plot << "\n";

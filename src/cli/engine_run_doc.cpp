@@ -9,6 +9,7 @@
 #include "util/error.h"
 #include "util/json_int.h"
 #include "util/read_whole_file.h"
+#include "util/text_clean.h"
 
 namespace infertrace::cli {
 
@@ -57,7 +58,7 @@ EngineRunDoc parse_engine_run(std::string_view text, const std::string& path) {
     throw InputError(path, -1, "not an `infertrace engine run --json` document (no backend / n_decode_evals)");
   EngineRunDoc d;
   MeasuredRun& r = d.run;
-  r.source = path;
+  r.source = clean_text(path);  // shown in JSON: a file name that is not UTF-8 reads ? there
   try {
     r.mode = j.value("mode", j["backend"].get<std::string>());
     r.n_seq = j.contains("n_seq") ? whole_at_least(j["n_seq"], "n_seq", 1, path) : 1;

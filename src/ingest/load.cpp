@@ -9,6 +9,7 @@
 #include "ingest/kineto/kineto_reader.h"
 #include "ingest/recording/itrace_format.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 
 namespace infertrace {
 
@@ -91,12 +92,19 @@ Trace load_trace(const std::string& path, const LoadOptions& opts) { return load
 
 Trace load_trace(InputBuffer in, const std::string& path, const LoadOptions& opts) {
   Trace t;
-  t.file = path;
+  // The path as the outputs show it (JSON, HTML, SQLite, tables): a Linux file name is bytes, and
+  // one that is not UTF-8 (a Latin-1 name) made every JSON dump fail (review CX M1). Invalid bytes
+  // and control characters read '?' (util/text_clean.h), as the readers do in names. Errors name
+  // the path as given.
+  bool changed = false;
+  t.file = clean_text(path, changed);
 
   // An infertrace recording (.itrace) is recognised from its content, before the JSON check.
   if (sniff_format(in.data(), in.size(), /*complete=*/true, path) == Format::Recording) {
     // A mapped file is mapped in a window at a time as it is read (SequentialPages).
-    return read_recording_bytes(in.data(), in.size(), path, /*release_input=*/in.file_backed());
+    Trace r = read_recording_bytes(in.data(), in.size(), path, /*release_input=*/in.file_backed());
+    r.file = std::move(t.file);
+    return r;
   }
 
   t.source = TraceSource::Kineto;

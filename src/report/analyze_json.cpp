@@ -268,6 +268,8 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
                          {"none", a.calls_without_operator}};
   j["skipped"] = json::object();
   for (auto& [reason, n] : t.skipped) j["skipped"][reason] = n;
+  j["names_cleaned"] = json::object();  // names kept with characters replaced: their events are used
+  for (auto& [reason, n] : t.names_cleaned) j["names_cleaned"][reason] = n;
   j["zero_duration_events"] = t.zero_duration_events();
   if (a.gpu_undefined()) {
     // Same keys, null values: 0 would read as a measurement. The reason says why.

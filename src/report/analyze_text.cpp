@@ -98,6 +98,7 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   if (measured) counter("  of other processes", a.duplicate_calls_of_other_processes, kOtherProcessIdsMeaning);
   if (measured) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
+  for (auto& [reason, n] : t.names_cleaned) counter(("names cleaned: " + reason).c_str(), n, kNamesCleanedMeaning);
   counter("zero-duration events", t.zero_duration_events(),
           a.gpu_undefined() ? "kept as they are: an operator of 0 us (under 1 us in whole-microsecond traces) has no time"
                             : "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time");
@@ -264,7 +265,7 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
     // Keys whose value is an object or array when there is one are no scalar figure even when null
     // (launch_thread of a trace without launches): whether the file has the row must not depend on
     // the trace (docs/analyze.md; review FMT2 L2).
-    static const std::set<std::string> structured = {"launch_thread", "operator_links", "skipped", "cupti_callbacks",
+    static const std::set<std::string> structured = {"launch_thread", "operator_links", "skipped", "names_cleaned", "cupti_callbacks",
                                                      "host", "operators_by_self", "sched"};
     for (auto& [k, v] : figures.items())
       if (v.is_primitive() && k != "file" && !structured.count(k))  // (null, an undefined figure: an empty field)

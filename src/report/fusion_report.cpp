@@ -253,6 +253,7 @@ nlohmann::json fusion_json(const FusionReport& rep) {
   j["sync_splits"] = r.sync_splits;
   j["unlinked_kernels"] = r.unlinked_kernels;
   j["skipped"] = t.skipped;  // input events the reader could not use: not in any chain
+  j["names_cleaned"] = t.names_cleaned;  // names kept with characters replaced: their kernels are in chains
   j["launch_part_total_ns"] = launch_ns_json(rep, r.launch_part_total);
   if (!launches_measured(rep)) j["launch_undefined_reason"] = t.launch_coverage.unmeasured_reason;
   if (t.launch_coverage.partial()) j["launch_partial_note"] = t.launch_coverage.partial_note;
@@ -377,6 +378,8 @@ void print_fusion(std::ostream& os, const FusionReport& rep) {
     os << "  " << format_count(r.unlinked_kernels) << " kernels have no launch call: they save no launch time and never split a segment\n";
   for (auto& [reason, n] : t.skipped)
     os << "  skipped: " << reason << " " << format_count(n) << " (input events the reader could not use: in no chain)\n";
+  for (auto& [reason, n] : t.names_cleaned)
+    os << "  names cleaned: " << reason << " " << format_count(n) << " (" << kNamesCleanedMeaning << ")\n";
   os << "\n";
   // No kernels (a CPU-only trace): a table of zeros and "1.000x" speedups would look measured;
   // the verdict below says there is nothing to fuse.

@@ -85,7 +85,7 @@ const char* const kShownKeys[] = {
     "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
     "recorded_calls_note", "host_undefined_reason", "launch_thread_annotations", "host_active_without_annotations_ns",
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
-    "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy", "bound_undefined_reason",
+    "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy", "bound_undefined_reason", "names_cleaned",
     "t_begin_from"};  // (in the inference latency row's meaning)
 
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
@@ -243,6 +243,8 @@ std::string summary_table(const json& t) {
     if (n.is_number())
       tb.add_row({"skipped: " + skipped_reason_words(reason), count_or(n),
                   "input events the reader could not use"});
+  for (auto& [reason, n] : member(t, "names_cleaned").items())
+    if (n.is_number()) tb.add_row({"names cleaned: " + skipped_reason_words(reason), count_or(n), kNamesCleanedMeaning});
   const json& links = member(t, "operator_links");
   if (links.is_object()) {
     tb.add_row({"launches tied to an operator by External id", count_or(member(links, "by_external_id")), "the launch call's External id names it"});

@@ -73,6 +73,7 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
   // In words, as the analyze section and the sweep skipped table say them (review DV low).
   for (auto& [reason, n] : t.skipped)
     row("skipped: " + skipped_reason_words(reason), format_count(n), "input events the reader could not use");
+  for (auto& [reason, n] : t.names_cleaned) row("names cleaned: " + skipped_reason_words(reason), format_count(n), kNamesCleanedMeaning);
   // What CUPTI refused, per process, and what that leaves unmeasured or partial.
   std::string notes;
   for (const std::string& line : cupti_coverage_lines(cupti_callback_statuses(t), cov))

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "report/text_table.h"
+#include "util/utf8_cut.h"
 
 namespace infertrace {
 
@@ -104,7 +105,7 @@ std::vector<std::string> kernel_name_words(std::string_view full_name) {
 }
 
 std::string KernelDisplayNames::fit(const std::string& name) const {
-  return name.size() > max_len_ && max_len_ > 3 ? name.substr(0, max_len_ - 3) + "..." : name;
+  return utf8_shorten(name, max_len_);  // cut between characters, never inside one (review CX M1)
 }
 
 std::string KernelDisplayNames::base_name(const std::string& full_name) const {
@@ -154,13 +155,14 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
     hint_count.clear();
     for (const std::string& h : hints) ++hint_count[h];
     for (size_t i = 0; i < group.size(); ++i) {
-      std::string tag = hints[i].size() > 32 ? hints[i].substr(0, 29) + "..." : hints[i];
+      std::string tag = utf8_shorten(hints[i], 32);
       if (hint_count[hints[i]] > 1 || tag.empty()) tag += (tag.empty() ? "#" : " #") + std::to_string(++hint_seen[hints[i]]);
       const std::string suffix = " [" + tag + "]";
       // Truncate the base, never the part that tells the kernels apart.
       std::string name = base;
-      if (name.size() + suffix.size() > max_len_ && max_len_ > suffix.size() + 3)
-        name = name.substr(0, max_len_ - suffix.size() - 3) + "...";
+      const size_t suffix_chars = utf8_chars(suffix);
+      if (utf8_chars(name) + suffix_chars > max_len_ && max_len_ > suffix_chars + 3)
+        name = utf8_shorten(name, max_len_ - suffix_chars);
       names_[*group[i]] = name + suffix;
     }
   }

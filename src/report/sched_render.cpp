@@ -405,6 +405,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   }
   j["signature"] = a.signature, j["mitigation"] = a.mitigation, j["verdict"] = a.verdict;
   j["skipped"] = t.skipped;
+  j["names_cleaned"] = t.names_cleaned;  // names kept with bytes replaced: not skipped (review CX L8)
   return j;
 }
 

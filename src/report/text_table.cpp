@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/utf8_cut.h"
+
 namespace infertrace {
 
 TextTable::TextTable(std::vector<std::string> header, std::vector<Align> align)
@@ -19,15 +21,16 @@ void TextTable::add_row(std::vector<std::string> cells) {
 
 void TextTable::print(std::ostream& os, const std::string& title) const {
   std::vector<size_t> w(header_.size());
-  for (size_t c = 0; c < header_.size(); ++c) w[c] = header_[c].size();
+  // Widths in characters, not bytes: a non-ASCII name must not shift the columns after it.
+  for (size_t c = 0; c < header_.size(); ++c) w[c] = utf8_chars(header_[c]);
   for (const auto& r : rows_)
-    for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
+    for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], utf8_chars(r[c]));
   if (!title.empty()) os << title << "\n";
   auto line = [&](const std::vector<std::string>& cells) {
     for (size_t c = 0; c < cells.size(); ++c) {
       if (c) os << "  ";
       const std::string& s = cells[c];
-      const size_t pad = w[c] - s.size();
+      const size_t pad = w[c] - utf8_chars(s);
       if (align_[c] == Align::Right) os << std::string(pad, ' ') << s;
       else if (c + 1 < cells.size()) os << s << std::string(pad, ' ');
       else os << s;
@@ -94,8 +97,7 @@ std::string short_kernel_name(const std::string& name, size_t max_len) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   if (out.empty()) out = s;
-  if (out.size() > max_len && max_len > 3) out = out.substr(0, max_len - 3) + "...";
-  return out;
+  return utf8_shorten(out, max_len);  // never inside a character (review CX M1)
 }
 
 }  // namespace infertrace

@@ -26,7 +26,8 @@ class TextTable {
 };
 
 // Shortens a demangled C++ kernel name for a table cell: drops template arguments and parameter
-// lists ("void at::native::foo<4, bar>(int)" -> "at::native::foo"), then truncates to max_len.
+// lists ("void at::native::foo<4, bar>(int)" -> "at::native::foo"), then truncates to max_len
+// characters (never inside a UTF-8 character: util/utf8_cut.h).
 std::string short_kernel_name(const std::string& name, size_t max_len = 60);
 
 std::string csv_escape(const std::string& s);

@@ -333,9 +333,12 @@ struct LossWindow {
 
 enum class TraceSource : uint8_t { Unknown = 0, Kineto = 1, Recording = 2 };
 
+// What every output says of Trace::names_cleaned's counts (text, HTML, ingest).
+inline constexpr const char* kNamesCleanedMeaning = "names kept with characters replaced (? or U+FFFD); their events are used";
+
 struct Trace {
   TraceSource source = TraceSource::Unknown;
-  std::string file;  // path it was read from
+  std::string file;  // path it was read from, as text: not-UTF-8 bytes and control characters read ?
 
   StringTable strings;
   GpuActivityTable gpu;
@@ -366,8 +369,14 @@ struct Trace {
   // profiling window, CUPTI "overhead") and device-side ranges are not here
   // (ingest/kineto/event_sink.cpp). Empty for recordings. Since 2026-12-05.
   std::vector<ns_t> other_host_starts;
+  // Names the readers kept with characters replaced, by reason ("names_with_control_chars_replaced",
+  // "names_with_surrogates_replaced", a recording's "names_with_bytes_replaced"): their events are
+  // used, so these are no skipped events (until 2026-12-06 they were counted in `skipped` and
+  // printed as events "the reader could not use": review CX L8). Outputs print them as a note.
+  std::map<std::string, int64_t> names_cleaned;
 
   void count_skipped(const std::string& reason, int64_t n = 1) { skipped[reason] += n; }
+  void count_cleaned(const std::string& reason, int64_t n = 1) { names_cleaned[reason] += n; }
   // Kineto events kept with a duration of 0 (meta "kineto.zero_duration_events"; 0 when absent).
   int64_t zero_duration_events() const {
     const auto it = meta.find("kineto.zero_duration_events");

@@ -13,6 +13,12 @@ namespace infertrace {
 // U+007F, and the C1 controls U+0080-U+009F, each byte) replaced with '?'; other valid multi-byte
 // characters are kept. `changed` says whether any was.
 std::string clean_text(std::string_view in, bool& changed);
+// The same when whether anything changed does not matter: a file name or a label from the command
+// line (Linux file names are bytes) made fit for JSON, HTML and SQLite text.
+inline std::string clean_text(std::string_view in) {
+  bool changed = false;
+  return clean_text(in, changed);
+}
 
 // The same for at most the first `max_chars` characters of `in` (a valid sequence or a replaced
 // byte is one character): a quote of bad input in an error message never ends inside a character.

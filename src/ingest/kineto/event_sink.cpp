@@ -30,7 +30,7 @@ StrId EventSink::intern_name(std::string_view s, bool escaped) {
   for (char& c : clean) {
     if (static_cast<unsigned char>(c) < 0x20) c = '?';
   }
-  t_.count_skipped("names_with_control_chars_replaced");
+  t_.count_cleaned("names_with_control_chars_replaced");
   return t_.strings.intern(clean);
 }
 

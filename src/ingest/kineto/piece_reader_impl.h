@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "ingest/kineto/event_sink.h"
 #include "ingest/input_pages.h"
 #include "ingest/kineto/json_number.h"
+#include "ingest/kineto/json_string.h"
 #include "ingest/kineto/piece_reader.h"
 #include "ingest/kineto/string_id.h"
 #include "ingest/kineto/structure_scan.h"
@@ -169,6 +171,7 @@ class PieceParser {
         continue;
       }
       RawEvent e;
+      if (!lenient_.empty()) [[unlikely]] lenient_.clear();  // the last event's strings are in the sink now
       read_event(o, e);
       sink_.add(e);
     }
@@ -192,9 +195,29 @@ class PieceParser {
       if (present) *present = true;
       return;
     }
-    check(v.get_string().get(out));
+    get_string(v, out);
     if (present) *present = true;
     if (escaped) *escaped = true;
+  }
+
+  // simdjson's get_string(), except that an unpaired UTF-16 surrogate escape ("\ud800": JSON's
+  // grammar allows it, Python's json.dump writes one for a lone surrogate) reads U+FFFD where
+  // simdjson 3.0 refuses the whole string, and so the trace (review CX L11; json_string.h). Such a
+  // text lives in `lenient_` until the event has gone to the sink; the string is counted as a
+  // cleaned name (docs/ingest.md). Any other bad escape is still the error it was.
+  void get_string(ond::value& v, std::string_view& out, bool counted = true) {
+    const std::string_view tok = v.raw_json_token();
+    const simdjson::error_code err = v.get_string().get(out);
+    if (!err) [[likely]] return;
+    if (err != simdjson::STRING_ERROR) fail_code(err);
+    size_t end = tok.size();
+    while (end > 2 && is_json_space(tok[end - 1])) --end;
+    if (end < 2 || tok[0] != '"' || tok[end - 1] != '"') fail_code(err);
+    std::string& text = lenient_.emplace_back();
+    size_t replaced = 0;
+    if (!unescape_json_string(tok.substr(1, end - 2), text, replaced) || replaced == 0) fail_code(err);
+    if (counted) t_.count_cleaned("names_with_surrogates_replaced");
+    out = text;
   }
 
   // simdjson's type() tells a literal by its first byte ('n' null, 't' / 'f' boolean), and the
@@ -315,7 +338,7 @@ class PieceParser {
         read_string_id(tok.substr(1, end - 2), out, named);
       } else {
         std::string_view s;
-        check(v.get_string().get(s));
+        get_string(v, s, /*counted=*/false);  // a wrong type: the text is not kept
         out.state = FieldState::BadType;
         out.v = -1;
       }
@@ -466,7 +489,7 @@ class PieceParser {
     const ond::json_type jt = checked_type(v);
     if (jt == ond::json_type::string) {
       std::string_view s;
-      check(v.get_string().get(s));
+      get_string(v, s);
       t_.meta["kineto." + k] = std::string(s);
     } else if (jt == ond::json_type::number || jt == ond::json_type::boolean) {
       std::string_view tok = v.raw_json_token();
@@ -490,7 +513,7 @@ class PieceParser {
           const std::string_view tok = pv.raw_json_token();
           if (p.key() == "name" && !tok.empty() && tok[0] == '"') {
             std::string_view name;
-            check(pv.get_string().get(name));
+            get_string(pv, name);
             t_.meta["device." + std::to_string(i) + ".name"] = std::string(name);
           } else {
             check_passed_over(pv);
@@ -513,6 +536,7 @@ class PieceParser {
   const char* buf_ = nullptr;
   size_t len_ = 0, prefix_ = 0;
   int64_t origin_ = 0;
+  std::deque<std::string> lenient_;  // strings get_string() unescaped itself (a deque: views into them stay valid)
 };
 
 // After the first piece: the rest of the document most likely holds events in the same proportion,

@@ -391,7 +391,7 @@ class Builder {
   std::string clean(std::string_view raw) {
     bool changed = false;
     std::string s = clean_text(raw, changed);
-    if (changed) t_.count_skipped("names_with_bytes_replaced");
+    if (changed) t_.count_cleaned("names_with_bytes_replaced");
     return s;
   }
 

@@ -1,0 +1,34 @@
+#include "util/utf8_cut.h"
+
+namespace infertrace {
+
+namespace {
+
+bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
+
+size_t utf8_chars(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) n += (i == 0 || !continuation(s[i])) ? 1 : 0;
+  return n;
+}
+
+size_t utf8_prefix_bytes(std::string_view s, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    // A character starts here (the first byte always starts one, even a stray continuation byte).
+    if (i == 0 || !continuation(s[i])) {
+      if (chars == max_chars) return i;
+      ++chars;
+    }
+  }
+  return s.size();
+}
+
+std::string utf8_shorten(std::string_view s, size_t max_chars) {
+  if (max_chars <= 3 || utf8_chars(s) <= max_chars) return std::string(s);
+  return std::string(s.substr(0, utf8_prefix_bytes(s, max_chars - 3))) + "...";
+}
+
+}  // namespace infertrace

@@ -1,0 +1,28 @@
+// Cutting text for display without splitting a UTF-8 character. A byte-wise cut
+// (`s.substr(0, n - 3) + "..."`) can end inside a multi-byte character: the text is then invalid
+// UTF-8, which nlohmann::json refuses to dump (type_error 316, the whole document lost), a terminal
+// shows as U+FFFD and an HTML page carries as a broken byte (review CX M1).
+//
+// A "character" here is a byte that does not continue a sequence (not 0x80-0xBF) together with the
+// continuation bytes after it: for valid UTF-8 that is one code point. Display limits and table
+// column widths count these, not bytes (a wide CJK character still counts one).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace infertrace {
+
+// Number of characters in `s`.
+size_t utf8_chars(std::string_view s);
+
+// Byte length of the first `max_chars` characters of `s` (all of `s` when it has no more): a cut
+// there never ends inside a character.
+size_t utf8_prefix_bytes(std::string_view s, size_t max_chars);
+
+// `s` when it has at most `max_chars` characters; otherwise its first `max_chars - 3` characters and
+// "..." (`max_chars` characters in all). With `max_chars` 3 or less, `s` is returned whole.
+std::string utf8_shorten(std::string_view s, size_t max_chars);
+
+}  // namespace infertrace
