@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/text_clean.h"
@@ -63,4 +64,19 @@ TEST(Utf8Cut, ShortenKeepsWholeCharacters) {
   EXPECT_EQ(utf8_shorten(e40, 60), e40);
   EXPECT_EQ(utf8_shorten(e40, 20), e17 + "...");
   for (size_t max = 4; max < 40; ++max) EXPECT_TRUE(valid_utf8(utf8_shorten(e40, max))) << max;
+}
+
+// The one UTF-8 encoder (the JSON reader's \u escapes, the tokenizer's byte alphabet): each length's
+// first and last code points, against the bytes RFC 3629's table gives.
+TEST(Utf8Cut, AppendUtf8EncodesEachLength) {
+  const std::pair<uint32_t, std::string> cases[] = {
+      {0x24, "\x24"},          {0x7F, "\x7F"},          {0x80, "\xC2\x80"},         {0xE9, "\xC3\xA9"},
+      {0x7FF, "\xDF\xBF"},     {0x800, "\xE0\xA0\x80"}, {0x20AC, "\xE2\x82\xAC"},   {0xFFFD, "\xEF\xBF\xBD"},
+      {0xFFFF, "\xEF\xBF\xBF"}, {0x10000, "\xF0\x90\x80\x80"}, {0x1F600, "\xF0\x9F\x98\x80"},
+      {0x10FFFF, "\xF4\x8F\xBF\xBF"}};
+  for (const auto& [cp, bytes] : cases) {
+    std::string out = "x";
+    infertrace::append_utf8(cp, out);
+    EXPECT_EQ(out, "x" + bytes) << std::hex << cp;
+  }
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,9 @@ size_t utf8_prefix_bytes(std::string_view s, size_t max_chars);
 // `s` when it has at most `max_chars` characters; otherwise its first `max_chars - 3` characters and
 // "..." (`max_chars` characters in all). With `max_chars` 3 or less, `s` is returned whole.
 std::string utf8_shorten(std::string_view s, size_t max_chars);
+
+// Appends code point `cp` (at most 0x10FFFF) to `out` as UTF-8: the JSON reader's \u escapes and the
+// tokenizer's byte-level alphabet write through this one encoder.
+void append_utf8(uint32_t cp, std::string& out);
 
 }  // namespace infertrace

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "engine/tokenizer/unicode_tables.h"
+#include "util/utf8_cut.h"
 
 namespace infertrace::engine::unicode {
 
@@ -50,21 +51,7 @@ std::vector<CodePoint> decode_utf8(std::string_view s) {
 
 std::string encode_utf8(uint32_t cp) {
   std::string s;
-  if (cp < 0x80) {
-    s += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    s += static_cast<char>(0xc0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    s += static_cast<char>(0xe0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    s += static_cast<char>(0xf0 | (cp >> 18));
-    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
-  }
+  append_utf8(cp, s);
   return s;
 }
 

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "util/utf8_cut.h"
+
 namespace infertrace::kineto {
 
 namespace {
@@ -20,24 +22,6 @@ int32_t hex4(std::string_view raw, size_t i) {
     v = v * 16 + d;
   }
   return v;
-}
-
-void put_utf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 constexpr uint32_t kReplacement = 0xFFFD;
@@ -75,15 +59,15 @@ bool unescape_json_string(std::string_view raw, std::string& out, size_t& replac
       // A high surrogate: with a low one right after it, the two are one character.
       const int32_t lo = i + 1 < raw.size() && raw[i] == '\\' && raw[i + 1] == 'u' ? hex4(raw, i + 2) : -1;
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        put_utf8(0x10000 + ((static_cast<uint32_t>(u) - 0xD800) << 10) + (static_cast<uint32_t>(lo) - 0xDC00), out);
+        append_utf8(0x10000 + ((static_cast<uint32_t>(u) - 0xD800) << 10) + (static_cast<uint32_t>(lo) - 0xDC00), out);
         i += 6;
       } else {
-        put_utf8(kReplacement, out), ++replaced;  // the escape after it, if any, is read on its own
+        append_utf8(kReplacement, out), ++replaced;  // the escape after it, if any, is read on its own
       }
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
-      put_utf8(kReplacement, out), ++replaced;  // a low surrogate with no high one before it
+      append_utf8(kReplacement, out), ++replaced;  // a low surrogate with no high one before it
     } else {
-      put_utf8(static_cast<uint32_t>(u), out);
+      append_utf8(static_cast<uint32_t>(u), out);
     }
   }
   return true;
