@@ -73,3 +73,19 @@ def recorded_json(r, what="record"):
         if line.startswith("{"):
             made = json.loads(line)
     return made
+
+
+def recording_meta(rec, tmp):
+    """The recording's META, read back through the SQLite export's meta table ({} after a failed
+    export, which is a check failure)."""
+    import sqlite3
+    db = os.path.join(tmp, "run.sqlite")
+    e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
+    check(e.returncode == 0, f"export --sqlite: {e.stderr}")
+    if e.returncode != 0:
+        return {}
+    con = sqlite3.connect(db)
+    try:
+        return dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()

@@ -14,16 +14,7 @@ import xml.dom.minidom
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures  # noqa: E402
-
-
-def trace_doc(shift):
-    ev = [{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "ts": 100, "dur": 50, "pid": 1, "tid": 1, "args": {}}]
-    for i, t in enumerate((110, 116)):
-        ev.append({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": t, "dur": 5, "pid": 1,
-                   "tid": 1, "args": {"correlation": i + 1}})
-        ev.append({"ph": "X", "cat": "kernel", "name": "k%d" % i, "ts": 120 + 10 * i + shift, "dur": 5, "pid": 0,
-                   "tid": 7, "args": {"device": 0, "stream": 7, "correlation": i + 1}})
-    return json.dumps({"schemaVersion": 1, "traceEvents": ev})
+from _tiny_traces import two_launches  # noqa: E402
 
 
 def run_in(cwd, *args):
@@ -41,7 +32,7 @@ with tempfile.TemporaryDirectory() as tmp:
     os.mkdir(work)
     for name, shift in (("m_bs1.json", 0), ("m_bs2.json", 5)):
         with open(os.path.join(tmp, name), "w") as f:
-            f.write(trace_doc(shift))
+            f.write(two_launches(shift))
     t1, t2 = os.path.join(tmp, "m_bs1.json"), os.path.join(tmp, "m_bs2.json")
 
     # Outputs that go to stdout: the same bytes as into a file of this run.

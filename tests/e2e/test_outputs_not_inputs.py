@@ -4,29 +4,18 @@ name, or a symlink at that name led to it, and exited 0. Every such run must now
 "is the input trace" or the like) before anything is written, and leave the trace byte for byte as it was; the
 outputs already refused before (--chrome, --sqlite on the input or an --attach document) stay
 refused."""
-import json
 import os
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import check, failures, run  # noqa: E402
-
-
-def trace_doc(shift):
-    """One operator, two launches and their kernels; `shift` moves the kernels (sweep wants two traces)."""
-    ev = [{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "ts": 100, "dur": 50, "pid": 1, "tid": 1, "args": {}}]
-    for i, t in enumerate((110, 116)):
-        ev.append({"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": t, "dur": 5, "pid": 1,
-                   "tid": 1, "args": {"correlation": i + 1}})
-        ev.append({"ph": "X", "cat": "kernel", "name": "k%d" % i, "ts": 120 + 10 * i + shift, "dur": 5, "pid": 0,
-                   "tid": 7, "args": {"device": 0, "stream": 7, "correlation": i + 1}})
-    return json.dumps({"schemaVersion": 1, "traceEvents": ev})
+from _tiny_traces import two_launches  # noqa: E402
 
 
 def write(path, shift=0):
     with open(path, "w") as f:
-        f.write(trace_doc(shift))
+        f.write(two_launches(shift))
     with open(path, "rb") as f:
         return f.read()
 

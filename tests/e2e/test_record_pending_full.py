@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, skip  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
-from _record_prereq import export_csv, recorded_json, require_recorder_and_cc  # noqa: E402
+from _record_prereq import export_csv, recorded_json, require_recorder_and_cc, recording_meta  # noqa: E402
 
 if platform.machine() != "x86_64":
     skip("the syscall numbers here are x86-64's")
@@ -69,20 +68,6 @@ int main(int argc, char **argv) {
 """
 
 
-def meta_of(rec, tmp):
-    """The recording's META, read back through the SQLite export's meta table."""
-    db = os.path.join(tmp, "run.sqlite")
-    e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
-    check(e.returncode == 0, f"export --sqlite: {e.stderr}")
-    if e.returncode != 0:
-        return {}
-    con = sqlite3.connect(db)
-    try:
-        return dict(con.execute("SELECT key, value FROM meta").fetchall())
-    finally:
-        con.close()
-
-
 with tempfile.TemporaryDirectory() as tmp:
     prog = os.path.join(tmp, "readers")
     with open(prog + ".c", "w") as f:
@@ -95,7 +80,7 @@ with tempfile.TemporaryDirectory() as tmp:
     tids = set(made.get("tids", []))
     check(made.get("read_ok") == T and len(tids) == T, f"the program's {T} threads each read once: {made}")
 
-    meta = meta_of(rec, tmp)
+    meta = recording_meta(rec, tmp)
     counted = int(meta.get("pending_full.syscall", "-1"))
     check(meta.get("max_threads") == str(N), f"META max_threads {meta.get('max_threads')} = {N}")
     out = export_csv(rec, tmp)

@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, skip  # noqa: E402
 import _switch_consistency as consistency  # noqa: E402
-from _record_prereq import export_csv, recorded_json, require_recorder_and_cc  # noqa: E402
+from _record_prereq import export_csv, recorded_json, require_recorder_and_cc, recording_meta  # noqa: E402
 
 if platform.machine() != "x86_64":
     skip("the syscall numbers here are x86-64's")
@@ -72,20 +71,6 @@ int main(int argc, char **argv) {
 """
 
 
-def meta_of(rec, tmp):
-    """The recording's META, read back through the SQLite export's meta table."""
-    db = os.path.join(tmp, "run.sqlite")
-    e = subprocess.run([EXE, "export", "--sqlite", db, rec], capture_output=True, text=True, timeout=300)
-    check(e.returncode == 0, f"export --sqlite: {e.stderr}")
-    if e.returncode != 0:
-        return {}
-    con = sqlite3.connect(db)
-    try:
-        return dict(con.execute("SELECT key, value FROM meta").fetchall())
-    finally:
-        con.close()
-
-
 with tempfile.TemporaryDirectory() as tmp:
     prog = os.path.join(tmp, "manyproc")
     with open(prog + ".c", "w") as f:
@@ -109,7 +94,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(f"{M} processes at once" in r.stderr and "--max-processes" in r.stderr,
           f"record's summary names the size and the option: {r.stderr}")
 
-    meta = meta_of(rec, tmp)
+    meta = recording_meta(rec, tmp)
     check(meta.get("untraced.processes") == str(want_untraced),
           f"META untraced.processes {meta.get('untraced.processes')} = {want_untraced}")
     check(meta.get("max_processes") == str(M), f"META max_processes {meta.get('max_processes')} = {M}")
@@ -146,7 +131,7 @@ with tempfile.TemporaryDirectory() as tmp:
                          str(K), str(CALLS)], capture_output=True, text=True, timeout=300)
     recorded_json(r2, "record manyproc (default size)")
     check("NOT TRACED" not in r2.stderr, f"with the default size every child is traced: {r2.stderr}")
-    meta = meta_of(rec, tmp)
+    meta = recording_meta(rec, tmp)
     check(meta.get("untraced.processes") == "0", f"META untraced.processes 0: {meta.get('untraced.processes')}")
 
 sys.exit(1 if failures else 0)
