@@ -2,6 +2,8 @@
 M3: a model file holding tensors its architecture does not use (a qwen3 or qwen2 file whose
     architecture key was rewritten to llama) is refused by `engine run` and reported as
     `model_error` by `model info --json`; the untouched files still run.
+M1: `engine run -n 0` with a prompt of 1..9 tokens (and --ctx equal to the prompt) runs: the
+    untimed warm-up fits the context.
 The expectations are computed here from the file's bytes (tests/e2e/_gguf.py), not by the binary."""
 import json
 import os
@@ -79,9 +81,46 @@ def m3_relabelled(d):
         print("%s relabelled llama: refused: %s" % (preset, msg))
 
 
+def m1_no_generation(d):
+    """`engine run -n 0` with prompts of 1..9 tokens, the default context (prompt + n = the prompt)
+    and --ctx equal to the prompt: the untimed warm-up (docs/engine.md: the prompt's first 8 tokens,
+    at most the context less one, then one decode step unless the context is one token) must fit."""
+    path = synth(d, "tiny-qwen3")
+    for k in range(1, 10):
+        for ctx in ([], ["--ctx", str(k)]):
+            r = run("engine", "run", "-m", path, "--prompt-tokens", str(k), "-n", "0", "-t", "1", "--json", *ctx)
+            j = json.loads(r.stdout) if r.returncode == 0 else {}
+            want_warmup = min(k, 8, max(k - 1, 1))
+            check(r.returncode == 0 and j.get("n_prompt") == k and j.get("n_generated") == 0
+                  and j.get("output_ids") == [] and j.get("warmup_tokens") == want_warmup,
+                  "-n 0, %d prompt tokens %s: exit %d, %s, warmup %s (want %d) %s"
+                  % (k, ctx, r.returncode, {x: j.get(x) for x in ("n_prompt", "n_generated")},
+                     j.get("warmup_tokens"), want_warmup, last_line(r.stderr)))
+        # One generated token in a context of exactly prompt + 1 (the warm-up's decode step fits).
+        r = run("engine", "run", "-m", path, "--prompt-tokens", str(k), "-n", "1", "-t", "1", "--json",
+                "--ctx", str(k + 1))
+        check(r.returncode == 0 and json.loads(r.stdout or "{}").get("n_generated") == 1,
+              "-n 1 --ctx %d, %d prompt tokens: exit %d %s" % (k + 1, k, r.returncode, last_line(r.stderr)))
+    # A text prompt (the review's reproducer) and the text output.
+    r = run("engine", "run", "-m", path, "-p", "hi", "-n", "0", "-t", "1")
+    check(r.returncode == 0 and "untimed warm-up" in r.stdout + r.stderr,
+          "-p hi -n 0 (text): exit %d %s" % (r.returncode, last_line(r.stderr)))
+    # The timed run's tokens do not depend on the warm-up, however short it was.
+    for k in (1, 2, 5):
+        a = run("engine", "run", "-m", path, "--prompt-tokens", str(k), "-n", "4", "-t", "1", "--json",
+                "--ctx", str(k + 4), "--seed", "7", "--temp", "0.8")
+        b = run("engine", "run", "-m", path, "--prompt-tokens", str(k), "-n", "4", "-t", "1", "--json",
+                "--ctx", str(k + 4), "--seed", "7", "--temp", "0.8", "--no-warmup")
+        ja, jb = json.loads(a.stdout or "{}"), json.loads(b.stdout or "{}")
+        check(a.returncode == 0 and ja.get("output_ids") == jb.get("output_ids") and len(ja.get("output_ids", [])) == 4,
+              "%d prompt tokens, -n 4: same tokens with and without warm-up: %s vs %s"
+              % (k, ja.get("output_ids"), jb.get("output_ids")))
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         m3_relabelled(d)
+        m1_no_generation(d)
     if failures:
         print("%d failure(s)" % len(failures))
         sys.exit(1)
