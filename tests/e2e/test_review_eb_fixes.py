@@ -4,12 +4,16 @@ M3: a model file holding tensors its architecture does not use (a qwen3 or qwen2
     `model_error` by `model info --json`; the untouched files still run.
 M1: `engine run -n 0` with a prompt of 1..9 tokens (and --ctx equal to the prompt) runs: the
     untimed warm-up fits the context.
+M2: `bench serve -o DIR/missing/out.json` (or a path under a file) is refused before any server
+    starts (report's -o too: the check is shared); the results are printed before the file is
+    written, so a write that fails (-o /dev/full) does not lose them.
 The expectations are computed here from the file's bytes (tests/e2e/_gguf.py), not by the binary."""
 import json
 import os
 import re
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _gguf  # noqa: E402
@@ -117,10 +121,48 @@ def m1_no_generation(d):
               % (k, ja.get("output_ids"), jb.get("output_ids")))
 
 
+HAVE_SERVE = os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve"))
+BENCH_POINT = ["--prompt-tokens", "8", "--output-tokens", "4", "--profile", "synchronous"]
+
+
+def m2_output_dir(d):
+    """`bench serve -o` in a missing directory (or under a file) is refused before any server starts,
+    exit 1 as every output error; a write that fails after the study no longer loses the results."""
+    if not HAVE_SERVE:
+        print("skip M2: infertrace-serve was not built (no cpp-httplib)")
+        return
+    path = synth(d, "tiny-qwen3")
+    a_file = os.path.join(d, "a-file")
+    with open(a_file, "w") as f:
+        f.write("x")
+    for out, why in ((os.path.join(d, "missing", "out.json"), "No such file or directory"),
+                     (os.path.join(a_file, "out.json"), "is not a directory")):
+        t0 = time.time()
+        # A 30 s study: refused before it, so well within 10 s even on a loaded machine.
+        r = run("bench", "serve", "-m", path, *BENCH_POINT, "--duration", "30", "-o", out)
+        dt = time.time() - t0
+        msg = last_line(r.stderr)
+        check(r.returncode == 1 and out in msg and why in msg and dt < 10 and "topology" not in r.stderr,
+              "bench serve -o %s: exit %d in %.1f s, %r (want exit 1 at once naming %r)" % (out, r.returncode, dt, msg, why))
+        check(not os.path.exists(os.path.dirname(out)) or os.path.isfile(os.path.dirname(out)),
+              "bench serve -o %s: nothing made" % out)
+    # The same shared check for report's output (cli/output_file.cpp).
+    out = os.path.join(d, "missing", "r.html")
+    r = run("report", os.path.join(d, "no-such-input.json"), "-o", out)
+    check(r.returncode == 1 and out in last_line(r.stderr),
+          "report -o %s: exit %d %r" % (out, r.returncode, last_line(r.stderr)))
+    # A file that cannot be written after the study (/dev/full: a device, written in place): the
+    # table is printed before the write fails, so the results are not lost (exit 1).
+    r = run("bench", "serve", "-m", path, *BENCH_POINT, "--duration", "1", "-o", "/dev/full")
+    check(r.returncode == 1 and "sn" in r.stdout and len(r.stdout.strip().splitlines()) >= 2,
+          "bench serve -o /dev/full: exit %d, stdout %r, %r" % (r.returncode, r.stdout[:200], last_line(r.stderr)))
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         m3_relabelled(d)
         m1_no_generation(d)
+        m2_output_dir(d)
     if failures:
         print("%d failure(s)" % len(failures))
         sys.exit(1)
