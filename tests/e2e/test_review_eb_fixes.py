@@ -7,10 +7,13 @@ M1: `engine run -n 0` with a prompt of 1..9 tokens (and --ctx equal to the promp
 M2: `bench serve -o DIR/missing/out.json` (or a path under a file) is refused before any server
     starts (report's -o too: the check is shared); the results are printed before the file is
     written, so a write that fails (-o /dev/full) does not lose them.
+L4: serve stopped before any decode step prints "mean batch n/a", not 0/0 as 0.00.
 The expectations are computed here from the file's bytes (tests/e2e/_gguf.py), not by the binary."""
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +22,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import _gguf  # noqa: E402
 
 from _harness import EXE, check, failures, run  # noqa: E402,F401
+from _serve import start_server  # noqa: E402
 
 # The tensors a llama layer computes with (docs/engine.md's table), and the optional global ones.
 LLAMA_LAYER = ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"]
@@ -158,11 +162,32 @@ def m2_output_dir(d):
           "bench serve -o /dev/full: exit %d, stdout %r, %r" % (r.returncode, r.stdout[:200], last_line(r.stderr)))
 
 
+def l4_idle_serve_stats(d):
+    """serve stopped before any decode step: the mean batch (0 / 0) is written n/a."""
+    if not HAVE_SERVE:
+        print("skip L4: infertrace-serve was not built (no cpp-httplib)")
+        return
+    path = synth(d, "tiny-qwen3")
+    server, _ = start_server(path, "-t", "1")
+    server.send_signal(signal.SIGTERM)
+    try:
+        rc = server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+        rc = None
+    err = server.stderr.read()
+    m = re.search(r"(\d+) decode steps, mean batch (\S+) sequences per decode step", err)
+    check(rc == 0 and m is not None and m.group(1) == "0" and m.group(2) == "n/a",
+          "idle serve stopped: exit %s, %r" % (rc, m.group(0) if m else err[-300:]))
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         m3_relabelled(d)
         m1_no_generation(d)
         m2_output_dir(d)
+        l4_idle_serve_stats(d)
     if failures:
         print("%d failure(s)" % len(failures))
         sys.exit(1)
