@@ -4,7 +4,9 @@
 // llama.cpp writes them.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -113,4 +115,24 @@ TEST(ModelConfigRules, Qwen2ReadsLlamaCppsKeys) {
   EXPECT_EQ(c.summary().rfind("qwen2, 24 layers, d=896, heads 14/2 x 64", 0), 0u) << c.summary();
   const std::string e = error_of(qwen2(900));
   EXPECT_NE(e.find("qwen2.embedding_length 900 is not a multiple of head_count 14"), std::string::npos) << e;
+}
+
+// Review EB L2: +inf passed the "must be positive" checks (`!(x > 0)` rejects NaN only); an
+// epsilon of inf then made every run emit token 0. A float64 too large for a float is inf as well.
+TEST(ModelConfigRules, EpsilonAndRopeBaseMustBeFinitePositive) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const char* key : {"qwen3.attention.layer_norm_rms_epsilon", "qwen3.rope.freq_base"}) {
+    for (const gguf::Value& v : {gguf::Value::f32(inf), gguf::Value::f32(-inf), gguf::Value::f64(1e300),
+                                 gguf::Value::f32(std::nanf("")), gguf::Value::f32(0.0f)}) {
+      const std::string e = error_of(header([&](gguf::Writer& w) { w.set(key, v); }));
+      EXPECT_NE(e.find(std::string(key) + " must be a finite positive number"), std::string::npos) << key << ": " << e;
+    }
+  }
+  // Large finite values still pass: Qwen's base is 1e6, some models use more.
+  const ModelConfig c = config(header([](gguf::Writer& w) {
+    w.set_f32("qwen3.rope.freq_base", 5e8f);
+    w.set_f32("qwen3.attention.layer_norm_rms_epsilon", 1e-12f);
+  }));
+  EXPECT_EQ(c.rope_freq_base, 5e8f);
+  EXPECT_EQ(c.rms_eps, 1e-12f);
 }

@@ -329,7 +329,8 @@ TEST(ModelWeights, Qwen2BiasesAreRequiredWithTheirShapes) {
     }
   }));
   EXPECT_NE(e.find("blk.1.attn_q.bias: type f16, vectors (norms, biases) must be f32"), std::string::npos) << e;
-  // The same tensors in a llama file are not looked at (llama has no biases): no error.
+  // The same tensors in a llama file: llama has no biases, so the file is refused rather than run
+  // without them as another model (review EB M3; until then it ran, biases ignored).
   {
     gguf::Writer w;
     for (const auto& kv : f.metadata()) {
@@ -341,7 +342,11 @@ TEST(ModelWeights, Qwen2BiasesAreRequiredWithTheirShapes) {
     for (const auto& t : f.tensors())
       w.add_tensor(std::string(t.name), std::vector<int64_t>(t.ne, t.ne + t.n_dims), t.type,
                    std::vector<uint8_t>(t.data, t.data + t.n_bytes));
-    EXPECT_EQ(error_of(w.to_bytes()), "");
+    const std::string e = error_of(w.to_bytes());
+    EXPECT_NE(e.find("6 tensors of the file (blk.0.attn_q.bias, blk.0.attn_k.bias, blk.0.attn_v.bias, "
+                     "blk.1.attn_q.bias, ...) unused by the llama architecture"),
+              std::string::npos)
+        << e;
   }
   std::filesystem::remove(path);
 }
@@ -377,5 +382,40 @@ TEST(ModelSynth, RowsDifferAndEveryElementIsCounted) {
   }
   for (size_t a = 0; a < rows.size(); ++a)
     for (size_t b = a + 1; b < rows.size(); ++b) EXPECT_NE(rows[a], rows[b]) << "rows " << a << " and " << b;
+  std::filesystem::remove(path);
+}
+
+// Every tensor of the file must be one the architecture computes with (review EB M3): an extra one
+// (an output bias llama.cpp would apply, the engine not) or a layer beyond block_count is refused,
+// naming it; rope_freqs.weight, the one optional extra, is bound and accepted.
+TEST(ModelWeights, TensorsTheArchitectureDoesNotUseAreRefused) {
+  const std::string path = synth("tiny-llama", GgmlType::F32);
+  const gguf::File f = gguf::File::open(path);
+  const auto with = [&](const std::string& extra, int64_t n, int64_t block_count) {
+    gguf::Writer w;
+    for (const auto& kv : f.metadata()) w.set(kv.key, kv.value);
+    if (block_count > 0) w.set_u32("llama.block_count", static_cast<uint32_t>(block_count));
+    for (const auto& t : f.tensors())
+      w.add_tensor(std::string(t.name), std::vector<int64_t>(t.ne, t.ne + t.n_dims), t.type,
+                   std::vector<uint8_t>(t.data, t.data + t.n_bytes));
+    if (!extra.empty()) {
+      std::vector<float> ones(static_cast<size_t>(n), 1.0f);
+      std::vector<uint8_t> bytes(ones.size() * 4);
+      std::memcpy(bytes.data(), ones.data(), bytes.size());
+      w.add_tensor(extra, {n}, GgmlType::F32, bytes);
+    }
+    return error_of(w.to_bytes());
+  };
+  EXPECT_EQ(with("", 0, 0), "");
+  // tiny-llama: 4 heads x 32, so rope_freqs holds 16 factors.
+  EXPECT_EQ(with("rope_freqs.weight", 16, 0), "");
+  std::string e = with("blk.0.attn_output.bias", 128, 0);
+  EXPECT_NE(e.find("1 tensor of the file (blk.0.attn_output.bias) unused by the llama architecture (block_count 2)"),
+            std::string::npos)
+      << e;
+  // One layer declared, two in the file: the 9 tensors of a llama layer (docs/engine.md) are left.
+  e = with("", 0, 1);
+  EXPECT_NE(e.find("9 tensors of the file (blk.1."), std::string::npos) << e;
+  EXPECT_NE(e.find("llama architecture (block_count 1)"), std::string::npos) << e;
   std::filesystem::remove(path);
 }

@@ -107,11 +107,16 @@ void run_engine(RunArgs a) {
   engine::Sampler sampler(a.sampling);
   // Untimed warm-up (kCpuWarmupTokens): a greedy sampler of its own, so the run's sampler and seed
   // are untouched, and the session reset after it, so the run's tokens are the same as without it.
-  const size_t warmup_tokens = a.no_warmup ? 0 : std::min(prompt.size(), kCpuWarmupTokens);
+  // It must fit the run's context, which may be no larger than the prompt (-n 0, or --ctx equal to
+  // the prompt): the decode step takes one position after the warm-up's prompt, so that prompt is
+  // cut to ctx - 1 tokens, and a context of 1 (a one-token prompt, -n 0) gets no decode step.
+  const size_t warmup_room = ctx > 1 ? static_cast<size_t>(ctx - 1) : 1;
+  const size_t warmup_tokens = a.no_warmup ? 0 : std::min({prompt.size(), kCpuWarmupTokens, warmup_room});
   if (warmup_tokens > 0) {
     engine::Sampler greedy;
+    const int64_t warmup_generated = static_cast<int64_t>(warmup_tokens) < ctx ? 2 : 1;
     engine::generate(session, std::vector<int32_t>(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(warmup_tokens)),
-                     2, greedy);
+                     warmup_generated, greedy);
     session.reset();
   }
   const engine::GenerateResult r = generate_on_console(session, tok, prompt, a, sampler);

@@ -120,7 +120,7 @@ void run(const Options& o) {
   // Every output checked before anything is read or written, alone, against the others and against
   // every input (the trace and the --attach documents; a --csv table too: review CX M2).
   for (const std::string* f : {&o.perfetto, &o.sqlite, &o.chrome})
-    if (!f->empty()) check_output_file(*f, {}, "");  // a directory, a socket
+    if (!f->empty()) check_output_file(*f, {}, "", o.csv);  // a directory, a socket, a missing directory
   if (!o.sqlite.empty()) require_regular_output(o.sqlite, "an SQLite database");
   std::vector<ExportOutput> outputs;
   if (!o.csv.empty()) outputs.push_back({"--csv", o.csv, true});

@@ -3,15 +3,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "util/inherited_descriptor.h"
 
 namespace infertrace::cli {
 
-void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what) {
-  resolve_output_target(out);  // throws for a directory or a socket, before anything is read
+void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
+                       const std::string& dir_made) {
+  // Throws for a directory or a socket, before anything is read.
+  const OutputTarget t = resolve_output_target(out);
   refuse_input_as_output(out, inputs, what);
+  if (t.stream) return;  // a device, FIFO or descriptor is written in place
+  // A regular file is written beside itself and renamed into place: its directory must exist and
+  // take new files. Checked here, not found out by the write after the whole run (review EB M2).
+  std::string dir = std::filesystem::path(t.path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  struct stat d{};
+  if (::stat(dir.c_str(), &d) != 0 && errno == ENOENT && !dir_made.empty()) {
+    // Inside (or at) the directory the verb itself makes before writing (export's --csv DIR).
+    std::error_code ec_made, ec_here;
+    const auto made = std::filesystem::weakly_canonical(dir_made, ec_made);
+    const auto here = std::filesystem::weakly_canonical(dir, ec_here);
+    const auto rel = here.lexically_relative(made);
+    if (!ec_made && !ec_here && !rel.empty() && *rel.begin() != "..") return;
+    errno = ENOENT;
+  }
+  if (::stat(dir.c_str(), &d) != 0)
+    throw Error(out + ": cannot write there: directory " + dir + ": " + std::strerror(errno));
+  if (!S_ISDIR(d.st_mode)) throw Error(out + ": cannot write there: " + dir + " is not a directory");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw Error(out + ": cannot write there: directory " + dir + ": " + std::strerror(errno));
 }
 
 void refuse_input_as_output(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,

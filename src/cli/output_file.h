@@ -12,8 +12,13 @@
 namespace infertrace::cli {
 
 // Throws Error when `out` is a directory (SQLite's open would remove an empty one) or one of the
-// inputs (it would be overwritten); `what` names the inputs in the message ("the input trace").
-void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what);
+// inputs (it would be overwritten), or, for a file (not a device, FIFO or descriptor), when its
+// directory is missing, not a directory or not writable (found out only by the write, after the
+// verb's whole run, before); `what` names the inputs in the message ("the input trace").
+// `dir_made`, when given, is a directory the verb makes before it writes `out` (export's --csv DIR):
+// a missing parent at or under it is accepted.
+void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
+                       const std::string& dir_made = "");
 
 // The one check every output of every verb goes through against the verb's inputs, before anything
 // is written (review CX M2): throws Error (exit 1) "OUT: is WHAT (INPUT); name another file" when

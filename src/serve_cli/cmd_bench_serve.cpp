@@ -193,11 +193,14 @@ void run_topologies(const Opts& o, const std::vector<serve::load::PointSpec>& po
     throw;
   }
   const auto j = serve::study_json(study);
-  if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
+  // Printed before the file is written: a write that fails (the disk full after an hours-long
+  // sweep) must not lose the results too (review EB M2).
   if (o.json)
     print_json_unless_written_there(o, j);
   else
     std::cout << serve::render_study_text(study);
+  std::cout.flush();
+  if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   bool empty = false;
   for (const auto& r : study.runs) empty |= fail_on_empty_points(r.run, "topology " + r.topology.name + ": ");
   // Why a point completed nothing is usually in the servers' logs (a refusal, a crash): kept then.
@@ -213,7 +216,8 @@ void run(const Opts& o) {
   // e2e.test_bench_serve_url_limits' fake server). Ignored, that write fails and the request is
   // counted as failed, as `serve` does for its clients.
   std::signal(SIGPIPE, SIG_IGN);
-  // Before any request is sent: a directory or the model itself is no place for the JSON.
+  // Before any request is sent: a directory, the model itself or a path whose directory is missing
+  // or not writable is no place for the JSON.
   if (!o.out.empty()) {
     const std::vector<std::string> inputs = o.model.empty() ? std::vector<std::string>{} : std::vector{o.model};
     cli::check_output_file(o.out, inputs, "the model");
@@ -314,11 +318,12 @@ void run(const Opts& o) {
   for (const auto& p : points) br.points.push_back(serve::load::run_point(target, br.model, p));
 
   const auto j = serve::load::to_json(br);
-  if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
-  if (o.json)
+  if (o.json)  // printed first, as in run_topologies
     print_json_unless_written_there(o, j);
   else
     std::cout << serve::load::render_text(br);
+  std::cout.flush();
+  if (!o.out.empty()) write_file(o.out, j.dump(2) + "\n");
   fail_on_empty_points(br, "");
 }
 

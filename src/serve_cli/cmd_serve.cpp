@@ -43,13 +43,16 @@ bool print_stats(const serve::SchedulerStats& s, const char* note) {
       s.tokens_without_text > 0
           ? ", " + std::to_string(s.tokens_without_text) + " generated ids outside the tokenizer's vocabulary (sent as empty text)"
           : "";
+  // No decode step: the mean batch is 0/0, written n/a as elsewhere (review EB L4).
+  char mean_batch[32] = "n/a";
+  if (s.decode_steps > 0) std::snprintf(mean_batch, sizeof mean_batch, "%.2f", s.mean_batch());
   std::fprintf(stderr,
                "infertrace serve: stopped: %lld requests served (%lld cancelled, %lld failed), %lld prompt tokens, "
-               "%lld generated tokens, %lld prefill chunks, %lld decode steps, mean batch %.2f sequences per decode step%s%s\n",
+               "%lld generated tokens, %lld prefill chunks, %lld decode steps, mean batch %s sequences per decode step%s%s\n",
                static_cast<long long>(s.requests_completed), static_cast<long long>(s.requests_cancelled),
                static_cast<long long>(s.requests_failed), static_cast<long long>(s.prompt_tokens),
                static_cast<long long>(s.generated_tokens), static_cast<long long>(s.prefill_chunks),
-               static_cast<long long>(s.decode_steps), s.mean_batch(), without_text.c_str(), note);
+               static_cast<long long>(s.decode_steps), mean_batch, without_text.c_str(), note);
   std::fflush(stderr);
   return true;
 }

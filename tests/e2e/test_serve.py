@@ -33,7 +33,7 @@ if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
 
 HOST = "127.0.0.1"
 STATS = re.compile(r"stopped: (\d+) requests served \((\d+) cancelled, (\d+) failed\), \d+ prompt tokens, (\d+) "
-                   r"generated tokens, \d+ prefill chunks, (\d+) decode steps, mean batch ([\d.]+)")
+                   r"generated tokens, \d+ prefill chunks, (\d+) decode steps, mean batch ([\d.]+|n/a)")
 CTX = 256
 
 

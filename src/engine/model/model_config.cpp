@@ -1,6 +1,7 @@
 #include "engine/model/model_config.h"
 
 #include <cstdio>
+#include <limits>
 
 #include "engine/gguf/gguf.h"
 #include "util/error.h"
@@ -31,6 +32,15 @@ int64_t positive(const gguf::File& f, const std::string& key, int64_t fallback =
   const int64_t x = f.get_int(key);
   if (x <= 0) throw InputError(f.path(), -1, "metadata key " + key + " = " + std::to_string(x) + ", must be positive");
   return x;
+}
+
+// A float key's value `x`, which must be finite and positive as a float: NaN, 0, negatives, inf and
+// a float64 beyond the float range (inf once narrowed) are refused (review EB L2: an epsilon of
+// inf passed `!(x > 0)` and made every run emit token 0).
+float finite_positive_float(const gguf::File& f, const std::string& key, double x) {
+  if (!(x > 0) || !(x <= static_cast<double>(std::numeric_limits<float>::max())))
+    throw InputError(f.path(), -1, key + " must be a finite positive number");
+  return static_cast<float>(x);
 }
 
 }  // namespace
@@ -73,16 +83,14 @@ ModelConfig ModelConfig::from_gguf(const gguf::File& f) {
   if (c.rope_dim > c.head_dim || c.rope_dim % 2 != 0)
     throw InputError(f.path(), -1, p + "rope.dimension_count " + std::to_string(c.rope_dim) +
                                        " must be even and at most the head size " + std::to_string(c.head_dim));
-  c.rope_freq_base = static_cast<float>(f.get_float(p + "rope.freq_base", 10000.0));
-  if (!(c.rope_freq_base > 0))
-    throw InputError(f.path(), -1, p + "rope.freq_base must be positive");
+  c.rope_freq_base = finite_positive_float(f, p + "rope.freq_base", f.get_float(p + "rope.freq_base", 10000.0));
   if (f.find(p + "rope.scaling.type")) {
     const std::string_view s = f.get_string(p + "rope.scaling.type");
     if (s != "none" && !(s == "linear" && f.get_float(p + "rope.scaling.factor", 1.0) == 1.0))
       throw InputError(f.path(), -1, "RoPE scaling '" + std::string(s) + "' is not supported");
   }
-  c.rms_eps = static_cast<float>(f.get_float(p + "attention.layer_norm_rms_epsilon"));
-  if (!(c.rms_eps > 0)) throw InputError(f.path(), -1, p + "attention.layer_norm_rms_epsilon must be positive");
+  c.rms_eps = finite_positive_float(f, p + "attention.layer_norm_rms_epsilon",
+                                    f.get_float(p + "attention.layer_norm_rms_epsilon"));
 
   // Vocabulary size: the explicit key, else the tokenizer's token list, else the embedding rows.
   if (f.find(p + "vocab_size")) {

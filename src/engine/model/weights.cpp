@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_set>
 
 #include "engine/gguf/gguf.h"
 #include "util/error.h"
@@ -42,9 +43,11 @@ class Binder {
     w.row_bytes = t->row_bytes();
     w.name = t->name;
     total += t->n_bytes;
+    used.insert(t);
     return w;
   }
   uint64_t total = 0;
+  std::unordered_set<const gguf::TensorInfo*> used;
 
  private:
   const gguf::File& f_;
@@ -87,6 +90,25 @@ ModelWeights ModelWeights::bind(const gguf::File& file, const ModelConfig& c) {
     l.w_gate = b.bind(p + "ffn_gate.weight", c.n_embd, c.n_ff, false);
     l.w_up = b.bind(p + "ffn_up.weight", c.n_embd, c.n_ff, false);
     l.w_down = b.bind(p + "ffn_down.weight", c.n_ff, c.n_embd, false);
+  }
+  // Every tensor of the file must be one this architecture computes with. A file that holds others
+  // (a qwen3 file relabelled llama: its q/k norms; a qwen2 one: its q/k/v biases; a llama with
+  // attention biases the engine does not apply) would otherwise run silently as a different model.
+  // llama.cpp refuses such files too ("wrong number of tensors"), so real files carry none; the
+  // optional extras the engine knows (output.weight, rope_freqs.weight) are bound above.
+  if (b.used.size() < file.tensors().size()) {
+    std::string names;
+    size_t n_unused = 0;
+    for (const gguf::TensorInfo& t : file.tensors()) {
+      if (b.used.count(&t)) continue;
+      if (++n_unused <= 4) names += (n_unused > 1 ? ", " : "") + std::string(t.name);
+    }
+    if (n_unused > 4) names += ", ...";
+    throw InputError(file.path(), -1,
+                     std::to_string(n_unused) + " tensor" + (n_unused == 1 ? "" : "s") + " of the file (" + names +
+                         ") unused by the " + arch_name(c.arch) + " architecture (block_count " +
+                         std::to_string(c.n_layer) + "): is general.architecture right? Refusing to run "
+                         "a different model than the file holds");
   }
   w.total_bytes = b.total;
   return w;

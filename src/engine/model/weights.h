@@ -57,7 +57,8 @@ struct ModelWeights {
   uint64_t total_bytes = 0;  // bytes of all distinct weights (what decode streams per token)
 
   // Binds every tensor the config needs; throws InputError naming the tensor (and its info's byte
-  // offset) for one missing, of the wrong shape or of a type the engine cannot compute with.
+  // offset) for one missing, of the wrong shape or of a type the engine cannot compute with, and
+  // for a file holding tensors the config's architecture does not use (a wrong architecture key).
   static ModelWeights bind(const gguf::File& file, const ModelConfig& config);
 };
 
