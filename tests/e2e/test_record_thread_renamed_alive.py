@@ -28,7 +28,6 @@ from _harness import EXE, check, failures  # noqa: E402
 from _record_prereq import require_recorder_and_cc, skip_if_recorder_refused  # noqa: E402
 
 cc = require_recorder_and_cc()
-fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 fake_src = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "tests", "support", "fakecuda")
 
 PROG = r"""
@@ -85,6 +84,16 @@ with tempfile.TemporaryDirectory() as tmp:
     prog = os.path.join(tmp, "renamed_alive")
     with open(prog + ".c", "w") as f:
         f.write(PROG)
+    # The fake libraries built here from their sources, not the build's: under ASan those are
+    # instrumented, and a program of plain cc linked to them stops at once ("ASan runtime does not
+    # come first in initial library list").
+    fake = tmp
+    common = ["-O1", "-Wall", "-fPIC", "-I", fake_src, "-shared"]
+    subprocess.run([cc, *common, "-Wl,-soname,libfakecuda.so", "-o", os.path.join(fake, "libfakecuda.so"),
+                    os.path.join(fake_src, "fake_driver.c")], check=True)
+    subprocess.run([cc, *common, "-Wl,-soname,libfakecudart.so", "-o", os.path.join(fake, "libfakecudart.so"),
+                    os.path.join(fake_src, "fake_runtime.c"), "-L", fake, "-lfakecuda", f"-Wl,-rpath,{fake}"],
+                   check=True)
     subprocess.run([cc, "-O1", "-Wall", "-I", fake_src, "-o", prog, prog + ".c", "-L", fake, "-lfakecudart",
                     "-lfakecuda", f"-Wl,-rpath,{fake}", "-pthread"], check=True)
     rec = os.path.join(tmp, "run.itrace")
