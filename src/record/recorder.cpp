@@ -101,9 +101,6 @@ const char* event_name(uint32_t type) {
   return type == IT_EV_LOSS ? "loss" : type == IT_EV_UNTRACED ? "untraced" : "other";
 }
 
-// META untraced.pids lists at most this many (one META value; the count is untraced.processes).
-constexpr size_t kUntracedPidsListed = 64;
-
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -1025,11 +1022,8 @@ void Recorder::write_summary_meta() {
   out_.meta("untraced.processes", std::to_string(sum_.untraced_processes));
   if (!sum_.untraced_pids.empty()) {
     // Those whose UNTRACED record reached the ring (a full ring can lose some: the count above is
-    // exact), the first kUntracedPidsListed of them.
-    std::string pids;
-    for (size_t i = 0; i < sum_.untraced_pids.size() && i < kUntracedPidsListed; ++i)
-      pids += (i ? "," : "") + std::to_string(sum_.untraced_pids[i]);
-    out_.meta("untraced.pids", pids);
+    // exact), the first itrace::kUntracedPidsListed of them.
+    out_.meta("untraced.pids", itrace::untraced_pids_meta(sum_.untraced_pids));
   }
   for (auto [name, stat] : {std::pair{"syscall", IT_STAT_PENDING_SYSCALL}, {"api", IT_STAT_PENDING_API},
                             {"fold", IT_STAT_PENDING_FOLD}}) {

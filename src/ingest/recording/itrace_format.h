@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "record/bpf/record_events.h"
 
@@ -96,5 +97,15 @@ static_assert(sizeof(it_hdr) == 24 && sizeof(it_api) == 72 && sizeof(it_switch) 
                   sizeof(it_task) == 48 && sizeof(it_task_state) == 56 && sizeof(it_syscall_count) == 24 && sizeof(it_api_corr) == 80 &&
                   sizeof(it_gpu) == 96 && sizeof(it_loss) == 160,
               "record layouts are the file format: update docs/recording-format.md and kVersion");
+
+// META untraced.pids: the first kUntracedPidsListed processes of the UNTRACED records, comma-joined
+// (one META value; the exact count is untraced.processes). Written by the recorder at its stop, and
+// by the reader for a recording cut before it, by this one rule.
+inline constexpr size_t kUntracedPidsListed = 64;
+inline std::string untraced_pids_meta(const std::vector<int64_t>& pids) {
+  std::string s;
+  for (size_t i = 0; i < pids.size() && i < kUntracedPidsListed; ++i) s += (i ? "," : "") + std::to_string(pids[i]);
+  return s;
+}
 
 }  // namespace infertrace::itrace

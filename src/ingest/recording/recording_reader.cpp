@@ -309,9 +309,7 @@ class Builder {
   void finish() {
     if (!untraced_pids_.empty() && !t_.meta.count("untraced.processes")) {
       t_.meta["untraced.processes"] = std::to_string(untraced_pids_.size());
-      std::string pids;
-      for (size_t i = 0; i < untraced_pids_.size() && i < 64; ++i) pids += (i ? "," : "") + std::to_string(untraced_pids_[i]);
-      t_.meta["untraced.pids"] = pids;
+      t_.meta["untraced.pids"] = itrace::untraced_pids_meta(untraced_pids_);
     }
     // The process tree's records by time (file order is not time order; records of one instant
     // keep theirs).
