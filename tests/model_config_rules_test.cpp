@@ -118,12 +118,14 @@ TEST(ModelConfigRules, Qwen2ReadsLlamaCppsKeys) {
 }
 
 // Review EB L2: +inf passed the "must be positive" checks (`!(x > 0)` rejects NaN only); an
-// epsilon of inf then made every run emit token 0. A float64 too large for a float is inf as well.
+// epsilon of inf then made every run emit token 0. A float64 too large for a float is inf as well,
+// one too small is 0.
 TEST(ModelConfigRules, EpsilonAndRopeBaseMustBeFinitePositive) {
   const float inf = std::numeric_limits<float>::infinity();
   for (const char* key : {"qwen3.attention.layer_norm_rms_epsilon", "qwen3.rope.freq_base"}) {
     for (const gguf::Value& v : {gguf::Value::f32(inf), gguf::Value::f32(-inf), gguf::Value::f64(1e300),
-                                 gguf::Value::f32(std::nanf("")), gguf::Value::f32(0.0f)}) {
+                                 gguf::Value::f32(std::nanf("")), gguf::Value::f32(0.0f),
+                                 gguf::Value::f64(1e-50) /* 0 as a float: review S43 L1 */}) {
       const std::string e = error_of(header([&](gguf::Writer& w) { w.set(key, v); }));
       EXPECT_NE(e.find(std::string(key) + " must be a finite positive number"), std::string::npos) << key << ": " << e;
     }

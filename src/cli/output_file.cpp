@@ -40,8 +40,14 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
 
 void refuse_input_as_output(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
                             const std::string& label) {
+  // An output named as one of our descriptors is written into that descriptor, so the file it is
+  // open on is what would be lost. By name it may look elsewhere: once an output took our stdout
+  // aside (stdout_for_output), /dev/stdout names stderr (review S43 M1: `--chrome - t.json 1<>t.json`
+  // and `>> t.json` wrote over the trace).
   struct stat o{};
-  if (::stat(out.c_str(), &o) != 0 || !S_ISREG(o.st_mode)) return;  // not there (yet), or no file to lose
+  const std::optional<int> fd = inherited_descriptor(out);
+  const int got = fd ? ::fstat(*fd == STDOUT_FILENO ? users_stdout() : *fd, &o) : ::stat(out.c_str(), &o);
+  if (got != 0 || !S_ISREG(o.st_mode)) return;  // not there (yet), or no file to lose
   for (const std::string& in : inputs) {
     struct stat i{};
     if (::stat(in.c_str(), &i) == 0 && i.st_dev == o.st_dev && i.st_ino == o.st_ino)

@@ -5,11 +5,12 @@ name, or a symlink at that name led to it, and exited 0. Every such run must now
 outputs already refused before (--chrome, --sqlite on the input or an --attach document) stay
 refused."""
 import os
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import check, failures, run  # noqa: E402
+from _harness import EXE, check, failures, run  # noqa: E402
 from _tiny_traces import two_launches  # noqa: E402
 
 
@@ -107,6 +108,28 @@ with tempfile.TemporaryDirectory() as tmp:
     refused("sweep --plot, link to a trace", ["sweep", d + "/m_bs1.json", d + "/m_bs2.json", "--plot", d + "/p.svg"],
             d + "/m_bs1.json", before, d, ["m_bs1.json", "m_bs2.json", "p.svg"])
 
+    # An output named as our stdout (`-`, /dev/stdout, /proc/self/fd/1) while stdout is open on an
+    # input, read-write or appending (`1<>t.json`, `>> t.json`): the name leads to stderr once the
+    # output took stdout aside, so the file it is open on is what counts (review S43 M1).
+    for case, args in (("export --chrome -", ["export", "{t}", "--chrome", "-"]),
+                       ("export --perfetto /dev/stdout", ["export", "{t}", "--perfetto", "/dev/stdout"]),
+                       ("export --chrome /proc/self/fd/1", ["export", "{t}", "--chrome", "/proc/self/fd/1"]),
+                       ("report -o /dev/stdout", ["report", "{t}", "-o", "/dev/stdout"]),
+                       ("sweep --plot -", ["sweep", "{t}", "{u}", "--plot", "-"])):
+        for mode in ("r+b", "ab"):
+            d = os.path.join(tmp, "fd1_%d" % len(os.listdir(tmp)))
+            os.mkdir(d)
+            t, u = d + "/m_bs1.json", d + "/m_bs2.json"
+            before = write(t)
+            write(u, 5)
+            with open(t, mode) as out:
+                r = subprocess.run([EXE, *[a.format(t=t, u=u) for a in args]], stdout=out, stderr=subprocess.PIPE,
+                                   text=True, errors="replace", timeout=600)
+            label = "%s with stdout %s on the trace" % (case, "read-write" if mode == "r+b" else "appending")
+            check(r.returncode == 1 and "name another file" in r.stderr, "%s: rc %d: %s" % (label, r.returncode, r.stderr.strip()))
+            with open(t, "rb") as f:
+                check(f.read() == before, "%s: the input trace was changed" % label)
+
     # Controls: the same runs with outputs that are no input succeed and write what they should.
     d = os.path.join(tmp, "ok")
     os.mkdir(d)
@@ -119,6 +142,12 @@ with tempfile.TemporaryDirectory() as tmp:
           "export: rc %d: %s" % (r.returncode, r.stderr))
     r = run("sweep", d + "/m_bs1.json", d + "/m_bs2.json", "--plot", d + "/p.svg")
     check(r.returncode == 0 and os.path.isfile(d + "/p.svg"), "sweep --plot: rc %d: %s" % (r.returncode, r.stderr))
+    # Stdout on another file: the Chrome trace goes there.
+    with open(d + "/stdout.json", "wb") as out:
+        r = subprocess.run([EXE, "export", d + "/m_bs1.json", "--chrome", "-"], stdout=out, stderr=subprocess.PIPE,
+                           text=True, errors="replace", timeout=600)
+    check(r.returncode == 0 and os.path.getsize(d + "/stdout.json") > 0 and open(d + "/stdout.json").read().lstrip().startswith("{"),
+          "export --chrome - > stdout.json: rc %d: %s" % (r.returncode, r.stderr))
 
 if failures:
     sys.exit(1)

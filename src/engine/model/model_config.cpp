@@ -35,12 +35,15 @@ int64_t positive(const gguf::File& f, const std::string& key, int64_t fallback =
 }
 
 // A float key's value `x`, which must be finite and positive as a float: NaN, 0, negatives, inf and
-// a float64 beyond the float range (inf once narrowed) are refused (review EB L2: an epsilon of
+// a float64 beyond the float range (inf once narrowed) or below it (0 once narrowed) are refused (review EB L2: an epsilon of
 // inf passed `!(x > 0)` and made every run emit token 0).
 float finite_positive_float(const gguf::File& f, const std::string& key, double x) {
-  if (!(x > 0) || !(x <= static_cast<double>(std::numeric_limits<float>::max())))
+  // The narrowed value is checked as well: a float64 below the float range (1e-50) becomes 0
+  // (review S43 L1).
+  const float narrowed = static_cast<float>(x);
+  if (!(x > 0) || !(x <= static_cast<double>(std::numeric_limits<float>::max())) || !(narrowed > 0))
     throw InputError(f.path(), -1, key + " must be a finite positive number");
-  return static_cast<float>(x);
+  return narrowed;
 }
 
 }  // namespace
