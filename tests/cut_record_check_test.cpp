@@ -93,7 +93,7 @@ size_t plain_record(const Bytes& b, size_t at, bool& telling) {
     return 0;
   const bool event = type == IT_EV_API || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
                      type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_GPU || type == IT_EV_FDNAME ||
-                     type == IT_EV_LOSS;
+                     type == IT_EV_LOSS || type == IT_EV_UNTRACED;
   if (event) {
     if (u32(b, at + 8) != type) return 0;
     telling = true;
@@ -118,7 +118,7 @@ bool plain_cut_record(const Bytes& b, size_t at) {
     return false;
   const bool event = type == IT_EV_API || type == IT_EV_SWITCH || type == IT_EV_WAKEUP || type == IT_EV_IRQ ||
                      type == IT_EV_SYSCALL || type == IT_EV_TASK || type == IT_EV_GPU || type == IT_EV_FDNAME ||
-                     type == IT_EV_LOSS;
+                     type == IT_EV_LOSS || type == IT_EV_UNTRACED;
   return !event || b.size() - at - 8 < 4 || u32(b, at + 8) == type;
 }
 
@@ -174,6 +174,26 @@ TEST(CutRecordCheck, ChainEndingInACutRecordIsFound) {
   Bytes broken = b;
   broken[last] = 0;  // its type 6 -> 0: no record the writer makes
   EXPECT_EQ(whole_records_up_to_end(broken.data(), 8, broken.size()), std::nullopt);
+}
+
+// Review S43 L3: an UNTRACED record is an event record (its payload repeats the type), so a chain
+// of two of them is a telling one that is found; with a payload that does not repeat the type it is
+// no record the writer makes.
+TEST(CutRecordCheck, UntracedRecordsAreEventRecords) {
+  auto untraced = [](Bytes& b, uint32_t repeated) {
+    put32(b, IT_EV_UNTRACED), put32(b, 48), put32(b, repeated);
+    for (int i = 0; i < 11; ++i) put32(b, 1000u + static_cast<uint32_t>(i));
+  };
+  Bytes b;
+  put32(b, 1), put32(b, 60000);  // a damaged length: payload starts at 8
+  untraced(b, IT_EV_UNTRACED);
+  untraced(b, IT_EV_UNTRACED);
+  EXPECT_EQ(whole_records_up_to_end(b.data(), 8, b.size()), std::optional<size_t>(8));
+  Bytes wrong;
+  put32(wrong, 1), put32(wrong, 60000);
+  untraced(wrong, IT_EV_UNTRACED);
+  untraced(wrong, 7);
+  EXPECT_EQ(whole_records_up_to_end(wrong.data(), 8, wrong.size()), std::nullopt);
 }
 
 }  // namespace

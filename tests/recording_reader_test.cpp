@@ -608,6 +608,26 @@ int64_t corrupt_at(const File& f) {
   return -1;
 }
 
+// Review S43 L3: the UNTRACED record (type 14, a TASK record's layout) was left out of the check
+// when the type was added: one with pid 0 read as "untraced pid 0" while the same bytes as a TASK
+// record are corruption.
+TEST(RecordingReader, UntracedRecordWithPidZeroIsCorruption) {
+  for (uint32_t pid : {0u, 4242u}) {
+    File f{2};
+    f.meta("api.0", "cudaLaunchKernel");
+    f.event(6, 48, 0, 5000, 100, 100);
+    const size_t untraced = f.event(14, 48, 0, 6000, pid, pid == 0 ? 0 : pid);
+    f.rec(9, 0);  // END
+    if (pid == 0) {
+      EXPECT_EQ(corrupt_at(f), static_cast<int64_t>(untraced - 8));
+    } else {
+      const Trace t = read(f);
+      EXPECT_EQ(t.meta.at("untraced.processes"), "1");
+      EXPECT_EQ(t.meta.at("untraced.pids"), "4242");
+    }
+  }
+}
+
 TEST(RecordingReader, ZeroedThreadFieldsInsideTheFileAreCorruption) {
   const MidFile m;
   const Trace whole = read(m.f);  // as written: every record is one a recorder makes

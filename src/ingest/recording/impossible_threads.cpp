@@ -24,6 +24,7 @@ bool has_impossible_thread_fields(uint32_t type, const unsigned char* p) {
     case IT_EV_IRQ:
     case IT_EV_SYSCALL:
     case IT_EV_TASK:
+    case IT_EV_UNTRACED:  // a TASK record's layout, for a process no pid 0 can be (review S43 L3)
     case IT_EV_FDNAME: return u32_at(p + 16) == 0 || u32_at(p + 20) == 0;
     case IT_EV_GPU: return u32_at(p + 16) == 0;
     case IT_EV_SWITCH: {
