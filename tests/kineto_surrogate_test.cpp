@@ -76,6 +76,25 @@ TEST(KinetoSurrogate, NameWithUnpairedSurrogateIsKeptAndCounted) {
     }
 }
 
+// A top-level key with a lone surrogate (review S43 L7: the whole trace was refused, "Problem while
+// parsing a string"); a key with an escaped quote and backslash before the surrogate is cut where
+// its closing quote is, not at the escaped one.
+TEST(KinetoSurrogate, TopLevelKeyWithUnpairedSurrogateIsKeptAndCounted) {
+  const std::string json = R"({"schemaVersion": 1, "t\ud800": "a", "q\"\\\udc01": 7, "traceEvents": [)" +
+                           op("k", 1) + "]}";
+  for (size_t chunk : {size_t(0), size_t(1)})
+    for (bool direct : {false, true}) {
+      const Reading r = read_doc(json, chunk, direct);
+      ASSERT_EQ(r.error, "") << chunk << direct;
+      EXPECT_EQ(r.trace.meta.at("kineto.t" + kFFFD), "a");
+      EXPECT_EQ(r.trace.meta.at("kineto.q\"\\" + kFFFD), "7");
+      EXPECT_EQ(r.trace.ops.size(), 1u);
+      EXPECT_EQ(surrogate_count(r.trace), 2) << chunk << direct;
+    }
+  // Any other bad escape in a key is still an error.
+  EXPECT_NE(read_doc(R"({"t\x": 1, "traceEvents": []})", 0, true).error, "");
+}
+
 TEST(KinetoSurrogate, OtherBadEscapesAreStillErrors) {
   const std::string json = R"({"traceEvents": [)" + op(R"(f\ud800\x)", 1) + "]}";
   const Reading r = read_doc(json, 0, true);

@@ -122,12 +122,21 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
     }
     // Checked before anything is read: the page must not replace an input nor a directory.
     check_output_file(opt->out, paths, "an input of the report");
-    ReportData data;
-    data.inputs.title = clean_text(opt->title);
+    // Each input's section is told by its name alone, so two of one name are refused, as compare
+    // does (review S43 L5: two "Trace: nm" sections), before anything is read.
+    std::vector<std::string> labels, shown;
     for (size_t i = 0; i < named.size(); ++i) {
       const std::string& path = named[i].path;
-      add_report_input(data, path, named[i].name.empty() ? descriptor_input_name("report", path, i + 1) : named[i].name);
+      labels.push_back(named[i].name.empty() ? descriptor_input_name("report", path, i + 1) : named[i].name);
+      shown.push_back(clean_text(labels.back().empty() ? std::filesystem::path(path).filename().string() : labels.back()));
+      for (size_t j = 0; j < i; ++j)
+        if (shown[j] == shown[i])
+          throw UsageError("report: two inputs are named '" + shown[i] + "' (" + named[j].path + ", " + path +
+                           "); name them with NAME=PATH");
     }
+    ReportData data;
+    data.inputs.title = clean_text(opt->title);
+    for (size_t i = 0; i < named.size(); ++i) add_report_input(data, named[i].path, labels[i]);
     const auto f = write_report(data, opt->out);
     for (auto& line : f) std::cout << "- " << line << "\n";
     std::cout << "report: " << opt->out << "\n";

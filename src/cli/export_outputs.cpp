@@ -76,9 +76,14 @@ void check_directory(const ExportOutput& o, const std::vector<ExportOutput>& all
   }
   fs::path dir = fs::path(t.path).parent_path();
   if (dir.empty()) dir = ".";
-  // The --csv directory is written (and created) first: a file may go into it.
-  for (const ExportOutput& other : all)
-    if (other.directory && identity(other) == identity(o).parent_path()) return;
+  // The --csv directory is written (and created, with its missing parents) first: a file may go
+  // into it or into one of those parents (review S43 L6).
+  const fs::path parent = identity(o).parent_path();
+  for (const ExportOutput& other : all) {
+    if (!other.directory) continue;
+    const fs::path rel = identity(other).lexically_relative(parent);
+    if (!rel.empty() && *rel.begin() != "..") return;
+  }
   if (!fs::is_directory(dir, ec)) throw Error(named(o) + ": no directory " + dir.string() + " to write it in");
 }
 

@@ -23,12 +23,15 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
   if (dir.empty()) dir = ".";
   struct stat d{};
   if (::stat(dir.c_str(), &d) != 0 && errno == ENOENT && !dir_made.empty()) {
-    // Inside (or at) the directory the verb itself makes before writing (export's --csv DIR).
+    // Inside (or at) the directory the verb itself makes before writing (export's --csv DIR), or
+    // one of the missing parents it makes with it (`--csv out/tables --chrome out/t.json`: review
+    // S43 L6).
     std::error_code ec_made, ec_here;
     const auto made = std::filesystem::weakly_canonical(dir_made, ec_made);
     const auto here = std::filesystem::weakly_canonical(dir, ec_here);
-    const auto rel = here.lexically_relative(made);
-    if (!ec_made && !ec_here && !rel.empty() && *rel.begin() != "..") return;
+    const auto inside = [](const std::filesystem::path& rel) { return !rel.empty() && *rel.begin() != ".."; };
+    if (!ec_made && !ec_here && (inside(here.lexically_relative(made)) || inside(made.lexically_relative(here))))
+      return;
     errno = ENOENT;
   }
   if (::stat(dir.c_str(), &d) != 0)

@@ -48,6 +48,22 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0 and os.path.isfile(d + "/c/trace.json") and os.path.isfile(d + "/c/launches.csv"),
           "file inside the new --csv dir: rc %d: %s" % (r.returncode, r.stderr.strip()))
 
+    # A file may go into a missing parent that the --csv directory is made with (review S43 L6: it
+    # was refused, "directory out: No such file"); a later failure removes both.
+    d = fresh(tmp, "parent")
+    r = run("export", trace, "--csv", d + "/out/tables", "--chrome", d + "/out/trace.json")
+    check(r.returncode == 0 and os.path.isfile(d + "/out/trace.json") and os.path.isfile(d + "/out/tables/launches.csv"),
+          "file in the new --csv dir's new parent: rc %d: %s" % (r.returncode, r.stderr.strip()))
+    d = fresh(tmp, "parent_late")
+    os.makedirs(d + "/a.db.partial/keep")
+    r = run("export", trace, "--csv", d + "/out/tables", "--chrome", d + "/out/trace.json", "--sqlite", d + "/a.db")
+    check(r.returncode == 1 and sorted(os.listdir(d)) == ["a.db.partial"],
+          "late failure after a file in the new parent: rc %d, left %s: %s" % (r.returncode, sorted(os.listdir(d)), r.stderr.strip()))
+    # Not a sibling of it: a missing directory beside the one --csv makes is still refused.
+    d = fresh(tmp, "sibling")
+    refused(d, "missing sibling directory", "--csv", d + "/out/tables", "--chrome", d + "/other/trace.json", rc=1,
+            says="other")
+
     # A later output fails (its .partial name is taken by a non-empty directory): what this run
     # created is removed (the --csv directory's parent it made too), what existed before stays.
     d = fresh(tmp, "late")

@@ -286,6 +286,24 @@ with tempfile.TemporaryDirectory() as tmp:
     if r.returncode != 0 or "empty.json: an empty trace" not in r.stdout or "CPU-only" in r.stdout:
         failures.append("report of an empty trace: rc %d %r %r" % (r.returncode, r.stdout, r.stderr))
 
+# Two inputs of one name (NAME=PATH, or the same file name in two folders) would give two sections
+# no reader can tell apart: refused as compare refuses them (usage error, exit 2), nothing written;
+# distinct names pass (review S43 L5).
+with tempfile.TemporaryDirectory() as tmp:
+    for sub in ("a", "b"):
+        os.mkdir(os.path.join(tmp, sub))
+        with open(os.path.join(tmp, sub, "t.json"), "w") as f:
+            f.write('{"traceEvents": []}')
+    a, b = os.path.join(tmp, "a", "t.json"), os.path.join(tmp, "b", "t.json")
+    page = os.path.join(tmp, "same.html")
+    for args, name in ((["nm=" + a, "nm=" + b], "nm"), ([a, b], "t.json"), (["t.json=" + a, b], "t.json")):
+        r = run("report", *args, "-o", page)
+        if r.returncode != 2 or "two inputs are named '%s'" % name not in r.stderr or os.path.exists(page):
+            failures.append("report %s: rc %d, page written %s: %r" % (args, r.returncode, os.path.exists(page), r.stderr))
+    r = run("report", "first=" + a, "second=" + b, "-o", page)
+    if r.returncode != 0 or not os.path.exists(page):
+        failures.append("report first=A second=B: rc %d: %r" % (r.returncode, r.stderr))
+
 if failures:
     print("FAIL\n" + "\n".join(failures))
     sys.exit(1)

@@ -477,12 +477,30 @@ class PieceParser {
     e.offset = start ? offset_of(start) : -1;
   }
 
+  // A top-level key, unescaped as get_string() unescapes a value: a lone surrogate escape reads
+  // U+FFFD (review S43 L7: torch.profiler's add_metadata takes any key, and one such key made the
+  // whole trace unreadable). The key's raw text ends at the first quote no backslash escapes; the
+  // parser has checked the document's structure, so it is there.
+  std::string meta_key(ond::field& f) {
+    const ond::raw_json_string raw = f.key();
+    std::string_view key;
+    const simdjson::error_code err = f.unescaped_key().get(key);
+    if (!err) [[likely]] return std::string(key);
+    if (err != simdjson::STRING_ERROR) fail_code(err);
+    const char* at = raw.raw();
+    size_t n = 0;
+    for (bool escaped = false; escaped || at[n] != '"'; ++n) escaped = !escaped && at[n] == '\\';
+    std::string text;
+    size_t replaced = 0;
+    if (!unescape_json_string(std::string_view(at, n), text, replaced) || replaced == 0) fail_code(err);
+    t_.count_cleaned("names_with_surrogates_replaced");
+    return text;
+  }
+
   // Top-level keys other than traceEvents: scalars go to Trace::meta as text, device names too.
   // Everything else is checked as a value passed over (a literal inside deviceProperties too).
   void read_meta(ond::field& f, ond::value& v) {
-    std::string_view key;
-    check(f.unescaped_key().get(key));
-    const std::string k(key);
+    const std::string k = meta_key(f);
     // checked_type() checks every token but a number's; a number here is kept as text, never
     // parsed, so it is checked here.
     if (const std::string_view tok = v.raw_json_token(); !tok.empty() && starts_json_number(tok[0])) check_token(tok);
