@@ -68,7 +68,7 @@ TEST(RecordSummaryLines, FullMaps) {
   const auto lines = map_full_lines(81, {101, 102}, 40, {{"syscall", 7}, {"api", 1}, {"fold", 0}}, 4);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], "NOT TRACED: 81 new processes of the traced tree, nor anything they started (the traced set was "
-                      "full: 40 processes at once; record again with a larger --max-processes); pids 101, 102, ...");
+                      "full: 40 processes at once, an exited one until the kernel frees it; record again with a larger --max-processes); pids 101, 102, ...");
   EXPECT_TRUE(starts_with(lines[1], "NOT RECORDED: 7 syscalls (the map of calls in progress was full: 4 threads at once; "
                                     "record again with a larger --max-threads)"))
       << lines[1];

@@ -305,7 +305,7 @@ TEST(RecorderDrops, FullMapsOnlyWhenAboveZero) {
   EXPECT_EQ(cli::dropped_events_note(t), "");
   const std::string n = cli::map_full_note(t);
   EXPECT_NE(n.find("m.itrace: 81 new processes of the traced tree were not traced, nor anything they started (the "
-                   "recorder's traced set was full: 40 processes at once; record again with a larger --max-processes); "
+                   "recorder's traced set was full: 40 processes at once, an exited one until the kernel frees it; record again with a larger --max-processes); "
                    "pids 101, 102, ...: every figure leaves them out"),
             std::string::npos)
       << n;

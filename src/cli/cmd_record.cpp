@@ -277,7 +277,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
       ->capture_default_str();
   // The kernel side's maps are preallocated: a larger one costs kernel memory for the whole recording.
   cmd->add_option("--max-processes", opt->max_processes,
-                  "Processes the recorder can trace at once (default " + std::to_string(kDefaultMapEntries) +
+                  "Processes the recorder can trace at once, an exited one until the kernel frees it a few ms after it "
+                  "is reaped (default " + std::to_string(kDefaultMapEntries) +
                   ", or the machine's pid_max/threads-max when lower; about 90 bytes of kernel memory each): a new "
                   "process of the traced tree beyond it is not traced, which the summary and the recording say");
   cmd->add_option("--max-threads", opt->max_threads,

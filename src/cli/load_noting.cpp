@@ -161,7 +161,7 @@ std::string map_full_note(const Trace& t) {
       note += std::string(note.empty() ? "" : " ") + n + plural(d.count, " new process", " new processes") +
               " of the traced tree " + (d.count == 1 ? "was" : "were") + " not traced, nor anything " +
               (d.count == 1 ? "it" : "they") + " started (the recorder's traced set was full" +
-              (cap.empty() ? "" : ": " + cap + " processes at once") + "; record again with a larger --max-processes)" +
+              (cap.empty() ? "" : ": " + cap + " processes at once, an exited one until the kernel frees it") + "; record again with a larger --max-processes)" +
               (pids.empty() ? "" : "; pids " + pids) +
               ": every figure leaves " + (d.count == 1 ? "it" : "them") + " out, so counts and profiles of the "
               "traced tree are lower bounds and rates per 1000 launches may be off in either direction.";

@@ -38,7 +38,8 @@ std::vector<std::string> map_full_lines(uint64_t untraced_processes, const std::
     std::string line = "NOT TRACED: " + std::to_string(untraced_processes) +
                        (untraced_processes == 1 ? " new process" : " new processes") +
                        " of the traced tree, nor anything they started (the traced set was full: " +
-                       std::to_string(max_processes) + " processes at once; record again with a larger --max-processes)";
+                       std::to_string(max_processes) + " processes at once, an exited one until the kernel frees it; record again with a larger "
+                       "--max-processes)";
     if (!untraced_pids.empty()) {
       line += "; pids";
       const size_t shown = untraced_pids.size() < 10 ? untraced_pids.size() : 10;

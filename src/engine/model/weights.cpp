@@ -94,8 +94,10 @@ ModelWeights ModelWeights::bind(const gguf::File& file, const ModelConfig& c) {
   // Every tensor of the file must be one this architecture computes with. A file that holds others
   // (a qwen3 file relabelled llama: its q/k norms; a qwen2 one: its q/k/v biases; a llama with
   // attention biases the engine does not apply) would otherwise run silently as a different model.
-  // llama.cpp refuses such files too ("wrong number of tensors"), so real files carry none; the
-  // optional extras the engine knows (output.weight, rope_freqs.weight) are bound above.
+  // llama.cpp refuses unknown extras ("wrong number of tensors") but applies a llama file's
+  // optional attention biases, which this engine does not: such a real file is refused too, and the
+  // message names both causes (review S43 L4). The optional extras the engine knows (output.weight,
+  // rope_freqs.weight) are bound above.
   if (b.used.size() < file.tensors().size()) {
     std::string names;
     size_t n_unused = 0;
@@ -107,8 +109,9 @@ ModelWeights ModelWeights::bind(const gguf::File& file, const ModelConfig& c) {
     throw InputError(file.path(), -1,
                      std::to_string(n_unused) + " tensor" + (n_unused == 1 ? "" : "s") + " of the file (" + names +
                          ") unused by the " + arch_name(c.arch) + " architecture (block_count " +
-                         std::to_string(c.n_layer) + "): is general.architecture right? Refusing to run "
-                         "a different model than the file holds");
+                         std::to_string(c.n_layer) + "): a wrong general.architecture, or tensors this engine does not "
+                         "apply (such as a llama file's attention biases); refusing to run a different model "
+                         "than the file holds");
   }
   w.total_bytes = b.total;
   return w;
