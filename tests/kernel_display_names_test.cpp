@@ -111,6 +111,18 @@ TEST(KernelDisplayNames, UncollidingNameCutToTheLimit) {
   EXPECT_EQ(display(kLayerNorm).size(), 20u);
 }
 
+// Two distinct names that share their first characters read alike once cut: the second (in the
+// order given) gets an ordinal within the limit; a third name, distinct once cut, is left alone
+// (review S43: "k_" + 120 a's and "k_" + 119 a's + "x" were one "k_aaa..." row).
+TEST(KernelDisplayNames, NamesAlikeOnceCutGetAnOrdinal) {
+  const std::string a = "k_" + std::string(120, 'a'), ax = "k_" + std::string(119, 'a') + "x", b = "kb_short";
+  const KernelDisplayNames display({a, b, ax, a}, 20);
+  EXPECT_EQ(display(a), "k_" + std::string(15, 'a') + "...");
+  EXPECT_EQ(display(ax), "k_" + std::string(12, 'a') + "... #2");
+  EXPECT_EQ(display(ax).size(), 20u);
+  EXPECT_EQ(display(b), "kb_short");
+}
+
 // A non-ASCII name is cut between characters, not bytes (review CX M1): 50 x U+00E9 (100 bytes)
 // to 20 characters is 17 of them and "..."; with a tag " [MulFunctor]" (13 characters) in 40, the
 // name keeps 40 - 13 - 3 = 24 of them. A byte-wise cut ended inside a character.

@@ -166,6 +166,23 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
       names_[*group[i]] = name + suffix;
     }
   }
+  // Distinct short names can still read alike once cut to max_len (two long names sharing their
+  // first max_len characters: review S43): each such name after the first of its text gets an
+  // ordinal, in the order the names were given, within max_len.
+  std::map<std::string, std::vector<const std::string*>> by_display;
+  seen.clear();
+  for (const std::string& f : full_names)
+    if (seen.insert(f).second) by_display[names_.at(f)].push_back(&f);
+  for (auto& [display, group] : by_display) {
+    for (size_t i = 1; i < group.size(); ++i) {
+      const std::string suffix = " #" + std::to_string(i + 1);
+      const size_t suffix_chars = utf8_chars(suffix);
+      std::string name = display;
+      if (utf8_chars(name) + suffix_chars > max_len_ && max_len_ > suffix_chars + 3)
+        name = utf8_shorten(name, max_len_ - suffix_chars);
+      names_[*group[i]] = name + suffix;
+    }
+  }
 }
 
 std::string KernelDisplayNames::operator()(const std::string& full_name) const {
