@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -253,4 +254,60 @@ TEST(GgufCorrupt, ZeroDimensionsAreRejectedAtTheCount) {
   std::string msg;
   EXPECT_EQ(error_offset(b, &msg), static_cast<int64_t>(dims_at));
   EXPECT_NE(msg.find("tensor t: 0 dimensions (1 to 4 allowed)"), std::string::npos) << msg;
+}
+
+// find_data_overlaps against a brute-force O(n^2) count of the tensors that share a byte with
+// another, on random layouts (some touching, some nested, some zero-byte, some equal starts).
+TEST(GgufDataOverlaps, MatchesPairwiseCheck) {
+  uint64_t seed = 12345;
+  auto next = [&](uint64_t n) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % n;
+  };
+  for (int round = 0; round < 500; ++round) {
+    std::vector<TensorInfo> ts(1 + next(12));
+    for (auto& t : ts) {
+      t.file_offset = next(4) == 0 ? 0 : next(200);
+      t.n_bytes = next(6) == 0 ? 0 : 1 + next(40);
+    }
+    size_t want = 0;
+    for (size_t i = 0; i < ts.size(); ++i) {
+      bool any = false;
+      for (size_t j = 0; j < ts.size(); ++j) {
+        if (i == j || ts[i].n_bytes == 0 || ts[j].n_bytes == 0) continue;
+        const uint64_t lo = std::max(ts[i].file_offset, ts[j].file_offset);
+        const uint64_t hi = std::min(ts[i].file_offset + ts[i].n_bytes, ts[j].file_offset + ts[j].n_bytes);
+        any |= lo < hi;
+      }
+      want += any;
+    }
+    const DataOverlaps o = find_data_overlaps(ts);
+    ASSERT_EQ(o.n_tensors, want) << "round " << round;
+    if (want == 0) {
+      EXPECT_EQ(describe_data_overlaps(ts, o), "");
+      continue;
+    }
+    // The reported pair really shares the reported bytes.
+    const TensorInfo& a = ts[o.first];
+    const TensorInfo& b = ts[o.second];
+    const uint64_t lo = std::max(a.file_offset, b.file_offset);
+    const uint64_t hi = std::min(a.file_offset + a.n_bytes, b.file_offset + b.n_bytes);
+    ASSERT_NE(o.first, o.second);
+    ASSERT_LT(lo, hi);
+    EXPECT_EQ(o.shared_bytes, hi - lo);
+  }
+}
+
+TEST(GgufDataOverlaps, NamesThePair) {
+  std::vector<TensorInfo> ts(3);
+  ts[0].name = "a", ts[0].file_offset = 100, ts[0].n_bytes = 50;   // 100-149
+  ts[1].name = "b", ts[1].file_offset = 150, ts[1].n_bytes = 10;   // 150-159: touches a, no overlap
+  ts[2].name = std::string_view("c\0d", 3), ts[2].file_offset = 140, ts[2].n_bytes = 5;  // inside a
+  const DataOverlaps o = find_data_overlaps(ts);
+  EXPECT_EQ(o.n_tensors, 2u);
+  EXPECT_EQ(describe_data_overlaps(ts, o),
+            "'a' (bytes 100-149 of the file) and 'c\\x00d' (bytes 140-144 of the file) share 5 bytes");
+  ts[1].file_offset = 149;  // now b shares byte 149 with a
+  EXPECT_EQ(find_data_overlaps(ts).n_tensors, 3u);
+  EXPECT_NE(describe_data_overlaps(ts, find_data_overlaps(ts)).find("; 3 tensors overlap another"), std::string::npos);
 }

@@ -70,6 +70,19 @@ TEST(TextClean, PrefixEndsOnACharacterBoundary) {
 }
 
 // ingest's metadata keys in natural order (review UX L11): numbers by value, the rest by byte.
+// escaped_text: the bytes clean_text replaces, written \xNN; a backslash doubled. The expected
+// strings are spelled out by hand from the input bytes.
+TEST(TextClean, EscapedTextKeepsEveryByteVisible) {
+  using infertrace::escaped_text;
+  EXPECT_EQ(escaped_text(std::string("gpt2\0", 5)), "gpt2\\x00");
+  EXPECT_EQ(escaped_text(std::string("a\0b\x1b[\x7f\n", 7)), "a\\x00b\\x1b[\\x7f\\x0a");
+  EXPECT_EQ(escaped_text("caf\xC3\xA9 \xE2\x82\xAC"), "caf\xC3\xA9 \xE2\x82\xAC");  // valid UTF-8 kept
+  EXPECT_EQ(escaped_text("\xFF\xC3"), "\\xff\\xc3");           // invalid bytes, each escaped
+  EXPECT_EQ(escaped_text("x\xC2\x9By"), "x\\xc2\\x9by");       // a C1 control (CSI), both bytes
+  EXPECT_EQ(escaped_text("a\\x00"), "a\\\\x00");              // a literal backslash stays distinct
+  EXPECT_EQ(escaped_text(""), "");
+}
+
 TEST(NaturalOrder, NumbersCompareByValue) {
   using infertrace::natural_less;
   std::vector<std::string> keys = {"api.10", "api.2", "api.0", "api.1", "events", "api.11", "api.", "apix", "cupti.ring"};

@@ -6,15 +6,18 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cli/bench_format.h"
 #include "cli/bench_membw_gpu.h"
 #include "cli/engine_common.h"
 #include "cli/registry.h"
+#include "engine/runtime/cpu_caches.h"
 #include "engine/runtime/membw.h"
 #include "engine/runtime/thread_pool.h"
 #include "util/error.h"
+#include "util/plural.h"
 #include "report/json_text.h"
 
 namespace infertrace::cli {
@@ -27,6 +30,17 @@ struct MembwArgs {
   int reps = 5;
   bool size_given = false, reps_given = false, cpu_only_given = false;
 };
+
+// The arrays are under 4x the last-level cache: part of what is read may come from the cache.
+std::string llc_note(int64_t size_mib, uint64_t llc) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "arrays of %lld MiB are less than 4x the last-level cache (%.1f MiB, sysfs): part of each pass may be "
+                "read from the cache; use --size-mib %llu or more for the DRAM bandwidth",
+                static_cast<long long>(size_mib), static_cast<double>(llc) / (1 << 20),
+                static_cast<unsigned long long>((4 * llc + (1 << 20) - 1) >> 20));
+  return buf;
+}
 
 void run_membw(const MembwArgs& a) {
   const int gpu_index = parse_membw_device(a.device);
@@ -49,6 +63,15 @@ void run_membw(const MembwArgs& a) {
   engine::check_thread_cap(counts, engine::thread_cap_cpus(cpus), "-t " + threads);
   check_format(a.format);
   if (a.size_mib < 1) throw UsageError("--size-mib must be >= 1");
+  // CPUs the threads run on, as bench threads counts them: the distinct CPUs of --cpus, else every
+  // allowed CPU. More threads than that share CPUs: the row is marked oversubscribed.
+  const int n_run_cpus =
+      cpus.empty() ? engine::allowed_cpu_count() : static_cast<int>(std::set<int>(cpus.begin(), cpus.end()).size());
+  // Arrays smaller than a few times the last-level cache are partly read from it: said in a note
+  // (the help asks for several times the cache; 4x is this command's threshold). 0: size unknown.
+  const uint64_t llc = engine::last_level_cache_bytes();
+  const uint64_t array_bytes = static_cast<uint64_t>(a.size_mib) << 20;
+  const bool small_for_llc = llc > 0 && array_bytes < 4 * llc;
   std::vector<engine::BandwidthResult> results;
   for (int t : counts) {
     engine::ThreadPool pool(t, cpus);
@@ -58,20 +81,35 @@ void run_membw(const MembwArgs& a) {
     nlohmann::json pts = nlohmann::json::array();
     for (const auto& r : results)
       pts.push_back({{"threads", r.threads}, {"read_gbs", r.read_gbs}, {"triad_gbs", r.triad_gbs},
-                     {"read_samples_gbs", r.read_samples}, {"triad_samples_gbs", r.triad_samples}});
+                     {"read_samples_gbs", r.read_samples}, {"triad_samples_gbs", r.triad_samples},
+                     {"oversubscribed", r.threads > n_run_cpus}});
     nlohmann::json j = {{"schema_version", 1}, {"array_bytes", results.front().array_bytes},
-                        {"repetitions", a.reps}, {"statistic", "best of repetitions"}, {"points", pts}};
+                        {"repetitions", a.reps}, {"statistic", "best of repetitions"}, {"points", pts},
+                        {"run_cpus", n_run_cpus},
+                        {"last_level_cache_bytes", llc > 0 ? nlohmann::json(llc) : nlohmann::json(nullptr)},
+                        {"array_below_4x_last_level_cache", llc > 0 ? nlohmann::json(small_for_llc) : nlohmann::json(nullptr)}};
     std::cout << result_json_text(j) << "\n";
     return;
   }
   const bool csv = a.format == "csv";
+  // The mark as bench threads makes it: in the markdown and the JSON; the CSV keeps its columns.
   if (csv) std::printf("threads,read_gbs,triad_gbs\n");
   else std::printf("| threads | read GB/s | triad GB/s |\n| ---: | ---: | ---: |\n");
-  for (const auto& r : results)
-    std::printf(csv ? "%d,%.2f,%.2f\n" : "| %d | %.2f | %.2f |\n", r.threads, r.read_gbs, r.triad_gbs);
-  if (!csv)
-    std::printf("\nbest of %d repetitions; arrays of %lld MiB (read: 1 array, triad: 3, STREAM byte counts)\n", a.reps,
-                static_cast<long long>(a.size_mib));
+  for (const auto& r : results) {
+    const bool over = r.threads > n_run_cpus;
+    if (csv) std::printf("%d,%.2f,%.2f\n", r.threads, r.read_gbs, r.triad_gbs);
+    else std::printf("| %d%s | %.2f | %.2f |\n", r.threads, over ? " (oversubscribed)" : "", r.read_gbs, r.triad_gbs);
+  }
+  if (csv) {
+    if (small_for_llc) std::fprintf(stderr, "note: %s\n", llc_note(a.size_mib, llc).c_str());
+    return;
+  }
+  std::printf("\nbest of %d repetitions; arrays of %lld MiB (read: 1 array, triad: 3, STREAM byte counts)\n", a.reps,
+              static_cast<long long>(a.size_mib));
+  if (std::any_of(results.begin(), results.end(), [&](const auto& r) { return r.threads > n_run_cpus; }))
+    std::printf("oversubscribed: more threads than the %d %s they run on\n", n_run_cpus,
+                plural(n_run_cpus, "CPU", "CPUs").c_str());
+  if (small_for_llc) std::printf("note: %s\n", llc_note(a.size_mib, llc).c_str());
 }
 
 const BenchRegistrar reg(20, [](CLI::App& bench) {

@@ -25,6 +25,7 @@
 #include "gpu/engine/decode_traffic.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/plural.h"
 #include "report/json_text.h"
 
 namespace infertrace::cli {
@@ -243,11 +244,12 @@ void run_threads(const ThreadsArgs& a) {
     std::printf("threads,pp_mean,pp_sd,tg_mean,tg_sd,ctx_switches_per_token,read_gbs,tg_roofline,roofline_fraction,ipc,llc_misses_per_token,"
                 "pp_median,tg_median\n");
   else
-    std::printf("%s, %s kernels, prompt math %s%s%s, pp %lld / tg %lld tokens, %d repetitions\n\n"
+    std::printf("%s, %s kernels, prompt math %s%s%s, pp %lld / tg %lld %s, %d repetitions\n\n"
                 "| threads | pp t/s median | pp t/s mean +- sd | tg t/s median | tg t/s mean +- sd | ctx sw/token | tg roofline t/s | of roofline | IPC | LLC miss/token |\n"
                 "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
                 model->config().summary().c_str(), engine::cpu::isa_name(engine::cpu::active_isa()), a.prompt_math.c_str(),
-                int8 ? " (int8 " : "", int8 ? (std::string(int8) + ")").c_str() : "", static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen), a.reps);
+                int8 ? " (int8 " : "", int8 ? (std::string(int8) + ")").c_str() : "", static_cast<long long>(a.n_prompt), static_cast<long long>(a.n_gen),
+                plural(a.n_gen, "token", "tokens").c_str(), a.reps);
   for (const Point& p : points) {
     const MeanSd pp = mean_sd(p.pp), tg = mean_sd(p.tg);
     char roof[64] = "n/a", frac[32] = "n/a", ipc[32] = "not supported", llc[32] = "not supported";

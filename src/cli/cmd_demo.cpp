@@ -181,17 +181,21 @@ class Demo {
     // The examples first: a wrong --examples leaves the folder as it was (it made an empty one, and
     // would have removed an earlier run's files before failing).
     const fs::path ex = find_examples(opt_.examples);
-    std::error_code ec;
-    fs::create_directories(out_, ec);  // the raw filesystem_error read "cannot create directories: ... [PATH]"
-    if (ec || !fs::is_directory(out_))
-      throw Error("-o " + out_.string() + ": cannot make it the demo's folder: " +
-                  (ec ? ec.message() : std::string("not a directory")));
-    clear_earlier_run();
-    data_.inputs.title = "infertrace demo";
     std::vector<std::string> gpt2;
     std::vector<fs::path> traces;
     for (auto& e : fs::directory_iterator(ex))
       if (e.path().filename().string().find(".json") != std::string::npos) traces.push_back(e.path());
+    // Before the folder is made: a --examples folder without traces leaves no empty -o folder behind
+    // (review EB L5).
+    if (traces.empty()) throw Error("demo: no example traces (*.json, *.json.gz) in " + ex.string());
+    make_out_dir();
+    try {
+      clear_earlier_run();
+    } catch (...) {
+      remove_made_dirs_if_empty();
+      throw;
+    }
+    data_.inputs.title = "infertrace demo";
     // Natural order of batch sizes (bs1, bs2, ..., bs64), then the rest by name.
     auto batch = [](const fs::path& p) {
       const std::string n = p.filename().string();
@@ -201,8 +205,6 @@ class Demo {
     std::sort(traces.begin(), traces.end(), [&](const fs::path& a, const fs::path& b) {
       return std::make_pair(batch(a), a.filename().string()) < std::make_pair(batch(b), b.filename().string());
     });
-    if (traces.empty()) throw Error("demo: no example traces (*.json, *.json.gz) in " + ex.string());
-
     for (auto& p : traces)
       if (p.filename().string().rfind("gpt2_prefill_bs", 0) == 0) gpt2.push_back(p.string());
     step("analyze the H100 example traces", [&]() {
@@ -235,6 +237,39 @@ class Demo {
   }
 
  private:
+  // Makes -o and the folders above it that are missing, remembering the topmost one it made, so a
+  // failure before anything is written can remove what it made and nothing else.
+  void make_out_dir() {
+    std::error_code ec;
+    fs::path p = fs::absolute(out_, ec);
+    while (!ec && !p.empty()) {
+      std::error_code missing;  // ENOENT for a path that is not there: that is the case looked for
+      if (fs::exists(fs::symlink_status(p, missing))) break;
+      if (missing && missing != std::errc::no_such_file_or_directory) break;  // cannot tell: not ours
+      made_top_ = p;
+      if (p == p.parent_path()) break;
+      p = p.parent_path();
+    }
+    ec.clear();
+    fs::create_directories(out_, ec);  // the raw filesystem_error read "cannot create directories: ... [PATH]"
+    if (ec || !fs::is_directory(out_)) {
+      const std::string why = ec ? ec.message() : std::string("not a directory");
+      remove_made_dirs_if_empty();
+      throw Error("-o " + out_.string() + ": cannot make it the demo's folder: " + why);
+    }
+  }
+
+  // The folders make_out_dir made, from -o up to the topmost, each removed only while empty.
+  void remove_made_dirs_if_empty() {
+    if (made_top_.empty()) return;
+    std::error_code ec;
+    for (fs::path p = fs::absolute(out_, ec); !ec && !p.empty(); p = p.parent_path()) {
+      if (!fs::is_directory(fs::symlink_status(p, ec)) || !fs::is_empty(p, ec) || ec || !fs::remove(p, ec)) break;
+      if (p == made_top_ || p == p.parent_path()) break;
+    }
+    made_top_.clear();
+  }
+
   // Removes the files an earlier demo run listed in kManifest, while unchanged; refuses the folder
   // (Error, nothing written) when it holds a file of a demo name that run did not list as it is.
   void clear_earlier_run() {
@@ -389,6 +424,7 @@ class Demo {
 
   Options opt_;
   fs::path out_;
+  fs::path made_top_;  // the topmost folder make_out_dir made for -o (empty: -o was there)
   ReportData data_;
   std::map<std::string, FileStamp> written_;  // what this run wrote, as kManifest lists it
 };

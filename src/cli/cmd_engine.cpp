@@ -20,6 +20,7 @@
 #include "engine/runtime/thread_pool.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "util/error.h"
+#include "util/plural.h"
 #include "util/units.h"
 
 namespace infertrace::cli {
@@ -38,6 +39,9 @@ std::string shortest(double v) {
 // outside (0, 1] silently no filter or one token, and a thread count in the tens of thousands
 // aborted the process when the thread pool could not start them.
 void check_run_values(const RunArgs& a) {
+  if (a.prompt_tokens_given && a.prompt_tokens < 1)
+    throw UsageError("--prompt-tokens must be >= 1, got " + std::to_string(a.prompt_tokens) +
+                     " (for a prompt of BOS alone: -p '')");
   if (a.n_predict < 0) throw UsageError("-n must be >= 0");
   if (a.ctx < 0) throw UsageError("--ctx must be >= 0 (0: default, prompt + generated tokens)");
   if (a.threads < 0) throw UsageError("-t must be >= 0 (0: default, the --cpus count, else every allowed CPU)");
@@ -154,15 +158,16 @@ void run_engine(RunArgs a) {
   }
   std::printf("\n\n%s | %d threads | %s kernels%s%s | %s | %s\n", model->config().summary().c_str(), threads, isa,
               int8 ? ", int8 " : "", int8 ? int8 : "", model->placement_note().c_str(),
-              warmup_tokens > 0 ? ("untimed warm-up of " + std::to_string(warmup_tokens) + " tokens first").c_str()
+              warmup_tokens > 0 ? ("untimed warm-up of " + std::to_string(warmup_tokens) + " " + plural(static_cast<int64_t>(warmup_tokens), "token", "tokens") + " first").c_str()
                                 : "no warm-up: the timed run is the process's first evaluation");
   // Times as format_ns() writes them: "%.3f s" printed 0.000 s for a small model's prefill.
-  std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(r.n_prompt),
-              format_ns(r.prefill_s * 1e9).c_str(), r.pp());
+  std::printf("pp: %lld %s in %s = %.2f tokens/s\n", static_cast<long long>(r.n_prompt),
+              plural(r.n_prompt, "token", "tokens").c_str(), format_ns(r.prefill_s * 1e9).c_str(), r.pp());
   if (r.n_decode_evals > 0)
-    std::printf("tg: %lld tokens in %s = %.2f tokens/s (decode steps; the first of the %lld generated came from the "
+    std::printf("tg: %lld %s in %s = %.2f tokens/s (decode steps; the first of the %lld generated came from the "
                 "prefill%s)\n",
-                static_cast<long long>(r.n_decode_evals), format_ns(r.decode_s * 1e9).c_str(), r.tg(),
+                static_cast<long long>(r.n_decode_evals), plural(r.n_decode_evals, "token", "tokens").c_str(),
+                format_ns(r.decode_s * 1e9).c_str(), r.tg(),
                 static_cast<long long>(r.output.size()), printing_note(r).c_str());
   else
     std::printf("tg: n/a (fewer than 2 tokens generated)\n");
@@ -179,7 +184,7 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
       ->required();
   auto* prompt_opt = run->add_option("-p,--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer; control tokens such as <|im_start|> written in it are those tokens); "
                                     "this or --prompt-tokens is required");
-  run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text (this or -p is required)");
+  auto* prompt_tokens_opt = run->add_option("--prompt-tokens", a->prompt_tokens, "Use N synthetic prompt tokens instead of text (this or -p is required)");
   run->add_option("-n,--n-predict", a->n_predict, "Tokens to generate")->capture_default_str();
   run->add_option("-t,--threads", a->threads, "Threads (default: the --cpus count, else every allowed CPU; at most 4 per CPU the threads may "
                   "use, the allowed CPUs or the --cpus list when longer, and at most 1024 unless there are more)");
@@ -209,8 +214,9 @@ const CommandRegistrar reg(650, "engine", [](CLI::App& app) {
   run->add_option("--isa", a->isa, "Force the kernels: scalar, avx2 or avx512 (default: best the CPU has)");
   add_prompt_math_option(run, a->prompt_math);
   run->add_flag("--json", a->json, "Print one JSON object (schema in docs/engine.md) instead of text");
-  run->callback([a, prompt_opt] {
+  run->callback([a, prompt_opt, prompt_tokens_opt] {
     a->prompt_given = prompt_opt->count() > 0;
+    a->prompt_tokens_given = prompt_tokens_opt->count() > 0;
     run_engine(*a);
   });
 });

@@ -23,6 +23,7 @@
 #include "ingest/kineto/structure_scan.h"
 #include "report/text_table.h"
 #include "util/error.h"
+#include "util/plural.h"
 #include "util/read_whole_file.h"
 #include "util/units.h"
 #include "report/json_text.h"
@@ -158,10 +159,16 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
   std::string config_error;
   try {
     config = std::make_unique<engine::ModelConfig>(engine::ModelConfig::from_gguf(f));
-    engine::ModelWeights::bind(f, *config);  // checks every shape and type
+    engine::ModelWeights::bind(f, *config);  // checks every shape and type, and overlapping data
+    // engine run reads the vocabulary next (after the weights, so a file wrong in both gets the
+    // weights' message there and here): its checks (a missing token list or tokenizer model, a
+    // bos/eos id outside the vocabulary) are reasons the engine cannot run the file too.
+    engine::Tokenizer::from_gguf(f);
   } catch (const Error& e) {
     config_error = e.what();
   }
+  // Overlapping tensor data (gguf::find_data_overlaps): said whatever else is wrong with the file.
+  const gguf::DataOverlaps overlaps = gguf::find_data_overlaps(f.tensors());
   uint64_t tensor_bytes = 0;
   for (const auto& t : f.tensors()) tensor_bytes += t.n_bytes;
   if (json) {
@@ -184,6 +191,7 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
     j["tensors"] = std::move(ts);
     if (config) j["model"] = model_json(*config);
     if (!config_error.empty()) j["model_error"] = config_error;
+    j["overlapping_tensors"] = overlaps.n_tensors;
     // Keys and strings are the file's bytes: invalid UTF-8 becomes U+FFFD instead of an error.
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
@@ -207,6 +215,8 @@ void run_info(const std::string& path, bool json, bool show_tensors) {
     std::cout << "\n";
   }
   if (!config_error.empty()) std::cout << "not runnable by the engine: " << config_error << "\n";
+  if (overlaps.n_tensors > 0)
+    std::cout << "warning: tensor data overlaps: " << gguf::describe_data_overlaps(f.tensors(), overlaps) << "\n";
   TextTable md({"key", "type", "value"}, {TextTable::Align::Left, TextTable::Align::Left, TextTable::Align::Left});
   for (const auto& kv : f.metadata()) md.add_row({printable(kv.key), gguf::value_type_name(kv.value.type), value_summary(kv.value)});
   md.print(std::cout, "metadata");
@@ -233,10 +243,19 @@ void run_tokenize_batch(const engine::Tokenizer& tok, const std::string& batch, 
     if (const size_t tag = why.find("] "); why.rfind("[json.exception", 0) == 0 && tag != std::string::npos) why.erase(0, tag + 2);
     throw InputError(batch, static_cast<int64_t>(e.byte) - 1, "--batch is not valid JSON: " + why);
   }
-  if (!strings.is_array()) throw InputError(batch, -1, "--batch expects a JSON array of strings");
+  if (!strings.is_array())
+    throw InputError(batch, -1, std::string("--batch expects a JSON array of strings, found a JSON ") + strings.type_name());
+  // Every element is checked before any is encoded: the error names the first that is no string,
+  // counted from 0 as JSON arrays index.
+  for (size_t i = 0; i < strings.size(); ++i) {
+    if (strings[i].is_string()) continue;
+    const std::string type = strings[i].type_name();  // null, boolean, number, object, array
+    const std::string what = type == "null" ? "null" : (type == "object" || type == "array" ? "an " : "a ") + type;
+    throw InputError(batch, -1, "--batch expects a JSON array of strings: element " + std::to_string(i) +
+                                    " (counted from 0) is " + what);
+  }
   nlohmann::json out = nlohmann::json::array();
   for (const nlohmann::json& s : strings) {
-    if (!s.is_string()) throw InputError(batch, -1, "--batch expects a JSON array of strings");
     const std::string& text = s.get_ref<const std::string&>();
     const std::vector<int32_t> ids = no_bos ? tok.encode(text, false, special) : tok.encode_prompt(text, special);
     out.push_back({{"ids", ids}, {"detokenized", tok.detokenize(ids, special)}});
@@ -276,7 +295,7 @@ void run_tokenize(const std::string& path, const std::string& text, const std::s
   TextTable t({"#", "id", "piece"}, {TextTable::Align::Right, TextTable::Align::Right, TextTable::Align::Left});
   for (size_t i = 0; i < ids.size(); ++i)
     t.add_row({std::to_string(i), std::to_string(ids[i]), tok.vocab().tokens[static_cast<size_t>(ids[i])]});
-  t.print(std::cout, std::to_string(ids.size()) + " tokens");
+  t.print(std::cout, std::to_string(ids.size()) + " " + plural(static_cast<int64_t>(ids.size()), "token", "tokens"));
   std::cout << "decoded: " << back << "\n";
 }
 

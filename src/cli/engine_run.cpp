@@ -5,19 +5,29 @@
 #include <string>
 
 #include "util/error.h"
+#include "util/plural.h"
 #include "util/units.h"
 
 namespace infertrace::cli {
 
 int64_t run_context(const RunArgs& a, size_t prompt_tokens, int64_t n_ctx_train) {
+  // The rule (docs/engine.md): the context holds the prompt plus every generated token, the last one
+  // included although it is never evaluated (one position more than the run needs); the messages
+  // say so, since a refusal one position short of the need read as an off-by-one (review EB L6).
   const int64_t need = static_cast<int64_t>(prompt_tokens) + a.n_predict;
   const int64_t ctx = a.ctx > 0 ? a.ctx : need;
+  const std::string counted = std::to_string(prompt_tokens) + " prompt + " + std::to_string(a.n_predict) + " generated " +
+                              plural(need, "token", "tokens");
+  const char* rule = "the context must hold the prompt plus every generated token, the last one included";
   if (need > ctx)
-    throw Error("context overflow: " + std::to_string(prompt_tokens) + " prompt + " + std::to_string(a.n_predict) +
-                " generated tokens exceed --ctx " + std::to_string(ctx));
-  if (n_ctx_train > 0 && ctx > n_ctx_train)
-    throw Error("context of " + std::to_string(ctx) + " tokens exceeds the model's training context of " +
-                std::to_string(n_ctx_train));
+    throw Error("context overflow: " + counted + " exceed --ctx " + std::to_string(ctx) + " (" + rule + ")");
+  if (n_ctx_train > 0 && ctx > n_ctx_train) {
+    if (a.ctx > 0)
+      throw Error("context of " + std::to_string(ctx) + " tokens exceeds the model's training context of " +
+                  std::to_string(n_ctx_train));
+    throw Error("context of " + std::to_string(ctx) + " " + plural(ctx, "token", "tokens") + " (" + counted + ": " + rule +
+                ") exceeds the model's training context of " + std::to_string(n_ctx_train));
+  }
   return ctx;
 }
 

@@ -30,6 +30,7 @@ struct RunArgs {
   bool prompt_given = false;        // -p was given, maybe empty (a prompt of BOS alone)
   // cpu: skip the untimed warm-up evaluation (kCpuWarmupTokens) before the timed run.
   bool no_warmup = false;
+  bool prompt_tokens_given = false;  // --prompt-tokens was given (then it must be >= 1)
 };
 
 // cpu: prompt tokens the untimed warm-up evaluates (then one decode step) before the timed run, as

@@ -140,8 +140,8 @@ void run_engine_cuda(const RunArgs& a) {
   }
   std::printf("\n\n%s | cuda %s mode | %s | %lld %s\n", cfg.summary().c_str(), gpu::cuda_mode_name(mode),
               cuda->device_name().c_str(), static_cast<long long>(a.batch), plural(a.batch, "sequence", "sequences").c_str());
-  std::printf("pp: %lld tokens in %s = %.2f tokens/s\n", static_cast<long long>(n_prompt),
-              format_ns(prefill_s * 1e9).c_str(), pp);
+  std::printf("pp: %lld %s in %s = %.2f tokens/s\n", static_cast<long long>(n_prompt),
+              plural(static_cast<int64_t>(n_prompt), "token", "tokens").c_str(), format_ns(prefill_s * 1e9).c_str(), pp);
   if (n_decode_evals > 0) {
     std::printf("tg: %lld %s x %lld %s in %s = %.2f tokens/s%s\n", static_cast<long long>(n_decode_evals),
                 plural(n_decode_evals, "step", "steps").c_str(), static_cast<long long>(a.batch),

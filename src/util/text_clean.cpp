@@ -54,6 +54,27 @@ std::string clean_text_prefix(std::string_view in, size_t max_chars, bool& chang
   return out;
 }
 
+std::string escaped_text(std::string_view in) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    const uint8_t c = static_cast<uint8_t>(in[i]);
+    const size_t n = c < 0x20 || c == 0x7F ? 0 : utf8_sequence(in, i);
+    if (n == 0) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+      ++i;
+      continue;
+    }
+    if (c == '\\') out += '\\';
+    out.append(in.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 std::string clean_text(std::string_view in, bool& changed) {
   return clean_text_prefix(in, in.size(), changed);
 }

@@ -24,4 +24,9 @@ inline std::string clean_text(std::string_view in) {
 // byte is one character): a quote of bad input in an error message never ends inside a character.
 std::string clean_text_prefix(std::string_view in, size_t max_chars, bool& changed);
 
+// `in` for an error message that quotes bytes from a file (a GGUF string value): every byte that
+// clean_text would replace is written \xNN instead (a NUL \x00, so the message no longer ends at
+// it: what() is a C string), and a backslash \\, so the quote says exactly which bytes were there.
+std::string escaped_text(std::string_view in);
+
 }  // namespace infertrace

@@ -198,6 +198,19 @@ class File {
   std::unordered_map<std::string_view, size_t> tensor_index_;
 };
 
+// Tensors whose data bytes overlap another tensor's (every range is inside the file, File::open
+// checks that; a writer gives each tensor its own range, so an overlap means a damaged or edited
+// file whose weights would alias). Zero-byte tensors overlap nothing. O(n log n) in the count.
+struct DataOverlaps {
+  size_t n_tensors = 0;            // tensors that share at least one byte with another
+  size_t first = 0, second = 0;    // indices into tensors(): the pair met first in offset order
+  uint64_t shared_bytes = 0;       // bytes that pair shares
+};
+DataOverlaps find_data_overlaps(const std::vector<TensorInfo>& tensors);
+// "'A' (bytes X-Y of the file) and 'B' (bytes ...) share N bytes" plus ", M tensors overlap
+// another" when more than the pair do; names escaped (util/text_clean.h). Empty when none overlap.
+std::string describe_data_overlaps(const std::vector<TensorInfo>& tensors, const DataOverlaps& o);
+
 // Builds a GGUF file. Metadata keys keep insertion order (setting a key again replaces it);
 // tensors are written in the order they are added.
 class Writer {

@@ -9,10 +9,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <unordered_set>
 
 #include "engine/gguf/gguf.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 
 namespace infertrace::gguf {
 
@@ -359,6 +361,50 @@ const Value& File::get_array(std::string_view key) const {
 const TensorInfo* File::find_tensor(std::string_view name) const {
   auto it = tensor_index_.find(name);
   return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
+}
+
+DataOverlaps find_data_overlaps(const std::vector<TensorInfo>& tensors) {
+  // Sorted by start: a tensor overlaps an earlier-starting one iff it starts before the furthest end
+  // seen so far, and a later-starting one iff the next tensor starts before its own end.
+  std::vector<size_t> order;
+  order.reserve(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].n_bytes > 0) order.push_back(i);
+  const auto begin = [&](size_t i) { return tensors[i].file_offset; };
+  const auto end = [&](size_t i) { return tensors[i].file_offset + tensors[i].n_bytes; };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return begin(a) != begin(b) ? begin(a) < begin(b) : a < b;
+  });
+  DataOverlaps o;
+  bool paired = false;
+  size_t furthest = 0;  // index (into order) of the tensor reaching furthest so far
+  for (size_t k = 0; k < order.size(); ++k) {
+    const size_t i = order[k];
+    const bool with_earlier = k > 0 && begin(i) < end(order[furthest]);
+    const bool with_later = k + 1 < order.size() && begin(order[k + 1]) < end(i);
+    if (with_earlier && !paired) {
+      const size_t j = order[furthest];
+      paired = true;
+      o.first = j, o.second = i;
+      o.shared_bytes = std::min(end(i), end(j)) - begin(i);
+    }
+    if (with_earlier || with_later) ++o.n_tensors;
+    if (k == 0 || end(i) > end(order[furthest])) furthest = k;
+  }
+  return o;
+}
+
+std::string describe_data_overlaps(const std::vector<TensorInfo>& tensors, const DataOverlaps& o) {
+  if (o.n_tensors == 0) return "";
+  const auto range = [&](size_t i) {
+    const TensorInfo& t = tensors[i];
+    return "'" + escaped_text(t.name) + "' (bytes " + std::to_string(t.file_offset) + "-" +
+           std::to_string(t.file_offset + t.n_bytes - 1) + " of the file)";
+  };
+  std::string s = range(o.first) + " and " + range(o.second) + " share " + std::to_string(o.shared_bytes) + " byte" +
+                  (o.shared_bytes == 1 ? "" : "s");
+  if (o.n_tensors > 2) s += "; " + std::to_string(o.n_tensors) + " tensors overlap another";
+  return s;
 }
 
 }  // namespace infertrace::gguf

@@ -5,6 +5,7 @@
 
 #include "engine/gguf/gguf.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 
 namespace infertrace::engine {
 
@@ -61,7 +62,7 @@ ModelConfig ModelConfig::from_gguf(const gguf::File& f) {
     c.arch = Arch::Qwen3;
     c.rope_type = RopeType::Neox;
   } else {
-    throw InputError(f.path(), -1, "unsupported architecture '" + arch + "' (supported: llama, qwen2, qwen3)");
+    throw InputError(f.path(), -1, "unsupported architecture '" + escaped_text(arch) + "' (supported: llama, qwen2, qwen3)");
   }
   c.name = std::string(f.get_string("general.name", ""));
   const std::string p = arch + ".";
@@ -90,7 +91,7 @@ ModelConfig ModelConfig::from_gguf(const gguf::File& f) {
   if (f.find(p + "rope.scaling.type")) {
     const std::string_view s = f.get_string(p + "rope.scaling.type");
     if (s != "none" && !(s == "linear" && f.get_float(p + "rope.scaling.factor", 1.0) == 1.0))
-      throw InputError(f.path(), -1, "RoPE scaling '" + std::string(s) + "' is not supported");
+      throw InputError(f.path(), -1, "RoPE scaling '" + escaped_text(s) + "' is not supported");
   }
   c.rms_eps = finite_positive_float(f, p + "attention.layer_norm_rms_epsilon",
                                     f.get_float(p + "attention.layer_norm_rms_epsilon"));

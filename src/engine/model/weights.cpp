@@ -113,6 +113,14 @@ ModelWeights ModelWeights::bind(const gguf::File& file, const ModelConfig& c) {
                          "apply (such as a llama file's attention biases); refusing to run a different model "
                          "than the file holds");
   }
+  // Tensors whose bytes overlap would alias one another's weights: a damaged or edited file (every
+  // writer, ours and llama.cpp's, gives each tensor its own range; tied output is a missing
+  // output.weight, not a shared range). llama.cpp does not check and runs it; the engine refuses,
+  // as it refuses unused tensors above, rather than compute with weights that are not the model's.
+  const gguf::DataOverlaps overlaps = gguf::find_data_overlaps(file.tensors());
+  if (overlaps.n_tensors > 0)
+    throw InputError(file.path(), -1, "tensor data overlaps: " + gguf::describe_data_overlaps(file.tensors(), overlaps) +
+                                          ": their weights would alias one another. Refusing to run a damaged file");
   w.total_bytes = b.total;
   return w;
 }

@@ -10,6 +10,7 @@
 #include "engine/tokenizer/pretokenize.h"
 #include "engine/tokenizer/unicode.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 
 namespace infertrace::engine {
 
@@ -102,7 +103,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::File& f) {
   } else if (model == "gpt2") {
     v.model = Vocab::Model::Bpe;
   } else {
-    throw InputError(f.path(), -1, "tokenizer.ggml.model '" + std::string(model) +
+    throw InputError(f.path(), -1, "tokenizer.ggml.model '" + escaped_text(model) +
                                        "' is not supported (llama = SentencePiece, gpt2 = BPE are)");
   }
   v.pre = std::string(f.get_string("tokenizer.ggml.pre", "default"));
