@@ -285,7 +285,7 @@ class Recorder {
   void note_seen(uint64_t ts, uint32_t pid, uint32_t tid, std::string_view comm) {
     if (task_pids_.count(pid)) thread_names_[tid].seen(static_cast<int64_t>(ts), comm);
   }
-  bool stop_requested();
+  bool stop_requested(bool say_tree_signal = true);
   std::vector<pid_t> traced_processes();
   std::vector<pid_t> traced_tgids();
   void create_cupti_ring();
@@ -933,9 +933,10 @@ bool Recorder::command_done() {
 // A stop signal not yet looked at, from outside the command's tree. The command's own signal to its
 // process group (`kill 0`, a launcher cleaning up its workers) reaches record too and is not a request
 // to stop (review RX M4); it is said once on stderr. StopSignals sorts each signal as it arrives, so
-// a tree signal that follows an outside stop never hides it (review SG M2).
-bool Recorder::stop_requested() {
-  if (const unsigned t = StopSignals::tree_count(); t != tree_signals_seen_) {
+// a tree signal that follows an outside stop never hides it (review SG M2). `say_tree_signal` false:
+// after a stop, when the command's own signals as it ends (a launcher's `kill 0`) change nothing.
+bool Recorder::stop_requested(bool say_tree_signal) {
+  if (const unsigned t = StopSignals::tree_count(); t != tree_signals_seen_ && say_tree_signal) {
     tree_signals_seen_ = t;
     const StopSignal s = StopSignals::latest_from_tree();
     if (!warned_tree_signal_)
@@ -1200,7 +1201,8 @@ RecordSummary Recorder::run() {
   sum_.bytes = out_.bytes_written();
   // Read here, long after the reap (the handler of a signal sent before the command died has run
   // by now); the rule: record/command_stop.h.
-  if (command_was_stopped(stop_signal_in_loop, duration_ended, stop_requested(), sum_.command_exit_status))
+  const bool stop_later = stop_requested(!stop_signal_in_loop && !duration_ended);
+  if (command_was_stopped(stop_signal_in_loop, duration_ended, stop_later, sum_.command_exit_status))
     sum_.command_stopped = true;
   return sum_;
 }
