@@ -19,6 +19,7 @@ TEST(CommandStop, TheCommandKilledByTheGroupSignalBeforeTheHandlerRanIsAStop) {
   EXPECT_TRUE(command_was_stopped(false, false, true, 130));
   EXPECT_TRUE(command_was_stopped(false, false, true, 143));
   EXPECT_TRUE(command_was_stopped(false, false, true, 129));  // a hang-up reached both (review RX2 L2)
+  EXPECT_TRUE(command_was_stopped(false, false, true, 131));  // Ctrl-\ (SIGQUIT) stops record too (review SG M3)
 }
 
 TEST(CommandStop, AFailureBeforeALateSignalIsTheCommandsOwn) {

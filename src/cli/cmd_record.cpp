@@ -177,6 +177,12 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
 }
 
 void run(Options& o) {
+  // First: record's reader may go at any moment (`record ... 2>&1 | head`, an -o FIFO whose reader
+  // exits). A write then fails with EPIPE, said as any failed write, instead of a SIGPIPE death that
+  // left the command running untraced, the file without its end and nothing said (review SG L1; before,
+  // SIGPIPE was ignored only for the summary, review RX2 L6). The command gets the caller's SIGPIPE
+  // disposition back before its exec (StopSignals::restore_in_child).
+  StopSignals::ignore_sigpipe();
   parse_events(o.events, o.rec);
   if (o.rec.duration_s < 0) throw UsageError("record: --duration must not be negative (0, the default, records until the command ends)");
   // The recorder converts the rate to buffer slots (a double cast to an integer): a negative,
@@ -215,9 +221,7 @@ void run(Options& o) {
     set_exit_code(128 + s.stop_signal);
     return;
   }
-  // The summary's reader may be gone (`record ... 2>&1 | head`): the recording is complete, and
-  // record's status is the command's, not a SIGPIPE death (review RX2 L6).
-  std::signal(SIGPIPE, SIG_IGN);
+  // (SIGPIPE is ignored since run()'s start: the summary's reader may be gone, review RX2 L6.)
   // Opened only now, after the command ended.
   std::FILE* out = stderr;
   std::FILE* file = nullptr;

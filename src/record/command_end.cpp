@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "record/process_liveness.h"
 #include "record/stop_signals.h"
 
 namespace infertrace {
@@ -20,13 +21,16 @@ double now_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// The tree's processes other than the command and record itself.
+// The tree's processes other than the command and record itself that still run. A zombie has ended:
+// it stays in the traced set until its parent reaps it, which a parent that does not reap orphans at
+// once (a container's init, a subreaper) can put off for seconds (review SG L2: a --duration 1 stop
+// waited the whole --stop-grace for one, then said it "did not end within 5 s of SIGTERM").
 std::vector<pid_t> rest_of_tree(const CommandEndPlan& p) {
   std::vector<pid_t> out;
   if (!p.tree) return out;
   const pid_t self = ::getpid();
   for (pid_t pid : p.tree())
-    if (pid > 1 && pid != self && pid != p.command) out.push_back(pid);
+    if (pid > 1 && pid != self && pid != p.command && process_running(pid)) out.push_back(pid);
   return out;
 }
 
@@ -53,11 +57,9 @@ Waited wait_until(const CommandEndPlan& p, double seconds, unsigned* seen, Ended
   const double until = now_s() + seconds;
   for (;;) {
     if (const Waited w = ended(); w == Waited::Ended || w == Waited::Lost) return w;
-    const unsigned n = StopSignals::count();
-    if (n != *seen) {
+    if (const unsigned n = StopSignals::count(); n != *seen) {  // from outside the tree only
       *seen = n;
-      const StopSignal s = StopSignals::latest();
-      if (!(s.sender > 0 && p.in_tree && p.in_tree(s.sender))) return Waited::Signalled;
+      return Waited::Signalled;
     }
     if (now_s() >= until) return Waited::TimedOut;
     pause_a_moment(p);
@@ -114,7 +116,7 @@ int end_command(const CommandEndPlan& p) {
   unsigned seen = StopSignals::count();
   if (p.wait_first && p.say)
     p.say("waiting up to " + seconds_text(p.grace_s) +
-          " for the command to end after the interrupt (it got it too); Ctrl-C again to end it now");
+          " for the command to end after " + p.wait_first_after + " (it got it too); Ctrl-C again to end it now");
   const Step steps[] = {{p.wait_first, 0, "the interrupt", "SIGTERM"}, {true, SIGTERM, "SIGTERM", "SIGKILL"}};
   bool reaped = false, sent_term = false;
   const bool waited = run_steps(p, steps, true, &seen, "the command", &sent_term, [&] {

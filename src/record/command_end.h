@@ -13,21 +13,22 @@ namespace infertrace {
 
 struct CommandEndPlan {
   pid_t command = -1;                         // record's child
-  std::function<std::vector<pid_t>()> tree;   // the command's other processes (the traced set)
-  std::function<bool(pid_t)> in_tree;         // whether a signal's sender is one of them (not a stop)
+  // The command's processes (the traced set); those that have ended (zombies) are passed over.
+  std::function<std::vector<pid_t>()> tree;
   double grace_s = 5;                         // each step's wait before the next
   bool wait_first = false;                    // the command got the stop itself (a terminal's Ctrl-C)
   std::function<void(const std::string&)> say;  // one line on stderr per step taken
   // Called with a number of milliseconds to pass while waiting (the recorder keeps its ring drained
   // meanwhile); a plain sleep without it.
   std::function<void(int)> idle;
+  const char* wait_first_after = "the interrupt";  // what the command got, for step (0)'s line
 };
 
 // Waits for the command to end, step by step: (0) with wait_first, up to grace_s for it to end on
 // its own (its graceful Ctrl-C shutdown); (1) SIGTERM, then SIGCONT (a stopped process acts on
 // neither until continued), to the command and every process of its tree, and up to grace_s; (2)
-// SIGKILL to them all. A further stop signal (StopSignals) from outside the tree skips to the next
-// step at once. Once the command is reaped, the rest of its tree still there goes through the same
+// SIGKILL to them all. A further stop signal from outside the tree (StopSignals::count(), which the
+// tree's own signals never move) skips to the next step at once. Once the command is reaped, the rest of its tree still there goes through the same
 // steps (SIGTERM, sent once, then SIGKILL after the grace). Returns the command's wait status, or -1
 // when it could not be reaped (not record's child any more).
 int end_command(const CommandEndPlan& plan);

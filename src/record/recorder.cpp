@@ -285,8 +285,7 @@ class Recorder {
   void note_seen(uint64_t ts, uint32_t pid, uint32_t tid, std::string_view comm) {
     if (task_pids_.count(pid)) thread_names_[tid].seen(static_cast<int64_t>(ts), comm);
   }
-  bool stop_requested();
-  bool sent_by_tree(pid_t sender);
+  bool stop_requested(bool say_tree_signal = true);
   std::vector<pid_t> traced_processes();
   std::vector<pid_t> traced_tgids();
   void create_cupti_ring();
@@ -299,7 +298,6 @@ class Recorder {
   pid_t child_ = -1;
   bool multi_link_refusal_said_ = false;
   int release_fd_ = -1;
-  pid_t command_pid_ = -1;        // the command's pid, kept after it is reaped (child_ is then -1)
   unsigned stops_handled_ = 0;    // StopSignals::count() already looked at
   bool warned_tree_signal_ = false;
   int64_t command_start_ns_ = 0;  // when the command was released (-- CMD)
@@ -328,6 +326,7 @@ class Recorder {
   cupti::Ring cupti_ring_;
   std::unique_ptr<CuptiMerge> merge_;
   std::string cupti_lib_;
+  unsigned tree_signals_seen_ = 0;  // StopSignals::tree_count() already looked at
 };
 
 // The directory of CUPTI rings: /dev/shm, or INFERTRACE_CUPTI_RING_DIR when set and not empty.
@@ -646,6 +645,11 @@ void Recorder::start_or_attach_targets() {
     StopSignals::block_for_fork();
     child_ = ::fork();
     const int fork_errno = errno;
+    // Only a started command shares record's process group and is record's to end: its processes'
+    // stop signals (its `kill 0`) are its own, told apart as each arrives (with --pid a stop signal
+    // from a traced process is a stop: a script's `record --pid $$ & ... kill $!`, review RX2 M1).
+    if (child_ > 0)
+      StopSignals::set_tree(child_, bpf_map__fd(s_.skel->maps.traced), bpf_map__value_size(s_.skel->maps.traced));
     if (child_ != 0) StopSignals::unblock_after_fork();
     if (child_ < 0) throw Error(std::string("record: fork: ") + std::strerror(fork_errno));
     if (child_ == 0) {
@@ -684,7 +688,6 @@ void Recorder::start_or_attach_targets() {
     }
     ::close(pipefd[0]);
     release_fd_ = pipefd[1];
-    command_pid_ = child_;
     // Traced from before its exec, but its syscalls only from the exec on: until then it runs the
     // recorder's own code (reading the release byte, dropping privileges).
     trace_tgid(static_cast<uint32_t>(child_), IT_TRACED_BEFORE_EXEC);
@@ -927,33 +930,25 @@ bool Recorder::command_done() {
   return false;
 }
 
-// A stop signal not yet looked at, from outside the command's tree: the command's own signal to its
+// A stop signal not yet looked at, from outside the command's tree. The command's own signal to its
 // process group (`kill 0`, a launcher cleaning up its workers) reaches record too and is not a request
-// to stop (review RX M4); it is said once on stderr.
-bool Recorder::stop_requested() {
-  const unsigned n = StopSignals::count();
-  if (n == stops_handled_) return false;
-  stops_handled_ = n;
-  const StopSignal s = StopSignals::latest();
-  if (s.sender > 0 && sent_by_tree(s.sender)) {
+// to stop (review RX M4); it is said once on stderr. StopSignals sorts each signal as it arrives, so
+// a tree signal that follows an outside stop never hides it (review SG M2). `say_tree_signal` false:
+// after a stop, when the command's own signals as it ends (a launcher's `kill 0`) change nothing.
+bool Recorder::stop_requested(bool say_tree_signal) {
+  if (const unsigned t = StopSignals::tree_count(); t != tree_signals_seen_ && say_tree_signal) {
+    tree_signals_seen_ = t;
+    const StopSignal s = StopSignals::latest_from_tree();
     if (!warned_tree_signal_)
       warn("ignored " + signal_named(s.signo) +
            " from process " + std::to_string(s.sender) + " of the traced command (its own signal, such as a kill of "
            "its process group, which record shares): not a stop");
     warned_tree_signal_ = true;
-    return false;
   }
+  const unsigned n = StopSignals::count();
+  if (n == stops_handled_) return false;
+  stops_handled_ = n;
   return true;
-}
-
-bool Recorder::sent_by_tree(pid_t sender) {
-  // Only a started command shares record's process group and is record's to end; with --pid a stop
-  // signal from a traced process is a stop (a script's `record --pid $$ & ... kill $!`, review RX2 M1).
-  if (sender <= 0 || o_.command.empty()) return false;
-  if (sender == command_pid_) return true;
-  const auto key = static_cast<uint32_t>(sender);
-  it_traced v{};
-  return bpf_map_lookup_elem(bpf_map__fd(s_.skel->maps.traced), &key, &v) == 0;
 }
 
 std::vector<pid_t> Recorder::traced_processes() {
@@ -1150,12 +1145,25 @@ RecordSummary Recorder::run() {
     CommandEndPlan plan;
     plan.command = child_;
     plan.tree = [this] { return traced_processes(); };
-    plan.in_tree = [this](pid_t p) { return sent_by_tree(p); };
     plan.grace_s = o_.stop_grace_s;
-    // A terminal's Ctrl-C (or hang-up) reached the command too: it may be shutting down on its own.
-    // Only when the command is still in record's process group: one that left it (setsid) did not get it.
-    plan.wait_first = !stop_before_release && !duration_ended && StopSignals::latest().from_tty &&
-                      ::getpgid(child_) == ::getpgrp();
+    // A terminal's Ctrl-C, Ctrl-\ (or hang-up) reached the command too: it may be shutting down on its
+    // own. Only when the command is still in record's process group: one that left it (setsid) did
+    // not get it.
+    const StopSignal stop = StopSignals::latest();
+    plan.wait_first = !stop_before_release && !duration_ended && stop.from_tty && ::getpgid(child_) == ::getpgrp();
+    plan.wait_first_after = stop.signo == SIGHUP ? "the hang-up" : stop.signo == SIGQUIT ? "SIGQUIT" : "the interrupt";
+    if (plan.wait_first && stop.signo == SIGHUP && ::getsid(0) == ::getpid()) {
+      // A hang-up of record's own terminal while record leads the session: the kernel sends SIGHUP to
+      // the session leader alone (the foreground group gets it only once the leader has exited), so
+      // record passes it on to the command and to the processes of its tree in record's process group,
+      // as a shell passes it on to its jobs (review SG L4: record waited a whole --stop-grace for a
+      // command that never got it, then sent SIGTERM).
+      std::fprintf(stderr, "infertrace record: the terminal hung up (record leads its session, so only record got "
+                   "SIGHUP): sending it to the command\n");
+      ::kill(child_, SIGHUP);
+      for (pid_t pid : traced_processes())
+        if (pid != child_ && pid != ::getpid() && ::getpgid(pid) == ::getpgrp()) ::kill(pid, SIGHUP);
+    }
     // The probes stay attached while the command ends: the ring is kept drained (what comes after
     // the stop is left out), else it fills and the loss is counted (review RX2 H1: 511,120 "dropped"
     // after a clean --duration 2 recording of a busy command).
@@ -1193,7 +1201,8 @@ RecordSummary Recorder::run() {
   sum_.bytes = out_.bytes_written();
   // Read here, long after the reap (the handler of a signal sent before the command died has run
   // by now); the rule: record/command_stop.h.
-  if (command_was_stopped(stop_signal_in_loop, duration_ended, stop_requested(), sum_.command_exit_status))
+  const bool stop_later = stop_requested(!stop_signal_in_loop && !duration_ended);
+  if (command_was_stopped(stop_signal_in_loop, duration_ended, stop_later, sum_.command_exit_status))
     sum_.command_stopped = true;
   return sum_;
 }
