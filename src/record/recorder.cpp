@@ -1165,6 +1165,8 @@ RecordSummary Recorder::run() {
   // on a clean line instead of continuing the progress text. The summary printed later says all
   // the line did (and more).
   progress_.clear();
+  // A write failure's stop takes the steps of any stop; the wait after a terminal's Ctrl-C only when
+  // one came (StopSignals::latest()), which the command then got too.
   if (write_failed)
     std::fprintf(stderr, "infertrace record: %s: the recording stops here%s\n", out_.failure().c_str(),
                  child_ > 0 ? "; ending the command as a stop does (SIGTERM to its process tree, SIGKILL after "
@@ -1179,7 +1181,7 @@ RecordSummary Recorder::run() {
     plan.grace_s = o_.stop_grace_s;
     // A terminal's Ctrl-C (or hang-up) reached the command too: it may be shutting down on its own.
     // Only when the command is still in record's process group: one that left it (setsid) did not get it.
-    plan.wait_first = !stop_before_release && !duration_ended && !write_failed && StopSignals::latest().from_tty &&
+    plan.wait_first = !stop_before_release && !duration_ended && StopSignals::latest().from_tty &&
                       ::getpgid(child_) == ::getpgrp();
     // The probes stay attached while the command ends: the ring is kept drained (what comes after
     // the stop is left out), else it fills and the loss is counted (review RX2 H1: 511,120 "dropped"
