@@ -35,15 +35,16 @@ pid_t output_lock_holder(const struct stat& file) {
 }
 
 std::string output_in_use_message(const std::string& path, pid_t holder) {
-  std::string who;
-  if (holder > 0) {
-    std::ifstream comm("/proc/" + std::to_string(holder) + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    who = " (" + (name.empty() ? std::string() : name + ", ") + "pid " + std::to_string(holder) + ")";
-  }
-  return "record: -o " + path + ": another recording into this file is in progress" + who +
-         "; a second recorder would truncate it under the first and both recordings would be lost: name another "
+  if (holder <= 0)  // not listed as a write lock (a read lock of another tool, or /proc unreadable)
+    return "record: -o " + path + ": the file is locked by another process (another recording into this file is in "
+           "progress, most likely); a second recorder would truncate it under the first: name another file (-o), or "
+           "wait for it to end";
+  std::ifstream comm("/proc/" + std::to_string(holder) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return "record: -o " + path + ": another recording into this file is in progress (" +
+         (name.empty() ? std::string() : name + ", ") + "pid " + std::to_string(holder) +
+         "); a second recorder would truncate it under the first and both recordings would be lost: name another "
          "file (-o), or wait for that recording to end";
 }
 

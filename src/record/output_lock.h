@@ -18,8 +18,9 @@ namespace infertrace {
 // its pid in our PID namespace, or 0 when none is listed (or /proc/locks cannot be read).
 pid_t output_lock_holder(const struct stat& file);
 
-// "another recording into PATH is in progress (infertrace, pid N)": the refusal's words, the holder
-// named when /proc/locks names it (and its comm when /proc has it).
+// "-o PATH: another recording into this file is in progress (infertrace, pid N)": the refusal's
+// words, the holder named (with its comm when /proc has it); holder 0: "the file is locked by
+// another process" (its lock not listed as a write lock).
 std::string output_in_use_message(const std::string& path, pid_t holder);
 
 // Takes the exclusive lock on `fd` (open on the regular file `path`) without waiting; throws
