@@ -6,9 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -128,6 +133,148 @@ TEST(ItraceWriter, OpenLaterReportsACreateFailureAtOpen) {
     EXPECT_NE(std::string(e.what()).find(path + ": cannot create recording"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(w.is_open());
+}
+
+std::string what_of(ItraceWriter& w) {
+  try {
+    w.finish();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Review SG H1: a second writer of a file being written is refused before it truncates anything
+// (the flock is per open file description, so two writers in one process conflict as two
+// recorders do), naming this process as the holder; the first finishes a whole recording.
+TEST(ItraceWriter, SecondWriterOfTheSameFileIsRefused) {
+  TempDir dir("itrace-writer-lock");
+  const std::string path = (dir.path / "same.itrace").string();
+  ItraceWriter first(path);
+  first.meta("who", "first");
+  first.flush();
+  const std::string before = file_bytes(path);
+  ItraceWriter second(path, ItraceWriter::OpenLater{});
+  second.meta("who", "second");
+  try {
+    second.open();
+    ADD_FAILURE() << "a second writer of the same file was not refused";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("another recording into this file is in progress"), std::string::npos) << m;
+    EXPECT_NE(m.find("pid " + std::to_string(::getpid()) + ")"), std::string::npos) << m;
+  }
+  EXPECT_FALSE(second.is_open());
+  EXPECT_EQ(file_bytes(path), before);
+  first.meta("after", "1");
+  first.finish();
+  const Trace t = read_recording(path);
+  EXPECT_EQ(t.meta.at("who"), "first");
+  EXPECT_EQ(t.meta.at("recording.complete"), "true");
+  ItraceWriter third(path);  // the lock went with the first writer's descriptor
+  third.finish();
+}
+
+// Review SG M4: finish() says when the path no longer names the file written, whole.
+TEST(ItraceWriter, FinishSaysTheFileWasDeletedReplacedOrTruncated) {
+  TempDir dir("itrace-writer-gone");
+  const std::string path = (dir.path / "x.itrace").string();
+  {
+    ItraceWriter w(path);
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    EXPECT_NE(what_of(w).find("was deleted while it was being written"), std::string::npos);
+  }
+  {
+    ItraceWriter w(path);
+    const std::string other = (dir.path / "other").string();
+    { std::ofstream(other) << "other"; }
+    ASSERT_EQ(::rename(other.c_str(), path.c_str()), 0);
+    EXPECT_NE(what_of(w).find("now refers to another file"), std::string::npos);
+    EXPECT_EQ(file_bytes(path), "other");
+  }
+  {
+    ItraceWriter w(path);
+    const std::string moved = (dir.path / "moved").string();
+    ASSERT_EQ(::rename(path.c_str(), moved.c_str()), 0);
+    EXPECT_NE(what_of(w).find("no file has this name any more"), std::string::npos);
+  }
+  {
+    ItraceWriter w(path);
+    ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+    w.meta("k", std::string(100, 'v'));  // written at the writer's offset: the file is its old size again
+    w.flush();
+    EXPECT_NE(what_of(w).find("truncated it while it was being written"), std::string::npos);
+  }
+  {  // another process's bytes past ours
+    ItraceWriter w(path);
+    w.flush();
+    { std::ofstream(path, std::ios::app) << std::string(100, 'x'); }  // more than our END record covers
+    EXPECT_NE(what_of(w).find("another process wrote into the file"), std::string::npos);
+  }
+  ItraceWriter ok(path);
+  EXPECT_EQ(what_of(ok), "");
+}
+
+// Review SG M1: a failed write (here EFBIG past RLIMIT_FSIZE, as a full disk's ENOSPC) does not
+// throw from record()/flush() (the recorder calls them inside libbpf's callback); the file is cut
+// back to its last whole record, later records are counted by type, and finish() throws the error.
+// In a child process: the limit and SIGXFSZ's disposition are process-wide.
+TEST(ItraceWriter, FailedWriteCutsTheFileToWholeRecordsAndCountsTheRest) {
+  TempDir dir("itrace-writer-fsize");
+  const std::string path = (dir.path / "full.itrace").string(), report = (dir.path / "report").string();
+  constexpr uint32_t kPayload = 100, kRecords = 200;
+  constexpr rlim_t kLimit = 5000;  // 16-byte header, then 108-byte records: 46 whole, one cut
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int code = 0;
+    std::signal(SIGXFSZ, SIG_IGN);
+    {
+      ItraceWriter w(path);  // header written before the limit: the report file must be writable too
+      FILE* out = std::fopen(report.c_str(), "w");
+      const rlimit lim{kLimit, kLimit};
+      if (!out || ::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(3);
+      unsigned char payload[kPayload];
+      for (uint32_t i = 0; i < kRecords; ++i) {
+        std::memset(payload, static_cast<int>(i), sizeof payload);
+        w.record(i % 2 ? 6 : 3, payload, kPayload);
+        if (i % 10 == 9) w.flush();
+      }
+      std::string err;
+      try {
+        w.finish();
+      } catch (const Error& e) {
+        err = e.what();
+      }
+      if (err.find(": write failed: " + std::string(std::strerror(EFBIG))) == std::string::npos) code |= 1;
+      if (!w.failed()) code |= 2;
+      std::fprintf(out, "%llu %llu %llu %llu\n", static_cast<unsigned long long>(w.bytes_written()),
+                   static_cast<unsigned long long>(w.discarded().count(3) ? w.discarded().at(3) : 0),
+                   static_cast<unsigned long long>(w.discarded().count(6) ? w.discarded().at(6) : 0),
+                   static_cast<unsigned long long>(w.discarded().count(9) ? w.discarded().at(9) : 0));
+      std::fclose(out);
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_NE(WEXITSTATUS(status), 3) << "could not set the limit";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: finish() did not throw the EFBIG error, 2: failed() was false";
+  // Expected from the layout alone: the records that end within the limit.
+  const uint64_t whole = (kLimit - 16) / (8 + kPayload), size = 16 + whole * (8 + kPayload);
+  const std::string bytes = file_bytes(path);
+  EXPECT_EQ(bytes.size(), size);
+  uint64_t kept_switch = 0, kept_syscall = 0;
+  for (uint64_t i = 0; i < whole; ++i) (i % 2 ? kept_syscall : kept_switch)++;
+  std::ifstream in(report);
+  unsigned long long written = 0, d_switch = 0, d_syscall = 0, d_end = 0;
+  in >> written >> d_switch >> d_syscall >> d_end;
+  EXPECT_EQ(written, size);
+  EXPECT_EQ(d_switch, kRecords / 2 - kept_switch);
+  EXPECT_EQ(d_syscall, kRecords / 2 - kept_syscall);
+  EXPECT_EQ(d_end, 1u);
+  EXPECT_EQ(bytes.substr(0, 8), "INFTRACE");
 }
 
 }  // namespace

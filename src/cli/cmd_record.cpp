@@ -87,7 +87,16 @@ void resolve_pids(std::vector<int>& pids) {
 // On stderr (or --summary-file), as time, strace and perf record report: stdout is the command's, byte for byte (a
 // summary appended there corrupted `record -- gen > out.json`, review RX M6).
 void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& s) {
-  std::fprintf(out, "recorded %.2f s into %s (%.1f MB)\n", s.seconds, r.output.c_str(), static_cast<double>(s.bytes) / 1e6);
+  const double mb = static_cast<double>(s.bytes) / 1e6;
+  if (s.write_failed)  // the error itself is the last line (run())
+    std::fprintf(out, "recorded %.2f s into %s (%.1f MB), cut short by a failed write: the file holds the events "
+                 "below, without the recording's end (every verb reads it as an incomplete recording)\n",
+                 s.seconds, r.output.c_str(), mb);
+  else if (!s.output_error.empty())
+    std::fprintf(out, "recorded %.2f s, %.1f MB written, but %s no longer holds that recording (the error below)\n",
+                 s.seconds, mb, r.output.c_str());
+  else
+    std::fprintf(out, "recorded %.2f s into %s (%.1f MB)\n", s.seconds, r.output.c_str(), mb);
   std::fprintf(out, "events:");
   for (auto& [type, n] : s.events) std::fprintf(out, " %s %llu", type.c_str(), static_cast<unsigned long long>(n));
   std::fprintf(out, "\n");
@@ -168,6 +177,9 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   if (s.cut_at_stop)
     std::fprintf(out, "cut at the stop: %llu calls still in progress then (their durations end at the stop)\n",
                  static_cast<unsigned long long>(s.cut_at_stop));
+  if (s.records_discarded)
+    std::fprintf(out, "not in the file: %llu records received after the write failed\n",
+                 static_cast<unsigned long long>(s.records_discarded));
   if (s.command_not_started)
     std::fprintf(out, "the command was not started: record was stopped during its start-up\n");
   if (s.command_exit_status >= 0 && !s.command_not_started)
@@ -236,7 +248,13 @@ void run(Options& o) {
   // S: 128+S) makes record exit with that status, so `record -- CMD` fails in a script where CMD
   // alone would. Once record is told to stop (--duration, Ctrl-C, SIGTERM), whatever the command
   // then did (it may die of the same Ctrl-C first) is what was asked: 0.
-  if (s.command_exit_status > 0 && !s.command_stopped) {
+  // The recording is not whole at its path (a failed write, the file deleted or replaced meanwhile):
+  // an error of record, 1, whatever the command's status (the summary's "command exit status" says it).
+  if (!s.output_error.empty()) {
+    if (file) std::fprintf(file, "error: %s\n", s.output_error.c_str());
+    std::fprintf(stderr, "infertrace: error: %s\n", s.output_error.c_str());
+    set_exit_code(1);
+  } else if (s.command_exit_status > 0 && !s.command_stopped) {
     std::fprintf(out, "infertrace record: the command %s: record exits with %d (the recording is complete)\n",
                  s.command_signal > 0 ? ("was killed by " + signal_named(s.command_signal)).c_str()
                                       : ("exited with status " + std::to_string(s.command_exit_status)).c_str(),
@@ -251,7 +269,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "record", "Record CUDA launches, context switches, wake-ups, IRQs and syscalls of a process tree with eBPF");
-  cmd->add_option("-o,--output", opt->rec.output, "Recording to write (.itrace); overwrites only a new or empty file, an earlier recording, or a "
+  cmd->add_option("-o,--output", opt->rec.output, "Recording to write (.itrace); overwrites only a new or empty file, an earlier recording (not one another "
+                  "recorder is writing), or a "
                   "character device/FIFO (written into): anything else, a block device, /dev/stdout or another open "
                   "descriptor (the command shares them), the command's executable or a --lib file is refused")->capture_default_str();
   cmd->add_option("--duration", opt->rec.duration_s,
@@ -298,7 +317,8 @@ const CommandRegistrar reg(300, "record", [](CLI::App& app) {
               "Exit status: the command's own when it fails by itself (N, or 128+signal when killed), as `time` and "
               "strace pass it on; 0 when it succeeds or once record is told to stop (--duration, Ctrl-C, SIGTERM; even "
               "when the command died of the same Ctrl-C first); 128+signal when stopped while the probes load (nothing "
-              "recorded, the output left as it was); 1 for an error of record, 2 for a usage error.\n"
+              "recorded, the output left as it was); 1 for an error of record (a failed write of the recording, or the output "
+              "deleted or replaced during it, after the summary), 2 for a usage error.\n"
               "A stop (Ctrl-C, SIGTERM, SIGHUP, --duration) ends the command's whole process tree: after a terminal's "
               "Ctrl-C it may first end by itself, then SIGTERM, then SIGKILL, --stop-grace seconds apart; a second "
               "Ctrl-C skips ahead. The summary goes to stderr (or --summary-file); stdout is the command's.\n"

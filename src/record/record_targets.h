@@ -21,8 +21,9 @@ std::string command_executable(const std::string& command);
 // output may be written. The output is refused
 // (UsageError) when it is a directory, the command's executable, a --lib file, or an existing
 // non-empty file that does not start with the recording header "INFTRACE" (only a recording is
-// overwritten); a character device or FIFO is written into, a block device is refused (Error).
-// Nothing is opened for writing.
+// overwritten); a character device or FIFO is written into, a block device is refused (Error), and
+// so is a file another recording is being written into (Error: /proc/locks lists its recorder's
+// lock, record/output_lock.h). Nothing is opened for writing.
 void check_record_targets(const RecordOptions& o);
 
 }  // namespace infertrace

@@ -1081,7 +1081,20 @@ RecordSummary Recorder::run() {
   // error that leaves the earlier file too (review RP M1). The command waits for its release byte;
   // the --pid processes' first events wait in the ring.
   start_or_attach_targets();
-  out_.open();
+  try {
+    out_.open();
+  } catch (...) {
+    // Refused (another recorder writes that file) or not writable: the command was never released,
+    // and the closed pipe makes it exit 127 before its exec; reaped here, not left to init.
+    if (release_fd_ >= 0) ::close(release_fd_), release_fd_ = -1;
+    if (child_ > 0) {
+      int status;
+      while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
+      }
+      child_ = -1;
+    }
+    throw;
+  }
   // A stop that came during the start-up: the command is not released at all (it was not asked to
   // run any more); the closed pipe makes it exit 127 before its exec.
   const bool stop_before_release = stop_requested();
@@ -1106,7 +1119,7 @@ RecordSummary Recorder::run() {
   stop_ns_ = static_cast<uint64_t>(deadline_ns);
   if (deadline_ns > 0) count_until(stop_ns_);
   double last_progress = t0, last_scan = t0;
-  bool command_ended = false, duration_ended = false;
+  bool command_ended = false, duration_ended = false, write_failed = false;
   bool stop_signal_in_loop = stop_before_release;
   while (!stop_signal_in_loop) {
     int wait_ms = 100;
@@ -1115,6 +1128,13 @@ RecordSummary Recorder::run() {
     const int r = ring_buffer__poll(s_.rb, wait_ms);
     if (r < 0 && r != -EINTR) throw Error("record: polling the ring buffer failed: " + std::string(std::strerror(-r)));
     drain();
+    // A write failed (a full disk): nothing more can be recorded, so the recording stops here as a
+    // stop does, the command ended by the same steps (review SG M1: record exited at once and left
+    // its command running, untraced, its status lost).
+    if (out_.failed()) {
+      write_failed = true;
+      break;
+    }
     const double t = now_s();
     if (t - last_scan >= 0.25) rescan_libraries(), last_scan = t;
     if (o_.progress && t - last_progress >= 1.0) progress_line(t - t0), last_progress = t;
@@ -1140,7 +1160,14 @@ RecordSummary Recorder::run() {
   // on a clean line instead of continuing the progress text. The summary printed later says all
   // the line did (and more).
   progress_.clear();
-  if (child_ > 0) {  // stopped by --duration or a signal while the command still runs (or never released)
+  // A write failure's stop takes the steps of any stop; the wait after a terminal's Ctrl-C only when
+  // one came (StopSignals::latest()), which the command then got too.
+  if (write_failed)
+    std::fprintf(stderr, "infertrace record: %s: the recording stops here%s\n", out_.failure().c_str(),
+                 child_ > 0 ? "; ending the command as a stop does (SIGTERM to its process tree, SIGKILL after "
+                              "--stop-grace)"
+                            : "; the --pid processes run on");
+  if (child_ > 0) {  // stopped by --duration, a signal or a write failure while the command still runs (or never released)
     sum_.command_stopped = true;
     CommandEndPlan plan;
     plan.command = child_;
@@ -1196,8 +1223,20 @@ RecordSummary Recorder::run() {
   finish_cupti();
   sum_.cuda_mode = cuda_mode_name(mode_);
   for (auto& [tid, names] : thread_names_) sum_.thread_comm[tid] = std::string(names.name());
-  for (auto& [type, n] : counts_) sum_.events[event_name(type)] += n;
-  out_.finish();
+  // The file's own content is lost or cut short: said after the summary, record exits 1.
+  try {
+    out_.finish();
+  } catch (const Error& e) {
+    sum_.output_error = e.what();
+  }
+  sum_.write_failed = out_.failed();
+  // After a failed write `events` counts what the file holds: the records discarded are off.
+  for (auto& [type, n] : counts_) {
+    const auto d = out_.discarded().find(type);
+    sum_.events[event_name(type)] += n - std::min<uint64_t>(n, d == out_.discarded().end() ? 0 : d->second);
+  }
+  for (auto& [type, n] : out_.discarded())
+    if (type != IT_EV_END) sum_.records_discarded += n;
   sum_.bytes = out_.bytes_written();
   // Read here, long after the reap (the handler of a signal sent before the command died has run
   // by now); the rule: record/command_stop.h.

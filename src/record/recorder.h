@@ -86,6 +86,13 @@ struct RecordSummary {
   std::vector<int64_t> untraced_pids;
   std::map<std::string, uint64_t> pending_full;
   uint32_t max_processes = 0, max_threads = 0;
+  // The recording is not whole at its path (record exits 1 with this message, after the summary):
+  // a write failed (write_failed: the recording stopped there, as a stop does, and the file was cut
+  // back to its last whole record; `events` then counts what the file holds), or the path no longer
+  // names the file written (deleted, moved, replaced, or written by another process meanwhile).
+  std::string output_error;
+  bool write_failed = false;
+  uint64_t records_discarded = 0;  // records received after the write failure, not in the file
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -161,7 +161,8 @@ with tempfile.TemporaryDirectory() as tmp:
     errors = [line for line in screen if "infertrace: error:" in line]
     check(rc == 1 and len(re.findall(r"\rrecording ", out)) >= 1 and len(errors) == 1
           and errors[0].startswith("infertrace: error: ") and "File too large" in errors[0]
-          and not any("recording " in line for line in screen),
+          # (the progress text itself: the stop's own lines say "the recording stops here")
+          and not any(re.search(r"recording +[0-9.]+ s ", line) for line in screen),
           "an error while the line is shown: exit %d, screen %s" % (rc, screen))
 
 if failures:
