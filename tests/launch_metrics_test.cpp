@@ -641,6 +641,28 @@ TEST(LaunchMetrics, TimesAtTheInt64LimitsAreRefusedNotSaturated) {
   EXPECT_NE(msg.find(want), std::string::npos) << msg << " / " << want;
 }
 
+TEST(LaunchMetrics, HostSpanBeyondInt64IsRefused) {
+  // A trace without GPU activity (its host figures stand in): two operators at the two ends of the
+  // range. The span overflowed (signed overflow) before; now refused, naming it.
+  Builder b;
+  b.t.file = "cpu.json";
+  const ns_t lo = INT64_MIN + 5, hi = INT64_MAX - 10;
+  b.op("a", lo, 5);
+  b.op("b", hi, 5);
+  std::string msg;
+  ASSERT_TRUE(refused(b.t, msg));
+  EXPECT_EQ(msg.rfind("cpu.json: its host events span ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("from " + std::to_string(lo) + " ns to " + std::to_string(hi + 5) + " ns"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the host span and each thread's idle time cannot be computed"), std::string::npos) << msg;
+  // One of them alone: analyzed, span = its duration.
+  Builder c;
+  c.op("b", hi, 5);
+  ASSERT_FALSE(refused(c.t, msg)) << msg;
+  const LaunchAnalysis a = analyze_launches(c.t);
+  ASSERT_TRUE(a.host.has_value());
+  EXPECT_EQ(a.host->span, 5);
+}
+
 TEST(LaunchMetrics, SpanAtTheInt64LimitIsStillAnalyzed) {
   // The window from 0 to exactly INT64_MAX fits: no figure saturates, and each is exact.
   Builder b;

@@ -339,6 +339,12 @@ void refuse_out_of_range(const Trace& t, const LaunchAnalysis& a) {
                seconds_text(static_cast<long double>(a.t_end) - static_cast<long double>(a.t_begin)) + " (from " +
                std::to_string(a.t_begin) + " ns to " + std::to_string(a.t_end) + " ns), more than " + kInt64Limit,
            "the inference latency, GPU idle and CPU idle");
+  if (a.host && __builtin_sub_overflow(a.host->t_end, a.host->t_begin, &il))
+    refuse("its host events span " +
+               seconds_text(static_cast<long double>(a.host->t_end) - static_cast<long double>(a.host->t_begin)) +
+               " (from " + std::to_string(a.host->t_begin) + " ns to " + std::to_string(a.host->t_end) + " ns), more than " +
+               kInt64Limit,
+           "the host span and each thread's idle time");
   constexpr ns_t kMax = std::numeric_limits<ns_t>::max();
   if (a.tklqt == kMax || a.tklqt_launch == kMax || a.tklqt_queue == kMax)
     refuse(sum_of("its launch latencies"), "TKLQT and its parts");
