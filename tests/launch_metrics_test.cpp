@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "analysis/launch.h"
 #include "analysis/launch_id_map.h"
 #include "analysis/launch_intervals.h"
+#include "util/error.h"
 
 using namespace infertrace;
 
@@ -606,21 +609,99 @@ TEST(LaunchMetrics, ManyStreamsAndThreadsKeepTheirOwnFigures) {
   EXPECT_EQ(a.launch_thread_launches, 14);
 }
 
-TEST(LaunchMetrics, TimesAtTheInt64LimitsSaturateInsteadOfOverflowing) {
+// Whether analyze_launches refuses the trace (InputError); its message in `msg`.
+static bool refused(const Trace& t, std::string& msg) {
+  try {
+    analyze_launches(t);
+  } catch (const InputError& e) {
+    msg = e.what();
+    return true;
+  }
+  return false;
+}
+
+TEST(LaunchMetrics, TimesAtTheInt64LimitsAreRefusedNotSaturated) {
   // A corrupt trace: the call at the bottom of the range, its kernel at the top. Every difference
-  // would overflow int64; the analysis must saturate (UBSan checks this in the asan build).
+  // would overflow int64; the analysis saturates (UBSan checks this in the asan build) and then
+  // refuses the trace, naming its span (review CX L3: it printed INT64_MAX ns as TKLQT, IL, idle).
   Builder b;
+  b.t.file = "span.json";
   const ns_t lo = INT64_MIN + 5, hi = INT64_MAX - 10;
   b.call("cudaLaunchKernel", lo, 1'000, 1);
   b.gpu("k", hi, 100, 1);
+  std::string msg;
+  ASSERT_TRUE(refused(b.t, msg));
+  EXPECT_EQ(msg.rfind("span.json: its analysis window spans ", 0), 0u) << msg;
+  // The window: the call's start to the kernel's end (saturated at INT64_MAX).
+  EXPECT_NE(msg.find("from " + std::to_string(lo) + " ns to " + std::to_string(INT64_MAX) + " ns"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the inference latency, GPU idle and CPU idle cannot be computed"), std::string::npos) << msg;
+  // Its span in seconds: (INT64_MAX - lo) / 1e9, computed here in long double.
+  char want[64];
+  std::snprintf(want, sizeof want, "spans %.6Lg s", (static_cast<long double>(INT64_MAX) - static_cast<long double>(lo)) / 1e9L);
+  EXPECT_NE(msg.find(want), std::string::npos) << msg << " / " << want;
+}
+
+TEST(LaunchMetrics, HostSpanBeyondInt64IsRefused) {
+  // A trace without GPU activity (its host figures stand in): two operators at the two ends of the
+  // range. The span overflowed (signed overflow) before; now refused, naming it.
+  Builder b;
+  b.t.file = "cpu.json";
+  const ns_t lo = INT64_MIN + 5, hi = INT64_MAX - 10;
+  b.op("a", lo, 5);
+  b.op("b", hi, 5);
+  std::string msg;
+  ASSERT_TRUE(refused(b.t, msg));
+  EXPECT_EQ(msg.rfind("cpu.json: its host events span ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("from " + std::to_string(lo) + " ns to " + std::to_string(hi + 5) + " ns"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the host span and each thread's idle time cannot be computed"), std::string::npos) << msg;
+  // One of them alone: analyzed, span = its duration.
+  Builder c;
+  c.op("b", hi, 5);
+  ASSERT_FALSE(refused(c.t, msg)) << msg;
+  const LaunchAnalysis a = analyze_launches(c.t);
+  ASSERT_TRUE(a.host.has_value());
+  EXPECT_EQ(a.host->span, 5);
+}
+
+TEST(LaunchMetrics, SpanAtTheInt64LimitIsStillAnalyzed) {
+  // The window from 0 to exactly INT64_MAX fits: no figure saturates, and each is exact.
+  Builder b;
+  const ns_t k_start = INT64_MAX - 100;
+  b.call("cudaLaunchKernel", 0, 10, 1);
+  b.gpu("k", k_start, 100, 1);
+  std::string msg;
+  ASSERT_FALSE(refused(b.t, msg)) << msg;
   const LaunchAnalysis a = analyze_launches(b.t);
-  ASSERT_EQ(a.links.size(), 1u);
-  EXPECT_EQ(a.links[0].latency, INT64_MAX);
-  EXPECT_EQ(a.tklqt, INT64_MAX);
-  EXPECT_EQ(a.tklqt, a.tklqt_launch + a.tklqt_queue);
-  EXPECT_EQ(a.t_end, INT64_MAX);  // kernel end saturates
   EXPECT_EQ(a.inference_latency, INT64_MAX);
-  EXPECT_GE(a.gpu_idle, 0);
+  EXPECT_EQ(a.tklqt, k_start);
+  EXPECT_EQ(a.tklqt_queue, k_start - 10);
+  EXPECT_EQ(a.gpu_busy, 100);
+  EXPECT_EQ(a.gpu_idle, INT64_MAX - 100);
+}
+
+TEST(LaunchMetrics, KernelDurationsSummingPastInt64AreRefused) {
+  // Three kernels of 4e18 ns on three streams (review CX L3's akd_ovf.json): the window (4e18 ns and a
+  // little) fits, the kernels' total (1.2e19 ns) does not: AKD printed the saturated sum / 3, below
+  // every kernel's own duration. Refused, naming the sum; two such kernels (8e18 ns) still fit.
+  for (int n : {2, 3}) {
+    Builder b;
+    b.t.file = "akd.json";
+    b.op("f", 100'000, 100'000);
+    for (int i = 0; i < n; ++i) {
+      b.call("cudaLaunchKernel", 110'000 + i, 500, 1 + i);
+      b.gpu("a", 120'000 + i, 4'000'000'000'000'000'000, 1 + i, GpuKind::Kernel, 7 + i);
+    }
+    std::string msg;
+    if (n == 2) {
+      ASSERT_FALSE(refused(b.t, msg)) << msg;
+      EXPECT_DOUBLE_EQ(analyze_launches(b.t).akd_ns, 4e18);
+      continue;
+    }
+    ASSERT_TRUE(refused(b.t, msg));
+    EXPECT_EQ(msg, "akd.json: its kernel durations add up to at least 9223372036.854775807 s, the most int64 "
+                   "nanoseconds hold (about 292 years): AKD and the kernel totals cannot be computed (timestamps or "
+                   "durations out of range)");
+  }
 }
 
 // host_activity and gpu_busy take a copy-free path when the rows are in time order and gather and

@@ -501,6 +501,53 @@ TEST(RecordingReader, ThreadNamedByTheNameItHadLast) {
   EXPECT_EQ(t.str(t.tasks.comm[1]), "prog");
 }
 
+// A RENAME record (TASK kind 4, since 2026-12-06: the recorder's task:task_rename program) is a row of
+// the process tree's table with the new name, and names a thread that was neither switched out nor
+// woken after its rename (before, such a thread kept the name of its last switch). A later switch
+// row still wins over an earlier rename, and an exit record's name stays final.
+TEST(RecordingReader, RenameRecordNamesThreadWithNoLaterSwitch) {
+  File f(2);
+  const auto task = [&](uint64_t ts, uint32_t tid, uint32_t kind, const std::string& comm) {
+    const size_t p = f.event(7, 48, 0, ts, 100, tid);
+    put32(f.b, p + 24, kind);
+    put32(f.b, p + 28, kind == 1 ? 100 : 0);
+    putstr(f.b, p + 32, comm);
+  };
+  const auto sw = [&](uint64_t ts, uint32_t prev_tid, const std::string& prev_comm, uint32_t next_tid,
+                      const std::string& next_comm) {
+    const size_t p = f.event(3, 80, 1, ts, prev_tid ? 100 : 0, prev_tid);
+    put32(f.b, p + 24, next_tid ? 100 : 0), put32(f.b, p + 28, next_tid), put64(f.b, p + 32, 1);
+    putstr(f.b, p + 48, prev_comm), putstr(f.b, p + 64, next_comm);
+  };
+  task(500, 100, 0, "prog");
+  // 101: switched out and in under its first name, then renamed while it ran: no row after it.
+  task(1000, 101, 1, "prog");
+  sw(2000, 101, "spin_old", 0, "swapper/1");
+  sw(2500, 0, "swapper/1", 101, "spin_old");
+  task(3000, 101, 4, "spin_new");
+  // 102: renamed, then a switch under a later name (its rename record lost): the switch is later.
+  task(1000, 102, 1, "prog");
+  task(2000, 102, 4, "first");
+  sw(3000, 102, "second", 0, "swapper/1");
+  // 103: renamed, then exited: the exit record's name.
+  task(1000, 103, 1, "prog");
+  task(2000, 103, 4, "named");
+  task(4000, 103, 3, "final");
+  const Trace t = read(f);
+  std::map<int64_t, std::string> names;
+  for (size_t i = 0; i < t.threads.size(); ++i) names[t.threads.tid[i]] = std::string(t.str(t.threads.comm[i]));
+  const std::map<int64_t, std::string> want{{100, "prog"}, {101, "spin_new"}, {102, "second"}, {103, "final"}};
+  EXPECT_EQ(names, want);
+  EXPECT_EQ(t.skipped.count("task_unknown_kind"), 0u);
+  std::vector<std::tuple<ns_t, int64_t, std::string, int64_t>> renames;
+  for (size_t i = 0; i < t.tasks.size(); ++i)
+    if (t.tasks.kind[i] == TaskKind::Rename)
+      renames.emplace_back(t.tasks.ts[i], t.tasks.tid[i], std::string(t.str(t.tasks.comm[i])), t.tasks.parent_tid[i]);
+  const std::vector<std::tuple<ns_t, int64_t, std::string, int64_t>> want_renames{
+      {2000, 102, "first", -1}, {2000, 103, "named", -1}, {3000, 101, "spin_new", -1}};
+  EXPECT_EQ(renames, want_renames);
+}
+
 TEST(RecordingReader, TruncatedTailKeepsCompleteRecords) {
   File f = sample();
   const size_t full = f.b.size();

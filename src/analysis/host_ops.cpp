@@ -213,7 +213,7 @@ HostAnalysis analyze_host(const Trace& t, const OperatorNesting& nesting) {
     const ns_t e = end_of(t.api.start[r], t.api.dur[r]);
     if (nesting.any && e > last_end) last_end = e;
   }
-  if (nesting.any) h.t_begin = nesting.first_top, h.t_end = last_end, h.span = last_end - nesting.first_top;
+  if (nesting.any) h.t_begin = nesting.first_top, h.t_end = last_end, h.span = sat_sub(last_end, nesting.first_top);  // beyond int64: refused by analyze_launches
   h.threads = nesting.threads;
   // Names by (pid, tid) through a map: a trace can hold hundreds of thousands of threads.
   std::unordered_map<ThreadKey, StrId, ThreadKeyHash> comm_of;

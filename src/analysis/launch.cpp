@@ -10,6 +10,7 @@
 #include "analysis/launch.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <tuple>
 
@@ -22,6 +23,7 @@
 #include "analysis/launch_intervals.h"
 #include "analysis/launch_thread_choice.h"
 #include "analysis/launch_operators.h"
+#include "util/error.h"
 
 namespace infertrace {
 
@@ -302,12 +304,65 @@ void self_time_breakdown(const Trace& t, const OperatorNesting& nesting, LaunchA
     const OperatorStat& o = a.by_operator[k];
     out.operators[k] = HostOperatorStat{o.name, o.calls, o.cpu_time, 0};
   }
-  for (size_t k = 0; k < out.operators.size(); ++k) out.operators[k].self = nesting.self[k], out.self_total += nesting.self[k];
+  for (size_t k = 0; k < out.operators.size(); ++k) out.operators[k].self = nesting.self[k], out.self_total = sat_add(out.self_total, nesting.self[k]);
   std::sort(out.operators.begin(), out.operators.end(), [&](const HostOperatorStat& x, const HostOperatorStat& y) {
     if (x.self != y.self) return x.self > y.self;
     if (x.total != y.total) return x.total > y.total;
     return t.str(x.name) < t.str(y.name);
   });
+}
+
+// Times whose span or sums do not fit in int64 nanoseconds (about 292 years: a corrupt or made-up
+// trace, never a real one) saturate at INT64_MAX in the sums and differences above, which would print
+// as measured figures (review CX L3: TKLQT, IL and both idles all 9223372036.855 s, an AKD below its
+// own kernels' minimum). Checked once the figures are made (the per-row loops are left as they are):
+// the IL window's span exactly, every printed sum by its saturated value. Such a trace is refused,
+// naming what is out of range.
+// The most int64 nanoseconds hold, as the refusal words it.
+constexpr const char* kInt64Limit = "9223372036.854775807 s, the most int64 nanoseconds hold (about 292 years)";
+
+std::string seconds_text(long double ns) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6Lg s", ns / 1e9L);
+  return buf;
+}
+
+void refuse_out_of_range(const Trace& t, const LaunchAnalysis& a) {
+  // `what`: what is out of range; `figures`: what cannot be computed then.
+  const auto refuse = [&](const std::string& what, const std::string& figures) {
+    throw InputError(t.file, -1, what + ": " + figures + " cannot be computed (timestamps or durations out of range)");
+  };
+  const auto sum_of = [&](const std::string& what) { return what + " add up to at least " + kInt64Limit; };
+  ns_t il;
+  if (!a.no_gpu_activity && __builtin_sub_overflow(a.t_end, a.t_begin, &il))
+    refuse("its analysis window spans " +
+               seconds_text(static_cast<long double>(a.t_end) - static_cast<long double>(a.t_begin)) + " (from " +
+               std::to_string(a.t_begin) + " ns to " + std::to_string(a.t_end) + " ns), more than " + kInt64Limit,
+           "the inference latency, GPU idle and CPU idle");
+  if (a.host && __builtin_sub_overflow(a.host->t_end, a.host->t_begin, &il))
+    refuse("its host events span " +
+               seconds_text(static_cast<long double>(a.host->t_end) - static_cast<long double>(a.host->t_begin)) +
+               " (from " + std::to_string(a.host->t_begin) + " ns to " + std::to_string(a.host->t_end) + " ns), more than " +
+               kInt64Limit,
+           "the host span and each thread's idle time");
+  constexpr ns_t kMax = std::numeric_limits<ns_t>::max();
+  if (a.tklqt == kMax || a.tklqt_launch == kMax || a.tklqt_queue == kMax)
+    refuse(sum_of("its launch latencies"), "TKLQT and its parts");
+  ns_t kernel_total = 0;
+  for (const KernelStat& k : a.kernels_by_name)
+    if (k.total == kMax || __builtin_add_overflow(kernel_total, k.total, &kernel_total))
+      refuse(sum_of("its kernel durations"), "AKD and the kernel totals");
+  if (a.api_time == kMax) refuse(sum_of("its launch calls' durations"), "the API time");
+  for (const ApiBreakdownRow& r : a.by_api)
+    if (r.api_total == kMax || r.latency_total == kMax || r.launch_total == kMax || r.queue_total == kMax)
+      refuse(sum_of("the durations or latencies of its " + std::string(t.str(r.name)) + " calls"), "the API table's totals");
+  for (const StreamStat& s : a.by_stream)
+    if (s.kernel_time == kMax)
+      refuse(sum_of("the kernel durations of its stream " + std::to_string(s.stream)), "the stream table's kernel time");
+  for (const OperatorStat& o : a.by_operator)
+    if (o.launch_tax == kMax || o.gpu_time == kMax || o.cpu_time == kMax)
+      refuse(sum_of("the times of its operator " + std::string(t.str(o.name))), "the operator table's totals");
+  if (a.by_self.self_total == kMax) refuse(sum_of("its operators' self times"), "the self-time shares");
 }
 
 }  // namespace
@@ -376,6 +431,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   // no section of zeros.
   a.no_gpu_activity = t.gpu.size() == 0;
   if (a.no_gpu_activity && t.ops.size() > 0) a.host = analyze_host(t, nesting);
+  refuse_out_of_range(t, a);
   return a;
 }
 

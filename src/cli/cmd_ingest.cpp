@@ -52,7 +52,7 @@ Counts count(const Trace& t) {
 // The process tree's records by kind; the threads alive at the attach by their /proc state letter
 // ("unknown" for a record without one).
 struct TaskCounts {
-  int64_t existing = 0, created = 0, execs = 0, exits = 0;
+  int64_t existing = 0, created = 0, execs = 0, exits = 0, renames = 0;
   std::map<std::string, int64_t> state_counts;
   std::string by_state;  // "S 3, R 1"
 };
@@ -68,6 +68,7 @@ TaskCounts count_tasks(const Trace& t) {
       case TaskKind::New: ++k.created; break;
       case TaskKind::Exec: ++k.execs; break;
       case TaskKind::Exit: ++k.exits; break;
+      case TaskKind::Rename: ++k.renames; break;
     }
   }
   for (const auto& [state, n] : k.state_counts) k.by_state += (k.by_state.empty() ? "" : ", ") + state + " " + std::to_string(n);
@@ -112,7 +113,7 @@ nlohmann::json to_json(const Trace& t, double seconds, int64_t bytes) {
     j["syscalls"] = t.syscalls.size();
     const TaskCounts k = count_tasks(t);
     j["tasks"] = {{"records", t.tasks.size()}, {"existing", k.existing}, {"existing_by_state", k.state_counts},
-                  {"new", k.created}, {"exec", k.execs}, {"exit", k.exits}};
+                  {"new", k.created}, {"exec", k.execs}, {"exit", k.exits}, {"rename", k.renames}};
   }
   return j;
 }
@@ -142,6 +143,7 @@ void print(const Trace& t, double seconds, int64_t bytes) {
     tab.add_row({"  new threads and processes", format_count(k.created)});
     tab.add_row({"  execs", format_count(k.execs)});
     tab.add_row({"  exits", format_count(k.exits)});
+    tab.add_row({"  renames", format_count(k.renames)});
   }
   tab.print(std::cout);
   if (t.skipped.empty()) {

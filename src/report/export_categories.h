@@ -31,13 +31,14 @@ inline constexpr const char* kOtherHost = "other_host";
 }  // namespace category
 
 // The instant each kind of TASK record (Trace::tasks) is in both trace exports, on the thread's
-// track: its birth, an exec, its exit, or its presence at a --pid attach.
+// track: its birth, an exec, its exit, its presence at a --pid attach, or a new name it took.
 inline const char* task_instant_name(TaskKind k) {
   switch (k) {
     case TaskKind::Existing: return "attached";
     case TaskKind::New: return "thread start";
     case TaskKind::Exec: return "exec";
     case TaskKind::Exit: return "thread exit";
+    case TaskKind::Rename: return "thread rename";
   }
   return "task";
 }

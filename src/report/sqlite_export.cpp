@@ -216,6 +216,7 @@ void write_events(SqliteDb& db, const Trace& t, SqliteSummary& rows) {
       const char* kind = k.kind[i] == TaskKind::Existing ? "existing"
                          : k.kind[i] == TaskKind::New    ? "new"
                          : k.kind[i] == TaskKind::Exec   ? "exec"
+                         : k.kind[i] == TaskKind::Rename ? "rename"
                                                          : "exit";
       st.i64(static_cast<int64_t>(i)).i64(k.ts[i]).opt(k.pid[i]).opt(k.tid[i]).text(kind).opt(k.parent_tid[i]);
       if (k.state[i]) st.text(std::string(1, k.state[i]));

@@ -1,14 +1,14 @@
 #pragma once
 // The name a thread had last in a recording (review RC M1), from the records that carry its comm:
-// its TASK records (alive at the attach, new, exec, exit: docs/recording-format.md) and the records
+// its TASK records (alive at the attach, new, exec, exit, rename: docs/recording-format.md) and the records
 // that carry the kernel's current comm of the thread at an instant (either side of a switch, the
 // woken thread of a wake-up). The recording reader's threads table and record's own summary
 // ("launches per thread") name a thread by this one rule:
 //  - the latest of them by time stamp: a thread that renames itself after its creation
 //    (pthread_setname_np, prctl(PR_SET_NAME): worker threads of PyTorch, vLLM, CUDA's own and
-//    Python's threads) is named by its new name, carried by its switch rows, where its TASK_NEW
-//    record holds the parent's name copied at the clone and an --pid attach's TASK record the name
-//    at the attach;
+//    Python's threads) is named by its new name, carried by its RENAME record (TASK kind 4, written
+//    at the rename since 2026-12-06) and its later switch rows, where its TASK_NEW record holds the
+//    parent's name copied at the clone and an --pid attach's TASK record the name at the attach;
 //  - except that a thread whose latest TASK record is its exit keeps that record's name: after its
 //    exit only its final switch-out can carry its id, or a thread of another process given the same
 //    id (which a recording of a traced process's partner can hold), and neither may rename it. A

@@ -281,8 +281,9 @@ struct SyscallTable {
 
 // What a TASK record says (docs/recording-format.md): a thread alive when its process entered the
 // recording (Existing: `record --pid`, or the command at its start), one made while it ran (New: a
-// thread or a process of the traced tree), an exec, an exit.
-enum class TaskKind : uint8_t { Existing = 0, New = 1, Exec = 2, Exit = 3 };
+// thread or a process of the traced tree), an exec, an exit, a rename (the thread took a new name:
+// prctl, pthread_setname_np, /proc; recordings made since 2026-12-06).
+enum class TaskKind : uint8_t { Existing = 0, New = 1, Exec = 2, Exit = 3, Rename = 4 };
 
 struct TaskEvent {
   ns_t ts = 0;

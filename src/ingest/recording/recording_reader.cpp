@@ -257,14 +257,16 @@ class Builder {
       case IT_TASK_NEW: r.kind = TaskKind::New, r.parent_tid = e.parent_tid; break;
       case IT_TASK_EXEC: r.kind = TaskKind::Exec; break;
       case IT_TASK_EXIT: r.kind = TaskKind::Exit; break;
+      case IT_TASK_RENAME: r.kind = TaskKind::Rename; break;
       default: break;  // a later writer's kind: its thread is still seen below, the record not kept
     }
-    if (e.kind <= IT_TASK_EXIT) t_.tasks.push(r);
+    if (e.kind <= IT_TASK_RENAME) t_.tasks.push(r);
     else t_.count_skipped("task_unknown_kind");
     traced(e.h.pid);
     ThreadSeen& th = touch(e.h.pid, e.h.tid, e.h.ts);
-    // exec renames the thread, and so does the thread itself (prctl); the name it had last wins,
-    // an exit record's over any later switch row of its id (trace/thread_name.h).
+    // exec renames the thread, and so does the thread itself (prctl: a RENAME record at the rename
+    // since 2026-12-06); the name it had last wins, an exit record's over any later switch row of
+    // its id (trace/thread_name.h).
     th.names.task(static_cast<ns_t>(e.h.ts), clean(fixed_str(e.comm, IT_COMM_LEN)), e.kind == IT_TASK_EXIT);
   }
 

@@ -645,6 +645,35 @@ int BPF_PROG(free_btf, struct task_struct* p) { return on_free(p); }
 SEC("raw_tp/sched_process_free")
 int BPF_PROG(free_raw, struct task_struct* p) { return on_free(p); }
 
+// task:task_rename fires in the kernel's __set_task_comm under the task's lock, before the new name
+// is copied into task->comm: the new name is the `comm` argument (cut to 15 bytes, as the copy
+// cuts it). Without this record a thread that renamed itself (prctl(PR_SET_NAME),
+// pthread_setname_np, a write to /proc/PID/task/TID/comm) and was not switched out or woken again
+// before the stop kept its older name in the recording. The renamed task may be another thread's
+// (a /proc write), so its own ids are taken, not the current task's. An exec renames too
+// (begin_new_exec), inside the exec while the task's in_execve is set: that name is its EXEC
+// record's, so no RENAME record is written for it (on a kernel without the field it is).
+static __always_inline int on_rename(struct task_struct* t, const char* comm) {
+  __u32 tgid = BPF_CORE_READ(t, tgid);
+  if (!is_traced(tgid)) return 0;
+  if (bpf_core_field_exists(t->in_execve) && BPF_CORE_READ_BITFIELD_PROBED(t, in_execve)) return 0;
+  __u64 now = bpf_ktime_get_ns();
+  struct it_task* e = reserve(sizeof(*e), IT_EV_TASK, now);
+  if (!e) return 0;
+  fill_hdr(&e->h, IT_EV_TASK, now, tgid, BPF_CORE_READ(t, pid));
+  e->kind = IT_TASK_RENAME;
+  e->parent_tid = 0;
+  __builtin_memset(e->comm, 0, sizeof(e->comm));
+  bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
+  submit(e);
+  return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(rename_btf, struct task_struct* t, const char* comm) { return on_rename(t, comm); }
+SEC("raw_tp/task_rename")
+int BPF_PROG(rename_raw, struct task_struct* t, const char* comm) { return on_rename(t, comm); }
+
 // ---- scheduler ---------------------------------------------------------------------------------
 
 static __always_inline int on_switch(bool preempt, struct task_struct* prev, struct task_struct* next,

@@ -165,6 +165,12 @@ struct it_traced {
 #define IT_TASK_NEW 1u       // fork/clone (a new thread or process)
 #define IT_TASK_EXEC 2u
 #define IT_TASK_EXIT 3u
+// The thread was renamed (task:task_rename: prctl(PR_SET_NAME), pthread_setname_np, a write to
+// /proc/PID/task/TID/comm): comm is the new name, stamped at the rename; parent_tid 0. Not written
+// for the rename an exec makes (its EXEC record holds that name). Added 2026-12-06 inside file
+// version 2: a reader that predates it skips the record as a TASK kind it does not know
+// (`task_unknown_kind`), and still names the thread by its comm.
+#define IT_TASK_RENAME 4u
 
 struct it_task {
   struct it_hdr h;
