@@ -66,7 +66,7 @@ void busy_in_sorted_order(const GpuActivityTable& g, ns_t t_begin, StreamGroups&
 
 }  // namespace
 
-void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uint32_t>& link_of_call,
+void gpu_pass(const Trace& t, const CorrelationMap& owner, const uint32_t* gpu_owner, const std::vector<uint32_t>& link_of_call,
               std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
   const GpuActivityTable& g = t.gpu;
   const size_t n = g.size();
@@ -145,7 +145,7 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
     }
 
     // Link to the call that owns the correlation id.
-    const uint32_t r = owner.find(corr_col[i]);
+    const uint32_t r = gpu_owner ? gpu_owner[i] : owner.find(corr_col[i]);
     if (r == kNone) {
       ++orphans;
       continue;
