@@ -127,7 +127,8 @@ struct LaunchAnalysis {
   // one): more than one, and IL spans several steps.
   int64_t profiler_steps = 0;
   // Of duplicate_correlation_calls, those whose id a call of another process owns: per-process traces
-  // merged into one (their ids repeat); those calls' GPU work is linked to the other process's calls.
+  // merged into one (their ids repeat) whose GPU work could not be told apart by device
+  // (launch_merged_ids.h); those calls' GPU work is linked to the other process's calls.
   int64_t duplicate_calls_of_other_processes = 0;
   // GPU events the reader left out (Trace::skipped_gpu_events): with none kept (gpu_undefined()),
   // the trace had GPU work, none of it usable, and the reason says so.
