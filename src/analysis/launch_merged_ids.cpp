@@ -55,16 +55,23 @@ MergedIdLinks link_merged_ids(const ApiCallTable& api, const GpuActivityTable& g
   GroupIndex<int64_t> pids;
   std::vector<uint32_t> proc_of(n_api);
   std::vector<Process> procs;
+  std::vector<uint32_t> rows_of;  // per process: its API rows (sized first: no copies while growing)
   uint32_t last = kNone;
   for (uint32_t r = 0; r < n_api; ++r) {
     if (last == kNone || pids.key(last) != api.pid[r]) {
       const auto [k, added] = pids.find_or_add(api.pid[r]);
-      if (added) procs.emplace_back();
+      if (added) rows_of.push_back(0);
       last = k;
     }
     proc_of[r] = last;
-    procs[last].ids.push_back(api.correlation[r]);
-    procs[last].rows.push_back(r);
+    ++rows_of[last];
+  }
+  procs.resize(rows_of.size());
+  for (uint32_t q = 0; q < procs.size(); ++q) procs[q].ids.reserve(rows_of[q]), procs[q].rows.reserve(rows_of[q]);
+  for (uint32_t r = 0; r < n_api; ++r) {
+    Process& p = procs[proc_of[r]];
+    p.ids.push_back(api.correlation[r]);
+    p.rows.push_back(r);
   }
   for (Process& p : procs) {
     p.first = std::make_unique<CorrelationMap>(p.ids, CorrelationMap::SelfRows::IfDistinctAscending);
