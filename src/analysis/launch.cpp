@@ -66,6 +66,16 @@ CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& d
   return m;
 }
 
+// Out of line: a merged trace's rare step kept out of analyze_launches, whose size decides what GCC
+// inlines into it (inlined, it cost the usual trace a call: host_activity was no longer inlined).
+__attribute__((noinline)) MergedIdLinks merged_links(const Trace& t, const CorrelationMap& owner,
+                                                     std::vector<uint8_t>& duplicate, LaunchAnalysis& a) {
+  MergedIdLinks m = link_merged_ids(t.api, t.gpu, owner, duplicate, a.duplicate_correlation_calls,
+                                    a.duplicate_calls_of_other_processes);
+  a.shared_id_activities_by_device = m.by_device, a.shared_id_activities_unresolved = m.unresolved;
+  return m;
+}
+
 // Launch calls per (pid, tid). Runs of one thread are the rule, so the last thread is kept and
 // most calls skip the lookup.
 class LaunchThreads {
@@ -346,12 +356,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
       map_correlations(t.api, duplicate, a.duplicate_correlation_calls, a.duplicate_calls_of_other_processes, shared);
   // Ids shared across processes (merged per-rank traces): each GPU row's call chosen by its device
   // where the trace says which process launches there (review AK L4). Nothing to do otherwise.
-  MergedIdLinks merged;
-  if (shared) {
-    merged = link_merged_ids(t.api, t.gpu, owner, duplicate, a.duplicate_correlation_calls,
-                             a.duplicate_calls_of_other_processes);
-    a.shared_id_activities_by_device = merged.by_device, a.shared_id_activities_unresolved = merged.unresolved;
-  }
+  const MergedIdLinks merged = shared ? merged_links(t, owner, duplicate, a) : MergedIdLinks{};
   LaunchThreads threads;
   const std::vector<uint32_t> link_of_call = open_links(t.api, duplicate, threads, a);
   // Row per string id (names only: a few thousand at most) of the operator table, kept until the
