@@ -843,3 +843,128 @@ TEST(LaunchMetrics, ContainmentIncludesTheOperatorsStartAndExcludesItsEnd) {
   EXPECT_EQ(addmm->launch_tax, 20'000 - 2'000);
   EXPECT_EQ(linear->launch_tax, 21'000 - 5'000);
 }
+
+// Merged per-rank traces (review AK L4, docs/analyze.md "Merged processes"): two processes, each
+// launching on its own device, whose correlation ids overlap. The ids only one process uses say
+// which device each launches on; a shared id's kernel then belongs to the call of the process on the
+// kernel's device. Expected figures: each process's calls with their own kernels.
+namespace {
+
+struct RankLaunch {
+  int64_t pid, corr;
+  ns_t call, dur, kernel;
+  int32_t device;
+};
+
+void add_ranks(Builder& b, const std::vector<RankLaunch>& ls) {
+  for (const RankLaunch& l : ls) {
+    b.pid = l.pid;
+    b.call("cudaLaunchKernel", l.call, l.dur, l.corr, -1, l.pid);
+  }
+  for (const RankLaunch& l : ls) b.gpu("k", l.kernel, 1'000, l.corr, GpuKind::Kernel, 7, l.device);
+}
+
+ns_t sum_latency(const std::vector<RankLaunch>& ls) {
+  ns_t s = 0;
+  for (const RankLaunch& l : ls) s += l.kernel - l.call;
+  return s;
+}
+
+}  // namespace
+
+TEST(LaunchMetrics, MergedRanksLinkSharedIdsByDevice) {
+  // pid 1 on device 0 (ids 1-4), pid 2 on device 1 (ids 3-6): 3 and 4 shared. pid 2 starts later and
+  // its kernels wait longer, so linking them to pid 1's calls would change TKLQT.
+  const std::vector<RankLaunch> ls = {
+      {1, 1, 1'000, 500, 3'000, 0},  {1, 2, 5'000, 500, 7'000, 0},   {1, 3, 9'000, 500, 11'000, 0},
+      {1, 4, 13'000, 500, 15'000, 0}, {2, 3, 1'500, 500, 20'000, 1}, {2, 4, 5'500, 500, 24'000, 1},
+      {2, 5, 9'500, 500, 28'000, 1},  {2, 6, 13'500, 500, 32'000, 1}};
+  Builder b;
+  add_ranks(b, ls);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.launch_calls, 8);
+  EXPECT_EQ(a.linked_launch_calls, 8);
+  EXPECT_EQ(a.orphan_launch_calls, 0);
+  EXPECT_EQ(a.duplicate_correlation_calls, 0);
+  EXPECT_EQ(a.duplicate_calls_of_other_processes, 0);
+  EXPECT_EQ(a.shared_id_activities_by_device, 4);
+  EXPECT_EQ(a.shared_id_activities_unresolved, 0);
+  EXPECT_EQ(a.tklqt, sum_latency(ls));
+  EXPECT_EQ(a.launch_thread_pid, 1);  // four launches each: the lower pid
+  EXPECT_EQ(a.launch_thread_launches, 4);
+  for (const LaunchLink& l : a.links)  // every call with the kernel of its own device
+    EXPECT_EQ(b.t.gpu.device[l.first_gpu], b.t.api.pid[l.api] - 1);
+}
+
+// No id tells a device (every id shared): the first-starting call keeps each id, as before, and the
+// other process's calls are duplicates; the activities are counted as unresolved.
+TEST(LaunchMetrics, MergedRanksWithoutEvidenceKeepTheFirstCall) {
+  const std::vector<RankLaunch> ls = {{1, 1, 1'000, 500, 3'000, 0}, {1, 2, 5'000, 500, 7'000, 0},
+                                      {2, 1, 1'500, 500, 20'000, 1}, {2, 2, 5'500, 500, 24'000, 1}};
+  Builder b;
+  add_ranks(b, ls);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.linked_launch_calls, 2);
+  EXPECT_EQ(a.duplicate_correlation_calls, 2);
+  EXPECT_EQ(a.duplicate_calls_of_other_processes, 2);
+  EXPECT_EQ(a.shared_id_activities_by_device, 0);
+  EXPECT_EQ(a.shared_id_activities_unresolved, 4);
+  EXPECT_EQ(a.tklqt, (3'000 - 1'000) + (7'000 - 5'000));  // pid 1's calls to their earlier kernels
+}
+
+// A process on two devices: a shared id's kernel on a device both processes are known on cannot be
+// told apart, so that id keeps the first call (all its activities), while an id whose kernel is on
+// a device only one of them uses is resolved. A runtime/driver pair inside one process stays a
+// duplicate of its own process's call.
+TEST(LaunchMetrics, MergedRanksAmbiguousDeviceKeepsTheFirstCall) {
+  Builder b;
+  b.pid = 1;
+  b.call("cudaLaunchKernel", 1'000, 500, 1, -1, 1);  // unique: pid 1 on device 0
+  b.call("cudaLaunchKernel", 2'000, 500, 2, -1, 1);  // unique: pid 1 on device 1
+  b.call("cudaLaunchKernel", 3'000, 500, 10, -1, 1);  // shared, kernel on device 1: ambiguous
+  b.call("cudaLaunchKernel", 4'000, 500, 11, -1, 1);  // shared, kernel on device 0: pid 1
+  b.pid = 2;
+  b.call("cudaLaunchKernel", 1'100, 500, 3, -1, 2);   // unique: pid 2 on device 1
+  b.call("cudaLaunchKernel", 3'100, 500, 10, -1, 2);
+  b.call("cudaLaunchKernel", 4'100, 500, 11, -1, 2);  // shared, its kernel on device 1: ambiguous
+  b.call("cuLaunchKernel", 4'200, 200, 11, -1, 2);    // the driver call of the one above
+  b.gpu("k", 1'600, 100, 1, GpuKind::Kernel, 7, 0);
+  b.gpu("k", 2'600, 100, 2, GpuKind::Kernel, 7, 1);
+  b.gpu("k", 1'700, 100, 3, GpuKind::Kernel, 7, 1);
+  b.gpu("k", 3'600, 100, 10, GpuKind::Kernel, 7, 1);
+  b.gpu("k", 4'600, 100, 11, GpuKind::Kernel, 7, 0);  // pid 1's (only pid 1 on device 0)...
+  b.gpu("k", 4'800, 100, 11, GpuKind::Kernel, 7, 1);  // ...but this one is ambiguous: id 11 unresolved
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.launch_calls, 8);
+  EXPECT_EQ(a.shared_id_activities_by_device, 0);
+  EXPECT_EQ(a.shared_id_activities_unresolved, 3);  // id 10's kernel and both of id 11's
+  // Ids 10 and 11 keep pid 1's calls: pid 2's two calls of them and its driver call are duplicates.
+  EXPECT_EQ(a.duplicate_correlation_calls, 3);
+  EXPECT_EQ(a.duplicate_calls_of_other_processes, 3);
+  EXPECT_EQ(a.linked_launch_calls, 5);
+  EXPECT_EQ(a.tklqt, (1'600 - 1'000) + (2'600 - 2'000) + (1'700 - 1'100) + (3'600 - 3'000) + (4'600 - 4'000));
+}
+
+// Resolved, a process's runtime/driver pair is one launch of its own (a duplicate, not of another
+// process), and the other process's call of the id gets its own kernel.
+TEST(LaunchMetrics, MergedRanksDriverPairStaysADuplicateOfItsProcess) {
+  Builder b;
+  b.pid = 1;
+  b.call("cudaLaunchKernel", 1'000, 500, 1, -1, 1);
+  b.call("cudaLaunchKernel", 2'000, 500, 5, -1, 1);
+  b.pid = 2;
+  b.call("cudaLaunchKernel", 1'100, 500, 2, -1, 2);
+  b.call("cudaLaunchKernel", 2'100, 500, 5, -1, 2);
+  b.call("cuLaunchKernel", 2'200, 200, 5, -1, 2);
+  b.gpu("k", 1'600, 100, 1, GpuKind::Kernel, 7, 0);
+  b.gpu("k", 1'700, 100, 2, GpuKind::Kernel, 7, 1);
+  b.gpu("k", 2'900, 100, 5, GpuKind::Kernel, 7, 0);
+  b.gpu("k", 3'900, 100, 5, GpuKind::Kernel, 7, 1);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  EXPECT_EQ(a.shared_id_activities_by_device, 2);
+  EXPECT_EQ(a.shared_id_activities_unresolved, 0);
+  EXPECT_EQ(a.duplicate_correlation_calls, 1);
+  EXPECT_EQ(a.duplicate_calls_of_other_processes, 0);
+  EXPECT_EQ(a.linked_launch_calls, 4);
+  EXPECT_EQ(a.tklqt, (1'600 - 1'000) + (1'700 - 1'100) + (2'900 - 2'000) + (3'900 - 2'100));
+}

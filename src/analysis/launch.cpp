@@ -21,6 +21,7 @@
 #include "analysis/launch_gpu_pass.h"
 #include "analysis/launch_id_map.h"
 #include "analysis/launch_intervals.h"
+#include "analysis/launch_merged_ids.h"
 #include "analysis/launch_thread_choice.h"
 #include "analysis/launch_operators.h"
 #include "util/error.h"
@@ -35,9 +36,11 @@ constexpr uint32_t kNone = CorrelationMap::kNone;
 // source that records both a runtime call and the driver call it makes may repeat one: the
 // earliest-starting launch call is the logical launch and the others are counted as duplicates.
 // A duplicate of another process's call (n_cross, also in n_dup) is no such pair: per-process traces
-// merged into one repeat their ids, and their GPU rows carry no process to link by (review KV M2).
+// merged into one repeat their ids, and their GPU rows carry no process to link by (review KV M2);
+// when there are any, link_merged_ids (launch_merged_ids.h) links by device and counts them again.
+// `shared` is set when calls of two processes have an id in common (launch calls or not).
 CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& duplicate, int64_t& n_dup,
-                                int64_t& n_cross) {
+                                int64_t& n_cross, bool& shared) {
   // Distinct ids in order (Kineto's API calls): no call can lose its id, and the map is the column.
   CorrelationMap m(api.correlation, CorrelationMap::SelfRows::IfDistinctAscending);
   if (m.self_rows()) return m;
@@ -55,12 +58,23 @@ CorrelationMap map_correlations(const ApiCallTable& api, std::vector<uint8_t>& d
                         (r_launch == prev_launch && api.start[r] < api.start[prev]);
     const uint32_t loser = r_wins ? prev : r;
     if (r_wins) m.set(id, r);
+    shared = shared || api.pid[r] != api.pid[prev];
     if (is_launch(api.kind[loser])) {
       duplicate[loser] = 1;
       ++n_dup;
       n_cross += api.pid[loser] != api.pid[r_wins ? r : prev];
     }
   }
+  return m;
+}
+
+// Out of line: a merged trace's rare step kept out of analyze_launches, whose size decides what GCC
+// inlines into it (inlined, it cost the usual trace a call: host_activity was no longer inlined).
+__attribute__((noinline)) MergedIdLinks merged_links(const Trace& t, const CorrelationMap& owner,
+                                                     std::vector<uint8_t>& duplicate, LaunchAnalysis& a) {
+  MergedIdLinks m = link_merged_ids(t.api, t.gpu, owner, duplicate, a.duplicate_correlation_calls,
+                                    a.duplicate_calls_of_other_processes);
+  a.shared_id_activities_by_device = m.by_device, a.shared_id_activities_unresolved = m.unresolved;
   return m;
 }
 
@@ -392,7 +406,12 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   a.api_calls = static_cast<int64_t>(t.api.size());
   a.operators = static_cast<int64_t>(t.ops.size());
   std::vector<uint8_t> duplicate;  // per API row, filled only when some id is shared
-  const CorrelationMap owner = map_correlations(t.api, duplicate, a.duplicate_correlation_calls, a.duplicate_calls_of_other_processes);
+  bool shared = false;  // some id shared across processes
+  const CorrelationMap owner =
+      map_correlations(t.api, duplicate, a.duplicate_correlation_calls, a.duplicate_calls_of_other_processes, shared);
+  // Ids shared across processes (merged per-rank traces): each GPU row's call chosen by its device
+  // where the trace says which process launches there (review AK L4). Nothing to do otherwise.
+  const MergedIdLinks merged = shared ? merged_links(t, owner, duplicate, a) : MergedIdLinks{};
   LaunchThreads threads;
   const std::vector<uint32_t> link_of_call = open_links(t.api, duplicate, threads, a);
   // Row per string id (names only: a few thousand at most) of the operator table, kept until the
@@ -418,7 +437,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
       a.t_begin_from = "gpu_activity";
     }
   }
-  gpu_pass(t, owner, link_of_call, name_rows, a);
+  gpu_pass(t, owner, merged.gpu_owner.empty() ? nullptr : merged.gpu_owner.data(), link_of_call, name_rows, a);
   finish_links(t, name_rows, a);
   host_activity(t, threads, a);
   host_annotation_figures(t, a);

@@ -127,7 +127,8 @@ struct LaunchAnalysis {
   // one): more than one, and IL spans several steps.
   int64_t profiler_steps = 0;
   // Of duplicate_correlation_calls, those whose id a call of another process owns: per-process traces
-  // merged into one (their ids repeat); those calls' GPU work is linked to the other process's calls.
+  // merged into one (their ids repeat) whose GPU work could not be told apart by device
+  // (launch_merged_ids.h); those calls' GPU work is linked to the other process's calls.
   int64_t duplicate_calls_of_other_processes = 0;
   // GPU events the reader left out (Trace::skipped_gpu_events): with none kept (gpu_undefined()),
   // the trace had GPU work, none of it usable, and the reason says so.
@@ -157,6 +158,11 @@ struct LaunchAnalysis {
   // GPU work (no window). The IL row's meaning says which (review CX L5: it said "first operator
   // start" for a trace of kernels only).
   std::string t_begin_from;
+  // GPU activities whose correlation id calls of several processes share (merged per-rank traces,
+  // docs/analyze.md "Merged processes"): linked to the call of the one process known to launch on
+  // their device (launch_merged_ids.h), or, unresolved (no such one process), to the id's
+  // first-starting call as duplicate_calls_of_other_processes says. 0 and 0 in a trace of one process.
+  int64_t shared_id_activities_by_device = 0, shared_id_activities_unresolved = 0;
 };
 
 // The IL row's meaning for a window starting at `t_begin_from` (LaunchAnalysis::t_begin_from; a

@@ -64,10 +64,12 @@ void busy_in_sorted_order(const GpuActivityTable& g, ns_t t_begin, StreamGroups&
   }
 }
 
-}  // namespace
-
-void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uint32_t>& link_of_call,
-              std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
+// The pass itself, with each row's call from `owner_of(row)`: one instantiation looks the id up in the
+// map, the other (merged processes only) reads the calls link_merged_ids chose, so the usual trace
+// pays no per-row test for the rare one.
+template <class OwnerOf>
+void gpu_pass_rows(const Trace& t, OwnerOf owner_of, const std::vector<uint32_t>& link_of_call,
+                   std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
   const GpuActivityTable& g = t.gpu;
   const size_t n = g.size();
   a.gpu_activities = static_cast<int64_t>(n);
@@ -83,7 +85,7 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
   bool in_order = true;
   const ns_t *start_col = g.start.data(), *dur_col = g.dur.data();
   const int32_t* device_col = g.device.data();
-  const int64_t *stream_col = g.stream.data(), *corr_col = g.correlation.data();
+  const int64_t* stream_col = g.stream.data();
   const GpuKind* kind_col = g.kind.data();
   const StrId* name_col = g.name.data();
   const uint32_t* link_col = link_of_call.data();
@@ -145,7 +147,7 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
     }
 
     // Link to the call that owns the correlation id.
-    const uint32_t r = owner.find(corr_col[i]);
+    const uint32_t r = owner_of(i);
     if (r == kNone) {
       ++orphans;
       continue;
@@ -189,6 +191,19 @@ void gpu_pass(const Trace& t, const CorrelationMap& owner, const std::vector<uin
   for (size_t d = 0; d < a.by_device.size(); ++d)  // ascending device: a tie keeps the lowest id
     if (d == 0 || a.by_device[d].idle > a.most_idle_device_idle)
       a.most_idle_device = a.by_device[d].device, a.most_idle_device_idle = a.by_device[d].idle;
+}
+
+}  // namespace
+
+void gpu_pass(const Trace& t, const CorrelationMap& owner, const uint32_t* gpu_owner, const std::vector<uint32_t>& link_of_call,
+              std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
+  if (gpu_owner) {
+    gpu_pass_rows(t, [gpu_owner](uint32_t i) { return gpu_owner[i]; }, link_of_call, name_rows, a);
+  } else {
+    const int64_t* corr = t.gpu.correlation.data();
+    gpu_pass_rows(t, [&owner, corr](uint32_t i) __attribute__((always_inline)) { return owner.find(corr[i]); },
+                  link_of_call, name_rows, a);
+  }
 }
 
 }  // namespace infertrace

@@ -257,6 +257,8 @@ json analyze_trace_json(const Trace& t, const LaunchAnalysis& a) {
   j["activities_of_other_calls"] = a.activities_of_other_calls;
   j["duplicate_correlation_calls"] = a.duplicate_correlation_calls;
   j["duplicate_calls_of_other_processes"] = a.duplicate_calls_of_other_processes;
+  j["shared_id_activities_by_device"] = a.shared_id_activities_by_device;
+  j["shared_id_activities_unresolved"] = a.shared_id_activities_unresolved;
   j["launch_calls_unknown_duration"] = a.launch_calls_unknown_duration;
   // No launch call, no launching thread: null (docs/analyze.md), not pid/tid -1 (review FMT M2).
   j["launch_thread"] = a.launch_thread_launches > 0 ? json{{"pid", a.launch_thread_pid},

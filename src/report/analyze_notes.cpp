@@ -17,6 +17,15 @@ const char* const kDuplicateCallsMeaning = "launch calls sharing an earlier call
 
 const char* const kOtherProcessIdsMeaning =
     "of those, launch calls whose id a call of another process owns: traces of several processes merged into one, "
-    "whose GPU work links to the first process's calls (analyze each process's trace on its own)";
+    "whose GPU work could not be told apart by device and links to the first process's calls (analyze each "
+    "process's trace on its own)";
+
+const char* const kSharedIdsByDeviceMeaning =
+    "GPU activities whose correlation id several processes' calls share (merged traces), linked to the call of the "
+    "process that launches on their device";
+
+const char* const kSharedIdsUnresolvedMeaning =
+    "GPU activities whose correlation id several processes' calls share, linked to the first-starting call: no one "
+    "process is known to launch on their device";
 
 }  // namespace infertrace

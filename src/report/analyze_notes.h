@@ -23,5 +23,9 @@ std::string profiler_steps_meaning(int64_t steps);
 // process owns.
 extern const char* const kDuplicateCallsMeaning;
 extern const char* const kOtherProcessIdsMeaning;
+// The rows of shared_id_activities_by_device and shared_id_activities_unresolved (docs/analyze.md,
+// "Merged processes").
+extern const char* const kSharedIdsByDeviceMeaning;
+extern const char* const kSharedIdsUnresolvedMeaning;
 
 }  // namespace infertrace

@@ -96,6 +96,8 @@ void print_summary(std::ostream& os, const Trace& t, const LaunchAnalysis& a) {
   counter("GPU work of other calls", a.activities_of_other_calls, "correlated with a non-launch call (e.g. cudaMemcpy)");
   if (measured) counter("duplicate correlations", a.duplicate_correlation_calls, kDuplicateCallsMeaning);
   if (measured) counter("  of other processes", a.duplicate_calls_of_other_processes, kOtherProcessIdsMeaning);
+  counter("shared ids linked by device", a.shared_id_activities_by_device, kSharedIdsByDeviceMeaning);
+  counter("shared ids unresolved", a.shared_id_activities_unresolved, kSharedIdsUnresolvedMeaning);
   if (measured) counter("unknown call duration", a.launch_calls_unknown_duration, "linked launch calls without an end (no queue part)");
   for (auto& [reason, n] : t.skipped) counter(("skipped: " + reason).c_str(), n, "input events the reader could not use");
   for (auto& [reason, n] : t.names_cleaned) counter(("names cleaned: " + reason).c_str(), n, kNamesCleanedMeaning);

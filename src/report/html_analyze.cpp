@@ -85,7 +85,8 @@ const char* const kShownKeys[] = {
     "launch_calls_unknown_duration", "zero_duration_events", "file", "schema_version", "kind", "undefined_reason", "launch_undefined_reason", "launch_partial_note",
     "recorded_calls_note", "host_undefined_reason", "launch_thread_annotations", "host_active_without_annotations_ns",
     "cpu_idle_without_annotations_ns", "cpu_idle_without_annotations_fraction", "profiler_steps",
-    "duplicate_calls_of_other_processes", "cpu_bound_gpu_busy", "bound_undefined_reason", "names_cleaned",
+    "duplicate_calls_of_other_processes", "shared_id_activities_by_device", "shared_id_activities_unresolved",
+    "cpu_bound_gpu_busy", "bound_undefined_reason", "names_cleaned",
     "t_begin_from"};  // (in the inference latency row's meaning)
 
 // What CUPTI refused per process and what that leaves unmeasured or partial, under the summary (as
@@ -231,6 +232,8 @@ std::string summary_table(const json& t) {
       {"activities_of_other_calls", {"GPU work of other calls", "correlated with a non-launch call (e.g. cudaMemcpy)"}},
       {"duplicate_correlation_calls", {"duplicate correlations", kDuplicateCallsMeaning}},
       {"duplicate_calls_of_other_processes", {"duplicates of other processes", kOtherProcessIdsMeaning}},
+      {"shared_id_activities_by_device", {"shared ids linked by device", kSharedIdsByDeviceMeaning}},
+      {"shared_id_activities_unresolved", {"shared ids unresolved", kSharedIdsUnresolvedMeaning}},
       {"launch_calls_unknown_duration", {"unknown call duration", "linked launch calls without an end (no queue part)"}},
       {"zero_duration_events", {"zero-duration events", "kept as they are: a launch call of 0 us has no launch part, a kernel of 0 us no time"}}};
   for (auto& [key, text] : counters) {

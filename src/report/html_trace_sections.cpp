@@ -70,6 +70,10 @@ std::string summary_table(const Trace& t, const LaunchAnalysis& a) {
     row("duplicate correlations", format_count(a.duplicate_correlation_calls), kDuplicateCallsMeaning);
   if (a.duplicate_calls_of_other_processes && cov.measured())
     row("  of other processes", format_count(a.duplicate_calls_of_other_processes), kOtherProcessIdsMeaning);
+  if (a.shared_id_activities_by_device)
+    row("shared ids linked by device", format_count(a.shared_id_activities_by_device), kSharedIdsByDeviceMeaning);
+  if (a.shared_id_activities_unresolved)
+    row("shared ids unresolved", format_count(a.shared_id_activities_unresolved), kSharedIdsUnresolvedMeaning);
   // In words, as the analyze section and the sweep skipped table say them (review DV low).
   for (auto& [reason, n] : t.skipped)
     row("skipped: " + skipped_reason_words(reason), format_count(n), "input events the reader could not use");

@@ -273,6 +273,8 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
         {"launch_calls_unknown_duration", a.launch_calls_unknown_duration},
         {"zero_duration_events", t.zero_duration_events()},
         {"duplicate_calls_of_other_processes", a.duplicate_calls_of_other_processes},
+        {"shared_id_activities_by_device", a.shared_id_activities_by_device},
+        {"shared_id_activities_unresolved", a.shared_id_activities_unresolved},
         {"launch_thread_annotations", a.launch_thread_annotations},
         {"host_active_without_annotations_ns", a.host_active_without_annotations},
         {"cpu_idle_without_annotations_ns", a.cpu_idle_without_annotations},
