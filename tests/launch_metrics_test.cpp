@@ -896,6 +896,45 @@ TEST(LaunchMetrics, MergedRanksLinkSharedIdsByDevice) {
     EXPECT_EQ(b.t.gpu.device[l.first_gpu], b.t.api.pid[l.api] - 1);
 }
 
+// External ids repeat across merged ranks too (correlation ids distinct here): each rank's launch
+// goes to its own process's operator (rank 0's aten::mm, rank 1's aten::add, both External id 1),
+// never another process's; a launch whose id's operator is another process's falls to containment.
+TEST(LaunchMetrics, MergedRanksOperatorsByExternalIdOfTheirOwnProcess) {
+  Builder b;
+  b.pid = 1;
+  b.op("aten::mm", 500, 2'000, 1, 1);
+  b.call("cudaLaunchKernel", 1'000, 500, 1, 1, 1);
+  b.pid = 2;
+  b.op("aten::add", 600, 2'000, 1, 2);
+  b.call("cudaLaunchKernel", 1'100, 500, 3, 1, 2);
+  b.op("aten::relu", 3'000, 2'000, -1, 2);      // contains the next call, whose id 9 is pid 1's op
+  b.call("cudaLaunchKernel", 3'500, 500, 2, 9, 2);
+  b.pid = 1;
+  b.op("aten::sum", 9'000, 100, 9, 1);
+  b.gpu("k", 5'000, 1'000, 1, GpuKind::Kernel, 7, 0);
+  b.gpu("k", 7'000, 1'000, 3, GpuKind::Kernel, 7, 1);
+  b.gpu("k", 8'000, 1'000, 2, GpuKind::Kernel, 7, 1);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.links.size(), 3u);
+  for (const LaunchLink& l : a.links) {
+    ASSERT_GE(l.op, 0);
+    EXPECT_EQ(b.t.ops.pid[static_cast<uint32_t>(l.op)], b.t.api.pid[l.api]);
+  }
+  const OperatorStat* mm = op_row(b.t, a, "aten::mm");
+  const OperatorStat* add = op_row(b.t, a, "aten::add");
+  const OperatorStat* relu = op_row(b.t, a, "aten::relu");
+  ASSERT_TRUE(mm && add && relu);
+  EXPECT_EQ(mm->kernels, 1);
+  EXPECT_EQ(add->kernels, 1);
+  EXPECT_EQ(relu->kernels, 1);
+  EXPECT_EQ(mm->launch_tax, 5'000 - 1'000);
+  EXPECT_EQ(add->launch_tax, 7'000 - 1'100);
+  // The id's map keeps one operator per id (aten::add, the later-starting): rank 0's launch is
+  // then found by containment in its own aten::mm, as is the relu's.
+  EXPECT_EQ(a.calls_by_external_id, 1);
+  EXPECT_EQ(a.calls_by_containment, 2);
+}
+
 // No id tells a device (every id shared): the first-starting call keeps each id, as before, and the
 // other process's calls are duplicates; the activities are counted as unresolved.
 TEST(LaunchMetrics, MergedRanksWithoutEvidenceKeepTheFirstCall) {

@@ -36,9 +36,12 @@ void by_external_id(const Trace& t, std::vector<LaunchLink>& links, OperatorAttr
         (ops.start[o] == ops.start[prev] && ops.dur[o] < ops.dur[prev]))
       ext.set(id, o);
   }
+  // External ids are numbered per process like correlation ids: in a trace that merges ranks, the
+  // id's operator may be another process's, which is no operator of this call (it goes to the
+  // containment rule instead; review AK L4's follow-up: rank 1's launch went to rank 0's op).
   for (LaunchLink& l : links) {
     const uint32_t o = ext.find(t.api.external_id[l.api]);
-    if (o != CorrelationMap::kNone) {
+    if (o != CorrelationMap::kNone && ops.pid[o] == t.api.pid[l.api]) {
       l.op = static_cast<int32_t>(o);
       ++out.by_external_id;
     }
