@@ -1153,7 +1153,14 @@ RecordSummary Recorder::run() {
       o_.duration_s > 0 ? events_from + static_cast<int64_t>(std::llround(o_.duration_s * 1e9)) : 0;
   stop_ns_ = static_cast<uint64_t>(deadline_ns);
   if (deadline_ns > 0) count_until(stop_ns_);
-  double last_progress = t0, last_scan = t0;
+  // The window is written now and its end moved on as the recording goes (at most every 0.25 s), as
+  // well as at the end: a recorder killed before its end (kill -9, the OOM killer) leaves a file whose
+  // window runs from its true start to about its last drain, instead of none (review SG L6: sched
+  // took the span of a killed recording's few events, 3.5 ms of a 2 s recording, for its wall).
+  // A reader keeps the last value of a META key (docs/recording-format.md).
+  out_.meta("recorded_from_ns", std::to_string(events_from));
+  out_.meta("recorded_to_ns", std::to_string(events_from));
+  double last_progress = t0, last_scan = t0, last_window = t0;
   bool command_ended = false, duration_ended = false, write_failed = false;
   bool stop_signal_in_loop = false;
   while (!stop_signal_in_loop) {
@@ -1162,7 +1169,14 @@ RecordSummary Recorder::run() {
       wait_ms = static_cast<int>(std::clamp<int64_t>((deadline_ns - monotonic_ns() + 999'999) / 1'000'000, 0, 100));
     const int r = wait_for_events(wait_ms);
     if (r < 0 && r != -EINTR) throw Error("record: polling the ring buffer failed: " + std::string(std::strerror(-r)));
+    // Taken before the drain: what happened before it is in the ring now, and read by this drain;
+    // written after it (so in the file after those events: flushed by the next drain).
+    const int64_t drained_to = monotonic_ns();
     drain();
+    if (!out_.failed() && now_s() - last_window >= 0.25) {
+      out_.meta("recorded_to_ns", std::to_string(deadline_ns > 0 ? std::min(drained_to, deadline_ns) : drained_to));
+      last_window = now_s();
+    }
     // A write failed (a full disk): nothing more can be recorded, so the recording stops here as a
     // stop does, the command ended by the same steps (review SG M1: record exited at once and left
     // its command running, untraced, its status lost).
