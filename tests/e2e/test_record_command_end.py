@@ -5,8 +5,8 @@
   poll's 100 ms: a 0.73 ms /bin/true recorded as 0.104 s);
 - L5: processes of the command's tree it left running (a launcher that backgrounds the real job) are
   named in the summary ("N processes of the command's tree still running (pids ...)") and in META
-  command.left_running / command.left_running_pids; 0 when it left none. The recording still ends
-  with the command.
+  command.left_running / command.left_running_pids (which every verb's load notes, here sched's);
+  0 when it left none. The recording still ends with the command.
 The pids expected are those the command itself printed ($! of its background jobs); META is read
 from the file by a parser of the documented format (docs/recording-format.md). Skips (77) when not
 root or without kernel BTF."""
@@ -93,6 +93,10 @@ try:
         check(m.get("command.left_running") == "1" and m.get("command.left_running_pids") == str(pids[0]),
               f"one: META {m.get('command.left_running')!r} {m.get('command.left_running_pids')!r}, want 1 {pids[0]}")
         check("no CUDA launch was recorded" not in r.stderr, f"one: the libraries advice instead: {r.stderr[-800:]}")
+        # Every verb that loads it says so too (here sched).
+        sc = subprocess.run([EXE, "sched", os.path.join(tmp, "one.itrace")], capture_output=True, text=True, timeout=300)
+        check(f"the command exited leaving 1 process of its tree running (pid {pids[0]if pids else '?'})" in sc.stderr,
+              f"one: sched does not note the process left running: rc {sc.returncode}: {sc.stderr[-600:]}")
 
         # Two, named in order.
         r, m = record(tmp, "two", ["sh", "-c", f"{bg}; {bg}; exit 0"])
