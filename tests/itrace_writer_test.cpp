@@ -135,6 +135,35 @@ TEST(ItraceWriter, OpenLaterReportsACreateFailureAtOpen) {
   EXPECT_FALSE(w.is_open());
 }
 
+// Review SG L7: a stop during the recorder's start-up, seen once the file is locked (`proceed`
+// false), leaves an earlier recording whole and the file unlocked; the writer stays unopened.
+TEST(ItraceWriter, OpenThatMayNotProceedLeavesTheFileAsItWas) {
+  TempDir dir("itrace-writer-proceed");
+  const std::string path = (dir.path / "run.itrace").string();
+  const std::string earlier = std::string("INFTRACE") + std::string(5000, 'e');
+  { std::ofstream(path, std::ios::binary) << earlier; }
+  int asked = 0;
+  {
+    ItraceWriter w(path, ItraceWriter::OpenLater{});
+    w.meta("before", "1");
+    EXPECT_FALSE(w.open([&] {
+      ++asked;
+      // Asked with the lock held: a second writer of the file is refused meanwhile.
+      ItraceWriter other(path, ItraceWriter::OpenLater{});
+      EXPECT_THROW(other.open(), Error);
+      return false;
+    }));
+    EXPECT_FALSE(w.is_open());
+  }
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(file_bytes(path), earlier);
+  ItraceWriter again(path, ItraceWriter::OpenLater{});  // the lock went with the closed descriptor
+  EXPECT_TRUE(again.open([&] { return ++asked > 0; }));
+  again.finish();
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(read_recording(path).meta.at("recording.complete"), "true");
+}
+
 std::string what_of(ItraceWriter& w) {
   try {
     w.finish();

@@ -332,5 +332,29 @@ TEST(RecorderDrops, FullMapsDecideTheRateBounds) {
   EXPECT_TRUE(t.rate_events_lost);
 }
 
+// Review SG L5: a recording whose command left processes of its tree running says so on every
+// verb's load (META command.left_running, command.left_running_pids); none, 0 or a value that is
+// not a count: no note.
+TEST(RecorderDrops, LeftRunningNoteOnlyWhenTheCommandLeftProcesses) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.file = "bg.itrace";
+  EXPECT_EQ(cli::left_running_note(t), "");
+  t.meta["command.left_running"] = "0";
+  EXPECT_EQ(cli::left_running_note(t), "");
+  t.meta["command.left_running"] = "2x";
+  EXPECT_EQ(cli::left_running_note(t), "");
+  t.meta["command.left_running"] = "2";
+  t.meta["command.left_running_pids"] = "4101,4107";
+  const std::string n = cli::left_running_note(t);
+  EXPECT_EQ(n.rfind("bg.itrace: the command exited leaving 2 processes of its tree running (pids 4101 4107): ", 0), 0u)
+      << n;
+  t.meta["command.left_running"] = "1";
+  t.meta["command.left_running_pids"] = "4101";
+  EXPECT_NE(cli::left_running_note(t).find("leaving 1 process of its tree running (pid 4101)"), std::string::npos);
+  t.source = TraceSource::Kineto;
+  EXPECT_EQ(cli::left_running_note(t), "");
+}
+
 }  // namespace
 }  // namespace infertrace

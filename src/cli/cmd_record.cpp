@@ -166,7 +166,9 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   uint64_t launches = 0;
   for (auto& [tid, n] : s.launches_per_thread) launches += n;
   // (Uprobe advice: a CUPTI process without launch callbacks has said why above.)
-  if (r.launch && launches == 0 && s.cupti_launch_coverage.measured())
+  // (A command that left its tree running, a launcher that backgrounds the real job: the line below
+  // says why, not the libraries.)
+  if (r.launch && launches == 0 && s.cupti_launch_coverage.measured() && s.left_running.empty())
     std::fprintf(out, "no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
                 "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
                 "cudart statically (--lib the executable)\n");
@@ -180,12 +182,20 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   if (s.records_discarded)
     std::fprintf(out, "not in the file: %llu records received after the write failed\n",
                  static_cast<unsigned long long>(s.records_discarded));
-  if (s.command_not_started)
-    std::fprintf(out, "the command was not started: record was stopped during its start-up\n");
-  if (s.command_exit_status >= 0 && !s.command_not_started)
+  if (s.command_exit_status >= 0)
     std::fprintf(out, "command exit status: %d%s\n", s.command_exit_status,
                 s.command_signal > 0 ? (", killed by " + signal_named(s.command_signal)).c_str() : "");
   if (s.command_wall_ns >= 0) std::fprintf(out, "command ran: %.3f s\n", static_cast<double>(s.command_wall_ns) / 1e9);
+  if (!s.left_running.empty()) {
+    // Review SG L5: the recording ends with the command; what it left running is not recorded.
+    std::string pids;
+    for (size_t i = 0; i < s.left_running.size() && i < 16; ++i) pids += (i ? ", " : "") + std::to_string(s.left_running[i]);
+    if (s.left_running.size() > 16) pids += ", ...";
+    const size_t n = s.left_running.size();
+    std::fprintf(out, "%zu process%s of the command's tree still running (pid%s %s): not recorded after the command's "
+                 "exit; record --pid %lld to follow %s\n", n, n == 1 ? "" : "es", n == 1 ? "" : "s", pids.c_str(),
+                 static_cast<long long>(s.left_running.front()), n == 1 ? "it" : "one");
+  }
 }
 
 void run(Options& o) {
@@ -227,7 +237,7 @@ void run(Options& o) {
   if (s.stopped_before_recording) {
     // Nothing was recorded and no file written: a status of its own (128 + the signal, as a shell
     // reports a job it interrupted), so a script does not go on to analyze an older file.
-    std::fprintf(stderr, "infertrace record: stopped by %s while loading the probes: nothing recorded, %s left untouched%s\n",
+    std::fprintf(stderr, "infertrace record: stopped by %s during its start-up (loading the probes): nothing recorded, %s left untouched%s\n",
                  signal_named(s.stop_signal).c_str(), o.rec.output.c_str(),
                  o.rec.command.empty() ? "" : ", the command not started");
     set_exit_code(128 + s.stop_signal);

@@ -9,6 +9,7 @@
 #include "analysis/launch_undercount.h"
 #include "trace/recorder_drops.h"
 #include "util/plural.h"
+#include "util/whole_number.h"
 
 namespace infertrace::cli {
 
@@ -195,6 +196,25 @@ std::string launch_coverage_note(const Trace& t) {
   return note.empty() ? note : t.file + ": " + note;
 }
 
+std::string left_running_note(const Trace& t) {
+  if (t.source != TraceSource::Recording) return {};
+  const auto n = t.meta.find("command.left_running");
+  if (n == t.meta.end()) return {};
+  const WholeNumber count = parse_whole_number(n->second, 1, INT64_MAX);
+  if (count.status != WholeNumber::Status::ok) return {};
+  const auto pids = t.meta.find("command.left_running_pids");
+  std::string listed;
+  if (pids != t.meta.end() && !pids->second.empty()) {
+    listed = pids->second;
+    std::replace(listed.begin(), listed.end(), ',', ' ');
+    listed = " (" + plural(count.value, "pid ", "pids ") + listed + ")";
+  }
+  return t.file + ": the command exited leaving " + std::to_string(count.value) +
+         plural(count.value, " process", " processes") + " of its tree running" + listed +
+         ": the recording ends with the command, so nothing they did after that is in it (record --pid follows a "
+         "process to its end)";
+}
+
 namespace {
 
 Trace noting(Trace t) {
@@ -202,6 +222,7 @@ Trace noting(Trace t) {
   if (const std::string note = dropped_events_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   if (const std::string note = map_full_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   if (const std::string note = launch_coverage_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
+  if (const std::string note = left_running_note(t); !note.empty()) std::cerr << "infertrace: note: " << note << "\n";
   return t;
 }
 

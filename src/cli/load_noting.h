@@ -30,8 +30,14 @@ std::string map_full_note(const Trace& t);
 // Empty when every launch was measured.
 std::string launch_coverage_note(const Trace& t);
 
-// load_trace(path, opts), then incomplete_recording_note(), dropped_events_note(), map_full_note()
-// and launch_coverage_note() on stderr when there are any.
+// The note for a `record -- CMD` recording whose command exited leaving processes of its tree
+// running (META command.left_running above 0, command.left_running_pids): nothing they did after
+// the command's exit is in it (review SG L5). Empty otherwise, and for a META value that does not
+// read as a count.
+std::string left_running_note(const Trace& t);
+
+// load_trace(path, opts), then incomplete_recording_note(), dropped_events_note(), map_full_note(),
+// launch_coverage_note() and left_running_note() on stderr when there are any.
 Trace load_trace_noting(const std::string& path, const LoadOptions& opts = {});
 // The same for bytes read already (load_trace(InputBuffer, ...)).
 Trace load_trace_noting(InputBuffer in, const std::string& path, const LoadOptions& opts = {});

@@ -29,7 +29,7 @@ ItraceWriter::ItraceWriter(const std::string& path, OpenLater) : path_(path) {
 
 ItraceWriter::ItraceWriter(const std::string& path) : ItraceWriter(path, OpenLater{}) { open(); }
 
-void ItraceWriter::open() {
+bool ItraceWriter::open(const std::function<bool()>& proceed) {
   if (fd_ >= 0 || finished_) throw Error(path_ + ": recording opened twice");
   // record itself refuses a descriptor (record_targets.cpp: the command shares it); another user
   // of this writer naming one gets it written at its offset, never a reopened, truncated file.
@@ -39,8 +39,12 @@ void ItraceWriter::open() {
   } else {
     // Not truncated at the open: a file another recorder is writing is refused first, whole
     // (review SG H1: two recorders of the default run.itrace destroyed both recordings).
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(path_ + ": cannot create recording: " + std::strerror(errno));
+    // A FIFO's open waits for a reader: a signal then (a stop of the recorder) interrupts it, EINTR,
+    // which `proceed` decides on (a stop: nothing written), else the open is tried again.
+    while ((fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+      if (errno != EINTR) throw Error(path_ + ": cannot create recording: " + std::strerror(errno));
+      if (proceed && !proceed()) return false;
+    }
     struct stat st{};
     if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
       try {
@@ -49,6 +53,11 @@ void ItraceWriter::open() {
         ::close(fd_);
         fd_ = -1;
         throw;
+      }
+      if (proceed && !proceed()) {
+        ::close(fd_);  // (the lock goes with it)
+        fd_ = -1;
+        return false;
       }
       if (::ftruncate(fd_, 0) != 0) {
         const int e = errno;
@@ -61,12 +70,18 @@ void ItraceWriter::open() {
       ino_ = st.st_ino;
     }
   }
+  if (!own_file_ && proceed && !proceed()) {  // a FIFO or a device: nothing written into it yet
+    ::close(fd_);
+    fd_ = -1;
+    return false;
+  }
   flush();
   if (failed()) {  // a constructor that calls open() and throws runs no destructor: close it here
     ::close(fd_);
     fd_ = -1;
     throw Error(failure_);
   }
+  return true;
 }
 
 ItraceWriter::~ItraceWriter() {

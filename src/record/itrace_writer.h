@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -31,8 +32,11 @@ class ItraceWriter {
   struct OpenLater {};
   ItraceWriter(const std::string& path, OpenLater);
   // Opens the file, locks a regular one (Error naming the recorder holding it: output_lock.h),
-  // truncates it and writes what was buffered; throws Error naming the path.
-  void open();
+  // truncates it and writes what was buffered; throws Error naming the path. `proceed`, when given,
+  // is asked once the file is opened and locked, before anything in it is touched: false closes it
+  // again, untouched (a stop that came during the recorder's start-up: review SG L7), and open()
+  // returns false.
+  bool open(const std::function<bool()>& proceed = nullptr);
   bool is_open() const { return fd_ >= 0; }
   ~ItraceWriter();
   ItraceWriter(const ItraceWriter&) = delete;

@@ -31,6 +31,7 @@ uint32_t default_map_entries() {
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -260,6 +261,10 @@ class Recorder {
   void rescan_libraries();
   static int on_sample(void* ctx, void* data, size_t size);
   void drain();
+  // Waits up to `ms` for events in the ring, or for a stop signal or the command's SIGCHLD (also one
+  // that came before the wait began: StopSignals::wake_fd); the caller drains. < 0: -errno (-EINTR
+  // for a signal during the wait).
+  int wait_for_events(int ms);
   std::map<uint32_t, uint64_t> read_stats();
   std::vector<it_syscall_count> read_syscall_counts();
   // The kernel side stops its counted totals at this CLOCK_MONOTONIC instant (record.bpf.c
@@ -825,6 +830,17 @@ int Recorder::on_sample(void* ctx, void* data, size_t size) {
   return 0;
 }
 
+int Recorder::wait_for_events(int ms) {
+  const int wake = StopSignals::wake_fd();
+  if (wake < 0) return ring_buffer__poll(s_.rb, ms);
+  pollfd fds[2] = {{ring_buffer__epoll_fd(s_.rb), POLLIN, 0}, {wake, POLLIN, 0}};
+  const int n = ::poll(fds, 2, ms);
+  if (n < 0) return -errno;
+  // Cleared before the loop looks at what the signals set: one arriving after this wakes the next wait.
+  if (fds[1].revents & POLLIN) StopSignals::clear_wake();
+  return n;
+}
+
 void Recorder::drain() {
   const int n = ring_buffer__consume(s_.rb);
   // The next fill past the threshold may wake the consumer again (record.bpf.c wake_sent). Data that
@@ -924,6 +940,11 @@ bool Recorder::command_done() {
     sum_.command_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     const int64_t end = StopSignals::child_exit_ns();
     sum_.command_wall_ns = (end > command_start_ns_ ? end : monotonic_ns()) - command_start_ns_;
+    // What the command left running (a launcher's background job, a daemon): not recorded from here
+    // on, said in the summary and META (review SG L5).
+    for (pid_t pid : traced_tgids())
+      if (pid != child_ && pid != ::getpid() && process_running(pid)) sum_.left_running.push_back(pid);
+    std::sort(sum_.left_running.begin(), sum_.left_running.end());
     child_ = -1;
     return true;
   }
@@ -982,8 +1003,11 @@ void Recorder::write_summary_meta() {
   for (auto& [type, n] : counts_) out_.meta(std::string("events.") + event_name(type), std::to_string(n));
   if (sum_.after_stop) out_.meta("events_after_stop", std::to_string(sum_.after_stop));
   if (sum_.cut_at_stop) out_.meta("events_cut_at_stop", std::to_string(sum_.cut_at_stop));
-  if (sum_.command_not_started) out_.meta("command.not_started", "1");
   if (sum_.command_wall_ns >= 0) out_.meta("command.wall_ns", std::to_string(sum_.command_wall_ns));
+  if (sum_.command_wall_ns >= 0) {  // the command ended by itself: what of its tree it left running
+    out_.meta("command.left_running", std::to_string(sum_.left_running.size()));
+    if (!sum_.left_running.empty()) out_.meta("command.left_running_pids", itrace::untraced_pids_meta(sum_.left_running));
+  }
   const auto stats = read_stats();
   uint64_t lost_after_stop_total = 0;
   for (uint32_t t : {IT_EV_API, IT_EV_SWITCH, IT_EV_WAKEUP, IT_EV_IRQ, IT_EV_SYSCALL, IT_EV_TASK, IT_EV_FDNAME}) {
@@ -1081,11 +1105,9 @@ RecordSummary Recorder::run() {
   // error that leaves the earlier file too (review RP M1). The command waits for its release byte;
   // the --pid processes' first events wait in the ring.
   start_or_attach_targets();
-  try {
-    out_.open();
-  } catch (...) {
-    // Refused (another recorder writes that file) or not writable: the command was never released,
-    // and the closed pipe makes it exit 127 before its exec; reaped here, not left to init.
+  // The command never released (a failed open, a stop): the closed pipe makes it exit 127 before its
+  // exec; reaped here, not left to init.
+  const auto abandon_command = [this] {
     if (release_fd_ >= 0) ::close(release_fd_), release_fd_ = -1;
     if (child_ > 0) {
       int status;
@@ -1093,20 +1115,33 @@ RecordSummary Recorder::run() {
       }
       child_ = -1;
     }
+  };
+  // A stop that came during the start-up, up to the moment the output would be truncated, ends it
+  // as one while the probes load does: nothing recorded, the command not run, an earlier file left
+  // as it was, exit 128 + the signal (review SG L7: after the targets were set up it truncated the
+  // file, wrote a recording of the start-up alone and exited 0). Asked once the file is locked, the
+  // last moment before anything in it changes; a stop after that is a stop of the recording (the
+  // loop below sees it at once), the command released and then ended as after any stop.
+  bool opened = false;
+  try {
+    opened = out_.open([this] { return !stop_requested(); });
+  } catch (...) {
+    // Refused (another recorder writes that file) or not writable.
+    abandon_command();
     throw;
   }
-  // A stop that came during the start-up: the command is not released at all (it was not asked to
-  // run any more); the closed pipe makes it exit 127 before its exec.
-  const bool stop_before_release = stop_requested();
+  if (!opened) {
+    abandon_command();
+    sum_.stopped_before_recording = true;
+    sum_.stop_signal = StopSignals::latest().signo;
+    return sum_;
+  }
   if (release_fd_ >= 0) {
-    if (!stop_before_release) {
-      command_start_ns_ = monotonic_ns();  // the command execs as soon as it reads this byte
-      (void)!::write(release_fd_, "g", 1);
-    }
+    command_start_ns_ = monotonic_ns();  // the command execs as soon as it reads this byte
+    (void)!::write(release_fd_, "g", 1);
     ::close(release_fd_);
     release_fd_ = -1;
   }
-  if (stop_before_release && child_ > 0) sum_.command_not_started = true;
   const double t0 = now_s();
   // --duration ends the recording S seconds after its events can start (the command's release, or
   // the first --pid process marked traced: writing the threads of many processes after that can
@@ -1118,16 +1153,30 @@ RecordSummary Recorder::run() {
       o_.duration_s > 0 ? events_from + static_cast<int64_t>(std::llround(o_.duration_s * 1e9)) : 0;
   stop_ns_ = static_cast<uint64_t>(deadline_ns);
   if (deadline_ns > 0) count_until(stop_ns_);
-  double last_progress = t0, last_scan = t0;
+  // The window is written now and its end moved on as the recording goes (at most every 0.25 s), as
+  // well as at the end: a recorder killed before its end (kill -9, the OOM killer) leaves a file whose
+  // window runs from its true start to about its last drain, instead of none (review SG L6: sched
+  // took the span of a killed recording's few events, 3.5 ms of a 2 s recording, for its wall).
+  // A reader keeps the last value of a META key (docs/recording-format.md).
+  out_.meta("recorded_from_ns", std::to_string(events_from));
+  out_.meta("recorded_to_ns", std::to_string(events_from));
+  double last_progress = t0, last_scan = t0, last_window = t0;
   bool command_ended = false, duration_ended = false, write_failed = false;
-  bool stop_signal_in_loop = stop_before_release;
+  bool stop_signal_in_loop = false;
   while (!stop_signal_in_loop) {
     int wait_ms = 100;
     if (deadline_ns > 0)
       wait_ms = static_cast<int>(std::clamp<int64_t>((deadline_ns - monotonic_ns() + 999'999) / 1'000'000, 0, 100));
-    const int r = ring_buffer__poll(s_.rb, wait_ms);
+    const int r = wait_for_events(wait_ms);
     if (r < 0 && r != -EINTR) throw Error("record: polling the ring buffer failed: " + std::string(std::strerror(-r)));
+    // Taken before the drain: what happened before it is in the ring now, and read by this drain;
+    // written after it (so in the file after those events: flushed by the next drain).
+    const int64_t drained_to = monotonic_ns();
     drain();
+    if (!out_.failed() && now_s() - last_window >= 0.25) {
+      out_.meta("recorded_to_ns", std::to_string(deadline_ns > 0 ? std::min(drained_to, deadline_ns) : drained_to));
+      last_window = now_s();
+    }
     // A write failed (a full disk): nothing more can be recorded, so the recording stops here as a
     // stop does, the command ended by the same steps (review SG M1: record exited at once and left
     // its command running, untraced, its status lost).
@@ -1167,7 +1216,7 @@ RecordSummary Recorder::run() {
                  child_ > 0 ? "; ending the command as a stop does (SIGTERM to its process tree, SIGKILL after "
                               "--stop-grace)"
                             : "; the --pid processes run on");
-  if (child_ > 0) {  // stopped by --duration, a signal or a write failure while the command still runs (or never released)
+  if (child_ > 0) {  // stopped by --duration, a signal or a write failure while the command still runs
     sum_.command_stopped = true;
     CommandEndPlan plan;
     plan.command = child_;
@@ -1177,7 +1226,7 @@ RecordSummary Recorder::run() {
     // own. Only when the command is still in record's process group: one that left it (setsid) did
     // not get it.
     const StopSignal stop = StopSignals::latest();
-    plan.wait_first = !stop_before_release && !duration_ended && stop.from_tty && ::getpgid(child_) == ::getpgrp();
+    plan.wait_first = !duration_ended && stop.from_tty && ::getpgid(child_) == ::getpgrp();
     plan.wait_first_after = stop.signo == SIGHUP ? "the hang-up" : stop.signo == SIGQUIT ? "SIGQUIT" : "the interrupt";
     if (plan.wait_first && stop.signo == SIGHUP && ::getsid(0) == ::getpid()) {
       // A hang-up of record's own terminal while record leads the session: the kernel sends SIGHUP to
@@ -1195,7 +1244,7 @@ RecordSummary Recorder::run() {
     // the stop is left out), else it fills and the loss is counted (review RX2 H1: 511,120 "dropped"
     // after a clean --duration 2 recording of a busy command).
     plan.idle = [this](int ms) {
-      if (ring_buffer__poll(s_.rb, ms) < 0) return;  // (EINTR: a signal; a failure shows at the final drain)
+      if (wait_for_events(ms) < 0) return;  // (EINTR: a signal; a failure shows at the final drain)
       try {
         drain();
       } catch (const std::exception&) {  // said by the drain after the command has ended
@@ -1211,7 +1260,12 @@ RecordSummary Recorder::run() {
   // after the start-up, a --duration 2 recording said 1.93 s): up to the stop when there was one
   // (the command may take seconds to end after it, and nothing after the stop is kept), else up to
   // the command's end.
-  const int64_t recorded_to = stop_ns_ > 0 && !command_ended ? static_cast<int64_t>(stop_ns_) : monotonic_ns();
+  // The command's end is its exit, stamped by SIGCHLD (as command.wall_ns), not the moment the loop
+  // saw it (review SG L3: up to a poll's 100 ms later, a 0.73 ms command recorded as 0.104 s).
+  const int64_t child_exit = StopSignals::child_exit_ns();
+  const int64_t recorded_to = stop_ns_ > 0 && !command_ended ? static_cast<int64_t>(stop_ns_)
+                              : command_ended && child_exit > events_from && child_exit <= monotonic_ns() ? child_exit
+                                                                                                           : monotonic_ns();
   sum_.seconds = std::max<double>(0, static_cast<double>(recorded_to - events_from) / 1e9);
   recorded_from_ns_ = events_from, recorded_to_ns_ = std::max(recorded_to, events_from);
   drain();

@@ -72,10 +72,10 @@ struct RecordSummary {
   // counts); the summary says so when above 0 (record/summary_lines.h).
   uint64_t cupti_ring_unpublished_slots = 0;
   int command_signal = 0;  // -- CMD: the signal that killed it (0: it exited; command_exit_status is then its own code)
-  bool command_not_started = false;  // a stop came during record's start-up: the command never ran
   uint64_t cut_at_stop = 0;          // calls in progress at the stop, their durations cut at it
-  // A stop came while record was still loading its probes: no command started, no process traced,
-  // the output not opened (an earlier file there is left as it was); stop_signal is that signal.
+  // A stop came during record's start-up (loading the probes, setting up the targets, before the
+  // output was truncated): no command started, the output not touched (an earlier file there is left
+  // as it was); stop_signal is that signal.
   bool stopped_before_recording = false;
   int stop_signal = 0;
   // The kernel side's maps full (record.bpf.c): new processes of the traced tree it could not add to
@@ -93,6 +93,11 @@ struct RecordSummary {
   std::string output_error;
   bool write_failed = false;
   uint64_t records_discarded = 0;  // records received after the write failure, not in the file
+  // -- CMD that ended by itself: the processes of its tree (the kernel's traced set) still running
+  // when record saw it end, sorted: the recording ends with the command, so nothing they did after
+  // that is recorded (review SG L5: a launcher that backgrounds the real job left a 0.1 s recording
+  // and no word of the job). META command.left_running, command.left_running_pids.
+  std::vector<int64_t> left_running;
 };
 
 // Throws Error with what is missing and how to fix it (privileges, BTF, tracefs) or UsageError.

@@ -1,6 +1,7 @@
 #include "record/stop_signals.h"
 
 #include <linux/bpf.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -54,6 +55,10 @@ Arrivals g_outside, g_tree;
 std::atomic<int> g_command{0};
 std::atomic<int> g_traced_fd{-1};
 std::atomic<long long> g_child_exit_ns{0};
+// An eventfd each handled stop signal and SIGCHLD write to: the recorder's loop polls it with its
+// ring, so a signal that arrives just before the poll starts (when the poll's EINTR cannot come)
+// still wakes it at once (review SG L3: the poll then slept its full 100 ms).
+std::atomic<int> g_wake_fd{-1};
 static_assert(std::atomic<long long>::is_always_lock_free && std::atomic<int>::is_always_lock_free &&
                   std::atomic<unsigned>::is_always_lock_free && std::atomic<bool>::is_always_lock_free,
               "used from a signal handler");
@@ -69,6 +74,14 @@ struct sigaction g_for_child[_NSIG];
 struct sigaction g_caller_sigpipe;
 bool g_caller_sigpipe_saved = false;
 sigset_t g_mask_before_fork;
+
+// write(2) is async-signal-safe; a full counter (never, in practice) fails with EAGAIN, still readable.
+void wake() {
+  const int fd = g_wake_fd.load();
+  if (fd < 0) return;
+  const uint64_t one = 1;
+  (void)!::write(fd, &one, sizeof one);
+}
 
 // Whether a process in the command's tree sent it (see set_tree). bpf(2) is a system call:
 // async-signal-safe.
@@ -98,15 +111,19 @@ void on_stop(int signo, siginfo_t* info, void*) {
   a.from_tty.store(info && info->si_code == SI_KERNEL && (signo == SIGINT || signo == SIGQUIT || signo == SIGHUP));
   a.signo.store(signo);
   a.count.fetch_add(1);  // last: a reader that sees the new count sees its details
+  wake();
   errno = saved_errno;
 }
 
 // The recorder's main loop sleeps in a poll without SA_RESTART: SIGCHLD interrupts it, so the
 // recording ends the moment the command does, stamped here to the microsecond.
 void on_child(int) {
+  const int saved_errno = errno;
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe
   g_child_exit_ns.store(static_cast<long long>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
+  wake();
+  errno = saved_errno;
 }
 
 bool ignored(const struct sigaction& sa) { return sa.sa_handler == SIG_IGN && !(sa.sa_flags & SA_SIGINFO); }
@@ -124,6 +141,7 @@ StopSignals::StopSignals() {
   g_command.store(0);
   g_traced_fd.store(-1);
   g_child_exit_ns.store(0);
+  g_wake_fd.store(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));  // -1 if refused: the loop's 100 ms poll bounds the wait
   g_n_handled = 0;
   for (int s : kStops) g_handled[g_n_handled++] = s;
   for (int s : kForCommand) g_handled[g_n_handled++] = s;
@@ -164,6 +182,7 @@ StopSignals::~StopSignals() {
   g_traced_fd.store(-1);
   g_command.store(0);
   for (int i = 0; i < g_n_handled; ++i) ::sigaction(g_handled[i], &g_saved[g_handled[i]], nullptr);
+  if (const int fd = g_wake_fd.exchange(-1); fd >= 0) ::close(fd);
 }
 
 unsigned StopSignals::count() { return g_outside.count.load(); }
@@ -177,6 +196,13 @@ void StopSignals::set_tree(pid_t command, int traced_map_fd, unsigned value_size
 }
 
 long long StopSignals::child_exit_ns() { return g_child_exit_ns.load(); }
+
+int StopSignals::wake_fd() { return g_wake_fd.load(); }
+
+void StopSignals::clear_wake() {
+  uint64_t n;
+  if (const int fd = g_wake_fd.load(); fd >= 0) (void)!::read(fd, &n, sizeof n);
+}
 
 void StopSignals::ignore_sigpipe() {
   if (!g_caller_sigpipe_saved) {

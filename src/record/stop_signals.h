@@ -52,6 +52,11 @@ class StopSignals {
   static void set_tree(pid_t command, int traced_map_fd, unsigned value_size);
   // SIGCHLD's stamp (CLOCK_MONOTONIC ns of the latest one; 0: none yet).
   static long long child_exit_ns();
+  // Readable (POLLIN) once a handled stop signal or SIGCHLD has arrived since the last clear_wake():
+  // polled with the recorder's ring, it wakes the loop even when the signal came just before the
+  // poll began. -1 when no eventfd could be made (the poll's timeout bounds the wait then).
+  static int wake_fd();
+  static void clear_wake();
 
   // Ignores SIGPIPE from now on for the whole process (record's first step: a warning written to a
   // closed stderr pipe, or an output FIFO whose reader left, is then a failed write, EPIPE, not a
