@@ -22,6 +22,7 @@
 
 #include "ingest/recording/recording_reader.h"
 #include "record/itrace_writer.h"
+#include "record/output_lock.h"
 #include "temp_dir.h"
 #include "util/error.h"
 
@@ -202,6 +203,23 @@ TEST(ItraceWriter, SecondWriterOfTheSameFileIsRefused) {
   EXPECT_EQ(t.meta.at("recording.complete"), "true");
   ItraceWriter third(path);  // the lock went with the first writer's descriptor
   third.finish();
+}
+
+// record's early check (record_targets.cpp) asks with a shared lock taken and dropped: a writer's
+// exclusive lock shows, none does not, and the question leaves no lock behind.
+TEST(ItraceWriter, OutputLockedSeesAWritersLockAndLeavesNone) {
+  TempDir dir("itrace-writer-locked");
+  const std::string path = (dir.path / "w.itrace").string();
+  {
+    ItraceWriter w(path);
+    EXPECT_TRUE(output_locked(path));
+    w.finish();
+  }
+  EXPECT_FALSE(output_locked(path));
+  EXPECT_FALSE(output_locked(path));
+  EXPECT_FALSE(output_locked((dir.path / "missing.itrace").string()));
+  ItraceWriter after(path);  // the question took no lock that stays
+  after.finish();
 }
 
 // Review SG M4: finish() says when the path no longer names the file written, whole.

@@ -1,7 +1,9 @@
 #include "record/output_lock.h"
 
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -46,6 +48,17 @@ std::string output_in_use_message(const std::string& path, pid_t holder) {
          (name.empty() ? std::string() : name + ", ") + "pid " + std::to_string(holder) +
          "); a second recorder would truncate it under the first and both recordings would be lost: name another "
          "file (-o), or wait for that recording to end";
+}
+
+bool output_locked(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return false;  // gone, or unreadable: the writer's own lock at the open decides
+  int got;
+  while ((got = ::flock(fd, LOCK_SH | LOCK_NB)) != 0 && errno == EINTR) {
+  }
+  const bool locked = got != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // drops our shared lock, if taken
+  return locked;
 }
 
 void lock_output(int fd, const std::string& path) {

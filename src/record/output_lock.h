@@ -18,6 +18,12 @@ namespace infertrace {
 // its pid in our PID namespace, or 0 when none is listed (or /proc/locks cannot be read).
 pid_t output_lock_holder(const struct stat& file);
 
+// Whether another open file description holds a lock on the regular file `path` that excludes a
+// shared one (a recorder's exclusive lock): asked with a shared flock(2) taken and dropped at once.
+// The early check before the probes load; far cheaper than output_lock_holder(), whose read of
+// /proc/locks took 12 ms on a VM with none listed (so it runs only when a lock is found).
+bool output_locked(const std::string& path);
+
 // "-o PATH: another recording into this file is in progress (infertrace, pid N)": the refusal's
 // words, the holder named (with its comm when /proc has it); holder 0: "the file is locked by
 // another process" (its lock not listed as a write lock).
