@@ -6,6 +6,7 @@ temporary directory, so every command here runs as root."""
 import json
 import os
 import shutil
+import struct
 import subprocess
 
 from _harness import EXE, check, skip
@@ -89,3 +90,41 @@ def recording_meta(rec, tmp):
         return dict(con.execute("SELECT key, value FROM meta").fetchall())
     finally:
         con.close()
+
+
+# The recorder as the stop and signal tests run it (uprobe mode needs no CUDA library to attach).
+RECORD_BASE = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
+
+
+def start_recording(tmp, name, cmd, *opts, **kw):
+    """record -o tmp/name.itrace OPTS -- CMD in a session of its own (the command's group signals
+    must not reach the test), stdout and stderr piped unless kw names them; (process, path)."""
+    rec = os.path.join(tmp, name + ".itrace")
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(RECORD_BASE + list(opts) + ["-o", rec, "--"] + cmd, text=True, start_new_session=True,
+                            **kw), rec
+
+
+def file_meta(path):
+    """META of an .itrace file read from its bytes, independently of the reader (also while it
+    grows, or after the recorder was killed): header, then u32 type | u32 length | payload records;
+    META is type 1 (u32 key length, key, value); a later value of a key replaces an earlier one.
+    {} for a missing file or one without the header."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return {}
+    if data[:8] != b"INFTRACE":
+        return {}
+    off, meta = struct.unpack_from("<I", data, 12)[0], {}
+    while off + 8 <= len(data):
+        typ, n = struct.unpack_from("<II", data, off)
+        if off + 8 + n > len(data):
+            break
+        if typ == 1:
+            k = struct.unpack_from("<I", data, off + 8)[0]
+            meta[data[off + 12:off + 12 + k].decode(errors="replace")] = data[off + 12 + k:off + 8 + n].decode(errors="replace")
+        off += 8 + n
+    return meta

@@ -12,36 +12,16 @@ from the file by a parser of the documented format (docs/recording-format.md). S
 root or without kernel BTF."""
 import os
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import file_meta, require_recorder  # noqa: E402
 
 require_recorder()
 BASE = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
-
-
-def meta_of(path):
-    """META of an .itrace file: header, then u32 type | u32 length | payload records; META is type 1
-    (u32 key length, key, value)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:8] != b"INFTRACE":
-        return {}
-    off, meta = struct.unpack_from("<I", data, 12)[0], {}
-    while off + 8 <= len(data):
-        typ, n = struct.unpack_from("<II", data, off)
-        if off + 8 + n > len(data):
-            break
-        if typ == 1:
-            k = struct.unpack_from("<I", data, off + 8)[0]
-            meta[data[off + 12:off + 12 + k].decode(errors="replace")] = data[off + 12 + k:off + 8 + n].decode(errors="replace")
-        off += 8 + n
-    return meta
 
 
 def record(tmp, name, cmd):
@@ -50,7 +30,7 @@ def record(tmp, name, cmd):
                        start_new_session=True)
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
-    return r, (meta_of(out) if os.path.exists(out) else {})
+    return r, (file_meta(out) if os.path.exists(out) else {})
 
 
 def alive(pid):

@@ -12,7 +12,6 @@ command's own events from before its release). Skips (77) when not root or witho
 import json
 import os
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -20,31 +19,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import file_meta, require_recorder  # noqa: E402
 
 require_recorder()
-
-
-def meta_of(path):
-    """META of a (possibly cut) .itrace file: header, then u32 type | u32 length | payload records; META
-    is type 1 (u32 key length, key, value); a later value of a key replaces an earlier one."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return {}
-    if data[:8] != b"INFTRACE":
-        return {}
-    off, meta = struct.unpack_from("<I", data, 12)[0], {}
-    while off + 8 <= len(data):
-        typ, n = struct.unpack_from("<II", data, off)
-        if off + 8 + n > len(data):
-            break
-        if typ == 1:
-            k = struct.unpack_from("<I", data, off + 8)[0]
-            meta[data[off + 12:off + 12 + k].decode(errors="replace")] = data[off + 12 + k:off + 8 + n].decode(errors="replace")
-        off += 8 + n
-    return meta
 
 
 with tempfile.TemporaryDirectory(prefix="it-killed-window-") as tmp:
@@ -56,7 +33,7 @@ with tempfile.TemporaryDirectory(prefix="it-killed-window-") as tmp:
     try:
         start, deadline = None, time.monotonic() + 120
         while start is None and time.monotonic() < deadline and p.poll() is None:
-            start = meta_of(out).get("recorded_from_ns")
+            start = file_meta(out).get("recorded_from_ns")
             if start is None:
                 time.sleep(0.05)
         if start is None:
@@ -83,7 +60,7 @@ with tempfile.TemporaryDirectory(prefix="it-killed-window-") as tmp:
                 os.kill(command, signal.SIGKILL)  # the sleep runs on after its recorder's kill
             except OSError:
                 pass
-    m = meta_of(out)
+    m = file_meta(out)
     check("duration_s" not in m, "the killed recording has its end META: not killed before its end?")
     check(int(m.get("recorded_from_ns", "0")) == start, f"recorded_from_ns changed: {m.get('recorded_from_ns')} vs {start}")
     s = subprocess.run([EXE, "sched", "--json", out], capture_output=True, text=True, timeout=300)

@@ -27,19 +27,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import RECORD_BASE, require_recorder, start_recording  # noqa: E402
 
 require_recorder()
-BASE = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
-
-
-def start(tmp, name, cmd, *opts, **kw):
-    """record -o tmp/name.itrace OPTS -- CMD in a session of its own (the command's group signals
-    must not reach the test), output piped."""
-    rec = os.path.join(tmp, name + ".itrace")
-    kw.setdefault("stdout", subprocess.PIPE)
-    kw.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen(BASE + list(opts) + ["-o", rec, "--"] + cmd, text=True, start_new_session=True, **kw), rec
+BASE = RECORD_BASE
 
 
 def wait_line(p, timeout=120):
@@ -121,7 +112,7 @@ def pty_run(argv, ready, keys, timeout=120):
 with tempfile.TemporaryDirectory() as tmp:
     # M2: an outside SIGTERM, then the command's SIGINT to record, both pending while record is stopped.
     go = os.path.join(tmp, "go")
-    p, rec = start(tmp, "m2", ["sh", "-c", f'trap "" INT; echo up; while [ ! -e {go} ]; do sleep 0.05; done; '
+    p, rec = start_recording(tmp, "m2", ["sh", "-c", f'trap "" INT; echo up; while [ ! -e {go} ]; do sleep 0.05; done; '
                                           'kill -INT $PPID; sleep 30; echo cmd-done'], "--stop-grace", "30")
     check(wait_line(p) == "up", "m2: the command did not start")
     os.kill(p.pid, signal.SIGSTOP)
@@ -147,7 +138,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # M3: the command signals its own group (record's too) with USR1, USR2, ALRM, traps it and goes on
     # for 2 s: record stays, the recording covers the whole run and ends cleanly.
     for name in ("USR1", "USR2", "ALRM"):
-        p, rec = start(tmp, "grp" + name, ["sh", "-c", f'trap "echo got-{name}" {name}; sleep 0.5; kill -{name} 0; '
+        p, rec = start_recording(tmp, "grp" + name, ["sh", "-c", f'trap "echo got-{name}" {name}; sleep 0.5; kill -{name} 0; '
                                                      'sleep 2; echo training-done'])
         out, err = p.communicate(timeout=120)
         skip_unless_recording(p.returncode, err)
@@ -158,7 +149,7 @@ with tempfile.TemporaryDirectory() as tmp:
               f"{name} to the group: END {ended}, duration_s {meta.get('duration_s')} (the command ran >= 2.5 s)")
 
     # M3, from outside: a scheduler signals every process of the job's group (`kill -USR1 -PGID`).
-    p, rec = start(tmp, "sched", ["sh", "-c", 'trap "echo got-USR1" USR1; echo up; i=0; '
+    p, rec = start_recording(tmp, "sched", ["sh", "-c", 'trap "echo got-USR1" USR1; echo up; i=0; '
                                              'while [ $i -lt 25 ]; do sleep 0.1; i=$((i+1)); done; echo training-done'])
     check(wait_line(p) == "up", "scheduler USR1: the command did not start")
     os.killpg(p.pid, signal.SIGUSR1)
@@ -194,7 +185,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # L1 b: stderr is a pipe nobody reads any more; the command's SIGINT to record makes record warn.
     rd, wr = os.pipe()
     os.close(rd)
-    p, rec = start(tmp, "closed", ["sh", "-c", "sleep 0.3; kill -INT $PPID; sleep 1"], stderr=wr)
+    p, rec = start_recording(tmp, "closed", ["sh", "-c", "sleep 0.3; kill -INT $PPID; sleep 1"], stderr=wr)
     os.close(wr)
     p.communicate(timeout=120)
     ended, meta = recording(rec)
@@ -203,7 +194,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # The command's ignored and blocked signals are its caller's, whatever record ignores itself.
     show = ["sh", "-c", "grep -E '^Sig(Ign|Blk):' /proc/self/status"]
     alone = subprocess.run(show, capture_output=True, text=True, timeout=60).stdout
-    p, rec = start(tmp, "disp", show)
+    p, rec = start_recording(tmp, "disp", show)
     under, err = p.communicate(timeout=120)
     check(alone.count("Sig") == 2 and under == alone, f"the command's dispositions: alone {alone!r}, under record {under!r}")
 

@@ -32,18 +32,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import RECORD_BASE, require_recorder, start_recording  # noqa: E402
 
 require_recorder()
-BASE = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
-
-
-def start(tmp, name, cmd, *opts, **kw):
-    """record -o tmp/name.itrace OPTS -- CMD in a session of its own (the command's group signals
-    must not reach the test), output piped."""
-    rec = os.path.join(tmp, name + ".itrace")
-    return subprocess.Popen(BASE + list(opts) + ["-o", rec, "--"] + cmd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, **kw), rec
+BASE = RECORD_BASE
 
 
 def wait_line(p, timeout=120):
@@ -70,7 +62,7 @@ IGNORES_TERM = "import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SI
 
 with tempfile.TemporaryDirectory() as tmp:
     # H1: two SIGTERMs, a long grace: the second one is what ends the command (SIGKILL), at once.
-    p, _ = start(tmp, "twice", [sys.executable, "-c", IGNORES_TERM], "--stop-grace", "100")
+    p, _ = start_recording(tmp, "twice", [sys.executable, "-c", IGNORES_TERM], "--stop-grace", "100")
     pid = int(wait_line(p) or 0)
     p.send_signal(signal.SIGTERM)
     time.sleep(1)
@@ -86,7 +78,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(pid > 0 and not alive(pid), f"the command {pid} outlived record")
 
     # --stop-grace 1: one SIGTERM, then SIGKILL a second later.
-    p, _ = start(tmp, "grace", [sys.executable, "-c", IGNORES_TERM], "--stop-grace", "1")
+    p, _ = start_recording(tmp, "grace", [sys.executable, "-c", IGNORES_TERM], "--stop-grace", "1")
     pid = int(wait_line(p) or 0)
     t = time.monotonic()
     p.send_signal(signal.SIGTERM)
@@ -97,7 +89,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(pid > 0 and not alive(pid), f"the command {pid} outlived record (grace)")
 
     # M5: the command's background child ends with it.
-    p, _ = start(tmp, "tree", ["sh", "-c", "sleep 60 & echo $!; wait"], "--duration", "1")
+    p, _ = start_recording(tmp, "tree", ["sh", "-c", "sleep 60 & echo $!; wait"], "--duration", "1")
     child = int(wait_line(p) or 0)
     out, err = p.communicate(timeout=120)
     check(p.returncode == 0, f"tree: rc {p.returncode}: {err[-400:]}")
@@ -107,7 +99,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(child > 0 and not alive(child), f"the command's background child {child} outlived the stop")
 
     # L6: a command that stopped itself is continued, so SIGTERM ends it.
-    p, _ = start(tmp, "stopped", ["sh", "-c", "echo $$; kill -STOP $$; echo resumed; sleep 60"], "--stop-grace", "30")
+    p, _ = start_recording(tmp, "stopped", ["sh", "-c", "echo $$; kill -STOP $$; echo resumed; sleep 60"], "--stop-grace", "30")
     pid = int(wait_line(p) or 0)
     deadline = time.monotonic() + 30
     while pid > 0 and time.monotonic() < deadline:
@@ -124,7 +116,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # M4: the command signals its own process group (record's too) and exits 3.
     KILLPG = ("import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(0.3)\n"
               "os.killpg(0, signal.SIGTERM)\ntime.sleep(0.5)\nprint('after', flush=True)\nraise SystemExit(3)\n")
-    p, rec = start(tmp, "killpg", [sys.executable, "-c", KILLPG])
+    p, rec = start_recording(tmp, "killpg", [sys.executable, "-c", KILLPG])
     out, err = p.communicate(timeout=120)
     check(p.returncode == 3, f"killpg: record rc {p.returncode} (the command's 3 expected): {err[-500:]}")
     check("ignored signal 15 (SIGTERM) from process" in err and "not a stop" in err, f"killpg: stderr {err[-500:]}")
@@ -140,7 +132,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(alone and under == alone, f"ignored signals alone {alone}, under record {under}")
 
     # M7 and M6: a command that ignores SIGTERM for its last 2 s after a --duration 1 stop.
-    p, rec = start(tmp, "span", ["sh", "-c", 'trap "" TERM; echo \'{"a": 1}\'; sleep 3'], "--duration", "1")
+    p, rec = start_recording(tmp, "span", ["sh", "-c", 'trap "" TERM; echo \'{"a": 1}\'; sleep 3'], "--duration", "1")
     out, err = p.communicate(timeout=120)
     check(out == '{"a": 1}\n', f"the command's stdout is not its own: {out!r}")
     check("cut at the stop:" in err, f"span: no call cut at the stop: {err[-500:]}")
@@ -168,10 +160,10 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write("#!/nonexistent/interp\necho never\n")
     os.chmod(plain, 0o755)
     os.chmod(bad, 0o755)
-    p, _ = start(tmp, "plain", [plain, "x"])
+    p, _ = start_recording(tmp, "plain", [plain, "x"])
     out, err = p.communicate(timeout=120)
     check(p.returncode == 0 and out == "plain x\n", f"script without #!: rc {p.returncode} {out!r} {err[-300:]}")
-    p, bad_rec = start(tmp, "bad", [bad])
+    p, bad_rec = start_recording(tmp, "bad", [bad])
     out, err = p.communicate(timeout=120)
     check(p.returncode == 1 and "its interpreter /nonexistent/interp: No such file" in err and not os.path.exists(bad_rec),
           f"missing interpreter: rc {p.returncode} {err[-300:]} (recording made: {os.path.exists(bad_rec)})")
@@ -191,7 +183,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 "def busy(*_):\n    t = time.monotonic()\n    while time.monotonic() - t < 2:\n        os.getppid()\n"
                 "    raise SystemExit(0)\n"
                 "signal.signal(signal.SIGTERM, busy)\ntime.sleep(60)\n")
-    p, rec = start(tmp, "busyend", [sys.executable, "-c", BUSY_END], "--duration", "1", "--expected-rate", "1000",
+    p, rec = start_recording(tmp, "busyend", [sys.executable, "-c", BUSY_END], "--duration", "1", "--expected-rate", "1000",
                    "--stop-grace", "30")
     out, err = p.communicate(timeout=120)
     check(p.returncode == 0 and "dropped (buffers full: the recorder's rings, or CUPTI's own for cupti_activity): 0\n" in err,
@@ -230,7 +222,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # RX2 M2: a process of the tree that ignores SIGTERM gets SIGKILL after the grace, even once the
     # command itself is gone.
-    p, _ = start(tmp, "survivor", ["sh", "-c", '(trap "" TERM; exec sleep 60) & echo $!; wait'], "--duration", "1",
+    p, _ = start_recording(tmp, "survivor", ["sh", "-c", '(trap "" TERM; exec sleep 60) & echo $!; wait'], "--duration", "1",
                  "--stop-grace", "1")
     survivor = int(wait_line(p) or 0)
     out, err = p.communicate(timeout=120)
@@ -243,7 +235,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # RX2 L2: a hang-up of the whole group (a closed terminal) stops record; the command died of the
     # same SIGHUP (129), which is the stop's, not the command's own failure: record exits 0.
-    p, _ = start(tmp, "hangup", [sys.executable, "-c", "print('up', flush=True)\nimport time\ntime.sleep(60)\n"])
+    p, _ = start_recording(tmp, "hangup", [sys.executable, "-c", "print('up', flush=True)\nimport time\ntime.sleep(60)\n"])
     wait_line(p)
     os.killpg(p.pid, signal.SIGHUP)
     out, err = p.communicate(timeout=120)
