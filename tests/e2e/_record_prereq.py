@@ -128,3 +128,18 @@ def file_meta(path):
             meta[data[off + 12:off + 12 + k].decode(errors="replace")] = data[off + 12 + k:off + 8 + n].decode(errors="replace")
         off += 8 + n
     return meta
+
+
+def process_alive(pid):
+    """Whether pid runs: a zombie awaiting its reaper (Z) or a dead task (X) counts as ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def skip_unless_recording(rc, err):
+    """Skips (77) when record failed (exit status rc) for want of what this machine lacks."""
+    if rc != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
+        skip("recorder cannot run here: " + err.strip()[:200])

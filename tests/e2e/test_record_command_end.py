@@ -18,7 +18,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import file_meta, require_recorder  # noqa: E402
+from _record_prereq import file_meta, process_alive, require_recorder  # noqa: E402
 
 require_recorder()
 BASE = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
@@ -31,14 +31,6 @@ def record(tmp, name, cmd):
     if r.returncode != 0 and ("CAP_BPF" in r.stderr or "BTF" in r.stderr or "tracefs" in r.stderr):
         skip("recorder cannot run here: " + r.stderr.strip()[:200])
     return r, (file_meta(out) if os.path.exists(out) else {})
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
 
 
 left = []
@@ -65,7 +57,7 @@ try:
         r, m = record(tmp, "one", ["sh", "-c", f"{bg}; exit 3"])
         pids = [int(x) for x in r.stdout.split()]
         left += pids
-        check(len(pids) == 1 and alive(pids[0]), f"one: the background sleep is not running: {r.stdout!r}")
+        check(len(pids) == 1 and process_alive(pids[0]), f"one: the background sleep is not running: {r.stdout!r}")
         check(r.returncode == 3, f"one: rc {r.returncode}, want the command's 3: {r.stderr[-400:]}")
         want = (f"1 process of the command's tree still running (pid {pids[0]}): not recorded after the command's "
                 f"exit; record --pid {pids[0]} to follow it")
@@ -82,7 +74,7 @@ try:
         r, m = record(tmp, "two", ["sh", "-c", f"{bg}; {bg}; exit 0"])
         pids = sorted(int(x) for x in r.stdout.split())
         left += pids
-        check(len(pids) == 2 and all(alive(p) for p in pids), f"two: the background sleeps are not running: {r.stdout!r}")
+        check(len(pids) == 2 and all(process_alive(p) for p in pids), f"two: the background sleeps are not running: {r.stdout!r}")
         check(r.returncode == 0, f"two: rc {r.returncode}: {r.stderr[-400:]}")
         want = f"2 processes of the command's tree still running (pids {pids[0]}, {pids[1]})" if len(pids) == 2 else "?"
         check(want in r.stderr and f"record --pid {pids[0]} to follow one" in r.stderr,

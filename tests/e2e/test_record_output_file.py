@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import process_alive, require_recorder, skip_unless_recording  # noqa: E402
 
 require_recorder()
 BASE = [EXE, "record", "--cuda", "uprobe"]
@@ -65,19 +65,6 @@ def summary_events(err):
             w = line.split()[1:]
             return {w[i]: int(w[i + 1]) for i in range(0, len(w) - 1, 2) if int(w[i + 1])}
     return None
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def skip_unless_recording(rc, err):
-    if rc != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
-        skip("recorder cannot run here: " + err.strip()[:200])
 
 
 def wait_recording(path, p, timeout=120):
@@ -204,7 +191,7 @@ with tempfile.TemporaryDirectory() as tmp:
             recs, whole = parse(full)
             m = meta(recs)
             cmd_pid = int(m.get("traced.pid", "0"))
-            still = cmd_pid > 0 and alive(cmd_pid)
+            still = cmd_pid > 0 and process_alive(cmd_pid)
         finally:
             open(go, "w").close()  # whatever happened, the command ends now
         err.seek(0)

@@ -28,15 +28,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import require_recorder, skip_unless_recording  # noqa: E402
 
 require_recorder()
 RECORD = [EXE, "record", "--cuda", "uprobe", "--events", "sched,syscall"]
-
-
-def skip_unless_recording(rc, err):
-    if rc != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
-        skip("recorder cannot run here: " + err.strip()[:200])
 
 
 def wait_attached(rec, p, timeout=120):

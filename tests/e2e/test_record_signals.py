@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import RECORD_BASE, require_recorder, start_recording  # noqa: E402
+from _record_prereq import RECORD_BASE, require_recorder, skip_unless_recording, start_recording  # noqa: E402
 
 require_recorder()
 BASE = RECORD_BASE
@@ -36,11 +36,6 @@ BASE = RECORD_BASE
 def wait_line(p, timeout=120):
     ready, _, _ = select.select([p.stdout], [], [], timeout)
     return p.stdout.readline().strip() if ready else ""
-
-
-def skip_unless_recording(rc, err):
-    if rc != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
-        skip("recorder cannot run here: " + err.strip()[:200])
 
 
 def recording(path):

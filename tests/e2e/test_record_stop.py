@@ -32,7 +32,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import RECORD_BASE, require_recorder, start_recording  # noqa: E402
+from _record_prereq import (RECORD_BASE, process_alive, require_recorder, skip_unless_recording,  # noqa: E402
+                            start_recording)
 
 require_recorder()
 BASE = RECORD_BASE
@@ -44,20 +45,6 @@ def wait_line(p, timeout=120):
     return p.stdout.readline().strip() if ready else ""
 
 
-def alive(pid):
-    """Whether pid runs (a zombie awaiting its reaper counts as ended)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def skip_unless_recording(p, err):
-    if p.returncode != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
-        skip("recorder cannot run here: " + err.strip()[:200])
-
-
 IGNORES_TERM = "import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(os.getpid(), flush=True)\ntime.sleep(60)\n"
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -66,16 +53,16 @@ with tempfile.TemporaryDirectory() as tmp:
     pid = int(wait_line(p) or 0)
     p.send_signal(signal.SIGTERM)
     time.sleep(1)
-    check(p.poll() is None and alive(pid), "record or the command ended on the first SIGTERM though the command ignores it")
+    check(p.poll() is None and process_alive(pid), "record or the command ended on the first SIGTERM though the command ignores it")
     t = time.monotonic()
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=120)
-    skip_unless_recording(p, err)
+    skip_unless_recording(p.returncode, err)
     check(time.monotonic() - t < 30, f"the second SIGTERM took {time.monotonic() - t:.1f} s to end record")
     check(p.returncode == 0, f"twice: record rc {p.returncode}: {err[-400:]}")
     check("another stop signal: sending the command SIGKILL" in err, f"twice: stderr {err[-600:]}")
     check("command exit status: 137, killed by signal 9 (SIGKILL)" in err, f"twice: status line {err[-400:]}")
-    check(pid > 0 and not alive(pid), f"the command {pid} outlived record")
+    check(pid > 0 and not process_alive(pid), f"the command {pid} outlived record")
 
     # --stop-grace 1: one SIGTERM, then SIGKILL a second later.
     p, _ = start_recording(tmp, "grace", [sys.executable, "-c", IGNORES_TERM], "--stop-grace", "1")
@@ -86,7 +73,7 @@ with tempfile.TemporaryDirectory() as tmp:
     took = time.monotonic() - t
     check(took >= 1 and took < 60, f"grace 1 s: record ended {took:.2f} s after SIGTERM")
     check("the command did not end within 1 s of SIGTERM: sending it SIGKILL" in err, f"grace: stderr {err[-600:]}")
-    check(pid > 0 and not alive(pid), f"the command {pid} outlived record (grace)")
+    check(pid > 0 and not process_alive(pid), f"the command {pid} outlived record (grace)")
 
     # M5: the command's background child ends with it.
     p, _ = start_recording(tmp, "tree", ["sh", "-c", "sleep 60 & echo $!; wait"], "--duration", "1")
@@ -94,9 +81,9 @@ with tempfile.TemporaryDirectory() as tmp:
     out, err = p.communicate(timeout=120)
     check(p.returncode == 0, f"tree: rc {p.returncode}: {err[-400:]}")
     deadline = time.monotonic() + 10
-    while child > 0 and alive(child) and time.monotonic() < deadline:
+    while child > 0 and process_alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
-    check(child > 0 and not alive(child), f"the command's background child {child} outlived the stop")
+    check(child > 0 and not process_alive(child), f"the command's background child {child} outlived the stop")
 
     # L6: a command that stopped itself is continued, so SIGTERM ends it.
     p, _ = start_recording(tmp, "stopped", ["sh", "-c", "echo $$; kill -STOP $$; echo resumed; sleep 60"], "--stop-grace", "30")
@@ -229,9 +216,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the command's other processes did not end within 1 s of SIGTERM: sending them SIGKILL" in err,
           f"survivor: stderr {err[-500:]}")
     deadline = time.monotonic() + 10
-    while survivor > 0 and alive(survivor) and time.monotonic() < deadline:
+    while survivor > 0 and process_alive(survivor) and time.monotonic() < deadline:
         time.sleep(0.05)
-    check(survivor > 0 and not alive(survivor), f"a tree process ignoring SIGTERM ({survivor}) outlived record")
+    check(survivor > 0 and not process_alive(survivor), f"a tree process ignoring SIGTERM ({survivor}) outlived record")
 
     # RX2 L2: a hang-up of the whole group (a closed terminal) stops record; the command died of the
     # same SIGHUP (129), which is the stop's, not the command's own failure: record exits 0.
@@ -298,7 +285,7 @@ with tempfile.TemporaryDirectory() as tmp:
         # SIGTERM, not SIGINT: a test run in a background job inherits SIGINT ignored, and record keeps it so.
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=120)
-        skip_unless_recording(p, err)
+        skip_unless_recording(p.returncode, err)
         if seen or p.returncode != 0:
             break
     check(seen, f"never saw record load a BPF object in {attempt + 1} tries: rc {p.returncode} {err.strip()[-300:]}")
