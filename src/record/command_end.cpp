@@ -59,7 +59,7 @@ Waited wait_until(const CommandEndPlan& p, double seconds, unsigned* seen, Ended
     if (const Waited w = ended(); w == Waited::Ended || w == Waited::Lost) return w;
     if (const unsigned n = StopSignals::count(); n != *seen) {  // from outside the tree only
       *seen = n;
-      return Waited::Signalled;
+      if (!(p.hang_up && StopSignals::latest().signo == SIGHUP)) return Waited::Signalled;
     }
     if (now_s() >= until) return Waited::TimedOut;
     pause_a_moment(p);

@@ -22,13 +22,17 @@ struct CommandEndPlan {
   // meanwhile); a plain sleep without it.
   std::function<void(int)> idle;
   const char* wait_first_after = "the interrupt";  // what the command got, for step (0)'s line
+  // The hang-up that stopped the recording: a further SIGHUP is the same hang-up delivered again (a
+  // shell passes it on to its jobs, then the kernel sends its own when the shell exits), not another
+  // stop (review S44 H1: the second one escalated to SIGKILL).
+  bool hang_up = false;
 };
 
 // Waits for the command to end, step by step: (0) with wait_first, up to grace_s for it to end on
 // its own (its graceful Ctrl-C shutdown); (1) SIGTERM, then SIGCONT (a stopped process acts on
 // neither until continued), to the command and every process of its tree, and up to grace_s; (2)
 // SIGKILL to them all. A further stop signal from outside the tree (StopSignals::count(), which the
-// tree's own signals never move) skips to the next step at once. Once the command is reaped, the rest of its tree still there goes through the same
+// tree's own signals never move) skips to the next step at once, but for a SIGHUP after a hang-up. Once the command is reaped, the rest of its tree still there goes through the same
 // steps (SIGTERM, sent once, then SIGKILL after the grace). Returns the command's wait status, or -1
 // when it could not be reaped (not record's child any more).
 int end_command(const CommandEndPlan& plan);

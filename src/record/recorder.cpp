@@ -1225,8 +1225,13 @@ RecordSummary Recorder::run() {
     // A terminal's Ctrl-C, Ctrl-\ (or hang-up) reached the command too: it may be shutting down on its
     // own. Only when the command is still in record's process group: one that left it (setsid) did
     // not get it.
+    // A SIGHUP is a hang-up whoever sent it: the terminal's, or a shell's passing its own on to its
+    // jobs' process groups, record's and so the command's (bash -i does it as a kill(), which is no
+    // terminal's by its sender: review S44 H1, the command got SIGTERM at once).
     const StopSignal stop = StopSignals::latest();
-    plan.wait_first = !duration_ended && stop.from_tty && ::getpgid(child_) == ::getpgrp();
+    const bool hang_up = !write_failed && stop.signo == SIGHUP;
+    plan.hang_up = hang_up;
+    plan.wait_first = !duration_ended && (stop.from_tty || hang_up) && ::getpgid(child_) == ::getpgrp();
     plan.wait_first_after = stop.signo == SIGHUP ? "the hang-up" : stop.signo == SIGQUIT ? "SIGQUIT" : "the interrupt";
     if (plan.wait_first && stop.signo == SIGHUP && ::getsid(0) == ::getpid()) {
       // A hang-up of record's own terminal while record leads the session: the kernel sends SIGHUP to

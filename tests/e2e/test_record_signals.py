@@ -18,6 +18,8 @@ import json
 import os
 import pty
 import select
+import shlex
+import shutil
 import signal
 import struct
 import subprocess
@@ -27,7 +29,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import RECORD_BASE, require_recorder, skip_unless_recording, start_recording  # noqa: E402
+from _record_prereq import (RECORD_BASE, file_meta, require_recorder, skip_unless_recording,  # noqa: E402
+                            start_recording)
 
 require_recorder()
 BASE = RECORD_BASE
@@ -237,6 +240,39 @@ with tempfile.TemporaryDirectory() as tmp:
     check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and ended and took < 20,
           f"hang-up: record status {status}, END {ended}, {took:.1f} s after the hang-up (--stop-grace 30)")
     check("killed by signal 1 (SIGHUP)" in summary, f"hang-up: the command did not get SIGHUP: {summary[-400:]}")
+
+    # Review S44 H1: record run from an interactive shell whose terminal hangs up. bash passes the
+    # SIGHUP on to its job with kill() (no terminal's by its sender), then the kernel's own SIGHUP
+    # follows when bash exits: one hang-up, which the command got too. It handles it (2 s, exit 5):
+    # record must wait for that (status 5), neither SIGTERM it at once (7) nor SIGKILL it (137).
+    bash = shutil.which("bash")
+    if bash:
+        for n in range(3):
+            isum = os.path.join(tmp, f"ihup{n}.summary")
+            line = " ".join(shlex.quote(w) for w in RECORD_BASE + [
+                "-o", os.path.join(tmp, f"ihup{n}.itrace"), "--summary-file", isum, "--stop-grace", "30", "--", "sh",
+                "-c", 'trap "sleep 2; exit 5" HUP; trap "exit 7" TERM; sleep 20 & wait'])
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(bash, [bash, "--norc", "--noprofile", "-i"])
+            time.sleep(0.5)
+            os.write(fd, (line + " 2>" + shlex.quote(os.path.join(tmp, f"ihup{n}.err")) + "\n").encode())
+            # Hang up once the command runs: record writes its window's start at the release.
+            irec, deadline = os.path.join(tmp, f"ihup{n}.itrace"), time.monotonic() + 60
+            while "recorded_from_ns" not in file_meta(irec) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)  # the shell's `trap`s set
+            os.close(fd)  # the hang-up
+            os.waitpid(pid, 0)
+            deadline = time.monotonic() + 40
+            summary = ""
+            while time.monotonic() < deadline:
+                summary = open(isum).read() if os.path.exists(isum) else ""
+                if "command exit status" in summary:
+                    break
+                time.sleep(0.2)
+            check("command exit status: 5" in summary,
+                  f"interactive shell's hang-up, run {n}: want the command's own exit 5: {summary[-300:]!r}")
 
 if failures:
     print("%d failure(s)" % len(failures))
