@@ -1191,11 +1191,16 @@ RecordSummary Recorder::run() {
       duration_ended = true;
       break;
     }
+    // A stop first: a command that handles the same Ctrl-C (or group SIGTERM) and exits at once has
+    // ended by the time the loop wakes, and it ended because of the stop; its status must not
+    // replace record's 0 (review S44 M1, docs/record.md "Exit status": 0 whatever the command did
+    // after record got the stop signal). Reaping it is then the first step of ending it.
+    stop_signal_in_loop = stop_requested();
+    if (stop_signal_in_loop) break;
     if (command_done()) {
       command_ended = true;
       break;
     }
-    stop_signal_in_loop = stop_requested();
   }
   // stop_signal_in_loop: whether record had been told to stop when the loop ended. A Ctrl-C that
   // arrives later, during the teardown below, must not turn a command's own earlier failure into a stop.

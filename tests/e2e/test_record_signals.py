@@ -241,6 +241,21 @@ with tempfile.TemporaryDirectory() as tmp:
           f"hang-up: record status {status}, END {ended}, {took:.1f} s after the hang-up (--stop-grace 30)")
     check("killed by signal 1 (SIGHUP)" in summary, f"hang-up: the command did not get SIGHUP: {summary[-400:]}")
 
+    # Review S44 M1: a group SIGTERM (as `kill -TERM -PGID` or a job scheduler sends) that the command
+    # handles by exiting at once: record got the stop too, so it exits 0 and the summary keeps the
+    # command's 9 (record used to pass the 9 on: the command's end was seen before the stop).
+    for n in range(3):
+        p, rec = start_recording(tmp, f"grpterm{n}", ["sh", "-c", 'trap "exit 9" TERM; sleep 20 & wait'])
+        deadline = time.monotonic() + 60
+        while "recorded_from_ns" not in file_meta(rec) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the shell's trap set
+        os.killpg(p.pid, signal.SIGTERM)
+        _, err = p.communicate(timeout=120)
+        skip_unless_recording(p.returncode, err)
+        check(p.returncode == 0 and "command exit status: 9" in err,
+              f"group SIGTERM handled by the command, run {n}: record rc {p.returncode} (want 0): {err[-300:]!r}")
+
     # Review S44 H1: record run from an interactive shell whose terminal hangs up. bash passes the
     # SIGHUP on to its job with kill() (no terminal's by its sender), then the kernel's own SIGHUP
     # follows when bash exits: one hang-up, which the command got too. It handles it (2 s, exit 5):
