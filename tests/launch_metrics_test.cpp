@@ -929,10 +929,41 @@ TEST(LaunchMetrics, MergedRanksOperatorsByExternalIdOfTheirOwnProcess) {
   EXPECT_EQ(relu->kernels, 1);
   EXPECT_EQ(mm->launch_tax, 5'000 - 1'000);
   EXPECT_EQ(add->launch_tax, 7'000 - 1'100);
-  // The id's map keeps one operator per id (aten::add, the later-starting): rank 0's launch is
-  // then found by containment in its own aten::mm, as is the relu's.
-  EXPECT_EQ(a.calls_by_external_id, 1);
-  EXPECT_EQ(a.calls_by_containment, 2);
+  // Rank 0's launch finds its own aten::mm by External id (review S44 M2: it fell to containment);
+  // the relu's launch, whose id 9 is only pid 1's operator, by containment.
+  EXPECT_EQ(a.calls_by_external_id, 2);
+  EXPECT_EQ(a.calls_by_containment, 1);
+}
+
+// Review S44 M2: merged ranks whose operators run on another thread than their launches (so
+// containment cannot find them): every launch still finds its own process's operator by External
+// id, the earlier-starting rank's included.
+TEST(LaunchMetrics, MergedRanksOperatorsOnAnotherThreadByExternalId) {
+  Builder b;
+  for (int64_t pid : {1, 2}) {
+    b.pid = pid;
+    for (int64_t ext = 1; ext <= 3; ++ext) {
+      const ns_t at = ext * 10'000 + pid * 1'000;  // rank 1's operators start first
+      b.op(pid == 1 ? "rank0_op" : "rank1_op", at, 500, ext, 77);  // on thread 77, not the launcher's
+      b.call("cudaLaunchKernel", at + 100, 300, pid * 100 + ext, ext, pid);
+      b.gpu("k", at + 2'000, 1'000, pid * 100 + ext, GpuKind::Kernel, 7, static_cast<int32_t>(pid - 1));
+    }
+  }
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.links.size(), 6u);
+  for (const LaunchLink& l : a.links) {
+    ASSERT_GE(l.op, 0);
+    const uint32_t o = static_cast<uint32_t>(l.op);
+    EXPECT_EQ(b.t.ops.pid[o], b.t.api.pid[l.api]);
+    EXPECT_EQ(b.t.ops.external_id[o], b.t.api.external_id[l.api]);
+  }
+  EXPECT_EQ(a.calls_by_external_id, 6);
+  const OperatorStat* r0 = op_row(b.t, a, "rank0_op");
+  const OperatorStat* r1 = op_row(b.t, a, "rank1_op");
+  ASSERT_TRUE(r0 && r1);
+  EXPECT_EQ(r0->kernels, 3);
+  EXPECT_EQ(r1->kernels, 3);
+  EXPECT_EQ(r0->launch_tax, 3 * (2'000 - 100));
 }
 
 // No id tells a device (every id shared): the first-starting call keeps each id, as before, and the

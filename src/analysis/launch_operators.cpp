@@ -22,6 +22,12 @@ void sort_if_needed(std::vector<uint32_t>& v, Less less) {
   if (!std::is_sorted(v.begin(), v.end(), less)) std::sort(v.begin(), v.end(), less);
 }
 
+// Of two operators with one id (an annotation and the op inside it), whether `o` is the inner one:
+// the later-starting, or the shorter when they start together.
+bool inner_of(const OperatorTable& ops, uint32_t o, uint32_t prev) {
+  return ops.start[o] > ops.start[prev] || (ops.start[o] == ops.start[prev] && ops.dur[o] < ops.dur[prev]);
+}
+
 void by_external_id(const Trace& t, std::vector<LaunchLink>& links, OperatorAttribution& out) {
   const OperatorTable& ops = t.ops;
   // Distinct ids in order (Kineto's operators): each id's only operator is its own row.
@@ -30,18 +36,30 @@ void by_external_id(const Trace& t, std::vector<LaunchLink>& links, OperatorAttr
     const int64_t id = ops.external_id[o];
     if (id < 0) continue;
     const uint32_t prev = ext.find(id);
-    // Two operators with one id (an annotation and the op inside it): the inner one is the
-    // later-starting, or the shorter when they start together.
-    if (prev == CorrelationMap::kNone || ops.start[o] > ops.start[prev] ||
-        (ops.start[o] == ops.start[prev] && ops.dur[o] < ops.dur[prev]))
-      ext.set(id, o);
+    if (prev == CorrelationMap::kNone || inner_of(ops, o, prev)) ext.set(id, o);
   }
   // External ids are numbered per process like correlation ids: in a trace that merges ranks, the
-  // id's operator may be another process's, which is no operator of this call (it goes to the
-  // containment rule instead; review AK L4's follow-up: rank 1's launch went to rank 0's op).
+  // id's operator found above may be another process's. Such a call looks its id up among its own
+  // process's operators, in a map by (process, id) built the first time one is met (never for a
+  // trace of one process; review S44 M2: a rank whose operators started earlier lost them all).
+  std::map<std::pair<int64_t, int64_t>, uint32_t> by_process;
+  bool by_process_built = false;
   for (LaunchLink& l : links) {
-    const uint32_t o = ext.find(t.api.external_id[l.api]);
-    if (o != CorrelationMap::kNone && ops.pid[o] == t.api.pid[l.api]) {
+    const int64_t id = t.api.external_id[l.api];
+    uint32_t o = ext.find(id);
+    if (o != CorrelationMap::kNone && ops.pid[o] != t.api.pid[l.api]) [[unlikely]] {
+      if (!by_process_built) {
+        for (uint32_t k = 0; k < ops.size(); ++k) {
+          if (ops.external_id[k] < 0) continue;
+          auto [it, added] = by_process.try_emplace({ops.pid[k], ops.external_id[k]}, k);
+          if (!added && inner_of(ops, k, it->second)) it->second = k;
+        }
+        by_process_built = true;
+      }
+      const auto it = by_process.find({t.api.pid[l.api], id});
+      o = it == by_process.end() ? CorrelationMap::kNone : it->second;
+    }
+    if (o != CorrelationMap::kNone) {
       l.op = static_cast<int32_t>(o);
       ++out.by_external_id;
     }
