@@ -245,7 +245,8 @@ class Demo {
     while (!ec && !p.empty()) {
       std::error_code missing;  // ENOENT for a path that is not there: that is the case looked for
       if (fs::exists(fs::symlink_status(p, missing))) break;
-      if (missing && missing != std::errc::no_such_file_or_directory) break;  // cannot tell: not ours
+      // ENOENT, or a name too long to be there: the cases looked for; anything else cannot tell.
+      if (missing && missing != std::errc::no_such_file_or_directory && missing != std::errc::filename_too_long) break;
       made_top_ = p;
       if (p == p.parent_path()) break;
       p = p.parent_path();
@@ -259,12 +260,21 @@ class Demo {
     }
   }
 
-  // The folders make_out_dir made, from -o up to the topmost, each removed only while empty.
+  // The folders make_out_dir made, from -o up to the topmost, each removed only while empty. A
+  // folder that is not there (the last one, whose making failed) is passed over, not an end: its
+  // parents made before it go too (review S44 L1: `-o a/b/c` whose c failed left a/b).
   void remove_made_dirs_if_empty() {
     if (made_top_.empty()) return;
     std::error_code ec;
     for (fs::path p = fs::absolute(out_, ec); !ec && !p.empty(); p = p.parent_path()) {
-      if (!fs::is_directory(fs::symlink_status(p, ec)) || !fs::is_empty(p, ec) || ec || !fs::remove(p, ec)) break;
+      std::error_code missing;
+      const fs::file_status st = fs::symlink_status(p, missing);
+      if (fs::exists(st) &&
+          (!fs::is_directory(st) || !fs::is_empty(p, ec) || ec || !fs::remove(p, ec)))
+        break;
+      if (!fs::exists(st) && missing && missing != std::errc::no_such_file_or_directory &&
+          missing != std::errc::filename_too_long)
+        break;  // cannot tell
       if (p == made_top_ || p == p.parent_path()) break;
     }
     made_top_.clear();

@@ -283,6 +283,17 @@ def l5_demo(d):
         check(r.returncode == 1 and "no example traces" in last_line(r.stderr), "demo empty examples: %r" % r.stderr[-300:])
         top = os.path.join(d, "deep") if "deep" in out else out
         check(not os.path.exists(top), "demo -o %s: the folder it made is gone (%s)" % (out, os.path.exists(top)))
+    # Review S44 L1: the last folder of -o cannot be made (a name over NAME_MAX) after its parents
+    # were: the parents it made go too, a parent that was there stays.
+    examples = os.path.join(d, "one-trace")
+    os.makedirs(examples)
+    with open(os.path.join(examples, "t.json"), "w") as f:
+        f.write('{"traceEvents": []}')
+    out = os.path.join(d, "mk", "a", "x" * 300)
+    r = run("demo", "--examples", examples, "-o", out, "--no-engine")
+    check(r.returncode == 1 and "cannot make it the demo's folder" in r.stderr and not os.path.exists(os.path.join(d, "mk")),
+          "demo -o with an unmakeable last folder: rc %d, mk left %s: %r" % (r.returncode, os.path.exists(os.path.join(d, "mk")),
+                                                                            r.stderr[-300:]))
     # A folder that was there before stays.
     there = os.path.join(d, "was-there")
     os.makedirs(there)
