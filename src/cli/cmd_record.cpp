@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -88,7 +89,14 @@ void resolve_pids(std::vector<int>& pids) {
 // summary appended there corrupted `record -- gen > out.json`, review RX M6).
 void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& s) {
   const double mb = static_cast<double>(s.bytes) / 1e6;
-  if (s.write_failed)  // the error itself is the last line (run())
+  struct stat st{};
+  const bool regular = ::stat(r.output.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (s.write_failed && !regular)  // a FIFO or device: what its reader got cannot be cut back or counted here
+    std::fprintf(out, "recorded %.2f s into %s, cut short by a failed write: what reached its reader ends without "
+                 "the recording's end, and a FIFO or device cannot be cut back to whole records or counted, so the "
+                 "events below leave out what was written into it\n",
+                 s.seconds, r.output.c_str());
+  else if (s.write_failed)  // the error itself is the last line (run())
     std::fprintf(out, "recorded %.2f s into %s (%.1f MB), cut short by a failed write: the file holds the events "
                  "below, without the recording's end (every verb reads it as an incomplete recording)\n",
                  s.seconds, r.output.c_str(), mb);

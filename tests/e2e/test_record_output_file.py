@@ -213,6 +213,24 @@ with tempfile.TemporaryDirectory() as tmp:
             in_file[NAMES[t]] = in_file.get(NAMES[t], 0) + 1
     said = summary_events(p.stderr)
     check(said == in_file, f"write failure: summary events {said} are not the file's {in_file}")
+    # Only types with a record kept are listed, as in any summary (review S44 L2: "fdname 0 irq 0").
+    ev_line = next((line for line in p.stderr.splitlines() if line.startswith("events:")), "")
+    check(not any(w == "0" for w in ev_line.split()[2::2]), f"write failure: zero counts listed: {ev_line!r}")
+
+    # Review S44 L2: a limit of 8 KiB reached early (the file's header and META fill most of it):
+    # whole types are discarded, and the summary lists only the types with a record kept.
+    small = os.path.join(tmp, "small.itrace")
+    r = subprocess.run([EXE, "record", "-o", small, "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do ls / >/dev/null; done"],
+                       capture_output=True, text=True, timeout=300, preexec_fn=limited(8192))
+    ev_line = next((line for line in r.stderr.splitlines() if line.startswith("events:")), "")
+    recs, _ = parse(small)
+    in_file = {}
+    for _, t, _ in recs:
+        if t in NAMES:
+            in_file[NAMES[t]] = in_file.get(NAMES[t], 0) + 1
+    check(r.returncode == 1 and summary_events(r.stderr) == in_file and
+          not any(w == "0" for w in ev_line.split()[2::2]),
+          f"8 KiB limit: rc {r.returncode}, events line {ev_line!r}, file {in_file}")
 
     # M1, at the very end: every event written, the summary META cut. The limit is set from a
     # complete recording of the same command: half-way into its summary META.
