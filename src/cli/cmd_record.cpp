@@ -245,7 +245,7 @@ void run(Options& o) {
   if (s.stopped_before_recording) {
     // Nothing was recorded and no file written: a status of its own (128 + the signal, as a shell
     // reports a job it interrupted), so a script does not go on to analyze an older file.
-    std::fprintf(stderr, "infertrace record: stopped by %s during its start-up (loading the probes): nothing recorded, %s left untouched%s\n",
+    std::fprintf(stderr, "infertrace record: stopped by %s during its start-up (loading the probes, opening the output): nothing recorded, %s left untouched%s\n",
                  signal_named(s.stop_signal).c_str(), o.rec.output.c_str(),
                  o.rec.command.empty() ? "" : ", the command not started");
     set_exit_code(128 + s.stop_signal);
