@@ -5,6 +5,7 @@ the invoking user (docs/record.md), who cannot run a program from the test's roo
 temporary directory, so every command here runs as root."""
 import json
 import os
+import select
 import shutil
 import struct
 import subprocess
@@ -143,3 +144,10 @@ def skip_unless_recording(rc, err):
     """Skips (77) when record failed (exit status rc) for want of what this machine lacks."""
     if rc != 0 and ("CAP_BPF" in err or "BTF" in err or "tracefs" in err):
         skip("recorder cannot run here: " + err.strip()[:200])
+
+
+def wait_line(p, timeout=120):
+    """The first stdout line of a recording started piped (its command prints once it has set
+    itself up), or "" after `timeout` seconds."""
+    ready, _, _ = select.select([p.stdout], [], [], timeout)
+    return p.stdout.readline().strip() if ready else ""

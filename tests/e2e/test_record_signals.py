@@ -30,15 +30,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
 from _record_prereq import (RECORD_BASE, file_meta, require_recorder, skip_unless_recording,  # noqa: E402
-                            start_recording)
+                            start_recording, wait_line)
 
 require_recorder()
 BASE = RECORD_BASE
-
-
-def wait_line(p, timeout=120):
-    ready, _, _ = select.select([p.stdout], [], [], timeout)
-    return p.stdout.readline().strip() if ready else ""
 
 
 def recording(path):

@@ -33,16 +33,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
 from _record_prereq import (RECORD_BASE, process_alive, require_recorder, skip_unless_recording,  # noqa: E402
-                            start_recording)
+                            start_recording, wait_line)
 
 require_recorder()
 BASE = RECORD_BASE
-
-
-def wait_line(p, timeout=120):
-    """The command's first stdout line (it prints once it has set itself up)."""
-    ready, _, _ = select.select([p.stdout], [], [], timeout)
-    return p.stdout.readline().strip() if ready else ""
 
 
 IGNORES_TERM = "import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(os.getpid(), flush=True)\ntime.sleep(60)\n"
