@@ -77,13 +77,9 @@ void check_directory(const ExportOutput& o, const std::vector<ExportOutput>& all
   fs::path dir = fs::path(t.path).parent_path();
   if (dir.empty()) dir = ".";
   // The --csv directory is written (and created, with its missing parents) first: a file may go
-  // into it or into one of those parents (review S43 L6).
-  const fs::path parent = identity(o).parent_path();
-  for (const ExportOutput& other : all) {
-    if (!other.directory) continue;
-    const fs::path rel = identity(other).lexically_relative(parent);
-    if (!rel.empty() && *rel.begin() != "..") return;
-  }
+  // into it or into one of those parents.
+  for (const ExportOutput& other : all)
+    if (other.directory && made_along_with(identity(o).parent_path().string(), identity(other).string())) return;
   if (!fs::is_directory(dir, ec)) throw Error(named(o) + ": no directory " + dir.string() + " to write it in");
 }
 

@@ -23,15 +23,7 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
   if (dir.empty()) dir = ".";
   struct stat d{};
   if (::stat(dir.c_str(), &d) != 0 && errno == ENOENT && !dir_made.empty()) {
-    // Inside (or at) the directory the verb itself makes before writing (export's --csv DIR), or
-    // one of the missing parents it makes with it (`--csv out/tables --chrome out/t.json`: review
-    // S43 L6).
-    std::error_code ec_made, ec_here;
-    const auto made = std::filesystem::weakly_canonical(dir_made, ec_made);
-    const auto here = std::filesystem::weakly_canonical(dir, ec_here);
-    const auto inside = [](const std::filesystem::path& rel) { return !rel.empty() && *rel.begin() != ".."; };
-    if (!ec_made && !ec_here && (inside(here.lexically_relative(made)) || inside(made.lexically_relative(here))))
-      return;
+    if (made_along_with(dir, dir_made)) return;  // the directory the verb makes first (export's --csv DIR)
     errno = ENOENT;
   }
   if (::stat(dir.c_str(), &d) != 0)
@@ -39,6 +31,16 @@ void check_output_file(const std::string& out, const std::vector<std::string>& i
   if (!S_ISDIR(d.st_mode)) throw Error(out + ": cannot write there: " + dir + " is not a directory");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw Error(out + ": cannot write there: directory " + dir + ": " + std::strerror(errno));
+}
+
+bool made_along_with(const std::string& dir, const std::string& made) {
+  std::error_code ec_made, ec_dir;
+  const auto m = std::filesystem::weakly_canonical(std::filesystem::absolute(made, ec_made), ec_made);
+  const auto d = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec_dir), ec_dir);
+  if (ec_made || ec_dir) return false;
+  const auto bare = [](std::filesystem::path p) { return p.has_filename() ? p : p.parent_path(); };  // "d/" is d
+  const auto rel = bare(m).lexically_relative(bare(d));  // "." for the same directory, "tables" for a parent
+  return !rel.empty() && *rel.begin() != "..";
 }
 
 void refuse_input_as_output(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,

@@ -16,9 +16,15 @@ namespace infertrace::cli {
 // directory is missing, not a directory or not writable (found out only by the write, after the
 // verb's whole run, before); `what` names the inputs in the message ("the input trace").
 // `dir_made`, when given, is a directory the verb makes before it writes `out` (export's --csv DIR):
-// a missing parent at or under it is accepted.
+// a missing parent that is made along with it (made_along_with) is accepted.
 void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
                        const std::string& dir_made = "");
+
+// Whether directory `dir` is `made` or one of its parents, compared weakly canonical: a verb that
+// makes `made` with its missing parents (std::filesystem::create_directories) makes `dir` too, so a
+// file may go there (review S43 L6: `--csv out/tables --chrome out/t.json`). A folder inside `made`
+// is not: nothing makes it.
+bool made_along_with(const std::string& dir, const std::string& made);
 
 // The one check every output of every verb goes through against the verb's inputs, before anything
 // is written (review CX M2): throws Error (exit 1) "OUT: is WHAT (INPUT); name another file" when
