@@ -48,9 +48,13 @@ void add_doc(ReportData& data, const std::string& label, nlohmann::json doc, boo
 
 }  // namespace
 
-void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
+std::string report_input_name(const std::string& path, const std::string& label) {
   // As the page shows it: a file name or label that is not UTF-8 reads '?' (util/text_clean.h).
-  const std::string name = clean_text(label.empty() ? std::filesystem::path(path).filename().string() : label);
+  return clean_text(label.empty() ? std::filesystem::path(path).filename().string() : label);
+}
+
+void add_report_input(ReportData& data, const std::string& path, const std::string& label) {
+  const std::string name = report_input_name(path, label);
   ResultOrTrace in = read_result_or_trace(path);
   if (const std::optional<std::string>& text = in.result) {
     try {
@@ -128,7 +132,7 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
     for (size_t i = 0; i < named.size(); ++i) {
       const std::string& path = named[i].path;
       labels.push_back(named[i].name.empty() ? descriptor_input_name("report", path, i + 1) : named[i].name);
-      shown.push_back(clean_text(labels.back().empty() ? std::filesystem::path(path).filename().string() : labels.back()));
+      shown.push_back(report_input_name(path, labels.back()));
       for (size_t j = 0; j < i; ++j)
         if (shown[j] == shown[i])
           throw UsageError("report: two inputs are named '" + shown[i] + "' (" + named[j].path + ", " + path +

@@ -31,6 +31,9 @@ struct ReportData {
 // Adds one input: a trace (loaded and analyzed) or a result document. Throws InputError.
 void add_report_input(ReportData& data, const std::string& path, const std::string& label = "");
 
+// The name an input's section is shown by: `label`, else the file name, made printable.
+std::string report_input_name(const std::string& path, const std::string& label);
+
 // Writes the report; returns the findings it opens with.
 std::vector<std::string> write_report(const ReportData& data, const std::string& out_path);
 
