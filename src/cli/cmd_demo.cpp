@@ -237,16 +237,21 @@ class Demo {
   }
 
  private:
+  // Whether nothing is at `p`: ENOENT, or a name too long to be there. Any other error cannot tell,
+  // so whatever is there is not taken for the run's own.
+  static bool surely_absent(const fs::path& p) {
+    std::error_code err;
+    if (fs::exists(fs::symlink_status(p, err))) return false;
+    return !err || err == std::errc::no_such_file_or_directory || err == std::errc::filename_too_long;
+  }
+
   // Makes -o and the folders above it that are missing, remembering the topmost one it made, so a
   // failure before anything is written can remove what it made and nothing else.
   void make_out_dir() {
     std::error_code ec;
     fs::path p = fs::absolute(out_, ec);
     while (!ec && !p.empty()) {
-      std::error_code missing;  // ENOENT for a path that is not there: that is the case looked for
-      if (fs::exists(fs::symlink_status(p, missing))) break;
-      // ENOENT, or a name too long to be there: the cases looked for; anything else cannot tell.
-      if (missing && missing != std::errc::no_such_file_or_directory && missing != std::errc::filename_too_long) break;
+      if (!surely_absent(p)) break;
       made_top_ = p;
       if (p == p.parent_path()) break;
       p = p.parent_path();
@@ -267,14 +272,9 @@ class Demo {
     if (made_top_.empty()) return;
     std::error_code ec;
     for (fs::path p = fs::absolute(out_, ec); !ec && !p.empty(); p = p.parent_path()) {
-      std::error_code missing;
-      const fs::file_status st = fs::symlink_status(p, missing);
-      if (fs::exists(st) &&
-          (!fs::is_directory(st) || !fs::is_empty(p, ec) || ec || !fs::remove(p, ec)))
+      if (!surely_absent(p) &&
+          (!fs::is_directory(fs::symlink_status(p, ec)) || ec || !fs::is_empty(p, ec) || ec || !fs::remove(p, ec)))
         break;
-      if (!fs::exists(st) && missing && missing != std::errc::no_such_file_or_directory &&
-          missing != std::errc::filename_too_long)
-        break;  // cannot tell
       if (p == made_top_ || p == p.parent_path()) break;
     }
     made_top_.clear();
