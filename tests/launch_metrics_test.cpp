@@ -268,6 +268,12 @@ TEST(LaunchMetrics, InnermostOperatorGetsTheLaunch) {
   EXPECT_EQ(addmm->kernels, 1);
   EXPECT_EQ(addmm->launch_tax, 29'000);
   EXPECT_EQ(addmm->cpu_time, 4'000);
+  // The tax's parts (review MX M1): each call lasts 500, so its launch part is 500 and the rest of
+  // its latency waited after the call returned: linear 2 x 500 and (26000 - 500) + (29000 - 500).
+  EXPECT_EQ(linear->launch_part, 500 + 500);
+  EXPECT_EQ(linear->queue_part, 25'500 + 28'500);
+  EXPECT_EQ(addmm->launch_part, 500);
+  EXPECT_EQ(addmm->queue_part, 28'500);
   // Sorted by launch tax: linear (55000) before relu (35000 - 3000 = 32000) before addmm.
   EXPECT_EQ(b.t.str(a.by_operator[0].name), "aten::linear");
   EXPECT_EQ(b.t.str(a.by_operator[1].name), "aten::relu");
@@ -980,6 +986,12 @@ TEST(LaunchMetrics, MergedRanksWithoutEvidenceKeepTheFirstCall) {
   EXPECT_EQ(a.shared_id_activities_by_device, 0);
   EXPECT_EQ(a.shared_id_activities_unresolved, 4);
   EXPECT_EQ(a.tklqt, (3'000 - 1'000) + (7'000 - 5'000));  // pid 1's calls to their earlier kernels
+  // Those parts link pid 1's calls to pid 2's kernels where pid 2's GPU ran first: no verdict
+  // from them (review MX M2), with the reason naming the count.
+  EXPECT_EQ(a.bound, "");
+  EXPECT_NE(a.bound_undefined_reason.find("4 GPU activities of correlation ids that several processes share"),
+            std::string::npos)
+      << a.bound_undefined_reason;
 }
 
 // A process on two devices: a shared id's kernel on a device both processes are known on cannot be

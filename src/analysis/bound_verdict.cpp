@@ -39,6 +39,17 @@ void decide_bound(LaunchAnalysis& a) {
                                                                " clamped: clock skew)"
                                                          : std::string()) +
                                ", so there is no launch or queue time to compare";
+  } else if (a.shared_id_activities_unresolved > 0) {
+    // A merged trace whose processes share correlation ids and cannot be told apart by device
+    // (launch_merged_ids.h): those ids' GPU work links to whichever process's call started first,
+    // so a launch's latency can run to another rank's kernel (a rank whose GPU starts earlier
+    // turns its neighbour's queue part into 0). The parts mix processes, and the comparison with
+    // them (review MX M2): analyzed on its own, each rank's trace links exactly.
+    const int64_t n = a.shared_id_activities_unresolved;
+    a.bound_undefined_reason = std::to_string(n) + (n == 1 ? " GPU activity" : " GPU activities") +
+                               " of correlation ids that several processes share could not be linked to one "
+                               "process (no one process is known to launch on their device), so the launch and "
+                               "queue parts may mix processes: analyze each process's trace on its own";
   } else {
     a.bound = a.tklqt_queue > a.tklqt_launch ? "gpu" : "cpu";
   }

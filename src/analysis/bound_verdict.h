@@ -13,7 +13,9 @@ namespace infertrace {
 // inference-latency window together with clamped launch latencies or a TKLQT of 0 (the GPU work
 // ends before the window starts and the host and GPU clocks disagree); or a TKLQT of 0 (every
 // kernel started at or before its launch call, so both parts are 0 and "launch part >= queue part"
-// would hold for no measured reason). An empty window alone keeps the verdict: the parts are per
+// would hold for no measured reason); or GPU work of correlation ids that several merged processes
+// share left unresolved (shared_id_activities_unresolved: the parts may link one rank's calls to
+// another's kernels). An empty window alone keeps the verdict: the parts are per
 // launch call. A verdict from the unclamped launches of a trace with some clamped ones stands.
 // Needs the IL window, the TKLQT parts and clock_skew_clamped already computed; reads operators.
 void decide_bound(LaunchAnalysis& a);

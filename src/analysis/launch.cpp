@@ -300,6 +300,7 @@ void operator_breakdown(const Trace& t, const std::vector<int32_t>& op_rows, Lau
     if (l.op < 0) continue;
     OperatorStat& s = a.by_operator[static_cast<size_t>(op_rows[op_name[l.op]])];  // (every name has its row)
     s.kernels += l.activities, s.launch_tax = sat_add(s.launch_tax, l.latency), s.gpu_time = sat_add(s.gpu_time, l.gpu_time);
+    s.launch_part = sat_add(s.launch_part, l.launch_part), s.queue_part = sat_add(s.queue_part, l.queue);
   }
   std::sort(a.by_operator.begin(), a.by_operator.end(), [&](const OperatorStat& x, const OperatorStat& y) {
     if (x.launch_tax != y.launch_tax) return x.launch_tax > y.launch_tax;

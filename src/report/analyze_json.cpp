@@ -74,7 +74,9 @@ json operator_rows(const Trace& t, const LaunchAnalysis& a) {
                     {"kernels", o.kernels},
                     {"launch_tax_ns", o.launch_tax},
                     {"gpu_time_ns", o.gpu_time},
-                    {"cpu_time_ns", o.cpu_time}});
+                    {"cpu_time_ns", o.cpu_time},
+                    {"launch_part_ns", o.launch_part},
+                    {"queue_part_ns", o.queue_part}});
   return rows;
 }
 

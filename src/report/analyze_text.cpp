@@ -146,7 +146,7 @@ void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, si
 }
 
 void print_operators(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top) {
-  TextTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time", "tax/GPU"});
+  TextTable tb({"operator", "calls", "GPU work", "launch tax", "launch part", "queue part", "GPU time", "CPU time", "tax/GPU"});
   size_t n = 0;
   for (const OperatorStat& o : a.by_operator) {
     // Sorted by launch tax, then CPU time: an operator that launched nothing can come before one
@@ -154,7 +154,7 @@ void print_operators(std::ostream& os, const Trace& t, const LaunchAnalysis& a, 
     if (o.kernels == 0) continue;
     if (n++ >= top) break;
     tb.add_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
-                format_ns(o.gpu_time), format_ns(o.cpu_time),
+                format_ns(o.launch_part), format_ns(o.queue_part), format_ns(o.gpu_time), format_ns(o.cpu_time),
                 o.gpu_time > 0 ? fixed2(share(o.launch_tax, o.gpu_time)) : "-"});
   }
   if (tb.rows()) {
@@ -249,7 +249,8 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   TextTable apis({"file", "name", "kind", "calls", "linked", "api_total_ns", "latency_total_ns", "launch_total_ns", "queue_total_ns",
                   "timed_calls"});
   TextTable kernels({"file", "name", "count", "total_ns", "min_ns", "max_ns"});
-  TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns"});
+  TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns", "launch_part_ns",
+                 "queue_part_ns"});
   TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
   TextTable devices({"file", "device", "busy_ns", "idle_ns"});
   // Traces without GPU activity only (written when there is one): their host threads, the name
@@ -279,7 +280,8 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
     for (auto& k : a.kernels_by_name)
       kernels.add_row({t.file, std::string(t.str(k.name)), i(k.count), i(k.total), i(k.min), i(k.max)});
     for (auto& o : a.by_operator)
-      ops.add_row({t.file, std::string(t.str(o.name)), i(o.calls), i(o.kernels), i(o.launch_tax), i(o.gpu_time), i(o.cpu_time)});
+      ops.add_row({t.file, std::string(t.str(o.name)), i(o.calls), i(o.kernels), i(o.launch_tax), i(o.gpu_time), i(o.cpu_time),
+                   i(o.launch_part), i(o.queue_part)});
     for (auto& s : a.by_stream)
       streams.add_row({t.file, i(s.device), i(s.stream), i(s.kernels), i(s.memcpys), i(s.memsets), i(s.busy), i(s.kernel_time)});
     for (auto& d : a.by_device) devices.add_row({t.file, i(d.device), i(d.busy), i(d.idle)});

@@ -310,14 +310,15 @@ std::string kernel_table(const json& kernels) {
 
 std::string operator_table(const json& ops, const json& links) {
   if (!ops.is_array()) return "";
-  HtmlTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time"});
+  HtmlTable tb({"operator", "calls", "GPU work", "launch tax", "launch part", "queue part", "GPU time", "CPU time"});
   size_t launching = 0;
   for (auto& o : ops) {
     // Sorted by launch tax: operators that launched nothing add no row, as in the terminal.
     if (!member(o, "kernels").is_number() || is_zero(member(o, "kernels"))) continue;
     if (launching++ >= kMaxRows) continue;
     tb.add_name_row({str_or(o, "name", "?"), count_or(member(o, "calls")), count_or(member(o, "kernels")),
-                ns_or(member(o, "launch_tax_ns")), ns_or(member(o, "gpu_time_ns")), ns_or(member(o, "cpu_time_ns"))});
+                ns_or(member(o, "launch_tax_ns")), ns_or(member(o, "launch_part_ns")), ns_or(member(o, "queue_part_ns")),
+                ns_or(member(o, "gpu_time_ns")), ns_or(member(o, "cpu_time_ns"))});
   }
   if (tb.empty()) return "";
   std::string caption = "Operators by launch tax (launches go to the innermost operator";

@@ -168,18 +168,19 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
 
 std::string operator_table(const Trace& t, const LaunchAnalysis& a) {
   if (a.by_operator.empty()) return "";
-  HtmlTable tb({"operator", "calls", "kernels", "launch tax", "GPU time", "CPU time", "launch tax / GPU time"});
+  HtmlTable tb({"operator", "calls", "GPU work", "launch tax", "launch part", "queue part", "GPU time", "CPU time",
+                "launch tax / GPU time"});
   size_t launching = 0;
   for (auto& o : a.by_operator) {
     // Operators that launched nothing add no row, as in the terminal and a saved analysis's section.
     if (o.kernels == 0) continue;
     if (launching++ >= kAnalysisTableRows) continue;
     tb.add_name_row({std::string(t.str(o.name)), format_count(o.calls), format_count(o.kernels), format_ns(o.launch_tax),
-                format_ns(o.gpu_time), format_ns(o.cpu_time),
+                format_ns(o.launch_part), format_ns(o.queue_part), format_ns(o.gpu_time), format_ns(o.cpu_time),
                 o.gpu_time > 0 ? fmt::format("{:.2f}", static_cast<double>(o.launch_tax) / static_cast<double>(o.gpu_time)) : "-"});
   }
   if (tb.empty()) return "";
-  return tb.render("Operators by launch tax (host time spent launching per op)") +
+  return tb.render("Operators by launch tax (per op: TKLQT of its launch calls, host launch part + GPU queue part)") +
          more_rows_note(launching, kAnalysisTableRows, "operators", "analyze --json");
 }
 

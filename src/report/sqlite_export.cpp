@@ -53,7 +53,7 @@ CREATE TABLE api_stat (name TEXT, kind TEXT, calls INTEGER, linked INTEGER, api_
 CREATE TABLE kernel_stat (name TEXT, count INTEGER, total_ns INTEGER, min_ns INTEGER, max_ns INTEGER,
   mean_ns REAL);
 CREATE TABLE operator_stat (name TEXT, calls INTEGER, kernels INTEGER, launch_tax_ns INTEGER,
-  gpu_time_ns INTEGER, cpu_time_ns INTEGER);
+  gpu_time_ns INTEGER, cpu_time_ns INTEGER, launch_part_ns INTEGER, queue_part_ns INTEGER);
 CREATE TABLE stream_stat (device INTEGER, stream INTEGER, kernels INTEGER, memcpys INTEGER,
   memsets INTEGER, busy_ns INTEGER, kernel_time_ns INTEGER);
 CREATE TABLE device_stat (device INTEGER, busy_ns INTEGER, idle_ns INTEGER);
@@ -364,9 +364,10 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     rows["kernel_stat"] = static_cast<int64_t>(a.kernels_by_name.size());
   }
   {
-    SqliteStmt st(db, "INSERT INTO operator_stat VALUES (?,?,?,?,?,?)");
+    SqliteStmt st(db, "INSERT INTO operator_stat VALUES (?,?,?,?,?,?,?,?)");
     for (auto& o : a.by_operator)
-      st.text(t.str(o.name)).i64(o.calls).i64(o.kernels).i64(o.launch_tax).i64(o.gpu_time).i64(o.cpu_time).step();
+      st.text(t.str(o.name)).i64(o.calls).i64(o.kernels).i64(o.launch_tax).i64(o.gpu_time).i64(o.cpu_time)
+          .i64(o.launch_part).i64(o.queue_part).step();
     rows["operator_stat"] = static_cast<int64_t>(a.by_operator.size());
   }
   {
