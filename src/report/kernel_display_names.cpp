@@ -6,7 +6,7 @@
 #include <set>
 
 #include "report/text_table.h"
-#include "util/utf8_cut.h"
+#include "util/display_width.h"
 
 namespace infertrace {
 
@@ -105,7 +105,7 @@ std::vector<std::string> kernel_name_words(std::string_view full_name) {
 }
 
 std::string KernelDisplayNames::fit(const std::string& name) const {
-  return utf8_shorten(name, max_len_);  // cut between characters, never inside one (review CX M1)
+  return display_shorten(name, max_len_);  // cut between characters, never inside one (review CX M1)
 }
 
 std::string KernelDisplayNames::base_name(const std::string& full_name) const {
@@ -155,19 +155,19 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
     hint_count.clear();
     for (const std::string& h : hints) ++hint_count[h];
     for (size_t i = 0; i < group.size(); ++i) {
-      std::string tag = utf8_shorten(hints[i], 32);
+      std::string tag = display_shorten(hints[i], 32);
       if (hint_count[hints[i]] > 1 || tag.empty()) tag += (tag.empty() ? "#" : " #") + std::to_string(++hint_seen[hints[i]]);
       const std::string suffix = " [" + tag + "]";
       // Truncate the base, never the part that tells the kernels apart.
       std::string name = base;
-      const size_t suffix_chars = utf8_chars(suffix);
-      if (utf8_chars(name) + suffix_chars > max_len_ && max_len_ > suffix_chars + 3)
-        name = utf8_shorten(name, max_len_ - suffix_chars);
+      const size_t suffix_cols = display_width(suffix);
+      if (display_width(name) + suffix_cols > max_len_ && max_len_ > suffix_cols + 3)
+        name = display_shorten(name, max_len_ - suffix_cols);
       names_[*group[i]] = name + suffix;
     }
   }
   // Distinct short names can still read alike once cut to max_len (two long names sharing their
-  // first max_len characters: review S43): each such name after the first of its text gets an
+  // first max_len columns: review S43): each such name after the first of its text gets an
   // ordinal, in the order the names were given, within max_len.
   std::map<std::string, std::vector<const std::string*>> by_display;
   seen.clear();
@@ -176,10 +176,10 @@ KernelDisplayNames::KernelDisplayNames(const std::vector<std::string>& full_name
   for (auto& [display, group] : by_display) {
     for (size_t i = 1; i < group.size(); ++i) {
       const std::string suffix = " #" + std::to_string(i + 1);
-      const size_t suffix_chars = utf8_chars(suffix);
+      const size_t suffix_cols = display_width(suffix);
       std::string name = display;
-      if (utf8_chars(name) + suffix_chars > max_len_ && max_len_ > suffix_chars + 3)
-        name = utf8_shorten(name, max_len_ - suffix_chars);
+      if (display_width(name) + suffix_cols > max_len_ && max_len_ > suffix_cols + 3)
+        name = display_shorten(name, max_len_ - suffix_cols);
       names_[*group[i]] = name + suffix;
     }
   }

@@ -39,7 +39,7 @@ class KernelDisplayNames {
 
  private:
   std::string base_name(const std::string& full_name) const;
-  std::string fit(const std::string& name) const;  // cut to max_len_ characters with "..." (util/utf8_cut.h)
+  std::string fit(const std::string& name) const;  // cut to max_len_ columns with "..." (util/display_width.h)
 
   size_t max_len_;
   bool drop_namespaces_;

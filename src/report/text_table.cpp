@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "util/utf8_cut.h"
+#include "util/display_width.h"
 
 namespace infertrace {
 
@@ -21,16 +21,17 @@ void TextTable::add_row(std::vector<std::string> cells) {
 
 void TextTable::print(std::ostream& os, const std::string& title) const {
   std::vector<size_t> w(header_.size());
-  // Widths in characters, not bytes: a non-ASCII name must not shift the columns after it.
-  for (size_t c = 0; c < header_.size(); ++c) w[c] = utf8_chars(header_[c]);
+  // Widths in terminal columns, not bytes or characters: a name with CJK characters, emoji or
+  // combining marks must not shift the columns after it (util/display_width.h).
+  for (size_t c = 0; c < header_.size(); ++c) w[c] = display_width(header_[c]);
   for (const auto& r : rows_)
-    for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], utf8_chars(r[c]));
+    for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], display_width(r[c]));
   if (!title.empty()) os << title << "\n";
   auto line = [&](const std::vector<std::string>& cells) {
     for (size_t c = 0; c < cells.size(); ++c) {
       if (c) os << "  ";
       const std::string& s = cells[c];
-      const size_t pad = w[c] - utf8_chars(s);
+      const size_t pad = w[c] - display_width(s);
       if (align_[c] == Align::Right) os << std::string(pad, ' ') << s;
       else if (c + 1 < cells.size()) os << s << std::string(pad, ' ');
       else os << s;
@@ -97,7 +98,7 @@ std::string short_kernel_name(const std::string& name, size_t max_len) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   if (out.empty()) out = s;
-  return utf8_shorten(out, max_len);  // never inside a character (review CX M1)
+  return display_shorten(out, max_len);  // never inside a character (review CX M1), nor past max_len columns
 }
 
 }  // namespace infertrace

@@ -27,7 +27,8 @@ class TextTable {
 
 // Shortens a demangled C++ kernel name for a table cell: drops template arguments and parameter
 // lists ("void at::native::foo<4, bar>(int)" -> "at::native::foo"), then truncates to max_len
-// characters (never inside a UTF-8 character: util/utf8_cut.h).
+// terminal columns (never inside a UTF-8 character, nor between a combining mark and its base:
+// util/display_width.h).
 std::string short_kernel_name(const std::string& name, size_t max_len = 60);
 
 std::string csv_escape(const std::string& s);

@@ -4,8 +4,8 @@
 // shows as U+FFFD and an HTML page carries as a broken byte (review CX M1).
 //
 // A "character" here is a byte that does not continue a sequence (not 0x80-0xBF) together with the
-// continuation bytes after it: for valid UTF-8 that is one code point. Display limits and table
-// column widths count these, not bytes (a wide CJK character still counts one).
+// continuation bytes after it: for valid UTF-8 that is one code point. Text tables pad and cut by
+// terminal columns instead (util/display_width.h: a CJK character takes two, a combining mark none).
 #pragma once
 
 #include <cstddef>

@@ -3,13 +3,16 @@ name that is not UTF-8 is written into JSON, HTML and SQLite as text (review CX 
 inside "é" made `analyze --json` and `fusion --json` exit 1 with nlohmann's "invalid UTF-8 byte"
 and print nothing, and `bad\\xffname.json` did the same to analyze, fusion, ingest, sweep and
 compare. Every output here must decode as strict UTF-8 and JSON; the expected display names are the
-input's names cut by characters here (text_table.h: 60 for a table, 40 in a fusion chain)."""
+input's names cut to terminal columns here (text_table.h: 60 for a table, 40 in a fusion chain), the
+widths taken from Python's own Unicode database (util/display_width.h: a CJK character or emoji is 2
+columns, a combining mark 0)."""
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures  # noqa: E402
@@ -38,15 +41,29 @@ def strict_json(r, what):
         return {}
 
 
+def width(text):
+    """Terminal columns: 0 for general category Mn, Me, Cf; 2 for East_Asian_Width W or F; else 1."""
+    return sum(0 if unicodedata.category(ch) in ("Mn", "Me", "Cf") else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def shown(name, limit):
-    """A display name: whole when it fits, else its first limit-3 characters and "..."."""
-    return name if len(name) <= limit else name[:limit - 3] + "..."
+    """A display name: whole when it fits, else the characters that fit in limit-3 columns, a space
+    where a wide character would straddle that limit, and "..."."""
+    if width(name) <= limit:
+        return name
+    out, cols = "", 0
+    for ch in name:
+        if cols + width(ch) > limit - 3:
+            break
+        out, cols = out + ch, cols + width(ch)
+    return out + " " * (limit - 3 - cols) + "..."
 
 
 E40 = "é" * 40                 # 80 bytes, 40 characters: fits a table (60), not a chain (40)
 E80 = "é" * 80                 # 160 bytes: cut in both
-CJK = "模型前向" * 20           # 3-byte characters
-EMOJI = "\U0001F600" * 50      # 4-byte characters
+CJK = "模型前向" * 20           # 3-byte characters, 2 columns each: cut to 28 and a space
+EMOJI = "\U0001F600" * 50      # 4-byte characters, 2 columns each
 NAMES = [E40, E80, CJK, EMOJI]
 
 
@@ -69,14 +86,14 @@ with tempfile.TemporaryDirectory() as d:
     with open(path, "w") as f:
         json.dump(trace(NAMES), f)
 
-    # analyze --json: every short name is its name cut by characters.
+    # analyze --json: every short name is its name cut to 60 columns.
     j = strict_json(run_bytes("analyze", path, "--json"), "analyze --json")
     got = {k.get("name"): k.get("short_name") for k in j.get("kernel_stats", [])}
     check(set(got) == set(NAMES), f"analyze: kernels {sorted(map(len, got))}")
     for name in NAMES:
         check(got.get(name) == shown(name, 60), f"analyze: short name of {len(name)} x {name[0]!r}: {got.get(name)!r}")
 
-    # analyze (text): UTF-8, and the kernel table's columns line up (padding counts characters).
+    # analyze (text): UTF-8, and the kernel table's columns line up (padding counts columns).
     r = run_bytes("analyze", path)
     check(r.returncode == 0, f"analyze exit {r.returncode}")
     text = strict_text(r.stdout, "analyze text")
@@ -87,10 +104,11 @@ with tempfile.TemporaryDirectory() as d:
     check(len(rows) == len(NAMES) and all(any(ln.startswith(shown(n, 60) + " ") for n in NAMES) for ln in rows),
           f"analyze text: kernel rows {rows}")
     # Every column is padded to its widest cell, the last one right-aligned: a header and every row
-    # have the same number of characters (byte padding left the non-ASCII rows short).
-    check(len({len(ln) for ln in table[:1] + rows}) == 1, f"analyze text: row lengths {[len(ln) for ln in table]}")
+    # are as wide on a terminal (byte padding left the non-ASCII rows short, character padding the
+    # CJK and emoji rows long).
+    check(len({width(ln) for ln in table[:1] + rows}) == 1, f"analyze text: row widths {[width(ln) for ln in table]}")
 
-    # fusion --json: the chain is the kernels' names cut to 40 characters.
+    # fusion --json: the chain is the kernels' names cut to 40 columns.
     j = strict_json(run_bytes("fusion", path, "--json", "--lengths", "2"), "fusion --json")
     cands = j.get("candidates", [])
     check(len(cands) > 0, "fusion: no candidate")
