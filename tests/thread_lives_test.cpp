@@ -48,6 +48,14 @@ void task(Trace& t, ns_t ts, int64_t pid, int64_t tid, TaskKind kind) {
   t.tasks.push(e);
 }
 
+// A traced thread's row of the thread table, as the recording's reader makes it (one per id): the
+// scope takes a switch side whose id is in the table as a traced thread's, whatever its process.
+void thread_row(Trace& t, int64_t pid, int64_t tid) {
+  ThreadInfo th;
+  th.pid = pid, th.tid = tid;
+  t.threads.push(th);
+}
+
 // Lives are split at each final switch-out; the switch-out belongs to the life it ends.
 TEST(ThreadLives, LifeAndTracedByEventsAfterEachDeath) {
   Trace t;
@@ -160,6 +168,160 @@ TEST(ThreadLives, UntracedProcessBeforeATracedThreadWithItsIdIsNotTraced) {
   EXPECT_EQ(th->switch_outs, 2);
   EXPECT_EQ(th->offcpu, 50);
   EXPECT_EQ(a.thread_ids_reused, 1);
+}
+
+// Review S43: an untraced process's thread (process 700, thread 600) shares the CPU with the traced
+// main thread (preempts it at 100, preempted back at 150, again 200 / 260); its exit is not in the
+// recording (its final switch-out had no traced side). The traced process then makes a thread that
+// gets id 600 (TASK New at 400), which blocks 450 -> 500 and exits at 600. Nothing but the switch
+// rows' process ids (700, then 100) tells the two apart. Expected as in the test above: switch-outs
+// main's 2 preemptions + 600's block and exit = 4 (not 6: the outsider's 2 preemptions); 600's
+// off-CPU time its block's 50 alone (not also [260, 420] from the outsider's last switch-out to the
+// new thread's first switch-in, 160 more); lives of 600: the outsider's up to the instant before the
+// new thread's first record, its TASK record at 400 (not traced), the traced thread's from there.
+TEST(ThreadLives, UntracedProcessWithoutARecordedExitIsCutByItsProcessId) {
+  Trace t;
+  thread_row(t, kPid, kMain), thread_row(t, kPid, 600);
+  for (int i = 1; i <= 6; ++i) launch(t, kPid, kMain, 100 * i + 10);
+  sw(t, 100, kPid, kMain, 0, 700, 600);
+  sw(t, 150, 700, 600, 0, kPid, kMain);
+  sw(t, 200, kPid, kMain, 0, 700, 600);
+  sw(t, 260, 700, 600, 0, kPid, kMain);
+  task(t, 400, kPid, 600, TaskKind::New);
+  sw(t, 420, kOther, kOther, 0, kPid, 600);
+  sw(t, 450, kPid, 600, 1, kOther, kOther);
+  sw(t, 500, kOther, kOther, 0, kPid, 600);
+  sw(t, 600, kPid, 600, kTaskDead, kOther, kOther);
+  const ThreadLives lives(t);
+  EXPECT_EQ(lives.life(600, 260), 0u);
+  EXPECT_EQ(lives.life(600, 399), 0u);
+  EXPECT_EQ(lives.life(600, 400), 1u);
+  EXPECT_EQ(lives.life(600, 600), 1u);
+  EXPECT_FALSE(lives.traced(600, 150));
+  EXPECT_TRUE(lives.traced(600, 450));
+  EXPECT_EQ(lives.ids_reused(), 1);
+  const SchedAnalysis a = analyze_sched(t, {});
+  EXPECT_EQ(a.switch_outs, 4);
+  EXPECT_EQ(a.preemptions, 2);
+  const ThreadSched* th = thread_of(a, 600);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->switch_outs, 2);
+  EXPECT_EQ(th->preemptions, 0);
+  EXPECT_EQ(th->offcpu, 50);
+  const ThreadSched* main = thread_of(a, kMain);
+  ASSERT_NE(main, nullptr);
+  EXPECT_EQ(main->offcpu, (150 - 100) + (260 - 200));
+  EXPECT_EQ(a.thread_ids_reused, 1);
+}
+
+// The other order: a traced thread (process 100, thread 500, made at 10, preempted 50 -> 60,
+// launches at 100 while on the CPU) whose final switch-out the recorder lost; a thread of untraced
+// process 800 then has id 500 and preempts the main thread at 300, preempted back at 350. Expected:
+// switch-outs 500's one and main's one = 2, both preempted; 500's off-CPU time 10; the outsider's
+// switch-out at 350 is no traced thread's. The launch at 100, which has no process record after
+// it, is the traced thread's: its life ends just before the outsider's first record, at 300.
+TEST(ThreadLives, OutsiderAfterATracedThreadWhoseExitWasLostIsCutByItsProcessId) {
+  Trace t;
+  thread_row(t, kPid, kMain), thread_row(t, kPid, 500);
+  for (int i = 1; i <= 4; ++i) launch(t, kPid, kMain, 100 * i);
+  task(t, 10, kPid, 500, TaskKind::New);
+  sw(t, 20, kOther, kOther, 0, kPid, 500);
+  sw(t, 50, kPid, 500, 0, kOther, kOther);
+  sw(t, 60, kOther, kOther, 0, kPid, 500);
+  launch(t, kPid, 500, 100);
+  sw(t, 300, kPid, kMain, 0, 800, 500);
+  sw(t, 350, 800, 500, 0, kPid, kMain);
+  const ThreadLives lives(t);
+  EXPECT_EQ(lives.life(500, 100), 0u);
+  EXPECT_EQ(lives.life(500, 299), 0u);
+  EXPECT_EQ(lives.life(500, 300), 1u);
+  EXPECT_TRUE(lives.traced(500, 50));
+  EXPECT_FALSE(lives.traced(500, 350));
+  const SchedAnalysis a = analyze_sched(t, {});
+  EXPECT_EQ(a.switch_outs, 2);
+  EXPECT_EQ(a.preemptions, 2);
+  const ThreadSched* th = thread_of(a, 500);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->switch_outs, 1);
+  EXPECT_EQ(th->offcpu, 10);
+  EXPECT_EQ(a.thread_ids_reused, 1);
+}
+
+// Ends by process and by death together, for an id inside the bitmap of ids with more than one life
+// and for one past it (2^22 + 5, a map's): process 700's thread with the id preempts main at 100
+// and is preempted back at 150, then wakes main at 180 (its last record: the waker's ids); a traced
+// thread of process 100 gets the id (TASK New at 200), runs from 210 and exits at 300; process 800's
+// thread gets it after that death, switched with main at 400 and 450. Expected ends: 199 (the instant
+// before the traced thread's first record) and 300 (the death); the change to 800 after the death is
+// no third end. And id + 50, seen in process 700 only as the waker of a wake-up of main at 180, then
+// made in process 100 at 200 (TASK New): two lives, the second from 200.
+TEST(ThreadLives, EndsByProcessAndByDeathOnBothSidesOfTheBitmap) {
+  for (const int64_t tid : {int64_t{600}, (int64_t{1} << 22) + 5}) {
+    SCOPED_TRACE(tid);
+    Trace t;
+    launch(t, kPid, kMain, 50);
+    sw(t, 100, kPid, kMain, 0, 700, tid);
+    sw(t, 150, 700, tid, 0, kPid, kMain);
+    Wakeup w;
+    w.ts = 180, w.pid = kPid, w.tid = kMain, w.waker_pid = 700, w.waker_tid = tid;
+    t.wakeups.push(w);
+    task(t, 200, kPid, tid, TaskKind::New);
+    w.waker_tid = tid + 50;
+    t.wakeups.push(w);
+    task(t, 200, kPid, tid + 50, TaskKind::New);
+    sw(t, 210, kOther, kOther, 0, kPid, tid);
+    sw(t, 300, kPid, tid, kTaskDead, kOther, kOther);
+    sw(t, 400, kPid, kMain, 0, 800, tid);
+    sw(t, 450, 800, tid, 0, kPid, kMain);
+    const ThreadLives lives(t);
+    EXPECT_EQ(lives.life(tid, 150), 0u);
+    EXPECT_EQ(lives.life(tid, 199), 0u);
+    EXPECT_EQ(lives.life(tid, 200), 1u);
+    EXPECT_EQ(lives.life(tid, 300), 1u);
+    EXPECT_EQ(lives.life(tid, 301), 2u);
+    EXPECT_EQ(lives.life(tid, 450), 2u);
+    EXPECT_FALSE(lives.traced(tid, 100));
+    EXPECT_TRUE(lives.traced(tid, 250));
+    EXPECT_FALSE(lives.traced(tid, 450));
+    EXPECT_EQ(lives.life(kMain, 450), 0u);  // one process all along
+    EXPECT_EQ(lives.life(tid + 50, 199), 0u);
+    EXPECT_EQ(lives.life(tid + 50, 200), 1u);
+    EXPECT_EQ(lives.ids_reused(), 1);
+  }
+}
+
+// What stays one life (guards: the same on the commit before the process rule). A non-leader's exec
+// (thread 301 of process 300): the leader's final switch-out at 500, then thread 301 goes on under
+// the leader's id 300 (TASK Exec at 510), in the same process; id 300 has two lives, split by that
+// death, both traced; 301 has one. And a thread of process 100 given id 700 of another thread of
+// process 100 whose death was lost: nothing tells them apart, one life.
+TEST(ThreadLives, ExecAndSameProcessReuseKeepOneLifePerDeath) {
+  Trace t;
+  task(t, 5, 300, 300, TaskKind::Existing);
+  task(t, 6, 300, 301, TaskKind::New);
+  launch(t, 300, 301, 100);
+  launch(t, 300, 301, 200);
+  sw(t, 150, 300, 300, 1, 300, 301);
+  sw(t, 250, 300, 301, 0, kOther, kOther);
+  sw(t, 480, kOther, kOther, 0, 300, 300);
+  sw(t, 500, 300, 300, kTaskDead, kOther, kOther);
+  task(t, 510, 300, 300, TaskKind::Exec);
+  sw(t, 520, kOther, kOther, 0, 300, 300);
+  launch(t, 300, 300, 530);
+  task(t, 10, kPid, 700, TaskKind::New);
+  sw(t, 20, kOther, kOther, 0, kPid, 700);
+  sw(t, 30, kPid, 700, 0, kOther, kOther);
+  task(t, 600, kPid, 700, TaskKind::New);
+  sw(t, 610, kOther, kOther, 0, kPid, 700);
+  const ThreadLives lives(t);
+  EXPECT_EQ(lives.life(300, 500), 0u);
+  EXPECT_EQ(lives.life(300, 520), 1u);
+  EXPECT_TRUE(lives.traced(300, 150));
+  EXPECT_TRUE(lives.traced(300, 520));
+  EXPECT_EQ(lives.life(301, 250), 0u);
+  EXPECT_EQ(lives.life(700, 610), 0u);
+  EXPECT_TRUE(lives.traced(700, 610));
+  EXPECT_EQ(lives.ids_reused(), 1);  // 300's two lives
 }
 
 // The traced child (pid = tid 200) launches twice, blocks once (1800 -> 2200) and exits at 2800. An
