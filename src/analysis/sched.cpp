@@ -258,8 +258,10 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   a.has_os_events = trace.switches.size() + trace.wakeups.size() + trace.irqs.size() + trace.syscalls.size() > 0;
   a.launch_mix = launch_mix(trace);
   // The wall: a recording's window when its META gives it, widened to hold any event stamped
-  // outside it (the command's own switches before its release, a GPU activity that ends after the
-  // stop); else the span of the events.
+  // outside it (a GPU activity that ends after the stop, the command's final switch-out after its
+  // exit's stamp; in a recording made before 2026-12-06, the command's switches while it waited for
+  // its release, which record now leaves out: record.bpf.c command_released_ns); else the span of
+  // the events.
   const bool any_event = trace_span(trace, a.t_begin, a.t_end);
   if (ns_t from = 0, to = 0; recording_window(trace, from, to)) {
     a.t_begin = any_event ? std::min(a.t_begin, from) : from;

@@ -1138,6 +1138,10 @@ RecordSummary Recorder::run() {
   }
   if (release_fd_ >= 0) {
     command_start_ns_ = monotonic_ns();  // the command execs as soon as it reads this byte
+    // The window starts here (recorded_from_ns): the command's switches, wake-ups and interrupts
+    // while it waited for this byte are not recorded (record.bpf.c command_released_ns), those from
+    // this stamp on are. Stored before the byte is written: the command wakes only after it.
+    if (s_.skel && s_.skel->data) s_.skel->data->command_released_ns = static_cast<uint64_t>(command_start_ns_);
     (void)!::write(release_fd_, "g", 1);
     ::close(release_fd_);
     release_fd_ = -1;

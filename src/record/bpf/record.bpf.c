@@ -36,6 +36,19 @@ const volatile __u64 wakeup_threshold = 1 << 20;
 // after the stop are left out in user space; these totals have no stamps to cut there, and went on
 // counting through the teardown, review RP L4).
 volatile __u64 count_until_ns = ~0ULL;
+// The command `record` forks (-- CMD) is in the traced set from before its release (its exec must be
+// seen), and waits for the release byte, blocked in a read, while the probes load and the output
+// opens (a FIFO's open waits for its reader). That wait is the recorder's start-up: its switches,
+// wake-ups and interrupts were recorded stamped before the recording's window (META
+// recorded_from_ns, the release), and `sched` widened its wall, the command's off-CPU time and its
+// switch counts by it (review SG L3b / S44 L5). Left out here rather than clamped by every reader:
+// the CSV, SQLite and Perfetto exports would still show the rows. User space stamps the release,
+// stores the stamp here, then writes the byte; until then a process still IT_TRACED_BEFORE_EXEC has
+// no switch, wake-up or IRQ recorded stamped before it (recorded_at()); its TASK records are not filtered
+// (its exec comes after the release). An event stamped at or after the stamp but seen before the
+// store (the few instructions between them) is left out too: the command sleeps in its read then.
+// --pid targets are IT_TRACED from their mark, their window's start: never held.
+volatile __u64 command_released_ns = ~0ULL;
 // Set by the submit that forces a wake-up, cleared by user space once it has drained the ring: one
 // forced wake-up per drain. Forced on every submit above the threshold, each one raised an irq_work
 // interrupt (IWI) on the traced thread's CPU while the consumer caught up, and the IRQ probe recorded
@@ -153,6 +166,20 @@ static __always_inline void stat_add(__u32 idx) {
 }
 
 static __always_inline bool is_traced(__u32 tgid) { return bpf_map_lookup_elem(&traced, &tgid) != 0; }
+
+// A process's state in the traced set (IT_TRACED, IT_TRACED_BEFORE_EXEC), 0 when not traced. A value,
+// not the entry's pointer: two pointers tested for null together (`!a && !b`) are compiled into
+// `a | b`, which the verifier refuses.
+static __always_inline __u32 traced_state(__u32 tgid) {
+  const struct it_traced* v = bpf_map_lookup_elem(&traced, &tgid);
+  return v ? v->state : 0;
+}
+
+// Whether an event stamped `now` of a process in traced state `state` is recorded: traced, and not
+// the command waiting for its release (command_released_ns).
+static __always_inline bool recorded_at(__u32 state, __u64 now) {
+  return state != 0 && !(state == IT_TRACED_BEFORE_EXEC && now < command_released_ns);
+}
 
 // Where events were lost: per CPU, the window of the loss not yet reported and the count per event
 // type. A window spans the lost records' OWN timestamps (each record's h.ts, passed to reserve():
@@ -680,8 +707,13 @@ static __always_inline int on_switch(bool preempt, struct task_struct* prev, str
                                      unsigned int prev_state) {
   if (!want_sched) return 0;
   __u32 ptgid = BPF_CORE_READ(prev, tgid), ntgid = BPF_CORE_READ(next, tgid);
-  if (!is_traced(ptgid) && !is_traced(ntgid)) return 0;
+  const __u32 pstate = traced_state(ptgid), nstate = traced_state(ntgid);
+  if (!pstate && !nstate) return 0;
   __u64 now = bpf_ktime_get_ns();  // before the reserve: a lost switch's window spans it
+  // The held command's switches against untraced tasks are left out. Nothing else is traced before
+  // the release (the traced set holds the command alone until its exec), so a held side never
+  // meets a recorded one.
+  if (!recorded_at(pstate, now) && !recorded_at(nstate, now)) return 0;
   struct it_switch* e = reserve(sizeof(*e), IT_EV_SWITCH, now);
   if (!e) return 0;
   fill_hdr(&e->h, IT_EV_SWITCH, now, ptgid, BPF_CORE_READ(prev, pid));
@@ -708,8 +740,10 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct* prev, struct task_str
 static __always_inline int on_wakeup(struct task_struct* p, __u32 is_new) {
   if (!want_wakeup) return 0;
   __u32 tgid = BPF_CORE_READ(p, tgid);
-  if (!is_traced(tgid)) return 0;
+  const __u32 state = traced_state(tgid);
+  if (!state) return 0;
   __u64 now = bpf_ktime_get_ns();
+  if (!recorded_at(state, now)) return 0;  // the command waiting for its release
   struct it_wakeup* e = reserve(sizeof(*e), IT_EV_WAKEUP, now);
   if (!e) return 0;
   __u64 id = bpf_get_current_pid_tgid();
@@ -741,8 +775,12 @@ static __always_inline struct irq_slot* irq_begin(__u32 slot_idx, __u32 irq) {
   if (!s) return 0;
   s->active = 0;
   __u64 id = bpf_get_current_pid_tgid();
-  if (!is_traced(id >> 32)) return 0;  // only IRQs that interrupt a traced thread
-  s->ts = bpf_ktime_get_ns();
+  __u32 tgid = id >> 32;
+  const __u32 state = traced_state(tgid);
+  if (!state) return 0;  // only IRQs that interrupt a traced thread
+  __u64 now = bpf_ktime_get_ns();
+  if (!recorded_at(state, now)) return 0;  // nor the command waiting for its release
+  s->ts = now;
   s->pid = id >> 32;
   s->tid = (__u32)id;
   s->irq = irq;
