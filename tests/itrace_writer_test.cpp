@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -220,6 +221,76 @@ TEST(ItraceWriter, OutputLockedSeesAWritersLockAndLeavesNone) {
   EXPECT_FALSE(output_locked((dir.path / "missing.itrace").string()));
   ItraceWriter after(path);  // the question took no lock that stays
   after.finish();
+}
+
+// A process of another program holding a flock on `path` (review S44 L4): a child that takes it
+// (LOCK_SH or LOCK_EX) and becomes `sleep`, the descriptor, and with it the lock, kept across the
+// exec. Ready once the exec is done (the close-on-exec pipe's end): /proc/locks then lists the
+// child's pid, whose comm is "sleep" and whose executable is not ours.
+class OtherProgramsLock {
+ public:
+  OtherProgramsLock(const std::string& path, int how) {
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(path.c_str(), O_RDONLY);
+      if (fd < 0 || ::flock(fd, how) != 0) ::_exit(1);
+      ::execlp("sleep", "sleep", "60", static_cast<char*>(nullptr));
+      (void)!::write(ready[1], "x", 1);  // no exec: say so
+      ::_exit(1);
+    }
+    ::close(ready[1]);
+    char c;
+    exec_done_ = pid_ > 0 && ::read(ready[0], &c, 1) == 0;
+    ::close(ready[0]);
+  }
+  ~OtherProgramsLock() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  pid_t pid() const { return pid_; }
+  bool ready() const { return exec_done_; }
+
+ private:
+  pid_t pid_ = -1;
+  bool exec_done_ = false;
+};
+
+// Another program's lock is not "another recording": it is named as the lock it is, shared (a
+// reader's) or exclusive, in the same words by the early check (record_targets.cpp) and at the
+// open, and a reader's shared lock is found by the early check too (it asked with a shared lock,
+// which a shared one admits). The file is not touched.
+TEST(ItraceWriter, AnotherProgramsLockIsNamedAsWhatItIs) {
+  TempDir dir("itrace-writer-other-lock");
+  const std::string path = (dir.path / "held.itrace").string();
+  ItraceWriter(path).finish();
+  const std::string before = file_bytes(path);
+  for (const auto& [how, said] : {std::pair{LOCK_SH, "(flock, shared: a read lock) by sleep (pid "},
+                                  std::pair{LOCK_EX, "(flock, exclusive) by sleep (pid "}}) {
+    OtherProgramsLock holder(path, how);
+    ASSERT_TRUE(holder.ready());
+    EXPECT_TRUE(output_locked(path)) << said;
+    struct stat st{};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    const std::string early = output_in_use_message(path, output_lock_holder(st));
+    const std::string expected = "record: -o " + path + ": the file is locked " + said +
+                                 std::to_string(holder.pid()) + ")";
+    EXPECT_EQ(early.rfind(expected, 0), 0u) << early;
+    EXPECT_EQ(early.find("another recording"), std::string::npos) << early;
+    EXPECT_EQ(early.find("which is reading it; recording would truncate the file it is reading") != std::string::npos,
+              how == LOCK_SH)
+        << early;
+    ItraceWriter second(path, ItraceWriter::OpenLater{});
+    try {
+      second.open();
+      ADD_FAILURE() << "a file another program holds a lock on was opened for the recording";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), early);
+    }
+    EXPECT_EQ(file_bytes(path), before);
+  }
 }
 
 // Review SG M4: finish() says when the path no longer names the file written, whole.

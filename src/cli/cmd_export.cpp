@@ -33,6 +33,7 @@ namespace {
 struct Options {
   std::string trace;
   std::string perfetto, sqlite, csv, chrome;
+  std::string perfetto_typed, chrome_typed;  // as typed, before dash_as_stdout (`-`): for messages
   std::vector<std::string> attach;  // VERB=FILE
 };
 
@@ -124,8 +125,14 @@ void run(const Options& o) {
   if (!o.sqlite.empty()) require_regular_output(o.sqlite, "an SQLite database");
   std::vector<ExportOutput> outputs;
   if (!o.csv.empty()) outputs.push_back({"--csv", o.csv, true});
-  if (!o.chrome.empty()) outputs.push_back({"--chrome", o.chrome, false});
-  if (!o.perfetto.empty()) outputs.push_back({"--perfetto", o.perfetto, false});
+  if (!o.chrome.empty()) {
+    outputs.push_back({"--chrome", o.chrome, false});
+    outputs.back().typed = o.chrome_typed;
+  }
+  if (!o.perfetto.empty()) {
+    outputs.push_back({"--perfetto", o.perfetto, false});
+    outputs.back().typed = o.perfetto_typed;
+  }
   if (!o.sqlite.empty()) outputs.push_back({"--sqlite", o.sqlite, false});
   check_outputs_against_inputs(outputs, {o.trace}, "the input trace");
   std::vector<std::string> documents;
@@ -188,6 +195,8 @@ const CommandRegistrar reg(710, "export", [](CLI::App& app) {
   cmd->callback([opt]() {
     // `-` (review CX L9): the Chrome JSON and the Perfetto trace can go to stdout, a database and a
     // directory of tables cannot (it made a file or a directory called -).
+    opt->chrome_typed = opt->chrome;
+    opt->perfetto_typed = opt->perfetto;
     opt->chrome = dash_as_stdout(opt->chrome);
     opt->perfetto = dash_as_stdout(opt->perfetto);
     refuse_dash(opt->sqlite, "--sqlite", "an SQLite database");

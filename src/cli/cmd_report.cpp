@@ -116,6 +116,7 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--title", opt->title, "Title of the report")->capture_default_str();
   cmd->callback([opt]() {
+    const std::string typed = opt->out;  // for messages: `-` as typed (review S44 L4)
     opt->out = dash_as_stdout(opt->out);  // `-o -`: the page on stdout (review CX L9)
     // NAME=PATH names an input (as in compare); a descriptor (<(...)) is named after its place.
     std::vector<NamedInput> named;
@@ -125,7 +126,7 @@ const CommandRegistrar reg(700, "report", [](CLI::App& app) {
       paths.push_back(named.back().path);
     }
     // Checked before anything is read: the page must not replace an input nor a directory.
-    check_output_file(opt->out, paths, "an input of the report");
+    check_output_file(opt->out, paths, "an input of the report", "", "-o " + typed);
     // Each input's section is told by its name alone, so two of one name are refused, as compare
     // does (review S43 L5: two "Trace: nm" sections), before anything is read.
     std::vector<std::string> labels, shown;

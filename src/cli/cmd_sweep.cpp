@@ -35,6 +35,7 @@ struct Options {
   std::vector<std::string> decode_windows;  // engine run --json per trace, in trace order
   std::string plot;
   bool json = false;
+  std::string plot_typed;  // --plot as typed, before dash_as_stdout (`-`): for messages
 };
 
 int64_t parse_label(const std::string& label) {
@@ -111,7 +112,7 @@ void run(const Options& o) {
   if (!o.plot.empty()) {  // a trace (or a link to one) at the plot's name was replaced by it (review CX M2)
     std::vector<std::string> inputs = o.traces;
     inputs.insert(inputs.end(), o.decode_windows.begin(), o.decode_windows.end());
-    refuse_input_as_output(o.plot, inputs, "an input of this sweep", "--plot " + o.plot);
+    refuse_input_as_output(o.plot, inputs, "an input of this sweep", "--plot " + o.plot_typed);
   }
   // Every trace opened first: a missing file is an input error a user can act on, not a missing
   // batch size in its name (audit EW L5: "missing.json.gz: no batch size", exit 2).
@@ -169,6 +170,7 @@ const CommandRegistrar reg(300, "sweep", [](CLI::App& app) {
   cmd->add_option("--plot", opt->plot, "Write a plot of TKLQT parts and idle shares against batch size (SVG)");
   cmd->add_flag("--json", opt->json, "Machine-readable output (docs/fusion.md, section \"sweep --json\")");
   cmd->callback([opt]() {
+    opt->plot_typed = opt->plot;
     opt->plot = dash_as_stdout(opt->plot);  // `--plot -`: the SVG on stdout (review CX L9)
     run(*opt);
   });

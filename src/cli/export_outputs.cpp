@@ -45,7 +45,7 @@ fs::path identity(const ExportOutput& o) {
   return without_trailing_slash(ec ? fs::path(path).lexically_normal() : p);
 }
 
-std::string named(const ExportOutput& o) { return o.option + " " + o.path; }
+std::string named(const ExportOutput& o) { return o.option + " " + (o.typed.empty() ? o.path : o.typed); }
 
 // The directory a file output goes into must be there: checked for every output before the first
 // is written, so a typo in the last one does not fail the run after the others were written.

@@ -45,6 +45,9 @@ struct ExportOutput {
   // the way, nor a link to another: review BX H1, CB) and the name is still that file (not one
   // another run put there since).
   std::optional<HeldEntry> written_file = {};
+  // The name as the user typed it, when `path` is another (`-`, which dash_as_stdout made
+  // /dev/stdout): what messages name the output by (review S44 L4).
+  std::string typed = {};
 };
 
 // The tables of a directory output: `tables`, or export's when that is empty.

@@ -12,10 +12,10 @@
 namespace infertrace::cli {
 
 void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
-                       const std::string& dir_made) {
+                       const std::string& dir_made, const std::string& label) {
   // Throws for a directory or a socket, before anything is read.
   const OutputTarget t = resolve_output_target(out);
-  refuse_input_as_output(out, inputs, what);
+  refuse_input_as_output(out, inputs, what, label);
   if (t.stream) return;  // a device, FIFO or descriptor is written in place
   // A regular file is written beside itself and renamed into place: its directory must exist and
   // take new files. Checked here, not found out by the write after the whole run (review EB M2).
@@ -55,9 +55,14 @@ void refuse_input_as_output(const std::string& out, const std::vector<std::strin
   if (got != 0 || !S_ISREG(o.st_mode)) return;  // not there (yet), or no file to lose
   for (const std::string& in : inputs) {
     struct stat i{};
-    if (::stat(in.c_str(), &i) == 0 && i.st_dev == o.st_dev && i.st_ino == o.st_ino)
-      throw Error((label.empty() ? out : label) + ": is " + what + (in == out ? "" : " (" + in + ")") +
-                  "; name another file");
+    if (::stat(in.c_str(), &i) != 0 || i.st_dev != o.st_dev || i.st_ino != o.st_ino) continue;
+    const std::string shown = label.empty() ? out : label;
+    // Our stdout by name (`-`, /dev/stdout): the user's redirection put the input there, not the name
+    // (review S44 L4: "/dev/stdout: is the input trace" for `--chrome - t.json 1<>t.json`).
+    if (fd == STDOUT_FILENO)
+      throw Error(shown + ": the standard output is " + what + " (" + in + "), which the output would overwrite; "
+                  "send stdout elsewhere, or name another file");
+    throw Error(shown + ": is " + what + (in == out ? "" : " (" + in + ")") + "; name another file");
   }
 }
 

@@ -16,9 +16,10 @@ namespace infertrace::cli {
 // directory is missing, not a directory or not writable (found out only by the write, after the
 // verb's whole run, before); `what` names the inputs in the message ("the input trace").
 // `dir_made`, when given, is a directory the verb makes before it writes `out` (export's --csv DIR):
-// a missing parent that is made along with it (made_along_with) is accepted.
+// a missing parent that is made along with it (made_along_with) is accepted. `label` names the
+// output in the input's refusal (refuse_input_as_output).
 void check_output_file(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
-                       const std::string& dir_made = "");
+                       const std::string& dir_made = "", const std::string& label = "");
 
 // Whether directory `dir` is `made` or one of its parents, compared weakly canonical: a verb that
 // makes `made` with its missing parents (std::filesystem::create_directories) makes `dir` too, so a
@@ -32,7 +33,9 @@ bool made_along_with(const std::string& dir, const std::string& made);
 // output's name that leads to an input, also a hard link). Only regular files are compared (an
 // output and an input on one terminal or pipe are no overwrite). An output that does not exist yet
 // is none of the inputs; a dangling link's target is not an existing input either. `label`, when
-// not empty, replaces `out` at the start of the message (a --csv table: "--csv DIR: table T").
+// not empty, replaces `out` at the start of the message (a --csv table: "--csv DIR: table T"; the
+// name as typed: "--chrome -"). An output named as our stdout that is an input (`--chrome - t.json
+// 1<>t.json`) says so: "LABEL: the standard output is WHAT (INPUT)..." (review S44 L4).
 void refuse_input_as_output(const std::string& out, const std::vector<std::string>& inputs, const std::string& what,
                             const std::string& label = "");
 

@@ -47,8 +47,9 @@ void check_output(const RecordOptions& o, const std::string& exe) {
   if (target.stream) return;
   struct stat st{};
   if (::stat(target.path.c_str(), &st) != 0) return;  // a new file
-  // Another recorder writing it: refused now, before the probes load (~1 s); the writer's own lock
-  // at the open (record/output_lock.h) is the rule, this only says it sooner.
+  // Another recorder writing it, or another process holding a flock on it (a reader's shared one):
+  // refused now, before the probes load (~1 s); the writer's own lock at the open
+  // (record/output_lock.h) is the rule, this only says it sooner, in the same words.
   if (S_ISREG(st.st_mode) && output_locked(target.path)) throw Error(output_in_use_message(out, output_lock_holder(st)));
   if (!exe.empty() && same_file(out, exe))
     throw UsageError("record: -o " + out + " is the command's executable; name another file for the recording");

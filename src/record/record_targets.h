@@ -22,8 +22,9 @@ std::string command_executable(const std::string& command);
 // (UsageError) when it is a directory, the command's executable, a --lib file, or an existing
 // non-empty file that does not start with the recording header "INFTRACE" (only a recording is
 // overwritten); a character device or FIFO is written into, a block device is refused (Error), and
-// so is a file another recording is being written into (Error: /proc/locks lists its recorder's
-// lock, record/output_lock.h). Nothing is opened for writing.
+// so is a file another process holds a flock(2) on: a recording being written into it, or a
+// reader's shared lock (Error naming the holder from /proc/locks, record/output_lock.h). Nothing is
+// opened for writing.
 void check_record_targets(const RecordOptions& o);
 
 }  // namespace infertrace

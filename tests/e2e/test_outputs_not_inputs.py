@@ -127,6 +127,10 @@ with tempfile.TemporaryDirectory() as tmp:
                                    text=True, errors="replace", timeout=600)
             label = "%s with stdout %s on the trace" % (case, "read-write" if mode == "r+b" else "appending")
             check(r.returncode == 1 and "name another file" in r.stderr, "%s: rc %d: %s" % (label, r.returncode, r.stderr.strip()))
+            # Said in the words typed (review S44 L4: "--chrome /dev/stdout: is the input trace" for `-`).
+            what = {"export": "the input trace", "report": "an input of the report", "sweep": "an input of this sweep"}
+            said = "%s %s: the standard output is %s (%s)" % (args[-2], args[-1], what[args[0]], t)
+            check(said in r.stderr, "%s: expected %r: %s" % (label, said, r.stderr.strip()))
             with open(t, "rb") as f:
                 check(f.read() == before, "%s: the input trace was changed" % label)
 

@@ -105,7 +105,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(opened, "the first recorder never opened its output")
     b = subprocess.run(BASE + ev + ["-o", same, "--", "touch", marker], capture_output=True, text=True, timeout=300)
     check(b.returncode == 1, f"second recorder of the same -o: rc {b.returncode}, expected 1: {b.stderr}")
-    check("another recording into this file is in progress" in b.stderr and f"pid {a.pid}" in b.stderr,
+    # A recorder is told by its executable, ours (review S44 L4: any holder was called a recording).
+    check(f"-o {same}: another recording into this file is in progress (infertrace, pid {a.pid})" in b.stderr,
           f"the refusal does not name the first recorder (pid {a.pid}): {b.stderr}")
     check("recorded" not in b.stderr, f"the refused recorder printed a summary: {b.stderr}")
     check(not os.path.exists(marker), "the refused recorder ran its command")
