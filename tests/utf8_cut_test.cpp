@@ -5,12 +5,9 @@
 #include <utility>
 #include <vector>
 
-#include "util/text_clean.h"
 #include "util/utf8_cut.h"
 
-using infertrace::utf8_chars;
 using infertrace::utf8_prefix_bytes;
-using infertrace::utf8_shorten;
 
 namespace {
 
@@ -25,45 +22,11 @@ std::string join(size_t n) {
   return s;
 }
 
-bool valid_utf8(const std::string& s) {
-  bool changed = true;
-  infertrace::clean_text(s, changed);
-  return !changed;
-}
-
 }  // namespace
-
-TEST(Utf8Cut, CountsCharactersNotBytes) {
-  EXPECT_EQ(utf8_chars(""), 0u);
-  EXPECT_EQ(utf8_chars("abc"), 3u);
-  EXPECT_EQ(utf8_chars(join(kChars.size())), kChars.size());
-  std::string e40;
-  for (int i = 0; i < 40; ++i) e40 += "\xC3\xA9";
-  EXPECT_EQ(e40.size(), 80u);
-  EXPECT_EQ(utf8_chars(e40), 40u);
-}
 
 TEST(Utf8Cut, PrefixEndsOnACharacterBoundary) {
   const std::string all = join(kChars.size());
   for (size_t n = 0; n <= kChars.size() + 2; ++n) EXPECT_EQ(all.substr(0, utf8_prefix_bytes(all, n)), join(n)) << n;
-}
-
-TEST(Utf8Cut, ShortenKeepsWholeCharacters) {
-  const std::string all = join(kChars.size());
-  for (size_t max = 4; max < kChars.size(); ++max) {
-    const std::string cut = utf8_shorten(all, max);
-    EXPECT_EQ(cut, join(max - 3) + "...") << max;
-    EXPECT_TRUE(valid_utf8(cut)) << max;
-  }
-  EXPECT_EQ(utf8_shorten(all, kChars.size()), all);  // fits: unchanged
-  EXPECT_EQ(utf8_shorten(all, 3), all);               // no room for "...": unchanged
-  // The review's case: 40 x U+00E9 cut to 60 characters is whole; to 20, 17 of them and "...".
-  std::string e40, e17;
-  for (int i = 0; i < 40; ++i) e40 += "\xC3\xA9";
-  for (int i = 0; i < 17; ++i) e17 += "\xC3\xA9";
-  EXPECT_EQ(utf8_shorten(e40, 60), e40);
-  EXPECT_EQ(utf8_shorten(e40, 20), e17 + "...");
-  for (size_t max = 4; max < 40; ++max) EXPECT_TRUE(valid_utf8(utf8_shorten(e40, max))) << max;
 }
 
 // The one UTF-8 encoder (the JSON reader's \u escapes, the tokenizer's byte alphabet): each length's

@@ -8,12 +8,6 @@ bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x8
 
 }  // namespace
 
-size_t utf8_chars(std::string_view s) {
-  size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++i) n += (i == 0 || !continuation(s[i])) ? 1 : 0;
-  return n;
-}
-
 size_t utf8_prefix_bytes(std::string_view s, size_t max_chars) {
   size_t chars = 0;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -24,11 +18,6 @@ size_t utf8_prefix_bytes(std::string_view s, size_t max_chars) {
     }
   }
   return s.size();
-}
-
-std::string utf8_shorten(std::string_view s, size_t max_chars) {
-  if (max_chars <= 3 || utf8_chars(s) <= max_chars) return std::string(s);
-  return std::string(s.substr(0, utf8_prefix_bytes(s, max_chars - 3))) + "...";
 }
 
 void append_utf8(uint32_t cp, std::string& out) {

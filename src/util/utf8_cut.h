@@ -15,16 +15,9 @@
 
 namespace infertrace {
 
-// Number of characters in `s`.
-size_t utf8_chars(std::string_view s);
-
 // Byte length of the first `max_chars` characters of `s` (all of `s` when it has no more): a cut
 // there never ends inside a character.
 size_t utf8_prefix_bytes(std::string_view s, size_t max_chars);
-
-// `s` when it has at most `max_chars` characters; otherwise its first `max_chars - 3` characters and
-// "..." (`max_chars` characters in all). With `max_chars` 3 or less, `s` is returned whole.
-std::string utf8_shorten(std::string_view s, size_t max_chars);
 
 // Appends code point `cp` (at most 0x10FFFF) to `out` as UTF-8: the JSON reader's \u escapes and the
 // tokenizer's byte-level alphabet write through this one encoder.

@@ -707,7 +707,9 @@ static __always_inline int on_switch(bool preempt, struct task_struct* prev, str
                                      unsigned int prev_state) {
   if (!want_sched) return 0;
   __u32 ptgid = BPF_CORE_READ(prev, tgid), ntgid = BPF_CORE_READ(next, tgid);
-  const __u32 pstate = traced_state(ptgid), nstate = traced_state(ntgid);
+  // The next side is looked up only when the previous one is not recorded anyway: one map lookup
+  // per switch of a traced thread, as before the held command's states were told apart.
+  const __u32 pstate = traced_state(ptgid), nstate = pstate == IT_TRACED ? 0 : traced_state(ntgid);
   if (!pstate && !nstate) return 0;
   __u64 now = bpf_ktime_get_ns();  // before the reserve: a lost switch's window spans it
   // The held command's switches against untraced tasks are left out. Nothing else is traced before
