@@ -264,12 +264,14 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
 
 namespace {
 
-// ScenarioSummary::undefined_reasons by the JSON keys of their figures (review DJ M2).
-json undefined_reasons_json(const ScenarioSummary& s) {
-  json j = json::object();
-  for (const auto& [column, reason] : s.undefined_reasons)
-    j[column == "Sched/1K" ? "sched_per_1k" : column == "IRQ/1K" ? "irq_per_1k" : column == "penalty" ? "penalty_ns" : "offcpu_share"] = reason;
-  return j;
+// A column's reason in ScenarioSummary::undefined_reasons, null without one: under compare --json's
+// keys (rates_undefined_reason: Sched/1K's, else IRQ/1K's), which the HTML report shows as
+// "n/a (reason)" in the null cells (review DJ M2).
+json undefined_reason_json(const ScenarioSummary& s, std::initializer_list<const char*> columns) {
+  for (const char* c : columns)
+    for (const auto& [column, reason] : s.undefined_reasons)
+      if (column == c) return reason;
+  return nullptr;
 }
 
 }  // namespace
@@ -315,7 +317,9 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"runs_per_1k_upper_bound", s.runs_per_1k_upper_bound},
                     {"runs_per_1k_neither_bound", s.runs_per_1k_neither_bound},
                     {"sched_increase_bound", s.sched_increase_bound.empty() ? json(nullptr) : json(s.sched_increase_bound)},
-                    {"undefined_reasons", undefined_reasons_json(s)},
+                    {"rates_undefined_reason", undefined_reason_json(s, {"Sched/1K", "IRQ/1K"})},
+                    {"penalty_undefined_reason", undefined_reason_json(s, {"penalty"})},
+                    {"offcpu_undefined_reason", undefined_reason_json(s, {"off-CPU"})},
                     {"runs", runs}});
   }
   return {{"kind", "compare"},
