@@ -24,7 +24,7 @@ with tempfile.TemporaryDirectory() as d:
     r = run("export", TRACE, "--csv", out, "--sqlite", db)
     check(r.returncode == 0, f"export: {r.returncode} {r.stderr}")
     line = next((ln for ln in r.stdout.splitlines() if ln.startswith("csv: ")), "")
-    counts = dict((k, int(v)) for k, v in re.findall(r"([A-Za-z ]+?) (\d+)(?:,|\))", line.split("(", 1)[-1]))
+    counts = dict((k.strip(), int(v)) for k, v in re.findall(r"([A-Za-z ]+?) (\d+)(?:,|\))", line.split("(", 1)[-1]))
     check(os.path.isfile(os.path.join(out, "operators.csv")), f"no operators.csv: {sorted(os.listdir(out)) if os.path.isdir(out) else out}")
     if os.path.isfile(os.path.join(out, "operators.csv")):
         ops = rows(os.path.join(out, "operators.csv"))
