@@ -179,5 +179,49 @@ TEST(InterferenceSummary, ZeroBaselineMedianAndSkippedScenarioVerdicts) {
   EXPECT_EQ(p[2].verdict, "");
 }
 
+// Review DJ M2: the built-in loop makes no CUDA launch call, so every analysed run has no Sched/1K,
+// IRQ/1K, penalty or off-CPU; the table said "-" with no reason, which only the runs' sched.json
+// held. A note under the table now names each column's reason, taken from the runs' analyses.
+TEST(InterferenceSummary, DashedSchedulerColumnsSayWhyFromTheRuns) {
+  // Reasons as the analysis would give them for a run without launches (set here by hand).
+  const auto no_launches = [](const std::string& name) {
+    ScenarioMetrics m;
+    m.name = name, m.launches = 0;
+    m.rates_undefined_reason = "no launch calls";
+    m.penalty_undefined_reason = "too few launches (none)";
+    m.offcpu_undefined_reason = "no launching thread";
+    return std::optional<ScenarioMetrics>(m);
+  };
+  ScenarioMetrics measured;  // a run with launches: every figure set, nothing to explain
+  measured.name = "io", measured.sched_per_1k = 2.0, measured.irq_per_1k_hard = 1.0, measured.irq_per_1k_soft = 1.0;
+  measured.penalty = 5000, measured.offcpu_share = 0.1;
+  const auto s = summarize_interference({with_metrics("baseline", {2, 2}), with_metrics("cpu", {1, 1}), with_metrics("io", {1})},
+                                        {{no_launches("baseline"), no_launches("baseline")}, {no_launches("cpu"), std::nullopt},
+                                         {measured}},
+                                        true);
+  ASSERT_EQ(s.size(), 3u);
+  std::ostringstream text;
+  print_interference(text, s, true);
+  // One line for the two scenarios with the same reasons; Sched/1K, its ratio and IRQ/1K share one.
+  EXPECT_EQ(count_of(text.str(), "\"-\" for baseline and cpu: Sched/1K, x base and IRQ/1K (no launch calls); "
+                                 "penalty (too few launches (none)); off-CPU (no launching thread)"),
+            1u)
+      << text.str();
+  EXPECT_EQ(count_of(text.str(), "\"-\" for"), 1u) << text.str();  // not for io, whose figures are set
+  InterferenceOptions o;
+  const auto j = interference_json(o, {with_metrics("baseline", {2, 2}), with_metrics("cpu", {1, 1}), with_metrics("io", {1})}, s);
+  // compare --json's keys, which the HTML report shows as "n/a (reason)" in the null cells.
+  const auto& b = j["scenarios"][0];
+  EXPECT_EQ(b["rates_undefined_reason"], "no launch calls") << b.dump();
+  EXPECT_EQ(b["penalty_undefined_reason"], "too few launches (none)") << b.dump();
+  EXPECT_EQ(b["offcpu_undefined_reason"], "no launching thread") << b.dump();
+  for (const char* k : {"rates_undefined_reason", "penalty_undefined_reason", "offcpu_undefined_reason"})
+    EXPECT_TRUE(j["scenarios"][2][k].is_null()) << k << j["scenarios"][2].dump();
+  // Without analysed runs (not recorded) there is no reason to give, and no note.
+  std::ostringstream unrecorded;
+  print_interference(unrecorded, summarize_interference({with_metrics("baseline", {2})}, {}, true), true);
+  EXPECT_EQ(unrecorded.str().find("\"-\" for"), std::string::npos) << unrecorded.str();
+}
+
 }  // namespace
 }  // namespace infertrace::bench

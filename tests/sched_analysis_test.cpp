@@ -666,6 +666,26 @@ TEST(SchedAnalysis, RecordingWithoutEventsMetaCountsItsEventsAsRecorded) {
   EXPECT_TRUE(a.scheduler_impact.has_value());
 }
 
+// Review DJ L6: the off-CPU time of several threads is a sum over them, which can pass the wall
+// time; the sentence says so. Two threads, each off the CPU 6000 ns (preempted at 1000, back at
+// 7000) in a 10000 ns recording: 12000 ns off the CPU, said as summed over the 2 threads.
+TEST(SchedAnalysis, CpuOnlyOffCpuTimeOfSeveralThreadsIsSaidToBeASum) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  for (int64_t tid : {kMain, kSide}) {
+    ThreadInfo th;
+    th.pid = kPid, th.tid = tid, th.first_ts = 0, th.last_ts = 10000;
+    t.threads.push(th);
+    sw(t, 1000, kPid, tid, true, kOther, kOther);
+    sw(t, 7000, kOther, kOther, true, kPid, tid);
+  }
+  const SchedAnalysis a = analyze_sched(t);
+  ASSERT_EQ(a.launches, 0);
+  EXPECT_NE(a.verdict.find("spent " + format_ns(int64_t{12000}) + " off the CPU (summed over the 2 threads) in "),
+            std::string::npos)
+      << a.verdict;
+}
+
 // A CPU-only recording (no launch at all): the verdict still says what the OS did to the threads.
 // Main thread: preempted at 2500, back at 4000 (1500 ns off); blocks at 7000, woken at 8000, back
 // at 9000 (2000 ns off, 1000 ns in the run queue). One syscall: futex, 600 ns.
@@ -695,7 +715,7 @@ TEST(SchedAnalysis, CpuOnlyRecordingSaysWhatTheOsDid) {
   EXPECT_EQ(b.mitigation, "record a longer run");
   EXPECT_NE(b.verdict.find("Only 0 launch pairs were recorded"), std::string::npos) << b.verdict;
   EXPECT_NE(v.find("Its 1 traced thread was switched out 2 times (1 preempted, 1 blocked)"), std::string::npos) << v;
-  EXPECT_NE(v.find("spent " + format_ns(int64_t{3500}) + " off the CPU"), std::string::npos) << v;
+  EXPECT_NE(v.find("spent " + format_ns(int64_t{3500}) + " off the CPU in "), std::string::npos) << v;  // one thread: no sum
   // Run-queue samples 1500 (preempted) and 1000 (woken): the median of the two is 1250.
   EXPECT_NE(v.find("run-queue latency p50 " + format_ns(int64_t{1250})), std::string::npos) << v;
   EXPECT_NE(v.find("futex (" + format_ns(int64_t{600}) + ")"), std::string::npos) << v;

@@ -222,6 +222,17 @@ TEST(SchedWording, ImpactOfSeveralLaunchingThreadsIsSaidToBeASum) {
   const nlohmann::json j = sched_analysis_json(t, a);
   EXPECT_EQ(j.at("launch_pair_threads"), 2);
   EXPECT_DOUBLE_EQ(j.at("scheduler_impact_per_thread").get<double>(), impact / 2);
+  // The text's impact row says it too (review DJ L5: only the window row and the verdict did).
+  std::ostringstream os;
+  print_sched_report(os, t, a);
+  const std::string text = os.str();
+  const size_t row = text.find("scheduler impact (share of wall)");
+  ASSERT_NE(row, std::string::npos) << text;
+  const std::string line = text.substr(row, text.find('\n', row) - row);
+  char cell[160];
+  std::snprintf(cell, sizeof cell, "%.1f%% summed over 2 launching threads (%.1f%% per thread on average)", impact * 100,
+                impact * 50);
+  EXPECT_TRUE(has(line, cell)) << line;
 
   Trace one;  // one launching thread: no "summed over"
   one.source = TraceSource::Recording;

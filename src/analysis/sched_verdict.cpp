@@ -75,8 +75,10 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
   std::string s = "Its " + std::to_string(nthreads) + plural(nthreads, " traced thread ", " traced threads ");
   if (a.switches_recorded)
     s += plural(nthreads, "was", "were") + " switched out " + std::to_string(outs) + plural(outs, " time (", " times (") + std::to_string(preempted) + " preempted, " +
-         std::to_string(blocked) + " blocked) and spent " + format_ns(offcpu) + " off the CPU in " + format_ns(a.wall) +
-         " of wall time";
+         std::to_string(blocked) + " blocked) and spent " + format_ns(offcpu) + " off the CPU" +
+         // a sum over threads, which can exceed the wall time (review DJ L6)
+         (nthreads > 1 ? " (summed over the " + std::to_string(nthreads) + " threads)" : std::string()) + " in " +
+         format_ns(a.wall) + " of wall time";
   else
     s += "ran for " + format_ns(a.wall) + " of wall time (context switches not recorded: --events " + events_asked(trace) + ")";
   if (a.runq_samples > 0)

@@ -61,6 +61,9 @@ struct SweepPoint {
   int64_t devices = 0;
   ns_t most_idle_device_idle = 0;
   double most_idle_device_share = 0;
+  // Names the reader kept with characters replaced (the trace's `names_cleaned`, set by the caller):
+  // their events are used, as analyze and fusion say (review DJ M1).
+  std::map<std::string, int64_t> names_cleaned;
 };
 
 // Whether a point's CPU-/GPU-bound verdict rests on clamped launch latencies: it has one, and more

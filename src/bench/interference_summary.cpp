@@ -117,6 +117,30 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
       }
     s.sched_per_1k = median_opt(sp), s.irq_per_1k_hard = median_opt(ih), s.irq_per_1k_soft = median_opt(is);
     s.penalty_ns = median_opt(pen), s.offcpu_share = median_opt(off);
+    // Why a column stays "-": the distinct reasons of the analysed runs (none of which had the figure).
+    const auto reasons_for = [&](const char* column, bool missing, auto reason_of) {
+      if (!missing || i >= sched.size()) return;
+      std::vector<std::string> rs;
+      for (const auto& m : sched[i])
+        if (m)
+          if (std::string r = reason_of(*m); !r.empty() && std::find(rs.begin(), rs.end(), r) == rs.end()) rs.push_back(r);
+      std::string joined;
+      for (const std::string& r : rs) joined += (joined.empty() ? "" : "; ") + r;
+      if (!joined.empty()) s.undefined_reasons.emplace_back(column, joined);
+    };
+    constexpr const char* kNoSwitches = "no context switches recorded";
+    reasons_for("Sched/1K", !s.sched_per_1k, [&](const ScenarioMetrics& m) {
+      return m.switches_recorded ? m.rates_undefined_reason : std::string(kNoSwitches);
+    });
+    reasons_for("IRQ/1K", !s.irq_per_1k_hard, [](const ScenarioMetrics& m) {
+      return m.irqs_recorded ? m.rates_undefined_reason : std::string("no IRQs recorded");
+    });
+    reasons_for("penalty", !s.penalty_ns, [&](const ScenarioMetrics& m) {
+      return m.switches_recorded ? m.penalty_undefined_reason : std::string(kNoSwitches);
+    });
+    reasons_for("off-CPU", !s.offcpu_share, [&](const ScenarioMetrics& m) {
+      return m.switches_recorded ? m.offcpu_undefined_reason : std::string(kNoSwitches);
+    });
     out.push_back(s);
   }
   // Only the scenario named baseline is the reference: with it missing or without a usable run,
@@ -140,6 +164,40 @@ std::vector<ScenarioSummary> summarize_interference(const std::vector<ScenarioRe
     }
   }
   return out;
+}
+
+std::string undefined_columns_note(const std::vector<ScenarioSummary>& v) {
+  // Scenarios with the same reasons share a line: the built-in workload gives every scenario the
+  // same ones.
+  std::vector<std::pair<std::vector<std::string>, const ScenarioSummary*>> groups;
+  for (const ScenarioSummary& s : v) {
+    if (!s.skip_reason.empty() || s.undefined_reasons.empty()) continue;
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& e) { return e.second->undefined_reasons == s.undefined_reasons; });
+    if (g == groups.end()) groups.push_back({{s.name}, &s});
+    else g->first.push_back(s.name);
+  }
+  const auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (size_t k = 0; k < names.size(); ++k)
+      out += (k == 0 ? "" : k + 1 == names.size() ? " and " : ", ") + names[k];
+    return out;
+  };
+  std::string note;
+  for (const auto& [names, s] : groups) {
+    // Columns with one reason together: "Sched/1K, x base and IRQ/1K (no launch calls)"; x base is a
+    // ratio of Sched/1K, so it goes with it.
+    std::vector<std::pair<std::vector<std::string>, std::string>> parts;
+    for (const auto& [column, reason] : s->undefined_reasons) {
+      std::vector<std::string> cols{column};
+      if (column == "Sched/1K") cols.push_back("x base");
+      if (!parts.empty() && parts.back().second == reason) parts.back().first.insert(parts.back().first.end(), cols.begin(), cols.end());
+      else parts.push_back({cols, reason});
+    }
+    std::string said;
+    for (const auto& [cols, reason] : parts) said += (said.empty() ? "" : "; ") + list(cols) + " (" + reason + ")";
+    note += "  \"-\" for " + list(names) + ": " + said + ", from each run's analysis (RECORDING.sched.json)\n";
+  }
+  return note;
 }
 
 void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v, bool metric_from_output) {
@@ -201,7 +259,22 @@ void print_interference(std::ostream& os, const std::vector<ScenarioSummary>& v,
     }
     os << "\n";
   }
+  os << undefined_columns_note(v);
 }
+
+namespace {
+
+// A column's reason in ScenarioSummary::undefined_reasons, null without one: under compare --json's
+// keys (rates_undefined_reason: Sched/1K's, else IRQ/1K's), which the HTML report shows as
+// "n/a (reason)" in the null cells (review DJ M2).
+json undefined_reason_json(const ScenarioSummary& s, std::initializer_list<const char*> columns) {
+  for (const char* c : columns)
+    for (const auto& [column, reason] : s.undefined_reasons)
+      if (column == c) return reason;
+  return nullptr;
+}
+
+}  // namespace
 
 json interference_json(const InterferenceOptions& o, const std::vector<ScenarioResult>& results,
                        const std::vector<ScenarioSummary>& sums, bool complete) {
@@ -244,6 +317,9 @@ json interference_json(const InterferenceOptions& o, const std::vector<ScenarioR
                     {"runs_per_1k_upper_bound", s.runs_per_1k_upper_bound},
                     {"runs_per_1k_neither_bound", s.runs_per_1k_neither_bound},
                     {"sched_increase_bound", s.sched_increase_bound.empty() ? json(nullptr) : json(s.sched_increase_bound)},
+                    {"rates_undefined_reason", undefined_reason_json(s, {"Sched/1K", "IRQ/1K"})},
+                    {"penalty_undefined_reason", undefined_reason_json(s, {"penalty"})},
+                    {"offcpu_undefined_reason", undefined_reason_json(s, {"off-CPU"})},
                     {"runs", runs}});
   }
   return {{"kind", "compare"},

@@ -51,7 +51,17 @@ struct ScenarioSummary {
   // an upper bound, "<=" lost_events + unpublished_slots (lost_events stays the exact part).
   std::optional<int64_t> unpublished_slots;
   int runs_with_unpublished_slots = 0;
+  // Why a scheduler column is "-" although runs were analysed, from those runs' analyses
+  // (ScenarioMetrics::rates_undefined_reason and the like, or "no context switches recorded"):
+  // {column, reasons joined by "; "}, in the table's order; only for a column whose median is
+  // missing and whose runs said why (review DJ M2: the built-in loop makes no CUDA launch, and the
+  // table said nothing of why every scheduler column was "-").
+  std::vector<std::pair<std::string, std::string>> undefined_reasons;
 };
+
+// The note under the table naming why scheduler columns are "-" (ScenarioSummary::undefined_reasons),
+// one line per set of scenarios with the same reasons; "" when there is nothing to explain.
+std::string undefined_columns_note(const std::vector<ScenarioSummary>& v);
 
 // The table's "lost" cell: the exact count, or "<=" it plus the unpublished slots when there are
 // some (a slot count bounds the records it held); "-" without an analysed recording.

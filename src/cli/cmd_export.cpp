@@ -94,9 +94,15 @@ void write_plain_exports(const Options& o, const Trace& trace, std::vector<Expor
   if (!o.csv.empty()) {
     ExportOutput* csv = created_entry(created, "--csv");
     write_csv_tables(trace, o.csv, csv ? &csv->renamed : nullptr);
-    std::cout << "csv: " << o.csv << " (API calls " << trace.api.size() << ", switches " << trace.switches.size()
-              << ", wakeups " << trace.wakeups.size() << ", irqs " << trace.irqs.size() << ", syscalls "
-              << trace.syscalls.size() << ", threads " << trace.threads.size() << ")\n";
+    // Every table written, counted (review DJ L4: gpu.csv's rows were not): the optional ones when
+    // they were written (write_csv_tables).
+    std::cout << "csv: " << o.csv << " (API calls " << trace.api.size();
+    if (trace.gpu.size() > 0) std::cout << ", GPU activities " << trace.gpu.size();
+    if (trace.ops.size() > 0) std::cout << ", operators " << trace.ops.size();
+    std::cout << ", switches " << trace.switches.size() << ", wakeups " << trace.wakeups.size() << ", irqs "
+              << trace.irqs.size() << ", syscalls " << trace.syscalls.size() << ", threads " << trace.threads.size();
+    if (!trace.loss_windows.empty()) std::cout << ", loss windows " << trace.loss_windows.size();
+    std::cout << ")\n";
   }
   if (!o.chrome.empty()) {
     write_output(created, "--chrome", o.chrome, [&](const std::string& tmp) {

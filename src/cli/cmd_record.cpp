@@ -173,13 +173,19 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
   }
   uint64_t launches = 0;
   for (auto& [tid, n] : s.launches_per_thread) launches += n;
-  // (Uprobe advice: a CUPTI process without launch callbacks has said why above.)
   // (A command that left its tree running, a launcher that backgrounds the real job: the line below
-  // says why, not the libraries.)
-  if (r.launch && launches == 0 && s.cupti_launch_coverage.measured() && s.left_running.empty())
-    std::fprintf(out, "no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
-                "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
-                "cudart statically (--lib the executable)\n");
+  // says why, not the libraries.) The advice is the mode's: uprobe mode names the libraries probed;
+  // in CUPTI mode there are none (review DJ L3), and a run where no process loaded the injection
+  // library, or one without launch callbacks, has said why above.
+  if (r.launch && launches == 0 && s.cupti_launch_coverage.measured() && s.left_running.empty()) {
+    if (s.cuda_mode != "cupti")
+      std::fprintf(out, "no CUDA launch was recorded: if the program does launch kernels, it may load another copy of the CUDA "
+                  "libraries than those probed (compare the probed: lines with /proc/PID/maps; --lib names one) or link "
+                  "cudart statically (--lib the executable)\n");
+    else if (s.cupti_processes > 0)
+      std::fprintf(out, "no CUDA launch was recorded: the %llu process(es) CUPTI traced reported no launch call\n",
+                   static_cast<unsigned long long>(s.cupti_processes));
+  }
   if (s.after_stop)
     std::fprintf(out, "left out: %llu events from after the stop (probes detach slowly; %s)\n",
                 static_cast<unsigned long long>(s.after_stop),

@@ -131,6 +131,7 @@ void run(const Options& o) {
     if (!runs.empty()) cut_to_decode_window(trace, o.traces[i], *runs[i].window, o.decode_windows[i]);
     points.push_back(sweep_point(batches[i], clean_text(o.traces[i]), analyze_launches(trace), trace.launch_coverage));
     points.back().skipped = trace.skipped;
+    points.back().names_cleaned = trace.names_cleaned;
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;
   const SweepResult r = analyze_sweep(std::move(points));

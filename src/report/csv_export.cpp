@@ -69,11 +69,13 @@ class CsvTables {
   }
   // No GPU rows: a gpu.csv left by an earlier export into this directory would be read with the
   // new tables as if it belonged to them.
-  // The same for loss_windows.csv of a recording without loss.
-  void commit(bool keep_gpu, bool keep_loss) {
+  // The same for loss_windows.csv of a recording without loss, and operators.csv of a trace
+  // without operators.
+  void commit(bool keep_gpu, bool keep_loss, bool keep_ops) {
     std::vector<std::string> stale;
     if (!keep_gpu) stale.push_back("gpu.csv");
     if (!keep_loss) stale.push_back("loss_windows.csv");
+    if (!keep_ops) stale.push_back("operators.csv");
     staged_.commit(stale);
   }
 
@@ -169,7 +171,15 @@ void write_csv_tables(const Trace& t, const std::string& dir, RenamedTables* ren
                 }
               });
   }
-  out.commit(t.gpu.size() > 0, !t.loss_windows.empty());
+  if (t.ops.size() > 0) {  // the trace's operators (Kineto), as SQLite's operator table has them (review DJ L4)
+    out.table("operators.csv", "ts_ns,dur_ns,pid,tid,external_id,name,user_annotation", [&](CsvFile& f) {
+      const auto& o = t.ops;
+      for (size_t i = 0; i < o.size(); ++i)
+        f.num(o.start[i]).num(o.dur[i]).opt(o.pid[i]).opt(o.tid[i]).opt(o.external_id[i]).str(t.str(o.name[i]))
+            .num(o.user_annotation[i]).end();
+    });
+  }
+  out.commit(t.gpu.size() > 0, !t.loss_windows.empty(), t.ops.size() > 0);
 }
 
 }  // namespace infertrace

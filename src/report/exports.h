@@ -18,8 +18,8 @@ void write_csv_tables(const Trace& trace, const std::string& dir, RenamedTables*
 
 // Every name write_csv_tables may write (or remove: a stale gpu.csv) in its directory: export
 // refuses another output at one of them (tests/kineto_exports_test.cpp keeps the list whole).
-inline constexpr const char* kCsvTableNames[] = {"launches.csv", "gpu.csv",      "switches.csv", "wakeups.csv",
-                                                 "irqs.csv",     "syscalls.csv", "threads.csv"};
+inline constexpr const char* kCsvTableNames[] = {"launches.csv", "gpu.csv",     "switches.csv", "wakeups.csv", "irqs.csv",
+                                                 "syscalls.csv", "threads.csv", "operators.csv"};
 
 // Chrome trace-event JSON (loads in Perfetto UI and chrome://tracing): a track per traced thread
 // (launches, syscalls, operators), a track per CPU (on-CPU slices, IRQs), GPU streams, flows.

@@ -24,6 +24,7 @@
 #include "report/json_brief.h"
 #include "report/sweep_report.h"
 #include "trace/recorder_drops.h"
+#include "trace/trace.h"
 #include "util/units.h"
 
 namespace infertrace::html {
@@ -66,6 +67,17 @@ std::string sweep_skipped_table(const json& pts) {
       if (n.is_number() && n.get<double>() > 0)
         t.add_row({label_or(member(p, "batch")), str_or(p, "source", ""), skipped_reason_words(reason), count_or(n)});
   return t.empty() ? "" : t.render("Input events the readers could not use (not in any figure above)");
+}
+
+// Names each point's reader kept with characters replaced (`names_cleaned`, by reason): their
+// events are used, so apart from the skipped ones (review DJ M1); "" when no point cleaned any.
+std::string sweep_names_cleaned_table(const json& pts) {
+  HtmlTable t({"batch", "file", "reason", "names cleaned"}, 3);
+  for (auto& p : pts)
+    for (auto& [reason, n] : member(p, "names_cleaned").items())
+      if (n.is_number() && n.get<double>() > 0)
+        t.add_row({label_or(member(p, "batch")), str_or(p, "source", ""), skipped_reason_words(reason), count_or(n)});
+  return t.empty() ? "" : t.render(std::string("Names cleaned: ") + kNamesCleanedMeaning);
 }
 
 std::string sweep_section(const json& doc) {
@@ -156,7 +168,7 @@ std::string sweep_section(const json& doc) {
         if (p.contains(k)) p[k] = nullptr;
   }
   body += labelled_table(rows, sweep_point_columns(), "Per batch size");
-  return body + sweep_skipped_table(pts);
+  return body + sweep_skipped_table(pts) + sweep_names_cleaned_table(pts);
 }
 
 void sweep_findings(const JsonInput& in, std::vector<std::string>& out) {

@@ -249,10 +249,17 @@ std::string impact_table(const json& doc, const Recorded& r) {
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): said in the label
   // (audit EE L1), as the terminal says it.
   const char* unknown_impact = impact_unknown_reason(clean_pair_count(doc), whole_number_of(doc, "pairs_spanning_loss"), false, whole_number_of(doc, "launches"));
-  if (doc.contains("scheduler_impact"))
+  if (doc.contains("scheduler_impact")) {
+    // Summed over several launching threads, as the terminal says it (review DJ L5).
+    std::string summed;
+    if (const json& n = member(doc, "launch_pair_threads"); n.is_number() && n.get<int64_t>() > 1 &&
+                                                            member(doc, "scheduler_impact").is_number())
+      summed = " summed over " + std::to_string(n.get<int64_t>()) + " launching threads (" +
+               pct_or(member(doc, "scheduler_impact_per_thread")) + " per thread on average)";
     tb.add_row({num(doc, "pairs_spanning_loss").value_or(0) > 0 ? "scheduler impact (share of wall less left-out pairs)"
                                                                  : "scheduler impact (share of wall)",
-                r.switches ? pct_or(member(doc, "scheduler_impact"), unknown_impact) : not_recorded});
+                r.switches ? pct_or(member(doc, "scheduler_impact"), unknown_impact) + summed : not_recorded});
+  }
   // Its two parts (analyses saved before they existed lack them: no row then).
   if (doc.contains("impact_preempted") && doc.contains("impact_blocked")) {
     tb.add_row({"scheduler impact, preempted pairs", r.switches ? pct_or(member(doc, "impact_preempted"), unknown_impact) : not_recorded});

@@ -466,8 +466,14 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   };
   // Under loss each thread's wall is less its left-out pairs (docs/sched.md): the label says so
   // (audit EE L1), as the GPU starvation row names its reduced denominator.
+  // Summed over several launching threads, as the window row and the verdict say it (review DJ L5).
+  const std::string summed = a.scheduler_impact && a.pair_threads > 1
+                                 ? " summed over " + std::to_string(a.pair_threads) + " launching threads (" +
+                                       format_pct(*a.scheduler_impact / static_cast<double>(a.pair_threads)) +
+                                       " per thread on average)"
+                                 : "";
   head.add_row({a.pairs_spanning_loss > 0 ? "scheduler impact (share of wall less left-out pairs)" : "scheduler impact (share of wall)",
-                impact(a.scheduler_impact)});
+                impact(a.scheduler_impact) + (a.switches_recorded ? summed : "")});
   head.add_row({"  in preempted pairs", impact(a.impact_preempted)});
   head.add_row({"  in blocked pairs", impact(a.impact_blocked)});
   char buf[64];

@@ -49,6 +49,8 @@ nlohmann::json sweep_json(const SweepResult& r) {
                    // launches were not measured.
                    {"orphan_launch_calls", p.launches_unmeasured ? json(nullptr) : json(p.orphan_launch_calls)},
                    {"skipped", p.skipped},
+                   // names kept with characters replaced (as analyze): their events are used (review DJ M1)
+                   {"names_cleaned", p.names_cleaned},
                    {"launch_thread_annotations", launch_fig(p.launch_thread_annotations)},
                    {"cpu_idle_without_annotations_ns", host_fig(p.cpu_idle_without_annotations)},
                    {"cpu_idle_without_annotations_share",
@@ -152,6 +154,7 @@ void print_sweep(std::ostream& os, const SweepResult& r) {
     if (!p.no_gpu && !p.host_undefined_reason.empty()) notes += (notes.empty() ? "" : ", ") + ("CPU idle undefined: " + p.host_undefined_reason);
     if (p.profiler_steps > 1) notes += (notes.empty() ? "" : ", ") + profiler_steps_meaning(p.profiler_steps);
     for (auto& [reason, n] : p.skipped) add("skipped: " + reason, n);
+    for (auto& [reason, n] : p.names_cleaned) add("names cleaned: " + reason, n);  // (used: kNamesCleanedMeaning)
     if (!notes.empty()) os << "  batch " << p.batch << " (" << p.source << "): " << notes << "\n";
   }
   os << "\n";

@@ -65,6 +65,15 @@ with tempfile.TemporaryDirectory() as d:
                   "off-CPU split %r (records written %r ns into the window)" % (g, truth and truth[0].get("late_ns")))
             check(g["starved_ns"] == g["idle_while_preempted_ns"] + g["idle_while_runqueue_ns"], "starved %r" % g)
 
+    # A command that makes no CUDA call: the summary says no process loaded the injection library,
+    # and not the uprobe-mode advice (review DJ L3: "compare the probed: lines ...; --lib names
+    # one", though CUPTI mode probes no library and takes no --lib).
+    quiet = os.path.join(d, "quiet.itrace")
+    r = subprocess.run([exe, "record", "--cuda", "cupti", "-o", quiet, "--", "sleep", "0.2"], capture_output=True,
+                       text=True, timeout=120)
+    check(r.returncode == 0 and "no process loaded the injection library" in r.stderr, "sleep: %s" % r.stderr)
+    check("probed:" not in r.stderr and "--lib" not in r.stderr, "sleep: uprobe advice in cupti mode: %s" % r.stderr)
+
 for f in failures:
     print("FAIL:", f)
 sys.exit(1 if failures else 0)

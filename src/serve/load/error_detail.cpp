@@ -1,6 +1,16 @@
 #include "serve/load/error_detail.h"
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "util/text_clean.h"
@@ -78,6 +88,74 @@ std::string read_error_detail(int http_status, size_t events, int err) {
   if (err == ECONNABORTED) what += " (errno ECONNABORTED)";
   if (err == EPIPE) what += " (errno EPIPE)";
   return what;
+}
+
+namespace {
+
+// An errno in words with its symbol ("connection refused (ECONNREFUSED)"), for the errors a
+// connect meets; strerror's text and the number for any other.
+std::string errno_words(int e) {
+  switch (e) {
+    case ECONNREFUSED: return "connection refused (ECONNREFUSED: nothing listens on that port)";
+    case ENETUNREACH: return "network unreachable (ENETUNREACH)";
+    case EHOSTUNREACH: return "host unreachable (EHOSTUNREACH)";
+    case ETIMEDOUT: return "connection timed out (ETIMEDOUT)";
+    case EADDRNOTAVAIL: return "address not available (EADDRNOTAVAIL)";
+    case EACCES: return "permission denied (EACCES)";
+    case EPERM: return "operation not permitted (EPERM: a firewall rule?)";
+    default: return std::string(std::strerror(e)) + " (errno " + std::to_string(e) + ")";
+  }
+}
+
+// One non-blocking connect to `ai` waited for up to timeout_ms: 0 when it connected, else the errno
+// (ETIMEDOUT when no answer came in time).
+int try_connect(const addrinfo& ai, int timeout_ms) {
+  const int fd = ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol);
+  if (fd < 0) return errno;
+  int err = 0;
+  if (::connect(fd, ai.ai_addr, ai.ai_addrlen) != 0) {
+    err = errno;
+    if (err == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      const int n = ::poll(&p, 1, timeout_ms);
+      if (n == 0) {
+        err = ETIMEDOUT;
+      } else if (n < 0) {
+        err = errno;
+      } else {
+        socklen_t len = sizeof err;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      }
+    }
+  }
+  ::close(fd);
+  return err;
+}
+
+}  // namespace
+
+std::string connect_error_detail(const std::string& host, int port, double timeout_s) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int g = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res); g != 0)
+    return short_detail("cannot resolve " + host + ": " + (g == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(g)));
+  const int timeout_ms = static_cast<int>(std::clamp(timeout_s, 0.001, 60.0) * 1000.0);
+  int err = 0;
+  for (addrinfo* a = res; a; a = a->ai_next) {  // as the client tries them: the first that connects wins
+    err = try_connect(*a, timeout_ms);
+    if (err == 0) break;
+  }
+  ::freeaddrinfo(res);
+  if (err == 0) return "the connection failed, though a second attempt connected (the server may have just started)";
+  if (err == ETIMEDOUT) {
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%g", timeout_s);
+    return std::string("no answer to the connection within ") + secs + " s (ETIMEDOUT)";
+  }
+  return errno_words(err);
 }
 
 }  // namespace infertrace::serve::load

@@ -30,4 +30,11 @@ constexpr size_t kMaxDetail = 200;
 // as a close by the server.
 std::string read_error_detail(int http_status, size_t events, int err);
 
+// Why a connection to host:port failed, for cpp-httplib's Error::Connection (whose own text is just
+// "Connection"; review DJ L2): the client does not keep the socket's error, so this tries once more,
+// itself, within timeout_s, and says what that attempt met: "cannot resolve HOST: ..." (getaddrinfo),
+// "connection refused (ECONNREFUSED)", "no answer within X s (...)" or another errno's text and
+// symbol; "the connection failed, though a second attempt connected" when it then succeeds.
+std::string connect_error_detail(const std::string& host, int port, double timeout_s);
+
 }  // namespace infertrace::serve::load

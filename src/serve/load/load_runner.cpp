@@ -54,6 +54,14 @@ std::unique_ptr<httplib::Client> make_client(const std::string& url, double time
   return c;
 }
 
+// Why a connection to the base URL failed, in words (cpp-httplib says only "Connection": review DJ L2).
+std::string connection_error_detail(const std::string& url, double connect_s) {
+  std::string host;
+  int port = 0;
+  parse_base_url(url, &host, &port);
+  return connect_error_detail(host, port, connect_s);
+}
+
 // Picks the base URL with the fewest requests in flight; ties go round-robin. *seen receives the
 // counts it chose from (the report keeps them per request, so a test can check every choice).
 class Balancer {
@@ -245,8 +253,9 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
               : (err == httplib::Error::Read)                                                ? "read"
                                                                                              : "transport";
     // "Read" alone said nothing (review SL L4): what had come, and whether the connection was reset.
-    r.error_detail = err == httplib::Error::Read ? read_error_detail(status, r.token_ns.size(), send_errno)
-                                                 : short_detail(httplib::to_string(err));
+    r.error_detail = err == httplib::Error::Read         ? read_error_detail(status, r.token_ns.size(), send_errno)
+                     : err == httplib::Error::Connection ? connection_error_detail(s.target->base_urls[which], std::min(connect_s, 1.0))
+                                                         : short_detail(httplib::to_string(err));
   } else if (!done && res.status != 200) {  // ([DONE] was parsed, so the status was 200)
     r.error = "http_" + std::to_string(res.status);
     // A status with a body in `res` (no content receiver ran) or streamed through it.
@@ -336,7 +345,10 @@ std::string request_body(const ModelInfo& model, const PointSpec& spec, uint64_t
 ModelInfo fetch_model_info(const Target& target, double timeout_s) {
   auto c = make_client(target.base_urls.at(0), timeout_s, timeout_s);
   auto res = c->Get("/v1/models");
-  if (!res) throw Error("cannot reach " + target.base_urls[0] + "/v1/models: " + httplib::to_string(res.error()));
+  if (!res)
+    throw Error("cannot reach " + target.base_urls[0] + "/v1/models: " +
+                (res.error() == httplib::Error::Connection ? connection_error_detail(target.base_urls[0], timeout_s)
+                                                           : short_detail(httplib::to_string(res.error()))));
   if (res->status != 200)
     throw Error(target.base_urls[0] + "/v1/models answered HTTP " + std::to_string(res->status));
   ModelInfo info;
