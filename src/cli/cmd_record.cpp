@@ -23,7 +23,9 @@
 #include "record/recorder.h"
 #include "record/stop_signals.h"
 #include "record/summary_lines.h"
+#include "util/display_width.h"
 #include "util/error.h"
+#include "util/text_clean.h"
 
 namespace infertrace::cli {
 
@@ -166,9 +168,12 @@ void print_summary(std::FILE* out, const RecordOptions& r, const RecordSummary& 
                  launches_per_thread_heading(lost, s.cupti_ring_unpublished_slots, s.cupti_launch_coverage.measured())
                      .c_str());
     for (auto& [tid, n] : s.launches_per_thread) {
+      // The kernel cuts a comm at 15 bytes, inside a UTF-8 character as often as not, and a thread
+      // names itself anything: cleaned (U+FFFD for a broken byte) and padded by terminal columns,
+      // not bytes, as the tables are.
       auto c = s.thread_comm.find(tid);
-      std::fprintf(out, "  tid %lld %-16s %llu\n", static_cast<long long>(tid), c == s.thread_comm.end() ? "" : c->second.c_str(),
-                  static_cast<unsigned long long>(n));
+      const std::string name = display_pad_right(clean_text(c == s.thread_comm.end() ? "" : c->second), 16);
+      std::fprintf(out, "  tid %lld %s %llu\n", static_cast<long long>(tid), name.c_str(), static_cast<unsigned long long>(n));
     }
   }
   uint64_t launches = 0;
