@@ -48,6 +48,27 @@ def compile_and_record(cc, source, tmp, name, events="sched,syscall"):
     return r, rec
 
 
+def compile_against_fake_cuda(cc, source, tmp, name):
+    """Builds the fake CUDA libraries (tests/support/fakecuda) into tmp from their sources, with
+    plain cc, not the build's (under ASan those are instrumented, and a program of plain cc linked
+    to them stops at once: "ASan runtime does not come first in initial library list"), then
+    `source` (C, -pthread) as tmp/name linked to them. Returns (the program, the --lib arguments
+    that probe both libraries)."""
+    fake_src = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "tests", "support", "fakecuda")
+    driver, runtime = os.path.join(tmp, "libfakecuda.so"), os.path.join(tmp, "libfakecudart.so")
+    common = ["-O1", "-Wall", "-fPIC", "-I", fake_src, "-shared"]
+    subprocess.run([cc, *common, "-Wl,-soname,libfakecuda.so", "-o", driver, os.path.join(fake_src, "fake_driver.c")],
+                   check=True)
+    subprocess.run([cc, *common, "-Wl,-soname,libfakecudart.so", "-o", runtime, os.path.join(fake_src, "fake_runtime.c"),
+                    "-L", tmp, "-lfakecuda", f"-Wl,-rpath,{tmp}"], check=True)
+    prog = os.path.join(tmp, name)
+    with open(prog + ".c", "w") as f:
+        f.write(source)
+    subprocess.run([cc, "-O1", "-Wall", "-I", fake_src, "-o", prog, prog + ".c", "-L", tmp, "-lfakecudart",
+                    "-lfakecuda", f"-Wl,-rpath,{tmp}", "-pthread"], check=True)
+    return prog, ["--lib", runtime, "--lib", driver]
+
+
 def export_csv(rec, tmp):
     """`export --csv` of the recording into tmp/csv, checked; the directory, or None when it failed."""
     out = os.path.join(tmp, "csv")

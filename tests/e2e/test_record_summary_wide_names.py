@@ -20,10 +20,9 @@ import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures  # noqa: E402
-from _record_prereq import require_recorder_and_cc, skip_if_recorder_refused  # noqa: E402
+from _record_prereq import compile_against_fake_cuda, require_recorder_and_cc, skip_if_recorder_refused  # noqa: E402
 
 cc = require_recorder_and_cc()
-fake_src = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "tests", "support", "fakecuda")
 
 PROG = r"""
 #define _GNU_SOURCE
@@ -73,23 +72,10 @@ def columns(text):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    prog = os.path.join(tmp, "wide_names")
-    with open(prog + ".c", "w") as f:
-        f.write(PROG)
-    # The fake libraries built here from their sources (plain cc: see test_record_thread_renamed_alive).
-    fake = tmp
-    common = ["-O1", "-Wall", "-fPIC", "-I", fake_src, "-shared"]
-    subprocess.run([cc, *common, "-Wl,-soname,libfakecuda.so", "-o", os.path.join(fake, "libfakecuda.so"),
-                    os.path.join(fake_src, "fake_driver.c")], check=True)
-    subprocess.run([cc, *common, "-Wl,-soname,libfakecudart.so", "-o", os.path.join(fake, "libfakecudart.so"),
-                    os.path.join(fake_src, "fake_runtime.c"), "-L", fake, "-lfakecuda", f"-Wl,-rpath,{fake}"],
-                   check=True)
-    subprocess.run([cc, "-O1", "-Wall", "-I", fake_src, "-o", prog, prog + ".c", "-L", fake, "-lfakecudart",
-                    "-lfakecuda", f"-Wl,-rpath,{fake}", "-pthread"], check=True)
+    prog, libs = compile_against_fake_cuda(cc, PROG, tmp, "wide_names")
     rec = os.path.join(tmp, "run.itrace")
     r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch", "--cuda", "uprobe", "--duration", "5",
-                        "--lib", os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
-                        "--", prog], capture_output=True, timeout=300)
+                        *libs, "--", prog], capture_output=True, timeout=300)
     r.stdout, err_bytes = r.stdout.decode(errors="replace"), r.stderr
     r.stderr = err_bytes.decode(errors="replace")
     skip_if_recorder_refused(r)

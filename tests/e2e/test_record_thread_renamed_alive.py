@@ -25,10 +25,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures  # noqa: E402
-from _record_prereq import require_recorder_and_cc, skip_if_recorder_refused  # noqa: E402
+from _record_prereq import compile_against_fake_cuda, require_recorder_and_cc, skip_if_recorder_refused  # noqa: E402
 
 cc = require_recorder_and_cc()
-fake_src = os.path.join(os.environ["INFERTRACE_SOURCE_DIR"], "tests", "support", "fakecuda")
 
 PROG = r"""
 #define _GNU_SOURCE
@@ -81,26 +80,11 @@ int main(void) {
 """
 
 with tempfile.TemporaryDirectory() as tmp:
-    prog = os.path.join(tmp, "renamed_alive")
-    with open(prog + ".c", "w") as f:
-        f.write(PROG)
-    # The fake libraries built here from their sources, not the build's: under ASan those are
-    # instrumented, and a program of plain cc linked to them stops at once ("ASan runtime does not
-    # come first in initial library list").
-    fake = tmp
-    common = ["-O1", "-Wall", "-fPIC", "-I", fake_src, "-shared"]
-    subprocess.run([cc, *common, "-Wl,-soname,libfakecuda.so", "-o", os.path.join(fake, "libfakecuda.so"),
-                    os.path.join(fake_src, "fake_driver.c")], check=True)
-    subprocess.run([cc, *common, "-Wl,-soname,libfakecudart.so", "-o", os.path.join(fake, "libfakecudart.so"),
-                    os.path.join(fake_src, "fake_runtime.c"), "-L", fake, "-lfakecuda", f"-Wl,-rpath,{fake}"],
-                   check=True)
-    subprocess.run([cc, "-O1", "-Wall", "-I", fake_src, "-o", prog, prog + ".c", "-L", fake, "-lfakecudart",
-                    "-lfakecuda", f"-Wl,-rpath,{fake}", "-pthread"], check=True)
+    prog, libs = compile_against_fake_cuda(cc, PROG, tmp, "renamed_alive")
     rec = os.path.join(tmp, "run.itrace")
     # 5 s: time for the workload to start, rename and switch out on a loaded machine.
     r = subprocess.run([EXE, "record", "-o", rec, "--events", "launch,sched", "--cuda", "uprobe", "--duration", "5",
-                        "--lib", os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
-                        "--", prog], capture_output=True, text=True, timeout=300)
+                        *libs, "--", prog], capture_output=True, text=True, timeout=300)
     skip_if_recorder_refused(r)
     check(r.returncode == 0, f"record: {r.returncode} {r.stdout} {r.stderr}")
     made = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
