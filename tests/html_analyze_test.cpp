@@ -150,7 +150,8 @@ TEST(HtmlAnalyze, SavedAnalysisUsesTheTerminalsLabelsAndUnits) {
   EXPECT_TRUE(has(t, row({"gemm", "10", "100.00 us", "10.00 us", "9.00 us", "11.00 us"}))) << t;
   EXPECT_TRUE(has(page_of(single_doc()), "title=\"void gemm&lt;128&gt;(float*)\""));
   EXPECT_TRUE(has(t, "Operators by launch tax (launches go to the innermost operator; 2 linked launches had none)")) << t;
-  EXPECT_TRUE(has(t, row({"aten::mm", "1", "20", "600.00 us", "160.00 us", "900.00 us"}))) << t;
+  // (A document saved before launch_part_ns / queue_part_ns, review MX M1: those cells "-".)
+  EXPECT_TRUE(has(t, row({"aten::mm", "1", "20", "600.00 us", "-", "-", "160.00 us", "900.00 us"}))) << t;
   EXPECT_FALSE(has(t, "aten::empty")) << t;
   EXPECT_TRUE(has(t, row({"0", "7", "20", "1", "2", "160.00 us", "150.00 us"}))) << t;
   // One device: its figures are the summary's GPU busy and idle.
