@@ -16,10 +16,13 @@ namespace infertrace {
 // output fails.
 void write_csv_tables(const Trace& trace, const std::string& dir, RenamedTables* renamed = nullptr);
 
-// Every name write_csv_tables may write (or remove: a stale gpu.csv) in its directory: export
-// refuses another output at one of them (tests/kineto_exports_test.cpp keeps the list whole).
-inline constexpr const char* kCsvTableNames[] = {"launches.csv", "gpu.csv",     "switches.csv", "wakeups.csv", "irqs.csv",
-                                                 "syscalls.csv", "threads.csv", "operators.csv"};
+// Every name write_csv_tables may write (or remove: a stale gpu.csv, loss_windows.csv or
+// operators.csv) in its directory: export refuses another output, or an input, at one of them
+// (tests/kineto_exports_test.cpp keeps the list whole). loss_windows.csv was missing: a trace
+// named so in the --csv directory was removed as a stale table (review DJ).
+inline constexpr const char* kCsvTableNames[] = {"launches.csv", "gpu.csv",       "switches.csv",
+                                                 "wakeups.csv",  "irqs.csv",      "syscalls.csv",
+                                                 "threads.csv",  "operators.csv", "loss_windows.csv"};
 
 // Chrome trace-event JSON (loads in Perfetto UI and chrome://tracing): a track per traced thread
 // (launches, syscalls, operators), a track per CPU (on-CPU slices, IRQs), GPU streams, flows.
