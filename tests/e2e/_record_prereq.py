@@ -5,10 +5,12 @@ the invoking user (docs/record.md), who cannot run a program from the test's roo
 temporary directory, so every command here runs as root."""
 import json
 import os
+import pty
 import select
 import shutil
 import struct
 import subprocess
+import time
 
 from _harness import EXE, check, skip
 
@@ -172,3 +174,60 @@ def wait_line(p, timeout=120):
     itself up), or "" after `timeout` seconds."""
     ready, _, _ = select.select([p.stdout], [], [], timeout)
     return p.stdout.readline().strip() if ready else ""
+
+
+def proc_text(path):
+    """A /proc file's text, stripped; "" when it cannot be read (the process is gone)."""
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def proc_children(pid):
+    """The ids of pid's children (its main thread's)."""
+    return [int(c) for c in proc_text(f"/proc/{pid}/task/{pid}/children").split()]
+
+
+def waits_in_fifo_open(pid):
+    """Whether pid's main thread waits in the kernel for a FIFO's other end, in its open of one (a
+    recorder opening a FIFO output). wchan or the kernel stack names the wait where kallsyms is
+    readable (fifo_open, or wait_for_partner inside it); else (wchan "0" or unreadable) the syscall
+    in progress is open or openat (x86-64: 2, 257)."""
+    wchan = proc_text(f"/proc/{pid}/wchan")
+    if wchan in ("fifo_open", "wait_for_partner") or "fifo_open" in proc_text(f"/proc/{pid}/stack"):
+        return True
+    return wchan in ("", "0") and proc_text(f"/proc/{pid}/syscall").split(" ")[0] in ("257", "2")
+
+
+def pty_run(argv, ready, keys, timeout=120):
+    """Runs argv on a new pty (it leads the session, the pty its terminal); once `ready` is printed,
+    writes `keys` (None: closes the pty, a hang-up). Returns (wait status, text, seconds from the keys to the exit)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    text, sent, t = b"", None, time.monotonic()
+    deadline = t + timeout
+    while time.monotonic() < deadline:
+        if sent is None and ready in text:
+            sent = time.monotonic()
+            if keys is None:
+                os.close(fd)
+                fd = -1
+                break
+            os.write(fd, keys)
+        r = select.select([fd], [], [], 0.5)[0]
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            text += chunk
+    _, status = os.waitpid(pid, 0)
+    took = time.monotonic() - (sent or t)
+    if fd >= 0:
+        os.close(fd)
+    return status, text.decode(errors="replace"), took

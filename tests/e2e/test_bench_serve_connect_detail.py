@@ -10,6 +10,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import EXE, check, failures, run, skip  # noqa: E402
+from _fake_openai import FakeModelsHandler  # noqa: E402
 
 if not os.path.exists(os.path.join(os.path.dirname(EXE), "infertrace-serve")):
     skip("infertrace-serve was not built (no cpp-httplib)")
@@ -35,18 +36,11 @@ check(not last.endswith(": Connection"), f"dead url still says the enum name: {l
 
 
 # 2) /v1/models answered, then the listener closes: each request's connect error says it was refused.
-class ModelsOnce(http.server.BaseHTTPRequestHandler):
+class ModelsOnce(FakeModelsHandler):
     protocol_version = "HTTP/1.0"  # one request per connection: the request needs a new one
 
-    def log_message(self, *a):
-        pass
-
     def do_GET(self):
-        b = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "n_vocab": 100}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
+        super().do_GET()
         self.server.socket.close()  # nothing listens from now on
 
 

@@ -30,28 +30,16 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import export_csv, file_meta, require_recorder, skip_unless_recording  # noqa: E402
+from _record_prereq import (export_csv, file_meta, proc_children, proc_text, require_recorder,  # noqa: E402
+                            skip_unless_recording, waits_in_fifo_open)
 
 require_recorder()
 
 
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def state(pid):
     """/proc's state letter of pid ("" when gone)."""
-    s = read(f"/proc/{pid}/stat")
+    s = proc_text(f"/proc/{pid}/stat")
     return s.rsplit(")", 1)[1].split()[0] if ")" in s else ""
-
-
-def in_fifo_open(pid):
-    """Whether pid's main thread waits in the kernel for a FIFO's other end (its open of the output)."""
-    return read(f"/proc/{pid}/wchan").strip() == "wait_for_partner" or "fifo_open" in read(f"/proc/{pid}/stack")
 
 
 def wait_until(cond, what, timeout=120):
@@ -78,14 +66,14 @@ with tempfile.TemporaryDirectory(prefix="it-release-window-") as tmp:
     command, got = None, []
     reader = None
     try:
-        opened = wait_until(lambda: in_fifo_open(p.pid) or p.poll() is not None, "record waiting to open its FIFO")
+        opened = wait_until(lambda: waits_in_fifo_open(p.pid) or p.poll() is not None, "record waiting to open its FIFO")
         if p.poll() is not None:
             err = p.communicate()[1]
             skip_unless_recording(p.returncode, err)
             check(False, f"record ended before opening its output: rc {p.returncode}: {err[-500:]}")
             sys.exit(1)
-        kids = read(f"/proc/{p.pid}/task/{p.pid}/children").split()
-        command = int(kids[0]) if kids else None
+        kids = proc_children(p.pid)
+        command = kids[0] if kids else None
         check(opened and command is not None, f"record waits in its FIFO open with no command forked: {kids}")
         if command is None:
             sys.exit(1)

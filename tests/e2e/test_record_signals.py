@@ -17,7 +17,6 @@ documented format (docs/recording-format.md). Skips (77) when not root or withou
 import json
 import os
 import pty
-import select
 import shlex
 import shutil
 import signal
@@ -29,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import (RECORD_BASE, file_meta, require_recorder, skip_unless_recording,  # noqa: E402
+from _record_prereq import (RECORD_BASE, file_meta, pty_run, require_recorder, skip_unless_recording,  # noqa: E402
                             start_recording, wait_line)
 
 require_recorder()
@@ -68,38 +67,6 @@ def proc_status(pid, field):
     except OSError:
         pass
     return ""
-
-
-def pty_run(argv, ready, keys, timeout=120):
-    """Runs argv on a new pty (it leads the session, the pty its terminal); once `ready` is printed,
-    writes `keys` (None: closes the pty, a hang-up). Returns (wait status, text, seconds from the keys to the exit)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(argv[0], argv)
-    text, sent, t = b"", None, time.monotonic()
-    deadline = t + timeout
-    while time.monotonic() < deadline:
-        if sent is None and ready in text:
-            sent = time.monotonic()
-            if keys is None:
-                os.close(fd)
-                fd = -1
-                break
-            os.write(fd, keys)
-        r = select.select([fd], [], [], 0.5)[0]
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            text += chunk
-    _, status = os.waitpid(pid, 0)
-    took = time.monotonic() - (sent or t)
-    if fd >= 0:
-        os.close(fd)
-    return status, text.decode(errors="replace"), took
 
 
 with tempfile.TemporaryDirectory() as tmp:

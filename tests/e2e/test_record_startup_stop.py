@@ -18,26 +18,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import require_recorder  # noqa: E402
+from _record_prereq import proc_children, proc_text, require_recorder, waits_in_fifo_open  # noqa: E402
 
 require_recorder()
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
-
-def children(pid):
-    return [int(c) for c in read(f"/proc/{pid}/task/{pid}/children").split()]
-
-
-def in_fifo_open(pid):
-    # 257: openat, 2: open (x86_64); wchan names the kernel function where kallsyms is readable.
-    return read(f"/proc/{pid}/wchan") == "fifo_open" or read(f"/proc/{pid}/syscall").split(" ")[0] in ("257", "2")
 
 
 with tempfile.TemporaryDirectory(prefix="it-startup-stop-") as tmp:
@@ -47,8 +30,8 @@ with tempfile.TemporaryDirectory(prefix="it-startup-stop-") as tmp:
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     child, deadline = None, time.monotonic() + 120
     while time.monotonic() < deadline and p.poll() is None:
-        kids = children(p.pid)
-        if kids and in_fifo_open(p.pid):
+        kids = proc_children(p.pid)
+        if kids and waits_in_fifo_open(p.pid):
             child = kids[0]
             break
         time.sleep(0.01)
@@ -82,7 +65,7 @@ with tempfile.TemporaryDirectory(prefix="it-startup-stop-") as tmp:
     os.close(rd)
     check(data == b"", f"{len(data)} bytes were written into the output: {data[:40]!r}")
     # The command never ran: reaped by record (not left to init), never a sleep.
-    comm = read(f"/proc/{child}/comm")
+    comm = proc_text(f"/proc/{child}/comm")
     check(comm != "sleep", f"the command ran: pid {child} is {comm!r}")
 
 if failures:

@@ -22,8 +22,6 @@ Skips (77) when not root or without kernel BTF."""
 import csv
 import json
 import os
-import pty
-import select
 import signal
 import subprocess
 import sys
@@ -32,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import EXE, check, failures, skip  # noqa: E402
-from _record_prereq import (RECORD_BASE, process_alive, require_recorder, skip_unless_recording,  # noqa: E402
+from _record_prereq import (RECORD_BASE, process_alive, pty_run, require_recorder, skip_unless_recording,  # noqa: E402
                             start_recording, wait_line)
 
 require_recorder()
@@ -299,31 +297,9 @@ with tempfile.TemporaryDirectory() as tmp:
     GRACEFUL = ("import signal, sys, time\n"
                 "def done(*_):\n    time.sleep(1)\n    print('saved', flush=True)\n    sys.exit(0)\n"
                 "signal.signal(signal.SIGINT, done)\nprint('ready', flush=True)\ntime.sleep(60)\n")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(EXE, BASE + ["-o", os.path.join(tmp, "ctrlc.itrace"), "--stop-grace", "30", "--",
-                              sys.executable, "-c", GRACEFUL])
-    text = b""
-    deadline = time.monotonic() + 120
-    while b"ready" not in text and time.monotonic() < deadline:
-        if select.select([fd], [], [], 1)[0]:
-            try:
-                text += os.read(fd, 4096)
-            except OSError:
-                break
-    os.write(fd, b"\x03")  # the terminal's interrupt character: SIGINT to the foreground group
-    while time.monotonic() < deadline:
-        if select.select([fd], [], [], 1)[0]:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            text += chunk
-    _, status = os.waitpid(pid, 0)
-    said = text.decode(errors="replace")
-    check(b"ready" in text, f"ctrl-c: the command never started: {said[-400:]}")
+    status, said, _ = pty_run(BASE + ["-o", os.path.join(tmp, "ctrlc.itrace"), "--stop-grace", "30", "--",
+                                      sys.executable, "-c", GRACEFUL], b"ready", b"\x03")  # ^C: SIGINT to the foreground group
+    check("ready" in said, f"ctrl-c: the command never started: {said[-400:]}")
     check("saved" in said, f"ctrl-c: the command's graceful shutdown was cut: {said[-600:]}")
     check("command exit status: 0" in said, f"ctrl-c: status {said[-400:]}")
     check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"ctrl-c: record status {status}")

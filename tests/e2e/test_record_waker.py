@@ -11,8 +11,9 @@ pinned to another CPU, writes a byte every 3 ms, 300 times: the reader is woken 
 (its first wake-up, as a new task, is by the parent in fork too; it inherits its CPU, so no migration
 thread wakes it). Expected, from the program's own printout of its ids and the reader's CPU: every
 wake-up of the reader names the parent (pid and thread) as waker, its target CPU (wakeups.csv `cpu`)
-is the reader's, and there are at least 200 of them. Skips (77) without
-root, kernel BTF, a C compiler, the record verb, or two CPUs this test may run on."""
+is the reader's, and there are at least 50 of them (a write that finds the reader not yet blocked
+wakes nobody). Skips (77) without root, kernel BTF, a C compiler, the record verb, or two CPUs this
+test may run on."""
 import os
 import sys
 import tempfile
@@ -82,7 +83,9 @@ with tempfile.TemporaryDirectory(prefix="it-waker-") as tmp:
     writer, reader, reader_cpu = (int(x) for x in ids[0][1:])
     with open(os.path.join(d, "wakeups.csv"), newline="") as f:
         wakes = [w for w in csv.DictReader(f) if int(w["tid"]) == reader]
-    check(len(wakes) >= 200, f"{len(wakes)} wake-ups of the reader recorded, 300 writes")
+    # A write that finds the reader not yet blocked (it was preempted on a loaded machine) wakes
+    # nobody: 164 of 300 under ctest -j2 beside a build, 301 on a quiet machine.
+    check(len(wakes) >= 50, f"{len(wakes)} wake-ups of the reader recorded, 300 writes")
     wrong = [(w["waker_pid"], w["waker_tid"], w["cpu"]) for w in wakes
              if (int(w["waker_pid"]), int(w["waker_tid"]), int(w["cpu"])) != (writer, writer, reader_cpu)]
     check(not wrong, f"{len(wrong)} of {len(wakes)} wake-ups of the reader not by the writer {writer} or not "
