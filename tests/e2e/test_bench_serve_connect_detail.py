@@ -1,6 +1,8 @@
 """`bench serve --url` against a port where nothing listens says why it cannot connect in words
 (review DJ L2: it printed cpp-httplib's enum name, "cannot reach ...: Connection"): at the start
-(/v1/models) and per request (a server that answers /v1/models, then stops listening)."""
+(/v1/models) and per request (a server that answers /v1/models, then stops listening); and a
+connect that times out (a listener whose backlog is full) says so with its bound, not cpp-httplib's
+"ConnectionTimeout"."""
 import http.server
 import json
 import os
@@ -57,6 +59,42 @@ except (ValueError, KeyError, IndexError):
     check(False, f"per request: no JSON document: {r.returncode} {r.stdout[:300]!r} {r.stderr[-400:]!r}")
 check(len(reqs) == 1 and reqs[0]["error"] == "connect" and (reqs[0]["error_detail"] or "").startswith(REFUSED),
       f"per request: {reqs}")
+
+
+# 3) Two URLs, a server that streams and a listener that never accepts (its one-connection backlog
+# filled by the test): the requests alternate, and each to the hole fails its connect at --timeout.
+class Streams(FakeModelsHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(b'data: {"choices":[{"text":"x","index":0}]}\n\ndata: [DONE]\n\n')
+        self.close_connection = True
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Streams)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+hole = socket.socket()
+hole.bind(("127.0.0.1", 0))
+hole.listen(0)
+filler = socket.create_connection(hole.getsockname())  # the accept queue's one place: later SYNs are dropped
+r = run("bench", "serve", "--url", f"http://127.0.0.1:{srv.server_address[1]},http://127.0.0.1:{hole.getsockname()[1]}",
+        "--profile", "concurrent", "--concurrency", "1", "--requests", "4", "--warmup", "0", "--timeout", "0.5",
+        "--prompt-tokens", "4", "--output-tokens", "1", "--json", timeout=120)
+try:
+    reqs = json.loads(r.stdout)["points"][0]["requests"]
+except (ValueError, KeyError, IndexError):
+    reqs = []
+    check(False, f"connect timeout: no JSON document: {r.returncode} {r.stdout[:300]!r} {r.stderr[-400:]!r}")
+to_hole = [q for q in reqs if q["url"] == 1]
+check(len(to_hole) == 2 and all(q["error"] == "connect" and q["error_detail"] ==
+                                "no answer to the connection within 0.5 s (--timeout)" for q in to_hole),
+      f"connect timeout: {[(q['error'], q['error_detail']) for q in to_hole]}")
+srv.shutdown()
+filler.close()
+hole.close()
 
 if failures:
     sys.exit(1)

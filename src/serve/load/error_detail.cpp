@@ -134,6 +134,13 @@ int try_connect(const addrinfo& ai, int timeout_ms) {
 
 }  // namespace
 
+std::string connect_timeout_detail(double connect_s, bool cut_by_window) {
+  char text[160];
+  std::snprintf(text, sizeof text, "no answer to the connection within %.3g s (%s)", connect_s,
+                cut_by_window ? "what was left of the --duration window" : "--timeout");
+  return text;
+}
+
 std::string connect_error_detail(const std::string& host, int port, double timeout_s) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -37,4 +37,9 @@ std::string read_error_detail(int http_status, size_t events, int err);
 // symbol; "the connection failed, though a second attempt connected" when it then succeeds.
 std::string connect_error_detail(const std::string& host, int port, double timeout_s);
 
+// The detail of cpp-httplib's Error::ConnectionTimeout (its own text: "ConnectionTimeout"): no
+// answer to the connect within connect_s seconds, the request's --timeout or, when cut_by_window,
+// what was left of the --duration window (do_request bounds the connect by it).
+std::string connect_timeout_detail(double connect_s, bool cut_by_window);
+
 }  // namespace infertrace::serve::load

@@ -255,7 +255,8 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     // "Read" alone said nothing (review SL L4): what had come, and whether the connection was reset.
     r.error_detail = err == httplib::Error::Read         ? read_error_detail(status, r.token_ns.size(), send_errno)
                      : err == httplib::Error::Connection ? connection_error_detail(s.target->base_urls[which], std::min(connect_s, 1.0))
-                                                         : short_detail(httplib::to_string(err));
+                     : err == httplib::Error::ConnectionTimeout ? connect_timeout_detail(connect_s, connect_s < s.spec->timeout_s)
+                                                                : short_detail(httplib::to_string(err));
   } else if (!done && res.status != 200) {  // ([DONE] was parsed, so the status was 200)
     r.error = "http_" + std::to_string(res.status);
     // A status with a body in `res` (no content receiver ran) or streamed through it.
