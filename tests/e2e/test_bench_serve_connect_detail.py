@@ -80,18 +80,32 @@ hole = socket.socket()
 hole.bind(("127.0.0.1", 0))
 hole.listen(0)
 filler = socket.create_connection(hole.getsockname())  # the accept queue's one place: later SYNs are dropped
-r = run("bench", "serve", "--url", f"http://127.0.0.1:{srv.server_address[1]},http://127.0.0.1:{hole.getsockname()[1]}",
-        "--profile", "concurrent", "--concurrency", "1", "--requests", "4", "--warmup", "0", "--timeout", "0.5",
-        "--prompt-tokens", "4", "--output-tokens", "1", "--json", timeout=120)
-try:
-    reqs = json.loads(r.stdout)["points"][0]["requests"]
-except (ValueError, KeyError, IndexError):
-    reqs = []
-    check(False, f"connect timeout: no JSON document: {r.returncode} {r.stdout[:300]!r} {r.stderr[-400:]!r}")
-to_hole = [q for q in reqs if q["url"] == 1]
-check(len(to_hole) == 2 and all(q["error"] == "connect" and q["error_detail"] ==
-                                "no answer to the connection within 0.5 s (--timeout)" for q in to_hole),
-      f"connect timeout: {[(q['error'], q['error_detail']) for q in to_hole]}")
+# Now and then a connect to the full listener is answered all the same (the kernel's doing): that
+# request then times out in its stream instead; the connect's wording is checked where one timed out.
+TIMED_OUT = "no answer to the connection within 0.5 s (--timeout)"
+to_hole = []
+r = None
+for attempt in range(3):
+    r = run("bench", "serve", "--url", f"http://127.0.0.1:{srv.server_address[1]},http://127.0.0.1:{hole.getsockname()[1]}",
+            "--profile", "concurrent", "--concurrency", "1", "--requests", "6", "--warmup", "0", "--timeout", "0.5",
+            "--prompt-tokens", "4", "--output-tokens", "1", "--json", timeout=120)
+    try:
+        to_hole = [q for q in json.loads(r.stdout)["points"][0]["requests"] if q["url"] == 1]
+    except (ValueError, KeyError, IndexError):
+        to_hole = []
+    if any(q["error"] == "connect" for q in to_hole):
+        break
+check(to_hole and any(q["error"] == "connect" for q in to_hole) and
+      all(q["error"] == "connect" and q["error_detail"] == TIMED_OUT or q["error"] == "timeout" for q in to_hole),
+      f"connect timeout: {[(q['error'], q['error_detail']) for q in to_hole]} {r.stderr[-300:]!r}")
+# The hole first: /v1/models, asked of the first URL, gets no connection either.
+for attempt in range(3):
+    r = run("bench", "serve", "--url", f"http://127.0.0.1:{hole.getsockname()[1]}", "--requests", "1", "--timeout",
+            "0.5", timeout=120)
+    last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    if "no answer to the connection" in last:
+        break
+check(r.returncode == 1 and last.endswith("/v1/models: " + TIMED_OUT), f"connect timeout at /v1/models: {r.returncode} {last!r}")
 srv.shutdown()
 filler.close()
 hole.close()

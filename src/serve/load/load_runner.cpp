@@ -348,8 +348,9 @@ ModelInfo fetch_model_info(const Target& target, double timeout_s) {
   auto res = c->Get("/v1/models");
   if (!res)
     throw Error("cannot reach " + target.base_urls[0] + "/v1/models: " +
-                (res.error() == httplib::Error::Connection ? connection_error_detail(target.base_urls[0], timeout_s)
-                                                           : short_detail(httplib::to_string(res.error()))));
+                (res.error() == httplib::Error::Connection          ? connection_error_detail(target.base_urls[0], timeout_s)
+                 : res.error() == httplib::Error::ConnectionTimeout ? connect_timeout_detail(timeout_s, false)
+                                                                    : short_detail(httplib::to_string(res.error()))));
   if (res->status != 200)
     throw Error(target.base_urls[0] + "/v1/models answered HTTP " + std::to_string(res->status));
   ModelInfo info;
