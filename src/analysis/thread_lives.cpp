@@ -88,8 +88,19 @@ ThreadLives::ThreadLives(const Trace& trace) {
   if (!two_processes.empty()) {
     std::unordered_map<int64_t, std::vector<std::pair<ns_t, int64_t>>> seen_in;  // (ts, pid) in table order
     for (const int64_t tid : two_processes) seen_in.try_emplace(tid);
+    // A bit per id seen in two processes (below kBitmapIds): the map is looked up for those alone,
+    // not for every record of every id with a death (a pool's ids all die, few change process).
+    std::vector<uint64_t> in_two(static_cast<size_t>(std::min(two_processes.back(), kBitmapIds - 1) / 64 + 1), 0);
+    for (const int64_t tid : two_processes)
+      if (tid < kBitmapIds) in_two[static_cast<uint64_t>(tid) >> 6] |= uint64_t{1} << (tid & 63);
+    const bool bits_cover_all = two_processes.back() < kBitmapIds;
     for_each_thread_seen(trace, [&](int64_t tid, int64_t pid, ns_t ts) {
-      if (!may_have_ended(tid)) return;
+      if (tid < kBitmapIds) {
+        const uint64_t word = static_cast<uint64_t>(tid) >> 6;
+        if (word >= in_two.size() || (in_two[word] >> (tid & 63) & 1) == 0) return;
+      } else if (bits_cover_all) {
+        return;
+      }
       if (const auto it = seen_in.find(tid); it != seen_in.end()) it->second.push_back({ts, pid});
     });
     for (auto& [tid, v] : seen_in) {
