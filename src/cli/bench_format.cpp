@@ -47,7 +47,15 @@ void check_format(const std::string& format, const std::vector<std::string>& all
   std::string list;
   for (size_t i = 0; i < allowed.size(); ++i)
     list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
-  throw UsageError("-o " + format + ": expected " + list);
+  // Elsewhere -o names a file (record, report, engine synth), so a path here is the likely slip:
+  // say that this verb's -o is a format, as llama-bench's, and how to get a file (DJ note).
+  const size_t dot = format.rfind('.');
+  const bool looks_like_path = format.find('/') != std::string::npos || dot != std::string::npos;
+  std::string as = allowed.front();  // the file's own extension when it is one of the formats
+  if (dot != std::string::npos && std::find(allowed.begin(), allowed.end(), format.substr(dot + 1)) != allowed.end())
+    as = format.substr(dot + 1);
+  throw UsageError("-o " + format + ": expected " + list + (looks_like_path ? " (here -o is the output format, as in "
+                   "llama-bench; to write a file, redirect standard output: -o " + as + " > " + format + ")" : ""));
 }
 
 MeanSd mean_sd(const std::vector<double>& v) {

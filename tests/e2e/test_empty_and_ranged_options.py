@@ -103,6 +103,11 @@ with tempfile.TemporaryDirectory() as tmp:
 
     refused(["bench", "launch", "-o", "xml"], "-o xml: expected md or json")
     refused(["bench", "launch", "-o", "csv"], "-o csv: expected md or json")
+    # A file name, as -o means elsewhere: said that -o is the format here, and how to get the file.
+    refused(["bench", "launch", "-o", "out.json"], "-o out.json: expected md or json (here -o is the output format, "
+            "as in llama-bench; to write a file, redirect standard output: -o json > out.json)")
+    refused(["bench", "threads", "-m", "x.gguf", "-o", "res/out.txt"], "-o res/out.txt: expected md, csv or json (here -o "
+            "is the output format, as in llama-bench; to write a file, redirect standard output: -o md > res/out.txt)")
 
     # NAME= with no path, and a --measured mode no engine has: said as such (before: ": cannot open",
     # and "that file is a cpu run, not bogus", which blamed the file).
