@@ -170,10 +170,16 @@ TEST(AnalyzeOutput, TableMeansAndSharesUseTheirOwnDenominators) {
       << text;
   for (const char* k : {"kA", "kB"}) {
     const std::vector<std::string> row = row_of(text, k);
-    ASSERT_EQ(row.size(), 7u) << k << "\n" << text;
+    ASSERT_EQ(row.size(), 9u) << k << "\n" << text;
     EXPECT_EQ(row[2], "2.00 us") << k;
     EXPECT_EQ(row[3], format_pct(2'000.0 / 4'000.0)) << k;
   }
+  // Mean launch and queue per launch call of each kernel (one call each): c1's 2000 and 1000 for
+  // kA, c3's 500 and 1500 for kB (review MX L3).
+  EXPECT_EQ(row_of(text, "kA")[7], "2.00 us");
+  EXPECT_EQ(row_of(text, "kA")[8], "1.00 us");
+  EXPECT_EQ(row_of(text, "kB")[7], "500 ns");
+  EXPECT_EQ(row_of(text, "kB")[8], "1.50 us");
   const std::vector<std::string> idle = row_of(text, "GPU idle");
   ASSERT_EQ(idle.size(), 3u) << text;
   EXPECT_EQ(idle[1], "4.00 us");

@@ -801,6 +801,55 @@ TEST(LaunchMetrics, GraphLaunchCountsEveryKernelOfItsOperator) {
   EXPECT_EQ(a.graph_launches, 1);
 }
 
+// Per kernel name, each linked launch call's latency and parts go to the name of its first GPU
+// activity (review MX L3): a graph launch counts once, under the kernel that started first; a call
+// whose first activity is a set is in no kernel's row.
+TEST(LaunchMetrics, KernelRowsTakeEachLaunchUnderItsFirstActivity) {
+  Builder b;
+  // l = 3000 - 1000 = 2000, q = 3000 - 1500 = 1500, launch part 500: to "a".
+  b.call("cudaLaunchKernel", 1'000, 500, 1);
+  b.gpu("a", 3'000, 100, 1);
+  // A graph of "b" then "a", "a" first: l = 4000 - 2000 = 2000, q = 4000 - 3000 = 1000: to "a".
+  b.call("cudaGraphLaunch", 2'000, 1'000, 2);
+  b.gpu("b", 5'000, 100, 2);
+  b.gpu("a", 4'000, 100, 2);
+  // A graph whose first activity is a set: l = 7000 - 6000 = 1000, in no kernel's row.
+  b.call("cudaGraphLaunch", 6'000, 200, 3);
+  b.gpu("set", 7'000, 100, 3, GpuKind::Memset);
+  b.gpu("b", 8'000, 100, 3);
+  // A copy call: l = 9500 - 9000 = 500, in no kernel's row.
+  b.call("cudaMemcpyAsync", 9'000, 100, 4);
+  b.gpu("copy", 9'500, 100, 4, GpuKind::Memcpy);
+  // Two kernels starting together: the lower row ("d") is first, l = 11000 - 10000 = 1000, q = 700.
+  b.call("cudaGraphLaunch", 10'000, 300, 5);
+  b.gpu("d", 11'000, 100, 5);
+  b.gpu("c", 11'000, 100, 5);
+  const LaunchAnalysis a = analyze_launches(b.t);
+  ASSERT_EQ(a.tklqt, 2'000 + 2'000 + 1'000 + 500 + 1'000);
+  const auto row = [&](const char* name) {
+    for (const KernelStat& k : a.kernels_by_name)
+      if (b.t.str(k.name) == name) return k;
+    ADD_FAILURE() << name;
+    return KernelStat{};
+  };
+  const KernelStat ka = row("a"), kb = row("b"), kc = row("c"), kd = row("d");
+  EXPECT_EQ(ka.count, 2);
+  EXPECT_EQ(ka.launches, 2);
+  EXPECT_EQ(ka.latency, 2'000 + 2'000);
+  EXPECT_EQ(ka.launch_part, 500 + 1'000);
+  EXPECT_EQ(ka.queue_part, 1'500 + 1'000);
+  EXPECT_EQ(kb.count, 2);
+  EXPECT_EQ(kb.launches, 0);
+  EXPECT_EQ(kb.latency, 0);
+  EXPECT_EQ(kc.launches, 0);
+  EXPECT_EQ(kd.launches, 1);
+  EXPECT_EQ(kd.latency, 1'000);
+  EXPECT_EQ(kd.launch_part, 300);
+  EXPECT_EQ(kd.queue_part, 700);
+  // The rows sum to TKLQT less the calls whose first activity is a set or copy.
+  EXPECT_EQ(ka.latency + kb.latency + kc.latency + kd.latency, a.tklqt - 1'000 - 500);
+}
+
 // Busy time is clipped to the IL window also when the GPU rows are out of start order (the sorted
 // path). Window [10000, 21000) from the operator's start to the last GPU end: the kernel that
 // started at 5000 counts from 10000 to 15000, the other [20000, 21000): busy 6000, idle 5000.

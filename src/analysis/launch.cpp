@@ -5,7 +5,8 @@
 //   1. API rows (open_links): a link per launch call, call counts, launches per thread;
 //   2. GPU rows (gpu_pass, launch_gpu_pass.cpp): activities added into their call's link, counts,
 //      kernel and stream tables, window end, GPU busy unions;
-//   3. API rows (finish_links): latency and queue parts, orphan calls dropped, per-API table;
+//   3. API rows (finish_links): latency and queue parts, orphan calls dropped, per-API table; the
+//      links (kernel_launch_breakdown): each one's parts into its first activity's kernel row;
 //   4. the launch thread's host activity; operators: attribution of links, per-operator table.
 #include "analysis/launch.h"
 
@@ -287,6 +288,26 @@ void finish_links(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysi
   });
 }
 
+// Per kernel name (a.kernels_by_name, as gpu_pass sorted it): each linked launch call's latency and
+// parts, as finish_links split them, go to the name of its first GPU activity, the one its latency
+// is measured to, when that is a kernel. So the rows sum to TKLQT less the calls whose first
+// activity is a copy or set, and a graph launch counts once, not once per kernel name in it.
+// `name_rows` is the scratch row per string id, all -1, and is left so.
+void kernel_launch_breakdown(const Trace& t, std::vector<int32_t>& name_rows, LaunchAnalysis& a) {
+  KernelStat* stats = a.kernels_by_name.data();
+  for (size_t k = 0; k < a.kernels_by_name.size(); ++k) name_rows[stats[k].name] = static_cast<int32_t>(k);
+  const GpuKind* kind_col = t.gpu.kind.data();
+  const StrId* name_col = t.gpu.name.data();
+  for (const LaunchLink& l : a.links) {
+    if (kind_col[l.first_gpu] != GpuKind::Kernel) continue;
+    KernelStat& s = stats[name_rows[name_col[l.first_gpu]]];  // (every kernel's name has its row)
+    ++s.launches;
+    s.latency = sat_add(s.latency, l.latency), s.launch_part = sat_add(s.launch_part, l.launch_part),
+    s.queue_part = sat_add(s.queue_part, l.queue);
+  }
+  for (size_t k = 0; k < a.kernels_by_name.size(); ++k) name_rows[stats[k].name] = -1;
+}
+
 // Per operator name: every instance counts toward calls and CPU time (tally_operators); launches
 // count toward the innermost operator that issued them only, so nested operators never
 // double-count launch tax.
@@ -367,6 +388,7 @@ void refuse_out_of_range(const Trace& t, const LaunchAnalysis& a) {
   for (const KernelStat& k : a.kernels_by_name)
     if (k.total == kMax || __builtin_add_overflow(kernel_total, k.total, &kernel_total))
       refuse(sum_of("its kernel durations"), "AKD and the kernel totals");
+  // (The kernels' launch and queue sums are parts of TKLQT's, so they saturate only with it.)
   if (a.api_time == kMax) refuse(sum_of("its launch calls' durations"), "the API time");
   for (const ApiBreakdownRow& r : a.by_api)
     if (r.api_total == kMax || r.latency_total == kMax || r.launch_total == kMax || r.queue_total == kMax)
@@ -440,6 +462,7 @@ LaunchAnalysis analyze_launches(const Trace& t) {
   }
   gpu_pass(t, owner, merged.gpu_owner.empty() ? nullptr : merged.gpu_owner.data(), link_of_call, name_rows, a);
   finish_links(t, name_rows, a);
+  kernel_launch_breakdown(t, name_rows, a);  // needs the links' latencies (finish_links)
   host_activity(t, threads, a);
   host_annotation_figures(t, a);
   decide_bound(a);  // needs the TKLQT parts (finish_links) and the IL window (gpu_pass)

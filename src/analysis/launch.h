@@ -41,6 +41,12 @@ struct KernelStat {
   StrId name = kNoString;
   int64_t count = 0;
   ns_t total = 0, min = 0, max = 0;
+  // The linked launch calls whose first GPU activity (the one TKLQT measures to) is a kernel of this
+  // name, and their l(c), l(c) - q(c) and q(c) summed as TKLQT's (review MX L3). A call that started
+  // several activities (a graph launch) counts once, under its first one's name; a call whose first
+  // activity is a copy or set is in no kernel's row (docs/analyze.md, "Launch and queue per kernel").
+  int64_t launches = 0;
+  ns_t latency = 0, launch_part = 0, queue_part = 0;
 };
 
 struct OperatorStat {

@@ -61,7 +61,16 @@ json kernel_rows(const Trace& t, const LaunchAnalysis& a) {
                     {"total_ns", k.total},
                     {"mean_ns", ratio(static_cast<double>(k.total), static_cast<double>(k.count))},
                     {"min_ns", k.min},
-                    {"max_ns", k.max}});
+                    {"max_ns", k.max},
+                    // The launch calls whose first GPU activity is this kernel, with the per-API
+                    // rows' names for the same sums and means (docs/analyze.md).
+                    {"launches", k.launches},
+                    {"latency_total_ns", k.latency},
+                    {"launch_total_ns", k.launch_part},
+                    {"queue_total_ns", k.queue_part},
+                    {"mean_latency_ns", mean_or_null(k.latency, k.launches)},
+                    {"mean_launch_ns", mean_or_null(k.launch_part, k.launches)},
+                    {"mean_queue_ns", mean_or_null(k.queue_part, k.launches)}});
   }
   return rows;
 }

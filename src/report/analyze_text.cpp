@@ -138,10 +138,13 @@ void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, si
   for (auto* k : ks) every_name.emplace_back(t.str(k->name));
   const KernelDisplayNames display(every_name);
   if (ks.size() > top) ks.resize(top);
-  TextTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max"});
+  // The last two: means over the launch calls whose first GPU activity is this kernel (a graph
+  // launch is one such call however many kernels it ran; "-" with none).
+  TextTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max", "mean launch", "mean queue"});
   for (auto* k : ks)
     tb.add_row({display(std::string(t.str(k->name))), format_count(k->count), format_ns(k->total),
-                format_pct(share(k->total, all)), mean(k->total, k->count), format_ns(k->min), format_ns(k->max)});
+                format_pct(share(k->total, all)), mean(k->total, k->count), format_ns(k->min), format_ns(k->max),
+                mean(k->launch_part, k->launches), mean(k->queue_part, k->launches)});
   if (tb.rows()) os << "\n", tb.print(os, by_time ? "Top kernels by total time" : "Top kernels by count");
 }
 
@@ -248,7 +251,8 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
   TextTable summary({"file", "metric", "value"});
   TextTable apis({"file", "name", "kind", "calls", "linked", "api_total_ns", "latency_total_ns", "launch_total_ns", "queue_total_ns",
                   "timed_calls"});
-  TextTable kernels({"file", "name", "count", "total_ns", "min_ns", "max_ns"});
+  TextTable kernels({"file", "name", "count", "total_ns", "min_ns", "max_ns", "launches", "latency_total_ns", "launch_total_ns",
+                     "queue_total_ns"});
   TextTable ops({"file", "name", "calls", "kernels", "launch_tax_ns", "gpu_time_ns", "cpu_time_ns", "launch_part_ns",
                  "queue_part_ns"});
   TextTable streams({"file", "device", "stream", "kernels", "memcpys", "memsets", "busy_ns", "kernel_time_ns"});
@@ -278,7 +282,8 @@ std::vector<std::string> write_analyze_csv(const std::string& dir, const std::ve
                     r.timed > 0 ? i(r.api_total) : std::string(), i(r.latency_total), i(r.launch_total), i(r.queue_total),
                     i(r.timed)});
     for (auto& k : a.kernels_by_name)
-      kernels.add_row({t.file, std::string(t.str(k.name)), i(k.count), i(k.total), i(k.min), i(k.max)});
+      kernels.add_row({t.file, std::string(t.str(k.name)), i(k.count), i(k.total), i(k.min), i(k.max), i(k.launches),
+                       i(k.latency), i(k.launch_part), i(k.queue_part)});
     for (auto& o : a.by_operator)
       ops.add_row({t.file, std::string(t.str(o.name)), i(o.calls), i(o.kernels), i(o.launch_tax), i(o.gpu_time), i(o.cpu_time),
                    i(o.launch_part), i(o.queue_part)});

@@ -298,11 +298,14 @@ std::string kernel_table(const json& kernels) {
   std::vector<std::string> names;
   for (auto& k : kernels) names.push_back(str_or(k, "name", str_or(k, "short_name", "?")));
   const KernelDisplayNames display(names);
-  HtmlTable tb({"kernel", "count", "total", "mean", "min", "max"});
+  // The means per launch call are null without one, and absent from documents saved before
+  // 2026-12-06: "-" both.
+  HtmlTable tb({"kernel", "count", "total", "mean", "min", "max", "mean launch", "mean queue"});
   for (size_t i = 0; i < kernels.size() && i < kMaxRows; ++i) {
     const json& k = kernels[i];
     tb.add_row({display(names[i]), count_or(member(k, "count")), ns_or(member(k, "total_ns")), ns_or(member(k, "mean_ns")),
-                ns_or(member(k, "min_ns")), ns_or(member(k, "max_ns"))});
+                ns_or(member(k, "min_ns")), ns_or(member(k, "max_ns")), ns_or(member(k, "mean_launch_ns")),
+                ns_or(member(k, "mean_queue_ns"))});
     tb.set_title(i, 0, names[i]);
   }
   return tb.render("Top kernels by total time") + more_note(kernels.size(), "kernels");

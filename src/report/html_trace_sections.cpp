@@ -153,11 +153,14 @@ std::string kernel_tables(const Trace& t, const LaunchAnalysis& a) {
     });
     const size_t total = ks.size();
     if (ks.size() > kAnalysisTableRows) ks.resize(kAnalysisTableRows);
-    HtmlTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max"});
+    // As the terminal's: the last two are means over the launch calls whose first GPU activity is
+    // this kernel.
+    HtmlTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max", "mean launch", "mean queue"});
     for (size_t i = 0; i < ks.size(); ++i) {
       const std::string full(t.str(ks[i].name));
       tb.add_row({display(full), format_count(ks[i].count), format_ns(ks[i].total), format_pct(share(ks[i].total, all)),
-                  mean_ns(ks[i].total, ks[i].count), format_ns(ks[i].min), format_ns(ks[i].max)});
+                  mean_ns(ks[i].total, ks[i].count), format_ns(ks[i].min), format_ns(ks[i].max),
+                  mean_ns(ks[i].launch_part, ks[i].launches), mean_ns(ks[i].queue_part, ks[i].launches)});
       tb.set_title(i, 0, full);
     }
     return tb.render(by_time ? "Top kernels by total time" : "Top kernels by count") +

@@ -51,7 +51,7 @@ CREATE TABLE launch_summary (metric TEXT PRIMARY KEY, value);
 CREATE TABLE api_stat (name TEXT, kind TEXT, calls INTEGER, linked INTEGER, api_total_ns INTEGER,
   latency_total_ns INTEGER, launch_total_ns INTEGER, queue_total_ns INTEGER, timed_calls INTEGER);
 CREATE TABLE kernel_stat (name TEXT, count INTEGER, total_ns INTEGER, min_ns INTEGER, max_ns INTEGER,
-  mean_ns REAL);
+  mean_ns REAL, launches INTEGER, latency_total_ns INTEGER, launch_total_ns INTEGER, queue_total_ns INTEGER);
 CREATE TABLE operator_stat (name TEXT, calls INTEGER, kernels INTEGER, launch_tax_ns INTEGER,
   gpu_time_ns INTEGER, cpu_time_ns INTEGER, launch_part_ns INTEGER, queue_part_ns INTEGER);
 CREATE TABLE stream_stat (device INTEGER, stream INTEGER, kernels INTEGER, memcpys INTEGER,
@@ -357,10 +357,11 @@ void write_launch_analysis(SqliteDb& db, const Trace& t, const LaunchAnalysis& a
     rows["api_stat"] = static_cast<int64_t>(a.by_api.size());
   }
   {
-    SqliteStmt st(db, "INSERT INTO kernel_stat VALUES (?,?,?,?,?,?)");
+    SqliteStmt st(db, "INSERT INTO kernel_stat VALUES (?,?,?,?,?,?,?,?,?,?)");
     for (auto& k : a.kernels_by_name)
       st.text(t.str(k.name)).i64(k.count).i64(k.total).i64(k.min).i64(k.max)
-          .dbl(k.count ? static_cast<double>(k.total) / static_cast<double>(k.count) : 0.0).step();
+          .dbl(k.count ? static_cast<double>(k.total) / static_cast<double>(k.count) : 0.0)
+          .i64(k.launches).i64(k.latency).i64(k.launch_part).i64(k.queue_part).step();
     rows["kernel_stat"] = static_cast<int64_t>(a.kernels_by_name.size());
   }
   {

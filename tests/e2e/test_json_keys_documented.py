@@ -1,7 +1,8 @@
 """Every key that `sweep --json` (top level and each point), `fusion --json` and `sched --json` write
 is listed in its schema block in the docs (review DJ M1, L1: sweep's block listed `names_cleaned`,
-which sweep did not write, fusion's and sched's left out the `names_cleaned` they write). The keys
-are read from the docs' code blocks as written, not from the code."""
+which sweep did not write, fusion's and sched's left out the `names_cleaned` they write), and every
+key `analyze --json` writes (top level, and each table's rows in that table's row of analyze.md's
+JSON table). The keys are read from the docs as written, not from the code."""
 import os
 import re
 import sys
@@ -55,6 +56,21 @@ all_documented("fusion.md", "### `fusion --json`", fusion.keys(), "fusion --json
 sched = as_json(run("sched", RECORDING, "--json"), "sched")
 check(sched.get("kind") == "sched", f"sched --json kind {sched.get('kind')}")
 all_documented("sched.md", "`infertrace sched --json`", sched.keys(), "sched --json")
+
+# analyze --json: every key of each table's rows is named in that table's row of analyze.md's JSON
+# table (`kernel_stats`: the launch and queue keys added for review MX L3), and every top-level key
+# somewhere in the page.
+with open(os.path.join(SRC, "docs", "analyze.md")) as f:
+    analyze_doc = f.read()
+analyze = as_json(run("analyze", os.path.join(TRACES, "gpt2_prefill_bs1.json.gz"), "--json"), "analyze")
+ticked = set(re.findall(r"`([a-z_0-9]+)`", analyze_doc))
+check(not [k for k in analyze if k not in ticked], f"analyze --json keys not in analyze.md: {[k for k in analyze if k not in ticked]}")
+for table in ("apis", "kernel_stats", "operator_stats", "streams", "devices"):
+    line = next((l for l in analyze_doc.splitlines() if l.startswith(f"| `{table}` |")), "")
+    documented = set(re.findall(r"`([a-z_0-9]+)`", line))
+    rows = analyze.get(table) or [{}]
+    missing = sorted(k for k in rows[0] if k not in documented)
+    check(line and not missing, f"analyze --json {table}: keys written but not in analyze.md's row: {missing}")
 
 if failures:
     sys.exit(1)
