@@ -217,7 +217,7 @@ record_bpf* open_and_load(const RecordOptions& o, bool raw, uint64_t rb_size, bo
   bpf_map__set_max_entries(skel->maps.sys_pending, o.syscall ? max_threads(o) : 1);
   bpf_map__set_max_entries(skel->maps.api_pending, o.launch ? max_threads(o) : 1);
   bpf_map__set_max_entries(skel->maps.fold_pending, o.launch ? max_threads(o) : 1);
-  bpf_map__set_max_entries(skel->maps.wakers, o.wakeup ? 4096 : 1);
+  bpf_map__set_max_entries(skel->maps.wakers, o.wakeup ? max_threads(o) : 1);
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel->obj) {
     const std::string name = bpf_program__name(prog);

@@ -107,6 +107,31 @@ struct {
   __type(value, struct fold_mark);
 } fold_pending SEC(".maps");
 
+// Who woke each traced thread (key: the woken thread's id), noted at sched_waking and taken at its
+// sched_wakeup. sched_waking runs in the waker's context; sched_wakeup does only when the wake-up is
+// done on the spot: a wake-up queued to the woken thread's CPU (TTWU_QUEUE: that CPU idle or in
+// another cache domain) is finished there, from the IPI, and sched_wakeup's current task is then
+// whatever ran on that CPU, the idle task mostly. Taken so, 297 of a pinned pipe reader's 301 wake-ups
+// by its writer on the other CPU were the idle task's (test_record_waker). An entry lives from a
+// waking to its wake-up (the kernel pairs them: a task being woken cannot be woken again), so the map
+// holds the wake-ups in flight, a few per CPU. One left behind (a waking whose wake-up no program
+// saw: BPF programs do not run in some contexts) is replaced by the thread's next waking and removed
+// at its exit (on_exit): the map, sized like the other per-thread maps (--max-threads), holds at
+// most one entry per live traced thread, and only threads being woken or left so have one. Were an
+// insert to fail all the same (more such threads than --max-threads), the wake-up would name
+// sched_wakeup's current task, as before (not counted).
+struct waker {
+  __u64 id;  // bpf_get_current_pid_tgid() of the waker
+  __u32 cpu;
+  __u32 pad;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);  // resized by user space
+  __type(key, __u32);
+  __type(value, struct waker);
+} wakers SEC(".maps");
+
 struct sys_start {
   __u64 ts;
   __u32 nr;
@@ -629,6 +654,7 @@ static __always_inline int on_exit(struct task_struct* p) {
   bpf_map_delete_elem(&sys_pending, &tid);
   bpf_map_delete_elem(&api_pending, &tid);
   bpf_map_delete_elem(&fold_pending, &tid);
+  bpf_map_delete_elem(&wakers, &tid);  // a waking whose wake-up no program saw (review KT L1)
   emit_task(p, IT_TASK_EXIT, 0);
   return 0;
 }
@@ -738,27 +764,6 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(switch_raw, bool preempt, struct task_struct* prev, struct task_struct* next, unsigned int prev_state) {
   return on_switch(preempt, prev, next, prev_state);
 }
-
-// Who woke each traced thread (key: the woken thread's id), noted at sched_waking and taken at its
-// sched_wakeup. sched_waking runs in the waker's context; sched_wakeup does only when the wake-up is
-// done on the spot: a wake-up queued to the woken thread's CPU (TTWU_QUEUE: that CPU idle or in
-// another cache domain) is finished there, from the IPI, and sched_wakeup's current task is then
-// whatever ran on that CPU, the idle task mostly. Taken so, 297 of a pinned pipe reader's 301 wake-ups
-// by its writer on the other CPU were the idle task's (test_record_waker). An entry lives from a
-// waking to its wake-up (the kernel pairs them: a task being woken cannot be woken again), so the map
-// holds the wake-ups in flight, a few per CPU; one that cannot be noted leaves its wake-up to
-// sched_wakeup's current task, as before.
-struct waker {
-  __u64 id;  // bpf_get_current_pid_tgid() of the waker
-  __u32 cpu;
-  __u32 pad;
-};
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 4096);
-  __type(key, __u32);
-  __type(value, struct waker);
-} wakers SEC(".maps");
 
 static __always_inline int on_waking(struct task_struct* p) {
   if (!want_wakeup || !traced_state(BPF_CORE_READ(p, tgid))) return 0;
