@@ -1,7 +1,10 @@
 """`export --chrome` names every thread track that holds events (a thread_name metadata record for
-its exact pid and tid, a process_name for its pid), also when a thread id is reused: the fake
-workload tests/support/fakecuda/tid_reuse.c has a thread of one process die and a process of its
-own get the same id. Trace::threads has one row per id, so the first life's process-tree instants
+its exact pid and tid, a process_name for its pid), also when a thread id is reused: the workload
+below has a thread of one process die and a process of its own get the same id (written to
+/proc/sys/kernel/ns_last_pid before its fork; repeated when another fork on the machine took the
+id first). Until 2026-12-06 the test relied on fakecuda_tid_reuse's second scenario happening to
+get its first one's thread id, which another fork on a loaded machine took (CI: no id reused).
+Trace::threads has one row per id, so the first life's process-tree instants
 (thread start, thread exit) were on a Chrome track without a name (review S41 L8), while --perfetto
 names it. The expected tracks are read from the events of the file itself; a named track's name
 starts with the command name the process-tree records give that thread.
@@ -19,15 +22,41 @@ from _record_prereq import require_recorder, skip_if_recorder_refused  # noqa: E
 
 require_recorder()
 
-fake = os.path.join(os.environ["INFERTRACE_BINARY_DIR"], "tests", "support", "fakecuda")
 SYNTHETIC_PIDS = 1000000000  # the export's CPU, GPU and loss processes lie above Linux's pid_max
+
+# A process whose second thread exits, then a process of its own given that thread's id; exit 77
+# when 20 attempts found the id taken by another fork first (or ns_last_pid cannot be written).
+WORKLOAD = r"""
+import os, sys, threading, time
+def attempt():
+    r, w = os.pipe()
+    first = os.fork()
+    if first == 0:
+        t = threading.Thread(target=lambda: os.write(w, b"%16d" % threading.get_native_id()))
+        t.start()
+        t.join()
+        time.sleep(0.05)
+        os._exit(0)
+    tid = int(os.read(r, 16))
+    os.waitpid(first, 0)
+    try:
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(tid - 1))
+    except OSError:
+        sys.exit(77)
+    second = os.fork()
+    if second == 0:
+        time.sleep(0.05)
+        os._exit(0)
+    os.waitpid(second, 0)
+    return second == tid
+sys.exit(0 if any(attempt() for _ in range(20)) else 77)
+"""
 
 with tempfile.TemporaryDirectory() as tmp:
     rec = os.path.join(tmp, "run.itrace")
-    r = subprocess.run([EXE, "record", "-o", rec, "--cuda", "uprobe",
-                        "--lib", os.path.join(fake, "libfakecudart.so"), "--lib", os.path.join(fake, "libfakecuda.so"),
-                        "--", os.path.join(fake, "fakecuda_tid_reuse"), "3"],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run([EXE, "record", "-o", rec, "--cuda", "uprobe", "--events", "sched", "--",
+                        sys.executable, "-c", WORKLOAD], capture_output=True, text=True, timeout=300)
     skip_if_recorder_refused(r)
     if "command exit status: 77" in r.stderr:
         skip("no process got its killed predecessor's id: " + r.stderr.strip()[-300:])
