@@ -89,7 +89,7 @@ TEST(SchedOwnSoftirq, OwnSoftirqsAreNoInterruption) {
   std::ostringstream os;
   print_sched_report(os, t, a);
   EXPECT_NE(os.str().find("softirqs run by the threads themselves"), std::string::npos) << os.str();
-  EXPECT_NE(os.str().find("30, 6.0 us"), std::string::npos) << os.str();
+  EXPECT_NE(os.str().find("30, 6.00 us"), std::string::npos) << os.str();
 }
 
 // The same softirqs, not marked own (they ran on an interrupt's exit): interruptions, as before.
