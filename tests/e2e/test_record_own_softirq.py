@@ -17,6 +17,9 @@ apart. Recorded with --events sched,wakeup,irq,syscall. Expected, from the expor
   nothing own) that came in before the writer's own raise on that CPU, which the loopback path on
   an otherwise idle network does not make; the margin keeps the test about the rule, not about a
   stray packet of the VM's network;
+- no TIMER or SCHED softirq is softirq_own: the kernel raises those only in interrupts (the tick,
+  the nohz-balance IPI), so one marked own would be a raise inside an interrupt taken for the
+  thread's own code (none may be recorded at all: the check then holds trivially);
 - `sched --json`'s irq_count_soft equals the number of soft rows that are not softirq_own, and
   softirq_own_count the number of softirq_own rows (each computed here from irqs.csv).
 Skips (77) without root, kernel BTF, a C compiler, the record verb, or two CPUs this test may run
@@ -135,6 +138,8 @@ with tempfile.TemporaryDirectory(prefix="it-ownsoft-") as tmp:
     soft = [q for q in irqs if q["kind"] == "soft"]
     own = [q for q in soft if q["source"] == "softirq_own"]
     check(all(q["source"] in ("softirq", "softirq_own") for q in soft), "a soft row with another source")
+    tick_own = [q for q in soft if q["name"] in ("TIMER", "SCHED") and q["source"] == "softirq_own"]
+    check(not tick_own, f"{len(tick_own)} TIMER/SCHED softirqs marked softirq_own (raised in interrupts only)")
     j = subprocess.run([EXE, "sched", "--json", rec], capture_output=True, text=True, timeout=300)
     check(j.returncode == 0, f"sched --json: {j.stderr[-500:]}")
     if j.returncode == 0:
