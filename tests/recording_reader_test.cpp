@@ -204,6 +204,33 @@ TEST(RecordingReader, SystemVectorIrqKind) {
   }
 }
 
+// Since 2026-12-06 an IRQ record is 80 bytes: it_irq, then how it came to run (it_irq_ctx). Context 1 on
+// a softirq: the thread ran it as its own work (Irq::own, source softirq_own); on a hard IRQ it
+// means nothing. A 72-byte record (older files) and context 0 are interruptions.
+TEST(RecordingReader, OwnSoftirqContextTail) {
+  File f(2);
+  f.meta("irq.softirq_context", "raise");
+  struct Rec {
+    uint32_t len, kind, context;
+    bool own;
+  };
+  const Rec recs[] = {{80, 1, 1, true}, {80, 1, 0, false}, {72, 1, 0, false}, {80, 0, 1, false}, {88, 1, 1, true}};
+  uint64_t ts = 1000;
+  for (const Rec& r : recs) {
+    const size_t p = f.event(5, r.len, 0, ts, 100, 100);
+    put64(f.b, p + 24, 50), put32(f.b, p + 32, r.kind), put32(f.b, p + 36, 3);
+    if (r.len >= 80) put32(f.b, p + 72, r.context);
+    ts += 1000;
+  }
+  const Trace t = read(f);
+  ASSERT_EQ(t.irqs.size(), std::size(recs));
+  for (size_t i = 0; i < std::size(recs); ++i) {
+    EXPECT_EQ(t.irqs.own[i] != 0, recs[i].own) << i;
+    EXPECT_EQ(t.irqs.row(i).own, recs[i].own) << i;
+    EXPECT_EQ(std::string(t.irqs.source_name(i)), recs[i].own ? "softirq_own" : recs[i].kind == 1 ? "softirq" : "device") << i;
+  }
+}
+
 // Recordings made earlier on 2026-12-03 wrote the vectors as kind 0 and listed them in META
 // irq.system_vectors: a kind-0 row named in that list reads as a vector, as a newer file's kind 2
 // would (review EK M1); others stay device IRQs. Without the META (before 2026-12-03) every kind-0

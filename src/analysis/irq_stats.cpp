@@ -13,8 +13,10 @@ IrqSummary summarize_irqs(const Trace& trace) {
   std::vector<ns_t> self(q.dur.begin(), q.dur.end());
 
   // Rows per CPU, outer handler first when two start together (longer first).
-  std::vector<uint32_t> order(q.size());
-  std::iota(order.begin(), order.end(), 0u);
+  // Interrupting rows only: a softirq the thread ran as its own work took none of its time away.
+  std::vector<uint32_t> order;
+  for (uint32_t i = 0; i < q.size(); ++i)
+    if (q.interrupting(i)) order.push_back(i);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     if (q.cpu[a] != q.cpu[b]) return q.cpu[a] < q.cpu[b];
     if (q.ts[a] != q.ts[b]) return q.ts[a] < q.ts[b];
@@ -43,8 +45,19 @@ IrqSummary summarize_irqs(const Trace& trace) {
 
   // By source and number as well as name: a vector and an IRQ of one number are different
   // interrupts, and the name alone merged the two CAL vectors (and two devices of one handler name).
-  std::map<std::tuple<IrqKind, bool, int32_t, StrId>, IrqStat> by_id;
+  std::map<std::tuple<IrqKind, bool, int32_t, StrId>, IrqStat> by_id, own_by_id;
   for (size_t i = 0; i < q.size(); ++i) {
+    if (!q.interrupting(i)) {
+      IrqStat& st = own_by_id[{q.kind[i], false, q.irq[i], q.name[i]}];
+      if (st.count == 0) st.kind = q.kind[i], st.name = q.name[i], st.irq = q.irq[i];
+      ++st.count;
+      st.total += q.dur[i];
+      st.self += q.dur[i];
+      st.max = std::max(st.max, q.dur[i]);
+      ++s.own_count;
+      s.own_total += q.dur[i];
+      continue;
+    }
     const bool vector = q.kind[i] == IrqKind::Hard && q.system_vector[i] != 0;
     IrqStat& st = by_id[{q.kind[i], vector, q.irq[i], q.name[i]}];
     if (st.count == 0) st.kind = q.kind[i], st.system_vector = vector, st.name = q.name[i], st.irq = q.irq[i];
@@ -58,6 +71,8 @@ IrqSummary summarize_irqs(const Trace& trace) {
   auto by_total = [](const IrqStat& a, const IrqStat& b) { return a.total > b.total; };
   std::stable_sort(s.hard.begin(), s.hard.end(), by_total);
   std::stable_sort(s.soft.begin(), s.soft.end(), by_total);
+  for (auto& [key, st] : own_by_id) s.own.push_back(st);
+  std::stable_sort(s.own.begin(), s.own.end(), by_total);
   return s;
 }
 

@@ -35,6 +35,13 @@ struct IrqSummary {
   int64_t hard_count = 0, soft_count = 0;
   int64_t nested = 0;   // rows that ran inside another IRQ on the same CPU
   ns_t stolen = 0;      // union of all IRQ intervals, per CPU, summed over CPUs
+  // Softirqs the threads ran as their own work (Irq::own: raised in their own kernel code, e.g. the
+  // receive side of a loopback send run inside write()/sendto()). Not interruptions: none of the
+  // figures above counts them. Per vector (kind Soft), sorted by total; `total` includes any hard
+  // IRQ nested inside them (that IRQ is counted above, as an interruption).
+  std::vector<IrqStat> own;
+  int64_t own_count = 0;
+  ns_t own_total = 0;
 };
 
 IrqSummary summarize_irqs(const Trace& trace);

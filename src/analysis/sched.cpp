@@ -245,7 +245,7 @@ void outside_loss_rates(const Trace& t, const TracedScope& scope, const std::vec
     if (scope.prev_in(s, i) && !loss.contains(s.ts[i])) ++a.switch_outs_outside_loss;
   // The IRQs the whole-recording rates count (summarize_irqs: every recorded IRQ row).
   for (size_t i = 0; i < t.irqs.size(); ++i)
-    if (!loss.contains(t.irqs.ts[i])) ++(t.irqs.kind[i] == IrqKind::Hard ? a.irqs_hard_outside_loss : a.irqs_soft_outside_loss);
+    if (t.irqs.interrupting(i) && !loss.contains(t.irqs.ts[i])) ++(t.irqs.kind[i] == IrqKind::Hard ? a.irqs_hard_outside_loss : a.irqs_soft_outside_loss);
   a.sched_per_1k_outside_loss = per_1k(a.switch_outs_outside_loss, a.launches_outside_loss);
   a.irq_per_1k_hard_outside_loss = per_1k(a.irqs_hard_outside_loss, a.launches_outside_loss);
   a.irq_per_1k_soft_outside_loss = per_1k(a.irqs_soft_outside_loss, a.launches_outside_loss);
@@ -304,7 +304,8 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
   for (size_t i = 0; i < trace.irqs.size(); ++i) {
     auto it = threads.find(trace.irqs.tid[i]);
     if (it == threads.end()) continue;
-    (trace.irqs.kind[i] == IrqKind::Hard ? it->second.irqs_hard : it->second.irqs_soft)++;
+    if (!trace.irqs.interrupting(i)) ++it->second.softirqs_own;
+    else (trace.irqs.kind[i] == IrqKind::Hard ? it->second.irqs_hard : it->second.irqs_soft)++;
   }
 
   // The main launching thread, by the rule the GPU starvation uses too (launch_thread_choice.h): the
@@ -358,6 +359,8 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (sv != trace.meta.end()) a.irq_vectors_traced = split_commas(sv->second);
     if (const auto miss = trace.meta.find("irq.system_vectors_missing"); miss != trace.meta.end())
       a.irq_vectors_missing = split_commas(miss->second);
+    const auto sc = trace.meta.find("irq.softirq_context");
+    a.softirqs_own_told = sc != trace.meta.end() && sc->second == "raise";
   }
 
   for (const ThreadLaunches& t : launches) a.pair_threads += t.ts.size() >= 2 ? 1 : 0;

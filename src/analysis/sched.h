@@ -64,6 +64,8 @@ struct ThreadSched {
   // progress at the attach; also in blocked_sleep/blocked_wait).
   char attach_state = 0;
   ns_t offcpu_at_attach = 0;
+  // Softirqs the thread ran as its own work (Irq::own): not in irqs_soft.
+  int64_t softirqs_own = 0;
 };
 
 struct SchedOptions {
@@ -223,6 +225,10 @@ struct SchedAnalysis {
   // Whether wake-ups were recorded (META events lists "wakeup"; a trace that does not list its
   // events: as switches_recorded). Without them a blocked thread has no run-queue sample.
   bool wakeups_recorded = true;
+  // Whether the recording tells softirqs a thread ran as its own work apart from those that
+  // interrupted it (META irq.softirq_context = "raise", since 2026-12-06; irqs.own_count counts
+  // them). False for older recordings: every softirq there counts as an interruption.
+  bool softirqs_own_told = false;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

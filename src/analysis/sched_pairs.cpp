@@ -40,9 +40,11 @@ size_t count_in(const std::vector<ns_t>& v, ns_t lo, ns_t hi, size_t* first = nu
 PairAttribution attribute_pairs(const Trace& trace, const std::vector<ThreadLaunches>& launches,
                                 const std::unordered_map<int64_t, SwitchOuts>& outs, const LossSpans& loss,
                                 const ThreadLives& lives) {
-  // IRQs that ran while a traced thread was current, by that thread.
+  // IRQs that interrupted a traced thread, by that thread: a softirq it ran as its own work (a
+  // loopback send's receive side) does not make a pair "interrupted".
   std::unordered_map<int64_t, std::vector<ns_t>> irq_ts;
-  for (size_t i = 0; i < trace.irqs.size(); ++i) irq_ts[trace.irqs.tid[i]].push_back(trace.irqs.ts[i]);
+  for (size_t i = 0; i < trace.irqs.size(); ++i)
+    if (trace.irqs.interrupting(i)) irq_ts[trace.irqs.tid[i]].push_back(trace.irqs.ts[i]);
   for (auto& [tid, v] : irq_ts) std::sort(v.begin(), v.end());
 
   static const SwitchOuts kNone{{}, {0}};

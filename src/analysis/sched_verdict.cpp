@@ -286,6 +286,12 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
     numbers += " IRQs were not recorded (--events " + events_asked(trace) +
                "): IRQ pressure is not judged, and the \"clean\" pairs the penalty and the impact are measured "
                "against are the pairs not switched out (IRQs may have run in them).";
+  // Said, so that a reader who finds NET_RX in the IRQ exports knows why no IRQ figure counts it
+  // (review KT M1: IRQ affinity does not move a thread's own loopback work).
+  if (a.irqs_recorded && a.softirqs_own_told && a.irqs.own_count > 0)
+    numbers += " The threads also ran " + std::to_string(a.irqs.own_count) + " softirqs themselves (" +
+               format_ns(a.irqs.own_total) +
+               ", raised in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure.";
 
   // The cause of a slow pair: a switch-out when there was one (it costs far more than an IRQ,
   // and the scheduler's own timer softirq comes with most preemptions), else the IRQ.

@@ -24,7 +24,7 @@ LaunchWindowRates launch_window_rates(const Trace& trace, const TracedScope& sco
     (s.preempted[i] ? w.preemptions : w.blocks)++;
   }
   for (size_t i = 0; i < trace.irqs.size(); ++i)
-    if (inside(trace.irqs.ts[i])) (trace.irqs.kind[i] == IrqKind::Hard ? w.irqs_hard : w.irqs_soft)++;
+    if (inside(trace.irqs.ts[i]) && trace.irqs.interrupting(i)) (trace.irqs.kind[i] == IrqKind::Hard ? w.irqs_hard : w.irqs_soft)++;
   const auto per_1k = [&](int64_t k) { return 1000.0 * static_cast<double>(k) / static_cast<double>(n); };
   w.sched_per_1k = per_1k(w.switch_outs);
   w.irq_per_1k_hard = per_1k(w.irqs_hard), w.irq_per_1k_soft = per_1k(w.irqs_soft);

@@ -63,4 +63,15 @@ std::string missing_vector_tracepoints(const std::vector<std::string>& traced) {
   return join(missing);
 }
 
+bool softirq_raise_context_known(const std::vector<std::string>& traced) {
+#if defined(__x86_64__) || defined(__i386__)
+  for (const char* tp : {"local_timer", "reschedule", "call_function", "call_function_single", "irq_work"})
+    if (!contains(traced, tp)) return false;
+  return true;
+#else
+  (void)traced;
+  return true;
+#endif
+}
+
 }  // namespace infertrace

@@ -31,4 +31,9 @@ std::string_view sysvec_name(std::string_view tracepoint);
 std::string traced_vector_names(const std::vector<std::string>& traced_tracepoints);
 std::string missing_vector_tracepoints(const std::vector<std::string>& traced_tracepoints);
 
+// Whether a softirq raise outside every traced interrupt is known to be in task context (record.bpf.c
+// softirq_raised_own): on x86 when the vectors that raise softirqs (tick, IPIs, irq_work) are
+// traced; elsewhere those interrupts are device IRQs (irq_handler_entry), always traced.
+bool softirq_raise_context_known(const std::vector<std::string>& traced_tracepoints);
+
 }  // namespace infertrace

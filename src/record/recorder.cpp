@@ -481,6 +481,12 @@ void Recorder::attach_system_vectors(const std::map<std::string, std::vector<bpf
   const std::string names = traced_vector_names(traced), missing = missing_vector_tracepoints(traced);
   out_.meta("irq.system_vectors", names);
   out_.meta("irq.system_vectors_missing", missing);
+  // Softirqs a thread runs as its own work (loopback sends) are told apart only when no interrupt
+  // that raises softirqs goes untraced (record.bpf.c softirq_raised_own); readers of a file without
+  // this key count every softirq as an interruption.
+  const bool own = softirq_raise_context_known(traced);
+  if (own && s_.skel->bss) s_.skel->bss->softirq_own_on = 1;
+  out_.meta("irq.softirq_context", own && s_.skel->bss ? "raise" : "not_told");
   if (!missing.empty())
     warn("hard IRQs leave out the system-vector interrupts whose irq_vectors tracepoints this kernel lacks (" +
          missing + (names.empty() ? "; none traced: the tracepoints exist on x86 only)" : "; traced: " + names + ")"));

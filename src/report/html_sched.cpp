@@ -374,6 +374,13 @@ std::string impact_table(const json& doc, const Recorded& r) {
     }
     tb.add_row({"IRQ time on traced threads (nesting counted once)", s});
   }
+  // As the terminal: softirqs the threads ran as their own work, apart from the IRQ figures (a
+  // document saved before 2026-12-06 has no such key: no row).
+  if (const json& told = member(doc, "softirqs_own_told"); told.is_boolean() && r.irqs)
+    tb.add_row({"softirqs run by the threads themselves",
+                told.get<bool>() ? count_or(member(doc, "softirq_own_count")) + ", " + ns_or(member(doc, "softirq_own_ns")) +
+                                       " (in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure"
+                                 : std::string("not told apart (recorded before 2026-12-06): counted as interruptions")});
   if (const json& rq = member(doc, "runq_latency_ns"); rq.is_object()) {
     std::string s = not_recorded;
     if (r.switches)
@@ -604,6 +611,8 @@ std::string sched_section(const json& doc) {
   body += impact_table(doc, r);
   body += tail_table(doc, r);
   body += irq_part(doc, r, "softirqs", "Softirqs by vector", "vector");
+  if (const json& n = member(doc, "softirq_own_count"); n.is_number() && n.get<int64_t>() > 0)
+    body += irq_part(doc, r, "softirqs_own", "Softirqs run by the threads themselves (not interruptions), by vector", "vector");
   body += irq_part(doc, r, "hardirqs", "Hard IRQs by handler", "handler");
   body += threads_part(doc, r);
   body += syscall_part(doc);

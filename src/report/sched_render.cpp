@@ -98,15 +98,16 @@ json runq_json(int64_t samples, ns_t p50, ns_t p99, ns_t max) {
 }
 
 // Keyed by irq_stat_label (a system vector "LOC (vector 236)", apart from a device IRQ 236);
-// "source" says which a hard IRQ is (device / system_vector), "softirq" for a softirq.
-json irq_table_json(const Trace& t, const std::vector<IrqStat>& rows) {
+// "source" says which a hard IRQ is (device / system_vector), "softirq" for a softirq,
+// "softirq_own" for a table of softirqs the threads ran as their own work (`own`).
+json irq_table_json(const Trace& t, const std::vector<IrqStat>& rows, bool own = false) {
   json o = json::object();
   for (size_t i = 0; i < rows.size(); ++i) {
     const IrqStat& s = rows[i];
     o[irq_stat_label(t, rows, i, "irq_" + std::to_string(s.irq))] = {
         {"irq", s.irq},      {"count", s.count}, {"total_ns", s.total},
         {"self_ns", s.self}, {"max_ns", s.max},  {"mean_ns", mean_of(s.total, s.count)},
-        {"source", s.kind == IrqKind::Soft ? "softirq" : s.system_vector ? "system_vector" : "device"}};
+        {"source", own ? "softirq_own" : s.kind == IrqKind::Soft ? "softirq" : s.system_vector ? "system_vector" : "device"}};
   }
   return o;
 }
@@ -308,6 +309,13 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["irq_stolen_share"] = share_json(irq_wall_share(a));
   j["hardirqs"] = irq_table_json(t, a.irqs.hard);
   j["softirqs"] = irq_table_json(t, a.irqs.soft);
+  // Softirqs the threads ran as their own work (loopback sends): not in any figure above. Null when
+  // IRQs were not recorded, or the recording does not tell them apart (made before 2026-12-06).
+  const bool own_told = a.irqs_recorded && a.softirqs_own_told;
+  j["softirqs_own_told"] = a.irqs_recorded ? json(a.softirqs_own_told) : json(nullptr);
+  j["softirq_own_count"] = own_told ? json(a.irqs.own_count) : json(nullptr);
+  j["softirq_own_ns"] = own_told ? json(a.irqs.own_total) : json(nullptr);
+  j["softirqs_own"] = irq_table_json(t, a.irqs.own, true);
 
   // Per-thread counts and times: null for an event class not recorded, as above.
   json offcpu = json::object(), threads = json::array();
@@ -322,6 +330,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
                        {"blocks", if_sw(th.blocks)},
                        {"irqs_hard", if_irq(th.irqs_hard)},
                        {"irqs_soft", if_irq(th.irqs_soft)},
+                       {"softirqs_own", own_told ? json(th.softirqs_own) : json(nullptr)},
                        {"offcpu_ns", if_sw(th.offcpu)},
                        // `record --pid`: /proc's state letter at the attach and the off-CPU time from
                        // then to the first switch-in (part of offcpu_ns); null when not known.
@@ -532,6 +541,13 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
   head.add_row({"IRQ time on traced threads (nesting counted once)",
                 a.irqs_recorded ? format_ns(a.irqs.stolen) + " (" + share_text(irq_wall_share(a)) + " of wall)"
                                 : std::string("not recorded (--events)")});
+  // Kept apart from the IRQ figures: the thread ran these itself (docs/sched.md).
+  if (a.irqs_recorded)
+    head.add_row({"softirqs run by the threads themselves",
+                  a.softirqs_own_told
+                      ? format_count(a.irqs.own_count) + ", " + format_ns(a.irqs.own_total) +
+                            " (in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure"
+                      : std::string("not told apart (recorded before 2026-12-06): counted as interruptions")});
   // As the HTML page says it: without sched events there was nothing to sample, which "no
   // samples" alone hid.
   head.add_row({"run-queue latency p50 / p99 / max",
@@ -622,6 +638,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
     more(rows.size(), "rows");
   };
   irq_table(a.irqs.soft, "Softirqs by vector", "vector");
+  irq_table(a.irqs.own, "Softirqs run by the threads themselves (not interruptions), by vector", "vector");
   irq_table(a.irqs.hard, "Hard IRQs by handler", "handler");
 
   TextTable th({"tid", "comm", "launches", "switch-outs", "preempted", "blocked", "off-CPU", "IRQs h/s"});

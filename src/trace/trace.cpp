@@ -175,14 +175,16 @@ void IrqTable::push(const Irq& q) {
   pid.push_back(q.pid);
   tid.push_back(q.tid);
   system_vector.push_back(q.system_vector ? 1 : 0);
+  own.push_back(q.own ? 1 : 0);
 }
 
 Irq IrqTable::row(size_t i) const {
-  return Irq{ts[i], dur[i], cpu[i], kind[i], irq[i], name[i], pid[i], tid[i], system_vector[i] != 0};
+  return Irq{ts[i], dur[i], cpu[i], kind[i], irq[i], name[i], pid[i], tid[i], system_vector[i] != 0, own[i] != 0};
 }
 
 const char* IrqTable::source_name(size_t i) const {
-  return kind[i] == IrqKind::Soft ? "softirq" : system_vector[i] ? "system_vector" : "device";
+  if (kind[i] == IrqKind::Soft) return own[i] ? "softirq_own" : "softirq";
+  return system_vector[i] ? "system_vector" : "device";
 }
 
 const char* IrqTable::label_prefix(size_t i) const {

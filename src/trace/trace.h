@@ -229,6 +229,11 @@ struct Irq {
   StrId name = kNoString;
   int64_t pid = -1, tid = -1;
   bool system_vector = false;  // a hard IRQ that is an x86 system vector (false for softirqs)
+  // A softirq the thread ran as its own work: raised in its own kernel code and run by it (the
+  // receive side of a loopback send, run at local_bh_enable inside its write()/sendto()). Not an
+  // interruption (docs/metrics.md §5). False for every row of a recording that does not tell them
+  // apart (META irq.softirq_context != "raise").
+  bool own = false;
 };
 
 struct IrqTable {
@@ -239,15 +244,20 @@ struct IrqTable {
   std::vector<StrId> name;
   std::vector<int64_t> pid, tid;
   std::vector<uint8_t> system_vector;  // Irq::system_vector (0/1)
+  std::vector<uint8_t> own;            // Irq::own (0/1)
 
   size_t size() const { return ts.size(); }
   void push(const Irq& q);
   Irq row(size_t i) const;
   // Every column (see GpuActivityTable::columns).
-  auto columns() { return std::tie(ts, dur, cpu, kind, irq, name, pid, tid, system_vector); }
+  auto columns() { return std::tie(ts, dur, cpu, kind, irq, name, pid, tid, system_vector, own); }
   void reserve(size_t n);
-  // What row i is, as the exports spell it: "device", "system_vector" (hard IRQs) or "softirq".
+  // What row i is, as the exports spell it: "device", "system_vector" (hard IRQs), "softirq" or
+  // "softirq_own" (a softirq the thread ran as its own work, Irq::own).
   const char* source_name(size_t i) const;
+  // Whether row i interrupted its thread: every row but a softirq the thread ran as its own work
+  // (Irq::own). The IRQ counts, rates, IRQ time and launch-pair classes count these rows only.
+  bool interrupting(size_t i) const { return own[i] == 0; }
   // Its slice label in the timelines: "irq NAME", "vector NAME" or "softirq NAME".
   const char* label_prefix(size_t i) const;
 };

@@ -93,7 +93,7 @@ inline bool event_time_fits(uint64_t ts, uint64_t dur) {
 }
 
 static_assert(sizeof(it_hdr) == 24 && sizeof(it_api) == 72 && sizeof(it_switch) == 80 &&
-                  sizeof(it_wakeup) == 56 && sizeof(it_irq) == 72 && sizeof(it_syscall) == 48 &&
+                  sizeof(it_wakeup) == 56 && sizeof(it_irq) == 72 && sizeof(it_irq_ctx) == 80 && sizeof(it_syscall) == 48 &&
                   sizeof(it_task) == 48 && sizeof(it_task_state) == 56 && sizeof(it_syscall_count) == 24 && sizeof(it_api_corr) == 80 &&
                   sizeof(it_gpu) == 96 && sizeof(it_loss) == 160,
               "record layouts are the file format: update docs/recording-format.md and kVersion");

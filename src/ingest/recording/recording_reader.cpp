@@ -205,7 +205,8 @@ class Builder {
     else touch(e.h.pid, e.h.tid, e.h.ts, clean(comm));
   }
 
-  void irq(const it_irq& e) {
+  // `context`: the record's IT_IRQ_CTX_* tail (IT_IRQ_CTX_UNKNOWN when the record has none).
+  void irq(const it_irq& e, uint32_t context) {
     Irq q;
     q.ts = static_cast<ns_t>(e.h.ts);
     q.dur = static_cast<ns_t>(e.dur);
@@ -221,6 +222,7 @@ class Builder {
     q.name = q.kind == IrqKind::Soft ? t_.strings.intern(softirq_name(e.irq)) : intern_clean(fixed_str(e.name, IT_IRQ_NAME_LEN));
     q.pid = e.h.pid;
     q.tid = e.h.tid;
+    q.own = q.kind == IrqKind::Soft && context == IT_IRQ_CTX_OWN;
     t_.irqs.push(q);
     traced(e.h.pid);
     touch(e.h.pid, e.h.tid, e.h.ts);  // the interrupted thread is current from start to end
@@ -637,7 +639,9 @@ Trace read_recording_bytes(const unsigned char* data, size_t size, const std::st
         break;
       case IT_EV_SWITCH: b.sw(load<it_switch>(p)); break;
       case IT_EV_WAKEUP: b.wakeup(load<it_wakeup>(p)); break;
-      case IT_EV_IRQ: b.irq(load<it_irq>(p)); break;
+      case IT_EV_IRQ:  // the context tail follows the 72 bytes since 2026-12-06
+        b.irq(load<it_irq>(p), len >= sizeof(it_irq_ctx) ? load<it_irq_ctx>(p).context : IT_IRQ_CTX_UNKNOWN);
+        break;
       case IT_EV_SYSCALL: b.syscall(load<it_syscall>(p)); break;
       case IT_EV_TASK:
         // The attach state follows the 48 bytes in a kind-0 record written since 2026-12-05.

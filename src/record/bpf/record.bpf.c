@@ -171,6 +171,7 @@ struct irq_slot {
   __u32 irq;
   __u32 active;
   char name[IT_IRQ_NAME_LEN];
+  __u32 context;  // IT_IRQ_CTX_* of the record (softirqs: IT_IRQ_CTX_OWN when run as the thread's own work)
 };
 
 // The slot of system vectors: not a record kind (they are recorded as hard IRQs).
@@ -842,22 +843,104 @@ static __always_inline struct irq_slot* irq_begin(__u32 slot_idx, __u32 irq) {
 
 static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name) {
   struct irq_slot* s = irq_begin(slot_idx, irq);
+  if (s) s->context = IT_IRQ_CTX_UNKNOWN;
   if (s && name) bpf_probe_read_kernel_str(s->name, sizeof(s->name), name);
   return 0;
 }
+
+// ---- softirqs a traced thread runs as its own work --------------------------------------------
+//
+// A thread that sends on a loopback socket raises NET_RX in its own kernel code (the send path
+// queues the segment to this CPU's backlog with bottom halves off) and runs that softirq itself,
+// synchronously, when it turns bottom halves back on (local_bh_enable, still inside its write()/
+// sendto()). Nothing interrupted it, yet softirq_entry sees it as current just as for a softirq
+// run on an interrupt's exit. The raise tells the two apart: per CPU, a bit per vector raised in
+// task context by a traced thread, i.e. while none of this CPU's IRQ slots is active (a slot is
+// active from the entry to the exit of a hard IRQ, a system vector or a softirq taken on a traced
+// current thread, which a raising traced thread is). No preempt count is read: its place differs
+// between architectures and kernel versions.
+//
+// Cases:
+// - raised in task context, run at the thread's own local_bh_enable: its own work (the point);
+// - raised in task context, run at a later interrupt's exit on the same thread (bottom halves were
+//   on again before it ran, or the interrupt came first): still work the thread queued, counted as
+//   its own;
+// - raised in task context and left to ksoftirqd (the thread returned, or the kernel deferred the
+//   vector): ksoftirqd's softirq_entry clears the bit (every entry clears it, whoever is current);
+// - raised inside a softirq that was itself the thread's own work (NET_RX queueing the reply of a
+//   loopback peer, or re-raising itself): own as well, run in the same softirq loop;
+// - raised by a hard IRQ or system vector (device, tick, IPI), also one nested in a softirq: the
+//   hard/vector slot is active, so the bit is not set and the softirq counts as an interruption;
+// - both at once (the thread raised NET_RX, then a device IRQ raised it again before it ran): one
+//   run serves both and counts as the thread's own (the bit cannot tell them apart).
+// User space turns this on (softirq_own_on) only where every interrupt that raises softirqs passes
+// through a slot: on x86 when the tick and the IPI vectors are traced (record/irq_vectors.h), so
+// a raise in an untraced vector is never taken for task context.
+#define IT_SOFTIRQ_VECTORS 10u  // HI .. RCU
+volatile __u32 softirq_own_on = 0;  // set by user space after the system vectors are attached
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u32);
+} softirq_raised_own SEC(".maps");
+
+static __always_inline bool slot_active(__u32 idx) {
+  const struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &idx);
+  return s && s->active;
+}
+
+static __always_inline int on_softirq_raise(unsigned int vec) {
+  if (!softirq_own_on || vec >= IT_SOFTIRQ_VECTORS) return 0;
+  const __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  if (!traced_state(tgid)) return 0;
+  if (slot_active(IT_IRQ_HARD) || slot_active(IT_IRQ_SLOT_VECTOR)) return 0;
+  const __u32 soft_idx = IT_IRQ_SOFT;
+  const struct irq_slot* soft = bpf_map_lookup_elem(&irq_slots, &soft_idx);
+  if (!soft || (soft->active && soft->context != IT_IRQ_CTX_OWN)) return 0;
+  const __u32 zero = 0;
+  __u32* bits = bpf_map_lookup_elem(&softirq_raised_own, &zero);
+  if (bits) *bits |= 1u << vec;
+  return 0;
+}
+
+// At every softirq entry: whether this vector was raised as a traced thread's own work (clearing
+// the bit, whoever runs it), then the usual slot when the current thread is traced.
+static __always_inline int softirq_enter(unsigned int vec) {
+  __u32 own = 0;
+  const __u32 zero = 0;
+  __u32* bits = bpf_map_lookup_elem(&softirq_raised_own, &zero);
+  if (bits && vec < IT_SOFTIRQ_VECTORS && (*bits & (1u << vec))) {
+    own = 1;
+    *bits &= ~(1u << vec);
+  }
+  struct irq_slot* s = irq_begin(IT_IRQ_SOFT, vec);
+  if (s) s->context = own ? IT_IRQ_CTX_OWN : IT_IRQ_CTX_UNKNOWN;
+  return 0;
+}
+
+SEC("tp_btf/softirq_raise")
+int BPF_PROG(softirq_raise_btf, unsigned int vec) { return on_softirq_raise(vec); }
+SEC("raw_tp/softirq_raise")
+int BPF_PROG(softirq_raise_raw, unsigned int vec) { return on_softirq_raise(vec); }
 
 static __always_inline int irq_exit(__u32 slot_idx, __u32 kind) {
   struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &slot_idx);
   if (!s || !s->active) return 0;
   s->active = 0;
   __u64 start = s->ts;
-  struct it_irq* e = reserve(sizeof(*e), IT_EV_IRQ, start);  // stamped at the interrupt's start
+  // With the context tail (since 2026-12-06; docs/recording-format.md): older readers read the
+  // it_irq at its head and skip the rest.
+  struct it_irq_ctx* e = reserve(sizeof(*e), IT_EV_IRQ, start);  // stamped at the interrupt's start
   if (!e) return 0;
-  fill_hdr(&e->h, IT_EV_IRQ, start, s->pid, s->tid);
-  e->dur = bpf_ktime_get_ns() - start;
-  e->kind = kind;
-  e->irq = s->irq;
-  __builtin_memcpy(e->name, s->name, sizeof(e->name));
+  fill_hdr(&e->irq.h, IT_EV_IRQ, start, s->pid, s->tid);
+  e->irq.dur = bpf_ktime_get_ns() - start;
+  e->irq.kind = kind;
+  e->irq.irq = s->irq;
+  __builtin_memcpy(e->irq.name, s->name, sizeof(e->irq.name));
+  e->context = s->context;
+  e->pad = 0;
   submit(e);
   return 0;
 }
@@ -875,9 +958,9 @@ int BPF_PROG(hardirq_exit_btf) { return irq_exit(IT_IRQ_HARD, IT_IRQ_HARD); }
 SEC("raw_tp/irq_handler_exit")
 int BPF_PROG(hardirq_exit_raw) { return irq_exit(IT_IRQ_HARD, IT_IRQ_HARD); }
 SEC("tp_btf/softirq_entry")
-int BPF_PROG(softirq_entry_btf, unsigned int vec) { return irq_enter(IT_IRQ_SOFT, vec, 0); }
+int BPF_PROG(softirq_entry_btf, unsigned int vec) { return softirq_enter(vec); }
 SEC("raw_tp/softirq_entry")
-int BPF_PROG(softirq_entry_raw, unsigned int vec) { return irq_enter(IT_IRQ_SOFT, vec, 0); }
+int BPF_PROG(softirq_entry_raw, unsigned int vec) { return softirq_enter(vec); }
 SEC("tp_btf/softirq_exit")
 int BPF_PROG(softirq_exit_btf) { return irq_exit(IT_IRQ_SOFT, IT_IRQ_SOFT); }
 SEC("raw_tp/softirq_exit")
@@ -892,6 +975,7 @@ int BPF_PROG(softirq_exit_raw) { return irq_exit(IT_IRQ_SOFT, IT_IRQ_SOFT); }
 // (record/irq_vectors.h; the program names are parsed there: sysvec_<tracepoint>_{entry,exit}_*).
 static __always_inline int sysvec_enter(int vector, __u32 name4) {
   struct irq_slot* s = irq_begin(IT_IRQ_SLOT_VECTOR, (__u32)vector);
+  if (s) s->context = IT_IRQ_CTX_UNKNOWN;
   if (s) __builtin_memcpy(s->name, &name4, sizeof(name4));
   return 0;
 }

@@ -136,6 +136,16 @@ struct it_irq {
   char name[IT_IRQ_NAME_LEN];  // hard IRQ handler name (empty for softirqs)
 };
 
+// The record an IRQ is written as since 2026-12-06: it_irq, then how it came to run. A reader takes
+// the tail when the record is long enough; an older reader reads the it_irq and skips it.
+#define IT_IRQ_CTX_UNKNOWN 0u  // on an interrupt's exit, or not told (hard IRQs; META irq.softirq_context)
+#define IT_IRQ_CTX_OWN 1u      // a softirq raised in the thread's own kernel code and run by it
+struct it_irq_ctx {
+  struct it_irq irq;
+  __u32 context;  // IT_IRQ_CTX_*
+  __u32 pad;
+};
+
 struct it_syscall {
   struct it_hdr h;  // ts = syscall entry
   __u64 dur;
