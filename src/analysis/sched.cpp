@@ -361,6 +361,9 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
       a.irq_vectors_missing = split_commas(miss->second);
     const auto sc = trace.meta.find("irq.softirq_context");
     a.softirqs_own_told = sc != trace.meta.end() && sc->second == "raise";
+    if (sc != trace.meta.end()) a.softirq_context = sc->second;
+    if (const auto un = trace.meta.find("irq.softirq_context_untraced"); un != trace.meta.end())
+      a.softirq_raise_untraced = split_commas(un->second);
   }
 
   for (const ThreadLaunches& t : launches) a.pair_threads += t.ts.size() >= 2 ? 1 : 0;

@@ -229,6 +229,11 @@ struct SchedAnalysis {
   // interrupted it (META irq.softirq_context = "raise", since 2026-12-06; irqs.own_count counts
   // them). False for older recordings: every softirq there counts as an interruption.
   bool softirqs_own_told = false;
+  // Why not, when not: META irq.softirq_context as written (nullopt: the recording has no such key,
+  // made before 2026-12-06) and the softirq-raising vectors the recorder could not trace (META
+  // irq.softirq_context_untraced; empty when it does not say).
+  std::optional<std::string> softirq_context;
+  std::vector<std::string> softirq_raise_untraced;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

@@ -63,15 +63,18 @@ std::string missing_vector_tracepoints(const std::vector<std::string>& traced) {
   return join(missing);
 }
 
-bool softirq_raise_context_known(const std::vector<std::string>& traced) {
+std::string softirq_raising_untraced(const std::vector<std::string>& traced) {
 #if defined(__x86_64__) || defined(__i386__)
+  std::vector<std::string> missing;
   for (const char* tp : {"local_timer", "reschedule", "call_function", "call_function_single", "irq_work"})
-    if (!contains(traced, tp)) return false;
-  return true;
+    if (!contains(traced, tp)) missing.emplace_back(tp);
+  return join(missing);
 #else
   (void)traced;
-  return true;
+  return {};
 #endif
 }
+
+bool softirq_raise_context_known(const std::vector<std::string>& traced) { return softirq_raising_untraced(traced).empty(); }
 
 }  // namespace infertrace

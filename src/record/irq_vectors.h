@@ -36,4 +36,9 @@ std::string missing_vector_tracepoints(const std::vector<std::string>& traced_tr
 // traced; elsewhere those interrupts are device IRQs (irq_handler_entry), always traced.
 bool softirq_raise_context_known(const std::vector<std::string>& traced_tracepoints);
 
+// The tracepoints of those softirq-raising vectors that were not traced, comma-separated ("" when
+// the context is known): META irq.softirq_context_untraced, so that a reader can say why own
+// softirqs are not told apart.
+std::string softirq_raising_untraced(const std::vector<std::string>& traced_tracepoints);
+
 }  // namespace infertrace

@@ -487,6 +487,8 @@ void Recorder::attach_system_vectors(const std::map<std::string, std::vector<bpf
   const bool own = softirq_raise_context_known(traced);
   if (own && s_.skel->bss) s_.skel->bss->softirq_own_on = 1;
   out_.meta("irq.softirq_context", own && s_.skel->bss ? "raise" : "not_told");
+  // Why not (readers word their "not told apart" from it): the raising vectors left untraced.
+  if (!own) out_.meta("irq.softirq_context_untraced", softirq_raising_untraced(traced));
   if (!missing.empty())
     warn("hard IRQs leave out the system-vector interrupts whose irq_vectors tracepoints this kernel lacks (" +
          missing + (names.empty() ? "; none traced: the tracepoints exist on x86 only)" : "; traced: " + names + ")"));

@@ -194,19 +194,34 @@ std::string all_pairs_part(const json& doc, const Recorded& r) {
 
 // As the terminal's "hard IRQs counted" row, from the document's keys (a document saved before
 // irq_system_vectors existed: unknown; before its lists existed: without the names).
+// A list of names a saved analysis gives under `key`; unset when it has none.
+std::optional<std::vector<std::string>> names_of(const json& doc, const char* key) {
+  const json& v = member(doc, key);
+  if (!v.is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const json& n : v)
+    if (n.is_string()) out.push_back(n.get<std::string>());
+  return out;
+}
+
 std::string hard_irq_sources(const json& doc) {
-  const auto names = [&](const char* key) -> std::optional<std::vector<std::string>> {
-    const json& v = member(doc, key);
-    if (!v.is_array()) return std::nullopt;
-    std::vector<std::string> out;
-    for (const json& n : v)
-      if (n.is_string()) out.push_back(n.get<std::string>());
-    return out;
-  };
+  const auto names = [&](const char* key) { return names_of(doc, key); };
   const json& flag = member(doc, "irq_system_vectors");
   return hard_irq_sources_text(flag.is_boolean() ? std::optional<bool>(flag.get<bool>()) : std::nullopt,
                                names("irq_system_vectors_traced").value_or(std::vector<std::string>{}),
                                names("irq_system_vectors_missing"));
+}
+
+// Why own softirqs are not told apart, as the terminal says it: META irq.softirq_context as the
+// document gives it (no key: a document saved before it said, so no reason; null: the recording
+// had none) and the raising vectors left untraced.
+std::optional<std::string> untold_context(const json& doc) {
+  if (!doc.is_object() || !doc.contains("softirq_context")) return std::nullopt;
+  const json& c = doc["softirq_context"];
+  return c.is_string() ? c.get<std::string>() : std::string();
+}
+std::vector<std::string> untold_untraced(const json& doc) {
+  return names_of(doc, "softirq_raise_untraced").value_or(std::vector<std::string>{});
 }
 
 // A whole-number field of a saved analysis, unset when it has none.
@@ -380,7 +395,7 @@ std::string impact_table(const json& doc, const Recorded& r) {
     tb.add_row({"softirqs run by the threads themselves",
                 told.get<bool>() ? count_or(member(doc, "softirq_own_count")) + ", " + ns_or(member(doc, "softirq_own_ns")) +
                                        " (in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure"
-                                 : std::string("not told apart (recorded before 2026-12-06): counted as interruptions")});
+                                 : own_softirqs_untold_text(untold_context(doc), untold_untraced(doc))});
   if (const json& rq = member(doc, "runq_latency_ns"); rq.is_object()) {
     std::string s = not_recorded;
     if (r.switches)

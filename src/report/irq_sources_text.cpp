@@ -23,4 +23,19 @@ std::string hard_irq_sources_text(const std::optional<bool>& vectors, const std:
   return s;
 }
 
+std::string own_softirqs_untold_text(const std::optional<std::string>& context, const std::vector<std::string>& untraced) {
+  std::string why;
+  if (!context)
+    why = "";
+  else if (context->empty())
+    why = " (the recording has no softirq-raise marks: made before 2026-12-06)";
+  else if (*context == "not_told")
+    why = untraced.empty() ? std::string(" (the recording does not say why)")
+                           : " (this kernel has no irq_vectors tracepoint for " + joined(untraced) +
+                                 ", interrupts that raise softirqs unseen)";
+  else
+    why = " (irq.softirq_context \"" + *context + "\" is unknown to this version)";
+  return "not told apart" + why + ": counted as interruptions";
+}
+
 }  // namespace infertrace

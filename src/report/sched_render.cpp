@@ -310,12 +310,15 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   j["hardirqs"] = irq_table_json(t, a.irqs.hard);
   j["softirqs"] = irq_table_json(t, a.irqs.soft);
   // Softirqs the threads ran as their own work (loopback sends): not in any figure above. Null when
-  // IRQs were not recorded, or the recording does not tell them apart (made before 2026-12-06).
+  // IRQs were not recorded, or the recording does not tell them apart (softirq_context says why).
   const bool own_told = a.irqs_recorded && a.softirqs_own_told;
   j["softirqs_own_told"] = a.irqs_recorded ? json(a.softirqs_own_told) : json(nullptr);
   j["softirq_own_count"] = own_told ? json(a.irqs.own_count) : json(nullptr);
   j["softirq_own_ns"] = own_told ? json(a.irqs.own_total) : json(nullptr);
   j["softirqs_own"] = irq_table_json(t, a.irqs.own, true);
+  // Why they are not told apart when they are not (docs/sched.md): the recording's own words.
+  j["softirq_context"] = a.irqs_recorded && a.softirq_context ? json(*a.softirq_context) : json(nullptr);
+  j["softirq_raise_untraced"] = a.irqs_recorded ? json(a.softirq_raise_untraced) : json(nullptr);
 
   // Per-thread counts and times: null for an event class not recorded, as above.
   json offcpu = json::object(), threads = json::array();
@@ -547,7 +550,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                   a.softirqs_own_told
                       ? format_count(a.irqs.own_count) + ", " + format_ns(a.irqs.own_total) +
                             " (in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure"
-                      : std::string("not told apart (recorded before 2026-12-06): counted as interruptions")});
+                      : own_softirqs_untold_text(a.softirq_context.value_or(""), a.softirq_raise_untraced)});
   // As the HTML page says it: without sched events there was nothing to sample, which "no
   // samples" alone hid.
   head.add_row({"run-queue latency p50 / p99 / max",

@@ -109,6 +109,15 @@ with tempfile.TemporaryDirectory(prefix="it-ownsoft-") as tmp:
     check("irq.softirq_context" in meta, "the recording has no META irq.softirq_context")
     if failures:
         sys.exit(1)
+    # Not told: the recording says which tracepoints were missing (sched gives them as its reason).
+    if meta["irq.softirq_context"] == "not_told":
+        check(meta.get("irq.softirq_context_untraced", "") != "",
+              f"not_told without irq.softirq_context_untraced: {meta.get('irq.system_vectors_missing')!r} missing")
+    else:
+        check("irq.softirq_context_untraced" not in meta,
+              f"told apart, yet untraced {meta.get('irq.softirq_context_untraced')!r}")
+    if failures:
+        sys.exit(1)
     if meta["irq.softirq_context"] != "raise":
         skip(f"this recording does not tell own softirqs apart: irq.softirq_context = {meta.get('irq.softirq_context')!r}")
     d = export_csv(rec, tmp)
@@ -145,6 +154,8 @@ with tempfile.TemporaryDirectory(prefix="it-ownsoft-") as tmp:
     if j.returncode == 0:
         a = json.loads(j.stdout)
         check(a.get("softirqs_own_told") is True, f"softirqs_own_told {a.get('softirqs_own_told')!r}")
+        check(a.get("softirq_context") == "raise" and a.get("softirq_raise_untraced") == [],
+              f"softirq_context {a.get('softirq_context')!r}, untraced {a.get('softirq_raise_untraced')!r}")
         check(a.get("irq_count_soft") == len(soft) - len(own),
               f"irq_count_soft {a.get('irq_count_soft')}, {len(soft)} soft rows of which {len(own)} softirq_own")
         check(a.get("softirq_own_count") == len(own), f"softirq_own_count {a.get('softirq_own_count')}, {len(own)} rows")
