@@ -6,12 +6,17 @@
 //   syscall  getppid (sys_enter + sys_exit)
 //   switch   a round trip between two threads pinned to one CPU over pipes (2 context switches,
 //            2 wake-ups, 4 syscalls)
+//   loopback a UDP datagram sent to this process's own socket on 127.0.0.1 and read back (2
+//            syscalls; the send raises NET_RX in task context and runs it at its local_bh_enable:
+//            the softirq_raise program marks it, softirq entry/exit write one IRQ record)
 // Needs root; the fake CUDA libraries come from the build tree (tests/support/fakecuda).
 // usage: record_overhead_bench [FAKECUDA_DIR]
 #include <dlfcn.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,8 +88,30 @@ struct PingPong {
   }
 };
 
+// A UDP socket on 127.0.0.1 that sends to itself: each datagram is delivered by the NET_RX
+// softirq the sending thread raises and runs inside its own sendto().
+struct Loopback {
+  int fd = -1;
+  sockaddr_in self{};
+  Loopback() {
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    self.sin_family = AF_INET;
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(self);
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof(self)) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) != 0)
+      throw infertrace::Error("loopback UDP socket failed");
+  }
+  void round_trip() {
+    char c = 'p';
+    (void)!sendto(fd, &c, 1, 0, reinterpret_cast<sockaddr*>(&self), sizeof(self));
+    (void)!recv(fd, &c, 1, 0);
+  }
+  ~Loopback() { close(fd); }
+};
+
 struct Results {
-  double launch, driver, syscall, sw;
+  double launch, driver, syscall, sw, loopback;
 };
 
 Results measure(RtLaunch rt, DrvLaunch drv) {
@@ -95,6 +122,8 @@ Results measure(RtLaunch rt, DrvLaunch drv) {
   r.syscall = ns_per_op([] { syscall(SYS_getppid); }, 200000);
   PingPong pp;
   r.sw = ns_per_op([&] { pp.round_trip(); }, 20000);
+  Loopback lo;
+  r.loopback = ns_per_op([&] { lo.round_trip(); }, 20000);
   return r;
 }
 
@@ -165,6 +194,7 @@ int main(int argc, char** argv) {
     row("cuLaunchKernel direct (1 launch)", base.driver, m.rec.driver);
     row("getppid syscall", base.syscall, m.rec.syscall);
     row("pipe round trip, 1 CPU (2 switches)", base.sw, m.rec.sw);
+    row("loopback UDP send+recv (1 own softirq)", base.loopback, m.rec.loopback);
     uint64_t dropped = 0, events = 0;
     for (auto& [k, n] : m.summary.dropped) dropped += n;
     for (auto& [k, n] : m.summary.events) events += n;
