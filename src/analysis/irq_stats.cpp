@@ -12,11 +12,11 @@ IrqSummary summarize_irqs(const Trace& trace) {
   IrqSummary s;
   std::vector<ns_t> self(q.dur.begin(), q.dur.end());
 
-  // Rows per CPU, outer handler first when two start together (longer first).
-  // Interrupting rows only: a softirq the thread ran as its own work took none of its time away.
-  std::vector<uint32_t> order;
-  for (uint32_t i = 0; i < q.size(); ++i)
-    if (q.interrupting(i)) order.push_back(i);
+  // Rows per CPU, outer handler first when two start together (longer first). A softirq the thread
+  // ran as its own work took none of its time away: it is in the nesting (a hard IRQ inside it is
+  // not its self time, review RV M1) but in no nested count and not in the stolen union.
+  std::vector<uint32_t> order(q.size());
+  std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     if (q.cpu[a] != q.cpu[b]) return q.cpu[a] < q.cpu[b];
     if (q.ts[a] != q.ts[b]) return q.ts[a] < q.ts[b];
@@ -28,16 +28,17 @@ IrqSummary summarize_irqs(const Trace& trace) {
   for (uint32_t r : order) {
     if (q.cpu[r] != cpu) open.clear(), cpu = q.cpu[r], covered_to = INT64_MIN;
     const ns_t start = q.ts[r], end = q.ts[r] + std::max<ns_t>(q.dur[r], 0);
+    const bool interrupting = q.interrupting(r);
     while (!open.empty() && q.ts[open.back()] + q.dur[open.back()] <= start) open.pop_back();
     if (!open.empty()) {
-      ++s.nested;
+      if (interrupting && q.interrupting(open.back())) ++s.nested;
       // Only the part inside the parent is the parent's lost time (a clipped exit stays sane).
       const uint32_t parent = open.back();
       const ns_t inside = std::min(end, q.ts[parent] + q.dur[parent]) - start;
       self[parent] -= inside;
     }
     open.push_back(r);
-    if (end > covered_to) {
+    if (interrupting && end > covered_to) {
       s.stolen += end - std::max(start, covered_to);
       covered_to = end;
     }
@@ -52,7 +53,7 @@ IrqSummary summarize_irqs(const Trace& trace) {
       if (st.count == 0) st.kind = q.kind[i], st.name = q.name[i], st.irq = q.irq[i];
       ++st.count;
       st.total += q.dur[i];
-      st.self += q.dur[i];
+      st.self += self[i];
       st.max = std::max(st.max, q.dur[i]);
       ++s.own_count;
       s.own_total += q.dur[i];

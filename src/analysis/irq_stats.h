@@ -33,12 +33,13 @@ struct IrqStat {
 struct IrqSummary {
   std::vector<IrqStat> hard, soft;  // each sorted by total, descending
   int64_t hard_count = 0, soft_count = 0;
-  int64_t nested = 0;   // rows that ran inside another IRQ on the same CPU
+  int64_t nested = 0;   // interrupting rows that ran inside another interrupting IRQ on the same CPU
   ns_t stolen = 0;      // union of all IRQ intervals, per CPU, summed over CPUs
   // Softirqs the threads ran as their own work (Irq::own: raised in their own kernel code, e.g. the
   // receive side of a loopback send run inside write()/sendto()). Not interruptions: none of the
   // figures above counts them. Per vector (kind Soft), sorted by total; `total` includes any hard
-  // IRQ nested inside them (that IRQ is counted above, as an interruption).
+  // IRQ nested inside them (that IRQ is counted above, as an interruption, but not in `nested`),
+  // `self` leaves it out.
   std::vector<IrqStat> own;
   int64_t own_count = 0;
   ns_t own_total = 0;
