@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -63,6 +66,33 @@ TEST(IrqVectors, MetaValues) {
   EXPECT_TRUE(softirq_raise_context_known(all));
   EXPECT_EQ(softirq_raising_untraced({"irq_work"}), "local_timer,reschedule,call_function,call_function_single");
 #endif
+}
+
+// The tick's device per CPU (review RV M2): a guest whose tick comes through a hypervisor vector
+// cannot tell own softirqs apart. A sysfs tree of our own: two CPUs on the local APIC, one on
+// Hyper-V's timer, a broadcast device (not a CPU's tick) on the HPET.
+TEST(IrqVectors, TickDevicesWithoutTracepoint) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("clockevents_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const auto device = [&](const char* sub, const char* name) {
+    fs::create_directories(dir / sub);
+    std::ofstream(dir / sub / "current_device") << name << "\n";
+  };
+  device("clockevent0", "lapic-deadline");
+  device("clockevent1", "lapic");
+  device("broadcast", "hpet");
+  EXPECT_EQ(untraced_tick_devices(dir.string()), "");
+#if defined(__x86_64__) || defined(__i386__)
+  device("clockevent2", "Hyper-V clockevent");
+  device("clockevent3", "Hyper-V clockevent");
+  device("clockevent4", "hpet2");
+  EXPECT_EQ(untraced_tick_devices(dir.string()), "Hyper-V clockevent");
+  device("clockevent5", "xen");
+  EXPECT_EQ(untraced_tick_devices(dir.string()), "Hyper-V clockevent,xen");
+#endif
+  fs::remove_all(dir);
+  EXPECT_EQ(untraced_tick_devices(dir.string()), "");  // unreadable: no reason given
 }
 
 TEST(IrqVectors, BpfProgramsMatchTheTable) {

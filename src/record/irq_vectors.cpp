@@ -1,6 +1,8 @@
 #include "record/irq_vectors.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 namespace infertrace {
 
@@ -76,5 +78,28 @@ std::string softirq_raising_untraced(const std::vector<std::string>& traced) {
 }
 
 bool softirq_raise_context_known(const std::vector<std::string>& traced) { return softirq_raising_untraced(traced).empty(); }
+
+std::string untraced_tick_devices(const std::string& clockevents_dir) {
+#if defined(__x86_64__) || defined(__i386__)
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::string> untraced;
+  for (fs::directory_iterator it(clockevents_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    // clockevent0, clockevent1, ...: one per CPU (the "broadcast" device stands in for idle CPUs'
+    // timers and ticks through one of these).
+    if (it->path().filename().string().rfind("clockevent", 0) != 0) continue;
+    std::ifstream f(it->path() / "current_device");
+    std::string name;
+    if (!std::getline(f, name) || name.empty()) continue;
+    const bool traced = name.rfind("lapic", 0) == 0 || name.rfind("hpet", 0) == 0 || name == "pit";
+    if (!traced && !contains(untraced, name)) untraced.push_back(name);
+  }
+  std::sort(untraced.begin(), untraced.end());
+  return join(untraced);
+#else
+  (void)clockevents_dir;
+  return {};
+#endif
+}
 
 }  // namespace infertrace

@@ -41,4 +41,12 @@ bool softirq_raise_context_known(const std::vector<std::string>& traced_tracepoi
 // softirqs are not told apart.
 std::string softirq_raising_untraced(const std::vector<std::string>& traced_tracepoints);
 
+// The per-CPU tick devices (clockevents/clockevent*/current_device) whose interrupt no traced
+// tracepoint shows, distinct, comma-separated: on x86 every device but the local APIC timer
+// (`lapic`, `lapic-deadline`: LOC) and the HPET and PIT (device IRQs), e.g. "Hyper-V clockevent"
+// or "xen" on a guest whose tick comes through a hypervisor callback vector. Softirqs such a tick
+// raises would pass for task context (review RV M2): META irq.softirq_context_tick, and not told.
+// "" elsewhere, and when the directory cannot be read.
+std::string untraced_tick_devices(const std::string& clockevents_dir = "/sys/devices/system/clockevents");
+
 }  // namespace infertrace

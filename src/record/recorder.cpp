@@ -484,11 +484,14 @@ void Recorder::attach_system_vectors(const std::map<std::string, std::vector<bpf
   // Softirqs a thread runs as its own work (loopback sends) are told apart only when no interrupt
   // that raises softirqs goes untraced (record.bpf.c softirq_raised_own); readers of a file without
   // this key count every softirq as an interruption.
-  const bool own = softirq_raise_context_known(traced);
+  const std::string tick = untraced_tick_devices();
+  const bool own = softirq_raise_context_known(traced) && tick.empty();
   if (own && s_.skel->bss) s_.skel->bss->softirq_own_on = 1;
   out_.meta("irq.softirq_context", own && s_.skel->bss ? "raise" : "not_told");
-  // Why not (readers word their "not told apart" from it): the raising vectors left untraced.
-  if (!own) out_.meta("irq.softirq_context_untraced", softirq_raising_untraced(traced));
+  // Why not (readers word their "not told apart" from it): the raising vectors left untraced, and a
+  // tick that comes through no traced interrupt.
+  if (!softirq_raise_context_known(traced)) out_.meta("irq.softirq_context_untraced", softirq_raising_untraced(traced));
+  if (!tick.empty()) out_.meta("irq.softirq_context_tick", tick);
   if (!missing.empty())
     warn("hard IRQs leave out the system-vector interrupts whose irq_vectors tracepoints this kernel lacks (" +
          missing + (names.empty() ? "; none traced: the tracepoints exist on x86 only)" : "; traced: " + names + ")"));
