@@ -855,7 +855,8 @@ static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name
 // synchronously, when it turns bottom halves back on (local_bh_enable, still inside its write()/
 // sendto()). Nothing interrupted it, yet softirq_entry sees it as current just as for a softirq
 // run on an interrupt's exit. The raise tells the two apart: per CPU, a bit per vector raised in
-// task context by a traced thread, i.e. while none of this CPU's IRQ slots is active (a slot is
+// task context by a traced thread, with that thread's id, i.e. while none of this CPU's IRQ slots is
+// active (a slot is
 // active from the entry to the exit of a hard IRQ, a system vector or a softirq taken on a traced
 // current thread, which a raising traced thread is). No preempt count is read: its place differs
 // between architectures and kernel versions.
@@ -867,6 +868,9 @@ static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name
 //   its own;
 // - raised in task context and left to ksoftirqd (the thread returned, or the kernel deferred the
 //   vector): ksoftirqd's softirq_entry clears the bit (every entry clears it, whoever is current);
+// - raised by one traced thread and run by another on this CPU (the raiser was switched out with
+//   the vector pending, and a tick on the other ran it): an interruption of the one that ran it,
+//   as the raiser's id is not current's (review RV L1);
 // - raised inside a softirq that was itself the thread's own work (NET_RX queueing the reply of a
 //   loopback peer, or re-raising itself): own as well, run in the same softirq loop;
 // - raised by a hard IRQ or system vector (device, tick, IPI), also one nested in a softirq: the
@@ -879,12 +883,22 @@ static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name
 #define IT_SOFTIRQ_VECTORS 10u  // HI .. RCU
 volatile __u32 softirq_own_on = 0;  // set by user space after the system vectors are attached
 
+// Per CPU: the vectors a traced thread raised in task context (a bit each), and per vector the
+// thread that raised it last (a map keyed by the vector, not an array indexed by it: the verifier
+// cannot follow the bound of a tracepoint argument through the compiler's register copies).
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 1);
   __type(key, __u32);
   __type(value, __u32);
 } softirq_raised_own SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, IT_SOFTIRQ_VECTORS);
+  __type(key, __u32);
+  __type(value, __u32);
+} softirq_raiser SEC(".maps");
 
 static __always_inline bool slot_active(__u32 idx) {
   const struct irq_slot* s = bpf_map_lookup_elem(&irq_slots, &idx);
@@ -901,18 +915,25 @@ static __always_inline int on_softirq_raise(unsigned int vec) {
   if (!soft || (soft->active && soft->context != IT_IRQ_CTX_OWN)) return 0;
   const __u32 zero = 0;
   __u32* bits = bpf_map_lookup_elem(&softirq_raised_own, &zero);
-  if (bits) *bits |= 1u << vec;
+  const __u32 key = vec;
+  __u32* raiser = bpf_map_lookup_elem(&softirq_raiser, &key);
+  if (bits && raiser) {
+    *bits |= 1u << vec;
+    *raiser = (__u32)bpf_get_current_pid_tgid();
+  }
   return 0;
 }
 
-// At every softirq entry: whether this vector was raised as a traced thread's own work (clearing
-// the bit, whoever runs it), then the usual slot when the current thread is traced.
+// At every softirq entry: whether this vector was raised as the current thread's own work
+// (clearing the bit, whoever runs it), then the usual slot when the current thread is traced.
 static __always_inline int softirq_enter(unsigned int vec) {
   __u32 own = 0;
   const __u32 zero = 0;
   __u32* bits = bpf_map_lookup_elem(&softirq_raised_own, &zero);
   if (bits && vec < IT_SOFTIRQ_VECTORS && (*bits & (1u << vec))) {
-    own = 1;
+    const __u32 key = vec;
+    const __u32* raiser = bpf_map_lookup_elem(&softirq_raiser, &key);
+    own = raiser && *raiser == (__u32)bpf_get_current_pid_tgid();
     *bits &= ~(1u << vec);
   }
   struct irq_slot* s = irq_begin(IT_IRQ_SOFT, vec);
