@@ -72,12 +72,12 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
   }
   // Without switch events there are no switches to count, which is not the same as none happening.
   const int64_t nthreads = static_cast<int64_t>(a.threads.size());
-  std::string s = "Its " + std::to_string(nthreads) + plural(nthreads, " traced thread ", " traced threads ");
+  std::string s = "Its " + format_count(nthreads) + plural(nthreads, " traced thread ", " traced threads ");
   if (a.switches_recorded)
-    s += plural(nthreads, "was", "were") + " switched out " + std::to_string(outs) + plural(outs, " time (", " times (") + std::to_string(preempted) + " preempted, " +
-         std::to_string(blocked) + " blocked) and spent " + format_ns(offcpu) + " off the CPU" +
+    s += plural(nthreads, "was", "were") + " switched out " + format_count(outs) + plural(outs, " time (", " times (") + format_count(preempted) + " preempted, " +
+         format_count(blocked) + " blocked) and spent " + format_ns(offcpu) + " off the CPU" +
          // a sum over threads, which can exceed the wall time (review DJ L6)
-         (nthreads > 1 ? " (summed over the " + std::to_string(nthreads) + " threads)" : std::string()) + " in " +
+         (nthreads > 1 ? " (summed over the " + format_count(nthreads) + " threads)" : std::string()) + " in " +
          format_ns(a.wall) + " of wall time";
   else
     s += "ran for " + format_ns(a.wall) + " of wall time (context switches not recorded: --events " + events_asked(trace) + ")";
@@ -93,7 +93,7 @@ std::string os_summary(const Trace& trace, const SchedAnalysis& a) {
 std::string runq_phrase(const SchedAnalysis& a) {
   if (a.main_runq_samples > 0) {
     std::string s = "its run-queue latency p99 " + format_ns(a.main_runq_p99) + " over " +
-                    std::to_string(a.main_runq_samples) + plural(a.main_runq_samples, " wait", " waits");
+                    format_count(a.main_runq_samples) + plural(a.main_runq_samples, " wait", " waits");
     if (a.runq_samples > a.main_runq_samples) s += "; all traced threads' p99 " + format_ns(a.runq_p99);
     return s;
   }
@@ -148,14 +148,14 @@ std::string loss_sentence(const SchedAnalysis& a) {
     std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(covered) / static_cast<double>(whole));
   else
     std::snprintf(buf, sizeof buf, "-");
-  std::string s = "The recorder lost " + std::to_string(a.lost_events) + plural(a.lost_events, " event", " events") +
-                  " in " + std::to_string(a.loss_windows) + plural(a.loss_windows, " loss window", " loss windows") +
+  std::string s = "The recorder lost " + format_count(a.lost_events) + plural(a.lost_events, " event", " events") +
+                  " in " + format_count(a.loss_windows) + plural(a.loss_windows, " loss window", " loss windows") +
                   " covering " + format_ns(covered) + " (" + buf + ") of the " +
                   (in_window ? "launch window" : "recorded wall");
   std::vector<std::string> parts;
   int64_t only = 0;  // the count of the one part, when there is one: "the 1 launch pair that meets one"
   const auto part = [&](int64_t n, const char* one, const char* many) {
-    parts.push_back(std::to_string(n) + plural(n, one, many));
+    parts.push_back(format_count(n) + plural(n, one, many));
     only = n;
   };
   if (a.launches_measured) part(a.pairs_spanning_loss, " launch pair", " launch pairs");
@@ -232,7 +232,7 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
       a.verdict = "The recording has no CUDA launches (a CPU-only run), so there are no launch pairs to attribute delays to. " +
                   os_summary(trace, a) + " Record a run that launches CUDA work for the launch-pair analysis.";
     else
-      a.verdict = "Only " + std::to_string(a.all.count) + plural(a.all.count, " launch pair was", " launch pairs were") + " recorded: too few to attribute delays. " +
+      a.verdict = "Only " + format_count(a.all.count) + plural(a.all.count, " launch pair was", " launch pairs were") + " recorded: too few to attribute delays. " +
                   os_summary(trace, a) + " Record a run with more CUDA launches for the launch-pair analysis.";
     return;
   }
@@ -250,7 +250,7 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   const double impact = a.scheduler_impact.value_or(0.0);
   char buf[640];
   // IRQ rates only when IRQs were recorded: "0.0 hard + 0.0 soft" would read as measured.
-  std::string numbers = std::to_string(a.launches) + " launches, ";
+  std::string numbers = format_count(a.launches) + " launches, ";
   // Launches counted fewer than ran: the rates are upper bounds, said with them (review FC L6).
   const bool upper = !a.per_1k_upper_bound_reason.empty();
   // An exact 0 is 0 however many launches ran: no "at most" on it (review FH L2, FN).
@@ -289,7 +289,7 @@ void sched_verdict_measured(const Trace& trace, SchedAnalysis& a) {
   // Said, so that a reader who finds NET_RX in the IRQ exports knows why no IRQ figure counts it
   // (review KT M1: IRQ affinity does not move a thread's own loopback work).
   if (a.irqs_recorded && a.softirqs_own_told && a.irqs.own_count > 0)
-    numbers += " The threads also ran " + std::to_string(a.irqs.own_count) + " softirqs themselves (" +
+    numbers += " The threads also ran " + format_count(a.irqs.own_count) + " softirqs themselves (" +
                format_ns(a.irqs.own_total) +
                ", raised in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure.";
 

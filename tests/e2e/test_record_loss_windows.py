@@ -274,7 +274,7 @@ with tempfile.TemporaryDirectory() as tmp:
         check(isinstance(j.get(k), int) and j[k] >= 0, f"{k}: {j.get(k)}")
     check(j["loss"]["lost_events"] == sum(dropped.values()), f"loss.lost_events {j['loss']['lost_events']}")
     lost, wins = sum(dropped.values()), j["loss"]["windows"]
-    check(f"The recorder lost {lost} event{'' if lost == 1 else 's'} in {wins} loss window{'' if wins == 1 else 's'} "
+    check(f"The recorder lost {lost:,} event{'' if lost == 1 else 's'} in {wins:,} loss window{'' if wins == 1 else 's'} "
           f"covering" in j["verdict"], f"verdict without the loss sentence: {j['verdict']}")
     t = subprocess.run([EXE, "sched", rec], capture_output=True, text=True, timeout=600)
     check("launch pairs spanning a loss window" in t.stdout, "text does not name the pairs left out")
