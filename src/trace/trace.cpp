@@ -188,7 +188,10 @@ const char* IrqTable::source_name(size_t i) const {
 }
 
 const char* IrqTable::label_prefix(size_t i) const {
-  return kind[i] == IrqKind::Soft ? "softirq " : system_vector[i] ? "vector " : "irq ";
+  // An own softirq is no interruption (no IRQ figure counts it): a reader of a slow pair on a
+  // timeline must see that (review RV L3).
+  if (kind[i] == IrqKind::Soft) return own[i] ? "own softirq " : "softirq ";
+  return system_vector[i] ? "vector " : "irq ";
 }
 
 void SyscallTable::push(const Syscall& s) {

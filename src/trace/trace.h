@@ -258,7 +258,7 @@ struct IrqTable {
   // Whether row i interrupted its thread: every row but a softirq the thread ran as its own work
   // (Irq::own). The IRQ counts, rates, IRQ time and launch-pair classes count these rows only.
   bool interrupting(size_t i) const { return own[i] == 0; }
-  // Its slice label in the timelines: "irq NAME", "vector NAME" or "softirq NAME".
+  // Its slice label in the timelines: "irq NAME", "vector NAME", "softirq NAME" or "own softirq NAME".
   const char* label_prefix(size_t i) const;
 };
 
