@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/irq_stats.h"
 #include "analysis/sched.h"
 #include "report/html_report.h"
 #include "report/sched_render.h"
@@ -36,13 +37,13 @@ void irq(Trace& t, IrqKind kind, const char* name, ns_t ts, ns_t dur, bool own) 
 // instead of 1000: the same run sched_analysis_test's IrqDominatedRunIsIrqPressure calls IRQ
 // pressure when the softirqs interrupted the thread. Here they are its own (loopback sends), except
 // that the pair starting at launch 10 also has a hard IRQ (eth0, 50 ns) in it.
-Trace loopback_sender(bool own) {
+Trace loopback_sender(bool own, int launches = 150) {
   Trace t;
   t.source = TraceSource::Recording;
   t.meta["events"] = "sched,irq";
   t.meta["irq.softirq_context"] = "raise";
   ns_t ts = 0;
-  for (int i = 0; i < 150; ++i) {
+  for (int i = 0; i < launches; ++i) {
     launch(t, ts);
     if (i % 5 == 0) irq(t, IrqKind::Soft, "NET_RX", ts + 300, 200, own);
     if (i == 10) irq(t, IrqKind::Hard, "eth0", ts + 700, 50, false);
@@ -121,6 +122,41 @@ TEST(SchedOwnSoftirq, OlderRecordingSaysNotToldApart) {
       << os.str();
 }
 
+// The verdict writes its counts as the tables do (review RV L2: "ran 3988 softirqs" under a row of
+// "3,988"): 5,000 launches, 1,000 of them with an own NET_RX.
+TEST(SchedOwnSoftirq, VerdictCountsHaveSeparators) {
+  const SchedAnalysis a = analyze_sched(loopback_sender(true, 5000));
+  EXPECT_EQ(a.irqs.own_count, 1000);
+  EXPECT_NE(a.verdict.find("5,000 launches"), std::string::npos) << a.verdict;
+  EXPECT_NE(a.verdict.find("The threads also ran 1,000 softirqs themselves"), std::string::npos) << a.verdict;
+}
+
+// A tick inside an own softirq (review RV M1): not the softirq's self time, an interruption of the
+// thread (in the union), and no nested interruption. Worked by hand: own NET_RX [1000, 1200) with
+// LOC [1050, 1080) inside; an interrupting TIMER softirq [5000, 5100) with LOC [5020, 5030) inside.
+TEST(SchedOwnSoftirq, HardIrqInsideOwnSoftirqIsNotItsSelfTime) {
+  Trace t;
+  t.source = TraceSource::Recording;
+  t.meta["events"] = "sched,irq";
+  t.meta["irq.softirq_context"] = "raise";
+  irq(t, IrqKind::Soft, "NET_RX", 1000, 200, true);
+  irq(t, IrqKind::Hard, "LOC", 1050, 30, false);
+  irq(t, IrqKind::Soft, "TIMER", 5000, 100, false);
+  irq(t, IrqKind::Hard, "LOC", 5020, 10, false);
+  const IrqSummary s = summarize_irqs(t);
+  ASSERT_EQ(s.own.size(), 1u);
+  EXPECT_EQ(s.own[0].total, 200);
+  EXPECT_EQ(s.own[0].self, 170);
+  EXPECT_EQ(s.own_total, 200);
+  EXPECT_EQ(s.nested, 1);         // the LOC inside TIMER only
+  EXPECT_EQ(s.stolen, 30 + 100);  // the first LOC, and TIMER with its LOC once
+  ASSERT_EQ(s.soft.size(), 1u);
+  EXPECT_EQ(s.soft[0].self, 90);
+  ASSERT_EQ(s.hard.size(), 1u);
+  EXPECT_EQ(s.hard[0].count, 2);
+  EXPECT_EQ(s.hard[0].self, 40);
+}
+
 // The line of a report that holds `what`, for the reason given on it.
 std::string line_with(const std::string& text, const std::string& what) {
   const size_t at = text.find(what);
@@ -152,6 +188,20 @@ TEST(SchedOwnSoftirq, NotToldOnThisKernelSaysWhichVectors) {
   const std::string page = html::render_report(in);
   EXPECT_NE(page.find("no irq_vectors tracepoint for local_timer, irq_work"), std::string::npos);
   EXPECT_EQ(page.find("made before 2026-12-06"), std::string::npos);
+
+  // A guest's tick through a hypervisor vector as well: both reasons.
+  t.meta["irq.softirq_context_tick"] = "Hyper-V clockevent";
+  const nlohmann::json jt = sched_analysis_json(t, analyze_sched(t));
+  EXPECT_EQ(jt["softirq_tick_untraced"], nlohmann::json::array({"Hyper-V clockevent"}));
+  std::ostringstream ost;
+  print_sched_report(ost, t, analyze_sched(t));
+  EXPECT_NE(line_with(ost.str(), "softirqs run by the threads themselves")
+                .find("no irq_vectors tracepoint for local_timer, irq_work; the tick comes through Hyper-V clockevent"),
+            std::string::npos)
+      << ost.str();
+  in.docs = {{"sched.json", jt}};
+  EXPECT_NE(html::render_report(in).find("the tick comes through Hyper-V clockevent"), std::string::npos);
+  t.meta.erase("irq.softirq_context_tick");
 
   // "not_told" without the list (a recording of the first days of the key): no guessed reason.
   t.meta.erase("irq.softirq_context_untraced");

@@ -364,6 +364,8 @@ SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts) {
     if (sc != trace.meta.end()) a.softirq_context = sc->second;
     if (const auto un = trace.meta.find("irq.softirq_context_untraced"); un != trace.meta.end())
       a.softirq_raise_untraced = split_commas(un->second);
+    if (const auto tick = trace.meta.find("irq.softirq_context_tick"); tick != trace.meta.end())
+      a.softirq_tick_untraced = split_commas(tick->second);
   }
 
   for (const ThreadLaunches& t : launches) a.pair_threads += t.ts.size() >= 2 ? 1 : 0;

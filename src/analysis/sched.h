@@ -234,6 +234,9 @@ struct SchedAnalysis {
   // irq.softirq_context_untraced; empty when it does not say).
   std::optional<std::string> softirq_context;
   std::vector<std::string> softirq_raise_untraced;
+  // The tick devices whose interrupt no tracepoint shows (META irq.softirq_context_tick: a guest's
+  // hypervisor timer), the other reason for "not_told".
+  std::vector<std::string> softirq_tick_untraced;
 };
 
 SchedAnalysis analyze_sched(const Trace& trace, const SchedOptions& opts = {});

@@ -220,8 +220,8 @@ std::optional<std::string> untold_context(const json& doc) {
   const json& c = doc["softirq_context"];
   return c.is_string() ? c.get<std::string>() : std::string();
 }
-std::vector<std::string> untold_untraced(const json& doc) {
-  return names_of(doc, "softirq_raise_untraced").value_or(std::vector<std::string>{});
+std::vector<std::string> untold_names(const json& doc, const char* key) {
+  return names_of(doc, key).value_or(std::vector<std::string>{});
 }
 
 // A whole-number field of a saved analysis, unset when it has none.
@@ -395,7 +395,8 @@ std::string impact_table(const json& doc, const Recorded& r) {
     tb.add_row({"softirqs run by the threads themselves",
                 told.get<bool>() ? count_or(member(doc, "softirq_own_count")) + ", " + ns_or(member(doc, "softirq_own_ns")) +
                                        " (in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure"
-                                 : own_softirqs_untold_text(untold_context(doc), untold_untraced(doc))});
+                                 : own_softirqs_untold_text(untold_context(doc), untold_names(doc, "softirq_raise_untraced"),
+                                                          untold_names(doc, "softirq_tick_untraced"))});
   if (const json& rq = member(doc, "runq_latency_ns"); rq.is_object()) {
     std::string s = not_recorded;
     if (r.switches)

@@ -23,17 +23,22 @@ std::string hard_irq_sources_text(const std::optional<bool>& vectors, const std:
   return s;
 }
 
-std::string own_softirqs_untold_text(const std::optional<std::string>& context, const std::vector<std::string>& untraced) {
+std::string own_softirqs_untold_text(const std::optional<std::string>& context, const std::vector<std::string>& untraced,
+                                     const std::vector<std::string>& tick) {
   std::string why;
-  if (!context)
+  if (!context) {
     why = "";
-  else if (context->empty())
+  } else if (context->empty()) {
     why = " (the recording has no softirq-raise marks: made before 2026-12-06)";
-  else if (*context == "not_told")
-    why = untraced.empty() ? std::string(" (the recording does not say why)")
-                           : " (this kernel has no irq_vectors tracepoint for " + joined(untraced) +
-                                 ", interrupts that raise softirqs unseen)";
-  else
+  } else if (*context == "not_told") {
+    // Each an interrupt that raises softirqs unseen, so none can pass for the thread's own.
+    std::vector<std::string> reasons;
+    if (!untraced.empty()) reasons.push_back("this kernel has no irq_vectors tracepoint for " + joined(untraced));
+    if (!tick.empty()) reasons.push_back("the tick comes through " + joined(tick) + ", which no tracepoint shows");
+    why = reasons.empty() ? std::string(" (the recording does not say why)")
+                          : " (" + reasons[0] + (reasons.size() > 1 ? "; " + reasons[1] : "") +
+                                ": interrupts that raise softirqs unseen)";
+  } else
     why = " (irq.softirq_context \"" + *context + "\" is unknown to this version)";
   return "not told apart" + why + ": counted as interruptions";
 }

@@ -18,7 +18,9 @@ std::string hard_irq_sources_text(const std::optional<bool>& vectors, const std:
 // The "softirqs run by the threads themselves" line when the recording does not tell them apart,
 // with the reason: `context` is META irq.softirq_context (nullopt: an analysis saved before sched
 // --json gave it; "": the recording has none), `untraced` the softirq-raising vectors the recorder
-// could not trace (META irq.softirq_context_untraced).
-std::string own_softirqs_untold_text(const std::optional<std::string>& context, const std::vector<std::string>& untraced);
+// could not trace (META irq.softirq_context_untraced), `tick` the tick devices whose interrupt no
+// tracepoint shows (META irq.softirq_context_tick).
+std::string own_softirqs_untold_text(const std::optional<std::string>& context, const std::vector<std::string>& untraced,
+                                     const std::vector<std::string>& tick);
 
 }  // namespace infertrace

@@ -319,6 +319,7 @@ json sched_analysis_json(const Trace& t, const SchedAnalysis& a) {
   // Why they are not told apart when they are not (docs/sched.md): the recording's own words.
   j["softirq_context"] = a.irqs_recorded && a.softirq_context ? json(*a.softirq_context) : json(nullptr);
   j["softirq_raise_untraced"] = a.irqs_recorded ? json(a.softirq_raise_untraced) : json(nullptr);
+  j["softirq_tick_untraced"] = a.irqs_recorded ? json(a.softirq_tick_untraced) : json(nullptr);
 
   // Per-thread counts and times: null for an event class not recorded, as above.
   json offcpu = json::object(), threads = json::array();
@@ -550,7 +551,7 @@ void print_sched_report(std::ostream& os, const Trace& t, const SchedAnalysis& a
                   a.softirqs_own_told
                       ? format_count(a.irqs.own_count) + ", " + format_ns(a.irqs.own_total) +
                             " (in their own kernel code, e.g. loopback sends): not interruptions, in no IRQ figure"
-                      : own_softirqs_untold_text(a.softirq_context.value_or(""), a.softirq_raise_untraced)});
+                      : own_softirqs_untold_text(a.softirq_context.value_or(""), a.softirq_raise_untraced, a.softirq_tick_untraced)});
   // As the HTML page says it: without sched events there was nothing to sample, which "no
   // samples" alone hid.
   head.add_row({"run-queue latency p50 / p99 / max",
