@@ -192,8 +192,6 @@ std::string all_pairs_part(const json& doc, const Recorded& r) {
   return overview_line(doc) + tb.render("Launch pairs (interval d between consecutive launches of a thread)");
 }
 
-// As the terminal's "hard IRQs counted" row, from the document's keys (a document saved before
-// irq_system_vectors existed: unknown; before its lists existed: without the names).
 // A list of names a saved analysis gives under `key`; unset when it has none.
 std::optional<std::vector<std::string>> names_of(const json& doc, const char* key) {
   const json& v = member(doc, key);
@@ -204,6 +202,8 @@ std::optional<std::vector<std::string>> names_of(const json& doc, const char* ke
   return out;
 }
 
+// As the terminal's "hard IRQs counted" row, from the document's keys (a document saved before
+// irq_system_vectors existed: unknown; before its lists existed: without the names).
 std::string hard_irq_sources(const json& doc) {
   const auto names = [&](const char* key) { return names_of(doc, key); };
   const json& flag = member(doc, "irq_system_vectors");

@@ -856,9 +856,8 @@ static __always_inline int irq_enter(__u32 slot_idx, __u32 irq, const char* name
 // sendto()). Nothing interrupted it, yet softirq_entry sees it as current just as for a softirq
 // run on an interrupt's exit. The raise tells the two apart: per CPU, a bit per vector raised in
 // task context by a traced thread, with that thread's id, i.e. while none of this CPU's IRQ slots is
-// active (a slot is
-// active from the entry to the exit of a hard IRQ, a system vector or a softirq taken on a traced
-// current thread, which a raising traced thread is). No preempt count is read: its place differs
+// active (a slot is active from the entry to the exit of a hard IRQ, a system vector or a softirq
+// taken on a traced current thread, which a raising traced thread is). No preempt count is read: its place differs
 // between architectures and kernel versions.
 //
 // Cases:
