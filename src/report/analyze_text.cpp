@@ -136,16 +136,21 @@ void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, si
   std::stable_sort(ks.begin(), ks.end(), [&](auto* x, auto* y) { return by_time ? x->total > y->total : x->count > y->count; });
   std::vector<std::string> every_name;
   for (auto* k : ks) every_name.emplace_back(t.str(k->name));
-  const KernelDisplayNames display(every_name);
+  // 48 columns for the name and short headers, the meaning in a line under the table: the nine
+  // columns fit about 125 terminal columns (152 with 60 and the long headers). JSON and CSV keep the
+  // 60-column short_name.
+  const KernelDisplayNames display(every_name, 48);
   if (ks.size() > top) ks.resize(top);
   // The last two: means over the launch calls whose first GPU activity is this kernel (a graph
   // launch is one such call however many kernels it ran; "-" with none).
-  TextTable tb({"kernel", "count", "total", "of kernel time", "mean", "min", "max", "mean launch", "mean queue"});
+  TextTable tb({"kernel", "count", "total", "share", "mean", "min", "max", "launch", "queue"});
   for (auto* k : ks)
     tb.add_row({display(std::string(t.str(k->name))), format_count(k->count), format_ns(k->total),
                 format_pct(share(k->total, all)), mean(k->total, k->count), format_ns(k->min), format_ns(k->max),
                 mean(k->launch_part, k->launches), mean(k->queue_part, k->launches)});
-  if (tb.rows()) os << "\n", tb.print(os, by_time ? "Top kernels by total time" : "Top kernels by count");
+  if (!tb.rows()) return;
+  os << "\n", tb.print(os, by_time ? "Top kernels by total time" : "Top kernels by count");
+  os << "share: of all kernel time; launch, queue: mean launch and queue parts of the launch calls it started\n";
 }
 
 void print_operators(std::ostream& os, const Trace& t, const LaunchAnalysis& a, size_t top) {

@@ -177,7 +177,9 @@ with tempfile.TemporaryDirectory() as tmp:
     # The text tables' columns: "-" for a kernel without a launch of its own.
     r = run("analyze", path, "--top", "100000")
     lines = r.stdout.splitlines()
-    check(any("mean launch" in l and "mean queue" in l for l in lines), "text: no mean launch / mean queue columns")
+    check(any(l.split()[-2:] == ["launch", "queue"] for l in lines), "text: no launch / queue columns")
+    check(any(l.startswith("share: ") and "mean launch and queue parts" in l for l in lines),
+          "text: no line saying what share, launch and queue are")
     row = next((l for l in lines if l.startswith("edited_later_kernel")), "")
     check(row.split()[-2:] == ["-", "-"], "text: edited_later_kernel row %r" % row)
     row = next((l for l in lines if l.startswith("edited_first_kernel")), "")

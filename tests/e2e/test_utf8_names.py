@@ -101,7 +101,7 @@ with tempfile.TemporaryDirectory() as d:
     head = lines.index("Top kernels by total time") + 1 if "Top kernels by total time" in lines else 0
     table = lines[head:head + 2 + len(NAMES)]  # header, rule, one row per kernel
     rows = table[2:]
-    check(len(rows) == len(NAMES) and all(any(ln.startswith(shown(n, 60) + " ") for n in NAMES) for ln in rows),
+    check(len(rows) == len(NAMES) and all(any(ln.startswith(shown(n, 48) + " ") for n in NAMES) for ln in rows),
           f"analyze text: kernel rows {rows}")
     # Every column is padded to its widest cell, the last one right-aligned: a header and every row
     # are as wide on a terminal (byte padding left the non-ASCII rows short, character padding the
