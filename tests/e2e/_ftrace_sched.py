@@ -1,7 +1,7 @@
 """The kernel's own record of scheduler events, taken beside an infertrace recording, as ground
 truth: a tracefs instance of our own (so a system-wide tracer is left alone) records sched_switch,
-sched_wakeup and sched_wakeup_new of the threads named COMM, on CLOCK_MONOTONIC (trace_clock mono,
-the clock of bpf_ktime_get_ns). Its events are written out as switches.csv and wakeups.csv in the
+sched_waking, sched_wakeup and sched_wakeup_new of the threads named COMM, on CLOCK_MONOTONIC
+(trace_clock mono, the clock of bpf_ktime_get_ns). Its events are written out as switches.csv and wakeups.csv in the
 export's columns, so _switch_consistency checks them with the same rules: a rule the kernel's own
 stream breaks at the same place is the kernel's doing (an event it never reported), not the
 recorder's. Events and violations are matched by identity, not by time closeness (match()).
@@ -21,7 +21,11 @@ TASK_DEAD = 0x80  # what the recorder's prev_state holds for a thread's final sw
 
 SWITCH = re.compile(r"\[(\d+)\]\s+\S+\s+(\d+)\.(\d+): sched_switch: prev_comm=(.*) prev_pid=(\d+) prev_prio=\d+ "
                     r"prev_state=(\S+) ==> next_comm=(.*) next_pid=(\d+) next_prio=\d+")
-WAKEUP = re.compile(r"\[(\d+)\]\s+\S+\s+(\d+)\.(\d+): sched_wakeup(?:_new)?: comm=(.*) pid=(\d+) prio=\d+ target_cpu=(\d+)")
+WAKEUP = re.compile(r"\[(\d+)\]\s+\S+\s+(\d+)\.(\d+): (sched_wakeup(?:_new)?): comm=(.*) pid=(\d+) prio=\d+ target_cpu=(\d+)")
+# The waker asks at sched_waking, in its own context; sched_wakeup's current task is another one when
+# the kernel finishes a wake-up queued to the target's CPU (from the IPI there: the idle task,
+# mostly), so a wake-up's waker is the context of its thread's last sched_waking.
+WAKING = re.compile(r"\[(\d+)\]\s+\S+\s+(\d+)\.(\d+): sched_waking: comm=(.*) pid=(\d+) prio=\d+ target_cpu=(\d+)")
 
 
 def available():
@@ -57,9 +61,9 @@ class Ftrace:
             self._write("trace_clock", "mono")
             self._write("buffer_size_kb", "16384")
             self._write("events/sched/sched_switch/filter", 'prev_comm == "%s" || next_comm == "%s"' % (comm, comm))
-            for ev in ("sched_wakeup", "sched_wakeup_new"):
+            for ev in ("sched_waking", "sched_wakeup", "sched_wakeup_new"):
                 self._write("events/sched/%s/filter" % ev, 'comm == "%s"' % comm)
-            for ev in ("sched_switch", "sched_wakeup", "sched_wakeup_new"):
+            for ev in ("sched_switch", "sched_waking", "sched_wakeup", "sched_wakeup_new"):
                 self._write("events/sched/%s/enable" % ev, "1")
         except OSError:
             self.close()
@@ -102,7 +106,8 @@ def ns(sec, frac):
 # Kernel events are tuples in the export's column order (switches.csv: ts_ns, cpu, prev_pid,
 # prev_tid, prev_comm, prev_state, preempted, next_pid, next_tid, next_comm; wakeups.csv: ts_ns,
 # cpu, pid, tid, waker_pid, waker_tid), with one more field at the end: CTX, the thread that was
-# current when the kernel emitted the event, as (comm, pid) from the trace line's task-pid.
+# current when the kernel emitted the event, as (comm, pid) from the trace line's task-pid (for a
+# wake-up, its sched_waking's line: the waker, as the recorder names it since 2026-12-06).
 CTX = -1
 
 
@@ -114,6 +119,7 @@ def parse(text, tgid_of):
         return tgid_of.get(t, t)
 
     switches, wakeups = [], []
+    waking = {}  # tid -> the context of its last sched_waking not yet followed by its sched_wakeup
     for line in text.splitlines():
         comm, _, pid = line[:line.find("[")].strip().rpartition("-") if "[" in line else ("", "", "-1")
         current = (comm, int(pid) if pid.isdigit() else -1)
@@ -128,10 +134,16 @@ def parse(text, tgid_of):
             switches.append((ns(s, frac), int(cpu), tgid(prev), prev, pcomm, state, 1 if runnable else 0,
                              tgid(nxt), nxt, ncomm, current))
             continue
+        m = WAKING.search(line)
+        if m:
+            waking[int(m.group(5))] = current
+            continue
         m = WAKEUP.search(line)
         if m:
-            cpu, s, frac, comm, pid, target = m.groups()
-            wakeups.append((ns(s, frac), int(target), tgid(int(pid)), int(pid), "", "", current))
+            cpu, s, frac, ev, comm, pid, target = m.groups()
+            # A new thread's first wake-up has no waking: its parent, in fork, is current.
+            waker = waking.pop(int(pid), current) if ev == "sched_wakeup" else current
+            wakeups.append((ns(s, frac), int(target), tgid(int(pid)), int(pid), "", "", waker))
     return switches, wakeups
 
 
