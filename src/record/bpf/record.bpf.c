@@ -458,14 +458,20 @@ static long vma_holds_addr(struct task_struct* task, struct vm_area_struct* vma,
 
 // Whether a driver call entered with stack pointer `sp` (its return address at sp) was called from
 // the mapping that holds the runtime function at `runtime_ip`: from inside the runtime library. An
-// application's own driver call returns into the application. Undecided (true: the stack test
-// alone) where bpf_find_vma is missing (before 5.17) or the address space's lock is taken.
+// application's own driver call returns into the application. Where bpf_find_vma cannot say
+// (missing before 5.17, or the address space's lock taken: threads mapping memory, as an ASan
+// build's do, made it fail for every direct launch of a thread in a CI run), the return address
+// within 16 MiB of the runtime function stands for the same library: a runtime library's text is
+// a few MiB at most, and an application calls from its own mapping, usually far from it (before,
+// "undecided" folded the call away: a direct launch lost).
+#define IT_RUNTIME_TEXT_NEAR (16ull << 20)
 static __always_inline bool called_from_runtime_text(__u64 sp, __u64 runtime_ip) {
-  if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma)) return true;
   __u64 ret = 0;
-  if (bpf_probe_read_user(&ret, sizeof(ret), (void*)sp) != 0) return true;
+  if (bpf_probe_read_user(&ret, sizeof(ret), (void*)sp) != 0) return true;  // the stack test alone
+  const bool near = ret - runtime_ip + IT_RUNTIME_TEXT_NEAR < 2 * IT_RUNTIME_TEXT_NEAR;
+  if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma)) return near;
   struct text_holds c = {.addr = runtime_ip};
-  if (bpf_find_vma(bpf_get_current_task_btf(), ret, vma_holds_addr, &c, 0) != 0) return true;
+  if (bpf_find_vma(bpf_get_current_task_btf(), ret, vma_holds_addr, &c, 0) != 0) return near;
   return c.holds;
 }
 
