@@ -59,11 +59,9 @@ TEST(IrqVectors, MetaValues) {
   // The softirq-raising vectors left out (META irq.softirq_context_untraced): call_function_single
   // only; thermal_apic raises no softirq and is no reason.
   EXPECT_EQ(softirq_raising_untraced(all_but_two), "call_function_single");
-  EXPECT_FALSE(softirq_raise_context_known(all_but_two));
   std::vector<std::string> all = all_but_two;
   all.emplace_back("call_function_single");
   EXPECT_EQ(softirq_raising_untraced(all), "");
-  EXPECT_TRUE(softirq_raise_context_known(all));
   EXPECT_EQ(softirq_raising_untraced({"irq_work"}), "local_timer,reschedule,call_function,call_function_single");
 #endif
 }

@@ -77,8 +77,6 @@ std::string softirq_raising_untraced(const std::vector<std::string>& traced) {
 #endif
 }
 
-bool softirq_raise_context_known(const std::vector<std::string>& traced) { return softirq_raising_untraced(traced).empty(); }
-
 std::string untraced_tick_devices(const std::string& clockevents_dir) {
 #if defined(__x86_64__) || defined(__i386__)
   namespace fs = std::filesystem;

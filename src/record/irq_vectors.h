@@ -31,14 +31,11 @@ std::string_view sysvec_name(std::string_view tracepoint);
 std::string traced_vector_names(const std::vector<std::string>& traced_tracepoints);
 std::string missing_vector_tracepoints(const std::vector<std::string>& traced_tracepoints);
 
-// Whether a softirq raise outside every traced interrupt is known to be in task context (record.bpf.c
-// softirq_raised_own): on x86 when the vectors that raise softirqs (tick, IPIs, irq_work) are
-// traced; elsewhere those interrupts are device IRQs (irq_handler_entry), always traced.
-bool softirq_raise_context_known(const std::vector<std::string>& traced_tracepoints);
-
-// The tracepoints of those softirq-raising vectors that were not traced, comma-separated ("" when
-// the context is known): META irq.softirq_context_untraced, so that a reader can say why own
-// softirqs are not told apart.
+// The tracepoints of the softirq-raising vectors (tick, IPIs, irq_work) that were not traced,
+// comma-separated. "" means a softirq raise outside every traced interrupt is known to be in task
+// context (record.bpf.c softirq_raised_own); elsewhere than x86 those interrupts are device IRQs
+// (irq_handler_entry), always traced, so "" too. Otherwise META irq.softirq_context_untraced, so
+// that a reader can say why own softirqs are not told apart.
 std::string softirq_raising_untraced(const std::vector<std::string>& traced_tracepoints);
 
 // The per-CPU tick devices (clockevents/clockevent*/current_device) whose interrupt no traced

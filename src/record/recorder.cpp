@@ -485,12 +485,13 @@ void Recorder::attach_system_vectors(const std::map<std::string, std::vector<bpf
   // that raises softirqs goes untraced (record.bpf.c softirq_raised_own); readers of a file without
   // this key count every softirq as an interruption.
   const std::string tick = untraced_tick_devices();
-  const bool own = softirq_raise_context_known(traced) && tick.empty();
+  const std::string raising_untraced = softirq_raising_untraced(traced);
+  const bool own = raising_untraced.empty() && tick.empty();
   if (own && s_.skel->bss) s_.skel->bss->softirq_own_on = 1;
   out_.meta("irq.softirq_context", own && s_.skel->bss ? "raise" : "not_told");
   // Why not (readers word their "not told apart" from it): the raising vectors left untraced, and a
   // tick that comes through no traced interrupt.
-  if (!softirq_raise_context_known(traced)) out_.meta("irq.softirq_context_untraced", softirq_raising_untraced(traced));
+  if (!raising_untraced.empty()) out_.meta("irq.softirq_context_untraced", raising_untraced);
   if (!tick.empty()) out_.meta("irq.softirq_context_tick", tick);
   if (!missing.empty())
     warn("hard IRQs leave out the system-vector interrupts whose irq_vectors tracepoints this kernel lacks (" +

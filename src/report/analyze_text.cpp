@@ -137,7 +137,7 @@ void print_kernels(std::ostream& os, const Trace& t, const LaunchAnalysis& a, si
   std::vector<std::string> every_name;
   for (auto* k : ks) every_name.emplace_back(t.str(k->name));
   // 48 columns for the name and short headers, the meaning in a line under the table: the nine
-  // columns fit about 125 terminal columns (152 with 60 and the long headers). JSON and CSV keep the
+  // columns fit 120 terminal columns on ordinary values (152 with 60 and the long headers). JSON and CSV keep the
   // 60-column short_name.
   const KernelDisplayNames display(every_name, 48);
   if (ks.size() > top) ks.resize(top);
