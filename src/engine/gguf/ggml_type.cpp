@@ -19,6 +19,14 @@ constexpr Entry kTypes[] = {
     {14, {"q6_K", 256, 210}}, {15, {"q8_K", 256, 292}}, {24, {"i8", 1, 1}},
     {25, {"i16", 1, 2}},     {26, {"i32", 1, 4}},     {27, {"i64", 1, 8}},
     {28, {"f64", 1, 8}},     {30, {"bf16", 1, 2}},
+    // Types the engine does not compute with, known so that a file holding them is read (`model
+    // info` lists it) and the engine names the type it refuses rather than "unknown ggml type":
+    // the importance-matrix, ternary and FP4 quants (ggml-common.h's block structs).
+    {16, {"iq2_xxs", 256, 66}}, {17, {"iq2_xs", 256, 74}}, {18, {"iq3_xxs", 256, 98}},
+    {19, {"iq1_s", 256, 50}},   {20, {"iq4_nl", 32, 18}},  {21, {"iq3_s", 256, 110}},
+    {22, {"iq2_s", 256, 82}},   {23, {"iq4_xs", 256, 136}}, {29, {"iq1_m", 256, 56}},
+    {34, {"tq1_0", 256, 54}},   {35, {"tq2_0", 256, 66}},  {39, {"mxfp4", 32, 17}},
+    {40, {"nvfp4", 64, 36}},
 };
 
 }  // namespace
