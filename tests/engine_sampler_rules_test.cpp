@@ -4,10 +4,13 @@
 // and the seed chooses the draws.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "engine/runtime/sampler.h"
+#include "util/error.h"
 
 using namespace infertrace::engine;
 
@@ -72,4 +75,23 @@ TEST(SamplerRules, TheSeedChoosesTheDraws) {
   };
   EXPECT_EQ(run(1), run(1));
   EXPECT_NE(run(1), run(2));
+}
+
+// Logits holding NaN or Inf choose no token (review EG L1: greedy returned token 0 from all-NaN
+// logits, silently): an Error naming how many of each, at every temperature.
+TEST(SamplerRules, NonFiniteLogitsAreAnError) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (float temperature : {0.0f, 0.8f}) {
+    Sampler s(opts(temperature, 0, 1.0f));
+    try {
+      s.sample(std::vector<float>{nan, 1.0f, -inf, nan, 2.0f});
+      ADD_FAILURE() << "accepted at temperature " << temperature;
+    } catch (const infertrace::Error& e) {
+      EXPECT_EQ(e.exit_code(), 1);
+      EXPECT_NE(std::string(e.what()).find("(2 NaN, 1 infinite, of 5 values)"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(s.sample(std::vector<float>{0.0f, inf}), infertrace::Error);
+    // The largest finite float is a logit like any other.
+    EXPECT_EQ(s.sample(std::vector<float>{0.0f, std::numeric_limits<float>::max()}), 1);
+  }
 }

@@ -7,8 +7,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <thread>
 
+#include "engine/gguf/gguf.h"
 #include "serve/scheduler.h"
 #include "serve_scheduler_fixture.h"
 
@@ -257,4 +262,54 @@ TEST_F(ServeScheduler, BadOptions) {
   SchedulerOptions o = options(1);
   o.cpus = {100000};  // the pool cannot pin there: the engine thread's error reaches the caller
   EXPECT_ANY_THROW(Scheduler(*model_, {}, o));
+}
+
+// A decode row whose logits are NaN (review EG L1: greedy used to emit token 0 from them) ends its
+// own request with the error and no token; the other request of the step gets its tokens. The
+// model is the suite's with one embedding row set to NaN: the row of the token greedy emits first
+// for request A (tiny-qwen3's output weights are separate, so A's prompt logits stay finite), so A's
+// first decode step, and only that, computes NaN.
+TEST_F(ServeScheduler, ARowWithNonFiniteLogitsEndsItsRequestAlone) {
+  const std::vector<int32_t> a_prompt = prompt_of(1), b_prompt = prompt_of(2);
+  const std::vector<int32_t> a_full = alone(a_prompt, 6, {0.0f});
+  const int32_t poisoned = a_full[0];
+  const std::vector<int32_t> b_full = alone(b_prompt, 6, {0.0f});
+  ASSERT_EQ(std::count(a_prompt.begin(), a_prompt.end(), poisoned), 0);
+  ASSERT_EQ(std::count(b_prompt.begin(), b_prompt.end(), poisoned), 0);
+  ASSERT_EQ(std::count(b_full.begin(), b_full.end(), poisoned), 0) << "pick prompts that do not meet the poisoned token";
+
+  std::vector<uint8_t> bytes;
+  {
+    std::ifstream in(path_, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  {
+    const gguf::File f = gguf::File::from_memory(bytes);
+    const gguf::TensorInfo* e = f.find_tensor("token_embd.weight");
+    ASSERT_NE(e, nullptr);
+    ASSERT_EQ(e->type, gguf::GgmlType::F32);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (int64_t c = 0; c < e->ne[0]; ++c)
+      std::memcpy(bytes.data() + e->file_offset + (static_cast<uint64_t>(poisoned) * e->ne[0] + c) * 4, &nan, 4);
+  }
+  const std::string path = path_ + ".nan.gguf";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  const auto model = engine::Model::load(path);
+  std::filesystem::remove(path);  // the mapping stays valid
+
+  Scheduler sched(*model, {}, options(2));
+  auto a = sched.submit(request(a_prompt, 6));
+  auto b = sched.submit(request(b_prompt, 6));
+  EXPECT_EQ(drain(*a), std::vector<int32_t>{poisoned});
+  EXPECT_EQ(a->finish(), Finish::Error);
+  EXPECT_NE(a->error().find("logits are not finite"), std::string::npos) << a->error();
+  EXPECT_EQ(drain(*b), b_full);
+  EXPECT_EQ(b->finish(), Finish::Length);
+  // The engine thread lives on: a third request is served.
+  auto c = sched.submit(request(b_prompt, 3));
+  EXPECT_EQ(drain(*c), std::vector<int32_t>(b_full.begin(), b_full.begin() + 3));
+  sched.stop();
 }

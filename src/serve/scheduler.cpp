@@ -306,11 +306,26 @@ void Scheduler::run() {
       ++stats_.decode_steps;
       stats_.decode_rows += static_cast<int64_t>(step_rows.size());
     }
+    // A row whose logits no token can be drawn from (NaN or Inf: sampler check_finite) ends its
+    // request with the error; the other rows of the step go on.
     std::vector<bool> ended(step_rows.size(), false);
-    for (size_t r = 0; r < step_rows.size(); ++r)
-      ended[r] = emit(active[step_rows[r]], active[step_rows[r]].sampler.sample(rows.subspan(r * n_vocab, n_vocab)));
-    for (size_t r = step_rows.size(); r-- > 0;)
-      if (ended[r]) retire(step_rows[r]);
+    std::vector<std::string> failed(step_rows.size());
+    for (size_t r = 0; r < step_rows.size(); ++r) {
+      int32_t tok = -1;
+      try {
+        tok = active[step_rows[r]].sampler.sample(rows.subspan(r * n_vocab, n_vocab));
+      } catch (const std::exception& e) {
+        failed[r] = e.what();
+        continue;
+      }
+      ended[r] = emit(active[step_rows[r]], tok);
+    }
+    for (size_t r = step_rows.size(); r-- > 0;) {
+      if (!failed[r].empty())
+        drop(step_rows[r], Finish::Error, failed[r]);
+      else if (ended[r])
+        retire(step_rows[r]);
+    }
   }
 
   // Stopping: everything still active or waiting ends cancelled.

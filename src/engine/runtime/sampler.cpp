@@ -1,9 +1,26 @@
 #include "engine/runtime/sampler.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <string>
+
+#include "util/error.h"
 
 namespace infertrace::engine {
+
+void check_finite(std::span<const float> logits) {
+  // Counted by the exponent bits (all ones: Inf or NaN) so that the loop vectorises; it runs once
+  // per sampled token over the vocabulary, next to a forward pass that reads every weight.
+  size_t bad = 0;
+  for (float v : logits) bad += (std::bit_cast<uint32_t>(v) & 0x7F800000u) == 0x7F800000u;
+  if (bad == 0) return;
+  size_t nan = 0;
+  for (float v : logits) nan += std::isnan(v);
+  throw Error("the model's logits are not finite (" + std::to_string(nan) + " NaN, " + std::to_string(bad - nan) +
+              " infinite, of " + std::to_string(logits.size()) +
+              " values): its weights hold NaN or Inf, or the forward pass overflowed; no token can be chosen");
+}
 
 int32_t argmax(std::span<const float> logits) {
   int32_t best = 0;
@@ -15,6 +32,7 @@ int32_t argmax(std::span<const float> logits) {
 Sampler::Sampler(SamplerOptions opt) : opt_(opt), rng_(opt.seed) {}
 
 int32_t Sampler::sample(std::span<const float> logits) {
+  check_finite(logits);
   if (opt_.temperature <= 0.0f) return argmax(logits);
   cand_.clear();
   for (size_t i = 0; i < logits.size(); ++i) cand_.emplace_back(logits[i], static_cast<int32_t>(i));
