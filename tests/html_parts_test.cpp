@@ -143,6 +143,14 @@ TEST(HtmlTimelineGeometry, AThreadsLanesShareItsTrackName) {
   EXPECT_EQ(count(two.svg, ">worker 1 (pid 1) CUDA API<"), 1u) << two.svg;
   EXPECT_EQ(count(two.svg, ">worker 1 (pid 2) CUDA API<"), 1u) << two.svg;
   EXPECT_EQ(count(two.svg, ">worker 1 (pid 1) ops<"), 1u) << two.svg;
+  // A thread row of its own for the second process: each lane is named after its own process's
+  // row, not both after the tid's last row (review XP L1: both read "loader 1").
+  ThreadInfo loader;
+  loader.pid = 2, loader.tid = 1, loader.comm = t.strings.intern("loader");
+  t.threads.push(loader);
+  const html::Timeline own = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(own.svg, ">worker 1 (pid 1) CUDA API<"), 1u) << own.svg;
+  EXPECT_EQ(count(own.svg, ">loader 1 (pid 2) CUDA API<"), 1u) << own.svg;
 }
 
 // A very long name (an operator, a record_function label) is cut in the middle, whole UTF-8

@@ -615,3 +615,28 @@ TEST(PerfettoExport, ProcessTreeRecordsAreInstantsOnTheThreadsTrack) {
   }
   EXPECT_EQ(chrome, want);
 }
+
+// A tid that two processes each have (a Kineto trace's (pid, tid) rows; a recording's reused id)
+// names each thread track after its own process's row (review XP L1: both were named after the
+// last row of the tid, as --chrome and the HTML did not). A track whose pid and tid no row has is
+// named after the tid's first row, as --chrome names it (review S41 L8).
+TEST(PerfettoExport, OneTidInTwoProcessesKeepsEachThreadsName) {
+  Trace t;
+  t.threads.push({100, 101, t.strings.intern("python3"), 0, 10'000});
+  t.threads.push({200, 101, t.strings.intern("loader"), 0, 10'000});
+  t.ops.push({1'000, 500, 100, 101, -1, t.strings.intern("aten::mm"), false});
+  t.ops.push({2'000, 500, 200, 101, -1, t.strings.intern("aten::empty"), false});
+  t.syscalls.push({3'000, 50, 300, 101, 16, t.strings.intern("ioctl"), 0, -1});
+  const std::string pf = tmp_path("tid_in_two_pids.pftrace");
+  write_perfetto_file(t, pf);
+  std::map<std::pair<int64_t, int64_t>, std::string> names;  // (pid, tid) -> thread_name
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet())
+    if (p.has_track_descriptor() && p.track_descriptor().has_thread()) {
+      const auto& th = p.track_descriptor().thread();
+      EXPECT_TRUE(names.emplace(std::pair<int64_t, int64_t>{th.pid(), th.tid()}, th.thread_name()).second);
+    }
+  const std::map<std::pair<int64_t, int64_t>, std::string> want = {
+      {{100, 101}, "python3"}, {{200, 101}, "loader"}, {{300, 101}, "python3"}};
+  EXPECT_EQ(names, want);
+}

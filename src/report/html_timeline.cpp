@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -51,8 +52,7 @@ const char* api_color(ApiKind k) {
 Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   Timeline tl;
   std::vector<Item> items;
-  std::unordered_map<int64_t, StrId> comm;
-  for (size_t i = 0; i < t.threads.size(); ++i) comm[t.threads.tid[i]] = t.threads.comm[i];
+  const ThreadNameRows name_rows(t);  // a lane's thread name: its pid and tid's row (review XP L1)
 
   const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
   for (uint32_t i = 0; i < oncpu.size(); ++i) {
@@ -153,8 +153,8 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   for (auto& [key, ly] : lane_y)
     if (std::get<0>(key) == 1) pids_of_tid[std::get<2>(key)].insert(std::get<1>(key));
   auto thread_lane = [&](int64_t pid, int64_t tid) {
-    auto c = comm.find(tid);
-    std::string name = thread_track_name(c != comm.end() ? t.str(c->second) : std::string_view(), tid);
+    const std::optional<size_t> row = name_rows.row(pid, tid);
+    std::string name = thread_track_name(row ? t.str(t.threads.comm[*row]) : std::string_view(), tid);
     if (pids_of_tid[tid].size() > 1) name += fmt::format(" (pid {})", pid);
     return name;
   };

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -17,6 +18,7 @@
 #include "report/export_categories.h"
 #include "report/launch_call.h"
 #include "report/proto/perfetto_trace.pb.h"
+#include "report/thread_track_name.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -251,8 +253,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     ++sum.tracks;
   };
 
-  std::unordered_map<int64_t, StrId> comm_of_tid;
-  for (size_t i = 0; i < t.threads.size(); ++i) comm_of_tid[t.threads.tid[i]] = t.threads.comm[i];
+  const ThreadNameRows name_rows(t);  // a thread's name: its pid and tid's row (review XP L1)
   auto threads = traced_threads(t);
   for (size_t i = 0; i < t.ops.size(); ++i) threads.insert({t.ops.pid[i], t.ops.tid[i]});
   for (size_t i = 0; i < t.syscalls.size(); ++i)
@@ -279,9 +280,8 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
                  auto* th = d->mutable_thread();
                  th->set_pid(static_cast<int32_t>(pid));
                  th->set_tid(static_cast<int32_t>(tid));
-                 auto it = comm_of_tid.find(tid);
-                 if (it != comm_of_tid.end() && it->second != kNoString)
-                   th->set_thread_name(std::string(t.str(it->second)));
+                 const std::optional<size_t> row = name_rows.row(pid, tid);
+                 if (row && t.threads.comm[*row] != kNoString) th->set_thread_name(std::string(t.str(t.threads.comm[*row])));
                });
   }
   std::set<std::pair<int64_t, int64_t>> syscall_threads;
