@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -639,4 +641,56 @@ TEST(PerfettoExport, OneTidInTwoProcessesKeepsEachThreadsName) {
   const std::map<std::pair<int64_t, int64_t>, std::string> want = {
       {{100, 101}, "python3"}, {{200, 101}, "loader"}, {{300, 101}, "python3"}};
   EXPECT_EQ(names, want);
+}
+
+// Every thread and stream gets a track of its own, whatever its id: a missing tid (-1), a named
+// one (-2, ...), one beyond 28 bits and a stream handle beyond 32 bits each had a uuid that an
+// ordinary small id also had (review XP L2: -1 was tid 255's, -2 tid 254's), and the two threads'
+// slices went on one track. Each slice is checked against the descriptor of the track it is on.
+TEST(PerfettoExport, EveryThreadAndStreamHasItsOwnTrack) {
+  Trace t;
+  const std::vector<int64_t> tids = {255, -1, 254, -2, 268'435'711, 4'096, 1};
+  const std::vector<int64_t> streams = {7, 263, (int64_t{1} << 36) + 7, -1, 255};
+  std::map<std::string, std::pair<int64_t, int64_t>> want;  // slice name -> (pid, tid) or (device, stream)
+  ns_t ts = 1'000;
+  for (int64_t tid : tids) {
+    const std::string name = "op of " + std::to_string(tid);
+    t.ops.push({ts += 1'000, 500, 100, tid, -1, t.strings.intern(name), false});
+    want[name] = {100, tid};
+  }
+  for (int64_t stream : streams) {
+    const std::string name = "kernel on " + std::to_string(stream);
+    GpuActivity a;
+    a.start = ts += 1'000, a.dur = 500, a.device = 0, a.stream = stream, a.name = t.strings.intern(name);
+    t.gpu.push(a);
+    want[name] = {0, stream};
+  }
+  const std::string pf = tmp_path("track_ids.pftrace");
+  write_perfetto_file(t, pf);
+  std::map<uint64_t, pb::TrackDescriptor> tracks;
+  std::map<uint64_t, std::string> names;
+  std::map<std::string, std::pair<int64_t, int64_t>> got;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) {
+      EXPECT_TRUE(tracks.emplace(p.track_descriptor().uuid(), p.track_descriptor()).second)
+          << "two tracks with uuid " << p.track_descriptor().uuid();
+    }
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() != pb::TrackEvent::TYPE_SLICE_BEGIN) continue;
+    const auto it = tracks.find(p.track_event().track_uuid());
+    ASSERT_NE(it, tracks.end());
+    const pb::TrackDescriptor& d = it->second;
+    const std::string& name = names[p.track_event().name_iid()];
+    if (d.has_thread()) {
+      got[name] = {d.thread().pid(), d.thread().tid()};
+    } else {  // "GPU d stream s"
+      int64_t device = -1, stream = 0;
+      ASSERT_EQ(std::sscanf(d.name().c_str(), "GPU %" SCNd64 " stream %" SCNd64, &device, &stream), 2) << d.name();
+      got[name] = {device, stream};
+    }
+  }
+  EXPECT_EQ(got, want);
+  // A process, a thread per tid, a device and a stream per stream.
+  EXPECT_EQ(tracks.size(), 1 + tids.size() + 1 + streams.size());
 }

@@ -6,8 +6,10 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -26,13 +28,13 @@ namespace infertrace {
 namespace pb = infertrace::pftrace;
 
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
-  // 56 bits of identity: a in the high 28 bits, b in the low 28 (pid/tid, device/stream, cpu).
-  // Mixing keeps distinct (a, b) apart for every value a real trace has (pids/tids < 2^28; CUDA
-  // stream handles can be large, so they are folded, which only matters if two fold together).
-  const uint64_t hi = static_cast<uint64_t>(a) & 0x0FFFFFFFull;
-  uint64_t lo = static_cast<uint64_t>(b);
-  lo = (lo ^ (lo >> 28) ^ (lo >> 56)) & 0x0FFFFFFFull;
-  return (static_cast<uint64_t>(kind) << 56) | (hi << 28) | lo;
+  // Each id as a 28-bit two's complement number: one bit pattern per id in [-2^27, 2^27). Before
+  // 2026-12-06 the low id was folded (b ^ b >> 28 ^ b >> 56), which put -1 on 255, -2 on 254, ...:
+  // a missing or named tid shared a real tid's track (review XP L2).
+  constexpr int64_t kLimit = int64_t{1} << 27;
+  constexpr uint64_t kMask = 0x0FFFFFFFull;
+  if (a < -kLimit || a >= kLimit || b < -kLimit || b >= kLimit) return 0;
+  return (static_cast<uint64_t>(kind) << 56) | ((static_cast<uint64_t>(a) & kMask) << 28) | (static_cast<uint64_t>(b) & kMask);
 }
 
 namespace {
@@ -140,6 +142,22 @@ class Interning {
   std::unordered_map<std::string, uint64_t> names_, categories_, annotations_;
 };
 
+// The writer's track uuids: perfetto_track_uuid's, or for a track with an id outside its range one
+// of kind Wide, numbered in order of first use (the descriptors are written in a fixed order, so
+// the same trace gets the same uuids).
+class TrackUuids {
+ public:
+  uint64_t operator()(PerfettoTrackKind kind, int64_t a, int64_t b = 0) {
+    if (const uint64_t uuid = perfetto_track_uuid(kind, a, b)) return uuid;
+    const auto [it, fresh] = wide_.try_emplace({static_cast<uint8_t>(kind), a, b}, 0);
+    if (fresh) it->second = (static_cast<uint64_t>(PerfettoTrackKind::Wide) << 56) | wide_.size();
+    return it->second;
+  }
+
+ private:
+  std::map<std::tuple<uint8_t, int64_t, int64_t>, uint64_t> wide_;
+};
+
 // The threads the trace is about: its thread table plus every thread that issued an API call.
 std::set<std::pair<int64_t, int64_t>> traced_threads(const Trace& t) {
   std::set<std::pair<int64_t, int64_t>> s;
@@ -239,6 +257,7 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
 PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   PerfettoSummary sum;
   PacketWriter w(path);
+  TrackUuids track_uuid;
 
   // ---- Track descriptors -------------------------------------------------------------------
   auto descriptor = [&](uint64_t uuid, uint64_t parent, const std::string& name,
@@ -267,7 +286,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   std::set<int64_t> pids;
   for (auto& [pid, tid] : threads) pids.insert(pid);
   for (int64_t pid : pids)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Process, pid), 0, "", [&](pb::TrackDescriptor* d) {
+    descriptor(track_uuid(PerfettoTrackKind::Process, pid), 0, "", [&](pb::TrackDescriptor* d) {
       d->mutable_process()->set_pid(static_cast<int32_t>(pid));
       if (const std::string n = trace_process_name(t, pid); !n.empty()) d->mutable_process()->set_process_name(n);
     });
@@ -275,8 +294,8 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   // a structured binding (GCC accepts it, clang 14 refuses it).
   for (const auto& thread : threads) {
     const int64_t pid = thread.first, tid = thread.second;
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid),
-               perfetto_track_uuid(PerfettoTrackKind::Process, pid), "", [&](pb::TrackDescriptor* d) {
+    descriptor(track_uuid(PerfettoTrackKind::Thread, pid, tid),
+               track_uuid(PerfettoTrackKind::Process, pid), "", [&](pb::TrackDescriptor* d) {
                  auto* th = d->mutable_thread();
                  th->set_pid(static_cast<int32_t>(pid));
                  th->set_tid(static_cast<int32_t>(tid));
@@ -288,19 +307,19 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     syscall_threads.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
   for (auto& [pid, tid] : syscall_threads)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::ThreadSyscalls, pid, tid),
-               perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid), "syscalls", nullptr);
+    descriptor(track_uuid(PerfettoTrackKind::ThreadSyscalls, pid, tid),
+               track_uuid(PerfettoTrackKind::Thread, pid, tid), "syscalls", nullptr);
 
   const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
   std::set<int32_t> cpus;
   for (auto& s : oncpu) cpus.insert(s.cpu);
   for (size_t i = 0; i < t.irqs.size(); ++i) cpus.insert(t.irqs.cpu[i]);
   for (int32_t cpu : cpus)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Cpu, cpu), 0, "CPU " + std::to_string(cpu), nullptr);
+    descriptor(track_uuid(PerfettoTrackKind::Cpu, cpu), 0, "CPU " + std::to_string(cpu), nullptr);
   std::set<int32_t> irq_cpus(t.irqs.cpu.begin(), t.irqs.cpu.end());
   for (int32_t cpu : irq_cpus)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::CpuIrqs, cpu),
-               perfetto_track_uuid(PerfettoTrackKind::Cpu, cpu), "CPU " + std::to_string(cpu) + " IRQs",
+    descriptor(track_uuid(PerfettoTrackKind::CpuIrqs, cpu),
+               track_uuid(PerfettoTrackKind::Cpu, cpu), "CPU " + std::to_string(cpu) + " IRQs",
                nullptr);
 
   std::set<std::pair<int32_t, int64_t>> streams;
@@ -308,11 +327,11 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   std::set<int32_t> devices;
   for (auto& [dev, s] : streams) devices.insert(dev);
   for (int32_t dev : devices)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev), 0, "GPU " + std::to_string(dev),
+    descriptor(track_uuid(PerfettoTrackKind::GpuDevice, dev), 0, "GPU " + std::to_string(dev),
                nullptr);
   for (auto& [dev, s] : streams)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::GpuStream, dev, s),
-               perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev),
+    descriptor(track_uuid(PerfettoTrackKind::GpuStream, dev, s),
+               track_uuid(PerfettoTrackKind::GpuDevice, dev),
                "GPU " + std::to_string(dev) + " stream " + std::to_string(s), nullptr);
 
   // Where the recorder lost events (LOSS records): per CPU, as the windows of one CPU at most touch
@@ -322,9 +341,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   std::set<int32_t> loss_cpus;
   for (const LossWindow& lw : t.loss_windows) loss_cpus.insert(lw.cpu);
   if (!loss_cpus.empty())
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Loss, 0), 0, "recorder loss", nullptr);
+    descriptor(track_uuid(PerfettoTrackKind::Loss, 0), 0, "recorder loss", nullptr);
   for (int32_t cpu : loss_cpus)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::LossCpu, cpu), perfetto_track_uuid(PerfettoTrackKind::Loss, 0),
+    descriptor(track_uuid(PerfettoTrackKind::LossCpu, cpu), track_uuid(PerfettoTrackKind::Loss, 0),
                cpu >= 0 ? "CPU " + std::to_string(cpu) + " loss" : std::string("unknown CPU loss"), nullptr);
 
   // ---- Launch -> GPU activity links (by correlation id) -------------------------------------
@@ -351,32 +370,32 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   };
   for (uint32_t i = 0; i < t.ops.size(); ++i)
     add(t.ops.start[i], t.ops.dur[i], Table::Op, i,
-        perfetto_track_uuid(PerfettoTrackKind::Thread, t.ops.pid[i], t.ops.tid[i]));
+        track_uuid(PerfettoTrackKind::Thread, t.ops.pid[i], t.ops.tid[i]));
   for (uint32_t i = 0; i < t.api.size(); ++i)
     add(t.api.start[i], t.api.dur[i], Table::Api, i,
-        perfetto_track_uuid(PerfettoTrackKind::Thread, t.api.pid[i], t.api.tid[i]));
+        track_uuid(PerfettoTrackKind::Thread, t.api.pid[i], t.api.tid[i]));
   for (uint32_t i = 0; i < t.syscalls.size(); ++i)
     add(t.syscalls.ts[i], t.syscalls.dur[i], Table::Syscall, i,
-        perfetto_track_uuid(PerfettoTrackKind::ThreadSyscalls, t.syscalls.pid[i], t.syscalls.tid[i]));
+        track_uuid(PerfettoTrackKind::ThreadSyscalls, t.syscalls.pid[i], t.syscalls.tid[i]));
   for (uint32_t i = 0; i < oncpu.size(); ++i)
     add(oncpu[i].start, oncpu[i].end - oncpu[i].start, Table::OnCpu, i,
-        perfetto_track_uuid(PerfettoTrackKind::Cpu, oncpu[i].cpu));
+        track_uuid(PerfettoTrackKind::Cpu, oncpu[i].cpu));
   for (uint32_t i = 0; i < t.irqs.size(); ++i)
     add(t.irqs.ts[i], t.irqs.dur[i], Table::Irq, i,
-        perfetto_track_uuid(PerfettoTrackKind::CpuIrqs, t.irqs.cpu[i]));
+        track_uuid(PerfettoTrackKind::CpuIrqs, t.irqs.cpu[i]));
   for (uint32_t i = 0; i < t.gpu.size(); ++i)
     add(t.gpu.start[i], t.gpu.dur[i], Table::Gpu, i,
-        perfetto_track_uuid(PerfettoTrackKind::GpuStream, t.gpu.device[i], t.gpu.stream[i]));
+        track_uuid(PerfettoTrackKind::GpuStream, t.gpu.device[i], t.gpu.stream[i]));
   for (uint32_t i = 0; i < t.loss_windows.size(); ++i) {
     const LossWindow& lw = t.loss_windows[i];
-    add(lw.first, lw.last - lw.first, Table::Loss, i, perfetto_track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
+    add(lw.first, lw.last - lw.first, Table::Loss, i, track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
   }
   for (uint32_t i = 0; i < t.wakeups.size(); ++i)
     if (t.wakeups.tid[i] >= 0)
-      add(t.wakeups.ts[i], 0, Table::Wakeup, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.wakeups.pid[i], t.wakeups.tid[i]));
+      add(t.wakeups.ts[i], 0, Table::Wakeup, i, track_uuid(PerfettoTrackKind::Thread, t.wakeups.pid[i], t.wakeups.tid[i]));
   for (uint32_t i = 0; i < t.tasks.size(); ++i)
     if (t.tasks.tid[i] >= 0)
-      add(t.tasks.ts[i], 0, Table::Task, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.tasks.pid[i], t.tasks.tid[i]));
+      add(t.tasks.ts[i], 0, Table::Task, i, track_uuid(PerfettoTrackKind::Thread, t.tasks.pid[i], t.tasks.tid[i]));
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.phase != b.phase) return a.phase < b.phase;
