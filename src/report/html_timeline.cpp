@@ -112,6 +112,13 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     }
     return "";
   };
+  // A call whose duration the recording did not measure (ApiCall::dur -1: no return probe) is
+  // drawn with no width but says so, not "0 ns", a measured-looking 0 (review XP L3; --chrome's
+  // "duration": "not measured").
+  auto duration_text = [&](const Item& it) {
+    if (it.src == Src::Api && t.api.dur[it.row] < 0) return std::string("duration not measured");
+    return format_ns(sat_sub(it.end, it.start));
+  };
   if (items.empty()) return tl;
 
   // The excerpt, when there are more than max_events events: from the first start up to the
@@ -190,7 +197,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
         "<title>{} ({}, at +{})</title></rect>",
         x0, lane_y[it.lane] + 1, std::max(x1 - x0, 0.0), kLaneHeight - 2, it.color, it.color,
-        escape(label(it)), escape(format_ns(sat_sub(it.end, it.start))), escape(format_ns(sat_sub(it.start, tl.begin))));
+        escape(label(it)), escape(duration_text(it)), escape(format_ns(sat_sub(it.start, tl.begin))));
     ++tl.events;
     if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }
