@@ -125,6 +125,14 @@ class Interning {
       n->set_name(std::string(s));
     });
   }
+  // The same for a string literal (static storage: its address stands for its text for the whole
+  // run), found by its address: a pointer's hash per annotation, not a string built and hashed
+  // (most slices have two to seven annotations; review XP L4 added some).
+  uint64_t annotation_literal(const char* literal) {
+    const auto [it, fresh] = literal_annotations_.try_emplace(literal, 0);
+    if (fresh) it->second = annotation(literal);
+    return it->second;
+  }
 
  private:
   template <class Define>
@@ -140,6 +148,7 @@ class Interning {
   pb::TracePacket* packet_ = nullptr;
   std::vector<uint64_t> name_of_str_;
   std::unordered_map<std::string, uint64_t> names_, categories_, annotations_;
+  std::unordered_map<const char*, uint64_t> literal_annotations_;
 };
 
 // The writer's track uuids: perfetto_track_uuid's, or for a track with an id outside its range one
@@ -460,12 +469,18 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   pb::TracePacket p;
   Interning intern(t);
   intern.use(&p);
-  auto annotate = [&](pb::TrackEvent* e, const char* name, auto v) {
+  // Each slice's args are --chrome's, under the same names (review XP L4; grid and block as text
+  // "x,y,z" where --chrome has Kineto's arrays).
+  // `name`: a string literal (Interning::annotation_literal), or a std::string built for the event.
+  auto annotate = [&](pb::TrackEvent* e, const auto& name, auto v) {
     auto* a = e->add_debug_annotations();
-    a->set_name_iid(intern.annotation(name));
+    if constexpr (std::is_same_v<std::decay_t<decltype(name)>, std::string>) a->set_name_iid(intern.annotation(name));
+    else a->set_name_iid(intern.annotation_literal(name));
     if constexpr (std::is_same_v<decltype(v), std::string>) a->set_string_value(v);
+    else if constexpr (std::is_same_v<decltype(v), bool>) a->set_bool_value(v);
     else a->set_int_value(v);
   };
+  constexpr const char* kExternalId = "External id";  // Kineto's key, as --chrome writes it
   for (const Ev& ev : evs) {
     p.Clear();
     p.set_timestamp(static_cast<uint64_t>(ev.ts + shift));
@@ -482,14 +497,17 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       case Table::Op:
         e->set_name_iid(intern.name(t.ops.name[i]));
         e->add_category_iids(intern.category(t.ops.user_annotation[i] ? category::kUserAnnotation : category::kOperator));
-        if (t.ops.external_id[i] >= 0) annotate(e, "external_id", t.ops.external_id[i]);
+        if (t.ops.external_id[i] != -1) annotate(e, kExternalId, t.ops.external_id[i]);
         break;
       case Table::Api: {
         e->set_name_iid(intern.name(t.api.name[i]));
         e->add_category_iids(intern.category(kineto_api_category(t.str(t.api.name[i]))));
-        if (t.api.correlation[i] >= 0) annotate(e, "correlation", t.api.correlation[i]);
-        if (t.api.stream[i] >= 0) annotate(e, "stream", t.api.stream[i]);
-        if (t.api.cpu[i] >= 0) annotate(e, "cpu", int64_t{t.api.cpu[i]});
+        if (t.api.cpu[i] != -1) annotate(e, "cpu", int64_t{t.api.cpu[i]});
+        if (t.api.stream[i] != -1) annotate(e, "stream", t.api.stream[i]);
+        if (t.api.correlation[i] != -1) annotate(e, "correlation", t.api.correlation[i]);
+        if (t.api.external_id[i] != -1) annotate(e, kExternalId, t.api.external_id[i]);
+        // An instant here, so that it is not read as a measured 0 (--chrome writes it so too).
+        if (t.api.dur[i] < 0) annotate(e, "duration", std::string("not measured"));
         if (t.api.has_geometry(i)) {
           const LaunchDims& d = t.api.geometry[i];
           annotate(e, "grid", dims_text(d.grid));
@@ -516,6 +534,11 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         e->add_category_iids(intern.category(category::kOnCpu));
         annotate(e, "pid", s.pid);
         annotate(e, "tid", s.tid);
+        if (s.end_switch >= 0) {  // how the switch that ended it left the thread
+          const size_t end = static_cast<size_t>(s.end_switch);
+          annotate(e, "end_state", t.switches.prev_state[end]);
+          annotate(e, "preempted", t.switches.preempted[end] != 0);
+        }
         break;
       }
       case Table::Irq: {
@@ -523,15 +546,18 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         e->set_name_iid(intern.name(t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i]))));
         e->add_category_iids(intern.category(soft ? category::kSoftIrq : category::kHardIrq));
         annotate(e, irq_number_arg(t.irqs, i), int64_t{t.irqs.irq[i]});
+        annotate(e, "tid", t.irqs.tid[i]);  // the thread it interrupted (-1: not known)
         annotate(e, "source", std::string(t.irqs.source_name(i)));
-        if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
         break;
       }
       case Table::Gpu:
         e->set_name_iid(intern.name(t.gpu.name[i]));
         e->add_category_iids(intern.category(gpu_category(t.gpu.kind[i])));
-        if (t.gpu.correlation[i] >= 0) annotate(e, "correlation", t.gpu.correlation[i]);
-        if (t.gpu.kind[i] == GpuKind::Kernel && t.gpu.grid_x[i] > 0) {
+        annotate(e, "device", int64_t{t.gpu.device[i]});
+        annotate(e, "stream", t.gpu.stream[i]);
+        annotate(e, "correlation", t.gpu.correlation[i]);
+        if (t.gpu.external_id[i] != -1) annotate(e, kExternalId, t.gpu.external_id[i]);
+        if (t.gpu.grid_x[i] > 0) {
           const uint32_t grid[3] = {t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]};
           const uint32_t block[3] = {t.gpu.block_x[i], t.gpu.block_y[i], t.gpu.block_z[i]};
           annotate(e, "grid", dims_text(grid));
@@ -546,7 +572,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         e->set_name_iid(intern.name("events lost"));
         e->add_category_iids(intern.category(category::kRecorderLoss));
         annotate(e, "lost_total", lw.total());
-        for (const auto& [type, n] : lw.lost) annotate(e, ("lost_" + type).c_str(), n);
+        for (const auto& [type, n] : lw.lost) annotate(e, "lost_" + type, n);
         break;
       }
       case Table::Wakeup:
