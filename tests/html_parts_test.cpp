@@ -143,6 +143,27 @@ TEST(HtmlTimelineGeometry, AThreadsLanesShareItsTrackName) {
   EXPECT_EQ(count(two.svg, ">worker 1 (pid 1) CUDA API<"), 1u) << two.svg;
   EXPECT_EQ(count(two.svg, ">worker 1 (pid 2) CUDA API<"), 1u) << two.svg;
   EXPECT_EQ(count(two.svg, ">worker 1 (pid 1) ops<"), 1u) << two.svg;
+  // A thread row of its own for the second process: each lane is named after its own process's
+  // row, not both after the tid's last row (review XP L1: both read "loader 1").
+  ThreadInfo loader;
+  loader.pid = 2, loader.tid = 1, loader.comm = t.strings.intern("loader");
+  t.threads.push(loader);
+  const html::Timeline own = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(own.svg, ">worker 1 (pid 1) CUDA API<"), 1u) << own.svg;
+  EXPECT_EQ(count(own.svg, ">loader 1 (pid 2) CUDA API<"), 1u) << own.svg;
+}
+
+// A call whose duration was not measured (a recording without its return probe: dur -1) says so
+// on hover; a measured 0 stays "0 ns" (review XP L3: both read "0 ns").
+TEST(HtmlTimelineGeometry, AnUnmeasuredCallSaysSoNotZero) {
+  Trace t;
+  push_api(t, "cudaLaunchKernel", 100, -1, 1);
+  push_api(t, "cudaStreamSynchronize", 200, 0, -1);
+  push_kernel(t, 500, 500, 1);
+  const html::Timeline tl = html::render_timeline(t, html::TimelineOptions{});
+  EXPECT_EQ(count(tl.svg, "<title>cudaLaunchKernel (duration not measured, at +"), 1u) << tl.svg;
+  EXPECT_EQ(count(tl.svg, "<title>cudaStreamSynchronize (0 ns, at +"), 1u) << tl.svg;
+  EXPECT_EQ(count(tl.svg, "not measured"), 1u) << tl.svg;
 }
 
 // A very long name (an operator, a record_function label) is cut in the middle, whole UTF-8

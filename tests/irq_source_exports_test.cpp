@@ -165,7 +165,7 @@ TEST(IrqSourceExports, PerfettoSourceAnnotation) {
     EXPECT_EQ(name_at[at], label_of(kIrqs[i]));  // "vector LOC", not "irq LOC" (review EK L6)
     // The number's annotation says which number it is (review EK L5): a vector's is no `irq`.
     std::map<std::string, int64_t> want = {{kIrqs[i].number_arg, kIrqs[i].irq}};
-    want["interrupted_tid"] = 10;  // the thread trace() puts every row on
+    want["tid"] = 10;  // the thread trace() puts every row on (--chrome's name: before 2026-12-06 interrupted_tid)
     EXPECT_EQ(numbers_at[at], want) << kIrqs[i].name;
   }
 }

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -614,4 +616,150 @@ TEST(PerfettoExport, ProcessTreeRecordsAreInstantsOnTheThreadsTrack) {
                    a.value("comm", ""), a.value("parent_tid", int64_t{-1}), a.value("state", "")});
   }
   EXPECT_EQ(chrome, want);
+}
+
+// A tid that two processes each have (a Kineto trace's (pid, tid) rows; a recording's reused id)
+// names each thread track after its own process's row (review XP L1: both were named after the
+// last row of the tid, as --chrome and the HTML did not). A track whose pid and tid no row has is
+// named after the tid's first row, as --chrome names it (review S41 L8).
+TEST(PerfettoExport, OneTidInTwoProcessesKeepsEachThreadsName) {
+  Trace t;
+  t.threads.push({100, 101, t.strings.intern("python3"), 0, 10'000});
+  t.threads.push({200, 101, t.strings.intern("loader"), 0, 10'000});
+  t.ops.push({1'000, 500, 100, 101, -1, t.strings.intern("aten::mm"), false});
+  t.ops.push({2'000, 500, 200, 101, -1, t.strings.intern("aten::empty"), false});
+  t.syscalls.push({3'000, 50, 300, 101, 16, t.strings.intern("ioctl"), 0, -1});
+  const std::string pf = tmp_path("tid_in_two_pids.pftrace");
+  write_perfetto_file(t, pf);
+  std::map<std::pair<int64_t, int64_t>, std::string> names;  // (pid, tid) -> thread_name
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet())
+    if (p.has_track_descriptor() && p.track_descriptor().has_thread()) {
+      const auto& th = p.track_descriptor().thread();
+      EXPECT_TRUE(names.emplace(std::pair<int64_t, int64_t>{th.pid(), th.tid()}, th.thread_name()).second);
+    }
+  const std::map<std::pair<int64_t, int64_t>, std::string> want = {
+      {{100, 101}, "python3"}, {{200, 101}, "loader"}, {{300, 101}, "python3"}};
+  EXPECT_EQ(names, want);
+}
+
+// Every thread and stream gets a track of its own, whatever its id: a missing tid (-1), a named
+// one (-2, ...), one beyond 28 bits and a stream handle beyond 32 bits each had a uuid that an
+// ordinary small id also had (review XP L2: -1 was tid 255's, -2 tid 254's), and the two threads'
+// slices went on one track. Each slice is checked against the descriptor of the track it is on.
+TEST(PerfettoExport, EveryThreadAndStreamHasItsOwnTrack) {
+  Trace t;
+  const std::vector<int64_t> tids = {255, -1, 254, -2, 268'435'711, 4'096, 1};
+  const std::vector<int64_t> streams = {7, 263, (int64_t{1} << 36) + 7, -1, 255};
+  std::map<std::string, std::pair<int64_t, int64_t>> want;  // slice name -> (pid, tid) or (device, stream)
+  ns_t ts = 1'000;
+  for (int64_t tid : tids) {
+    const std::string name = "op of " + std::to_string(tid);
+    t.ops.push({ts += 1'000, 500, 100, tid, -1, t.strings.intern(name), false});
+    want[name] = {100, tid};
+  }
+  for (int64_t stream : streams) {
+    const std::string name = "kernel on " + std::to_string(stream);
+    GpuActivity a;
+    a.start = ts += 1'000, a.dur = 500, a.device = 0, a.stream = stream, a.name = t.strings.intern(name);
+    t.gpu.push(a);
+    want[name] = {0, stream};
+  }
+  const std::string pf = tmp_path("track_ids.pftrace");
+  write_perfetto_file(t, pf);
+  std::map<uint64_t, pb::TrackDescriptor> tracks;
+  std::map<uint64_t, std::string> names;
+  std::map<std::string, std::pair<int64_t, int64_t>> got;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    if (p.has_track_descriptor()) {
+      EXPECT_TRUE(tracks.emplace(p.track_descriptor().uuid(), p.track_descriptor()).second)
+          << "two tracks with uuid " << p.track_descriptor().uuid();
+    }
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() != pb::TrackEvent::TYPE_SLICE_BEGIN) continue;
+    const auto it = tracks.find(p.track_event().track_uuid());
+    ASSERT_NE(it, tracks.end());
+    const pb::TrackDescriptor& d = it->second;
+    const std::string& name = names[p.track_event().name_iid()];
+    if (d.has_thread()) {
+      got[name] = {d.thread().pid(), d.thread().tid()};
+    } else {  // "GPU d stream s"
+      int64_t device = -1, stream = 0;
+      ASSERT_EQ(std::sscanf(d.name().c_str(), "GPU %" SCNd64 " stream %" SCNd64, &device, &stream), 2) << d.name();
+      got[name] = {device, stream};
+    }
+  }
+  EXPECT_EQ(got, want);
+  // A process, a thread per tid, a device and a stream per stream.
+  EXPECT_EQ(tracks.size(), 1 + tids.size() + 1 + streams.size());
+}
+
+// The two trace exports give each slice and instant the same args under the same names (review
+// XP L4: IRQs had `interrupted_tid` in Perfetto and `tid` in Chrome, on-CPU slices `end_state` and
+// `preempted` only in Chrome, calls, operators and GPU work `External id` (GPU work also `device`
+// and `stream`) only in Chrome, an unmeasured call's "duration": "not measured" only in Chrome).
+// Compared as JSON values per (name, start); the one difference of form the docs give: Chrome's
+// grid and block are Kineto's [x, y, z] arrays, Perfetto's the text "x,y,z".
+TEST(PerfettoExport, ArgsAreChromes) {
+  Trace t = sample_trace();
+  ApiCall c;  // a recording's launch: CPU, stream and geometry known, duration not measured
+  c.start = 3'500, c.dur = -1, c.pid = 100, c.tid = 101, c.cpu = 3, c.correlation = 4, c.external_id = 7, c.stream = 9;
+  c.name = t.strings.intern("cuLaunchKernel"), c.kind = classify_api("cuLaunchKernel");
+  c.geometry_known = true, c.grid[0] = 2, c.grid[1] = 3, c.grid[2] = 4, c.block[0] = 32, c.block[1] = c.block[2] = 1;
+  t.api.push(c);
+  GpuActivity copy;
+  copy.start = 4'500, copy.dur = 100, copy.device = 0, copy.stream = 9, copy.kind = GpuKind::Memcpy, copy.correlation = 4;
+  copy.external_id = 8, copy.name = t.strings.intern("Memcpy HtoD");
+  t.gpu.push(copy);
+  t.irqs.push({8'000, 50, 1, IrqKind::Hard, 236, t.strings.intern("LOC"), -1, -1, true});  // a system vector, no known thread
+  t.loss_windows.push_back(make_loss_window(7'000, 7'100, 0, 0, 3));
+  t.wakeups.push({6'400, 1, 100, 101, 0, 0});
+  t.tasks.push({6'450, 100, 101, TaskKind::Exec, -1, 0, t.strings.intern("python3")});
+  const std::string pf = tmp_path("args.pftrace"), ch = tmp_path("args.json");
+  write_perfetto_file(t, pf);
+  write_chrome_json(t, ch);
+
+  using Key = std::pair<std::string, int64_t>;  // name, start (ns)
+  std::map<Key, std::multiset<std::string>> chrome, perfetto;  // -> args objects as JSON text
+  const nlohmann::json doc = nlohmann::json::parse(slurp(ch));
+  for (const auto& e : doc["traceEvents"]) {
+    const std::string ph = e.value("ph", "");
+    if (ph != "X" && ph != "i") continue;
+    nlohmann::json args = e.value("args", nlohmann::json::object());
+    for (const char* dims : {"grid", "block"})
+      if (args.contains(dims)) {
+        const auto& d = args[dims];
+        args[dims] = std::to_string(d[0].get<int64_t>()) + "," + std::to_string(d[1].get<int64_t>()) + "," +
+                     std::to_string(d[2].get<int64_t>());
+      }
+    chrome[{e["name"].get<std::string>(), std::llround(std::stod(e["ts"].dump()) * 1000)}].insert(args.dump());
+  }
+  std::map<uint64_t, std::string> names, annotation_names;
+  const pb::Trace tr = read_back(pf);
+  for (const auto& p : tr.packet()) {
+    for (const auto& n : p.interned_data().event_names()) names.emplace(n.iid(), n.name());
+    for (const auto& n : p.interned_data().debug_annotation_names()) annotation_names.emplace(n.iid(), n.name());
+    if (!p.has_track_event() || p.track_event().type() == pb::TrackEvent::TYPE_SLICE_END) continue;
+    nlohmann::json args = nlohmann::json::object();
+    for (const auto& a : p.track_event().debug_annotations()) {
+      nlohmann::json& v = args[annotation_names[a.name_iid()]];
+      if (a.has_int_value()) v = a.int_value();
+      else if (a.has_bool_value()) v = a.bool_value();
+      else if (a.has_string_value()) v = a.string_value();
+      else ADD_FAILURE() << "annotation " << annotation_names[a.name_iid()] << " without a value";
+    }
+    perfetto[{names[p.track_event().name_iid()], static_cast<int64_t>(p.timestamp())}].insert(args.dump());
+  }
+  EXPECT_EQ(perfetto, chrome);
+  // What the review found missing, by hand: the IRQ's tid, the on-CPU slice's end, the ids.
+  EXPECT_EQ(perfetto[Key("vector LOC", 8'000)], std::multiset<std::string>{R"({"source":"system_vector","tid":-1,"vector":236})"});
+  EXPECT_EQ(perfetto[Key("python3 101", 500)],
+            std::multiset<std::string>{R"({"end_state":0,"pid":100,"preempted":true,"tid":101})"});
+  EXPECT_EQ(perfetto[Key("cuLaunchKernel", 3'500)],
+            std::multiset<std::string>{R"({"External id":7,"block":"32,1,1","correlation":4,"cpu":3,"duration":"not measured",)"
+                                       R"("grid":"2,3,4","stream":9})"});
+  EXPECT_EQ(perfetto[Key("Memcpy HtoD", 4'500)],
+            std::multiset<std::string>{R"({"External id":8,"correlation":4,"device":0,"stream":9})"});
+  EXPECT_EQ(perfetto[Key("aten::linear", 1'000)], std::multiset<std::string>{R"({"External id":7})"});
 }

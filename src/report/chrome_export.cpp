@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -166,25 +167,24 @@ void name_tracks(const Trace& t, Writer& w) {
   for (int64_t p : pids)
     if (p >= -1) w.name_meta("process_name", p, 0, process_name(t, p));
 
-  std::map<int64_t, size_t> first_thread_of_tid;
-  for (size_t i = 0; i < t.threads.size(); ++i) first_thread_of_tid.try_emplace(t.threads.tid[i], i);
+  const ThreadNameRows rows(t);
   std::vector<bool> written(t.threads.size(), false);
   for (int64_t tid : chrome_named_ids_in_order(tids)) {
-    auto it = first_thread_of_tid.find(tid);
-    if (it == first_thread_of_tid.end()) {
+    const std::optional<size_t> row = rows.first_of_tid(tid);
+    if (!row) {
       w.name_meta("thread_name", -1, tid, "thread " + std::to_string(tid));  // (no thread row: none to name)
       continue;
     }
-    w.name_meta("thread_name", t.threads.pid[it->second], tid, thread_name(t, it->second));
-    written[it->second] = true;
+    w.name_meta("thread_name", t.threads.pid[*row], tid, thread_name(t, *row));
+    written[*row] = true;
   }
   for (size_t i = 0; i < t.threads.size(); ++i)
     if (!written[i]) w.name_meta("thread_name", t.threads.pid[i], t.threads.tid[i], thread_name(t, i));
 
   // Every other track a thread's events go on, named as --perfetto names it (by its tid's thread
-  // row): Trace::threads has one row per tid, so a reused tid's earlier life under another process
-  // (a thread of one process, later a process of its own) had events on a track with no name
-  // (review S41 L8). Syscalls, wake-ups and process-tree records; a call's or operator's ids are
+  // row, ThreadNameRows): Trace::threads has one row per tid, so a reused tid's earlier life under
+  // another process (a thread of one process, later a process of its own) had events on a track
+  // with no name (review S41 L8). Syscalls, wake-ups and process-tree records; a call's or operator's ids are
   // thread rows already (the reader made them), or -1, which gets no track of its own here either.
   std::set<std::pair<int64_t, int64_t>> named;
   for (size_t i = 0; i < t.threads.size(); ++i) named.insert({t.threads.pid[i], t.threads.tid[i]});
@@ -198,8 +198,8 @@ void name_tracks(const Trace& t, Writer& w) {
     // (a named id below -1 only as the rows above numbered it: a new one would shift the others)
     if (named.count({pid, tid}) || (tid < -1 && !tids.count(tid)) || (pid < -1 && !pids.count(pid))) continue;
     if (pid >= -1 && pids.insert(pid).second) w.name_meta("process_name", pid, 0, process_name(t, pid));
-    auto it = first_thread_of_tid.find(tid);
-    w.name_meta("thread_name", pid, tid, it == first_thread_of_tid.end() ? thread_track_name("", tid) : thread_name(t, it->second));
+    const std::optional<size_t> row = rows.row(pid, tid);
+    w.name_meta("thread_name", pid, tid, row ? thread_name(t, *row) : thread_track_name("", tid));
   }
 }
 

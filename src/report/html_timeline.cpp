@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -51,8 +52,7 @@ const char* api_color(ApiKind k) {
 Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   Timeline tl;
   std::vector<Item> items;
-  std::unordered_map<int64_t, StrId> comm;
-  for (size_t i = 0; i < t.threads.size(); ++i) comm[t.threads.tid[i]] = t.threads.comm[i];
+  const ThreadNameRows name_rows(t);  // a lane's thread name: its pid and tid's row (review XP L1)
 
   const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
   for (uint32_t i = 0; i < oncpu.size(); ++i) {
@@ -112,6 +112,13 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
     }
     return "";
   };
+  // A call whose duration the recording did not measure (ApiCall::dur -1: no return probe) is
+  // drawn with no width but says so, not "0 ns", a measured-looking 0 (review XP L3; --chrome's
+  // "duration": "not measured").
+  auto duration_text = [&](const Item& it) {
+    if (it.src == Src::Api && t.api.dur[it.row] < 0) return std::string("duration not measured");
+    return format_ns(sat_sub(it.end, it.start));
+  };
   if (items.empty()) return tl;
 
   // The excerpt, when there are more than max_events events: from the first start up to the
@@ -153,8 +160,8 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
   for (auto& [key, ly] : lane_y)
     if (std::get<0>(key) == 1) pids_of_tid[std::get<2>(key)].insert(std::get<1>(key));
   auto thread_lane = [&](int64_t pid, int64_t tid) {
-    auto c = comm.find(tid);
-    std::string name = thread_track_name(c != comm.end() ? t.str(c->second) : std::string_view(), tid);
+    const std::optional<size_t> row = name_rows.row(pid, tid);
+    std::string name = thread_track_name(row ? t.str(t.threads.comm[*row]) : std::string_view(), tid);
     if (pids_of_tid[tid].size() > 1) name += fmt::format(" (pid {})", pid);
     return name;
   };
@@ -190,7 +197,7 @@ Timeline render_timeline(const Trace& t, const TimelineOptions& opt) {
         "<rect class=\"mark\" x=\"{:.2f}\" y=\"{}\" width=\"{:.3f}\" height=\"{}\" fill=\"{}\" stroke=\"{}\">"
         "<title>{} ({}, at +{})</title></rect>",
         x0, lane_y[it.lane] + 1, std::max(x1 - x0, 0.0), kLaneHeight - 2, it.color, it.color,
-        escape(label(it)), escape(format_ns(sat_sub(it.end, it.start))), escape(format_ns(sat_sub(it.start, tl.begin))));
+        escape(label(it)), escape(duration_text(it)), escape(format_ns(sat_sub(it.start, tl.begin))));
     ++tl.events;
     if (it.api_row() >= 0) api_item[it.api_row()] = &it;
   }

@@ -27,12 +27,18 @@ struct PerfettoSummary {
 };
 
 // Track uuids are derived from what the track shows, so a reader (and the tests) can find them.
-// The top byte says the kind, the rest the identity.
+// The top byte says the kind, the rest the identity: a (pid, device, CPU) in the high 28 bits and b
+// (tid, stream) in the low 28, each as a 28-bit two's complement number, so every a and b in
+// [-2^27, 2^27) gives its own uuid, negative ids (a missing tid -1, Kineto's named ids -2, -3, ...)
+// included. A track with an id outside that range (a pthread id as tid, a stream handle) has no
+// derived uuid (0 here): the writer numbers such tracks in order of first use, under kind Wide.
 enum class PerfettoTrackKind : uint8_t {
   Process = 1, Thread = 2, ThreadSyscalls = 3, Cpu = 4, CpuIrqs = 5, GpuDevice = 6, GpuStream = 7,
   Loss = 8, LossCpu = 9,  // Loss: the one "recorder loss" track (a = 0); LossCpu: a = the CPU (-1: unknown)
-  Lane = 10  // a child track for slices that do not nest on their own track (numbered in order, not by a, b)
+  Lane = 10,  // a child track for slices that do not nest on their own track (numbered in order, not by a, b)
+  Wide = 11   // a track whose a or b lies outside [-2^27, 2^27) (numbered in order of first use)
 };
+// 0 when a or b lies outside [-2^27, 2^27) (see above).
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b = 0);
 
 // A traced thread's time on a CPU, from one context switch to the next on that CPU (switches in

@@ -6,7 +6,10 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +20,7 @@
 #include "report/export_categories.h"
 #include "report/launch_call.h"
 #include "report/proto/perfetto_trace.pb.h"
+#include "report/thread_track_name.h"
 #include "util/error.h"
 
 namespace infertrace {
@@ -24,13 +28,13 @@ namespace infertrace {
 namespace pb = infertrace::pftrace;
 
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b) {
-  // 56 bits of identity: a in the high 28 bits, b in the low 28 (pid/tid, device/stream, cpu).
-  // Mixing keeps distinct (a, b) apart for every value a real trace has (pids/tids < 2^28; CUDA
-  // stream handles can be large, so they are folded, which only matters if two fold together).
-  const uint64_t hi = static_cast<uint64_t>(a) & 0x0FFFFFFFull;
-  uint64_t lo = static_cast<uint64_t>(b);
-  lo = (lo ^ (lo >> 28) ^ (lo >> 56)) & 0x0FFFFFFFull;
-  return (static_cast<uint64_t>(kind) << 56) | (hi << 28) | lo;
+  // Each id as a 28-bit two's complement number: one bit pattern per id in [-2^27, 2^27). Before
+  // 2026-12-06 the low id was folded (b ^ b >> 28 ^ b >> 56), which put -1 on 255, -2 on 254, ...:
+  // a missing or named tid shared a real tid's track (review XP L2).
+  constexpr int64_t kLimit = int64_t{1} << 27;
+  constexpr uint64_t kMask = 0x0FFFFFFFull;
+  if (a < -kLimit || a >= kLimit || b < -kLimit || b >= kLimit) return 0;
+  return (static_cast<uint64_t>(kind) << 56) | ((static_cast<uint64_t>(a) & kMask) << 28) | (static_cast<uint64_t>(b) & kMask);
 }
 
 namespace {
@@ -121,6 +125,14 @@ class Interning {
       n->set_name(std::string(s));
     });
   }
+  // The same for a string literal (static storage: its address stands for its text for the whole
+  // run), found by its address: a pointer's hash per annotation, not a string built and hashed
+  // (most slices have two to seven annotations; review XP L4 added some).
+  uint64_t annotation_literal(const char* literal) {
+    const auto [it, fresh] = literal_annotations_.try_emplace(literal, 0);
+    if (fresh) it->second = annotation(literal);
+    return it->second;
+  }
 
  private:
   template <class Define>
@@ -136,6 +148,23 @@ class Interning {
   pb::TracePacket* packet_ = nullptr;
   std::vector<uint64_t> name_of_str_;
   std::unordered_map<std::string, uint64_t> names_, categories_, annotations_;
+  std::unordered_map<const char*, uint64_t> literal_annotations_;
+};
+
+// The writer's track uuids: perfetto_track_uuid's, or for a track with an id outside its range one
+// of kind Wide, numbered in order of first use (the descriptors are written in a fixed order, so
+// the same trace gets the same uuids).
+class TrackUuids {
+ public:
+  uint64_t operator()(PerfettoTrackKind kind, int64_t a, int64_t b = 0) {
+    if (const uint64_t uuid = perfetto_track_uuid(kind, a, b)) return uuid;
+    const auto [it, fresh] = wide_.try_emplace({static_cast<uint8_t>(kind), a, b}, 0);
+    if (fresh) it->second = (static_cast<uint64_t>(PerfettoTrackKind::Wide) << 56) | wide_.size();
+    return it->second;
+  }
+
+ private:
+  std::map<std::tuple<uint8_t, int64_t, int64_t>, uint64_t> wide_;
 };
 
 // The threads the trace is about: its thread table plus every thread that issued an API call.
@@ -237,6 +266,7 @@ std::vector<OnCpuSlice> on_cpu_slices(const Trace& t) {
 PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   PerfettoSummary sum;
   PacketWriter w(path);
+  TrackUuids track_uuid;
 
   // ---- Track descriptors -------------------------------------------------------------------
   auto descriptor = [&](uint64_t uuid, uint64_t parent, const std::string& name,
@@ -251,8 +281,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
     ++sum.tracks;
   };
 
-  std::unordered_map<int64_t, StrId> comm_of_tid;
-  for (size_t i = 0; i < t.threads.size(); ++i) comm_of_tid[t.threads.tid[i]] = t.threads.comm[i];
+  const ThreadNameRows name_rows(t);  // a thread's name: its pid and tid's row (review XP L1)
   auto threads = traced_threads(t);
   for (size_t i = 0; i < t.ops.size(); ++i) threads.insert({t.ops.pid[i], t.ops.tid[i]});
   for (size_t i = 0; i < t.syscalls.size(); ++i)
@@ -266,7 +295,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   std::set<int64_t> pids;
   for (auto& [pid, tid] : threads) pids.insert(pid);
   for (int64_t pid : pids)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Process, pid), 0, "", [&](pb::TrackDescriptor* d) {
+    descriptor(track_uuid(PerfettoTrackKind::Process, pid), 0, "", [&](pb::TrackDescriptor* d) {
       d->mutable_process()->set_pid(static_cast<int32_t>(pid));
       if (const std::string n = trace_process_name(t, pid); !n.empty()) d->mutable_process()->set_process_name(n);
     });
@@ -274,33 +303,32 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   // a structured binding (GCC accepts it, clang 14 refuses it).
   for (const auto& thread : threads) {
     const int64_t pid = thread.first, tid = thread.second;
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid),
-               perfetto_track_uuid(PerfettoTrackKind::Process, pid), "", [&](pb::TrackDescriptor* d) {
+    descriptor(track_uuid(PerfettoTrackKind::Thread, pid, tid),
+               track_uuid(PerfettoTrackKind::Process, pid), "", [&](pb::TrackDescriptor* d) {
                  auto* th = d->mutable_thread();
                  th->set_pid(static_cast<int32_t>(pid));
                  th->set_tid(static_cast<int32_t>(tid));
-                 auto it = comm_of_tid.find(tid);
-                 if (it != comm_of_tid.end() && it->second != kNoString)
-                   th->set_thread_name(std::string(t.str(it->second)));
+                 const std::optional<size_t> row = name_rows.row(pid, tid);
+                 if (row && t.threads.comm[*row] != kNoString) th->set_thread_name(std::string(t.str(t.threads.comm[*row])));
                });
   }
   std::set<std::pair<int64_t, int64_t>> syscall_threads;
   for (size_t i = 0; i < t.syscalls.size(); ++i)
     syscall_threads.insert({t.syscalls.pid[i], t.syscalls.tid[i]});
   for (auto& [pid, tid] : syscall_threads)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::ThreadSyscalls, pid, tid),
-               perfetto_track_uuid(PerfettoTrackKind::Thread, pid, tid), "syscalls", nullptr);
+    descriptor(track_uuid(PerfettoTrackKind::ThreadSyscalls, pid, tid),
+               track_uuid(PerfettoTrackKind::Thread, pid, tid), "syscalls", nullptr);
 
   const std::vector<OnCpuSlice> oncpu = on_cpu_slices(t);
   std::set<int32_t> cpus;
   for (auto& s : oncpu) cpus.insert(s.cpu);
   for (size_t i = 0; i < t.irqs.size(); ++i) cpus.insert(t.irqs.cpu[i]);
   for (int32_t cpu : cpus)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Cpu, cpu), 0, "CPU " + std::to_string(cpu), nullptr);
+    descriptor(track_uuid(PerfettoTrackKind::Cpu, cpu), 0, "CPU " + std::to_string(cpu), nullptr);
   std::set<int32_t> irq_cpus(t.irqs.cpu.begin(), t.irqs.cpu.end());
   for (int32_t cpu : irq_cpus)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::CpuIrqs, cpu),
-               perfetto_track_uuid(PerfettoTrackKind::Cpu, cpu), "CPU " + std::to_string(cpu) + " IRQs",
+    descriptor(track_uuid(PerfettoTrackKind::CpuIrqs, cpu),
+               track_uuid(PerfettoTrackKind::Cpu, cpu), "CPU " + std::to_string(cpu) + " IRQs",
                nullptr);
 
   std::set<std::pair<int32_t, int64_t>> streams;
@@ -308,11 +336,11 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   std::set<int32_t> devices;
   for (auto& [dev, s] : streams) devices.insert(dev);
   for (int32_t dev : devices)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev), 0, "GPU " + std::to_string(dev),
+    descriptor(track_uuid(PerfettoTrackKind::GpuDevice, dev), 0, "GPU " + std::to_string(dev),
                nullptr);
   for (auto& [dev, s] : streams)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::GpuStream, dev, s),
-               perfetto_track_uuid(PerfettoTrackKind::GpuDevice, dev),
+    descriptor(track_uuid(PerfettoTrackKind::GpuStream, dev, s),
+               track_uuid(PerfettoTrackKind::GpuDevice, dev),
                "GPU " + std::to_string(dev) + " stream " + std::to_string(s), nullptr);
 
   // Where the recorder lost events (LOSS records): per CPU, as the windows of one CPU at most touch
@@ -322,9 +350,9 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   std::set<int32_t> loss_cpus;
   for (const LossWindow& lw : t.loss_windows) loss_cpus.insert(lw.cpu);
   if (!loss_cpus.empty())
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::Loss, 0), 0, "recorder loss", nullptr);
+    descriptor(track_uuid(PerfettoTrackKind::Loss, 0), 0, "recorder loss", nullptr);
   for (int32_t cpu : loss_cpus)
-    descriptor(perfetto_track_uuid(PerfettoTrackKind::LossCpu, cpu), perfetto_track_uuid(PerfettoTrackKind::Loss, 0),
+    descriptor(track_uuid(PerfettoTrackKind::LossCpu, cpu), track_uuid(PerfettoTrackKind::Loss, 0),
                cpu >= 0 ? "CPU " + std::to_string(cpu) + " loss" : std::string("unknown CPU loss"), nullptr);
 
   // ---- Launch -> GPU activity links (by correlation id) -------------------------------------
@@ -351,32 +379,32 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   };
   for (uint32_t i = 0; i < t.ops.size(); ++i)
     add(t.ops.start[i], t.ops.dur[i], Table::Op, i,
-        perfetto_track_uuid(PerfettoTrackKind::Thread, t.ops.pid[i], t.ops.tid[i]));
+        track_uuid(PerfettoTrackKind::Thread, t.ops.pid[i], t.ops.tid[i]));
   for (uint32_t i = 0; i < t.api.size(); ++i)
     add(t.api.start[i], t.api.dur[i], Table::Api, i,
-        perfetto_track_uuid(PerfettoTrackKind::Thread, t.api.pid[i], t.api.tid[i]));
+        track_uuid(PerfettoTrackKind::Thread, t.api.pid[i], t.api.tid[i]));
   for (uint32_t i = 0; i < t.syscalls.size(); ++i)
     add(t.syscalls.ts[i], t.syscalls.dur[i], Table::Syscall, i,
-        perfetto_track_uuid(PerfettoTrackKind::ThreadSyscalls, t.syscalls.pid[i], t.syscalls.tid[i]));
+        track_uuid(PerfettoTrackKind::ThreadSyscalls, t.syscalls.pid[i], t.syscalls.tid[i]));
   for (uint32_t i = 0; i < oncpu.size(); ++i)
     add(oncpu[i].start, oncpu[i].end - oncpu[i].start, Table::OnCpu, i,
-        perfetto_track_uuid(PerfettoTrackKind::Cpu, oncpu[i].cpu));
+        track_uuid(PerfettoTrackKind::Cpu, oncpu[i].cpu));
   for (uint32_t i = 0; i < t.irqs.size(); ++i)
     add(t.irqs.ts[i], t.irqs.dur[i], Table::Irq, i,
-        perfetto_track_uuid(PerfettoTrackKind::CpuIrqs, t.irqs.cpu[i]));
+        track_uuid(PerfettoTrackKind::CpuIrqs, t.irqs.cpu[i]));
   for (uint32_t i = 0; i < t.gpu.size(); ++i)
     add(t.gpu.start[i], t.gpu.dur[i], Table::Gpu, i,
-        perfetto_track_uuid(PerfettoTrackKind::GpuStream, t.gpu.device[i], t.gpu.stream[i]));
+        track_uuid(PerfettoTrackKind::GpuStream, t.gpu.device[i], t.gpu.stream[i]));
   for (uint32_t i = 0; i < t.loss_windows.size(); ++i) {
     const LossWindow& lw = t.loss_windows[i];
-    add(lw.first, lw.last - lw.first, Table::Loss, i, perfetto_track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
+    add(lw.first, lw.last - lw.first, Table::Loss, i, track_uuid(PerfettoTrackKind::LossCpu, lw.cpu));
   }
   for (uint32_t i = 0; i < t.wakeups.size(); ++i)
     if (t.wakeups.tid[i] >= 0)
-      add(t.wakeups.ts[i], 0, Table::Wakeup, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.wakeups.pid[i], t.wakeups.tid[i]));
+      add(t.wakeups.ts[i], 0, Table::Wakeup, i, track_uuid(PerfettoTrackKind::Thread, t.wakeups.pid[i], t.wakeups.tid[i]));
   for (uint32_t i = 0; i < t.tasks.size(); ++i)
     if (t.tasks.tid[i] >= 0)
-      add(t.tasks.ts[i], 0, Table::Task, i, perfetto_track_uuid(PerfettoTrackKind::Thread, t.tasks.pid[i], t.tasks.tid[i]));
+      add(t.tasks.ts[i], 0, Table::Task, i, track_uuid(PerfettoTrackKind::Thread, t.tasks.pid[i], t.tasks.tid[i]));
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     if (a.phase != b.phase) return a.phase < b.phase;
@@ -441,12 +469,18 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
   pb::TracePacket p;
   Interning intern(t);
   intern.use(&p);
-  auto annotate = [&](pb::TrackEvent* e, const char* name, auto v) {
+  // Each slice's args are --chrome's, under the same names (review XP L4; grid and block as text
+  // "x,y,z" where --chrome has Kineto's arrays).
+  // `name`: a string literal (Interning::annotation_literal), or a std::string built for the event.
+  auto annotate = [&](pb::TrackEvent* e, const auto& name, auto v) {
     auto* a = e->add_debug_annotations();
-    a->set_name_iid(intern.annotation(name));
+    if constexpr (std::is_same_v<std::decay_t<decltype(name)>, std::string>) a->set_name_iid(intern.annotation(name));
+    else a->set_name_iid(intern.annotation_literal(name));
     if constexpr (std::is_same_v<decltype(v), std::string>) a->set_string_value(v);
+    else if constexpr (std::is_same_v<decltype(v), bool>) a->set_bool_value(v);
     else a->set_int_value(v);
   };
+  constexpr const char* kExternalId = "External id";  // Kineto's key, as --chrome writes it
   for (const Ev& ev : evs) {
     p.Clear();
     p.set_timestamp(static_cast<uint64_t>(ev.ts + shift));
@@ -463,14 +497,17 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
       case Table::Op:
         e->set_name_iid(intern.name(t.ops.name[i]));
         e->add_category_iids(intern.category(t.ops.user_annotation[i] ? category::kUserAnnotation : category::kOperator));
-        if (t.ops.external_id[i] >= 0) annotate(e, "external_id", t.ops.external_id[i]);
+        if (t.ops.external_id[i] != -1) annotate(e, kExternalId, t.ops.external_id[i]);
         break;
       case Table::Api: {
         e->set_name_iid(intern.name(t.api.name[i]));
         e->add_category_iids(intern.category(kineto_api_category(t.str(t.api.name[i]))));
-        if (t.api.correlation[i] >= 0) annotate(e, "correlation", t.api.correlation[i]);
-        if (t.api.stream[i] >= 0) annotate(e, "stream", t.api.stream[i]);
-        if (t.api.cpu[i] >= 0) annotate(e, "cpu", int64_t{t.api.cpu[i]});
+        if (t.api.cpu[i] != -1) annotate(e, "cpu", int64_t{t.api.cpu[i]});
+        if (t.api.stream[i] != -1) annotate(e, "stream", t.api.stream[i]);
+        if (t.api.correlation[i] != -1) annotate(e, "correlation", t.api.correlation[i]);
+        if (t.api.external_id[i] != -1) annotate(e, kExternalId, t.api.external_id[i]);
+        // An instant here, so that it is not read as a measured 0 (--chrome writes it so too).
+        if (t.api.dur[i] < 0) annotate(e, "duration", std::string("not measured"));
         if (t.api.has_geometry(i)) {
           const LaunchDims& d = t.api.geometry[i];
           annotate(e, "grid", dims_text(d.grid));
@@ -497,6 +534,11 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         e->add_category_iids(intern.category(category::kOnCpu));
         annotate(e, "pid", s.pid);
         annotate(e, "tid", s.tid);
+        if (s.end_switch >= 0) {  // how the switch that ended it left the thread
+          const size_t end = static_cast<size_t>(s.end_switch);
+          annotate(e, "end_state", t.switches.prev_state[end]);
+          annotate(e, "preempted", t.switches.preempted[end] != 0);
+        }
         break;
       }
       case Table::Irq: {
@@ -504,15 +546,18 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         e->set_name_iid(intern.name(t.irqs.label_prefix(i) + std::string(t.str(t.irqs.name[i]))));
         e->add_category_iids(intern.category(soft ? category::kSoftIrq : category::kHardIrq));
         annotate(e, irq_number_arg(t.irqs, i), int64_t{t.irqs.irq[i]});
+        annotate(e, "tid", t.irqs.tid[i]);  // the thread it interrupted (-1: not known)
         annotate(e, "source", std::string(t.irqs.source_name(i)));
-        if (t.irqs.tid[i] >= 0) annotate(e, "interrupted_tid", t.irqs.tid[i]);
         break;
       }
       case Table::Gpu:
         e->set_name_iid(intern.name(t.gpu.name[i]));
         e->add_category_iids(intern.category(gpu_category(t.gpu.kind[i])));
-        if (t.gpu.correlation[i] >= 0) annotate(e, "correlation", t.gpu.correlation[i]);
-        if (t.gpu.kind[i] == GpuKind::Kernel && t.gpu.grid_x[i] > 0) {
+        annotate(e, "device", int64_t{t.gpu.device[i]});
+        annotate(e, "stream", t.gpu.stream[i]);
+        annotate(e, "correlation", t.gpu.correlation[i]);
+        if (t.gpu.external_id[i] != -1) annotate(e, kExternalId, t.gpu.external_id[i]);
+        if (t.gpu.grid_x[i] > 0) {
           const uint32_t grid[3] = {t.gpu.grid_x[i], t.gpu.grid_y[i], t.gpu.grid_z[i]};
           const uint32_t block[3] = {t.gpu.block_x[i], t.gpu.block_y[i], t.gpu.block_z[i]};
           annotate(e, "grid", dims_text(grid));
@@ -527,7 +572,7 @@ PerfettoSummary write_perfetto_file(const Trace& t, const std::string& path) {
         e->set_name_iid(intern.name("events lost"));
         e->add_category_iids(intern.category(category::kRecorderLoss));
         annotate(e, "lost_total", lw.total());
-        for (const auto& [type, n] : lw.lost) annotate(e, ("lost_" + type).c_str(), n);
+        for (const auto& [type, n] : lw.lost) annotate(e, "lost_" + type, n);
         break;
       }
       case Table::Wakeup:
