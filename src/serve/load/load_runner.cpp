@@ -177,6 +177,17 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
     stop_reason.compare_exchange_strong(running, 2);
     return true;
   };
+  // Past the request's --timeout it stops at whatever comes next too, and takes none of it: a
+  // [DONE] that arrives late is no completion (review SV L1: the watchdog, polling every 5 ms, let
+  // a stream whose end came within those 5 ms complete with an E2E past the timeout). The watchdog
+  // still stops a request that receives nothing. Set with the slot below.
+  Clock::time_point deadline = Clock::time_point::max();
+  const auto cut_by_deadline = [&] {
+    if (Clock::now() < deadline) return false;
+    int running = 0;
+    stop_reason.compare_exchange_strong(running, 1);
+    return true;
+  };
   httplib::Request req;
   req.method = "POST";
   req.path = s.spec->endpoint == Endpoint::kChat ? "/v1/chat/completions" : "/v1/completions";
@@ -185,6 +196,7 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   req.set_header("Accept", "text/event-stream");
   req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
     if (cut_by_window()) return false;  // what arrived after the close is not part of the point
+    if (cut_by_deadline()) return false;
     if (status != 0 && status != 200) {
       // Only the start of an error body is kept: the detail is cut to one short line anyway, and a
       // misbehaving server can send any amount (the transfer still runs to its end or timeout).
@@ -199,11 +211,10 @@ void do_request(Shared& s, uint64_t index, RequestSample& r) {
   };
   req.response_handler = [&](const httplib::Response& res) {
     status = res.status;
-    return !cut_by_window();
+    return !cut_by_window() && !cut_by_deadline();
   };
-  Shared::Slot slot{client.get(), Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                      std::chrono::duration<double>(s.spec->timeout_s)),
-                    &stop_reason};
+  deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.spec->timeout_s));
+  Shared::Slot slot{client.get(), deadline, &stop_reason};
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.slots.push_back(&slot);
