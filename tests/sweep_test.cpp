@@ -166,6 +166,46 @@ TEST(Sweep, NoTransitionWhenLargestIsCpuBound) {
   EXPECT_NE(r.summary.find("No transition"), std::string::npos);
 }
 
+// No transition because the largest batch is CPU-bound, while a smaller one is GPU-bound: launch
+// overhead does not matter "across the whole sweep" (review SV L2); the verdict changes with batch
+// size, as the transition branch says of such batches. A sweep CPU-bound throughout keeps the words.
+TEST(Sweep, NoTransitionWithAGpuBoundSmallerBatchSaysTheVerdictChanges) {
+  const SweepResult r = analyze_sweep({sweep_point(1, "a", analysis(true, 100, 10)),
+                                       sweep_point(2, "b", analysis(false, 100, 10)),
+                                       sweep_point(4, "c", analysis(true, 100, 10)),
+                                       sweep_point(8, "d", analysis(false, 100, 10))});
+  EXPECT_FALSE(r.transition_batch.has_value());
+  EXPECT_EQ(r.summary.find("across the whole sweep"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("No transition: batch 8, the largest measured, is not GPU-bound, so launch overhead "
+                           "limits it, yet batches 1 and 4 below it are GPU-bound: the verdict changes with batch size"),
+            std::string::npos)
+      << r.summary;
+  const SweepResult one = analyze_sweep({sweep_point(1, "a", analysis(true, 100, 10)),
+                                         sweep_point(2, "b", analysis(false, 100, 10))});
+  EXPECT_NE(one.summary.find("yet batch 1 below it is GPU-bound"), std::string::npos) << one.summary;
+  const SweepResult cpu = analyze_sweep({sweep_point(1, "a", analysis(false, 100, 10)),
+                                         sweep_point(2, "b", analysis(false, 100, 10))});
+  EXPECT_NE(cpu.summary.find("so launch overhead matters across the whole sweep"), std::string::npos) << cpu.summary;
+}
+
+// With several GPUs the bursts caveat judges by the most idle device: the sentence says so, since
+// the point's gpu_idle_share (the union) is below half (review SV L3). One GPU: "the GPU".
+TEST(Sweep, BurstsCaveatByTheMostIdleOfSeveralGpusSaysSo) {
+  SweepPoint two = sweep_point(1, "a", analysis(true, 100, 100));
+  two.devices = 2;
+  two.most_idle_device_idle = 600;
+  const SweepResult r = analyze_sweep({two, sweep_point(2, "b", analysis(true, 100, 100))});
+  EXPECT_NE(r.summary.find("Yet one GPU (the most idle device: most_idle_device_share) is idle at least half the "
+                           "inference latency at batch 1:"),
+            std::string::npos)
+      << r.summary;
+  EXPECT_EQ(r.summary.find("Yet the GPU is idle"), std::string::npos) << r.summary;
+  const SweepResult single = analyze_sweep({sweep_point(1, "a", analysis(true, 600, 100)),
+                                            sweep_point(2, "b", analysis(true, 100, 100))});
+  EXPECT_NE(single.summary.find("Yet the GPU is idle at least half the inference latency at batch 1:"), std::string::npos)
+      << single.summary;
+}
+
 // A point without linked launches (empty or CPU-only trace) has no verdict: the summary must not
 // claim launch overhead matters at that batch.
 TEST(Sweep, LargestWithoutVerdictIsNotCalledLaunchBound) {

@@ -286,13 +286,23 @@ std::string summarize(const SweepResult& r) {
                           : "; capture that batch again.");
   } else {
     const bool skewed = verdict_on_clamped_latencies(pts.back());
+    // Smaller batches that are GPU-bound: "across the whole sweep" would be false there (review SV
+    // L2); the verdict changes with batch size, as the transition branch says of such batches.
+    std::vector<int64_t> gpu_bound_smaller;
+    for (size_t i = 0; i + 1 < pts.size(); ++i)
+      if (pts[i].bound == "gpu") gpu_bound_smaller.push_back(pts[i].batch);
     s = "No transition: batch " + std::to_string(pts.back().batch) +
         ", the largest measured, is not GPU-bound" + (skewed ? " (by clamped launch latencies: see below)" : "") +
         (pts.back().cpu_bound_gpu_busy
              // Review AK M1: its GPU is busy nearly all the run; the sentence below says why.
              ? ", yet its GPU is busy nearly all the inference latency: launch overhead is not what limits it."
-             : ", so launch overhead matters across the whole sweep; "
-               "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better.");
+         : gpu_bound_smaller.empty()
+             ? ", so launch overhead matters across the whole sweep; "
+               "fusing kernels or CUDA graphs pays, and larger batches would use the GPU better."
+             : ", so launch overhead limits it, yet " + batches(gpu_bound_smaller) + " below it " +
+                   (gpu_bound_smaller.size() == 1 ? "is" : "are") +
+                   " GPU-bound: the verdict changes with batch size, so check those captures before acting on the "
+                   "difference; where launches dominate, fusing kernels or CUDA graphs pays.");
   }
   // A verdict that rests on clamped latencies (clock skew) is said, whatever it is (review SW M2).
   {
@@ -311,8 +321,15 @@ std::string summarize(const SweepResult& r) {
     }
   }
   s += busy_gpu_sentence(pts);
+  // With several GPUs the bursts caveat judges by the most idle device (review AK M2), whose idle
+  // share a reader does not find in the point's gpu_idle_share (the union): name it so (review SV L3).
+  const bool by_one_device = std::any_of(pts.begin(), pts.end(), [&](const SweepPoint& p) {
+    return p.devices > 1 && std::find(bursty.begin(), bursty.end(), p.batch) != bursty.end() &&
+           p.most_idle_device_idle > p.gpu_idle;
+  });
   if (!bursty.empty())
-    s += " Yet the GPU is idle at least half the inference latency at " + batches(bursty) +
+    s += std::string(by_one_device ? " Yet one GPU (the most idle device: most_idle_device_share)" : " Yet the GPU") +
+         " is idle at least half the inference latency at " + batches(bursty) +
          ": kernels queue in bursts with host-side gaps between them, so there the host's work between bursts "
          "matters as much as faster kernels.";
   // A transition or balance read past an unmeasured batch would be a guess: say which batches.
