@@ -36,7 +36,8 @@ enum class PerfettoTrackKind : uint8_t {
   Process = 1, Thread = 2, ThreadSyscalls = 3, Cpu = 4, CpuIrqs = 5, GpuDevice = 6, GpuStream = 7,
   Loss = 8, LossCpu = 9,  // Loss: the one "recorder loss" track (a = 0); LossCpu: a = the CPU (-1: unknown)
   Lane = 10,  // a child track for slices that do not nest on their own track (numbered in order, not by a, b)
-  Wide = 11   // a track whose a or b lies outside [-2^27, 2^27) (numbered in order of first use)
+  Wide = 11,  // a track whose a or b lies outside [-2^27, 2^27) (numbered in order of first use)
+  Empty = 12  // the one track of a trace with nothing to show (a = b = 0), named so
 };
 // 0 when a or b lies outside [-2^27, 2^27) (see above).
 uint64_t perfetto_track_uuid(PerfettoTrackKind kind, int64_t a, int64_t b = 0);
